@@ -1,0 +1,75 @@
+"""surrogate: budget-sized ReLU surrogates of x*y for mixed-integer optimisation.
+
+Everything the ``surrogate`` command does is available here::
+
+    from surrogate import Architecture, SweepConfig, run_sweep
+    result = run_sweep(SweepConfig(budget=24), "results/sweep")
+    print(result.render())
+"""
+
+from .architecture import Architecture, ParameterCount, all_shapes, constant_width_shapes, count_parameters
+from .encoding import FORMULATIONS, EncodedSurrogate, ModelSize, add_surrogate, model_size, to_omlt_network
+from .errors import (
+    ArchitectureError,
+    ConfigError,
+    ExportError,
+    FormulationError,
+    ModelFormatError,
+    SolverUnavailableError,
+    SurrogateError,
+)
+from .metrics import ApproximationScore, score
+from .network import ReluMLP
+from .onnx_io import export_onnx, load_onnx, read_metadata
+from .protocols import PROTOCOLS, TrainingProtocol, get_protocol
+from .reference_problem import ReferenceInstance, ReferenceSolve, reference_instances, solve_reference_problems
+from .solver import SolveResult, SolverConfig, solve
+from .sweep import SweepConfig, SweepResult, run_sweep
+from .training import TrainedNet, train_many, train_net_naive, train_nets
+from .zoo import save_models, load_manifest
+
+__all__ = [
+    "FORMULATIONS",
+    "PROTOCOLS",
+    "ApproximationScore",
+    "Architecture",
+    "ArchitectureError",
+    "ConfigError",
+    "EncodedSurrogate",
+    "ExportError",
+    "FormulationError",
+    "ModelFormatError",
+    "ModelSize",
+    "ParameterCount",
+    "ReferenceInstance",
+    "ReferenceSolve",
+    "ReluMLP",
+    "SolveResult",
+    "SolverConfig",
+    "SolverUnavailableError",
+    "SurrogateError",
+    "SweepConfig",
+    "SweepResult",
+    "TrainedNet",
+    "TrainingProtocol",
+    "add_surrogate",
+    "all_shapes",
+    "constant_width_shapes",
+    "count_parameters",
+    "export_onnx",
+    "get_protocol",
+    "load_manifest",
+    "load_onnx",
+    "model_size",
+    "read_metadata",
+    "reference_instances",
+    "run_sweep",
+    "save_models",
+    "score",
+    "solve",
+    "solve_reference_problems",
+    "to_omlt_network",
+    "train_many",
+    "train_net_naive",
+    "train_nets",
+]

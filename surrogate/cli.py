@@ -1,0 +1,166 @@
+"""The ``surrogate`` command. It parses arguments, calls the API, and prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .architecture import Architecture, all_shapes, constant_width_shapes, count_parameters
+from .encoding import FORMULATIONS
+from .errors import SurrogateError
+from .protocols import PROTOCOLS, get_protocol
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} must be positive")
+    return value
+
+
+def cmd_params(args) -> int:
+    counts = count_parameters(args.sizes, bias=not args.no_bias)
+    print(f"{'layer':>14} {'weights':>10} {'biases':>8} {'total':>10}")
+    for layer in counts.layers:
+        print(f"{f'{layer.n_in}->{layer.n_out}':>14} {layer.weights:>10} {layer.biases:>8} {layer.total:>10}")
+    if args.no_bias:
+        print(f"{counts.total} ({counts.weights} weights, biases not counted)")
+    else:
+        print(f"{counts.total} ({counts.weights} weights + {counts.biases} biases)")
+    return 0
+
+
+def cmd_architectures(args) -> int:
+    shapes = list(all_shapes(args.budget, max_depth=args.max_depth)) if args.all else constant_width_shapes(args.budget)
+    print(f"{'arch':>12} {'depth':>5} {'params':>7} {'weights':>7} {'biases':>6}")
+    for arch in shapes:
+        c = arch.parameter_count()
+        print(f"{arch.name:>12} {arch.depth:>5} {c.total:>7} {c.weights:>7} {c.biases:>6}")
+    print(f"{len(shapes)} shapes with {args.budget} hidden neurons")
+    return 0
+
+
+def _sweep_config(args):
+    from .solver import SolverConfig
+    from .sweep import SweepConfig
+
+    protocol = get_protocol(args.protocol)
+    if args.epochs:
+        protocol = protocol.with_epochs(args.epochs)
+    kwargs = dict(
+        budget=args.budget,
+        architectures=tuple(args.arch or ()),
+        protocol=protocol,
+        formulation=args.formulation,
+        solve_all_seeds=args.all_seeds,
+        solver=SolverConfig(time_limit=args.time_limit, threads=args.threads),
+        workers=args.workers,
+        instance_seed=args.instance_seed,
+    )
+    if args.seeds is not None:
+        kwargs["seeds"] = tuple(range(args.seeds))
+    if args.instances is not None:
+        kwargs["instances"] = args.instances
+    return SweepConfig.quick(**kwargs) if args.quick else SweepConfig(**kwargs)
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import run_sweep
+    from .zoo import save_models
+
+    config = _sweep_config(args)
+    start = time.perf_counter()
+    result = run_sweep(config, args.out, progress=not args.quiet)
+    if args.save_models:
+        saved = save_models(result, args.save_models)
+        if not args.json:
+            print(f"saved {len(saved)} nets to {args.save_models}/ (manifest.json updated)")
+    wall = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"out": str(args.out), "wall_time_s": wall, "rows": json.loads(result.table.to_json(orient="records"))}))
+        return 0
+    p = config.protocol
+    print(
+        f"\nsweep: {len(config.architectures)} shapes x {len(config.seeds)} seeds, protocol {p.name} "
+        f"({p.epochs} epochs, batch {p.batch_size}, {p.loss.upper()}), formulation {config.formulation}, "
+        f"{config.instances} reference instances per net, HiGHS time limit {config.solver.time_limit:g} s, "
+        f"{config.solver.threads} thread(s)"
+    )
+    print(result.render())
+    print(
+        "mae/mse/max_err: 401x401 grid of [-1,1]^2 (best and median over seeds); solve_*: HiGHS time on the "
+        "reference problem min N(x,y)+ax+by, best seed; opt_err: true regret of the surrogate's minimiser; "
+        "blog_mae: 2021 blog, row labels corrected (its MSE column is not self-consistent and is not quoted)."
+    )
+    print(f"results in {args.out}/ (table.csv, table.json, nets.csv, solves.csv, nets/*.onnx); wall time {wall:.1f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="surrogate",
+        description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("params", help="parameter count of an MLP from its layer sizes")
+    p.add_argument("sizes", nargs="+", type=int, help="all layer sizes, input first (e.g. 784 16 16 10)")
+    p.add_argument("--no-bias", action="store_true", help="count weights only")
+    p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("architectures", help="list the shapes of a neuron budget")
+    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--all", action="store_true", help="add non-uniform shapes up to --max-depth")
+    p.add_argument("--max-depth", type=_positive_int, default=3)
+    p.set_defaults(func=cmd_architectures)
+
+    p = sub.add_parser("sweep", help="train, export, encode and solve every shape of a budget")
+    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--arch", action="append", help="shape to sweep (repeatable), e.g. 3x8 or 8-6-6")
+    p.add_argument("--protocol", default="seed", choices=sorted(PROTOCOLS))
+    p.add_argument("--epochs", type=_positive_int, help="override the protocol's epochs")
+    p.add_argument("--seeds", type=_positive_int, help="nets per shape, seeds 0..N-1 (default 5)")
+    p.add_argument("--formulation", default="bigm", help=f"one of {', '.join(FORMULATIONS)}")
+    p.add_argument("--instances", type=_positive_int, help="reference instances per net (default 20)")
+    p.add_argument("--instance-seed", type=int, default=2021)
+    p.add_argument("--all-seeds", action="store_true", help="solve with every seed's net, not only the best")
+    p.add_argument("--time-limit", type=_positive_float, default=60.0, help="HiGHS time limit per solve, seconds")
+    p.add_argument("--threads", type=_positive_int, default=1, help="HiGHS threads")
+    p.add_argument("--workers", type=_positive_int, help="training processes (default: one per core)")
+    p.add_argument("--quick", action="store_true", help="smoke test: 5 epochs, 1 seed, 5 instances")
+    p.add_argument("--out", type=Path, default=Path("results/sweep"), help="results folder")
+    p.add_argument("--save-models", type=Path, metavar="DIR", help="copy the best net per shape into a zoo folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--json", action="store_true", help="print the table as JSON instead of text")
+    p.set_defaults(func=cmd_sweep)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SurrogateError as exc:
+        print(f"surrogate {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

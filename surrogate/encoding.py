@@ -1,0 +1,218 @@
+"""Encoding a ReLU MLP as mixed-integer constraints with OMLT.
+
+The one entry point is :func:`add_surrogate`: it adds an ``OmltBlock`` to a
+Pyomo block, ties the net's two inputs to the given variables, and returns an
+:class:`EncodedSurrogate` that reports its size and, after a solve, how far
+the MILP's output is from the real net and from x*y.
+
+Formulations (OMLT classes):
+
+``bigm`` (:class:`omlt.neuralnet.ReluBigMFormulation`)
+    For every hidden neuron with pre-activation ``zhat = w^T h + b`` in
+    ``[l, u]`` (interval bounds propagated from the input box), a binary
+    ``s`` and
+
+    .. math::
+
+        z \\ge 0,\\quad z \\ge \\hat z,\\quad z \\le \\hat z - l(1 - s),\\quad z \\le u s.
+
+``partition`` (:class:`omlt.neuralnet.ReluPartitionFormulation`)
+    Splits the weighted sum of each neuron into 2 partitions and writes the
+    ReLU as a disjunction over them (tighter, more continuous variables).
+
+``fullspace`` (:class:`omlt.neuralnet.FullSpaceNNFormulation`)
+    OMLT's generic full-space formulation; its default ReLU constraint is
+    the same big-M as above.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .errors import FormulationError, ModelFormatError
+from .network import ReluMLP
+
+
+def _formulations():
+    from omlt.neuralnet import FullSpaceNNFormulation, ReluBigMFormulation, ReluPartitionFormulation
+
+    return {
+        "bigm": ReluBigMFormulation,
+        "partition": ReluPartitionFormulation,
+        "fullspace": FullSpaceNNFormulation,
+    }
+
+
+FORMULATIONS: tuple[str, ...] = ("bigm", "partition", "fullspace")
+
+
+def check_formulation(name: str) -> str:
+    """Return ``name`` if it is a known MILP formulation, else raise :class:`FormulationError`."""
+    if name not in FORMULATIONS:
+        hint = ""
+        if isinstance(name, str) and "complementarity" in name.lower():
+            hint = " (the complementarity formulation is an NLP, which HiGHS cannot solve)"
+        raise FormulationError(
+            f"unknown formulation {name!r}{hint}; choose one of {', '.join(FORMULATIONS)}"
+        )
+    return name
+
+
+def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] = ((-1.0, 1.0), (-1.0, 1.0))):
+    """Build OMLT's ``NetworkDefinition`` (dense layers, ReLU hidden, linear output) from ``net``."""
+    from omlt.neuralnet import NetworkDefinition
+    from omlt.neuralnet.layer import DenseLayer, InputLayer
+
+    n_in = net.weights[0].shape[0]
+    if len(input_bounds) != n_in:
+        raise ModelFormatError(f"{len(input_bounds)} input bounds given for a net with {n_in} inputs")
+    network = NetworkDefinition(scaled_input_bounds={i: tuple(map(float, b)) for i, b in enumerate(input_bounds)})
+    previous = InputLayer([n_in])
+    network.add_layer(previous)
+    last = len(net.weights) - 1
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        layer = DenseLayer(
+            [w.shape[0]], [w.shape[1]], w, b, activation="linear" if i == last else "relu"
+        )
+        network.add_layer(layer)
+        network.add_edge(previous, layer)
+        previous = layer
+    return network
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """Counts of active variables, binaries and constraints in a Pyomo component."""
+
+    variables: int
+    binaries: int
+    constraints: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def model_size(component) -> ModelSize:
+    """Count the variables (binaries too) and active constraints under ``component``."""
+    variables = list(component.component_data_objects(pyo.Var, descend_into=True))
+    constraints = sum(1 for _ in component.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+    return ModelSize(len(variables), sum(1 for v in variables if v.is_binary()), constraints)
+
+
+@dataclass(frozen=True)
+class SurrogateErrorReport:
+    """Errors at the current variable values (filled in by a solve)."""
+
+    x: float
+    y: float
+    milp_output: float
+    net_output: float
+    true_product: float
+
+    @property
+    def vs_net(self) -> float:
+        """|MILP output - net(x, y)|: zero up to solver tolerances for an exact encoding."""
+        return abs(self.milp_output - self.net_output)
+
+    @property
+    def vs_product(self) -> float:
+        """|MILP output - x*y|: the approximation error the optimiser actually sees."""
+        return abs(self.milp_output - self.true_product)
+
+
+class EncodedSurrogate:
+    """A net embedded in a Pyomo model; returned by :func:`add_surrogate`.
+
+    Attributes
+    ----------
+    block
+        The ``OmltBlock`` holding the encoding.
+    output
+        The Pyomo variable that equals the net's output, z = N(x, y).
+    """
+
+    def __init__(self, block, net: ReluMLP, formulation: str, inputs):
+        self.block = block
+        self.net = net
+        self.formulation = formulation
+        self.inputs = tuple(inputs)
+        self.output = block.outputs[0]
+
+    def size(self) -> ModelSize:
+        """Variables, binaries and constraints this encoding added (links included)."""
+        return model_size(self.block)
+
+    def get_error(self) -> SurrogateErrorReport:
+        """Compare the MILP's output with the real net and with x*y at the current values.
+
+        Call after a solve has loaded a solution.
+        """
+        values = [pyo.value(v, exception=False) for v in self.inputs]
+        out = pyo.value(self.output, exception=False)
+        if out is None or any(v is None for v in values):
+            raise ModelFormatError(
+                f"surrogate block {self.block.name!r} has no values yet; solve the model (and load the solution) first"
+            )
+        net_out = float(self.net.forward(np.array([values]))[0])
+        return SurrogateErrorReport(values[0], values[1], float(out), net_out, float(values[0] * values[1]))
+
+
+def _as_net(net_or_path: ReluMLP | str | os.PathLike) -> ReluMLP:
+    if isinstance(net_or_path, ReluMLP):
+        return net_or_path
+    if isinstance(net_or_path, (str, os.PathLike)):
+        from .onnx_io import load_onnx
+
+        return load_onnx(Path(net_or_path))
+    raise ModelFormatError(
+        f"cannot use {type(net_or_path).__name__} as a surrogate; pass a ReluMLP or the path of an ONNX file"
+    )
+
+
+def add_surrogate(
+    parent,
+    net: ReluMLP | str | os.PathLike,
+    inputs: Sequence,
+    *,
+    formulation: str = "bigm",
+    name: str = "surrogate",
+    input_bounds: Sequence[tuple[float, float]] = ((-1.0, 1.0), (-1.0, 1.0)),
+) -> EncodedSurrogate:
+    """Add ``z = N(x, y)`` to ``parent`` as MILP constraints.
+
+    Parameters
+    ----------
+    parent
+        A Pyomo ``ConcreteModel`` or block to add the encoding to.
+    net
+        A :class:`ReluMLP` or the path of an ONNX file.
+    inputs
+        The two Pyomo variables (or expressions) fed to the net. They must
+        stay within ``input_bounds``, the box that the layer bounds (and so
+        every big-M constant) are computed from.
+    formulation
+        ``'bigm'``, ``'partition'`` or ``'fullspace'``.
+    name
+        Component name of the new block on ``parent``.
+    """
+    from omlt import OmltBlock
+
+    formulation = check_formulation(formulation)
+    net = _as_net(net)
+    if len(inputs) != net.weights[0].shape[0]:
+        raise ModelFormatError(
+            f"surrogate {name!r}: {len(inputs)} inputs given but the net takes {net.weights[0].shape[0]}"
+        )
+    if parent.component(name) is not None:
+        raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
+    block = OmltBlock()
+    parent.add_component(name, block)
+    block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
+    block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
+    return EncodedSurrogate(block, net, formulation, inputs)

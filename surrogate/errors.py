@@ -1,0 +1,35 @@
+"""One exception hierarchy for the whole package.
+
+Every error raised on bad input derives from :class:`SurrogateError`, and its
+message names the offending object and says how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class SurrogateError(Exception):
+    """Base class of every error raised by :mod:`surrogate`."""
+
+
+class ArchitectureError(SurrogateError, ValueError):
+    """An architecture string or layer-size list is not a valid ReLU MLP shape."""
+
+
+class ConfigError(SurrogateError, ValueError):
+    """A configuration object was given an invalid value."""
+
+
+class ModelFormatError(SurrogateError, ValueError):
+    """An ONNX file is missing, unreadable, or not a 2-input ReLU MLP."""
+
+
+class FormulationError(SurrogateError, ValueError):
+    """An unknown or unsupported MILP formulation was requested."""
+
+
+class SolverUnavailableError(SurrogateError, RuntimeError):
+    """The requested MILP solver is not installed."""
+
+
+class ExportError(SurrogateError, RuntimeError):
+    """An exported ONNX model disagrees with the network it was exported from."""

@@ -1,0 +1,58 @@
+"""Approximation error of a net against x*y on a held-out grid of [-1, 1]^2."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .network import ReluMLP
+
+GRID_POINTS = 401
+# A net whose output varies by less than this over the whole grid is a constant.
+COLLAPSE_RANGE = 1e-6
+
+
+@lru_cache(maxsize=4)
+def grid(n: int = GRID_POINTS) -> np.ndarray:
+    """The ``n x n`` uniform grid of [-1, 1]^2 as an ``(n*n, 2)`` array (read-only)."""
+    axis = np.linspace(-1.0, 1.0, n)
+    xx, yy = np.meshgrid(axis, axis, indexing="ij")
+    points = np.column_stack([xx.ravel(), yy.ravel()])
+    points.setflags(write=False)
+    return points
+
+
+@dataclass(frozen=True)
+class ApproximationScore:
+    """Errors of ``N(x, y)`` against ``x*y`` on the grid.
+
+    ``collapsed`` is true when the net is constant on the whole grid (a dead
+    net); its errors are still the true ones, but it must not be mistaken for
+    a fit.
+    """
+
+    mae: float
+    mse: float
+    max_error: float
+    output_range: float
+    collapsed: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def score(net: ReluMLP, *, n: int = GRID_POINTS) -> ApproximationScore:
+    """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points)."""
+    points = grid(n)
+    out = net.forward(points)
+    err = out - points[:, 0] * points[:, 1]
+    spread = float(out.max() - out.min())
+    return ApproximationScore(
+        mae=float(np.abs(err).mean()),
+        mse=float((err**2).mean()),
+        max_error=float(np.abs(err).max()),
+        output_range=spread,
+        collapsed=spread < COLLAPSE_RANGE,
+    )

@@ -1,0 +1,215 @@
+"""ONNX export (PyTorch) and import (OMLT's parser) of ReLU MLPs.
+
+Export writes one self-contained ``.onnx`` file with a dynamic batch
+dimension and the net's metadata in the model's ``metadata_props``; every
+export is checked against onnxruntime before it is written. Import parses the
+file with OMLT's ONNX parser and checks that it is a 2-input, 1-output ReLU
+MLP before returning a framework-free :class:`~surrogate.network.ReluMLP`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import numpy as np
+
+from ._atomic import write_bytes
+from .errors import ExportError, ModelFormatError
+from .network import ReluMLP
+
+EXPORT_TOLERANCE = 1e-6
+INPUT_NAME, OUTPUT_NAME = "xy", "z"
+METADATA_PREFIX = "surrogate."
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape an exported model or a result."""
+    names = ("surrogate", "torch", "onnx", "onnxruntime", "omlt", "pyomo", "highspy")
+    out = {}
+    for name in names:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _to_model_proto(net: ReluMLP):
+    """Export ``net`` through ``torch.onnx.export`` (dynamo exporter) in memory."""
+    import torch
+
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
+    module = net.to_torch()
+    example = torch.zeros((1, net.weights[0].shape[0]), dtype=torch.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            module,
+            (example,),
+            dynamo=True,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_shapes=({0: torch.export.Dim("batch")},),
+            external_data=False,
+            verbose=False,
+        )
+    return _add_missing_gemm_biases(program.model_proto)
+
+
+def _add_missing_gemm_biases(proto):
+    """Give every 2-input ``Gemm`` an explicit zero bias (in place; returns ``proto``).
+
+    ONNX allows ``Gemm`` without its ``C`` input, and PyTorch's exporter drops
+    an all-zero bias, but OMLT's parser requires all three inputs.
+    """
+    from onnx import numpy_helper
+
+    shapes = {t.name: tuple(t.dims) for t in proto.graph.initializer}
+    for node in proto.graph.node:
+        if node.op_type != "Gemm" or len(node.input) != 2 or node.input[1] not in shapes:
+            continue
+        trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
+        rows, cols = shapes[node.input[1]]
+        name = f"{node.input[1]}.zero_bias"
+        proto.graph.initializer.append(numpy_helper.from_array(np.zeros(rows if trans_b else cols, np.float32), name))
+        node.input.append(name)
+    return proto
+
+
+def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int = 1000, seed: int = 0) -> float:
+    """Largest |onnxruntime - float32 net| over random points of [-1, 1]^2."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(points, net.weights[0].shape[0])).astype(np.float32)
+    got = session.run(None, {session.get_inputs()[0].name: x})[0].reshape(points, -1)
+    h = x
+    for w, b in zip(net.weights[:-1], net.biases[:-1]):
+        h = np.maximum(h @ w.astype(np.float32) + b.astype(np.float32), 0)
+    want = (h @ net.weights[-1].astype(np.float32) + net.biases[-1].astype(np.float32)).reshape(points, -1)
+    return float(np.abs(got - want).max())
+
+
+def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
+    """Write ``net`` to ``path`` as one self-contained ONNX file.
+
+    The file is written only after onnxruntime reproduces the net on 1,000
+    random points within :data:`EXPORT_TOLERANCE`; it is written atomically.
+    ``metadata`` values that are not strings are stored as JSON.
+
+    Raises
+    ------
+    ExportError
+        If onnxruntime disagrees with the net.
+    """
+    import onnx
+
+    proto = _to_model_proto(net)
+    items = {**net.metadata, **(metadata or {})}
+    items.setdefault("versions", package_versions())
+    for key, value in items.items():
+        entry = proto.metadata_props.add()
+        entry.key = METADATA_PREFIX + key
+        entry.value = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    proto.producer_name = "surrogate"
+    onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
+    diff = check_against_onnxruntime(data, net)
+    if not diff <= EXPORT_TOLERANCE:
+        raise ExportError(
+            f"ONNX export of {net.architecture} to {path}: onnxruntime differs from the net by "
+            f"{diff:.3g} > {EXPORT_TOLERANCE:g}; nothing was written. Check the net's weights are finite."
+        )
+    return write_bytes(path, data)
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The ``surrogate.*`` metadata of an ONNX file (prefix stripped)."""
+    return _metadata_of(_load_proto(Path(path)))
+
+
+def _metadata_of(proto) -> dict[str, str]:
+    return {p.key[len(METADATA_PREFIX) :]: p.value for p in proto.metadata_props if p.key.startswith(METADATA_PREFIX)}
+
+
+def _load_proto(path: Path):
+    import onnx
+
+    if not path.is_file():
+        raise ModelFormatError(
+            f"no ONNX file at {path}; check the path, or train one with 'surrogate sweep --save-models DIR'"
+        )
+    try:
+        return onnx.load(str(path))
+    except Exception as exc:  # onnx raises DecodeError and friends
+        raise ModelFormatError(f"{path} is not a readable ONNX model ({exc}); re-export it") from exc
+
+
+_ALLOWED_OPS = {"Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "Reshape"}
+
+
+def _parse_with_omlt(proto, path: Path):
+    from omlt.io.onnx import load_onnx_neural_network
+
+    graph_inputs = [i for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
+    if len(graph_inputs) != 1:
+        raise ModelFormatError(
+            f"{path}: the net has {len(graph_inputs)} input tensors; a surrogate of x*y needs one input of size 2"
+        )
+    dims = [d.dim_value for d in graph_inputs[0].type.tensor_type.shape.dim]
+    if not dims or dims[-1] != 2:
+        raise ModelFormatError(
+            f"{path}: the net's input has shape {dims} (0 = dynamic) but a surrogate of x*y takes "
+            "(batch, 2) inputs; export a net with exactly 2 inputs"
+        )
+    bad = sorted({node.op_type for node in proto.graph.node} - _ALLOWED_OPS)
+    if bad:
+        raise ModelFormatError(
+            f"{path}: the net uses {', '.join(bad)}, but surrogate encodes only ReLU MLPs "
+            "(Gemm or MatMul+Add layers with Relu between them); retrain the net with ReLU activations"
+        )
+    try:
+        return load_onnx_neural_network(proto, input_bounds={0: (-1.0, 1.0), 1: (-1.0, 1.0)})
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelFormatError(f"{path}: OMLT cannot parse this net ({exc}); export a plain ReLU MLP") from exc
+
+
+def load_onnx(path: str | os.PathLike) -> ReluMLP:
+    """Read a 2-input, 1-output ReLU MLP from an ONNX file.
+
+    Raises
+    ------
+    ModelFormatError
+        If the file is missing or unreadable, or the net is not a ReLU MLP
+        with inputs ``(batch, 2)`` and one output.
+    """
+    from omlt.neuralnet.layer import DenseLayer, InputLayer
+
+    path = Path(path)
+    proto = _add_missing_gemm_biases(_load_proto(path))
+    network = _parse_with_omlt(proto, path)
+    layers = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
+    if not all(isinstance(layer, DenseLayer) for layer in layers) or len(layers) < 2:
+        raise ModelFormatError(f"{path}: expected a chain of at least two dense layers; export a plain ReLU MLP")
+    acts = [layer.activation for layer in layers]
+    if any(a != "relu" for a in acts[:-1]) or acts[-1] != "linear":
+        raise ModelFormatError(
+            f"{path}: layer activations are {acts}; surrogate needs ReLU on every hidden layer and a linear "
+            "output; retrain or re-export the net in that form"
+        )
+    if layers[-1].output_size[-1] != 1:
+        raise ModelFormatError(
+            f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one"
+        )
+    meta = _metadata_of(proto)
+    return ReluMLP(
+        tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),
+        tuple(np.asarray(layer.biases, dtype=np.float64) for layer in layers),
+        meta,
+    )
