@@ -58,26 +58,40 @@ def _to_model_proto(net: ReluMLP):
             external_data=False,
             verbose=False,
         )
-    return _add_missing_gemm_biases(program.model_proto)
+    return _normalise_gemms(program.model_proto)
 
 
-def _add_missing_gemm_biases(proto):
-    """Give every 2-input ``Gemm`` an explicit zero bias (in place; returns ``proto``).
+def _normalise_gemms(proto, path: Path | None = None):
+    """Make every ``Gemm`` explicit for OMLT's parser (in place; returns ``proto``).
 
-    ONNX allows ``Gemm`` without its ``C`` input, and PyTorch's exporter drops
-    an all-zero bias, but OMLT's parser requires all three inputs.
+    ONNX lets ``Gemm`` omit its bias input and its ``alpha``/``beta``/``transB``
+    attributes, and PyTorch's exporter drops an all-zero bias; OMLT's parser
+    needs all of them, so the defaults (zero bias, 1, 1, 0) are written out.
+    Unnamed nodes get names too, since OMLT keys its graph by node name.
     """
-    from onnx import numpy_helper
+    from onnx import helper, numpy_helper
 
     shapes = {t.name: tuple(t.dims) for t in proto.graph.initializer}
-    for node in proto.graph.node:
-        if node.op_type != "Gemm" or len(node.input) != 2 or node.input[1] not in shapes:
+    for i, node in enumerate(proto.graph.node):
+        if not node.name:
+            node.name = f"{node.op_type}_{i}"
+        if node.op_type != "Gemm":
             continue
-        trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
-        rows, cols = shapes[node.input[1]]
-        name = f"{node.input[1]}.zero_bias"
-        proto.graph.initializer.append(numpy_helper.from_array(np.zeros(rows if trans_b else cols, np.float32), name))
-        node.input.append(name)
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if attrs.get("transA", 0):
+            raise ModelFormatError(
+                f"{path or 'the net'}: Gemm node {node.name!r} transposes its input (transA=1), which OMLT cannot "
+                "encode; export the layer as a plain Linear layer"
+            )
+        for name, default in (("alpha", 1.0), ("beta", 1.0), ("transB", 0)):
+            if name not in attrs:
+                node.attribute.append(helper.make_attribute(name, default))
+        if len(node.input) == 2 and node.input[1] in shapes:
+            rows, cols = shapes[node.input[1]]
+            bias = np.zeros(rows if attrs.get("transB", 0) else cols, np.float32)
+            name = f"{node.input[1]}.zero_bias"
+            proto.graph.initializer.append(numpy_helper.from_array(bias, name))
+            node.input.append(name)
     return proto
 
 
@@ -192,7 +206,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
     path = Path(path)
-    proto = _add_missing_gemm_biases(_load_proto(path))
+    proto = _normalise_gemms(_load_proto(path), path)
     network = _parse_with_omlt(proto, path)
     layers = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
     if not all(isinstance(layer, DenseLayer) for layer in layers) or len(layers) < 2:

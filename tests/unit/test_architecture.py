@@ -1,0 +1,88 @@
+import pytest
+
+from surrogate import Architecture, ArchitectureError, all_shapes, constant_width_shapes, count_parameters
+
+
+@pytest.mark.parametrize(
+    ("sizes", "weights", "biases"),
+    [([784, 16, 16, 10], 12960, 42), ([2, 2, 2], 8, 4), ([2, 8, 8, 8, 1], 16 + 64 + 64 + 8, 25)],
+)
+def test_parameter_counts(sizes, weights, biases):
+    counts = count_parameters(sizes)
+    assert (counts.weights, counts.biases, counts.total) == (weights, biases, weights + biases)
+    assert count_parameters(sizes, bias=False).total == weights
+
+
+def test_published_examples():
+    assert count_parameters([784, 16, 16, 10]).total == 13002
+    assert count_parameters([784, 16, 16, 10], bias=False).total == 12960
+    assert count_parameters([2, 2, 2]).total == 12
+
+
+def test_per_layer_breakdown():
+    layers = count_parameters([784, 16, 16, 10]).layers
+    assert [(l.n_in, l.n_out, l.weights, l.biases) for l in layers] == [
+        (784, 16, 12544, 16),
+        (16, 16, 256, 16),
+        (16, 10, 160, 10),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden", "name"),
+    [("3x8", (8, 8, 8), "3x8"), ("1X24", (24,), "1x24"), (" 8-6-6 ", (8, 6, 6), "8-6-6"), ("5", (5,), "1x5"), ("4-4", (4, 4), "2x4")],
+)
+def test_parse(text, hidden, name):
+    arch = Architecture.parse(text)
+    assert arch.hidden == hidden
+    assert arch.name == name
+    assert arch.layer_sizes == (2, *hidden, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0x8", "depth and width must be at least 1"),
+        ("3x0", "depth and width must be at least 1"),
+        ("8-0-6", "every width must be at least 1"),
+        ("-3x8", "cannot parse architecture '-3x8'"),
+        ("8--6", "cannot parse architecture"),
+        ("abc", "write 'LxW'"),
+        ("", "cannot parse architecture ''"),
+        (3, "is not a string"),
+    ],
+)
+def test_parse_errors(text, message):
+    with pytest.raises(ArchitectureError, match=message):
+        Architecture.parse(text)
+
+
+def test_bad_layer_sizes():
+    with pytest.raises(ArchitectureError, match="layer size -1 must be at least 1"):
+        count_parameters([2, -1, 1])
+    with pytest.raises(ArchitectureError, match="need at least an input and an output size"):
+        count_parameters([2])
+    with pytest.raises(ArchitectureError, match="is not an integer"):
+        count_parameters([2, 1.5, 1])
+    with pytest.raises(ArchitectureError, match="has no hidden layer"):
+        Architecture(())
+
+
+def test_constant_width_shapes_of_24():
+    names = [a.name for a in constant_width_shapes(24)]
+    assert names == ["1x24", "2x12", "3x8", "4x6", "6x4", "8x3", "12x2", "24x1"]
+    assert [a.parameter_count().total for a in constant_width_shapes(24)] == [97, 205, 177, 151, 117, 97, 75, 51]
+    with pytest.raises(ArchitectureError, match="neuron budget 0 must be a positive integer"):
+        constant_width_shapes(0)
+
+
+def test_all_shapes_adds_compositions():
+    shapes = list(all_shapes(6, max_depth=2))
+    names = [a.name for a in shapes]
+    # 4 constant-width (1x6, 2x3, 3x2, 6x1) + non-uniform 2-part compositions of 6 (1-5, 2-4, 4-2, 5-1)
+    assert names[:4] == ["1x6", "2x3", "3x2", "6x1"]
+    assert sorted(names[4:]) == ["1-5", "2-4", "4-2", "5-1"]
+    assert all(a.neurons == 6 for a in shapes)
+    assert len(set(shapes)) == len(shapes)
+    # compositions of 24 into <= 3 parts: 1 + 23 + 253 = 277, plus deeper constant-width shapes 4x6..24x1 (5)
+    assert len(list(all_shapes(24, max_depth=3))) == 282
