@@ -1,0 +1,36 @@
+"""The shipped zoo: every listed model loads and reproduces its recorded metrics."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from surrogate import ModelFormatError, load_manifest, load_onnx, score
+
+ZOO = Path(__file__).resolve().parents[2] / "models"
+ENTRIES = load_manifest(ZOO)["models"]
+
+
+def test_zoo_is_not_empty():
+    assert ENTRIES, "models/manifest.json lists no models"
+    assert sorted(p.name for p in ZOO.glob("*.onnx")) == sorted(e["file"] for e in ENTRIES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["name"] for e in ENTRIES])
+def test_listed_model_reproduces_its_metrics(entry):
+    net = load_onnx(ZOO / entry["file"])
+    assert net.architecture.name == entry["architecture"]
+    s = score(net)
+    assert s.mae == pytest.approx(entry["mae"], rel=1e-6)
+    assert s.max_error == pytest.approx(entry["max_error"], rel=1e-6)
+    assert s.collapsed == entry["collapsed"]
+    assert json.loads(net.metadata["metrics"])["mae"] == pytest.approx(entry["mae"], rel=1e-9)
+
+
+def test_bad_manifests_are_clear(tmp_path):
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(ModelFormatError, match="is not valid JSON.*restore it from git or delete it"):
+        load_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"version": 99, "models": []}')
+    with pytest.raises(ModelFormatError, match="manifest version 99, expected 1"):
+        load_manifest(tmp_path)
