@@ -95,10 +95,9 @@ def cmd_sweep(args) -> int:
     if args.json:
         print(json.dumps({"out": str(args.out), "wall_time_s": wall, "rows": json.loads(result.table.to_json(orient="records"))}))
         return 0
-    p = config.protocol
     print(
-        f"\nsweep: {len(config.architectures)} shapes x {len(config.seeds)} seeds, protocol {p.name} "
-        f"({p.epochs} epochs, batch {p.batch_size}, {p.loss.upper()}), formulation {config.formulation}, "
+        f"\nsweep: {len(config.architectures)} shapes x {len(config.seeds)} seeds, protocol "
+        f"{config.protocol.describe()}, formulation {config.formulation}, "
         f"{config.instances} reference instances per net, HiGHS time limit {config.solver.time_limit:g} s, "
         f"{config.solver.threads} thread(s)"
     )
@@ -109,6 +108,34 @@ def cmd_sweep(args) -> int:
         "blog_mae: 2021 blog, row labels corrected (its MSE column is not self-consistent and is not quoted)."
     )
     print(f"results in {args.out}/ (table.csv, table.json, nets.csv, solves.csv, nets/*.onnx); wall time {wall:.1f} s")
+    return 0
+
+
+def cmd_bench_training(args) -> int:
+    from .bench import bench_training
+
+    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    protocol = get_protocol(args.protocol)
+    if args.epochs:
+        protocol = protocol.with_epochs(args.epochs)
+    result = bench_training(
+        archs,
+        list(range(args.seeds)),
+        protocol,
+        naive_epochs=None if args.naive_full else args.naive_epochs,
+        naive_seeds=args.naive_seeds,
+        workers=args.workers,
+    )
+    print(f"work: {len(archs)} shapes x {args.seeds} seeds, protocol {protocol.describe()}")
+    print(result.table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    how = (
+        f"scaled from {result.naive_epochs} epoch(s) x {result.naive_seeds} seed(s) per shape"
+        if result.naive_scaled
+        else "measured on the whole work"
+    )
+    print(f"naive loop (nn.Sequential + autograd + torch.optim.Adam, one net at a time, one process): {result.naive_s:.1f} s ({how})")
+    print(f"surrogate trainer (packed, batched, {result.workers or 'all'} worker process(es)): {result.trainer_s:.1f} s (measured)")
+    print(f"speed-up: {result.speedup:.1f}x")
     return 0
 
 
@@ -149,6 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--json", action="store_true", help="print the table as JSON instead of text")
     p.set_defaults(func=cmd_sweep)
+
+    bench = sub.add_parser("bench", help="benchmarks (not timed tests)").add_subparsers(dest="benchmark", required=True)
+    p = bench.add_parser("training", help="the project's trainer vs the textbook one-net-at-a-time loop, side by side")
+    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
+    p.add_argument("--protocol", default="seed", choices=sorted(PROTOCOLS))
+    p.add_argument("--epochs", type=_positive_int, help="override the protocol's epochs")
+    p.add_argument("--seeds", type=_positive_int, default=5)
+    p.add_argument("--naive-epochs", type=_positive_int, default=2, help="epochs of the naive loop timed per net")
+    p.add_argument("--naive-seeds", type=_positive_int, default=1, help="nets per shape timed with the naive loop")
+    p.add_argument("--naive-full", action="store_true", help="time the naive loop on the whole work (slow)")
+    p.add_argument("--workers", type=_positive_int, help="trainer processes (default: one per core)")
+    p.set_defaults(func=cmd_bench_training)
     return parser
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import partial
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -29,7 +28,7 @@ from .onnx_io import export_onnx, load_onnx, package_versions
 from .protocols import TrainingProtocol, get_protocol
 from .reference_problem import reference_instances, solve_reference_problems
 from .solver import SolverConfig
-from .training import default_workers, train_nets
+from .training import run_packs, train_packed
 
 DOMAIN = ((-1.0, 1.0), (-1.0, 1.0))
 
@@ -110,60 +109,50 @@ def net_filename(arch: Architecture, seed: int) -> str:
     return f"{arch.name}-seed{seed}.onnx"
 
 
-def _train_score_export(arch: Architecture, seeds: Sequence[int], protocol: TrainingProtocol, nets_dir: str) -> list[dict]:
-    """Worker job: train all seeds of one shape, score each net on the grid, export it."""
+def _train_score_export(archs: Sequence[Architecture], seeds: Sequence[int], protocol: TrainingProtocol, nets_dir: str) -> list[dict]:
+    """Worker job: train a pack of shapes, score each net on the grid, export it."""
     rows = []
-    for trained in train_nets(arch, seeds, protocol, threads=1):
-        s = score(trained.net)
-        path = Path(nets_dir) / net_filename(arch, trained.seed)
-        export_onnx(
-            trained.net,
-            path,
-            metadata={
-                "architecture": arch.name,
-                "domain": [list(b) for b in DOMAIN],
-                "protocol": protocol.to_dict(),
-                "seed": str(trained.seed),
-                "metrics": {**s.to_dict(), "train_mae": trained.train_mae, "grid_points": GRID_POINTS},
-                "kind": "trained",
-            },
-        )
-        rows.append(
-            {
-                "arch": arch.name,
-                "depth": arch.depth,
-                "seed": trained.seed,
-                "file": path.name,
-                **s.to_dict(),
-                "train_mae": trained.train_mae,
-                "final_loss": float(trained.loss_history[-1]),
-            }
-        )
+    for arch, trained_nets in train_packed(archs, seeds, protocol, threads=1).items():
+        for trained in trained_nets:
+            rows.append(_score_and_export(arch, trained, protocol, Path(nets_dir)))
     return rows
 
 
-def train_stage(config: SweepConfig, nets_dir: Path, progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Train, score and export every net; one process per shape, deepest first."""
+def _score_and_export(arch: Architecture, trained, protocol: TrainingProtocol, nets_dir: Path) -> dict:
+    s = score(trained.net)
+    path = nets_dir / net_filename(arch, trained.seed)
+    export_onnx(
+        trained.net,
+        path,
+        metadata={
+            "architecture": arch.name,
+            "domain": [list(b) for b in DOMAIN],
+            "protocol": protocol.to_dict(),
+            "seed": str(trained.seed),
+            "metrics": {**s.to_dict(), "train_mae": trained.train_mae, "grid_points": GRID_POINTS},
+            "kind": "trained",
+        },
+    )
+    return {
+        "arch": arch.name,
+        "depth": arch.depth,
+        "seed": trained.seed,
+        "file": path.name,
+        **s.to_dict(),
+        "train_mae": trained.train_mae,
+        "final_loss": float(trained.loss_history[-1]),
+    }
+
+
+def train_stage(config: SweepConfig, nets_dir: Path, progress: Callable[[list], None] | None = None) -> pd.DataFrame:
+    """Train, score and export every net: packed shapes spread over worker processes."""
     nets_dir.mkdir(parents=True, exist_ok=True)
-    workers = default_workers() if config.workers is None else config.workers
-    jobs = sorted(config.architectures, key=lambda a: -a.depth)
-    rows: list[dict] = []
-    if workers == 1:
-        for arch in jobs:
-            rows += _train_score_export(arch, config.seeds, config.protocol, str(nets_dir))
-            if progress:
-                progress(arch.name)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-            futures = {
-                pool.submit(_train_score_export, arch, config.seeds, config.protocol, str(nets_dir)): arch
-                for arch in jobs
-            }
-            for fut in as_completed(futures):
-                rows += fut.result()
-                if progress:
-                    progress(futures[fut].name)
+    job = partial(_train_score_export, nets_dir=str(nets_dir))
+    rows = [
+        row
+        for part in run_packs(config.architectures, config.seeds, config.protocol, job, workers=config.workers, progress=progress)
+        for row in part
+    ]
     order = {a.name: i for i, a in enumerate(config.architectures)}
     nets = pd.DataFrame(rows)
     nets["_order"] = nets["arch"].map(order)
@@ -279,7 +268,9 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, progress: bool = True
     nets_dir = out_dir / "nets"
     start = time.perf_counter()
     with tqdm(total=len(config.architectures), desc="train+export", unit="shape", disable=not progress) as bar:
-        nets = train_stage(config, nets_dir, progress=lambda name: (bar.set_postfix_str(name), bar.update()))
+        nets = train_stage(
+            config, nets_dir, progress=lambda archs: (bar.set_postfix_str(",".join(a.name for a in archs)), bar.update(len(archs)))
+        )
     n_solved = len(nets) if config.solve_all_seeds else len(config.architectures)
     with tqdm(total=n_solved, desc="encode+solve", unit="net", disable=not progress) as bar:
         solves = solve_stage(config, nets, nets_dir, progress=lambda name: (bar.set_postfix_str(name), bar.update()))

@@ -1,23 +1,35 @@
-"""Training ReLU MLPs for x*y in PyTorch.
+"""Training ReLU MLPs for x*y in PyTorch, many nets at once.
 
-:func:`train_nets` trains all seeds of one architecture in a single batched
-computation: the weights of ``S`` nets are stacked into ``(S, n_in, n_out)``
-tensors, each step is a handful of batched matmuls with a hand-written
-backward pass, and Adam updates the stacked tensors element-wise (so every net
-has its own, independent Adam state). Every random draw of a net comes from
-its own ``torch.Generator`` seeded with the net's seed, in a fixed order
-(data, initial weights, one permutation per epoch), so a net trained alone
-(:func:`train_net_naive`) or in a batch gets the same weights.
+:func:`train_packed` trains every seed of several architectures in one batched
+computation:
+
+* **Stacking.** The weights of ``S`` nets live in one flat ``(S, P)`` buffer;
+  each layer is a ``(S, n_in, n_out)`` view of it, each step is a handful of
+  batched matmuls with a hand-written backward pass that writes the
+  gradients straight into a flat gradient buffer, and Adam is a few
+  element-wise operations on the flat buffers, so every net keeps its own,
+  independent Adam state.
+* **Packing.** Shapes of different depth and width share one computation: a
+  shallower net is padded with identity layers (``relu(h) = h`` for the
+  non-negative activations ``h``) and a narrower one with zero units; a
+  fixed 0/1 mask keeps every padded entry frozen, so each net trains exactly
+  as it would alone. :func:`plan_packs` groups shapes only where a cost model
+  says the shared computation is cheaper.
+
+Every random draw of a net comes from its own ``torch.Generator`` seeded with
+the net's seed, in a fixed order (data, initial weights, one permutation per
+epoch), so a net trained alone (:func:`train_net_naive`, the textbook loop)
+or packed with others gets the same weights up to float rounding.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 import multiprocessing
-from typing import Sequence
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -25,19 +37,23 @@ import torch
 from .architecture import Architecture
 from .errors import ConfigError
 from .network import ReluMLP
-from .protocols import TrainingProtocol, get_protocol
+from .protocols import Stage, TrainingProtocol, get_protocol
 
 
 @dataclass(frozen=True, eq=False)
 class TrainedNet:
-    """One trained net with how it was made."""
+    """One trained net with how it was made.
+
+    ``loss_history`` holds, after every epoch, the loss of the stage being
+    run (MAE or MSE) on the net's whole training set.
+    """
 
     architecture: Architecture
     seed: int
     protocol: TrainingProtocol
     net: ReluMLP
-    loss_history: np.ndarray  # mean training loss per epoch
-    train_mae: float  # MAE on the net's own training set after training
+    loss_history: np.ndarray
+    train_mae: float
 
 
 def target(points: torch.Tensor) -> torch.Tensor:
@@ -57,24 +73,245 @@ def _check_seeds(seeds: Sequence[int]) -> list[int]:
     return seeds
 
 
-def _draw_data_and_init(arch: Architecture, protocol: TrainingProtocol, gen: torch.Generator):
-    """Training points and Glorot-uniform weights / zero biases (Keras defaults)."""
-    points = torch.rand((protocol.n_points, arch.n_inputs), generator=gen) * 2 - 1
+# --------------------------------------------------------------------------- initialisation
+
+
+def _glorot(arch: Architecture, gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
     layers = []
     for n_in, n_out in zip(arch.layer_sizes[:-1], arch.layer_sizes[1:]):
         limit = math.sqrt(6.0 / (n_in + n_out))
-        w = (torch.rand((n_in, n_out), generator=gen) * 2 - 1) * limit
-        layers.append((w, torch.zeros(n_out)))
+        layers.append(((torch.rand((n_in, n_out), generator=gen) * 2 - 1) * limit, torch.zeros(n_out)))
+    return layers
+
+
+def _data_aware(layers, points: torch.Tensor, gen: torch.Generator):
+    """Set each hidden bias so its neuron is active on a random 20-80 % of ``points``."""
+    h = points
+    out = []
+    for w, _ in layers[:-1]:
+        pre = h @ w
+        active = 0.2 + 0.6 * torch.rand(w.shape[1], generator=gen)
+        bias = -torch.stack([torch.quantile(pre[:, j], 1 - active[j].item()) for j in range(w.shape[1])])
+        out.append((w, bias))
+        h = torch.relu(pre + bias)
+    out.append(layers[-1])
+    return out
+
+
+def _hand_built_start(arch: Architecture, noise: float, gen: torch.Generator):
+    from .construct import hand_built
+
+    net = hand_built(arch)
+    return [
+        (
+            torch.as_tensor(w, dtype=torch.float32) + noise * torch.randn(w.shape, generator=gen),
+            torch.as_tensor(b, dtype=torch.float32) + noise * torch.randn(b.shape, generator=gen),
+        )
+        for w, b in zip(net.weights, net.biases)
+    ]
+
+
+def draw_data_and_init(arch: Architecture, protocol: TrainingProtocol, gen: torch.Generator):
+    """Training points and initial ``(W, b)`` per layer, from ``gen`` in a fixed order."""
+    points = torch.rand((protocol.n_points, arch.n_inputs), generator=gen) * 2 - 1
+    if protocol.init == "hand-built":
+        return points, _hand_built_start(arch, protocol.init_noise, gen)
+    layers = _glorot(arch, gen)
+    if protocol.init == "data":
+        layers = _data_aware(layers, points, gen)
     return points, layers
 
 
-def _loss_and_grad(out: torch.Tensor, y: torch.Tensor, loss: str):
-    """Per-net mean loss over the batch and its gradient w.r.t. ``out``."""
-    diff = out - y
-    n = diff.shape[-2]
-    if loss == "mae":
-        return diff.abs().mean(dim=(-2, -1)), torch.sign(diff) / n
-    return (diff * diff).mean(dim=(-2, -1)), diff * (2.0 / n)
+# --------------------------------------------------------------------------- packing
+
+
+def _step_cost(depth: int, width: int, nets: int, batch: int) -> float:
+    """Rough seconds per training step of a packed computation (overhead + arithmetic)."""
+    macs = nets * batch * (2 * width + (depth - 1) * width * width + width)
+    return (depth + 1) * 25e-6 + 3 * macs / 2e9
+
+
+def plan_packs(archs: Sequence[Architecture], n_seeds: int, batch: int = 32) -> list[list[Architecture]]:
+    """Group architectures (contiguous in depth order) where sharing a padded computation pays.
+
+    Dynamic programming over the shapes sorted by depth: each group costs one
+    computation of the group's largest depth and width for all its nets.
+    """
+    order = sorted(archs, key=lambda a: (a.depth, max(a.hidden)))
+    n = len(order)
+    best = [0.0] + [math.inf] * n
+    cut = [0] * (n + 1)
+    for end in range(1, n + 1):
+        for start in range(end):
+            group = order[start:end]
+            depth = max(a.depth for a in group)
+            width = max(max(a.hidden) for a in group)
+            cost = best[start] + _step_cost(depth, width, n_seeds * len(group), batch)
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    groups, end = [], n
+    while end:
+        groups.append(order[cut[end] : end])
+        end = cut[end]
+    return groups[::-1]
+
+
+class _Pack:
+    """Flat-buffer layout of several nets padded to one depth and width."""
+
+    def __init__(self, nets: Sequence[tuple[Architecture, int]], protocol: TrainingProtocol):
+        self.nets = list(nets)
+        self.depth = max(a.depth for a, _ in nets)
+        self.width = max(max(a.hidden) for a, _ in nets)
+        n_inputs = nets[0][0].n_inputs
+        self.sizes = (n_inputs, *([self.width] * self.depth), 1)
+        self.offsets = []
+        total = 0
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            self.offsets.append((total, total + n_in * n_out, n_in, n_out))
+            total += n_in * n_out + n_out
+        count = len(nets)
+        self.params = torch.zeros(count, total)
+        self.mask = torch.zeros(count, total)
+        self.gens = []
+        data = []
+        for k, (arch, seed) in enumerate(nets):
+            gen = torch.Generator().manual_seed(seed)
+            points, layers = draw_data_and_init(arch, protocol, gen)
+            self.gens.append(gen)
+            data.append(points)
+            self._embed(k, arch, layers)
+        self.padded = bool((self.mask == 0).any())
+        self.x = torch.stack(data)
+        self.y = target(self.x)
+
+    def weights(self, flat: torch.Tensor):
+        ws = [flat[:, w0:b0].view(-1, n_in, n_out) for w0, b0, n_in, n_out in self.offsets]
+        bs = [flat[:, b0 : b0 + n_out].view(-1, 1, n_out) for w0, b0, n_in, n_out in self.offsets]
+        return ws, bs
+
+    def _embed(self, k: int, arch: Architecture, layers) -> None:
+        ws, bs = self.weights(self.params)
+        mw, mb = self.weights(self.mask)
+        last = arch.depth
+        for i, (w, b) in enumerate(layers):
+            slot = i if i < last else self.depth  # the output layer always sits last
+            ws[slot][k, : w.shape[0], : w.shape[1]] = w
+            bs[slot][k, 0, : b.shape[0]] = b
+            mw[slot][k, : w.shape[0], : w.shape[1]] = 1
+            mb[slot][k, 0, : b.shape[0]] = 1
+        width_last = arch.hidden[-1]
+        for slot in range(last, self.depth):  # frozen identity layers
+            ws[slot][k, :width_last, :width_last] = torch.eye(width_last)
+
+    def extract(self, k: int) -> ReluMLP:
+        arch = self.nets[k][0]
+        ws, bs = self.weights(self.params.detach())
+        sizes = arch.layer_sizes
+        slots = [*range(arch.depth), self.depth]
+        return ReluMLP(
+            tuple(ws[s][k, : sizes[i], : sizes[i + 1]].double().numpy().copy() for i, s in enumerate(slots)),
+            tuple(bs[s][k, 0, : sizes[i + 1]].double().numpy().copy() for i, s in enumerate(slots)),
+        )
+
+
+def _forward(x, ws, bs):
+    h = x
+    for w, b in zip(ws[:-1], bs[:-1]):
+        h = torch.baddbmm(b, h, w).clamp_(min=0)
+    return torch.baddbmm(bs[-1], h, ws[-1])
+
+
+def _forward_backward(xb, yb, ws, bs, gws, gbs, loss: str) -> None:
+    """One batch: forward, loss gradient, and backward into the flat gradient views."""
+    acts = [xb]
+    h = xb
+    for w, b in zip(ws[:-1], bs[:-1]):
+        h = torch.baddbmm(b, h, w).clamp_(min=0)
+        acts.append(h)
+    diff = torch.baddbmm(bs[-1], h, ws[-1]).sub_(yb)
+    n = xb.shape[1]
+    g = torch.sign(diff).mul_(1.0 / n) if loss == "mae" else diff.mul_(2.0 / n)
+    for i in range(len(ws) - 1, -1, -1):
+        torch.bmm(acts[i].transpose(1, 2), g, out=gws[i])
+        torch.sum(g, dim=1, keepdim=True, out=gbs[i])
+        if i:
+            g = torch.ops.aten.threshold_backward(torch.bmm(g, ws[i].transpose(1, 2)), acts[i], 0)
+
+
+def _learning_rate(stage: Stage, step: int, total: int) -> float:
+    if stage.schedule == "constant":
+        return stage.learning_rate
+    f = stage.final_lr_factor
+    return stage.learning_rate * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * (step - 1) / max(1, total - 1))))
+
+
+def _full_loss(pack: _Pack, loss: str) -> torch.Tensor:
+    ws, bs = pack.weights(pack.params)
+    diff = _forward(pack.x, ws, bs) - pack.y
+    return (diff.abs() if loss == "mae" else diff * diff).mean(dim=(1, 2))
+
+
+def _run_stage(pack: _Pack, stage: Stage, protocol: TrainingProtocol, history: list) -> None:
+    params = pack.params
+    grads = torch.zeros_like(params)
+    m, v = torch.zeros_like(params), torch.zeros_like(params)
+    ws, bs = pack.weights(params)
+    gws, gbs = pack.weights(grads)
+    n = protocol.n_points
+    batch = stage.batch_size
+    total = stage.epochs * math.ceil(n / batch)
+    b1, b2, eps = protocol.beta1, protocol.beta2, protocol.adam_eps
+    step = 0
+    for _ in range(stage.epochs):
+        perms = torch.stack([torch.randperm(n, generator=g) for g in pack.gens]).unsqueeze(-1)
+        xs = torch.take_along_dim(pack.x, perms, dim=1)
+        ys = torch.take_along_dim(pack.y, perms, dim=1)
+        for start in range(0, n, batch):
+            step += 1
+            _forward_backward(xs[:, start : start + batch], ys[:, start : start + batch], ws, bs, gws, gbs, stage.loss)
+            if pack.padded:
+                grads.mul_(pack.mask)
+            # Adam, in PyTorch's form: p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+            m.lerp_(grads, 1 - b1)
+            v.mul_(b2).addcmul_(grads, grads, value=1 - b2)
+            denom = v.sqrt().div_(math.sqrt(1 - b2**step)).add_(eps)
+            params.addcdiv_(m, denom, value=-_learning_rate(stage, step, total) / (1 - b1**step))
+        history.append(_full_loss(pack, stage.loss))
+
+
+def train_packed(
+    archs: Sequence[Architecture | str],
+    seeds: Sequence[int],
+    protocol: TrainingProtocol | str = "seed",
+    *,
+    threads: int | None = None,
+) -> dict[Architecture, list[TrainedNet]]:
+    """Train every seed of every architecture in one packed computation.
+
+    Returns the nets per architecture, in seed order.
+    """
+    archs = [Architecture.parse(a) for a in archs]
+    protocol = get_protocol(protocol)
+    seeds = _check_seeds(seeds)
+    if not archs:
+        raise ConfigError("no architectures given; pass at least one, e.g. ['3x8']")
+    if len({(a.n_inputs, a.n_outputs) for a in archs}) != 1 or archs[0].n_outputs != 1:
+        raise ConfigError("packed training needs nets with the same number of inputs and one output")
+    if threads is not None:
+        torch.set_num_threads(threads)
+    with torch.no_grad():
+        pack = _Pack([(a, s) for a in archs for s in seeds], protocol)
+        history: list[torch.Tensor] = []
+        for stage in protocol.stages:
+            _run_stage(pack, stage, protocol, history)
+        ws, bs = pack.weights(pack.params)
+        train_mae = (_forward(pack.x, ws, bs) - pack.y).abs().mean(dim=(1, 2))
+    hist = torch.stack(history, dim=1).numpy()
+    out: dict[Architecture, list[TrainedNet]] = {a: [] for a in archs}
+    for k, (arch, seed) in enumerate(pack.nets):
+        out[arch].append(TrainedNet(arch, seed, protocol, pack.extract(k), hist[k].copy(), float(train_mae[k])))
+    return out
 
 
 def train_nets(
@@ -84,124 +321,47 @@ def train_nets(
     *,
     threads: int | None = None,
 ) -> list[TrainedNet]:
-    """Train one net per seed, all at once, and return them in seed order.
-
-    Parameters
-    ----------
-    arch
-        The architecture (``Architecture`` or text such as ``'3x8'``).
-    seeds
-        One seed per net; the seed fixes data, initial weights and shuffles.
-    protocol
-        A :class:`TrainingProtocol` or a protocol name.
-    threads
-        Torch intra-op threads for this call (default: leave as set).
-    """
+    """Train one net per seed of a single architecture, all at once; seed order."""
     arch = Architecture.parse(arch)
-    protocol = get_protocol(protocol)
-    seeds = _check_seeds(seeds)
-    if threads is not None:
-        torch.set_num_threads(threads)
-    gens = [torch.Generator().manual_seed(s) for s in seeds]
-    drawn = [_draw_data_and_init(arch, protocol, g) for g in gens]
-    x_all = torch.stack([d[0] for d in drawn])  # (S, N, 2)
-    y_all = target(x_all)
-    n_layers = len(arch.layer_sizes) - 1
-    weights = [torch.stack([d[1][i][0] for d in drawn]).requires_grad_() for i in range(n_layers)]
-    biases = [torch.stack([d[1][i][1] for d in drawn]).unsqueeze(1).requires_grad_() for i in range(n_layers)]
-    params = [p for pair in zip(weights, biases) for p in pair]
-    optimizer = torch.optim.Adam(
-        params,
-        lr=protocol.learning_rate,
-        betas=(protocol.beta1, protocol.beta2),
-        eps=protocol.adam_eps,
-        foreach=True,
-    )
-    history = np.zeros((len(seeds), protocol.epochs))
-    batch = protocol.batch_size
-    n_batches = math.ceil(protocol.n_points / batch)
-    with torch.no_grad():
-        for epoch in range(protocol.epochs):
-            perms = torch.stack([torch.randperm(protocol.n_points, generator=g) for g in gens])
-            xs = torch.take_along_dim(x_all, perms.unsqueeze(-1), dim=1)
-            ys = torch.take_along_dim(y_all, perms.unsqueeze(-1), dim=1)
-            epoch_loss = torch.zeros(len(seeds))
-            for start in range(0, protocol.n_points, batch):
-                xb, yb = xs[:, start : start + batch], ys[:, start : start + batch]
-                loss, grad = _step(xb, yb, weights, biases, protocol.loss)
-                epoch_loss += loss
-                optimizer.step()
-            history[:, epoch] = (epoch_loss / n_batches).numpy()
-        out = _forward(x_all, weights, biases)
-        train_mae = (out - y_all).abs().mean(dim=(1, 2)).numpy()
-    results = []
-    for k, seed in enumerate(seeds):
-        net = ReluMLP(
-            tuple(w[k].detach().double().numpy() for w in weights),
-            tuple(b[k, 0].detach().double().numpy() for b in biases),
-        )
-        results.append(TrainedNet(arch, seed, protocol, net, history[k].copy(), float(train_mae[k])))
-    return results
+    return train_packed([arch], seeds, protocol, threads=threads)[arch]
 
 
-def _forward(x, weights, biases):
-    h = x
-    for w, b in zip(weights[:-1], biases[:-1]):
-        h = torch.baddbmm(b, h, w).clamp_(min=0)
-    return torch.baddbmm(biases[-1], h, weights[-1])
+def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProtocol | str = "seed") -> TrainedNet:
+    """The textbook loop: one ``nn.Sequential``, autograd, ``torch.optim.Adam``.
 
-
-def _step(xb, yb, weights, biases, loss_name):
-    """Forward, loss, and a hand-written backward pass; sets ``.grad`` on every parameter."""
-    acts = [xb]
-    h = xb
-    for w, b in zip(weights[:-1], biases[:-1]):
-        h = torch.baddbmm(b, h, w).clamp_(min=0)
-        acts.append(h)
-    out = torch.baddbmm(biases[-1], h, weights[-1])
-    loss, g = _loss_and_grad(out, yb, loss_name)
-    for i in range(len(weights) - 1, -1, -1):
-        weights[i].grad = torch.bmm(acts[i].transpose(1, 2), g)
-        biases[i].grad = g.sum(dim=1, keepdim=True)
-        if i:
-            g = torch.bmm(g, weights[i].transpose(1, 2)) * (acts[i] > 0)
-    return loss, g
-
-
-def train_net_naive(
-    arch: Architecture | str, seed: int, protocol: TrainingProtocol | str = "seed"
-) -> TrainedNet:
-    """The textbook loop: one ``nn.Sequential``, ``torch.optim.Adam`` and autograd.
-
-    It draws the same random numbers as :func:`train_nets`, so it is both the
-    reference that the batched trainer is tested against and the baseline it
-    is benchmarked against.
+    It draws the same random numbers as :func:`train_packed`, so it is both
+    the reference that the batched trainer is tested against and the
+    baseline it is benchmarked against.
     """
     arch = Architecture.parse(arch)
     protocol = get_protocol(protocol)
     (seed,) = _check_seeds([seed])
     gen = torch.Generator().manual_seed(seed)
-    x, layers = _draw_data_and_init(arch, protocol, gen)
+    x, layers = draw_data_and_init(arch, protocol, gen)
     y = target(x)
     model = ReluMLP(tuple(w.double().numpy() for w, _ in layers), tuple(b.double().numpy() for _, b in layers)).to_torch()
     model.train()
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=protocol.learning_rate, betas=(protocol.beta1, protocol.beta2), eps=protocol.adam_eps
-    )
-    loss_fn = torch.nn.L1Loss() if protocol.loss == "mae" else torch.nn.MSELoss()
-    history = np.zeros(protocol.epochs)
-    n_batches = math.ceil(protocol.n_points / protocol.batch_size)
-    for epoch in range(protocol.epochs):
-        perm = torch.randperm(protocol.n_points, generator=gen)
-        total = 0.0
-        for start in range(0, protocol.n_points, protocol.batch_size):
-            idx = perm[start : start + protocol.batch_size]
-            optimizer.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        history[epoch] = total / n_batches
+    history = []
+    for stage in protocol.stages:
+        optimizer = torch.optim.Adam(
+            model.parameters(), lr=stage.learning_rate, betas=(protocol.beta1, protocol.beta2), eps=protocol.adam_eps
+        )
+        loss_fn = torch.nn.L1Loss() if stage.loss == "mae" else torch.nn.MSELoss()
+        total = stage.epochs * math.ceil(protocol.n_points / stage.batch_size)
+        step = 0
+        for _ in range(stage.epochs):
+            perm = torch.randperm(protocol.n_points, generator=gen)
+            for start in range(0, protocol.n_points, stage.batch_size):
+                step += 1
+                for group in optimizer.param_groups:
+                    group["lr"] = _learning_rate(stage, step, total)
+                idx = perm[start : start + stage.batch_size]
+                optimizer.zero_grad()
+                loss = loss_fn(model(x[idx]), y[idx])
+                loss.backward()
+                optimizer.step()
+            with torch.no_grad():
+                history.append(float(loss_fn(model(x), y)))
     with torch.no_grad():
         train_mae = float((model(x) - y).abs().mean())
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
@@ -209,16 +369,70 @@ def train_net_naive(
         tuple(m.weight.detach().double().numpy().T.copy() for m in linears),
         tuple(m.bias.detach().double().numpy().copy() for m in linears),
     )
-    return TrainedNet(arch, seed, protocol, net, history, train_mae)
+    return TrainedNet(arch, seed, protocol, net, np.array(history), train_mae)
 
 
-def _train_job(job):
-    arch, seeds, protocol = job
-    return train_nets(arch, seeds, protocol, threads=1)
+# --------------------------------------------------------------------------- processes
 
 
 def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def _balance(groups: list[list[Architecture]], n_seeds: int, workers: int, protocol: TrainingProtocol) -> list[list[Architecture]]:
+    """Assign packs to at most ``workers`` jobs, longest first, to even out the load."""
+    batch = protocol.stages[0].batch_size
+
+    def cost(g):
+        return _step_cost(max(a.depth for a in g), max(max(a.hidden) for a in g), n_seeds * len(g), batch)
+
+    return sorted(groups, key=cost, reverse=True)
+
+
+def _pack_job(job):
+    archs, seeds, protocol, fn = job
+    return fn(archs, seeds, protocol)
+
+
+def _train_only(archs, seeds, protocol):
+    return train_packed(archs, seeds, protocol, threads=1)
+
+
+def run_packs(
+    archs: Sequence[Architecture],
+    seeds: Sequence[int],
+    protocol: TrainingProtocol,
+    job: Callable,
+    *,
+    workers: int | None = None,
+    pack: bool = True,
+    progress: Callable[[list[Architecture]], None] | None = None,
+) -> list:
+    """Run ``job(archs, seeds, protocol)`` for every pack, in worker processes.
+
+    Returns the jobs' results in completion order. With ``workers=1`` the
+    jobs run in this process.
+    """
+    workers = default_workers() if workers is None else workers
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers={workers!r} must be a positive integer")
+    groups = plan_packs(archs, len(seeds), protocol.stages[0].batch_size) if pack else [[a] for a in archs]
+    groups = _balance(groups, len(seeds), workers, protocol)
+    results = []
+    if workers == 1 or len(groups) == 1:
+        for g in groups:
+            results.append(job(g, seeds, protocol))
+            if progress:
+                progress(g)
+        return results
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(groups)), mp_context=ctx) as pool:
+        futures = {pool.submit(_pack_job, (g, list(seeds), protocol, job)): g for g in groups}
+        for fut in as_completed(futures):
+            results.append(fut.result())
+            if progress:
+                progress(futures[fut])
+    return results
 
 
 def train_many(
@@ -227,41 +441,24 @@ def train_many(
     protocol: TrainingProtocol | str = "seed",
     *,
     workers: int | None = None,
-    progress=None,
+    pack: bool = True,
+    progress: Callable[[list[Architecture]], None] | None = None,
 ) -> dict[Architecture, list[TrainedNet]]:
-    """Train every seed of every architecture, spreading architectures over processes.
+    """Train every seed of every architecture: packed computations spread over processes.
 
     Parameters
     ----------
     workers
-        Processes to use (default: one per available core). ``1`` trains in
-        this process.
+        Processes to use (default: one per available core); ``1`` trains here.
+    pack
+        Let :func:`plan_packs` put several shapes in one computation.
     progress
-        Optional callable ``progress(arch)`` called as each architecture finishes.
+        Optional callable, called with each finished pack's architectures.
     """
     archs = [Architecture.parse(a) for a in archs]
     protocol = get_protocol(protocol)
     seeds = _check_seeds(seeds)
-    workers = default_workers() if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers={workers!r} must be a positive integer")
-    # Deep nets cost the most per step: start them first so the pool stays busy.
-    order = sorted(archs, key=lambda a: -a.depth)
-    jobs = [(a, seeds, protocol) for a in order]
-    results: dict[Architecture, list[TrainedNet]] = {}
-    if workers == 1 or len(jobs) == 1:
-        for job in jobs:
-            results[job[0]] = train_nets(*job)
-            if progress:
-                progress(job[0])
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-            futures = {pool.submit(_train_job, job): job[0] for job in jobs}
-            from concurrent.futures import as_completed
-
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if progress:
-                    progress(futures[fut])
-    return {a: results[a] for a in archs}
+    merged: dict[Architecture, list[TrainedNet]] = {}
+    for part in run_packs(archs, seeds, protocol, _train_only, workers=workers, pack=pack, progress=progress):
+        merged.update(part)
+    return {a: merged[a] for a in archs}

@@ -1,18 +1,24 @@
 import numpy as np
 import pytest
 
-from surrogate import TrainingProtocol, score, train_many, train_net_naive, train_nets
-from surrogate.training import _draw_data_and_init
-from surrogate import Architecture, ReluMLP
 import torch
+
+from surrogate import Architecture, ReluMLP, TrainingProtocol, score, train_many, train_net_naive, train_nets
+from surrogate.protocols import Stage
+from surrogate.training import draw_data_and_init, train_packed
 
 pytestmark = pytest.mark.training
 
-SHORT = TrainingProtocol(name="short", epochs=3)
+
+def short(epochs: int, **stage) -> TrainingProtocol:
+    return TrainingProtocol(name="short", stages=(Stage(epochs=epochs, **stage),))
+
+
+SHORT = short(3)
 
 
 def _initial_net(arch: str, seed: int) -> ReluMLP:
-    _, layers = _draw_data_and_init(Architecture.parse(arch), SHORT, torch.Generator().manual_seed(seed))
+    _, layers = draw_data_and_init(Architecture.parse(arch), SHORT, torch.Generator().manual_seed(seed))
     return ReluMLP(tuple(w.double().numpy() for w, _ in layers), tuple(b.double().numpy() for _, b in layers))
 
 
@@ -23,19 +29,40 @@ def test_short_training_lowers_the_loss():
     assert trained.train_mae < 0.05
 
 
+def _assert_same_net(a, b, atol=1e-5):
+    for x, y in zip(a.net.weights + a.net.biases, b.net.weights + b.net.biases):
+        assert x.shape == y.shape
+        assert np.allclose(x, y, atol=atol)
+    assert np.allclose(a.loss_history, b.loss_history, rtol=1e-4)
+
+
 @pytest.mark.parametrize("arch", ["3x8", "6x4"])
 def test_batched_trainer_matches_one_net_at_a_time(arch):
-    protocol = TrainingProtocol(name="short", epochs=2)
-    batched = train_nets(arch, [3, 4], protocol)
-    for net in batched:
-        alone = train_net_naive(arch, net.seed, protocol)
-        for a, b in zip(net.net.weights + net.net.biases, alone.net.weights + alone.net.biases):
-            assert np.allclose(a, b, atol=1e-5)
-        assert np.allclose(net.loss_history, alone.loss_history, rtol=1e-4)
+    protocol = short(2)
+    for net in train_nets(arch, [3, 4], protocol):
+        _assert_same_net(net, train_net_naive(arch, net.seed, protocol))
+
+
+def test_packed_shapes_train_as_if_alone():
+    # 2x4 is padded to depth 3 (a frozen identity layer) and 3x2 to width 4 (frozen zero units).
+    protocol = short(2, loss="mse", schedule="cosine", batch_size=64)
+    packed = train_packed(["2x4", "3x2", "1x3"], [0, 1], protocol)
+    for arch, nets in packed.items():
+        for net in nets:
+            assert net.net.architecture == arch
+            _assert_same_net(net, train_net_naive(arch, net.seed, protocol))
+
+
+def test_stages_run_in_order_with_their_losses():
+    protocol = TrainingProtocol(name="two", stages=(Stage(epochs=2, loss="mse"), Stage(epochs=1, loss="mae")))
+    (net,) = train_nets("2x6", [0], protocol)
+    assert len(net.loss_history) == 3
+    # MSE of a decent fit is far below its MAE
+    assert net.loss_history[1] < net.loss_history[2]
 
 
 def test_training_is_reproducible_across_processes():
-    protocol = TrainingProtocol(name="short", epochs=1)
+    protocol = short(1)
     one = train_many(["1x8", "2x4"], [0, 1], protocol, workers=1)
     two = train_many(["1x8", "2x4"], [0, 1], protocol, workers=2)
     for arch in one:
@@ -45,7 +72,7 @@ def test_training_is_reproducible_across_processes():
 
 def test_deep_narrow_nets_collapse_and_are_flagged():
     # Under the blog's protocol the 24x1 net dies (as in the blog): it must be reported, not hidden.
-    nets = train_nets("24x1", [0, 1], TrainingProtocol(name="short", epochs=2))
+    nets = train_nets("24x1", [0, 1], short(2))
     scores = [score(t.net) for t in nets]
     assert all(s.collapsed for s in scores)
     assert all(s.mae == pytest.approx(0.25, abs=5e-3) for s in scores)

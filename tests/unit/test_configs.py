@@ -1,26 +1,53 @@
 import pytest
 
 from surrogate import ConfigError, FormulationError, SolverConfig, SweepConfig, TrainingProtocol, get_protocol
+from surrogate.protocols import Stage
 
 
 def test_seed_protocol_is_the_blog_setup():
     p = get_protocol("seed")
-    assert (p.n_points, p.epochs, p.batch_size, p.learning_rate, p.adam_eps, p.loss) == (10_000, 100, 32, 1e-3, 1e-7, "mae")
+    (s,) = p.stages
+    assert (p.n_points, p.init, p.adam_eps, p.beta1, p.beta2) == (10_000, "glorot", 1e-7, 0.9, 0.999)
+    assert (s.epochs, s.batch_size, s.learning_rate, s.loss, s.schedule) == (100, 32, 1e-3, "mae", "constant")
+    assert p.epochs == 100
+    assert p.describe() == "seed (init glorot; 100 epochs x batch 32, MAE, lr 0.001)"
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"epochs": 0}, "epochs=0 must be a positive integer"),
-        ({"batch_size": 2.5}, "batch_size=2.5 must be a positive integer"),
-        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a positive number"),
-        ({"beta2": 1.0}, "beta2=1.0 must lie in"),
+        ({"epochs": 0}, "epochs=0 must be an integer > 0"),
+        ({"batch_size": 2.5}, "batch_size=2.5 must be an integer > 0"),
+        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a number > 0"),
         ({"loss": "huber"}, "loss='huber' is unknown; choose one of mae, mse"),
+        ({"schedule": "step"}, "schedule='step' is unknown; choose one of constant, cosine"),
+    ],
+)
+def test_stage_validation(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        Stage(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_points": 0}, "n_points=0 must be an integer > 0"),
+        ({"beta2": 1.0}, "beta2=1.0 must lie in"),
+        ({"init": "he"}, "init='he' is unknown; choose one of glorot, data, hand-built"),
+        ({"init_noise": -0.1}, "init_noise=-0.1 must be a number >= 0"),
+        ({"stages": ()}, "stages must be a non-empty sequence of Stage objects"),
+        ({"name": ""}, "needs a non-empty name"),
     ],
 )
 def test_protocol_validation(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         TrainingProtocol(**kwargs)
+
+
+def test_with_epochs_scales_every_stage():
+    p = TrainingProtocol(stages=(Stage(epochs=300), Stage(epochs=100)))
+    assert [s.epochs for s in p.with_epochs(8).stages] == [6, 2]
+    assert [s.epochs for s in p.with_epochs(1).stages] == [1, 1]
 
 
 def test_unknown_protocol():

@@ -1,0 +1,90 @@
+"""Benchmarks (commands, not timed tests): the project's trainer against the textbook loop."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import pandas as pd
+
+from .architecture import Architecture
+from .errors import ConfigError
+from .protocols import TrainingProtocol, get_protocol
+from .training import train_many, train_net_naive
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingBenchmark:
+    """Side-by-side timing of :func:`train_many` and :func:`train_net_naive` on the same work.
+
+    ``naive_s`` is the textbook loop's time for the whole work: measured when
+    ``naive_scaled`` is false, else scaled from ``naive_epochs`` timed epochs
+    of ``naive_seeds`` nets per shape (time per net-epoch x seeds x epochs).
+    """
+
+    table: pd.DataFrame
+    trainer_s: float
+    naive_s: float
+    naive_scaled: bool
+    naive_epochs: int
+    naive_seeds: int
+    workers: int | None
+
+    @property
+    def speedup(self) -> float:
+        return self.naive_s / self.trainer_s
+
+
+def bench_training(
+    archs: Sequence[Architecture | str],
+    seeds: Sequence[int],
+    protocol: TrainingProtocol | str = "seed",
+    *,
+    naive_epochs: int | None = 2,
+    naive_seeds: int = 1,
+    workers: int | None = None,
+) -> TrainingBenchmark:
+    """Time the full work with the project's trainer, then the naive loop on it or a subset.
+
+    Parameters
+    ----------
+    naive_epochs
+        Epochs of the naive loop actually timed per net (``None``: the full
+        protocol, i.e. the whole work, no scaling).
+    naive_seeds
+        Nets per shape timed with the naive loop (when scaling).
+    """
+    archs = [Architecture.parse(a) for a in archs]
+    protocol = get_protocol(protocol)
+    seeds = list(seeds)
+    if naive_epochs is not None and (naive_epochs < 1 or naive_epochs > protocol.epochs):
+        raise ConfigError(f"naive_epochs={naive_epochs} must lie in 1..{protocol.epochs} (or None for the full run)")
+    if not 1 <= naive_seeds <= len(seeds):
+        raise ConfigError(f"naive_seeds={naive_seeds} must lie in 1..{len(seeds)}")
+    start = time.perf_counter()
+    train_many(archs, seeds, protocol, workers=workers)
+    trainer_s = time.perf_counter() - start
+
+    scaled = naive_epochs is not None and (naive_epochs < protocol.epochs or naive_seeds < len(seeds))
+    timed_protocol = protocol.with_epochs(naive_epochs) if naive_epochs is not None else protocol
+    timed_seeds = seeds[:naive_seeds] if scaled else seeds
+    train_net_naive(archs[0], seeds[0], protocol.with_epochs(1))  # warm-up, untimed
+    rows = []
+    for arch in archs:
+        t0 = time.perf_counter()
+        for seed in timed_seeds:
+            train_net_naive(arch, seed, timed_protocol)
+        elapsed = time.perf_counter() - t0
+        per_net_epoch = elapsed / (len(timed_seeds) * timed_protocol.epochs)
+        rows.append(
+            {
+                "arch": arch.name,
+                "naive_ms_per_net_epoch": 1e3 * per_net_epoch,
+                "naive_total_s": per_net_epoch * len(seeds) * protocol.epochs,
+            }
+        )
+    table = pd.DataFrame(rows)
+    return TrainingBenchmark(
+        table, trainer_s, float(table["naive_total_s"].sum()), scaled, timed_protocol.epochs, len(timed_seeds), workers
+    )
