@@ -43,46 +43,113 @@ from .network import ReluMLP
 _DIRECTIONS = {"u": np.array([0.5, 0.5]), "v": np.array([0.5, -0.5])}
 
 
+VARIANTS = ("paired", "shared")
+# A constant added to the shared carry so that relu(f_u - f_v + OFFSET) = f_u - f_v + OFFSET:
+# f_u >= 0 and f_v <= v^2 + h^2/4 <= 2 on the domain.
+_SHARED_OFFSET = 2.0
+
+
 @dataclass(frozen=True)
 class ConstructionPlan:
-    """How a hand-built net spends its neurons: ``m`` first-layer cells, then ``k`` per layer."""
+    """How a hand-built net spends its neurons.
+
+    ``first_cells[q]`` cells for square ``q`` (``'u'`` or ``'v'``) in layer 1,
+    then ``refinements[l][q]`` sub-cells per cell in every later layer.
+    """
 
     architecture: Architecture
-    first_cells: int
-    refinements: tuple[int, ...]
+    variant: str
+    first_cells: dict[str, int]
+    refinements: tuple[dict[str, int], ...]
 
-    @property
-    def cells(self) -> int:
-        """Cells of the final interpolant of each square on [-1, 1]."""
-        return self.first_cells * prod(self.refinements)
+    def cells(self, square: str) -> int:
+        """Cells of the final interpolant of ``square`` on [-1, 1]."""
+        return self.first_cells[square] * prod(r[square] for r in self.refinements)
 
     @property
     def error_bound(self) -> float:
-        """``max |N(x,y) - xy| <= h^2/4`` with ``h = 2 / cells``."""
-        return 1.0 / self.cells**2
+        """``max |N - xy| <= max_q h_q^2/4`` with ``h_q = 2 / cells(q)``."""
+        return max(1.0 / self.cells(q) ** 2 for q in "uv")
 
 
-def plan(arch: Architecture | str) -> ConstructionPlan:
-    """Check that ``arch`` fits the construction and return its plan.
+def plan(arch: Architecture | str, variant: str = "paired") -> ConstructionPlan:
+    """Check that ``arch`` fits the construction and return how its neurons are spent.
 
-    Every hidden width must be even (half per square); later layers need at
-    least 4 neurons (one hinge and the carry per square).
+    ``paired`` (the construction above): every width even, later layers at
+    least 4 (one hinge and one carry per square). ``shared``: one carry unit
+    ``relu(f_u - f_v + 2)`` per layer serves both squares, so a later layer of
+    width ``w`` has up to ``w - 1`` hinges; the split between the squares (and
+    of the first layer) is the one with the lowest estimated MAE, which
+    favours equal grids for u and v (their error bumps then cancel best).
+    Later layers need ``w >= 3``.
     """
     arch = Architecture.parse(arch)
+    if variant not in VARIANTS:
+        raise ArchitectureError(f"unknown construction variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     if arch.n_inputs != 2 or arch.n_outputs != 1:
-        raise ArchitectureError(f"hand-built nets are 2 -> ... -> 1; {arch} has {arch.n_inputs} inputs, {arch.n_outputs} outputs")
+        raise ArchitectureError(
+            f"hand-built nets are 2 -> ... -> 1; {arch} has {arch.n_inputs} inputs and {arch.n_outputs} outputs"
+        )
     w = arch.hidden
-    if any(width % 2 for width in w):
+    hint = "try 1x24, 2x12, 3x8 or 4x6"
+    if variant == "paired":
+        if any(width % 2 for width in w):
+            raise ArchitectureError(
+                f"no paired hand-built net for {arch}: every hidden width must be even (half for u^2, half for v^2); {hint}"
+            )
+        if any(width < 4 for width in w[1:]):
+            raise ArchitectureError(
+                f"no paired hand-built net for {arch}: layers after the first need at least 4 neurons "
+                f"(one hinge and one carry per square); {hint}"
+            )
+        first = {"u": w[0] // 2, "v": w[0] // 2}
+        return ConstructionPlan(arch, variant, first, tuple({"u": x // 2 - 1, "v": x // 2 - 1} for x in w[1:]))
+    if w[0] < 2 or any(width < 3 for width in w[1:]):
         raise ArchitectureError(
-            f"no hand-built net for {arch}: every hidden width must be even (half for u^2, half for v^2); "
-            "try 1x24, 2x12, 3x8 or 4x6"
+            f"no shared hand-built net for {arch}: the first layer needs at least 2 neurons and later ones at "
+            f"least 3 (a hinge per square and the shared carry); {hint}"
         )
-    if any(width < 4 for width in w[1:]):
-        raise ArchitectureError(
-            f"no hand-built net for {arch}: layers after the first need at least 4 neurons "
-            "(one hinge and one carry per square); try 1x24, 2x12, 3x8 or 4x6"
-        )
-    return ConstructionPlan(arch, w[0] // 2, tuple(width // 2 - 1 for width in w[1:]))
+    best = min(_shared_splits(w), key=lambda path: _estimated_mae(*path[0]))
+    (_, first, *refinements) = best
+    return ConstructionPlan(arch, variant, first, tuple(refinements))
+
+
+def _shared_splits(widths: tuple[int, ...]):
+    """Every way to split a shared construction's hinges between u and v, one per cell pair.
+
+    Yields ``((cells_u, cells_v), first, refinement, ...)``. Paths reaching
+    the same pair of cell counts are interchangeable, so one is kept.
+    """
+    states = {(m, widths[0] - m): [{"u": m, "v": widths[0] - m}] for m in range(1, widths[0])}
+    for width in widths[1:]:
+        grown = {}
+        for (cu, cv), path in states.items():
+            for ku in range(1, width - 1):
+                for kv in range(1, width - ku):
+                    key = (cu * ku, cv * kv)
+                    grown.setdefault(key, path + [{"u": ku, "v": kv}])
+        states = grown
+    for cells, path in states.items():
+        yield (cells, *path)
+
+
+_TAU = (np.arange(256) + 0.5) / 256
+_BUMP = np.sort(_TAU * (1 - _TAU))
+_BUMP_CUMSUM = np.concatenate([[0.0], np.cumsum(_BUMP)])
+
+
+def _estimated_mae(cells_u: int, cells_v: int) -> float:
+    """``E|h_u^2 a_1 - h_v^2 a_2|`` with ``a = tau (1 - tau)``, independent uniform phases.
+
+    Computed exactly for the 256-point midpoint rule in ``O(n log n)``.
+    """
+    su, sv = (2.0 / cells_u) ** 2, (2.0 / cells_v) ** 2
+    a, b = su * _BUMP, sv * _BUMP  # both sorted
+    n = len(a)
+    below = np.searchsorted(b, a, side="right")  # b_j <= a_i
+    sum_below = sv * _BUMP_CUMSUM[below]
+    total_b = sv * _BUMP_CUMSUM[-1]
+    return float((a * below - sum_below + (total_b - sum_below) - a * (n - below)).sum() / n**2)
 
 
 def _pwl(nodes: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
@@ -94,54 +161,102 @@ def _pwl(nodes: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
     return float(values[0]), np.concatenate([[slopes[0]], np.diff(slopes)])
 
 
-def hand_built(arch: Architecture | str) -> ReluMLP:
-    """The hand-built ReLU MLP of shape ``arch`` (see the module docstring)."""
-    p = plan(arch)
-    m = p.first_cells
-    weights, biases = [], []
-    # Layer 1: for each square, hinges relu(d.(x,y) - p_j).
-    nodes = -1.0 + 2.0 * np.arange(m + 1) / m
-    w1 = np.concatenate([np.repeat(_DIRECTIONS[q][:, None], m, axis=1) for q in "uv"], axis=1)
-    weights.append(w1)
-    biases.append(np.tile(-nodes[:-1], 2))
-    f_const, f_coef = _pwl(nodes, nodes**2)
-    z_const, z_coef = _pwl(nodes, (np.arange(m + 1) % 2).astype(float))
-    # read-outs per square: (coefficients over the layer's neurons, constant)
-    width = 2 * m
-    signals = {}
-    for i, q in enumerate("uv"):
-        fv, zv = np.zeros(width), np.zeros(width)
-        fv[i * m : (i + 1) * m] = f_coef
-        zv[i * m : (i + 1) * m] = z_coef
-        signals[q] = {"f": (fv, f_const), "z": (zv, z_const)}
-    h = 2.0 / m
-    for k in p.refinements:
-        sub = np.arange(k + 1) / k
-        zig_const, zig_coef = _pwl(sub, (np.arange(k + 1) % 2).astype(float))
-        int_const, int_coef = _pwl(sub, sub * (1 - sub))
-        n_out = 2 * (k + 1)
-        w = np.zeros((width, n_out))
-        b = np.zeros(n_out)
-        new = {}
-        for i, q in enumerate("uv"):
-            base = i * (k + 1)
-            (fv, fc), (zv, zc) = signals[q]["f"], signals[q]["z"]
-            w[:, base], b[base] = fv, fc  # carry unit
-            for j in range(k):  # zigzag hinges relu(z - j/k)
-                w[:, base + 1 + j], b[base + 1 + j] = zv, zc - sub[j]
-            f_new, z_new = np.zeros(n_out), np.zeros(n_out)
-            f_new[base] = 1.0
-            f_new[base + 1 : base + 1 + k] = -(h**2) * int_coef
-            z_new[base + 1 : base + 1 + k] = zig_coef
-            new[q] = {"f": (f_new, -(h**2) * int_const), "z": (z_new, zig_const)}
+def _zigzag(cells: int) -> tuple[float, np.ndarray]:
+    nodes = np.arange(cells + 1) / cells
+    return _pwl(nodes, (np.arange(cells + 1) % 2).astype(float))
+
+
+def _bump(cells: int) -> tuple[float, np.ndarray]:
+    nodes = np.arange(cells + 1) / cells
+    return _pwl(nodes, nodes * (1 - nodes))
+
+
+def hand_built(arch: Architecture | str, variant: str = "paired") -> ReluMLP:
+    """The hand-built ReLU MLP of shape ``arch`` (see the module docstring).
+
+    ``variant='paired'`` keeps one carry unit per square; ``'shared'`` keeps
+    one carry ``relu(f_u - f_v + 2)`` for both, which frees a neuron per layer
+    for refinement (3x8: 48 cells per square instead of 36).
+    """
+    p = plan(arch, variant)
+    squares = "uv"
+    # Layer 1: hinges relu(d_q.(x, y) - node) for each square q; signals are (coefficients, constant).
+    w1, b1, z, f = [], [], {}, {}
+    offset = 0
+    h = {}
+    for q in squares:
+        m = p.first_cells[q]
+        nodes = -1.0 + 2.0 * np.arange(m + 1) / m
+        w1.append(np.repeat(_DIRECTIONS[q][:, None], m, axis=1))
+        b1.append(-nodes[:-1])
+        fc, fa = _pwl(nodes, nodes**2)
+        zc, za = _pwl(nodes, (np.arange(m + 1) % 2).astype(float))
+        f[q] = (offset, fa, fc)
+        z[q] = (offset, za, zc)
+        offset += m
+        h[q] = 2.0 / m
+    width = offset
+    weights, biases = [np.concatenate(w1, axis=1)], [np.concatenate(b1)]
+
+    def vector(parts):
+        out, const = np.zeros(width), 0.0
+        for start, coef, c in parts:
+            out[start : start + len(coef)] += coef
+            const += c
+        return out, const
+
+    sign = {"u": 1.0, "v": -1.0}
+    if variant == "paired":
+        carries = {q: vector([f[q]]) for q in squares}
+    else:
+        neg_v = (f["v"][0], -f["v"][1], -f["v"][2])
+        carry = vector([f["u"], neg_v])
+        carries = {"uv": (carry[0], carry[1] + _SHARED_OFFSET)}
+    for split in p.refinements:
+        n_out = len(carries) + sum(split.values())
+        w, b = np.zeros((width, n_out)), np.zeros(n_out)
+        col = 0
+        new_carry_cols = {}
+        for key, (vec, const) in carries.items():
+            w[:, col], b[col] = vec, const
+            new_carry_cols[key] = col
+            col += 1
+        new_z, corrections = {}, {}
+        for q in squares:
+            k = split[q]
+            zvec, zconst = vector([z[q]])
+            for j in range(k):
+                w[:, col + j], b[col + j] = zvec, zconst - j / k
+            zc, za = _zigzag(k)
+            bc, ba = _bump(k)
+            new_z[q] = (col, za, zc)
+            corrections[q] = (col, -(h[q] ** 2) * ba, -(h[q] ** 2) * bc)
+            h[q] /= k
+            col += k
         weights.append(w)
         biases.append(b)
-        signals, width, h = new, n_out, h / k
-    (fu, cu), (fv, cv) = signals["u"]["f"], signals["v"]["f"]
-    weights.append((fu - fv)[:, None])
-    biases.append(np.array([cu - cv]))
+        width = n_out
+        z = new_z
+        if variant == "paired":
+            carries = {q: vector([(new_carry_cols[q], np.ones(1), 0.0), corrections[q]]) for q in squares}
+        else:
+            parts = [(new_carry_cols["uv"], np.ones(1), 0.0)]
+            parts += [(c, sign[q] * a, sign[q] * k0) for q, (c, a, k0) in corrections.items()]
+            carries = {"uv": vector(parts)}
+    if variant == "paired":
+        (fu, cu), (fv, cv) = carries["u"], carries["v"]
+        out_w, out_b = fu - fv, cu - cv
+    else:
+        out_w, out_b = carries["uv"][0], carries["uv"][1] - _SHARED_OFFSET
+    weights.append(out_w[:, None])
+    biases.append(np.array([out_b]))
     return ReluMLP(
         tuple(weights),
         tuple(biases),
-        {"kind": "hand-built", "architecture": p.architecture.name, "error_bound": repr(p.error_bound)},
+        {
+            "kind": "hand-built",
+            "variant": variant,
+            "architecture": p.architecture.name,
+            "error_bound": repr(p.error_bound),
+        },
     )

@@ -101,7 +101,7 @@ def _data_aware(layers, points: torch.Tensor, gen: torch.Generator):
 def _hand_built_start(arch: Architecture, noise: float, gen: torch.Generator):
     from .construct import hand_built
 
-    net = hand_built(arch)
+    net = hand_built(arch, "shared")
     return [
         (
             torch.as_tensor(w, dtype=torch.float32) + noise * torch.randn(w.shape, generator=gen),
