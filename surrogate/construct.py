@@ -152,6 +152,15 @@ def _estimated_mae(cells_u: int, cells_v: int) -> float:
     return float((a * below - sum_below + (total_b - sum_below) - a * (n - below)).sum() / n**2)
 
 
+def hand_built_mae_estimate(arch: Architecture | str, variant: str = "shared") -> float | None:
+    """Estimated grid MAE of the hand-built net for ``arch``, or ``None`` if the construction does not fit."""
+    try:
+        p = plan(arch, variant)
+    except ArchitectureError:
+        return None
+    return _estimated_mae(p.cells("u"), p.cells("v"))
+
+
 def _pwl(nodes: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
     """``g(t) = c + sum_j a_j relu(t - nodes[j])`` for ``t >= nodes[0]``, interpolating ``values``.
 
@@ -212,8 +221,8 @@ def hand_built(arch: Architecture | str, variant: str = "paired") -> ReluMLP:
         neg_v = (f["v"][0], -f["v"][1], -f["v"][2])
         carry = vector([f["u"], neg_v])
         carries = {"uv": (carry[0], carry[1] + _SHARED_OFFSET)}
-    for split in p.refinements:
-        n_out = len(carries) + sum(split.values())
+    for split, n_out in zip(p.refinements, p.architecture.hidden[1:]):
+        # Units beyond the carries and hinges (a shared split may leave one) stay idle: zero in, zero out.
         w, b = np.zeros((width, n_out)), np.zeros(n_out)
         col = 0
         new_carry_cols = {}

@@ -43,6 +43,28 @@ class ApproximationScore:
         return asdict(self)
 
 
+VALIDATION_POINTS = 10_000
+
+
+@lru_cache(maxsize=64)
+def validation_points(seed: int, n: int = VALIDATION_POINTS) -> np.ndarray:
+    """Uniform points of [-1, 1]^2 for selecting among restarts of ``seed``.
+
+    Drawn from their own stream, so they are neither training points nor the
+    test grid that the reported errors come from.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
+    points = rng.uniform(-1.0, 1.0, size=(n, 2))
+    points.setflags(write=False)
+    return points
+
+
+def validation_mae(net: ReluMLP, seed: int) -> float:
+    """MAE of ``net`` against x*y on :func:`validation_points` of ``seed``."""
+    points = validation_points(seed)
+    return float(np.abs(net.forward(points) - points[:, 0] * points[:, 1]).mean())
+
+
 def score(net: ReluMLP, *, n: int = GRID_POINTS) -> ApproximationScore:
     """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points)."""
     points = grid(n)

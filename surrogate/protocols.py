@@ -17,7 +17,7 @@ from .errors import ConfigError
 
 LOSSES = ("mae", "mse")
 SCHEDULES = ("constant", "cosine")
-INITS = ("glorot", "data", "hand-built")
+INITS = ("glorot", "data", "hand-built", "auto")
 
 
 def _number(owner: str, name: str, value, *, integer: bool, low: float = 0.0, low_open: bool = True) -> None:
@@ -40,6 +40,10 @@ class Stage:
 
     ``schedule='cosine'`` decays the learning rate from ``learning_rate`` to
     ``learning_rate * final_lr_factor`` over the stage, step by step.
+    ``leak > 0`` trains with leaky ReLUs whose negative slope starts at
+    ``leak`` and falls linearly to 0 by the stage's last step, so the net
+    that leaves the stage is a plain ReLU net (this keeps deep, narrow nets
+    from dying early).
     """
 
     epochs: int = 100
@@ -48,9 +52,12 @@ class Stage:
     loss: str = "mae"
     schedule: str = "constant"
     final_lr_factor: float = 1e-2
+    leak: float = 0.0
 
     def __post_init__(self) -> None:
         owner = "training stage"
+        if isinstance(self.leak, bool) or not isinstance(self.leak, (int, float)) or not 0 <= self.leak < 1:
+            raise ConfigError(f"{owner}: leak={self.leak!r} must lie in [0, 1)")
         _number(owner, "epochs", self.epochs, integer=True)
         _number(owner, "batch_size", self.batch_size, integer=True)
         _number(owner, "learning_rate", self.learning_rate, integer=False)
@@ -75,10 +82,19 @@ class TrainingProtocol:
         ``'glorot'`` (Keras default: Glorot-uniform weights, zero biases),
         ``'data'`` (Glorot weights, then every bias set so that its neuron
         is active on a random 20-80 % of the training points: no dead
-        neurons at the start) or ``'hand-built'`` (start from
-        :func:`surrogate.construct.hand_built` plus ``init_noise``).
+        neurons at the start), ``'hand-built'`` (start from the shared-carry
+        :func:`surrogate.construct.hand_built` net plus ``init_noise``) or
+        ``'auto'`` (see :meth:`resolve`).
     init_noise
         Standard deviation of the noise added to a hand-built start.
+    finetune_stages
+        With ``init='auto'``: the stages run from a hand-built start.
+    auto_threshold
+        With ``init='auto'``: use the hand-built start when the construction
+        fits the shape and its estimated MAE is at most this.
+    restarts
+        Candidates trained per seed (each from its own derived seed); the one
+        with the lowest MAE on the seed's validation points is kept.
     adam_eps, beta1, beta2
         Adam settings shared by all stages.
     """
@@ -88,6 +104,9 @@ class TrainingProtocol:
     stages: tuple[Stage, ...] = (Stage(),)
     init: str = "glorot"
     init_noise: float = 0.0
+    finetune_stages: tuple[Stage, ...] = ()
+    auto_threshold: float = 1e-2
+    restarts: int = 1
     adam_eps: float = 1e-7
     beta1: float = 0.9
     beta2: float = 0.999
@@ -101,7 +120,13 @@ class TrainingProtocol:
         if not stages or not all(isinstance(s, Stage) for s in stages):
             raise ConfigError(f"{owner}: stages must be a non-empty sequence of Stage objects")
         object.__setattr__(self, "stages", stages)
+        finetune = tuple(self.finetune_stages)
+        if not all(isinstance(s, Stage) for s in finetune):
+            raise ConfigError(f"{owner}: finetune_stages must be a sequence of Stage objects")
+        object.__setattr__(self, "finetune_stages", finetune)
         _choice(owner, "init", self.init, INITS)
+        _number(owner, "auto_threshold", self.auto_threshold, integer=False)
+        _number(owner, "restarts", self.restarts, integer=True)
         _number(owner, "init_noise", self.init_noise, integer=False, low_open=False)
         _number(owner, "adam_eps", self.adam_eps, integer=False)
         for field in ("beta1", "beta2"):
@@ -116,23 +141,61 @@ class TrainingProtocol:
     def with_epochs(self, epochs: int) -> TrainingProtocol:
         """The same protocol shortened (or stretched) to about ``epochs`` in all (smoke tests)."""
         _number(f"training protocol {self.name!r}", "epochs", epochs, integer=True)
-        total = self.epochs
-        stages = tuple(replace(s, epochs=max(1, round(s.epochs * epochs / total))) for s in self.stages)
-        return replace(self, stages=stages)
+        def scaled(stages):
+            total = sum(s.epochs for s in stages)
+            return tuple(replace(s, epochs=max(1, round(s.epochs * epochs / total))) for s in stages)
+
+        return replace(self, stages=scaled(self.stages), finetune_stages=scaled(self.finetune_stages) if self.finetune_stages else ())
+
+    def resolve(self, arch) -> TrainingProtocol:
+        """The concrete protocol for ``arch``: ``init='auto'`` becomes a real choice.
+
+        ``auto`` starts from the hand-built (shared-carry) net and runs
+        ``finetune_stages`` when the construction fits ``arch`` with an
+        estimated MAE of at most ``auto_threshold``; otherwise it uses the
+        data-aware init and ``stages``. Other protocols are returned as they are.
+        """
+        if self.init != "auto":
+            return self
+        from .construct import hand_built_mae_estimate
+
+        estimate = hand_built_mae_estimate(arch)
+        if estimate is not None and estimate <= self.auto_threshold:
+            # Restarts from one construction differ only by init_noise: one is enough.
+            return replace(self, init="hand-built", stages=self.finetune_stages or self.stages, finetune_stages=(), restarts=1)
+        return replace(self, init="data", finetune_stages=())
 
     def describe(self) -> str:
         parts = [
             f"{s.epochs} epochs x batch {s.batch_size}, {s.loss.upper()}, lr {s.learning_rate:g}"
             + (f" cosine to {s.learning_rate * s.final_lr_factor:g}" if s.schedule == "cosine" else "")
+            + (f", leak {s.leak:g}->0" if s.leak else "")
             for s in self.stages
         ]
-        return f"{self.name} (init {self.init}; " + "; then ".join(parts) + ")"
+        restarts = f", best of {self.restarts} restarts per seed" if self.restarts > 1 else ""
+        return f"{self.name} (init {self.init}{restarts}; " + "; then ".join(parts) + ")"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-PROTOCOLS: dict[str, TrainingProtocol] = {"seed": TrainingProtocol()}
+BEST = TrainingProtocol(
+    name="best",
+    n_points=50_000,
+    init="auto",
+    init_noise=1e-3,
+    restarts=8,
+    stages=(
+        Stage(epochs=60, batch_size=128, learning_rate=3e-3, loss="mse", schedule="cosine", final_lr_factor=0.03),
+        Stage(epochs=40, batch_size=512, learning_rate=1e-3, loss="mae", schedule="cosine", final_lr_factor=0.01),
+    ),
+    finetune_stages=(
+        Stage(epochs=60, batch_size=128, learning_rate=1e-3, loss="mse", schedule="cosine", final_lr_factor=0.003),
+        Stage(epochs=40, batch_size=256, learning_rate=1e-4, loss="mae", schedule="cosine", final_lr_factor=0.01),
+    ),
+)
+
+PROTOCOLS: dict[str, TrainingProtocol] = {"seed": TrainingProtocol(), "best": BEST}
 
 
 def get_protocol(name: str | TrainingProtocol) -> TrainingProtocol:

@@ -20,10 +20,11 @@ import pandas as pd
 
 from ._atomic import write_text
 from .architecture import Architecture, constant_width_shapes
+from .construct import hand_built, plan
 from .encoding import check_formulation
-from .errors import ConfigError
+from .errors import ArchitectureError, ConfigError
 from .literature import blog_mae
-from .metrics import GRID_POINTS, score
+from .metrics import GRID_POINTS, score, validation_mae
 from .onnx_io import export_onnx, load_onnx, package_versions
 from .protocols import TrainingProtocol, get_protocol
 from .reference_problem import reference_instances, solve_reference_problems
@@ -52,7 +53,10 @@ class SweepConfig:
     instances, instance_seed
         Number of reference instances per net and the seed drawing them.
     solve_all_seeds
-        Solve with every seed's net, not only the best one per shape.
+        Solve with every seed's net, not only the selected one per shape.
+    yardsticks
+        Add the hand-built nets of every shape where the construction fits
+        (scored, exported and solved like the trained ones).
     solver
         HiGHS settings.
     workers
@@ -69,6 +73,7 @@ class SweepConfig:
     solve_all_seeds: bool = False
     solver: SolverConfig = field(default_factory=SolverConfig)
     workers: int | None = None
+    yardsticks: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1:
@@ -105,99 +110,152 @@ class SweepConfig:
         return out
 
 
+TRAINED = "trained"
+HAND_BUILT_SOURCES = {"paired": "hand-paired", "shared": "hand-shared"}
+# A hand-built yardstick is shown only where it beats the constant 0 (max error 1/4).
+_YARDSTICK_BOUND = 0.25
+
+
 def net_filename(arch: Architecture, seed: int) -> str:
     return f"{arch.name}-seed{seed}.onnx"
+
+
+def _export_row(net, arch: Architecture, path: Path, *, source: str, seed: int, metadata: dict, extra: dict) -> dict:
+    """Score ``net`` on the grid, export it with its metrics, and return its row of ``nets.csv``."""
+    s = score(net)
+    export_onnx(
+        net,
+        path,
+        metadata={
+            "architecture": arch.name,
+            "domain": [list(b) for b in DOMAIN],
+            "metrics": {**s.to_dict(), **extra, "grid_points": GRID_POINTS},
+            **metadata,
+        },
+    )
+    return {"arch": arch.name, "source": source, "depth": arch.depth, "seed": seed, "file": path.name, **s.to_dict(), **extra}
 
 
 def _train_score_export(archs: Sequence[Architecture], seeds: Sequence[int], protocol: TrainingProtocol, nets_dir: str) -> list[dict]:
     """Worker job: train a pack of shapes, score each net on the grid, export it."""
     rows = []
     for arch, trained_nets in train_packed(archs, seeds, protocol, threads=1).items():
-        for trained in trained_nets:
-            rows.append(_score_and_export(arch, trained, protocol, Path(nets_dir)))
+        for t in trained_nets:
+            rows.append(
+                _export_row(
+                    t.net,
+                    arch,
+                    Path(nets_dir) / net_filename(arch, t.seed),
+                    source=TRAINED,
+                    seed=t.seed,
+                    metadata={"kind": "trained", "protocol": t.protocol.to_dict(), "seed": str(t.seed)},
+                    extra={
+                        "val_mae": t.val_mae,
+                        "train_mae": t.train_mae,
+                        "final_loss": float(t.loss_history[-1]),
+                        "candidate": t.candidate,
+                    },
+                )
+            )
     return rows
 
 
-def _score_and_export(arch: Architecture, trained, protocol: TrainingProtocol, nets_dir: Path) -> dict:
-    s = score(trained.net)
-    path = nets_dir / net_filename(arch, trained.seed)
-    export_onnx(
-        trained.net,
-        path,
-        metadata={
-            "architecture": arch.name,
-            "domain": [list(b) for b in DOMAIN],
-            "protocol": protocol.to_dict(),
-            "seed": str(trained.seed),
-            "metrics": {**s.to_dict(), "train_mae": trained.train_mae, "grid_points": GRID_POINTS},
-            "kind": "trained",
-        },
-    )
-    return {
-        "arch": arch.name,
-        "depth": arch.depth,
-        "seed": trained.seed,
-        "file": path.name,
-        **s.to_dict(),
-        "train_mae": trained.train_mae,
-        "final_loss": float(trained.loss_history[-1]),
-    }
+def _order_rows(config: SweepConfig, rows: list[dict]) -> pd.DataFrame:
+    order = {a.name: i for i, a in enumerate(config.architectures)}
+    sources = {TRAINED: 0, **{name: i + 1 for i, name in enumerate(HAND_BUILT_SOURCES.values())}}
+    frame = pd.DataFrame(rows)
+    keys = pd.DataFrame({"a": frame["arch"].map(order), "s": frame["source"].map(sources), "seed": frame["seed"]})
+    return frame.loc[keys.sort_values(["a", "s", "seed"]).index].reset_index(drop=True)
 
 
-def train_stage(config: SweepConfig, nets_dir: Path, progress: Callable[[list], None] | None = None) -> pd.DataFrame:
+def train_stage(config: SweepConfig, nets_dir: Path, progress: Callable[[list], None] | None = None) -> list[dict]:
     """Train, score and export every net: packed shapes spread over worker processes."""
     nets_dir.mkdir(parents=True, exist_ok=True)
     job = partial(_train_score_export, nets_dir=str(nets_dir))
-    rows = [
+    return [
         row
         for part in run_packs(config.architectures, config.seeds, config.protocol, job, workers=config.workers, progress=progress)
         for row in part
     ]
-    order = {a.name: i for i, a in enumerate(config.architectures)}
-    nets = pd.DataFrame(rows)
-    nets["_order"] = nets["arch"].map(order)
-    return nets.sort_values(["_order", "seed"]).drop(columns="_order").reset_index(drop=True)
+
+
+def hand_built_stage(config: SweepConfig, nets_dir: Path) -> list[dict]:
+    """Score and export the hand-built yardstick of every shape where the construction fits usefully."""
+    rows = []
+    for arch in config.architectures:
+        for variant, source in HAND_BUILT_SOURCES.items():
+            if variant == "shared" and arch.depth == 1:
+                continue  # one layer has no carry: the shared net is the paired one
+            try:
+                built = plan(arch, variant)
+            except ArchitectureError:
+                continue
+            if built.error_bound >= _YARDSTICK_BOUND:
+                continue
+            net = hand_built(arch, variant)
+            rows.append(
+                _export_row(
+                    net,
+                    arch,
+                    nets_dir / f"{arch.name}-hand-built-{variant}.onnx",
+                    source=source,
+                    seed=-1,
+                    metadata={"kind": "hand-built", "variant": variant, "error_bound": built.error_bound},
+                    extra={"val_mae": validation_mae(net, 0), "error_bound": built.error_bound},
+                )
+            )
+    return rows
+
+
+def best_rows(nets: pd.DataFrame) -> pd.DataFrame:
+    """The row with the lowest validation MAE for every (shape, source): the selected net."""
+    return nets.loc[nets.groupby(["arch", "source"], sort=False)["val_mae"].idxmin()]
 
 
 def solve_stage(
     config: SweepConfig, nets: pd.DataFrame, nets_dir: Path, progress: Callable[[str], None] | None = None
 ) -> pd.DataFrame:
-    """Solve the reference instances with the best net per shape (or every net)."""
+    """Solve the reference instances with the selected net of every shape and source (or every net)."""
     instances = reference_instances(config.instances, seed=config.instance_seed)
-    best_idx = nets.groupby("arch", sort=False)["mae"].idxmin()
-    chosen = nets if config.solve_all_seeds else nets.loc[best_idx]
+    chosen = nets if config.solve_all_seeds else best_rows(nets)
     rows = []
     for _, net_row in chosen.iterrows():
         net = load_onnx(nets_dir / net_row["file"])
         for k, solved in enumerate(
             solve_reference_problems(net, instances, formulation=config.formulation, config=config.solver)
         ):
-            rows.append({"arch": net_row["arch"], "seed": net_row["seed"], "instance": k, **solved.to_dict()})
+            rows.append(
+                {"arch": net_row["arch"], "source": net_row["source"], "seed": net_row["seed"], "instance": k, **solved.to_dict()}
+            )
         if progress:
-            progress(net_row["arch"])
+            progress(f"{net_row['arch']} {net_row['source']}")
     return pd.DataFrame(rows)
 
 
 def summarise(config: SweepConfig, nets: pd.DataFrame, solves: pd.DataFrame) -> pd.DataFrame:
-    """One row per shape: errors (best and median over seeds), MILP size and solve times."""
+    """One row per shape and source: errors (selected net and median over seeds), MILP size, solve times.
+
+    The selected ("best") net of a shape is the seed with the lowest
+    validation MAE; its grid errors are reported, and the medians over all
+    seeds sit beside them so that luck is visible.
+    """
     rows = []
-    for arch in config.architectures:
-        n = nets[nets["arch"] == arch.name]
-        best = n.loc[n["mae"].idxmin()]
-        s = solves[(solves["arch"] == arch.name) & (solves["seed"] == best["seed"])]
-        params = arch.parameter_count()
+    for (arch_name, source), n in nets.groupby(["arch", "source"], sort=False):
+        arch = Architecture.parse(arch_name)
+        best = n.loc[n["val_mae"].idxmin()]
+        s = solves[(solves["arch"] == arch_name) & (solves["source"] == source) & (solves["seed"] == best["seed"])]
         rows.append(
             {
-                "arch": arch.name,
+                "arch": arch_name,
+                "source": source,
                 "depth": arch.depth,
-                "params": params.total,
+                "params": arch.parameter_count().total,
                 "mae_best": best["mae"],
                 "mae_median": n["mae"].median(),
                 "mse_best": best["mse"],
                 "mse_median": n["mse"].median(),
                 "max_err_best": best["max_error"],
                 "max_err_median": n["max_error"].median(),
-                "train_mae_best": best["train_mae"],
                 "collapsed": f"{int(n['collapsed'].sum())}/{len(n)}",
                 "best_seed": int(best["seed"]),
                 "binaries": int(s["binaries"].iloc[0]) if len(s) else 0,
@@ -206,7 +264,7 @@ def summarise(config: SweepConfig, nets: pd.DataFrame, solves: pd.DataFrame) -> 
                 "time_limit_hits": int((s["termination"] == "maxTimeLimit").sum()),
                 "opt_err_median": s["opt_error"].median(),
                 "opt_err_max": s["opt_error"].max(),
-                "blog_mae": blog_mae(arch.name),
+                "blog_mae": blog_mae(arch_name) if source == TRAINED else None,
             }
         )
     return pd.DataFrame(rows)
@@ -223,9 +281,12 @@ class SweepResult:
     out_dir: Path
     wall_time_s: float
 
-    def best_net_path(self, arch: str) -> Path:
-        n = self.nets[self.nets["arch"] == arch]
-        return self.out_dir / "nets" / n.loc[n["mae"].idxmin(), "file"]
+    def best_net_path(self, arch: str, source: str = TRAINED) -> Path:
+        """The ONNX file of the selected net of ``arch`` from ``source``."""
+        n = self.nets[(self.nets["arch"] == arch) & (self.nets["source"] == source)]
+        if n.empty:
+            raise ConfigError(f"this sweep has no {source} net of shape {arch!r}")
+        return self.out_dir / "nets" / n.loc[n["val_mae"].idxmin(), "file"]
 
     def render(self) -> str:
         """The table as printed by ``surrogate sweep``."""
@@ -234,7 +295,7 @@ class SweepResult:
 
 _FORMATS = {
     "mae_best": "{:.2e}", "mae_median": "{:.2e}", "mse_best": "{:.2e}", "mse_median": "{:.2e}",
-    "max_err_best": "{:.2e}", "max_err_median": "{:.2e}", "train_mae_best": "{:.2e}",
+    "max_err_best": "{:.2e}", "max_err_median": "{:.2e}",
     "solve_median_s": "{:.3f}", "solve_max_s": "{:.3f}", "opt_err_median": "{:.1e}", "opt_err_max": "{:.1e}",
     "blog_mae": "{:.2g}",
 }
@@ -268,10 +329,13 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, progress: bool = True
     nets_dir = out_dir / "nets"
     start = time.perf_counter()
     with tqdm(total=len(config.architectures), desc="train+export", unit="shape", disable=not progress) as bar:
-        nets = train_stage(
+        rows = train_stage(
             config, nets_dir, progress=lambda archs: (bar.set_postfix_str(",".join(a.name for a in archs)), bar.update(len(archs)))
         )
-    n_solved = len(nets) if config.solve_all_seeds else len(config.architectures)
+    if config.yardsticks:
+        rows += hand_built_stage(config, nets_dir)
+    nets = _order_rows(config, rows)
+    n_solved = len(nets) if config.solve_all_seeds else len(best_rows(nets))
     with tqdm(total=n_solved, desc="encode+solve", unit="net", disable=not progress) as bar:
         solves = solve_stage(config, nets, nets_dir, progress=lambda name: (bar.set_postfix_str(name), bar.update()))
     table = summarise(config, nets, solves)

@@ -36,6 +36,7 @@ import torch
 
 from .architecture import Architecture
 from .errors import ConfigError
+from .metrics import validation_mae
 from .network import ReluMLP
 from .protocols import Stage, TrainingProtocol, get_protocol
 
@@ -45,7 +46,9 @@ class TrainedNet:
     """One trained net with how it was made.
 
     ``loss_history`` holds, after every epoch, the loss of the stage being
-    run (MAE or MSE) on the net's whole training set.
+    run (MAE or MSE) on the net's whole training set. ``val_mae`` is the MAE
+    on the seed's validation points (used to pick among restarts);
+    ``candidate`` says which restart was kept (0 is the seed itself).
     """
 
     architecture: Architecture
@@ -54,11 +57,20 @@ class TrainedNet:
     net: ReluMLP
     loss_history: np.ndarray
     train_mae: float
+    val_mae: float = float("nan")
+    candidate: int = 0
 
 
 def target(points: torch.Tensor) -> torch.Tensor:
     """The function being approximated, f(x, y) = x*y; ``points[..., 0:2]``."""
     return points[..., 0:1] * points[..., 1:2]
+
+
+def candidate_seed(seed: int, candidate: int) -> int:
+    """The generator seed of restart ``candidate`` of ``seed`` (candidate 0 is ``seed`` itself)."""
+    if candidate == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, candidate]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
 def _check_seeds(seeds: Sequence[int]) -> list[int]:
@@ -182,6 +194,10 @@ class _Pack:
             data.append(points)
             self._embed(k, arch, layers)
         self.padded = bool((self.mask == 0).any())
+        # real[l][k] = 1 where hidden layer l of net k is a real layer, 0 for a frozen identity layer
+        self.real = [
+            torch.tensor([[[1.0 if layer < arch.depth else 0.0]] for arch, _ in nets]) for layer in range(self.depth)
+        ]
         self.x = torch.stack(data)
         self.y = target(self.x)
 
@@ -215,19 +231,25 @@ class _Pack:
         )
 
 
-def _forward(x, ws, bs):
+def _forward(x, ws, bs, slopes=None):
     h = x
-    for w, b in zip(ws[:-1], bs[:-1]):
-        h = torch.baddbmm(b, h, w).clamp_(min=0)
+    for i, (w, b) in enumerate(zip(ws[:-1], bs[:-1])):
+        z = torch.baddbmm(b, h, w)
+        h = z.clamp_(min=0) if slopes is None else torch.where(z > 0, z, z * slopes[i])
     return torch.baddbmm(bs[-1], h, ws[-1])
 
 
-def _forward_backward(xb, yb, ws, bs, gws, gbs, loss: str) -> None:
-    """One batch: forward, loss gradient, and backward into the flat gradient views."""
+def _forward_backward(xb, yb, ws, bs, gws, gbs, loss: str, slopes=None) -> None:
+    """One batch: forward, loss gradient, and backward into the flat gradient views.
+
+    ``slopes`` (one ``(S, 1, 1)`` tensor per hidden layer) makes the hidden
+    activations leaky ReLUs with those negative slopes; ``None`` means ReLU.
+    """
     acts = [xb]
     h = xb
-    for w, b in zip(ws[:-1], bs[:-1]):
-        h = torch.baddbmm(b, h, w).clamp_(min=0)
+    for i, (w, b) in enumerate(zip(ws[:-1], bs[:-1])):
+        z = torch.baddbmm(b, h, w)
+        h = z.clamp_(min=0) if slopes is None else torch.where(z > 0, z, z * slopes[i])
         acts.append(h)
     diff = torch.baddbmm(bs[-1], h, ws[-1]).sub_(yb)
     n = xb.shape[1]
@@ -236,7 +258,11 @@ def _forward_backward(xb, yb, ws, bs, gws, gbs, loss: str) -> None:
         torch.bmm(acts[i].transpose(1, 2), g, out=gws[i])
         torch.sum(g, dim=1, keepdim=True, out=gbs[i])
         if i:
-            g = torch.ops.aten.threshold_backward(torch.bmm(g, ws[i].transpose(1, 2)), acts[i], 0)
+            g = torch.bmm(g, ws[i].transpose(1, 2))
+            if slopes is None:
+                g = torch.ops.aten.threshold_backward(g, acts[i], 0)
+            else:
+                g = torch.where(acts[i] > 0, g, g * slopes[i - 1])
 
 
 def _learning_rate(stage: Stage, step: int, total: int) -> float:
@@ -246,9 +272,10 @@ def _learning_rate(stage: Stage, step: int, total: int) -> float:
     return stage.learning_rate * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * (step - 1) / max(1, total - 1))))
 
 
-def _full_loss(pack: _Pack, loss: str) -> torch.Tensor:
+def _full_loss(pack: _Pack, loss: str, slopes=None) -> torch.Tensor:
+    """Loss of every net on its whole training set (with the leaky slopes in force, if any)."""
     ws, bs = pack.weights(pack.params)
-    diff = _forward(pack.x, ws, bs) - pack.y
+    diff = _forward(pack.x, ws, bs, slopes) - pack.y
     return (diff.abs() if loss == "mae" else diff * diff).mean(dim=(1, 2))
 
 
@@ -263,13 +290,21 @@ def _run_stage(pack: _Pack, stage: Stage, protocol: TrainingProtocol, history: l
     total = stage.epochs * math.ceil(n / batch)
     b1, b2, eps = protocol.beta1, protocol.beta2, protocol.adam_eps
     step = 0
+    slopes = None
     for _ in range(stage.epochs):
         perms = torch.stack([torch.randperm(n, generator=g) for g in pack.gens]).unsqueeze(-1)
         xs = torch.take_along_dim(pack.x, perms, dim=1)
         ys = torch.take_along_dim(pack.y, perms, dim=1)
         for start in range(0, n, batch):
             step += 1
-            _forward_backward(xs[:, start : start + batch], ys[:, start : start + batch], ws, bs, gws, gbs, stage.loss)
+            slopes = None
+            if stage.leak:
+                alpha = stage.leak * (1 - step / total)
+                # real layers leak with alpha; a padded identity layer must pass negatives unchanged (slope 1)
+                slopes = [alpha * r + (1 - r) for r in pack.real]
+            _forward_backward(
+                xs[:, start : start + batch], ys[:, start : start + batch], ws, bs, gws, gbs, stage.loss, slopes
+            )
             if pack.padded:
                 grads.mul_(pack.mask)
             # Adam, in PyTorch's form: p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
@@ -277,7 +312,7 @@ def _run_stage(pack: _Pack, stage: Stage, protocol: TrainingProtocol, history: l
             v.mul_(b2).addcmul_(grads, grads, value=1 - b2)
             denom = v.sqrt().div_(math.sqrt(1 - b2**step)).add_(eps)
             params.addcdiv_(m, denom, value=-_learning_rate(stage, step, total) / (1 - b1**step))
-        history.append(_full_loss(pack, stage.loss))
+        history.append(_full_loss(pack, stage.loss, slopes))
 
 
 def train_packed(
@@ -298,20 +333,31 @@ def train_packed(
         raise ConfigError("no architectures given; pass at least one, e.g. ['3x8']")
     if len({(a.n_inputs, a.n_outputs) for a in archs}) != 1 or archs[0].n_outputs != 1:
         raise ConfigError("packed training needs nets with the same number of inputs and one output")
+    resolved = {protocol.resolve(a) for a in archs}
+    if len(resolved) != 1:
+        raise ConfigError(
+            f"protocol {protocol.name!r} resolves differently for {', '.join(a.name for a in archs)}; "
+            "train them in separate packs (train_many does this)"
+        )
+    (protocol,) = resolved
     if threads is not None:
         torch.set_num_threads(threads)
+    slots = [(a, s, r) for a in archs for s in seeds for r in range(protocol.restarts)]
     with torch.no_grad():
-        pack = _Pack([(a, s) for a in archs for s in seeds], protocol)
+        pack = _Pack([(a, candidate_seed(s, r)) for a, s, r in slots], protocol)
         history: list[torch.Tensor] = []
         for stage in protocol.stages:
             _run_stage(pack, stage, protocol, history)
         ws, bs = pack.weights(pack.params)
         train_mae = (_forward(pack.x, ws, bs) - pack.y).abs().mean(dim=(1, 2))
     hist = torch.stack(history, dim=1).numpy()
-    out: dict[Architecture, list[TrainedNet]] = {a: [] for a in archs}
-    for k, (arch, seed) in enumerate(pack.nets):
-        out[arch].append(TrainedNet(arch, seed, protocol, pack.extract(k), hist[k].copy(), float(train_mae[k])))
-    return out
+    best: dict[tuple[Architecture, int], TrainedNet] = {}
+    for k, (arch, seed, r) in enumerate(slots):
+        net = pack.extract(k)
+        trained = TrainedNet(arch, seed, protocol, net, hist[k].copy(), float(train_mae[k]), validation_mae(net, seed), r)
+        if (arch, seed) not in best or trained.val_mae < best[arch, seed].val_mae:
+            best[arch, seed] = trained
+    return {a: [best[a, s] for s in seeds] for a in archs}
 
 
 def train_nets(
@@ -334,12 +380,22 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
     baseline it is benchmarked against.
     """
     arch = Architecture.parse(arch)
-    protocol = get_protocol(protocol)
+    protocol = get_protocol(protocol).resolve(arch)
     (seed,) = _check_seeds([seed])
-    gen = torch.Generator().manual_seed(seed)
+    candidates = [_train_one_naive(arch, seed, r, protocol) for r in range(protocol.restarts)]
+    return min(candidates, key=lambda t: t.val_mae)
+
+
+def _train_one_naive(arch: Architecture, seed: int, candidate: int, protocol: TrainingProtocol) -> TrainedNet:
+    gen = torch.Generator().manual_seed(candidate_seed(seed, candidate))
     x, layers = draw_data_and_init(arch, protocol, gen)
     y = target(x)
     model = ReluMLP(tuple(w.double().numpy() for w, _ in layers), tuple(b.double().numpy() for _, b in layers)).to_torch()
+    activations = []
+    for i, module in enumerate(model):
+        if isinstance(module, torch.nn.ReLU):
+            model[i] = torch.nn.LeakyReLU(0.0)  # equals ReLU at slope 0; a leaky stage raises the slope
+            activations.append(model[i])
     model.train()
     history = []
     for stage in protocol.stages:
@@ -355,6 +411,8 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
                 step += 1
                 for group in optimizer.param_groups:
                     group["lr"] = _learning_rate(stage, step, total)
+                for act in activations:
+                    act.negative_slope = stage.leak * (1 - step / total)
                 idx = perm[start : start + stage.batch_size]
                 optimizer.zero_grad()
                 loss = loss_fn(model(x[idx]), y[idx])
@@ -362,6 +420,8 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
                 optimizer.step()
             with torch.no_grad():
                 history.append(float(loss_fn(model(x), y)))
+        for act in activations:
+            act.negative_slope = 0.0
     with torch.no_grad():
         train_mae = float((model(x) - y).abs().mean())
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
@@ -369,7 +429,7 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
         tuple(m.weight.detach().double().numpy().T.copy() for m in linears),
         tuple(m.bias.detach().double().numpy().copy() for m in linears),
     )
-    return TrainedNet(arch, seed, protocol, net, np.array(history), train_mae)
+    return TrainedNet(arch, seed, protocol, net, np.array(history), train_mae, validation_mae(net, seed), candidate)
 
 
 # --------------------------------------------------------------------------- processes
@@ -379,14 +439,14 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def _balance(groups: list[list[Architecture]], n_seeds: int, workers: int, protocol: TrainingProtocol) -> list[list[Architecture]]:
-    """Assign packs to at most ``workers`` jobs, longest first, to even out the load."""
-    batch = protocol.stages[0].batch_size
-
-    def cost(g):
-        return _step_cost(max(a.depth for a in g), max(max(a.hidden) for a in g), n_seeds * len(g), batch)
-
-    return sorted(groups, key=cost, reverse=True)
+def _pack_seconds(group: list[Architecture], n_seeds: int, protocol: TrainingProtocol) -> float:
+    """Estimated training time of one pack under its resolved protocol."""
+    resolved = protocol.resolve(group[0])
+    depth, width = max(a.depth for a in group), max(max(a.hidden) for a in group)
+    return sum(
+        _step_cost(depth, width, n_seeds * len(group), s.batch_size) * s.epochs * math.ceil(resolved.n_points / s.batch_size)
+        for s in resolved.stages
+    )
 
 
 def _pack_job(job):
@@ -416,8 +476,14 @@ def run_packs(
     workers = default_workers() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers={workers!r} must be a positive integer")
-    groups = plan_packs(archs, len(seeds), protocol.stages[0].batch_size) if pack else [[a] for a in archs]
-    groups = _balance(groups, len(seeds), workers, protocol)
+    by_protocol: dict[TrainingProtocol, list[Architecture]] = {}
+    for a in archs:
+        by_protocol.setdefault(protocol.resolve(a), []).append(a)
+    groups = []
+    for resolved, members in by_protocol.items():
+        groups += plan_packs(members, len(seeds), resolved.stages[0].batch_size) if pack else [[a] for a in members]
+    # Longest first, so that the process pool stays evenly loaded to the end.
+    groups.sort(key=lambda g: _pack_seconds(g, len(seeds), protocol), reverse=True)
     results = []
     if workers == 1 or len(groups) == 1:
         for g in groups:

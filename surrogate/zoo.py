@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from ._atomic import atomic_path, write_text
+from .architecture import Architecture
 from .errors import ModelFormatError
 
 MANIFEST = "manifest.json"
@@ -35,39 +36,43 @@ def load_manifest(zoo_dir: str | Path) -> dict:
 
 
 def save_models(result, zoo_dir: str | Path) -> list[dict]:
-    """Copy the best net of every shape of a sweep into ``zoo_dir`` and update its manifest.
+    """Copy the selected net of every shape and source of a sweep into ``zoo_dir``; update its manifest.
 
-    Entries are keyed by ``(budget, protocol, architecture)``; a new sweep
-    replaces the entry of the same key and keeps the others.
+    Trained nets are named ``b<budget>-<protocol>-<arch>``, hand-built ones
+    ``b<budget>-<source>-<arch>``. A new entry replaces the one of the same
+    name and keeps the others.
     """
+    from .sweep import TRAINED, best_rows
+
     zoo_dir = Path(zoo_dir)
     manifest = load_manifest(zoo_dir)
-    config = result.config
+    protocol = result.config.protocol
     added = []
-    for arch in config.architectures:
-        nets = result.nets[result.nets["arch"] == arch.name]
-        best = nets.loc[nets["mae"].idxmin()]
-        name = f"b{arch.neurons}-{config.protocol.name}-{arch.name}"
+    for _, row in best_rows(result.nets).iterrows():
+        arch = Architecture.parse(row["arch"])
+        trained = row["source"] == TRAINED
+        name = f"b{arch.neurons}-{protocol.name if trained else row['source']}-{arch.name}"
         target = zoo_dir / f"{name}.onnx"
         with atomic_path(target) as tmp:
-            shutil.copyfile(result.out_dir / "nets" / best["file"], tmp)
-        added.append(
-            {
-                "name": name,
-                "file": target.name,
-                "kind": "trained",
-                "architecture": arch.name,
-                "budget": arch.neurons,
-                "protocol": config.protocol.name,
-                "epochs": config.protocol.epochs,
-                "seed": int(best["seed"]),
-                "mae": float(best["mae"]),
-                "mse": float(best["mse"]),
-                "max_error": float(best["max_error"]),
-                "collapsed": bool(best["collapsed"]),
-            }
-        )
+            shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
+        entry = {
+            "name": name,
+            "file": target.name,
+            "kind": "trained" if trained else "hand-built",
+            "source": row["source"],
+            "architecture": arch.name,
+            "budget": arch.neurons,
+            "mae": float(row["mae"]),
+            "mse": float(row["mse"]),
+            "max_error": float(row["max_error"]),
+            "collapsed": bool(row["collapsed"]),
+        }
+        if trained:
+            entry.update(protocol=protocol.name, epochs=protocol.epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
+        else:
+            entry.update(error_bound=float(row["error_bound"]))
+        added.append(entry)
     keep = [m for m in manifest["models"] if m["name"] not in {a["name"] for a in added}]
-    manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["protocol"], m["kind"], m["name"]))
+    manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["kind"], m["name"]))
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return added

@@ -9,8 +9,8 @@ from surrogate.cli import main
 pytestmark = [pytest.mark.training, pytest.mark.solver]
 
 TABLE_COLUMNS = [
-    "arch", "depth", "params", "mae_best", "mae_median", "mse_best", "mse_median", "max_err_best",
-    "max_err_median", "train_mae_best", "collapsed", "best_seed", "binaries", "solve_median_s",
+    "arch", "source", "depth", "params", "mae_best", "mae_median", "mse_best", "mse_median", "max_err_best",
+    "max_err_median", "collapsed", "best_seed", "binaries", "solve_median_s",
     "solve_max_s", "time_limit_hits", "opt_err_median", "opt_err_max", "blog_mae",
 ]
 
@@ -25,18 +25,25 @@ def test_quick_sweep_writes_tables_nets_and_zoo(tmp_path, capsys):
 
     table = pd.read_csv(out / "table.csv")
     assert list(table.columns) == TABLE_COLUMNS
-    assert list(table["arch"]) == ["1x8", "2x4"]
+    # 1x8 has a hand-built yardstick (4 cells per square, max error 1/16); 2x4's would be no better than 0.
+    assert list(zip(table["arch"], table["source"])) == [("1x8", "trained"), ("1x8", "hand-paired"), ("2x4", "trained")]
     assert (table["binaries"] == 8).all()
+    assert table.loc[1, "max_err_best"] == pytest.approx(1 / 16, rel=1e-3)
     assert json.loads((out / "table.json").read_text())["rows"][0]["arch"] == "1x8"
     nets = pd.read_csv(out / "nets.csv")
-    assert len(nets) == 4 and sorted(nets["seed"].unique()) == [0, 1]
+    trained = nets[nets["source"] == "trained"]
+    assert len(trained) == 4 and sorted(trained["seed"].unique()) == [0, 1]
+    for arch, group in trained.groupby("arch"):  # the selected seed is the one with the lowest validation MAE
+        assert table[(table["arch"] == arch) & (table["source"] == "trained")]["best_seed"].item() == group.loc[group["val_mae"].idxmin(), "seed"]
     solves = pd.read_csv(out / "solves.csv")
-    assert len(solves) == 2 * 3  # best seed per shape x 3 instances
+    assert len(solves) == 3 * 3  # selected net per shape and source x 3 instances
     assert set(solves["termination"]) == {"convergenceCriteriaSatisfied"}
     assert sorted(p.name for p in (out / "nets").iterdir()) == sorted(nets["file"])
 
     manifest = load_manifest(zoo)
-    assert [m["architecture"] for m in manifest["models"]] == ["1x8", "2x4"]
+    assert [(m["architecture"], m["kind"]) for m in manifest["models"]] == [
+        ("1x8", "hand-built"), ("1x8", "trained"), ("2x4", "trained")
+    ]
     for entry in manifest["models"]:
         net = load_onnx(zoo / entry["file"])
         assert score(net).mae == pytest.approx(entry["mae"], rel=1e-6)

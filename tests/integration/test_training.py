@@ -5,7 +5,8 @@ import torch
 
 from surrogate import Architecture, ReluMLP, TrainingProtocol, score, train_many, train_net_naive, train_nets
 from surrogate.protocols import Stage
-from surrogate.training import draw_data_and_init, train_packed
+from surrogate.metrics import validation_mae
+from surrogate.training import candidate_seed, draw_data_and_init, train_packed
 
 pytestmark = pytest.mark.training
 
@@ -76,3 +77,35 @@ def test_deep_narrow_nets_collapse_and_are_flagged():
     scores = [score(t.net) for t in nets]
     assert all(s.collapsed for s in scores)
     assert all(s.mae == pytest.approx(0.25, abs=5e-3) for s in scores)
+
+
+def test_leaky_warm_up_in_a_padded_pack_trains_as_if_alone():
+    protocol = TrainingProtocol(name="leaky", stages=(Stage(epochs=1, leak=0.3, batch_size=64), Stage(epochs=1)))
+    packed = train_packed(["1x4", "3x4"], [0], protocol)
+    for arch, (net,) in packed.items():
+        _assert_same_net(net, train_net_naive(arch, 0, protocol))
+
+
+def test_restarts_keep_the_candidate_with_the_lowest_validation_mae():
+    protocol = TrainingProtocol(name="r", restarts=3, stages=(Stage(epochs=1, batch_size=128),))
+    single = TrainingProtocol(name="r", stages=protocol.stages)
+    for seed, chosen in zip([0, 5], train_nets("2x4", [0, 5], protocol)):
+        alone = [train_nets("2x4", [candidate_seed(seed, r)], single)[0] for r in range(3)]
+        maes = [validation_mae(t.net, seed) for t in alone]
+        assert chosen.candidate == int(np.argmin(maes))
+        assert chosen.val_mae == pytest.approx(min(maes), rel=1e-5)
+        assert chosen.seed == seed
+
+
+def test_fine_tuning_a_hand_built_start_keeps_its_accuracy():
+    from surrogate.construct import hand_built
+
+    protocol = get_protocol_short_best()
+    (net,) = train_nets("3x8", [0], protocol)
+    assert score(net.net).mae <= 1.1 * score(hand_built("3x8", "shared")).mae
+
+
+def get_protocol_short_best():
+    from surrogate import get_protocol
+
+    return get_protocol("best").with_epochs(2)

@@ -6,6 +6,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import FORMULATIONS, add_surrogate, export_onnx, solve
+from surrogate.construct import hand_built
 from surrogate.solver import make_solver
 
 from ..conftest import random_net
@@ -13,17 +14,20 @@ from ..conftest import random_net
 pytestmark = pytest.mark.solver
 
 SHAPES = {"1x24": (24,), "3x8": (8, 8, 8), "6x4": (4,) * 6}
+HAND_BUILT = {"hand-shared-3x8": ("3x8", "shared"), "hand-paired-4x6": ("4x6", "paired")}
 POINTS = 100
 
 
 @pytest.fixture(scope="module")
 def onnx_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("exact")
-    return {name: export_onnx(random_net(hidden, seed=i), folder / f"{name}.onnx") for i, (name, hidden) in enumerate(SHAPES.items())}
+    files = {name: export_onnx(random_net(hidden, seed=i), folder / f"{name}.onnx") for i, (name, hidden) in enumerate(SHAPES.items())}
+    files.update({name: export_onnx(hand_built(*spec), folder / f"{name}.onnx") for name, spec in HAND_BUILT.items()})
+    return files
 
 
 @pytest.mark.parametrize("formulation", FORMULATIONS)
-@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("shape", sorted(SHAPES) + sorted(HAND_BUILT))
 def test_fixed_inputs_reproduce_onnxruntime(onnx_files, solver_config, formulation, shape):
     path = onnx_files[shape]
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

@@ -51,7 +51,7 @@ def test_with_epochs_scales_every_stage():
 
 
 def test_unknown_protocol():
-    with pytest.raises(ConfigError, match="unknown training protocol 'fast'; choose one of seed"):
+    with pytest.raises(ConfigError, match="unknown training protocol 'fast'; choose one of best, seed"):
         get_protocol("fast")
 
 
@@ -83,3 +83,20 @@ def test_sweep_config_defaults_and_validation():
         SweepConfig(budget=0)
     with pytest.raises(ConfigError, match="instances=0 must be a positive integer"):
         SweepConfig(instances=0)
+
+
+def test_best_protocol_resolves_per_shape():
+    best = get_protocol("best")
+    ft = best.resolve("3x8")
+    assert (ft.init, ft.restarts, ft.stages) == ("hand-built", 1, best.finetune_stages)
+    scratch = best.resolve("12x2")
+    assert (scratch.init, scratch.restarts, scratch.stages) == ("data", 8, best.stages)
+    assert get_protocol("seed").resolve("3x8") is get_protocol("seed")
+    assert "best of 8 restarts" in best.describe()
+
+
+def test_leak_must_be_below_one():
+    with pytest.raises(ConfigError, match=r"leak=1.5 must lie in \[0, 1\)"):
+        Stage(leak=1.5)
+    with pytest.raises(ConfigError, match="restarts=0 must be an integer > 0"):
+        TrainingProtocol(restarts=0)
