@@ -23,10 +23,10 @@ from .network import ReluMLP
 from .onnx_io import export_onnx, load_onnx, read_metadata
 from .protocols import PROTOCOLS, TrainingProtocol, get_protocol
 from .reference_problem import ReferenceInstance, ReferenceSolve, reference_instances, solve_reference_problems
-from .solver import SolveResult, SolverConfig, solve
+from .solver import SolverConfig, SolveResult, solve
 from .sweep import SweepConfig, SweepResult, run_sweep
 from .training import TrainedNet, train_many, train_net_naive, train_nets
-from .zoo import save_models, load_manifest
+from .zoo import load_manifest, save_models
 
 __all__ = [
     "FORMULATIONS",

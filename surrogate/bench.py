@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import pandas as pd
 
@@ -88,3 +88,78 @@ def bench_training(
     return TrainingBenchmark(
         table, trainer_s, float(table["naive_total_s"].sum()), scaled, timed_protocol.epochs, len(timed_seeds), workers
     )
+
+
+def ablation_steps() -> list[tuple[str, TrainingProtocol]]:
+    """The ingredients of the ``best`` protocol, added one at a time (labels say what changed)."""
+    from dataclasses import replace
+
+    from .protocols import BEST, FINETUNE_STAGES, LEAKY_WARM_UP, SCRATCH_STAGES
+
+    seed = get_protocol("seed")
+    data = replace(seed, name="abl-data-init", init="data")
+    staged = replace(BEST, name="abl-staged", init="data", restarts=1, stages=SCRATCH_STAGES, finetune_stages=())
+    restarts = replace(staged, name="abl-restarts", restarts=BEST.restarts)
+    leaky = replace(restarts, name="abl-leaky", stages=(LEAKY_WARM_UP, *SCRATCH_STAGES))
+    finetune = dict(stages=FINETUNE_STAGES, finetune_stages=(), restarts=1)
+    paired = replace(BEST, name="abl-hand-paired", init="hand-built", construction="paired", **finetune)
+    shared = replace(BEST, name="abl-hand-shared", init="hand-built", construction="shared", **finetune)
+    return [
+        ("seed protocol (Keras init, Adam 1e-3, MAE, batch 32, 100 epochs)", seed),
+        ("+ data-aware init", data),
+        ("+ 50k points, MSE then MAE stages, cosine lr", staged),
+        ("+ best of 8 restarts on validation points", restarts),
+        ("+ leaky warm-up stage (slope 0.05 -> 0)", leaky),
+        ("hand-built start (paired) + fine-tune", paired),
+        ("hand-built start (shared) + fine-tune", shared),
+        ("best (auto: shared start where it fits, else the line above 'hand-built')", BEST),
+    ]
+
+
+def bench_ablation(
+    archs: Sequence[Architecture | str], seeds: Sequence[int], *, workers: int | None = None, steps=None, progress=None
+) -> pd.DataFrame:
+    """Train every ablation step on every shape it applies to; one row per (step, shape).
+
+    ``mae_best`` is the grid MAE of the seed selected on validation points,
+    ``mae_median`` the median over seeds; ``seconds`` is the step's wall time.
+    """
+    from .construct import hand_built_mae_estimate
+    from .metrics import score
+
+    archs = [Architecture.parse(a) for a in archs]
+    rows = []
+    for label, protocol in steps or ablation_steps():
+        usable = [
+            a for a in archs if protocol.init != "hand-built" or hand_built_mae_estimate(a, protocol.construction) is not None
+        ]
+        if not usable:
+            continue
+        start = time.perf_counter()
+        trained = train_many(usable, seeds, protocol, workers=workers)
+        seconds = time.perf_counter() - start
+        for arch, nets in trained.items():
+            scores = [score(t.net) for t in nets]
+            chosen = min(range(len(nets)), key=lambda k: nets[k].val_mae)
+            rows.append(
+                {
+                    "step": label,
+                    "protocol": protocol.name,
+                    "arch": arch.name,
+                    "mae_best": scores[chosen].mae,
+                    "mae_median": float(pd.Series([s.mae for s in scores]).median()),
+                    "collapsed": sum(s.collapsed for s in scores),
+                    "seeds": len(nets),
+                    "seconds": seconds,
+                }
+            )
+        if progress:
+            progress(label, seconds)
+    return pd.DataFrame(rows)
+
+
+def ablation_table(rows: pd.DataFrame, value: str = "mae_best") -> pd.DataFrame:
+    """Steps as rows, shapes as columns, in the order they were run."""
+    table = rows.pivot(index="step", columns="arch", values=value)
+    table = table.loc[list(dict.fromkeys(rows["step"])), list(dict.fromkeys(rows["arch"]))]
+    return table

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from .architecture import Architecture, all_shapes, constant_width_shapes, count_parameters
+from .architecture import all_shapes, constant_width_shapes, count_parameters
 from .encoding import FORMULATIONS
-from .errors import SurrogateError
+from .errors import ConfigError, SurrogateError
 from .protocols import PROTOCOLS, get_protocol
 
 
@@ -53,6 +53,32 @@ def cmd_architectures(args) -> int:
         c = arch.parameter_count()
         print(f"{arch.name:>12} {arch.depth:>5} {c.total:>7} {c.weights:>7} {c.biases:>6}")
     print(f"{len(shapes)} shapes with {args.budget} hidden neurons")
+    return 0
+
+
+def cmd_hand_built(args) -> int:
+    from .construct import VARIANTS, hand_built, plan
+    from .errors import ArchitectureError
+    from .metrics import score
+    from .onnx_io import export_onnx
+
+    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    variants = [args.variant] if args.variant else list(VARIANTS)
+    print(f"{'arch':>8} {'variant':>8} {'cells u/v':>10} {'bound':>10} {'max_err':>10} {'mae':>10}   (grid {args.grid}x{args.grid})")
+    for name in archs:
+        for variant in variants:
+            try:
+                p = plan(name, variant)
+            except ArchitectureError as exc:
+                if not args.fitting_only:
+                    print(f"{name:>8} {variant:>8}   does not fit: {str(exc).split(': ', 1)[-1]}")
+                continue
+            net = hand_built(name, variant)
+            s = score(net, n=args.grid)
+            cells = f"{p.cells('u')}/{p.cells('v')}"
+            print(f"{name:>8} {variant:>8} {cells:>10} {p.error_bound:>10.3e} {s.max_error:>10.3e} {s.mae:>10.3e}")
+            if args.export:
+                export_onnx(net, args.export / f"{name}-hand-built-{variant}.onnx", metadata={"error_bound": p.error_bound})
     return 0
 
 
@@ -142,6 +168,35 @@ def cmd_bench_training(args) -> int:
     return 0
 
 
+def cmd_bench_ablation(args) -> int:
+    from ._atomic import write_text
+    from .bench import ablation_steps, ablation_table, bench_ablation
+    from .literature import blog_mae
+
+    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    steps = ablation_steps()
+    if args.steps:
+        bad = [k for k in args.steps if k > len(steps)]
+        if bad:
+            raise ConfigError(f"--steps {bad[0]} does not exist; the ablation has steps 1..{len(steps)}")
+        steps = [steps[k - 1] for k in args.steps]
+    log = (lambda label, s: print(f"  {label}: {s:.0f} s", file=sys.stderr)) if not args.quiet else None
+    rows = bench_ablation(archs, list(range(args.seeds)), workers=args.workers, steps=steps, progress=log)
+    fmt = lambda v: "-" if v != v else f"{v:.2e}"  # noqa: E731 (nan -> '-')
+    best, median = ablation_table(rows, "mae_best"), ablation_table(rows, "mae_median")
+    blog = {a: blog_mae(a) for a in best.columns}
+    print(f"grid MAE of the seed selected on validation points ({args.seeds} seeds per shape):")
+    print(best.to_string(float_format=fmt))
+    print("blog (2021, labels corrected): " + ", ".join(f"{a} {v:.2g}" for a, v in blog.items() if v))
+    print(f"\nmedian grid MAE over the {args.seeds} seeds:")
+    print(median.to_string(float_format=fmt))
+    if args.out:
+        name = "ablation.csv" if not args.steps else "ablation-steps-" + "-".join(map(str, args.steps)) + ".csv"
+        write_text(args.out / name, rows.to_csv(index=False))
+        print(f"rows written to {args.out / name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surrogate",
@@ -159,6 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="add non-uniform shapes up to --max-depth")
     p.add_argument("--max-depth", type=_positive_int, default=3)
     p.set_defaults(func=cmd_architectures)
+
+    p = sub.add_parser("hand-built", help="the hand-built nets: cells, closed-form bound and grid errors")
+    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
+    p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
+    p.add_argument("--grid", type=_positive_int, default=2001, help="grid points per axis for the errors")
+    p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
+    p.add_argument("--export", type=Path, metavar="DIR", help="also export each net to DIR as ONNX")
+    p.set_defaults(func=cmd_hand_built)
 
     p = sub.add_parser("sweep", help="train, export, encode and solve every shape of a budget")
     p.add_argument("--budget", type=_positive_int, default=24)
@@ -193,6 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--naive-full", action="store_true", help="time the naive loop on the whole work (slow)")
     p.add_argument("--workers", type=_positive_int, help="trainer processes (default: one per core)")
     p.set_defaults(func=cmd_bench_training)
+
+    p = bench.add_parser("ablation", help="which ingredients of the 'best' protocol matter, shape by shape")
+    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
+    p.add_argument("--seeds", type=_positive_int, default=5)
+    p.add_argument("--workers", type=_positive_int, help="trainer processes (default: one per core)")
+    p.add_argument("--steps", type=_positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
+    p.add_argument("--out", type=Path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_bench_ablation)
     return parser
 
 

@@ -28,9 +28,9 @@ Formulations (OMLT classes):
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pyomo.environ as pyo

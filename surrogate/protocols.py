@@ -87,6 +87,8 @@ class TrainingProtocol:
         ``'auto'`` (see :meth:`resolve`).
     init_noise
         Standard deviation of the noise added to a hand-built start.
+    construction
+        Variant of the hand-built start: ``'shared'`` (default) or ``'paired'``.
     finetune_stages
         With ``init='auto'``: the stages run from a hand-built start.
     auto_threshold
@@ -104,6 +106,7 @@ class TrainingProtocol:
     stages: tuple[Stage, ...] = (Stage(),)
     init: str = "glorot"
     init_noise: float = 0.0
+    construction: str = "shared"
     finetune_stages: tuple[Stage, ...] = ()
     auto_threshold: float = 1e-2
     restarts: int = 1
@@ -125,6 +128,7 @@ class TrainingProtocol:
             raise ConfigError(f"{owner}: finetune_stages must be a sequence of Stage objects")
         object.__setattr__(self, "finetune_stages", finetune)
         _choice(owner, "init", self.init, INITS)
+        _choice(owner, "construction", self.construction, ("paired", "shared"))
         _number(owner, "auto_threshold", self.auto_threshold, integer=False)
         _number(owner, "restarts", self.restarts, integer=True)
         _number(owner, "init_noise", self.init_noise, integer=False, low_open=False)
@@ -159,7 +163,7 @@ class TrainingProtocol:
             return self
         from .construct import hand_built_mae_estimate
 
-        estimate = hand_built_mae_estimate(arch)
+        estimate = hand_built_mae_estimate(arch, self.construction)
         if estimate is not None and estimate <= self.auto_threshold:
             # Restarts from one construction differ only by init_noise: one is enough.
             return replace(self, init="hand-built", stages=self.finetune_stages or self.stages, finetune_stages=(), restarts=1)
@@ -179,20 +183,28 @@ class TrainingProtocol:
         return asdict(self)
 
 
+#: From scratch: MSE with a cosine schedule, then MAE at a larger batch.
+SCRATCH_STAGES = (
+    Stage(epochs=60, batch_size=128, learning_rate=3e-3, loss="mse", schedule="cosine", final_lr_factor=0.03),
+    Stage(epochs=40, batch_size=512, learning_rate=1e-3, loss="mae", schedule="cosine", final_lr_factor=0.01),
+)
+#: A warm-up with leaky ReLUs (slope 0.05 -> 0) that keeps deep, narrow nets alive.
+LEAKY_WARM_UP = Stage(epochs=20, batch_size=128, learning_rate=3e-3, loss="mse", leak=0.05)
+#: From a hand-built start: gentle MSE, then MAE at a small learning rate.
+FINETUNE_STAGES = (
+    Stage(epochs=60, batch_size=128, learning_rate=1e-3, loss="mse", schedule="cosine", final_lr_factor=0.003),
+    Stage(epochs=40, batch_size=256, learning_rate=1e-4, loss="mae", schedule="cosine", final_lr_factor=0.01),
+)
+
+#: The project's best protocol (see ``surrogate bench ablation`` for what each ingredient brings).
 BEST = TrainingProtocol(
     name="best",
     n_points=50_000,
     init="auto",
     init_noise=1e-3,
     restarts=8,
-    stages=(
-        Stage(epochs=60, batch_size=128, learning_rate=3e-3, loss="mse", schedule="cosine", final_lr_factor=0.03),
-        Stage(epochs=40, batch_size=512, learning_rate=1e-3, loss="mae", schedule="cosine", final_lr_factor=0.01),
-    ),
-    finetune_stages=(
-        Stage(epochs=60, batch_size=128, learning_rate=1e-3, loss="mse", schedule="cosine", final_lr_factor=0.003),
-        Stage(epochs=40, batch_size=256, learning_rate=1e-4, loss="mae", schedule="cosine", final_lr_factor=0.01),
-    ),
+    stages=(LEAKY_WARM_UP, *SCRATCH_STAGES),
+    finetune_stages=FINETUNE_STAGES,
 )
 
 PROTOCOLS: dict[str, TrainingProtocol] = {"seed": TrainingProtocol(), "best": BEST}

@@ -10,8 +10,8 @@ scored against it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import numpy as np
 import pyomo.environ as pyo
@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 from .encoding import add_surrogate, check_formulation
 from .errors import ConfigError
 from .network import ReluMLP
-from .solver import SolveResult, SolverConfig, make_solver, solve
+from .solver import SolverConfig, SolveResult, make_solver, solve
 
 
 @dataclass(frozen=True)

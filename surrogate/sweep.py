@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 import time
-from functools import partial
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd

@@ -27,9 +27,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -110,10 +110,10 @@ def _data_aware(layers, points: torch.Tensor, gen: torch.Generator):
     return out
 
 
-def _hand_built_start(arch: Architecture, noise: float, gen: torch.Generator):
+def _hand_built_start(arch: Architecture, variant: str, noise: float, gen: torch.Generator):
     from .construct import hand_built
 
-    net = hand_built(arch, "shared")
+    net = hand_built(arch, variant)
     return [
         (
             torch.as_tensor(w, dtype=torch.float32) + noise * torch.randn(w.shape, generator=gen),
@@ -127,7 +127,7 @@ def draw_data_and_init(arch: Architecture, protocol: TrainingProtocol, gen: torc
     """Training points and initial ``(W, b)`` per layer, from ``gen`` in a fixed order."""
     points = torch.rand((protocol.n_points, arch.n_inputs), generator=gen) * 2 - 1
     if protocol.init == "hand-built":
-        return points, _hand_built_start(arch, protocol.init_noise, gen)
+        return points, _hand_built_start(arch, protocol.construction, protocol.init_noise, gen)
     layers = _glorot(arch, gen)
     if protocol.init == "data":
         layers = _data_aware(layers, points, gen)

@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
-
 import torch
 
 from surrogate import Architecture, ReluMLP, TrainingProtocol, score, train_many, train_net_naive, train_nets
-from surrogate.protocols import Stage
 from surrogate.metrics import validation_mae
+from surrogate.protocols import Stage
 from surrogate.training import candidate_seed, draw_data_and_init, train_packed
 
 pytestmark = pytest.mark.training

@@ -5,7 +5,6 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import SolverConfig, add_surrogate, reference_instances, solve, solve_reference_problems
-from surrogate.metrics import grid
 
 from ..conftest import SOLVER, random_net
 

@@ -46,3 +46,12 @@ def test_sweep_bad_arguments_are_reported(capsys):
     assert "unknown formulation 'complementarity'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["sweep", "--seeds", "0"])
+
+
+def test_hand_built_command(capsys, tmp_path):
+    assert main(["hand-built", "--arch", "3x8", "--arch", "12x2", "--grid", "401", "--export", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    paired = next(line for line in lines if line.split()[:2] == ["3x8", "paired"])
+    assert paired.split()[2:4] == ["36/36", "7.716e-04"]
+    assert any("12x2" in line and "does not fit" in line for line in lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3x8-hand-built-paired.onnx", "3x8-hand-built-shared.onnx"]
