@@ -2,12 +2,21 @@
 
 Everything the ``surrogate`` command does is available here::
 
-    from surrogate import Architecture, SweepConfig, run_sweep
+    from surrogate import Architecture, SweepConfig, run_sweep, bilinear
     result = run_sweep(SweepConfig(budget=24), "results/sweep")
     print(result.render())
+    z = bilinear(model, model.x, model.y, "3x8")   # z.expr ~ x*y on any box
 """
 
 from .architecture import Architecture, ParameterCount, all_shapes, constant_width_shapes, count_parameters
+from .bilinear import (
+    BilinearSurrogate,
+    ReplacementReport,
+    UnboundedVariableError,
+    UnsupportedTermError,
+    bilinear,
+    replace_products,
+)
 from .encoding import FORMULATIONS, EncodedSurrogate, ModelSize, add_surrogate, model_size, to_omlt_network
 from .errors import (
     ArchitectureError,
@@ -32,6 +41,12 @@ __all__ = [
     "FORMULATIONS",
     "PROTOCOLS",
     "ApproximationScore",
+    "BilinearSurrogate",
+    "ReplacementReport",
+    "UnboundedVariableError",
+    "UnsupportedTermError",
+    "bilinear",
+    "replace_products",
     "Architecture",
     "ArchitectureError",
     "ConfigError",

@@ -79,6 +79,11 @@ def cmd_hand_built(args) -> int:
             print(f"{name:>8} {variant:>8} {cells:>10} {p.error_bound:>10.3e} {s.max_error:>10.3e} {s.mae:>10.3e}")
             if args.export:
                 export_onnx(net, args.export / f"{name}-hand-built-{variant}.onnx", metadata={"error_bound": p.error_bound})
+    if args.save_models:
+        from .zoo import save_hand_built
+
+        saved = save_hand_built(archs, args.save_models, variants=variants)
+        print(f"saved {len(saved)} hand-built nets to {args.save_models}/ (manifest.json updated)")
     return 0
 
 
@@ -197,6 +202,51 @@ def cmd_bench_ablation(args) -> int:
     return 0
 
 
+def cmd_problems(args) -> int:
+    import math
+
+    import pandas as pd
+
+    from ._atomic import write_text
+    from .problem_runs import ProblemRunConfig, run_problem
+    from .solver import SolverConfig
+
+    try:
+        from problems import POOLING_INSTANCES, build
+    except ImportError as exc:  # pragma: no cover - the package ships both
+        raise ConfigError(f"the 'problems' package is missing ({exc}); reinstall with 'pip install -e .'") from None
+    names = [n for name in args.names for n in (POOLING_INSTANCES if name == "pooling" else [name])]
+    try:
+        built = [build(n) for n in names]
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    config = ProblemRunConfig(
+        solver=SolverConfig(time_limit=args.time_limit, rel_gap=1e-6, threads=args.threads),
+        scip=not args.no_scip,
+        scip_time_limit=args.time_limit,
+    )
+    rows = []
+    for problem in built:
+        for arch in args.arch or ["3x8"]:
+            for formulation in args.formulation or ["bigm"]:
+                rows.append(run_problem(problem, arch, arch=arch, formulation=formulation, config=config))
+                if not args.quiet:
+                    r = rows[-1]
+                    print(
+                        f"  {r['problem']} {arch} {formulation}: MILP {r['milp_time_s']:.2f} s {r['termination']}, "
+                        f"polished {r['polished_objective']:.6g} (optimum {r['optimum']}), rel gap {r['rel_gap']:.2e}",
+                        file=sys.stderr,
+                    )
+    table = pd.DataFrame(rows)
+    shown = table.drop(columns=["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"])
+    print(shown.to_string(index=False, float_format=lambda v: "-" if math.isnan(v) else f"{v:.6g}"))
+    if args.out:
+        write_text(args.out / "results.csv", table.to_csv(index=False))
+        write_text(args.out / "results.json", table.to_json(orient="records", indent=1))
+        print(f"results in {args.out}/ (results.csv, results.json)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surrogate",
@@ -222,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", type=_positive_int, default=2001, help="grid points per axis for the errors")
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
     p.add_argument("--export", type=Path, metavar="DIR", help="also export each net to DIR as ONNX")
+    p.add_argument("--save-models", type=Path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")
     p.set_defaults(func=cmd_hand_built)
 
     p = sub.add_parser("sweep", help="train, export, encode and solve every shape of a budget")
@@ -244,6 +295,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--json", action="store_true", help="print the table as JSON instead of text")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("problems", help="bilinear problems solved through surrogates, polished, and bounded")
+    p.add_argument("names", nargs="+", help="pooling instances (or 'pooling' for all 14), randomN[-sS], spar... BoxQP")
+    p.add_argument("--arch", action="append", help="zoo shape or model name (repeatable; default 3x8)")
+    p.add_argument("--formulation", action="append", choices=list(FORMULATIONS), help="repeatable; default bigm")
+    p.add_argument("--time-limit", type=_positive_float, default=60.0, help="seconds per MILP / SCIP solve")
+    p.add_argument("--threads", type=_positive_int, default=1)
+    p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
+    p.add_argument("--out", type=Path, help="folder for results.csv and results.json")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_problems)
 
     bench = sub.add_parser("bench", help="benchmarks (not timed tests)").add_subparsers(dest="benchmark", required=True)
     p = bench.add_parser("training", help="the project's trainer vs the textbook one-net-at-a-time loop, side by side")

@@ -167,7 +167,10 @@ def _pwl(nodes: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
     Returns ``(c, a)`` with one coefficient per node except the last.
     """
     slopes = np.diff(values) / np.diff(nodes)
-    return float(values[0]), np.concatenate([[slopes[0]], np.diff(slopes)])
+    coefficients = np.concatenate([[slopes[0]], np.diff(slopes)])
+    # Equal slopes should cancel exactly; snap float noise (~1e-16) to 0 so no solver sees it.
+    coefficients[np.abs(coefficients) < 1e-12 * max(1.0, np.abs(slopes).max())] = 0.0
+    return float(values[0]), coefficients
 
 
 def _zigzag(cells: int) -> tuple[float, np.ndarray]:

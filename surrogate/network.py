@@ -89,6 +89,14 @@ class ReluMLP:
                 layers.append(torch.nn.ReLU())
         return torch.nn.Sequential(*layers).eval()
 
+    def rounded_to_float32(self) -> ReluMLP:
+        """The net with every weight rounded to float32, as an ONNX export stores it."""
+        return ReluMLP(
+            tuple(w.astype(np.float32).astype(np.float64) for w in self.weights),
+            tuple(b.astype(np.float32).astype(np.float64) for b in self.biases),
+            dict(self.metadata),
+        )
+
     def with_metadata(self, **items: str) -> ReluMLP:
         return ReluMLP(self.weights, self.biases, {**self.metadata, **{k: str(v) for k, v in items.items()}})
 

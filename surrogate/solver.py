@@ -117,16 +117,21 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None) -> Solve
         A solver object from :func:`make_solver` to reuse (persistent HiGHS
         re-solves a changed model faster than a fresh one).
     """
+    from pyomo.common.tee import capture_output
+
     solver = solver or make_solver(config)
     start = time.perf_counter()
-    results = solver.solve(
-        model,
-        time_limit=config.time_limit,
-        rel_gap=config.rel_gap,
-        threads=config.threads,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-    )
+    # HiGHS writes to the process's stdout (e.g. warnings while a persistent model is
+    # updated, outside Pyomo's own capture); keep it out of the caller's output.
+    with capture_output(capture_fd=True):
+        results = solver.solve(
+            model,
+            time_limit=config.time_limit,
+            rel_gap=config.rel_gap,
+            threads=config.threads,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+        )
     elapsed = time.perf_counter() - start
     objective = _nan(results.incumbent_objective)
     if not math.isnan(objective):

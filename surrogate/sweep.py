@@ -121,7 +121,12 @@ def net_filename(arch: Architecture, seed: int) -> str:
 
 
 def _export_row(net, arch: Architecture, path: Path, *, source: str, seed: int, metadata: dict, extra: dict) -> dict:
-    """Score ``net`` on the grid, export it with its metrics, and return its row of ``nets.csv``."""
+    """Score ``net`` on the grid, export it with its metrics, and return its row of ``nets.csv``.
+
+    The net is scored as the ONNX file stores it (float32 weights), so the
+    recorded metrics are those of the file.
+    """
+    net = net.rounded_to_float32()
     s = score(net)
     export_onnx(
         net,

@@ -48,7 +48,8 @@ class TrainedNet:
     ``loss_history`` holds, after every epoch, the loss of the stage being
     run (MAE or MSE) on the net's whole training set. ``val_mae`` is the MAE
     on the seed's validation points (used to pick among restarts);
-    ``candidate`` says which restart was kept (0 is the seed itself).
+    ``candidate`` says which restart was kept (0 is the seed itself; -1 is
+    the exact hand-built start, kept because fine-tuning did not beat it).
     """
 
     architecture: Architecture
@@ -352,12 +353,34 @@ def train_packed(
         train_mae = (_forward(pack.x, ws, bs) - pack.y).abs().mean(dim=(1, 2))
     hist = torch.stack(history, dim=1).numpy()
     best: dict[tuple[Architecture, int], TrainedNet] = {}
+    points: dict[tuple[Architecture, int], np.ndarray] = {}
     for k, (arch, seed, r) in enumerate(slots):
         net = pack.extract(k)
         trained = TrainedNet(arch, seed, protocol, net, hist[k].copy(), float(train_mae[k]), validation_mae(net, seed), r)
         if (arch, seed) not in best or trained.val_mae < best[arch, seed].val_mae:
             best[arch, seed] = trained
-    return {a: [best[a, s] for s in seeds] for a in archs}
+            points[arch, seed] = pack.x[k].numpy()
+    return {a: [keep_start_if_better(best[a, s], points[a, s]) for s in seeds] for a in archs}
+
+
+def keep_start_if_better(trained: TrainedNet, train_points: np.ndarray) -> TrainedNet:
+    """Fine-tuning may only help: return the exact hand-built start if it beats ``trained`` on validation points.
+
+    The start is the construction itself (no ``init_noise``), rounded to float32 like every
+    trained net; it comes back as candidate ``-1``. Other initialisations pass through.
+    """
+    if trained.protocol.init != "hand-built":
+        return trained
+    from .construct import hand_built
+
+    start = hand_built(trained.architecture, trained.protocol.construction).rounded_to_float32()
+    start = ReluMLP(start.weights, start.biases)  # plain net, like the trained ones
+    val = validation_mae(start, trained.seed)
+    if val >= trained.val_mae:
+        return trained
+    truth = train_points[:, 0] * train_points[:, 1]
+    train_mae = float(np.abs(start.forward(train_points) - truth).mean())
+    return TrainedNet(trained.architecture, trained.seed, trained.protocol, start, trained.loss_history, train_mae, val, -1)
 
 
 def train_nets(
@@ -383,7 +406,9 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
     protocol = get_protocol(protocol).resolve(arch)
     (seed,) = _check_seeds([seed])
     candidates = [_train_one_naive(arch, seed, r, protocol) for r in range(protocol.restarts)]
-    return min(candidates, key=lambda t: t.val_mae)
+    chosen = min(candidates, key=lambda t: t.val_mae)
+    points, _ = draw_data_and_init(arch, protocol, torch.Generator().manual_seed(candidate_seed(seed, chosen.candidate)))
+    return keep_start_if_better(chosen, points.numpy())
 
 
 def _train_one_naive(arch: Architecture, seed: int, candidate: int, protocol: TrainingProtocol) -> TrainedNet:

@@ -72,7 +72,50 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
         else:
             entry.update(error_bound=float(row["error_bound"]))
         added.append(entry)
+    _merge(zoo_dir, manifest, added)
+    return added
+
+
+def save_hand_built(archs, zoo_dir: str | Path, *, variants=("paired", "shared"), max_bound: float = 0.25) -> list[dict]:
+    """Export every hand-built net of ``archs`` that fits (and beats max error ``max_bound``) into the zoo.
+
+    Entries are named ``b<neurons>-hand-<variant>-<arch>``, scored as stored
+    (float32), and merged into the manifest like :func:`save_models` does.
+    """
+    from .construct import hand_built, plan
+    from .errors import ArchitectureError
+    from .metrics import score
+    from .onnx_io import export_onnx
+
+    zoo_dir = Path(zoo_dir)
+    manifest = load_manifest(zoo_dir)
+    added = []
+    for arch in (Architecture.parse(a) for a in archs):
+        for variant in variants:
+            if variant == "shared" and arch.depth == 1:
+                continue  # one layer has no carry: the shared net is the paired one
+            try:
+                built = plan(arch, variant)
+            except ArchitectureError:
+                continue
+            if built.error_bound >= max_bound:
+                continue
+            net = hand_built(arch, variant).rounded_to_float32()
+            s = score(net)
+            name = f"b{arch.neurons}-hand-{variant}-{arch.name}"
+            export_onnx(net, zoo_dir / f"{name}.onnx", metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
+            added.append(
+                {
+                    "name": name, "file": f"{name}.onnx", "kind": "hand-built", "source": f"hand-{variant}",
+                    "architecture": arch.name, "budget": arch.neurons, "mae": s.mae, "mse": s.mse,
+                    "max_error": s.max_error, "collapsed": s.collapsed, "error_bound": built.error_bound,
+                }
+            )
+    _merge(zoo_dir, manifest, added)
+    return added
+
+
+def _merge(zoo_dir: Path, manifest: dict, added: list[dict]) -> None:
     keep = [m for m in manifest["models"] if m["name"] not in {a["name"] for a in added}]
     manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["kind"], m["name"]))
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    return added

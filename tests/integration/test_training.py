@@ -108,3 +108,16 @@ def get_protocol_short_best():
     from surrogate import get_protocol
 
     return get_protocol("best").with_epochs(2)
+
+
+def test_fine_tuning_never_returns_a_net_worse_than_its_hand_built_start():
+    from surrogate.construct import hand_built
+
+    # A learning rate far too large for a 1e-7-accurate start: training makes it worse, so the start is kept.
+    rough = TrainingProtocol(name="rough", init="hand-built", init_noise=1e-3, stages=(Stage(epochs=1, learning_rate=1e-2),))
+    (net,) = train_nets("4x12", [0], rough)
+    assert net.candidate == -1
+    exact = hand_built("4x12", "shared").rounded_to_float32()
+    assert all(np.array_equal(a, b) for a, b in zip(net.net.weights, exact.weights))
+    assert net.val_mae == pytest.approx(validation_mae(exact, 0))
+    assert train_net_naive("4x12", 0, rough).candidate == -1

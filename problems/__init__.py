@@ -1,0 +1,31 @@
+"""Bilinear optimisation problems with known optima, for surrogate benchmarks.
+
+Each builder returns a :class:`BilinearProblem`: the exact Pyomo model (with
+its products of two variables written out) and its best-known optimum.
+"""
+
+from .base import BilinearProblem
+from .boxqp import boxqp, boxqp_instances
+from .pooling import POOLING_INSTANCES, pooling
+from .random_bilinear import random_bilinear
+
+
+def build(name: str) -> BilinearProblem:
+    """A problem by name: a pooling instance (``haverly1``), ``randomN`` or ``randomN-sS`` (N products, seed S),
+    or a BoxQP instance (``spar020-100-1``)."""
+    import re
+
+    if name in POOLING_INSTANCES:
+        return pooling(name)
+    match = re.fullmatch(r"random(\d+)(?:-s(\d+))?", name)
+    if match:
+        return random_bilinear(int(match.group(1)), int(match.group(2) or 0))
+    if name.startswith("spar"):
+        return boxqp(name)
+    raise ValueError(
+        f"unknown problem {name!r}; use a pooling instance ({', '.join(POOLING_INSTANCES)}), "
+        "'pooling' for all of them, randomN[-sS], or a BoxQP name such as spar020-100-1"
+    )
+
+
+__all__ = ["POOLING_INSTANCES", "BilinearProblem", "boxqp", "boxqp_instances", "build", "pooling", "random_bilinear"]

@@ -1,0 +1,44 @@
+"""A seeded family of random bilinear programs whose number of products scales.
+
+``random_bilinear(n_products, seed)`` draws ``x`` in ``[0, u_x]^m`` and ``y``
+in ``[l_y, u_y]^m`` (``m = ceil(sqrt(n_products)) + 1``) and ``n_products``
+distinct pairs ``(i, j)``::
+
+    min  sum_k q_k x_i y_j + c'x + d'y
+    s.t. sum_i x_i >= 1,   sum_k r_k x_i y_j <= b      (b keeps x = e_1, y = l_y feasible)
+
+Every product pairs an ``x`` with a ``y``, so the model is bipartite and can be
+polished. The optimum is not known in closed form: SCIP provides it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .base import BilinearProblem
+
+
+def random_bilinear(n_products: int, seed: int = 0) -> BilinearProblem:
+    if isinstance(n_products, bool) or not isinstance(n_products, int) or n_products < 1:
+        raise ValueError(f"n_products={n_products!r} must be a positive integer, e.g. 8")
+    rng = np.random.default_rng(np.random.SeedSequence([n_products, seed]))
+    m_vars = math.isqrt(n_products - 1) + 2
+    pairs = [(int(k // m_vars), int(k % m_vars)) for k in rng.choice(m_vars * m_vars, size=n_products, replace=False)]
+    ux = rng.uniform(1, 3, m_vars)
+    ly, uy = rng.uniform(-2, 0, m_vars), rng.uniform(1, 3, m_vars)
+    q, r = rng.uniform(-1, 1, n_products), rng.uniform(0, 1, n_products)
+    c, d = rng.uniform(-1, 1, m_vars), rng.uniform(-1, 1, m_vars)
+    m = pyo.ConcreteModel(name=f"random{n_products}-s{seed}")
+    m.x = pyo.Var(range(m_vars), bounds=lambda m, i: (0, ux[i]))
+    m.y = pyo.Var(range(m_vars), bounds=lambda m, j: (ly[j], uy[j]))
+    m.cost = pyo.Objective(
+        expr=sum(q[k] * m.x[i] * m.y[j] for k, (i, j) in enumerate(pairs))
+        + sum(c[i] * m.x[i] for i in range(m_vars)) + sum(d[j] * m.y[j] for j in range(m_vars))
+    )
+    m.cover = pyo.Constraint(expr=sum(m.x[i] for i in range(m_vars)) >= 1)
+    slack = sum(r[k] * (1.0 if i == 0 else 0.0) * ly[j] for k, (i, j) in enumerate(pairs))
+    m.budget = pyo.Constraint(expr=sum(r[k] * m.x[i] * m.y[j] for k, (i, j) in enumerate(pairs)) <= slack + 1.0)
+    return BilinearProblem(m.name, m, None, "min", "unknown (solve with SCIP)", {"bilinear_terms": n_products})

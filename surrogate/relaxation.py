@@ -1,0 +1,58 @@
+"""The McCormick relaxation of a bilinear model: an LP whose optimum bounds the true one.
+
+Each distinct product ``x*y`` with ``x in [lx, ux]``, ``y in [ly, uy]`` becomes
+a variable ``z`` with the four McCormick inequalities
+
+.. math::
+
+    z \\ge l_x y + l_y x - l_x l_y,\\quad z \\ge u_x y + u_y x - u_x u_y,\\\\
+    z \\le u_x y + l_y x - u_x l_y,\\quad z \\le l_x y + u_y x - l_x u_y,
+
+the convex and concave envelopes of ``xy`` on the box. For a minimisation the
+LP optimum is a valid lower bound on the global optimum (an upper bound for a
+maximisation).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .bilinear import finite_bounds, rewrite_products
+from .solver import SolverConfig, SolveResult, solve
+
+
+class _Envelope:
+    def __init__(self, block, x, y):
+        lx, ux = finite_bounds(x)
+        ly, uy = finite_bounds(y)
+        k = len(block.component_map(pyo.Var))
+        z = pyo.Var(bounds=(min(lx * ly, lx * uy, ux * ly, ux * uy), max(lx * ly, lx * uy, ux * ly, ux * uy)))
+        block.add_component(f"z{k}", z)
+        cons = pyo.ConstraintList()
+        block.add_component(f"envelope{k}", cons)
+        cons.add(z >= lx * y + ly * x - lx * ly)
+        cons.add(z >= ux * y + uy * x - ux * uy)
+        cons.add(z <= ux * y + ly * x - ux * ly)
+        cons.add(z <= lx * y + uy * x - lx * uy)
+        self.expr = z
+
+
+def mccormick(model) -> object:
+    """Rewrite ``model`` in place into its McCormick relaxation; returns the replacement report."""
+    return rewrite_products(model, "mccormick", _Envelope)
+
+
+def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[SolveResult, dict]:
+    """Solve the McCormick relaxation of a copy of ``model``; also return its point (name -> value)."""
+    relaxed = model.clone()
+    mccormick(relaxed)
+    result = solve(relaxed, config)
+    values = {}
+    if result.has_solution:
+        values = {v.name: v.value for v in relaxed.component_data_objects(pyo.Var) if not v.name.startswith("mccormick")}
+    return result, values
+
+
+def mccormick_bound(model, config: SolverConfig = SolverConfig()) -> SolveResult:
+    """Solve the McCormick relaxation of a copy of ``model`` with HiGHS (its bound is ``.bound``)."""
+    return solve_mccormick(model, config)[0]
