@@ -152,6 +152,27 @@ def _estimated_mae(cells_u: int, cells_v: int) -> float:
     return float((a * below - sum_below + (total_b - sum_below) - a * (n - below)).sum() / n**2)
 
 
+#: A hand-built net counts as useful when its max error is below that of the constant 0 (1/4).
+USEFUL_BOUND = 0.25
+
+
+def useful_plans(arch: Architecture | str, variants=VARIANTS, *, max_bound: float = USEFUL_BOUND):
+    """Yield ``(variant, plan)`` for every construction that fits ``arch`` with error bound below ``max_bound``.
+
+    The ``shared`` variant of a one-layer net is skipped: with no carry it is the ``paired`` net.
+    """
+    arch = Architecture.parse(arch)
+    for variant in variants:
+        if variant == "shared" and arch.depth == 1:
+            continue
+        try:
+            built = plan(arch, variant)
+        except ArchitectureError:
+            continue
+        if built.error_bound < max_bound:
+            yield variant, built
+
+
 def hand_built_mae_estimate(arch: Architecture | str, variant: str = "shared") -> float | None:
     """Estimated grid MAE of the hand-built net for ``arch``, or ``None`` if the construction does not fit."""
     try:

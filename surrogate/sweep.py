@@ -20,9 +20,9 @@ import pandas as pd
 
 from ._atomic import write_text
 from .architecture import Architecture, constant_width_shapes
-from .construct import hand_built, plan
+from .construct import hand_built, useful_plans
 from .encoding import check_formulation
-from .errors import ArchitectureError, ConfigError
+from .errors import ConfigError
 from .literature import blog_mae
 from .metrics import GRID_POINTS, score, validation_mae
 from .onnx_io import export_onnx, load_onnx, package_versions
@@ -112,8 +112,6 @@ class SweepConfig:
 
 TRAINED = "trained"
 HAND_BUILT_SOURCES = {"paired": "hand-paired", "shared": "hand-shared"}
-# A hand-built yardstick is shown only where it beats the constant 0 (max error 1/4).
-_YARDSTICK_BOUND = 0.25
 
 
 def net_filename(arch: Architecture, seed: int) -> str:
@@ -188,15 +186,8 @@ def hand_built_stage(config: SweepConfig, nets_dir: Path) -> list[dict]:
     """Score and export the hand-built yardstick of every shape where the construction fits usefully."""
     rows = []
     for arch in config.architectures:
-        for variant, source in HAND_BUILT_SOURCES.items():
-            if variant == "shared" and arch.depth == 1:
-                continue  # one layer has no carry: the shared net is the paired one
-            try:
-                built = plan(arch, variant)
-            except ArchitectureError:
-                continue
-            if built.error_bound >= _YARDSTICK_BOUND:
-                continue
+        for variant, built in useful_plans(arch, tuple(HAND_BUILT_SOURCES)):
+            source = HAND_BUILT_SOURCES[variant]
             net = hand_built(arch, variant)
             rows.append(
                 _export_row(

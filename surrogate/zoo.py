@@ -82,8 +82,7 @@ def save_hand_built(archs, zoo_dir: str | Path, *, variants=("paired", "shared")
     Entries are named ``b<neurons>-hand-<variant>-<arch>``, scored as stored
     (float32), and merged into the manifest like :func:`save_models` does.
     """
-    from .construct import hand_built, plan
-    from .errors import ArchitectureError
+    from .construct import hand_built, useful_plans
     from .metrics import score
     from .onnx_io import export_onnx
 
@@ -91,15 +90,7 @@ def save_hand_built(archs, zoo_dir: str | Path, *, variants=("paired", "shared")
     manifest = load_manifest(zoo_dir)
     added = []
     for arch in (Architecture.parse(a) for a in archs):
-        for variant in variants:
-            if variant == "shared" and arch.depth == 1:
-                continue  # one layer has no carry: the shared net is the paired one
-            try:
-                built = plan(arch, variant)
-            except ArchitectureError:
-                continue
-            if built.error_bound >= max_bound:
-                continue
+        for variant, built in useful_plans(arch, variants, max_bound=max_bound):
             net = hand_built(arch, variant).rounded_to_float32()
             s = score(net)
             name = f"b{arch.neurons}-hand-{variant}-{arch.name}"
