@@ -113,10 +113,14 @@ def polish(
 ) -> PolishResult:
     """Polish ``values`` (variable name -> value) on the exact ``model`` (changed in place: it ends at the polished point)."""
     variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
-    for name, value in values.items():
-        if name in variables and value is not None:
-            var = variables[name]
-            var.set_value(min(max(value, var.lb if var.has_lb() else value), var.ub if var.has_ub() else value), skip_validation=True)
+    # The start point, clipped into the variable bounds once; every pass starts from it.
+    start = {
+        name: min(max(value, variables[name].lb if variables[name].has_lb() else value),
+                  variables[name].ub if variables[name].has_ub() else value)
+        for name, value in values.items()
+        if name in variables and value is not None
+    }
+    _restore(variables, start)
     before = (true_objective(model), max_violation(model))
     split = factor_sets(product_pairs(model))
     if split is None:
@@ -127,20 +131,16 @@ def polish(
     solver = make_solver(config)
     rounds = 0
     for order in (split, split[::-1]):  # try both starting sets and keep the better outcome
-        _restore(variables, values)
+        _restore(variables, start)
         previous = math.inf
         for rounds_here in range(1, max_rounds + 1):
             for fixed in order:
-                for v in fixed:
-                    v.fix()
-                result = solve(model, config, solver=solver)
-                for v in fixed:
-                    v.unfix()
-                if not result.has_solution:
+                objective = _lp_with_fixed(model, fixed, config, solver)
+                if math.isnan(objective):
                     break
-            if not result.has_solution:
+            if math.isnan(objective):
                 break
-            current = sense * result.objective
+            current = sense * objective
             rounds = max(rounds, rounds_here)
             if current < best - tol:
                 best = current
@@ -149,7 +149,7 @@ def polish(
                 break
             previous = current
     if best_point is None:
-        _restore(variables, values)
+        _restore(variables, start)
         return PolishResult(*before, *before, rounds, "infeasible-lp")
     _restore(variables, best_point)
     small, _ = sorted(split, key=len)
@@ -159,6 +159,7 @@ def polish(
 
 
 def _lp_with_fixed(model, fixed, config, solver) -> float:
+    """Objective of the LP with ``fixed`` held at their values (``nan`` if it has no solution); loads its point."""
     for v in fixed:
         v.fix()
     result = solve(model, config, solver=solver)

@@ -38,10 +38,9 @@ class SolverConfig:
     solver: str = "highs"
 
     def __post_init__(self) -> None:
-        for name in ("time_limit",):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ConfigError(f"SolverConfig: {name}={value!r} must be a positive number of seconds")
+        t = self.time_limit
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0:
+            raise ConfigError(f"SolverConfig: time_limit={t!r} must be a positive number of seconds")
         if isinstance(self.rel_gap, bool) or not isinstance(self.rel_gap, (int, float)) or not 0 <= self.rel_gap < 1:
             raise ConfigError(f"SolverConfig: rel_gap={self.rel_gap!r} must lie in [0, 1), e.g. 1e-6")
         if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:

@@ -188,7 +188,7 @@ def hand_built_stage(config: SweepConfig, nets_dir: Path) -> list[dict]:
     for arch in config.architectures:
         for variant, built in useful_plans(arch, tuple(HAND_BUILT_SOURCES)):
             source = HAND_BUILT_SOURCES[variant]
-            net = hand_built(arch, variant)
+            net = hand_built(arch, variant).rounded_to_float32()  # validated as exported, like the trained nets
             rows.append(
                 _export_row(
                     net,

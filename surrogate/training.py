@@ -232,27 +232,25 @@ class _Pack:
         )
 
 
-def _forward(x, ws, bs, slopes=None):
-    h = x
-    for i, (w, b) in enumerate(zip(ws[:-1], bs[:-1])):
-        z = torch.baddbmm(b, h, w)
-        h = z.clamp_(min=0) if slopes is None else torch.where(z > 0, z, z * slopes[i])
-    return torch.baddbmm(bs[-1], h, ws[-1])
-
-
-def _forward_backward(xb, yb, ws, bs, gws, gbs, loss: str, slopes=None) -> None:
-    """One batch: forward, loss gradient, and backward into the flat gradient views.
+def _forward(x, ws, bs, slopes=None, acts: list | None = None):
+    """Output of every packed net at ``x``; hidden activations are appended to ``acts`` if given.
 
     ``slopes`` (one ``(S, 1, 1)`` tensor per hidden layer) makes the hidden
     activations leaky ReLUs with those negative slopes; ``None`` means ReLU.
     """
-    acts = [xb]
-    h = xb
+    h = x
     for i, (w, b) in enumerate(zip(ws[:-1], bs[:-1])):
         z = torch.baddbmm(b, h, w)
         h = z.clamp_(min=0) if slopes is None else torch.where(z > 0, z, z * slopes[i])
-        acts.append(h)
-    diff = torch.baddbmm(bs[-1], h, ws[-1]).sub_(yb)
+        if acts is not None:
+            acts.append(h)
+    return torch.baddbmm(bs[-1], h, ws[-1])
+
+
+def _forward_backward(xb, yb, ws, bs, gws, gbs, loss: str, slopes=None) -> None:
+    """One batch: forward, loss gradient, and backward into the flat gradient views."""
+    acts = [xb]
+    diff = _forward(xb, ws, bs, slopes, acts).sub_(yb)
     n = xb.shape[1]
     g = torch.sign(diff).mul_(1.0 / n) if loss == "mae" else diff.mul_(2.0 / n)
     for i in range(len(ws) - 1, -1, -1):
@@ -406,12 +404,12 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
     protocol = get_protocol(protocol).resolve(arch)
     (seed,) = _check_seeds([seed])
     candidates = [_train_one_naive(arch, seed, r, protocol) for r in range(protocol.restarts)]
-    chosen = min(candidates, key=lambda t: t.val_mae)
-    points, _ = draw_data_and_init(arch, protocol, torch.Generator().manual_seed(candidate_seed(seed, chosen.candidate)))
-    return keep_start_if_better(chosen, points.numpy())
+    chosen, points = min(candidates, key=lambda pair: pair[0].val_mae)
+    return keep_start_if_better(chosen, points)
 
 
-def _train_one_naive(arch: Architecture, seed: int, candidate: int, protocol: TrainingProtocol) -> TrainedNet:
+def _train_one_naive(arch: Architecture, seed: int, candidate: int, protocol: TrainingProtocol) -> tuple[TrainedNet, np.ndarray]:
+    """One candidate trained by the textbook loop, with its training points."""
     gen = torch.Generator().manual_seed(candidate_seed(seed, candidate))
     x, layers = draw_data_and_init(arch, protocol, gen)
     y = target(x)
@@ -454,7 +452,8 @@ def _train_one_naive(arch: Architecture, seed: int, candidate: int, protocol: Tr
         tuple(m.weight.detach().double().numpy().T.copy() for m in linears),
         tuple(m.bias.detach().double().numpy().copy() for m in linears),
     )
-    return TrainedNet(arch, seed, protocol, net, np.array(history), train_mae, validation_mae(net, seed), candidate)
+    trained = TrainedNet(arch, seed, protocol, net, np.array(history), train_mae, validation_mae(net, seed), candidate)
+    return trained, x.numpy()
 
 
 # --------------------------------------------------------------------------- processes
