@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 
-from .encoding import EncodedSurrogate, ModelSize, add_surrogate
+from .baselines import is_baseline
+from .encoding import DEFAULT_FORMULATION, ModelSize, add_surrogate, model_size
 from .errors import ModelFormatError, SurrogateError
 from .network import ReluMLP
 
@@ -76,7 +77,11 @@ def resolve_surrogate(surrogate: ReluMLP | str | os.PathLike, *, zoo: str | os.P
 
 @dataclass(frozen=True)
 class ProductError:
-    """Errors of a solved surrogate product at the current variable values."""
+    """Errors of a solved surrogate product at the current variable values.
+
+    ``net_z`` is what the approximation itself gives at ``(x, y)``, mapped back
+    to the box (``nan`` for a relaxation, whose ``z`` is not a function of ``(x, y)``).
+    """
 
     x: float
     y: float
@@ -95,20 +100,38 @@ class ProductError:
         return abs(self.z - self.net_z)
 
 
+class EncodedBaseline:
+    """A classic approximation of ``x*y`` on [-1, 1]^2 added to a block (see :mod:`surrogate.baselines`)."""
+
+    def __init__(self, block, baseline, inputs):
+        self.block, self.baseline, self.inputs = block, baseline, tuple(inputs)
+        self.output = baseline.add(block, *self.inputs)
+
+    def size(self) -> ModelSize:
+        return model_size(self.block)
+
+    def evaluate(self, xh: float, yh: float) -> float:
+        """The approximation at ``(xh, yh)`` (``nan`` for a relaxation)."""
+        if self.baseline.evaluate is None:
+            return math.nan
+        return float(self.baseline.evaluate(np.array([xh]), np.array([yh]))[0])
+
+
 class BilinearSurrogate:
     """``z ≈ x*y`` added to a model by :func:`bilinear`.
 
     Attributes
     ----------
     expr
-        The Pyomo expression for z (affine in the net's output).
+        The Pyomo expression for z (affine in the approximation's output).
     encoded
-        The underlying :class:`~surrogate.encoding.EncodedSurrogate` on [-1, 1]^2.
+        The approximation on [-1, 1]^2: an :class:`~surrogate.encoding.EncodedSurrogate`
+        (a net) or an :class:`EncodedBaseline`.
     scale
-        ``a*c``: the net's error on [-1, 1]^2 is multiplied by ``|scale|`` on the box.
+        ``a*c``: the approximation's error on [-1, 1]^2 is multiplied by ``|scale|`` on the box.
     """
 
-    def __init__(self, x, y, encoded: EncodedSurrogate, box: tuple[float, float, float, float]):
+    def __init__(self, x, y, encoded, box: tuple[float, float, float, float]):
         self.x, self.y, self.encoded = x, y, encoded
         lx, ux, ly, uy = box
         self.a, self.b = (ux - lx) / 2, (ux + lx) / 2
@@ -121,7 +144,7 @@ class BilinearSurrogate:
         return self.encoded.size()
 
     def map_back(self, net_output: float, x: float, y: float) -> float:
-        """``z`` for a net output at the scaled point of ``(x, y)``."""
+        """``z`` for an approximation output at the scaled point of ``(x, y)``."""
         xh = (x - self.b) / self.a if self.a else 0.0
         yh = (y - self.d) / self.c if self.c else 0.0
         return self.scale * net_output + self.a * self.d * xh + self.b * self.c * yh + self.b * self.d
@@ -133,8 +156,13 @@ class BilinearSurrogate:
             raise ModelFormatError(f"product {self.x.name}*{self.y.name} has no values yet; solve the model first")
         xh = (x - self.b) / self.a if self.a else 0.0
         yh = (y - self.d) / self.c if self.c else 0.0
-        net = float(self.encoded.net.forward(np.array([[xh, yh]]))[0])
-        return ProductError(float(x), float(y), float(z), self.map_back(net, x, y), float(x * y))
+        own = self.encoded.evaluate(xh, yh)
+        return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
+
+
+def _resolve(surrogate, zoo):
+    """A baseline object as it is, else the net behind a net/path/zoo name."""
+    return surrogate if is_baseline(surrogate) else resolve_surrogate(surrogate, zoo=zoo)
 
 
 def bilinear(
@@ -143,11 +171,11 @@ def bilinear(
     y,
     surrogate: ReluMLP | str | os.PathLike = "3x8",
     *,
-    formulation: str = "bigm",
+    formulation: str = DEFAULT_FORMULATION,
     name: str | None = None,
     zoo: str | os.PathLike = DEFAULT_ZOO,
 ) -> BilinearSurrogate:
-    """Add ``z ≈ x*y`` to ``model`` through a ReLU surrogate and return it.
+    """Add ``z ≈ x*y`` to ``model`` through a ReLU surrogate (or a classic baseline) and return it.
 
     Parameters
     ----------
@@ -156,14 +184,16 @@ def bilinear(
     x, y
         Pyomo variables with finite bounds (``y`` may be ``x`` for a square).
     surrogate
-        A :class:`ReluMLP`, an ONNX path, or a zoo name (``'3x8'``).
+        A :class:`ReluMLP`, an ONNX path, a zoo name (``'3x8'``), or a
+        baseline from :mod:`surrogate.baselines` (e.g. ``Sawtooth(24)``).
     formulation
-        ``'bigm'``, ``'partition'`` or ``'fullspace'``.
+        How a net is encoded: ``'pruned'`` (default), ``'bigm'``,
+        ``'partition'`` or ``'fullspace'``; ignored for baselines.
     name
         Name of the new block (default: ``surrogate_<x>_<y>``, made unique).
     """
     box = (*finite_bounds(x), *finite_bounds(y))
-    net = resolve_surrogate(surrogate, zoo=zoo)
+    approx = _resolve(surrogate, zoo)
     base = name or "surrogate_" + "_".join(
         "".join(ch if ch.isalnum() else "_" for ch in v.name) for v in (x, y)
     )
@@ -183,7 +213,12 @@ def bilinear(
         scaled.map_y = pyo.Constraint(expr=scaled.yh == scaled.xh)
     else:
         scaled.map_y = pyo.Constraint(expr=y == c * scaled.yh + d) if c else pyo.Constraint(expr=scaled.yh == 0)
-    encoded = add_surrogate(model, net, [scaled.xh, scaled.yh], formulation=formulation, name=block_name)
+    if is_baseline(approx):
+        block = pyo.Block()
+        model.add_component(block_name, block)
+        encoded = EncodedBaseline(block, approx, [scaled.xh, scaled.yh])
+    else:
+        encoded = add_surrogate(model, approx, [scaled.xh, scaled.yh], formulation=formulation, name=block_name)
     return BilinearSurrogate(x, y, encoded, box)
 
 
@@ -273,7 +308,7 @@ def replace_products(
     model,
     surrogate: ReluMLP | str | os.PathLike = "3x8",
     *,
-    formulation: str = "bigm",
+    formulation: str = DEFAULT_FORMULATION,
     zoo: str | os.PathLike = DEFAULT_ZOO,
 ) -> ReplacementReport:
     """Replace every product of two variables in ``model`` by a surrogate (in place).
@@ -291,7 +326,7 @@ def replace_products(
     UnboundedVariableError
         A factor of a product without finite bounds.
     """
-    net = resolve_surrogate(surrogate, zoo=zoo)
+    approx = _resolve(surrogate, zoo)
     return rewrite_products(
-        model, "surrogate_replacement", lambda block, x, y: bilinear(block, x, y, net, formulation=formulation)
+        model, "surrogate_replacement", lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation)
     )

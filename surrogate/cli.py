@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 from .architecture import all_shapes, constant_width_shapes, count_parameters
-from .encoding import FORMULATIONS
+from .encoding import DEFAULT_FORMULATION, FORMULATIONS
 from .errors import ConfigError, SurrogateError
 from .protocols import PROTOCOLS, get_protocol
 
@@ -101,7 +104,6 @@ def _sweep_config(args):
         formulation=args.formulation,
         solve_all_seeds=args.all_seeds,
         solver=SolverConfig(time_limit=args.time_limit, threads=args.threads),
-        workers=args.workers,
         instance_seed=args.instance_seed,
         yardsticks=not args.no_yardsticks,
     )
@@ -112,26 +114,88 @@ def _sweep_config(args):
     return SweepConfig.quick(**kwargs) if args.quick else SweepConfig(**kwargs)
 
 
+def _executor_config(args):
+    from .executors import ExecutorConfig
+
+    dask = bool(args.dask or args.scheduler)
+    return ExecutorConfig(kind="dask" if dask else "local", workers=args.workers, scheduler=args.scheduler)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send everything written to stdout (this process's and its workers') to stderr for a while."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@contextlib.contextmanager
+def _log_to_stderr(command: str, level: int):
+    """Show the package's log records (unit reuse, damaged cache entries) on stderr while a command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"surrogate {command}: %(message)s"))
+    logger = logging.getLogger("surrogate")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+def _units_line(units, out: Path) -> str:
+    damaged = f", {units.damaged} damaged cache entr{'y' if units.damaged == 1 else 'ies'} recomputed" if units.damaged else ""
+    return f"units: {units.computed} computed, reused {units.reused} units from {out / 'cache'}{damaged}"
+
+
 def cmd_sweep(args) -> int:
     from .sweep import run_sweep
     from .zoo import save_models
 
     config = _sweep_config(args)
+    executor = _executor_config(args)
     start = time.perf_counter()
-    result = run_sweep(config, args.out, progress=not args.quiet)
-    if args.save_models:
-        saved = save_models(result, args.save_models)
-        if not args.json:
-            print(f"saved {len(saved)} nets to {args.save_models}/ (manifest.json updated)")
+    quiet = args.quiet > 0
+    try:
+        with _log_to_stderr("sweep", logging.WARNING if quiet else logging.INFO), (
+            _stdout_to_stderr() if args.json else contextlib.nullcontext()
+        ):
+            result = run_sweep(config, args.out, progress=not quiet, executor=executor, fresh=args.fresh)
+            saved = save_models(result, args.save_models) if args.save_models else None
+    except KeyboardInterrupt:
+        print(
+            f"surrogate sweep: interrupted; finished units are kept in {args.out / 'cache'}, so the same command "
+            "resumes the sweep (add --fresh to start over)",
+            file=sys.stderr,
+        )
+        return 130
     wall = time.perf_counter() - start
     if args.json:
-        print(json.dumps({"out": str(args.out), "wall_time_s": wall, "rows": json.loads(result.table.to_json(orient="records"))}))
+        payload = {
+            "out": str(args.out),
+            "wall_time_s": wall,
+            "units": result.units.to_dict(),
+            "rows": json.loads(result.table.to_json(orient="records")),
+        }
+        print(json.dumps(payload))
         return 0
+    if args.quiet > 1:
+        return 0
+    if saved is not None:
+        print(f"saved {len(saved)} nets to {args.save_models}/ (manifest.json updated)")
     print(
         f"\nsweep: {len(config.architectures)} shapes x {len(config.seeds)} seeds, protocol "
         f"{config.protocol.describe()}, formulation {config.formulation}, "
         f"{config.instances} reference instances per net, HiGHS time limit {config.solver.time_limit:g} s, "
-        f"{config.solver.threads} thread(s)"
+        f"{config.solver.threads} thread(s); ran on {executor.describe()}"
     )
     print(result.render())
     print(
@@ -141,6 +205,7 @@ def cmd_sweep(args) -> int:
         "opt_err: true regret of the surrogate's minimiser; blog_mae: 2021 blog, row labels corrected (its MSE "
         "column is not self-consistent and is not quoted)."
     )
+    print(_units_line(result.units, args.out))
     print(f"results in {args.out}/ (table.csv, table.json, nets.csv, solves.csv, nets/*.onnx); wall time {wall:.1f} s")
     return 0
 
@@ -202,6 +267,64 @@ def cmd_bench_ablation(args) -> int:
     return 0
 
 
+def _solve_bench_config(args):
+    from .solve_bench import SolveBenchConfig
+    from .solver import SolverConfig
+
+    options = {"workers": args.workers}
+    for name in ("nets", "pooling", "baselines", "random_sizes"):
+        if getattr(args, name) is not None:
+            options[name] = tuple(getattr(args, name))
+    if args.budget is not None:
+        options["budget"] = args.budget
+    if args.instances is not None:
+        options["instances"] = args.instances
+    if args.time_limit is not None or args.rel_gap is not None:
+        base = SolveBenchConfig.quick() if args.quick else SolveBenchConfig()
+        options["solver"] = SolverConfig(
+            time_limit=args.time_limit or base.solver.time_limit,
+            rel_gap=base.solver.rel_gap if args.rel_gap is None else args.rel_gap,
+        )
+    return SolveBenchConfig.quick(**options) if args.quick else SolveBenchConfig(**options)
+
+
+def cmd_bench_solve_time(args) -> int:
+    from .solve_bench import run_solve_bench
+
+    config = _solve_bench_config(args)
+    result = run_solve_bench(config, progress=not args.quiet)
+    if args.out:
+        result.write(args.out, command="surrogate " + " ".join(sys.argv[1:] if args.argv is None else args.argv))
+    print(result.render())
+    if args.out:
+        print(f"tables in {args.out}/ (bounds, solves, growth, speedups, baselines, encodings .csv; config.json)")
+    print(result.headline())
+    return 0
+
+
+def cmd_bounds(args) -> int:
+    import pandas as pd
+
+    from .bilinear import resolve_surrogate
+    from .bounds import BOUND_METHODS, interval_bounds, obbt_bounds
+    from .zoo import store_bounds
+
+    if args.store_zoo:
+        rows = store_bounds(args.store_zoo, time_limit=args.time_limit)
+        print(f"bounds of {len({r['name'] for r in rows})} nets stored in their ONNX files in {args.store_zoo}/")
+    else:
+        rows = []
+        for name in args.nets or ["3x8"]:
+            net = resolve_surrogate(name)
+            for method in BOUND_METHODS:
+                b = interval_bounds(net) if method == "interval" else obbt_bounds(net, method, time_limit=args.time_limit)
+                rows.append({"name": name, **b.summary()})
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print("stable_active: linear in the MILP; stable_inactive: removed; unstable: one binary each; "
+          "bigm_width: sum of u - l over unstable neurons (seconds: computed fresh here)")
+    return 0
+
+
 def cmd_problems(args) -> int:
     import math
 
@@ -228,7 +351,7 @@ def cmd_problems(args) -> int:
     rows = []
     for problem in built:
         for arch in args.arch or ["3x8"]:
-            for formulation in args.formulation or ["bigm"]:
+            for formulation in args.formulation or [DEFAULT_FORMULATION]:
                 rows.append(run_problem(problem, arch, arch=arch, formulation=formulation, config=config))
                 if not args.quiet:
                     r = rows[-1]
@@ -244,6 +367,14 @@ def cmd_problems(args) -> int:
         write_text(args.out / "results.csv", table.to_csv(index=False))
         write_text(args.out / "results.json", table.to_json(orient="records", indent=1))
         print(f"results in {args.out}/ (results.csv, results.json)")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import ReportOptions, write_report
+
+    report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, max_rows=args.max_rows))
+    print(f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {report.path.parent / 'figures'}/)")
     return 0
 
 
@@ -281,31 +412,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--protocol", default="seed", choices=sorted(PROTOCOLS))
     p.add_argument("--epochs", type=_positive_int, help="override the protocol's epochs")
     p.add_argument("--seeds", type=_positive_int, help="nets per shape, seeds 0..N-1 (default 5)")
-    p.add_argument("--formulation", default="bigm", help=f"one of {', '.join(FORMULATIONS)}")
+    p.add_argument("--formulation", default=DEFAULT_FORMULATION, help=f"one of {', '.join(FORMULATIONS)} (default {DEFAULT_FORMULATION})")
     p.add_argument("--instances", type=_positive_int, help="reference instances per net (default 20)")
     p.add_argument("--instance-seed", type=int, default=2021)
     p.add_argument("--all-seeds", action="store_true", help="solve with every seed's net, not only the best")
     p.add_argument("--time-limit", type=_positive_float, default=60.0, help="HiGHS time limit per solve, seconds")
     p.add_argument("--threads", type=_positive_int, default=1, help="HiGHS threads")
-    p.add_argument("--workers", type=_positive_int, help="training processes (default: one per core)")
+    p.add_argument("--workers", type=_positive_int, help="local worker processes, or LocalCluster workers with --dask (default: one per core)")
+    p.add_argument("--dask", action="store_true", help="run the work on a Dask LocalCluster started for this sweep (extra 'dask')")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--no-yardsticks", action="store_true", help="leave out the hand-built nets")
     p.add_argument("--quick", action="store_true", help="smoke test: 5 epochs, 1 seed, 5 instances")
-    p.add_argument("--out", type=Path, default=Path("results/sweep"), help="results folder")
+    p.add_argument("--out", type=Path, default=Path("results/sweep"), help="results folder; a sweep stopped early resumes there")
+    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
     p.add_argument("--save-models", type=Path, metavar="DIR", help="copy the best net per shape into a zoo folder")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--json", action="store_true", help="print the table as JSON instead of text")
+    p.add_argument("-q", "--quiet", action="count", default=0, help="no progress bars or log lines; twice (-qq): print nothing")
+    p.add_argument("--json", action="store_true", help="print one JSON document (rows, out, wall time, units) and nothing else on stdout")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("problems", help="bilinear problems solved through surrogates, polished, and bounded")
     p.add_argument("names", nargs="+", help="pooling instances (or 'pooling' for all 14), randomN[-sS], spar... BoxQP")
     p.add_argument("--arch", action="append", help="zoo shape or model name (repeatable; default 3x8)")
-    p.add_argument("--formulation", action="append", choices=list(FORMULATIONS), help="repeatable; default bigm")
+    p.add_argument("--formulation", action="append", choices=list(FORMULATIONS), help="repeatable; default pruned (tightened bounds, stable neurons removed)")
     p.add_argument("--time-limit", type=_positive_float, default=60.0, help="seconds per MILP / SCIP solve")
     p.add_argument("--threads", type=_positive_int, default=1)
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
     p.add_argument("--out", type=Path, help="folder for results.csv and results.json")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_problems)
+
+    p = sub.add_parser("bounds", help="stable/unstable neurons and big-M width of nets by bound method (interval, lp, milp)")
+    p.add_argument("nets", nargs="*", help="zoo names or ONNX paths (default 3x8)")
+    p.add_argument("--time-limit", type=_positive_float, default=1.0, help="seconds per MILP of the bound tightening")
+    p.add_argument("--store-zoo", type=Path, metavar="ZOO_DIR", help="compute and store the bounds of every net in a zoo")
+    p.set_defaults(func=cmd_bounds)
+
+    p = sub.add_parser("report", help="a Markdown report with figures of sweep and solve-time benchmark folders")
+    p.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR", help="a sweep (--out) or solve-time benchmark folder")
+    p.add_argument("--out", type=Path, metavar="FILE", help="report file (default RESULTS_DIR/report.md); figures go beside it")
+    p.add_argument("--no-heatmaps", action="store_true", help="leave out the error heat map of every selected net")
+    p.add_argument("--max-rows", type=_positive_int, default=60, help="longest CSV table shown in full")
+    p.set_defaults(func=cmd_report)
 
     bench = sub.add_parser("bench", help="benchmarks (not timed tests)").add_subparsers(dest="benchmark", required=True)
     p = bench.add_parser("training", help="the project's trainer vs the textbook one-net-at-a-time loop, side by side")
@@ -329,12 +476,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_bench_ablation)
+
+    p = bench.add_parser(
+        "solve-time", help="OMLT default vs tightened+pruned encodings, classic baselines, cost growth; one run"
+    )
+    p.add_argument("--quick", action="store_true", help="a smoke run: 2 nets, 3 small problems, 5 s limit (about 30 s)")
+    p.add_argument("--out", type=Path, help="folder for the tables (CSV) and config.json")
+    p.add_argument("--budget", type=_positive_int, help="zoo nets b<budget>-best-<shape> (default 24)")
+    p.add_argument("--nets", nargs="+", help="zoo names or ONNX paths instead of the budget's best nets")
+    p.add_argument("--random-sizes", type=_positive_int, nargs="+", help="products in the random family (default 1 2 4 ... 64)")
+    p.add_argument("--pooling", nargs="+", help="pooling instances (default: all 14)")
+    p.add_argument("--baselines", nargs="*", help="sawtooth-N, nmdt-N, pw-mccormick-N, pwl-NxN (default: 24-binary ones)")
+    p.add_argument("--instances", type=int, help="reference instances per approximation (0 to skip)")
+    p.add_argument("--time-limit", type=_positive_float, help="HiGHS seconds per problem (default 10; 5 with --quick)")
+    p.add_argument("--rel-gap", type=float, help="HiGHS relative gap (default 1e-4)")
+    p.add_argument("--workers", type=_positive_int, default=2, help="solver processes, one HiGHS thread each")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_bench_solve_time, argv=None)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "argv"):
+        args.argv = argv
     try:
         return args.func(args)
     except SurrogateError as exc:

@@ -23,6 +23,13 @@ Formulations (OMLT classes):
 ``fullspace`` (:class:`omlt.neuralnet.FullSpaceNNFormulation`)
     OMLT's generic full-space formulation; its default ReLU constraint is
     the same big-M as above.
+
+``pruned`` (:mod:`surrogate.pruned`)
+    The big-M above with ``l, u`` from :func:`surrogate.bounds.net_bounds`
+    (``bounds='milp'`` by default: MILP-based bound tightening, computed once
+    per net and stored with it), and no binary for stable neurons: always
+    inactive ones are removed and always active ones become linear. OMLT adds
+    a binary for every ReLU whatever its bounds.
 """
 
 from __future__ import annotations
@@ -35,8 +42,16 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 
+from .bounds import NetBounds, fingerprint
+from .bounds import net_bounds as net_bounds_of
 from .errors import FormulationError, ModelFormatError
 from .network import ReluMLP
+from .pruned import build_pruned
+
+#: Bound method of the ``pruned`` formulation when none is given.
+DEFAULT_BOUNDS = "milp"
+#: The formulation used when none is given: the fastest in ``surrogate bench solve-time`` (see README).
+DEFAULT_FORMULATION = "pruned"
 
 
 def _formulations():
@@ -49,7 +64,9 @@ def _formulations():
     }
 
 
-FORMULATIONS: tuple[str, ...] = ("bigm", "partition", "fullspace")
+FORMULATIONS: tuple[str, ...] = ("bigm", "partition", "fullspace", "pruned")
+#: OMLT's formulations derive their own interval bounds; only ``pruned`` takes ``bounds=``.
+OMLT_FORMULATIONS: tuple[str, ...] = ("bigm", "partition", "fullspace")
 
 
 def check_formulation(name: str) -> str:
@@ -137,16 +154,22 @@ class EncodedSurrogate:
         The Pyomo variable that equals the net's output, z = N(x, y).
     """
 
-    def __init__(self, block, net: ReluMLP, formulation: str, inputs):
+    def __init__(self, block, net: ReluMLP, formulation: str, inputs, bounds=None):
         self.block = block
         self.net = net
         self.formulation = formulation
         self.inputs = tuple(inputs)
         self.output = block.outputs[0]
+        #: The :class:`~surrogate.bounds.NetBounds` used (``None`` for OMLT's formulations).
+        self.bounds = bounds
 
     def size(self) -> ModelSize:
         """Variables, binaries and constraints this encoding added (links included)."""
         return model_size(self.block)
+
+    def evaluate(self, x: float, y: float) -> float:
+        """The real net at ``(x, y)``."""
+        return float(self.net.forward(np.array([[x, y]]))[0])
 
     def get_error(self) -> SurrogateErrorReport:
         """Compare the MILP's output with the real net and with x*y at the current values.
@@ -180,7 +203,8 @@ def add_surrogate(
     net: ReluMLP | str | os.PathLike,
     inputs: Sequence,
     *,
-    formulation: str = "bigm",
+    formulation: str = DEFAULT_FORMULATION,
+    bounds: str | NetBounds | None = None,
     name: str = "surrogate",
     input_bounds: Sequence[tuple[float, float]] = ((-1.0, 1.0), (-1.0, 1.0)),
 ) -> EncodedSurrogate:
@@ -197,22 +221,54 @@ def add_surrogate(
         stay within ``input_bounds``, the box that the layer bounds (and so
         every big-M constant) are computed from.
     formulation
-        ``'bigm'``, ``'partition'`` or ``'fullspace'``.
+        ``'pruned'``, ``'bigm'``, ``'partition'`` or ``'fullspace'`` (see the module docstring).
+    bounds
+        For ``'pruned'`` only: a bound method (``'interval'``, ``'lp'``,
+        ``'milp'``; default ``'milp'``) or a :class:`~surrogate.bounds.NetBounds`
+        computed for this net on ``input_bounds``.
     name
         Component name of the new block on ``parent``.
     """
-    from omlt import OmltBlock
-
     formulation = check_formulation(formulation)
     net = _as_net(net)
+    net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
     if len(inputs) != net.weights[0].shape[0]:
         raise ModelFormatError(
             f"surrogate {name!r}: {len(inputs)} inputs given but the net takes {net.weights[0].shape[0]}"
         )
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
-    block = OmltBlock()
-    parent.add_component(name, block)
-    block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
+    if formulation == "pruned":
+        block = pyo.Block()
+        parent.add_component(name, block)
+        build_pruned(block, net, net_bounds)
+    else:
+        from omlt import OmltBlock
+
+        block = OmltBlock()
+        parent.add_component(name, block)
+        block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
     block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
-    return EncodedSurrogate(block, net, formulation, inputs)
+    return EncodedSurrogate(block, net, formulation, inputs, net_bounds)
+
+
+def _resolve_bounds(net: ReluMLP, formulation: str, bounds, input_bounds) -> NetBounds | None:
+    """The :class:`NetBounds` a ``pruned`` encoding uses (``None`` for OMLT's formulations)."""
+    if formulation in OMLT_FORMULATIONS:
+        if bounds is not None:
+            raise FormulationError(
+                f"formulation {formulation!r} takes OMLT's interval bounds and ignores bounds={bounds!r}; "
+                "use formulation='pruned' to encode with tightened bounds"
+            )
+        return None
+    box = tuple((float(lo), float(hi)) for lo, hi in input_bounds)
+    if bounds is None or isinstance(bounds, str):
+        return net_bounds_of(net, bounds or DEFAULT_BOUNDS, box=box)
+    if not isinstance(bounds, NetBounds):
+        raise FormulationError(f"bounds={bounds!r} must be a bound method name or a NetBounds; e.g. bounds='milp'")
+    if bounds.fingerprint != fingerprint(net) or bounds.box != box:
+        raise FormulationError(
+            f"the NetBounds given were computed for another net or box ({bounds.box}); compute them for this net "
+            "with surrogate.bounds.net_bounds(net, method, box=input_bounds)"
+        )
+    return bounds

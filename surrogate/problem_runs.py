@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pyomo.environ as pyo
 
 from .bilinear import replace_products, resolve_surrogate
-from .encoding import check_formulation
+from .encoding import DEFAULT_FORMULATION, check_formulation
 from .polish import polish
 from .relaxation import solve_mccormick
 from .solver import SolverConfig, solve
@@ -69,7 +69,7 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     return objective, seconds, result.termination_condition.name
 
 
-def run_problem(problem, surrogate, *, arch: str, formulation: str = "bigm", config: ProblemRunConfig = ProblemRunConfig()) -> dict:
+def run_problem(problem, surrogate, *, arch: str, formulation: str = DEFAULT_FORMULATION, config: ProblemRunConfig = ProblemRunConfig()) -> dict:
     """One row of ``results.csv`` for ``problem`` solved through ``surrogate`` (see the module docstring)."""
     check_formulation(formulation)
     net = resolve_surrogate(surrogate)

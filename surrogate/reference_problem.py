@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from .encoding import add_surrogate, check_formulation
+from .encoding import DEFAULT_FORMULATION, add_surrogate, check_formulation
 from .errors import ConfigError
 from .network import ReluMLP
 from .solver import SolverConfig, SolveResult, make_solver, solve
@@ -97,7 +97,7 @@ class ReferenceSolve:
         }
 
 
-def build_reference_model(net: ReluMLP, *, formulation: str = "bigm"):
+def build_reference_model(net: ReluMLP, *, formulation: str = DEFAULT_FORMULATION):
     """The reference model with mutable ``a``, ``b`` and box, ready for re-solves."""
     check_formulation(formulation)
     m = pyo.ConcreteModel(name="reference")
@@ -114,7 +114,7 @@ def solve_reference_problems(
     net: ReluMLP,
     instances: Sequence[ReferenceInstance],
     *,
-    formulation: str = "bigm",
+    formulation: str = DEFAULT_FORMULATION,
     config: SolverConfig = SolverConfig(),
 ) -> list[ReferenceSolve]:
     """Solve every instance with ``net`` as the surrogate of x*y."""

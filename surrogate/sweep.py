@@ -3,33 +3,60 @@
 :func:`run_sweep` is the whole job behind ``surrogate sweep``. It returns a
 :class:`SweepResult` holding three tables (per shape, per net, per solve) and
 writes them, with the exported nets, into the results folder.
+
+The work is split into *units*: a pack of shapes trained together (see
+:func:`surrogate.training.pack_groups`), one hand-built yardstick, and the
+solves of one net on the reference instances. Each unit is a pure function
+of its configuration, so it can run in this process, in local worker
+processes or on a Dask cluster (:mod:`surrogate.executors`), and each
+finished unit is cached in ``<out>/cache/`` under a hash of that
+configuration (:mod:`surrogate.cache`). A sweep that is stopped and started
+again with the same command redoes only the unfinished units; training is
+deterministic, so its tables equal those of an uninterrupted run (solve
+times apart, which are measured afresh for recomputed solves).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._atomic import write_text
+from ._atomic import write_bytes, write_text
 from .architecture import Architecture, constant_width_shapes
+from .cache import (
+    CONFIG_FILE,
+    FORMAT_VERSION,
+    NETS_DIR,
+    DamagedEntryError,
+    UnitCache,
+    open_results_folder,
+    sha256_bytes,
+    sha256_file,
+    unit_key,
+)
 from .construct import hand_built, useful_plans
-from .encoding import check_formulation
+from .encoding import DEFAULT_FORMULATION, check_formulation
 from .errors import ConfigError
+from .executors import ExecutorConfig, open_executor
 from .literature import blog_mae
 from .metrics import GRID_POINTS, score, validation_mae
 from .onnx_io import export_onnx, load_onnx, package_versions
 from .protocols import TrainingProtocol, get_protocol
 from .reference_problem import reference_instances, solve_reference_problems
 from .solver import SolverConfig
-from .training import run_packs, train_packed
+from .training import pack_groups, train_packed
+
+log = logging.getLogger(__name__)
 
 DOMAIN = ((-1.0, 1.0), (-1.0, 1.0))
 
@@ -49,7 +76,7 @@ class SweepConfig:
     seeds
         One net per seed and shape.
     formulation
-        MILP formulation of the nets (``bigm``, ``partition``, ``fullspace``).
+        MILP formulation of the nets (``pruned``, the default, ``bigm``, ``partition``, ``fullspace``).
     instances, instance_seed
         Number of reference instances per net and the seed drawing them.
     solve_all_seeds
@@ -59,20 +86,20 @@ class SweepConfig:
         (scored, exported and solved like the trained ones).
     solver
         HiGHS settings.
-    workers
-        Training processes (default: one per core).
+
+    Where the work runs is not part of the sweep: pass an
+    :class:`~surrogate.executors.ExecutorConfig` to :func:`run_sweep`.
     """
 
     budget: int = 24
     architectures: tuple[Architecture, ...] = ()
     protocol: TrainingProtocol = field(default_factory=lambda: get_protocol("seed"))
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    formulation: str = "bigm"
+    formulation: str = DEFAULT_FORMULATION
     instances: int = 20
     instance_seed: int = 2021
     solve_all_seeds: bool = False
     solver: SolverConfig = field(default_factory=SolverConfig)
-    workers: int | None = None
     yardsticks: bool = True
 
     def __post_init__(self) -> None:
@@ -105,8 +132,10 @@ class SweepConfig:
         )
 
     def to_dict(self) -> dict:
+        """Everything that defines the sweep, as JSON-able values (recorded in ``config.json``)."""
         out = asdict(self)
         out["architectures"] = [a.name for a in self.architectures]
+        out["seeds"] = list(self.seeds)
         return out
 
 
@@ -118,37 +147,47 @@ def net_filename(arch: Architecture, seed: int) -> str:
     return f"{arch.name}-seed{seed}.onnx"
 
 
-def _export_row(net, arch: Architecture, path: Path, *, source: str, seed: int, metadata: dict, extra: dict) -> dict:
-    """Score ``net`` on the grid, export it with its metrics, and return its row of ``nets.csv``.
+def _plain(value):
+    """A numpy scalar as the Python value JSON can hold; anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _net_record(net, arch: Architecture, filename: str, *, source: str, seed: int, metadata: dict, extra: dict) -> dict:
+    """Score ``net`` on the grid and export it with its metrics: ``{"row": <row of nets.csv>, "onnx": bytes}``.
 
     The net is scored as the ONNX file stores it (float32 weights), so the
-    recorded metrics are those of the file.
+    recorded metrics are those of the file. The file goes to a private
+    temporary folder and comes back as bytes: a worker writes nothing into
+    the results folder, so it may run on another machine.
     """
     net = net.rounded_to_float32()
     s = score(net)
-    export_onnx(
-        net,
-        path,
-        metadata={
-            "architecture": arch.name,
-            "domain": [list(b) for b in DOMAIN],
-            "metrics": {**s.to_dict(), **extra, "grid_points": GRID_POINTS},
-            **metadata,
-        },
-    )
-    return {"arch": arch.name, "source": source, "depth": arch.depth, "seed": seed, "file": path.name, **s.to_dict(), **extra}
+    with tempfile.TemporaryDirectory(prefix="surrogate-net-") as tmp:
+        path = export_onnx(
+            net,
+            Path(tmp) / filename,
+            metadata={
+                "architecture": arch.name,
+                "domain": [list(b) for b in DOMAIN],
+                "metrics": {**s.to_dict(), **extra, "grid_points": GRID_POINTS},
+                **metadata,
+            },
+        )
+        data = path.read_bytes()
+    row = {"arch": arch.name, "source": source, "depth": arch.depth, "seed": seed, "file": filename, **s.to_dict(), **extra}
+    return {"row": {k: _plain(v) for k, v in row.items()}, "onnx": data}
 
 
-def _train_score_export(archs: Sequence[Architecture], seeds: Sequence[int], protocol: TrainingProtocol, nets_dir: str) -> list[dict]:
-    """Worker job: train a pack of shapes, score each net on the grid, export it."""
-    rows = []
-    for arch, trained_nets in train_packed(archs, seeds, protocol, threads=1).items():
+def train_unit(archs: Sequence[str], seeds: Sequence[int], protocol: TrainingProtocol) -> dict:
+    """Unit job: train a pack of shapes, then score and export every net; ``{"nets": [record, ...]}``."""
+    nets = []
+    for arch, trained_nets in train_packed(list(archs), list(seeds), protocol, threads=1).items():
         for t in trained_nets:
-            rows.append(
-                _export_row(
+            nets.append(
+                _net_record(
                     t.net,
                     arch,
-                    Path(nets_dir) / net_filename(arch, t.seed),
+                    net_filename(arch, t.seed),
                     source=TRAINED,
                     seed=t.seed,
                     metadata={"kind": "trained", "protocol": t.protocol.to_dict(), "seed": str(t.seed)},
@@ -160,7 +199,199 @@ def _train_score_export(archs: Sequence[Architecture], seeds: Sequence[int], pro
                     },
                 )
             )
-    return rows
+    return {"nets": nets}
+
+
+def yardstick_unit(arch: str, variant: str) -> dict:
+    """Unit job: score and export the hand-built net of ``arch`` (validated as exported, like the trained nets)."""
+    arch = Architecture.parse(arch)
+    (built,) = (b for v, b in useful_plans(arch, (variant,)) if v == variant)
+    net = hand_built(arch, variant).rounded_to_float32()
+    record = _net_record(
+        net,
+        arch,
+        f"{arch.name}-hand-built-{variant}.onnx",
+        source=HAND_BUILT_SOURCES[variant],
+        seed=-1,
+        metadata={"kind": "hand-built", "variant": variant, "error_bound": built.error_bound},
+        extra={"val_mae": validation_mae(net, 0), "error_bound": built.error_bound},
+    )
+    return {"nets": [record]}
+
+
+def solve_unit(onnx: bytes, formulation: str, solver: SolverConfig, instances: int, instance_seed: int) -> dict:
+    """Unit job: encode the net in ``onnx`` and solve the reference instances; ``{"rows": [...]}``."""
+    with tempfile.TemporaryDirectory(prefix="surrogate-net-") as tmp:
+        path = Path(tmp) / "net.onnx"
+        path.write_bytes(onnx)
+        net = load_onnx(path)
+    solved = solve_reference_problems(
+        net, reference_instances(instances, seed=instance_seed), formulation=formulation, config=solver
+    )
+    return {"rows": [{"instance": k, **{key: _plain(v) for key, v in s.to_dict().items()}} for k, s in enumerate(solved)]}
+
+
+@dataclass(frozen=True, eq=False)
+class Unit:
+    """One cacheable piece of a sweep: ``fn(*args)``, keyed by ``kind`` and its full configuration ``spec``.
+
+    ``size`` is its weight on the progress bar (nets or solves), ``label`` its name there.
+    """
+
+    kind: str
+    spec: dict
+    fn: Callable
+    args: tuple
+    label: str
+    size: int = 1
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", unit_key(self.kind, self.spec))
+
+
+def net_units(config: SweepConfig) -> list[Unit]:
+    """The training packs (longest first), then the hand-built yardsticks.
+
+    Keys hold the package versions too (torch, onnx, ...): an upgrade recomputes.
+    """
+    protocol, versions = config.protocol.to_dict(), package_versions()
+    units = [
+        Unit(
+            "train",
+            {"archs": [a.name for a in group], "seeds": list(config.seeds), "protocol": protocol, "versions": versions},
+            train_unit,
+            ([a.name for a in group], list(config.seeds), config.protocol),
+            label=",".join(a.name for a in group),
+            size=len(group) * len(config.seeds),
+        )
+        for group in pack_groups(config.architectures, config.seeds, config.protocol)
+    ]
+    if config.yardsticks:
+        units += [
+            Unit("yardstick", {"arch": arch.name, "variant": variant, "versions": versions}, yardstick_unit, (arch.name, variant), f"{arch.name} {variant}")
+            for arch in config.architectures
+            for variant, _ in useful_plans(arch, tuple(HAND_BUILT_SOURCES))
+        ]
+    return units
+
+
+def solve_units(config: SweepConfig, chosen: pd.DataFrame, nets_dir: Path) -> list[Unit]:
+    """One unit per chosen net: its reference solves, keyed by the net file's content (and package versions)."""
+    units, versions = [], package_versions()
+    for _, row in chosen.iterrows():
+        data = (nets_dir / row["file"]).read_bytes()
+        spec = {
+            "net_sha256": sha256_bytes(data),
+            "formulation": config.formulation,
+            "solver": asdict(config.solver),
+            "instances": config.instances,
+            "instance_seed": config.instance_seed,
+            "versions": versions,
+        }
+        args = (data, config.formulation, config.solver, config.instances, config.instance_seed)
+        units.append(Unit("solve", spec, solve_unit, args, f"{row['arch']} {row['source']}", size=config.instances))
+    return units
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    """How many units a sweep computed, took from its cache, and found damaged (and recomputed)."""
+
+    computed: int = 0
+    reused: int = 0
+    damaged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.computed + self.reused
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _store(cache: UnitCache, unit: Unit, result: dict, nets_dir: Path):
+    """Write a finished unit's nets (atomically), then its cache entry; return the result as read back."""
+    stored = dict(result)
+    if "nets" in result:
+        stored["nets"] = []
+        for record in result["nets"]:
+            write_bytes(nets_dir / record["row"]["file"], record["onnx"])
+            stored["nets"].append({"row": record["row"], "sha256": sha256_bytes(record["onnx"])})
+    cache.write(unit.kind, unit.key, unit.spec, stored)
+    return json.loads(json.dumps(stored, allow_nan=True))  # what a later run would read: same types either way
+
+
+def _well_formed(unit: Unit, result) -> bool:
+    """Whether a cached ``result`` has the shape of ``unit``'s: ``size`` nets (with file and hash) or ``size`` solves."""
+    if not isinstance(result, dict):
+        return False
+    if unit.kind == "solve":
+        rows = result.get("rows")
+        return isinstance(rows, list) and len(rows) == unit.size and all(isinstance(r, dict) for r in rows)
+    nets = result.get("nets")
+    return (
+        isinstance(nets, list)
+        and len(nets) == unit.size
+        and all(
+            isinstance(n, dict) and isinstance(n.get("row"), dict) and isinstance(n["row"].get("file"), str)
+            and isinstance(n.get("sha256"), str)
+            for n in nets
+        )
+    )
+
+
+def _lookup(cache: UnitCache, unit: Unit, nets_dir: Path, counts: Counter):
+    """The cached result of ``unit`` if it is whole (entry readable, net files unchanged), else ``None``."""
+    try:
+        result = cache.read(unit.kind, unit.key)
+    except DamagedEntryError as exc:
+        cache.discard(unit.kind, unit.key, str(exc))
+        counts["damaged"] += 1
+        return None
+    if result is None:
+        return None
+    if not _well_formed(unit, result):
+        cache.discard(unit.kind, unit.key, f"it does not hold the {unit.size} results of a {unit.kind} unit")
+        counts["damaged"] += 1
+        return None
+    for record in result.get("nets", ()):
+        file = record["row"]["file"]
+        if sha256_file(nets_dir / file) != record["sha256"]:
+            cache.discard(unit.kind, unit.key, f"its net {NETS_DIR}/{file} is missing or changed")
+            counts["damaged"] += 1
+            return None
+    return result
+
+
+def run_units(
+    units: Sequence[Unit], runner, cache: UnitCache, nets_dir: Path, *, counts: Counter, desc: str, unit_name: str, progress: bool
+) -> dict[str, dict]:
+    """Results of ``units`` by key: cached ones read back, the others run on ``runner`` and cached as they finish."""
+    from tqdm.auto import tqdm
+
+    results, todo = {}, {}
+    for unit in units:
+        if unit.key in results or unit.key in todo:
+            continue
+        cached = _lookup(cache, unit, nets_dir, counts)
+        if cached is None:
+            todo[unit.key] = unit
+        else:
+            results[unit.key] = cached
+    done = sum(u.size for u in units if u.key in results)
+    counts["reused"] += len(results)
+    if results:
+        log.info("%s: %d of %d units reused from %s", desc, len(results), len(results) + len(todo), cache.root)
+    with tqdm(total=sum(u.size for u in units), initial=done, desc=desc, unit=unit_name, disable=not progress) as bar:
+        futures = {runner.submit(u.fn, *u.args): u for u in todo.values()}
+        for future in runner.as_completed(futures):
+            unit = futures[future]
+            results[unit.key] = _store(cache, unit, future.result(), nets_dir)
+            counts["computed"] += 1
+            bar.set_postfix_str(unit.label, refresh=False)
+            bar.update(unit.size)
+    return results
 
 
 def _order_rows(config: SweepConfig, rows: list[dict]) -> pd.DataFrame:
@@ -171,60 +402,17 @@ def _order_rows(config: SweepConfig, rows: list[dict]) -> pd.DataFrame:
     return frame.loc[keys.sort_values(["a", "s", "seed"]).index].reset_index(drop=True)
 
 
-def train_stage(config: SweepConfig, nets_dir: Path, progress: Callable[[list], None] | None = None) -> list[dict]:
-    """Train, score and export every net: packed shapes spread over worker processes."""
-    nets_dir.mkdir(parents=True, exist_ok=True)
-    job = partial(_train_score_export, nets_dir=str(nets_dir))
-    return [
-        row
-        for part in run_packs(config.architectures, config.seeds, config.protocol, job, workers=config.workers, progress=progress)
-        for row in part
-    ]
-
-
-def hand_built_stage(config: SweepConfig, nets_dir: Path) -> list[dict]:
-    """Score and export the hand-built yardstick of every shape where the construction fits usefully."""
-    rows = []
-    for arch in config.architectures:
-        for variant, built in useful_plans(arch, tuple(HAND_BUILT_SOURCES)):
-            source = HAND_BUILT_SOURCES[variant]
-            net = hand_built(arch, variant).rounded_to_float32()  # validated as exported, like the trained nets
-            rows.append(
-                _export_row(
-                    net,
-                    arch,
-                    nets_dir / f"{arch.name}-hand-built-{variant}.onnx",
-                    source=source,
-                    seed=-1,
-                    metadata={"kind": "hand-built", "variant": variant, "error_bound": built.error_bound},
-                    extra={"val_mae": validation_mae(net, 0), "error_bound": built.error_bound},
-                )
-            )
-    return rows
-
-
 def best_rows(nets: pd.DataFrame) -> pd.DataFrame:
     """The row with the lowest validation MAE for every (shape, source): the selected net."""
     return nets.loc[nets.groupby(["arch", "source"], sort=False)["val_mae"].idxmin()]
 
 
-def solve_stage(
-    config: SweepConfig, nets: pd.DataFrame, nets_dir: Path, progress: Callable[[str], None] | None = None
-) -> pd.DataFrame:
-    """Solve the reference instances with the selected net of every shape and source (or every net)."""
-    instances = reference_instances(config.instances, seed=config.instance_seed)
-    chosen = nets if config.solve_all_seeds else best_rows(nets)
+def solves_frame(chosen: pd.DataFrame, units: Sequence[Unit], results: dict[str, dict]) -> pd.DataFrame:
+    """The rows of ``solves.csv``: every solve of every chosen net, in the order of ``chosen``."""
     rows = []
-    for _, net_row in chosen.iterrows():
-        net = load_onnx(nets_dir / net_row["file"])
-        for k, solved in enumerate(
-            solve_reference_problems(net, instances, formulation=config.formulation, config=config.solver)
-        ):
-            rows.append(
-                {"arch": net_row["arch"], "source": net_row["source"], "seed": net_row["seed"], "instance": k, **solved.to_dict()}
-            )
-        if progress:
-            progress(f"{net_row['arch']} {net_row['source']}")
+    for (_, net_row), unit in zip(chosen.iterrows(), units):
+        for solved in results[unit.key]["rows"]:
+            rows.append({"arch": net_row["arch"], "source": net_row["source"], "seed": net_row["seed"], **solved})
     return pd.DataFrame(rows)
 
 
@@ -268,7 +456,7 @@ def summarise(config: SweepConfig, nets: pd.DataFrame, solves: pd.DataFrame) -> 
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
-    """The three tables of a sweep and where they were written."""
+    """The three tables of a sweep, where they were written, and how many units it computed or reused."""
 
     config: SweepConfig
     table: pd.DataFrame
@@ -276,6 +464,7 @@ class SweepResult:
     solves: pd.DataFrame
     out_dir: Path
     wall_time_s: float
+    units: UnitCounts = field(default_factory=UnitCounts)
 
     def best_net_path(self, arch: str, source: str = TRAINED) -> Path:
         """The ONNX file of the selected net of ``arch`` from ``source``."""
@@ -313,35 +502,64 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_text(path, frame.to_csv(index=False))
 
 
-def run_sweep(config: SweepConfig, out_dir: str | Path, *, progress: bool = True) -> SweepResult:
-    """Run the whole sweep and write its results under ``out_dir``.
+def _config_record(config: SweepConfig, **extra) -> dict:
+    """The content of ``config.json``: format version, sweep configuration, package versions, and ``extra``."""
+    return {"format": FORMAT_VERSION, "config": config.to_dict(), "versions": package_versions(), **extra}
 
-    Files written (each atomically): ``nets/*.onnx``, ``nets.csv``,
-    ``solves.csv``, ``table.csv``, ``table.json``, ``config.json``.
+
+def run_sweep(
+    config: SweepConfig,
+    out_dir: str | Path,
+    *,
+    progress: bool = True,
+    executor: ExecutorConfig | None = None,
+    fresh: bool = False,
+) -> SweepResult:
+    """Run the whole sweep (or finish an interrupted one) and write its results under ``out_dir``.
+
+    Parameters
+    ----------
+    config
+        The sweep.
+    out_dir
+        Results folder. Files written (each atomically): ``nets/*.onnx``,
+        ``nets.csv``, ``solves.csv``, ``table.csv``, ``table.json``,
+        ``config.json``, and one ``cache/*.json`` per finished unit.
+    progress
+        Show progress bars (on stderr).
+    executor
+        Where the units run (default: local processes, one per core).
+    fresh
+        Discard the folder's old results and cache first.
+
+    Raises
+    ------
+    surrogate.cache.ResultsFolderError
+        If ``out_dir`` holds results of another format version or of a
+        different sweep (pass ``fresh=True`` or use another folder), or
+        another sweep is writing to it.
     """
-    from tqdm.auto import tqdm
-
     out_dir = Path(out_dir)
-    nets_dir = out_dir / "nets"
+    nets_dir = out_dir / NETS_DIR
     start = time.perf_counter()
-    with tqdm(total=len(config.architectures), desc="train+export", unit="shape", disable=not progress) as bar:
-        rows = train_stage(
-            config, nets_dir, progress=lambda archs: (bar.set_postfix_str(",".join(a.name for a in archs)), bar.update(len(archs)))
-        )
-    if config.yardsticks:
-        rows += hand_built_stage(config, nets_dir)
-    nets = _order_rows(config, rows)
-    n_solved = len(nets) if config.solve_all_seeds else len(best_rows(nets))
-    with tqdm(total=n_solved, desc="encode+solve", unit="net", disable=not progress) as bar:
-        solves = solve_stage(config, nets, nets_dir, progress=lambda name: (bar.set_postfix_str(name), bar.update()))
-    table = summarise(config, nets, solves)
-    wall = time.perf_counter() - start
-    _write_csv(out_dir / "nets.csv", nets)
-    _write_csv(out_dir / "solves.csv", solves)
-    _write_csv(out_dir / "table.csv", table)
-    _write_json(out_dir / "table.json", {"rows": table.replace({np.nan: None}).to_dict(orient="records")})
-    _write_json(
-        out_dir / "config.json",
-        {"config": config.to_dict(), "versions": package_versions(), "wall_time_s": wall},
-    )
-    return SweepResult(config, table, nets, solves, out_dir, wall)
+    counts: Counter = Counter()
+    with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
+        _write_json(out_dir / CONFIG_FILE, _config_record(config, complete=False))
+        nets_dir.mkdir(parents=True, exist_ok=True)
+        with open_executor(executor) as runner:
+            units = net_units(config)
+            done = run_units(units, runner, cache, nets_dir, counts=counts, desc="train+export", unit_name="net", progress=progress)
+            nets = _order_rows(config, [record["row"] for u in units for record in done[u.key]["nets"]])
+            chosen = nets if config.solve_all_seeds else best_rows(nets)
+            units = solve_units(config, chosen, nets_dir)
+            done = run_units(units, runner, cache, nets_dir, counts=counts, desc="encode+solve", unit_name="solve", progress=progress)
+        solves = solves_frame(chosen, units, done)
+        table = summarise(config, nets, solves)
+        wall = time.perf_counter() - start
+        unit_counts = UnitCounts(counts["computed"], counts["reused"], counts["damaged"])
+        _write_csv(out_dir / "nets.csv", nets)
+        _write_csv(out_dir / "solves.csv", solves)
+        _write_csv(out_dir / "table.csv", table)
+        _write_json(out_dir / "table.json", {"rows": table.replace({np.nan: None}).to_dict(orient="records")})
+        _write_json(out_dir / CONFIG_FILE, _config_record(config, wall_time_s=wall, units=unit_counts.to_dict(), complete=True))
+    return SweepResult(config, table, nets, solves, out_dir, wall, unit_counts)

@@ -25,10 +25,7 @@ or packed with others gets the same weights up to float rounding.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +33,7 @@ import torch
 
 from .architecture import Architecture
 from .errors import ConfigError
+from .executors import ExecutorConfig, default_workers, open_executor
 from .metrics import validation_mae
 from .network import ReluMLP
 from .protocols import Stage, TrainingProtocol, get_protocol
@@ -459,10 +457,6 @@ def _train_one_naive(arch: Architecture, seed: int, candidate: int, protocol: Tr
 # --------------------------------------------------------------------------- processes
 
 
-def default_workers() -> int:
-    return max(1, min(len(os.sched_getaffinity(0)), 8))
-
-
 def _pack_seconds(group: list[Architecture], n_seeds: int, protocol: TrainingProtocol) -> float:
     """Estimated training time of one pack under its resolved protocol."""
     resolved = protocol.resolve(group[0])
@@ -473,9 +467,23 @@ def _pack_seconds(group: list[Architecture], n_seeds: int, protocol: TrainingPro
     )
 
 
-def _pack_job(job):
-    archs, seeds, protocol, fn = job
-    return fn(archs, seeds, protocol)
+def pack_groups(
+    archs: Sequence[Architecture], seeds: Sequence[int], protocol: TrainingProtocol, *, pack: bool = True
+) -> list[list[Architecture]]:
+    """The packs that :func:`run_packs` trains, longest first.
+
+    Shapes are grouped by their resolved protocol, then by :func:`plan_packs`
+    (or one shape per pack with ``pack=False``). Longest first keeps a pool
+    of workers evenly loaded to the end.
+    """
+    by_protocol: dict[TrainingProtocol, list[Architecture]] = {}
+    for a in archs:
+        by_protocol.setdefault(protocol.resolve(a), []).append(a)
+    groups = []
+    for resolved, members in by_protocol.items():
+        groups += plan_packs(members, len(seeds), resolved.stages[0].batch_size) if pack else [[a] for a in members]
+    groups.sort(key=lambda g: _pack_seconds(g, len(seeds), protocol), reverse=True)
+    return groups
 
 
 def _train_only(archs, seeds, protocol):
@@ -491,37 +499,41 @@ def run_packs(
     workers: int | None = None,
     pack: bool = True,
     progress: Callable[[list[Architecture]], None] | None = None,
+    executor: ExecutorConfig | None = None,
 ) -> list:
-    """Run ``job(archs, seeds, protocol)`` for every pack, in worker processes.
+    """Run ``job(archs, seeds, protocol)`` for every pack of :func:`pack_groups`.
 
-    Returns the jobs' results in completion order. With ``workers=1`` the
-    jobs run in this process.
+    Parameters
+    ----------
+    job
+        An importable top-level function (it may run in another process).
+    workers
+        Local worker processes (default: one per core); ``1``, or a single
+        pack, runs the jobs in this process. Ignored if ``executor`` is given.
+    pack
+        Let :func:`plan_packs` put several shapes in one computation.
+    progress
+        Optional callable, called with each finished pack's architectures.
+    executor
+        Where the jobs run (:class:`~surrogate.executors.ExecutorConfig`).
+
+    Returns
+    -------
+    list
+        The jobs' results in completion order.
     """
-    workers = default_workers() if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ConfigError(f"workers={workers!r} must be a positive integer")
-    by_protocol: dict[TrainingProtocol, list[Architecture]] = {}
-    for a in archs:
-        by_protocol.setdefault(protocol.resolve(a), []).append(a)
-    groups = []
-    for resolved, members in by_protocol.items():
-        groups += plan_packs(members, len(seeds), resolved.stages[0].batch_size) if pack else [[a] for a in members]
-    # Longest first, so that the process pool stays evenly loaded to the end.
-    groups.sort(key=lambda g: _pack_seconds(g, len(seeds), protocol), reverse=True)
+    groups = pack_groups(archs, seeds, protocol, pack=pack)
+    if executor is None:
+        executor = ExecutorConfig(workers=1 if len(groups) == 1 else min(workers or default_workers(), len(groups)))
     results = []
-    if workers == 1 or len(groups) == 1:
-        for g in groups:
-            results.append(job(g, seeds, protocol))
+    with open_executor(executor) as runner:
+        futures = {runner.submit(job, g, list(seeds), protocol): g for g in groups}
+        for future in runner.as_completed(futures):
+            results.append(future.result())
             if progress:
-                progress(g)
-        return results
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(groups)), mp_context=ctx) as pool:
-        futures = {pool.submit(_pack_job, (g, list(seeds), protocol, job)): g for g in groups}
-        for fut in as_completed(futures):
-            results.append(fut.result())
-            if progress:
-                progress(futures[fut])
+                progress(futures[future])
     return results
 
 

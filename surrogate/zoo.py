@@ -110,3 +110,32 @@ def _merge(zoo_dir: Path, manifest: dict, added: list[dict]) -> None:
     keep = [m for m in manifest["models"] if m["name"] not in {a["name"] for a in added}]
     manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["kind"], m["name"]))
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+
+
+def store_bounds(zoo_dir: str | Path, methods=None, *, time_limit: float | None = None) -> list[dict]:
+    """Compute every zoo net's layer bounds on [-1, 1]^2 and store them in its ONNX file.
+
+    Each file is re-exported (atomically, checked against onnxruntime) with a
+    ``bounds`` metadata entry per method; :func:`surrogate.bounds.net_bounds`
+    reads them back whenever the weights' fingerprint matches, so a model
+    using a zoo net never pays for bound tightening. Returns one summary row
+    per net and method.
+    """
+    from .bounds import BOUND_METHODS, DEFAULT_MILP_TIME_LIMIT, attach_bounds, interval_bounds, obbt_bounds
+    from .onnx_io import export_onnx, load_onnx
+
+    zoo_dir = Path(zoo_dir)
+    rows = []
+    for entry in load_manifest(zoo_dir)["models"]:
+        path = zoo_dir / entry["file"]
+        net = load_onnx(path)
+        net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
+        found = []
+        for method in methods or BOUND_METHODS:
+            if method == "interval":
+                found.append(interval_bounds(net))
+            else:
+                found.append(obbt_bounds(net, method, time_limit=time_limit or DEFAULT_MILP_TIME_LIMIT))
+            rows.append({"name": entry["name"], **found[-1].summary()})
+        export_onnx(attach_bounds(net, *found), path)
+    return rows

@@ -1,6 +1,8 @@
 import pandas as pd
 import pytest
 
+from surrogate.bilinear import resolve_surrogate
+from surrogate.bounds import net_bounds
 from surrogate.cli import main
 
 pytestmark = pytest.mark.solver
@@ -17,7 +19,8 @@ def test_problems_command_writes_results(tmp_path, capsys):
     table = pd.read_csv(out / "results.csv")
     assert set(REQUIRED) <= set(table.columns)
     row = table.iloc[0]
-    assert (row["problem"], row["arch"], row["formulation"], row["binaries"]) == ("haverly3", "3x8", "bigm", 48)
+    unstable = net_bounds(resolve_surrogate("3x8"), "milp").unstable  # the default pruned encoding
+    assert (row["problem"], row["arch"], row["formulation"], row["binaries"]) == ("haverly3", "3x8", "pruned", 2 * unstable)
     assert row["rel_gap"] <= 1e-4 and row["violation_after"] <= 1e-6
     assert "haverly3" in capsys.readouterr().out
 

@@ -7,6 +7,7 @@ import pytest
 
 from problems import POOLING_INSTANCES, boxqp, build, pooling, random_bilinear
 from surrogate import SolverConfig
+from surrogate.bounds import net_bounds
 from surrogate.construct import hand_built
 from surrogate.polish import factor_sets, polish, product_pairs
 from surrogate.problem_runs import ProblemRunConfig, run_problem, scip_available, solve_exact_with_scip
@@ -52,7 +53,7 @@ def test_surrogate_plus_polish_reaches_the_optimum(name):
         config=ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=60), scip=False),
     )
     assert row["termination"] == "convergenceCriteriaSatisfied"
-    assert row["binaries"] == 2 * 24
+    assert row["binaries"] == 2 * net_bounds(hand_built("3x8", "shared"), "milp").unstable  # pruned: 20 of 24 neurons
     assert row["violation_after"] <= 1e-6 and row["feasible"]  # the exact model accepts the polished point
     assert row["rel_gap"] <= 1e-4
     assert row["mccormick_bound"] <= row["optimum"] + 1e-6 <= row["polished_objective"] + 2e-6
@@ -84,7 +85,7 @@ def test_infeasible_model_and_time_limit_are_recorded_statuses():
         config=ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=0.5), scip=False),
     )
     assert row["termination"] == "maxTimeLimit"
-    assert row["binaries"] == 64 * 24
+    assert row["binaries"] == 64 * net_bounds(hand_built("3x8", "shared"), "milp").unstable
     if row["polish_start"] == "mccormick":  # no MILP incumbent in 0.5 s: polished from the relaxation instead
         assert row["violation_after"] <= 1e-6
     assert row["optimum_source"] == "unknown" and math.isnan(row["optimum"])

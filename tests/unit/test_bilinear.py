@@ -5,6 +5,7 @@ import pytest
 
 from surrogate import ModelFormatError
 from surrogate.bilinear import DEFAULT_ZOO, UnboundedVariableError, bilinear, resolve_surrogate
+from surrogate.bounds import interval_bounds
 from surrogate.zoo import load_manifest
 
 from ..conftest import random_net
@@ -33,7 +34,9 @@ def test_scale_and_names():
     assert p.scale == 2.0
     q = bilinear(m, m.x, m.y, random_net((4,)))
     assert p.encoded.block.name == "surrogate_x_y" and q.encoded.block.name == "surrogate_x_y_2"
-    assert p.size().binaries == 4
+    # the default (pruned) encoding: one binary per neuron that is unstable on [-1, 1]^2
+    assert p.size().binaries == interval_bounds(random_net((4,))).unstable == 3
+    assert bilinear(m, m.x, m.y, random_net((4,)), formulation="bigm").size().binaries == 4
 
 
 def test_zoo_names_resolve_to_the_lowest_mae_net():
@@ -67,7 +70,7 @@ def test_replace_products_shares_one_surrogate_per_pair():
     assert report.terms == 4  # x*y twice, w*x, w*w
     assert report.components == ("obj", "c1", "c2")
     assert not m.obj.active and not m.c1.active and m.lin.active
-    assert report.size().binaries == 3 * 4
+    assert report.size().binaries == 3 * interval_bounds(random_net((4,))).unstable
 
 
 def test_replacement_refuses_what_it_cannot_handle():

@@ -72,7 +72,7 @@ def test_solver_config_validation(kwargs, message):
 def test_sweep_config_defaults_and_validation():
     cfg = SweepConfig()
     assert [a.name for a in cfg.architectures] == ["1x24", "2x12", "3x8", "4x6", "6x4", "8x3", "12x2", "24x1"]
-    assert cfg.seeds == (0, 1, 2, 3, 4) and cfg.formulation == "bigm" and cfg.instances == 20
+    assert cfg.seeds == (0, 1, 2, 3, 4) and cfg.formulation == "pruned" and cfg.instances == 20
     quick = SweepConfig.quick(architectures=("3x8",))
     assert quick.protocol.epochs == 5 and quick.seeds == (0,) and quick.instances == 5
     with pytest.raises(FormulationError, match="unknown formulation 'complementarity'.*NLP"):

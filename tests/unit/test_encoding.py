@@ -4,7 +4,8 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import FORMULATIONS, FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size
+from surrogate import FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size
+from surrogate.encoding import OMLT_FORMULATIONS
 
 from ..conftest import random_net
 
@@ -29,7 +30,7 @@ EXPECTED_SIZES = {
 }
 
 
-@pytest.mark.parametrize("formulation", FORMULATIONS)
+@pytest.mark.parametrize("formulation", OMLT_FORMULATIONS)  # pruned: tests/unit/test_bounds.py
 def test_exact_model_size_of_a_small_net(formulation):
     m = _model()
     enc = add_surrogate(m, random_net((3, 2)), [m.x, m.y], formulation=formulation)
@@ -39,15 +40,15 @@ def test_exact_model_size_of_a_small_net(formulation):
     assert (whole.variables, whole.binaries, whole.constraints) == (size.variables + 2, size.binaries, size.constraints)
 
 
-def test_binaries_equal_hidden_neurons_for_bigm():
+def test_binaries_equal_hidden_neurons_for_omlt_bigm():
     for hidden in [(24,), (8, 8, 8), (2,) * 12]:
         m = _model()
-        assert add_surrogate(m, random_net(hidden), [m.x, m.y]).size().binaries == sum(hidden)
+        assert add_surrogate(m, random_net(hidden), [m.x, m.y], formulation="bigm").size().binaries == sum(hidden)
 
 
 def test_unknown_formulation():
     m = _model()
-    with pytest.raises(FormulationError, match="unknown formulation 'bigM'; choose one of bigm, partition, fullspace"):
+    with pytest.raises(FormulationError, match="unknown formulation 'bigM'; choose one of bigm, partition, fullspace, pruned"):
         add_surrogate(m, random_net((3,)), [m.x, m.y], formulation="bigM")
     with pytest.raises(FormulationError, match="complementarity formulation is an NLP"):
         add_surrogate(m, random_net((3,)), [m.x, m.y], formulation="complementarity")

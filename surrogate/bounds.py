@@ -1,0 +1,325 @@
+"""Pre-activation bounds of a ReLU MLP on an input box, computed once per net.
+
+Every surrogate copy in a model sees the same input box [-1, 1]^2 (after the
+exact rescaling of :func:`~surrogate.bilinear.bilinear`), so the bounds of a
+net are computed once, cached by the net's fingerprint, stored in its ONNX
+metadata, and reused by every copy. Three methods, from cheap to tight:
+
+``interval``
+    Interval arithmetic, layer by layer: with ``h`` in ``[hl, hu]``,
+    ``zhat = W^T h + b`` lies in ``[W+^T hl + W-^T hu + b, W+^T hu + W-^T hl + b]``.
+    These are exactly the bounds OMLT derives (``compute_bounds_on_expr``).
+``lp``
+    LP-based optimisation-based bound tightening (OBBT): each neuron's bounds
+    are ``min/max zhat`` over the LP relaxation of the layers before it, with
+    those layers' bounds already tightened. The LP relaxation of the big-M
+    encoding with tight ``l, u`` is the triangle relaxation of each ReLU.
+``milp``
+    MILP-based OBBT: after the LP pass of a layer, the neurons it leaves
+    unstable are bounded again with the binaries kept, each MILP capped at
+    ``time_limit`` seconds; the solver's dual bound is used, so a cap or the
+    1e-4 gap only loosens a bound, never invalidates it.
+
+For ``lp`` and ``milp`` the first hidden layer needs no optimisation
+(interval bounds of an affine function over a box are exact) and the output
+layer keeps interval bounds from the tightened last hidden layer (it has no
+big-M), so a one-hidden-layer net needs no solver at all.
+
+A neuron with ``u <= 0`` is always inactive (it disappears from the MILP), one
+with ``l >= 0`` always active (it becomes linear); only the rest need a binary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError, ModelFormatError
+from .network import ReluMLP
+
+BOUND_METHODS: tuple[str, ...] = ("interval", "lp", "milp")
+UNIT_BOX: tuple[tuple[float, float], ...] = ((-1.0, 1.0), (-1.0, 1.0))
+#: Bounds from an LP or MILP are loosened by this (absolute + relative) margin, so
+#: solver tolerances can never cut off a point the net can reach.
+OBBT_MARGIN = 1e-6
+DEFAULT_MILP_TIME_LIMIT = 1.0
+METADATA_KEY = "bounds"
+BOUNDS_FORMAT = 1
+
+
+def check_method(method: str) -> str:
+    """Return ``method`` if it is a bound method, else raise :class:`ConfigError`."""
+    if method not in BOUND_METHODS:
+        raise ConfigError(f"unknown bound method {method!r}; choose one of {', '.join(BOUND_METHODS)}")
+    return method
+
+
+def _check_box(box: Sequence[tuple[float, float]], n_inputs: int) -> tuple[tuple[float, float], ...]:
+    box = tuple((float(lo), float(hi)) for lo, hi in box)
+    if len(box) != n_inputs or any(not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi) for lo, hi in box):
+        raise ConfigError(f"input box {box} must give finite (lower, upper) with lower <= upper for each of {n_inputs} inputs")
+    return box
+
+
+def fingerprint(net: ReluMLP) -> str:
+    """A short hash of the net's weights and biases: stored bounds are valid only for the same numbers."""
+    digest = hashlib.sha256()
+    for array in (*net.weights, *net.biases):
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class NetBounds:
+    """Pre-activation bounds ``lower[k] <= zhat_k <= upper[k]`` for every layer ``k`` (output last).
+
+    Attributes
+    ----------
+    method
+        ``interval``, ``lp`` or ``milp``.
+    box
+        The input box the bounds hold on.
+    seconds
+        Time it took to compute them (what a model pays once per net).
+    capped
+        Neuron bounds where the MILP hit its time cap (dual bound used).
+    """
+
+    method: str
+    lower: tuple[np.ndarray, ...]
+    upper: tuple[np.ndarray, ...]
+    box: tuple[tuple[float, float], ...]
+    fingerprint: str
+    seconds: float = 0.0
+    capped: int = 0
+
+    def __post_init__(self) -> None:
+        check_method(self.method)
+        lower = tuple(np.asarray(a, dtype=np.float64).reshape(-1) for a in self.lower)
+        upper = tuple(np.asarray(a, dtype=np.float64).reshape(-1) for a in self.upper)
+        if len(lower) != len(upper) or any(lo.shape != hi.shape or np.any(lo > hi) for lo, hi in zip(lower, upper)):
+            raise ConfigError("NetBounds: lower and upper must have one array per layer, the same shapes, and lower <= upper")
+        object.__setattr__(self, "lower", lower)
+        object.__setattr__(self, "upper", upper)
+
+    @property
+    def hidden(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        return tuple(zip(self.lower[:-1], self.upper[:-1]))
+
+    @property
+    def stable_active(self) -> int:
+        """Hidden neurons with ``l >= 0``: linear in the MILP."""
+        return int(sum(np.sum(lo >= 0) for lo, _ in self.hidden))
+
+    @property
+    def stable_inactive(self) -> int:
+        """Hidden neurons with ``u <= 0``: removed from the MILP."""
+        return int(sum(np.sum(hi <= 0) for lo, hi in self.hidden))
+
+    @property
+    def unstable(self) -> int:
+        """Hidden neurons with ``l < 0 < u``: one binary each."""
+        return int(sum(np.sum((lo < 0) & (hi > 0)) for lo, hi in self.hidden))
+
+    @property
+    def bigm_width(self) -> float:
+        """Sum of ``u - l`` over unstable neurons: the total big-M constant of the encoding."""
+        return float(sum(np.sum(np.where((lo < 0) & (hi > 0), hi - lo, 0.0)) for lo, hi in self.hidden))
+
+    def summary(self) -> dict:
+        return {
+            "method": self.method,
+            "stable_active": self.stable_active,
+            "stable_inactive": self.stable_inactive,
+            "unstable": self.unstable,
+            "bigm_width": self.bigm_width,
+            "seconds": self.seconds,
+            "capped": self.capped,
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "format": BOUNDS_FORMAT,
+            "method": self.method,
+            "box": [list(b) for b in self.box],
+            "fingerprint": self.fingerprint,
+            "seconds": self.seconds,
+            "capped": self.capped,
+            "lower": [a.tolist() for a in self.lower],
+            "upper": [a.tolist() for a in self.upper],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> NetBounds:
+        if data.get("format") != BOUNDS_FORMAT:
+            raise ModelFormatError(
+                f"stored bounds have format {data.get('format')!r}, expected {BOUNDS_FORMAT}; recompute them with "
+                "surrogate.bounds.with_stored_bounds(net)"
+            )
+        return cls(
+            data["method"], tuple(map(np.asarray, data["lower"])), tuple(map(np.asarray, data["upper"])),
+            tuple(tuple(b) for b in data["box"]), data["fingerprint"], float(data["seconds"]), int(data["capped"]),
+        )
+
+    def covers(self, net: ReluMLP, points: np.ndarray) -> bool:
+        """Whether every pre-activation of ``net`` at ``points`` lies within these bounds (a soundness check)."""
+        h = np.asarray(points, dtype=np.float64)
+        for k, (w, b) in enumerate(zip(net.weights, net.biases)):
+            zhat = h @ w + b
+            if np.any(zhat < self.lower[k] - 1e-9) or np.any(zhat > self.upper[k] + 1e-9):
+                return False
+            h = np.maximum(zhat, 0.0)
+        return True
+
+
+def _interval_layer(w: np.ndarray, b: np.ndarray, hl: np.ndarray, hu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    wp, wn = np.maximum(w, 0.0), np.minimum(w, 0.0)
+    return hl @ wp + hu @ wn + b, hu @ wp + hl @ wn + b
+
+
+def interval_bounds(net: ReluMLP, box: Sequence[tuple[float, float]] = UNIT_BOX) -> NetBounds:
+    """Interval-arithmetic bounds of every layer (OMLT's own bounds)."""
+    start = time.perf_counter()
+    box = _check_box(box, net.weights[0].shape[0])
+    hl, hu = np.array([lo for lo, _ in box]), np.array([hi for _, hi in box])
+    lower, upper = [], []
+    for w, b in zip(net.weights, net.biases):
+        lo, hi = _interval_layer(w, b, hl, hu)
+        lower.append(lo)
+        upper.append(hi)
+        hl, hu = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
+    return NetBounds("interval", tuple(lower), tuple(upper), box, fingerprint(net), time.perf_counter() - start)
+
+
+def _widen(value: float, direction: int) -> float:
+    return value + direction * OBBT_MARGIN * (1.0 + abs(value))
+
+
+def _tighten_layer(
+    net: ReluMLP, k: int, lower: list, upper: list, box, *, relax: bool, time_limit: float, neurons: Sequence[int] | None = None
+) -> int:
+    """Tighten ``lower[k]``/``upper[k]`` to min/max of each neuron over the (relaxed) MILP of layers ``< k``.
+
+    Only ``neurons`` (default: all) are optimised; returns how many solves
+    stopped before proving optimality (their dual bound is still used).
+    """
+    import pyomo.environ as pyo
+
+    from .pruned import encode_layers
+    from .solver import SolverConfig, make_solver, solve
+
+    m = pyo.ConcreteModel(name=f"obbt-layer{k}")
+    m.x = pyo.Var(range(len(box)), bounds=lambda _, i: box[i])
+    zhat = encode_layers(m, net, lower, upper, [m.x[i] for i in range(len(box))], layers=k, relax=relax)
+    config = SolverConfig(time_limit=time_limit, rel_gap=1e-4, threads=1)
+    solver = make_solver(config)
+    capped = 0
+    for j in range(len(zhat)) if neurons is None else neurons:
+        if isinstance(zhat[j], float):  # every input of this neuron was pruned: it is a constant
+            lower[k][j] = upper[k][j] = zhat[j]
+            continue
+        for sense, direction in ((pyo.minimize, -1), (pyo.maximize, 1)):
+            if m.component("objective") is not None:
+                m.del_component("objective")
+            m.objective = pyo.Objective(expr=zhat[j], sense=sense)
+            result = solve(m, config, solver=solver)
+            capped += int(not result.optimal)
+            if math.isnan(result.bound):
+                continue  # no bound proven in time: keep the one we have
+            value = _widen(result.bound, direction)
+            if direction < 0:
+                lower[k][j] = max(lower[k][j], value)
+            else:
+                upper[k][j] = min(upper[k][j], value)
+        lower[k][j] = min(lower[k][j], upper[k][j])
+    return capped
+
+
+def obbt_bounds(
+    net: ReluMLP, method: str, box: Sequence[tuple[float, float]] = UNIT_BOX, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
+) -> NetBounds:
+    """LP-based (``method='lp'``) or MILP-based (``'milp'``) OBBT, layer by layer.
+
+    Each layer starts from interval bounds propagated from the already
+    tightened layer before it; ``time_limit`` caps each MILP (and LP).
+    """
+    if method not in ("lp", "milp"):
+        raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
+    start = time.perf_counter()
+    box = _check_box(box, net.weights[0].shape[0])
+    first = interval_bounds(net, box)
+    lower, upper = [first.lower[0].copy()], [first.upper[0].copy()]
+    capped = 0
+    for k in range(1, len(net.weights)):
+        lo, hi = _interval_layer(net.weights[k], net.biases[k], np.maximum(lower[-1], 0.0), np.maximum(upper[-1], 0.0))
+        lower.append(lo)
+        upper.append(hi)
+        if k == len(net.weights) - 1:
+            break  # the output has no big-M: interval bounds from the tightened last layer suffice
+        capped += _tighten_layer(net, k, lower, upper, box, relax=True, time_limit=time_limit)
+        if method == "milp":
+            # The MILP only for neurons the LP leaves unstable: a stable neuron needs no big-M.
+            unstable = [j for j in range(len(lower[k])) if lower[k][j] < 0 < upper[k][j]]
+            capped += _tighten_layer(net, k, lower, upper, box, relax=False, time_limit=time_limit, neurons=unstable)
+    return NetBounds(method, tuple(lower), tuple(upper), box, fingerprint(net), time.perf_counter() - start, capped)
+
+
+_CACHE: dict[tuple, NetBounds] = {}
+
+
+def _stored(net: ReluMLP, method: str, box) -> NetBounds | None:
+    text = net.metadata.get(METADATA_KEY)
+    if not text:
+        return None
+    try:
+        entry = json.loads(text).get(method)
+        bounds = NetBounds.from_json(entry) if entry else None
+    except (ValueError, KeyError, TypeError, AttributeError, ModelFormatError):
+        return None  # unreadable or stale metadata: recompute rather than trust it
+    if bounds is None or bounds.fingerprint != fingerprint(net) or bounds.box != box:
+        return None
+    return bounds
+
+
+def net_bounds(
+    net: ReluMLP,
+    method: str = "milp",
+    *,
+    box: Sequence[tuple[float, float]] = UNIT_BOX,
+    time_limit: float = DEFAULT_MILP_TIME_LIMIT,
+) -> NetBounds:
+    """Bounds of ``net`` on ``box`` by ``method``: stored in the net's metadata, cached, or computed once.
+
+    Bounds stored in the ONNX file (see :func:`with_stored_bounds`) are used
+    when their fingerprint matches the net's weights; otherwise they are
+    computed and kept in a process-wide cache, so every copy of the same net
+    in a model shares one computation.
+    """
+    check_method(method)
+    box = _check_box(box, net.weights[0].shape[0])
+    stored = _stored(net, method, box)
+    if stored is not None:
+        return stored
+    key = (fingerprint(net), method, box, time_limit if method == "milp" else None)
+    if key not in _CACHE:
+        _CACHE[key] = interval_bounds(net, box) if method == "interval" else obbt_bounds(net, method, box, time_limit=time_limit)
+    return _CACHE[key]
+
+
+def attach_bounds(net: ReluMLP, *bounds: NetBounds) -> ReluMLP:
+    """``net`` carrying ``bounds`` in its metadata (read back by :func:`net_bounds`, kept by ONNX export)."""
+    for b in bounds:
+        if b.fingerprint != fingerprint(net):
+            raise ConfigError(f"{b.method} bounds were computed for another net (fingerprint {b.fingerprint}); recompute them")
+    return net.with_metadata(**{METADATA_KEY: json.dumps({b.method: b.to_json() for b in bounds})})
+
+
+def with_stored_bounds(net: ReluMLP, methods: Sequence[str] = BOUND_METHODS, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT) -> ReluMLP:
+    """``net`` with its bounds for ``methods`` on [-1, 1]^2 in its metadata (written into the ONNX file on export)."""
+    return attach_bounds(net, *(net_bounds(net, m, time_limit=time_limit) for m in map(check_method, methods)))

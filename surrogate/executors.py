@@ -1,0 +1,229 @@
+"""Where independent jobs run: in this process, in local worker processes, or on a Dask cluster.
+
+:func:`open_executor` turns an :class:`ExecutorConfig` into a *runner* with two
+methods, ``submit(fn, *args)`` (returns a future) and ``as_completed(futures)``
+(yields the futures as they finish); every future has ``result()``. Jobs must
+be importable top-level functions of picklable arguments, and they should be
+pure (compute, return data, write no files), so that they can run anywhere:
+
+* ``local`` with ``workers=1``: in this process, one job at a time, each run
+  when :meth:`as_completed` reaches it (no start-up cost);
+* ``local``: a pool of spawned processes, one per core by default;
+* ``dask``: a ``distributed.Client`` on the scheduler at ``scheduler``, or on
+  a ``distributed.LocalCluster`` of ``workers`` single-threaded processes
+  started for the run (and shut down after it).
+
+The executor never changes what a job computes, only where it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import as_completed as _futures_as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+EXECUTORS = ("local", "dask")
+#: Seconds to wait for a Dask scheduler before giving up.
+CONNECT_TIMEOUT_S = 10
+
+
+def default_workers() -> int:
+    """Worker processes used when none are asked for: one per available core, at most 8."""
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    """Where the jobs of a run go. Validated on construction.
+
+    Parameters
+    ----------
+    kind
+        ``'local'`` (processes on this machine) or ``'dask'`` (a Dask cluster).
+    workers
+        ``local``: processes (default one per core; ``1`` runs the jobs in this
+        process). ``dask`` without ``scheduler``: processes of the
+        ``LocalCluster`` started for the run (default one per core). Not
+        allowed with ``scheduler``, whose cluster has its own workers.
+    scheduler
+        Address of a running Dask scheduler, e.g. ``'tcp://10.0.0.5:8786'``
+        (``kind='dask'`` only); ``None`` starts a ``LocalCluster``.
+    """
+
+    kind: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise ConfigError(f"ExecutorConfig: kind={self.kind!r} is unknown; choose one of {', '.join(EXECUTORS)}")
+        w = self.workers
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
+            raise ConfigError(f"ExecutorConfig: workers={w!r} must be a positive integer, e.g. 2")
+        if self.scheduler is not None:
+            if not isinstance(self.scheduler, str) or not self.scheduler.strip():
+                raise ConfigError(f"ExecutorConfig: scheduler={self.scheduler!r} must be an address, e.g. 'tcp://127.0.0.1:8786'")
+            if self.kind != "dask":
+                raise ConfigError("ExecutorConfig: a scheduler address needs kind='dask' (the CLI's --scheduler sets it)")
+            if w is not None:
+                raise ConfigError(
+                    "ExecutorConfig: workers cannot be set with a scheduler address; the cluster at "
+                    f"{self.scheduler} has its own workers (drop --workers, or use --dask for a local cluster)"
+                )
+
+    def describe(self) -> str:
+        """A few words for logs, e.g. ``'2 local processes'``."""
+        if self.kind == "dask":
+            if self.scheduler:
+                return f"Dask scheduler {self.scheduler}"
+            return f"Dask LocalCluster of {self.workers or default_workers()} processes"
+        n = self.workers or default_workers()
+        return "this process" if n == 1 else f"{n} local processes"
+
+
+class Deferred:
+    """The future of an :class:`InlineRunner`: the job runs on the first :meth:`result` call."""
+
+    def __init__(self, fn: Callable, args: tuple):
+        self.fn, self.args = fn, args
+        self._done, self._value, self._error = False, None, None
+
+    def done(self) -> bool:
+        return self._done
+
+    def result(self):
+        if not self._done:
+            try:
+                self._value = self.fn(*self.args)
+            except Exception as exc:
+                self._error = exc
+            self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class InlineRunner:
+    """Runs each job in this process when :meth:`as_completed` reaches it, so results arrive one by one."""
+
+    def submit(self, fn: Callable, /, *args) -> Deferred:
+        return Deferred(fn, args)
+
+    def as_completed(self, futures: Iterable[Deferred]) -> Iterator[Deferred]:
+        for future in futures:
+            try:
+                future.result()
+            except Exception:
+                pass  # the caller sees the error when it asks for the result
+            yield future
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Nothing to release."""
+
+
+class ProcessRunner:
+    """A pool of spawned worker processes, started on the first :meth:`submit`."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable, /, *args) -> Future:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool.submit(fn, *args)
+
+    def as_completed(self, futures: Iterable[Future]) -> Iterator[Future]:
+        return _futures_as_completed(list(futures))
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class DaskRunner:
+    """A ``distributed.Client``; closes the ``LocalCluster`` it started, if any."""
+
+    def __init__(self, client, cluster=None):
+        self.client = client
+        self.cluster = cluster
+
+    def submit(self, fn: Callable, /, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def as_completed(self, futures: Iterable) -> Iterator:
+        from distributed import as_completed
+
+        return iter(as_completed(list(futures)))
+
+    def close(self, *, cancel: bool = False) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigError(
+            "the Dask executor needs the 'distributed' package; install it with pip install -e '.[dask]', "
+            "or drop --dask/--scheduler to use local processes"
+        ) from None
+    return distributed
+
+
+def _dask_runner(config: ExecutorConfig) -> DaskRunner:
+    distributed = _import_distributed()
+    if config.scheduler:
+        try:
+            client = distributed.Client(config.scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot reach the Dask scheduler at {config.scheduler!r} ({exc}); check the address, start one "
+                "with 'dask scheduler', or use --dask for a local cluster"
+            ) from None
+        return DaskRunner(client)
+    cluster = distributed.LocalCluster(
+        n_workers=config.workers or default_workers(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return DaskRunner(distributed.Client(cluster), cluster)
+
+
+def make_runner(config: ExecutorConfig) -> InlineRunner | ProcessRunner | DaskRunner:
+    """A runner for ``config``; release it with its ``close()`` (or use :func:`open_executor`)."""
+    if config.kind == "dask":
+        return _dask_runner(config)
+    workers = config.workers or default_workers()
+    return InlineRunner() if workers == 1 else ProcessRunner(workers)
+
+
+@contextmanager
+def open_executor(config: ExecutorConfig | None = None) -> Iterator[InlineRunner | ProcessRunner | DaskRunner]:
+    """A runner for the length of a ``with`` block; pending jobs are cancelled if the block fails.
+
+    Examples
+    --------
+    >>> with open_executor(ExecutorConfig(workers=1)) as runner:
+    ...     futures = [runner.submit(pow, 2, k) for k in range(3)]
+    ...     sorted(f.result() for f in runner.as_completed(futures))
+    [1, 2, 4]
+    """
+    runner = make_runner(config or ExecutorConfig())
+    try:
+        yield runner
+    except BaseException:
+        runner.close(cancel=True)
+        raise
+    runner.close()

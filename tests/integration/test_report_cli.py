@@ -1,0 +1,37 @@
+"""A real quick sweep, then ``surrogate report`` on its folder."""
+
+import re
+import shlex
+
+import pandas as pd
+import pytest
+
+from surrogate.cli import main
+
+pytestmark = [pytest.mark.training, pytest.mark.solver]
+
+
+def test_report_of_a_real_quick_sweep(tmp_path, capsys):
+    out = tmp_path / "run"
+    sweep = ["sweep", "--quick", "--arch", "1x8", "--arch", "2x4", "--instances", "2", "--out", str(out), "--quiet"]
+    assert main(sweep) == 0
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    assert f"report written to {out / 'report.md'} (5 figures" in capsys.readouterr().out
+
+    text = (out / "report.md").read_text()
+    table = pd.read_csv(out / "table.csv")
+    for row in table.itertuples():
+        assert f"| {row.arch} | {row.source} | {row.depth} | {row.params} | {row.mae_best:.3g} |" in text
+    # the printed command is the one that made the folder (quick = 5 epochs, 1 seed), checked against config.json
+    command = ["surrogate", "sweep", "--arch", "1x8", "--arch", "2x4", "--epochs", "5", "--seeds", "1", "--instances", "2",
+               "--out", str(out)]
+    assert "Regenerate with:\n\n```bash\n" + shlex.join(command) + "\n```" in text
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert sorted(links) == sorted(["figures/run/mae-vs-depth.png", "figures/run/error-1x8-trained.png",
+                                    "figures/run/error-1x8-hand-paired.png", "figures/run/error-2x4-trained.png", "figures/pareto.png"])
+    assert all((out / link).is_file() and (out / link).with_suffix(".svg").is_file() for link in links)
+    # the heat map's caption carries the selected net's errors from nets.csv
+    nets = pd.read_csv(out / "nets.csv")
+    built = nets[nets["source"] == "hand-paired"].iloc[0]
+    assert f"1x8 hand-paired: MAE {built['mae']:.3g}, max error {built['max_error']:.3g}" in text
