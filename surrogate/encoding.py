@@ -182,8 +182,7 @@ class EncodedSurrogate:
             raise ModelFormatError(
                 f"surrogate block {self.block.name!r} has no values yet; solve the model (and load the solution) first"
             )
-        net_out = float(self.net.forward(np.array([values]))[0])
-        return SurrogateErrorReport(values[0], values[1], float(out), net_out, float(values[0] * values[1]))
+        return SurrogateErrorReport(values[0], values[1], float(out), self.evaluate(*values), float(values[0] * values[1]))
 
 
 def _as_net(net_or_path: ReluMLP | str | os.PathLike) -> ReluMLP:

@@ -341,7 +341,7 @@ def speedup_table(solves: pd.DataFrame, tighten_s: dict, depths: dict, *, min_de
     return pd.DataFrame(rows)
 
 
-def growth_table(solves: pd.DataFrame, time_limit: float) -> pd.DataFrame:
+def growth_table(solves: pd.DataFrame) -> pd.DataFrame:
     """Solve time by number of products (rows) and approximation/encoding (columns); ``*`` marks a time-limit hit."""
     frame = solves[solves["family"] == "random"].copy()
     frame["cell"] = [
@@ -386,7 +386,7 @@ class SolveBenchResult:
 
     @property
     def growth(self) -> pd.DataFrame:
-        return growth_table(self.solves, self.config.solver.time_limit)
+        return growth_table(self.solves)
 
     @property
     def encodings(self) -> pd.DataFrame:

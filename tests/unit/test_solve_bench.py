@@ -31,7 +31,7 @@ def test_speedup_charges_tightening_in_full_and_amortised_and_skips_shallow_nets
 
 
 def test_growth_table_marks_time_limit_hits():
-    growth = growth_table(SOLVES, 10.0)
+    growth = growth_table(SOLVES)
     assert growth.loc[8, "3x8/omlt-bigm"] == "10.00*" and growth.loc[8, "3x8/pruned"] == "1.00"
     assert growth.loc[8, "sawtooth-24/baseline"] == "0.50"
 
