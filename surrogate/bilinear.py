@@ -143,10 +143,13 @@ class BilinearSurrogate:
     def size(self) -> ModelSize:
         return self.encoded.size()
 
+    def scaled(self, x: float, y: float) -> tuple[float, float]:
+        """``(xh, yh)`` in [-1, 1]^2 for ``(x, y)`` on the box (0 for a fixed factor)."""
+        return ((x - self.b) / self.a if self.a else 0.0, (y - self.d) / self.c if self.c else 0.0)
+
     def map_back(self, net_output: float, x: float, y: float) -> float:
         """``z`` for an approximation output at the scaled point of ``(x, y)``."""
-        xh = (x - self.b) / self.a if self.a else 0.0
-        yh = (y - self.d) / self.c if self.c else 0.0
+        xh, yh = self.scaled(x, y)
         return self.scale * net_output + self.a * self.d * xh + self.b * self.c * yh + self.b * self.d
 
     def get_error(self) -> ProductError:
@@ -154,9 +157,7 @@ class BilinearSurrogate:
         z = pyo.value(self.expr, exception=False)
         if x is None or y is None or z is None:
             raise ModelFormatError(f"product {self.x.name}*{self.y.name} has no values yet; solve the model first")
-        xh = (x - self.b) / self.a if self.a else 0.0
-        yh = (y - self.d) / self.c if self.c else 0.0
-        own = self.encoded.evaluate(xh, yh)
+        own = self.encoded.evaluate(*self.scaled(x, y))
         return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
 
 

@@ -270,6 +270,14 @@ def obbt_bounds(
     return NetBounds(method, tuple(lower), tuple(upper), box, fingerprint(net), time.perf_counter() - start, capped)
 
 
+def compute_bounds(
+    net: ReluMLP, method: str, box: Sequence[tuple[float, float]] = UNIT_BOX, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
+) -> NetBounds:
+    """Bounds of ``net`` by ``method``, computed now (no stored or cached bounds are read): what it costs."""
+    check_method(method)
+    return interval_bounds(net, box) if method == "interval" else obbt_bounds(net, method, box, time_limit=time_limit)
+
+
 _CACHE: dict[tuple, NetBounds] = {}
 
 
@@ -308,7 +316,7 @@ def net_bounds(
         return stored
     key = (fingerprint(net), method, box, time_limit if method == "milp" else None)
     if key not in _CACHE:
-        _CACHE[key] = interval_bounds(net, box) if method == "interval" else obbt_bounds(net, method, box, time_limit=time_limit)
+        _CACHE[key] = compute_bounds(net, method, box, time_limit=time_limit)
     return _CACHE[key]
 
 

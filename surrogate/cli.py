@@ -306,7 +306,7 @@ def cmd_bounds(args) -> int:
     import pandas as pd
 
     from .bilinear import resolve_surrogate
-    from .bounds import BOUND_METHODS, interval_bounds, obbt_bounds
+    from .bounds import BOUND_METHODS, compute_bounds
     from .zoo import store_bounds
 
     if args.store_zoo:
@@ -317,8 +317,7 @@ def cmd_bounds(args) -> int:
         for name in args.nets or ["3x8"]:
             net = resolve_surrogate(name)
             for method in BOUND_METHODS:
-                b = interval_bounds(net) if method == "interval" else obbt_bounds(net, method, time_limit=args.time_limit)
-                rows.append({"name": name, **b.summary()})
+                rows.append({"name": name, **compute_bounds(net, method, time_limit=args.time_limit).summary()})
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print("stable_active: linear in the MILP; stable_inactive: removed; unstable: one binary each; "
           "bigm_width: sum of u - l over unstable neurons (seconds: computed fresh here)")

@@ -33,7 +33,7 @@ from ._atomic import write_text
 from .architecture import constant_width_shapes
 from .baselines import is_baseline, parse_baseline
 from .bilinear import DEFAULT_ZOO, bilinear, replace_products, resolve_surrogate
-from .bounds import BOUND_METHODS, attach_bounds, net_bounds, obbt_bounds
+from .bounds import BOUND_METHODS, attach_bounds, compute_bounds, net_bounds
 from .errors import ConfigError
 from .metrics import score
 from .reference_problem import reference_instances
@@ -148,7 +148,7 @@ def bounds_table(nets: dict, *, obbt_time_limit: float) -> tuple[pd.DataFrame, d
     for name, net in nets.items():
         net = replace(net, metadata={k: v for k, v in net.metadata.items() if k != "bounds"})
         for method in BOUND_METHODS:
-            b = net_bounds(net, "interval") if method == "interval" else obbt_bounds(net, method, time_limit=obbt_time_limit)
+            b = compute_bounds(net, method, time_limit=obbt_time_limit)
             rows.append({"net": name, "arch": net.architecture.name, "depth": net.architecture.depth, **b.summary()})
             if method == "milp":
                 tightened[name] = (attach_bounds(net, b), b.seconds)
@@ -230,11 +230,8 @@ def plan_jobs(config: SolveBenchConfig, nets: dict) -> list[SolveJob]:
         for baseline in config.baselines
     ]
     # Longest first keeps both workers busy to the end: bigger problems first.
-    return sorted(jobs, key=lambda j: -_problem_terms(j.problem, problems))
-
-
-def _problem_terms(name: str, problems) -> int:
-    return next(t for _, n, t in problems if n == name)
+    terms = {name: t for _, name, t in problems}
+    return sorted(jobs, key=lambda j: -terms[j.problem])
 
 
 # --- the reference instances and errors of every approximation -----------------------------------

@@ -121,7 +121,7 @@ def store_bounds(zoo_dir: str | Path, methods=None, *, time_limit: float | None 
     using a zoo net never pays for bound tightening. Returns one summary row
     per net and method.
     """
-    from .bounds import BOUND_METHODS, DEFAULT_MILP_TIME_LIMIT, attach_bounds, interval_bounds, obbt_bounds
+    from .bounds import BOUND_METHODS, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
     from .onnx_io import export_onnx, load_onnx
 
     zoo_dir = Path(zoo_dir)
@@ -130,12 +130,7 @@ def store_bounds(zoo_dir: str | Path, methods=None, *, time_limit: float | None 
         path = zoo_dir / entry["file"]
         net = load_onnx(path)
         net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
-        found = []
-        for method in methods or BOUND_METHODS:
-            if method == "interval":
-                found.append(interval_bounds(net))
-            else:
-                found.append(obbt_bounds(net, method, time_limit=time_limit or DEFAULT_MILP_TIME_LIMIT))
-            rows.append({"name": entry["name"], **found[-1].summary()})
+        found = [compute_bounds(net, m, time_limit=time_limit or DEFAULT_MILP_TIME_LIMIT) for m in methods or BOUND_METHODS]
+        rows += [{"name": entry["name"], **b.summary()} for b in found]
         export_onnx(attach_bounds(net, *found), path)
     return rows
