@@ -35,6 +35,7 @@ from .reference_problem import ReferenceInstance, ReferenceSolve, reference_inst
 from .solver import SolverConfig, SolveResult, solve
 from .sweep import SweepConfig, SweepResult, run_sweep
 from .training import TrainedNet, train_many, train_net_naive, train_nets
+from .warmstart import StartConfig, StartResult, activation_start
 from .zoo import load_manifest, save_models
 
 __all__ = [
@@ -62,11 +63,14 @@ __all__ = [
     "SolveResult",
     "SolverConfig",
     "SolverUnavailableError",
+    "StartConfig",
+    "StartResult",
     "SurrogateError",
     "SweepConfig",
     "SweepResult",
     "TrainedNet",
     "TrainingProtocol",
+    "activation_start",
     "add_surrogate",
     "all_shapes",
     "constant_width_shapes",

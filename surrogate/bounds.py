@@ -21,9 +21,21 @@ metadata, and reused by every copy. Three methods, from cheap to tight:
     1e-4 gap only loosens a bound, never invalidates it.
 
 For ``lp`` and ``milp`` the first hidden layer needs no optimisation
-(interval bounds of an affine function over a box are exact) and the output
-layer keeps interval bounds from the tightened last hidden layer (it has no
-big-M), so a one-hidden-layer net needs no solver at all.
+(interval bounds of an affine function over a box are exact). The output
+layer is tightened the same way, and for a net of ``x*y`` (two inputs, one
+output) the same solves give its **envelope**: planes that hold for the
+net's output over the whole box,
+
+.. math::
+
+    N(x) \\ge a^T x + c_{lo}(a) \\quad\\text{and}\\quad N(x) \\le a^T x + c_{hi}(a),
+    \\qquad c_{lo}(a) = \\min_{x \\in B} N(x) - a^T x,\\ c_{hi}(a) = \\max_{x \\in B} N(x) - a^T x,
+
+with the slopes ``a`` of the four McCormick facets of ``x*y`` on the box.
+Added to an encoding (see :mod:`surrogate.pruned`) they are valid
+inequalities: they cut no point of the MILP, but give its LP relaxation the
+McCormick envelope of each product (up to the net's error), which the
+big-M relaxation of a deep net alone is far from.
 
 A neuron with ``u <= 0`` is always inactive (it disappears from the MILP), one
 with ``l >= 0`` always active (it becomes linear); only the rest need a binary.
@@ -50,7 +62,8 @@ UNIT_BOX: tuple[tuple[float, float], ...] = ((-1.0, 1.0), (-1.0, 1.0))
 OBBT_MARGIN = 1e-6
 DEFAULT_MILP_TIME_LIMIT = 1.0
 METADATA_KEY = "bounds"
-BOUNDS_FORMAT = 1
+BOUNDS_FORMAT = 2
+SIDES = ("lower", "upper")
 
 
 def check_method(method: str) -> str:
@@ -75,6 +88,33 @@ def fingerprint(net: ReluMLP) -> str:
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Plane:
+    """A valid inequality on a net's output: ``output >= slope . x + offset`` (``side='lower'``) or ``<=`` (``'upper'``)."""
+
+    slope: tuple[float, ...]
+    offset: float
+    side: str
+
+    def __post_init__(self) -> None:
+        if self.side not in SIDES:
+            raise ConfigError(f"Plane: side={self.side!r} must be 'lower' or 'upper'")
+        object.__setattr__(self, "slope", tuple(float(a) for a in self.slope))
+        object.__setattr__(self, "offset", float(self.offset))
+
+    def holds(self, points: np.ndarray, outputs: np.ndarray, tol: float = 1e-9) -> bool:
+        """Whether ``outputs`` (one per row of ``points``) satisfy the inequality."""
+        rhs = np.asarray(points, dtype=np.float64) @ np.asarray(self.slope) + self.offset
+        gap = np.asarray(outputs, dtype=np.float64).reshape(-1) - rhs
+        return bool(np.all(gap >= -tol) if self.side == "lower" else np.all(gap <= tol))
+
+
+def envelope_slopes(box: Sequence[tuple[float, float]]) -> tuple[tuple[tuple[float, float], str], ...]:
+    """Slopes and sides of the McCormick facets of ``x*y`` on ``box`` (two inputs)."""
+    (lx, ux), (ly, uy) = box
+    return (((ly, lx), "lower"), ((uy, ux), "lower"), ((uy, lx), "upper"), ((ly, ux), "upper"))
+
+
 @dataclass(frozen=True, eq=False)
 class NetBounds:
     """Pre-activation bounds ``lower[k] <= zhat_k <= upper[k]`` for every layer ``k`` (output last).
@@ -89,6 +129,9 @@ class NetBounds:
         Time it took to compute them (what a model pays once per net).
     capped
         Neuron bounds where the MILP hit its time cap (dual bound used).
+    envelope
+        :class:`Plane` s that hold for the output on the box (``lp``/``milp``
+        bounds of a two-input, one-output net; empty otherwise).
     """
 
     method: str
@@ -98,6 +141,7 @@ class NetBounds:
     fingerprint: str
     seconds: float = 0.0
     capped: int = 0
+    envelope: tuple[Plane, ...] = ()
 
     def __post_init__(self) -> None:
         check_method(self.method)
@@ -107,6 +151,7 @@ class NetBounds:
             raise ConfigError("NetBounds: lower and upper must have one array per layer, the same shapes, and lower <= upper")
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)
+        object.__setattr__(self, "envelope", tuple(self.envelope))
 
     @property
     def hidden(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
@@ -141,6 +186,7 @@ class NetBounds:
             "bigm_width": self.bigm_width,
             "seconds": self.seconds,
             "capped": self.capped,
+            "envelope_planes": len(self.envelope),
         }
 
     def to_json(self) -> dict:
@@ -153,6 +199,7 @@ class NetBounds:
             "capped": self.capped,
             "lower": [a.tolist() for a in self.lower],
             "upper": [a.tolist() for a in self.upper],
+            "envelope": [{"slope": list(p.slope), "offset": p.offset, "side": p.side} for p in self.envelope],
         }
 
     @classmethod
@@ -165,17 +212,19 @@ class NetBounds:
         return cls(
             data["method"], tuple(map(np.asarray, data["lower"])), tuple(map(np.asarray, data["upper"])),
             tuple(tuple(b) for b in data["box"]), data["fingerprint"], float(data["seconds"]), int(data["capped"]),
+            tuple(Plane(p["slope"], p["offset"], p["side"]) for p in data["envelope"]),
         )
 
     def covers(self, net: ReluMLP, points: np.ndarray) -> bool:
-        """Whether every pre-activation of ``net`` at ``points`` lies within these bounds (a soundness check)."""
+        """Whether every pre-activation of ``net`` at ``points`` lies within these bounds and the
+        output satisfies every envelope plane (a soundness check)."""
         h = np.asarray(points, dtype=np.float64)
         for k, (w, b) in enumerate(zip(net.weights, net.biases)):
             zhat = h @ w + b
             if np.any(zhat < self.lower[k] - 1e-9) or np.any(zhat > self.upper[k] + 1e-9):
                 return False
             h = np.maximum(zhat, 0.0)
-        return True
+        return all(p.holds(points, zhat[:, 0]) for p in self.envelope)
 
 
 def _interval_layer(w: np.ndarray, b: np.ndarray, hl: np.ndarray, hu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,6 +250,42 @@ def _widen(value: float, direction: int) -> float:
     return value + direction * OBBT_MARGIN * (1.0 + abs(value))
 
 
+def _prefix_model(net: ReluMLP, k: int, lower: list, upper: list, box, *, relax: bool):
+    """The (relaxed) MILP of the layers before ``k`` on ``box``: the model, its inputs and layer ``k``'s pre-activations."""
+    import pyomo.environ as pyo
+
+    from .pruned import encode_layers
+
+    m = pyo.ConcreteModel(name=f"obbt-layer{k}")
+    m.x = pyo.Var(range(len(box)), bounds=lambda _, i: box[i])
+    inputs = [m.x[i] for i in range(len(box))]
+    return m, inputs, encode_layers(m, net, lower, upper, inputs, layers=k, relax=relax)
+
+
+class _Extremes:
+    """Dual bounds of ``min``/``max`` of expressions over one model, one HiGHS instance reused."""
+
+    def __init__(self, model, time_limit: float):
+        from .solver import SolverConfig, make_solver
+
+        self.model, self.config = model, SolverConfig(time_limit=time_limit, rel_gap=1e-4, threads=1)
+        self.solver = make_solver(self.config)
+        self.capped = 0  # solves stopped before proving optimality (their dual bound is still valid)
+
+    def bound(self, expr, direction: int) -> float:
+        """A proven bound on ``min expr`` (``direction=-1``) or ``max expr`` (``+1``), widened by the margin; nan if none."""
+        import pyomo.environ as pyo
+
+        from .solver import solve
+
+        if self.model.component("objective") is not None:
+            self.model.del_component("objective")
+        self.model.objective = pyo.Objective(expr=expr, sense=pyo.minimize if direction < 0 else pyo.maximize)
+        result = solve(self.model, self.config, solver=self.solver)
+        self.capped += int(not result.optimal)
+        return math.nan if math.isnan(result.bound) else _widen(result.bound, direction)
+
+
 def _tighten_layer(
     net: ReluMLP, k: int, lower: list, upper: list, box, *, relax: bool, time_limit: float, neurons: Sequence[int] | None = None
 ) -> int:
@@ -209,45 +294,42 @@ def _tighten_layer(
     Only ``neurons`` (default: all) are optimised; returns how many solves
     stopped before proving optimality (their dual bound is still used).
     """
-    import pyomo.environ as pyo
-
-    from .pruned import encode_layers
-    from .solver import SolverConfig, make_solver, solve
-
-    m = pyo.ConcreteModel(name=f"obbt-layer{k}")
-    m.x = pyo.Var(range(len(box)), bounds=lambda _, i: box[i])
-    zhat = encode_layers(m, net, lower, upper, [m.x[i] for i in range(len(box))], layers=k, relax=relax)
-    config = SolverConfig(time_limit=time_limit, rel_gap=1e-4, threads=1)
-    solver = make_solver(config)
-    capped = 0
+    m, _, zhat = _prefix_model(net, k, lower, upper, box, relax=relax)
+    extremes = _Extremes(m, time_limit)
     for j in range(len(zhat)) if neurons is None else neurons:
         if isinstance(zhat[j], float):  # every input of this neuron was pruned: it is a constant
             lower[k][j] = upper[k][j] = zhat[j]
             continue
-        for sense, direction in ((pyo.minimize, -1), (pyo.maximize, 1)):
-            if m.component("objective") is not None:
-                m.del_component("objective")
-            m.objective = pyo.Objective(expr=zhat[j], sense=sense)
-            result = solve(m, config, solver=solver)
-            capped += int(not result.optimal)
-            if math.isnan(result.bound):
-                continue  # no bound proven in time: keep the one we have
-            value = _widen(result.bound, direction)
-            if direction < 0:
-                lower[k][j] = max(lower[k][j], value)
-            else:
-                upper[k][j] = min(upper[k][j], value)
+        lo, hi = extremes.bound(zhat[j], -1), extremes.bound(zhat[j], 1)
+        lower[k][j] = lower[k][j] if math.isnan(lo) else max(lower[k][j], lo)
+        upper[k][j] = upper[k][j] if math.isnan(hi) else min(upper[k][j], hi)
         lower[k][j] = min(lower[k][j], upper[k][j])
-    return capped
+    return extremes.capped
+
+
+def _envelope(net: ReluMLP, lower: list, upper: list, box, *, relax: bool, time_limit: float) -> tuple[tuple[Plane, ...], int]:
+    """The envelope planes of a two-input, one-output net (see the module docstring) and the capped solves."""
+    if net.weights[0].shape[0] != 2 or net.weights[-1].shape[1] != 1:
+        return (), 0
+    m, inputs, (out,) = _prefix_model(net, len(net.weights) - 1, lower, upper, box, relax=relax)
+    extremes = _Extremes(m, time_limit)
+    planes = []
+    for slope, side in envelope_slopes(box):
+        offset = extremes.bound(out - slope[0] * inputs[0] - slope[1] * inputs[1], -1 if side == "lower" else 1)
+        if not math.isnan(offset):
+            planes.append(Plane(slope, offset, side))
+    return tuple(planes), extremes.capped
 
 
 def obbt_bounds(
     net: ReluMLP, method: str, box: Sequence[tuple[float, float]] = UNIT_BOX, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
 ) -> NetBounds:
-    """LP-based (``method='lp'``) or MILP-based (``'milp'``) OBBT, layer by layer.
+    """LP-based (``method='lp'``) or MILP-based (``'milp'``) OBBT, layer by layer, then the envelope.
 
     Each layer starts from interval bounds propagated from the already
-    tightened layer before it; ``time_limit`` caps each MILP (and LP).
+    tightened layer before it; ``time_limit`` caps each MILP (and LP). The
+    output layer and the envelope planes are optimised over the relaxation
+    (``lp``) or the MILP (``milp``) of all hidden layers.
     """
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
@@ -256,18 +338,20 @@ def obbt_bounds(
     first = interval_bounds(net, box)
     lower, upper = [first.lower[0].copy()], [first.upper[0].copy()]
     capped = 0
+    last = len(net.weights) - 1
     for k in range(1, len(net.weights)):
         lo, hi = _interval_layer(net.weights[k], net.biases[k], np.maximum(lower[-1], 0.0), np.maximum(upper[-1], 0.0))
         lower.append(lo)
         upper.append(hi)
-        if k == len(net.weights) - 1:
-            break  # the output has no big-M: interval bounds from the tightened last layer suffice
         capped += _tighten_layer(net, k, lower, upper, box, relax=True, time_limit=time_limit)
         if method == "milp":
-            # The MILP only for neurons the LP leaves unstable: a stable neuron needs no big-M.
-            unstable = [j for j in range(len(lower[k])) if lower[k][j] < 0 < upper[k][j]]
-            capped += _tighten_layer(net, k, lower, upper, box, relax=False, time_limit=time_limit, neurons=unstable)
-    return NetBounds(method, tuple(lower), tuple(upper), box, fingerprint(net), time.perf_counter() - start, capped)
+            # The MILP only where it can matter: unstable hidden neurons (a stable one needs no big-M) and the output.
+            todo = range(len(lower[k])) if k == last else [j for j in range(len(lower[k])) if lower[k][j] < 0 < upper[k][j]]
+            capped += _tighten_layer(net, k, lower, upper, box, relax=False, time_limit=time_limit, neurons=todo)
+    envelope, envelope_capped = _envelope(net, lower, upper, box, relax=method == "lp", time_limit=time_limit)
+    return NetBounds(
+        method, tuple(lower), tuple(upper), box, fingerprint(net), time.perf_counter() - start, capped + envelope_capped, envelope
+    )
 
 
 def compute_bounds(

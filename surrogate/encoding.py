@@ -28,8 +28,10 @@ Formulations (OMLT classes):
     The big-M above with ``l, u`` from :func:`surrogate.bounds.net_bounds`
     (``bounds='milp'`` by default: MILP-based bound tightening, computed once
     per net and stored with it), and no binary for stable neurons: always
-    inactive ones are removed and always active ones become linear. OMLT adds
-    a binary for every ReLU whatever its bounds.
+    inactive ones are removed and always active ones become linear, as are
+    neurons whose every path to the output is cut by an inactive one. The
+    bounds' envelope planes (``output >= a.x + c``...) are added as valid
+    inequalities. OMLT adds a binary for every ReLU whatever its bounds.
 """
 
 from __future__ import annotations

@@ -14,7 +14,17 @@ is written as
 
       h_j \\ge \\hat z_j,\\qquad h_j \\le \\hat z_j - l\\,(1 - s_j),\\qquad h_j \\le u\\, s_j.
 
-The output is ``y = w_L^T h^{L-1} + b_L`` (a variable with the output bounds).
+The output is ``y = w_L^T h^{L-1} + b_L`` (a variable with the output bounds),
+and every envelope plane of the bounds (:class:`~surrogate.bounds.Plane`) is
+added as a valid inequality,
+
+.. math::
+
+    y \\ge a^T x + c_{lo}(a), \\qquad y \\le a^T x + c_{hi}(a),
+
+which removes no point of the MILP (the planes hold for the net everywhere
+on the box) but keeps the LP relaxation of every copy within the net's
+McCormick-like envelope.
 With ``relax=True`` the binaries are continuous in [0, 1]: with tight ``l, u``
 this is the triangle relaxation of every ReLU, which LP-based OBBT optimises
 over.
@@ -52,11 +62,12 @@ def encode_layers(block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs:
     relax
         Continuous ``s`` in [0, 1] instead of binaries (the LP relaxation).
     """
+    needed = _needed(net, upper, layers)
     h = list(inputs)
     for k in range(layers):
         zhat = [_affine(net.weights[k][:, j], net.biases[k][j], h) for j in range(net.weights[k].shape[1])]
         lo, hi = np.asarray(lower[k]), np.asarray(upper[k])
-        unstable = [j for j in range(len(zhat)) if lo[j] < 0 < hi[j]]
+        unstable = [j for j in range(len(zhat)) if needed[k][j] and lo[j] < 0 < hi[j]]
         hk = pyo.Var(unstable, bounds={j: (0.0, float(hi[j])) for j in unstable})
         sk = pyo.Var(unstable, domain=pyo.UnitInterval if relax else pyo.Binary)
         block.add_component(f"h{k}", hk)
@@ -67,8 +78,24 @@ def encode_layers(block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs:
             relu.add(hk[j] >= zhat[j])
             relu.add(hk[j] <= zhat[j] - float(lo[j]) * (1 - sk[j]))
             relu.add(hk[j] <= float(hi[j]) * sk[j])
-        h = [hk[j] if j in hk else (0.0 if hi[j] <= 0 else zhat[j]) for j in range(len(zhat))]
+        h = [hk[j] if j in hk else (zhat[j] if needed[k][j] and lo[j] >= 0 else 0.0) for j in range(len(zhat))]
     return [_affine(net.weights[layers][:, j], net.biases[layers][j], h) for j in range(net.weights[layers].shape[1])]
+
+
+def _needed(net: ReluMLP, upper: Sequence, layers: int) -> list[np.ndarray]:
+    """Per hidden layer ``k < layers``: which neurons can change layer ``layers``'s pre-activations.
+
+    A neuron is not needed when it is always inactive (``u <= 0``) or when
+    every neuron it feeds with a nonzero weight is itself not needed; it is
+    then left out like an inactive one (a collapsed net keeps no binary).
+    """
+    targets = np.ones(net.weights[layers].shape[1], dtype=bool)
+    needed: list[np.ndarray] = []
+    for k in range(layers - 1, -1, -1):
+        feeds = (np.abs(net.weights[k + 1]) @ targets.astype(float)) > 0
+        targets = feeds & (np.asarray(upper[k]) > 0)
+        needed.insert(0, targets)
+    return needed
 
 
 def build_pruned(block, net: ReluMLP, bounds) -> None:
@@ -86,3 +113,7 @@ def build_pruned(block, net: ReluMLP, bounds) -> None:
         block, net, bounds.lower, bounds.upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
     )
     block.output_layer = pyo.Constraint(range(n_out), rule=lambda b, j: b.outputs[j] == out[j])
+    block.envelope = pyo.ConstraintList()
+    for plane in bounds.envelope:
+        rhs = sum(a * block.inputs[i] for i, a in enumerate(plane.slope)) + plane.offset
+        block.envelope.add(block.outputs[0] >= rhs if plane.side == "lower" else block.outputs[0] <= rhs)

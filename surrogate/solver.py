@@ -10,6 +10,9 @@ import math
 import time
 from dataclasses import asdict, dataclass
 
+import numpy as np
+import pyomo.environ as pyo
+
 from .encoding import ModelSize, model_size
 from .errors import ConfigError, SolverUnavailableError
 
@@ -103,7 +106,43 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
-def solve(model, config: SolverConfig = SolverConfig(), *, solver=None) -> SolveResult:
+def _pass_start(solver, model) -> None:
+    """Hand the current values of ``model``'s variables to HiGHS as a MIP start (``Highs.setSolution``).
+
+    Pyomo's ``contrib.solver`` HiGHS interface has no warm-start option, so
+    this loads the model into the persistent interface and calls highspy on
+    the column map it keeps; values are clipped into their bounds.
+    """
+    solver.set_instance(model)
+    highs, columns = getattr(solver, "_solver_model", None), getattr(solver, "_pyomo_var_to_solver_var_map", None)
+    if highs is None or columns is None or not hasattr(highs, "setSolution"):
+        raise SolverUnavailableError(
+            "warm_start=True needs Pyomo's contrib.solver HiGHS interface (pyomo>=6.9 with highspy>=1.7); "
+            "upgrade them or solve with warm_start=False"
+        )
+    index, value = [], []
+    for var in model.component_data_objects(pyo.Var, active=True):
+        if id(var) in columns and var.value is not None:
+            lo, hi = var.bounds
+            index.append(columns[id(var)])
+            value.append(min(max(float(var.value), -math.inf if lo is None else lo), math.inf if hi is None else hi))
+    highs.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value, dtype=np.float64))
+
+
+def _run_time_so_far(solver, model) -> float:
+    """Seconds HiGHS has already run on ``model`` in this persistent solver.
+
+    A reused ``highspy.Highs`` keeps one run clock across solves, and both its
+    ``time_limit`` and its reported run time count from that clock's start;
+    :func:`solve` offsets both by this so every solve gets its own limit and time.
+    """
+    highs = getattr(solver, "_solver_model", None)
+    if highs is None or getattr(solver, "_model", None) is not model:
+        return 0.0  # the solve loads the model into a fresh Highs object, whose clock starts at 0
+    return float(highs.getRunTime())
+
+
+def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_start: bool = False) -> SolveResult:
     """Solve ``model`` and load its incumbent, if any.
 
     Parameters
@@ -115,6 +154,9 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None) -> Solve
     solver
         A solver object from :func:`make_solver` to reuse (persistent HiGHS
         re-solves a changed model faster than a fresh one).
+    warm_start
+        Pass the variables' current values to HiGHS as its first incumbent
+        (e.g. the point :func:`surrogate.warmstart.activation_start` loaded).
     """
     from pyomo.common.tee import capture_output
 
@@ -123,6 +165,9 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None) -> Solve
     # HiGHS writes to the process's stdout (e.g. warnings while a persistent model is
     # updated, outside Pyomo's own capture); keep it out of the caller's output.
     with capture_output(capture_fd=True):
+        if warm_start:
+            _pass_start(solver, model)
+        already = _run_time_so_far(solver, model)
         results = solver.solve(
             model,
             time_limit=config.time_limit,
@@ -143,7 +188,7 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None) -> Solve
         objective=objective,
         bound=bound,
         gap=relative_gap(objective, bound),
-        wall_time=float(timing) if timing is not None else elapsed,
+        wall_time=float(timing) - already if timing is not None else elapsed,
         nodes=int(nodes) if nodes is not None and nodes >= 0 else 0,
         size=model_size(model),
     )

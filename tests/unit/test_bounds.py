@@ -7,7 +7,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import ConfigError, FormulationError, ReluMLP, add_surrogate, export_onnx, load_onnx
-from surrogate.bounds import NetBounds, attach_bounds, fingerprint, interval_bounds, net_bounds
+from surrogate.bounds import NetBounds, Plane, attach_bounds, envelope_slopes, fingerprint, interval_bounds, net_bounds
 
 from ..conftest import random_net
 
@@ -77,25 +77,64 @@ def test_pruned_encoding_size_is_exact():
     assert (omlt.variables, omlt.binaries, omlt.constraints) == (25, 5, 35)
 
 
-def test_one_hidden_layer_needs_no_solver_and_keeps_interval_bounds():
-    net = random_net((6,), seed=2)
-    for method in ("lp", "milp"):
-        b = net_bounds(net, method)
-        assert np.array_equal(b.lower[0], interval_bounds(net).lower[0]) and b.method == method
+def dead_path_net() -> ReluMLP:
+    """2 -> 2 -> 2 -> 1: h1 = relu(y) feeds only y2 = h1 - 2, which is always inactive.
+
+    y1 = h0 = relu(x) is in [0, 1] (always active), so only h0 needs a binary.
+    """
+    w1, w2 = np.eye(2), np.array([[1.0, 0.0], [0.0, 1.0]])
+    return ReluMLP((w1, w2, np.ones((2, 1))), (np.zeros(2), np.array([0.0, -2.0]), np.zeros(1)))
+
+
+# Pruned encoding of dead_path_net() under interval bounds: both first-layer neurons are unstable,
+# but h1 reaches the output only through an inactive neuron, so it is left out:
+#   variables = inputs 2 + output 1 + (h0, s0) = 5; binaries = 1; constraints = 3 big-M + output 1 + 2 links = 6.
+def test_neurons_that_cannot_reach_the_output_get_no_binary():
+    m = _model()
+    bounds = interval_bounds(dead_path_net())
+    assert bounds.unstable == 2
+    size = add_surrogate(m, dead_path_net(), [m.x, m.y], formulation="pruned", bounds=bounds).size()
+    assert (size.variables, size.binaries, size.constraints) == (5, 1, 6)
+
+
+def test_envelope_planes_round_trip_and_are_checked():
+    net = stable_net()
+    base = interval_bounds(net)
+    # stable_net's output is relu(x + 0.5y) + relu(x+y+3) ... >= x + y + 3 - 0 (h0 active, plane slope (1, 1)) - ...
+    planes = (Plane((0.0, 0.0), float(base.lower[-1][0]), "lower"), Plane((0.0, 0.0), float(base.upper[-1][0]), "upper"))
+    b = NetBounds("lp", base.lower, base.upper, base.box, base.fingerprint, envelope=planes)
+    assert b.covers(net, GRID) and b.summary()["envelope_planes"] == 2
+    again = NetBounds.from_json(json.loads(json.dumps(b.to_json())))
+    assert again.envelope == planes
+    too_high = NetBounds("lp", base.lower, base.upper, base.box, base.fingerprint, envelope=(Plane((0.0, 0.0), 100.0, "lower"),))
+    assert not too_high.covers(net, GRID)
+    assert envelope_slopes(((-1, 1), (-1, 1))) == (((-1, -1), "lower"), ((1, 1), "lower"), ((1, -1), "upper"), ((-1, 1), "upper"))
+    with pytest.raises(ConfigError, match="side='middle' must be 'lower' or 'upper'"):
+        Plane((1.0, 1.0), 0.0, "middle")
+
+
+def test_bounds_stored_in_an_older_format_are_recomputed_not_trusted():
+    net = stable_net()
+    entry = interval_bounds(net).to_json()
+    entry["format"] = 1
+    old = net.with_metadata(bounds=json.dumps({"interval": entry}))
+    assert net_bounds(old, "interval").fingerprint == fingerprint(net)  # recomputed
+    with pytest.raises(Exception, match="stored bounds have format 1, expected 2; recompute them"):
+        NetBounds.from_json(entry)
 
 
 def test_bounds_travel_in_the_onnx_file_and_are_checked_against_the_weights(tmp_path):
     net = random_net((5,), seed=4).rounded_to_float32()
-    b = net_bounds(net, "lp")
+    b = net_bounds(net, "interval")
     path = export_onnx(attach_bounds(net, b), tmp_path / "n.onnx")
     loaded = load_onnx(path)
-    stored = json.loads(loaded.metadata["bounds"])["lp"]
+    stored = json.loads(loaded.metadata["bounds"])["interval"]
     assert stored["fingerprint"] == fingerprint(loaded) == b.fingerprint
-    got = net_bounds(loaded, "lp")
+    got = net_bounds(loaded, "interval")
     assert got.seconds == b.seconds and all(np.array_equal(a, c) for a, c in zip(got.upper, b.upper))
     # the same metadata on other weights is ignored (recomputed), never trusted
     other = ReluMLP(tuple(w * 2 for w in loaded.weights), loaded.biases, loaded.metadata)
-    assert net_bounds(other, "lp").fingerprint == fingerprint(other) != b.fingerprint
+    assert net_bounds(other, "interval").fingerprint == fingerprint(other) != b.fingerprint
 
 
 def test_bad_bounds_input_says_what_to_do():

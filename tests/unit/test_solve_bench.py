@@ -14,6 +14,7 @@ def _row(instance, approx, encoding, t, hit=False, products=8, family="random"):
 
 SOLVES = pd.DataFrame([
     _row("p1", "b24-best-3x8", "omlt-bigm", 10.0, hit=True), _row("p1", "b24-best-3x8", "pruned", 1.0),
+    _row("p1", "b24-best-3x8", "pruned-cold", 4.0),
     _row("p2", "b24-best-3x8", "omlt-bigm", 10.0, hit=True), _row("p2", "b24-best-3x8", "pruned", 10.0, hit=True),
     _row("p1", "b24-best-1x24", "omlt-bigm", 4.0), _row("p1", "b24-best-1x24", "pruned", 1.0),
     _row("p1", "sawtooth-24", "baseline", 0.5),
@@ -28,6 +29,8 @@ def test_speedup_charges_tightening_in_full_and_amortised_and_skips_shallow_nets
     assert p1["speedup_amortised"] == pytest.approx(10.0 / (1.0 + 2.0 / 2))  # shared by the net's 2 problems
     assert p1["anchor_hit"] and not p1["pruned_hit"]  # a lower bound on the true ratio
     assert p2["speedup"] == p2["speedup_amortised"] == 1.0  # both hit: no speed-up measurable
+    assert p1["cold_speedup_amortised"] == pytest.approx(10.0 / (4.0 + 2.0 / 2))  # the ablation without warm start
+    assert pd.isna(p2["cold_speedup_amortised"])  # not run there
 
 
 def test_growth_table_marks_time_limit_hits():

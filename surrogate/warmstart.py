@@ -1,0 +1,226 @@
+"""A first incumbent for models with pruned surrogates: activation-pattern local search.
+
+HiGHS often finds no feasible point at all for a model with a few dozen
+surrogate copies: every copy ties its output to its inputs by an equality
+through a chain of big-M ReLUs, and rounding an LP solution almost never
+lands on that graph. But with every binary fixed, the model is an LP in
+which each copy is the net's affine piece on one linear region, and the
+region of a point is just the net's activation pattern there. So:
+
+1. Solve the LP relaxation of the model; read every copy's inputs.
+2. **Elastic phase.** Fix every copy's binaries to the net's activation
+   pattern at its inputs, give every constraint of the problem (not of the
+   encodings) a nonnegative slack and minimise the total slack. Re-fix the
+   patterns at the new inputs and repeat until the slack is zero (a feasible
+   point of the MILP), the patterns stop changing, or ``rounds`` run out.
+3. **Objective phase.** Slacks at zero, the model's objective: re-fix and
+   re-solve while the objective improves.
+
+The best point found is loaded into the model's variables; ``solve(...,
+warm_start=True)`` (:func:`surrogate.solver.solve`) hands it to HiGHS as its
+first incumbent. Every binary of the point is integral and every constraint
+holds up to LP tolerances, so it is a MILP solution, not a guess.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .errors import ConfigError
+from .solver import SolverConfig, make_solver, solve
+
+
+@dataclass(frozen=True)
+class StartConfig:
+    """How hard :func:`activation_start` looks.
+
+    Parameters
+    ----------
+    rounds
+        Pattern re-fixes per phase at most.
+    time_limit
+        Seconds for the whole search (checked between LPs; each LP is capped by it too).
+    tol
+        Total slack below which the elastic phase counts as feasible.
+    """
+
+    rounds: int = 25
+    time_limit: float = 5.0
+    tol: float = 1e-7
+
+    def __post_init__(self) -> None:
+        if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:
+            raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 25")
+        for name in ("time_limit", "tol"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ConfigError(f"StartConfig: {name}={value!r} must be a positive number")
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """What :func:`activation_start` found.
+
+    ``found`` is whether a feasible point was loaded into the model;
+    ``objective`` its objective (``nan`` if none); ``violation`` the total
+    slack the elastic phase ended with (0 when feasible).
+    """
+
+    found: bool
+    objective: float
+    violation: float
+    rounds: int
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {"start_found": self.found, "start_objective": self.objective, "start_rounds": self.rounds,
+                "start_violation": self.violation, "start_s": self.seconds}
+
+
+def _encoded_copies(surrogates) -> list:
+    """The :class:`~surrogate.encoding.EncodedSurrogate` of each product (a report, products, or encodings)."""
+    items: Iterable = surrogates.products.values() if hasattr(surrogates, "products") else surrogates
+    copies = [getattr(s, "encoded", s) for s in items]
+    bad = [getattr(c, "formulation", type(c).__name__) for c in copies if getattr(c, "formulation", None) != "pruned"]
+    if bad:
+        raise ConfigError(
+            f"activation_start needs surrogates encoded with formulation='pruned' (got {sorted(set(map(str, bad)))}); "
+            "encode with replace_products(model, net) or skip the warm start"
+        )
+    return copies
+
+
+def _fix_patterns(copies) -> int:
+    """Fix every copy's binaries to the net's activation pattern at its inputs; return how many changed."""
+    changed = 0
+    for block, net in copies:
+        h = np.array([pyo.value(block.inputs[i]) for i in block.inputs], dtype=np.float64)
+        for k in range(len(net.weights) - 1):
+            zhat = h @ net.weights[k] + net.biases[k]
+            for j, s in block.component(f"s{k}").items():
+                value = 1.0 if zhat[j] > 0 else 0.0
+                changed += not (s.fixed and s.value == value)
+                s.fix(value)
+            h = np.maximum(zhat, 0.0)
+    return changed
+
+
+class _Search:
+    """The clone of a model that the local search works on, with its slacks and LP solver."""
+
+    def __init__(self, model, copies, config: StartConfig):
+        self.config, self.start = config, time.perf_counter()
+        self.model = model.clone()
+        blocks = [self.model.find_component(c.block) for c in copies]
+        self.copies = [(b, c.net) for b, c in zip(blocks, copies)]
+        inside = {id(b) for b in blocks}
+        pyo.TransformationFactory("core.relax_integer_vars").apply_to(self.model)
+        self.objective = next(self.model.component_data_objects(pyo.Objective, active=True))
+        self.minimise = self.objective.sense == pyo.minimize
+        problem = [c for c in self.model.component_data_objects(pyo.Constraint, active=True) if not _within(c, inside)]
+        self.model._start_slack = pyo.VarList(domain=pyo.NonNegativeReals)
+        self.model._start_elastic = pyo.ConstraintList()
+        self._elastic, self._problem = self.model._start_elastic, problem
+        self.solver_config = SolverConfig(time_limit=config.time_limit, rel_gap=1e-9, threads=1)
+        self.solver = make_solver(self.solver_config)
+
+    def left(self) -> float:
+        return self.config.time_limit - (time.perf_counter() - self.start)
+
+    def lp(self) -> float:
+        """Solve the current LP and load it; its objective (nan if it found no point)."""
+        from dataclasses import replace
+
+        result = solve(self.model, replace(self.solver_config, time_limit=max(self.left(), 0.01)), solver=self.solver)
+        return result.objective
+
+    def make_elastic(self) -> None:
+        slacks = self.model._start_slack
+        for c in self._problem:
+            c.deactivate()
+            if c.has_lb():
+                self._elastic.add(c.body + slacks.add() >= c.lower)
+            if c.has_ub():
+                self._elastic.add(c.body - slacks.add() <= c.upper)
+        self.objective.deactivate()
+        self.model._start_phase1 = pyo.Objective(expr=sum(slacks.values()))
+
+    def restore(self) -> None:
+        for s in self.model._start_slack.values():
+            s.fix(0.0)
+        self.model._start_phase1.deactivate()
+        self.objective.activate()
+
+
+def _within(component, blocks: set) -> bool:
+    block = component.parent_block()
+    while block is not None:
+        if id(block) in blocks:
+            return True
+        block = block.parent_block()
+    return False
+
+
+def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) -> StartResult:
+    """Look for a feasible point of ``model`` by activation-pattern local search (see the module docstring).
+
+    Parameters
+    ----------
+    model
+        The Pyomo model, with its products replaced by ``pruned`` surrogates.
+    surrogates
+        The :class:`~surrogate.bilinear.ReplacementReport` of
+        :func:`~surrogate.bilinear.replace_products`, or the surrogates
+        (:class:`~surrogate.bilinear.BilinearSurrogate` or
+        :class:`~surrogate.encoding.EncodedSurrogate`) themselves.
+    config
+        Rounds and time budget.
+
+    Returns
+    -------
+    StartResult
+        With ``found=True`` the point is loaded into ``model``'s variables;
+        otherwise ``model`` is untouched.
+    """
+    copies = _encoded_copies(surrogates)
+    search = _Search(model, copies, config)
+    pairs = list(zip(model.component_data_objects(pyo.Var), search.model.component_data_objects(pyo.Var)))
+    rounds, violation, best = 0, math.nan, math.nan
+    if math.isnan(search.lp()):  # the LP relaxation itself: where the patterns come from
+        return StartResult(False, math.nan, math.nan, 0, time.perf_counter() - search.start)
+    search.make_elastic()
+    for _ in range(config.rounds):
+        changed = _fix_patterns(search.copies)
+        if rounds and not changed:
+            break
+        rounds += 1
+        violation = search.lp()
+        if math.isnan(violation) or violation <= config.tol or search.left() <= 0:
+            break
+    if not violation <= config.tol:
+        return StartResult(False, math.nan, violation, rounds, time.perf_counter() - search.start)
+    search.restore()
+    values = None
+    for _ in range(config.rounds):
+        if search.left() <= 0:
+            break
+        _fix_patterns(search.copies)
+        rounds += 1
+        objective = search.lp()
+        better = not math.isnan(objective) and (
+            math.isnan(best) or (objective < best if search.minimise else objective > best) and abs(objective - best) > 1e-9 * max(1.0, abs(best))
+        )
+        if not better:
+            break
+        best, values = objective, [c.value for _, c in pairs]
+    if values is None:
+        return StartResult(False, math.nan, violation, rounds, time.perf_counter() - search.start)
+    for (original, _), value in zip(pairs, values):
+        original.set_value(value, skip_validation=True)
+    return StartResult(True, best, violation, rounds, time.perf_counter() - search.start)
