@@ -572,6 +572,15 @@ def time_limits(growth: pd.DataFrame, time_limit: float | None = None) -> list[f
     return sorted(float(v) for v in values.dropna().unique() if v > 0)
 
 
+def _spread_ticks(values: Sequence[float], ratio: float = 1.3) -> list[float]:
+    """``values`` thinned so that labelled neighbours on a log axis are at least ``ratio`` apart (no overlapping labels)."""
+    kept: list[float] = []
+    for v in values:
+        if not kept or v >= kept[-1] * ratio:
+            kept.append(v)
+    return kept
+
+
 def draw_growth(ax, medians: pd.DataFrame, *, limits: Sequence[float] = ()) -> None:
     """Draw :func:`growth_medians` of one family on log-log axes; points with a time-limit hit get an ``X``."""
     for i, ((arch, encoding), part) in enumerate(medians.groupby(["arch", "encoding"], sort=True)):
@@ -587,7 +596,7 @@ def draw_growth(ax, medians: pd.DataFrame, *, limits: Sequence[float] = ()) -> N
 
     ax.set_xscale("log")
     ax.set_yscale("log")
-    products = sorted(medians["products"].unique())
+    products = _spread_ticks(sorted(medians["products"].unique()))
     if len(products) <= 12:  # label the measured counts as plain numbers
         ax.set_xticks(products)
         ax.xaxis.set_major_formatter(ScalarFormatter())

@@ -3,7 +3,8 @@
 For one problem, surrogate and formulation, :func:`run_problem`:
 
 1. rewrites a copy of the exact model with :func:`~surrogate.bilinear.replace_products` and solves
-   the MILP with HiGHS;
+   the MILP with HiGHS (``pruned`` encodings first get a warm start from
+   :func:`~surrogate.warmstart.activation_start`, timed within the same limit);
 2. solves the McCormick relaxation (a valid bound) with HiGHS;
 3. polishes the MILP's point on the exact model (:func:`~surrogate.polish.polish`), or the
    relaxation's point when the MILP found none in its time limit (``polish_start`` says which);
@@ -22,7 +23,8 @@ from .bilinear import replace_products, resolve_surrogate
 from .encoding import DEFAULT_FORMULATION, check_formulation
 from .polish import polish
 from .relaxation import solve_mccormick
-from .solver import SolverConfig, solve
+from .solver import SolverConfig
+from .warmstart import solve_with_start, start_config
 
 FEASIBILITY_TOL = 1e-6
 
@@ -75,12 +77,13 @@ def run_problem(problem, surrogate, *, arch: str, formulation: str = DEFAULT_FOR
     net = resolve_surrogate(surrogate)
     milp = problem.model.clone()
     report = replace_products(milp, net, formulation=formulation)
-    result = solve(milp, config.solver)
+    start = start_config(config.solver) if formulation == "pruned" else None
+    result, found = solve_with_start(milp, report, config.solver, start=start)
     values = {v.name: v.value for v in milp.component_data_objects(pyo.Var) if not v.name.startswith("surrogate_replacement")}
     row = {
         "problem": problem.name, "arch": arch, "formulation": formulation, "products": report.n_products,
         "binaries": result.size.binaries, "milp_time_s": result.wall_time, "termination": result.termination,
-        "surrogate_objective": result.objective,
+        "surrogate_objective": result.objective, "start_found": found.found, "start_s": found.seconds,
     }
     relaxation, relaxed_values = solve_mccormick(problem.model, config.solver)
     row["mccormick_bound"] = relaxation.bound

@@ -38,7 +38,7 @@ from .errors import ConfigError
 from .metrics import score
 from .reference_problem import reference_instances
 from .solver import SolverConfig, make_solver, solve
-from .warmstart import StartConfig, StartResult, activation_start
+from .warmstart import solve_with_start, start_config
 
 #: Encodings compared, as (formulation, warm start): OMLT's defaults (interval bounds, a
 #: binary per ReLU), and the pruned big-M with its envelope planes, started by
@@ -194,15 +194,10 @@ def run_job(job: SolveJob, config: SolverConfig) -> dict:
     formulation, warm = ENCODINGS.get(job.encoding, ("pruned", False))
     report = replace_products(model, approx, formulation=formulation)
     build_s = time.perf_counter() - start
-    found = StartResult(False, math.nan, math.nan, 0, 0.0)
-    if warm:
-        found = activation_start(model, report, config=StartConfig(time_limit=min(5.0, config.time_limit / 2)))
-    result = solve(model, replace(config, time_limit=max(config.time_limit - found.seconds, 0.01)), warm_start=found.found)
-    row = result.to_dict()
-    row["wall_time"] += found.seconds
+    result, found = solve_with_start(model, report, config, start=start_config(config) if warm else None)
     return {
         "family": job.family, "instance": job.problem, "products": report.n_products, "approx": job.approx,
-        "encoding": job.encoding, "build_s": build_s, **row, **found.to_dict(),
+        "encoding": job.encoding, "build_s": build_s, **result.to_dict(), **found.to_dict(),
         "time_limit_hit": result.termination == "maxTimeLimit",
     }
 

@@ -83,11 +83,17 @@ class SolveResult:
         return out
 
 
-def make_solver(config: SolverConfig):
-    """A ``contrib.solver`` HiGHS instance, or a clear error if highspy is missing."""
+def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):
+    """A ``contrib.solver`` HiGHS instance, or a clear error if highspy is missing.
+
+    With ``fixed_as_bounds=True`` a fixed variable stays a column with equal
+    bounds instead of a constant substituted into its constraints, so fixing
+    and unfixing many variables between solves (a local search) updates
+    column bounds rather than rebuilding every constraint that uses them.
+    """
     from pyomo.contrib.solver.common.factory import SolverFactory
 
-    solver = SolverFactory(config.solver)
+    solver = SolverFactory(config.solver, treat_fixed_vars_as_params=not fixed_as_bounds)
     if not solver.available():
         raise SolverUnavailableError(
             f"solver {config.solver!r} is not available; install it with 'pip install highspy'"
@@ -132,14 +138,19 @@ def _pass_start(solver, model) -> None:
 def _run_time_so_far(solver, model) -> float:
     """Seconds HiGHS has already run on ``model`` in this persistent solver.
 
-    A reused ``highspy.Highs`` keeps one run clock across solves, and both its
-    ``time_limit`` and its reported run time count from that clock's start;
-    :func:`solve` offsets both by this so every solve gets its own limit and time.
+    A reused ``highspy.Highs`` keeps one run clock across solves: its reported
+    run time counts from the clock's start, and so does its ``time_limit`` for
+    an LP (a MIP's limit counts from the start of each run; both measured with
+    highspy 1.15). :func:`solve` offsets both so each solve gets its own limit and time.
     """
     highs = getattr(solver, "_solver_model", None)
     if highs is None or getattr(solver, "_model", None) is not model:
         return 0.0  # the solve loads the model into a fresh Highs object, whose clock starts at 0
     return float(highs.getRunTime())
+
+
+def _has_free_discrete(model) -> bool:
+    return any(v.is_integer() and not v.fixed for v in model.component_data_objects(pyo.Var, active=True))
 
 
 def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_start: bool = False) -> SolveResult:
@@ -170,7 +181,7 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_sta
         already = _run_time_so_far(solver, model)
         results = solver.solve(
             model,
-            time_limit=config.time_limit,
+            time_limit=config.time_limit + (0.0 if _has_free_discrete(model) else already),
             rel_gap=config.rel_gap,
             threads=config.threads,
             load_solutions=False,

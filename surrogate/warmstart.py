@@ -12,13 +12,16 @@ region of a point is just the net's activation pattern there. So:
    pattern at its inputs, give every constraint of the problem (not of the
    encodings) a nonnegative slack and minimise the total slack. Re-fix the
    patterns at the new inputs and repeat until the slack is zero (a feasible
-   point of the MILP), the patterns stop changing, or ``rounds`` run out.
+   point of the MILP), the patterns stop changing even when the neurons on a
+   region boundary are switched the other way, or ``rounds`` run out.
 3. **Objective phase.** Slacks at zero, the model's objective: re-fix and
-   re-solve while the objective improves.
+   re-solve while the objective improves (switching the boundary neurons the
+   other way once when it stalls).
 
 The best point found is loaded into the model's variables; ``solve(...,
 warm_start=True)`` (:func:`surrogate.solver.solve`) hands it to HiGHS as its
-first incumbent. Every binary of the point is integral and every constraint
+first incumbent (:func:`solve_with_start` does both within one time
+budget). Every binary of the point is integral and every constraint
 holds up to LP tolerances, so it is a MILP solution, not a guess.
 """
 
@@ -27,13 +30,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyomo.environ as pyo
 
 from .errors import ConfigError
-from .solver import SolverConfig, make_solver, solve
+from .solver import SolverConfig, SolveResult, make_solver, solve
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,13 @@ class StartConfig:
         Total slack below which the elastic phase counts as feasible.
     """
 
-    rounds: int = 25
+    rounds: int = 200
     time_limit: float = 5.0
     tol: float = 1e-7
 
     def __post_init__(self) -> None:
         if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:
-            raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 25")
+            raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
         for name in ("time_limit", "tol"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -96,15 +99,25 @@ def _encoded_copies(surrogates) -> list:
     return copies
 
 
-def _fix_patterns(copies) -> int:
-    """Fix every copy's binaries to the net's activation pattern at its inputs; return how many changed."""
+#: A neuron with ``|zhat|`` below this is on its region's boundary: both patterns contain the point.
+BOUNDARY = 1e-9
+
+
+def _fix_patterns(copies, *, boundary_active: bool = False) -> int:
+    """Fix every copy's binaries to the net's activation pattern at its inputs; return how many changed.
+
+    Neurons on a boundary (``|zhat| <= BOUNDARY``) are inactive, or active
+    with ``boundary_active``: the point lies in both regions, and the LP can
+    only move on into the one it is given.
+    """
+    threshold = -BOUNDARY if boundary_active else BOUNDARY
     changed = 0
     for block, net in copies:
         h = np.array([pyo.value(block.inputs[i]) for i in block.inputs], dtype=np.float64)
         for k in range(len(net.weights) - 1):
             zhat = h @ net.weights[k] + net.biases[k]
             for j, s in block.component(f"s{k}").items():
-                value = 1.0 if zhat[j] > 0 else 0.0
+                value = 1.0 if zhat[j] > threshold else 0.0
                 changed += not (s.fixed and s.value == value)
                 s.fix(value)
             h = np.maximum(zhat, 0.0)
@@ -112,50 +125,51 @@ def _fix_patterns(copies) -> int:
 
 
 class _Search:
-    """The clone of a model that the local search works on, with its slacks and LP solver."""
+    """The clone of a model that the local search works on: relaxed, with elastic copies of the problem's constraints.
+
+    The slacks are fixed at 0 outside the elastic phase, so one HiGHS model
+    (built once; fixing variables only changes column bounds) serves every LP.
+    """
 
     def __init__(self, model, copies, config: StartConfig):
         self.config, self.start = config, time.perf_counter()
-        self.model = model.clone()
-        blocks = [self.model.find_component(c.block) for c in copies]
+        self.model = m = model.clone()
+        # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
+        self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
+        blocks = [m.find_component(c.block) for c in copies]
         self.copies = [(b, c.net) for b, c in zip(blocks, copies)]
         inside = {id(b) for b in blocks}
-        pyo.TransformationFactory("core.relax_integer_vars").apply_to(self.model)
-        self.objective = next(self.model.component_data_objects(pyo.Objective, active=True))
+        pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+        self.objective = next(m.component_data_objects(pyo.Objective, active=True))
         self.minimise = self.objective.sense == pyo.minimize
-        problem = [c for c in self.model.component_data_objects(pyo.Constraint, active=True) if not _within(c, inside)]
-        self.model._start_slack = pyo.VarList(domain=pyo.NonNegativeReals)
-        self.model._start_elastic = pyo.ConstraintList()
-        self._elastic, self._problem = self.model._start_elastic, problem
+        problem = [c for c in m.component_data_objects(pyo.Constraint, active=True) if not _within(c, inside)]
+        m._start_slack = pyo.VarList(domain=pyo.NonNegativeReals)
+        m._start_elastic = pyo.ConstraintList()
+        for c in problem:
+            c.deactivate()
+            if c.has_lb():
+                m._start_elastic.add(c.body + m._start_slack.add() >= c.lower)
+            if c.has_ub():
+                m._start_elastic.add(c.body - m._start_slack.add() <= c.upper)
+        m._start_violation = pyo.Objective(expr=sum(m._start_slack.values()))
+        self.elastic(False)
         self.solver_config = SolverConfig(time_limit=config.time_limit, rel_gap=1e-9, threads=1)
-        self.solver = make_solver(self.solver_config)
+        self.solver = make_solver(self.solver_config, fixed_as_bounds=True)
 
     def left(self) -> float:
         return self.config.time_limit - (time.perf_counter() - self.start)
 
     def lp(self) -> float:
         """Solve the current LP and load it; its objective (nan if it found no point)."""
-        from dataclasses import replace
-
         result = solve(self.model, replace(self.solver_config, time_limit=max(self.left(), 0.01)), solver=self.solver)
         return result.objective
 
-    def make_elastic(self) -> None:
-        slacks = self.model._start_slack
-        for c in self._problem:
-            c.deactivate()
-            if c.has_lb():
-                self._elastic.add(c.body + slacks.add() >= c.lower)
-            if c.has_ub():
-                self._elastic.add(c.body - slacks.add() <= c.upper)
-        self.objective.deactivate()
-        self.model._start_phase1 = pyo.Objective(expr=sum(slacks.values()))
-
-    def restore(self) -> None:
+    def elastic(self, on: bool) -> None:
+        """Minimise the total slack (``on``), or the model's objective with every slack at 0."""
         for s in self.model._start_slack.values():
-            s.fix(0.0)
-        self.model._start_phase1.deactivate()
-        self.objective.activate()
+            s.unfix() if on else s.fix(0.0)
+        self.model._start_violation.activate() if on else self.model._start_violation.deactivate()
+        self.objective.deactivate() if on else self.objective.activate()
 
 
 def _within(component, blocks: set) -> bool:
@@ -190,37 +204,69 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     """
     copies = _encoded_copies(surrogates)
     search = _Search(model, copies, config)
-    pairs = list(zip(model.component_data_objects(pyo.Var), search.model.component_data_objects(pyo.Var)))
-    rounds, violation, best = 0, math.nan, math.nan
+    pairs = search.pairs
+    rounds, violation = 0, math.nan
     if math.isnan(search.lp()):  # the LP relaxation itself: where the patterns come from
         return StartResult(False, math.nan, math.nan, 0, time.perf_counter() - search.start)
-    search.make_elastic()
+    search.elastic(True)
+    boundary_active = False
     for _ in range(config.rounds):
-        changed = _fix_patterns(search.copies)
-        if rounds and not changed:
-            break
+        changed = _fix_patterns(search.copies, boundary_active=boundary_active)
+        if rounds and not changed:  # stuck on a boundary: cross it the other way
+            boundary_active = not boundary_active
+            if not _fix_patterns(search.copies, boundary_active=boundary_active):
+                break
         rounds += 1
         violation = search.lp()
         if math.isnan(violation) or violation <= config.tol or search.left() <= 0:
             break
     if not violation <= config.tol:
         return StartResult(False, math.nan, violation, rounds, time.perf_counter() - search.start)
-    search.restore()
-    values = None
+    search.elastic(False)
+    # The elastic phase ended on a feasible point: keep it, then improve it while time allows.
+    best, values = pyo.value(search.objective), [c.value for _, c in pairs]
+    flips = 0
     for _ in range(config.rounds):
         if search.left() <= 0:
             break
-        _fix_patterns(search.copies)
+        _fix_patterns(search.copies, boundary_active=boundary_active)
         rounds += 1
         objective = search.lp()
-        better = not math.isnan(objective) and (
-            math.isnan(best) or (objective < best if search.minimise else objective > best) and abs(objective - best) > 1e-9 * max(1.0, abs(best))
-        )
-        if not better:
+        better = not math.isnan(objective) and (objective < best if search.minimise else objective > best)
+        if better and abs(objective - best) > 1e-9 * max(1.0, abs(best)):
+            best, values, flips = objective, [c.value for _, c in pairs], 0
+        elif flips == 0:  # no progress in these regions: cross the boundaries the other way once
+            boundary_active, flips = not boundary_active, 1
+        else:
             break
-        best, values = objective, [c.value for _, c in pairs]
-    if values is None:
-        return StartResult(False, math.nan, violation, rounds, time.perf_counter() - search.start)
     for (original, _), value in zip(pairs, values):
-        original.set_value(value, skip_validation=True)
+        # HiGHS reports a fixed column's value to within its tolerance: integers are put back exactly
+        original.set_value(float(round(value)) if original.is_integer() and value is not None else value, skip_validation=True)
     return StartResult(True, best, violation, rounds, time.perf_counter() - search.start)
+
+
+def solve_with_start(
+    model, surrogates, config: SolverConfig, *, start: StartConfig | None = None
+) -> tuple[SolveResult, StartResult]:
+    """Warm-start (when ``start`` is given) and solve ``model`` within one time budget.
+
+    The search gets at most ``start.time_limit`` seconds; HiGHS gets what is
+    left of ``config.time_limit``, and the returned ``wall_time`` counts both,
+    so a warm-started solve is compared with a cold one on the same clock.
+
+    Returns
+    -------
+    (SolveResult, StartResult)
+        The solve, and the search (``found=False, seconds=0`` when not run).
+    """
+    found = StartResult(False, math.nan, math.nan, 0, 0.0)
+    if start is not None:
+        found = activation_start(model, surrogates, config=start)
+    budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))
+    result = solve(model, budget, warm_start=found.found)
+    return replace(result, wall_time=result.wall_time + found.seconds), found
+
+
+def start_config(config: SolverConfig) -> StartConfig:
+    """The search budget used with a solve under ``config``: half its time limit, at most 5 s."""
+    return StartConfig(time_limit=min(5.0, config.time_limit / 2))

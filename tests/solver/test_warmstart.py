@@ -8,7 +8,7 @@ import problems
 from surrogate import ConfigError, SolverConfig
 from surrogate.bilinear import replace_products
 from surrogate.solver import make_solver, solve
-from surrogate.warmstart import StartConfig, activation_start
+from surrogate.warmstart import StartConfig, activation_start, solve_with_start
 
 pytestmark = pytest.mark.solver
 
@@ -68,3 +68,15 @@ def test_bad_start_input_says_what_to_do():
         StartConfig(rounds=0)
     with pytest.raises(ConfigError, match="time_limit=-1 must be a positive number"):
         StartConfig(time_limit=-1)
+
+
+def test_solve_with_start_counts_the_search_within_one_time_budget():
+    model = problems.build("random16-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    config = SolverConfig(time_limit=4.0, rel_gap=0.0, threads=1)
+    result, found = solve_with_start(model, report, config, start=StartConfig(time_limit=2.0))
+    # the search stops at its budget (give or take one LP round), HiGHS gets the rest of the limit
+    assert found.found and 0 < found.seconds <= 3.0 and found.seconds <= result.wall_time <= 4.0 + 0.5
+    small = problems.build("random4-s0").model
+    cold, nothing = solve_with_start(small, replace_products(small, "b24-best-3x8"), config)  # start=None: no search
+    assert not nothing.found and nothing.seconds == 0.0 and cold.optimal

@@ -239,6 +239,14 @@ def test_growth_draws_log_log_hits_and_the_time_limit(tmp_path):
     assert hit_points == int((part["time_limit_hits"] > 0).sum()) == 1  # 3x8 omlt-bigm at 8 products
 
 
+def test_growth_ticks_are_thinned_so_labels_never_overlap():
+    """The pooling instances have 2, 8, 24, 30, 32, 40, 128 products: 30 and 32 would print on top of each other."""
+    from surrogate.plots import _spread_ticks
+
+    assert _spread_ticks([2, 8, 24, 30, 32, 40, 128]) == [2, 8, 24, 32, 128]
+    assert _spread_ticks([1, 2, 4, 8, 16, 32, 64]) == [1, 2, 4, 8, 16, 32, 64]
+
+
 def test_plot_growth_panels_per_family_and_time_limit_sources(tmp_path):
     saved = plot_growth(_growth(tmp_path), tmp_path / "growth", style=FAST)
     _is_png_and_svg(saved)
