@@ -581,13 +581,19 @@ def _spread_ticks(values: Sequence[float], ratio: float = 1.3) -> list[float]:
     return kept
 
 
-def draw_growth(ax, medians: pd.DataFrame, *, limits: Sequence[float] = ()) -> None:
-    """Draw :func:`growth_medians` of one family on log-log axes; points with a time-limit hit get an ``X``."""
+def draw_growth(
+    ax, medians: pd.DataFrame, *, limits: Sequence[float] = (), colours: Mapping[str, str] | None = None
+) -> None:
+    """Draw :func:`growth_medians` of one family on log-log axes; points with a time-limit hit get an ``X``.
+
+    Lines are labelled ``"arch, encoding"`` and coloured in turn; with ``colours`` (arch -> colour, for
+    a panel holding one encoding) they are labelled by arch and keep each arch's colour across panels.
+    """
     for i, ((arch, encoding), part) in enumerate(medians.groupby(["arch", "encoding"], sort=True)):
         part = part.sort_values("products")
-        colour = f"C{i % 10}"
+        colour = colours[arch] if colours is not None else f"C{i % 10}"
         y = part["wall_time"].clip(lower=MIN_TIME_S)
-        ax.plot(part["products"], y, marker="o", color=colour, label=f"{arch}, {encoding}")
+        ax.plot(part["products"], y, marker="o", color=colour, label=arch if colours is not None else f"{arch}, {encoding}")
         hit = part["time_limit_hits"] > 0
         ax.scatter(part["products"][hit], y[hit], marker="X", s=110, color=colour, edgecolors="black", linewidths=0.8, zorder=3)
     for limit in limits:
@@ -612,7 +618,7 @@ def plot_growth(
     time_limit: float | None = None,
     style: PlotStyle = PlotStyle(),
 ) -> SavedFigure:
-    """Median solve time against the number of surrogate copies, per (arch, encoding), one panel per family.
+    """Median solve time against the number of surrogate copies: one panel per family and encoding, a line per arch.
 
     Parameters
     ----------
@@ -631,31 +637,40 @@ def plot_growth(
     SavedFigure
         ``data`` is :func:`growth_medians`.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     medians = growth_medians(growth)
     limits = time_limits(growth, time_limit)
     families = list(dict.fromkeys(medians["family"]))
-    fig, axes = _new_figure(style, panels=len(families), extra_width=2.6)
-    for ax, family in zip(axes, families):
-        draw_growth(ax, medians[medians["family"] == family], limits=limits)
-        ax.set_title(f"family {family}", fontsize="medium")
-    axes[0].set_ylabel("median wall time per instance (s)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    seen = set(labels)
-    for ax in axes[1:]:
-        for h, label in zip(*ax.get_legend_handles_labels()):
-            if label not in seen:
-                handles.append(h)
-                labels.append(label)
-                seen.add(label)
+    encodings = list(dict.fromkeys(medians["encoding"]))
+    arches = sorted(set(medians["arch"]))
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab10" if len(arches) <= 10 else "tab20"].colors
+    colours = {arch: palette[i % len(palette)] for i, arch in enumerate(arches)}
+    fig = Figure(
+        figsize=(style.width_in * 0.5 * len(encodings) + 2.2, style.height_in * 0.62 * len(families)), layout="constrained"
+    )
+    FigureCanvasAgg(fig)
+    grid = fig.subplots(len(families), len(encodings), squeeze=False, sharey=True)
+    for row, family in zip(grid, families):
+        for ax, encoding in zip(row, encodings):
+            part = medians[(medians["family"] == family) & (medians["encoding"] == encoding)]
+            draw_growth(ax, part, limits=limits, colours=colours)
+            ax.set_title(f"family {family}: {encoding}", fontsize="small")
+            ax.set_xlabel("surrogate copies" if family == families[-1] else "")
+        row[0].set_ylabel("median seconds")
+    handles = [Line2D([], [], marker="o", color=colours[arch]) for arch in arches]
+    labels = list(arches)
     if (medians["time_limit_hits"] > 0).any():
         handles.append(Line2D([], [], marker="X", color="0.5", markeredgecolor="black", linestyle="none", markersize=9))
-        labels.append("≥1 instance hit the time limit (median is a lower bound)")
+        labels.append("≥1 instance hit the time limit\n(median is a lower bound)")
     if limits:
         handles.append(Line2D([], [], linestyle="--", color="0.3"))
         labels.append("time limit " + ", ".join(f"{v:g} s" for v in limits))
-    axes[-1].legend(handles, labels, fontsize="x-small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    fig.legend(handles, labels, fontsize="x-small", loc="outside right center")
     title = "Solve time against surrogate copies (median over instances)"
     fig.suptitle(title, fontsize="medium")
     png, svg = _save(fig, stem, style)

@@ -19,7 +19,11 @@ def test_tiny_solve_time_bench_prints_tables_and_the_ratio_last(tmp_path, capsys
     assert lines[-1].startswith("median speed-up vs OMLT default: ") and lines[-1].endswith("x")
     assert any(line.startswith("growth: HiGHS seconds") for line in lines)
     solves = pd.read_csv(out / "solves.csv")
-    assert set(solves["encoding"]) == {"omlt-bigm", "omlt-partition", "pruned", "baseline"}
+    assert set(solves["encoding"]) == {"omlt-bigm", "omlt-partition", "pruned", "pruned-cold", "baseline"}
+    assert any(line.startswith("median speed-up without the warm start (pruned-cold") for line in lines)
+    warm, cold = (solves[solves["encoding"] == e] for e in ("pruned", "pruned-cold"))
+    assert warm["start_found"].any() and not cold["start_found"].any() and (cold["start_s"] == 0).all()
+    assert (warm["wall_time"] >= warm["start_s"]).all()  # the search counts in the solve time
     assert set(solves["instance"]) == {"random2-s0", "haverly1"}
     bounds = pd.read_csv(out / "bounds.csv")
     width = bounds.set_index("method")["bigm_width"]

@@ -253,6 +253,8 @@ def test_plot_growth_panels_per_family_and_time_limit_sources(tmp_path):
     assert set(saved.data["family"]) == {"random", "pooling"}
     svg = saved.svg.read_text()
     assert "family random" in svg and "family pooling" in svg and "time limit 1 s" in svg
+    # one panel per family and encoding, so no legend of every (arch, encoding) pair squeezes the plots
+    assert all(f"family {f}: {e}" in svg for f in ("random", "pooling") for e in ("omlt-bigm", "pruned"))
     no_column = _growth(tmp_path, time_limit_column=False)
     assert not re.search(r"time limit \d", plot_growth(no_column, tmp_path / "g2", style=FAST).svg.read_text())
     assert "time limit 30 s" in plot_growth(no_column, tmp_path / "g3", time_limit=30, style=FAST).svg.read_text()
