@@ -11,7 +11,8 @@ One run produces four tables (each also written as CSV):
     random bilinear family (1..64 products) and the pooling instances.
 ``speedups``
     Per problem and net of depth >= 3: OMLT's default big-M time over the
-    ``pruned`` time (tightening time added, see :func:`speedup_table`).
+    ``pruned`` time (warm start and tightening time included, see
+    :func:`speedup_table`), and the same ratio for ``pruned-cold``.
 ``baselines``
     Per approximation (the zoo nets and the classic MIP approximations of
     x*y): binaries per product, worst-case and mean error, error per binary,
