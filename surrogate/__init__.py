@@ -8,9 +8,14 @@ Everything the ``surrogate`` command does is available here::
     z = bilinear(model, model.x, model.y, "3x8")   # z.expr ~ x*y on any box
 """
 
+from .reproducible import pin_math_paths
+
+pin_math_paths()  # before anything runs a torch operation: the same training numbers on every x86-64 CPU
+
 from .architecture import Architecture, ParameterCount, all_shapes, constant_width_shapes, count_parameters
 from .bilinear import (
     BilinearSurrogate,
+    LinearProduct,
     ReplacementReport,
     UnboundedVariableError,
     UnsupportedTermError,
@@ -24,6 +29,8 @@ from .errors import (
     ExportError,
     FormulationError,
     ModelFormatError,
+    NonlinearModelError,
+    NumericsWarning,
     SolverUnavailableError,
     SurrogateError,
 )
@@ -32,6 +39,7 @@ from .network import ReluMLP
 from .onnx_io import export_onnx, load_onnx, read_metadata
 from .protocols import PROTOCOLS, TrainingProtocol, get_protocol
 from .reference_problem import ReferenceInstance, ReferenceSolve, reference_instances, solve_reference_problems
+from .reproducible import ReproducibilityWarning
 from .solver import SolverConfig, SolveResult, solve
 from .sweep import SweepConfig, SweepResult, run_sweep
 from .training import TrainedNet, train_many, train_net_naive, train_nets
@@ -43,6 +51,7 @@ __all__ = [
     "PROTOCOLS",
     "ApproximationScore",
     "BilinearSurrogate",
+    "LinearProduct",
     "ReplacementReport",
     "UnboundedVariableError",
     "UnsupportedTermError",
@@ -56,10 +65,13 @@ __all__ = [
     "FormulationError",
     "ModelFormatError",
     "ModelSize",
+    "NonlinearModelError",
+    "NumericsWarning",
     "ParameterCount",
     "ReferenceInstance",
     "ReferenceSolve",
     "ReluMLP",
+    "ReproducibilityWarning",
     "SolveResult",
     "SolverConfig",
     "SolverUnavailableError",

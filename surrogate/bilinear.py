@@ -1,37 +1,64 @@
 """Replace a product x*y in a Pyomo model by a ReLU surrogate, on any box.
 
-A net trained on [-1, 1]^2 serves every box exactly: with ``x = a*xh + b`` and
-``y = c*yh + d`` (``xh, yh`` in [-1, 1]),
+A net serves every box exactly. It is trained (or built) on its domain
+``[p, q] x [r, s]`` (:attr:`~surrogate.network.ReluMLP.domain`: the ``domain``
+metadata every export writes; [-1, 1]^2 for a net that declares none, and for
+every baseline of :mod:`surrogate.baselines`). With ``x = a*xh + b`` mapping
+``xh`` in [p, q] onto ``x``'s bounds [lx, ux], and ``y = c*yh + d`` mapping
+``yh`` in [r, s] onto [ly, uy],
 
 .. math::
+
+    a = \\frac{u_x - l_x}{q - p},\\quad b = \\frac{u_x + l_x}{2} - a \\frac{p + q}{2},\\qquad
+    c = \\frac{u_y - l_y}{s - r},\\quad d = \\frac{u_y + l_y}{2} - c \\frac{r + s}{2},
 
     x y = a c \\, \\hat x \\hat y + a d \\, \\hat x + b c \\, \\hat y + b d,
 
 so ``z = a c N(xh, yh) + a d xh + b c yh + b d`` and the surrogate's error on
-the box is ``|a c|`` times its error on [-1, 1]^2. A square ``x*x`` is the
-same with ``yh = xh``.
+the box is ``|a c|`` times its error on its domain. A square ``x*x`` is the
+same with ``y = x``.
+
+Special cases:
+
+* A factor with ``lb == ub`` makes the product linear (``x*y = lb*y``): it gets
+  a :class:`LinearProduct`, no surrogate and no binary.
+* A term whose coefficient cancels to 0 (``2*x*y - 2*x*y``) gets nothing.
+* Bounds given by mutable ``Param`` s make ``a, b, c, d`` Pyomo expressions of
+  them, so every constraint stays linear and a changed bound holds at the next
+  solve; mutable parameters and fixed variables elsewhere in a rewritten
+  term stay symbolic too (see :func:`rewrite_products`).
+* Coefficients of ``z`` (``|ac|, |ad|, |bc|, |bd|``) above
+  :data:`PRODUCT_SCALE_LIMIT` give a :class:`~surrogate.errors.NumericsWarning`
+  (also kept in ``.warnings``): HiGHS's tolerances, scaled by them, no longer
+  bound the solver's error.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import is_constant
 
 from .baselines import is_baseline
 from .encoding import DEFAULT_FORMULATION, ModelSize, add_surrogate, model_size
-from .errors import ModelFormatError, SurrogateError
-from .network import ReluMLP
+from .errors import ModelFormatError, NumericsWarning, SurrogateError
+from .network import ReluMLP, unit_box
+from .zoo import DEFAULT_ZOO, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
 
-DEFAULT_ZOO = Path(__file__).resolve().parent.parent / "models"
+#: Largest ``|ac|, |ad|, |bc|, |bd|`` of a product before it warns. The net's rows hold to HiGHS's
+#: tolerances (1e-6 primal, 1e-7 dual); scaled by these coefficients into ``z`` they stop being small,
+#: and HiGHS itself reports such a model as badly scaled. The products of the bundled problems stay
+#: below 1e3.
+PRODUCT_SCALE_LIMIT = 1e7
 
 
 class UnboundedVariableError(SurrogateError, ValueError):
-    """A factor of a product has no finite bounds, so no box can be mapped onto [-1, 1]^2."""
+    """A factor of a product has no finite bounds, so no box can be mapped onto the net's domain."""
 
 
 def finite_bounds(var) -> tuple[float, float]:
@@ -47,32 +74,46 @@ def finite_bounds(var) -> tuple[float, float]:
     return float(lb), float(ub)
 
 
-def resolve_surrogate(surrogate: ReluMLP | str | os.PathLike, *, zoo: str | os.PathLike = DEFAULT_ZOO) -> ReluMLP:
-    """A :class:`ReluMLP` from a net, an ONNX path, or a zoo name such as ``'3x8'`` or ``'b24-best-3x8'``.
+def _symbolic_bounds(var) -> bool:
+    """Whether a bound of ``var`` is an expression of mutable parameters (not a constant)."""
+    return not (is_constant(var.lower) and is_constant(var.upper))
 
-    A bare shape picks the zoo's lowest-MAE net of that shape.
+
+def has_zero_width(var) -> bool:
+    """Whether ``var``'s bounds are constants with ``lb == ub`` (a product with it is linear)."""
+    return not _symbolic_bounds(var) and var.lb == var.ub
+
+
+def factor_map(var, domain: tuple[float, float]):
+    """``(a, b)`` with ``var = a*vh + b`` mapping ``vh`` in ``domain`` onto ``var``'s bounds (see the module docstring).
+
+    Floats for constant bounds; Pyomo expressions of the bound parameters when
+    a bound is a mutable ``Param`` (the mapping then follows a changed bound).
     """
-    from .onnx_io import load_onnx
-    from .zoo import load_manifest
+    finite_bounds(var)
+    lo, hi = (var.lower, var.upper) if _symbolic_bounds(var) else (float(var.lb), float(var.ub))
+    p, q = domain
+    a = (hi - lo) / (q - p)
+    return a, (hi + lo) / 2 - a * ((p + q) / 2)
 
-    if isinstance(surrogate, ReluMLP):
-        return surrogate
-    if isinstance(surrogate, os.PathLike) or (isinstance(surrogate, str) and surrogate.endswith(".onnx")):
-        return load_onnx(surrogate)
-    if not isinstance(surrogate, str):
-        raise ModelFormatError(
-            f"cannot use {type(surrogate).__name__} as a surrogate; pass a ReluMLP, an ONNX path or a zoo name like '3x8'"
-        )
-    models = load_manifest(zoo)["models"]
-    matches = [m for m in models if m["name"] == surrogate] or [m for m in models if m["architecture"] == surrogate]
-    if not matches:
-        shapes = sorted({m["architecture"] for m in models})
-        raise ModelFormatError(
-            f"no zoo model named {surrogate!r} in {zoo}; use a shape ({', '.join(shapes)}), a model name from "
-            "manifest.json, or an ONNX path"
-        )
-    best = min(matches, key=lambda m: m["mae"])
-    return load_onnx(Path(zoo) / best["file"])
+
+def scale_warnings(x, y, coefficients) -> tuple[str, ...]:
+    """A warning (one string) if a coefficient of ``z`` exceeds :data:`PRODUCT_SCALE_LIMIT`, else ``()``.
+
+    ``coefficients`` are ``(ac, ad, bc, bd)`` at the current bound values.
+    """
+    big = max(abs(float(pyo.value(v))) for v in coefficients)
+    if not big > PRODUCT_SCALE_LIMIT:
+        return ()
+    ac, ad, bc, bd = (float(pyo.value(v)) for v in coefficients)
+    names = x.name if y is x else f"{x.name} and {y.name}"
+    bounds = "; ".join(f"{v.name} in [{v.lb:g}, {v.ub:g}]" for v in ((x,) if y is x else (x, y)))
+    return (
+        f"product {x.name}*{y.name} is badly scaled: its surrogate's coefficients reach {big:.3g} "
+        f"(scale |a*c| = {abs(ac):.3g}, offsets |a*d| = {abs(ad):.3g}, |b*c| = {abs(bc):.3g}, |b*d| = {abs(bd):.3g}) "
+        f"> {PRODUCT_SCALE_LIMIT:g}, so the MILP is numerically unreliable ({bounds}); tighten the bounds of "
+        f"{names}, or rescale them (e.g. measure in thousands)",
+    )
 
 
 @dataclass(frozen=True)
@@ -117,6 +158,10 @@ class EncodedBaseline:
         return float(self.baseline.evaluate(np.array([xh]), np.array([yh]))[0])
 
 
+def _no_values(x, y):
+    return ModelFormatError(f"product {x.name}*{y.name} has no values yet; solve the model first")
+
+
 class BilinearSurrogate:
     """``z ≈ x*y`` added to a model by :func:`bilinear`.
 
@@ -125,45 +170,124 @@ class BilinearSurrogate:
     expr
         The Pyomo expression for z (affine in the approximation's output).
     encoded
-        The approximation on [-1, 1]^2: an :class:`~surrogate.encoding.EncodedSurrogate`
+        The approximation on its domain: an :class:`~surrogate.encoding.EncodedSurrogate`
         (a net) or an :class:`EncodedBaseline`.
+    domain
+        The approximation's input box ``((p, q), (r, s))`` that ``x, y``'s bounds are mapped onto.
+    a, b, c, d
+        The maps ``x = a*xh + b``, ``y = c*yh + d`` at the current bound values.
     scale
-        ``a*c``: the approximation's error on [-1, 1]^2 is multiplied by ``|scale|`` on the box.
+        ``a*c``: the approximation's error on its domain is multiplied by ``|scale|`` on the box.
+    warnings
+        Numerical warnings (see :func:`scale_warnings`); empty when the product is well scaled.
     """
 
-    def __init__(self, x, y, encoded, box: tuple[float, float, float, float]):
+    def __init__(self, x, y, encoded, maps, *, domain=unit_box(2)):
         self.x, self.y, self.encoded = x, y, encoded
-        lx, ux, ly, uy = box
-        self.a, self.b = (ux - lx) / 2, (ux + lx) / 2
-        self.c, self.d = (uy - ly) / 2, (uy + ly) / 2
-        self.scale = self.a * self.c
+        self.domain = tuple(tuple(map(float, d)) for d in domain)
+        (self._a, self._b), (self._c, self._d) = maps
+        a, b, c, d = self._a, self._b, self._c, self._d
         xh, yh = encoded.inputs
-        self.expr = self.scale * encoded.output + self.a * self.d * xh + self.b * self.c * yh + self.b * self.d
+        self.expr = a * c * encoded.output + a * d * xh + b * c * yh + b * d
+        self.warnings = scale_warnings(x, y, (a * c, a * d, b * c, b * d))
+
+    a = property(lambda self: float(pyo.value(self._a)))
+    b = property(lambda self: float(pyo.value(self._b)))
+    c = property(lambda self: float(pyo.value(self._c)))
+    d = property(lambda self: float(pyo.value(self._d)))
+
+    @property
+    def scale(self) -> float:
+        return self.a * self.c
 
     def size(self) -> ModelSize:
         return self.encoded.size()
 
     def scaled(self, x: float, y: float) -> tuple[float, float]:
-        """``(xh, yh)`` in [-1, 1]^2 for ``(x, y)`` on the box (0 for a fixed factor)."""
-        return ((x - self.b) / self.a if self.a else 0.0, (y - self.d) / self.c if self.c else 0.0)
+        """``(xh, yh)`` on the domain for ``(x, y)`` on the box (the domain's centre for a zero-width factor)."""
+        (p, q), (r, s) = self.domain
+        a, b, c, d = self.a, self.b, self.c, self.d
+        return ((x - b) / a if a else (p + q) / 2, (y - d) / c if c else (r + s) / 2)
 
     def map_back(self, net_output: float, x: float, y: float) -> float:
         """``z`` for an approximation output at the scaled point of ``(x, y)``."""
         xh, yh = self.scaled(x, y)
-        return self.scale * net_output + self.a * self.d * xh + self.b * self.c * yh + self.b * self.d
+        a, b, c, d = self.a, self.b, self.c, self.d
+        return a * c * net_output + a * d * xh + b * c * yh + b * d
 
     def get_error(self) -> ProductError:
         x, y = pyo.value(self.x, exception=False), pyo.value(self.y, exception=False)
         z = pyo.value(self.expr, exception=False)
         if x is None or y is None or z is None:
-            raise ModelFormatError(f"product {self.x.name}*{self.y.name} has no values yet; solve the model first")
+            raise _no_values(self.x, self.y)
         own = self.encoded.evaluate(*self.scaled(x, y))
         return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
 
 
+class LinearProduct:
+    """``x*y`` with a factor of zero width (``lb == ub``): exactly linear, ``lb*y``; no surrogate, no binary.
+
+    It has the interface of :class:`BilinearSurrogate` (``expr``, ``size()``,
+    ``get_error()``, ``x``, ``y``); ``encoded`` is ``None`` and every error is zero.
+    """
+
+    encoded = None
+    warnings: tuple[str, ...] = ()
+    scale = 0.0
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+        fx, fy = (float(v.lb) if has_zero_width(v) else v for v in (x, y))
+        zero = any(isinstance(f, float) and f == 0.0 for f in (fx, fy))
+        self.expr = 0.0 if zero else fx * fy  # Pyomo would keep 0*y as a term of y
+
+    def size(self) -> ModelSize:
+        return ModelSize(0, 0, 0)
+
+    def _value(self, var):
+        return float(var.lb) if has_zero_width(var) else pyo.value(var, exception=False)
+
+    def get_error(self) -> ProductError:
+        """Zero errors at the current values (a zero-width factor is taken at its bound)."""
+        x, y = self._value(self.x), self._value(self.y)
+        z = pyo.value(self.expr, exception=False)
+        if z is None:
+            raise _no_values(self.x, self.y)
+        # a factor without a value can only be the other factor of a zero one: the product is 0
+        true = float(x * y) if x is not None and y is not None else 0.0
+        return ProductError(math.nan if x is None else float(x), math.nan if y is None else float(y), float(z), float(z), true)
+
+
 def _resolve(surrogate, zoo):
-    """A baseline object as it is, else the net behind a net/path/zoo name."""
-    return surrogate if is_baseline(surrogate) else resolve_surrogate(surrogate, zoo=zoo)
+    """A baseline object as it is, else the net behind a net/path/zoo name (2 inputs, 1 output)."""
+    if is_baseline(surrogate):
+        return surrogate
+    return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
+
+
+def _block_name(model, x, y, name: str | None) -> str:
+    base = name or "surrogate_" + "_".join("".join(ch if ch.isalnum() else "_" for ch in v.name) for v in (x, y))
+    block_name, k = base, 1
+    while model.component(block_name) is not None or model.component(block_name + "_scaled") is not None:
+        k += 1
+        block_name = f"{base}_{k}"
+    return block_name
+
+
+def _add_scaled(model, block_name: str, x, y, domain) -> tuple[pyo.Block, tuple]:
+    """The block of ``xh, yh`` on ``domain`` tied to ``x, y`` by their maps; returns it and the maps."""
+    maps = (factor_map(x, domain[0]), factor_map(y, domain[1]))
+    (a, b), (c, d) = maps
+    scaled = pyo.Block()
+    model.add_component(block_name + "_scaled", scaled)
+    scaled.xh = pyo.Var(bounds=domain[0])
+    scaled.yh = pyo.Var(bounds=domain[1])
+    scaled.map_x = pyo.Constraint(expr=x == a * scaled.xh + b)
+    if y is x and domain[0] == domain[1]:
+        scaled.map_y = pyo.Constraint(expr=scaled.yh == scaled.xh)
+    else:
+        scaled.map_y = pyo.Constraint(expr=y == c * scaled.yh + d)
+    return scaled, maps
 
 
 def bilinear(
@@ -175,7 +299,7 @@ def bilinear(
     formulation: str = DEFAULT_FORMULATION,
     name: str | None = None,
     zoo: str | os.PathLike = DEFAULT_ZOO,
-) -> BilinearSurrogate:
+) -> BilinearSurrogate | LinearProduct:
     """Add ``z ≈ x*y`` to ``model`` through a ReLU surrogate (or a classic baseline) and return it.
 
     Parameters
@@ -183,44 +307,46 @@ def bilinear(
     model
         A Pyomo model or block; the encoding is added as a sub-block.
     x, y
-        Pyomo variables with finite bounds (``y`` may be ``x`` for a square).
+        Pyomo variables with finite bounds (``y`` may be ``x`` for a square);
+        bounds may be mutable ``Param`` s (the mapping follows them).
     surrogate
-        A :class:`ReluMLP`, an ONNX path, a zoo name (``'3x8'``), or a
-        baseline from :mod:`surrogate.baselines` (e.g. ``Sawtooth(24)``).
+        A :class:`ReluMLP` (2 inputs, 1 output; placed on its
+        :attr:`~surrogate.network.ReluMLP.domain`), an ONNX path, a zoo name
+        (``'3x8'``), or a baseline from :mod:`surrogate.baselines` (e.g.
+        ``Sawtooth(24)``, on [-1, 1]^2).
     formulation
         How a net is encoded: ``'pruned'`` (default), ``'bigm'``,
         ``'partition'`` or ``'fullspace'``; ignored for baselines.
     name
         Name of the new block (default: ``surrogate_<x>_<y>``, made unique).
+
+    Returns
+    -------
+    BilinearSurrogate or LinearProduct
+        A :class:`LinearProduct` (no surrogate) when a factor has ``lb == ub``.
+
+    Warns
+    -----
+    NumericsWarning
+        When the product is badly scaled (see :func:`scale_warnings`).
     """
-    box = (*finite_bounds(x), *finite_bounds(y))
+    finite_bounds(x), finite_bounds(y)
     approx = _resolve(surrogate, zoo)
-    base = name or "surrogate_" + "_".join(
-        "".join(ch if ch.isalnum() else "_" for ch in v.name) for v in (x, y)
-    )
-    block_name, k = base, 1
-    while model.component(block_name) is not None or model.component(block_name + "_scaled") is not None:
-        k += 1
-        block_name = f"{base}_{k}"
-    lx, ux, ly, uy = box
-    a, b, c, d = (ux - lx) / 2, (ux + lx) / 2, (uy - ly) / 2, (uy + ly) / 2
-    scaled = pyo.Block()
-    model.add_component(block_name + "_scaled", scaled)
-    scaled.xh = pyo.Var(bounds=(-1, 1))
-    scaled.yh = pyo.Var(bounds=(-1, 1))
-    # x = a*xh + b; a fixed (zero-width) factor pins its scaled value to 0.
-    scaled.map_x = pyo.Constraint(expr=x == a * scaled.xh + b) if a else pyo.Constraint(expr=scaled.xh == 0)
-    if y is x:
-        scaled.map_y = pyo.Constraint(expr=scaled.yh == scaled.xh)
-    else:
-        scaled.map_y = pyo.Constraint(expr=y == c * scaled.yh + d) if c else pyo.Constraint(expr=scaled.yh == 0)
+    if has_zero_width(x) or has_zero_width(y):
+        return LinearProduct(x, y)
+    domain = unit_box(2) if is_baseline(approx) else approx.domain
+    block_name = _block_name(model, x, y, name)
+    scaled, maps = _add_scaled(model, block_name, x, y, domain)
     if is_baseline(approx):
         block = pyo.Block()
         model.add_component(block_name, block)
         encoded = EncodedBaseline(block, approx, [scaled.xh, scaled.yh])
     else:
         encoded = add_surrogate(model, approx, [scaled.xh, scaled.yh], formulation=formulation, name=block_name)
-    return BilinearSurrogate(x, y, encoded, box)
+    product = BilinearSurrogate(x, y, encoded, maps, domain=domain)
+    for message in product.warnings:
+        warnings.warn(message, NumericsWarning, stacklevel=2)
+    return product
 
 
 class UnsupportedTermError(SurrogateError, ValueError):
@@ -233,12 +359,15 @@ class ReplacementReport:
 
     ``products`` maps each distinct variable pair (by name) to its surrogate;
     ``terms`` counts the product terms replaced across the objective and
-    constraints; ``components`` names the objective and constraints rewritten.
+    constraints; ``components`` names the objective and constraints rewritten;
+    ``warnings`` collects the products' numerical warnings (empty when all are
+    well scaled).
     """
 
     products: dict
     terms: int
     components: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_products(self) -> int:
@@ -250,9 +379,10 @@ class ReplacementReport:
 
 
 def _quadratic_parts(expr, where: str):
+    """``expr`` as constant + linear + quadratic terms, coefficients kept symbolic (mutable Params, fixed Vars)."""
     from pyomo.repn import generate_standard_repn
 
-    repn = generate_standard_repn(expr, quadratic=True, compute_values=True)
+    repn = generate_standard_repn(expr, quadratic=True, compute_values=False)
     if repn.nonlinear_expr is not None:
         raise UnsupportedTermError(
             f"{where} has a term that is not linear or a product of two variables ({repn.nonlinear_expr}); "
@@ -261,12 +391,24 @@ def _quadratic_parts(expr, where: str):
     return repn
 
 
+def _products(repn) -> list:
+    """``(coefficient, (v1, v2))`` of the quadratic terms whose coefficient is not the constant 0."""
+    return [
+        (coef, pair) for coef, pair in zip(repn.quadratic_coefs, repn.quadratic_vars)
+        if not (is_constant(coef) and pyo.value(coef) == 0)
+    ]
+
+
 def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
     """Rewrite every degree-2 term of ``model``'s active objective and constraints (in place).
 
     ``make_product(block, x, y)`` returns an object whose ``.expr`` stands for
     ``x*y``; it is called once per distinct pair. Rewritten components are
     deactivated and replaced by new ones in the block ``model.<block_name>``.
+    A term whose coefficient cancels to 0 is dropped (no product). Coefficients
+    and constants stay symbolic: a mutable ``Param`` or a fixed ``Var`` in them
+    is read at each solve (a fixed ``Var`` that is later unfixed makes the
+    model nonlinear, which :func:`~surrogate.solver.solve` refuses).
     Nothing is changed if any term cannot be handled.
     """
     if model.component(block_name) is not None:
@@ -277,7 +419,7 @@ def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         targets.append(("constraint", con, _quadratic_parts(con.body, f"constraint {con.name!r}")))
     for _, _, repn in targets:  # check every factor before changing anything
-        for v1, v2 in repn.quadratic_vars:
+        for _, (v1, v2) in _products(repn):
             finite_bounds(v1), finite_bounds(v2)
     block = pyo.Block()
     model.add_component(block_name, block)
@@ -290,7 +432,7 @@ def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
         if not repn.quadratic_vars:
             continue
         expr = repn.constant + sum(c * v for c, v in zip(repn.linear_coefs, repn.linear_vars))
-        for coef, (v1, v2) in zip(repn.quadratic_coefs, repn.quadratic_vars):
+        for coef, (v1, v2) in _products(repn):
             key = tuple(sorted((v1.name, v2.name)))
             if key not in products:
                 products[key] = make_product(block, v1, v2)
@@ -302,7 +444,8 @@ def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
             block.objectives.add(expr=expr, sense=comp.sense)
         else:
             block.constraints.add((comp.lower, expr, comp.upper))
-    return ReplacementReport(products, terms, tuple(touched))
+    found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
+    return ReplacementReport(products, terms, tuple(touched), found)
 
 
 def replace_products(
@@ -316,9 +459,10 @@ def replace_products(
 
     The active objective and constraints are read as
     ``constant + linear + sum q_ij x_i x_j``; each distinct pair ``(x_i, x_j)``
-    gets one :func:`bilinear` surrogate, shared by every term that uses it.
-    Rewritten components are deactivated and replaced by linear ones in the
-    block ``model.surrogate_replacement``.
+    gets one :func:`bilinear` surrogate, shared by every term that uses it
+    (a :class:`LinearProduct` when a factor has ``lb == ub``; nothing when
+    ``q_ij`` cancels to 0). Rewritten components are deactivated and replaced
+    by linear ones in the block ``model.surrogate_replacement``.
 
     Raises
     ------
@@ -326,6 +470,11 @@ def replace_products(
         A term of degree above 2 or another nonlinearity.
     UnboundedVariableError
         A factor of a product without finite bounds.
+
+    Warns
+    -----
+    NumericsWarning
+        For each badly scaled product (also in the report's ``warnings``).
     """
     approx = _resolve(surrogate, zoo)
     return rewrite_products(

@@ -1,7 +1,9 @@
 """Pre-activation bounds of a ReLU MLP on an input box, computed once per net.
 
-Every surrogate copy in a model sees the same input box [-1, 1]^2 (after the
-exact rescaling of :func:`~surrogate.bilinear.bilinear`), so the bounds of a
+Every surrogate copy in a model sees the same input box, the net's domain
+(:attr:`~surrogate.network.ReluMLP.domain`, [-1, 1]^2 unless its metadata
+declares another; ``box=None`` below means it), after the exact rescaling of
+:func:`~surrogate.bilinear.bilinear`, so the bounds of a
 net are computed once, cached by the net's fingerprint, stored in its ONNX
 metadata, and reused by every copy. Three methods, from cheap to tight:
 
@@ -73,8 +75,10 @@ def check_method(method: str) -> str:
     return method
 
 
-def _check_box(box: Sequence[tuple[float, float]], n_inputs: int) -> tuple[tuple[float, float], ...]:
-    box = tuple((float(lo), float(hi)) for lo, hi in box)
+def _check_box(box: Sequence[tuple[float, float]] | None, net: ReluMLP) -> tuple[tuple[float, float], ...]:
+    """``box`` as floats (``None``: the net's domain), or :class:`ConfigError`."""
+    n_inputs = net.weights[0].shape[0]
+    box = tuple((float(lo), float(hi)) for lo, hi in (net.domain if box is None else box))
     if len(box) != n_inputs or any(not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi) for lo, hi in box):
         raise ConfigError(f"input box {box} must give finite (lower, upper) with lower <= upper for each of {n_inputs} inputs")
     return box
@@ -232,10 +236,10 @@ def _interval_layer(w: np.ndarray, b: np.ndarray, hl: np.ndarray, hu: np.ndarray
     return hl @ wp + hu @ wn + b, hu @ wp + hl @ wn + b
 
 
-def interval_bounds(net: ReluMLP, box: Sequence[tuple[float, float]] = UNIT_BOX) -> NetBounds:
+def interval_bounds(net: ReluMLP, box: Sequence[tuple[float, float]] | None = None) -> NetBounds:
     """Interval-arithmetic bounds of every layer (OMLT's own bounds)."""
     start = time.perf_counter()
-    box = _check_box(box, net.weights[0].shape[0])
+    box = _check_box(box, net)
     hl, hu = np.array([lo for lo, _ in box]), np.array([hi for _, hi in box])
     lower, upper = [], []
     for w, b in zip(net.weights, net.biases):
@@ -322,7 +326,7 @@ def _envelope(net: ReluMLP, lower: list, upper: list, box, *, relax: bool, time_
 
 
 def obbt_bounds(
-    net: ReluMLP, method: str, box: Sequence[tuple[float, float]] = UNIT_BOX, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
+    net: ReluMLP, method: str, box: Sequence[tuple[float, float]] | None = None, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
 ) -> NetBounds:
     """LP-based (``method='lp'``) or MILP-based (``'milp'``) OBBT, layer by layer, then the envelope.
 
@@ -334,7 +338,7 @@ def obbt_bounds(
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
     start = time.perf_counter()
-    box = _check_box(box, net.weights[0].shape[0])
+    box = _check_box(box, net)
     first = interval_bounds(net, box)
     lower, upper = [first.lower[0].copy()], [first.upper[0].copy()]
     capped = 0
@@ -355,7 +359,7 @@ def obbt_bounds(
 
 
 def compute_bounds(
-    net: ReluMLP, method: str, box: Sequence[tuple[float, float]] = UNIT_BOX, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
+    net: ReluMLP, method: str, box: Sequence[tuple[float, float]] | None = None, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
 ) -> NetBounds:
     """Bounds of ``net`` by ``method``, computed now (no stored or cached bounds are read): what it costs."""
     check_method(method)
@@ -383,7 +387,7 @@ def net_bounds(
     net: ReluMLP,
     method: str = "milp",
     *,
-    box: Sequence[tuple[float, float]] = UNIT_BOX,
+    box: Sequence[tuple[float, float]] | None = None,
     time_limit: float = DEFAULT_MILP_TIME_LIMIT,
 ) -> NetBounds:
     """Bounds of ``net`` on ``box`` by ``method``: stored in the net's metadata, cached, or computed once.
@@ -394,7 +398,7 @@ def net_bounds(
     in a model shares one computation.
     """
     check_method(method)
-    box = _check_box(box, net.weights[0].shape[0])
+    box = _check_box(box, net)
     stored = _stored(net, method, box)
     if stored is not None:
         return stored
@@ -413,5 +417,5 @@ def attach_bounds(net: ReluMLP, *bounds: NetBounds) -> ReluMLP:
 
 
 def with_stored_bounds(net: ReluMLP, methods: Sequence[str] = BOUND_METHODS, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT) -> ReluMLP:
-    """``net`` with its bounds for ``methods`` on [-1, 1]^2 in its metadata (written into the ONNX file on export)."""
+    """``net`` with its bounds for ``methods`` on its domain in its metadata (written into the ONNX file on export)."""
     return attach_bounds(net, *(net_bounds(net, m, time_limit=time_limit) for m in map(check_method, methods)))

@@ -225,13 +225,18 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, fresh: bool 
     Raises
     ------
     ResultsFolderError
-        If the folder is in use, was written by another format version, or
-        holds a different sweep (and ``fresh`` is false).
+        If the folder cannot be created, is in use, was written by another
+        format version, or holds a different sweep (and ``fresh`` is false).
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ResultsFolderError(f"results folder {folder} is a file; use another --out")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsFolderError(
+            f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
+        ) from None
     with _lock(folder):
         if fresh:
             discard_results(folder)

@@ -7,8 +7,12 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
+import tempfile
+import threading
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .architecture import all_shapes, constant_width_shapes, count_parameters
@@ -35,6 +39,55 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{value} must be positive")
     return value
+
+
+def writable_folder(path: Path, option: str) -> Path:
+    """Check that folder ``path`` can be created (if missing) and written in; create nothing.
+
+    Parameters
+    ----------
+    path
+        The folder given on the command line.
+    option
+        Its option, e.g. ``'--out'``, named in the error.
+
+    Raises
+    ------
+    ConfigError
+        If ``path`` or a folder above it is a file, or nothing can be written
+        in its nearest existing folder.
+    """
+    existing = next((p for p in (path, *path.absolute().parents) if p.exists() or p.is_symlink()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == path else f"is inside {existing}, which is a file"
+        example = {"--save-models": "models", "--export": "nets"}.get(option, "results/run1")
+        raise ConfigError(f"{option} {path} {where}, not a folder; pass a folder path, e.g. {option} {example}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".surrogate-write-test-", dir=existing or Path.cwd())
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} {path}: cannot write in {existing} ({exc.strerror or exc}); pass a folder you can write to, "
+            "or fix its permissions"
+        ) from None
+    return path
+
+
+def check_outputs(args) -> None:
+    """Check every output folder of the command before any work starts (see :func:`writable_folder`)."""
+    if args.command == "report":
+        if args.out is not None:
+            if args.out.is_dir():
+                raise ConfigError(f"--out {args.out} is a folder; give the report's file name, e.g. --out {args.out / 'report.md'}")
+            writable_folder(args.out.parent, "--out")
+        return
+    for attr, option in (("out", "--out"), ("save_models", "--save-models"), ("export", "--export")):
+        if getattr(args, attr, None) is not None:
+            writable_folder(getattr(args, attr), option)
+    store = getattr(args, "store_zoo", None)
+    if store is not None and not store.is_dir():
+        raise ConfigError(f"--store-zoo {store} is not a folder; pass a zoo folder holding manifest.json, e.g. --store-zoo models")
 
 
 def cmd_params(args) -> int:
@@ -151,6 +204,27 @@ def _log_to_stderr(command: str, level: int):
         logger.setLevel(old_level)
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process receives SIGTERM during a sweep."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While a sweep runs, treat SIGTERM like Ctrl-C: stop the workers, unlock the folder, keep finished units."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _units_line(units, out: Path) -> str:
     damaged = f", {units.damaged} damaged cache entr{'y' if units.damaged == 1 else 'ies'} recomputed" if units.damaged else ""
     return f"units: {units.computed} computed, reused {units.reused} units from {out / 'cache'}{damaged}"
@@ -165,18 +239,19 @@ def cmd_sweep(args) -> int:
     start = time.perf_counter()
     quiet = args.quiet > 0
     try:
-        with _log_to_stderr("sweep", logging.WARNING if quiet else logging.INFO), (
+        with _sigterm_as_interrupt(), _log_to_stderr("sweep", logging.WARNING if quiet else logging.INFO), (
             _stdout_to_stderr() if args.json else contextlib.nullcontext()
         ):
             result = run_sweep(config, args.out, progress=not quiet, executor=executor, fresh=args.fresh)
             saved = save_models(result, args.save_models) if args.save_models else None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
         print(
-            f"surrogate sweep: interrupted; finished units are kept in {args.out / 'cache'}, so the same command "
-            "resumes the sweep (add --fresh to start over)",
+            f"surrogate sweep: {'terminated' if terminated else 'interrupted'}; finished units are kept in "
+            f"{args.out / 'cache'}, so the same command resumes the sweep (add --fresh to start over)",
             file=sys.stderr,
         )
-        return 130
+        return 128 + signal.SIGTERM if terminated else 130
     wall = time.perf_counter() - start
     if args.json:
         payload = {
@@ -495,15 +570,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error_message(exc: OSError) -> str:
+    """One line for a failed file operation: what failed, on which path, and what to check."""
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    what = exc.strerror or str(exc)
+    return f"{what}{': ' + paths if paths else ''}; check that the path exists, is of the right kind and that you may use it"
+
+
+def _error_message(exc: BaseException) -> str | None:
+    """The one-line message for an expected failure, or ``None`` for a bug (which keeps its traceback)."""
+    if isinstance(exc, SurrogateError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return _os_error_message(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"an input file is not UTF-8 text ({exc}); check the files you passed"
+    if isinstance(exc, BrokenProcessPool):
+        return (
+            "a worker process died (out of memory, or killed); run the command again (a sweep resumes from its "
+            "finished units), with fewer --workers if memory is short"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``surrogate`` command; every expected failure is one line ``surrogate CMD: error: ...`` and exit code 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if hasattr(args, "argv"):
         args.argv = argv
     try:
+        check_outputs(args)
         return args.func(args)
-    except SurrogateError as exc:
-        print(f"surrogate {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"surrogate {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        message = _error_message(exc)
+        if message is None:
+            raise
+        print(f"surrogate {args.command}: error: {' '.join(message.split())}", file=sys.stderr)
         return 2
 
 

@@ -83,12 +83,16 @@ def check_formulation(name: str) -> str:
     return name
 
 
-def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] = ((-1.0, 1.0), (-1.0, 1.0))):
-    """Build OMLT's ``NetworkDefinition`` (dense layers, ReLU hidden, linear output) from ``net``."""
+def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] | None = None):
+    """Build OMLT's ``NetworkDefinition`` (dense layers, ReLU hidden, linear output) from ``net``.
+
+    ``input_bounds`` defaults to the net's :attr:`~surrogate.network.ReluMLP.domain`.
+    """
     from omlt.neuralnet import NetworkDefinition
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
     n_in = net.weights[0].shape[0]
+    input_bounds = net.domain if input_bounds is None else input_bounds
     if len(input_bounds) != n_in:
         raise ModelFormatError(f"{len(input_bounds)} input bounds given for a net with {n_in} inputs")
     network = NetworkDefinition(scaled_input_bounds={i: tuple(map(float, b)) for i, b in enumerate(input_bounds)})
@@ -207,7 +211,7 @@ def add_surrogate(
     formulation: str = DEFAULT_FORMULATION,
     bounds: str | NetBounds | None = None,
     name: str = "surrogate",
-    input_bounds: Sequence[tuple[float, float]] = ((-1.0, 1.0), (-1.0, 1.0)),
+    input_bounds: Sequence[tuple[float, float]] | None = None,
 ) -> EncodedSurrogate:
     """Add ``z = N(x, y)`` to ``parent`` as MILP constraints.
 
@@ -216,11 +220,16 @@ def add_surrogate(
     parent
         A Pyomo ``ConcreteModel`` or block to add the encoding to.
     net
-        A :class:`ReluMLP` or the path of an ONNX file.
+        A :class:`ReluMLP` or the path of an ONNX file: 2 inputs, 1 output.
     inputs
         The two Pyomo variables (or expressions) fed to the net. They must
         stay within ``input_bounds``, the box that the layer bounds (and so
         every big-M constant) are computed from.
+    input_bounds
+        That box; by default the net's :attr:`~surrogate.network.ReluMLP.domain`
+        (its ``domain`` metadata, [-1, 1]^2 for a net that declares none).
+        A box beyond the domain is encoded exactly, but the net is then
+        extrapolating.
     formulation
         ``'pruned'``, ``'bigm'``, ``'partition'`` or ``'fullspace'`` (see the module docstring).
     bounds
@@ -229,9 +238,15 @@ def add_surrogate(
         computed for this net on ``input_bounds``.
     name
         Component name of the new block on ``parent``.
+
+    Raises
+    ------
+    ModelFormatError
+        A net without 2 inputs and 1 output, or the wrong number of inputs.
     """
     formulation = check_formulation(formulation)
-    net = _as_net(net)
+    net = _as_net(net).check_product_net(f"surrogate {name!r}")
+    input_bounds = net.domain if input_bounds is None else input_bounds
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
     if len(inputs) != net.weights[0].shape[0]:
         raise ModelFormatError(
@@ -239,18 +254,24 @@ def add_surrogate(
         )
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
+    block = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
+    block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
+    return EncodedSurrogate(block, net, formulation, inputs, net_bounds)
+
+
+def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds):
+    """The encoding of ``net`` as ``parent.<name>``: a pruned block, or OMLT's on ``input_bounds``."""
     if formulation == "pruned":
         block = pyo.Block()
         parent.add_component(name, block)
         build_pruned(block, net, net_bounds)
-    else:
-        from omlt import OmltBlock
+        return block
+    from omlt import OmltBlock
 
-        block = OmltBlock()
-        parent.add_component(name, block)
-        block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
-    block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
-    return EncodedSurrogate(block, net, formulation, inputs, net_bounds)
+    block = OmltBlock()
+    parent.add_component(name, block)
+    block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
+    return block
 
 
 def _resolve_bounds(net: ReluMLP, formulation: str, bounds, input_bounds) -> NetBounds | None:

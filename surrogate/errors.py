@@ -33,3 +33,11 @@ class SolverUnavailableError(SurrogateError, RuntimeError):
 
 class ExportError(SurrogateError, RuntimeError):
     """An exported ONNX model disagrees with the network it was exported from."""
+
+
+class NonlinearModelError(SurrogateError, ValueError):
+    """A model handed to the MILP solver has a term of degree above 1 (e.g. a fixed factor was unfixed)."""
+
+
+class NumericsWarning(UserWarning):
+    """A model is so badly scaled that the solver's answer may be wrong: tighten the named bounds."""

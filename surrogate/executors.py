@@ -14,13 +14,28 @@ pure (compute, return data, write no files), so that they can run anywhere:
   started for the run (and shut down after it).
 
 The executor never changes what a job computes, only where it runs.
+
+Two guarantees hold for the processes a runner starts:
+
+* they exit when the process that started them dies, even by ``SIGKILL``
+  (:func:`watch_parent`; a Dask ``LocalCluster``'s workers watch their
+  nanny's pipe themselves);
+* they never run the caller's script: while they are spawned, ``__main__``
+  is hidden from :mod:`multiprocessing` (:func:`main_module_hidden`), so a
+  plain script without an ``if __name__ == "__main__":`` guard may call
+  :func:`surrogate.run_sweep` or :func:`surrogate.train_many` with workers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as _futures_as_completed
@@ -30,6 +45,9 @@ from dataclasses import dataclass
 from .errors import ConfigError
 
 EXECUTORS = ("local", "dask")
+#: Seconds between two checks of a worker process that its parent is still alive.
+PARENT_POLL_S = 0.5
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 #: Seconds to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT_S = 10
 
@@ -128,8 +146,97 @@ class InlineRunner:
         """Nothing to release."""
 
 
+def _exit_with_parent_linux() -> None:
+    """Ask the kernel to SIGKILL this process when the thread that started it dies (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: the polling thread still works
+        pass
+
+
+def _poll_parent(parent_pid: int, interval: float) -> None:
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(1)
+        threading.Event().wait(interval)
+
+
+def watch_parent(parent_pid: int, *, interval: float = PARENT_POLL_S) -> None:
+    """Make this worker process exit as soon as the process ``parent_pid`` (its parent) is gone.
+
+    Runs as the initializer of every worker process. On Linux the kernel
+    kills the worker with its parent (``PR_SET_PDEATHSIG``), even while the
+    worker is deep in C code that holds the GIL; everywhere, a daemon thread
+    compares :func:`os.getppid` with ``parent_pid`` every ``interval``
+    seconds and ends the process with :func:`os._exit` once they differ (a
+    dead parent's children are adopted by another process).
+
+    Parameters
+    ----------
+    parent_pid
+        Process id of the process that started the pool.
+    interval
+        Seconds between two checks of the polling thread.
+    """
+    _exit_with_parent_linux()
+    if os.getppid() != parent_pid:  # the parent died before the watch was set up
+        os._exit(1)
+    threading.Thread(target=_poll_parent, args=(parent_pid, interval), name="surrogate-watch-parent", daemon=True).start()
+
+
+@contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """Hide the caller's ``__main__`` from :mod:`multiprocessing` while worker processes are spawned.
+
+    The spawn start method re-runs the parent's main script (or module) in
+    every child, so a script without an ``if __name__ == "__main__":`` guard
+    would start its work again in each worker. The jobs of this package are
+    importable functions of ``surrogate``, so workers never need the
+    caller's main module: it is treated like an interactive session's.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
+def _from_main(fn: Callable) -> bool:
+    """Whether ``fn`` lives in ``__main__`` (then the workers need the caller's main module)."""
+    return getattr(fn, "__module__", None) == "__main__"
+
+
+def spawn_pool(workers: int) -> ProcessPoolExecutor:
+    """A ``ProcessPoolExecutor`` of ``workers`` spawned processes that exit with this process.
+
+    The processes start on the pool's first ``submit``; call it inside
+    :func:`main_module_hidden` (as :class:`ProcessRunner` does).
+    """
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=watch_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 class ProcessRunner:
-    """A pool of spawned worker processes, started on the first :meth:`submit`."""
+    """A pool of spawned worker processes, started on the first :meth:`submit`.
+
+    The workers exit when this process dies (:func:`watch_parent`) and never
+    run the caller's main script (:func:`main_module_hidden`), unless a job
+    itself is defined in ``__main__``.
+    """
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -137,15 +244,26 @@ class ProcessRunner:
 
     def submit(self, fn: Callable, /, *args) -> Future:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool.submit(fn, *args)
+            self._pool = spawn_pool(self.workers)
+        # ProcessPoolExecutor spawns its workers inside submit (Python >= 3.9 with spawn).
+        with contextlib.nullcontext() if _from_main(fn) else main_module_hidden():
+            return self._pool.submit(fn, *args)
 
     def as_completed(self, futures: Iterable[Future]) -> Iterator[Future]:
         return _futures_as_completed(list(futures))
 
     def close(self, *, cancel: bool = False) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        """Shut the pool down: wait for its jobs, or with ``cancel`` drop pending ones and stop the workers."""
+        if self._pool is None:
+            return
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+            for process in processes:
+                process.join(timeout=5)
 
 
 class DaskRunner:
@@ -191,13 +309,14 @@ def _dask_runner(config: ExecutorConfig) -> DaskRunner:
                 "with 'dask scheduler', or use --dask for a local cluster"
             ) from None
         return DaskRunner(client)
-    cluster = distributed.LocalCluster(
-        n_workers=config.workers or default_workers(),
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with main_module_hidden():  # its worker processes are spawned too
+        cluster = distributed.LocalCluster(
+            n_workers=config.workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
     return DaskRunner(distributed.Client(cluster), cluster)
 
 

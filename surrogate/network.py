@@ -3,17 +3,71 @@
 This is what every other part of the package exchanges: the trainer produces
 it, the ONNX exporter writes it, the ONNX loader returns it, and the MILP
 encoding reads its weights.
+
+Every net has a **domain**, the input box it was trained (or built) for, read
+from its ``domain`` metadata (a JSON list of ``[lower, upper]`` pairs, one per
+input, as every export writes it, e.g. ``'[[0.0, 2.0], [0.0, 2.0]]'``). **A net
+without one is taken as trained on [-1, 1] in every input.** The encodings
+place a net on its domain, and :func:`~surrogate.bilinear.bilinear` maps each
+factor's box onto it.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .architecture import Architecture
-from .errors import ArchitectureError
+from .errors import ArchitectureError, ModelFormatError
+
+#: Metadata key of a net's input domain.
+DOMAIN_KEY = "domain"
+
+
+def unit_box(n_inputs: int) -> tuple[tuple[float, float], ...]:
+    """[-1, 1] in each of ``n_inputs`` inputs: the domain of a net whose metadata declares none."""
+    return ((-1.0, 1.0),) * n_inputs
+
+
+def parse_domain(value, n_inputs: int) -> tuple[tuple[float, float], ...]:
+    """The domain declared by ``value`` (a JSON string or a sequence of pairs; ``None``: [-1, 1]^n).
+
+    Raises
+    ------
+    ModelFormatError
+        Unless ``value`` gives one finite ``(lower, upper)`` pair with
+        ``lower < upper`` per input.
+    """
+    if value is None:
+        return unit_box(n_inputs)
+    try:
+        pairs = json.loads(value) if isinstance(value, str) else value
+        box = tuple((float(lo), float(hi)) for lo, hi in pairs)
+    except (ValueError, TypeError) as exc:
+        raise ModelFormatError(
+            f"domain metadata {value!r} is not a list of [lower, upper] pairs ({exc}); write it as e.g. "
+            f"'{json.dumps([list(b) for b in unit_box(n_inputs)])}', or drop it to mean [-1, 1] per input"
+        ) from None
+    if len(box) != n_inputs or not all(math.isfinite(lo) and math.isfinite(hi) and lo < hi for lo, hi in box):
+        raise ModelFormatError(
+            f"domain metadata {value!r} must give {n_inputs} finite [lower, upper] pairs with lower < upper "
+            "(one per input); fix the 'domain' metadata of the net"
+        )
+    return box
+
+
+def _check_finite(arrays: Sequence[np.ndarray], kind: str) -> None:
+    for i, a in enumerate(arrays):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        if bad:
+            raise ModelFormatError(
+                f"ReluMLP layer {i} has {bad} non-finite {kind} (nan or inf); a MILP cannot encode them: retrain the net "
+                "(a diverged training run gives such weights) or re-export it with finite weights"
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,7 +81,15 @@ class ReluMLP:
     biases
         One ``(n_out,)`` array per layer.
     metadata
-        Free-form string metadata (architecture, protocol, seed, metrics...).
+        Free-form string metadata (architecture, protocol, seed, metrics...);
+        ``domain`` declares the input box the net is meant for (see :attr:`domain`).
+
+    Raises
+    ------
+    ArchitectureError
+        Shapes that do not chain into an MLP.
+    ModelFormatError
+        Non-finite weights or biases, or malformed ``domain`` metadata.
     """
 
     weights: tuple[np.ndarray, ...]
@@ -55,6 +117,24 @@ class ReluMLP:
                     f"ReluMLP layer {i}: takes {w.shape[0]} inputs but layer {i - 1} gives "
                     f"{weights[i - 1].shape[1]} outputs"
                 )
+        _check_finite(weights, "weights")
+        _check_finite(biases, "biases")
+        object.__setattr__(self, "_domain", parse_domain(self.metadata.get(DOMAIN_KEY), weights[0].shape[0]))
+
+    @property
+    def domain(self) -> tuple[tuple[float, float], ...]:
+        """The input box the net is meant for: its ``domain`` metadata, else [-1, 1] per input."""
+        return self._domain
+
+    def check_product_net(self, where: str = "surrogate") -> ReluMLP:
+        """Return the net if it has 2 inputs and 1 output, else raise :class:`ModelFormatError`."""
+        n_in, n_out = self.weights[0].shape[0], self.weights[-1].shape[1]
+        if (n_in, n_out) != (2, 1):
+            raise ModelFormatError(
+                f"{where}: the net has {n_in} inputs and {n_out} outputs, but a surrogate of x*y has 2 inputs and "
+                "1 output; use a 2 -> ... -> 1 ReLU MLP (e.g. a zoo net such as '3x8')"
+            )
+        return self
 
     @property
     def architecture(self) -> Architecture:
@@ -97,8 +177,13 @@ class ReluMLP:
             dict(self.metadata),
         )
 
-    def with_metadata(self, **items: str) -> ReluMLP:
-        return ReluMLP(self.weights, self.biases, {**self.metadata, **{k: str(v) for k, v in items.items()}})
+    def with_metadata(self, **items) -> ReluMLP:
+        """The net with ``items`` added to its metadata (lists, tuples and dicts stored as JSON, the rest as ``str``).
+
+        E.g. ``net.with_metadata(domain=[[0, 2], [0, 2]])`` declares the net's domain.
+        """
+        text = {k: json.dumps(v) if isinstance(v, (list, tuple, dict)) else str(v) for k, v in items.items()}
+        return ReluMLP(self.weights, self.biases, {**self.metadata, **text})
 
     @classmethod
     def from_layers(cls, layers: Sequence[tuple[np.ndarray, np.ndarray]], **metadata: str) -> ReluMLP:

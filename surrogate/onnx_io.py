@@ -21,6 +21,7 @@ import numpy as np
 from ._atomic import write_bytes
 from .errors import ExportError, ModelFormatError
 from .network import ReluMLP
+from .reproducible import pinned
 
 EXPORT_TOLERANCE = 1e-6
 INPUT_NAME, OUTPUT_NAME = "xy", "z"
@@ -28,7 +29,12 @@ METADATA_PREFIX = "surrogate."
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of the packages that shape an exported model or a result."""
+    """Versions of the packages that shape an exported model or a result, and PyTorch's math code path.
+
+    ``math_paths`` is ``'pinned'`` (:mod:`surrogate.reproducible`: the same
+    training numbers on every x86-64 CPU with AVX2) or ``'native'``; a sweep's
+    cache keys include it, so units trained one way are never reused for the other.
+    """
     names = ("surrogate", "torch", "onnx", "onnxruntime", "omlt", "pyomo", "highspy")
     out = {}
     for name in names:
@@ -36,6 +42,7 @@ def package_versions() -> dict[str, str]:
             out[name] = importlib_metadata.version(name)
         except importlib_metadata.PackageNotFoundError:
             out[name] = "not installed"
+    out["math_paths"] = "pinned" if pinned() else "native"
     return out
 
 
@@ -159,10 +166,18 @@ def _load_proto(path: Path):
         raise ModelFormatError(
             f"no ONNX file at {path}; check the path, or train one with 'surrogate sweep --save-models DIR'"
         )
+    if path.stat().st_size == 0:
+        raise ModelFormatError(f"{path} is empty (0 bytes); re-export the net (export_onnx) or restore the file")
     try:
-        return onnx.load(str(path))
+        proto = onnx.load(str(path))
     except Exception as exc:  # onnx raises DecodeError and friends
-        raise ModelFormatError(f"{path} is not a readable ONNX model ({exc}); re-export it") from exc
+        raise ModelFormatError(f"{path} is not a readable ONNX model ({exc}); re-export it") from None
+    if not proto.graph.node or not proto.graph.input:
+        raise ModelFormatError(
+            f"{path} holds no network (its graph has {len(proto.graph.node)} nodes and {len(proto.graph.input)} "
+            "inputs); re-export the net with export_onnx"
+        )
+    return proto
 
 
 _ALLOWED_OPS = {"Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "Reshape"}
@@ -197,11 +212,15 @@ def _parse_with_omlt(proto, path: Path):
 def load_onnx(path: str | os.PathLike) -> ReluMLP:
     """Read a 2-input, 1-output ReLU MLP from an ONNX file.
 
+    The net's :attr:`~surrogate.network.ReluMLP.domain` is read from its
+    ``surrogate.domain`` metadata ([-1, 1]^2 when the file declares none).
+
     Raises
     ------
     ModelFormatError
-        If the file is missing or unreadable, or the net is not a ReLU MLP
-        with inputs ``(batch, 2)`` and one output.
+        If the file is missing, empty or unreadable, the net is not a ReLU MLP
+        with inputs ``(batch, 2)`` and one output, a weight or bias is not
+        finite, or its domain metadata is malformed.
     """
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
@@ -221,9 +240,11 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         raise ModelFormatError(
             f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one"
         )
-    meta = _metadata_of(proto)
-    return ReluMLP(
-        tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),
-        tuple(np.asarray(layer.biases, dtype=np.float64) for layer in layers),
-        meta,
-    )
+    try:  # ReluMLP refuses non-finite weights and a malformed domain; say which file
+        return ReluMLP(
+            tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),
+            tuple(np.asarray(layer.biases, dtype=np.float64) for layer in layers),
+            _metadata_of(proto),
+        )
+    except ModelFormatError as exc:
+        raise ModelFormatError(f"{path}: {exc}") from None

@@ -204,20 +204,13 @@ def run_job(job: SolveJob, config: SolverConfig) -> dict:
 
 
 def _run_jobs(jobs: Sequence[SolveJob], config: SolverConfig, workers: int, progress: Callable | None) -> list[dict]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """Run every job on the package's executor (workers exit with this process; no ``__main__`` guard needed)."""
+    from .executors import ExecutorConfig, open_executor
 
-    if workers == 1:
-        rows = []
-        for job in jobs:
-            rows.append(run_job(job, config))
-            if progress:
-                progress(job)
-        return rows
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_job, job, config): job for job in jobs}
-        rows = []
-        for future in as_completed(futures):
+    rows = []
+    with open_executor(ExecutorConfig(workers=workers)) as runner:
+        futures = {runner.submit(run_job, job, config): job for job in jobs}
+        for future in runner.as_completed(futures):
             rows.append(future.result())
             if progress:
                 progress(futures[future])

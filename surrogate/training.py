@@ -37,6 +37,7 @@ from .executors import ExecutorConfig, default_workers, open_executor
 from .metrics import validation_mae
 from .network import ReluMLP
 from .protocols import Stage, TrainingProtocol, get_protocol
+from .reproducible import check_math_paths
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,6 +340,7 @@ def train_packed(
     (protocol,) = resolved
     if threads is not None:
         torch.set_num_threads(threads)
+    check_math_paths()
     slots = [(a, s, r) for a in archs for s in seeds for r in range(protocol.restarts)]
     with torch.no_grad():
         pack = _Pack([(a, candidate_seed(s, r)) for a, s, r in slots], protocol)

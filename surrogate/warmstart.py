@@ -89,7 +89,8 @@ class StartResult:
 def _encoded_copies(surrogates) -> list:
     """The :class:`~surrogate.encoding.EncodedSurrogate` of each product (a report, products, or encodings)."""
     items: Iterable = surrogates.products.values() if hasattr(surrogates, "products") else surrogates
-    copies = [getattr(s, "encoded", s) for s in items]
+    # a LinearProduct (a zero-width factor) has no encoding, and nothing to search over
+    copies = [getattr(s, "encoded", s) for s in items if getattr(s, "encoded", s) is not None]
     bad = [getattr(c, "formulation", type(c).__name__) for c in copies if getattr(c, "formulation", None) != "pruned"]
     if bad:
         raise ConfigError(
@@ -258,6 +259,9 @@ def solve_with_start(
     -------
     (SolveResult, StartResult)
         The solve, and the search (``found=False, seconds=0`` when not run).
+        The solve has a solution only when HiGHS ends with one: never after
+        an unbounded or infeasible termination (the search finds no point
+        then either, since it starts from the LP relaxation).
     """
     found = StartResult(False, math.nan, math.nan, 0, 0.0)
     if start is not None:

@@ -47,6 +47,7 @@ def test_sweep_on_a_running_scheduler_matches_local_processes(tmp_path, local_ru
     _same_nets_and_table(out, local_run)
 
 
+@pytest.mark.slow  # starts a LocalCluster (15 s); CI runs the Dask path through test_sweep_on_a_running_scheduler_...
 def test_dask_flag_starts_and_stops_a_local_cluster(tmp_path, local_run, monkeypatch, capsys):
     seen = {"submitted": 0, "workers": None, "status": None}
     submit, close = DaskRunner.submit, DaskRunner.close

@@ -56,6 +56,7 @@ def _sweep(out, *extra):
     return [sys.executable, "-m", "surrogate.cli", "sweep", *ARGS, "--out", str(out), *extra]
 
 
+@pytest.mark.slow  # CI runs tests/integration/test_faults.py's SIGKILL test, which also checks that no process remains
 def test_a_killed_sweep_resumes_and_matches_an_uninterrupted_one(tmp_path, reference):
     out = tmp_path / "run"
     proc = subprocess.Popen(_sweep(out, "-qq"), start_new_session=True, stderr=subprocess.PIPE)

@@ -15,6 +15,7 @@ from surrogate import FORMULATIONS, add_surrogate, constant_width_shapes, export
 from surrogate.baselines import NMDT, PiecewiseMcCormick, Sawtooth, TriangulatedPWL
 from surrogate.bilinear import DEFAULT_ZOO, EncodedBaseline
 from surrogate.construct import hand_built
+from surrogate.encoding import DEFAULT_FORMULATION
 from surrogate.solver import make_solver
 from surrogate.zoo import load_manifest
 
@@ -55,19 +56,29 @@ def _copies(add_one):
     return m, outputs
 
 
-# A finding, kept visible: OMLT's partition formulation of this net is declared infeasible by HiGHS at
-# one of the 100 fixed inputs with its default feasibility tolerance 1e-6 (it solves, exactly, at 1e-5).
-# strict=True: the day it passes, this mark must go.
-NUMERICALLY_FRAGILE = {("b24-best-6x4", "partition")}
+# A finding about OMLT's partition formulation and HiGHS, kept visible without hanging on a solver version:
+# with highspy 1.15 HiGHS declared the partition encoding of b24-best-6x4 infeasible at one of the 100 fixed
+# inputs under its default primal feasibility tolerance 1e-6 (1.16 solves it). Such a verdict is accepted for
+# partition only, and only if the same input then solves exactly at tolerance 1e-5.
+LOOSER_FEASIBILITY = {"primal_feasibility_tolerance": 1e-5, "mip_feasibility_tolerance": 1e-5}
 
 
 def _cases():
+    """Every formulation of the random and hand-built nets; the zoo's nets with the default one (OMLT's: slow)."""
     for shape in sorted(SHAPES) + sorted(HAND_BUILT) + ZOO_SHAPES:
         for formulation in FORMULATIONS:
-            marks = ()
-            if (shape, formulation) in NUMERICALLY_FRAGILE:
-                marks = pytest.mark.xfail(strict=True, reason="OMLT partition: infeasible at HiGHS feasibility tolerance 1e-6")
-            yield pytest.param(shape, formulation, marks=marks, id=f"{shape}-{formulation}")
+            slow = shape in ZOO_SHAPES and formulation != DEFAULT_FORMULATION
+            yield pytest.param(shape, formulation, id=f"{shape}-{formulation}", marks=(pytest.mark.slow,) if slow else ())
+
+
+def _solve_fixed(m, solver_config, solver, formulation):
+    """Solve ``m`` at its fixed inputs; a partition encoding declared infeasible is re-solved at tolerance 1e-5."""
+    result = solve(m, solver_config, solver=solver)
+    if result.optimal or formulation != "partition" or result.termination not in ("provenInfeasible", "infeasibleOrUnbounded"):
+        return result
+    loose = make_solver(solver_config)
+    loose.config.solver_options.update(LOOSER_FEASIBILITY)
+    return solve(m, solver_config, solver=loose)
 
 
 @pytest.mark.parametrize(("shape", "formulation"), list(_cases()))
@@ -87,14 +98,16 @@ def test_fixed_inputs_reproduce_onnxruntime(onnx_files, solver_config, formulati
     for x, y in points:
         m.x.fix(float(x))
         m.y.fix(float(y))
-        result = solve(m, solver_config, solver=solver)
+        result = _solve_fixed(m, solver_config, solver, formulation)
         assert result.optimal, (x, y, result)
         got.append(pyo.value(enc.output))
         assert enc.get_error().vs_net <= 1e-6
     assert np.abs(np.array(got) - expected).max() <= 1e-5
 
 
-@pytest.mark.parametrize("baseline", [Sawtooth(binaries=8), TriangulatedPWL(points=9)], ids=lambda b: b.name)
+@pytest.mark.parametrize(
+    "baseline", [Sawtooth(binaries=8), pytest.param(TriangulatedPWL(points=9), marks=pytest.mark.slow)], ids=lambda b: b.name
+)
 def test_approximations_reproduce_their_own_function(solver_config, baseline):
     m, outputs = _copies(lambda m, i: EncodedBaseline(_block(m, f"b{i}"), baseline, [m.x[i], m.y[i]]).output)
     m.obj = pyo.Objective(expr=sum(outputs))

@@ -1,3 +1,8 @@
+import errno
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from surrogate.cli import main
@@ -55,3 +60,84 @@ def test_hand_built_command(capsys, tmp_path):
     assert paired.split()[2:4] == ["36/36", "7.716e-04"]
     assert any("12x2" in line and "does not fit" in line for line in lines)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3x8-hand-built-paired.onnx", "3x8-hand-built-shared.onnx"]
+
+
+def _one_error_line(capsys, command: str) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"surrogate {command}: error: ")
+    return err
+
+
+def test_sweep_out_that_is_a_file_is_one_line_before_any_work(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert main(["sweep", "--quick", "--arch", "1x2", "--out", str(tmp_path / "afile")]) == 2
+    assert "afile is a file, not a folder; pass a folder path, e.g. --out results/run1" in _one_error_line(capsys, "sweep")
+    assert main(["sweep", "--quick", "--arch", "1x2", "--out", str(tmp_path / "afile" / "sub")]) == 2
+    err = _one_error_line(capsys, "sweep")
+    assert f"is inside {tmp_path / 'afile'}, which is a file, not a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing was created
+
+
+def test_save_models_and_export_folders_are_checked_first(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    args = ["sweep", "--quick", "--arch", "1x2", "--out", str(tmp_path / "run"), "--save-models", str(tmp_path / "afile")]
+    assert main(args) == 2
+    assert "--save-models" in _one_error_line(capsys, "sweep") and not (tmp_path / "run").exists()
+    assert main(["hand-built", "--arch", "1x2", "--export", str(tmp_path / "afile")]) == 2
+    assert "--export" in _one_error_line(capsys, "hand-built")
+
+
+def test_out_on_a_read_only_file_system_is_one_line(capsys):
+    target = Path("/sys/kernel")
+    try:
+        os.close(tempfile.mkstemp(dir=target)[0])
+        pytest.skip("/sys/kernel is writable here")
+    except OSError:
+        pass
+    assert main(["problems", "haverly1", "--out", str(target / "surrogate-test")]) == 2
+    assert "cannot write in /sys/kernel" in _one_error_line(capsys, "problems")
+
+
+def test_out_in_a_read_only_folder_is_one_line(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root may write in a read-only folder")
+    ro = tmp_path / "ro"
+    ro.mkdir(mode=0o500)
+    assert main(["sweep", "--quick", "--arch", "1x2", "--out", str(ro / "run")]) == 2
+    assert "cannot write in" in _one_error_line(capsys, "sweep")
+
+
+def test_report_out_that_is_a_folder_is_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "is a folder; give the report's file name, e.g. --out" in _one_error_line(capsys, "report")
+
+
+def test_store_zoo_that_is_not_a_folder_is_one_line(tmp_path, capsys):
+    assert main(["bounds", "--store-zoo", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder; pass a zoo folder holding manifest.json" in _one_error_line(capsys, "bounds")
+
+
+def test_an_empty_onnx_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty.onnx").write_bytes(b"")
+    assert main(["bounds", str(tmp_path / "empty.onnx")]) == 2
+    assert "empty.onnx" in _one_error_line(capsys, "bounds")
+
+
+def test_os_errors_and_dead_workers_are_one_line(monkeypatch, capsys):
+    from concurrent.futures.process import BrokenProcessPool
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "results/x/table.csv")
+
+    monkeypatch.setattr("surrogate.cli.count_parameters", disk_full)
+    assert main(["params", "2", "1"]) == 2
+    err = _one_error_line(capsys, "params")
+    assert "No space left on device: results/x/table.csv; check that the path exists" in err
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr("surrogate.cli.count_parameters", broken)
+    assert main(["params", "2", "1"]) == 2
+    assert "a worker process died (out of memory, or killed); run the command again" in _one_error_line(capsys, "params")
