@@ -36,7 +36,7 @@ def _assert_same_net(a, b, atol=1e-5):
     assert np.allclose(a.loss_history, b.loss_history, rtol=1e-4)
 
 
-@pytest.mark.parametrize("arch", ["3x8", "6x4"])
+@pytest.mark.parametrize("arch", ["3x8", pytest.param("6x4", marks=pytest.mark.slow)])
 def test_batched_trainer_matches_one_net_at_a_time(arch):
     protocol = short(2)
     for net in train_nets(arch, [3, 4], protocol):
