@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.training, pytest.mark.solver]
 
 def test_report_of_a_real_quick_sweep(tmp_path, capsys):
     out = tmp_path / "run"
-    sweep = ["sweep", "--quick", "--arch", "1x8", "--arch", "2x4", "--instances", "2", "--out", str(out), "--quiet"]
+    sweep = ["sweep", "--quick", "--arch", "1x8", "--arch", "2x4", "--instances", "2", "--out", str(out), "--quiet", "--workers", "1"]
     assert main(sweep) == 0
     capsys.readouterr()
     assert main(["report", str(out)]) == 0

@@ -19,7 +19,7 @@ TABLE_COLUMNS = [
 def test_quick_sweep_writes_tables_nets_and_zoo(tmp_path, capsys):
     out, zoo = tmp_path / "run", tmp_path / "zoo"
     argv = ["sweep", "--quick", "--arch", "1x8", "--arch", "2x4", "--seeds", "2", "--instances", "3",
-            "--out", str(out), "--save-models", str(zoo), "--quiet"]
+            "--out", str(out), "--save-models", str(zoo), "--quiet", "--workers", "1"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "1x8" in printed and "2x4" in printed and "blog_mae" in printed
@@ -61,7 +61,7 @@ def test_plain_sweep_never_touches_a_zoo(tmp_path, capsys):
     zoo.mkdir()
     (zoo / "manifest.json").write_text('{"version": 1, "models": []}\n')
     before = {p.name: p.read_bytes() for p in zoo.iterdir()}
-    assert main(["sweep", "--quick", "--arch", "1x4", "--instances", "2", "--out", str(tmp_path / "r"), "--quiet", "--json"]) == 0
+    assert main(["sweep", "--quick", "--arch", "1x4", "--instances", "2", "--out", str(tmp_path / "r"), "--quiet", "--json", "--workers", "1"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows[0]["arch"] == "1x4"
     assert {p.name: p.read_bytes() for p in zoo.iterdir()} == before
