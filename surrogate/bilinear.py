@@ -35,6 +35,7 @@ Special cases:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import warnings
@@ -45,6 +46,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import is_constant
 
 from .baselines import is_baseline
+from .bounds import fingerprint
 from .encoding import DEFAULT_FORMULATION, ModelSize, add_surrogate, model_size
 from .errors import ModelFormatError, NumericsWarning, SurrogateError
 from .network import ReluMLP, unit_box
@@ -72,6 +74,33 @@ def finite_bounds(var) -> tuple[float, float]:
     if lb > ub:
         raise UnboundedVariableError(f"variable {var.name!r} has lower bound {lb} above upper bound {ub}; fix its bounds")
     return float(lb), float(ub)
+
+
+def check_factors(variables, *, note: str = "") -> None:
+    """Raise one :class:`UnboundedVariableError` naming every variable of ``variables`` without finite bounds.
+
+    One such variable gets :func:`finite_bounds`' message; ``note`` (e.g. what
+    bound tightening tried) is appended. A variable with ``lb > ub`` is refused
+    on its own, as :func:`finite_bounds` does.
+    """
+    unbounded = {}
+    for var in variables:
+        try:
+            finite_bounds(var)
+        except UnboundedVariableError as exc:
+            if var.lb is not None and var.ub is not None and var.lb > var.ub:
+                raise
+            unbounded.setdefault(var.name, (var, str(exc)))
+    if not unbounded:
+        return
+    if len(unbounded) == 1:
+        raise UnboundedVariableError(next(iter(unbounded.values()))[1] + note)
+    listed = ", ".join(f"{name!r} ({v.lb}, {v.ub})" for name, (v, _) in unbounded.items())
+    first = next(iter(unbounded))
+    raise UnboundedVariableError(
+        f"{len(unbounded)} factors of products have no finite bounds: {listed}; a surrogate of a product needs "
+        f"finite bounds on both factors: bound them all, e.g. {first}.setlb(...) and {first}.setub(...){note}"
+    )
 
 
 def _symbolic_bounds(var) -> bool:
@@ -180,15 +209,25 @@ class BilinearSurrogate:
         ``a*c``: the approximation's error on its domain is multiplied by ``|scale|`` on the box.
     warnings
         Numerical warnings (see :func:`scale_warnings`); empty when the product is well scaled.
+    error_bound
+        In error-aware mode (``bilinear(..., error_aware=True)``), the certified
+        ``E >= |N - xy|`` on the domain (see :func:`certified_error_bound`); else ``None``.
+    slack
+        In error-aware mode, the variable ``s`` in ``[-E*scale, E*scale]`` added to
+        ``z`` (``None`` otherwise, and for a relaxation baseline, which already
+        contains ``x*y``). :meth:`get_error`'s ``vs_net`` then includes ``|s|``.
     """
 
-    def __init__(self, x, y, encoded, maps, *, domain=unit_box(2)):
+    def __init__(self, x, y, encoded, maps, *, domain=unit_box(2), slack=None, error_bound=None):
         self.x, self.y, self.encoded = x, y, encoded
         self.domain = tuple(tuple(map(float, d)) for d in domain)
+        self.slack, self.error_bound = slack, error_bound
         (self._a, self._b), (self._c, self._d) = maps
         a, b, c, d = self._a, self._b, self._c, self._d
         xh, yh = encoded.inputs
         self.expr = a * c * encoded.output + a * d * xh + b * c * yh + b * d
+        if slack is not None:
+            self.expr = self.expr + slack
         self.warnings = scale_warnings(x, y, (a * c, a * d, b * c, b * d))
 
     a = property(lambda self: float(pyo.value(self._a)))
@@ -234,6 +273,8 @@ class LinearProduct:
     encoded = None
     warnings: tuple[str, ...] = ()
     scale = 0.0
+    slack = None  # exact: error-aware mode adds no slack
+    error_bound = 0.0
 
     def __init__(self, x, y):
         self.x, self.y = x, y
@@ -290,6 +331,82 @@ def _add_scaled(model, block_name: str, x, y, domain) -> tuple[pyo.Block, tuple]
     return scaled, maps
 
 
+#: Points per axis of the grid on which :func:`certified_error_bound` evaluates a net.
+CERTIFY_POINTS = 1025
+#: Added to a net's declared ``error_bound``: it holds for the exact construction, and an ONNX export
+#: rounds the weights to float32 (the zoo's hand-built nets move by below 1e-8).
+DECLARED_MARGIN = 1e-6
+_CERTIFIED: dict = {}
+
+
+def _grid_error(net: ReluMLP, points: int) -> tuple[float, float]:
+    """``(max |N - xy|`` on a ``points x points`` grid of the domain, the Lipschitz term of :func:`certified_error_bound`)."""
+    (p, q), (r, s) = net.domain
+    xs, ys = np.linspace(p, q, points), np.linspace(r, s, points)
+    worst = 0.0
+    for chunk in np.array_split(xs, max(1, points // 128)):
+        gx, gy = np.meshgrid(chunk, ys, indexing="ij")
+        grid = np.column_stack([gx.ravel(), gy.ravel()])
+        worst = max(worst, float(np.max(np.abs(net.forward(grid) - grid[:, 0] * grid[:, 1]))))
+    gain = np.abs(net.weights[0])
+    for w in net.weights[1:]:
+        gain = gain @ np.abs(w)
+    (gx_, gy_), half = gain[:, 0], ((q - p) / (points - 1) / 2, (s - r) / (points - 1) / 2)
+    return worst, half[0] * (gx_ + max(abs(r), abs(s))) + half[1] * (gy_ + max(abs(p), abs(q)))
+
+
+def certified_error_bound(net: ReluMLP, *, points: int = CERTIFY_POINTS) -> float:
+    """A certified ``E >= max |N(x, y) - x y|`` over the net's domain ``[p, q] x [r, s]`` (cached per net).
+
+    With ``e = N - xy``, a grid of ``points`` per axis (spacings ``h_x, h_y``)
+    puts every point within ``h_x/2, h_y/2`` of a grid point ``g``, and
+
+    .. math::
+
+        |e(x, y) - e(g)| \\le \\tfrac{h_x}{2} (G_x + Y) + \\tfrac{h_y}{2} (G_y + X),
+        \\qquad (G_x, G_y)^\\top = |W_1| |W_2| \\cdots |W_L|,
+
+    with ``X = max(|p|, |q|)``, ``Y = max(|r|, |s|)``: ``G`` bounds ``|dN/dx|, |dN/dy|``
+    (each ReLU's slope lies in [0, 1]) and ``|xy - g_x g_y| <= |dx| Y + |dy| X``. So
+
+    .. math::
+
+        E = \\max_g |e(g)| + \\tfrac{h_x}{2} (G_x + Y) + \\tfrac{h_y}{2} (G_y + X).
+
+    A net whose metadata declares ``error_bound`` (the hand-built nets of
+    :mod:`surrogate.construct`) gets ``min(E, error_bound + DECLARED_MARGIN)``,
+    unless the grid shows the declaration false for these weights. The result
+    is cached by the weights' :func:`~surrogate.bounds.fingerprint` and domain.
+    """
+    key = (fingerprint(net), net.domain, points)
+    if key not in _CERTIFIED:
+        worst, lipschitz = _grid_error(net, points)
+        bound = worst + lipschitz
+        declared = net.metadata.get("error_bound")
+        if declared is not None and worst <= float(declared) + DECLARED_MARGIN:
+            bound = min(bound, float(declared) + DECLARED_MARGIN)
+        _CERTIFIED[key] = bound
+    return _CERTIFIED[key]
+
+
+def _error_slack(scaled, approx, maps) -> tuple[float, object]:
+    """``(E, s)``: the certified error of ``approx`` on its domain and a slack ``s`` in ``[-E ac, E ac]`` on ``scaled``.
+
+    A relaxation baseline already contains ``x*y`` (no slack, ``s`` is ``None``); an
+    approximation baseline's ``max_error`` is its certified bound.
+    """
+    if is_baseline(approx):
+        if approx.evaluate is None:
+            return approx.max_error, None
+        bound = approx.max_error
+    else:
+        bound = certified_error_bound(approx)
+    (a, _), (c, _) = maps
+    width = bound * a * c  # a, c >= 0: they map an interval onto a box side of non-negative width
+    scaled.slack = pyo.Var(bounds=(-width, width))
+    return bound, scaled.slack
+
+
 def bilinear(
     model,
     x,
@@ -299,6 +416,7 @@ def bilinear(
     formulation: str = DEFAULT_FORMULATION,
     name: str | None = None,
     zoo: str | os.PathLike = DEFAULT_ZOO,
+    error_aware: bool = False,
 ) -> BilinearSurrogate | LinearProduct:
     """Add ``z ≈ x*y`` to ``model`` through a ReLU surrogate (or a classic baseline) and return it.
 
@@ -319,6 +437,12 @@ def bilinear(
         ``'partition'`` or ``'fullspace'``; ignored for baselines.
     name
         Name of the new block (default: ``surrogate_<x>_<y>``, made unique).
+    error_aware
+        Add a slack ``s`` in ``[-E |ac|, E |ac|]`` to ``z`` (``z = ac N + ad xh + bc yh + bd + s``),
+        ``E`` the net's :func:`certified_error_bound` on its domain (a baseline's
+        ``max_error``), so ``z = x*y`` is feasible at every ``(x, y)`` and the
+        surrogate's error cuts off no feasible point of the exact model. The
+        bound is kept in ``.error_bound``, the slack in ``.slack``.
 
     Returns
     -------
@@ -343,7 +467,8 @@ def bilinear(
         encoded = EncodedBaseline(block, approx, [scaled.xh, scaled.yh])
     else:
         encoded = add_surrogate(model, approx, [scaled.xh, scaled.yh], formulation=formulation, name=block_name)
-    product = BilinearSurrogate(x, y, encoded, maps, domain=domain)
+    bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
+    product = BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
     for message in product.warnings:
         warnings.warn(message, NumericsWarning, stacklevel=2)
     return product
@@ -361,13 +486,16 @@ class ReplacementReport:
     ``terms`` counts the product terms replaced across the objective and
     constraints; ``components`` names the objective and constraints rewritten;
     ``warnings`` collects the products' numerical warnings (empty when all are
-    well scaled).
+    well scaled); ``implied_bounds`` is what
+    :func:`~surrogate.implied_bounds.tighten_product_bounds` derived before
+    (an :class:`~surrogate.implied_bounds.ImpliedBounds`; ``None`` when it was off).
     """
 
     products: dict
     terms: int
     components: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    implied_bounds: object = None
 
     @property
     def n_products(self) -> int:
@@ -399,7 +527,7 @@ def _products(repn) -> list:
     ]
 
 
-def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
+def rewrite_products(model, block_name: str, make_product, *, note: str = "") -> ReplacementReport:
     """Rewrite every degree-2 term of ``model``'s active objective and constraints (in place).
 
     ``make_product(block, x, y)`` returns an object whose ``.expr`` stands for
@@ -409,7 +537,8 @@ def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
     and constants stay symbolic: a mutable ``Param`` or a fixed ``Var`` in them
     is read at each solve (a fixed ``Var`` that is later unfixed makes the
     model nonlinear, which :func:`~surrogate.solver.solve` refuses).
-    Nothing is changed if any term cannot be handled.
+    Nothing is changed if any term cannot be handled; ``note`` is appended to
+    the message of an :class:`UnboundedVariableError` (see :func:`check_factors`).
     """
     if model.component(block_name) is not None:
         raise ModelFormatError(f"{model.name!r} already has a block {block_name!r}; start from the exact model")
@@ -418,9 +547,8 @@ def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
         targets.append(("objective", obj, _quadratic_parts(obj.expr, f"objective {obj.name!r}")))
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         targets.append(("constraint", con, _quadratic_parts(con.body, f"constraint {con.name!r}")))
-    for _, _, repn in targets:  # check every factor before changing anything
-        for _, (v1, v2) in _products(repn):
-            finite_bounds(v1), finite_bounds(v2)
+    # check every factor before changing anything
+    check_factors((v for _, _, repn in targets for _, pair in _products(repn) for v in pair), note=note)
     block = pyo.Block()
     model.add_component(block_name, block)
     block.objectives = pyo.ObjectiveList()
@@ -448,12 +576,25 @@ def rewrite_products(model, block_name: str, make_product) -> ReplacementReport:
     return ReplacementReport(products, terms, tuple(touched), found)
 
 
+def _implied_note(implied) -> str:
+    """What an :class:`UnboundedVariableError` adds after bound tightening was tried (nothing when it was off)."""
+    if implied is None:
+        return ""
+    return (
+        "; the constraints imply no finite bound for it either (FBBT and LP bound tightening over them found "
+        f"none{' within the time limit' if implied.timed_out else ''})"
+    )
+
+
 def replace_products(
     model,
     surrogate: ReluMLP | str | os.PathLike = "3x8",
     *,
     formulation: str = DEFAULT_FORMULATION,
     zoo: str | os.PathLike = DEFAULT_ZOO,
+    implied_bounds: bool = True,
+    bounds_time_limit: float = 5.0,
+    error_aware: bool = False,
 ) -> ReplacementReport:
     """Replace every product of two variables in ``model`` by a surrogate (in place).
 
@@ -464,19 +605,46 @@ def replace_products(
     ``q_ij`` cancels to 0). Rewritten components are deactivated and replaced
     by linear ones in the block ``model.surrogate_replacement``.
 
+    Parameters
+    ----------
+    implied_bounds
+        First give a factor with a missing bound the bound its constraints
+        imply (:func:`~surrogate.implied_bounds.tighten_product_bounds`: FBBT,
+        then LP bound tightening; a model whose factors are all bounded is left
+        as it is). What was derived is in the report's ``implied_bounds``; on a
+        refusal the derived bounds are put back. ``False``: refuse at once.
+    bounds_time_limit
+        Seconds for the LP bound tightening, all together.
+    error_aware
+        Give each surrogate a slack of its certified error (see :func:`bilinear`).
+
     Raises
     ------
     UnsupportedTermError
         A term of degree above 2 or another nonlinearity.
     UnboundedVariableError
-        A factor of a product without finite bounds.
+        Factors of products without finite bounds, all named in one message.
+    InfeasibleModelError
+        Bound tightening proved the constraints infeasible.
 
     Warns
     -----
     NumericsWarning
         For each badly scaled product (also in the report's ``warnings``).
     """
+    from .implied_bounds import tighten_product_bounds
+
     approx = _resolve(surrogate, zoo)
-    return rewrite_products(
-        model, "surrogate_replacement", lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation)
-    )
+    implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
+    try:
+        report = rewrite_products(
+            model,
+            "surrogate_replacement",
+            lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware),
+            note=_implied_note(implied),
+        )
+    except Exception:
+        if implied is not None:
+            implied.restore()
+        raise
+    return dataclasses.replace(report, implied_bounds=implied)

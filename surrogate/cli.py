@@ -400,48 +400,124 @@ def cmd_bounds(args) -> int:
 
 
 def cmd_problems(args) -> int:
-    import math
+    """Run every named problem and ``--qcqp`` file through each surrogate and formulation; print and write the table.
 
-    import pandas as pd
-
-    from ._atomic import write_text
-    from .problem_runs import ProblemRunConfig, run_problem
+    Returns 0, or 1 when a run crashed (its row says how; the others are still written).
+    """
+    from .problem_runs import BUDGET_FACTOR, ProblemRunConfig
     from .solver import SolverConfig
 
-    try:
-        from problems import POOLING_INSTANCES, build
-    except ImportError as exc:  # pragma: no cover - the package ships both
-        raise ConfigError(f"the 'problems' package is missing ({exc}); reinstall with 'pip install -e .'") from None
-    names = [n for name in args.names for n in (POOLING_INSTANCES if name == "pooling" else [name])]
-    try:
-        built = [build(n) for n in names]
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    built = _problems_to_run(args.names, args.qcqp or [])
     config = ProblemRunConfig(
         solver=SolverConfig(time_limit=args.time_limit, rel_gap=1e-6, threads=args.threads),
         scip=not args.no_scip,
         scip_time_limit=args.time_limit,
+        budget=args.budget if args.budget is not None else BUDGET_FACTOR * args.time_limit,
+        error_aware=args.error_aware,
     )
+    rows = _run_problems(built, args, config)
+    table = _print_problems_table(rows, extended=bool(args.qcqp))
+    summary = _print_problems_summary(table) if args.qcqp else None
+    if args.out:
+        _write_problem_results(args.out, table, summary)
+    return 1 if any(r["status"] == "crashed" for r in rows) else 0
+
+
+def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
+    """Build the named problems, then every ``qcqp-json-v1`` file given (a folder stands for its ``*.json``)."""
+    try:
+        from problems import POOLING_INSTANCES, build, qcqp
+    except ImportError as exc:  # pragma: no cover - the package ships both
+        raise ConfigError(f"the 'problems' package is missing ({exc}); reinstall with 'pip install -e .'") from None
+    if not names and not qcqp_paths:
+        raise ConfigError("no problems given; name some (e.g. 'pooling') or pass --qcqp FILE|FOLDER ...")
+    files = []
+    for path in qcqp_paths:
+        found = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        if not found:
+            raise ConfigError(f"--qcqp {path} is a folder without .json files; pass qcqp-json-v1 files or their folder")
+        files += found
+    try:
+        built = [build(n) for name in names for n in (POOLING_INSTANCES if name == "pooling" else [name])]
+        return built + [qcqp(path) for path in files]
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _run_problems(built: list, args, config) -> list[dict]:
+    """One row per problem, surrogate and formulation; a run that raises becomes a ``crashed`` row."""
+    import traceback
+
+    from .bilinear import resolve_surrogate
+    from .problem_runs import empty_row, run_problem
+
+    nets = {arch: resolve_surrogate(arch) for arch in args.arch or ["3x8"]}  # a bad name stops here, before any run
     rows = []
     for problem in built:
-        for arch in args.arch or ["3x8"]:
+        for arch, net in nets.items():
             for formulation in args.formulation or [DEFAULT_FORMULATION]:
-                rows.append(run_problem(problem, arch, arch=arch, formulation=formulation, config=config))
+                try:
+                    rows.append(run_problem(problem, net, arch=arch, formulation=formulation, config=config))
+                except Exception as exc:  # one bad run must not lose the others: record it and go on
+                    last = traceback.extract_tb(exc.__traceback__)[-1]
+                    message = f"{type(exc).__name__}: {' '.join(str(exc).split())} ({Path(last.filename).name}:{last.lineno})"
+                    rows.append(empty_row(problem.name, arch, formulation, status="crashed", message=message, budget=config.budget_s))
                 if not args.quiet:
                     r = rows[-1]
                     print(
                         f"  {r['problem']} {arch} {formulation}: MILP {r['milp_time_s']:.2f} s {r['termination']}, "
-                        f"polished {r['polished_objective']:.6g} (optimum {r['optimum']}), rel gap {r['rel_gap']:.2e}",
+                        f"polished {r['polished_objective']:.6g} (optimum {r['optimum']}), rel gap {r['rel_gap']:.2e}"
+                        + (f", {r['status']}: {r['message']}" if r["status"] != "ok" else ""),
                         file=sys.stderr,
                     )
+    return rows
+
+
+def _print_problems_table(rows: list[dict], *, extended: bool):
+    """Print the results table (``extended``: with status, stage times and budget), then any run's message."""
+    import math
+
+    import pandas as pd
+
+    from .problem_runs import RUN_COLUMNS
+
     table = pd.DataFrame(rows)
-    shown = table.drop(columns=["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"])
+    hidden = ["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"]
+    hidden += ["message", "implied_bounds", "polish_method", "tighten_s", "relax_s", "polish_s"] if extended else list(RUN_COLUMNS)
+    shown = table.drop(columns=hidden)
     print(shown.to_string(index=False, float_format=lambda v: "-" if math.isnan(v) else f"{v:.6g}"))
-    if args.out:
-        write_text(args.out / "results.csv", table.to_csv(index=False))
-        write_text(args.out / "results.json", table.to_json(orient="records", indent=1))
-        print(f"results in {args.out}/ (results.csv, results.json)")
-    return 0
+    for row in rows:
+        if extended and row["message"]:
+            print(f"{row['problem']} ({row['arch']}, {row['formulation']}): {row['status']}: {row['message']}")
+    return table
+
+
+def _print_problems_summary(table) -> dict:
+    """Print the counts of :func:`~surrogate.problem_runs.summarize`, overall and per family; return them."""
+    from problems.qcqp import family
+
+    from .problem_runs import BUDGET_MARGIN, FEASIBILITY_TOL, OPTIMAL_GAP, summarize
+
+    totals, by_family = summarize(table, family)
+    print(
+        f"\n{totals['runs']} runs: {totals['feasible']} feasible (violation <= {FEASIBILITY_TOL:g}), "
+        f"{totals['optimal']} within {OPTIMAL_GAP:g} of the optimum, {totals['refused']} refused, "
+        f"{totals['crashed']} crashed, {totals['surrogate_infeasible']} surrogate-infeasible, "
+        f"{totals['over_budget']} over budget + {BUDGET_MARGIN:.0%}"
+    )
+    print(by_family.to_string(index=False))
+    return {"totals": totals, "by_family": by_family.to_dict(orient="records")}
+
+
+def _write_problem_results(out: Path, table, summary: dict | None) -> None:
+    """Write results.csv and results.json (and summary.json) into ``out``, each atomically."""
+    from ._atomic import write_text
+
+    write_text(out / "results.csv", table.to_csv(index=False))
+    write_text(out / "results.json", table.to_json(orient="records", indent=1))
+    if summary is not None:
+        write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    print(f"results in {out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")
 
 
 def cmd_report(args) -> int:
@@ -505,13 +581,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("problems", help="bilinear problems solved through surrogates, polished, and bounded")
-    p.add_argument("names", nargs="+", help="pooling instances (or 'pooling' for all 14), randomN[-sS], spar... BoxQP")
+    p.add_argument("names", nargs="*", help="pooling instances (or 'pooling' for all 14), randomN[-sS], spar... BoxQP")
+    p.add_argument("--qcqp", nargs="+", type=Path, metavar="FILE", help="qcqp-json-v1 files or folders of them; adds status, stage times and per-family counts")
     p.add_argument("--arch", action="append", help="zoo shape or model name (repeatable; default 3x8)")
     p.add_argument("--formulation", action="append", choices=list(FORMULATIONS), help="repeatable; default pruned (tightened bounds, stable neurons removed)")
-    p.add_argument("--time-limit", type=_positive_float, default=60.0, help="seconds per MILP / SCIP solve")
+    p.add_argument("--time-limit", type=_positive_float, default=60.0, help="seconds per MILP (warm start included) / SCIP solve")
+    p.add_argument("--budget", type=_positive_float, help="seconds for tightening + start + MILP + relaxation + polish of one run (default 1.5 x --time-limit; SCIP not included)")
+    p.add_argument("--error-aware", action="store_true", help="widen each product by its surrogate's error (replace_products(error_aware=True))")
     p.add_argument("--threads", type=_positive_int, default=1)
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
-    p.add_argument("--out", type=Path, help="folder for results.csv and results.json")
+    p.add_argument("--out", type=Path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_problems)
 

@@ -41,3 +41,7 @@ class NonlinearModelError(SurrogateError, ValueError):
 
 class NumericsWarning(UserWarning):
     """A model is so badly scaled that the solver's answer may be wrong: tighten the named bounds."""
+
+
+class InfeasibleModelError(SurrogateError, ValueError):
+    """Bound tightening proved a model infeasible: its constraints admit no point within its variables' bounds."""

@@ -1,0 +1,231 @@
+"""Nonconvex QP / QCP / QCQP instances read from the plain JSON format ``qcqp-json-v1``.
+
+A file holds one model::
+
+    min|max  constant + sum(linear[v] * v) + sum(c * vi * vj for [vi, vj, c] in quadratic)
+    s.t.     lb <= sum(linear[v] * v) + sum(c * vi * vj) <= ub      (null: no such side)
+             variable bounds lb / ub (null: unbounded), domain continuous | integer | binary
+
+with its proven global optimum. The bundled instances (``data/qcqp/``, a few MINLPLib models) are
+listed by :func:`qcqp_instances`; any other file in the format is read by :func:`qcqp`. Every
+malformed input raises :class:`QCQPFormatError` naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pyomo.environ as pyo
+
+from .base import BilinearProblem
+
+DATA = Path(__file__).resolve().parent / "data" / "qcqp"
+FORMAT = "qcqp-json-v1"
+DOMAINS = {"continuous": pyo.Reals, "integer": pyo.Integers, "binary": pyo.Binary}
+REQUIRED = ("name", "format", "sense", "optimum", "variables", "objective", "constraints")
+
+
+class QCQPFormatError(ValueError):
+    """A ``qcqp-json-v1`` file is missing, unreadable, or holds a malformed or non-finite entry."""
+
+
+def qcqp_instances() -> list[Path]:
+    """The bundled instance files (``problems/data/qcqp/*.json``), sorted by name."""
+    return sorted(DATA.glob("*.json"))
+
+
+def family(name: str) -> str:
+    """The instance family: the name before its first ``'_'``, else before its first digit group.
+
+    Examples
+    --------
+    >>> [family(n) for n in ("ex9_1_1", "pooling_adhya1stp", "st_e23", "fdesign50", "himmel11")]
+    ['ex9', 'pooling', 'st', 'fdesign', 'himmel']
+    """
+    head = name.split("_", 1)[0] if "_" in name else re.match(r"\D*", name).group(0)
+    return head or name
+
+
+def qcqp(path: str | Path) -> BilinearProblem:
+    """The exact Pyomo model of the ``qcqp-json-v1`` file at ``path`` and its recorded optimum.
+
+    Parameters
+    ----------
+    path
+        A ``.json`` file, or the name of a bundled instance (e.g. ``'st_e23'``).
+
+    Returns
+    -------
+    BilinearProblem
+        Variables ``model.x[name]``, constraints ``model.c[name]``, objective ``model.obj``;
+        ``info`` holds the sizes, the product counts and the instance's ``family``.
+
+    Raises
+    ------
+    QCQPFormatError
+        The file is missing or not JSON, a required key is missing, the format version is not
+        ``qcqp-json-v1``, a term names an unknown variable, or a number is not finite.
+    """
+    path = _locate(path)
+    data = _read(path)
+    check = _Checker(path)
+    names = [check.text(v, f"variables[{i}].name", "name") for i, v in enumerate(check.items(data, "variables"))]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        check.fail("variables", f"repeats the name(s) {', '.join(map(repr, dup))}", "give every variable a distinct name")
+    m = pyo.ConcreteModel(name=str(data["name"]))
+    m.x = pyo.Var(names, dense=True)
+    for i, entry in enumerate(data["variables"]):
+        _set_variable(m.x[names[i]], entry, f"variables[{i}]", check)
+    objective = check.mapping(data, "objective")
+    obj_expr = check.number(objective.get("constant", 0.0), "objective.constant") + _terms(m, objective, "objective", check)
+    m.obj = pyo.Objective(expr=obj_expr, sense=_sense(data, check))
+    constraints = check.items(data, "constraints")
+    con_names = [check.text(c, f"constraints[{i}].name", "name") for i, c in enumerate(constraints)]
+    m.c = pyo.Constraint(con_names)
+    for i, entry in enumerate(constraints):
+        m.c[con_names[i]] = _constraint(m, entry, f"constraints[{i}]", check)
+    pairs, squares = _products(data)
+    unbounded = sum(1 for v in m.x.values() if not (v.has_lb() and v.has_ub()))
+    optimum = data["optimum"]
+    return BilinearProblem(
+        m.name, m, None if optimum is None else check.number(optimum, "optimum"), data["sense"], "minlplib",
+        {"family": family(m.name), "path": str(path), "variables": len(names), "constraints": len(con_names),
+         "bilinear_pairs": pairs, "square_terms": squares, "bilinear_terms": pairs + squares,
+         "unbounded_variables": unbounded, "optimum_source": data.get("optimum_source", "")},
+    )
+
+
+def _locate(path: str | Path) -> Path:
+    candidate = Path(path)
+    if not candidate.suffix and not candidate.exists() and (DATA / f"{candidate}.json").is_file():
+        return DATA / f"{candidate}.json"
+    return candidate
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise QCQPFormatError(f"{path}: no such file; pass a qcqp-json-v1 .json file or a folder of them") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise QCQPFormatError(f"{path}: not readable as JSON ({exc}); pass a qcqp-json-v1 .json file") from None
+    if not isinstance(data, dict):
+        raise QCQPFormatError(f"{path}: the top level is a {type(data).__name__}; a qcqp-json-v1 file holds one object")
+    for key in REQUIRED:
+        if key not in data:
+            raise QCQPFormatError(f"{path}: key '{key}' is missing; every {FORMAT} file has {', '.join(REQUIRED)}")
+    version = data["format"]
+    if not isinstance(version, str) or version.split(":", 1)[0].strip() != FORMAT:
+        raise QCQPFormatError(
+            f"{path}: key 'format' is {str(version)[:40]!r}, not {FORMAT!r}; convert the file to {FORMAT} "
+            "(see problems/data/qcqp/README.md)"
+        )
+    return data
+
+
+class _Checker:
+    """Type and finiteness checks that name the file, the key and the fix."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.known: set[str] = set()
+
+    def fail(self, key: str, problem: str, fix: str):
+        raise QCQPFormatError(f"{self.path}: key '{key}' {problem}; {fix}")
+
+    def number(self, value, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(key, f"is {value!r}, not a number", "write a finite number")
+        if not math.isfinite(value):
+            self.fail(key, f"is {value!r}", "write a finite number (null for a missing bound)")
+        return float(value)
+
+    def bound(self, value, key: str) -> float | None:
+        return None if value is None else self.number(value, key)
+
+    def text(self, entry, key: str, field: str) -> str:
+        if not isinstance(entry, dict) or field not in entry:
+            self.fail(key, "is missing", f"give each entry a '{field}'")
+        if not isinstance(entry[field], str) or not entry[field]:
+            self.fail(key, f"is {entry[field]!r}", "use a non-empty string")
+        return entry[field]
+
+    def items(self, data: dict, key: str) -> list:
+        if not isinstance(data[key], list):
+            self.fail(key, f"is a {type(data[key]).__name__}", "write a list of objects")
+        return data[key]
+
+    def mapping(self, data: dict, key: str) -> dict:
+        if not isinstance(data[key], dict):
+            self.fail(key, f"is a {type(data[key]).__name__}", "write an object with 'linear' and 'quadratic'")
+        return data[key]
+
+    def variable(self, m, name, key: str):
+        if not isinstance(name, str) or name not in m.x:
+            self.fail(key, f"names the unknown variable {name!r}", "use a name listed in 'variables'")
+        return m.x[name]
+
+
+def _set_variable(var, entry: dict, key: str, check: _Checker) -> None:
+    for side in ("lb", "ub"):
+        if side not in entry:
+            check.fail(f"{key}.{side}", "is missing", "write a number, or null for no bound")
+    domain = entry.get("domain", "continuous")
+    if domain not in DOMAINS:
+        check.fail(f"{key}.domain", f"is {domain!r}", f"use one of {', '.join(DOMAINS)}")
+    var.domain = DOMAINS[domain]
+    lb, ub = check.bound(entry["lb"], f"{key}.lb"), check.bound(entry["ub"], f"{key}.ub")
+    if lb is not None and ub is not None and lb > ub:
+        check.fail(key, f"has lb {lb} > ub {ub}", "swap or correct the bounds")
+    var.setlb(lb)
+    var.setub(ub)
+
+
+def _terms(m, entry: dict, key: str, check: _Checker):
+    """``sum(linear) + sum(quadratic)`` of ``entry`` (a constraint or the objective)."""
+    linear = entry.get("linear", {})
+    quadratic = entry.get("quadratic", [])
+    if not isinstance(linear, dict):
+        check.fail(f"{key}.linear", f"is a {type(linear).__name__}", "write an object {variable: coefficient}")
+    if not isinstance(quadratic, list):
+        check.fail(f"{key}.quadratic", f"is a {type(quadratic).__name__}", "write a list of [vi, vj, coefficient]")
+    expr = 0.0
+    for name, coef in linear.items():
+        expr = expr + check.number(coef, f"{key}.linear.{name}") * check.variable(m, name, f"{key}.linear")
+    for j, term in enumerate(quadratic):
+        where = f"{key}.quadratic[{j}]"
+        if not isinstance(term, list) or len(term) != 3:
+            check.fail(where, f"is {term!r}", "write [vi, vj, coefficient]")
+        vi, vj = (check.variable(m, name, where) for name in term[:2])
+        expr = expr + check.number(term[2], where) * vi * vj
+    return expr
+
+
+def _constraint(m, entry: dict, key: str, check: _Checker):
+    for side in ("lb", "ub"):
+        if side not in entry:
+            check.fail(f"{key}.{side}", "is missing", "write a number, or null for no bound on this side")
+    lb, ub = check.bound(entry["lb"], f"{key}.lb"), check.bound(entry["ub"], f"{key}.ub")
+    if lb is None and ub is None:
+        check.fail(key, "has neither lb nor ub", "give at least one side, or drop the constraint")
+    return (lb, _terms(m, entry, key, check), ub)
+
+
+def _sense(data: dict, check: _Checker):
+    if data["sense"] not in ("min", "max"):
+        check.fail("sense", f"is {data['sense']!r}", "use 'min' or 'max'")
+    return pyo.minimize if data["sense"] == "min" else pyo.maximize
+
+
+def _products(data: dict) -> tuple[int, int]:
+    """Distinct pairs ``vi != vj`` and distinct squares over the objective and every constraint."""
+    terms = list(data["objective"].get("quadratic", []))
+    for con in data["constraints"]:
+        terms += con.get("quadratic", [])
+    pairs = {tuple(sorted(t[:2])) for t in terms}
+    squares = sum(1 for a, b in pairs if a == b)
+    return len(pairs) - squares, squares
