@@ -103,14 +103,14 @@ def check_factors(variables, *, note: str = "") -> None:
     )
 
 
-def _symbolic_bounds(var) -> bool:
+def has_symbolic_bounds(var) -> bool:
     """Whether a bound of ``var`` is an expression of mutable parameters (not a constant)."""
     return not (is_constant(var.lower) and is_constant(var.upper))
 
 
 def has_zero_width(var) -> bool:
     """Whether ``var``'s bounds are constants with ``lb == ub`` (a product with it is linear)."""
-    return not _symbolic_bounds(var) and var.lb == var.ub
+    return not has_symbolic_bounds(var) and var.lb == var.ub
 
 
 def factor_map(var, domain: tuple[float, float]):
@@ -120,7 +120,7 @@ def factor_map(var, domain: tuple[float, float]):
     a bound is a mutable ``Param`` (the mapping then follows a changed bound).
     """
     finite_bounds(var)
-    lo, hi = (var.lower, var.upper) if _symbolic_bounds(var) else (float(var.lb), float(var.ub))
+    lo, hi = (var.lower, var.upper) if has_symbolic_bounds(var) else (float(var.lb), float(var.ub))
     p, q = domain
     a = (hi - lo) / (q - p)
     return a, (hi + lo) / 2 - a * ((p + q) / 2)
@@ -506,7 +506,7 @@ class ReplacementReport:
         return ModelSize(sum(s.variables for s in sizes), sum(s.binaries for s in sizes), sum(s.constraints for s in sizes))
 
 
-def _quadratic_parts(expr, where: str):
+def quadratic_parts(expr, where: str):
     """``expr`` as constant + linear + quadratic terms, coefficients kept symbolic (mutable Params, fixed Vars)."""
     from pyomo.repn import generate_standard_repn
 
@@ -519,7 +519,7 @@ def _quadratic_parts(expr, where: str):
     return repn
 
 
-def _products(repn) -> list:
+def product_terms(repn) -> list:
     """``(coefficient, (v1, v2))`` of the quadratic terms whose coefficient is not the constant 0."""
     return [
         (coef, pair) for coef, pair in zip(repn.quadratic_coefs, repn.quadratic_vars)
@@ -544,11 +544,11 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
         raise ModelFormatError(f"{model.name!r} already has a block {block_name!r}; start from the exact model")
     targets = []
     for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
-        targets.append(("objective", obj, _quadratic_parts(obj.expr, f"objective {obj.name!r}")))
+        targets.append(("objective", obj, quadratic_parts(obj.expr, f"objective {obj.name!r}")))
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        targets.append(("constraint", con, _quadratic_parts(con.body, f"constraint {con.name!r}")))
+        targets.append(("constraint", con, quadratic_parts(con.body, f"constraint {con.name!r}")))
     # check every factor before changing anything
-    check_factors((v for _, _, repn in targets for _, pair in _products(repn) for v in pair), note=note)
+    check_factors((v for _, _, repn in targets for _, pair in product_terms(repn) for v in pair), note=note)
     block = pyo.Block()
     model.add_component(block_name, block)
     block.objectives = pyo.ObjectiveList()
@@ -560,7 +560,7 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
         if not repn.quadratic_vars:
             continue
         expr = repn.constant + sum(c * v for c, v in zip(repn.linear_coefs, repn.linear_vars))
-        for coef, (v1, v2) in _products(repn):
+        for coef, (v1, v2) in product_terms(repn):
             key = tuple(sorted((v1.name, v2.name)))
             if key not in products:
                 products[key] = make_product(block, v1, v2)

@@ -55,8 +55,9 @@ from pyomo.common.collections import ComponentMap
 from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
 
-from .bilinear import _products, _quadratic_parts, _symbolic_bounds
+from .bilinear import has_symbolic_bounds, product_terms, quadratic_parts
 from .errors import ConfigError, InfeasibleModelError
+from .relaxation import mccormick_envelope
 from .solver import SolverConfig, make_solver, solve
 
 #: Relative outward margin on a bound from FBBT (interval arithmetic in floating point).
@@ -113,7 +114,7 @@ def product_factors(model) -> list:
     comps = [(o.expr, f"objective {o.name!r}") for o in model.component_data_objects(pyo.Objective, active=True)]
     comps += [(c.body, f"constraint {c.name!r}") for c in model.component_data_objects(pyo.Constraint, active=True)]
     for expr, where in comps:
-        for _, pair in _products(_quadratic_parts(expr, where)):
+        for _, pair in product_terms(quadratic_parts(expr, where)):
             for var in pair:
                 found[var] = None
     return list(found.keys())
@@ -198,10 +199,8 @@ def _product_column(lp, x, y):
     (lx, ux), (ly, uy) = _bounds(x), _bounds(y)
     if None in (lx, ux, ly, uy):
         return w
-    lp.rows.add(w >= ly * x + lx * y - lx * ly)
-    lp.rows.add(w >= uy * x + ux * y - ux * uy)
-    lp.rows.add(w <= uy * x + lx * y - lx * uy)
-    lp.rows.add(w <= ly * x + ux * y - ux * ly)
+    for row in mccormick_envelope(w, x, y, (lx, ux, ly, uy)):
+        lp.rows.add(row)
     return w
 
 
@@ -344,7 +343,7 @@ def tighten_product_bounds(
     _check_options(time_limit, rounds, wide)
     start = time.perf_counter()
     factors = product_factors(model)
-    wanted = [v for v in factors if not v.fixed and not _symbolic_bounds(v) and any(_wants(v, wide))]
+    wanted = [v for v in factors if not v.fixed and not has_symbolic_bounds(v) and any(_wants(v, wide))]
     old = ComponentMap((v, _bounds(v)) for v in wanted)
     found = ComponentMap((v, [None, None]) for v in wanted)
     lp_rounds, timed_out = 0, False

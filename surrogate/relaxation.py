@@ -21,6 +21,17 @@ from .bilinear import finite_bounds, rewrite_products
 from .solver import SolverConfig, SolveResult, solve
 
 
+def mccormick_envelope(z, x, y, box: tuple[float, float, float, float]) -> list:
+    """The four McCormick inequalities (module docstring) tying ``z`` to ``x*y`` on ``box = (lx, ux, ly, uy)``."""
+    lx, ux, ly, uy = box
+    return [
+        z >= lx * y + ly * x - lx * ly,
+        z >= ux * y + uy * x - ux * uy,
+        z <= ux * y + ly * x - ux * ly,
+        z <= lx * y + uy * x - lx * uy,
+    ]
+
+
 class _Envelope:
     def __init__(self, block, x, y):
         lx, ux = finite_bounds(x)
@@ -30,10 +41,8 @@ class _Envelope:
         block.add_component(f"z{k}", z)
         cons = pyo.ConstraintList()
         block.add_component(f"envelope{k}", cons)
-        cons.add(z >= lx * y + ly * x - lx * ly)
-        cons.add(z >= ux * y + uy * x - ux * uy)
-        cons.add(z <= ux * y + ly * x - ux * ly)
-        cons.add(z <= lx * y + uy * x - lx * uy)
+        for row in mccormick_envelope(z, x, y, (lx, ux, ly, uy)):
+            cons.add(row)
         self.expr = z
 
 
