@@ -407,6 +407,15 @@ def _error_slack(scaled, approx, maps) -> tuple[float, object]:
     return bound, scaled.slack
 
 
+def _encode(model, approx, inputs: list, formulation: str, block_name: str):
+    """The encoding of ``approx`` (a net, or a baseline in a new block) on the scaled ``inputs``, as block ``block_name``."""
+    if is_baseline(approx):
+        block = pyo.Block()
+        model.add_component(block_name, block)
+        return EncodedBaseline(block, approx, inputs)
+    return add_surrogate(model, approx, inputs, formulation=formulation, name=block_name)
+
+
 def bilinear(
     model,
     x,
@@ -461,12 +470,7 @@ def bilinear(
     domain = unit_box(2) if is_baseline(approx) else approx.domain
     block_name = _block_name(model, x, y, name)
     scaled, maps = _add_scaled(model, block_name, x, y, domain)
-    if is_baseline(approx):
-        block = pyo.Block()
-        model.add_component(block_name, block)
-        encoded = EncodedBaseline(block, approx, [scaled.xh, scaled.yh])
-    else:
-        encoded = add_surrogate(model, approx, [scaled.xh, scaled.yh], formulation=formulation, name=block_name)
+    encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
     bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
     product = BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
     for message in product.warnings:
@@ -637,14 +641,10 @@ def replace_products(
     approx = _resolve(surrogate, zoo)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
     try:
-        report = rewrite_products(
-            model,
-            "surrogate_replacement",
-            lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware),
-            note=_implied_note(implied),
-        )
+        report = rewrite_products(model, "surrogate_replacement", lambda block, x, y: bilinear(
+            block, x, y, approx, formulation=formulation, error_aware=error_aware), note=_implied_note(implied))
     except Exception:
         if implied is not None:
-            implied.restore()
+            implied.restore()  # a refusal leaves the model as it was
         raise
     return dataclasses.replace(report, implied_bounds=implied)

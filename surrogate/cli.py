@@ -18,17 +18,22 @@ from pathlib import Path
 from .architecture import all_shapes, constant_width_shapes, count_parameters
 from .encoding import DEFAULT_FORMULATION, FORMULATIONS
 from .errors import ConfigError, SurrogateError
+from .polish import DEFAULT_RESTARTS
 from .protocols import PROTOCOLS, get_protocol
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, minimum: int = 0) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1)
 
 
 def _positive_float(text: str) -> float:
@@ -414,6 +419,7 @@ def cmd_problems(args) -> int:
         scip_time_limit=args.time_limit,
         budget=args.budget if args.budget is not None else BUDGET_FACTOR * args.time_limit,
         error_aware=args.error_aware,
+        polish_restarts=args.polish_restarts,
     )
     rows = _run_problems(built, args, config)
     table = _print_problems_table(rows, extended=bool(args.qcqp))
@@ -588,6 +594,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=_positive_float, default=60.0, help="seconds per MILP (warm start included) / SCIP solve")
     p.add_argument("--budget", type=_positive_float, help="seconds for tightening + start + MILP + relaxation + polish of one run (default 1.5 x --time-limit; SCIP not included)")
     p.add_argument("--error-aware", action="store_true", help="widen each product by its surrogate's error (replace_products(error_aware=True))")
+    p.add_argument("--polish-restarts", type=_whole, default=DEFAULT_RESTARTS,
+                   help=f"NLPs from random points after the other polish methods, time allowing (default {DEFAULT_RESTARTS}; 0: off)")
     p.add_argument("--threads", type=_positive_int, default=1)
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
     p.add_argument("--out", type=Path, help="folder for results.csv and results.json (and summary.json with --qcqp)")

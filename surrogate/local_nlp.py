@@ -295,3 +295,104 @@ def _constraint(qm: QuadraticModel, rows: np.ndarray, full, free: np.ndarray, de
 
 class _DeadlineReached(Exception):
     """Raised inside an NLP iteration that runs past the deadline."""
+
+
+def restore_feasibility(qm: QuadraticModel, x: np.ndarray, *, active_tol: float = 1e-7, max_iter: int = 10) -> np.ndarray:
+    """``x`` moved by Gauss-Newton steps onto the constraints it violates or nearly meets; the least violated iterate.
+
+    A local solver stops within its own tolerance, often a little outside a
+    constraint (SLSQP: about 1e-6). With A the rows that are violated or within
+    ``active_tol`` (relative) of a bound, each step solves the least-norm
+
+    .. math::
+
+        \\min \\|d\\|_2 \\quad\\text{s.t.}\\quad J_A(x)\\, d = t_A - r_A(x)
+
+    over the variables strictly inside their bounds and not integer, where
+    :math:`t_A` is the nearest bound of each row (LSMR), then clips into the
+    variable bounds. Linear active rows are met in one step; quadratic ones
+    converge quadratically near a regular point. The iterate with the least
+    violation (``x`` itself if no step helps) is returned.
+    """
+    from scipy.sparse.linalg import lsmr
+
+    x = qm.clip(np.asarray(x, dtype=float))
+    movable = ~qm.integer & (x > qm.lower) & (x < qm.upper)
+    best, best_violation = x, qm.violation(x)
+    for _ in range(max_iter):
+        if best_violation <= 1e-12 or not movable.any():
+            break
+        r = qm.rows.values(x)
+        with np.errstate(invalid="ignore"):  # inf bounds: never near
+            near_lower = r <= qm.row_lower + active_tol * np.maximum(1.0, np.abs(qm.row_lower))
+            near_upper = r >= qm.row_upper - active_tol * np.maximum(1.0, np.abs(qm.row_upper))
+        active = near_lower | near_upper
+        if not active.any():
+            break
+        target = np.where(near_lower, qm.row_lower, qm.row_upper)[active]
+        jac = qm.rows.jacobian(x)[active][:, movable]
+        step = lsmr(jac, target - r[active], atol=1e-14, btol=1e-14, maxiter=10 * max(jac.shape))[0]
+        x = x.copy()
+        x[movable] += step
+        x = qm.clip(x)
+        violation = qm.violation(x)
+        if violation < best_violation:
+            best, best_violation = x, violation
+        else:
+            break
+    return best
+
+
+def feasibility_point(
+    qm: QuadraticModel, x0: np.ndarray, *, fixed: np.ndarray | None = None, deadline: float = math.inf, max_evals: int = 200,
+) -> np.ndarray:
+    """A point near ``x0`` that violates the constraints least: a local minimum of the squared violations.
+
+    .. math::
+
+        \\min_{x^L \\le x \\le x^U}\\; \\sum_r \\max(0, l_r - r(x))^2 + \\max(0, r(x) - u_r)^2
+
+    by SciPy's ``least_squares`` (trust-region reflective, sparse Jacobian),
+    over the variables not ``fixed``, not integer and with bounds that differ; at most ``max_evals``
+    evaluations, and stopped at ``deadline`` (``time.perf_counter()`` seconds)
+    with its last iterate. The objective plays no part: an NLP from this point
+    (:func:`solve_nlp`) starts feasible, or nearly, which SLSQP needs on
+    nonconvex constraints.
+    """
+    from scipy.optimize import least_squares
+
+    base = qm.clip(np.asarray(x0, dtype=float))
+    held = qm.integer if fixed is None else fixed | qm.integer
+    free = np.flatnonzero(~held & (qm.lower < qm.upper))
+    has_lower, has_upper = np.isfinite(qm.row_lower), np.isfinite(qm.row_upper)
+    if free.size == 0 or not (has_lower.any() or has_upper.any()):
+        return base
+    last = [base[free]]
+
+    def full(z):
+        x = base.copy()
+        x[free] = z
+        return x
+
+    def residuals(z):
+        if time.perf_counter() >= deadline:
+            raise _DeadlineReached
+        last[0] = z
+        r = qm.rows.values(full(z))
+        return np.concatenate([np.minimum(0.0, r - qm.row_lower)[has_lower], np.maximum(0.0, r - qm.row_upper)[has_upper]])
+
+    def jacobian(z):
+        x = full(z)
+        r, jac = qm.rows.values(x), qm.rows.jacobian(x)[:, free]
+        below = sp.diags((r < qm.row_lower).astype(float)) @ jac
+        above = sp.diags((r > qm.row_upper).astype(float)) @ jac
+        return sp.vstack([below[has_lower], above[has_upper]]).tocsr()
+
+    try:
+        last[0] = least_squares(
+            residuals, base[free], jac=jacobian, bounds=(qm.lower[free], qm.upper[free]), method="trf",
+            xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=max_evals,
+        ).x
+    except _DeadlineReached:
+        pass
+    return qm.clip(full(last[0]))

@@ -32,7 +32,16 @@ these methods does best, all run on the model read once as quadratic forms
     A local solve of the whole exact model (SLSQP, or trust-constr when large:
     :func:`~surrogate.local_nlp.solve_nlp`) from the start point, and again from
     the best point so far; each NLP point is then cleaned by a few cover-LP
-    rounds, which make it exactly feasible when the LPs are.
+    rounds, which make it exactly feasible when the LPs are. A point the NLP
+    leaves just outside a constraint is first stepped back onto the rows it
+    violates or meets (:func:`~surrogate.local_nlp.restore_feasibility`), and an
+    NLP that ends infeasible is started again from a feasibility phase
+    (:func:`~surrogate.local_nlp.feasibility_point`).
+``multistart``
+    Time allowing, NLPs (each after a feasibility phase) from ``restarts``
+    points drawn uniformly in the variables' box (:func:`start_box`) by a
+    seeded generator. These points owe nothing to the surrogate: a run whose
+    final point came from here says so in its ``method``.
 
 Each LP is a fresh ``highspy.Highs`` built from numpy arrays
 (:func:`~surrogate.local_nlp.solve_lp`), so LPs do not slow down as they are
@@ -50,14 +59,16 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
-from .errors import NonlinearModelError
-from .local_nlp import QuadraticModel, solve_lp, solve_nlp
+from .errors import ConfigError, NonlinearModelError
+from .local_nlp import QuadraticModel, feasibility_point, restore_feasibility, solve_lp, solve_nlp
 from .solver import SolverConfig
 
 #: A point whose largest constraint or bound violation is at most this is feasible.
 FEASIBILITY_TOL = 1e-6
 #: The values of :attr:`PolishResult.method`.
-METHODS = ("alternating-lp", "cover-lp", "complementarity", "nlp", "none")
+METHODS = ("alternating-lp", "cover-lp", "complementarity", "nlp", "multistart", "none")
+#: NLPs from random points that :func:`polish` runs after its other methods, time allowing.
+DEFAULT_RESTARTS = 8
 #: The values of :attr:`PolishResult.status`.
 STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
 
@@ -277,16 +288,46 @@ class _Search:
             squares[rows.qi[rows.qi == rows.qj]] = True
         return squares
 
-    def nlp(self, x0: np.ndarray, classes: list, pinned: np.ndarray, method: str, *, maxiter: int, share: float = 1.0) -> None:
-        """NLP from ``x0`` (``pinned`` held) for at most ``share`` of the time left, then two rounds of cover LPs to clean its point."""
+    def nlp(
+        self, x0: np.ndarray, classes: list, pinned: np.ndarray, method: str, *, maxiter: int, share: float = 1.0,
+        feasibility_first: bool = False,
+    ) -> None:
+        """NLP from ``x0`` (``pinned`` held) for at most ``share`` of the time left, then two rounds of cover LPs to clean its point.
+
+        An NLP point just outside a constraint is stepped back onto it
+        (:func:`~surrogate.local_nlp.restore_feasibility`). If the NLP ends
+        infeasible (SLSQP often does from a point far outside nonconvex
+        constraints), a feasibility phase (:func:`~surrogate.local_nlp.feasibility_point`)
+        from ``x0`` gives it a second start; ``feasibility_first`` runs that phase first instead.
+        """
         if self.expired():
             return
         now = time.perf_counter()
         deadline = now + share * (self.deadline - now) if math.isfinite(self.deadline) else math.inf
-        x = solve_nlp(self.qm, x0, fixed=pinned, deadline=deadline, maxiter=maxiter)
-        self.offer(method, x)
+        qm, tol = self.qm, FEASIBILITY_TOL
+        starts = [lambda: feasibility_point(qm, x0, fixed=pinned, deadline=deadline)] if feasibility_first else [lambda: x0]
+        if not feasibility_first:
+            starts.append(lambda: feasibility_point(qm, x0, fixed=pinned, deadline=deadline))
+        for start in starts:
+            x = solve_nlp(qm, start(), fixed=pinned, deadline=deadline, maxiter=maxiter)
+            if qm.violation(x) > tol:  # stopped just outside a constraint: step back onto it
+                x = restore_feasibility(qm, x)
+            self.offer(method, x)
+            if qm.violation(x) <= tol or time.perf_counter() >= deadline:
+                break
         self.alternate(x, classes, pinned, method, max_rounds=2)
         self.expired()
+
+    def multistart(self, starts: int, rng: np.random.Generator, *, maxiter: int) -> None:
+        """NLPs from ``starts`` points drawn uniformly in the box (:func:`start_box`), each with an equal share of the time left."""
+        lower, upper = start_box(self.qm, self.best_point)
+        classes, _ = colour_classes(_edges(self.qm, np.zeros(len(lower), dtype=bool)))
+        for k in range(starts):
+            if self.expired():
+                return
+            x0 = np.where(self.qm.integer, self.best_point, rng.uniform(lower, upper))
+            self.nlp(x0, classes, np.zeros(len(x0), dtype=bool), "multistart", maxiter=maxiter, share=1.0 / (starts - k),
+                     feasibility_first=True)
 
     def pattern_search(self, small: np.ndarray, method: str, max_evals: int) -> None:
         """Coordinate pattern search over the factors ``small`` from the best point, each trial scored by the LP in the rest."""
@@ -309,6 +350,14 @@ class _Search:
                             break
             if not improved:
                 steps = {i: s / 2 for i, s in steps.items()}
+
+
+def start_box(qm: QuadraticModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The box multistart draws from: the variable bounds, and ``x`` +- max(1, |x|) on a side without one."""
+    span = np.maximum(1.0, np.abs(x))
+    lower = np.where(np.isfinite(qm.lower), qm.lower, x - span)
+    upper = np.where(np.isfinite(qm.upper), qm.upper, x + span)
+    return lower, upper
 
 
 def _rounded(qm: QuadraticModel, x: np.ndarray, pairs: list) -> tuple[np.ndarray, np.ndarray]:
@@ -334,16 +383,16 @@ def _edges(qm: QuadraticModel, pinned: np.ndarray) -> set:
     return out
 
 
+def check_restarts(restarts, what: str) -> int:
+    """``restarts`` if it is a whole number >= 0; else a :class:`ConfigError` naming ``what``."""
+    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
+        raise ConfigError(f"{what}={restarts!r} must be a whole number >= 0 (0 turns multistart off)")
+    return restarts
+
+
 def polish(
-    model,
-    values: dict,
-    *,
-    config: SolverConfig = SolverConfig(),
-    time_limit: float | None = None,
-    max_rounds: int = 20,
-    max_evals: int = 400,
-    nlp_maxiter: int = 300,
-    tol: float = 1e-9,
+    model, values: dict, *, config: SolverConfig = SolverConfig(), time_limit: float | None = None, max_rounds: int = 20,
+    max_evals: int = 400, nlp_maxiter: int = 300, tol: float = 1e-9, restarts: int = DEFAULT_RESTARTS, seed: int = 0,
 ) -> PolishResult:
     """Polish ``values`` on the exact ``model``, which is changed in place and ends at the polished point.
 
@@ -352,26 +401,27 @@ def polish(
     model
         The exact (bilinear) model: its active objective and constraints.
     values
-        Variable name -> value, the surrogate's point (clipped into the bounds;
-        variables not named keep their values).
+        Variable name -> value, the surrogate's point (clipped into the bounds; others keep their values).
     config
         Threads and the per-LP time limit of HiGHS.
     time_limit
-        Seconds for the whole polish (``None``: no limit); checked between LPs
-        and NLP iterations, so it is exceeded by at most one of them.
+        Seconds for the whole polish (``None``: no limit); checked between LPs and NLP iterations.
     max_rounds, max_evals, nlp_maxiter, tol
         Most LP rounds per alternation, LPs in the pattern search, NLP iterations per solve;
         the relative improvement below which an alternation stops.
+    restarts, seed
+        After the methods above, NLPs from up to ``restarts`` random points in the
+        variables' box (``multistart``; drawn by ``numpy.random.default_rng(seed)``),
+        each with an equal share of the time left; 0 turns it off.
 
     Returns
     -------
     PolishResult
         The objective and violation before and after, the method and status.
     """
+    check_restarts(restarts, "polish: restarts")
     begin = time.perf_counter()
-    variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
-    start = {name: _clipped(variables[name], value) for name, value in values.items() if name in variables and value is not None}
-    _restore(variables, start)
+    start = _load_start(model, values)
     measured = time.perf_counter()
     before = (true_objective(model), max_violation(model))
     # the end repeats this measurement: keep twice its time, and 5 % of the limit for the last step, in reserve
@@ -385,10 +435,10 @@ def polish(
     x0 = qm.point(start)
     search.offer("none", x0)
     _run_methods(search, x0, max_rounds=max_rounds, max_evals=max_evals, nlp_maxiter=nlp_maxiter)
+    search.multistart(restarts, np.random.default_rng(seed), maxiter=nlp_maxiter)
     qm.load(search.best_point)
     after = (true_objective(model), max_violation(model))
-    feasible = after[1] <= FEASIBILITY_TOL
-    status = "infeasible" if not feasible else ("start-kept" if search.best_method == "none" else "polished")
+    status = "infeasible" if after[1] > FEASIBILITY_TOL else ("start-kept" if search.best_method == "none" else "polished")
     return PolishResult(
         *before, *after, search.rounds, status, method=search.best_method, seconds=time.perf_counter() - begin,
         lp_solves=search.lp_solves, timed_out=search.timed_out,
@@ -425,12 +475,20 @@ def _run_methods(search: _Search, x0: np.ndarray, *, max_rounds: int, max_evals:
     for step in (lps, complementarity, nlp) if bipartite else (complementarity, nlp, lps):
         step()
     if search.best_method not in ("nlp", "none"):  # refine the best LP point too
-        search.nlp(search.best_point, classes, none, "nlp", maxiter=nlp_maxiter)
+        search.nlp(search.best_point, classes, none, "nlp", maxiter=nlp_maxiter, share=0.5)
 
 
 def _clipped(var, value: float) -> float:
     """``value`` clipped into the bounds of ``var``."""
     return min(max(value, var.lb if var.has_lb() else value), var.ub if var.has_ub() else value)
+
+
+def _load_start(model, values: dict) -> dict:
+    """Set the variables of ``model`` named in ``values`` (clipped into their bounds); the values set, by name."""
+    variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
+    start = {name: _clipped(variables[name], value) for name, value in values.items() if name in variables and value is not None}
+    _restore(variables, start)
+    return start
 
 
 def _restore(variables: dict, values: dict) -> None:

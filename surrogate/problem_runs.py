@@ -39,7 +39,7 @@ import pyomo.environ as pyo
 from .bilinear import UnboundedVariableError, replace_products, resolve_surrogate
 from .encoding import DEFAULT_FORMULATION, check_formulation
 from .errors import ConfigError, SurrogateError
-from .polish import polish
+from .polish import DEFAULT_RESTARTS, check_restarts, polish
 from .relaxation import solve_mccormick
 from .solver import SolverConfig
 from .warmstart import solve_with_start, start_config
@@ -93,6 +93,10 @@ class ProblemRunConfig:
         surrogate's error so that no feasible point is cut off); needs a version that offers it.
     implied_bounds
         Pass ``implied_bounds`` to :func:`~surrogate.bilinear.replace_products` where it is offered.
+    polish_restarts
+        NLPs from random points after the other polish methods, time allowing
+        (:func:`~surrogate.polish.polish`'s ``restarts``; 0 turns multistart off). Rows say
+        ``polish_method`` ``multistart`` when one of them gave the final point.
     """
 
     solver: SolverConfig = field(default_factory=lambda: SolverConfig(time_limit=60.0, rel_gap=1e-6))
@@ -101,8 +105,10 @@ class ProblemRunConfig:
     budget: float | None = None
     error_aware: bool = False
     implied_bounds: bool = True
+    polish_restarts: int = DEFAULT_RESTARTS
 
     def __post_init__(self) -> None:
+        check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
         b = self.budget
         if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b) or b <= 0):
             raise ConfigError(f"ProblemRunConfig: budget={b!r} must be a positive number of seconds, or None for no "
@@ -209,7 +215,7 @@ def run_problem(problem, surrogate, *, arch: str, formulation: str = DEFAULT_FOR
     with clock.stage("relax_s"):
         relaxed_values, relax_termination = _relax(row, problem.model, milp, config, clock.left())
     with clock.stage("polish_s"):
-        _polish(row, problem.model, values, relaxed_values, config, clock.left())
+        _polish(row, _tightened_copy(problem.model, milp), values, relaxed_values, config, clock.left())
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
     _explain(row, relax_termination, config)
@@ -258,20 +264,26 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
     return {v.name: v.value for v in milp.component_data_objects(pyo.Var) if not v.name.startswith("surrogate_replacement")}
 
 
-def _relax(row: dict, exact, milp, config: ProblemRunConfig, left: float) -> tuple[dict, str]:
-    """Solve the McCormick relaxation within ``left`` seconds; fills ``mccormick_bound``, returns (point, termination)."""
-    row["mccormick_bound"] = math.nan
-    if left < MIN_STAGE_S:
-        _note(row, "no time left in the budget for the McCormick relaxation")
-        return {}, "budget-spent"
-    relaxed = exact.clone()
-    for var in relaxed.component_data_objects(pyo.Var):  # bounds the rewrite derived (if any) also hold here
+def _tightened_copy(exact, milp):
+    """A copy of ``exact`` with the variable bounds the rewrite of ``milp`` derived (implied by the constraints, so valid)."""
+    copy = exact.clone()
+    for var in copy.component_data_objects(pyo.Var):
         tightened = milp.find_component(var.name)
         if tightened is not None:
             if tightened.has_lb() and (not var.has_lb() or tightened.lb > var.lb):
                 var.setlb(tightened.lb)
             if tightened.has_ub() and (not var.has_ub() or tightened.ub < var.ub):
                 var.setub(tightened.ub)
+    return copy
+
+
+def _relax(row: dict, exact, milp, config: ProblemRunConfig, left: float) -> tuple[dict, str]:
+    """Solve the McCormick relaxation within ``left`` seconds; fills ``mccormick_bound``, returns (point, termination)."""
+    row["mccormick_bound"] = math.nan
+    if left < MIN_STAGE_S:
+        _note(row, "no time left in the budget for the McCormick relaxation")
+        return {}, "budget-spent"
+    relaxed = _tightened_copy(exact, milp)
     try:
         result, values = solve_mccormick(relaxed, replace(config.solver, time_limit=min(config.solver.time_limit, left)))
     except UnboundedVariableError as exc:
@@ -282,7 +294,7 @@ def _relax(row: dict, exact, milp, config: ProblemRunConfig, left: float) -> tup
 
 
 def _polish(row: dict, exact, values: dict, relaxed_values: dict, config: ProblemRunConfig, left: float) -> None:
-    """Polish the MILP's point (else the relaxation's) on a copy of ``exact`` within ``left`` seconds; fills ``row``."""
+    """Polish the MILP's point (else the relaxation's) on ``exact`` (changed) within ``left`` seconds; fills ``row``."""
     start = "milp" if values else ("mccormick" if relaxed_values else "none")
     row["polish_start"] = start
     if start == "none" or left < MIN_STAGE_S:
@@ -290,10 +302,11 @@ def _polish(row: dict, exact, values: dict, relaxed_values: dict, config: Proble
         row.update(violation_before=math.nan, polished_objective=math.nan, violation_after=math.nan, polish_status=status)
         return
     polished = polish(
-        exact.clone(),
+        exact,
         values if start == "milp" else relaxed_values,
         config=replace(config.solver, time_limit=min(config.solver.time_limit, left)),
         time_limit=left if math.isfinite(left) else None,
+        restarts=config.polish_restarts,
     )
     row.update(
         violation_before=polished.violation_before, polished_objective=polished.objective_after,

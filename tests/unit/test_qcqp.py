@@ -12,6 +12,7 @@ from problems import QCQPFormatError, build, qcqp, qcqp_instances
 from problems.qcqp import family
 from surrogate.cli import build_parser
 from surrogate.errors import ConfigError
+from surrogate.polish import DEFAULT_RESTARTS
 from surrogate.problem_runs import BUDGET_FACTOR, ProblemRunConfig, summarize
 from surrogate.solver import SolverConfig
 
@@ -98,6 +99,18 @@ def test_budget_is_checked_and_the_cli_default_is_a_multiple_of_the_time_limit()
     for bad in (0, -1.0, math.inf, True):
         with pytest.raises(ConfigError, match="budget=.* must be a positive number of seconds"):
             ProblemRunConfig(budget=bad)
+
+
+def test_polish_restarts_are_checked_and_the_cli_passes_them(capsys):
+    assert ProblemRunConfig().polish_restarts == DEFAULT_RESTARTS
+    assert build_parser().parse_args(["problems", "haverly1"]).polish_restarts == DEFAULT_RESTARTS  # one default
+    assert build_parser().parse_args(["problems", "haverly1", "--polish-restarts", "0"]).polish_restarts == 0
+    for bad in (-1, 2.0, True):
+        with pytest.raises(ConfigError, match=r"polish_restarts=.* must be a whole number >= 0"):
+            ProblemRunConfig(polish_restarts=bad)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["problems", "haverly1", "--polish-restarts", "-1"])
+    assert "--polish-restarts: -1 must be at least 0" in capsys.readouterr().err
 
 
 def test_summary_counts_by_family():
