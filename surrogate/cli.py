@@ -18,32 +18,17 @@ from pathlib import Path
 from .architecture import all_shapes, constant_width_shapes, count_parameters
 from .encoding import DEFAULT_FORMULATION, FORMULATIONS
 from .errors import ConfigError, SurrogateError
+from .options import default_of, positive_float, positive_int, whole_number
 from .polish import DEFAULT_RESTARTS
 from .protocols import PROTOCOLS, get_protocol
+from .solve_bench import QUICK_SETTINGS, SolveBenchConfig
+from .sweep import SweepConfig
+from .sweep_args import add_sweep_arguments, sweep_config_from_args
 
-
-def _whole(text: str, minimum: int = 0) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole(text, 1)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value} must be positive")
-    return value
+#: The sweep's defaults, shared by every command that lists, builds or trains the shapes of a budget.
+DEFAULT_BUDGET: int = default_of(SweepConfig, "budget")
+DEFAULT_PROTOCOL: str = default_of(SweepConfig, "protocol").name
+DEFAULT_SEEDS: int = len(default_of(SweepConfig, "seeds"))
 
 
 def writable_folder(path: Path, option: str) -> Path:
@@ -148,30 +133,6 @@ def cmd_hand_built(args) -> int:
     return 0
 
 
-def _sweep_config(args):
-    from .solver import SolverConfig
-    from .sweep import SweepConfig
-
-    protocol = get_protocol(args.protocol)
-    if args.epochs:
-        protocol = protocol.with_epochs(args.epochs)
-    kwargs = dict(
-        budget=args.budget,
-        architectures=tuple(args.arch or ()),
-        protocol=protocol,
-        formulation=args.formulation,
-        solve_all_seeds=args.all_seeds,
-        solver=SolverConfig(time_limit=args.time_limit, threads=args.threads),
-        instance_seed=args.instance_seed,
-        yardsticks=not args.no_yardsticks,
-    )
-    if args.seeds is not None:
-        kwargs["seeds"] = tuple(range(args.seeds))
-    if args.instances is not None:
-        kwargs["instances"] = args.instances
-    return SweepConfig.quick(**kwargs) if args.quick else SweepConfig(**kwargs)
-
-
 def _executor_config(args):
     from .executors import ExecutorConfig
 
@@ -239,7 +200,7 @@ def cmd_sweep(args) -> int:
     from .sweep import run_sweep
     from .zoo import save_models
 
-    config = _sweep_config(args)
+    config = sweep_config_from_args(args)
     executor = _executor_config(args)
     start = time.perf_counter()
     quiet = args.quiet > 0
@@ -529,131 +490,162 @@ def _write_problem_results(out: Path, table, summary: dict | None) -> None:
 def cmd_report(args) -> int:
     from .report import ReportOptions, write_report
 
-    report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, max_rows=args.max_rows))
+    rows = {} if args.max_rows is None else {"max_rows": args.max_rows}  # None: ReportOptions' default
+    report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
     print(f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {report.path.parent / 'figures'}/)")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="surrogate",
-        description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_params_command(sub) -> None:
     p = sub.add_parser("params", help="parameter count of an MLP from its layer sizes")
     p.add_argument("sizes", nargs="+", type=int, help="all layer sizes, input first (e.g. 784 16 16 10)")
     p.add_argument("--no-bias", action="store_true", help="count weights only")
     p.set_defaults(func=cmd_params)
 
+
+def _add_architectures_command(sub) -> None:
     p = sub.add_parser("architectures", help="list the shapes of a neuron budget")
-    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET)
     p.add_argument("--all", action="store_true", help="add non-uniform shapes up to --max-depth")
-    p.add_argument("--max-depth", type=_positive_int, default=3)
+    p.add_argument("--max-depth", type=positive_int, default=3)
     p.set_defaults(func=cmd_architectures)
 
+
+def _add_hand_built_command(sub) -> None:
     p = sub.add_parser("hand-built", help="the hand-built nets: cells, closed-form bound and grid errors")
-    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET)
     p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
     p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
-    p.add_argument("--grid", type=_positive_int, default=2001, help="grid points per axis for the errors")
+    p.add_argument("--grid", type=positive_int, default=2001, help="grid points per axis for the errors")
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
     p.add_argument("--export", type=Path, metavar="DIR", help="also export each net to DIR as ONNX")
     p.add_argument("--save-models", type=Path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")
     p.set_defaults(func=cmd_hand_built)
 
+
+def _add_sweep_command(sub) -> None:
     p = sub.add_parser("sweep", help="train, export, encode and solve every shape of a budget")
-    p.add_argument("--budget", type=_positive_int, default=24)
-    p.add_argument("--arch", action="append", help="shape to sweep (repeatable), e.g. 3x8 or 8-6-6")
-    p.add_argument("--protocol", default="seed", choices=sorted(PROTOCOLS))
-    p.add_argument("--epochs", type=_positive_int, help="override the protocol's epochs")
-    p.add_argument("--seeds", type=_positive_int, help="nets per shape, seeds 0..N-1 (default 5)")
-    p.add_argument("--formulation", default=DEFAULT_FORMULATION, help=f"one of {', '.join(FORMULATIONS)} (default {DEFAULT_FORMULATION})")
-    p.add_argument("--instances", type=_positive_int, help="reference instances per net (default 20)")
-    p.add_argument("--instance-seed", type=int, default=2021)
-    p.add_argument("--all-seeds", action="store_true", help="solve with every seed's net, not only the best")
-    p.add_argument("--time-limit", type=_positive_float, default=60.0, help="HiGHS time limit per solve, seconds")
-    p.add_argument("--threads", type=_positive_int, default=1, help="HiGHS threads")
-    p.add_argument("--workers", type=_positive_int, help="local worker processes, or LocalCluster workers with --dask (default: one per core)")
-    p.add_argument("--dask", action="store_true", help="run the work on a Dask LocalCluster started for this sweep (extra 'dask')")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--no-yardsticks", action="store_true", help="leave out the hand-built nets")
-    p.add_argument("--quick", action="store_true", help="smoke test: 5 epochs, 1 seed, 5 instances")
-    p.add_argument("--out", type=Path, default=Path("results/sweep"), help="results folder; a sweep stopped early resumes there")
-    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
-    p.add_argument("--save-models", type=Path, metavar="DIR", help="copy the best net per shape into a zoo folder")
-    p.add_argument("-q", "--quiet", action="count", default=0, help="no progress bars or log lines; twice (-qq): print nothing")
-    p.add_argument("--json", action="store_true", help="print one JSON document (rows, out, wall time, units) and nothing else on stdout")
+    add_sweep_arguments(p)
     p.set_defaults(func=cmd_sweep)
 
+
+def _add_problems_command(sub) -> None:
     p = sub.add_parser("problems", help="bilinear problems solved through surrogates, polished, and bounded")
     p.add_argument("names", nargs="*", help="pooling instances (or 'pooling' for all 14), randomN[-sS], spar... BoxQP")
     p.add_argument("--qcqp", nargs="+", type=Path, metavar="FILE", help="qcqp-json-v1 files or folders of them; adds status, stage times and per-family counts")
     p.add_argument("--arch", action="append", help="zoo shape or model name (repeatable; default 3x8)")
     p.add_argument("--formulation", action="append", choices=list(FORMULATIONS), help="repeatable; default pruned (tightened bounds, stable neurons removed)")
-    p.add_argument("--time-limit", type=_positive_float, default=60.0, help="seconds per MILP (warm start included) / SCIP solve")
-    p.add_argument("--budget", type=_positive_float, help="seconds for tightening + start + MILP + relaxation + polish of one run (default 1.5 x --time-limit; SCIP not included)")
+    p.add_argument("--time-limit", type=positive_float, default=60.0, help="seconds per MILP (warm start included) / SCIP solve")
+    p.add_argument("--budget", type=positive_float, help="seconds for tightening + start + MILP + relaxation + polish of one run (default 1.5 x --time-limit; SCIP not included)")
     p.add_argument("--error-aware", action="store_true", help="widen each product by its surrogate's error (replace_products(error_aware=True))")
-    p.add_argument("--polish-restarts", type=_whole, default=DEFAULT_RESTARTS,
+    p.add_argument("--polish-restarts", type=whole_number, default=DEFAULT_RESTARTS,
                    help=f"NLPs from random points after the other polish methods, time allowing (default {DEFAULT_RESTARTS}; 0: off)")
-    p.add_argument("--threads", type=_positive_int, default=1)
+    p.add_argument("--threads", type=positive_int, default=1)
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
     p.add_argument("--out", type=Path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_problems)
 
+
+def _add_bounds_command(sub) -> None:
     p = sub.add_parser("bounds", help="stable/unstable neurons and big-M width of nets by bound method (interval, lp, milp)")
     p.add_argument("nets", nargs="*", help="zoo names or ONNX paths (default 3x8)")
-    p.add_argument("--time-limit", type=_positive_float, default=1.0, help="seconds per MILP of the bound tightening")
+    p.add_argument("--time-limit", type=positive_float, default=1.0, help="seconds per MILP of the bound tightening")
     p.add_argument("--store-zoo", type=Path, metavar="ZOO_DIR", help="compute and store the bounds of every net in a zoo")
     p.set_defaults(func=cmd_bounds)
 
+
+def _add_report_command(sub) -> None:
     p = sub.add_parser("report", help="a Markdown report with figures of sweep and solve-time benchmark folders")
     p.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR", help="a sweep (--out) or solve-time benchmark folder")
     p.add_argument("--out", type=Path, metavar="FILE", help="report file (default RESULTS_DIR/report.md); figures go beside it")
     p.add_argument("--no-heatmaps", action="store_true", help="leave out the error heat map of every selected net")
-    p.add_argument("--max-rows", type=_positive_int, default=60, help="longest CSV table shown in full")
+    # no default here: ReportOptions holds it (and importing the report's plotting would slow every command)
+    p.add_argument("--max-rows", type=positive_int, help="longest CSV table shown in full")
     p.set_defaults(func=cmd_report)
 
-    bench = sub.add_parser("bench", help="benchmarks (not timed tests)").add_subparsers(dest="benchmark", required=True)
+
+def _add_bench_training_command(bench) -> None:
     p = bench.add_parser("training", help="the project's trainer vs the textbook one-net-at-a-time loop, side by side")
-    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET)
     p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
-    p.add_argument("--protocol", default="seed", choices=sorted(PROTOCOLS))
-    p.add_argument("--epochs", type=_positive_int, help="override the protocol's epochs")
-    p.add_argument("--seeds", type=_positive_int, default=5)
-    p.add_argument("--naive-epochs", type=_positive_int, default=2, help="epochs of the naive loop timed per net")
-    p.add_argument("--naive-seeds", type=_positive_int, default=1, help="nets per shape timed with the naive loop")
+    p.add_argument("--protocol", default=DEFAULT_PROTOCOL, choices=sorted(PROTOCOLS))
+    p.add_argument("--epochs", type=positive_int, help="override the protocol's epochs")
+    p.add_argument("--seeds", type=positive_int, default=DEFAULT_SEEDS)
+    p.add_argument("--naive-epochs", type=positive_int, default=2, help="epochs of the naive loop timed per net")
+    p.add_argument("--naive-seeds", type=positive_int, default=1, help="nets per shape timed with the naive loop")
     p.add_argument("--naive-full", action="store_true", help="time the naive loop on the whole work (slow)")
-    p.add_argument("--workers", type=_positive_int, help="trainer processes (default: one per core)")
+    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
     p.set_defaults(func=cmd_bench_training)
 
+
+def _add_bench_ablation_command(bench) -> None:
     p = bench.add_parser("ablation", help="which ingredients of the 'best' protocol matter, shape by shape")
-    p.add_argument("--budget", type=_positive_int, default=24)
+    p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET)
     p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
-    p.add_argument("--seeds", type=_positive_int, default=5)
-    p.add_argument("--workers", type=_positive_int, help="trainer processes (default: one per core)")
-    p.add_argument("--steps", type=_positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
+    p.add_argument("--seeds", type=positive_int, default=DEFAULT_SEEDS)
+    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
+    p.add_argument("--steps", type=positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
     p.add_argument("--out", type=Path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_bench_ablation)
 
+
+def _scientific(value: float) -> str:
+    """``value`` in short scientific notation: ``1e-4`` for 0.0001."""
+    mantissa, exponent = f"{value:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
+def _add_bench_solve_time_command(bench) -> None:
+    default, quick = default_of(SolveBenchConfig, "solver"), QUICK_SETTINGS
+    sizes = default_of(SolveBenchConfig, "random_sizes")
     p = bench.add_parser(
         "solve-time", help="OMLT default vs tightened+pruned encodings, classic baselines, cost growth; one run"
     )
-    p.add_argument("--quick", action="store_true", help="a smoke run: 2 nets, 3 small problems, 5 s limit (about 30 s)")
+    problems = len(quick["random_sizes"]) + len(quick["pooling"])
+    p.add_argument("--quick", action="store_true", help=f"a smoke run: {len(quick['nets'])} nets, {problems} small problems, "
+                                                        f"{quick['solver'].time_limit:g} s limit (about 30 s)")
     p.add_argument("--out", type=Path, help="folder for the tables (CSV) and config.json")
-    p.add_argument("--budget", type=_positive_int, help="zoo nets b<budget>-best-<shape> (default 24)")
+    p.add_argument("--budget", type=positive_int, help=f"zoo nets b<budget>-best-<shape> (default {default_of(SolveBenchConfig, 'budget')})")
     p.add_argument("--nets", nargs="+", help="zoo names or ONNX paths instead of the budget's best nets")
-    p.add_argument("--random-sizes", type=_positive_int, nargs="+", help="products in the random family (default 1 2 4 ... 64)")
+    p.add_argument("--random-sizes", type=positive_int, nargs="+",
+                   help=f"products in the random family (default {' '.join(map(str, sizes[:3]))} ... {sizes[-1]})")
     p.add_argument("--pooling", nargs="+", help="pooling instances (default: all 14)")
     p.add_argument("--baselines", nargs="*", help="sawtooth-N, nmdt-N, pw-mccormick-N, pwl-NxN (default: 24-binary ones)")
     p.add_argument("--instances", type=int, help="reference instances per approximation (0 to skip)")
-    p.add_argument("--time-limit", type=_positive_float, help="HiGHS seconds per problem (default 10; 5 with --quick)")
-    p.add_argument("--rel-gap", type=float, help="HiGHS relative gap (default 1e-4)")
-    p.add_argument("--workers", type=_positive_int, default=2, help="solver processes, one HiGHS thread each")
+    p.add_argument("--time-limit", type=positive_float,
+                   help=f"HiGHS seconds per problem (default {default.time_limit:g}; {quick['solver'].time_limit:g} with --quick)")
+    p.add_argument("--rel-gap", type=float, help=f"HiGHS relative gap (default {_scientific(default.rel_gap)})")
+    p.add_argument("--workers", type=positive_int, default=default_of(SolveBenchConfig, "workers"),
+                   help="solver processes, one HiGHS thread each")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_bench_solve_time, argv=None)
+
+
+def _add_bench_commands(sub) -> None:
+    bench = sub.add_parser("bench", help="benchmarks (not timed tests)").add_subparsers(dest="benchmark", required=True)
+    _add_bench_training_command(bench)
+    _add_bench_ablation_command(bench)
+    _add_bench_solve_time_command(bench)
+
+
+#: Every subcommand, in the order ``surrogate --help`` lists them.
+_COMMANDS = (
+    _add_params_command, _add_architectures_command, _add_hand_built_command, _add_sweep_command,
+    _add_problems_command, _add_bounds_command, _add_report_command, _add_bench_commands,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``surrogate`` command's parser: one subcommand per ``_add_*_command`` function."""
+    parser = argparse.ArgumentParser(
+        prog="surrogate",
+        description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add_command in _COMMANDS:
+        add_command(sub)
     return parser
 
 

@@ -194,14 +194,138 @@ def _pwl(nodes: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
     return float(values[0]), coefficients
 
 
+def _alternating(cells: int) -> np.ndarray:
+    """``0, 1, 0, 1, ...`` at the ``cells + 1`` nodes of a grid: the values a zigzag interpolates."""
+    return (np.arange(cells + 1) % 2).astype(float)
+
+
 def _zigzag(cells: int) -> tuple[float, np.ndarray]:
     nodes = np.arange(cells + 1) / cells
-    return _pwl(nodes, (np.arange(cells + 1) % 2).astype(float))
+    return _pwl(nodes, _alternating(cells))
 
 
 def _bump(cells: int) -> tuple[float, np.ndarray]:
     nodes = np.arange(cells + 1) / cells
     return _pwl(nodes, nodes * (1 - nodes))
+
+
+# A signal is ``(start, coefficients, constant)``: ``constant + sum_j coefficients[j] * unit[start + j]``.
+_SQUARES = "uv"
+_SIGN = {"u": 1.0, "v": -1.0}
+
+
+def _affine(width: int, parts) -> tuple[np.ndarray, float]:
+    """Input weights (over a layer of ``width`` units) and bias of a unit reading the sum of the signals ``parts``."""
+    out, const = np.zeros(width), 0.0
+    for start, coef, c in parts:
+        out[start : start + len(coef)] += coef
+        const += c
+    return out, const
+
+
+def _signed(signal, factor: float):
+    """``signal`` multiplied by ``factor``."""
+    start, coef, const = signal
+    return (start, factor * coef, factor * const)
+
+
+def _first_layer(p: ConstructionPlan):
+    """Layer 1 of ``p``: its weights and biases, and per square its interpolant ``f``, zigzag ``z`` and cell width ``h``.
+
+    Layer 1 holds the hinges ``relu(d_q.(x, y) - node)`` for each square ``q``; ``f`` and ``z`` are signals.
+    """
+    w1, b1, f, z, h = [], [], {}, {}, {}
+    offset = 0
+    for q in _SQUARES:
+        m = p.first_cells[q]
+        nodes = -1.0 + 2.0 * np.arange(m + 1) / m
+        w1.append(np.repeat(_DIRECTIONS[q][:, None], m, axis=1))
+        b1.append(-nodes[:-1])
+        fc, fa = _pwl(nodes, nodes**2)
+        zc, za = _pwl(nodes, _alternating(m))
+        f[q] = (offset, fa, fc)
+        z[q] = (offset, za, zc)
+        offset += m
+        h[q] = 2.0 / m
+    return np.concatenate(w1, axis=1), np.concatenate(b1), f, z, h
+
+
+def _carries(variant: str, width: int, signals: dict, kept: dict | None = None) -> dict:
+    """Input weights and bias of each carry unit of the next layer.
+
+    Parameters
+    ----------
+    variant
+        ``'paired'`` (a carry ``f_q`` per square, keyed ``'u'`` and ``'v'``) or ``'shared'`` (one carry
+        ``f_u - f_v + 2``, keyed ``'uv'``).
+    width
+        Units of the layer the carries read.
+    signals
+        Per square, what its ``f`` gains: the interpolant itself in layer 1, the correction later.
+    kept
+        Column of each carry in the layer read, whose value the new carry keeps (weight 1); ``None``
+        for the carries that read layer 1, where the shared carry gets its offset.
+    """
+    if variant == "paired":
+        parts = {q: [signals[q]] for q in _SQUARES}
+    else:
+        parts = {"uv": [_signed(signals[q], _SIGN[q]) for q in _SQUARES]}
+    carries = {}
+    for key, signal in parts.items():
+        previous = [] if kept is None else [(kept[key], np.ones(1), 0.0)]
+        vec, const = _affine(width, previous + signal)
+        carries[key] = (vec, const + _SHARED_OFFSET) if kept is None and key == "uv" else (vec, const)
+    return carries
+
+
+def _refined_layer(carries: dict, z: dict, h: dict, split: dict, n_out: int):
+    """A layer after the first: the carry units, then per square ``split[q]`` hinges on its zigzag ``z[q]``.
+
+    Parameters
+    ----------
+    carries
+        Input weights and bias of each carry unit (from :func:`_carries`).
+    z, h
+        Per square, the zigzag signal and the cell width of the layer read.
+    split
+        Per square, the refinement ``k`` of every cell.
+    n_out
+        Width of this layer. Units beyond the carries and hinges (a shared split may leave one) stay
+        idle: zero in, zero out.
+
+    Returns
+    -------
+    (weights, biases, carry columns, new z, corrections of f, new h)
+    """
+    width = len(next(iter(carries.values()))[0])
+    w, b = np.zeros((width, n_out)), np.zeros(n_out)
+    col = 0
+    carry_cols = {}
+    for key, (vec, const) in carries.items():
+        w[:, col], b[col] = vec, const
+        carry_cols[key] = col
+        col += 1
+    new_z, corrections, new_h = {}, {}, {}
+    for q in _SQUARES:
+        k = split[q]
+        zvec, zconst = _affine(width, [z[q]])
+        for j in range(k):
+            w[:, col + j], b[col + j] = zvec, zconst - j / k
+        zc, za = _zigzag(k)
+        bc, ba = _bump(k)
+        new_z[q] = (col, za, zc)
+        corrections[q] = (col, -(h[q] ** 2) * ba, -(h[q] ** 2) * bc)
+        new_h[q] = h[q] / k
+        col += k
+    return w, b, carry_cols, new_z, corrections, new_h
+
+
+def _output_layer(variant: str, carries: dict) -> tuple[np.ndarray, float]:
+    """Output weights and bias: ``f_u - f_v`` from the paired carries, or the shared carry less its offset."""
+    if variant == "paired":
+        (fu, cu), (fv, cv) = carries["u"], carries["v"]
+        return fu - fv, cu - cv
+    return carries["uv"][0], carries["uv"][1] - _SHARED_OFFSET
 
 
 def hand_built(arch: Architecture | str, variant: str = "paired") -> ReluMLP:
@@ -212,75 +336,15 @@ def hand_built(arch: Architecture | str, variant: str = "paired") -> ReluMLP:
     for refinement (3x8: 48 cells per square instead of 36).
     """
     p = plan(arch, variant)
-    squares = "uv"
-    # Layer 1: hinges relu(d_q.(x, y) - node) for each square q; signals are (coefficients, constant).
-    w1, b1, z, f = [], [], {}, {}
-    offset = 0
-    h = {}
-    for q in squares:
-        m = p.first_cells[q]
-        nodes = -1.0 + 2.0 * np.arange(m + 1) / m
-        w1.append(np.repeat(_DIRECTIONS[q][:, None], m, axis=1))
-        b1.append(-nodes[:-1])
-        fc, fa = _pwl(nodes, nodes**2)
-        zc, za = _pwl(nodes, (np.arange(m + 1) % 2).astype(float))
-        f[q] = (offset, fa, fc)
-        z[q] = (offset, za, zc)
-        offset += m
-        h[q] = 2.0 / m
-    width = offset
-    weights, biases = [np.concatenate(w1, axis=1)], [np.concatenate(b1)]
-
-    def vector(parts):
-        out, const = np.zeros(width), 0.0
-        for start, coef, c in parts:
-            out[start : start + len(coef)] += coef
-            const += c
-        return out, const
-
-    sign = {"u": 1.0, "v": -1.0}
-    if variant == "paired":
-        carries = {q: vector([f[q]]) for q in squares}
-    else:
-        neg_v = (f["v"][0], -f["v"][1], -f["v"][2])
-        carry = vector([f["u"], neg_v])
-        carries = {"uv": (carry[0], carry[1] + _SHARED_OFFSET)}
+    w1, b1, f, z, h = _first_layer(p)
+    weights, biases = [w1], [b1]
+    carries = _carries(variant, w1.shape[1], f)
     for split, n_out in zip(p.refinements, p.architecture.hidden[1:]):
-        # Units beyond the carries and hinges (a shared split may leave one) stay idle: zero in, zero out.
-        w, b = np.zeros((width, n_out)), np.zeros(n_out)
-        col = 0
-        new_carry_cols = {}
-        for key, (vec, const) in carries.items():
-            w[:, col], b[col] = vec, const
-            new_carry_cols[key] = col
-            col += 1
-        new_z, corrections = {}, {}
-        for q in squares:
-            k = split[q]
-            zvec, zconst = vector([z[q]])
-            for j in range(k):
-                w[:, col + j], b[col + j] = zvec, zconst - j / k
-            zc, za = _zigzag(k)
-            bc, ba = _bump(k)
-            new_z[q] = (col, za, zc)
-            corrections[q] = (col, -(h[q] ** 2) * ba, -(h[q] ** 2) * bc)
-            h[q] /= k
-            col += k
+        w, b, kept, z, corrections, h = _refined_layer(carries, z, h, split, n_out)
         weights.append(w)
         biases.append(b)
-        width = n_out
-        z = new_z
-        if variant == "paired":
-            carries = {q: vector([(new_carry_cols[q], np.ones(1), 0.0), corrections[q]]) for q in squares}
-        else:
-            parts = [(new_carry_cols["uv"], np.ones(1), 0.0)]
-            parts += [(c, sign[q] * a, sign[q] * k0) for q, (c, a, k0) in corrections.items()]
-            carries = {"uv": vector(parts)}
-    if variant == "paired":
-        (fu, cu), (fv, cv) = carries["u"], carries["v"]
-        out_w, out_b = fu - fv, cu - cv
-    else:
-        out_w, out_b = carries["uv"][0], carries["uv"][1] - _SHARED_OFFSET
+        carries = _carries(variant, n_out, corrections, kept)
+    out_w, out_b = _output_layer(variant, carries)
     weights.append(out_w[:, None])
     biases.append(np.array([out_b]))
     return ReluMLP(

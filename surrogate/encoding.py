@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,7 @@ import pyomo.environ as pyo
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .errors import FormulationError, ModelFormatError
+from .model_size import ModelSize, model_size
 from .network import ReluMLP
 from .pruned import build_pruned
 
@@ -107,25 +108,6 @@ def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] | 
         network.add_edge(previous, layer)
         previous = layer
     return network
-
-
-@dataclass(frozen=True)
-class ModelSize:
-    """Counts of active variables, binaries and constraints in a Pyomo component."""
-
-    variables: int
-    binaries: int
-    constraints: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def model_size(component) -> ModelSize:
-    """Count the variables (binaries too) and active constraints under ``component``."""
-    variables = list(component.component_data_objects(pyo.Var, descend_into=True))
-    constraints = sum(1 for _ in component.component_data_objects(pyo.Constraint, active=True, descend_into=True))
-    return ModelSize(len(variables), sum(1 for v in variables if v.is_binary()), constraints)
 
 
 @dataclass(frozen=True)

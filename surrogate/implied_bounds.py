@@ -55,8 +55,8 @@ from pyomo.common.collections import ComponentMap
 from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
 
-from .bilinear import has_symbolic_bounds, product_terms, quadratic_parts
 from .errors import ConfigError, InfeasibleModelError
+from .products import has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, make_solver, solve
 

@@ -111,13 +111,19 @@ class SavedFigure:
 # ----------------------------------------------------------------------------- common
 
 
-def _new_figure(style: PlotStyle, *, panels: int = 1, extra_width: float = 0.0):
-    """A figure with ``panels`` axes side by side, on the Agg canvas (no pyplot, no global state)."""
+def _agg_figure(figsize: tuple[float, float]):
+    """A constrained-layout figure of ``figsize`` inches on the Agg canvas (no pyplot, no global state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(style.width_in * (1 + 0.6 * (panels - 1)) + extra_width, style.height_in), layout="constrained")
+    fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
+    return fig
+
+
+def _new_figure(style: PlotStyle, *, panels: int = 1, extra_width: float = 0.0):
+    """A figure with ``panels`` axes side by side, on the Agg canvas (no pyplot, no global state)."""
+    fig = _agg_figure((style.width_in * (1 + 0.6 * (panels - 1)) + extra_width, style.height_in))
     axes = fig.subplots(1, panels, squeeze=False, sharey=True)[0]
     return fig, list(axes)
 
@@ -637,23 +643,13 @@ def plot_growth(
     SavedFigure
         ``data`` is :func:`growth_medians`.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
     medians = growth_medians(growth)
     limits = time_limits(growth, time_limit)
     families = list(dict.fromkeys(medians["family"]))
     encodings = list(dict.fromkeys(medians["encoding"]))
     arches = sorted(set(medians["arch"]))
-    import matplotlib
-
-    palette = matplotlib.colormaps["tab10" if len(arches) <= 10 else "tab20"].colors
-    colours = {arch: palette[i % len(palette)] for i, arch in enumerate(arches)}
-    fig = Figure(
-        figsize=(style.width_in * 0.5 * len(encodings) + 2.2, style.height_in * 0.62 * len(families)), layout="constrained"
-    )
-    FigureCanvasAgg(fig)
+    colours = _arch_colours(arches)
+    fig = _agg_figure((style.width_in * 0.5 * len(encodings) + 2.2, style.height_in * 0.62 * len(families)))
     grid = fig.subplots(len(families), len(encodings), squeeze=False, sharey=True)
     for row, family in zip(grid, families):
         for ax, encoding in zip(row, encodings):
@@ -662,17 +658,42 @@ def plot_growth(
             ax.set_title(f"family {family}: {encoding}", fontsize="small")
             ax.set_xlabel("surrogate copies" if family == families[-1] else "")
         row[0].set_ylabel("median seconds")
-    handles = [Line2D([], [], marker="o", color=colours[arch]) for arch in arches]
-    labels = list(arches)
-    if (medians["time_limit_hits"] > 0).any():
-        handles.append(Line2D([], [], marker="X", color="0.5", markeredgecolor="black", linestyle="none", markersize=9))
-        labels.append("≥1 instance hit the time limit\n(median is a lower bound)")
-    if limits:
-        handles.append(Line2D([], [], linestyle="--", color="0.3"))
-        labels.append("time limit " + ", ".join(f"{v:g} s" for v in limits))
-    fig.legend(handles, labels, fontsize="x-small", loc="outside right center")
+    fig.legend(*_growth_legend(colours, (medians["time_limit_hits"] > 0).any(), limits), fontsize="x-small",
+               loc="outside right center")
     title = "Solve time against surrogate copies (median over instances)"
     fig.suptitle(title, fontsize="medium")
     png, svg = _save(fig, stem, style)
     return SavedFigure(png, svg, title, medians)
 
+
+def _arch_colours(arches: Sequence[str]) -> dict:
+    """A colour per arch, in turn from ``tab10`` (``tab20`` beyond 10 arches), kept across panels."""
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab10" if len(arches) <= 10 else "tab20"].colors
+    return {arch: palette[i % len(palette)] for i, arch in enumerate(arches)}
+
+
+def _growth_legend(colours: Mapping[str, object], any_hit: bool, limits: Sequence[float]) -> tuple[list, list[str]]:
+    """Handles and labels of the growth figure's legend.
+
+    Parameters
+    ----------
+    colours
+        Colour per arch, in legend order: a line each.
+    any_hit
+        Whether some point had a time-limit hit: explains the ``X`` marker.
+    limits
+        The time limits drawn as dashed lines (none: no entry).
+    """
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", color=colour) for colour in colours.values()]
+    labels = list(colours)
+    if any_hit:
+        handles.append(Line2D([], [], marker="X", color="0.5", markeredgecolor="black", linestyle="none", markersize=9))
+        labels.append("≥1 instance hit the time limit\n(median is a lower bound)")
+    if limits:
+        handles.append(Line2D([], [], linestyle="--", color="0.3"))
+        labels.append("time limit " + ", ".join(f"{v:g} s" for v in limits))
+    return handles, labels

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .bilinear import finite_bounds, rewrite_products
+from .products import finite_bounds, rewrite_products
 from .solver import SolverConfig, SolveResult, solve
 
 

@@ -18,6 +18,7 @@ raises :class:`~surrogate.plots.ResultsError` naming the file and the fix.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -31,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import write_text
-from .encoding import DEFAULT_FORMULATION
 from .errors import ConfigError, SurrogateError
+from .options import default_of
 from .plots import (
     GROWTH_COLUMNS,
     PlotStyle,
@@ -47,6 +48,8 @@ from .plots import (
     plot_pareto,
     require_columns,
 )
+from .sweep import SweepConfig
+from .sweep_args import add_sweep_arguments, sweep_config_from_args
 
 SWEEP_FIX = "re-run the sweep that wrote it ('surrogate sweep --out {folder}')"
 BENCH_FIX = "re-run the solve-time benchmark that wrote it"
@@ -250,7 +253,7 @@ def _epochs_flag(protocol: dict) -> tuple[list[str], list[str]]:
     name = protocol.get("name")
     if name not in PROTOCOLS:
         return [], [f"protocol {name!r} is not a named protocol ({', '.join(sorted(PROTOCOLS))}); build it with the Python API"]
-    flags = ["--protocol", name] if name != "seed" else []
+    flags = ["--protocol", name] if name != default_of(SweepConfig, "protocol").name else []
     base = PROTOCOLS[name]
     if _jsonable(base.to_dict()) == _jsonable(protocol):
         return flags, []
@@ -264,55 +267,62 @@ def _epochs_flag(protocol: dict) -> tuple[list[str], list[str]]:
 def sweep_command(config: Mapping, out_dir: str | os.PathLike) -> SweepCommand:
     """The ``surrogate sweep`` command for a sweep's recorded ``config`` (``config.json``'s ``config``).
 
-    The command is checked by parsing it with the CLI and comparing the
-    resulting config with ``config``.
+    Options equal to :class:`SweepConfig`'s defaults are left out. The command
+    is checked by parsing it with the sweep's options
+    (:func:`~surrogate.sweep.add_sweep_arguments`) and comparing the resulting
+    config with ``config``.
     """
-    from .architecture import constant_width_shapes
-    from .solver import SolverConfig
-
-    argv = ["surrogate", "sweep"]
-    differences: list[str] = []
-    budget = config["budget"]
-    if budget != 24:
-        argv += ["--budget", str(budget)]
-    if list(config["architectures"]) != [a.name for a in constant_width_shapes(budget)]:
-        for arch in config["architectures"]:
-            argv += ["--arch", str(arch)]
-    flags, notes = _epochs_flag(config["protocol"])
+    argv = ["surrogate", "sweep", *_shape_flags(config)]
+    flags, differences = _epochs_flag(config["protocol"])
     argv += flags
-    differences += notes
     seeds = list(config["seeds"])
     if seeds != list(range(len(seeds))):
         differences.append(f"seeds {seeds} are not 0..N-1, which is all --seeds N can give; use the Python API")
-    elif len(seeds) != 5:
+    elif len(seeds) != len(default_of(SweepConfig, "seeds")):
         argv += ["--seeds", str(len(seeds))]
-    defaults = {"formulation": DEFAULT_FORMULATION, "instances": 20, "instance_seed": 2021}
     for key, flag in (("formulation", "--formulation"), ("instances", "--instances"), ("instance_seed", "--instance-seed")):
-        if config.get(key, defaults[key]) != defaults[key]:
+        if config.get(key, default_of(SweepConfig, key)) != default_of(SweepConfig, key):
             argv += [flag, str(config[key])]
     if config.get("solve_all_seeds"):
         argv.append("--all-seeds")
-    solver, default_solver = config.get("solver", {}), SolverConfig()
-    if solver.get("time_limit", 60.0) != 60.0:
-        argv += ["--time-limit", f"{solver['time_limit']:g}"]
-    if solver.get("threads", 1) != 1:
-        argv += ["--threads", str(solver["threads"])]
-    for key in ("rel_gap", "solver"):
-        if key in solver and solver[key] != getattr(default_solver, key):
-            differences.append(f"solver {key}={solver[key]!r} has no command-line option; use the Python API")
+    argv += _solver_flags(config.get("solver", {}), differences)
     if config.get("yardsticks") is False:
         argv.append("--no-yardsticks")
     argv += ["--out", str(out_dir)]
     return SweepCommand(tuple(argv), not differences and _reproduces(argv, config, differences), tuple(differences))
 
 
-def _reproduces(argv: list[str], config: Mapping, differences: list[str]) -> bool:
-    """Whether the CLI turns ``argv`` into ``config``; appends what differs to ``differences``."""
-    from . import cli
+def _shape_flags(config: Mapping) -> list[str]:
+    """``--budget`` and ``--arch`` flags for a recorded config's budget and shapes (none where they are the defaults)."""
+    from .architecture import constant_width_shapes
 
+    budget, flags = config["budget"], []
+    if budget != default_of(SweepConfig, "budget"):
+        flags += ["--budget", str(budget)]
+    if list(config["architectures"]) != [a.name for a in constant_width_shapes(budget)]:
+        for arch in config["architectures"]:
+            flags += ["--arch", str(arch)]
+    return flags
+
+
+def _solver_flags(solver: Mapping, differences: list[str]) -> list[str]:
+    """``--time-limit`` and ``--threads`` flags for recorded solver settings; appends what has no flag to ``differences``."""
+    default, flags = default_of(SweepConfig, "solver"), []
+    if solver.get("time_limit", default.time_limit) != default.time_limit:
+        flags += ["--time-limit", f"{solver['time_limit']:g}"]
+    if solver.get("threads", default.threads) != default.threads:
+        flags += ["--threads", str(solver["threads"])]
+    for key in ("rel_gap", "solver"):
+        if key in solver and solver[key] != getattr(default, key):
+            differences.append(f"solver {key}={solver[key]!r} has no command-line option; use the Python API")
+    return flags
+
+
+def _reproduces(argv: list[str], config: Mapping, differences: list[str]) -> bool:
+    """Whether the sweep's options turn ``argv`` into ``config``; appends what differs to ``differences``."""
+    parser = add_sweep_arguments(argparse.ArgumentParser(prog=" ".join(argv[:2])))
     try:
-        args = cli.build_parser().parse_args(argv[1:])
-        rebuilt = _jsonable(cli._sweep_config(args).to_dict())
+        rebuilt = _jsonable(sweep_config_from_args(parser.parse_args(argv[2:])).to_dict())
     except (SystemExit, SurrogateError, AttributeError, TypeError) as exc:
         differences.append(f"the CLI does not accept this command ({one_line(exc) or 'usage error'})")
         return False

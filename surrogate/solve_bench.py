@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -37,8 +38,10 @@ from .bilinear import DEFAULT_ZOO, bilinear, replace_products, resolve_surrogate
 from .bounds import BOUND_METHODS, attach_bounds, compute_bounds, net_bounds
 from .errors import ConfigError
 from .metrics import score
+from .options import default_of
 from .reference_problem import reference_instances
 from .solver import SolverConfig, make_solver, solve
+from .sweep import SweepConfig
 from .warmstart import solve_with_start, start_config
 
 #: Encodings compared, as (formulation, warm start): OMLT's defaults (interval bounds, a
@@ -50,6 +53,15 @@ ENCODINGS = {
 }
 ANCHOR, CANDIDATE, COLD = "omlt-bigm", "pruned", "pruned-cold"
 DEFAULT_BASELINES = ("sawtooth-24", "nmdt-24", "pw-mccormick-24", "pwl-17x17", "pwl-33x33")
+#: Seed of the reference instances of every approximation: the sweep's default one.
+REFERENCE_SEED: int = default_of(SweepConfig, "instance_seed")
+#: Their solves use the sweep's default HiGHS gap, and its time limit at most.
+REFERENCE_SOLVER: SolverConfig = default_of(SweepConfig, "solver")
+#: What :meth:`SolveBenchConfig.quick` changes: two shapes, three small problems, a 5 s limit.
+QUICK_SETTINGS = MappingProxyType({
+    "nets": ("b24-best-3x8", "b24-best-6x4"), "random_sizes": (1, 4), "pooling": ("haverly1",),
+    "baselines": ("sawtooth-24", "pwl-9x9"), "instances": 3, "solver": SolverConfig(time_limit=5.0, rel_gap=1e-4),
+})
 
 
 @dataclass(frozen=True)
@@ -128,11 +140,7 @@ class SolveBenchConfig:
     @classmethod
     def quick(cls, **overrides) -> SolveBenchConfig:
         """A smoke run (about a minute): two shapes, three small problems, 5 s limit."""
-        base = dict(
-            nets=("b24-best-3x8", "b24-best-6x4"), random_sizes=(1, 4), pooling=("haverly1",),
-            baselines=("sawtooth-24", "pwl-9x9"), instances=3, solver=SolverConfig(time_limit=5.0, rel_gap=1e-4),
-        )
-        return cls(**{**base, **overrides})
+        return cls(**{**QUICK_SETTINGS, **overrides})
 
     @property
     def net_names(self) -> tuple[str, ...]:
@@ -286,8 +294,9 @@ def _approx_errors(approx) -> dict:
 
 def baseline_table(config: SolveBenchConfig, nets: dict, solves: pd.DataFrame, progress: Callable | None = None) -> pd.DataFrame:
     """Error per binary and solve times of every net (``pruned``) and every baseline."""
-    instances = reference_instances(config.instances, seed=2021) if config.instances else []
-    ref_config = replace(config.solver, time_limit=min(config.solver.time_limit, 60.0), rel_gap=1e-6)
+    instances = reference_instances(config.instances, seed=REFERENCE_SEED) if config.instances else []
+    time_limit = min(config.solver.time_limit, REFERENCE_SOLVER.time_limit)
+    ref_config = replace(config.solver, time_limit=time_limit, rel_gap=REFERENCE_SOLVER.rel_gap)
     approximations = {**nets, **{b: parse_baseline(b) for b in config.baselines}}
     small = solves[solves["products"] <= config.baseline_max_products]
     rows = []

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from .encoding import ModelSize, model_size
 from .errors import ConfigError, NonlinearModelError, SolverUnavailableError
+from .model_size import ModelSize, model_size
 
 SOLVERS = ("highs",)
 #: Terminations after which no point is a solution of the model (an incumbent HiGHS reports anyway,

@@ -59,6 +59,10 @@ from .training import pack_groups, train_packed
 log = logging.getLogger(__name__)
 
 DOMAIN = ((-1.0, 1.0), (-1.0, 1.0))
+#: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
+QUICK_EPOCHS = 5
+QUICK_SEEDS: tuple[int, ...] = (0,)
+QUICK_INSTANCES = 5
 
 
 @dataclass(frozen=True)
@@ -122,13 +126,13 @@ class SweepConfig:
 
     @classmethod
     def quick(cls, **overrides) -> SweepConfig:
-        """A smoke-test sweep: 5 epochs, 1 seed, 5 instances."""
+        """A smoke-test sweep: :data:`QUICK_EPOCHS` epochs, :data:`QUICK_SEEDS`, :data:`QUICK_INSTANCES` instances."""
         base = cls(**overrides)
         return replace(
             base,
-            protocol=base.protocol.with_epochs(min(5, base.protocol.epochs)),
-            seeds=overrides.get("seeds", (0,)),
-            instances=overrides.get("instances", 5),
+            protocol=base.protocol.with_epochs(min(QUICK_EPOCHS, base.protocol.epochs)),
+            seeds=overrides.get("seeds", QUICK_SEEDS),
+            instances=overrides.get("instances", QUICK_INSTANCES),
         )
 
     def to_dict(self) -> dict:

@@ -157,8 +157,12 @@ class _Search:
         self.solver_config = SolverConfig(time_limit=config.time_limit, rel_gap=1e-9, threads=1)
         self.solver = make_solver(self.solver_config, fixed_as_bounds=True)
 
+    def elapsed(self) -> float:
+        """Seconds since the search began."""
+        return time.perf_counter() - self.start
+
     def left(self) -> float:
-        return self.config.time_limit - (time.perf_counter() - self.start)
+        return self.config.time_limit - self.elapsed()
 
     def lp(self) -> float:
         """Solve the current LP and load it; its objective (nan if it found no point)."""
@@ -205,10 +209,27 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     """
     copies = _encoded_copies(surrogates)
     search = _Search(model, copies, config)
-    pairs = search.pairs
-    rounds, violation = 0, math.nan
     if math.isnan(search.lp()):  # the LP relaxation itself: where the patterns come from
-        return StartResult(False, math.nan, math.nan, 0, time.perf_counter() - search.start)
+        return StartResult(False, math.nan, math.nan, 0, search.elapsed())
+    rounds, violation, boundary_active = _elastic_phase(search)
+    if not violation <= config.tol:
+        return StartResult(False, math.nan, violation, rounds, search.elapsed())
+    # The elastic phase ended on a feasible point: keep it, then improve it while time allows.
+    best, values, rounds = _objective_phase(search, rounds, boundary_active)
+    _load_point(search.pairs, values)
+    return StartResult(True, best, violation, rounds, search.elapsed())
+
+
+def _elastic_phase(search: _Search) -> tuple[int, float, bool]:
+    """Re-fix the patterns and minimise the total slack until it is 0, the patterns are stuck, or rounds or time run out.
+
+    Returns
+    -------
+    (rounds, violation, boundary_active)
+        LPs solved, the total slack of the last one (``nan`` if none), and the side boundary neurons were put on.
+    """
+    config = search.config
+    rounds, violation = 0, math.nan
     search.elastic(True)
     boundary_active = False
     for _ in range(config.rounds):
@@ -221,13 +242,30 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
         violation = search.lp()
         if math.isnan(violation) or violation <= config.tol or search.left() <= 0:
             break
-    if not violation <= config.tol:
-        return StartResult(False, math.nan, violation, rounds, time.perf_counter() - search.start)
+    return rounds, violation, boundary_active
+
+
+def _objective_phase(search: _Search, rounds: int, boundary_active: bool) -> tuple[float, list, int]:
+    """From the feasible point loaded, re-fix and re-solve with the model's objective while it improves.
+
+    Parameters
+    ----------
+    search
+        The search, its clone holding the feasible point the elastic phase ended on.
+    rounds
+        LPs solved so far (counted on).
+    boundary_active
+        The side boundary neurons were last put on; switched once when the objective stalls.
+
+    Returns
+    -------
+    (best, values, rounds)
+        The best objective, the clone's variable values there (in the order of ``search.pairs``), and the LPs solved.
+    """
     search.elastic(False)
-    # The elastic phase ended on a feasible point: keep it, then improve it while time allows.
-    best, values = pyo.value(search.objective), [c.value for _, c in pairs]
+    best, values = pyo.value(search.objective), _clone_values(search.pairs)
     flips = 0
-    for _ in range(config.rounds):
+    for _ in range(search.config.rounds):
         if search.left() <= 0:
             break
         _fix_patterns(search.copies, boundary_active=boundary_active)
@@ -235,15 +273,24 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
         objective = search.lp()
         better = not math.isnan(objective) and (objective < best if search.minimise else objective > best)
         if better and abs(objective - best) > 1e-9 * max(1.0, abs(best)):
-            best, values, flips = objective, [c.value for _, c in pairs], 0
+            best, values, flips = objective, _clone_values(search.pairs), 0
         elif flips == 0:  # no progress in these regions: cross the boundaries the other way once
             boundary_active, flips = not boundary_active, 1
         else:
             break
+    return best, values, rounds
+
+
+def _clone_values(pairs) -> list:
+    """The values of the clone's variables, in the order of the ``(original, clone)`` ``pairs``."""
+    return [c.value for _, c in pairs]
+
+
+def _load_point(pairs, values) -> None:
+    """Set each original variable of ``pairs`` to its value in ``values``."""
     for (original, _), value in zip(pairs, values):
         # HiGHS reports a fixed column's value to within its tolerance: integers are put back exactly
         original.set_value(float(round(value)) if original.is_integer() and value is not None else value, skip_validation=True)
-    return StartResult(True, best, violation, rounds, time.perf_counter() - search.start)
 
 
 def solve_with_start(

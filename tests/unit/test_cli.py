@@ -141,3 +141,98 @@ def test_os_errors_and_dead_workers_are_one_line(monkeypatch, capsys):
     monkeypatch.setattr("surrogate.cli.count_parameters", broken)
     assert main(["params", "2", "1"]) == 2
     assert "a worker process died (out of memory, or killed); run the command again" in _one_error_line(capsys, "params")
+
+
+# ----------------------------------------------------------------------------- defaults have one home
+
+
+def _defaults(argv):
+    from surrogate.cli import build_parser
+
+    return build_parser().parse_args(argv)
+
+
+def test_sweep_option_defaults_are_the_sweep_config_defaults():
+    from surrogate.options import default_of
+    from surrogate.solver import SolverConfig
+    from surrogate.sweep import SweepConfig
+    from surrogate.sweep_args import sweep_config_from_args
+
+    args = _defaults(["sweep"])
+    solver = default_of(SweepConfig, "solver")
+    assert args.budget == default_of(SweepConfig, "budget") == 24
+    assert args.protocol == default_of(SweepConfig, "protocol").name == "seed"
+    assert args.formulation == default_of(SweepConfig, "formulation")
+    assert args.instance_seed == default_of(SweepConfig, "instance_seed")
+    assert args.time_limit == solver.time_limit == SolverConfig().time_limit
+    assert args.threads == solver.threads
+    assert args.seeds is None and args.instances is None  # unset: the config's (or --quick's) default applies
+    assert args.all_seeds == default_of(SweepConfig, "solve_all_seeds")
+    assert (not args.no_yardsticks) == default_of(SweepConfig, "yardsticks")
+    assert sweep_config_from_args(args) == SweepConfig()  # no option given: exactly the default sweep
+
+
+def test_quick_sweep_and_help_read_the_quick_defaults(capsys):
+    from surrogate.sweep import QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
+    from surrogate.sweep_args import sweep_config_from_args
+
+    assert sweep_config_from_args(_defaults(["sweep", "--quick"])) == SweepConfig.quick()
+    quick = SweepConfig.quick()
+    assert (quick.seeds, quick.instances) == (QUICK_SEEDS, QUICK_INSTANCES)
+    with pytest.raises(SystemExit, match="0"):
+        main(["sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default 5)" in text and "(default 20)" in text and "smoke test: 5 epochs, 1 seed, 5 instances" in text
+
+
+def test_other_commands_share_the_defaults():
+    from surrogate.options import default_of
+    from surrogate.report import ReportOptions
+    from surrogate.solve_bench import SolveBenchConfig
+    from surrogate.sweep import SweepConfig
+
+    for argv in (["architectures"], ["hand-built"], ["bench", "training"], ["bench", "ablation"]):
+        assert _defaults(argv).budget == default_of(SweepConfig, "budget")
+    for argv in (["bench", "training"], ["bench", "ablation"]):
+        assert _defaults(argv).seeds == len(default_of(SweepConfig, "seeds"))
+    assert _defaults(["bench", "solve-time"]).workers == default_of(SolveBenchConfig, "workers")
+    assert _defaults(["report", "r"]).max_rows is None and ReportOptions().max_rows == 60  # None: ReportOptions' default
+
+
+def test_default_of_names_a_missing_field_or_default():
+    from surrogate.errors import ConfigError
+    from surrogate.options import default_of
+    from surrogate.report import SweepCommand
+    from surrogate.sweep import SweepConfig
+
+    assert default_of(SweepConfig, "seeds") == (0, 1, 2, 3, 4)
+    with pytest.raises(ConfigError, match="SweepConfig has no field 'epochs'; choose one of budget"):
+        default_of(SweepConfig, "epochs")
+    with pytest.raises(ConfigError, match="SweepCommand.argv has no default; pass it explicitly"):
+        default_of(SweepCommand, "argv")
+
+
+def test_argument_types_reject_bad_values():
+    import argparse
+
+    from surrogate.options import positive_float, positive_int, whole_number
+
+    assert (whole_number("0"), positive_int("3"), positive_float("0.5")) == (0, 3, 0.5)
+    with pytest.raises(argparse.ArgumentTypeError, match="0 must be at least 1"):
+        positive_int("0")
+    with pytest.raises(argparse.ArgumentTypeError, match="'x' is not a whole number"):
+        whole_number("x")
+    with pytest.raises(argparse.ArgumentTypeError, match="-1.0 must be positive"):
+        positive_float("-1")
+
+
+def test_every_command_parser_function_is_short():
+    import ast
+    import inspect
+
+    import surrogate.cli as cli
+
+    tree = ast.parse(inspect.getsource(cli))
+    lengths = {n.name: n.end_lineno - n.lineno + 1 for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assert lengths["build_parser"] <= 15
+    assert all(n <= 60 for name, n in lengths.items() if name.startswith("_add_")), lengths

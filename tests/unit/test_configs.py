@@ -100,3 +100,21 @@ def test_leak_must_be_below_one():
         Stage(leak=1.5)
     with pytest.raises(ConfigError, match="restarts=0 must be an integer > 0"):
         TrainingProtocol(restarts=0)
+
+
+def test_quick_sweep_reads_its_constants():
+    from surrogate.sweep import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS
+
+    quick = SweepConfig.quick(protocol="best")
+    assert quick.protocol.epochs <= QUICK_EPOCHS and quick.seeds == QUICK_SEEDS and quick.instances == QUICK_INSTANCES
+    assert SweepConfig.quick(seeds=(3,), instances=2).seeds == (3,)
+
+
+def test_default_of_reads_plain_defaults_and_factories():
+    from surrogate.options import default_of
+
+    assert default_of(SweepConfig, "budget") == SweepConfig().budget
+    assert default_of(SweepConfig, "solver") == SolverConfig() == SweepConfig().solver
+    assert default_of(SweepConfig, "protocol") == get_protocol("seed")
+    with pytest.raises(ConfigError, match="SolverConfig has no field 'gap'"):
+        default_of(SolverConfig, "gap")

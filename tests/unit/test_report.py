@@ -233,3 +233,44 @@ def test_report_options_are_validated():
         ReportOptions(max_rows=0)
     with pytest.raises(SurrogateError, match="style must be a PlotStyle"):
         ReportOptions(style="dark")
+
+
+# ----------------------------------------------------------------------------- layering and defaults
+
+
+def test_report_does_not_import_the_cli():
+    """The CLI is the top layer: the report parses a sweep command with the sweep's own options."""
+    import ast
+
+    import surrogate.report
+
+    tree = ast.parse(Path(surrogate.report.__file__).read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):  # imports inside functions too
+        if isinstance(node, ast.Import):
+            names |= {part for alias in node.names for part in alias.name.split(".")}
+        elif isinstance(node, ast.ImportFrom):
+            names |= set((node.module or "").split(".")) | {alias.name for alias in node.names}
+    assert "cli" not in names
+
+
+def test_sweep_command_leaves_out_the_sweep_config_defaults():
+    from surrogate.solver import SolverConfig
+
+    default = sweep_command(json.loads(json.dumps(SweepConfig().to_dict())), "R")
+    assert default.argv == ("surrogate", "sweep", "--out", "R") and default.exact
+    other = SweepConfig(instances=7, solver=SolverConfig(time_limit=30.0, threads=2))
+    command = sweep_command(json.loads(json.dumps(other.to_dict())), "R")
+    assert command.argv == ("surrogate", "sweep", "--instances", "7", "--time-limit", "30", "--threads", "2", "--out", "R")
+    assert command.exact
+
+
+def test_sweep_command_names_what_it_cannot_express():
+    from surrogate.solver import SolverConfig
+
+    config = json.loads(json.dumps(SweepConfig(solver=SolverConfig(rel_gap=1e-3)).to_dict()))
+    command = sweep_command(config, "R")
+    assert not command.exact and command.differences == ("solver rel_gap=0.001 has no command-line option; use the Python API",)
+    config.pop("yardsticks")  # an older config.json: the command gives a value it did not record
+    command = sweep_command({**config, "solver": json.loads(json.dumps(SweepConfig().to_dict()))["solver"]}, "R")
+    assert not command.exact and "other values of yardsticks" in command.differences[0]

@@ -63,3 +63,20 @@ def test_bad_config_names_the_field():
     with pytest.raises(ConfigError, match="solver must be a SolverConfig"):
         SolveBenchConfig(solver={"time_limit": 5})
     assert SolveBenchConfig.quick(solver=SolverConfig(time_limit=2.0)).solver.time_limit == 2.0
+
+
+def test_reference_settings_and_quick_run_have_one_home():
+    import inspect
+    import re
+
+    import surrogate.solve_bench as bench
+    from surrogate.options import default_of
+    from surrogate.sweep import SweepConfig
+
+    assert bench.REFERENCE_SEED == default_of(SweepConfig, "instance_seed") == 2021
+    assert (bench.REFERENCE_SOLVER.time_limit, bench.REFERENCE_SOLVER.rel_gap) == (60.0, 1e-6)
+    assert not re.search(r"\b2021\b|\b60\.0\b", inspect.getsource(bench.baseline_table))  # no literal of its own
+    quick = SolveBenchConfig.quick()
+    assert quick.nets == bench.QUICK_SETTINGS["nets"] and quick.solver == bench.QUICK_SETTINGS["solver"]
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        bench.QUICK_SETTINGS["instances"] = 1  # read-only: quick() always gets the same settings
