@@ -305,10 +305,10 @@ class _Search:
         now = time.perf_counter()
         deadline = now + share * (self.deadline - now) if math.isfinite(self.deadline) else math.inf
         qm, tol = self.qm, FEASIBILITY_TOL
-        starts = [lambda: feasibility_point(qm, x0, fixed=pinned, deadline=deadline)] if feasibility_first else [lambda: x0]
-        if not feasibility_first:
-            starts.append(lambda: feasibility_point(qm, x0, fixed=pinned, deadline=deadline))
-        for start in starts:
+        def phase():
+            return feasibility_point(qm, x0, fixed=pinned, deadline=deadline)
+
+        for start in [phase] if feasibility_first else [lambda: x0, phase]:
             x = solve_nlp(qm, start(), fixed=pinned, deadline=deadline, maxiter=maxiter)
             if qm.violation(x) > tol:  # stopped just outside a constraint: step back onto it
                 x = restore_feasibility(qm, x)
