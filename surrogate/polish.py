@@ -304,16 +304,16 @@ class _Search:
             return
         now = time.perf_counter()
         deadline = now + share * (self.deadline - now) if math.isfinite(self.deadline) else math.inf
-        qm, tol = self.qm, FEASIBILITY_TOL
+        qm = self.qm
+
         def phase():
             return feasibility_point(qm, x0, fixed=pinned, deadline=deadline)
 
         for start in [phase] if feasibility_first else [lambda: x0, phase]:
             x = solve_nlp(qm, start(), fixed=pinned, deadline=deadline, maxiter=maxiter)
-            if qm.violation(x) > tol:  # stopped just outside a constraint: step back onto it
+            if qm.violation(x) > FEASIBILITY_TOL:  # stopped just outside a constraint: step back onto it
                 x = restore_feasibility(qm, x)
-            self.offer(method, x)
-            if qm.violation(x) <= tol or time.perf_counter() >= deadline:
+            if self.offer(method, x) < math.inf or time.perf_counter() >= deadline:  # offer: finite when feasible
                 break
         self.alternate(x, classes, pinned, method, max_rounds=2)
         self.expired()

@@ -215,7 +215,7 @@ def run_problem(problem, surrogate, *, arch: str, formulation: str = DEFAULT_FOR
     with clock.stage("relax_s"):
         relaxed_values, relax_termination = _relax(row, problem.model, milp, config, clock.left())
     with clock.stage("polish_s"):
-        _polish(row, _tightened_copy(problem.model, milp), values, relaxed_values, config, clock.left())
+        _polish(row, problem.model, milp, values, relaxed_values, config, clock.left())
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
     _explain(row, relax_termination, config)
@@ -293,8 +293,8 @@ def _relax(row: dict, exact, milp, config: ProblemRunConfig, left: float) -> tup
     return (values if result.has_solution else {}), result.termination
 
 
-def _polish(row: dict, exact, values: dict, relaxed_values: dict, config: ProblemRunConfig, left: float) -> None:
-    """Polish the MILP's point (else the relaxation's) on ``exact`` (changed) within ``left`` seconds; fills ``row``."""
+def _polish(row: dict, exact, milp, values: dict, relaxed_values: dict, config: ProblemRunConfig, left: float) -> None:
+    """Polish the MILP's point (else the relaxation's) on a copy of ``exact`` with ``milp``'s bounds within ``left`` seconds; fills ``row``."""
     start = "milp" if values else ("mccormick" if relaxed_values else "none")
     row["polish_start"] = start
     if start == "none" or left < MIN_STAGE_S:
@@ -302,7 +302,7 @@ def _polish(row: dict, exact, values: dict, relaxed_values: dict, config: Proble
         row.update(violation_before=math.nan, polished_objective=math.nan, violation_after=math.nan, polish_status=status)
         return
     polished = polish(
-        exact,
+        _tightened_copy(exact, milp),
         values if start == "milp" else relaxed_values,
         config=replace(config.solver, time_limit=min(config.solver.time_limit, left)),
         time_limit=left if math.isfinite(left) else None,
