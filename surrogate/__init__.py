@@ -12,17 +12,6 @@ from .reproducible import pin_math_paths
 
 pin_math_paths()  # before anything runs a torch operation: the same training numbers on every x86-64 CPU
 
-from .architecture import Architecture, ParameterCount, all_shapes, constant_width_shapes, count_parameters
-from .bilinear import (
-    BilinearSurrogate,
-    LinearProduct,
-    ReplacementReport,
-    UnboundedVariableError,
-    UnsupportedTermError,
-    bilinear,
-    replace_products,
-)
-from .encoding import FORMULATIONS, EncodedSurrogate, ModelSize, add_surrogate, model_size, to_omlt_network
 from .errors import (
     ArchitectureError,
     ConfigError,
@@ -34,17 +23,29 @@ from .errors import (
     SolverUnavailableError,
     SurrogateError,
 )
-from .metrics import ApproximationScore, score
-from .network import ReluMLP
-from .onnx_io import export_onnx, load_onnx, read_metadata
-from .protocols import PROTOCOLS, TrainingProtocol, get_protocol
-from .reference_problem import ReferenceInstance, ReferenceSolve, reference_instances, solve_reference_problems
+from .experiments.reference_problem import ReferenceInstance, ReferenceSolve, reference_instances, solve_reference_problems
+from .experiments.sweep import SweepConfig, SweepResult, run_sweep
+from .experiments.zoo_store import save_models
+from .milp.bilinear import (
+    BilinearSurrogate,
+    LinearProduct,
+    ReplacementReport,
+    UnboundedVariableError,
+    UnsupportedTermError,
+    bilinear,
+    replace_products,
+)
+from .milp.encoding import FORMULATIONS, EncodedSurrogate, ModelSize, add_surrogate, model_size, to_omlt_network
+from .milp.solver import SolverConfig, SolveResult, solve
+from .milp.warmstart import StartConfig, StartResult, activation_start
+from .nets.architecture import Architecture, ParameterCount, all_shapes, constant_width_shapes, count_parameters
+from .nets.metrics import ApproximationScore, score
+from .nets.network import ReluMLP
+from .nets.onnx_io import export_onnx, load_onnx, read_metadata
+from .nets.zoo import load_manifest
 from .reproducible import ReproducibilityWarning
-from .solver import SolverConfig, SolveResult, solve
-from .sweep import SweepConfig, SweepResult, run_sweep
-from .training import TrainedNet, train_many, train_net_naive, train_nets
-from .warmstart import StartConfig, StartResult, activation_start
-from .zoo import load_manifest, save_models
+from .train.protocols import PROTOCOLS, TrainingProtocol, get_protocol
+from .train.training import TrainedNet, train_many, train_net_naive, train_nets
 
 __all__ = [
     "FORMULATIONS",

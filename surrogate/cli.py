@@ -15,15 +15,15 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .architecture import all_shapes, constant_width_shapes, count_parameters
-from .encoding import DEFAULT_FORMULATION, FORMULATIONS
 from .errors import ConfigError, SurrogateError
+from .experiments.solve_bench import QUICK_SETTINGS, SolveBenchConfig
+from .experiments.sweep import SweepConfig
+from .experiments.sweep_args import add_sweep_arguments, sweep_config_from_args
+from .milp.encoding import DEFAULT_FORMULATION, FORMULATIONS
+from .milp.polish import DEFAULT_RESTARTS
+from .nets.architecture import all_shapes, constant_width_shapes, count_parameters
 from .options import default_of, positive_float, positive_int, whole_number
-from .polish import DEFAULT_RESTARTS
-from .protocols import PROTOCOLS, get_protocol
-from .solve_bench import QUICK_SETTINGS, SolveBenchConfig
-from .sweep import SweepConfig
-from .sweep_args import add_sweep_arguments, sweep_config_from_args
+from .train.protocols import PROTOCOLS, get_protocol
 
 #: The sweep's defaults, shared by every command that lists, builds or trains the shapes of a budget.
 DEFAULT_BUDGET: int = default_of(SweepConfig, "budget")
@@ -103,10 +103,10 @@ def cmd_architectures(args) -> int:
 
 
 def cmd_hand_built(args) -> int:
-    from .construct import VARIANTS, hand_built, plan
     from .errors import ArchitectureError
-    from .metrics import score
-    from .onnx_io import export_onnx
+    from .nets.construct import VARIANTS, hand_built, plan
+    from .nets.metrics import score
+    from .nets.onnx_io import export_onnx
 
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
     variants = [args.variant] if args.variant else list(VARIANTS)
@@ -126,7 +126,7 @@ def cmd_hand_built(args) -> int:
             if args.export:
                 export_onnx(net, args.export / f"{name}-hand-built-{variant}.onnx", metadata={"error_bound": p.error_bound})
     if args.save_models:
-        from .zoo import save_hand_built
+        from .experiments.zoo_store import save_hand_built
 
         saved = save_hand_built(archs, args.save_models, variants=variants)
         print(f"saved {len(saved)} hand-built nets to {args.save_models}/ (manifest.json updated)")
@@ -197,8 +197,8 @@ def _units_line(units, out: Path) -> str:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import run_sweep
-    from .zoo import save_models
+    from .experiments.sweep import run_sweep
+    from .experiments.zoo_store import save_models
 
     config = sweep_config_from_args(args)
     executor = _executor_config(args)
@@ -252,7 +252,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_bench_training(args) -> int:
-    from .bench import bench_training
+    from .train.bench import bench_training
 
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
     protocol = get_protocol(args.protocol)
@@ -280,9 +280,9 @@ def cmd_bench_training(args) -> int:
 
 
 def cmd_bench_ablation(args) -> int:
-    from ._atomic import write_text
-    from .bench import ablation_steps, ablation_table, bench_ablation
+    from .files import write_text
     from .literature import blog_mae
+    from .train.bench import ablation_steps, ablation_table, bench_ablation
 
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
     steps = ablation_steps()
@@ -309,8 +309,8 @@ def cmd_bench_ablation(args) -> int:
 
 
 def _solve_bench_config(args):
-    from .solve_bench import SolveBenchConfig
-    from .solver import SolverConfig
+    from .experiments.solve_bench import SolveBenchConfig
+    from .milp.solver import SolverConfig
 
     options = {"workers": args.workers}
     for name in ("nets", "pooling", "baselines", "random_sizes"):
@@ -330,7 +330,7 @@ def _solve_bench_config(args):
 
 
 def cmd_bench_solve_time(args) -> int:
-    from .solve_bench import run_solve_bench
+    from .experiments.solve_bench import run_solve_bench
 
     config = _solve_bench_config(args)
     result = run_solve_bench(config, progress=not args.quiet)
@@ -346,9 +346,9 @@ def cmd_bench_solve_time(args) -> int:
 def cmd_bounds(args) -> int:
     import pandas as pd
 
-    from .bilinear import resolve_surrogate
-    from .bounds import BOUND_METHODS, compute_bounds
-    from .zoo import store_bounds
+    from .experiments.zoo_store import store_bounds
+    from .milp.bilinear import resolve_surrogate
+    from .milp.bounds import BOUND_METHODS, compute_bounds
 
     if args.store_zoo:
         rows = store_bounds(args.store_zoo, time_limit=args.time_limit)
@@ -370,8 +370,8 @@ def cmd_problems(args) -> int:
 
     Returns 0, or 1 when a run crashed (its row says how; the others are still written).
     """
-    from .problem_runs import BUDGET_FACTOR, ProblemRunConfig
-    from .solver import SolverConfig
+    from .experiments.problem_runs import BUDGET_FACTOR, ProblemRunConfig
+    from .milp.solver import SolverConfig
 
     built = _problems_to_run(args.names, args.qcqp or [])
     config = ProblemRunConfig(
@@ -415,8 +415,8 @@ def _run_problems(built: list, args, config) -> list[dict]:
     """One row per problem, surrogate and formulation; a run that raises becomes a ``crashed`` row."""
     import traceback
 
-    from .bilinear import resolve_surrogate
-    from .problem_runs import empty_row, run_problem
+    from .experiments.problem_runs import empty_row, run_problem
+    from .milp.bilinear import resolve_surrogate
 
     nets = {arch: resolve_surrogate(arch) for arch in args.arch or ["3x8"]}  # a bad name stops here, before any run
     rows = []
@@ -446,7 +446,7 @@ def _print_problems_table(rows: list[dict], *, extended: bool):
 
     import pandas as pd
 
-    from .problem_runs import RUN_COLUMNS
+    from .experiments.problem_runs import RUN_COLUMNS
 
     table = pd.DataFrame(rows)
     hidden = ["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"]
@@ -460,10 +460,10 @@ def _print_problems_table(rows: list[dict], *, extended: bool):
 
 
 def _print_problems_summary(table) -> dict:
-    """Print the counts of :func:`~surrogate.problem_runs.summarize`, overall and per family; return them."""
+    """Print the counts of :func:`~surrogate.experiments.problem_runs.summarize`, overall and per family; return them."""
     from problems.qcqp import family
 
-    from .problem_runs import BUDGET_MARGIN, FEASIBILITY_TOL, OPTIMAL_GAP, summarize
+    from .experiments.problem_runs import BUDGET_MARGIN, FEASIBILITY_TOL, OPTIMAL_GAP, summarize
 
     totals, by_family = summarize(table, family)
     print(
@@ -478,7 +478,7 @@ def _print_problems_summary(table) -> dict:
 
 def _write_problem_results(out: Path, table, summary: dict | None) -> None:
     """Write results.csv and results.json (and summary.json) into ``out``, each atomically."""
-    from ._atomic import write_text
+    from .files import write_text
 
     write_text(out / "results.csv", table.to_csv(index=False))
     write_text(out / "results.json", table.to_json(orient="records", indent=1))
@@ -488,7 +488,7 @@ def _write_problem_results(out: Path, table, summary: dict | None) -> None:
 
 
 def cmd_report(args) -> int:
-    from .report import ReportOptions, write_report
+    from .report.build import ReportOptions, write_report
 
     rows = {} if args.max_rows is None else {"max_rows": args.max_rows}  # None: ReportOptions' default
     report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))

@@ -3,12 +3,16 @@
 :func:`default_of` reads a default from its one home, the field of a frozen
 configuration dataclass; the ``argparse`` types (:func:`whole_number`,
 :func:`positive_int`, :func:`positive_float`) turn option text into values
-with one-line errors. This module imports nothing else from the package.
+with one-line errors; :func:`is_number` is the one check of a configuration's
+numeric field (bools are never numbers, whatever Python says). This module
+imports nothing else from the package.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import numbers
 from dataclasses import MISSING, fields
 
 from .errors import ConfigError
@@ -41,6 +45,38 @@ def default_of(cls, name: str):
     if f.default_factory is not MISSING:
         return f.default_factory()
     raise ConfigError(f"{cls.__name__}.{name} has no default; pass it explicitly")
+
+
+def is_number(
+    value,
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    finite: bool = False,
+) -> bool:
+    """Whether ``value`` is a number (an integer if ``integer``) within the given range.
+
+    ``True`` and ``False`` are never numbers here; NumPy scalars are. ``low``
+    and ``high`` are inclusive unless ``low_open``/``high_open``; NaN lies in
+    no range with an end, and ``finite`` rejects NaN and infinities too.
+    A configuration raises its own :class:`~surrogate.errors.ConfigError`
+    (naming the field and a valid value) when this is ``False``.
+
+    Examples
+    --------
+    >>> is_number(3, integer=True, low=1), is_number(True, integer=True), is_number(0.0, low=0, low_open=True)
+    (True, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+        return False
+    if finite and not math.isfinite(value):
+        return False
+    if low is not None and not (value > low if low_open else value >= low):
+        return False
+    return high is None or (value < high if high_open else value <= high)
 
 
 def whole_number(text: str, *, minimum: int = 0) -> int:

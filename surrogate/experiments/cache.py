@@ -1,0 +1,235 @@
+"""The results folder of a sweep and its cache of finished units.
+
+Every unit of work (a pack of shapes trained together, a hand-built
+yardstick, the solves of one net) is keyed by :func:`unit_key`, a hash of the
+canonical JSON of everything that affects its result plus
+:data:`FORMAT_VERSION`. A finished unit is one small JSON file,
+``cache/<kind>-<key>.json``, written atomically, so a sweep stopped at any
+point (Ctrl-C, SIGKILL) and started again redoes only unfinished units.
+
+:func:`open_results_folder` guards the folder: it holds a lock while the
+sweep runs, refuses a folder written by another format version or for
+another sweep (one-line :class:`ResultsFolderError` naming the fix), removes
+temporary files a killed run left behind, and with ``fresh=True`` discards
+the old results first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SurrogateError
+from ..files import write_text
+
+#: Version of the results folder and cache layout; bump it when a unit's result changes meaning.
+FORMAT_VERSION = 2  # 2: the pruned encoding became the default formulation
+CONFIG_FILE = "config.json"
+CACHE_DIR = "cache"
+NETS_DIR = "nets"
+LOCK_FILE = ".sweep.lock"
+#: Files of a results folder that ``fresh=True`` removes (with ``cache/`` and ``nets/*.onnx``).
+RESULT_FILES = ("config.json", "nets.csv", "solves.csv", "table.csv", "table.json")
+
+log = logging.getLogger(__name__)
+
+
+class ResultsFolderError(SurrogateError, ValueError):
+    """A results folder cannot be used: another format version, another sweep, or in use."""
+
+
+class DamagedEntryError(SurrogateError, ValueError):
+    """A cache entry cannot be read back (truncated, garbage, or for another key)."""
+
+
+def canonical_json(obj) -> str:
+    """``obj`` as JSON with sorted keys and no spaces: equal objects give equal text."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def unit_key(kind: str, spec: dict) -> str:
+    """The cache key of a unit: SHA-256 of its kind, its full configuration and :data:`FORMAT_VERSION`."""
+    text = canonical_json({"format": FORMAT_VERSION, "kind": kind, "spec": spec})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class UnitCache:
+    """One JSON file per finished unit under ``root``.
+
+    Parameters
+    ----------
+    root
+        The cache folder (``<results folder>/cache``).
+    """
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.root / f"{kind}-{key[:32]}.json"
+
+    def read(self, kind: str, key: str):
+        """The stored result of unit ``key``, or ``None`` if it was never finished.
+
+        Raises
+        ------
+        DamagedEntryError
+            If the entry exists but is not a complete entry of this unit.
+        """
+        path = self.path(kind, key)
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DamagedEntryError(f"{path} cannot be read ({exc})") from None
+        try:
+            entry = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DamagedEntryError(f"{path} is not valid JSON ({exc})") from None
+        if not isinstance(entry, dict) or "result" not in entry:
+            raise DamagedEntryError(f"{path} has no result")
+        if entry.get("format") != FORMAT_VERSION or entry.get("kind") != kind or entry.get("key") != key:
+            raise DamagedEntryError(f"{path} belongs to another unit or format (format {entry.get('format')!r})")
+        return entry["result"]
+
+    def write(self, kind: str, key: str, spec: dict, result) -> Path:
+        """Store the result of a finished unit (atomically)."""
+        entry = {"format": FORMAT_VERSION, "kind": kind, "key": key, "spec": spec, "result": result}
+        return write_text(self.path(kind, key), json.dumps(entry, indent=1, allow_nan=True) + "\n")
+
+    def discard(self, kind: str, key: str, reason: str) -> None:
+        """Warn that an entry is unusable and remove it, so that the unit is recomputed."""
+        log.warning("cache entry %s is damaged (%s); recomputing it", self.path(kind, key).name, reason)
+        self.path(kind, key).unlink(missing_ok=True)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.root.glob("*.json")) if self.root.is_dir() else 0
+
+
+def is_temporary(path: Path) -> bool:
+    """A temporary file of :func:`surrogate.files.atomic_path` (``.<name>.<random>.tmp``)."""
+    return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file()
+
+
+def remove_temporary_files(folder: Path) -> int:
+    """Delete the temporary files a killed run left in ``folder``, ``nets/`` and ``cache/``; return how many."""
+    removed = 0
+    for sub in (folder, folder / NETS_DIR, folder / CACHE_DIR):
+        if sub.is_dir():
+            for path in sub.iterdir():
+                if is_temporary(path):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+    return removed
+
+
+def discard_results(folder: Path) -> None:
+    """Remove what a sweep writes in ``folder`` (its result files, ``cache/`` and ``nets/*.onnx``); keep the rest."""
+    for name in RESULT_FILES:
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / CACHE_DIR, ignore_errors=True)
+    if (folder / NETS_DIR).is_dir():
+        for path in (folder / NETS_DIR).glob("*.onnx"):
+            path.unlink()
+    remove_temporary_files(folder)
+
+
+def _differences(stored: dict, wanted: dict) -> list[str]:
+    return sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+
+
+def check_folder(folder: Path, config: dict) -> None:
+    """Raise :class:`ResultsFolderError` unless ``folder`` is new or holds this very sweep in this format.
+
+    Parameters
+    ----------
+    folder
+        The results folder.
+    config
+        The sweep's configuration as JSON-able dict (compared with ``config.json``).
+    """
+    fix = "pass --fresh to discard its results, or use another --out"
+    path = folder / CONFIG_FILE
+    if not path.exists():
+        if (folder / CACHE_DIR).is_dir() and any((folder / CACHE_DIR).iterdir()):
+            raise ResultsFolderError(f"results folder {folder} has a cache but no {CONFIG_FILE}; {fix}")
+        return
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsFolderError(f"results folder {folder}: {CONFIG_FILE} is unreadable ({exc}); {fix}") from None
+    version = stored.get("format") if isinstance(stored, dict) else None
+    if version != FORMAT_VERSION:
+        raise ResultsFolderError(
+            f"results folder {folder} was written by an incompatible version of surrogate (results format "
+            f"{version!r}, this version uses {FORMAT_VERSION}); {fix}"
+        )
+    wanted = json.loads(json.dumps(config, default=str))
+    differ = _differences(stored.get("config") or {}, wanted)
+    if differ:
+        raise ResultsFolderError(
+            f"results folder {folder} holds a different sweep (it differs in {', '.join(differ)}); {fix}"
+        )
+
+
+@contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    with open(folder / LOCK_FILE, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ResultsFolderError(
+                f"results folder {folder} is in use by another running sweep; wait for it, or use another --out"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def open_results_folder(folder: str | os.PathLike, config: dict, *, fresh: bool = False) -> Iterator[UnitCache]:
+    """Lock and check a results folder for the sweep ``config``; yield its unit cache.
+
+    With ``fresh=True`` the folder's old results are discarded first.
+    Temporary files left by a killed run are removed.
+
+    Raises
+    ------
+    ResultsFolderError
+        If the folder cannot be created, is in use, was written by another
+        format version, or holds a different sweep (and ``fresh`` is false).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ResultsFolderError(f"results folder {folder} is a file; use another --out")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsFolderError(
+            f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
+        ) from None
+    with _lock(folder):
+        if fresh:
+            discard_results(folder)
+        check_folder(folder, config)
+        removed = remove_temporary_files(folder)
+        if removed:
+            log.info("removed %d temporary file(s) left by an interrupted run in %s", removed, folder)
+        yield UnitCache(folder / CACHE_DIR)

@@ -1,0 +1,390 @@
+"""Solve bilinear problems with NN surrogates and place each answer between a bound and the optimum.
+
+For one problem, surrogate and formulation, :func:`run_problem`:
+
+1. rewrites a copy of the exact model with :func:`~surrogate.milp.bilinear.replace_products` (the
+   tightening stage: net bounds, pruning and, where offered, bounds implied by the constraints) and
+   solves the MILP with HiGHS (``pruned`` encodings first get a warm start from
+   :func:`~surrogate.milp.warmstart.activation_start`, timed within the same limit);
+2. solves the McCormick relaxation (a valid bound) with HiGHS;
+3. polishes the MILP's point on the exact model (:func:`~surrogate.milp.polish.polish`), or the
+   relaxation's point when the MILP found none in its time limit (``polish_start`` says which);
+4. solves the exact model with SCIP when pyscipopt is installed (the reference time).
+
+Steps 1-3 share one time budget (:attr:`ProblemRunConfig.budget`; ``surrogate problems`` uses
+:data:`BUDGET_FACTOR` times the MILP time limit unless ``--budget`` says otherwise): each stage gets what is left of it, the MILP at
+most its own time limit and what is left less a reserve (:data:`RESERVE_FRACTION` of the budget) for
+the later stages and the solver's untimed overheads, and a stage with nothing left is skipped. The row records the seconds of
+each stage (``tighten_s``, ``start_milp_s``, ``relax_s``, ``polish_s``, ``total_s``, all from
+:func:`time.perf_counter`) and ``over_budget`` when ``total_s`` exceeds the budget by more than
+:data:`BUDGET_MARGIN`. SCIP's reference solve is outside the budget.
+
+``status`` is ``ok``, ``refused`` (the model cannot be rewritten, e.g. a factor without finite
+bounds; ``message`` says why), ``infeasible`` (the relaxation or SCIP proves the exact model
+infeasible) or ``surrogate-infeasible`` (the surrogate MILP is infeasible but the exact model is not
+known to be: its approximation error may cut off feasible points; ``message`` suggests the
+error-aware mode).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from ..errors import ConfigError, SurrogateError
+from ..milp.bilinear import UnboundedVariableError, replace_products, resolve_surrogate
+from ..milp.encoding import DEFAULT_FORMULATION, check_formulation
+from ..milp.polish import DEFAULT_RESTARTS, check_restarts, polish
+from ..milp.relaxation import solve_mccormick
+from ..milp.solver import SolverConfig, Termination
+from ..milp.warmstart import solve_with_start, start_config
+
+FEASIBILITY_TOL = 1e-6
+#: The relative gap to the recorded optimum under which a feasible point counts as optimal in summaries.
+OPTIMAL_GAP = 1e-4
+#: The CLI's default budget of a run (tightening, start, MILP, relaxation, polish), as a multiple of the MILP time limit.
+BUDGET_FACTOR = 1.5
+#: A run is over budget when its stages took more than ``(1 + BUDGET_MARGIN) * budget`` seconds.
+BUDGET_MARGIN = 0.10
+#: A stage left with fewer seconds than this is skipped rather than started.
+MIN_STAGE_S = 0.05
+#: The share of the budget kept back from the MILP for the relaxation, the polish and the MILP's own
+#: overheads: Pyomo translates the MILP for HiGHS (for the warm start and for the solve) outside HiGHS's
+#: time limit. With the default budget (1.5 x the time limit) the MILP still gets its whole limit, less
+#: the tightening time.
+RESERVE_FRACTION = 1 / 3
+#: ... and at least this many seconds per second the rewrite took (each translation costs about as much).
+TRANSLATION_FACTOR = 2.0
+INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED})
+
+RESULT_COLUMNS = (
+    "problem", "arch", "formulation", "products", "binaries", "milp_time_s", "termination", "surrogate_objective",
+    "violation_before", "polish_start", "polished_objective", "violation_after", "feasible", "polish_status", "optimum", "optimum_source", "rel_gap",
+    "mccormick_bound", "scip_objective", "scip_time_s", "scip_termination",
+    "status", "message", "implied_bounds", "polish_method",
+    "budget_s", "total_s", "over_budget", "tighten_s", "start_milp_s", "relax_s", "polish_s",
+)
+#: The columns that describe how a run went beyond the solution itself (added for ``--qcqp`` runs).
+RUN_COLUMNS = RESULT_COLUMNS[RESULT_COLUMNS.index("status"):]
+
+
+@dataclass(frozen=True)
+class ProblemRunConfig:
+    """Settings of :func:`run_problem`.
+
+    Parameters
+    ----------
+    solver
+        HiGHS settings; ``solver.time_limit`` caps the warm start plus MILP.
+    scip, scip_time_limit
+        Whether to solve the exact model with SCIP for reference, and its limit (outside the budget).
+    budget
+        Seconds for tightening, start, MILP, relaxation and polish together; ``None`` (the default)
+        sets no overall budget: each stage then has only its own limit (``solver.time_limit``), and the
+        stage times are still recorded. ``surrogate problems`` passes :data:`BUDGET_FACTOR` times the time
+        limit unless ``--budget`` is given.
+    error_aware
+        Pass ``error_aware=True`` to :func:`~surrogate.milp.bilinear.replace_products` (widen each product by its
+        surrogate's error so that no feasible point is cut off); needs a version that offers it.
+    implied_bounds
+        Pass ``implied_bounds`` to :func:`~surrogate.milp.bilinear.replace_products` where it is offered.
+    polish_restarts
+        NLPs from random points after the other polish methods, time allowing
+        (:func:`~surrogate.milp.polish.polish`'s ``restarts``; 0 turns multistart off). Rows say
+        ``polish_method`` ``multistart`` when one of them gave the final point.
+    """
+
+    solver: SolverConfig = field(default_factory=lambda: SolverConfig(time_limit=60.0, rel_gap=1e-6))
+    scip: bool = True
+    scip_time_limit: float = 60.0
+    budget: float | None = None
+    error_aware: bool = False
+    implied_bounds: bool = True
+    polish_restarts: int = DEFAULT_RESTARTS
+
+    def __post_init__(self) -> None:
+        check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
+        b = self.budget
+        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b) or b <= 0):
+            raise ConfigError(f"ProblemRunConfig: budget={b!r} must be a positive number of seconds, or None for no "
+                              f"overall budget (the CLI's default is {BUDGET_FACTOR} x the MILP time limit)")
+
+    @property
+    def budget_s(self) -> float:
+        """The budget in seconds; ``inf`` when there is none."""
+        return math.inf if self.budget is None else float(self.budget)
+
+
+class _Clock:
+    """The run's budget on :func:`time.perf_counter`, and the seconds of each stage."""
+
+    def __init__(self, budget: float):
+        self.budget = budget
+        self.start = time.perf_counter()
+        self.stages = {"tighten_s": 0.0, "start_milp_s": 0.0, "relax_s": 0.0, "polish_s": 0.0}
+
+    def left(self) -> float:
+        return self.budget - (time.perf_counter() - self.start)
+
+    @contextmanager
+    def stage(self, column: str):
+        begin = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[column] = time.perf_counter() - begin
+
+    def columns(self) -> dict:
+        total = time.perf_counter() - self.start
+        budget = self.budget if math.isfinite(self.budget) else math.nan  # no budget: recorded as NaN
+        return {"budget_s": budget, "total_s": total, "over_budget": bool(total > (1 + BUDGET_MARGIN) * self.budget), **self.stages}
+
+
+def scip_available() -> bool:
+    try:
+        from pyomo.contrib.solver.common.factory import SolverFactory
+
+        return bool(SolverFactory("scip_direct").available())
+    except Exception:  # an optional dependency: any import or licence failure means "not available"
+        return False
+
+
+def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
+    """(objective, seconds, termination) of SCIP on the exact model; NaNs if SCIP is missing."""
+    if not scip_available():
+        return math.nan, math.nan, "scip-not-installed"
+    from pyomo.common.tee import capture_output
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    start = time.perf_counter()
+    with capture_output(capture_fd=True):
+        result = SolverFactory("scip_direct").solve(
+            model.clone(), time_limit=time_limit, rel_gap=1e-6, load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+        )
+    seconds = time.perf_counter() - start
+    objective = math.nan if result.incumbent_objective is None else float(result.incumbent_objective)
+    return objective, seconds, Termination.of(result.termination_condition)
+
+
+def empty_row(problem: str, arch: str, formulation: str, *, status: str, message: str, budget: float = math.nan) -> dict:
+    """A row of :data:`RESULT_COLUMNS` for a run that produced nothing (refused, crashed)."""
+    row = {column: math.nan for column in RESULT_COLUMNS}
+    row.update(problem=problem, arch=arch, formulation=formulation, status=status, message=message, budget_s=budget,
+               feasible=False, polish_status="not-run", polish_start="none", termination="not-run", over_budget=False)
+    return row
+
+
+def run_problem(problem, surrogate, *, arch: str, formulation: str = DEFAULT_FORMULATION, config: ProblemRunConfig = ProblemRunConfig()) -> dict:
+    """One row of ``results.csv`` for ``problem`` solved through ``surrogate`` (see the module docstring).
+
+    Parameters
+    ----------
+    problem
+        A :class:`problems.BilinearProblem` (its ``model`` is not changed).
+    surrogate
+        A :class:`~surrogate.nets.network.ReluMLP`, a zoo name or an ONNX path.
+    arch, formulation
+        The label of the surrogate in the row, and the MILP encoding.
+    config
+        Solver settings, budget and options (:class:`ProblemRunConfig`).
+
+    Returns
+    -------
+    dict
+        The values of :data:`RESULT_COLUMNS`, in that order.
+    """
+    check_formulation(formulation)
+    net = resolve_surrogate(surrogate)
+    clock = _Clock(config.budget_s)
+    row = empty_row(problem.name, arch, formulation, status="ok", message="")
+    try:
+        with clock.stage("tighten_s"):
+            milp, report = _rewrite(problem.model, net, formulation, config)
+    except SurrogateError as exc:  # the model cannot be rewritten: an answer about the model, not a crash
+        row.update(status="refused", message=" ".join(str(exc).split()), **clock.columns())
+        return _with_reference(row, problem, config)
+    row.update(products=report.n_products, implied_bounds=_implied_count(report))
+    with clock.stage("start_milp_s"):
+        values = _solve_milp(row, milp, report, formulation, config, clock.left() - _reserve(clock))
+    with clock.stage("relax_s"):
+        relaxed_values, relax_termination = _relax(row, problem.model, milp, config, clock.left())
+    with clock.stage("polish_s"):
+        _polish(row, problem.model, milp, values, relaxed_values, config, clock.left())
+    row.update(clock.columns())
+    row = _with_reference(row, problem, config)
+    _explain(row, relax_termination, config)
+    return row
+
+
+def _reserve(clock: _Clock) -> float:
+    """Seconds of the budget the MILP must leave: :data:`RESERVE_FRACTION` of it, or more after a slow rewrite."""
+    if not math.isfinite(clock.budget):
+        return 0.0
+    return max(RESERVE_FRACTION * clock.budget, TRANSLATION_FACTOR * clock.stages["tighten_s"])
+
+
+def _rewrite(model, net, formulation: str, config: ProblemRunConfig):
+    """The surrogate MILP (a rewritten copy of ``model``) and the replacement report."""
+    milp = model.clone()
+    report = replace_products(
+        milp, net, formulation=formulation, implied_bounds=config.implied_bounds, error_aware=config.error_aware
+    )
+    return milp, report
+
+
+def _implied_count(report) -> float:
+    """How many variables got bounds implied by the constraints (``nan`` when the tightening was off)."""
+    return math.nan if report.implied_bounds is None else len(report.implied_bounds.derived)
+
+
+def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunConfig, left: float) -> dict:
+    """Warm-start and solve the MILP within ``min(time limit, left)``; fills ``row``, returns its point.
+
+    ``left`` is the budget left less :func:`_reserve`; with less
+    than :data:`MIN_STAGE_S` of it the MILP is not solved (``termination`` ``budget-spent``).
+    """
+    row["binaries"] = report.size().binaries
+    if left < MIN_STAGE_S:
+        row.update(termination="budget-spent", milp_time_s=0.0, surrogate_objective=math.nan)
+        _note(row, "no time left in the budget for the MILP")
+        return {}
+    solver = replace(config.solver, time_limit=min(config.solver.time_limit, left))
+    start = start_config(solver) if formulation == "pruned" else None
+    result, _found = solve_with_start(milp, report, solver, start=start)
+    row.update(binaries=result.size.binaries, milp_time_s=result.wall_time, termination=result.termination,
+               surrogate_objective=result.objective)
+    if not result.has_solution:
+        return {}
+    return {v.name: v.value for v in milp.component_data_objects(pyo.Var) if not v.name.startswith("surrogate_replacement")}
+
+
+def _tightened_copy(exact, milp):
+    """A copy of ``exact`` with the variable bounds the rewrite of ``milp`` derived (implied by the constraints, so valid)."""
+    copy = exact.clone()
+    for var in copy.component_data_objects(pyo.Var):
+        tightened = milp.find_component(var.name)
+        if tightened is not None:
+            if tightened.has_lb() and (not var.has_lb() or tightened.lb > var.lb):
+                var.setlb(tightened.lb)
+            if tightened.has_ub() and (not var.has_ub() or tightened.ub < var.ub):
+                var.setub(tightened.ub)
+    return copy
+
+
+def _relax(row: dict, exact, milp, config: ProblemRunConfig, left: float) -> tuple[dict, str]:
+    """Solve the McCormick relaxation within ``left`` seconds; fills ``mccormick_bound``, returns (point, termination)."""
+    row["mccormick_bound"] = math.nan
+    if left < MIN_STAGE_S:
+        _note(row, "no time left in the budget for the McCormick relaxation")
+        return {}, "budget-spent"
+    relaxed = _tightened_copy(exact, milp)
+    try:
+        result, values = solve_mccormick(relaxed, replace(config.solver, time_limit=min(config.solver.time_limit, left)))
+    except UnboundedVariableError as exc:
+        _note(row, f"no McCormick bound: {exc}")
+        return {}, "refused"
+    row["mccormick_bound"] = result.bound
+    return (values if result.has_solution else {}), result.termination
+
+
+def _polish(row: dict, exact, milp, values: dict, relaxed_values: dict, config: ProblemRunConfig, left: float) -> None:
+    """Polish the MILP's point (else the relaxation's) on a copy of ``exact`` with ``milp``'s bounds within ``left`` seconds; fills ``row``."""
+    start = "milp" if values else ("mccormick" if relaxed_values else "none")
+    row["polish_start"] = start
+    if start == "none" or left < MIN_STAGE_S:
+        status = "no-start-point" if start == "none" else "budget-spent"
+        row.update(violation_before=math.nan, polished_objective=math.nan, violation_after=math.nan, polish_status=status)
+        return
+    polished = polish(
+        _tightened_copy(exact, milp),
+        values if start == "milp" else relaxed_values,
+        config=replace(config.solver, time_limit=min(config.solver.time_limit, left)),
+        time_limit=left if math.isfinite(left) else None,
+        restarts=config.polish_restarts,
+    )
+    row.update(
+        violation_before=polished.violation_before, polished_objective=polished.objective_after,
+        violation_after=polished.violation_after, polish_status=polished.status,
+        polish_method=polished.method,
+    )
+
+
+def _with_reference(row: dict, problem, config: ProblemRunConfig) -> dict:
+    """Add SCIP's solve (outside the budget), the reference optimum, feasibility and the gap; order the columns."""
+    if config.scip:
+        row["scip_objective"], row["scip_time_s"], row["scip_termination"] = solve_exact_with_scip(problem.model, config.scip_time_limit)
+    else:
+        row["scip_objective"], row["scip_time_s"], row["scip_termination"] = math.nan, math.nan, "skipped"
+    # The reference: the recorded best-known optimum, else SCIP's optimum when SCIP proved it.
+    if problem.optimum is not None:
+        row["optimum"], row["optimum_source"] = problem.optimum, problem.source
+    elif row["scip_termination"] == Termination.OPTIMAL:
+        row["optimum"], row["optimum_source"] = row["scip_objective"], "scip"
+    else:
+        row["optimum"], row["optimum_source"] = math.nan, "unknown"
+    # A gap is only meaningful for a point the exact model accepts.
+    row["feasible"] = bool(row["violation_after"] <= FEASIBILITY_TOL)
+    optimum = row["optimum"]
+    row["rel_gap"] = (
+        abs(row["polished_objective"] - optimum) / max(1.0, abs(optimum))
+        if row["feasible"] and not math.isnan(optimum)
+        else math.nan
+    )
+    return {column: row[column] for column in RESULT_COLUMNS}
+
+
+def _explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None:
+    """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's."""
+    if row["termination"] not in INFEASIBLE:
+        return
+    if relax_termination == Termination.INFEASIBLE:
+        row["status"] = "infeasible"
+        _note(row, "the McCormick relaxation is infeasible, so the exact model is infeasible too")
+    elif row["scip_termination"] == Termination.INFEASIBLE:
+        row["status"] = "infeasible"
+        _note(row, "SCIP proves the exact model infeasible")
+    else:
+        row["status"] = "surrogate-infeasible"
+        hint = (
+            "even the error-aware MILP is infeasible: check the surrogate's error bound and the model's bounds"
+            if config.error_aware
+            else "rerun with --error-aware (replace_products(..., error_aware=True)), which keeps every point "
+            "within the surrogate's error feasible"
+        )
+        _note(row, "the surrogate MILP is infeasible but the exact model is not known to be: the surrogate's "
+                   f"approximation error may cut off feasible points; {hint}")
+
+
+def _note(row: dict, text: str) -> None:
+    row["message"] = f"{row['message']}; {text}" if row.get("message") else text
+
+
+def summarize(table: pd.DataFrame, family) -> tuple[dict, pd.DataFrame]:
+    """Counts over a results table: overall, and per family (``family(problem_name) -> str``).
+
+    Returns
+    -------
+    (dict, DataFrame)
+        ``runs``, ``feasible`` (violation <= :data:`FEASIBILITY_TOL`), ``optimal`` (feasible and
+        ``rel_gap`` <= :data:`OPTIMAL_GAP`), ``refused``, ``crashed``, ``surrogate_infeasible`` and
+        ``over_budget`` (more than budget + :data:`BUDGET_MARGIN`); the same counts by family.
+    """
+    flags = pd.DataFrame({
+        "family": table["problem"].map(family),
+        "runs": 1,
+        "feasible": table["feasible"].astype(bool),
+        "optimal": table["feasible"].astype(bool) & (table["rel_gap"] <= OPTIMAL_GAP),
+        "refused": table["status"] == "refused",
+        "crashed": table["status"] == "crashed",
+        "surrogate_infeasible": table["status"] == "surrogate-infeasible",
+        "over_budget": table["over_budget"].astype(bool),
+    })
+    by_family = flags.groupby("family").sum().astype(int)
+    totals = {column: int(flags[column].sum()) for column in flags.columns if column != "family"}
+    return totals, by_family.reset_index()

@@ -1,0 +1,140 @@
+"""The reference solve-time problem, whose true answer is known exactly.
+
+Each instance asks for ``min N(x, y) + a*x + b*y`` over a box
+``[lx, ux] x [ly, uy]`` inside [-1, 1]^2. The true objective
+``x*y + a*x + b*y`` is bilinear, so its minimum over a box sits at one of the
+four corners: the exact optimum is known, and the surrogate's answer can be
+scored against it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import ConfigError
+from ..milp.encoding import DEFAULT_FORMULATION, add_surrogate, check_formulation
+from ..milp.solver import SolverConfig, SolveResult, make_solver, solve
+from ..nets.network import ReluMLP
+
+
+@dataclass(frozen=True)
+class ReferenceInstance:
+    """``min x*y + a*x + b*y`` over ``[lx, ux] x [ly, uy]``."""
+
+    a: float
+    b: float
+    lx: float
+    ux: float
+    ly: float
+    uy: float
+
+    def __post_init__(self) -> None:
+        if not (-1 <= self.lx <= self.ux <= 1 and -1 <= self.ly <= self.uy <= 1):
+            raise ConfigError(f"reference instance box {self.box} must lie inside [-1, 1]^2 with lower <= upper")
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.lx, self.ux, self.ly, self.uy)
+
+    def true_objective(self, x: float, y: float) -> float:
+        return x * y + self.a * x + self.b * y
+
+    @property
+    def true_minimizer(self) -> tuple[float, float]:
+        corners = itertools.product((self.lx, self.ux), (self.ly, self.uy))
+        return min(corners, key=lambda c: self.true_objective(*c))
+
+    @property
+    def true_optimum(self) -> float:
+        return self.true_objective(*self.true_minimizer)
+
+
+def reference_instances(count: int, *, seed: int = 0) -> list[ReferenceInstance]:
+    """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ConfigError(f"instance count {count!r} must be a positive integer, e.g. 20")
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        a, b = rng.uniform(-1, 1, 2)
+        lx, ux = np.sort(rng.uniform(-1, 1, 2))
+        ly, uy = np.sort(rng.uniform(-1, 1, 2))
+        out.append(ReferenceInstance(float(a), float(b), float(lx), float(ux), float(ly), float(uy)))
+    return out
+
+
+@dataclass(frozen=True)
+class ReferenceSolve:
+    """One instance solved with a surrogate.
+
+    ``opt_error`` is the regret ``f(x_hat, y_hat) - f*`` of the surrogate's
+    minimiser under the true objective; ``objective_error`` is
+    ``|surrogate objective - f*|``.
+    """
+
+    instance: ReferenceInstance
+    result: SolveResult
+    x: float
+    y: float
+    true_optimum: float
+    opt_error: float
+    objective_error: float
+
+    def to_dict(self) -> dict:
+        return {
+            **asdict(self.instance),
+            **self.result.to_dict(),
+            "x": self.x,
+            "y": self.y,
+            "true_optimum": self.true_optimum,
+            "opt_error": self.opt_error,
+            "objective_error": self.objective_error,
+        }
+
+
+def build_reference_model(net: ReluMLP, *, formulation: str = DEFAULT_FORMULATION):
+    """The reference model with mutable ``a``, ``b`` and box, ready for re-solves."""
+    check_formulation(formulation)
+    m = pyo.ConcreteModel(name="reference")
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    m.a = pyo.Param(mutable=True, initialize=0.0)
+    m.b = pyo.Param(mutable=True, initialize=0.0)
+    encoded = add_surrogate(m, net, [m.x, m.y], formulation=formulation, name="surrogate")
+    m.objective = pyo.Objective(expr=encoded.output + m.a * m.x + m.b * m.y, sense=pyo.minimize)
+    return m, encoded
+
+
+def solve_reference_problems(
+    net: ReluMLP,
+    instances: Sequence[ReferenceInstance],
+    *,
+    formulation: str = DEFAULT_FORMULATION,
+    config: SolverConfig = SolverConfig(),
+) -> list[ReferenceSolve]:
+    """Solve every instance with ``net`` as the surrogate of x*y."""
+    model, _ = build_reference_model(net, formulation=formulation)
+    solver = make_solver(config)
+    out = []
+    for inst in instances:
+        model.a.set_value(inst.a)
+        model.b.set_value(inst.b)
+        model.x.setlb(inst.lx)
+        model.x.setub(inst.ux)
+        model.y.setlb(inst.ly)
+        model.y.setub(inst.uy)
+        result = solve(model, config, solver=solver)
+        optimum = inst.true_optimum
+        if result.has_solution:
+            x, y = float(pyo.value(model.x)), float(pyo.value(model.y))
+            regret = inst.true_objective(x, y) - optimum
+            obj_err = abs(result.objective - optimum)
+        else:
+            x = y = regret = obj_err = float("nan")
+        out.append(ReferenceSolve(inst, result, x, y, optimum, regret, obj_err))
+    return out

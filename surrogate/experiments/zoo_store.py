@@ -1,0 +1,127 @@
+"""Writing a model zoo: a sweep's best nets, hand-built nets, and stored layer bounds.
+
+The read side (the manifest's format, :func:`~surrogate.nets.zoo.load_manifest`,
+:func:`~surrogate.nets.zoo.resolve_surrogate`) lives in :mod:`surrogate.nets.zoo`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from ..files import atomic_path, sha256_file, write_text
+from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
+from ..nets.architecture import Architecture
+from ..nets.construct import hand_built, useful_plans
+from ..nets.metrics import score
+from ..nets.onnx_io import export_onnx, load_onnx
+from ..nets.zoo import MANIFEST, check_entry_file, load_manifest
+from .sweep import TRAINED, best_rows
+
+
+def save_models(result, zoo_dir: str | Path) -> list[dict]:
+    """Copy the selected net of every shape and source of a sweep into ``zoo_dir``; update its manifest.
+
+    Trained nets are named ``b<budget>-<protocol>-<arch>``, hand-built ones
+    ``b<budget>-<source>-<arch>``. A new entry replaces the one of the same
+    name and keeps the others.
+    """
+
+    zoo_dir = Path(zoo_dir)
+    manifest = load_manifest(zoo_dir)
+    protocol = result.config.protocol
+    added = []
+    for _, row in best_rows(result.nets).iterrows():
+        arch = Architecture.parse(row["arch"])
+        trained = row["source"] == TRAINED
+        name = f"b{arch.neurons}-{protocol.name if trained else row['source']}-{arch.name}"
+        target = zoo_dir / f"{name}.onnx"
+        with atomic_path(target) as tmp:
+            shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
+        entry = {
+            "name": name,
+            "file": target.name,
+            "kind": "trained" if trained else "hand-built",
+            "source": row["source"],
+            "architecture": arch.name,
+            "budget": arch.neurons,
+            "mae": float(row["mae"]),
+            "mse": float(row["mse"]),
+            "max_error": float(row["max_error"]),
+            "collapsed": bool(row["collapsed"]),
+        }
+        if trained:
+            entry.update(protocol=protocol.name, epochs=protocol.epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
+        else:
+            entry.update(error_bound=float(row["error_bound"]))
+        added.append(entry)
+    _merge(zoo_dir, manifest, added)
+    return added
+
+
+def save_hand_built(archs, zoo_dir: str | Path, *, variants=("paired", "shared"), max_bound: float = 0.25) -> list[dict]:
+    """Export every hand-built net of ``archs`` that fits (and beats max error ``max_bound``) into the zoo.
+
+    Entries are named ``b<neurons>-hand-<variant>-<arch>``, scored as stored
+    (float32), and merged into the manifest like :func:`save_models` does.
+    """
+
+    zoo_dir = Path(zoo_dir)
+    manifest = load_manifest(zoo_dir)
+    added = []
+    for arch in (Architecture.parse(a) for a in archs):
+        for variant, built in useful_plans(arch, variants, max_bound=max_bound):
+            net = hand_built(arch, variant).rounded_to_float32()
+            s = score(net)
+            name = f"b{arch.neurons}-hand-{variant}-{arch.name}"
+            export_onnx(net, zoo_dir / f"{name}.onnx", metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
+            added.append(
+                {
+                    "name": name, "file": f"{name}.onnx", "kind": "hand-built", "source": f"hand-{variant}",
+                    "architecture": arch.name, "budget": arch.neurons, "mae": s.mae, "mse": s.mse,
+                    "max_error": s.max_error, "collapsed": s.collapsed, "error_bound": built.error_bound,
+                }
+            )
+    _merge(zoo_dir, manifest, added)
+    return added
+
+
+def _merge(zoo_dir: Path, manifest: dict, added: list[dict]) -> None:
+    """Replace the manifest's entries of the names in ``added`` by ``added`` (with their files' SHA-256)."""
+    for entry in added:
+        entry["sha256"] = sha256_file(zoo_dir / entry["file"])
+    keep = [m for m in manifest["models"] if m["name"] not in {a["name"] for a in added}]
+    manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["kind"], m["name"]))
+    write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+
+
+def store_bounds(zoo_dir: str | Path, methods=None, *, time_limit: float | None = None) -> list[dict]:
+    """Compute every zoo net's layer bounds on [-1, 1]^2 and store them in its ONNX file.
+
+    Each file is re-exported (atomically, checked against onnxruntime) with a
+    ``bounds`` metadata entry per method; :func:`surrogate.milp.bounds.net_bounds`
+    reads them back whenever the weights' fingerprint matches, so a model
+    using a zoo net never pays for bound tightening. Returns one summary row
+    per net and method.
+    """
+
+    zoo_dir = Path(zoo_dir)
+    rows = []
+    for entry in load_manifest(zoo_dir)["models"]:
+        path = check_entry_file(zoo_dir, entry)
+        net = load_onnx(path)
+        net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
+        found = [compute_bounds(net, m, time_limit=time_limit or DEFAULT_MILP_TIME_LIMIT) for m in methods or BOUND_METHODS]
+        rows += [{"name": entry["name"], **b.summary()} for b in found]
+        export_onnx(attach_bounds(net, *found), path)
+    _rehash(zoo_dir)
+    return rows
+
+
+def _rehash(zoo_dir: Path) -> None:
+    """Record the current SHA-256 of every file in the manifest (after the files were rewritten)."""
+    manifest = load_manifest(zoo_dir)
+    for entry in manifest["models"]:
+        entry["sha256"] = sha256_file(zoo_dir / entry["file"])
+    write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")

@@ -1,0 +1,289 @@
+"""Classic MIP approximations and relaxations of ``w = x*y`` on [-1, 1]^2, to compare with ReLU surrogates.
+
+Each baseline is a frozen dataclass with ``add(block, x, y) -> expression``
+(``x, y`` in [-1, 1]), its number of ``binaries`` per product and its
+worst-case error ``max_error`` = the largest ``|w - x*y|`` any feasible point
+can have. :func:`~surrogate.milp.bilinear.bilinear` accepts one wherever it accepts
+a net, so the same problems are solved the same way with either.
+
+*Approximations* make ``w`` a function of ``(x, y)`` (``evaluate`` gives it);
+*relaxations* only confine ``w`` to a set around ``x*y`` (``evaluate`` is
+``None``): the MILP optimum is then a bound, not a point estimate.
+
+``Sawtooth(binaries=2L)`` (approximation; Beach, Hildebrand & Huchette 2022)
+    ``x*y = u^2 - v^2`` with ``u = (x+y)/2``, ``v = (x-y)/2``. For ``t`` in
+    [0, 1], ``g_0 = t`` and ``g_i = 2 min(g_{i-1}, 1 - g_{i-1})`` is written
+    exactly with one binary ``a_i`` per level:
+
+    .. math::
+
+        g_i \\le 2 g_{i-1},\\; g_i \\le 2(1 - g_{i-1}),\\;
+        g_i \\ge 2(g_{i-1} - a_i),\\; g_i \\ge 2(a_i - g_{i-1}),
+
+    and ``F_L(t) = t - sum_i g_i / 4^i`` interpolates ``t^2`` at ``2^L + 1``
+    points, error ``<= 2^(-2L-2)``. With ``t = (u+1)/2``, ``u^2 = 4 F_L(t) - 4t + 1``
+    within ``2^(-2L)``; both squares overestimate, so ``|w - xy| <= 2^(-2L)``.
+``NMDT(binaries=L)`` (relaxation; normalized multiparametric disaggregation)
+    ``t = (x+1)/2 = sum_l 2^(-l) b_l + d`` with ``d`` in ``[0, 2^(-L)]``; each
+    ``b_l y`` is linearised exactly, ``d y`` by its McCormick envelope, and
+    ``w = 2 (sum_l 2^(-l) (b_l y) + (d y)) - y``: ``|w - xy| <= 2^(-L)``.
+``PiecewiseMcCormick(pieces=K)`` (relaxation)
+    ``x``'s range split into ``K`` equal pieces, one binary each (exactly one
+    on), the McCormick envelope of the active piece in disaggregated (locally
+    ideal) form: ``|w - xy| <= (2/K)(2)/4 = 1/K``.
+``TriangulatedPWL(points=n)`` (approximation; ``pyomo.contrib.piecewise``)
+    The piecewise-linear interpolant of ``x*y`` on an ``n x n`` grid with the
+    J1 triangulation, written with the logarithmic disaggregated
+    convex-combination transformation (``ceil(log2(2 (n-1)^2))`` binaries):
+    ``|w - xy| <= h^2/4`` with ``h = 2/(n-1)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import ConfigError
+
+
+def _positive_int(owner: str, name: str, value, minimum: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{owner}: {name}={value!r} must be an integer >= {minimum}")
+
+
+def _sawtooth_square(block, t, levels: int, tag: str):
+    """An expression equal to the ``levels``-level sawtooth interpolant of ``t^2`` (``t`` in [0, 1])."""
+    g = pyo.Var(range(levels + 1), bounds=(0.0, 1.0))
+    a = pyo.Var(range(1, levels + 1), domain=pyo.Binary)
+    cons = pyo.ConstraintList()
+    block.add_component(f"g_{tag}", g)
+    block.add_component(f"a_{tag}", a)
+    block.add_component(f"sawtooth_{tag}", cons)
+    cons.add(g[0] == t)
+    for i in range(1, levels + 1):
+        cons.add(g[i] <= 2 * g[i - 1])
+        cons.add(g[i] <= 2 * (1 - g[i - 1]))
+        cons.add(g[i] >= 2 * (g[i - 1] - a[i]))
+        cons.add(g[i] >= 2 * (a[i] - g[i - 1]))
+    return t - sum(g[i] / 4**i for i in range(1, levels + 1))
+
+
+def _sawtooth_square_value(t: np.ndarray, levels: int) -> np.ndarray:
+    g, out = np.asarray(t, dtype=np.float64), np.asarray(t, dtype=np.float64).copy()
+    for i in range(1, levels + 1):
+        g = 2 * np.minimum(g, 1 - g)
+        out = out - g / 4**i
+    return out
+
+
+@dataclass(frozen=True)
+class Sawtooth:
+    """Sawtooth approximation of ``x*y = u^2 - v^2`` with ``binaries/2`` levels per square (see module docstring)."""
+
+    binaries: int = 24
+    kind = "approximation"
+
+    def __post_init__(self) -> None:
+        _positive_int("Sawtooth", "binaries", self.binaries, 2)
+        if self.binaries % 2:
+            raise ConfigError(f"Sawtooth: binaries={self.binaries} must be even (two squares, binaries/2 levels each)")
+
+    @property
+    def name(self) -> str:
+        return f"sawtooth-{self.binaries}"
+
+    @property
+    def levels(self) -> int:
+        return self.binaries // 2
+
+    @property
+    def max_error(self) -> float:
+        return 2.0 ** (-2 * self.levels)
+
+    def add(self, block, x, y):
+        tu, tv = ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
+        su = _sawtooth_square(block, tu, self.levels, "u")
+        sv = _sawtooth_square(block, tv, self.levels, "v")
+        return (4 * su - 4 * tu + 1) - (4 * sv - 4 * tv + 1)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        tu, tv = ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
+        square = lambda t: 4 * _sawtooth_square_value(t, self.levels) - 4 * t + 1  # noqa: E731
+        return square(tu) - square(tv)
+
+
+@dataclass(frozen=True)
+class NMDT:
+    """Normalized multiparametric disaggregation of ``x`` with ``binaries`` digits (a relaxation)."""
+
+    binaries: int = 24
+    kind = "relaxation"
+    evaluate = None
+
+    def __post_init__(self) -> None:
+        _positive_int("NMDT", "binaries", self.binaries)
+
+    @property
+    def name(self) -> str:
+        return f"nmdt-{self.binaries}"
+
+    @property
+    def max_error(self) -> float:
+        return 2.0 ** (-self.binaries)
+
+    def add(self, block, x, y):
+        digits = range(1, self.binaries + 1)
+        block.b = pyo.Var(digits, domain=pyo.Binary)
+        block.by = pyo.Var(digits, bounds=(-1.0, 1.0))
+        block.d = pyo.Var(bounds=(0.0, 2.0 ** (-self.binaries)))
+        block.dy = pyo.Var()
+        block.cons = pyo.ConstraintList()
+        block.cons.add((x + 1) / 2 == sum(2.0 ** (-i) * block.b[i] for i in digits) + block.d)
+        for i in digits:  # by = b*y exactly, y in [-1, 1]
+            block.cons.add(block.by[i] >= -block.b[i])
+            block.cons.add(block.by[i] <= block.b[i])
+            block.cons.add(block.by[i] >= y - (1 - block.b[i]))
+            block.cons.add(block.by[i] <= y + (1 - block.b[i]))
+        du = 2.0 ** (-self.binaries)  # McCormick of d*y on [0, du] x [-1, 1]
+        block.cons.add(block.dy >= -block.d)
+        block.cons.add(block.dy >= du * y + block.d - du)
+        block.cons.add(block.dy <= block.d)
+        block.cons.add(block.dy <= du * y - block.d + du)
+        return 2 * (sum(2.0 ** (-i) * block.by[i] for i in digits) + block.dy) - y
+
+
+@dataclass(frozen=True)
+class PiecewiseMcCormick:
+    """McCormick envelopes on ``pieces`` equal pieces of ``x``, one binary per piece (a relaxation)."""
+
+    pieces: int = 24
+    kind = "relaxation"
+    evaluate = None
+
+    def __post_init__(self) -> None:
+        _positive_int("PiecewiseMcCormick", "pieces", self.pieces)
+
+    @property
+    def name(self) -> str:
+        return f"pw-mccormick-{self.pieces}"
+
+    @property
+    def binaries(self) -> int:
+        return self.pieces
+
+    @property
+    def max_error(self) -> float:
+        return 1.0 / self.pieces
+
+    def add(self, block, x, y):
+        pieces = range(self.pieces)
+        edges = np.linspace(-1.0, 1.0, self.pieces + 1)
+        block.on = pyo.Var(pieces, domain=pyo.Binary)
+        block.xk = pyo.Var(pieces, bounds=(-1.0, 1.0))
+        block.yk = pyo.Var(pieces, bounds=(-1.0, 1.0))
+        block.wk = pyo.Var(pieces, bounds=(-1.0, 1.0))
+        block.cons = pyo.ConstraintList()
+        block.cons.add(sum(block.on[k] for k in pieces) == 1)
+        block.cons.add(x == sum(block.xk[k] for k in pieces))
+        block.cons.add(y == sum(block.yk[k] for k in pieces))
+        for k in pieces:
+            lo, hi, on, xk, yk, wk = float(edges[k]), float(edges[k + 1]), block.on[k], block.xk[k], block.yk[k], block.wk[k]
+            block.cons.add(xk >= lo * on)
+            block.cons.add(xk <= hi * on)
+            block.cons.add(yk >= -on)
+            block.cons.add(yk <= on)
+            # McCormick of xk*yk on [lo, hi] x [-1, 1], each bound scaled by on.
+            block.cons.add(wk >= lo * yk - xk + lo * on)
+            block.cons.add(wk >= hi * yk + xk - hi * on)
+            block.cons.add(wk <= hi * yk - xk + hi * on)
+            block.cons.add(wk <= lo * yk + xk - lo * on)
+        return sum(block.wk[k] for k in pieces)
+
+
+@dataclass(frozen=True)
+class TriangulatedPWL:
+    """``pyomo.contrib.piecewise`` interpolant of ``x*y`` on an ``points x points`` J1-triangulated grid."""
+
+    points: int = 17
+    transformation: str = "contrib.piecewise.disaggregated_logarithmic"
+    kind = "approximation"
+
+    def __post_init__(self) -> None:
+        _positive_int("TriangulatedPWL", "points", self.points, 2)
+        if (self.points - 1) & (self.points - 2):
+            raise ConfigError(f"TriangulatedPWL: points={self.points} must be 2^k + 1 (3, 5, 9, 17, 33, ...) for the J1 grid")
+
+    @property
+    def name(self) -> str:
+        return f"pwl-{self.points}x{self.points}"
+
+    @property
+    def simplices(self) -> int:
+        return 2 * (self.points - 1) ** 2
+
+    @property
+    def binaries(self) -> int:
+        return math.ceil(math.log2(self.simplices))
+
+    @property
+    def max_error(self) -> float:
+        return (2.0 / (self.points - 1)) ** 2 / 4
+
+    def add(self, block, x, y):
+        from pyomo.contrib.piecewise import PiecewiseLinearFunction, Triangulation
+
+        grid = np.linspace(-1.0, 1.0, self.points)
+        block.f = PiecewiseLinearFunction(
+            points=[(float(a), float(b)) for a in grid for b in grid], function=lambda a, b: a * b,
+            triangulation=Triangulation.J1,
+        )
+        block.w = pyo.Var(bounds=(-1.0, 1.0))
+        block.link = pyo.Constraint(expr=block.w == block.f(x, y))
+        pyo.TransformationFactory(self.transformation).apply_to(block.model(), targets=[block])
+        return block.w
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The J1 interpolant: on each cell, the triangle split by the diagonal through the grid's even corner."""
+        h = 2.0 / (self.points - 1)
+        i = np.clip(np.floor((x + 1) / h), 0, self.points - 2)
+        j = np.clip(np.floor((y + 1) / h), 0, self.points - 2)
+        x0, y0 = -1 + i * h, -1 + j * h
+        s, t = (x - x0) / h, (y - y0) / h
+        f = lambda a, b: (x0 + a * h) * (y0 + b * h)  # noqa: E731
+        even = (i + j) % 2 == 0  # J1: diagonal (0,0)-(1,1) on even cells, (1,0)-(0,1) on odd ones
+        below = s >= t
+        v_even = np.where(below, f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(1, 1) - f(1, 0)),
+                          f(0, 0) + t * (f(0, 1) - f(0, 0)) + s * (f(1, 1) - f(0, 1)))
+        upper_left = s + t <= 1
+        v_odd = np.where(upper_left, f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(0, 1) - f(0, 0)),
+                         f(1, 1) + (1 - s) * (f(0, 1) - f(1, 1)) + (1 - t) * (f(1, 0) - f(1, 1)))
+        return np.where(even, v_even, v_odd)
+
+
+BASELINES = (Sawtooth, NMDT, PiecewiseMcCormick, TriangulatedPWL)
+
+
+def parse_baseline(text: str):
+    """``'sawtooth-24'``, ``'nmdt-24'``, ``'pw-mccormick-24'`` or ``'pwl-17x17'`` as a baseline object."""
+    import re
+
+    patterns = {
+        r"sawtooth-(\d+)": lambda n: Sawtooth(binaries=n),
+        r"nmdt-(\d+)": lambda n: NMDT(binaries=n),
+        r"pw-mccormick-(\d+)": lambda n: PiecewiseMcCormick(pieces=n),
+        r"pwl-(\d+)x\1": lambda n: TriangulatedPWL(points=n),
+    }
+    for pattern, make in patterns.items():
+        match = re.fullmatch(pattern, text)
+        if match:
+            return make(int(match.group(1)))
+    raise ConfigError(
+        f"unknown baseline {text!r}; use sawtooth-<binaries>, nmdt-<binaries>, pw-mccormick-<pieces> or pwl-<n>x<n>"
+    )
+
+
+def is_baseline(obj) -> bool:
+    return isinstance(obj, BASELINES)

@@ -1,0 +1,398 @@
+"""An exact quadratic model read once into numpy, and the local solves :mod:`surrogate.milp.polish` runs on it.
+
+:class:`QuadraticModel` reads the active objective and constraints of a Pyomo
+model once (``generate_standard_repn(quadratic=True)``) into rows
+
+.. math::
+
+    r(x) = c + A x + \\sum_k q_k\\, x_{i_k} x_{j_k},
+
+so values, gradients and Jacobians are numpy operations, with no Pyomo in the
+loop. Two solves use it:
+
+* :func:`solve_lp`: with a set F of variables fixed at their current values
+  such that every product has a factor in F (a vertex cover of the product
+  graph), each row is linear in the rest: a term :math:`q x_i x_j` with
+  :math:`x_i` fixed adds :math:`q x_i` to the coefficient of :math:`x_j`, and
+  one with both fixed adds :math:`q x_i x_j` to the constant. The LP
+
+  .. math::
+
+      \\min_{x_{\\bar F}}\\; s\\, f(x) \\quad\\text{s.t.}\\quad
+      l \\le r(x) \\le u,\\; x^L \\le x \\le x^U,\\; x_F = \\bar x_F
+
+  (:math:`s = \\pm 1` for a minimisation or maximisation) is built as a
+  ``HighsLp`` and solved by a fresh ``highspy.Highs``, so re-solving never
+  slows down (Pyomo's persistent interface updates coefficients one by one).
+* :func:`solve_nlp`: the whole exact model, :math:`\\min s f(x)` s.t.
+  :math:`l \\le r(x) \\le u` and the variable bounds, by SciPy's SLSQP (dense,
+  up to :data:`SLSQP_MAX_VARIABLES` variables) or ``trust-constr`` (sparse),
+  with exact gradients and Jacobians, from a start point; a callback stops it
+  at a deadline.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.repn import generate_standard_repn
+
+from ..errors import NonlinearModelError
+
+#: Above this many free variables :func:`solve_nlp` uses ``trust-constr`` (sparse) instead of SLSQP (dense).
+SLSQP_MAX_VARIABLES = 150
+
+
+@dataclass(frozen=True)
+class QuadraticRows:
+    """Rows :math:`r(x) = c + A x + \\sum_k q_k x_{i_k} x_{j_k}`; term k belongs to row ``qrow[k]`` (``qi == qj``: a square)."""
+
+    constant: np.ndarray
+    linear: sp.csr_matrix
+    qrow: np.ndarray
+    qi: np.ndarray
+    qj: np.ndarray
+    qval: np.ndarray
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        quad = np.bincount(self.qrow, self.qval * x[self.qi] * x[self.qj], minlength=len(self.constant))
+        return self.constant + self.linear @ x + quad
+
+    def jacobian(self, x: np.ndarray) -> sp.csr_matrix:
+        """:math:`\\partial r / \\partial x`: ``A`` plus :math:`q x_j` at (row, i) and :math:`q x_i` at (row, j)."""
+        rows = np.concatenate([self.qrow, self.qrow])
+        cols = np.concatenate([self.qi, self.qj])
+        vals = np.concatenate([self.qval * x[self.qj], self.qval * x[self.qi]])
+        return (self.linear + sp.csr_matrix((vals, (rows, cols)), shape=self.linear.shape)).tocsr()
+
+    def hessian(self, weights: np.ndarray) -> sp.csr_matrix:
+        """:math:`\\sum_r w_r \\nabla^2 r_r`, constant in x: :math:`w q` at (i, j) and (j, i) of each term (2wq for a square)."""
+        w = weights[self.qrow] * self.qval
+        n = self.linear.shape[1]
+        return sp.csr_matrix((np.concatenate([w, w]), (np.concatenate([self.qi, self.qj]), np.concatenate([self.qj, self.qi]))), shape=(n, n))
+
+    def linearised(self, x: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, sp.csc_matrix]:
+        """(constant, matrix over the free columns) of the rows with the ``fixed`` variables held at ``x``.
+
+        Raises ``ValueError`` if a product has no fixed factor (``fixed`` is not a cover).
+        """
+        fi, fj = fixed[self.qi], fixed[self.qj]
+        if np.any(~fi & ~fj):
+            raise ValueError("every product needs a fixed factor for the rows to be linear")
+        both = fi & fj
+        constant = self.constant + self.linear[:, fixed] @ x[fixed]
+        constant = constant + np.bincount(self.qrow[both], (self.qval * x[self.qi] * x[self.qj])[both], minlength=len(constant))
+        # exactly one factor fixed: the coefficient of the free one grows by q * (the fixed one)
+        free_col = np.where(fi, self.qj, self.qi)[~both]
+        coef = (self.qval * np.where(fi, x[self.qi], x[self.qj]))[~both]
+        extra = sp.csr_matrix((coef, (self.qrow[~both], free_col)), shape=self.linear.shape)
+        return constant, (self.linear + extra)[:, ~fixed].tocsc()
+
+
+class _RowBuilder:
+    """Collects the standard repn of expressions, row by row, over a shared variable index."""
+
+    def __init__(self, index: dict):
+        self.index, self.constant = index, []
+        self.lin: tuple[list, list, list] = ([], [], [])
+        self.quad: tuple[list, list, list, list] = ([], [], [], [])
+
+    def add(self, expr, name: str) -> None:
+        repn = generate_standard_repn(expr, quadratic=True, compute_values=True)
+        if repn.nonlinear_expr is not None:
+            raise NonlinearModelError(f"{name!r} has a term that is neither linear nor a product of two variables")
+        row = len(self.constant)
+        self.constant.append(float(repn.constant))
+        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+            for target, item in zip(self.lin, (row, self._col(var), float(coef))):
+                target.append(item)
+        for (v1, v2), coef in zip(repn.quadratic_vars, repn.quadratic_coefs):
+            for target, item in zip(self.quad, (row, self._col(v1), self._col(v2), float(coef))):
+                target.append(item)
+
+    def _col(self, var) -> int:
+        return self.index.setdefault(id(var), (len(self.index), var))[0]
+
+    def rows(self) -> QuadraticRows:
+        n, m = len(self.index), len(self.constant)
+        linear = sp.csr_matrix((self.lin[2], (self.lin[0], self.lin[1])), shape=(m, n))
+        qrow, qi, qj = (np.asarray(a, dtype=np.int64) for a in self.quad[:3])
+        return QuadraticRows(np.asarray(self.constant, dtype=float), linear, qrow, qi, qj, np.asarray(self.quad[3], dtype=float))
+
+
+@dataclass(frozen=True)
+class QuadraticModel:
+    """The exact model as numpy: variables (columns), their bounds, the objective and the constraint rows.
+
+    ``row_lower`` / ``row_upper`` hold the constraint bounds (``-inf`` / ``inf``
+    where absent), ``sense`` is 1 for a minimisation and -1 for a maximisation,
+    ``integer`` marks integer variables (held at their values by :func:`solve_nlp`).
+    """
+
+    variables: list
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    sense: int
+    objective: QuadraticRows
+    rows: QuadraticRows
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    @classmethod
+    def from_pyomo(cls, model) -> QuadraticModel:
+        """Read the active objective and constraints of ``model`` (fixed variables are constants)."""
+        (obj,) = list(model.component_data_objects(pyo.Objective, active=True))
+        index: dict = {}
+        objective, rows = _RowBuilder(index), _RowBuilder(index)
+        objective.add(obj.expr, obj.name)
+        lower, upper = [], []
+        for con in model.component_data_objects(pyo.Constraint, active=True):
+            rows.add(con.body, con.name)
+            lower.append(-math.inf if con.lower is None else float(pyo.value(con.lower)))
+            upper.append(math.inf if con.upper is None else float(pyo.value(con.upper)))
+        variables = [var for _, var in sorted(index.values(), key=lambda item: item[0])]
+        return cls(
+            variables=variables,
+            lower=np.array([-math.inf if v.lb is None else v.lb for v in variables], dtype=float),
+            upper=np.array([math.inf if v.ub is None else v.ub for v in variables], dtype=float),
+            integer=np.array([v.is_integer() for v in variables], dtype=bool),
+            sense=1 if obj.sense == pyo.minimize else -1,
+            objective=objective.rows(), rows=rows.rows(),  # every column is known only now
+            row_lower=np.array(lower, dtype=float), row_upper=np.array(upper, dtype=float),
+        )
+
+    def point(self, values: dict) -> np.ndarray:
+        """The variables' values as a vector: ``values`` (name -> value) where given, else the current values, else 0."""
+        out = [values.get(v.name, v.value) for v in self.variables]
+        return np.array([0.0 if value is None else float(value) for value in out], dtype=float)
+
+    def objective_value(self, x: np.ndarray) -> float:
+        return float(self.objective.values(x)[0])
+
+    def violation(self, x: np.ndarray) -> float:
+        """Largest violation of a constraint or variable bound at ``x`` (as :func:`surrogate.milp.polish.max_violation`)."""
+        r = self.rows.values(x)
+        parts = [self.row_lower - r, r - self.row_upper, self.lower - x, x - self.upper, np.zeros(1)]
+        return float(max(np.max(p, initial=0.0) for p in parts))
+
+    def clip(self, x: np.ndarray) -> np.ndarray:
+        return np.minimum(np.maximum(x, self.lower), self.upper)
+
+    def load(self, x: np.ndarray) -> None:
+        """Set the Pyomo variables to ``x``."""
+        for var, value in zip(self.variables, x):
+            var.set_value(float(value), skip_validation=True)
+
+
+def solve_lp(qm: QuadraticModel, x: np.ndarray, fixed: np.ndarray, *, threads: int = 1, time_limit: float = math.inf) -> np.ndarray | None:
+    """The LP in the variables not ``fixed`` (see the module docstring), by a fresh HiGHS; its point, or ``None``.
+
+    ``None`` when HiGHS does not prove the LP optimal (infeasible, unbounded, time limit).
+    Integer variables that are free keep their integrality (the LP is then a MILP).
+    """
+    import highspy
+
+    c0, cost = qm.objective.linearised(x, fixed)
+    r0, matrix = qm.rows.linearised(x, fixed)
+    free = ~fixed
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = int(free.sum()), len(r0)
+    lp.col_cost_ = qm.sense * cost.toarray().ravel()
+    lp.col_lower_, lp.col_upper_ = qm.lower[free], qm.upper[free]
+    lp.row_lower_, lp.row_upper_ = qm.row_lower - r0, qm.row_upper - r0
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+    if qm.integer[free].any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in qm.integer[free]]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", int(threads))
+    highs.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+    highs.passModel(lp)
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    out = x.copy()
+    out[free] = np.asarray(highs.getSolution().col_value, dtype=float)
+    return out
+
+
+def solve_nlp(
+    qm: QuadraticModel, x0: np.ndarray, *, fixed: np.ndarray | None = None, deadline: float = math.inf, maxiter: int = 200,
+) -> np.ndarray:
+    """A local optimum of the exact model near ``x0`` (SLSQP or trust-constr; see the module docstring).
+
+    Variables in ``fixed`` and integer variables stay at their values in ``x0``;
+    the solve stops after ``maxiter`` iterations or at ``deadline``
+    (``time.perf_counter()`` seconds), returning its last iterate, which may be
+    infeasible (the caller measures it).
+    """
+    from scipy.optimize import Bounds, minimize
+
+    held = qm.integer.copy() if fixed is None else fixed | qm.integer
+    free = np.flatnonzero(~held)
+    base = qm.clip(x0)
+    if free.size == 0:
+        return base
+    dense = free.size <= SLSQP_MAX_VARIABLES
+
+    def full(z):
+        x = base.copy()
+        x[free] = z
+        return x
+
+    last = [base[free]]  # the last iterate, returned if the deadline stops the solve inside an iteration
+
+    def fun(z):
+        if time.perf_counter() >= deadline:
+            raise _DeadlineReached
+        x = full(z)
+        return qm.sense * qm.objective_value(x), qm.sense * qm.objective.jacobian(x).toarray().ravel()[free]
+
+    def stop(intermediate_result):
+        last[0] = intermediate_result.x
+        if time.perf_counter() >= deadline:
+            raise StopIteration
+
+    equal = qm.row_lower == qm.row_upper
+    constraints = [_constraint(qm, np.flatnonzero(rows), full, free, dense) for rows in (equal, ~equal) if rows.any()]
+    options = {"maxiter": maxiter, "ftol": 1e-10} if dense else {"maxiter": maxiter, "gtol": 1e-9, "xtol": 1e-10}
+    objective_hessian = (qm.sense * qm.objective.hessian(np.ones(1)))[free][:, free]
+    try:
+        last[0] = minimize(
+            fun, base[free], jac=True, hess=None if dense else (lambda z: objective_hessian), method="SLSQP" if dense else "trust-constr", bounds=Bounds(qm.lower[free], qm.upper[free]),
+            constraints=constraints, options=options, callback=stop,
+        ).x
+    except _DeadlineReached:
+        pass
+    return qm.clip(full(last[0]))
+
+
+def _constraint(qm: QuadraticModel, rows: np.ndarray, full, free: np.ndarray, dense: bool):
+    """SciPy's constraint for ``rows`` over the ``free`` variables (``full`` maps them to the whole point); exact Hessian when sparse."""
+    from scipy.optimize import NonlinearConstraint
+
+    def values(z):
+        return qm.rows.values(full(z))[rows]
+
+    def jac(z):
+        j = qm.rows.jacobian(full(z))[rows][:, free]
+        return j.toarray() if dense else j
+
+    def hess(z, v):  # exact and constant: the rows are quadratic
+        weights = np.zeros(len(qm.row_lower))
+        weights[rows] = v
+        return qm.rows.hessian(weights)[free][:, free]
+
+    return NonlinearConstraint(values, qm.row_lower[rows], qm.row_upper[rows], jac=jac, hess=None if dense else hess)
+
+
+class _DeadlineReached(Exception):
+    """Raised inside an NLP iteration that runs past the deadline."""
+
+
+def restore_feasibility(qm: QuadraticModel, x: np.ndarray, *, active_tol: float = 1e-7, max_iter: int = 10) -> np.ndarray:
+    """``x`` moved by Gauss-Newton steps onto the constraints it violates or nearly meets; the least violated iterate.
+
+    A local solver stops within its own tolerance, often a little outside a
+    constraint (SLSQP: about 1e-6). With A the rows that are violated or within
+    ``active_tol`` (relative) of a bound, each step solves the least-norm
+
+    .. math::
+
+        \\min \\|d\\|_2 \\quad\\text{s.t.}\\quad J_A(x)\\, d = t_A - r_A(x)
+
+    over the variables strictly inside their bounds and not integer, where
+    :math:`t_A` is the nearest bound of each row (LSMR), then clips into the
+    variable bounds. Linear active rows are met in one step; quadratic ones
+    converge quadratically near a regular point. The iterate with the least
+    violation (``x`` itself if no step helps) is returned.
+    """
+    from scipy.sparse.linalg import lsmr
+
+    x = qm.clip(np.asarray(x, dtype=float))
+    movable = ~qm.integer & (x > qm.lower) & (x < qm.upper)
+    best, best_violation = x, qm.violation(x)
+    for _ in range(max_iter):
+        if best_violation <= 1e-12 or not movable.any():
+            break
+        r = qm.rows.values(x)
+        with np.errstate(invalid="ignore"):  # inf bounds: never near
+            near_lower = r <= qm.row_lower + active_tol * np.maximum(1.0, np.abs(qm.row_lower))
+            near_upper = r >= qm.row_upper - active_tol * np.maximum(1.0, np.abs(qm.row_upper))
+        active = near_lower | near_upper
+        if not active.any():
+            break
+        target = np.where(near_lower, qm.row_lower, qm.row_upper)[active]
+        jac = qm.rows.jacobian(x)[active][:, movable]
+        step = lsmr(jac, target - r[active], atol=1e-14, btol=1e-14, maxiter=10 * max(jac.shape))[0]
+        x = x.copy()
+        x[movable] += step
+        x = qm.clip(x)
+        violation = qm.violation(x)
+        if violation < best_violation:
+            best, best_violation = x, violation
+        else:
+            break
+    return best
+
+
+def feasibility_point(
+    qm: QuadraticModel, x0: np.ndarray, *, fixed: np.ndarray | None = None, deadline: float = math.inf, max_evals: int = 200,
+) -> np.ndarray:
+    """A point near ``x0`` that violates the constraints least: a local minimum of the squared violations.
+
+    .. math::
+
+        \\min_{x^L \\le x \\le x^U}\\; \\sum_r \\max(0, l_r - r(x))^2 + \\max(0, r(x) - u_r)^2
+
+    by SciPy's ``least_squares`` (trust-region reflective, sparse Jacobian),
+    over the variables not ``fixed``, not integer and with bounds that differ; at most ``max_evals``
+    evaluations, and stopped at ``deadline`` (``time.perf_counter()`` seconds)
+    with its last iterate. The objective plays no part: an NLP from this point
+    (:func:`solve_nlp`) starts feasible, or nearly, which SLSQP needs on
+    nonconvex constraints.
+    """
+    from scipy.optimize import least_squares
+
+    base = qm.clip(np.asarray(x0, dtype=float))
+    held = qm.integer if fixed is None else fixed | qm.integer
+    free = np.flatnonzero(~held & (qm.lower < qm.upper))
+    has_lower, has_upper = np.isfinite(qm.row_lower), np.isfinite(qm.row_upper)
+    if free.size == 0 or not (has_lower.any() or has_upper.any()):
+        return base
+    last = [base[free]]
+
+    def full(z):
+        x = base.copy()
+        x[free] = z
+        return x
+
+    def residuals(z):
+        if time.perf_counter() >= deadline:
+            raise _DeadlineReached
+        last[0] = z
+        r = qm.rows.values(full(z))
+        return np.concatenate([np.minimum(0.0, r - qm.row_lower)[has_lower], np.maximum(0.0, r - qm.row_upper)[has_upper]])
+
+    def jacobian(z):
+        x = full(z)
+        r, jac = qm.rows.values(x), qm.rows.jacobian(x)[:, free]
+        below = sp.diags((r < qm.row_lower).astype(float)) @ jac
+        above = sp.diags((r > qm.row_upper).astype(float)) @ jac
+        return sp.vstack([below[has_lower], above[has_upper]]).tocsr()
+
+    try:
+        last[0] = least_squares(
+            residuals, base[free], jac=jacobian, bounds=(qm.lower[free], qm.upper[free]), method="trf",
+            xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=max_evals,
+        ).x
+    except _DeadlineReached:
+        pass
+    return qm.clip(full(last[0]))

@@ -1,0 +1,43 @@
+"""Counting the size of a Pyomo model: :class:`ModelSize` and :func:`model_size`.
+
+It sits below every module that builds or solves models (:mod:`surrogate.milp.encoding`,
+:mod:`surrogate.milp.solver`, :mod:`surrogate.milp.bilinear`...) and imports nothing
+from the package, so any of them can report sizes without importing another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pyomo.environ as pyo
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """Counts of active variables, binaries and constraints in a Pyomo component."""
+
+    variables: int
+    binaries: int
+    constraints: int
+
+    def to_dict(self) -> dict:
+        """The counts as a plain dict (``variables``, ``binaries``, ``constraints``)."""
+        return asdict(self)
+
+
+def model_size(component) -> ModelSize:
+    """Count the variables (binaries too) and active constraints under ``component``.
+
+    Parameters
+    ----------
+    component
+        A Pyomo model or block; sub-blocks are included.
+
+    Returns
+    -------
+    ModelSize
+        Every variable, the binaries among them, and the active constraints.
+    """
+    variables = list(component.component_data_objects(pyo.Var, descend_into=True))
+    constraints = sum(1 for _ in component.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+    return ModelSize(len(variables), sum(1 for v in variables if v.is_binary()), constraints)

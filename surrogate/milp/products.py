@@ -1,0 +1,179 @@
+"""Reading the products of a model and rewriting them.
+
+A model's active objective and constraints are read as ``constant + linear +
+sum q_ij x_i x_j`` (:func:`quadratic_parts`, :func:`product_terms`), the
+factors of the products are checked for finite bounds (:func:`finite_bounds`,
+:func:`check_factors`, :func:`has_symbolic_bounds`), and
+:func:`rewrite_products` replaces every product by what a caller builds for it
+(a surrogate in :mod:`surrogate.milp.bilinear`, a McCormick envelope in
+:mod:`surrogate.milp.relaxation`), reporting it in a :class:`ReplacementReport`.
+
+This module sits below :mod:`surrogate.milp.bilinear`, :mod:`surrogate.milp.relaxation`
+and :mod:`surrogate.milp.implied_bounds`, which all read products, so none of them
+needs another for it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import is_constant
+
+from ..errors import ModelFormatError, SurrogateError
+from .model_size import ModelSize
+
+
+class UnboundedVariableError(SurrogateError, ValueError):
+    """A factor of a product has no finite bounds, so no box can be mapped onto the net's domain."""
+
+
+def finite_bounds(var) -> tuple[float, float]:
+    """Finite ``(lb, ub)`` of ``var``, or :class:`UnboundedVariableError` naming it and the fix."""
+    lb, ub = var.lb, var.ub
+    if lb is None or ub is None or not (math.isfinite(lb) and math.isfinite(ub)):
+        raise UnboundedVariableError(
+            f"variable {var.name!r} has bounds ({lb}, {ub}); a surrogate of a product needs finite bounds on "
+            f"both factors: bound it, e.g. {var.name}.setlb(...) and {var.name}.setub(...)"
+        )
+    if lb > ub:
+        raise UnboundedVariableError(f"variable {var.name!r} has lower bound {lb} above upper bound {ub}; fix its bounds")
+    return float(lb), float(ub)
+
+
+def check_factors(variables, *, note: str = "") -> None:
+    """Raise one :class:`UnboundedVariableError` naming every variable of ``variables`` without finite bounds.
+
+    One such variable gets :func:`finite_bounds`' message; ``note`` (e.g. what
+    bound tightening tried) is appended. A variable with ``lb > ub`` is refused
+    on its own, as :func:`finite_bounds` does.
+    """
+    unbounded = {}
+    for var in variables:
+        try:
+            finite_bounds(var)
+        except UnboundedVariableError as exc:
+            if var.lb is not None and var.ub is not None and var.lb > var.ub:
+                raise
+            unbounded.setdefault(var.name, (var, str(exc)))
+    if not unbounded:
+        return
+    if len(unbounded) == 1:
+        raise UnboundedVariableError(next(iter(unbounded.values()))[1] + note)
+    listed = ", ".join(f"{name!r} ({v.lb}, {v.ub})" for name, (v, _) in unbounded.items())
+    first = next(iter(unbounded))
+    raise UnboundedVariableError(
+        f"{len(unbounded)} factors of products have no finite bounds: {listed}; a surrogate of a product needs "
+        f"finite bounds on both factors: bound them all, e.g. {first}.setlb(...) and {first}.setub(...){note}"
+    )
+
+
+def has_symbolic_bounds(var) -> bool:
+    """Whether a bound of ``var`` is an expression of mutable parameters (not a constant)."""
+    return not (is_constant(var.lower) and is_constant(var.upper))
+
+
+class UnsupportedTermError(SurrogateError, ValueError):
+    """A model term is neither linear nor a product of two variables."""
+
+
+@dataclass(frozen=True)
+class ReplacementReport:
+    """What :func:`rewrite_products` did (and so :func:`~surrogate.milp.bilinear.replace_products`).
+
+    ``products`` maps each distinct variable pair (by name) to what replaced it
+    (a surrogate, or a McCormick envelope);
+    ``terms`` counts the product terms replaced across the objective and
+    constraints; ``components`` names the objective and constraints rewritten;
+    ``warnings`` collects the products' numerical warnings (empty when all are
+    well scaled); ``implied_bounds`` is what
+    :func:`~surrogate.milp.implied_bounds.tighten_product_bounds` derived before
+    (an :class:`~surrogate.milp.implied_bounds.ImpliedBounds`; ``None`` when it was off).
+    """
+
+    products: dict
+    terms: int
+    components: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    implied_bounds: object = None
+
+    @property
+    def n_products(self) -> int:
+        """The number of distinct products replaced."""
+        return len(self.products)
+
+    def size(self) -> ModelSize:
+        """Variables, binaries and constraints that all the replacements added together."""
+        sizes = [p.size() for p in self.products.values()]
+        return ModelSize(sum(s.variables for s in sizes), sum(s.binaries for s in sizes), sum(s.constraints for s in sizes))
+
+
+def quadratic_parts(expr, where: str):
+    """``expr`` as constant + linear + quadratic terms, coefficients kept symbolic (mutable Params, fixed Vars)."""
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(expr, quadratic=True, compute_values=False)
+    if repn.nonlinear_expr is not None:
+        raise UnsupportedTermError(
+            f"{where} has a term that is not linear or a product of two variables ({repn.nonlinear_expr}); "
+            "only degree-2 polynomial terms can be replaced by x*y surrogates: rewrite it with auxiliary variables"
+        )
+    return repn
+
+
+def product_terms(repn) -> list:
+    """``(coefficient, (v1, v2))`` of the quadratic terms whose coefficient is not the constant 0."""
+    return [
+        (coef, pair) for coef, pair in zip(repn.quadratic_coefs, repn.quadratic_vars)
+        if not (is_constant(coef) and pyo.value(coef) == 0)
+    ]
+
+
+def rewrite_products(model, block_name: str, make_product, *, note: str = "") -> ReplacementReport:
+    """Rewrite every degree-2 term of ``model``'s active objective and constraints (in place).
+
+    ``make_product(block, x, y)`` returns an object whose ``.expr`` stands for
+    ``x*y``; it is called once per distinct pair. Rewritten components are
+    deactivated and replaced by new ones in the block ``model.<block_name>``.
+    A term whose coefficient cancels to 0 is dropped (no product). Coefficients
+    and constants stay symbolic: a mutable ``Param`` or a fixed ``Var`` in them
+    is read at each solve (a fixed ``Var`` that is later unfixed makes the
+    model nonlinear, which :func:`~surrogate.milp.solver.solve` refuses).
+    Nothing is changed if any term cannot be handled; ``note`` is appended to
+    the message of an :class:`UnboundedVariableError` (see :func:`check_factors`).
+    """
+    if model.component(block_name) is not None:
+        raise ModelFormatError(f"{model.name!r} already has a block {block_name!r}; start from the exact model")
+    targets = []
+    for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
+        targets.append(("objective", obj, quadratic_parts(obj.expr, f"objective {obj.name!r}")))
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        targets.append(("constraint", con, quadratic_parts(con.body, f"constraint {con.name!r}")))
+    # check every factor before changing anything
+    check_factors((v for _, _, repn in targets for _, pair in product_terms(repn) for v in pair), note=note)
+    block = pyo.Block()
+    model.add_component(block_name, block)
+    block.objectives = pyo.ObjectiveList()
+    block.constraints = pyo.ConstraintList()
+    products: dict = {}
+    terms = 0
+    touched = []
+    for kind, comp, repn in targets:
+        if not repn.quadratic_vars:
+            continue
+        expr = repn.constant + sum(c * v for c, v in zip(repn.linear_coefs, repn.linear_vars))
+        for coef, (v1, v2) in product_terms(repn):
+            key = tuple(sorted((v1.name, v2.name)))
+            if key not in products:
+                products[key] = make_product(block, v1, v2)
+            expr = expr + coef * products[key].expr
+            terms += 1
+        touched.append(comp.name)
+        comp.deactivate()
+        if kind == "objective":
+            block.objectives.add(expr=expr, sense=comp.sense)
+        else:
+            block.constraints.add((comp.lower, expr, comp.upper))
+    found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
+    return ReplacementReport(products, terms, tuple(touched), found)

@@ -1,0 +1,323 @@
+"""A first incumbent for models with pruned surrogates: activation-pattern local search.
+
+HiGHS often finds no feasible point at all for a model with a few dozen
+surrogate copies: every copy ties its output to its inputs by an equality
+through a chain of big-M ReLUs, and rounding an LP solution almost never
+lands on that graph. But with every binary fixed, the model is an LP in
+which each copy is the net's affine piece on one linear region, and the
+region of a point is just the net's activation pattern there. So:
+
+1. Solve the LP relaxation of the model; read every copy's inputs.
+2. **Elastic phase.** Fix every copy's binaries to the net's activation
+   pattern at its inputs, give every constraint of the problem (not of the
+   encodings) a nonnegative slack and minimise the total slack. Re-fix the
+   patterns at the new inputs and repeat until the slack is zero (a feasible
+   point of the MILP), the patterns stop changing even when the neurons on a
+   region boundary are switched the other way, or ``rounds`` run out.
+3. **Objective phase.** Slacks at zero, the model's objective: re-fix and
+   re-solve while the objective improves (switching the boundary neurons the
+   other way once when it stalls).
+
+The best point found is loaded into the model's variables; ``solve(...,
+warm_start=True)`` (:func:`surrogate.milp.solver.solve`) hands it to HiGHS as its
+first incumbent (:func:`solve_with_start` does both within one time
+budget). Every binary of the point is integral and every constraint
+holds up to LP tolerances, so it is a MILP solution, not a guess.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import ConfigError
+from .solver import SolverConfig, SolveResult, make_solver, solve
+
+
+@dataclass(frozen=True)
+class StartConfig:
+    """How hard :func:`activation_start` looks.
+
+    Parameters
+    ----------
+    rounds
+        Pattern re-fixes per phase at most.
+    time_limit
+        Seconds for the whole search (checked between LPs; each LP is capped by it too).
+    tol
+        Total slack below which the elastic phase counts as feasible.
+    """
+
+    rounds: int = 200
+    time_limit: float = 5.0
+    tol: float = 1e-7
+
+    def __post_init__(self) -> None:
+        if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:
+            raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
+        for name in ("time_limit", "tol"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ConfigError(f"StartConfig: {name}={value!r} must be a positive number")
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """What :func:`activation_start` found.
+
+    ``found`` is whether a feasible point was loaded into the model;
+    ``objective`` its objective (``nan`` if none); ``violation`` the total
+    slack the elastic phase ended with (0 when feasible).
+    """
+
+    found: bool
+    objective: float
+    violation: float
+    rounds: int
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {"start_found": self.found, "start_objective": self.objective, "start_rounds": self.rounds,
+                "start_violation": self.violation, "start_s": self.seconds}
+
+
+def _encoded_copies(surrogates) -> list:
+    """The :class:`~surrogate.milp.encoding.EncodedSurrogate` of each product (a report, products, or encodings)."""
+    items: Iterable = surrogates.products.values() if hasattr(surrogates, "products") else surrogates
+    # a LinearProduct (a zero-width factor) has no encoding, and nothing to search over
+    copies = [getattr(s, "encoded", s) for s in items if getattr(s, "encoded", s) is not None]
+    bad = [getattr(c, "formulation", type(c).__name__) for c in copies if getattr(c, "formulation", None) != "pruned"]
+    if bad:
+        raise ConfigError(
+            f"activation_start needs surrogates encoded with formulation='pruned' (got {sorted(set(map(str, bad)))}); "
+            "encode with replace_products(model, net) or skip the warm start"
+        )
+    return copies
+
+
+#: A neuron with ``|zhat|`` below this is on its region's boundary: both patterns contain the point.
+BOUNDARY = 1e-9
+
+
+def _fix_patterns(copies, *, boundary_active: bool = False) -> int:
+    """Fix every copy's binaries to the net's activation pattern at its inputs; return how many changed.
+
+    Neurons on a boundary (``|zhat| <= BOUNDARY``) are inactive, or active
+    with ``boundary_active``: the point lies in both regions, and the LP can
+    only move on into the one it is given.
+    """
+    threshold = -BOUNDARY if boundary_active else BOUNDARY
+    changed = 0
+    for block, net in copies:
+        h = np.array([pyo.value(block.inputs[i]) for i in block.inputs], dtype=np.float64)
+        for k in range(len(net.weights) - 1):
+            zhat = h @ net.weights[k] + net.biases[k]
+            for j, s in block.component(f"s{k}").items():
+                value = 1.0 if zhat[j] > threshold else 0.0
+                changed += not (s.fixed and s.value == value)
+                s.fix(value)
+            h = np.maximum(zhat, 0.0)
+    return changed
+
+
+class _Search:
+    """The clone of a model that the local search works on: relaxed, with elastic copies of the problem's constraints.
+
+    The slacks are fixed at 0 outside the elastic phase, so one HiGHS model
+    (built once; fixing variables only changes column bounds) serves every LP.
+    """
+
+    def __init__(self, model, copies, config: StartConfig):
+        self.config, self.start = config, time.perf_counter()
+        self.model = m = model.clone()
+        # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
+        self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
+        blocks = [m.find_component(c.block) for c in copies]
+        self.copies = [(b, c.net) for b, c in zip(blocks, copies)]
+        inside = {id(b) for b in blocks}
+        pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+        self.objective = next(m.component_data_objects(pyo.Objective, active=True))
+        self.minimise = self.objective.sense == pyo.minimize
+        problem = [c for c in m.component_data_objects(pyo.Constraint, active=True) if not _within(c, inside)]
+        m._start_slack = pyo.VarList(domain=pyo.NonNegativeReals)
+        m._start_elastic = pyo.ConstraintList()
+        for c in problem:
+            c.deactivate()
+            if c.has_lb():
+                m._start_elastic.add(c.body + m._start_slack.add() >= c.lower)
+            if c.has_ub():
+                m._start_elastic.add(c.body - m._start_slack.add() <= c.upper)
+        m._start_violation = pyo.Objective(expr=sum(m._start_slack.values()))
+        self.elastic(False)
+        self.solver_config = SolverConfig(time_limit=config.time_limit, rel_gap=1e-9, threads=1)
+        self.solver = make_solver(self.solver_config, fixed_as_bounds=True)
+
+    def elapsed(self) -> float:
+        """Seconds since the search began."""
+        return time.perf_counter() - self.start
+
+    def left(self) -> float:
+        return self.config.time_limit - self.elapsed()
+
+    def lp(self) -> float:
+        """Solve the current LP and load it; its objective (nan if it found no point)."""
+        result = solve(self.model, replace(self.solver_config, time_limit=max(self.left(), 0.01)), solver=self.solver)
+        return result.objective
+
+    def elastic(self, on: bool) -> None:
+        """Minimise the total slack (``on``), or the model's objective with every slack at 0."""
+        for s in self.model._start_slack.values():
+            s.unfix() if on else s.fix(0.0)
+        self.model._start_violation.activate() if on else self.model._start_violation.deactivate()
+        self.objective.deactivate() if on else self.objective.activate()
+
+
+def _within(component, blocks: set) -> bool:
+    block = component.parent_block()
+    while block is not None:
+        if id(block) in blocks:
+            return True
+        block = block.parent_block()
+    return False
+
+
+def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) -> StartResult:
+    """Look for a feasible point of ``model`` by activation-pattern local search (see the module docstring).
+
+    Parameters
+    ----------
+    model
+        The Pyomo model, with its products replaced by ``pruned`` surrogates.
+    surrogates
+        The :class:`~surrogate.milp.bilinear.ReplacementReport` of
+        :func:`~surrogate.milp.bilinear.replace_products`, or the surrogates
+        (:class:`~surrogate.milp.bilinear.BilinearSurrogate` or
+        :class:`~surrogate.milp.encoding.EncodedSurrogate`) themselves.
+    config
+        Rounds and time budget.
+
+    Returns
+    -------
+    StartResult
+        With ``found=True`` the point is loaded into ``model``'s variables;
+        otherwise ``model`` is untouched.
+    """
+    copies = _encoded_copies(surrogates)
+    search = _Search(model, copies, config)
+    if math.isnan(search.lp()):  # the LP relaxation itself: where the patterns come from
+        return StartResult(False, math.nan, math.nan, 0, search.elapsed())
+    rounds, violation, boundary_active = _elastic_phase(search)
+    if not violation <= config.tol:
+        return StartResult(False, math.nan, violation, rounds, search.elapsed())
+    # The elastic phase ended on a feasible point: keep it, then improve it while time allows.
+    best, values, rounds = _objective_phase(search, rounds, boundary_active)
+    _load_point(search.pairs, values)
+    return StartResult(True, best, violation, rounds, search.elapsed())
+
+
+def _elastic_phase(search: _Search) -> tuple[int, float, bool]:
+    """Re-fix the patterns and minimise the total slack until it is 0, the patterns are stuck, or rounds or time run out.
+
+    Returns
+    -------
+    (rounds, violation, boundary_active)
+        LPs solved, the total slack of the last one (``nan`` if none), and the side boundary neurons were put on.
+    """
+    config = search.config
+    rounds, violation = 0, math.nan
+    search.elastic(True)
+    boundary_active = False
+    for _ in range(config.rounds):
+        changed = _fix_patterns(search.copies, boundary_active=boundary_active)
+        if rounds and not changed:  # stuck on a boundary: cross it the other way
+            boundary_active = not boundary_active
+            if not _fix_patterns(search.copies, boundary_active=boundary_active):
+                break
+        rounds += 1
+        violation = search.lp()
+        if math.isnan(violation) or violation <= config.tol or search.left() <= 0:
+            break
+    return rounds, violation, boundary_active
+
+
+def _objective_phase(search: _Search, rounds: int, boundary_active: bool) -> tuple[float, list, int]:
+    """From the feasible point loaded, re-fix and re-solve with the model's objective while it improves.
+
+    Parameters
+    ----------
+    search
+        The search, its clone holding the feasible point the elastic phase ended on.
+    rounds
+        LPs solved so far (counted on).
+    boundary_active
+        The side boundary neurons were last put on; switched once when the objective stalls.
+
+    Returns
+    -------
+    (best, values, rounds)
+        The best objective, the clone's variable values there (in the order of ``search.pairs``), and the LPs solved.
+    """
+    search.elastic(False)
+    best, values = pyo.value(search.objective), _clone_values(search.pairs)
+    flips = 0
+    for _ in range(search.config.rounds):
+        if search.left() <= 0:
+            break
+        _fix_patterns(search.copies, boundary_active=boundary_active)
+        rounds += 1
+        objective = search.lp()
+        better = not math.isnan(objective) and (objective < best if search.minimise else objective > best)
+        if better and abs(objective - best) > 1e-9 * max(1.0, abs(best)):
+            best, values, flips = objective, _clone_values(search.pairs), 0
+        elif flips == 0:  # no progress in these regions: cross the boundaries the other way once
+            boundary_active, flips = not boundary_active, 1
+        else:
+            break
+    return best, values, rounds
+
+
+def _clone_values(pairs) -> list:
+    """The values of the clone's variables, in the order of the ``(original, clone)`` ``pairs``."""
+    return [c.value for _, c in pairs]
+
+
+def _load_point(pairs, values) -> None:
+    """Set each original variable of ``pairs`` to its value in ``values``."""
+    for (original, _), value in zip(pairs, values):
+        # HiGHS reports a fixed column's value to within its tolerance: integers are put back exactly
+        original.set_value(float(round(value)) if original.is_integer() and value is not None else value, skip_validation=True)
+
+
+def solve_with_start(
+    model, surrogates, config: SolverConfig, *, start: StartConfig | None = None
+) -> tuple[SolveResult, StartResult]:
+    """Warm-start (when ``start`` is given) and solve ``model`` within one time budget.
+
+    The search gets at most ``start.time_limit`` seconds; HiGHS gets what is
+    left of ``config.time_limit``, and the returned ``wall_time`` counts both,
+    so a warm-started solve is compared with a cold one on the same clock.
+
+    Returns
+    -------
+    (SolveResult, StartResult)
+        The solve, and the search (``found=False, seconds=0`` when not run).
+        The solve has a solution only when HiGHS ends with one: never after
+        an unbounded or infeasible termination (the search finds no point
+        then either, since it starts from the LP relaxation).
+    """
+    found = StartResult(False, math.nan, math.nan, 0, 0.0)
+    if start is not None:
+        found = activation_start(model, surrogates, config=start)
+    budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))
+    result = solve(model, budget, warm_start=found.found)
+    return replace(result, wall_time=result.wall_time + found.seconds), found
+
+
+def start_config(config: SolverConfig) -> StartConfig:
+    """The search budget used with a solve under ``config``: half its time limit, at most 5 s."""
+    return StartConfig(time_limit=min(5.0, config.time_limit / 2))

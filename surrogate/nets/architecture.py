@@ -1,0 +1,200 @@
+"""Architectures of fully connected ReLU nets and their parameter counts.
+
+Notation: ``LxW`` is ``L`` hidden layers of ``W`` neurons each (``3x8``);
+``8-6-6`` lists the hidden widths of a non-uniform net. The input size is 2
+(``x`` and ``y``) and the output size 1, unless stated otherwise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ..errors import ArchitectureError
+
+_UNIFORM = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
+_LIST = re.compile(r"^\s*\d+(\s*-\s*\d+)*\s*$")
+
+
+@dataclass(frozen=True)
+class LayerCount:
+    """Parameters of one dense layer ``n_in -> n_out``."""
+
+    n_in: int
+    n_out: int
+    weights: int
+    biases: int
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+
+@dataclass(frozen=True)
+class ParameterCount:
+    """Parameter count of an MLP with a per-layer breakdown.
+
+    For layer sizes ``n0..nL`` there are ``sum n(i-1)*n(i)`` weights and
+    ``sum n(i)`` biases for ``i >= 1`` (inputs carry no bias).
+    """
+
+    layers: tuple[LayerCount, ...]
+
+    @property
+    def weights(self) -> int:
+        return sum(layer.weights for layer in self.layers)
+
+    @property
+    def biases(self) -> int:
+        return sum(layer.biases for layer in self.layers)
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+
+def _check_sizes(sizes: Sequence[int], what: str) -> tuple[int, ...]:
+    out = []
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise ArchitectureError(
+                f"{what}: layer size {size!r} is not an integer; give whole numbers such as 2 8 8 1"
+            )
+        if size < 1:
+            raise ArchitectureError(
+                f"{what}: layer size {size} must be at least 1; remove the layer or give it neurons"
+            )
+        out.append(size)
+    return tuple(out)
+
+
+def count_parameters(layer_sizes: Sequence[int], *, bias: bool = True) -> ParameterCount:
+    """Count the parameters of an MLP given all its layer sizes ``n0..nL``.
+
+    Examples
+    --------
+    >>> count_parameters([784, 16, 16, 10]).total
+    13002
+    >>> count_parameters([784, 16, 16, 10], bias=False).total
+    12960
+    >>> count_parameters([2, 2, 2]).total
+    12
+    """
+    sizes = _check_sizes(layer_sizes, f"layer sizes {list(layer_sizes)!r}")
+    if len(sizes) < 2:
+        raise ArchitectureError(
+            f"layer sizes {list(sizes)!r}: need at least an input and an output size, e.g. 2 1"
+        )
+    return ParameterCount(
+        tuple(
+            LayerCount(n_in, n_out, n_in * n_out, n_out if bias else 0)
+            for n_in, n_out in itertools.pairwise(sizes)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A fully connected ReLU MLP: ``n_inputs -> hidden... -> n_outputs``.
+
+    Hidden layers use ReLU; the output layer is linear.
+    """
+
+    hidden: tuple[int, ...]
+    n_inputs: int = 2
+    n_outputs: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not self.hidden:
+            raise ArchitectureError(
+                "architecture has no hidden layer; give at least one width, e.g. '1x24'"
+            )
+        _check_sizes(self.hidden, f"architecture {self.hidden!r}")
+        _check_sizes((self.n_inputs, self.n_outputs), f"architecture {self.hidden!r} inputs/outputs")
+
+    @classmethod
+    def parse(cls, text: str | Architecture) -> Architecture:
+        """Parse ``'3x8'`` (3 hidden layers of 8) or ``'8-6-6'`` (widths)."""
+        if isinstance(text, Architecture):
+            return text
+        if not isinstance(text, str):
+            raise ArchitectureError(
+                f"architecture {text!r} is not a string; write it as 'LxW' (e.g. '3x8') or '8-6-6'"
+            )
+        match = _UNIFORM.match(text)
+        if match:
+            depth, width = int(match.group(1)), int(match.group(2))
+            if depth < 1 or width < 1:
+                raise ArchitectureError(
+                    f"architecture {text!r}: depth and width must be at least 1, e.g. '3x8'"
+                )
+            return cls((width,) * depth)
+        if _LIST.match(text):
+            widths = tuple(int(part) for part in text.split("-"))
+            if min(widths) < 1:
+                raise ArchitectureError(
+                    f"architecture {text!r}: every width must be at least 1, e.g. '8-6-6'"
+                )
+            return cls(widths)
+        raise ArchitectureError(
+            f"cannot parse architecture {text!r}; write 'LxW' for L hidden layers of W "
+            "neurons (e.g. '3x8') or hidden widths joined by '-' (e.g. '8-6-6')"
+        )
+
+    @property
+    def depth(self) -> int:
+        return len(self.hidden)
+
+    @property
+    def neurons(self) -> int:
+        return sum(self.hidden)
+
+    @property
+    def is_uniform(self) -> bool:
+        return len(set(self.hidden)) == 1
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        return (self.n_inputs, *self.hidden, self.n_outputs)
+
+    def parameter_count(self, *, bias: bool = True) -> ParameterCount:
+        return count_parameters(self.layer_sizes, bias=bias)
+
+    @property
+    def name(self) -> str:
+        if self.is_uniform:
+            return f"{self.depth}x{self.hidden[0]}"
+        return "-".join(str(w) for w in self.hidden)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def constant_width_shapes(budget: int) -> list[Architecture]:
+    """Every ``LxW`` with ``L*W == budget``, shallowest first."""
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ArchitectureError(f"neuron budget {budget!r} must be a positive integer, e.g. 24")
+    return [Architecture((budget // depth,) * depth) for depth in range(1, budget + 1) if budget % depth == 0]
+
+
+def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
+    """Every architecture whose hidden widths sum to ``budget``, depth <= ``max_depth``.
+
+    Constant-width shapes of any depth come first, then the non-uniform
+    compositions of ``budget`` into at most ``max_depth`` parts.
+    """
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1:
+        raise ArchitectureError(f"max depth {max_depth!r} must be a positive integer, e.g. 3")
+    uniform = constant_width_shapes(budget)
+    yield from uniform
+    seen = set(uniform)
+    for depth in range(2, min(max_depth, budget) + 1):
+        for cuts in itertools.combinations(range(1, budget), depth - 1):
+            bounds = (0, *cuts, budget)
+            arch = Architecture(tuple(b - a for a, b in itertools.pairwise(bounds)))
+            if arch not in seen:
+                seen.add(arch)
+                yield arch

@@ -1,0 +1,190 @@
+"""A framework-free ReLU MLP: numpy weights, a forward pass, and nothing else.
+
+This is what every other part of the package exchanges: the trainer produces
+it, the ONNX exporter writes it, the ONNX loader returns it, and the MILP
+encoding reads its weights.
+
+Every net has a **domain**, the input box it was trained (or built) for, read
+from its ``domain`` metadata (a JSON list of ``[lower, upper]`` pairs, one per
+input, as every export writes it, e.g. ``'[[0.0, 2.0], [0.0, 2.0]]'``). **A net
+without one is taken as trained on [-1, 1] in every input.** The encodings
+place a net on its domain, and :func:`~surrogate.milp.bilinear.bilinear` maps each
+factor's box onto it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ArchitectureError, ModelFormatError
+from .architecture import Architecture
+
+#: Metadata key of a net's input domain.
+DOMAIN_KEY = "domain"
+
+
+def unit_box(n_inputs: int) -> tuple[tuple[float, float], ...]:
+    """[-1, 1] in each of ``n_inputs`` inputs: the domain of a net whose metadata declares none."""
+    return ((-1.0, 1.0),) * n_inputs
+
+
+def parse_domain(value, n_inputs: int) -> tuple[tuple[float, float], ...]:
+    """The domain declared by ``value`` (a JSON string or a sequence of pairs; ``None``: [-1, 1]^n).
+
+    Raises
+    ------
+    ModelFormatError
+        Unless ``value`` gives one finite ``(lower, upper)`` pair with
+        ``lower < upper`` per input.
+    """
+    if value is None:
+        return unit_box(n_inputs)
+    try:
+        pairs = json.loads(value) if isinstance(value, str) else value
+        box = tuple((float(lo), float(hi)) for lo, hi in pairs)
+    except (ValueError, TypeError) as exc:
+        raise ModelFormatError(
+            f"domain metadata {value!r} is not a list of [lower, upper] pairs ({exc}); write it as e.g. "
+            f"'{json.dumps([list(b) for b in unit_box(n_inputs)])}', or drop it to mean [-1, 1] per input"
+        ) from None
+    if len(box) != n_inputs or not all(math.isfinite(lo) and math.isfinite(hi) and lo < hi for lo, hi in box):
+        raise ModelFormatError(
+            f"domain metadata {value!r} must give {n_inputs} finite [lower, upper] pairs with lower < upper "
+            "(one per input); fix the 'domain' metadata of the net"
+        )
+    return box
+
+
+def _check_finite(arrays: Sequence[np.ndarray], kind: str) -> None:
+    for i, a in enumerate(arrays):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        if bad:
+            raise ModelFormatError(
+                f"ReluMLP layer {i} has {bad} non-finite {kind} (nan or inf); a MILP cannot encode them: retrain the net "
+                "(a diverged training run gives such weights) or re-export it with finite weights"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class ReluMLP:
+    """``y = W_L^T relu(... relu(W_1^T x + b_1) ...) + b_L``.
+
+    Parameters
+    ----------
+    weights
+        One ``(n_in, n_out)`` array per layer (note: inputs along rows).
+    biases
+        One ``(n_out,)`` array per layer.
+    metadata
+        Free-form string metadata (architecture, protocol, seed, metrics...);
+        ``domain`` declares the input box the net is meant for (see :attr:`domain`).
+
+    Raises
+    ------
+    ArchitectureError
+        Shapes that do not chain into an MLP.
+    ModelFormatError
+        Non-finite weights or biases, or malformed ``domain`` metadata.
+    """
+
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        weights = tuple(np.asarray(w, dtype=np.float64) for w in self.weights)
+        biases = tuple(np.asarray(b, dtype=np.float64).reshape(-1) for b in self.biases)
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "biases", biases)
+        if len(weights) != len(biases) or len(weights) < 2:
+            raise ArchitectureError(
+                f"ReluMLP needs one bias per weight matrix and at least one hidden layer; "
+                f"got {len(weights)} weight matrices and {len(biases)} bias vectors"
+            )
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            if w.ndim != 2 or w.shape[1] != b.shape[0]:
+                raise ArchitectureError(
+                    f"ReluMLP layer {i}: weight shape {w.shape} does not match bias shape {b.shape}; "
+                    "weights are (n_in, n_out) and biases (n_out,)"
+                )
+            if i and weights[i - 1].shape[1] != w.shape[0]:
+                raise ArchitectureError(
+                    f"ReluMLP layer {i}: takes {w.shape[0]} inputs but layer {i - 1} gives "
+                    f"{weights[i - 1].shape[1]} outputs"
+                )
+        _check_finite(weights, "weights")
+        _check_finite(biases, "biases")
+        object.__setattr__(self, "_domain", parse_domain(self.metadata.get(DOMAIN_KEY), weights[0].shape[0]))
+
+    @property
+    def domain(self) -> tuple[tuple[float, float], ...]:
+        """The input box the net is meant for: its ``domain`` metadata, else [-1, 1] per input."""
+        return self._domain
+
+    def check_product_net(self, where: str = "surrogate") -> ReluMLP:
+        """Return the net if it has 2 inputs and 1 output, else raise :class:`ModelFormatError`."""
+        n_in, n_out = self.weights[0].shape[0], self.weights[-1].shape[1]
+        if (n_in, n_out) != (2, 1):
+            raise ModelFormatError(
+                f"{where}: the net has {n_in} inputs and {n_out} outputs, but a surrogate of x*y has 2 inputs and "
+                "1 output; use a 2 -> ... -> 1 ReLU MLP (e.g. a zoo net such as '3x8')"
+            )
+        return self
+
+    @property
+    def architecture(self) -> Architecture:
+        return Architecture(
+            tuple(w.shape[1] for w in self.weights[:-1]),
+            n_inputs=self.weights[0].shape[0],
+            n_outputs=self.weights[-1].shape[1],
+        )
+
+    def forward(self, points: np.ndarray) -> np.ndarray:
+        """Evaluate at ``points`` of shape ``(n, n_inputs)``; returns ``(n,)`` for one output."""
+        h = np.asarray(points, dtype=np.float64)
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            h = np.maximum(h @ w + b, 0.0)
+        out = h @ self.weights[-1] + self.biases[-1]
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    __call__ = forward
+
+    def to_torch(self):
+        """The same net as a ``torch.nn.Sequential`` of Linear/ReLU layers (float32)."""
+        import torch
+
+        layers: list = []
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            linear = torch.nn.Linear(w.shape[0], w.shape[1])
+            with torch.no_grad():
+                linear.weight.copy_(torch.as_tensor(w.T, dtype=torch.float32))
+                linear.bias.copy_(torch.as_tensor(b, dtype=torch.float32))
+            layers.append(linear)
+            if i < len(self.weights) - 1:
+                layers.append(torch.nn.ReLU())
+        return torch.nn.Sequential(*layers).eval()
+
+    def rounded_to_float32(self) -> ReluMLP:
+        """The net with every weight rounded to float32, as an ONNX export stores it."""
+        return ReluMLP(
+            tuple(w.astype(np.float32).astype(np.float64) for w in self.weights),
+            tuple(b.astype(np.float32).astype(np.float64) for b in self.biases),
+            dict(self.metadata),
+        )
+
+    def with_metadata(self, **items) -> ReluMLP:
+        """The net with ``items`` added to its metadata (lists, tuples and dicts stored as JSON, the rest as ``str``).
+
+        E.g. ``net.with_metadata(domain=[[0, 2], [0, 2]])`` declares the net's domain.
+        """
+        text = {k: json.dumps(v) if isinstance(v, (list, tuple, dict)) else str(v) for k, v in items.items()}
+        return ReluMLP(self.weights, self.biases, {**self.metadata, **text})
+
+    @classmethod
+    def from_layers(cls, layers: Sequence[tuple[np.ndarray, np.ndarray]], **metadata: str) -> ReluMLP:
+        return cls(tuple(w for w, _ in layers), tuple(b for _, b in layers), dict(metadata))

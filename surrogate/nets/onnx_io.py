@@ -1,0 +1,250 @@
+"""ONNX export (PyTorch) and import (OMLT's parser) of ReLU MLPs.
+
+Export writes one self-contained ``.onnx`` file with a dynamic batch
+dimension and the net's metadata in the model's ``metadata_props``; every
+export is checked against onnxruntime before it is written. Import parses the
+file with OMLT's ONNX parser and checks that it is a 2-input, 1-output ReLU
+MLP before returning a framework-free :class:`~surrogate.nets.network.ReluMLP`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ExportError, ModelFormatError
+from ..files import write_bytes
+from ..reproducible import pinned
+from .network import ReluMLP
+
+EXPORT_TOLERANCE = 1e-6
+INPUT_NAME, OUTPUT_NAME = "xy", "z"
+METADATA_PREFIX = "surrogate."
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape an exported model or a result, and PyTorch's math code path.
+
+    ``math_paths`` is ``'pinned'`` (:mod:`surrogate.reproducible`: the same
+    training numbers on every x86-64 CPU with AVX2) or ``'native'``; a sweep's
+    cache keys include it, so units trained one way are never reused for the other.
+    """
+    names = ("surrogate", "torch", "onnx", "onnxruntime", "omlt", "pyomo", "highspy")
+    out = {}
+    for name in names:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    out["math_paths"] = "pinned" if pinned() else "native"
+    return out
+
+
+def _to_model_proto(net: ReluMLP):
+    """Export ``net`` through ``torch.onnx.export`` (dynamo exporter) in memory."""
+    import torch
+
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
+    module = net.to_torch()
+    example = torch.zeros((1, net.weights[0].shape[0]), dtype=torch.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            module,
+            (example,),
+            dynamo=True,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_shapes=({0: torch.export.Dim("batch")},),
+            external_data=False,
+            verbose=False,
+        )
+    return _normalise_gemms(program.model_proto)
+
+
+def _normalise_gemms(proto, path: Path | None = None):
+    """Make every ``Gemm`` explicit for OMLT's parser (in place; returns ``proto``).
+
+    ONNX lets ``Gemm`` omit its bias input and its ``alpha``/``beta``/``transB``
+    attributes, and PyTorch's exporter drops an all-zero bias; OMLT's parser
+    needs all of them, so the defaults (zero bias, 1, 1, 0) are written out.
+    Unnamed nodes get names too, since OMLT keys its graph by node name.
+    """
+    from onnx import helper, numpy_helper
+
+    shapes = {t.name: tuple(t.dims) for t in proto.graph.initializer}
+    for i, node in enumerate(proto.graph.node):
+        if not node.name:
+            node.name = f"{node.op_type}_{i}"
+        if node.op_type != "Gemm":
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if attrs.get("transA", 0):
+            raise ModelFormatError(
+                f"{path or 'the net'}: Gemm node {node.name!r} transposes its input (transA=1), which OMLT cannot "
+                "encode; export the layer as a plain Linear layer"
+            )
+        for name, default in (("alpha", 1.0), ("beta", 1.0), ("transB", 0)):
+            if name not in attrs:
+                node.attribute.append(helper.make_attribute(name, default))
+        if len(node.input) == 2 and node.input[1] in shapes:
+            rows, cols = shapes[node.input[1]]
+            bias = np.zeros(rows if attrs.get("transB", 0) else cols, np.float32)
+            name = f"{node.input[1]}.zero_bias"
+            proto.graph.initializer.append(numpy_helper.from_array(bias, name))
+            node.input.append(name)
+    return proto
+
+
+def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int = 1000, seed: int = 0) -> float:
+    """Largest |onnxruntime - float32 net| over random points of [-1, 1]^2."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(points, net.weights[0].shape[0])).astype(np.float32)
+    got = session.run(None, {session.get_inputs()[0].name: x})[0].reshape(points, -1)
+    h = x
+    for w, b in zip(net.weights[:-1], net.biases[:-1]):
+        h = np.maximum(h @ w.astype(np.float32) + b.astype(np.float32), 0)
+    want = (h @ net.weights[-1].astype(np.float32) + net.biases[-1].astype(np.float32)).reshape(points, -1)
+    return float(np.abs(got - want).max())
+
+
+def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
+    """Write ``net`` to ``path`` as one self-contained ONNX file.
+
+    The file is written only after onnxruntime reproduces the net on 1,000
+    random points within :data:`EXPORT_TOLERANCE`; it is written atomically.
+    ``metadata`` values that are not strings are stored as JSON.
+
+    Raises
+    ------
+    ExportError
+        If onnxruntime disagrees with the net.
+    """
+    import onnx
+
+    proto = _to_model_proto(net)
+    items = {**net.metadata, **(metadata or {})}
+    items.setdefault("versions", package_versions())
+    for key, value in items.items():
+        entry = proto.metadata_props.add()
+        entry.key = METADATA_PREFIX + key
+        entry.value = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    proto.producer_name = "surrogate"
+    onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
+    diff = check_against_onnxruntime(data, net)
+    if not diff <= EXPORT_TOLERANCE:
+        raise ExportError(
+            f"ONNX export of {net.architecture} to {path}: onnxruntime differs from the net by "
+            f"{diff:.3g} > {EXPORT_TOLERANCE:g}; nothing was written. Check the net's weights are finite."
+        )
+    return write_bytes(path, data)
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The ``surrogate.*`` metadata of an ONNX file (prefix stripped)."""
+    return _metadata_of(_load_proto(Path(path)))
+
+
+def _metadata_of(proto) -> dict[str, str]:
+    return {p.key[len(METADATA_PREFIX) :]: p.value for p in proto.metadata_props if p.key.startswith(METADATA_PREFIX)}
+
+
+def _load_proto(path: Path):
+    import onnx
+
+    if not path.is_file():
+        raise ModelFormatError(
+            f"no ONNX file at {path}; check the path, or train one with 'surrogate sweep --save-models DIR'"
+        )
+    if path.stat().st_size == 0:
+        raise ModelFormatError(f"{path} is empty (0 bytes); re-export the net (export_onnx) or restore the file")
+    try:
+        proto = onnx.load(str(path))
+    except Exception as exc:  # onnx raises DecodeError and friends
+        raise ModelFormatError(f"{path} is not a readable ONNX model ({exc}); re-export it") from None
+    if not proto.graph.node or not proto.graph.input:
+        raise ModelFormatError(
+            f"{path} holds no network (its graph has {len(proto.graph.node)} nodes and {len(proto.graph.input)} "
+            "inputs); re-export the net with export_onnx"
+        )
+    return proto
+
+
+_ALLOWED_OPS = {"Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "Reshape"}
+
+
+def _parse_with_omlt(proto, path: Path):
+    from omlt.io.onnx import load_onnx_neural_network
+
+    graph_inputs = [i for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
+    if len(graph_inputs) != 1:
+        raise ModelFormatError(
+            f"{path}: the net has {len(graph_inputs)} input tensors; a surrogate of x*y needs one input of size 2"
+        )
+    dims = [d.dim_value for d in graph_inputs[0].type.tensor_type.shape.dim]
+    if not dims or dims[-1] != 2:
+        raise ModelFormatError(
+            f"{path}: the net's input has shape {dims} (0 = dynamic) but a surrogate of x*y takes "
+            "(batch, 2) inputs; export a net with exactly 2 inputs"
+        )
+    bad = sorted({node.op_type for node in proto.graph.node} - _ALLOWED_OPS)
+    if bad:
+        raise ModelFormatError(
+            f"{path}: the net uses {', '.join(bad)}, but surrogate encodes only ReLU MLPs "
+            "(Gemm or MatMul+Add layers with Relu between them); retrain the net with ReLU activations"
+        )
+    try:
+        return load_onnx_neural_network(proto, input_bounds={0: (-1.0, 1.0), 1: (-1.0, 1.0)})
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelFormatError(f"{path}: OMLT cannot parse this net ({exc}); export a plain ReLU MLP") from exc
+
+
+def load_onnx(path: str | os.PathLike) -> ReluMLP:
+    """Read a 2-input, 1-output ReLU MLP from an ONNX file.
+
+    The net's :attr:`~surrogate.nets.network.ReluMLP.domain` is read from its
+    ``surrogate.domain`` metadata ([-1, 1]^2 when the file declares none).
+
+    Raises
+    ------
+    ModelFormatError
+        If the file is missing, empty or unreadable, the net is not a ReLU MLP
+        with inputs ``(batch, 2)`` and one output, a weight or bias is not
+        finite, or its domain metadata is malformed.
+    """
+    from omlt.neuralnet.layer import DenseLayer, InputLayer
+
+    path = Path(path)
+    proto = _normalise_gemms(_load_proto(path), path)
+    network = _parse_with_omlt(proto, path)
+    layers = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
+    if not all(isinstance(layer, DenseLayer) for layer in layers) or len(layers) < 2:
+        raise ModelFormatError(f"{path}: expected a chain of at least two dense layers; export a plain ReLU MLP")
+    acts = [layer.activation for layer in layers]
+    if any(a != "relu" for a in acts[:-1]) or acts[-1] != "linear":
+        raise ModelFormatError(
+            f"{path}: layer activations are {acts}; surrogate needs ReLU on every hidden layer and a linear "
+            "output; retrain or re-export the net in that form"
+        )
+    if layers[-1].output_size[-1] != 1:
+        raise ModelFormatError(
+            f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one"
+        )
+    try:  # ReluMLP refuses non-finite weights and a malformed domain; say which file
+        return ReluMLP(
+            tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),
+            tuple(np.asarray(layer.biases, dtype=np.float64) for layer in layers),
+            _metadata_of(proto),
+        )
+    except ModelFormatError as exc:
+        raise ModelFormatError(f"{path}: {exc}") from None

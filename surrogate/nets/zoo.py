@@ -1,0 +1,203 @@
+"""The model zoo: a folder of ONNX nets plus ``manifest.json`` describing them.
+
+``surrogate sweep --save-models DIR`` copies the best net of each shape into
+``DIR`` and merges it into the manifest; a plain sweep never touches a zoo.
+
+The zoo shipped with the package (:data:`DEFAULT_ZOO`) is the repository's
+``models/`` folder, installed as the package data of ``surrogate.models`` and
+found through :mod:`importlib.resources`, so it works from a wheel as well as
+from an editable install. Every manifest entry records the SHA-256 of its
+ONNX file; :func:`resolve_surrogate` checks it (and the net's shape) before
+a zoo net is used.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import os
+from pathlib import Path
+
+from ..errors import ArchitectureError, ModelFormatError
+from ..files import sha256_file
+from .architecture import Architecture
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+#: Keys every manifest entry must have, with the JSON types they must hold.
+REQUIRED_KEYS = {"name": str, "file": str, "kind": str, "architecture": str, "budget": int, "mae": float}
+#: Keys an entry may have; when present they must hold these types.
+OPTIONAL_KEYS = {
+    "source": str, "mse": float, "max_error": float, "collapsed": bool, "sha256": str, "error_bound": float,
+    "protocol": str, "epochs": int, "seed": int, "val_mae": float,
+}
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+_FIX = "fix the entry, restore the file from git, or regenerate the zoo with 'surrogate sweep --save-models DIR'"
+
+
+def _default_zoo() -> Path:
+    """The shipped zoo: package data of ``surrogate.models`` (the repository's ``models/`` folder)."""
+    try:
+        root = importlib.resources.files("surrogate.models")
+    except ModuleNotFoundError:  # an editable install made before surrogate.models existed
+        root = None
+    if isinstance(root, Path) and (root / MANIFEST).is_file():
+        return root
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+#: The zoo that zoo names such as ``'3x8'`` are looked up in.
+DEFAULT_ZOO = _default_zoo()
+
+
+def _has_type(value, kind: type) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
+
+
+def _check_entry(path: Path, index: int, entry) -> None:
+    """Raise :class:`ModelFormatError` naming entry ``index`` of ``path`` unless it is well-formed."""
+    if not isinstance(entry, dict):
+        raise ModelFormatError(f"{path}: models[{index}] is {type(entry).__name__}, not an object; {_FIX}")
+    label = f"models[{index}] ({entry['name']!r})" if isinstance(entry.get("name"), str) else f"models[{index}]"
+    missing = [k for k in REQUIRED_KEYS if k not in entry]
+    if missing:
+        raise ModelFormatError(f"{path}: entry {label} has no {', '.join(repr(k) for k in missing)}; {_FIX}")
+    for key, kind in {**REQUIRED_KEYS, **OPTIONAL_KEYS}.items():
+        if key in entry and not _has_type(entry[key], kind):
+            raise ModelFormatError(
+                f"{path}: entry {label} has {key}={entry[key]!r}, which is not {_TYPE_NAMES[kind]}; {_FIX}"
+            )
+    if Path(entry["file"]).name != entry["file"] or not entry["file"].endswith(".onnx"):
+        raise ModelFormatError(f"{path}: entry {label} has file={entry['file']!r}; give the name of an .onnx file in the zoo folder")
+    if "sha256" in entry and (len(entry["sha256"]) != 64 or any(c not in "0123456789abcdef" for c in entry["sha256"])):
+        raise ModelFormatError(f"{path}: entry {label} has sha256={entry['sha256']!r}, not 64 hex digits; {_FIX}")
+    try:
+        arch = Architecture.parse(entry["architecture"])
+    except ArchitectureError as exc:
+        raise ModelFormatError(f"{path}: entry {label} has an invalid architecture ({exc}); {_FIX}") from None
+    if arch.neurons != entry["budget"]:
+        raise ModelFormatError(
+            f"{path}: entry {label} has budget {entry['budget']} but architecture {arch.name} has {arch.neurons} neurons; {_FIX}"
+        )
+
+
+def _read_json(path: Path):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ModelFormatError(f"{path} cannot be read ({exc.strerror or exc}); check the zoo folder and its permissions") from None
+    except UnicodeDecodeError as exc:
+        raise ModelFormatError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); restore it from git or delete it"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelFormatError(f"{path} is not valid JSON ({exc}); restore it from git or delete it") from None
+
+
+def load_manifest(zoo_dir: str | os.PathLike) -> dict:
+    """Read and check ``zoo_dir/manifest.json`` (an empty manifest if there is none).
+
+    Raises
+    ------
+    ModelFormatError
+        If the manifest cannot be read, is not UTF-8 JSON, has another
+        version, or an entry lacks a required key, holds a value of the wrong
+        type, or repeats a name; the message names the entry and the fix.
+    """
+    path = Path(zoo_dir) / MANIFEST
+    if not path.exists():
+        return {"version": MANIFEST_VERSION, "models": []}
+    manifest = _read_json(path)
+    if not isinstance(manifest, dict):
+        raise ModelFormatError(f"{path} holds a JSON {type(manifest).__name__}, not an object with 'version' and 'models'; {_FIX}")
+    if manifest.get("version") != MANIFEST_VERSION:
+        raise ModelFormatError(
+            f"{path} has manifest version {manifest.get('version')!r}, expected {MANIFEST_VERSION}; "
+            "regenerate the zoo with 'surrogate sweep --save-models'"
+        )
+    models = manifest.get("models")
+    if not isinstance(models, list):
+        raise ModelFormatError(f"{path}: 'models' is {type(models).__name__}, not a list of entries; {_FIX}")
+    seen = set()
+    for index, entry in enumerate(models):
+        _check_entry(path, index, entry)
+        if entry["name"] in seen:
+            raise ModelFormatError(f"{path}: entry models[{index}] repeats the name {entry['name']!r}; rename or remove one of them")
+        seen.add(entry["name"])
+    return manifest
+
+
+def check_entry_file(zoo_dir: str | os.PathLike, entry: dict) -> Path:
+    """The ONNX file of manifest ``entry``, after checking that it is the file the entry describes.
+
+    Raises
+    ------
+    ModelFormatError
+        If the file is missing or its SHA-256 differs from the entry's ``sha256``.
+    """
+    path = Path(zoo_dir) / entry["file"]
+    where = f"zoo entry {entry['name']!r} of {Path(zoo_dir) / MANIFEST}"
+    digest = sha256_file(path)
+    if digest is None:
+        raise ModelFormatError(f"{where} lists {entry['file']!r}, but {path} is missing or unreadable; restore it or remove the entry")
+    if "sha256" in entry and digest != entry["sha256"]:
+        raise ModelFormatError(
+            f"{where}: {path} has SHA-256 {digest[:12]}..., the entry records {entry['sha256'][:12]}...; the entry "
+            "points at the wrong file or the file was replaced: restore the file (e.g. git checkout), point "
+            f"'file' at the right one, or, if the new file is intended, set the entry's sha256 to {digest}"
+        )
+    return path
+
+
+def _check_net_shape(net, entry: dict, path: Path) -> None:
+    declared = net.metadata.get("architecture")
+    for what, got in (("its metadata declares", declared), ("its weights have", net.architecture.name)):
+        if got is not None and got != entry["architecture"]:
+            raise ModelFormatError(
+                f"zoo entry {entry['name']!r} has architecture {entry['architecture']} but {path.name} is not "
+                f"({what} {got}); the entry points at the wrong file: fix its 'file' or 'architecture'"
+            )
+
+
+def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
+    """A :class:`~surrogate.nets.network.ReluMLP` from a net, an ONNX path, or a zoo name such as ``'3x8'`` or ``'b24-best-3x8'``.
+
+    A bare shape picks the zoo's lowest-MAE net of that shape. A zoo net is
+    checked against its entry first (:func:`check_entry_file`, and its shape).
+
+    Raises
+    ------
+    ModelFormatError
+        If ``surrogate`` names no zoo net, or the zoo's file is not the one
+        its entry describes.
+    """
+    from .network import ReluMLP
+    from .onnx_io import load_onnx
+
+    if isinstance(surrogate, ReluMLP):
+        return surrogate
+    if isinstance(surrogate, os.PathLike) or (isinstance(surrogate, str) and surrogate.endswith(".onnx")):
+        return load_onnx(surrogate)
+    if not isinstance(surrogate, str):
+        raise ModelFormatError(
+            f"cannot use {type(surrogate).__name__} as a surrogate; pass a ReluMLP, an ONNX path or a zoo name like '3x8'"
+        )
+    models = load_manifest(zoo)["models"]
+    matches = [m for m in models if m["name"] == surrogate] or [m for m in models if m["architecture"] == surrogate]
+    if not matches:
+        shapes = sorted({m["architecture"] for m in models})
+        raise ModelFormatError(
+            f"no zoo model named {surrogate!r} in {zoo}; use a shape ({', '.join(shapes)}), a model name from "
+            "manifest.json, or an ONNX path"
+        )
+    best = min(matches, key=lambda m: m["mae"])
+    path = check_entry_file(zoo, best)
+    net = load_onnx(path)
+    _check_net_shape(net, best, path)
+    return net

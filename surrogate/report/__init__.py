@@ -1,0 +1,1 @@
+"""Report: loading result folders, figures and the markdown report."""

@@ -1,0 +1,1 @@
+"""Training: protocols, the packed trainer and the textbook loop, training benchmarks."""

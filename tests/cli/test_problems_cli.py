@@ -1,0 +1,30 @@
+import pandas as pd
+import pytest
+
+from surrogate.cli import main
+from surrogate.milp.bilinear import resolve_surrogate
+from surrogate.milp.bounds import net_bounds
+
+pytestmark = pytest.mark.solver
+
+REQUIRED = [
+    "problem", "arch", "formulation", "binaries", "milp_time_s", "termination", "surrogate_objective",
+    "polished_objective", "optimum", "rel_gap", "mccormick_bound", "scip_time_s",
+]
+
+
+def test_problems_command_writes_results(tmp_path, capsys):
+    out = tmp_path / "p"
+    assert main(["problems", "haverly3", "--arch", "3x8", "--no-scip", "--time-limit", "30", "--out", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out / "results.csv")
+    assert set(REQUIRED) <= set(table.columns)
+    row = table.iloc[0]
+    unstable = net_bounds(resolve_surrogate("3x8"), "milp").unstable  # the default pruned encoding
+    assert (row["problem"], row["arch"], row["formulation"], row["binaries"]) == ("haverly3", "3x8", "pruned", 2 * unstable)
+    assert row["rel_gap"] <= 1e-4 and row["violation_after"] <= 1e-6
+    assert "haverly3" in capsys.readouterr().out
+
+
+def test_problems_command_rejects_unknown_names(capsys):
+    assert main(["problems", "nosuch", "--no-scip"]) == 2
+    assert "unknown problem 'nosuch'" in capsys.readouterr().err

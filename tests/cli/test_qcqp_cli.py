@@ -1,0 +1,75 @@
+"""`surrogate problems --qcqp`: the per-run columns, the summary, the time budget and the infeasibility message."""
+
+import json
+
+import pandas as pd
+import pyomo.environ as pyo
+import pytest
+
+from problems import BilinearProblem, qcqp_instances, random_bilinear
+from surrogate.cli import main
+from surrogate.experiments.problem_runs import BUDGET_MARGIN, RUN_COLUMNS, ProblemRunConfig, run_problem
+from surrogate.milp.solver import SolverConfig
+
+STAGES = ["tighten_s", "start_milp_s", "relax_s", "polish_s"]
+
+
+@pytest.mark.solver
+def test_qcqp_file_runs_through_the_cli_with_the_run_columns(tmp_path, capsys):
+    out = tmp_path / "q"
+    st_e23 = next(p for p in qcqp_instances() if p.stem == "st_e23")
+    args = ["problems", "--qcqp", str(st_e23), "--time-limit", "10", "--budget", "15", "--no-scip", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    table = pd.read_csv(out / "results.csv")
+    assert set(RUN_COLUMNS) <= set(table.columns)
+    row = table.iloc[0]
+    assert (row["problem"], row["status"], row["budget_s"], bool(row["over_budget"])) == ("st_e23", "ok", 15.0, False)
+    assert row["feasible"] and row["rel_gap"] <= 1e-4  # the surrogate's point polishes to the proven optimum
+    assert row["polish_status"] == "polished" and isinstance(row["polish_method"], str)
+    assert sum(row[s] for s in STAGES) <= row["total_s"] <= 15.0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"] == {"runs": 1, "feasible": 1, "optimal": 1, "refused": 0, "crashed": 0,
+                                 "surrogate_infeasible": 0, "over_budget": 0}
+    assert summary["by_family"] == [{"family": "st", **summary["totals"]}]
+    printed = capsys.readouterr().out
+    assert "1 runs: 1 feasible (violation <= 1e-06), 1 within 0.0001 of the optimum, 0 refused, 0 crashed" in printed
+
+
+def test_a_bad_qcqp_file_is_one_line_and_exit_code_2(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "bad", "format": "qcqp-json-v1", "sense": "min", "optimum": 0}))
+    assert main(["problems", "--qcqp", str(bad), "--no-scip"]) == 2
+    assert "bad.json: key 'variables' is missing" in capsys.readouterr().err
+    assert main(["problems", "--qcqp", str(tmp_path / "empty"), "--no-scip"]) == 2  # not a file, not a folder of files
+    (tmp_path / "empty").mkdir()
+    assert main(["problems", "--qcqp", str(tmp_path / "empty"), "--no-scip"]) == 2
+    assert "is a folder without .json files" in capsys.readouterr().err
+
+
+@pytest.mark.solver
+def test_the_budget_is_honoured_on_a_slow_model():
+    # 32 products and a 60 s MILP limit: the MILP cannot finish, so the 6 s budget must cut it short.
+    budget = 6.0
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=60), scip=False, budget=budget)
+    row = run_problem(random_bilinear(32, seed=1), "3x8", arch="3x8", config=config)
+    assert row["termination"] in {"maxTimeLimit", "budget-spent"}  # the model was slow enough to need the budget
+    assert row["budget_s"] == budget
+    assert sum(row[s] for s in STAGES) <= row["total_s"]  # stages and total come from the same clock
+    assert row["total_s"] <= (1 + BUDGET_MARGIN) * budget and not row["over_budget"]
+
+
+@pytest.mark.solver
+def test_an_infeasible_surrogate_milp_says_why_and_what_to_do():
+    # x = 0.3, y = 0.7 and x*y = 0.21 is feasible, but the surrogate's value at (0.3, 0.7) is not exactly 0.21.
+    m = pyo.ConcreteModel(name="pinned")
+    m.x = pyo.Var(bounds=(0, 1))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.fix_x = pyo.Constraint(expr=m.x == 0.3)
+    m.fix_y = pyo.Constraint(expr=m.y == 0.7)
+    m.product = pyo.Constraint(expr=m.x * m.y == 0.21)
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    problem = BilinearProblem("pinned", m, 1.0, "min", "by construction")
+    row = run_problem(problem, "3x8", arch="3x8", config=ProblemRunConfig(solver=SolverConfig(time_limit=10), scip=False))
+    assert row["termination"] in {"provenInfeasible", "infeasibleOrUnbounded"}
+    assert row["status"] == "surrogate-infeasible"
+    assert "approximation error may cut off feasible points" in row["message"] and "--error-aware" in row["message"]

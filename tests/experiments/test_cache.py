@@ -1,0 +1,180 @@
+"""The unit cache, the results-folder guard, and the executor configs (no training, no solving)."""
+
+import json
+
+import pytest
+
+from surrogate.cli import main
+from surrogate.errors import ConfigError, SurrogateError
+from surrogate.executors import ExecutorConfig, InlineRunner, open_executor
+from surrogate.experiments import cache as cache_mod
+from surrogate.experiments.cache import (
+    DamagedEntryError,
+    ResultsFolderError,
+    UnitCache,
+    open_results_folder,
+    unit_key,
+)
+from surrogate.experiments.sweep import SweepConfig, net_units
+
+SPEC = {"archs": ["1x8", "2x4"], "seeds": [0, 1], "protocol": {"name": "seed", "epochs": 5}}
+
+
+def test_unit_key_depends_on_content_not_on_key_order(monkeypatch):
+    key = unit_key("train", SPEC)
+    assert key == unit_key("train", dict(reversed(list(SPEC.items()))))
+    assert key != unit_key("train", {**SPEC, "seeds": [0, 2]})
+    assert key != unit_key("solve", SPEC)
+    monkeypatch.setattr(cache_mod, "FORMAT_VERSION", cache_mod.FORMAT_VERSION + 1)
+    assert key != unit_key("train", SPEC)
+
+
+def _train_keys(config):
+    return {u.key for u in net_units(config) if u.kind == "train"}
+
+
+def test_package_upgrades_change_every_key(monkeypatch):
+    import surrogate.experiments.sweep as sweep_mod
+
+    config = SweepConfig.quick(architectures=("1x8",))
+    keys = {u.key for u in net_units(config)}
+    versions = sweep_mod.package_versions()
+    monkeypatch.setattr(sweep_mod, "package_versions", lambda: {**versions, "torch": "99.0"})
+    assert keys.isdisjoint(u.key for u in net_units(config))
+
+
+def test_training_units_are_keyed_by_their_whole_pack():
+    archs = ("1x8", "2x4", "3x2")
+    config = SweepConfig.quick(architectures=archs, seeds=(0, 1))
+    units = net_units(config)
+    assert len({u.key for u in units}) == len(units)
+    assert [u.kind for u in units].count("yardstick") == 1  # 1x8 paired; 2x4 and 3x2 have no useful construction
+    keys = _train_keys(config)
+    assert keys and keys.isdisjoint(_train_keys(SweepConfig.quick(architectures=archs, seeds=(0, 2))))
+    assert keys.isdisjoint(_train_keys(SweepConfig(architectures=archs, seeds=(0, 1), protocol=config.protocol.with_epochs(6))))
+    assert keys.isdisjoint(_train_keys(SweepConfig.quick(architectures=archs[:2], seeds=(0, 1))))  # packs change
+    # Where the work runs and the solver settings do not touch training keys.
+    assert keys == _train_keys(SweepConfig.quick(architectures=archs, seeds=(0, 1), instances=3, formulation="partition"))
+
+
+def test_entries_round_trip_and_damage_is_detected(tmp_path):
+    store = UnitCache(tmp_path / "cache")
+    key = unit_key("solve", SPEC)
+    assert store.read("solve", key) is None
+    path = store.write("solve", key, SPEC, {"rows": [{"x": 0.25, "y": float("nan")}]})
+    rows = store.read("solve", key)["rows"]
+    assert rows[0]["x"] == 0.25 and rows[0]["y"] != rows[0]["y"]
+    assert not list(path.parent.glob("*.tmp"))
+
+    other = unit_key("solve", {**SPEC, "seeds": [7]})
+    store.path("solve", other).write_text(path.read_text())  # an entry filed under the wrong key
+    with pytest.raises(DamagedEntryError, match="another unit"):
+        store.read("solve", other)
+    path.write_text(path.read_text()[:40])  # truncated by a crash of some other writer
+    with pytest.raises(DamagedEntryError, match="not valid JSON"):
+        store.read("solve", key)
+    path.write_bytes(b"\x00\xff garbage")
+    with pytest.raises(DamagedEntryError):
+        store.read("solve", key)
+    store.discard("solve", key, "test")
+    assert store.read("solve", key) is None
+
+
+CONFIG = SweepConfig.quick(architectures=("1x4",)).to_dict()
+
+
+def test_folder_of_another_format_or_sweep_is_refused(tmp_path):
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "config.json").write_text(json.dumps({"config": CONFIG}))  # written before the format existed
+    with pytest.raises(ResultsFolderError, match=r"legacy was written by an incompatible version .*--fresh.*--out"):
+        with open_results_folder(legacy, CONFIG):
+            pass
+
+    other = tmp_path / "other"
+    with open_results_folder(other, CONFIG):
+        (other / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    with open_results_folder(other, CONFIG):  # the same sweep: resumable
+        pass
+    changed = {**CONFIG, "budget": 12, "instances": 3}
+    with pytest.raises(ResultsFolderError, match=r"holds a different sweep \(it differs in budget, instances\); pass --fresh"):
+        with open_results_folder(other, changed):
+            pass
+    assert issubclass(ResultsFolderError, SurrogateError)
+
+
+def test_fresh_discards_results_and_stale_temporary_files_go(tmp_path):
+    folder = tmp_path / "run"
+    (folder / "nets").mkdir(parents=True)
+    (folder / "config.json").write_text('{"format": 0}')
+    (folder / "cache").mkdir()
+    (folder / "cache" / "train-abc.json").write_text("{}")
+    (folder / "nets" / "1x4-seed0.onnx").write_bytes(b"net")
+    (folder / "notes.txt").write_text("mine")
+    with open_results_folder(folder, CONFIG, fresh=True) as store:
+        assert len(store) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [".sweep.lock", "nets", "notes.txt"]
+
+    (folder / ".table.csv.x1y2.tmp").write_text("half")
+    (folder / "nets" / ".1x4-seed0.onnx.z.tmp").write_text("half")
+    with open_results_folder(folder, CONFIG):
+        assert not list(folder.rglob("*.tmp"))
+
+
+def test_a_folder_in_use_is_refused(tmp_path):
+    with open_results_folder(tmp_path / "run", CONFIG):
+        with pytest.raises(ResultsFolderError, match="in use by another running sweep"):
+            with open_results_folder(tmp_path / "run", CONFIG):
+                pass
+
+
+def test_cli_names_the_folder_and_the_fix_without_a_traceback(tmp_path, capsys):
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / "config.json").write_text(json.dumps({"config": CONFIG, "versions": {}}))
+    assert main(["sweep", "--quick", "--arch", "1x4", "--out", str(out), "-qq"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert str(out) in err and "--fresh" in err and "incompatible version" in err
+
+
+def test_executor_configs_are_validated():
+    with pytest.raises(ConfigError, match="kind='threads' is unknown"):
+        ExecutorConfig(kind="threads")
+    with pytest.raises(ConfigError, match="workers=0"):
+        ExecutorConfig(workers=0)
+    with pytest.raises(ConfigError, match="needs kind='dask'"):
+        ExecutorConfig(scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(ConfigError, match="has its own workers"):
+        ExecutorConfig(kind="dask", scheduler="tcp://127.0.0.1:8786", workers=2)
+    assert ExecutorConfig(workers=1).describe() == "this process"
+    assert ExecutorConfig(kind="dask", workers=3).describe() == "Dask LocalCluster of 3 processes"
+
+
+def _fail(x):
+    raise ValueError(f"bad {x}")
+
+
+def test_inline_runner_runs_jobs_one_by_one_and_keeps_their_errors():
+    with open_executor(ExecutorConfig(workers=1)) as runner:
+        assert isinstance(runner, InlineRunner)
+        futures = [runner.submit(pow, 2, 3), runner.submit(_fail, 1)]
+        assert not futures[0].done()
+        finished = list(runner.as_completed(futures))
+        assert finished[0].result() == 8
+        with pytest.raises(ValueError, match="bad 1"):
+            finished[1].result()
+
+
+def test_an_entry_of_the_wrong_shape_is_discarded_with_a_warning(tmp_path, caplog):
+    from collections import Counter
+
+    from surrogate.experiments.sweep import _lookup
+
+    (unit,) = [u for u in net_units(SweepConfig.quick(architectures=("1x8",), seeds=(0, 1))) if u.kind == "train"]
+    store = UnitCache(tmp_path / "cache")
+    store.write(unit.kind, unit.key, unit.spec, {"nets": [{"row": {"file": "1x8-seed0.onnx"}, "sha256": "0" * 64}]})
+    counts = Counter()
+    assert _lookup(store, unit, tmp_path / "nets", counts) is None  # one net where the pack has two
+    assert counts["damaged"] == 1 and not store.path(unit.kind, unit.key).exists()
+    assert "is damaged (it does not hold the 2 results of a train unit); recomputing it" in caplog.text

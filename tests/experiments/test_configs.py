@@ -1,0 +1,120 @@
+import pytest
+
+from surrogate import ConfigError, FormulationError, SolverConfig, SweepConfig, TrainingProtocol, get_protocol
+from surrogate.train.protocols import Stage
+
+
+def test_seed_protocol_is_the_blog_setup():
+    p = get_protocol("seed")
+    (s,) = p.stages
+    assert (p.n_points, p.init, p.adam_eps, p.beta1, p.beta2) == (10_000, "glorot", 1e-7, 0.9, 0.999)
+    assert (s.epochs, s.batch_size, s.learning_rate, s.loss, s.schedule) == (100, 32, 1e-3, "mae", "constant")
+    assert p.epochs == 100
+    assert p.describe() == "seed (init glorot; 100 epochs x batch 32, MAE, lr 0.001)"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, "epochs=0 must be an integer > 0"),
+        ({"batch_size": 2.5}, "batch_size=2.5 must be an integer > 0"),
+        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a number > 0"),
+        ({"loss": "huber"}, "loss='huber' is unknown; choose one of mae, mse"),
+        ({"schedule": "step"}, "schedule='step' is unknown; choose one of constant, cosine"),
+    ],
+)
+def test_stage_validation(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        Stage(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_points": 0}, "n_points=0 must be an integer > 0"),
+        ({"beta2": 1.0}, "beta2=1.0 must lie in"),
+        ({"init": "he"}, "init='he' is unknown; choose one of glorot, data, hand-built"),
+        ({"init_noise": -0.1}, "init_noise=-0.1 must be a number >= 0"),
+        ({"stages": ()}, "stages must be a non-empty sequence of Stage objects"),
+        ({"name": ""}, "needs a non-empty name"),
+    ],
+)
+def test_protocol_validation(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainingProtocol(**kwargs)
+
+
+def test_with_epochs_scales_every_stage():
+    p = TrainingProtocol(stages=(Stage(epochs=300), Stage(epochs=100)))
+    assert [s.epochs for s in p.with_epochs(8).stages] == [6, 2]
+    assert [s.epochs for s in p.with_epochs(1).stages] == [1, 1]
+
+
+def test_unknown_protocol():
+    with pytest.raises(ConfigError, match="unknown training protocol 'fast'; choose one of best, seed"):
+        get_protocol("fast")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time_limit": 0}, "time_limit=0 must be a positive number of seconds"),
+        ({"rel_gap": 1.5}, r"rel_gap=1.5 must lie in \[0, 1\)"),
+        ({"threads": 0}, "threads=0 must be a positive integer"),
+        ({"solver": "gurobi"}, "solver='gurobi' is not supported; use one of highs"),
+    ],
+)
+def test_solver_config_validation(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        SolverConfig(**kwargs)
+
+
+def test_sweep_config_defaults_and_validation():
+    cfg = SweepConfig()
+    assert [a.name for a in cfg.architectures] == ["1x24", "2x12", "3x8", "4x6", "6x4", "8x3", "12x2", "24x1"]
+    assert cfg.seeds == (0, 1, 2, 3, 4) and cfg.formulation == "pruned" and cfg.instances == 20
+    quick = SweepConfig.quick(architectures=("3x8",))
+    assert quick.protocol.epochs == 5 and quick.seeds == (0,) and quick.instances == 5
+    with pytest.raises(FormulationError, match="unknown formulation 'complementarity'.*NLP"):
+        SweepConfig(formulation="complementarity")
+    with pytest.raises(ConfigError, match="seeds=.* repeat"):
+        SweepConfig(seeds=(1, 1))
+    with pytest.raises(ConfigError, match="budget=0 must be a positive integer"):
+        SweepConfig(budget=0)
+    with pytest.raises(ConfigError, match="instances=0 must be a positive integer"):
+        SweepConfig(instances=0)
+
+
+def test_best_protocol_resolves_per_shape():
+    best = get_protocol("best")
+    ft = best.resolve("3x8")
+    assert (ft.init, ft.restarts, ft.stages) == ("hand-built", 1, best.finetune_stages)
+    scratch = best.resolve("12x2")
+    assert (scratch.init, scratch.restarts, scratch.stages) == ("data", 8, best.stages)
+    assert get_protocol("seed").resolve("3x8") is get_protocol("seed")
+    assert "best of 8 restarts" in best.describe()
+
+
+def test_leak_must_be_below_one():
+    with pytest.raises(ConfigError, match=r"leak=1.5 must lie in \[0, 1\)"):
+        Stage(leak=1.5)
+    with pytest.raises(ConfigError, match="restarts=0 must be an integer > 0"):
+        TrainingProtocol(restarts=0)
+
+
+def test_quick_sweep_reads_its_constants():
+    from surrogate.experiments.sweep import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS
+
+    quick = SweepConfig.quick(protocol="best")
+    assert quick.protocol.epochs <= QUICK_EPOCHS and quick.seeds == QUICK_SEEDS and quick.instances == QUICK_INSTANCES
+    assert SweepConfig.quick(seeds=(3,), instances=2).seeds == (3,)
+
+
+def test_default_of_reads_plain_defaults_and_factories():
+    from surrogate.options import default_of
+
+    assert default_of(SweepConfig, "budget") == SweepConfig().budget
+    assert default_of(SweepConfig, "solver") == SolverConfig() == SweepConfig().solver
+    assert default_of(SweepConfig, "protocol") == get_protocol("seed")
+    with pytest.raises(ConfigError, match="SolverConfig has no field 'gap'"):
+        default_of(SolverConfig, "gap")

@@ -1,0 +1,59 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from surrogate import ConfigError, ReluMLP, reference_instances, score
+from surrogate.experiments.reference_problem import ReferenceInstance
+from surrogate.nets.metrics import grid
+
+
+def constant_net(value: float) -> ReluMLP:
+    return ReluMLP((np.zeros((2, 3)), np.zeros((3, 1))), (np.zeros(3), np.array([value])))
+
+
+def test_grid_is_401_by_401_and_read_only():
+    g = grid()
+    assert g.shape == (401 * 401, 2)
+    assert g.min() == -1 and g.max() == 1
+    with pytest.raises(ValueError):
+        g[0, 0] = 5
+
+
+def test_constant_net_is_reported_collapsed_with_its_true_errors():
+    s = score(constant_net(0.0))
+    assert s.collapsed
+    # E|xy| over the grid is close to its continuous value 1/4
+    assert s.mae == pytest.approx(0.25, abs=2e-3)
+    assert s.max_error == pytest.approx(1.0)
+
+
+def test_score_of_a_known_net():
+    # relu(x+y) - relu(-x-y) - ... : N(x,y) = x exactly -> error x - xy
+    net = ReluMLP((np.array([[1.0, -1.0], [0.0, 0.0]]), np.array([[1.0], [-1.0]])), (np.zeros(2), np.zeros(1)))
+    s = score(net, n=101)
+    g = grid(101)
+    err = g[:, 0] - g[:, 0] * g[:, 1]
+    assert not s.collapsed
+    assert s.mae == pytest.approx(np.abs(err).mean())
+    assert s.mse == pytest.approx((err**2).mean())
+    assert s.max_error == pytest.approx(2.0)
+
+
+def test_reference_optimum_is_the_best_corner():
+    rng = np.random.default_rng(3)
+    for inst in reference_instances(10, seed=5):
+        pts = np.column_stack([rng.uniform(inst.lx, inst.ux, 20000), rng.uniform(inst.ly, inst.uy, 20000)])
+        sampled = min(inst.true_objective(x, y) for x, y in pts)
+        assert inst.true_optimum <= sampled + 1e-12
+        corners = [inst.true_objective(x, y) for x, y in itertools.product((inst.lx, inst.ux), (inst.ly, inst.uy))]
+        assert inst.true_optimum == min(corners)
+
+
+def test_reference_instances_are_seeded():
+    assert reference_instances(3, seed=1) == reference_instances(3, seed=1)
+    assert reference_instances(3, seed=1) != reference_instances(3, seed=2)
+    with pytest.raises(ConfigError, match="instance count 0 must be a positive integer"):
+        reference_instances(0)
+    with pytest.raises(ConfigError, match="must lie inside"):
+        ReferenceInstance(0.0, 0.0, 0.5, 0.2, -1.0, 1.0)

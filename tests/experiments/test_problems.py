@@ -1,0 +1,101 @@
+"""Problem builders against recorded optima; polishing, bounds and statuses."""
+
+import math
+
+import pyomo.environ as pyo
+import pytest
+
+from problems import POOLING_INSTANCES, boxqp, build, pooling, random_bilinear
+from surrogate import SolverConfig
+from surrogate.experiments.problem_runs import ProblemRunConfig, run_problem, scip_available, solve_exact_with_scip
+from surrogate.milp.bounds import net_bounds
+from surrogate.milp.polish import factor_sets, polish, product_pairs
+from surrogate.milp.relaxation import mccormick_bound
+from surrogate.nets.construct import hand_built
+from tests.helpers import SOLVER
+
+pytestmark = pytest.mark.solver
+
+SMALL = ["haverly1", "haverly2", "haverly3", "bental4", "foulds2", "bental5"]
+
+
+def test_pooling_builders_have_the_published_sizes():
+    sizes = {n: pooling(n).info["bilinear_terms"] for n in POOLING_INSTANCES}
+    assert sizes == {
+        "haverly1": 2, "haverly2": 2, "haverly3": 2, "foulds2": 8, "foulds3": 128, "foulds4": 128, "foulds5": 128,
+        "bental4": 2, "bental5": 30, "adhya1": 32, "adhya2": 48, "adhya3": 72, "adhya4": 40, "rt2": 24,
+    }
+    assert len(product_pairs(pooling("foulds2").model)) == 8
+
+
+@pytest.mark.skipif(not scip_available(), reason="pyscipopt is an optional dependency")
+@pytest.mark.parametrize("name", SMALL)
+def test_scip_on_the_exact_model_finds_the_recorded_optimum(name):
+    problem = pooling(name)
+    objective, _, termination = solve_exact_with_scip(problem.model, 60)
+    assert termination == "convergenceCriteriaSatisfied"
+    assert objective == pytest.approx(problem.optimum, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_mccormick_is_a_valid_lower_bound(name):
+    problem = pooling(name)
+    result = mccormick_bound(problem.model, SolverConfig(solver=SOLVER, time_limit=30))
+    assert result.optimal
+    assert result.objective <= problem.optimum + 1e-6
+
+
+@pytest.mark.parametrize("name", ["haverly1", "haverly2", "haverly3", "bental4"])
+def test_surrogate_plus_polish_reaches_the_optimum(name):
+    row = run_problem(
+        pooling(name), hand_built("3x8", "shared"), arch="hand-3x8",
+        config=ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=60), scip=False),
+    )
+    assert row["termination"] == "convergenceCriteriaSatisfied"
+    assert row["binaries"] == 2 * net_bounds(hand_built("3x8", "shared"), "milp").unstable  # pruned: 20 of 24 neurons
+    assert row["violation_after"] <= 1e-6 and row["feasible"]  # the exact model accepts the polished point
+    assert row["rel_gap"] <= 1e-4
+    assert row["mccormick_bound"] <= row["optimum"] + 1e-6 <= row["polished_objective"] + 2e-6
+    assert row["optimum_source"] == "gams_pool"
+    assert row["polish_start"] == "milp"
+
+
+def test_polish_handles_products_that_do_not_split_in_two_factor_sets():
+    problem = boxqp("spar020-100-1")
+    assert factor_sets(product_pairs(problem.model)) is None  # squares: no split into two factor sets
+    values = {v.name: 0.5 for v in problem.model.component_data_objects(pyo.Var)}
+    config = SolverConfig(solver=SOLVER, time_limit=10)
+    result = polish(problem.model.clone(), values, config=config, restarts=0)
+    assert result.status == "polished" and result.method == "nlp" and result.violation_after <= 1e-6
+    assert result.objective_after >= result.objective_before  # BoxQP maximises
+    restarted = polish(problem.model.clone(), values, config=config)  # random starts may only add better points
+    assert restarted.objective_after >= result.objective_after and restarted.violation_after <= 1e-6
+
+
+def test_infeasible_model_and_time_limit_are_recorded_statuses():
+    problem = pooling("haverly1")
+    m = problem.model
+    m.impossible = pyo.Constraint(expr=m.demand["p1"].body >= 1e6)  # more than any supply
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10), scip=False)
+    row = run_problem(problem, hand_built("3x8", "shared"), arch="hand-3x8", config=config)
+    assert row["termination"] in {"provenInfeasible", "infeasibleOrUnbounded"}
+    assert row["polish_status"] == "no-start-point" and math.isnan(row["polished_objective"])
+    assert not row["feasible"] and math.isnan(row["rel_gap"])  # no gap is claimed for a point that does not exist
+    assert math.isnan(row["mccormick_bound"])  # the relaxation is infeasible too: no bound, and no crash
+    row = run_problem(
+        random_bilinear(64, seed=1), hand_built("3x8", "shared"), arch="hand-3x8",
+        config=ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=0.5), scip=False),
+    )
+    assert row["termination"] == "maxTimeLimit"
+    assert row["binaries"] == 64 * net_bounds(hand_built("3x8", "shared"), "milp").unstable
+    if row["polish_start"] == "mccormick":  # no MILP incumbent in 0.5 s: polished from the relaxation instead
+        assert row["violation_after"] <= 1e-6
+    assert row["optimum_source"] == "unknown" and math.isnan(row["optimum"])
+
+
+def test_builders_refuse_unknown_names():
+    with pytest.raises(ValueError, match="unknown problem 'haverly9'"):
+        build("haverly9")
+    with pytest.raises(ValueError, match="n_products=0 must be a positive integer"):
+        random_bilinear(0)
+    assert build("random8-s2").info["bilinear_terms"] == 8

@@ -1,0 +1,82 @@
+"""The solve-time benchmark's tables from synthetic solve rows (no solver)."""
+
+import pandas as pd
+import pytest
+
+from surrogate import ConfigError, SolverConfig
+from surrogate.experiments.solve_bench import SolveBenchConfig, growth_table, plan_jobs, speedup_table
+
+
+def _row(instance, approx, encoding, t, hit=False, products=8, family="random"):
+    return {"family": family, "instance": instance, "products": products, "approx": approx, "encoding": encoding,
+            "wall_time": t, "time_limit_hit": hit, "gap": 0.0, "binaries": 1, "nodes": 1}
+
+
+SOLVES = pd.DataFrame([
+    _row("p1", "b24-best-3x8", "omlt-bigm", 10.0, hit=True), _row("p1", "b24-best-3x8", "pruned", 1.0),
+    _row("p1", "b24-best-3x8", "pruned-cold", 4.0),
+    _row("p2", "b24-best-3x8", "omlt-bigm", 10.0, hit=True), _row("p2", "b24-best-3x8", "pruned", 10.0, hit=True),
+    _row("p1", "b24-best-1x24", "omlt-bigm", 4.0), _row("p1", "b24-best-1x24", "pruned", 1.0),
+    _row("p1", "sawtooth-24", "baseline", 0.5),
+])
+
+
+def test_speedup_charges_tightening_in_full_and_amortised_and_skips_shallow_nets():
+    table = speedup_table(SOLVES, {"b24-best-3x8": 2.0, "b24-best-1x24": 0.1}, {"b24-best-3x8": 3, "b24-best-1x24": 1})
+    assert list(table["instance"]) == ["p1", "p2"] and set(table["approx"]) == {"b24-best-3x8"}
+    p1, p2 = table.iloc[0], table.iloc[1]
+    assert p1["speedup"] == pytest.approx(10.0 / (1.0 + 2.0))  # whole tightening time on this problem
+    assert p1["speedup_amortised"] == pytest.approx(10.0 / (1.0 + 2.0 / 2))  # shared by the net's 2 problems
+    assert p1["anchor_hit"] and not p1["pruned_hit"]  # a lower bound on the true ratio
+    assert p2["speedup"] == p2["speedup_amortised"] == 1.0  # both hit: no speed-up measurable
+    assert p1["cold_speedup_amortised"] == pytest.approx(10.0 / (4.0 + 2.0 / 2))  # the ablation without warm start
+    assert pd.isna(p2["cold_speedup_amortised"])  # not run there
+
+
+def test_growth_table_marks_time_limit_hits():
+    growth = growth_table(SOLVES)
+    assert growth.loc[8, "3x8/omlt-bigm"] == "10.00*" and growth.loc[8, "3x8/pruned"] == "1.00"
+    assert growth.loc[8, "sawtooth-24/baseline"] == "0.50"
+
+
+def test_plan_runs_partition_and_baselines_only_on_small_problems():
+    config = SolveBenchConfig(random_sizes=(4, 64), pooling=("haverly1",), baselines=("pwl-9x9",), instances=0,
+                              baseline_max_products=8, partition_max_products=8)
+    jobs = plan_jobs(config, {"n": object()})
+    keys = {(j.problem, j.encoding) for j in jobs}
+    assert ("random64-s0", "omlt-partition") not in keys and ("random4-s0", "omlt-partition") in keys
+    assert ("random64-s0", "baseline") not in keys and ("haverly1", "baseline") in keys
+    assert jobs[0].problem == "random64-s0"  # largest first
+
+
+def test_bad_config_names_the_field():
+    with pytest.raises(ConfigError, match="unknown pooling instances \\['haverly9'\\]"):
+        SolveBenchConfig(pooling=("haverly9",))
+    with pytest.raises(ConfigError, match="unknown encodings \\['omlt-relu'\\]"):
+        SolveBenchConfig(encodings=("omlt-relu",))
+    with pytest.raises(ConfigError, match="unknown baseline 'spline'"):
+        SolveBenchConfig(baselines=("spline",))
+    with pytest.raises(ConfigError, match="random_sizes=\\(0,\\) must be positive"):
+        SolveBenchConfig(random_sizes=(0,))
+    with pytest.raises(ConfigError, match="workers=0 must be a positive integer"):
+        SolveBenchConfig(workers=0)
+    with pytest.raises(ConfigError, match="solver must be a SolverConfig"):
+        SolveBenchConfig(solver={"time_limit": 5})
+    assert SolveBenchConfig.quick(solver=SolverConfig(time_limit=2.0)).solver.time_limit == 2.0
+
+
+def test_reference_settings_and_quick_run_have_one_home():
+    import inspect
+    import re
+
+    import surrogate.experiments.solve_bench as bench
+    from surrogate.experiments.sweep import SweepConfig
+    from surrogate.options import default_of
+
+    assert bench.REFERENCE_SEED == default_of(SweepConfig, "instance_seed") == 2021
+    assert (bench.REFERENCE_SOLVER.time_limit, bench.REFERENCE_SOLVER.rel_gap) == (60.0, 1e-6)
+    assert not re.search(r"\b2021\b|\b60\.0\b", inspect.getsource(bench.baseline_table))  # no literal of its own
+    quick = SolveBenchConfig.quick()
+    assert quick.nets == bench.QUICK_SETTINGS["nets"] and quick.solver == bench.QUICK_SETTINGS["solver"]
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        bench.QUICK_SETTINGS["instances"] = 1  # read-only: quick() always gets the same settings

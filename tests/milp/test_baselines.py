@@ -1,0 +1,57 @@
+"""The classic approximations of x*y: configs, error formulas and their own evaluation (no solver)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from surrogate import ConfigError
+from surrogate.milp.baselines import NMDT, PiecewiseMcCormick, Sawtooth, TriangulatedPWL, parse_baseline
+
+GRID = np.linspace(-1, 1, 257)
+X, Y = (a.ravel() for a in np.meshgrid(GRID, GRID))
+
+
+@pytest.mark.parametrize("binaries", [2, 4, 8, 12])
+def test_sawtooth_error_is_two_to_minus_binaries(binaries):
+    s = Sawtooth(binaries=binaries)
+    err = np.abs(s.evaluate(X, Y) - X * Y)
+    assert s.max_error == 2.0 ** -binaries
+    assert err.max() <= s.max_error * (1 + 1e-9)
+    # the bound is reached (at a point where both squares sit mid-cell)
+    assert err.max() >= 0.5 * s.max_error
+
+
+@pytest.mark.parametrize("points", [3, 5, 9, 17])
+def test_pwl_is_the_interpolant_with_error_h2_over_4(points):
+    p = TriangulatedPWL(points=points)
+    nodes = np.linspace(-1, 1, points)
+    nx, ny = (a.ravel() for a in np.meshgrid(nodes, nodes))
+    assert np.allclose(p.evaluate(nx, ny), nx * ny)  # exact at the grid nodes
+    err = np.abs(p.evaluate(X, Y) - X * Y)
+    assert err.max() <= p.max_error * (1 + 1e-9) and err.max() >= 0.9 * p.max_error
+    assert p.binaries == math.ceil(math.log2(2 * (points - 1) ** 2))
+
+
+def test_relaxations_state_their_worst_case_and_have_no_point_value():
+    assert NMDT(binaries=10).max_error == 2.0**-10 and NMDT().evaluate is None
+    assert PiecewiseMcCormick(pieces=24).max_error == pytest.approx(1 / 24) and PiecewiseMcCormick(pieces=24).binaries == 24
+    assert Sawtooth().kind == "approximation" and NMDT().kind == "relaxation"
+
+
+def test_names_round_trip():
+    for b in (Sawtooth(24), NMDT(12), PiecewiseMcCormick(8), TriangulatedPWL(17)):
+        assert parse_baseline(b.name) == b
+
+
+def test_bad_baselines_say_how_to_fix_them():
+    with pytest.raises(ConfigError, match="binaries=7 must be even"):
+        Sawtooth(binaries=7)
+    with pytest.raises(ConfigError, match=r"NMDT: binaries=0 must be an integer >= 1"):
+        NMDT(binaries=0)
+    with pytest.raises(ConfigError, match=r"points=10 must be 2\^k \+ 1"):
+        TriangulatedPWL(points=10)
+    with pytest.raises(ConfigError, match="unknown baseline 'spline-3'; use sawtooth-<binaries>"):
+        parse_baseline("spline-3")
+    with pytest.raises(ConfigError, match="pieces=True must be an integer"):
+        PiecewiseMcCormick(pieces=True)

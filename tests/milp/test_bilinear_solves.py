@@ -1,0 +1,85 @@
+"""Surrogate products on arbitrary boxes: exact rescaling and error scaling, with HiGHS."""
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import solve
+from surrogate.milp.bilinear import bilinear
+from surrogate.milp.solver import make_solver
+from surrogate.nets.construct import hand_built, plan
+from tests.helpers import random_net
+
+pytestmark = pytest.mark.solver
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rescaling_is_exact_on_random_boxes(solver_config, seed):
+    rng = np.random.default_rng(seed)
+    lx, ux = np.sort(rng.uniform(-10, 10, 2))
+    ly, uy = np.sort(rng.uniform(-5, 20, 2))
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(lx, ux))
+    m.y = pyo.Var(bounds=(ly, uy))
+    p = bilinear(m, m.x, m.y, random_net((6, 6), seed=seed))
+    m.obj = pyo.Objective(expr=p.expr)
+    solver = make_solver(solver_config)
+    for x, y in zip(rng.uniform(lx, ux, 10), rng.uniform(ly, uy, 10)):
+        m.x.fix(float(x))
+        m.y.fix(float(y))
+        assert solve(m, solver_config, solver=solver).optimal
+        err = p.get_error()
+        # z is the net's output at the scaled point, mapped back exactly
+        xh, yh = (x - p.b) / p.a, (y - p.d) / p.c
+        expected = p.scale * p.encoded.net.forward(np.array([[xh, yh]]))[0] + p.a * p.d * xh + p.b * p.c * yh + p.b * p.d
+        assert err.z == pytest.approx(expected, abs=1e-6 * max(1.0, abs(expected)))
+        assert err.vs_net <= 1e-6 * max(1.0, abs(expected))
+
+
+def test_error_scales_with_the_box_and_squares_work(solver_config):
+    net = hand_built("3x8", "shared")
+    bound = plan("3x8", "shared").error_bound
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(1.0, 5.0))  # a = 2
+    m.y = pyo.Var(bounds=(-2.0, 4.0))  # c = 3
+    xy = bilinear(m, m.x, m.y, net)
+    xx = bilinear(m, m.x, m.x, net)
+    m.obj = pyo.Objective(expr=xy.expr + xx.expr)
+    solver = make_solver(solver_config)
+    for x, y in [(1.0, -2.0), (2.3, 0.7), (4.9, 3.9), (3.0, 1.0)]:
+        m.x.fix(x)
+        m.y.fix(y)
+        assert solve(m, solver_config, solver=solver).optimal
+        assert xy.get_error().vs_product <= 6 * bound * (1 + 1e-6) + 1e-9  # |a c| = 6
+        assert xx.get_error().vs_product <= 4 * bound * (1 + 1e-6) + 1e-9  # |a a| = 4
+        assert xx.get_error().true_product == pytest.approx(x * x)
+
+
+def test_replacement_gives_the_same_milp_as_manual_calls(solver_config):
+    from surrogate.milp.bilinear import replace_products
+    from surrogate.milp.encoding import model_size
+
+    net = hand_built("3x8", "shared")
+
+    def exact():
+        m = pyo.ConcreteModel()
+        m.x = pyo.Var(bounds=(0, 2))
+        m.y = pyo.Var(bounds=(-1, 3))
+        m.obj = pyo.Objective(expr=m.x * m.y - 0.5 * m.x * m.x + m.y)
+        m.c = pyo.Constraint(expr=m.x * m.y >= -1)
+        return m
+
+    auto = exact()
+    replace_products(auto, net)
+    manual = exact()
+    manual.obj.deactivate()
+    manual.c.deactivate()
+    xy = bilinear(manual, manual.x, manual.y, net)
+    xx = bilinear(manual, manual.x, manual.x, net)
+    manual.new_obj = pyo.Objective(expr=xy.expr - 0.5 * xx.expr + manual.y)
+    manual.new_c = pyo.Constraint(expr=xy.expr >= -1)
+    a, b = solve(auto, solver_config), solve(manual, solver_config)
+    assert a.optimal and b.optimal
+    assert a.objective == pytest.approx(b.objective, abs=1e-7)
+    assert model_size(auto) == model_size(manual)
+    assert (pyo.value(auto.x), pyo.value(auto.y)) == pytest.approx((pyo.value(manual.x), pyo.value(manual.y)), abs=1e-6)

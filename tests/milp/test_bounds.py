@@ -1,0 +1,153 @@
+"""Interval bounds, stored bounds and the pruned encoding's size: no solver needed."""
+
+import json
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import ConfigError, FormulationError, ReluMLP, add_surrogate, export_onnx, load_onnx
+from surrogate.milp.bounds import NetBounds, Plane, attach_bounds, envelope_slopes, fingerprint, interval_bounds, net_bounds
+from tests.helpers import random_net
+
+GRID = np.stack(np.meshgrid(np.linspace(-1, 1, 61), np.linspace(-1, 1, 61)), -1).reshape(-1, 2)
+
+
+def stable_net() -> ReluMLP:
+    """2 -> 3 -> 2 -> 1 with one neuron always active, one always inactive, the rest unstable on [-1, 1]^2.
+
+    Layer 1: x + y + 3 in [1, 5] (active), x - y - 3 in [-5, -1] (inactive), x + 0.5y in [-1.5, 1.5].
+    Layer 2: h0 + h2 in [1, 6.5] (active), h2 - h0 in [-5, 0.5] (unstable).
+    """
+    w1 = np.array([[1.0, 1.0, 1.0], [1.0, -1.0, 0.5]])
+    w2 = np.array([[1.0, -1.0], [0.0, 0.0], [1.0, 1.0]])
+    return ReluMLP((w1, w2, np.array([[1.0], [1.0]])), (np.array([3.0, -3.0, 0.0]), np.zeros(2), np.zeros(1)))
+
+
+def _model():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    return m
+
+
+def test_interval_bounds_by_hand_and_their_stability_counts():
+    b = interval_bounds(stable_net())
+    assert b.lower[0].tolist() == [1.0, -5.0, -1.5] and b.upper[0].tolist() == [5.0, -1.0, 1.5]
+    assert b.lower[1].tolist() == [1.0, -5.0] and b.upper[1].tolist() == [6.5, 0.5]
+    assert (b.stable_active, b.stable_inactive, b.unstable) == (2, 1, 2)
+    assert b.bigm_width == pytest.approx(3.0 + 5.5)
+
+
+@pytest.mark.parametrize("hidden", [(3, 2), (8, 8, 8), (4,) * 6])
+def test_interval_bounds_equal_omlts_own(hidden):
+    net = random_net(hidden, seed=3)
+    m = _model()
+    enc = add_surrogate(m, net, [m.x, m.y], formulation="bigm")
+    ours = interval_bounds(net)
+    layers = [blk for blk in enc.block.layer.values()][1:]  # skip the input layer
+    for k, layer in enumerate(layers):
+        lo = [layer.zhat[(j,)].lb for j in range(len(ours.lower[k]))]
+        hi = [layer.zhat[(j,)].ub for j in range(len(ours.upper[k]))]
+        assert np.allclose(lo, ours.lower[k]) and np.allclose(hi, ours.upper[k])
+
+
+@pytest.mark.parametrize("hidden", [(24,), (8, 8, 8), (2,) * 12])
+def test_interval_bounds_cover_every_activation(hidden):
+    net = random_net(hidden, seed=5)
+    assert interval_bounds(net).covers(net, GRID)
+    shrunk = interval_bounds(net)
+    lower = list(shrunk.lower)
+    lower[0] = lower[0] + 0.5 * (shrunk.upper[0] - lower[0])
+    assert not NetBounds("interval", tuple(lower), shrunk.upper, shrunk.box, shrunk.fingerprint).covers(net, GRID)
+
+
+# Pruned encoding of stable_net() under interval bounds:
+#   variables = inputs 2 + output 1 + (h, s) for the one unstable neuron of each layer (2 x 2) = 7;
+#   the active neurons are expressions and the inactive one is dropped, so no variable for them;
+#   binaries = 2; constraints = 3 big-M rows x 2 unstable neurons + output row 1 + 2 input links = 9.
+# OMLT's big-M on the same net: 25 variables, 5 binaries, 35 constraints (see test_encoding.py).
+def test_pruned_encoding_size_is_exact():
+    m = _model()
+    size = add_surrogate(m, stable_net(), [m.x, m.y], formulation="pruned", bounds="interval").size()
+    assert (size.variables, size.binaries, size.constraints) == (7, 2, 9)
+    m2 = _model()
+    omlt = add_surrogate(m2, stable_net(), [m2.x, m2.y], formulation="bigm").size()
+    assert (omlt.variables, omlt.binaries, omlt.constraints) == (25, 5, 35)
+
+
+def dead_path_net() -> ReluMLP:
+    """2 -> 2 -> 2 -> 1: h1 = relu(y) feeds only y2 = h1 - 2, which is always inactive.
+
+    y1 = h0 = relu(x) is in [0, 1] (always active), so only h0 needs a binary.
+    """
+    w1, w2 = np.eye(2), np.array([[1.0, 0.0], [0.0, 1.0]])
+    return ReluMLP((w1, w2, np.ones((2, 1))), (np.zeros(2), np.array([0.0, -2.0]), np.zeros(1)))
+
+
+# Pruned encoding of dead_path_net() under interval bounds: both first-layer neurons are unstable,
+# but h1 reaches the output only through an inactive neuron, so it is left out:
+#   variables = inputs 2 + output 1 + (h0, s0) = 5; binaries = 1; constraints = 3 big-M + output 1 + 2 links = 6.
+def test_neurons_that_cannot_reach_the_output_get_no_binary():
+    m = _model()
+    bounds = interval_bounds(dead_path_net())
+    assert bounds.unstable == 2
+    size = add_surrogate(m, dead_path_net(), [m.x, m.y], formulation="pruned", bounds=bounds).size()
+    assert (size.variables, size.binaries, size.constraints) == (5, 1, 6)
+
+
+def test_envelope_planes_round_trip_and_are_checked():
+    net = stable_net()
+    base = interval_bounds(net)
+    # stable_net's output is relu(x + 0.5y) + relu(x+y+3) ... >= x + y + 3 - 0 (h0 active, plane slope (1, 1)) - ...
+    planes = (Plane((0.0, 0.0), float(base.lower[-1][0]), "lower"), Plane((0.0, 0.0), float(base.upper[-1][0]), "upper"))
+    b = NetBounds("lp", base.lower, base.upper, base.box, base.fingerprint, envelope=planes)
+    assert b.covers(net, GRID) and b.summary()["envelope_planes"] == 2
+    again = NetBounds.from_json(json.loads(json.dumps(b.to_json())))
+    assert again.envelope == planes
+    too_high = NetBounds("lp", base.lower, base.upper, base.box, base.fingerprint, envelope=(Plane((0.0, 0.0), 100.0, "lower"),))
+    assert not too_high.covers(net, GRID)
+    assert envelope_slopes(((-1, 1), (-1, 1))) == (((-1, -1), "lower"), ((1, 1), "lower"), ((1, -1), "upper"), ((-1, 1), "upper"))
+    with pytest.raises(ConfigError, match="side='middle' must be 'lower' or 'upper'"):
+        Plane((1.0, 1.0), 0.0, "middle")
+
+
+def test_bounds_stored_in_an_older_format_are_recomputed_not_trusted():
+    net = stable_net()
+    entry = interval_bounds(net).to_json()
+    entry["format"] = 1
+    old = net.with_metadata(bounds=json.dumps({"interval": entry}))
+    assert net_bounds(old, "interval").fingerprint == fingerprint(net)  # recomputed
+    with pytest.raises(Exception, match="stored bounds have format 1, expected 2; recompute them"):
+        NetBounds.from_json(entry)
+
+
+def test_bounds_travel_in_the_onnx_file_and_are_checked_against_the_weights(tmp_path):
+    net = random_net((5,), seed=4).rounded_to_float32()
+    b = net_bounds(net, "interval")
+    path = export_onnx(attach_bounds(net, b), tmp_path / "n.onnx")
+    loaded = load_onnx(path)
+    stored = json.loads(loaded.metadata["bounds"])["interval"]
+    assert stored["fingerprint"] == fingerprint(loaded) == b.fingerprint
+    got = net_bounds(loaded, "interval")
+    assert got.seconds == b.seconds and all(np.array_equal(a, c) for a, c in zip(got.upper, b.upper))
+    # the same metadata on other weights is ignored (recomputed), never trusted
+    other = ReluMLP(tuple(w * 2 for w in loaded.weights), loaded.biases, loaded.metadata)
+    assert net_bounds(other, "interval").fingerprint == fingerprint(other) != b.fingerprint
+
+
+def test_bad_bounds_input_says_what_to_do():
+    net, other = random_net((3,)), random_net((3,), seed=9)
+    m = _model()
+    with pytest.raises(ConfigError, match="unknown bound method 'tight'; choose one of interval, lp, milp"):
+        add_surrogate(m, net, [m.x, m.y], formulation="pruned", bounds="tight")
+    with pytest.raises(FormulationError, match="computed for another net or box"):
+        add_surrogate(m, net, [m.x, m.y], formulation="pruned", bounds=interval_bounds(other), name="b")
+    with pytest.raises(FormulationError, match="formulation 'bigm' takes OMLT's interval bounds"):
+        add_surrogate(m, net, [m.x, m.y], formulation="bigm", bounds="milp", name="c")
+    with pytest.raises(ConfigError, match="computed for another net"):
+        attach_bounds(net, interval_bounds(other))
+    with pytest.raises(ConfigError, match="lower <= upper"):
+        NetBounds("interval", (np.ones(2),), (np.zeros(2),), ((-1.0, 1.0),) * 2, "x")
+    with pytest.raises(ConfigError, match="input box"):
+        interval_bounds(net, [(-1, 1)])

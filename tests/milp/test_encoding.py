@@ -1,0 +1,81 @@
+"""Model building only: no solver is called here."""
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size
+from surrogate.milp.encoding import OMLT_FORMULATIONS
+from tests.helpers import random_net
+
+
+def _model():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    return m
+
+
+# Net 2 -> 3 -> 2 -> 1 (5 ReLU neurons, 6 dense outputs).
+# bigm / fullspace: variables = inputs 2 + outputs 1 + scaled inputs 2 + scaled outputs 1
+#   + z (2 input + 3 + 2 + 1 = 8) + zhat (3 + 2 + 1 = 6) + one binary per ReLU (5) = 25;
+#   constraints = 2 input + 1 output scaling + 2 input + 1 output assignment + 6 dense rows
+#   + 4 big-M rows per ReLU (20) + 1 linear output + 2 links to (x, y) = 35.
+# partition (2 splits): 2 more continuous variables and 6 more rows per ReLU neuron.
+EXPECTED_SIZES = {
+    "bigm": (25, 5, 35),
+    "fullspace": (25, 5, 35),
+    "partition": (25 + 2 * 5, 5, 35 + 6 * 5),
+}
+
+
+@pytest.mark.parametrize("formulation", OMLT_FORMULATIONS)  # pruned: tests/milp/test_bounds.py
+def test_exact_model_size_of_a_small_net(formulation):
+    m = _model()
+    enc = add_surrogate(m, random_net((3, 2)), [m.x, m.y], formulation=formulation)
+    size = enc.size()
+    assert (size.variables, size.binaries, size.constraints) == EXPECTED_SIZES[formulation]
+    whole = model_size(m)
+    assert (whole.variables, whole.binaries, whole.constraints) == (size.variables + 2, size.binaries, size.constraints)
+
+
+def test_binaries_equal_hidden_neurons_for_omlt_bigm():
+    for hidden in [(24,), (8, 8, 8), (2,) * 12]:
+        m = _model()
+        assert add_surrogate(m, random_net(hidden), [m.x, m.y], formulation="bigm").size().binaries == sum(hidden)
+
+
+def test_unknown_formulation():
+    m = _model()
+    with pytest.raises(FormulationError, match="unknown formulation 'bigM'; choose one of bigm, partition, fullspace, pruned"):
+        add_surrogate(m, random_net((3,)), [m.x, m.y], formulation="bigM")
+    with pytest.raises(FormulationError, match="complementarity formulation is an NLP"):
+        add_surrogate(m, random_net((3,)), [m.x, m.y], formulation="complementarity")
+
+
+def test_bad_inputs_and_names(tmp_path):
+    m = _model()
+    with pytest.raises(ModelFormatError, match="1 inputs given but the net takes 2"):
+        add_surrogate(m, random_net((3,)), [m.x])
+    add_surrogate(m, random_net((3,)), [m.x, m.y], name="nn")
+    with pytest.raises(ModelFormatError, match="already has a component named 'nn'; pass another name="):
+        add_surrogate(m, random_net((3,)), [m.x, m.y], name="nn")
+    with pytest.raises(ModelFormatError, match="no ONNX file at"):
+        add_surrogate(m, tmp_path / "missing.onnx", [m.x, m.y], name="other")
+    with pytest.raises(ModelFormatError, match="cannot use int as a surrogate; pass a ReluMLP or the path"):
+        add_surrogate(m, 3, [m.x, m.y], name="third")
+
+
+def test_get_error_before_a_solve_says_what_to_do():
+    m = _model()
+    enc = add_surrogate(m, random_net((3,)), [m.x, m.y])
+    m.x.value = None
+    with pytest.raises(ModelFormatError, match="has no values yet; solve the model"):
+        enc.get_error()
+
+
+def test_relu_mlp_validation():
+    with pytest.raises(Exception, match="weight shape .* does not match bias shape"):
+        ReluMLP((np.zeros((2, 3)), np.zeros((3, 1))), (np.zeros(2), np.zeros(1)))
+    with pytest.raises(Exception, match="takes 4 inputs but layer 0 gives 3"):
+        ReluMLP((np.zeros((2, 3)), np.zeros((4, 1))), (np.zeros(3), np.zeros(1)))

@@ -1,0 +1,210 @@
+"""Bounds of product factors implied by the constraints (FBBT, LP bound tightening), and the one-message refusal."""
+
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate.errors import ConfigError, InfeasibleModelError
+from surrogate.milp.baselines import NMDT, Sawtooth
+from surrogate.milp.bilinear import (
+    DECLARED_MARGIN,
+    LinearProduct,
+    UnboundedVariableError,
+    bilinear,
+    certified_error_bound,
+    replace_products,
+)
+from surrogate.milp.implied_bounds import FBBT_MARGIN, tighten_product_bounds
+from surrogate.nets.construct import hand_built
+from tests.helpers import random_net
+
+
+def _sum_model():
+    """x + y <= 4 with x, y >= 0 and no upper bounds; x*y in the objective: x, y in [0, 4]."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, None))
+    m.y = pyo.Var(bounds=(0, None))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 4)
+    m.obj = pyo.Objective(expr=m.x * m.y, sense=pyo.maximize)
+    return m
+
+
+def _mccormick_model():
+    """x, y free; only the LP over the 4 constraints and w = a*b <= 1 (McCormick) bounds them: x in [-1.5, 1.5]."""
+    m = pyo.ConcreteModel()
+    m.a, m.b = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.x, m.y = pyo.Var(), pyo.Var()
+    m.c1 = pyo.Constraint(expr=m.x - m.y <= m.a * m.b)
+    m.c2 = pyo.Constraint(expr=m.x + m.y <= m.a * m.b + 1)
+    m.c3 = pyo.Constraint(expr=m.x - m.y >= -1 - m.a * m.b)
+    m.c4 = pyo.Constraint(expr=m.x + m.y >= m.a * m.b - 2)
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    return m
+
+
+def test_fbbt_bounds_a_sum_and_records_old_new_and_source():
+    m = _sum_model()
+    found = tighten_product_bounds(m, lp=False)
+    assert set(found.derived) == {"x", "y"} and found.unbounded == ()
+    bound = found.derived["x"]
+    assert bound.old == (0.0, None) and bound.source == "fbbt" and bound.sources == (None, "fbbt")
+    assert bound.new[0] == 0.0 and 4.0 < bound.new[1] <= 4.0 + 10 * FBBT_MARGIN * 4  # a tiny outward margin
+    assert m.x.bounds == bound.new and found.seconds >= 0 and found.lp_rounds == 0
+
+
+def test_bounded_factors_are_left_exactly_as_they_are():
+    m = _sum_model()
+    m.x.setub(10.0), m.y.setub(10.0)
+    m.z = pyo.Var(bounds=(0, None))  # not a factor: never touched
+    m.c2 = pyo.Constraint(expr=m.z <= m.x)
+    found = tighten_product_bounds(m)
+    assert found.derived == {} and m.x.bounds == (0, 10.0) and m.z.bounds == (0, None)
+
+
+def test_fbbt_only_keeps_what_it_derives_for_factors():
+    m = _sum_model()
+    m.z = pyo.Var(bounds=(0, None))
+    m.c2 = pyo.Constraint(expr=m.z <= m.x)  # FBBT bounds z too, but z is no factor
+    tighten_product_bounds(m, lp=False)
+    assert m.z.bounds == (0, None)
+
+
+@pytest.mark.solver
+def test_lp_bounds_an_equality_system_fbbt_cannot():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(), pyo.Var()
+    m.e1 = pyo.Constraint(expr=m.x + m.y == 3)
+    m.e2 = pyo.Constraint(expr=m.x - m.y == 1)
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    assert tighten_product_bounds(m, lp=False).unbounded == ("x", "y")
+    found = tighten_product_bounds(m)
+    assert found.unbounded == () and found.derived["x"].source == "lp"
+    assert m.x.lb == pytest.approx(2.0, abs=1e-5) and m.x.lb <= 2.0 <= m.x.ub == pytest.approx(2.0, abs=1e-5)
+    assert m.y.lb <= 1.0 <= m.y.ub == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.solver
+def test_lp_bounds_a_variable_only_through_a_mccormick_envelope():
+    m = _mccormick_model()
+    assert tighten_product_bounds(m, lp=False).derived == {}
+    found = tighten_product_bounds(m)
+    assert found.derived["x"].sources == ("lp", "lp") and found.lp_rounds >= 1
+    assert -1.5 - 1e-4 < m.x.lb <= -1.5 and 1.5 <= m.x.ub < 1.5 + 1e-4
+    assert m.a.bounds == (0, 1)  # bounded factors keep their bounds
+
+
+@pytest.mark.solver
+def test_an_lp_with_no_finite_optimum_gives_no_bound():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, None)), pyo.Var()
+    m.c = pyo.Constraint(expr=m.x - m.y <= 1)
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    found = tighten_product_bounds(m)
+    assert found.unbounded == ("x", "y")
+    assert m.x.bounds == (0, None) and "x" not in found.derived and found.derived["y"].new == (pytest.approx(-1.0), None)
+
+
+def test_parameters_are_not_frozen_into_derived_bounds():
+    m = _sum_model()
+    m.p = pyo.Param(initialize=4.0, mutable=True)
+    m.c.set_value(m.x + m.y <= m.p)
+    assert tighten_product_bounds(m, lp=False).unbounded == ("x", "y")  # x <= p holds only for this p
+    m = _sum_model()
+    m.q = pyo.Param(initialize=3.0, mutable=True)
+    m.x.setub(m.q)  # a symbolic bound: never tightened; its constant lower bound 0 still gives y <= 4
+    found = tighten_product_bounds(m, lp=False)
+    assert "x" not in found.derived and m.x.upper is m.q and found.derived["y"].new[1] == pytest.approx(4.0)
+    m.x.setlb(-m.q), m.y.setub(None)  # y <= 4 + q holds only for this q
+    assert tighten_product_bounds(m, lp=False).unbounded == ("y",)
+
+
+def test_infeasible_constraints_are_reported_as_such():
+    m = _sum_model()
+    m.c.set_value(m.x + m.y <= -1)
+    with pytest.raises(InfeasibleModelError, match="infeasible.*implied_bounds=False"):
+        tighten_product_bounds(m)
+    assert m.x.bounds == (0, None)
+
+
+@pytest.mark.parametrize("option, value", [("rounds", -1), ("time_limit", 0), ("wide", 0.0)])
+def test_options_are_checked(option, value):
+    with pytest.raises(ConfigError, match=option):
+        tighten_product_bounds(_sum_model(), **{option: value})
+
+
+# replace_products
+
+
+def test_replace_products_uses_implied_bounds_and_reports_them():
+    m = _sum_model()
+    report = replace_products(m, random_net((4,)))
+    assert report.implied_bounds.derived["x"].new == m.x.bounds
+    product = report.products[("x", "y")]
+    assert product.a + product.b == pytest.approx(m.x.ub)  # the net's box is the derived one
+
+
+def test_off_switch_refuses_as_before():
+    m = _sum_model()
+    m.y.setub(10.0)  # x alone is unbounded: the message of today, word for word
+    with pytest.raises(UnboundedVariableError) as caught:
+        replace_products(m, random_net((4,)), implied_bounds=False)
+    assert str(caught.value) == (
+        "variable 'x' has bounds (0, None); a surrogate of a product needs finite bounds on both factors: "
+        "bound it, e.g. x.setlb(...) and x.setub(...)"
+    )
+    assert m.x.bounds == (0, None)
+
+
+def test_one_refusal_names_every_unbounded_factor_and_puts_bounds_back():
+    m = _sum_model()
+    m.u, m.v = pyo.Var(), pyo.Var(bounds=(-1, None))
+    m.w = pyo.Var(bounds=(-1, 1))
+    m.c2 = pyo.Constraint(expr=m.u * m.w + m.v * m.w <= 1)
+    with pytest.raises(UnboundedVariableError) as caught:
+        replace_products(m, random_net((4,)))
+    message = str(caught.value)
+    assert "2 factors of products have no finite bounds" in message and "'u' (None, None)" in message
+    assert "'v' (-1, None)" in message and "bound them all" in message and "constraints imply no finite bound" in message
+    assert m.x.bounds == (0, None) and m.component("surrogate_replacement") is None  # nothing half-done
+
+
+# error-aware surrogates (no solve)
+
+
+def test_certified_bound_of_a_hand_built_net_is_its_declared_one():
+    assert certified_error_bound(hand_built("1x8", "paired")) == pytest.approx(1 / 16 + DECLARED_MARGIN)
+
+
+def test_certified_bound_holds_and_a_false_declaration_is_not_trusted():
+    net = random_net((6, 6), seed=3)
+    bound = certified_error_bound(net, points=129)
+    points = np.random.default_rng(0).uniform(-1, 1, (20000, 2))
+    assert np.max(np.abs(net.forward(points) - points[:, 0] * points[:, 1])) <= bound
+    lying = net.with_metadata(error_bound=1e-9)
+    assert certified_error_bound(lying, points=129) == pytest.approx(bound)
+
+
+def test_error_aware_product_gets_a_slack_of_its_scaled_bound():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(-3, -1))
+    net = hand_built("1x8", "paired")
+    z = bilinear(m, m.x, m.y, net, error_aware=True)
+    width = z.error_bound * abs(z.scale)
+    assert z.error_bound == certified_error_bound(net) and z.slack.bounds == pytest.approx((-width, width))
+    assert any(v is z.slack for v in pyo.expr.identify_variables(z.expr))
+    plain = bilinear(m, m.x, m.y, net)
+    assert plain.slack is None and plain.error_bound is None
+
+
+def test_error_aware_baselines_and_linear_products():
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.k = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(3, 3))
+    saw = bilinear(m, m.x, m.y, Sawtooth(4), error_aware=True)
+    assert saw.error_bound == Sawtooth(4).max_error and saw.slack.ub == pytest.approx(saw.error_bound * saw.scale)
+    relaxation = bilinear(m, m.x, m.y, NMDT(3), error_aware=True)
+    assert relaxation.slack is None  # a relaxation already contains x*y
+    linear = bilinear(m, m.x, m.k, random_net((4,)), error_aware=True)
+    assert isinstance(linear, LinearProduct) and linear.slack is None and linear.error_bound == 0.0
+    assert math.isfinite(saw.error_bound)

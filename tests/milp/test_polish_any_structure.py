@@ -1,0 +1,141 @@
+"""Polishing for any product structure: squares, odd cycles, complementarity; the time limit; method and status."""
+
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from problems import pooling
+from surrogate import SolverConfig
+from surrogate.milp.local_nlp import QuadraticModel
+from surrogate.milp.polish import METHODS, STATUSES, _edges, colour_classes, complementarity_pairs, polish
+from surrogate.milp.relaxation import solve_mccormick
+from tests.helpers import SOLVER
+
+pytestmark = pytest.mark.solver
+
+CONFIG = SolverConfig(solver=SOLVER, time_limit=10)
+
+
+def _square_model():
+    """max x + y s.t. x^2 + y <= 4 on [0, 3]^2: the optimum is (1, 3) with 4 (convex, so the only local one)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 3))
+    m.y = pyo.Var(bounds=(0, 3))
+    m.c = pyo.Constraint(expr=m.x * m.x + m.y <= 4)
+    m.obj = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    return m
+
+
+def _triangle_model():
+    """max xy + yz + zx s.t. x + y + z = 3 on [0, 2]^3: the optimum is (1, 1, 1) with 3 (the products form an odd cycle)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 2))
+    m.y = pyo.Var(bounds=(0, 2))
+    m.z = pyo.Var(bounds=(0, 2))
+    m.total = pyo.Constraint(expr=m.x + m.y + m.z == 3)
+    m.obj = pyo.Objective(expr=m.x * m.y + m.y * m.z + m.z * m.x, sense=pyo.maximize)
+    return m
+
+
+def _complementarity_model():
+    """min 2x + y s.t. xy = 0, x + y >= 3 on [0, 4]^2: the optimum is (0, 3) with 3."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 4))
+    m.y = pyo.Var(bounds=(0, 4))
+    m.comp = pyo.Constraint(expr=m.x * m.y == 0)
+    m.cover = pyo.Constraint(expr=m.x + m.y >= 3)
+    m.obj = pyo.Objective(expr=2 * m.x + m.y)
+    return m
+
+
+def test_a_square_term_is_polished_to_the_optimum():
+    m = _square_model()
+    result = polish(m, {"x": 1.3, "y": 2.5}, config=CONFIG)  # x^2 + y = 4.19: infeasible
+    assert result.violation_before > 0.1
+    assert result.status == "polished" and result.method == "nlp"  # the cover LP cannot move x (it is squared)
+    assert result.violation_after <= 1e-6
+    assert result.objective_after == pytest.approx(4.0, abs=1e-6)
+    assert (m.x.value, m.y.value) == pytest.approx((1.0, 3.0), abs=1e-5)
+
+
+def test_an_odd_product_cycle_is_polished_to_the_optimum():
+    m = _triangle_model()
+    qm = QuadraticModel.from_pyomo(m)
+    classes, bipartite = colour_classes(_edges(qm, np.zeros(3, dtype=bool)))
+    assert not bipartite and sorted(len(c) for c in classes) == [1, 1, 1]  # x, y, z each need their own class
+    result = polish(m, {"x": 1.4, "y": 0.8, "z": 0.9}, config=CONFIG)
+    assert result.status == "polished" and result.method in ("nlp", "cover-lp")
+    assert result.violation_after <= 1e-6
+    assert result.objective_after == pytest.approx(3.0, abs=1e-6)
+    assert (m.x.value, m.y.value, m.z.value) == pytest.approx((1.0, 1.0, 1.0), abs=1e-3)
+
+
+def test_a_complementarity_pair_is_rounded_and_polished_to_the_optimum():
+    m = _complementarity_model()
+    assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == [(0, 1)]
+    result = polish(m, {"x": 0.2, "y": 2.9}, config=CONFIG)  # xy = 0.58: both alternating LPs are infeasible
+    assert result.status == "polished" and result.method == "complementarity"
+    assert result.violation_after <= 1e-6
+    assert result.objective_after == pytest.approx(3.0, abs=1e-6)
+    assert (m.x.value, m.y.value) == pytest.approx((0.0, 3.0), abs=1e-6)
+
+
+def test_complementarity_pairs_need_a_zero_bound_and_nonnegative_factors():
+    m = _complementarity_model()
+    m.comp.set_value(m.x * m.y <= 1)  # xy <= 1 does not force a zero
+    assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == []
+    m.comp.set_value(-m.x * m.y >= 0)  # -xy >= 0 with x, y >= 0 does
+    assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == [(0, 1)]
+    m.x.setlb(-1)
+    assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == []
+
+
+def _slow_model(n=1001, seed=0):
+    """An indefinite QP on an odd ring with chords (x_i x_{i+1}, x_i x_{i+2}): trust-constr and the cover LPs run for many seconds."""
+    rng = np.random.default_rng(seed)
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(n), bounds=(0, 1))
+    q = rng.normal(size=(n, 3))
+    m.budget = pyo.Constraint(expr=sum(m.x[i] for i in range(n)) == n / 4)
+    m.link = pyo.Constraint(range(n), rule=lambda m, i: m.x[i] * m.x[(i + 1) % n] + m.x[i] * m.x[(i + 2) % n] <= 0.5)
+    m.obj = pyo.Objective(
+        expr=sum(q[i, 0] * m.x[i] * m.x[(i + 1) % n] + q[i, 1] * m.x[i] * m.x[(i + 2) % n] + q[i, 2] * m.x[i] for i in range(n))
+    )
+    return m, {f"x[{i}]": 0.25 for i in range(n)}
+
+
+def test_the_time_limit_holds_on_a_slow_model():
+    m, start = _slow_model()
+    unlimited = polish(m.clone(), start, config=CONFIG, max_rounds=1, nlp_maxiter=2)
+    assert unlimited.lp_solves >= 3 and not unlimited.timed_out  # cover LPs: the ring is odd, so 3 classes or more
+    limit = 2.0
+    result = polish(m, start, config=CONFIG, time_limit=limit, max_rounds=10**6, max_evals=10**6, nlp_maxiter=10**6)
+    assert result.timed_out
+    assert result.seconds <= 1.1 * limit  # the polish's own clock, at most 10 % over
+    assert result.status in STATUSES and result.method in METHODS
+
+
+def test_method_and_status_fields():
+    problem = pooling("haverly1")
+    _, flows = solve_mccormick(problem.model, CONFIG)  # the relaxation's point: -500, violation 100
+    result = polish(problem.model.clone(), flows, config=CONFIG)
+    assert (result.status, result.method) == ("polished", "alternating-lp")  # pooling: qualities x flows
+    assert result.objective_after == pytest.approx(-400.0, abs=1e-6) and result.lp_solves > 0
+    assert not result.timed_out and result.seconds > 0
+    m = problem.model.clone()
+    polish(m, flows, config=CONFIG)
+    optimum = {v.name: v.value for v in m.component_data_objects(pyo.Var)}
+    kept = polish(problem.model.clone(), optimum, config=CONFIG)
+    assert (kept.status, kept.method) == ("start-kept", "none")  # nothing beats a feasible optimum
+    m = _square_model()
+    m.impossible = pyo.Constraint(expr=m.x * m.x + m.y >= 20)  # at most 9 + 3
+    hopeless = polish(m, {"x": 1.0, "y": 1.0}, config=CONFIG)
+    assert hopeless.status == "infeasible" and hopeless.violation_after > 1e-6
+    assert hopeless.violation_after <= hopeless.violation_before  # left at the least violated point found
+    m = _square_model()
+    m.c.set_value(m.x**3 + m.y <= 4)
+    cubic = polish(m, {"x": 1.0, "y": 1.0}, config=CONFIG)
+    assert (cubic.status, cubic.method) == ("not-quadratic", "none")
+    assert math.isclose(cubic.objective_after, cubic.objective_before)

@@ -1,0 +1,59 @@
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import SolverConfig, add_surrogate, reference_instances, solve, solve_reference_problems
+from surrogate.milp.bounds import net_bounds
+from tests.helpers import SOLVER, random_net
+
+pytestmark = pytest.mark.solver
+
+
+def test_reference_problem_finds_the_surrogate_minimum(solver_config):
+    net = random_net((8, 8, 8), seed=4)
+    instances = reference_instances(4, seed=9)
+    for solved in solve_reference_problems(net, instances, config=solver_config):
+        inst = solved.instance
+        assert solved.result.optimal
+        xs = np.linspace(inst.lx, inst.ux, 201)
+        ys = np.linspace(inst.ly, inst.uy, 201)
+        pts = np.array([(x, y) for x in xs for y in ys])
+        sampled = (net.forward(pts) + inst.a * pts[:, 0] + inst.b * pts[:, 1]).min()
+        # The MILP is exact: its optimum is at or below every sampled point, and close to the best one.
+        assert solved.result.objective <= sampled + 1e-6
+        assert solved.result.objective >= sampled - 0.05
+        assert solved.opt_error >= -1e-12
+        assert solved.result.size.binaries == net_bounds(net, "milp").unstable <= 24  # the default pruned encoding
+        assert solved.objective_error == pytest.approx(abs(solved.result.objective - inst.true_optimum))
+
+
+def test_time_limit_hit_is_recorded_not_raised():
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, 11)
+    m.x = pyo.Var(m.I, bounds=(-1, 1))
+    m.y = pyo.Var(m.I, bounds=(-1, 1))
+    outs = [add_surrogate(m, random_net((16, 16, 16), seed=i), [m.x[i], m.y[(i + 1) % 12]], name=f"s{i}", formulation="bigm").output for i in m.I]
+    m.obj = pyo.Objective(expr=sum(outs))
+    result = solve(m, SolverConfig(solver=SOLVER, time_limit=0.05))
+    assert result.termination == "maxTimeLimit"
+    assert not result.optimal
+    assert math.isnan(result.gap) or result.gap > 0
+    assert result.size.binaries == 12 * 48
+
+
+def test_solve_result_reports_size_and_nodes(solver_config):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    enc = add_surrogate(m, random_net((6, 6), seed=2), [m.x, m.y], formulation="bigm")  # a binary per ReLU
+    m.obj = pyo.Objective(expr=enc.output + 0.1 * m.x)
+    result = solve(m, solver_config)
+    assert result.optimal and result.gap <= 1e-6
+    assert result.wall_time > 0 and result.nodes >= 0
+    assert result.size.binaries == 12
+    assert result.to_dict()["binaries"] == 12
+    err = enc.get_error()
+    assert err.vs_net <= 1e-6
+    assert err.vs_product == pytest.approx(abs(err.milp_output - err.x * err.y))

@@ -1,0 +1,209 @@
+"""Bad inputs are refused with a message that names the fix (no solver)."""
+
+import warnings
+
+import numpy as np
+import onnx
+import pyomo.environ as pyo
+import pytest
+from onnx import helper
+
+from surrogate import ModelFormatError, ReluMLP, add_surrogate, export_onnx, load_onnx
+from surrogate.errors import NumericsWarning
+from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
+from surrogate.milp.solver import SolveResult, _log_warnings
+from surrogate.nets.construct import hand_built
+from tests.helpers import random_net
+
+ZOO_NET = "models/b24-best-3x8.onnx"
+
+
+def _box_model(xb, yb):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=xb)
+    m.y = pyo.Var(bounds=yb)
+    return m
+
+
+def _with_metadata(tmp_path, name, key, value):
+    """A copy of the zoo's 3x8 net with ``surrogate.<key>`` set to ``value``."""
+    proto = onnx.load(ZOO_NET)
+    entries = [p for p in proto.metadata_props if p.key != f"surrogate.{key}"]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(entries)
+    proto.metadata_props.add(key=f"surrogate.{key}", value=value)
+    path = tmp_path / name
+    onnx.save(proto, str(path))
+    return path
+
+
+# 1. non-finite weights, empty files
+
+
+@pytest.mark.parametrize("layer, where", [(0, "weights"), (1, "biases")])
+def test_relu_mlp_refuses_non_finite_numbers(layer, where):
+    net = random_net((4,))
+    weights, biases = list(net.weights), list(net.biases)
+    if where == "weights":
+        weights[layer] = weights[layer].copy()
+        weights[layer][0, 0] = np.nan
+    else:
+        biases[layer] = np.array([np.inf])
+    with pytest.raises(ModelFormatError, match=f"ReluMLP layer {layer} has 1 non-finite {where}.*retrain the net"):
+        ReluMLP(tuple(weights), tuple(biases))
+
+
+def test_load_onnx_refuses_a_nan_weight_naming_file_and_layer(tmp_path):
+    proto = onnx.load(ZOO_NET)
+    init = proto.graph.initializer[0]
+    values = onnx.numpy_helper.to_array(init).copy()
+    values.flat[3] = np.nan
+    init.CopyFrom(onnx.numpy_helper.from_array(values, init.name))
+    path = tmp_path / "nan.onnx"
+    onnx.save(proto, str(path))
+    with pytest.raises(ModelFormatError, match=r"nan\.onnx: ReluMLP layer \d has 1 non-finite weights.*re-export"):
+        load_onnx(path)
+
+
+def test_empty_onnx_files_give_one_line_errors(tmp_path):
+    empty = tmp_path / "empty.onnx"
+    empty.write_bytes(b"")
+    with pytest.raises(ModelFormatError, match=r"empty\.onnx is empty \(0 bytes\); re-export") as info:
+        load_onnx(empty)
+    assert "\n" not in str(info.value)
+    hollow = tmp_path / "hollow.onnx"
+    onnx.save(helper.make_model(helper.make_graph([], "g", [], [])), str(hollow))
+    with pytest.raises(ModelFormatError, match=r"hollow\.onnx holds no network \(its graph has 0 nodes and 0 inputs\)"):
+        load_onnx(hollow)
+
+
+# 2. the declared domain
+
+
+def test_domain_is_read_from_metadata_and_defaults_to_the_unit_box(tmp_path):
+    assert random_net((4,)).domain == ((-1.0, 1.0), (-1.0, 1.0))
+    assert load_onnx(ZOO_NET).domain == ((-1.0, 1.0), (-1.0, 1.0))
+    path = _with_metadata(tmp_path, "d02.onnx", "domain", "[[0.0, 2.0], [0.0, 2.0]]")
+    assert load_onnx(path).domain == ((0.0, 2.0), (0.0, 2.0))
+    net = random_net((4,)).with_metadata(domain=[[0, 2], [-3, 1]])
+    assert net.domain == ((0.0, 2.0), (-3.0, 1.0))
+    exported = load_onnx(export_onnx(net, tmp_path / "exp.onnx"))
+    assert exported.domain == ((0.0, 2.0), (-3.0, 1.0))
+
+
+@pytest.mark.parametrize("text", ["[[0, 2]]", "[[0, 2], [1, 1]]", "[[0, 'x'], [0, 2]]", "not json", "[[0, NaN], [0, 1]]"])
+def test_malformed_domain_is_refused(tmp_path, text):
+    with pytest.raises(ModelFormatError, match="domain metadata .*(pairs|lower < upper)"):
+        random_net((4,)).with_metadata(domain=text)
+    path = _with_metadata(tmp_path, "bad.onnx", "domain", text)
+    with pytest.raises(ModelFormatError, match=r"bad\.onnx: domain metadata"):
+        load_onnx(path)
+
+
+def test_add_surrogate_places_a_net_on_its_domain():
+    net = random_net((6, 6), seed=2).with_metadata(domain=[[0, 2], [0, 2]])
+    m = _box_model((0, 2), (0, 2))
+    enc = add_surrogate(m, net, [m.x, m.y])
+    assert enc.bounds.box == ((0.0, 2.0), (0.0, 2.0))
+    assert [enc.block.inputs[i].bounds for i in range(2)] == [(0.0, 2.0), (0.0, 2.0)]
+    # the bounds hold for the net on its domain, not only on [-1, 1]^2
+    corners = np.array([[0.0, 0.0], [2.0, 2.0], [0.0, 2.0], [2.0, 0.0], [1.7, 0.3]])
+    assert enc.bounds.covers(net, corners)
+    bigm = add_surrogate(m, net, [m.x, m.y], formulation="bigm", name="b")
+    assert [bigm.block.inputs[i].bounds for i in range(2)] == [(0.0, 2.0), (0.0, 2.0)]
+
+
+def test_bilinear_maps_each_box_onto_the_domain_exactly():
+    net = random_net((4,)).with_metadata(domain=[[0, 2], [-4, 0]])
+    m = _box_model((3.0, 7.0), (-1.0, 5.0))
+    p = bilinear(m, m.x, m.y, net)
+    assert (p.a, p.b, p.c, p.d) == (2.0, 3.0, 1.5, 5.0)  # x = 2 xh + 3 on [0, 2]; y = 1.5 yh + 5 on [-4, 0]
+    assert p.scaled(3.0, -1.0) == (0.0, -4.0) and p.scaled(7.0, 5.0) == (2.0, 0.0)
+    assert (m.component("surrogate_x_y_scaled").xh.bounds, m.component("surrogate_x_y_scaled").yh.bounds) == ((0, 2), (-4, 0))
+    # z = ac N + ad xh + bc yh + bd equals x*y whenever N equals xh*yh
+    for x, y in [(3.0, -1.0), (4.5, 2.0), (7.0, 5.0)]:
+        xh, yh = p.scaled(x, y)
+        assert p.map_back(xh * yh, x, y) == pytest.approx(x * y)
+
+
+# 3. scale
+
+
+def test_a_badly_scaled_product_warns_and_says_what_to_tighten():
+    m = _box_model((-1e9, 1e9), (-1e9, 1e9))
+    with pytest.warns(NumericsWarning, match=r"product x\*y is badly scaled.*1e\+18.*tighten the bounds of x and y"):
+        p = bilinear(m, m.x, m.y, random_net((4,)))
+    assert len(p.warnings) == 1 and "x in [-1e+09, 1e+09]" in p.warnings[0]
+    m = _box_model((0, 3), (-2e8, 2e8))
+    m.w = pyo.Var(bounds=(0, 1))
+    m.obj = pyo.Objective(expr=m.x * m.y + m.w * m.w)
+    with pytest.warns(NumericsWarning, match=r"x\*y"):
+        report = replace_products(m, random_net((4,)))
+    assert len(report.warnings) == 1 and "tighten the bounds of x and y" in report.warnings[0]
+
+
+def test_a_well_scaled_product_has_no_warning():
+    m = _box_model((0, 400), (-300, 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        p = bilinear(m, m.x, m.y, random_net((4,)))
+    assert p.warnings == ()
+
+
+def test_highs_warning_lines_are_kept_and_to_dict_keeps_its_columns():
+    log = "Presolving model\nWARNING: Problem is badly scaled, particularly relative to tolerances\nCoefficient ranges:\n" \
+          "WARNING: Problem is badly scaled, particularly relative to tolerances\n  Consider scaling the bounds by 1e-3\n"
+    assert _log_warnings(log) == [
+        "WARNING: Problem is badly scaled, particularly relative to tolerances", "Consider scaling the bounds by 1e-3"
+    ]
+    from surrogate.milp.encoding import ModelSize
+
+    result = SolveResult("convergenceCriteriaSatisfied", 1.0, 1.0, 0.0, 0.1, 0, ModelSize(1, 0, 0), ("w",))
+    assert "warnings" not in result.to_dict() and result.to_dict()["binaries"] == 0
+
+
+# 5. zero-width factors and cancelled products
+
+
+def test_zero_width_factor_gives_an_exact_linear_product():
+    m = _box_model((2.5, 2.5), (-1, 3))
+    p = bilinear(m, m.x, m.y, hand_built("3x8", "shared"))
+    assert isinstance(p, LinearProduct) and p.size().binaries == 0 and p.size().variables == 0
+    assert m.component("surrogate_x_y") is None and m.component("surrogate_x_y_scaled") is None
+    m.y.value = 1.2
+    err = p.get_error()  # x has no value: it is its bound
+    assert (err.x, err.y, err.z, err.true_product) == (2.5, 1.2, pytest.approx(3.0), pytest.approx(3.0))
+    assert err.vs_product == pytest.approx(0.0, abs=1e-12) and err.vs_net == 0.0
+    m.z = pyo.Var(bounds=(0, 0))
+    both = bilinear(m, m.z, m.y, "3x8")
+    m.y.value = None
+    assert both.expr == 0.0 and both.get_error().vs_product == 0.0
+
+
+def test_cancelled_product_gets_no_surrogate():
+    m = _box_model((0, 2), (-1, 3))
+    m.u = pyo.Var()  # unbounded, but only in a cancelled term
+    m.obj = pyo.Objective(expr=2 * m.x * m.y - 2 * m.x * m.y + m.x - m.y)
+    m.c = pyo.Constraint(expr=m.u * m.x - m.u * m.x + m.x >= 0.5)
+    report = replace_products(m, random_net((4,)))
+    assert report.n_products == 0 and report.terms == 0 and report.size().binaries == 0
+    assert report.components == ("obj", "c")
+    new_obj = next(iter(m.surrogate_replacement.objectives.values()))
+    m.x.value, m.y.value = 1.0, 2.0
+    assert pyo.value(new_obj) == pytest.approx(1.0 - 2.0)
+
+
+# 6. shapes
+
+
+@pytest.mark.parametrize("n_inputs, n_outputs", [(2, 2), (3, 1)])
+def test_nets_that_are_not_2_to_1_are_refused(n_inputs, n_outputs):
+    rng = np.random.default_rng(0)
+    net = ReluMLP((rng.normal(size=(n_inputs, 4)), rng.normal(size=(4, n_outputs))), (np.zeros(4), np.zeros(n_outputs)))
+    m = _box_model((0, 2), (0, 2))
+    expected = f"the net has {n_inputs} inputs and {n_outputs} outputs, but a surrogate of x\\*y has 2 inputs and 1 output"
+    with pytest.raises(ModelFormatError, match=expected):
+        add_surrogate(m, net, [m.x, m.y])
+    with pytest.raises(ModelFormatError, match=expected):
+        bilinear(m, m.x, m.y, net)
+    assert list(m.component_map()) == ["x", "y"]  # nothing half-built

@@ -1,0 +1,196 @@
+"""Solves that used to come back wrong and 'optimal': now right, or refused with the fix (HiGHS)."""
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import ReluMLP, SolverConfig, solve
+from surrogate.errors import NonlinearModelError, NumericsWarning
+from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
+from surrogate.milp.warmstart import StartConfig, solve_with_start
+from surrogate.nets.construct import hand_built, plan
+
+pytestmark = pytest.mark.solver
+
+BOUND = plan("3x8", "shared").error_bound  # max |N(x, y) - x y| of the hand-built net on [-1, 1]^2
+CONFIG = SolverConfig(time_limit=20.0, rel_gap=1e-9, threads=1)
+
+
+def net_on_0_2() -> ReluMLP:
+    """A net of u*v on [0, 2]^2: N'(u, v) = N(u - 1, v - 1) + u + v - 1 (identity neurons carry u, v)."""
+    base = hand_built("3x8", "shared")
+    weights, biases = [], []
+    last = len(base.weights) - 1
+    for k, (w, b) in enumerate(zip(base.weights, base.biases)):
+        if k == 0:
+            weights.append(np.hstack([w, np.eye(2)]))
+            biases.append(np.concatenate([b - w.sum(axis=0), np.zeros(2)]))
+        elif k < last:
+            weights.append(np.block([[w, np.zeros((w.shape[0], 2))], [np.zeros((2, w.shape[1])), np.eye(2)]]))
+            biases.append(np.concatenate([b, np.zeros(2)]))
+        else:
+            weights.append(np.vstack([w, np.ones((2, 1))]))
+            biases.append(b - 1.0)
+    return ReluMLP(tuple(weights), tuple(biases)).with_metadata(domain=[[0.0, 2.0], [0.0, 2.0]])
+
+
+def _model(xb, yb):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=xb)
+    m.y = pyo.Var(bounds=yb)
+    return m
+
+
+def test_the_shifted_net_is_a_product_on_its_domain_only():
+    net = net_on_0_2()
+    grid = np.stack(np.meshgrid(np.linspace(0, 2, 41), np.linspace(0, 2, 41)), -1).reshape(-1, 2)
+    assert np.abs(net.forward(grid) - grid[:, 0] * grid[:, 1]).max() <= BOUND * (1 + 1e-9)
+
+
+# 2. the declared domain
+
+
+def test_a_net_for_0_2_gives_the_right_product_on_any_box():
+    m = _model((3.0, 7.0), (-4.0, 2.0))  # a = 2, c = 3 onto [0, 2]^2
+    p = bilinear(m, m.x, m.y, net_on_0_2())
+    m.obj = pyo.Objective(expr=p.expr)
+    for x, y in [(3.0, -4.0), (4.1, 1.3), (7.0, 2.0), (5.5, -0.7)]:
+        m.x.fix(x)
+        m.y.fix(y)
+        assert solve(m, CONFIG).optimal
+        err = p.get_error()
+        assert err.z == pytest.approx(x * y, abs=6 * BOUND * (1 + 1e-6) + 1e-6)  # |a c| = 6
+        assert err.vs_net <= 1e-6 * max(1.0, abs(x * y))
+
+
+def test_a_net_for_0_2_optimises_to_the_exact_optimum():
+    # min x*y - 3x - y on [0, 2]^2: a bilinear function is optimal at a vertex; (2, 0) gives -6
+    m = _model((0.0, 2.0), (0.0, 2.0))
+    m.obj = pyo.Objective(expr=m.x * m.y - 3 * m.x - m.y)
+    report = replace_products(m, net_on_0_2())
+    product = report.products[("x", "y")]
+    assert (product.a, product.b) == (1.0, 0.0)  # the box is the domain: x = xh
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(-6.0, abs=BOUND + 1e-6)
+    assert (pyo.value(m.x), pyo.value(m.y)) == pytest.approx((2.0, 0.0), abs=1e-6)
+
+
+# 3. scale
+
+
+def test_a_badly_scaled_solve_reports_highs_and_our_warnings():
+    m = _model((-1e9, 1e9), (-1e9, 1e9))
+    with pytest.warns(NumericsWarning, match="tighten the bounds of x and y"):
+        p = bilinear(m, m.x, m.y, hand_built("3x8", "shared"))
+    m.obj = pyo.Objective(expr=p.expr + 1e9 * m.x)
+    m.c = pyo.Constraint(expr=m.x + m.y == 3e8)
+    result = solve(m, CONFIG)
+    assert any("badly scaled" in w and w.startswith("WARNING") for w in result.warnings)  # HiGHS's own
+    ours = [w for w in result.warnings if w.startswith("the model is badly scaled")]
+    assert len(ours) == 1 and "largest |coefficient| is 1e+18 (in the objective" in ours[0]
+    assert "tighten the bounds" in ours[0]
+
+
+def test_a_well_scaled_solve_has_no_warnings():
+    m = _model((0.0, 2.0), (0.0, 2.0))
+    m.obj = pyo.Objective(expr=m.x * m.y - 3 * m.x - m.y)
+    replace_products(m, "3x8")
+    result = solve(m, CONFIG)
+    assert result.optimal and result.warnings == ()
+
+
+# 4. mutable parameters, fixed variables, bounds from parameters
+
+
+def test_a_mutable_param_changed_after_replacement_is_used():
+    m = _model((0.0, 2.0), (0.0, 2.0))
+    m.p = pyo.Param(initialize=1.0, mutable=True)
+    m.q = pyo.Param(initialize=1.0, mutable=True)
+    m.obj = pyo.Objective(expr=m.q * m.x * m.y - m.p * m.x - m.y)
+    replace_products(m, net_on_0_2())
+
+    def exact(p, q):  # a bilinear function on a box is optimal at a vertex
+        return min(0.0, -2 * p, -2.0, 4 * q - 2 * p - 2)
+
+    for p, q in [(1.0, 1.0), (3.0, -1.0), (0.5, 2.0)]:
+        m.p.set_value(p)
+        m.q.set_value(q)
+        result = solve(m, CONFIG)
+        assert result.optimal and result.objective == pytest.approx(exact(p, q), abs=abs(q) * BOUND + 1e-6)
+
+
+def test_a_fixed_var_whose_value_changes_is_used_and_unfixing_it_is_refused():
+    m = _model((0.0, 2.0), (0.0, 2.0))
+    m.w = pyo.Var(bounds=(-5, 5))
+    m.w.fix(1.0)
+    m.obj = pyo.Objective(expr=m.x * m.y - m.w * m.x)  # x (y - w): exact optimum -2 max(w, 0) ... at y = 0
+    m.c = pyo.Constraint(expr=m.w * m.y <= 10)
+    report = replace_products(m, net_on_0_2())
+    assert sorted(report.products) == [("x", "y")]  # w*x and w*y are linear while w is fixed
+    for w in (1.0, 4.0, -1.0):
+        m.w.fix(w)
+        result = solve(m, CONFIG)
+        assert result.optimal and result.objective == pytest.approx(-2 * max(w, 0.0), abs=BOUND + 1e-6)
+    m.w.unfix()
+    with pytest.raises(NonlinearModelError, match="degree above 1 in 'surrogate_replacement.*fix it again"):
+        solve(m, CONFIG)
+
+
+def test_bounds_given_by_mutable_params_follow_the_params():
+    m = pyo.ConcreteModel()
+    m.ub = pyo.Param(initialize=2.0, mutable=True)
+    m.x = pyo.Var(bounds=(0.0, m.ub))
+    m.y = pyo.Var(bounds=(0.0, 2.0))
+    m.obj = pyo.Objective(expr=-m.x * m.y)
+    report = replace_products(m, net_on_0_2())
+    product = report.products[("x", "y")]
+    for ub in (2.0, 5.0, 0.5):
+        m.ub.set_value(ub)
+        result = solve(m, CONFIG)
+        assert product.a == ub / 2
+        assert result.optimal and result.objective == pytest.approx(-2 * ub, abs=(ub / 2) * BOUND + 1e-6)
+        assert pyo.value(m.x) == pytest.approx(ub, abs=1e-6)
+
+
+# 5. zero-width factors and cancelled products
+
+
+def test_zero_width_and_cancelled_products_solve_exactly_and_report_errors():
+    m = _model((0.0, 2.0), (-1.0, 3.0))
+    m.k = pyo.Var(bounds=(1.5, 1.5))
+    m.obj = pyo.Objective(expr=m.k * m.y + 2 * m.x * m.y - 2 * m.x * m.y + m.x, sense=pyo.maximize)
+    report = replace_products(m, "3x8")
+    assert list(report.products) == [("k", "y")] and report.size().binaries == 0
+    product = report.products[("k", "y")]
+    assert isinstance(product, LinearProduct)
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(1.5 * 3 + 2.0)  # exact: no approximation
+    err = product.get_error()
+    assert (err.x, err.y) == (1.5, pytest.approx(3.0)) and err.vs_product == pytest.approx(0.0, abs=1e-12)
+
+
+# 7. no solution claimed after an unbounded or infeasible end
+
+
+def test_solve_with_start_on_an_unbounded_model_claims_no_solution():
+    m = _model((-1.0, 1.0), (-1.0, 1.0))
+    m.free = pyo.Var()
+    p = bilinear(m, m.x, m.y, "3x8")
+    m.obj = pyo.Objective(expr=m.free + p.expr)
+    result, found = solve_with_start(m, [p], CONFIG, start=StartConfig(time_limit=2.0))
+    assert result.termination in ("unbounded", "infeasibleOrUnbounded")
+    assert not result.has_solution and np.isnan(result.objective) and not found.found
+
+
+def test_a_warm_start_does_not_make_an_unbounded_solve_a_solution():
+    m = _model((-1.0, 1.0), (-1.0, 1.0))
+    m.free = pyo.Var(initialize=0.0)
+    p = bilinear(m, m.x, m.y, "3x8")
+    m.obj = pyo.Objective(expr=m.free + p.expr)
+    m.x.value, m.y.value = 0.0, 0.0
+    result = solve(m, CONFIG, warm_start=True)
+    assert result.termination in ("unbounded", "infeasibleOrUnbounded") and not result.has_solution
+    m.c = pyo.Constraint(expr=m.free >= 5)
+    m.d = pyo.Constraint(expr=m.free <= 4)
+    infeasible = solve(m, CONFIG)
+    assert infeasible.termination in ("provenInfeasible", "infeasibleOrUnbounded") and not infeasible.has_solution

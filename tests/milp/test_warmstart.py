@@ -1,0 +1,99 @@
+"""The activation-pattern warm start: its point is a MILP solution, and HiGHS takes it."""
+
+
+import time
+from dataclasses import replace
+
+import pyomo.environ as pyo
+import pytest
+
+import problems
+from surrogate import ConfigError, SolverConfig
+from surrogate.milp import warmstart
+from surrogate.milp.bilinear import replace_products
+from surrogate.milp.solver import make_solver, solve
+from surrogate.milp.warmstart import StartConfig, activation_start, solve_with_start
+
+pytestmark = pytest.mark.solver
+
+
+def _max_violation(model) -> float:
+    worst = 0.0
+    for c in model.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(c.body)
+        if c.has_lb():
+            worst = max(worst, pyo.value(c.lower) - body)
+        if c.has_ub():
+            worst = max(worst, body - pyo.value(c.upper))
+    for v in model.component_data_objects(pyo.Var):
+        lo, hi = v.bounds
+        worst = max(worst, (lo - v.value) if lo is not None else 0.0, (v.value - hi) if hi is not None else 0.0)
+    return worst
+
+
+@pytest.mark.parametrize("instance", ["random4-s0", "random8-s0"])
+def test_start_is_a_solution_of_the_milp_on_the_nets_own_graph(instance):
+    model = problems.build(instance).model
+    report = replace_products(model, "b24-best-3x8")
+    found = activation_start(model, report)
+    assert found.found and found.violation <= 1e-7 and found.rounds >= 2
+    binaries = [v for v in model.component_data_objects(pyo.Var) if v.is_binary()]
+    assert binaries and all(v.value in (0.0, 1.0) for v in binaries)
+    assert _max_violation(model) <= 1e-6
+    assert pyo.value(next(model.component_data_objects(pyo.Objective, active=True))) == pytest.approx(found.objective, abs=1e-6)
+    for product in report.products.values():  # each copy sits on the real net's graph
+        assert product.encoded.get_error().vs_net <= 1e-6
+
+
+def test_highs_starts_from_it_and_never_ends_worse():
+    model = problems.build("random8-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    found = activation_start(model, report)
+    result = solve(model, SolverConfig(time_limit=0.5, rel_gap=1e-4, threads=1), warm_start=True)
+    assert result.has_solution and result.objective <= found.objective + 1e-6
+
+
+def test_a_reused_solver_times_each_solve_on_its_own():
+    """highspy's run clock keeps counting across solves of one persistent instance; solve() reports each alone.
+
+    No wall-clock threshold: HiGHS's time for one solve cannot exceed the wall time of the call that ran it,
+    while a cumulative clock would report the earlier solves too.
+    """
+    model = problems.build("random16-s0").model
+    replace_products(model, "b24-best-3x8")
+    config = SolverConfig(time_limit=0.4, rel_gap=0.0, threads=1)
+    solver = make_solver(config)
+    for _ in range(3):
+        started = time.perf_counter()
+        reported = solve(model, config, solver=solver).wall_time
+        assert 0 < reported <= time.perf_counter() - started
+
+
+def test_bad_start_input_says_what_to_do():
+    model = problems.build("random4-s0").model
+    report = replace_products(model, "b24-best-3x8", formulation="bigm")
+    with pytest.raises(ConfigError, match="activation_start needs surrogates encoded with formulation='pruned'"):
+        activation_start(model, report)
+    with pytest.raises(ConfigError, match="rounds=0 must be a positive integer"):
+        StartConfig(rounds=0)
+    with pytest.raises(ConfigError, match="time_limit=-1 must be a positive number"):
+        StartConfig(time_limit=-1)
+
+
+def test_solve_with_start_counts_the_search_within_one_time_budget(monkeypatch):
+    model = problems.build("random8-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    config = SolverConfig(time_limit=12.0, rel_gap=1e-4, threads=1)
+    result, found = solve_with_start(model, report, config, start=StartConfig(time_limit=10.0))
+    assert found.found and 0 < found.seconds <= result.wall_time  # the search counts in the solve time
+    small = problems.build("random4-s0").model
+    cold, nothing = solve_with_start(small, replace_products(small, "b24-best-3x8"), config)  # start=None: no search
+    assert not nothing.found and nothing.seconds == 0.0 and cold.optimal
+    # the budget split itself, without clocks: HiGHS gets what the search left of the limit
+    given = []
+    monkeypatch.setattr(warmstart, "activation_start", lambda *a, **k: replace(found, seconds=1.5))
+    monkeypatch.setattr(warmstart, "solve", lambda m, c, **k: given.append(c.time_limit) or replace(cold, wall_time=0.25))
+    timed, _ = solve_with_start(small, None, config, start=StartConfig(time_limit=2.0))
+    assert given == [12.0 - 1.5] and timed.wall_time == 0.25 + 1.5
+
+

@@ -1,0 +1,75 @@
+"""Hand-built nets: shapes, closed-form bounds checked on grids, and clear refusals."""
+
+import numpy as np
+import pytest
+
+from surrogate import ArchitectureError, score
+from surrogate.nets.construct import VARIANTS, hand_built, hand_built_mae_estimate, plan
+
+SHAPES = ["1x24", "2x12", "3x8", "4x6", "1x12", "2x6", "3x16", "8-6-6"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("arch", SHAPES)
+def test_hand_built_nets_meet_their_bounds(arch, variant):
+    net = hand_built(arch, variant)
+    assert net.architecture.name == arch  # idle units keep the requested shape
+    bound = plan(arch, variant).error_bound
+    s = score(net, n=801)
+    assert s.max_error <= bound * (1 + 1e-6) + 1e-12
+    assert s.max_error >= 0.9 * bound  # the bound is tight, not a loose over-estimate
+    assert net.metadata["kind"] == "hand-built" and net.metadata["variant"] == variant
+
+
+@pytest.mark.parametrize(
+    ("arch", "cells", "max_error", "mae"),
+    [
+        ("1x24", 12, 1 / 144, None),
+        ("2x12", 30, 1 / 900, None),
+        ("3x8", 36, 1 / 1296, 2.57e-4),
+        ("4x6", 24, 1 / 576, None),
+    ],
+)
+def test_paired_construction_reproduces_the_published_figures(arch, cells, max_error, mae):
+    p = plan(arch)
+    assert p.cells("u") == p.cells("v") == cells
+    assert p.error_bound == pytest.approx(max_error)
+    s = score(hand_built(arch), n=2001)
+    assert s.max_error == pytest.approx(max_error, rel=1e-3)
+    if mae is not None:
+        assert s.mae == pytest.approx(mae, abs=1e-6)
+
+
+def test_shared_carry_refines_further():
+    p = plan("3x8", "shared")
+    assert (p.cells("u"), p.cells("v")) == (48, 48)
+    s = score(hand_built("3x8", "shared"), n=1001)
+    assert s.max_error <= 1 / 48**2 * (1 + 1e-6)
+    assert s.mae < 1.5e-4 < score(hand_built("3x8"), n=1001).mae
+
+
+@pytest.mark.parametrize("arch", ["2x6", "3x8", "4x6", "6x4"])
+def test_mae_estimate_matches_the_grid(arch):
+    assert hand_built_mae_estimate(arch) == pytest.approx(score(hand_built(arch, "shared"), n=801).mae, rel=0.02)
+
+
+def test_exact_at_the_nodes():
+    # x*y = u^2 - v^2 is exact where u and v both sit on grid nodes, e.g. (x, y) = (1, 1), (1, -1), (0, 0).
+    net = hand_built("3x8")
+    pts = np.array([[1.0, 1.0], [1.0, -1.0], [0.0, 0.0], [-1.0, 1.0]])
+    assert np.allclose(net.forward(pts), pts[:, 0] * pts[:, 1], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("arch", "variant", "message"),
+    [
+        ("3x7", "paired", "every hidden width must be even"),
+        ("2-8-2", "paired", "layers after the first need at least 4 neurons"),
+        ("12x2", "shared", "later ones at least 3"),
+        ("3x8", "triple", "unknown construction variant 'triple'; choose one of paired, shared"),
+    ],
+)
+def test_shapes_that_do_not_fit_are_refused(arch, variant, message):
+    with pytest.raises(ArchitectureError, match=message):
+        plan(arch, variant)
+    assert hand_built_mae_estimate("12x2") is None

@@ -1,0 +1,97 @@
+import json
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from surrogate import ModelFormatError, export_onnx, load_onnx, read_metadata
+from surrogate.nets.onnx_io import EXPORT_TOLERANCE, check_against_onnxruntime
+from tests.helpers import random_net, write_onnx_graph
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    net = random_net((8, 8, 8), seed=3)
+    path = tmp_path_factory.mktemp("onnx") / "net.onnx"
+    export_onnx(net, path, metadata={"architecture": "3x8", "seed": "7", "metrics": {"mae": 0.01}})
+    return net, path
+
+
+def test_export_matches_onnxruntime(exported):
+    net, path = exported
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).uniform(-1, 1, (500, 2)).astype(np.float32)
+    got = session.run(None, {session.get_inputs()[0].name: x})[0][:, 0]
+    assert np.abs(got - net.forward(x)).max() <= 1e-5  # float32 vs float64
+    assert check_against_onnxruntime(path.read_bytes(), net) <= EXPORT_TOLERANCE
+
+
+def test_export_is_single_file_with_dynamic_batch(exported):
+    _, path = exported
+    assert sorted(p.name for p in path.parent.iterdir()) == ["net.onnx"]
+    model = onnx.load(str(path), load_external_data=False)
+    assert not any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param and not dims[0].dim_value
+    assert dims[1].dim_value == 2
+
+
+def test_metadata_round_trip(exported):
+    net, path = exported
+    meta = read_metadata(path)
+    assert meta["architecture"] == "3x8" and meta["seed"] == "7"
+    assert json.loads(meta["metrics"]) == {"mae": 0.01}
+    assert "torch" in json.loads(meta["versions"])
+    loaded = load_onnx(path)
+    assert loaded.metadata["architecture"] == "3x8"
+    assert loaded.architecture.name == "3x8"
+    for a, b in zip(loaded.weights, net.weights):
+        assert np.allclose(a, b, atol=1e-6)
+
+
+def test_zero_bias_gemm_is_loaded(tmp_path):
+    # PyTorch's exporter drops all-zero biases; OMLT needs them back.
+    net = random_net((4,), seed=1)
+    net = type(net)(net.weights, (np.zeros(4), net.biases[1]))
+    path = export_onnx(net, tmp_path / "zb.onnx")
+    assert np.allclose(load_onnx(path).forward(np.ones((1, 2))), net.forward(np.ones((1, 2))), atol=1e-6)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFormatError, match=r"no ONNX file at .*nope\.onnx; check the path"):
+        load_onnx(tmp_path / "nope.onnx")
+
+
+def test_garbage_file(tmp_path):
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(b"this is not a protobuf")
+    with pytest.raises(ModelFormatError, match="is not a readable ONNX model.*re-export it"):
+        load_onnx(path)
+
+
+@pytest.mark.parametrize("activation", ["LeakyRelu", "Tanh", "Sigmoid"])
+def test_non_relu_nets_are_refused(tmp_path, activation):
+    path = write_onnx_graph(tmp_path / f"{activation}.onnx", activation=activation)
+    with pytest.raises(ModelFormatError, match=f"uses {activation}.*only ReLU MLPs.*retrain the net with ReLU"):
+        load_onnx(path)
+
+
+def test_three_input_net_is_refused(tmp_path):
+    path = write_onnx_graph(tmp_path / "three.onnx", n_inputs=3)
+    with pytest.raises(ModelFormatError, match=r"input has shape \[0, 3\].*takes \(batch, 2\) inputs"):
+        load_onnx(path)
+
+
+def test_two_output_net_is_refused(tmp_path):
+    path = write_onnx_graph(tmp_path / "two.onnx", n_outputs=2)
+    with pytest.raises(ModelFormatError, match="the net has 2 outputs; a surrogate of x\\*y has exactly one"):
+        load_onnx(path)
+
+
+def test_relu_graph_made_by_hand_loads(tmp_path):
+    path = write_onnx_graph(tmp_path / "ok.onnx")
+    net = load_onnx(path)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).uniform(-1, 1, (50, 2)).astype(np.float32)
+    assert np.abs(session.run(None, {"x": x})[0][:, 0] - net.forward(x)).max() < 1e-5

@@ -1,0 +1,53 @@
+"""The shipped zoo: every listed model loads and reproduces its recorded metrics."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from surrogate import ModelFormatError, load_manifest, load_onnx, score
+from surrogate.milp.bounds import BOUND_METHODS, fingerprint, net_bounds
+
+ZOO = Path(__file__).resolve().parents[2] / "models"
+ENTRIES = load_manifest(ZOO)["models"]
+GRID = np.stack(np.meshgrid(np.linspace(-1, 1, 101), np.linspace(-1, 1, 101)), -1).reshape(-1, 2)
+
+
+def test_zoo_is_not_empty():
+    assert ENTRIES, "models/manifest.json lists no models"
+    assert sorted(p.name for p in ZOO.glob("*.onnx")) == sorted(e["file"] for e in ENTRIES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["name"] for e in ENTRIES])
+def test_listed_model_reproduces_its_metrics(entry):
+    net = load_onnx(ZOO / entry["file"])
+    assert net.architecture.name == entry["architecture"]
+    s = score(net)
+    assert s.mae == pytest.approx(entry["mae"], rel=1e-6)
+    assert s.max_error == pytest.approx(entry["max_error"], rel=1e-6)
+    assert s.collapsed == entry["collapsed"]
+    assert json.loads(net.metadata["metrics"])["mae"] == pytest.approx(entry["mae"], rel=1e-9)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["name"] for e in ENTRIES])
+def test_listed_model_carries_sound_bounds_for_its_own_weights(entry):
+    """Every zoo net stores interval/LP/MILP bounds (so a model never pays for tightening); they must be
+    for these weights, nested (tighter methods inside looser ones), and hold at every grid activation."""
+    net = load_onnx(ZOO / entry["file"])
+    stored = json.loads(net.metadata["bounds"])
+    assert sorted(stored) == sorted(BOUND_METHODS)
+    found = {m: net_bounds(net, m) for m in BOUND_METHODS}
+    assert all(b.fingerprint == fingerprint(net) and b.seconds == stored[m]["seconds"] for m, b in found.items())
+    assert found["interval"].bigm_width >= found["lp"].bigm_width - 1e-6 >= found["milp"].bigm_width - 2e-6
+    assert found["milp"].unstable <= found["lp"].unstable <= found["interval"].unstable
+    assert found["milp"].covers(net, GRID)
+
+
+def test_bad_manifests_are_clear(tmp_path):
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(ModelFormatError, match="is not valid JSON.*restore it from git or delete it"):
+        load_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"version": 99, "models": []}')
+    with pytest.raises(ModelFormatError, match="manifest version 99, expected 1"):
+        load_manifest(tmp_path)

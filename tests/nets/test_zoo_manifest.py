@@ -1,0 +1,133 @@
+"""The zoo manifest is checked against its structure and its files; every fault is one clear line."""
+
+import hashlib
+import json
+import shutil
+
+import pytest
+
+from surrogate import ModelFormatError, load_manifest
+from surrogate.cli import main
+from surrogate.nets.zoo import DEFAULT_ZOO, check_entry_file, resolve_surrogate
+
+SHIPPED = load_manifest(DEFAULT_ZOO)["models"]
+BEST = next(e for e in SHIPPED if e["name"] == "b24-best-3x8")
+OTHER = next(e for e in SHIPPED if e["name"] == "b24-best-2x12")
+
+
+@pytest.fixture
+def zoo(tmp_path):
+    """A copy of two shipped nets with their manifest entries."""
+    for entry in (BEST, OTHER):
+        shutil.copyfile(DEFAULT_ZOO / entry["file"], tmp_path / entry["file"])
+    write(tmp_path, [dict(BEST), dict(OTHER)])
+    return tmp_path
+
+
+def write(folder, models, version=1):
+    (folder / "manifest.json").write_text(json.dumps({"version": version, "models": models}))
+
+
+def test_every_shipped_entry_records_the_sha256_of_its_file():
+    assert SHIPPED
+    for entry in SHIPPED:
+        assert entry["sha256"] == hashlib.sha256((DEFAULT_ZOO / entry["file"]).read_bytes()).hexdigest(), entry["name"]
+        assert check_entry_file(DEFAULT_ZOO, entry) == DEFAULT_ZOO / entry["file"]
+
+
+def test_a_zoo_name_resolves_after_its_checks(zoo):
+    assert resolve_surrogate("3x8", zoo=zoo).architecture.name == "3x8"
+    assert resolve_surrogate("b24-best-2x12", zoo=zoo).architecture.name == "2x12"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda e: e.pop("file"), r"entry models\[0\] \('b24-best-3x8'\) has no 'file'; fix the entry"),
+        (lambda e: e.pop("architecture"), r"models\[0\] \('b24-best-3x8'\) has no 'architecture'"),
+        (lambda e: e.update(mae="small"), r"has mae='small', which is not a number; fix the entry"),
+        (lambda e: e.update(budget=24.0), r"has budget=24.0, which is not an integer"),
+        (lambda e: e.update(collapsed="no"), r"has collapsed='no', which is not true or false"),
+        (lambda e: e.update(name=7), r"models\[0\] has name=7, which is not a string"),
+        (lambda e: e.update(file="../etc/passwd.onnx"), r"has file='../etc/passwd.onnx'; give the name of an .onnx file"),
+        (lambda e: e.update(sha256="abc"), r"has sha256='abc', not 64 hex digits"),
+        (lambda e: e.update(architecture="3y8"), r"has an invalid architecture .*cannot parse architecture '3y8'"),
+        (lambda e: e.update(budget=12), r"has budget 12 but architecture 3x8 has 24 neurons"),
+    ],
+)
+def test_a_malformed_entry_is_named_with_the_fix(zoo, change, message):
+    entry = dict(BEST)
+    change(entry)
+    write(zoo, [entry, dict(OTHER)])
+    with pytest.raises(ModelFormatError, match=message):
+        load_manifest(zoo)
+
+
+def test_a_manifest_that_is_not_an_object_or_has_no_list_is_refused(zoo):
+    (zoo / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(ModelFormatError, match="holds a JSON list, not an object with 'version' and 'models'"):
+        load_manifest(zoo)
+    (zoo / "manifest.json").write_text('{"version": 1, "models": {"a": 1}}')
+    with pytest.raises(ModelFormatError, match="'models' is dict, not a list of entries"):
+        load_manifest(zoo)
+    (zoo / "manifest.json").write_text('{"version": 1, "models": ["b24-best-3x8"]}')
+    with pytest.raises(ModelFormatError, match=r"models\[0\] is str, not an object"):
+        load_manifest(zoo)
+
+
+def test_wrong_version_and_repeated_names_are_refused(zoo):
+    write(zoo, [dict(BEST)], version="1")
+    with pytest.raises(ModelFormatError, match="manifest version '1', expected 1; regenerate the zoo"):
+        load_manifest(zoo)
+    write(zoo, [dict(BEST), dict(BEST)])
+    with pytest.raises(ModelFormatError, match=r"models\[1\] repeats the name 'b24-best-3x8'; rename or remove"):
+        load_manifest(zoo)
+
+
+def test_a_manifest_that_is_not_utf8_is_refused(zoo):
+    (zoo / "manifest.json").write_bytes(b'{"version": 1, "models": [], "note": "\xff\xfe"}')
+    with pytest.raises(ModelFormatError, match=r"is not UTF-8 text \(byte 0xff at offset 38\); restore it from git"):
+        load_manifest(zoo)
+
+
+def test_an_entry_pointing_at_the_wrong_file_is_caught_by_its_hash(zoo):
+    write(zoo, [{**BEST, "file": OTHER["file"]}, dict(OTHER)])
+    with pytest.raises(
+        ModelFormatError,
+        match=r"zoo entry 'b24-best-3x8' .*b24-best-2x12.onnx has SHA-256 .*the entry points at the wrong file.*set the "
+        r"entry's sha256 to [0-9a-f]{64}",
+    ):
+        resolve_surrogate("3x8", zoo=zoo)
+
+
+def test_an_entry_pointing_at_the_wrong_file_is_caught_by_its_shape_without_a_hash(zoo):
+    entry = {k: v for k, v in BEST.items() if k != "sha256"}
+    write(zoo, [{**entry, "file": OTHER["file"]}, dict(OTHER)])
+    with pytest.raises(
+        ModelFormatError,
+        match=r"zoo entry 'b24-best-3x8' has architecture 3x8 but b24-best-2x12.onnx is not \(its metadata declares 2x12\)"
+        r"; the entry points at the wrong file",
+    ):
+        resolve_surrogate("b24-best-3x8", zoo=zoo)
+
+
+def test_a_replaced_file_fails_its_hash(zoo):
+    (zoo / BEST["file"]).write_bytes((zoo / BEST["file"]).read_bytes() + b"\0")
+    with pytest.raises(ModelFormatError, match="the file was replaced: restore the file"):
+        resolve_surrogate("3x8", zoo=zoo)
+
+
+def test_a_missing_file_is_named(zoo):
+    (zoo / BEST["file"]).unlink()
+    with pytest.raises(ModelFormatError, match=r"lists 'b24-best-3x8.onnx', but .* is missing or unreadable; restore it"):
+        resolve_surrogate("3x8", zoo=zoo)
+
+
+def test_the_cli_prints_a_corrupt_manifest_as_one_line(zoo, capsys):
+    entry = dict(BEST)
+    del entry["mae"]
+    write(zoo, [entry])
+    assert main(["bounds", "--store-zoo", str(zoo)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("surrogate bounds: error: ") and "has no 'mae'; fix the entry" in err

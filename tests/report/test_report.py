@@ -1,0 +1,276 @@
+"""The Markdown report on synthetic results folders. No solver, no training."""
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pandas as pd
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from surrogate.cli import main
+from surrogate.errors import SurrogateError
+from surrogate.experiments.sweep import SweepConfig
+from surrogate.nets.construct import hand_built
+from surrogate.nets.metrics import score
+from surrogate.report.build import ReportOptions, detect, sweep_command, write_report
+from surrogate.report.plots import PlotStyle, ResultsError
+from surrogate.train.protocols import get_protocol
+from tests.helpers import random_net
+
+FAST = ReportOptions(style=PlotStyle(grid_points=31, dpi=40, width_in=4, height_in=3))
+
+
+def _write_net(net, path: Path, **metadata) -> None:
+    """Write ``net`` as an ONNX Gemm chain (fast: no PyTorch export) with surrogate.* metadata."""
+    nodes, inits, h = [], [], "xy"
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        inits += [numpy_helper.from_array(w.astype(np.float32), f"w{i}"), numpy_helper.from_array(b.astype(np.float32), f"b{i}")]
+        nodes.append(helper.make_node("Gemm", [h, f"w{i}", f"b{i}"], [f"g{i}"], name=f"gemm{i}"))
+        h = f"g{i}"
+        if i < len(net.weights) - 1:
+            nodes.append(helper.make_node("Relu", [h], [f"r{i}"], name=f"relu{i}"))
+            h = f"r{i}"
+    graph = helper.make_graph(nodes, "mlp", [helper.make_tensor_value_info("xy", TensorProto.FLOAT, ["batch", 2])],
+                              [helper.make_tensor_value_info(h, TensorProto.FLOAT, ["batch", 1])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = f"surrogate.{key}", str(value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+
+
+def _config() -> dict:
+    config = SweepConfig.quick(architectures=("1x8", "2x4"), seeds=(0, 1), instances=3)
+    return json.loads(json.dumps(config.to_dict()))
+
+
+def make_sweep(folder: Path) -> Path:
+    """A two-shape sweep folder as 'surrogate sweep' writes it, with made-up numbers and real nets."""
+    nets_rows = []
+    for arch, hidden in (("1x8", (8,)), ("2x4", (4, 4))):
+        for seed in (0, 1):
+            net = random_net(hidden, seed=seed).rounded_to_float32()
+            _write_net(net, folder / "nets" / f"{arch}-seed{seed}.onnx", kind="trained", seed=seed)
+            s = score(net)
+            nets_rows.append({"arch": arch, "source": "trained", "depth": len(hidden), "seed": seed, "file": f"{arch}-seed{seed}.onnx",
+                              "mae": s.mae, "mse": s.mse, "max_error": s.max_error, "collapsed": False, "val_mae": 0.1 * (2 - seed)})
+    built = hand_built("1x8").rounded_to_float32()
+    _write_net(built, folder / "nets" / "1x8-hand-built-paired.onnx", kind="hand-built", variant="paired")
+    s = score(built)
+    nets_rows.append({"arch": "1x8", "source": "hand-paired", "depth": 1, "seed": -1, "file": "1x8-hand-built-paired.onnx",
+                      "mae": s.mae, "mse": s.mse, "max_error": s.max_error, "collapsed": False, "val_mae": s.mae})
+    nets = pd.DataFrame(nets_rows)
+    table = pd.DataFrame({
+        "arch": ["1x8", "1x8", "2x4"], "source": ["trained", "hand-paired", "trained"], "depth": [1, 1, 2],
+        "params": [33, 33, 37], "mae_best": [0.0123, 0.0209, 0.0456], "mae_median": [0.0131, 0.0209, 0.0471],
+        "max_err_best": [0.0987, 0.0625, 0.211], "collapsed": ["0/2", "0/1", "0/2"], "best_seed": [1, -1, 1],
+        "binaries": [8, 8, 8], "solve_median_s": [0.0531, 0.0412, 0.0777], "solve_max_s": [0.09, 0.07, 0.12],
+        "blog_mae": [np.nan, np.nan, np.nan],
+    })
+    nets.to_csv(folder / "nets.csv", index=False)
+    table.to_csv(folder / "table.csv", index=False)
+    (folder / "config.json").write_text(json.dumps({"config": _config(), "versions": {"surrogate": "0.1.0"}, "wall_time_s": 12.5}))
+    return folder
+
+
+def make_bench(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    rows = [{"family": "random", "instance": f"r{p}-{k}", "products": p, "arch": "3x8", "encoding": enc,
+             "wall_time": 0.1 * p * (k + 1), "nodes": p, "gap": 0.0, "termination": "optimal",
+             "time_limit_hit": 0.1 * p * (k + 1) >= 1.6, "binaries": 24 * p}
+            for p in (1, 2, 4, 8) for k in range(2) for enc in ("omlt-bigm", "pruned")]
+    pd.DataFrame(rows).to_csv(folder / "growth.csv", index=False)
+    pd.DataFrame({"encoding": ["omlt-bigm", "pruned"], "speedup": [1.0, 3.14159]}).to_csv(folder / "summary.csv", index=False)
+    (folder / "config.json").write_text(json.dumps({"command": "surrogate bench growth --out x", "time_limit": 2.0}))
+    return folder
+
+
+def _image_links(report: Path) -> list[Path]:
+    return [report.parent / link for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report.read_text())]
+
+
+def test_sweep_report_has_table_numbers_command_and_existing_figures(tmp_path):
+    folder = make_sweep(tmp_path / "sweep")
+    report = write_report([folder], options=FAST)
+    assert report.path == folder / "report.md"
+    text = report.path.read_text()
+    for value in (0.0123, 0.0209, 0.0456, 0.0987, 0.211, 0.0531, 0.0777):
+        assert f"| {value:.3g} |" in text or f" {value:.3g} |" in text
+    assert "| 1x8 | hand-paired | 1 | 33 |" in text
+    assert "Regenerate with:\n\n```bash\n" + shlex.join(
+        ["surrogate", "sweep", "--arch", "1x8", "--arch", "2x4", "--epochs", "5", "--seeds", "2", "--instances", "3", "--out", str(folder)]
+    ) in text
+    links = _image_links(report.path)
+    assert all(p.is_file() for p in links) and all(not Path(p).is_absolute() for p in re.findall(r"\]\((figures/[^)]+)\)", text))
+    names = sorted(p.name for p in links)
+    # one heat map per selected net (2x4 and 1x8 trained, 1x8 hand-paired), MAE against depth, Pareto
+    assert names == sorted(["error-1x8-trained.png", "error-1x8-hand-paired.png", "error-2x4-trained.png",
+                            "mae-vs-depth.png", "pareto.png"])
+    assert len(report.figures) == 10 and all(p.suffix in {".png", ".svg"} and p.is_file() for p in report.figures)
+    # the selected seed is the one with the lowest val_mae (seed 1 here)
+    assert "1x8 trained (seed 1)" in text and "1x8 trained (seed 0)" not in text
+
+
+def test_bench_report_includes_growth_figure_and_every_csv(tmp_path):
+    folder = make_bench(tmp_path / "bench")
+    out = tmp_path / "elsewhere" / "r.md"
+    report = write_report([folder], out, options=FAST)
+    text = out.read_text()
+    assert report.path == out and "surrogate bench growth --out x" in text
+    assert "#### [growth.csv](../bench/growth.csv)" in text and "#### [summary.csv](../bench/summary.csv)" in text
+    assert "| pruned | 3.14 |" in text
+    links = _image_links(out)
+    assert [p.name for p in links] == ["growth.png"] and links[0].is_file()
+    assert "time limit 2 s" in (links[0].with_suffix(".svg")).read_text()  # from config.json's time_limit
+    # growth medians table: 8 products, omlt-bigm: wall times 0.8 and 1.6 -> median 1.2, one hit
+    assert "| random | 3x8 | omlt-bigm | 8 | 1.2 | 2 | 1 |" in text
+
+
+def test_report_of_several_folders_and_its_own_command(tmp_path):
+    sweep, bench = make_sweep(tmp_path / "a" / "run"), make_bench(tmp_path / "b" / "run")
+    report = write_report([sweep, bench], tmp_path / "all.md", options=FAST)
+    text = report.path.read_text()
+    assert shlex.join(["surrogate", "report", str(sweep), str(bench), "--out", str(tmp_path / "all.md")]) in text
+    assert text.index(f"## Sweep `{sweep}`") < text.index(f"## Solve-time benchmark `{bench}`") < text.index("## Error against solve time")
+    dirs = {p.parent.name for p in report.figures}
+    assert dirs == {"run", "run-2", "figures"}  # same folder names get their own figure folders
+    assert all(p.is_file() for p in _image_links(report.path))
+
+
+@pytest.mark.parametrize(
+    "config, expected, exact",
+    [
+        (SweepConfig(), ["surrogate", "sweep", "--out", "R"], True),
+        (SweepConfig(budget=12, protocol="best"), ["surrogate", "sweep", "--budget", "12", "--protocol", "best", "--out", "R"], True),
+        (SweepConfig(protocol=get_protocol("best").with_epochs(7), formulation="partition", solve_all_seeds=True,
+                     yardsticks=False, instance_seed=5),
+         ["surrogate", "sweep", "--protocol", "best", "--epochs", "7", "--formulation", "partition", "--instance-seed", "5",
+          "--all-seeds", "--no-yardsticks", "--out", "R"], True),
+        (SweepConfig(seeds=(3, 4)), ["surrogate", "sweep", "--out", "R"], False),
+    ],
+)
+def test_sweep_command_round_trips_through_the_cli(config, expected, exact):
+    command = sweep_command(json.loads(json.dumps(config.to_dict())), "R")
+    assert list(command.argv) == expected and command.exact is exact
+    if not exact:
+        assert "seeds [3, 4] are not 0..N-1" in command.differences[0]
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def _corrupt(tmp_path, how):
+    folder = make_sweep(tmp_path / "s")
+    how(folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "how, match",
+    [
+        (lambda f: (f / "config.json").write_text("{not json"), r"s/config.json: not valid JSON .*re-run the sweep"),
+        (lambda f: (f / "config.json").write_text('{"config": {"budget": 24}}'), r"s/config.json: lacks a 'config' object"),
+        (lambda f: pd.read_csv(f / "table.csv").drop(columns="mae_best").to_csv(f / "table.csv", index=False),
+         r"s/table.csv: missing column\(s\) mae_best .*another version of surrogate; re-run the sweep"),
+        (lambda f: (f / "table.csv").write_text('arch,source\n"1x8,trained\n'), r"s/table.csv: not a readable CSV table"),
+        (lambda f: (f / "nets.csv").write_text(""), r"s/nets.csv: not a readable CSV table"),
+        (lambda f: (f / "nets.csv").unlink(), r"s/nets.csv: file is missing"),
+        (lambda f: (f / "config.json").write_text(json.dumps({"complete": False, "config": _config()})),
+         r"s/config.json: the sweep did not finish .*run the same 'surrogate sweep' command again"),
+        (lambda f: (f / "nets" / "2x4-seed1.onnx").unlink(), r"2x4-seed1.onnx: net listed in nets.csv is missing"),
+        (lambda f: pd.read_csv(f / "table.csv").assign(mae_best="x").to_csv(f / "table.csv", index=False),
+         r"s/table.csv: column 'mae_best' holds values that are not numbers"),
+    ],
+)
+def test_corrupted_sweep_gives_one_clear_line(tmp_path, how, match):
+    folder = _corrupt(tmp_path, how)
+    with pytest.raises(ResultsError, match=match) as info:
+        write_report([folder], options=FAST)
+    assert "\n" not in str(info.value)
+
+
+def test_folders_that_are_not_results(tmp_path):
+    with pytest.raises(ResultsError, match="nope: no such folder"):
+        detect(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ResultsError, match="empty: not a results folder: it has neither table.csv"):
+        detect(tmp_path / "empty")
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "table.csv").write_text("arch\n1x8\n")
+    with pytest.raises(ResultsError, match="half: has table.csv but no config.json"):
+        detect(half)
+    bench = make_bench(tmp_path / "bench")
+    pd.read_csv(bench / "growth.csv").drop(columns="products").to_csv(bench / "growth.csv", index=False)
+    with pytest.raises(ResultsError, match=r"bench/growth.csv: missing column\(s\) products"):
+        write_report([bench], options=FAST)
+
+
+def test_nothing_is_written_when_a_later_folder_is_bad(tmp_path):
+    good = make_sweep(tmp_path / "good")
+    with pytest.raises(ResultsError):
+        write_report([good, tmp_path / "missing"], options=FAST)
+    assert not (good / "report.md").exists() and not (good / "figures").exists()
+
+
+def test_cli_report_prints_where_and_errors_cleanly(tmp_path, capsys):
+    folder = make_sweep(tmp_path / "s")
+    assert main(["report", str(folder), "--no-heatmaps", "--out", str(tmp_path / "r.md")]) == 0
+    assert f"report written to {tmp_path / 'r.md'} (2 figures" in capsys.readouterr().out
+    assert "heat map" not in (tmp_path / "r.md").read_text()
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"surrogate report: error: {tmp_path}: not a results folder") and "\n" not in err
+
+
+def test_report_options_are_validated():
+    with pytest.raises(SurrogateError, match="max_rows=0"):
+        ReportOptions(max_rows=0)
+    with pytest.raises(SurrogateError, match="style must be a PlotStyle"):
+        ReportOptions(style="dark")
+
+
+# ----------------------------------------------------------------------------- layering and defaults
+
+
+def test_report_does_not_import_the_cli():
+    """The CLI is the top layer: the report parses a sweep command with the sweep's own options."""
+    import ast
+
+    import surrogate.report.build
+
+    tree = ast.parse(Path(surrogate.report.build.__file__).read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):  # imports inside functions too
+        if isinstance(node, ast.Import):
+            names |= {part for alias in node.names for part in alias.name.split(".")}
+        elif isinstance(node, ast.ImportFrom):
+            names |= set((node.module or "").split(".")) | {alias.name for alias in node.names}
+    assert "cli" not in names
+
+
+def test_sweep_command_leaves_out_the_sweep_config_defaults():
+    from surrogate.milp.solver import SolverConfig
+
+    default = sweep_command(json.loads(json.dumps(SweepConfig().to_dict())), "R")
+    assert default.argv == ("surrogate", "sweep", "--out", "R") and default.exact
+    other = SweepConfig(instances=7, solver=SolverConfig(time_limit=30.0, threads=2))
+    command = sweep_command(json.loads(json.dumps(other.to_dict())), "R")
+    assert command.argv == ("surrogate", "sweep", "--instances", "7", "--time-limit", "30", "--threads", "2", "--out", "R")
+    assert command.exact
+
+
+def test_sweep_command_names_what_it_cannot_express():
+    from surrogate.milp.solver import SolverConfig
+
+    config = json.loads(json.dumps(SweepConfig(solver=SolverConfig(rel_gap=1e-3)).to_dict()))
+    command = sweep_command(config, "R")
+    assert not command.exact and command.differences == ("solver rel_gap=0.001 has no command-line option; use the Python API",)
+    config.pop("yardsticks")  # an older config.json: the command gives a value it did not record
+    command = sweep_command({**config, "solver": json.loads(json.dumps(SweepConfig().to_dict()))["solver"]}, "R")
+    assert not command.exact and "other values of yardsticks" in command.differences[0]

@@ -1,0 +1,238 @@
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from surrogate.cli import main
+
+
+def test_params_prints_total_and_breakdown(capsys):
+    assert main(["params", "784", "16", "16", "10"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1] == "13002 (12960 weights + 42 biases)"
+    assert "784->16" in out[1] and "12544" in out[1]
+
+
+def test_params_without_bias(capsys):
+    assert main(["params", "784", "16", "16", "10", "--no-bias"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "12960 (12960 weights, biases not counted)"
+
+
+def test_params_small(capsys):
+    assert main(["params", "2", "2", "2"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "12 (8 weights + 4 biases)"
+
+
+def test_params_bad_size_is_a_clear_error(capsys):
+    assert main(["params", "2", "0", "1"]) == 2
+    assert "layer size 0 must be at least 1" in capsys.readouterr().err
+
+
+def test_architectures_budget_24(capsys):
+    assert main(["architectures", "--budget", "24"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    names = [line.split()[0] for line in lines[1:-1]]
+    assert names == ["1x24", "2x12", "3x8", "4x6", "6x4", "8x3", "12x2", "24x1"]
+    assert lines[3].split() == ["3x8", "3", "177", "152", "25"]
+
+
+def test_architectures_all_adds_non_uniform(capsys):
+    assert main(["architectures", "--budget", "6", "--all", "--max-depth", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "1-5" in out and "8 shapes with 6 hidden neurons" in out
+
+
+def test_sweep_bad_arguments_are_reported(capsys):
+    assert main(["sweep", "--arch", "3y8", "--quiet"]) == 2
+    assert "cannot parse architecture '3y8'" in capsys.readouterr().err
+    assert main(["sweep", "--formulation", "complementarity", "--quiet"]) == 2
+    assert "unknown formulation 'complementarity'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["sweep", "--seeds", "0"])
+
+
+def test_hand_built_command(capsys, tmp_path):
+    assert main(["hand-built", "--arch", "3x8", "--arch", "12x2", "--grid", "401", "--export", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    paired = next(line for line in lines if line.split()[:2] == ["3x8", "paired"])
+    assert paired.split()[2:4] == ["36/36", "7.716e-04"]
+    assert any("12x2" in line and "does not fit" in line for line in lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3x8-hand-built-paired.onnx", "3x8-hand-built-shared.onnx"]
+
+
+def _one_error_line(capsys, command: str) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"surrogate {command}: error: ")
+    return err
+
+
+def test_sweep_out_that_is_a_file_is_one_line_before_any_work(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert main(["sweep", "--quick", "--arch", "1x2", "--out", str(tmp_path / "afile")]) == 2
+    assert "afile is a file, not a folder; pass a folder path, e.g. --out results/run1" in _one_error_line(capsys, "sweep")
+    assert main(["sweep", "--quick", "--arch", "1x2", "--out", str(tmp_path / "afile" / "sub")]) == 2
+    err = _one_error_line(capsys, "sweep")
+    assert f"is inside {tmp_path / 'afile'}, which is a file, not a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing was created
+
+
+def test_save_models_and_export_folders_are_checked_first(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    args = ["sweep", "--quick", "--arch", "1x2", "--out", str(tmp_path / "run"), "--save-models", str(tmp_path / "afile")]
+    assert main(args) == 2
+    assert "--save-models" in _one_error_line(capsys, "sweep") and not (tmp_path / "run").exists()
+    assert main(["hand-built", "--arch", "1x2", "--export", str(tmp_path / "afile")]) == 2
+    assert "--export" in _one_error_line(capsys, "hand-built")
+
+
+def test_out_on_a_read_only_file_system_is_one_line(capsys):
+    target = Path("/sys/kernel")
+    try:
+        os.close(tempfile.mkstemp(dir=target)[0])
+        pytest.skip("/sys/kernel is writable here")
+    except OSError:
+        pass
+    assert main(["problems", "haverly1", "--out", str(target / "surrogate-test")]) == 2
+    assert "cannot write in /sys/kernel" in _one_error_line(capsys, "problems")
+
+
+def test_out_in_a_read_only_folder_is_one_line(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root may write in a read-only folder")
+    ro = tmp_path / "ro"
+    ro.mkdir(mode=0o500)
+    assert main(["sweep", "--quick", "--arch", "1x2", "--out", str(ro / "run")]) == 2
+    assert "cannot write in" in _one_error_line(capsys, "sweep")
+
+
+def test_report_out_that_is_a_folder_is_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "is a folder; give the report's file name, e.g. --out" in _one_error_line(capsys, "report")
+
+
+def test_store_zoo_that_is_not_a_folder_is_one_line(tmp_path, capsys):
+    assert main(["bounds", "--store-zoo", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder; pass a zoo folder holding manifest.json" in _one_error_line(capsys, "bounds")
+
+
+def test_an_empty_onnx_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty.onnx").write_bytes(b"")
+    assert main(["bounds", str(tmp_path / "empty.onnx")]) == 2
+    assert "empty.onnx" in _one_error_line(capsys, "bounds")
+
+
+def test_os_errors_and_dead_workers_are_one_line(monkeypatch, capsys):
+    from concurrent.futures.process import BrokenProcessPool
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "results/x/table.csv")
+
+    monkeypatch.setattr("surrogate.cli.count_parameters", disk_full)
+    assert main(["params", "2", "1"]) == 2
+    err = _one_error_line(capsys, "params")
+    assert "No space left on device: results/x/table.csv; check that the path exists" in err
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr("surrogate.cli.count_parameters", broken)
+    assert main(["params", "2", "1"]) == 2
+    assert "a worker process died (out of memory, or killed); run the command again" in _one_error_line(capsys, "params")
+
+
+# ----------------------------------------------------------------------------- defaults have one home
+
+
+def _defaults(argv):
+    from surrogate.cli import build_parser
+
+    return build_parser().parse_args(argv)
+
+
+def test_sweep_option_defaults_are_the_sweep_config_defaults():
+    from surrogate.experiments.sweep import SweepConfig
+    from surrogate.experiments.sweep_args import sweep_config_from_args
+    from surrogate.milp.solver import SolverConfig
+    from surrogate.options import default_of
+
+    args = _defaults(["sweep"])
+    solver = default_of(SweepConfig, "solver")
+    assert args.budget == default_of(SweepConfig, "budget") == 24
+    assert args.protocol == default_of(SweepConfig, "protocol").name == "seed"
+    assert args.formulation == default_of(SweepConfig, "formulation")
+    assert args.instance_seed == default_of(SweepConfig, "instance_seed")
+    assert args.time_limit == solver.time_limit == SolverConfig().time_limit
+    assert args.threads == solver.threads
+    assert args.seeds is None and args.instances is None  # unset: the config's (or --quick's) default applies
+    assert args.all_seeds == default_of(SweepConfig, "solve_all_seeds")
+    assert (not args.no_yardsticks) == default_of(SweepConfig, "yardsticks")
+    assert sweep_config_from_args(args) == SweepConfig()  # no option given: exactly the default sweep
+
+
+def test_quick_sweep_and_help_read_the_quick_defaults(capsys):
+    from surrogate.experiments.sweep import QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
+    from surrogate.experiments.sweep_args import sweep_config_from_args
+
+    assert sweep_config_from_args(_defaults(["sweep", "--quick"])) == SweepConfig.quick()
+    quick = SweepConfig.quick()
+    assert (quick.seeds, quick.instances) == (QUICK_SEEDS, QUICK_INSTANCES)
+    with pytest.raises(SystemExit, match="0"):
+        main(["sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default 5)" in text and "(default 20)" in text and "smoke test: 5 epochs, 1 seed, 5 instances" in text
+
+
+def test_other_commands_share_the_defaults():
+    from surrogate.experiments.solve_bench import SolveBenchConfig
+    from surrogate.experiments.sweep import SweepConfig
+    from surrogate.options import default_of
+    from surrogate.report.build import ReportOptions
+
+    for argv in (["architectures"], ["hand-built"], ["bench", "training"], ["bench", "ablation"]):
+        assert _defaults(argv).budget == default_of(SweepConfig, "budget")
+    for argv in (["bench", "training"], ["bench", "ablation"]):
+        assert _defaults(argv).seeds == len(default_of(SweepConfig, "seeds"))
+    assert _defaults(["bench", "solve-time"]).workers == default_of(SolveBenchConfig, "workers")
+    assert _defaults(["report", "r"]).max_rows is None and ReportOptions().max_rows == 60  # None: ReportOptions' default
+
+
+def test_default_of_names_a_missing_field_or_default():
+    from surrogate.errors import ConfigError
+    from surrogate.experiments.sweep import SweepConfig
+    from surrogate.options import default_of
+    from surrogate.report.build import SweepCommand
+
+    assert default_of(SweepConfig, "seeds") == (0, 1, 2, 3, 4)
+    with pytest.raises(ConfigError, match="SweepConfig has no field 'epochs'; choose one of budget"):
+        default_of(SweepConfig, "epochs")
+    with pytest.raises(ConfigError, match="SweepCommand.argv has no default; pass it explicitly"):
+        default_of(SweepCommand, "argv")
+
+
+def test_argument_types_reject_bad_values():
+    import argparse
+
+    from surrogate.options import positive_float, positive_int, whole_number
+
+    assert (whole_number("0"), positive_int("3"), positive_float("0.5")) == (0, 3, 0.5)
+    with pytest.raises(argparse.ArgumentTypeError, match="0 must be at least 1"):
+        positive_int("0")
+    with pytest.raises(argparse.ArgumentTypeError, match="'x' is not a whole number"):
+        whole_number("x")
+    with pytest.raises(argparse.ArgumentTypeError, match="-1.0 must be positive"):
+        positive_float("-1")
+
+
+def test_every_command_parser_function_is_short():
+    import ast
+    import inspect
+
+    import surrogate.cli as cli
+
+    tree = ast.parse(inspect.getsource(cli))
+    lengths = {n.name: n.end_lineno - n.lineno + 1 for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assert lengths["build_parser"] <= 15
+    assert all(n <= 60 for name, n in lengths.items() if name.startswith("_add_")), lengths

@@ -1,0 +1,41 @@
+"""The benchmark commands run end to end on tiny work (their timings are not asserted)."""
+
+import pytest
+
+from surrogate import ConfigError, TrainingProtocol
+from surrogate.cli import main
+from surrogate.train.bench import ablation_steps, ablation_table, bench_ablation, bench_training
+from surrogate.train.protocols import Stage
+
+pytestmark = pytest.mark.training
+
+TINY = TrainingProtocol(name="tiny", n_points=500, stages=(Stage(epochs=2),))
+
+
+def test_bench_training_scales_the_naive_loop_honestly():
+    result = bench_training(["1x4", "2x2"], [0, 1], TINY, naive_epochs=1, naive_seeds=1, workers=1)
+    assert result.naive_scaled and result.naive_epochs == 1 and result.naive_seeds == 1
+    assert list(result.table["arch"]) == ["1x4", "2x2"]
+    # scaled to the whole work: time per net-epoch x 2 seeds x 2 epochs
+    per = result.table["naive_ms_per_net_epoch"] / 1e3
+    assert result.table["naive_total_s"].tolist() == pytest.approx((per * 2 * 2).tolist())
+    assert result.speedup == pytest.approx(result.naive_s / result.trainer_s)
+    with pytest.raises(ConfigError, match="naive_epochs=5 must lie in 1..2"):
+        bench_training(["1x4"], [0], TINY, naive_epochs=5)
+
+
+def test_ablation_steps_cover_the_best_protocol():
+    labels = [label for label, _ in ablation_steps()]
+    assert labels[0].startswith("seed protocol") and labels[-1].startswith("best")
+    rows = bench_ablation(["1x4", "3x2"], [0], workers=1, steps=[("seed", TINY), ("hand", TINY.__class__(name="h", init="hand-built", n_points=500, stages=TINY.stages))])
+    table = ablation_table(rows)
+    assert list(table.index) == ["seed", "hand"]
+    assert list(table.columns) == ["1x4", "3x2"]
+    # 3x2 has no hand-built net, so that cell is empty rather than made up
+    assert table.loc["hand", "3x2"] != table.loc["hand", "3x2"]
+
+
+def test_bench_training_cli(capsys):
+    assert main(["bench", "training", "--arch", "1x2", "--seeds", "1", "--epochs", "1", "--naive-epochs", "1", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "speed-up:" in out and "measured on the whole work" in out
