@@ -24,7 +24,8 @@ def test_envelope_planes_hold_everywhere_and_are_nearly_tight(name):
     """The planes are min/max of N(x) - a.x over the MILP: every grid point satisfies them, and the grid
     comes within 2e-2 of each (the grid misses the exact extreme points, and the MILP's 1e-4 gap)."""
     net = resolve_surrogate(name)
-    lp, milp = compute_bounds(net, "lp"), compute_bounds(net, "milp")
+    # a limit far above the 10-15 s these take alone: a time-out under load would leave loose planes
+    lp, milp = compute_bounds(net, "lp"), compute_bounds(net, "milp", time_limit=600.0)
     assert len(milp.envelope) == 4 and milp.covers(net, GRID) and lp.covers(net, GRID)
     out = net.forward(GRID).reshape(-1)
     for loose, tight in zip(lp.envelope, milp.envelope):
