@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import ConfigError
+from .options import is_number
 
 EXECUTORS = ("local", "dask")
 #: Seconds between two checks of a worker process that its parent is still alive.
@@ -83,7 +84,7 @@ class ExecutorConfig:
         if self.kind not in EXECUTORS:
             raise ConfigError(f"ExecutorConfig: kind={self.kind!r} is unknown; choose one of {', '.join(EXECUTORS)}")
         w = self.workers
-        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
+        if w is not None and not is_number(w, integer=True, low=1):
             raise ConfigError(f"ExecutorConfig: workers={w!r} must be a positive integer, e.g. 2")
         if self.scheduler is not None:
             if not isinstance(self.scheduler, str) or not self.scheduler.strip():

@@ -16,9 +16,12 @@ grid MAE was 3.72e-3 on one machine and 3.45e-3 on an AVX-512 one.
 * ``ATEN_CPU_CAPABILITY=avx2``: ATen's AVX2 kernels.
 
 Every x86-64 CPU with AVX2 (Intel since 2013, AMD since 2015) then computes the
-same bits. ``import surrogate`` calls it, and the worker processes that train
-nets inherit the environment. Set ``SURROGATE_NATIVE_MATH=1`` to keep each
-library's own choice (faster on some CPUs, but numbers that depend on the machine).
+same bits. Importing :mod:`surrogate.nets` or :mod:`surrogate.train`, the
+packages whose modules run torch code, calls it (every other module that runs
+torch code imports one of them first; ``import surrogate`` imports them on the
+first use of a name that needs them), and the worker processes that train nets
+inherit the environment. Set ``SURROGATE_NATIVE_MATH=1`` to keep each library's
+own choice (faster on some CPUs, but numbers that depend on the machine).
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def check_math_paths() -> str:
     if pinned() and capability.lower() != PINNED_ENVIRONMENT["ATEN_CPU_CAPABILITY"]:
         warnings.warn(
             f"PyTorch already runs {capability} kernels in this process, so nets trained here may differ in the "
-            "last bits from other machines; import surrogate before running any torch operation, or start Python "
+            "last bits from other machines; import surrogate.nets before running any torch operation, or start Python "
             "with " + " ".join(f"{k}={v}" for k, v in PINNED_ENVIRONMENT.items()),
             ReproducibilityWarning,
             stacklevel=2,

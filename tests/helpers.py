@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import onnx
+import pandas as pd
 from onnx import TensorProto, helper, numpy_helper
 
 from surrogate import ReluMLP
@@ -45,3 +49,60 @@ def write_onnx_graph(path, *, activation="Relu", n_inputs=2, n_outputs=1, hidden
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     onnx.save(model, str(path))
     return str(path)
+
+
+TINY_SWEEP_TABLE = pd.DataFrame(
+    {
+        "arch": ["1x4", "1x4", "2x2"],
+        "source": ["trained", "hand-paired", "trained"],
+        "depth": [1, 1, 2],
+        "params": [17, 17, 15],
+        "mae_best": [0.0123, 0.0209, 0.0456],
+        "mae_median": [0.0131, 0.0209, 0.0471],
+        "max_err_best": [0.0987, 0.0625, 0.211],
+        "collapsed": ["0/2", "0/1", "0/2"],
+        "best_seed": [1, -1, 1],
+        "solve_median_s": [0.0531, 0.0412, 0.0777],
+        "blog_mae": [np.nan, np.nan, np.nan],
+    }
+)
+
+MARKED_DOC = """# Results
+
+Measured with `surrogate sweep --out results/sweep`:
+
+<!-- table: table source=sweep -->
+```text
+arch source  mae_best
+1x4  trained 9.99e-01
+```
+<!-- /table -->
+
+A hand-kept table that must stay as it is:
+
+| a | b |
+|---|---|
+| 1 | 2 |
+"""
+
+
+def tiny_sweep_folder(folder: Path) -> Path:
+    """A tiny sweep folder for the report and docs tests: config.json, table.csv and nets.csv (no nets: the docs need only the table)."""
+    folder.mkdir(parents=True)
+    config = {
+        "budget": 4,
+        "architectures": ["1x4", "2x2"],
+        "protocol": {"name": "seed"},
+        "seeds": [0, 1],
+        "formulation": "pruned",
+        "instances": 3,
+        "solver": {},
+    }
+    (folder / "config.json").write_text(json.dumps({"config": config}))
+    TINY_SWEEP_TABLE.to_csv(folder / "table.csv", index=False)
+    nets = pd.DataFrame(
+        [("1x4", "trained", 1, 0, "1x4-seed0.onnx", 0.0123, 0.0987, 0.01)],
+        columns=["arch", "source", "depth", "seed", "file", "mae", "max_error", "val_mae"],
+    )
+    nets.to_csv(folder / "nets.csv", index=False)
+    return folder

@@ -130,7 +130,7 @@ def test_os_errors_and_dead_workers_are_one_line(monkeypatch, capsys):
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "results/x/table.csv")
 
-    monkeypatch.setattr("surrogate.cli.count_parameters", disk_full)
+    monkeypatch.setattr("surrogate.cli.shapes.count_parameters", disk_full)
     assert main(["params", "2", "1"]) == 2
     err = _one_error_line(capsys, "params")
     assert "No space left on device: results/x/table.csv; check that the path exists" in err
@@ -138,7 +138,7 @@ def test_os_errors_and_dead_workers_are_one_line(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise BrokenProcessPool("A process in the process pool was terminated abruptly")
 
-    monkeypatch.setattr("surrogate.cli.count_parameters", broken)
+    monkeypatch.setattr("surrogate.cli.shapes.count_parameters", broken)
     assert main(["params", "2", "1"]) == 2
     assert "a worker process died (out of memory, or killed); run the command again" in _one_error_line(capsys, "params")
 
@@ -186,7 +186,7 @@ def test_quick_sweep_and_help_read_the_quick_defaults(capsys):
 
 
 def test_other_commands_share_the_defaults():
-    from surrogate.experiments.solve_bench import SolveBenchConfig
+    from surrogate.experiments.solve_bench import WORKERS
     from surrogate.experiments.sweep import SweepConfig
     from surrogate.options import default_of
     from surrogate.report.build import ReportOptions
@@ -195,7 +195,7 @@ def test_other_commands_share_the_defaults():
         assert _defaults(argv).budget == default_of(SweepConfig, "budget")
     for argv in (["bench", "training"], ["bench", "ablation"]):
         assert _defaults(argv).seeds == len(default_of(SweepConfig, "seeds"))
-    assert _defaults(["bench", "solve-time"]).workers == default_of(SolveBenchConfig, "workers")
+    assert _defaults(["bench", "solve-time"]).workers is None and WORKERS == 2  # None: WORKERS (see tests/cli)
     assert _defaults(["report", "r"]).max_rows is None and ReportOptions().max_rows == 60  # None: ReportOptions' default
 
 
@@ -230,9 +230,32 @@ def test_every_command_parser_function_is_short():
     import ast
     import inspect
 
-    import surrogate.cli as cli
+    import surrogate.cli.parser as cli
 
     tree = ast.parse(inspect.getsource(cli))
     lengths = {n.name: n.end_lineno - n.lineno + 1 for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     assert lengths["build_parser"] <= 15
     assert all(n <= 60 for name, n in lengths.items() if name.startswith("_add_")), lengths
+
+
+def test_options_that_feed_one_function_or_config_take_its_defaults():
+    import inspect
+
+    from surrogate.experiments.problem_runs import ProblemRunConfig
+    from surrogate.milp.bounds import compute_bounds
+    from surrogate.nets.architecture import all_shapes
+    from surrogate.train.bench import bench_training
+
+    def keyword(function, name):
+        return inspect.signature(function).parameters[name].default
+
+    problems, solver = _defaults(["problems"]), ProblemRunConfig().solver
+    assert (problems.time_limit, problems.threads) == (solver.time_limit, solver.threads) == (60.0, 1)
+    assert problems.polish_restarts == ProblemRunConfig().polish_restarts
+    assert _defaults(["bounds"]).time_limit == keyword(compute_bounds, "time_limit") == 1.0
+    assert _defaults(["architectures"]).max_depth == keyword(all_shapes, "max_depth") == 3
+    training = _defaults(["bench", "training"])
+    assert (training.naive_epochs, training.naive_seeds) == (
+        keyword(bench_training, "naive_epochs"),
+        keyword(bench_training, "naive_seeds"),
+    )

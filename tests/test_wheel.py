@@ -44,7 +44,9 @@ def installed(tmp_path_factory):
     for name in ("surrogate", "models", "problems"):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", str(src), "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist")], check=True, timeout=300)
+    subprocess.run(
+        [*pip, "wheel", str(src), "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist")], check=True, timeout=300
+    )
     (wheel,) = (tmp / "dist").glob("surrogate-*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", str(tmp / "site"), str(wheel)], check=True, timeout=300)
     return tmp / "site"

@@ -178,9 +178,7 @@ def check_folder(folder: Path, config: dict) -> None:
     wanted = json.loads(json.dumps(config, default=str))
     differ = _differences(stored.get("config") or {}, wanted)
     if differ:
-        raise ResultsFolderError(
-            f"results folder {folder} holds a different sweep (it differs in {', '.join(differ)}); {fix}"
-        )
+        raise ResultsFolderError(f"results folder {folder} holds a different sweep (it differs in {', '.join(differ)}); {fix}")
 
 
 @contextmanager

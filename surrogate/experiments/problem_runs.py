@@ -38,13 +38,14 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError, SurrogateError
 from ..milp.bilinear import UnboundedVariableError, replace_products, resolve_surrogate
-from ..milp.encoding import DEFAULT_FORMULATION, check_formulation
-from ..milp.polish import DEFAULT_RESTARTS, check_restarts, polish
+from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
+from ..milp.polish import DEFAULT_RESTARTS, FEASIBILITY_TOL, check_restarts, polish
 from ..milp.relaxation import solve_mccormick
-from ..milp.solver import SolverConfig, Termination
+from ..milp.solver import SolverConfig, Termination, relative_gap
 from ..milp.warmstart import solve_with_start, start_config
+from ..options import is_number
+from .scip_reference import solve_exact_with_scip
 
-FEASIBILITY_TOL = 1e-6
 #: The relative gap to the recorded optimum under which a feasible point counts as optimal in summaries.
 OPTIMAL_GAP = 1e-4
 #: The CLI's default budget of a run (tightening, start, MILP, relaxation, polish), as a multiple of the MILP time limit.
@@ -62,15 +63,14 @@ RESERVE_FRACTION = 1 / 3
 TRANSLATION_FACTOR = 2.0
 INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED})
 
-RESULT_COLUMNS = (
-    "problem", "arch", "formulation", "products", "binaries", "milp_time_s", "termination", "surrogate_objective",
-    "violation_before", "polish_start", "polished_objective", "violation_after", "feasible", "polish_status", "optimum", "optimum_source", "rel_gap",
-    "mccormick_bound", "scip_objective", "scip_time_s", "scip_termination",
-    "status", "message", "implied_bounds", "polish_method",
-    "budget_s", "total_s", "over_budget", "tighten_s", "start_milp_s", "relax_s", "polish_s",
+RESULT_COLUMNS: tuple[str, ...] = tuple(
+    "problem arch formulation products binaries milp_time_s termination surrogate_objective "
+    "violation_before polish_start polished_objective violation_after feasible polish_status optimum "
+    "optimum_source rel_gap mccormick_bound scip_objective scip_time_s scip_termination status message "
+    "implied_bounds polish_method budget_s total_s over_budget tighten_s start_milp_s relax_s polish_s".split()
 )
 #: The columns that describe how a run went beyond the solution itself (added for ``--qcqp`` runs).
-RUN_COLUMNS = RESULT_COLUMNS[RESULT_COLUMNS.index("status"):]
+RUN_COLUMNS = RESULT_COLUMNS[RESULT_COLUMNS.index("status") :]
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,11 @@ class ProblemRunConfig:
     def __post_init__(self) -> None:
         check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
         b = self.budget
-        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b) or b <= 0):
-            raise ConfigError(f"ProblemRunConfig: budget={b!r} must be a positive number of seconds, or None for no "
-                              f"overall budget (the CLI's default is {BUDGET_FACTOR} x the MILP time limit)")
+        if b is not None and not is_number(b, low=0, low_open=True, finite=True):
+            raise ConfigError(
+                f"ProblemRunConfig: budget={b!r} must be a positive number of seconds, or None for no "
+                f"overall budget (the CLI's default is {BUDGET_FACTOR} x the MILP time limit)"
+            )
 
     @property
     def budget_s(self) -> float:
@@ -142,45 +144,36 @@ class _Clock:
     def columns(self) -> dict:
         total = time.perf_counter() - self.start
         budget = self.budget if math.isfinite(self.budget) else math.nan  # no budget: recorded as NaN
-        return {"budget_s": budget, "total_s": total, "over_budget": bool(total > (1 + BUDGET_MARGIN) * self.budget), **self.stages}
-
-
-def scip_available() -> bool:
-    try:
-        from pyomo.contrib.solver.common.factory import SolverFactory
-
-        return bool(SolverFactory("scip_direct").available())
-    except Exception:  # an optional dependency: any import or licence failure means "not available"
-        return False
-
-
-def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
-    """(objective, seconds, termination) of SCIP on the exact model; NaNs if SCIP is missing."""
-    if not scip_available():
-        return math.nan, math.nan, "scip-not-installed"
-    from pyomo.common.tee import capture_output
-    from pyomo.contrib.solver.common.factory import SolverFactory
-
-    start = time.perf_counter()
-    with capture_output(capture_fd=True):
-        result = SolverFactory("scip_direct").solve(
-            model.clone(), time_limit=time_limit, rel_gap=1e-6, load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-        )
-    seconds = time.perf_counter() - start
-    objective = math.nan if result.incumbent_objective is None else float(result.incumbent_objective)
-    return objective, seconds, Termination.of(result.termination_condition)
+        return {
+            "budget_s": budget,
+            "total_s": total,
+            "over_budget": bool(total > (1 + BUDGET_MARGIN) * self.budget),
+            **self.stages,
+        }
 
 
 def empty_row(problem: str, arch: str, formulation: str, *, status: str, message: str, budget: float = math.nan) -> dict:
     """A row of :data:`RESULT_COLUMNS` for a run that produced nothing (refused, crashed)."""
     row = {column: math.nan for column in RESULT_COLUMNS}
-    row.update(problem=problem, arch=arch, formulation=formulation, status=status, message=message, budget_s=budget,
-               feasible=False, polish_status="not-run", polish_start="none", termination="not-run", over_budget=False)
+    row.update(
+        problem=problem,
+        arch=arch,
+        formulation=formulation,
+        status=status,
+        message=message,
+        budget_s=budget,
+        feasible=False,
+        polish_status="not-run",
+        polish_start="none",
+        termination="not-run",
+        over_budget=False,
+    )
     return row
 
 
-def run_problem(problem, surrogate, *, arch: str, formulation: str = DEFAULT_FORMULATION, config: ProblemRunConfig = ProblemRunConfig()) -> dict:
+def run_problem(
+    problem, surrogate, *, arch: str, formulation: str = DEFAULT_FORMULATION, config: ProblemRunConfig = ProblemRunConfig()
+) -> dict:
     """One row of ``results.csv`` for ``problem`` solved through ``surrogate`` (see the module docstring).
 
     Parameters
@@ -257,8 +250,12 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
     solver = replace(config.solver, time_limit=min(config.solver.time_limit, left))
     start = start_config(solver) if formulation == "pruned" else None
     result, _found = solve_with_start(milp, report, solver, start=start)
-    row.update(binaries=result.size.binaries, milp_time_s=result.wall_time, termination=result.termination,
-               surrogate_objective=result.objective)
+    row.update(
+        binaries=result.size.binaries,
+        milp_time_s=result.wall_time,
+        termination=result.termination,
+        surrogate_objective=result.objective,
+    )
     if not result.has_solution:
         return {}
     return {v.name: v.value for v in milp.component_data_objects(pyo.Var) if not v.name.startswith("surrogate_replacement")}
@@ -309,8 +306,10 @@ def _polish(row: dict, exact, milp, values: dict, relaxed_values: dict, config: 
         restarts=config.polish_restarts,
     )
     row.update(
-        violation_before=polished.violation_before, polished_objective=polished.objective_after,
-        violation_after=polished.violation_after, polish_status=polished.status,
+        violation_before=polished.violation_before,
+        polished_objective=polished.objective_after,
+        violation_after=polished.violation_after,
+        polish_status=polished.status,
         polish_method=polished.method,
     )
 
@@ -318,7 +317,9 @@ def _polish(row: dict, exact, milp, values: dict, relaxed_values: dict, config: 
 def _with_reference(row: dict, problem, config: ProblemRunConfig) -> dict:
     """Add SCIP's solve (outside the budget), the reference optimum, feasibility and the gap; order the columns."""
     if config.scip:
-        row["scip_objective"], row["scip_time_s"], row["scip_termination"] = solve_exact_with_scip(problem.model, config.scip_time_limit)
+        row["scip_objective"], row["scip_time_s"], row["scip_termination"] = solve_exact_with_scip(
+            problem.model, config.scip_time_limit
+        )
     else:
         row["scip_objective"], row["scip_time_s"], row["scip_termination"] = math.nan, math.nan, "skipped"
     # The reference: the recorded best-known optimum, else SCIP's optimum when SCIP proved it.
@@ -331,11 +332,7 @@ def _with_reference(row: dict, problem, config: ProblemRunConfig) -> dict:
     # A gap is only meaningful for a point the exact model accepts.
     row["feasible"] = bool(row["violation_after"] <= FEASIBILITY_TOL)
     optimum = row["optimum"]
-    row["rel_gap"] = (
-        abs(row["polished_objective"] - optimum) / max(1.0, abs(optimum))
-        if row["feasible"] and not math.isnan(optimum)
-        else math.nan
-    )
+    row["rel_gap"] = relative_gap(optimum, row["polished_objective"]) if row["feasible"] else math.nan
     return {column: row[column] for column in RESULT_COLUMNS}
 
 
@@ -357,8 +354,11 @@ def _explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> Non
             else "rerun with --error-aware (replace_products(..., error_aware=True)), which keeps every point "
             "within the surrogate's error feasible"
         )
-        _note(row, "the surrogate MILP is infeasible but the exact model is not known to be: the surrogate's "
-                   f"approximation error may cut off feasible points; {hint}")
+        _note(
+            row,
+            "the surrogate MILP is infeasible but the exact model is not known to be: the surrogate's "
+            f"approximation error may cut off feasible points; {hint}",
+        )
 
 
 def _note(row: dict, text: str) -> None:
@@ -375,16 +375,18 @@ def summarize(table: pd.DataFrame, family) -> tuple[dict, pd.DataFrame]:
         ``rel_gap`` <= :data:`OPTIMAL_GAP`), ``refused``, ``crashed``, ``surrogate_infeasible`` and
         ``over_budget`` (more than budget + :data:`BUDGET_MARGIN`); the same counts by family.
     """
-    flags = pd.DataFrame({
-        "family": table["problem"].map(family),
-        "runs": 1,
-        "feasible": table["feasible"].astype(bool),
-        "optimal": table["feasible"].astype(bool) & (table["rel_gap"] <= OPTIMAL_GAP),
-        "refused": table["status"] == "refused",
-        "crashed": table["status"] == "crashed",
-        "surrogate_infeasible": table["status"] == "surrogate-infeasible",
-        "over_budget": table["over_budget"].astype(bool),
-    })
+    flags = pd.DataFrame(
+        {
+            "family": table["problem"].map(family),
+            "runs": 1,
+            "feasible": table["feasible"].astype(bool),
+            "optimal": table["feasible"].astype(bool) & (table["rel_gap"] <= OPTIMAL_GAP),
+            "refused": table["status"] == "refused",
+            "crashed": table["status"] == "crashed",
+            "surrogate_infeasible": table["status"] == "surrogate-infeasible",
+            "over_budget": table["over_budget"].astype(bool),
+        }
+    )
     by_family = flags.groupby("family").sum().astype(int)
     totals = {column: int(flags[column].sum()) for column in flags.columns if column != "family"}
     return totals, by_family.reset_index()

@@ -10,6 +10,7 @@ scored against it.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -17,9 +18,11 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
+from ..milp.bilinear import bilinear
 from ..milp.encoding import DEFAULT_FORMULATION, add_surrogate, check_formulation
-from ..milp.solver import SolverConfig, SolveResult, make_solver, solve
+from ..milp.solver import SolverConfig, SolveResult, Termination, make_solver, solve
 from ..nets.network import ReluMLP
+from ..options import is_number
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class ReferenceInstance:
 
 def reference_instances(count: int, *, seed: int = 0) -> list[ReferenceInstance]:
     """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+    if not is_number(count, integer=True, low=1):
         raise ConfigError(f"instance count {count!r} must be a positive integer, e.g. 20")
     rng = np.random.default_rng(seed)
     out = []
@@ -97,28 +100,31 @@ class ReferenceSolve:
         }
 
 
-def build_reference_model(net: ReluMLP, *, formulation: str = DEFAULT_FORMULATION):
-    """The reference model with mutable ``a``, ``b`` and box, ready for re-solves."""
-    check_formulation(formulation)
-    m = pyo.ConcreteModel(name="reference")
+def reference_model(name: str = "reference") -> pyo.ConcreteModel:
+    """The variables and parameters every reference model shares: ``x``, ``y`` in [-1, 1] and mutable ``a``, ``b``."""
+    m = pyo.ConcreteModel(name=name)
     m.x = pyo.Var(bounds=(-1, 1))
     m.y = pyo.Var(bounds=(-1, 1))
     m.a = pyo.Param(mutable=True, initialize=0.0)
     m.b = pyo.Param(mutable=True, initialize=0.0)
+    return m
+
+
+def build_reference_model(net: ReluMLP, *, formulation: str = DEFAULT_FORMULATION):
+    """The reference model with mutable ``a``, ``b`` and box, ready for re-solves."""
+    check_formulation(formulation)
+    m = reference_model()
     encoded = add_surrogate(m, net, [m.x, m.y], formulation=formulation, name="surrogate")
     m.objective = pyo.Objective(expr=encoded.output + m.a * m.x + m.b * m.y, sense=pyo.minimize)
     return m, encoded
 
 
-def solve_reference_problems(
-    net: ReluMLP,
-    instances: Sequence[ReferenceInstance],
-    *,
-    formulation: str = DEFAULT_FORMULATION,
-    config: SolverConfig = SolverConfig(),
-) -> list[ReferenceSolve]:
-    """Solve every instance with ``net`` as the surrogate of x*y."""
-    model, _ = build_reference_model(net, formulation=formulation)
+def solve_reference_model(model, instances: Sequence[ReferenceInstance], config: SolverConfig) -> list[ReferenceSolve]:
+    """Solve ``model`` (built on :func:`reference_model`, with its objective) once per instance.
+
+    Each solve sets ``a``, ``b`` and the box of the instance and re-uses one
+    solver, then scores the answer against the instance's exact optimum.
+    """
     solver = make_solver(config)
     out = []
     for inst in instances:
@@ -138,3 +144,34 @@ def solve_reference_problems(
             x = y = regret = obj_err = float("nan")
         out.append(ReferenceSolve(inst, result, x, y, optimum, regret, obj_err))
     return out
+
+
+def solve_reference_problems(
+    net: ReluMLP,
+    instances: Sequence[ReferenceInstance],
+    *,
+    formulation: str = DEFAULT_FORMULATION,
+    config: SolverConfig = SolverConfig(),
+) -> list[ReferenceSolve]:
+    """Solve every instance with ``net`` as the surrogate of x*y."""
+    model, _ = build_reference_model(net, formulation=formulation)
+    return solve_reference_model(model, instances, config)
+
+
+def reference_regret(approx, instances: Sequence[ReferenceInstance], config: SolverConfig) -> dict:
+    """Median solve time and regret of ``approx`` (a net or a classic baseline) on the reference instances.
+
+    The product is modelled by :func:`surrogate.milp.bilinear.bilinear`, so
+    nets and baselines are solved the same way.
+    """
+    model = reference_model()
+    product = bilinear(model, model.x, model.y, approx)
+    model.objective = pyo.Objective(expr=product.expr + model.a * model.x + model.b * model.y, sense=pyo.minimize)
+    solved = solve_reference_model(model, instances, config)
+    regrets = [s.opt_error for s in solved if s.result.has_solution]
+    return {
+        "ref_time_median_s": float(np.median([s.result.wall_time for s in solved])) if solved else math.nan,
+        "ref_regret_median": float(np.median(regrets)) if regrets else math.nan,
+        "ref_regret_max": float(np.max(regrets)) if regrets else math.nan,
+        "ref_time_limit_hits": sum(s.result.termination == Termination.TIME_LIMIT for s in solved),
+    }

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..milp.encoding import FORMULATIONS
-from ..milp.solver import SolverConfig
+from ..executor_args import add_executor_arguments
+from ..milp.formulations import FORMULATIONS
+from ..milp.solver_config import SolverConfig
 from ..options import default_of, positive_float, positive_int
 from ..train.protocols import PROTOCOLS, get_protocol
-from .sweep import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
+from .sweep_config import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -33,17 +34,21 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument("--arch", action="append", help="shape to sweep (repeatable), e.g. 3x8 or 8-6-6")
     p.add_argument("--protocol", default=default_of(SweepConfig, "protocol").name, choices=sorted(PROTOCOLS))
     p.add_argument("--epochs", type=positive_int, help="override the protocol's epochs")
-    p.add_argument("--seeds", type=positive_int, help=f"nets per shape, seeds 0..N-1 (default {len(default_of(SweepConfig, 'seeds'))})")
+    p.add_argument(
+        "--seeds", type=positive_int, help=f"nets per shape, seeds 0..N-1 (default {len(default_of(SweepConfig, 'seeds'))})"
+    )
     formulation = default_of(SweepConfig, "formulation")
     p.add_argument("--formulation", default=formulation, help=f"one of {', '.join(FORMULATIONS)} (default {formulation})")
-    p.add_argument("--instances", type=positive_int, help=f"reference instances per net (default {default_of(SweepConfig, 'instances')})")
+    p.add_argument(
+        "--instances", type=positive_int, help=f"reference instances per net (default {default_of(SweepConfig, 'instances')})"
+    )
     p.add_argument("--instance-seed", type=int, default=default_of(SweepConfig, "instance_seed"))
     p.add_argument("--all-seeds", action="store_true", help="solve with every seed's net, not only the best")
     p.add_argument("--time-limit", type=positive_float, default=solver.time_limit, help="HiGHS time limit per solve, seconds")
     p.add_argument("--threads", type=positive_int, default=solver.threads, help="HiGHS threads")
-    p.add_argument("--workers", type=positive_int, help="local worker processes, or LocalCluster workers with --dask (default: one per core)")
-    p.add_argument("--dask", action="store_true", help="run the work on a Dask LocalCluster started for this sweep (extra 'dask')")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://10.0.0.5:8786")
+    add_executor_arguments(
+        p, workers_help="local worker processes, or LocalCluster workers with --dask (default: one per core)", run="sweep"
+    )
     p.add_argument("--no-yardsticks", action="store_true", help="leave out the hand-built nets")
     quick = f"smoke test: {QUICK_EPOCHS} epochs, {len(QUICK_SEEDS)} seed, {QUICK_INSTANCES} instances"
     p.add_argument("--quick", action="store_true", help=quick)
@@ -51,7 +56,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
     p.add_argument("--save-models", type=Path, metavar="DIR", help="copy the best net per shape into a zoo folder")
     p.add_argument("-q", "--quiet", action="count", default=0, help="no progress bars or log lines; twice (-qq): print nothing")
-    p.add_argument("--json", action="store_true", help="print one JSON document (rows, out, wall time, units) and nothing else on stdout")
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON document (rows, out, wall time, units) and nothing else on stdout"
+    )
     return parser
 
 

@@ -16,8 +16,9 @@ from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
-from ..nets.zoo import MANIFEST, check_entry_file, load_manifest
-from .sweep import TRAINED, best_rows
+from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
+from ..nets.zoo import MANIFEST, check_entry_file, load_manifest, zoo_name
+from .sweep_tables import best_rows
 
 
 def save_models(result, zoo_dir: str | Path) -> list[dict]:
@@ -35,7 +36,7 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
     for _, row in best_rows(result.nets).iterrows():
         arch = Architecture.parse(row["arch"])
         trained = row["source"] == TRAINED
-        name = f"b{arch.neurons}-{protocol.name if trained else row['source']}-{arch.name}"
+        name = zoo_name(arch, protocol.name if trained else row["source"])
         target = zoo_dir / f"{name}.onnx"
         with atomic_path(target) as tmp:
             shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
@@ -74,13 +75,21 @@ def save_hand_built(archs, zoo_dir: str | Path, *, variants=("paired", "shared")
         for variant, built in useful_plans(arch, variants, max_bound=max_bound):
             net = hand_built(arch, variant).rounded_to_float32()
             s = score(net)
-            name = f"b{arch.neurons}-hand-{variant}-{arch.name}"
+            name = zoo_name(arch, HAND_BUILT_SOURCES[variant])
             export_onnx(net, zoo_dir / f"{name}.onnx", metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
             added.append(
                 {
-                    "name": name, "file": f"{name}.onnx", "kind": "hand-built", "source": f"hand-{variant}",
-                    "architecture": arch.name, "budget": arch.neurons, "mae": s.mae, "mse": s.mse,
-                    "max_error": s.max_error, "collapsed": s.collapsed, "error_bound": built.error_bound,
+                    "name": name,
+                    "file": f"{name}.onnx",
+                    "kind": "hand-built",
+                    "source": HAND_BUILT_SOURCES[variant],
+                    "architecture": arch.name,
+                    "budget": arch.neurons,
+                    "mae": s.mae,
+                    "mse": s.mse,
+                    "max_error": s.max_error,
+                    "collapsed": s.collapsed,
+                    "error_bound": built.error_bound,
                 }
             )
     _merge(zoo_dir, manifest, added)

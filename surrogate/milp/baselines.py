@@ -1,6 +1,6 @@
 """Classic MIP approximations and relaxations of ``w = x*y`` on [-1, 1]^2, to compare with ReLU surrogates.
 
-Each baseline is a frozen dataclass with ``add(block, x, y) -> expression``
+Each baseline is a frozen dataclass deriving from :class:`Baseline`, with ``add(block, x, y) -> expression``
 (``x, y`` in [-1, 1]), its number of ``binaries`` per product and its
 worst-case error ``max_error`` = the largest ``|w - x*y|`` any feasible point
 can have. :func:`~surrogate.milp.bilinear.bilinear` accepts one wherever it accepts
@@ -41,17 +41,80 @@ a net, so the same problems are solved the same way with either.
 from __future__ import annotations
 
 import math
+import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
+from ..nets.network import unit_box
+from ..options import is_number
 
 
-def _positive_int(owner: str, name: str, value, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{owner}: {name}={value!r} must be an integer >= {minimum}")
+class Baseline(ABC):
+    """A classic MIP approximation or relaxation of ``w = x*y`` on [-1, 1]^2 (see the module docstring).
+
+    A subclass is a frozen dataclass whose one field, named by ``size_field``,
+    sets its size (an integer of at least ``size_minimum``); it provides
+
+    * :meth:`add`: the constraints on a block, returning the expression for ``w``;
+    * :attr:`binaries`: the binaries one product gets;
+    * :attr:`max_error`: the worst ``|w - x*y|`` over every feasible point;
+    * :meth:`evaluate`: ``w`` at given points for an approximation; ``None``
+      (the class attribute) for a relaxation, whose ``w`` is no function of ``(x, y)``.
+
+    Attributes
+    ----------
+    domain
+        The input box ``((-1, 1), (-1, 1))`` that a product's bounds are mapped onto.
+    prefix
+        The start of :attr:`name` (and of the text :func:`parse_baseline` reads).
+    """
+
+    domain = unit_box(2)
+    prefix: str = ""
+    size_field: str = "binaries"
+    size_minimum: int = 1
+    evaluate = None
+
+    def __post_init__(self) -> None:
+        value = getattr(self, self.size_field)
+        if not is_number(value, integer=True, low=self.size_minimum):
+            raise ConfigError(f"{type(self).__name__}: {self.size_field}={value!r} must be an integer >= {self.size_minimum}")
+
+    @property
+    def kind(self) -> str:
+        """``'approximation'`` (``w`` is a function of ``(x, y)``) or ``'relaxation'``."""
+        return "relaxation" if self.evaluate is None else "approximation"
+
+    @property
+    def name(self) -> str:
+        """The baseline as :func:`parse_baseline` reads it, e.g. ``'nmdt-24'``."""
+        return f"{self.prefix}-{getattr(self, self.size_field)}"
+
+    @classmethod
+    def pattern(cls) -> str:
+        """The regular expression of :attr:`name`, its one group the size."""
+        return rf"{cls.prefix}-(\d+)"
+
+    @property
+    @abstractmethod
+    def binaries(self) -> int:
+        """Binaries per product."""
+
+    @property
+    @abstractmethod
+    def max_error(self) -> float:
+        """The largest ``|w - x*y|`` any feasible point can have."""
+
+    @abstractmethod
+    def add(self, block, x, y):
+        """Add the baseline's variables and constraints to ``block``; return the expression for ``w ≈ x*y``.
+
+        ``x, y`` are Pyomo variables or expressions within [-1, 1].
+        """
 
 
 def _sawtooth_square(block, t, levels: int, tag: str):
@@ -80,23 +143,21 @@ def _sawtooth_square_value(t: np.ndarray, levels: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Sawtooth:
+class Sawtooth(Baseline):
     """Sawtooth approximation of ``x*y = u^2 - v^2`` with ``binaries/2`` levels per square (see module docstring)."""
 
     binaries: int = 24
-    kind = "approximation"
+    prefix = "sawtooth"
+    size_minimum = 2
 
     def __post_init__(self) -> None:
-        _positive_int("Sawtooth", "binaries", self.binaries, 2)
+        super().__post_init__()
         if self.binaries % 2:
             raise ConfigError(f"Sawtooth: binaries={self.binaries} must be even (two squares, binaries/2 levels each)")
 
     @property
-    def name(self) -> str:
-        return f"sawtooth-{self.binaries}"
-
-    @property
     def levels(self) -> int:
+        """Sawtooth levels per square."""
         return self.binaries // 2
 
     @property
@@ -110,25 +171,18 @@ class Sawtooth:
         return (4 * su - 4 * tu + 1) - (4 * sv - 4 * tv + 1)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The approximation ``w`` at the points ``(x, y)``."""
         tu, tv = ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
         square = lambda t: 4 * _sawtooth_square_value(t, self.levels) - 4 * t + 1  # noqa: E731
         return square(tu) - square(tv)
 
 
 @dataclass(frozen=True)
-class NMDT:
+class NMDT(Baseline):
     """Normalized multiparametric disaggregation of ``x`` with ``binaries`` digits (a relaxation)."""
 
     binaries: int = 24
-    kind = "relaxation"
-    evaluate = None
-
-    def __post_init__(self) -> None:
-        _positive_int("NMDT", "binaries", self.binaries)
-
-    @property
-    def name(self) -> str:
-        return f"nmdt-{self.binaries}"
+    prefix = "nmdt"
 
     @property
     def max_error(self) -> float:
@@ -156,19 +210,12 @@ class NMDT:
 
 
 @dataclass(frozen=True)
-class PiecewiseMcCormick:
+class PiecewiseMcCormick(Baseline):
     """McCormick envelopes on ``pieces`` equal pieces of ``x``, one binary per piece (a relaxation)."""
 
     pieces: int = 24
-    kind = "relaxation"
-    evaluate = None
-
-    def __post_init__(self) -> None:
-        _positive_int("PiecewiseMcCormick", "pieces", self.pieces)
-
-    @property
-    def name(self) -> str:
-        return f"pw-mccormick-{self.pieces}"
+    prefix = "pw-mccormick"
+    size_field = "pieces"
 
     @property
     def binaries(self) -> int:
@@ -204,15 +251,17 @@ class PiecewiseMcCormick:
 
 
 @dataclass(frozen=True)
-class TriangulatedPWL:
+class TriangulatedPWL(Baseline):
     """``pyomo.contrib.piecewise`` interpolant of ``x*y`` on an ``points x points`` J1-triangulated grid."""
 
     points: int = 17
     transformation: str = "contrib.piecewise.disaggregated_logarithmic"
-    kind = "approximation"
+    prefix = "pwl"
+    size_field = "points"
+    size_minimum = 2
 
     def __post_init__(self) -> None:
-        _positive_int("TriangulatedPWL", "points", self.points, 2)
+        super().__post_init__()
         if (self.points - 1) & (self.points - 2):
             raise ConfigError(f"TriangulatedPWL: points={self.points} must be 2^k + 1 (3, 5, 9, 17, 33, ...) for the J1 grid")
 
@@ -220,8 +269,13 @@ class TriangulatedPWL:
     def name(self) -> str:
         return f"pwl-{self.points}x{self.points}"
 
+    @classmethod
+    def pattern(cls) -> str:
+        return r"pwl-(\d+)x\1"
+
     @property
     def simplices(self) -> int:
+        """Triangles of the J1 grid."""
         return 2 * (self.points - 1) ** 2
 
     @property
@@ -237,7 +291,8 @@ class TriangulatedPWL:
 
         grid = np.linspace(-1.0, 1.0, self.points)
         block.f = PiecewiseLinearFunction(
-            points=[(float(a), float(b)) for a in grid for b in grid], function=lambda a, b: a * b,
+            points=[(float(a), float(b)) for a in grid for b in grid],
+            function=lambda a, b: a * b,
             triangulation=Triangulation.J1,
         )
         block.w = pyo.Var(bounds=(-1.0, 1.0))
@@ -255,35 +310,34 @@ class TriangulatedPWL:
         f = lambda a, b: (x0 + a * h) * (y0 + b * h)  # noqa: E731
         even = (i + j) % 2 == 0  # J1: diagonal (0,0)-(1,1) on even cells, (1,0)-(0,1) on odd ones
         below = s >= t
-        v_even = np.where(below, f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(1, 1) - f(1, 0)),
-                          f(0, 0) + t * (f(0, 1) - f(0, 0)) + s * (f(1, 1) - f(0, 1)))
+        v_even = np.where(
+            below,
+            f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(1, 1) - f(1, 0)),
+            f(0, 0) + t * (f(0, 1) - f(0, 0)) + s * (f(1, 1) - f(0, 1)),
+        )
         upper_left = s + t <= 1
-        v_odd = np.where(upper_left, f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(0, 1) - f(0, 0)),
-                         f(1, 1) + (1 - s) * (f(0, 1) - f(1, 1)) + (1 - t) * (f(1, 0) - f(1, 1)))
+        v_odd = np.where(
+            upper_left,
+            f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(0, 1) - f(0, 0)),
+            f(1, 1) + (1 - s) * (f(0, 1) - f(1, 1)) + (1 - t) * (f(1, 0) - f(1, 1)),
+        )
         return np.where(even, v_even, v_odd)
 
 
 BASELINES = (Sawtooth, NMDT, PiecewiseMcCormick, TriangulatedPWL)
 
 
-def parse_baseline(text: str):
+def parse_baseline(text: str) -> Baseline:
     """``'sawtooth-24'``, ``'nmdt-24'``, ``'pw-mccormick-24'`` or ``'pwl-17x17'`` as a baseline object."""
-    import re
-
-    patterns = {
-        r"sawtooth-(\d+)": lambda n: Sawtooth(binaries=n),
-        r"nmdt-(\d+)": lambda n: NMDT(binaries=n),
-        r"pw-mccormick-(\d+)": lambda n: PiecewiseMcCormick(pieces=n),
-        r"pwl-(\d+)x\1": lambda n: TriangulatedPWL(points=n),
-    }
-    for pattern, make in patterns.items():
-        match = re.fullmatch(pattern, text)
+    for cls in BASELINES:
+        match = re.fullmatch(cls.pattern(), text)
         if match:
-            return make(int(match.group(1)))
+            return cls(**{cls.size_field: int(match.group(1))})
     raise ConfigError(
         f"unknown baseline {text!r}; use sawtooth-<binaries>, nmdt-<binaries>, pw-mccormick-<pieces> or pwl-<n>x<n>"
     )
 
 
 def is_baseline(obj) -> bool:
-    return isinstance(obj, BASELINES)
+    """Whether ``obj`` is a :class:`Baseline` (rather than a net)."""
+    return isinstance(obj, Baseline)

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,13 +47,10 @@ from ..errors import FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
-from .model_size import ModelSize, model_size
+from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
+from .interface import EncodedProduct, ProductError
+from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .pruned import build_pruned
-
-#: Bound method of the ``pruned`` formulation when none is given.
-DEFAULT_BOUNDS = "milp"
-#: The formulation used when none is given: the fastest in ``surrogate bench solve-time`` (see README).
-DEFAULT_FORMULATION = "pruned"
 
 
 def _formulations():
@@ -65,23 +61,6 @@ def _formulations():
         "partition": ReluPartitionFormulation,
         "fullspace": FullSpaceNNFormulation,
     }
-
-
-FORMULATIONS: tuple[str, ...] = ("bigm", "partition", "fullspace", "pruned")
-#: OMLT's formulations derive their own interval bounds; only ``pruned`` takes ``bounds=``.
-OMLT_FORMULATIONS: tuple[str, ...] = ("bigm", "partition", "fullspace")
-
-
-def check_formulation(name: str) -> str:
-    """Return ``name`` if it is a known MILP formulation, else raise :class:`FormulationError`."""
-    if name not in FORMULATIONS:
-        hint = ""
-        if isinstance(name, str) and "complementarity" in name.lower():
-            hint = " (the complementarity formulation is an NLP, which HiGHS cannot solve)"
-        raise FormulationError(
-            f"unknown formulation {name!r}{hint}; choose one of {', '.join(FORMULATIONS)}"
-        )
-    return name
 
 
 def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] | None = None):
@@ -101,65 +80,62 @@ def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] | 
     network.add_layer(previous)
     last = len(net.weights) - 1
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
-        layer = DenseLayer(
-            [w.shape[0]], [w.shape[1]], w, b, activation="linear" if i == last else "relu"
-        )
+        layer = DenseLayer([w.shape[0]], [w.shape[1]], w, b, activation="linear" if i == last else "relu")
         network.add_layer(layer)
         network.add_edge(previous, layer)
         previous = layer
     return network
 
 
-@dataclass(frozen=True)
-class SurrogateErrorReport:
-    """Errors at the current variable values (filled in by a solve)."""
-
-    x: float
-    y: float
-    milp_output: float
-    net_output: float
-    true_product: float
-
-    @property
-    def vs_net(self) -> float:
-        """|MILP output - net(x, y)|: zero up to solver tolerances for an exact encoding."""
-        return abs(self.milp_output - self.net_output)
-
-    @property
-    def vs_product(self) -> float:
-        """|MILP output - x*y|: the approximation error the optimiser actually sees."""
-        return abs(self.milp_output - self.true_product)
+#: The errors an :class:`EncodedSurrogate` reports: one class with every encoded product's (``milp_output`` is ``z``,
+#: ``net_output`` is ``net_z``).
+SurrogateErrorReport = ProductError
 
 
-class EncodedSurrogate:
-    """A net embedded in a Pyomo model; returned by :func:`add_surrogate`.
+class EncodedSurrogate(EncodedProduct):
+    """A net embedded in a Pyomo model; returned by :func:`add_surrogate` (an :class:`~surrogate.milp.interface.EncodedProduct`).
 
     Attributes
     ----------
     block
-        The ``OmltBlock`` holding the encoding.
+        The block holding the encoding (an ``OmltBlock`` for OMLT's formulations).
+    inputs
+        The two Pyomo variables (or expressions) fed to the net.
     output
         The Pyomo variable that equals the net's output, z = N(x, y).
+    net
+        The :class:`~surrogate.nets.network.ReluMLP` encoded.
+    formulation
+        The formulation's name (see :data:`FORMULATIONS`).
+    bounds
+        The :class:`~surrogate.milp.bounds.NetBounds` used (``None`` for OMLT's formulations).
+    indicators
+        For ``'pruned'``: the binary indicators as the formulation declared them, one indexed
+        variable per hidden layer keyed by neuron (:attr:`surrogate.milp.pruned.HiddenLayers.indicators`);
+        ``None`` for OMLT's formulations.
     """
 
-    def __init__(self, block, net: ReluMLP, formulation: str, inputs, bounds=None):
+    def __init__(self, block, net: ReluMLP, formulation: str, inputs, bounds=None, *, indicators=None):
         self.block = block
         self.net = net
         self.formulation = formulation
         self.inputs = tuple(inputs)
         self.output = block.outputs[0]
-        #: The :class:`~surrogate.milp.bounds.NetBounds` used (``None`` for OMLT's formulations).
         self.bounds = bounds
+        self.indicators = None if indicators is None else tuple(indicators)
 
-    def size(self) -> ModelSize:
-        """Variables, binaries and constraints this encoding added (links included)."""
-        return model_size(self.block)
+    @property
+    def binaries(self) -> tuple[dict, ...]:
+        """The binaries, ``{neuron: VarData}`` per hidden layer for ``'pruned'`` (see :class:`~surrogate.milp.interface.EncodedProduct`)."""
+        if self.indicators is None:
+            return super().binaries
+        return tuple(dict(layer.items()) for layer in self.indicators)
 
     def evaluate(self, x: float, y: float) -> float:
         """The real net at ``(x, y)``."""
         return float(self.net.forward(np.array([[x, y]]))[0])
 
-    def get_error(self) -> SurrogateErrorReport:
+    def get_error(self) -> ProductError:
         """Compare the MILP's output with the real net and with x*y at the current values.
 
         Call after a solve has loaded a solution.
@@ -170,7 +146,7 @@ class EncodedSurrogate:
             raise ModelFormatError(
                 f"surrogate block {self.block.name!r} has no values yet; solve the model (and load the solution) first"
             )
-        return SurrogateErrorReport(values[0], values[1], float(out), self.evaluate(*values), float(values[0] * values[1]))
+        return ProductError(values[0], values[1], float(out), self.evaluate(*values), float(values[0] * values[1]))
 
 
 def _as_net(net_or_path: ReluMLP | str | os.PathLike) -> ReluMLP:
@@ -180,9 +156,7 @@ def _as_net(net_or_path: ReluMLP | str | os.PathLike) -> ReluMLP:
         from ..nets.onnx_io import load_onnx
 
         return load_onnx(Path(net_or_path))
-    raise ModelFormatError(
-        f"cannot use {type(net_or_path).__name__} as a surrogate; pass a ReluMLP or the path of an ONNX file"
-    )
+    raise ModelFormatError(f"cannot use {type(net_or_path).__name__} as a surrogate; pass a ReluMLP or the path of an ONNX file")
 
 
 def add_surrogate(
@@ -231,29 +205,29 @@ def add_surrogate(
     input_bounds = net.domain if input_bounds is None else input_bounds
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
     if len(inputs) != net.weights[0].shape[0]:
-        raise ModelFormatError(
-            f"surrogate {name!r}: {len(inputs)} inputs given but the net takes {net.weights[0].shape[0]}"
-        )
+        raise ModelFormatError(f"surrogate {name!r}: {len(inputs)} inputs given but the net takes {net.weights[0].shape[0]}")
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
-    block = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
+    block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
     block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
-    return EncodedSurrogate(block, net, formulation, inputs, net_bounds)
+    return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
 
 
 def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds):
-    """The encoding of ``net`` as ``parent.<name>``: a pruned block, or OMLT's on ``input_bounds``."""
+    """The encoding of ``net`` as ``parent.<name>``: a pruned block, or OMLT's on ``input_bounds``.
+
+    Returns the block and the pruned formulation's indicators per hidden layer (``None`` for OMLT's).
+    """
     if formulation == "pruned":
         block = pyo.Block()
         parent.add_component(name, block)
-        build_pruned(block, net, net_bounds)
-        return block
+        return block, build_pruned(block, net, net_bounds)
     from omlt import OmltBlock
 
     block = OmltBlock()
     parent.add_component(name, block)
     block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
-    return block
+    return block, None
 
 
 def _resolve_bounds(net: ReluMLP, formulation: str, bounds, input_bounds) -> NetBounds | None:

@@ -56,6 +56,7 @@ from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
 
 from ..errors import ConfigError, InfeasibleModelError
+from ..options import is_number
 from .products import has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, Termination, make_solver, solve
@@ -136,8 +137,7 @@ def _parametric(con) -> bool:
     """Whether a constraint holds a mutable ``Param`` or a fixed ``Var`` (its implications depend on their values)."""
     parts = [e for e in (con.lower, con.body, con.upper) if e is not None]
     return any(
-        next(identify_mutable_parameters(e), None) is not None
-        or any(v.fixed for v in identify_variables(e, include_fixed=True))
+        next(identify_mutable_parameters(e), None) is not None or any(v.fixed for v in identify_variables(e, include_fixed=True))
         for e in parts
     )
 
@@ -277,9 +277,9 @@ def _lp_rounds(model, wanted, found, *, deadline: float, rounds: int, wide: floa
 
 def _check_options(time_limit, rounds, wide) -> None:
     SolverConfig(time_limit=time_limit)  # the same check of a time limit as every solve
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 0:
+    if not is_number(rounds, integer=True, low=0):
         raise ConfigError(f"tighten_product_bounds: rounds={rounds!r} must be an integer >= 0 (0: FBBT only)")
-    if isinstance(wide, bool) or not isinstance(wide, (int, float)) or not wide > 0:
+    if not is_number(wide, low=0, low_open=True):
         raise ConfigError(f"tighten_product_bounds: wide={wide!r} must be a positive width (math.inf: only missing bounds)")
 
 

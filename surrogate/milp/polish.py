@@ -46,353 +46,67 @@ these methods does best, all run on the model read once as quadratic forms
 Each LP is a fresh ``highspy.Highs`` built from numpy arrays
 (:func:`~surrogate.milp.local_nlp.solve_lp`), so LPs do not slow down as they are
 re-solved, and the clock is checked between LPs and NLP iterations.
+
+The product graph lives in :mod:`surrogate.milp.polish_graph`, the search and
+its methods in :mod:`surrogate.milp.polish_search`, the result type and the
+measures in :mod:`surrogate.milp.polish_result`; every name is importable from here.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn import generate_standard_repn
 
-from ..errors import ConfigError, NonlinearModelError
-from .local_nlp import QuadraticModel, feasibility_point, restore_feasibility, solve_lp, solve_nlp
-from .solver import SolverConfig
+from ..errors import NonlinearModelError
+from .polish_graph import colour_classes, complementarity_pairs, factor_sets, product_edges, product_pairs, round_complementarity
+from .polish_quadratic import QuadraticModel
+from .polish_result import (
+    DEFAULT_RESTARTS,
+    FEASIBILITY_TOL,
+    METHODS,
+    STATUSES,
+    PolishResult,
+    check_restarts,
+    max_violation,
+    true_objective,
+)
+from .polish_search import PolishSearch, start_box
+from .solver_config import SolverConfig
 
-#: A point whose largest constraint or bound violation is at most this is feasible.
-FEASIBILITY_TOL = 1e-6
-#: The values of :attr:`PolishResult.method`.
-METHODS = ("alternating-lp", "cover-lp", "complementarity", "nlp", "multistart", "none")
-#: NLPs from random points that :func:`polish` runs after its other methods, time allowing.
-DEFAULT_RESTARTS = 8
-#: The values of :attr:`PolishResult.status`.
-STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
-
-
-def product_pairs(model) -> list[tuple]:
-    """Every distinct pair of variables multiplied in the active objective and constraints."""
-    pairs = {}
-    exprs = [o.expr for o in model.component_data_objects(pyo.Objective, active=True)]
-    exprs += [c.body for c in model.component_data_objects(pyo.Constraint, active=True)]
-    for expr in exprs:
-        repn = generate_standard_repn(expr, quadratic=True, compute_values=True)
-        for v1, v2 in repn.quadratic_vars:
-            pairs[tuple(sorted((v1.name, v2.name)))] = (v1, v2)
-    return list(pairs.values())
-
-
-def _two_colouring(neighbours: dict) -> dict | None:
-    """Side (0 or 1) of every node of the graph ``neighbours`` (node -> set of nodes); ``None`` if not bipartite."""
-    side: dict = {}
-    for start in neighbours:
-        if start in side:
-            continue
-        side[start] = 0
-        queue = deque([start])
-        while queue:
-            node = queue.popleft()
-            for other in neighbours[node]:
-                if other not in side:
-                    side[other] = 1 - side[node]
-                    queue.append(other)
-                elif side[other] == side[node]:
-                    return None
-    return side
-
-
-def factor_sets(pairs) -> tuple[list, list] | None:
-    """Split the factors into two sets with one factor of every product in each; ``None`` if impossible."""
-    if any(v1 is v2 for v1, v2 in pairs):
-        return None  # a square cannot be split
-    neighbours: dict = {}
-    variables = {}
-    for v1, v2 in pairs:
-        variables[id(v1)], variables[id(v2)] = v1, v2
-        neighbours.setdefault(id(v1), set()).add(id(v2))
-        neighbours.setdefault(id(v2), set()).add(id(v1))
-    side = _two_colouring(neighbours)
-    if side is None:
-        return None
-    return [variables[k] for k, s in side.items() if s == 0], [variables[k] for k, s in side.items() if s == 1]
-
-
-def colour_classes(edges) -> tuple[list[np.ndarray], bool]:
-    """Colour classes of the product graph on variable indices, and whether it is bipartite without squares.
-
-    ``edges`` are (i, j) index pairs (i == j: a square, whose factor joins no
-    class and so is never freed by an LP). A bipartite graph gets its two
-    sides; any other a greedy colouring, most-connected factor first.
-    """
-    neighbours: dict = {}
-    squares = {i for i, j in edges if i == j}
-    for i, j in edges:
-        if i != j:
-            neighbours.setdefault(i, set()).add(j)
-            neighbours.setdefault(j, set()).add(i)
-    side = _two_colouring(neighbours)
-    if side is not None:
-        colour = {node: s for node, s in side.items() if node not in squares}
-    else:
-        colour = {}
-        for node in sorted(neighbours, key=lambda n: -len(neighbours[n])):
-            if node not in squares:
-                used = {colour[o] for o in neighbours[node] if o in colour}
-                colour[node] = next(c for c in range(len(used) + 1) if c not in used)
-    classes = [np.array(sorted(n for n, c in colour.items() if c == k), dtype=np.int64) for k in sorted(set(colour.values()))]
-    return classes, side is not None and not squares
-
-
-def complementarity_pairs(qm: QuadraticModel) -> list[tuple[int, int]]:
-    """(i, j) of every row that says :math:`x_i x_j = 0` or :math:`x_i x_j \\le 0` with both factors non-negative.
-
-    A row qualifies when its only term is :math:`q x_i x_j` (i != j, no linear
-    part, constant c) and its bound on the product side is 0: ``q > 0`` with
-    upper bound c, or ``q < 0`` with lower bound c.
-    """
-    rows = qm.rows
-    out = []
-    linear_terms = np.diff(rows.linear.indptr)
-    terms = np.bincount(rows.qrow, minlength=len(rows.constant))
-    for k in np.flatnonzero((rows.qi != rows.qj)):
-        r, i, j, q = rows.qrow[k], rows.qi[k], rows.qj[k], rows.qval[k]
-        if terms[r] != 1 or linear_terms[r] != 0 or qm.lower[i] < 0 or qm.lower[j] < 0:
-            continue
-        bound = qm.row_upper[r] if q > 0 else qm.row_lower[r]
-        if bound == rows.constant[r]:
-            out.append((int(i), int(j)))
-    return out
-
-
-def max_violation(model) -> float:
-    """Largest violation of any active constraint or variable bound at the current values."""
-    worst = 0.0
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(con.body, exception=False)
-        if body is None:
-            return math.inf
-        if con.has_lb():
-            worst = max(worst, pyo.value(con.lower) - body)
-        if con.has_ub():
-            worst = max(worst, body - pyo.value(con.upper))
-    for var in model.component_data_objects(pyo.Var):
-        if var.value is None:
-            return math.inf
-        if var.has_lb():
-            worst = max(worst, var.lb - var.value)
-        if var.has_ub():
-            worst = max(worst, var.value - var.ub)
-    return worst
-
-
-def true_objective(model) -> float:
-    (obj,) = list(model.component_data_objects(pyo.Objective, active=True))
-    value = pyo.value(obj.expr, exception=False)
-    return math.nan if value is None else float(value)
-
-
-@dataclass(frozen=True)
-class PolishResult:
-    """The true objective and worst violation before and after polishing, and how it went.
-
-    ``status`` is one of :data:`STATUSES`: ``polished`` (a method reached a
-    feasible point at least as good as a feasible start), ``start-kept`` (the
-    start was feasible and nothing beat it), ``infeasible`` (no feasible point
-    found: the model is left at the least violated one) or ``not-quadratic``
-    (a term of degree above 2: nothing was tried). ``method`` (one of
-    :data:`METHODS`) names the method that gave the final point; ``rounds`` the
-    most LP rounds one alternation ran; ``lp_solves`` the LPs solved;
-    ``seconds`` the whole polish; ``timed_out`` whether ``time_limit`` cut it short.
-    """
-
-    objective_before: float
-    violation_before: float
-    objective_after: float
-    violation_after: float
-    rounds: int
-    status: str
-    method: str = "none"
-    seconds: float = 0.0
-    lp_solves: int = 0
-    timed_out: bool = False
-
-
-@dataclass
-class _Search:
-    """Candidate points of one polish, the LP counter and the deadline (``time.perf_counter()`` seconds)."""
-
-    qm: QuadraticModel
-    config: SolverConfig
-    deadline: float
-    tol: float
-    lp_solves: int = 0
-    rounds: int = 0
-    timed_out: bool = False
-    best: tuple = (math.inf, math.inf)  # (violation if infeasible else 0, sense * objective)
-    best_point: np.ndarray | None = None
-    best_method: str = "none"
-
-    def expired(self) -> bool:
-        if time.perf_counter() >= self.deadline:
-            self.timed_out = True
-        return self.timed_out
-
-    def offer(self, method: str, x: np.ndarray) -> float:
-        """Keep ``x`` if it beats the best point so far (feasible first, then objective); returns its score."""
-        violation = self.qm.violation(x)
-        value = self.qm.sense * self.qm.objective_value(x)
-        score = (0.0, value) if violation <= FEASIBILITY_TOL else (violation, math.inf)
-        better = score[0] < self.best[0] or (score[0] == self.best[0] == 0.0 and value < self.best[1] - self.tol * max(1.0, abs(value)))
-        if self.best_point is None or better:
-            self.best, self.best_point, self.best_method = score, x.copy(), method
-        return value if score[0] == 0.0 else math.inf
-
-    def lp(self, x: np.ndarray, fixed: np.ndarray) -> np.ndarray | None:
-        """The LP with ``fixed`` held at ``x`` (``None`` if it has no optimum or time is up)."""
-        if self.expired():
-            return None
-        self.lp_solves += 1
-        remaining = self.deadline - time.perf_counter()
-        return solve_lp(self.qm, x, fixed, threads=self.config.threads, time_limit=min(self.config.time_limit, remaining))
-
-    def alternate(self, x0: np.ndarray, classes: list, pinned: np.ndarray, method: str, max_rounds: int) -> None:
-        """Alternating / cover LPs from ``x0`` over ``classes`` (see the module docstring), both orders; offers every LP point."""
-        factors = np.zeros(len(x0), dtype=bool)
-        for cls in classes:
-            factors[cls] = True
-        factors |= self._square_factors()
-        orders = [classes, classes[::-1]] if len(classes) > 1 else [classes or [np.zeros(0, dtype=np.int64)]]
-        for order in orders:
-            x, previous = x0.copy(), math.inf
-            for round_ in range(1, max_rounds + 1):
-                for cls in order:
-                    fixed = factors | pinned
-                    fixed[cls] = pinned[cls]
-                    x = self.lp(x, fixed)
-                    if x is None:
-                        break
-                    current = self.offer(method, x)
-                if x is None:
-                    break
-                self.rounds = max(self.rounds, round_)
-                if previous - current <= self.tol * max(1.0, abs(current)):
-                    break
-                previous = current
-
-    def _square_factors(self) -> np.ndarray:
-        squares = np.zeros(len(self.qm.variables), dtype=bool)
-        for rows in (self.qm.rows, self.qm.objective):
-            squares[rows.qi[rows.qi == rows.qj]] = True
-        return squares
-
-    def nlp(
-        self, x0: np.ndarray, classes: list, pinned: np.ndarray, method: str, *, maxiter: int, share: float = 1.0,
-        feasibility_first: bool = False,
-    ) -> None:
-        """NLP from ``x0`` (``pinned`` held) for at most ``share`` of the time left, then two rounds of cover LPs to clean its point.
-
-        An NLP point just outside a constraint is stepped back onto it
-        (:func:`~surrogate.milp.local_nlp.restore_feasibility`). If the NLP ends
-        infeasible (SLSQP often does from a point far outside nonconvex
-        constraints), a feasibility phase (:func:`~surrogate.milp.local_nlp.feasibility_point`)
-        from ``x0`` gives it a second start; ``feasibility_first`` runs that phase first instead.
-        """
-        if self.expired():
-            return
-        now = time.perf_counter()
-        deadline = now + share * (self.deadline - now) if math.isfinite(self.deadline) else math.inf
-        qm = self.qm
-
-        def phase():
-            return feasibility_point(qm, x0, fixed=pinned, deadline=deadline)
-
-        for start in [phase] if feasibility_first else [lambda: x0, phase]:
-            x = solve_nlp(qm, start(), fixed=pinned, deadline=deadline, maxiter=maxiter)
-            if qm.violation(x) > FEASIBILITY_TOL:  # stopped just outside a constraint: step back onto it
-                x = restore_feasibility(qm, x)
-            if self.offer(method, x) < math.inf or time.perf_counter() >= deadline:  # offer: finite when feasible
-                break
-        self.alternate(x, classes, pinned, method, max_rounds=2)
-        self.expired()
-
-    def multistart(self, starts: int, rng: np.random.Generator, *, maxiter: int) -> None:
-        """NLPs from ``starts`` points drawn uniformly in the box (:func:`start_box`), each with an equal share of the time left."""
-        lower, upper = start_box(self.qm, self.best_point)
-        classes, _ = colour_classes(_edges(self.qm, np.zeros(len(lower), dtype=bool)))
-        for k in range(starts):
-            if self.expired():
-                return
-            x0 = np.where(self.qm.integer, self.best_point, rng.uniform(lower, upper))
-            self.nlp(x0, classes, np.zeros(len(x0), dtype=bool), "multistart", maxiter=maxiter, share=1.0 / (starts - k),
-                     feasibility_first=True)
-
-    def pattern_search(self, small: np.ndarray, method: str, max_evals: int) -> None:
-        """Coordinate pattern search over the factors ``small`` from the best point, each trial scored by the LP in the rest."""
-        qm, fixed = self.qm, np.zeros(len(self.qm.variables), dtype=bool)
-        fixed[small] = True
-        steps = {int(i): 0.25 * (qm.upper[i] - qm.lower[i]) for i in small if np.isfinite(qm.upper[i] - qm.lower[i])}
-        evals = 0
-        while steps and evals < max_evals and max(steps.values()) > 1e-9 and not self.expired():
-            improved = False
-            for i, step in steps.items():
-                for direction in (1, -1) if step > 1e-9 else ():
-                    point = self.best_point.copy()
-                    point[i] = min(max(point[i] + direction * step, qm.lower[i]), qm.upper[i])
-                    trial = None if point[i] == self.best_point[i] else self.lp(point, fixed)
-                    if trial is not None:
-                        evals, before = evals + 1, self.best
-                        self.offer(method, trial)
-                        improved = self.best != before
-                        if improved:
-                            break
-            if not improved:
-                steps = {i: s / 2 for i, s in steps.items()}
-
-
-def start_box(qm: QuadraticModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The box multistart draws from: the variable bounds, and ``x`` +- max(1, |x|) on a side without one."""
-    span = np.maximum(1.0, np.abs(x))
-    lower = np.where(np.isfinite(qm.lower), qm.lower, x - span)
-    upper = np.where(np.isfinite(qm.upper), qm.upper, x + span)
-    return lower, upper
-
-
-def _rounded(qm: QuadraticModel, x: np.ndarray, pairs: list) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` with the smaller factor of every complementarity pair (one that may be 0) set to 0, and the mask of those."""
-    x, pinned = x.copy(), np.zeros(len(x), dtype=bool)
-    for i, j in pairs:
-        if pinned[i] or pinned[j]:
-            continue
-        zero_ok = [k for k in (i, j) if qm.lower[k] <= 0 <= qm.upper[k]]
-        if zero_ok:
-            k = min(zero_ok, key=lambda k: x[k])
-            x[k], pinned[k] = 0.0, True
-    return x, pinned
-
-
-def _edges(qm: QuadraticModel, pinned: np.ndarray) -> set:
-    """The product graph's edges (i, j) with no ``pinned`` factor (a pinned factor at 0 makes the product vanish)."""
-    out = set()
-    for rows in (qm.rows, qm.objective):
-        for i, j in zip(rows.qi.tolist(), rows.qj.tolist()):
-            if not (pinned[i] or pinned[j]):
-                out.add((min(i, j), max(i, j)))
-    return out
-
-
-def check_restarts(restarts, what: str) -> int:
-    """``restarts`` if it is a whole number >= 0; else a :class:`ConfigError` naming ``what``."""
-    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
-        raise ConfigError(f"{what}={restarts!r} must be a whole number >= 0 (0 turns multistart off)")
-    return restarts
+__all__ = [
+    "DEFAULT_RESTARTS",
+    "FEASIBILITY_TOL",
+    "METHODS",
+    "STATUSES",
+    "PolishResult",
+    "check_restarts",
+    "colour_classes",
+    "complementarity_pairs",
+    "factor_sets",
+    "max_violation",
+    "polish",
+    "product_edges",
+    "product_pairs",
+    "start_box",
+    "true_objective",
+]
 
 
 def polish(
-    model, values: dict, *, config: SolverConfig = SolverConfig(), time_limit: float | None = None, max_rounds: int = 20,
-    max_evals: int = 400, nlp_maxiter: int = 300, tol: float = 1e-9, restarts: int = DEFAULT_RESTARTS, seed: int = 0,
+    model,
+    values: dict,
+    *,
+    config: SolverConfig = SolverConfig(),
+    time_limit: float | None = None,
+    max_rounds: int = 20,
+    max_evals: int = 400,
+    nlp_maxiter: int = 300,
+    tol: float = 1e-9,
+    restarts: int = DEFAULT_RESTARTS,
+    seed: int = 0,
 ) -> PolishResult:
     """Polish ``values`` on the exact ``model``, which is changed in place and ends at the polished point.
 
@@ -431,21 +145,32 @@ def polish(
     except NonlinearModelError:
         return PolishResult(*before, *before, 0, "not-quadratic", seconds=time.perf_counter() - begin)
     deadline = math.inf if time_limit is None else begin + time_limit - reserve
-    search = _Search(qm, config, deadline, tol)
+    search = PolishSearch(qm, config, deadline, tol)
     x0 = qm.point(start)
     search.offer("none", x0)
     _run_methods(search, x0, max_rounds=max_rounds, max_evals=max_evals, nlp_maxiter=nlp_maxiter)
     search.multistart(restarts, np.random.default_rng(seed), maxiter=nlp_maxiter)
-    qm.load(search.best_point)
+    return _finish(model, search, before, begin)
+
+
+def _finish(model, search: PolishSearch, before: tuple[float, float], begin: float) -> PolishResult:
+    """Load the best point of ``search`` into ``model``, measure it, and report (``begin``: when the polish began)."""
+    search.qm.load(search.best_point)
     after = (true_objective(model), max_violation(model))
     status = "infeasible" if after[1] > FEASIBILITY_TOL else ("start-kept" if search.best_method == "none" else "polished")
     return PolishResult(
-        *before, *after, search.rounds, status, method=search.best_method, seconds=time.perf_counter() - begin,
-        lp_solves=search.lp_solves, timed_out=search.timed_out,
+        *before,
+        *after,
+        search.rounds,
+        status,
+        method=search.best_method,
+        seconds=time.perf_counter() - begin,
+        lp_solves=search.lp_solves,
+        timed_out=search.timed_out,
     )
 
 
-def _run_methods(search: _Search, x0: np.ndarray, *, max_rounds: int, max_evals: int, nlp_maxiter: int) -> None:
+def _run_methods(search: PolishSearch, x0: np.ndarray, *, max_rounds: int, max_evals: int, nlp_maxiter: int) -> None:
     """Run the methods while time lasts: LPs first on a bipartite graph, else complementarity and the NLP first.
 
     A bipartite graph's alternating LP is cheap and usually enough; a cover of
@@ -453,7 +178,7 @@ def _run_methods(search: _Search, x0: np.ndarray, *, max_rounds: int, max_evals:
     NLP goes first. The best LP point is refined by a last NLP.
     """
     qm, none = search.qm, np.zeros(len(x0), dtype=bool)
-    classes, bipartite = colour_classes(_edges(qm, none))
+    classes, bipartite = colour_classes(product_edges(qm, none))
     method = "alternating-lp" if bipartite else "cover-lp"
 
     def lps():
@@ -464,8 +189,8 @@ def _run_methods(search: _Search, x0: np.ndarray, *, max_rounds: int, max_evals:
     def complementarity():
         pairs = complementarity_pairs(qm)
         if pairs and not search.expired():
-            rounded, pinned = _rounded(qm, x0, pairs)
-            reduced, _ = colour_classes(_edges(qm, pinned))
+            rounded, pinned = round_complementarity(qm, x0, pairs)
+            reduced, _ = colour_classes(product_edges(qm, pinned))
             search.alternate(rounded, reduced, pinned, "complementarity", max_rounds)
             search.nlp(rounded, reduced, pinned, "complementarity", maxiter=nlp_maxiter, share=0.5)
 

@@ -125,7 +125,8 @@ def quadratic_parts(expr, where: str):
 def product_terms(repn) -> list:
     """``(coefficient, (v1, v2))`` of the quadratic terms whose coefficient is not the constant 0."""
     return [
-        (coef, pair) for coef, pair in zip(repn.quadratic_coefs, repn.quadratic_vars)
+        (coef, pair)
+        for coef, pair in zip(repn.quadratic_coefs, repn.quadratic_vars)
         if not (is_constant(coef) and pyo.value(coef) == 0)
     ]
 

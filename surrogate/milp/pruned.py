@@ -33,6 +33,7 @@ over.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
@@ -46,8 +47,28 @@ def _affine(weights: np.ndarray, bias: float, inputs: Sequence):
     return sum(terms, float(bias))
 
 
-def encode_layers(block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs: Sequence, *, layers: int, relax: bool = False) -> list:
-    """Encode the first ``layers`` hidden layers on ``block``; return the pre-activations of layer ``layers``.
+@dataclass(frozen=True)
+class HiddenLayers:
+    """What :func:`encode_hidden` added to a block.
+
+    Attributes
+    ----------
+    preactivations
+        The pre-activations of the layer after the encoded ones (Pyomo expressions).
+    indicators
+        One indexed variable ``s<k>`` per encoded hidden layer ``k``: the
+        indicator (binary, or in [0, 1] when relaxed) of each unstable neuron,
+        keyed by its index in the layer; stable neurons have none.
+    """
+
+    preactivations: list
+    indicators: tuple
+
+
+def encode_hidden(
+    block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs: Sequence, *, layers: int, relax: bool = False
+) -> HiddenLayers:
+    """Encode the first ``layers`` hidden layers on ``block``; return the next pre-activations and the indicators.
 
     Parameters
     ----------
@@ -63,7 +84,7 @@ def encode_layers(block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs:
         Continuous ``s`` in [0, 1] instead of binaries (the LP relaxation).
     """
     needed = _needed(net, upper, layers)
-    h = list(inputs)
+    h, indicators = list(inputs), []
     for k in range(layers):
         zhat = [_affine(net.weights[k][:, j], net.biases[k][j], h) for j in range(net.weights[k].shape[1])]
         lo, hi = np.asarray(lower[k]), np.asarray(upper[k])
@@ -72,6 +93,7 @@ def encode_layers(block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs:
         sk = pyo.Var(unstable, domain=pyo.UnitInterval if relax else pyo.Binary)
         block.add_component(f"h{k}", hk)
         block.add_component(f"s{k}", sk)
+        indicators.append(sk)
         relu = pyo.ConstraintList()
         block.add_component(f"relu{k}", relu)
         for j in unstable:
@@ -79,7 +101,18 @@ def encode_layers(block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs:
             relu.add(hk[j] <= zhat[j] - float(lo[j]) * (1 - sk[j]))
             relu.add(hk[j] <= float(hi[j]) * sk[j])
         h = [hk[j] if j in hk else (zhat[j] if needed[k][j] and lo[j] >= 0 else 0.0) for j in range(len(zhat))]
-    return [_affine(net.weights[layers][:, j], net.biases[layers][j], h) for j in range(net.weights[layers].shape[1])]
+    out = [_affine(net.weights[layers][:, j], net.biases[layers][j], h) for j in range(net.weights[layers].shape[1])]
+    return HiddenLayers(out, tuple(indicators))
+
+
+def encode_layers(
+    block, net: ReluMLP, lower: Sequence, upper: Sequence, inputs: Sequence, *, layers: int, relax: bool = False
+) -> list:
+    """Encode the first ``layers`` hidden layers on ``block``; return the pre-activations of layer ``layers``.
+
+    The same as :func:`encode_hidden` (see its parameters), for callers that need only the pre-activations.
+    """
+    return encode_hidden(block, net, lower, upper, inputs, layers=layers, relax=relax).preactivations
 
 
 def _needed(net: ReluMLP, upper: Sequence, layers: int) -> list[np.ndarray]:
@@ -98,22 +131,24 @@ def _needed(net: ReluMLP, upper: Sequence, layers: int) -> list[np.ndarray]:
     return needed
 
 
-def build_pruned(block, net: ReluMLP, bounds) -> None:
+def build_pruned(block, net: ReluMLP, bounds) -> tuple:
     """Fill ``block`` with ``inputs``, ``outputs`` and the pruned big-M encoding of ``net`` under ``bounds``.
 
     ``bounds`` is a :class:`~surrogate.milp.bounds.NetBounds` of ``net``; the
     inputs are bounded by its box, the output by its last layer's bounds.
+    Returns the binary indicators, one indexed variable per hidden layer
+    (see :attr:`HiddenLayers.indicators`).
     """
     n_in, n_out = net.weights[0].shape[0], net.weights[-1].shape[1]
     block.inputs = pyo.Var(range(n_in), bounds=lambda _, i: bounds.box[i])
-    block.outputs = pyo.Var(
-        range(n_out), bounds=lambda _, j: (float(bounds.lower[-1][j]), float(bounds.upper[-1][j]))
-    )
-    out = encode_layers(
+    block.outputs = pyo.Var(range(n_out), bounds=lambda _, j: (float(bounds.lower[-1][j]), float(bounds.upper[-1][j])))
+    hidden = encode_hidden(
         block, net, bounds.lower, bounds.upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
     )
+    out = hidden.preactivations
     block.output_layer = pyo.Constraint(range(n_out), rule=lambda b, j: b.outputs[j] == out[j])
     block.envelope = pyo.ConstraintList()
     for plane in bounds.envelope:
         rhs = sum(a * block.inputs[i] for i, a in enumerate(plane.slope)) + plane.offset
         block.envelope.add(block.outputs[0] >= rhs if plane.side == "lower" else block.outputs[0] <= rhs)
+    return hidden.indicators

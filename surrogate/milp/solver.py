@@ -6,7 +6,6 @@ time-limit hit is recorded in the returned :class:`SolveResult`, never raised.
 
 from __future__ import annotations
 
-import enum
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -16,83 +15,14 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError, NonlinearModelError, SolverUnavailableError
 from .model_size import ModelSize, model_size
+from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
 
-SOLVERS = ("highs",)
-
-
-class Termination(enum.StrEnum):
-    """Why a solve stopped: the members of Pyomo's ``contrib.solver`` ``TerminationCondition``.
-
-    A :class:`enum.StrEnum`, so a member is also its name as a string (what the
-    result tables and JSON files hold): ``Termination.TIME_LIMIT == "maxTimeLimit"``.
-    """
-
-    OPTIMAL = "convergenceCriteriaSatisfied"
-    TIME_LIMIT = "maxTimeLimit"
-    ITERATION_LIMIT = "iterationLimit"
-    OBJECTIVE_LIMIT = "objectiveLimit"
-    MIN_STEP_LENGTH = "minStepLength"
-    UNBOUNDED = "unbounded"
-    INFEASIBLE = "provenInfeasible"
-    LOCALLY_INFEASIBLE = "locallyInfeasible"
-    INFEASIBLE_OR_UNBOUNDED = "infeasibleOrUnbounded"
-    ERROR = "error"
-    INTERRUPTED = "interrupted"
-    LICENSING_PROBLEMS = "licensingProblems"
-    EMPTY_MODEL = "emptyModel"
-    UNKNOWN = "unknown"
-
-    @classmethod
-    def of(cls, condition) -> Termination:
-        """The member for a Pyomo ``TerminationCondition`` (matched by name)."""
-        return cls(condition.name)
-
-
-#: Terminations after which no point is a solution of the model (an incumbent HiGHS reports anyway,
-#: e.g. a warm start on an unbounded model, is dropped).
-NO_SOLUTION = frozenset({
-    Termination.UNBOUNDED, Termination.INFEASIBLE, Termination.LOCALLY_INFEASIBLE,
-    Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR,
-})
 #: A nonzero |coefficient| of the constraint matrix or the objective above this is a warning.
 COEFFICIENT_LIMIT = 1e9
 #: A ratio of the largest to the smallest nonzero |coefficient| of the constraint matrix above this is a warning.
 COEFFICIENT_RANGE_LIMIT = 1e9
 #: Lines of HiGHS's log that are kept as warnings (matched case-insensitively).
 LOG_WARNING_MARKERS = ("warning", "badly scaled", "consider scaling")
-
-
-@dataclass(frozen=True)
-class SolverConfig:
-    """How a MILP is solved.
-
-    Parameters
-    ----------
-    time_limit
-        Seconds before HiGHS stops (the result records ``maxTimeLimit``).
-    rel_gap
-        Relative MIP gap at which HiGHS stops.
-    threads
-        Threads HiGHS may use (1 makes timings comparable).
-    solver
-        Solver name in Pyomo's ``contrib.solver`` factory; only ``'highs'``.
-    """
-
-    time_limit: float = 60.0
-    rel_gap: float = 1e-6
-    threads: int = 1
-    solver: str = "highs"
-
-    def __post_init__(self) -> None:
-        t = self.time_limit
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0:
-            raise ConfigError(f"SolverConfig: time_limit={t!r} must be a positive number of seconds")
-        if isinstance(self.rel_gap, bool) or not isinstance(self.rel_gap, (int, float)) or not 0 <= self.rel_gap < 1:
-            raise ConfigError(f"SolverConfig: rel_gap={self.rel_gap!r} must lie in [0, 1), e.g. 1e-6")
-        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
-            raise ConfigError(f"SolverConfig: threads={self.threads!r} must be a positive integer")
-        if self.solver not in SOLVERS:
-            raise ConfigError(f"SolverConfig: solver={self.solver!r} is not supported; use one of {', '.join(SOLVERS)}")
 
 
 @dataclass(frozen=True)
@@ -152,9 +82,7 @@ def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):
 
     solver = SolverFactory(config.solver, treat_fixed_vars_as_params=not fixed_as_bounds)
     if not solver.available():
-        raise SolverUnavailableError(
-            f"solver {config.solver!r} is not available; install it with 'pip install highspy'"
-        )
+        raise SolverUnavailableError(f"solver {config.solver!r} is not available; install it with 'pip install highspy'")
     return solver
 
 
@@ -245,7 +173,10 @@ def coefficient_warnings(solver) -> list[str]:
 
 def _nonlinear(model) -> list[str]:
     """Names of the active objectives and constraints of ``model`` that are not linear."""
-    comps = [*model.component_data_objects(pyo.Objective, active=True), *model.component_data_objects(pyo.Constraint, active=True)]
+    comps = [
+        *model.component_data_objects(pyo.Objective, active=True),
+        *model.component_data_objects(pyo.Constraint, active=True),
+    ]
     return [c.name for c in comps if (c.expr if c.ctype is pyo.Objective else c.body).polynomial_degree() not in (0, 1)]
 
 

@@ -36,6 +36,10 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
+from ..options import is_number
+from .encoding import EncodedSurrogate
+from .products import ReplacementReport
+from .scaled_products import BilinearSurrogate, LinearProduct
 from .solver import SolverConfig, SolveResult, make_solver, solve
 
 
@@ -58,11 +62,11 @@ class StartConfig:
     tol: float = 1e-7
 
     def __post_init__(self) -> None:
-        if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:
+        if not is_number(self.rounds, integer=True, low=1):
             raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
         for name in ("time_limit", "tol"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            if not is_number(value, low=0, low_open=True):
                 raise ConfigError(f"StartConfig: {name}={value!r} must be a positive number")
 
 
@@ -82,22 +86,41 @@ class StartResult:
     seconds: float
 
     def to_dict(self) -> dict:
-        return {"start_found": self.found, "start_objective": self.objective, "start_rounds": self.rounds,
-                "start_violation": self.violation, "start_s": self.seconds}
+        return {
+            "start_found": self.found,
+            "start_objective": self.objective,
+            "start_rounds": self.rounds,
+            "start_violation": self.violation,
+            "start_s": self.seconds,
+        }
 
 
-def _encoded_copies(surrogates) -> list:
+def _encoded_copies(surrogates) -> list[EncodedSurrogate]:
     """The :class:`~surrogate.milp.encoding.EncodedSurrogate` of each product (a report, products, or encodings)."""
-    items: Iterable = surrogates.products.values() if hasattr(surrogates, "products") else surrogates
+    items: Iterable = surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
     # a LinearProduct (a zero-width factor) has no encoding, and nothing to search over
-    copies = [getattr(s, "encoded", s) for s in items if getattr(s, "encoded", s) is not None]
-    bad = [getattr(c, "formulation", type(c).__name__) for c in copies if getattr(c, "formulation", None) != "pruned"]
+    encodings = [s.encoded if isinstance(s, (BilinearSurrogate, LinearProduct)) else s for s in items]
+    copies = [c for c in encodings if c is not None]
+    bad = [
+        c.formulation if isinstance(c, EncodedSurrogate) else type(c).__name__
+        for c in copies
+        if not (isinstance(c, EncodedSurrogate) and c.formulation == "pruned")
+    ]
     if bad:
         raise ConfigError(
             f"activation_start needs surrogates encoded with formulation='pruned' (got {sorted(set(map(str, bad)))}); "
             "encode with replace_products(model, net) or skip the warm start"
         )
     return copies
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """One surrogate copy in the search's clone: its input variables, its indicators per hidden layer, and its net."""
+
+    inputs: object
+    indicators: tuple
+    net: object
 
 
 #: A neuron with ``|zhat|`` below this is on its region's boundary: both patterns contain the point.
@@ -113,11 +136,12 @@ def _fix_patterns(copies, *, boundary_active: bool = False) -> int:
     """
     threshold = -BOUNDARY if boundary_active else BOUNDARY
     changed = 0
-    for block, net in copies:
-        h = np.array([pyo.value(block.inputs[i]) for i in block.inputs], dtype=np.float64)
+    for copy in copies:
+        h = np.array([pyo.value(v) for v in copy.inputs.values()], dtype=np.float64)
+        net = copy.net
         for k in range(len(net.weights) - 1):
             zhat = h @ net.weights[k] + net.biases[k]
-            for j, s in block.component(f"s{k}").items():
+            for j, s in copy.indicators[k].items():
                 value = 1.0 if zhat[j] > threshold else 0.0
                 changed += not (s.fixed and s.value == value)
                 s.fix(value)
@@ -138,7 +162,10 @@ class _Search:
         # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
         self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
         blocks = [m.find_component(c.block) for c in copies]
-        self.copies = [(b, c.net) for b, c in zip(blocks, copies)]
+        # the pruned formulation's indicators of each copy, found in the clone by their place in the model
+        self.copies = [
+            _Copy(b.inputs, tuple(m.find_component(layer) for layer in c.indicators), c.net) for b, c in zip(blocks, copies)
+        ]
         inside = {id(b) for b in blocks}
         pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))

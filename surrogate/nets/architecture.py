@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import ArchitectureError
+from ..options import is_number
 
 _UNIFORM = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 _LIST = re.compile(r"^\s*\d+(\s*-\s*\d+)*\s*$")
@@ -29,6 +30,7 @@ class LayerCount:
 
     @property
     def total(self) -> int:
+        """Weights plus biases."""
         return self.weights + self.biases
 
 
@@ -44,29 +46,28 @@ class ParameterCount:
 
     @property
     def weights(self) -> int:
+        """Weights of all layers."""
         return sum(layer.weights for layer in self.layers)
 
     @property
     def biases(self) -> int:
+        """Biases of all layers."""
         return sum(layer.biases for layer in self.layers)
 
     @property
     def total(self) -> int:
+        """Weights plus biases."""
         return self.weights + self.biases
 
 
 def _check_sizes(sizes: Sequence[int], what: str) -> tuple[int, ...]:
     out = []
     for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, int):
-            raise ArchitectureError(
-                f"{what}: layer size {size!r} is not an integer; give whole numbers such as 2 8 8 1"
-            )
+        if not is_number(size, integer=True):
+            raise ArchitectureError(f"{what}: layer size {size!r} is not an integer; give whole numbers such as 2 8 8 1")
         if size < 1:
-            raise ArchitectureError(
-                f"{what}: layer size {size} must be at least 1; remove the layer or give it neurons"
-            )
-        out.append(size)
+            raise ArchitectureError(f"{what}: layer size {size} must be at least 1; remove the layer or give it neurons")
+        out.append(int(size))
     return tuple(out)
 
 
@@ -84,14 +85,9 @@ def count_parameters(layer_sizes: Sequence[int], *, bias: bool = True) -> Parame
     """
     sizes = _check_sizes(layer_sizes, f"layer sizes {list(layer_sizes)!r}")
     if len(sizes) < 2:
-        raise ArchitectureError(
-            f"layer sizes {list(sizes)!r}: need at least an input and an output size, e.g. 2 1"
-        )
+        raise ArchitectureError(f"layer sizes {list(sizes)!r}: need at least an input and an output size, e.g. 2 1")
     return ParameterCount(
-        tuple(
-            LayerCount(n_in, n_out, n_in * n_out, n_out if bias else 0)
-            for n_in, n_out in itertools.pairwise(sizes)
-        )
+        tuple(LayerCount(n_in, n_out, n_in * n_out, n_out if bias else 0) for n_in, n_out in itertools.pairwise(sizes))
     )
 
 
@@ -109,11 +105,11 @@ class Architecture:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(self.hidden))
         if not self.hidden:
-            raise ArchitectureError(
-                "architecture has no hidden layer; give at least one width, e.g. '1x24'"
-            )
-        _check_sizes(self.hidden, f"architecture {self.hidden!r}")
-        _check_sizes((self.n_inputs, self.n_outputs), f"architecture {self.hidden!r} inputs/outputs")
+            raise ArchitectureError("architecture has no hidden layer; give at least one width, e.g. '1x24'")
+        object.__setattr__(self, "hidden", _check_sizes(self.hidden, f"architecture {self.hidden!r}"))
+        sizes = _check_sizes((self.n_inputs, self.n_outputs), f"architecture {self.hidden!r} inputs/outputs")
+        object.__setattr__(self, "n_inputs", sizes[0])
+        object.__setattr__(self, "n_outputs", sizes[1])
 
     @classmethod
     def parse(cls, text: str | Architecture) -> Architecture:
@@ -121,23 +117,17 @@ class Architecture:
         if isinstance(text, Architecture):
             return text
         if not isinstance(text, str):
-            raise ArchitectureError(
-                f"architecture {text!r} is not a string; write it as 'LxW' (e.g. '3x8') or '8-6-6'"
-            )
+            raise ArchitectureError(f"architecture {text!r} is not a string; write it as 'LxW' (e.g. '3x8') or '8-6-6'")
         match = _UNIFORM.match(text)
         if match:
             depth, width = int(match.group(1)), int(match.group(2))
             if depth < 1 or width < 1:
-                raise ArchitectureError(
-                    f"architecture {text!r}: depth and width must be at least 1, e.g. '3x8'"
-                )
+                raise ArchitectureError(f"architecture {text!r}: depth and width must be at least 1, e.g. '3x8'")
             return cls((width,) * depth)
         if _LIST.match(text):
             widths = tuple(int(part) for part in text.split("-"))
             if min(widths) < 1:
-                raise ArchitectureError(
-                    f"architecture {text!r}: every width must be at least 1, e.g. '8-6-6'"
-                )
+                raise ArchitectureError(f"architecture {text!r}: every width must be at least 1, e.g. '8-6-6'")
             return cls(widths)
         raise ArchitectureError(
             f"cannot parse architecture {text!r}; write 'LxW' for L hidden layers of W "
@@ -146,25 +136,31 @@ class Architecture:
 
     @property
     def depth(self) -> int:
+        """Number of hidden layers."""
         return len(self.hidden)
 
     @property
     def neurons(self) -> int:
+        """Hidden neurons in all (the budget a shape spends)."""
         return sum(self.hidden)
 
     @property
     def is_uniform(self) -> bool:
+        """Whether every hidden layer has the same width."""
         return len(set(self.hidden)) == 1
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
+        """All layer sizes: inputs, hidden widths, outputs."""
         return (self.n_inputs, *self.hidden, self.n_outputs)
 
     def parameter_count(self, *, bias: bool = True) -> ParameterCount:
+        """Parameter count of the net (see :func:`count_parameters`)."""
         return count_parameters(self.layer_sizes, bias=bias)
 
     @property
     def name(self) -> str:
+        """``'LxW'`` for a uniform net, else the hidden widths joined by ``'-'``."""
         if self.is_uniform:
             return f"{self.depth}x{self.hidden[0]}"
         return "-".join(str(w) for w in self.hidden)
@@ -175,7 +171,7 @@ class Architecture:
 
 def constant_width_shapes(budget: int) -> list[Architecture]:
     """Every ``LxW`` with ``L*W == budget``, shallowest first."""
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+    if not is_number(budget, integer=True, low=1):
         raise ArchitectureError(f"neuron budget {budget!r} must be a positive integer, e.g. 24")
     return [Architecture((budget // depth,) * depth) for depth in range(1, budget + 1) if budget % depth == 0]
 
@@ -186,7 +182,7 @@ def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
     Constant-width shapes of any depth come first, then the non-uniform
     compositions of ``budget`` into at most ``max_depth`` parts.
     """
-    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1:
+    if not is_number(max_depth, integer=True, low=1):
         raise ArchitectureError(f"max depth {max_depth!r} must be a positive integer, e.g. 3")
     uniform = constant_width_shapes(budget)
     yield from uniform

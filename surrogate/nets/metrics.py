@@ -40,6 +40,7 @@ class ApproximationScore:
     collapsed: bool
 
     def to_dict(self) -> dict:
+        """The score as a plain dict (JSON-ready)."""
         return asdict(self)
 
 

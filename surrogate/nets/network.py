@@ -114,8 +114,7 @@ class ReluMLP:
                 )
             if i and weights[i - 1].shape[1] != w.shape[0]:
                 raise ArchitectureError(
-                    f"ReluMLP layer {i}: takes {w.shape[0]} inputs but layer {i - 1} gives "
-                    f"{weights[i - 1].shape[1]} outputs"
+                    f"ReluMLP layer {i}: takes {w.shape[0]} inputs but layer {i - 1} gives {weights[i - 1].shape[1]} outputs"
                 )
         _check_finite(weights, "weights")
         _check_finite(biases, "biases")
@@ -138,6 +137,7 @@ class ReluMLP:
 
     @property
     def architecture(self) -> Architecture:
+        """The shape of the net, read from its weights."""
         return Architecture(
             tuple(w.shape[1] for w in self.weights[:-1]),
             n_inputs=self.weights[0].shape[0],
@@ -187,4 +187,5 @@ class ReluMLP:
 
     @classmethod
     def from_layers(cls, layers: Sequence[tuple[np.ndarray, np.ndarray]], **metadata: str) -> ReluMLP:
+        """A net from its ``(W, b)`` pairs, first layer first, with string metadata."""
         return cls(tuple(w for w, _ in layers), tuple(b for _, b in layers), dict(metadata))

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
-from .network import ReluMLP
+from .network import ReluMLP, unit_box
 
 EXPORT_TOLERANCE = 1e-6
 INPUT_NAME, OUTPUT_NAME = "xy", "z"
@@ -163,9 +163,7 @@ def _load_proto(path: Path):
     import onnx
 
     if not path.is_file():
-        raise ModelFormatError(
-            f"no ONNX file at {path}; check the path, or train one with 'surrogate sweep --save-models DIR'"
-        )
+        raise ModelFormatError(f"no ONNX file at {path}; check the path, or train one with 'surrogate sweep --save-models DIR'")
     if path.stat().st_size == 0:
         raise ModelFormatError(f"{path} is empty (0 bytes); re-export the net (export_onnx) or restore the file")
     try:
@@ -204,7 +202,7 @@ def _parse_with_omlt(proto, path: Path):
             "(Gemm or MatMul+Add layers with Relu between them); retrain the net with ReLU activations"
         )
     try:
-        return load_onnx_neural_network(proto, input_bounds={0: (-1.0, 1.0), 1: (-1.0, 1.0)})
+        return load_onnx_neural_network(proto, input_bounds=dict(enumerate(unit_box(2))))
     except (ValueError, TypeError, KeyError) as exc:
         raise ModelFormatError(f"{path}: OMLT cannot parse this net ({exc}); export a plain ReLU MLP") from exc
 
@@ -237,9 +235,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             "output; retrain or re-export the net in that form"
         )
     if layers[-1].output_size[-1] != 1:
-        raise ModelFormatError(
-            f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one"
-        )
+        raise ModelFormatError(f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one")
     try:  # ReluMLP refuses non-finite weights and a malformed domain; say which file
         return ReluMLP(
             tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),

@@ -16,9 +16,11 @@ from __future__ import annotations
 import importlib.resources
 import json
 import os
+import re
 from pathlib import Path
+from typing import NamedTuple
 
-from ..errors import ArchitectureError, ModelFormatError
+from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
 
@@ -28,8 +30,16 @@ MANIFEST_VERSION = 1
 REQUIRED_KEYS = {"name": str, "file": str, "kind": str, "architecture": str, "budget": int, "mae": float}
 #: Keys an entry may have; when present they must hold these types.
 OPTIONAL_KEYS = {
-    "source": str, "mse": float, "max_error": float, "collapsed": bool, "sha256": str, "error_bound": float,
-    "protocol": str, "epochs": int, "seed": int, "val_mae": float,
+    "source": str,
+    "mse": float,
+    "max_error": float,
+    "collapsed": bool,
+    "sha256": str,
+    "error_bound": float,
+    "protocol": str,
+    "epochs": int,
+    "seed": int,
+    "val_mae": float,
 }
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 _FIX = "fix the entry, restore the file from git, or regenerate the zoo with 'surrogate sweep --save-models DIR'"
@@ -50,6 +60,70 @@ def _default_zoo() -> Path:
 DEFAULT_ZOO = _default_zoo()
 
 
+class ZooName(NamedTuple):
+    """The parts of a zoo entry name ``b<budget>-<source>-<shape>`` (see :func:`zoo_name`)."""
+
+    budget: int
+    source: str
+    architecture: Architecture
+
+
+_ZOO_NAME = re.compile(r"b(\d+)-(.+)")
+
+
+def zoo_name(arch: Architecture | str, source: str) -> str:
+    """The zoo entry name of a net of shape ``arch``: ``b<budget>-<source>-<shape>``.
+
+    ``source`` is the training protocol's name for a trained net, the source
+    label (:data:`surrogate.nets.sources.HAND_BUILT_SOURCES`) for a hand-built
+    one; the budget is the shape's number of hidden neurons.
+    :func:`parse_zoo_name` reads such a name back.
+
+    Examples
+    --------
+    >>> zoo_name("3x8", "best")
+    'b24-best-3x8'
+    >>> zoo_name("8-6-6", "hand-paired")
+    'b20-hand-paired-8-6-6'
+    """
+    arch = Architecture.parse(arch)
+    if not isinstance(source, str) or not source:
+        raise ConfigError(f"zoo name source {source!r} must be a non-empty string, e.g. 'best' or 'hand-paired'")
+    return f"b{arch.neurons}-{source}-{arch.name}"
+
+
+def parse_zoo_name(name: str) -> ZooName | None:
+    """The parts of a zoo entry name made by :func:`zoo_name`; ``None`` if ``name`` is not one.
+
+    The shape is the shortest tail of ``name`` that is a shape with ``budget``
+    neurons, so a source may itself contain ``-`` and digits.
+
+    Examples
+    --------
+    >>> parse_zoo_name("b24-best-3x8")
+    ZooName(budget=24, source='best', architecture=Architecture(hidden=(8, 8, 8), n_inputs=2, n_outputs=1))
+    >>> parse_zoo_name("b20-hand-paired-8-6-6").source
+    'hand-paired'
+    >>> parse_zoo_name("sawtooth-24") is None, parse_zoo_name("b25-best-3x8") is None
+    (True, True)
+    """
+    match = _ZOO_NAME.fullmatch(name) if isinstance(name, str) else None
+    if match is None:
+        return None
+    budget, parts = int(match.group(1)), match.group(2).split("-")
+    for cut in range(len(parts) - 1, 0, -1):  # the shortest shape first
+        try:
+            arch = Architecture.parse("-".join(parts[cut:]))
+        except ArchitectureError:
+            return None
+        source = "-".join(parts[:cut])
+        if arch.neurons == budget and source:
+            return ZooName(budget, source, arch)
+        if arch.neurons >= budget:
+            return None
+    return None
+
+
 def _has_type(value, kind: type) -> bool:
     if kind is bool:
         return isinstance(value, bool)
@@ -68,11 +142,11 @@ def _check_entry(path: Path, index: int, entry) -> None:
         raise ModelFormatError(f"{path}: entry {label} has no {', '.join(repr(k) for k in missing)}; {_FIX}")
     for key, kind in {**REQUIRED_KEYS, **OPTIONAL_KEYS}.items():
         if key in entry and not _has_type(entry[key], kind):
-            raise ModelFormatError(
-                f"{path}: entry {label} has {key}={entry[key]!r}, which is not {_TYPE_NAMES[kind]}; {_FIX}"
-            )
+            raise ModelFormatError(f"{path}: entry {label} has {key}={entry[key]!r}, which is not {_TYPE_NAMES[kind]}; {_FIX}")
     if Path(entry["file"]).name != entry["file"] or not entry["file"].endswith(".onnx"):
-        raise ModelFormatError(f"{path}: entry {label} has file={entry['file']!r}; give the name of an .onnx file in the zoo folder")
+        raise ModelFormatError(
+            f"{path}: entry {label} has file={entry['file']!r}; give the name of an .onnx file in the zoo folder"
+        )
     if "sha256" in entry and (len(entry["sha256"]) != 64 or any(c not in "0123456789abcdef" for c in entry["sha256"])):
         raise ModelFormatError(f"{path}: entry {label} has sha256={entry['sha256']!r}, not 64 hex digits; {_FIX}")
     try:
@@ -89,7 +163,9 @@ def _read_json(path: Path):
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise ModelFormatError(f"{path} cannot be read ({exc.strerror or exc}); check the zoo folder and its permissions") from None
+        raise ModelFormatError(
+            f"{path} cannot be read ({exc.strerror or exc}); check the zoo folder and its permissions"
+        ) from None
     except UnicodeDecodeError as exc:
         raise ModelFormatError(
             f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); restore it from git or delete it"
@@ -115,7 +191,9 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
         return {"version": MANIFEST_VERSION, "models": []}
     manifest = _read_json(path)
     if not isinstance(manifest, dict):
-        raise ModelFormatError(f"{path} holds a JSON {type(manifest).__name__}, not an object with 'version' and 'models'; {_FIX}")
+        raise ModelFormatError(
+            f"{path} holds a JSON {type(manifest).__name__}, not an object with 'version' and 'models'; {_FIX}"
+        )
     if manifest.get("version") != MANIFEST_VERSION:
         raise ModelFormatError(
             f"{path} has manifest version {manifest.get('version')!r}, expected {MANIFEST_VERSION}; "
@@ -128,7 +206,9 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
     for index, entry in enumerate(models):
         _check_entry(path, index, entry)
         if entry["name"] in seen:
-            raise ModelFormatError(f"{path}: entry models[{index}] repeats the name {entry['name']!r}; rename or remove one of them")
+            raise ModelFormatError(
+                f"{path}: entry models[{index}] repeats the name {entry['name']!r}; rename or remove one of them"
+            )
         seen.add(entry["name"])
     return manifest
 
@@ -145,7 +225,9 @@ def check_entry_file(zoo_dir: str | os.PathLike, entry: dict) -> Path:
     where = f"zoo entry {entry['name']!r} of {Path(zoo_dir) / MANIFEST}"
     digest = sha256_file(path)
     if digest is None:
-        raise ModelFormatError(f"{where} lists {entry['file']!r}, but {path} is missing or unreadable; restore it or remove the entry")
+        raise ModelFormatError(
+            f"{where} lists {entry['file']!r}, but {path} is missing or unreadable; restore it or remove the entry"
+        )
     if "sha256" in entry and digest != entry["sha256"]:
         raise ModelFormatError(
             f"{where}: {path} has SHA-256 {digest[:12]}..., the entry records {entry['sha256'][:12]}...; the entry "
@@ -168,8 +250,9 @@ def _check_net_shape(net, entry: dict, path: Path) -> None:
 def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
     """A :class:`~surrogate.nets.network.ReluMLP` from a net, an ONNX path, or a zoo name such as ``'3x8'`` or ``'b24-best-3x8'``.
 
-    A bare shape picks the zoo's lowest-MAE net of that shape. A zoo net is
-    checked against its entry first (:func:`check_entry_file`, and its shape).
+    A bare shape picks the zoo's lowest-MAE net of that shape (entry names are
+    made by :func:`zoo_name`). A zoo net is checked against its entry first
+    (:func:`check_entry_file`, and its shape).
 
     Raises
     ------

@@ -10,8 +10,10 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..nets.architecture import Architecture
+from ..nets.sources import HAND_BUILT_SOURCES
+from .fan_out import train_many
 from .protocols import TrainingProtocol, get_protocol
-from .training import train_many, train_net_naive
+from .textbook import train_net_naive
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +35,7 @@ class TrainingBenchmark:
 
     @property
     def speedup(self) -> float:
+        """How many times faster the project's trainer was than the textbook loop."""
         return self.naive_s / self.trainer_s
 
 
@@ -102,8 +105,10 @@ def ablation_steps() -> list[tuple[str, TrainingProtocol]]:
     restarts = replace(staged, name="abl-restarts", restarts=BEST.restarts)
     leaky = replace(restarts, name="abl-leaky", stages=(LEAKY_WARM_UP, *SCRATCH_STAGES))
     finetune = dict(stages=FINETUNE_STAGES, finetune_stages=(), restarts=1)
-    paired = replace(BEST, name="abl-hand-paired", init="hand-built", construction="paired", **finetune)
-    shared = replace(BEST, name="abl-hand-shared", init="hand-built", construction="shared", **finetune)
+    paired, shared = (
+        replace(BEST, name=f"abl-{HAND_BUILT_SOURCES[v]}", init="hand-built", construction=v, **finetune)
+        for v in ("paired", "shared")
+    )
     return [
         ("seed protocol (Keras init, Adam 1e-3, MAE, batch 32, 100 epochs)", seed),
         ("+ data-aware init", data),

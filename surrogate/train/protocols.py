@@ -11,9 +11,11 @@ epoch, MAE loss, 100 epochs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 from ..errors import ConfigError
+from ..options import is_number
 
 LOSSES = ("mae", "mse")
 SCHEDULES = ("constant", "cosine")
@@ -21,9 +23,7 @@ INITS = ("glorot", "data", "hand-built", "auto")
 
 
 def _number(owner: str, name: str, value, *, integer: bool, low: float = 0.0, low_open: bool = True) -> None:
-    kind = int if integer else (int, float)
-    bad = isinstance(value, bool) or not isinstance(value, kind) or (value <= low if low_open else value < low)
-    if bad:
+    if not is_number(value, integer=integer, low=low, low_open=low_open):
         expected = "an integer" if integer else "a number"
         relation = ">" if low_open else ">="
         raise ConfigError(f"{owner}: {name}={value!r} must be {expected} {relation} {low:g}")
@@ -56,7 +56,7 @@ class Stage:
 
     def __post_init__(self) -> None:
         owner = "training stage"
-        if isinstance(self.leak, bool) or not isinstance(self.leak, (int, float)) or not 0 <= self.leak < 1:
+        if not is_number(self.leak, low=0, high=1, high_open=True):
             raise ConfigError(f"{owner}: leak={self.leak!r} must lie in [0, 1)")
         _number(owner, "epochs", self.epochs, integer=True)
         _number(owner, "batch_size", self.batch_size, integer=True)
@@ -64,6 +64,19 @@ class Stage:
         _number(owner, "final_lr_factor", self.final_lr_factor, integer=False)
         _choice(owner, "loss", self.loss, LOSSES)
         _choice(owner, "schedule", self.schedule, SCHEDULES)
+
+    def learning_rate_at(self, step: int, total: int) -> float:
+        """The learning rate of step ``step`` (1-based) of the stage's ``total`` steps.
+
+        Examples
+        --------
+        >>> Stage(learning_rate=0.1, schedule="cosine", final_lr_factor=0.5).learning_rate_at(3, 3)
+        0.05
+        """
+        if self.schedule == "constant":
+            return self.learning_rate
+        f = self.final_lr_factor
+        return self.learning_rate * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * (step - 1) / max(1, total - 1))))
 
 
 @dataclass(frozen=True)
@@ -135,21 +148,25 @@ class TrainingProtocol:
         _number(owner, "adam_eps", self.adam_eps, integer=False)
         for field in ("beta1", "beta2"):
             value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+            if not is_number(value, low=0, high=1, high_open=True):
                 raise ConfigError(f"{owner}: {field}={value!r} must lie in [0, 1)")
 
     @property
     def epochs(self) -> int:
+        """Epochs of all stages together."""
         return sum(s.epochs for s in self.stages)
 
     def with_epochs(self, epochs: int) -> TrainingProtocol:
         """The same protocol shortened (or stretched) to about ``epochs`` in all (smoke tests)."""
         _number(f"training protocol {self.name!r}", "epochs", epochs, integer=True)
+
         def scaled(stages):
             total = sum(s.epochs for s in stages)
             return tuple(replace(s, epochs=max(1, round(s.epochs * epochs / total))) for s in stages)
 
-        return replace(self, stages=scaled(self.stages), finetune_stages=scaled(self.finetune_stages) if self.finetune_stages else ())
+        return replace(
+            self, stages=scaled(self.stages), finetune_stages=scaled(self.finetune_stages) if self.finetune_stages else ()
+        )
 
     def resolve(self, arch) -> TrainingProtocol:
         """The concrete protocol for ``arch``: ``init='auto'`` becomes a real choice.
@@ -170,6 +187,7 @@ class TrainingProtocol:
         return replace(self, init="data", finetune_stages=())
 
     def describe(self) -> str:
+        """One line saying how the protocol trains (stages, init, restarts)."""
         parts = [
             f"{s.epochs} epochs x batch {s.batch_size}, {s.loss.upper()}, lr {s.learning_rate:g}"
             + (f" cosine to {s.learning_rate * s.final_lr_factor:g}" if s.schedule == "cosine" else "")
@@ -180,6 +198,7 @@ class TrainingProtocol:
         return f"{self.name} (init {self.init}{restarts}; " + "; then ".join(parts) + ")"
 
     def to_dict(self) -> dict:
+        """The protocol as a plain dict (JSON-ready), stages included."""
         return asdict(self)
 
 
@@ -217,6 +236,4 @@ def get_protocol(name: str | TrainingProtocol) -> TrainingProtocol:
     try:
         return PROTOCOLS[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown training protocol {name!r}; choose one of {', '.join(sorted(PROTOCOLS))}"
-        ) from None
+        raise ConfigError(f"unknown training protocol {name!r}; choose one of {', '.join(sorted(PROTOCOLS))}") from None

@@ -8,8 +8,18 @@ from surrogate.milp.bounds import net_bounds
 pytestmark = pytest.mark.solver
 
 REQUIRED = [
-    "problem", "arch", "formulation", "binaries", "milp_time_s", "termination", "surrogate_objective",
-    "polished_objective", "optimum", "rel_gap", "mccormick_bound", "scip_time_s",
+    "problem",
+    "arch",
+    "formulation",
+    "binaries",
+    "milp_time_s",
+    "termination",
+    "surrogate_objective",
+    "polished_objective",
+    "optimum",
+    "rel_gap",
+    "mccormick_bound",
+    "scip_time_s",
 ]
 
 

@@ -28,8 +28,15 @@ def test_qcqp_file_runs_through_the_cli_with_the_run_columns(tmp_path, capsys):
     assert row["polish_status"] == "polished" and isinstance(row["polish_method"], str)
     assert sum(row[s] for s in STAGES) <= row["total_s"] <= 15.0
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["totals"] == {"runs": 1, "feasible": 1, "optimal": 1, "refused": 0, "crashed": 0,
-                                 "surrogate_infeasible": 0, "over_budget": 0}
+    assert summary["totals"] == {
+        "runs": 1,
+        "feasible": 1,
+        "optimal": 1,
+        "refused": 0,
+        "crashed": 0,
+        "surrogate_infeasible": 0,
+        "over_budget": 0,
+    }
     assert summary["by_family"] == [{"family": "st", **summary["totals"]}]
     printed = capsys.readouterr().out
     assert "1 runs: 1 feasible (violation <= 1e-06), 1 within 0.0001 of the optimum, 0 refused, 0 crashed" in printed

@@ -7,13 +7,28 @@ import pandas as pd
 import pytest
 
 from surrogate.cli import main
+from tests.helpers import MARKED_DOC, tiny_sweep_folder
 
 pytestmark = [pytest.mark.training, pytest.mark.solver]
 
 
 def test_report_of_a_real_quick_sweep(tmp_path, capsys):
     out = tmp_path / "run"
-    sweep = ["sweep", "--quick", "--arch", "1x8", "--arch", "2x4", "--instances", "2", "--out", str(out), "--quiet", "--workers", "1"]
+    sweep = [
+        "sweep",
+        "--quick",
+        "--arch",
+        "1x8",
+        "--arch",
+        "2x4",
+        "--instances",
+        "2",
+        "--out",
+        str(out),
+        "--quiet",
+        "--workers",
+        "1",
+    ]
     assert main(sweep) == 0
     capsys.readouterr()
     assert main(["report", str(out)]) == 0
@@ -24,14 +39,52 @@ def test_report_of_a_real_quick_sweep(tmp_path, capsys):
     for row in table.itertuples():
         assert f"| {row.arch} | {row.source} | {row.depth} | {row.params} | {row.mae_best:.3g} |" in text
     # the printed command is the one that made the folder (quick = 5 epochs, 1 seed), checked against config.json
-    command = ["surrogate", "sweep", "--arch", "1x8", "--arch", "2x4", "--epochs", "5", "--seeds", "1", "--instances", "2",
-               "--out", str(out)]
+    command = [
+        "surrogate",
+        "sweep",
+        "--arch",
+        "1x8",
+        "--arch",
+        "2x4",
+        "--epochs",
+        "5",
+        "--seeds",
+        "1",
+        "--instances",
+        "2",
+        "--out",
+        str(out),
+    ]
     assert "Regenerate with:\n\n```bash\n" + shlex.join(command) + "\n```" in text
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert sorted(links) == sorted(["figures/run/mae-vs-depth.png", "figures/run/error-1x8-trained.png",
-                                    "figures/run/error-1x8-hand-paired.png", "figures/run/error-2x4-trained.png", "figures/pareto.png"])
+    assert sorted(links) == sorted(
+        [
+            "figures/run/mae-vs-depth.png",
+            "figures/run/error-1x8-trained.png",
+            "figures/run/error-1x8-hand-paired.png",
+            "figures/run/error-2x4-trained.png",
+            "figures/pareto.png",
+        ]
+    )
     assert all((out / link).is_file() and (out / link).with_suffix(".svg").is_file() for link in links)
     # the heat map's caption carries the selected net's errors from nets.csv
     nets = pd.read_csv(out / "nets.csv")
     built = nets[nets["source"] == "hand-paired"].iloc[0]
     assert f"1x8 hand-paired: MAE {built['mae']:.3g}, max error {built['max_error']:.3g}" in text
+
+
+def test_report_docs_refreshes_the_marked_tables_and_says_so(tmp_path, capsys):
+    doc = tmp_path / "sweep.md"
+    doc.write_text(MARKED_DOC)
+    folder = tiny_sweep_folder(tmp_path / "s")
+    assert main(["report", str(folder), "--docs", str(doc)]) == 0
+    assert capsys.readouterr().out == f"{doc}: refreshed table\n"
+    assert "1x4 hand-paired" in doc.read_text() and not (folder / "report.md").exists()
+    assert main(["report", str(folder), "--docs", str(doc)]) == 0
+    assert capsys.readouterr().out == f"{doc}: up to date\n"
+
+
+def test_report_docs_names_a_missing_page(tmp_path, capsys):
+    folder = tiny_sweep_folder(tmp_path / "s")
+    assert main(["report", str(folder), "--docs", str(tmp_path / "missing.md")]) != 0
+    assert re.search(r"missing\.md: no such Markdown file; pass a file with", capsys.readouterr().err)

@@ -12,8 +12,29 @@ pytestmark = pytest.mark.solver
 
 def test_tiny_solve_time_bench_prints_tables_and_the_ratio_last(tmp_path, capsys):
     out = tmp_path / "bench"
-    argv = ["bench", "solve-time", "--quick", "--nets", "b24-best-3x8", "--random-sizes", "2", "--pooling", "haverly1",
-            "--baselines", "pwl-5x5", "nmdt-8", "--instances", "2", "--time-limit", "5", "--workers", "1", "--quiet", "--out", str(out)]
+    argv = [
+        "bench",
+        "solve-time",
+        "--quick",
+        "--nets",
+        "b24-best-3x8",
+        "--random-sizes",
+        "2",
+        "--pooling",
+        "haverly1",
+        "--baselines",
+        "pwl-5x5",
+        "nmdt-8",
+        "--instances",
+        "2",
+        "--time-limit",
+        "5",
+        "--workers",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].startswith("median speed-up vs OMLT default: ") and lines[-1].endswith("x")
@@ -36,3 +57,37 @@ def test_tiny_solve_time_bench_prints_tables_and_the_ratio_last(tmp_path, capsys
     config = json.loads((out / "config.json").read_text())
     assert config["command"].startswith("surrogate bench solve-time --quick") and config["time_limit"] == 5.0
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("options", "kind", "workers", "scheduler"),
+    [
+        ([], "local", 2, None),
+        (["--workers", "3"], "local", 3, None),
+        (["--dask", "--workers", "2"], "dask", 2, None),
+        (["--scheduler", "tcp://10.0.0.5:8786"], "dask", None, "tcp://10.0.0.5:8786"),
+    ],
+)
+def test_solve_time_runs_on_the_executor_of_its_options(monkeypatch, capsys, options, kind, workers, scheduler):
+    """Like ``sweep``: ``--workers`` local processes (default WORKERS), or Dask with ``--dask``/``--scheduler``."""
+    import surrogate.experiments.solve_bench as solve_bench
+
+    seen = {}
+
+    class Result:
+        def render(self):
+            return "tables"
+
+        def headline(self):
+            return "median speed-up vs OMLT default: 1.0x"
+
+    def fake_run(config, *, executor=None, progress=True):
+        seen.update(config=config, executor=executor, progress=progress)
+        return Result()
+
+    monkeypatch.setattr(solve_bench, "run_solve_bench", fake_run)
+    assert main(["bench", "solve-time", "--quick", "--quiet", *options]) == 0
+    executor = seen["executor"]
+    assert (executor.kind, executor.workers, executor.scheduler) == (kind, workers, scheduler)
+    assert seen["config"] == solve_bench.SolveBenchConfig.quick() and seen["progress"] is False
+    assert capsys.readouterr().out.splitlines() == ["tables", "median speed-up vs OMLT default: 1.0x"]

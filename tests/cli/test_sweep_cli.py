@@ -10,16 +10,32 @@ from surrogate.milp.bounds import net_bounds
 pytestmark = [pytest.mark.training, pytest.mark.solver]
 
 TABLE_COLUMNS = [
-    "arch", "source", "depth", "params", "mae_best", "mae_median", "mse_best", "mse_median", "max_err_best",
-    "max_err_median", "collapsed", "best_seed", "binaries", "solve_median_s",
-    "solve_max_s", "time_limit_hits", "opt_err_median", "opt_err_max", "blog_mae",
+    "arch",
+    "source",
+    "depth",
+    "params",
+    "mae_best",
+    "mae_median",
+    "mse_best",
+    "mse_median",
+    "max_err_best",
+    "max_err_median",
+    "collapsed",
+    "best_seed",
+    "binaries",
+    "solve_median_s",
+    "solve_max_s",
+    "time_limit_hits",
+    "opt_err_median",
+    "opt_err_max",
+    "blog_mae",
 ]
 
 
 def test_quick_sweep_writes_tables_nets_and_zoo(tmp_path, capsys):
     out, zoo = tmp_path / "run", tmp_path / "zoo"
-    argv = ["sweep", "--quick", "--arch", "1x8", "--arch", "2x4", "--seeds", "2", "--instances", "3",
-            "--out", str(out), "--save-models", str(zoo), "--quiet", "--workers", "1"]
+    argv = "sweep --quick --arch 1x8 --arch 2x4 --seeds 2 --instances 3 --quiet --workers 1".split()
+    argv += ["--out", str(out), "--save-models", str(zoo)]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "1x8" in printed and "2x4" in printed and "blog_mae" in printed
@@ -38,7 +54,10 @@ def test_quick_sweep_writes_tables_nets_and_zoo(tmp_path, capsys):
     trained = nets[nets["source"] == "trained"]
     assert len(trained) == 4 and sorted(trained["seed"].unique()) == [0, 1]
     for arch, group in trained.groupby("arch"):  # the selected seed is the one with the lowest validation MAE
-        assert table[(table["arch"] == arch) & (table["source"] == "trained")]["best_seed"].item() == group.loc[group["val_mae"].idxmin(), "seed"]
+        assert (
+            table[(table["arch"] == arch) & (table["source"] == "trained")]["best_seed"].item()
+            == group.loc[group["val_mae"].idxmin(), "seed"]
+        )
     solves = pd.read_csv(out / "solves.csv")
     assert len(solves) == 3 * 3  # selected net per shape and source x 3 instances
     assert set(solves["termination"]) == {"convergenceCriteriaSatisfied"}
@@ -46,7 +65,9 @@ def test_quick_sweep_writes_tables_nets_and_zoo(tmp_path, capsys):
 
     manifest = load_manifest(zoo)
     assert [(m["architecture"], m["kind"]) for m in manifest["models"]] == [
-        ("1x8", "hand-built"), ("1x8", "trained"), ("2x4", "trained")
+        ("1x8", "hand-built"),
+        ("1x8", "trained"),
+        ("2x4", "trained"),
     ]
     for entry in manifest["models"]:
         net = load_onnx(zoo / entry["file"])
@@ -61,7 +82,8 @@ def test_plain_sweep_never_touches_a_zoo(tmp_path, capsys):
     zoo.mkdir()
     (zoo / "manifest.json").write_text('{"version": 1, "models": []}\n')
     before = {p.name: p.read_bytes() for p in zoo.iterdir()}
-    assert main(["sweep", "--quick", "--arch", "1x4", "--instances", "2", "--out", str(tmp_path / "r"), "--quiet", "--json", "--workers", "1"]) == 0
+    argv = "sweep --quick --arch 1x4 --instances 2 --quiet --json --workers 1".split()
+    assert main([*argv, "--out", str(tmp_path / "r")]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows[0]["arch"] == "1x4"
     assert {p.name: p.read_bytes() for p in zoo.iterdir()} == before

@@ -34,7 +34,7 @@ def _train_keys(config):
 
 
 def test_package_upgrades_change_every_key(monkeypatch):
-    import surrogate.experiments.sweep as sweep_mod
+    import surrogate.experiments.sweep_jobs as sweep_mod
 
     config = SweepConfig.quick(architectures=("1x8",))
     keys = {u.key for u in net_units(config)}
@@ -169,12 +169,12 @@ def test_inline_runner_runs_jobs_one_by_one_and_keeps_their_errors():
 def test_an_entry_of_the_wrong_shape_is_discarded_with_a_warning(tmp_path, caplog):
     from collections import Counter
 
-    from surrogate.experiments.sweep import _lookup
+    from surrogate.experiments.units import lookup
 
     (unit,) = [u for u in net_units(SweepConfig.quick(architectures=("1x8",), seeds=(0, 1))) if u.kind == "train"]
     store = UnitCache(tmp_path / "cache")
     store.write(unit.kind, unit.key, unit.spec, {"nets": [{"row": {"file": "1x8-seed0.onnx"}, "sha256": "0" * 64}]})
     counts = Counter()
-    assert _lookup(store, unit, tmp_path / "nets", counts) is None  # one net where the pack has two
+    assert lookup(store, unit, tmp_path / "nets", counts) is None  # one net where the pack has two
     assert counts["damaged"] == 1 and not store.path(unit.kind, unit.key).exists()
     assert "is damaged (it does not hold the 2 results of a train unit); recomputing it" in caplog.text

@@ -168,5 +168,7 @@ def test_run_sweep_under_a_file_names_the_folder_and_the_fix(tmp_path):
     from surrogate.experiments.cache import ResultsFolderError
 
     (tmp_path / "afile").write_text("x")
-    with pytest.raises(ResultsFolderError, match=r"cannot create results folder .*afile/run \(Not a directory\); use another --out"):
+    with pytest.raises(
+        ResultsFolderError, match=r"cannot create results folder .*afile/run \(Not a directory\); use another --out"
+    ):
         run_sweep(CONFIG, tmp_path / "afile" / "run", progress=False, executor=ExecutorConfig(workers=1))

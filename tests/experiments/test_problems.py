@@ -7,7 +7,8 @@ import pytest
 
 from problems import POOLING_INSTANCES, boxqp, build, pooling, random_bilinear
 from surrogate import SolverConfig
-from surrogate.experiments.problem_runs import ProblemRunConfig, run_problem, scip_available, solve_exact_with_scip
+from surrogate.experiments.problem_runs import ProblemRunConfig, run_problem
+from surrogate.experiments.scip_reference import scip_available, solve_exact_with_scip
 from surrogate.milp.bounds import net_bounds
 from surrogate.milp.polish import factor_sets, polish, product_pairs
 from surrogate.milp.relaxation import mccormick_bound
@@ -22,8 +23,20 @@ SMALL = ["haverly1", "haverly2", "haverly3", "bental4", "foulds2", "bental5"]
 def test_pooling_builders_have_the_published_sizes():
     sizes = {n: pooling(n).info["bilinear_terms"] for n in POOLING_INSTANCES}
     assert sizes == {
-        "haverly1": 2, "haverly2": 2, "haverly3": 2, "foulds2": 8, "foulds3": 128, "foulds4": 128, "foulds5": 128,
-        "bental4": 2, "bental5": 30, "adhya1": 32, "adhya2": 48, "adhya3": 72, "adhya4": 40, "rt2": 24,
+        "haverly1": 2,
+        "haverly2": 2,
+        "haverly3": 2,
+        "foulds2": 8,
+        "foulds3": 128,
+        "foulds4": 128,
+        "foulds5": 128,
+        "bental4": 2,
+        "bental5": 30,
+        "adhya1": 32,
+        "adhya2": 48,
+        "adhya3": 72,
+        "adhya4": 40,
+        "rt2": 24,
     }
     assert len(product_pairs(pooling("foulds2").model)) == 8
 
@@ -48,7 +61,9 @@ def test_mccormick_is_a_valid_lower_bound(name):
 @pytest.mark.parametrize("name", ["haverly1", "haverly2", "haverly3", "bental4"])
 def test_surrogate_plus_polish_reaches_the_optimum(name):
     row = run_problem(
-        pooling(name), hand_built("3x8", "shared"), arch="hand-3x8",
+        pooling(name),
+        hand_built("3x8", "shared"),
+        arch="hand-3x8",
         config=ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=60), scip=False),
     )
     assert row["termination"] == "convergenceCriteriaSatisfied"
@@ -83,7 +98,9 @@ def test_infeasible_model_and_time_limit_are_recorded_statuses():
     assert not row["feasible"] and math.isnan(row["rel_gap"])  # no gap is claimed for a point that does not exist
     assert math.isnan(row["mccormick_bound"])  # the relaxation is infeasible too: no bound, and no crash
     row = run_problem(
-        random_bilinear(64, seed=1), hand_built("3x8", "shared"), arch="hand-3x8",
+        random_bilinear(64, seed=1),
+        hand_built("3x8", "shared"),
+        arch="hand-3x8",
         config=ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=0.5), scip=False),
     )
     assert row["termination"] == "maxTimeLimit"

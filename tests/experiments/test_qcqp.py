@@ -41,7 +41,10 @@ def test_every_bundled_file_matches_its_recorded_counts_and_sense():
     for path in qcqp_instances():
         data = json.loads(path.read_text())
         problem = build(str(path))  # build() reads a .json path too
-        assert (problem.info["bilinear_pairs"], problem.info["square_terms"]) == (data["n_bilinear_pairs"], data["n_square_terms"])
+        assert (problem.info["bilinear_pairs"], problem.info["square_terms"]) == (
+            data["n_bilinear_pairs"],
+            data["n_square_terms"],
+        )
         assert problem.model.obj.sense == (pyo.maximize if data["sense"] == "max" else pyo.minimize)
         assert problem.optimum == data["optimum"]
     assert qcqp("pointpack02").info["unbounded_variables"] == 1
@@ -49,7 +52,13 @@ def test_every_bundled_file_matches_its_recorded_counts_and_sense():
 
 def test_family_is_the_name_prefix():
     assert [family(n) for n in ("ex9_1_1", "pooling_adhya1stp", "st_e23", "fdesign50", "wastewater02m1", "kall_c7a")] == [
-        "ex9", "pooling", "st", "fdesign", "wastewater", "kall"]
+        "ex9",
+        "pooling",
+        "st",
+        "fdesign",
+        "wastewater",
+        "kall",
+    ]
 
 
 def _bad(tmp_path, change) -> str:
@@ -65,10 +74,15 @@ def _bad(tmp_path, change) -> str:
     [
         (lambda d: d.pop("constraints"), r"bad\.json: key 'constraints' is missing; every qcqp-json-v1 file has"),
         (lambda d: d.update(format="qcqp-json-v2: ..."), r"key 'format' is 'qcqp-json-v2: \.\.\.', not 'qcqp-json-v1'; convert"),
-        (lambda d: d["objective"]["quadratic"].append(["x1", "x9", 2.0]),
-         r"key 'objective\.quadratic\[1\]' names the unknown variable 'x9'; use a name listed in 'variables'"),
+        (
+            lambda d: d["objective"]["quadratic"].append(["x1", "x9", 2.0]),
+            r"key 'objective\.quadratic\[1\]' names the unknown variable 'x9'; use a name listed in 'variables'",
+        ),
         (lambda d: d["constraints"][0]["linear"].update(y=1.0), r"key 'constraints\[0\]\.linear' names the unknown variable 'y'"),
-        (lambda d: d["variables"][1].update(ub=math.inf), r"key 'variables\[1\]\.ub' is inf; write a finite number \(null for a missing bound\)"),
+        (
+            lambda d: d["variables"][1].update(ub=math.inf),
+            r"key 'variables\[1\]\.ub' is inf; write a finite number \(null for a missing bound\)",
+        ),
         (lambda d: d["constraints"][1]["linear"].update(x1=math.nan), r"key 'constraints\[1\]\.linear\.x1' is nan"),
         (lambda d: d.update(optimum="-1"), r"key 'optimum' is '-1', not a number"),
         (lambda d: d.update(sense="minimise"), r"key 'sense' is 'minimise'; use 'min' or 'max'"),
@@ -85,7 +99,7 @@ def test_bad_input_names_the_file_the_key_and_the_fix(tmp_path, change, match):
 def test_unreadable_files_are_format_errors(tmp_path):
     with pytest.raises(QCQPFormatError, match=r"nosuch\.json: no such file"):
         qcqp(tmp_path / "nosuch.json")
-    (tmp_path / "broken.json").write_text("{\"name\": ")
+    (tmp_path / "broken.json").write_text('{"name": ')
     with pytest.raises(QCQPFormatError, match=r"broken\.json: not readable as JSON"):
         qcqp(tmp_path / "broken.json")
     assert issubclass(QCQPFormatError, ValueError)  # what `surrogate problems` turns into a one-line error
@@ -114,13 +128,23 @@ def test_polish_restarts_are_checked_and_the_cli_passes_them(capsys):
 
 
 def test_summary_counts_by_family():
-    table = pd.DataFrame({
-        "problem": ["st_e23", "st_bpv1", "ex3_1_4", "ex9_1_1"],
-        "feasible": [True, True, False, False],
-        "rel_gap": [1e-9, 1e-2, math.nan, math.nan],
-        "status": ["ok", "ok", "refused", "crashed"],
-        "over_budget": [False, True, False, False],
-    })
+    table = pd.DataFrame(
+        {
+            "problem": ["st_e23", "st_bpv1", "ex3_1_4", "ex9_1_1"],
+            "feasible": [True, True, False, False],
+            "rel_gap": [1e-9, 1e-2, math.nan, math.nan],
+            "status": ["ok", "ok", "refused", "crashed"],
+            "over_budget": [False, True, False, False],
+        }
+    )
     totals, by_family = summarize(table, family)
-    assert totals == {"runs": 4, "feasible": 2, "optimal": 1, "refused": 1, "crashed": 1, "surrogate_infeasible": 0, "over_budget": 1}
+    assert totals == {
+        "runs": 4,
+        "feasible": 2,
+        "optimal": 1,
+        "refused": 1,
+        "crashed": 1,
+        "surrogate_infeasible": 0,
+        "over_budget": 1,
+    }
     assert by_family.set_index("family").loc["st", ["runs", "feasible", "optimal", "over_budget"]].tolist() == [2, 2, 1, 1]

@@ -8,17 +8,32 @@ from surrogate.experiments.solve_bench import SolveBenchConfig, growth_table, pl
 
 
 def _row(instance, approx, encoding, t, hit=False, products=8, family="random"):
-    return {"family": family, "instance": instance, "products": products, "approx": approx, "encoding": encoding,
-            "wall_time": t, "time_limit_hit": hit, "gap": 0.0, "binaries": 1, "nodes": 1}
+    return {
+        "family": family,
+        "instance": instance,
+        "products": products,
+        "approx": approx,
+        "encoding": encoding,
+        "wall_time": t,
+        "time_limit_hit": hit,
+        "gap": 0.0,
+        "binaries": 1,
+        "nodes": 1,
+    }
 
 
-SOLVES = pd.DataFrame([
-    _row("p1", "b24-best-3x8", "omlt-bigm", 10.0, hit=True), _row("p1", "b24-best-3x8", "pruned", 1.0),
-    _row("p1", "b24-best-3x8", "pruned-cold", 4.0),
-    _row("p2", "b24-best-3x8", "omlt-bigm", 10.0, hit=True), _row("p2", "b24-best-3x8", "pruned", 10.0, hit=True),
-    _row("p1", "b24-best-1x24", "omlt-bigm", 4.0), _row("p1", "b24-best-1x24", "pruned", 1.0),
-    _row("p1", "sawtooth-24", "baseline", 0.5),
-])
+SOLVES = pd.DataFrame(
+    [
+        _row("p1", "b24-best-3x8", "omlt-bigm", 10.0, hit=True),
+        _row("p1", "b24-best-3x8", "pruned", 1.0),
+        _row("p1", "b24-best-3x8", "pruned-cold", 4.0),
+        _row("p2", "b24-best-3x8", "omlt-bigm", 10.0, hit=True),
+        _row("p2", "b24-best-3x8", "pruned", 10.0, hit=True),
+        _row("p1", "b24-best-1x24", "omlt-bigm", 4.0),
+        _row("p1", "b24-best-1x24", "pruned", 1.0),
+        _row("p1", "sawtooth-24", "baseline", 0.5),
+    ]
+)
 
 
 def test_speedup_charges_tightening_in_full_and_amortised_and_skips_shallow_nets():
@@ -40,8 +55,14 @@ def test_growth_table_marks_time_limit_hits():
 
 
 def test_plan_runs_partition_and_baselines_only_on_small_problems():
-    config = SolveBenchConfig(random_sizes=(4, 64), pooling=("haverly1",), baselines=("pwl-9x9",), instances=0,
-                              baseline_max_products=8, partition_max_products=8)
+    config = SolveBenchConfig(
+        random_sizes=(4, 64),
+        pooling=("haverly1",),
+        baselines=("pwl-9x9",),
+        instances=0,
+        baseline_max_products=8,
+        partition_max_products=8,
+    )
     jobs = plan_jobs(config, {"n": object()})
     keys = {(j.problem, j.encoding) for j in jobs}
     assert ("random64-s0", "omlt-partition") not in keys and ("random4-s0", "omlt-partition") in keys
@@ -58,8 +79,12 @@ def test_bad_config_names_the_field():
         SolveBenchConfig(baselines=("spline",))
     with pytest.raises(ConfigError, match="random_sizes=\\(0,\\) must be positive"):
         SolveBenchConfig(random_sizes=(0,))
-    with pytest.raises(ConfigError, match="workers=0 must be a positive integer"):
-        SolveBenchConfig(workers=0)
+    with pytest.raises(ConfigError, match="partition_max_products=0 must be a positive integer"):
+        SolveBenchConfig(partition_max_products=0)
+    with pytest.raises(ConfigError, match="instances=-1 must be a positive integer"):
+        SolveBenchConfig(instances=-1)
+    with pytest.raises(ConfigError, match="obbt_time_limit=0 must be positive seconds"):
+        SolveBenchConfig(obbt_time_limit=0)
     with pytest.raises(ConfigError, match="solver must be a SolverConfig"):
         SolveBenchConfig(solver={"time_limit": 5})
     assert SolveBenchConfig.quick(solver=SolverConfig(time_limit=2.0)).solver.time_limit == 2.0
@@ -80,3 +105,37 @@ def test_reference_settings_and_quick_run_have_one_home():
     assert quick.nets == bench.QUICK_SETTINGS["nets"] and quick.solver == bench.QUICK_SETTINGS["solver"]
     with pytest.raises(TypeError, match="does not support item assignment"):
         bench.QUICK_SETTINGS["instances"] = 1  # read-only: quick() always gets the same settings
+
+
+def test_where_the_solves_run_is_not_part_of_the_benchmark():
+    import inspect
+
+    import surrogate.experiments.solve_bench as bench
+
+    assert "workers" not in SolveBenchConfig().to_dict()  # config.json records what was computed only
+    with pytest.raises(TypeError, match="workers"):
+        SolveBenchConfig(workers=2)
+    params = inspect.signature(bench.run_solve_bench).parameters
+    assert params["executor"].default is None and params["executor"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+@pytest.mark.slow
+def test_a_tiny_run_on_one_process_records_no_workers(tmp_path):
+    import json
+
+    from surrogate.executors import ExecutorConfig
+    from surrogate.experiments.solve_bench import run_solve_bench
+
+    config = SolveBenchConfig(
+        nets=("b24-best-3x8",),
+        random_sizes=(1,),
+        pooling=("haverly1",),
+        encodings=("omlt-bigm", "pruned"),
+        baselines=("sawtooth-8",),
+        instances=2,
+        solver=SolverConfig(time_limit=5.0, rel_gap=1e-4, threads=1),
+    )
+    result = run_solve_bench(config, executor=ExecutorConfig(workers=1), progress=False)
+    assert len(result.solves) == 6 and set(result.baselines["approx"]) == {"b24-best-3x8", "sawtooth-8"}
+    result.write(tmp_path)
+    assert "workers" not in json.loads((tmp_path / "config.json").read_text())["config"]

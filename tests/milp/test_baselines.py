@@ -16,7 +16,7 @@ X, Y = (a.ravel() for a in np.meshgrid(GRID, GRID))
 def test_sawtooth_error_is_two_to_minus_binaries(binaries):
     s = Sawtooth(binaries=binaries)
     err = np.abs(s.evaluate(X, Y) - X * Y)
-    assert s.max_error == 2.0 ** -binaries
+    assert s.max_error == 2.0**-binaries
     assert err.max() <= s.max_error * (1 + 1e-9)
     # the bound is reached (at a point where both squares sit mid-cell)
     assert err.max() >= 0.5 * s.max_error

@@ -34,7 +34,9 @@ POINTS = 100
 @pytest.fixture(scope="module")
 def onnx_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("exact")
-    files = {name: export_onnx(random_net(hidden, seed=i), folder / f"{name}.onnx") for i, (name, hidden) in enumerate(SHAPES.items())}
+    files = {
+        name: export_onnx(random_net(hidden, seed=i), folder / f"{name}.onnx") for i, (name, hidden) in enumerate(SHAPES.items())
+    }
     files.update({name: export_onnx(hand_built(*spec), folder / f"{name}.onnx") for name, spec in HAND_BUILT.items()})
     files.update({name: DEFAULT_ZOO / ZOO[name] for name in ZOO_SHAPES})
     return files

@@ -9,7 +9,7 @@ import pytest
 from problems import pooling
 from surrogate import SolverConfig
 from surrogate.milp.local_nlp import QuadraticModel
-from surrogate.milp.polish import METHODS, STATUSES, _edges, colour_classes, complementarity_pairs, polish
+from surrogate.milp.polish import METHODS, STATUSES, colour_classes, complementarity_pairs, polish, product_edges
 from surrogate.milp.relaxation import solve_mccormick
 from tests.helpers import SOLVER
 
@@ -63,7 +63,7 @@ def test_a_square_term_is_polished_to_the_optimum():
 def test_an_odd_product_cycle_is_polished_to_the_optimum():
     m = _triangle_model()
     qm = QuadraticModel.from_pyomo(m)
-    classes, bipartite = colour_classes(_edges(qm, np.zeros(3, dtype=bool)))
+    classes, bipartite = colour_classes(product_edges(qm, np.zeros(3, dtype=bool)))
     assert not bipartite and sorted(len(c) for c in classes) == [1, 1, 1]  # x, y, z each need their own class
     result = polish(m, {"x": 1.4, "y": 0.8, "z": 0.9}, config=CONFIG)
     assert result.status == "polished" and result.method in ("nlp", "cover-lp")

@@ -31,8 +31,19 @@ def _concave_model():
     m.c6 = pyo.Constraint(expr=m.x1 + m.x2 <= 6)
     m.c7 = pyo.Constraint(expr=m.x1 + m.x2 >= 2)
     m.obj = pyo.Objective(
-        expr=-25 * m.x1**2 - m.x2**2 - m.x3**2 - m.x4**2 - m.x5**2 - m.x6**2
-        + 100 * m.x1 + 4 * m.x2 + 2 * m.x3 + 8 * m.x4 + 2 * m.x5 + 8 * m.x6 - 138
+        expr=-25 * m.x1**2
+        - m.x2**2
+        - m.x3**2
+        - m.x4**2
+        - m.x5**2
+        - m.x6**2
+        + 100 * m.x1
+        + 4 * m.x2
+        + 2 * m.x3
+        + 8 * m.x4
+        + 2 * m.x5
+        + 8 * m.x6
+        - 138
     )
     return m
 

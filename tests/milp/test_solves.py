@@ -34,7 +34,10 @@ def test_time_limit_hit_is_recorded_not_raised():
     m.I = pyo.RangeSet(0, 11)
     m.x = pyo.Var(m.I, bounds=(-1, 1))
     m.y = pyo.Var(m.I, bounds=(-1, 1))
-    outs = [add_surrogate(m, random_net((16, 16, 16), seed=i), [m.x[i], m.y[(i + 1) % 12]], name=f"s{i}", formulation="bigm").output for i in m.I]
+    outs = [
+        add_surrogate(m, random_net((16, 16, 16), seed=i), [m.x[i], m.y[(i + 1) % 12]], name=f"s{i}", formulation="bigm").output
+        for i in m.I
+    ]
     m.obj = pyo.Objective(expr=sum(outs))
     result = solve(m, SolverConfig(solver=SOLVER, time_limit=0.05))
     assert result.termination == "maxTimeLimit"

@@ -151,10 +151,13 @@ def test_a_well_scaled_product_has_no_warning():
 
 
 def test_highs_warning_lines_are_kept_and_to_dict_keeps_its_columns():
-    log = "Presolving model\nWARNING: Problem is badly scaled, particularly relative to tolerances\nCoefficient ranges:\n" \
-          "WARNING: Problem is badly scaled, particularly relative to tolerances\n  Consider scaling the bounds by 1e-3\n"
+    log = (
+        "Presolving model\nWARNING: Problem is badly scaled, particularly relative to tolerances\nCoefficient ranges:\n"
+        "WARNING: Problem is badly scaled, particularly relative to tolerances\n  Consider scaling the bounds by 1e-3\n"
+    )
     assert _log_warnings(log) == [
-        "WARNING: Problem is badly scaled, particularly relative to tolerances", "Consider scaling the bounds by 1e-3"
+        "WARNING: Problem is badly scaled, particularly relative to tolerances",
+        "Consider scaling the bounds by 1e-3",
     ]
     from surrogate.milp.encoding import ModelSize
 

@@ -1,6 +1,5 @@
 """The activation-pattern warm start: its point is a MILP solution, and HiGHS takes it."""
 
-
 import time
 from dataclasses import replace
 
@@ -97,3 +96,14 @@ def test_solve_with_start_counts_the_search_within_one_time_budget(monkeypatch):
     assert given == [12.0 - 1.5] and timed.wall_time == 0.25 + 1.5
 
 
+def test_start_reads_the_indicators_the_pruned_formulation_declared():
+    """The search fixes each copy's binaries through its ``indicators`` attribute, also when given the encodings."""
+    model = problems.build("random4-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    encodings = [p.encoded for p in report.products.values() if p.encoded is not None]
+    assert encodings and all(len(e.indicators) == len(e.net.weights) - 1 for e in encodings)
+    found = activation_start(model, encodings)
+    assert found.found and found.violation <= 1e-7
+    for e in encodings:  # every declared indicator got an integral value, and the copy sits on the net's graph
+        assert all(v.value in (0.0, 1.0) for group in e.binaries for v in group.values())
+        assert e.get_error().vs_net <= 1e-6

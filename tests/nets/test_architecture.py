@@ -30,7 +30,13 @@ def test_per_layer_breakdown():
 
 @pytest.mark.parametrize(
     ("text", "hidden", "name"),
-    [("3x8", (8, 8, 8), "3x8"), ("1X24", (24,), "1x24"), (" 8-6-6 ", (8, 6, 6), "8-6-6"), ("5", (5,), "1x5"), ("4-4", (4, 4), "2x4")],
+    [
+        ("3x8", (8, 8, 8), "3x8"),
+        ("1X24", (24,), "1x24"),
+        (" 8-6-6 ", (8, 6, 6), "8-6-6"),
+        ("5", (5,), "1x5"),
+        ("4-4", (4, 4), "2x4"),
+    ],
 )
 def test_parse(text, hidden, name):
     arch = Architecture.parse(text)

@@ -3,15 +3,15 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from surrogate import ModelFormatError, load_manifest, load_onnx, score
 from surrogate.milp.bounds import BOUND_METHODS, fingerprint, net_bounds
+from surrogate.nets.metrics import grid
 
 ZOO = Path(__file__).resolve().parents[2] / "models"
 ENTRIES = load_manifest(ZOO)["models"]
-GRID = np.stack(np.meshgrid(np.linspace(-1, 1, 101), np.linspace(-1, 1, 101)), -1).reshape(-1, 2)
+GRID = grid(101)
 
 
 def test_zoo_is_not_empty():

@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 
-from surrogate import ModelFormatError, load_manifest
+from surrogate import ConfigError, ModelFormatError, load_manifest
 from surrogate.cli import main
-from surrogate.nets.zoo import DEFAULT_ZOO, check_entry_file, resolve_surrogate
+from surrogate.nets.architecture import Architecture
+from surrogate.nets.zoo import DEFAULT_ZOO, ZooName, check_entry_file, parse_zoo_name, resolve_surrogate, zoo_name
 
 SHIPPED = load_manifest(DEFAULT_ZOO)["models"]
 BEST = next(e for e in SHIPPED if e["name"] == "b24-best-3x8")
@@ -33,6 +34,34 @@ def test_every_shipped_entry_records_the_sha256_of_its_file():
     for entry in SHIPPED:
         assert entry["sha256"] == hashlib.sha256((DEFAULT_ZOO / entry["file"]).read_bytes()).hexdigest(), entry["name"]
         assert check_entry_file(DEFAULT_ZOO, entry) == DEFAULT_ZOO / entry["file"]
+
+
+def test_every_shipped_name_is_built_from_its_entry():
+    for entry in SHIPPED:
+        source = entry.get("protocol") if entry["kind"] == "trained" else entry["source"]
+        assert entry["name"] == zoo_name(entry["architecture"], source)
+        parsed = parse_zoo_name(entry["name"])
+        assert parsed == ZooName(entry["budget"], source, Architecture.parse(entry["architecture"])), entry["name"]
+
+
+@pytest.mark.parametrize(
+    ("arch", "source"), [("3x8", "best"), ("8-6-6", "hand-shared"), ("1x24", "seed"), ("8-6", "run-2"), ("2-3", "7-1x4")]
+)
+def test_a_zoo_name_parses_back_to_its_parts(arch, source):
+    parsed = parse_zoo_name(zoo_name(arch, source))
+    assert parsed == ZooName(Architecture.parse(arch).neurons, source, Architecture.parse(arch))
+
+
+@pytest.mark.parametrize(
+    "name", ["sawtooth-24", "b24-3x8", "b24--3x8", "b23-best-3x8", "b14-best-8-7", "x24-best-3x8", "b24-best-0x8"]
+)
+def test_a_name_that_is_no_zoo_name_parses_to_none(name):
+    assert parse_zoo_name(name) is None
+
+
+def test_a_zoo_name_needs_a_source():
+    with pytest.raises(ConfigError, match="non-empty string"):
+        zoo_name("3x8", "")
 
 
 def test_a_zoo_name_resolves_after_its_checks(zoo):

@@ -97,8 +97,13 @@ def test_heatmap_title_reads_source_and_seed_from_metadata(tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"dpi": 0}, "dpi=0"), ({"grid_points": 2}, "grid_points=2"), ({"error_cmap": "nope"}, "not a matplotlib colormap"),
-     ({"error_quantile": 0.2}, "error_quantile=0.2"), ({"width_in": -1}, "width_in=-1")],
+    [
+        ({"dpi": 0}, "dpi=0"),
+        ({"grid_points": 2}, "grid_points=2"),
+        ({"error_cmap": "nope"}, "not a matplotlib colormap"),
+        ({"error_quantile": 0.2}, "error_quantile=0.2"),
+        ({"width_in": -1}, "width_in=-1"),
+    ],
 )
 def test_plot_style_is_validated(kwargs, match):
     with pytest.raises(ConfigError, match=match):
@@ -110,9 +115,14 @@ def test_plot_style_is_validated(kwargs, match):
 
 def _nets() -> pd.DataFrame:
     rows = [  # deliberately deepest first: the figure orders by depth
-        ("2x2", "trained", 2, 0, 0.05, False), ("2x2", "trained", 2, 1, 0.25, True), ("2x2", "trained", 2, 2, 0.07, False),
-        ("1x4", "trained", 1, 0, 0.02, False), ("1x4", "trained", 1, 1, 0.04, False), ("1x4", "trained", 1, 2, 0.03, False),
-        ("1x4", "hand-paired", 1, -1, 0.011, False), ("2x2", "hand-shared", 2, -1, 0.2, False),
+        ("2x2", "trained", 2, 0, 0.05, False),
+        ("2x2", "trained", 2, 1, 0.25, True),
+        ("2x2", "trained", 2, 2, 0.07, False),
+        ("1x4", "trained", 1, 0, 0.02, False),
+        ("1x4", "trained", 1, 1, 0.04, False),
+        ("1x4", "trained", 1, 2, 0.03, False),
+        ("1x4", "hand-paired", 1, -1, 0.011, False),
+        ("2x2", "hand-shared", 2, -1, 0.2, False),
     ]
     return pd.DataFrame(rows, columns=["arch", "source", "depth", "seed", "mae", "collapsed"])
 
@@ -174,8 +184,9 @@ def _table(rows):
 
 def test_pareto_across_budgets(tmp_path):
     b12 = SweepTable(_table([("1x12", "trained", 7e-3, 0.1), ("2x6", "trained", 8e-3, 0.3)]), 12, "b12")
-    b24 = SweepTable(_table([("1x24", "trained", 2e-3, 0.14), ("3x8", "hand-shared", 1.4e-4, 0.6),
-                             ("4x6", "trained", 5e-3, np.nan)]), 24)
+    b24 = SweepTable(
+        _table([("1x24", "trained", 2e-3, 0.14), ("3x8", "hand-shared", 1.4e-4, 0.6), ("4x6", "trained", 5e-3, np.nan)]), 24
+    )
     saved = plot_pareto([b12, b24], tmp_path / "pareto", style=FAST)
     _is_png_and_svg(saved)
     data = saved.data
@@ -204,10 +215,22 @@ def _growth(tmp_path, *, time_limit_column=True) -> pd.DataFrame:
                     for k in range(3):
                         wall = 0.01 * products ** (2 if arch == "3x8" else 1) * (1 + k) * (0.5 if encoding == "pruned" else 1)
                         hit = wall >= 1.0
-                        rows.append({"family": family, "instance": f"{family}{products}-{k}", "products": products, "arch": arch,
-                                     "encoding": encoding, "wall_time": min(wall, 1.0), "nodes": 10 * products,
-                                     "gap": 0.1 if hit else 0.0, "termination": "maxTimeLimit" if hit else "optimal",
-                                     "time_limit_hit": hit, "binaries": 8 * products, "time_limit": 1.0})
+                        rows.append(
+                            {
+                                "family": family,
+                                "instance": f"{family}{products}-{k}",
+                                "products": products,
+                                "arch": arch,
+                                "encoding": encoding,
+                                "wall_time": min(wall, 1.0),
+                                "nodes": 10 * products,
+                                "gap": 0.1 if hit else 0.0,
+                                "termination": "maxTimeLimit" if hit else "optimal",
+                                "time_limit_hit": hit,
+                                "binaries": 8 * products,
+                                "time_limit": 1.0,
+                            }
+                        )
     frame = pd.DataFrame(rows)
     if not time_limit_column:
         frame = frame.drop(columns="time_limit")
@@ -232,7 +255,11 @@ def test_growth_draws_log_log_hits_and_the_time_limit(tmp_path):
     draw_growth(ax, part, limits=[1.0])
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert sorted(line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")) == [
-        "1x8, omlt-bigm", "1x8, pruned", "3x8, omlt-bigm", "3x8, pruned"]
+        "1x8, omlt-bigm",
+        "1x8, pruned",
+        "3x8, omlt-bigm",
+        "3x8, pruned",
+    ]
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 1 and list(dashed[0].get_ydata()) == [1.0, 1.0]
     hit_points = sum(len(c.get_offsets()) for c in ax.collections)
@@ -241,10 +268,10 @@ def test_growth_draws_log_log_hits_and_the_time_limit(tmp_path):
 
 def test_growth_ticks_are_thinned_so_labels_never_overlap():
     """The pooling instances have 2, 8, 24, 30, 32, 40, 128 products: 30 and 32 would print on top of each other."""
-    from surrogate.report.plots import _spread_ticks
+    from surrogate.report.growth import spread_ticks
 
-    assert _spread_ticks([2, 8, 24, 30, 32, 40, 128]) == [2, 8, 24, 32, 128]
-    assert _spread_ticks([1, 2, 4, 8, 16, 32, 64]) == [1, 2, 4, 8, 16, 32, 64]
+    assert spread_ticks([2, 8, 24, 30, 32, 40, 128]) == [2, 8, 24, 32, 128]
+    assert spread_ticks([1, 2, 4, 8, 16, 32, 64]) == [1, 2, 4, 8, 16, 32, 64]
 
 
 def test_plot_growth_panels_per_family_and_time_limit_sources(tmp_path):

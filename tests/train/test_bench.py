@@ -27,7 +27,12 @@ def test_bench_training_scales_the_naive_loop_honestly():
 def test_ablation_steps_cover_the_best_protocol():
     labels = [label for label, _ in ablation_steps()]
     assert labels[0].startswith("seed protocol") and labels[-1].startswith("best")
-    rows = bench_ablation(["1x4", "3x2"], [0], workers=1, steps=[("seed", TINY), ("hand", TINY.__class__(name="h", init="hand-built", n_points=500, stages=TINY.stages))])
+    rows = bench_ablation(
+        ["1x4", "3x2"],
+        [0],
+        workers=1,
+        steps=[("seed", TINY), ("hand", TINY.__class__(name="h", init="hand-built", n_points=500, stages=TINY.stages))],
+    )
     table = ablation_table(rows)
     assert list(table.index) == ["seed", "hand"]
     assert list(table.columns) == ["1x4", "3x2"]
@@ -36,6 +41,9 @@ def test_ablation_steps_cover_the_best_protocol():
 
 
 def test_bench_training_cli(capsys):
-    assert main(["bench", "training", "--arch", "1x2", "--seeds", "1", "--epochs", "1", "--naive-epochs", "1", "--workers", "1"]) == 0
+    assert (
+        main(["bench", "training", "--arch", "1x2", "--seeds", "1", "--epochs", "1", "--naive-epochs", "1", "--workers", "1"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "speed-up:" in out and "measured on the whole work" in out

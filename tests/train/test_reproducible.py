@@ -45,7 +45,9 @@ print(hashlib.sha256(b"".join(w.tobytes() for w in next(iter(nets.values()))[0].
 def _weights_hash(**env) -> str:
     """Train a small net in a fresh interpreter with ``env`` added; the sha256 of its weights."""
     clean = {k: v for k, v in os.environ.items() if k not in {*PINNED_ENVIRONMENT, OPT_OUT, "MKL_ENABLE_INSTRUCTIONS"}}
-    done = subprocess.run([sys.executable, "-c", TRAIN_AND_HASH], env={**clean, **env}, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", TRAIN_AND_HASH], env={**clean, **env}, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.split()[-1]
 
@@ -75,3 +77,43 @@ def test_the_readme_seed_column_reproduces():
         best = min(trained, key=lambda t: t.val_mae)  # selected on validation points, as the sweep does
         mae = score(best.net.rounded_to_float32()).mae  # scored as exported
         assert f"{mae:.2e}".replace("e-0", "e-") == expected[arch.name], (arch.name, mae)
+
+
+#: Record the pinned environment at the moment torch is first imported, then import ``{statement}``.
+PINNED_AT_TORCH_IMPORT = """
+import os, sys
+seen = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" and not seen:
+            seen.append(os.environ.get("MKL_CBWR"))
+sys.meta_path.insert(0, Watch())
+{statement}
+print(seen[0] if seen else "no-torch")
+"""
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("from surrogate import train_many", PINNED_ENVIRONMENT["MKL_CBWR"]),
+        ("import surrogate.train.training", PINNED_ENVIRONMENT["MKL_CBWR"]),
+        ("import surrogate", "no-torch"),
+    ],
+)
+def test_the_math_paths_are_pinned_before_the_package_imports_torch(statement, expected):
+    """Importing ``surrogate.train`` (or a name that needs it) pins first; ``import surrogate`` alone imports no torch."""
+    clean = {k: v for k, v in os.environ.items() if k not in {*PINNED_ENVIRONMENT, OPT_OUT}}
+    script = PINNED_AT_TORCH_IMPORT.format(statement=statement)
+    done = subprocess.run([sys.executable, "-c", script], env=clean, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == expected
+
+
+@pytest.mark.parametrize("package", ["surrogate.nets", "surrogate.train"])
+def test_importing_a_package_that_runs_torch_code_pins(package):
+    clean = {k: v for k, v in os.environ.items() if k not in {*PINNED_ENVIRONMENT, OPT_OUT}}
+    script = f"import os, {package}; print(os.environ.get('MKL_CBWR'), os.environ.get('ATEN_CPU_CAPABILITY'))"
+    done = subprocess.run([sys.executable, "-c", script], env=clean, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [PINNED_ENVIRONMENT["MKL_CBWR"], PINNED_ENVIRONMENT["ATEN_CPU_CAPABILITY"]]

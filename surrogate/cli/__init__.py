@@ -1,0 +1,58 @@
+"""The ``surrogate`` command. It parses arguments, calls the API, and prints.
+
+One module per job: :mod:`~surrogate.cli.parser` (the options of every subcommand),
+one module per group of subcommands (:mod:`~surrogate.cli.shapes`, :mod:`~surrogate.cli.sweep`,
+:mod:`~surrogate.cli.bench`, :mod:`~surrogate.cli.problems`, :mod:`~surrogate.cli.bounds`,
+:mod:`~surrogate.cli.report`), :mod:`~surrogate.cli.folders` (output folders checked first)
+and :mod:`~surrogate.cli.console` (stderr, signals, one-line errors). Heavy libraries
+(PyTorch, Pyomo, pandas) are imported only by the subcommand that runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from .console import error_message
+from .folders import check_outputs, writable_folder
+from .parser import COMMANDS, build_parser
+
+__all__ = ["build_parser", "check_outputs", "main", "writable_folder"]
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` runs (its first word that is not an option), or ``None`` if it names none."""
+    command = next((word for word in argv if not word.startswith("-")), None)
+    return command if command in COMMANDS else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``surrogate`` command; every expected failure is one line ``surrogate CMD: error: ...`` and exit code 2.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0, 2 for an expected failure, 130 when interrupted (or the command's own).
+    """
+    command = command_of(sys.argv[1:] if argv is None else argv)
+    parser = build_parser([command] if command else [])  # only the options of the command that runs
+    args = parser.parse_args(argv)
+    if hasattr(args, "argv"):
+        args.argv = argv
+    try:
+        check_outputs(args)
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"surrogate {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        message = error_message(exc)
+        if message is None:
+            raise
+        print(f"surrogate {args.command}: error: {' '.join(message.split())}", file=sys.stderr)
+        return 2

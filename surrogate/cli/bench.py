@@ -1,0 +1,115 @@
+"""``surrogate bench training``, ``ablation`` and ``solve-time``: the benchmarks, run once and printed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import ConfigError
+from ..executor_args import executor_config
+from ..nets.architecture import constant_width_shapes
+from ..train.protocols import get_protocol
+
+
+def cmd_bench_training(args: argparse.Namespace) -> int:
+    """Time the project's trainer against the textbook loop on the same work and print both; return 0."""
+    from ..train.bench import bench_training
+
+    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    protocol = get_protocol(args.protocol)
+    if args.epochs:
+        protocol = protocol.with_epochs(args.epochs)
+    result = bench_training(
+        archs,
+        list(range(args.seeds)),
+        protocol,
+        naive_epochs=None if args.naive_full else args.naive_epochs,
+        naive_seeds=args.naive_seeds,
+        workers=args.workers,
+    )
+    print(f"work: {len(archs)} shapes x {args.seeds} seeds, protocol {protocol.describe()}")
+    print(result.table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    how = (
+        f"scaled from {result.naive_epochs} epoch(s) x {result.naive_seeds} seed(s) per shape"
+        if result.naive_scaled
+        else "measured on the whole work"
+    )
+    print(
+        f"naive loop (nn.Sequential + autograd + torch.optim.Adam, one net at a time, one process): {result.naive_s:.1f} s ({how})"
+    )
+    print(
+        f"surrogate trainer (packed, batched, {result.workers or 'all'} worker process(es)): {result.trainer_s:.1f} s (measured)"
+    )
+    print(f"speed-up: {result.speedup:.1f}x")
+    return 0
+
+
+def cmd_bench_ablation(args: argparse.Namespace) -> int:
+    """Train every step of the ablation of the 'best' protocol and print its grid MAE tables; return 0."""
+    from ..files import write_text
+    from ..literature import blog_mae
+    from ..train.bench import ablation_steps, ablation_table, bench_ablation
+
+    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    steps = ablation_steps()
+    if args.steps:
+        bad = [k for k in args.steps if k > len(steps)]
+        if bad:
+            raise ConfigError(f"--steps {bad[0]} does not exist; the ablation has steps 1..{len(steps)}")
+        steps = [steps[k - 1] for k in args.steps]
+    log = (lambda label, s: print(f"  {label}: {s:.0f} s", file=sys.stderr)) if not args.quiet else None
+    rows = bench_ablation(archs, list(range(args.seeds)), workers=args.workers, steps=steps, progress=log)
+    fmt = lambda v: "-" if v != v else f"{v:.2e}"  # noqa: E731 (nan -> '-')
+    best, median = ablation_table(rows, "mae_best"), ablation_table(rows, "mae_median")
+    blog = {a: blog_mae(a) for a in best.columns}
+    print(f"grid MAE of the seed selected on validation points ({args.seeds} seeds per shape):")
+    print(best.to_string(float_format=fmt))
+    print("blog (2021, labels corrected): " + ", ".join(f"{a} {v:.2g}" for a, v in blog.items() if v))
+    print(f"\nmedian grid MAE over the {args.seeds} seeds:")
+    print(median.to_string(float_format=fmt))
+    if args.out:
+        name = "ablation.csv" if not args.steps else "ablation-steps-" + "-".join(map(str, args.steps)) + ".csv"
+        write_text(args.out / name, rows.to_csv(index=False))
+        print(f"rows written to {args.out / name}")
+    return 0
+
+
+def solve_bench_config(args: argparse.Namespace):
+    """The :class:`~surrogate.experiments.solve_bench.SolveBenchConfig` of the parsed ``bench solve-time`` options.
+
+    Options left unset keep the config's defaults (those of ``SolveBenchConfig.quick`` with ``--quick``);
+    where the solves run (``--workers``, ``--dask``...) is not read.
+    """
+    from ..experiments.solve_bench import SolveBenchConfig
+    from ..milp.solver_config import SolverConfig
+
+    options = {}
+    for name in ("nets", "pooling", "baselines", "random_sizes"):
+        if getattr(args, name) is not None:
+            options[name] = tuple(getattr(args, name))
+    if args.budget is not None:
+        options["budget"] = args.budget
+    if args.instances is not None:
+        options["instances"] = args.instances
+    if args.time_limit is not None or args.rel_gap is not None:
+        base = SolveBenchConfig.quick() if args.quick else SolveBenchConfig()
+        options["solver"] = SolverConfig(
+            time_limit=args.time_limit or base.solver.time_limit,
+            rel_gap=base.solver.rel_gap if args.rel_gap is None else args.rel_gap,
+        )
+    return SolveBenchConfig.quick(**options) if args.quick else SolveBenchConfig(**options)
+
+
+def cmd_bench_solve_time(args: argparse.Namespace) -> int:
+    """Run the solve-time benchmark on the executor of the options, print its tables and headline; return 0."""
+    from ..experiments.solve_bench import WORKERS, run_solve_bench
+
+    config = solve_bench_config(args)
+    result = run_solve_bench(config, executor=executor_config(args, workers=WORKERS), progress=not args.quiet)
+    if args.out:
+        result.write(args.out, command="surrogate " + " ".join(sys.argv[1:] if args.argv is None else args.argv))
+    print(result.render())
+    if args.out:
+        print(f"tables in {args.out}/ (bounds, solves, growth, speedups, baselines, encodings .csv; config.json)")
+    print(result.headline())
+    return 0

@@ -1,0 +1,88 @@
+"""How the ``surrogate`` command talks to its terminal: stderr logging, signals, and one-line error messages."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+
+from ..errors import SurrogateError
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send everything written to stdout (this process's and its workers') to stderr for a while."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@contextlib.contextmanager
+def log_to_stderr(command: str, level: int) -> Iterator[None]:
+    """Show the package's log records (unit reuse, damaged cache entries) on stderr while a command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"surrogate {command}: %(message)s"))
+    logger = logging.getLogger("surrogate")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process receives SIGTERM during a sweep."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While a sweep runs, treat SIGTERM like Ctrl-C: stop the workers, unlock the folder, keep finished units."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for a failed file operation: what failed, on which path, and what to check."""
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    what = exc.strerror or str(exc)
+    return f"{what}{': ' + paths if paths else ''}; check that the path exists, is of the right kind and that you may use it"
+
+
+def error_message(exc: BaseException) -> str | None:
+    """The one-line message for an expected failure, or ``None`` for a bug (which keeps its traceback)."""
+    if isinstance(exc, SurrogateError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return os_error_message(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"an input file is not UTF-8 text ({exc}); check the files you passed"
+    if isinstance(exc, BrokenProcessPool):
+        return (
+            "a worker process died (out of memory, or killed); run the command again (a sweep resumes from its "
+            "finished units), with fewer --workers if memory is short"
+        )
+    return None

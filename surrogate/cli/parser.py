@@ -1,0 +1,266 @@
+"""The ``surrogate`` command's argument parser: one subcommand per entry of :data:`COMMANDS`.
+
+A subcommand's options read their defaults from their one home (a configuration
+dataclass, or the keyword default of the function they feed), and those homes
+import PyTorch, Pyomo or pandas. So :func:`build_parser` can fill in the options
+of one subcommand only: ``surrogate --help`` and the quick commands (``params``,
+``architectures``) then import none of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Collection
+from pathlib import Path
+
+from ..executor_args import add_executor_arguments
+from ..options import default_of, positive_float, positive_int, whole_number
+from .bench import cmd_bench_ablation, cmd_bench_solve_time, cmd_bench_training
+from .bounds import cmd_bounds
+from .defaults import default_surrogate, keyword_default, sweep_default
+from .problems import cmd_problems
+from .report import cmd_report
+from .shapes import cmd_architectures, cmd_hand_built, cmd_params
+from .sweep import cmd_sweep
+
+
+def _scientific(value: float) -> str:
+    """``value`` in short scientific notation: ``1e-4`` for 0.0001."""
+    mantissa, exponent = f"{value:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
+def _add_shape_arguments(p: argparse.ArgumentParser) -> None:
+    """The shapes a command runs: those of ``--arch``, or the constant-width ones of ``--budget``."""
+    p.add_argument("--budget", type=positive_int, default=sweep_default("budget"))
+    p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
+
+
+def _add_params_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sizes", nargs="+", type=int, help="all layer sizes, input first (e.g. 784 16 16 10)")
+    p.add_argument("--no-bias", action="store_true", help="count weights only")
+    p.set_defaults(func=cmd_params)
+
+
+def _add_architectures_arguments(p: argparse.ArgumentParser) -> None:
+    from ..nets.architecture import all_shapes
+
+    p.add_argument("--budget", type=positive_int, default=sweep_default("budget"))
+    p.add_argument("--all", action="store_true", help="add non-uniform shapes up to --max-depth")
+    p.add_argument("--max-depth", type=positive_int, default=keyword_default(all_shapes, "max_depth"))
+    p.set_defaults(func=cmd_architectures)
+
+
+def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
+    _add_shape_arguments(p)
+    p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
+    p.add_argument("--grid", type=positive_int, default=2001, help="grid points per axis for the errors")
+    p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
+    p.add_argument("--export", type=Path, metavar="DIR", help="also export each net to DIR as ONNX")
+    p.add_argument("--save-models", type=Path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")
+    p.set_defaults(func=cmd_hand_built)
+
+
+def _add_sweep_arguments(p: argparse.ArgumentParser) -> None:
+    from ..experiments.sweep_args import add_sweep_arguments
+
+    add_sweep_arguments(p)
+    p.set_defaults(func=cmd_sweep)
+
+
+def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
+    from ..experiments.problem_runs import BUDGET_FACTOR, ProblemRunConfig
+    from ..milp.formulations import DEFAULT_FORMULATION, FORMULATIONS
+
+    solver, restarts = default_of(ProblemRunConfig, "solver"), default_of(ProblemRunConfig, "polish_restarts")
+    p.add_argument("names", nargs="*", help="pooling instances (or 'pooling' for all 14), randomN[-sS], spar... BoxQP")
+    p.add_argument(
+        "--qcqp",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="qcqp-json-v1 files or folders of them; adds status, stage times and per-family counts",
+    )
+    p.add_argument("--arch", action="append", help=f"zoo shape or model name (repeatable; default {default_surrogate()})")
+    p.add_argument(
+        "--formulation",
+        action="append",
+        choices=list(FORMULATIONS),
+        help=f"repeatable; default {DEFAULT_FORMULATION} (tightened bounds, stable neurons removed)",
+    )
+    p.add_argument(
+        "--time-limit", type=positive_float, default=solver.time_limit, help="seconds per MILP (warm start included) / SCIP solve"
+    )
+    p.add_argument(
+        "--budget",
+        type=positive_float,
+        help=f"seconds for tightening + start + MILP + relaxation + polish of one run (default {BUDGET_FACTOR:g} x --time-limit; SCIP not included)",
+    )
+    p.add_argument(
+        "--error-aware",
+        action="store_true",
+        help="widen each product by its surrogate's error (replace_products(error_aware=True))",
+    )
+    p.add_argument(
+        "--polish-restarts",
+        type=whole_number,
+        default=restarts,
+        help=f"NLPs from random points after the other polish methods, time allowing (default {restarts}; 0: off)",
+    )
+    p.add_argument("--threads", type=positive_int, default=solver.threads)
+    p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
+    p.add_argument("--out", type=Path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_problems)
+
+
+def _add_bounds_arguments(p: argparse.ArgumentParser) -> None:
+    from ..milp.bounds import compute_bounds
+
+    p.add_argument("nets", nargs="*", help=f"zoo names or ONNX paths (default {default_surrogate()})")
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=keyword_default(compute_bounds, "time_limit"),
+        help="seconds per MILP of the bound tightening",
+    )
+    p.add_argument("--store-zoo", type=Path, metavar="ZOO_DIR", help="compute and store the bounds of every net in a zoo")
+    p.set_defaults(func=cmd_bounds)
+
+
+def _add_report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR", help="a sweep (--out) or solve-time benchmark folder")
+    p.add_argument("--out", type=Path, metavar="FILE", help="report file (default RESULTS_DIR/report.md); figures go beside it")
+    p.add_argument("--no-heatmaps", action="store_true", help="leave out the error heat map of every selected net")
+    # no default here: ReportOptions holds it (and importing the report's plotting would slow every command)
+    p.add_argument("--max-rows", type=positive_int, help="longest CSV table shown in full")
+    p.add_argument(
+        "--docs",
+        metavar="MARKDOWN",
+        type=Path,
+        action="append",
+        help="refresh the tables marked <!-- table: NAME source=KIND --> in this docs page from the result folders, "
+        "instead of writing a report (repeatable)",
+    )
+    p.set_defaults(func=cmd_report)
+
+
+def _add_bench_training_arguments(p: argparse.ArgumentParser) -> None:
+    from ..train.bench import bench_training
+    from ..train.protocols import PROTOCOLS
+
+    _add_shape_arguments(p)
+    p.add_argument("--protocol", default=sweep_default("protocol").name, choices=sorted(PROTOCOLS))
+    p.add_argument("--epochs", type=positive_int, help="override the protocol's epochs")
+    p.add_argument("--seeds", type=positive_int, default=len(sweep_default("seeds")))
+    p.add_argument(
+        "--naive-epochs",
+        type=positive_int,
+        default=keyword_default(bench_training, "naive_epochs"),
+        help="epochs of the naive loop timed per net",
+    )
+    p.add_argument(
+        "--naive-seeds",
+        type=positive_int,
+        default=keyword_default(bench_training, "naive_seeds"),
+        help="nets per shape timed with the naive loop",
+    )
+    p.add_argument("--naive-full", action="store_true", help="time the naive loop on the whole work (slow)")
+    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
+    p.set_defaults(func=cmd_bench_training)
+
+
+def _add_bench_ablation_arguments(p: argparse.ArgumentParser) -> None:
+    _add_shape_arguments(p)
+    p.add_argument("--seeds", type=positive_int, default=len(sweep_default("seeds")))
+    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
+    p.add_argument("--steps", type=positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
+    p.add_argument("--out", type=Path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_bench_ablation)
+
+
+def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
+    from ..experiments.solve_bench import QUICK_SETTINGS, WORKERS, SolveBenchConfig
+
+    default, quick = default_of(SolveBenchConfig, "solver"), QUICK_SETTINGS
+    sizes, problems = default_of(SolveBenchConfig, "random_sizes"), len(quick["random_sizes"]) + len(quick["pooling"])
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run: {len(quick['nets'])} nets, {problems} small problems, "
+        f"{quick['solver'].time_limit:g} s limit (about 30 s)",
+    )
+    p.add_argument("--out", type=Path, help="folder for the tables (CSV) and config.json")
+    p.add_argument(
+        "--budget", type=positive_int, help=f"zoo nets b<budget>-best-<shape> (default {default_of(SolveBenchConfig, 'budget')})"
+    )
+    p.add_argument("--nets", nargs="+", help="zoo names or ONNX paths instead of the budget's best nets")
+    p.add_argument(
+        "--random-sizes",
+        type=positive_int,
+        nargs="+",
+        help=f"products in the random family (default {' '.join(map(str, sizes[:3]))} ... {sizes[-1]})",
+    )
+    p.add_argument("--pooling", nargs="+", help="pooling instances (default: all 14)")
+    p.add_argument("--baselines", nargs="*", help="sawtooth-N, nmdt-N, pw-mccormick-N, pwl-NxN (default: 24-binary ones)")
+    p.add_argument("--instances", type=int, help="reference instances per approximation (0 to skip)")
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        help=f"HiGHS seconds per problem (default {default.time_limit:g}; {quick['solver'].time_limit:g} with --quick)",
+    )
+    p.add_argument("--rel-gap", type=float, help=f"HiGHS relative gap (default {_scientific(default.rel_gap)})")
+    add_executor_arguments(
+        p,
+        workers_help=f"solver processes, one HiGHS thread each, or LocalCluster workers with --dask (default {WORKERS})",
+        run="benchmark",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_bench_solve_time, argv=None)
+
+
+#: ``surrogate bench``'s benchmarks: name -> (help, the function adding its options).
+BENCHMARKS = {
+    "training": ("the project's trainer vs the textbook one-net-at-a-time loop, side by side", _add_bench_training_arguments),
+    "ablation": ("which ingredients of the 'best' protocol matter, shape by shape", _add_bench_ablation_arguments),
+    "solve-time": (
+        "OMLT default vs tightened+pruned encodings, classic baselines, cost growth; one run",
+        _add_bench_solve_time_arguments,
+    ),
+}
+
+
+def _add_bench_arguments(p: argparse.ArgumentParser) -> None:
+    bench = p.add_subparsers(dest="benchmark", required=True)
+    for name, (text, add_arguments) in BENCHMARKS.items():
+        add_arguments(bench.add_parser(name, help=text))
+
+
+#: Every subcommand, in the order ``surrogate --help`` lists them: name -> (help, the function adding its options).
+COMMANDS = {
+    "params": ("parameter count of an MLP from its layer sizes", _add_params_arguments),
+    "architectures": ("list the shapes of a neuron budget", _add_architectures_arguments),
+    "hand-built": ("the hand-built nets: cells, closed-form bound and grid errors", _add_hand_built_arguments),
+    "sweep": ("train, export, encode and solve every shape of a budget", _add_sweep_arguments),
+    "problems": ("bilinear problems solved through surrogates, polished, and bounded", _add_problems_arguments),
+    "bounds": ("stable/unstable neurons and big-M width of nets by bound method (interval, lp, milp)", _add_bounds_arguments),
+    "report": ("a Markdown report with figures of sweep and solve-time benchmark folders", _add_report_arguments),
+    "bench": ("benchmarks (not timed tests)", _add_bench_arguments),
+}
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The ``surrogate`` parser; only the subcommands named in ``commands`` (default: all) get their options.
+
+    The others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is.
+    """
+    parser = argparse.ArgumentParser(
+        prog="surrogate", description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (text, add_arguments) in COMMANDS.items():
+        p = sub.add_parser(name, help=text)
+        if commands is None or name in commands:
+            add_arguments(p)
+    return parser

@@ -1,0 +1,147 @@
+"""``surrogate problems``: bilinear problems solved through surrogates, polished, bounded, and tabulated."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import ConfigError
+from .defaults import default_surrogate
+
+
+def cmd_problems(args: argparse.Namespace) -> int:
+    """Run every named problem and ``--qcqp`` file through each surrogate and formulation; print and write the table.
+
+    Returns 0, or 1 when a run crashed (its row says how; the others are still written).
+    """
+    from ..experiments.problem_runs import BUDGET_FACTOR, ProblemRunConfig
+    from ..options import default_of
+
+    built = _problems_to_run(args.names, args.qcqp or [])
+    config = ProblemRunConfig(
+        solver=replace(default_of(ProblemRunConfig, "solver"), time_limit=args.time_limit, threads=args.threads),
+        scip=not args.no_scip,
+        scip_time_limit=args.time_limit,
+        budget=args.budget if args.budget is not None else BUDGET_FACTOR * args.time_limit,
+        error_aware=args.error_aware,
+        polish_restarts=args.polish_restarts,
+    )
+    rows = _run_problems(built, args, config)
+    table = _print_problems_table(rows, extended=bool(args.qcqp))
+    summary = _print_problems_summary(table) if args.qcqp else None
+    if args.out:
+        _write_problem_results(args.out, table, summary)
+    return 1 if any(r["status"] == "crashed" for r in rows) else 0
+
+
+def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
+    """Build the named problems, then every ``qcqp-json-v1`` file given (a folder stands for its ``*.json``)."""
+    try:
+        from problems import POOLING_INSTANCES, build, qcqp
+    except ImportError as exc:  # pragma: no cover - the package ships both
+        raise ConfigError(f"the 'problems' package is missing ({exc}); reinstall with 'pip install -e .'") from None
+    if not names and not qcqp_paths:
+        raise ConfigError("no problems given; name some (e.g. 'pooling') or pass --qcqp FILE|FOLDER ...")
+    files = []
+    for path in qcqp_paths:
+        found = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        if not found:
+            raise ConfigError(f"--qcqp {path} is a folder without .json files; pass qcqp-json-v1 files or their folder")
+        files += found
+    try:
+        built = [build(n) for name in names for n in (POOLING_INSTANCES if name == "pooling" else [name])]
+        return built + [qcqp(path) for path in files]
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _run_problems(built: list, args: argparse.Namespace, config) -> list[dict]:
+    """One row per problem, surrogate and formulation; a run that raises becomes a ``crashed`` row."""
+    from ..experiments.problem_runs import run_problem
+    from ..milp.bilinear import resolve_surrogate
+    from ..milp.formulations import DEFAULT_FORMULATION
+
+    nets = {arch: resolve_surrogate(arch) for arch in args.arch or [default_surrogate()]}  # a bad name stops here, before any run
+    rows = []
+    for problem in built:
+        for arch, net in nets.items():
+            for formulation in args.formulation or [DEFAULT_FORMULATION]:
+                try:
+                    rows.append(run_problem(problem, net, arch=arch, formulation=formulation, config=config))
+                except Exception as exc:  # one bad run must not lose the others: record it and go on
+                    rows.append(_crashed_row(problem.name, arch, formulation, exc, config))
+                if not args.quiet:
+                    print(_progress_line(rows[-1], arch, formulation), file=sys.stderr)
+    return rows
+
+
+def _crashed_row(problem: str, arch: str, formulation: str, exc: Exception, config) -> dict:
+    """The row of a run that raised ``exc``: its type, message and the line that raised it."""
+    import traceback
+
+    from ..experiments.problem_runs import empty_row
+
+    last = traceback.extract_tb(exc.__traceback__)[-1]
+    message = f"{type(exc).__name__}: {' '.join(str(exc).split())} ({Path(last.filename).name}:{last.lineno})"
+    return empty_row(problem, arch, formulation, status="crashed", message=message, budget=config.budget_s)
+
+
+def _progress_line(r: dict, arch: str, formulation: str) -> str:
+    """One line on a finished run (shown on stderr)."""
+    return (
+        f"  {r['problem']} {arch} {formulation}: MILP {r['milp_time_s']:.2f} s {r['termination']}, "
+        f"polished {r['polished_objective']:.6g} (optimum {r['optimum']}), rel gap {r['rel_gap']:.2e}"
+        + (f", {r['status']}: {r['message']}" if r["status"] != "ok" else "")
+    )
+
+
+def _print_problems_table(rows: list[dict], *, extended: bool):
+    """Print the results table (``extended``: with status, stage times and budget), then any run's message."""
+    import math
+
+    import pandas as pd
+
+    from ..experiments.problem_runs import RUN_COLUMNS
+
+    table = pd.DataFrame(rows)
+    hidden = ["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"]
+    hidden += (
+        ["message", "implied_bounds", "polish_method", "tighten_s", "relax_s", "polish_s"] if extended else list(RUN_COLUMNS)
+    )
+    shown = table.drop(columns=hidden)
+    print(shown.to_string(index=False, float_format=lambda v: "-" if math.isnan(v) else f"{v:.6g}"))
+    for row in rows:
+        if extended and row["message"]:
+            print(f"{row['problem']} ({row['arch']}, {row['formulation']}): {row['status']}: {row['message']}")
+    return table
+
+
+def _print_problems_summary(table) -> dict:
+    """Print the counts of :func:`~surrogate.experiments.problem_runs.summarize`, overall and per family; return them."""
+    from problems.qcqp import family
+
+    from ..experiments.problem_runs import BUDGET_MARGIN, FEASIBILITY_TOL, OPTIMAL_GAP, summarize
+
+    totals, by_family = summarize(table, family)
+    print(
+        f"\n{totals['runs']} runs: {totals['feasible']} feasible (violation <= {FEASIBILITY_TOL:g}), "
+        f"{totals['optimal']} within {OPTIMAL_GAP:g} of the optimum, {totals['refused']} refused, "
+        f"{totals['crashed']} crashed, {totals['surrogate_infeasible']} surrogate-infeasible, "
+        f"{totals['over_budget']} over budget + {BUDGET_MARGIN:.0%}"
+    )
+    print(by_family.to_string(index=False))
+    return {"totals": totals, "by_family": by_family.to_dict(orient="records")}
+
+
+def _write_problem_results(out: Path, table, summary: dict | None) -> None:
+    """Write results.csv and results.json (and summary.json) into ``out``, each atomically."""
+    from ..files import write_text
+
+    write_text(out / "results.csv", table.to_csv(index=False))
+    write_text(out / "results.json", table.to_json(orient="records", indent=1))
+    if summary is not None:
+        write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    print(f"results in {out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")

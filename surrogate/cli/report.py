@@ -1,0 +1,29 @@
+"""``surrogate report``: a Markdown report with figures of sweep and solve-time benchmark folders."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report of the result folders and say where it is (or refresh the ``--docs`` pages); return 0."""
+    if args.docs:
+        return _refresh_docs(args)
+    from ..report.build import ReportOptions, write_report
+
+    rows = {} if args.max_rows is None else {"max_rows": args.max_rows}  # None: ReportOptions' default
+    report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
+    print(
+        f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {report.path.parent / 'figures'}/)"
+    )
+    return 0
+
+
+def _refresh_docs(args: argparse.Namespace) -> int:
+    """Refresh the marked tables of every ``--docs`` page from the result folders and say which changed; return 0."""
+    from ..report.docs import refresh_docs
+
+    for doc in args.docs:
+        changed = refresh_docs(doc, args.results)
+        print(f"{doc}: {'refreshed ' + ', '.join(changed) if changed else 'up to date'}")
+    return 0

@@ -1,0 +1,68 @@
+"""``surrogate params``, ``architectures`` and ``hand-built``: shapes, their parameter counts, the hand-built nets.
+
+``params`` and ``architectures`` import nothing heavy (no PyTorch, Pyomo or pandas).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..nets.architecture import all_shapes, constant_width_shapes, count_parameters
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter count of an MLP from its layer sizes, layer by layer; return 0."""
+    counts = count_parameters(args.sizes, bias=not args.no_bias)
+    print(f"{'layer':>14} {'weights':>10} {'biases':>8} {'total':>10}")
+    for layer in counts.layers:
+        print(f"{f'{layer.n_in}->{layer.n_out}':>14} {layer.weights:>10} {layer.biases:>8} {layer.total:>10}")
+    if args.no_bias:
+        print(f"{counts.total} ({counts.weights} weights, biases not counted)")
+    else:
+        print(f"{counts.total} ({counts.weights} weights + {counts.biases} biases)")
+    return 0
+
+
+def cmd_architectures(args: argparse.Namespace) -> int:
+    """Print the shapes of a neuron budget with their parameter counts; return 0."""
+    shapes = list(all_shapes(args.budget, max_depth=args.max_depth)) if args.all else constant_width_shapes(args.budget)
+    print(f"{'arch':>12} {'depth':>5} {'params':>7} {'weights':>7} {'biases':>6}")
+    for arch in shapes:
+        c = arch.parameter_count()
+        print(f"{arch.name:>12} {arch.depth:>5} {c.total:>7} {c.weights:>7} {c.biases:>6}")
+    print(f"{len(shapes)} shapes with {args.budget} hidden neurons")
+    return 0
+
+
+def cmd_hand_built(args: argparse.Namespace) -> int:
+    """Print the hand-built nets' cells, closed-form bound and grid errors; export or save them if asked; return 0."""
+    from ..errors import ArchitectureError
+    from ..nets.construct import VARIANTS, hand_built, plan
+    from ..nets.metrics import score
+    from ..nets.onnx_io import export_onnx
+
+    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    variants = [args.variant] if args.variant else list(VARIANTS)
+    print(
+        f"{'arch':>8} {'variant':>8} {'cells u/v':>10} {'bound':>10} {'max_err':>10} {'mae':>10}   (grid {args.grid}x{args.grid})"
+    )
+    for name in archs:
+        for variant in variants:
+            try:
+                p = plan(name, variant)
+            except ArchitectureError as exc:
+                if not args.fitting_only:
+                    print(f"{name:>8} {variant:>8}   does not fit: {str(exc).split(': ', 1)[-1]}")
+                continue
+            net = hand_built(name, variant)
+            s = score(net, n=args.grid)
+            cells = f"{p.cells('u')}/{p.cells('v')}"
+            print(f"{name:>8} {variant:>8} {cells:>10} {p.error_bound:>10.3e} {s.max_error:>10.3e} {s.mae:>10.3e}")
+            if args.export:
+                export_onnx(net, args.export / f"{name}-hand-built-{variant}.onnx", metadata={"error_bound": p.error_bound})
+    if args.save_models:
+        from ..experiments.zoo_store import save_hand_built
+
+        saved = save_hand_built(archs, args.save_models, variants=variants)
+        print(f"saved {len(saved)} hand-built nets to {args.save_models}/ (manifest.json updated)")
+    return 0

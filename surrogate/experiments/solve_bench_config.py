@@ -1,0 +1,136 @@
+"""What ``surrogate bench solve-time`` runs: :class:`SolveBenchConfig`, its encodings and defaults."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
+
+from ..errors import ConfigError
+from ..milp.baselines import parse_baseline
+from ..milp.bilinear import DEFAULT_ZOO
+from ..milp.solver_config import SolverConfig
+from ..nets.architecture import constant_width_shapes
+from ..nets.zoo import zoo_name
+from ..options import default_of, is_number
+from ..train.protocols import BEST
+from .sweep_config import SweepConfig
+
+#: Encodings compared, as (formulation, warm start): OMLT's defaults (interval bounds, a
+#: binary per ReLU), and the pruned big-M with its envelope planes, started by
+#: :func:`~surrogate.milp.warmstart.activation_start` (``pruned``) or not (``pruned-cold``).
+ENCODINGS = {
+    "omlt-bigm": ("bigm", False),
+    "omlt-partition": ("partition", False),
+    "pruned": ("pruned", True),
+    "pruned-cold": ("pruned", False),
+}
+ANCHOR, CANDIDATE, COLD = "omlt-bigm", "pruned", "pruned-cold"
+DEFAULT_BASELINES = ("sawtooth-24", "nmdt-24", "pw-mccormick-24", "pwl-17x17", "pwl-33x33")
+#: Seed of the reference instances of every approximation: the sweep's default one.
+REFERENCE_SEED: int = default_of(SweepConfig, "instance_seed")
+#: Their solves use the sweep's default HiGHS gap, and its time limit at most.
+REFERENCE_SOLVER: SolverConfig = default_of(SweepConfig, "solver")
+#: What :meth:`SolveBenchConfig.quick` changes: two shapes, three small problems, a 5 s limit.
+#: Solver processes of ``surrogate bench solve-time`` unless ``--workers`` says otherwise (one HiGHS thread each).
+WORKERS = 2
+QUICK_SETTINGS = MappingProxyType(
+    {
+        "nets": ("b24-best-3x8", "b24-best-6x4"),
+        "random_sizes": (1, 4),
+        "pooling": ("haverly1",),
+        "baselines": ("sawtooth-24", "pwl-9x9"),
+        "instances": 3,
+        "solver": SolverConfig(time_limit=5.0, rel_gap=1e-4),
+    }
+)
+
+
+@dataclass(frozen=True)
+class SolveBenchConfig:
+    """What ``surrogate bench solve-time`` runs.
+
+    Parameters
+    ----------
+    budget
+        Hidden-neuron budget; its constant-width shapes are taken from the zoo
+        as ``b<budget>-best-<shape>`` unless ``nets`` names others.
+    nets
+        Zoo names or ONNX paths to use instead.
+    random_sizes
+        Products in the random bilinear family (seed ``random_seed``).
+    pooling
+        Pooling instances.
+    encodings
+        Keys of :data:`ENCODINGS`.
+    baselines
+        Classic approximations (``sawtooth-24``, ``pwl-17x17``...).
+    baseline_max_products
+        Baselines are solved on the problems with at most this many products.
+    partition_max_products
+        OMLT's partition formulation (the slowest to build and solve) only on
+        problems with at most this many products, to keep a full run near 20 minutes.
+    instances
+        Reference instances (``min x*y + a x + b y`` on a box) per approximation.
+    solver
+        HiGHS settings of every problem solve (the time limit is explicit).
+    obbt_time_limit
+        Cap per neuron of the MILP-based bound tightening.
+
+    Where the solves run is not part of the benchmark: pass an
+    :class:`~surrogate.executors.ExecutorConfig` to
+    :func:`~surrogate.experiments.solve_bench.run_solve_bench`
+    (``surrogate bench solve-time`` uses :data:`WORKERS` local processes by default).
+    """
+
+    budget: int = 24
+    nets: tuple[str, ...] = ()
+    random_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64)
+    random_seed: int = 0
+    pooling: tuple[str, ...] = ()
+    encodings: tuple[str, ...] = tuple(ENCODINGS)
+    baselines: tuple[str, ...] = DEFAULT_BASELINES
+    baseline_max_products: int = 16
+    partition_max_products: int = 32
+    instances: int = 20
+    solver: SolverConfig = field(default_factory=lambda: SolverConfig(time_limit=10.0, rel_gap=1e-4, threads=1))
+    obbt_time_limit: float = 1.0
+    zoo: str = str(DEFAULT_ZOO)
+
+    def __post_init__(self) -> None:
+        from problems import POOLING_INSTANCES
+
+        if not self.pooling:
+            object.__setattr__(self, "pooling", POOLING_INSTANCES)
+        unknown = [p for p in self.pooling if p not in POOLING_INSTANCES]
+        if unknown:
+            raise ConfigError(
+                f"SolveBenchConfig: unknown pooling instances {unknown}; choose from {', '.join(POOLING_INSTANCES)}"
+            )
+        bad = [e for e in self.encodings if e not in ENCODINGS]
+        if bad:
+            raise ConfigError(f"SolveBenchConfig: unknown encodings {bad}; choose from {', '.join(ENCODINGS)}")
+        for b in self.baselines:
+            parse_baseline(b)
+        if not all(is_number(s, integer=True, low=1) for s in self.random_sizes):
+            raise ConfigError(f"SolveBenchConfig: random_sizes={self.random_sizes!r} must be positive integers, e.g. (8, 16)")
+        for name in ("instances", "baseline_max_products", "partition_max_products"):
+            value = getattr(self, name)
+            if not is_number(value, integer=True, low=0 if name == "instances" else 1):
+                raise ConfigError(f"SolveBenchConfig: {name}={value!r} must be a positive integer")
+        if not isinstance(self.solver, SolverConfig):
+            raise ConfigError("SolveBenchConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=30)")
+        if not is_number(self.obbt_time_limit, low=0, low_open=True):
+            raise ConfigError(f"SolveBenchConfig: obbt_time_limit={self.obbt_time_limit!r} must be positive seconds")
+
+    @classmethod
+    def quick(cls, **overrides) -> SolveBenchConfig:
+        """A smoke run (about a minute): two shapes, three small problems, 5 s limit."""
+        return cls(**{**QUICK_SETTINGS, **overrides})
+
+    @property
+    def net_names(self) -> tuple[str, ...]:
+        return self.nets or tuple(zoo_name(a, BEST.name) for a in constant_width_shapes(self.budget))
+
+    def to_dict(self) -> dict:
+        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it)."""
+        return asdict(self)

@@ -1,0 +1,98 @@
+"""What defines a sweep: :class:`SweepConfig` and the settings of its smoke-test run.
+
+Where the work runs is not part of it (:class:`~surrogate.executors.ExecutorConfig`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+from ..errors import ConfigError
+from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
+from ..milp.solver_config import SolverConfig
+from ..nets.architecture import Architecture, constant_width_shapes
+from ..options import is_number
+from ..train.protocols import TrainingProtocol, get_protocol
+
+#: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
+QUICK_EPOCHS = 5
+QUICK_SEEDS: tuple[int, ...] = (0,)
+QUICK_INSTANCES = 5
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Everything that defines a sweep. Validated on construction.
+
+    Parameters
+    ----------
+    budget
+        Hidden-neuron budget; the default shapes are its constant-width ones.
+    architectures
+        Shapes to sweep instead of the constant-width ones (text or objects).
+    protocol
+        Training protocol (name or object).
+    seeds
+        One net per seed and shape.
+    formulation
+        MILP formulation of the nets (``pruned``, the default, ``bigm``, ``partition``, ``fullspace``).
+    instances, instance_seed
+        Number of reference instances per net and the seed drawing them.
+    solve_all_seeds
+        Solve with every seed's net, not only the selected one per shape.
+    yardsticks
+        Add the hand-built nets of every shape where the construction fits
+        (scored, exported and solved like the trained ones).
+    solver
+        HiGHS settings.
+
+    Where the work runs is not part of the sweep: pass an
+    :class:`~surrogate.executors.ExecutorConfig` to :func:`run_sweep`.
+    """
+
+    budget: int = 24
+    architectures: tuple[Architecture, ...] = ()
+    protocol: TrainingProtocol = field(default_factory=lambda: get_protocol("seed"))
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    formulation: str = DEFAULT_FORMULATION
+    instances: int = 20
+    instance_seed: int = 2021
+    solve_all_seeds: bool = False
+    solver: SolverConfig = field(default_factory=SolverConfig)
+    yardsticks: bool = True
+
+    def __post_init__(self) -> None:
+        if not is_number(self.budget, integer=True, low=1):
+            raise ConfigError(f"SweepConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
+        archs = tuple(Architecture.parse(a) for a in self.architectures) or tuple(constant_width_shapes(self.budget))
+        object.__setattr__(self, "architectures", archs)
+        object.__setattr__(self, "protocol", get_protocol(self.protocol))
+        seeds = tuple(self.seeds)
+        if not seeds or not all(is_number(s, integer=True, low=0) for s in seeds):
+            raise ConfigError(f"SweepConfig: seeds={self.seeds!r} must be non-negative integers, e.g. (0, 1, 2)")
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError(f"SweepConfig: seeds={self.seeds!r} repeat; give each net its own seed")
+        object.__setattr__(self, "seeds", seeds)
+        check_formulation(self.formulation)
+        if not is_number(self.instances, integer=True, low=1):
+            raise ConfigError(f"SweepConfig: instances={self.instances!r} must be a positive integer, e.g. 20")
+        if not isinstance(self.solver, SolverConfig):
+            raise ConfigError("SweepConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
+
+    @classmethod
+    def quick(cls, **overrides) -> SweepConfig:
+        """A smoke-test sweep: :data:`QUICK_EPOCHS` epochs, :data:`QUICK_SEEDS`, :data:`QUICK_INSTANCES` instances."""
+        base = cls(**overrides)
+        return replace(
+            base,
+            protocol=base.protocol.with_epochs(min(QUICK_EPOCHS, base.protocol.epochs)),
+            seeds=overrides.get("seeds", QUICK_SEEDS),
+            instances=overrides.get("instances", QUICK_INSTANCES),
+        )
+
+    def to_dict(self) -> dict:
+        """Everything that defines the sweep, as JSON-able values (recorded in ``config.json``)."""
+        out = asdict(self)
+        out["architectures"] = [a.name for a in self.architectures]
+        out["seeds"] = list(self.seeds)
+        return out

@@ -1,0 +1,143 @@
+"""The cached unit runner of the long jobs: run what is not cached, cache what finishes.
+
+A long job (a sweep) is split into :class:`Unit` s, each a pure function of
+its configuration. :func:`run_units` reads back the units cached in a
+:class:`~surrogate.experiments.cache.UnitCache` (checking that they are whole),
+runs the others on a runner of :mod:`surrogate.executors`, and caches each
+one (and writes its nets) as it finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..files import sha256_bytes, sha256_file, write_bytes
+from .cache import NETS_DIR, DamagedEntryError, UnitCache, unit_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Unit:
+    """One cacheable piece of a sweep: ``fn(*args)``, keyed by ``kind`` and its full configuration ``spec``.
+
+    ``size`` is its weight on the progress bar (nets or solves), ``label`` its name there.
+    """
+
+    kind: str
+    spec: dict
+    fn: Callable
+    args: tuple
+    label: str
+    size: int = 1
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", unit_key(self.kind, self.spec))
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    """How many units a sweep computed, took from its cache, and found damaged (and recomputed)."""
+
+    computed: int = 0
+    reused: int = 0
+    damaged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.computed + self.reused
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def store_result(cache: UnitCache, unit: Unit, result: dict, nets_dir: Path):
+    """Write a finished unit's nets (atomically), then its cache entry; return the result as read back."""
+    stored = dict(result)
+    if "nets" in result:
+        stored["nets"] = []
+        for record in result["nets"]:
+            write_bytes(nets_dir / record["row"]["file"], record["onnx"])
+            stored["nets"].append({"row": record["row"], "sha256": sha256_bytes(record["onnx"])})
+    cache.write(unit.kind, unit.key, unit.spec, stored)
+    return json.loads(json.dumps(stored, allow_nan=True))  # what a later run would read: same types either way
+
+
+def well_formed(unit: Unit, result) -> bool:
+    """Whether a cached ``result`` has the shape of ``unit``'s: ``size`` nets (with file and hash) or ``size`` solves."""
+    if not isinstance(result, dict):
+        return False
+    if unit.kind == "solve":
+        rows = result.get("rows")
+        return isinstance(rows, list) and len(rows) == unit.size and all(isinstance(r, dict) for r in rows)
+    nets = result.get("nets")
+    return (
+        isinstance(nets, list)
+        and len(nets) == unit.size
+        and all(
+            isinstance(n, dict)
+            and isinstance(n.get("row"), dict)
+            and isinstance(n["row"].get("file"), str)
+            and isinstance(n.get("sha256"), str)
+            for n in nets
+        )
+    )
+
+
+def lookup(cache: UnitCache, unit: Unit, nets_dir: Path, counts: Counter):
+    """The cached result of ``unit`` if it is whole (entry readable, net files unchanged), else ``None``."""
+    try:
+        result = cache.read(unit.kind, unit.key)
+    except DamagedEntryError as exc:
+        cache.discard(unit.kind, unit.key, str(exc))
+        counts["damaged"] += 1
+        return None
+    if result is None:
+        return None
+    if not well_formed(unit, result):
+        cache.discard(unit.kind, unit.key, f"it does not hold the {unit.size} results of a {unit.kind} unit")
+        counts["damaged"] += 1
+        return None
+    for record in result.get("nets", ()):
+        file = record["row"]["file"]
+        if sha256_file(nets_dir / file) != record["sha256"]:
+            cache.discard(unit.kind, unit.key, f"its net {NETS_DIR}/{file} is missing or changed")
+            counts["damaged"] += 1
+            return None
+    return result
+
+
+def run_units(
+    units: Sequence[Unit], runner, cache: UnitCache, nets_dir: Path, *, counts: Counter, desc: str, unit_name: str, progress: bool
+) -> dict[str, dict]:
+    """Results of ``units`` by key: cached ones read back, the others run on ``runner`` and cached as they finish."""
+    from tqdm.auto import tqdm
+
+    results, todo = {}, {}
+    for unit in units:
+        if unit.key in results or unit.key in todo:
+            continue
+        cached = lookup(cache, unit, nets_dir, counts)
+        if cached is None:
+            todo[unit.key] = unit
+        else:
+            results[unit.key] = cached
+    done = sum(u.size for u in units if u.key in results)
+    counts["reused"] += len(results)
+    if results:
+        log.info("%s: %d of %d units reused from %s", desc, len(results), len(results) + len(todo), cache.root)
+    with tqdm(total=sum(u.size for u in units), initial=done, desc=desc, unit=unit_name, disable=not progress) as bar:
+        futures = {runner.submit(u.fn, *u.args): u for u in todo.values()}
+        for future in runner.as_completed(futures):
+            unit = futures[future]
+            results[unit.key] = store_result(cache, unit, future.result(), nets_dir)
+            counts["computed"] += 1
+            bar.set_postfix_str(unit.label, refresh=False)
+            bar.update(unit.size)
+    return results

@@ -1,0 +1,173 @@
+"""The result of bound tightening: :class:`NetBounds` (per-layer pre-activation bounds) and its envelope :class:`Plane` s.
+
+:func:`fingerprint` ties stored bounds to the weights they were computed for;
+:meth:`NetBounds.to_json`/:meth:`NetBounds.from_json` are the format kept in a
+net's ONNX metadata (see :mod:`surrogate.milp.bounds`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError, ModelFormatError
+from ..nets.network import ReluMLP
+
+BOUND_METHODS: tuple[str, ...] = ("interval", "lp", "milp")
+BOUNDS_FORMAT = 2
+SIDES = ("lower", "upper")
+
+
+def check_method(method: str) -> str:
+    """Return ``method`` if it is a bound method, else raise :class:`ConfigError`."""
+    if method not in BOUND_METHODS:
+        raise ConfigError(f"unknown bound method {method!r}; choose one of {', '.join(BOUND_METHODS)}")
+    return method
+
+
+def fingerprint(net: ReluMLP) -> str:
+    """A short hash of the net's weights and biases: stored bounds are valid only for the same numbers."""
+    digest = hashlib.sha256()
+    for array in (*net.weights, *net.biases):
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A valid inequality on a net's output: ``output >= slope . x + offset`` (``side='lower'``) or ``<=`` (``'upper'``)."""
+
+    slope: tuple[float, ...]
+    offset: float
+    side: str
+
+    def __post_init__(self) -> None:
+        if self.side not in SIDES:
+            raise ConfigError(f"Plane: side={self.side!r} must be 'lower' or 'upper'")
+        object.__setattr__(self, "slope", tuple(float(a) for a in self.slope))
+        object.__setattr__(self, "offset", float(self.offset))
+
+    def holds(self, points: np.ndarray, outputs: np.ndarray, tol: float = 1e-9) -> bool:
+        """Whether ``outputs`` (one per row of ``points``) satisfy the inequality."""
+        rhs = np.asarray(points, dtype=np.float64) @ np.asarray(self.slope) + self.offset
+        gap = np.asarray(outputs, dtype=np.float64).reshape(-1) - rhs
+        return bool(np.all(gap >= -tol) if self.side == "lower" else np.all(gap <= tol))
+
+
+@dataclass(frozen=True, eq=False)
+class NetBounds:
+    """Pre-activation bounds ``lower[k] <= zhat_k <= upper[k]`` for every layer ``k`` (output last).
+
+    Attributes
+    ----------
+    method
+        ``interval``, ``lp`` or ``milp``.
+    box
+        The input box the bounds hold on.
+    seconds
+        Time it took to compute them (what a model pays once per net).
+    capped
+        Neuron bounds where the MILP hit its time cap (dual bound used).
+    envelope
+        :class:`Plane` s that hold for the output on the box (``lp``/``milp``
+        bounds of a two-input, one-output net; empty otherwise).
+    """
+
+    method: str
+    lower: tuple[np.ndarray, ...]
+    upper: tuple[np.ndarray, ...]
+    box: tuple[tuple[float, float], ...]
+    fingerprint: str
+    seconds: float = 0.0
+    capped: int = 0
+    envelope: tuple[Plane, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_method(self.method)
+        lower = tuple(np.asarray(a, dtype=np.float64).reshape(-1) for a in self.lower)
+        upper = tuple(np.asarray(a, dtype=np.float64).reshape(-1) for a in self.upper)
+        if len(lower) != len(upper) or any(lo.shape != hi.shape or np.any(lo > hi) for lo, hi in zip(lower, upper)):
+            raise ConfigError("NetBounds: lower and upper must have one array per layer, the same shapes, and lower <= upper")
+        object.__setattr__(self, "lower", lower)
+        object.__setattr__(self, "upper", upper)
+        object.__setattr__(self, "envelope", tuple(self.envelope))
+
+    @property
+    def hidden(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        return tuple(zip(self.lower[:-1], self.upper[:-1]))
+
+    @property
+    def stable_active(self) -> int:
+        """Hidden neurons with ``l >= 0``: linear in the MILP."""
+        return int(sum(np.sum(lo >= 0) for lo, _ in self.hidden))
+
+    @property
+    def stable_inactive(self) -> int:
+        """Hidden neurons with ``u <= 0``: removed from the MILP."""
+        return int(sum(np.sum(hi <= 0) for lo, hi in self.hidden))
+
+    @property
+    def unstable(self) -> int:
+        """Hidden neurons with ``l < 0 < u``: one binary each."""
+        return int(sum(np.sum((lo < 0) & (hi > 0)) for lo, hi in self.hidden))
+
+    @property
+    def bigm_width(self) -> float:
+        """Sum of ``u - l`` over unstable neurons: the total big-M constant of the encoding."""
+        return float(sum(np.sum(np.where((lo < 0) & (hi > 0), hi - lo, 0.0)) for lo, hi in self.hidden))
+
+    def summary(self) -> dict:
+        return {
+            "method": self.method,
+            "stable_active": self.stable_active,
+            "stable_inactive": self.stable_inactive,
+            "unstable": self.unstable,
+            "bigm_width": self.bigm_width,
+            "seconds": self.seconds,
+            "capped": self.capped,
+            "envelope_planes": len(self.envelope),
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "format": BOUNDS_FORMAT,
+            "method": self.method,
+            "box": [list(b) for b in self.box],
+            "fingerprint": self.fingerprint,
+            "seconds": self.seconds,
+            "capped": self.capped,
+            "lower": [a.tolist() for a in self.lower],
+            "upper": [a.tolist() for a in self.upper],
+            "envelope": [{"slope": list(p.slope), "offset": p.offset, "side": p.side} for p in self.envelope],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> NetBounds:
+        if data.get("format") != BOUNDS_FORMAT:
+            raise ModelFormatError(
+                f"stored bounds have format {data.get('format')!r}, expected {BOUNDS_FORMAT}; recompute them with "
+                "surrogate.milp.bounds.with_stored_bounds(net)"
+            )
+        return cls(
+            data["method"],
+            tuple(map(np.asarray, data["lower"])),
+            tuple(map(np.asarray, data["upper"])),
+            tuple(tuple(b) for b in data["box"]),
+            data["fingerprint"],
+            float(data["seconds"]),
+            int(data["capped"]),
+            tuple(Plane(p["slope"], p["offset"], p["side"]) for p in data["envelope"]),
+        )
+
+    def covers(self, net: ReluMLP, points: np.ndarray) -> bool:
+        """Whether every pre-activation of ``net`` at ``points`` lies within these bounds and the
+        output satisfies every envelope plane (a soundness check)."""
+        h = np.asarray(points, dtype=np.float64)
+        for k, (w, b) in enumerate(zip(net.weights, net.biases)):
+            zhat = h @ w + b
+            if np.any(zhat < self.lower[k] - 1e-9) or np.any(zhat > self.upper[k] + 1e-9):
+                return False
+            h = np.maximum(zhat, 0.0)
+        return all(p.holds(points, zhat[:, 0]) for p in self.envelope)

@@ -1,0 +1,81 @@
+"""What polishing reports: :class:`PolishResult`, its statuses and methods, and the measures it is judged by."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from ..errors import ConfigError
+from ..options import is_number
+
+#: A point whose largest constraint or bound violation is at most this is feasible.
+FEASIBILITY_TOL = 1e-6
+#: The values of :attr:`PolishResult.method`.
+METHODS = ("alternating-lp", "cover-lp", "complementarity", "nlp", "multistart", "none")
+#: NLPs from random points that :func:`~surrogate.milp.polish.polish` runs after its other methods, time allowing.
+DEFAULT_RESTARTS = 8
+#: The values of :attr:`PolishResult.status`.
+STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
+
+
+def max_violation(model) -> float:
+    """Largest violation of any active constraint or variable bound at the current values."""
+    worst = 0.0
+    for con in model.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(con.body, exception=False)
+        if body is None:
+            return math.inf
+        if con.has_lb():
+            worst = max(worst, pyo.value(con.lower) - body)
+        if con.has_ub():
+            worst = max(worst, body - pyo.value(con.upper))
+    for var in model.component_data_objects(pyo.Var):
+        if var.value is None:
+            return math.inf
+        if var.has_lb():
+            worst = max(worst, var.lb - var.value)
+        if var.has_ub():
+            worst = max(worst, var.value - var.ub)
+    return worst
+
+
+def true_objective(model) -> float:
+    """The value of the active objective at the current values (``nan`` where it cannot be evaluated)."""
+    (obj,) = list(model.component_data_objects(pyo.Objective, active=True))
+    value = pyo.value(obj.expr, exception=False)
+    return math.nan if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class PolishResult:
+    """The true objective and worst violation before and after polishing, and how it went.
+
+    ``status`` is one of :data:`STATUSES`: ``polished`` (a method reached a
+    feasible point at least as good as a feasible start), ``start-kept`` (the
+    start was feasible and nothing beat it), ``infeasible`` (no feasible point
+    found: the model is left at the least violated one) or ``not-quadratic``
+    (a term of degree above 2: nothing was tried). ``method`` (one of
+    :data:`METHODS`) names the method that gave the final point; ``rounds`` the
+    most LP rounds one alternation ran; ``lp_solves`` the LPs solved;
+    ``seconds`` the whole polish; ``timed_out`` whether ``time_limit`` cut it short.
+    """
+
+    objective_before: float
+    violation_before: float
+    objective_after: float
+    violation_after: float
+    rounds: int
+    status: str
+    method: str = "none"
+    seconds: float = 0.0
+    lp_solves: int = 0
+    timed_out: bool = False
+
+
+def check_restarts(restarts, what: str) -> int:
+    """``restarts`` if it is a whole number >= 0; else a :class:`ConfigError` naming ``what``."""
+    if not is_number(restarts, integer=True, low=0):
+        raise ConfigError(f"{what}={restarts!r} must be a whole number >= 0 (0 turns multistart off)")
+    return restarts

@@ -1,0 +1,238 @@
+"""A product ``x*y`` on any box, through an approximation placed on its own domain.
+
+:func:`~surrogate.milp.bilinear.bilinear` maps each factor onto the
+approximation's domain, ``x = a*xh + b`` and ``y = c*yh + d`` (:func:`factor_map`),
+and writes ``z = a c N(xh, yh) + a d xh + b c yh + b d``: a
+:class:`BilinearSurrogate` over an :class:`~surrogate.milp.encoding.EncodedSurrogate`
+(a net) or an :class:`EncodedBaseline` (a classic approximation). A product
+with a zero-width factor is a :class:`LinearProduct`. All of them are
+:class:`~surrogate.milp.interface.EncodedProduct` s.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import ModelFormatError
+from ..nets.network import unit_box
+from .interface import EncodedProduct, ProductError
+from .model_size import ModelSize
+from .products import finite_bounds, has_symbolic_bounds
+
+#: Largest ``|ac|, |ad|, |bc|, |bd|`` of a product before it warns. The net's rows hold to HiGHS's
+#: tolerances (1e-6 primal, 1e-7 dual); scaled by these coefficients into ``z`` they stop being small,
+#: and HiGHS itself reports such a model as badly scaled. The products of the bundled problems stay
+#: below 1e3.
+PRODUCT_SCALE_LIMIT = 1e7
+
+
+def has_zero_width(var) -> bool:
+    """Whether ``var``'s bounds are constants with ``lb == ub`` (a product with it is linear)."""
+    return not has_symbolic_bounds(var) and var.lb == var.ub
+
+
+def factor_map(var, domain: tuple[float, float]):
+    """``(a, b)`` with ``var = a*vh + b`` mapping ``vh`` in ``domain`` onto ``var``'s bounds (see the module docstring).
+
+    Floats for constant bounds; Pyomo expressions of the bound parameters when
+    a bound is a mutable ``Param`` (the mapping then follows a changed bound).
+    """
+    finite_bounds(var)
+    lo, hi = (var.lower, var.upper) if has_symbolic_bounds(var) else (float(var.lb), float(var.ub))
+    p, q = domain
+    a = (hi - lo) / (q - p)
+    return a, (hi + lo) / 2 - a * ((p + q) / 2)
+
+
+def scale_warnings(x, y, coefficients) -> tuple[str, ...]:
+    """A warning (one string) if a coefficient of ``z`` exceeds :data:`PRODUCT_SCALE_LIMIT`, else ``()``.
+
+    ``coefficients`` are ``(ac, ad, bc, bd)`` at the current bound values.
+    """
+    big = max(abs(float(pyo.value(v))) for v in coefficients)
+    if not big > PRODUCT_SCALE_LIMIT:
+        return ()
+    ac, ad, bc, bd = (float(pyo.value(v)) for v in coefficients)
+    names = x.name if y is x else f"{x.name} and {y.name}"
+    bounds = "; ".join(f"{v.name} in [{v.lb:g}, {v.ub:g}]" for v in ((x,) if y is x else (x, y)))
+    return (
+        f"product {x.name}*{y.name} is badly scaled: its surrogate's coefficients reach {big:.3g} "
+        f"(scale |a*c| = {abs(ac):.3g}, offsets |a*d| = {abs(ad):.3g}, |b*c| = {abs(bc):.3g}, |b*d| = {abs(bd):.3g}) "
+        f"> {PRODUCT_SCALE_LIMIT:g}, so the MILP is numerically unreliable ({bounds}); tighten the bounds of "
+        f"{names}, or rescale them (e.g. measure in thousands)",
+    )
+
+
+class EncodedBaseline(EncodedProduct):
+    """A classic approximation of ``x*y`` on [-1, 1]^2 added to a block (see :mod:`surrogate.milp.baselines`).
+
+    Attributes
+    ----------
+    block
+        The block holding the baseline's variables and constraints.
+    baseline
+        The :class:`~surrogate.milp.baselines.Baseline` encoded.
+    inputs
+        The two Pyomo variables (or expressions) it reads, in [-1, 1].
+    output
+        The Pyomo expression for ``w ≈ x*y``.
+    """
+
+    def __init__(self, block, baseline, inputs):
+        self.block, self.baseline, self.inputs = block, baseline, tuple(inputs)
+        self.output = baseline.add(block, *self.inputs)
+
+    def evaluate(self, xh: float, yh: float) -> float:
+        """The approximation at ``(xh, yh)`` (``nan`` for a relaxation)."""
+        if self.baseline.evaluate is None:
+            return math.nan
+        return float(self.baseline.evaluate(np.array([xh]), np.array([yh]))[0])
+
+    def get_error(self) -> ProductError:
+        """Compare the output with the approximation and with x*y at the current values (after a solve)."""
+        values = [pyo.value(v, exception=False) for v in self.inputs]
+        out = pyo.value(self.output, exception=False)
+        if out is None or any(v is None for v in values):
+            raise ModelFormatError(
+                f"baseline block {self.block.name!r} has no values yet; solve the model (and load the solution) first"
+            )
+        x, y = (float(v) for v in values)
+        return ProductError(x, y, float(out), self.evaluate(x, y), x * y)
+
+
+def _no_values(x, y):
+    return ModelFormatError(f"product {x.name}*{y.name} has no values yet; solve the model first")
+
+
+class BilinearSurrogate(EncodedProduct):
+    """``z ≈ x*y`` added to a model by :func:`~surrogate.milp.bilinear.bilinear`.
+
+    Its :attr:`inputs` are ``(x, y)``, its :attr:`output` is :attr:`expr`, its
+    :attr:`block`, :meth:`size` and :attr:`binaries` those of :attr:`encoded`.
+
+    Attributes
+    ----------
+    expr
+        The Pyomo expression for z (affine in the approximation's output).
+    encoded
+        The approximation on its domain: an :class:`~surrogate.milp.encoding.EncodedSurrogate`
+        (a net) or an :class:`EncodedBaseline`.
+    domain
+        The approximation's input box ``((p, q), (r, s))`` that ``x, y``'s bounds are mapped onto.
+    a, b, c, d
+        The maps ``x = a*xh + b``, ``y = c*yh + d`` at the current bound values.
+    scale
+        ``a*c``: the approximation's error on its domain is multiplied by ``|scale|`` on the box.
+    warnings
+        Numerical warnings (see :func:`scale_warnings`); empty when the product is well scaled.
+    error_bound
+        In error-aware mode (``bilinear(..., error_aware=True)``), the certified
+        ``E >= |N - xy|`` on the domain (see :func:`~surrogate.milp.certify.certified_error_bound`); else ``None``.
+    slack
+        In error-aware mode, the variable ``s`` in ``[-E*scale, E*scale]`` added to
+        ``z`` (``None`` otherwise, and for a relaxation baseline, which already
+        contains ``x*y``). :meth:`get_error`'s ``vs_net`` then includes ``|s|``.
+    """
+
+    def __init__(self, x, y, encoded, maps, *, domain=unit_box(2), slack=None, error_bound=None):
+        self.x, self.y, self.encoded = x, y, encoded
+        self.domain = tuple(tuple(map(float, d)) for d in domain)
+        self.slack, self.error_bound = slack, error_bound
+        (self._a, self._b), (self._c, self._d) = maps
+        a, b, c, d = self._a, self._b, self._c, self._d
+        xh, yh = encoded.inputs
+        self.expr = a * c * encoded.output + a * d * xh + b * c * yh + b * d
+        if slack is not None:
+            self.expr = self.expr + slack
+        self.warnings = scale_warnings(x, y, (a * c, a * d, b * c, b * d))
+
+    a = property(lambda self: float(pyo.value(self._a)))
+    b = property(lambda self: float(pyo.value(self._b)))
+    c = property(lambda self: float(pyo.value(self._c)))
+    d = property(lambda self: float(pyo.value(self._d)))
+    inputs = property(lambda self: (self.x, self.y), doc="``(x, y)``: the model's variables.")
+    output = property(lambda self: self.expr, doc="The expression for ``z`` (:attr:`expr`).")
+    block = property(lambda self: self.encoded.block, doc="The block of the approximation (:attr:`encoded`).")
+
+    @property
+    def scale(self) -> float:
+        """``a*c`` (see the class docstring)."""
+        return self.a * self.c
+
+    def size(self) -> ModelSize:
+        """The size of :attr:`encoded` (the maps' block is not counted)."""
+        return self.encoded.size()
+
+    @property
+    def binaries(self) -> tuple[dict, ...]:
+        """The binaries of :attr:`encoded`."""
+        return self.encoded.binaries
+
+    def scaled(self, x: float, y: float) -> tuple[float, float]:
+        """``(xh, yh)`` on the domain for ``(x, y)`` on the box (the domain's centre for a zero-width factor)."""
+        (p, q), (r, s) = self.domain
+        a, b, c, d = self.a, self.b, self.c, self.d
+        return ((x - b) / a if a else (p + q) / 2, (y - d) / c if c else (r + s) / 2)
+
+    def map_back(self, net_output: float, x: float, y: float) -> float:
+        """``z`` for an approximation output at the scaled point of ``(x, y)``."""
+        xh, yh = self.scaled(x, y)
+        a, b, c, d = self.a, self.b, self.c, self.d
+        return a * c * net_output + a * d * xh + b * c * yh + b * d
+
+    def get_error(self) -> ProductError:
+        """Errors at the current values; ``net_z`` is the approximation's own value mapped back to the box."""
+        x, y = pyo.value(self.x, exception=False), pyo.value(self.y, exception=False)
+        z = pyo.value(self.expr, exception=False)
+        if x is None or y is None or z is None:
+            raise _no_values(self.x, self.y)
+        own = self.encoded.evaluate(*self.scaled(x, y))
+        return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
+
+
+class LinearProduct(EncodedProduct):
+    """``x*y`` with a factor of zero width (``lb == ub``): exactly linear, ``lb*y``; no surrogate, no binary.
+
+    It has the interface of :class:`BilinearSurrogate` (``expr``, ``size()``,
+    ``get_error()``, ``x``, ``y``); ``encoded`` and ``block`` are ``None`` and every error is zero.
+    """
+
+    encoded = None
+    block = None
+    warnings: tuple[str, ...] = ()
+    scale = 0.0
+    slack = None  # exact: error-aware mode adds no slack
+    error_bound = 0.0
+    inputs = property(lambda self: (self.x, self.y), doc="``(x, y)``: the model's variables.")
+    output = property(lambda self: self.expr, doc="The linear expression for ``x*y`` (:attr:`expr`).")
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+        fx, fy = (float(v.lb) if has_zero_width(v) else v for v in (x, y))
+        zero = any(isinstance(f, float) and f == 0.0 for f in (fx, fy))
+        self.expr = 0.0 if zero else fx * fy  # Pyomo would keep 0*y as a term of y
+
+    def size(self) -> ModelSize:
+        """Nothing: no variable, binary or constraint is added."""
+        return ModelSize(0, 0, 0)
+
+    @property
+    def binaries(self) -> tuple[dict, ...]:
+        """None: ``()``."""
+        return ()
+
+    def _value(self, var):
+        return float(var.lb) if has_zero_width(var) else pyo.value(var, exception=False)
+
+    def get_error(self) -> ProductError:
+        """Zero errors at the current values (a zero-width factor is taken at its bound)."""
+        x, y = self._value(self.x), self._value(self.y)
+        z = pyo.value(self.expr, exception=False)
+        if z is None:
+            raise _no_values(self.x, self.y)
+        # a factor without a value can only be the other factor of a zero one: the product is 0
+        true = float(x * y) if x is not None and y is not None else 0.0
+        return ProductError(math.nan if x is None else float(x), math.nan if y is None else float(y), float(z), float(z), true)

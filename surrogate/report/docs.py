@@ -1,0 +1,230 @@
+"""Tables of measured numbers in ``docs/*.md``, regenerated from results folders instead of copied by hand.
+
+A generated table sits between two marker lines in a Markdown file::
+
+    <!-- table: NAME source=KIND -->
+    ...replaced by the table...
+    <!-- /table -->
+
+``KIND`` says which results folder the table comes from and ``NAME`` which of its
+tables (see :data:`TABLES`):
+
+* ``source=sweep`` (``surrogate sweep --out DIR``): ``table``, the sweep's table as
+  ``surrogate sweep`` prints it (a ``text`` block);
+* ``source=problems`` (``surrogate problems ... --out DIR``): ``results``, the
+  results table as ``surrogate problems`` prints it (a ``text`` block);
+* ``source=bench`` (``surrogate bench solve-time --out DIR``): the stem of any CSV
+  file of the folder (``growth``, ``bounds``, ...), as a Markdown table.
+
+:func:`refresh_docs` replaces every marked block of one file and leaves the rest
+of the file as it is. Everything is read and checked before the file is written
+(atomically), so a problem leaves the file untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import SurrogateError
+from ..experiments.problem_runs import RUN_COLUMNS
+from ..experiments.sweep import format_table
+from ..files import write_text
+from .loading import detect, load_bench, load_sweep, read_csv
+from .markdown import markdown_table
+from .tables import ResultsError, require_columns
+
+OPEN = re.compile(r"<!-- table: (?P<name>[A-Za-z0-9._-]+) source=(?P<kind>[A-Za-z0-9_-]+) -->")
+CLOSE = "<!-- /table -->"
+SYNTAX = "<!-- table: NAME source=KIND --> ... <!-- /table -->, each marker on a line of its own"
+FOLDER_HINTS = {
+    "sweep": "a folder written by 'surrogate sweep --out DIR'",
+    "problems": "a folder written by 'surrogate problems ... --out DIR'",
+    "bench": "a folder written by 'surrogate bench solve-time --out DIR'",
+}
+PROBLEMS_FIX = "re-run the 'surrogate problems ... --out DIR' command that wrote it"
+#: Columns of ``results.csv`` that ``surrogate problems`` never prints.
+PROBLEMS_HIDDEN = ("violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source")
+#: Further columns it leaves out of its extended (``--qcqp``) table.
+PROBLEMS_EXTENDED_HIDDEN = ("message", "implied_bounds", "polish_method", "tighten_s", "relax_s", "polish_s")
+
+
+class DocsError(SurrogateError, ValueError):
+    """A Markdown file's table markers are missing or malformed, or name a table no given folder has."""
+
+
+def problems_text(table: pd.DataFrame, *, extended: bool = False) -> str:
+    """The results table of ``surrogate problems`` as it prints it (``extended``: with status, stage times and budget).
+
+    Parameters
+    ----------
+    table
+        One row per run, the columns of ``results.csv``.
+    extended
+        Keep the run columns (``status``, ``budget_s``, ...) that ``--qcqp`` runs print.
+    """
+    hidden = PROBLEMS_HIDDEN + (PROBLEMS_EXTENDED_HIDDEN if extended else tuple(RUN_COLUMNS))
+    shown = table.drop(columns=[c for c in hidden if c in table.columns])
+    return shown.to_string(index=False, float_format=lambda v: "-" if math.isnan(v) else f"{v:.6g}")
+
+
+def load_problems(folder: str | os.PathLike) -> pd.DataFrame:
+    """The ``results.csv`` of a ``surrogate problems`` folder, checked for the columns it prints.
+
+    Raises
+    ------
+    ResultsError
+        If the file is missing, unreadable or lacks a printed column.
+    """
+    path = Path(folder) / "results.csv"
+    fix = f"{PROBLEMS_FIX} into {folder}"
+    table = read_csv(path, fix=fix)
+    required = ("problem", "arch", "formulation", "products", "binaries", "milp_time_s", "termination", "feasible")
+    require_columns(table, required, name=str(path), fix=fix)
+    return table
+
+
+def folder_kind(folder: str | os.PathLike) -> str:
+    """What ``folder`` holds: ``'sweep'``, ``'bench'`` or ``'problems'``.
+
+    Raises
+    ------
+    ResultsError
+        If ``folder`` does not exist or is none of those.
+    """
+    folder = Path(folder)
+    if folder.is_dir() and (folder / "results.csv").is_file() and (folder / "results.json").is_file():
+        return "problems"
+    if folder.is_dir() and not (folder / "table.csv").is_file() and not (folder / "growth.csv").is_file():
+        raise ResultsError(
+            f"{folder}: not a results folder a docs table is built from; pass "
+            + ", or ".join(f"{hint} ({kind})" for kind, hint in FOLDER_HINTS.items())
+        )
+    return detect(folder)
+
+
+def _bench_table(folder: Path, name: str) -> str:
+    tables = load_bench(folder).tables
+    if f"{name}.csv" not in tables:
+        have = ", ".join(Path(n).stem for n in tables)
+        raise DocsError(f"{folder}: has no {name}.csv for table {name!r}; name one of its CSV files: {have}")
+    return markdown_table(tables[f"{name}.csv"])
+
+
+#: How each (source kind, table name) is built from its folder; ``None`` as the name: any CSV stem of a bench folder.
+TABLES: dict[tuple[str, str | None], Callable[[Path, str], str]] = {
+    ("sweep", "table"): lambda folder, _: "```text\n" + format_table(load_sweep(folder).table) + "\n```",
+    ("problems", "results"): lambda folder, _: "```text\n" + problems_text(load_problems(folder)) + "\n```",
+    ("bench", None): _bench_table,
+}
+
+
+def build_table(kind: str, name: str, folder: str | os.PathLike) -> str:
+    """The text of table ``name`` of the ``kind`` folder ``folder``, as it goes between the markers.
+
+    Raises
+    ------
+    DocsError
+        If ``kind`` or ``name`` is not a table this module builds.
+    ResultsError
+        If the folder or one of its files is missing, corrupted or from another version.
+    """
+    build = TABLES.get((kind, name)) or TABLES.get((kind, None))
+    if build is None:
+        known = sorted({k for k, _ in TABLES})
+        if kind not in known:
+            raise DocsError(f"unknown table source {kind!r}; write source= one of {', '.join(known)}")
+        names = ", ".join(n for k, n in TABLES if k == kind and n)
+        raise DocsError(f"a {kind} folder has no table {name!r}; write table: one of {names}")
+    return build(Path(folder), name)
+
+
+def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[tuple[str, str, int, int]]:
+    """The marked blocks of ``lines``: ``(name, kind, first, end)`` with the table in ``lines[first:end]``.
+
+    Raises
+    ------
+    DocsError
+        If a marker is malformed, a block is not closed or is nested, or there is no block at all.
+    """
+    blocks, start = [], None
+    for i, line in enumerate(lines):
+        opened = OPEN.fullmatch(line.strip())
+        if opened is None and line.strip().startswith("<!-- table"):
+            raise DocsError(f"{where}:{i + 1}: malformed table marker {line.strip()!r}; write {SYNTAX}")
+        if opened is not None:
+            if start is not None:
+                raise DocsError(
+                    f"{where}:{i + 1}: table marker inside the block opened on line {start[2]}; close it first with {CLOSE}"
+                )
+            start = (opened["name"], opened["kind"], i + 1)
+        elif line.strip() == CLOSE:
+            if start is None:
+                raise DocsError(f"{where}:{i + 1}: {CLOSE} without an opening marker; write {SYNTAX}")
+            blocks.append((start[0], start[1], start[2], i))
+            start = None
+    if start is not None:
+        raise DocsError(f"{where}:{start[2]}: table {start[0]!r} is not closed; end it with a line {CLOSE}")
+    if not blocks:
+        raise DocsError(f"{where}: has no table markers; put {SYNTAX} around each generated table")
+    return blocks
+
+
+def _folders_by_kind(folders: Sequence[str | os.PathLike]) -> dict[str, Path]:
+    by_kind: dict[str, Path] = {}
+    for folder in map(Path, folders):
+        kind = folder_kind(folder)
+        if kind in by_kind:
+            raise DocsError(f"two {kind} folders given ({by_kind[kind]}, {folder}); give one folder of each kind")
+        by_kind[kind] = folder
+    return by_kind
+
+
+def refresh_docs(doc_path: str | os.PathLike, folders: Sequence[str | os.PathLike]) -> tuple[str, ...]:
+    """Replace every marked table of the Markdown file ``doc_path`` by the table built from ``folders``.
+
+    Parameters
+    ----------
+    doc_path
+        A Markdown file with one or more blocks ``<!-- table: NAME source=KIND -->`` ... ``<!-- /table -->``.
+    folders
+        Results folders, at most one per kind (sweep, bench, problems); every block's kind must be among them.
+
+    Returns
+    -------
+    tuple of str
+        The names of the tables whose text changed (empty when the file already matches its folders;
+        the file is then not rewritten).
+
+    Raises
+    ------
+    DocsError
+        If the file is missing, its markers are missing or malformed, or a block names a folder kind
+        or table that was not given.
+    ResultsError
+        If a folder is not a results folder, or one of its files is corrupted or from another version.
+    """
+    path = Path(doc_path)
+    if not path.is_file():
+        raise DocsError(f"{path}: no such Markdown file; pass a file with {SYNTAX}")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    by_kind = _folders_by_kind(folders)
+    changed, out, done = [], [], 0
+    for name, kind, first, end in table_blocks(lines, where=str(path)):
+        if kind not in FOLDER_HINTS:
+            raise DocsError(f"{path}:{first}: unknown table source {kind!r}; write source= one of {', '.join(FOLDER_HINTS)}")
+        if kind not in by_kind:
+            raise DocsError(f"{path}:{first}: table {name!r} comes from {FOLDER_HINTS[kind]}; pass one such folder")
+        new = build_table(kind, name, by_kind[kind]).split("\n")
+        if new != lines[first:end]:
+            changed.append(name)
+        out += lines[done:first] + new
+        done = end
+    if changed:
+        write_text(path, "\n".join(out + lines[done:]))
+    return tuple(changed)

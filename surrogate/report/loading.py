@@ -1,0 +1,161 @@
+"""Reading results folders: what a folder holds, and its tables and config checked against what surrogate writes.
+
+A problem (a missing or unreadable file, a missing column, a value that is not
+a number) raises :class:`~surrogate.report.tables.ResultsError` naming the file and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..experiments.sweep import best_rows
+from ..options import is_number
+from .tables import GROWTH_COLUMNS, ResultsError, one_line, require_columns
+
+SWEEP_FIX = "re-run the sweep that wrote it ('surrogate sweep --out {folder}')"
+BENCH_FIX = "re-run the solve-time benchmark that wrote it"
+SWEEP_TABLE_COLUMNS = ("arch", "source", "depth", "mae_best", "mae_median", "max_err_best", "solve_median_s")
+SWEEP_NETS_COLUMNS = ("arch", "source", "depth", "seed", "file", "mae", "max_error", "val_mae")
+CONFIG_KEYS = ("budget", "architectures", "protocol", "seeds", "formulation", "instances", "solver")
+
+
+def read_csv(path: Path, *, fix: str) -> pd.DataFrame:
+    """The CSV table at ``path``; :class:`ResultsError` ending in ``fix`` if it is missing or unreadable."""
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: file is missing; {fix}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise ResultsError(f"{path}: not a readable CSV table ({one_line(exc)}); {fix}") from None
+
+
+def read_json(path: Path, *, fix: str) -> dict:
+    """The JSON object at ``path``; :class:`ResultsError` ending in ``fix`` if it is missing, unreadable or not an object."""
+    try:
+        payload = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: file is missing; {fix}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: not valid JSON ({one_line(exc)}); {fix}") from None
+    if not isinstance(payload, dict):
+        raise ResultsError(f"{path}: expected a JSON object, found {type(payload).__name__}; {fix}")
+    return payload
+
+
+def detect(folder: str | os.PathLike) -> str:
+    """What ``folder`` holds: ``'sweep'`` or ``'bench'``.
+
+    Raises
+    ------
+    ResultsError
+        If ``folder`` does not exist or is not a results folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultsError(
+            f"{folder}: no such folder; pass a folder written by 'surrogate sweep --out DIR' or the solve-time benchmark"
+        )
+    if (folder / "table.csv").is_file() and (folder / "config.json").is_file():
+        return "sweep"
+    if (folder / "growth.csv").is_file():
+        return "bench"
+    if (folder / "table.csv").is_file():
+        raise ResultsError(
+            f"{folder}: has table.csv but no config.json, so it is not a complete sweep; {SWEEP_FIX.format(folder=folder)}"
+        )
+    raise ResultsError(
+        f"{folder}: not a results folder: it has neither table.csv + config.json (written by 'surrogate sweep --out DIR') "
+        "nor growth.csv (written by the solve-time benchmark); pass one of those folders"
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SweepFolder:
+    """A sweep's results as read from its folder."""
+
+    folder: Path
+    config: dict
+    versions: dict
+    wall_time_s: float | None
+    table: pd.DataFrame
+    nets: pd.DataFrame
+
+    @property
+    def budget(self) -> int:
+        return int(self.config["budget"])
+
+    @property
+    def protocol(self) -> str:
+        return str(self.config["protocol"].get("name", "?"))
+
+    def selected_nets(self) -> pd.DataFrame:
+        """The selected net (lowest validation MAE) of every shape and source, in table order."""
+        return best_rows(self.nets).reset_index(drop=True)
+
+
+def load_sweep(folder: str | os.PathLike) -> SweepFolder:
+    """Read and check a sweep folder (``config.json``, ``table.csv``, ``nets.csv``).
+
+    Raises
+    ------
+    ResultsError
+        If a file is missing, unreadable, or lacks what this version of surrogate writes.
+    """
+    folder = Path(folder)
+    fix = SWEEP_FIX.format(folder=folder)
+    payload = read_json(folder / "config.json", fix=fix)
+    if payload.get("complete") is False:
+        raise ResultsError(
+            f"{folder / 'config.json'}: the sweep did not finish (complete: false); run the same "
+            "'surrogate sweep' command again to finish it"
+        )
+    config = payload.get("config")
+    if not isinstance(config, dict) or any(k not in config for k in CONFIG_KEYS) or not isinstance(config["protocol"], dict):
+        raise ResultsError(
+            f"{folder / 'config.json'}: lacks a 'config' object with {', '.join(CONFIG_KEYS)}, so it is corrupted "
+            f"or from another version of surrogate; {fix}"
+        )
+    if not is_number(config["budget"], integer=True, low=1):
+        raise ResultsError(f"{folder / 'config.json'}: budget {config['budget']!r} is not a positive integer; {fix}")
+    table = read_csv(folder / "table.csv", fix=fix)
+    require_columns(table, SWEEP_TABLE_COLUMNS, name=str(folder / "table.csv"), fix=fix)
+    nets = read_csv(folder / "nets.csv", fix=fix)
+    require_columns(nets, SWEEP_NETS_COLUMNS, name=str(folder / "nets.csv"), fix=fix)
+    for name, frame, cols in (("table.csv", table, ("mae_best", "solve_median_s")), ("nets.csv", nets, ("mae", "val_mae"))):
+        for col in cols:
+            if not pd.api.types.is_numeric_dtype(frame[col]):
+                raise ResultsError(f"{folder / name}: column {col!r} holds values that are not numbers; {fix}")
+    wall = payload.get("wall_time_s")
+    return SweepFolder(folder, config, dict(payload.get("versions") or {}), float(wall) if is_number(wall) else None, table, nets)
+
+
+@dataclass(frozen=True, eq=False)
+class BenchFolder:
+    """A solve-time benchmark's results: ``growth.csv``, every other CSV, and ``config.json`` if there is one."""
+
+    folder: Path
+    growth: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    config: dict | None
+
+
+def load_bench(folder: str | os.PathLike) -> BenchFolder:
+    """Read and check a solve-time benchmark folder.
+
+    Raises
+    ------
+    ResultsError
+        If ``growth.csv`` or another CSV is unreadable, or ``growth.csv`` lacks its columns.
+    """
+    folder = Path(folder)
+    fix = f"{BENCH_FIX} into {folder}"
+    tables = {p.name: read_csv(p, fix=fix) for p in sorted(folder.glob("*.csv"))}
+    growth = tables["growth.csv"] if "growth.csv" in tables else read_csv(folder / "growth.csv", fix=fix)
+    require_columns(growth, GROWTH_COLUMNS, name=str(folder / "growth.csv"), fix=fix)
+    config = read_json(folder / "config.json", fix=fix) if (folder / "config.json").is_file() else None
+    return BenchFolder(folder, growth, tables, config)

@@ -1,0 +1,60 @@
+"""What goes into a report (:class:`ReportOptions`) and the collector of its lines and figures (:class:`Writer`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..options import is_number
+from .figure import PlotStyle, SavedFigure
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What goes into a report. Validated on construction.
+
+    Parameters
+    ----------
+    heatmaps
+        Draw the error heat map of every selected net (one per shape and source) of each sweep.
+    max_rows
+        Longest CSV table shown in full; longer ones show their first ``max_rows`` rows.
+    style
+        Look of every figure.
+    """
+
+    heatmaps: bool = True
+    max_rows: int = 60
+    style: PlotStyle = field(default_factory=PlotStyle)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.heatmaps, bool):
+            raise ConfigError(f"ReportOptions: heatmaps={self.heatmaps!r} must be True or False")
+        if not is_number(self.max_rows, integer=True, low=1):
+            raise ConfigError(f"ReportOptions: max_rows={self.max_rows!r} must be a positive integer, e.g. 60")
+        if not isinstance(self.style, PlotStyle):
+            raise ConfigError("ReportOptions: style must be a PlotStyle, e.g. PlotStyle(dpi=150)")
+
+
+@dataclass
+class Writer:
+    """Collects the report's lines and figures; links are relative to the report's folder."""
+
+    out: Path
+    options: ReportOptions
+    lines: list[str] = field(default_factory=list)
+    figures: list[SavedFigure] = field(default_factory=list)
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def link(self, path: Path) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), self.out.parent.resolve())).as_posix()
+
+    def figure(self, saved: SavedFigure, caption: str) -> None:
+        self.figures.append(saved)
+        self.add(
+            f"![{saved.title.splitlines()[0]}]({self.link(saved.png)})", "", f"*{caption}* ([SVG]({self.link(saved.svg)}))", ""
+        )

@@ -1,0 +1,97 @@
+"""What a net starts from: its seeds, its training points and its initial weights.
+
+Every random draw of a net comes from its own ``torch.Generator`` seeded with
+the net's seed, in a fixed order (data, initial weights, then one permutation
+per epoch in the training loop), so a net trained alone or packed with others
+gets the same weights up to float rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from ..nets.architecture import Architecture
+from ..options import is_number
+from .protocols import TrainingProtocol
+
+
+def target(points: torch.Tensor) -> torch.Tensor:
+    """The function being approximated, f(x, y) = x*y; ``points[..., 0:2]``."""
+    return points[..., 0:1] * points[..., 1:2]
+
+
+def candidate_seed(seed: int, candidate: int) -> int:
+    """The generator seed of restart ``candidate`` of ``seed`` (candidate 0 is ``seed`` itself)."""
+    if candidate == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, candidate]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def check_seeds(seeds: Sequence[int]) -> list[int]:
+    """``seeds`` as a list, after checking they are distinct non-negative integers.
+
+    Raises
+    ------
+    ConfigError
+        If there are no seeds, one is not a non-negative integer, or one repeats.
+    """
+    seeds = list(seeds)
+    if not seeds:
+        raise ConfigError("no seeds given; pass at least one integer seed, e.g. seeds=[0]")
+    for s in seeds:
+        if not is_number(s, integer=True, low=0):
+            raise ConfigError(f"seed {s!r} must be a non-negative integer")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds {seeds} contain duplicates; give each net its own seed")
+    return seeds
+
+
+def _glorot(arch: Architecture, gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    layers = []
+    for n_in, n_out in zip(arch.layer_sizes[:-1], arch.layer_sizes[1:]):
+        limit = math.sqrt(6.0 / (n_in + n_out))
+        layers.append(((torch.rand((n_in, n_out), generator=gen) * 2 - 1) * limit, torch.zeros(n_out)))
+    return layers
+
+
+def _data_aware(layers, points: torch.Tensor, gen: torch.Generator):
+    """Set each hidden bias so its neuron is active on a random 20-80 % of ``points``."""
+    h = points
+    out = []
+    for w, _ in layers[:-1]:
+        pre = h @ w
+        active = 0.2 + 0.6 * torch.rand(w.shape[1], generator=gen)
+        bias = -torch.stack([torch.quantile(pre[:, j], 1 - active[j].item()) for j in range(w.shape[1])])
+        out.append((w, bias))
+        h = torch.relu(pre + bias)
+    out.append(layers[-1])
+    return out
+
+
+def _hand_built_start(arch: Architecture, variant: str, noise: float, gen: torch.Generator):
+    from ..nets.construct import hand_built
+
+    net = hand_built(arch, variant)
+    return [
+        (
+            torch.as_tensor(w, dtype=torch.float32) + noise * torch.randn(w.shape, generator=gen),
+            torch.as_tensor(b, dtype=torch.float32) + noise * torch.randn(b.shape, generator=gen),
+        )
+        for w, b in zip(net.weights, net.biases)
+    ]
+
+
+def draw_data_and_init(arch: Architecture, protocol: TrainingProtocol, gen: torch.Generator):
+    """Training points and initial ``(W, b)`` per layer, from ``gen`` in a fixed order."""
+    points = torch.rand((protocol.n_points, arch.n_inputs), generator=gen) * 2 - 1
+    if protocol.init == "hand-built":
+        return points, _hand_built_start(arch, protocol.construction, protocol.init_noise, gen)
+    layers = _glorot(arch, gen)
+    if protocol.init == "data":
+        layers = _data_aware(layers, points, gen)
+    return points, layers

@@ -1,0 +1,97 @@
+"""The quick commands import neither PyTorch nor the heavy stages, and ``import surrogate`` imports on first use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import surrogate
+from surrogate.cli import build_parser, command_of
+
+#: Run ``main(argv)`` in a fresh interpreter; print whether PyTorch was imported (``--help`` exits: caught).
+RUN_AND_REPORT_TORCH = """
+import sys
+from surrogate.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print("torch" in sys.modules, "pyomo" in sys.modules)
+"""
+
+
+def _imports_after(argv: list[str]) -> tuple[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_AND_REPORT_TORCH.format(argv=argv)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    torch, pyomo = done.stdout.split()[-2:]
+    return torch, pyomo
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["params", "2", "8", "8", "8", "1"], ["params", "3x8"]], ids=" ".join)
+def test_help_and_params_import_neither_torch_nor_pyomo(argv):
+    assert _imports_after(argv) == ("False", "False")
+
+
+@pytest.mark.parametrize(
+    "argv", [["architectures"], ["architectures", "--budget", "6", "--all", "--max-depth", "2"]], ids=" ".join
+)
+def test_architectures_does_not_import_torch(argv):
+    torch, _ = _imports_after(argv)  # its --budget default lives in SweepConfig, whose module imports Pyomo today
+    assert torch == "False"
+
+
+def test_import_surrogate_imports_no_stage_and_every_public_name_resolves():
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, surrogate; print(sorted(m for m in ('torch', 'pyomo', 'pandas') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0 and done.stdout.split()[-1] == "[]", done.stdout + done.stderr[-2000:]
+    for name in surrogate.__all__:
+        assert getattr(surrogate, name) is not None, name
+    assert set(surrogate.__all__) <= set(dir(surrogate))
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        surrogate.no_such_name  # noqa: B018
+
+
+def test_from_surrogate_import_star_and_by_name():
+    namespace: dict = {}
+    exec("from surrogate import *", namespace)
+    assert set(surrogate.__all__) <= set(namespace)
+    from surrogate import SweepConfig, bilinear, run_sweep
+
+    assert run_sweep.__module__.startswith("surrogate.experiments") and callable(bilinear) and SweepConfig().budget > 0
+
+
+def test_a_parser_for_one_command_parses_it_like_the_full_parser():
+    for argv in (["params", "2", "1"], ["architectures", "--all"], ["report", "r"]):
+        assert command_of(argv) == argv[0]
+        assert vars(build_parser([argv[0]]).parse_args(argv)) == vars(build_parser().parse_args(argv))
+    assert build_parser([]).format_help() == build_parser().format_help()
+    assert command_of(["--help"]) is None and command_of(["nonsense"]) is None and command_of([]) is None
+
+
+def test_python_dash_m_surrogate_runs_the_command():
+    done = subprocess.run([sys.executable, "-m", "surrogate", "params", "2", "1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().splitlines()[-1] == "3 (2 weights + 1 biases)", done.stderr[-2000:]
+
+
+def test_the_type_checking_imports_are_the_lazy_homes():
+    """What type checkers see (the ``if TYPE_CHECKING:`` imports) is exactly what ``__getattr__`` imports."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(surrogate.__file__).read_text(encoding="utf-8"))
+    (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    seen = {alias.name: "." + node.module for node in block.body for alias in node.names}
+    assert seen == surrogate._HOMES
+    assert sorted(surrogate.__all__) == sorted(surrogate._HOMES)

@@ -1,0 +1,148 @@
+"""Docs tables regenerated from results folders: only the marked block changes, twice is once, problems name the fix."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from surrogate.errors import SurrogateError
+from surrogate.experiments.sweep import format_table
+from surrogate.report.docs import DocsError, folder_kind, problems_text, refresh_docs, table_blocks
+from surrogate.report.plots import ResultsError
+from tests.helpers import MARKED_DOC, tiny_sweep_folder
+
+
+def _problems(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    rows = pd.DataFrame(
+        {
+            "problem": ["haverly1", "foulds3"],
+            "arch": ["3x8", "3x8"],
+            "formulation": ["pruned", "pruned"],
+            "products": [2, 128],
+            "binaries": [44, 2816],
+            "milp_time_s": [1.52312, 29.4612],
+            "termination": ["convergenceCriteriaSatisfied", "maxTimeLimit"],
+            "surrogate_objective": [-399.338, np.nan],
+            "polish_status": ["ok", "ok"],
+            "feasible": [True, True],
+            "status": ["ok", "ok"],
+            "budget_s": [45.0, 45.0],
+        }
+    )
+    rows.to_csv(folder / "results.csv", index=False)
+    (folder / "results.json").write_text(rows.to_json(orient="records"))
+    return folder
+
+
+def test_refresh_replaces_only_the_marked_block_and_is_idempotent(tmp_path):
+    doc = tmp_path / "sweep.md"
+    doc.write_text(MARKED_DOC)
+    folder = tiny_sweep_folder(tmp_path / "s")
+    assert refresh_docs(doc, [folder]) == ("table",)
+    text = doc.read_text()
+    expected = "<!-- table: table source=sweep -->\n```text\n" + format_table(pd.read_csv(folder / "table.csv")) + "\n```\n"
+    assert expected + "<!-- /table -->\n" in text
+    before, after = MARKED_DOC.split("<!-- table: table source=sweep -->\n")[0], MARKED_DOC.split("<!-- /table -->\n")[1]
+    assert text.startswith(before) and text.endswith(after)  # everything outside the markers is untouched
+    assert "1x4 hand-paired" in text and "9.99e-01" not in text and "2x2     trained" in text
+    stamp = doc.stat().st_mtime_ns
+    assert refresh_docs(doc, [folder]) == () and doc.read_text() == text and doc.stat().st_mtime_ns == stamp
+
+
+def test_problems_folder_gives_the_table_as_surrogate_problems_prints_it(tmp_path):
+    folder = _problems(tmp_path / "p")
+    doc = tmp_path / "problems.md"
+    doc.write_text("intro\n<!-- table: results source=problems -->\nold\n<!-- /table -->\nend\n")
+    assert folder_kind(folder) == "problems" and refresh_docs(doc, [folder]) == ("results",)
+    text = problems_text(pd.read_csv(folder / "results.csv"))
+    assert "polish_status" not in text and "status" not in text and "budget_s" not in text
+    assert doc.read_text() == f"intro\n<!-- table: results source=problems -->\n```text\n{text}\n```\n<!-- /table -->\nend\n"
+    assert "haverly1" in text and "NaN" in text  # as `surrogate problems` prints it (see docs/problems.md)
+
+
+def test_bench_folder_gives_any_of_its_csv_tables(tmp_path):
+    folder = tmp_path / "b"
+    folder.mkdir()
+    pd.DataFrame({"net": ["3x8"], "unstable": [22]}).to_csv(folder / "bounds.csv", index=False)
+    cols = ["family", "instance", "products", "arch", "encoding", "wall_time", "time_limit_hit"]
+    pd.DataFrame([("random", "r1", 1, "3x8", "pruned", 0.2, False)], columns=cols).to_csv(folder / "growth.csv", index=False)
+    doc = tmp_path / "solve-time.md"
+    doc.write_text("<!-- table: bounds source=bench -->\n<!-- /table -->\n")
+    assert refresh_docs(doc, [folder]) == ("bounds",)
+    assert (
+        doc.read_text() == "<!-- table: bounds source=bench -->\n| net | unstable |\n|---|---|\n| 3x8 | 22 |\n<!-- /table -->\n"
+    )
+    doc.write_text("<!-- table: nodes source=bench -->\n<!-- /table -->\n")
+    with pytest.raises(DocsError, match=r"has no nodes.csv .*name one of its CSV files: bounds, growth"):
+        refresh_docs(doc, [folder])
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("no markers here\n", r"has no table markers; put <!-- table: NAME source=KIND -->"),
+        ("<!-- table: table -->\nx\n<!-- /table -->\n", r":1: malformed table marker .*write <!-- table: NAME source=KIND -->"),
+        ("<!-- table: table source=sweep -->\nx\n", r":1: table 'table' is not closed; end it with a line <!-- /table -->"),
+        ("x\n<!-- /table -->\n", r":2: <!-- /table --> without an opening marker"),
+        (
+            "<!-- table: t source=zoo -->\n<!-- /table -->\n",
+            r"unknown table source 'zoo'; write source= one of sweep, problems, bench",
+        ),
+        ("<!-- table: results source=problems -->\n<!-- /table -->\n", r"comes from a folder written by 'surrogate problems"),
+        (
+            "<!-- table: nets source=sweep -->\n<!-- /table -->\n",
+            r"a sweep folder has no table 'nets'; write table: one of table",
+        ),
+    ],
+)
+def test_missing_or_unknown_markers_raise_naming_the_fix(tmp_path, text, match):
+    doc = tmp_path / "doc.md"
+    doc.write_text(text)
+    with pytest.raises(DocsError, match=match) as caught:
+        refresh_docs(doc, [tiny_sweep_folder(tmp_path / "s")])
+    assert isinstance(caught.value, SurrogateError) and doc.read_text() == text  # nothing written
+
+
+def test_missing_or_unknown_folders_and_files_raise_naming_the_fix(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text(MARKED_DOC)
+    with pytest.raises(ResultsError, match=r"no such folder; pass a folder written by 'surrogate sweep --out DIR'"):
+        refresh_docs(doc, [tmp_path / "missing"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ResultsError, match=r"not a results folder .*'surrogate problems \.\.\. --out DIR' \(problems\)"):
+        refresh_docs(doc, [tmp_path / "empty"])
+    with pytest.raises(DocsError, match=r"two sweep folders given .*give one folder of each kind"):
+        refresh_docs(doc, [tiny_sweep_folder(tmp_path / "a"), tiny_sweep_folder(tmp_path / "b")])
+    with pytest.raises(DocsError, match=r"no such Markdown file"):
+        refresh_docs(tmp_path / "nope.md", [tmp_path / "a"])
+    (tmp_path / "a" / "table.csv").write_text("arch\n1x4\n")
+    with pytest.raises(ResultsError, match=r"table.csv: missing column\(s\) .*re-run the sweep"):
+        refresh_docs(doc, [tmp_path / "a"])
+    assert doc.read_text() == MARKED_DOC
+
+
+def test_the_docs_markers_are_well_formed():
+    """Every docs page with generated tables parses, and each block names a table the report builds."""
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    found = {}
+    for page in sorted(docs.glob("*.md")):
+        lines = page.read_text(encoding="utf-8").split("\n")
+        if any(line.startswith("<!-- table:") for line in lines):
+            found[page.name] = [(name, kind) for name, kind, _, _ in table_blocks(lines, where=str(page))]
+    assert found == {"problems.md": [("results", "problems")], "sweep.md": [("table", "sweep")]}
+
+
+def test_the_docs_tables_are_in_the_format_the_refresh_writes():
+    """A folder holding a docs table's own numbers refreshes it to exactly its present text."""
+    import io
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    for page, render in (("sweep.md", format_table), ("problems.md", problems_text)):
+        lines = (docs / page).read_text(encoding="utf-8").split("\n")
+        ((_, _, first, end),) = table_blocks(lines, where=page)
+        body = lines[first + 1 : end - 1]  # inside the ```text fence
+        table = pd.read_csv(io.StringIO("\n".join(body)), sep=r"\s+", na_values=["-"])
+        assert lines[first] == "```text" and lines[end - 1] == "```"
+        assert render(table).split("\n") == body, page
