@@ -1,9 +1,10 @@
-"""``surrogate bench training``, ``ablation`` and ``solve-time``: the benchmarks, run once and printed."""
+"""``surrogate bench training``, ``ablation``, ``solve-time`` and ``scale``: the benchmarks, run once and printed."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..executor_args import executor_config
@@ -112,4 +113,42 @@ def cmd_bench_solve_time(args: argparse.Namespace) -> int:
     if args.out:
         print(f"tables in {args.out}/ (bounds, solves, growth, speedups, baselines, encodings .csv; config.json)")
     print(result.headline())
+    return 0
+
+
+def scale_bench_config(args: argparse.Namespace):
+    """The :class:`~surrogate.experiments.scale_bench_config.ScaleBenchConfig` of the parsed ``bench scale`` options.
+
+    Options left unset keep the config's defaults; ``--zoo`` adds folders after the shipped zoo.
+    """
+    from dataclasses import replace
+
+    from ..experiments.scale_bench_config import ScaleBenchConfig
+    from ..options import default_of
+
+    options = {"quick": args.quick}
+    if args.net:
+        options["nets"] = tuple(args.net)
+    if args.zoo:
+        zoos = default_of(ScaleBenchConfig, "zoos") + tuple(str(z) for z in args.zoo)
+        options["zoos"] = tuple(dict.fromkeys(str(Path(z).resolve()) for z in zoos))  # the shipped zoo named again: once
+    if args.encoding:
+        options["encodings"] = tuple(args.encoding)
+    config = ScaleBenchConfig(**options)
+    changes = {k: v for k, v in {"time_limit": args.time_limit, "solver": args.solver}.items() if v is not None}
+    return replace(config, solver=replace(config.solver, **changes)) if changes else config
+
+
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    """Run the scale benchmark on the executor of the options, print its table; return 0."""
+    from ..experiments.scale_bench import run_scale_bench
+    from ..experiments.scale_bench_config import WORKERS
+
+    config = scale_bench_config(args)
+    command = "surrogate " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
+    executor = executor_config(args, workers=WORKERS)
+    result = run_scale_bench(config, args.out, executor=executor, progress=not args.quiet, fresh=args.fresh, command=command)
+    print(result.render())
+    reused = f" ({result.units.reused} reused from the cache)" if result.units.reused else ""
+    print(f"{len(result.solves)} solves in {result.wall_time_s:.0f} s{reused}; solves.csv, table.csv, config.json in {args.out}/")
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..executor_args import add_executor_arguments
 from ..options import default_of, positive_float, positive_int, whole_number
-from .bench import cmd_bench_ablation, cmd_bench_solve_time, cmd_bench_training
+from .bench import cmd_bench_ablation, cmd_bench_scale, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
 from .defaults import default_surrogate, keyword_default, sweep_default
 from .problems import cmd_problems
@@ -220,6 +220,56 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_bench_solve_time, argv=None)
 
 
+def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
+    from ..experiments import scale_bench_config as defaults
+    from ..experiments.peers import PEERS
+    from ..experiments.scale_suite import QUICK_SUITE
+    from ..experiments.solve_bench_config import ENCODINGS
+    from ..milp.solver_config import SOLVERS, SolverConfig
+
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run: {len(QUICK_SUITE)} small instances, {defaults.QUICK_NETS[0]}, "
+        f"{defaults.QUICK_TIME_LIMIT:g} s limit (about a minute)",
+    )
+    p.add_argument(
+        "--net",
+        action="append",
+        help=f"zoo name or ONNX path (repeatable; default: every net of {defaults.BUDGET} neurons with "
+        f"grid MAE <= {defaults.MAX_MAE:g} in the zoos)",
+    )
+    p.add_argument("--zoo", action="append", type=Path, metavar="DIR", help="another zoo folder to take nets from (repeatable)")
+    p.add_argument(
+        "--encoding",
+        action="append",
+        choices=[*ENCODINGS, *PEERS],
+        help=f"repeatable; default {' '.join(defaults.DEFAULT_ENCODINGS)} (with its warm start); "
+        f"{' and '.join(PEERS)} are the peer routes (extras 'gurobi', 'scipml')",
+    )
+    p.add_argument("--solver", choices=list(SOLVERS), help=f"MILP solver (default {default_of(SolverConfig, 'solver')})")
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
+        f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/scale"),
+        help="results folder (default %(default)s); a run stopped early resumes there",
+    )
+    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
+    add_executor_arguments(
+        p,
+        workers_help=f"solver processes, one thread each, or LocalCluster workers with --dask (default {defaults.WORKERS})",
+        run="benchmark",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_bench_scale, argv=None)
+
+
 #: ``surrogate bench``'s benchmarks: name -> (help, the function adding its options).
 BENCHMARKS = {
     "training": ("the project's trainer vs the textbook one-net-at-a-time loop, side by side", _add_bench_training_arguments),
@@ -227,6 +277,10 @@ BENCHMARKS = {
     "solve-time": (
         "OMLT default vs tightened+pruned encodings, classic baselines, cost growth; one run",
         _add_bench_solve_time_arguments,
+    ),
+    "scale": (
+        "solve time of the surrogate MILPs on a fixed suite (random 8-64 products, pooling): SGM, nothing censored",
+        _add_bench_scale_arguments,
     ),
 }
 

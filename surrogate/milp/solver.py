@@ -1,20 +1,24 @@
-"""Solving MILPs with HiGHS through Pyomo's ``contrib.solver`` interface.
+"""Solving MILPs through Pyomo's ``contrib.solver`` interfaces: HiGHS (default), SCIP or Gurobi.
 
 Timing settings are always explicit (:class:`SolverConfig`), and a
-time-limit hit is recorded in the returned :class:`SolveResult`, never raised.
+time-limit hit, or a licence's refusal of a model, is recorded in the
+returned :class:`SolveResult`, never raised. What differs between the
+solvers lives in :mod:`surrogate.milp.solver_backends`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pyomo.environ as pyo
 
-from ..errors import ConfigError, NonlinearModelError, SolverUnavailableError
+from ..errors import ConfigError, NonlinearModelError
 from .model_size import ModelSize, model_size
+from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
 
 #: A nonzero |coefficient| of the constraint matrix or the objective above this is a warning.
@@ -31,11 +35,15 @@ class SolveResult:
 
     ``objective`` is the incumbent (``nan`` without one, and after a
     termination in :data:`NO_SOLUTION`), ``bound`` the dual bound, ``gap``
-    their relative gap, ``wall_time`` HiGHS's own run time in seconds,
-    ``nodes`` the branch-and-bound nodes. ``warnings`` holds HiGHS's warning
-    lines and this package's check of the model's coefficient range (empty
-    for a well-scaled model); it is left out of :meth:`to_dict`, whose keys
-    are the columns of the result tables.
+    their relative gap, ``wall_time`` the solver's own run time in seconds,
+    ``nodes`` the branch-and-bound nodes. ``warnings`` holds the solver's
+    warning lines, this package's check of the model's coefficient range
+    (HiGHS only; empty for a well-scaled model) and notes of this package
+    (a warm start a solver could not take, a licence's refusal); it is left
+    out of :meth:`to_dict`, whose keys are the columns of the result tables.
+    ``first_solution_time`` is the seconds from the run's start to its first
+    incumbent (0 when the solver took the warm start it was handed; an LP's
+    ``wall_time``; ``nan`` without a solution or when the solver does not say).
     """
 
     termination: Termination
@@ -46,6 +54,7 @@ class SolveResult:
     nodes: int
     size: ModelSize
     warnings: tuple[str, ...] = ()
+    first_solution_time: float = math.nan
 
     def __post_init__(self) -> None:
         try:  # a name read back from a table or a JSON file becomes the member
@@ -71,19 +80,15 @@ class SolveResult:
 
 
 def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):
-    """A ``contrib.solver`` HiGHS instance, or a clear error if highspy is missing.
+    """A ``contrib.solver`` instance of ``config.solver``, or a :class:`SolverUnavailableError` naming what to install.
 
     With ``fixed_as_bounds=True`` a fixed variable stays a column with equal
     bounds instead of a constant substituted into its constraints, so fixing
     and unfixing many variables between solves (a local search) updates
-    column bounds rather than rebuilding every constraint that uses them.
+    column bounds rather than rebuilding every constraint that uses them
+    (HiGHS only; SCIP and Gurobi ignore it).
     """
-    from pyomo.contrib.solver.common.factory import SolverFactory
-
-    solver = SolverFactory(config.solver, treat_fixed_vars_as_params=not fixed_as_bounds)
-    if not solver.available():
-        raise SolverUnavailableError(f"solver {config.solver!r} is not available; install it with 'pip install highspy'")
-    return solver
+    return backend_for(config.solver).make(fixed_as_bounds=fixed_as_bounds)
 
 
 def _nan(value) -> float:
@@ -95,43 +100,6 @@ def relative_gap(objective: float, bound: float) -> float:
     if math.isnan(objective) or math.isnan(bound):
         return float("nan")
     return abs(objective - bound) / max(1.0, abs(objective))
-
-
-def _pass_start(solver, model) -> None:
-    """Hand the current values of ``model``'s variables to HiGHS as a MIP start (``Highs.setSolution``).
-
-    Pyomo's ``contrib.solver`` HiGHS interface has no warm-start option, so
-    this loads the model into the persistent interface and calls highspy on
-    the column map it keeps; values are clipped into their bounds.
-    """
-    solver.set_instance(model)
-    highs, columns = getattr(solver, "_solver_model", None), getattr(solver, "_pyomo_var_to_solver_var_map", None)
-    if highs is None or columns is None or not hasattr(highs, "setSolution"):
-        raise SolverUnavailableError(
-            "warm_start=True needs Pyomo's contrib.solver HiGHS interface (pyomo>=6.9 with highspy>=1.7); "
-            "upgrade them or solve with warm_start=False"
-        )
-    index, value = [], []
-    for var in model.component_data_objects(pyo.Var, active=True):
-        if id(var) in columns and var.value is not None:
-            lo, hi = var.bounds
-            index.append(columns[id(var)])
-            value.append(min(max(float(var.value), -math.inf if lo is None else lo), math.inf if hi is None else hi))
-    highs.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value, dtype=np.float64))
-
-
-def _run_time_so_far(solver, model) -> float:
-    """Seconds HiGHS has already run on ``model`` in this persistent solver.
-
-    A reused ``highspy.Highs`` keeps one run clock across solves: its reported
-    run time counts from the clock's start, and so does its ``time_limit`` for
-    an LP (a MIP's limit counts from the start of each run; both measured with
-    highspy 1.15). :func:`solve` offsets both so each solve gets its own limit and time.
-    """
-    highs = getattr(solver, "_solver_model", None)
-    if highs is None or getattr(solver, "_model", None) is not model:
-        return 0.0  # the solve loads the model into a fresh Highs object, whose clock starts at 0
-    return float(highs.getRunTime())
 
 
 def _has_free_discrete(model) -> bool:
@@ -193,22 +161,98 @@ def _check_linear(model) -> None:
         )
 
 
-def _run(solver, model, config: SolverConfig, already: float):
-    """``solver.solve`` without loading a solution; a nonlinear model raises :class:`NonlinearModelError`."""
+def _run(solver, model, config: SolverConfig, already: float, options: dict):
+    """``solver.solve`` without loading a solution, with ``config``'s settings and a backend's ``options``."""
+    return solver.solve(
+        model,
+        time_limit=config.time_limit + (0.0 if _has_free_discrete(model) else already),
+        rel_gap=config.rel_gap,
+        threads=config.threads,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        **options,
+    )
+
+
+def _attempt(backend: Backend, solver, model, config: SolverConfig, *, warm_start: bool, first: FirstSolution):
+    """Prepare and run one solve: ``(results, already, notes)``, or a licence's refusal as a message.
+
+    A nonlinear model raises :class:`NonlinearModelError` (Pyomo's HiGHS interface refuses it while loading it).
+    """
     from pyomo.contrib.solver.common.util import IncompatibleModelError
 
     try:
-        return solver.solve(
-            model,
-            time_limit=config.time_limit + (0.0 if _has_free_discrete(model) else already),
-            rel_gap=config.rel_gap,
-            threads=config.threads,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-        )
+        prepared = backend.prepare(solver, model, warm_start=warm_start, first=first)
+        try:
+            already = backend.already(solver, model)
+            return _run(solver, model, config, already, prepared.options), already, prepared.notes
+        finally:
+            prepared.stop()
     except IncompatibleModelError:
         _check_linear(model)
         raise
+    except Exception as error:
+        refusal = backend.licence_problem(error)
+        if refusal is None:
+            raise
+        return refusal
+
+
+def _objective_now(model) -> tuple[float, bool]:
+    """The active objective's value at the variables' current values (``nan`` if unset), and whether it is minimised."""
+    objective = next(model.component_data_objects(pyo.Objective, active=True), None)
+    if objective is None:
+        return math.nan, True
+    return _nan(pyo.value(objective, exception=False)), objective.sense == pyo.minimize
+
+
+def _first_solution_time(first: FirstSolution, result: SolveResult, *, discrete: bool, start: tuple[float, bool]) -> float:
+    """:attr:`SolveResult.first_solution_time` from what the solver reported (see there)."""
+    if not result.has_solution:
+        return math.nan
+    if not discrete:
+        return result.wall_time  # an LP's one solution comes at its end
+    value, minimise = start
+    tol = 1e-6 * max(1.0, abs(value)) if not math.isnan(value) else math.nan
+    # the solver's first incumbent at least as good as the start handed in: the start, taken
+    if not math.isnan(first.objective) and (first.objective <= value + tol if minimise else first.objective >= value - tol):
+        return 0.0
+    return min(first.seconds, result.wall_time)
+
+
+def _read_back(backend: Backend, solver, model, results, first: FirstSolution, *, already, elapsed, log, notes) -> SolveResult:
+    """The :class:`SolveResult` of Pyomo's ``results``, its incumbent loaded into ``model``.
+
+    ``already`` is the solver clock's time before the run, ``elapsed`` the
+    run's wall-clock seconds (used when the solver reports none), ``log``
+    the solver's output (its warning lines are kept), ``notes`` this package's own warnings.
+    """
+    termination = Termination.of(results.termination_condition)
+    if termination == Termination.ERROR:
+        _check_linear(model)
+    objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
+    timing, nodes = backend.read(solver, results, first)
+    if not math.isnan(objective):
+        results.solution_loader.load_vars()
+    bound = _nan(results.objective_bound)
+    checked = coefficient_warnings(solver) if backend.name == "highs" else []
+    return SolveResult(
+        termination=termination,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        wall_time=float(timing) - already if timing is not None else elapsed,
+        nodes=int(nodes) if nodes is not None and nodes >= 0 else 0,
+        size=model_size(model),
+        warnings=tuple(_log_warnings(log) + checked + notes),
+    )
+
+
+def _refused(model, message: str, seconds: float) -> SolveResult:
+    """The result of a solve whose model a licence refused (warned, not raised)."""
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+    nan = math.nan
+    return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, model_size(model), (message,))
 
 
 def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_start: bool = False) -> SolveResult:
@@ -219,48 +263,39 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_sta
     model
         A Pyomo model with one active objective.
     config
-        Time limit, gap and threads (all passed to HiGHS explicitly).
+        Solver, time limit, gap and threads (all passed to the solver explicitly).
     solver
-        A solver object from :func:`make_solver` to reuse (persistent HiGHS
-        re-solves a changed model faster than a fresh one).
+        A solver object from :func:`make_solver` (of ``config.solver``) to reuse
+        (persistent HiGHS re-solves a changed model faster than a fresh one).
     warm_start
-        Pass the variables' current values to HiGHS as its first incumbent
-        (e.g. the point :func:`surrogate.milp.warmstart.activation_start` loaded).
+        Pass the variables' current values to the solver as its first incumbent
+        (e.g. the point :func:`surrogate.milp.warmstart.activation_start` loaded);
+        SCIP and Gurobi take the integer variables' values and complete them.
 
     Raises
     ------
     NonlinearModelError
         If the model has a term of degree above 1.
+    SolverUnavailableError
+        If ``config.solver`` is not installed here (the message names the pip extra).
     """
     from pyomo.common.tee import capture_output
 
+    backend = backend_for(config.solver)
+    if backend.accepts_nonlinear:  # SCIP and Gurobi would solve it: refuse it as HiGHS does
+        _check_linear(model)
     solver = solver or make_solver(config)
+    first, begin = FirstSolution(), _objective_now(model) if warm_start else (math.nan, True)
     start = time.perf_counter()
-    # HiGHS writes to the process's stdout (e.g. warnings while a persistent model is
+    # A solver writes to the process's stdout (e.g. HiGHS's warnings while a persistent model is
     # updated, outside Pyomo's own capture); keep it out of the caller's output, and read its warnings.
     with capture_output(capture_fd=True) as captured:
-        if warm_start:
-            _pass_start(solver, model)
-        already = _run_time_so_far(solver, model)
-        results = _run(solver, model, config, already)
+        attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first)
     elapsed = time.perf_counter() - start
-    termination = Termination.of(results.termination_condition)
-    if termination == Termination.ERROR:
-        _check_linear(model)
-    objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
-    if not math.isnan(objective):
-        results.solution_loader.load_vars()
-    bound = _nan(results.objective_bound)
-    timing = getattr(results.timing_info, "highs_time", None)
-    nodes = getattr(results.extra_info, "mip_node_count", None)
+    if isinstance(attempt, str):
+        return _refused(model, attempt, elapsed)
+    results, already, notes = attempt
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
-    return SolveResult(
-        termination=termination,
-        objective=objective,
-        bound=bound,
-        gap=relative_gap(objective, bound),
-        wall_time=float(timing) - already if timing is not None else elapsed,
-        nodes=int(nodes) if nodes is not None and nodes >= 0 else 0,
-        size=model_size(model),
-        warnings=tuple(_log_warnings(log) + coefficient_warnings(solver)),
-    )
+    result = _read_back(backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes)
+    seconds = _first_solution_time(first, result, discrete=_has_free_discrete(model), start=begin)
+    return replace(result, first_solution_time=seconds)

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 from ..options import is_number
 
-SOLVERS = ("highs",)
+#: The MILP solvers :class:`SolverConfig` can name: HiGHS (the default, always installed), SCIP and Gurobi
+#: (optional: ``pip install 'surrogate[scip]'`` / ``'surrogate[gurobi]'``), each run through Pyomo's
+#: ``contrib.solver`` interface by :mod:`surrogate.milp.solver_backends`.
+SOLVERS = ("highs", "scip", "gurobi")
 
 
 class Termination(enum.StrEnum):
@@ -63,13 +66,16 @@ class SolverConfig:
     Parameters
     ----------
     time_limit
-        Seconds before HiGHS stops (the result records ``maxTimeLimit``).
+        Seconds before the solver stops (the result records ``maxTimeLimit``).
     rel_gap
-        Relative MIP gap at which HiGHS stops.
+        Relative MIP gap at which the solver stops (each solver's own definition of the gap).
     threads
-        Threads HiGHS may use (1 makes timings comparable).
+        Threads the solver may use (1 makes timings comparable; SCIP's search is
+        single-threaded anyway and uses them for its LPs only).
     solver
-        Solver name in Pyomo's ``contrib.solver`` factory; only ``'highs'``.
+        One of :data:`SOLVERS`: ``'highs'`` (default), ``'scip'`` or ``'gurobi'``. Nothing
+        is imported here: a solver that is not installed is reported when a solve starts
+        (see :func:`surrogate.milp.solver_backends.available_solvers`).
     """
 
     time_limit: float = 60.0
@@ -85,5 +91,8 @@ class SolverConfig:
             raise ConfigError(f"SolverConfig: rel_gap={self.rel_gap!r} must lie in [0, 1), e.g. 1e-6")
         if not is_number(self.threads, integer=True, low=1):
             raise ConfigError(f"SolverConfig: threads={self.threads!r} must be a positive integer")
-        if self.solver not in SOLVERS:
-            raise ConfigError(f"SolverConfig: solver={self.solver!r} is not supported; use one of {', '.join(SOLVERS)}")
+        if not isinstance(self.solver, str) or self.solver not in SOLVERS:
+            raise ConfigError(
+                f"SolverConfig: solver={self.solver!r} is not supported; use one of {', '.join(SOLVERS)} "
+                "(all three solve through Pyomo; 'scip' and 'gurobi' need their optional packages)"
+            )

@@ -11,6 +11,9 @@
 * A **solve-time benchmark** folder has ``growth.csv`` and maybe other CSV
   files. Its section shows solve time against surrogate copies and every CSV
   table in the folder.
+* A **scale benchmark** folder (``surrogate bench scale --out DIR``) has a
+  ``config.json`` of kind ``scale`` and ``table.csv``. Its section shows the
+  table and approximation error against solve time with the front per budget.
 
 Anything else, or a file that is corrupted or from an incompatible version,
 raises :class:`~surrogate.report.plots.ResultsError` naming the file and the fix.
@@ -34,6 +37,7 @@ from ..files import write_text
 from .commands import SweepCommand, sweep_command
 from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, detect, load_bench, load_sweep
 from .markdown import markdown_table, slug
+from .scale import ScaleFolder, load_scale, scale_section
 from .sections import bench_section, pareto_section, sweep_section
 from .tables import ResultsError
 from .writer import ReportOptions, Writer
@@ -64,11 +68,17 @@ class Report:
     figures: tuple[Path, ...]
 
 
+#: What each kind of results folder is called in a report, how it is read, and the section it gets.
+KIND_NAMES = {"sweep": "sweep", "bench": "solve-time benchmark", "scale": "scale benchmark"}
+LOADERS = {"sweep": load_sweep, "bench": load_bench, "scale": load_scale}
+SECTIONS = {SweepFolder: sweep_section, BenchFolder: bench_section, ScaleFolder: scale_section}
+
+
 def _header(w: Writer, folders: Sequence[Path], kinds: Sequence[str]) -> None:
     """The report's title, the command that regenerates it, and what it holds."""
     out = w.out
     argv = ["surrogate", "report", *map(str, folders)] + (["--out", str(out)] if out != folders[0] / "report.md" else [])
-    what = ", ".join(f"`{f}` ({'sweep' if k == 'sweep' else 'solve-time benchmark'})" for f, k in zip(folders, kinds))
+    what = ", ".join(f"`{f}` ({KIND_NAMES[k]})" for f, k in zip(folders, kinds))
     w.add("# surrogate report", "", "Regenerate this report with:", "", "```bash", shlex.join(argv), "```", "")
     w.add(f"Contents: {what}.", "")
 
@@ -102,7 +112,7 @@ def write_report(
         raise ConfigError("write_report: give at least one results folder")
     folders = [Path(f) for f in folders]
     kinds = [detect(f) for f in folders]
-    loaded = [load_sweep(f) if kind == "sweep" else load_bench(f) for f, kind in zip(folders, kinds)]
+    loaded = [LOADERS[kind](f) for f, kind in zip(folders, kinds)]
     out = Path(out) if out is not None else folders[0] / "report.md"
     if out.is_dir():
         raise ResultsError(f"{out}: is a folder; give the report a file name, e.g. --out {out / 'report.md'}")
@@ -115,7 +125,7 @@ def write_report(
             name += "-2"
         used.add(name)
         fig_dir = out.parent / "figures" / name
-        (sweep_section if isinstance(item, SweepFolder) else bench_section)(w, item, fig_dir)
+        SECTIONS[type(item)](w, item, fig_dir)
     sweeps = [item for item in loaded if isinstance(item, SweepFolder)]
     if sweeps:
         pareto_section(w, sweeps, out.parent / "figures")

@@ -37,6 +37,7 @@ from ..experiments.sweep import format_table
 from ..files import write_text
 from .loading import detect, load_bench, load_sweep, read_csv
 from .markdown import markdown_table
+from .scale import load_scale, scale_points
 from .tables import ResultsError, require_columns
 
 OPEN = re.compile(r"<!-- table: (?P<name>[A-Za-z0-9._-]+) source=(?P<kind>[A-Za-z0-9_-]+) -->")
@@ -46,6 +47,7 @@ FOLDER_HINTS = {
     "sweep": "a folder written by 'surrogate sweep --out DIR'",
     "problems": "a folder written by 'surrogate problems ... --out DIR'",
     "bench": "a folder written by 'surrogate bench solve-time --out DIR'",
+    "scale": "a folder written by 'surrogate bench scale --out DIR'",
 }
 PROBLEMS_FIX = "re-run the 'surrogate problems ... --out DIR' command that wrote it"
 #: Columns of ``results.csv`` that ``surrogate problems`` never prints.
@@ -121,6 +123,8 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str], str]] = {
     ("sweep", "table"): lambda folder, _: "```text\n" + format_table(load_sweep(folder).table) + "\n```",
     ("problems", "results"): lambda folder, _: "```text\n" + problems_text(load_problems(folder)) + "\n```",
     ("bench", None): _bench_table,
+    ("scale", "table"): lambda folder, _: markdown_table(load_scale(folder).table),
+    ("scale", "front"): lambda folder, _: markdown_table(scale_points(load_scale(folder).table)),
 }
 
 

@@ -47,8 +47,17 @@ def read_json(path: Path, *, fix: str) -> dict:
     return payload
 
 
+def _config_kind(folder: Path) -> str | None:
+    """The ``kind`` a folder's ``config.json`` records (the scale benchmark writes one), else ``None``."""
+    try:
+        payload = json.loads((folder / "config.json").read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return payload.get("kind") if isinstance(payload, dict) else None
+
+
 def detect(folder: str | os.PathLike) -> str:
-    """What ``folder`` holds: ``'sweep'`` or ``'bench'``.
+    """What ``folder`` holds: ``'sweep'``, ``'bench'`` or ``'scale'`` (a ``config.json`` whose kind is ``scale``).
 
     Raises
     ------
@@ -61,7 +70,7 @@ def detect(folder: str | os.PathLike) -> str:
             f"{folder}: no such folder; pass a folder written by 'surrogate sweep --out DIR' or the solve-time benchmark"
         )
     if (folder / "table.csv").is_file() and (folder / "config.json").is_file():
-        return "sweep"
+        return "scale" if _config_kind(folder) == "scale" else "sweep"
     if (folder / "growth.csv").is_file():
         return "bench"
     if (folder / "table.csv").is_file():

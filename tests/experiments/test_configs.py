@@ -61,7 +61,7 @@ def test_unknown_protocol():
         ({"time_limit": 0}, "time_limit=0 must be a positive number of seconds"),
         ({"rel_gap": 1.5}, r"rel_gap=1.5 must lie in \[0, 1\)"),
         ({"threads": 0}, "threads=0 must be a positive integer"),
-        ({"solver": "gurobi"}, "solver='gurobi' is not supported; use one of highs"),
+        ({"solver": "cplex"}, "solver='cplex' is not supported; use one of highs, scip, gurobi"),
     ],
 )
 def test_solver_config_validation(kwargs, message):

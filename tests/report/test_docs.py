@@ -131,7 +131,11 @@ def test_the_docs_markers_are_well_formed():
         lines = page.read_text(encoding="utf-8").split("\n")
         if any(line.startswith("<!-- table:") for line in lines):
             found[page.name] = [(name, kind) for name, kind, _, _ in table_blocks(lines, where=str(page))]
-    assert found == {"problems.md": [("results", "problems")], "sweep.md": [("table", "sweep")]}
+    assert found == {
+        "problems.md": [("results", "problems")],
+        "scale.md": [("front", "scale")],
+        "sweep.md": [("table", "sweep")],
+    }
 
 
 def test_the_docs_tables_are_in_the_format_the_refresh_writes():

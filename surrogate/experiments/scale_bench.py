@@ -1,0 +1,324 @@
+"""``surrogate bench scale``: solve time of the surrogate MILPs on a fixed suite, nothing censored.
+
+Every (net, encoding, instance) of a :class:`ScaleBenchConfig` is one cached
+unit (:mod:`~surrogate.experiments.units`): the instance's products are
+replaced by the net (:func:`~surrogate.milp.bilinear.replace_products`), then
+warm-started (with the ``pruned`` encoding) and solved within the time limit,
+the search's seconds included (:func:`~surrogate.milp.warmstart.solve_with_start`).
+A random instance without a recorded optimum gets one more unit: SCIP on its
+exact model (:func:`~surrogate.experiments.scale_suite.solve_exact`).
+
+The results folder is resumable like a sweep's: a run stopped at any point
+and started again redoes only the unfinished units. It holds (each written
+atomically) ``solves.csv`` (one row per solve), ``table.csv``
+(:func:`~surrogate.experiments.scale_bench_tables.scale_table`) and ``config.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ConfigError, SurrogateError
+from ..executors import ExecutorConfig, open_executor
+from ..files import sha256_file, write_text
+from ..milp.solver_config import SolverConfig
+from ..nets.zoo import load_manifest
+from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, open_results_folder
+from .peers import PEERS, REFUSED_SIZE_LIMIT
+from .scale_bench_config import ScaleBenchConfig
+from .scale_bench_tables import ERROR, REFUSED, SGM_SHIFT, TIMEOUT_FACTOR, penalised_times, primal_gaps, scale_table, solve_status
+from .scale_suite import EXACT_REL_GAP, EXACT_TIME_LIMIT, family, products, recorded_optimum, solve_exact
+from .solve_bench_config import ENCODINGS
+from .units import Unit, UnitCounts, run_units
+
+
+@dataclass(frozen=True)
+class NetRef:
+    """A net of the run: its label in the tables, zoo ``name`` (or ONNX path), ``zoo`` folder, manifest errors and hash."""
+
+    label: str
+    name: str
+    zoo: str
+    mae: float
+    max_error: float
+    sha256: str
+
+
+def _entry(zoo: str, name: str) -> dict | None:
+    """The manifest entry of ``zoo`` named ``name`` (or the lowest-MAE one of shape ``name``), else ``None``."""
+    models = load_manifest(zoo)["models"]
+    matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == name]
+    return min(matches, key=lambda m: m["mae"]) if matches else None
+
+
+def _onnx_ref(path: str) -> NetRef:
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"net {path!r}: no such ONNX file; pass an existing .onnx path or a zoo name")
+    return NetRef(file.stem, str(file.resolve()), "", math.nan, math.nan, sha256_file(file))
+
+
+def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
+    """(zoo, manifest entry) of every zoo net of the run, ONNX paths left out."""
+    if not config.nets:
+        found = [
+            (zoo, e)
+            for zoo in config.zoos
+            for e in sorted(load_manifest(zoo)["models"], key=lambda e: e["name"])
+            if e["budget"] == config.budget and e["mae"] <= config.max_mae
+        ]
+        if not found:
+            raise ConfigError(
+                f"no net of {config.budget} neurons with grid MAE <= {config.max_mae:g} in the zoos "
+                f"{', '.join(config.zoos)}; name nets (--net), or raise max_mae"
+            )
+        return found
+    found = []
+    for name in (n for n in config.nets if not n.endswith(".onnx")):
+        hits = [(zoo, e) for zoo in config.zoos if (e := _entry(zoo, name)) is not None]
+        if not hits:
+            raise ConfigError(
+                f"net {name!r} is in none of the zoos {', '.join(config.zoos)}; use a name from their "
+                "manifest.json (e.g. b24-best-3x8), add its zoo with --zoo DIR, or pass an ONNX path"
+            )
+        found += hits
+    return found
+
+
+def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
+    """The nets of the run, labelled by zoo name; a name already taken by an earlier zoo becomes ``<folder>/<name>``."""
+    refs, taken = [], set()
+    for zoo, entry in _zoo_entries(config):
+        name = entry["name"]
+        label = name if name not in taken else f"{Path(zoo).name}/{name}"
+        taken.add(name)
+        sha = entry.get("sha256") or sha256_file(Path(zoo) / entry["file"])
+        refs.append(NetRef(label, name, zoo, float(entry["mae"]), float(entry.get("max_error", math.nan)), sha))
+    refs += [_onnx_ref(n) for n in config.nets if n.endswith(".onnx")]
+    if len({r.label for r in refs}) != len(refs):
+        raise ConfigError(f"two nets share a label ({', '.join(r.label for r in refs)}); rename an ONNX file")
+    return refs
+
+
+def first_incumbent_s(result, found, solved: dict) -> float:
+    """Seconds to the first incumbent: the warm start's when it found one, else the search's plus the solver's own."""
+    if not result.has_solution:
+        return math.nan
+    if found.found:
+        return float(found.seconds)
+    return float(found.seconds) + float(solved.get("first_solution_time", math.nan))
+
+
+def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig) -> dict:
+    """One unit: ``instance`` with its products replaced by ``net`` in ``encoding``, solved; ``{"rows": [row]}``.
+
+    A model the net cannot be put into (:class:`~surrogate.errors.SurrogateError`)
+    gives a row with ``status`` ``error`` and the reason in ``message``.
+    """
+    import problems
+
+    from ..milp.bilinear import replace_products, resolve_surrogate
+    from ..milp.warmstart import solve_with_start, start_config
+
+    if encoding in PEERS:
+        return peer_unit(instance, net, zoo, encoding, solver)
+    formulation, warm = ENCODINGS[encoding]
+    row = {"instance": instance, "family": family(instance), "encoding": encoding, "formulation": formulation}
+    model = problems.build(instance).model
+    begin = time.perf_counter()
+    try:
+        surrogate = resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)
+        report = replace_products(model, surrogate, formulation=formulation)
+        row["build_s"] = time.perf_counter() - begin
+        result, found = solve_with_start(model, report, solver, start=start_config(solver) if warm else None)
+    except SurrogateError as exc:
+        return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
+    solved = result.to_dict()
+    row.update(products=report.n_products, **solved, **found.to_dict())
+    row["termination"] = str(result.termination)
+    row["first_solution_time"] = float(solved.get("first_solution_time", math.nan))
+    row["first_incumbent_s"] = first_incumbent_s(result, found, solved)
+    row["status"] = solve_status(result.termination, result.has_solution)
+    row["message"] = ""
+    return {"rows": [row]}
+
+
+def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig) -> dict:
+    """One unit of a peer route (:mod:`surrogate.experiments.peers`): the same problem and net, built and solved by ``peer``.
+
+    The row has the columns of :func:`solve_unit`'s; ``solver`` is the peer's own solver, ``first_incumbent_s``
+    is not measured (``nan``), and a model a size-limited licence refuses has ``status`` ``refused``.
+    """
+    from ..milp.bilinear import resolve_surrogate
+    from .peers import solve_with_peer
+
+    row = {"instance": instance, "family": family(instance), "encoding": peer, "formulation": peer}
+    row["solver"] = "gurobi" if peer == "gurobi-ml" else "scip"
+    try:
+        surrogate = resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)
+        kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}
+        result = solve_with_peer(instance, surrogate, peer=peer, **kwargs)
+    except SurrogateError as exc:
+        return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
+    row.update(result.to_dict(), first_solution_time=math.nan, first_incumbent_s=math.nan, message="")
+    has_incumbent = not math.isnan(result.objective)
+    refused = result.termination == REFUSED_SIZE_LIMIT
+    row["status"] = REFUSED if refused else solve_status(result.termination, has_incumbent)
+    return {"rows": [row]}
+
+
+def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Unit]:
+    """(instance, net label, encoding) -> its unit, largest instances first (keeps every worker busy to the end)."""
+    size = {instance: products(instance) for instance in config.instances}
+    units = {}
+    for instance in sorted(config.instances, key=lambda i: -size[i]):
+        for ref in nets:
+            for encoding in config.encodings:
+                spec = {
+                    "task": "scale-solve",
+                    "instance": instance,
+                    "net": ref.name,
+                    "net_sha256": ref.sha256,
+                    "encoding": encoding,
+                    "solver": asdict(config.solver),
+                }
+                args = (instance, ref.name, ref.zoo, encoding, config.solver)
+                units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, f"{instance} {ref.label}")
+    return units
+
+
+def _exact_units(config: ScaleBenchConfig) -> dict[str, Unit]:
+    """instance -> the SCIP unit of every instance without a recorded optimum."""
+    from .scip_reference import scip_available
+
+    units = {}
+    for instance in config.instances:
+        if recorded_optimum(instance) is None:
+            spec = {"task": "exact", "instance": instance, "time_limit": EXACT_TIME_LIMIT, "rel_gap": EXACT_REL_GAP}
+            spec["scip"] = scip_available()  # installing SCIP later recomputes a 'not installed'
+            units[instance] = Unit("solve", spec, solve_exact, (instance, EXACT_TIME_LIMIT), f"{instance} exact")
+    return units
+
+
+def solves_frame(config: ScaleBenchConfig, nets: list[NetRef], units: dict, exact: dict, done: dict) -> pd.DataFrame:
+    """``solves.csv``: one row per (net, encoding, instance) in that order, with its optimum and primal gap."""
+    optima = {}
+    for instance in config.instances:
+        known = recorded_optimum(instance)
+        if known is None:
+            row = done[exact[instance].key]["rows"][0]
+            known = (row["optimum"], row["optimum_source"])
+        optima[instance] = known
+    rows = []
+    for ref in nets:
+        for encoding in config.encodings:
+            for instance in config.instances:
+                row = done[units[instance, ref.label, encoding].key]["rows"][0]
+                optimum, source = optima[instance]
+                head = {"net": ref.label, "solver": config.solver.solver, "time_limit": config.time_limit}
+                rows.append({**head, **row, "optimum": optimum, "optimum_source": source})
+    solves = pd.DataFrame(rows)
+    for column in ("objective", "wall_time", "first_incumbent_s", "products"):
+        if column not in solves:
+            solves[column] = math.nan
+    solves["primal_gap"] = primal_gaps(solves)
+    solves["penalised_s"] = penalised_times(solves)
+    return solves
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleBenchResult:
+    """The results of one ``bench scale`` run, as written in ``out_dir``."""
+
+    config: ScaleBenchConfig
+    nets: tuple[NetRef, ...]
+    solves: pd.DataFrame
+    table: pd.DataFrame
+    out_dir: Path
+    wall_time_s: float
+    units: UnitCounts
+
+    def render(self) -> str:
+        """The table as ``surrogate bench scale`` prints it, under a line saying how it was measured."""
+        s = self.config.solver
+        title = (
+            f"{len(self.config.instances)} instances, {s.solver} ({s.threads} thread), time limit {s.time_limit:g} s, "
+            f"gap {s.rel_gap:g}; sgm_s: shifted geometric mean of seconds (shift {SGM_SHIFT:g} s), "
+            f"an unsolved instance counted as {TIMEOUT_FACTOR:g} x the limit"
+        )
+        return f"{title}\n{self.table.to_string(index=False, float_format=lambda v: f'{v:.3g}')}"
+
+
+def _config_record(config: ScaleBenchConfig, nets: list[NetRef], command: str | None, **extra) -> str:
+    from ..nets.onnx_io import package_versions
+
+    record = {
+        "kind": "scale",
+        "format": FORMAT_VERSION,
+        "config": config.to_dict(),
+        "nets": [asdict(r) for r in nets],
+        "command": command,
+        "versions": package_versions(),
+        **extra,
+    }
+    return json.dumps(record, indent=2, default=str) + "\n"
+
+
+def run_scale_bench(
+    config: ScaleBenchConfig,
+    out_dir: str | Path,
+    *,
+    executor: ExecutorConfig | None = None,
+    progress: bool = True,
+    fresh: bool = False,
+    command: str | None = None,
+) -> ScaleBenchResult:
+    """Run the benchmark (or finish an interrupted run) and write its results in ``out_dir``.
+
+    Parameters
+    ----------
+    config
+        The benchmark.
+    out_dir
+        Results folder: ``solves.csv``, ``table.csv``, ``config.json`` and ``cache/``.
+    executor
+        Where the units run (default: local processes, one per core), e.g. a Dask cluster.
+    progress
+        Show a progress bar (on stderr).
+    fresh
+        Discard the folder's old results and cache first.
+    command
+        The command line, recorded in ``config.json``.
+
+    Raises
+    ------
+    surrogate.experiments.cache.ResultsFolderError
+        If ``out_dir`` holds another run (pass ``fresh=True`` or use another folder) or is in use.
+    """
+    out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
+    nets = resolve_nets(config)
+    units, exact = _solve_units(config, nets), _exact_units(config)
+    with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
+        write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False))
+        with open_executor(executor) as runner:
+            todo = [*exact.values(), *units.values()]
+            done = run_units(
+                todo, runner, cache, out_dir / NETS_DIR, counts=counts, desc="scale", unit_name="solve", progress=progress
+            )
+        solves = solves_frame(config, nets, units, exact, done)
+        frame = pd.DataFrame([asdict(r) for r in nets]).rename(columns={"label": "net"})
+        table = scale_table(solves, frame)
+        wall = time.perf_counter() - start
+        unit_counts = UnitCounts(counts["computed"], counts["reused"], counts["damaged"])
+        write_text(out_dir / "solves.csv", solves.to_csv(index=False))
+        write_text(out_dir / "table.csv", table.to_csv(index=False))
+        extra = {"complete": True, "wall_time_s": wall, "units": unit_counts.to_dict()}
+        write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, **extra))
+    return ScaleBenchResult(config, tuple(nets), solves, table, out_dir, wall, unit_counts)

@@ -1,0 +1,117 @@
+"""What ``surrogate bench scale`` runs: :class:`ScaleBenchConfig` and every default of the benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..milp.solver_config import SolverConfig
+from ..nets.zoo import DEFAULT_ZOO
+from ..options import is_number
+from .peers import PEERS
+from .scale_suite import QUICK_SUITE, SUITE, check_instance
+from .solve_bench_config import ENCODINGS
+
+#: Seconds per solve (warm start included) of a full run, and of a ``quick`` one.
+TIME_LIMIT = 60.0
+QUICK_TIME_LIMIT = 10.0
+#: HiGHS's relative gap at which a solve counts as solved.
+REL_GAP = 1e-4
+#: Nets of a full run unless named: every zoo net of ``BUDGET`` hidden neurons whose grid MAE is at most ``MAX_MAE``
+#: (in the shipped zoo: b24-hand-{paired,shared}-{2x12,3x8,4x6} and b24-best-{2x12,3x8,4x6}).
+BUDGET = 24
+MAX_MAE = 1e-3
+#: The net of a ``quick`` run unless named.
+QUICK_NETS = ("b24-best-3x8",)
+#: Encodings unless named: the pruned big-M with its warm start.
+DEFAULT_ENCODINGS = ("pruned",)
+#: Solver processes of ``surrogate bench scale`` unless ``--workers`` says otherwise (one solver thread each).
+WORKERS = 2
+
+
+@dataclass(frozen=True)
+class ScaleBenchConfig:
+    """What ``surrogate bench scale`` runs. Validated on construction.
+
+    Parameters
+    ----------
+    nets
+        Zoo names (looked up in every zoo of ``zoos``) or ONNX paths. Empty:
+        :data:`QUICK_NETS` with ``quick``, else every zoo net with ``budget``
+        hidden neurons and grid MAE <= ``max_mae``.
+    budget, max_mae
+        The selection of nets when ``nets`` is empty and ``quick`` is off.
+    zoos
+        Zoo folders (each with a ``manifest.json``); a net name found in more
+        than one is benchmarked from each, labelled ``<folder>/<name>`` after the first.
+    encodings
+        Keys of :data:`~surrogate.experiments.solve_bench_config.ENCODINGS`.
+    solver
+        Settings of every solve; ``None``: :data:`TIME_LIMIT` (:data:`QUICK_TIME_LIMIT`
+        with ``quick``), gap :data:`REL_GAP`, one thread, HiGHS.
+    quick
+        Run :data:`~surrogate.experiments.scale_suite.QUICK_SUITE` instead of the suite.
+    instances
+        Instances to run instead (``randomN-sS`` or pooling names); empty: the suite
+        (or its quick subset).
+
+    Where the solves run is not part of the benchmark: pass an
+    :class:`~surrogate.executors.ExecutorConfig` to
+    :func:`~surrogate.experiments.scale_bench.run_scale_bench`.
+    """
+
+    nets: tuple[str, ...] = ()
+    budget: int = BUDGET
+    max_mae: float = MAX_MAE
+    zoos: tuple[str, ...] = (str(DEFAULT_ZOO),)
+    encodings: tuple[str, ...] = DEFAULT_ENCODINGS
+    solver: SolverConfig | None = None
+    quick: bool = False
+    instances: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("nets", "zoos", "encodings", "instances"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(v, str | Path) for v in value):
+                raise ConfigError(f"ScaleBenchConfig: {name}={value!r} must be a tuple of strings, e.g. ('b24-best-3x8',)")
+            object.__setattr__(self, name, tuple(str(v) for v in value))
+        if self.quick and not self.nets:
+            object.__setattr__(self, "nets", QUICK_NETS)
+        if not self.instances:
+            object.__setattr__(self, "instances", QUICK_SUITE if self.quick else SUITE)
+        if self.solver is None:
+            limit = QUICK_TIME_LIMIT if self.quick else TIME_LIMIT
+            object.__setattr__(self, "solver", SolverConfig(time_limit=limit, rel_gap=REL_GAP, threads=1))
+        self._check()
+
+    def _check(self) -> None:
+        bad = [e for e in self.encodings if e not in ENCODINGS and e not in PEERS]
+        if bad or not self.encodings:
+            known = ", ".join([*ENCODINGS, *PEERS])
+            raise ConfigError(f"ScaleBenchConfig: encodings {bad or '()'} unknown; choose from {known}")
+        for instance in self.instances:
+            check_instance(instance)
+        if not self.zoos:
+            raise ConfigError(f"ScaleBenchConfig: zoos is empty; name at least one zoo folder, e.g. ({str(DEFAULT_ZOO)!r},)")
+        if not isinstance(self.solver, SolverConfig):
+            raise ConfigError("ScaleBenchConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
+        if not is_number(self.budget, integer=True, low=1):
+            raise ConfigError(f"ScaleBenchConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
+        if not is_number(self.max_mae, low=0, low_open=True, finite=True):
+            raise ConfigError(f"ScaleBenchConfig: max_mae={self.max_mae!r} must be a positive number, e.g. 1e-3")
+        if not isinstance(self.quick, bool):
+            raise ConfigError(f"ScaleBenchConfig: quick={self.quick!r} must be True or False")
+        for name in ("nets", "encodings", "instances", "zoos"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ConfigError(f"ScaleBenchConfig: {name} {values} lists a name twice; list each once")
+
+    @property
+    def time_limit(self) -> float:
+        """Seconds per solve (the solver's limit); a time-out counts as twice this."""
+        return float(self.solver.time_limit)
+
+    def to_dict(self) -> dict:
+        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it)."""
+        return asdict(self)

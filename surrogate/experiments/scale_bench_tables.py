@@ -1,0 +1,137 @@
+"""The table of ``surrogate bench scale``: per net and encoding, the shifted geometric mean of solve time and more.
+
+Nothing is censored: every instance of the suite counts. A solve that did not
+end ``solved`` (proven optimal, within the solver's gap, with an incumbent)
+counts as :data:`TIMEOUT_FACTOR` times the time limit in the mean, whether it
+hit the limit, ended without an incumbent, found the surrogate MILP
+infeasible, or was refused by a size-limited licence (a peer route on Gurobi's
+pip licence); ``status`` says which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..milp.solver_config import Termination
+from ..options import is_number
+
+#: The shift of :func:`shifted_geometric_mean` in the table (seconds).
+SGM_SHIFT = 1.0
+#: An unsolved instance counts as this many times the time limit.
+TIMEOUT_FACTOR = 2.0
+#: The values of a solve's ``status``.
+SOLVED, TIMEOUT, INFEASIBLE, ERROR, REFUSED = "solved", "timeout", "infeasible", "error", "refused"
+_INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED})
+#: The columns of :func:`scale_table`, in order.
+TABLE_COLUMNS = (
+    "net encoding solver instances solved timeouts infeasible errors refused sgm_s first_incumbent_median_s "
+    "primal_gap_median primal_gap_max grid_mae grid_max_error"
+).split()
+
+
+def shifted_geometric_mean(times: Iterable[float], *, shift: float = SGM_SHIFT) -> float:
+    """``exp(mean(log(t + shift))) - shift``: a mean of times that neither tiny nor huge ones dominate.
+
+    Parameters
+    ----------
+    times
+        Non-negative seconds (a time-out already replaced by its penalty, see :func:`penalised_times`).
+    shift
+        Seconds added before the logarithm (and taken off after).
+
+    Returns
+    -------
+    float
+        The mean; ``nan`` for no times.
+
+    Examples
+    --------
+    >>> round(shifted_geometric_mean([0.0, 3.0]), 12)
+    1.0
+    """
+    values = np.asarray(list(times), dtype=float)
+    if not is_number(shift, low=0, low_open=True, finite=True):
+        raise ConfigError(f"shifted_geometric_mean: shift={shift!r} must be a positive number of seconds, e.g. 1.0")
+    if values.size and (not np.isfinite(values).all() or (values < 0).any()):
+        raise ConfigError(
+            f"shifted_geometric_mean: times must be finite and >= 0, got {values.tolist()}; "
+            "replace a time-out by its penalty first (penalised_times)"
+        )
+    if values.size == 0:
+        return math.nan
+    return float(np.exp(np.mean(np.log(values + shift))) - shift)
+
+
+def solve_status(termination: str, has_incumbent: bool) -> str:
+    """``solved`` (optimal with an incumbent), ``infeasible`` (the MILP is), else ``timeout`` (limit hit, or no incumbent).
+
+    >>> solve_status("convergenceCriteriaSatisfied", True), solve_status("maxTimeLimit", True)
+    ('solved', 'timeout')
+    >>> solve_status("convergenceCriteriaSatisfied", False), solve_status("provenInfeasible", False)
+    ('timeout', 'infeasible')
+    """
+    if termination in _INFEASIBLE:
+        return INFEASIBLE
+    if termination == Termination.OPTIMAL and has_incumbent:
+        return SOLVED
+    return TIMEOUT
+
+
+def penalised_times(solves: pd.DataFrame) -> pd.Series:
+    """Each solve's time for the mean: ``wall_time`` when solved, else :data:`TIMEOUT_FACTOR` x its ``time_limit``."""
+    solved = solves["status"] == SOLVED
+    return solves["wall_time"].where(solved, TIMEOUT_FACTOR * solves["time_limit"]).astype(float)
+
+
+def primal_gaps(solves: pd.DataFrame) -> pd.Series:
+    """``|objective - optimum| / max(1, |optimum|)`` of each solve's incumbent (``nan`` without one, or without an optimum)."""
+    optimum, objective = solves["optimum"].astype(float), solves["objective"].astype(float)
+    return (objective - optimum).abs() / optimum.abs().clip(lower=1.0)
+
+
+def _median(values: pd.Series) -> float:
+    values = values.dropna()
+    return float(values.median()) if len(values) else math.nan
+
+
+def _summary(group: pd.DataFrame) -> dict:
+    status = group["status"]
+    gaps = group["primal_gap"].dropna()
+    return {
+        "instances": len(group),
+        "solved": int((status == SOLVED).sum()),
+        "timeouts": int((status == TIMEOUT).sum()),
+        "infeasible": int((status == INFEASIBLE).sum()),
+        "errors": int((status == ERROR).sum()),
+        "refused": int((status == REFUSED).sum()),
+        "sgm_s": shifted_geometric_mean(penalised_times(group)),
+        "first_incumbent_median_s": _median(group["first_incumbent_s"]),
+        "primal_gap_median": float(gaps.median()) if len(gaps) else math.nan,
+        "primal_gap_max": float(gaps.max()) if len(gaps) else math.nan,
+    }
+
+
+def scale_table(solves: pd.DataFrame, nets: pd.DataFrame) -> pd.DataFrame:
+    """Per net and encoding (in the order of ``solves``): the columns of :data:`TABLE_COLUMNS`.
+
+    Parameters
+    ----------
+    solves
+        One row per solve with ``net``, ``encoding``, ``solver``, ``status``,
+        ``wall_time``, ``time_limit``, ``first_incumbent_s`` and ``primal_gap``.
+    nets
+        One row per net: ``net`` (its label), ``mae`` and ``max_error`` (from its zoo's manifest).
+    """
+    errors = nets.set_index("net")[["mae", "max_error"]]
+    rows = []
+    for (net, encoding, solver), group in solves.groupby(["net", "encoding", "solver"], sort=False):
+        mae, max_error = errors.loc[net] if net in errors.index else (math.nan, math.nan)
+        rows.append(
+            {"net": net, "encoding": encoding, "solver": solver, **_summary(group), "grid_mae": mae, "grid_max_error": max_error}
+        )
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -1,0 +1,331 @@
+"""The MILP solvers :func:`~surrogate.milp.solver.solve` runs: one small class per solver behind :class:`Backend`.
+
+Every backend drives a Pyomo ``contrib.solver`` interface (HiGHS: ``highs``,
+SCIP: ``scip_direct``, Gurobi: ``gurobi_persistent``) and differs only where
+Pyomo leaves things to each solver: how a warm start is handed over, how the
+first incumbent is seen (a HiGHS or Gurobi callback, SCIP's solution
+statistics), where the run time and node count are reported, and which
+errors mean that a licence refused the model. Pyomo and the solver packages
+are imported only when a solver is made, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from ..errors import ConfigError, SolverUnavailableError
+from .solver_config import SOLVERS
+
+
+class FirstSolution:
+    """The first incumbent of one run: seconds from the run's start and its objective (``nan`` until one is seen)."""
+
+    def __init__(self) -> None:
+        self.seconds = math.nan
+        self.objective = math.nan
+
+    def see(self, seconds: float, objective: float) -> None:
+        """Record an incumbent; only the first one counts."""
+        if math.isnan(self.seconds):
+            self.seconds, self.objective = float(seconds), float(objective)
+
+
+@dataclass
+class Prepared:
+    """What :meth:`Backend.prepare` set up for one run.
+
+    ``options`` are extra keyword options of Pyomo's ``solve``, ``notes``
+    warnings to record in the result, and ``stop`` detaches whatever
+    watches the run (called once it ends, also after an error).
+    """
+
+    options: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    stop: Callable[[], None] = lambda: None
+
+
+class Backend:
+    """How one solver is made, started and read back through Pyomo (the base serves SCIP and Gurobi's common parts).
+
+    Attributes
+    ----------
+    name
+        The name in :data:`~surrogate.milp.solver_config.SOLVERS`.
+    factory
+        The solver's name in Pyomo's ``contrib.solver`` factory.
+    package
+        The Python package the solver needs.
+    install
+        The command that installs it.
+    accepts_nonlinear
+        Whether the solver would take nonlinear terms: :func:`~surrogate.milp.solver.solve`
+        then checks that a model is linear before solving it.
+    """
+
+    name: ClassVar[str]
+    factory: ClassVar[str]
+    package: ClassVar[str]
+    install: ClassVar[str]
+    accepts_nonlinear: ClassVar[bool] = True
+    _probe: object = None  # the solver available() made, or False when it could not make one
+
+    def installed(self) -> bool:
+        """Whether :attr:`package` can be imported (without importing it)."""
+        return importlib.util.find_spec(self.package) is not None
+
+    def _new(self, *, fixed_as_bounds: bool):
+        import pyomo.environ  # noqa: F401 (registers the contrib.solver plugins)
+        from pyomo.contrib.solver.common.factory import SolverFactory
+
+        return SolverFactory(self.factory)
+
+    def make(self, *, fixed_as_bounds: bool = False):
+        """A new Pyomo solver instance, or :class:`SolverUnavailableError` saying what to install.
+
+        ``fixed_as_bounds`` (keep a fixed variable as a column with equal bounds) matters for HiGHS only.
+        """
+        if not self.installed():
+            raise SolverUnavailableError(
+                f"solver {self.name!r} is not available: {self.package} is not installed; install it with "
+                f"{self.install}, or use solver='highs'"
+            )
+        solver = self._new(fixed_as_bounds=fixed_as_bounds)
+        availability = solver.available()
+        if not availability:
+            raise SolverUnavailableError(self.unusable(availability))
+        return solver
+
+    def unusable(self, availability) -> str:
+        """Why an installed solver cannot run (Pyomo's ``Availability``), and the fix."""
+        return (
+            f"solver {self.name!r} is installed but Pyomo cannot run it ({availability.name}); reinstall it with "
+            f"{self.install}, or use solver='highs'"
+        )
+
+    def available(self) -> bool:
+        """Whether this solver can run here (installed, and for Gurobi licensed, if only for small models).
+
+        The answer is kept, and so is the solver made to find it: Pyomo 6.10's Gurobi
+        interface warns about its licence count when an instance that never solved is dropped.
+        """
+        if self._probe is None:
+            try:
+                self._probe = self.make()
+            except Exception:  # an optional dependency: any import or licence failure means "not available"
+                self._probe = False
+        return self._probe is not False
+
+    def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
+        """Hand over the warm start (the variables' current values) and start watching for ``first``."""
+        return Prepared()
+
+    def already(self, solver, model) -> float:
+        """Seconds the solver's run clock already shows before this run (see :meth:`HighsBackend.already`)."""
+        return 0.0
+
+    def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
+        """The solver's own run time and node count of ``results`` (``None`` when not reported)."""
+        raise NotImplementedError
+
+    def licence_problem(self, error: Exception) -> str | None:
+        """A message when ``error`` means a licence refused the model (recorded, not raised); else ``None``."""
+        return None
+
+
+def _discrete_without_value(model) -> list[str]:
+    import pyomo.environ as pyo
+
+    return [
+        v.name for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer() and not v.fixed and v.value is None
+    ]
+
+
+def pass_highs_start(solver, model) -> None:
+    """Hand the current values of ``model``'s variables to HiGHS as a MIP start (``Highs.setSolution``).
+
+    Pyomo's ``contrib.solver`` HiGHS interface has no warm-start option, so
+    this loads the model into the persistent interface and calls highspy on
+    the column map it keeps; values are clipped into their bounds.
+    """
+    import pyomo.environ as pyo
+
+    solver.set_instance(model)
+    highs, columns = getattr(solver, "_solver_model", None), getattr(solver, "_pyomo_var_to_solver_var_map", None)
+    if highs is None or columns is None or not hasattr(highs, "setSolution"):
+        raise SolverUnavailableError(
+            "warm_start=True needs Pyomo's contrib.solver HiGHS interface (pyomo>=6.9 with highspy>=1.7); "
+            "upgrade them or solve with warm_start=False"
+        )
+    index, value = [], []
+    for var in model.component_data_objects(pyo.Var, active=True):
+        if id(var) in columns and var.value is not None:
+            lo, hi = var.bounds
+            index.append(columns[id(var)])
+            value.append(min(max(float(var.value), -math.inf if lo is None else lo), math.inf if hi is None else hi))
+    highs.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value, dtype=np.float64))
+
+
+class HighsBackend(Backend):
+    """HiGHS (the default) through Pyomo's persistent ``highs`` interface.
+
+    The model is loaded before the run so that a ``cbMipImprovingSolution``
+    callback can watch the very ``Highs`` object that solves it; the solve
+    itself gets exactly the options it always had.
+    """
+
+    name = factory = "highs"
+    package = "highspy"
+    install = "'pip install highspy'"
+    accepts_nonlinear = False  # Pyomo's HiGHS interface refuses a nonlinear model itself
+
+    def make(self, *, fixed_as_bounds: bool = False):
+        """A ``contrib.solver`` HiGHS instance (a fixed variable a column with equal bounds with ``fixed_as_bounds``)."""
+        from pyomo.contrib.solver.common.factory import SolverFactory
+
+        solver = SolverFactory(self.factory, treat_fixed_vars_as_params=not fixed_as_bounds)
+        if not solver.available():
+            raise SolverUnavailableError(f"solver {self.name!r} is not available; install it with {self.install}")
+        return solver
+
+    def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
+        if warm_start:
+            pass_highs_start(solver, model)
+        elif getattr(solver, "_model", None) is not model:
+            solver.set_instance(model)
+        event = getattr(getattr(solver, "_solver_model", None), "cbMipImprovingSolution", None)
+        if event is None:  # a highspy without the event API: no first-solution time
+            return Prepared()
+
+        def seen(e) -> None:
+            first.see(e.data_out.running_time, e.data_out.objective_function_value)
+
+        event.subscribe(seen)
+        return Prepared(stop=lambda: event.unsubscribe(seen))
+
+    def already(self, solver, model) -> float:
+        """Seconds HiGHS has already run on ``model`` in this persistent solver.
+
+        A reused ``highspy.Highs`` keeps one run clock across solves: its reported
+        run time counts from the clock's start, and so does its ``time_limit`` for
+        an LP (a MIP's limit counts from the start of each run, and so do the
+        callback's times; measured with highspy 1.15 and 1.16).
+        :func:`~surrogate.milp.solver.solve` offsets both so each solve gets its own limit and time.
+        """
+        highs = getattr(solver, "_solver_model", None)
+        if highs is None or getattr(solver, "_model", None) is not model:
+            return 0.0  # the solve loads the model into a fresh Highs object, whose clock starts at 0
+        return float(highs.getRunTime())
+
+    def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
+        return getattr(results.timing_info, "highs_time", None), getattr(results.extra_info, "mip_node_count", None)
+
+
+class ScipBackend(Backend):
+    """SCIP through Pyomo's ``scip_direct`` (PySCIPOpt; a fresh SCIP model each solve).
+
+    A warm start is SCIP's partial solution of the integer variables (Pyomo's
+    ``warmstart_discrete_vars``), which SCIP completes after presolving; the
+    first incumbent's time is the earliest ``getSolTime`` of the solutions SCIP
+    kept, often a trivial heuristic's found before the start is completed.
+    """
+
+    name = "scip"
+    factory = "scip_direct"
+    package = "pyscipopt"
+    install = "pip install 'surrogate[scip]'"
+
+    def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
+        if not warm_start:
+            return Prepared()
+        unset = _discrete_without_value(model)
+        if unset:
+            return Prepared(
+                notes=[
+                    f"warm start ignored: SCIP takes one only when every free integer variable has a value, and "
+                    f"{len(unset)} have none (e.g. {unset[0]!r}); load a complete point first"
+                ]
+            )
+        return Prepared(options={"warmstart_discrete_vars": True})
+
+    def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
+        scip = getattr(solver, "_solver_model", None)
+        solutions = scip.getSols() if scip is not None else []
+        if solutions:
+            earliest = min(solutions, key=scip.getSolTime)
+            first.see(scip.getSolTime(earliest), scip.getSolObjVal(earliest))
+        return getattr(results.timing_info, "scip_time", None), getattr(results.extra_info, "NNodes", None)
+
+
+class GurobiBackend(Backend):
+    """Gurobi through Pyomo's ``gurobi_persistent`` (gurobipy).
+
+    A warm start sets the integer variables' ``Start`` (Pyomo's
+    ``warmstart_discrete_vars``); a ``MIPSOL`` callback times the first
+    incumbent. A size-limited licence's refusal of a model is recorded as
+    ``licensingProblems``, so a benchmark can note it and go on.
+    """
+
+    name = "gurobi"
+    factory = "gurobi_persistent"
+    package = "gurobipy"
+    install = "pip install 'surrogate[gurobi]'"
+
+    def unusable(self, availability) -> str:
+        return (
+            f"solver 'gurobi' is installed but Pyomo cannot run it ({availability.name}): gurobipy finds no valid "
+            "licence; install one (see https://www.gurobi.com/features/academic-named-user-license/ or your "
+            "gurobi.lic), or use solver='highs'"
+        )
+
+    def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
+        from gurobipy import GRB
+
+        def seen(_model, opt, where) -> None:
+            if where == GRB.Callback.MIPSOL:
+                first.see(opt.cbGet(GRB.Callback.RUNTIME), opt.cbGet(GRB.Callback.MIPSOL_OBJ))
+
+        solver.set_callback(seen)
+        return Prepared(options={"warmstart_discrete_vars": True} if warm_start else {}, stop=lambda: solver.set_callback(None))
+
+    def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
+        nodes = getattr(results.extra_info, "NodeCount", None)
+        return getattr(results.timing_info, "gurobi_time", None), None if nodes is None else int(nodes)
+
+    def licence_problem(self, error: Exception) -> str | None:
+        import gurobipy
+
+        refusals = (gurobipy.GRB.Error.SIZE_LIMIT_EXCEEDED, gurobipy.GRB.Error.NO_LICENSE)
+        if not (isinstance(error, gurobipy.GurobiError) and error.errno in refusals):
+            return None
+        return (
+            f"Gurobi's licence refused the model ({error}); the result records licensingProblems. Use a full "
+            "licence for models this size, or solver='highs'"
+        )
+
+
+#: The backend of each name in :data:`~surrogate.milp.solver_config.SOLVERS`.
+BACKENDS: dict[str, Backend] = {b.name: b for b in (HighsBackend(), ScipBackend(), GurobiBackend())}
+
+
+def backend_for(name: str) -> Backend:
+    """The :class:`Backend` of the solver ``name`` (one of :data:`~surrogate.milp.solver_config.SOLVERS`)."""
+    try:
+        return BACKENDS[name]
+    except (KeyError, TypeError):
+        raise ConfigError(f"solver={name!r} is not supported; use one of {', '.join(SOLVERS)}") from None
+
+
+def available_solvers() -> tuple[str, ...]:
+    """The solvers of :data:`~surrogate.milp.solver_config.SOLVERS` that can run here, in that order.
+
+    A solver counts when its package imports and Pyomo can run it; a
+    size-limited Gurobi licence counts (larger models are then recorded as
+    ``licensingProblems`` by :func:`~surrogate.milp.solver.solve`).
+    """
+    return tuple(name for name, backend in BACKENDS.items() if backend.available())

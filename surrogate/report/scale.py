@@ -1,0 +1,173 @@
+"""The answer as a front: approximation error against scale-benchmark solve time, one point per net.
+
+Reads a folder written by ``surrogate bench scale --out DIR`` (``config.json`` with
+``"kind": "scale"``, ``table.csv``, ``solves.csv``). Every net of the table is a point
+(its grid MAE or max error, its shifted geometric mean of solve time); per budget,
+encoding and solver, the non-dominated points (lower error *and* lower time) form the front.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..nets.zoo import parse_zoo_name
+from ..options import is_number
+from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
+from .loading import read_csv, read_json
+from .markdown import markdown_table
+from .pareto import pareto_front
+from .tables import ResultsError, require_columns
+from .writer import Writer
+
+SCALE_FIX = "re-run the scale benchmark that wrote it ('surrogate bench scale --out {folder}')"
+SCALE_TABLE_COLUMNS = ("net", "encoding", "solver", "instances", "solved", "timeouts", "sgm_s", "grid_mae", "grid_max_error")
+#: The columns of :func:`scale_points`, in order.
+POINT_COLUMNS = (
+    "budget",
+    "net",
+    "encoding",
+    "solver",
+    "solved",
+    "instances",
+    "sgm_s",
+    "grid_mae",
+    "grid_max_error",
+    "front_mae",
+    "front_max",
+)
+#: The error measures a front is drawn for: column -> axis label.
+ERRORS = {"grid_mae": "grid MAE", "grid_max_error": "grid max error"}
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleFolder:
+    """A scale benchmark's results as read from its folder."""
+
+    folder: Path
+    config: dict
+    table: pd.DataFrame
+
+
+def load_scale(folder: str | os.PathLike) -> ScaleFolder:
+    """Read and check a scale benchmark folder (``config.json`` and ``table.csv``).
+
+    Raises
+    ------
+    ResultsError
+        If a file is missing or unreadable, or the table lacks its columns or numbers.
+    """
+    folder = Path(folder)
+    fix = SCALE_FIX.format(folder=folder)
+    payload = read_json(folder / "config.json", fix=fix)
+    if payload.get("kind") != "scale" or not isinstance(payload.get("config"), dict):
+        raise ResultsError(f"{folder / 'config.json'}: not a scale benchmark's config (kind 'scale' with a config); {fix}")
+    table = read_csv(folder / "table.csv", fix=fix)
+    require_columns(table, SCALE_TABLE_COLUMNS, name=str(folder / "table.csv"), fix=fix)
+    for col in ("sgm_s", "grid_mae", "grid_max_error"):
+        if not pd.api.types.is_numeric_dtype(table[col]):
+            raise ResultsError(f"{folder / 'table.csv'}: column {col!r} holds values that are not numbers; {fix}")
+    return ScaleFolder(folder, payload["config"], table)
+
+
+def net_budget(net: str) -> int | None:
+    """The neuron budget of a zoo net's name (``zoo/b24-best-3x8`` -> 24); ``None`` if the name is not a zoo name."""
+    parsed = parse_zoo_name(str(net).rsplit("/", 1)[-1])
+    return None if parsed is None else parsed.budget
+
+
+def scale_points(table: pd.DataFrame) -> pd.DataFrame:
+    """One point per net of a scale table, with whether it is on the MAE front and on the max-error front.
+
+    The fronts are taken per (budget, encoding, solver): only nets measured the same way are compared.
+    Columns are :data:`POINT_COLUMNS`, sorted by budget, then solve time.
+    """
+    points = table.assign(budget=table["net"].map(net_budget))
+    unknown = points[points["budget"].isna()]["net"].tolist()
+    if unknown:
+        raise ResultsError(f"scale table: nets {unknown} are not zoo names b<budget>-<source>-<shape>; name nets as the zoo does")
+    points["budget"] = points["budget"].astype(int)
+    points["front_mae"] = points["front_max"] = False
+    for _, group in points.groupby(["budget", "encoding", "solver"], sort=True):
+        for error, column in (("grid_mae", "front_mae"), ("grid_max_error", "front_max")):
+            on = group.index[pareto_front(group[error].to_numpy(), group["sgm_s"].to_numpy())]
+            points.loc[on, column] = True
+    return points[list(POINT_COLUMNS)].sort_values(["budget", "sgm_s", "net"]).reset_index(drop=True)
+
+
+def draw_front(ax, points: pd.DataFrame, error: str) -> None:
+    """Draw one budget's points (error against SGM, log-log) with its front joined by steps and labelled."""
+    flag = "front_mae" if error == "grid_mae" else "front_max"
+    ax.scatter(points["sgm_s"].clip(lower=MIN_TIME_S), points[error].clip(lower=1e-12), s=30, alpha=0.7, color="C0")
+    front = points[points[flag]].sort_values(["sgm_s", error])
+    fx, fy = front["sgm_s"].clip(lower=MIN_TIME_S), front[error].clip(lower=1e-12)
+    ax.plot(fx, fy, drawstyle="steps-post", color="black", linewidth=1.2)
+    ax.scatter(fx, fy, s=110, facecolors="none", edgecolors="black", linewidths=1.3)
+    for k, (x, y, net) in enumerate(zip(fx, fy, front["net"])):
+        offset, align = ((6, 4), "left") if k % 2 == 0 else ((-6, -10), "right")
+        label = str(net).rsplit("/", 1)[-1]
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, ha=align, fontsize="xx-small")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def plot_scale_front(
+    points: pd.DataFrame, stem: str | Path, *, time_limit: float | None = None, style: PlotStyle = PlotStyle()
+) -> SavedFigure:
+    """Grid MAE and max error against scale-suite SGM: one row of two panels per budget, each front joined.
+
+    Parameters
+    ----------
+    points
+        :func:`scale_points`.
+    stem
+        Output path without extension.
+    time_limit
+        Drawn as a dashed line at twice the limit (the SGM of a net that solves nothing), if given.
+    style
+        Figure size and resolution.
+    """
+    if points.empty:
+        raise ResultsError("scale table: no nets, so there is no front to draw; pass a scale benchmark that ran")
+    budgets = sorted(points["budget"].unique())
+    title = f"Error against scale-suite solve time: {len(points)} nets, budget(s) {', '.join(map(str, budgets))}"
+    fig = agg_figure((style.width_in * 1.8, style.height_in * len(budgets)))
+    axes = fig.subplots(len(budgets), 2, squeeze=False).ravel()
+    for row, budget in enumerate(budgets):
+        mine = points[points["budget"] == budget]
+        for col, (error, label) in enumerate(ERRORS.items()):
+            ax = axes[2 * row + col]
+            draw_front(ax, mine, error)
+            if time_limit is not None:
+                ax.axvline(2 * time_limit, color="0.5", linestyle="--", linewidth=0.8)
+            ax.set_xlabel("shifted geometric mean of solve time (s, shift 1 s, time-out = 2 x limit)")
+            ax.set_ylabel(f"{label}, budget {budget}")
+    return save_figure(fig, stem, style, title=title, data=points)
+
+
+def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
+    """A scale benchmark's section: its command, table, and the front per budget."""
+    config = scale.config
+    solver = config.get("solver") or {}
+    limit = solver.get("time_limit") if is_number(solver.get("time_limit"), low=0, low_open=True) else None
+    w.add(f"## Scale benchmark `{scale.folder}`", "")
+    w.add("Regenerate with:", "", "```bash", f"surrogate bench scale --out {scale.folder}", "```", "")
+    w.add(
+        f"{len(config.get('instances') or [])} instances, {solver.get('solver', 'highs')}, "
+        f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit.",
+        "",
+    )
+    w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", markdown_table(scale.table), "")
+    points = scale_points(scale.table)
+    saved = plot_scale_front(points, fig_dir / "scale-front", time_limit=limit, style=w.options.style)
+    w.add("### Error against solve time", "")
+    w.figure(
+        saved,
+        "One point per net; the non-dominated front (lower error and lower SGM) joined, per budget. "
+        "The dashed line is twice the time limit: a net that solves nothing sits on it.",
+    )
+    w.add(markdown_table(points, max_rows=w.options.max_rows), "")

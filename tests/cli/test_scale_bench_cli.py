@@ -1,0 +1,61 @@
+"""``surrogate bench scale``: its options, and a quick run shrunk to one tiny instance (timings are not asserted)."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from surrogate.cli import build_parser, main
+from surrogate.cli.bench import scale_bench_config
+from surrogate.executor_args import executor_config
+from surrogate.experiments.scale_bench_config import WORKERS, ScaleBenchConfig
+from surrogate.nets.zoo import DEFAULT_ZOO
+
+
+def _parse(argv):
+    return build_parser(["bench"]).parse_args(["bench", "scale", *argv])
+
+
+def test_no_option_is_the_default_benchmark_on_two_workers():
+    args = _parse([])
+    assert scale_bench_config(args) == ScaleBenchConfig()
+    assert executor_config(args, workers=WORKERS).workers == 2 and str(args.out) == "results/scale"
+
+
+def test_options_reach_the_config(tmp_path):
+    argv = ["--net", "b24-best-3x8", "--net", "b24-hand-shared-3x8", "--zoo", str(tmp_path), "--encoding", "pruned"]
+    argv += ["--encoding", "omlt-bigm", "--solver", "highs", "--time-limit", "7", "--quick", "--fresh"]
+    config = scale_bench_config(_parse(argv))
+    assert config.nets == ("b24-best-3x8", "b24-hand-shared-3x8") and config.zoos == (
+        str(DEFAULT_ZOO.resolve()),
+        str(tmp_path.resolve()),
+    )
+    assert config.encodings == ("pruned", "omlt-bigm") and config.quick
+    assert (config.solver.solver, config.solver.time_limit, config.solver.threads) == ("highs", 7.0, 1)
+
+
+def test_naming_the_shipped_zoo_again_does_not_run_its_nets_twice(tmp_path):
+    config = scale_bench_config(_parse(["--zoo", str(DEFAULT_ZOO), "--zoo", str(tmp_path), "--zoo", str(tmp_path / ".")]))
+    assert config.zoos == (str(DEFAULT_ZOO.resolve()), str(tmp_path.resolve()))
+
+
+def test_a_bad_option_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        _parse(["--encoding", "fast"])
+    assert "invalid choice: 'fast'" in capsys.readouterr().err
+
+
+@pytest.mark.solver
+def test_quick_run_prints_the_table_and_writes_the_folder(tmp_path, monkeypatch, capsys):
+    import surrogate.experiments.scale_bench_config as defaults
+
+    monkeypatch.setattr(defaults, "QUICK_SUITE", ("haverly1",))
+    out = tmp_path / "scale"
+    argv = ["bench", "scale", "--quick", "--net", "b12-best-3x4", "--time-limit", "5", "--workers", "1", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("1 instances, highs (1 thread), time limit 5 s") and "b12-best-3x4" in lines[2]
+    assert lines[-1].startswith("1 solves in ") and lines[-1].endswith(f"in {out}/")
+    assert pd.read_csv(out / "table.csv")["instances"].tolist() == [1]
+    record = json.loads((out / "config.json").read_text())
+    assert record["command"].startswith("surrogate bench scale --quick") and record["config"]["quick"] is True

@@ -1,0 +1,214 @@
+"""``bench scale``: the shifted geometric mean, time-outs, the config, the nets, and one tiny real run."""
+
+import json
+import math
+import shutil
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from surrogate import ConfigError, SolverConfig
+from surrogate.executors import ExecutorConfig
+from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench
+from surrogate.experiments.scale_bench_config import QUICK_NETS, ScaleBenchConfig
+from surrogate.experiments.scale_bench_tables import penalised_times, scale_table, shifted_geometric_mean, solve_status
+from surrogate.experiments.scale_suite import QUICK_SUITE, RANDOM_OPTIMA, SUITE, recorded_optimum, solve_exact
+from surrogate.experiments.scip_reference import scip_available
+from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest
+
+# --- the shifted geometric mean ---------------------------------------------------------------------
+
+
+def test_sgm_of_hand_made_numbers():
+    assert shifted_geometric_mean([0.0, 3.0]) == pytest.approx(1.0)  # sqrt(1 * 4) - 1
+    assert shifted_geometric_mean([1.0, 7.0]) == pytest.approx(3.0)  # sqrt(2 * 8) - 1
+    assert shifted_geometric_mean([2.0, 14.0], shift=2.0) == pytest.approx(6.0)  # sqrt(4 * 16) - 2
+    assert shifted_geometric_mean([0.0, 3.0, 20.0]) == pytest.approx(84 ** (1 / 3) - 1)
+    assert shifted_geometric_mean([5.0]) == pytest.approx(5.0)
+    assert math.isnan(shifted_geometric_mean([]))
+
+
+@pytest.mark.parametrize("times", [[1.0, -0.5], [1.0, math.nan], [math.inf]])
+def test_sgm_refuses_negative_or_missing_times(times):
+    with pytest.raises(ConfigError, match="finite and >= 0.*penalised_times"):
+        shifted_geometric_mean(times)
+
+
+def test_sgm_refuses_a_shift_that_is_not_positive():
+    with pytest.raises(ConfigError, match="shift=0 must be a positive number"):
+        shifted_geometric_mean([1.0], shift=0)
+
+
+# --- time-outs ----------------------------------------------------------------------------------------
+
+
+def test_status_a_solve_without_incumbent_is_a_timeout():
+    assert solve_status("convergenceCriteriaSatisfied", True) == "solved"
+    assert solve_status("convergenceCriteriaSatisfied", False) == "timeout"
+    assert solve_status("maxTimeLimit", True) == "timeout"
+    assert solve_status("maxTimeLimit", False) == "timeout"
+    assert solve_status("provenInfeasible", False) == "infeasible"
+
+
+def _solve(net, status, wall, *, objective=math.nan, optimum=-10.0, first=math.nan, limit=10.0):
+    gap = abs(objective - optimum) / max(1.0, abs(optimum))
+    row = {"net": net, "encoding": "pruned", "solver": "highs", "status": status, "wall_time": wall}
+    return {**row, "time_limit": limit, "first_incumbent_s": first, "primal_gap": gap}
+
+
+def test_every_unsolved_instance_counts_twice_the_limit_and_none_is_dropped():
+    solves = pd.DataFrame(
+        [
+            _solve("a", "solved", 0.0, objective=-10.0, first=0.5),
+            _solve("a", "solved", 3.0, objective=-9.0, first=1.5),
+            _solve("a", "timeout", 10.2, objective=-5.0, first=2.5),  # an incumbent, no proof
+            _solve("b", "timeout", 10.0),  # no incumbent at the limit
+            _solve("b", "infeasible", 0.1),
+            _solve("b", "error", math.nan),
+        ]
+    )
+    assert penalised_times(solves).tolist() == [0.0, 3.0, 20.0, 20.0, 20.0, 20.0]
+    nets = pd.DataFrame({"net": ["a"], "mae": [1e-4], "max_error": [2e-3]})
+    table = scale_table(solves, nets).set_index("net")
+    a, b = table.loc["a"], table.loc["b"]
+    assert (a["instances"], a["solved"], a["timeouts"]) == (3, 2, 1)
+    assert a["sgm_s"] == pytest.approx(84 ** (1 / 3) - 1)
+    assert a["first_incumbent_median_s"] == pytest.approx(1.5)
+    assert (a["primal_gap_median"], a["primal_gap_max"]) == (pytest.approx(0.1), pytest.approx(0.5))
+    assert (a["grid_mae"], a["grid_max_error"]) == (1e-4, 2e-3)
+    assert (b["instances"], b["solved"], b["timeouts"], b["infeasible"], b["errors"]) == (3, 0, 1, 1, 1)
+    assert b["sgm_s"] == pytest.approx(20.0)
+    assert math.isnan(b["first_incumbent_median_s"]) and math.isnan(b["primal_gap_max"]) and math.isnan(b["grid_mae"])
+
+
+def test_first_incumbent_is_the_warm_start_or_the_search_plus_the_solvers_own():
+    has, none = SimpleNamespace(has_solution=True), SimpleNamespace(has_solution=False)
+    started, missed = SimpleNamespace(found=True, seconds=0.7), SimpleNamespace(found=False, seconds=0.4)
+    assert first_incumbent_s(has, started, {"first_solution_time": 0.0}) == 0.7
+    assert first_incumbent_s(has, missed, {"first_solution_time": 2.0}) == pytest.approx(2.4)
+    assert math.isnan(first_incumbent_s(has, missed, {}))  # the solver does not say
+    assert math.isnan(first_incumbent_s(none, started, {"first_solution_time": 1.0}))
+
+
+# --- the config, the suite and the nets ---------------------------------------------------------------
+
+
+def test_defaults_are_the_suite_60_s_and_the_accurate_24_neuron_nets():
+    config = ScaleBenchConfig()
+    assert config.instances == SUITE and len(SUITE) == 22 and config.time_limit == 60.0
+    assert config.encodings == ("pruned",) and config.solver.threads == 1
+    shapes = ("2x12", "3x8", "4x6")
+    names = [f"b24-hand-{v}-{s}" for v in ("paired", "shared") for s in shapes] + [f"b24-best-{s}" for s in shapes]
+    assert sorted(r.label for r in resolve_nets(config)) == sorted(names)
+    quick = ScaleBenchConfig(quick=True)
+    assert (quick.nets, quick.instances, quick.time_limit) == (QUICK_NETS, QUICK_SUITE, 10.0)
+
+
+def test_every_instance_has_an_exact_optimum_recorded():
+    assert all(recorded_optimum(i) is not None for i in SUITE)
+    assert recorded_optimum("foulds2")[0] == -1100.0 and recorded_optimum("random3-s0") is None
+
+
+@pytest.mark.skipif(not scip_available(), reason="needs pyscipopt")
+def test_a_recorded_random_optimum_is_scips():
+    row = solve_exact("random8-s0", 60.0)["rows"][0]
+    assert row["optimum"] == pytest.approx(RANDOM_OPTIMA["random8-s0"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"encodings": ("fast",)}, r"encodings \['fast'\] unknown; choose from omlt-bigm"),
+        ({"encodings": ()}, "unknown; choose from"),
+        ({"instances": ("random0-s1",)}, "unknown instance 'random0-s1'; use randomN-sS"),
+        ({"instances": ("nowhere",)}, "or a pooling instance"),
+        ({"nets": "b24-best-3x8"}, "must be a tuple of strings"),
+        ({"nets": ("a", "a")}, "lists a name twice"),
+        ({"zoos": ()}, "zoos is empty; name at least one zoo folder"),
+        ({"budget": 0}, "budget=0 must be a positive integer"),
+        ({"max_mae": -1.0}, "max_mae=-1.0 must be a positive number"),
+        ({"solver": {"time_limit": 5}}, "solver must be a SolverConfig"),
+        ({"quick": 1}, "quick=1 must be True or False"),
+    ],
+)
+def test_config_says_how_to_fix_a_bad_field(options, match):
+    with pytest.raises(ConfigError, match=match):
+        ScaleBenchConfig(**options)
+
+
+def test_unknown_net_and_empty_selection_say_how_to_fix_them():
+    with pytest.raises(ConfigError, match="'b24-nope' is in none of the zoos .* add its zoo with --zoo DIR"):
+        resolve_nets(ScaleBenchConfig(nets=("b24-nope",)))
+    with pytest.raises(ConfigError, match="no net of 7 neurons .* name nets"):
+        resolve_nets(ScaleBenchConfig(budget=7))
+    with pytest.raises(ConfigError, match="no such ONNX file"):
+        resolve_nets(ScaleBenchConfig(nets=("missing.onnx",)))
+
+
+def test_a_name_in_a_second_zoo_is_benchmarked_from_both(tmp_path):
+    zoo = tmp_path / "models_stable"
+    zoo.mkdir()
+    entry = next(e for e in load_manifest(DEFAULT_ZOO)["models"] if e["name"] == "b12-best-3x4")
+    shutil.copy(DEFAULT_ZOO / entry["file"], zoo / entry["file"])
+    (zoo / "manifest.json").write_text(json.dumps({"version": 1, "models": [entry]}))
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), zoos=(str(DEFAULT_ZOO), str(zoo)))
+    assert [r.label for r in resolve_nets(config)] == ["b12-best-3x4", "models_stable/b12-best-3x4"]
+    selected = resolve_nets(ScaleBenchConfig(budget=12, max_mae=1.0, zoos=(str(zoo),)))
+    assert [(r.label, r.zoo) for r in selected] == [("b12-best-3x4", str(zoo))]
+
+
+# --- one tiny real run --------------------------------------------------------------------------------
+
+
+@pytest.mark.solver
+def test_a_tiny_run_writes_its_tables_and_resumes(tmp_path):
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",), instances=("random1-s0", "haverly1"), solver=SolverConfig(time_limit=5.0, rel_gap=1e-4)
+    )
+    inline = ExecutorConfig(workers=1)
+    result = run_scale_bench(config, tmp_path, executor=inline, progress=False)
+    solves = pd.read_csv(tmp_path / "solves.csv")
+    assert solves["instance"].tolist() == ["random1-s0", "haverly1"] and set(solves["net"]) == {"b12-best-3x4"}
+    assert set(solves["status"]) <= {"solved", "timeout"} and (solves["time_limit"] == 5.0).all()
+    incumbent = solves["objective"].notna()
+    assert (solves.loc[incumbent, "first_incumbent_s"] <= solves.loc[incumbent, "wall_time"] + 1e-9).all()
+    assert (solves["wall_time"] >= solves["start_s"]).all()  # the warm start counts in the solve time
+    assert solves.loc[1, "optimum"] == -400.0
+    if scip_available():  # random1-s0 has no recorded optimum: SCIP's, cached in the folder
+        assert solves.loc[0, "optimum_source"].startswith("SCIP") and math.isfinite(solves.loc[0, "optimum"])
+    table = pd.read_csv(tmp_path / "table.csv")
+    assert table[["net", "encoding", "solver", "instances"]].values.tolist() == [["b12-best-3x4", "pruned", "highs", 2]]
+    assert table["solved"].iloc[0] + table["timeouts"].iloc[0] == 2
+    record = json.loads((tmp_path / "config.json").read_text())
+    assert record["complete"] and record["config"]["instances"] == ["random1-s0", "haverly1"]
+    assert not list(tmp_path.glob(".*.tmp")) and result.units.computed == 3  # 2 solves and 1 exact optimum
+    again = run_scale_bench(config, tmp_path, executor=inline, progress=False)
+    assert (again.units.computed, again.units.reused) == (0, 3)
+    pd.testing.assert_frame_equal(again.table, result.table)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("peer", ["gurobi-ml", "scip-ml"])
+def test_a_peer_route_runs_in_the_benchmark_and_agrees_with_ours(tmp_path, peer):
+    from surrogate.experiments.peers import PEERS
+
+    for module in PEERS[peer][1]:
+        pytest.importorskip(module, reason=f"peer {peer!r} needs pip install 'surrogate[{PEERS[peer][0]}]'")
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",), encodings=("pruned", peer), instances=("haverly1",), solver=SolverConfig(time_limit=60.0)
+    )
+    run_scale_bench(config, tmp_path, executor=ExecutorConfig(workers=1), progress=False)
+    solves = pd.read_csv(tmp_path / "solves.csv").set_index("encoding")
+    assert solves.loc[peer, "solver"] == ("gurobi" if peer == "gurobi-ml" else "scip")
+    assert solves.loc[peer, "status"] == "solved" and solves.loc["pruned", "status"] == "solved"
+    ours, theirs = solves.loc["pruned", "objective"], solves.loc[peer, "objective"]
+    assert abs(ours - theirs) <= 1e-4 * max(1.0, abs(ours))
+    table = pd.read_csv(tmp_path / "table.csv")
+    assert table["encoding"].tolist() == ["pruned", peer] and table["refused"].tolist() == [0, 0]
+
+
+def test_a_peer_is_a_known_encoding_and_a_typo_is_not():
+    assert ScaleBenchConfig(encodings=("gurobi-ml", "scip-ml")).encodings == ("gurobi-ml", "scip-ml")
+    with pytest.raises(ConfigError, match=r"encodings \['gurobi'\] unknown; choose from .*gurobi-ml, scip-ml"):
+        ScaleBenchConfig(encodings=("gurobi",))

@@ -1,0 +1,119 @@
+"""The zoo family trained for solve time (surrogate.experiments.stable_zoo).
+
+A short run of the family (one shape, λ = 0 and 1) shows that the penalties
+and pruning lower the unstable-neuron count and big-M width under ``milp``
+bounds; every new net, those of that run and of the committed ``models/stable/``
+folder, is encoded exactly: fixed inputs at 100 points reproduce its forward pass.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import add_surrogate, solve
+from surrogate.errors import ConfigError
+from surrogate.experiments.stable_zoo import FAMILY_FILE, build_stable_zoo, family_table, main, start_net
+from surrogate.milp.bounds import net_bounds
+from surrogate.milp.solver import make_solver
+from surrogate.nets.onnx_io import load_onnx, read_metadata
+from surrogate.nets.sources import parse_stable_source, stable_source
+from surrogate.nets.zoo import check_entry_file, load_manifest, parse_zoo_name, resolve_surrogate
+from surrogate.train.solve_time import SolveTimeConfig
+
+pytestmark = [pytest.mark.solver, pytest.mark.training]
+
+SHORT = SolveTimeConfig(steps=50, finetune_steps=50)
+FAMILY = Path(__file__).resolve().parents[2] / "models" / "stable"
+FAMILY_NETS = [m["name"] for m in load_manifest(FAMILY)["models"]] if (FAMILY / "manifest.json").is_file() else []
+POINTS = 100
+
+
+@pytest.fixture(scope="module")
+def short_family(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stable")
+    rows = build_stable_zoo(folder, shapes=["4x6"], lams=[0.0, 1.0], config=SHORT, max_mae=None)
+    return folder, rows.set_index("lam")
+
+
+def test_penalties_lower_unstable_neurons_and_bigm_width(short_family):
+    folder, rows = short_family
+    start = net_bounds(resolve_surrogate("b24-best-4x6"), "milp")
+    for lam in (0.0, 1.0):
+        net = load_onnx(folder / f"b24-{stable_source(lam)}-4x6.onnx")
+        found = net_bounds(net, "milp")
+        assert (found.unstable, found.bigm_width) == (rows.loc[lam, "unstable"], pytest.approx(rows.loc[lam, "bigm_width"]))
+        assert (rows.loc[lam, "start_unstable"], rows.loc[lam, "start_bigm_width"]) == (start.unstable, start.bigm_width)
+    plain, penalised = rows.loc[0.0], rows.loc[1.0]
+    assert penalised["unstable"] < start.unstable and penalised["bigm_width"] < start.bigm_width
+    assert penalised["unstable"] <= plain["unstable"] and penalised["bigm_width"] < plain["bigm_width"]
+    assert penalised["mae"] <= 1e-3
+
+
+def test_family_folder_is_a_zoo(short_family):
+    folder, rows = short_family
+    entries = load_manifest(folder)["models"]
+    assert [e["name"] for e in entries] == ["b24-stable-l0-4x6", "b24-stable-l1-4x6"]
+    for entry in entries:
+        net = load_onnx(check_entry_file(folder, entry))  # the SHA-256 matches
+        assert parse_zoo_name(entry["name"]).source == entry["source"] == stable_source(entry["lam"])
+        meta = read_metadata(folder / entry["file"])
+        assert float(meta["lam"]) == entry["lam"] and meta["penalties"] == '["stability", "bigm"]'
+        assert meta["start"] == "b24-best-4x6" and "milp" in meta["bounds"]
+        assert net_bounds(net, "milp").seconds > 0  # stored bounds come back without a solve
+        assert entry["mae"] == pytest.approx(rows.loc[entry["lam"], "mae"])
+    assert resolve_surrogate("4x6", zoo=folder).architecture.name == "4x6"
+    table = pd.read_csv(folder / FAMILY_FILE)
+    assert list(table["exported"]) == [True, True] and "b24-stable-l1-4x6" in family_table(table)
+
+
+def _exact_at_fixed_points(net, solver_config) -> float:
+    """Largest |MILP output - forward pass| of the pruned encoding over 100 fixed inputs."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    enc = add_surrogate(m, net, [m.x, m.y])
+    m.obj = pyo.Objective(expr=enc.output)
+    solver = make_solver(solver_config)
+    points = np.random.default_rng(11).uniform(-1, 1, (POINTS, 2))
+    got = []
+    for x, y in points:
+        m.x.fix(float(x))
+        m.y.fix(float(y))
+        assert solve(m, solver_config, solver=solver).optimal
+        got.append(pyo.value(enc.output))
+    return float(np.abs(np.array(got) - net.forward(points)).max())
+
+
+@pytest.mark.parametrize("lam", [0.0, 1.0])
+def test_short_family_encodings_are_exact(short_family, solver_config, lam):
+    folder, _ = short_family
+    assert _exact_at_fixed_points(load_onnx(folder / f"b24-{stable_source(lam)}-4x6.onnx"), solver_config) <= 1e-6
+
+
+@pytest.mark.parametrize("name", FAMILY_NETS)
+def test_committed_family_encodings_are_exact(solver_config, name):
+    entry = next(m for m in load_manifest(FAMILY)["models"] if m["name"] == name)
+    net = load_onnx(check_entry_file(FAMILY, entry))
+    assert net_bounds(net, "milp").unstable == entry["unstable"]
+    assert _exact_at_fixed_points(net, solver_config) <= 1e-6
+
+
+def test_stable_source_labels():
+    assert [stable_source(v) for v in (0, 0.003, 1.0)] == ["stable-l0", "stable-l0.003", "stable-l1"]
+    assert parse_stable_source("stable-l0.003") == 0.003
+    assert [parse_stable_source(s) for s in ("stable-l1e-05", "stable-lx", "best", "stable-l0.30")] == [None] * 4
+    with pytest.raises(ConfigError, match=r"lam=-1 must be a finite number >= 0"):
+        stable_source(-1)
+
+
+def test_bad_requests_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"has no net 'b25-best-5x5' to start from"):
+        start_net("5x5")
+    with pytest.raises(ConfigError, match=r"has no net 'b24-nope-3x8' to start from"):
+        start_net("3x8", start="nope")
+    with pytest.raises(ConfigError, match=r"max_mae=0 must be a positive number"):
+        build_stable_zoo(tmp_path, max_mae=0)
+    with pytest.raises(SystemExit):
+        main(["--help"])

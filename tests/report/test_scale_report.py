@@ -1,0 +1,82 @@
+"""The scale benchmark's front: points per net, fronts per budget, the report section and the docs tables."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from surrogate.report.build import write_report
+from surrogate.report.docs import build_table
+from surrogate.report.loading import detect
+from surrogate.report.scale import load_scale, net_budget, scale_points
+from surrogate.report.tables import ResultsError
+
+TABLE = pd.DataFrame(
+    {
+        "net": ["b24-best-3x8", "b24-hand-shared-3x8", "stable/b24-stable-l0.01-3x8", "b24-best-2x12", "b12-best-2x6"],
+        "encoding": ["pruned"] * 5,
+        "solver": ["highs"] * 5,
+        "instances": [22] * 5,
+        "solved": [10, 12, 20, 9, 22],
+        "timeouts": [12, 10, 2, 13, 0],
+        "sgm_s": [40.0, 30.0, 8.0, 45.0, 2.0],
+        "grid_mae": [1.4e-4, 1.4e-4, 6e-4, 3.6e-4, 5e-3],
+        "grid_max_error": [5.9e-3, 4.3e-4, 3e-3, 8.5e-3, 2e-2],
+    }
+)
+
+
+def _folder(tmp_path, table=TABLE, kind="scale"):
+    folder = tmp_path / "scale"
+    folder.mkdir()
+    config = {"instances": ["random8-s0"], "solver": {"time_limit": 60.0, "threads": 1, "solver": "highs"}}
+    (folder / "config.json").write_text(json.dumps({"kind": kind, "config": config}))
+    table.to_csv(folder / "table.csv", index=False)
+    return folder
+
+
+def test_net_budget_reads_zoo_names_with_or_without_a_zoo_folder():
+    assert net_budget("b24-best-3x8") == 24
+    assert net_budget("stable/b24-stable-l0.01-3x8") == 24
+    assert net_budget("sawtooth-24") is None
+
+
+def test_fronts_are_per_budget_and_per_error_measure():
+    points = scale_points(TABLE)
+    b24 = points[points["budget"] == 24].set_index("net")
+    # MAE front: the fast stable net, and the slower nets only if their MAE is lower (3x8 ties at 1.4e-4: the faster one)
+    assert set(b24.index[b24["front_mae"]]) == {"stable/b24-stable-l0.01-3x8", "b24-hand-shared-3x8"}
+    # max-error front: the hand-built net has the lowest max error, the stable net the lowest time
+    assert set(b24.index[b24["front_max"]]) == {"stable/b24-stable-l0.01-3x8", "b24-hand-shared-3x8"}
+    assert not b24.loc["b24-best-2x12", "front_mae"] and not b24.loc["b24-best-3x8", "front_mae"]
+    assert points[points["budget"] == 12]["front_mae"].all()  # alone in its budget
+    assert list(points["sgm_s"][points["budget"] == 24]) == sorted(TABLE["sgm_s"][:4])
+
+
+def test_a_net_that_is_not_a_zoo_name_is_refused():
+    with pytest.raises(ResultsError, match=r"nets \['sawtooth-24'\] are not zoo names"):
+        scale_points(TABLE.assign(net=["sawtooth-24", *TABLE["net"][1:]]))
+
+
+def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):
+    folder = _folder(tmp_path)
+    assert detect(folder) == "scale"
+    assert load_scale(folder).table.shape == TABLE.shape
+    report = write_report([folder])
+    text = report.path.read_text()
+    assert "## Scale benchmark" in text and "(scale benchmark)" in text and len(report.figures) == 2
+    front = build_table("scale", "front", folder)
+    assert front.splitlines()[0].startswith("| budget | net |") and "stable/b24-stable-l0.01-3x8" in front
+    assert build_table("scale", "table", folder).count("\n") == len(TABLE) + 1
+
+
+def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
+    folder = _folder(tmp_path, table=TABLE.drop(columns=["sgm_s"]))
+    with pytest.raises(ResultsError, match=r"table\.csv.*sgm_s.*surrogate bench scale --out"):
+        load_scale(folder)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "config.json").write_text(json.dumps({"kind": "sweep"}))
+    TABLE.to_csv(other / "table.csv", index=False)
+    with pytest.raises(ResultsError, match=r"not a scale benchmark's config"):
+        load_scale(other)

@@ -1,0 +1,147 @@
+"""Training for solve time (surrogate.train.solve_time): config checks, determinism, fixed neurons, penalties at work."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from surrogate.errors import ConfigError
+from surrogate.nets.metrics import grid
+from surrogate.nets.zoo import resolve_surrogate
+from surrogate.train.solve_time import SolveTimeConfig, SolveTimeReport, train_for_solve_time
+from surrogate.train.stability import interval_bounds
+from tests.helpers import random_net
+
+pytestmark = pytest.mark.training
+
+QUICK = SolveTimeConfig(lam=0.1, steps=20, finetune_steps=20, batch_size=256, resolution=17)
+
+
+@pytest.fixture(scope="module")
+def start():
+    return resolve_surrogate("b24-best-4x6")
+
+
+def _hidden_range(net, points):
+    """Per hidden layer, ``(min, max)`` of the pre-activations over ``points``."""
+    h, out = points, []
+    for w, b in zip(net.weights[:-1], net.biases[:-1]):
+        z = h @ w + b
+        out.append((z.min(axis=0), z.max(axis=0)))
+        h = np.maximum(z, 0)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("lam", -1.0, r"lam=-1.0 must be a number >= 0"),
+        ("lam", float("nan"), r"lam=nan must be a number >= 0"),
+        ("steps", 1.5, r"steps=1.5 must be an integer >= 0"),
+        ("finetune_steps", -1, r"finetune_steps=-1 must be an integer >= 0"),
+        ("learning_rate", 0.0, r"learning_rate=0.0 must be a number > 0"),
+        ("batch_size", 0, r"batch_size=0 must be an integer >= 1"),
+        ("resolution", 1, r"resolution=1 must be an integer >= 2"),
+        ("tolerance", 0.5, r"tolerance=0.5 must be a number in \[0, 0.5\)"),
+        ("margin", 0.0, r"margin=0.0 must be a number > 0"),
+        ("seed", -1, r"seed=-1 must be an integer >= 0"),
+        ("prune", 1, r"prune=1 must be True or False"),
+        ("bounds", "exact", r"bounds='exact' is unknown; choose one of sampled, interval"),
+        ("penalties", ("stability", "width"), r"each must be one of stability, bigm, triangle"),
+    ],
+)
+def test_config_is_checked(field, value, match):
+    with pytest.raises(ConfigError, match=match):
+        SolveTimeConfig(**{field: value})
+
+
+def test_config_is_frozen_and_serialisable():
+    config = SolveTimeConfig(penalties=["bigm"])
+    assert config.penalties == ("bigm",)
+    with pytest.raises(AttributeError):
+        config.lam = 1.0
+    assert config.to_dict()["penalties"] == ["bigm"]
+
+
+def test_same_seed_same_net_and_shape_kept(start):
+    a, report = train_for_solve_time(start, QUICK)
+    b, _ = train_for_solve_time(start, QUICK)
+    c, _ = train_for_solve_time(start, replace(QUICK, seed=1))
+    assert a.architecture == start.architecture and a.metadata == {"domain": start.metadata["domain"]}
+    assert all(np.array_equal(x, y) for x, y in zip(a.weights + a.biases, b.weights + b.biases))
+    assert not all(np.array_equal(x, y) for x, y in zip(a.weights + a.biases, c.weights + c.biases))
+    assert all(np.array_equal(w, w.astype(np.float32)) for w in a.weights)  # rounded as ONNX stores it
+    assert isinstance(report, SolveTimeReport) and report.fixed_active + report.fixed_inactive + report.free == 24
+    assert len(report.history) == QUICK.steps + QUICK.finetune_steps
+    assert report.to_dict()["config"]["lam"] == QUICK.lam
+
+
+def test_fixed_neurons_are_zero_rows_or_stable_active(start):
+    net, report = train_for_solve_time(start, QUICK)
+    assert report.fixed_inactive >= 1 and report.fixed_active >= 1
+    ranges = _hidden_range(net, grid(101))
+    ws = [torch.tensor(w) for w in net.weights]
+    bs = [torch.tensor(b) for b in net.biases]
+    sound = interval_bounds(ws, bs, net.domain, splits=64)
+    zero = [np.all(w == 0, axis=0) & (b == 0) for w, b in zip(net.weights[:-1], net.biases[:-1])]
+    positive = [lo.numpy() >= QUICK.margin * 0.99 for lo, _ in sound]
+    assert sum(int(z.sum()) for z in zero) == report.fixed_inactive
+    assert sum(int(p.sum()) for p in positive) >= report.fixed_active
+    for k, (z, (lo, _)) in enumerate(zip(zero, ranges)):
+        assert np.all(net.weights[k + 1][z] == 0)  # a zeroed neuron has no weights out either
+        assert np.all(lo[positive[k]] >= QUICK.margin * 0.99)
+
+
+def test_fixing_alone_keeps_the_function(start):
+    """No training steps, only exact fixing (tolerance 0) and the bias shift: the same function."""
+    hand = resolve_surrogate("b24-hand-shared-4x6")
+    config = replace(QUICK, steps=0, finetune_steps=0, tolerance=0.0)
+    net, report = train_for_solve_time(hand, config)
+    assert report.fixed_active >= 6 and report.fixed_inactive >= 1
+    points = grid(201)
+    assert np.abs(net.forward(points) - hand.forward(points)).max() <= 1e-5
+
+
+def test_penalty_weight_lowers_the_penalty(start):
+    """On the same seed and steps, a positive λ ends at a lower penalty than λ = 0."""
+    config = replace(QUICK, prune=False, steps=60, learning_rate=1e-3)
+    _, plain = train_for_solve_time(start, replace(config, lam=0.0))
+    _, penalised = train_for_solve_time(start, replace(config, lam=1.0))
+    assert penalised.penalty_after < plain.penalty_after
+    assert plain.fixed_active == plain.fixed_inactive == 0  # no pruning asked
+
+
+def test_fixed_masks_and_bounds_of_are_used(start):
+    active = [np.zeros(6, bool) for _ in range(4)]
+    inactive = [np.zeros(6, bool) for _ in range(4)]
+    inactive[1][2] = True  # forced out although unstable
+    net, report = train_for_solve_time(start, replace(QUICK, steps=0, finetune_steps=0), fixed=(active, inactive))
+    assert np.all(net.weights[1][:, 2] == 0) and net.biases[1][2] == 0 and np.all(net.weights[2][2] == 0)
+    calls = []
+
+    def bounds_of(n):
+        calls.append(n)
+        return _hidden_range(n, grid(33))
+
+    train_for_solve_time(start, replace(QUICK, steps=0, finetune_steps=0), bounds_of=bounds_of)
+    assert len(calls) == 2  # before the penalty phase and after it
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"fixed": ([np.zeros(6, bool)], [np.zeros(6, bool)])}, r"fixed must be \(active, inactive\).*\[6, 6, 6, 6\]"),
+        ({"bounds_of": lambda n: [(np.zeros(6), np.ones(6))]}, r"bounds_of returned bounds of 1 layers .* 4 hidden layers"),
+    ],
+)
+def test_bad_masks_are_refused(start, kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        train_for_solve_time(start, replace(QUICK, steps=0, finetune_steps=0), **kwargs)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ConfigError, match="takes a ReluMLP and a SolveTimeConfig"):
+        train_for_solve_time("3x8", QUICK)
+    with pytest.raises(ConfigError, match="takes a ReluMLP and a SolveTimeConfig"):
+        train_for_solve_time(random_net((4, 4)), {"lam": 1.0})
