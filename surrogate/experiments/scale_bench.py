@@ -116,6 +116,11 @@ def first_incumbent_s(result, found, solved: dict) -> float:
     return float(found.seconds) + float(solved.get("first_solution_time", math.nan))
 
 
+def _error_rows(row: dict, exc: Exception) -> dict:
+    """The unit result of a model the net could not be put into: ``status`` ``error``, the reason in ``message``."""
+    return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
+
+
 def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig) -> dict:
     """One unit: ``instance`` with its products replaced by ``net`` in ``encoding``, solved; ``{"rows": [row]}``.
 
@@ -139,7 +144,7 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
         row["build_s"] = time.perf_counter() - begin
         result, found = solve_with_start(model, report, solver, start=start_config(solver) if warm else None)
     except SurrogateError as exc:
-        return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
+        return _error_rows(row, exc)
     solved = result.to_dict()
     row.update(products=report.n_products, **solved, **found.to_dict())
     row["termination"] = str(result.termination)
@@ -166,7 +171,7 @@ def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig
         kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}
         result = solve_with_peer(instance, surrogate, peer=peer, **kwargs)
     except SurrogateError as exc:
-        return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
+        return _error_rows(row, exc)
     row.update(result.to_dict(), first_solution_time=math.nan, first_incumbent_s=math.nan, message="")
     has_incumbent = not math.isnan(result.objective)
     refused = result.termination == REFUSED_SIZE_LIMIT

@@ -52,6 +52,16 @@ def pareto_points(tables: Sequence[SweepTable]) -> pd.DataFrame:
     return points
 
 
+def mark_front(ax, x, y, labels, *, fontsize: str = "x-small") -> None:
+    """Join front points ``(x, y)`` (sorted by ``x``) by steps, ring them, and label each with ``labels``."""
+    ax.plot(x, y, drawstyle="steps-post", color="black", linewidth=1.2, zorder=1)
+    ax.scatter(x, y, s=130, facecolors="none", edgecolors="black", linewidths=1.4, zorder=3)
+    for k, (xi, yi, label) in enumerate(zip(x, y, labels)):
+        # alternate above-right and below-left so that neighbours on the front do not overlap
+        offset, align = ((7, 5), "left") if k % 2 == 0 else ((-7, -11), "right")
+        ax.annotate(label, (xi, yi), textcoords="offset points", xytext=offset, ha=align, fontsize=fontsize)
+
+
 SOURCE_MARKERS = {TRAINED: "o", HAND_BUILT_SOURCES["paired"]: "s", HAND_BUILT_SOURCES["shared"]: "^"}
 
 
@@ -70,15 +80,8 @@ def draw_pareto(ax, points: pd.DataFrame) -> None:
             s=36,
         )
     front = points[points["on_front"]].sort_values(["solve_median_s", "mae_best"])
-    fx, fy = front["solve_median_s"].clip(lower=MIN_TIME_S), front["mae_best"].clip(lower=1e-12)
-    ax.plot(fx, fy, drawstyle="steps-post", color="black", linewidth=1.2, zorder=1)
-    ax.scatter(fx, fy, s=130, facecolors="none", edgecolors="black", linewidths=1.4, zorder=3)
-    for k, (x, y, (_, r)) in enumerate(zip(fx, fy, front.iterrows())):
-        # alternate above-right and below-left so that neighbours on the front do not overlap
-        offset, align = ((7, 5), "left") if k % 2 == 0 else ((-7, -11), "right")
-        ax.annotate(
-            f"{r['arch']} b{r['budget']}", (x, y), textcoords="offset points", xytext=offset, ha=align, fontsize="x-small"
-        )
+    labels = [f"{r['arch']} b{r['budget']}" for _, r in front.iterrows()]
+    mark_front(ax, front["solve_median_s"].clip(lower=MIN_TIME_S), front["mae_best"].clip(lower=1e-12), labels)
     handles = [Line2D([], [], marker="o", color=c, linestyle="none", label=label) for label, c in colours.items()]
     handles += [
         Line2D([], [], marker=SOURCE_MARKERS.get(s, "o"), color="0.45", linestyle="none", label=s)

@@ -19,7 +19,7 @@ from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
 from .loading import read_csv, read_json
 from .markdown import markdown_table
-from .pareto import pareto_front
+from .pareto import mark_front, pareto_front
 from .tables import ResultsError, require_columns
 from .writer import Writer
 
@@ -50,6 +50,7 @@ class ScaleFolder:
     folder: Path
     config: dict
     table: pd.DataFrame
+    command: str | None = None
 
 
 def load_scale(folder: str | os.PathLike) -> ScaleFolder:
@@ -70,7 +71,8 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     for col in ("sgm_s", "grid_mae", "grid_max_error"):
         if not pd.api.types.is_numeric_dtype(table[col]):
             raise ResultsError(f"{folder / 'table.csv'}: column {col!r} holds values that are not numbers; {fix}")
-    return ScaleFolder(folder, payload["config"], table)
+    command = payload.get("command")
+    return ScaleFolder(folder, payload["config"], table, command if isinstance(command, str) else None)
 
 
 def net_budget(net: str) -> int | None:
@@ -103,13 +105,8 @@ def draw_front(ax, points: pd.DataFrame, error: str) -> None:
     flag = "front_mae" if error == "grid_mae" else "front_max"
     ax.scatter(points["sgm_s"].clip(lower=MIN_TIME_S), points[error].clip(lower=1e-12), s=30, alpha=0.7, color="C0")
     front = points[points[flag]].sort_values(["sgm_s", error])
-    fx, fy = front["sgm_s"].clip(lower=MIN_TIME_S), front[error].clip(lower=1e-12)
-    ax.plot(fx, fy, drawstyle="steps-post", color="black", linewidth=1.2)
-    ax.scatter(fx, fy, s=110, facecolors="none", edgecolors="black", linewidths=1.3)
-    for k, (x, y, net) in enumerate(zip(fx, fy, front["net"])):
-        offset, align = ((6, 4), "left") if k % 2 == 0 else ((-6, -10), "right")
-        label = str(net).rsplit("/", 1)[-1]
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, ha=align, fontsize="xx-small")
+    labels = [str(net).rsplit("/", 1)[-1] for net in front["net"]]
+    mark_front(ax, front["sgm_s"].clip(lower=MIN_TIME_S), front[error].clip(lower=1e-12), labels, fontsize="xx-small")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.grid(True, which="major", alpha=0.3)
@@ -155,7 +152,10 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     solver = config.get("solver") or {}
     limit = solver.get("time_limit") if is_number(solver.get("time_limit"), low=0, low_open=True) else None
     w.add(f"## Scale benchmark `{scale.folder}`", "")
-    w.add("Regenerate with:", "", "```bash", f"surrogate bench scale --out {scale.folder}", "```", "")
+    if scale.command:
+        w.add("Regenerate with:", "", "```bash", scale.command, "```", "")
+    else:
+        w.add("The folder does not record the command that wrote it (no `command` in its config.json).", "")
     w.add(
         f"{len(config.get('instances') or [])} instances, {solver.get('solver', 'highs')}, "
         f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit.",

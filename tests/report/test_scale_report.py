@@ -26,11 +26,14 @@ TABLE = pd.DataFrame(
 )
 
 
+COMMAND = "surrogate bench scale --net b24-best-3x8 --out results/scale"
+
+
 def _folder(tmp_path, table=TABLE, kind="scale"):
     folder = tmp_path / "scale"
     folder.mkdir()
     config = {"instances": ["random8-s0"], "solver": {"time_limit": 60.0, "threads": 1, "solver": "highs"}}
-    (folder / "config.json").write_text(json.dumps({"kind": kind, "config": config}))
+    (folder / "config.json").write_text(json.dumps({"kind": kind, "config": config, "command": COMMAND}))
     table.to_csv(folder / "table.csv", index=False)
     return folder
 
@@ -65,6 +68,7 @@ def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):
     report = write_report([folder])
     text = report.path.read_text()
     assert "## Scale benchmark" in text and "(scale benchmark)" in text and len(report.figures) == 2
+    assert f"Regenerate with:\n\n```bash\n{COMMAND}\n```" in text  # the command recorded, not a guess
     front = build_table("scale", "front", folder)
     assert front.splitlines()[0].startswith("| budget | net |") and "stable/b24-stable-l0.01-3x8" in front
     assert build_table("scale", "table", folder).count("\n") == len(TABLE) + 1
@@ -80,3 +84,12 @@ def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
     TABLE.to_csv(other / "table.csv", index=False)
     with pytest.raises(ResultsError, match=r"not a scale benchmark's config"):
         load_scale(other)
+
+
+def test_a_folder_without_its_command_says_so_instead_of_guessing(tmp_path):
+    folder = _folder(tmp_path)
+    payload = json.loads((folder / "config.json").read_text())
+    del payload["command"]
+    (folder / "config.json").write_text(json.dumps(payload))
+    text = write_report([folder]).path.read_text()
+    assert "does not record the command that wrote it" in text and "Regenerate with:" not in text
