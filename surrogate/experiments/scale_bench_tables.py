@@ -67,6 +67,28 @@ def shifted_geometric_mean(times: Iterable[float], *, shift: float = SGM_SHIFT) 
     return float(np.exp(np.mean(np.log(values + shift))) - shift)
 
 
+def sgm_floor(unsolved: int, instances: int, time_limit: float, *, shift: float = SGM_SHIFT) -> float:
+    """The lowest shifted geometric mean a net with ``unsolved`` of ``instances`` unsolved can reach.
+
+    Every solved instance taken as 0 s, every other as :data:`TIMEOUT_FACTOR` x
+    ``time_limit``: ``exp(unsolved/instances * log(2 T + shift)) - shift``. It shows
+    how much of a net's mean the time-outs alone fix, and how many instances a
+    net must solve before a target mean is within reach.
+
+    Examples
+    --------
+    >>> [round(sgm_floor(n, 22, 60.0), 9) for n in (0, 11, 22)]  # 0, sqrt(121) - 1, 2 x 60
+    [0.0, 10.0, 120.0]
+    """
+    if not (is_number(instances, integer=True, low=1) and is_number(unsolved, integer=True, low=0) and unsolved <= instances):
+        raise ConfigError(
+            f"sgm_floor: unsolved={unsolved!r} and instances={instances!r} must be integers with 0 <= unsolved <= instances >= 1"
+        )
+    if not is_number(time_limit, low=0, low_open=True, finite=True):
+        raise ConfigError(f"sgm_floor: time_limit={time_limit!r} must be a positive number of seconds, e.g. 60")
+    return shifted_geometric_mean([TIMEOUT_FACTOR * time_limit] * unsolved + [0.0] * (instances - unsolved), shift=shift)
+
+
 def solve_status(termination: str, has_incumbent: bool) -> str:
     """``solved`` (optimal with an incumbent), ``infeasible`` (the MILP is), else ``timeout`` (limit hit, or no incumbent).
 

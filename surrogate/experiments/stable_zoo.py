@@ -9,14 +9,17 @@ and after the penalty phase, and the rest fine-tuned. Each net is then scored
 (:func:`~surrogate.nets.metrics.score`, the 401 x 401 grid), its MILP measured
 (unstable neurons and big-M width under ``milp`` bounds) next to its start's,
 and exported with its bounds, ``λ`` and the training settings in its metadata
-as ``b<budget>-stable-l<λ>-<shape>`` (:func:`~surrogate.nets.sources.stable_source`).
+as ``b<budget>-stable-l<λ>-<shape>`` (started from ``best``) or
+``b<budget>-stable-<start>-l<λ>-<shape>`` (:func:`~surrogate.nets.sources.stable_source`).
 Its entry is merged into ``manifest.json`` of the output folder (files written
 atomically, each entry with its file's SHA-256); ``family.csv`` holds every
-row, exported or not.
+row, exported or not (rows of other runs kept, one of the same name replaced).
 
 Regenerate the family in ``models/stable/`` (about 7 CPU minutes, one thread)::
 
     python -m surrogate.experiments.stable_zoo models/stable
+    python -m surrogate.experiments.stable_zoo models/stable --start hand-shared --shapes 3x8 4x6 --lams 0 0.3 1 3
+    python -m surrogate.experiments.stable_zoo models/stable --start hand-paired --shapes 3x8 --lams 0 0.3 1 3
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from ..nets.architecture import Architecture
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import stable_source
-from ..nets.zoo import DEFAULT_ZOO, MANIFEST, check_entry_file, load_manifest, zoo_name
+from ..nets.zoo import DEFAULT_ZOO, MANIFEST, check_entry_file, load_manifest, parse_zoo_name, zoo_name
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -95,12 +98,13 @@ def train_one(start, start_entry: dict, lam: float, config: SolveTimeConfig) -> 
     row of the family table (errors and MILP size, the start's next to them).
     """
     config = replace(config, lam=float(lam))
+    source = stable_source(lam, start=parse_zoo_name(start_entry["name"]).source)
     began = time.process_time()
     net, report = train_for_solve_time(start, config, bounds_of=_milp_hidden)
     seconds = time.process_time() - began
     arch = net.architecture
     row = {
-        "name": zoo_name(arch, stable_source(lam)),
+        "name": zoo_name(arch, source),
         "arch": arch.name,
         "lam": float(lam),
         **_measure(net),
@@ -112,7 +116,7 @@ def train_one(start, start_entry: dict, lam: float, config: SolveTimeConfig) -> 
     }
     metadata = {
         "architecture": arch.name,
-        "source": stable_source(lam),
+        "source": source,
         "lam": float(lam),
         "penalties": list(config.penalties),
         "solve_time_config": config.to_dict(),
@@ -215,10 +219,22 @@ def build_stable_zoo(
                 if row["exported"]:
                     merge_entries(out_dir, [export_member(trained, row, out_dir)])
                 rows.append(row)
-                write_text(out_dir / FAMILY_FILE, pd.DataFrame(rows).to_csv(index=False))
+                merge_family(out_dir, rows)
     finally:
         torch.set_num_threads(previous)
     return pd.DataFrame(rows)
+
+
+def merge_family(out_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
+    """Merge ``rows`` into ``out_dir/family.csv`` (a row of the same name replaced, others kept); written atomically."""
+    path = Path(out_dir) / FAMILY_FILE
+    added = pd.DataFrame(list(rows))
+    if path.is_file():
+        kept = pd.read_csv(path)
+        kept = kept[~kept["name"].isin(added["name"])]
+        added = pd.concat([kept, added], ignore_index=True) if len(kept) else added
+    write_text(path, added.to_csv(index=False))
+    return added
 
 
 def family_table(rows: pd.DataFrame) -> str:
@@ -234,10 +250,18 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--shapes", nargs="+", default=list(DEFAULT_SHAPES), help="start shapes, e.g. 3x8 4x6")
     parser.add_argument("--lams", nargs="+", type=float, default=list(DEFAULT_LAMS), help="penalty weights")
     parser.add_argument("--max-mae", type=float, default=TARGET_MAE, help="export only nets with grid MAE <= this")
+    parser.add_argument(
+        "--start", default="best", help="source of the start nets b24-<start>-<shape> in the zoo, e.g. best or hand-shared"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the training points")
     args = parser.parse_args(argv)
     rows = build_stable_zoo(
-        args.out_dir, shapes=args.shapes, lams=args.lams, config=SolveTimeConfig(seed=args.seed), max_mae=args.max_mae
+        args.out_dir,
+        shapes=args.shapes,
+        lams=args.lams,
+        config=SolveTimeConfig(seed=args.seed),
+        start=args.start,
+        max_mae=args.max_mae,
     )
     print(family_table(rows))
     return rows

@@ -12,6 +12,7 @@ is read back by :mod:`surrogate.report` with the same names.
 from __future__ import annotations
 
 import math
+import re
 from types import MappingProxyType
 
 import numpy as np
@@ -34,20 +35,33 @@ STABLE_PREFIX = "stable"
 """Start of the label of a net fine-tuned for solve time (:func:`stable_source`)."""
 
 
-def stable_source(lam: float) -> str:
-    """The source label of a net fine-tuned for solve time with penalty weight ``lam``: ``'stable-l<lam>'``.
+#: The start source whose fine-tuned nets keep the short label ``stable-l<lam>`` (the first family).
+DEFAULT_STABLE_START = "best"
 
-    ``lam`` is written in plain decimals (no exponent, so no ``-`` inside the
-    label); :func:`parse_stable_source` reads it back.
+
+def stable_source(lam: float, start: str = DEFAULT_STABLE_START) -> str:
+    """The source label of a net fine-tuned for solve time from a ``start`` net with penalty weight ``lam``.
+
+    ``'stable-l<lam>'`` for a net started from a ``best`` zoo net,
+    ``'stable-<start>-l<lam>'`` for any other start (e.g. a hand-built net).
+    ``lam`` is written in plain decimals (no exponent, so no ``-`` inside it);
+    :func:`parse_stable_source` reads the label back.
 
     Examples
     --------
     >>> stable_source(0.03), stable_source(0), stable_source(1e-5)
     ('stable-l0.03', 'stable-l0', 'stable-l0.00001')
+    >>> stable_source(1, start="hand-shared")
+    'stable-hand-shared-l1'
     """
     if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not math.isfinite(lam) or lam < 0:
         raise ConfigError(f"penalty weight lam={lam!r} must be a finite number >= 0, e.g. 0.03")
-    return f"{STABLE_PREFIX}-l{np.format_float_positional(float(lam), trim='-')}"
+    if not isinstance(start, str) or not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*", start):
+        raise ConfigError(
+            f"start source {start!r} must be a zoo source label of lower-case words joined by '-', e.g. 'best' or 'hand-shared'"
+        )
+    head = STABLE_PREFIX if start == DEFAULT_STABLE_START else f"{STABLE_PREFIX}-{start}"
+    return f"{head}-l{np.format_float_positional(float(lam), trim='-')}"
 
 
 def parse_stable_source(label: str) -> float | None:
@@ -55,14 +69,28 @@ def parse_stable_source(label: str) -> float | None:
 
     Examples
     --------
-    >>> parse_stable_source("stable-l0.03"), parse_stable_source("hand-paired")
-    (0.03, None)
+    >>> parse_stable_source("stable-l0.03"), parse_stable_source("stable-hand-shared-l1"), parse_stable_source("hand-paired")
+    (0.03, 1.0, None)
     """
-    prefix = f"{STABLE_PREFIX}-l"
-    if not isinstance(label, str) or not label.startswith(prefix):
+    parsed = parse_stable_label(label)
+    return None if parsed is None else parsed[1]
+
+
+def parse_stable_label(label: str) -> tuple[str, float] | None:
+    """``(start, lam)`` of a label made by :func:`stable_source`; ``None`` if ``label`` is not one.
+
+    Examples
+    --------
+    >>> parse_stable_label("stable-l0.03"), parse_stable_label("stable-hand-paired-l0.3")
+    (('best', 0.03), ('hand-paired', 0.3))
+    """
+    match = re.fullmatch(rf"{STABLE_PREFIX}(?:-(.+))?-l([0-9.]+)", label) if isinstance(label, str) else None
+    if match is None:
         return None
+    start = match.group(1) or DEFAULT_STABLE_START
     try:
-        lam = float(label[len(prefix) :])
-    except ValueError:
+        lam = float(match.group(2))
+        rebuilt = stable_source(lam, start=start)
+    except (ValueError, ConfigError):
         return None
-    return lam if math.isfinite(lam) and lam >= 0 and stable_source(lam) == label else None
+    return (start, lam) if rebuilt == label else None

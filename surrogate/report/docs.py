@@ -15,6 +15,10 @@ tables (see :data:`TABLES`):
   results table as ``surrogate problems`` prints it (a ``text`` block);
 * ``source=bench`` (``surrogate bench solve-time --out DIR``): the stem of any CSV
   file of the folder (``growth``, ``bounds``, ...), as a Markdown table.
+* ``source=scale`` (``surrogate bench scale --out DIR``): ``table`` (per net),
+  ``front`` (one point per net, on the fronts or not), ``instances`` (seconds of
+  every solved instance, and the instances no net solved) and ``floor`` (each
+  net's SGM next to the SGM its time-outs alone fix), as Markdown tables.
 
 :func:`refresh_docs` replaces every marked block of one file and leaves the rest
 of the file as it is. Everything is read and checked before the file is written
@@ -37,7 +41,7 @@ from ..experiments.sweep import format_table
 from ..files import write_text
 from .loading import detect, load_bench, load_sweep, read_csv
 from .markdown import markdown_table
-from .scale import load_scale, scale_points
+from .scale import floor_table, instance_times, load_scale, load_solves, scale_points, unsolved_everywhere
 from .tables import ResultsError, require_columns
 
 OPEN = re.compile(r"<!-- table: (?P<name>[A-Za-z0-9._-]+) source=(?P<kind>[A-Za-z0-9_-]+) -->")
@@ -118,6 +122,13 @@ def _bench_table(folder: Path, name: str) -> str:
     return markdown_table(tables[f"{name}.csv"])
 
 
+def _instances_table(folder: Path) -> str:
+    solves = load_solves(folder)
+    text = markdown_table(instance_times(load_scale(folder), solves))
+    unsolved = unsolved_everywhere(solves)
+    return text + (f"\n\nSolved by no net: {', '.join(unsolved)}." if unsolved else "")
+
+
 #: How each (source kind, table name) is built from its folder; ``None`` as the name: any CSV stem of a bench folder.
 TABLES: dict[tuple[str, str | None], Callable[[Path, str], str]] = {
     ("sweep", "table"): lambda folder, _: "```text\n" + format_table(load_sweep(folder).table) + "\n```",
@@ -125,6 +136,8 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str], str]] = {
     ("bench", None): _bench_table,
     ("scale", "table"): lambda folder, _: markdown_table(load_scale(folder).table),
     ("scale", "front"): lambda folder, _: markdown_table(scale_points(load_scale(folder).table)),
+    ("scale", "floor"): lambda folder, _: markdown_table(floor_table(load_scale(folder))),
+    ("scale", "instances"): lambda folder, _: _instances_table(Path(folder)),
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..experiments.scale_bench_tables import sgm_floor
 from ..nets.zoo import parse_zoo_name
 from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
@@ -73,6 +74,67 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
             raise ResultsError(f"{folder / 'table.csv'}: column {col!r} holds values that are not numbers; {fix}")
     command = payload.get("command")
     return ScaleFolder(folder, payload["config"], table, command if isinstance(command, str) else None)
+
+
+SOLVES_COLUMNS = ("net", "encoding", "solver", "instance", "status", "wall_time")
+
+
+def load_solves(folder: str | os.PathLike) -> pd.DataFrame:
+    """A scale benchmark's ``solves.csv`` (one row per solve), checked for the columns the report reads.
+
+    Raises
+    ------
+    ResultsError
+        If the file is missing or unreadable, or lacks one of :data:`SOLVES_COLUMNS`.
+    """
+    folder = Path(folder)
+    fix = SCALE_FIX.format(folder=folder)
+    solves = read_csv(folder / "solves.csv", fix=fix)
+    require_columns(solves, SOLVES_COLUMNS, name=str(folder / "solves.csv"), fix=fix)
+    return solves
+
+
+def _route_labels(solves: pd.DataFrame) -> pd.Series:
+    """The column label of each solve's route: the net alone when one encoding and solver were run, else all three."""
+    routes = solves[["encoding", "solver"]].drop_duplicates()
+    if len(routes) == 1:
+        return solves["net"].astype(str)
+    return solves["net"].astype(str) + " " + solves["encoding"].astype(str) + " " + solves["solver"].astype(str)
+
+
+def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
+    """Seconds of every solve proven optimal: one row per instance some route solved, one column per route.
+
+    An empty cell (``NaN``) is a solve that was not (a time-out, no incumbent,
+    an error); instances that no route solved are left out (:func:`unsolved_everywhere`
+    names them). Rows follow the suite's order in the folder's config.
+    """
+    solved = solves[solves["status"] == "solved"].assign(route=_route_labels(solves))
+    order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
+    order += sorted(set(solved["instance"]) - set(order))
+    wide = solved.pivot_table(index="instance", columns="route", values="wall_time", aggfunc="first")
+    routes = list(dict.fromkeys(_route_labels(solves)))
+    return wide.reindex(index=order, columns=routes).rename_axis(index=None, columns=None).reset_index(names="instance")
+
+
+def unsolved_everywhere(solves: pd.DataFrame) -> list[str]:
+    """The instances that no route of the run proved optimal, in the order of ``solves``."""
+    solved = set(solves.loc[solves["status"] == "solved", "instance"])
+    return [i for i in dict.fromkeys(solves["instance"]) if i not in solved]
+
+
+def floor_table(scale: ScaleFolder) -> pd.DataFrame:
+    """Per route: solved, SGM, and the SGM its time-outs alone fix (:func:`~surrogate.experiments.scale_bench_tables.sgm_floor`).
+
+    ``sgm_floor_s`` is the mean the route would have if every instance it solved
+    took 0 s: a target below it needs more instances solved, not faster solves.
+    """
+    limit = (scale.config.get("solver") or {}).get("time_limit")
+    if not is_number(limit, low=0, low_open=True, finite=True):
+        raise ResultsError(f"{scale.folder / 'config.json'}: no solver time_limit; {SCALE_FIX.format(folder=scale.folder)}")
+    table = scale.table[["net", "encoding", "solver", "instances", "solved", "sgm_s"]].copy()
+    table["sgm_floor_s"] = [sgm_floor(int(n - k), int(n), float(limit)) for n, k in zip(table["instances"], table["solved"])]
+    return table.sort_values(["sgm_s", "net"]).reset_index(drop=True)
 
 
 def net_budget(net: str) -> int | None:
@@ -171,3 +233,20 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
         "The dashed line is twice the time limit: a net that solves nothing sits on it.",
     )
     w.add(markdown_table(points, max_rows=w.options.max_rows), "")
+    solves = load_solves(scale.folder)
+    w.add(
+        "### Seconds per instance",
+        "",
+        "Instances some net proved optimal (an empty cell: not solved within the limit).",
+        "",
+        markdown_table(instance_times(scale, solves)),
+        "",
+        f"Solved by no net: {', '.join(unsolved_everywhere(solves)) or 'none'}.",
+        "",
+        "### What the time-outs alone fix",
+        "",
+        "`sgm_floor_s`: the mean each net would have if every instance it solved took 0 s.",
+        "",
+        markdown_table(floor_table(scale)),
+        "",
+    )

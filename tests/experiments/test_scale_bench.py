@@ -12,7 +12,13 @@ from surrogate import ConfigError, SolverConfig
 from surrogate.executors import ExecutorConfig
 from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench
 from surrogate.experiments.scale_bench_config import QUICK_NETS, ScaleBenchConfig
-from surrogate.experiments.scale_bench_tables import penalised_times, scale_table, shifted_geometric_mean, solve_status
+from surrogate.experiments.scale_bench_tables import (
+    penalised_times,
+    scale_table,
+    sgm_floor,
+    shifted_geometric_mean,
+    solve_status,
+)
 from surrogate.experiments.scale_suite import QUICK_SUITE, RANDOM_OPTIMA, SUITE, recorded_optimum, solve_exact
 from surrogate.experiments.scip_reference import scip_available
 from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest
@@ -27,6 +33,19 @@ def test_sgm_of_hand_made_numbers():
     assert shifted_geometric_mean([0.0, 3.0, 20.0]) == pytest.approx(84 ** (1 / 3) - 1)
     assert shifted_geometric_mean([5.0]) == pytest.approx(5.0)
     assert math.isnan(shifted_geometric_mean([]))
+
+
+def test_sgm_floor_of_hand_made_numbers():
+    assert sgm_floor(0, 4, 60.0) == 0.0
+    assert sgm_floor(4, 4, 60.0) == pytest.approx(120.0)
+    assert sgm_floor(2, 4, 60.0) == pytest.approx(10.0)  # sqrt(121 * 1) - 1
+    assert sgm_floor(1, 3, 10.0) == pytest.approx(21 ** (1 / 3) - 1)
+    assert sgm_floor(13, 22, 60.0) == pytest.approx(121 ** (13 / 22) - 1)
+    for bad in ((5, 4, 60.0), (-1, 4, 60.0), (1, 0, 60.0), (1.5, 4, 60.0)):
+        with pytest.raises(ConfigError, match=r"sgm_floor: unsolved=.* must be integers with 0 <= unsolved <= instances"):
+            sgm_floor(*bad)
+    with pytest.raises(ConfigError, match=r"sgm_floor: time_limit=0 must be a positive number of seconds"):
+        sgm_floor(1, 4, 0)
 
 
 @pytest.mark.parametrize("times", [[1.0, -0.5], [1.0, math.nan], [math.inf]])

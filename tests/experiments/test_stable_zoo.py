@@ -15,12 +15,12 @@ import pytest
 
 from surrogate import add_surrogate, solve
 from surrogate.errors import ConfigError
-from surrogate.experiments.stable_zoo import FAMILY_FILE, build_stable_zoo, family_table, main, start_net
+from surrogate.experiments.stable_zoo import FAMILY_FILE, build_stable_zoo, family_table, main, merge_family, start_net
 from surrogate.milp.bounds import net_bounds
 from surrogate.milp.solver import make_solver
 from surrogate.nets.onnx_io import load_onnx, read_metadata
-from surrogate.nets.sources import parse_stable_source, stable_source
-from surrogate.nets.zoo import check_entry_file, load_manifest, parse_zoo_name, resolve_surrogate
+from surrogate.nets.sources import parse_stable_label, parse_stable_source, stable_source
+from surrogate.nets.zoo import check_entry_file, load_manifest, parse_zoo_name, resolve_surrogate, zoo_name
 from surrogate.train.solve_time import SolveTimeConfig
 
 pytestmark = [pytest.mark.solver, pytest.mark.training]
@@ -106,6 +106,36 @@ def test_stable_source_labels():
     assert [parse_stable_source(s) for s in ("stable-l1e-05", "stable-lx", "best", "stable-l0.30")] == [None] * 4
     with pytest.raises(ConfigError, match=r"lam=-1 must be a finite number >= 0"):
         stable_source(-1)
+
+
+def test_stable_source_labels_name_a_start_other_than_best():
+    assert stable_source(0.3, start="hand-shared") == "stable-hand-shared-l0.3"
+    assert stable_source(0.3, start="best") == "stable-l0.3"
+    assert parse_stable_label("stable-hand-paired-l1") == ("hand-paired", 1.0)
+    assert parse_stable_label("stable-l0.01") == ("best", 0.01)
+    assert parse_stable_source("stable-hand-shared-l0.3") == 0.3
+    bad = ("stable-best-l1", "stable--l1", "stable-Hand-l1", "stable-hand-shared-l0.30", "hand-shared-l1")
+    assert [parse_stable_label(s) for s in bad] == [None] * len(bad)
+    assert parse_zoo_name("b24-stable-hand-shared-l1-4x6").source == "stable-hand-shared-l1"
+    with pytest.raises(ConfigError, match=r"start source 'Hand shared' must be a zoo source label"):
+        stable_source(1, start="Hand shared")
+
+
+def test_family_rows_of_other_runs_are_kept(tmp_path):
+    merge_family(tmp_path, [{"name": "a", "mae": 1.0}, {"name": "b", "mae": 2.0}])
+    merged = merge_family(tmp_path, [{"name": "b", "mae": 3.0}, {"name": "c", "mae": 4.0}])
+    table = pd.read_csv(tmp_path / FAMILY_FILE)
+    assert list(table["name"]) == list(merged["name"]) == ["a", "b", "c"]
+    assert list(table["mae"]) == [1.0, 3.0, 4.0]
+
+
+def test_committed_family_has_nets_started_from_hand_built_ones():
+    starts = {parse_stable_label(parse_zoo_name(n).source)[0] for n in FAMILY_NETS}
+    assert {"best", "hand-shared", "hand-paired"} <= starts
+    for entry in load_manifest(FAMILY)["models"]:
+        start, lam = parse_stable_label(entry["source"])
+        assert entry["start"] == zoo_name(parse_zoo_name(entry["name"]).architecture, start) and entry["lam"] == lam
+        assert entry["mae"] <= 1e-3
 
 
 def test_bad_requests_are_refused(tmp_path):

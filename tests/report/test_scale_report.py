@@ -8,7 +8,15 @@ import pytest
 from surrogate.report.build import write_report
 from surrogate.report.docs import build_table
 from surrogate.report.loading import detect
-from surrogate.report.scale import load_scale, net_budget, scale_points
+from surrogate.report.scale import (
+    floor_table,
+    instance_times,
+    load_scale,
+    load_solves,
+    net_budget,
+    scale_points,
+    unsolved_everywhere,
+)
 from surrogate.report.tables import ResultsError
 
 TABLE = pd.DataFrame(
@@ -29,13 +37,57 @@ TABLE = pd.DataFrame(
 COMMAND = "surrogate bench scale --net b24-best-3x8 --out results/scale"
 
 
-def _folder(tmp_path, table=TABLE, kind="scale"):
+SOLVES = pd.DataFrame(
+    {
+        "net": ["b24-best-3x8"] * 3 + ["b24-hand-shared-3x8"] * 3,
+        "encoding": ["pruned"] * 6,
+        "solver": ["highs"] * 6,
+        "instance": ["random8-s0", "foulds2", "rt2"] * 2,
+        "status": ["solved", "timeout", "timeout", "solved", "solved", "error"],
+        "wall_time": [1.5, 60.0, 60.0, 0.5, 7.0, 0.1],
+    }
+)
+
+
+def _folder(tmp_path, table=TABLE, kind="scale", solves=SOLVES):
     folder = tmp_path / "scale"
     folder.mkdir()
-    config = {"instances": ["random8-s0"], "solver": {"time_limit": 60.0, "threads": 1, "solver": "highs"}}
+    config = {"instances": ["random8-s0", "foulds2", "rt2"], "solver": {"time_limit": 60.0, "threads": 1, "solver": "highs"}}
     (folder / "config.json").write_text(json.dumps({"kind": kind, "config": config, "command": COMMAND}))
     table.to_csv(folder / "table.csv", index=False)
+    solves.to_csv(folder / "solves.csv", index=False)
     return folder
+
+
+def test_instance_times_show_solved_seconds_and_name_what_no_net_solved(tmp_path):
+    folder = _folder(tmp_path)
+    times = instance_times(load_scale(folder), load_solves(folder))
+    assert list(times.columns) == ["instance", "b24-best-3x8", "b24-hand-shared-3x8"]
+    assert list(times["instance"]) == ["random8-s0", "foulds2"]  # the suite's order; rt2 solved by no net
+    assert times.iloc[0, 1:].tolist() == [1.5, 0.5] and pd.isna(times.iloc[1, 1]) and times.iloc[1, 2] == 7.0
+    assert unsolved_everywhere(SOLVES) == ["rt2"]
+    text = build_table("scale", "instances", folder)
+    assert text.splitlines()[0] == "| instance | b24-best-3x8 | b24-hand-shared-3x8 |"
+    assert text.endswith("Solved by no net: rt2.")
+    two_routes = SOLVES.assign(solver=["highs"] * 3 + ["scip"] * 3)
+    assert list(instance_times(load_scale(folder), two_routes).columns)[1:] == [
+        "b24-best-3x8 pruned highs",
+        "b24-hand-shared-3x8 pruned scip",
+    ]
+
+
+def test_floor_table_is_the_sgm_of_the_time_outs_alone(tmp_path):
+    floors = floor_table(load_scale(_folder(tmp_path))).set_index("net")
+    assert floors.loc["b24-best-3x8", "sgm_floor_s"] == pytest.approx(121 ** (12 / 22) - 1)
+    assert floors.loc["b12-best-2x6", "sgm_floor_s"] == 0.0  # solved all 22
+    assert list(floors["sgm_s"]) == sorted(TABLE["sgm_s"])
+    assert build_table("scale", "floor", tmp_path / "scale").splitlines()[0].endswith("| sgm_s | sgm_floor_s |")
+
+
+def test_solves_without_their_columns_are_refused(tmp_path):
+    folder = _folder(tmp_path, solves=SOLVES.drop(columns=["status"]))
+    with pytest.raises(ResultsError, match=r"solves\.csv.*status.*surrogate bench scale --out"):
+        load_solves(folder)
 
 
 def test_net_budget_reads_zoo_names_with_or_without_a_zoo_folder():
@@ -69,6 +121,7 @@ def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):
     text = report.path.read_text()
     assert "## Scale benchmark" in text and "(scale benchmark)" in text and len(report.figures) == 2
     assert f"Regenerate with:\n\n```bash\n{COMMAND}\n```" in text  # the command recorded, not a guess
+    assert "### Seconds per instance" in text and "Solved by no net: rt2." in text and "| sgm_s | sgm_floor_s |" in text
     front = build_table("scale", "front", folder)
     assert front.splitlines()[0].startswith("| budget | net |") and "stable/b24-stable-l0.01-3x8" in front
     assert build_table("scale", "table", folder).count("\n") == len(TABLE) + 1
