@@ -133,7 +133,7 @@ def test_the_docs_markers_are_well_formed():
             found[page.name] = [(name, kind) for name, kind, _, _ in table_blocks(lines, where=str(page))]
     assert found == {
         "problems.md": [("results", "problems")],
-        "scale.md": [("front", "scale")],
+        "scale.md": [("front", "scale"), ("instances", "scale"), ("floor", "scale")],
         "sweep.md": [("table", "sweep")],
     }
 
