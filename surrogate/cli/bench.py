@@ -134,6 +134,12 @@ def scale_bench_config(args: argparse.Namespace):
         options["zoos"] = tuple(dict.fromkeys(str(Path(z).resolve()) for z in zoos))  # the shipped zoo named again: once
     if args.encoding:
         options["encodings"] = tuple(args.encoding)
+    if (args.net or args.quick) and (args.budget is not None or args.max_mae is not None):
+        raise ConfigError(
+            "bench scale: --budget and --max-mae select the nets of a full run without --net; "
+            "drop them, or drop --net and --quick"
+        )
+    options.update({k: v for k, v in {"budget": args.budget, "max_mae": args.max_mae}.items() if v is not None})
     config = ScaleBenchConfig(**options)
     changes = {k: v for k, v in {"time_limit": args.time_limit, "solver": args.solver}.items() if v is not None}
     return replace(config, solver=replace(config.solver, **changes)) if changes else config

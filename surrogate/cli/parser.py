@@ -239,6 +239,16 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
         help=f"zoo name or ONNX path (repeatable; default: every net of {defaults.BUDGET} neurons with "
         f"grid MAE <= {defaults.MAX_MAE:g} in the zoos)",
     )
+    p.add_argument(
+        "--budget",
+        type=positive_int,
+        help=f"without --net: the nets of this many hidden neurons (default {defaults.BUDGET}; e.g. 12 or 48 for their fronts)",
+    )
+    p.add_argument(
+        "--max-mae",
+        type=positive_float,
+        help=f"without --net: only nets with grid MAE at most this (default {defaults.MAX_MAE:g}; 1 keeps every net)",
+    )
     p.add_argument("--zoo", action="append", type=Path, metavar="DIR", help="another zoo folder to take nets from (repeatable)")
     p.add_argument(
         "--encoding",

@@ -7,6 +7,7 @@ import pytest
 
 from surrogate.cli import build_parser, main
 from surrogate.cli.bench import scale_bench_config
+from surrogate.errors import ConfigError
 from surrogate.executor_args import executor_config
 from surrogate.experiments.scale_bench_config import WORKERS, ScaleBenchConfig
 from surrogate.nets.zoo import DEFAULT_ZOO
@@ -32,6 +33,18 @@ def test_options_reach_the_config(tmp_path):
     )
     assert config.encodings == ("pruned", "omlt-bigm") and config.quick
     assert (config.solver.solver, config.solver.time_limit, config.solver.threads) == ("highs", 7.0, 1)
+
+
+def test_budget_and_max_mae_select_the_nets_of_a_full_run():
+    config = scale_bench_config(_parse(["--budget", "12", "--max-mae", "1"]))
+    assert (config.budget, config.max_mae, config.nets) == (12, 1.0, ())
+    assert scale_bench_config(_parse(["--budget", "48"])).max_mae == ScaleBenchConfig().max_mae
+
+
+@pytest.mark.parametrize("argv", [["--net", "b24-best-3x8", "--budget", "12"], ["--quick", "--max-mae", "1"]])
+def test_budget_or_max_mae_with_named_nets_is_refused(argv):
+    with pytest.raises(ConfigError, match=r"--budget and --max-mae select the nets of a full run without --net; drop them"):
+        scale_bench_config(_parse(argv))
 
 
 def test_naming_the_shipped_zoo_again_does_not_run_its_nets_twice(tmp_path):
