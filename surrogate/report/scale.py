@@ -8,13 +8,14 @@ encoding and solver, the non-dominated points (lower error *and* lower time) for
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..experiments.scale_bench_tables import sgm_floor
+from ..experiments.scale_bench_tables import SOLVED, sgm_floor
 from ..nets.zoo import parse_zoo_name
 from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
@@ -52,6 +53,12 @@ class ScaleFolder:
     config: dict
     table: pd.DataFrame
     command: str | None = None
+
+    @property
+    def time_limit(self) -> float | None:
+        """Seconds per solve recorded in the config (``solver.time_limit``); ``None`` if it records none."""
+        limit = (self.config.get("solver") or {}).get("time_limit")
+        return float(limit) if is_number(limit, low=0, low_open=True) else None
 
 
 def load_scale(folder: str | os.PathLike) -> ScaleFolder:
@@ -109,17 +116,18 @@ def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     an error); instances that no route solved are left out (:func:`unsolved_everywhere`
     names them). Rows follow the suite's order in the folder's config.
     """
-    solved = solves[solves["status"] == "solved"].assign(route=_route_labels(solves))
+    labels = _route_labels(solves)
+    solved = solves[solves["status"] == SOLVED].assign(route=labels)
     order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
     order += sorted(set(solved["instance"]) - set(order))
     wide = solved.pivot_table(index="instance", columns="route", values="wall_time", aggfunc="first")
-    routes = list(dict.fromkeys(_route_labels(solves)))
+    routes = list(dict.fromkeys(labels))
     return wide.reindex(index=order, columns=routes).rename_axis(index=None, columns=None).reset_index(names="instance")
 
 
 def unsolved_everywhere(solves: pd.DataFrame) -> list[str]:
     """The instances that no route of the run proved optimal, in the order of ``solves``."""
-    solved = set(solves.loc[solves["status"] == "solved", "instance"])
+    solved = set(solves.loc[solves["status"] == SOLVED, "instance"])
     return [i for i in dict.fromkeys(solves["instance"]) if i not in solved]
 
 
@@ -129,11 +137,11 @@ def floor_table(scale: ScaleFolder) -> pd.DataFrame:
     ``sgm_floor_s`` is the mean the route would have if every instance it solved
     took 0 s: a target below it needs more instances solved, not faster solves.
     """
-    limit = (scale.config.get("solver") or {}).get("time_limit")
-    if not is_number(limit, low=0, low_open=True, finite=True):
+    limit = scale.time_limit
+    if limit is None or not math.isfinite(limit):
         raise ResultsError(f"{scale.folder / 'config.json'}: no solver time_limit; {SCALE_FIX.format(folder=scale.folder)}")
     table = scale.table[["net", "encoding", "solver", "instances", "solved", "sgm_s"]].copy()
-    table["sgm_floor_s"] = [sgm_floor(int(n - k), int(n), float(limit)) for n, k in zip(table["instances"], table["solved"])]
+    table["sgm_floor_s"] = [sgm_floor(int(n - k), int(n), limit) for n, k in zip(table["instances"], table["solved"])]
     return table.sort_values(["sgm_s", "net"]).reset_index(drop=True)
 
 
@@ -212,7 +220,7 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     """A scale benchmark's section: its command, table, and the front per budget."""
     config = scale.config
     solver = config.get("solver") or {}
-    limit = solver.get("time_limit") if is_number(solver.get("time_limit"), low=0, low_open=True) else None
+    limit = scale.time_limit
     w.add(f"## Scale benchmark `{scale.folder}`", "")
     if scale.command:
         w.add("Regenerate with:", "", "```bash", scale.command, "```", "")
