@@ -121,6 +121,13 @@ def _error_rows(row: dict, exc: Exception) -> dict:
     return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
 
 
+def _load_net(net: str, zoo: str):
+    """The net of a unit: zoo name ``net`` from ``zoo``, or an ONNX path (``zoo`` empty)."""
+    from ..milp.bilinear import resolve_surrogate
+
+    return resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)
+
+
 def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig) -> dict:
     """One unit: ``instance`` with its products replaced by ``net`` in ``encoding``, solved; ``{"rows": [row]}``.
 
@@ -129,7 +136,7 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
     """
     import problems
 
-    from ..milp.bilinear import replace_products, resolve_surrogate
+    from ..milp.bilinear import replace_products
     from ..milp.warmstart import solve_with_start, start_config
 
     if encoding in PEERS:
@@ -139,7 +146,7 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
     model = problems.build(instance).model
     begin = time.perf_counter()
     try:
-        surrogate = resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)
+        surrogate = _load_net(net, zoo)
         report = replace_products(model, surrogate, formulation=formulation)
         row["build_s"] = time.perf_counter() - begin
         result, found = solve_with_start(model, report, solver, start=start_config(solver) if warm else None)
@@ -161,13 +168,12 @@ def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig
     The row has the columns of :func:`solve_unit`'s; ``solver`` is the peer's own solver, ``first_incumbent_s``
     is not measured (``nan``), and a model a size-limited licence refuses has ``status`` ``refused``.
     """
-    from ..milp.bilinear import resolve_surrogate
     from .peers import solve_with_peer
 
     row = {"instance": instance, "family": family(instance), "encoding": peer, "formulation": peer}
     row["solver"] = "gurobi" if peer == "gurobi-ml" else "scip"
     try:
-        surrogate = resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)
+        surrogate = _load_net(net, zoo)
         kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}
         result = solve_with_peer(instance, surrogate, peer=peer, **kwargs)
     except SurrogateError as exc:
