@@ -129,7 +129,9 @@ def _add_bounds_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _add_report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR", help="a sweep (--out) or solve-time benchmark folder")
+    p.add_argument(
+        "results", nargs="+", type=Path, metavar="RESULTS_DIR", help="a sweep, solve-time or scale benchmark folder (--out)"
+    )
     p.add_argument("--out", type=Path, metavar="FILE", help="report file (default RESULTS_DIR/report.md); figures go beside it")
     p.add_argument("--no-heatmaps", action="store_true", help="leave out the error heat map of every selected net")
     # no default here: ReportOptions holds it (and importing the report's plotting would slow every command)
@@ -140,7 +142,8 @@ def _add_report_arguments(p: argparse.ArgumentParser) -> None:
         type=Path,
         action="append",
         help="refresh the tables marked <!-- table: NAME source=KIND --> in this docs page from the result folders, "
-        "instead of writing a report (repeatable)",
+        "instead of writing a report (repeatable); with several scale folders, a scale marker adds budget=N (the nets "
+        "of that budget, from the folder that has them) or folder=NAME (the folder's last path component)",
     )
     p.set_defaults(func=cmd_report)
 

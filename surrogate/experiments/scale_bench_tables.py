@@ -157,3 +157,50 @@ def scale_table(solves: pd.DataFrame, nets: pd.DataFrame) -> pd.DataFrame:
             {"net": net, "encoding": encoding, "solver": solver, **_summary(group), "grid_mae": mae, "grid_max_error": max_error}
         )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+#: Routes agree on an instance when their optima differ by at most this, relative (#14's acceptance for the peers).
+AGREEMENT_TOL = 1e-4
+#: The columns of :func:`route_agreement`, in order.
+AGREEMENT_COLUMNS = ("net instance route reference objective reference_objective rel_diff agree intervals_overlap").split()
+
+
+def _overlap(row: pd.Series) -> bool:
+    """Whether the proven intervals ``[bound, objective]`` of a route and of its reference meet (a solver's gap allows it)."""
+    pairs = ((row["bound"], row["objective"]), (row["reference_bound"], row["reference_objective"]))
+    # a route that records no bound (nan) stands for its objective alone
+    (lo1, hi1), (lo2, hi2) = (sorted((float(b), float(b if math.isnan(a) else a))) for a, b in pairs)
+    slack = AGREEMENT_TOL * max(1.0, abs(float(row["reference_objective"])))
+    return lo1 <= hi2 + slack and lo2 <= hi1 + slack
+
+
+def route_agreement(solves: pd.DataFrame) -> pd.DataFrame:
+    """Where two routes (encoding and solver) both proved a net's instance optimal: do their optima agree?
+
+    The reference route is the first of ``solves`` (``pruned`` on HiGHS in a
+    default run); every other route that solved the same (net, instance) is a row.
+
+    Columns are :data:`AGREEMENT_COLUMNS`: ``rel_diff`` is ``|objective - reference| /
+    max(1e-9, |reference|)``, ``agree`` whether it is at most :data:`AGREEMENT_TOL`,
+    ``intervals_overlap`` whether the two proven ranges ``[bound, objective]`` meet
+    (within :data:`AGREEMENT_TOL`; two solvers that stop at a relative gap may
+    differ by up to that gap and still both be right; a route without a recorded
+    bound counts as its objective alone). Empty when one route ran.
+    """
+    solved = solves[solves["status"] == SOLVED].copy()
+    solved["route"] = solved["encoding"].astype(str) + " " + solved["solver"].astype(str)
+    if "bound" not in solved:
+        solved["bound"] = math.nan
+    routes = list(dict.fromkeys(solves["encoding"].astype(str) + " " + solves["solver"].astype(str)))
+    if len(routes) < 2 or solved.empty:
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    keys = ["net", "instance"]
+    ref = solved[solved["route"] == routes[0]][[*keys, "objective", "bound"]]
+    pairs = solved[solved["route"] != routes[0]].merge(ref, on=keys, suffixes=("", "_ref"))
+    pairs = pairs.rename(columns={"objective_ref": "reference_objective", "bound_ref": "reference_bound"})
+    pairs["reference"] = routes[0]
+    reference = pairs["reference_objective"].astype(float)
+    pairs["rel_diff"] = (pairs["objective"].astype(float) - reference).abs() / reference.abs().clip(lower=1e-9)
+    pairs["agree"] = pairs["rel_diff"] <= AGREEMENT_TOL
+    pairs["intervals_overlap"] = [bool(_overlap(row)) for _, row in pairs.iterrows()] if len(pairs) else []
+    return pairs[AGREEMENT_COLUMNS].reset_index(drop=True)

@@ -17,8 +17,18 @@ tables (see :data:`TABLES`):
   file of the folder (``growth``, ``bounds``, ...), as a Markdown table.
 * ``source=scale`` (``surrogate bench scale --out DIR``): ``table`` (per net),
   ``front`` (one point per net, on the fronts or not), ``instances`` (seconds of
-  every solved instance, and the instances no net solved) and ``floor`` (each
-  net's SGM next to the SGM its time-outs alone fix), as Markdown tables.
+  every solved instance, and the instances no net solved), ``floor`` (each
+  net's SGM next to the SGM its time-outs alone fix) and ``agreement`` (where
+  two routes both proved an instance optimal, how far apart their optima are),
+  as Markdown tables.
+
+A scale table may name a neuron budget, ``<!-- table: front source=scale budget=12 -->``:
+it then holds only the nets of that budget, from the one scale folder given that
+has them. A marker may also name its folder by its last path component,
+``<!-- table: agreement source=scale folder=scale-peers -->``. So one page can
+show several scale runs (``surrogate report results/scale results/scale-12
+results/scale-peers --docs docs/scale.md``); with several scale folders given,
+every scale marker must say which one it wants, by ``budget=N`` or ``folder=NAME``.
 
 :func:`refresh_docs` replaces every marked block of one file and leaves the rest
 of the file as it is. Everything is read and checked before the file is written
@@ -32,21 +42,38 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from ..errors import SurrogateError
 from ..experiments.problem_runs import RUN_COLUMNS
+from ..experiments.scale_bench_tables import route_agreement
 from ..experiments.sweep import format_table
 from ..files import write_text
 from .loading import detect, load_bench, load_sweep, read_csv
 from .markdown import markdown_table
-from .scale import floor_table, instance_times, load_scale, load_solves, scale_points, unsolved_everywhere
+from .scale import (
+    ScaleFolder,
+    agreement_summary,
+    budget_folder,
+    floor_table,
+    folder_budgets,
+    instance_times,
+    load_scale,
+    load_solves,
+    of_budget,
+    scale_points,
+    unsolved_everywhere,
+)
 from .tables import ResultsError, require_columns
 
-OPEN = re.compile(r"<!-- table: (?P<name>[A-Za-z0-9._-]+) source=(?P<kind>[A-Za-z0-9_-]+) -->")
+OPEN = re.compile(
+    r"<!-- table: (?P<name>[A-Za-z0-9._-]+) source=(?P<kind>[A-Za-z0-9_-]+)"
+    r"(?: budget=(?P<budget>[0-9]+))?(?: folder=(?P<folder>[A-Za-z0-9._-]+))? -->"
+)
 CLOSE = "<!-- /table -->"
-SYNTAX = "<!-- table: NAME source=KIND --> ... <!-- /table -->, each marker on a line of its own"
+SYNTAX = "<!-- table: NAME source=KIND [budget=N] [folder=NAME] --> ... <!-- /table -->, each marker on a line of its own"
 FOLDER_HINTS = {
     "sweep": "a folder written by 'surrogate sweep --out DIR'",
     "problems": "a folder written by 'surrogate problems ... --out DIR'",
@@ -122,34 +149,50 @@ def _bench_table(folder: Path, name: str) -> str:
     return markdown_table(tables[f"{name}.csv"])
 
 
-def _instances_table(folder: Path) -> str:
-    solves = load_solves(folder)
-    text = markdown_table(instance_times(load_scale(folder), solves))
+def _instances_table(folder: Path, budget: int | None) -> str:
+    solves = of_budget(load_solves(folder), budget)
+    text = markdown_table(instance_times(budget_folder(load_scale(folder), budget), solves))
     unsolved = unsolved_everywhere(solves)
     return text + (f"\n\nSolved by no net: {', '.join(unsolved)}." if unsolved else "")
 
 
-#: How each (source kind, table name) is built from its folder; ``None`` as the name: any CSV stem of a bench folder.
-TABLES: dict[tuple[str, str | None], Callable[[Path, str], str]] = {
-    ("sweep", "table"): lambda folder, _: "```text\n" + format_table(load_sweep(folder).table) + "\n```",
-    ("problems", "results"): lambda folder, _: "```text\n" + problems_text(load_problems(folder)) + "\n```",
-    ("bench", None): _bench_table,
-    ("scale", "table"): lambda folder, _: markdown_table(load_scale(folder).table),
-    ("scale", "front"): lambda folder, _: markdown_table(scale_points(load_scale(folder).table)),
-    ("scale", "floor"): lambda folder, _: markdown_table(floor_table(load_scale(folder))),
-    ("scale", "instances"): lambda folder, _: _instances_table(Path(folder)),
+def _agreement_table(folder: Path, budget: int | None) -> str:
+    agreement = route_agreement(of_budget(load_solves(folder), budget))
+    return agreement_summary(agreement) + ("" if agreement.empty else "\n\n" + markdown_table(agreement))
+
+
+def _scale(folder: Path, budget: int | None) -> ScaleFolder:
+    return budget_folder(load_scale(folder), budget)
+
+
+#: How each (source kind, table name) is built from its folder and budget (``None``: every net; only scale
+#: tables take one); ``None`` as the name: any CSV stem of a bench folder.
+TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
+    ("sweep", "table"): lambda folder, _, __: "```text\n" + format_table(load_sweep(folder).table) + "\n```",
+    ("problems", "results"): lambda folder, _, __: "```text\n" + problems_text(load_problems(folder)) + "\n```",
+    ("bench", None): lambda folder, name, _: _bench_table(folder, name),
+    ("scale", "table"): lambda folder, _, budget: markdown_table(_scale(folder, budget).table),
+    ("scale", "front"): lambda folder, _, budget: markdown_table(scale_points(_scale(folder, budget).table)),
+    ("scale", "floor"): lambda folder, _, budget: markdown_table(floor_table(_scale(folder, budget))),
+    ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),
+    ("scale", "agreement"): lambda folder, _, budget: _agreement_table(folder, budget),
 }
+#: The source kinds whose tables can be cut to one neuron budget (``budget=N`` in the marker).
+BUDGET_KINDS = ("scale",)
 
 
-def build_table(kind: str, name: str, folder: str | os.PathLike) -> str:
+def build_table(kind: str, name: str, folder: str | os.PathLike, *, budget: int | None = None) -> str:
     """The text of table ``name`` of the ``kind`` folder ``folder``, as it goes between the markers.
+
+    ``budget`` (scale tables only) keeps the nets of that many hidden neurons.
 
     Raises
     ------
     DocsError
-        If ``kind`` or ``name`` is not a table this module builds.
+        If ``kind`` or ``name`` is not a table this module builds, or ``budget`` is given for a kind without nets.
     ResultsError
-        If the folder or one of its files is missing, corrupted or from another version.
+        If the folder or one of its files is missing, corrupted or from another version,
+        or has no net of ``budget``.
     """
     build = TABLES.get((kind, name)) or TABLES.get((kind, None))
     if build is None:
@@ -158,11 +201,24 @@ def build_table(kind: str, name: str, folder: str | os.PathLike) -> str:
             raise DocsError(f"unknown table source {kind!r}; write source= one of {', '.join(known)}")
         names = ", ".join(n for k, n in TABLES if k == kind and n)
         raise DocsError(f"a {kind} folder has no table {name!r}; write table: one of {names}")
-    return build(Path(folder), name)
+    if budget is not None and kind not in BUDGET_KINDS:
+        raise DocsError(f"table {name!r}: budget={budget} applies to source=scale only; remove it from the marker")
+    return build(Path(folder), name, budget)
 
 
-def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[tuple[str, str, int, int]]:
-    """The marked blocks of ``lines``: ``(name, kind, first, end)`` with the table in ``lines[first:end]``.
+class TableBlock(NamedTuple):
+    """A marked block of a Markdown file: table ``name`` from a ``kind`` folder, held in ``lines[first:end]``."""
+
+    name: str
+    kind: str
+    first: int
+    end: int
+    budget: int | None = None  #: the marker's ``budget=N`` (scale tables), else ``None``
+    folder: str | None = None  #: the marker's ``folder=NAME``: the last path component of the folder it wants
+
+
+def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[TableBlock]:
+    """The marked blocks of ``lines``, each with its table in ``lines[block.first:block.end]``.
 
     Raises
     ------
@@ -177,29 +233,63 @@ def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[tuple
         if opened is not None:
             if start is not None:
                 raise DocsError(
-                    f"{where}:{i + 1}: table marker inside the block opened on line {start[2]}; close it first with {CLOSE}"
+                    f"{where}:{i + 1}: table marker inside the block opened on line {start.first}; close it first with {CLOSE}"
                 )
-            start = (opened["name"], opened["kind"], i + 1)
+            budget = None if opened["budget"] is None else int(opened["budget"])
+            start = TableBlock(opened["name"], opened["kind"], i + 1, -1, budget, opened["folder"])
         elif line.strip() == CLOSE:
             if start is None:
                 raise DocsError(f"{where}:{i + 1}: {CLOSE} without an opening marker; write {SYNTAX}")
-            blocks.append((start[0], start[1], start[2], i))
+            blocks.append(start._replace(end=i))
             start = None
     if start is not None:
-        raise DocsError(f"{where}:{start[2]}: table {start[0]!r} is not closed; end it with a line {CLOSE}")
+        raise DocsError(f"{where}:{start.first}: table {start.name!r} is not closed; end it with a line {CLOSE}")
     if not blocks:
         raise DocsError(f"{where}: has no table markers; put {SYNTAX} around each generated table")
     return blocks
 
 
-def _folders_by_kind(folders: Sequence[str | os.PathLike]) -> dict[str, Path]:
-    by_kind: dict[str, Path] = {}
+def _folders_by_kind(folders: Sequence[str | os.PathLike]) -> dict[str, list[Path]]:
+    """kind -> the folders of that kind; several only for the kinds whose markers can say which (:data:`BUDGET_KINDS`)."""
+    by_kind: dict[str, list[Path]] = {}
     for folder in map(Path, folders):
         kind = folder_kind(folder)
-        if kind in by_kind:
-            raise DocsError(f"two {kind} folders given ({by_kind[kind]}, {folder}); give one folder of each kind")
-        by_kind[kind] = folder
+        if kind in by_kind and kind not in BUDGET_KINDS:
+            raise DocsError(f"two {kind} folders given ({by_kind[kind][0]}, {folder}); give one folder of each kind")
+        by_kind.setdefault(kind, []).append(folder)
     return by_kind
+
+
+def _block_folder(block: TableBlock, by_kind: dict[str, list[Path]], where: str) -> Path:
+    """The folder a block's table comes from: the one of its kind, else the one its ``folder=`` or ``budget=`` picks."""
+    if block.kind not in FOLDER_HINTS:
+        raise DocsError(f"{where}: unknown table source {block.kind!r}; write source= one of {', '.join(FOLDER_HINTS)}")
+    given = by_kind.get(block.kind, [])
+    if not given:
+        raise DocsError(f"{where}: table {block.name!r} comes from {FOLDER_HINTS[block.kind]}; pass one such folder")
+    if block.folder is not None:
+        given = [f for f in given if f.resolve().name == block.folder]
+        if not given:
+            names = ", ".join(str(f) for f in by_kind[block.kind])
+            raise DocsError(
+                f"{where}: table {block.name!r} wants the {block.kind} folder named {block.folder!r}; "
+                f"none of those given ({names}) is; pass it"
+            )
+    if len(given) > 1 and block.budget is not None:
+        holding = [f for f in given if block.budget in folder_budgets(load_scale(f))]
+        if len(holding) != 1:
+            what = "none" if not holding else ", ".join(map(str, holding))
+            raise DocsError(
+                f"{where}: table {block.name!r} wants the {block.kind} folder with nets of budget {block.budget}; "
+                f"of those given, {what} has them; pass exactly one, or name it with folder=NAME"
+            )
+        given = holding
+    if len(given) > 1:
+        raise DocsError(
+            f"{where}: {len(given)} {block.kind} folders given; say which one table {block.name!r} comes from "
+            f"with budget=N or folder=NAME in its marker (<!-- table: {block.name} source={block.kind} budget=24 -->)"
+        )
+    return given[0]
 
 
 def refresh_docs(doc_path: str | os.PathLike, folders: Sequence[str | os.PathLike]) -> tuple[str, ...]:
@@ -210,7 +300,8 @@ def refresh_docs(doc_path: str | os.PathLike, folders: Sequence[str | os.PathLik
     doc_path
         A Markdown file with one or more blocks ``<!-- table: NAME source=KIND -->`` ... ``<!-- /table -->``.
     folders
-        Results folders, at most one per kind (sweep, bench, problems); every block's kind must be among them.
+        Results folders, one per kind (sweep, bench, problems), several scale folders when every scale
+        marker names its budget; every block's kind must be among them.
 
     Returns
     -------
@@ -232,16 +323,13 @@ def refresh_docs(doc_path: str | os.PathLike, folders: Sequence[str | os.PathLik
     lines = path.read_text(encoding="utf-8").split("\n")
     by_kind = _folders_by_kind(folders)
     changed, out, done = [], [], 0
-    for name, kind, first, end in table_blocks(lines, where=str(path)):
-        if kind not in FOLDER_HINTS:
-            raise DocsError(f"{path}:{first}: unknown table source {kind!r}; write source= one of {', '.join(FOLDER_HINTS)}")
-        if kind not in by_kind:
-            raise DocsError(f"{path}:{first}: table {name!r} comes from {FOLDER_HINTS[kind]}; pass one such folder")
-        new = build_table(kind, name, by_kind[kind]).split("\n")
-        if new != lines[first:end]:
-            changed.append(name)
-        out += lines[done:first] + new
-        done = end
+    for block in table_blocks(lines, where=str(path)):
+        folder = _block_folder(block, by_kind, f"{path}:{block.first}")
+        new = build_table(block.kind, block.name, folder, budget=block.budget).split("\n")
+        if new != lines[block.first : block.end]:
+            changed.append(block.name)
+        out += lines[done : block.first] + new
+        done = block.end
     if changed:
         write_text(path, "\n".join(out + lines[done:]))
     return tuple(changed)

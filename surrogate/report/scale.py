@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from ..experiments.scale_bench_tables import SOLVED, sgm_floor
+from ..experiments.scale_bench_tables import AGREEMENT_TOL, SOLVED, route_agreement, sgm_floor
 from ..nets.zoo import parse_zoo_name
 from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
@@ -83,7 +83,7 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     return ScaleFolder(folder, payload["config"], table, command if isinstance(command, str) else None)
 
 
-SOLVES_COLUMNS = ("net", "encoding", "solver", "instance", "status", "wall_time")
+SOLVES_COLUMNS = ("net", "encoding", "solver", "instance", "status", "wall_time", "objective")
 
 
 def load_solves(folder: str | os.PathLike) -> pd.DataFrame:
@@ -149,6 +149,34 @@ def net_budget(net: str) -> int | None:
     """The neuron budget of a zoo net's name (``zoo/b24-best-3x8`` -> 24); ``None`` if the name is not a zoo name."""
     parsed = parse_zoo_name(str(net).rsplit("/", 1)[-1])
     return None if parsed is None else parsed.budget
+
+
+def folder_budgets(scale: ScaleFolder) -> set[int]:
+    """The neuron budgets of the nets in a scale folder's table (nets without a zoo name have none)."""
+    return {b for b in scale.table["net"].map(net_budget) if b is not None}
+
+
+def of_budget(frame: pd.DataFrame, budget: int | None) -> pd.DataFrame:
+    """The rows of a per-net table (``table.csv``, ``solves.csv``) whose net has ``budget`` neurons; all of them for ``None``."""
+    if budget is None:
+        return frame
+    return frame[frame["net"].map(net_budget) == budget].reset_index(drop=True)
+
+
+def budget_folder(scale: ScaleFolder, budget: int | None) -> ScaleFolder:
+    """``scale`` with its table cut to the nets of ``budget`` neurons (``None``: as it is).
+
+    Raises
+    ------
+    ResultsError
+        If no net of the folder has that budget.
+    """
+    if budget is None:
+        return scale
+    if budget not in folder_budgets(scale):
+        have = ", ".join(map(str, sorted(folder_budgets(scale)))) or "none"
+        raise ResultsError(f"{scale.folder}: has no net of budget {budget} (its budgets: {have}); pass the folder of that run")
+    return replace(scale, table=of_budget(scale.table, budget))
 
 
 def scale_points(table: pd.DataFrame) -> pd.DataFrame:
@@ -257,4 +285,19 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
         "",
         markdown_table(floor_table(scale)),
         "",
+    )
+    agreement = route_agreement(solves)
+    if not agreement.empty:
+        w.add("### Routes side by side", "", agreement_summary(agreement), "", markdown_table(agreement), "")
+
+
+def agreement_summary(agreement: pd.DataFrame) -> str:
+    """One sentence on :func:`~surrogate.experiments.scale_bench_tables.route_agreement`: how many pairs agree, the worst."""
+    if agreement.empty:
+        return "No instance was proven optimal by two routes, so there is nothing to compare."
+    agree, overlap = int(agreement["agree"].sum()), int(agreement["intervals_overlap"].sum())
+    return (
+        f"Where two routes both proved an instance optimal ({len(agreement)} pairs), {agree} agree on the optimum within "
+        f"{AGREEMENT_TOL:g} relative (largest difference {agreement['rel_diff'].max():.2g}) and {overlap} have proven ranges "
+        "[bound, objective] that meet."
     )

@@ -13,7 +13,9 @@ from surrogate.executors import ExecutorConfig
 from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench
 from surrogate.experiments.scale_bench_config import QUICK_NETS, ScaleBenchConfig
 from surrogate.experiments.scale_bench_tables import (
+    AGREEMENT_COLUMNS,
     penalised_times,
+    route_agreement,
     scale_table,
     sgm_floor,
     shifted_geometric_mean,
@@ -99,6 +101,35 @@ def test_every_unsolved_instance_counts_twice_the_limit_and_none_is_dropped():
     assert (b["instances"], b["solved"], b["timeouts"], b["infeasible"], b["errors"]) == (3, 0, 1, 1, 1)
     assert b["sgm_s"] == pytest.approx(20.0)
     assert math.isnan(b["first_incumbent_median_s"]) and math.isnan(b["primal_gap_max"]) and math.isnan(b["grid_mae"])
+
+
+def _route(encoding, solver, instance, status, objective, bound):
+    return {"net": "a", "encoding": encoding, "solver": solver, "instance": instance, "status": status}, objective, bound
+
+
+def test_routes_agree_where_both_proved_the_optimum_and_nowhere_else():
+    rows = [
+        _route("pruned", "highs", "p1", "solved", -100.0, -100.005),
+        _route("gurobi-ml", "gurobi", "p1", "solved", -100.005, -100.006),  # 5e-5 apart: agree
+        _route("pruned", "highs", "p2", "solved", 2.0, 1.9999),
+        _route("gurobi-ml", "gurobi", "p2", "solved", 2.5, 2.4999),  # 0.25 apart: one of them is wrong
+        _route("pruned", "highs", "p3", "timeout", -1.0, -3.0),
+        _route("gurobi-ml", "gurobi", "p3", "solved", -2.0, -2.0),  # ours did not finish: no row
+        _route("scip-ml", "scip", "p1", "solved", -100.012, -100.013),  # 1.2e-4 apart, ranges 0.7e-4 apart
+    ]
+    solves = pd.DataFrame([{**r, "objective": o, "bound": b} for r, o, b in rows])
+    agreement = route_agreement(solves)
+    assert list(agreement.columns) == AGREEMENT_COLUMNS
+    assert agreement[["instance", "route"]].values.tolist() == [
+        ["p1", "gurobi-ml gurobi"],
+        ["p2", "gurobi-ml gurobi"],
+        ["p1", "scip-ml scip"],
+    ]
+    assert (agreement["reference"] == "pruned highs").all()
+    assert agreement["rel_diff"].tolist() == pytest.approx([5e-5, 0.25, 1.2e-4])
+    assert agreement["agree"].tolist() == [True, False, False]
+    assert agreement["intervals_overlap"].tolist() == [True, False, True]
+    assert route_agreement(solves[solves["encoding"] == "pruned"]).empty  # one route: nothing to compare
 
 
 def test_first_incumbent_is_the_warm_start_or_the_search_plus_the_solvers_own():
@@ -223,6 +254,8 @@ def test_a_peer_route_runs_in_the_benchmark_and_agrees_with_ours(tmp_path, peer)
     assert solves.loc[peer, "status"] == "solved" and solves.loc["pruned", "status"] == "solved"
     ours, theirs = solves.loc["pruned", "objective"], solves.loc[peer, "objective"]
     assert abs(ours - theirs) <= 1e-4 * max(1.0, abs(ours))
+    agreement = route_agreement(pd.read_csv(tmp_path / "solves.csv"))
+    assert len(agreement) == 1 and agreement.loc[0, "agree"] and agreement.loc[0, "intervals_overlap"]
     table = pd.read_csv(tmp_path / "table.csv")
     assert table["encoding"].tolist() == ["pruned", peer] and table["refused"].tolist() == [0, 0]
 

@@ -82,8 +82,11 @@ def test_bench_folder_gives_any_of_its_csv_tables(tmp_path):
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("no markers here\n", r"has no table markers; put <!-- table: NAME source=KIND -->"),
-        ("<!-- table: table -->\nx\n<!-- /table -->\n", r":1: malformed table marker .*write <!-- table: NAME source=KIND -->"),
+        ("no markers here\n", r"has no table markers; put <!-- table: NAME source=KIND \[budget=N\] \[folder=NAME\] -->"),
+        (
+            "<!-- table: table -->\nx\n<!-- /table -->\n",
+            r":1: malformed table marker .*write <!-- table: NAME source=KIND \[budget=N\] \[folder=NAME\] -->",
+        ),
         ("<!-- table: table source=sweep -->\nx\n", r":1: table 'table' is not closed; end it with a line <!-- /table -->"),
         ("x\n<!-- /table -->\n", r":2: <!-- /table --> without an opening marker"),
         (
@@ -130,11 +133,20 @@ def test_the_docs_markers_are_well_formed():
     for page in sorted(docs.glob("*.md")):
         lines = page.read_text(encoding="utf-8").split("\n")
         if any(line.startswith("<!-- table:") for line in lines):
-            found[page.name] = [(name, kind) for name, kind, _, _ in table_blocks(lines, where=str(page))]
+            found[page.name] = [(b.name, b.kind, b.budget, b.folder) for b in table_blocks(lines, where=str(page))]
     assert found == {
-        "problems.md": [("results", "problems")],
-        "scale.md": [("front", "scale"), ("instances", "scale"), ("floor", "scale")],
-        "sweep.md": [("table", "sweep")],
+        "problems.md": [("results", "problems", None, None)],
+        "scale.md": [
+            ("front", "scale", 24, None),
+            ("instances", "scale", 24, None),
+            ("floor", "scale", 24, None),
+            ("front", "scale", 12, "scale-12"),
+            ("floor", "scale", 12, "scale-12"),
+            ("instances", "scale", 12, "scale-12"),
+            ("table", "scale", None, "scale-peers"),
+            ("agreement", "scale", None, "scale-peers"),
+        ],
+        "sweep.md": [("table", "sweep", None, None)],
     }
 
 
@@ -145,7 +157,7 @@ def test_the_docs_tables_are_in_the_format_the_refresh_writes():
     docs = Path(__file__).resolve().parents[2] / "docs"
     for page, render in (("sweep.md", format_table), ("problems.md", problems_text)):
         lines = (docs / page).read_text(encoding="utf-8").split("\n")
-        ((_, _, first, end),) = table_blocks(lines, where=page)
+        ((_, _, first, end, _, _),) = table_blocks(lines, where=page)
         body = lines[first + 1 : end - 1]  # inside the ```text fence
         table = pd.read_csv(io.StringIO("\n".join(body)), sep=r"\s+", na_values=["-"])
         assert lines[first] == "```text" and lines[end - 1] == "```"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from surrogate.report.build import write_report
-from surrogate.report.docs import build_table
+from surrogate.report.docs import DocsError, build_table, refresh_docs
 from surrogate.report.loading import detect
 from surrogate.report.scale import (
     floor_table,
@@ -45,12 +45,13 @@ SOLVES = pd.DataFrame(
         "instance": ["random8-s0", "foulds2", "rt2"] * 2,
         "status": ["solved", "timeout", "timeout", "solved", "solved", "error"],
         "wall_time": [1.5, 60.0, 60.0, 0.5, 7.0, 0.1],
+        "objective": [-3.0, -1.0, float("nan"), -3.00001, -2.0, float("nan")],
     }
 )
 
 
-def _folder(tmp_path, table=TABLE, kind="scale", solves=SOLVES):
-    folder = tmp_path / "scale"
+def _folder(tmp_path, table=TABLE, kind="scale", solves=SOLVES, name="scale"):
+    folder = tmp_path / name
     folder.mkdir()
     config = {"instances": ["random8-s0", "foulds2", "rt2"], "solver": {"time_limit": 60.0, "threads": 1, "solver": "highs"}}
     (folder / "config.json").write_text(json.dumps({"kind": kind, "config": config, "command": COMMAND}))
@@ -146,3 +147,86 @@ def test_a_folder_without_its_command_says_so_instead_of_guessing(tmp_path):
     (folder / "config.json").write_text(json.dumps(payload))
     text = write_report([folder]).path.read_text()
     assert "does not record the command that wrote it" in text and "Regenerate with:" not in text
+
+
+def _two_budgets(tmp_path):
+    """A run of the 24-neuron nets and a run of the 12-neuron net, as two folders."""
+    b12 = SOLVES.assign(net="b12-best-2x6")
+    return _folder(tmp_path, table=TABLE[:4], name="scale-24"), _folder(tmp_path, table=TABLE[4:], solves=b12, name="scale-12")
+
+
+def test_a_marker_with_a_budget_takes_that_budget_from_the_folder_that_has_it(tmp_path):
+    b24, b12 = _two_budgets(tmp_path)
+    doc = tmp_path / "scale.md"
+    marked = "<!-- table: front source=scale budget={} -->\n<!-- /table -->\n"
+    doc.write_text(
+        "# fronts\n"
+        + marked.format(12)
+        + "between\n"
+        + marked.format(24)
+        + "<!-- table: instances source=scale budget=12 -->\n<!-- /table -->\n"
+    )
+    assert refresh_docs(doc, [b24, b12]) == ("front", "front", "instances")
+    text = doc.read_text()
+    first, second = text.split("between\n")
+    assert "| 12 | b12-best-2x6 |" in first and "b24-" not in first
+    assert "b12-" not in second.split("<!-- table: instances")[0] and second.count("| 24 | ") == 4
+    assert "| instance | b12-best-2x6 |" in second  # the instances table of the 12-neuron run alone
+    assert refresh_docs(doc, [b12, b24]) == ()  # the order of the folders does not matter
+
+
+def test_a_budget_cuts_one_folder_to_its_nets(tmp_path):
+    folder = _folder(tmp_path)
+    front = build_table("scale", "front", folder, budget=12)
+    assert front.count("\n") == 2 and "| 12 | b12-best-2x6 |" in front
+    floor = build_table("scale", "floor", folder, budget=24)
+    assert floor.count("\n") == 5 and "b12-" not in floor
+    with pytest.raises(ResultsError, match=r"has no net of budget 48 \(its budgets: 12, 24\); pass the folder of that run"):
+        build_table("scale", "table", folder, budget=48)
+
+
+def test_budget_markers_that_cannot_be_served_name_the_fix(tmp_path):
+    b24, b12 = _two_budgets(tmp_path)
+    doc = tmp_path / "scale.md"
+    doc.write_text("<!-- table: front source=scale -->\n<!-- /table -->\n")
+    with pytest.raises(DocsError, match=r"2 scale folders given; say which one table 'front' comes from with budget=N"):
+        refresh_docs(doc, [b24, b12])
+    doc.write_text("<!-- table: front source=scale budget=48 -->\n<!-- /table -->\n")
+    with pytest.raises(DocsError, match=r"folder with nets of budget 48; of those given, none has them; pass exactly one"):
+        refresh_docs(doc, [b24, b12])
+    with pytest.raises(DocsError, match=r"budget=12 applies to source=scale only; remove it from the marker"):
+        build_table("bench", "bounds", tmp_path, budget=12)
+    assert doc.read_text() == "<!-- table: front source=scale budget=48 -->\n<!-- /table -->\n"  # nothing written
+
+
+def test_two_routes_are_compared_where_both_solved_in_the_report_and_the_docs(tmp_path):
+    peer = SOLVES.assign(encoding="gurobi-ml", solver="gurobi", objective=[-3.00001, -1.0, float("nan"), -2.9, -2.0, 5.0])
+    folder = _folder(tmp_path, solves=pd.concat([SOLVES, peer], ignore_index=True))
+    text = build_table("scale", "agreement", folder)
+    assert text.startswith("Where two routes both proved an instance optimal (3 pairs), 2 agree on the optimum within 0.0001")
+    assert "| b24-hand-shared-3x8 | random8-s0 | gurobi-ml gurobi | pruned highs | -2.9 | -3 | 0.0333 | False | False |" in text
+    assert "| b24-hand-shared-3x8 | foulds2 | gurobi-ml gurobi | pruned highs | -2 | -2 | 0 | True | True |" in text
+    report = write_report([folder]).path.read_text()
+    assert "### Routes side by side" in report and "(3 pairs), 2 agree" in report
+    one_route = _folder(tmp_path, name="one")
+    assert build_table("scale", "agreement", one_route) == (
+        "No instance was proven optimal by two routes, so there is nothing to compare."
+    )
+    assert "### Routes side by side" not in write_report([one_route]).path.read_text()
+
+
+def test_a_marker_can_name_its_folder_when_two_runs_share_a_budget(tmp_path):
+    b24, b12 = _two_budgets(tmp_path)
+    peers = _folder(tmp_path, table=TABLE[4:], solves=SOLVES.assign(net="b12-best-2x6"), name="scale-peers")
+    doc = tmp_path / "scale.md"
+    doc.write_text("<!-- table: front source=scale budget=12 folder=scale-peers -->\n<!-- /table -->\n")
+    assert refresh_docs(doc, [b24, b12, peers]) == ("front",)
+    assert "| 12 | b12-best-2x6 |" in doc.read_text()
+    doc.write_text("<!-- table: front source=scale budget=12 -->\n<!-- /table -->\n")
+    with pytest.raises(DocsError, match=r"budget 12; of those given, .*scale-12, .*scale-peers has them; .*folder=NAME"):
+        refresh_docs(doc, [b24, b12, peers])
+    doc.write_text("<!-- table: front source=scale folder=scale-48 -->\n<!-- /table -->\n")
+    with pytest.raises(
+        DocsError, match=r"wants the scale folder named 'scale-48'; none of those given \(.*scale-24.*\) is; pass it"
+    ):
+        refresh_docs(doc, [b24, b12])
