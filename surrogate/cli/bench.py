@@ -153,7 +153,9 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
     config = scale_bench_config(args)
     command = "surrogate " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
     executor = executor_config(args, workers=WORKERS)
-    result = run_scale_bench(config, args.out, executor=executor, progress=not args.quiet, fresh=args.fresh, command=command)
+    result = run_scale_bench(
+        config, args.out, executor=executor, progress=not args.quiet, fresh=args.fresh, command=command, reuse=args.reuse
+    )
     print(result.render())
     reused = f" ({result.units.reused} reused from the cache)" if result.units.reused else ""
     print(f"{len(result.solves)} solves in {result.wall_time_s:.0f} s{reused}; solves.csv, table.csv, config.json in {args.out}/")

@@ -274,6 +274,15 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
         help="results folder (default %(default)s); a run stopped early resumes there",
     )
     p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
+    p.add_argument(
+        "--reuse",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="take every solve that the run in DIR already finished (same instance, net file, encoding and solver "
+        "options) instead of solving it again; repeatable; DIR is named in config.json",
+    )
     add_executor_arguments(
         p,
         workers_help=f"solver processes, one thread each, or LocalCluster workers with --dask (default {defaults.WORKERS})",

@@ -117,6 +117,50 @@ class UnitCache:
         return sum(1 for _ in self.root.glob("*.json")) if self.root.is_dir() else 0
 
 
+def adopt_units(cache: UnitCache, units, sources) -> int:
+    """Copy into ``cache`` the finished units that another results folder already holds; return how many.
+
+    A unit's key hashes everything that decides its result (:func:`unit_key`), so an
+    entry under the same key in another folder's cache is this unit's result: a run
+    can be extended (more nets, another encoding) without solving again what a
+    finished run solved. Units already in ``cache`` are left as they are; a damaged
+    entry in a source is skipped (the unit is then computed).
+
+    Parameters
+    ----------
+    cache
+        The cache of the folder being run.
+    units
+        Its units (anything with ``kind``, ``key`` and ``spec``).
+    sources
+        Results folders whose ``cache/`` is read (never written).
+
+    Raises
+    ------
+    ResultsFolderError
+        If a source is not a folder with a ``cache/``.
+    """
+    caches = []
+    for source in map(Path, sources):
+        if not (source / CACHE_DIR).is_dir():
+            raise ResultsFolderError(f"{source}: no {CACHE_DIR}/ folder to reuse units from; pass the --out folder of a run")
+        caches.append(UnitCache(source / CACHE_DIR))
+    adopted = 0
+    for unit in units:
+        if cache.path(unit.kind, unit.key).exists():
+            continue
+        for other in caches:
+            try:
+                result = other.read(unit.kind, unit.key)
+            except DamagedEntryError:
+                continue
+            if result is not None:
+                cache.write(unit.kind, unit.key, unit.spec, result)
+                adopted += 1
+                break
+    return adopted
+
+
 def is_temporary(path: Path) -> bool:
     """A temporary file of :func:`surrogate.files.atomic_path` (``.<name>.<random>.tmp``)."""
     return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file()

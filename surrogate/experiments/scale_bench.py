@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from ..executors import ExecutorConfig, open_executor
 from ..files import sha256_file, write_text
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import load_manifest
-from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, open_results_folder
+from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder
 from .peers import PEERS, REFUSED_SIZE_LIMIT
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_tables import ERROR, REFUSED, SGM_SHIFT, TIMEOUT_FACTOR, penalised_times, primal_gaps, scale_table, solve_status
@@ -290,6 +292,7 @@ def run_scale_bench(
     progress: bool = True,
     fresh: bool = False,
     command: str | None = None,
+    reuse: Sequence[str | os.PathLike] = (),
 ) -> ScaleBenchResult:
     """Run the benchmark (or finish an interrupted run) and write its results in ``out_dir``.
 
@@ -307,6 +310,10 @@ def run_scale_bench(
         Discard the folder's old results and cache first.
     command
         The command line, recorded in ``config.json``.
+    reuse
+        Results folders of earlier runs: every unit of this run that one of them finished is
+        taken from it instead of solved again (:func:`~surrogate.experiments.cache.adopt_units`);
+        they are named in ``config.json`` (``reused_from``). Times then come from different runs.
 
     Raises
     ------
@@ -317,7 +324,9 @@ def run_scale_bench(
     nets = resolve_nets(config)
     units, exact = _solve_units(config, nets), _exact_units(config)
     with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
-        write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False))
+        adopted = adopt_units(cache, [*exact.values(), *units.values()], reuse)
+        sources = {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
+        write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False, **sources))
         with open_executor(executor) as runner:
             todo = [*exact.values(), *units.values()]
             done = run_units(
@@ -330,6 +339,6 @@ def run_scale_bench(
         unit_counts = UnitCounts(counts["computed"], counts["reused"], counts["damaged"])
         write_text(out_dir / "solves.csv", solves.to_csv(index=False))
         write_text(out_dir / "table.csv", table.to_csv(index=False))
-        extra = {"complete": True, "wall_time_s": wall, "units": unit_counts.to_dict()}
+        extra = {"complete": True, "wall_time_s": wall, "units": unit_counts.to_dict(), **sources}
         write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, **extra))
     return ScaleBenchResult(config, tuple(nets), solves, table, out_dir, wall, unit_counts)

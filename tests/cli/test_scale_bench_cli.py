@@ -72,3 +72,12 @@ def test_quick_run_prints_the_table_and_writes_the_folder(tmp_path, monkeypatch,
     assert pd.read_csv(out / "table.csv")["instances"].tolist() == [1]
     record = json.loads((out / "config.json").read_text())
     assert record["command"].startswith("surrogate bench scale --quick") and record["config"]["quick"] is True
+    again = tmp_path / "again"
+    assert main([*argv, "--out", str(again), "--reuse", str(out)]) == 0  # the one solve is taken, not run again
+    assert (
+        capsys.readouterr()
+        .out.strip()
+        .splitlines()[-1]
+        .endswith(f"(1 reused from the cache); solves.csv, table.csv, config.json in {again}/")
+    )
+    assert json.loads((again / "config.json").read_text())["reused_from"] == [str(out.resolve())]

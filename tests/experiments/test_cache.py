@@ -1,6 +1,7 @@
 """The unit cache, the results-folder guard, and the executor configs (no training, no solving)."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -9,9 +10,11 @@ from surrogate.errors import ConfigError, SurrogateError
 from surrogate.executors import ExecutorConfig, InlineRunner, open_executor
 from surrogate.experiments import cache as cache_mod
 from surrogate.experiments.cache import (
+    CACHE_DIR,
     DamagedEntryError,
     ResultsFolderError,
     UnitCache,
+    adopt_units,
     open_results_folder,
     unit_key,
 )
@@ -178,3 +181,25 @@ def test_an_entry_of_the_wrong_shape_is_discarded_with_a_warning(tmp_path, caplo
     assert lookup(store, unit, tmp_path / "nets", counts) is None  # one net where the pack has two
     assert counts["damaged"] == 1 and not store.path(unit.kind, unit.key).exists()
     assert "is damaged (it does not hold the 2 results of a train unit); recomputing it" in caplog.text
+
+
+def test_adopt_units_copies_what_another_run_finished_and_skips_the_rest(tmp_path):
+    def unit(n):
+        spec = {"task": "t", "n": n}
+        return SimpleNamespace(kind="solve", spec=spec, key=unit_key("solve", spec))
+
+    a, b, c = unit(1), unit(2), unit(3)
+    source = UnitCache(tmp_path / "old" / CACHE_DIR)
+    source.write(a.kind, a.key, a.spec, {"rows": [{"x": 1}]})
+    source.write(b.kind, b.key, b.spec, {"rows": [{"x": 2}]})
+    source.path(b.kind, b.key).write_text("{not json")  # damaged: skipped, so computed again
+    mine = UnitCache(tmp_path / "new" / CACHE_DIR)
+    mine.write(c.kind, c.key, c.spec, {"rows": [{"x": 30}]})
+    assert adopt_units(mine, [a, b, c], [tmp_path / "old"]) == 1
+    assert mine.read(a.kind, a.key) == {"rows": [{"x": 1}]} and mine.read(b.kind, b.key) is None
+    assert mine.read(c.kind, c.key) == {"rows": [{"x": 30}]}  # its own entry is kept
+    assert adopt_units(mine, [a, b, c], [tmp_path / "old"]) == 0
+    with pytest.raises(
+        ResultsFolderError, match=r"nowhere: no cache/ folder to reuse units from; pass the --out folder of a run"
+    ):
+        adopt_units(mine, [a], [tmp_path / "nowhere"])

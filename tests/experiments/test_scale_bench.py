@@ -3,6 +3,7 @@
 import json
 import math
 import shutil
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pandas as pd
@@ -236,6 +237,14 @@ def test_a_tiny_run_writes_its_tables_and_resumes(tmp_path):
     again = run_scale_bench(config, tmp_path, executor=inline, progress=False)
     assert (again.units.computed, again.units.reused) == (0, 3)
     pd.testing.assert_frame_equal(again.table, result.table)
+    wider = replace(config, nets=("b12-best-3x4", "b12-best-2x6"), instances=("haverly1",))
+    extended = run_scale_bench(wider, tmp_path / "wider", executor=inline, progress=False, reuse=[tmp_path])
+    assert (extended.units.computed, extended.units.reused) == (1, 1)  # only b12-best-2x6 on haverly1 is solved
+    old = solves.set_index(["net", "instance"]).loc[("b12-best-3x4", "haverly1")]
+    new = pd.read_csv(tmp_path / "wider" / "solves.csv").set_index(["net", "instance"]).loc[("b12-best-3x4", "haverly1")]
+    assert (new["wall_time"], new["objective"]) == (old["wall_time"], old["objective"])  # taken, not solved again
+    record = json.loads((tmp_path / "wider" / "config.json").read_text())
+    assert record["reused_from"] == [str(tmp_path.resolve())] and record["adopted_units"] == 1
 
 
 @pytest.mark.solver
