@@ -267,6 +267,14 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
         help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
         f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
     )
+    _add_scale_run_arguments(p)
+    p.set_defaults(func=cmd_bench_scale, argv=None)
+
+
+def _add_scale_run_arguments(p: argparse.ArgumentParser) -> None:
+    """Where ``bench scale`` writes, what it reuses, and where it runs."""
+    from ..experiments import scale_bench_config as defaults
+
     p.add_argument(
         "--out",
         type=Path,
@@ -289,7 +297,6 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
         run="benchmark",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_bench_scale, argv=None)
 
 
 #: ``surrogate bench``'s benchmarks: name -> (help, the function adding its options).
