@@ -323,12 +323,12 @@ def run_scale_bench(
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
     nets = resolve_nets(config)
     units, exact = _solve_units(config, nets), _exact_units(config)
+    todo = [*exact.values(), *units.values()]
     with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
-        adopted = adopt_units(cache, [*exact.values(), *units.values()], reuse)
+        adopted = adopt_units(cache, todo, reuse)
         sources = {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
         write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False, **sources))
         with open_executor(executor) as runner:
-            todo = [*exact.values(), *units.values()]
             done = run_units(
                 todo, runner, cache, out_dir / NETS_DIR, counts=counts, desc="scale", unit_name="solve", progress=progress
             )

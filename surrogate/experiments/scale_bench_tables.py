@@ -174,6 +174,11 @@ def _overlap(row: pd.Series) -> bool:
     return lo1 <= hi2 + slack and lo2 <= hi1 + slack
 
 
+def route_names(solves: pd.DataFrame) -> pd.Series:
+    """Each solve's route, ``'<encoding> <solver>'`` (e.g. ``'pruned highs'``)."""
+    return solves["encoding"].astype(str) + " " + solves["solver"].astype(str)
+
+
 def route_agreement(solves: pd.DataFrame) -> pd.DataFrame:
     """Where two routes (encoding and solver) both proved a net's instance optimal: do their optima agree?
 
@@ -187,11 +192,11 @@ def route_agreement(solves: pd.DataFrame) -> pd.DataFrame:
     differ by up to that gap and still both be right; a route without a recorded
     bound counts as its objective alone). Empty when one route ran.
     """
-    solved = solves[solves["status"] == SOLVED].copy()
-    solved["route"] = solved["encoding"].astype(str) + " " + solved["solver"].astype(str)
+    names = route_names(solves)
+    solved = solves.assign(route=names)[solves["status"] == SOLVED]
     if "bound" not in solved:
-        solved["bound"] = math.nan
-    routes = list(dict.fromkeys(solves["encoding"].astype(str) + " " + solves["solver"].astype(str)))
+        solved = solved.assign(bound=math.nan)
+    routes = list(dict.fromkeys(names))
     if len(routes) < 2 or solved.empty:
         return pd.DataFrame(columns=AGREEMENT_COLUMNS)
     keys = ["net", "instance"]

@@ -55,7 +55,7 @@ from .loading import detect, load_bench, load_sweep, read_csv
 from .markdown import markdown_table
 from .scale import (
     ScaleFolder,
-    agreement_summary,
+    agreement_text,
     budget_folder,
     floor_table,
     folder_budgets,
@@ -156,11 +156,6 @@ def _instances_table(folder: Path, budget: int | None) -> str:
     return text + (f"\n\nSolved by no net: {', '.join(unsolved)}." if unsolved else "")
 
 
-def _agreement_table(folder: Path, budget: int | None) -> str:
-    agreement = route_agreement(of_budget(load_solves(folder), budget))
-    return agreement_summary(agreement) + ("" if agreement.empty else "\n\n" + markdown_table(agreement))
-
-
 def _scale(folder: Path, budget: int | None) -> ScaleFolder:
     return budget_folder(load_scale(folder), budget)
 
@@ -175,7 +170,7 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
     ("scale", "front"): lambda folder, _, budget: markdown_table(scale_points(_scale(folder, budget).table)),
     ("scale", "floor"): lambda folder, _, budget: markdown_table(floor_table(_scale(folder, budget))),
     ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),
-    ("scale", "agreement"): lambda folder, _, budget: _agreement_table(folder, budget),
+    ("scale", "agreement"): lambda folder, _, budget: agreement_text(route_agreement(of_budget(load_solves(folder), budget))),
 }
 #: The source kinds whose tables can be cut to one neuron budget (``budget=N`` in the marker).
 BUDGET_KINDS = ("scale",)

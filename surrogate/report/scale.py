@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..experiments.scale_bench_tables import AGREEMENT_TOL, SOLVED, route_agreement, sgm_floor
+from ..experiments.scale_bench_tables import AGREEMENT_TOL, SOLVED, route_agreement, route_names, sgm_floor
 from ..nets.zoo import parse_zoo_name
 from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
@@ -103,10 +103,10 @@ def load_solves(folder: str | os.PathLike) -> pd.DataFrame:
 
 def _route_labels(solves: pd.DataFrame) -> pd.Series:
     """The column label of each solve's route: the net alone when one encoding and solver were run, else all three."""
-    routes = solves[["encoding", "solver"]].drop_duplicates()
-    if len(routes) == 1:
+    routes = route_names(solves)
+    if routes.nunique() == 1:
         return solves["net"].astype(str)
-    return solves["net"].astype(str) + " " + solves["encoding"].astype(str) + " " + solves["solver"].astype(str)
+    return solves["net"].astype(str) + " " + routes
 
 
 def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
@@ -288,7 +288,7 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     )
     agreement = route_agreement(solves)
     if not agreement.empty:
-        w.add("### Routes side by side", "", agreement_summary(agreement), "", markdown_table(agreement), "")
+        w.add("### Routes side by side", "", agreement_text(agreement), "")
 
 
 def agreement_summary(agreement: pd.DataFrame) -> str:
@@ -301,3 +301,9 @@ def agreement_summary(agreement: pd.DataFrame) -> str:
         f"{AGREEMENT_TOL:g} relative (largest difference {agreement['rel_diff'].max():.2g}) and {overlap} have proven ranges "
         "[bound, objective] that meet."
     )
+
+
+def agreement_text(agreement: pd.DataFrame) -> str:
+    """:func:`agreement_summary`, then the agreement table when there is one (the report's section and the docs table)."""
+    summary = agreement_summary(agreement)
+    return summary if agreement.empty else f"{summary}\n\n{markdown_table(agreement)}"
