@@ -16,13 +16,14 @@ atomically) ``solves.csv`` (one row per solve), ``table.csv``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +31,9 @@ import pandas as pd
 from ..errors import ConfigError, SurrogateError
 from ..executors import ExecutorConfig, open_executor
 from ..files import sha256_file, write_text
+from ..milp.bounds_result import fingerprint
 from ..milp.solver_config import SolverConfig
+from ..nets.network import ReluMLP
 from ..nets.zoo import load_manifest
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder
 from .peers import PEERS, REFUSED_SIZE_LIMIT
@@ -43,7 +46,11 @@ from .units import Unit, UnitCounts, run_units
 
 @dataclass(frozen=True)
 class NetRef:
-    """A net of the run: its label in the tables, zoo ``name`` (or ONNX path), ``zoo`` folder, manifest errors and hash."""
+    """A net of the run: its label in the tables, zoo ``name`` (or ONNX path), ``zoo`` folder, manifest errors and hash.
+
+    ``same_as`` is the label of an earlier net of the run whose MILP this one's
+    equals (:func:`milp_identity`); its solves are that net's, not run again.
+    """
 
     label: str
     name: str
@@ -51,6 +58,7 @@ class NetRef:
     mae: float
     max_error: float
     sha256: str
+    same_as: str = ""
 
 
 def _entry(zoo: str, name: str) -> dict | None:
@@ -94,8 +102,47 @@ def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
     return found
 
 
+def milp_identity(net: ReluMLP) -> str:
+    """A hash of all that a scale unit's model takes from ``net``: weights, biases, domain and stored bounds.
+
+    The units build their models with :func:`~surrogate.milp.bilinear.replace_products`
+    (not error-aware, so a net's ``error_bound`` metadata is not read); two nets
+    with the same identity give the same MILP on every instance. The time each
+    stored bound took (``seconds``) is left out; every other metadata item
+    (protocol, seed, metrics...) only documents the net.
+    """
+    from ..milp.bounds import METADATA_KEY
+
+    digest = hashlib.sha256(fingerprint(net).encode())
+    digest.update(json.dumps(net.domain).encode())
+    stored = json.loads(net.metadata.get(METADATA_KEY) or "{}")
+    for method in sorted(stored):
+        entry = {k: v for k, v in stored[method].items() if k != "seconds"}
+        digest.update(json.dumps([method, entry], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _mark_twins(refs: list[NetRef]) -> list[NetRef]:
+    """``refs`` with ``same_as`` set on every net whose MILP an earlier one already gives (a net that cannot be read has none)."""
+    first, marked = {}, []
+    for ref in refs:
+        try:
+            identity = milp_identity(_load_net(ref.name, ref.zoo))
+        except SurrogateError:
+            marked.append(ref)  # its units record why it cannot be read
+            continue
+        twin = first.setdefault(identity, ref.label)
+        marked.append(ref if twin == ref.label else replace(ref, same_as=twin))
+    return marked
+
+
 def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
-    """The nets of the run, labelled by zoo name; a name already taken by an earlier zoo becomes ``<folder>/<name>``."""
+    """The nets of the run, labelled by zoo name; a name already taken by an earlier zoo becomes ``<folder>/<name>``.
+
+    A net whose MILP equals an earlier net's (:func:`milp_identity`; e.g. a
+    ``best`` net that is a hand-built one, metadata aside) is marked ``same_as``
+    that net: its rows in the tables are copies of that net's solves.
+    """
     refs, taken = [], set()
     for zoo, entry in _zoo_entries(config):
         name = entry["name"]
@@ -106,7 +153,7 @@ def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
     refs += [_onnx_ref(n) for n in config.nets if n.endswith(".onnx")]
     if len({r.label for r in refs}) != len(refs):
         raise ConfigError(f"two nets share a label ({', '.join(r.label for r in refs)}); rename an ONNX file")
-    return refs
+    return _mark_twins(refs)
 
 
 def first_incumbent_s(result, found, solved: dict) -> float:
@@ -192,7 +239,7 @@ def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Un
     size = {instance: products(instance) for instance in config.instances}
     units = {}
     for instance in sorted(config.instances, key=lambda i: -size[i]):
-        for ref in nets:
+        for ref in (r for r in nets if not r.same_as):
             for encoding in config.encodings:
                 spec = {
                     "task": "scale-solve",
@@ -221,7 +268,10 @@ def _exact_units(config: ScaleBenchConfig) -> dict[str, Unit]:
 
 
 def solves_frame(config: ScaleBenchConfig, nets: list[NetRef], units: dict, exact: dict, done: dict) -> pd.DataFrame:
-    """``solves.csv``: one row per (net, encoding, instance) in that order, with its optimum and primal gap."""
+    """``solves.csv``: one row per (net, encoding, instance) in that order, with its optimum and primal gap.
+
+    A net marked ``same_as`` another gets that net's solves, with ``same_as`` naming it.
+    """
     optima = {}
     for instance in config.instances:
         known = recorded_optimum(instance)
@@ -233,9 +283,9 @@ def solves_frame(config: ScaleBenchConfig, nets: list[NetRef], units: dict, exac
     for ref in nets:
         for encoding in config.encodings:
             for instance in config.instances:
-                row = done[units[instance, ref.label, encoding].key]["rows"][0]
+                row = done[units[instance, ref.same_as or ref.label, encoding].key]["rows"][0]
                 optimum, source = optima[instance]
-                head = {"net": ref.label, "solver": config.solver.solver, "time_limit": config.time_limit}
+                head = {"net": ref.label, "same_as": ref.same_as, "solver": config.solver.solver, "time_limit": config.time_limit}
                 rows.append({**head, **row, "optimum": optimum, "optimum_source": source})
     solves = pd.DataFrame(rows)
     for column in ("objective", "wall_time", "first_incumbent_s", "products"):

@@ -30,7 +30,7 @@ _INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOU
 #: The columns of :func:`scale_table`, in order.
 TABLE_COLUMNS = (
     "net encoding solver instances solved timeouts infeasible errors refused sgm_s first_incumbent_median_s "
-    "primal_gap_median primal_gap_max grid_mae grid_max_error"
+    "primal_gap_median primal_gap_max grid_mae grid_max_error same_as"
 ).split()
 
 
@@ -147,15 +147,18 @@ def scale_table(solves: pd.DataFrame, nets: pd.DataFrame) -> pd.DataFrame:
         One row per solve with ``net``, ``encoding``, ``solver``, ``status``,
         ``wall_time``, ``time_limit``, ``first_incumbent_s`` and ``primal_gap``.
     nets
-        One row per net: ``net`` (its label), ``mae`` and ``max_error`` (from its zoo's manifest).
+        One row per net: ``net`` (its label), ``mae`` and ``max_error`` (from its zoo's manifest),
+        and optionally ``same_as`` (the net whose solves it shares, see
+        :func:`~surrogate.experiments.scale_bench.resolve_nets`).
     """
-    errors = nets.set_index("net")[["mae", "max_error"]]
+    errors = nets.set_index("net")
     rows = []
     for (net, encoding, solver), group in solves.groupby(["net", "encoding", "solver"], sort=False):
-        mae, max_error = errors.loc[net] if net in errors.index else (math.nan, math.nan)
-        rows.append(
-            {"net": net, "encoding": encoding, "solver": solver, **_summary(group), "grid_mae": mae, "grid_max_error": max_error}
-        )
+        known = net in errors.index
+        mae, max_error = (errors.at[net, "mae"], errors.at[net, "max_error"]) if known else (math.nan, math.nan)
+        same_as = errors.at[net, "same_as"] if known and "same_as" in errors else ""
+        head = {"net": net, "encoding": encoding, "solver": solver}
+        rows.append({**head, **_summary(group), "grid_mae": mae, "grid_max_error": max_error, "same_as": same_as})
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
@@ -179,6 +182,19 @@ def route_names(solves: pd.DataFrame) -> pd.Series:
     return solves["encoding"].astype(str) + " " + solves["solver"].astype(str)
 
 
+def same_as_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each row's ``same_as`` as text: the net whose solves it repeats, ``""`` for none (also when read back as NaN, or absent)."""
+    if "same_as" not in frame:
+        return pd.Series("", index=frame.index, dtype=object)
+    column = frame["same_as"].astype(object)
+    return column.where(column.notna(), "").astype(str)
+
+
+def own_solves(solves: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``solves`` solved for their own net: a net run ``same_as`` another repeats that net's rows, left out."""
+    return solves[same_as_labels(solves) == ""]
+
+
 def route_agreement(solves: pd.DataFrame) -> pd.DataFrame:
     """Where two routes (encoding and solver) both proved a net's instance optimal: do their optima agree?
 
@@ -190,8 +206,10 @@ def route_agreement(solves: pd.DataFrame) -> pd.DataFrame:
     ``intervals_overlap`` whether the two proven ranges ``[bound, objective]`` meet
     (within :data:`AGREEMENT_TOL`; two solvers that stop at a relative gap may
     differ by up to that gap and still both be right; a route without a recorded
-    bound counts as its objective alone). Empty when one route ran.
+    bound counts as its objective alone). Empty when one route ran. Nets that
+    repeat another's solves (:func:`own_solves`) are left out.
     """
+    solves = own_solves(solves)
     names = route_names(solves)
     solved = solves.assign(route=names)[solves["status"] == SOLVED]
     if "bound" not in solved:

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..experiments.scale_bench_tables import AGREEMENT_TOL, SOLVED, route_agreement, route_names, sgm_floor
+from ..experiments.scale_bench_tables import (
+    AGREEMENT_TOL,
+    SOLVED,
+    own_solves,
+    route_agreement,
+    route_names,
+    same_as_labels,
+    sgm_floor,
+)
 from ..nets.zoo import parse_zoo_name
 from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
@@ -79,6 +87,8 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     for col in ("sgm_s", "grid_mae", "grid_max_error"):
         if not pd.api.types.is_numeric_dtype(table[col]):
             raise ResultsError(f"{folder / 'table.csv'}: column {col!r} holds values that are not numbers; {fix}")
+    if "same_as" in table:  # written by runs since the column came; empty for a net solved on its own
+        table["same_as"] = same_as_labels(table)
     command = payload.get("command")
     return ScaleFolder(folder, payload["config"], table, command if isinstance(command, str) else None)
 
@@ -112,10 +122,12 @@ def _route_labels(solves: pd.DataFrame) -> pd.Series:
 def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     """Seconds of every solve proven optimal: one row per instance some route solved, one column per route.
 
+    A net that repeats another's solves (``same_as``) gets no column of its own.
     An empty cell (``NaN``) is a solve that was not (a time-out, no incumbent,
     an error); instances that no route solved are left out (:func:`unsolved_everywhere`
     names them). Rows follow the suite's order in the folder's config.
     """
+    solves = own_solves(solves)
     labels = _route_labels(solves)
     solved = solves[solves["status"] == SOLVED].assign(route=labels)
     order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
@@ -260,6 +272,8 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
         "",
     )
     w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", markdown_table(scale.table), "")
+    if twins := twins_text(scale.table):
+        w.add(twins, "")
     points = scale_points(scale.table)
     saved = plot_scale_front(points, fig_dir / "scale-front", time_limit=limit, style=w.options.style)
     w.add("### Error against solve time", "")
@@ -289,6 +303,19 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     agreement = route_agreement(solves)
     if not agreement.empty:
         w.add("### Routes side by side", "", agreement_text(agreement), "")
+
+
+def twins_text(table: pd.DataFrame) -> str:
+    """A sentence naming the nets of ``table`` that repeat another net's solves (``same_as``); empty if none do."""
+    labels = same_as_labels(table)
+    twins = table.assign(same_as=labels)[labels != ""].drop_duplicates("net")
+    if twins.empty:
+        return ""
+    pairs = "; ".join(f"`{net}` = `{same}`" for net, same in zip(twins["net"], twins["same_as"]))
+    return (
+        f"Same MILP as an earlier net (same weights, domain and stored bounds; their metadata aside), so solved once "
+        f"and repeated: {pairs}."
+    )
 
 
 def agreement_summary(agreement: pd.DataFrame) -> str:

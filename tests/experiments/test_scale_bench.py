@@ -11,10 +11,11 @@ import pytest
 
 from surrogate import ConfigError, SolverConfig
 from surrogate.executors import ExecutorConfig
-from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench
+from surrogate.experiments.scale_bench import first_incumbent_s, milp_identity, resolve_nets, run_scale_bench
 from surrogate.experiments.scale_bench_config import QUICK_NETS, ScaleBenchConfig
 from surrogate.experiments.scale_bench_tables import (
     AGREEMENT_COLUMNS,
+    own_solves,
     penalised_times,
     route_agreement,
     scale_table,
@@ -24,7 +25,9 @@ from surrogate.experiments.scale_bench_tables import (
 )
 from surrogate.experiments.scale_suite import QUICK_SUITE, RANDOM_OPTIMA, SUITE, recorded_optimum, solve_exact
 from surrogate.experiments.scip_reference import scip_available
-from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest
+from surrogate.milp.bounds import METADATA_KEY
+from surrogate.nets.onnx_io import export_onnx
+from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest, resolve_surrogate
 
 # --- the shifted geometric mean ---------------------------------------------------------------------
 
@@ -209,6 +212,57 @@ def test_a_name_in_a_second_zoo_is_benchmarked_from_both(tmp_path):
     assert [(r.label, r.zoo) for r in selected] == [("b12-best-3x4", str(zoo))]
 
 
+def _with_stored(net, method, **changes):
+    """``net`` with its stored ``method`` bounds changed by ``changes`` (e.g. another ``seconds``)."""
+    stored = json.loads(net.metadata[METADATA_KEY])
+    stored[method] = {**stored[method], **changes}
+    return net.with_metadata(**{METADATA_KEY: stored})
+
+
+def test_the_milp_identity_reads_weights_domain_and_bounds_and_nothing_else():
+    net = resolve_surrogate("b12-best-3x4")
+    same = _with_stored(net.with_metadata(kind="copied", seed=7, error_bound=0.5, protocol="{}"), "milp", seconds=99.0)
+    assert milp_identity(same) == milp_identity(net)  # documentary metadata and timings are not the MILP
+    weights = [w.copy() for w in net.weights]
+    weights[1][0, 0] += 1e-9
+    changed = [
+        type(net)(weights, net.biases, net.metadata),
+        net.with_metadata(domain=[[0, 2], [0, 2]]),
+        _with_stored(
+            net, "milp", upper=[[u + 1.0 for u in layer] for layer in json.loads(net.metadata[METADATA_KEY])["milp"]["upper"]]
+        ),
+        _with_stored(net, "lp", envelope=[]),
+    ]
+    identities = {milp_identity(n) for n in changed}
+    assert len(identities) == len(changed) and milp_identity(net) not in identities
+
+
+def test_a_net_with_the_milp_of_an_earlier_one_is_marked_same_as_it():
+    # the zoo's b48-best-2x24 is the hand-built shared net, metadata aside
+    refs = resolve_nets(ScaleBenchConfig(nets=("b48-best-2x24", "b48-hand-shared-2x24", "b48-hand-paired-2x24")))
+    assert [(r.label, r.same_as) for r in refs] == [
+        ("b48-best-2x24", ""),
+        ("b48-hand-shared-2x24", "b48-best-2x24"),
+        ("b48-hand-paired-2x24", ""),
+    ]
+    assert refs[0].sha256 != refs[1].sha256  # the files differ, the MILPs do not
+
+
+def test_a_net_that_repeats_anothers_solves_is_left_out_of_the_agreement():
+    row = {"instance": "i", "solver": "highs", "status": "solved", "objective": -1.0, "bound": -1.0}
+    solves = pd.DataFrame(
+        [
+            {**row, "net": "a", "encoding": "pruned", "same_as": ""},
+            {**row, "net": "a", "encoding": "omlt-bigm", "same_as": ""},
+            {**row, "net": "b", "encoding": "pruned", "same_as": "a"},
+            {**row, "net": "b", "encoding": "omlt-bigm", "same_as": "a"},
+        ]
+    )
+    assert own_solves(solves)["net"].tolist() == ["a", "a"]
+    assert route_agreement(solves)["net"].tolist() == ["a"]
+    assert own_solves(solves.drop(columns="same_as")).equals(solves.drop(columns="same_as"))
+
+
 # --- one tiny real run --------------------------------------------------------------------------------
 
 
@@ -245,6 +299,22 @@ def test_a_tiny_run_writes_its_tables_and_resumes(tmp_path):
     assert (new["wall_time"], new["objective"]) == (old["wall_time"], old["objective"])  # taken, not solved again
     record = json.loads((tmp_path / "wider" / "config.json").read_text())
     assert record["reused_from"] == [str(tmp_path.resolve())] and record["adopted_units"] == 1
+
+
+@pytest.mark.solver
+def test_a_net_with_an_earlier_nets_milp_is_solved_once_and_its_rows_say_so(tmp_path):
+    net = resolve_surrogate("b12-best-3x4")
+    copy = export_onnx(net.with_metadata(kind="copied", seed=11), tmp_path / "copy-3x4.onnx")
+    config = ScaleBenchConfig(nets=("b12-best-3x4", str(copy)), instances=("haverly1",), solver=SolverConfig(time_limit=5.0))
+    result = run_scale_bench(config, tmp_path / "run", executor=ExecutorConfig(workers=1), progress=False)
+    assert result.units.computed == 1  # one solve: haverly1 has a recorded optimum
+    solves = pd.read_csv(tmp_path / "run" / "solves.csv", keep_default_na=False)
+    assert solves["net"].tolist() == ["b12-best-3x4", "copy-3x4"] and solves["same_as"].tolist() == ["", "b12-best-3x4"]
+    assert solves.loc[0, "wall_time"] == solves.loc[1, "wall_time"]
+    assert result.table["same_as"].tolist() == ["", "b12-best-3x4"]
+    assert result.table.loc[0, "sgm_s"] == result.table.loc[1, "sgm_s"]
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert [n["same_as"] for n in record["nets"]] == ["", "b12-best-3x4"]
 
 
 @pytest.mark.solver

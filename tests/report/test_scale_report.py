@@ -15,6 +15,7 @@ from surrogate.report.scale import (
     load_solves,
     net_budget,
     scale_points,
+    twins_text,
     unsolved_everywhere,
 )
 from surrogate.report.tables import ResultsError
@@ -230,3 +231,19 @@ def test_a_marker_can_name_its_folder_when_two_runs_share_a_budget(tmp_path):
         DocsError, match=r"wants the scale folder named 'scale-48'; none of those given \(.*scale-24.*\) is; pass it"
     ):
         refresh_docs(doc, [b24, b12])
+
+
+def test_nets_that_repeat_anothers_solves_are_named_and_get_no_column_of_their_own(tmp_path):
+    twin = SOLVES[SOLVES["net"] == "b24-best-3x8"].assign(net="b24-seed-3x8", same_as="b24-best-3x8")
+    table = pd.concat([TABLE, TABLE.iloc[[0]].assign(net="b24-seed-3x8")], ignore_index=True)
+    table["same_as"] = [""] * len(TABLE) + ["b24-best-3x8"]
+    folder = _folder(tmp_path, table=table, solves=pd.concat([SOLVES.assign(same_as=""), twin], ignore_index=True))
+    scale = load_scale(folder)  # the empty cells come back as NaN from the CSV
+    assert scale.table["same_as"].tolist() == [""] * len(TABLE) + ["b24-best-3x8"]
+    sentence = "solved once and repeated: `b24-seed-3x8` = `b24-best-3x8`."
+    assert twins_text(scale.table).endswith(sentence) and twins_text(TABLE) == ""
+    assert build_table("scale", "table", folder).endswith(sentence)
+    assert build_table("scale", "table", _folder(tmp_path, name="plain")).endswith("|")  # no sentence without twins
+    assert "b24-seed-3x8" not in instance_times(scale, load_solves(folder)).columns
+    assert "b24-seed-3x8" in set(scale_points(scale.table)["net"])  # still one point per net
+    assert sentence in write_report([folder]).path.read_text()
