@@ -143,6 +143,8 @@ def test_the_docs_markers_are_well_formed():
             ("front", "scale", 12, "scale-12"),
             ("floor", "scale", 12, "scale-12"),
             ("instances", "scale", 12, "scale-12"),
+            ("front", "scale", 48, None),
+            ("instances", "scale", 48, None),
             ("table", "scale", None, "scale-peers"),
             ("agreement", "scale", None, "scale-peers"),
         ],
