@@ -109,16 +109,23 @@ def milp_identity(net: ReluMLP) -> str:
     (not error-aware, so a net's ``error_bound`` metadata is not read); two nets
     with the same identity give the same MILP on every instance. The time each
     stored bound took (``seconds``) is left out; every other metadata item
-    (protocol, seed, metrics...) only documents the net.
+    (protocol, seed, metrics...) only documents the net. Stored bounds that
+    cannot be read (the encodings recompute those) are hashed as written.
     """
     from ..milp.bounds import METADATA_KEY
 
     digest = hashlib.sha256(fingerprint(net).encode())
     digest.update(json.dumps(net.domain).encode())
-    stored = json.loads(net.metadata.get(METADATA_KEY) or "{}")
-    for method in sorted(stored):
-        entry = {k: v for k, v in stored[method].items() if k != "seconds"}
-        digest.update(json.dumps([method, entry], sort_keys=True).encode())
+    text = net.metadata.get(METADATA_KEY) or "{}"
+    try:
+        stored = json.loads(text)
+    except ValueError:
+        stored = None
+    if isinstance(stored, dict) and all(isinstance(entry, dict) for entry in stored.values()):
+        entries = [[method, {k: v for k, v in stored[method].items() if k != "seconds"}] for method in sorted(stored)]
+        digest.update(json.dumps(entries, sort_keys=True).encode())
+    else:
+        digest.update(text.encode())
     return digest.hexdigest()
 
 

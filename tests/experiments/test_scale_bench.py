@@ -235,6 +235,10 @@ def test_the_milp_identity_reads_weights_domain_and_bounds_and_nothing_else():
     ]
     identities = {milp_identity(n) for n in changed}
     assert len(identities) == len(changed) and milp_identity(net) not in identities
+    for unreadable in ("{not json", "[5]", "[1, 2]", '{"milp": 3}'):  # recomputed by the encodings; hashed as written here
+        broken = net.with_metadata(**{METADATA_KEY: unreadable})
+        assert milp_identity(broken) == milp_identity(net.with_metadata(**{METADATA_KEY: unreadable}))
+        assert milp_identity(broken) != milp_identity(net)
 
 
 def test_a_net_with_the_milp_of_an_earlier_one_is_marked_same_as_it():
