@@ -16,7 +16,6 @@ atomically) ``solves.csv`` (one row per solve), ``table.csv``
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -31,9 +30,8 @@ import pandas as pd
 from ..errors import ConfigError, SurrogateError
 from ..executors import ExecutorConfig, open_executor
 from ..files import sha256_file, write_text
-from ..milp.bounds_result import fingerprint
+from ..milp.bounds import milp_identity
 from ..milp.solver_config import SolverConfig
-from ..nets.network import ReluMLP
 from ..nets.zoo import load_manifest
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder
 from .peers import PEERS, REFUSED_SIZE_LIMIT
@@ -100,33 +98,6 @@ def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
             )
         found += hits
     return found
-
-
-def milp_identity(net: ReluMLP) -> str:
-    """A hash of all that a scale unit's model takes from ``net``: weights, biases, domain and stored bounds.
-
-    The units build their models with :func:`~surrogate.milp.bilinear.replace_products`
-    (not error-aware, so a net's ``error_bound`` metadata is not read); two nets
-    with the same identity give the same MILP on every instance. The time each
-    stored bound took (``seconds``) is left out; every other metadata item
-    (protocol, seed, metrics...) only documents the net. Stored bounds that
-    cannot be read (the encodings recompute those) are hashed as written.
-    """
-    from ..milp.bounds import METADATA_KEY
-
-    digest = hashlib.sha256(fingerprint(net).encode())
-    digest.update(json.dumps(net.domain).encode())
-    text = net.metadata.get(METADATA_KEY) or "{}"
-    try:
-        stored = json.loads(text)
-    except ValueError:
-        stored = None
-    if isinstance(stored, dict) and all(isinstance(entry, dict) for entry in stored.values()):
-        entries = [[method, {k: v for k, v in stored[method].items() if k != "seconds"}] for method in sorted(stored)]
-        digest.update(json.dumps(entries, sort_keys=True).encode())
-    else:
-        digest.update(text.encode())
-    return digest.hexdigest()
 
 
 def _mark_twins(refs: list[NetRef]) -> list[NetRef]:

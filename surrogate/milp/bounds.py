@@ -46,11 +46,13 @@ The pieces live in their own modules: :class:`NetBounds` and :class:`Plane` in
 :mod:`surrogate.milp.bounds_result`, the ``interval`` method in
 :mod:`surrogate.milp.bounds_interval`, ``lp``/``milp`` OBBT and the envelope in
 :mod:`surrogate.milp.bounds_obbt`. This module picks the method and stores,
-caches and serves the bounds of a net; every name above is importable from here.
+caches and serves the bounds of a net, and hashes all that an encoding takes from a net
+(:func:`milp_identity`); every name above is importable from here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 
@@ -75,6 +77,7 @@ __all__ = [
     "envelope_slopes",
     "fingerprint",
     "interval_bounds",
+    "milp_identity",
     "net_bounds",
     "obbt_bounds",
     "with_stored_bounds",
@@ -146,3 +149,29 @@ def with_stored_bounds(
 ) -> ReluMLP:
     """``net`` with its bounds for ``methods`` on its domain in its metadata (written into the ONNX file on export)."""
     return attach_bounds(net, *(net_bounds(net, m, time_limit=time_limit) for m in map(check_method, methods)))
+
+
+def milp_identity(net: ReluMLP) -> str:
+    """A hash of all that an encoding takes from ``net``: weights, biases, domain and stored bounds.
+
+    Two nets with the same identity give the same MILP wherever
+    :func:`~surrogate.milp.bilinear.replace_products` puts them, unless it is
+    error-aware (that reads a net's ``error_bound`` metadata too); ``bench scale``
+    solves such nets once. The time each stored bound took (``seconds``) is left
+    out; every other metadata item (protocol, seed, metrics...) only documents the
+    net. Stored bounds that cannot be read (the encodings recompute those) are
+    hashed as written.
+    """
+    digest = hashlib.sha256(fingerprint(net).encode())
+    digest.update(json.dumps(net.domain).encode())
+    text = net.metadata.get(METADATA_KEY) or "{}"
+    try:
+        stored = json.loads(text)
+    except ValueError:
+        stored = None
+    if isinstance(stored, dict) and all(isinstance(entry, dict) for entry in stored.values()):
+        entries = [[method, {k: v for k, v in stored[method].items() if k != "seconds"}] for method in sorted(stored)]
+        digest.update(json.dumps(entries, sort_keys=True).encode())
+    else:
+        digest.update(text.encode())
+    return digest.hexdigest()

@@ -11,7 +11,7 @@ import pytest
 
 from surrogate import ConfigError, SolverConfig
 from surrogate.executors import ExecutorConfig
-from surrogate.experiments.scale_bench import first_incumbent_s, milp_identity, resolve_nets, run_scale_bench
+from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench
 from surrogate.experiments.scale_bench_config import QUICK_NETS, ScaleBenchConfig
 from surrogate.experiments.scale_bench_tables import (
     AGREEMENT_COLUMNS,
@@ -25,7 +25,6 @@ from surrogate.experiments.scale_bench_tables import (
 )
 from surrogate.experiments.scale_suite import QUICK_SUITE, RANDOM_OPTIMA, SUITE, recorded_optimum, solve_exact
 from surrogate.experiments.scip_reference import scip_available
-from surrogate.milp.bounds import METADATA_KEY
 from surrogate.nets.onnx_io import export_onnx
 from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest, resolve_surrogate
 
@@ -210,35 +209,6 @@ def test_a_name_in_a_second_zoo_is_benchmarked_from_both(tmp_path):
     assert [r.label for r in resolve_nets(config)] == ["b12-best-3x4", "models_stable/b12-best-3x4"]
     selected = resolve_nets(ScaleBenchConfig(budget=12, max_mae=1.0, zoos=(str(zoo),)))
     assert [(r.label, r.zoo) for r in selected] == [("b12-best-3x4", str(zoo))]
-
-
-def _with_stored(net, method, **changes):
-    """``net`` with its stored ``method`` bounds changed by ``changes`` (e.g. another ``seconds``)."""
-    stored = json.loads(net.metadata[METADATA_KEY])
-    stored[method] = {**stored[method], **changes}
-    return net.with_metadata(**{METADATA_KEY: stored})
-
-
-def test_the_milp_identity_reads_weights_domain_and_bounds_and_nothing_else():
-    net = resolve_surrogate("b12-best-3x4")
-    same = _with_stored(net.with_metadata(kind="copied", seed=7, error_bound=0.5, protocol="{}"), "milp", seconds=99.0)
-    assert milp_identity(same) == milp_identity(net)  # documentary metadata and timings are not the MILP
-    weights = [w.copy() for w in net.weights]
-    weights[1][0, 0] += 1e-9
-    changed = [
-        type(net)(weights, net.biases, net.metadata),
-        net.with_metadata(domain=[[0, 2], [0, 2]]),
-        _with_stored(
-            net, "milp", upper=[[u + 1.0 for u in layer] for layer in json.loads(net.metadata[METADATA_KEY])["milp"]["upper"]]
-        ),
-        _with_stored(net, "lp", envelope=[]),
-    ]
-    identities = {milp_identity(n) for n in changed}
-    assert len(identities) == len(changed) and milp_identity(net) not in identities
-    for unreadable in ("{not json", "[5]", "[1, 2]", '{"milp": 3}'):  # recomputed by the encodings; hashed as written here
-        broken = net.with_metadata(**{METADATA_KEY: unreadable})
-        assert milp_identity(broken) == milp_identity(net.with_metadata(**{METADATA_KEY: unreadable}))
-        assert milp_identity(broken) != milp_identity(net)
 
 
 def test_a_net_with_the_milp_of_an_earlier_one_is_marked_same_as_it():

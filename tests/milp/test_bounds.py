@@ -7,7 +7,18 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import ConfigError, FormulationError, ReluMLP, add_surrogate, export_onnx, load_onnx
-from surrogate.milp.bounds import NetBounds, Plane, attach_bounds, envelope_slopes, fingerprint, interval_bounds, net_bounds
+from surrogate.milp.bounds import (
+    METADATA_KEY,
+    NetBounds,
+    Plane,
+    attach_bounds,
+    envelope_slopes,
+    fingerprint,
+    interval_bounds,
+    milp_identity,
+    net_bounds,
+)
+from surrogate.nets.zoo import resolve_surrogate
 from tests.helpers import random_net
 
 GRID = np.stack(np.meshgrid(np.linspace(-1, 1, 61), np.linspace(-1, 1, 61)), -1).reshape(-1, 2)
@@ -151,3 +162,32 @@ def test_bad_bounds_input_says_what_to_do():
         NetBounds("interval", (np.ones(2),), (np.zeros(2),), ((-1.0, 1.0),) * 2, "x")
     with pytest.raises(ConfigError, match="input box"):
         interval_bounds(net, [(-1, 1)])
+
+
+def _with_stored(net, method, **changes):
+    """``net`` with its stored ``method`` bounds changed by ``changes`` (e.g. another ``seconds``)."""
+    stored = json.loads(net.metadata[METADATA_KEY])
+    stored[method] = {**stored[method], **changes}
+    return net.with_metadata(**{METADATA_KEY: stored})
+
+
+def test_the_milp_identity_reads_weights_domain_and_bounds_and_nothing_else():
+    net = resolve_surrogate("b12-best-3x4")
+    same = _with_stored(net.with_metadata(kind="copied", seed=7, error_bound=0.5, protocol="{}"), "milp", seconds=99.0)
+    assert milp_identity(same) == milp_identity(net)  # documentary metadata and timings are not the MILP
+    weights = [w.copy() for w in net.weights]
+    weights[1][0, 0] += 1e-9
+    changed = [
+        type(net)(weights, net.biases, net.metadata),
+        net.with_metadata(domain=[[0, 2], [0, 2]]),
+        _with_stored(
+            net, "milp", upper=[[u + 1.0 for u in layer] for layer in json.loads(net.metadata[METADATA_KEY])["milp"]["upper"]]
+        ),
+        _with_stored(net, "lp", envelope=[]),
+    ]
+    identities = {milp_identity(n) for n in changed}
+    assert len(identities) == len(changed) and milp_identity(net) not in identities
+    for unreadable in ("{not json", "[5]", "[1, 2]", '{"milp": 3}'):  # recomputed by the encodings; hashed as written here
+        broken = net.with_metadata(**{METADATA_KEY: unreadable})
+        assert milp_identity(broken) == milp_identity(net.with_metadata(**{METADATA_KEY: unreadable}))
+        assert milp_identity(broken) != milp_identity(net)
