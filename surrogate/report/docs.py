@@ -64,7 +64,7 @@ from .scale import (
     load_solves,
     of_budget,
     scale_points,
-    twins_text,
+    table_text,
     unsolved_everywhere,
 )
 from .tables import ResultsError, require_columns
@@ -161,19 +161,13 @@ def _scale(folder: Path, budget: int | None) -> ScaleFolder:
     return budget_folder(load_scale(folder), budget)
 
 
-def _scale_table_text(table) -> str:
-    """A scale table in Markdown, then the sentence naming its nets that repeat another's solves (if any)."""
-    twins = twins_text(table)
-    return markdown_table(table) + (f"\n\n{twins}" if twins else "")
-
-
 #: How each (source kind, table name) is built from its folder and budget (``None``: every net; only scale
 #: tables take one); ``None`` as the name: any CSV stem of a bench folder.
 TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
     ("sweep", "table"): lambda folder, _, __: "```text\n" + format_table(load_sweep(folder).table) + "\n```",
     ("problems", "results"): lambda folder, _, __: "```text\n" + problems_text(load_problems(folder)) + "\n```",
     ("bench", None): lambda folder, name, _: _bench_table(folder, name),
-    ("scale", "table"): lambda folder, _, budget: _scale_table_text(_scale(folder, budget).table),
+    ("scale", "table"): lambda folder, _, budget: table_text(_scale(folder, budget).table),
     ("scale", "front"): lambda folder, _, budget: markdown_table(scale_points(_scale(folder, budget).table)),
     ("scale", "floor"): lambda folder, _, budget: markdown_table(floor_table(_scale(folder, budget))),
     ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),

@@ -271,9 +271,7 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
         f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit.",
         "",
     )
-    w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", markdown_table(scale.table), "")
-    if twins := twins_text(scale.table):
-        w.add(twins, "")
+    w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", table_text(scale.table), "")
     points = scale_points(scale.table)
     saved = plot_scale_front(points, fig_dir / "scale-front", time_limit=limit, style=w.options.style)
     w.add("### Error against solve time", "")
@@ -316,6 +314,12 @@ def twins_text(table: pd.DataFrame) -> str:
         f"Same MILP as an earlier net (same weights, domain and stored bounds; their metadata aside), so solved once "
         f"and repeated: {pairs}."
     )
+
+
+def table_text(table: pd.DataFrame) -> str:
+    """A scale table in Markdown, then :func:`twins_text` when some net repeats another's solves (the report's and the docs')."""
+    twins = twins_text(table)
+    return markdown_table(table) + (f"\n\n{twins}" if twins else "")
 
 
 def agreement_summary(agreement: pd.DataFrame) -> str:
