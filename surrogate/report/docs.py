@@ -157,6 +157,11 @@ def _instances_table(folder: Path, budget: int | None) -> str:
     return text + (f"\n\nSolved by no net: {', '.join(unsolved)}." if unsolved else "")
 
 
+def _front_text(table: pd.DataFrame) -> str:
+    """The front's points (one row per net) in Markdown, with the twins sentence of :func:`table_text`."""
+    return table_text(table, shown=scale_points(table))
+
+
 def _scale(folder: Path, budget: int | None) -> ScaleFolder:
     return budget_folder(load_scale(folder), budget)
 
@@ -168,7 +173,7 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
     ("problems", "results"): lambda folder, _, __: "```text\n" + problems_text(load_problems(folder)) + "\n```",
     ("bench", None): lambda folder, name, _: _bench_table(folder, name),
     ("scale", "table"): lambda folder, _, budget: table_text(_scale(folder, budget).table),
-    ("scale", "front"): lambda folder, _, budget: markdown_table(scale_points(_scale(folder, budget).table)),
+    ("scale", "front"): lambda folder, _, budget: _front_text(_scale(folder, budget).table),
     ("scale", "floor"): lambda folder, _, budget: markdown_table(floor_table(_scale(folder, budget))),
     ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),
     ("scale", "agreement"): lambda folder, _, budget: agreement_text(route_agreement(of_budget(load_solves(folder), budget))),

@@ -316,10 +316,14 @@ def twins_text(table: pd.DataFrame) -> str:
     )
 
 
-def table_text(table: pd.DataFrame) -> str:
-    """A scale table in Markdown, then :func:`twins_text` when some net repeats another's solves (the report's and the docs')."""
+def table_text(table: pd.DataFrame, *, shown: pd.DataFrame | None = None) -> str:
+    """``shown`` (default: the scale table ``table`` itself) in Markdown, then :func:`twins_text` of ``table``.
+
+    The sentence comes only when some net repeats another's solves; the report and the docs use this for
+    every table with one row per net (the table itself, the front's points).
+    """
     twins = twins_text(table)
-    return markdown_table(table) + (f"\n\n{twins}" if twins else "")
+    return markdown_table(table if shown is None else shown) + (f"\n\n{twins}" if twins else "")
 
 
 def agreement_summary(agreement: pd.DataFrame) -> str:

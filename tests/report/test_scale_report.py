@@ -243,6 +243,7 @@ def test_nets_that_repeat_anothers_solves_are_named_and_get_no_column_of_their_o
     sentence = "solved once and repeated: `b24-seed-3x8` = `b24-best-3x8`."
     assert twins_text(scale.table).endswith(sentence) and twins_text(TABLE) == ""
     assert build_table("scale", "table", folder).endswith(sentence)
+    assert build_table("scale", "front", folder).endswith(sentence)  # the front has one point per net too
     assert build_table("scale", "table", _folder(tmp_path, name="plain")).endswith("|")  # no sentence without twins
     assert "b24-seed-3x8" not in instance_times(scale, load_solves(folder)).columns
     assert "b24-seed-3x8" in set(scale_points(scale.table)["net"])  # still one point per net
