@@ -123,15 +123,17 @@ def adopt_units(cache: UnitCache, units, sources) -> int:
     A unit's key hashes everything that decides its result (:func:`unit_key`), so an
     entry under the same key in another folder's cache is this unit's result: a run
     can be extended (more nets, another encoding) without solving again what a
-    finished run solved. Units already in ``cache`` are left as they are; a damaged
-    entry in a source is skipped (the unit is then computed).
+    finished run solved. A unit's ``aliases`` (keys of units with the same result under
+    another spec) are looked up too, in the sources and in ``cache`` itself, after its
+    own key. Units already in ``cache`` are left as they are; a damaged entry is
+    skipped (the unit is then computed).
 
     Parameters
     ----------
     cache
         The cache of the folder being run.
     units
-        Its units (anything with ``kind``, ``key`` and ``spec``).
+        Its units (:class:`~surrogate.experiments.units.Unit`: ``kind``, ``key``, ``spec``, ``aliases``).
     sources
         Results folders whose ``cache/`` is read (never written).
 
@@ -149,16 +151,25 @@ def adopt_units(cache: UnitCache, units, sources) -> int:
     for unit in units:
         if cache.path(unit.kind, unit.key).exists():
             continue
-        for other in caches:
-            try:
-                result = other.read(unit.kind, unit.key)
-            except DamagedEntryError:
-                continue
-            if result is not None:
-                cache.write(unit.kind, unit.key, unit.spec, result)
-                adopted += 1
-                break
+        places = [(other, key) for key in (unit.key, *unit.aliases) for other in caches]
+        places += [(cache, key) for key in unit.aliases]
+        result = _first_result(unit.kind, places)
+        if result is not None:
+            cache.write(unit.kind, unit.key, unit.spec, result)
+            adopted += 1
     return adopted
+
+
+def _first_result(kind: str, places) -> dict | None:
+    """The first whole result cached at one of ``places`` (cache, key); ``None`` if none is."""
+    for other, key in places:
+        try:
+            result = other.read(kind, key)
+        except DamagedEntryError:
+            continue
+        if result is not None:
+            return result
+    return None
 
 
 def is_temporary(path: Path) -> bool:

@@ -33,7 +33,7 @@ from ..files import sha256_file, write_text
 from ..milp.bounds import milp_identity
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import load_manifest
-from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder
+from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_tables import ERROR, REFUSED, SGM_SHIFT, TIMEOUT_FACTOR, penalised_times, primal_gaps, scale_table, solve_status
@@ -212,23 +212,35 @@ def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig
     return {"rows": [row]}
 
 
+def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: str) -> dict:
+    """What decides a solve unit's result: the instance, the net (name and file), the encoding, the solver options."""
+    return {
+        "task": "scale-solve",
+        "instance": instance,
+        "net": ref.name,
+        "net_sha256": ref.sha256,
+        "encoding": encoding,
+        "solver": asdict(config.solver),
+    }
+
+
 def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Unit]:
-    """(instance, net label, encoding) -> its unit, largest instances first (keeps every worker busy to the end)."""
+    """(instance, net label, encoding) -> its unit, largest instances first (keeps every worker busy to the end).
+
+    A net's unit has the keys of its twins' units (``same_as`` it) as aliases, so a solve
+    cached under a twin's name (an earlier run that listed the twin first) is found.
+    """
     size = {instance: products(instance) for instance in config.instances}
     units = {}
     for instance in sorted(config.instances, key=lambda i: -size[i]):
         for ref in (r for r in nets if not r.same_as):
+            twins = [r for r in nets if r.same_as == ref.label]
             for encoding in config.encodings:
-                spec = {
-                    "task": "scale-solve",
-                    "instance": instance,
-                    "net": ref.name,
-                    "net_sha256": ref.sha256,
-                    "encoding": encoding,
-                    "solver": asdict(config.solver),
-                }
+                spec = _solve_spec(config, instance, ref, encoding)
+                aliases = tuple(unit_key("solve", _solve_spec(config, instance, t, encoding)) for t in twins)
                 args = (instance, ref.name, ref.zoo, encoding, config.solver)
-                units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, f"{instance} {ref.label}")
+                label = f"{instance} {ref.label}"
+                units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, label, aliases=aliases)
     return units
 
 

@@ -27,6 +27,9 @@ class Unit:
     """One cacheable piece of a sweep: ``fn(*args)``, keyed by ``kind`` and its full configuration ``spec``.
 
     ``size`` is its weight on the progress bar (nets or solves), ``label`` its name there.
+    ``aliases`` are the keys of units whose result is this one's though their spec differs (a scale
+    solve of a net with the same MILP under another name); :func:`~surrogate.experiments.cache.adopt_units`
+    takes a result cached under one of them.
     """
 
     kind: str
@@ -35,6 +38,7 @@ class Unit:
     args: tuple
     label: str
     size: int = 1
+    aliases: tuple[str, ...] = ()
     key: str = field(init=False)
 
     def __post_init__(self) -> None:

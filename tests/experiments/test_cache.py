@@ -186,7 +186,7 @@ def test_an_entry_of_the_wrong_shape_is_discarded_with_a_warning(tmp_path, caplo
 def test_adopt_units_copies_what_another_run_finished_and_skips_the_rest(tmp_path):
     def unit(n):
         spec = {"task": "t", "n": n}
-        return SimpleNamespace(kind="solve", spec=spec, key=unit_key("solve", spec))
+        return SimpleNamespace(kind="solve", spec=spec, key=unit_key("solve", spec), aliases=())
 
     a, b, c = unit(1), unit(2), unit(3)
     source = UnitCache(tmp_path / "old" / CACHE_DIR)
@@ -203,3 +203,20 @@ def test_adopt_units_copies_what_another_run_finished_and_skips_the_rest(tmp_pat
         ResultsFolderError, match=r"nowhere: no cache/ folder to reuse units from; pass the --out folder of a run"
     ):
         adopt_units(mine, [a], [tmp_path / "nowhere"])
+
+
+def test_adopt_units_takes_a_result_cached_under_an_alias_from_a_source_or_its_own_cache(tmp_path):
+    def unit(n, aliases=()):
+        spec = {"task": "t", "n": n}
+        return SimpleNamespace(kind="solve", spec=spec, key=unit_key("solve", spec), aliases=aliases)
+
+    twin, other_twin = unit("twin"), unit("other-twin")
+    source = UnitCache(tmp_path / "old" / CACHE_DIR)
+    source.write(twin.kind, twin.key, twin.spec, {"rows": [{"x": 1}]})
+    mine = UnitCache(tmp_path / "new" / CACHE_DIR)
+    mine.write(other_twin.kind, other_twin.key, other_twin.spec, {"rows": [{"x": 2}]})
+    a, b, c = unit(1, (twin.key,)), unit(2, (other_twin.key,)), unit(3, (unit("never-run").key,))
+    assert adopt_units(mine, [a, b, c], [tmp_path / "old"]) == 2
+    assert mine.read(a.kind, a.key) == {"rows": [{"x": 1}]}  # from the source, under its own key now
+    assert mine.read(b.kind, b.key) == {"rows": [{"x": 2}]}  # from this folder's own cache
+    assert mine.read(c.kind, c.key) is None

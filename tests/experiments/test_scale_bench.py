@@ -289,6 +289,11 @@ def test_a_net_with_an_earlier_nets_milp_is_solved_once_and_its_rows_say_so(tmp_
     assert result.table.loc[0, "sgm_s"] == result.table.loc[1, "sgm_s"]
     record = json.loads((tmp_path / "run" / "config.json").read_text())
     assert [n["same_as"] for n in record["nets"]] == ["", "b12-best-3x4"]
+    inline = ExecutorConfig(workers=1)
+    alone = run_scale_bench(replace(config, nets=(str(copy),)), tmp_path / "alone", executor=inline, progress=False)
+    joined = run_scale_bench(config, tmp_path / "joined", executor=inline, progress=False, reuse=[tmp_path / "alone"])
+    assert (joined.units.computed, joined.units.reused) == (0, 1)  # the copy's solve serves the zoo net, its twin
+    assert joined.table["sgm_s"].tolist() == [alone.table.loc[0, "sgm_s"]] * 2
 
 
 @pytest.mark.solver
