@@ -1,6 +1,7 @@
 """Every relative link of the README and docs/ reaches a file, and its ``#anchor`` a heading of that file."""
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,16 +19,16 @@ def slug(heading: str) -> str:
 
 def anchors(page: Path) -> set[str]:
     """The anchors of ``page``'s headings (outside code fences), with GitHub's ``-1``, ``-2`` for repeats."""
-    seen: dict[str, int] = {}
+    found, repeats = set(), Counter()
     in_fence = False
     for line in page.read_text().splitlines():
         if line.lstrip().startswith("```"):
             in_fence = not in_fence
         elif not in_fence and (match := re.match(r"#{1,6} (.+)", line)):
             base = slug(match.group(1))
-            seen[base if base not in seen else f"{base}-{seen[base]}"] = 0
-            seen[base] = seen.get(base, 0) + 1
-    return set(seen)
+            found.add(f"{base}-{repeats[base]}" if repeats[base] else base)
+            repeats[base] += 1
+    return found
 
 
 def links(page: Path) -> list[str]:
