@@ -17,6 +17,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError, NonlinearModelError
+from ..options import is_number
 from .model_size import ModelSize, model_size
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
@@ -174,7 +175,7 @@ def _run(solver, model, config: SolverConfig, already: float, options: dict):
     )
 
 
-def _attempt(backend: Backend, solver, model, config: SolverConfig, *, warm_start: bool, first: FirstSolution):
+def _attempt(backend: Backend, solver, model, config: SolverConfig, *, warm_start: bool, first: FirstSolution, node_limit):
     """Prepare and run one solve: ``(results, already, notes)``, or a licence's refusal as a message.
 
     A nonlinear model raises :class:`NonlinearModelError` (Pyomo's HiGHS interface refuses it while loading it).
@@ -185,7 +186,8 @@ def _attempt(backend: Backend, solver, model, config: SolverConfig, *, warm_star
         prepared = backend.prepare(solver, model, warm_start=warm_start, first=first)
         try:
             already = backend.already(solver, model)
-            return _run(solver, model, config, already, prepared.options), already, prepared.notes
+            options = {**prepared.options, **backend.node_options(node_limit)}
+            return _run(solver, model, config, already, options), already, prepared.notes
         finally:
             prepared.stop()
     except IncompatibleModelError:
@@ -255,7 +257,9 @@ def _refused(model, message: str, seconds: float) -> SolveResult:
     return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, model_size(model), (message,))
 
 
-def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_start: bool = False) -> SolveResult:
+def solve(
+    model, config: SolverConfig = SolverConfig(), *, solver=None, warm_start: bool = False, node_limit: int | None = None
+) -> SolveResult:
     """Solve ``model`` and load its incumbent, if any.
 
     Parameters
@@ -271,9 +275,17 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_sta
         Pass the variables' current values to the solver as its first incumbent
         (e.g. the point :func:`surrogate.milp.warmstart.activation_start` loaded);
         SCIP and Gurobi take the integer variables' values and complete them.
+    node_limit
+        Branch-and-bound nodes before the solver stops (``None``: no limit); the
+        result then records ``iterationLimit``. Unlike ``config.time_limit`` it is
+        work, not seconds: a single-threaded solve stopped by it ends the same way
+        on a loaded machine as on an idle one. (Not part of :class:`SolverConfig`,
+        whose fields key the benchmarks' cached results.)
 
     Raises
     ------
+    ConfigError
+        If ``node_limit`` is not a positive integer or ``None``.
     NonlinearModelError
         If the model has a term of degree above 1.
     SolverUnavailableError
@@ -281,6 +293,8 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_sta
     """
     from pyomo.common.tee import capture_output
 
+    if node_limit is not None and not is_number(node_limit, integer=True, low=1):
+        raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
     backend = backend_for(config.solver)
     if backend.accepts_nonlinear:  # SCIP and Gurobi would solve it: refuse it as HiGHS does
         _check_linear(model)
@@ -290,7 +304,7 @@ def solve(model, config: SolverConfig = SolverConfig(), *, solver=None, warm_sta
     # A solver writes to the process's stdout (e.g. HiGHS's warnings while a persistent model is
     # updated, outside Pyomo's own capture); keep it out of the caller's output, and read its warnings.
     with capture_output(capture_fd=True) as captured:
-        attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first)
+        attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first, node_limit=node_limit)
     elapsed = time.perf_counter() - start
     if isinstance(attempt, str):
         return _refused(model, attempt, elapsed)

@@ -66,9 +66,16 @@ class Backend:
     accepts_nonlinear
         Whether the solver would take nonlinear terms: :func:`~surrogate.milp.solver.solve`
         then checks that a model is linear before solving it.
+    node_option, no_node_limit
+        The solver's own option that caps its branch-and-bound nodes
+        (``node_limit`` of :func:`~surrogate.milp.solver.solve`), and its value
+        for no cap (its default), set on every solve without ``node_limit``: a
+        persistent solver (HiGHS, Gurobi) would otherwise keep an earlier solve's cap.
     """
 
     name: ClassVar[str]
+    node_option: ClassVar[str]
+    no_node_limit: ClassVar[float]
     factory: ClassVar[str]
     package: ClassVar[str]
     install: ClassVar[str]
@@ -120,6 +127,10 @@ class Backend:
             except Exception:  # an optional dependency: any import or licence failure means "not available"
                 self._probe = False
         return self._probe is not False
+
+    def node_options(self, node_limit: int | None) -> dict:
+        """Keyword options of Pyomo's ``solve`` that cap the nodes at ``node_limit`` (``None``: lift any cap)."""
+        return {"solver_options": {self.node_option: self.no_node_limit if node_limit is None else node_limit}}
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
         """Hand over the warm start (the variables' current values) and start watching for ``first``."""
@@ -180,6 +191,7 @@ class HighsBackend(Backend):
     """
 
     name = factory = "highs"
+    node_option, no_node_limit = "mip_max_nodes", 2147483647
     package = "highspy"
     install = "'pip install highspy'"
     accepts_nonlinear = False  # Pyomo's HiGHS interface refuses a nonlinear model itself
@@ -237,6 +249,7 @@ class ScipBackend(Backend):
 
     name = "scip"
     factory = "scip_direct"
+    node_option, no_node_limit = "limits/nodes", -1
     package = "pyscipopt"
     install = "pip install 'surrogate[scip]'"
 
@@ -273,6 +286,7 @@ class GurobiBackend(Backend):
 
     name = "gurobi"
     factory = "gurobi_persistent"
+    node_option, no_node_limit = "NodeLimit", 1e100  # GRB.INFINITY
     package = "gurobipy"
     install = "pip install 'surrogate[gurobi]'"
 
