@@ -252,7 +252,8 @@ def test_options_that_feed_one_function_or_config_take_its_defaults():
     problems, solver = _defaults(["problems"]), ProblemRunConfig().solver
     assert (problems.time_limit, problems.threads) == (solver.time_limit, solver.threads) == (60.0, 1)
     assert problems.polish_restarts == ProblemRunConfig().polish_restarts
-    assert _defaults(["bounds"]).time_limit == keyword(compute_bounds, "time_limit") == 1.0
+    assert _defaults(["bounds"]).time_limit == keyword(compute_bounds, "time_limit") == 30.0
+    assert _defaults(["bounds"]).node_limit == keyword(compute_bounds, "node_limit") == 2000
     assert _defaults(["architectures"]).max_depth == keyword(all_shapes, "max_depth") == 3
     training = _defaults(["bench", "training"])
     assert (training.naive_epochs, training.naive_seeds) == (

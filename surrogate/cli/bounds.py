@@ -15,18 +15,20 @@ def cmd_bounds(args: argparse.Namespace) -> int:
     from ..milp.bilinear import resolve_surrogate
     from ..milp.bounds import BOUND_METHODS, compute_bounds
 
+    limits = {"time_limit": args.time_limit, "node_limit": args.node_limit}
     if args.store_zoo:
-        rows = store_bounds(args.store_zoo, time_limit=args.time_limit)
+        rows = store_bounds(args.store_zoo, names=args.nets or None, **limits)
         print(f"bounds of {len({r['name'] for r in rows})} nets stored in their ONNX files in {args.store_zoo}/")
     else:
         rows = []
         for name in args.nets or [default_surrogate()]:
             net = resolve_surrogate(name)
             for method in BOUND_METHODS:
-                rows.append({"name": name, **compute_bounds(net, method, time_limit=args.time_limit).summary()})
+                rows.append({"name": name, **compute_bounds(net, method, **limits).summary()})
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(
         "stable_active: linear in the MILP; stable_inactive: removed; unstable: one binary each; "
-        "bigm_width: sum of u - l over unstable neurons (seconds: computed fresh here)"
+        "bigm_width: sum of u - l over unstable neurons (seconds: computed fresh here); capped: OBBT solves stopped "
+        "by a limit (bounds valid, looser), timed_out: of those, stopped by --time-limit (bounds depend on load)"
     )
     return 0

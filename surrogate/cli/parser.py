@@ -117,14 +117,25 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
 def _add_bounds_arguments(p: argparse.ArgumentParser) -> None:
     from ..milp.bounds import compute_bounds
 
-    p.add_argument("nets", nargs="*", help=f"zoo names or ONNX paths (default {default_surrogate()})")
+    p.add_argument(
+        "nets", nargs="*", help=f"zoo names or ONNX paths (default {default_surrogate()}); with --store-zoo, names in that zoo"
+    )
+    p.add_argument(
+        "--node-limit",
+        type=positive_int,
+        default=keyword_default(compute_bounds, "node_limit"),
+        help="branch-and-bound nodes per MILP of the bound tightening (default %(default)s)",
+    )
     p.add_argument(
         "--time-limit",
         type=positive_float,
         default=keyword_default(compute_bounds, "time_limit"),
-        help="seconds per MILP of the bound tightening",
+        help="seconds per solve of the bound tightening, a safety net (default %(default)s; a solve it stops makes "
+        "the bounds depend on the machine's load)",
     )
-    p.add_argument("--store-zoo", type=Path, metavar="ZOO_DIR", help="compute and store the bounds of every net in a zoo")
+    p.add_argument(
+        "--store-zoo", type=Path, metavar="ZOO_DIR", help="compute and store the bounds of the zoo's nets (all unless named)"
+    )
     p.set_defaults(func=cmd_bounds)
 
 

@@ -86,7 +86,7 @@ __all__ = [
 # --- bounds ---------------------------------------------------------------------------------------
 
 
-def bounds_table(nets: dict, *, obbt_time_limit: float) -> tuple[pd.DataFrame, dict]:
+def bounds_table(nets: dict, *, obbt_time_limit: float, obbt_node_limit: int) -> tuple[pd.DataFrame, dict]:
     """Bounds of every net by every method, computed fresh (not read from the files) and timed.
 
     Returns the table and, per net, the net carrying its fresh MILP bounds
@@ -96,7 +96,7 @@ def bounds_table(nets: dict, *, obbt_time_limit: float) -> tuple[pd.DataFrame, d
     for name, net in nets.items():
         net = replace(net, metadata={k: v for k, v in net.metadata.items() if k != "bounds"})
         for method in BOUND_METHODS:
-            b = compute_bounds(net, method, time_limit=obbt_time_limit)
+            b = compute_bounds(net, method, time_limit=obbt_time_limit, node_limit=obbt_node_limit)
             rows.append({"net": name, "arch": net.architecture.name, "depth": net.architecture.depth, **b.summary()})
             if method == "milp":
                 tightened[name] = (attach_bounds(net, b), b.seconds)
@@ -308,7 +308,7 @@ def run_solve_bench(
 
     start = time.perf_counter()
     nets = load_nets(config)
-    bounds, tightened = bounds_table(nets, obbt_time_limit=config.obbt_time_limit)
+    bounds, tightened = bounds_table(nets, obbt_time_limit=config.obbt_time_limit, obbt_node_limit=config.obbt_node_limit)
     nets = {name: net for name, (net, _) in tightened.items()}
     jobs = plan_jobs(config, nets)
     with tqdm(total=len(jobs), desc="solve", unit="milp", disable=not progress) as bar:

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from ..errors import ConfigError
 from ..milp.baselines import parse_baseline
 from ..milp.bilinear import DEFAULT_ZOO
+from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT
 from ..milp.solver_config import SolverConfig
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
@@ -73,8 +74,9 @@ class SolveBenchConfig:
         Reference instances (``min x*y + a x + b y`` on a box) per approximation.
     solver
         HiGHS settings of every problem solve (the time limit is explicit).
-    obbt_time_limit
-        Cap per neuron of the MILP-based bound tightening.
+    obbt_time_limit, obbt_node_limit
+        Caps per solve of the MILP-based bound tightening: seconds (a safety
+        net) and branch-and-bound nodes (see :func:`surrogate.milp.bounds.compute_bounds`).
 
     Where the solves run is not part of the benchmark: pass an
     :class:`~surrogate.executors.ExecutorConfig` to
@@ -93,7 +95,8 @@ class SolveBenchConfig:
     partition_max_products: int = 32
     instances: int = 20
     solver: SolverConfig = field(default_factory=lambda: SolverConfig(time_limit=10.0, rel_gap=1e-4, threads=1))
-    obbt_time_limit: float = 1.0
+    obbt_time_limit: float = DEFAULT_MILP_TIME_LIMIT
+    obbt_node_limit: int = DEFAULT_MILP_NODE_LIMIT
     zoo: str = str(DEFAULT_ZOO)
 
     def __post_init__(self) -> None:
@@ -121,6 +124,8 @@ class SolveBenchConfig:
             raise ConfigError("SolveBenchConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=30)")
         if not is_number(self.obbt_time_limit, low=0, low_open=True):
             raise ConfigError(f"SolveBenchConfig: obbt_time_limit={self.obbt_time_limit!r} must be positive seconds")
+        if not is_number(self.obbt_node_limit, integer=True, low=1):
+            raise ConfigError(f"SolveBenchConfig: obbt_node_limit={self.obbt_node_limit!r} must be a positive integer")
 
     @classmethod
     def quick(cls, **overrides) -> SolveBenchConfig:

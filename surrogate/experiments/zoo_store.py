@@ -10,8 +10,9 @@ import json
 import shutil
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..files import atomic_path, sha256_file, write_text
-from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
+from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
 from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
 from ..nets.metrics import score
@@ -105,23 +106,34 @@ def _merge(zoo_dir: Path, manifest: dict, added: list[dict]) -> None:
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
-def store_bounds(zoo_dir: str | Path, methods=None, *, time_limit: float | None = None) -> list[dict]:
-    """Compute every zoo net's layer bounds on [-1, 1]^2 and store them in its ONNX file.
+def store_bounds(
+    zoo_dir: str | Path,
+    methods=None,
+    *,
+    names=None,
+    time_limit: float = DEFAULT_MILP_TIME_LIMIT,
+    node_limit: int = DEFAULT_MILP_NODE_LIMIT,
+) -> list[dict]:
+    """Compute zoo nets' layer bounds on their domain and store them in their ONNX files.
 
     Each file is re-exported (atomically, checked against onnxruntime) with a
     ``bounds`` metadata entry per method; :func:`surrogate.milp.bounds.net_bounds`
     reads them back whenever the weights' fingerprint matches, so a model
-    using a zoo net never pays for bound tightening. Returns one summary row
-    per net and method.
+    using a zoo net never pays for bound tightening. ``names`` (default: every
+    net of the manifest) picks the nets; a name not in the manifest raises
+    :class:`~surrogate.errors.ConfigError`. Returns one summary row per net and method.
     """
-
     zoo_dir = Path(zoo_dir)
+    entries = load_manifest(zoo_dir)["models"]
+    unknown = sorted(set(names or ()) - {e["name"] for e in entries})
+    if unknown:
+        raise ConfigError(f"store_bounds: {', '.join(unknown)} not in {zoo_dir / MANIFEST}; name nets of that zoo")
     rows = []
-    for entry in load_manifest(zoo_dir)["models"]:
+    for entry in [e for e in entries if names is None or e["name"] in names]:
         path = check_entry_file(zoo_dir, entry)
         net = load_onnx(path)
         net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
-        found = [compute_bounds(net, m, time_limit=time_limit or DEFAULT_MILP_TIME_LIMIT) for m in methods or BOUND_METHODS]
+        found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods or BOUND_METHODS]
         rows += [{"name": entry["name"], **b.summary()} for b in found]
         export_onnx(attach_bounds(net, *found), path)
     _rehash(zoo_dir)

@@ -19,8 +19,9 @@ metadata, and reused by every copy. Three methods, from cheap to tight:
 ``milp``
     MILP-based OBBT: after the LP pass of a layer, the neurons it leaves
     unstable are bounded again with the binaries kept, each MILP capped at
-    ``time_limit`` seconds; the solver's dual bound is used, so a cap or the
-    1e-4 gap only loosens a bound, never invalidates it.
+    ``node_limit`` nodes (work, so the bounds do not depend on the machine's
+    load; ``time_limit`` seconds is a safety net); the solver's dual bound is
+    used, so a cap or the 1e-4 gap only loosens a bound, never invalidates it.
 
 For ``lp`` and ``milp`` the first hidden layer needs no optimisation
 (interval bounds of an affine function over a box are exact). The output
@@ -59,12 +60,13 @@ from collections.abc import Sequence
 from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
 from .bounds_interval import check_box, interval_bounds
-from .bounds_obbt import DEFAULT_MILP_TIME_LIMIT, OBBT_MARGIN, envelope_slopes, obbt_bounds
+from .bounds_obbt import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, OBBT_MARGIN, envelope_slopes, obbt_bounds
 from .bounds_result import BOUND_METHODS, BOUNDS_FORMAT, SIDES, NetBounds, Plane, check_method, fingerprint
 
 __all__ = [
     "BOUNDS_FORMAT",
     "BOUND_METHODS",
+    "DEFAULT_MILP_NODE_LIMIT",
     "DEFAULT_MILP_TIME_LIMIT",
     "METADATA_KEY",
     "OBBT_MARGIN",
@@ -87,11 +89,18 @@ METADATA_KEY = "bounds"
 
 
 def compute_bounds(
-    net: ReluMLP, method: str, box: Sequence[tuple[float, float]] | None = None, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
+    net: ReluMLP,
+    method: str,
+    box: Sequence[tuple[float, float]] | None = None,
+    *,
+    time_limit: float = DEFAULT_MILP_TIME_LIMIT,
+    node_limit: int = DEFAULT_MILP_NODE_LIMIT,
 ) -> NetBounds:
     """Bounds of ``net`` by ``method``, computed now (no stored or cached bounds are read): what it costs."""
     check_method(method)
-    return interval_bounds(net, box) if method == "interval" else obbt_bounds(net, method, box, time_limit=time_limit)
+    if method == "interval":
+        return interval_bounds(net, box)
+    return obbt_bounds(net, method, box, time_limit=time_limit, node_limit=node_limit)
 
 
 _CACHE: dict[tuple, NetBounds] = {}
@@ -117,6 +126,7 @@ def net_bounds(
     *,
     box: Sequence[tuple[float, float]] | None = None,
     time_limit: float = DEFAULT_MILP_TIME_LIMIT,
+    node_limit: int = DEFAULT_MILP_NODE_LIMIT,
 ) -> NetBounds:
     """Bounds of ``net`` on ``box`` by ``method``: stored in the net's metadata, cached, or computed once.
 
@@ -130,9 +140,9 @@ def net_bounds(
     stored = _stored(net, method, box)
     if stored is not None:
         return stored
-    key = (fingerprint(net), method, box, time_limit if method == "milp" else None)
+    key = (fingerprint(net), method, box, (time_limit, node_limit) if method == "milp" else None)
     if key not in _CACHE:
-        _CACHE[key] = compute_bounds(net, method, box, time_limit=time_limit)
+        _CACHE[key] = compute_bounds(net, method, box, time_limit=time_limit, node_limit=node_limit)
     return _CACHE[key]
 
 
@@ -145,10 +155,15 @@ def attach_bounds(net: ReluMLP, *bounds: NetBounds) -> ReluMLP:
 
 
 def with_stored_bounds(
-    net: ReluMLP, methods: Sequence[str] = BOUND_METHODS, *, time_limit: float = DEFAULT_MILP_TIME_LIMIT
+    net: ReluMLP,
+    methods: Sequence[str] = BOUND_METHODS,
+    *,
+    time_limit: float = DEFAULT_MILP_TIME_LIMIT,
+    node_limit: int = DEFAULT_MILP_NODE_LIMIT,
 ) -> ReluMLP:
     """``net`` with its bounds for ``methods`` on its domain in its metadata (written into the ONNX file on export)."""
-    return attach_bounds(net, *(net_bounds(net, m, time_limit=time_limit) for m in map(check_method, methods)))
+    limits = {"time_limit": time_limit, "node_limit": node_limit}
+    return attach_bounds(net, *(net_bounds(net, m, **limits) for m in map(check_method, methods)))
 
 
 def milp_identity(net: ReluMLP) -> str:

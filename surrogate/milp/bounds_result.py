@@ -69,10 +69,14 @@ class NetBounds:
     seconds
         Time it took to compute them (what a model pays once per net).
     capped
-        Neuron bounds where the MILP hit its time cap (dual bound used).
+        OBBT solves stopped before proving optimality, by the node or the time
+        cap (their dual bound is used, so the bounds stay valid, only looser).
     envelope
         :class:`Plane` s that hold for the output on the box (``lp``/``milp``
         bounds of a two-input, one-output net; empty otherwise).
+    timed_out
+        Of ``capped``, the solves stopped by the time cap: when it is not 0 the
+        bounds depend on the machine's load (see :mod:`surrogate.milp.bounds_obbt`).
     """
 
     method: str
@@ -83,6 +87,7 @@ class NetBounds:
     seconds: float = 0.0
     capped: int = 0
     envelope: tuple[Plane, ...] = ()
+    timed_out: int = 0
 
     def __post_init__(self) -> None:
         check_method(self.method)
@@ -127,6 +132,7 @@ class NetBounds:
             "bigm_width": self.bigm_width,
             "seconds": self.seconds,
             "capped": self.capped,
+            "timed_out": self.timed_out,
             "envelope_planes": len(self.envelope),
         }
 
@@ -138,6 +144,7 @@ class NetBounds:
             "fingerprint": self.fingerprint,
             "seconds": self.seconds,
             "capped": self.capped,
+            "timed_out": self.timed_out,
             "lower": [a.tolist() for a in self.lower],
             "upper": [a.tolist() for a in self.upper],
             "envelope": [{"slope": list(p.slope), "offset": p.offset, "side": p.side} for p in self.envelope],
@@ -159,6 +166,7 @@ class NetBounds:
             float(data["seconds"]),
             int(data["capped"]),
             tuple(Plane(p["slope"], p["offset"], p["side"]) for p in data["envelope"]),
+            int(data.get("timed_out", data["capped"])),  # absent before the node cap, when every cap was a time cap
         )
 
     def covers(self, net: ReluMLP, points: np.ndarray) -> bool:

@@ -123,6 +123,16 @@ def test_envelope_planes_round_trip_and_are_checked():
         Plane((1.0, 1.0), 0.0, "middle")
 
 
+def test_solves_stopped_by_the_time_cap_are_stored_and_older_entries_count_every_cap():
+    net = stable_net()
+    base = interval_bounds(net)
+    b = NetBounds("milp", base.lower, base.upper, base.box, base.fingerprint, capped=3, timed_out=1)
+    entry = json.loads(json.dumps(b.to_json()))
+    assert NetBounds.from_json(entry).timed_out == 1 and b.summary()["timed_out"] == 1
+    del entry["timed_out"]  # as stored before the node cap, when every cap was a time cap
+    assert NetBounds.from_json(entry).timed_out == 3
+
+
 def test_bounds_stored_in_an_older_format_are_recomputed_not_trusted():
     net = stable_net()
     entry = interval_bounds(net).to_json()

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from surrogate import ConfigError
 from surrogate.milp.bilinear import resolve_surrogate
 from surrogate.milp.bounds import compute_bounds, interval_bounds
 from tests.helpers import random_net
@@ -24,8 +25,9 @@ def test_envelope_planes_hold_everywhere_and_are_nearly_tight(name):
     """The planes are min/max of N(x) - a.x over the MILP: every grid point satisfies them, and the grid
     comes within 2e-2 of each (the grid misses the exact extreme points, and the MILP's 1e-4 gap)."""
     net = resolve_surrogate(name)
-    # a limit far above the 10-15 s these take alone: a time-out under load would leave loose planes
-    lp, milp = compute_bounds(net, "lp"), compute_bounds(net, "milp", time_limit=600.0)
+    # capped by nodes (these need at most 81), not seconds: load cannot leave loose planes
+    lp, milp = compute_bounds(net, "lp"), compute_bounds(net, "milp")
+    assert milp.capped == milp.timed_out == 0
     assert len(milp.envelope) == 4 and milp.covers(net, GRID) and lp.covers(net, GRID)
     out = net.forward(GRID).reshape(-1)
     for loose, tight in zip(lp.envelope, milp.envelope):
@@ -37,3 +39,25 @@ def test_envelope_planes_hold_everywhere_and_are_nearly_tight(name):
     # the output bounds are tightened too: within the interval ones, around the net's range on the grid
     assert interval_bounds(net).lower[-1][0] <= milp.lower[-1][0] <= out.min()
     assert out.max() <= milp.upper[-1][0] <= interval_bounds(net).upper[-1][0]
+
+
+def test_a_node_capped_milp_obbt_is_valid_and_the_same_every_time():
+    """Capped at 2 nodes, some solves stop early: their dual bounds still hold on the grid, none is a
+    time-out, and a second run gives the same bounds (the cap is work, not seconds)."""
+    net = resolve_surrogate("b24-hand-shared-3x8")
+    full, capped = compute_bounds(net, "milp"), compute_bounds(net, "milp", node_limit=2)
+    again = compute_bounds(net, "milp", node_limit=2)
+    assert (full.capped, full.timed_out) == (0, 0)
+    assert capped.capped > 0 and capped.timed_out == 0 and capped.covers(net, GRID) and full.covers(net, GRID)
+    assert all(np.array_equal(a, b) for a, b in zip(capped.lower + capped.upper, again.lower + again.upper))
+    assert capped.envelope == again.envelope and len(capped.envelope) == 4
+
+
+def test_bad_obbt_limits_say_what_to_pass():
+    net = random_net((3,), seed=1)
+    with pytest.raises(ConfigError, match="obbt_bounds: node_limit=0 must be a positive integer"):
+        compute_bounds(net, "milp", node_limit=0)
+    with pytest.raises(ConfigError, match="obbt_bounds: node_limit=2.5 must be a positive integer"):
+        compute_bounds(net, "lp", node_limit=2.5)
+    with pytest.raises(ConfigError, match="time_limit=0 must be a positive number of seconds"):
+        compute_bounds(net, "milp", time_limit=0)

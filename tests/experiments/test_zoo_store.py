@@ -1,0 +1,44 @@
+"""Storing bounds in a zoo's ONNX files: every net, or the named ones only."""
+
+import json
+import shutil
+
+import pytest
+
+from surrogate import ConfigError, load_onnx
+from surrogate.cli import main
+from surrogate.experiments.zoo_store import store_bounds
+from surrogate.files import sha256_file
+from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest
+
+NAMES = ("b12-hand-paired-1x12", "b12-hand-shared-2x6")
+
+
+@pytest.fixture
+def zoo(tmp_path):
+    """A zoo of two of the shipped 12-neuron nets, their files and manifest entries copied."""
+    entries = [e for e in load_manifest(DEFAULT_ZOO)["models"] if e["name"] in NAMES]
+    for entry in entries:
+        shutil.copy(DEFAULT_ZOO / entry["file"], tmp_path / entry["file"])
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": 1, "models": entries}))
+    return tmp_path
+
+
+def test_named_nets_get_new_bounds_and_the_others_are_left_as_they_are(zoo):
+    before = {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES}
+    rows = store_bounds(zoo, ("interval",), names=[NAMES[0]])
+    assert [(r["name"], r["method"]) for r in rows] == [(NAMES[0], "interval")]
+    assert (zoo / f"{NAMES[1]}.onnx").read_bytes() == before[NAMES[1]]
+    assert (zoo / f"{NAMES[0]}.onnx").read_bytes() != before[NAMES[0]]
+    assert set(json.loads(load_onnx(zoo / f"{NAMES[0]}.onnx").metadata["bounds"])) == {"interval"}
+    entries = {e["name"]: e for e in load_manifest(zoo)["models"]}
+    assert all(entries[n]["sha256"] == sha256_file(zoo / f"{n}.onnx") for n in NAMES)
+
+
+def test_a_name_not_in_the_zoo_is_refused_before_any_file_changes(zoo, capsys):
+    before = {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES}
+    with pytest.raises(ConfigError, match="store_bounds: b12-nope not in .*manifest.json; name nets of that zoo"):
+        store_bounds(zoo, ("interval",), names=[NAMES[0], "b12-nope"])
+    assert main(["bounds", "--store-zoo", str(zoo), "b12-nope"]) == 2
+    assert "b12-nope not in" in capsys.readouterr().err
+    assert {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES} == before
