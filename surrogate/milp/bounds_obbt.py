@@ -69,7 +69,7 @@ def _prefix_model(net: ReluMLP, k: int, lower: list, upper: list, box, *, relax:
 
 
 @dataclass
-class Caps:
+class _Caps:
     """What caps each OBBT solve (seconds, nodes) and how many solves they stopped before proving optimality.
 
     ``capped`` counts both causes, ``timed_out`` those stopped by ``time_limit``.
@@ -84,7 +84,7 @@ class Caps:
 class _Extremes:
     """Dual bounds of ``min``/``max`` of expressions over one model, one HiGHS instance reused."""
 
-    def __init__(self, model, caps: Caps):
+    def __init__(self, model, caps: _Caps):
         from .solver import make_solver
 
         self.model, self.caps = model, caps
@@ -106,7 +106,7 @@ class _Extremes:
         return math.nan if math.isnan(result.bound) else _widen(result.bound, direction)
 
 
-def _tighten_layer(net: ReluMLP, k: int, lower: list, upper: list, box, *, relax: bool, caps: Caps, neurons=None) -> None:
+def _tighten_layer(net: ReluMLP, k: int, lower: list, upper: list, box, *, relax: bool, caps: _Caps, neurons=None) -> None:
     """Tighten ``lower[k]``/``upper[k]`` to min/max of each neuron over the (relaxed) MILP of layers ``< k``.
 
     Only ``neurons`` (default: all) are optimised; solves stopped before
@@ -124,7 +124,7 @@ def _tighten_layer(net: ReluMLP, k: int, lower: list, upper: list, box, *, relax
         lower[k][j] = min(lower[k][j], upper[k][j])
 
 
-def _envelope(net: ReluMLP, lower: list, upper: list, box, *, relax: bool, caps: Caps) -> tuple[Plane, ...]:
+def _envelope(net: ReluMLP, lower: list, upper: list, box, *, relax: bool, caps: _Caps) -> tuple[Plane, ...]:
     """The envelope planes of a two-input, one-output net (see the module docstring)."""
     if net.weights[0].shape[0] != 2 or net.weights[-1].shape[1] != 1:
         return ()
@@ -160,7 +160,7 @@ def obbt_bounds(
     SolverConfig(time_limit=time_limit)  # the same check of a time limit as every solve
     if not is_number(node_limit, integer=True, low=1):
         raise ConfigError(f"obbt_bounds: node_limit={node_limit!r} must be a positive integer (nodes per MILP)")
-    start, caps = time.perf_counter(), Caps(time_limit, node_limit)
+    start, caps = time.perf_counter(), _Caps(time_limit, node_limit)
     box = check_box(box, net)
     first = interval_bounds(net, box)
     lower, upper = [first.lower[0].copy()], [first.upper[0].copy()]

@@ -175,7 +175,9 @@ def _run(solver, model, config: SolverConfig, already: float, options: dict):
     )
 
 
-def _attempt(backend: Backend, solver, model, config: SolverConfig, *, warm_start: bool, first: FirstSolution, node_limit):
+def _attempt(
+    backend: Backend, solver, model, config: SolverConfig, *, warm_start: bool, first: FirstSolution, node_limit: int | None
+):
     """Prepare and run one solve: ``(results, already, notes)``, or a licence's refusal as a message.
 
     A nonlinear model raises :class:`NonlinearModelError` (Pyomo's HiGHS interface refuses it while loading it).

@@ -187,7 +187,8 @@ class HighsBackend(Backend):
 
     The model is loaded before the run so that a ``cbMipImprovingSolution``
     callback can watch the very ``Highs`` object that solves it; the solve
-    itself gets exactly the options it always had.
+    itself gets the options Pyomo's own ``solve`` would, plus ``mip_max_nodes``
+    (at HiGHS's default unless a node limit is asked for).
     """
 
     name = factory = "highs"
