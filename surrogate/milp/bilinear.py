@@ -48,7 +48,7 @@ from .baselines import is_baseline
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION
-from .implied_bounds import tighten_product_bounds
+from .implied_bounds import DEFAULT_LP_SECONDS, tighten_product_bounds
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
@@ -210,7 +210,7 @@ def replace_products(
     formulation: str = DEFAULT_FORMULATION,
     zoo: str | os.PathLike = DEFAULT_ZOO,
     implied_bounds: bool = True,
-    bounds_time_limit: float = 5.0,
+    bounds_time_limit: float = DEFAULT_LP_SECONDS,
     error_aware: bool = False,
 ) -> ReplacementReport:
     """Replace every product of two variables in ``model`` by a surrogate (in place).
@@ -231,7 +231,8 @@ def replace_products(
         as it is). What was derived is in the report's ``implied_bounds``; on a
         refusal the derived bounds are put back. ``False``: refuse at once.
     bounds_time_limit
-        Seconds for the LP bound tightening, all together.
+        Seconds for the LP bound tightening, all together (a safety net, see
+        :data:`~surrogate.milp.implied_bounds.DEFAULT_LP_SECONDS`).
     error_aware
         Give each surrogate a slack of its certified error (see :func:`bilinear`).
 

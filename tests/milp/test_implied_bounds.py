@@ -16,7 +16,7 @@ from surrogate.milp.bilinear import (
     certified_error_bound,
     replace_products,
 )
-from surrogate.milp.implied_bounds import FBBT_MARGIN, tighten_product_bounds
+from surrogate.milp.implied_bounds import DEFAULT_LP_SECONDS, FBBT_MARGIN, tighten_product_bounds
 from surrogate.nets.construct import hand_built
 from tests.helpers import random_net
 
@@ -126,6 +126,18 @@ def test_infeasible_constraints_are_reported_as_such():
     with pytest.raises(InfeasibleModelError, match="infeasible.*implied_bounds=False"):
         tighten_product_bounds(m)
     assert m.x.bounds == (0, None)
+
+
+def test_the_lp_pass_has_a_safety_net_of_seconds_and_says_when_it_ran_out():
+    """x, y of the McCormick model are bounded by the LPs alone: with no time for them, none is derived and
+    the result says why; with the default (the same in replace_products) every LP runs."""
+    import inspect
+
+    starved = tighten_product_bounds(_mccormick_model(), time_limit=1e-9)
+    assert starved.timed_out and {"x", "y"} <= set(starved.unbounded)
+    full = tighten_product_bounds(_mccormick_model())
+    assert not full.timed_out and full.unbounded == () and full.lp_rounds >= 1
+    assert inspect.signature(replace_products).parameters["bounds_time_limit"].default == DEFAULT_LP_SECONDS
 
 
 @pytest.mark.parametrize("option, value", [("rounds", -1), ("time_limit", 0), ("wide", 0.0)])
