@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -110,7 +111,7 @@ def store_bounds(
     zoo_dir: str | Path,
     methods=None,
     *,
-    names=None,
+    names: Sequence[str] | None = None,
     time_limit: float = DEFAULT_MILP_TIME_LIMIT,
     node_limit: int = DEFAULT_MILP_NODE_LIMIT,
 ) -> list[dict]:

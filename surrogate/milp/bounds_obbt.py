@@ -106,7 +106,9 @@ class _Extremes:
         return math.nan if math.isnan(result.bound) else _widen(result.bound, direction)
 
 
-def _tighten_layer(net: ReluMLP, k: int, lower: list, upper: list, box, *, relax: bool, caps: _Caps, neurons=None) -> None:
+def _tighten_layer(
+    net: ReluMLP, k: int, lower: list, upper: list, box, *, relax: bool, caps: _Caps, neurons: Sequence[int] | None = None
+) -> None:
     """Tighten ``lower[k]``/``upper[k]`` to min/max of each neuron over the (relaxed) MILP of layers ``< k``.
 
     Only ``neurons`` (default: all) are optimised; solves stopped before
