@@ -231,8 +231,7 @@ def replace_products(
         as it is). What was derived is in the report's ``implied_bounds``; on a
         refusal the derived bounds are put back. ``False``: refuse at once.
     bounds_time_limit
-        Seconds for the LP bound tightening, all together (a safety net, see
-        :data:`~surrogate.milp.implied_bounds.DEFAULT_LP_SECONDS`).
+        Seconds for the LP bound tightening (a safety net: ``DEFAULT_LP_SECONDS``).
     error_aware
         Give each surrogate a slack of its certified error (see :func:`bilinear`).
 
