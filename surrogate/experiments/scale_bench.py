@@ -231,13 +231,13 @@ def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Un
     cached under a twin's name (an earlier run that listed the twin first) is found.
     """
     size = {instance: products(instance) for instance in config.instances}
+    twins = {ref.label: [r for r in nets if r.same_as == ref.label] for ref in nets if not ref.same_as}
     units = {}
     for instance in sorted(config.instances, key=lambda i: -size[i]):
         for ref in (r for r in nets if not r.same_as):
-            twins = [r for r in nets if r.same_as == ref.label]
             for encoding in config.encodings:
                 spec = _solve_spec(config, instance, ref, encoding)
-                aliases = tuple(unit_key("solve", _solve_spec(config, instance, t, encoding)) for t in twins)
+                aliases = tuple(unit_key("solve", _solve_spec(config, instance, t, encoding)) for t in twins[ref.label])
                 args = (instance, ref.name, ref.zoo, encoding, config.solver)
                 label = f"{instance} {ref.label}"
                 units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, label, aliases=aliases)

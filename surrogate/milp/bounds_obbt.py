@@ -70,12 +70,12 @@ def _prefix_model(net: ReluMLP, k: int, lower: list, upper: list, box, *, relax:
 
 @dataclass
 class _Caps:
-    """What caps each OBBT solve (seconds, nodes) and how many solves they stopped before proving optimality.
+    """What caps each OBBT solve (``config``'s seconds, nodes) and how many solves they stopped before proving optimality.
 
-    ``capped`` counts both causes, ``timed_out`` those stopped by ``time_limit``.
+    ``capped`` counts both causes, ``timed_out`` those stopped by ``config.time_limit``.
     """
 
-    time_limit: float
+    config: SolverConfig
     node_limit: int
     capped: int = 0
     timed_out: int = 0
@@ -88,8 +88,7 @@ class _Extremes:
         from .solver import make_solver
 
         self.model, self.caps = model, caps
-        self.config = SolverConfig(time_limit=caps.time_limit, rel_gap=1e-4, threads=1)
-        self.solver = make_solver(self.config)
+        self.solver = make_solver(caps.config)
 
     def bound(self, expr, direction: int) -> float:
         """A proven bound on ``min expr`` (``direction=-1``) or ``max expr`` (``+1``), widened by the margin; nan if none."""
@@ -100,7 +99,7 @@ class _Extremes:
         if self.model.component("objective") is not None:
             self.model.del_component("objective")
         self.model.objective = pyo.Objective(expr=expr, sense=pyo.minimize if direction < 0 else pyo.maximize)
-        result = solve(self.model, self.config, solver=self.solver, node_limit=self.caps.node_limit)
+        result = solve(self.model, self.caps.config, solver=self.solver, node_limit=self.caps.node_limit)
         self.caps.capped += int(not result.optimal)
         self.caps.timed_out += int(result.termination == Termination.TIME_LIMIT)
         return math.nan if math.isnan(result.bound) else _widen(result.bound, direction)
@@ -159,10 +158,10 @@ def obbt_bounds(
     """
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
-    SolverConfig(time_limit=time_limit)  # the same check of a time limit as every solve
+    config = SolverConfig(time_limit=time_limit, rel_gap=1e-4, threads=1)  # checks time_limit as every solve's
     if not is_number(node_limit, integer=True, low=1):
         raise ConfigError(f"obbt_bounds: node_limit={node_limit!r} must be a positive integer (nodes per MILP)")
-    start, caps = time.perf_counter(), _Caps(time_limit, node_limit)
+    start, caps = time.perf_counter(), _Caps(config, node_limit)
     box = check_box(box, net)
     first = interval_bounds(net, box)
     lower, upper = [first.lower[0].copy()], [first.upper[0].copy()]
