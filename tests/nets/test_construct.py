@@ -1,11 +1,16 @@
 """Hand-built nets: shapes, closed-form bounds checked on grids, and clear refusals."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from surrogate import ArchitectureError, score
+from surrogate.milp.bounds import net_bounds
 from surrogate.nets.construct import VARIANTS, hand_built, hand_built_mae_estimate, plan
+from surrogate.nets.zoo import resolve_surrogate
 
+STABLE_ZOO = Path(__file__).resolve().parents[2] / "models" / "stable"
 SHAPES = ["1x24", "2x12", "3x8", "4x6", "1x12", "2x6", "3x16", "8-6-6"]
 
 
@@ -73,3 +78,22 @@ def test_shapes_that_do_not_fit_are_refused(arch, variant, message):
     with pytest.raises(ArchitectureError, match=message):
         plan(arch, variant)
     assert hand_built_mae_estimate("12x2") is None
+
+
+@pytest.mark.solver
+def test_deep_shared_net_spends_one_binary_per_square_per_layer():
+    """4-5-5-5-5 ``shared`` is Yarotsky's construction (k = 2 in every later layer) within 24 neurons:
+    32 cells per square and max error 1/32^2. Under exact bounds the first layer's ``relu(s + 1)`` hinges
+    and the four shared carries are provably active (6); the zigzags' ``relu(z)`` hinges have an exact
+    lower bound of 0, which the sound margin of OBBT leaves a hair below, so 18 count as unstable until the
+    stable family's fixing step makes those 8 linear (``b24-stable-hand-shared-l0-4-5-5-5-5``: 10)."""
+    p = plan("4-5-5-5-5", "shared")
+    assert p.first_cells == {"u": 2, "v": 2} and p.refinements == ({"u": 2, "v": 2},) * 4
+    assert (p.cells("u"), p.cells("v")) == (32, 32) and p.error_bound == 1 / 32**2
+    net = hand_built("4-5-5-5-5", "shared")
+    assert net.architecture.neurons == 24
+    s = score(net, n=2001)
+    assert s.max_error == pytest.approx(1 / 32**2, rel=1e-3) and s.mae == pytest.approx(3.25e-4, abs=1e-6)
+    b = net_bounds(net, "milp")
+    assert (b.stable_active, b.stable_inactive, b.unstable) == (6, 0, 18)
+    assert net_bounds(resolve_surrogate("b24-stable-hand-shared-l0-4-5-5-5-5", zoo=STABLE_ZOO), "milp").unstable == 10
