@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from surrogate.cli import main
+from surrogate.nets.onnx_io import read_metadata
+from surrogate.nets.zoo import load_manifest
 
 
 def test_params_prints_total_and_breakdown(capsys):
@@ -260,3 +262,19 @@ def test_options_that_feed_one_function_or_config_take_its_defaults():
         keyword(bench_training, "naive_epochs"),
         keyword(bench_training, "naive_seeds"),
     )
+
+
+def test_hand_built_active_margin_saves_a_fixed_net(capsys, tmp_path):
+    args = ["hand-built", "--arch", "4-5-5-5-5", "--variant", "shared", "--grid", "201", "--active-margin", "0.015625"]
+    assert main([*args, "--save-models", str(tmp_path)]) == 0
+    assert "saved 1 hand-built nets" in capsys.readouterr().out
+    (entry,) = load_manifest(tmp_path)["models"]
+    assert (entry["name"], entry["source"], entry["kind"]) == (
+        "b24-hand-shared-fixed-4-5-5-5-5",
+        "hand-shared-fixed",
+        "hand-built",
+    )
+    assert read_metadata(tmp_path / entry["file"])["active_margin"] == "0.015625"
+    with pytest.raises(SystemExit):
+        main(["hand-built", "--arch", "4-5-5-5-5", "--active-margin", "0"])
+    assert "--active-margin: 0.0 must be positive" in capsys.readouterr().err

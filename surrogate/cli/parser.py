@@ -58,6 +58,13 @@ def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
     p.add_argument("--export", type=Path, metavar="DIR", help="also export each net to DIR as ONNX")
     p.add_argument("--save-models", type=Path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")
+    p.add_argument(
+        "--active-margin",
+        type=positive_float,
+        metavar="M",
+        help="shift the always-active units' biases by M (e.g. 0.015625) so bound tightening proves them active: "
+        "the same function, fewer binaries; saved as b<N>-hand-<variant>-fixed-<shape> (default: as published)",
+    )
     p.set_defaults(func=cmd_hand_built)
 
 

@@ -42,6 +42,7 @@ def cmd_hand_built(args: argparse.Namespace) -> int:
     from ..nets.onnx_io import export_onnx
 
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    margin = {} if args.active_margin is None else {"active_margin": args.active_margin}
     variants = [args.variant] if args.variant else list(VARIANTS)
     print(
         f"{'arch':>8} {'variant':>8} {'cells u/v':>10} {'bound':>10} {'max_err':>10} {'mae':>10}   (grid {args.grid}x{args.grid})"
@@ -54,7 +55,7 @@ def cmd_hand_built(args: argparse.Namespace) -> int:
                 if not args.fitting_only:
                     print(f"{name:>8} {variant:>8}   does not fit: {str(exc).split(': ', 1)[-1]}")
                 continue
-            net = hand_built(name, variant)
+            net = hand_built(name, variant, **margin)
             s = score(net, n=args.grid)
             cells = f"{p.cells('u')}/{p.cells('v')}"
             print(f"{name:>8} {variant:>8} {cells:>10} {p.error_bound:>10.3e} {s.max_error:>10.3e} {s.mae:>10.3e}")
@@ -63,6 +64,6 @@ def cmd_hand_built(args: argparse.Namespace) -> int:
     if args.save_models:
         from ..experiments.zoo_store import save_hand_built
 
-        saved = save_hand_built(archs, args.save_models, variants=variants)
+        saved = save_hand_built(archs, args.save_models, variants=variants, **margin)
         print(f"saved {len(saved)} hand-built nets to {args.save_models}/ (manifest.json updated)")
     return 0

@@ -18,7 +18,7 @@ from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
-from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
+from ..nets.sources import TRAINED, hand_built_source
 from ..nets.zoo import MANIFEST, check_entry_file, load_manifest, zoo_name
 from .sweep_tables import best_rows
 
@@ -63,10 +63,14 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
     return added
 
 
-def save_hand_built(archs, zoo_dir: str | Path, *, variants=("paired", "shared"), max_bound: float = 0.25) -> list[dict]:
+def save_hand_built(
+    archs, zoo_dir: str | Path, *, variants=("paired", "shared"), max_bound: float = 0.25, active_margin: float = 0.0
+) -> list[dict]:
     """Export every hand-built net of ``archs`` that fits (and beats max error ``max_bound``) into the zoo.
 
-    Entries are named ``b<neurons>-hand-<variant>-<arch>``, scored as stored
+    Entries are named ``b<neurons>-<source>-<arch>`` with the source of
+    :func:`~surrogate.nets.sources.hand_built_source` (``hand-shared``, or ``hand-shared-fixed`` when
+    ``active_margin > 0``: see :func:`~surrogate.nets.construct.hand_built`), scored as stored
     (float32), and merged into the manifest like :func:`save_models` does.
     """
 
@@ -75,16 +79,17 @@ def save_hand_built(archs, zoo_dir: str | Path, *, variants=("paired", "shared")
     added = []
     for arch in (Architecture.parse(a) for a in archs):
         for variant, built in useful_plans(arch, variants, max_bound=max_bound):
-            net = hand_built(arch, variant).rounded_to_float32()
+            net = hand_built(arch, variant, active_margin=active_margin).rounded_to_float32()
             s = score(net)
-            name = zoo_name(arch, HAND_BUILT_SOURCES[variant])
+            source = hand_built_source(variant, active_margin=active_margin)
+            name = zoo_name(arch, source)
             export_onnx(net, zoo_dir / f"{name}.onnx", metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
             added.append(
                 {
                     "name": name,
                     "file": f"{name}.onnx",
                     "kind": "hand-built",
-                    "source": HAND_BUILT_SOURCES[variant],
+                    "source": source,
                     "architecture": arch.name,
                     "budget": arch.neurons,
                     "mae": s.mae,

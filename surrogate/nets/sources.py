@@ -31,6 +31,24 @@ HAND_BUILT: tuple[str, ...] = tuple(HAND_BUILT_SOURCES.values())
 SOURCES: tuple[str, ...] = (TRAINED, *HAND_BUILT)
 """Every source label, trained first."""
 
+FIXED_SUFFIX = "fixed"
+"""End of the label of a hand-built net whose always-active units are shifted to be provably active."""
+
+
+def hand_built_source(variant: str, *, active_margin: float = 0.0) -> str:
+    """The source label of the hand-built net of construction ``variant`` built with ``active_margin``.
+
+    Examples
+    --------
+    >>> hand_built_source("shared"), hand_built_source("paired", active_margin=1 / 64)
+    ('hand-shared', 'hand-paired-fixed')
+    """
+    if variant not in HAND_BUILT_SOURCES:
+        raise ConfigError(f"unknown construction variant {variant!r}; choose one of {', '.join(HAND_BUILT_SOURCES)}")
+    label = HAND_BUILT_SOURCES[variant]
+    return f"{label}-{FIXED_SUFFIX}" if active_margin > 0 else label
+
+
 STABLE_PREFIX = "stable"
 """Start of the label of a net fine-tuned for solve time (:func:`stable_source`)."""
 

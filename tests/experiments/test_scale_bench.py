@@ -153,7 +153,7 @@ def test_defaults_are_the_suite_60_s_and_the_accurate_24_neuron_nets():
     assert config.encodings == ("pruned",) and config.solver.threads == 1
     shapes = ("2x12", "3x8", "4x6")
     names = [f"b24-hand-{v}-{s}" for v in ("paired", "shared") for s in shapes] + [f"b24-best-{s}" for s in shapes]
-    names.append("b24-hand-shared-4-5-5-5-5")  # the deep net (docs/deep-nets.md)
+    names += ["b24-hand-shared-4-5-5-5-5", "b24-hand-shared-fixed-4-5-5-5-5"]  # the deep nets (docs/deep-nets.md)
     assert sorted(r.label for r in resolve_nets(config)) == sorted(names)
     quick = ScaleBenchConfig(quick=True)
     assert (quick.nets, quick.instances, quick.time_limit) == (QUICK_NETS, QUICK_SUITE, 10.0)

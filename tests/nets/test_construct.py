@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from surrogate import ArchitectureError, score
+from surrogate import ArchitectureError, ConfigError, score
 from surrogate.milp.bounds import net_bounds
 from surrogate.nets.construct import VARIANTS, hand_built, hand_built_mae_estimate, plan
 from surrogate.nets.zoo import resolve_surrogate
@@ -97,3 +97,30 @@ def test_deep_shared_net_spends_one_binary_per_square_per_layer():
     b = net_bounds(net, "milp")
     assert (b.stable_active, b.stable_inactive, b.unstable) == (6, 0, 18)
     assert net_bounds(resolve_surrogate("b24-stable-hand-shared-l0-4-5-5-5-5", zoo=STABLE_ZOO), "milp").unstable == 10
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize(
+    ("arch", "variant", "unstable", "fixed"),
+    [("4-5-5-5-5", "shared", 18, 10), ("3x8", "shared", 20, 16), ("3x8", "paired", 22, 14), ("4x6", "paired", 20, 10)],
+)
+def test_active_margin_keeps_the_function_and_proves_the_always_active_units(arch, variant, unstable, fixed):
+    plain, shifted = hand_built(arch, variant), hand_built(arch, variant, active_margin=1 / 64)
+    points = np.random.default_rng(3).uniform(-1, 1, (20_000, 2))
+    assert np.abs(plain.forward(points) - shifted.forward(points)).max() < 1e-12
+    assert "active_margin" not in plain.metadata and shifted.metadata["active_margin"] == "0.015625"
+    assert (net_bounds(plain, "milp").unstable, net_bounds(shifted, "milp").unstable) == (unstable, fixed)
+
+
+@pytest.mark.parametrize("margin", [-0.1, float("nan"), float("inf"), True, "0.1", None])
+def test_a_bad_active_margin_is_refused(margin):
+    with pytest.raises(ConfigError, match=r"active_margin=.* must be a finite number >= 0, e.g. 0.015625"):
+        hand_built("4-5-5-5-5", "shared", active_margin=margin)
+
+
+def test_the_zoo_holds_the_fixed_deep_net():
+    net = resolve_surrogate("b24-hand-shared-fixed-4-5-5-5-5")
+    assert net.metadata["active_margin"] == "0.015625" and net.architecture.name == "4-5-5-5-5"
+    assert net_bounds(net, "milp").unstable == 10  # stored bounds: no solve
+    points = np.random.default_rng(5).uniform(-1, 1, (5_000, 2))
+    assert np.abs(net.forward(points) - hand_built("4-5-5-5-5", "shared").forward(points)).max() < 1e-6  # float32
