@@ -106,3 +106,18 @@ def tiny_sweep_folder(folder: Path) -> Path:
     )
     nets.to_csv(folder / "nets.csv", index=False)
     return folder
+
+
+def assert_start_is_a_milp_solution(model, report, objective: float) -> None:
+    """The point loaded in ``model`` is a solution of its surrogate MILP, with ``objective``, every copy on its net's graph."""
+    import pyomo.environ as pyo
+    import pytest
+
+    from surrogate.milp.polish_result import max_violation
+
+    binaries = [v for v in model.component_data_objects(pyo.Var) if v.is_binary()]
+    assert binaries and all(v.value in (0.0, 1.0) for v in binaries)
+    assert max_violation(model) <= 1e-6
+    assert pyo.value(next(model.component_data_objects(pyo.Objective, active=True))) == pytest.approx(objective, abs=1e-6)
+    for product in report.products.values():  # each copy sits on the real net's graph
+        assert product.encoded.get_error().vs_net <= 1e-6

@@ -3,7 +3,7 @@
 Every (net, encoding, instance) of a :class:`ScaleBenchConfig` is one cached
 unit (:mod:`~surrogate.experiments.units`): the instance's products are
 replaced by the net (:func:`~surrogate.milp.bilinear.replace_products`), then
-warm-started (with the ``pruned`` encoding) and solved within the time limit,
+warm-started (with the ``pruned`` and ``pruned-exact-seed`` encodings) and solved within the time limit,
 the search's seconds included (:func:`~surrogate.milp.warmstart.solve_with_start`).
 A random instance without a recorded optimum gets one more unit: SCIP on its
 exact model (:func:`~surrogate.experiments.scale_suite.solve_exact`).
@@ -168,7 +168,7 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
 
     if encoding in PEERS:
         return peer_unit(instance, net, zoo, encoding, solver)
-    formulation, warm = ENCODINGS[encoding]
+    formulation, seed = ENCODINGS[encoding]
     row = {"instance": instance, "family": family(instance), "encoding": encoding, "formulation": formulation}
     model = problems.build(instance).model
     begin = time.perf_counter()
@@ -176,7 +176,7 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
         surrogate = _load_net(net, zoo)
         report = replace_products(model, surrogate, formulation=formulation)
         row["build_s"] = time.perf_counter() - begin
-        result, found = solve_with_start(model, report, solver, start=start_config(solver) if warm else None)
+        result, found = solve_with_start(model, report, solver, start=start_config(solver, seed=seed) if seed else None)
     except SurrogateError as exc:
         return _error_rows(row, exc)
     solved = result.to_dict()

@@ -133,10 +133,10 @@ def run_job(job: SolveJob, config: SolverConfig) -> dict:
     model = problem.model
     start = time.perf_counter()
     approx = parse_baseline(job.approx) if job.net is None else job.net
-    formulation, warm = ENCODINGS.get(job.encoding, ("pruned", False))
+    formulation, seed = ENCODINGS.get(job.encoding, ("pruned", None))
     report = replace_products(model, approx, formulation=formulation)
     build_s = time.perf_counter() - start
-    result, found = solve_with_start(model, report, config, start=start_config(config) if warm else None)
+    result, found = solve_with_start(model, report, config, start=start_config(config, seed=seed) if seed else None)
     return {
         "family": job.family,
         "instance": job.problem,

@@ -21,7 +21,11 @@ STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
 
 
 def max_violation(model) -> float:
-    """Largest violation of any active constraint or variable bound at the current values."""
+    """Largest violation of any active constraint or variable bound at the current values.
+
+    Variables of a deactivated block (a surrogate MILP's replacements, in the
+    exact view of :func:`~surrogate.milp.exact_seed.exact_view`) are not part of the model and are not read.
+    """
     worst = 0.0
     for con in model.component_data_objects(pyo.Constraint, active=True):
         body = pyo.value(con.body, exception=False)
@@ -31,7 +35,7 @@ def max_violation(model) -> float:
             worst = max(worst, pyo.value(con.lower) - body)
         if con.has_ub():
             worst = max(worst, body - pyo.value(con.upper))
-    for var in model.component_data_objects(pyo.Var):
+    for var in model.component_data_objects(pyo.Var, active=True):
         if var.value is None:
             return math.inf
         if var.has_lb():

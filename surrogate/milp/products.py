@@ -89,7 +89,9 @@ class ReplacementReport:
     ``warnings`` collects the products' numerical warnings (empty when all are
     well scaled); ``implied_bounds`` is what
     :func:`~surrogate.milp.implied_bounds.tighten_product_bounds` derived before
-    (an :class:`~surrogate.milp.implied_bounds.ImpliedBounds`; ``None`` when it was off).
+    (an :class:`~surrogate.milp.implied_bounds.ImpliedBounds`; ``None`` when it was off);
+    ``block`` names the block of ``model`` that holds every replacement
+    (so the exact model is the one with it deactivated and ``components`` active again).
     """
 
     products: dict
@@ -97,6 +99,7 @@ class ReplacementReport:
     components: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     implied_bounds: object = None
+    block: str = ""
 
     @property
     def n_products(self) -> int:
@@ -177,4 +180,4 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
         else:
             block.constraints.add((comp.lower, expr, comp.upper))
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
-    return ReplacementReport(products, terms, tuple(touched), found)
+    return ReplacementReport(products, terms, tuple(touched), found, block=block_name)

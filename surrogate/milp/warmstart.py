@@ -18,6 +18,14 @@ region of a point is just the net's activation pattern there. So:
    re-solve while the objective improves (switching the boundary neurons the
    other way once when it stalls).
 
+With ``StartConfig(seed="exact")`` step 1 first reads the inputs off a
+feasible local optimum of the exact model instead
+(:func:`~surrogate.milp.exact_seed.exact_point`, given at most
+:data:`EXACT_SEED_SHARE` of the time): every variable of the exact model fixed
+there, one elastic LP places each copy's scaled inputs, and steps 2 and 3
+run from its patterns. If that ends without a feasible point, the search
+starts again from the LP relaxation with the time left.
+
 The best point found is loaded into the model's variables; ``solve(...,
 warm_start=True)`` (:func:`surrogate.milp.solver.solve`) hands it to HiGHS as its
 first incumbent (:func:`solve_with_start` does both within one time
@@ -36,63 +44,14 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
-from ..options import is_number
 from .encoding import EncodedSurrogate
+from .exact_seed import exact_point
 from .products import ReplacementReport
 from .scaled_products import BilinearSurrogate, LinearProduct
 from .solver import SolverConfig, SolveResult, make_solver, solve
+from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult
 
-
-@dataclass(frozen=True)
-class StartConfig:
-    """How hard :func:`activation_start` looks.
-
-    Parameters
-    ----------
-    rounds
-        Pattern re-fixes per phase at most.
-    time_limit
-        Seconds for the whole search (checked between LPs; each LP is capped by it too).
-    tol
-        Total slack below which the elastic phase counts as feasible.
-    """
-
-    rounds: int = 200
-    time_limit: float = 5.0
-    tol: float = 1e-7
-
-    def __post_init__(self) -> None:
-        if not is_number(self.rounds, integer=True, low=1):
-            raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
-        for name in ("time_limit", "tol"):
-            value = getattr(self, name)
-            if not is_number(value, low=0, low_open=True):
-                raise ConfigError(f"StartConfig: {name}={value!r} must be a positive number")
-
-
-@dataclass(frozen=True)
-class StartResult:
-    """What :func:`activation_start` found.
-
-    ``found`` is whether a feasible point was loaded into the model;
-    ``objective`` its objective (``nan`` if none); ``violation`` the total
-    slack the elastic phase ended with (0 when feasible).
-    """
-
-    found: bool
-    objective: float
-    violation: float
-    rounds: int
-    seconds: float
-
-    def to_dict(self) -> dict:
-        return {
-            "start_found": self.found,
-            "start_objective": self.objective,
-            "start_rounds": self.rounds,
-            "start_violation": self.violation,
-            "start_s": self.seconds,
-        }
+__all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
 
 
 def _encoded_copies(surrogates) -> list[EncodedSurrogate]:
@@ -156,8 +115,8 @@ class _Search:
     (built once; fixing variables only changes column bounds) serves every LP.
     """
 
-    def __init__(self, model, copies, config: StartConfig):
-        self.config, self.start = config, time.perf_counter()
+    def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None):
+        self.config, self.start = config, time.perf_counter() if begin is None else begin
         self.model = m = model.clone()
         # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
         self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
@@ -196,6 +155,30 @@ class _Search:
         result = solve(self.model, replace(self.solver_config, time_limit=max(self.left(), 0.01)), solver=self.solver)
         return result.objective
 
+    def seed(self, point: dict[str, float] | None) -> float:
+        """Place the clone at ``point`` (name -> value; ``None``: the LP relaxation); the LP's objective (nan: none).
+
+        With a point, its variables are fixed there for one elastic LP, which
+        sets every copy's scaled inputs to match, and are free again after it.
+        """
+        for copy in self.copies:  # a new seed: no pattern fixed yet
+            for layer in copy.indicators:
+                layer.unfix()
+        if point is None:
+            self.elastic(False)
+            return self.lp()
+        named = {v.name: v for _, v in self.pairs}
+        fixed = [named[name] for name in point if name in named and not named[name].fixed]
+        for v in fixed:  # the point holds its bounds to a tolerance: clip, so that the LP holds them exactly
+            lo, hi = v.bounds
+            v.fix(min(max(point[v.name], -math.inf if lo is None else lo), math.inf if hi is None else hi))
+        self.elastic(True)
+        try:
+            return self.lp()
+        finally:
+            for v in fixed:
+                v.unfix()
+
     def elastic(self, on: bool) -> None:
         """Minimise the total slack (``on``), or the model's objective with every slack at 0."""
         for s in self.model._start_slack.values():
@@ -224,27 +207,56 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
         The :class:`~surrogate.milp.bilinear.ReplacementReport` of
         :func:`~surrogate.milp.bilinear.replace_products`, or the surrogates
         (:class:`~surrogate.milp.bilinear.BilinearSurrogate` or
-        :class:`~surrogate.milp.encoding.EncodedSurrogate`) themselves.
+        :class:`~surrogate.milp.encoding.EncodedSurrogate`) themselves
+        (not with ``config.seed == 'exact'``, which needs the report).
     config
-        Rounds and time budget.
+        Rounds, time budget and seed.
 
     Returns
     -------
     StartResult
         With ``found=True`` the point is loaded into ``model``'s variables;
         otherwise ``model`` is untouched.
+
+    Raises
+    ------
+    ConfigError
+        If the surrogates are not ``pruned``, or ``config.seed == 'exact'`` without the report.
     """
+    begin = time.perf_counter()
     copies = _encoded_copies(surrogates)
-    search = _Search(model, copies, config)
-    if math.isnan(search.lp()):  # the LP relaxation itself: where the patterns come from
-        return StartResult(False, math.nan, math.nan, 0, search.elapsed())
-    rounds, violation, boundary_active = _elastic_phase(search)
-    if not violation <= config.tol:
-        return StartResult(False, math.nan, violation, rounds, search.elapsed())
-    # The elastic phase ended on a feasible point: keep it, then improve it while time allows.
-    best, values, rounds = _objective_phase(search, rounds, boundary_active)
-    _load_point(search.pairs, values)
-    return StartResult(True, best, violation, rounds, search.elapsed())
+    seeds: list = [None]
+    if config.seed == "exact":
+        point = exact_point(model, surrogates, time_limit=EXACT_SEED_SHARE * config.time_limit)
+        seeds = [point, None] if point is not None else seeds
+    search = _Search(model, copies, config, begin=begin)
+    rounds, violation = 0, math.nan
+    for point in seeds:
+        if search.left() <= 0 or math.isnan(search.seed(point)):
+            continue
+        done, violation, boundary_active = _in_seed_regions(search) if point is not None else (0, math.nan, False)
+        if not violation <= config.tol:
+            done, violation, boundary_active = _elastic_phase(search)
+        rounds += done
+        if violation <= config.tol:
+            # The elastic phase ended on a feasible point: keep it, then improve it while time allows.
+            best, values, rounds = _objective_phase(search, rounds, boundary_active)
+            _load_point(search.pairs, values)
+            return StartResult(True, best, violation, rounds, search.elapsed(), "relaxation" if point is None else "exact")
+    return StartResult(False, math.nan, violation, rounds, search.elapsed())
+
+
+def _in_seed_regions(search: _Search) -> tuple[int, float, bool]:
+    """Fix the patterns at the seed and solve with the model's objective: ``(1, 0.0, False)`` if that LP is feasible.
+
+    The exact model's point often lies where the surrogate's regions hold a
+    feasible point too; this LP finds the best one there, close to the seed,
+    where the elastic phase (which minimises the slack alone) might walk far
+    from it. Infeasible: ``(1, nan, False)``, and the elastic phase takes over.
+    """
+    _fix_patterns(search.copies)
+    search.elastic(False)
+    return 1, (0.0 if not math.isnan(search.lp()) else math.nan), False
 
 
 def _elastic_phase(search: _Search) -> tuple[int, float, bool]:
@@ -345,6 +357,6 @@ def solve_with_start(
     return replace(result, wall_time=result.wall_time + found.seconds), found
 
 
-def start_config(config: SolverConfig) -> StartConfig:
-    """The search budget used with a solve under ``config``: half its time limit, at most 5 s."""
-    return StartConfig(time_limit=min(5.0, config.time_limit / 2))
+def start_config(config: SolverConfig, *, seed: str = "relaxation") -> StartConfig:
+    """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`)."""
+    return StartConfig(time_limit=min(5.0, config.time_limit / 2), seed=seed)

@@ -11,7 +11,7 @@ import pytest
 
 from surrogate import ConfigError, SolverConfig
 from surrogate.executors import ExecutorConfig
-from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench
+from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench, solve_unit
 from surrogate.experiments.scale_bench_config import QUICK_NETS, ScaleBenchConfig
 from surrogate.experiments.scale_bench_tables import (
     AGREEMENT_COLUMNS,
@@ -323,3 +323,21 @@ def test_a_peer_is_a_known_encoding_and_a_typo_is_not():
     assert ScaleBenchConfig(encodings=("gurobi-ml", "scip-ml")).encodings == ("gurobi-ml", "scip-ml")
     with pytest.raises(ConfigError, match=r"encodings \['gurobi'\] unknown; choose from .*gurobi-ml, scip-ml"):
         ScaleBenchConfig(encodings=("gurobi",))
+
+
+@pytest.mark.solver
+def test_the_exact_seed_encoding_asks_the_exact_model_for_a_seed(monkeypatch):
+    """``pruned-exact-seed`` runs the exact seed, ``pruned`` does not (a spy, so no time budget decides the test)."""
+    from surrogate.milp import warmstart
+
+    asked = []
+    monkeypatch.setattr(warmstart, "exact_point", lambda model, report, **kw: asked.append(report.n_products))
+    solver = SolverConfig(time_limit=20.0, rel_gap=1e-4)
+    rows = {e: solve_unit("foulds2", "b24-best-3x8", "", e, solver)["rows"][0] for e in ("pruned-exact-seed", "pruned")}
+    assert asked == [8]  # once, for pruned-exact-seed, with the replacement report of foulds2's 8 products
+    seeded = rows["pruned-exact-seed"]
+    assert (seeded["encoding"], seeded["formulation"], seeded["status"]) == ("pruned-exact-seed", "pruned", "solved")
+    for row in rows.values():  # without an exact point both start from the relaxation, and record it
+        assert row["start_seed"] == ("relaxation" if row["start_found"] else "")
+    assert seeded["objective"] == pytest.approx(rows["pruned"]["objective"], rel=1e-4)
+    assert ScaleBenchConfig(encodings=("pruned", "pruned-exact-seed")).encodings == ("pruned", "pruned-exact-seed")

@@ -3,7 +3,6 @@
 import time
 from dataclasses import replace
 
-import pyomo.environ as pyo
 import pytest
 
 import problems
@@ -12,22 +11,9 @@ from surrogate.milp import warmstart
 from surrogate.milp.bilinear import replace_products
 from surrogate.milp.solver import make_solver, solve
 from surrogate.milp.warmstart import StartConfig, activation_start, solve_with_start
+from tests.helpers import assert_start_is_a_milp_solution
 
 pytestmark = pytest.mark.solver
-
-
-def _max_violation(model) -> float:
-    worst = 0.0
-    for c in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(c.body)
-        if c.has_lb():
-            worst = max(worst, pyo.value(c.lower) - body)
-        if c.has_ub():
-            worst = max(worst, body - pyo.value(c.upper))
-    for v in model.component_data_objects(pyo.Var):
-        lo, hi = v.bounds
-        worst = max(worst, (lo - v.value) if lo is not None else 0.0, (v.value - hi) if hi is not None else 0.0)
-    return worst
 
 
 @pytest.mark.parametrize("instance", ["random4-s0", "random8-s0"])
@@ -36,12 +22,7 @@ def test_start_is_a_solution_of_the_milp_on_the_nets_own_graph(instance):
     report = replace_products(model, "b24-best-3x8")
     found = activation_start(model, report)
     assert found.found and found.violation <= 1e-7 and found.rounds >= 2
-    binaries = [v for v in model.component_data_objects(pyo.Var) if v.is_binary()]
-    assert binaries and all(v.value in (0.0, 1.0) for v in binaries)
-    assert _max_violation(model) <= 1e-6
-    assert pyo.value(next(model.component_data_objects(pyo.Objective, active=True))) == pytest.approx(found.objective, abs=1e-6)
-    for product in report.products.values():  # each copy sits on the real net's graph
-        assert product.encoded.get_error().vs_net <= 1e-6
+    assert_start_is_a_milp_solution(model, report, found.objective)
 
 
 def test_highs_starts_from_it_and_never_ends_worse():

@@ -136,9 +136,12 @@ def test_the_docs_markers_are_well_formed():
             found[page.name] = [(b.name, b.kind, b.budget, b.folder) for b in table_blocks(lines, where=str(page))]
     assert found == {
         "deep-nets.md": [
-            ("front", "scale", 24, None),
-            ("instances", "scale", 24, None),
-            ("floor", "scale", 24, None),
+            ("front", "scale", 24, "scale-fixed"),
+            ("instances", "scale", 24, "scale-fixed"),
+            ("floor", "scale", 24, "scale-fixed"),
+            ("front", "scale", None, "scale-seed2"),
+            ("instances", "scale", None, "scale-seed2"),
+            ("floor", "scale", None, "scale-seed2"),
             ("front", "scale", 48, None),
         ],
         "problems.md": [("results", "problems", None, None)],

@@ -1,0 +1,87 @@
+"""A feasible point of the exact model behind a surrogate MILP, to seed the warm start's activation patterns.
+
+:func:`~surrogate.milp.warmstart.activation_start` fixes every surrogate copy's
+binaries to the net's activation pattern at the copy's inputs, and by default
+reads those inputs off the LP relaxation of the surrogate MILP. On pooling
+problems that point lies far from any feasible one, and the elastic phase
+often ends without a point at all. A local optimum of the exact model is a
+better place to read patterns at: it satisfies every constraint with
+``x*y`` itself, and the surrogate differs from ``x*y`` by its error only
+(nothing at all where a hand-built net is exact, on its grid nodes), so the
+patterns there usually give a feasible LP at once.
+
+:func:`exact_point` finds one in two steps, on a clone of the exact model
+(:func:`exact_view`):
+
+1. the McCormick relaxation (:func:`~surrogate.milp.relaxation.solve_mccormick`):
+   an LP, whose point is a guess for the factors;
+2. :func:`~surrogate.milp.polish.polish` from that guess, without multistart:
+   alternating or cover LPs and local NLPs that end on an exactly feasible
+   point (largest violation at most :data:`~surrogate.milp.polish_result.FEASIBILITY_TOL`).
+
+The point is only a seed: the search then fixes patterns, repairs, and
+improves it under the surrogate's own constraints, so what HiGHS receives is
+a solution of the surrogate MILP, never the exact model's point.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyomo.environ as pyo
+
+from ..errors import ConfigError
+from .polish import FEASIBILITY_TOL, polish
+from .products import ReplacementReport
+from .relaxation import solve_mccormick
+from .solver_config import SolverConfig
+
+
+def exact_view(model, report: ReplacementReport):
+    """A clone of the exact model behind ``model``: ``report.block`` deactivated, the rewritten components active again.
+
+    Raises
+    ------
+    ConfigError
+        If ``report`` does not come from :func:`~surrogate.milp.bilinear.replace_products` on ``model``.
+    """
+    if not isinstance(report, ReplacementReport) or not report.block or model.component(report.block) is None:
+        raise ConfigError(
+            "an exact seed needs the ReplacementReport that replace_products(model, net) returned for this model "
+            f"(got {type(report).__name__}); pass the report, not the surrogates, or use seed='relaxation'"
+        )
+    view = model.clone()
+    view.component(report.block).deactivate()
+    for name in report.components:
+        view.find_component(name).activate()
+    return view
+
+
+def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[str, float] | None:
+    """A feasible point of the exact model behind ``model`` (module docstring), as variable name -> value, or ``None``.
+
+    Parameters
+    ----------
+    model, report
+        A model whose products :func:`~surrogate.milp.bilinear.replace_products` replaced, and its report.
+    time_limit
+        Seconds for both steps together; ``None`` is returned when they find no feasible point within it.
+
+    Returns
+    -------
+    dict or None
+        The values of the exact model's variables (those outside ``report.block``).
+    """
+    begin = time.perf_counter()
+    view = exact_view(model, report)
+    config = SolverConfig(time_limit=time_limit, rel_gap=1e-9, threads=1)
+    relaxed, values = solve_mccormick(view, config)
+    if not relaxed.has_solution:
+        return None
+    left = time_limit - (time.perf_counter() - begin)
+    if left <= 0:
+        return None
+    polished = polish(view, values, config=config, time_limit=left, restarts=0)
+    if not polished.violation_after <= FEASIBILITY_TOL:
+        return None
+    return {v.name: v.value for v in view.component_data_objects(pyo.Var, active=True) if v.value is not None}

@@ -1,0 +1,94 @@
+"""The exact seed of the warm start: the exact model behind a surrogate MILP, a feasible point of it, and a start from it."""
+
+import math
+
+import pyomo.environ as pyo
+import pytest
+
+import problems
+from surrogate import ConfigError
+from surrogate.milp import warmstart
+from surrogate.milp.bilinear import replace_products
+from surrogate.milp.exact_seed import exact_point, exact_view
+from surrogate.milp.polish_result import FEASIBILITY_TOL, max_violation
+from surrogate.milp.warmstart import SEEDS, StartConfig, activation_start
+from tests.helpers import assert_start_is_a_milp_solution
+
+pytestmark = pytest.mark.solver
+
+
+def _replaced(instance: str, net: str = "b24-best-3x8"):
+    model = problems.build(instance).model
+    return model, replace_products(model, net)
+
+
+def test_the_view_is_the_exact_model_and_the_milp_is_untouched():
+    model, report = _replaced("haverly1")
+    view = exact_view(model, report)
+    assert report.block == "surrogate_replacement" and report.components
+    assert not view.component(report.block).active and model.component(report.block).active
+    for name in report.components:
+        assert view.find_component(name).active and not model.find_component(name).active
+    exact = problems.build("haverly1").model
+    active = sorted(c.name for c in view.component_data_objects(pyo.Constraint, active=True))
+    assert active == sorted(c.name for c in exact.component_data_objects(pyo.Constraint, active=True))
+
+
+def test_the_violation_skips_variables_of_a_deactivated_block():
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var(bounds=(0, 1), initialize=1.5)
+    model.off = pyo.Block()
+    model.off.y = pyo.Var(bounds=(0, 1))  # no value: would make the violation inf
+    model.off.deactivate()
+    assert max_violation(model) == pytest.approx(0.5)
+    model.off.activate()
+    assert max_violation(model) == math.inf
+
+
+@pytest.mark.parametrize("instance", ["haverly1", "foulds2", "random8-s0"])
+def test_the_point_is_feasible_for_the_exact_model(instance):
+    model, report = _replaced(instance)
+    point = exact_point(model, report, time_limit=20.0)
+    assert point is not None
+    exact = problems.build(instance).model
+    named = {v.name: v for v in exact.component_data_objects(pyo.Var)}
+    assert set(point) == set(named)  # the exact model's variables, none of the surrogates'
+    for name, value in point.items():
+        named[name].set_value(value, skip_validation=True)
+    assert max_violation(exact) <= FEASIBILITY_TOL
+
+
+@pytest.mark.parametrize("instance", ["foulds2", "random8-s0"])
+def test_a_start_from_the_exact_seed_is_a_solution_of_the_milp(instance):
+    model, report = _replaced(instance)
+    found = activation_start(model, report, config=StartConfig(time_limit=20.0, seed="exact"))
+    assert found.found and found.seed == "exact" and found.violation <= 1e-7
+    assert_start_is_a_milp_solution(model, report, found.objective)
+
+
+def test_without_an_exact_point_it_starts_from_the_relaxation(monkeypatch):
+    model, report = _replaced("random8-s0")
+    monkeypatch.setattr(warmstart, "exact_point", lambda *args, **kwargs: None)
+    found = activation_start(model, report, config=StartConfig(time_limit=20.0, seed="exact"))
+    assert found.found and found.seed == "relaxation"
+    assert max_violation(model) <= 1e-6
+
+
+def test_the_default_seed_is_the_relaxation_and_is_recorded():
+    model, report = _replaced("random8-s0")
+    found = activation_start(model, report)
+    assert StartConfig().seed == "relaxation" == SEEDS[0]
+    assert found.found and found.to_dict()["start_seed"] == "relaxation"
+
+
+def test_bad_seed_input_says_what_to_do():
+    model, report = _replaced("random4-s0")
+    with pytest.raises(ConfigError, match=r"seed='bogus' is not one of 'relaxation', 'exact'"):
+        StartConfig(seed="bogus")
+    with pytest.raises(ConfigError, match=r"seed=None is not one of"):
+        StartConfig(seed=None)
+    surrogates = list(report.products.values())
+    with pytest.raises(ConfigError, match=r"an exact seed needs the ReplacementReport .* \(got list\); pass the report"):
+        activation_start(model, surrogates, config=StartConfig(seed="exact"))
+    with pytest.raises(ConfigError, match=r"an exact seed needs the ReplacementReport that replace_products"):
+        exact_view(problems.build("random4-s0").model, report)  # a model without the replacements
