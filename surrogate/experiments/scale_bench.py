@@ -31,6 +31,7 @@ from ..errors import ConfigError, SurrogateError
 from ..executors import ExecutorConfig, open_executor
 from ..files import sha256_file, write_text
 from ..milp.bounds import milp_identity
+from ..milp.exact_seed import seed_settings
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import load_manifest
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
@@ -213,8 +214,12 @@ def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig
 
 
 def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: str) -> dict:
-    """What decides a solve unit's result: the instance, the net (name and file), the encoding, the solver options."""
-    return {
+    """What decides a solve unit's result: the instance, the net (name and file), the encoding, the solver options.
+
+    An encoding whose warm start is seeded from the exact model adds the seed's settings
+    (:func:`~surrogate.milp.exact_seed.seed_settings`).
+    """
+    spec = {
         "task": "scale-solve",
         "instance": instance,
         "net": ref.name,
@@ -222,6 +227,9 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
         "encoding": encoding,
         "solver": asdict(config.solver),
     }
+    if ENCODINGS.get(encoding, (None, None))[1] == "exact":
+        spec["exact_seed"] = seed_settings()
+    return spec
 
 
 def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Unit]:

@@ -41,11 +41,21 @@ from .polish import FEASIBILITY_TOL, polish
 from .products import ReplacementReport
 from .relaxation import solve_mccormick
 from .solver_config import SolverConfig
+from .warmstart_config import EXACT_SEED_SHARE
 
 #: LPs of the polish's pattern search when it seeds a start (its default for polishing answers is 400).
 SEED_POLISH_EVALS = 40
 #: Iterations per local NLP when the polish seeds a start (its default for polishing answers is 300).
 SEED_NLP_ITERATIONS = 100
+
+
+def seed_settings() -> dict:
+    """What decides the exact seed besides the model: its share of the search's time and its work caps.
+
+    Part of a benchmark's cache key for the encodings that use the seed, so a
+    changed cap solves again instead of reusing a result the new code would not give.
+    """
+    return {"share": EXACT_SEED_SHARE, "polish_evals": SEED_POLISH_EVALS, "nlp_iterations": SEED_NLP_ITERATIONS}
 
 
 def exact_view(model, report: ReplacementReport):

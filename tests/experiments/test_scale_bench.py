@@ -341,3 +341,22 @@ def test_the_exact_seed_encoding_asks_the_exact_model_for_a_seed(monkeypatch):
         assert row["start_seed"] == ("relaxation" if row["start_found"] else "")
     assert seeded["objective"] == pytest.approx(rows["pruned"]["objective"], rel=1e-4)
     assert ScaleBenchConfig(encodings=("pruned", "pruned-exact-seed")).encodings == ("pruned", "pruned-exact-seed")
+
+
+@pytest.mark.solver
+def test_a_changed_seed_cap_solves_again_instead_of_reusing(tmp_path, monkeypatch):
+    from surrogate.milp import exact_seed
+
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",),
+        instances=("haverly1",),
+        encodings=("pruned", "pruned-exact-seed"),
+        solver=SolverConfig(time_limit=5.0, rel_gap=1e-4),
+    )
+    inline = ExecutorConfig(workers=1)
+    first = run_scale_bench(config, tmp_path, executor=inline, progress=False)
+    assert first.units.computed == 2
+    monkeypatch.setattr(exact_seed, "SEED_POLISH_EVALS", exact_seed.SEED_POLISH_EVALS + 1)
+    assert exact_seed.seed_settings()["polish_evals"] == exact_seed.SEED_POLISH_EVALS
+    again = run_scale_bench(config, tmp_path, executor=inline, progress=False)
+    assert (again.units.computed, again.units.reused) == (1, 1)  # the seeded solve again, the plain one reused
