@@ -37,7 +37,7 @@ import time
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
-from .polish import FEASIBILITY_TOL, polish
+from .polish import FEASIBILITY_TOL, clip_to_bounds, polish
 from .products import ReplacementReport
 from .relaxation import solve_mccormick
 from .solver_config import SolverConfig
@@ -59,7 +59,12 @@ def seed_settings() -> dict:
 
 
 def exact_view(model, report: ReplacementReport):
-    """A clone of the exact model behind ``model``: ``report.block`` deactivated, the rewritten components active again.
+    """A clone of the exact model behind ``model``: without ``report.block``, the rewritten components active again.
+
+    The block holds every replacement and nothing outside it refers to its
+    components, so the clone drops it rather than deactivating it: the
+    McCormick step clones the view again, and that clone then has no
+    surrogates to copy.
 
     Raises
     ------
@@ -72,7 +77,7 @@ def exact_view(model, report: ReplacementReport):
             f"(got {type(report).__name__}); pass the report, not the surrogates, or use seed='relaxation'"
         )
     view = model.clone()
-    view.component(report.block).deactivate()
+    view.del_component(report.block)
     for name in report.components:
         view.find_component(name).activate()
     return view
@@ -91,7 +96,8 @@ def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[
     Returns
     -------
     dict or None
-        The values of the exact model's variables (those outside ``report.block``).
+        The values of the exact model's variables (those outside ``report.block``), clipped into their
+        bounds (the polish holds them to :data:`~surrogate.milp.polish_result.FEASIBILITY_TOL`).
     """
     begin = time.perf_counter()
     view = exact_view(model, report)
@@ -107,4 +113,4 @@ def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[
     )
     if not polished.violation_after <= FEASIBILITY_TOL:
         return None
-    return {v.name: v.value for v in view.component_data_objects(pyo.Var, active=True) if v.value is not None}
+    return {v.name: clip_to_bounds(v, v.value) for v in view.component_data_objects(pyo.Var) if v.value is not None}

@@ -83,6 +83,7 @@ __all__ = [
     "STATUSES",
     "PolishResult",
     "check_restarts",
+    "clip_to_bounds",
     "colour_classes",
     "complementarity_pairs",
     "factor_sets",
@@ -203,7 +204,7 @@ def _run_methods(search: PolishSearch, x0: np.ndarray, *, max_rounds: int, max_e
         search.nlp(search.best_point, classes, none, "nlp", maxiter=nlp_maxiter, share=0.5)
 
 
-def _clipped(var, value: float) -> float:
+def clip_to_bounds(var, value: float) -> float:
     """``value`` clipped into the bounds of ``var``."""
     return min(max(value, var.lb if var.has_lb() else value), var.ub if var.has_ub() else value)
 
@@ -211,7 +212,9 @@ def _clipped(var, value: float) -> float:
 def _load_start(model, values: dict) -> dict:
     """Set the variables of ``model`` named in ``values`` (clipped into their bounds); the values set, by name."""
     variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
-    start = {name: _clipped(variables[name], value) for name, value in values.items() if name in variables and value is not None}
+    start = {
+        name: clip_to_bounds(variables[name], value) for name, value in values.items() if name in variables and value is not None
+    }
     _restore(variables, start)
     return start
 

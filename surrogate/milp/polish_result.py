@@ -23,8 +23,7 @@ STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
 def max_violation(model) -> float:
     """Largest violation of any active constraint or variable bound at the current values.
 
-    Variables of a deactivated block (a surrogate MILP's replacements, in the
-    exact view of :func:`~surrogate.milp.exact_seed.exact_view`) are not part of the model and are not read.
+    Variables of a deactivated block are not part of the model and are not read.
     """
     worst = 0.0
     for con in model.component_data_objects(pyo.Constraint, active=True):

@@ -169,9 +169,8 @@ class _Search:
             return self.lp()
         named = {v.name: v for _, v in self.pairs}
         fixed = [named[name] for name in point if name in named and not named[name].fixed]
-        for v in fixed:  # the point holds its bounds to a tolerance: clip, so that the LP holds them exactly
-            lo, hi = v.bounds
-            v.fix(min(max(point[v.name], -math.inf if lo is None else lo), math.inf if hi is None else hi))
+        for v in fixed:
+            v.fix(point[v.name])
         self.elastic(True)
         try:
             return self.lp()
@@ -234,29 +233,31 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     for point in seeds:
         if search.left() <= 0 or math.isnan(search.seed(point)):
             continue
-        done, violation, boundary_active = _in_seed_regions(search) if point is not None else (0, math.nan, False)
-        if not violation <= config.tol:
+        if point is not None and _in_seed_regions(search):
+            done, violation, boundary_active = 1, 0.0, False
+        else:
             done, violation, boundary_active = _elastic_phase(search)
+            done += point is not None  # the LP in the seed's regions, which found no point
         rounds += done
         if violation <= config.tol:
-            # The elastic phase ended on a feasible point: keep it, then improve it while time allows.
+            # A feasible point (in the seed's regions or from the elastic phase): keep it, improve it while time allows.
             best, values, rounds = _objective_phase(search, rounds, boundary_active)
             _load_point(search.pairs, values)
             return StartResult(True, best, violation, rounds, search.elapsed(), "relaxation" if point is None else "exact")
     return StartResult(False, math.nan, violation, rounds, search.elapsed())
 
 
-def _in_seed_regions(search: _Search) -> tuple[int, float, bool]:
-    """Fix the patterns at the seed and solve with the model's objective: ``(1, 0.0, False)`` if that LP is feasible.
+def _in_seed_regions(search: _Search) -> bool:
+    """Fix the patterns at the seed and solve with the model's objective; whether that LP found a point.
 
     The exact model's point often lies where the surrogate's regions hold a
     feasible point too; this LP finds the best one there, close to the seed,
     where the elastic phase (which minimises the slack alone) might walk far
-    from it. Infeasible: ``(1, nan, False)``, and the elastic phase takes over.
+    from it. When it finds none, the elastic phase takes over.
     """
     _fix_patterns(search.copies)
     search.elastic(False)
-    return 1, (0.0 if not math.isnan(search.lp()) else math.nan), False
+    return not math.isnan(search.lp())
 
 
 def _elastic_phase(search: _Search) -> tuple[int, float, bool]:

@@ -26,7 +26,7 @@ def test_the_view_is_the_exact_model_and_the_milp_is_untouched():
     model, report = _replaced("haverly1")
     view = exact_view(model, report)
     assert report.block == "surrogate_replacement" and report.components
-    assert not view.component(report.block).active and model.component(report.block).active
+    assert view.component(report.block) is None and model.component(report.block).active
     for name in report.components:
         assert view.find_component(name).active and not model.find_component(name).active
     exact = problems.build("haverly1").model
