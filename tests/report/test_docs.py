@@ -145,6 +145,11 @@ def test_the_docs_markers_are_well_formed():
             ("front", "scale", 48, None),
         ],
         "problems.md": [("results", "problems", None, None)],
+        "same-start.md": [
+            ("front", "scale", None, "scale-seed-all"),
+            ("floor", "scale", None, "scale-seed-all"),
+            ("instances", "scale", None, "scale-seed-all"),
+        ],
         "scale.md": [
             ("front", "scale", 24, None),
             ("instances", "scale", 24, None),
