@@ -23,11 +23,12 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     if not scip_available():
         return math.nan, math.nan, "scip-not-installed"
     from pyomo.common.tee import capture_output
-    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    from ..milp.scip_direct import make_scip_direct
 
     start = time.perf_counter()
     with capture_output(capture_fd=True):
-        result = SolverFactory("scip_direct").solve(
+        result = make_scip_direct().solve(
             model.clone(),
             time_limit=time_limit,
             rel_gap=1e-6,

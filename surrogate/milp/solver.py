@@ -19,6 +19,7 @@ import pyomo.environ as pyo
 from ..errors import ConfigError, NonlinearModelError
 from ..options import is_number
 from .model_size import ModelSize, model_size
+from .solution_check import untrusted
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
 
@@ -224,22 +225,30 @@ def _first_solution_time(first: FirstSolution, result: SolveResult, *, discrete:
     return min(first.seconds, result.wall_time)
 
 
-def _read_back(backend: Backend, solver, model, results, first: FirstSolution, *, already, elapsed, log, notes) -> SolveResult:
+def _read_back(
+    backend: Backend, solver, model, results, first: FirstSolution, *, already, elapsed, log, notes, check: bool
+) -> SolveResult:
     """The :class:`SolveResult` of Pyomo's ``results``, its incumbent loaded into ``model``.
 
     ``already`` is the solver clock's time before the run, ``elapsed`` the
     run's wall-clock seconds (used when the solver reports none), ``log``
     the solver's output (its warning lines are kept), ``notes`` this package's own warnings.
+    With ``check``, an incumbent that does not satisfy ``model`` (:func:`~surrogate.milp.solution_check.untrusted`)
+    gives termination ``error`` with no objective or bound, a warning saying why, and a ``RuntimeWarning``.
     """
     termination = Termination.of(results.termination_condition)
     if termination == Termination.ERROR:
         _check_linear(model)
     objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
     timing, nodes = backend.read(solver, results, first)
-    if not math.isnan(objective):
-        results.solution_loader.load_vars()
     bound = _nan(results.objective_bound)
     checked = coefficient_warnings(solver) if backend.name == "highs" else []
+    if not math.isnan(objective):
+        results.solution_loader.load_vars()
+        refusal = untrusted(model, backend.name) if check else None
+        if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
+            warnings.warn(refusal, RuntimeWarning, stacklevel=4)
+            termination, objective, bound, checked = Termination.ERROR, math.nan, math.nan, [*checked, refusal]
     return SolveResult(
         termination=termination,
         objective=objective,
@@ -260,7 +269,13 @@ def _refused(model, message: str, seconds: float) -> SolveResult:
 
 
 def solve(
-    model, config: SolverConfig = SolverConfig(), *, solver=None, warm_start: bool = False, node_limit: int | None = None
+    model,
+    config: SolverConfig = SolverConfig(),
+    *,
+    solver=None,
+    warm_start: bool = False,
+    node_limit: int | None = None,
+    check: bool = True,
 ) -> SolveResult:
     """Solve ``model`` and load its incumbent, if any.
 
@@ -283,6 +298,14 @@ def solve(
         work, not seconds: a single-threaded solve stopped by it ends the same way
         on a loaded machine as on an idle one. (Not part of :class:`SolverConfig`,
         whose fields key the benchmarks' cached results.)
+    check
+        Check the loaded incumbent against ``model`` (the default): one that breaks a
+        row or bound by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`
+        (relative) is no answer, and the result records termination ``error``, no
+        objective or bound, and a warning saying why. Only callers that use a
+        solve's bound, or its point as an intermediate step that a checked solve
+        follows (bound tightening, the warm start's LPs), pass ``False``: the
+        check reads every row in Python, as slow as a small LP.
 
     Raises
     ------
@@ -312,6 +335,8 @@ def solve(
         return _refused(model, attempt, elapsed)
     results, already, notes = attempt
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
-    result = _read_back(backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes)
+    result = _read_back(
+        backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes, check=check
+    )
     seconds = _first_solution_time(first, result, discrete=_has_free_discrete(model), start=begin)
     return replace(result, first_solution_time=seconds)

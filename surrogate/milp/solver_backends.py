@@ -242,6 +242,10 @@ class HighsBackend(Backend):
 class ScipBackend(Backend):
     """SCIP through Pyomo's ``scip_direct`` (PySCIPOpt; a fresh SCIP model each solve).
 
+    The solver is :class:`~surrogate.milp.scip_direct.RangeSafeScipDirect`:
+    plain ``scip_direct`` shifts one bound of a ranged constraint whose body
+    has a constant, which every surrogate problem has.
+
     A warm start is SCIP's partial solution of the integer variables (Pyomo's
     ``warmstart_discrete_vars``), which SCIP completes after presolving; the
     first incumbent's time is the earliest ``getSolTime`` of the solutions SCIP
@@ -253,6 +257,11 @@ class ScipBackend(Backend):
     node_option, no_node_limit = "limits/nodes", -1
     package = "pyscipopt"
     install = "pip install 'surrogate[scip]'"
+
+    def _new(self, *, fixed_as_bounds: bool):
+        from .scip_direct import make_scip_direct
+
+        return make_scip_direct()  # Pyomo's scip_direct, with its ranged constraints translated right
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
         if not warm_start:

@@ -152,7 +152,9 @@ class _Search:
 
     def lp(self) -> float:
         """Solve the current LP and load it; its objective (nan if it found no point)."""
-        result = solve(self.model, replace(self.solver_config, time_limit=max(self.left(), 0.01)), solver=self.solver)
+        # check=False: an intermediate point; the MILP solve that takes the start checks its incumbent
+        config = replace(self.solver_config, time_limit=max(self.left(), 0.01))
+        result = solve(self.model, config, solver=self.solver, check=False)
         return result.objective
 
     def seed(self, point: dict[str, float] | None) -> float:

@@ -1,0 +1,56 @@
+"""Pyomo's ``scip_direct`` with ranged constraints passed to SCIP as written.
+
+Pyomo (6.10) hands a ranged constraint ``lo <= body <= up`` to PySCIPOpt (6.3) as
+``lo <= (body <= up)``. PySCIPOpt moves the constant ``c`` of ``body`` into the
+first bound it is given (``up - c``) but takes the second one as it comes, so
+the row SCIP solves is ``lo + c <= body <= up`` instead, shifted by ``c`` on
+one side. :func:`~surrogate.milp.bilinear.replace_products` writes every
+rewritten constraint of a surrogate problem and every net's pre-activation row
+as such a range with a constant, so under plain ``scip_direct`` equalities
+become slabs, and SCIP reports an "optimal" point that violates the model
+(on the scale suite's rt2 an objective of -6922.7, below the surrogate's
+optimum near -4392). :class:`RangeSafeScipDirect` builds a ranged
+constraint with both bounds at once, the one form in which PySCIPOpt shifts
+both; every other constraint goes through Pyomo's own translation.
+
+The three-line reproduction, for the upstream reports::
+
+    from pyscipopt import Model
+    m = Model(); x = m.addVar(lb=-100, ub=100)
+    c = m.addCons(0 <= (x + 5 <= 0)); print(m.getLhs(c), m.getRhs(c))   # 0.0 -5.0, not -5.0 -5.0
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def range_safe_scip_direct() -> type:
+    """The class :class:`RangeSafeScipDirect` (made on first use: Pyomo's SCIP interface is imported then)."""
+    import pyomo.environ as pyo
+    from pyomo.contrib.solver.solvers.scip.scip_direct import ScipDirect
+    from pyomo.core.expr.relational_expr import RangedExpression
+    from pyscipopt.scip import Expr, ExprCons, GenExpr
+
+    class RangeSafeScipDirect(ScipDirect):
+        """Pyomo's ``scip_direct``, with ``lo <= body <= up`` built as one PySCIPOpt ``ExprCons(body, lhs=lo, rhs=up)``."""
+
+        def _add_constraint(self, con):
+            if type(con.expr) is not RangedExpression:
+                return super()._add_constraint(con)
+            lower, body, upper = con.expr.args
+            scip_body = self._expr_visitor.walk_expression(body)
+            if not isinstance(scip_body, Expr | GenExpr):  # a body without variables: Pyomo's own handling
+                return super()._add_constraint(con)
+            row = ExprCons(scip_body, lhs=float(pyo.value(lower)), rhs=float(pyo.value(upper)))
+            self._pyomo_con_to_solver_con_map[con] = self._solver_model.addCons(row)
+            return None
+
+    RangeSafeScipDirect.__module__ = __name__
+    return RangeSafeScipDirect
+
+
+def make_scip_direct():
+    """A new :class:`RangeSafeScipDirect` solver (needs ``pyscipopt``)."""
+    return range_safe_scip_direct()()

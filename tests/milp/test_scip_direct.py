@@ -1,0 +1,113 @@
+"""SCIP gets ranged constraints as written, and no solver's point that breaks the model is reported as an answer."""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+import pytest
+
+import problems
+from surrogate.experiments.scip_reference import solve_exact_with_scip
+from surrogate.milp import solver_backends
+from surrogate.milp.bilinear import replace_products
+from surrogate.milp.polish_result import max_violation
+from surrogate.milp.solution_check import TRUST_TOL, untrusted, worst_violation
+from surrogate.milp.solver import SolverConfig, Termination, solve
+
+pytestmark = pytest.mark.solver
+
+
+def _scip() -> None:
+    pytest.importorskip("pyscipopt", reason="SCIP is optional: pip install 'surrogate[scip]'")
+    if "scip" not in solver_backends.available_solvers():
+        pytest.skip("pyscipopt is installed but Pyomo cannot run it here")
+
+
+def _ranged(constant: float, *, lower: float, upper: float, sense=pyo.minimize):
+    """min/max x subject to lower <= x + 5·y + constant <= upper, x in [-100, 100], y in [0, 1]."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-100, 100))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=pyo.inequality(lower, m.x + 5 * m.y + constant, upper))
+    m.o = pyo.Objective(expr=m.x, sense=sense)
+    return m
+
+
+@pytest.mark.parametrize(
+    ("constant", "lower", "upper", "sense", "optimum"),
+    [
+        (5, 0, 0, pyo.minimize, -10),  # an equality written as a range: x = -5 - 5y
+        (-5, 0, 0, pyo.minimize, 0),  # x = 5 - 5y (plain scip_direct solved 0 <= x + 5y <= 5 instead: x = -5)
+        (5, 1, 2, pyo.minimize, -9),  # 1 <= x + 5y + 5 <= 2
+        (5, 1, 2, pyo.maximize, -3),
+        (-7.5, -1, 3, pyo.maximize, 10.5),
+    ],
+)
+def test_scip_solves_a_ranged_row_with_a_constant_as_highs_does(constant, lower, upper, sense, optimum):
+    _scip()
+    results = {}
+    for name in ("highs", "scip"):
+        model = _ranged(constant, lower=lower, upper=upper, sense=sense)
+        result = solve(model, SolverConfig(solver=name, rel_gap=1e-9))
+        assert result.termination == Termination.OPTIMAL and max_violation(model) <= 1e-7
+        results[name] = result.objective
+    assert results["scip"] == pytest.approx(results["highs"], abs=1e-7) and results["scip"] == pytest.approx(optimum)
+
+
+def test_every_range_of_a_surrogate_problem_reaches_scip_with_its_constant_moved_to_both_bounds():
+    _scip()
+    from pyomo.repn import generate_standard_repn
+
+    model = problems.build("rt2").model
+    replace_products(model, "b12-best-2x6")
+    solver = solver_backends.backend_for("scip").make()
+    from pyomo.common.timing import HierarchicalTimer
+
+    solver._create_solver_model(model, solver.config(value={"timer": HierarchicalTimer()}, preserve_implicit=True))
+    checked = 0
+    for con, row in solver._pyomo_con_to_solver_con_map.items():
+        if type(con.expr).__name__ != "RangedExpression":
+            continue
+        constant = generate_standard_repn(con.body, compute_values=True).constant
+        scip = solver._solver_model
+        assert (scip.getLhs(row), scip.getRhs(row)) == pytest.approx((con.lower - constant, con.upper - constant), abs=1e-9)
+        checked += constant != 0
+    assert checked == 8  # rt2's eight ranged rows, rewritten with the products' constants
+
+
+def test_the_exact_reference_solve_uses_the_same_translation():
+    _scip()
+    objective, seconds, termination = solve_exact_with_scip(_ranged(-5, lower=0, upper=0), time_limit=10)
+    assert termination == Termination.OPTIMAL and objective == pytest.approx(0) and seconds >= 0
+
+
+def test_a_point_that_breaks_the_model_is_refused_not_reported(monkeypatch):
+    """Pyomo's plain scip_direct (the translation before the fix) returns x = 0 for x = 5 - 5y; solve refuses it."""
+    _scip()
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    monkeypatch.setattr(solver_backends.ScipBackend, "_new", lambda self, *, fixed_as_bounds: SolverFactory("scip_direct"))
+    model = _ranged(-5, lower=0, upper=0)
+    with pytest.warns(RuntimeWarning, match=r"scip reported a solution that violates the model: c by 5 .*not trusted"):
+        result = solve(model, SolverConfig(solver="scip"))
+    assert result.termination == Termination.ERROR and not result.has_solution
+    assert math.isnan(result.objective) and math.isnan(result.bound)
+    assert "solve it with another solver" in result.warnings[-1]
+    unchecked = solve(_ranged(-5, lower=0, upper=0), SolverConfig(solver="scip"), check=False)  # for bound-only callers
+    assert unchecked.termination == Termination.OPTIMAL and unchecked.objective == pytest.approx(-5)
+
+
+def test_the_check_measures_rows_and_bounds_relative_to_their_size():
+    model = _ranged(0, lower=0, upper=50)
+    model.y.set_value(0)
+    model.x.set_value(50.004)  # the row 0.004 over 50: 8e-5 relative, within the tolerance
+    assert worst_violation(model) == (pytest.approx(8e-5), "c") and untrusted(model, "highs") is None
+    model.x.set_value(50.01)
+    assert worst_violation(model) == (pytest.approx(2e-4), "c") and "c by 0.0002 " in untrusted(model, "highs")
+    model.c.set_value(pyo.inequality(0, model.x + 5 * model.y, 1000))
+    model.x.set_value(100.05)  # now the bound: 0.05 over 100
+    assert worst_violation(model) == (pytest.approx(5e-4), "x") and "x by 0.0005 " in untrusted(model, "gurobi")
+    assert 0 < TRUST_TOL < 5e-4
+    model.y.set_value(None)
+    assert worst_violation(model) == (math.inf, "c")  # a row that cannot be evaluated is no solution
