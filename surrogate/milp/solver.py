@@ -301,11 +301,9 @@ def solve(
     check
         Check the loaded incumbent against ``model`` (the default): one that breaks a
         row or bound by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`
-        (relative) is no answer, and the result records termination ``error``, no
-        objective or bound, and a warning saying why. Only callers that use a
-        solve's bound, or its point as an intermediate step that a checked solve
-        follows (bound tightening, the warm start's LPs), pass ``False``: the
-        check reads every row in Python, as slow as a small LP.
+        (relative) gives termination ``error``, no objective or bound, and a warning
+        saying why. ``False`` only where a solve's bound is used, or its point is a
+        step that a checked solve follows (bound tightening, the warm start's LPs).
 
     Raises
     ------
@@ -316,10 +314,15 @@ def solve(
     SolverUnavailableError
         If ``config.solver`` is not installed here (the message names the pip extra).
     """
-    from pyomo.common.tee import capture_output
-
     if node_limit is not None and not is_number(node_limit, integer=True, low=1):
         raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
+    return _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
+
+
+def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, node_limit: int | None, check: bool) -> SolveResult:
+    """:func:`solve` once its options are checked: the run, its output kept out of the caller's, and the result read back."""
+    from pyomo.common.tee import capture_output
+
     backend = backend_for(config.solver)
     if backend.accepts_nonlinear:  # SCIP and Gurobi would solve it: refuse it as HiGHS does
         _check_linear(model)

@@ -150,6 +150,11 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-seed-all"),
             ("instances", "scale", None, "scale-seed-all"),
         ],
+        "scip.md": [
+            ("front", "scale", None, "scale-scip"),
+            ("floor", "scale", None, "scale-scip"),
+            ("instances", "scale", None, "scale-scip"),
+        ],
         "scale.md": [
             ("front", "scale", 24, None),
             ("instances", "scale", 24, None),
