@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
+from .solution_check import row_values
 
 #: A point whose largest constraint or bound violation is at most this is feasible.
 FEASIBILITY_TOL = 1e-6
@@ -26,14 +27,13 @@ def max_violation(model) -> float:
     Variables of a deactivated block are not part of the model and are not read.
     """
     worst = 0.0
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(con.body, exception=False)
+    for _, body, lower, upper in row_values(model):
         if body is None:
             return math.inf
-        if con.has_lb():
-            worst = max(worst, pyo.value(con.lower) - body)
-        if con.has_ub():
-            worst = max(worst, body - pyo.value(con.upper))
+        if lower is not None:
+            worst = max(worst, lower - body)
+        if upper is not None:
+            worst = max(worst, body - upper)
     for var in model.component_data_objects(pyo.Var, active=True):
         if var.value is None:
             return math.inf

@@ -4,12 +4,12 @@ Pyomo (6.10) hands a ranged constraint ``lo <= body <= up`` to PySCIPOpt (6.3) a
 ``lo <= (body <= up)``. PySCIPOpt moves the constant ``c`` of ``body`` into the
 first bound it is given (``up - c``) but takes the second one as it comes, so
 the row SCIP solves is ``lo + c <= body <= up`` instead, shifted by ``c`` on
-one side. :func:`~surrogate.milp.bilinear.replace_products` writes every
-rewritten constraint of a surrogate problem and every net's pre-activation row
-as such a range with a constant, so under plain ``scip_direct`` equalities
-become slabs, and SCIP reports an "optimal" point that violates the model
-(on the scale suite's rt2 an objective of -6922.7, below the surrogate's
-optimum near -4392). :class:`RangeSafeScipDirect` builds a ranged
+one side. :func:`~surrogate.milp.bilinear.replace_products` keeps a range of
+the original model a range, with the products' constants in its body (6 to 8
+rows on each pooling instance of the scale suite), so under plain
+``scip_direct`` such a row became a wider or an empty one, and SCIP reported an
+"optimal" point that violates the model (on rt2 an objective of -6922.7, below
+the surrogate's optimum near -4392). :class:`RangeSafeScipDirect` builds a ranged
 constraint with both bounds at once, the one form in which PySCIPOpt shifts
 both; every other constraint goes through Pyomo's own translation.
 

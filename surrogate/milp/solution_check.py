@@ -28,6 +28,18 @@ def _excess(value: float, lower, upper) -> float:
     return worst
 
 
+def row_values(model):
+    """``(constraint, body, lower, upper)`` of every active row at the current values.
+
+    ``body`` is ``None`` where it cannot be evaluated (a variable in it has no
+    value), ``lower`` or ``upper`` ``None`` where the row has no such side.
+    """
+    for con in model.component_data_objects(pyo.Constraint, active=True):
+        lower = pyo.value(con.lower) if con.has_lb() else None
+        upper = pyo.value(con.upper) if con.has_ub() else None
+        yield con, pyo.value(con.body, exception=False), lower, upper
+
+
 def worst_violation(model) -> tuple[float, str]:
     """The largest relative violation of an active row or variable bound at the current values, and its name.
 
@@ -37,10 +49,7 @@ def worst_violation(model) -> tuple[float, str]:
     read. ``(0.0, "")`` when nothing is violated.
     """
     worst, name = 0.0, ""
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(con.body, exception=False)
-        lower = pyo.value(con.lower) if con.has_lb() else None
-        upper = pyo.value(con.upper) if con.has_ub() else None
+    for con, body, lower, upper in row_values(model):
         excess = math.inf if body is None else _excess(body, lower, upper)
         if excess > worst:
             worst, name = excess, con.name

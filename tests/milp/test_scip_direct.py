@@ -57,13 +57,12 @@ def test_scip_solves_a_ranged_row_with_a_constant_as_highs_does(constant, lower,
 
 def test_every_range_of_a_surrogate_problem_reaches_scip_with_its_constant_moved_to_both_bounds():
     _scip()
+    from pyomo.common.timing import HierarchicalTimer
     from pyomo.repn import generate_standard_repn
 
     model = problems.build("rt2").model
     replace_products(model, "b12-best-2x6")
     solver = solver_backends.backend_for("scip").make()
-    from pyomo.common.timing import HierarchicalTimer
-
     solver._create_solver_model(model, solver.config(value={"timer": HierarchicalTimer()}, preserve_implicit=True))
     checked = 0
     for con, row in solver._pyomo_con_to_solver_con_map.items():
@@ -83,7 +82,7 @@ def test_the_exact_reference_solve_uses_the_same_translation():
 
 
 def test_a_point_that_breaks_the_model_is_refused_not_reported(monkeypatch):
-    """Pyomo's plain scip_direct (the translation before the fix) returns x = 0 for x = 5 - 5y; solve refuses it."""
+    """Pyomo's plain scip_direct (the translation before the fix) returns x = -5 for x = 5 - 5y; solve refuses it."""
     _scip()
     from pyomo.contrib.solver.common.factory import SolverFactory
 
