@@ -32,7 +32,7 @@ from ..executors import ExecutorConfig, open_executor
 from ..files import sha256_file, write_text
 from ..milp.bounds import milp_identity
 from ..milp.exact_seed import seed_settings
-from ..milp.solver_config import SolverConfig, Termination
+from ..milp.solver_config import SolverConfig
 from ..nets.zoo import load_manifest
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT
@@ -186,7 +186,7 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
     row["first_solution_time"] = float(solved.get("first_solution_time", math.nan))
     row["first_incumbent_s"] = first_incumbent_s(result, found, solved)
     row["status"] = solve_status(result.termination, result.has_solution)
-    row["message"] = result.warnings[-1] if result.termination == Termination.ERROR and result.warnings else ""
+    row["message"] = result.reason
     return {"rows": [row]}
 
 

@@ -46,6 +46,9 @@ class SolveResult:
     ``first_solution_time`` is the seconds from the run's start to its first
     incumbent (0 when the solver took the warm start it was handed; an LP's
     ``wall_time``; ``nan`` without a solution or when the solver does not say).
+    ``reason`` says why, when this package set the termination itself (an
+    incumbent that broke the model, a licence's refusal; it is also in
+    ``warnings``), and is empty otherwise; :meth:`to_dict` leaves it out too.
     """
 
     termination: Termination
@@ -57,6 +60,7 @@ class SolveResult:
     size: ModelSize
     warnings: tuple[str, ...] = ()
     first_solution_time: float = math.nan
+    reason: str = ""
 
     def __post_init__(self) -> None:
         try:  # a name read back from a table or a JSON file becomes the member
@@ -77,6 +81,7 @@ class SolveResult:
     def to_dict(self) -> dict:
         out = asdict(self)
         out.pop("warnings")
+        out.pop("reason")
         out.update(out.pop("size"))
         return out
 
@@ -243,6 +248,7 @@ def _read_back(
     timing, nodes = backend.read(solver, results, first)
     bound = _nan(results.objective_bound)
     checked = coefficient_warnings(solver) if backend.name == "highs" else []
+    refusal = None
     if not math.isnan(objective):
         results.solution_loader.load_vars()
         refusal = untrusted(model, backend.name) if check else None
@@ -258,6 +264,7 @@ def _read_back(
         nodes=int(nodes) if nodes is not None and nodes >= 0 else 0,
         size=model_size(model),
         warnings=tuple(_log_warnings(log) + checked + notes),
+        reason=refusal or "",
     )
 
 
@@ -265,7 +272,8 @@ def _refused(model, message: str, seconds: float) -> SolveResult:
     """The result of a solve whose model a licence refused (warned, not raised)."""
     warnings.warn(message, RuntimeWarning, stacklevel=3)
     nan = math.nan
-    return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, model_size(model), (message,))
+    size = model_size(model)
+    return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, size, (message,), reason=message)
 
 
 def solve(

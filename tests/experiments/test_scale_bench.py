@@ -344,6 +344,27 @@ def test_the_exact_seed_encoding_asks_the_exact_model_for_a_seed(monkeypatch):
     assert ScaleBenchConfig(encodings=("pruned", "pruned-exact-seed")).encodings == ("pruned", "pruned-exact-seed")
 
 
+def test_an_error_row_gives_the_reason_this_package_set_and_no_unrelated_warning(monkeypatch):
+    """``message`` is the result's ``reason`` (a refused incumbent), not whatever warning came last."""
+    from surrogate.milp import warmstart
+    from surrogate.milp.model_size import ModelSize
+    from surrogate.milp.solver import SolveResult
+
+    def fake(model, report, solver, *, start=None, reason="", warning="HiGHS: a warning of the log"):
+        size = ModelSize(1, 0, 0)
+        found = SimpleNamespace(to_dict=lambda: {"start_found": False})
+        return SolveResult("error", math.nan, math.nan, math.nan, 1.0, 0, size, (warning,), reason=reason), found
+
+    solver = SolverConfig(time_limit=5.0)
+    monkeypatch.setattr(warmstart, "solve_with_start", fake)
+    row = solve_unit("random8-s0", "b24-best-3x8", "", "pruned", solver)["rows"][0]
+    assert (row["status"], row["message"]) == ("timeout", "")  # an error of the solver's own: no reason to give
+    refusal = "highs reported a solution that violates the model: c by 5"
+    monkeypatch.setattr(warmstart, "solve_with_start", lambda *a, **kw: fake(*a, **kw, reason=refusal))
+    row = solve_unit("random8-s0", "b24-best-3x8", "", "pruned", solver)["rows"][0]
+    assert (row["termination"], row["message"]) == ("error", refusal)
+
+
 @pytest.mark.solver
 def test_a_changed_seed_cap_solves_again_instead_of_reusing(tmp_path, monkeypatch):
     from surrogate.milp import exact_seed

@@ -168,7 +168,7 @@ def test_a_size_limited_gurobi_licence_records_its_refusal():
     assert result.termination == Termination.LICENSING_PROBLEMS and not result.has_solution
     assert math.isnan(result.objective) and math.isnan(result.first_solution_time)
     assert result.size.variables == 2100 and any("licensingProblems" in w for w in result.warnings)
-    assert result.to_dict()["termination"] == "licensingProblems"
+    assert result.to_dict()["termination"] == "licensingProblems" and "licence refused the model" in result.reason
 
 
 def test_old_results_read_back_without_a_first_solution_time():
