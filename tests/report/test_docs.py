@@ -151,9 +151,9 @@ def test_the_docs_markers_are_well_formed():
             ("instances", "scale", None, "scale-seed-all"),
         ],
         "scip.md": [
-            ("front", "scale", None, "scale-scip-10"),
-            ("floor", "scale", None, "scale-scip-10"),
-            ("instances", "scale", None, "scale-scip-10"),
+            ("front", "scale", None, "scale-scip-16"),
+            ("floor", "scale", None, "scale-scip-16"),
+            ("instances", "scale", None, "scale-scip-16"),
         ],
         "scale.md": [
             ("front", "scale", 24, None),
