@@ -134,6 +134,8 @@ def scale_bench_config(args: argparse.Namespace):
         options["zoos"] = tuple(dict.fromkeys(str(Path(z).resolve()) for z in zoos))  # the shipped zoo named again: once
     if args.encoding:
         options["encodings"] = tuple(args.encoding)
+    if args.baselines:
+        options["baselines"] = tuple(args.baselines)
     if (args.net or args.quick) and (args.budget is not None or args.max_mae is not None):
         raise ConfigError(
             "bench scale: --budget and --max-mae select the nets of a full run without --net; "

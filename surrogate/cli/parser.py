@@ -272,6 +272,13 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--zoo", action="append", type=Path, metavar="DIR", help="another zoo folder to take nets from (repeatable)")
     p.add_argument(
+        "--baselines",
+        nargs="+",
+        metavar="NAME",
+        help="classic MIP approximations of x*y run beside the nets, e.g. sawtooth-10 (default none; "
+        "with a warm-started encoding: sawtooth-N only)",
+    )
+    p.add_argument(
         "--encoding",
         action="append",
         choices=[*ENCODINGS, *PEERS],

@@ -22,117 +22,24 @@ import os
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ConfigError, SurrogateError
+from ..errors import SurrogateError
 from ..executors import ExecutorConfig, open_executor
-from ..files import sha256_file, write_text
-from ..milp.bounds import milp_identity
+from ..files import write_text
 from ..milp.exact_seed import seed_settings
 from ..milp.solver_config import SolverConfig
-from ..nets.zoo import load_manifest
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT
 from .scale_bench_config import ScaleBenchConfig
+from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
 from .scale_bench_tables import ERROR, REFUSED, SGM_SHIFT, TIMEOUT_FACTOR, penalised_times, primal_gaps, scale_table, solve_status
 from .scale_suite import EXACT_REL_GAP, EXACT_TIME_LIMIT, family, products, recorded_optimum, solve_exact
 from .solve_bench_config import ENCODINGS
 from .units import Unit, UnitCounts, run_units
-
-
-@dataclass(frozen=True)
-class NetRef:
-    """A net of the run: its label in the tables, zoo ``name`` (or ONNX path), ``zoo`` folder, manifest errors and hash.
-
-    ``same_as`` is the label of an earlier net of the run whose MILP this one's
-    equals (:func:`milp_identity`); its solves are that net's, not run again.
-    """
-
-    label: str
-    name: str
-    zoo: str
-    mae: float
-    max_error: float
-    sha256: str
-    same_as: str = ""
-
-
-def _entry(zoo: str, name: str) -> dict | None:
-    """The manifest entry of ``zoo`` named ``name`` (or the lowest-MAE one of shape ``name``), else ``None``."""
-    models = load_manifest(zoo)["models"]
-    matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == name]
-    return min(matches, key=lambda m: m["mae"]) if matches else None
-
-
-def _onnx_ref(path: str) -> NetRef:
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"net {path!r}: no such ONNX file; pass an existing .onnx path or a zoo name")
-    return NetRef(file.stem, str(file.resolve()), "", math.nan, math.nan, sha256_file(file))
-
-
-def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
-    """(zoo, manifest entry) of every zoo net of the run, ONNX paths left out."""
-    if not config.nets:
-        found = [
-            (zoo, e)
-            for zoo in config.zoos
-            for e in sorted(load_manifest(zoo)["models"], key=lambda e: e["name"])
-            if e["budget"] == config.budget and e["mae"] <= config.max_mae
-        ]
-        if not found:
-            raise ConfigError(
-                f"no net of {config.budget} neurons with grid MAE <= {config.max_mae:g} in the zoos "
-                f"{', '.join(config.zoos)}; name nets (--net), or raise max_mae"
-            )
-        return found
-    found = []
-    for name in (n for n in config.nets if not n.endswith(".onnx")):
-        hits = [(zoo, e) for zoo in config.zoos if (e := _entry(zoo, name)) is not None]
-        if not hits:
-            raise ConfigError(
-                f"net {name!r} is in none of the zoos {', '.join(config.zoos)}; use a name from their "
-                "manifest.json (e.g. b24-best-3x8), add its zoo with --zoo DIR, or pass an ONNX path"
-            )
-        found += hits
-    return found
-
-
-def _mark_twins(refs: list[NetRef]) -> list[NetRef]:
-    """``refs`` with ``same_as`` set on every net whose MILP an earlier one already gives (a net that cannot be read has none)."""
-    first, marked = {}, []
-    for ref in refs:
-        try:
-            identity = milp_identity(_load_net(ref.name, ref.zoo))
-        except SurrogateError:
-            marked.append(ref)  # its units record why it cannot be read
-            continue
-        twin = first.setdefault(identity, ref.label)
-        marked.append(ref if twin == ref.label else replace(ref, same_as=twin))
-    return marked
-
-
-def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
-    """The nets of the run, labelled by zoo name; a name already taken by an earlier zoo becomes ``<folder>/<name>``.
-
-    A net whose MILP equals an earlier net's (:func:`milp_identity`; e.g. a
-    ``best`` net that is a hand-built one, metadata aside) is marked ``same_as``
-    that net: its rows in the tables are copies of that net's solves.
-    """
-    refs, taken = [], set()
-    for zoo, entry in _zoo_entries(config):
-        name = entry["name"]
-        label = name if name not in taken else f"{Path(zoo).name}/{name}"
-        taken.add(name)
-        sha = entry.get("sha256") or sha256_file(Path(zoo) / entry["file"])
-        refs.append(NetRef(label, name, zoo, float(entry["mae"]), float(entry.get("max_error", math.nan)), sha))
-    refs += [_onnx_ref(n) for n in config.nets if n.endswith(".onnx")]
-    if len({r.label for r in refs}) != len(refs):
-        raise ConfigError(f"two nets share a label ({', '.join(r.label for r in refs)}); rename an ONNX file")
-    return _mark_twins(refs)
 
 
 def first_incumbent_s(result, found, solved: dict) -> float:
@@ -149,15 +56,8 @@ def _error_rows(row: dict, exc: Exception) -> dict:
     return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
 
 
-def _load_net(net: str, zoo: str):
-    """The net of a unit: zoo name ``net`` from ``zoo``, or an ONNX path (``zoo`` empty)."""
-    from ..milp.bilinear import resolve_surrogate
-
-    return resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)
-
-
-def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig) -> dict:
-    """One unit: ``instance`` with its products replaced by ``net`` in ``encoding``, solved; ``{"rows": [row]}``.
+def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig, kind: str = NET) -> dict:
+    """One unit: ``instance`` with its products replaced by ``net`` (of ``kind``) in ``encoding``, solved; ``{"rows": [row]}``.
 
     A model the net cannot be put into (:class:`~surrogate.errors.SurrogateError`)
     gives a row with ``status`` ``error`` and the reason in ``message``.
@@ -174,7 +74,7 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
     model = problems.build(instance).model
     begin = time.perf_counter()
     try:
-        surrogate = _load_net(net, zoo)
+        surrogate = load_net(net, zoo, kind)
         report = replace_products(model, surrogate, formulation=formulation)
         row["build_s"] = time.perf_counter() - begin
         result, found = solve_with_start(model, report, solver, start=start_config(solver, seed=seed) if seed else None)
@@ -201,7 +101,7 @@ def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig
     row = {"instance": instance, "family": family(instance), "encoding": peer, "formulation": peer}
     row["solver"] = "gurobi" if peer == "gurobi-ml" else "scip"
     try:
-        surrogate = _load_net(net, zoo)
+        surrogate = load_net(net, zoo)
         kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}
         result = solve_with_peer(instance, surrogate, peer=peer, **kwargs)
     except SurrogateError as exc:
@@ -229,6 +129,8 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
     }
     if ENCODINGS.get(encoding, (None, None))[1] == "exact":
         spec["exact_seed"] = seed_settings()
+    if ref.kind != NET:  # only then: the keys of the nets' solves stay those of earlier runs
+        spec["kind"] = ref.kind
     return spec
 
 
@@ -246,7 +148,7 @@ def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Un
             for encoding in config.encodings:
                 spec = _solve_spec(config, instance, ref, encoding)
                 aliases = tuple(unit_key("solve", _solve_spec(config, instance, t, encoding)) for t in twins[ref.label])
-                args = (instance, ref.name, ref.zoo, encoding, config.solver)
+                args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind)
                 label = f"{instance} {ref.label}"
                 units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, label, aliases=aliases)
     return units
@@ -283,7 +185,8 @@ def solves_frame(config: ScaleBenchConfig, nets: list[NetRef], units: dict, exac
             for instance in config.instances:
                 row = done[units[instance, ref.same_as or ref.label, encoding].key]["rows"][0]
                 optimum, source = optima[instance]
-                head = {"net": ref.label, "same_as": ref.same_as, "solver": config.solver.solver, "time_limit": config.time_limit}
+                head = {"net": ref.label, "same_as": ref.same_as, "kind": ref.kind, "solver": config.solver.solver}
+                head["time_limit"] = config.time_limit
                 rows.append({**head, **row, "optimum": optimum, "optimum_source": source})
     solves = pd.DataFrame(rows)
     for column in ("objective", "wall_time", "first_incumbent_s", "products"):

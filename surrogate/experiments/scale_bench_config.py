@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..milp.baselines import parse_baseline
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import DEFAULT_ZOO
 from ..options import is_number
@@ -55,6 +56,12 @@ class ScaleBenchConfig:
     instances
         Instances to run instead (``randomN-sS`` or pooling names); empty: the suite
         (or its quick subset).
+    baselines
+        Classic MIP approximations of x*y (:func:`~surrogate.milp.baselines.parse_baseline`
+        names, e.g. ``'sawtooth-10'``) run beside the nets, each in every encoding
+        (the warm start fixes their binaries as it fixes a net's activations), so a
+        net can be compared with the classic way of spending the same binaries.
+        Not with a peer route (those embed ONNX nets).
 
     Where the solves run is not part of the benchmark: pass an
     :class:`~surrogate.executors.ExecutorConfig` to
@@ -69,9 +76,10 @@ class ScaleBenchConfig:
     solver: SolverConfig | None = None
     quick: bool = False
     instances: tuple[str, ...] = ()
+    baselines: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("nets", "zoos", "encodings", "instances"):
+        for name in ("nets", "zoos", "encodings", "instances", "baselines"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str | Path) for v in value):
                 raise ConfigError(f"ScaleBenchConfig: {name}={value!r} must be a tuple of strings, e.g. ('b24-best-3x8',)")
@@ -92,6 +100,7 @@ class ScaleBenchConfig:
             raise ConfigError(f"ScaleBenchConfig: encodings {bad or '()'} unknown; choose from {known}")
         for instance in self.instances:
             check_instance(instance)
+        self._check_baselines()
         if not self.zoos:
             raise ConfigError(f"ScaleBenchConfig: zoos is empty; name at least one zoo folder, e.g. ({str(DEFAULT_ZOO)!r},)")
         if not isinstance(self.solver, SolverConfig):
@@ -102,10 +111,32 @@ class ScaleBenchConfig:
             raise ConfigError(f"ScaleBenchConfig: max_mae={self.max_mae!r} must be a positive number, e.g. 1e-3")
         if not isinstance(self.quick, bool):
             raise ConfigError(f"ScaleBenchConfig: quick={self.quick!r} must be True or False")
-        for name in ("nets", "encodings", "instances", "zoos"):
+        for name in ("nets", "encodings", "instances", "zoos", "baselines"):
             values = getattr(self, name)
             if len(set(values)) != len(values):
                 raise ConfigError(f"ScaleBenchConfig: {name} {values} lists a name twice; list each once")
+
+    def _check_baselines(self) -> None:
+        """Every baseline a known approximation (a relaxation's optimum is a bound, not a surrogate's optimum), no peer route."""
+        started = [e for e in self.encodings if ENCODINGS.get(e, (None, None))[1]]
+        for name in self.baselines:
+            baseline = parse_baseline(name)
+            if baseline.kind != "approximation":
+                raise ConfigError(
+                    f"ScaleBenchConfig: baseline {name!r} is a relaxation, whose optimum bounds the problem rather than "
+                    "solving it; run an approximation (sawtooth-<binaries> or pwl-<n>x<n>)"
+                )
+            if started and not baseline.indicator_names:
+                raise ConfigError(
+                    f"ScaleBenchConfig: baseline {name!r} gives no binaries per point, so the warm start of the "
+                    f"encodings {started} cannot fix them; run it with the 'pruned-cold' encoding, or run sawtooth-<binaries>"
+                )
+        peers = [e for e in self.encodings if e in PEERS]
+        if self.baselines and peers:
+            raise ConfigError(
+                f"ScaleBenchConfig: the peer routes {peers} embed ONNX nets and cannot run the baselines "
+                f"{list(self.baselines)}; run the baselines in a separate run without the peer encodings"
+            )
 
     @property
     def time_limit(self) -> float:
@@ -113,5 +144,12 @@ class ScaleBenchConfig:
         return float(self.solver.time_limit)
 
     def to_dict(self) -> dict:
-        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it)."""
-        return asdict(self)
+        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it).
+
+        ``baselines`` only when there are some: a run without them is the run that folders written
+        before the field existed hold, and those folders stay resumable.
+        """
+        record = asdict(self)
+        if not self.baselines:
+            del record["baselines"]
+        return record

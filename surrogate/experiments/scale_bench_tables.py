@@ -30,7 +30,7 @@ _INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOU
 #: The columns of :func:`scale_table`, in order.
 TABLE_COLUMNS = (
     "net encoding solver instances solved timeouts infeasible errors refused sgm_s first_incumbent_median_s "
-    "primal_gap_median primal_gap_max grid_mae grid_max_error same_as"
+    "primal_gap_median primal_gap_max grid_mae grid_max_error same_as kind"
 ).split()
 
 
@@ -149,7 +149,8 @@ def scale_table(solves: pd.DataFrame, nets: pd.DataFrame) -> pd.DataFrame:
     nets
         One row per net: ``net`` (its label), ``mae`` and ``max_error`` (from its zoo's manifest),
         and optionally ``same_as`` (the net whose solves it shares, see
-        :func:`~surrogate.experiments.scale_bench.resolve_nets`).
+        :func:`~surrogate.experiments.scale_bench_nets.resolve_nets`) and ``kind``
+        (``'net'``, or ``'baseline'`` for a classic approximation; ``'net'`` when absent).
     """
     errors = nets.set_index("net")
     rows = []
@@ -157,8 +158,10 @@ def scale_table(solves: pd.DataFrame, nets: pd.DataFrame) -> pd.DataFrame:
         known = net in errors.index
         mae, max_error = (errors.at[net, "mae"], errors.at[net, "max_error"]) if known else (math.nan, math.nan)
         same_as = errors.at[net, "same_as"] if known and "same_as" in errors else ""
+        kind = errors.at[net, "kind"] if known and "kind" in errors else "net"
         head = {"net": net, "encoding": encoding, "solver": solver}
-        rows.append({**head, **_summary(group), "grid_mae": mae, "grid_max_error": max_error, "same_as": same_as})
+        errs = {"grid_mae": mae, "grid_max_error": max_error}
+        rows.append({**head, **_summary(group), **errs, "same_as": same_as, "kind": kind})
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 

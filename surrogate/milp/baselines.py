@@ -99,6 +99,28 @@ class Baseline(ABC):
         """The regular expression of :attr:`name`, its one group the size."""
         return rf"{cls.prefix}-(\d+)"
 
+    #: The block components (indexed binaries) whose values :meth:`indicator_values` gives; empty: it gives none.
+    indicator_names: tuple[str, ...] = ()
+
+    def indicator_values(self, x: float, y: float, *, threshold: float = 0.0) -> tuple[dict, ...]:
+        """The binaries that hold ``w`` on the piece containing ``(x, y)``: one ``{index: 0 or 1}`` per :attr:`indicator_names`.
+
+        A binary whose switching quantity (its neuron's pre-activation, as it
+        were) is within ``threshold`` of 0 is on a boundary: it is 1 only above
+        ``threshold`` (pass a negative one to put boundary points on the 1 side).
+        The warm start (:func:`~surrogate.milp.warmstart.activation_start`) fixes
+        them as it fixes a net's activation pattern.
+
+        Raises
+        ------
+        ConfigError
+            For a baseline without such values (every one but :class:`Sawtooth`).
+        """
+        raise ConfigError(
+            f"{self.name}: its binaries are not given per point, so no warm start can fix them; "
+            "solve it without a start (e.g. the 'pruned-cold' encoding of the benchmarks)"
+        )
+
     @property
     @abstractmethod
     def binaries(self) -> int:
@@ -134,6 +156,15 @@ def _sawtooth_square(block, t, levels: int, tag: str):
     return t - sum(g[i] / 4**i for i in range(1, levels + 1))
 
 
+def _sawtooth_switches(t: float, levels: int, threshold: float) -> dict:
+    """``{i: a_i}`` of :func:`_sawtooth_square` at ``t``: ``a_i = 1`` where ``g_{i-1} - 1/2 > threshold``."""
+    g, values = float(t), {}
+    for i in range(1, levels + 1):
+        values[i] = 1.0 if g - 0.5 > threshold else 0.0
+        g = 2 * min(g, 1 - g)
+    return values
+
+
 def _sawtooth_square_value(t: np.ndarray, levels: int) -> np.ndarray:
     g, out = np.asarray(t, dtype=np.float64), np.asarray(t, dtype=np.float64).copy()
     for i in range(1, levels + 1):
@@ -149,6 +180,7 @@ class Sawtooth(Baseline):
     binaries: int = 24
     prefix = "sawtooth"
     size_minimum = 2
+    indicator_names = ("a_u", "a_v")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -169,6 +201,11 @@ class Sawtooth(Baseline):
         su = _sawtooth_square(block, tu, self.levels, "u")
         sv = _sawtooth_square(block, tv, self.levels, "v")
         return (4 * su - 4 * tu + 1) - (4 * sv - 4 * tv + 1)
+
+    def indicator_values(self, x: float, y: float, *, threshold: float = 0.0) -> tuple[dict, ...]:
+        """``a_u`` and ``a_v`` at ``(x, y)``: ``a_i = 1`` where the level's ``g_{i-1}`` is above 1/2 (see the base class)."""
+        tu, tv = ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
+        return _sawtooth_switches(tu, self.levels, threshold), _sawtooth_switches(tv, self.levels, threshold)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The approximation ``w`` at the points ``(x, y)``."""

@@ -31,81 +31,27 @@ warm_start=True)`` (:func:`surrogate.milp.solver.solve`) hands it to HiGHS as it
 first incumbent (:func:`solve_with_start` does both within one time
 budget). Every binary of the point is integral and every constraint
 holds up to LP tolerances, so it is a MILP solution, not a guess.
+
+A classic approximation that gives its binaries per point
+(:meth:`~surrogate.milp.baselines.Baseline.indicator_values`: the sawtooth)
+is searched the same way, its binaries in place of a net's activations
+(:mod:`surrogate.milp.warmstart_copies`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-import numpy as np
 import pyomo.environ as pyo
 
-from ..errors import ConfigError
-from .encoding import EncodedSurrogate
 from .exact_seed import exact_point
-from .products import ReplacementReport
-from .scaled_products import BilinearSurrogate, LinearProduct
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult
+from .warmstart_copies import clone_copy, encoded_copies, fix_patterns
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
-
-
-def _encoded_copies(surrogates) -> list[EncodedSurrogate]:
-    """The :class:`~surrogate.milp.encoding.EncodedSurrogate` of each product (a report, products, or encodings)."""
-    items: Iterable = surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
-    # a LinearProduct (a zero-width factor) has no encoding, and nothing to search over
-    encodings = [s.encoded if isinstance(s, (BilinearSurrogate, LinearProduct)) else s for s in items]
-    copies = [c for c in encodings if c is not None]
-    bad = [
-        c.formulation if isinstance(c, EncodedSurrogate) else type(c).__name__
-        for c in copies
-        if not (isinstance(c, EncodedSurrogate) and c.formulation == "pruned")
-    ]
-    if bad:
-        raise ConfigError(
-            f"activation_start needs surrogates encoded with formulation='pruned' (got {sorted(set(map(str, bad)))}); "
-            "encode with replace_products(model, net) or skip the warm start"
-        )
-    return copies
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """One surrogate copy in the search's clone: its input variables, its indicators per hidden layer, and its net."""
-
-    inputs: object
-    indicators: tuple
-    net: object
-
-
-#: A neuron with ``|zhat|`` below this is on its region's boundary: both patterns contain the point.
-BOUNDARY = 1e-9
-
-
-def _fix_patterns(copies, *, boundary_active: bool = False) -> int:
-    """Fix every copy's binaries to the net's activation pattern at its inputs; return how many changed.
-
-    Neurons on a boundary (``|zhat| <= BOUNDARY``) are inactive, or active
-    with ``boundary_active``: the point lies in both regions, and the LP can
-    only move on into the one it is given.
-    """
-    threshold = -BOUNDARY if boundary_active else BOUNDARY
-    changed = 0
-    for copy in copies:
-        h = np.array([pyo.value(v) for v in copy.inputs.values()], dtype=np.float64)
-        net = copy.net
-        for k in range(len(net.weights) - 1):
-            zhat = h @ net.weights[k] + net.biases[k]
-            for j, s in copy.indicators[k].items():
-                value = 1.0 if zhat[j] > threshold else 0.0
-                changed += not (s.fixed and s.value == value)
-                s.fix(value)
-            h = np.maximum(zhat, 0.0)
-    return changed
 
 
 class _Search:
@@ -121,10 +67,8 @@ class _Search:
         # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
         self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
         blocks = [m.find_component(c.block) for c in copies]
-        # the pruned formulation's indicators of each copy, found in the clone by their place in the model
-        self.copies = [
-            _Copy(b.inputs, tuple(m.find_component(layer) for layer in c.indicators), c.net) for b, c in zip(blocks, copies)
-        ]
+        # each copy's inputs and indicators, found in the clone by their place in the model
+        self.copies = [clone_copy(m, c) for c in copies]
         inside = {id(b) for b in blocks}
         pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))
@@ -203,7 +147,8 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     Parameters
     ----------
     model
-        The Pyomo model, with its products replaced by ``pruned`` surrogates.
+        The Pyomo model, with its products replaced by ``pruned`` surrogates
+        (or by a baseline that gives its binaries per point, such as ``Sawtooth``).
     surrogates
         The :class:`~surrogate.milp.bilinear.ReplacementReport` of
         :func:`~surrogate.milp.bilinear.replace_products`, or the surrogates
@@ -222,10 +167,10 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     Raises
     ------
     ConfigError
-        If the surrogates are not ``pruned``, or ``config.seed == 'exact'`` without the report.
+        If a surrogate is neither ``pruned`` nor such a baseline, or ``config.seed == 'exact'`` without the report.
     """
     begin = time.perf_counter()
-    copies = _encoded_copies(surrogates)
+    copies = encoded_copies(surrogates)
     seeds: list = [None]
     if config.seed == "exact":
         point = exact_point(model, surrogates, time_limit=EXACT_SEED_SHARE * config.time_limit)
@@ -257,7 +202,7 @@ def _in_seed_regions(search: _Search) -> bool:
     where the elastic phase (which minimises the slack alone) might walk far
     from it. When it finds none, the elastic phase takes over.
     """
-    _fix_patterns(search.copies)
+    fix_patterns(search.copies)
     search.elastic(False)
     return not math.isnan(search.lp())
 
@@ -275,10 +220,10 @@ def _elastic_phase(search: _Search) -> tuple[int, float, bool]:
     search.elastic(True)
     boundary_active = False
     for _ in range(config.rounds):
-        changed = _fix_patterns(search.copies, boundary_active=boundary_active)
+        changed = fix_patterns(search.copies, boundary_active=boundary_active)
         if rounds and not changed:  # stuck on a boundary: cross it the other way
             boundary_active = not boundary_active
-            if not _fix_patterns(search.copies, boundary_active=boundary_active):
+            if not fix_patterns(search.copies, boundary_active=boundary_active):
                 break
         rounds += 1
         violation = search.lp()
@@ -310,7 +255,7 @@ def _objective_phase(search: _Search, rounds: int, boundary_active: bool) -> tup
     for _ in range(search.config.rounds):
         if search.left() <= 0:
             break
-        _fix_patterns(search.copies, boundary_active=boundary_active)
+        fix_patterns(search.copies, boundary_active=boundary_active)
         rounds += 1
         objective = search.lp()
         better = not math.isnan(objective) and (objective < best if search.minimise else objective > best)

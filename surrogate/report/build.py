@@ -37,7 +37,8 @@ from ..files import write_text
 from .commands import SweepCommand, sweep_command
 from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, detect, load_bench, load_sweep
 from .markdown import markdown_table, slug
-from .scale import ScaleFolder, load_scale, scale_section
+from .scale import ScaleFolder, load_scale
+from .scale_section import scale_section
 from .sections import bench_section, pareto_section, sweep_section
 from .tables import ResultsError
 from .writer import ReportOptions, Writer

@@ -57,16 +57,14 @@ from .scale import (
     ScaleFolder,
     agreement_text,
     budget_folder,
-    floor_table,
     folder_budgets,
-    instance_times,
     load_scale,
     load_solves,
     of_budget,
     scale_points,
     table_text,
-    unsolved_everywhere,
 )
+from .scale_instances import floor_table, instance_times, unsolved_bounds, unsolved_everywhere
 from .tables import ResultsError, require_columns
 
 OPEN = re.compile(
@@ -176,6 +174,9 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
     ("scale", "front"): lambda folder, _, budget: _front_text(_scale(folder, budget).table),
     ("scale", "floor"): lambda folder, _, budget: markdown_table(floor_table(_scale(folder, budget))),
     ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),
+    ("scale", "bounds"): lambda folder, _, budget: markdown_table(
+        unsolved_bounds(_scale(folder, budget), of_budget(load_solves(folder), budget))
+    ),
     ("scale", "agreement"): lambda folder, _, budget: agreement_text(route_agreement(of_budget(load_solves(folder), budget))),
 }
 #: The source kinds whose tables can be cut to one neuron budget (``budget=N`` in the marker).

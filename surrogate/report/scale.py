@@ -17,12 +17,7 @@ import pandas as pd
 
 from ..experiments.scale_bench_tables import (
     AGREEMENT_TOL,
-    SOLVED,
-    own_solves,
-    route_agreement,
-    route_names,
     same_as_labels,
-    sgm_floor,
 )
 from ..nets.zoo import parse_zoo_name
 from ..options import is_number
@@ -31,7 +26,6 @@ from .loading import read_csv, read_json
 from .markdown import markdown_table
 from .pareto import mark_front, pareto_front
 from .tables import ResultsError, require_columns
-from .writer import Writer
 
 SCALE_FIX = "re-run the scale benchmark that wrote it ('surrogate bench scale --out {folder}')"
 SCALE_TABLE_COLUMNS = ("net", "encoding", "solver", "instances", "solved", "timeouts", "sgm_s", "grid_mae", "grid_max_error")
@@ -111,50 +105,15 @@ def load_solves(folder: str | os.PathLike) -> pd.DataFrame:
     return solves
 
 
-def _route_labels(solves: pd.DataFrame) -> pd.Series:
-    """The column label of each solve's route: the net alone when one encoding and solver were run, else all three."""
-    routes = route_names(solves)
-    if routes.nunique() == 1:
-        return solves["net"].astype(str)
-    return solves["net"].astype(str) + " " + routes
+#: The ``budget`` a classic approximation run beside the nets (``kind`` ``baseline``) shows: it has no neurons.
+NO_BUDGET = "–"
 
 
-def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
-    """Seconds of every solve proven optimal: one row per instance some route solved, one column per route.
-
-    A net that repeats another's solves (``same_as``) gets no column of its own.
-    An empty cell (``NaN``) is a solve that was not (a time-out, no incumbent,
-    an error); instances that no route solved are left out (:func:`unsolved_everywhere`
-    names them). Rows follow the suite's order in the folder's config.
-    """
-    solves = own_solves(solves)
-    labels = _route_labels(solves)
-    solved = solves[solves["status"] == SOLVED].assign(route=labels)
-    order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
-    order += sorted(set(solved["instance"]) - set(order))
-    wide = solved.pivot_table(index="instance", columns="route", values="wall_time", aggfunc="first")
-    routes = list(dict.fromkeys(labels))
-    return wide.reindex(index=order, columns=routes).rename_axis(index=None, columns=None).reset_index(names="instance")
-
-
-def unsolved_everywhere(solves: pd.DataFrame) -> list[str]:
-    """The instances that no route of the run proved optimal, in the order of ``solves``."""
-    solved = set(solves.loc[solves["status"] == SOLVED, "instance"])
-    return [i for i in dict.fromkeys(solves["instance"]) if i not in solved]
-
-
-def floor_table(scale: ScaleFolder) -> pd.DataFrame:
-    """Per route: solved, SGM, and the SGM its time-outs alone fix (:func:`~surrogate.experiments.scale_bench_tables.sgm_floor`).
-
-    ``sgm_floor_s`` is the mean the route would have if every instance it solved
-    took 0 s: a target below it needs more instances solved, not faster solves.
-    """
-    limit = scale.time_limit
-    if limit is None or not math.isfinite(limit):
-        raise ResultsError(f"{scale.folder / 'config.json'}: no solver time_limit; {SCALE_FIX.format(folder=scale.folder)}")
-    table = scale.table[["net", "encoding", "solver", "instances", "solved", "sgm_s"]].copy()
-    table["sgm_floor_s"] = [sgm_floor(int(n - k), int(n), limit) for n, k in zip(table["instances"], table["solved"])]
-    return table.sort_values(["sgm_s", "net"]).reset_index(drop=True)
+def is_baseline_row(frame: pd.DataFrame) -> pd.Series:
+    """Which rows of a per-net table (``table.csv``, ``solves.csv``) are a baseline's (``kind``; a folder without it has none)."""
+    if "kind" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["kind"].astype(str) == "baseline"
 
 
 def net_budget(net: str) -> int | None:
@@ -164,15 +123,19 @@ def net_budget(net: str) -> int | None:
 
 
 def folder_budgets(scale: ScaleFolder) -> set[int]:
-    """The neuron budgets of the nets in a scale folder's table (nets without a zoo name have none)."""
-    return {b for b in scale.table["net"].map(net_budget) if b is not None}
+    """The neuron budgets of the nets in a scale folder's table (nets without a zoo name, and baselines, have none)."""
+    nets = scale.table[~is_baseline_row(scale.table)]
+    return {b for b in nets["net"].map(net_budget) if b is not None}
 
 
 def of_budget(frame: pd.DataFrame, budget: int | None) -> pd.DataFrame:
-    """The rows of a per-net table (``table.csv``, ``solves.csv``) whose net has ``budget`` neurons; all of them for ``None``."""
+    """The rows of a per-net table (``table.csv``, ``solves.csv``) whose net has ``budget`` neurons, and the baselines'.
+
+    All of them for ``None``. A baseline has no neurons; it stays beside the nets of every budget as a reference.
+    """
     if budget is None:
         return frame
-    return frame[frame["net"].map(net_budget) == budget].reset_index(drop=True)
+    return frame[(frame["net"].map(net_budget) == budget) | is_baseline_row(frame)].reset_index(drop=True)
 
 
 def budget_folder(scale: ScaleFolder, budget: int | None) -> ScaleFolder:
@@ -195,19 +158,26 @@ def scale_points(table: pd.DataFrame) -> pd.DataFrame:
     """One point per net of a scale table, with whether it is on the MAE front and on the max-error front.
 
     The fronts are taken per (budget, encoding, solver): only nets measured the same way are compared.
-    Columns are :data:`POINT_COLUMNS`, sorted by budget, then solve time.
+    A baseline (``kind`` ``baseline``) is a reference point: budget :data:`NO_BUDGET`, on no front, and
+    no net's place on a front depends on it. Columns are :data:`POINT_COLUMNS`, sorted by budget
+    (baselines last), then solve time.
     """
+    baseline = is_baseline_row(table)
     points = table.assign(budget=table["net"].map(net_budget))
-    unknown = points[points["budget"].isna()]["net"].tolist()
+    unknown = points[points["budget"].isna() & ~baseline]["net"].tolist()
     if unknown:
-        raise ResultsError(f"scale table: nets {unknown} are not zoo names b<budget>-<source>-<shape>; name nets as the zoo does")
-    points["budget"] = points["budget"].astype(int)
+        raise ResultsError(
+            f"scale table: nets {unknown} are not zoo names b<budget>-<source>-<shape>; name nets as the zoo does "
+            "(a classic approximation runs with --baselines)"
+        )
     points["front_mae"] = points["front_max"] = False
-    for _, group in points.groupby(["budget", "encoding", "solver"], sort=True):
+    for _, group in points[~baseline].groupby(["budget", "encoding", "solver"], sort=True):
         for error, column in (("grid_mae", "front_mae"), ("grid_max_error", "front_max")):
             on = group.index[pareto_front(group[error].to_numpy(), group["sgm_s"].to_numpy())]
             points.loc[on, column] = True
-    return points[list(POINT_COLUMNS)].sort_values(["budget", "sgm_s", "net"]).reset_index(drop=True)
+    points["order"] = points["budget"].where(~baseline, math.inf)
+    points["budget"] = [NO_BUDGET if b else int(n) for b, n in zip(baseline, points["budget"].fillna(0))]
+    return points.sort_values(["order", "sgm_s", "net"])[list(POINT_COLUMNS)].reset_index(drop=True)
 
 
 def draw_front(ax, points: pd.DataFrame, error: str) -> None:
@@ -220,6 +190,14 @@ def draw_front(ax, points: pd.DataFrame, error: str) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.grid(True, which="major", alpha=0.3)
+
+
+def draw_baselines(ax, baselines: pd.DataFrame, error: str) -> None:
+    """Draw the baselines' points (error against SGM) as labelled crosses: references beside a budget's nets."""
+    x, y = baselines["sgm_s"].clip(lower=MIN_TIME_S), baselines[error].clip(lower=1e-12)
+    ax.scatter(x, y, s=40, marker="x", color="C3")
+    for xi, yi, name in zip(x, y, baselines["net"]):
+        ax.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(4, -8), fontsize="xx-small", color="C3")
 
 
 def plot_scale_front(
@@ -238,69 +216,27 @@ def plot_scale_front(
     style
         Figure size and resolution.
     """
-    if points.empty:
+    base = points["budget"].astype(str) == NO_BUDGET
+    nets, baselines = points[~base], points[base]
+    if nets.empty:
         raise ResultsError("scale table: no nets, so there is no front to draw; pass a scale benchmark that ran")
-    budgets = sorted(points["budget"].unique())
-    title = f"Error against scale-suite solve time: {len(points)} nets, budget(s) {', '.join(map(str, budgets))}"
+    budgets = sorted(nets["budget"].unique())
+    title = f"Error against scale-suite solve time: {len(nets)} nets, budget(s) {', '.join(map(str, budgets))}"
+    if not baselines.empty:
+        title += f"; crosses: {', '.join(map(str, baselines['net']))}"
     fig = agg_figure((style.width_in * 1.8, style.height_in * len(budgets)))
     axes = fig.subplots(len(budgets), 2, squeeze=False).ravel()
     for row, budget in enumerate(budgets):
-        mine = points[points["budget"] == budget]
+        mine = nets[nets["budget"] == budget]
         for col, (error, label) in enumerate(ERRORS.items()):
             ax = axes[2 * row + col]
             draw_front(ax, mine, error)
+            draw_baselines(ax, baselines, error)
             if time_limit is not None:
                 ax.axvline(2 * time_limit, color="0.5", linestyle="--", linewidth=0.8)
             ax.set_xlabel("shifted geometric mean of solve time (s, shift 1 s, time-out = 2 x limit)")
             ax.set_ylabel(f"{label}, budget {budget}")
     return save_figure(fig, stem, style, title=title, data=points)
-
-
-def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
-    """A scale benchmark's section: its command, table, and the front per budget."""
-    config = scale.config
-    solver = config.get("solver") or {}
-    limit = scale.time_limit
-    w.add(f"## Scale benchmark `{scale.folder}`", "")
-    if scale.command:
-        w.add("Regenerate with:", "", "```bash", scale.command, "```", "")
-    else:
-        w.add("The folder does not record the command that wrote it (no `command` in its config.json).", "")
-    w.add(
-        f"{len(config.get('instances') or [])} instances, {solver.get('solver', 'highs')}, "
-        f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit.",
-        "",
-    )
-    w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", table_text(scale.table), "")
-    points = scale_points(scale.table)
-    saved = plot_scale_front(points, fig_dir / "scale-front", time_limit=limit, style=w.options.style)
-    w.add("### Error against solve time", "")
-    w.figure(
-        saved,
-        "One point per net; the non-dominated front (lower error and lower SGM) joined, per budget. "
-        "The dashed line is twice the time limit: a net that solves nothing sits on it.",
-    )
-    w.add(markdown_table(points, max_rows=w.options.max_rows), "")
-    solves = load_solves(scale.folder)
-    w.add(
-        "### Seconds per instance",
-        "",
-        "Instances some net proved optimal (an empty cell: not solved within the limit).",
-        "",
-        markdown_table(instance_times(scale, solves)),
-        "",
-        f"Solved by no net: {', '.join(unsolved_everywhere(solves)) or 'none'}.",
-        "",
-        "### What the time-outs alone fix",
-        "",
-        "`sgm_floor_s`: the mean each net would have if every instance it solved took 0 s.",
-        "",
-        markdown_table(floor_table(scale)),
-        "",
-    )
-    agreement = route_agreement(solves)
-    if not agreement.empty:
-        w.add("### Routes side by side", "", agreement_text(agreement), "")
 
 
 def twins_text(table: pd.DataFrame) -> str:

@@ -31,7 +31,8 @@ def test_options_reach_the_config(tmp_path):
         str(DEFAULT_ZOO.resolve()),
         str(tmp_path.resolve()),
     )
-    assert config.encodings == ("pruned", "omlt-bigm") and config.quick
+    assert config.encodings == ("pruned", "omlt-bigm") and config.quick and config.baselines == ()
+    assert scale_bench_config(_parse(["--baselines", "sawtooth-10", "sawtooth-12"])).baselines == ("sawtooth-10", "sawtooth-12")
     assert (config.solver.solver, config.solver.time_limit, config.solver.threads) == ("highs", 7.0, 1)
 
 

@@ -55,3 +55,20 @@ def test_bad_baselines_say_how_to_fix_them():
         parse_baseline("spline-3")
     with pytest.raises(ConfigError, match="pieces=True must be an integer"):
         PiecewiseMcCormick(pieces=True)
+
+
+def test_sawtooth_binaries_per_point_switch_where_a_level_passes_one_half():
+    s = Sawtooth(binaries=6)
+    assert s.indicator_names == ("a_u", "a_v")
+    # x = y = 0.2: t_u = 0.6, so g = 0.6, 0.8, 0.4 (a = 1, 1, 0); t_v = 0.5 lies on the first level's boundary
+    a_u, a_v = s.indicator_values(0.2, 0.2)
+    assert a_u == {1: 1.0, 2: 1.0, 3: 0.0}
+    assert a_v == {1: 0.0, 2: 1.0, 3: 0.0}  # g = 0.5, 1, 0: a boundary goes to 0 ...
+    assert s.indicator_values(0.2, 0.2, threshold=-1e-9)[1] == {1: 1.0, 2: 1.0, 3: 0.0}  # ... or to 1
+
+
+def test_baselines_without_binaries_per_point_say_so():
+    for b in (NMDT(8), PiecewiseMcCormick(8), TriangulatedPWL(5)):
+        assert b.indicator_names == ()
+        with pytest.raises(ConfigError, match=rf"{b.name}: its binaries are not given per point, so no warm start"):
+            b.indicator_values(0.1, 0.2)

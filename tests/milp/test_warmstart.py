@@ -8,6 +8,7 @@ import pytest
 import problems
 from surrogate import ConfigError, SolverConfig
 from surrogate.milp import warmstart
+from surrogate.milp.baselines import Sawtooth, TriangulatedPWL
 from surrogate.milp.bilinear import replace_products
 from surrogate.milp.solver import make_solver, solve
 from surrogate.milp.warmstart import StartConfig, activation_start, solve_with_start
@@ -52,8 +53,13 @@ def test_a_reused_solver_times_each_solve_on_its_own():
 def test_bad_start_input_says_what_to_do():
     model = problems.build("random4-s0").model
     report = replace_products(model, "b24-best-3x8", formulation="bigm")
-    with pytest.raises(ConfigError, match="activation_start needs surrogates encoded with formulation='pruned'"):
+    with pytest.raises(ConfigError, match=r"activation_start needs nets encoded with formulation='pruned' .*\['bigm'\]"):
         activation_start(model, report)
+    pwl = replace_products(problems.build("random4-s0").model, TriangulatedPWL(5))
+    with pytest.raises(
+        ConfigError, match=r"or a baseline that gives its binaries per point, such as sawtooth \(got \['pwl-5x5'\]\)"
+    ):
+        activation_start(model, pwl)
     with pytest.raises(ConfigError, match="rounds=0 must be a positive integer"):
         StartConfig(rounds=0)
     with pytest.raises(ConfigError, match="time_limit=-1 must be a positive number"):
@@ -88,3 +94,37 @@ def test_start_reads_the_indicators_the_pruned_formulation_declared():
     for e in encodings:  # every declared indicator got an integral value, and the copy sits on the net's graph
         assert all(v.value in (0.0, 1.0) for group in e.binaries for v in group.values())
         assert e.get_error().vs_net <= 1e-6
+
+
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+def test_a_sawtooth_start_fixes_its_binaries_like_a_nets_and_is_a_milp_solution(seed):
+    model = problems.build("random8-s0").model
+    report = replace_products(model, Sawtooth(10))
+    found = activation_start(model, report, config=StartConfig(seed=seed))
+    assert found.found and found.violation <= 1e-7 and found.seed == seed
+    assert_start_is_a_milp_solution(model, report, found.objective)  # every copy on the sawtooth's own graph
+
+
+def test_the_sawtooth_pattern_at_a_point_pins_its_value():
+    """With the inputs and the binaries ``indicator_values`` gives fixed, the sawtooth's LP has one point: its value."""
+    import numpy as np
+    import pyomo.environ as pyo
+
+    s, rng = Sawtooth(8), np.random.default_rng(0)
+    points = [*rng.uniform(-1, 1, size=(12, 2)), (0.25, 0.25), (0.5, -0.5), (-1.0, 1.0)]  # the last three on boundaries
+    for x, y in points:
+        for threshold in (1e-9, -1e-9):
+            m = pyo.ConcreteModel()
+            m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+            m.x.fix(x), m.y.fix(y)
+            m.b = pyo.Block()
+            w = s.add(m.b, m.x, m.y)
+            for name, values in zip(s.indicator_names, s.indicator_values(x, y, threshold=threshold)):
+                for i, v in values.items():
+                    m.b.component(name)[i].fix(v)
+            for sense in (pyo.minimize, pyo.maximize):
+                m.del_component("obj") if m.component("obj") is not None else None
+                m.obj = pyo.Objective(expr=w, sense=sense)
+                result = solve(m, SolverConfig(time_limit=10, rel_gap=0.0, threads=1))
+                assert result.has_solution
+                assert pyo.value(w) == pytest.approx(float(s.evaluate(np.array([x]), np.array([y]))[0]), abs=1e-9)

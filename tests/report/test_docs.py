@@ -150,10 +150,18 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-seed-all"),
             ("instances", "scale", None, "scale-seed-all"),
         ],
+        "sawtooth.md": [
+            ("front", "scale", None, "scale-highs-saw"),
+            ("floor", "scale", None, "scale-highs-saw"),
+            ("instances", "scale", None, "scale-highs-saw"),
+            ("bounds", "scale", None, "scale-highs-saw"),
+            ("bounds", "scale", None, "scale-scip-saw"),
+        ],
         "scip.md": [
-            ("front", "scale", None, "scale-scip-16"),
-            ("floor", "scale", None, "scale-scip-16"),
-            ("instances", "scale", None, "scale-scip-16"),
+            ("front", "scale", None, "scale-scip-saw"),
+            ("floor", "scale", None, "scale-scip-saw"),
+            ("instances", "scale", None, "scale-scip-saw"),
+            ("bounds", "scale", None, "scale-scip-saw"),
         ],
         "scale.md": [
             ("front", "scale", 24, None),

@@ -9,15 +9,16 @@ from surrogate.report.build import write_report
 from surrogate.report.docs import DocsError, build_table, refresh_docs
 from surrogate.report.loading import detect
 from surrogate.report.scale import (
-    floor_table,
-    instance_times,
+    folder_budgets,
     load_scale,
     load_solves,
     net_budget,
+    of_budget,
+    plot_scale_front,
     scale_points,
     twins_text,
-    unsolved_everywhere,
 )
+from surrogate.report.scale_instances import floor_table, instance_times, unsolved_bounds, unsolved_everywhere
 from surrogate.report.tables import ResultsError
 
 TABLE = pd.DataFrame(
@@ -78,6 +79,21 @@ def test_instance_times_show_solved_seconds_and_name_what_no_net_solved(tmp_path
     ]
 
 
+def test_bounds_where_no_net_solved_stand_beside_the_optimum(tmp_path):
+    bounds = [-3.0, -1.0, -5000.0, -3.00001, -2.0, float("nan")]
+    solves = SOLVES.assign(bound=bounds, optimum=[-3.0, -2.0, -4391.8] * 2)
+    folder = _folder(tmp_path, solves=solves)
+    table = unsolved_bounds(load_scale(folder), load_solves(folder))
+    assert list(table.columns) == ["instance", "optimum", "b24-best-3x8", "b24-hand-shared-3x8"]
+    assert table["instance"].tolist() == ["rt2"] and table.iloc[0, 1:3].tolist() == [-4391.8, -5000.0]
+    assert pd.isna(table.iloc[0, 3])  # an error records no bound
+    assert build_table("scale", "bounds", folder).splitlines()[2] == "| rt2 | -4.39e+03 | -5e+03 | – |"
+    assert "### Bounds where no net solved" in write_report([folder]).path.read_text()
+    old = _folder(tmp_path, name="old")
+    with pytest.raises(ResultsError, match=r"solves\.csv.*bound.*surrogate bench scale --out"):
+        unsolved_bounds(load_scale(old), load_solves(old))
+
+
 def test_floor_table_is_the_sgm_of_the_time_outs_alone(tmp_path):
     floors = floor_table(load_scale(_folder(tmp_path))).set_index("net")
     assert floors.loc["b24-best-3x8", "sgm_floor_s"] == pytest.approx(121 ** (12 / 22) - 1)
@@ -111,8 +127,24 @@ def test_fronts_are_per_budget_and_per_error_measure():
 
 
 def test_a_net_that_is_not_a_zoo_name_is_refused():
-    with pytest.raises(ResultsError, match=r"nets \['sawtooth-24'\] are not zoo names"):
+    with pytest.raises(ResultsError, match=r"nets \['sawtooth-24'\] are not zoo names .* runs with --baselines"):
         scale_points(TABLE.assign(net=["sawtooth-24", *TABLE["net"][1:]]))
+
+
+def test_a_baseline_is_a_reference_beside_every_budget_and_on_no_front(tmp_path):
+    # the baseline beats every net on error and time, yet no net's place on a front changes
+    sawtooth = {**TABLE.iloc[0].to_dict(), "net": "sawtooth-10", "sgm_s": 1.0, "grid_mae": 1e-6, "grid_max_error": 1e-6}
+    table = pd.concat([TABLE.assign(kind="net"), pd.DataFrame([{**sawtooth, "kind": "baseline"}])], ignore_index=True)
+    points = scale_points(table)
+    assert points.iloc[-1][["net", "budget", "front_mae", "front_max"]].tolist() == ["sawtooth-10", "–", False, False]
+    pd.testing.assert_frame_equal(points.iloc[:-1], scale_points(TABLE), check_dtype=False)
+    assert of_budget(table, 12)["net"].tolist() == ["b12-best-2x6", "sawtooth-10"]
+    folder = _folder(tmp_path, table=table)
+    assert folder_budgets(load_scale(folder)) == {12, 24}
+    saved = plot_scale_front(points, tmp_path / "front")
+    assert "crosses: sawtooth-10" in saved.title
+    with pytest.raises(ResultsError, match="no nets, so there is no front"):
+        plot_scale_front(points.iloc[-1:], tmp_path / "alone")
 
 
 def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):

@@ -1,0 +1,139 @@
+"""The nets of a ``surrogate bench scale`` run: zoo names, ONNX paths and baselines, resolved to :class:`NetRef` s."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError, SurrogateError
+from ..files import sha256_file
+from ..milp.baselines import parse_baseline
+from ..milp.bounds import milp_identity
+from ..nets.metrics import grid
+from ..nets.zoo import load_manifest
+from .scale_bench_config import ScaleBenchConfig
+
+__all__ = ["BASELINE", "NET", "NetRef", "load_net", "resolve_nets"]
+
+
+#: :attr:`NetRef.kind` of a ReLU net (zoo name or ONNX path) and of a classic approximation (a baseline's name).
+NET, BASELINE = "net", "baseline"
+
+
+@dataclass(frozen=True)
+class NetRef:
+    """A net of the run: its label in the tables, zoo ``name`` (or ONNX path), ``zoo`` folder, manifest errors and hash.
+
+    ``same_as`` is the label of an earlier net of the run whose MILP this one's
+    equals (:func:`milp_identity`); its solves are that net's, not run again.
+    A baseline (``kind`` :data:`BASELINE`) has its name as ``name``, no zoo or
+    hash, and its errors on the same grid as a zoo net's.
+    """
+
+    label: str
+    name: str
+    zoo: str
+    mae: float
+    max_error: float
+    sha256: str
+    same_as: str = ""
+    kind: str = NET
+
+
+def _entry(zoo: str, name: str) -> dict | None:
+    """The manifest entry of ``zoo`` named ``name`` (or the lowest-MAE one of shape ``name``), else ``None``."""
+    models = load_manifest(zoo)["models"]
+    matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == name]
+    return min(matches, key=lambda m: m["mae"]) if matches else None
+
+
+def _onnx_ref(path: str) -> NetRef:
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"net {path!r}: no such ONNX file; pass an existing .onnx path or a zoo name")
+    return NetRef(file.stem, str(file.resolve()), "", math.nan, math.nan, sha256_file(file))
+
+
+def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
+    """(zoo, manifest entry) of every zoo net of the run, ONNX paths left out."""
+    if not config.nets:
+        found = [
+            (zoo, e)
+            for zoo in config.zoos
+            for e in sorted(load_manifest(zoo)["models"], key=lambda e: e["name"])
+            if e["budget"] == config.budget and e["mae"] <= config.max_mae
+        ]
+        if not found:
+            raise ConfigError(
+                f"no net of {config.budget} neurons with grid MAE <= {config.max_mae:g} in the zoos "
+                f"{', '.join(config.zoos)}; name nets (--net), or raise max_mae"
+            )
+        return found
+    found = []
+    for name in (n for n in config.nets if not n.endswith(".onnx")):
+        hits = [(zoo, e) for zoo in config.zoos if (e := _entry(zoo, name)) is not None]
+        if not hits:
+            raise ConfigError(
+                f"net {name!r} is in none of the zoos {', '.join(config.zoos)}; use a name from their "
+                "manifest.json (e.g. b24-best-3x8), add its zoo with --zoo DIR, or pass an ONNX path"
+            )
+        found += hits
+    return found
+
+
+def _baseline_ref(name: str) -> NetRef:
+    """A baseline of the run, its grid MAE and max error measured as a zoo net's are (:func:`~surrogate.nets.metrics.grid`)."""
+    baseline = parse_baseline(name)
+    points = grid()
+    error = np.abs(baseline.evaluate(points[:, 0], points[:, 1]) - points[:, 0] * points[:, 1])
+    return NetRef(name, name, "", float(error.mean()), float(error.max()), "", kind=BASELINE)
+
+
+def _mark_twins(refs: list[NetRef]) -> list[NetRef]:
+    """``refs`` with ``same_as`` set on every net whose MILP an earlier one already gives (a net that cannot be read has none)."""
+    first, marked = {}, []
+    for ref in refs:
+        if ref.kind == BASELINE:
+            marked.append(ref)
+            continue
+        try:
+            identity = milp_identity(load_net(ref.name, ref.zoo))
+        except SurrogateError:
+            marked.append(ref)  # its units record why it cannot be read
+            continue
+        twin = first.setdefault(identity, ref.label)
+        marked.append(ref if twin == ref.label else replace(ref, same_as=twin))
+    return marked
+
+
+def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
+    """The nets of the run, labelled by zoo name; a name already taken by an earlier zoo becomes ``<folder>/<name>``.
+
+    A net whose MILP equals an earlier net's (:func:`milp_identity`; e.g. a
+    ``best`` net that is a hand-built one, metadata aside) is marked ``same_as``
+    that net: its rows in the tables are copies of that net's solves.
+    """
+    refs, taken = [], set()
+    for zoo, entry in _zoo_entries(config):
+        name = entry["name"]
+        label = name if name not in taken else f"{Path(zoo).name}/{name}"
+        taken.add(name)
+        sha = entry.get("sha256") or sha256_file(Path(zoo) / entry["file"])
+        refs.append(NetRef(label, name, zoo, float(entry["mae"]), float(entry.get("max_error", math.nan)), sha))
+    refs += [_onnx_ref(n) for n in config.nets if n.endswith(".onnx")]
+    refs += [_baseline_ref(name) for name in config.baselines]
+    if len({r.label for r in refs}) != len(refs):
+        raise ConfigError(f"two nets share a label ({', '.join(r.label for r in refs)}); rename an ONNX file")
+    return _mark_twins(refs)
+
+
+def load_net(net: str, zoo: str, kind: str = NET):
+    """The net of a unit: zoo name ``net`` from ``zoo``, an ONNX path (``zoo`` empty), or a baseline's name."""
+    from ..milp.bilinear import resolve_surrogate
+
+    if kind == BASELINE:
+        return parse_baseline(net)
+    return resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)

@@ -1,0 +1,115 @@
+"""The surrogate copies the warm start searches over: a ``pruned`` net's activations or a baseline's binaries, per point.
+
+:func:`encoded_copies` takes the products of a model, :func:`clone_copy` finds
+one in the search's clone, and :func:`fix_patterns` fixes every copy's binaries
+to their values at its current inputs (see :mod:`surrogate.milp.warmstart`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import ConfigError
+from .encoding import EncodedSurrogate
+from .products import ReplacementReport
+from .scaled_products import BilinearSurrogate, EncodedBaseline, LinearProduct
+
+__all__ = ["BOUNDARY", "SearchCopy", "clone_copy", "encoded_copies", "fix_patterns"]
+
+
+def searchable(copy) -> bool:
+    """Whether the search can fix ``copy``'s binaries: a ``pruned`` net, or a baseline that gives them per point."""
+    if isinstance(copy, EncodedSurrogate):
+        return copy.formulation == "pruned"
+    return isinstance(copy, EncodedBaseline) and bool(copy.baseline.indicator_names)
+
+
+def encoded_copies(surrogates) -> list:
+    """The encoding of each product (:class:`EncodedSurrogate` or :class:`EncodedBaseline`; a report, products, or encodings)."""
+    items: Iterable = surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
+    # a LinearProduct (a zero-width factor) has no encoding, and nothing to search over
+    encodings = [s.encoded if isinstance(s, (BilinearSurrogate, LinearProduct)) else s for s in items]
+    copies = [c for c in encodings if c is not None]
+    bad = [copy_kind(c) for c in copies if not searchable(c)]
+    if bad:
+        raise ConfigError(
+            f"activation_start needs nets encoded with formulation='pruned' or a baseline that gives its binaries "
+            f"per point, such as sawtooth (got {sorted(set(bad))}); encode with replace_products(model, net) "
+            "or skip the warm start"
+        )
+    return copies
+
+
+def copy_kind(copy) -> str:
+    if isinstance(copy, EncodedSurrogate):
+        return str(copy.formulation)
+    return copy.baseline.name if isinstance(copy, EncodedBaseline) else type(copy).__name__
+
+
+@dataclass(frozen=True)
+class SearchCopy:
+    """One product's encoding in the search's clone: its input variables, its indicators, and what sets them.
+
+    ``indicators`` holds one indexed binary per hidden layer (a net) or per
+    :attr:`~surrogate.milp.baselines.Baseline.indicator_names` (a baseline);
+    ``values(h, threshold)`` gives their ``{index: 0 or 1}`` at the input values ``h``.
+    """
+
+    inputs: tuple
+    indicators: tuple
+    values: Callable[[np.ndarray, float], list]
+
+
+def net_values(net) -> Callable[[np.ndarray, float], list]:
+    """The activation pattern of ``net`` at ``h``: per hidden layer, ``{neuron: 1}`` where ``zhat > threshold``."""
+
+    def values(h: np.ndarray, threshold: float) -> list:
+        pattern = []
+        for k in range(len(net.weights) - 1):
+            zhat = h @ net.weights[k] + net.biases[k]
+            pattern.append({j: 1.0 if z > threshold else 0.0 for j, z in enumerate(zhat)})
+            h = np.maximum(zhat, 0.0)
+        return pattern
+
+    return values
+
+
+def clone_copy(m, copy) -> SearchCopy:
+    """``copy`` (of the original model) as a :class:`SearchCopy` of its clone ``m``, found there by name."""
+    if isinstance(copy, EncodedSurrogate):
+        block = m.find_component(copy.block)
+        layers = tuple(m.find_component(layer) for layer in copy.indicators)
+        return SearchCopy(tuple(block.inputs.values()), layers, net_values(copy.net))
+    baseline, block = copy.baseline, m.find_component(copy.block)
+    inputs = tuple(m.find_component(v) for v in copy.inputs)
+    if any(v is None for v in inputs):
+        raise ConfigError(f"baseline block {copy.block.name!r}: its inputs must be variables of the model for a warm start")
+    indicators = tuple(block.component(name) for name in baseline.indicator_names)
+    return SearchCopy(inputs, indicators, lambda h, threshold: baseline.indicator_values(*h, threshold=threshold))
+
+
+#: A neuron with ``|zhat|`` below this is on its region's boundary: both patterns contain the point.
+BOUNDARY = 1e-9
+
+
+def fix_patterns(copies, *, boundary_active: bool = False) -> int:
+    """Fix every copy's binaries to its pattern at its inputs (a net's activation pattern); return how many changed.
+
+    Neurons on a boundary (``|zhat| <= BOUNDARY``) are inactive, or active
+    with ``boundary_active``: the point lies in both regions, and the LP can
+    only move on into the one it is given.
+    """
+    threshold = -BOUNDARY if boundary_active else BOUNDARY
+    changed = 0
+    for copy in copies:
+        h = np.array([pyo.value(v) for v in copy.inputs], dtype=np.float64)
+        for indicator, values in zip(copy.indicators, copy.values(h, threshold)):
+            for j, s in indicator.items():
+                value = values[j]
+                changed += not (s.fixed and s.value == value)
+                s.fix(value)
+    return changed

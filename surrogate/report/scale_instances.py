@@ -1,0 +1,82 @@
+"""Per-instance tables of a scale benchmark: seconds of each solve, the floor its time-outs fix, bounds where none solved."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..experiments.scale_bench_tables import SOLVED, own_solves, route_names, sgm_floor
+from .scale import SCALE_FIX, ScaleFolder
+from .tables import ResultsError, require_columns
+
+
+def _route_labels(solves: pd.DataFrame) -> pd.Series:
+    """The column label of each solve's route: the net alone when one encoding and solver were run, else all three."""
+    routes = route_names(solves)
+    if routes.nunique() == 1:
+        return solves["net"].astype(str)
+    return solves["net"].astype(str) + " " + routes
+
+
+def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
+    """Seconds of every solve proven optimal: one row per instance some route solved, one column per route.
+
+    A net that repeats another's solves (``same_as``) gets no column of its own.
+    An empty cell (``NaN``) is a solve that was not (a time-out, no incumbent,
+    an error); instances that no route solved are left out (:func:`unsolved_everywhere`
+    names them). Rows follow the suite's order in the folder's config.
+    """
+    solves = own_solves(solves)
+    labels = _route_labels(solves)
+    solved = solves[solves["status"] == SOLVED].assign(route=labels)
+    order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
+    order += sorted(set(solved["instance"]) - set(order))
+    wide = solved.pivot_table(index="instance", columns="route", values="wall_time", aggfunc="first")
+    routes = list(dict.fromkeys(labels))
+    return wide.reindex(index=order, columns=routes).rename_axis(index=None, columns=None).reset_index(names="instance")
+
+
+def unsolved_everywhere(solves: pd.DataFrame) -> list[str]:
+    """The instances that no route of the run proved optimal, in the order of ``solves``."""
+    solved = set(solves.loc[solves["status"] == SOLVED, "instance"])
+    return [i for i in dict.fromkeys(solves["instance"]) if i not in solved]
+
+
+def floor_table(scale: ScaleFolder) -> pd.DataFrame:
+    """Per route: solved, SGM, and the SGM its time-outs alone fix (:func:`~surrogate.experiments.scale_bench_tables.sgm_floor`).
+
+    ``sgm_floor_s`` is the mean the route would have if every instance it solved
+    took 0 s: a target below it needs more instances solved, not faster solves.
+    """
+    limit = scale.time_limit
+    if limit is None or not math.isfinite(limit):
+        raise ResultsError(f"{scale.folder / 'config.json'}: no solver time_limit; {SCALE_FIX.format(folder=scale.folder)}")
+    table = scale.table[["net", "encoding", "solver", "instances", "solved", "sgm_s"]].copy()
+    table["sgm_floor_s"] = [sgm_floor(int(n - k), int(n), limit) for n, k in zip(table["instances"], table["solved"])]
+    return table.sort_values(["sgm_s", "net"]).reset_index(drop=True)
+
+
+def unsolved_bounds(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
+    """Where no route proved the optimum: the exact optimum, then each route's dual bound at the time limit.
+
+    One row per instance of :func:`unsolved_everywhere`; one column per route (its ``bound``
+    in ``solves.csv``; empty where the solve recorded none, e.g. an error). The gap between
+    the best bound and the optimum is what keeps every route from solving the instance.
+
+    Raises
+    ------
+    ResultsError
+        If ``solves`` lacks ``bound`` or ``optimum`` (a folder written before they were recorded).
+    """
+    require_columns(
+        solves, ("bound", "optimum"), name=str(scale.folder / "solves.csv"), fix=SCALE_FIX.format(folder=scale.folder)
+    )
+    solves = own_solves(solves)
+    labels = _route_labels(solves)
+    unsolved = unsolved_everywhere(solves)
+    rows = solves.assign(route=labels)[solves["instance"].isin(unsolved)]
+    wide = rows.pivot_table(index="instance", columns="route", values="bound", aggfunc="first", dropna=False)
+    table = wide.reindex(index=unsolved, columns=list(dict.fromkeys(labels)))
+    table.insert(0, "optimum", rows.groupby("instance")["optimum"].first().reindex(unsolved))
+    return table.rename_axis(index=None, columns=None).reset_index(names="instance")

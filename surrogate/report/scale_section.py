@@ -1,0 +1,68 @@
+"""The report's section for a scale benchmark folder: its command, table, front and per-instance tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..experiments.scale_bench_tables import route_agreement
+from .markdown import markdown_table
+from .scale import ScaleFolder, agreement_text, load_solves, plot_scale_front, scale_points, table_text
+from .scale_instances import floor_table, instance_times, unsolved_bounds, unsolved_everywhere
+from .writer import Writer
+
+
+def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
+    """A scale benchmark's section: its command, table, and the front per budget."""
+    config = scale.config
+    solver = config.get("solver") or {}
+    limit = scale.time_limit
+    w.add(f"## Scale benchmark `{scale.folder}`", "")
+    if scale.command:
+        w.add("Regenerate with:", "", "```bash", scale.command, "```", "")
+    else:
+        w.add("The folder does not record the command that wrote it (no `command` in its config.json).", "")
+    w.add(
+        f"{len(config.get('instances') or [])} instances, {solver.get('solver', 'highs')}, "
+        f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit.",
+        "",
+    )
+    w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", table_text(scale.table), "")
+    points = scale_points(scale.table)
+    saved = plot_scale_front(points, fig_dir / "scale-front", time_limit=limit, style=w.options.style)
+    w.add("### Error against solve time", "")
+    w.figure(
+        saved,
+        "One point per net; the non-dominated front (lower error and lower SGM) joined, per budget. "
+        "The dashed line is twice the time limit: a net that solves nothing sits on it. Crosses, if any, are "
+        "classic approximations run beside the nets (`--baselines`), on no front.",
+    )
+    w.add(markdown_table(points, max_rows=w.options.max_rows), "")
+    solves = load_solves(scale.folder)
+    w.add(
+        "### Seconds per instance",
+        "",
+        "Instances some net proved optimal (an empty cell: not solved within the limit).",
+        "",
+        markdown_table(instance_times(scale, solves)),
+        "",
+        f"Solved by no net: {', '.join(unsolved_everywhere(solves)) or 'none'}.",
+        "",
+        "### What the time-outs alone fix",
+        "",
+        "`sgm_floor_s`: the mean each net would have if every instance it solved took 0 s.",
+        "",
+        markdown_table(floor_table(scale)),
+        "",
+    )
+    if unsolved_everywhere(solves) and {"bound", "optimum"} <= set(solves.columns):
+        w.add(
+            "### Bounds where no net solved",
+            "",
+            "Each route's dual bound at the time limit beside the exact optimum.",
+            "",
+            markdown_table(unsolved_bounds(scale, solves)),
+            "",
+        )
+    agreement = route_agreement(solves)
+    if not agreement.empty:
+        w.add("### Routes side by side", "", agreement_text(agreement), "")

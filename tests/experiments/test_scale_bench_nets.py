@@ -1,0 +1,83 @@
+"""``bench scale`` with classic approximations beside the nets: their config, their errors, one tiny run."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from surrogate import ConfigError, SolverConfig
+from surrogate.executors import ExecutorConfig
+from surrogate.experiments.cache import FORMAT_VERSION, open_results_folder
+from surrogate.experiments.scale_bench import run_scale_bench
+from surrogate.experiments.scale_bench_config import ScaleBenchConfig
+from surrogate.experiments.scale_bench_nets import BASELINE, NET, resolve_nets
+from surrogate.milp.baselines import Sawtooth
+from surrogate.nets.metrics import grid
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"baselines": ("spline-3",)}, "unknown baseline 'spline-3'; use sawtooth-<binaries>"),
+        ({"baselines": ("nmdt-8",)}, "baseline 'nmdt-8' is a relaxation, whose optimum bounds the problem"),
+        ({"baselines": ("pwl-5x5",)}, r"'pwl-5x5' gives no binaries per point, .* encodings \['pruned'\] cannot fix them"),
+        ({"baselines": ("sawtooth-10", "sawtooth-10")}, "baselines .* lists a name twice"),
+        ({"baselines": "sawtooth-10"}, "baselines='sawtooth-10' must be a tuple of strings"),
+        (
+            {"baselines": ("sawtooth-10",), "encodings": ("pruned", "scip-ml")},
+            r"the peer routes \['scip-ml'\] embed ONNX nets and cannot run the baselines \['sawtooth-10'\]",
+        ),
+    ],
+)
+def test_a_bad_baseline_says_how_to_fix_it(options, match):
+    with pytest.raises(ConfigError, match=match):
+        ScaleBenchConfig(**options)
+
+
+def test_a_run_without_baselines_records_the_config_of_older_folders(tmp_path):
+    config = ScaleBenchConfig(nets=("b12-best-3x4",))
+    assert "baselines" not in config.to_dict()
+    assert ScaleBenchConfig(baselines=("sawtooth-10",)).to_dict()["baselines"] == ("sawtooth-10",)
+    fields = {k: v for k, v in dataclasses.asdict(config).items() if k != "baselines"}  # as written before the field
+    older = {"kind": "scale", "format": FORMAT_VERSION, "config": json.loads(json.dumps(fields, default=str))}
+    (tmp_path / "config.json").write_text(json.dumps(older))
+    with open_results_folder(tmp_path, config.to_dict()):  # no "holds a different sweep"
+        pass
+
+
+def test_a_baseline_without_a_warm_start_may_be_any_approximation():
+    assert ScaleBenchConfig(baselines=("pwl-5x5",), encodings=("pruned-cold",)).baselines == ("pwl-5x5",)
+
+
+def test_a_baseline_is_scored_on_the_grid_of_the_zoo_nets():
+    refs = resolve_nets(ScaleBenchConfig(nets=("b12-best-3x4",), baselines=("sawtooth-10",)))
+    assert [(r.label, r.kind) for r in refs] == [("b12-best-3x4", NET), ("sawtooth-10", BASELINE)]
+    points = grid()
+    error = np.abs(Sawtooth(10).evaluate(points[:, 0], points[:, 1]) - points[:, 0] * points[:, 1])
+    assert (refs[1].mae, refs[1].max_error) == (error.mean(), error.max())
+    assert refs[1].mae < refs[1].max_error <= Sawtooth(10).max_error
+    assert (refs[1].zoo, refs[1].sha256, refs[1].same_as) == ("", "", "")
+
+
+@pytest.mark.solver
+def test_a_baseline_runs_beside_a_net_and_leaves_the_nets_cached_solves_valid(tmp_path):
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",),
+        instances=("haverly1",),
+        encodings=("pruned-exact-seed",),
+        solver=SolverConfig(time_limit=5.0, rel_gap=1e-4),
+    )
+    inline = ExecutorConfig(workers=1)
+    run_scale_bench(config, tmp_path / "nets", executor=inline, progress=False)
+    both = ScaleBenchConfig(**{**config.to_dict(), "solver": config.solver, "baselines": ("sawtooth-4",)})
+    result = run_scale_bench(both, tmp_path / "both", executor=inline, progress=False, reuse=[tmp_path / "nets"])
+    assert (result.units.computed, result.units.reused) == (1, 1)  # only the baseline is solved
+    solves = pd.read_csv(tmp_path / "both" / "solves.csv")
+    assert solves["net"].tolist() == ["b12-best-3x4", "sawtooth-4"]
+    row = solves.set_index("net").loc["sawtooth-4"]
+    assert row["start_found"] and row["start_seed"] == "exact"  # its binaries fixed like a net's activations
+    assert row["binaries"] == 4 * row["products"] and row["status"] == "solved"
+    table = result.table.set_index("net")
+    assert table.loc["sawtooth-4", "grid_mae"] == resolve_nets(both)[1].mae
