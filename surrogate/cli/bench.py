@@ -136,6 +136,8 @@ def scale_bench_config(args: argparse.Namespace):
         options["encodings"] = tuple(args.encoding)
     if args.baselines:
         options["baselines"] = tuple(args.baselines)
+    if args.instance:
+        options["instances"] = tuple(args.instance)
     if (args.net or args.quick) and (args.budget is not None or args.max_mae is not None):
         raise ConfigError(
             "bench scale: --budget and --max-mae select the nets of a full run without --net; "

@@ -292,6 +292,13 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
         help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
         f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
     )
+    p.add_argument(
+        "--instance",
+        action="append",
+        metavar="NAME",
+        help="run only this instance of the suite, or another randomN-sS or pooling instance (repeatable; "
+        "default: the suite); an SGM over a subset is not the suite's",
+    )
     _add_scale_run_arguments(p)
     p.set_defaults(func=cmd_bench_scale, argv=None)
 

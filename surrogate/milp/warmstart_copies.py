@@ -45,6 +45,7 @@ def encoded_copies(surrogates) -> list:
 
 
 def copy_kind(copy) -> str:
+    """What a refusal names ``copy`` by: a net's formulation, a baseline's name, or the type of anything else."""
     if isinstance(copy, EncodedSurrogate):
         return str(copy.formulation)
     return copy.baseline.name if isinstance(copy, EncodedBaseline) else type(copy).__name__

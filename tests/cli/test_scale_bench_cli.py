@@ -33,6 +33,9 @@ def test_options_reach_the_config(tmp_path):
     )
     assert config.encodings == ("pruned", "omlt-bigm") and config.quick and config.baselines == ()
     assert scale_bench_config(_parse(["--baselines", "sawtooth-10", "sawtooth-12"])).baselines == ("sawtooth-10", "sawtooth-12")
+    assert scale_bench_config(_parse(["--instance", "adhya1", "--instance", "random8-s0"])).instances == ("adhya1", "random8-s0")
+    with pytest.raises(ConfigError, match="unknown instance 'adhya9'"):
+        scale_bench_config(_parse(["--instance", "adhya9"]))
     assert (config.solver.solver, config.solver.time_limit, config.solver.threads) == ("highs", 7.0, 1)
 
 

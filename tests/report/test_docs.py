@@ -156,6 +156,8 @@ def test_the_docs_markers_are_well_formed():
             ("instances", "scale", None, "scale-highs-saw"),
             ("bounds", "scale", None, "scale-highs-saw"),
             ("bounds", "scale", None, "scale-scip-saw"),
+            ("bounds", "scale", None, "adhya1-600-highs"),
+            ("instances", "scale", None, "adhya1-600-scip"),
         ],
         "scip.md": [
             ("front", "scale", None, "scale-scip-saw"),
