@@ -25,7 +25,6 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     from pyomo.common.tee import capture_output
 
     from ..milp.scip_direct import make_scip_direct
-    from ..milp.solver_backends import ScipBackend
 
     start = time.perf_counter()
     with capture_output(capture_fd=True):
@@ -35,7 +34,6 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
             rel_gap=1e-6,
             load_solutions=False,
             raise_exception_on_nonoptimal_result=False,
-            solver_options=dict(ScipBackend.log_options),  # a short log: a long one can block SCIP (see ScipBackend)
         )
     seconds = time.perf_counter() - start
     objective = math.nan if result.incumbent_objective is None else float(result.incumbent_objective)

@@ -18,6 +18,12 @@ The three-line reproduction, for the upstream reports::
     from pyscipopt import Model
     m = Model(); x = m.addVar(lb=-100, ub=100)
     c = m.addCons(0 <= (x + 5 <= 0)); print(m.getLhs(c), m.getRhs(c))   # 0.0 -5.0, not -5.0 -5.0
+
+:func:`make_scip_direct` also cuts SCIP's log to :data:`LOG_OPTIONS`. Pyomo captures
+the solver's output through a pipe that a Python thread empties, while
+PySCIPOpt's ``optimize`` holds the GIL: a log longer than the pipe's buffer (a
+long solve at SCIP's default verbosity, or at its normal one) blocked SCIP in a
+write that thread could never read, and the solve never returned.
 """
 
 from __future__ import annotations
@@ -51,6 +57,13 @@ def range_safe_scip_direct() -> type:
     return RangeSafeScipDirect
 
 
+#: SCIP options of every solver :func:`make_scip_direct` makes: SCIP_VERBLEVEL_MINIMAL, no node table
+#: (NORMAL, 3, already prints node lines). Options passed to a solve are added to these.
+LOG_OPTIONS = {"display/verblevel": 2}
+
+
 def make_scip_direct():
-    """A new :class:`RangeSafeScipDirect` solver (needs ``pyscipopt``)."""
-    return range_safe_scip_direct()()
+    """A new :class:`RangeSafeScipDirect` solver (needs ``pyscipopt``), its log cut to :data:`LOG_OPTIONS`."""
+    solver = range_safe_scip_direct()()
+    solver.config.solver_options.update(LOG_OPTIONS)
+    return solver

@@ -128,14 +128,9 @@ class Backend:
                 self._probe = False
         return self._probe is not False
 
-    #: Solver options set on every solve to keep the solver's own log short (see :class:`ScipBackend`).
-    log_options: ClassVar[dict] = {}
-
     def node_options(self, node_limit: int | None) -> dict:
-        """Keyword options of Pyomo's ``solve``: :attr:`log_options`, and the nodes capped at ``node_limit`` (``None``: no cap)."""
-        return {
-            "solver_options": {**self.log_options, self.node_option: self.no_node_limit if node_limit is None else node_limit}
-        }
+        """Keyword options of Pyomo's ``solve`` that cap the nodes at ``node_limit`` (``None``: lift any cap)."""
+        return {"solver_options": {self.node_option: self.no_node_limit if node_limit is None else node_limit}}
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
         """Hand over the warm start (the variables' current values) and start watching for ``first``."""
@@ -255,16 +250,10 @@ class ScipBackend(Backend):
     ``warmstart_discrete_vars``), which SCIP completes after presolving; the
     first incumbent's time is the earliest ``getSolTime`` of the solutions SCIP
     kept, often a trivial heuristic's found before the start is completed.
-
-    SCIP's log is cut to its minimal verbosity (no node table). Pyomo captures
-    the solver's output through a pipe that a Python thread empties, while
-    PySCIPOpt's ``optimize`` holds the GIL: a log longer than the pipe's buffer
-    (a long solve at SCIP's default verbosity, or at its normal one) blocked SCIP
-    in a write that thread could never read, and the solve never returned.
+    Its log is cut short (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`): a long one blocked SCIP.
     """
 
     name = "scip"
-    log_options = {"display/verblevel": 2}  # SCIP_VERBLEVEL_MINIMAL: NORMAL (3) already prints node lines
     factory = "scip_direct"
     node_option, no_node_limit = "limits/nodes", -1
     package = "pyscipopt"
