@@ -156,6 +156,11 @@ def _sawtooth_square(block, t, levels: int, tag: str):
     return t - sum(g[i] / 4**i for i in range(1, levels + 1))
 
 
+def _sawtooth_arguments(x, y):
+    """``(t_u, t_v)`` in [0, 1] of ``u = (x+y)/2`` and ``v = (x-y)/2`` (numbers, arrays or Pyomo expressions)."""
+    return ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
+
+
 def _sawtooth_switches(t: float, levels: int, threshold: float) -> dict:
     """``{i: a_i}`` of :func:`_sawtooth_square` at ``t``: ``a_i = 1`` where ``g_{i-1} - 1/2 > threshold``."""
     g, values = float(t), {}
@@ -197,19 +202,19 @@ class Sawtooth(Baseline):
         return 2.0 ** (-2 * self.levels)
 
     def add(self, block, x, y):
-        tu, tv = ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
+        tu, tv = _sawtooth_arguments(x, y)
         su = _sawtooth_square(block, tu, self.levels, "u")
         sv = _sawtooth_square(block, tv, self.levels, "v")
         return (4 * su - 4 * tu + 1) - (4 * sv - 4 * tv + 1)
 
     def indicator_values(self, x: float, y: float, *, threshold: float = 0.0) -> tuple[dict, ...]:
         """``a_u`` and ``a_v`` at ``(x, y)``: ``a_i = 1`` where the level's ``g_{i-1}`` is above 1/2 (see the base class)."""
-        tu, tv = ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
+        tu, tv = _sawtooth_arguments(x, y)
         return _sawtooth_switches(tu, self.levels, threshold), _sawtooth_switches(tv, self.levels, threshold)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The approximation ``w`` at the points ``(x, y)``."""
-        tu, tv = ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
+        tu, tv = _sawtooth_arguments(x, y)
         square = lambda t: 4 * _sawtooth_square_value(t, self.levels) - 4 * t + 1  # noqa: E731
         return square(tu) - square(tv)
 

@@ -19,6 +19,12 @@ def _route_labels(solves: pd.DataFrame) -> pd.Series:
     return solves["net"].astype(str) + " " + routes
 
 
+def _per_route(rows: pd.DataFrame, value: str, instances: list[str], routes: list[str]) -> pd.DataFrame:
+    """``value`` of ``rows`` (with a ``route`` column) as one row per instance of ``instances``, one column per route."""
+    wide = rows.pivot_table(index="instance", columns="route", values=value, aggfunc="first", dropna=False)
+    return wide.reindex(index=instances, columns=routes).rename_axis(index=None, columns=None)
+
+
 def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     """Seconds of every solve proven optimal: one row per instance some route solved, one column per route.
 
@@ -32,9 +38,7 @@ def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     solved = solves[solves["status"] == SOLVED].assign(route=labels)
     order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
     order += sorted(set(solved["instance"]) - set(order))
-    wide = solved.pivot_table(index="instance", columns="route", values="wall_time", aggfunc="first")
-    routes = list(dict.fromkeys(labels))
-    return wide.reindex(index=order, columns=routes).rename_axis(index=None, columns=None).reset_index(names="instance")
+    return _per_route(solved, "wall_time", order, list(dict.fromkeys(labels))).reset_index(names="instance")
 
 
 def unsolved_everywhere(solves: pd.DataFrame) -> list[str]:
@@ -76,7 +80,6 @@ def unsolved_bounds(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     labels = _route_labels(solves)
     unsolved = unsolved_everywhere(solves)
     rows = solves.assign(route=labels)[solves["instance"].isin(unsolved)]
-    wide = rows.pivot_table(index="instance", columns="route", values="bound", aggfunc="first", dropna=False)
-    table = wide.reindex(index=unsolved, columns=list(dict.fromkeys(labels)))
-    table.insert(0, "optimum", rows.groupby("instance")["optimum"].first().reindex(unsolved))
-    return table.rename_axis(index=None, columns=None).reset_index(names="instance")
+    table = _per_route(rows, "bound", unsolved, list(dict.fromkeys(labels)))
+    table.insert(0, "optimum", rows.groupby("instance")["optimum"].first().reindex(unsolved).to_numpy())
+    return table.reset_index(names="instance")
