@@ -230,3 +230,75 @@ def route_agreement(solves: pd.DataFrame) -> pd.DataFrame:
     pairs["agree"] = pairs["rel_diff"] <= AGREEMENT_TOL
     pairs["intervals_overlap"] = [bool(_overlap(row)) for _, row in pairs.iterrows()] if len(pairs) else []
     return pairs[AGREEMENT_COLUMNS].reset_index(drop=True)
+
+
+def _check_speedup_args(values: np.ndarray, time_limit: float, target: float) -> None:
+    if values.size == 0 or np.isnan(values).any() or (values < 0).any():
+        raise ConfigError(
+            f"uniform_speedup: seconds must be one or more times >= 0 (math.inf for an instance not solved), got {values.tolist()}"
+        )
+    if not is_number(time_limit, low=0, low_open=True, finite=True):
+        raise ConfigError(f"uniform_speedup: time_limit={time_limit!r} must be a positive number of seconds, e.g. 60")
+    if not is_number(target, low=0, low_open=True, finite=True):
+        raise ConfigError(f"uniform_speedup: target={target!r} must be a positive number of seconds, e.g. 4.5")
+
+
+def uniform_speedup(seconds: Iterable[float], time_limit: float, target: float, *, shift: float = SGM_SHIFT) -> float:
+    """The least factor ``s >= 1`` by which every solve would have to be faster for the table's mean to reach ``target``.
+
+    Each instance's time ``t`` becomes ``t / s`` and counts as in the table:
+    itself when ``t / s <= time_limit``, else :data:`TIMEOUT_FACTOR` x
+    ``time_limit``. The result is the least ``s`` with
+
+    .. math::
+
+        \\exp\\Big(\\frac{1}{n} \\sum_i \\log\\big(p_i(s) + \\text{shift}\\big)\\Big) - \\text{shift} \\le \\text{target}.
+
+    Parameters
+    ----------
+    seconds
+        Each instance's solve time. ``math.inf`` marks one not solved within
+        the limit: it is taken as solved at the limit itself as soon as
+        ``s > 1``. Its true time is longer, so with any ``inf`` the result is
+        a lower bound on the speed-up needed. A time beyond the limit known
+        from a longer run may be given instead.
+    time_limit
+        The limit of the mean's run (seconds).
+    target
+        The mean wanted (seconds).
+
+    Returns
+    -------
+    float
+        ``s`` (to a relative 1e-9); 1.0 when the mean already meets ``target``.
+
+    Examples
+    --------
+    Two instances, one unsolved at a 60 s limit: the mean is sqrt(121) - 1 = 10.
+    Solving the first in 0 s needs it to be solved at all (``s > 1``); the
+    second then stays at 0 s after any speed-up:
+
+    >>> round(uniform_speedup([0.0, math.inf], 60.0, 10.0), 6)
+    1.0
+    >>> round(uniform_speedup([0.0, math.inf], 60.0, 3.0), 6)  # 60/s + 1 = 16
+    4.0
+    """
+    values = np.asarray(list(seconds), dtype=float)
+    _check_speedup_args(values, time_limit, target)
+    unknown = np.isinf(values)
+    known = np.where(unknown, time_limit, values)
+
+    def mean(s: float) -> float:
+        scaled = known / s
+        solved = (scaled <= time_limit) & ~(unknown & (s <= 1.0))
+        return shifted_geometric_mean(np.where(solved, scaled, TIMEOUT_FACTOR * time_limit), shift=shift)
+
+    if mean(1.0) <= target:
+        return 1.0
+    low, high = 1.0, 2.0
+    while mean(high) > target:
+        low, high = high, 2.0 * high
+    while high - low > 1e-9 * high:
+        middle = 0.5 * (low + high)
+        low, high = (low, middle) if mean(middle) <= target else (middle, high)
+    return high

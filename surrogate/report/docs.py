@@ -18,9 +18,11 @@ tables (see :data:`TABLES`):
 * ``source=scale`` (``surrogate bench scale --out DIR``): ``table`` (per net),
   ``front`` (one point per net, on the fronts or not), ``instances`` (seconds of
   every solved instance, and the instances no net solved), ``floor`` (each
-  net's SGM next to the SGM its time-outs alone fix) and ``agreement`` (where
-  two routes both proved an instance optimal, how far apart their optima are),
-  as Markdown tables.
+  net's SGM next to the SGM its time-outs alone fix), ``bounds`` (each route's
+  dual bound where no route proved the optimum), ``speedup`` (how much faster
+  each route would have to be for a third of each other route's SGM) and
+  ``agreement`` (where two routes both proved an instance optimal, how far
+  apart their optima are), as Markdown tables.
 
 A scale table may name a neuron budget, ``<!-- table: front source=scale budget=12 -->``:
 it then holds only the nets of that budget, from the one scale folder given that
@@ -64,7 +66,7 @@ from .scale import (
     scale_points,
     table_text,
 )
-from .scale_instances import floor_table, instance_times, unsolved_bounds, unsolved_everywhere
+from .scale_instances import floor_table, instance_times, speedup_table, unsolved_bounds, unsolved_everywhere
 from .tables import ResultsError, require_columns
 
 OPEN = re.compile(
@@ -176,6 +178,9 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
     ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),
     ("scale", "bounds"): lambda folder, _, budget: markdown_table(
         unsolved_bounds(_scale(folder, budget), of_budget(load_solves(folder), budget))
+    ),
+    ("scale", "speedup"): lambda folder, _, budget: markdown_table(
+        speedup_table(_scale(folder, budget), of_budget(load_solves(folder), budget))
     ),
     ("scale", "agreement"): lambda folder, _, budget: agreement_text(route_agreement(of_budget(load_solves(folder), budget))),
 }

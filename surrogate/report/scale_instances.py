@@ -1,4 +1,5 @@
-"""Per-instance tables of a scale benchmark: seconds of each solve, the floor its time-outs fix, bounds where none solved."""
+"""Per-instance tables of a scale benchmark: seconds of each solve, the floor its time-outs fix, bounds where none
+solved, and the speed-up each route would need to be :data:`AHEAD_FACTOR` times ahead of another."""
 
 from __future__ import annotations
 
@@ -6,9 +7,20 @@ import math
 
 import pandas as pd
 
-from ..experiments.scale_bench_tables import SOLVED, own_solves, route_names, sgm_floor
+from ..experiments.scale_bench_tables import (
+    SOLVED,
+    TIMEOUT_FACTOR,
+    own_solves,
+    route_names,
+    sgm_floor,
+    shifted_geometric_mean,
+    uniform_speedup,
+)
 from .scale import SCALE_FIX, ScaleFolder
 from .tables import ResultsError, require_columns
+
+#: How many times lower a route's SGM should be than another's: #14 asks this of a new net against the fastest existing one.
+AHEAD_FACTOR = 3.0
 
 
 def _route_labels(solves: pd.DataFrame) -> pd.Series:
@@ -47,15 +59,21 @@ def unsolved_everywhere(solves: pd.DataFrame) -> list[str]:
     return [i for i in dict.fromkeys(solves["instance"]) if i not in solved]
 
 
+def _time_limit(scale: ScaleFolder) -> float:
+    """The folder's solver time limit, or :class:`ResultsError` with the fix when its config lacks one."""
+    limit = scale.time_limit
+    if limit is None or not math.isfinite(limit):
+        raise ResultsError(f"{scale.folder / 'config.json'}: no solver time_limit; {SCALE_FIX.format(folder=scale.folder)}")
+    return limit
+
+
 def floor_table(scale: ScaleFolder) -> pd.DataFrame:
     """Per route: solved, SGM, and the SGM its time-outs alone fix (:func:`~surrogate.experiments.scale_bench_tables.sgm_floor`).
 
     ``sgm_floor_s`` is the mean the route would have if every instance it solved
     took 0 s: a target below it needs more instances solved, not faster solves.
     """
-    limit = scale.time_limit
-    if limit is None or not math.isfinite(limit):
-        raise ResultsError(f"{scale.folder / 'config.json'}: no solver time_limit; {SCALE_FIX.format(folder=scale.folder)}")
+    limit = _time_limit(scale)
     table = scale.table[["net", "encoding", "solver", "instances", "solved", "sgm_s"]].copy()
     table["sgm_floor_s"] = [sgm_floor(int(n - k), int(n), limit) for n, k in zip(table["instances"], table["solved"])]
     return table.sort_values(["sgm_s", "net"]).reset_index(drop=True)
@@ -83,3 +101,33 @@ def unsolved_bounds(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     table = _per_route(rows, "bound", unsolved, list(dict.fromkeys(labels)))
     table.insert(0, "optimum", rows.groupby("instance")["optimum"].first().reindex(unsolved).to_numpy())
     return table.reset_index(names="instance")
+
+
+def speedup_table(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
+    """How much faster each route would have to be to reach a third (:data:`AHEAD_FACTOR`) of each other route's SGM.
+
+    One row per route with its ``solved`` and ``sgm_s``; one column per route:
+    the least factor by which every solve of the row's route would have to be
+    faster for its SGM to reach the column route's divided by
+    :data:`AHEAD_FACTOR` (:func:`~surrogate.experiments.scale_bench_tables.uniform_speedup`;
+    1.0: already there; the diagonal is empty). An instance the route did not
+    solve is taken as solved at the limit itself once faster, so each cell is a
+    lower bound: its true time is longer.
+    """
+    limit = _time_limit(scale)
+    solves = own_solves(solves)
+    labels = _route_labels(solves)
+    routes = list(dict.fromkeys(labels))
+    groups = {route: solves[labels == route] for route in routes}
+    seconds = {route: group["wall_time"].where(group["status"] == SOLVED, math.inf) for route, group in groups.items()}
+    means = {
+        route: shifted_geometric_mean(times.where(times < math.inf, TIMEOUT_FACTOR * limit)) for route, times in seconds.items()
+    }
+    rows = []
+    for route in routes:
+        row = {"route": route, "solved": int(seconds[route].lt(math.inf).sum()), "sgm_s": means[route]}
+        for other in routes:
+            target = means[other] / AHEAD_FACTOR
+            row[other] = math.nan if other == route else uniform_speedup(seconds[route], limit, target)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["route", "solved", "sgm_s", *routes])

@@ -22,6 +22,7 @@ from surrogate.experiments.scale_bench_tables import (
     sgm_floor,
     shifted_geometric_mean,
     solve_status,
+    uniform_speedup,
 )
 from surrogate.experiments.scale_suite import QUICK_SUITE, RANDOM_OPTIMA, SUITE, recorded_optimum, solve_exact
 from surrogate.experiments.scip_reference import scip_available
@@ -51,6 +52,45 @@ def test_sgm_floor_of_hand_made_numbers():
             sgm_floor(*bad)
     with pytest.raises(ConfigError, match=r"sgm_floor: time_limit=0 must be a positive number of seconds"):
         sgm_floor(1, 4, 0)
+
+
+def test_uniform_speedup_of_hand_made_numbers():
+    # solved at 1 s and 7 s: sgm 3; for 1 the times must satisfy (1/s + 1)(7/s + 1) = 4, so 1/s = (-8 + sqrt(148)) / 14
+    assert uniform_speedup([1.0, 7.0], 60.0, 1.0) == pytest.approx(14 / (math.sqrt(148) - 8))
+    assert uniform_speedup([1.0, 7.0], 60.0, 3.0) == 1.0  # already there
+    # one unsolved (90 s > 60 s): 120 until 90/s <= 60, then 90/s; 100 is reached by the jump at s = 1.5
+    assert uniform_speedup([90.0], 60.0, 100.0) == pytest.approx(1.5)
+    assert uniform_speedup([90.0], 60.0, 59.0) == pytest.approx(90 / 59)
+    # unknown beyond the limit: taken as solved at 60 s once s > 1 (a lower bound)
+    assert uniform_speedup([0.0, math.inf], 60.0, 3.0) == pytest.approx(4.0)  # sqrt(60/s + 1) - 1 = 3
+    assert uniform_speedup([math.inf], 60.0, 119.0) == pytest.approx(1.0)
+    assert uniform_speedup([math.inf], 60.0, 5.0) == pytest.approx(12.0)
+    assert uniform_speedup([600.0], 60.0, 5.0) == pytest.approx(120.0)  # a time known from a longer run
+    # the result meets the target and a little less does not
+    times = [0.2, 1.3, 6.6, 16.2, 273.0, math.inf]
+
+    def mean(factor):
+        scaled = [(60.0 if t == math.inf else t) / factor for t in times]
+        return shifted_geometric_mean([t if t <= 60.0 else 120.0 for t in scaled])
+
+    s = uniform_speedup(times, 60.0, 4.0)
+    assert mean(s) <= 4.0 + 1e-9 < mean(s * (1 - 1e-6))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "limit", "target", "message"),
+    [
+        ([], 60.0, 1.0, r"seconds must be one or more times >= 0 \(math.inf for an instance not solved\), got \[\]"),
+        ([1.0, math.nan], 60.0, 1.0, r"seconds must be one or more times >= 0"),
+        ([-1.0], 60.0, 1.0, r"seconds must be one or more times >= 0"),
+        ([1.0], 0.0, 1.0, r"time_limit=0.0 must be a positive number of seconds"),
+        ([1.0], 60.0, 0.0, r"target=0.0 must be a positive number of seconds"),
+        ([1.0], 60.0, math.inf, r"target=inf must be a positive number of seconds"),
+    ],
+)
+def test_uniform_speedup_refuses_bad_input(seconds, limit, target, message):
+    with pytest.raises(ConfigError, match=message):
+        uniform_speedup(seconds, limit, target)
 
 
 @pytest.mark.parametrize("times", [[1.0, -0.5], [1.0, math.nan], [math.inf]])

@@ -178,6 +178,17 @@ def test_the_docs_markers_are_well_formed():
             ("agreement", "scale", None, "scale-peers"),
         ],
         "sweep.md": [("table", "sweep", None, None)],
+        "three-times.md": [
+            ("floor", "scale", None, "scale-scip-pair"),
+            ("floor", "scale", None, "scale-scip-seed4"),
+            ("instances", "scale", None, "scale-scip-seed4"),
+            ("floor", "scale", None, "scale-highs-seed4"),
+            ("instances", "scale", None, "scale-highs-seed4"),
+            ("speedup", "scale", None, "scale-scip-seed4"),
+            ("speedup", "scale", None, "scale-highs-seed4"),
+            ("instances", "scale", None, "floor-600-scip"),
+            ("bounds", "scale", None, "floor-600-scip"),
+        ],
     }
 
 

@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from surrogate.experiments.scale_bench_tables import uniform_speedup
 from surrogate.report.build import write_report
 from surrogate.report.docs import DocsError, build_table, refresh_docs
 from surrogate.report.loading import detect
@@ -18,7 +19,13 @@ from surrogate.report.scale import (
     scale_points,
     twins_text,
 )
-from surrogate.report.scale_instances import floor_table, instance_times, unsolved_bounds, unsolved_everywhere
+from surrogate.report.scale_instances import (
+    floor_table,
+    instance_times,
+    speedup_table,
+    unsolved_bounds,
+    unsolved_everywhere,
+)
 from surrogate.report.tables import ResultsError
 
 TABLE = pd.DataFrame(
@@ -100,6 +107,23 @@ def test_floor_table_is_the_sgm_of_the_time_outs_alone(tmp_path):
     assert floors.loc["b12-best-2x6", "sgm_floor_s"] == 0.0  # solved all 22
     assert list(floors["sgm_s"]) == sorted(TABLE["sgm_s"])
     assert build_table("scale", "floor", tmp_path / "scale").splitlines()[0].endswith("| sgm_s | sgm_floor_s |")
+
+
+def test_speedup_table_is_the_least_uniform_speedup_to_a_third_of_each_other_route(tmp_path):
+    folder = _folder(tmp_path)
+    table = speedup_table(load_scale(folder), load_solves(folder)).set_index("route")
+    assert list(table.columns) == ["solved", "sgm_s", "b24-best-3x8", "b24-hand-shared-3x8"]
+    best, hand = (2.5 * 121 * 121) ** (1 / 3) - 1, (1.5 * 8 * 121) ** (1 / 3) - 1  # the error counts as a time-out
+    assert table["sgm_s"].tolist() == pytest.approx([best, hand]) and table["solved"].tolist() == [1, 2]
+    assert table.at["b24-hand-shared-3x8", "b24-best-3x8"] == 1.0  # 10.3 s is already below 32.2 / 3
+    # best-3x8 solved 1.5 s only; its two others are taken as solved at 60 s once faster
+    needed = table.at["b24-best-3x8", "b24-hand-shared-3x8"]
+    assert needed == pytest.approx(uniform_speedup([1.5, float("inf"), float("inf")], 60.0, hand / 3))
+    assert ((1.5 / needed + 1) * (60 / needed + 1) ** 2) ** (1 / 3) - 1 == pytest.approx(hand / 3)
+    assert pd.isna(table.at["b24-best-3x8", "b24-best-3x8"])
+    lines = build_table("scale", "speedup", folder).splitlines()
+    assert lines[0] == "| route | solved | sgm_s | b24-best-3x8 | b24-hand-shared-3x8 |"
+    assert lines[3].startswith("| b24-hand-shared-3x8 | 2 | 10.3 | 1 | – |")
 
 
 def test_solves_without_their_columns_are_refused(tmp_path):
