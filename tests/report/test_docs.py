@@ -188,6 +188,8 @@ def test_the_docs_markers_are_well_formed():
             ("speedup", "scale", None, "scale-highs-seed4"),
             ("instances", "scale", None, "floor-600-scip"),
             ("bounds", "scale", None, "floor-600-scip"),
+            ("instances", "scale", None, "floor-600-highs"),
+            ("bounds", "scale", None, "floor-600-highs"),
         ],
     }
 
