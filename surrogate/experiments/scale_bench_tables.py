@@ -261,7 +261,9 @@ def uniform_speedup(seconds: Iterable[float], time_limit: float, target: float, 
         the limit: it is taken as solved at the limit itself as soon as
         ``s > 1``. Its true time is longer, so with any ``inf`` the result is
         a lower bound on the speed-up needed. A time beyond the limit known
-        from a longer run may be given instead.
+        from a longer run may be given instead; one known only to exceed a
+        longer limit may be given as that limit, and the result stays a
+        lower bound.
     time_limit
         The limit of the mean's run (seconds).
     target
@@ -293,6 +295,11 @@ def uniform_speedup(seconds: Iterable[float], time_limit: float, target: float, 
         solved = (scaled <= time_limit) & ~(unknown & (s <= 1.0))
         return shifted_geometric_mean(np.where(solved, scaled, TIMEOUT_FACTOR * time_limit), shift=shift)
 
+    return _least_factor(mean, target)
+
+
+def _least_factor(mean, target: float) -> float:
+    """The least ``s >= 1`` with ``mean(s) <= target`` (to a relative 1e-9), ``mean`` non-increasing and tending to 0."""
     if mean(1.0) <= target:
         return 1.0
     low, high = 1.0, 2.0

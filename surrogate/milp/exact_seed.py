@@ -29,7 +29,8 @@ patterns there usually give a feasible LP at once.
    point leads to a poor local optimum: with them the seed reaches the global
    optimum of random32-s0, random64-s0 (-31.47 against -29.56) and adhya2
    (-549.8 against -65), and comes within 1 % of adhya1's (-544.3 against
-   -339.3), for 0.1-2 s more.
+   -339.3). Over the scale suite they made the fixed net's start 0.6 s
+   longer on average, 3.3 s at most (docs/three-times.md).
 
 The point is only a seed: the search then fixes patterns, repairs, and
 improves it under the surrogate's own constraints, so what HiGHS receives is
