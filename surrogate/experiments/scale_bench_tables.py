@@ -34,6 +34,12 @@ TABLE_COLUMNS = (
 ).split()
 
 
+def _require_seconds(where: str, name: str, value, example: str) -> None:
+    """Raise :class:`ConfigError` unless ``value`` (the argument ``name`` of ``where``) is a positive finite number of seconds."""
+    if not is_number(value, low=0, low_open=True, finite=True):
+        raise ConfigError(f"{where}: {name}={value!r} must be a positive number of seconds, e.g. {example}")
+
+
 def shifted_geometric_mean(times: Iterable[float], *, shift: float = SGM_SHIFT) -> float:
     """``exp(mean(log(t + shift))) - shift``: a mean of times that neither tiny nor huge ones dominate.
 
@@ -55,8 +61,7 @@ def shifted_geometric_mean(times: Iterable[float], *, shift: float = SGM_SHIFT) 
     1.0
     """
     values = np.asarray(list(times), dtype=float)
-    if not is_number(shift, low=0, low_open=True, finite=True):
-        raise ConfigError(f"shifted_geometric_mean: shift={shift!r} must be a positive number of seconds, e.g. 1.0")
+    _require_seconds("shifted_geometric_mean", "shift", shift, "1.0")
     if values.size and (not np.isfinite(values).all() or (values < 0).any()):
         raise ConfigError(
             f"shifted_geometric_mean: times must be finite and >= 0, got {values.tolist()}; "
@@ -84,8 +89,7 @@ def sgm_floor(unsolved: int, instances: int, time_limit: float, *, shift: float 
         raise ConfigError(
             f"sgm_floor: unsolved={unsolved!r} and instances={instances!r} must be integers with 0 <= unsolved <= instances >= 1"
         )
-    if not is_number(time_limit, low=0, low_open=True, finite=True):
-        raise ConfigError(f"sgm_floor: time_limit={time_limit!r} must be a positive number of seconds, e.g. 60")
+    _require_seconds("sgm_floor", "time_limit", time_limit, "60")
     return shifted_geometric_mean([TIMEOUT_FACTOR * time_limit] * unsolved + [0.0] * (instances - unsolved), shift=shift)
 
 
@@ -237,10 +241,8 @@ def _check_speedup_args(values: np.ndarray, time_limit: float, target: float) ->
         raise ConfigError(
             f"uniform_speedup: seconds must be one or more times >= 0 (math.inf for an instance not solved), got {values.tolist()}"
         )
-    if not is_number(time_limit, low=0, low_open=True, finite=True):
-        raise ConfigError(f"uniform_speedup: time_limit={time_limit!r} must be a positive number of seconds, e.g. 60")
-    if not is_number(target, low=0, low_open=True, finite=True):
-        raise ConfigError(f"uniform_speedup: target={target!r} must be a positive number of seconds, e.g. 4.5")
+    _require_seconds("uniform_speedup", "time_limit", time_limit, "60")
+    _require_seconds("uniform_speedup", "target", target, "4.5")
 
 
 def uniform_speedup(seconds: Iterable[float], time_limit: float, target: float, *, shift: float = SGM_SHIFT) -> float:

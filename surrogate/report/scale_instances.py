@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..experiments.scale_bench_tables import (
     SOLVED,
-    TIMEOUT_FACTOR,
     own_solves,
+    penalised_times,
     route_names,
     sgm_floor,
     shifted_geometric_mean,
@@ -120,9 +120,7 @@ def speedup_table(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     routes = list(dict.fromkeys(labels))
     groups = {route: solves[labels == route] for route in routes}
     seconds = {route: group["wall_time"].where(group["status"] == SOLVED, math.inf) for route, group in groups.items()}
-    means = {
-        route: shifted_geometric_mean(times.where(times < math.inf, TIMEOUT_FACTOR * limit)) for route, times in seconds.items()
-    }
+    means = {route: shifted_geometric_mean(penalised_times(group)) for route, group in groups.items()}
     rows = []
     for route in routes:
         row = {"route": route, "solved": int(seconds[route].lt(math.inf).sum()), "sgm_s": means[route]}

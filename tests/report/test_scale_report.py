@@ -54,6 +54,7 @@ SOLVES = pd.DataFrame(
         "instance": ["random8-s0", "foulds2", "rt2"] * 2,
         "status": ["solved", "timeout", "timeout", "solved", "solved", "error"],
         "wall_time": [1.5, 60.0, 60.0, 0.5, 7.0, 0.1],
+        "time_limit": [60.0] * 6,
         "objective": [-3.0, -1.0, float("nan"), -3.00001, -2.0, float("nan")],
     }
 )
