@@ -190,6 +190,7 @@ def test_the_docs_markers_are_well_formed():
             ("bounds", "scale", None, "floor-600-scip"),
             ("instances", "scale", None, "floor-600-highs"),
             ("bounds", "scale", None, "floor-600-highs"),
+            ("floor", "scale", None, "scale-scip-saw-seed4"),
         ],
     }
 
