@@ -191,6 +191,8 @@ def test_the_docs_markers_are_well_formed():
             ("instances", "scale", None, "floor-600-highs"),
             ("bounds", "scale", None, "floor-600-highs"),
             ("floor", "scale", None, "scale-scip-saw-seed4"),
+            ("floor", "scale", None, "scale-scip-wide"),
+            ("instances", "scale", None, "scale-scip-wide"),
         ],
     }
 
