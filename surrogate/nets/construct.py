@@ -148,6 +148,9 @@ def estimated_mae(cells_u: int, cells_v: int) -> float:
     >>> round(estimated_mae(32, 32), 7), round(estimated_mae(16, 16), 7)
     (0.0003255, 0.001302)
     """
+    for name, cells in (("cells_u", cells_u), ("cells_v", cells_v)):
+        if not is_number(cells, integer=True, low=1):
+            raise ConfigError(f"{name}={cells!r} must be a whole number of cells >= 1, e.g. 32")
     su, sv = (2.0 / cells_u) ** 2, (2.0 / cells_v) ** 2
     a, b = su * _BUMP, sv * _BUMP  # both sorted
     n = len(a)

@@ -7,7 +7,7 @@ import pytest
 from surrogate import ConfigError, score
 from surrogate.errors import ArchitectureError
 from surrogate.milp.bounds import net_bounds
-from surrogate.nets.construct import hand_built, hand_built_mae_estimate, plan
+from surrogate.nets.construct import estimated_mae, hand_built, hand_built_mae_estimate, plan
 from surrogate.nets.construct_binaries import fewest_binaries
 
 
@@ -65,3 +65,12 @@ def test_a_lean_plan_builds_a_net_of_its_binaries_and_accuracy(binaries):
 def test_bad_search_settings_are_refused(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         fewest_binaries(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [((0, 32), r"cells_u=0 must be a whole number of cells >= 1, e.g. 32"), ((32, 2.5), r"cells_v=2.5 must be a whole number")],
+)
+def test_bad_cell_counts_are_refused(cells, message):
+    with pytest.raises(ConfigError, match=message):
+        estimated_mae(*cells)
