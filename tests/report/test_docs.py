@@ -193,6 +193,7 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-scip-saw-seed4"),
             ("floor", "scale", None, "scale-scip-wide"),
             ("instances", "scale", None, "scale-scip-wide"),
+            ("floor", "scale", None, "scale-highs-wide"),
         ],
     }
 
