@@ -93,13 +93,14 @@ def fewest_binaries(*, budget: int, max_depth: int = 6) -> tuple[LeanPlan, ...]:
         raise ConfigError(f"max_depth={max_depth!r} must be a whole number of hidden layers >= 1, e.g. 6")
     best: dict[int, LeanPlan] = {}
     states = _first_layers(budget)
-    for _ in range(max_depth):
+    for depth in range(max_depth):
+        if depth:  # grow only while a deeper layer may still be counted
+            states = _deeper(states, budget)
         for (cu, cv, binaries), widths in states.items():
             candidate = LeanPlan(binaries, widths, (cu, cv), estimated_mae(cu, cv))
             held = best.get(binaries)
             if held is None or _rank(candidate) < _rank(held):
                 best[binaries] = candidate
-        states = _deeper(states, budget)
     return tuple(best[b] for b in sorted(best))
 
 
