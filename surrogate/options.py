@@ -2,8 +2,9 @@
 
 :func:`default_of` reads a default from its one home, the field of a frozen
 configuration dataclass; the ``argparse`` types (:func:`whole_number`,
-:func:`positive_int`, :func:`positive_float`) turn option text into values
-with one-line errors; :func:`is_number` is the one check of a configuration's
+:func:`positive_int`, :func:`positive_float`, :func:`solver_option`) turn
+option text into values with one-line errors, and
+:func:`add_solver_option_argument` adds ``--solver-option`` to a command; :func:`is_number` is the one check of a configuration's
 numeric field (bools are never numbers, whatever Python says). This module
 imports nothing else from the package.
 """
@@ -116,3 +117,43 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{value} must be positive")
     return value
+
+
+def solver_option(text: str) -> tuple[str, bool | int | float | str]:
+    """``NAME=VALUE`` as a solver option's ``(name, value)`` pair (an :mod:`argparse` type).
+
+    The value is ``True``/``False`` for ``true``/``false`` (any case), else an integer, else a
+    float, else the text itself: ``mip_heuristic_effort=0.3`` gives ``('mip_heuristic_effort', 0.3)``,
+    ``presolve=off`` gives ``('presolve', 'off')``. Whether the solver knows the option is
+    checked when a solve starts (:class:`~surrogate.milp.solver_config.SolverConfig`).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``text`` has no ``=``, or nothing before it.
+    """
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE, e.g. mip_heuristic_effort=0.3")
+    value = value.strip()
+    if value.lower() in ("true", "false"):
+        return name.strip(), value.lower() == "true"
+    for kind in (int, float):
+        try:
+            return name.strip(), kind(value)
+        except ValueError:
+            pass
+    return name.strip(), value
+
+
+def add_solver_option_argument(p: argparse.ArgumentParser) -> None:
+    """``--solver-option NAME=VALUE`` (repeatable): the MILP solver's own options (``SolverConfig.options``)."""
+    p.add_argument(
+        "--solver-option",
+        action="append",
+        type=solver_option,
+        default=[],
+        metavar="NAME=VALUE",
+        help="an option of the MILP solver by its own name, e.g. mip_heuristic_effort=0.3 (HiGHS) or "
+        "separating/maxrounds=0 (SCIP); repeatable; checked against the solver before any solve",
+    )

@@ -55,6 +55,16 @@ def test_sweep_bad_arguments_are_reported(capsys):
         main(["sweep", "--seeds", "0"])
 
 
+@pytest.mark.solver
+def test_sweep_checks_solver_options_before_any_training(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert (
+        main(["sweep", "--quick", "--arch", "1x2", "--solver-option", "mip_heuristic_effort=x", "--out", str(out), "--quiet"])
+        == 2
+    )
+    assert "HiGHS refuses mip_heuristic_effort='x'" in capsys.readouterr().err and not out.exists()
+
+
 def test_hand_built_command(capsys, tmp_path):
     assert main(["hand-built", "--arch", "3x8", "--arch", "12x2", "--grid", "401", "--export", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -146,6 +146,8 @@ def scale_bench_config(args: argparse.Namespace):
     options.update({k: v for k, v in {"budget": args.budget, "max_mae": args.max_mae}.items() if v is not None})
     config = ScaleBenchConfig(**options)
     changes = {k: v for k, v in {"time_limit": args.time_limit, "solver": args.solver}.items() if v is not None}
+    if args.solver_option:
+        changes["options"] = tuple(args.solver_option)
     return replace(config, solver=replace(config.solver, **changes)) if changes else config
 
 

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from ..executor_args import add_executor_arguments
-from ..options import default_of, positive_float, positive_int, whole_number
+from ..options import add_solver_option_argument, default_of, positive_float, positive_int, whole_number
 from .bench import cmd_bench_ablation, cmd_bench_scale, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
 from .defaults import default_surrogate, keyword_default, sweep_default
@@ -115,6 +115,7 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
         help=f"NLPs from random points after the other polish methods, time allowing (default {restarts}; 0: off)",
     )
     p.add_argument("--threads", type=positive_int, default=solver.threads)
+    add_solver_option_argument(p)
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
     p.add_argument("--out", type=Path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
     p.add_argument("--quiet", action="store_true")
@@ -246,7 +247,6 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
     from ..experiments.peers import PEERS
     from ..experiments.scale_suite import QUICK_SUITE
     from ..experiments.solve_bench_config import ENCODINGS
-    from ..milp.solver_config import SOLVERS, SolverConfig
 
     p.add_argument(
         "--quick",
@@ -285,13 +285,7 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
         help=f"repeatable; default {' '.join(defaults.DEFAULT_ENCODINGS)} (with its warm start); "
         f"{' and '.join(PEERS)} are the peer routes (extras 'gurobi', 'scipml')",
     )
-    p.add_argument("--solver", choices=list(SOLVERS), help=f"MILP solver (default {default_of(SolverConfig, 'solver')})")
-    p.add_argument(
-        "--time-limit",
-        type=positive_float,
-        help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
-        f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
-    )
+    _add_scale_solver_arguments(p)
     p.add_argument(
         "--instance",
         action="append",
@@ -301,6 +295,21 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
     )
     _add_scale_run_arguments(p)
     p.set_defaults(func=cmd_bench_scale, argv=None)
+
+
+def _add_scale_solver_arguments(p: argparse.ArgumentParser) -> None:
+    """How ``bench scale`` solves: the solver, its options and the time limit."""
+    from ..experiments import scale_bench_config as defaults
+    from ..milp.solver_config import SOLVERS, SolverConfig
+
+    p.add_argument("--solver", choices=list(SOLVERS), help=f"MILP solver (default {default_of(SolverConfig, 'solver')})")
+    add_solver_option_argument(p)
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
+        f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
+    )
 
 
 def _add_scale_run_arguments(p: argparse.ArgumentParser) -> None:

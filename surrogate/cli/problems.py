@@ -18,17 +18,24 @@ def cmd_problems(args: argparse.Namespace) -> int:
     Returns 0, or 1 when a run crashed (its row says how; the others are still written).
     """
     from ..experiments.problem_runs import BUDGET_FACTOR, ProblemRunConfig
+    from ..milp.solver import check_options
     from ..options import default_of
 
     built = _problems_to_run(args.names, args.qcqp or [])
     config = ProblemRunConfig(
-        solver=replace(default_of(ProblemRunConfig, "solver"), time_limit=args.time_limit, threads=args.threads),
+        solver=replace(
+            default_of(ProblemRunConfig, "solver"),
+            time_limit=args.time_limit,
+            threads=args.threads,
+            options=tuple(args.solver_option),
+        ),
         scip=not args.no_scip,
         scip_time_limit=args.time_limit,
         budget=args.budget if args.budget is not None else BUDGET_FACTOR * args.time_limit,
         error_aware=args.error_aware,
         polish_restarts=args.polish_restarts,
     )
+    check_options(config.solver)
     rows = _run_problems(built, args, config)
     table = _print_problems_table(rows, extended=bool(args.qcqp))
     summary = _print_problems_summary(table) if args.qcqp else None

@@ -31,6 +31,7 @@ from ..errors import SurrogateError
 from ..executors import ExecutorConfig, open_executor
 from ..files import write_text
 from ..milp.exact_seed import seed_settings
+from ..milp.solver import check_options
 from ..milp.solver_config import SolverConfig
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT
@@ -125,7 +126,7 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
         "net": ref.name,
         "net_sha256": ref.sha256,
         "encoding": encoding,
-        "solver": asdict(config.solver),
+        "solver": config.solver.cache_key(),
     }
     if ENCODINGS.get(encoding, (None, None))[1] == "exact":
         spec["exact_seed"] = seed_settings()
@@ -214,7 +215,8 @@ class ScaleBenchResult:
         s = self.config.solver
         title = (
             f"{len(self.config.instances)} instances, {s.solver} ({s.threads} thread), time limit {s.time_limit:g} s, "
-            f"gap {s.rel_gap:g}; sgm_s: shifted geometric mean of seconds (shift {SGM_SHIFT:g} s), "
+            f"gap {s.rel_gap:g}{''.join(f', {k}={v}' for k, v in s.options)}; "
+            f"sgm_s: shifted geometric mean of seconds (shift {SGM_SHIFT:g} s), "
             f"an unsolved instance counted as {TIMEOUT_FACTOR:g} x the limit"
         )
         return f"{title}\n{self.table.to_string(index=False, float_format=lambda v: f'{v:.3g}')}"
@@ -272,6 +274,7 @@ def run_scale_bench(
         If ``out_dir`` holds another run (pass ``fresh=True`` or use another folder) or is in use.
     """
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
+    check_options(config.solver)
     nets = resolve_nets(config)
     units, exact = _solve_units(config, nets), _exact_units(config)
     todo = [*exact.values(), *units.values()]

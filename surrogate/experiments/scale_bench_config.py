@@ -105,6 +105,12 @@ class ScaleBenchConfig:
             raise ConfigError(f"ScaleBenchConfig: zoos is empty; name at least one zoo folder, e.g. ({str(DEFAULT_ZOO)!r},)")
         if not isinstance(self.solver, SolverConfig):
             raise ConfigError("ScaleBenchConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
+        peers = [e for e in self.encodings if e in PEERS]
+        if self.solver.options and peers:
+            raise ConfigError(
+                f"ScaleBenchConfig: solver options {self.solver.option_dict()} are {self.solver.solver}'s, but the peer "
+                f"routes {peers} run their own solvers at their defaults; run the peers in a benchmark without options"
+            )
         if not is_number(self.budget, integer=True, low=1):
             raise ConfigError(f"ScaleBenchConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
         if not is_number(self.max_mae, low=0, low_open=True, finite=True):
@@ -146,10 +152,11 @@ class ScaleBenchConfig:
     def to_dict(self) -> dict:
         """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it).
 
-        ``baselines`` only when there are some: a run without them is the run that folders written
-        before the field existed hold, and those folders stay resumable.
+        ``baselines`` only when there are some, and the solver's ``options`` likewise
+        (:meth:`~surrogate.milp.solver_config.SolverConfig.cache_key`): a run without them is the run
+        that folders written before the fields existed hold, and those folders stay resumable.
         """
-        record = asdict(self)
+        record = {**asdict(self), "solver": self.solver.cache_key()}
         if not self.baselines:
             del record["baselines"]
         return record

@@ -141,5 +141,5 @@ class SolveBenchConfig:
         return self.nets or tuple(zoo_name(a, BEST.name) for a in constant_width_shapes(self.budget))
 
     def to_dict(self) -> dict:
-        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it)."""
-        return asdict(self)
+        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it; solver options only when set)."""
+        return {**asdict(self), "solver": self.solver.cache_key()}

@@ -139,10 +139,11 @@ def run_sweep(
         different sweep (pass ``fresh=True`` or use another folder), or
         another sweep is writing to it.
     """
-    out_dir = Path(out_dir)
+    from ..milp.solver import check_options
+
+    check_options(config.solver)  # before any training
+    out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
     nets_dir = out_dir / NETS_DIR
-    start = time.perf_counter()
-    counts: Counter = Counter()
     with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
         _write_json(out_dir / CONFIG_FILE, _config_record(config, complete=False))
         nets_dir.mkdir(parents=True, exist_ok=True)

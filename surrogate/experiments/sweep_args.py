@@ -13,7 +13,7 @@ from pathlib import Path
 from ..executor_args import add_executor_arguments
 from ..milp.formulations import FORMULATIONS
 from ..milp.solver_config import SolverConfig
-from ..options import default_of, positive_float, positive_int
+from ..options import add_solver_option_argument, default_of, positive_float, positive_int
 from ..train.protocols import PROTOCOLS, get_protocol
 from .sweep_config import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
 
@@ -46,6 +46,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument("--all-seeds", action="store_true", help="solve with every seed's net, not only the best")
     p.add_argument("--time-limit", type=positive_float, default=solver.time_limit, help="HiGHS time limit per solve, seconds")
     p.add_argument("--threads", type=positive_int, default=solver.threads, help="HiGHS threads")
+    add_solver_option_argument(p)
     add_executor_arguments(
         p, workers_help="local worker processes, or LocalCluster workers with --dask (default: one per core)", run="sweep"
     )
@@ -86,7 +87,7 @@ def sweep_config_from_args(args: argparse.Namespace) -> SweepConfig:
         protocol=protocol,
         formulation=args.formulation,
         solve_all_seeds=args.all_seeds,
-        solver=SolverConfig(time_limit=args.time_limit, threads=args.threads),
+        solver=SolverConfig(time_limit=args.time_limit, threads=args.threads, options=tuple(args.solver_option)),
         instance_seed=args.instance_seed,
         yardsticks=not args.no_yardsticks,
     )

@@ -91,8 +91,8 @@ class SweepConfig:
         )
 
     def to_dict(self) -> dict:
-        """Everything that defines the sweep, as JSON-able values (recorded in ``config.json``)."""
-        out = asdict(self)
+        """Everything that defines the sweep, as JSON-able values (recorded in ``config.json``; solver options only when set)."""
+        out = {**asdict(self), "solver": self.solver.cache_key()}
         out["architectures"] = [a.name for a in self.architectures]
         out["seeds"] = list(self.seeds)
         return out

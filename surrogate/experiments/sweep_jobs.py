@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -160,7 +159,7 @@ def solve_units(config: SweepConfig, chosen: pd.DataFrame, nets_dir: Path) -> li
         spec = {
             "net_sha256": sha256_bytes(data),
             "formulation": config.formulation,
-            "solver": asdict(config.solver),
+            "solver": config.solver.cache_key(),
             "instances": config.instances,
             "instance_seed": config.instance_seed,
             "versions": versions,

@@ -22,6 +22,7 @@ from .model_size import ModelSize, model_size
 from .solution_check import untrusted
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
+from .solver_options import try_options
 
 #: A nonzero |coefficient| of the constraint matrix or the objective above this is a warning.
 COEFFICIENT_LIMIT = 1e9
@@ -194,7 +195,7 @@ def _attempt(
         prepared = backend.prepare(solver, model, warm_start=warm_start, first=first)
         try:
             already = backend.already(solver, model)
-            options = {**prepared.options, **backend.node_options(node_limit)}
+            options = {**prepared.options, **backend.solver_options(solver, config.options, node_limit)}
             return _run(solver, model, config, already, options), already, prepared.notes
         finally:
             prepared.stop()
@@ -276,6 +277,24 @@ def _refused(model, message: str, seconds: float) -> SolveResult:
     return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, size, (message,), reason=message)
 
 
+def check_options(config: SolverConfig) -> None:
+    """Check ``config.options`` against ``config.solver`` before any solve (each set once per process).
+
+    Nothing is checked without options, or where the solver is not installed (a solve then says so).
+
+    Raises
+    ------
+    ConfigError
+        If the solver does not know an option, or would not keep its value as given (e.g. HiGHS's
+        ``mip_heuristic_effort='x'``, SCIP's integer ``separating/maxrounds=2.5``).
+    """
+    from pyomo.common.tee import capture_output
+
+    if config.options and backend_for(config.solver).installed():
+        with capture_output(capture_fd=True):  # a new highspy.Highs prints its banner
+            try_options(config.solver, config.options)
+
+
 def solve(
     model,
     config: SolverConfig = SolverConfig(),
@@ -316,7 +335,8 @@ def solve(
     Raises
     ------
     ConfigError
-        If ``node_limit`` is not a positive integer or ``None``.
+        If ``node_limit`` is not a positive integer or ``None``, or the solver does not know an
+        option of ``config.options`` or would not keep its value as given.
     NonlinearModelError
         If the model has a term of degree above 1.
     SolverUnavailableError
@@ -334,6 +354,7 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     backend = backend_for(config.solver)
     if backend.accepts_nonlinear:  # SCIP and Gurobi would solve it: refuse it as HiGHS does
         _check_linear(model)
+    check_options(config)
     solver = solver or make_solver(config)
     first, begin = FirstSolution(), _objective_now(model) if warm_start else (math.nan, True)
     start = time.perf_counter()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..errors import ConfigError, SolverUnavailableError
 from .solver_config import SOLVERS
+from .solver_options import default_options
 
 
 class FirstSolution:
@@ -71,6 +73,9 @@ class Backend:
         (``node_limit`` of :func:`~surrogate.milp.solver.solve`), and its value
         for no cap (its default), set on every solve without ``node_limit``: a
         persistent solver (HiGHS, Gurobi) would otherwise keep an earlier solve's cap.
+    persistent
+        Whether one solver object keeps the options of its earlier solves (HiGHS, Gurobi):
+        :meth:`solver_options` then sets those the next solve does not ask for back to their defaults.
     """
 
     name: ClassVar[str]
@@ -80,7 +85,11 @@ class Backend:
     package: ClassVar[str]
     install: ClassVar[str]
     accepts_nonlinear: ClassVar[bool] = True
+    persistent: ClassVar[bool] = False
     _probe: object = None  # the solver available() made, or False when it could not make one
+
+    def __init__(self) -> None:
+        self._set_before: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # solver -> option names it was given
 
     def installed(self) -> bool:
         """Whether :attr:`package` can be imported (without importing it)."""
@@ -128,9 +137,20 @@ class Backend:
                 self._probe = False
         return self._probe is not False
 
-    def node_options(self, node_limit: int | None) -> dict:
-        """Keyword options of Pyomo's ``solve`` that cap the nodes at ``node_limit`` (``None``: lift any cap)."""
-        return {"solver_options": {self.node_option: self.no_node_limit if node_limit is None else node_limit}}
+    def solver_options(self, solver, options: tuple, node_limit: int | None) -> dict:
+        """Pyomo ``solve``'s keyword ``solver_options``: ``options`` (a config's pairs) and the node cap.
+
+        The cap is ``node_limit``, or the solver's default for no cap (``None``). On a
+        :attr:`persistent` solver, an option an earlier solve of ``solver`` set and this
+        one does not ask for is set back to its default.
+        """
+        asked = dict(options)
+        earlier = self._set_before.get(solver, ()) if self.persistent else ()
+        reset = default_options(self.name, [name for name in earlier if name not in asked])
+        if self.persistent:
+            self._set_before[solver] = tuple(asked)
+        cap = self.no_node_limit if node_limit is None else node_limit
+        return {"solver_options": {**reset, **asked, self.node_option: cap}}
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
         """Hand over the warm start (the variables' current values) and start watching for ``first``."""
@@ -196,6 +216,7 @@ class HighsBackend(Backend):
     package = "highspy"
     install = "'pip install highspy'"
     accepts_nonlinear = False  # Pyomo's HiGHS interface refuses a nonlinear model itself
+    persistent = True
 
     def make(self, *, fixed_as_bounds: bool = False):
         """A ``contrib.solver`` HiGHS instance (a fixed variable a column with equal bounds with ``fixed_as_bounds``)."""
@@ -300,6 +321,7 @@ class GurobiBackend(Backend):
     node_option, no_node_limit = "NodeLimit", 1e100  # GRB.INFINITY
     package = "gurobipy"
     install = "pip install 'surrogate[gurobi]'"
+    persistent = True
 
     def unusable(self, availability) -> str:
         return (

@@ -7,7 +7,10 @@ import in milliseconds; :mod:`surrogate.milp.solver` runs the solves.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
 from ..options import is_number
@@ -16,6 +19,35 @@ from ..options import is_number
 #: (optional: ``pip install 'surrogate[scip]'`` / ``'surrogate[gurobi]'``), each run through Pyomo's
 #: ``contrib.solver`` interface by :mod:`surrogate.milp.solver_backends`.
 SOLVERS = ("highs", "scip", "gurobi")
+
+#: Each solver's own options that :class:`SolverConfig`'s fields, :func:`~surrogate.milp.solver.solve`'s
+#: ``node_limit`` or the SCIP log cut (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`) set on every
+#: solve: option name -> how to set it instead. ``SolverConfig.options`` may not name them.
+OWNED_OPTIONS: dict[str, dict[str, str]] = {
+    "highs": {
+        "time_limit": "set SolverConfig.time_limit instead",
+        "mip_rel_gap": "set SolverConfig.rel_gap instead",
+        "threads": "set SolverConfig.threads instead",
+        "mip_max_nodes": "pass solve(node_limit=...) instead",
+    },
+    "scip": {
+        "limits/time": "set SolverConfig.time_limit instead",
+        "limits/gap": "set SolverConfig.rel_gap instead",
+        "lp/threads": "set SolverConfig.threads instead",
+        "limits/nodes": "pass solve(node_limit=...) instead",
+        "display/verblevel": "SCIP's log is cut so that it cannot block a solve "
+        "(surrogate.milp.scip_direct.LOG_OPTIONS); leave it out",
+    },
+    "gurobi": {
+        "TimeLimit": "set SolverConfig.time_limit instead",
+        "MIPGap": "set SolverConfig.rel_gap instead",
+        "Threads": "set SolverConfig.threads instead",
+        "NodeLimit": "pass solve(node_limit=...) instead",
+    },
+}
+
+#: An example for error messages: one option of each solver that :class:`SolverConfig` passes on.
+OPTION_EXAMPLES = {"highs": "{'mip_heuristic_effort': 0.3}", "scip": "{'separating/maxrounds': 0}", "gurobi": "{'MIPFocus': 3}"}
 
 
 class Termination(enum.StrEnum):
@@ -76,12 +108,21 @@ class SolverConfig:
         One of :data:`SOLVERS`: ``'highs'`` (default), ``'scip'`` or ``'gurobi'``. Nothing
         is imported here: a solver that is not installed is reported when a solve starts
         (see :func:`surrogate.milp.solver_backends.available_solvers`).
+    options
+        The solver's own options, by its own names (e.g. HiGHS ``{'mip_heuristic_effort': 0.3}``,
+        SCIP ``{'separating/maxrounds': 0}``); values are bools, integers, finite floats or strings.
+        Given as a mapping, kept as ``(name, value)`` pairs sorted by name (so a config hashes and
+        keys a cache). Names that the other fields or :func:`~surrogate.milp.solver.solve` set
+        (:data:`OWNED_OPTIONS`) are refused here; whether the solver knows a name and takes its
+        value is checked when a solve starts, before any is run
+        (:meth:`surrogate.milp.solver_backends.Backend.check_options`). Default: none.
     """
 
     time_limit: float = 60.0
     rel_gap: float = 1e-6
     threads: int = 1
     solver: str = "highs"
+    options: tuple[tuple[str, bool | int | float | str], ...] = ()
 
     def __post_init__(self) -> None:
         t = self.time_limit
@@ -96,3 +137,46 @@ class SolverConfig:
                 f"SolverConfig: solver={self.solver!r} is not supported; use one of {', '.join(SOLVERS)} "
                 "(all three solve through Pyomo; 'scip' and 'gurobi' need their optional packages)"
             )
+        object.__setattr__(self, "options", _option_pairs(self.options, self.solver))
+
+    def cache_key(self) -> dict:
+        """The fields as a dict for a cached result's key; ``options`` only when some are given.
+
+        A config without options keys its results as before options existed, so earlier runs' caches stay valid.
+        """
+        key = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "options"}
+        return {**key, "options": [list(pair) for pair in self.options]} if self.options else key
+
+    def option_dict(self) -> dict[str, bool | int | float | str]:
+        """:attr:`options` as a dict (what Pyomo's ``solver_options`` takes)."""
+        return dict(self.options)
+
+
+def _option_pairs(options, solver: str) -> tuple[tuple[str, bool | int | float | str], ...]:
+    """``options`` (a mapping, or ``(name, value)`` pairs) as sorted pairs, each name and value checked."""
+    example = OPTION_EXAMPLES[solver]
+    if isinstance(options, Mapping):
+        options = tuple(options.items())
+    if not isinstance(options, tuple | list) or not all(isinstance(p, tuple | list) and len(p) == 2 for p in options):
+        raise ConfigError(f"SolverConfig: options={options!r} must map option names to values, e.g. {example}")
+    options = [(name, _plain(value)) for name, value in options]
+    names = [name for name, _ in options]
+    for name, value in options:
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"SolverConfig: option name {name!r} must be a non-empty string, e.g. {example}")
+        if name in OWNED_OPTIONS[solver]:
+            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is managed by surrogate: {OWNED_OPTIONS[solver][name]}")
+        if not isinstance(value, bool | int | float | str) or (isinstance(value, float) and not math.isfinite(value)):
+            raise ConfigError(f"SolverConfig: option {name!r}={value!r} must be a bool, an integer, a finite float or a string")
+        if names.count(name) > 1:
+            raise ConfigError(f"SolverConfig: option {name!r} is given twice; give each option once")
+    return tuple(sorted(options))
+
+
+def _plain(value):
+    """A NumPy or other ``numbers`` scalar as the Python ``int`` or ``float`` a solver's option setter takes."""
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value) if isinstance(value, numbers.Real) else value

@@ -38,3 +38,8 @@ def test_problems_command_writes_results(tmp_path, capsys):
 def test_problems_command_rejects_unknown_names(capsys):
     assert main(["problems", "nosuch", "--no-scip"]) == 2
     assert "unknown problem 'nosuch'" in capsys.readouterr().err
+
+
+def test_problems_command_checks_solver_options_before_any_run(capsys):
+    assert main(["problems", "haverly3", "--no-scip", "--solver-option", "mip_heuristic_effort=x", "--quiet"]) == 2
+    assert "HiGHS refuses mip_heuristic_effort='x'" in capsys.readouterr().err

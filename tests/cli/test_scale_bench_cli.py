@@ -85,3 +85,36 @@ def test_quick_run_prints_the_table_and_writes_the_folder(tmp_path, monkeypatch,
         .endswith(f"(1 reused from the cache); solves.csv, table.csv, config.json in {again}/")
     )
     assert json.loads((again / "config.json").read_text())["reused_from"] == [str(out.resolve())]
+
+
+def test_solver_options_reach_the_config_and_peers_refuse_them():
+    config = scale_bench_config(_parse(["--solver-option", "presolve=off", "--solver-option", "mip_heuristic_effort=0.3"]))
+    assert config.solver.options == (("mip_heuristic_effort", 0.3), ("presolve", "off"))
+    with pytest.raises(ConfigError, match=r"option 'limits/time' of scip is managed by surrogate: set SolverConfig.time_limit"):
+        scale_bench_config(_parse(["--solver", "scip", "--solver-option", "limits/time=5"]))
+    with pytest.raises(ConfigError, match=r"the peer routes \['gurobi-ml'\] run their own solvers at their defaults"):
+        scale_bench_config(_parse(["--encoding", "pruned", "--encoding", "gurobi-ml", "--solver-option", "presolve=off"]))
+
+
+@pytest.mark.solver
+def test_an_option_the_solver_does_not_know_stops_the_run_before_any_solve(tmp_path, capsys):
+    out = tmp_path / "scale"
+    assert main(["bench", "scale", "--quick", "--solver-option", "no_such_option=1", "--out", str(out), "--quiet"]) == 2
+    assert "HiGHS has no option 'no_such_option'" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.solver
+def test_a_run_with_an_option_says_so_and_records_it(tmp_path, monkeypatch, capsys):
+    import surrogate.experiments.scale_bench_config as defaults
+
+    monkeypatch.setattr(defaults, "QUICK_SUITE", ("haverly1",))
+    out = tmp_path / "scale"
+    argv = ["bench", "scale", "--quick", "--net", "b12-best-3x4", "--time-limit", "5", "--workers", "1", "--quiet"]
+    assert main([*argv, "--solver-option", "mip_heuristic_effort=0.3", "--out", str(out)]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[0]
+        .startswith("1 instances, highs (1 thread), time limit 5 s, gap 0.0001, mip_heuristic_effort=0.3;")
+    )
+    assert json.loads((out / "config.json").read_text())["config"]["solver"]["options"] == [["mip_heuristic_effort", 0.3]]
+    assert pd.read_csv(out / "solves.csv")["status"].tolist() == ["solved"]

@@ -118,3 +118,19 @@ def test_default_of_reads_plain_defaults_and_factories():
     assert default_of(SweepConfig, "protocol") == get_protocol("seed")
     with pytest.raises(ConfigError, match="SolverConfig has no field 'gap'"):
         default_of(SolverConfig, "gap")
+
+
+def test_configs_record_solver_options_only_when_set():
+    """A run without options records the solver as folders from before options existed do (they stay resumable)."""
+    from surrogate.experiments.scale_bench_config import ScaleBenchConfig
+    from surrogate.experiments.solve_bench_config import SolveBenchConfig
+
+    plain = {"time_limit": 60.0, "rel_gap": 1e-4, "threads": 1, "solver": "highs"}
+    assert ScaleBenchConfig().to_dict()["solver"] == plain
+    assert (
+        SweepConfig().to_dict()["solver"] == SweepConfig().solver.cache_key()
+        and "options" not in SweepConfig().to_dict()["solver"]
+    )
+    assert "options" not in SolveBenchConfig().to_dict()["solver"]
+    tuned = ScaleBenchConfig(solver=SolverConfig(time_limit=60.0, rel_gap=1e-4, options={"presolve": "off"}))
+    assert tuned.to_dict()["solver"] == {**plain, "options": [["presolve", "off"]]}

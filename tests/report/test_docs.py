@@ -197,6 +197,8 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-scip-wide"),
             ("instances", "scale", None, "scale-scip-wide"),
             ("floor", "scale", None, "scale-highs-wide"),
+            ("floor", "scale", None, "scale-highs-heur03"),
+            ("instances", "scale", None, "scale-highs-heur03"),
         ],
     }
 

@@ -1,0 +1,149 @@
+"""The MILP solvers' own options (``SolverConfig.options``): tried on each solver before a solve, and their defaults.
+
+One small class per solver says how a fresh holder of its options is made
+(a ``highspy.Highs``, a ``pyscipopt.Model``, a ``gurobipy.Env`` that is not
+started and needs no licence), how an option is set on it and read back.
+:func:`check_options` tries a config's options there: Pyomo passes them on
+without reading the status back, so a name HiGHS does not know, or a value of
+the wrong type, would otherwise be ignored in silence. The solver packages
+are imported only when an option is tried.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..errors import ConfigError
+from .solver_config import OPTION_EXAMPLES
+
+
+class SolverOptions:
+    """How one solver's options are tried and read: :meth:`fresh`, :meth:`set` and :meth:`get`.
+
+    Attributes
+    ----------
+    name
+        The solver's name in :data:`~surrogate.milp.solver_config.SOLVERS`.
+    docs
+        Where the solver lists its options (named in errors).
+    """
+
+    name: ClassVar[str]
+    docs: ClassVar[str]
+
+    def fresh(self):
+        """A new object that holds the solver's options at their defaults."""
+        raise NotImplementedError
+
+    def set(self, holder, name: str, value) -> str | None:
+        """Set ``name`` to ``value`` on ``holder``: ``None``, or why the solver refused it."""
+        raise NotImplementedError
+
+    def get(self, holder, name: str):
+        """The value of option ``name`` on ``holder``."""
+        raise NotImplementedError
+
+
+class HighsOptions(SolverOptions):
+    name, docs = "highs", "https://ergo-code.github.io/HiGHS/stable/options/definitions/"
+
+    def fresh(self):
+        import highspy
+
+        holder = highspy.Highs()
+        holder.setOptionValue("output_flag", False)
+        return holder
+
+    def set(self, holder, name: str, value) -> str | None:
+        import highspy
+
+        if holder.getOptionType(name)[0] != highspy.HighsStatus.kOk:
+            return f"HiGHS has no option {name!r}"
+        if holder.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            return f"HiGHS refuses {name}={value!r}"
+        return None
+
+    def get(self, holder, name: str):
+        found = holder.getOptionValue(name)
+        return found[1] if isinstance(found, tuple) else found  # (status, value) in highspy 1.16
+
+
+class ScipOptions(SolverOptions):
+    name, docs = "scip", "https://www.scipopt.org/doc/html/PARAMETERS.php"
+
+    def fresh(self):
+        import pyscipopt
+
+        holder = pyscipopt.Model()
+        holder.hideOutput()
+        return holder
+
+    def set(self, holder, name: str, value) -> str | None:
+        try:
+            holder.setParam(name, value)
+        except KeyError:
+            return f"SCIP has no parameter {name!r}"
+        except (TypeError, ValueError) as error:
+            return f"SCIP refuses {name}={value!r} ({error})"
+        return None
+
+    def get(self, holder, name: str):
+        return holder.getParam(name)
+
+
+class GurobiOptions(SolverOptions):
+    name, docs = "gurobi", "https://docs.gurobi.com/projects/optimizer/en/current/reference/parameters.html"
+
+    def fresh(self):
+        import gurobipy
+
+        return gurobipy.Env(empty=True)  # not started: needs no licence
+
+    def set(self, holder, name: str, value) -> str | None:
+        import gurobipy
+
+        try:
+            holder.setParam(name, value)
+        except (gurobipy.GurobiError, TypeError, ValueError) as error:
+            return f"Gurobi refuses {name}={value!r} ({error})"
+        return None
+
+    def get(self, holder, name: str):
+        return holder.getParam(name)
+
+
+#: The :class:`SolverOptions` of each solver.
+OPTIONS: dict[str, SolverOptions] = {o.name: o for o in (HighsOptions(), ScipOptions(), GurobiOptions())}
+
+_checked: set[tuple] = set()  # (solver, options) already checked in this process
+
+
+def try_options(solver: str, options: tuple) -> None:
+    """Raise :class:`~surrogate.errors.ConfigError` unless ``solver`` knows each option and keeps its value as given.
+
+    ``options`` are a :class:`~surrogate.milp.solver_config.SolverConfig`'s pairs, tried on a
+    fresh holder of the solver's options (the solver's package must be installed); a value the
+    solver would change (e.g. SCIP's integer parameter given 2.5) is refused too. Each set is
+    tried once per process.
+    """
+    if not options or (solver, options) in _checked:
+        return
+    kind = OPTIONS[solver]
+    holder = kind.fresh()
+    for name, value in options:
+        problem = kind.set(holder, name, value)
+        if problem is None and kind.get(holder, name) != value:
+            problem = f"{solver} would take {name}={kind.get(holder, name)!r}, not {value!r}"
+        if problem is not None:
+            raise ConfigError(
+                f"SolverConfig.options: {problem}; give an option that {solver} knows, with a value of its type "
+                f"(e.g. {OPTION_EXAMPLES[solver]}; list: {kind.docs})"
+            )
+    _checked.add((solver, options))
+
+
+def default_options(solver: str, names) -> dict:
+    """The default values of the options ``names`` of ``solver``."""
+    kind = OPTIONS[solver]
+    holder = kind.fresh() if names else None
+    return {name: kind.get(holder, name) for name in names}

@@ -1,0 +1,138 @@
+"""``SolverConfig.options``: the solver's own options, checked when configured and against the solver, and reaching it."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import numpy as np
+import pytest
+
+from surrogate import ConfigError, SolverConfig
+from surrogate.milp.solver import Termination, check_options, make_solver, solve
+from surrogate.milp.solver_backends import BACKENDS, available_solvers
+from surrogate.milp.solver_config import OWNED_OPTIONS, SOLVERS
+from surrogate.options import solver_option
+
+from .test_solver_choice import _envelope_milp, _milp
+
+pytestmark = pytest.mark.solver
+
+#: Per solver: an option that stops the envelope MILP early (so its effect is seen), an unknown name,
+#: and a value the solver refuses or would change.
+STOP_EARLY = {"highs": {"mip_max_leaves": 1}, "scip": {"limits/solutions": 1}, "gurobi": {"SolutionLimit": 1}}
+REFUSED = {
+    "highs": ({"mip_heuristic_effort": "x"}, r"HiGHS refuses mip_heuristic_effort='x'"),
+    "scip": ({"separating/maxrounds": 2.5}, r"scip would take separating/maxrounds=2, not 2.5"),
+    "gurobi": ({"Cuts": 1.5}, r"gurobi would take Cuts=1, not 1.5"),
+}
+UNKNOWN = {"highs": "HiGHS has no option 'no_such_option'", "scip": "SCIP has no parameter 'no_such_option'"}
+
+
+def _runnable(name: str) -> None:
+    if name == "highs":
+        return
+    pytest.importorskip(BACKENDS[name].package, reason=f"{name} is optional: pip install 'surrogate[{name}]'")
+    if name not in available_solvers():
+        pytest.skip(f"{name} is installed but Pyomo cannot run it here (no licence?)")
+
+
+def test_options_are_kept_as_sorted_plain_pairs_and_key_a_cache():
+    config = SolverConfig(
+        options={"presolve": "off", "mip_heuristic_effort": np.float64(0.3), "mip_pscost_minreliable": np.int64(2)}
+    )
+    assert config.options == (("mip_heuristic_effort", 0.3), ("mip_pscost_minreliable", 2), ("presolve", "off"))
+    assert type(config.options[0][1]) is float and type(config.options[1][1]) is int
+    assert config.option_dict() == {"mip_heuristic_effort": 0.3, "mip_pscost_minreliable": 2, "presolve": "off"}
+    assert config == SolverConfig(options=[("presolve", "off"), ("mip_pscost_minreliable", 2), ("mip_heuristic_effort", 0.3)])
+    assert hash(config) == hash(SolverConfig(options=config.options))
+    # without options the key is the one of the four fields, as before options existed (cached runs stay valid)
+    assert SolverConfig().cache_key() == {"time_limit": 60.0, "rel_gap": 1e-6, "threads": 1, "solver": "highs"}
+    assert SolverConfig(options={"presolve": "off"}).cache_key()["options"] == [["presolve", "off"]]
+
+
+@pytest.mark.parametrize(("solver", "name"), [(s, n) for s in SOLVERS for n in OWNED_OPTIONS[s]])
+def test_an_option_surrogate_sets_itself_is_refused_with_where_to_set_it(solver, name):
+    fix = re.escape(OWNED_OPTIONS[solver][name])
+    with pytest.raises(ConfigError, match=rf"option '{name}' of {solver} is managed by surrogate: {fix}"):
+        SolverConfig(solver=solver, options={name: 1})
+
+
+def test_every_node_cap_is_an_option_surrogate_sets():
+    for name, backend in BACKENDS.items():
+        assert backend.node_option in OWNED_OPTIONS[name]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("presolve=off", r"options='presolve=off' must map option names to values, e.g. \{'mip_heuristic_effort': 0.3\}"),
+        ([("a", 1, 2)], r"must map option names to values"),
+        ({"": 1}, r"option name '' must be a non-empty string"),
+        ({3: 1}, r"option name 3 must be a non-empty string"),
+        ({"presolve": None}, r"option 'presolve'=None must be a bool, an integer, a finite float or a string"),
+        ({"mip_heuristic_effort": float("nan")}, r"option 'mip_heuristic_effort'=nan must be a bool"),
+        ({"mip_heuristic_effort": float("inf")}, r"option 'mip_heuristic_effort'=inf must be a bool"),
+        ([("presolve", "off"), ("presolve", "on")], r"option 'presolve' is given twice; give each option once"),
+    ],
+)
+def test_bad_options_are_refused_when_configured(options, message):
+    with pytest.raises(ConfigError, match=message):
+        SolverConfig(options=options)
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_an_option_reaches_the_solver_and_a_reused_solver_drops_it_after(name):
+    _runnable(name)
+    model, plain = _envelope_milp(), SolverConfig(solver=name, time_limit=120, rel_gap=1e-4)
+    solver = make_solver(plain)
+    stopped = solve(model, SolverConfig(solver=name, time_limit=120, rel_gap=1e-4, options=STOP_EARLY[name]), solver=solver)
+    assert not stopped.optimal and stopped.has_solution and stopped.bound <= -1.0 + 1e-6
+    if name == "scip":
+        return  # a fresh SCIP model each solve: nothing carries over, and its full search is slow here
+    # a persistent solver kept the option: the next solve without it must set it back to its default
+    full = solve(model, plain, solver=solver)
+    assert full.termination == Termination.OPTIMAL and full.objective == pytest.approx(-1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_an_option_the_solver_refuses_is_an_error_before_any_solve(name):
+    _runnable(name)
+    options, message = REFUSED[name]
+    with pytest.raises(ConfigError, match=rf"SolverConfig.options: {message}; give an option that {name} knows"):
+        solve(_milp(), SolverConfig(solver=name, options=options))
+    unknown = UNKNOWN.get(name, r"Gurobi refuses no_such_option=1 \(Unknown parameter")
+    with pytest.raises(ConfigError, match=unknown):
+        check_options(SolverConfig(solver=name, options={"no_such_option": 1}))
+
+
+def test_highs_refuses_a_bool_for_an_integer_option():
+    with pytest.raises(ConfigError, match=r"HiGHS refuses mip_pscost_minreliable=True"):
+        check_options(SolverConfig(options={"mip_pscost_minreliable": True}))
+
+
+def test_an_option_the_solver_takes_solves_as_without_it():
+    result = solve(_milp(), SolverConfig(options={"presolve": "off", "mip_heuristic_effort": 0.3}))
+    assert result.optimal and result.objective == pytest.approx(13.75, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("mip_heuristic_effort=0.3", ("mip_heuristic_effort", 0.3)),
+        ("mip_pscost_minreliable=2", ("mip_pscost_minreliable", 2)),
+        ("mip_detect_symmetry=False", ("mip_detect_symmetry", False)),
+        ("mip_detect_symmetry=true", ("mip_detect_symmetry", True)),
+        ("presolve=off", ("presolve", "off")),
+        (" branching/scorefunc = p ", ("branching/scorefunc", "p")),
+        ("solution_file=", ("solution_file", "")),
+    ],
+)
+def test_a_command_line_option_is_parsed_to_its_type(text, pair):
+    assert solver_option(text) == pair and type(solver_option(text)[1]) is type(pair[1])
+
+
+@pytest.mark.parametrize("text", ["presolve", "=off", " =1"])
+def test_a_command_line_option_without_a_name_is_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError, match=r"is not NAME=VALUE, e.g. mip_heuristic_effort=0.3"):
+        solver_option(text)
