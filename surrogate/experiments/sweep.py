@@ -36,6 +36,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..executors import ExecutorConfig, open_executor
 from ..files import write_text
+from ..milp.solver import check_options
 from ..nets.onnx_io import package_versions
 from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, open_results_folder
@@ -139,8 +140,6 @@ def run_sweep(
         different sweep (pass ``fresh=True`` or use another folder), or
         another sweep is writing to it.
     """
-    from ..milp.solver import check_options
-
     check_options(config.solver)  # before any training
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
     nets_dir = out_dir / NETS_DIR
