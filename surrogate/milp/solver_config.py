@@ -160,16 +160,18 @@ def _option_pairs(options, solver: str) -> tuple[tuple[str, bool | int | float |
     if not isinstance(options, tuple | list) or not all(isinstance(p, tuple | list) and len(p) == 2 for p in options):
         raise ConfigError(f"SolverConfig: options={options!r} must map option names to values, e.g. {example}")
     options = [(name, _plain(value)) for name, value in options]
-    names = [name for name, _ in options]
+    # Gurobi reads parameter names in any case: 'timelimit' is TimeLimit (HiGHS and SCIP know one case only)
+    owned = {name.lower(): fix for name, fix in OWNED_OPTIONS[solver].items()}
+    names = [name.lower() if isinstance(name, str) else name for name, _ in options]
     for name, value in options:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"SolverConfig: option name {name!r} must be a non-empty string, e.g. {example}")
-        if name in OWNED_OPTIONS[solver]:
-            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is managed by surrogate: {OWNED_OPTIONS[solver][name]}")
+        if name.lower() in owned:
+            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is managed by surrogate: {owned[name.lower()]}")
         if not isinstance(value, bool | int | float | str) or (isinstance(value, float) and not math.isfinite(value)):
             raise ConfigError(f"SolverConfig: option {name!r}={value!r} must be a bool, an integer, a finite float or a string")
-        if names.count(name) > 1:
-            raise ConfigError(f"SolverConfig: option {name!r} is given twice; give each option once")
+        if names.count(name.lower()) > 1:
+            raise ConfigError(f"SolverConfig: option {name!r} is given twice (names are compared in any case); give it once")
     return tuple(sorted(options))
 
 

@@ -58,6 +58,12 @@ def test_an_option_surrogate_sets_itself_is_refused_with_where_to_set_it(solver,
         SolverConfig(solver=solver, options={name: 1})
 
 
+def test_an_owned_option_in_another_case_is_refused_too():
+    """Gurobi reads 'timelimit' as TimeLimit: it would override SolverConfig.time_limit."""
+    with pytest.raises(ConfigError, match=r"option 'timelimit' of gurobi is managed by surrogate: set SolverConfig.time_limit"):
+        SolverConfig(solver="gurobi", options={"timelimit": 5})
+
+
 def test_every_node_cap_is_an_option_surrogate_sets():
     for name, backend in BACKENDS.items():
         assert backend.node_option in OWNED_OPTIONS[name]
@@ -73,7 +79,8 @@ def test_every_node_cap_is_an_option_surrogate_sets():
         ({"presolve": None}, r"option 'presolve'=None must be a bool, an integer, a finite float or a string"),
         ({"mip_heuristic_effort": float("nan")}, r"option 'mip_heuristic_effort'=nan must be a bool"),
         ({"mip_heuristic_effort": float("inf")}, r"option 'mip_heuristic_effort'=inf must be a bool"),
-        ([("presolve", "off"), ("presolve", "on")], r"option 'presolve' is given twice; give each option once"),
+        ([("presolve", "off"), ("presolve", "on")], r"option 'presolve' is given twice \(names are compared in any case\)"),
+        ({"MIPFocus": 1, "mipfocus": 2}, r"option '(MIPFocus|mipfocus)' is given twice"),
     ],
 )
 def test_bad_options_are_refused_when_configured(options, message):
