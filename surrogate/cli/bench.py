@@ -92,11 +92,12 @@ def solve_bench_config(args: argparse.Namespace):
         options["budget"] = args.budget
     if args.instances is not None:
         options["instances"] = args.instances
-    if args.time_limit is not None or args.rel_gap is not None:
+    if args.time_limit is not None or args.rel_gap is not None or args.solver_option:
         base = SolveBenchConfig.quick() if args.quick else SolveBenchConfig()
         options["solver"] = SolverConfig(
             time_limit=args.time_limit or base.solver.time_limit,
             rel_gap=base.solver.rel_gap if args.rel_gap is None else args.rel_gap,
+            options=tuple(args.solver_option),
         )
     return SolveBenchConfig.quick(**options) if args.quick else SolveBenchConfig(**options)
 

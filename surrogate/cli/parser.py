@@ -233,6 +233,7 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
         help=f"HiGHS seconds per problem (default {default.time_limit:g}; {quick['solver'].time_limit:g} with --quick)",
     )
     p.add_argument("--rel-gap", type=float, help=f"HiGHS relative gap (default {_scientific(default.rel_gap)})")
+    add_solver_option_argument(p)
     add_executor_arguments(
         p,
         workers_help=f"solver processes, one HiGHS thread each, or LocalCluster workers with --dask (default {WORKERS})",

@@ -91,3 +91,14 @@ def test_solve_time_runs_on_the_executor_of_its_options(monkeypatch, capsys, opt
     assert (executor.kind, executor.workers, executor.scheduler) == (kind, workers, scheduler)
     assert seen["config"] == solve_bench.SolveBenchConfig.quick() and seen["progress"] is False
     assert capsys.readouterr().out.splitlines() == ["tables", "median speed-up vs OMLT default: 1.0x"]
+
+
+def test_solve_time_takes_solver_options_and_checks_them_before_any_solve(capsys):
+    from surrogate.cli import build_parser
+    from surrogate.cli.bench import solve_bench_config
+
+    args = build_parser(["bench"]).parse_args(["bench", "solve-time", "--quick", "--solver-option", "presolve=off"])
+    config = solve_bench_config(args)
+    assert config.solver.options == (("presolve", "off"),) and config.solver.time_limit == 5.0
+    assert main(["bench", "solve-time", "--quick", "--quiet", "--solver-option", "no_such_option=1"]) == 2
+    assert "HiGHS has no option 'no_such_option'" in capsys.readouterr().err
