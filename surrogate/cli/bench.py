@@ -144,7 +144,8 @@ def scale_bench_config(args: argparse.Namespace):
             "bench scale: --budget and --max-mae select the nets of a full run without --net; "
             "drop them, or drop --net and --quick"
         )
-    options.update({k: v for k, v in {"budget": args.budget, "max_mae": args.max_mae}.items() if v is not None})
+    named = {"budget": args.budget, "max_mae": args.max_mae, "start_patience": args.start_patience}
+    options.update({k: v for k, v in named.items() if v is not None})
     config = ScaleBenchConfig(**options)
     changes = {k: v for k, v in {"time_limit": args.time_limit, "solver": args.solver}.items() if v is not None}
     if args.solver_option:

@@ -57,8 +57,12 @@ def _error_rows(row: dict, exc: Exception) -> dict:
     return {"rows": [{**row, "status": ERROR, "termination": "error", "message": " ".join(str(exc).split())}]}
 
 
-def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig, kind: str = NET) -> dict:
+def solve_unit(
+    instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig, kind: str = NET, patience: float = 0.0
+) -> dict:
     """One unit: ``instance`` with its products replaced by ``net`` (of ``kind``) in ``encoding``, solved; ``{"rows": [row]}``.
+
+    ``patience`` is the warm start's (:func:`~surrogate.milp.warmstart.start_config`), for an encoding with one.
 
     A model the net cannot be put into (:class:`~surrogate.errors.SurrogateError`)
     gives a row with ``status`` ``error`` and the reason in ``message``.
@@ -78,7 +82,8 @@ def solve_unit(instance: str, net: str, zoo: str, encoding: str, solver: SolverC
         surrogate = load_net(net, zoo, kind)
         report = replace_products(model, surrogate, formulation=formulation)
         row["build_s"] = time.perf_counter() - begin
-        result, found = solve_with_start(model, report, solver, start=start_config(solver, seed=seed) if seed else None)
+        start = start_config(solver, seed=seed, patience=patience) if seed else None
+        result, found = solve_with_start(model, report, solver, start=start)
     except SurrogateError as exc:
         return _error_rows(row, exc)
     solved = result.to_dict()
@@ -130,6 +135,8 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
     }
     if ENCODINGS.get(encoding, (None, None))[1] == "exact":
         spec["exact_seed"] = seed_settings()
+    if config.start_patience and ENCODINGS.get(encoding, (None, None))[1]:  # only then: earlier keys stay valid
+        spec["start_patience"] = config.start_patience
     if ref.kind != NET:  # only then: the keys of the nets' solves stay those of earlier runs
         spec["kind"] = ref.kind
     return spec
@@ -149,7 +156,7 @@ def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Un
             for encoding in config.encodings:
                 spec = _solve_spec(config, instance, ref, encoding)
                 aliases = tuple(unit_key("solve", _solve_spec(config, instance, t, encoding)) for t in twins[ref.label])
-                args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind)
+                args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind, config.start_patience)
                 label = f"{instance} {ref.label}"
                 units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, label, aliases=aliases)
     return units

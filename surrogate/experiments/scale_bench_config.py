@@ -63,6 +63,11 @@ class ScaleBenchConfig:
         net can be compared with the classic way of spending the same binaries.
         Not with a peer route (those embed ONNX nets).
 
+    start_patience
+        Seconds the warm start of a warm-started encoding may go on past its budget while it has
+        no feasible point (:class:`~surrogate.milp.warmstart_config.StartConfig` ``patience``, capped
+        at half the time limit in all); 0 (default): it stops at its budget. Part of a solve's key only when set.
+
     Where the solves run is not part of the benchmark: pass an
     :class:`~surrogate.executors.ExecutorConfig` to
     :func:`~surrogate.experiments.scale_bench.run_scale_bench`.
@@ -77,6 +82,7 @@ class ScaleBenchConfig:
     quick: bool = False
     instances: tuple[str, ...] = ()
     baselines: tuple[str, ...] = ()
+    start_patience: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("nets", "zoos", "encodings", "instances", "baselines"):
@@ -115,6 +121,8 @@ class ScaleBenchConfig:
             raise ConfigError(f"ScaleBenchConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
         if not is_number(self.max_mae, low=0, low_open=True, finite=True):
             raise ConfigError(f"ScaleBenchConfig: max_mae={self.max_mae!r} must be a positive number, e.g. 1e-3")
+        if not is_number(self.start_patience, low=0, finite=True):
+            raise ConfigError(f"ScaleBenchConfig: start_patience={self.start_patience!r} must be seconds >= 0, e.g. 25")
         if not isinstance(self.quick, bool):
             raise ConfigError(f"ScaleBenchConfig: quick={self.quick!r} must be True or False")
         for name in ("nets", "encodings", "instances", "zoos", "baselines"):
@@ -152,11 +160,13 @@ class ScaleBenchConfig:
     def to_dict(self) -> dict:
         """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it).
 
-        ``baselines`` only when there are some, and the solver's ``options`` likewise
+        ``baselines`` and ``start_patience`` only when set, and the solver's ``options`` likewise
         (:meth:`~surrogate.milp.solver_config.SolverConfig.cache_key`): a run without them is the run
         that folders written before the fields existed hold, and those folders stay resumable.
         """
         record = {**asdict(self), "solver": self.solver.cache_key()}
         if not self.baselines:
             del record["baselines"]
+        if not self.start_patience:
+            del record["start_patience"]
         return record

@@ -63,6 +63,7 @@ class _Search:
 
     def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None):
         self.config, self.start = config, time.perf_counter() if begin is None else begin
+        self.found = False  # a feasible point is loaded in the clone: no more patience (StartConfig.patience)
         self.model = m = model.clone()
         # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
         self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
@@ -92,7 +93,8 @@ class _Search:
         return time.perf_counter() - self.start
 
     def left(self) -> float:
-        return self.config.time_limit - self.elapsed()
+        """Seconds left: of ``time_limit``, plus ``patience`` while no feasible point is found."""
+        return self.config.time_limit + (0.0 if self.found else self.config.patience) - self.elapsed()
 
     def lp(self) -> float:
         """Solve the current LP and load it; its objective (nan if it found no point)."""
@@ -188,6 +190,7 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
         rounds += done
         if violation <= config.tol:
             # A feasible point (in the seed's regions or from the elastic phase): keep it, improve it while time allows.
+            search.found = True
             best, values, rounds = _objective_phase(search, rounds, boundary_active)
             _load_point(search.pairs, values)
             return StartResult(True, best, violation, rounds, search.elapsed(), "relaxation" if point is None else "exact")
@@ -305,6 +308,10 @@ def solve_with_start(
     return replace(result, wall_time=result.wall_time + found.seconds), found
 
 
-def start_config(config: SolverConfig, *, seed: str = "relaxation") -> StartConfig:
-    """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`)."""
-    return StartConfig(time_limit=min(5.0, config.time_limit / 2), seed=seed)
+def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: float = 0.0) -> StartConfig:
+    """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`).
+
+    ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
+    """
+    budget = min(5.0, config.time_limit / 2)
+    return StartConfig(time_limit=budget, seed=seed, patience=min(patience, config.time_limit / 2 - budget))

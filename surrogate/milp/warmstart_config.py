@@ -23,6 +23,12 @@ class StartConfig:
         Pattern re-fixes per phase at most.
     time_limit
         Seconds for the whole search (checked between LPs; each LP is capped by it too).
+    patience
+        Seconds the search may go on past ``time_limit`` while it has no feasible point yet
+        (default 0: it stops at ``time_limit`` with or without one). Once it has a point it
+        stops improving it at ``time_limit``. A start that runs out of time without a point
+        leaves the solver with none, which on the larger pooling instances can cost the whole
+        solve; patience trades some of the solver's time for the point.
     tol
         Total slack below which the elastic phase counts as feasible.
     seed
@@ -37,6 +43,7 @@ class StartConfig:
     time_limit: float = 5.0
     tol: float = 1e-7
     seed: str = "relaxation"
+    patience: float = 0.0
 
     def __post_init__(self) -> None:
         if not is_number(self.rounds, integer=True, low=1):
@@ -47,6 +54,8 @@ class StartConfig:
             value = getattr(self, name)
             if not is_number(value, low=0, low_open=True):
                 raise ConfigError(f"StartConfig: {name}={value!r} must be a positive number")
+        if not is_number(self.patience, low=0, finite=True):
+            raise ConfigError(f"StartConfig: patience={self.patience!r} must be a number of seconds >= 0, e.g. 25")
 
 
 @dataclass(frozen=True)

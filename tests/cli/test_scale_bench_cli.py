@@ -118,3 +118,10 @@ def test_a_run_with_an_option_says_so_and_records_it(tmp_path, monkeypatch, caps
     )
     assert json.loads((out / "config.json").read_text())["config"]["solver"]["options"] == [["mip_heuristic_effort", 0.3]]
     assert pd.read_csv(out / "solves.csv")["status"].tolist() == ["solved"]
+
+
+def test_start_patience_reaches_the_config():
+    assert scale_bench_config(_parse(["--start-patience", "25"])).start_patience == 25.0
+    assert scale_bench_config(_parse([])).start_patience == 0.0
+    with pytest.raises(ConfigError, match=r"start_patience=-2.0 must be seconds >= 0"):
+        scale_bench_config(_parse(["--start-patience", "-2"]))

@@ -422,3 +422,22 @@ def test_a_changed_seed_cap_solves_again_instead_of_reusing(tmp_path, monkeypatc
     assert exact_seed.seed_settings()["polish_evals"] == exact_seed.SEED_POLISH_EVALS
     again = run_scale_bench(config, tmp_path, executor=inline, progress=False)
     assert (again.units.computed, again.units.reused) == (1, 1)  # the seeded solve again, the plain one reused
+
+
+@pytest.mark.solver
+def test_start_patience_keys_the_warm_started_solves_only(tmp_path):
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",),
+        instances=("haverly1",),
+        encodings=("pruned", "pruned-cold"),
+        solver=SolverConfig(time_limit=5.0, rel_gap=1e-4),
+    )
+    inline = ExecutorConfig(workers=1)
+    first = run_scale_bench(config, tmp_path / "a", executor=inline, progress=False)
+    assert first.units.computed == 2 and "start_patience" not in config.to_dict()
+    patient = replace(config, start_patience=2.0)
+    assert patient.to_dict()["start_patience"] == 2.0
+    again = run_scale_bench(patient, tmp_path / "b", executor=inline, progress=False, reuse=[tmp_path / "a"])
+    assert (again.units.computed, again.units.reused) == (1, 1)  # the warm-started solve again, the cold one reused
+    with pytest.raises(ConfigError, match=r"ScaleBenchConfig: start_patience=-1 must be seconds >= 0, e.g. 25"):
+        replace(config, start_patience=-1)

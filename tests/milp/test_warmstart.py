@@ -128,3 +128,29 @@ def test_the_sawtooth_pattern_at_a_point_pins_its_value():
                 result = solve(m, SolverConfig(time_limit=10, rel_gap=0.0, threads=1))
                 assert result.has_solution
                 assert pyo.value(w) == pytest.approx(float(s.evaluate(np.array([x]), np.array([y]))[0]), abs=1e-9)
+
+
+def test_patience_lets_a_start_without_a_point_go_on_until_it_has_one():
+    """With no time at all the search gives up; with patience it goes on to a point, then stops improving it."""
+    model = problems.build("random8-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    hurried = activation_start(model, report, config=StartConfig(time_limit=1e-6))
+    assert not hurried.found and hurried.rounds == 0
+    patient = activation_start(model, report, config=StartConfig(time_limit=1e-6, patience=60.0))
+    assert patient.found and patient.seconds > 1e-6 and patient.violation <= 1e-7
+    full_model = problems.build("random8-s0").model
+    full = activation_start(full_model, replace_products(full_model, "b24-best-3x8"))
+    assert patient.rounds <= full.rounds  # past its time limit it takes the first point and does not improve it
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), True, "5"])
+def test_a_bad_patience_says_what_to_pass(bad):
+    with pytest.raises(ConfigError, match=rf"StartConfig: patience={bad!r} must be a number of seconds >= 0, e.g. 25"):
+        StartConfig(patience=bad)
+
+
+def test_start_config_caps_patience_at_half_the_limit_in_all():
+    assert warmstart.start_config(SolverConfig(time_limit=60.0), patience=100.0).patience == 25.0
+    assert warmstart.start_config(SolverConfig(time_limit=60.0), patience=10.0).patience == 10.0
+    assert warmstart.start_config(SolverConfig(time_limit=4.0), patience=10.0).patience == 0.0
+    assert warmstart.start_config(SolverConfig(time_limit=60.0)) == StartConfig(time_limit=5.0)
