@@ -405,17 +405,19 @@ def test_an_error_row_gives_the_reason_this_package_set_and_no_unrelated_warning
     assert (row["termination"], row["message"]) == ("error", refusal)
 
 
+def _haverly1_run(encodings):
+    """A one-net, one-instance benchmark in ``encodings`` (5 s limit) and an inline executor."""
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",), instances=("haverly1",), encodings=encodings, solver=SolverConfig(time_limit=5.0, rel_gap=1e-4)
+    )
+    return config, ExecutorConfig(workers=1)
+
+
 @pytest.mark.solver
 def test_a_changed_seed_cap_solves_again_instead_of_reusing(tmp_path, monkeypatch):
     from surrogate.milp import exact_seed
 
-    config = ScaleBenchConfig(
-        nets=("b12-best-3x4",),
-        instances=("haverly1",),
-        encodings=("pruned", "pruned-exact-seed"),
-        solver=SolverConfig(time_limit=5.0, rel_gap=1e-4),
-    )
-    inline = ExecutorConfig(workers=1)
+    config, inline = _haverly1_run(("pruned", "pruned-exact-seed"))
     first = run_scale_bench(config, tmp_path, executor=inline, progress=False)
     assert first.units.computed == 2
     monkeypatch.setattr(exact_seed, "SEED_POLISH_EVALS", exact_seed.SEED_POLISH_EVALS + 1)
@@ -426,13 +428,7 @@ def test_a_changed_seed_cap_solves_again_instead_of_reusing(tmp_path, monkeypatc
 
 @pytest.mark.solver
 def test_start_patience_keys_the_warm_started_solves_only(tmp_path):
-    config = ScaleBenchConfig(
-        nets=("b12-best-3x4",),
-        instances=("haverly1",),
-        encodings=("pruned", "pruned-cold"),
-        solver=SolverConfig(time_limit=5.0, rel_gap=1e-4),
-    )
-    inline = ExecutorConfig(workers=1)
+    config, inline = _haverly1_run(("pruned", "pruned-cold"))
     first = run_scale_bench(config, tmp_path / "a", executor=inline, progress=False)
     assert first.units.computed == 2 and "start_patience" not in config.to_dict()
     patient = replace(config, start_patience=2.0)
