@@ -133,9 +133,10 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
         "encoding": encoding,
         "solver": config.solver.cache_key(),
     }
-    if ENCODINGS.get(encoding, (None, None))[1] == "exact":
+    seed = ENCODINGS.get(encoding, (None, None))[1]
+    if seed == "exact":
         spec["exact_seed"] = seed_settings()
-    if config.start_patience and ENCODINGS.get(encoding, (None, None))[1]:  # only then: earlier keys stay valid
+    if config.start_patience and seed:  # only then: earlier keys stay valid
         spec["start_patience"] = config.start_patience
     if ref.kind != NET:  # only then: the keys of the nets' solves stay those of earlier runs
         spec["kind"] = ref.kind

@@ -115,7 +115,7 @@ class SolverConfig:
         keys a cache). Names that the other fields or :func:`~surrogate.milp.solver.solve` set
         (:data:`OWNED_OPTIONS`) are refused here; whether the solver knows a name and takes its
         value is checked when a solve starts, before any is run
-        (:meth:`surrogate.milp.solver_backends.Backend.check_options`). Default: none.
+        (:func:`surrogate.milp.solver.check_options`). Default: none.
     """
 
     time_limit: float = 60.0

@@ -3,7 +3,7 @@
 One small class per solver says how a fresh holder of its options is made
 (a ``highspy.Highs``, a ``pyscipopt.Model``, a ``gurobipy.Env`` that is not
 started and needs no licence), how an option is set on it and read back.
-:func:`check_options` tries a config's options there: Pyomo passes them on
+:func:`try_options` tries a config's options there: Pyomo passes them on
 without reading the status back, so a name HiGHS does not know, or a value of
 the wrong type, would otherwise be ignored in silence. The solver packages
 are imported only when an option is tried.
@@ -132,8 +132,8 @@ def try_options(solver: str, options: tuple) -> None:
     holder = kind.fresh()
     for name, value in options:
         problem = kind.set(holder, name, value)
-        if problem is None and kind.get(holder, name) != value:
-            problem = f"{solver} would take {name}={kind.get(holder, name)!r}, not {value!r}"
+        if problem is None and (kept := kind.get(holder, name)) != value:
+            problem = f"{solver} would take {name}={kept!r}, not {value!r}"
         if problem is not None:
             raise ConfigError(
                 f"SolverConfig.options: {problem}; give an option that {solver} knows, with a value of its type "
