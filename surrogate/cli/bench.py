@@ -144,7 +144,12 @@ def scale_bench_config(args: argparse.Namespace):
             "bench scale: --budget and --max-mae select the nets of a full run without --net; "
             "drop them, or drop --net and --quick"
         )
-    named = {"budget": args.budget, "max_mae": args.max_mae, "start_patience": args.start_patience}
+    named = {
+        "budget": args.budget,
+        "max_mae": args.max_mae,
+        "start_patience": args.start_patience,
+        "start_clock": args.start_clock,
+    }
     options.update({k: v for k, v in named.items() if v is not None})
     config = ScaleBenchConfig(**options)
     changes = {k: v for k, v in {"time_limit": args.time_limit, "solver": args.solver}.items() if v is not None}

@@ -21,6 +21,7 @@ from .defaults import default_surrogate, keyword_default, sweep_default
 from .problems import cmd_problems
 from .report import cmd_report
 from .shapes import cmd_architectures, cmd_hand_built, cmd_params
+from .start_args import add_start_arguments
 from .sweep import cmd_sweep
 
 
@@ -311,13 +312,7 @@ def _add_scale_solver_arguments(p: argparse.ArgumentParser) -> None:
         help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
         f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
     )
-    p.add_argument(
-        "--start-patience",
-        type=float,
-        metavar="SECONDS",
-        help="let the warm start go on this long past its 5 s while it has no point (capped at half the limit "
-        "in all; default 0: it stops at 5 s, and a solve without a start often finds no point on the larger pooling instances)",
-    )
+    add_start_arguments(p)
 
 
 def _add_scale_run_arguments(p: argparse.ArgumentParser) -> None:

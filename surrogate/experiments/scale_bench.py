@@ -58,11 +58,18 @@ def _error_rows(row: dict, exc: Exception) -> dict:
 
 
 def solve_unit(
-    instance: str, net: str, zoo: str, encoding: str, solver: SolverConfig, kind: str = NET, patience: float = 0.0
+    instance: str,
+    net: str,
+    zoo: str,
+    encoding: str,
+    solver: SolverConfig,
+    kind: str = NET,
+    patience: float = 0.0,
+    clock: str = "wall",
 ) -> dict:
     """One unit: ``instance`` with its products replaced by ``net`` (of ``kind``) in ``encoding``, solved; ``{"rows": [row]}``.
 
-    ``patience`` is the warm start's (:func:`~surrogate.milp.warmstart.start_config`), for an encoding with one.
+    ``patience`` and ``clock`` are the warm start's (:func:`~surrogate.milp.warmstart.start_config`), for an encoding with one.
 
     A model the net cannot be put into (:class:`~surrogate.errors.SurrogateError`)
     gives a row with ``status`` ``error`` and the reason in ``message``.
@@ -82,7 +89,7 @@ def solve_unit(
         surrogate = load_net(net, zoo, kind)
         report = replace_products(model, surrogate, formulation=formulation)
         row["build_s"] = time.perf_counter() - begin
-        start = start_config(solver, seed=seed, patience=patience) if seed else None
+        start = start_config(solver, seed=seed, patience=patience, clock=clock) if seed else None
         result, found = solve_with_start(model, report, solver, start=start)
     except SurrogateError as exc:
         return _error_rows(row, exc)
@@ -138,6 +145,8 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
         spec["exact_seed"] = seed_settings()
     if config.start_patience and seed:  # only then: earlier keys stay valid
         spec["start_patience"] = config.start_patience
+    if config.start_clock != "wall" and seed:
+        spec["start_clock"] = config.start_clock
     if ref.kind != NET:  # only then: the keys of the nets' solves stay those of earlier runs
         spec["kind"] = ref.kind
     return spec
@@ -157,7 +166,8 @@ def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Un
             for encoding in config.encodings:
                 spec = _solve_spec(config, instance, ref, encoding)
                 aliases = tuple(unit_key("solve", _solve_spec(config, instance, t, encoding)) for t in twins[ref.label])
-                args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind, config.start_patience)
+                start = (config.start_patience, config.start_clock)
+                args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind, *start)
                 label = f"{instance} {ref.label}"
                 units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, label, aliases=aliases)
     return units

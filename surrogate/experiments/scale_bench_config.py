@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..milp.baselines import parse_baseline
+from ..milp.search_clock import CLOCKS
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import DEFAULT_ZOO
 from ..options import is_number
@@ -67,6 +68,11 @@ class ScaleBenchConfig:
         Seconds the warm start of a warm-started encoding may go on past its budget while it has
         no feasible point (:class:`~surrogate.milp.warmstart_config.StartConfig` ``patience``, capped
         at half the time limit in all); 0 (default): it stops at its budget. Part of a solve's key only when set.
+    start_clock
+        What the warm start's budget counts (:data:`~surrogate.milp.search_clock.CLOCKS`): ``'wall'``
+        (default) wall seconds; ``'cpu'`` the search's CPU seconds, at most half the time limit in wall
+        seconds, so that a machine busy with other work does not cut the start short
+        (:mod:`surrogate.milp.search_clock`). Part of a solve's key only when ``'cpu'``.
 
     Where the solves run is not part of the benchmark: pass an
     :class:`~surrogate.executors.ExecutorConfig` to
@@ -83,6 +89,7 @@ class ScaleBenchConfig:
     instances: tuple[str, ...] = ()
     baselines: tuple[str, ...] = ()
     start_patience: float = 0.0
+    start_clock: str = "wall"
 
     def __post_init__(self) -> None:
         for name in ("nets", "zoos", "encodings", "instances", "baselines"):
@@ -123,6 +130,8 @@ class ScaleBenchConfig:
             raise ConfigError(f"ScaleBenchConfig: max_mae={self.max_mae!r} must be a positive number, e.g. 1e-3")
         if not is_number(self.start_patience, low=0, finite=True):
             raise ConfigError(f"ScaleBenchConfig: start_patience={self.start_patience!r} must be seconds >= 0, e.g. 25")
+        if not isinstance(self.start_clock, str) or self.start_clock not in CLOCKS:
+            raise ConfigError(f"ScaleBenchConfig: start_clock={self.start_clock!r} is not one of {', '.join(map(repr, CLOCKS))}")
         if not isinstance(self.quick, bool):
             raise ConfigError(f"ScaleBenchConfig: quick={self.quick!r} must be True or False")
         for name in ("nets", "encodings", "instances", "zoos", "baselines"):
@@ -160,7 +169,7 @@ class ScaleBenchConfig:
     def to_dict(self) -> dict:
         """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it).
 
-        ``baselines`` and ``start_patience`` only when set, and the solver's ``options`` likewise
+        ``baselines`` and ``start_patience`` only when set, ``start_clock`` only when ``'cpu'``, and the solver's ``options`` likewise
         (:meth:`~surrogate.milp.solver_config.SolverConfig.cache_key`): a run without them is the run
         that folders written before the fields existed hold, and those folders stay resumable.
         """
@@ -169,4 +178,6 @@ class ScaleBenchConfig:
             del record["baselines"]
         if not self.start_patience:
             del record["start_patience"]
+        if self.start_clock == "wall":
+            del record["start_clock"]
         return record

@@ -34,12 +34,12 @@ loop. Two solves use it:
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import scipy.sparse as sp
 
 from .polish_quadratic import QuadraticModel, QuadraticRows
+from .search_clock import now
 
 __all__ = [
     "SLSQP_MAX_VARIABLES",
@@ -102,7 +102,7 @@ def solve_nlp(
 
     Variables in ``fixed`` and integer variables stay at their values in ``x0``;
     the solve stops after ``maxiter`` iterations or at ``deadline``
-    (``time.perf_counter()`` seconds), returning its last iterate, which may be
+    (:func:`~surrogate.milp.search_clock.now` seconds), returning its last iterate, which may be
     infeasible (the caller measures it).
     """
     from scipy.optimize import Bounds, minimize
@@ -118,14 +118,14 @@ def solve_nlp(
     last = [base[free]]  # the last iterate, returned if the deadline stops the solve inside an iteration
 
     def fun(z):
-        if time.perf_counter() >= deadline:
+        if now() >= deadline:
             raise _DeadlineReached
         x = full(z)
         return qm.sense * qm.objective_value(x), qm.sense * qm.objective.jacobian(x).toarray().ravel()[free]
 
     def stop(intermediate_result):
         last[0] = intermediate_result.x
-        if time.perf_counter() >= deadline:
+        if now() >= deadline:
             raise StopIteration
 
     equal = qm.row_lower == qm.row_upper
@@ -245,7 +245,7 @@ def feasibility_point(
 
     by SciPy's ``least_squares`` (trust-region reflective, sparse Jacobian),
     over the variables not ``fixed``, not integer and with bounds that differ; at most ``max_evals``
-    evaluations, and stopped at ``deadline`` (``time.perf_counter()`` seconds)
+    evaluations, and stopped at ``deadline`` (:func:`~surrogate.milp.search_clock.now` seconds)
     with its last iterate. The objective plays no part: an NLP from this point
     (:func:`solve_nlp`) starts feasible, or nearly, which SLSQP needs on
     nonconvex constraints.
@@ -262,7 +262,7 @@ def feasibility_point(
     full = _embedding(base, free)
 
     def residuals(z):
-        if time.perf_counter() >= deadline:
+        if now() >= deadline:
             raise _DeadlineReached
         last[0] = z
         r = qm.rows.values(full(z))

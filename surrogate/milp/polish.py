@@ -55,7 +55,6 @@ measures in :mod:`surrogate.milp.polish_result`; every name is importable from h
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyomo.environ as pyo
@@ -74,6 +73,7 @@ from .polish_result import (
     true_objective,
 )
 from .polish_search import PolishSearch, start_box
+from .search_clock import now
 from .solver_config import SolverConfig
 
 __all__ = [
@@ -120,7 +120,8 @@ def polish(
     config
         Threads and the per-LP time limit of HiGHS.
     time_limit
-        Seconds for the whole polish (``None``: no limit); checked between LPs and NLP iterations.
+        Seconds for the whole polish (``None``: no limit) on the search clock
+        (:func:`~surrogate.milp.search_clock.now`); checked between LPs and NLP iterations.
     max_rounds, max_evals, nlp_maxiter, tol
         Most LP rounds per alternation, LPs in the pattern search, NLP iterations per solve;
         the relative improvement below which an alternation stops.
@@ -135,16 +136,16 @@ def polish(
         The objective and violation before and after, the method and status.
     """
     check_restarts(restarts, "polish: restarts")
-    begin = time.perf_counter()
+    begin = now()
     start = _load_start(model, values)
-    measured = time.perf_counter()
+    measured = now()
     before = (true_objective(model), max_violation(model))
     # the end repeats this measurement: keep twice its time, and 5 % of the limit for the last step, in reserve
-    reserve = 2 * (time.perf_counter() - measured) + 0.05 * (time_limit or 0.0)
+    reserve = 2 * (now() - measured) + 0.05 * (time_limit or 0.0)
     try:
         qm = QuadraticModel.from_pyomo(model)
     except NonlinearModelError:
-        return PolishResult(*before, *before, 0, "not-quadratic", seconds=time.perf_counter() - begin)
+        return PolishResult(*before, *before, 0, "not-quadratic", seconds=now() - begin)
     deadline = math.inf if time_limit is None else begin + time_limit - reserve
     search = PolishSearch(qm, config, deadline, tol)
     x0 = qm.point(start)
@@ -165,7 +166,7 @@ def _finish(model, search: PolishSearch, before: tuple[float, float], begin: flo
         search.rounds,
         status,
         method=search.best_method,
-        seconds=time.perf_counter() - begin,
+        seconds=now() - begin,
         lp_solves=search.lp_solves,
         timed_out=search.timed_out,
     )

@@ -62,7 +62,8 @@ class PolishResult:
     (a term of degree above 2: nothing was tried). ``method`` (one of
     :data:`METHODS`) names the method that gave the final point; ``rounds`` the
     most LP rounds one alternation ran; ``lp_solves`` the LPs solved;
-    ``seconds`` the whole polish; ``timed_out`` whether ``time_limit`` cut it short.
+    ``seconds`` the whole polish, on the search clock (:mod:`surrogate.milp.search_clock`:
+    wall seconds outside a warm start); ``timed_out`` whether ``time_limit`` cut it short.
     """
 
     objective_before: float

@@ -8,7 +8,6 @@ polishing methods described in :mod:`surrogate.milp.polish`.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +16,13 @@ from .local_nlp import feasibility_point, restore_feasibility, solve_lp, solve_n
 from .polish_graph import colour_classes, product_edges
 from .polish_quadratic import QuadraticModel
 from .polish_result import FEASIBILITY_TOL
+from .search_clock import as_wall, now
 from .solver_config import SolverConfig
 
 
 @dataclass
 class PolishSearch:
-    """Candidate points of one polish, the LP counter and the deadline (``time.perf_counter()`` seconds)."""
+    """Candidate points of one polish, the LP counter and the deadline (:func:`~surrogate.milp.search_clock.now` seconds)."""
 
     qm: QuadraticModel
     config: SolverConfig
@@ -37,7 +37,7 @@ class PolishSearch:
 
     def expired(self) -> bool:
         """Whether the deadline has passed (remembered in :attr:`timed_out`)."""
-        if time.perf_counter() >= self.deadline:
+        if now() >= self.deadline:
             self.timed_out = True
         return self.timed_out
 
@@ -58,8 +58,10 @@ class PolishSearch:
         if self.expired():
             return None
         self.lp_solves += 1
-        remaining = self.deadline - time.perf_counter()
-        return solve_lp(self.qm, x, fixed, threads=self.config.threads, time_limit=min(self.config.time_limit, remaining))
+        remaining = self.deadline - now()
+        return solve_lp(
+            self.qm, x, fixed, threads=self.config.threads, time_limit=min(self.config.time_limit, as_wall(remaining))
+        )
 
     def alternate(self, x0: np.ndarray, classes: list, pinned: np.ndarray, method: str, max_rounds: int) -> None:
         """Alternating / cover LPs from ``x0`` over ``classes`` (see the module docstring), both orders; offers every LP point."""
@@ -112,8 +114,8 @@ class PolishSearch:
         """
         if self.expired():
             return
-        now = time.perf_counter()
-        deadline = now + share * (self.deadline - now) if math.isfinite(self.deadline) else math.inf
+        moment = now()
+        deadline = moment + share * (self.deadline - moment) if math.isfinite(self.deadline) else math.inf
         qm = self.qm
 
         def phase():
@@ -123,7 +125,7 @@ class PolishSearch:
             x = solve_nlp(qm, start(), fixed=pinned, deadline=deadline, maxiter=maxiter)
             if qm.violation(x) > FEASIBILITY_TOL:  # stopped just outside a constraint: step back onto it
                 x = restore_feasibility(qm, x)
-            if self.offer(method, x) < math.inf or time.perf_counter() >= deadline:  # offer: finite when feasible
+            if self.offer(method, x) < math.inf or now() >= deadline:  # offer: finite when feasible
                 break
         self.alternate(x, classes, pinned, method, max_rounds=2)
         self.expired()

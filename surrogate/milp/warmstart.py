@@ -47,6 +47,7 @@ from dataclasses import replace
 import pyomo.environ as pyo
 
 from .exact_seed import exact_point
+from .search_clock import as_wall, counting, now
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult
 from .warmstart_copies import clone_copy, encoded_copies, fix_patterns
@@ -62,7 +63,7 @@ class _Search:
     """
 
     def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None):
-        self.config, self.start = config, time.perf_counter() if begin is None else begin
+        self.config, self.start = config, now() if begin is None else begin
         self.found = False  # a feasible point is loaded in the clone: no more patience (StartConfig.patience)
         self.model = m = model.clone()
         # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
@@ -89,8 +90,8 @@ class _Search:
         self.solver = make_solver(self.solver_config, fixed_as_bounds=True)
 
     def elapsed(self) -> float:
-        """Seconds since the search began."""
-        return time.perf_counter() - self.start
+        """Seconds since the search began, on the search's clock (:mod:`surrogate.milp.search_clock`)."""
+        return now() - self.start
 
     def left(self) -> float:
         """Seconds left: of ``time_limit``, plus ``patience`` while no feasible point is found."""
@@ -99,7 +100,7 @@ class _Search:
     def lp(self) -> float:
         """Solve the current LP and load it; its objective (nan if it found no point)."""
         # check=False: an intermediate point; the MILP solve that takes the start checks its incumbent
-        config = replace(self.solver_config, time_limit=max(self.left(), 0.01))
+        config = replace(self.solver_config, time_limit=max(as_wall(self.left()), 0.01))
         result = solve(self.model, config, solver=self.solver, check=False)
         return result.objective
 
@@ -171,7 +172,15 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     ConfigError
         If a surrogate is neither ``pruned`` nor such a baseline, or ``config.seed == 'exact'`` without the report.
     """
-    begin = time.perf_counter()
+    wall_begin = time.perf_counter()
+    with counting(config.make_clock()):
+        found = _search(model, surrogates, config)
+    return replace(found, seconds=time.perf_counter() - wall_begin)
+
+
+def _search(model, surrogates, config: StartConfig) -> StartResult:
+    """The body of :func:`activation_start`, timed on the search clock (its ``seconds`` are that clock's)."""
+    begin = now()
     copies = encoded_copies(surrogates)
     seeds: list = [None]
     if config.seed == "exact":
@@ -308,10 +317,13 @@ def solve_with_start(
     return replace(result, wall_time=result.wall_time + found.seconds), found
 
 
-def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: float = 0.0) -> StartConfig:
+def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: float = 0.0, clock: str = "wall") -> StartConfig:
     """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`).
 
     ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
+    On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
     """
     budget = min(5.0, config.time_limit / 2)
-    return StartConfig(time_limit=budget, seed=seed, patience=min(patience, config.time_limit / 2 - budget))
+    patience = min(patience, config.time_limit / 2 - budget)
+    wall_limit = config.time_limit / 2 if clock == "cpu" else None
+    return StartConfig(time_limit=budget, seed=seed, patience=patience, clock=clock, wall_limit=wall_limit)

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..options import is_number
+from .search_clock import CLOCKS, WALL, SearchClock, cpu_clock
 
 #: Where :func:`~surrogate.milp.warmstart.activation_start` reads its first patterns (see :class:`StartConfig`).
 SEEDS = ("relaxation", "exact")
 #: The share of the search's time that the exact seed (:func:`~surrogate.milp.exact_seed.exact_point`) may take.
 EXACT_SEED_SHARE = 0.5
+#: On the ``'cpu'`` clock without a ``wall_limit``: the most wall seconds a search takes, per second of its budget.
+CPU_WALL_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,15 @@ class StartConfig:
         the exact model first, then the LP relaxation if that finds no point
         (module docstring). ``'exact'`` needs the
         :class:`~surrogate.milp.products.ReplacementReport`, not bare surrogates.
+    clock
+        What ``time_limit`` and ``patience`` count (one of :data:`~surrogate.milp.search_clock.CLOCKS`):
+        ``'wall'`` (default) wall seconds; ``'cpu'`` the search thread's CPU seconds, so that a
+        machine busy with other work slows the search but does not cut it short
+        (:mod:`surrogate.milp.search_clock`).
+    wall_limit
+        With ``clock='cpu'``: the most wall seconds the search may take however little CPU time it
+        gets, at least ``time_limit + patience``. Default (``None``): :data:`CPU_WALL_FACTOR` times that.
+        Not taken with ``clock='wall'``, where the budget is wall seconds already.
     """
 
     rounds: int = 200
@@ -44,6 +56,8 @@ class StartConfig:
     tol: float = 1e-7
     seed: str = "relaxation"
     patience: float = 0.0
+    clock: str = "wall"
+    wall_limit: float | None = None
 
     def __post_init__(self) -> None:
         if not is_number(self.rounds, integer=True, low=1):
@@ -56,6 +70,35 @@ class StartConfig:
                 raise ConfigError(f"StartConfig: {name}={value!r} must be a positive number")
         if not is_number(self.patience, low=0, finite=True):
             raise ConfigError(f"StartConfig: patience={self.patience!r} must be a number of seconds >= 0, e.g. 25")
+        self._check_clock()
+
+    def _check_clock(self) -> None:
+        if not isinstance(self.clock, str) or self.clock not in CLOCKS:
+            raise ConfigError(f"StartConfig: clock={self.clock!r} is not one of {', '.join(map(repr, CLOCKS))}")
+        if self.wall_limit is None:
+            return
+        if self.clock == "wall":
+            raise ConfigError(
+                f"StartConfig: wall_limit={self.wall_limit!r} is for clock='cpu'; with clock='wall' the budget "
+                "is wall seconds already: drop wall_limit or pass clock='cpu'"
+            )
+        if not is_number(self.wall_limit, low=self.budget, finite=True):
+            raise ConfigError(
+                f"StartConfig: wall_limit={self.wall_limit!r} must be a number of seconds >= time_limit + patience "
+                f"({self.budget:g})"
+            )
+
+    @property
+    def budget(self) -> float:
+        """The most seconds the search may take on its clock: ``time_limit + patience``."""
+        return self.time_limit + self.patience
+
+    def make_clock(self) -> SearchClock:
+        """A new clock for one search, started now (see :mod:`surrogate.milp.search_clock`)."""
+        if self.clock == "wall":
+            return WALL
+        wall = CPU_WALL_FACTOR * self.budget if self.wall_limit is None else self.wall_limit
+        return cpu_clock(budget=self.budget, wall_limit=wall)
 
 
 @dataclass(frozen=True)

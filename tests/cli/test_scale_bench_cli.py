@@ -125,3 +125,11 @@ def test_start_patience_reaches_the_config():
     assert scale_bench_config(_parse([])).start_patience == 0.0
     with pytest.raises(ConfigError, match=r"start_patience=-2.0 must be seconds >= 0"):
         scale_bench_config(_parse(["--start-patience", "-2"]))
+
+
+def test_start_clock_reaches_the_config(capsys):
+    assert scale_bench_config(_parse(["--start-clock", "cpu"])).start_clock == "cpu"
+    assert scale_bench_config(_parse([])).start_clock == "wall"
+    with pytest.raises(SystemExit):
+        _parse(["--start-clock", "process"])
+    assert "invalid choice: 'process' (choose from 'wall', 'cpu')" in capsys.readouterr().err

@@ -437,3 +437,17 @@ def test_start_patience_keys_the_warm_started_solves_only(tmp_path):
     assert (again.units.computed, again.units.reused) == (1, 1)  # the warm-started solve again, the cold one reused
     with pytest.raises(ConfigError, match=r"ScaleBenchConfig: start_patience=-1 must be seconds >= 0, e.g. 25"):
         replace(config, start_patience=-1)
+
+
+@pytest.mark.solver
+def test_the_cpu_start_clock_keys_the_warm_started_solves_only(tmp_path):
+    config, inline = _haverly1_run(("pruned", "pruned-cold"))
+    first = run_scale_bench(config, tmp_path / "a", executor=inline, progress=False)
+    assert first.units.computed == 2 and "start_clock" not in config.to_dict()
+    on_cpu = replace(config, start_clock="cpu")
+    assert on_cpu.to_dict()["start_clock"] == "cpu"
+    again = run_scale_bench(on_cpu, tmp_path / "b", executor=inline, progress=False, reuse=[tmp_path / "a"])
+    assert (again.units.computed, again.units.reused) == (1, 1)  # the warm-started solve again, the cold one reused
+    assert again.solves["status"].tolist() == first.solves["status"].tolist()
+    with pytest.raises(ConfigError, match=r"ScaleBenchConfig: start_clock='process' is not one of 'wall', 'cpu'"):
+        replace(config, start_clock="process")

@@ -154,3 +154,37 @@ def test_start_config_caps_patience_at_half_the_limit_in_all():
     assert warmstart.start_config(SolverConfig(time_limit=60.0), patience=10.0).patience == 10.0
     assert warmstart.start_config(SolverConfig(time_limit=4.0), patience=10.0).patience == 0.0
     assert warmstart.start_config(SolverConfig(time_limit=60.0)) == StartConfig(time_limit=5.0)
+
+
+def test_start_config_gives_the_cpu_clock_half_the_limit_in_wall_seconds():
+    cpu = warmstart.start_config(SolverConfig(time_limit=60.0), seed="exact", patience=10.0, clock="cpu")
+    assert (cpu.clock, cpu.time_limit, cpu.patience, cpu.wall_limit) == ("cpu", 5.0, 10.0, 30.0)
+    wall = warmstart.start_config(SolverConfig(time_limit=60.0))
+    assert (wall.clock, wall.wall_limit) == ("wall", None)
+
+
+def _slowed_search(monkeypatch, pause: float, config: StartConfig):
+    """The search of random8-s0, each of its LPs made to wait ``pause`` wall seconds first (a busy machine)."""
+    lp = warmstart._Search.lp
+
+    def slow(search):
+        time.sleep(pause)
+        return lp(search)
+
+    monkeypatch.setattr(warmstart._Search, "lp", slow)
+    model = problems.build("random8-s0").model
+    return activation_start(model, replace_products(model, "b24-best-3x8"), config=config)
+
+
+def test_on_the_cpu_clock_a_slowed_search_finds_what_an_unslowed_one_does(monkeypatch):
+    """Waiting costs wall time, not CPU time: on the CPU clock the search ends where it ends unslowed."""
+    model = problems.build("random8-s0").model
+    unslowed = activation_start(model, replace_products(model, "b24-best-3x8"), config=StartConfig(time_limit=2.0))
+    assert unslowed.found and unslowed.rounds >= 3
+    cpu = StartConfig(time_limit=2.0, clock="cpu", wall_limit=600.0)
+    slowed = _slowed_search(monkeypatch, 0.2, cpu)
+    assert (slowed.found, slowed.rounds) == (True, unslowed.rounds)
+    assert slowed.objective == pytest.approx(unslowed.objective, rel=1e-9)
+    assert slowed.seconds >= 0.2 * slowed.rounds  # reported in wall seconds, the waits included
+    on_the_wall = _slowed_search(monkeypatch, 0.2, StartConfig(time_limit=0.3))
+    assert on_the_wall.rounds < unslowed.rounds  # the same waits cut a wall-clock search short

@@ -200,6 +200,8 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-highs-heur03"),
             ("instances", "scale", None, "scale-highs-heur03"),
             ("floor", "scale", None, "scale-highs-10-patience"),
+            ("instances", "scale", None, "clock-load-wall"),
+            ("instances", "scale", None, "clock-load-cpu"),
         ],
     }
 
