@@ -32,6 +32,11 @@ first incumbent (:func:`solve_with_start` does both within one time
 budget). Every binary of the point is integral and every constraint
 holds up to LP tolerances, so it is a MILP solution, not a guess.
 
+The search's budget counts wall seconds, or with ``StartConfig(clock="cpu")``
+its own CPU seconds, so that a machine busy with other work slows it but
+does not cut it short (:mod:`surrogate.milp.search_clock`).
+``StartResult.seconds`` is wall seconds either way: what the solve has left.
+
 A classic approximation that gives its binaries per point
 (:meth:`~surrogate.milp.baselines.Baseline.indicator_values`: the sawtooth)
 is searched the same way, its binaries in place of a net's activations

@@ -202,6 +202,7 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-highs-10-patience"),
             ("instances", "scale", None, "clock-load-wall"),
             ("instances", "scale", None, "clock-load-cpu"),
+            ("floor", "scale", None, "scale-highs-cpu"),
         ],
     }
 
