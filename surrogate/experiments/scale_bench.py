@@ -233,11 +233,18 @@ class ScaleBenchResult:
         s = self.config.solver
         title = (
             f"{len(self.config.instances)} instances, {s.solver} ({s.threads} thread), time limit {s.time_limit:g} s, "
-            f"gap {s.rel_gap:g}{''.join(f', {k}={v}' for k, v in s.options)}; "
+            f"gap {s.rel_gap:g}{''.join(f', {k}={v}' for k, v in s.options)}{_start_note(self.config)}; "
             f"sgm_s: shifted geometric mean of seconds (shift {SGM_SHIFT:g} s), "
             f"an unsolved instance counted as {TIMEOUT_FACTOR:g} x the limit"
         )
         return f"{title}\n{self.table.to_string(index=False, float_format=lambda v: f'{v:.3g}')}"
+
+
+def _start_note(config: ScaleBenchConfig) -> str:
+    """The warm start's settings for the table's title line, where they are not the defaults."""
+    notes = [f"patience {config.start_patience:g} s"] if config.start_patience else []
+    notes += ["CPU clock"] if config.start_clock == "cpu" else []
+    return f", warm start with {' and '.join(notes)}" if notes else ""
 
 
 def _config_record(config: ScaleBenchConfig, nets: list[NetRef], command: str | None, **extra) -> str:

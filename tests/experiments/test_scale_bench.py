@@ -449,5 +449,8 @@ def test_the_cpu_start_clock_keys_the_warm_started_solves_only(tmp_path):
     again = run_scale_bench(on_cpu, tmp_path / "b", executor=inline, progress=False, reuse=[tmp_path / "a"])
     assert (again.units.computed, again.units.reused) == (1, 1)  # the warm-started solve again, the cold one reused
     assert again.solves["status"].tolist() == first.solves["status"].tolist()
+    assert ", gap 0.0001, warm start with CPU clock; " in again.render() and "warm start" not in first.render()
+    patient = run_scale_bench(replace(on_cpu, start_patience=2.0), tmp_path / "c", executor=inline, progress=False)
+    assert ", warm start with patience 2 s and CPU clock; " in patient.render()
     with pytest.raises(ConfigError, match=r"ScaleBenchConfig: start_clock='process' is not one of 'wall', 'cpu'"):
         replace(config, start_clock="process")
