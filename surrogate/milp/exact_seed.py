@@ -104,7 +104,8 @@ def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[
     model, report
         A model whose products :func:`~surrogate.milp.bilinear.replace_products` replaced, and its report.
     time_limit
-        Seconds for both steps together; ``None`` is returned when they find no feasible point within it.
+        Seconds for both steps together, on the search clock (:mod:`surrogate.milp.search_clock`); ``None``
+        is returned when they find no feasible point within it.
 
     Returns
     -------
