@@ -203,6 +203,8 @@ def test_the_docs_markers_are_well_formed():
             ("instances", "scale", None, "clock-load-wall"),
             ("instances", "scale", None, "clock-load-cpu"),
             ("floor", "scale", None, "scale-highs-cpu"),
+            ("floor", "scale", None, "scale-highs-load-wall"),
+            ("floor", "scale", None, "scale-highs-load-cpu"),
         ],
     }
 
