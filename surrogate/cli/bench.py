@@ -170,6 +170,8 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
         config, args.out, executor=executor, progress=not args.quiet, fresh=args.fresh, command=command, reuse=args.reuse
     )
     print(result.render())
+    if note := result.short_start_note():
+        print(note)
     reused = f" ({result.units.reused} reused from the cache)" if result.units.reused else ""
     print(f"{len(result.solves)} solves in {result.wall_time_s:.0f} s{reused}; solves.csv, table.csv, config.json in {args.out}/")
     return 0

@@ -37,7 +37,17 @@ from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_resu
 from .peers import PEERS, REFUSED_SIZE_LIMIT
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
-from .scale_bench_tables import ERROR, REFUSED, SGM_SHIFT, TIMEOUT_FACTOR, penalised_times, primal_gaps, scale_table, solve_status
+from .scale_bench_tables import (
+    ERROR,
+    REFUSED,
+    SGM_SHIFT,
+    TIMEOUT_FACTOR,
+    penalised_times,
+    primal_gaps,
+    scale_table,
+    short_starts,
+    solve_status,
+)
 from .scale_suite import EXACT_REL_GAP, EXACT_TIME_LIMIT, family, products, recorded_optimum, solve_exact
 from .solve_bench_config import ENCODINGS
 from .units import Unit, UnitCounts, run_units
@@ -238,6 +248,27 @@ class ScaleBenchResult:
             f"an unsolved instance counted as {TIMEOUT_FACTOR:g} x the limit"
         )
         return f"{title}\n{self.table.to_string(index=False, float_format=lambda v: f'{v:.3g}')}"
+
+    @property
+    def short_starts(self) -> pd.DataFrame:
+        """The solves whose warm start ran out of its budget without a point (:func:`~.scale_bench_tables.short_starts`)."""
+        from ..milp.warmstart import start_config
+
+        budget = start_config(self.config.solver, patience=self.config.start_patience).budget
+        return short_starts(self.solves, budget)
+
+    def short_start_note(self) -> str:
+        """A line saying which warm starts ran out without a point and what to rerun with; ``''`` when none did."""
+        short = self.short_starts
+        if short.empty:
+            return ""
+        where = "; ".join(f"{net} on {', '.join(group['instance'])}" for net, group in short.groupby("net", sort=False))
+        fix = "" if self.config.start_clock == "cpu" else "on a machine busy with other work rerun with --start-clock cpu; "
+        return (
+            f"note: {len(short)} warm start(s) ran out of time without a point ({where}), and a solve left without "
+            f"a first point often times out; {fix}where the start needs more time, give it --start-patience SECONDS "
+            "(either into another --out)"
+        )
 
 
 def _start_note(config: ScaleBenchConfig) -> str:

@@ -311,3 +311,26 @@ def _least_factor(mean, target: float) -> float:
         middle = 0.5 * (low + high)
         low, high = (low, middle) if mean(middle) <= target else (middle, high)
     return high
+
+
+#: A start that ended without a point after this share of its budget counts as run out of time.
+SHORT_START_SHARE = 0.98
+
+
+def short_starts(solves: pd.DataFrame, budget: float) -> pd.DataFrame:
+    """The warm starts that ended without a point after (nearly) all of their ``budget`` seconds.
+
+    Such a solve likely timed out for want of a first incumbent rather than for its MILP; on a machine
+    busy with other work the wall-clock budget runs out sooner than on an idle one. Solves without a
+    warm start (no ``start_found`` column, or ``NaN``) and starts that stopped early are left out.
+
+    >>> frame = pd.DataFrame({"net": ["a", "b"], "instance": ["foulds3"] * 2, "start_found": [False, True],
+    ...                       "start_s": [5.3, 4.9], "status": ["timeout", "solved"]})
+    >>> short_starts(frame, 5.0)[["net", "instance"]].to_dict("records")
+    [{'net': 'a', 'instance': 'foulds3'}]
+    """
+    _require_seconds("short_starts", "budget", budget, "5.0")
+    if "start_found" not in solves or "start_s" not in solves:
+        return solves.iloc[0:0]
+    found = solves["start_found"].astype("boolean")
+    return solves[(found == False) & (solves["start_s"] >= SHORT_START_SHARE * budget)]  # noqa: E712 (NA stays out)

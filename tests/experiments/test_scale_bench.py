@@ -4,6 +4,7 @@ import json
 import math
 import shutil
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -11,7 +12,13 @@ import pytest
 
 from surrogate import ConfigError, SolverConfig
 from surrogate.executors import ExecutorConfig
-from surrogate.experiments.scale_bench import first_incumbent_s, resolve_nets, run_scale_bench, solve_unit
+from surrogate.experiments.scale_bench import (
+    ScaleBenchResult,
+    first_incumbent_s,
+    resolve_nets,
+    run_scale_bench,
+    solve_unit,
+)
 from surrogate.experiments.scale_bench_config import QUICK_NETS, ScaleBenchConfig
 from surrogate.experiments.scale_bench_tables import (
     AGREEMENT_COLUMNS,
@@ -21,6 +28,7 @@ from surrogate.experiments.scale_bench_tables import (
     scale_table,
     sgm_floor,
     shifted_geometric_mean,
+    short_starts,
     solve_status,
     uniform_speedup,
 )
@@ -454,3 +462,34 @@ def test_the_cpu_start_clock_keys_the_warm_started_solves_only(tmp_path):
     assert ", warm start with patience 2 s and CPU clock; " in patient.render()
     with pytest.raises(ConfigError, match=r"ScaleBenchConfig: start_clock='process' is not one of 'wall', 'cpu'"):
         replace(config, start_clock="process")
+
+
+def _starts():
+    """Five solves by hand: a start out of time, one that stopped early, one with a point, a cold solve, a 2nd net's."""
+    return pd.DataFrame(
+        {
+            "net": ["a", "a", "a", "a", "b"],
+            "instance": ["foulds3", "foulds4", "foulds5", "adhya1", "foulds3"],
+            "start_found": [False, False, True, None, False],
+            "start_s": [5.3, 1.2, 5.6, 0.0, 4.95],
+        }
+    )
+
+
+def test_short_starts_are_those_without_a_point_at_the_end_of_their_budget():
+    assert short_starts(_starts(), 5.0)[["net", "instance"]].values.tolist() == [["a", "foulds3"], ["b", "foulds3"]]
+    assert short_starts(_starts(), 30.0).empty  # a patience of 25 s: none used all of it
+    assert short_starts(pd.DataFrame({"net": ["a"], "instance": ["x"]}), 5.0).empty  # no warm start at all
+    with pytest.raises(ConfigError, match=r"short_starts: budget=0 must be a positive number of seconds, e.g. 5.0"):
+        short_starts(_starts(), 0)
+
+
+@pytest.mark.parametrize(("clock", "advice"), [("wall", True), ("cpu", False)])
+def test_the_short_start_note_names_them_and_what_to_rerun_with(clock, advice):
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",), start_clock=clock)
+    result = ScaleBenchResult(config, (), _starts(), pd.DataFrame(), Path("."), 0.0, None)
+    note = result.short_start_note()
+    assert note.startswith("note: 2 warm start(s) ran out of time without a point (a on foulds3; b on foulds3)")
+    assert ("rerun with --start-clock cpu" in note) is advice and "--start-patience SECONDS" in note
+    quiet = ScaleBenchResult(config, (), _starts().iloc[1:4], pd.DataFrame(), Path("."), 0.0, None)
+    assert quiet.short_start_note() == "" and quiet.short_starts.empty
