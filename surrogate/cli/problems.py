@@ -34,6 +34,8 @@ def cmd_problems(args: argparse.Namespace) -> int:
         budget=args.budget if args.budget is not None else BUDGET_FACTOR * args.time_limit,
         error_aware=args.error_aware,
         polish_restarts=args.polish_restarts,
+        start_patience=args.start_patience or 0.0,
+        start_clock=args.start_clock or "wall",
     )
     check_options(config.solver)
     rows = _run_problems(built, args, config)

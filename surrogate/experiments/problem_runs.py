@@ -97,6 +97,9 @@ class ProblemRunConfig:
         NLPs from random points after the other polish methods, time allowing
         (:func:`~surrogate.milp.polish.polish`'s ``restarts``; 0 turns multistart off). Rows say
         ``polish_method`` ``multistart`` when one of them gave the final point.
+    start_patience, start_clock
+        The warm start's ``patience`` (default 0) and ``clock`` (``'wall'``, default, or ``'cpu'``; see
+        :class:`~surrogate.milp.warmstart_config.StartConfig`).
     """
 
     solver: SolverConfig = field(default_factory=lambda: SolverConfig(time_limit=60.0, rel_gap=1e-6))
@@ -106,9 +109,12 @@ class ProblemRunConfig:
     error_aware: bool = False
     implied_bounds: bool = True
     polish_restarts: int = DEFAULT_RESTARTS
+    start_patience: float = 0.0
+    start_clock: str = "wall"
 
     def __post_init__(self) -> None:
         check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
+        start_config(self.solver, patience=self.start_patience, clock=self.start_clock)  # StartConfig checks them
         b = self.budget
         if b is not None and not is_number(b, low=0, low_open=True, finite=True):
             raise ConfigError(
@@ -248,7 +254,7 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
         _note(row, "no time left in the budget for the MILP")
         return {}
     solver = replace(config.solver, time_limit=min(config.solver.time_limit, left))
-    start = start_config(solver) if formulation == "pruned" else None
+    start = start_config(solver, patience=config.start_patience, clock=config.start_clock) if formulation == "pruned" else None
     result, _found = solve_with_start(milp, report, solver, start=start)
     row.update(
         binaries=result.size.binaries,

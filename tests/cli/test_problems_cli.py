@@ -43,3 +43,18 @@ def test_problems_command_rejects_unknown_names(capsys):
 def test_problems_command_checks_solver_options_before_any_run(capsys):
     assert main(["problems", "haverly3", "--no-scip", "--solver-option", "mip_heuristic_effort=x", "--quiet"]) == 2
     assert "HiGHS refuses mip_heuristic_effort='x'" in capsys.readouterr().err
+
+
+def test_problems_passes_the_start_options_to_each_run(monkeypatch, capsys):
+    """``--start-clock`` and ``--start-patience`` reach the run's config; a bad one stops before any run."""
+    from surrogate.cli import problems as problems_cli
+
+    seen = []
+    monkeypatch.setattr(problems_cli, "_run_problems", lambda built, args, config: seen.append(config) or [])
+    monkeypatch.setattr(problems_cli, "_print_problems_table", lambda rows, extended: None)
+    argv = ["problems", "haverly3", "--no-scip", "--quiet"]
+    assert main([*argv, "--start-clock", "cpu", "--start-patience", "10"]) == 0
+    assert (seen[0].start_clock, seen[0].start_patience) == ("cpu", 10.0)
+    assert main(argv) == 0 and (seen[1].start_clock, seen[1].start_patience) == ("wall", 0.0)
+    assert main([*argv, "--start-patience", "-1"]) == 2 and len(seen) == 2
+    assert "StartConfig: patience=-1.0 must be a number of seconds >= 0" in capsys.readouterr().err
