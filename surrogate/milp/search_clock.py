@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..options import is_number
@@ -39,6 +40,7 @@ from ..options import is_number
 CLOCKS = ("wall", "cpu")
 
 
+@dataclass(frozen=True)
 class SearchClock:
     """A clock for one search: :meth:`__call__` reads it; :attr:`stretch` converts its seconds into wall seconds.
 
@@ -48,11 +50,11 @@ class SearchClock:
     an LP short that the budget still has CPU time for.
     """
 
-    def __init__(self, reading: Callable[[], float], stretch: float = 1.0):
-        self._reading, self.stretch = reading, stretch
+    reading: Callable[[], float]
+    stretch: float = 1.0
 
     def __call__(self) -> float:
-        return self._reading()
+        return self.reading()
 
 
 #: The default clock: wall time.
