@@ -92,6 +92,7 @@ def solve_bench_config(args: argparse.Namespace):
         options["budget"] = args.budget
     if args.instances is not None:
         options["instances"] = args.instances
+    options.update({k: v for k in ("start_patience", "start_clock") if (v := getattr(args, k)) is not None})
     if args.time_limit is not None or args.rel_gap is not None or args.solver_option:
         base = SolveBenchConfig.quick() if args.quick else SolveBenchConfig()
         options["solver"] = SolverConfig(

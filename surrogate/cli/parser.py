@@ -236,6 +236,7 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--rel-gap", type=float, help=f"HiGHS relative gap (default {_scientific(default.rel_gap)})")
     add_solver_option_argument(p)
+    add_start_arguments(p)
     add_executor_arguments(
         p,
         workers_help=f"solver processes, one HiGHS thread each, or LocalCluster workers with --dask (default {WORKERS})",

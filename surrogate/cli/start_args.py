@@ -1,4 +1,4 @@
-"""The warm start's options on the command line (``bench scale``, ``problems``)."""
+"""The warm start's options on the command line (``bench scale``, ``bench solve-time``, ``problems``)."""
 
 from __future__ import annotations
 

@@ -123,11 +123,11 @@ def _problem(name: str):
     return problems.build(name)
 
 
-def run_job(job: SolveJob, config: SolverConfig) -> dict:
+def run_job(job: SolveJob, config: SolverConfig, patience: float = 0.0, clock: str = "wall") -> dict:
     """Build the problem, replace its products, (warm-start and) solve; one row of ``solves.csv``.
 
-    With a warm start, its seconds count in ``wall_time`` and come off
-    HiGHS's time limit, so every encoding gets the same wall-clock budget.
+    With a warm start (its ``patience`` and ``clock``: :func:`~surrogate.milp.warmstart.start_config`), its
+    seconds count in ``wall_time`` and come off HiGHS's time limit, so every encoding gets the same wall-clock budget.
     """
     problem = _problem(job.problem)
     model = problem.model
@@ -136,7 +136,8 @@ def run_job(job: SolveJob, config: SolverConfig) -> dict:
     formulation, seed = ENCODINGS.get(job.encoding, ("pruned", None))
     report = replace_products(model, approx, formulation=formulation)
     build_s = time.perf_counter() - start
-    result, found = solve_with_start(model, report, config, start=start_config(config, seed=seed) if seed else None)
+    start = start_config(config, seed=seed, patience=patience, clock=clock) if seed else None
+    result, found = solve_with_start(model, report, config, start=start)
     return {
         "family": job.family,
         "instance": job.problem,
@@ -151,12 +152,19 @@ def run_job(job: SolveJob, config: SolverConfig) -> dict:
 
 
 def run_jobs(
-    jobs: Sequence[SolveJob], config: SolverConfig, executor: ExecutorConfig | None, progress: Callable | None
+    jobs: Sequence[SolveJob],
+    config: SolverConfig,
+    executor: ExecutorConfig | None,
+    progress: Callable | None,
+    start: tuple[float, str] = (0.0, "wall"),
 ) -> list[dict]:
-    """Run every job on ``executor`` (local workers exit with this process; no ``__main__`` guard needed)."""
+    """Run every job on ``executor`` (local workers exit with this process; no ``__main__`` guard needed).
+
+    ``start`` is the warm start's ``(patience, clock)`` (see :func:`run_job`).
+    """
     rows = []
     with open_executor(executor) as runner:
-        futures = {runner.submit(run_job, job, config): job for job in jobs}
+        futures = {runner.submit(run_job, job, config, *start): job for job in jobs}
         for future in runner.as_completed(futures):
             rows.append(future.result())
             if progress:
@@ -313,9 +321,12 @@ def run_solve_bench(
     nets = {name: net for name, (net, _) in tightened.items()}
     jobs = plan_jobs(config, nets)
     with tqdm(total=len(jobs), desc="solve", unit="milp", disable=not progress) as bar:
-        solves = pd.DataFrame(
-            run_jobs(jobs, config.solver, executor, lambda j: (bar.set_postfix_str(f"{j.problem} {j.approx}"), bar.update()))
-        )
+
+        def shown(job: SolveJob) -> None:
+            bar.set_postfix_str(f"{job.problem} {job.approx}")
+            bar.update()
+
+        solves = pd.DataFrame(run_jobs(jobs, config.solver, executor, shown, (config.start_patience, config.start_clock)))
     solves = solves.sort_values(["family", "products", "instance", "approx", "encoding"], kind="stable").reset_index(drop=True)
     depths = {name: net.architecture.depth for name, net in nets.items()}
     speedups = speedup_table(solves, {name: s for name, (_, s) in tightened.items()}, depths)

@@ -10,6 +10,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.bilinear import DEFAULT_ZOO
 from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT
 from ..milp.solver_config import SolverConfig
+from ..milp.warmstart_config import StartConfig
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
 from ..options import default_of, is_number
@@ -81,6 +82,10 @@ class SolveBenchConfig:
     obbt_time_limit, obbt_node_limit
         Caps per solve of the MILP-based bound tightening: seconds (a safety
         net) and branch-and-bound nodes (see :func:`surrogate.milp.bounds.compute_bounds`).
+    start_patience, start_clock
+        The warm start's ``patience`` (default 0) and ``clock`` (``'wall'``, default, or ``'cpu'``) for the
+        warm-started encodings (:class:`~surrogate.milp.warmstart_config.StartConfig`); recorded in
+        ``config.json`` only when set.
 
     Where the solves run is not part of the benchmark: pass an
     :class:`~surrogate.executors.ExecutorConfig` to
@@ -102,6 +107,8 @@ class SolveBenchConfig:
     obbt_time_limit: float = DEFAULT_MILP_TIME_LIMIT
     obbt_node_limit: int = DEFAULT_MILP_NODE_LIMIT
     zoo: str = str(DEFAULT_ZOO)
+    start_patience: float = 0.0
+    start_clock: str = "wall"
 
     def __post_init__(self) -> None:
         from problems import POOLING_INSTANCES
@@ -130,6 +137,7 @@ class SolveBenchConfig:
             raise ConfigError(f"SolveBenchConfig: obbt_time_limit={self.obbt_time_limit!r} must be positive seconds")
         if not is_number(self.obbt_node_limit, integer=True, low=1):
             raise ConfigError(f"SolveBenchConfig: obbt_node_limit={self.obbt_node_limit!r} must be a positive integer")
+        StartConfig(patience=self.start_patience, clock=self.start_clock)  # checks both, with their messages
 
     @classmethod
     def quick(cls, **overrides) -> SolveBenchConfig:
@@ -141,5 +149,14 @@ class SolveBenchConfig:
         return self.nets or tuple(zoo_name(a, BEST.name) for a in constant_width_shapes(self.budget))
 
     def to_dict(self) -> dict:
-        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it; solver options only when set)."""
-        return {**asdict(self), "solver": self.solver.cache_key()}
+        """Everything that defines the benchmark, as recorded in ``config.json`` (where it ran is not part of it).
+
+        The solver's options and the warm start's patience and clock only when set, so a run without them
+        records what runs recorded before they existed.
+        """
+        record = {**asdict(self), "solver": self.solver.cache_key()}
+        if not self.start_patience:
+            del record["start_patience"]
+        if self.start_clock == "wall":
+            del record["start_clock"]
+        return record

@@ -102,3 +102,18 @@ def test_solve_time_takes_solver_options_and_checks_them_before_any_solve(capsys
     assert config.solver.options == (("presolve", "off"),) and config.solver.time_limit == 5.0
     assert main(["bench", "solve-time", "--quick", "--quiet", "--solver-option", "no_such_option=1"]) == 2
     assert "HiGHS has no option 'no_such_option'" in capsys.readouterr().err
+
+
+def test_solve_time_takes_the_start_options():
+    from surrogate.cli import build_parser
+    from surrogate.cli.bench import solve_bench_config
+
+    def parsed(*extra):
+        return solve_bench_config(build_parser(["bench"]).parse_args(["bench", "solve-time", "--quick", *extra]))
+
+    config = parsed("--start-clock", "cpu", "--start-patience", "3")
+    assert (config.start_clock, config.start_patience) == ("cpu", 3.0)
+    assert config.to_dict()["start_clock"] == "cpu" and config.to_dict()["start_patience"] == 3.0
+    default = parsed()
+    assert (default.start_clock, default.start_patience) == ("wall", 0.0)
+    assert "start_clock" not in default.to_dict() and "start_patience" not in default.to_dict()  # as before they existed

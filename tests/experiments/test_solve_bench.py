@@ -4,7 +4,9 @@ import pandas as pd
 import pytest
 
 from surrogate import ConfigError, SolverConfig
-from surrogate.experiments.solve_bench import SolveBenchConfig, growth_table, plan_jobs, speedup_table
+from surrogate.experiments.solve_bench import SolveBenchConfig, SolveJob, growth_table, plan_jobs, run_job, speedup_table
+from surrogate.milp.bilinear import resolve_surrogate
+from surrogate.milp.search_clock import CLOCKS
 
 
 def _row(instance, approx, encoding, t, hit=False, products=8, family="random"):
@@ -88,6 +90,10 @@ def test_bad_config_names_the_field():
     with pytest.raises(ConfigError, match="solver must be a SolverConfig"):
         SolveBenchConfig(solver={"time_limit": 5})
     assert SolveBenchConfig.quick(solver=SolverConfig(time_limit=2.0)).solver.time_limit == 2.0
+    with pytest.raises(ConfigError, match=r"StartConfig: clock='process' is not one of 'wall', 'cpu'"):
+        SolveBenchConfig(start_clock="process")
+    with pytest.raises(ConfigError, match=r"StartConfig: patience=-1 must be a number of seconds >= 0"):
+        SolveBenchConfig(start_patience=-1)
 
 
 def test_reference_settings_and_quick_run_have_one_home():
@@ -139,3 +145,12 @@ def test_a_tiny_run_on_one_process_records_no_workers(tmp_path):
     assert len(result.solves) == 6 and set(result.baselines["approx"]) == {"b24-best-3x8", "sawtooth-8"}
     result.write(tmp_path)
     assert "workers" not in json.loads((tmp_path / "config.json").read_text())["config"]
+
+
+@pytest.mark.solver
+def test_a_warm_started_job_on_the_cpu_clock_solves_as_on_the_wall_clock():
+    job = SolveJob("random", "random4-s0", "b24-best-3x8", "pruned", resolve_surrogate("b24-best-3x8"))
+    config = SolverConfig(time_limit=10.0, rel_gap=1e-4, threads=1)
+    rows = [run_job(job, config, 0.0, clock) for clock in CLOCKS]
+    assert [r["start_found"] for r in rows] == [True, True]
+    assert rows[0]["objective"] == pytest.approx(rows[1]["objective"], rel=1e-6)
