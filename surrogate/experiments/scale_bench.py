@@ -33,6 +33,7 @@ from ..files import write_text
 from ..milp.exact_seed import seed_settings
 from ..milp.solver import check_options
 from ..milp.solver_config import SolverConfig
+from ..milp.warmstart_config import start_config
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT
 from .scale_bench_config import ScaleBenchConfig
@@ -87,7 +88,7 @@ def solve_unit(
     import problems
 
     from ..milp.bilinear import replace_products
-    from ..milp.warmstart import solve_with_start, start_config
+    from ..milp.warmstart import solve_with_start
 
     if encoding in PEERS:
         return peer_unit(instance, net, zoo, encoding, solver)
@@ -252,8 +253,6 @@ class ScaleBenchResult:
     @property
     def short_starts(self) -> pd.DataFrame:
         """The solves whose warm start ran out of its budget without a point (:func:`~.scale_bench_tables.short_starts`)."""
-        from ..milp.warmstart import start_config
-
         budget = start_config(self.config.solver, patience=self.config.start_patience).budget
         return short_starts(self.solves, budget)
 

@@ -54,7 +54,7 @@ import pyomo.environ as pyo
 from .exact_seed import exact_point
 from .search_clock import as_wall, counting, now
 from .solver import SolverConfig, SolveResult, make_solver, solve
-from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult
+from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
 from .warmstart_copies import clone_copy, encoded_copies, fix_patterns
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
@@ -320,15 +320,3 @@ def solve_with_start(
     budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))
     result = solve(model, budget, warm_start=found.found)
     return replace(result, wall_time=result.wall_time + found.seconds), found
-
-
-def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: float = 0.0, clock: str = "wall") -> StartConfig:
-    """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`).
-
-    ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
-    On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
-    """
-    budget = min(5.0, config.time_limit / 2)
-    patience = min(patience, config.time_limit / 2 - budget)
-    wall_limit = config.time_limit / 2 if clock == "cpu" else None
-    return StartConfig(time_limit=budget, seed=seed, patience=patience, clock=clock, wall_limit=wall_limit)

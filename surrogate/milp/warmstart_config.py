@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 from ..options import is_number
 from .search_clock import CLOCKS, WALL, SearchClock, cpu_clock
+from .solver_config import SolverConfig
 
 #: Where :func:`~surrogate.milp.warmstart.activation_start` reads its first patterns (see :class:`StartConfig`).
 SEEDS = ("relaxation", "exact")
@@ -127,3 +128,15 @@ class StartResult:
             "start_s": self.seconds,
             "start_seed": self.seed,
         }
+
+
+def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: float = 0.0, clock: str = "wall") -> StartConfig:
+    """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`).
+
+    ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
+    On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
+    """
+    budget = min(5.0, config.time_limit / 2)
+    patience = min(patience, config.time_limit / 2 - budget)
+    wall_limit = config.time_limit / 2 if clock == "cpu" else None
+    return StartConfig(time_limit=budget, seed=seed, patience=patience, clock=clock, wall_limit=wall_limit)

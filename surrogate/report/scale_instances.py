@@ -14,8 +14,11 @@ from ..experiments.scale_bench_tables import (
     route_names,
     sgm_floor,
     shifted_geometric_mean,
+    short_starts,
     uniform_speedup,
 )
+from ..milp.solver_config import SolverConfig
+from ..milp.warmstart_config import start_config
 from .scale import SCALE_FIX, ScaleFolder
 from .tables import ResultsError, require_columns
 
@@ -129,3 +132,15 @@ def speedup_table(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
             row[other] = math.nan if other == route else uniform_speedup(seconds[route], limit, target)
         rows.append(row)
     return pd.DataFrame(rows, columns=["route", "solved", "sgm_s", *routes])
+
+
+def start_shortfalls(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
+    """The warm starts of the folder that ran out of their budget without a point: net, instance, seconds, status.
+
+    The budget is the one the run's starts had (:func:`~surrogate.milp.warmstart_config.start_config` under its
+    time limit and ``start_patience``); see :func:`~surrogate.experiments.scale_bench_tables.short_starts`.
+    """
+    patience = float(scale.config.get("start_patience") or 0.0)
+    budget = start_config(SolverConfig(time_limit=_time_limit(scale)), patience=patience).budget
+    short = short_starts(own_solves(solves), budget)
+    return short.reindex(columns=["net", "instance", "start_s", "status"]).reset_index(drop=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from ..experiments.scale_bench_tables import route_agreement
 from .markdown import markdown_table
 from .scale import ScaleFolder, agreement_text, load_solves, plot_scale_front, scale_points, table_text
-from .scale_instances import floor_table, instance_times, unsolved_bounds, unsolved_everywhere
+from .scale_instances import floor_table, instance_times, start_shortfalls, unsolved_bounds, unsolved_everywhere
 from .writer import Writer
 
 
@@ -54,6 +56,11 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
         markdown_table(floor_table(scale)),
         "",
     )
+    _why_unsolved(w, scale, solves)
+
+
+def _why_unsolved(w: Writer, scale: ScaleFolder, solves: pd.DataFrame) -> None:
+    """The sections that explain time-outs and compare routes: bounds, starts without a point, agreement."""
     if unsolved_everywhere(solves) and {"bound", "optimum"} <= set(solves.columns):
         w.add(
             "### Bounds where no net solved",
@@ -61,6 +68,18 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
             "Each route's dual bound at the time limit beside the exact optimum.",
             "",
             markdown_table(unsolved_bounds(scale, solves)),
+            "",
+        )
+    short = start_shortfalls(scale, solves)
+    if not short.empty:
+        w.add(
+            "### Warm starts that ran out of time",
+            "",
+            "These starts ended without a point after their whole budget, so their solves likely timed out for "
+            "want of a first incumbent rather than for their MILP. On a machine busy with other work, rerun them "
+            "with `--start-clock cpu`; where a start needs more time, with `--start-patience SECONDS`.",
+            "",
+            markdown_table(short),
             "",
         )
     agreement = route_agreement(solves)

@@ -23,6 +23,7 @@ from surrogate.report.scale_instances import (
     floor_table,
     instance_times,
     speedup_table,
+    start_shortfalls,
     unsolved_bounds,
     unsolved_everywhere,
 )
@@ -305,3 +306,16 @@ def test_nets_that_repeat_anothers_solves_are_named_and_get_no_column_of_their_o
     assert "b24-seed-3x8" not in instance_times(scale, load_solves(folder)).columns
     assert "b24-seed-3x8" in set(scale_points(scale.table)["net"])  # still one point per net
     assert sentence in write_report([folder]).path.read_text()
+
+
+def test_the_report_names_the_warm_starts_that_ran_out_of_time(tmp_path):
+    started = SOLVES.assign(start_found=[True, False, True, True, True, False], start_s=[0.2, 5.2, 4.0, 0.1, 3.0, 0.0])
+    folder = _folder(tmp_path, solves=started)
+    short = start_shortfalls(load_scale(folder), load_solves(folder))
+    assert short.to_dict("records") == [{"net": "b24-best-3x8", "instance": "foulds2", "start_s": 5.2, "status": "timeout"}]
+    text = write_report([folder]).path.read_text()
+    assert "### Warm starts that ran out of time" in text and "rerun them with `--start-clock cpu`" in text
+    assert "| b24-best-3x8 | foulds2 | 5.2 | timeout |" in text
+    plain = _folder(tmp_path, name="plain")  # no warm start columns: no section
+    assert start_shortfalls(load_scale(plain), load_solves(plain)).empty
+    assert "Warm starts that ran out" not in write_report([plain], out=tmp_path / "plain-report.md").path.read_text()
