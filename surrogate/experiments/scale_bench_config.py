@@ -118,7 +118,7 @@ class ScaleBenchConfig:
             raise ConfigError(f"ScaleBenchConfig: zoos is empty; name at least one zoo folder, e.g. ({str(DEFAULT_ZOO)!r},)")
         if not isinstance(self.solver, SolverConfig):
             raise ConfigError("ScaleBenchConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
-        peers = [e for e in self.encodings if e in PEERS]
+        peers = self.peer_encodings
         if self.solver.options and peers:
             raise ConfigError(
                 f"ScaleBenchConfig: solver options {self.solver.option_dict()} are {self.solver.solver}'s, but the peer "
@@ -154,12 +154,17 @@ class ScaleBenchConfig:
                     f"ScaleBenchConfig: baseline {name!r} gives no binaries per point, so the warm start of the "
                     f"encodings {started} cannot fix them; run it with the 'pruned-cold' encoding, or run sawtooth-<binaries>"
                 )
-        peers = [e for e in self.encodings if e in PEERS]
+        peers = self.peer_encodings
         if self.baselines and peers:
             raise ConfigError(
                 f"ScaleBenchConfig: the peer routes {peers} embed ONNX nets and cannot run the baselines "
                 f"{list(self.baselines)}; run the baselines in a separate run without the peer encodings"
             )
+
+    @property
+    def peer_encodings(self) -> list[str]:
+        """The peer routes among :attr:`encodings` (:data:`~surrogate.experiments.peers.PEERS`)."""
+        return [e for e in self.encodings if e in PEERS]
 
     @property
     def time_limit(self) -> float:
