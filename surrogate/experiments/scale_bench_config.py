@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..milp.baselines import parse_baseline
-from ..milp.search_clock import CLOCKS
+from ..milp.search_clock import check_clock
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import DEFAULT_ZOO
 from ..options import is_number
@@ -130,8 +130,7 @@ class ScaleBenchConfig:
             raise ConfigError(f"ScaleBenchConfig: max_mae={self.max_mae!r} must be a positive number, e.g. 1e-3")
         if not is_number(self.start_patience, low=0, finite=True):
             raise ConfigError(f"ScaleBenchConfig: start_patience={self.start_patience!r} must be seconds >= 0, e.g. 25")
-        if not isinstance(self.start_clock, str) or self.start_clock not in CLOCKS:
-            raise ConfigError(f"ScaleBenchConfig: start_clock={self.start_clock!r} is not one of {', '.join(map(repr, CLOCKS))}")
+        check_clock(self.start_clock, "ScaleBenchConfig: start_clock")
         if not isinstance(self.quick, bool):
             raise ConfigError(f"ScaleBenchConfig: quick={self.quick!r} must be True or False")
         for name in ("nets", "encodings", "instances", "zoos", "baselines"):

@@ -40,6 +40,12 @@ from ..options import is_number
 CLOCKS = ("wall", "cpu")
 
 
+def check_clock(clock, where: str) -> None:
+    """Raise :class:`ConfigError` unless ``clock`` is one of :data:`CLOCKS`; ``where`` names the field (``'StartConfig: clock'``)."""
+    if not isinstance(clock, str) or clock not in CLOCKS:
+        raise ConfigError(f"{where}={clock!r} is not one of {', '.join(map(repr, CLOCKS))}")
+
+
 @dataclass(frozen=True)
 class SearchClock:
     """A clock for one search: :meth:`__call__` reads it; :attr:`stretch` converts its seconds into wall seconds.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..options import is_number
-from .search_clock import CLOCKS, WALL, SearchClock, cpu_clock
+from .search_clock import WALL, SearchClock, check_clock, cpu_clock
 from .solver_config import SolverConfig
 
 #: Where :func:`~surrogate.milp.warmstart.activation_start` reads its first patterns (see :class:`StartConfig`).
@@ -74,8 +74,7 @@ class StartConfig:
         self._check_clock()
 
     def _check_clock(self) -> None:
-        if not isinstance(self.clock, str) or self.clock not in CLOCKS:
-            raise ConfigError(f"StartConfig: clock={self.clock!r} is not one of {', '.join(map(repr, CLOCKS))}")
+        check_clock(self.clock, "StartConfig: clock")
         if self.wall_limit is None:
             return
         if self.clock == "wall":
