@@ -68,6 +68,7 @@ from .polish_result import (
     METHODS,
     STATUSES,
     PolishResult,
+    check_bound,
     check_restarts,
     max_violation,
     true_objective,
@@ -108,6 +109,7 @@ def polish(
     tol: float = 1e-9,
     restarts: int = DEFAULT_RESTARTS,
     seed: int = 0,
+    bound: float | None = None,
 ) -> PolishResult:
     """Polish ``values`` on the exact ``model``, which is changed in place and ends at the polished point.
 
@@ -129,6 +131,11 @@ def polish(
         After the methods above, NLPs from up to ``restarts`` random points in the
         variables' box (``multistart``; drawn by ``numpy.random.default_rng(seed)``),
         each with an equal share of the time left; 0 turns it off.
+    bound
+        A proven bound on the objective (a lower bound when minimising, an upper one when
+        maximising), such as a relaxation's: once a feasible point is within
+        :data:`~surrogate.milp.polish_search.BOUND_GAP` of it (relative), no point can be
+        better, and the polish stops there, restarts included. ``None``: no bound.
 
     Returns
     -------
@@ -136,6 +143,7 @@ def polish(
         The objective and violation before and after, the method and status.
     """
     check_restarts(restarts, "polish: restarts")
+    check_bound(bound, "polish: bound")
     begin = now()
     start = _load_start(model, values)
     measured = now()
@@ -147,7 +155,7 @@ def polish(
     except NonlinearModelError:
         return PolishResult(*before, *before, 0, "not-quadratic", seconds=now() - begin)
     deadline = math.inf if time_limit is None else begin + time_limit - reserve
-    search = PolishSearch(qm, config, deadline, tol)
+    search = PolishSearch(qm, config, deadline, tol, bound=-math.inf if bound is None else qm.sense * bound)
     x0 = qm.point(start)
     search.offer("none", x0)
     _run_methods(search, x0, max_rounds=max_rounds, max_evals=max_evals, nlp_maxiter=nlp_maxiter)
@@ -169,6 +177,7 @@ def _finish(model, search: PolishSearch, before: tuple[float, float], begin: flo
         seconds=now() - begin,
         lp_solves=search.lp_solves,
         timed_out=search.timed_out,
+        reached_bound=search.reached_bound,
     )
 
 

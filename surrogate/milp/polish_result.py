@@ -63,7 +63,9 @@ class PolishResult:
     :data:`METHODS`) names the method that gave the final point; ``rounds`` the
     most LP rounds one alternation ran; ``lp_solves`` the LPs solved;
     ``seconds`` the whole polish, on the search clock (:mod:`surrogate.milp.search_clock`:
-    wall seconds outside a warm start); ``timed_out`` whether ``time_limit`` cut it short.
+    wall seconds outside a warm start); ``timed_out`` whether ``time_limit`` cut it short;
+    ``reached_bound`` whether the polish stopped because its point reached the ``bound`` it was given
+    (the point is then optimal to within :data:`~surrogate.milp.polish_search.BOUND_GAP`).
     """
 
     objective_before: float
@@ -76,6 +78,16 @@ class PolishResult:
     seconds: float = 0.0
     lp_solves: int = 0
     timed_out: bool = False
+    reached_bound: bool = False
+
+
+def check_bound(bound, what: str) -> float | None:
+    """``bound`` if it is ``None`` or a finite number; else a :class:`ConfigError` naming ``what``."""
+    if bound is not None and not is_number(bound, finite=True):
+        raise ConfigError(
+            f"{what}={bound!r} must be a finite number (a proven bound on the objective, such as a relaxation's) or None"
+        )
+    return bound
 
 
 def check_restarts(restarts, what: str) -> int:

@@ -19,6 +19,9 @@ from .polish_result import FEASIBILITY_TOL
 from .search_clock import as_wall, now
 from .solver_config import SolverConfig
 
+#: A feasible point within this relative gap of a proven bound ends the search: no other point can be better.
+BOUND_GAP = 1e-6
+
 
 @dataclass
 class PolishSearch:
@@ -34,12 +37,14 @@ class PolishSearch:
     best: tuple = (math.inf, math.inf)  # (violation if infeasible else 0, sense * objective)
     best_point: np.ndarray | None = None
     best_method: str = "none"
+    bound: float = -math.inf  # a proven bound on sense * objective (a relaxation's): no point can do better
+    reached_bound: bool = False
 
     def expired(self) -> bool:
-        """Whether the deadline has passed (remembered in :attr:`timed_out`)."""
+        """Whether to stop: the deadline has passed (remembered in :attr:`timed_out`), or the best point reached :attr:`bound`."""
         if now() >= self.deadline:
             self.timed_out = True
-        return self.timed_out
+        return self.timed_out or self.reached_bound
 
     def offer(self, method: str, x: np.ndarray) -> float:
         """Keep ``x`` if it beats the best point so far (feasible first, then objective); returns its score."""
@@ -51,6 +56,7 @@ class PolishSearch:
         )
         if self.best_point is None or better:
             self.best, self.best_point, self.best_method = score, x.copy(), method
+            self.reached_bound = score[0] == 0.0 and value <= self.bound + BOUND_GAP * max(1.0, abs(self.bound))
         return value if score[0] == 0.0 else math.inf
 
     def lp(self, x: np.ndarray, fixed: np.ndarray) -> np.ndarray | None:

@@ -10,6 +10,7 @@ from surrogate import ConfigError
 from surrogate.milp import warmstart
 from surrogate.milp.bilinear import replace_products
 from surrogate.milp.exact_seed import exact_point, exact_view
+from surrogate.milp.polish import polish
 from surrogate.milp.polish_result import FEASIBILITY_TOL, max_violation
 from surrogate.milp.warmstart import SEEDS, StartConfig, activation_start
 from tests.helpers import assert_start_is_a_milp_solution
@@ -32,6 +33,35 @@ def test_the_view_is_the_exact_model_and_the_milp_is_untouched():
     exact = problems.build("haverly1").model
     active = sorted(c.name for c in view.component_data_objects(pyo.Constraint, active=True))
     assert active == sorted(c.name for c in exact.component_data_objects(pyo.Constraint, active=True))
+
+
+def _layout(model) -> list:
+    return [c.name for c in model.component_objects(descend_into=False)] + [v.name for v in model.component_data_objects(pyo.Var)]
+
+
+@pytest.mark.parametrize("after_block", [False, True])
+def test_the_view_leaves_the_model_as_it_was(after_block):
+    """The block is taken off for the clone and put back last; behind another component the model is cloned whole."""
+    model, report = _replaced("haverly1")
+    if after_block:
+        model.later = pyo.Var(bounds=(0, 1))
+    layout = _layout(model)
+    view = exact_view(model, report)
+    assert _layout(model) == layout and model.component(report.block).parent_block() is model
+    assert view.component(report.block) is None and (view.component("later") is not None) == after_block
+    assert not {id(v) for v in view.component_data_objects(pyo.Var)} & {id(v) for v in model.component_data_objects(pyo.Var)}
+
+
+def test_the_seed_stops_at_the_mccormick_bound(monkeypatch):
+    """foulds2: the McCormick bound is the optimum (-1100), so a polished point there ends the seed without restarts."""
+    from surrogate.milp import exact_seed
+
+    seen = []
+    monkeypatch.setattr(exact_seed, "polish", lambda *a, **k: seen.append(polish(*a, **k)) or seen[-1])
+    model, report = _replaced("foulds2")
+    point = exact_point(model, report, time_limit=20.0)
+    assert point is not None and seen[0].reached_bound and seen[0].method != "multistart"
+    assert seen[0].objective_after == pytest.approx(problems.build("foulds2").optimum, rel=1e-6)
 
 
 def test_the_violation_skips_variables_of_a_deactivated_block():

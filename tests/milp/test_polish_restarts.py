@@ -133,3 +133,29 @@ def test_the_start_box_is_the_bounds_or_the_point_plus_minus_its_size():
 def test_bad_restarts_are_refused(restarts):
     with pytest.raises(ConfigError, match=r"restarts=.* must be a whole number >= 0"):
         polish(_concave_model(), {}, config=CONFIG, restarts=restarts)
+
+
+def _two_minima(sense=pyo.minimize):
+    """x in [-1, 2], objective -x^2 (or x^2 maximised): a local optimum at x = -1 (1 in size), the global one at x = 2 (4)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.obj = pyo.Objective(expr=(-1 if sense == pyo.minimize else 1) * m.x * m.x, sense=sense)
+    return m
+
+
+@pytest.mark.parametrize(("sense", "local", "best"), [(pyo.minimize, -1.0, -4.0), (pyo.maximize, 1.0, 4.0)])
+def test_a_point_at_the_bound_ends_the_polish_before_its_restarts(sense, local, best):
+    """Told that the local optimum's value is a bound, the polish stops there; told the true bound, it goes on to it."""
+    stopped = polish(_two_minima(sense), {"x": -0.9}, config=CONFIG, restarts=8, seed=0, bound=local)
+    assert stopped.objective_after == pytest.approx(local) and stopped.method != "multistart"
+    assert stopped.reached_bound and not stopped.timed_out
+    onward = polish(_two_minima(sense), {"x": -0.9}, config=CONFIG, restarts=8, seed=0, bound=best)
+    assert (onward.objective_after, onward.method) == (pytest.approx(best), "multistart") and onward.reached_bound
+    unbounded = polish(_two_minima(sense), {"x": -0.9}, config=CONFIG, restarts=8, seed=0)
+    assert unbounded.objective_after == pytest.approx(best) and not unbounded.reached_bound
+
+
+@pytest.mark.parametrize("bound", [float("nan"), float("inf"), "low", True])
+def test_a_bad_bound_is_refused(bound):
+    with pytest.raises(ConfigError, match=r"polish: bound=.* must be a finite number \(a proven bound on the objective"):
+        polish(_two_minima(), {"x": -0.9}, config=CONFIG, bound=bound)
