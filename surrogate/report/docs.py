@@ -17,7 +17,8 @@ tables (see :data:`TABLES`):
   file of the folder (``growth``, ``bounds``, ...), as a Markdown table.
 * ``source=scale`` (``surrogate bench scale --out DIR``): ``table`` (per net),
   ``front`` (one point per net, on the fronts or not), ``instances`` (seconds of
-  every solved instance, and the instances no net solved), ``floor`` (each
+  every solved instance, and the instances no net solved), ``starts`` (seconds of
+  every warm start that found a point), ``floor`` (each
   net's SGM next to the SGM its time-outs alone fix), ``bounds`` (each route's
   dual bound where no route proved the optimum), ``speedup`` (how much faster
   each route would have to be for a third of each other route's SGM) and
@@ -66,7 +67,7 @@ from .scale import (
     scale_points,
     table_text,
 )
-from .scale_instances import floor_table, instance_times, speedup_table, unsolved_bounds, unsolved_everywhere
+from .scale_instances import floor_table, instance_times, speedup_table, start_times, unsolved_bounds, unsolved_everywhere
 from .tables import ResultsError, require_columns
 
 OPEN = re.compile(
@@ -176,6 +177,9 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
     ("scale", "front"): lambda folder, _, budget: _front_text(_scale(folder, budget).table),
     ("scale", "floor"): lambda folder, _, budget: markdown_table(floor_table(_scale(folder, budget))),
     ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),
+    ("scale", "starts"): lambda folder, _, budget: markdown_table(
+        start_times(_scale(folder, budget), of_budget(load_solves(folder), budget))
+    ),
     ("scale", "bounds"): lambda folder, _, budget: markdown_table(
         unsolved_bounds(_scale(folder, budget), of_budget(load_solves(folder), budget))
     ),

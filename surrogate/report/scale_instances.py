@@ -1,5 +1,5 @@
 """Per-instance tables of a scale benchmark: seconds of each solve, the floor its time-outs fix, bounds where none
-solved, and the speed-up each route would need to be :data:`AHEAD_FACTOR` times ahead of another."""
+solved, the seconds of each warm start, and the speed-up each route would need to be :data:`AHEAD_FACTOR` times ahead of another."""
 
 from __future__ import annotations
 
@@ -54,6 +54,27 @@ def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
     order += sorted(set(solved["instance"]) - set(order))
     return _per_route(solved, "wall_time", order, list(dict.fromkeys(labels))).reset_index(names="instance")
+
+
+def start_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
+    """Wall seconds of every warm start that found a point: one row per instance, one column per route.
+
+    An empty cell (``NaN``) is a start that found none, or a solve without a warm start
+    (``pruned-cold``, a peer). Rows follow the suite's order in the folder's config.
+
+    Raises
+    ------
+    ResultsError
+        If ``solves`` has no ``start_found`` and ``start_s`` columns (a run without warm starts).
+    """
+    fix = "it has no warm starts to show; run one with --encoding pruned-exact-seed"
+    require_columns(solves, ["start_found", "start_s"], name=f"{scale.folder / 'solves.csv'}", fix=fix)
+    solves = own_solves(solves)
+    labels = _route_labels(solves)
+    found = solves[solves["start_found"].astype("boolean").fillna(False)].assign(route=labels)
+    order = [i for i in scale.config.get("instances") or [] if i in set(solves["instance"])]
+    order += sorted(set(solves["instance"]) - set(order))
+    return _per_route(found, "start_s", order, list(dict.fromkeys(labels))).reset_index(names="instance")
 
 
 def unsolved_everywhere(solves: pd.DataFrame) -> list[str]:

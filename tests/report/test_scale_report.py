@@ -24,6 +24,7 @@ from surrogate.report.scale_instances import (
     instance_times,
     speedup_table,
     start_shortfalls,
+    start_times,
     unsolved_bounds,
     unsolved_everywhere,
 )
@@ -319,3 +320,17 @@ def test_the_report_names_the_warm_starts_that_ran_out_of_time(tmp_path):
     plain = _folder(tmp_path, name="plain")  # no warm start columns: no section
     assert start_shortfalls(load_scale(plain), load_solves(plain)).empty
     assert "Warm starts that ran out" not in write_report([plain], out=tmp_path / "plain-report.md").path.read_text()
+
+
+def test_start_times_show_the_seconds_of_every_start_that_found_a_point(tmp_path):
+    started = SOLVES.assign(start_found=[True, False, True, True, True, float("nan")], start_s=[0.2, 5.2, 4.0, 0.1, 3.0, 0.0])
+    folder = _folder(tmp_path, solves=started)
+    times = start_times(load_scale(folder), load_solves(folder))
+    assert list(times.columns) == ["instance", "b24-best-3x8", "b24-hand-shared-3x8"]
+    assert list(times["instance"]) == ["random8-s0", "foulds2", "rt2"]  # every instance, solved or not, in the suite's order
+    assert times.iloc[:, 1].tolist()[0::2] == [0.2, 4.0] and pd.isna(times.iloc[1, 1])  # foulds2's start found none
+    assert times.iloc[:2, 2].tolist() == [0.1, 3.0] and pd.isna(times.iloc[2, 2])  # rt2 had no start (nan)
+    assert build_table("scale", "starts", folder).splitlines()[2] == "| random8-s0 | 0.2 | 0.1 |"
+    plain = _folder(tmp_path, name="plain")  # no warm start columns
+    with pytest.raises(ResultsError, match=r"plain/solves\.csv: missing column\(s\) start_found, start_s.*--encoding pruned-exact-seed"):
+        start_times(load_scale(plain), load_solves(plain))
