@@ -332,5 +332,7 @@ def test_start_times_show_the_seconds_of_every_start_that_found_a_point(tmp_path
     assert times.iloc[:2, 2].tolist() == [0.1, 3.0] and pd.isna(times.iloc[2, 2])  # rt2 had no start (nan)
     assert build_table("scale", "starts", folder).splitlines()[2] == "| random8-s0 | 0.2 | 0.1 |"
     plain = _folder(tmp_path, name="plain")  # no warm start columns
-    with pytest.raises(ResultsError, match=r"plain/solves\.csv: missing column\(s\) start_found, start_s.*--encoding pruned-exact-seed"):
+    with pytest.raises(
+        ResultsError, match=r"plain/solves\.csv: missing column\(s\) start_found, start_s.*--encoding pruned-exact-seed"
+    ):
         start_times(load_scale(plain), load_solves(plain))
