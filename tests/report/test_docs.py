@@ -205,6 +205,13 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-highs-cpu"),
             ("floor", "scale", None, "scale-highs-load-wall"),
             ("floor", "scale", None, "scale-highs-load-cpu"),
+            ("starts", "scale", None, "cheap-start-before-highs-2"),
+            ("starts", "scale", None, "cheap-start-highs"),
+            ("floor", "scale", None, "cheap-start-before-highs-2"),
+            ("floor", "scale", None, "cheap-start-highs"),
+            ("floor", "scale", None, "cheap-start-before-scip"),
+            ("floor", "scale", None, "cheap-start-scip"),
+            ("starts", "scale", None, "cheap-start-load-wall"),
         ],
     }
 
