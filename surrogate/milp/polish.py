@@ -145,11 +145,7 @@ def polish(
     check_restarts(restarts, "polish: restarts")
     check_bound(bound, "polish: bound")
     begin = now()
-    start = _load_start(model, values)
-    measured = now()
-    before = (true_objective(model), max_violation(model))
-    # the end repeats this measurement: keep twice its time, and 5 % of the limit for the last step, in reserve
-    reserve = 2 * (now() - measured) + 0.05 * (time_limit or 0.0)
+    start, before, reserve = _measure_start(model, values, time_limit)
     try:
         qm = QuadraticModel.from_pyomo(model)
     except NonlinearModelError:
@@ -161,6 +157,15 @@ def polish(
     _run_methods(search, x0, max_rounds=max_rounds, max_evals=max_evals, nlp_maxiter=nlp_maxiter)
     search.multistart(restarts, np.random.default_rng(seed), maxiter=nlp_maxiter)
     return _finish(model, search, before, begin)
+
+
+def _measure_start(model, values: dict, time_limit: float | None) -> tuple[dict, tuple[float, float], float]:
+    """Load ``values`` into ``model``: the values set, the objective and violation there, and the seconds to keep in reserve."""
+    start = _load_start(model, values)
+    measured = now()
+    before = (true_objective(model), max_violation(model))
+    # the end repeats this measurement: keep twice its time, and 5 % of the limit for the last step, in reserve
+    return start, before, 2 * (now() - measured) + 0.05 * (time_limit or 0.0)
 
 
 def _finish(model, search: PolishSearch, before: tuple[float, float], begin: float) -> PolishResult:
