@@ -214,7 +214,7 @@ def run_problem(
     with clock.stage("relax_s"):
         relaxed_values, relax_termination = _relax(row, problem.model, milp, config, clock.left())
     with clock.stage("polish_s"):
-        _polish(row, problem.model, milp, values, relaxed_values, config, clock.left())
+        _polish(row, problem.model, milp, (values, relaxed_values), config, clock.left(), relax_termination)
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
     _explain(row, relax_termination, config)
@@ -296,8 +296,9 @@ def _relax(row: dict, exact, milp, config: ProblemRunConfig, left: float) -> tup
     return (values if result.has_solution else {}), result.termination
 
 
-def _polish(row: dict, exact, milp, values: dict, relaxed_values: dict, config: ProblemRunConfig, left: float) -> None:
-    """Polish the MILP's point (else the relaxation's) on a copy of ``exact`` with ``milp``'s bounds within ``left`` seconds; fills ``row``."""
+def _polish(row: dict, exact, milp, points: tuple, config: ProblemRunConfig, left: float, relaxed: str) -> None:
+    """Polish the MILP's point (else the relaxation's; ``points``) in ``left`` s, to the relaxation's bound if proven; fills ``row``."""
+    values, relaxed_values = points
     start = "milp" if values else ("mccormick" if relaxed_values else "none")
     row["polish_start"] = start
     if start == "none" or left < MIN_STAGE_S:
@@ -310,6 +311,7 @@ def _polish(row: dict, exact, milp, values: dict, relaxed_values: dict, config: 
         config=replace(config.solver, time_limit=min(config.solver.time_limit, left)),
         time_limit=left if math.isfinite(left) else None,
         restarts=config.polish_restarts,
+        bound=row["mccormick_bound"] if relaxed == Termination.OPTIMAL else None,  # a point there is optimal
     )
     row.update(
         violation_before=polished.violation_before,

@@ -1,6 +1,7 @@
 """Problem builders against recorded optima; polishing, bounds and statuses."""
 
 import math
+from dataclasses import replace
 
 import pyomo.environ as pyo
 import pytest
@@ -13,6 +14,7 @@ from surrogate.milp.bounds import net_bounds
 from surrogate.milp.polish import factor_sets, polish, product_pairs
 from surrogate.milp.relaxation import mccormick_bound
 from surrogate.milp.search_clock import CLOCKS
+from surrogate.milp.solver_config import Termination
 from surrogate.nets.construct import hand_built
 from tests.helpers import SOLVER
 
@@ -133,3 +135,25 @@ def test_a_problem_run_on_the_cpu_clock_solves_as_on_the_wall_clock():
     runs = [run(clock) for clock in CLOCKS]
     assert [r["termination"] for r in runs] == ["convergenceCriteriaSatisfied"] * 2
     assert runs[0]["surrogate_objective"] == pytest.approx(runs[1]["surrogate_objective"], rel=1e-6)
+
+
+def test_the_polish_of_a_problem_run_stops_at_a_proven_mccormick_bound(monkeypatch):
+    """foulds2's McCormick bound is its optimum: the polish is given it and stops there; without an optimal LP, no bound."""
+    from surrogate.experiments import problem_runs
+
+    polished = []
+    monkeypatch.setattr(problem_runs, "polish", lambda *a, **k: polished.append((k["bound"], polish(*a, **k))) or polished[-1][1])
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=60), scip=False)
+    row = run_problem(pooling("foulds2"), hand_built("3x8", "shared"), arch="hand-3x8", config=config)
+    bound, result = polished[0]
+    assert bound == row["mccormick_bound"] == pytest.approx(row["optimum"], rel=1e-6)
+    assert result.reached_bound and result.method != "multistart" and row["feasible"]
+    real = problem_runs.solve_mccormick
+
+    def stopped(*args, **kwargs):  # the same LP, ended by its time limit: its objective is no proven bound
+        result, values = real(*args, **kwargs)
+        return replace(result, termination=Termination.TIME_LIMIT), values
+
+    monkeypatch.setattr(problem_runs, "solve_mccormick", stopped)
+    run_problem(pooling("foulds2"), hand_built("3x8", "shared"), arch="hand-3x8", config=config)
+    assert polished[1][0] is None
