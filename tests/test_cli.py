@@ -253,7 +253,7 @@ def test_every_command_parser_function_is_short():
 def test_options_that_feed_one_function_or_config_take_its_defaults():
     import inspect
 
-    from surrogate.experiments.problem_runs import ProblemRunConfig
+    from surrogate.experiments.problem_run_config import ProblemRunConfig
     from surrogate.milp.bounds import compute_bounds
     from surrogate.nets.architecture import all_shapes
     from surrogate.train.bench import bench_training

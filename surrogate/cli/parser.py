@@ -77,7 +77,7 @@ def _add_sweep_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
-    from ..experiments.problem_runs import BUDGET_FACTOR, ProblemRunConfig
+    from ..experiments.problem_run_config import BUDGET_FACTOR, ProblemRunConfig
     from ..milp.formulations import DEFAULT_FORMULATION, FORMULATIONS
 
     solver, restarts = default_of(ProblemRunConfig, "solver"), default_of(ProblemRunConfig, "polish_restarts")
@@ -117,7 +117,7 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--threads", type=positive_int, default=solver.threads)
     add_solver_option_argument(p)
-    add_start_arguments(p)
+    add_start_arguments(p, seed=default_of(ProblemRunConfig, "start_seed"))
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
     p.add_argument("--out", type=Path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
     p.add_argument("--quiet", action="store_true")

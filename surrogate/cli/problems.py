@@ -17,7 +17,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
     Returns 0, or 1 when a run crashed (its row says how; the others are still written).
     """
-    from ..experiments.problem_runs import BUDGET_FACTOR, ProblemRunConfig
+    from ..experiments.problem_run_config import BUDGET_FACTOR, ProblemRunConfig
     from ..milp.solver import check_options
     from ..options import default_of
 
@@ -36,6 +36,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
         polish_restarts=args.polish_restarts,
         start_patience=args.start_patience or 0.0,
         start_clock=args.start_clock or "wall",
+        start_seed=args.start_seed,
     )
     check_options(config.solver)
     rows = _run_problems(built, args, config)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 
 
-def add_start_arguments(p: argparse.ArgumentParser) -> None:
-    """``--start-patience`` and ``--start-clock``: how long the warm start may look, and on which clock."""
+def add_start_arguments(p: argparse.ArgumentParser, *, seed: str | None = None) -> None:
+    """``--start-patience`` and ``--start-clock``: how long the warm start may look, and on which clock.
+
+    With ``seed`` (its default) also ``--start-seed``: where the start reads its first patterns (for a command
+    whose encodings do not already say it, as ``bench scale``'s ``pruned-exact-seed`` does).
+    """
     from ..milp.search_clock import CLOCKS
+    from ..milp.warmstart_config import SEEDS
 
     p.add_argument(
         "--start-patience",
@@ -22,3 +27,11 @@ def add_start_arguments(p: argparse.ArgumentParser) -> None:
         help="what the warm start's budget counts: wall seconds (default 'wall') or its own CPU seconds ('cpu'), so that "
         "a machine busy with other work slows the start but does not cut it short (at most half the limit in wall seconds)",
     )
+    if seed is not None:
+        p.add_argument(
+            "--start-seed",
+            choices=list(SEEDS),
+            default=seed,
+            help=f"where the warm start reads its first activation patterns: a local optimum of the exact model ('exact') "
+            f"or the MILP's LP relaxation ('relaxation'); default {seed!r}",
+        )

@@ -31,25 +31,23 @@ from __future__ import annotations
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import ConfigError, SurrogateError
+from ..errors import SurrogateError
 from ..milp.bilinear import UnboundedVariableError, replace_products, resolve_surrogate
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
-from ..milp.polish import DEFAULT_RESTARTS, FEASIBILITY_TOL, check_restarts, polish
+from ..milp.polish import FEASIBILITY_TOL, polish
 from ..milp.relaxation import solve_mccormick
-from ..milp.solver import SolverConfig, Termination, relative_gap
+from ..milp.solver import Termination, relative_gap
 from ..milp.warmstart import solve_with_start, start_config
-from ..options import is_number
+from .problem_run_config import ProblemRunConfig
 from .scip_reference import solve_exact_with_scip
 
 #: The relative gap to the recorded optimum under which a feasible point counts as optimal in summaries.
 OPTIMAL_GAP = 1e-4
-#: The CLI's default budget of a run (tightening, start, MILP, relaxation, polish), as a multiple of the MILP time limit.
-BUDGET_FACTOR = 1.5
 #: A run is over budget when its stages took more than ``(1 + BUDGET_MARGIN) * budget`` seconds.
 BUDGET_MARGIN = 0.10
 #: A stage left with fewer seconds than this is skipped rather than started.
@@ -71,61 +69,6 @@ RESULT_COLUMNS: tuple[str, ...] = tuple(
 )
 #: The columns that describe how a run went beyond the solution itself (added for ``--qcqp`` runs).
 RUN_COLUMNS = RESULT_COLUMNS[RESULT_COLUMNS.index("status") :]
-
-
-@dataclass(frozen=True)
-class ProblemRunConfig:
-    """Settings of :func:`run_problem`.
-
-    Parameters
-    ----------
-    solver
-        HiGHS settings; ``solver.time_limit`` caps the warm start plus MILP.
-    scip, scip_time_limit
-        Whether to solve the exact model with SCIP for reference, and its limit (outside the budget).
-    budget
-        Seconds for tightening, start, MILP, relaxation and polish together; ``None`` (the default)
-        sets no overall budget: each stage then has only its own limit (``solver.time_limit``), and the
-        stage times are still recorded. ``surrogate problems`` passes :data:`BUDGET_FACTOR` times the time
-        limit unless ``--budget`` is given.
-    error_aware
-        Pass ``error_aware=True`` to :func:`~surrogate.milp.bilinear.replace_products` (widen each product by its
-        surrogate's error so that no feasible point is cut off); needs a version that offers it.
-    implied_bounds
-        Pass ``implied_bounds`` to :func:`~surrogate.milp.bilinear.replace_products` where it is offered.
-    polish_restarts
-        NLPs from random points after the other polish methods, time allowing
-        (:func:`~surrogate.milp.polish.polish`'s ``restarts``; 0 turns multistart off). Rows say
-        ``polish_method`` ``multistart`` when one of them gave the final point.
-    start_patience, start_clock
-        The warm start's ``patience`` (default 0) and ``clock`` (``'wall'``, default, or ``'cpu'``; see
-        :class:`~surrogate.milp.warmstart_config.StartConfig`).
-    """
-
-    solver: SolverConfig = field(default_factory=lambda: SolverConfig(time_limit=60.0, rel_gap=1e-6))
-    scip: bool = True
-    scip_time_limit: float = 60.0
-    budget: float | None = None
-    error_aware: bool = False
-    implied_bounds: bool = True
-    polish_restarts: int = DEFAULT_RESTARTS
-    start_patience: float = 0.0
-    start_clock: str = "wall"
-
-    def __post_init__(self) -> None:
-        check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
-        start_config(self.solver, patience=self.start_patience, clock=self.start_clock)  # StartConfig checks them
-        b = self.budget
-        if b is not None and not is_number(b, low=0, low_open=True, finite=True):
-            raise ConfigError(
-                f"ProblemRunConfig: budget={b!r} must be a positive number of seconds, or None for no "
-                f"overall budget (the CLI's default is {BUDGET_FACTOR} x the MILP time limit)"
-            )
-
-    @property
-    def budget_s(self) -> float:
-        """The budget in seconds; ``inf`` when there is none."""
-        return math.inf if self.budget is None else float(self.budget)
 
 
 class _Clock:
@@ -254,7 +197,8 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
         _note(row, "no time left in the budget for the MILP")
         return {}
     solver = replace(config.solver, time_limit=min(config.solver.time_limit, left))
-    start = start_config(solver, patience=config.start_patience, clock=config.start_clock) if formulation == "pruned" else None
+    options = {"seed": config.start_seed, "patience": config.start_patience, "clock": config.start_clock}
+    start = start_config(solver, **options) if formulation == "pruned" else None
     result, _found = solve_with_start(milp, report, solver, start=start)
     row.update(
         binaries=result.size.binaries,

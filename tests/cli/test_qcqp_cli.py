@@ -8,7 +8,8 @@ import pytest
 
 from problems import BilinearProblem, qcqp_instances, random_bilinear
 from surrogate.cli import main
-from surrogate.experiments.problem_runs import BUDGET_MARGIN, RUN_COLUMNS, ProblemRunConfig, run_problem
+from surrogate.experiments.problem_run_config import ProblemRunConfig
+from surrogate.experiments.problem_runs import BUDGET_MARGIN, RUN_COLUMNS, run_problem
 from surrogate.milp.solver import SolverConfig
 
 STAGES = ["tighten_s", "start_milp_s", "relax_s", "polish_s"]

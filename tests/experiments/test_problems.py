@@ -8,7 +8,8 @@ import pytest
 
 from problems import POOLING_INSTANCES, boxqp, build, pooling, random_bilinear
 from surrogate import ConfigError, SolverConfig
-from surrogate.experiments.problem_runs import ProblemRunConfig, run_problem
+from surrogate.experiments.problem_run_config import ProblemRunConfig
+from surrogate.experiments.problem_runs import run_problem
 from surrogate.experiments.scip_reference import scip_available, solve_exact_with_scip
 from surrogate.milp.bounds import net_bounds
 from surrogate.milp.polish import factor_sets, polish, product_pairs
