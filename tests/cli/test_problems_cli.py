@@ -46,15 +46,15 @@ def test_problems_command_checks_solver_options_before_any_run(capsys):
 
 
 def test_problems_passes_the_start_options_to_each_run(monkeypatch, capsys):
-    """``--start-clock`` and ``--start-patience`` reach the run's config; a bad one stops before any run."""
+    """``--start-clock``, ``--start-patience`` and ``--start-seed`` reach the run's config; a bad one stops before any run."""
     from surrogate.cli import problems as problems_cli
 
     seen = []
     monkeypatch.setattr(problems_cli, "_run_problems", lambda built, args, config: seen.append(config) or [])
     monkeypatch.setattr(problems_cli, "_print_problems_table", lambda rows, extended: None)
     argv = ["problems", "haverly3", "--no-scip", "--quiet"]
-    assert main([*argv, "--start-clock", "cpu", "--start-patience", "10"]) == 0
-    assert (seen[0].start_clock, seen[0].start_patience) == ("cpu", 10.0)
-    assert main(argv) == 0 and (seen[1].start_clock, seen[1].start_patience) == ("wall", 0.0)
+    assert main([*argv, "--start-clock", "cpu", "--start-patience", "10", "--start-seed", "relaxation"]) == 0
+    assert (seen[0].start_clock, seen[0].start_patience, seen[0].start_seed) == ("cpu", 10.0, "relaxation")
+    assert main(argv) == 0 and (seen[1].start_clock, seen[1].start_patience, seen[1].start_seed) == ("wall", 0.0, "exact")
     assert main([*argv, "--start-patience", "-1"]) == 2 and len(seen) == 2
     assert "StartConfig: patience=-1.0 must be a number of seconds >= 0" in capsys.readouterr().err

@@ -126,6 +126,22 @@ def test_a_problem_run_checks_its_start_options():
     assert ProblemRunConfig(start_clock="cpu", start_patience=5.0).start_clock == "cpu"
     with pytest.raises(ConfigError, match=r"StartConfig: clock='process' is not one of 'wall', 'cpu'"):
         ProblemRunConfig(start_clock="process")
+    with pytest.raises(ConfigError, match=r"StartConfig: seed='lp' is not one of 'relaxation', 'exact'"):
+        ProblemRunConfig(start_seed="lp")
+
+
+@pytest.mark.parametrize("seed", ["exact", "relaxation"])
+def test_a_problem_run_starts_from_its_seed(monkeypatch, seed):
+    """The warm start of a ``pruned`` run reads its patterns where ``start_seed`` says (the exact model's by default)."""
+    from surrogate.experiments import problem_runs
+
+    starts = []
+    real = problem_runs.solve_with_start
+    monkeypatch.setattr(problem_runs, "solve_with_start", lambda *a, start: starts.append(start) or real(*a, start=start))
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=30), scip=False, start_seed=seed)
+    row = run_problem(pooling("haverly1"), hand_built("3x8", "shared"), arch="hand-3x8", config=config)
+    assert starts[0].seed == seed and row["termination"] == "convergenceCriteriaSatisfied"
+    assert ProblemRunConfig().start_seed == "exact"
 
 
 def test_a_problem_run_on_the_cpu_clock_solves_as_on_the_wall_clock():
