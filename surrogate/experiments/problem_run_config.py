@@ -19,7 +19,7 @@ BUDGET_FACTOR = 1.5
 
 @dataclass(frozen=True)
 class ProblemRunConfig:
-    """Settings of :func:`run_problem`.
+    """Settings of :func:`~surrogate.experiments.problem_runs.run_problem`.
 
     Parameters
     ----------
