@@ -43,7 +43,8 @@ from ..milp.polish import FEASIBILITY_TOL, polish
 from ..milp.relaxation import solve_mccormick
 from ..milp.solver import Termination, relative_gap
 from ..milp.warmstart import solve_with_start, start_config
-from .problem_run_config import ProblemRunConfig
+from .problem_run_config import BUDGET_FACTOR as BUDGET_FACTOR  # its home since stop 37; still importable from here
+from .problem_run_config import ProblemRunConfig as ProblemRunConfig
 from .scip_reference import solve_exact_with_scip
 
 #: The relative gap to the recorded optimum under which a feasible point counts as optimal in summaries.

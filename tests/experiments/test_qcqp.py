@@ -12,7 +12,8 @@ from problems import QCQPFormatError, build, qcqp, qcqp_instances
 from problems.qcqp import family
 from surrogate.cli import build_parser
 from surrogate.errors import ConfigError
-from surrogate.experiments.problem_runs import BUDGET_FACTOR, ProblemRunConfig, summarize
+from surrogate.experiments.problem_run_config import BUDGET_FACTOR, ProblemRunConfig
+from surrogate.experiments.problem_runs import summarize
 from surrogate.milp.polish import DEFAULT_RESTARTS
 from surrogate.milp.solver import SolverConfig
 
