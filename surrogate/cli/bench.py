@@ -10,6 +10,7 @@ from ..errors import ConfigError
 from ..executor_args import executor_config
 from ..nets.architecture import constant_width_shapes
 from ..train.protocols import get_protocol
+from .start_args import start_options
 
 
 def cmd_bench_training(args: argparse.Namespace) -> int:
@@ -92,7 +93,7 @@ def solve_bench_config(args: argparse.Namespace):
         options["budget"] = args.budget
     if args.instances is not None:
         options["instances"] = args.instances
-    options.update({k: v for k in ("start_patience", "start_clock") if (v := getattr(args, k)) is not None})
+    options.update(start_options(args))
     if args.time_limit is not None or args.rel_gap is not None or args.solver_option:
         base = SolveBenchConfig.quick() if args.quick else SolveBenchConfig()
         options["solver"] = SolverConfig(

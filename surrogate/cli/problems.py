@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from .defaults import default_surrogate
+from .start_args import start_options
 
 
 def cmd_problems(args: argparse.Namespace) -> int:
@@ -34,9 +35,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
         budget=args.budget if args.budget is not None else BUDGET_FACTOR * args.time_limit,
         error_aware=args.error_aware,
         polish_restarts=args.polish_restarts,
-        start_patience=args.start_patience or 0.0,
-        start_clock=args.start_clock or "wall",
-        start_seed=args.start_seed,
+        **start_options(args),
     )
     check_options(config.solver)
     rows = _run_problems(built, args, config)

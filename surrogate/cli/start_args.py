@@ -35,3 +35,9 @@ def add_start_arguments(p: argparse.ArgumentParser, *, seed: str | None = None) 
             help=f"where the warm start reads its first activation patterns: a local optimum of the exact model ('exact') "
             f"or the MILP's LP relaxation ('relaxation'); default {seed!r}",
         )
+
+
+def start_options(args: argparse.Namespace) -> dict:
+    """The start options given on the command line, as config fields (``start_patience``, ...); the rest keep the config's defaults."""
+    names = ("start_patience", "start_clock", "start_seed")
+    return {name: value for name in names if (value := getattr(args, name, None)) is not None}
