@@ -40,6 +40,13 @@ def _per_route(rows: pd.DataFrame, value: str, instances: list[str], routes: lis
     return wide.reindex(index=instances, columns=routes).rename_axis(index=None, columns=None)
 
 
+def _suite_order(scale: ScaleFolder, instances) -> list[str]:
+    """The distinct ``instances`` in the order of the folder's suite (its config), any others after it, sorted."""
+    present = set(instances)
+    order = [i for i in scale.config.get("instances") or [] if i in present]
+    return order + sorted(present - set(order))
+
+
 def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     """Seconds of every solve proven optimal: one row per instance some route solved, one column per route.
 
@@ -51,8 +58,7 @@ def instance_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     solves = own_solves(solves)
     labels = _route_labels(solves)
     solved = solves[solves["status"] == SOLVED].assign(route=labels)
-    order = [i for i in scale.config.get("instances") or [] if i in set(solved["instance"])]
-    order += sorted(set(solved["instance"]) - set(order))
+    order = _suite_order(scale, solved["instance"])
     return _per_route(solved, "wall_time", order, list(dict.fromkeys(labels))).reset_index(names="instance")
 
 
@@ -72,8 +78,7 @@ def start_times(scale: ScaleFolder, solves: pd.DataFrame) -> pd.DataFrame:
     solves = own_solves(solves)
     labels = _route_labels(solves)
     found = solves[solves["start_found"].astype("boolean").fillna(False)].assign(route=labels)
-    order = [i for i in scale.config.get("instances") or [] if i in set(solves["instance"])]
-    order += sorted(set(solves["instance"]) - set(order))
+    order = _suite_order(scale, solves["instance"])
     return _per_route(found, "start_s", order, list(dict.fromkeys(labels))).reset_index(names="instance")
 
 
