@@ -212,6 +212,11 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "cheap-start-before-scip"),
             ("floor", "scale", None, "cheap-start-scip"),
             ("starts", "scale", None, "cheap-start-load-wall"),
+            ("floor", "scale", None, "scip-default-38"),
+            ("floor", "scale", None, "scip-no-aggregation"),
+            ("floor", "scale", None, "scip-no-aggregation-2"),
+            ("instances", "scale", None, "scip-no-aggregation"),
+            ("floor", "scale", None, "scip-no-aggregation-10"),
         ],
     }
 
