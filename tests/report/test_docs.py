@@ -217,6 +217,8 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scip-no-aggregation-2"),
             ("instances", "scale", None, "scip-no-aggregation"),
             ("floor", "scale", None, "scip-no-aggregation-10"),
+            ("instances", "scale", None, "floor-600-scip-no-aggregation"),
+            ("bounds", "scale", None, "floor-600-scip-no-aggregation"),
         ],
     }
 
