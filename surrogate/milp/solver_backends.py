@@ -267,6 +267,11 @@ class ScipBackend(Backend):
     plain ``scip_direct`` shifts one bound of a ranged constraint whose body
     has a constant, which every surrogate problem has.
 
+    Its node count is every node of the solve, :meth:`getNTotalNodes`: Pyomo
+    reports ``getNNodes``, which counts only those after SCIP's last restart
+    (1 on a solve that restarted late, where SCIP's statistics gave 27,205 in
+    all), and the node cap is ``limits/totalnodes`` for the same reason.
+
     A warm start is SCIP's partial solution of the integer variables (Pyomo's
     ``warmstart_discrete_vars``), which SCIP completes after presolving; the
     first incumbent's time is the earliest ``getSolTime`` of the solutions SCIP
@@ -276,7 +281,7 @@ class ScipBackend(Backend):
 
     name = "scip"
     factory = "scip_direct"
-    node_option, no_node_limit = "limits/nodes", -1
+    node_option, no_node_limit = "limits/totalnodes", -1
     package = "pyscipopt"
     install = "pip install 'surrogate[scip]'"
 
@@ -304,7 +309,8 @@ class ScipBackend(Backend):
         if solutions:
             earliest = min(solutions, key=scip.getSolTime)
             first.see(scip.getSolTime(earliest), scip.getSolObjVal(earliest))
-        return getattr(results.timing_info, "scip_time", None), getattr(results.extra_info, "NNodes", None)
+        nodes = scip.getNTotalNodes() if scip is not None else getattr(results.extra_info, "NNodes", None)
+        return getattr(results.timing_info, "scip_time", None), nodes
 
 
 class GurobiBackend(Backend):

@@ -34,7 +34,8 @@ OWNED_OPTIONS: dict[str, dict[str, str]] = {
         "limits/time": "set SolverConfig.time_limit instead",
         "limits/gap": "set SolverConfig.rel_gap instead",
         "lp/threads": "set SolverConfig.threads instead",
-        "limits/nodes": "pass solve(node_limit=...) instead",
+        "limits/totalnodes": "pass solve(node_limit=...) instead",
+        "limits/nodes": "pass solve(node_limit=...) instead (it caps the nodes after SCIP's last restart only)",
         "display/verblevel": "SCIP's log is cut so that it cannot block a solve "
         "(surrogate.milp.scip_direct.LOG_OPTIONS); leave it out",
     },

@@ -208,6 +208,25 @@ def test_a_node_limit_stops_each_solver_with_a_valid_bound_and_is_lifted_after(n
     assert full.optimal and full.nodes > 5 and full.objective == pytest.approx(-1.0, abs=1e-4)
 
 
+#: SCIP options that make it restart after its root whatever it fixed there (a restart starts a new node count)
+_RESTART_AT_ONCE = {
+    "presolving/restartfac": 0.0,
+    "presolving/immrestartfac": 0.0,
+    "presolving/subrestartfac": 0.0,
+    "presolving/restartminred": 0.0,
+}
+
+
+def test_scips_node_count_takes_in_the_nodes_before_its_restarts():
+    _runnable("scip")
+    config = SolverConfig(solver="scip", time_limit=120, rel_gap=1e-4, options=_RESTART_AT_ONCE)
+    solver = make_solver(config)
+    result = solve(_envelope_milp(), config, solver=solver)
+    scip = solver._solver_model
+    assert result.optimal and scip.getNRuns() > 1  # it restarted, so the last run's count is short
+    assert result.nodes == scip.getNTotalNodes() > scip.getNNodes()
+
+
 def test_a_bad_node_limit_says_what_to_pass():
     for bad in (0, -3, 2.5, True, "10"):
         with pytest.raises(ConfigError, match=f"solve: node_limit={bad!r} must be a positive integer, or None"):

@@ -219,6 +219,11 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scip-no-aggregation-10"),
             ("instances", "scale", None, "floor-600-scip-no-aggregation"),
             ("bounds", "scale", None, "floor-600-scip-no-aggregation"),
+            ("floor", "scale", None, "scip-best-first"),
+            ("floor", "scale", None, "scip-best-first-no-aggregation"),
+            ("bounds", "scale", None, "scip-default-38"),
+            ("bounds", "scale", None, "scip-best-first"),
+            ("floor", "scale", None, "scip-best-first-10"),
         ],
     }
 
