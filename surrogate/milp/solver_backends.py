@@ -267,7 +267,7 @@ class ScipBackend(Backend):
     plain ``scip_direct`` shifts one bound of a ranged constraint whose body
     has a constant, which every surrogate problem has.
 
-    Its node count is every node of the solve, :meth:`getNTotalNodes`: Pyomo
+    Its node count is every node of the solve, SCIP's ``getNTotalNodes``: Pyomo
     reports ``getNNodes``, which counts only those after SCIP's last restart
     (1 on a solve that restarted late, where SCIP's statistics gave 27,205 in
     all), and the node cap is ``limits/totalnodes`` for the same reason.
