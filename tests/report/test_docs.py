@@ -224,6 +224,8 @@ def test_the_docs_markers_are_well_formed():
             ("bounds", "scale", None, "scip-default-38"),
             ("bounds", "scale", None, "scip-best-first"),
             ("floor", "scale", None, "scip-best-first-10"),
+            ("instances", "scale", None, "floor-600-scip-best-first"),
+            ("bounds", "scale", None, "floor-600-scip-best-first"),
         ],
     }
 
