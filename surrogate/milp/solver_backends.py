@@ -304,13 +304,15 @@ class ScipBackend(Backend):
         return Prepared(options={"warmstart_discrete_vars": True})
 
     def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
+        seconds = getattr(results.timing_info, "scip_time", None)
         scip = getattr(solver, "_solver_model", None)
-        solutions = scip.getSols() if scip is not None else []
+        if scip is None:  # no SCIP model left to ask: Pyomo's own count
+            return seconds, getattr(results.extra_info, "NNodes", None)
+        solutions = scip.getSols()
         if solutions:
             earliest = min(solutions, key=scip.getSolTime)
             first.see(scip.getSolTime(earliest), scip.getSolObjVal(earliest))
-        nodes = scip.getNTotalNodes() if scip is not None else getattr(results.extra_info, "NNodes", None)
-        return getattr(results.timing_info, "scip_time", None), nodes
+        return seconds, scip.getNTotalNodes()
 
 
 class GurobiBackend(Backend):
