@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -156,12 +156,13 @@ def run_problem(
     with clock.stage("start_milp_s"):
         values = _solve_milp(row, milp, report, formulation, config, clock.left() - _reserve(clock))
     with clock.stage("relax_s"):
-        relaxed_values, relax_termination = _relax(row, problem.model, milp, config, clock.left())
+        exact = _tightened_copy(problem.model, milp)  # what the relaxation and the polish both work on
+        relaxed = _relax(row, exact, config, clock.left())
     with clock.stage("polish_s"):
-        _polish(row, problem.model, milp, (values, relaxed_values), config, clock.left(), relax_termination)
+        _polish(row, exact, values, relaxed, config, clock.left())
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
-    _explain(row, relax_termination, config)
+    _explain(row, relaxed.termination, config)
     return row
 
 
@@ -225,38 +226,53 @@ def _tightened_copy(exact, milp):
     return copy
 
 
-def _relax(row: dict, exact, milp, config: ProblemRunConfig, left: float) -> tuple[dict, str]:
-    """Solve the McCormick relaxation within ``left`` seconds; fills ``mccormick_bound``, returns (point, termination)."""
+@dataclass(frozen=True)
+class _Relaxed:
+    """The McCormick relaxation of one run: its point (empty without one), its termination and its bound."""
+
+    point: dict
+    termination: str
+    bound: float = math.nan
+
+    @property
+    def proven_bound(self) -> float | None:
+        """The bound when the relaxation was solved to optimality (a polished point there is optimal), else ``None``."""
+        return self.bound if self.termination == Termination.OPTIMAL else None
+
+
+def _relax(row: dict, exact, config: ProblemRunConfig, left: float) -> _Relaxed:
+    """Solve the McCormick relaxation of ``exact`` within ``left`` seconds; fills ``mccormick_bound``."""
     row["mccormick_bound"] = math.nan
     if left < MIN_STAGE_S:
         _note(row, "no time left in the budget for the McCormick relaxation")
-        return {}, "budget-spent"
-    relaxed = _tightened_copy(exact, milp)
+        return _Relaxed({}, "budget-spent")
     try:
-        result, values = solve_mccormick(relaxed, replace(config.solver, time_limit=min(config.solver.time_limit, left)))
+        result, values = solve_mccormick(exact, replace(config.solver, time_limit=min(config.solver.time_limit, left)))
     except UnboundedVariableError as exc:
         _note(row, f"no McCormick bound: {exc}")
-        return {}, "refused"
+        return _Relaxed({}, "refused")
     row["mccormick_bound"] = result.bound
-    return (values if result.has_solution else {}), result.termination
+    return _Relaxed(values if result.has_solution else {}, result.termination, result.bound)
 
 
-def _polish(row: dict, exact, milp, points: tuple, config: ProblemRunConfig, left: float, relaxed: str) -> None:
-    """Polish the MILP's point (else the relaxation's; ``points``) in ``left`` s, to the relaxation's bound if proven; fills ``row``."""
-    values, relaxed_values = points
-    start = "milp" if values else ("mccormick" if relaxed_values else "none")
+def _polish(row: dict, exact, values: dict, relaxed: _Relaxed, config: ProblemRunConfig, left: float) -> None:
+    """Polish the MILP's point ``values`` (else the relaxation's) on ``exact`` in ``left`` s; fills ``row``.
+
+    The polish stops at the relaxation's bound where that bound is proven.
+    """
+    start = "milp" if values else ("mccormick" if relaxed.point else "none")
     row["polish_start"] = start
     if start == "none" or left < MIN_STAGE_S:
         status = "no-start-point" if start == "none" else "budget-spent"
         row.update(violation_before=math.nan, polished_objective=math.nan, violation_after=math.nan, polish_status=status)
         return
     polished = polish(
-        _tightened_copy(exact, milp),
-        values if start == "milp" else relaxed_values,
+        exact,
+        values if start == "milp" else relaxed.point,
         config=replace(config.solver, time_limit=min(config.solver.time_limit, left)),
         time_limit=left if math.isfinite(left) else None,
         restarts=config.polish_restarts,
-        bound=row["mccormick_bound"] if relaxed == Termination.OPTIMAL else None,  # a point there is optimal
+        bound=relaxed.proven_bound,
     )
     row.update(
         violation_before=polished.violation_before,
