@@ -226,6 +226,9 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scip-best-first-10"),
             ("instances", "scale", None, "floor-600-scip-best-first"),
             ("bounds", "scale", None, "floor-600-scip-best-first"),
+            ("floor", "scale", None, "scip-strong"),
+            ("bounds", "scale", None, "scip-strong"),
+            ("floor", "scale", None, "scip-strong-10"),
         ],
     }
 
