@@ -181,7 +181,15 @@ def scale_points(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def draw_front(ax, points: pd.DataFrame, error: str) -> None:
-    """Draw one budget's points (error against SGM, log-log) with its front joined by steps and labelled."""
+    """Draw one budget's points (error against SGM, log-log) with its front joined by steps and labelled.
+
+    A net without a known ``error`` (an ONNX file outside a zoo has no manifest errors) has no point; a
+    panel with no such point says so in its middle instead of drawing empty log axes, which matplotlib refuses.
+    """
+    points = points[points[error].notna()]
+    if points.empty:
+        ax.text(0.5, 0.5, f"no net of this budget has a known {error}", ha="center", va="center", transform=ax.transAxes)
+        return
     flag = "front_mae" if error == "grid_mae" else "front_max"
     ax.scatter(points["sgm_s"].clip(lower=MIN_TIME_S), points[error].clip(lower=1e-12), s=30, alpha=0.7, color="C0")
     front = points[points[flag]].sort_values(["sgm_s", error])

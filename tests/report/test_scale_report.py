@@ -174,6 +174,17 @@ def test_a_baseline_is_a_reference_beside_every_budget_and_on_no_front(tmp_path)
         plot_scale_front(points.iloc[-1:], tmp_path / "alone")
 
 
+def test_a_budget_whose_nets_have_no_known_error_is_drawn_as_a_note_not_a_crash(tmp_path):
+    # an ONNX file outside a zoo has no manifest errors: its budget's panels have no point to draw
+    onnx = {**TABLE.iloc[0].to_dict(), "net": "b23-hand-shared-fixed-8-5-5-5", "grid_mae": float("nan")}
+    table = pd.concat([TABLE, pd.DataFrame([{**onnx, "grid_max_error": float("nan")}])], ignore_index=True)
+    points = scale_points(table)
+    assert not points.loc[points["budget"] == 23, ["front_mae", "front_max"]].to_numpy().any()
+    saved = plot_scale_front(points, tmp_path / "front")
+    assert "budget(s) 12, 23, 24" in saved.title
+    assert all(path.stat().st_size > 0 for path in saved.paths)
+
+
 def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):
     folder = _folder(tmp_path)
     assert detect(folder) == "scale"
