@@ -229,6 +229,7 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scip-strong"),
             ("bounds", "scale", None, "scip-strong"),
             ("floor", "scale", None, "scip-strong-10"),
+            ("floor", "scale", None, "scip-strong-5"),
         ],
     }
 
