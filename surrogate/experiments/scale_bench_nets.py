@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, SurrogateError
+from ..errors import ConfigError
 from ..files import sha256_file
 from ..milp.baselines import parse_baseline
 from ..milp.bounds import milp_identity
 from ..nets.metrics import grid
-from ..nets.zoo import load_manifest
+from ..nets.zoo import read_zoo
 from .scale_bench_config import ScaleBenchConfig
 
 __all__ = ["BASELINE", "NET", "NetRef", "load_net", "resolve_nets"]
@@ -45,7 +45,7 @@ class NetRef:
 
 def _entry(zoo: str, name: str) -> dict | None:
     """The manifest entry of ``zoo`` named ``name`` (or the lowest-MAE one of shape ``name``), else ``None``."""
-    models = load_manifest(zoo)["models"]
+    models = read_zoo(zoo)["models"]
     matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == name]
     return min(matches, key=lambda m: m["mae"]) if matches else None
 
@@ -63,7 +63,7 @@ def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
         found = [
             (zoo, e)
             for zoo in config.zoos
-            for e in sorted(load_manifest(zoo)["models"], key=lambda e: e["name"])
+            for e in sorted(read_zoo(zoo)["models"], key=lambda e: e["name"])
             if e["budget"] == config.budget and e["mae"] <= config.max_mae
         ]
         if not found:
@@ -93,17 +93,17 @@ def _baseline_ref(name: str) -> NetRef:
 
 
 def _mark_twins(refs: list[NetRef]) -> list[NetRef]:
-    """``refs`` with ``same_as`` set on every net whose MILP an earlier one already gives (a net that cannot be read has none)."""
+    """``refs`` with ``same_as`` set on every net whose MILP an earlier one already gives.
+
+    Every net is read here, so a file that is not a 2-input ReLU MLP stops the
+    run before any solve, with the reason (:class:`~surrogate.errors.ModelFormatError`).
+    """
     first, marked = {}, []
     for ref in refs:
         if ref.kind == BASELINE:
             marked.append(ref)
             continue
-        try:
-            identity = milp_identity(load_net(ref.name, ref.zoo))
-        except SurrogateError:
-            marked.append(ref)  # its units record why it cannot be read
-            continue
+        identity = milp_identity(load_net(ref.name, ref.zoo))
         twin = first.setdefault(identity, ref.label)
         marked.append(ref if twin == ref.label else replace(ref, same_as=twin))
     return marked

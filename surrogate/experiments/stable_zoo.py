@@ -41,7 +41,7 @@ from ..nets.architecture import Architecture
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import stable_source
-from ..nets.zoo import DEFAULT_ZOO, MANIFEST, check_entry_file, load_manifest, parse_zoo_name, zoo_name
+from ..nets.zoo import DEFAULT_ZOO, MANIFEST, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -63,7 +63,7 @@ def start_net(shape: str, *, start: str = "best", zoo: str | Path = DEFAULT_ZOO)
         If the zoo has no such net.
     """
     name = zoo_name(Architecture.parse(shape), start)
-    entries = {m["name"]: m for m in load_manifest(zoo)["models"]}
+    entries = {m["name"]: m for m in read_zoo(zoo)["models"]}
     if name not in entries:
         raise ConfigError(
             f"zoo {zoo} has no net {name!r} to start from; pick a shape and start source listed in its "

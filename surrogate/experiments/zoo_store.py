@@ -19,7 +19,7 @@ from ..nets.construct import hand_built, useful_plans
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import TRAINED, hand_built_source
-from ..nets.zoo import MANIFEST, check_entry_file, load_manifest, zoo_name
+from ..nets.zoo import MANIFEST, check_entry_file, load_manifest, read_zoo, zoo_name
 from .sweep_tables import best_rows
 
 
@@ -130,7 +130,7 @@ def store_bounds(
     :class:`~surrogate.errors.ConfigError`. Returns one summary row per net and method.
     """
     zoo_dir = Path(zoo_dir)
-    entries = load_manifest(zoo_dir)["models"]
+    entries = read_zoo(zoo_dir)["models"]
     unknown = sorted(set(names or ()) - {e["name"] for e in entries})
     if unknown:
         raise ConfigError(f"store_bounds: {', '.join(unknown)} not in {zoo_dir / MANIFEST}; name nets of that zoo")

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ExportError, ModelFormatError
+from ..errors import ArchitectureError, ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
 from .network import ReluMLP, unit_box
+from .onnx_graph import check_import, normalise_graph
 
 EXPORT_TOLERANCE = 1e-6
 INPUT_NAME, OUTPUT_NAME = "xy", "z"
@@ -65,41 +66,7 @@ def _to_model_proto(net: ReluMLP):
             external_data=False,
             verbose=False,
         )
-    return _normalise_gemms(program.model_proto)
-
-
-def _normalise_gemms(proto, path: Path | None = None):
-    """Make every ``Gemm`` explicit for OMLT's parser (in place; returns ``proto``).
-
-    ONNX lets ``Gemm`` omit its bias input and its ``alpha``/``beta``/``transB``
-    attributes, and PyTorch's exporter drops an all-zero bias; OMLT's parser
-    needs all of them, so the defaults (zero bias, 1, 1, 0) are written out.
-    Unnamed nodes get names too, since OMLT keys its graph by node name.
-    """
-    from onnx import helper, numpy_helper
-
-    shapes = {t.name: tuple(t.dims) for t in proto.graph.initializer}
-    for i, node in enumerate(proto.graph.node):
-        if not node.name:
-            node.name = f"{node.op_type}_{i}"
-        if node.op_type != "Gemm":
-            continue
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        if attrs.get("transA", 0):
-            raise ModelFormatError(
-                f"{path or 'the net'}: Gemm node {node.name!r} transposes its input (transA=1), which OMLT cannot "
-                "encode; export the layer as a plain Linear layer"
-            )
-        for name, default in (("alpha", 1.0), ("beta", 1.0), ("transB", 0)):
-            if name not in attrs:
-                node.attribute.append(helper.make_attribute(name, default))
-        if len(node.input) == 2 and node.input[1] in shapes:
-            rows, cols = shapes[node.input[1]]
-            bias = np.zeros(rows if attrs.get("transB", 0) else cols, np.float32)
-            name = f"{node.input[1]}.zero_bias"
-            proto.graph.initializer.append(numpy_helper.from_array(bias, name))
-            node.input.append(name)
-    return proto
+    return normalise_graph(program.model_proto)
 
 
 def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int = 1000, seed: int = 0) -> float:
@@ -189,6 +156,12 @@ def _parse_with_omlt(proto, path: Path):
         raise ModelFormatError(
             f"{path}: the net has {len(graph_inputs)} input tensors; a surrogate of x*y needs one input of size 2"
         )
+    if len(proto.graph.output) != 1:
+        names = ", ".join(o.name for o in proto.graph.output)
+        raise ModelFormatError(
+            f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
+            "export the net with its prediction as the only output"
+        )
     dims = [d.dim_value for d in graph_inputs[0].type.tensor_type.shape.dim]
     if not dims or dims[-1] != 2:
         raise ModelFormatError(
@@ -199,7 +172,8 @@ def _parse_with_omlt(proto, path: Path):
     if bad:
         raise ModelFormatError(
             f"{path}: the net uses {', '.join(bad)}, but surrogate encodes only ReLU MLPs "
-            "(Gemm or MatMul+Add layers with Relu between them); retrain the net with ReLU activations"
+            "(Gemm or MatMul+Add layers with Relu between them); retrain the net with ReLU activations, and fold "
+            "any scaling of its inputs or output into its first and last layers"
         )
     try:
         return load_onnx_neural_network(proto, input_bounds=dict(enumerate(unit_box(2))))
@@ -218,12 +192,16 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     ModelFormatError
         If the file is missing, empty or unreadable, the net is not a ReLU MLP
         with inputs ``(batch, 2)`` and one output, a weight or bias is not
-        finite, or its domain metadata is malformed.
+        finite, its domain metadata is malformed, or the parsed net differs
+        from what onnxruntime computes from the file
+        (:func:`~surrogate.nets.onnx_graph.check_import`). Graphs in the other
+        forms that exporters write are rewritten first
+        (:func:`~surrogate.nets.onnx_graph.normalise_graph`).
     """
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
     path = Path(path)
-    proto = _normalise_gemms(_load_proto(path), path)
+    proto = normalise_graph(_load_proto(path), path)
     network = _parse_with_omlt(proto, path)
     layers = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
     if not all(isinstance(layer, DenseLayer) for layer in layers) or len(layers) < 2:
@@ -236,11 +214,13 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         )
     if layers[-1].output_size[-1] != 1:
         raise ModelFormatError(f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one")
-    try:  # ReluMLP refuses non-finite weights and a malformed domain; say which file
-        return ReluMLP(
+    try:  # ReluMLP refuses non-finite weights, mismatched shapes and a malformed domain; say which file
+        net = ReluMLP(
             tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),
             tuple(np.asarray(layer.biases, dtype=np.float64) for layer in layers),
             _metadata_of(proto),
         )
-    except ModelFormatError as exc:
-        raise ModelFormatError(f"{path}: {exc}") from None
+    except (ModelFormatError, ArchitectureError) as exc:
+        raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
+    check_import(path, net)
+    return net

@@ -213,6 +213,29 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
     return manifest
 
 
+def read_zoo(zoo_dir: str | os.PathLike) -> dict:
+    """The manifest of a zoo that nets are taken from: like :func:`load_manifest`, but the folder and its manifest must exist.
+
+    Raises
+    ------
+    ModelFormatError
+        If ``zoo_dir`` is not a folder or holds no ``manifest.json`` (a zoo
+        with no nets is never what a lookup meant), or as :func:`load_manifest`.
+    """
+    folder = Path(zoo_dir)
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise ModelFormatError(
+            f"zoo folder {folder} {what}; name a folder written by 'surrogate sweep --save-models DIR' (e.g. {DEFAULT_ZOO})"
+        )
+    if not (folder / MANIFEST).is_file():
+        raise ModelFormatError(
+            f"zoo folder {folder} has no {MANIFEST}, so it holds no nets; name a folder written by "
+            f"'surrogate sweep --save-models DIR' (e.g. {DEFAULT_ZOO})"
+        )
+    return load_manifest(folder)
+
+
 def check_entry_file(zoo_dir: str | os.PathLike, entry: dict) -> Path:
     """The ONNX file of manifest ``entry``, after checking that it is the file the entry describes.
 
@@ -257,8 +280,8 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
     Raises
     ------
     ModelFormatError
-        If ``surrogate`` names no zoo net, or the zoo's file is not the one
-        its entry describes.
+        If ``surrogate`` names no zoo net, ``zoo`` is no zoo folder
+        (:func:`read_zoo`), or the zoo's file is not the one its entry describes.
     """
     from .network import ReluMLP
     from .onnx_io import load_onnx
@@ -271,7 +294,7 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
         raise ModelFormatError(
             f"cannot use {type(surrogate).__name__} as a surrogate; pass a ReluMLP, an ONNX path or a zoo name like '3x8'"
         )
-    models = load_manifest(zoo)["models"]
+    models = read_zoo(zoo)["models"]
     matches = [m for m in models if m["name"] == surrogate] or [m for m in models if m["architecture"] == surrogate]
     if not matches:
         shapes = sorted({m["architecture"] for m in models})

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from surrogate import ConfigError, SolverConfig
+from surrogate import ConfigError, ModelFormatError, SolverConfig
 from surrogate.executors import ExecutorConfig
 from surrogate.experiments.scale_bench import (
     ScaleBenchResult,
@@ -246,6 +246,17 @@ def test_unknown_net_and_empty_selection_say_how_to_fix_them():
         resolve_nets(ScaleBenchConfig(budget=7))
     with pytest.raises(ConfigError, match="no such ONNX file"):
         resolve_nets(ScaleBenchConfig(nets=("missing.onnx",)))
+
+
+def test_a_folder_that_is_no_zoo_and_a_file_that_is_no_net_stop_the_run_before_any_solve(tmp_path):
+    with pytest.raises(ModelFormatError, match=r"zoo folder .*nowhere does not exist; name a folder written by"):
+        resolve_nets(ScaleBenchConfig(zoos=(str(DEFAULT_ZOO), str(tmp_path / "nowhere"))))
+    with pytest.raises(ModelFormatError, match=r"zoo folder .* has no manifest.json, so it holds no nets"):
+        resolve_nets(ScaleBenchConfig(nets=("b24-best-3x8",), zoos=(str(DEFAULT_ZOO), str(tmp_path))))
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"not a protobuf")
+    with pytest.raises(ModelFormatError, match=r"garbage.onnx is not a readable ONNX model .*; re-export it"):
+        resolve_nets(ScaleBenchConfig(nets=(str(garbage),)))
 
 
 def test_a_name_in_a_second_zoo_is_benchmarked_from_both(tmp_path):

@@ -160,3 +160,23 @@ def test_the_cli_prints_a_corrupt_manifest_as_one_line(zoo, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("surrogate bounds: error: ") and "has no 'mae'; fix the entry" in err
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda tmp: tmp / "nowhere",
+            r"zoo folder .*nowhere does not exist; name a folder written by 'surrogate sweep --save-models DIR'",
+        ),
+        (lambda tmp: tmp / BEST["file"], r"zoo folder .*\.onnx is a file, not a folder; name a folder"),
+        (lambda tmp: tmp, r"zoo folder .* has no manifest.json, so it holds no nets; name a folder"),
+    ],
+)
+def test_a_zoo_to_take_nets_from_must_be_a_folder_with_a_manifest(tmp_path, make, message):
+    """Reading a net from a folder that is no zoo says so, rather than finding an empty zoo."""
+    shutil.copyfile(DEFAULT_ZOO / BEST["file"], tmp_path / BEST["file"])
+    folder = make(tmp_path)
+    with pytest.raises(ModelFormatError, match=message):
+        resolve_surrogate("3x8", zoo=folder)
+    assert load_manifest(folder)["models"] == []  # a writer still starts from an empty manifest there

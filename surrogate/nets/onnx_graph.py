@@ -1,0 +1,218 @@
+"""ONNX graphs written by other tools, rewritten into the plain form OMLT's parser reads, and checked after.
+
+OMLT parses a chain of ``Gemm`` (or ``MatMul`` then ``Add``) and ``Relu``
+nodes, each ``Gemm`` with every attribute and a bias of full length. Exporters
+write the same net in other, equally valid forms; :func:`normalise_graph`
+rewrites these, in place and without changing what the graph computes:
+
+* a ``Gemm`` without ``alpha``, ``beta`` or ``transB``, or without its bias
+  (PyTorch drops an all-zero bias): the defaults (1, 1, 0, zeros) written out;
+* a ``MatMul`` not followed by an ``Add`` (a layer without bias, as the legacy
+  PyTorch exporter writes ``Linear(bias=False)``): a zero ``Add`` after it;
+* a bias of one value broadcast by ONNX over the layer, or one of shape
+  ``(1, n)``: spelled out as one value per neuron;
+* ``Squeeze``, ``Reshape``, ``Flatten``, ``Unsqueeze`` or ``Identity`` nodes
+  after the last layer (``model(x).squeeze(-1)``): dropped, so the graph ends at
+  the layer (its one value per point is the same), with the constants they used.
+
+:func:`check_import` then runs the file's own graph in onnxruntime and compares
+it with the parsed net, so a form that is parsed into a different function is
+refused rather than encoded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelFormatError
+
+#: Largest |onnxruntime - parsed net| accepted on import, relative to max(1, the net's largest |output|).
+IMPORT_TOLERANCE = 1e-4
+#: Points of the net's domain that an import is checked on.
+IMPORT_POINTS = 256
+_OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
+
+
+def normalise_graph(proto, path: Path | None = None):
+    """Rewrite ``proto``'s graph (in place) into the form described in the module docstring; returns ``proto``.
+
+    Raises
+    ------
+    ModelFormatError
+        If a ``Gemm`` transposes its input (``transA=1``), which OMLT cannot encode.
+    """
+    graph = proto.graph
+    for i, node in enumerate(graph.node):
+        if not node.name:  # OMLT keys its graph by node name
+            node.name = f"{node.op_type}_{i}"
+    _explicit_gemms(graph, path)
+    _add_missing_biases(graph)
+    _full_biases(graph)
+    _drop_output_reshapes(graph)
+    return proto
+
+
+def _initializers(graph) -> dict:
+    from onnx import numpy_helper
+
+    return {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+
+
+def _add_initializer(graph, array: np.ndarray, name: str) -> str:
+    from onnx import numpy_helper
+
+    graph.initializer.append(numpy_helper.from_array(array.astype(np.float32, copy=False), name))
+    return name
+
+
+def _explicit_gemms(graph, path: Path | None) -> None:
+    from onnx import helper
+
+    weights = _initializers(graph)
+    for node in (n for n in graph.node if n.op_type == "Gemm"):
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if attrs.get("transA", 0):
+            raise ModelFormatError(
+                f"{path or 'the net'}: Gemm node {node.name!r} transposes its input (transA=1), which OMLT cannot "
+                "encode; export the layer as a plain Linear layer"
+            )
+        for name, default in (("alpha", 1.0), ("beta", 1.0), ("transB", 0)):
+            if name not in attrs:
+                node.attribute.append(helper.make_attribute(name, default))
+        if len(node.input) == 2 and node.input[1] in weights:
+            rows, cols = weights[node.input[1]].shape
+            zeros = np.zeros(rows if attrs.get("transB", 0) else cols, np.float32)
+            node.input.append(_add_initializer(graph, zeros, f"{node.input[1]}.zero_bias"))
+
+
+def _consumers(graph, tensor: str) -> list:
+    return [n for n in graph.node if tensor in n.input]
+
+
+def _add_missing_biases(graph) -> None:
+    from onnx import helper
+
+    weights = _initializers(graph)
+    for node in [n for n in graph.node if n.op_type == "MatMul"]:
+        if node.input[1] not in weights or any(c.op_type == "Add" for c in _consumers(graph, node.output[0])):
+            continue
+        out = node.output[0]
+        node.output[0] = f"{out}.without_bias"
+        zeros = np.zeros(weights[node.input[1]].shape[-1], np.float32)
+        bias = _add_initializer(graph, zeros, f"{node.input[1]}.zero_bias")
+        add = helper.make_node("Add", [node.output[0], bias], [out], name=f"{node.name}.zero_bias")
+        position = list(graph.node).index(node) + 1
+        graph.node.insert(position, add)
+
+
+def _layer_width(node, weights: dict) -> int | None:
+    """Neurons of the layer that the ``Gemm`` ``node`` computes, where its weights are known (else ``None``)."""
+    from onnx import helper
+
+    if node.op_type == "Gemm" and node.input[1] in weights:
+        trans_b = {a.name: helper.get_attribute_value(a) for a in node.attribute}.get("transB", 0)
+        return weights[node.input[1]].shape[0 if trans_b else 1]
+    return None
+
+
+def _full_biases(graph) -> None:
+    """A bias of one value (ONNX broadcasts it; OMLT's parser does not) or of shape ``(1, n)`` becomes a vector of one per neuron."""
+    weights = _initializers(graph)
+    producers = {o: n for n in graph.node for o in n.output}
+    for node in graph.node:
+        if node.op_type == "Gemm" and len(node.input) == 3:
+            slot, width = 2, _layer_width(node, weights)
+        elif node.op_type == "Add" and (matmul := _matmul_input(node, producers, weights)) is not None:
+            slot, width = 1 - matmul, weights[producers[node.input[matmul]].input[1]].shape[-1]
+        else:
+            continue
+        bias = weights.get(node.input[slot])
+        if not width or bias is None or bias.shape == (width,) or bias.size not in (1, width):
+            continue
+        full = np.full(width, bias.item()) if bias.size == 1 else bias.reshape(width)
+        node.input[slot] = _add_initializer(graph, full, f"{node.input[slot]}.full_{node.name}")
+
+
+def _matmul_input(add, producers: dict, weights: dict) -> int | None:
+    """Which input of ``add`` comes from a ``MatMul`` by known weights (0 or 1), else ``None``."""
+    for slot in (0, 1):
+        source = producers.get(add.input[slot])
+        if source is not None and source.op_type == "MatMul" and source.input[1] in weights:
+            return slot
+    return None
+
+
+def _drop_output_reshapes(graph) -> None:
+    from onnx import helper
+
+    if len(graph.output) != 1:
+        return
+    producers = {o: n for n in graph.node for o in n.output}
+    end, dropped = graph.output[0].name, 0
+    while (node := producers.get(end)) is not None and node.op_type in _OUTPUT_SHAPE_OPS and len(_consumers(graph, end)) == 0:
+        dropped += 1
+        graph.node.remove(node)
+        end = node.input[0]
+    if not dropped:
+        return
+    elem_type = graph.output[0].type.tensor_type.elem_type
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info(end, elem_type, None))
+    _drop_unused_constants(graph)
+
+
+def _drop_unused_constants(graph) -> None:
+    used = {name for n in graph.node for name in n.input} | {o.name for o in graph.output}
+    for node in [n for n in graph.node if n.op_type == "Constant" and n.output[0] not in used]:
+        graph.node.remove(node)
+
+
+def check_import(path: Path, net) -> None:
+    """Refuse ``net`` unless it computes what onnxruntime computes from the file at ``path``, on :data:`IMPORT_POINTS` points of its domain.
+
+    Raises
+    ------
+    ModelFormatError
+        If onnxruntime cannot run the file, or differs from the parsed net by
+        more than :data:`IMPORT_TOLERANCE` (relative to the net's scale).
+    """
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(0)
+    low, high = np.array(net.domain).T
+    points = rng.uniform(low, high, size=(IMPORT_POINTS, len(low)))
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        got = _run(session, points)
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidArgument/... types
+        raise ModelFormatError(f"{path}: onnxruntime cannot run this net ({exc}); re-export it") from None
+    want = net.forward(points).reshape(-1)
+    if got.size != want.size:
+        raise ModelFormatError(
+            f"{path}: onnxruntime gives {got.size} values for {IMPORT_POINTS} points, not one per point; export a net with one output"
+        )
+    gap = float(np.abs(got - want).max())
+    if not gap <= IMPORT_TOLERANCE * max(1.0, float(np.abs(want).max())):
+        raise ModelFormatError(
+            f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of its "
+            "domain, so its graph has a form surrogate misreads; export it as a plain chain of Linear and ReLU layers"
+        )
+
+
+def _run(session, points: np.ndarray) -> np.ndarray:
+    """The session's outputs at ``points``: in batches of the input's batch size (all at once where it is dynamic), or one point per call without one."""
+    first = session.get_inputs()[0]
+    x = points.astype(np.float64 if first.type == "tensor(double)" else np.float32)
+    if len(first.shape) != 2:  # no batch dimension: one point per call
+        batches = [p.reshape(first.shape) for p in x]
+    else:
+        size = first.shape[0] if isinstance(first.shape[0], int) and first.shape[0] > 0 else len(x)
+        padded = np.concatenate([x, np.repeat(x[:1], -len(x) % size, axis=0)])
+        batches = np.split(padded, len(padded) // size)
+    values = [
+        np.asarray(session.run(None, {first.name: b})[0], dtype=np.float64).reshape(len(b) if b.ndim == 2 else 1, -1)
+        for b in batches
+    ]
+    return np.concatenate(values)[: len(x)].reshape(-1)

@@ -1,0 +1,150 @@
+"""ONNX graphs written by other tools: rewritten into OMLT's form, and every import checked against onnxruntime."""
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from surrogate import ModelFormatError, load_onnx
+from surrogate.nets.onnx_graph import IMPORT_POINTS, check_import
+from tests.helpers import random_net
+
+RNG = np.random.default_rng(3)
+W1, B1, W2, B2 = RNG.normal(size=(2, 5)), RNG.normal(size=5), RNG.normal(size=(5, 1)), RNG.normal(size=1)
+POINTS = np.random.default_rng(4).uniform(-1, 1, size=(64, 2))
+
+
+def save_graph(path, nodes, initializers, *, input_shape=("batch", 2), output_shape=("batch", 1), opset=17):
+    """Write a graph x -> ... -> y with float32 ``initializers`` (name -> array) and return its path."""
+    graph = helper.make_graph(
+        nodes,
+        "elsewhere",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(output_shape))],
+        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in initializers.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8), str(path))
+    return path
+
+
+def onnxruntime_values(path, points):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    first = session.get_inputs()[0]
+    if len(first.shape) == 1 or first.shape[0] == 1:  # no batch, or a batch of exactly one
+        shape = first.shape
+        return np.array([session.run(None, {first.name: p.astype(np.float32).reshape(shape)})[0] for p in points]).reshape(-1)
+    return session.run(None, {first.name: points.astype(np.float32)})[0].reshape(-1)
+
+
+def hidden(weights="W1"):
+    return [
+        helper.make_node("MatMul", ["x", weights], ["m1"]),
+        helper.make_node("Add", ["m1", "B1"], ["h"]),
+        helper.make_node("Relu", ["h"], ["r"]),
+    ]
+
+
+GRAPHS = {
+    # Linear(bias=False) as PyTorch's legacy exporter writes it: a MatMul with no Add after it
+    "matmul without bias": (hidden() + [helper.make_node("MatMul", ["r", "W2"], ["y"])], {"W1": W1, "B1": B1, "W2": W2}),
+    # Gemm's bias C of one value, which ONNX broadcasts over the layer
+    "gemm with a scalar bias": (
+        [helper.make_node("Gemm", ["x", "W1", "C"], ["h"]), helper.make_node("Relu", ["h"], ["r"])]
+        + [helper.make_node("Gemm", ["r", "W2", "B2"], ["y"])],
+        {"W1": W1, "C": [0.25], "W2": W2, "B2": B2},
+    ),
+    "add with a scalar bias": (
+        hidden() + [helper.make_node("MatMul", ["r", "W2"], ["m2"]), helper.make_node("Add", ["m2", "C"], ["y"])],
+        {"W1": W1, "B1": B1, "W2": W2, "C": [-0.5]},
+    ),
+    "add with a row of biases": (
+        [helper.make_node("MatMul", ["x", "W1"], ["m1"]), helper.make_node("Add", ["m1", "B1row"], ["h"])]
+        + [helper.make_node("Relu", ["h"], ["r"]), helper.make_node("Gemm", ["r", "W2", "B2"], ["y"])],
+        {"W1": W1, "B1row": B1.reshape(1, 5), "W2": W2, "B2": B2},
+    ),
+    "bias before the product": (
+        hidden() + [helper.make_node("MatMul", ["r", "W2"], ["m2"]), helper.make_node("Add", ["B2", "m2"], ["y"])],
+        {"W1": W1, "B1": B1, "W2": W2, "B2": B2},
+    ),
+    "gemm with alpha, beta and transB": (
+        [
+            helper.make_node("Gemm", ["x", "W1t", "B1"], ["h"], alpha=2.0, beta=0.5, transB=1),
+            helper.make_node("Relu", ["h"], ["r"]),
+        ]
+        + [helper.make_node("Gemm", ["r", "W2", "B2"], ["y"])],
+        {"W1t": W1.T, "B1": B1, "W2": W2, "B2": B2},
+    ),
+}
+
+
+@pytest.mark.parametrize("form", GRAPHS)
+def test_a_layer_in_another_valid_form_loads_as_the_net_onnxruntime_computes(tmp_path, form):
+    nodes, initializers = GRAPHS[form]
+    path = save_graph(tmp_path / "net.onnx", nodes, initializers)
+    net = load_onnx(path)
+    assert net.architecture.name == "1x5"
+    assert np.abs(net.forward(POINTS) - onnxruntime_values(path, POINTS)).max() < 1e-5
+
+
+@pytest.mark.parametrize("op", ["Squeeze", "Flatten", "Reshape"])
+def test_a_reshape_after_the_last_layer_is_dropped_with_its_constants(tmp_path, op):
+    """``model(x).squeeze(-1)`` and friends: one value per point either way."""
+    layers = hidden() + [helper.make_node("MatMul", ["r", "W2"], ["m2"]), helper.make_node("Add", ["m2", "B2"], ["z"])]
+    shape = {"Squeeze": [1], "Flatten": None, "Reshape": [-1]}[op]
+    if shape is None:
+        ending, output = [helper.make_node("Flatten", ["z"], ["y"], axis=0)], (1, "batch")
+    else:
+        constant = helper.make_node("Constant", [], ["shape"], value=numpy_helper.from_array(np.array(shape, np.int64)))
+        ending, output = [constant, helper.make_node(op, ["z", "shape"], ["y"])], ("batch",)
+    path = save_graph(tmp_path / "net.onnx", layers + ending, {"W1": W1, "B1": B1, "W2": W2, "B2": B2}, output_shape=output)
+    assert np.abs(load_onnx(path).forward(POINTS) - onnxruntime_values(path, POINTS)).max() < 1e-5
+
+
+@pytest.mark.parametrize("input_shape", [(2,), (1, 2)])
+def test_a_net_without_a_batch_dimension_is_checked_point_by_point(tmp_path, input_shape):
+    nodes, initializers = GRAPHS["bias before the product"]
+    output = (1,) if len(input_shape) == 1 else (1, 1)
+    path = save_graph(tmp_path / "net.onnx", nodes, initializers, input_shape=input_shape, output_shape=output)
+    assert np.abs(load_onnx(path).forward(POINTS) - onnxruntime_values(path, POINTS)).max() < 1e-5
+
+
+def test_a_graph_with_a_second_output_is_refused_as_ambiguous(tmp_path):
+    nodes, initializers = GRAPHS["bias before the product"]
+    path = save_graph(tmp_path / "two.onnx", nodes, initializers)
+    model = onnx.load(str(path))
+    model.graph.output.append(helper.make_tensor_value_info("r", TensorProto.FLOAT, ["batch", 5]))
+    onnx.save(model, str(path))
+    with pytest.raises(ModelFormatError, match=r"two\.onnx: the graph has 2 outputs \(y, r\); a surrogate of x\*y has one"):
+        load_onnx(path)
+
+
+def test_a_net_read_as_another_function_is_refused(tmp_path):
+    """The guard behind every import: what was parsed must be what onnxruntime computes."""
+    path = save_graph(tmp_path / "net.onnx", *GRAPHS["bias before the product"])
+    net = load_onnx(path)
+    shifted = type(net)(net.weights, (net.biases[0], net.biases[1] + 0.01), net.metadata)
+    with pytest.raises(
+        ModelFormatError, match=r"net\.onnx: the net read from this file differs from what onnxruntime computes by 0\.01"
+    ):
+        check_import(path, shifted)
+    check_import(path, net)  # the net as read passes
+
+
+def test_a_file_onnxruntime_cannot_run_is_refused(tmp_path):
+    nodes = [helper.make_node("MatMul", ["x", "missing"], ["y"])]
+    path = save_graph(tmp_path / "broken.onnx", nodes, {})
+    with pytest.raises(ModelFormatError, match=r"broken\.onnx: onnxruntime cannot run this net .*; re-export it"):
+        check_import(path, random_net((5,)))
+
+
+def test_the_check_uses_points_of_the_nets_domain(tmp_path, monkeypatch):
+    """A net made for [0, 2]^2 is compared there, not on [-1, 1]^2."""
+    import surrogate.nets.onnx_graph as onnx_graph
+
+    seen = []
+    monkeypatch.setattr(onnx_graph, "_run", lambda session, points: seen.append(points) or np.zeros(len(points)))
+    net = random_net((5,)).with_metadata(domain=[[0, 2], [0, 2]])
+    with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
+        check_import(save_graph(tmp_path / "net.onnx", *GRAPHS["bias before the product"]), net)
+    assert seen[0].shape == (IMPORT_POINTS, 2) and seen[0].min() >= 0 and seen[0].max() <= 2
