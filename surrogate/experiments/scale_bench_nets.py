@@ -12,7 +12,9 @@ from ..errors import ConfigError
 from ..files import sha256_file
 from ..milp.baselines import parse_baseline
 from ..milp.bounds import milp_identity
-from ..nets.metrics import grid
+from ..nets.metrics import grid, score
+from ..nets.network import unit_box
+from ..nets.onnx_io import load_onnx
 from ..nets.zoo import read_zoo
 from .scale_bench_config import ScaleBenchConfig
 
@@ -25,7 +27,10 @@ NET, BASELINE = "net", "baseline"
 
 @dataclass(frozen=True)
 class NetRef:
-    """A net of the run: its label in the tables, zoo ``name`` (or ONNX path), ``zoo`` folder, manifest errors and hash.
+    """A net of the run: its label in the tables, zoo ``name`` (or ONNX path), ``zoo`` folder, grid errors and hash.
+
+    The grid errors are the manifest's for a zoo net, and scored on the same grid
+    for an ONNX path made for [-1, 1]^2 (NaN for one made for another box).
 
     ``same_as`` is the label of an earlier net of the run whose MILP this one's
     equals (:func:`milp_identity`); its solves are that net's, not run again.
@@ -51,10 +56,16 @@ def _entry(zoo: str, name: str) -> dict | None:
 
 
 def _onnx_ref(path: str) -> NetRef:
+    """An ONNX net of the run, scored on the zoo's grid where it is made for [-1, 1]^2 (else its errors are unknown: NaN)."""
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"net {path!r}: no such ONNX file; pass an existing .onnx path or a zoo name")
-    return NetRef(file.stem, str(file.resolve()), "", math.nan, math.nan, sha256_file(file))
+    net = load_onnx(file)
+    mae = max_error = math.nan
+    if net.domain == unit_box(2):  # the grid errors of nets made for another box are not comparable
+        scored = score(net.check_product_net(str(file)))
+        mae, max_error = scored.mae, scored.max_error
+    return NetRef(file.stem, str(file.resolve()), "", mae, max_error, sha256_file(file))
 
 
 def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:

@@ -5,6 +5,8 @@ nodes, each ``Gemm`` with every attribute and a bias of full length. Exporters
 write the same net in other, equally valid forms; :func:`normalise_graph`
 rewrites these, in place and without changing what the graph computes:
 
+* weights passed through ``Identity`` nodes (PyTorch's legacy exporter does
+  this for equal tensors) or held in ``Constant`` nodes: made initializers;
 * a ``Gemm`` without ``alpha``, ``beta`` or ``transB``, or without its bias
   (PyTorch drops an all-zero bias): the defaults (1, 1, 0, zeros) written out;
 * a ``MatMul`` not followed by an ``Add`` (a layer without bias, as the legacy
@@ -13,7 +15,7 @@ rewrites these, in place and without changing what the graph computes:
   ``(1, n)``: spelled out as one value per neuron;
 * ``Squeeze``, ``Reshape``, ``Flatten``, ``Unsqueeze`` or ``Identity`` nodes
   after the last layer (``model(x).squeeze(-1)``): dropped, so the graph ends at
-  the layer (its one value per point is the same), with the constants they used.
+  the layer (its one value per point is the same).
 
 :func:`check_import` then runs the file's own graph in onnxruntime and compares
 it with the parsed net, so a form that is parsed into a different function is
@@ -47,6 +49,7 @@ def normalise_graph(proto, path: Path | None = None):
     for i, node in enumerate(graph.node):
         if not node.name:  # OMLT keys its graph by node name
             node.name = f"{node.op_type}_{i}"
+    _fold_constants(graph)
     _explicit_gemms(graph, path)
     _add_missing_biases(graph)
     _full_biases(graph)
@@ -65,6 +68,23 @@ def _add_initializer(graph, array: np.ndarray, name: str) -> str:
 
     graph.initializer.append(numpy_helper.from_array(array.astype(np.float32, copy=False), name))
     return name
+
+
+def _fold_constants(graph) -> None:
+    """``Constant`` nodes, and ``Identity`` nodes of an initializer, become initializers of their output's name."""
+    from onnx import helper, numpy_helper
+
+    stored = {t.name for t in graph.initializer}
+    for node in list(graph.node):
+        if node.op_type == "Constant" and [a.name for a in node.attribute] == ["value"]:
+            tensor = helper.get_attribute_value(node.attribute[0])
+        elif node.op_type == "Identity" and node.input[0] in stored:
+            tensor = next(t for t in graph.initializer if t.name == node.input[0])
+        else:
+            continue
+        graph.initializer.append(numpy_helper.from_array(numpy_helper.to_array(tensor), node.output[0]))
+        stored.add(node.output[0])
+        graph.node.remove(node)
 
 
 def _explicit_gemms(graph, path: Path | None) -> None:
@@ -160,13 +180,6 @@ def _drop_output_reshapes(graph) -> None:
     elem_type = graph.output[0].type.tensor_type.elem_type
     del graph.output[:]
     graph.output.append(helper.make_tensor_value_info(end, elem_type, None))
-    _drop_unused_constants(graph)
-
-
-def _drop_unused_constants(graph) -> None:
-    used = {name for n in graph.node for name in n.input} | {o.name for o in graph.output}
-    for node in [n for n in graph.node if n.op_type == "Constant" and n.output[0] not in used]:
-        graph.node.remove(node)
 
 
 def check_import(path: Path, net) -> None:

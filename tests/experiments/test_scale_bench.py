@@ -259,6 +259,20 @@ def test_a_folder_that_is_no_zoo_and_a_file_that_is_no_net_stop_the_run_before_a
         resolve_nets(ScaleBenchConfig(nets=(str(garbage),)))
 
 
+def test_an_onnx_net_is_scored_on_the_zoos_grid_where_it_is_made_for_the_unit_box(tmp_path):
+    entry = next(e for e in load_manifest(DEFAULT_ZOO)["models"] if e["name"] == "b12-best-3x4")
+    net = resolve_surrogate("b12-best-3x4")
+    (ref,) = resolve_nets(ScaleBenchConfig(nets=(str(export_onnx(net, tmp_path / "copy.onnx")),)))
+    assert (ref.label, ref.mae, ref.max_error) == (
+        "copy",
+        pytest.approx(entry["mae"], rel=1e-6),
+        pytest.approx(entry["max_error"], rel=1e-6),
+    )
+    elsewhere = export_onnx(net.with_metadata(domain=[[0, 2], [0, 2]]), tmp_path / "other-box.onnx")
+    (ref,) = resolve_nets(ScaleBenchConfig(nets=(str(elsewhere),)))
+    assert math.isnan(ref.mae) and math.isnan(ref.max_error)  # not comparable with the unit box's errors
+
+
 def test_a_name_in_a_second_zoo_is_benchmarked_from_both(tmp_path):
     zoo = tmp_path / "models_stable"
     zoo.mkdir()

@@ -63,6 +63,18 @@ GRAPHS = {
         + [helper.make_node("Relu", ["h"], ["r"]), helper.make_node("Gemm", ["r", "W2", "B2"], ["y"])],
         {"W1": W1, "B1row": B1.reshape(1, 5), "W2": W2, "B2": B2},
     ),
+    # the legacy exporter passes a weight equal to another through an Identity node
+    "weights through identity": (
+        [helper.make_node("Identity", ["W1"], ["W1same"]), helper.make_node("Gemm", ["x", "W1same", "B1"], ["h"])]
+        + [helper.make_node("Relu", ["h"], ["r"]), helper.make_node("Gemm", ["r", "W2", "B2"], ["y"])],
+        {"W1": W1, "B1": B1, "W2": W2, "B2": B2},
+    ),
+    "weights in a constant": (
+        [helper.make_node("Constant", [], ["W1c"], value=numpy_helper.from_array(W1.astype(np.float32)))]
+        + [helper.make_node("Gemm", ["x", "W1c", "B1"], ["h"]), helper.make_node("Relu", ["h"], ["r"])]
+        + [helper.make_node("Gemm", ["r", "W2", "B2"], ["y"])],
+        {"B1": B1, "W2": W2, "B2": B2},
+    ),
     "bias before the product": (
         hidden() + [helper.make_node("MatMul", ["r", "W2"], ["m2"]), helper.make_node("Add", ["B2", "m2"], ["y"])],
         {"W1": W1, "B1": B1, "W2": W2, "B2": B2},
@@ -88,7 +100,7 @@ def test_a_layer_in_another_valid_form_loads_as_the_net_onnxruntime_computes(tmp
 
 
 @pytest.mark.parametrize("op", ["Squeeze", "Flatten", "Reshape"])
-def test_a_reshape_after_the_last_layer_is_dropped_with_its_constants(tmp_path, op):
+def test_a_reshape_after_the_last_layer_is_dropped(tmp_path, op):
     """``model(x).squeeze(-1)`` and friends: one value per point either way."""
     layers = hidden() + [helper.make_node("MatMul", ["r", "W2"], ["m2"]), helper.make_node("Add", ["m2", "B2"], ["z"])]
     shape = {"Squeeze": [1], "Flatten": None, "Reshape": [-1]}[op]
