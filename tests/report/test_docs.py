@@ -230,6 +230,7 @@ def test_the_docs_markers_are_well_formed():
             ("bounds", "scale", None, "scip-strong"),
             ("floor", "scale", None, "scip-strong-10"),
             ("floor", "scale", None, "scip-strong-5"),
+            ("floor", "scale", None, "scip-strong-no-aggregation-5"),
         ],
     }
 
