@@ -127,13 +127,21 @@ def _add_missing_biases(graph) -> None:
         graph.node.insert(position, add)
 
 
-def _layer_width(node, weights: dict) -> int | None:
-    """Neurons of the layer that the ``Gemm`` ``node`` computes, where its weights are known (else ``None``)."""
+def _bias_slot(node, producers: dict, weights: dict) -> tuple[int, int] | None:
+    """``(input slot of the bias, neurons of the layer)`` where ``node`` adds a layer's bias, else ``None``.
+
+    That is a ``Gemm`` with a bias and known weights, or an ``Add`` of a ``MatMul`` by known weights.
+    """
     from onnx import helper
 
-    if node.op_type == "Gemm" and node.input[1] in weights:
+    if node.op_type == "Gemm" and len(node.input) == 3 and node.input[1] in weights:
         trans_b = {a.name: helper.get_attribute_value(a) for a in node.attribute}.get("transB", 0)
-        return weights[node.input[1]].shape[0 if trans_b else 1]
+        return 2, weights[node.input[1]].shape[0 if trans_b else 1]
+    if node.op_type == "Add":
+        for slot in (0, 1):
+            source = producers.get(node.input[slot])
+            if source is not None and source.op_type == "MatMul" and source.input[1] in weights:
+                return 1 - slot, weights[source.input[1]].shape[-1]
     return None
 
 
@@ -142,26 +150,14 @@ def _full_biases(graph) -> None:
     weights = _initializers(graph)
     producers = {o: n for n in graph.node for o in n.output}
     for node in graph.node:
-        if node.op_type == "Gemm" and len(node.input) == 3:
-            slot, width = 2, _layer_width(node, weights)
-        elif node.op_type == "Add" and (matmul := _matmul_input(node, producers, weights)) is not None:
-            slot, width = 1 - matmul, weights[producers[node.input[matmul]].input[1]].shape[-1]
-        else:
+        if (found := _bias_slot(node, producers, weights)) is None:
             continue
+        slot, width = found
         bias = weights.get(node.input[slot])
-        if not width or bias is None or bias.shape == (width,) or bias.size not in (1, width):
+        if bias is None or bias.shape == (width,) or bias.size not in (1, width):
             continue
         full = np.full(width, bias.item()) if bias.size == 1 else bias.reshape(width)
         node.input[slot] = _add_initializer(graph, full, f"{node.input[slot]}.full_{node.name}")
-
-
-def _matmul_input(add, producers: dict, weights: dict) -> int | None:
-    """Which input of ``add`` comes from a ``MatMul`` by known weights (0 or 1), else ``None``."""
-    for slot in (0, 1):
-        source = producers.get(add.input[slot])
-        if source is not None and source.op_type == "MatMul" and source.input[1] in weights:
-            return slot
-    return None
 
 
 def _drop_output_reshapes(graph) -> None:

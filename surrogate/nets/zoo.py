@@ -224,16 +224,14 @@ def read_zoo(zoo_dir: str | os.PathLike) -> dict:
     """
     folder = Path(zoo_dir)
     if not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise ModelFormatError(
-            f"zoo folder {folder} {what}; name a folder written by 'surrogate sweep --save-models DIR' (e.g. {DEFAULT_ZOO})"
-        )
-    if not (folder / MANIFEST).is_file():
-        raise ModelFormatError(
-            f"zoo folder {folder} has no {MANIFEST}, so it holds no nets; name a folder written by "
-            f"'surrogate sweep --save-models DIR' (e.g. {DEFAULT_ZOO})"
-        )
-    return load_manifest(folder)
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+    elif not (folder / MANIFEST).is_file():
+        problem = f"has no {MANIFEST}, so it holds no nets"
+    else:
+        return load_manifest(folder)
+    raise ModelFormatError(
+        f"zoo folder {folder} {problem}; name a folder written by 'surrogate sweep --save-models DIR' (e.g. {DEFAULT_ZOO})"
+    )
 
 
 def check_entry_file(zoo_dir: str | os.PathLike, entry: dict) -> Path:

@@ -183,7 +183,7 @@ def scale_points(table: pd.DataFrame) -> pd.DataFrame:
 def draw_front(ax, points: pd.DataFrame, error: str) -> None:
     """Draw one budget's points (error against SGM, log-log) with its front joined by steps and labelled.
 
-    A net without a known ``error`` (an ONNX file outside a zoo has no manifest errors) has no point; a
+    A net without a known ``error`` (an ONNX file made for a box other than [-1, 1]^2 is not scored) has no point; a
     panel with no such point says so in its middle instead of drawing empty log axes, which matplotlib refuses.
     """
     points = points[points[error].notna()]
