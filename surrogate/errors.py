@@ -39,6 +39,10 @@ class NonlinearModelError(SurrogateError, ValueError):
     """A model handed to the MILP solver has a term of degree above 1 (e.g. a fixed factor was unfixed)."""
 
 
+class UnsupportedComponentError(SurrogateError, ValueError):
+    """A Pyomo model holds a component that a solve would leave out (e.g. an untransformed ``Disjunction``)."""
+
+
 class NumericsWarning(UserWarning):
     """A model is so badly scaled that the solver's answer may be wrong: tighten the named bounds."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+from ..milp.model_components import check_components
 from ..milp.solver_config import Termination
 
 
@@ -19,7 +20,12 @@ def scip_available() -> bool:
 
 
 def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
-    """(objective, seconds, termination) of SCIP on the exact model; NaNs if SCIP is missing."""
+    """(objective, seconds, termination) of SCIP on the exact model; NaNs if SCIP is missing.
+
+    A model with a component SCIP would leave out is refused
+    (:func:`~surrogate.milp.model_components.check_components`).
+    """
+    check_components(model, solver="scip")
     if not scip_available():
         return math.nan, math.nan, "scip-not-installed"
     from pyomo.common.tee import capture_output

@@ -215,21 +215,18 @@ def replace_products(
 ) -> ReplacementReport:
     """Replace every product of two variables in ``model`` by a surrogate (in place).
 
-    The active objective and constraints are read as
-    ``constant + linear + sum q_ij x_i x_j``; each distinct pair ``(x_i, x_j)``
-    gets one :func:`bilinear` surrogate, shared by every term that uses it
-    (a :class:`LinearProduct` when a factor has ``lb == ub``; nothing when
-    ``q_ij`` cancels to 0). Rewritten components are deactivated and replaced
-    by linear ones in the block ``model.surrogate_replacement``.
+    The active objective and constraints are read as ``constant + linear + sum q_ij x_i x_j``; each
+    distinct pair ``(x_i, x_j)`` gets one :func:`bilinear` surrogate, shared by every term that uses it
+    (a :class:`LinearProduct` when a factor has ``lb == ub``; nothing when ``q_ij`` cancels to 0).
+    Rewritten components are deactivated and replaced by linear ones in the block ``model.surrogate_replacement``.
 
     Parameters
     ----------
     implied_bounds
-        First give a factor with a missing bound the bound its constraints
-        imply (:func:`~surrogate.milp.implied_bounds.tighten_product_bounds`: FBBT,
-        then LP bound tightening; a model whose factors are all bounded is left
-        as it is). What was derived is in the report's ``implied_bounds``; on a
-        refusal the derived bounds are put back. ``False``: refuse at once.
+        First give a factor with a missing bound the bound its constraints imply
+        (:func:`~surrogate.milp.implied_bounds.tighten_product_bounds`: FBBT, then LP bound tightening;
+        a model whose factors are all bounded is left as it is). What was derived is in the report's
+        ``implied_bounds``; on a refusal the derived bounds are put back. ``False``: refuse at once.
     bounds_time_limit
         Seconds for the LP bound tightening (a safety net: ``DEFAULT_LP_SECONDS``).
     error_aware
@@ -243,6 +240,8 @@ def replace_products(
         Factors of products without finite bounds, all named in one message.
     InfeasibleModelError
         Bound tightening proved the constraints infeasible.
+    UnsupportedComponentError
+        A component a solve would leave out (an untransformed ``Disjunction``: apply ``gdp.bigm``).
 
     Warns
     -----

@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import is_constant
 
 from ..errors import ModelFormatError, SurrogateError
+from .model_components import check_components
 from .model_size import ModelSize
 
 
@@ -144,11 +145,16 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
     and constants stay symbolic: a mutable ``Param`` or a fixed ``Var`` in them
     is read at each solve (a fixed ``Var`` that is later unfixed makes the
     model nonlinear, which :func:`~surrogate.milp.solver.solve` refuses).
+    A model with a component a solve would leave out (an untransformed
+    ``Disjunction``, whose constraints may hold products) is refused with
+    :class:`~surrogate.errors.UnsupportedComponentError` (see
+    :func:`~surrogate.milp.model_components.check_components`).
     Nothing is changed if any term cannot be handled; ``note`` is appended to
     the message of an :class:`UnboundedVariableError` (see :func:`check_factors`).
     """
     if model.component(block_name) is not None:
         raise ModelFormatError(f"{model.name!r} already has a block {block_name!r}; start from the exact model")
+    check_components(model)  # a product in an untransformed Disjunct would be missed
     targets = []
     for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
         targets.append(("objective", obj, quadratic_parts(obj.expr, f"objective {obj.name!r}")))

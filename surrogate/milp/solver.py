@@ -18,6 +18,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError, NonlinearModelError
 from ..options import is_number
+from .model_components import check_components, check_one_objective
 from .model_size import ModelSize, model_size
 from .solution_check import untrusted
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
@@ -339,6 +340,10 @@ def solve(
         option of ``config.options`` or would not keep its value as given.
     NonlinearModelError
         If the model has a term of degree above 1.
+    UnsupportedComponentError
+        If the model holds a component the solve would leave out (an untransformed ``Disjunction``,
+        ``LogicalConstraint``, ``Arc`` or ``DerivativeVar``; an SOS constraint for HiGHS): the
+        message names the Pyomo transformation that makes it constraints; or more than one active objective.
     SolverUnavailableError
         If ``config.solver`` is not installed here (the message names the pip extra).
     """
@@ -352,6 +357,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     from pyomo.common.tee import capture_output
 
     backend = backend_for(config.solver)
+    check_one_objective(model)
+    check_components(model, solver=backend.name, sos=backend.accepts_sos)
     if backend.accepts_nonlinear:  # SCIP and Gurobi would solve it: refuse it as HiGHS does
         _check_linear(model)
     check_options(config)

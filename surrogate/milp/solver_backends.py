@@ -68,6 +68,8 @@ class Backend:
     accepts_nonlinear
         Whether the solver would take nonlinear terms: :func:`~surrogate.milp.solver.solve`
         then checks that a model is linear before solving it.
+    accepts_sos
+        Whether the solver has SOS constraints (HiGHS has none: a model with one is refused).
     node_option, no_node_limit
         The solver's own option that caps its branch-and-bound nodes
         (``node_limit`` of :func:`~surrogate.milp.solver.solve`), and its value
@@ -85,6 +87,7 @@ class Backend:
     package: ClassVar[str]
     install: ClassVar[str]
     accepts_nonlinear: ClassVar[bool] = True
+    accepts_sos: ClassVar[bool] = True
     persistent: ClassVar[bool] = False
     _probe: object = None  # the solver available() made, or False when it could not make one
 
@@ -216,6 +219,7 @@ class HighsBackend(Backend):
     package = "highspy"
     install = "'pip install highspy'"
     accepts_nonlinear = False  # Pyomo's HiGHS interface refuses a nonlinear model itself
+    accepts_sos = False
     persistent = True
 
     def make(self, *, fixed_as_bounds: bool = False):

@@ -1,0 +1,107 @@
+"""Which Pyomo components a solve reads, and a refusal naming any other that would change the answer.
+
+Pyomo's solver interfaces read a model's variables, constraints, objectives
+(and, where the solver has them, SOS constraints) and pass over every other
+component in silence. An untransformed ``Disjunction`` of :mod:`pyomo.gdp`, a
+``LogicalConstraint``, an ``Arc`` of :mod:`pyomo.network` or a ``DerivativeVar``
+of :mod:`pyomo.dae` would be left out of the solve, and the optimum returned
+would be that of another model. :func:`check_components` refuses such a model
+before :func:`~surrogate.milp.solver.solve` runs it and before
+:func:`~surrogate.milp.products.rewrite_products` reads its products, naming
+the components and the Pyomo transformation that turns them into constraints.
+The walk is Pyomo's own (:func:`pyomo.repn.util.categorize_valid_components`,
+the one its LP writer refuses unknown components with), over active blocks only:
+a deactivated component takes no part and is not refused.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from pyomo.dae import DerivativeVar
+from pyomo.network import Port
+from pyomo.repn.util import categorize_valid_components
+
+from ..errors import UnsupportedComponentError
+
+#: How to turn a component a solve would leave out into variables and constraints, by its type's name.
+TRANSFORMS = {
+    "Disjunct": "pyo.TransformationFactory('gdp.bigm').apply_to(model)",
+    "Disjunction": "pyo.TransformationFactory('gdp.bigm').apply_to(model)",
+    "LogicalConstraint": "pyo.TransformationFactory('core.logical_to_linear').apply_to(model)",
+    "Arc": "pyo.TransformationFactory('network.expand_arcs').apply_to(model)",
+    "DerivativeVar": "pyo.TransformationFactory('dae.finite_difference').apply_to(model, ...)",
+}
+#: Added to the message where a disjunction is refused.
+HULL_NOTE = (
+    "; gdp.bigm, not gdp.hull: the hull reformulation divides each product by an indicator variable, "
+    "which no surrogate of x*y replaces"
+)
+#: The component types a solve reads (an ExternalFunction only inside expressions, which the linearity checks refuse).
+READ = frozenset(
+    {pyo.Block, pyo.Constraint, pyo.Var, pyo.Param, pyo.Expression, pyo.Set, pyo.RangeSet, Port, pyo.ExternalFunction}
+)
+#: Read too, but collected to be looked at: SOS constraints (not every solver has them) and derivatives.
+COLLECTED = frozenset({pyo.SOSConstraint, pyo.Objective, pyo.Suffix, DerivativeVar})
+
+
+def left_out(model, *, sos: bool = True) -> dict[str, list[str]]:
+    """The names of ``model``'s components a solve would leave out, by their type's name.
+
+    ``sos=False`` counts SOS constraints among them (a solver without SOS, such
+    as HiGHS). A ``DerivativeVar`` is counted until its continuous sets are
+    discretised, although it is not an active component: before, it is a free
+    variable to a solver.
+    """
+    found, unknown = categorize_valid_components(model, active=True, valid=set(READ), targets=set(COLLECTED))
+    named = {ctype.__name__: [c.name for c in comps] for ctype, comps in unknown.items()}
+    for ctype in (DerivativeVar,) if sos else (DerivativeVar, pyo.SOSConstraint):
+        comps = [c for block in found[ctype] for c in block.component_objects(ctype, active=True, descend_into=False)]
+        names = [c.name for c in comps if ctype is not DerivativeVar or not c.is_fully_discretized()]
+        if names:
+            named[ctype.__name__] = names
+    return dict(sorted(named.items()))
+
+
+def _listed(named: dict[str, list[str]]) -> str:
+    """``Kind a, b; Other c`` with at most three names per kind."""
+    return "; ".join(f"{kind} {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}" for kind, names in named.items())
+
+
+def check_components(model, *, solver: str = "", sos: bool = True) -> None:
+    """Raise :class:`UnsupportedComponentError` if a solve of ``model`` would leave a component out.
+
+    ``solver`` names the solver in the message; ``sos=False`` refuses SOS
+    constraints too (a solver without them). The message lists every such
+    component and how to turn it into constraints.
+    """
+    named = left_out(model, sos=sos)
+    if not named:
+        return
+    dropped = {kind: names for kind, names in named.items() if kind != "SOSConstraint"}
+    parts = []
+    if dropped:
+        fixes = sorted({TRANSFORMS.get(kind, "") for kind in dropped} - {""})
+        if any(kind not in TRANSFORMS for kind in dropped):
+            fixes.append("the other components' own Pyomo transformation (or deactivate them)")
+        note = HULL_NOTE if "Disjunction" in dropped or "Disjunct" in dropped else ""
+        parts.append(
+            f"{_listed(dropped)}, which a solve would leave out, so its answer would be another model's: "
+            f"first apply {'; '.join(fixes)}{note}"
+        )
+    if "SOSConstraint" in named:
+        parts.append(
+            f"{_listed({'SOSConstraint': named['SOSConstraint']})}, which {solver or 'this solver'} does not have: "
+            "solve with SolverConfig(solver='scip') or 'gurobi', or write them with binaries "
+            "(pyo.Piecewise: pw_repn='DCC' or 'INC')"
+        )
+    raise UnsupportedComponentError(f"model {model.name!r} has " + "; and ".join(parts))
+
+
+def check_one_objective(model) -> None:
+    """Raise :class:`UnsupportedComponentError` naming the objectives if ``model`` has more than one active."""
+    objectives = [o.name for o in model.component_data_objects(pyo.Objective, active=True)]
+    if len(objectives) > 1:
+        raise UnsupportedComponentError(
+            f"model {model.name!r} has {len(objectives)} active objectives ({', '.join(objectives[:5])}); a MILP has one: "
+            f"deactivate the others, e.g. model.{objectives[-1]}.deactivate()"
+        )

@@ -1,0 +1,208 @@
+"""Models others write: a component a solve would leave out is refused, and its fix solves right."""
+
+import pyomo.environ as pyo
+import pytest
+from pyomo.dae import ContinuousSet, DerivativeVar
+from pyomo.gdp import Disjunct, Disjunction
+from pyomo.network import Arc, Port
+
+from surrogate import SolverConfig, replace_products, solve
+from surrogate.errors import UnsupportedComponentError
+from surrogate.milp.model_components import check_components, left_out
+from surrogate.milp.solver_backends import BACKENDS, available_solvers
+
+pytestmark = pytest.mark.solver
+
+CONFIG = SolverConfig(time_limit=30, rel_gap=1e-6, threads=1)
+NET = "models/b24-hand-shared-fixed-4-5-5-5-5.onnx"
+
+
+def _either_or(product_in_disjunct: bool = True):
+    """min x over x in [-1, 2], y in [0, 3] with x*y >= 1 or x >= 1.5: 1/3 at (1/3, 3); -1 without the disjunction."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.y = pyo.Var(bounds=(0, 3))
+    m.d1 = Disjunct()
+    m.d1.c = pyo.Constraint(expr=(m.x * m.y if product_in_disjunct else 3 * m.x) >= 1)
+    m.d2 = Disjunct()
+    m.d2.c = pyo.Constraint(expr=m.x >= 1.5)
+    m.dj = Disjunction(expr=[m.d1, m.d2])
+    m.o = pyo.Objective(expr=m.x)
+    return m
+
+
+def _solvers():
+    return [name for name in ("highs", "scip") if name in available_solvers()]
+
+
+@pytest.mark.parametrize("name", _solvers())
+def test_an_untransformed_disjunction_is_refused_by_every_solver_instead_of_dropped(name):
+    # Pyomo's interfaces pass over a Disjunction: HiGHS and SCIP returned -1, the optimum without it
+    with pytest.raises(
+        UnsupportedComponentError, match=r"Disjunct d1, d2; Disjunction dj, which a solve would leave out.*gdp\.bigm"
+    ):
+        solve(_either_or(product_in_disjunct=False), SolverConfig(solver=name, time_limit=30, rel_gap=1e-6, threads=1))
+
+
+def test_after_gdp_bigm_the_linear_disjunction_solves_to_its_optimum():
+    m = _either_or(product_in_disjunct=False)
+    pyo.TransformationFactory("gdp.bigm").apply_to(m)
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(1 / 3, abs=1e-7)
+
+
+def test_replace_products_refuses_a_product_in_a_disjunct_and_leaves_the_model_as_it_was():
+    m = _either_or()
+    with pytest.raises(UnsupportedComponentError, match=r"gdp\.bigm, not gdp\.hull"):
+        replace_products(m, NET)
+    assert m.component("surrogate_replacement") is None
+    assert m.d1.c.active and (m.x.bounds, m.y.bounds) == ((-1, 2), (0, 3))
+
+
+def test_after_gdp_bigm_the_product_in_the_disjunct_is_replaced_and_the_optimum_is_right():
+    m = _either_or()
+    pyo.TransformationFactory("gdp.bigm").apply_to(m)
+    report = replace_products(m, NET)
+    result = solve(m, CONFIG)
+    assert report.n_products == 1 and result.optimal
+    # x*y >= 1 read through the net: x = (1 +- E ac) / 3 at y = 3, E ac = 1.5 * 1.5 * 9.77e-4 (its max error)
+    assert result.objective == pytest.approx(1 / 3, abs=1.5 * 1.5 * 9.8e-4 / 3 + 1e-6)
+    assert pyo.value(m.y) == pytest.approx(3, abs=1e-6)
+
+
+def test_a_logical_constraint_is_refused_and_solves_once_made_linear():
+    m = pyo.ConcreteModel()
+    m.b = pyo.BooleanVar([1, 2])
+    m.x = pyo.Var(bounds=(0, 1))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.pick = pyo.LogicalConstraint(expr=pyo.exactly(1, m.b[1], m.b[2]))
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    with pytest.raises(UnsupportedComponentError, match=r"LogicalConstraint pick.*core\.logical_to_linear"):
+        solve(m, CONFIG)
+    pyo.TransformationFactory("core.logical_to_linear").apply_to(m)
+    m.cx = pyo.Constraint(expr=m.x <= m.b[1].get_associated_binary())
+    m.cy = pyo.Constraint(expr=m.y <= m.b[2].get_associated_binary())
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(1, abs=1e-7)  # 2 without the logical constraint
+
+
+def _ports():
+    m = pyo.ConcreteModel()
+    for name in ("a", "b"):
+        block = pyo.Block()
+        m.add_component(name, block)
+        block.x = pyo.Var(bounds=(0, 5))
+        block.p = Port(initialize={"x": block.x})
+    m.arc = Arc(source=m.a.p, destination=m.b.p)
+    m.ca = pyo.Constraint(expr=m.a.x >= 2)
+    m.o = pyo.Objective(expr=m.b.x)
+    return m
+
+
+def test_an_arc_is_refused_and_solves_once_expanded():
+    with pytest.raises(UnsupportedComponentError, match=r"Arc arc.*network\.expand_arcs"):
+        solve(_ports(), CONFIG)
+    m = _ports()
+    pyo.TransformationFactory("network.expand_arcs").apply_to(m)
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(2, abs=1e-7)  # 0 without the arc
+
+
+def _ode():
+    m = pyo.ConcreteModel()
+    m.t = ContinuousSet(bounds=(0, 1))
+    m.u = pyo.Var(m.t, bounds=(0, 5))
+    m.du = DerivativeVar(m.u)
+    m.ode = pyo.Constraint(m.t, rule=lambda m, t: m.du[t] == 1)
+    m.start = pyo.Constraint(expr=m.u[0] == 0)
+    m.o = pyo.Objective(expr=-m.u[1])
+    return m
+
+
+def test_a_derivative_is_refused_until_discretised():
+    with pytest.raises(UnsupportedComponentError, match=r"DerivativeVar du.*dae\.finite_difference"):
+        solve(_ode(), CONFIG)
+    m = _ode()
+    pyo.TransformationFactory("dae.finite_difference").apply_to(m, nfe=4)
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(-1, abs=1e-7)  # -5 with du free
+
+
+def _sos():
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var([1, 2], bounds=(0, 1))
+    m.one = pyo.SOSConstraint(var=m.z, sos=1)
+    m.o = pyo.Objective(expr=m.z[1] + 2 * m.z[2], sense=pyo.maximize)
+    return m
+
+
+def test_highs_refuses_an_sos_constraint_and_names_the_solvers_that_have_them():
+    with pytest.raises(
+        UnsupportedComponentError, match=r"SOSConstraint one, which highs does not have: solve with SolverConfig\(solver='scip'\)"
+    ):
+        solve(_sos(), CONFIG)
+
+
+def test_scip_solves_an_sos_constraint():
+    pytest.importorskip(BACKENDS["scip"].package, reason="scip is optional: pip install 'surrogate[scip]'")
+    result = solve(_sos(), SolverConfig(solver="scip", time_limit=30, rel_gap=1e-6, threads=1))
+    assert result.optimal and result.objective == pytest.approx(2, abs=1e-7)  # 3 without the SOS constraint
+
+
+def test_deactivated_components_take_no_part_and_are_not_refused():
+    m = _either_or()
+    m.dj.deactivate()
+    m.d1.deactivate()
+    m.d2.deactivate()
+    m.extra = pyo.Block()
+    m.extra.b = pyo.BooleanVar()
+    m.extra.pick = pyo.LogicalConstraint(expr=m.extra.b)
+    m.extra.deactivate()
+    assert left_out(m) == {}
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(-1, abs=1e-7)
+
+
+def test_every_kind_is_listed_once_in_one_message_with_each_fix():
+    m = _either_or()
+    m.b = pyo.BooleanVar()
+    m.pick = pyo.LogicalConstraint(expr=m.b)
+    m.z = pyo.Var([1, 2], bounds=(0, 1))
+    m.one = pyo.SOSConstraint(var=m.z, sos=1)
+    assert left_out(m) == {"Disjunct": ["d1", "d2"], "Disjunction": ["dj"], "LogicalConstraint": ["pick"]}
+    assert list(left_out(m, sos=False)) == ["Disjunct", "Disjunction", "LogicalConstraint", "SOSConstraint"]
+    with pytest.raises(UnsupportedComponentError) as refused:
+        check_components(m, solver="highs", sos=False)
+    message = str(refused.value)
+    assert message.count("gdp.bigm').apply_to") == 1 and "core.logical_to_linear" in message
+    assert "SOSConstraint one, which highs does not have" in message
+
+
+def test_the_exact_reference_solve_refuses_a_disjunction_too():
+    from surrogate.experiments.scip_reference import solve_exact_with_scip
+
+    with pytest.raises(UnsupportedComponentError, match=r"Disjunction dj"):
+        solve_exact_with_scip(_either_or(), time_limit=10)
+
+
+def test_two_active_objectives_are_refused_with_which_to_deactivate():
+    m = _sos()
+    m.second = pyo.Objective(expr=m.z[1])
+    with pytest.raises(
+        UnsupportedComponentError, match=r"2 active objectives \(o, second\); a MILP has one: .*model\.second\.deactivate\(\)"
+    ):
+        solve(
+            m, SolverConfig(solver="scip" if "scip" in available_solvers() else "highs", time_limit=10, rel_gap=1e-6, threads=1)
+        )
+
+
+def test_products_are_replaced_under_two_objectives_and_the_solve_takes_the_one_left():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 3))
+    m.y = pyo.Var(bounds=(0, 3))
+    m.low = pyo.Objective(expr=m.x * m.y - m.x)
+    m.high = pyo.Objective(expr=m.x * m.y, sense=pyo.maximize)
+    report = replace_products(m, NET)  # an epsilon-constraint user picks an objective afterwards
+    m.surrogate_replacement.objectives[2].deactivate()
+    result = solve(m, CONFIG)
+    assert report.terms == 2 and result.optimal and result.objective == pytest.approx(-3, abs=1e-2)
