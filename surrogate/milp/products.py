@@ -70,6 +70,24 @@ def check_factors(variables, *, note: str = "") -> None:
     )
 
 
+def check_owned(model, variables) -> None:
+    """Refuse a factor that is not a variable of ``model``'s own model.
+
+    Products are keyed by their factors' names, which are unique within one model
+    only: a variable of another model named like one of this model's would share
+    that variable's surrogate.
+    """
+    root = model.model()
+    for var in variables:
+        if var.model() is not root:
+            owner = "no model" if var.model() is None else f"another model, {var.model().name!r}"
+            raise ModelFormatError(
+                f"variable {var.name!r} in a product is not a component of model {root.name!r} (it belongs to {owner}), "
+                "so its products cannot be told apart from those of a variable of the same name; "
+                "declare it on this model (e.g. model.add_component(name, pyo.Var(...)))"
+            )
+
+
 def has_symbolic_bounds(var) -> bool:
     """Whether a bound of ``var`` is an expression of mutable parameters (not a constant)."""
     return not (is_constant(var.lower) and is_constant(var.upper))
@@ -161,7 +179,9 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         targets.append(("constraint", con, quadratic_parts(con.body, f"constraint {con.name!r}")))
     # check every factor before changing anything
-    check_factors((v for _, _, repn in targets for _, pair in product_terms(repn) for v in pair), note=note)
+    factors = [v for _, _, repn in targets for _, pair in product_terms(repn) for v in pair]
+    check_owned(model, factors)
+    check_factors(factors, note=note)
     block = pyo.Block()
     model.add_component(block_name, block)
     block.objectives = pyo.ObjectiveList()

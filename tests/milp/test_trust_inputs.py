@@ -210,3 +210,17 @@ def test_nets_that_are_not_2_to_1_are_refused(n_inputs, n_outputs):
     with pytest.raises(ModelFormatError, match=expected):
         bilinear(m, m.x, m.y, net)
     assert list(m.component_map()) == ["x", "y"]  # nothing half-built
+
+
+def test_a_factor_from_another_model_is_refused_instead_of_sharing_a_namesakes_surrogate():
+    # before: other.x * m.x took the surrogate of m.x * m.x (both keyed ('x', 'x')): optimum -0.0003, not -1
+    m = _box_model((-1, 1), (0, 1))
+    other = pyo.ConcreteModel(name="other")
+    other.x = pyo.Var(bounds=(0, 1))
+    m.o = pyo.Objective(expr=m.x * m.x + 2 * m.x * other.x)
+    with pytest.raises(
+        ModelFormatError,
+        match=r"variable 'x' in a product is not a component of model 'unknown' \(it belongs to another model, 'other'\)",
+    ):
+        replace_products(m, ZOO_NET)
+    assert m.component("surrogate_replacement") is None and m.o.active
