@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 from pyomo.dae import DerivativeVar
-from pyomo.network import Port
+from pyomo.gdp import Disjunct, Disjunction
+from pyomo.network import Arc, Port
 from pyomo.repn.util import categorize_valid_components
 
 from ..errors import UnsupportedComponentError
 
-#: How to turn a component a solve would leave out into variables and constraints, by its type's name.
+#: How to turn a component a solve would leave out into variables and constraints, by its type.
 TRANSFORMS = {
-    "Disjunct": "pyo.TransformationFactory('gdp.bigm').apply_to(model)",
-    "Disjunction": "pyo.TransformationFactory('gdp.bigm').apply_to(model)",
-    "LogicalConstraint": "pyo.TransformationFactory('core.logical_to_linear').apply_to(model)",
-    "Arc": "pyo.TransformationFactory('network.expand_arcs').apply_to(model)",
-    "DerivativeVar": "pyo.TransformationFactory('dae.finite_difference').apply_to(model, ...)",
+    Disjunct: "pyo.TransformationFactory('gdp.bigm').apply_to(model)",
+    Disjunction: "pyo.TransformationFactory('gdp.bigm').apply_to(model)",
+    pyo.LogicalConstraint: "pyo.TransformationFactory('core.logical_to_linear').apply_to(model)",
+    Arc: "pyo.TransformationFactory('network.expand_arcs').apply_to(model)",
+    DerivativeVar: "pyo.TransformationFactory('dae.finite_difference').apply_to(model, ...)",
 }
 #: Added to the message where a disjunction is refused.
 HULL_NOTE = (
@@ -38,33 +39,36 @@ HULL_NOTE = (
 )
 #: The component types a solve reads (an ExternalFunction only inside expressions, which the linearity checks refuse).
 READ = frozenset(
-    {pyo.Block, pyo.Constraint, pyo.Var, pyo.Param, pyo.Expression, pyo.Set, pyo.RangeSet, Port, pyo.ExternalFunction}
+    {pyo.Block, pyo.Constraint, pyo.Var, pyo.Param, pyo.Expression, pyo.Set, pyo.RangeSet, pyo.Objective, pyo.Suffix, Port}
+    | {pyo.ExternalFunction}
 )
-#: Read too, but collected to be looked at: SOS constraints (not every solver has them) and derivatives.
-COLLECTED = frozenset({pyo.SOSConstraint, pyo.Objective, pyo.Suffix, DerivativeVar})
+#: Looked at one by one: SOS constraints (not every solver has them) and derivatives (read once discretised).
+LOOKED_AT = (pyo.SOSConstraint, DerivativeVar)
 
 
-def left_out(model, *, sos: bool = True) -> dict[str, list[str]]:
-    """The names of ``model``'s components a solve would leave out, by their type's name.
+def left_out(model, *, sos: bool = True) -> dict[type, list[str]]:
+    """The names of ``model``'s components a solve would leave out, by their type (in the types' name order).
 
     ``sos=False`` counts SOS constraints among them (a solver without SOS, such
     as HiGHS). A ``DerivativeVar`` is counted until its continuous sets are
     discretised, although it is not an active component: before, it is a free
     variable to a solver.
     """
-    found, unknown = categorize_valid_components(model, active=True, valid=set(READ), targets=set(COLLECTED))
-    named = {ctype.__name__: [c.name for c in comps] for ctype, comps in unknown.items()}
-    for ctype in (DerivativeVar,) if sos else (DerivativeVar, pyo.SOSConstraint):
+    found, unknown = categorize_valid_components(model, active=True, valid=set(READ), targets=set(LOOKED_AT))
+    named = {ctype: [c.name for c in comps] for ctype, comps in unknown.items()}
+    for ctype in (DerivativeVar,) if sos else LOOKED_AT:
         comps = [c for block in found[ctype] for c in block.component_objects(ctype, active=True, descend_into=False)]
         names = [c.name for c in comps if ctype is not DerivativeVar or not c.is_fully_discretized()]
         if names:
-            named[ctype.__name__] = names
-    return dict(sorted(named.items()))
+            named[ctype] = names
+    return dict(sorted(named.items(), key=lambda item: item[0].__name__))
 
 
-def _listed(named: dict[str, list[str]]) -> str:
+def _listed(named: dict[type, list[str]]) -> str:
     """``Kind a, b; Other c`` with at most three names per kind."""
-    return "; ".join(f"{kind} {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}" for kind, names in named.items())
+    return "; ".join(
+        f"{ctype.__name__} {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}" for ctype, names in named.items()
+    )
 
 
 def check_components(model, *, solver: str = "", sos: bool = True) -> None:
@@ -75,26 +79,25 @@ def check_components(model, *, solver: str = "", sos: bool = True) -> None:
     component and how to turn it into constraints.
     """
     named = left_out(model, sos=sos)
-    if not named:
-        return
-    dropped = {kind: names for kind, names in named.items() if kind != "SOSConstraint"}
     parts = []
+    dropped = {ctype: names for ctype, names in named.items() if ctype is not pyo.SOSConstraint}
     if dropped:
-        fixes = sorted({TRANSFORMS.get(kind, "") for kind in dropped} - {""})
-        if any(kind not in TRANSFORMS for kind in dropped):
+        fixes = sorted({TRANSFORMS[ctype] for ctype in dropped if ctype in TRANSFORMS})
+        if any(ctype not in TRANSFORMS for ctype in dropped):
             fixes.append("the other components' own Pyomo transformation (or deactivate them)")
-        note = HULL_NOTE if "Disjunction" in dropped or "Disjunct" in dropped else ""
+        note = HULL_NOTE if Disjunction in dropped or Disjunct in dropped else ""
         parts.append(
             f"{_listed(dropped)}, which a solve would leave out, so its answer would be another model's: "
             f"first apply {'; '.join(fixes)}{note}"
         )
-    if "SOSConstraint" in named:
+    if pyo.SOSConstraint in named:
         parts.append(
-            f"{_listed({'SOSConstraint': named['SOSConstraint']})}, which {solver or 'this solver'} does not have: "
+            f"{_listed({pyo.SOSConstraint: named[pyo.SOSConstraint]})}, which {solver or 'this solver'} does not have: "
             "solve with SolverConfig(solver='scip') or 'gurobi', or write them with binaries "
             "(pyo.Piecewise: pw_repn='DCC' or 'INC')"
         )
-    raise UnsupportedComponentError(f"model {model.name!r} has " + "; and ".join(parts))
+    if parts:
+        raise UnsupportedComponentError(f"model {model.name!r} has " + "; and ".join(parts))
 
 
 def check_one_objective(model) -> None:

@@ -169,8 +169,8 @@ def test_every_kind_is_listed_once_in_one_message_with_each_fix():
     m.pick = pyo.LogicalConstraint(expr=m.b)
     m.z = pyo.Var([1, 2], bounds=(0, 1))
     m.one = pyo.SOSConstraint(var=m.z, sos=1)
-    assert left_out(m) == {"Disjunct": ["d1", "d2"], "Disjunction": ["dj"], "LogicalConstraint": ["pick"]}
-    assert list(left_out(m, sos=False)) == ["Disjunct", "Disjunction", "LogicalConstraint", "SOSConstraint"]
+    assert left_out(m) == {Disjunct: ["d1", "d2"], Disjunction: ["dj"], pyo.LogicalConstraint: ["pick"]}
+    assert list(left_out(m, sos=False)) == [Disjunct, Disjunction, pyo.LogicalConstraint, pyo.SOSConstraint]
     with pytest.raises(UnsupportedComponentError) as refused:
         check_components(m, solver="highs", sos=False)
     message = str(refused.value)
