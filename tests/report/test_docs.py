@@ -231,6 +231,7 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scip-strong-10"),
             ("floor", "scale", None, "scip-strong-5"),
             ("floor", "scale", None, "scip-strong-no-aggregation-5"),
+            ("floor", "scale", None, "scip-strong-no-aggregation-10"),
         ],
     }
 
