@@ -206,3 +206,16 @@ def test_products_are_replaced_under_two_objectives_and_the_solve_takes_the_one_
     m.surrogate_replacement.objectives[2].deactivate()
     result = solve(m, CONFIG)
     assert report.terms == 2 and result.optimal and result.objective == pytest.approx(-3, abs=1e-2)
+
+
+def test_a_component_of_another_kind_is_refused_with_its_own_transformation_to_apply():
+    from pyomo.mpec import Complementarity, complements
+
+    m = _sos()
+    m.pair = Complementarity(expr=complements(m.z[1] >= 0, m.z[2] >= 0))
+    with pytest.raises(
+        UnsupportedComponentError, match=r"Complementarity pair, which a solve would leave out.*own Pyomo transformation"
+    ):
+        solve(
+            m, SolverConfig(solver="scip" if "scip" in available_solvers() else "highs", time_limit=10, rel_gap=1e-6, threads=1)
+        )
