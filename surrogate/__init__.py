@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time _
     from .errors import (
         ArchitectureError,
         ConfigError,
+        DomainWarning,
         ExportError,
         FormulationError,
         ModelFormatError,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time _
         NumericsWarning,
         SolverUnavailableError,
         SurrogateError,
+        UnsupportedComponentError,
     )
     from .experiments.reference_problem import ReferenceInstance, ReferenceSolve, reference_instances, solve_reference_problems
     from .experiments.sweep import SweepConfig, SweepResult, run_sweep
@@ -60,6 +62,7 @@ _HOMES: dict[str, str] = {
         (
             "ArchitectureError",
             "ConfigError",
+            "DomainWarning",
             "ExportError",
             "FormulationError",
             "ModelFormatError",
@@ -67,6 +70,7 @@ _HOMES: dict[str, str] = {
             "NumericsWarning",
             "SolverUnavailableError",
             "SurrogateError",
+            "UnsupportedComponentError",
         ),
         ".errors",
     ),
@@ -112,6 +116,7 @@ __all__ = [
     "ArchitectureError",
     "BilinearSurrogate",
     "ConfigError",
+    "DomainWarning",
     "EncodedSurrogate",
     "ExportError",
     "FORMULATIONS",
@@ -139,6 +144,7 @@ __all__ = [
     "TrainedNet",
     "TrainingProtocol",
     "UnboundedVariableError",
+    "UnsupportedComponentError",
     "UnsupportedTermError",
     "activation_start",
     "add_surrogate",

@@ -43,6 +43,10 @@ class UnsupportedComponentError(SurrogateError, ValueError):
     """A Pyomo model holds a component that a solve would leave out (e.g. an untransformed ``Disjunction``)."""
 
 
+class DomainWarning(UserWarning):
+    """A net's inputs may leave the box it is encoded on, which the encoding then keeps them within."""
+
+
 class NumericsWarning(UserWarning):
     """A model is so badly scaled that the solver's answer may be wrong: tighten the named bounds."""
 

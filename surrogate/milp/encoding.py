@@ -36,14 +36,16 @@ Formulations (OMLT classes):
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
 
-from ..errors import FormulationError, ModelFormatError
+from ..errors import DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
@@ -199,6 +201,11 @@ def add_surrogate(
     ------
     ModelFormatError
         A net without 2 inputs and 1 output, or the wrong number of inputs.
+
+    Warns
+    -----
+    DomainWarning
+        An input whose bounds reach beyond ``input_bounds`` (or has none): the encoding keeps it within them.
     """
     formulation = check_formulation(formulation)
     net = _as_net(net).check_product_net(f"surrogate {name!r}")
@@ -210,7 +217,30 @@ def add_surrogate(
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
     block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
+    _warn_beyond(name, inputs, input_bounds)
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
+
+
+def _warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:
+    """A :class:`DomainWarning` naming every input whose own bounds reach beyond ``input_bounds``."""
+    from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
+
+    beyond = []
+    for expr, (lo, hi) in zip(inputs, input_bounds):
+        lb, ub = compute_bounds_on_expr(expr)
+        slack = 1e-9 * max(1.0, abs(lo), abs(hi))
+        if lb is None or ub is None or lb < lo - slack or ub > hi + slack:
+            beyond.append(
+                f"{expr} in [{-math.inf if lb is None else lb:g}, {math.inf if ub is None else ub:g}], box [{lo:g}, {hi:g}]"
+            )
+    if beyond:
+        warnings.warn(
+            f"surrogate {name!r}: the bounds of its inputs reach beyond the box the net is encoded on ({'; '.join(beyond)}), "
+            "so the encoding keeps them within it and the model loses the rest of their range; to replace a product x*y on any box "
+            "use bilinear() or replace_products(), which scale the box onto the net's domain, or bound the inputs",
+            DomainWarning,
+            stacklevel=3,
+        )
 
 
 def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds):

@@ -9,7 +9,7 @@ import pytest
 from onnx import helper
 
 from surrogate import ModelFormatError, ReluMLP, add_surrogate, export_onnx, load_onnx
-from surrogate.errors import NumericsWarning
+from surrogate.errors import DomainWarning, NumericsWarning
 from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
 from surrogate.milp.solver import SolveResult, _log_warnings
 from surrogate.nets.construct import hand_built
@@ -224,3 +224,25 @@ def test_a_factor_from_another_model_is_refused_instead_of_sharing_a_namesakes_s
     ):
         replace_products(m, ZOO_NET)
     assert m.component("surrogate_replacement") is None and m.o.active
+
+
+def test_add_surrogate_warns_when_its_inputs_can_leave_the_box_it_is_encoded_on():
+    # x, y in [-2, 2] but the net's box is [-1, 1]^2: the encoding's inputs keep them within it
+    m = _box_model((-2, 2), (-2, 2))
+    with pytest.warns(
+        DomainWarning,
+        match=r"x in \[-2, 2\], box \[-1, 1\]; y in \[-2, 2\], box \[-1, 1\]\).*use bilinear\(\) or replace_products\(\)",
+    ):
+        z = add_surrogate(m, ZOO_NET, [m.x, m.y])
+    assert [z.block.inputs[i].bounds for i in range(2)] == [(-1, 1), (-1, 1)]
+
+
+def test_add_surrogate_warns_for_an_unbounded_input_and_not_for_inputs_within_the_box():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.y = pyo.Var(bounds=(-1, 0))
+    with pytest.warns(DomainWarning, match=r"\(x in \[-inf, inf\], box \[-1, 1\]\)"):
+        add_surrogate(m, ZOO_NET, [m.x, m.y])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        add_surrogate(m, ZOO_NET, [m.y + 1, 2 * m.y + 1], name="within")  # expressions within [-1, 1]
