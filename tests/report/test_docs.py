@@ -194,6 +194,7 @@ def test_the_docs_markers_are_well_formed():
             ("floor", "scale", None, "scale-highs-10-seed4"),
             ("instances", "scale", None, "scale-highs-10-seed4"),
             ("floor", "scale", None, "scale-scip-16-seed4"),
+            ("floor", "scale", None, "scip-nine-binaries"),
             ("floor", "scale", None, "scale-scip-wide"),
             ("instances", "scale", None, "scale-scip-wide"),
             ("floor", "scale", None, "scale-highs-wide"),
