@@ -121,3 +121,16 @@ def assert_start_is_a_milp_solution(model, report, objective: float) -> None:
     assert pyo.value(next(model.component_data_objects(pyo.Objective, active=True))) == pytest.approx(objective, abs=1e-6)
     for product in report.products.values():  # each copy sits on the real net's graph
         assert product.encoded.get_error().vs_net <= 1e-6
+
+
+def skip_unless_runnable(name: str) -> None:
+    """Skip the test unless MILP solver ``name`` can run here (HiGHS always can; SCIP and Gurobi are optional)."""
+    import pytest
+
+    from surrogate.milp.solver_backends import BACKENDS, available_solvers
+
+    if name == "highs":
+        return
+    pytest.importorskip(BACKENDS[name].package, reason=f"{name} is optional: pip install 'surrogate[{name}]'")
+    if name not in available_solvers():
+        pytest.skip(f"{name} is installed but Pyomo cannot run it here (no licence?)")

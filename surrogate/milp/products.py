@@ -79,10 +79,11 @@ def check_owned(model, variables) -> None:
     """
     root = model.model()
     for var in variables:
-        if var.model() is not root:
-            owner = "no model" if var.model() is None else f"another model, {var.model().name!r}"
+        owner = var.model()
+        if owner is not root:
+            where = "no model" if owner is None else f"another model, {owner.name!r}"
             raise ModelFormatError(
-                f"variable {var.name!r} in a product is not a component of model {root.name!r} (it belongs to {owner}), "
+                f"variable {var.name!r} in a product is not a component of model {root.name!r} (it belongs to {where}), "
                 "so its products cannot be told apart from those of a variable of the same name; "
                 "declare it on this model (e.g. model.add_component(name, pyo.Var(...)))"
             )

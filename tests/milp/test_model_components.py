@@ -9,7 +9,8 @@ from pyomo.network import Arc, Port
 from surrogate import SolverConfig, replace_products, solve
 from surrogate.errors import UnsupportedComponentError
 from surrogate.milp.model_components import check_components, left_out
-from surrogate.milp.solver_backends import BACKENDS, available_solvers
+from surrogate.milp.solver_backends import available_solvers
+from tests.helpers import skip_unless_runnable
 
 pytestmark = pytest.mark.solver
 
@@ -144,7 +145,7 @@ def test_highs_refuses_an_sos_constraint_and_names_the_solvers_that_have_them():
 
 
 def test_scip_solves_an_sos_constraint():
-    pytest.importorskip(BACKENDS["scip"].package, reason="scip is optional: pip install 'surrogate[scip]'")
+    skip_unless_runnable("scip")
     result = solve(_sos(), SolverConfig(solver="scip", time_limit=30, rel_gap=1e-6, threads=1))
     assert result.optimal and result.objective == pytest.approx(2, abs=1e-7)  # 3 without the SOS constraint
 

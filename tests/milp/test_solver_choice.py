@@ -15,6 +15,7 @@ from surrogate.milp.model_size import ModelSize
 from surrogate.milp.solver import SolveResult, Termination, make_solver, solve
 from surrogate.milp.solver_backends import BACKENDS, GurobiBackend, ScipBackend, available_solvers, backend_for
 from surrogate.milp.solver_config import SOLVERS
+from tests.helpers import skip_unless_runnable
 
 pytestmark = pytest.mark.solver
 
@@ -35,16 +36,9 @@ def _milp(*, infeasible: bool = False):
     return m
 
 
-def _runnable(name: str) -> None:
-    """Skip unless solver ``name`` can run here (its package imported and Pyomo able to run it)."""
-    pytest.importorskip(BACKENDS[name].package, reason=f"{name} is optional: pip install 'surrogate[{name}]'")
-    if name not in available_solvers():
-        pytest.skip(f"{name} is installed but Pyomo cannot run it here (no licence?)")
-
-
 @pytest.mark.parametrize("name", OPTIONAL)
 def test_each_solver_finds_the_optimum_highs_finds(name):
-    _runnable(name)
+    skip_unless_runnable(name)
     reference = solve(_milp(), SolverConfig())
     model = _milp()
     result = solve(model, SolverConfig(solver=name, time_limit=30, rel_gap=1e-9))
@@ -58,8 +52,7 @@ def test_each_solver_finds_the_optimum_highs_finds(name):
 
 @pytest.mark.parametrize("name", SOLVERS)
 def test_first_solution_time_is_finite_with_an_incumbent_and_nan_without(name):
-    if name != "highs":
-        _runnable(name)
+    skip_unless_runnable(name)
     found = solve(_milp(), SolverConfig(solver=name))
     assert found.has_solution and 0 <= found.first_solution_time <= found.wall_time
     assert found.to_dict()["first_solution_time"] == found.first_solution_time
@@ -77,8 +70,7 @@ def test_an_lp_has_its_one_solution_at_its_end():
 
 @pytest.mark.parametrize("name", SOLVERS)
 def test_a_warm_start_is_taken_and_the_optimum_kept(name):
-    if name != "highs":
-        _runnable(name)
+    skip_unless_runnable(name)
     model = _milp()
     for var, value in zip((*model.x.values(), model.y), (2, 0, 1, 0.75)):
         var.set_value(value)
@@ -89,7 +81,7 @@ def test_a_warm_start_is_taken_and_the_optimum_kept(name):
 
 
 def test_a_scip_start_with_unset_integers_is_ignored_and_recorded():
-    _runnable("scip")
+    skip_unless_runnable("scip")
     model = _milp()
     model.x[0].set_value(2)
     result = solve(model, SolverConfig(solver="scip"), warm_start=True)
@@ -146,7 +138,7 @@ def test_available_solvers_always_has_highs_first():
 
 @pytest.mark.parametrize("name", OPTIONAL)
 def test_a_nonlinear_model_is_refused_by_every_solver(name):
-    _runnable(name)
+    skip_unless_runnable(name)
     model = _milp()
     model.q = pyo.Constraint(expr=model.x[0] * model.y <= 1)
     with pytest.raises(NonlinearModelError, match="'q'"):
@@ -154,7 +146,7 @@ def test_a_nonlinear_model_is_refused_by_every_solver(name):
 
 
 def test_a_size_limited_gurobi_licence_records_its_refusal():
-    _runnable("gurobi")
+    skip_unless_runnable("gurobi")
     from pyomo.contrib.solver.common.base import Availability
 
     if make_solver(SolverConfig(solver="gurobi")).available() != Availability.LimitedLicense:
@@ -193,8 +185,7 @@ def _envelope_milp():
 
 @pytest.mark.parametrize("name", SOLVERS)
 def test_a_node_limit_stops_each_solver_with_a_valid_bound_and_is_lifted_after(name):
-    if name != "highs":
-        _runnable(name)
+    skip_unless_runnable(name)
     model, config = _envelope_milp(), SolverConfig(solver=name, time_limit=120, rel_gap=1e-4)
     solver = make_solver(config)
     capped = solve(model, config, solver=solver, node_limit=5)
@@ -218,7 +209,7 @@ _RESTART_AT_ONCE = {
 
 
 def test_scips_node_count_takes_in_the_nodes_before_its_restarts():
-    _runnable("scip")
+    skip_unless_runnable("scip")
     config = SolverConfig(solver="scip", time_limit=120, rel_gap=1e-4, options=_RESTART_AT_ONCE)
     solver = make_solver(config)
     result = solve(_envelope_milp(), config, solver=solver)

@@ -10,9 +10,10 @@ import pytest
 
 from surrogate import ConfigError, SolverConfig
 from surrogate.milp.solver import Termination, check_options, make_solver, solve
-from surrogate.milp.solver_backends import BACKENDS, available_solvers
+from surrogate.milp.solver_backends import BACKENDS
 from surrogate.milp.solver_config import OWNED_OPTIONS, SOLVERS
 from surrogate.options import solver_option
+from tests.helpers import skip_unless_runnable
 
 from .test_solver_choice import _envelope_milp, _milp
 
@@ -27,14 +28,6 @@ REFUSED = {
     "gurobi": ({"Cuts": 1.5}, r"gurobi would take Cuts=1, not 1.5"),
 }
 UNKNOWN = {"highs": "HiGHS has no option 'no_such_option'", "scip": "SCIP has no parameter 'no_such_option'"}
-
-
-def _runnable(name: str) -> None:
-    if name == "highs":
-        return
-    pytest.importorskip(BACKENDS[name].package, reason=f"{name} is optional: pip install 'surrogate[{name}]'")
-    if name not in available_solvers():
-        pytest.skip(f"{name} is installed but Pyomo cannot run it here (no licence?)")
 
 
 def test_options_are_kept_as_sorted_plain_pairs_and_key_a_cache():
@@ -90,7 +83,7 @@ def test_bad_options_are_refused_when_configured(options, message):
 
 @pytest.mark.parametrize("name", SOLVERS)
 def test_an_option_reaches_the_solver_and_a_reused_solver_drops_it_after(name):
-    _runnable(name)
+    skip_unless_runnable(name)
     model, plain = _envelope_milp(), SolverConfig(solver=name, time_limit=120, rel_gap=1e-4)
     solver = make_solver(plain)
     stopped = solve(model, SolverConfig(solver=name, time_limit=120, rel_gap=1e-4, options=STOP_EARLY[name]), solver=solver)
@@ -104,7 +97,7 @@ def test_an_option_reaches_the_solver_and_a_reused_solver_drops_it_after(name):
 
 @pytest.mark.parametrize("name", SOLVERS)
 def test_an_option_the_solver_refuses_is_an_error_before_any_solve(name):
-    _runnable(name)
+    skip_unless_runnable(name)
     options, message = REFUSED[name]
     with pytest.raises(ConfigError, match=rf"SolverConfig.options: {message}; give an option that {name} knows"):
         solve(_milp(), SolverConfig(solver=name, options=options))
