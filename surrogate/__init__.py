@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time _
         bilinear,
         replace_products,
     )
+    from .milp.binary_products import BinaryProduct
     from .milp.encoding import FORMULATIONS, EncodedSurrogate, ModelSize, add_surrogate, model_size, to_omlt_network
     from .milp.solver import SolverConfig, SolveResult, solve
     from .milp.warmstart import StartConfig, StartResult, activation_start
@@ -92,6 +93,7 @@ _HOMES: dict[str, str] = {
         ),
         ".milp.bilinear",
     ),
+    "BinaryProduct": ".milp.binary_products",
     **dict.fromkeys(
         ("FORMULATIONS", "EncodedSurrogate", "ModelSize", "add_surrogate", "model_size", "to_omlt_network"), ".milp.encoding"
     ),
@@ -115,6 +117,7 @@ __all__ = [
     "Architecture",
     "ArchitectureError",
     "BilinearSurrogate",
+    "BinaryProduct",
     "ConfigError",
     "DomainWarning",
     "EncodedSurrogate",

@@ -22,6 +22,9 @@ Special cases:
 
 * A factor with ``lb == ub`` makes the product linear (``x*y = lb*y``): it gets
   a :class:`LinearProduct`, no surrogate and no binary.
+* A binary factor (a ``Binary`` domain, or integers within [0, 1]) makes the
+  product exactly linear with four constraints: it gets a :class:`BinaryProduct`,
+  no surrogate and no new binary.
 * A term whose coefficient cancels to 0 (``2*x*y - 2*x*y``) gets nothing.
 * Bounds given by mutable ``Param`` s make ``a, b, c, d`` Pyomo expressions of
   them, so every constraint stays linear and a changed bound holds at the next
@@ -45,6 +48,7 @@ from ..errors import NumericsWarning
 from ..nets.network import ReluMLP
 from ..nets.zoo import DEFAULT_ZOO, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
 from .baselines import is_baseline
+from .binary_products import BinaryProduct, is_binary_factor
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION
@@ -122,6 +126,16 @@ def _error_slack(scaled, approx, maps) -> tuple[float, object]:
     return bound, scaled.slack
 
 
+def _exact_product(model, x, y, block_name: str) -> LinearProduct | BinaryProduct | None:
+    """``x*y`` written exactly without a surrogate, or ``None``: a :class:`LinearProduct` when a factor
+    has ``lb == ub``, else a :class:`BinaryProduct` (in block ``block_name``) when a factor is binary."""
+    if has_zero_width(x) or has_zero_width(y):
+        return LinearProduct(x, y)
+    if is_binary_factor(x) or is_binary_factor(y):
+        return BinaryProduct(model, x, y, block_name)
+    return None
+
+
 def _encode(model, approx, inputs: list, formulation: str, block_name: str):
     """The encoding of ``approx`` (a net, or a baseline in a new block) on the scaled ``inputs``, as block ``block_name``."""
     if is_baseline(approx):
@@ -141,7 +155,7 @@ def bilinear(
     name: str | None = None,
     zoo: str | os.PathLike = DEFAULT_ZOO,
     error_aware: bool = False,
-) -> BilinearSurrogate | LinearProduct:
+) -> BilinearSurrogate | LinearProduct | BinaryProduct:
     """Add ``z ≈ x*y`` to ``model`` through a ReLU surrogate (or a classic baseline) and return it.
 
     Parameters
@@ -170,8 +184,8 @@ def bilinear(
 
     Returns
     -------
-    BilinearSurrogate or LinearProduct
-        A :class:`LinearProduct` (no surrogate) when a factor has ``lb == ub``.
+    BilinearSurrogate, LinearProduct or BinaryProduct
+        No surrogate, and exact, when a factor has ``lb == ub`` or is binary (see :func:`_exact_product`).
 
     Warns
     -----
@@ -180,10 +194,10 @@ def bilinear(
     """
     finite_bounds(x), finite_bounds(y)
     approx = _resolve(surrogate, zoo)
-    if has_zero_width(x) or has_zero_width(y):
-        return LinearProduct(x, y)
-    domain = approx.domain  # a baseline's: [-1, 1]^2
     block_name = _block_name(model, x, y, name)
+    if (exact := _exact_product(model, x, y, block_name)) is not None:
+        return exact
+    domain = approx.domain  # a baseline's: [-1, 1]^2
     scaled, maps = _add_scaled(model, block_name, x, y, domain)
     encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
     bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
@@ -217,7 +231,8 @@ def replace_products(
 
     The active objective and constraints are read as ``constant + linear + sum q_ij x_i x_j``; each
     distinct pair ``(x_i, x_j)`` gets one :func:`bilinear` surrogate, shared by every term that uses it
-    (a :class:`LinearProduct` when a factor has ``lb == ub``; nothing when ``q_ij`` cancels to 0).
+    (a :class:`LinearProduct` when a factor has ``lb == ub``, a :class:`BinaryProduct` when one is
+    binary; nothing when ``q_ij`` cancels to 0).
     Rewritten components are deactivated and replaced by linear ones in the block ``model.surrogate_replacement``.
 
     Parameters

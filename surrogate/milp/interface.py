@@ -1,6 +1,6 @@
 """What every encoding of a product in a Pyomo model provides: :class:`EncodedProduct`.
 
-Four classes stand in for ``x*y`` (or for a net ``N(x, y)``) in a model:
+Five classes stand in for ``x*y`` (or for a net ``N(x, y)``) in a model:
 
 * :class:`~surrogate.milp.encoding.EncodedSurrogate`: a ReLU net on its own
   inputs (:func:`~surrogate.milp.encoding.add_surrogate`);
@@ -10,7 +10,9 @@ Four classes stand in for ``x*y`` (or for a net ``N(x, y)``) in a model:
   above mapped onto the box of two model variables
   (:func:`~surrogate.milp.bilinear.bilinear`);
 * :class:`~surrogate.milp.scaled_products.LinearProduct`: a product with a
-  zero-width factor, exactly linear.
+  zero-width factor, exactly linear;
+* :class:`~surrogate.milp.binary_products.BinaryProduct`: a product with a
+  binary factor, exactly linear with four constraints.
 
 They all implement :class:`EncodedProduct`, and after a solve report their
 errors as one :class:`ProductError`.
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
+from ..errors import ModelFormatError
 from .model_size import ModelSize, model_size
 
 
@@ -69,6 +72,11 @@ class ProductError:
     def vs_product(self) -> float:
         """|z - x*y|: the approximation error the optimiser actually sees."""
         return abs(self.z - self.true_product)
+
+
+def no_values_error(x, y) -> ModelFormatError:
+    """The error for ``get_error`` on the product ``x*y`` before a solve has given its variables values."""
+    return ModelFormatError(f"product {x.name}*{y.name} has no values yet; solve the model first")
 
 
 def binary_groups(block) -> tuple[dict, ...]:

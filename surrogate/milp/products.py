@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import is_constant
+from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ModelFormatError, SurrogateError
 from .model_components import check_components
@@ -90,8 +91,12 @@ def check_owned(model, variables) -> None:
 
 
 def has_symbolic_bounds(var) -> bool:
-    """Whether a bound of ``var`` is an expression of mutable parameters (not a constant)."""
-    return not (is_constant(var.lower) and is_constant(var.upper))
+    """Whether a bound of ``var`` is an expression of mutable parameters (not a constant).
+
+    A domain's own bound counts as a constant: ``NonNegativeIntegers`` with
+    bounds ``(0, 1)`` has the lower bound ``max(0, 0)``, an expression without a parameter.
+    """
+    return any(not is_constant(b) and next(identify_mutable_parameters(b), None) is not None for b in (var.lower, var.upper))
 
 
 class UnsupportedTermError(SurrogateError, ValueError):

@@ -18,7 +18,7 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 from ..nets.network import unit_box
-from .interface import EncodedProduct, ProductError
+from .interface import EncodedProduct, ProductError, no_values_error
 from .model_size import ModelSize
 from .products import finite_bounds, has_symbolic_bounds
 
@@ -103,10 +103,6 @@ class EncodedBaseline(EncodedProduct):
         return ProductError(x, y, float(out), self.evaluate(x, y), x * y)
 
 
-def _no_values(x, y):
-    return ModelFormatError(f"product {x.name}*{y.name} has no values yet; solve the model first")
-
-
 class BilinearSurrogate(EncodedProduct):
     """``z ≈ x*y`` added to a model by :func:`~surrogate.milp.bilinear.bilinear`.
 
@@ -188,7 +184,7 @@ class BilinearSurrogate(EncodedProduct):
         x, y = pyo.value(self.x, exception=False), pyo.value(self.y, exception=False)
         z = pyo.value(self.expr, exception=False)
         if x is None or y is None or z is None:
-            raise _no_values(self.x, self.y)
+            raise no_values_error(self.x, self.y)
         own = self.encoded.evaluate(*self.scaled(x, y))
         return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
 
@@ -232,7 +228,7 @@ class LinearProduct(EncodedProduct):
         x, y = self._value(self.x), self._value(self.y)
         z = pyo.value(self.expr, exception=False)
         if z is None:
-            raise _no_values(self.x, self.y)
+            raise no_values_error(self.x, self.y)
         # a factor without a value can only be the other factor of a zero one: the product is 0
         true = float(x * y) if x is not None and y is not None else 0.0
         return ProductError(math.nan if x is None else float(x), math.nan if y is None else float(y), float(z), float(z), true)

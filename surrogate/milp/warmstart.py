@@ -30,7 +30,9 @@ The best point found is loaded into the model's variables; ``solve(...,
 warm_start=True)`` (:func:`surrogate.milp.solver.solve`) hands it to HiGHS as its
 first incumbent (:func:`solve_with_start` does both within one time
 budget). Every binary of the point is integral and every constraint
-holds up to LP tolerances, so it is a MILP solution, not a guess.
+holds up to LP tolerances, so it is a MILP solution, not a guess. The
+model's own integer variables are relaxed for the seed's LP, then held at its
+rounded values for the rest of the search (:meth:`_Search.hold_integers`).
 
 The search's budget counts wall seconds, or with ``StartConfig(clock="cpu")``
 its own CPU seconds, so that a machine busy with other work slows it but
@@ -77,6 +79,10 @@ class _Search:
         # each copy's inputs and indicators, found in the clone by their place in the model
         self.copies = [clone_copy(m, c) for c in copies]
         inside = {id(b) for b in blocks}
+        # the model's own integer variables: held at rounded values once a seed has placed them (hold_integers)
+        self.integers = [
+            v for v in m.component_data_objects(pyo.Var) if v.is_integer() and not v.fixed and not _within(v, inside)
+        ]
         pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))
         self.minimise = self.objective.sense == pyo.minimize
@@ -118,19 +124,39 @@ class _Search:
         for copy in self.copies:  # a new seed: no pattern fixed yet
             for layer in copy.indicators:
                 layer.unfix()
+        for v in self.integers:
+            v.unfix()
         if point is None:
             self.elastic(False)
-            return self.lp()
-        named = {v.name: v for _, v in self.pairs}
-        fixed = [named[name] for name in point if name in named and not named[name].fixed]
-        for v in fixed:
-            v.fix(point[v.name])
-        self.elastic(True)
-        try:
-            return self.lp()
-        finally:
+            objective = self.lp()
+        else:
+            named = {v.name: v for _, v in self.pairs}
+            fixed = [named[name] for name in point if name in named and not named[name].fixed]
             for v in fixed:
-                v.unfix()
+                v.fix(point[v.name])
+            self.elastic(True)
+            try:
+                objective = self.lp()
+            finally:
+                for v in fixed:
+                    v.unfix()
+        self.hold_integers()
+        return objective
+
+    def hold_integers(self) -> None:
+        """Fix the model's own integer variables at their rounded values (within their bounds).
+
+        The search then moves the continuous variables only, so the point it
+        ends on is integral in every integer variable of the model, not only in
+        the copies' binaries. A rounding that makes the problem infeasible
+        leaves a positive slack: the search reports no point rather than a wrong one.
+        """
+        for v in self.integers:
+            if v.value is None:
+                continue
+            value = float(round(v.value))
+            value = value if v.lb is None else max(value, math.ceil(v.lb - 1e-9))
+            v.fix(value if v.ub is None else min(value, math.floor(v.ub + 1e-9)))
 
     def elastic(self, on: bool) -> None:
         """Minimise the total slack (``on``), or the model's objective with every slack at 0."""

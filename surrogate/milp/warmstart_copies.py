@@ -14,6 +14,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
+from .binary_products import BinaryProduct
 from .encoding import EncodedSurrogate
 from .products import ReplacementReport
 from .scaled_products import BilinearSurrogate, EncodedBaseline, LinearProduct
@@ -31,8 +32,8 @@ def searchable(copy) -> bool:
 def encoded_copies(surrogates) -> list:
     """The encoding of each product (:class:`EncodedSurrogate` or :class:`EncodedBaseline`; a report, products, or encodings)."""
     items: Iterable = surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
-    # a LinearProduct (a zero-width factor) has no encoding, and nothing to search over
-    encodings = [s.encoded if isinstance(s, (BilinearSurrogate, LinearProduct)) else s for s in items]
+    # a LinearProduct (a zero-width factor) or a BinaryProduct has no encoding, and nothing to search over
+    encodings = [s.encoded if isinstance(s, (BilinearSurrogate, LinearProduct, BinaryProduct)) else s for s in items]
     copies = [c for c in encodings if c is not None]
     bad = [copy_kind(c) for c in copies if not searchable(c)]
     if bad:

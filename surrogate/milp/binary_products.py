@@ -1,0 +1,101 @@
+"""A product with a binary factor, ``b*y``: exactly linear with four constraints, no surrogate.
+
+:func:`~surrogate.milp.bilinear.bilinear` (and so
+:func:`~surrogate.milp.bilinear.replace_products`) gives such a product a
+:class:`BinaryProduct` instead of a net: a net would spend its binaries on a
+product that McCormick's envelopes already give exactly, and would add its
+approximation error to it.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .interface import EncodedProduct, ProductError, no_values_error
+from .model_size import ModelSize, model_size
+from .products import has_symbolic_bounds
+
+__all__ = ["BinaryProduct", "is_binary_factor"]
+
+
+def is_binary_factor(var) -> bool:
+    """Whether ``var`` takes only the values 0 and 1.
+
+    True for a ``Binary`` domain, and for an integer domain whose bounds are
+    constants within [0, 1]; bounds given by mutable ``Param`` s could later
+    leave [0, 1], so such an integer variable is not taken as binary.
+    """
+    if var.is_binary():
+        return True
+    if not var.is_integer() or has_symbolic_bounds(var):
+        return False
+    return var.lb is not None and var.ub is not None and var.lb >= 0 and var.ub <= 1
+
+
+def _bound(var, upper: bool):
+    """``var``'s upper (or lower) bound: a float, or the expression of its mutable ``Param`` bound."""
+    if has_symbolic_bounds(var):
+        return var.upper if upper else var.lower
+    return float(var.ub if upper else var.lb)
+
+
+class BinaryProduct(EncodedProduct):
+    """``w = b*y`` for a binary ``b`` and a bounded ``y`` in ``[L, U]``: exact, with no new binary.
+
+    The block holds a variable ``w`` and the McCormick envelopes of ``b*y``,
+
+    .. math::
+
+        L\\,b \\le w \\le U\\,b, \\qquad y - U (1 - b) \\le w \\le y - L (1 - b),
+
+    which are exact because ``b`` only takes its bounds: ``b = 0`` gives
+    ``w = 0`` (the second pair then holds for every ``y`` in its box), ``b = 1``
+    gives ``w = y``. With ``y`` binary too, ``w = b AND y``. A square ``b*b``
+    is ``b`` itself: no block, no constraint. ``L, U`` follow mutable ``Param``
+    bounds of ``y``, as a surrogate's maps do.
+
+    It has the interface of :class:`~surrogate.milp.scaled_products.BilinearSurrogate`
+    (``expr``, ``size()``, ``get_error()``, ``x``, ``y``); ``encoded`` is
+    ``None``, ``binary`` is the binary factor and every error is zero.
+    """
+
+    encoded = None
+    warnings: tuple[str, ...] = ()
+    scale = 0.0
+    slack = None  # exact: error-aware mode adds no slack
+    error_bound = 0.0
+    inputs = property(lambda self: (self.x, self.y), doc="``(x, y)``: the model's variables.")
+    output = property(lambda self: self.expr, doc="The variable (or, for ``b*b``, ``b``) standing for ``x*y``.")
+
+    def __init__(self, model, x, y, name: str):
+        self.x, self.y = x, y
+        self.binary, other = (x, y) if is_binary_factor(x) else (y, x)
+        if other is self.binary:
+            self.block, self.expr = None, self.binary
+            return
+        b, low, high = self.binary, _bound(other, upper=False), _bound(other, upper=True)
+        self.block = block = pyo.Block()
+        model.add_component(name, block)
+        block.w = pyo.Var()
+        block.lower_off = pyo.Constraint(expr=block.w >= low * b)
+        block.upper_off = pyo.Constraint(expr=block.w <= high * b)
+        block.lower_on = pyo.Constraint(expr=block.w >= other - high * (1 - b))
+        block.upper_on = pyo.Constraint(expr=block.w <= other - low * (1 - b))
+        self.expr = block.w
+
+    def size(self) -> ModelSize:
+        """One variable and four constraints (nothing for ``b*b``)."""
+        return ModelSize(0, 0, 0) if self.block is None else model_size(self.block)
+
+    @property
+    def binaries(self) -> tuple[dict, ...]:
+        """None: ``()`` (the binary factor is the model's own)."""
+        return ()
+
+    def get_error(self) -> ProductError:
+        """Errors at the current values: ``net_z`` is ``x*y`` itself, so only solver tolerances show."""
+        x, y = pyo.value(self.x, exception=False), pyo.value(self.y, exception=False)
+        z = pyo.value(self.expr, exception=False)
+        if x is None or y is None or z is None:
+            raise no_values_error(self.x, self.y)
+        return ProductError(float(x), float(y), float(z), float(x * y), float(x * y))

@@ -1,0 +1,155 @@
+"""A product with a binary factor is exact (four constraints, no surrogate); the warm start keeps integers integral."""
+
+import itertools
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import BinaryProduct, ModelFormatError, SolverConfig, solve
+from surrogate.milp.bilinear import BilinearSurrogate, bilinear, replace_products
+from surrogate.milp.binary_products import is_binary_factor
+from surrogate.milp.interface import EncodedProduct
+from surrogate.milp.model_size import ModelSize
+from surrogate.milp.polish_result import max_violation
+from surrogate.milp.warmstart import StartConfig, activation_start, solve_with_start
+from tests.helpers import random_net
+
+CONFIG = SolverConfig(time_limit=20.0, rel_gap=1e-9, threads=1)
+
+
+def _model():
+    m = pyo.ConcreteModel()
+    m.b = pyo.Var(domain=pyo.Binary)
+    m.c = pyo.Var(domain=pyo.Binary)
+    m.y = pyo.Var(bounds=(-2.0, 3.0))
+    return m
+
+
+# 1. which factors are binary
+
+
+def test_binary_factors_are_the_variables_that_take_only_0_and_1():
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=1.0, mutable=True)
+    m.binary = pyo.Var(domain=pyo.Binary)
+    m.unit_integer = pyo.Var(domain=pyo.Integers, bounds=(0, 1))
+    m.natural = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(0, 1))
+    m.wide_integer = pyo.Var(domain=pyo.Integers, bounds=(0, 2))
+    m.unit_real = pyo.Var(bounds=(0, 1))
+    m.param_integer = pyo.Var(domain=pyo.Integers, bounds=(0, m.p))  # the Param may later leave [0, 1]
+    m.free_integer = pyo.Var(domain=pyo.Integers)
+    found = {v.name: is_binary_factor(v) for v in m.component_data_objects(pyo.Var)}
+    assert found == {
+        "binary": True,
+        "unit_integer": True,
+        "natural": True,
+        "wide_integer": False,
+        "unit_real": False,
+        "param_integer": False,
+        "free_integer": False,
+    }
+
+
+# 2. the encoding: its size, and exactly b*y at every (b, y)
+
+
+def test_a_binary_product_adds_one_variable_four_constraints_and_no_binary():
+    m = _model()
+    product = bilinear(m, m.y, m.b, random_net((4,)))
+    assert isinstance(product, BinaryProduct) and isinstance(product, EncodedProduct)
+    assert product.binary is m.b and product.inputs == (m.y, m.b) and product.output is product.expr
+    assert product.size() == ModelSize(1, 0, 4) and product.binaries == ()
+    assert product.encoded is None and product.slack is None and product.error_bound == 0.0
+    square = bilinear(m, m.b, m.b, random_net((4,)))
+    assert square.expr is m.b and square.block is None and square.size() == ModelSize(0, 0, 0)
+
+
+def test_an_integer_factor_beyond_0_1_still_gets_a_surrogate():
+    m = _model()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    assert isinstance(bilinear(m, m.n, m.y, random_net((4,))), BilinearSurrogate)
+
+
+def _range_of(m, expr) -> tuple[float, float]:
+    """``(min, max)`` of ``expr`` over ``m``'s constraints (its variables fixed where the test fixed them)."""
+    ends = []
+    for sense in (pyo.minimize, pyo.maximize):
+        m.range_objective = pyo.Objective(expr=expr, sense=sense)
+        result = solve(m, CONFIG)
+        assert result.optimal
+        ends.append(result.objective)
+        m.del_component(m.range_objective)
+    return tuple(ends)
+
+
+@pytest.mark.solver
+def test_the_constraints_leave_exactly_b_times_y_at_every_point():
+    m = _model()
+    product = bilinear(m, m.b, m.y, "3x8")
+    both = bilinear(m, m.b, m.c, "3x8")
+    for b, c, y in itertools.product((0, 1), (0, 1), (-2.0, -0.5, 0.0, 1.25, 3.0)):
+        m.b.fix(b), m.c.fix(c), m.y.fix(y)
+        assert _range_of(m, product.expr) == pytest.approx((b * y, b * y), abs=1e-9)
+        assert _range_of(m, both.expr) == pytest.approx((b * c, b * c), abs=1e-9)  # b AND c
+
+
+@pytest.mark.solver
+def test_mutable_bounds_of_the_other_factor_are_followed():
+    m = _model()
+    m.top = pyo.Param(initialize=3.0, mutable=True)
+    m.y.setub(m.top)
+    product = bilinear(m, m.b, m.y, "3x8")
+    m.b.fix(1)
+    m.top = 5.0
+    assert _range_of(m, product.expr) == pytest.approx((-2.0, 5.0), abs=1e-9)
+
+
+def test_get_error_before_a_solve_names_the_product():
+    m = _model()
+    product = bilinear(m, m.b, m.y, "3x8")
+    with pytest.raises(ModelFormatError, match=r"product b\*y has no values yet; solve the model first"):
+        product.get_error()
+
+
+# 3. in a whole model: replace_products, a solve, the warm start
+
+
+def _mixed_model():
+    """max b*x + n*y - x/2 - 0.7 n - 0.2 b with b binary and n in {0, ..., 3}: optimum 4.9 at b = 0, n = 3, x = -2, y = 2."""
+    m = pyo.ConcreteModel()
+    m.b = pyo.Var(domain=pyo.Binary)
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.x = pyo.Var(bounds=(-2, 3))
+    m.y = pyo.Var(bounds=(0, 2))
+    m.budget = pyo.Constraint(expr=m.x + m.y <= 3.5)
+    m.floor = pyo.Constraint(expr=m.b * m.x + m.n * m.y >= 1.0)
+    m.o = pyo.Objective(expr=m.b * m.x + m.n * m.y - 0.5 * m.x - 0.7 * m.n - 0.2 * m.b, sense=pyo.maximize)
+    return m
+
+
+@pytest.mark.solver
+def test_replace_products_makes_the_binary_product_exact_and_the_integer_one_a_surrogate():
+    m = _mixed_model()
+    report = replace_products(m, "3x8")
+    assert isinstance(report.products[("b", "x")], BinaryProduct)
+    assert isinstance(report.products[("n", "y")], BilinearSurrogate)
+    assert report.size().binaries == report.products[("n", "y")].size().binaries
+    result, found = solve_with_start(m, report, CONFIG, start=StartConfig(time_limit=5.0, seed="exact"))
+    assert result.optimal and found.found
+    assert result.objective == pytest.approx(4.9, abs=3 * 1.5e-3)  # the n*y surrogate's error, scaled to its box
+    assert report.products[("b", "x")].get_error().vs_product <= 1e-7
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("seed", ["exact", "relaxation"])
+def test_the_warm_start_keeps_the_models_own_integers_integral(seed):
+    m = _mixed_model()
+    report = replace_products(m, "3x8")
+    found = activation_start(m, report, config=StartConfig(time_limit=5.0, seed=seed))
+    assert found.found
+    integers = [v for v in m.component_data_objects(pyo.Var) if v.is_integer()]
+    assert all(v.value == round(v.value) for v in integers)
+    # the point is a MILP solution, and the start reports its objective (not one of fractional integers)
+    assert max_violation(m) <= 1e-6
+    objective = next(m.component_data_objects(pyo.Objective, active=True))  # the rewritten one
+    assert pyo.value(objective) == pytest.approx(found.objective, abs=1e-6)
