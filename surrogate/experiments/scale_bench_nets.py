@@ -15,7 +15,7 @@ from ..milp.bounds import milp_identity
 from ..nets.metrics import grid, score
 from ..nets.network import unit_box
 from ..nets.onnx_io import load_onnx
-from ..nets.zoo import read_zoo
+from ..nets.zoo import find_entry, read_zoo
 from .scale_bench_config import ScaleBenchConfig
 
 __all__ = ["BASELINE", "NET", "NetRef", "load_net", "resolve_nets"]
@@ -48,13 +48,6 @@ class NetRef:
     kind: str = NET
 
 
-def _entry(zoo: str, name: str) -> dict | None:
-    """The manifest entry of ``zoo`` named ``name`` (or the lowest-MAE one of shape ``name``), else ``None``."""
-    models = read_zoo(zoo)["models"]
-    matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == name]
-    return min(matches, key=lambda m: m["mae"]) if matches else None
-
-
 def _onnx_ref(path: str) -> NetRef:
     """An ONNX net of the run, scored on the zoo's grid where it is made for [-1, 1]^2 (else its errors are unknown: NaN)."""
     file = Path(path)
@@ -85,7 +78,7 @@ def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
         return found
     found = []
     for name in (n for n in config.nets if not n.endswith(".onnx")):
-        hits = [(zoo, e) for zoo in config.zoos if (e := _entry(zoo, name)) is not None]
+        hits = [(zoo, e) for zoo in config.zoos if (e := find_entry(zoo, name)) is not None]
         if not hits:
             raise ConfigError(
                 f"net {name!r} is in none of the zoos {', '.join(config.zoos)}; use a name from their "

@@ -268,6 +268,13 @@ def _check_net_shape(net, entry: dict, path: Path) -> None:
             )
 
 
+def find_entry(zoo: str | os.PathLike, name: str) -> dict | None:
+    """The manifest entry of ``zoo`` named ``name``, or the lowest-MAE one of shape ``name``; ``None`` when none matches."""
+    models = read_zoo(zoo)["models"]
+    matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == name]
+    return min(matches, key=lambda m: m["mae"]) if matches else None
+
+
 def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
     """A :class:`~surrogate.nets.network.ReluMLP` from a net, an ONNX path, or a zoo name such as ``'3x8'`` or ``'b24-best-3x8'``.
 
@@ -292,15 +299,13 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
         raise ModelFormatError(
             f"cannot use {type(surrogate).__name__} as a surrogate; pass a ReluMLP, an ONNX path or a zoo name like '3x8'"
         )
-    models = read_zoo(zoo)["models"]
-    matches = [m for m in models if m["name"] == surrogate] or [m for m in models if m["architecture"] == surrogate]
-    if not matches:
-        shapes = sorted({m["architecture"] for m in models})
+    best = find_entry(zoo, surrogate)
+    if best is None:
+        shapes = sorted({m["architecture"] for m in read_zoo(zoo)["models"]})
         raise ModelFormatError(
             f"no zoo model named {surrogate!r} in {zoo}; use a shape ({', '.join(shapes)}), a model name from "
             "manifest.json, or an ONNX path"
         )
-    best = min(matches, key=lambda m: m["mae"])
     path = check_entry_file(zoo, best)
     net = load_onnx(path)
     _check_net_shape(net, best, path)

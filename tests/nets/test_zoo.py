@@ -54,3 +54,13 @@ def test_bad_manifests_are_clear(tmp_path):
     (tmp_path / "manifest.json").write_text('{"version": 99, "models": []}')
     with pytest.raises(ModelFormatError, match="manifest version 99, expected 1"):
         load_manifest(tmp_path)
+
+
+def test_find_entry_takes_a_name_first_then_the_lowest_mae_net_of_a_shape():
+    from surrogate.nets.zoo import DEFAULT_ZOO, find_entry, read_zoo
+
+    models = read_zoo(DEFAULT_ZOO)["models"]
+    assert find_entry(DEFAULT_ZOO, "b24-hand-shared-fixed-4-5-5-5-5")["name"] == "b24-hand-shared-fixed-4-5-5-5-5"
+    of_shape = [m for m in models if m["architecture"] == "3x8"]
+    assert len(of_shape) > 1 and find_entry(DEFAULT_ZOO, "3x8") == min(of_shape, key=lambda m: m["mae"])
+    assert find_entry(DEFAULT_ZOO, "no-such-net") is None
