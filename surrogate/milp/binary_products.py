@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .interface import EncodedProduct, ProductError, no_values_error
+from .interface import ExactProduct, ProductError, no_values_error
 from .model_size import ModelSize, model_size
 from .products import has_symbolic_bounds
 
@@ -39,7 +39,7 @@ def _bound(var, upper: bool):
     return float(var.ub if upper else var.lb)
 
 
-class BinaryProduct(EncodedProduct):
+class BinaryProduct(ExactProduct):
     """``w = b*y`` for a binary ``b`` and a bounded ``y`` in ``[L, U]``: exact, with no new binary.
 
     The block holds a variable ``w`` and the McCormick envelopes of ``b*y``,
@@ -54,18 +54,8 @@ class BinaryProduct(EncodedProduct):
     is ``b`` itself: no block, no constraint. ``L, U`` follow mutable ``Param``
     bounds of ``y``, as a surrogate's maps do.
 
-    It has the interface of :class:`~surrogate.milp.scaled_products.BilinearSurrogate`
-    (``expr``, ``size()``, ``get_error()``, ``x``, ``y``); ``encoded`` is
-    ``None``, ``binary`` is the binary factor and every error is zero.
+    An :class:`~surrogate.milp.interface.ExactProduct`; ``binary`` is the binary factor.
     """
-
-    encoded = None
-    warnings: tuple[str, ...] = ()
-    scale = 0.0
-    slack = None  # exact: error-aware mode adds no slack
-    error_bound = 0.0
-    inputs = property(lambda self: (self.x, self.y), doc="``(x, y)``: the model's variables.")
-    output = property(lambda self: self.expr, doc="The variable (or, for ``b*b``, ``b``) standing for ``x*y``.")
 
     def __init__(self, model, x, y, name: str):
         self.x, self.y = x, y
@@ -86,11 +76,6 @@ class BinaryProduct(EncodedProduct):
     def size(self) -> ModelSize:
         """One variable and four constraints (nothing for ``b*b``)."""
         return ModelSize(0, 0, 0) if self.block is None else model_size(self.block)
-
-    @property
-    def binaries(self) -> tuple[dict, ...]:
-        """None: ``()`` (the binary factor is the model's own)."""
-        return ()
 
     def get_error(self) -> ProductError:
         """Errors at the current values: ``net_z`` is ``x*y`` itself, so only solver tolerances show."""

@@ -15,7 +15,7 @@ Five classes stand in for ``x*y`` (or for a net ``N(x, y)``) in a model:
   binary factor, exactly linear with four constraints.
 
 They all implement :class:`EncodedProduct`, and after a solve report their
-errors as one :class:`ProductError`.
+errors as one :class:`ProductError`; the two exact ones share :class:`ExactProduct`.
 """
 
 from __future__ import annotations
@@ -135,3 +135,26 @@ class EncodedProduct(ABC):
         ModelFormatError
             When the variables have no values yet.
         """
+
+
+class ExactProduct(EncodedProduct):
+    """A product written exactly, with no approximation: the attributes its subclasses share.
+
+    It has the interface of :class:`~surrogate.milp.scaled_products.BilinearSurrogate`
+    (``expr``, ``x``, ``y``, ``size()``, ``get_error()``): ``encoded`` is
+    ``None``, it adds no binary, error-aware mode adds no slack, and every error is zero
+    up to solver tolerances. Subclasses set ``x``, ``y``, ``expr`` and ``block``.
+    """
+
+    encoded = None
+    warnings: tuple[str, ...] = ()
+    scale = 0.0
+    slack = None  # exact: error-aware mode adds no slack
+    error_bound = 0.0
+    inputs = property(lambda self: (self.x, self.y), doc="``(x, y)``: the model's variables.")
+    output = property(lambda self: self.expr, doc="What stands for ``x*y`` in the model (:attr:`expr`).")
+
+    @property
+    def binaries(self) -> tuple[dict, ...]:
+        """None: ``()`` (a binary factor is the model's own)."""
+        return ()

@@ -18,7 +18,7 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 from ..nets.network import unit_box
-from .interface import EncodedProduct, ProductError, no_values_error
+from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error
 from .model_size import ModelSize
 from .products import finite_bounds, has_symbolic_bounds
 
@@ -189,21 +189,13 @@ class BilinearSurrogate(EncodedProduct):
         return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
 
 
-class LinearProduct(EncodedProduct):
+class LinearProduct(ExactProduct):
     """``x*y`` with a factor of zero width (``lb == ub``): exactly linear, ``lb*y``; no surrogate, no binary.
 
-    It has the interface of :class:`BilinearSurrogate` (``expr``, ``size()``,
-    ``get_error()``, ``x``, ``y``); ``encoded`` and ``block`` are ``None`` and every error is zero.
+    An :class:`~surrogate.milp.interface.ExactProduct`; ``block`` is ``None``.
     """
 
-    encoded = None
     block = None
-    warnings: tuple[str, ...] = ()
-    scale = 0.0
-    slack = None  # exact: error-aware mode adds no slack
-    error_bound = 0.0
-    inputs = property(lambda self: (self.x, self.y), doc="``(x, y)``: the model's variables.")
-    output = property(lambda self: self.expr, doc="The linear expression for ``x*y`` (:attr:`expr`).")
 
     def __init__(self, x, y):
         self.x, self.y = x, y

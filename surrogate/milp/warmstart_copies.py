@@ -14,10 +14,10 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
-from .binary_products import BinaryProduct
 from .encoding import EncodedSurrogate
+from .interface import ExactProduct
 from .products import ReplacementReport
-from .scaled_products import BilinearSurrogate, EncodedBaseline, LinearProduct
+from .scaled_products import BilinearSurrogate, EncodedBaseline
 
 __all__ = ["BOUNDARY", "SearchCopy", "clone_copy", "encoded_copies", "fix_patterns"]
 
@@ -32,8 +32,8 @@ def searchable(copy) -> bool:
 def encoded_copies(surrogates) -> list:
     """The encoding of each product (:class:`EncodedSurrogate` or :class:`EncodedBaseline`; a report, products, or encodings)."""
     items: Iterable = surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
-    # a LinearProduct (a zero-width factor) or a BinaryProduct has no encoding, and nothing to search over
-    encodings = [s.encoded if isinstance(s, (BilinearSurrogate, LinearProduct, BinaryProduct)) else s for s in items]
+    # an exact product (a zero-width or binary factor) has no encoding, and nothing to search over
+    encodings = [s.encoded if isinstance(s, (BilinearSurrogate, ExactProduct)) else s for s in items]
     copies = [c for c in encodings if c is not None]
     bad = [copy_kind(c) for c in copies if not searchable(c)]
     if bad:
