@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .interface import ExactProduct, ProductError, no_values_error
+from .interface import ExactProduct, ProductError, solved_values
 from .model_size import ModelSize, model_size
-from .products import has_symbolic_bounds
+from .products import bound_terms, has_symbolic_bounds
 
 __all__ = ["BinaryProduct", "is_binary_factor"]
 
@@ -30,13 +30,6 @@ def is_binary_factor(var) -> bool:
     if not var.is_integer() or has_symbolic_bounds(var):
         return False
     return var.lb is not None and var.ub is not None and var.lb >= 0 and var.ub <= 1
-
-
-def _bound(var, upper: bool):
-    """``var``'s upper (or lower) bound: a float, or the expression of its mutable ``Param`` bound."""
-    if has_symbolic_bounds(var):
-        return var.upper if upper else var.lower
-    return float(var.ub if upper else var.lb)
 
 
 class BinaryProduct(ExactProduct):
@@ -63,7 +56,7 @@ class BinaryProduct(ExactProduct):
         if other is self.binary:
             self.block, self.expr = None, self.binary
             return
-        b, low, high = self.binary, _bound(other, upper=False), _bound(other, upper=True)
+        b, (low, high) = self.binary, bound_terms(other)
         self.block = block = pyo.Block()
         model.add_component(name, block)
         block.w = pyo.Var()
@@ -79,8 +72,5 @@ class BinaryProduct(ExactProduct):
 
     def get_error(self) -> ProductError:
         """Errors at the current values: ``net_z`` is ``x*y`` itself, so only solver tolerances show."""
-        x, y = pyo.value(self.x, exception=False), pyo.value(self.y, exception=False)
-        z = pyo.value(self.expr, exception=False)
-        if x is None or y is None or z is None:
-            raise no_values_error(self.x, self.y)
-        return ProductError(float(x), float(y), float(z), float(x * y), float(x * y))
+        x, y, z = solved_values(self.x, self.y, self.expr)
+        return ProductError(x, y, z, x * y, x * y)

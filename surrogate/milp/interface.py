@@ -79,6 +79,17 @@ def no_values_error(x, y) -> ModelFormatError:
     return ModelFormatError(f"product {x.name}*{y.name} has no values yet; solve the model first")
 
 
+def solved_values(x, y, z) -> tuple[float, float, float]:
+    """The values of a product's factors ``x, y`` and of what stands for it, ``z``, after a solve.
+
+    Raises :func:`no_values_error` while any of them has no value.
+    """
+    values = [pyo.value(v, exception=False) for v in (x, y, z)]
+    if any(v is None for v in values):
+        raise no_values_error(x, y)
+    return tuple(float(v) for v in values)
+
+
 def binary_groups(block) -> tuple[dict, ...]:
     """The binary variables declared on ``block`` (and its sub-blocks), one ``{index: VarData}`` per ``Var`` component.
 

@@ -99,6 +99,16 @@ def has_symbolic_bounds(var) -> bool:
     return any(not is_constant(b) and next(identify_mutable_parameters(b), None) is not None for b in (var.lower, var.upper))
 
 
+def bound_terms(var) -> tuple:
+    """``var``'s ``(lower, upper)`` bounds: floats, or the expressions of their mutable ``Param`` s.
+
+    Constraints written with them stay linear and follow a changed bound at the next solve.
+    """
+    if has_symbolic_bounds(var):
+        return var.lower, var.upper
+    return float(var.lb), float(var.ub)
+
+
 class UnsupportedTermError(SurrogateError, ValueError):
     """A model term is neither linear nor a product of two variables."""
 

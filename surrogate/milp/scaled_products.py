@@ -18,9 +18,9 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 from ..nets.network import unit_box
-from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error
+from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error, solved_values
 from .model_size import ModelSize
-from .products import finite_bounds, has_symbolic_bounds
+from .products import bound_terms, finite_bounds, has_symbolic_bounds
 
 #: Largest ``|ac|, |ad|, |bc|, |bd|`` of a product before it warns. The net's rows hold to HiGHS's
 #: tolerances (1e-6 primal, 1e-7 dual); scaled by these coefficients into ``z`` they stop being small,
@@ -41,7 +41,7 @@ def factor_map(var, domain: tuple[float, float]):
     a bound is a mutable ``Param`` (the mapping then follows a changed bound).
     """
     finite_bounds(var)
-    lo, hi = (var.lower, var.upper) if has_symbolic_bounds(var) else (float(var.lb), float(var.ub))
+    lo, hi = bound_terms(var)
     p, q = domain
     a = (hi - lo) / (q - p)
     return a, (hi + lo) / 2 - a * ((p + q) / 2)
@@ -181,10 +181,7 @@ class BilinearSurrogate(EncodedProduct):
 
     def get_error(self) -> ProductError:
         """Errors at the current values; ``net_z`` is the approximation's own value mapped back to the box."""
-        x, y = pyo.value(self.x, exception=False), pyo.value(self.y, exception=False)
-        z = pyo.value(self.expr, exception=False)
-        if x is None or y is None or z is None:
-            raise no_values_error(self.x, self.y)
+        x, y, z = solved_values(self.x, self.y, self.expr)
         own = self.encoded.evaluate(*self.scaled(x, y))
         return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
 
