@@ -15,7 +15,17 @@ rewrites these, in place and without changing what the graph computes:
   ``(1, n)``: spelled out as one value per neuron;
 * ``Squeeze``, ``Reshape``, ``Flatten``, ``Unsqueeze`` or ``Identity`` nodes
   after the last layer (``model(x).squeeze(-1)``): dropped, so the graph ends at
-  the layer (its one value per point is the same).
+  the layer (its one value per point is the same);
+* ``Identity`` and ``Dropout`` nodes, and ``Cast`` nodes to a floating-point
+  type (skl2onnx casts the input to its own type), anywhere: dropped, their
+  consumers reading their input (the MILP computes in float64 either way);
+* a ``Reshape`` to two dimensions or a ``Flatten`` (``x.view(-1, 2)``): dropped,
+  since every tensor of a chain of layers is already ``(batch, width)``; an
+  input of shape ``(batch, 1, 2)`` flattened so becomes ``(batch, 2)``;
+* an input whose width is symbolic (``['batch', 'features']``): given the width
+  of the first layer's weights;
+* node names that are empty, repeated, or equal to a tensor's name: renamed
+  (OMLT keys its graph by node name).
 
 :func:`check_import` then runs the file's own graph in onnxruntime and compares
 it with the parsed net, so a form that is parsed into a different function is
@@ -46,15 +56,106 @@ def normalise_graph(proto, path: Path | None = None):
         If a ``Gemm`` transposes its input (``transA=1``), which OMLT cannot encode.
     """
     graph = proto.graph
-    for i, node in enumerate(graph.node):
-        if not node.name:  # OMLT keys its graph by node name
-            node.name = f"{node.op_type}_{i}"
+    _unique_names(graph)
     _fold_constants(graph)
+    _drop_passthrough(graph)
+    _drop_reshapes(graph)
+    _fixed_input_width(graph)
     _explicit_gemms(graph, path)
     _add_missing_biases(graph)
     _full_biases(graph)
     _drop_output_reshapes(graph)
     return proto
+
+
+def _unique_names(graph) -> None:
+    """Rename each node whose name is empty, taken by an earlier node, or a tensor's name (OMLT keys nodes by name)."""
+    tensors = {t.name for t in graph.initializer} | {v.name for v in [*graph.input, *graph.output]}
+    tensors |= {name for node in graph.node for name in node.output}
+    taken: set = set()
+    for i, node in enumerate(graph.node):
+        if not node.name or node.name in taken or node.name in tensors:
+            name, k = f"{node.op_type}_{i}", 0
+            while name in taken or name in tensors:
+                k += 1
+                name = f"{node.op_type}_{i}_{k}"
+            node.name = name
+        taken.add(node.name)
+
+
+def _bypass(graph, node) -> None:
+    """Remove ``node``; whatever read its (first) output reads its first input instead."""
+    old, new = node.output[0], node.input[0]
+    for consumer in graph.node:
+        for k, name in enumerate(consumer.input):
+            if name == old:
+                consumer.input[k] = new
+    for value in graph.output:
+        if value.name == old:
+            value.name = new
+    graph.node.remove(node)
+
+
+def _drop_passthrough(graph) -> None:
+    """Drop ``Identity`` and ``Dropout`` nodes, and ``Cast`` nodes to a floating-point type (see the module docstring)."""
+    from onnx import TensorProto, helper
+
+    floats = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16}
+    for node in list(graph.node):
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        used_mask = len(node.output) > 1 and any(_consumers(graph, o) for o in node.output[1:] if o)
+        if (node.op_type == "Cast" and attrs.get("to") in floats) or (node.op_type in ("Identity", "Dropout") and not used_mask):
+            _bypass(graph, node)
+
+
+def _point_input(graph):
+    """The graph's one data input (not an initializer), or ``None``."""
+    stored = {t.name for t in graph.initializer}
+    inputs = [i for i in graph.input if i.name not in stored]
+    return inputs[0] if len(inputs) == 1 else None
+
+
+def _set_input_width(value, width: int) -> None:
+    """Make ``value``'s shape ``(batch, width)``, its batch dimension dynamic."""
+    dims = value.type.tensor_type.shape.dim
+    del dims[:]
+    dims.add().dim_param = "batch"
+    dims.add().dim_value = width
+
+
+def _drop_reshapes(graph) -> None:
+    """Drop a ``Reshape`` to a constant 2-d shape, and a ``Flatten``, that no graph output comes from (see the module docstring)."""
+    from onnx import helper
+
+    weights, first = _initializers(graph), _point_input(graph)
+    outputs = {v.name for v in graph.output}
+    for node in list(graph.node):
+        if node.output[0] in outputs:
+            continue  # _drop_output_reshapes' case
+        flat = node.op_type == "Flatten" and {a.name: helper.get_attribute_value(a) for a in node.attribute}.get("axis", 1) == 1
+        shape = weights.get(node.input[1]) if node.op_type == "Reshape" and len(node.input) > 1 else None
+        if not (flat or (shape is not None and shape.size == 2)):
+            continue
+        if first is not None and node.input[0] == first.name:
+            dims = [d.dim_value for d in first.type.tensor_type.shape.dim]
+            if len(dims) != 2 and int(np.prod([d for d in dims if d > 0])) == 2:
+                _set_input_width(first, 2)  # (batch, 1, 2) and the like: a point has 2 values
+        _bypass(graph, node)
+
+
+def _fixed_input_width(graph) -> None:
+    """An input of symbolic width read by a layer of known weights gets that layer's width (see the module docstring)."""
+    first = _point_input(graph)
+    if first is None or len(first.type.tensor_type.shape.dim) != 2 or first.type.tensor_type.shape.dim[1].dim_value > 0:
+        return
+    weights = _initializers(graph)
+    for node in _consumers(graph, first.name):
+        if node.op_type in ("Gemm", "MatMul") and len(node.input) > 1 and node.input[1] in weights:
+            w = weights[node.input[1]]
+            trans_b = node.op_type == "Gemm" and any(a.name == "transB" and a.i for a in node.attribute)
+            if w.ndim == 2:
+                _set_input_width(first, int(w.shape[1] if trans_b else w.shape[0]))
+            return
 
 
 def _initializers(graph) -> dict:
@@ -71,13 +172,17 @@ def _add_initializer(graph, array: np.ndarray, name: str) -> str:
 
 
 def _fold_constants(graph) -> None:
-    """``Constant`` nodes, and ``Identity`` nodes of an initializer, become initializers of their output's name."""
+    """``Constant`` nodes (``value``, ``value_float`` or ``value_floats``), and ``Identity`` nodes of an initializer, become initializers of their output's name."""
     from onnx import helper, numpy_helper
 
     stored = {t.name for t in graph.initializer}
     for node in list(graph.node):
-        if node.op_type == "Constant" and [a.name for a in node.attribute] == ["value"]:
+        names = [a.name for a in node.attribute]
+        if node.op_type == "Constant" and names == ["value"]:
             tensor = helper.get_attribute_value(node.attribute[0])
+        elif node.op_type == "Constant" and names in (["value_float"], ["value_floats"]):
+            values = np.asarray(helper.get_attribute_value(node.attribute[0]), dtype=np.float32)
+            tensor = numpy_helper.from_array(values)
         elif node.op_type == "Identity" and node.input[0] in stored:
             tensor = next(t for t in graph.initializer if t.name == node.input[0])
         else:
@@ -203,25 +308,40 @@ def check_import(path: Path, net) -> None:
             f"{path}: onnxruntime gives {got.size} values for {IMPORT_POINTS} points, not one per point; export a net with one output"
         )
     gap = float(np.abs(got - want).max())
-    if not gap <= IMPORT_TOLERANCE * max(1.0, float(np.abs(want).max())):
+    tolerance = FLOAT16_IMPORT_TOLERANCE if session.get_inputs()[0].type == "tensor(float16)" else IMPORT_TOLERANCE
+    if not gap <= tolerance * max(1.0, float(np.abs(want).max())):
         raise ModelFormatError(
             f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of its "
             "domain, so its graph has a form surrogate misreads; export it as a plain chain of Linear and ReLU layers"
         )
 
 
+#: numpy types of the ONNX input types fed to onnxruntime (float32 for any other).
+_FEED_TYPES = {"tensor(double)": np.float64, "tensor(float16)": np.float16}
+#: Import tolerance for a float16 net, whose onnxruntime run rounds every value to 11 bits.
+FLOAT16_IMPORT_TOLERANCE = 1e-2
+
+
 def _run(session, points: np.ndarray) -> np.ndarray:
-    """The session's outputs at ``points``: in batches of the input's batch size (all at once where it is dynamic), or one point per call without one."""
+    """The session's outputs at ``points``, fed in the input's own type and shape.
+
+    A shape with one dynamic dimension (``(batch, 2)``, ``(batch, 1, 2)``) takes
+    every point at once; a fixed shape takes as many points per call as it holds.
+    """
     first = session.get_inputs()[0]
-    x = points.astype(np.float64 if first.type == "tensor(double)" else np.float32)
-    if len(first.shape) != 2:  # no batch dimension: one point per call
-        batches = [p.reshape(first.shape) for p in x]
+    x = points.astype(_FEED_TYPES.get(first.type, np.float32))
+    fixed = [d if isinstance(d, int) and d > 0 else None for d in first.shape]
+    if fixed and fixed[-1] is None:  # a symbolic width: the point's
+        fixed[-1] = x.shape[1]
+    if fixed.count(None) > 1:  # the first dynamic dimension is the batch, any other holds one
+        batch = fixed.index(None)
+        fixed = [d if d is not None or k == batch else 1 for k, d in enumerate(fixed)]
+    per_call = max(1, int(np.prod([d for d in fixed if d is not None])) // x.shape[1])
+    if None in fixed:  # one dynamic dimension: all points at once
+        shape = [-1 if d is None else d for d in fixed]
+        batches = [x.reshape(shape)] if per_call == 1 else np.split(x, len(x))
     else:
-        size = first.shape[0] if isinstance(first.shape[0], int) and first.shape[0] > 0 else len(x)
-        padded = np.concatenate([x, np.repeat(x[:1], -len(x) % size, axis=0)])
-        batches = np.split(padded, len(padded) // size)
-    values = [
-        np.asarray(session.run(None, {first.name: b})[0], dtype=np.float64).reshape(len(b) if b.ndim == 2 else 1, -1)
-        for b in batches
-    ]
-    return np.concatenate(values)[: len(x)].reshape(-1)
+        padded = np.concatenate([x, np.repeat(x[:1], -len(x) % per_call, axis=0)])
+        batches = [b.reshape(fixed) for b in np.split(padded, len(padded) // per_call)]
+    values = [np.asarray(session.run(None, {first.name: b})[0], dtype=np.float64).reshape(-1) for b in batches]
+    return np.concatenate(values)[: len(x)]

@@ -275,6 +275,11 @@ def find_entry(zoo: str | os.PathLike, name: str) -> dict | None:
     return min(matches, key=lambda m: m["mae"]) if matches else None
 
 
+def _names_a_file(name: str) -> bool:
+    """Whether a string is an ONNX path rather than a zoo name: it ends in ``.onnx`` (any case) or holds a folder."""
+    return name.lower().endswith(".onnx") or "/" in name or os.sep in name
+
+
 def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
     """A :class:`~surrogate.nets.network.ReluMLP` from a net, an ONNX path, or a zoo name such as ``'3x8'`` or ``'b24-best-3x8'``.
 
@@ -293,13 +298,15 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
 
     if isinstance(surrogate, ReluMLP):
         return surrogate
-    if isinstance(surrogate, os.PathLike) or (isinstance(surrogate, str) and surrogate.endswith(".onnx")):
+    if isinstance(surrogate, os.PathLike) or (isinstance(surrogate, str) and _names_a_file(surrogate)):
         return load_onnx(surrogate)
     if not isinstance(surrogate, str):
         raise ModelFormatError(
             f"cannot use {type(surrogate).__name__} as a surrogate; pass a ReluMLP, an ONNX path or a zoo name like '3x8'"
         )
     best = find_entry(zoo, surrogate)
+    if best is None and Path(surrogate).is_file():  # a file named like no zoo net, e.g. 'net.ONNX' or 'mynet'
+        return load_onnx(surrogate)
     if best is None:
         shapes = sorted({m["architecture"] for m in read_zoo(zoo)["models"]})
         raise ModelFormatError(

@@ -160,3 +160,101 @@ def test_the_check_uses_points_of_the_nets_domain(tmp_path, monkeypatch):
     with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
         check_import(save_graph(tmp_path / "net.onnx", *GRAPHS["bias before the product"]), net)
     assert seen[0].shape == (IMPORT_POINTS, 2) and seen[0].min() >= 0 and seen[0].max() <= 2
+
+
+def plain(points):
+    """The net every graph below computes, written out: relu(x W1 + B1) W2 + B2."""
+    return (np.maximum(points @ W1 + B1, 0) @ W2 + B2).reshape(-1)
+
+
+def shape_constant(name, shape):
+    return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.array(shape, np.int64)))
+
+
+def last_layer(source="r"):
+    return [helper.make_node("MatMul", [source, "W2"], ["m2"]), helper.make_node("Add", ["m2", "B2"], ["y"])]
+
+
+def layers_from(source):
+    return [
+        helper.make_node("MatMul", [source, "W1"], ["m1"]),
+        helper.make_node("Add", ["m1", "B1"], ["h"]),
+        helper.make_node("Relu", ["h"], ["r"]),
+    ] + last_layer()
+
+
+WEIGHTS = {"W1": W1, "B1": B1, "W2": W2, "B2": B2}
+ELSEWHERE = {
+    # (nodes, input shape): forms that PyTorch, skl2onnx and hand-written graphs use for the same net
+    "x.view(-1, 2) first": (
+        [shape_constant("s", [-1, 2]), helper.make_node("Reshape", ["x", "s"], ["xr"])] + layers_from("xr"),
+        ("batch", 2),
+    ),
+    "a reshape between the layers": (
+        hidden() + [shape_constant("s", [-1, 5]), helper.make_node("Reshape", ["r", "s"], ["rr"])] + last_layer("rr"),
+        ("batch", 2),
+    ),
+    "flatten first": ([helper.make_node("Flatten", ["x"], ["xf"])] + layers_from("xf"), ("batch", 2)),
+    "identity between the layers": (hidden() + [helper.make_node("Identity", ["r"], ["ri"])] + last_layer("ri"), ("batch", 2)),
+    "dropout between the layers": (hidden() + [helper.make_node("Dropout", ["r"], ["rd"])] + last_layer("rd"), ("batch", 2)),
+    "skl2onnx's cast of the input": (
+        [helper.make_node("Cast", ["x"], ["xc"], to=TensorProto.FLOAT)] + layers_from("xc"),
+        ("batch", 2),
+    ),
+    "an input of shape (batch, 1, 2)": (layers_from("x"), ("batch", 1, 2)),
+    "an input of shape (batch, 1, 2) flattened": (
+        [shape_constant("s", [-1, 2]), helper.make_node("Reshape", ["x", "s"], ["xr"])] + layers_from("xr"),
+        ("batch", 1, 2),
+    ),
+    "an input of symbolic width": (layers_from("x"), ("batch", "features")),
+}
+
+
+@pytest.mark.parametrize("form", ELSEWHERE)
+def test_a_net_written_elsewhere_loads_as_the_net_it_computes(tmp_path, form):
+    nodes, input_shape = ELSEWHERE[form]
+    output = ("batch", 1, 1) if len(input_shape) == 3 and "flattened" not in form else ("batch", 1)
+    path = save_graph(tmp_path / "net.onnx", nodes, WEIGHTS, input_shape=input_shape, output_shape=output)
+    net = load_onnx(path)
+    assert net.architecture.name == "1x5"
+    assert np.abs(net.forward(POINTS) - plain(POINTS)).max() < 1e-5
+
+
+def test_a_bias_in_a_constant_of_floats_is_read(tmp_path):
+    nodes = [helper.make_node("Constant", [], ["B1c"], value_floats=B1.astype(np.float32).tolist())]
+    nodes += [helper.make_node("Gemm", ["x", "W1", "B1c"], ["h"]), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
+    path = save_graph(tmp_path / "net.onnx", nodes, {"W1": W1, "W2": W2, "B2": B2})
+    assert np.abs(load_onnx(path).forward(POINTS) - plain(POINTS)).max() < 1e-5
+
+
+def test_repeated_node_names_and_one_equal_to_the_input_are_renamed(tmp_path):
+    nodes = [helper.make_node("Gemm", ["x", "W1", "B1"], ["h"], name="x"), helper.make_node("Relu", ["h"], ["r"], name="layer")]
+    nodes += [helper.make_node("Gemm", ["r", "W2", "B2"], ["y"], name="layer")]
+    path = save_graph(tmp_path / "net.onnx", nodes, WEIGHTS)
+    model = onnx.load(str(path))
+    model.graph.node[2].name = "layer"  # onnx.helper would not write it twice; a hand edit does
+    onnx.save(model, str(path))
+    try:
+        ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception:  # onnxruntime refuses repeated names: so must the import, saying it cannot run the net
+        with pytest.raises(ModelFormatError, match="onnxruntime cannot run this net"):
+            load_onnx(path)
+    else:
+        assert np.abs(load_onnx(path).forward(POINTS) - plain(POINTS)).max() < 1e-5
+
+
+def test_a_float16_net_loads_within_float16_rounding(tmp_path):
+    path = save_graph(tmp_path / "net.onnx", hidden() + last_layer(), {})
+    model = onnx.load(str(path))
+    model.graph.input[0].type.tensor_type.elem_type = TensorProto.FLOAT16
+    model.graph.output[0].type.tensor_type.elem_type = TensorProto.FLOAT16
+    model.graph.initializer.extend(numpy_helper.from_array(np.asarray(v, np.float16), k) for k, v in WEIGHTS.items())
+    onnx.save(model, str(path))
+    net = load_onnx(path)
+    assert np.abs(net.forward(POINTS) - plain(POINTS)).max() < 1e-2
+
+
+def test_a_cast_to_an_integer_type_is_still_refused(tmp_path):
+    nodes = [helper.make_node("Cast", ["x"], ["xi"], to=TensorProto.INT64)] + layers_from("xi")
+    with pytest.raises(ModelFormatError, match="the net uses Cast, but surrogate encodes only ReLU MLPs"):
+        load_onnx(save_graph(tmp_path / "net.onnx", nodes, WEIGHTS))

@@ -64,3 +64,19 @@ def test_find_entry_takes_a_name_first_then_the_lowest_mae_net_of_a_shape():
     of_shape = [m for m in models if m["architecture"] == "3x8"]
     assert len(of_shape) > 1 and find_entry(DEFAULT_ZOO, "3x8") == min(of_shape, key=lambda m: m["mae"])
     assert find_entry(DEFAULT_ZOO, "no-such-net") is None
+
+
+def test_an_onnx_path_without_a_lowercase_suffix_is_read_as_a_path(tmp_path, monkeypatch):
+    import shutil
+
+    from surrogate.nets.zoo import DEFAULT_ZOO, find_entry, resolve_surrogate
+
+    source = ZOO / find_entry(DEFAULT_ZOO, "3x8")["file"]
+    want = load_onnx(source).forward(GRID)
+    for name in ("net.ONNX", "mynet"):
+        shutil.copy(source, tmp_path / name)
+        assert (resolve_surrogate(str(tmp_path / name)).forward(GRID) == want).all()
+    monkeypatch.chdir(tmp_path)  # a bare file name that no zoo net has
+    assert (resolve_surrogate("mynet", zoo=ZOO).forward(GRID) == want).all()
+    with pytest.raises(ModelFormatError, match="no zoo model named 'othernet'"):
+        resolve_surrogate("othernet", zoo=ZOO)
