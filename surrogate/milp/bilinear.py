@@ -59,6 +59,7 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     UnboundedVariableError,
     UnsupportedTermError,
     check_factors,
+    check_variable,
     finite_bounds,
     has_symbolic_bounds,
     product_terms,
@@ -192,7 +193,7 @@ def bilinear(
     NumericsWarning
         When the product is badly scaled (see :func:`scale_warnings`).
     """
-    finite_bounds(x), finite_bounds(y)
+    check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y"), finite_bounds(x), finite_bounds(y)
     approx = _resolve(surrogate, zoo)
     block_name = _block_name(model, x, y, name)
     if (exact := _exact_product(model, x, y, block_name)) is not None:
@@ -211,10 +212,17 @@ def _implied_note(implied) -> str:
     """What an :class:`UnboundedVariableError` adds after bound tightening was tried (nothing when it was off)."""
     if implied is None:
         return ""
-    return (
+    note = (
         "; the constraints imply no finite bound for it either (FBBT and LP bound tightening over them found "
         f"none{' within the time limit' if implied.timed_out else ''})"
     )
+    if implied.left_out:
+        listed = ", ".join(repr(n) for n in implied.left_out[:5]) + (" ..." if len(implied.left_out) > 5 else "")
+        note += (
+            f"; {listed} took no part, because a mutable Param or a fixed Var in it can change: "
+            "a bound implied through such a constraint must be set by hand"
+        )
+    return note
 
 
 def replace_products(

@@ -39,6 +39,14 @@ def _grid_error(net: ReluMLP, points: int) -> tuple[float, float]:
     return worst, half[0] * (gx + max(abs(r), abs(s))) + half[1] * (gy + max(abs(p), abs(q)))
 
 
+def _declared_bound(net: ReluMLP) -> float | None:
+    """The net's ``error_bound`` metadata as a number, or ``None`` where it is absent or not a number (then unused)."""
+    try:
+        return float(net.metadata["error_bound"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def certified_error_bound(net: ReluMLP, *, points: int = CERTIFY_POINTS) -> float:
     """A certified ``E >= max |N(x, y) - x y|`` over the net's domain ``[p, q] x [r, s]`` (cached per net).
 
@@ -59,15 +67,16 @@ def certified_error_bound(net: ReluMLP, *, points: int = CERTIFY_POINTS) -> floa
 
     A net whose metadata declares ``error_bound`` (the hand-built nets of
     :mod:`surrogate.nets.construct`) gets ``min(E, error_bound + DECLARED_MARGIN)``,
-    unless the grid shows the declaration false for these weights. The result
-    is cached by the weights' :func:`~surrogate.milp.bounds.fingerprint` and domain.
+    unless the grid shows the declaration false for these weights (a value that
+    is not a number is not used). The result
+    is cached by the weights' :func:`~surrogate.milp.bounds.fingerprint`, domain, grid and declaration.
     """
-    key = (fingerprint(net), net.domain, points)
+    declared = _declared_bound(net)
+    key = (fingerprint(net), net.domain, points, declared)
     if key not in _CERTIFIED:
         worst, lipschitz = _grid_error(net, points)
         bound = worst + lipschitz
-        declared = net.metadata.get("error_bound")
-        if declared is not None and worst <= float(declared) + DECLARED_MARGIN:
-            bound = min(bound, float(declared) + DECLARED_MARGIN)
+        if declared is not None and worst <= declared + DECLARED_MARGIN:
+            bound = min(bound, declared + DECLARED_MARGIN)
         _CERTIFIED[key] = bound
     return _CERTIFIED[key]

@@ -95,7 +95,8 @@ class ImpliedBounds:
     variables whose bounds changed); ``unbounded`` names the product factors
     still without two finite bounds; ``seconds`` is the time spent;
     ``lp_rounds`` the LP rounds run; ``timed_out`` whether the time limit
-    stopped the LPs.
+    stopped the LPs; ``left_out`` names the constraints left out because they
+    hold a mutable ``Param`` or a fixed ``Var`` (empty when nothing was tightened).
     """
 
     derived: dict
@@ -103,6 +104,7 @@ class ImpliedBounds:
     seconds: float
     lp_rounds: int = 0
     timed_out: bool = False
+    left_out: tuple[str, ...] = ()
     _variables: dict = field(default_factory=dict, repr=False, compare=False)
 
     def restore(self) -> None:
@@ -148,7 +150,7 @@ def _parametric(con) -> bool:
 
 @contextmanager
 def _relaxed_view(model):
-    """``model`` without its parametric constraints and bounds; every bound and activity restored on exit."""
+    """``model`` without its parametric constraints and bounds, yielding their names; every bound and activity restored on exit."""
     variables = list(model.component_data_objects(pyo.Var, descend_into=True))
     saved = [(v, v.lower, v.upper) for v in variables]
     parked = [c for c in model.component_data_objects(pyo.Constraint, active=True) if _parametric(c)]
@@ -158,7 +160,7 @@ def _relaxed_view(model):
         for var, lower, upper in saved:  # a bound that is a Param expression counts as missing
             None if is_constant(lower) else var.setlb(None)
             None if is_constant(upper) else var.setub(None)
-        yield
+        yield tuple(con.name for con in parked)
     finally:
         for var, lower, upper in saved:
             var.setlb(lower), var.setub(upper)
@@ -353,9 +355,9 @@ def tighten_product_bounds(
     wanted = [v for v in factors if not v.fixed and not has_symbolic_bounds(v) and any(_wants(v, wide))]
     old = ComponentMap((v, _bounds(v)) for v in wanted)
     found = ComponentMap((v, [None, None]) for v in wanted)
-    lp_rounds, timed_out = 0, False
+    lp_rounds, timed_out, left_out = 0, False, ()
     if wanted:
-        with _relaxed_view(model):
+        with _relaxed_view(model) as left_out:
             _run_fbbt(model)
             _record_fbbt(wanted, old, found)
             if lp:
@@ -364,4 +366,5 @@ def tighten_product_bounds(
     derived = _apply(wanted, old, found)
     unbounded = tuple(v.name for v in factors if None in _bounds(v))
     variables = {v.name: v for v in wanted}
-    return ImpliedBounds(derived, unbounded, time.perf_counter() - start, lp_rounds, timed_out, variables)
+    seconds = time.perf_counter() - start
+    return ImpliedBounds(derived, unbounded, seconds, lp_rounds, timed_out, left_out=left_out, _variables=variables)

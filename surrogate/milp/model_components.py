@@ -101,8 +101,17 @@ def check_components(model, *, solver: str = "", sos: bool = True) -> None:
 
 
 def check_one_objective(model) -> None:
-    """Raise :class:`UnsupportedComponentError` naming the objectives if ``model`` has more than one active."""
+    """Raise :class:`UnsupportedComponentError` unless ``model`` has exactly one active objective (naming them).
+
+    A model without one is refused too: Pyomo's solver interfaces then report a
+    solution status without loading the point they found.
+    """
     objectives = [o.name for o in model.component_data_objects(pyo.Objective, active=True)]
+    if not objectives:
+        raise UnsupportedComponentError(
+            f"model {model.name!r} has no active objective; a MILP solve needs one: for a feasibility problem "
+            "add a constant one, e.g. model.obj = pyo.Objective(expr=0)"
+        )
     if len(objectives) > 1:
         raise UnsupportedComponentError(
             f"model {model.name!r} has {len(objectives)} active objectives ({', '.join(objectives[:5])}); a MILP has one: "

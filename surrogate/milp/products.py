@@ -31,6 +31,26 @@ class UnboundedVariableError(SurrogateError, ValueError):
     """A factor of a product has no finite bounds, so no box can be mapped onto the net's domain."""
 
 
+def check_variable(var, what: str) -> None:
+    """Refuse ``var`` unless it is one Pyomo variable (a scalar ``Var`` or one element ``m.x[i]``).
+
+    ``what`` names the argument in the message (e.g. ``'bilinear: x'``).
+    """
+    from pyomo.core.base.var import VarData
+
+    if isinstance(var, VarData):
+        return
+    if getattr(var, "is_indexed", lambda: False)():
+        raise ModelFormatError(
+            f"{what} is the indexed component {var.name!r}, not one variable: pass one element, e.g. {var.name}[i]"
+        )
+    raise ModelFormatError(
+        f"{what} is a {type(var).__name__} ({var!s}), not one Pyomo variable; a surrogate replaces a product of two "
+        "variables: for a product with an expression or a parameter, add a variable equal to it "
+        "(model.e = pyo.Var(bounds=...); model.link = pyo.Constraint(expr=model.e == <expression>))"
+    )
+
+
 def finite_bounds(var) -> tuple[float, float]:
     """Finite ``(lb, ub)`` of ``var``, or :class:`UnboundedVariableError` naming it and the fix."""
     lb, ub = var.lb, var.ub
@@ -183,7 +203,9 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
     ``Disjunction``, whose constraints may hold products) is refused with
     :class:`~surrogate.errors.UnsupportedComponentError` (see
     :func:`~surrogate.milp.model_components.check_components`).
-    Nothing is changed if any term cannot be handled; ``note`` is appended to
+    Nothing is changed if any term cannot be handled, or a product fails while
+    it is built (its block is removed and every component it deactivated is
+    active again); ``note`` is appended to
     the message of an :class:`UnboundedVariableError` (see :func:`check_factors`).
     """
     if model.component(block_name) is not None:
@@ -200,11 +222,27 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
     check_factors(factors, note=note)
     block = pyo.Block()
     model.add_component(block_name, block)
+    touched: list = []
+    try:
+        products, terms = _rewrite(block, targets, make_product, touched)
+    except BaseException:  # a product that fails part-way (or a warning turned into an error): undo it all
+        for comp in touched:
+            comp.activate()
+        model.del_component(block)
+        raise
+    found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
+    return ReplacementReport(products, terms, tuple(c.name for c in touched), found, block=block_name)
+
+
+def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
+    """Rewrite ``targets`` into ``block`` (see :func:`rewrite_products`): ``(products, terms)``.
+
+    Each component is appended to ``touched`` as it is deactivated, so that a caller can undo a failure part-way.
+    """
     block.objectives = pyo.ObjectiveList()
     block.constraints = pyo.ConstraintList()
     products: dict = {}
     terms = 0
-    touched = []
     for kind, comp, repn in targets:
         if not repn.quadratic_vars:
             continue
@@ -215,11 +253,10 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
                 products[key] = make_product(block, v1, v2)
             expr = expr + coef * products[key].expr
             terms += 1
-        touched.append(comp.name)
         comp.deactivate()
+        touched.append(comp)
         if kind == "objective":
             block.objectives.add(expr=expr, sense=comp.sense)
         else:
             block.constraints.add((comp.lower, expr, comp.upper))
-    found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
-    return ReplacementReport(products, terms, tuple(touched), found, block=block_name)
+    return products, terms

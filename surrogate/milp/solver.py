@@ -148,22 +148,28 @@ def coefficient_warnings(solver) -> list[str]:
     ]
 
 
-def _nonlinear(model) -> list[str]:
-    """Names of the active objectives and constraints of ``model`` that are not linear."""
+def _nonlinear(model, *, constraints: bool = True) -> list[str]:
+    """Names of the active objectives (and, with ``constraints``, constraints) of ``model`` that are not linear."""
     comps = [
         *model.component_data_objects(pyo.Objective, active=True),
-        *model.component_data_objects(pyo.Constraint, active=True),
+        *(model.component_data_objects(pyo.Constraint, active=True) if constraints else ()),
     ]
     return [c.name for c in comps if (c.expr if c.ctype is pyo.Objective else c.body).polynomial_degree() not in (0, 1)]
 
 
-def _check_linear(model) -> None:
-    """Raise :class:`NonlinearModelError` naming the nonlinear components of ``model``, if any."""
-    names = _nonlinear(model)
+def _check_linear(model, *, constraints: bool = True) -> None:
+    """Raise :class:`NonlinearModelError` naming the nonlinear components of ``model``, if any.
+
+    ``constraints=False`` checks the objective only: HiGHS takes a quadratic objective
+    (and then fails on a MIQP or a nonconvex QP without saying why), but refuses a
+    nonlinear constraint itself while loading the model.
+    """
+    names = _nonlinear(model, constraints=constraints)
     if names:
         listed = ", ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else "")
         raise NonlinearModelError(
             f"model {model.name!r} has terms of degree above 1 in {listed}, which a MILP solver refuses; "
+            "replace its products first (surrogate.replace_products(model)); "
             "if a variable was fixed when its products were replaced "
             "(replace_products keeps it as a coefficient) and is unfixed now, fix it again, or replace the "
             "products of the exact model with it unfixed"
@@ -343,7 +349,7 @@ def solve(
     UnsupportedComponentError
         If the model holds a component the solve would leave out (an untransformed ``Disjunction``,
         ``LogicalConstraint``, ``Arc`` or ``DerivativeVar``; an SOS constraint for HiGHS): the
-        message names the Pyomo transformation that makes it constraints; or more than one active objective.
+        message names the Pyomo transformation that makes it constraints; or no active objective, or more than one.
     SolverUnavailableError
         If ``config.solver`` is not installed here (the message names the pip extra).
     """
@@ -359,8 +365,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     backend = backend_for(config.solver)
     check_one_objective(model)
     check_components(model, solver=backend.name, sos=backend.accepts_sos)
-    if backend.accepts_nonlinear:  # SCIP and Gurobi would solve it: refuse it as HiGHS does
-        _check_linear(model)
+    # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both
+    _check_linear(model, constraints=backend.accepts_nonlinear)
     check_options(config)
     solver = solver or make_solver(config)
     first, begin = FirstSolution(), _objective_now(model) if warm_start else (math.nan, True)

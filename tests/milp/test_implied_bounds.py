@@ -120,6 +120,15 @@ def test_parameters_are_not_frozen_into_derived_bounds():
     assert tighten_product_bounds(m, lp=False).unbounded == ("y",)
 
 
+def test_a_refusal_names_the_constraints_left_out_for_their_parameters():
+    m = _sum_model()
+    m.p = pyo.Param(initialize=4.0, mutable=True)
+    m.c.set_value(m.x + m.y <= m.p)
+    assert tighten_product_bounds(m, lp=False).left_out == ("c",)
+    with pytest.raises(UnboundedVariableError, match=r"imply no finite bound.*'c' took no part, because a mutable Param"):
+        replace_products(m, random_net((4,)))
+
+
 def test_infeasible_constraints_are_reported_as_such():
     m = _sum_model()
     m.c.set_value(m.x + m.y <= -1)
@@ -194,8 +203,12 @@ def test_certified_bound_holds_and_a_false_declaration_is_not_trusted():
     bound = certified_error_bound(net, points=129)
     points = np.random.default_rng(0).uniform(-1, 1, (20000, 2))
     assert np.max(np.abs(net.forward(points) - points[:, 0] * points[:, 1])) <= bound
-    lying = net.with_metadata(error_bound=1e-9)
-    assert certified_error_bound(lying, points=129) == pytest.approx(bound)
+    lying = net.with_metadata(error_bound=1e-9)  # first at a grid not seen yet, so that no cached bound answers
+    assert certified_error_bound(lying, points=131) == pytest.approx(certified_error_bound(net, points=131))
+    unreadable = net.with_metadata(error_bound="abc")  # metadata written elsewhere: not a number, so not used
+    assert certified_error_bound(unreadable, points=133) == pytest.approx(certified_error_bound(net, points=133))
+    loose = net.with_metadata(error_bound=bound / 2 + 1)  # a declaration looser than the grid's bound does not loosen it
+    assert certified_error_bound(loose, points=129) == pytest.approx(bound)
 
 
 def test_error_aware_product_gets_a_slack_of_its_scaled_bound():

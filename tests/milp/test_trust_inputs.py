@@ -246,3 +246,38 @@ def test_add_surrogate_warns_for_an_unbounded_input_and_not_for_inputs_within_th
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         add_surrogate(m, ZOO_NET, [m.y + 1, 2 * m.y + 1], name="within")  # expressions within [-1, 1]
+
+
+@pytest.mark.parametrize(
+    "factor, message",
+    [
+        (lambda m: m.x + 1, r"bilinear: y is a \w*Expression \(x \+ 1\), not one Pyomo variable.*add a variable equal to it"),
+        (lambda m: 2.0, r"bilinear: y is a float \(2\.0\), not one Pyomo variable"),
+        (lambda m: m.p, r"bilinear: y is a ScalarParam \(p\), not one Pyomo variable"),
+        (lambda m: m.v, r"bilinear: y is the indexed component 'v', not one variable: pass one element, e\.g\. v\[i\]"),
+    ],
+)
+def test_bilinear_refuses_a_factor_that_is_not_one_variable(factor, message):
+    m = _box_model((-1, 2), (-1, 3))
+    m.p = pyo.Param(mutable=True, initialize=2.0)
+    m.v = pyo.Var([1, 2], bounds=(0, 1))
+    with pytest.raises(ModelFormatError, match=message):
+        bilinear(m, m.x, factor(m), random_net((4,)))
+    assert m.component("surrogate_x_v") is None and len(list(m.component_objects(pyo.Block))) == 0
+
+
+def test_a_product_that_fails_part_way_leaves_the_model_as_it_was():
+    """A warning turned into an error on the second product: the first product's rewrite is undone too."""
+    m = _box_model((-1, 2), (-1, 3))
+    m.u, m.w = pyo.Var(bounds=(-1e5, 1e5)), pyo.Var(bounds=(-1e5, 1e5))
+    m.c1 = pyo.Constraint(expr=m.x * m.y >= 1)
+    m.c2 = pyo.Constraint(expr=m.u * m.w <= 5)
+    m.obj = pyo.Objective(expr=m.x + m.u)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        with pytest.raises(NumericsWarning, match=r"product u\*w is badly scaled"):
+            replace_products(m, random_net((4,)))
+    assert m.c1.active and m.c2.active and m.component("surrogate_replacement") is None
+    with pytest.warns(NumericsWarning):
+        report = replace_products(m, random_net((4,)))  # the retry starts from the exact model
+    assert report.components == ("c1", "c2") and not m.c1.active

@@ -5,7 +5,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import ReluMLP, SolverConfig, solve
-from surrogate.errors import NonlinearModelError, NumericsWarning
+from surrogate.errors import NonlinearModelError, NumericsWarning, UnsupportedComponentError
 from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
 from surrogate.milp.warmstart import StartConfig, solve_with_start
 from surrogate.nets.construct import hand_built, plan
@@ -194,3 +194,27 @@ def test_a_warm_start_does_not_make_an_unbounded_solve_a_solution():
     m.d = pyo.Constraint(expr=m.free <= 4)
     infeasible = solve(m, CONFIG)
     assert infeasible.termination in ("provenInfeasible", "infeasibleOrUnbounded") and not infeasible.has_solution
+
+
+def test_a_product_left_in_the_objective_of_a_mixed_integer_model_is_refused_before_the_solve():
+    """HiGHS would take the quadratic objective, fail on the MIQP and report ``unknown`` without a reason."""
+    m = _model((-1.0, 2.0), (-1.0, 3.0))
+    m.b = pyo.Var(domain=pyo.Binary)
+    m.obj = pyo.Objective(expr=m.x * m.y + m.b)
+    with pytest.raises(NonlinearModelError, match=r"degree above 1 in 'obj'.*replace its products first"):
+        solve(m, CONFIG)
+    m.y.fix(2.0)  # the documented path: fixed while replaced, unfixed after
+    replace_products(m, net_on_0_2())
+    m.y.unfix()
+    with pytest.raises(NonlinearModelError, match="degree above 1 in 'obj'.*fix it again"):
+        solve(m, CONFIG)
+
+
+def test_a_model_without_an_objective_is_refused_with_the_fix():
+    m = _model((0.0, 2.0), (0.0, 2.0))
+    m.c = pyo.Constraint(expr=m.x + m.y >= 1)
+    with pytest.raises(UnsupportedComponentError, match=r"has no active objective.*pyo\.Objective\(expr=0\)"):
+        solve(m, CONFIG)
+    m.obj = pyo.Objective(expr=0)
+    result = solve(m, CONFIG)
+    assert result.optimal and m.x.value + m.y.value >= 1 - 1e-9
