@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time _
     )
     from .milp.binary_products import BinaryProduct
     from .milp.encoding import FORMULATIONS, EncodedSurrogate, ModelSize, add_surrogate, model_size, to_omlt_network
+    from .milp.integer_products import IntegerProduct
     from .milp.solver import SolverConfig, SolveResult, solve
     from .milp.warmstart import StartConfig, StartResult, activation_start
     from .nets.architecture import Architecture, ParameterCount, all_shapes, constant_width_shapes, count_parameters
@@ -94,6 +95,7 @@ _HOMES: dict[str, str] = {
         ".milp.bilinear",
     ),
     "BinaryProduct": ".milp.binary_products",
+    "IntegerProduct": ".milp.integer_products",
     **dict.fromkeys(
         ("FORMULATIONS", "EncodedSurrogate", "ModelSize", "add_surrogate", "model_size", "to_omlt_network"), ".milp.encoding"
     ),
@@ -124,6 +126,7 @@ __all__ = [
     "ExportError",
     "FORMULATIONS",
     "FormulationError",
+    "IntegerProduct",
     "LinearProduct",
     "ModelFormatError",
     "ModelSize",

@@ -25,6 +25,9 @@ Special cases:
 * A binary factor (a ``Binary`` domain, or integers within [0, 1]) makes the
   product exactly linear with four constraints: it gets a :class:`BinaryProduct`,
   no surrogate and no new binary.
+* An integer factor of at most ``2**INTEGER_BITS`` values (constant bounds) is
+  written by its binary digits, each digit's product exact as a binary factor's:
+  it gets an :class:`IntegerProduct`, no surrogate, ``ceil(log2(U - L + 1))`` binaries.
 * A term whose coefficient cancels to 0 (``2*x*y - 2*x*y``) gets nothing.
 * Bounds given by mutable ``Param`` s make ``a, b, c, d`` Pyomo expressions of
   them, so every constraint stays linear and a changed bound holds at the next
@@ -53,6 +56,7 @@ from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # n
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION
 from .implied_bounds import DEFAULT_LP_SECONDS, tighten_product_bounds
+from .integer_products import IntegerProduct, integer_bits
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
@@ -127,13 +131,16 @@ def _error_slack(scaled, approx, maps) -> tuple[float, object]:
     return bound, scaled.slack
 
 
-def _exact_product(model, x, y, block_name: str) -> LinearProduct | BinaryProduct | None:
+def _exact_product(model, x, y, block_name: str) -> LinearProduct | BinaryProduct | IntegerProduct | None:
     """``x*y`` written exactly without a surrogate, or ``None``: a :class:`LinearProduct` when a factor
-    has ``lb == ub``, else a :class:`BinaryProduct` (in block ``block_name``) when a factor is binary."""
+    has ``lb == ub``, else a :class:`BinaryProduct` (in block ``block_name``) when a factor is binary,
+    else an :class:`IntegerProduct` when a factor is an integer of few values (:func:`integer_bits`)."""
     if has_zero_width(x) or has_zero_width(y):
         return LinearProduct(x, y)
     if is_binary_factor(x) or is_binary_factor(y):
         return BinaryProduct(model, x, y, block_name)
+    if integer_bits(x) is not None or integer_bits(y) is not None:
+        return IntegerProduct(model, x, y, block_name)
     return None
 
 
@@ -156,7 +163,7 @@ def bilinear(
     name: str | None = None,
     zoo: str | os.PathLike = DEFAULT_ZOO,
     error_aware: bool = False,
-) -> BilinearSurrogate | LinearProduct | BinaryProduct:
+) -> BilinearSurrogate | LinearProduct | BinaryProduct | IntegerProduct:
     """Add ``z ≈ x*y`` to ``model`` through a ReLU surrogate (or a classic baseline) and return it.
 
     Parameters
@@ -185,8 +192,8 @@ def bilinear(
 
     Returns
     -------
-    BilinearSurrogate, LinearProduct or BinaryProduct
-        No surrogate, and exact, when a factor has ``lb == ub`` or is binary (see :func:`_exact_product`).
+    BilinearSurrogate, LinearProduct, BinaryProduct or IntegerProduct
+        Exact and with no surrogate for a factor of ``lb == ub``, binary, or integer of few values (:func:`_exact_product`).
 
     Warns
     -----
@@ -240,7 +247,7 @@ def replace_products(
     The active objective and constraints are read as ``constant + linear + sum q_ij x_i x_j``; each
     distinct pair ``(x_i, x_j)`` gets one :func:`bilinear` surrogate, shared by every term that uses it
     (a :class:`LinearProduct` when a factor has ``lb == ub``, a :class:`BinaryProduct` when one is
-    binary; nothing when ``q_ij`` cancels to 0).
+    binary, an :class:`IntegerProduct` when one is an integer of few values; nothing when ``q_ij`` cancels to 0).
     Rewritten components are deactivated and replaced by linear ones in the block ``model.surrogate_replacement``.
 
     Parameters

@@ -153,8 +153,9 @@ class ExactProduct(EncodedProduct):
 
     It has the interface of :class:`~surrogate.milp.scaled_products.BilinearSurrogate`
     (``expr``, ``x``, ``y``, ``size()``, ``get_error()``): ``encoded`` is
-    ``None``, it adds no binary, error-aware mode adds no slack, and every error is zero
-    up to solver tolerances. Subclasses set ``x``, ``y``, ``expr`` and ``block``.
+    ``None``, it adds no binary (but :class:`~surrogate.milp.integer_products.IntegerProduct`'s
+    digits), error-aware mode adds no slack, and every error is zero up to solver
+    tolerances. Subclasses set ``x``, ``y``, ``expr`` and ``block``.
     """
 
     encoded = None

@@ -57,7 +57,7 @@ from .exact_seed import exact_point
 from .search_clock import as_wall, counting, now
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
-from .warmstart_copies import clone_copy, encoded_copies, fix_patterns
+from .warmstart_copies import clone_copy, encoded_copies, fix_patterns, integer_products
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
 
@@ -69,7 +69,7 @@ class _Search:
     (built once; fixing variables only changes column bounds) serves every LP.
     """
 
-    def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None):
+    def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None, digits=()):
         self.config, self.start = config, now() if begin is None else begin
         self.found = False  # a feasible point is loaded in the clone: no more patience (StartConfig.patience)
         self.model = m = model.clone()
@@ -79,9 +79,14 @@ class _Search:
         # each copy's inputs and indicators, found in the clone by their place in the model
         self.copies = [clone_copy(m, c) for c in copies]
         inside = {id(b) for b in blocks}
+        # each IntegerProduct's factor and digits in the clone: the digits follow the factor (hold_integers)
+        self.digits = [(p, m.find_component(p.factor.name), [m.find_component(b.name) for b in p.bits.values()]) for p in digits]
+        derived = {id(b) for _, _, bits in self.digits for b in bits}
         # the model's own integer variables: held at rounded values once a seed has placed them (hold_integers)
         self.integers = [
-            v for v in m.component_data_objects(pyo.Var) if v.is_integer() and not v.fixed and not _within(v, inside)
+            v
+            for v in m.component_data_objects(pyo.Var)
+            if v.is_integer() and not v.fixed and not _within(v, inside) and id(v) not in derived
         ]
         pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))
@@ -124,7 +129,7 @@ class _Search:
         for copy in self.copies:  # a new seed: no pattern fixed yet
             for layer in copy.indicators:
                 layer.unfix()
-        for v in self.integers:
+        for v in [*self.integers, *(b for _, _, bits in self.digits for b in bits)]:
             v.unfix()
         if point is None:
             self.elastic(False)
@@ -150,6 +155,8 @@ class _Search:
         ends on is integral in every integer variable of the model, not only in
         the copies' binaries. A rounding that makes the problem infeasible
         leaves a positive slack: the search reports no point rather than a wrong one.
+        The digits of an :class:`~surrogate.milp.integer_products.IntegerProduct`
+        are fixed at those of its factor's held value.
         """
         for v in self.integers:
             if v.value is None:
@@ -157,6 +164,10 @@ class _Search:
             value = float(round(v.value))
             value = value if v.lb is None else max(value, math.ceil(v.lb - 1e-9))
             v.fix(value if v.ub is None else min(value, math.floor(v.ub + 1e-9)))
+        for product, factor, bits in self.digits:
+            if factor.value is not None:
+                for bit, value in zip(bits, product.digit_values(factor.value)):
+                    bit.fix(value)
 
     def elastic(self, on: bool) -> None:
         """Minimise the total slack (``on``), or the model's objective with every slack at 0."""
@@ -217,7 +228,7 @@ def _search(model, surrogates, config: StartConfig) -> StartResult:
     if config.seed == "exact":
         point = exact_point(model, surrogates, time_limit=EXACT_SEED_SHARE * config.time_limit)
         seeds = [point, None] if point is not None else seeds
-    search = _Search(model, copies, config, begin=begin)
+    search = _Search(model, copies, config, begin=begin, digits=integer_products(surrogates))
     rounds, violation = 0, math.nan
     for point in seeds:
         if search.left() <= 0 or math.isnan(search.seed(point)):

@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from .encoding import EncodedSurrogate
+from .integer_products import IntegerProduct
 from .interface import ExactProduct
 from .products import ReplacementReport
 from .scaled_products import BilinearSurrogate, EncodedBaseline
@@ -31,7 +32,7 @@ def searchable(copy) -> bool:
 
 def encoded_copies(surrogates) -> list:
     """The encoding of each product (:class:`EncodedSurrogate` or :class:`EncodedBaseline`; a report, products, or encodings)."""
-    items: Iterable = surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
+    items = _items(surrogates)
     # an exact product (a zero-width or binary factor) has no encoding, and nothing to search over
     encodings = [s.encoded if isinstance(s, (BilinearSurrogate, ExactProduct)) else s for s in items]
     copies = [c for c in encodings if c is not None]
@@ -43,6 +44,16 @@ def encoded_copies(surrogates) -> list:
             "or skip the warm start"
         )
     return copies
+
+
+def integer_products(surrogates) -> list:
+    """The :class:`~surrogate.milp.integer_products.IntegerProduct` s among ``surrogates`` (a report, products, or encodings)."""
+    return [s for s in _items(surrogates) if isinstance(s, IntegerProduct)]
+
+
+def _items(surrogates) -> Iterable:
+    """The products of a report, or ``surrogates`` as they are (products or encodings)."""
+    return surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
 
 
 def copy_kind(copy) -> str:

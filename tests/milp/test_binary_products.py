@@ -5,7 +5,8 @@ import itertools
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import BinaryProduct, ModelFormatError, SolverConfig, solve
+from surrogate import BinaryProduct, IntegerProduct, ModelFormatError, SolverConfig, solve
+from surrogate.milp import integer_products
 from surrogate.milp.bilinear import BilinearSurrogate, bilinear, replace_products
 from surrogate.milp.binary_products import is_binary_factor
 from surrogate.milp.interface import EncodedProduct
@@ -64,10 +65,12 @@ def test_a_binary_product_adds_one_variable_four_constraints_and_no_binary():
     assert square.expr is m.b and square.block is None and square.size() == ModelSize(0, 0, 0)
 
 
-def test_an_integer_factor_beyond_0_1_still_gets_a_surrogate():
+def test_an_integer_factor_of_more_than_2_to_the_10_values_still_gets_a_surrogate():
     m = _model()
-    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 2**10))
     assert isinstance(bilinear(m, m.n, m.y, random_net((4,))), BilinearSurrogate)
+    m.k = pyo.Var(domain=pyo.Integers, bounds=(0, 2**10 - 1))
+    assert isinstance(bilinear(m, m.k, m.y, random_net((4,))), IntegerProduct)
 
 
 def _range_of(m, expr) -> tuple[float, float]:
@@ -127,8 +130,14 @@ def _mixed_model():
     return m
 
 
+@pytest.fixture
+def integers_get_surrogates(monkeypatch):
+    """An integer factor of more than 2 values gets a net (as before IntegerProduct), so that the warm start holds it."""
+    monkeypatch.setattr(integer_products, "INTEGER_BITS", 1)
+
+
 @pytest.mark.solver
-def test_replace_products_makes_the_binary_product_exact_and_the_integer_one_a_surrogate():
+def test_replace_products_makes_the_binary_product_exact_and_the_integer_one_a_surrogate(integers_get_surrogates):
     m = _mixed_model()
     report = replace_products(m, "3x8")
     assert isinstance(report.products[("b", "x")], BinaryProduct)
@@ -141,10 +150,23 @@ def test_replace_products_makes_the_binary_product_exact_and_the_integer_one_a_s
 
 
 @pytest.mark.solver
-@pytest.mark.parametrize("seed", ["exact", "relaxation"])
-def test_the_warm_start_keeps_the_models_own_integers_integral(seed):
+def test_with_both_products_exact_the_mixed_model_has_its_exact_optimum():
     m = _mixed_model()
     report = replace_products(m, "3x8")
+    assert isinstance(report.products[("n", "y")], IntegerProduct) and report.size() == ModelSize(5, 2, 13)
+    result, found = solve_with_start(m, report, CONFIG, start=StartConfig(time_limit=5.0, seed="exact"))
+    assert result.optimal and found.found and result.objective == pytest.approx(4.9, abs=1e-6)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("seed", ["exact", "relaxation"])
+@pytest.mark.parametrize("integer_product", ["net", "digits"])
+def test_the_warm_start_keeps_the_models_own_integers_integral(seed, integer_product, monkeypatch):
+    if integer_product == "net":
+        monkeypatch.setattr(integer_products, "INTEGER_BITS", 1)
+    m = _mixed_model()
+    report = replace_products(m, "3x8")
+    assert isinstance(report.products[("n", "y")], BilinearSurrogate if integer_product == "net" else IntegerProduct)
     found = activation_start(m, report, config=StartConfig(time_limit=5.0, seed=seed))
     assert found.found
     integers = [v for v in m.component_data_objects(pyo.Var) if v.is_integer()]

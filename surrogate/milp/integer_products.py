@@ -1,0 +1,102 @@
+"""A product with an integer factor of few values, ``n*y``: exact through the binary digits of ``n``.
+
+:func:`~surrogate.milp.bilinear.bilinear` (and so
+:func:`~surrogate.milp.bilinear.replace_products`) gives such a product an
+:class:`IntegerProduct` instead of a net when ``n`` has at most
+``2**INTEGER_BITS`` values: a net of MAE <= 1e-3 spends 10 binaries or more on
+a product (the fixed net of the zoo; ``3x8`` up to 24) and adds its error,
+where ``ceil(log2(U - L + 1))`` binaries give the product exactly. A product
+whose factor is binary is a :class:`~surrogate.milp.binary_products.BinaryProduct`
+(no new binary at all).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from .interface import ExactProduct, ProductError, binary_groups, solved_values
+from .model_size import ModelSize, model_size
+from .products import bound_terms, has_symbolic_bounds
+
+__all__ = ["INTEGER_BITS", "IntegerProduct", "integer_bits"]
+
+#: An integer factor of at most ``2**INTEGER_BITS`` values is written exactly by its binary digits.
+INTEGER_BITS = 10
+
+
+def integer_bits(var) -> int | None:
+    """The binary digits an integer ``var`` of constant bounds ``[L, U]`` needs, ``ceil(log2(U - L + 1))``.
+
+    ``None`` for a variable that is not integer, has a bound given by a mutable
+    ``Param`` (its number of values may change) or a missing bound, or needs
+    more than :data:`INTEGER_BITS` digits.
+    """
+    if not var.is_integer() or has_symbolic_bounds(var) or var.lb is None or var.ub is None:
+        return None
+    values = math.floor(var.ub + 1e-9) - math.ceil(var.lb - 1e-9) + 1
+    bits = max(1, math.ceil(math.log2(values))) if values >= 1 else None
+    return bits if bits is not None and bits <= INTEGER_BITS else None
+
+
+class IntegerProduct(ExactProduct):
+    """``w = n*y`` for an integer ``n`` in ``[L, U]`` and a bounded ``y`` in ``[L_y, U_y]``: exact.
+
+    With ``K = ceil(log2(U - L + 1))`` new binaries ``b_k`` (the digits of ``n - L``)
+    and a variable ``w_k = b_k y`` per digit, written with McCormick's four envelopes
+    (exact because ``b_k`` only takes its bounds),
+
+    .. math::
+
+        n = L + \\sum_{k<K} 2^k b_k, \\qquad w = L\\,y + \\sum_{k<K} 2^k w_k,
+
+        L_y b_k \\le w_k \\le U_y b_k, \\qquad y - U_y (1 - b_k) \\le w_k \\le y - L_y (1 - b_k).
+
+    ``n``'s own bounds keep ``n - L`` below ``2^K`` where ``U - L + 1`` is not a
+    power of two. ``L_y, U_y`` follow mutable ``Param`` bounds of ``y``. A square
+    ``n*n`` is the same with ``y = n``. ``factor`` is ``n``, ``low`` is ``L`` and
+    ``bits`` the indexed digits; the warm start sets them from ``n``'s value
+    (:mod:`surrogate.milp.warmstart`).
+    """
+
+    def __init__(self, model, x, y, name: str):
+        self.x, self.y = x, y
+        bits_x, bits_y = integer_bits(x), integer_bits(y)
+        fewer_x = bits_x is not None and (bits_y is None or bits_x <= bits_y)
+        self.factor, other, digits = (x, y, bits_x) if fewer_x else (y, x, bits_y)
+        self.low = math.ceil(self.factor.lb - 1e-9)
+        low_y, high_y = bound_terms(other)
+        self.block = block = pyo.Block()
+        model.add_component(name, block)
+        block.bits = pyo.Var(range(digits), domain=pyo.Binary)
+        block.w = pyo.Var(range(digits))
+        block.digits = pyo.Constraint(expr=self.factor == self.low + sum(2**k * block.bits[k] for k in range(digits)))
+        block.envelopes = pyo.ConstraintList()
+        for k in range(digits):
+            b, w = block.bits[k], block.w[k]
+            block.envelopes.add(w >= low_y * b)
+            block.envelopes.add(w <= high_y * b)
+            block.envelopes.add(w >= other - high_y * (1 - b))
+            block.envelopes.add(w <= other - low_y * (1 - b))
+        self.bits = block.bits
+        self.expr = self.low * other + sum(2**k * block.w[k] for k in range(digits))
+
+    def size(self) -> ModelSize:
+        """``2K`` variables (``K`` of them binary) and ``4K + 1`` constraints."""
+        return model_size(self.block)
+
+    @property
+    def binaries(self) -> tuple[dict, ...]:
+        """The digits of ``n - L``: one group of ``K`` binaries."""
+        return binary_groups(self.block)
+
+    def digit_values(self, value: float) -> list[float]:
+        """The digits ``b_k`` of an integer value of ``n`` (rounded, and clamped to ``n``'s bounds)."""
+        steps = min(max(round(value), self.low), math.floor(self.factor.ub + 1e-9)) - self.low
+        return [float((steps >> k) & 1) for k in range(len(self.bits))]
+
+    def get_error(self) -> ProductError:
+        """Errors at the current values: ``net_z`` is ``x*y`` itself, so only solver tolerances show."""
+        x, y, z = solved_values(self.x, self.y, self.expr)
+        return ProductError(x, y, z, x * y, x * y)

@@ -1,0 +1,88 @@
+"""A product with an integer factor of few values is exact through the factor's binary digits."""
+
+import itertools
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import IntegerProduct, SolverConfig, solve
+from surrogate.milp.bilinear import bilinear, replace_products
+from surrogate.milp.integer_products import INTEGER_BITS, integer_bits
+from surrogate.milp.model_size import ModelSize
+
+CONFIG = SolverConfig(time_limit=20.0, rel_gap=1e-9, threads=1)
+
+
+def test_the_digits_an_integer_factor_needs():
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=3.0, mutable=True)
+    cases = [
+        (pyo.Integers, (0, 3), 2),
+        (pyo.Integers, (-2, 5), 3),
+        (pyo.Integers, (0.5, 3.7), 2),  # 1, 2, 3
+        (pyo.Integers, (4, 4), 1),
+        (pyo.NonNegativeIntegers, (0, 2**INTEGER_BITS - 1), INTEGER_BITS),
+        (pyo.Integers, (0, 2**INTEGER_BITS), None),  # one value too many: a net
+        (pyo.Integers, (0, None), None),
+        (pyo.Reals, (0, 3), None),
+        (pyo.Integers, (0, m.p), None),  # the Param may change how many values there are
+    ]
+    for k, (domain, bounds, bits) in enumerate(cases):
+        var = pyo.Var(domain=domain, bounds=bounds)
+        m.add_component(f"v{k}", var)
+        assert integer_bits(var) == bits, (domain, bounds)
+
+
+def _range_of(m, expr) -> tuple[float, float]:
+    ends = []
+    for sense in (pyo.minimize, pyo.maximize):
+        m.range_objective = pyo.Objective(expr=expr, sense=sense)
+        result = solve(m, CONFIG)
+        assert result.optimal
+        ends.append(result.objective)
+        m.del_component(m.range_objective)
+    return tuple(ends)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("low, high", [(0, 3), (-2, 5), (1, 3)])
+def test_the_constraints_leave_exactly_n_times_y_at_every_point(low, high):
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(low, high))
+    m.y = pyo.Var(bounds=(-1.5, 2.0))
+    product = bilinear(m, m.n, m.y, "3x8")
+    bits = integer_bits(m.n)
+    assert isinstance(product, IntegerProduct) and product.factor is m.n and product.low == low
+    assert product.size() == ModelSize(2 * bits, bits, 4 * bits + 1) and len(product.binaries[0]) == bits
+    for n, y in itertools.product(range(low, high + 1), (-1.5, -0.25, 0.0, 1.0, 2.0)):
+        m.n.fix(n), m.y.fix(y)
+        assert _range_of(m, product.expr) == pytest.approx((n * y, n * y), abs=1e-9)
+        assert product.digit_values(n) == [float(((n - low) >> k) & 1) for k in range(bits)]
+
+
+@pytest.mark.solver
+def test_a_square_and_a_product_of_two_integers_are_exact():
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(-3, 3))
+    m.k = pyo.Var(domain=pyo.Integers, bounds=(0, 100))
+    square, both = bilinear(m, m.n, m.n, "3x8"), bilinear(m, m.n, m.k, "3x8")
+    assert both.factor is m.n and len(both.bits) == 3  # the factor of fewer values is expanded
+    for n, k in itertools.product(range(-3, 4), (0, 7, 100)):
+        m.n.fix(n), m.k.fix(k)
+        assert _range_of(m, square.expr) == pytest.approx((n * n, n * n), abs=1e-9)
+        assert _range_of(m, both.expr) == pytest.approx((n * k, n * k), abs=1e-9)
+
+
+@pytest.mark.solver
+def test_an_equality_on_integer_products_keeps_its_solutions():
+    """n*k == 2 over {0..3}^2: a net's error made it infeasible; the digits keep (1, 2) and (2, 1)."""
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.k = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.c = pyo.Constraint(expr=m.n * m.k == 2)
+    m.o = pyo.Objective(expr=m.n - m.k)
+    report = replace_products(m, "3x8")
+    assert report.size() == ModelSize(4, 2, 9)
+    result = solve(m, CONFIG)
+    assert result.optimal and result.objective == pytest.approx(-1.0) and (m.n.value, m.k.value) == (1.0, 2.0)
+    assert report.products[("k", "n")].get_error().vs_product <= 1e-9
