@@ -72,10 +72,7 @@ def qcqp(path: str | Path) -> BilinearProblem:
     path = _locate(path)
     data = _read(path)
     check = _Checker(path)
-    names = [check.text(v, f"variables[{i}].name", "name") for i, v in enumerate(check.items(data, "variables"))]
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        check.fail("variables", f"repeats the name(s) {', '.join(map(repr, dup))}", "give every variable a distinct name")
+    names = check.names(data, "variables")
     m = pyo.ConcreteModel(name=str(data["name"]))
     m.x = pyo.Var(names, dense=True)
     for i, entry in enumerate(data["variables"]):
@@ -84,7 +81,7 @@ def qcqp(path: str | Path) -> BilinearProblem:
     obj_expr = check.number(objective.get("constant", 0.0), "objective.constant") + _terms(m, objective, "objective", check)
     m.obj = pyo.Objective(expr=obj_expr, sense=_sense(data, check))
     constraints = check.items(data, "constraints")
-    con_names = [check.text(c, f"constraints[{i}].name", "name") for i, c in enumerate(constraints)]
+    con_names = check.names(data, "constraints")
     m.c = pyo.Constraint(con_names)
     for i, entry in enumerate(constraints):
         m.c[con_names[i]] = _constraint(m, entry, f"constraints[{i}]", check)
@@ -137,12 +134,24 @@ class _Checker:
     def fail(self, key: str, problem: str, fix: str):
         raise QCQPFormatError(f"{self.path}: key '{key}' {problem}; {fix}")
 
+    def names(self, data: dict, key: str) -> list[str]:
+        """The ``name`` of every entry of the list ``data[key]``, refused if one repeats (a later entry would replace it)."""
+        names = [self.text(entry, f"{key}[{i}].name", "name") for i, entry in enumerate(self.items(data, key))]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            self.fail(key, f"repeats the name(s) {', '.join(map(repr, dup))}", f"give every entry of '{key}' a distinct name")
+        return names
+
     def number(self, value, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(key, f"is {value!r}, not a number", "write a finite number")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer literal beyond a float's range
+            self.fail(key, f"is an integer of {len(str(abs(value)))} digits, beyond a float's range", "write a finite number")
+        if not math.isfinite(number):
             self.fail(key, f"is {value!r}", "write a finite number (null for a missing bound)")
-        return float(value)
+        return number
 
     def bound(self, value, key: str) -> float | None:
         return None if value is None else self.number(value, key)
@@ -175,7 +184,7 @@ def _set_variable(var, entry: dict, key: str, check: _Checker) -> None:
         if side not in entry:
             check.fail(f"{key}.{side}", "is missing", "write a number, or null for no bound")
     domain = entry.get("domain", "continuous")
-    if domain not in DOMAINS:
+    if not isinstance(domain, str) or domain not in DOMAINS:
         check.fail(f"{key}.domain", f"is {domain!r}", f"use one of {', '.join(DOMAINS)}")
     var.domain = DOMAINS[domain]
     lb, ub = check.bound(entry["lb"], f"{key}.lb"), check.bound(entry["ub"], f"{key}.ub")
@@ -212,7 +221,12 @@ def _constraint(m, entry: dict, key: str, check: _Checker):
     lb, ub = check.bound(entry["lb"], f"{key}.lb"), check.bound(entry["ub"], f"{key}.ub")
     if lb is None and ub is None:
         check.fail(key, "has neither lb nor ub", "give at least one side, or drop the constraint")
-    return (lb, _terms(m, entry, key, check), ub)
+    body = _terms(m, entry, key, check)
+    if isinstance(body, float):  # no terms: a constant, which Pyomo refuses as a constraint
+        if (lb is not None and body < lb) or (ub is not None and body > ub):
+            check.fail(key, f"has no terms and is never met ({lb} <= {body} <= {ub})", "correct or drop the constraint")
+        return pyo.Constraint.Skip
+    return (lb, body, ub)
 
 
 def _sense(data: dict, check: _Checker):

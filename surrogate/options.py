@@ -103,12 +103,13 @@ def positive_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
-    """``text`` as a positive number (an :mod:`argparse` type).
+    """``text`` as a positive, finite number (an :mod:`argparse` type).
 
     Raises
     ------
     argparse.ArgumentTypeError
-        If ``text`` is not a number, or is not above 0.
+        If ``text`` is not a number, is not above 0, or is infinite (a limit of
+        ``inf`` cannot be recorded in a results file: give a large number instead).
     """
     try:
         value = float(text)
@@ -116,6 +117,8 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{value} must be positive")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{value} must be finite; for no practical limit give a large number, e.g. 1e6")
     return value
 
 

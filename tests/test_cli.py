@@ -236,6 +236,8 @@ def test_argument_types_reject_bad_values():
         whole_number("x")
     with pytest.raises(argparse.ArgumentTypeError, match="-1.0 must be positive"):
         positive_float("-1")
+    with pytest.raises(argparse.ArgumentTypeError, match="inf must be finite; for no practical limit give a large number"):
+        positive_float("inf")  # a limit that no results file could record
 
 
 def test_every_command_parser_function_is_short():
@@ -288,3 +290,17 @@ def test_hand_built_active_margin_saves_a_fixed_net(capsys, tmp_path):
     with pytest.raises(SystemExit):
         main(["hand-built", "--arch", "4-5-5-5-5", "--active-margin", "0"])
     assert "--active-margin: 0.0 must be positive" in capsys.readouterr().err
+
+
+def test_an_unknown_flag_and_an_unreadable_shape_are_refused_naming_the_command(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exited:  # argparse's own exit, as for every parse error
+        main(["architectures", "--budget", "24", "--no-such-flag"])
+    assert exited.value.code == 2
+    assert "surrogate architectures: error: unrecognized arguments: --no-such-flag; see 'surrogate architectures --help'" in (
+        capsys.readouterr().err
+    )
+    assert main(["hand-built", "--arch", "3xx8"]) == 2  # a typo: before, a 'does not fit' row and exit 0
+    assert "surrogate hand-built: error: cannot parse architecture '3xx8'" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("")
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "afile" / "r.md")]) == 2
+    assert "afile is a file, so no report can be written under it" in capsys.readouterr().err

@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     command = command_of(sys.argv[1:] if argv is None else argv)
     parser = build_parser([command] if command else [])  # only the options of the command that runs
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would name only 'surrogate'; name the command, as every other error does
+        name = " ".join(filter(None, (args.command, getattr(args, "benchmark", None))))
+        parser.exit(2, f"surrogate {name}: error: unrecognized arguments: {' '.join(unknown)}; see 'surrogate {name} --help'\n")
     if hasattr(args, "argv"):
         args.argv = argv
     try:

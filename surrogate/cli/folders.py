@@ -63,6 +63,12 @@ def check_outputs(args: argparse.Namespace) -> None:
                 raise ConfigError(
                     f"--out {args.out} is a folder; give the report's file name, e.g. --out {args.out / 'report.md'}"
                 )
+            parent = next((q for q in args.out.absolute().parents if q.exists()), None)
+            if parent is not None and not parent.is_dir():
+                raise ConfigError(
+                    f"--out {args.out}: {parent} is a file, so no report can be written under it; "
+                    "give the report's file name in a folder, e.g. --out results/report.md"
+                )
             writable_folder(args.out.parent, "--out")
         return
     for attr, option in (("out", "--out"), ("save_models", "--save-models"), ("export", "--export")):

@@ -19,7 +19,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
     Returns 0, or 1 when a run crashed (its row says how; the others are still written).
     """
     from ..experiments.problem_run_config import BUDGET_FACTOR, ProblemRunConfig
-    from ..milp.solver import check_options
+    from ..milp.solver import check_solver
     from ..options import default_of
 
     built = _problems_to_run(args.names, args.qcqp or [])
@@ -37,7 +37,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
         polish_restarts=args.polish_restarts,
         **start_options(args),
     )
-    check_options(config.solver)
+    check_solver(config.solver)
     rows = _run_problems(built, args, config)
     table = _print_problems_table(rows, extended=bool(args.qcqp))
     summary = _print_problems_summary(table) if args.qcqp else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..nets.architecture import all_shapes, constant_width_shapes, count_parameters
+from ..nets.architecture import Architecture, all_shapes, constant_width_shapes, count_parameters
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -42,6 +42,8 @@ def cmd_hand_built(args: argparse.Namespace) -> int:
     from ..nets.onnx_io import export_onnx
 
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    for name in archs:  # a shape that cannot be read is a typo, refused before any row; one that reads may not fit
+        Architecture.parse(name)
     margin = {} if args.active_margin is None else {"active_margin": args.active_margin}
     variants = [args.variant] if args.variant else list(VARIANTS)
     print(

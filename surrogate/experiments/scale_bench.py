@@ -27,15 +27,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SurrogateError
+from ..errors import SolverUnavailableError, SurrogateError
 from ..executors import ExecutorConfig, open_executor
 from ..files import write_text
 from ..milp.exact_seed import seed_settings
-from ..milp.solver import check_options
+from ..milp.solver import check_solver
 from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import start_config
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
-from .peers import PEERS, REFUSED_SIZE_LIMIT
+from .peers import PEERS, REFUSED_SIZE_LIMIT, check_peer
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
 from .scale_bench_tables import (
@@ -102,6 +102,8 @@ def solve_unit(
         row["build_s"] = time.perf_counter() - begin
         start = start_config(solver, seed=seed, patience=patience, clock=clock) if seed else None
         result, found = solve_with_start(model, report, solver, start=start)
+    except SolverUnavailableError:
+        raise  # not the instance's: check_solver stops a run before any solve
     except SurrogateError as exc:
         return _error_rows(row, exc)
     solved = result.to_dict()
@@ -292,6 +294,13 @@ def _config_record(config: ScaleBenchConfig, nets: list[NetRef], command: str | 
     return json.dumps(record, indent=2, default=str) + "\n"
 
 
+def _check_routes(config: ScaleBenchConfig) -> None:
+    """Stop before any solve if the run's solver or a peer route's packages are missing (:func:`check_solver`, :func:`check_peer`)."""
+    check_solver(config.solver)
+    for peer in (e for e in config.encodings if e in PEERS):
+        check_peer(peer)
+
+
 def run_scale_bench(
     config: ScaleBenchConfig,
     out_dir: str | Path,
@@ -329,7 +338,7 @@ def run_scale_bench(
         If ``out_dir`` holds another run (pass ``fresh=True`` or use another folder) or is in use.
     """
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
-    check_options(config.solver)
+    _check_routes(config)
     nets = resolve_nets(config)
     units, exact = _solve_units(config, nets), _exact_units(config)
     todo = [*exact.values(), *units.values()]

@@ -38,7 +38,7 @@ from ..files import write_text
 from ..milp.baselines import parse_baseline
 from ..milp.bilinear import replace_products, resolve_surrogate
 from ..milp.bounds import BOUND_METHODS, attach_bounds, compute_bounds
-from ..milp.solver import SolverConfig, Termination, check_options
+from ..milp.solver import SolverConfig, Termination, check_solver
 from ..milp.warmstart import solve_with_start, start_config
 from .reference_problem import reference_regret
 from .solve_bench_config import (
@@ -314,7 +314,7 @@ def run_solve_bench(
     """
     from tqdm.auto import tqdm
 
-    check_options(config.solver)
+    check_solver(config.solver)
     start = time.perf_counter()
     nets = load_nets(config)
     bounds, tightened = bounds_table(nets, obbt_time_limit=config.obbt_time_limit, obbt_node_limit=config.obbt_node_limit)

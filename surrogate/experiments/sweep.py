@@ -36,7 +36,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..executors import ExecutorConfig, open_executor
 from ..files import write_text
-from ..milp.solver import check_options
+from ..milp.solver import check_solver
 from ..nets.onnx_io import package_versions
 from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, open_results_folder
@@ -140,7 +140,7 @@ def run_sweep(
         different sweep (pass ``fresh=True`` or use another folder), or
         another sweep is writing to it.
     """
-    check_options(config.solver)  # before any training
+    check_solver(config.solver)  # before any training
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
     nets_dir = out_dir / NETS_DIR
     with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:

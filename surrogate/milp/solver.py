@@ -3,7 +3,8 @@
 Timing settings are always explicit (:class:`SolverConfig`), and a
 time-limit hit, or a licence's refusal of a model, is recorded in the
 returned :class:`SolveResult`, never raised. What differs between the
-solvers lives in :mod:`surrogate.milp.solver_backends`.
+solvers lives in :mod:`surrogate.milp.solver_backends`; the checks before and
+after a solve in :mod:`surrogate.milp.solve_checks`.
 """
 
 from __future__ import annotations
@@ -13,24 +14,26 @@ import time
 import warnings
 from dataclasses import asdict, dataclass, replace
 
-import numpy as np
 import pyomo.environ as pyo
 
-from ..errors import ConfigError, NonlinearModelError
+from ..errors import ConfigError
 from ..options import is_number
 from .model_components import check_components, check_one_objective
 from .model_size import ModelSize, model_size
 from .solution_check import untrusted
+from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
+    COEFFICIENT_LIMIT,
+    COEFFICIENT_RANGE_LIMIT,
+    LOG_WARNING_MARKERS,
+    check_linear,
+    check_options,
+    check_solver,
+    coefficient_warnings,
+    log_warnings,
+    noting_interrupts,
+)
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
-from .solver_options import try_options
-
-#: A nonzero |coefficient| of the constraint matrix or the objective above this is a warning.
-COEFFICIENT_LIMIT = 1e9
-#: A ratio of the largest to the smallest nonzero |coefficient| of the constraint matrix above this is a warning.
-COEFFICIENT_RANGE_LIMIT = 1e9
-#: Lines of HiGHS's log that are kept as warnings (matched case-insensitively).
-LOG_WARNING_MARKERS = ("warning", "badly scaled", "consider scaling")
 
 
 @dataclass(frozen=True)
@@ -115,67 +118,6 @@ def _has_free_discrete(model) -> bool:
     return any(v.is_integer() and not v.fixed for v in model.component_data_objects(pyo.Var, active=True))
 
 
-def _log_warnings(log: str) -> list[str]:
-    """The lines of a HiGHS log that warn (see :data:`LOG_WARNING_MARKERS`), stripped, in order, without repeats."""
-    lines = (line.strip() for line in log.splitlines())
-    kept = [line for line in lines if any(m in line.lower() for m in LOG_WARNING_MARKERS)]
-    return list(dict.fromkeys(kept))
-
-
-def coefficient_warnings(solver) -> list[str]:
-    """Our own check of the coefficients of the model last loaded into ``solver`` (HiGHS's matrix and costs).
-
-    Returns a warning naming the largest coefficient and the fix when it is
-    above :data:`COEFFICIENT_LIMIT` or the matrix's range exceeds
-    :data:`COEFFICIENT_RANGE_LIMIT`; nothing for a well-scaled model.
-    """
-    highs = getattr(solver, "_solver_model", None)
-    if highs is None or not hasattr(highs, "getLp"):
-        return []
-    lp = highs.getLp()
-    matrix, cost = np.abs(np.asarray(lp.a_matrix_.value_, dtype=float)), np.abs(np.asarray(lp.col_cost_, dtype=float))
-    matrix, cost = matrix[matrix > 0], cost[cost > 0]
-    largest = max(matrix.max(initial=0.0), cost.max(initial=0.0))
-    spread = matrix.max() / matrix.min() if matrix.size else 1.0
-    if largest <= COEFFICIENT_LIMIT and spread <= COEFFICIENT_RANGE_LIMIT:
-        return []
-    where = "objective" if cost.max(initial=0.0) >= matrix.max(initial=0.0) else "constraint matrix"
-    return [
-        f"the model is badly scaled: its largest |coefficient| is {largest:.3g} (in the {where}; limit "
-        f"{COEFFICIENT_LIMIT:g}) and its constraint coefficients span a ratio of {spread:.3g} (limit "
-        f"{COEFFICIENT_RANGE_LIMIT:g}), so the solver's answer may be wrong; tighten the bounds of the variables "
-        "in products (a surrogate's coefficients grow with the product of its factors' ranges) or rescale the model"
-    ]
-
-
-def _nonlinear(model, *, constraints: bool = True) -> list[str]:
-    """Names of the active objectives (and, with ``constraints``, constraints) of ``model`` that are not linear."""
-    comps = [
-        *model.component_data_objects(pyo.Objective, active=True),
-        *(model.component_data_objects(pyo.Constraint, active=True) if constraints else ()),
-    ]
-    return [c.name for c in comps if (c.expr if c.ctype is pyo.Objective else c.body).polynomial_degree() not in (0, 1)]
-
-
-def _check_linear(model, *, constraints: bool = True) -> None:
-    """Raise :class:`NonlinearModelError` naming the nonlinear components of ``model``, if any.
-
-    ``constraints=False`` checks the objective only: HiGHS takes a quadratic objective
-    (and then fails on a MIQP or a nonconvex QP without saying why), but refuses a
-    nonlinear constraint itself while loading the model.
-    """
-    names = _nonlinear(model, constraints=constraints)
-    if names:
-        listed = ", ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else "")
-        raise NonlinearModelError(
-            f"model {model.name!r} has terms of degree above 1 in {listed}, which a MILP solver refuses; "
-            "replace its products first (surrogate.replace_products(model)); "
-            "if a variable was fixed when its products were replaced "
-            "(replace_products keeps it as a coefficient) and is unfixed now, fix it again, or replace the "
-            "products of the exact model with it unfixed"
-        )
-
-
 def _run(solver, model, config: SolverConfig, already: float, options: dict):
     """``solver.solve`` without loading a solution, with ``config``'s settings and a backend's ``options``."""
     return solver.solve(
@@ -207,7 +149,7 @@ def _attempt(
         finally:
             prepared.stop()
     except IncompatibleModelError:
-        _check_linear(model)
+        check_linear(model)
         raise
     except Exception as error:
         refusal = backend.licence_problem(error)
@@ -251,7 +193,7 @@ def _read_back(
     """
     termination = Termination.of(results.termination_condition)
     if termination == Termination.ERROR:
-        _check_linear(model)
+        check_linear(model)
     objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
     timing, nodes = backend.read(solver, results, first)
     bound = _nan(results.objective_bound)
@@ -271,7 +213,7 @@ def _read_back(
         wall_time=float(timing) - already if timing is not None else elapsed,
         nodes=int(nodes) if nodes is not None and nodes >= 0 else 0,
         size=model_size(model),
-        warnings=tuple(_log_warnings(log) + checked + notes),
+        warnings=tuple(log_warnings(log) + checked + notes),
         reason=refusal or "",
     )
 
@@ -282,24 +224,6 @@ def _refused(model, message: str, seconds: float) -> SolveResult:
     nan = math.nan
     size = model_size(model)
     return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, size, (message,), reason=message)
-
-
-def check_options(config: SolverConfig) -> None:
-    """Check ``config.options`` against ``config.solver`` before any solve (each set once per process).
-
-    Nothing is checked without options, or where the solver is not installed (a solve then says so).
-
-    Raises
-    ------
-    ConfigError
-        If the solver does not know an option, or would not keep its value as given (e.g. HiGHS's
-        ``mip_heuristic_effort='x'``, SCIP's integer ``separating/maxrounds=2.5``).
-    """
-    from pyomo.common.tee import capture_output
-
-    if config.options and backend_for(config.solver).installed():
-        with capture_output(capture_fd=True):  # a new highspy.Highs prints its banner
-            try_options(config.solver, config.options)
 
 
 def solve(
@@ -366,19 +290,21 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     check_one_objective(model)
     check_components(model, solver=backend.name, sos=backend.accepts_sos)
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both
-    _check_linear(model, constraints=backend.accepts_nonlinear)
+    check_linear(model, constraints=backend.accepts_nonlinear)
     check_options(config)
     solver = solver or make_solver(config)
     first, begin = FirstSolution(), _objective_now(model) if warm_start else (math.nan, True)
     start = time.perf_counter()
     # A solver writes to the process's stdout (e.g. HiGHS's warnings while a persistent model is
     # updated, outside Pyomo's own capture); keep it out of the caller's output, and read its warnings.
-    with capture_output(capture_fd=True) as captured:
+    with noting_interrupts() as interrupts, capture_output(capture_fd=True) as captured:
         attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first, node_limit=node_limit)
     elapsed = time.perf_counter() - start
     if isinstance(attempt, str):
         return _refused(model, attempt, elapsed)
     results, already, notes = attempt
+    if interrupts or backend.interrupted(results):  # the solver caught Ctrl-C and returned: stop, as Python would
+        raise KeyboardInterrupt(f"{backend.name} was interrupted (Ctrl-C)")
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
     result = _read_back(
         backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes, check=check

@@ -171,6 +171,14 @@ class Backend:
         """A message when ``error`` means a licence refused the model (recorded, not raised); else ``None``."""
         return None
 
+    def interrupted(self, results) -> bool:
+        """Whether the solver reports that Ctrl-C stopped it (it caught the signal itself and returned).
+
+        highspy catches it too, but HiGHS then reports a solve error:
+        :func:`~surrogate.milp.solver.solve` notes the signal itself for that.
+        """
+        return results.termination_condition.name == "interrupted"
+
 
 def _discrete_without_value(model) -> list[str]:
     import pyomo.environ as pyo

@@ -23,28 +23,22 @@ SOLVERS = ("highs", "scip", "gurobi")
 #: Each solver's own options that :class:`SolverConfig`'s fields, :func:`~surrogate.milp.solver.solve`'s
 #: ``node_limit`` or the SCIP log cut (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`) set on every
 #: solve: option name -> how to set it instead. ``SolverConfig.options`` may not name them.
+_TIME = "set SolverConfig.time_limit instead (--time-limit on the command line)"
+_GAP = "set SolverConfig.rel_gap instead (--rel-gap on the command line, where a command takes a gap)"
+_THREADS = "set SolverConfig.threads instead (--threads on the command line)"
+_NODES = "pass solve(node_limit=...) instead"
 OWNED_OPTIONS: dict[str, dict[str, str]] = {
-    "highs": {
-        "time_limit": "set SolverConfig.time_limit instead",
-        "mip_rel_gap": "set SolverConfig.rel_gap instead",
-        "threads": "set SolverConfig.threads instead",
-        "mip_max_nodes": "pass solve(node_limit=...) instead",
-    },
+    "highs": {"time_limit": _TIME, "mip_rel_gap": _GAP, "threads": _THREADS, "mip_max_nodes": _NODES},
     "scip": {
-        "limits/time": "set SolverConfig.time_limit instead",
-        "limits/gap": "set SolverConfig.rel_gap instead",
-        "lp/threads": "set SolverConfig.threads instead",
-        "limits/totalnodes": "pass solve(node_limit=...) instead",
-        "limits/nodes": "pass solve(node_limit=...) instead (it caps the nodes after SCIP's last restart only)",
+        "limits/time": _TIME,
+        "limits/gap": _GAP,
+        "lp/threads": _THREADS,
+        "limits/totalnodes": _NODES,
+        "limits/nodes": _NODES + " (it caps the nodes after SCIP's last restart only)",
         "display/verblevel": "SCIP's log is cut so that it cannot block a solve "
         "(surrogate.milp.scip_direct.LOG_OPTIONS); leave it out",
     },
-    "gurobi": {
-        "TimeLimit": "set SolverConfig.time_limit instead",
-        "MIPGap": "set SolverConfig.rel_gap instead",
-        "Threads": "set SolverConfig.threads instead",
-        "NodeLimit": "pass solve(node_limit=...) instead",
-    },
+    "gurobi": {"TimeLimit": _TIME, "MIPGap": _GAP, "Threads": _THREADS, "NodeLimit": _NODES},
 }
 
 #: An example for error messages: one option of each solver that :class:`SolverConfig` passes on.
@@ -116,7 +110,7 @@ class SolverConfig:
         keys a cache). Names that the other fields or :func:`~surrogate.milp.solver.solve` set
         (:data:`OWNED_OPTIONS`) are refused here; whether the solver knows a name and takes its
         value is checked when a solve starts, before any is run
-        (:func:`surrogate.milp.solver.check_options`). Default: none.
+        (:func:`surrogate.milp.solve_checks.check_options`). Default: none.
     """
 
     time_limit: float = 60.0
@@ -127,8 +121,10 @@ class SolverConfig:
 
     def __post_init__(self) -> None:
         t = self.time_limit
-        if not is_number(t, low=0, low_open=True):
-            raise ConfigError(f"SolverConfig: time_limit={t!r} must be a positive number of seconds")
+        if not is_number(t, low=0, low_open=True, finite=True):
+            raise ConfigError(
+                f"SolverConfig: time_limit={t!r} must be a positive, finite number of seconds (a large one for no practical limit)"
+            )
         if not is_number(self.rel_gap, low=0, high=1, high_open=True):
             raise ConfigError(f"SolverConfig: rel_gap={self.rel_gap!r} must lie in [0, 1), e.g. 1e-6")
         if not is_number(self.threads, integer=True, low=1):

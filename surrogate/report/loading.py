@@ -27,11 +27,30 @@ CONFIG_KEYS = ("budget", "architectures", "protocol", "seeds", "formulation", "i
 def read_csv(path: Path, *, fix: str) -> pd.DataFrame:
     """The CSV table at ``path``; :class:`ResultsError` ending in ``fix`` if it is missing or unreadable."""
     try:
-        return pd.read_csv(path)
+        table = pd.read_csv(path)
     except FileNotFoundError:
         raise ResultsError(f"{path}: file is missing; {fix}") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise ResultsError(f"{path}: not a readable CSV table ({one_line(exc)}); {fix}") from None
+    _check_rows(path, fix=fix)
+    return table
+
+
+def _check_rows(path: Path, *, fix: str) -> None:
+    """Refuse a table with a row of fewer fields than its header: pandas would fill them with NaN in silence.
+
+    Every table is written whole (:func:`surrogate.files.write_text`), so a short row means a damaged file.
+    """
+    import csv
+
+    with path.open(newline="") as handle:
+        rows = csv.reader(handle)
+        width = len(next(rows, []))
+        for number, row in enumerate(rows, start=2):
+            if row and len(row) != width:
+                raise ResultsError(
+                    f"{path}: row {number - 1} has {len(row)} fields where the header has {width}, so the file is damaged; {fix}"
+                )
 
 
 def read_json(path: Path, *, fix: str) -> dict:
@@ -66,9 +85,8 @@ def detect(folder: str | os.PathLike) -> str:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ResultsError(
-            f"{folder}: no such folder; pass a folder written by 'surrogate sweep --out DIR' or the solve-time benchmark"
-        )
+        what = "a file, not a results folder" if folder.exists() else "no such folder"
+        raise ResultsError(f"{folder}: {what}; pass a folder written by 'surrogate sweep --out DIR' or the solve-time benchmark")
     if (folder / "table.csv").is_file() and (folder / "config.json").is_file():
         return "scale" if _config_kind(folder) == "scale" else "sweep"
     if (folder / "growth.csv").is_file():

@@ -58,7 +58,8 @@ def test_unknown_protocol():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"time_limit": 0}, "time_limit=0 must be a positive number of seconds"),
+        ({"time_limit": 0}, "time_limit=0 must be a positive, finite number of seconds"),
+        ({"time_limit": float("inf")}, r"time_limit=inf must be a positive, finite number of seconds \(a large one"),
         ({"rel_gap": 1.5}, r"rel_gap=1.5 must lie in \[0, 1\)"),
         ({"threads": 0}, "threads=0 must be a positive integer"),
         ({"solver": "cplex"}, "solver='cplex' is not supported; use one of highs, scip, gurobi"),

@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -90,11 +91,34 @@ def _bad(tmp_path, change) -> str:
         (lambda d: d["variables"][0].update(domain="semicontinuous"), r"key 'variables\[0\]\.domain' is 'semicontinuous'"),
         (lambda d: d["variables"][0].update(lb=6.0), r"key 'variables\[0\]' has lb 6\.0 > ub 5\.0"),
         (lambda d: d["variables"].append(dict(d["variables"][0])), r"key 'variables' repeats the name\(s\) 'x1'"),
+        # a second constraint of the same name replaced the first in silence
+        (
+            lambda d: d["constraints"].append(dict(d["constraints"][0])),
+            r"key 'constraints' repeats the name\(s\) 'c1'; give every entry of 'constraints' a distinct name",
+        ),
+        (lambda d: d["variables"][0].update(domain=["integer"]), r"key 'variables\[0\]\.domain' is \['integer'\]; use one of"),
+        (
+            lambda d: d["constraints"].append({"name": "c9", "lb": 1.0, "ub": 2.0, "linear": {}}),
+            r"key 'constraints\[2\]' has no terms and is never met \(1\.0 <= 0\.0 <= 2\.0\); correct or drop",
+        ),
     ],
 )
 def test_bad_input_names_the_file_the_key_and_the_fix(tmp_path, change, match):
     with pytest.raises(QCQPFormatError, match=match):
         qcqp(_bad(tmp_path, change))
+
+
+def test_an_integer_beyond_a_float_and_a_constraint_without_terms(tmp_path):
+    path = _bad(tmp_path, lambda d: d["constraints"].append({"name": "c9", "lb": 0.0, "ub": 1.0, "linear": {}}))
+    assert list(qcqp(path).model.c) == ["c1", "c2"]  # 0 <= 0 <= 1 always holds: no constraint, as Pyomo would not take it
+    huge = tmp_path / "huge.json"
+    huge.write_text(
+        Path(_bad(tmp_path, lambda d: d["variables"][0].update(ub=12345))).read_text().replace("12345", "1" + "0" * 400)
+    )
+    with pytest.raises(
+        QCQPFormatError, match=r"huge\.json: key 'variables\[0\]\.ub' is an integer of 401 digits, beyond a float"
+    ):
+        qcqp(huge)
 
 
 def test_unreadable_files_are_format_errors(tmp_path):

@@ -518,3 +518,22 @@ def test_the_short_start_note_names_them_and_what_to_rerun_with(clock, advice):
     assert ("rerun with --start-clock cpu" in note) is advice and "--start-patience SECONDS" in note
     quiet = ScaleBenchResult(config, (), _starts().iloc[1:4], pd.DataFrame(), Path("."), 0.0, None)
     assert quiet.short_start_note() == "" and quiet.short_starts.empty
+
+
+def test_a_solver_or_peer_that_is_not_installed_stops_the_run_before_any_solve(tmp_path, monkeypatch):
+    """It used to become an error row per solve, cached as such: a rerun with the solver installed reused them."""
+    import importlib.util
+
+    from surrogate.errors import SolverUnavailableError
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name.startswith("gurobi") else find_spec(name, *a))
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",), instances=("random1-s0",), solver=SolverConfig(time_limit=5.0, solver="gurobi")
+    )
+    with pytest.raises(SolverUnavailableError, match=r"solver 'gurobi' is not available: gurobipy is not installed; install"):
+        run_scale_bench(config, tmp_path / "solver", executor=ExecutorConfig(workers=1), progress=False)
+    peer = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("random1-s0",), encodings=("gurobi-ml",))
+    with pytest.raises(SolverUnavailableError, match=r"peer 'gurobi-ml' needs gurobipy and gurobi_ml; install them"):
+        run_scale_bench(peer, tmp_path / "peer", executor=ExecutorConfig(workers=1), progress=False)
+    assert not (tmp_path / "solver").exists() and not (tmp_path / "peer").exists()

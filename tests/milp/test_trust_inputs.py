@@ -11,7 +11,8 @@ from onnx import helper
 from surrogate import ModelFormatError, ReluMLP, add_surrogate, export_onnx, load_onnx
 from surrogate.errors import DomainWarning, NumericsWarning
 from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
-from surrogate.milp.solver import SolveResult, _log_warnings
+from surrogate.milp.solve_checks import log_warnings
+from surrogate.milp.solver import SolveResult
 from surrogate.nets.construct import hand_built
 from tests.helpers import random_net
 
@@ -155,7 +156,7 @@ def test_highs_warning_lines_are_kept_and_to_dict_keeps_its_columns():
         "Presolving model\nWARNING: Problem is badly scaled, particularly relative to tolerances\nCoefficient ranges:\n"
         "WARNING: Problem is badly scaled, particularly relative to tolerances\n  Consider scaling the bounds by 1e-3\n"
     )
-    assert _log_warnings(log) == [
+    assert log_warnings(log) == [
         "WARNING: Problem is badly scaled, particularly relative to tolerances",
         "Consider scaling the bounds by 1e-3",
     ]

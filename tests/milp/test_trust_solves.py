@@ -218,3 +218,30 @@ def test_a_model_without_an_objective_is_refused_with_the_fix():
     m.obj = pyo.Objective(expr=0)
     result = solve(m, CONFIG)
     assert result.optimal and m.x.value + m.y.value >= 1 - 1e-9
+
+
+def test_ctrl_c_that_the_solver_catches_still_stops_the_solve(monkeypatch):
+    """highspy catches the KeyboardInterrupt of Ctrl-C and returns a solve error; the run must stop, not go on."""
+    import os
+    import signal
+
+    import surrogate.milp.solver as solver_module
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("this process does not raise KeyboardInterrupt on SIGINT")
+    run = solver_module._run
+
+    def caught_by_the_solver(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            pass  # what highspy does, before it returns
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "_run", caught_by_the_solver)
+    m = _model((0.0, 2.0), (0.0, 2.0))
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    with pytest.raises(KeyboardInterrupt, match="highs was interrupted"):
+        solve(m, CONFIG)
+    monkeypatch.setattr(solver_module, "_run", run)
+    assert solve(m, CONFIG).optimal  # the handler is put back: no interrupt is left noted

@@ -286,6 +286,10 @@ def _corrupt(tmp_path, how):
         ),
         (lambda f: (f / "table.csv").write_text('arch,source\n"1x8,trained\n'), r"s/table.csv: not a readable CSV table"),
         (lambda f: (f / "nets.csv").write_text(""), r"s/nets.csv: not a readable CSV table"),
+        (  # cut short in a row: pandas fills the missing fields with NaN in silence
+            lambda f: (f / "table.csv").write_text((f / "table.csv").read_text()[:-40]),
+            r"s/table.csv: row \d+ has \d+ fields where the header has \d+, so the file is damaged; re-run the sweep",
+        ),
         (lambda f: (f / "nets.csv").unlink(), r"s/nets.csv: file is missing"),
         (
             lambda f: (f / "config.json").write_text(json.dumps({"complete": False, "config": _config()})),
@@ -308,6 +312,9 @@ def test_corrupted_sweep_gives_one_clear_line(tmp_path, how, match):
 def test_folders_that_are_not_results(tmp_path):
     with pytest.raises(ResultsError, match="nope: no such folder"):
         detect(tmp_path / "nope")
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(ResultsError, match="afile: a file, not a results folder"):
+        detect(tmp_path / "afile")
     (tmp_path / "empty").mkdir()
     with pytest.raises(ResultsError, match="empty: not a results folder: it has neither table.csv"):
         detect(tmp_path / "empty")

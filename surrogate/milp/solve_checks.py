@@ -1,0 +1,151 @@
+"""Checks around a MILP solve: before it (the solver, its options, a linear model) and after it (warnings, Ctrl-C).
+
+:func:`check_solver` is what a benchmark or sweep calls before any work;
+:func:`~surrogate.milp.solver.solve` calls the others on every solve.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import NonlinearModelError
+from .solver_backends import backend_for
+from .solver_config import SolverConfig
+from .solver_options import try_options
+
+#: A nonzero |coefficient| of the constraint matrix or the objective above this is a warning.
+COEFFICIENT_LIMIT = 1e9
+#: A ratio of the largest to the smallest nonzero |coefficient| of the constraint matrix above this is a warning.
+COEFFICIENT_RANGE_LIMIT = 1e9
+#: Lines of HiGHS's log that are kept as warnings (matched case-insensitively).
+LOG_WARNING_MARKERS = ("warning", "badly scaled", "consider scaling")
+
+
+def log_warnings(log: str) -> list[str]:
+    """The lines of a HiGHS log that warn (see :data:`LOG_WARNING_MARKERS`), stripped, in order, without repeats."""
+    lines = (line.strip() for line in log.splitlines())
+    kept = [line for line in lines if any(m in line.lower() for m in LOG_WARNING_MARKERS)]
+    return list(dict.fromkeys(kept))
+
+
+def coefficient_warnings(solver) -> list[str]:
+    """Our own check of the coefficients of the model last loaded into ``solver`` (HiGHS's matrix and costs).
+
+    Returns a warning naming the largest coefficient and the fix when it is
+    above :data:`COEFFICIENT_LIMIT` or the matrix's range exceeds
+    :data:`COEFFICIENT_RANGE_LIMIT`; nothing for a well-scaled model.
+    """
+    highs = getattr(solver, "_solver_model", None)
+    if highs is None or not hasattr(highs, "getLp"):
+        return []
+    lp = highs.getLp()
+    matrix, cost = np.abs(np.asarray(lp.a_matrix_.value_, dtype=float)), np.abs(np.asarray(lp.col_cost_, dtype=float))
+    matrix, cost = matrix[matrix > 0], cost[cost > 0]
+    largest = max(matrix.max(initial=0.0), cost.max(initial=0.0))
+    spread = matrix.max() / matrix.min() if matrix.size else 1.0
+    if largest <= COEFFICIENT_LIMIT and spread <= COEFFICIENT_RANGE_LIMIT:
+        return []
+    where = "objective" if cost.max(initial=0.0) >= matrix.max(initial=0.0) else "constraint matrix"
+    return [
+        f"the model is badly scaled: its largest |coefficient| is {largest:.3g} (in the {where}; limit "
+        f"{COEFFICIENT_LIMIT:g}) and its constraint coefficients span a ratio of {spread:.3g} (limit "
+        f"{COEFFICIENT_RANGE_LIMIT:g}), so the solver's answer may be wrong; tighten the bounds of the variables "
+        "in products (a surrogate's coefficients grow with the product of its factors' ranges) or rescale the model"
+    ]
+
+
+def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
+    """Names of the active objectives (and, with ``constraints``, constraints) of ``model`` that are not linear."""
+    comps = [
+        *model.component_data_objects(pyo.Objective, active=True),
+        *(model.component_data_objects(pyo.Constraint, active=True) if constraints else ()),
+    ]
+    return [c.name for c in comps if (c.expr if c.ctype is pyo.Objective else c.body).polynomial_degree() not in (0, 1)]
+
+
+def check_linear(model, *, constraints: bool = True) -> None:
+    """Raise :class:`NonlinearModelError` naming the nonlinear components of ``model``, if any.
+
+    ``constraints=False`` checks the objective only: HiGHS takes a quadratic objective
+    (and then fails on a MIQP or a nonconvex QP without saying why), but refuses a
+    nonlinear constraint itself while loading the model.
+    """
+    names = nonlinear_components(model, constraints=constraints)
+    if names:
+        listed = ", ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else "")
+        raise NonlinearModelError(
+            f"model {model.name!r} has terms of degree above 1 in {listed}, which a MILP solver refuses; "
+            "replace its products first (surrogate.replace_products(model)); "
+            "if a variable was fixed when its products were replaced "
+            "(replace_products keeps it as a coefficient) and is unfixed now, fix it again, or replace the "
+            "products of the exact model with it unfixed"
+        )
+
+
+@contextmanager
+def noting_interrupts():
+    """A list that gets an entry for each SIGINT (Ctrl-C) while the block runs, whatever catches it.
+
+    highspy catches the ``KeyboardInterrupt`` of Ctrl-C, stops HiGHS and returns a
+    solve error, so a run would go on as if the solve had failed. The signal still
+    reaches Python's handler first; this wraps it (in the main thread only, where
+    handlers live, and not where SIGINT is ignored).
+    """
+    seen: list = []
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
+        yield seen
+        return
+
+    def note(signum, frame):
+        seen.append(signum)
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIG_DFL
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def check_options(config: SolverConfig) -> None:
+    """Check ``config.options`` against ``config.solver`` before any solve (each set once per process).
+
+    Nothing is checked without options, or where the solver is not installed (a solve then says so).
+
+    Raises
+    ------
+    ConfigError
+        If the solver does not know an option, or would not keep its value as given (e.g. HiGHS's
+        ``mip_heuristic_effort='x'``, SCIP's integer ``separating/maxrounds=2.5``).
+    """
+    from pyomo.common.tee import capture_output
+
+    if config.options and backend_for(config.solver).installed():
+        with capture_output(capture_fd=True):  # a new highspy.Highs prints its banner
+            try_options(config.solver, config.options)
+
+
+def check_solver(config: SolverConfig) -> None:
+    """Check, before any work, that ``config.solver`` can run here and knows ``config.options``.
+
+    A benchmark or sweep calls this first, so that a missing solver stops it at
+    once instead of turning each of its solves into an error row.
+
+    Raises
+    ------
+    SolverUnavailableError
+        If the solver is not installed or cannot run (the message names what to install).
+    ConfigError
+        As :func:`check_options`.
+    """
+    backend_for(config.solver).make()
+    check_options(config)
