@@ -84,16 +84,23 @@ def _unique_names(graph) -> None:
 
 
 def _bypass(graph, node) -> None:
-    """Remove ``node``; whatever read its (first) output reads its first input instead."""
+    """Remove ``node``; whatever read its (first) output reads its first input instead.
+
+    Where that output is a graph output, the tensor keeps the graph output's name
+    (so messages name the graph's own outputs): its producer writes it under that name.
+    """
     old, new = node.output[0], node.input[0]
+    graph.node.remove(node)
+    sources = {t.name for t in graph.initializer} | {v.name for v in graph.input}
+    if old in {v.name for v in graph.output} and new not in sources:
+        old, new = new, old  # rename the input tensor to the output's name, everywhere
+        for other in graph.node:
+            other.output[:] = [new if name == old else name for name in other.output]
     for consumer in graph.node:
-        for k, name in enumerate(consumer.input):
-            if name == old:
-                consumer.input[k] = new
+        consumer.input[:] = [new if name == old else name for name in consumer.input]
     for value in graph.output:
         if value.name == old:
             value.name = new
-    graph.node.remove(node)
 
 
 def _drop_passthrough(graph) -> None:
