@@ -134,3 +134,19 @@ def skip_unless_runnable(name: str) -> None:
     pytest.importorskip(BACKENDS[name].package, reason=f"{name} is optional: pip install 'surrogate[{name}]'")
     if name not in available_solvers():
         pytest.skip(f"{name} is installed but Pyomo cannot run it here (no licence?)")
+
+
+def expression_range(model, expr) -> tuple[float, float]:
+    """``(min, max)`` of ``expr`` over ``model``'s constraints, each proved optimal (its variables fixed where a test fixed them)."""
+    import pyomo.environ as pyo
+
+    from surrogate import SolverConfig, solve
+
+    ends = []
+    for sense in (pyo.minimize, pyo.maximize):
+        model.range_objective = pyo.Objective(expr=expr, sense=sense)
+        result = solve(model, SolverConfig(time_limit=20.0, rel_gap=1e-9, threads=1))
+        assert result.optimal
+        ends.append(result.objective)
+        model.del_component(model.range_objective)
+    return tuple(ends)

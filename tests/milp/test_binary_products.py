@@ -5,7 +5,7 @@ import itertools
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import BinaryProduct, IntegerProduct, ModelFormatError, SolverConfig, solve
+from surrogate import BinaryProduct, IntegerProduct, ModelFormatError, SolverConfig
 from surrogate.milp import integer_products
 from surrogate.milp.bilinear import BilinearSurrogate, bilinear, replace_products
 from surrogate.milp.binary_products import is_binary_factor
@@ -13,7 +13,7 @@ from surrogate.milp.interface import EncodedProduct
 from surrogate.milp.model_size import ModelSize
 from surrogate.milp.polish_result import max_violation
 from surrogate.milp.warmstart import StartConfig, activation_start, solve_with_start
-from tests.helpers import random_net
+from tests.helpers import expression_range, random_net
 
 CONFIG = SolverConfig(time_limit=20.0, rel_gap=1e-9, threads=1)
 
@@ -73,18 +73,6 @@ def test_an_integer_factor_of_more_than_2_to_the_10_values_still_gets_a_surrogat
     assert isinstance(bilinear(m, m.k, m.y, random_net((4,))), IntegerProduct)
 
 
-def _range_of(m, expr) -> tuple[float, float]:
-    """``(min, max)`` of ``expr`` over ``m``'s constraints (its variables fixed where the test fixed them)."""
-    ends = []
-    for sense in (pyo.minimize, pyo.maximize):
-        m.range_objective = pyo.Objective(expr=expr, sense=sense)
-        result = solve(m, CONFIG)
-        assert result.optimal
-        ends.append(result.objective)
-        m.del_component(m.range_objective)
-    return tuple(ends)
-
-
 @pytest.mark.solver
 def test_the_constraints_leave_exactly_b_times_y_at_every_point():
     m = _model()
@@ -92,8 +80,8 @@ def test_the_constraints_leave_exactly_b_times_y_at_every_point():
     both = bilinear(m, m.b, m.c, "3x8")
     for b, c, y in itertools.product((0, 1), (0, 1), (-2.0, -0.5, 0.0, 1.25, 3.0)):
         m.b.fix(b), m.c.fix(c), m.y.fix(y)
-        assert _range_of(m, product.expr) == pytest.approx((b * y, b * y), abs=1e-9)
-        assert _range_of(m, both.expr) == pytest.approx((b * c, b * c), abs=1e-9)  # b AND c
+        assert expression_range(m, product.expr) == pytest.approx((b * y, b * y), abs=1e-9)
+        assert expression_range(m, both.expr) == pytest.approx((b * c, b * c), abs=1e-9)  # b AND c
 
 
 @pytest.mark.solver
@@ -104,7 +92,7 @@ def test_mutable_bounds_of_the_other_factor_are_followed():
     product = bilinear(m, m.b, m.y, "3x8")
     m.b.fix(1)
     m.top = 5.0
-    assert _range_of(m, product.expr) == pytest.approx((-2.0, 5.0), abs=1e-9)
+    assert expression_range(m, product.expr) == pytest.approx((-2.0, 5.0), abs=1e-9)
 
 
 def test_get_error_before_a_solve_names_the_product():

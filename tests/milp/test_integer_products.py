@@ -9,6 +9,7 @@ from surrogate import IntegerProduct, SolverConfig, solve
 from surrogate.milp.bilinear import bilinear, replace_products
 from surrogate.milp.integer_products import INTEGER_BITS, integer_bits
 from surrogate.milp.model_size import ModelSize
+from tests.helpers import expression_range
 
 CONFIG = SolverConfig(time_limit=20.0, rel_gap=1e-9, threads=1)
 
@@ -33,17 +34,6 @@ def test_the_digits_an_integer_factor_needs():
         assert integer_bits(var) == bits, (domain, bounds)
 
 
-def _range_of(m, expr) -> tuple[float, float]:
-    ends = []
-    for sense in (pyo.minimize, pyo.maximize):
-        m.range_objective = pyo.Objective(expr=expr, sense=sense)
-        result = solve(m, CONFIG)
-        assert result.optimal
-        ends.append(result.objective)
-        m.del_component(m.range_objective)
-    return tuple(ends)
-
-
 @pytest.mark.solver
 @pytest.mark.parametrize("low, high", [(0, 3), (-2, 5), (1, 3)])
 def test_the_constraints_leave_exactly_n_times_y_at_every_point(low, high):
@@ -56,7 +46,7 @@ def test_the_constraints_leave_exactly_n_times_y_at_every_point(low, high):
     assert product.size() == ModelSize(2 * bits, bits, 4 * bits + 1) and len(product.binaries[0]) == bits
     for n, y in itertools.product(range(low, high + 1), (-1.5, -0.25, 0.0, 1.0, 2.0)):
         m.n.fix(n), m.y.fix(y)
-        assert _range_of(m, product.expr) == pytest.approx((n * y, n * y), abs=1e-9)
+        assert expression_range(m, product.expr) == pytest.approx((n * y, n * y), abs=1e-9)
         assert product.digit_values(n) == [float(((n - low) >> k) & 1) for k in range(bits)]
 
 
@@ -69,8 +59,8 @@ def test_a_square_and_a_product_of_two_integers_are_exact():
     assert both.factor is m.n and len(both.bits) == 3  # the factor of fewer values is expanded
     for n, k in itertools.product(range(-3, 4), (0, 7, 100)):
         m.n.fix(n), m.k.fix(k)
-        assert _range_of(m, square.expr) == pytest.approx((n * n, n * n), abs=1e-9)
-        assert _range_of(m, both.expr) == pytest.approx((n * k, n * k), abs=1e-9)
+        assert expression_range(m, square.expr) == pytest.approx((n * n, n * n), abs=1e-9)
+        assert expression_range(m, both.expr) == pytest.approx((n * k, n * k), abs=1e-9)
 
 
 @pytest.mark.solver
