@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import MISSING, fields
 
 from .errors import ConfigError
@@ -160,3 +161,28 @@ def add_solver_option_argument(p: argparse.ArgumentParser) -> None:
         help="an option of the MILP solver by its own name, e.g. mip_heuristic_effort=0.3 (HiGHS) or "
         "separating/maxrounds=0 (SCIP); repeatable; checked against the solver before any solve",
     )
+
+
+#: The largest seed: PyTorch's ``manual_seed`` takes a signed 64-bit integer.
+MAX_SEED = 2**63 - 1
+
+
+def check_seeds(seeds: Sequence[int]) -> list[int]:
+    """``seeds`` as a list, after checking they are distinct integers in ``[0, MAX_SEED]``.
+
+    Raises
+    ------
+    ConfigError
+        If ``seeds`` is not a sequence, is empty, holds a value that is not such an integer, or repeats one.
+    """
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ConfigError(f"seeds={seeds!r} must be a sequence of integers, e.g. seeds=[0, 1] (or range(5))")
+    seeds = list(seeds)
+    if not seeds:
+        raise ConfigError("no seeds given; pass at least one integer seed, e.g. seeds=[0]")
+    for s in seeds:
+        if not is_number(s, integer=True, low=0, high=MAX_SEED):
+            raise ConfigError(f"seed {s!r} must be an integer in [0, {MAX_SEED}] (PyTorch's generator takes no larger)")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds {seeds} contain duplicates; give each net its own seed")
+    return seeds

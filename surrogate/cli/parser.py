@@ -17,6 +17,7 @@ from ..executor_args import add_executor_arguments
 from ..options import add_solver_option_argument, default_of, positive_float, positive_int, whole_number
 from .bench import cmd_bench_ablation, cmd_bench_scale, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
+from .console import OneLineParser
 from .defaults import default_surrogate, keyword_default, sweep_default
 from .problems import cmd_problems
 from .report import cmd_report
@@ -384,7 +385,7 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
 
     The others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is.
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(  # its subcommands' parsers are of its class too
         prog="surrogate", description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
     )
     sub = parser.add_subparsers(dest="command", required=True)

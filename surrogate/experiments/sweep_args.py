@@ -8,6 +8,7 @@ command it prints, without importing the CLI. Every default is read from
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from ..executor_args import add_executor_arguments
@@ -95,4 +96,6 @@ def sweep_config_from_args(args: argparse.Namespace) -> SweepConfig:
         kwargs["seeds"] = tuple(range(args.seeds))
     if args.instances is not None:
         kwargs["instances"] = args.instances
-    return SweepConfig.quick(**kwargs) if args.quick else SweepConfig(**kwargs)
+    config = SweepConfig.quick(**kwargs) if args.quick else SweepConfig(**kwargs)
+    # an explicit --epochs wins over --quick's cap, as --seeds and --instances do
+    return replace(config, protocol=config.protocol.with_epochs(args.epochs)) if args.epochs else config

@@ -11,13 +11,30 @@ from ..errors import ConfigError
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
 from ..nets.architecture import Architecture, constant_width_shapes
-from ..options import is_number
+from ..options import MAX_SEED, check_seeds, is_number
 from ..train.protocols import TrainingProtocol, get_protocol
 
 #: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
 QUICK_EPOCHS = 5
 QUICK_SEEDS: tuple[int, ...] = (0,)
 QUICK_INSTANCES = 5
+
+
+def _architectures(given, budget: int) -> tuple[Architecture, ...]:
+    """The shapes of a sweep: ``given`` parsed (each once, none above ``budget`` neurons), or the constant-width ones."""
+    if not isinstance(given, (tuple, list)):
+        raise ConfigError(f"SweepConfig: architectures={given!r} must be a sequence of shapes, e.g. ('3x8', '8-6-6')")
+    archs = tuple(Architecture.parse(a) for a in given)
+    repeated = sorted({a.name for a in archs if archs.count(a) > 1})
+    if repeated:
+        raise ConfigError(f"SweepConfig: architectures repeat {', '.join(repeated)}; give each shape once")
+    over = [f"{a.name} ({sum(a.hidden)})" for a in archs if sum(a.hidden) > budget]
+    if over:
+        raise ConfigError(
+            f"SweepConfig: {', '.join(over)} {'has' if len(over) == 1 else 'have'} more hidden neurons than the budget "
+            f"{budget}; raise the budget (--budget) or pass shapes within it"
+        )
+    return archs or tuple(constant_width_shapes(budget))
 
 
 @dataclass(frozen=True)
@@ -64,18 +81,21 @@ class SweepConfig:
     def __post_init__(self) -> None:
         if not is_number(self.budget, integer=True, low=1):
             raise ConfigError(f"SweepConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
-        archs = tuple(Architecture.parse(a) for a in self.architectures) or tuple(constant_width_shapes(self.budget))
-        object.__setattr__(self, "architectures", archs)
+        object.__setattr__(self, "architectures", _architectures(self.architectures, self.budget))
         object.__setattr__(self, "protocol", get_protocol(self.protocol))
-        seeds = tuple(self.seeds)
-        if not seeds or not all(is_number(s, integer=True, low=0) for s in seeds):
-            raise ConfigError(f"SweepConfig: seeds={self.seeds!r} must be non-negative integers, e.g. (0, 1, 2)")
-        if len(set(seeds)) != len(seeds):
-            raise ConfigError(f"SweepConfig: seeds={self.seeds!r} repeat; give each net its own seed")
+        try:
+            seeds = tuple(check_seeds(self.seeds))
+        except ConfigError as exc:
+            raise ConfigError(f"SweepConfig: {exc}") from None
         object.__setattr__(self, "seeds", seeds)
         check_formulation(self.formulation)
         if not is_number(self.instances, integer=True, low=1):
             raise ConfigError(f"SweepConfig: instances={self.instances!r} must be a positive integer, e.g. 20")
+        if not is_number(self.instance_seed, integer=True, low=0, high=MAX_SEED):
+            raise ConfigError(f"SweepConfig: instance_seed={self.instance_seed!r} must be a non-negative integer, e.g. 2021")
+        for name in ("solve_all_seeds", "yardsticks"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"SweepConfig: {name}={getattr(self, name)!r} must be True or False")
         if not isinstance(self.solver, SolverConfig):
             raise ConfigError("SweepConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
 

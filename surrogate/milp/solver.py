@@ -279,7 +279,43 @@ def solve(
     """
     if node_limit is not None and not is_number(node_limit, integer=True, low=1):
         raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
-    return _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
+    result = _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
+    if check and _presolve_says_infeasible(result, config):
+        return _without_presolve(model, config, solver, result, warm_start=warm_start, node_limit=node_limit)
+    return result
+
+
+#: HiGHS's option that the confirmation of an infeasible answer turns off (:func:`_without_presolve`).
+PRESOLVE_OFF = ("presolve", "off")
+
+
+def _presolve_says_infeasible(result: SolveResult, config: SolverConfig) -> bool:
+    """Whether ``result`` is a HiGHS infeasibility found with presolve on (and so to be confirmed without it)."""
+    infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
+    return infeasible and config.solver == "highs" and "presolve" not in dict(config.options)
+
+
+def _without_presolve(model, config: SolverConfig, solver, first: SolveResult, *, warm_start: bool, node_limit) -> SolveResult:
+    """Solve again with HiGHS's presolve off, and report that solve, with the time of both.
+
+    HiGHS's presolve (1.15.1 and 1.16.0) calls some surrogate MILPs infeasible that hold
+    a point, e.g. the zoo's ``b24-hand-paired-2x12`` with its inputs fixed at (0, 0),
+    where the solve without presolve finds it. An infeasible answer is final only once
+    confirmed; the result's ``warnings`` say what the first solve said.
+    """
+    again = _solve_checked(
+        model,
+        replace(config, options=(*config.options, PRESOLVE_OFF)),
+        solver,
+        warm_start=warm_start,
+        node_limit=node_limit,
+        check=True,
+    )
+    note = (
+        f"HiGHS with presolve reported {first.termination.value}; solved again without presolve, which gave "
+        f"{again.termination.value}{'' if again.termination == first.termination else ' (this result)'}"
+    )
+    return replace(again, wall_time=first.wall_time + again.wall_time, warnings=(*again.warnings, note))
 
 
 def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, node_limit: int | None, check: bool) -> SolveResult:

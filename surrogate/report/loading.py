@@ -103,7 +103,11 @@ def detect(folder: str | os.PathLike) -> str:
 
 @dataclass(frozen=True, eq=False)
 class SweepFolder:
-    """A sweep's results as read from its folder."""
+    """A sweep's results as read from its folder.
+
+    ``wall_time_s`` is the last run's; ``reused_units`` says how many of its
+    units that run took from the cache (their time is not in it; 0 where not recorded).
+    """
 
     folder: Path
     config: dict
@@ -111,6 +115,7 @@ class SweepFolder:
     wall_time_s: float | None
     table: pd.DataFrame
     nets: pd.DataFrame
+    reused_units: int = 0
 
     @property
     def budget(self) -> int:
@@ -157,8 +162,10 @@ def load_sweep(folder: str | os.PathLike) -> SweepFolder:
         for col in cols:
             if not pd.api.types.is_numeric_dtype(frame[col]):
                 raise ResultsError(f"{folder / name}: column {col!r} holds values that are not numbers; {fix}")
-    wall = payload.get("wall_time_s")
-    return SweepFolder(folder, config, dict(payload.get("versions") or {}), float(wall) if is_number(wall) else None, table, nets)
+    wall, units = payload.get("wall_time_s"), payload.get("units") if isinstance(payload.get("units"), dict) else {}
+    reused = int(units["reused"]) if is_number(units.get("reused"), integer=True, low=0) else 0
+    versions = dict(payload.get("versions") or {})
+    return SweepFolder(folder, config, versions, float(wall) if is_number(wall) else None, table, nets, reused)
 
 
 @dataclass(frozen=True, eq=False)

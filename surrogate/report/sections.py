@@ -42,6 +42,8 @@ def sweep_section(w: Writer, sweep: SweepFolder, fig_dir: Path) -> None:
     )
     w.add(*[f"- {d}" for d in command.differences])
     ran = f"Ran in {sweep.wall_time_s:.1f} s" if sweep.wall_time_s is not None else "Run time not recorded"
+    if sweep.wall_time_s is not None and sweep.reused_units:
+        ran += f" (its last run, which took {sweep.reused_units} units from its cache: their time is not counted)"
     versions = ", ".join(f"{k} {v}" for k, v in sweep.versions.items())
     w.add(
         f"{ran}{' with ' + versions if versions else ''}.",

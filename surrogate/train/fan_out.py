@@ -9,7 +9,7 @@ from ..executors import ExecutorConfig, default_workers, open_executor
 from ..nets.architecture import Architecture
 from ..options import is_number
 from .initialisation import check_seeds
-from .packed import train_packed
+from .packed import parse_architectures, train_packed
 from .packing import pack_groups
 from .protocols import TrainingProtocol, get_protocol
 from .trained import TrainedNet
@@ -86,7 +86,7 @@ def train_many(
     progress
         Optional callable, called with each finished pack's architectures.
     """
-    archs = [Architecture.parse(a) for a in archs]
+    archs = parse_architectures(archs)
     protocol = get_protocol(protocol)
     seeds = check_seeds(seeds)
     merged: dict[Architecture, list[TrainedNet]] = {}

@@ -9,14 +9,12 @@ gets the same weights up to float rounding.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import torch
 
-from ..errors import ConfigError
 from ..nets.architecture import Architecture
-from ..options import is_number
+from ..options import MAX_SEED, check_seeds, is_number  # noqa: F401 (check_seeds, MAX_SEED: this module's API before they moved)
 from .protocols import TrainingProtocol
 
 
@@ -30,25 +28,6 @@ def candidate_seed(seed: int, candidate: int) -> int:
     if candidate == 0:
         return seed
     return int(np.random.SeedSequence([seed, candidate]).generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
-def check_seeds(seeds: Sequence[int]) -> list[int]:
-    """``seeds`` as a list, after checking they are distinct non-negative integers.
-
-    Raises
-    ------
-    ConfigError
-        If there are no seeds, one is not a non-negative integer, or one repeats.
-    """
-    seeds = list(seeds)
-    if not seeds:
-        raise ConfigError("no seeds given; pass at least one integer seed, e.g. seeds=[0]")
-    for s in seeds:
-        if not is_number(s, integer=True, low=0):
-            raise ConfigError(f"seed {s!r} must be a non-negative integer")
-    if len(set(seeds)) != len(seeds):
-        raise ConfigError(f"seeds {seeds} contain duplicates; give each net its own seed")
-    return seeds
 
 
 def _glorot(arch: Architecture, gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:

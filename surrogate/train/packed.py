@@ -25,6 +25,7 @@ from ..errors import ConfigError
 from ..nets.architecture import Architecture
 from ..nets.metrics import validation_mae
 from ..nets.network import ReluMLP
+from ..options import is_number
 from ..reproducible import check_math_paths
 from .initialisation import candidate_seed, check_seeds, draw_data_and_init, target
 from .protocols import Stage, TrainingProtocol, get_protocol
@@ -167,10 +168,18 @@ def _run_stage(pack: _Pack, stage: Stage, protocol: TrainingProtocol, history: l
         history.append(_full_loss(pack, stage.loss, slopes))
 
 
+def parse_architectures(archs: Sequence[Architecture | str]) -> list[Architecture]:
+    """``archs`` parsed, refused when there are none (what every training entry point takes)."""
+    if isinstance(archs, (str, Architecture)):
+        archs = [archs]  # one shape, as train_nets takes it
+    parsed = [Architecture.parse(a) for a in archs]
+    if not parsed:
+        raise ConfigError("no architectures given; pass at least one, e.g. ['3x8']")
+    return parsed
+
+
 def _check_packable(archs: list[Architecture], protocol: TrainingProtocol) -> TrainingProtocol:
     """The one protocol that ``protocol`` resolves to for every shape of ``archs``."""
-    if not archs:
-        raise ConfigError("no architectures given; pass at least one, e.g. ['3x8']")
     if len({(a.n_inputs, a.n_outputs) for a in archs}) != 1 or archs[0].n_outputs != 1:
         raise ConfigError("packed training needs nets with the same number of inputs and one output")
     resolved = {protocol.resolve(a) for a in archs}
@@ -194,11 +203,13 @@ def train_packed(
 
     Returns the nets per architecture, in seed order.
     """
-    archs = [Architecture.parse(a) for a in archs]
+    archs = parse_architectures(archs)
     protocol = get_protocol(protocol)
     seeds = check_seeds(seeds)
     protocol = _check_packable(archs, protocol)
     if threads is not None:
+        if not is_number(threads, integer=True, low=1):
+            raise ConfigError(f"threads={threads!r} must be a positive integer, or None for PyTorch's default")
         torch.set_num_threads(threads)
     check_math_paths()
     slots = [(a, s, r) for a in archs for s in seeds for r in range(protocol.restarts)]

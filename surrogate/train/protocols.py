@@ -23,14 +23,14 @@ INITS = ("glorot", "data", "hand-built", "auto")
 
 
 def _number(owner: str, name: str, value, *, integer: bool, low: float = 0.0, low_open: bool = True) -> None:
-    if not is_number(value, integer=integer, low=low, low_open=low_open):
-        expected = "an integer" if integer else "a number"
+    if not is_number(value, integer=integer, low=low, low_open=low_open, finite=True):
+        expected = "an integer" if integer else "a finite number"
         relation = ">" if low_open else ">="
         raise ConfigError(f"{owner}: {name}={value!r} must be {expected} {relation} {low:g}")
 
 
 def _choice(owner: str, name: str, value, choices: tuple[str, ...]) -> None:
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise ConfigError(f"{owner}: {name}={value!r} is unknown; choose one of {', '.join(choices)}")
 
 
@@ -132,11 +132,11 @@ class TrainingProtocol:
             raise ConfigError("training protocol needs a non-empty name, e.g. 'seed'")
         owner = f"training protocol {self.name!r}"
         _number(owner, "n_points", self.n_points, integer=True)
-        stages = tuple(self.stages)
+        stages = tuple(self.stages) if isinstance(self.stages, (tuple, list)) else ()
         if not stages or not all(isinstance(s, Stage) for s in stages):
             raise ConfigError(f"{owner}: stages must be a non-empty sequence of Stage objects")
         object.__setattr__(self, "stages", stages)
-        finetune = tuple(self.finetune_stages)
+        finetune = tuple(self.finetune_stages) if isinstance(self.finetune_stages, (tuple, list)) else (None,)
         if not all(isinstance(s, Stage) for s in finetune):
             raise ConfigError(f"{owner}: finetune_stages must be a sequence of Stage objects")
         object.__setattr__(self, "finetune_stages", finetune)
@@ -233,6 +233,10 @@ def get_protocol(name: str | TrainingProtocol) -> TrainingProtocol:
     """Look up a named protocol (``'seed'``) or pass a protocol object through."""
     if isinstance(name, TrainingProtocol):
         return name
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"training protocol {name!r} is neither a name nor a TrainingProtocol; choose one of {', '.join(sorted(PROTOCOLS))}"
+        )
     try:
         return PROTOCOLS[name]
     except KeyError:

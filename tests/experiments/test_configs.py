@@ -18,7 +18,7 @@ def test_seed_protocol_is_the_blog_setup():
     [
         ({"epochs": 0}, "epochs=0 must be an integer > 0"),
         ({"batch_size": 2.5}, "batch_size=2.5 must be an integer > 0"),
-        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a number > 0"),
+        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a finite number > 0"),
         ({"loss": "huber"}, "loss='huber' is unknown; choose one of mae, mse"),
         ({"schedule": "step"}, "schedule='step' is unknown; choose one of constant, cosine"),
     ],
@@ -34,7 +34,7 @@ def test_stage_validation(kwargs, message):
         ({"n_points": 0}, "n_points=0 must be an integer > 0"),
         ({"beta2": 1.0}, "beta2=1.0 must lie in"),
         ({"init": "he"}, "init='he' is unknown; choose one of glorot, data, hand-built"),
-        ({"init_noise": -0.1}, "init_noise=-0.1 must be a number >= 0"),
+        ({"init_noise": -0.1}, "init_noise=-0.1 must be a finite number >= 0"),
         ({"stages": ()}, "stages must be a non-empty sequence of Stage objects"),
         ({"name": ""}, "needs a non-empty name"),
     ],
@@ -78,7 +78,7 @@ def test_sweep_config_defaults_and_validation():
     assert quick.protocol.epochs == 5 and quick.seeds == (0,) and quick.instances == 5
     with pytest.raises(FormulationError, match="unknown formulation 'complementarity'.*NLP"):
         SweepConfig(formulation="complementarity")
-    with pytest.raises(ConfigError, match="seeds=.* repeat"):
+    with pytest.raises(ConfigError, match=r"SweepConfig: seeds \[1, 1\] contain duplicates"):
         SweepConfig(seeds=(1, 1))
     with pytest.raises(ConfigError, match="budget=0 must be a positive integer"):
         SweepConfig(budget=0)
@@ -135,3 +135,62 @@ def test_configs_record_solver_options_only_when_set():
     assert "options" not in SolveBenchConfig().to_dict()["solver"]
     tuned = ScaleBenchConfig(solver=SolverConfig(time_limit=60.0, rel_gap=1e-4, options={"presolve": "off"}))
     assert tuned.to_dict()["solver"] == {**plain, "options": [["presolve", "off"]]}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seeds": 3}, r"SweepConfig: seeds=3 must be a sequence of integers, e.g. seeds=\[0, 1\]"),
+        ({"seeds": (2**64,)}, r"SweepConfig: seed 18446744073709551616 must be an integer in \[0, 9223372036854775807\]"),
+        ({"instance_seed": -1}, r"instance_seed=-1 must be a non-negative integer, e.g. 2021"),
+        ({"instance_seed": "x"}, r"instance_seed='x' must be a non-negative integer"),
+        ({"solve_all_seeds": "no"}, r"solve_all_seeds='no' must be True or False"),
+        ({"yardsticks": 0}, r"yardsticks=0 must be True or False"),
+        ({"architectures": None}, r"architectures=None must be a sequence of shapes"),
+        ({"architectures": ("3x8", "3x8")}, r"architectures repeat 3x8; give each shape once"),
+        ({"budget": 12, "architectures": ("3x8",)}, r"3x8 \(24\) has more hidden neurons than the budget 12; raise the budget"),
+    ],
+)
+def test_sweep_config_refuses_what_would_fail_later_or_mislabel_the_run(kwargs, message):
+    """Each of these used to pass: some failed after training with a plain TypeError or ValueError, some ran mislabelled."""
+    with pytest.raises(ConfigError, match=message):
+        SweepConfig(**kwargs)
+    assert [a.name for a in SweepConfig(budget=24, architectures=("2x4", "8-6-6")).architectures] == ["2x4", "8-6-6"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Stage(learning_rate=float("inf")), r"learning_rate=inf must be a finite number > 0"),
+        (lambda: TrainingProtocol(init_noise=float("inf")), r"init_noise=inf must be a finite number >= 0"),
+        (lambda: TrainingProtocol(stages=Stage()), r"stages must be a non-empty sequence of Stage objects"),
+        (lambda: get_protocol(["seed"]), r"training protocol \['seed'\] is neither a name nor a TrainingProtocol"),
+    ],
+)
+def test_protocol_fields_are_finite_and_of_their_types(make, message):
+    with pytest.raises(ConfigError, match=message):
+        make()
+
+
+def test_training_calls_refuse_bad_seeds_shapes_and_threads():
+    from surrogate.train.fan_out import train_many
+    from surrogate.train.packed import train_nets
+
+    with pytest.raises(ConfigError, match=r"seeds=0 must be a sequence of integers"):
+        train_nets("2x4", seeds=0)
+    with pytest.raises(ConfigError, match=r"no architectures given; pass at least one"):
+        train_many([], [0])  # it said 'ExecutorConfig: workers=0'
+    with pytest.raises(ConfigError, match=r"threads=0 must be a positive integer"):
+        train_nets("2x4", [0], threads=0)
+
+
+def test_an_explicit_epochs_wins_over_quick_and_parse_errors_are_one_line(capsys):
+    from surrogate.cli import build_parser
+    from surrogate.experiments.sweep_args import sweep_config_from_args
+
+    args = build_parser(["sweep"]).parse_args(["sweep", "--quick", "--arch", "2x4", "--epochs", "8"])
+    assert sweep_config_from_args(args).protocol.epochs == 8  # --quick capped it at 5
+    with pytest.raises(SystemExit):
+        build_parser(["sweep"]).parse_args(["sweep", "--seeds", "0"])
+    err = capsys.readouterr().err
+    assert err == "surrogate sweep: error: argument --seeds: 0 must be at least 1; see 'surrogate sweep --help'\n"

@@ -1,5 +1,7 @@
 """Solves that used to come back wrong and 'optimal': now right, or refused with the fix (HiGHS)."""
 
+import math
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from surrogate import ReluMLP, SolverConfig, solve
 from surrogate.errors import NonlinearModelError, NumericsWarning, UnsupportedComponentError
 from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
+from surrogate.milp.solver_config import Termination
 from surrogate.milp.warmstart import StartConfig, solve_with_start
 from surrogate.nets.construct import hand_built, plan
 
@@ -245,3 +248,19 @@ def test_ctrl_c_that_the_solver_catches_still_stops_the_solve(monkeypatch):
         solve(m, CONFIG)
     monkeypatch.setattr(solver_module, "_run", run)
     assert solve(m, CONFIG).optimal  # the handler is put back: no interrupt is left noted
+
+
+@pytest.mark.solver
+def test_an_infeasibility_of_highs_presolve_is_confirmed_without_it():
+    """HiGHS's presolve called this MILP infeasible, though the net reaches (0, 0) with z = 0."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    z = bilinear(m, m.x, m.y, "b24-hand-paired-2x12")
+    m.x.fix(0.0), m.y.fix(0.0)
+    m.obj = pyo.Objective(expr=z.expr, sense=pyo.maximize)
+    result = solve(m, CONFIG)
+    assert result.optimal and abs(result.objective) <= 1e-5
+    assert any("HiGHS with presolve reported provenInfeasible; solved again without presolve" in w for w in result.warnings)
+    m.c = pyo.Constraint(expr=z.expr >= 0.5)  # x*y = 0 here: truly infeasible, and so reported after both solves
+    again = solve(m, CONFIG)
+    assert again.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED) and math.isnan(again.objective)

@@ -191,6 +191,16 @@ def test_sweep_report_has_table_numbers_command_and_existing_figures(tmp_path):
     assert "1x8 trained (seed 1)" in text and "1x8 trained (seed 0)" not in text
 
 
+def test_a_rerun_that_reused_units_says_its_time_leaves_them_out(tmp_path):
+    folder = make_sweep(tmp_path / "sweep")
+    assert "Ran in 12.5 s with" in write_report([folder], options=FAST).path.read_text()
+    record = json.loads((folder / "config.json").read_text())
+    record.update(wall_time_s=0.02, units={"computed": 0, "reused": 2, "damaged": 0})
+    (folder / "config.json").write_text(json.dumps(record))
+    text = write_report([folder], options=FAST).path.read_text()
+    assert "Ran in 0.0 s (its last run, which took 2 units from its cache: their time is not counted) with" in text
+
+
 def test_bench_report_includes_growth_figure_and_every_csv(tmp_path):
     folder = make_bench(tmp_path / "bench")
     out = tmp_path / "elsewhere" / "r.md"
