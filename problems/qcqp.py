@@ -89,11 +89,18 @@ def qcqp(path: str | Path) -> BilinearProblem:
     unbounded = sum(1 for v in m.x.values() if not (v.has_lb() and v.has_ub()))
     optimum = data["optimum"]
     return BilinearProblem(
-        m.name, m, None if optimum is None else check.number(optimum, "optimum"), data["sense"], "minlplib",
+        m.name, m, None if optimum is None else check.number(optimum, "optimum"), data["sense"], _source(data, path),
         {"family": family(m.name), "path": str(path), "variables": len(names), "constraints": len(con_names),
          "bilinear_pairs": pairs, "square_terms": squares, "bilinear_terms": pairs + squares,
          "unbounded_variables": unbounded, "optimum_source": data.get("optimum_source", "")},
     )
+
+
+def _source(data: dict, path: Path) -> str:
+    """Where the recorded optimum comes from: MINLPLib for a converted instance (its ``minlplib`` record), else the file."""
+    if isinstance(data.get("minlplib"), dict):
+        return "minlplib"
+    return str(data.get("optimum_source") or f"the file {path.name}")
 
 
 def _locate(path: str | Path) -> Path:

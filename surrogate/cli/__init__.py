@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     command = command_of(sys.argv[1:] if argv is None else argv)
     parser = build_parser([command] if command else [])  # only the options of the command that runs
     args, unknown = parser.parse_known_args(argv)
+    name = " ".join(filter(None, (args.command, getattr(args, "benchmark", None))))  # e.g. 'bench scale'
     if unknown:  # argparse would name only 'surrogate'; name the command, as every other error does
-        name = " ".join(filter(None, (args.command, getattr(args, "benchmark", None))))
         parser.exit(2, f"surrogate {name}: error: unrecognized arguments: {' '.join(unknown)}; see 'surrogate {name} --help'\n")
     if hasattr(args, "argv"):
         args.argv = argv
@@ -51,11 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         check_outputs(args)
         return args.func(args)
     except KeyboardInterrupt:
-        print(f"surrogate {args.command}: interrupted", file=sys.stderr)
+        print(f"surrogate {name}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
         message = error_message(exc)
         if message is None:
             raise
-        print(f"surrogate {args.command}: error: {' '.join(message.split())}", file=sys.stderr)
+        print(f"surrogate {name}: error: {' '.join(message.split())}", file=sys.stderr)
         return 2

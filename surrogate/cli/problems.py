@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -150,7 +151,11 @@ def _write_problem_results(out: Path, table, summary: dict | None) -> None:
     from ..files import write_text
 
     write_text(out / "results.csv", table.to_csv(index=False))
-    write_text(out / "results.json", table.to_json(orient="records", indent=1))
+    # every digit, as results.csv has them (pandas' to_json rounds to 10 places); NaN is null
+    records = [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in table.to_dict("records")
+    ]
+    write_text(out / "results.json", json.dumps(records, indent=1, default=lambda v: v.item()) + "\n")
     if summary is not None:
         write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
     print(f"results in {out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")

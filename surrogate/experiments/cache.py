@@ -117,7 +117,7 @@ class UnitCache:
         return sum(1 for _ in self.root.glob("*.json")) if self.root.is_dir() else 0
 
 
-def adopt_units(cache: UnitCache, units, sources) -> int:
+def adopt_units(cache: UnitCache, units, sources, *, accept=None) -> int:
     """Copy into ``cache`` the finished units that another results folder already holds; return how many.
 
     A unit's key hashes everything that decides its result (:func:`unit_key`), so an
@@ -136,6 +136,9 @@ def adopt_units(cache: UnitCache, units, sources) -> int:
         Its units (:class:`~surrogate.experiments.units.Unit`: ``kind``, ``key``, ``spec``, ``aliases``).
     sources
         Results folders whose ``cache/`` is read (never written).
+    accept
+        ``accept(unit, result)``: whether a found result is whole (a result it refuses is
+        not adopted, and the unit is computed); default: every readable one.
 
     Raises
     ------
@@ -153,21 +156,21 @@ def adopt_units(cache: UnitCache, units, sources) -> int:
             continue
         places = [(other, key) for key in (unit.key, *unit.aliases) for other in caches]
         places += [(cache, key) for key in unit.aliases]
-        result = _first_result(unit.kind, places)
+        result = _first_result(unit.kind, places, lambda found, unit=unit: accept is None or accept(unit, found))
         if result is not None:
             cache.write(unit.kind, unit.key, unit.spec, result)
             adopted += 1
     return adopted
 
 
-def _first_result(kind: str, places) -> dict | None:
-    """The first whole result cached at one of ``places`` (cache, key); ``None`` if none is."""
+def _first_result(kind: str, places, whole) -> dict | None:
+    """The first result cached at one of ``places`` (cache, key) that ``whole`` takes; ``None`` if none is."""
     for other, key in places:
         try:
             result = other.read(kind, key)
         except DamagedEntryError:
             continue
-        if result is not None:
+        if result is not None and whole(result):
             return result
     return None
 
@@ -233,7 +236,7 @@ def check_folder(folder: Path, config: dict) -> None:
     wanted = json.loads(json.dumps(config, default=str))
     differ = _differences(stored.get("config") or {}, wanted)
     if differ:
-        raise ResultsFolderError(f"results folder {folder} holds a different sweep (it differs in {', '.join(differ)}); {fix}")
+        raise ResultsFolderError(f"results folder {folder} holds a different run (it differs in {', '.join(differ)}); {fix}")
 
 
 @contextmanager
@@ -248,7 +251,7 @@ def _lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ResultsFolderError(
-                f"results folder {folder} is in use by another running sweep; wait for it, or use another --out"
+                f"results folder {folder} is in use by another running command; wait for it, or use another --out"
             ) from None
         try:
             yield
@@ -267,7 +270,7 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, fresh: bool 
     ------
     ResultsFolderError
         If the folder cannot be created, is in use, was written by another
-        format version, or holds a different sweep (and ``fresh`` is false).
+        format version, or holds a different run (and ``fresh`` is false).
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():

@@ -34,14 +34,18 @@ from ..milp.exact_seed import seed_settings
 from ..milp.solver import check_solver
 from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import start_config
+from ..options import is_number
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT, check_peer
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
 from .scale_bench_tables import (
     ERROR,
+    INFEASIBLE,
     REFUSED,
     SGM_SHIFT,
+    SOLVED,
+    TIMEOUT,
     TIMEOUT_FACTOR,
     penalised_times,
     primal_gaps,
@@ -51,7 +55,7 @@ from .scale_bench_tables import (
 )
 from .scale_suite import EXACT_REL_GAP, EXACT_TIME_LIMIT, family, products, recorded_optimum, solve_exact
 from .solve_bench_config import ENCODINGS
-from .units import Unit, UnitCounts, run_units
+from .units import Unit, UnitCounts, run_units, well_formed
 
 
 def first_incumbent_s(result, found, solved: dict) -> float:
@@ -61,6 +65,20 @@ def first_incumbent_s(result, found, solved: dict) -> float:
     if found.found:
         return float(found.seconds)
     return float(found.seconds) + float(solved.get("first_solution_time", math.nan))
+
+
+def whole_solve_row(row: dict) -> bool:
+    """Whether a cached solve row holds what the tables read: a known ``status``, its ``termination``,
+    and a time (``wall_time`` >= 0) unless the solve ended in an error or a refusal."""
+    status, seconds = row.get("status"), row.get("wall_time")
+    if status not in (SOLVED, TIMEOUT, INFEASIBLE, ERROR, REFUSED) or not isinstance(row.get("termination"), str):
+        return False
+    return status in (ERROR, REFUSED) or (is_number(seconds, low=0) and not math.isnan(seconds))
+
+
+def whole_exact_row(row: dict) -> bool:
+    """Whether a cached SCIP row holds its ``optimum`` (a number, NaN when unproved) and where it came from."""
+    return is_number(row.get("optimum")) and isinstance(row.get("optimum_source"), str)
 
 
 def _error_rows(row: dict, exc: Exception) -> dict:
@@ -182,7 +200,9 @@ def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Un
                 start = (config.start_patience, config.start_clock)
                 args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind, *start)
                 label = f"{instance} {ref.label}"
-                units[instance, ref.label, encoding] = Unit("solve", spec, solve_unit, args, label, aliases=aliases)
+                units[instance, ref.label, encoding] = Unit(
+                    "solve", spec, solve_unit, args, label, aliases=aliases, check_row=whole_solve_row
+                )
     return units
 
 
@@ -195,7 +215,8 @@ def _exact_units(config: ScaleBenchConfig) -> dict[str, Unit]:
         if recorded_optimum(instance) is None:
             spec = {"task": "exact", "instance": instance, "time_limit": EXACT_TIME_LIMIT, "rel_gap": EXACT_REL_GAP}
             spec["scip"] = scip_available()  # installing SCIP later recomputes a 'not installed'
-            units[instance] = Unit("solve", spec, solve_exact, (instance, EXACT_TIME_LIMIT), f"{instance} exact")
+            args, label = (instance, EXACT_TIME_LIMIT), f"{instance} exact"
+            units[instance] = Unit("solve", spec, solve_exact, args, label, check_row=whole_exact_row)
     return units
 
 
@@ -343,7 +364,7 @@ def run_scale_bench(
     units, exact = _solve_units(config, nets), _exact_units(config)
     todo = [*exact.values(), *units.values()]
     with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
-        adopted = adopt_units(cache, todo, reuse)
+        adopted = adopt_units(cache, todo, reuse, accept=well_formed)
         sources = {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
         write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False, **sources))
         with open_executor(executor) as runner:

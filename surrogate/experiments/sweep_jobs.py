@@ -23,6 +23,7 @@ from ..nets.metrics import GRID_POINTS, score, validation_mae
 from ..nets.network import unit_box
 from ..nets.onnx_io import export_onnx, load_onnx, package_versions
 from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
+from ..options import is_number
 from ..train.protocols import TrainingProtocol
 from ..train.training import pack_groups, train_packed
 from .reference_problem import reference_instances, solve_reference_problems
@@ -107,6 +108,11 @@ def yardstick_unit(arch: str, variant: str) -> dict:
     return {"nets": [record]}
 
 
+def whole_solve_row(row: dict) -> bool:
+    """Whether a cached row of :func:`solve_unit` holds what the tables read: its termination and a time >= 0."""
+    return isinstance(row.get("termination"), str) and is_number(row.get("wall_time"), low=0)
+
+
 def solve_unit(onnx: bytes, formulation: str, solver: SolverConfig, instances: int, instance_seed: int) -> dict:
     """Unit job: encode the net in ``onnx`` and solve the reference instances; ``{"rows": [...]}``."""
     with tempfile.TemporaryDirectory(prefix="surrogate-net-") as tmp:
@@ -165,5 +171,6 @@ def solve_units(config: SweepConfig, chosen: pd.DataFrame, nets_dir: Path) -> li
             "versions": versions,
         }
         args = (data, config.formulation, config.solver, config.instances, config.instance_seed)
-        units.append(Unit("solve", spec, solve_unit, args, f"{row['arch']} {row['source']}", size=config.instances))
+        label = f"{row['arch']} {row['source']}"
+        units.append(Unit("solve", spec, solve_unit, args, label, size=config.instances, check_row=whole_solve_row))
     return units

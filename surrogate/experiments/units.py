@@ -29,7 +29,8 @@ class Unit:
     ``size`` is its weight on the progress bar (nets or solves), ``label`` its name there.
     ``aliases`` are the keys of units whose result is this one's though their spec differs (a scale
     solve of a net with the same MILP under another name); :func:`~surrogate.experiments.cache.adopt_units`
-    takes a result cached under one of them.
+    takes a result cached under one of them. ``check_row`` (a module-level function) says whether a
+    cached row holds what the run reads from it; an entry with a row it refuses is damaged.
     """
 
     kind: str
@@ -39,6 +40,7 @@ class Unit:
     label: str
     size: int = 1
     aliases: tuple[str, ...] = ()
+    check_row: Callable[[dict], bool] | None = None
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -74,12 +76,14 @@ def store_result(cache: UnitCache, unit: Unit, result: dict, nets_dir: Path):
 
 
 def well_formed(unit: Unit, result) -> bool:
-    """Whether a cached ``result`` has the shape of ``unit``'s: ``size`` nets (with file and hash) or ``size`` solves."""
+    """Whether a cached ``result`` has the shape of ``unit``'s: ``size`` nets (with file and hash) or ``size`` solves
+    (each one that ``unit.check_row`` takes, where it has one)."""
     if not isinstance(result, dict):
         return False
     if unit.kind == "solve":
         rows = result.get("rows")
-        return isinstance(rows, list) and len(rows) == unit.size and all(isinstance(r, dict) for r in rows)
+        whole = isinstance(rows, list) and len(rows) == unit.size and all(isinstance(r, dict) for r in rows)
+        return whole and (unit.check_row is None or all(unit.check_row(r) for r in rows))
     nets = result.get("nets")
     return (
         isinstance(nets, list)

@@ -35,6 +35,18 @@ class QuadraticRows:
     qj: np.ndarray
     qval: np.ndarray
 
+    def scales(self) -> np.ndarray:
+        """Per row, ``min(1, its largest |coefficient|)`` (1 for a row of none): what its violation is measured against.
+
+        A row written with small coefficients (``1e-8 x y >= 2e-8``) would otherwise pass an
+        absolute tolerance at points far outside it; a row of large ones is measured as it is.
+        """
+        big = np.zeros(len(self.constant))
+        if self.linear.nnz:
+            big = np.maximum(big, abs(self.linear).max(axis=1).toarray().ravel())
+        np.maximum.at(big, self.qrow, np.abs(self.qval))
+        return np.where(big > 0, np.minimum(big, 1.0), 1.0)
+
     def values(self, x: np.ndarray) -> np.ndarray:
         quad = np.bincount(self.qrow, self.qval * x[self.qi] * x[self.qj], minlength=len(self.constant))
         return self.constant + self.linear @ x + quad
@@ -156,9 +168,10 @@ class QuadraticModel:
         return float(self.objective.values(x)[0])
 
     def violation(self, x: np.ndarray) -> float:
-        """Largest violation of a constraint or variable bound at ``x`` (as :func:`surrogate.milp.polish.max_violation`)."""
-        r = self.rows.values(x)
-        parts = [self.row_lower - r, r - self.row_upper, self.lower - x, x - self.upper, np.zeros(1)]
+        """Largest violation of a constraint or variable bound at ``x`` (as :func:`surrogate.milp.polish.max_violation`):
+        a row's relative to its :meth:`QuadraticRows.scales`."""
+        r, scale = self.rows.values(x), self.rows.scales()
+        parts = [(self.row_lower - r) / scale, (r - self.row_upper) / scale, self.lower - x, x - self.upper, np.zeros(1)]
         return float(max(np.max(p, initial=0.0) for p in parts))
 
     def clip(self, x: np.ndarray) -> np.ndarray:

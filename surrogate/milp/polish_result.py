@@ -24,16 +24,18 @@ STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
 def max_violation(model) -> float:
     """Largest violation of any active constraint or variable bound at the current values.
 
-    Variables of a deactivated block are not part of the model and are not read.
+    A row's violation is divided by ``min(1, its largest |coefficient|)``: a row written
+    with small coefficients (``1e-8 x y >= 2e-8``) is held to its own scale, not passed
+    by an absolute tolerance at a point far outside it. Variables of a deactivated
+    block are not part of the model and are not read.
     """
     worst = 0.0
-    for _, body, lower, upper in row_values(model):
+    for con, body, lower, upper in row_values(model):
         if body is None:
             return math.inf
-        if lower is not None:
-            worst = max(worst, lower - body)
-        if upper is not None:
-            worst = max(worst, body - upper)
+        excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
+        if excess > 0:
+            worst = max(worst, excess / _row_scale(con))
     for var in model.component_data_objects(pyo.Var, active=True):
         if var.value is None:
             return math.inf
@@ -42,6 +44,16 @@ def max_violation(model) -> float:
         if var.has_ub():
             worst = max(worst, var.value - var.ub)
     return worst
+
+
+def _row_scale(con) -> float:
+    """``min(1, the largest |coefficient| of con's body)`` (1 for a body of constants or a term it cannot read)."""
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(con.body, quadratic=True)
+    coefs = [abs(pyo.value(c)) for c in (*repn.linear_coefs, *repn.quadratic_coefs)]
+    big = max(coefs, default=0.0)
+    return min(big, 1.0) if big > 0 and repn.nonlinear_expr is None else 1.0
 
 
 def true_objective(model) -> float:

@@ -8,6 +8,7 @@ encoding and solver, the non-dominated points (lower error *and* lower time) for
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass, replace
@@ -63,6 +64,17 @@ class ScaleFolder:
         return float(limit) if is_number(limit, low=0, low_open=True) else None
 
 
+def _scale_fix(folder: Path) -> str:
+    """What to do about a damaged or unfinished scale folder: run again the command its config.json records, where it has one."""
+    try:
+        command = json.loads((folder / "config.json").read_text()).get("command")
+    except (OSError, ValueError, AttributeError):
+        command = None
+    if isinstance(command, str) and command:
+        return f"run its command again ('{command}')"
+    return SCALE_FIX.format(folder=folder)
+
+
 def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     """Read and check a scale benchmark folder (``config.json`` and ``table.csv``).
 
@@ -72,10 +84,12 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
         If a file is missing or unreadable, or the table lacks its columns or numbers.
     """
     folder = Path(folder)
-    fix = SCALE_FIX.format(folder=folder)
-    payload = read_json(folder / "config.json", fix=fix)
+    payload = read_json(folder / "config.json", fix=SCALE_FIX.format(folder=folder))
+    fix = _scale_fix(folder)
     if payload.get("kind") != "scale" or not isinstance(payload.get("config"), dict):
         raise ResultsError(f"{folder / 'config.json'}: not a scale benchmark's config (kind 'scale' with a config); {fix}")
+    if payload.get("complete") is False:
+        raise ResultsError(f"{folder / 'config.json'}: the benchmark did not finish (complete: false); {fix} to finish it")
     table = read_csv(folder / "table.csv", fix=fix)
     require_columns(table, SCALE_TABLE_COLUMNS, name=str(folder / "table.csv"), fix=fix)
     for col in ("sgm_s", "grid_mae", "grid_max_error"):
@@ -99,7 +113,7 @@ def load_solves(folder: str | os.PathLike) -> pd.DataFrame:
         If the file is missing or unreadable, or lacks one of :data:`SOLVES_COLUMNS`.
     """
     folder = Path(folder)
-    fix = SCALE_FIX.format(folder=folder)
+    fix = _scale_fix(folder)
     solves = read_csv(folder / "solves.csv", fix=fix)
     require_columns(solves, SOLVES_COLUMNS, name=str(folder / "solves.csv"), fix=fix)
     return solves

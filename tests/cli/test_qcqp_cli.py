@@ -41,6 +41,20 @@ def test_qcqp_file_runs_through_the_cli_with_the_run_columns(tmp_path, capsys):
     assert summary["by_family"] == [{"family": "st", **summary["totals"]}]
     printed = capsys.readouterr().out
     assert "1 runs: 1 feasible (violation <= 1e-06), 1 within 0.0001 of the optimum, 0 refused, 0 crashed" in printed
+    (record,) = json.loads((out / "results.json").read_text())  # every digit the CSV has (pandas' JSON kept 10 places)
+    for column in ("optimum", "polished_objective", "rel_gap", "violation_after", "total_s"):
+        assert record[column] == pytest.approx(row[column], rel=1e-15, abs=0)
+    assert record["optimum_source"] == row["optimum_source"] == "minlplib" and record["scip_objective"] is None
+
+
+def test_a_hand_written_file_says_its_optimum_is_its_own(tmp_path):
+    """Not MinLPLib's: the label was the same for every file."""
+    from problems import qcqp
+
+    data = json.loads(next(p for p in qcqp_instances() if p.stem == "st_e23").read_text())
+    data.pop("minlplib"), data.pop("optimum_source", None)
+    (tmp_path / "mine.json").write_text(json.dumps(data))
+    assert qcqp(tmp_path / "mine.json").source == "the file mine.json"
 
 
 def test_a_bad_qcqp_file_is_one_line_and_exit_code_2(tmp_path, capsys):

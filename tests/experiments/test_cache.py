@@ -100,7 +100,7 @@ def test_folder_of_another_format_or_sweep_is_refused(tmp_path):
     with open_results_folder(other, CONFIG):  # the same sweep: resumable
         pass
     changed = {**CONFIG, "budget": 12, "instances": 3}
-    with pytest.raises(ResultsFolderError, match=r"holds a different sweep \(it differs in budget, instances\); pass --fresh"):
+    with pytest.raises(ResultsFolderError, match=r"holds a different run \(it differs in budget, instances\); pass --fresh"):
         with open_results_folder(other, changed):
             pass
     assert issubclass(ResultsFolderError, SurrogateError)
@@ -126,7 +126,7 @@ def test_fresh_discards_results_and_stale_temporary_files_go(tmp_path):
 
 def test_a_folder_in_use_is_refused(tmp_path):
     with open_results_folder(tmp_path / "run", CONFIG):
-        with pytest.raises(ResultsFolderError, match="in use by another running sweep"):
+        with pytest.raises(ResultsFolderError, match="in use by another running command"):
             with open_results_folder(tmp_path / "run", CONFIG):
                 pass
 

@@ -537,3 +537,23 @@ def test_a_solver_or_peer_that_is_not_installed_stops_the_run_before_any_solve(t
     with pytest.raises(SolverUnavailableError, match=r"peer 'gurobi-ml' needs gurobipy and gurobi_ml; install them"):
         run_scale_bench(peer, tmp_path / "peer", executor=ExecutorConfig(workers=1), progress=False)
     assert not (tmp_path / "solver").exists() and not (tmp_path / "peer").exists()
+
+
+def test_a_cached_row_without_what_the_tables_read_is_damaged_and_solved_again(tmp_path):
+    """Valid JSON under the right key but without its status or time: it crashed the SGM, and --reuse spread it."""
+    from surrogate.experiments.cache import CACHE_DIR
+
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",), solver=SolverConfig(time_limit=5.0))
+    inline = ExecutorConfig(workers=1)
+    first = run_scale_bench(config, tmp_path / "a", executor=inline, progress=False)
+    entries = [p for p in (tmp_path / "a" / CACHE_DIR).glob("solve-*.json") if '"status"' in p.read_text()]
+    assert len(entries) == 1
+    entry = json.loads(entries[0].read_text())
+    for key in ("termination", "wall_time"):
+        entry["result"]["rows"][0].pop(key)
+    entries[0].write_text(json.dumps(entry))
+    reused = run_scale_bench(config, tmp_path / "b", executor=inline, progress=False, reuse=[tmp_path / "a"])
+    assert (reused.units.computed, reused.units.reused) == (1, 0)  # the damaged entry was not adopted
+    again = run_scale_bench(config, tmp_path / "a", executor=inline, progress=False)
+    assert (again.units.computed, again.units.damaged) == (1, 1)
+    assert again.table["solved"].tolist() == first.table["solved"].tolist()

@@ -139,3 +139,22 @@ def test_method_and_status_fields():
     cubic = polish(m, {"x": 1.0, "y": 1.0}, config=CONFIG)
     assert (cubic.status, cubic.method) == ("not-quadratic", "none")
     assert math.isclose(cubic.objective_after, cubic.objective_before)
+
+
+def test_a_row_of_small_coefficients_is_held_to_its_own_scale():
+    """1e-8 x y >= 2e-8 is x y >= 2: the point (0.5, 0.5) breaks it by 1.75e-8, under an absolute 1e-6."""
+    from surrogate.milp.polish import max_violation
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0.5, 4)), pyo.Var(bounds=(0.5, 4))
+    m.c = pyo.Constraint(expr=1e-8 * m.x * m.y >= 2e-8)
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    m.x.value, m.y.value = 0.5, 0.5
+    assert max_violation(m) == pytest.approx(1.75)  # the violation over the row's largest coefficient
+    assert QuadraticModel.from_pyomo(m).violation(np.array([0.5, 0.5])) == pytest.approx(1.75)
+    result = polish(m, {"x": 0.5, "y": 0.5}, config=CONFIG)  # it kept this point, 'feasible', objective 1
+    assert result.violation_before == pytest.approx(1.75) and result.violation_after <= 1e-6
+    assert result.objective_after == pytest.approx(2 * math.sqrt(2), abs=1e-5)
+    m.big = pyo.Constraint(expr=1e3 * m.x <= 1e3 * 4 + 5e-4)  # a row of large coefficients is measured as it is
+    m.x.value = 4 + 1e-6
+    assert max_violation(m) == pytest.approx(5e-4, rel=1e-3)

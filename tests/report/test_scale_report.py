@@ -131,7 +131,9 @@ def test_speedup_table_is_the_least_uniform_speedup_to_a_third_of_each_other_rou
 
 def test_solves_without_their_columns_are_refused(tmp_path):
     folder = _folder(tmp_path, solves=SOLVES.drop(columns=["status"]))
-    with pytest.raises(ResultsError, match=r"solves\.csv.*status.*surrogate bench scale --out"):
+    with pytest.raises(
+        ResultsError, match=r"solves\.csv.*status.*run its command again \('surrogate bench scale --net b24-best-3x8 --out"
+    ):
         load_solves(folder)
 
 
@@ -201,7 +203,9 @@ def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):
 
 def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
     folder = _folder(tmp_path, table=TABLE.drop(columns=["sgm_s"]))
-    with pytest.raises(ResultsError, match=r"table\.csv.*sgm_s.*surrogate bench scale --out"):
+    with pytest.raises(
+        ResultsError, match=r"table\.csv.*sgm_s.*run its command again \('surrogate bench scale --net b24-best-3x8 --out"
+    ):
         load_scale(folder)
     other = tmp_path / "other"
     other.mkdir()
@@ -209,6 +213,11 @@ def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
     TABLE.to_csv(other / "table.csv", index=False)
     with pytest.raises(ResultsError, match=r"not a scale benchmark's config"):
         load_scale(other)
+    unfinished = _folder(tmp_path, name="unfinished")  # a run stopped part-way keeps the last run's tables
+    record = json.loads((unfinished / "config.json").read_text())
+    (unfinished / "config.json").write_text(json.dumps({**record, "complete": False}))
+    with pytest.raises(ResultsError, match=r"the benchmark did not finish \(complete: false\); run its command again"):
+        load_scale(unfinished)
 
 
 def test_a_folder_without_its_command_says_so_instead_of_guessing(tmp_path):
