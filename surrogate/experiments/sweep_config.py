@@ -28,7 +28,7 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
     repeated = sorted({a.name for a in archs if archs.count(a) > 1})
     if repeated:
         raise ConfigError(f"SweepConfig: architectures repeat {', '.join(repeated)}; give each shape once")
-    over = [f"{a.name} ({sum(a.hidden)})" for a in archs if sum(a.hidden) > budget]
+    over = [f"{a.name} ({a.neurons})" for a in archs if a.neurons > budget]
     if over:
         raise ConfigError(
             f"SweepConfig: {', '.join(over)} {'has' if len(over) == 1 else 'have'} more hidden neurons than the budget "

@@ -20,10 +20,26 @@ from .interface import ExactProduct, ProductError, binary_groups, solved_values
 from .model_size import ModelSize, model_size
 from .products import bound_terms, has_symbolic_bounds
 
-__all__ = ["INTEGER_BITS", "IntegerProduct", "integer_bits"]
+__all__ = ["INTEGER_BITS", "IntegerProduct", "held_integer", "integer_bits", "integer_bounds"]
 
 #: An integer factor of at most ``2**INTEGER_BITS`` values is written exactly by its binary digits.
 INTEGER_BITS = 10
+
+
+def integer_bounds(var) -> tuple[int | None, int | None]:
+    """The least and the greatest integer within ``var``'s bounds (``None`` for a missing bound)."""
+    return (
+        None if var.lb is None else math.ceil(var.lb - 1e-9),
+        None if var.ub is None else math.floor(var.ub + 1e-9),
+    )
+
+
+def held_integer(var, value: float) -> float:
+    """``value`` rounded to an integer within ``var``'s bounds: where the warm start holds an integer variable."""
+    low, high = integer_bounds(var)
+    held = round(value)
+    held = held if low is None else max(held, low)
+    return float(held if high is None else min(held, high))
 
 
 def integer_bits(var) -> int | None:
@@ -35,7 +51,8 @@ def integer_bits(var) -> int | None:
     """
     if not var.is_integer() or has_symbolic_bounds(var) or var.lb is None or var.ub is None:
         return None
-    values = math.floor(var.ub + 1e-9) - math.ceil(var.lb - 1e-9) + 1
+    low, high = integer_bounds(var)
+    values = high - low + 1
     bits = max(1, math.ceil(math.log2(values))) if values >= 1 else None
     return bits if bits is not None and bits <= INTEGER_BITS else None
 
@@ -65,7 +82,7 @@ class IntegerProduct(ExactProduct):
         bits_x, bits_y = integer_bits(x), integer_bits(y)
         fewer_x = bits_x is not None and (bits_y is None or bits_x <= bits_y)
         self.factor, other, digits = (x, y, bits_x) if fewer_x else (y, x, bits_y)
-        self.low = math.ceil(self.factor.lb - 1e-9)
+        self.low = integer_bounds(self.factor)[0]
         low_y, high_y = bound_terms(other)
         self.block = block = pyo.Block()
         model.add_component(name, block)
@@ -93,7 +110,7 @@ class IntegerProduct(ExactProduct):
 
     def digit_values(self, value: float) -> list[float]:
         """The digits ``b_k`` of an integer value of ``n`` (rounded, and clamped to ``n``'s bounds)."""
-        steps = min(max(round(value), self.low), math.floor(self.factor.ub + 1e-9)) - self.low
+        steps = int(held_integer(self.factor, value)) - self.low
         return [float((steps >> k) & 1) for k in range(len(self.bits))]
 
     def get_error(self) -> ProductError:

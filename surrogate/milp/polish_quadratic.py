@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyomo.environ as pyo
@@ -22,6 +23,7 @@ import scipy.sparse as sp
 from pyomo.repn import generate_standard_repn
 
 from ..errors import NonlinearModelError
+from .polish_result import violation_scales
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class QuadraticRows:
     qval: np.ndarray
 
     def scales(self) -> np.ndarray:
-        """Per row, ``min(1, its largest |coefficient|)`` (1 for a row of none): what its violation is measured against.
+        """Per row, :func:`~surrogate.milp.polish_result.violation_scales` of its largest |coefficient|.
 
         A row written with small coefficients (``1e-8 x y >= 2e-8``) would otherwise pass an
         absolute tolerance at points far outside it; a row of large ones is measured as it is.
@@ -45,7 +47,7 @@ class QuadraticRows:
         if self.linear.nnz:
             big = np.maximum(big, abs(self.linear).max(axis=1).toarray().ravel())
         np.maximum.at(big, self.qrow, np.abs(self.qval))
-        return np.where(big > 0, np.minimum(big, 1.0), 1.0)
+        return violation_scales(big)
 
     def values(self, x: np.ndarray) -> np.ndarray:
         quad = np.bincount(self.qrow, self.qval * x[self.qi] * x[self.qj], minlength=len(self.constant))
@@ -167,10 +169,15 @@ class QuadraticModel:
     def objective_value(self, x: np.ndarray) -> float:
         return float(self.objective.values(x)[0])
 
+    @cached_property
+    def row_scales(self) -> np.ndarray:
+        """The rows' :meth:`QuadraticRows.scales`, computed once per model (:meth:`violation` runs at every step)."""
+        return self.rows.scales()
+
     def violation(self, x: np.ndarray) -> float:
         """Largest violation of a constraint or variable bound at ``x`` (as :func:`surrogate.milp.polish.max_violation`):
-        a row's relative to its :meth:`QuadraticRows.scales`."""
-        r, scale = self.rows.values(x), self.rows.scales()
+        a row's relative to its :attr:`row_scales`."""
+        r, scale = self.rows.values(x), self.row_scales
         parts = [(self.row_lower - r) / scale, (r - self.row_upper) / scale, self.lower - x, x - self.upper, np.zeros(1)]
         return float(max(np.max(p, initial=0.0) for p in parts))
 

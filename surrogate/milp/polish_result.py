@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
@@ -46,14 +47,20 @@ def max_violation(model) -> float:
     return worst
 
 
+def violation_scales(largest):
+    """``min(1, largest)`` where ``largest > 0``, else 1: what a row whose largest |coefficient| is
+    ``largest`` has its violation divided by (:func:`max_violation`; a NumPy array of them row by row)."""
+    return np.where(largest > 0, np.minimum(largest, 1.0), 1.0)
+
+
 def _row_scale(con) -> float:
-    """``min(1, the largest |coefficient| of con's body)`` (1 for a body of constants or a term it cannot read)."""
+    """:func:`violation_scales` of ``con``'s body (1 for a body with a term that is not quadratic)."""
     from pyomo.repn import generate_standard_repn
 
     repn = generate_standard_repn(con.body, quadratic=True)
-    coefs = [abs(pyo.value(c)) for c in (*repn.linear_coefs, *repn.quadratic_coefs)]
-    big = max(coefs, default=0.0)
-    return min(big, 1.0) if big > 0 and repn.nonlinear_expr is None else 1.0
+    if repn.nonlinear_expr is not None:
+        return 1.0
+    return float(violation_scales(max((abs(pyo.value(c)) for c in (*repn.linear_coefs, *repn.quadratic_coefs)), default=0.0)))
 
 
 def true_objective(model) -> float:

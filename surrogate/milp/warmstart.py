@@ -54,6 +54,7 @@ from dataclasses import replace
 import pyomo.environ as pyo
 
 from .exact_seed import exact_point
+from .integer_products import held_integer
 from .search_clock import as_wall, counting, now
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
@@ -159,11 +160,8 @@ class _Search:
         are fixed at those of its factor's held value.
         """
         for v in self.integers:
-            if v.value is None:
-                continue
-            value = float(round(v.value))
-            value = value if v.lb is None else max(value, math.ceil(v.lb - 1e-9))
-            v.fix(value if v.ub is None else min(value, math.floor(v.ub + 1e-9)))
+            if v.value is not None:
+                v.fix(held_integer(v, v.value))
         for product, factor, bits in self.digits:
             if factor.value is not None:
                 for bit, value in zip(bits, product.digit_values(factor.value)):

@@ -64,12 +64,17 @@ class ScaleFolder:
         return float(limit) if is_number(limit, low=0, low_open=True) else None
 
 
-def _scale_fix(folder: Path) -> str:
-    """What to do about a damaged or unfinished scale folder: run again the command its config.json records, where it has one."""
-    try:
-        command = json.loads((folder / "config.json").read_text()).get("command")
-    except (OSError, ValueError, AttributeError):
-        command = None
+def _scale_fix(folder: Path, payload: dict | None = None) -> str:
+    """What to do about a damaged or unfinished scale folder: run again the command its config.json records, where it has one.
+
+    ``payload`` is that config.json where the caller has read it already.
+    """
+    if payload is None:
+        try:
+            payload = json.loads((folder / "config.json").read_text())
+        except (OSError, ValueError):
+            payload = {}
+    command = payload.get("command") if isinstance(payload, dict) else None
     if isinstance(command, str) and command:
         return f"run its command again ('{command}')"
     return SCALE_FIX.format(folder=folder)
@@ -85,7 +90,7 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     """
     folder = Path(folder)
     payload = read_json(folder / "config.json", fix=SCALE_FIX.format(folder=folder))
-    fix = _scale_fix(folder)
+    fix = _scale_fix(folder, payload)
     if payload.get("kind") != "scale" or not isinstance(payload.get("config"), dict):
         raise ResultsError(f"{folder / 'config.json'}: not a scale benchmark's config (kind 'scale' with a config); {fix}")
     if payload.get("complete") is False:
