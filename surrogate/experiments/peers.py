@@ -31,13 +31,16 @@ from ..errors import ConfigError, SolverUnavailableError
 from ..milp.bilinear import replace_products, resolve_surrogate
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
-from ..milp.solver_config import Termination
+from ..milp.solver_backends import import_failure
+from ..milp.solver_config import SolverConfig, Termination
 
 #: The peers, with the pip extra that installs each and the modules it needs.
 PEERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gurobi-ml": ("gurobi", ("gurobipy", "gurobi_ml")),
     "scip-ml": ("scipml", ("pyscipopt", "pyscipopt_ml")),
 }
+#: The solver (a :data:`~surrogate.milp.solver_config.SOLVERS` name) each peer solves with.
+PEER_SOLVERS: dict[str, str] = {"gurobi-ml": "gurobi", "scip-ml": "scip"}
 #: The termination of a model Gurobi's size-limited licence refused to solve.
 REFUSED_SIZE_LIMIT = "refused: size limit"
 #: PySCIPOpt-ML's ReLU formulation: ``'bigm'`` (binaries and big-M rows from interval bounds, as ours) or ``'sos'``.
@@ -118,11 +121,18 @@ def check_peer(peer: str) -> str:
     """
     if peer not in PEERS:
         raise ConfigError(f"unknown peer {peer!r}; use one of {', '.join(PEERS)}")
+    extra, modules = PEERS[peer]
     if not _installed(peer):
-        extra, modules = PEERS[peer]
         raise SolverUnavailableError(
             f"peer {peer!r} needs {' and '.join(modules)}; install them with pip install 'surrogate[{extra}]'"
         )
+    for module in modules:
+        broken = import_failure(module)
+        if broken:
+            raise SolverUnavailableError(
+                f"peer {peer!r} needs {module}, which is installed but does not import ({broken}); "
+                f"reinstall it with pip install --force-reinstall 'surrogate[{extra}]'"
+            )
     return peer
 
 
@@ -213,7 +223,10 @@ def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
     model.optimize()
     objective = model.getObjVal() if model.getNSols() else math.nan
     status = _SCIP_STATUS.get(model.getStatus(), Termination.UNKNOWN)
-    return PeerResult("scip-ml", status, objective, model.getDualbound(), model.getSolvingTime(), build, size)
+    bound = model.getDualbound()
+    if model.isInfinity(abs(bound)):  # SCIP's infinity (1e20) is no bound
+        bound = math.copysign(math.inf, bound)
+    return PeerResult("scip-ml", status, objective, bound, model.getSolvingTime(), build, size)
 
 
 _SOLVERS = {"gurobi-ml": _gurobi_solve, "scip-ml": _scip_solve}
@@ -242,6 +255,8 @@ def solve_with_peer(problem, net, *, peer: str, time_limit: float = 60.0, thread
         The peer's extra is not installed.
     """
     check_peer(peer)
+    # the limits are checked as every solve's are (SolverConfig names what is wrong and what to pass)
+    SolverConfig(time_limit=time_limit, rel_gap=rel_gap, threads=threads, solver=PEER_SOLVERS[peer])
     if isinstance(problem, str):
         import problems
 

@@ -140,10 +140,10 @@ def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig
     The row has the columns of :func:`solve_unit`'s; ``solver`` is the peer's own solver, ``first_incumbent_s``
     is not measured (``nan``), and a model a size-limited licence refuses has ``status`` ``refused``.
     """
-    from .peers import solve_with_peer
+    from .peers import PEER_SOLVERS, solve_with_peer
 
     row = {"instance": instance, "family": family(instance), "encoding": peer, "formulation": peer}
-    row["solver"] = "gurobi" if peer == "gurobi-ml" else "scip"
+    row["solver"] = PEER_SOLVERS[peer]
     try:
         surrogate = load_net(net, zoo)
         kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}

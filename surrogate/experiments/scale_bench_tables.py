@@ -94,15 +94,20 @@ def sgm_floor(unsolved: int, instances: int, time_limit: float, *, shift: float 
 
 
 def solve_status(termination: str, has_incumbent: bool) -> str:
-    """``solved`` (optimal with an incumbent), ``infeasible`` (the MILP is), else ``timeout`` (limit hit, or no incumbent).
+    """``solved`` (optimal with an incumbent), ``infeasible`` (the MILP is), ``refused`` (a size-limited
+    licence refused the model), else ``timeout`` (limit hit, or no incumbent).
 
     >>> solve_status("convergenceCriteriaSatisfied", True), solve_status("maxTimeLimit", True)
     ('solved', 'timeout')
     >>> solve_status("convergenceCriteriaSatisfied", False), solve_status("provenInfeasible", False)
     ('timeout', 'infeasible')
+    >>> solve_status("licensingProblems", False)
+    'refused'
     """
     if termination in _INFEASIBLE:
         return INFEASIBLE
+    if termination == Termination.LICENSING_PROBLEMS:
+        return REFUSED
     if termination == Termination.OPTIMAL and has_incumbent:
         return SOLVED
     return TIMEOUT

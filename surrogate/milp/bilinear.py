@@ -58,6 +58,7 @@ from .formulations import DEFAULT_FORMULATION
 from .implied_bounds import DEFAULT_LP_SECONDS, tighten_product_bounds
 from .integer_products import IntegerProduct, integer_bits
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
+from .model_components import check_constructed
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -81,8 +82,11 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
 )
 
 
-def _resolve(surrogate, zoo):
-    """A baseline object as it is, else the net behind a net/path/zoo name (2 inputs, 1 output)."""
+def _resolve(surrogate, zoo, model=None):
+    """A baseline object as it is, else the net behind a net/path/zoo name (2 inputs, 1 output); ``model``
+    (where it goes) checked to be constructed first."""
+    if model is not None:
+        check_constructed(model)
     if is_baseline(surrogate):
         return surrogate
     return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
@@ -278,7 +282,7 @@ def replace_products(
     NumericsWarning
         For each badly scaled product (also in the report's ``warnings``).
     """
-    approx = _resolve(surrogate, zoo)
+    approx = _resolve(surrogate, zoo, model)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
     try:
         report = rewrite_products(

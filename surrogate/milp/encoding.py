@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 
 from ..errors import DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
@@ -51,6 +52,7 @@ from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
+from .model_components import check_constructed
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .pruned import build_pruned
 
@@ -208,17 +210,54 @@ def add_surrogate(
         An input whose bounds reach beyond ``input_bounds`` (or has none): the encoding keeps it within them.
     """
     formulation = check_formulation(formulation)
+    check_constructed(parent)
     net = _as_net(net).check_product_net(f"surrogate {name!r}")
+    inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
     input_bounds = net.domain if input_bounds is None else input_bounds
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
-    if len(inputs) != net.weights[0].shape[0]:
-        raise ModelFormatError(f"surrogate {name!r}: {len(inputs)} inputs given but the net takes {net.weights[0].shape[0]}")
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
-    block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
-    block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
+    block, indicators = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
     _warn_beyond(name, inputs, input_bounds)
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
+
+
+def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bounds, inputs):
+    """:func:`_build_block`, its inputs tied to ``inputs``: ``(block, indicators)``; nothing is left on a failure."""
+    try:
+        block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
+        block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
+    except BaseException:  # nothing half-built is left behind to block a corrected call
+        if parent.component(name) is not None:
+            parent.del_component(name)
+        raise
+    return block, indicators
+
+
+def check_inputs(inputs, count: int, what: str) -> list:
+    """``inputs`` as a list of ``count`` scalar Pyomo expressions or numbers, or :class:`ModelFormatError`.
+
+    ``what`` names the surrogate in the message. A whole indexed component
+    (``m.x`` for ``Var([1, 2])``) or a string is refused with how to pass its elements.
+    """
+    example = "e.g. [m.x, m.y] or [m.v[1], m.v[2]]"
+    if isinstance(inputs, str) or getattr(inputs, "is_indexed", lambda: False)():
+        shown = repr(inputs) if isinstance(inputs, str) else f"the indexed component {inputs.name!r}"
+        raise ModelFormatError(f"{what}: inputs is {shown}; pass a list of {count} scalar variables or expressions, {example}")
+    try:
+        inputs = list(inputs)
+    except TypeError:
+        raise ModelFormatError(
+            f"{what}: inputs is a {type(inputs).__name__}, not a list; pass a list of {count} variables or expressions, {example}"
+        ) from None
+    if len(inputs) != count:
+        raise ModelFormatError(f"{what}: {len(inputs)} inputs given but the net takes {count}; pass {example}")
+    for k, item in enumerate(inputs):
+        scalar = type(item) in native_numeric_types or (isinstance(item, NumericValue) and not item.is_indexed())
+        if not scalar:
+            shown = f"the indexed component {item.name!r}" if getattr(item, "is_indexed", lambda: False)() else repr(item)
+            raise ModelFormatError(f"{what}: input {k} is {shown}, not a scalar variable, expression or number; pass {example}")
+    return inputs
 
 
 def _warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:

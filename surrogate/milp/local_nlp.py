@@ -38,6 +38,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from .highs_run import use_highs_threads
 from .polish_quadratic import QuadraticModel, QuadraticRows
 from .search_clock import now
 
@@ -77,6 +78,7 @@ def solve_lp(
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
     if qm.integer[free].any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in qm.integer[free]]
+    use_highs_threads(int(threads))
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", int(threads))

@@ -22,7 +22,7 @@ from pyomo.gdp import Disjunct, Disjunction
 from pyomo.network import Arc, Port
 from pyomo.repn.util import categorize_valid_components
 
-from ..errors import UnsupportedComponentError
+from ..errors import ModelFormatError, UnsupportedComponentError
 
 #: How to turn a component a solve would leave out into variables and constraints, by its type.
 TRANSFORMS = {
@@ -71,13 +71,27 @@ def _listed(named: dict[type, list[str]]) -> str:
     )
 
 
+def check_constructed(model) -> None:
+    """Raise :class:`ModelFormatError` if ``model`` is an ``AbstractModel`` (or block) not constructed yet.
+
+    Its components hold no data: it has no products to read and nothing to solve.
+    """
+    if not model.is_constructed():
+        raise ModelFormatError(
+            f"model {model.name!r} is not constructed (an AbstractModel holds no data yet); build an instance "
+            "first, e.g. instance = model.create_instance(data), and pass the instance"
+        )
+
+
 def check_components(model, *, solver: str = "", sos: bool = True) -> None:
     """Raise :class:`UnsupportedComponentError` if a solve of ``model`` would leave a component out.
 
     ``solver`` names the solver in the message; ``sos=False`` refuses SOS
     constraints too (a solver without them). The message lists every such
-    component and how to turn it into constraints.
+    component and how to turn it into constraints. A model not constructed
+    yet is refused first (:func:`check_constructed`).
     """
+    check_constructed(model)
     named = left_out(model, sos=sos)
     parts = []
     dropped = {ctype: names for ctype, names in named.items() if ctype is not pyo.SOSConstraint}

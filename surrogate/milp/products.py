@@ -19,12 +19,14 @@ import math
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
 from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ModelFormatError, SurrogateError
 from .model_components import check_components
 from .model_size import ModelSize
+from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten
 
 
 class UnboundedVariableError(SurrogateError, ValueError):
@@ -146,7 +148,10 @@ class ReplacementReport:
     :func:`~surrogate.milp.implied_bounds.tighten_product_bounds` derived before
     (an :class:`~surrogate.milp.implied_bounds.ImpliedBounds`; ``None`` when it was off);
     ``block`` names the block of ``model`` that holds every replacement
-    (so the exact model is the one with it deactivated and ``components`` active again).
+    (so the exact model is the one with it deleted and ``components`` active again: :meth:`undo`).
+    Before each solve, :func:`~surrogate.milp.rewrite_record.refresh_rewrites` checks that the block
+    still stands for the model (an objective's new sense is followed; a new expression,
+    or a factor's bounds widened, is refused).
     """
 
     products: dict
@@ -155,6 +160,19 @@ class ReplacementReport:
     warnings: tuple[str, ...] = ()
     implied_bounds: object = None
     block: str = ""
+
+    def undo(self, model) -> None:
+        """Give ``model`` back as it was before the replacement: the block deleted, the components
+        active again and the bounds that bound tightening derived put back.
+
+        Then the model can be solved exactly, edited, and have its products replaced again.
+        """
+        block = model.component(self.block)
+        if block is None:
+            raise ModelFormatError(f"{model.name!r} has no block {self.block!r}: it was undone already, or is another model")
+        getattr(block, RECORD).undo()
+        if self.implied_bounds is not None:
+            self.implied_bounds.restore()
 
     @property
     def n_products(self) -> int:
@@ -230,6 +248,8 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
             comp.activate()
         model.del_component(block)
         raise
+    distinct = ComponentSet(factors)
+    block.record.factors.extend(FactorBox.of(v, symbolic=has_symbolic_bounds(v)) for v in distinct)
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
     return ReplacementReport(products, terms, tuple(c.name for c in touched), found, block=block_name)
 
@@ -241,6 +261,7 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
     """
     block.objectives = pyo.ObjectiveList()
     block.constraints = pyo.ConstraintList()
+    setattr(block, RECORD, RewriteRecord(block))
     products: dict = {}
     terms = 0
     for kind, comp, repn in targets:
@@ -256,7 +277,8 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
         comp.deactivate()
         touched.append(comp)
         if kind == "objective":
-            block.objectives.add(expr=expr, sense=comp.sense)
+            copy = block.objectives.add(expr=expr, sense=comp.sense)
         else:
-            block.constraints.add((comp.lower, expr, comp.upper))
+            copy = block.constraints.add((comp.lower, expr, comp.upper))
+        block.record.rewritten.append(Rewritten.of(comp, copy))
     return products, terms

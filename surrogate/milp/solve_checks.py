@@ -22,8 +22,9 @@ from .solver_options import try_options
 COEFFICIENT_LIMIT = 1e9
 #: A ratio of the largest to the smallest nonzero |coefficient| of the constraint matrix above this is a warning.
 COEFFICIENT_RANGE_LIMIT = 1e9
-#: Lines of HiGHS's log that are kept as warnings (matched case-insensitively).
-LOG_WARNING_MARKERS = ("warning", "badly scaled", "consider scaling")
+#: Lines of HiGHS's log that are kept as warnings (matched case-insensitively): its errors too, such as
+#: an option it could not apply.
+LOG_WARNING_MARKERS = ("warning", "error", "badly scaled", "consider scaling")
 
 
 def log_warnings(log: str) -> list[str]:
@@ -129,7 +130,9 @@ def check_options(config: SolverConfig) -> None:
     """
     from pyomo.common.tee import capture_output
 
-    if config.options and backend_for(config.solver).installed():
+    backend = backend_for(config.solver)
+    if config.options and backend.installed():
+        backend.check_imports()
         with capture_output(capture_fd=True):  # a new highspy.Highs prints its banner
             try_options(config.solver, config.options)
 

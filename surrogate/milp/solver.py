@@ -18,9 +18,10 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
-from .model_components import check_components, check_one_objective
+from .model_components import check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
-from .solution_check import untrusted
+from .rewrite_record import refresh_rewrites
+from .solution_check import TRUST_TOL, untrusted, worst_violation
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
     COEFFICIENT_LIMIT,
     COEFFICIENT_RANGE_LIMIT,
@@ -141,6 +142,7 @@ def _attempt(
     from pyomo.contrib.solver.common.util import IncompatibleModelError
 
     try:
+        backend.before_run(config.threads)
         prepared = backend.prepare(solver, model, warm_start=warm_start, first=first)
         try:
             already = backend.already(solver, model)
@@ -158,12 +160,29 @@ def _attempt(
         return refusal
 
 
+def _minimises(model) -> bool:
+    """Whether ``model``'s active objective is minimised (``True`` without one)."""
+    objective = next(model.component_data_objects(pyo.Objective, active=True), None)
+    return objective is None or objective.sense == pyo.minimize
+
+
 def _objective_now(model) -> tuple[float, bool]:
-    """The active objective's value at the variables' current values (``nan`` if unset), and whether it is minimised."""
+    """The active objective's value at the variables' current values, and whether it is minimised.
+
+    The value is ``nan`` if unset, or if the point is no solution a solver could take as it is (a row
+    or bound broken by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`, a fractional integer).
+    """
     objective = next(model.component_data_objects(pyo.Objective, active=True), None)
     if objective is None:
         return math.nan, True
-    return _nan(pyo.value(objective, exception=False)), objective.sense == pyo.minimize
+    value, minimise = _nan(pyo.value(objective, exception=False)), objective.sense == pyo.minimize
+    fractional = any(
+        v.is_integer() and v.value is not None and abs(v.value - round(v.value)) > 1e-6
+        for v in model.component_data_objects(pyo.Var, active=True)
+    )
+    if math.isnan(value) or fractional or worst_violation(model)[0] > TRUST_TOL:
+        return math.nan, minimise
+    return value, minimise
 
 
 def _first_solution_time(first: FirstSolution, result: SolveResult, *, discrete: bool, start: tuple[float, bool]) -> float:
@@ -197,6 +216,8 @@ def _read_back(
     objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
     timing, nodes = backend.read(solver, results, first)
     bound = _nan(results.objective_bound)
+    if termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):  # no bound (Gurobi gave the far side)
+        bound = -math.inf if _minimises(model) else math.inf
     checked = coefficient_warnings(solver) if backend.name == "highs" else []
     refusal = None
     if not math.isnan(objective):
@@ -323,6 +344,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     from pyomo.common.tee import capture_output
 
     backend = backend_for(config.solver)
+    check_constructed(model)
+    refresh_rewrites(model)  # a replacement block that no longer stands for the model is brought up to date, or refused
     check_one_objective(model)
     check_components(model, solver=backend.name, sos=backend.accepts_sos)
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both

@@ -1,16 +1,15 @@
 """The MILP solvers :func:`~surrogate.milp.solver.solve` runs: one small class per solver behind :class:`Backend`.
 
-Every backend drives a Pyomo ``contrib.solver`` interface (HiGHS: ``highs``,
-SCIP: ``scip_direct``, Gurobi: ``gurobi_persistent``) and differs only where
-Pyomo leaves things to each solver: how a warm start is handed over, how the
-first incumbent is seen (a HiGHS or Gurobi callback, SCIP's solution
-statistics), where the run time and node count are reported, and which
-errors mean that a licence refused the model. Pyomo and the solver packages
-are imported only when a solver is made, so importing this module is cheap.
+Every backend drives a Pyomo ``contrib.solver`` interface (HiGHS: ``highs``, SCIP: ``scip_direct``,
+Gurobi: ``gurobi_persistent``) and differs only where Pyomo leaves things to each solver: how a warm
+start is handed over, how the first incumbent is seen (a HiGHS or Gurobi callback, SCIP's solution
+statistics), where the run time and node count are reported, and which errors mean that a licence
+refused the model. Pyomo and the solver packages are imported only when a solver is made.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import math
 import weakref
@@ -18,9 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-import numpy as np
-
 from ..errors import ConfigError, SolverUnavailableError
+from .highs_run import pass_highs_start, use_highs_threads
 from .solver_config import SOLVERS
 from .solver_options import default_options
 
@@ -98,6 +96,15 @@ class Backend:
         """Whether :attr:`package` can be imported (without importing it)."""
         return importlib.util.find_spec(self.package) is not None
 
+    def check_imports(self) -> None:
+        """Raise :class:`SolverUnavailableError` if :attr:`package`, installed, does not import (a broken install)."""
+        broken = import_failure(self.package)
+        if broken:
+            raise SolverUnavailableError(
+                f"solver {self.name!r} is not available: {self.package} is installed but does not import ({broken}); "
+                f"reinstall it with {self.install}, or use solver='highs'"
+            )
+
     def _new(self, *, fixed_as_bounds: bool):
         import pyomo.environ  # noqa: F401 (registers the contrib.solver plugins)
         from pyomo.contrib.solver.common.factory import SolverFactory
@@ -114,6 +121,7 @@ class Backend:
                 f"solver {self.name!r} is not available: {self.package} is not installed; install it with "
                 f"{self.install}, or use solver='highs'"
             )
+        self.check_imports()
         solver = self._new(fixed_as_bounds=fixed_as_bounds)
         availability = solver.available()
         if not availability:
@@ -155,6 +163,9 @@ class Backend:
         cap = self.no_node_limit if node_limit is None else node_limit
         return {"solver_options": {**reset, **asked, self.node_option: cap}}
 
+    def before_run(self, threads: int) -> None:
+        """Make the process ready for a run with ``threads`` threads (nothing, for most solvers)."""
+
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
         """Hand over the warm start (the variables' current values) and start watching for ``first``."""
         return Prepared()
@@ -180,37 +191,21 @@ class Backend:
         return results.termination_condition.name == "interrupted"
 
 
+def import_failure(package: str) -> str:
+    """Why ``package`` (installed) does not import, as one line; ``''`` when it imports."""
+    try:
+        importlib.import_module(package)
+    except Exception as error:  # a broken install fails in any way: a missing library, an ABI mismatch
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+
 def _discrete_without_value(model) -> list[str]:
     import pyomo.environ as pyo
 
     return [
         v.name for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer() and not v.fixed and v.value is None
     ]
-
-
-def pass_highs_start(solver, model) -> None:
-    """Hand the current values of ``model``'s variables to HiGHS as a MIP start (``Highs.setSolution``).
-
-    Pyomo's ``contrib.solver`` HiGHS interface has no warm-start option, so
-    this loads the model into the persistent interface and calls highspy on
-    the column map it keeps; values are clipped into their bounds.
-    """
-    import pyomo.environ as pyo
-
-    solver.set_instance(model)
-    highs, columns = getattr(solver, "_solver_model", None), getattr(solver, "_pyomo_var_to_solver_var_map", None)
-    if highs is None or columns is None or not hasattr(highs, "setSolution"):
-        raise SolverUnavailableError(
-            "warm_start=True needs Pyomo's contrib.solver HiGHS interface (pyomo>=6.9 with highspy>=1.7); "
-            "upgrade them or solve with warm_start=False"
-        )
-    index, value = [], []
-    for var in model.component_data_objects(pyo.Var, active=True):
-        if id(var) in columns and var.value is not None:
-            lo, hi = var.bounds
-            index.append(columns[id(var)])
-            value.append(min(max(float(var.value), -math.inf if lo is None else lo), math.inf if hi is None else hi))
-    highs.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value, dtype=np.float64))
 
 
 class HighsBackend(Backend):
@@ -229,6 +224,9 @@ class HighsBackend(Backend):
     accepts_nonlinear = False  # Pyomo's HiGHS interface refuses a nonlinear model itself
     accepts_sos = False
     persistent = True
+
+    def before_run(self, threads: int) -> None:  # HiGHS's scheduler restarted for another thread count
+        use_highs_threads(threads)
 
     def make(self, *, fixed_as_bounds: bool = False):
         """A ``contrib.solver`` HiGHS instance (a fixed variable a column with equal bounds with ``fixed_as_bounds``)."""
@@ -332,7 +330,8 @@ class GurobiBackend(Backend):
 
     A warm start sets the integer variables' ``Start`` (Pyomo's
     ``warmstart_discrete_vars``); a ``MIPSOL`` callback times the first
-    incumbent. A size-limited licence's refusal of a model is recorded as
+    incumbent. A reused solver's model is reset before each run (after a ``Cutoff`` it came back
+    optimal at a wrong value). A size-limited licence's refusal of a model is recorded as
     ``licensingProblems``, so a benchmark can note it and go on.
     """
 
@@ -357,6 +356,8 @@ class GurobiBackend(Backend):
             if where == GRB.Callback.MIPSOL:
                 first.see(opt.cbGet(GRB.Callback.RUNTIME), opt.cbGet(GRB.Callback.MIPSOL_OBJ))
 
+        if getattr(solver, "_solver_model", None) is not None:  # reused: drop what the last run left
+            solver._solver_model.reset()
         solver.set_callback(seen)
         return Prepared(options={"warmstart_discrete_vars": True} if warm_start else {}, stop=lambda: solver.set_callback(None))
 

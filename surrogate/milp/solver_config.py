@@ -86,6 +86,12 @@ NO_SOLUTION = frozenset(
 )
 
 
+#: The longest time limit a config takes (about 31 years: no practical limit; SCIP refuses above 1e20).
+MAX_TIME_LIMIT = 1e9
+#: The most threads each solver takes (SCIP's ``lp/threads`` and Gurobi's ``Threads`` ranges).
+MAX_THREADS = {"highs": 1024, "scip": 64, "gurobi": 1024}
+
+
 @dataclass(frozen=True)
 class SolverConfig:
     """How a MILP is solved.
@@ -93,12 +99,13 @@ class SolverConfig:
     Parameters
     ----------
     time_limit
-        Seconds before the solver stops (the result records ``maxTimeLimit``).
+        Seconds before the solver stops (the result records ``maxTimeLimit``); at most
+        :data:`MAX_TIME_LIMIT`, which is no practical limit.
     rel_gap
         Relative MIP gap at which the solver stops (each solver's own definition of the gap).
     threads
         Threads the solver may use (1 makes timings comparable; SCIP's search is
-        single-threaded anyway and uses them for its LPs only).
+        single-threaded anyway and uses them for its LPs only); at most the solver's :data:`MAX_THREADS`.
     solver
         One of :data:`SOLVERS`: ``'highs'`` (default), ``'scip'`` or ``'gurobi'``. Nothing
         is imported here: a solver that is not installed is reported when a solve starts
@@ -121,18 +128,22 @@ class SolverConfig:
 
     def __post_init__(self) -> None:
         t = self.time_limit
-        if not is_number(t, low=0, low_open=True, finite=True):
+        if not is_number(t, low=0, low_open=True, high=MAX_TIME_LIMIT):
             raise ConfigError(
-                f"SolverConfig: time_limit={t!r} must be a positive, finite number of seconds (a large one for no practical limit)"
+                f"SolverConfig: time_limit={t!r} must be a positive number of seconds up to {MAX_TIME_LIMIT:g} "
+                f"(pass {MAX_TIME_LIMIT:g} for no practical limit)"
             )
         if not is_number(self.rel_gap, low=0, high=1, high_open=True):
             raise ConfigError(f"SolverConfig: rel_gap={self.rel_gap!r} must lie in [0, 1), e.g. 1e-6")
-        if not is_number(self.threads, integer=True, low=1):
-            raise ConfigError(f"SolverConfig: threads={self.threads!r} must be a positive integer")
         if not isinstance(self.solver, str) or self.solver not in SOLVERS:
             raise ConfigError(
                 f"SolverConfig: solver={self.solver!r} is not supported; use one of {', '.join(SOLVERS)} "
                 "(all three solve through Pyomo; 'scip' and 'gurobi' need their optional packages)"
+            )
+        most = MAX_THREADS[self.solver]
+        if not is_number(self.threads, integer=True, low=1, high=most):
+            raise ConfigError(
+                f"SolverConfig: threads={self.threads!r} must be an integer from 1 to {most} ({self.solver}'s range)"
             )
         object.__setattr__(self, "options", _option_pairs(self.options, self.solver))
 

@@ -55,6 +55,7 @@ import pyomo.environ as pyo
 
 from .exact_seed import exact_point
 from .integer_products import held_integer
+from .rewrite_record import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
@@ -89,6 +90,7 @@ class _Search:
             for v in m.component_data_objects(pyo.Var)
             if v.is_integer() and not v.fixed and not _within(v, inside) and id(v) not in derived
         ]
+        forget_rewrites(m)  # the search's copy is meant to differ: integers relaxed, constraints made elastic
         pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))
         self.minimise = self.objective.sense == pyo.minimize
@@ -213,6 +215,7 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
         If a surrogate is neither ``pruned`` nor such a baseline, or ``config.seed == 'exact'`` without the report.
     """
     wall_begin = time.perf_counter()
+    refresh_rewrites(model)  # the search reads the replacement's objective: its sense must be the model's
     with counting(config.make_clock()):
         found = _search(model, surrogates, config)
     return replace(found, seconds=time.perf_counter() - wall_begin)
@@ -337,8 +340,8 @@ def solve_with_start(
 ) -> tuple[SolveResult, StartResult]:
     """Warm-start (when ``start`` is given) and solve ``model`` within one time budget.
 
-    The search gets at most ``start.time_limit`` seconds; HiGHS gets what is
-    left of ``config.time_limit``, and the returned ``wall_time`` counts both,
+    The search gets at most ``start.time_limit`` seconds, and never more than
+    ``config.time_limit``; HiGHS gets what is left of ``config.time_limit``, and the returned ``wall_time`` counts both,
     so a warm-started solve is compared with a cold one on the same clock.
 
     Returns
@@ -350,8 +353,8 @@ def solve_with_start(
         then either, since it starts from the LP relaxation).
     """
     found = StartResult(False, math.nan, math.nan, 0, 0.0)
-    if start is not None:
-        found = activation_start(model, surrogates, config=start)
+    if start is not None:  # the search gets no more than the whole budget
+        found = activation_start(model, surrogates, config=replace(start, time_limit=min(start.time_limit, config.time_limit)))
     budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))
     result = solve(model, budget, warm_start=found.found)
     return replace(result, wall_time=result.wall_time + found.seconds), found

@@ -58,10 +58,13 @@ def test_unknown_protocol():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"time_limit": 0}, "time_limit=0 must be a positive, finite number of seconds"),
-        ({"time_limit": float("inf")}, r"time_limit=inf must be a positive, finite number of seconds \(a large one"),
+        ({"time_limit": 0}, "time_limit=0 must be a positive number of seconds up to 1e[+]09"),
+        ({"time_limit": float("inf")}, r"time_limit=inf must be a positive number of seconds up to 1e\+09 \(pass 1e\+09 for"),
+        ({"time_limit": 1e25, "solver": "scip"}, r"time_limit=1e\+25 must be a positive number of seconds up to 1e\+09"),
         ({"rel_gap": 1.5}, r"rel_gap=1.5 must lie in \[0, 1\)"),
-        ({"threads": 0}, "threads=0 must be a positive integer"),
+        ({"threads": 0}, r"threads=0 must be an integer from 1 to 1024 \(highs's range\)"),
+        ({"threads": 65, "solver": "scip"}, r"threads=65 must be an integer from 1 to 64 \(scip's range\)"),
+        ({"threads": 2000, "solver": "gurobi"}, r"threads=2000 must be an integer from 1 to 1024 \(gurobi's range\)"),
         ({"solver": "cplex"}, "solver='cplex' is not supported; use one of highs, scip, gurobi"),
     ],
 )

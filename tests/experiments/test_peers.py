@@ -84,3 +84,35 @@ def test_linear_part_keeps_the_rescaling_and_frees_the_nets(tmp_path):
         assert not product.encoded.block.active and product.encoded.output.bounds == (None, None)
         assert product.encoded.inputs[0].parent_block().map_x.active
     assert "binary" not in text  # the nets' binaries stay out: the peer adds its own
+
+
+def test_a_broken_extra_names_the_import_error(monkeypatch, tmp_path):
+    (tmp_path / "broken_peer_module").mkdir()
+    (tmp_path / "broken_peer_module" / "__init__.py").write_text("raise ImportError('libfoo.so not found')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(peers.PEERS, "gurobi-ml", ("gurobi", ("broken_peer_module",)))
+    match = r"needs broken_peer_module, which is installed but does not import \(ImportError: libfoo.so not found\)"
+    with pytest.raises(SolverUnavailableError, match=match):
+        peers.solve_with_peer("haverly1", NET, peer="gurobi-ml")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"time_limit": -1.0}, r"time_limit=-1.0 must be a positive number of seconds"),
+        ({"time_limit": math.nan}, r"time_limit=nan must be a positive number of seconds"),
+        ({"rel_gap": 2.0}, r"rel_gap=2.0 must lie in \[0, 1\)"),
+        ({"threads": 65}, r"threads=65 must be an integer from 1 to 64 \(scip's range\)"),
+    ],
+)
+def test_peer_limits_are_checked_as_every_solves_are(kwargs, match):
+    needs("scip-ml")
+    with pytest.raises(ConfigError, match=match):
+        peers.solve_with_peer("haverly1", NET, peer="scip-ml", **kwargs)
+
+
+@pytest.mark.solver
+def test_scip_infinity_is_no_bound():
+    needs("scip-ml")
+    result = peers.solve_with_peer("random16-s0", NET, peer="scip-ml", time_limit=0.01)
+    assert result.bound == -math.inf or abs(result.bound) < 1e19

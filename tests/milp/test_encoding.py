@@ -79,3 +79,41 @@ def test_relu_mlp_validation():
         ReluMLP((np.zeros((2, 3)), np.zeros((3, 1))), (np.zeros(2), np.zeros(1)))
     with pytest.raises(Exception, match="takes 4 inputs but layer 0 gives 3"):
         ReluMLP((np.zeros((2, 3)), np.zeros((4, 1))), (np.zeros(3), np.zeros(1)))
+
+
+@pytest.mark.parametrize(
+    ("inputs", "match"),
+    [
+        (lambda m: m.v, r"inputs is the indexed component 'v'; pass a list of 2 scalar variables"),
+        (lambda m: "xy", r"inputs is 'xy'; pass a list of 2"),
+        (lambda m: 3, r"inputs is a int, not a list"),
+        (lambda m: [m.v[1]], r"1 inputs given but the net takes 2"),
+        (lambda m: [m.v, m.v[1]], r"input 0 is the indexed component 'v', not a scalar"),
+        (lambda m: [m.v[1], "y"], r"input 1 is 'y', not a scalar variable, expression or number"),
+    ],
+)
+def test_inputs_that_are_not_scalars_are_refused_and_leave_nothing_behind(inputs, match):
+    m = pyo.ConcreteModel()
+    m.v = pyo.Var([1, 2], bounds=(-1, 1))
+    net = random_net((2, 4, 1), seed=0)
+    with pytest.raises(ModelFormatError, match=r"surrogate 'surrogate': " + match):
+        add_surrogate(m, net, inputs(m))
+    assert [c.name for c in m.component_objects(descend_into=False)] == ["v"]
+    encoded = add_surrogate(m, net, [m.v[1], np.float64(0.5)])  # the corrected call, an element and a number
+    assert encoded.block.name == "surrogate"
+
+
+def test_a_block_that_fails_part_way_is_removed(monkeypatch):
+    import surrogate.milp.encoding as encoding
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+
+    def broken(parent, name, *args):
+        parent.add_component(name, pyo.Block())
+        raise RuntimeError("failed part-way")
+
+    monkeypatch.setattr(encoding, "_build_block", broken)
+    with pytest.raises(RuntimeError, match="failed part-way"):
+        add_surrogate(m, random_net((2, 4, 1), seed=0), [m.x, m.x])
+    assert m.component("surrogate") is None

@@ -220,3 +220,20 @@ def test_a_component_of_another_kind_is_refused_with_its_own_transformation_to_a
         solve(
             m, SolverConfig(solver="scip" if "scip" in available_solvers() else "highs", time_limit=10, rel_gap=1e-6, threads=1)
         )
+
+
+def test_an_abstract_model_is_refused_before_anything_is_added_to_it():
+    from surrogate import add_surrogate
+    from surrogate.errors import ModelFormatError
+
+    m = pyo.AbstractModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    m.o = pyo.Objective(rule=lambda m: m.x * m.y)
+    match = r"model 'unknown' is not constructed \(an AbstractModel holds no data yet\).*create_instance"
+    for call in (lambda: replace_products(m, NET), lambda: solve(m, CONFIG), lambda: add_surrogate(m, NET, [m.x, m.y])):
+        with pytest.raises(ModelFormatError, match=match):
+            call()
+    assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y", "o"]
+    instance = m.create_instance()
+    assert replace_products(instance, NET).n_products == 1

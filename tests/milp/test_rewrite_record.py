@@ -1,0 +1,124 @@
+"""A replacement block follows the model it was built for, or the solve is refused (rewrite_record.py)."""
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import SolverConfig, solve
+from surrogate.errors import ModelFormatError
+from surrogate.milp.bilinear import replace_products
+from surrogate.milp.rewrite_record import RewriteRecord, refresh_rewrites
+from surrogate.milp.warmstart import StartConfig, solve_with_start
+from surrogate.nets.construct import hand_built, plan
+
+NET = hand_built("3x8", "shared")
+BOUND = plan("3x8", "shared").error_bound  # max |N(x, y) - x y| on [-1, 1]^2
+CONFIG = SolverConfig(time_limit=20.0, rel_gap=1e-9, threads=1)
+
+
+def _model():
+    """min x*y + x on [-1, 2] x [-1, 3], with x + y <= 4 and the product named in an Expression."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.y = pyo.Var(bounds=(-1, 3))
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.e = pyo.Expression(expr=m.x * m.y)
+    m.c = pyo.Constraint(expr=m.x + m.y + m.n * m.y <= 4)
+    m.o = pyo.Objective(expr=m.e + m.x)
+    return m
+
+
+def _refused(m, match: str) -> None:
+    with pytest.raises(ModelFormatError, match=match):
+        refresh_rewrites(m)
+
+
+def test_the_block_records_what_it_was_built_from():
+    m = _model()
+    report = replace_products(m, NET, implied_bounds=False)
+    record = m.surrogate_replacement.record
+    assert isinstance(record, RewriteRecord)
+    assert [r.original.name for r in record.rewritten] == ["o", "c"]
+    assert {f.var.name: (f.lb, f.ub, f.integer) for f in record.factors} == {
+        "x": (-1.0, 2.0, False),
+        "y": (-1.0, 3.0, False),
+        "n": (0.0, 3.0, True),
+    }
+    assert report.block == "surrogate_replacement"
+    refresh_rewrites(m)  # nothing changed: nothing to refuse
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda m: m.x.setub(4), r"'x' now has bounds \[-1, 4\], wider than the box \[-1, 2\]"),
+        (lambda m: m.y.setlb(None), r"'y' now has bounds \[-inf, 3\], wider than the box \[-1, 3\]"),
+        (lambda m: m.x.fix(2.5), r"'x' is fixed at 2.5, outside the box \[-1, 2\]"),
+        (lambda m: setattr(m.n, "domain", pyo.Reals), r"'n' was integer when its products were built .* now Reals"),
+        (lambda m: m.c.set_value(m.x * m.y <= 1), r"constraint 'c' was given a new expression"),
+        (lambda m: setattr(m.o, "expr", m.x), r"objective 'o' was given a new expression"),
+        (lambda m: m.e.set_value(2 * m.x * m.y), r"the Expression 'e' in objective 'o' was given a new expression"),
+    ],
+)
+def test_an_edit_the_block_cannot_follow_is_refused_with_the_fix(edit, match):
+    m = _model()
+    replace_products(m, NET, implied_bounds=False)
+    edit(m)
+    _refused(m, match + r".*undo the replacement \(report\.undo\(model\)\) and replace the products again")
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, CONFIG)
+
+
+def test_tighter_bounds_a_fix_inside_the_box_and_a_clone_are_followed():
+    m = _model()
+    replace_products(m, NET, implied_bounds=False)
+    m.x.setub(1.5)
+    m.y.fix(0.5)
+    m.n.setlb(1)
+    refresh_rewrites(m)
+    twin = m.clone()  # the clone's record names the clone's own components
+    twin.x.setub(3)
+    _refused(twin, r"'x' now has bounds \[-1, 3\]")
+    refresh_rewrites(m)
+
+
+def test_bounds_of_mutable_params_are_followed_not_refused():
+    m = _model()
+    m.top = pyo.Param(initialize=2.0, mutable=True)
+    m.x.setub(m.top)
+    replace_products(m, NET, implied_bounds=False)
+    m.top = 5.0
+    refresh_rewrites(m)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_new_objective_sense_is_followed(warm):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    m.o = pyo.Objective(expr=m.x * m.y + m.x)
+    report = replace_products(m, NET, implied_bounds=False)
+    assert solve(m, CONFIG).objective == pytest.approx(-2.0, abs=2 * BOUND)
+    m.o.sense = pyo.maximize  # the range of x*y + x: its maximum is 2, at (1, 1)
+    start = StartConfig(time_limit=2.0) if warm else None
+    result, _ = solve_with_start(m, report, CONFIG, start=start)
+    assert result.objective == pytest.approx(2.0, abs=2 * BOUND)
+    assert m.surrogate_replacement.objectives[1].sense == pyo.maximize
+
+
+def test_undo_gives_the_exact_model_back_and_products_can_be_replaced_again():
+    m = _model()
+    m.y.setub(None)  # bound tightening derives it from y_cap
+    m.y_cap = pyo.Constraint(expr=m.y <= 3)
+    report = replace_products(m, NET)
+    assert m.y.ub == pytest.approx(3.0)  # derived
+    report.undo(m)
+    assert m.component("surrogate_replacement") is None
+    assert m.o.active and m.c.active and m.y_cap.active
+    assert m.y.ub is None  # the derived bound put back
+    m.c.set_value(m.x * m.y <= 1)  # the exact model can be edited, and its products replaced again
+    again = replace_products(m, NET)
+    assert again.n_products == 1
+    again.undo(m)
+    with pytest.raises(ModelFormatError, match="has no block 'surrogate_replacement': it was undone already"):
+        again.undo(m)

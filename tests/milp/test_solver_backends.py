@@ -1,0 +1,106 @@
+"""What each solver backend does before and after a run: HiGHS's scheduler, a broken install, a reused Gurobi."""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import SolverConfig, replace_products
+from surrogate.errors import SolverUnavailableError
+from surrogate.experiments.scale_bench_tables import REFUSED, solve_status
+from surrogate.milp import warmstart
+from surrogate.milp.solve_checks import log_warnings
+from surrogate.milp.solver import Termination, make_solver, solve
+from surrogate.milp.solver_backends import ScipBackend
+from surrogate.milp.warmstart import StartConfig, solve_with_start
+from tests.helpers import skip_unless_runnable
+
+pytestmark = pytest.mark.solver
+
+
+def _knapsack():
+    """max over 12 integers in [0, 10] of a knapsack with two rows: 36.0 (checked by enumeration)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(12), bounds=(0, 10), domain=pyo.Integers)
+    m.c = pyo.Constraint(expr=sum((i + 1.5) * m.x[i] for i in range(12)) <= 23.3)
+    m.c2 = pyo.Constraint(expr=sum((i % 3 + 0.7) * m.x[i] for i in range(12)) <= 13.1)
+    m.o = pyo.Objective(expr=sum((i * 1.7 + 1) * m.x[i] for i in range(12)), sense=pyo.maximize)
+    return m
+
+
+def test_highs_runs_with_any_thread_count_in_turn():
+    """HiGHS keeps one scheduler per process: a second count used to end 'unknown' with no answer."""
+    for threads in (1, 2, 1, 3):
+        result = solve(_knapsack(), SolverConfig(time_limit=20, rel_gap=0.0, threads=threads))
+        assert result.termination == Termination.OPTIMAL, (threads, result)
+        assert result.objective == pytest.approx(36.0) and result.warnings == ()
+
+
+def test_highs_errors_are_kept_as_warnings():
+    log = "Running HiGHS\nERROR:   Option 'threads' is set to 2 but the scheduler has already been initialized\n"
+    assert log_warnings(log) == ["ERROR:   Option 'threads' is set to 2 but the scheduler has already been initialized"]
+
+
+def test_a_broken_install_names_its_import_error(monkeypatch, tmp_path):
+    (tmp_path / "broken_solver_module").mkdir()
+    (tmp_path / "broken_solver_module" / "__init__.py").write_text("raise ImportError('libscip.so.9 not found')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    backend = ScipBackend()
+    backend.package = "broken_solver_module"
+    match = r"broken_solver_module is installed but does not import \(ImportError: libscip.so.9 not found\); reinstall"
+    with pytest.raises(SolverUnavailableError, match=match):
+        backend.make()
+
+
+def test_a_start_that_breaks_the_model_is_not_counted_as_taken():
+    """first_solution_time 0 means the solver took the start: never for a start that breaks a row."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.y = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.same = pyo.Constraint(expr=m.x == m.y)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    m.x.set_value(3)
+    m.y.set_value(0)  # objective 3, worse than the optimum 0, and x == y broken by 3
+    result = solve(m, SolverConfig(time_limit=10, threads=1), warm_start=True)
+    assert result.objective == 0.0
+    assert result.first_solution_time != 0.0
+
+
+def test_the_start_search_gets_no_more_than_the_whole_budget(monkeypatch):
+    seen = []
+    real = warmstart.activation_start
+    monkeypatch.setattr(warmstart, "activation_start", lambda *a, config: seen.append(config) or real(*a, config=config))
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    report = replace_products(m, "3x8")
+    solve_with_start(m, report, SolverConfig(time_limit=1.5, threads=1), start=StartConfig(time_limit=5.0))
+    assert [c.time_limit for c in seen] == [1.5]
+
+
+def test_a_licence_refusal_is_counted_as_refused_not_as_a_timeout():
+    assert solve_status(Termination.LICENSING_PROBLEMS, False) == REFUSED
+
+
+@pytest.mark.parametrize("name", ["highs", "scip", "gurobi"])
+def test_an_unbounded_minimum_has_the_bound_minus_infinity(name):
+    skip_unless_runnable(name)
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=pyo.Integers)
+    m.o = pyo.Objective(expr=m.x)
+    result = solve(m, SolverConfig(time_limit=10, solver=name))
+    assert result.termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED)
+    assert result.bound == -math.inf
+
+
+def test_a_reused_gurobi_after_a_cutoff_solves_right():
+    skip_unless_runnable("gurobi")
+    m, solver = _knapsack(), make_solver(SolverConfig(solver="gurobi"))
+    cut = solve(m, SolverConfig(time_limit=10, solver="gurobi", options={"Cutoff": 40.0}), solver=solver)
+    assert not cut.optimal  # nothing reaches 40
+    for _ in range(2):
+        again = solve(m, SolverConfig(time_limit=10, solver="gurobi", rel_gap=0.0), solver=solver)
+        assert again.optimal and again.objective == pytest.approx(36.0)
