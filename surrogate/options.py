@@ -49,6 +49,49 @@ def default_of(cls, name: str):
     raise ConfigError(f"{cls.__name__}.{name} has no default; pass it explicitly")
 
 
+def plain_number(value):
+    """``value`` as a Python number if it is a NumPy scalar (``np.int64(3)`` -> ``3``), else as it is."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
+
+
+def plain_numbers(config) -> None:
+    """Turn the NumPy scalars among a frozen dataclass ``config``'s fields into Python numbers.
+
+    :func:`is_number` accepts NumPy scalars; a config keeps Python numbers, so that
+    it writes to JSON and keys a cache as the same config given in Python numbers does.
+    """
+    import dataclasses
+
+    for f in dataclasses.fields(config):
+        object.__setattr__(config, f.name, plain_number(getattr(config, f.name)))
+
+
+class FilledTuple(tuple):
+    """A tuple that a config filled in from its other fields (see :func:`filled`)."""
+
+    __slots__ = ()
+
+
+def filled(value):
+    """``value`` marked as a default a config filled in from its other fields.
+
+    ``dataclasses.replace(config, budget=48)`` passes every field again; a field
+    so marked is then filled in again from the new values, as if it had not
+    been given (a tuple becomes a :class:`FilledTuple`; another object gets an attribute).
+    """
+    if isinstance(value, tuple):
+        return FilledTuple(value)
+    object.__setattr__(value, "_filled_default", True)  # frozen dataclasses too
+    return value
+
+
+def was_filled(value) -> bool:
+    """Whether ``value`` is a default a config filled in (:func:`filled`), not one a caller gave."""
+    return isinstance(value, FilledTuple) or getattr(value, "_filled_default", False) is True
+
+
 def is_number(
     value,
     *,
@@ -168,7 +211,7 @@ MAX_SEED = 2**63 - 1
 
 
 def check_seeds(seeds: Sequence[int]) -> list[int]:
-    """``seeds`` as a list, after checking they are distinct integers in ``[0, MAX_SEED]``.
+    """``seeds`` as a list of Python ints, after checking they are distinct integers in ``[0, MAX_SEED]``.
 
     Raises
     ------
@@ -185,4 +228,4 @@ def check_seeds(seeds: Sequence[int]) -> list[int]:
             raise ConfigError(f"seed {s!r} must be an integer in [0, {MAX_SEED}] (PyTorch's generator takes no larger)")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"seeds {seeds} contain duplicates; give each net its own seed")
-    return seeds
+    return [int(s) for s in seeds]

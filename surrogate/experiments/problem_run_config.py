@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from ..milp.polish import DEFAULT_RESTARTS, check_restarts
-from ..milp.solver_config import SolverConfig
+from ..milp.solver_config import MAX_TIME_LIMIT, SolverConfig
 from ..milp.warmstart_config import start_config
-from ..options import is_number
+from ..options import is_number, plain_numbers
 
 __all__ = ["BUDGET_FACTOR", "ProblemRunConfig"]
 
@@ -59,6 +59,18 @@ class ProblemRunConfig:
     start_seed: str = "exact"
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
+        if not isinstance(self.solver, SolverConfig):
+            raise ConfigError(
+                f"ProblemRunConfig: solver={self.solver!r} must be a SolverConfig, e.g. SolverConfig(time_limit=60)"
+            )
+        for name in ("scip", "error_aware", "implied_bounds"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"ProblemRunConfig: {name}={getattr(self, name)!r} must be True or False")
+        if not is_number(self.scip_time_limit, low=0, low_open=True, high=MAX_TIME_LIMIT):
+            raise ConfigError(
+                f"ProblemRunConfig: scip_time_limit={self.scip_time_limit!r} must be a positive number of seconds up to {MAX_TIME_LIMIT:g}"
+            )
         check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
         start_config(self.solver, seed=self.start_seed, patience=self.start_patience, clock=self.start_clock)  # checks them
         b = self.budget

@@ -10,7 +10,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.search_clock import check_clock
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import DEFAULT_ZOO
-from ..options import is_number
+from ..options import filled, is_number, plain_numbers, was_filled
 from .peers import PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
@@ -92,18 +92,19 @@ class ScaleBenchConfig:
     start_clock: str = "wall"
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         for name in ("nets", "zoos", "encodings", "instances", "baselines"):
-            value = getattr(self, name)
+            value = () if was_filled(getattr(self, name)) else getattr(self, name)  # replace(): filled again
             if isinstance(value, str) or not all(isinstance(v, str | Path) for v in value):
                 raise ConfigError(f"ScaleBenchConfig: {name}={value!r} must be a tuple of strings, e.g. ('b24-best-3x8',)")
             object.__setattr__(self, name, tuple(str(v) for v in value))
         if self.quick and not self.nets:
-            object.__setattr__(self, "nets", QUICK_NETS)
+            object.__setattr__(self, "nets", filled(QUICK_NETS))
         if not self.instances:
-            object.__setattr__(self, "instances", QUICK_SUITE if self.quick else SUITE)
-        if self.solver is None:
+            object.__setattr__(self, "instances", filled(QUICK_SUITE if self.quick else SUITE))
+        if self.solver is None or was_filled(self.solver):
             limit = QUICK_TIME_LIMIT if self.quick else TIME_LIMIT
-            object.__setattr__(self, "solver", SolverConfig(time_limit=limit, rel_gap=REL_GAP, threads=1))
+            object.__setattr__(self, "solver", filled(SolverConfig(time_limit=limit, rel_gap=REL_GAP, threads=1)))
         self._check()
 
     def _check(self) -> None:

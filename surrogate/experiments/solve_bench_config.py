@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import ConfigError
@@ -13,7 +14,7 @@ from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import StartConfig
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
-from ..options import default_of, is_number
+from ..options import MAX_SEED, default_of, filled, is_number, plain_numbers, was_filled
 from ..train.protocols import BEST
 from .sweep_config import SweepConfig
 
@@ -111,33 +112,50 @@ class SolveBenchConfig:
     start_clock: str = "wall"
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         from problems import POOLING_INSTANCES
 
-        if not self.pooling:
-            object.__setattr__(self, "pooling", POOLING_INSTANCES)
-        unknown = [p for p in self.pooling if p not in POOLING_INSTANCES]
-        if unknown:
-            raise ConfigError(
-                f"SolveBenchConfig: unknown pooling instances {unknown}; choose from {', '.join(POOLING_INSTANCES)}"
-            )
-        bad = [e for e in self.encodings if e not in ENCODINGS]
-        if bad:
-            raise ConfigError(f"SolveBenchConfig: unknown encodings {bad}; choose from {', '.join(ENCODINGS)}")
-        for b in self.baselines:
-            parse_baseline(b)
-        if not all(is_number(s, integer=True, low=1) for s in self.random_sizes):
-            raise ConfigError(f"SolveBenchConfig: random_sizes={self.random_sizes!r} must be positive integers, e.g. (8, 16)")
-        for name in ("instances", "baseline_max_products", "partition_max_products"):
-            value = getattr(self, name)
-            if not is_number(value, integer=True, low=0 if name == "instances" else 1):
-                raise ConfigError(f"SolveBenchConfig: {name}={value!r} must be a positive integer")
+        if not self.pooling or was_filled(self.pooling):
+            object.__setattr__(self, "pooling", filled(tuple(POOLING_INSTANCES)))
+        self._check_names(POOLING_INSTANCES)
+        self._check_numbers()
         if not isinstance(self.solver, SolverConfig):
             raise ConfigError("SolveBenchConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=30)")
-        if not is_number(self.obbt_time_limit, low=0, low_open=True):
+        try:
+            StartConfig(patience=self.start_patience, clock=self.start_clock)  # checks both
+        except ConfigError as exc:
+            raise ConfigError(f"SolveBenchConfig: start_patience/start_clock: {exc}") from None
+
+    def _check_names(self, pooling_names) -> None:
+        for name in ("nets", "random_sizes", "pooling", "encodings", "baselines"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple | list):
+                raise ConfigError(f"SolveBenchConfig: {name}={value!r} must be a tuple (or list) of values, not one value")
+            object.__setattr__(self, name, value if isinstance(value, tuple) else tuple(value))
+        if not all(isinstance(n, str | Path) for n in self.nets) or not isinstance(self.zoo, str | Path):
+            raise ConfigError(f"SolveBenchConfig: nets={self.nets!r} and zoo={self.zoo!r} must be zoo names or paths")
+        unknown = [p for p in self.pooling if p not in pooling_names]
+        if unknown or len(set(self.pooling)) < len(self.pooling):
+            raise ConfigError(
+                f"SolveBenchConfig: pooling={self.pooling!r} must name each instance once, from {', '.join(pooling_names)}"
+            )
+        bad = [e for e in self.encodings if e not in ENCODINGS]
+        if bad or not self.encodings:
+            raise ConfigError(f"SolveBenchConfig: unknown encodings {bad or '()'}; choose from {', '.join(ENCODINGS)}")
+        for b in self.baselines:
+            parse_baseline(b)
+
+    def _check_numbers(self) -> None:
+        if not all(is_number(s, integer=True, low=1) for s in self.random_sizes):
+            raise ConfigError(f"SolveBenchConfig: random_sizes={self.random_sizes!r} must be positive integers, e.g. (8, 16)")
+        for name in ("budget", "baseline_max_products", "partition_max_products", "obbt_node_limit"):
+            if not is_number(getattr(self, name), integer=True, low=1):
+                raise ConfigError(f"SolveBenchConfig: {name}={getattr(self, name)!r} must be a positive integer")
+        for name in ("instances", "random_seed"):
+            if not is_number(getattr(self, name), integer=True, low=0, high=MAX_SEED):
+                raise ConfigError(f"SolveBenchConfig: {name}={getattr(self, name)!r} must be an integer in [0, {MAX_SEED}]")
+        if not is_number(self.obbt_time_limit, low=0, low_open=True, finite=True):
             raise ConfigError(f"SolveBenchConfig: obbt_time_limit={self.obbt_time_limit!r} must be positive seconds")
-        if not is_number(self.obbt_node_limit, integer=True, low=1):
-            raise ConfigError(f"SolveBenchConfig: obbt_node_limit={self.obbt_node_limit!r} must be a positive integer")
-        StartConfig(patience=self.start_patience, clock=self.start_clock)  # checks both, with their messages
 
     @classmethod
     def quick(cls, **overrides) -> SolveBenchConfig:

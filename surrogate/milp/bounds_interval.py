@@ -20,7 +20,12 @@ from .bounds_result import NetBounds, fingerprint
 def check_box(box: Sequence[tuple[float, float]] | None, net: ReluMLP) -> tuple[tuple[float, float], ...]:
     """``box`` as floats (``None``: the net's domain), or :class:`ConfigError`."""
     n_inputs = net.weights[0].shape[0]
-    box = tuple((float(lo), float(hi)) for lo, hi in (net.domain if box is None else box))
+    try:
+        box = tuple((float(lo), float(hi)) for lo, hi in (net.domain if box is None else box))
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"input box {box!r} must be {n_inputs} pairs of numbers (lower, upper), e.g. [(-1, 1), (-1, 1)]"
+        ) from None
     if len(box) != n_inputs or any(not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi) for lo, hi in box):
         raise ConfigError(f"input box {box} must give finite (lower, upper) with lower <= upper for each of {n_inputs} inputs")
     return box

@@ -50,6 +50,7 @@ from ..errors import DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
+from .bounds_interval import check_box
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
 from .model_components import check_constructed
@@ -213,7 +214,7 @@ def add_surrogate(
     check_constructed(parent)
     net = _as_net(net).check_product_net(f"surrogate {name!r}")
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
-    input_bounds = net.domain if input_bounds is None else input_bounds
+    input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")

@@ -298,12 +298,24 @@ def solve(
     SolverUnavailableError
         If ``config.solver`` is not installed here (the message names the pip extra).
     """
-    if node_limit is not None and not is_number(node_limit, integer=True, low=1):
-        raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
+    _check_arguments(config, solver, node_limit)
     result = _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
     if check and _presolve_says_infeasible(result, config):
         return _without_presolve(model, config, solver, result, warm_start=warm_start, node_limit=node_limit)
     return result
+
+
+def _check_arguments(config, solver, node_limit) -> None:
+    """:class:`ConfigError` naming what to pass unless :func:`solve`'s arguments are of the kinds it takes."""
+    if not isinstance(config, SolverConfig):
+        raise ConfigError(f"solve: config={config!r} must be a SolverConfig, e.g. solve(model, SolverConfig(time_limit=60))")
+    if solver is not None and (isinstance(solver, str) or not callable(getattr(solver, "solve", None))):
+        raise ConfigError(
+            f"solve: solver={solver!r} must be a solver object from make_solver(config), or None; "
+            "to choose HiGHS, SCIP or Gurobi pass SolverConfig(solver='scip')"
+        )
+    if node_limit is not None and not is_number(node_limit, integer=True, low=1):
+        raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
 
 
 #: HiGHS's option that the confirmation of an infeasible answer turns off (:func:`_without_presolve`).

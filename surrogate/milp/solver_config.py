@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
-from ..options import is_number
+from ..options import is_number, plain_numbers
 
 #: The MILP solvers :class:`SolverConfig` can name: HiGHS (the default, always installed), SCIP and Gurobi
 #: (optional: ``pip install 'surrogate[scip]'`` / ``'surrogate[gurobi]'``), each run through Pyomo's
@@ -127,6 +127,7 @@ class SolverConfig:
     options: tuple[tuple[str, bool | int | float | str], ...] = ()
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         t = self.time_limit
         if not is_number(t, low=0, low_open=True, high=MAX_TIME_LIMIT):
             raise ConfigError(

@@ -53,8 +53,10 @@ from dataclasses import replace
 
 import pyomo.environ as pyo
 
+from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
+from .model_components import check_one_objective
 from .rewrite_record import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solver import SolverConfig, SolveResult, make_solver, solve
@@ -214,6 +216,9 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     ConfigError
         If a surrogate is neither ``pruned`` nor such a baseline, or ``config.seed == 'exact'`` without the report.
     """
+    if not isinstance(config, StartConfig):
+        raise ConfigError(f"activation_start: config={config!r} must be a StartConfig, e.g. StartConfig(time_limit=5)")
+    check_one_objective(model)
     wall_begin = time.perf_counter()
     refresh_rewrites(model)  # the search reads the replacement's objective: its sense must be the model's
     with counting(config.make_clock()):
@@ -352,6 +357,8 @@ def solve_with_start(
         an unbounded or infeasible termination (the search finds no point
         then either, since it starts from the LP relaxation).
     """
+    if start is not None and not isinstance(start, StartConfig):
+        raise ConfigError(f"solve_with_start: start={start!r} must be a StartConfig, or None for no search")
     found = StartResult(False, math.nan, math.nan, 0, 0.0)
     if start is not None:  # the search gets no more than the whole budget
         found = activation_start(model, surrogates, config=replace(start, time_limit=min(start.time_limit, config.time_limit)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..options import is_number
+from ..options import is_number, plain_numbers
 from .search_clock import WALL, SearchClock, check_clock, cpu_clock
 from .solver_config import SolverConfig
 
@@ -15,6 +15,10 @@ SEEDS = ("relaxation", "exact")
 EXACT_SEED_SHARE = 0.5
 #: On the ``'cpu'`` clock without a ``wall_limit``: the most wall seconds a search takes, per second of its budget.
 CPU_WALL_FACTOR = 2.0
+
+
+#: The largest ``tol`` a start takes: :data:`~surrogate.milp.solution_check.TRUST_TOL`'s 1e-4.
+MAX_TOL = 1e-4
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ class StartConfig:
         leaves the solver with none, which on the larger pooling instances can cost the whole
         solve; patience trades some of the solver's time for the point.
     tol
-        Total slack below which the elastic phase counts as feasible.
+        Total slack below which the elastic phase counts as feasible; at most :data:`MAX_TOL`
+        (the solution check's own tolerance), so that a start is a point of the model.
     seed
         Where the first patterns are read (one of :data:`SEEDS`): ``'relaxation'``,
         the LP relaxation of the surrogate MILP; ``'exact'``, a local optimum of
@@ -61,14 +66,18 @@ class StartConfig:
     wall_limit: float | None = None
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         if not is_number(self.rounds, integer=True, low=1):
             raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
         if not isinstance(self.seed, str) or self.seed not in SEEDS:
             raise ConfigError(f"StartConfig: seed={self.seed!r} is not one of {', '.join(map(repr, SEEDS))}")
-        for name in ("time_limit", "tol"):
-            value = getattr(self, name)
-            if not is_number(value, low=0, low_open=True):
-                raise ConfigError(f"StartConfig: {name}={value!r} must be a positive number")
+        if not is_number(self.time_limit, low=0, low_open=True, finite=True):
+            raise ConfigError(f"StartConfig: time_limit={self.time_limit!r} must be a positive, finite number of seconds, e.g. 5")
+        if not is_number(self.tol, low=0, low_open=True, high=MAX_TOL):
+            raise ConfigError(
+                f"StartConfig: tol={self.tol!r} must be a positive number up to {MAX_TOL:g}: a larger slack would "
+                "count a point that breaks the model as a start"
+            )
         if not is_number(self.patience, low=0, finite=True):
             raise ConfigError(f"StartConfig: patience={self.patience!r} must be a number of seconds >= 0, e.g. 25")
         self._check_clock()
@@ -135,6 +144,8 @@ def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: fl
     ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
     On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
     """
+    if not is_number(patience, low=0, finite=True):
+        raise ConfigError(f"start_config: patience={patience!r} must be a number of seconds >= 0, e.g. 25")
     budget = min(5.0, config.time_limit / 2)
     patience = min(patience, config.time_limit / 2 - budget)
     wall_limit = config.time_limit / 2 if clock == "cpu" else None

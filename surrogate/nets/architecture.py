@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from ..errors import ArchitectureError
 from ..options import is_number
 
+#: The most hidden neurons a shape written as text may have, and the most digits of one of its numbers.
+MAX_NEURONS, MAX_DIGITS = 100_000, 6
 _UNIFORM = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 _LIST = re.compile(r"^\s*\d+(\s*-\s*\d+)*\s*$")
 
@@ -103,6 +105,11 @@ class Architecture:
     n_outputs: int = 1
 
     def __post_init__(self) -> None:
+        if isinstance(self.hidden, str) or not hasattr(self.hidden, "__iter__"):
+            raise ArchitectureError(
+                f"architecture hidden={self.hidden!r} must be a sequence of widths, e.g. Architecture((8, 8, 8)); "
+                "for a text shape use Architecture.parse('3x8')"
+            )
         object.__setattr__(self, "hidden", tuple(self.hidden))
         if not self.hidden:
             raise ArchitectureError("architecture has no hidden layer; give at least one width, e.g. '1x24'")
@@ -118,8 +125,14 @@ class Architecture:
             return text
         if not isinstance(text, str):
             raise ArchitectureError(f"architecture {text!r} is not a string; write it as 'LxW' (e.g. '3x8') or '8-6-6'")
+        if any(len(number) > MAX_DIGITS for number in re.findall(r"\d+", text)):
+            raise ArchitectureError(
+                f"architecture {text[:40]!r}...: a depth or width above {10**MAX_DIGITS - 1} neurons; pass a smaller shape"
+            )
         match = _UNIFORM.match(text)
         if match:
+            if int(match.group(1)) * int(match.group(2)) > MAX_NEURONS:
+                raise ArchitectureError(f"architecture {text!r} has more than {MAX_NEURONS} hidden neurons; pass a smaller shape")
             depth, width = int(match.group(1)), int(match.group(2))
             if depth < 1 or width < 1:
                 raise ArchitectureError(f"architecture {text!r}: depth and width must be at least 1, e.g. '3x8'")
@@ -171,8 +184,8 @@ class Architecture:
 
 def constant_width_shapes(budget: int) -> list[Architecture]:
     """Every ``LxW`` with ``L*W == budget``, shallowest first."""
-    if not is_number(budget, integer=True, low=1):
-        raise ArchitectureError(f"neuron budget {budget!r} must be a positive integer, e.g. 24")
+    if not is_number(budget, integer=True, low=1, high=MAX_NEURONS):
+        raise ArchitectureError(f"neuron budget {budget!r} must be a positive integer up to {MAX_NEURONS}, e.g. 24")
     return [Architecture((budget // depth,) * depth) for depth in range(1, budget + 1) if budget % depth == 0]
 
 

@@ -269,10 +269,30 @@ def _check_net_shape(net, entry: dict, path: Path) -> None:
 
 
 def find_entry(zoo: str | os.PathLike, name: str) -> dict | None:
-    """The manifest entry of ``zoo`` named ``name``, or the lowest-MAE one of shape ``name``; ``None`` when none matches."""
+    """The manifest entry of ``zoo`` named ``name``, or the lowest-MAE one of shape ``name`` (any spelling
+    :meth:`~surrogate.nets.architecture.Architecture.parse` reads); ``None`` when none matches."""
     models = read_zoo(zoo)["models"]
-    matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == name]
+    matches = [m for m in models if m["name"] == name] or [m for m in models if m["architecture"] == _shape_name(name)]
     return min(matches, key=lambda m: m["mae"]) if matches else None
+
+
+def _is_file(name: str) -> bool:
+    """Whether ``name`` is an existing file's path (``False`` for a name no file system takes, e.g. too long)."""
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _shape_name(name: str) -> str:
+    """``name`` as a shape's own name when it spells one (``'3X8'``, ``'8-8-8'`` -> ``'3x8'``), else as it is."""
+    from ..errors import SurrogateError
+    from .architecture import Architecture
+
+    try:
+        return Architecture.parse(name).name
+    except SurrogateError:
+        return name
 
 
 def _names_a_file(name: str) -> bool:
@@ -305,7 +325,7 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
             f"cannot use {type(surrogate).__name__} as a surrogate; pass a ReluMLP, an ONNX path or a zoo name like '3x8'"
         )
     best = find_entry(zoo, surrogate)
-    if best is None and Path(surrogate).is_file():  # a file named like no zoo net, e.g. 'net.ONNX' or 'mynet'
+    if best is None and _is_file(surrogate):  # a file named like no zoo net, e.g. 'net.ONNX' or 'mynet'
         return load_onnx(surrogate)
     if best is None:
         shapes = sorted({m["architecture"] for m in read_zoo(zoo)["models"]})

@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from ..errors import ConfigError
-from ..options import is_number
+from ..options import is_number, plain_numbers
 
 LOSSES = ("mae", "mse")
 SCHEDULES = ("constant", "cosine")
@@ -55,6 +55,7 @@ class Stage:
     leak: float = 0.0
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         owner = "training stage"
         if not is_number(self.leak, low=0, high=1, high_open=True):
             raise ConfigError(f"{owner}: leak={self.leak!r} must lie in [0, 1)")

@@ -37,7 +37,7 @@ import torch
 
 from ..errors import ConfigError
 from ..nets.network import ReluMLP
-from ..options import is_number
+from ..options import is_number, plain_numbers
 from .stability import check_penalties, interval_bounds, penalty, sampled_bounds, stable_masks
 
 #: Bound methods of the penalties: a dense grid's range (tight) or sub-box interval arithmetic (sound).
@@ -92,6 +92,7 @@ class SolveTimeConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         object.__setattr__(self, "penalties", check_penalties(self.penalties))
         checks = (
             ("lam", is_number(self.lam, low=0, finite=True), "a number >= 0, e.g. 0.01"),

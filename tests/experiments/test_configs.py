@@ -197,3 +197,76 @@ def test_an_explicit_epochs_wins_over_quick_and_parse_errors_are_one_line(capsys
         build_parser(["sweep"]).parse_args(["sweep", "--seeds", "0"])
     err = capsys.readouterr().err
     assert err == "surrogate sweep: error: argument --seeds: 0 must be at least 1; see 'surrogate sweep --help'\n"
+
+
+def test_replace_fills_derived_defaults_again():
+    from dataclasses import replace
+
+    from surrogate.experiments.scale_bench_config import QUICK_NETS, QUICK_TIME_LIMIT, SUITE, TIME_LIMIT, ScaleBenchConfig
+
+    wider = replace(SweepConfig(), budget=48)
+    assert [a.name for a in wider.architectures] == [a.name for a in SweepConfig(budget=48).architectures]
+    assert [a.neurons for a in replace(SweepConfig(), budget=12).architectures] == [12] * 6
+    given = replace(SweepConfig(architectures=("3x8",)), budget=48)  # what a caller gave stays
+    assert [a.name for a in given.architectures] == ["3x8"]
+    full = replace(ScaleBenchConfig(quick=True), quick=False)
+    assert full == ScaleBenchConfig() and full.nets == () and full.instances == SUITE
+    assert full.solver.time_limit == TIME_LIMIT
+    quick = replace(ScaleBenchConfig(), quick=True)
+    assert quick.nets == QUICK_NETS and quick.solver.time_limit == QUICK_TIME_LIMIT
+    mine = replace(ScaleBenchConfig(solver=SolverConfig(time_limit=5)), quick=True)
+    assert mine.solver.time_limit == 5
+
+
+def test_numpy_numbers_are_kept_as_python_numbers():
+    import json
+
+    import numpy as np
+
+    from surrogate.experiments.cache import canonical_json
+
+    config = SweepConfig(architectures=("3x8",), seeds=np.arange(2), instances=np.int64(3), instance_seed=np.int64(7))
+    solver = SolverConfig(time_limit=np.float64(5.0), threads=np.int64(1))
+    assert config.seeds == (0, 1) and type(config.seeds[0]) is int and type(config.instances) is int
+    assert type(solver.time_limit) is float and type(solver.threads) is int
+    assert json.loads(json.dumps(config.to_dict())) and canonical_json(solver.cache_key())
+    assert config == SweepConfig(architectures=("3x8",), seeds=(0, 1), instances=3, instance_seed=7)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"budget": -5}, r"SolveBenchConfig: budget=-5 must be a positive integer"),
+        ({"nets": "b24-best-3x8"}, r"nets='b24-best-3x8' must be a tuple \(or list\) of values, not one value"),
+        ({"random_sizes": 8}, r"random_sizes=8 must be a tuple \(or list\)"),
+        ({"random_seed": 1.5}, r"random_seed=1.5 must be an integer in \[0, "),
+        ({"zoo": None}, r"zoo=None must be zoo names or paths"),
+        ({"pooling": ("haverly1", "haverly1")}, r"pooling=\('haverly1', 'haverly1'\) must name each instance once"),
+        ({"encodings": ()}, r"unknown encodings \(\); choose from"),
+        ({"obbt_time_limit": float("inf")}, r"obbt_time_limit=inf must be positive seconds"),
+        ({"start_patience": -1}, r"SolveBenchConfig: start_patience/start_clock: StartConfig: patience=-1"),
+    ],
+)
+def test_solve_bench_config_checks_every_field(kwargs, match):
+    from surrogate.experiments.solve_bench_config import SolveBenchConfig
+
+    with pytest.raises(ConfigError, match=match):
+        SolveBenchConfig(**kwargs)
+    assert hash(SolveBenchConfig(nets=["b24-best-3x8"])) == hash(SolveBenchConfig(nets=("b24-best-3x8",)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"solver": None}, r"ProblemRunConfig: solver=None must be a SolverConfig"),
+        ({"scip": "no"}, r"ProblemRunConfig: scip='no' must be True or False"),
+        ({"error_aware": "false"}, r"ProblemRunConfig: error_aware='false' must be True or False"),
+        ({"scip_time_limit": float("nan")}, r"scip_time_limit=nan must be a positive number of seconds up to 1e\+09"),
+        ({"start_patience": "5"}, r"start_config: patience='5' must be a number of seconds >= 0"),
+    ],
+)
+def test_problem_run_config_checks_every_field(kwargs, match):
+    from surrogate.experiments.problem_run_config import ProblemRunConfig
+
+    with pytest.raises(ConfigError, match=match):
+        ProblemRunConfig(**kwargs)

@@ -4,7 +4,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size
+from surrogate import ConfigError, FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size
 from surrogate.milp.encoding import OMLT_FORMULATIONS
 from tests.helpers import random_net
 
@@ -116,4 +116,29 @@ def test_a_block_that_fails_part_way_is_removed(monkeypatch):
     monkeypatch.setattr(encoding, "_build_block", broken)
     with pytest.raises(RuntimeError, match="failed part-way"):
         add_surrogate(m, random_net((2, 4, 1), seed=0), [m.x, m.x])
+    assert m.component("surrogate") is None
+
+
+@pytest.mark.parametrize("formulation", ["pruned", "bigm", "partition", "fullspace"])
+@pytest.mark.parametrize(
+    ("box", "match"),
+    [
+        ([(1, -1), (-1, 1)], r"must give finite \(lower, upper\) with lower <= upper for each of 2 inputs"),
+        ([(float("nan"), 1), (-1, 1)], r"must give finite \(lower, upper\)"),
+        ([("a", 1), (-1, 1)], r"must be 2 pairs of numbers \(lower, upper\)"),
+        ([(-1, 1)], r"for each of 2 inputs"),
+    ],
+)
+def test_a_bad_input_box_is_refused_by_every_formulation(formulation, box, match):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    with pytest.raises(ConfigError, match=match):
+        add_surrogate(
+            m,
+            random_net((4,), seed=0),
+            [m.x, m.x],
+            formulation=formulation,
+            input_bounds=box,
+            bounds="interval" if formulation == "pruned" else None,
+        )
     assert m.component("surrogate") is None

@@ -282,3 +282,28 @@ def test_a_product_that_fails_part_way_leaves_the_model_as_it_was():
     with pytest.warns(NumericsWarning):
         report = replace_products(m, random_net((4,)))  # the retry starts from the exact model
     assert report.components == ("c1", "c2") and not m.c1.active
+
+
+def test_solve_and_the_start_refuse_arguments_of_the_wrong_kind():
+    from surrogate import SolverConfig, StartConfig, solve
+    from surrogate.errors import ConfigError, UnsupportedComponentError
+    from surrogate.milp.warmstart import activation_start, solve_with_start
+
+    m = _box_model((-1, 1), (-1, 1))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    report = replace_products(m, ZOO_NET)
+    with pytest.raises(ConfigError, match=r"solve: config=None must be a SolverConfig, e.g. solve\(model, SolverConfig"):
+        solve(m, None)
+    with pytest.raises(
+        ConfigError,
+        match=r"solve: solver='highs' must be a solver object from make_solver\(config\).*SolverConfig\(solver='scip'\)",
+    ):
+        solve(m, SolverConfig(), solver="highs")
+    with pytest.raises(ConfigError, match=r"activation_start: config=None must be a StartConfig"):
+        activation_start(m, report, config=None)
+    with pytest.raises(ConfigError, match=r"solve_with_start: start='yes' must be a StartConfig, or None"):
+        solve_with_start(m, report, SolverConfig(), start="yes")
+    m.o.deactivate()
+    m.surrogate_replacement.objectives.deactivate()
+    with pytest.raises(UnsupportedComponentError, match=r"has no active objective"):
+        activation_start(m, report, config=StartConfig())

@@ -62,8 +62,14 @@ def test_bad_start_input_says_what_to_do():
         activation_start(model, pwl)
     with pytest.raises(ConfigError, match="rounds=0 must be a positive integer"):
         StartConfig(rounds=0)
-    with pytest.raises(ConfigError, match="time_limit=-1 must be a positive number"):
+    with pytest.raises(ConfigError, match="time_limit=-1 must be a positive, finite number of seconds"):
         StartConfig(time_limit=-1)
+    with pytest.raises(ConfigError, match="time_limit=inf must be a positive, finite number of seconds"):
+        StartConfig(time_limit=float("inf"))
+    with pytest.raises(ConfigError, match=r"tol=inf must be a positive number up to 0.0001: a larger slack would count"):
+        StartConfig(tol=float("inf"))
+    with pytest.raises(ConfigError, match=r"tol=0.5 must be a positive number up to 0.0001"):
+        StartConfig(tol=0.5)
 
 
 def test_solve_with_start_counts_the_search_within_one_time_budget(monkeypatch):

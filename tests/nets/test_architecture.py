@@ -78,8 +78,35 @@ def test_constant_width_shapes_of_24():
     names = [a.name for a in constant_width_shapes(24)]
     assert names == ["1x24", "2x12", "3x8", "4x6", "6x4", "8x3", "12x2", "24x1"]
     assert [a.parameter_count().total for a in constant_width_shapes(24)] == [97, 205, 177, 151, 117, 97, 75, 51]
-    with pytest.raises(ArchitectureError, match="neuron budget 0 must be a positive integer"):
+    with pytest.raises(ArchitectureError, match="neuron budget 0 must be a positive integer up to 100000"):
         constant_width_shapes(0)
+    with pytest.raises(ArchitectureError, match="neuron budget 10000000 must be a positive integer up to 100000"):
+        constant_width_shapes(10**7)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("1" * 5000 + "x2", r"a depth or width above 999999 neurons; pass a smaller shape"),
+        ("3000000x1", r"a depth or width above 999999 neurons"),
+        ("1000x1000", r"architecture '1000x1000' has more than 100000 hidden neurons"),
+    ],
+)
+def test_huge_shapes_are_refused_at_once(text, match):
+    with pytest.raises(ArchitectureError, match=match):
+        Architecture.parse(text)
+
+
+def test_an_architecture_needs_a_sequence_of_widths():
+    with pytest.raises(ArchitectureError, match=r"hidden=5 must be a sequence of widths.*Architecture.parse\('3x8'\)"):
+        Architecture(5)
+
+
+@pytest.mark.parametrize("spelling", ["3X8", " 3x8", "3×8", "8-8-8"])
+def test_any_spelling_of_a_shape_finds_its_zoo_net(spelling):
+    from surrogate.nets.zoo import find_entry
+
+    assert find_entry("models", spelling)["name"] == "b24-best-3x8"
 
 
 def test_all_shapes_adds_compositions():
