@@ -154,6 +154,19 @@ class ReluMLP:
 
     __call__ = forward
 
+    def magnitude(self, points: np.ndarray) -> float:
+        """The largest ``|value|`` any layer (before its ReLU, the output included) takes at ``points``.
+
+        Float32 rounding, in an export or in a solver's rows, is relative to it: a net whose
+        outputs are 1e-6 but whose hidden values are 1 rounds as one of outputs near 1.
+        """
+        h, largest = np.asarray(points, dtype=np.float64), 0.0
+        for w, b in zip(self.weights, self.biases):
+            z = h @ w + b
+            largest = max(largest, float(np.abs(z).max(initial=0.0)))
+            h = np.maximum(z, 0.0)
+        return largest
+
     def to_torch(self):
         """The same net as a ``torch.nn.Sequential`` of Linear/ReLU layers (float32)."""
         import torch

@@ -5,14 +5,17 @@ nodes, each ``Gemm`` with every attribute and a bias of full length. Exporters
 write the same net in other, equally valid forms; :func:`normalise_graph`
 rewrites these, in place and without changing what the graph computes:
 
+* ReLU spelled as ``Clip(min=0)``, ``Max(h, 0)`` or ``LeakyRelu(alpha=0)``, and transposed
+  weights: see :mod:`surrogate.nets.onnx_spellings`;
 * weights passed through ``Identity`` nodes (PyTorch's legacy exporter does
   this for equal tensors) or held in ``Constant`` nodes: made initializers;
 * a ``Gemm`` without ``alpha``, ``beta`` or ``transB``, or without its bias
-  (PyTorch drops an all-zero bias): the defaults (1, 1, 0, zeros) written out;
+  (PyTorch drops an all-zero bias; another exporter names it ``''``): the defaults (1, 1, 0, zeros) written out;
 * a ``MatMul`` not followed by an ``Add`` (a layer without bias, as the legacy
   PyTorch exporter writes ``Linear(bias=False)``): a zero ``Add`` after it;
 * a bias of one value broadcast by ONNX over the layer, or one of shape
   ``(1, n)``: spelled out as one value per neuron;
+* a constant ``Add`` after a ``Gemm`` (an output offset, ``layer(h) + c``): added to its bias;
 * ``Squeeze``, ``Reshape``, ``Flatten``, ``Unsqueeze`` or ``Identity`` nodes
   after the last layer (``model(x).squeeze(-1)``): dropped, so the graph ends at
   the layer (its one value per point is the same);
@@ -39,8 +42,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelFormatError
+from .onnx_spellings import respell
 
-#: Largest |onnxruntime - parsed net| accepted on import, relative to max(1, the net's largest |output|).
+#: Largest |onnxruntime - parsed net| accepted on import, relative to the largest value a layer takes.
 IMPORT_TOLERANCE = 1e-4
 #: Points of the net's domain that an import is checked on.
 IMPORT_POINTS = 256
@@ -58,12 +62,14 @@ def normalise_graph(proto, path: Path | None = None):
     graph = proto.graph
     _unique_names(graph)
     _fold_constants(graph)
+    respell(graph)  # Clip(min=0), Max(h, 0), LeakyRelu(alpha=0) as Relu; transposed weights folded
     _drop_passthrough(graph)
     _drop_reshapes(graph)
     _fixed_input_width(graph)
     _explicit_gemms(graph, path)
     _add_missing_biases(graph)
     _full_biases(graph)
+    _fold_offsets(graph)
     _drop_output_reshapes(graph)
     return proto
 
@@ -213,6 +219,8 @@ def _explicit_gemms(graph, path: Path | None) -> None:
         for name, default in (("alpha", 1.0), ("beta", 1.0), ("transB", 0)):
             if name not in attrs:
                 node.attribute.append(helper.make_attribute(name, default))
+        if len(node.input) == 3 and node.input[2] == "":  # an optional bias left out by name
+            del node.input[2]
         if len(node.input) == 2 and node.input[1] in weights:
             rows, cols = weights[node.input[1]].shape
             zeros = np.zeros(rows if attrs.get("transB", 0) else cols, np.float32)
@@ -266,10 +274,40 @@ def _full_biases(graph) -> None:
             continue
         slot, width = found
         bias = weights.get(node.input[slot])
-        if bias is None or bias.shape == (width,) or bias.size not in (1, width):
+        if bias is not None and bias.ndim == 2 and bias.shape[0] > 1 and bias.shape[1] == width:  # a row per point
+            if np.any(bias != bias[:1]):
+                raise ModelFormatError(
+                    f"node {node.name!r} adds a bias of shape {bias.shape}, a different one per point of a batch of "
+                    f"{bias.shape[0]}: no function of one point; export the layer with one bias of {width} values"
+                )
+            full = bias[0]
+        elif bias is None or bias.shape == (width,) or bias.size not in (1, width):
             continue
-        full = np.full(width, bias.item()) if bias.size == 1 else bias.reshape(width)
+        else:
+            full = np.full(width, bias.item()) if bias.size == 1 else bias.reshape(width)
         node.input[slot] = _add_initializer(graph, full, f"{node.input[slot]}.full_{node.name}")
+
+
+def _fold_offsets(graph) -> None:
+    """An ``Add`` of a constant to a ``Gemm``'s output (an output offset, ``layer(h) + c``): added to the Gemm's bias."""
+    from onnx import helper
+
+    weights = _initializers(graph)
+    producers = {o: n for n in graph.node for o in n.output}
+    for node in [n for n in graph.node if n.op_type == "Add" and len(n.input) == 2]:
+        slot = next((k for k in (0, 1) if node.input[k] in weights), None)
+        gemm = producers.get(node.input[1 - slot]) if slot is not None else None
+        if gemm is None or gemm.op_type != "Gemm" or len(gemm.input) < 3 or gemm.input[2] not in weights:
+            continue
+        if len(_consumers(graph, gemm.output[0])) != 1 or weights[node.input[slot]].size not in (1, weights[gemm.input[2]].size):
+            continue
+        beta = next(helper.get_attribute_value(a) for a in gemm.attribute if a.name == "beta")
+        bias = beta * weights[gemm.input[2]] + weights[node.input[slot]].reshape(-1)
+        gemm.input[2] = _add_initializer(graph, bias, f"{gemm.input[2]}.offset_{node.name}")
+        for attr in gemm.attribute:
+            if attr.name == "beta":
+                attr.f = 1.0
+        _bypass(graph, node)
 
 
 def _drop_output_reshapes(graph) -> None:
@@ -297,7 +335,8 @@ def check_import(path: Path, net) -> None:
     ------
     ModelFormatError
         If onnxruntime cannot run the file, or differs from the parsed net by
-        more than :data:`IMPORT_TOLERANCE` (relative to the net's scale).
+        more than :data:`IMPORT_TOLERANCE` relative to the largest value a layer takes there
+        (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: a net of outputs near 1e-6 is checked at that scale).
     """
     import onnxruntime as ort
 
@@ -316,7 +355,7 @@ def check_import(path: Path, net) -> None:
         )
     gap = float(np.abs(got - want).max())
     tolerance = FLOAT16_IMPORT_TOLERANCE if session.get_inputs()[0].type == "tensor(float16)" else IMPORT_TOLERANCE
-    if not gap <= tolerance * max(1.0, float(np.abs(want).max())):
+    if not gap <= tolerance * max(net.magnitude(points), 1e-300):  # relative to the net's own values, however small
         raise ModelFormatError(
             f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of its "
             "domain, so its graph has a form surrogate misreads; export it as a plain chain of Linear and ReLU layers"

@@ -23,6 +23,7 @@ from ..files import write_bytes
 from ..reproducible import pinned
 from .network import ReluMLP, unit_box
 from .onnx_graph import check_import, normalise_graph
+from .onnx_spellings import structure_problem
 
 EXPORT_TOLERANCE = 1e-6
 INPUT_NAME, OUTPUT_NAME = "xy", "z"
@@ -70,25 +71,28 @@ def _to_model_proto(net: ReluMLP):
 
 
 def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int = 1000, seed: int = 0) -> float:
-    """Largest |onnxruntime - float32 net| over random points of [-1, 1]^2."""
+    """Largest |onnxruntime - float32 net| over random points of the net's domain, relative to
+    the largest value a layer takes there (:meth:`~surrogate.nets.network.ReluMLP.magnitude`)."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, size=(points, net.weights[0].shape[0])).astype(np.float32)
+    low, high = np.array(net.domain).T
+    x = rng.uniform(low, high, size=(points, len(low))).astype(np.float32)
     got = session.run(None, {session.get_inputs()[0].name: x})[0].reshape(points, -1)
     h = x
     for w, b in zip(net.weights[:-1], net.biases[:-1]):
         h = np.maximum(h @ w.astype(np.float32) + b.astype(np.float32), 0)
     want = (h @ net.weights[-1].astype(np.float32) + net.biases[-1].astype(np.float32)).reshape(points, -1)
-    return float(np.abs(got - want).max())
+    return float(np.abs(got - want).max()) / max(net.magnitude(x), 1e-300)
 
 
 def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
     """Write ``net`` to ``path`` as one self-contained ONNX file.
 
     The file is written only after onnxruntime reproduces the net on 1,000
-    random points within :data:`EXPORT_TOLERANCE`; it is written atomically.
+    random points of its domain within :data:`EXPORT_TOLERANCE`, relative to the largest value
+    a layer takes there (float32 rounding); it is written atomically.
     ``metadata`` values that are not strings are stored as JSON.
 
     Raises
@@ -111,8 +115,8 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     diff = check_against_onnxruntime(data, net)
     if not diff <= EXPORT_TOLERANCE:
         raise ExportError(
-            f"ONNX export of {net.architecture} to {path}: onnxruntime differs from the net by "
-            f"{diff:.3g} > {EXPORT_TOLERANCE:g}; nothing was written. Check the net's weights are finite."
+            f"ONNX export of {net.architecture} to {path}: onnxruntime differs from the net by {diff:.3g} of the "
+            f"largest value a layer takes > {EXPORT_TOLERANCE:g}; nothing was written. Check the net's weights are finite."
         )
     return write_bytes(path, data)
 
@@ -154,7 +158,8 @@ def _parse_with_omlt(proto, path: Path):
     graph_inputs = [i for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
     if len(graph_inputs) != 1:
         raise ModelFormatError(
-            f"{path}: the net has {len(graph_inputs)} input tensors; a surrogate of x*y needs one input of size 2"
+            f"{path}: the net has {len(graph_inputs)} input tensors (an input with a default initializer counts as "
+            "a weight); a surrogate of x*y needs one input of size 2 without a default"
         )
     if len(proto.graph.output) != 1:
         names = ", ".join(o.name for o in proto.graph.output)
@@ -175,6 +180,9 @@ def _parse_with_omlt(proto, path: Path):
             "(Gemm or MatMul+Add layers with Relu between them); retrain the net with ReLU activations, and fold "
             "any scaling of its inputs or output into its first and last layers"
         )
+    problem = structure_problem(proto.graph)
+    if problem:
+        raise ModelFormatError(f"{path}: {problem}")
     try:
         return load_onnx_neural_network(proto, input_bounds=dict(enumerate(unit_box(2))))
     except (ValueError, TypeError, KeyError) as exc:

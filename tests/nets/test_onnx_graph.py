@@ -258,3 +258,71 @@ def test_a_cast_to_an_integer_type_is_still_refused(tmp_path):
     nodes = [helper.make_node("Cast", ["x"], ["xi"], to=TensorProto.INT64)] + layers_from("xi")
     with pytest.raises(ModelFormatError, match="the net uses Cast, but surrogate encodes only ReLU MLPs"):
         load_onnx(save_graph(tmp_path / "net.onnx", nodes, WEIGHTS))
+
+
+def const(name, array):
+    return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.asarray(array, np.float32)))
+
+
+def pre_activation():
+    return [helper.make_node("MatMul", ["x", "W1"], ["m1"]), helper.make_node("Add", ["m1", "B1"], ["h"])]
+
+
+RESPELLED = {
+    # ReLU and weights as other exporters write them (see surrogate/nets/onnx_spellings.py)
+    "Clip(min=0)": pre_activation() + [const("zero", 0.0), helper.make_node("Clip", ["h", "zero"], ["r"])] + last_layer(),
+    "Clip(min=0, max=inf)": pre_activation()
+    + [const("zero", 0.0), const("inf", np.inf), helper.make_node("Clip", ["h", "zero", "inf"], ["r"])]
+    + last_layer(),
+    "Max(0, h)": pre_activation() + [const("zero", 0.0), helper.make_node("Max", ["zero", "h"], ["r"])] + last_layer(),
+    "LeakyRelu(alpha=0)": pre_activation() + [helper.make_node("LeakyRelu", ["h"], ["r"], alpha=0.0)] + last_layer(),
+    "Relu(Relu(h))": hidden() + [helper.make_node("Relu", ["r"], ["rr"])] + last_layer("rr"),
+    "a transposed weight": hidden()
+    + [const("W2T", W2.T), helper.make_node("Transpose", ["W2T"], ["W2t"], perm=[1, 0])]
+    + [helper.make_node("MatMul", ["r", "W2t"], ["m2"]), helper.make_node("Add", ["m2", "B2"], ["y"])],
+    "a Gemm's bias named '' and an offset after it": hidden()
+    + [helper.make_node("Gemm", ["r", "W2", ""], ["g"]), helper.make_node("Add", ["g", "B2"], ["y"])],
+}
+
+
+@pytest.mark.parametrize("form", RESPELLED)
+def test_relu_and_weights_spelled_otherwise_load_as_the_net_they_compute(tmp_path, form):
+    net = load_onnx(save_graph(tmp_path / "net.onnx", RESPELLED[form], WEIGHTS))
+    assert net.architecture.name == "1x5"
+    assert np.abs(net.forward(POINTS) - plain(POINTS)).max() < 1e-5
+
+
+NOT_RELU = {
+    "Clip(0, 6)": ([const("zero", 0.0), const("six", 6.0), helper.make_node("Clip", ["h", "zero", "six"], ["r"])], "Clip"),
+    "LeakyRelu(alpha=0.1)": ([helper.make_node("LeakyRelu", ["h"], ["r"], alpha=0.1)], "LeakyRelu"),
+    "Max(h, 1)": ([const("one", 1.0), helper.make_node("Max", ["h", "one"], ["r"])], "Max"),
+}
+
+
+@pytest.mark.parametrize("form", NOT_RELU)
+def test_other_activations_are_still_refused_by_name(tmp_path, form):
+    nodes, op = NOT_RELU[form]
+    with pytest.raises(ModelFormatError, match=f"the net uses {op}, but surrogate encodes only ReLU MLPs"):
+        load_onnx(save_graph(tmp_path / "net.onnx", pre_activation() + nodes + last_layer(), WEIGHTS))
+
+
+def test_a_skip_connection_and_a_weight_on_the_left_are_refused_with_their_reason(tmp_path):
+    skip = hidden() + [helper.make_node("Add", ["r", "h"], ["s"])] + last_layer("s")
+    with pytest.raises(ModelFormatError, match=r"Add node .* adds two computed tensors \(a skip connection"):
+        load_onnx(save_graph(tmp_path / "skip.onnx", skip, WEIGHTS))
+    left = [const("W1T", W1.T), helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0])]
+    left += [helper.make_node("MatMul", ["W1T", "xt"], ["m1t"]), helper.make_node("Transpose", ["m1t"], ["m1"])]
+    left += [helper.make_node("Add", ["m1", "B1"], ["h"]), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
+    with pytest.raises(ModelFormatError, match=r"the net uses Transpose|multiplies a weight from the left"):
+        load_onnx(save_graph(tmp_path / "left.onnx", left, WEIGHTS))
+
+
+def test_a_bias_per_point_of_a_fixed_batch_is_refused_and_a_repeated_one_read(tmp_path):
+    rows = np.tile(B1, (3, 1))
+    nodes = [helper.make_node("Gemm", ["x", "W1", "B1rows"], ["h"]), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
+    path = save_graph(tmp_path / "net.onnx", nodes, {**WEIGHTS, "B1rows": rows}, input_shape=(3, 2), output_shape=(3, 1))
+    assert np.abs(load_onnx(path).forward(POINTS) - plain(POINTS)).max() < 1e-5
+    rows[1] += 1.0
+    path = save_graph(tmp_path / "net2.onnx", nodes, {**WEIGHTS, "B1rows": rows}, input_shape=(3, 2), output_shape=(3, 1))
+    with pytest.raises(ModelFormatError, match=r"a bias of shape \(3, 5\), a different one per point of a batch of 3"):
+        load_onnx(path)

@@ -95,3 +95,28 @@ def test_relu_graph_made_by_hand_loads(tmp_path):
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     x = np.random.default_rng(0).uniform(-1, 1, (50, 2)).astype(np.float32)
     assert np.abs(session.run(None, {"x": x})[0][:, 0] - net.forward(x)).max() < 1e-5
+
+
+@pytest.mark.parametrize("scale", [1e2, 1e4])
+def test_a_net_of_large_outputs_exports(tmp_path, scale):
+    """Float32 rounding is relative: outputs in the thousands round by more than 1e-6 absolute."""
+    from surrogate import ReluMLP
+
+    base = random_net((8, 8), seed=1)
+    net = ReluMLP(base.weights[:-1] + (base.weights[-1] * scale,), base.biases[:-1] + (base.biases[-1] * scale,))
+    path = export_onnx(net.with_metadata(domain=[[0.0, 100.0], [0.0, 100.0]]), tmp_path / "big.onnx")
+    assert np.allclose(load_onnx(path).forward(np.array([[50.0, 20.0]])), net.forward(np.array([[50.0, 20.0]])), rtol=1e-5)
+
+
+def test_the_import_check_holds_at_a_tiny_scale(tmp_path):
+    """A net whose values are near 1e-4 is checked at that scale: a shift of 1e-7 (0.1%) is no longer within 1e-4 absolute."""
+    from surrogate import ReluMLP
+    from surrogate.nets.onnx_graph import check_import
+
+    base = random_net((8, 8), seed=2)  # on [-1e-4, 1e-4]^2 with biases scaled alike: every value is near 1e-4
+    tiny = ReluMLP(base.weights, tuple(b * 1e-4 for b in base.biases)).with_metadata(domain=[[-1e-4, 1e-4]] * 2)
+    path = export_onnx(tiny, tmp_path / "tiny.onnx")
+    check_import(path, tiny)  # the file's own net passes
+    off = ReluMLP(tiny.weights, tiny.biases[:-1] + (tiny.biases[-1] + 1e-7,)).with_metadata(domain=[[-1e-4, 1e-4]] * 2)
+    with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
+        check_import(path, off)

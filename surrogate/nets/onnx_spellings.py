@@ -1,0 +1,121 @@
+"""ReLU and constant weights as other exporters spell them, rewritten into the form OMLT reads.
+
+:func:`~surrogate.nets.onnx_graph.normalise_graph` calls :func:`respell` first, which rewrites, in place
+and without changing what the graph computes:
+
+* ``Clip`` with a lower bound of 0 and no upper bound (PyTorch's ``clamp(min=0)`` under the legacy
+  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), and ``LeakyRelu``
+  with ``alpha=0``: ``max(h, 0)``, written as ``Relu``;
+* ``Relu`` of a ``Relu``: the outer one becomes an ``Identity`` (dropped after);
+* ``Transpose`` of a weight (an exporter that does not fold constants writes ``Linear`` so):
+  the transposed weight becomes an initializer of the node's output name;
+* a ``MatMul`` by a 1-D weight (``h @ w`` with ``w`` of shape ``(n,)``): the weight made ``(n, 1)``.
+
+:func:`structure_problem` names the forms that are no chain of layers (a skip connection, a weight
+multiplied from the left), so that they are refused with that reason rather than a parser's.
+
+A ``Clip`` with an upper bound (``ReLU6``) or a ``LeakyRelu`` with a slope is another function and is
+left as it is, to be refused by name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def respell(graph) -> None:
+    """Rewrite ``graph``'s ReLU spellings and transposed weights (see the module docstring)."""
+    _fold_transposes(graph)
+    _matrix_weights(graph)
+    constants = _constants(graph)
+    for node in graph.node:
+        if _is_relu(node, constants):
+            _as_relu(node)
+    producers = {out: node for node in graph.node for out in node.output}
+    for node in graph.node:
+        inner = producers.get(node.input[0]) if node.op_type == "Relu" and node.input else None
+        if inner is not None and inner.op_type == "Relu":
+            node.op_type = "Identity"
+
+
+def _constants(graph) -> dict:
+    from onnx import numpy_helper
+
+    return {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+
+
+def _zero(constants: dict, name: str) -> bool:
+    return name in constants and constants[name].size > 0 and not np.any(constants[name])
+
+
+def _is_relu(node, constants: dict) -> bool:
+    """Whether ``node`` computes ``max(h, 0)`` of its first input in a spelling other than ``Relu``."""
+    from onnx import helper
+
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    if node.op_type == "LeakyRelu":
+        return attrs.get("alpha", 0.01) == 0.0
+    if node.op_type == "Max" and len(node.input) == 2:
+        if _zero(constants, node.input[0]):
+            node.input[:] = [node.input[1], node.input[0]]
+        return _zero(constants, node.input[1])
+    if node.op_type != "Clip":
+        return False
+    if "min" in attrs or "max" in attrs:  # opset 6: bounds as attributes
+        return attrs.get("min", -np.inf) == 0.0 and attrs.get("max", np.inf) >= np.finfo(np.float32).max
+    inputs = list(node.input) + ["", ""]
+    upper = inputs[2]
+    no_upper = upper == "" or (upper in constants and np.all(np.isposinf(constants[upper])))
+    return _zero(constants, inputs[1]) and no_upper
+
+
+def _as_relu(node) -> None:
+    node.op_type = "Relu"
+    del node.input[1:]
+    del node.attribute[:]
+
+
+def _fold_transposes(graph) -> None:
+    """A ``Transpose`` of an initializer becomes the transposed initializer, under the node's output name."""
+    from onnx import helper, numpy_helper
+
+    constants = _constants(graph)
+    for node in list(graph.node):
+        if node.op_type != "Transpose" or node.input[0] not in constants:
+            continue
+        perm = next((helper.get_attribute_value(a) for a in node.attribute if a.name == "perm"), None)
+        array = np.transpose(constants[node.input[0]], perm)
+        graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(array), node.output[0]))
+        graph.node.remove(node)
+
+
+def _matrix_weights(graph) -> None:
+    """A 1-D weight of a ``MatMul`` made a one-column matrix (the layer's one output per point is the same)."""
+    from onnx import numpy_helper
+
+    for tensor in graph.initializer:
+        users = [n for n in graph.node if tensor.name in n.input]
+        if (
+            tensor.dims
+            and len(tensor.dims) == 1
+            and users
+            and all(n.op_type == "MatMul" and n.input[1] == tensor.name for n in users)
+        ):
+            tensor.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(tensor).reshape(-1, 1), tensor.name))
+
+
+def structure_problem(graph) -> str | None:
+    """Why ``graph``'s layers are no chain that surrogate encodes, in words; ``None`` when no such form is found."""
+    constants = {t.name for t in graph.initializer}
+    for node in graph.node:
+        if node.op_type in ("MatMul", "Gemm") and node.input[0] in constants and node.input[1] not in constants:
+            return (
+                f"{node.op_type} node {node.name!r} multiplies a weight from the left (W @ x); "
+                "export the layer as x @ W, as torch.nn.Linear does"
+            )
+        if node.op_type == "Add" and not any(name in constants for name in node.input):
+            return (
+                f"Add node {node.name!r} adds two computed tensors (a skip connection, or an offset computed in the "
+                "graph); surrogate encodes a plain chain of layers: fold the sum into the layers, or export a plain MLP"
+            )
+    return None
