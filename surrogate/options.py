@@ -16,6 +16,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import MISSING, fields
+from pathlib import Path
 
 from .errors import ConfigError
 
@@ -139,6 +140,11 @@ def whole_number(text: str, *, minimum: int = 0) -> int:
     if value < minimum:
         raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
     return value
+
+
+def user_path(text: str) -> Path:
+    """A path option's value with ``~`` expanded (a shell leaves ``--out=~/x`` as it is)."""
+    return Path(text).expanduser()
 
 
 def positive_int(text: str) -> int:

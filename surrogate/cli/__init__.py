@@ -10,6 +10,7 @@ and :mod:`~surrogate.cli.console` (stderr, signals, one-line errors). Heavy libr
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0, 2 for an expected failure, 130 when interrupted (or the command's own).
+        The exit code: 0, 2 for an expected failure, 130 when interrupted, 141 when the output's reader
+        went away (``| head``; or the command's own).
     """
     command = command_of(sys.argv[1:] if argv is None else argv)
     parser = build_parser([command] if command else [])  # only the options of the command that runs
@@ -53,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"surrogate {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. '| head'): stop quietly, as a shell tool does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 141
     except Exception as exc:
         message = error_message(exc)
         if message is None:

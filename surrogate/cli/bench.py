@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -104,14 +105,34 @@ def solve_bench_config(args: argparse.Namespace):
     return SolveBenchConfig.quick(**options) if args.quick else SolveBenchConfig(**options)
 
 
+def _command_line(args: argparse.Namespace) -> str:
+    """The command as typed, quoted so that it runs again as written (a path with a space stays one argument)."""
+    return shlex.join(["surrogate", *(sys.argv[1:] if args.argv is None else args.argv)])
+
+
+#: What another command's results folder holds (a sweep's or a scale run's table and cache, a problems run's rows).
+OTHER_RUNS = ("table.csv", "cache", "results.csv")
+
+
+def _check_own_folder(out: Path | None) -> None:
+    """Refuse ``--out`` when it holds another command's results, which the benchmark's files would be mixed into."""
+    found = [name for name in OTHER_RUNS if out is not None and (out / name).exists()]
+    if found:
+        raise ConfigError(
+            f"--out {out} holds another command's results ({', '.join(found)}); the solve-time benchmark would mix its "
+            "files with them: pass a new folder, or one an earlier solve-time run wrote, e.g. --out results/solve-time"
+        )
+
+
 def cmd_bench_solve_time(args: argparse.Namespace) -> int:
     """Run the solve-time benchmark on the executor of the options, print its tables and headline; return 0."""
     from ..experiments.solve_bench import WORKERS, run_solve_bench
 
     config = solve_bench_config(args)
+    _check_own_folder(args.out)
     result = run_solve_bench(config, executor=executor_config(args, workers=WORKERS), progress=not args.quiet)
     if args.out:
-        result.write(args.out, command="surrogate " + " ".join(sys.argv[1:] if args.argv is None else args.argv))
+        result.write(args.out, command=_command_line(args))
     print(result.render())
     if args.out:
         print(f"tables in {args.out}/ (bounds, solves, growth, speedups, baselines, encodings .csv; config.json)")
@@ -166,7 +187,7 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
     from ..experiments.scale_bench_config import WORKERS
 
     config = scale_bench_config(args)
-    command = "surrogate " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
+    command = _command_line(args)
     executor = executor_config(args, workers=WORKERS)
     result = run_scale_bench(
         config, args.out, executor=executor, progress=not args.quiet, fresh=args.fresh, command=command, reuse=args.reuse

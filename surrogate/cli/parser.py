@@ -14,7 +14,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from ..executor_args import add_executor_arguments
-from ..options import add_solver_option_argument, default_of, positive_float, positive_int, whole_number
+from ..options import add_solver_option_argument, default_of, positive_float, positive_int, user_path, whole_number
 from .bench import cmd_bench_ablation, cmd_bench_scale, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
 from .console import OneLineParser
@@ -58,8 +58,8 @@ def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
     p.add_argument("--grid", type=positive_int, default=2001, help="grid points per axis for the errors")
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
-    p.add_argument("--export", type=Path, metavar="DIR", help="also export each net to DIR as ONNX")
-    p.add_argument("--save-models", type=Path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")
+    p.add_argument("--export", type=user_path, metavar="DIR", help="also export each net to DIR as ONNX")
+    p.add_argument("--save-models", type=user_path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")
     p.add_argument(
         "--active-margin",
         type=positive_float,
@@ -86,7 +86,7 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--qcqp",
         nargs="+",
-        type=Path,
+        type=user_path,
         metavar="FILE",
         help="qcqp-json-v1 files or folders of them; adds status, stage times and per-family counts",
     )
@@ -120,7 +120,7 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
     add_solver_option_argument(p)
     add_start_arguments(p, seed=default_of(ProblemRunConfig, "start_seed"))
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
-    p.add_argument("--out", type=Path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
+    p.add_argument("--out", type=user_path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_problems)
 
@@ -145,23 +145,25 @@ def _add_bounds_arguments(p: argparse.ArgumentParser) -> None:
         "the bounds depend on the machine's load)",
     )
     p.add_argument(
-        "--store-zoo", type=Path, metavar="ZOO_DIR", help="compute and store the bounds of the zoo's nets (all unless named)"
+        "--store-zoo", type=user_path, metavar="ZOO_DIR", help="compute and store the bounds of the zoo's nets (all unless named)"
     )
     p.set_defaults(func=cmd_bounds)
 
 
 def _add_report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "results", nargs="+", type=Path, metavar="RESULTS_DIR", help="a sweep, solve-time or scale benchmark folder (--out)"
+        "results", nargs="+", type=user_path, metavar="RESULTS_DIR", help="a sweep, solve-time or scale benchmark folder (--out)"
     )
-    p.add_argument("--out", type=Path, metavar="FILE", help="report file (default RESULTS_DIR/report.md); figures go beside it")
+    p.add_argument(
+        "--out", type=user_path, metavar="FILE", help="report file (default RESULTS_DIR/report.md); figures go beside it"
+    )
     p.add_argument("--no-heatmaps", action="store_true", help="leave out the error heat map of every selected net")
     # no default here: ReportOptions holds it (and importing the report's plotting would slow every command)
     p.add_argument("--max-rows", type=positive_int, help="longest CSV table shown in full")
     p.add_argument(
         "--docs",
         metavar="MARKDOWN",
-        type=Path,
+        type=user_path,
         action="append",
         help="refresh the tables marked <!-- table: NAME source=KIND --> in this docs page from the result folders, "
         "instead of writing a report (repeatable); with several scale folders, a scale marker adds budget=N (the nets "
@@ -200,7 +202,7 @@ def _add_bench_ablation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seeds", type=positive_int, default=len(sweep_default("seeds")))
     p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
     p.add_argument("--steps", type=positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
-    p.add_argument("--out", type=Path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
+    p.add_argument("--out", type=user_path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_bench_ablation)
 
@@ -216,7 +218,7 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
         help=f"a smoke run: {len(quick['nets'])} nets, {problems} small problems, "
         f"{quick['solver'].time_limit:g} s limit (about 30 s)",
     )
-    p.add_argument("--out", type=Path, help="folder for the tables (CSV) and config.json")
+    p.add_argument("--out", type=user_path, help="folder for the tables (CSV) and config.json")
     p.add_argument(
         "--budget", type=positive_int, help=f"zoo nets b<budget>-best-<shape> (default {default_of(SolveBenchConfig, 'budget')})"
     )
@@ -275,7 +277,9 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
         type=positive_float,
         help=f"without --net: only nets with grid MAE at most this (default {defaults.MAX_MAE:g}; 1 keeps every net)",
     )
-    p.add_argument("--zoo", action="append", type=Path, metavar="DIR", help="another zoo folder to take nets from (repeatable)")
+    p.add_argument(
+        "--zoo", action="append", type=user_path, metavar="DIR", help="another zoo folder to take nets from (repeatable)"
+    )
     p.add_argument(
         "--baselines",
         nargs="+",
@@ -324,14 +328,14 @@ def _add_scale_run_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument(
         "--out",
-        type=Path,
+        type=user_path,
         default=Path("results/scale"),
         help="results folder (default %(default)s); a run stopped early resumes there",
     )
     p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
     p.add_argument(
         "--reuse",
-        type=Path,
+        type=user_path,
         action="append",
         default=[],
         metavar="DIR",

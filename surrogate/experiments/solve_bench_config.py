@@ -135,10 +135,11 @@ class SolveBenchConfig:
         if not all(isinstance(n, str | Path) for n in self.nets) or not isinstance(self.zoo, str | Path):
             raise ConfigError(f"SolveBenchConfig: nets={self.nets!r} and zoo={self.zoo!r} must be zoo names or paths")
         unknown = [p for p in self.pooling if p not in pooling_names]
-        if unknown or len(set(self.pooling)) < len(self.pooling):
-            raise ConfigError(
-                f"SolveBenchConfig: pooling={self.pooling!r} must name each instance once, from {', '.join(pooling_names)}"
-            )
+        if unknown:
+            raise ConfigError(f"SolveBenchConfig: unknown pooling instances {unknown}; choose from {', '.join(pooling_names)}")
+        repeated = sorted({p for p in self.pooling if self.pooling.count(p) > 1})
+        if repeated:
+            raise ConfigError(f"SolveBenchConfig: pooling repeats {', '.join(repeated)}; name each instance once")
         bad = [e for e in self.encodings if e not in ENCODINGS]
         if bad or not self.encodings:
             raise ConfigError(f"SolveBenchConfig: unknown encodings {bad or '()'}; choose from {', '.join(ENCODINGS)}")

@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SurrogateError
 from ..files import sha256_file, write_text
 from ..milp.bounds import BOUND_METHODS, net_bounds, with_stored_bounds
 from ..nets.architecture import Architecture
@@ -205,8 +205,12 @@ def build_stable_zoo(
     config = SolveTimeConfig() if config is None else config
     if max_mae is not None and not (isinstance(max_mae, (int, float)) and max_mae > 0):
         raise ConfigError(f"max_mae={max_mae!r} must be a positive number (e.g. 1e-3) or None to export every net")
+    for lam in lams:  # every weight checked before anything is written
+        replace(config, lam=lam)
     starts = {shape: start_net(shape, start=start, zoo=zoo) for shape in shapes}
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{out_dir} is a file, not a folder; pass a folder for the family, e.g. models/stable")
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -255,14 +259,15 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the training points")
     args = parser.parse_args(argv)
-    rows = build_stable_zoo(
-        args.out_dir,
-        shapes=args.shapes,
-        lams=args.lams,
-        config=SolveTimeConfig(seed=args.seed),
-        start=args.start,
-        max_mae=args.max_mae,
-    )
+    try:
+        config = SolveTimeConfig(seed=args.seed)
+        rows = build_stable_zoo(
+            args.out_dir, shapes=args.shapes, lams=args.lams, config=config, start=args.start, max_mae=args.max_mae
+        )
+    except SurrogateError as exc:  # one line, as every command's expected failure is
+        parser.exit(2, f"{parser.prog}: error: {' '.join(str(exc).split())}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog}: interrupted\n")
     print(family_table(rows))
     return rows
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..executor_args import add_executor_arguments
 from ..milp.formulations import FORMULATIONS
 from ..milp.solver_config import SolverConfig
-from ..options import add_solver_option_argument, default_of, positive_float, positive_int
+from ..options import add_solver_option_argument, default_of, positive_float, positive_int, user_path
 from ..train.protocols import PROTOCOLS, get_protocol
 from .sweep_config import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
 
@@ -54,9 +54,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument("--no-yardsticks", action="store_true", help="leave out the hand-built nets")
     quick = f"smoke test: {QUICK_EPOCHS} epochs, {len(QUICK_SEEDS)} seed, {QUICK_INSTANCES} instances"
     p.add_argument("--quick", action="store_true", help=quick)
-    p.add_argument("--out", type=Path, default=Path("results/sweep"), help="results folder; a sweep stopped early resumes there")
+    p.add_argument(
+        "--out", type=user_path, default=Path("results/sweep"), help="results folder; a sweep stopped early resumes there"
+    )
     p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
-    p.add_argument("--save-models", type=Path, metavar="DIR", help="copy the best net per shape into a zoo folder")
+    p.add_argument("--save-models", type=user_path, metavar="DIR", help="copy the best net per shape into a zoo folder")
     p.add_argument("-q", "--quiet", action="count", default=0, help="no progress bars or log lines; twice (-qq): print nothing")
     p.add_argument(
         "--json", action="store_true", help="print one JSON document (rows, out, wall time, units) and nothing else on stdout"

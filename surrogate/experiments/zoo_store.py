@@ -134,21 +134,27 @@ def store_bounds(
     unknown = sorted(set(names or ()) - {e["name"] for e in entries})
     if unknown:
         raise ConfigError(f"store_bounds: {', '.join(unknown)} not in {zoo_dir / MANIFEST}; name nets of that zoo")
-    rows = []
-    for entry in [e for e in entries if names is None or e["name"] in names]:
-        path = check_entry_file(zoo_dir, entry)
-        net = load_onnx(path)
-        net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
-        found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods or BOUND_METHODS]
-        rows += [{"name": entry["name"], **b.summary()} for b in found]
-        export_onnx(attach_bounds(net, *found), path)
-    _rehash(zoo_dir)
+    rows, written = [], []
+    try:
+        for entry in [e for e in entries if names is None or e["name"] in names]:
+            path = check_entry_file(zoo_dir, entry)
+            net = load_onnx(path)
+            net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
+            found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods or BOUND_METHODS]
+            rows += [{"name": entry["name"], **b.summary()} for b in found]
+            export_onnx(attach_bounds(net, *found), path)
+            written.append(entry["file"])
+    finally:  # an interrupted run leaves every file it rewrote recorded, so the zoo stays usable and a rerun resumes
+        _rehash(zoo_dir, written)
     return rows
 
 
-def _rehash(zoo_dir: Path) -> None:
-    """Record the current SHA-256 of every file in the manifest (after the files were rewritten)."""
+def _rehash(zoo_dir: Path, files: Sequence[str]) -> None:
+    """Record the current SHA-256 of ``files`` (rewritten) in the manifest."""
+    if not files:
+        return
     manifest = load_manifest(zoo_dir)
     for entry in manifest["models"]:
-        entry["sha256"] = sha256_file(zoo_dir / entry["file"])
+        if entry["file"] in files:
+            entry["sha256"] = sha256_file(zoo_dir / entry["file"])
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")

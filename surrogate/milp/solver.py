@@ -368,8 +368,13 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     start = time.perf_counter()
     # A solver writes to the process's stdout (e.g. HiGHS's warnings while a persistent model is
     # updated, outside Pyomo's own capture); keep it out of the caller's output, and read its warnings.
-    with noting_interrupts() as interrupts, capture_output(capture_fd=True) as captured:
-        attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first, node_limit=node_limit)
+    try:
+        with noting_interrupts() as interrupts, capture_output(capture_fd=True) as captured:
+            attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first, node_limit=node_limit)
+    except RuntimeError as error:  # Ctrl-C while Pyomo's capture closes comes out as its RuntimeError
+        if "KeyboardInterrupt" in str(error):
+            raise KeyboardInterrupt(f"{backend.name} was interrupted (Ctrl-C)") from None
+        raise
     elapsed = time.perf_counter() - start
     if isinstance(attempt, str):
         return _refused(model, attempt, elapsed)

@@ -145,7 +145,7 @@ def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: fl
     On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
     """
     if not is_number(patience, low=0, finite=True):
-        raise ConfigError(f"start_config: patience={patience!r} must be a number of seconds >= 0, e.g. 25")
+        raise ConfigError(f"StartConfig: patience={patience!r} must be a number of seconds >= 0, e.g. 25")
     budget = min(5.0, config.time_limit / 2)
     patience = min(patience, config.time_limit / 2 - budget)
     wall_limit = config.time_limit / 2 if clock == "cpu" else None

@@ -95,3 +95,21 @@ def test_the_type_checking_imports_are_the_lazy_homes():
     seen = {alias.name: "." + node.module for node in block.body for alias in node.names}
     assert seen == surrogate._HOMES
     assert sorted(surrogate.__all__) == sorted(surrogate._HOMES)
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """'surrogate hand-built | head -1': no 'Broken pipe' error, exit 141 as a shell tool's."""
+    script = f'{sys.executable} -m surrogate hand-built --budget 24 | head -1; echo "rc=${{PIPESTATUS[0]}}" >&2'
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split()[:2] == ["arch", "variant"]
+    assert done.stderr.strip().splitlines()[-1] == "rc=141" and "error" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["sweep", "--out=~/runs/a"], ["bench", "scale", "--out=~/runs/a"], ["report", "~/runs/a"]])
+def test_a_path_option_given_with_a_tilde_is_the_home_folders(command):
+    """A shell leaves '--out=~/x' as it is; the command expands it rather than write to ./~/x."""
+    from pathlib import Path
+
+    args = build_parser([command[0]]).parse_args(command)
+    path = args.out if command[0] != "report" else args.results[0]
+    assert Path(path) == Path.home() / "runs" / "a"

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.solver
 
 
 def test_tiny_solve_time_bench_prints_tables_and_the_ratio_last(tmp_path, capsys):
-    out = tmp_path / "bench"
+    out = tmp_path / "my bench"  # a space: the recorded command quotes it
     argv = [
         "bench",
         "solve-time",
@@ -56,6 +56,7 @@ def test_tiny_solve_time_bench_prints_tables_and_the_ratio_last(tmp_path, capsys
     assert baselines.loc["b24-best-3x8", "kind"] == "relu-net"
     config = json.loads((out / "config.json").read_text())
     assert config["command"].startswith("surrogate bench solve-time --quick") and config["time_limit"] == 5.0
+    assert config["command"].endswith(f"--out '{out}'")
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
 
 
@@ -117,3 +118,14 @@ def test_solve_time_takes_the_start_options():
     default = parsed()
     assert (default.start_clock, default.start_patience) == ("wall", 0.0)
     assert "start_clock" not in default.to_dict() and "start_patience" not in default.to_dict()  # as before they existed
+
+
+@pytest.mark.parametrize("other", ["table.csv", "cache", "results.csv"])
+def test_a_folder_of_another_commands_run_is_refused_before_any_work(tmp_path, capsys, other):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / other).write_text("")
+    assert main(["bench", "solve-time", "--quick", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out} holds another command's results ({other}); the solve-time benchmark would mix" in err
+    assert sorted(p.name for p in out.iterdir()) == [other]

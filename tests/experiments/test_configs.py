@@ -241,7 +241,7 @@ def test_numpy_numbers_are_kept_as_python_numbers():
         ({"random_sizes": 8}, r"random_sizes=8 must be a tuple \(or list\)"),
         ({"random_seed": 1.5}, r"random_seed=1.5 must be an integer in \[0, "),
         ({"zoo": None}, r"zoo=None must be zoo names or paths"),
-        ({"pooling": ("haverly1", "haverly1")}, r"pooling=\('haverly1', 'haverly1'\) must name each instance once"),
+        ({"pooling": ("haverly1", "haverly1")}, r"pooling repeats haverly1; name each instance once"),
         ({"encodings": ()}, r"unknown encodings \(\); choose from"),
         ({"obbt_time_limit": float("inf")}, r"obbt_time_limit=inf must be positive seconds"),
         ({"start_patience": -1}, r"SolveBenchConfig: start_patience/start_clock: StartConfig: patience=-1"),
@@ -262,7 +262,7 @@ def test_solve_bench_config_checks_every_field(kwargs, match):
         ({"scip": "no"}, r"ProblemRunConfig: scip='no' must be True or False"),
         ({"error_aware": "false"}, r"ProblemRunConfig: error_aware='false' must be True or False"),
         ({"scip_time_limit": float("nan")}, r"scip_time_limit=nan must be a positive number of seconds up to 1e\+09"),
-        ({"start_patience": "5"}, r"start_config: patience='5' must be a number of seconds >= 0"),
+        ({"start_patience": "5"}, r"StartConfig: patience='5' must be a number of seconds >= 0"),
     ],
 )
 def test_problem_run_config_checks_every_field(kwargs, match):

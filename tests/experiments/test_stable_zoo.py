@@ -147,3 +147,20 @@ def test_bad_requests_are_refused(tmp_path):
         build_stable_zoo(tmp_path, max_mae=0)
     with pytest.raises(SystemExit):
         main(["--help"])
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--lams", "-1"], "SolveTimeConfig: lam=-1.0 must be a number >= 0"),
+        (["--shapes", "3xx8"], "cannot parse architecture '3xx8'"),
+        (["--max-mae", "0"], "max_mae=0.0 must be a positive number"),
+    ],
+)
+def test_the_module_command_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys, args, match):
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / "family"), *args])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m surrogate.experiments.stable_zoo: error: ") and match in err and "Traceback" not in err
+    assert not (tmp_path / "family").exists()

@@ -42,3 +42,25 @@ def test_a_name_not_in_the_zoo_is_refused_before_any_file_changes(zoo, capsys):
     assert main(["bounds", "--store-zoo", str(zoo), "b12-nope"]) == 2
     assert "b12-nope not in" in capsys.readouterr().err
     assert {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES} == before
+
+
+def test_an_interrupted_run_leaves_every_rewritten_file_recorded(zoo, monkeypatch):
+    """Ctrl-C after the first net: that file is rewritten and recorded, so the zoo loads and a rerun resumes."""
+    import surrogate.experiments.zoo_store as zoo_store
+    from surrogate.nets.zoo import resolve_surrogate
+
+    real, calls = zoo_store.export_onnx, []
+
+    def export_then_interrupt(net, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(net, path)
+
+    monkeypatch.setattr(zoo_store, "export_onnx", export_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        store_bounds(zoo, ("interval",))
+    entries = {e["name"]: e for e in load_manifest(zoo)["models"]}
+    assert all(entries[n]["sha256"] == sha256_file(zoo / f"{n}.onnx") for n in NAMES)
+    for name in NAMES:
+        resolve_surrogate(name, zoo=zoo)  # every net loads: none is "a replaced file"

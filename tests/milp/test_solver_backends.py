@@ -104,3 +104,19 @@ def test_a_reused_gurobi_after_a_cutoff_solves_right():
     for _ in range(2):
         again = solve(m, SolverConfig(time_limit=10, solver="gurobi", rel_gap=0.0), solver=solver)
         assert again.optimal and again.objective == pytest.approx(36.0)
+
+
+def test_ctrl_c_while_the_output_capture_closes_is_an_interrupt(monkeypatch):
+    """Pyomo's capture turns a KeyboardInterrupt in its cleanup into a RuntimeError: it is an interrupt again."""
+    import contextlib
+
+    import pyomo.common.tee
+
+    @contextlib.contextmanager
+    def interrupted_capture(**_):
+        yield None
+        raise RuntimeError("KeyboardInterrupt:  (4: <pyomo.common.tee.TeeStream object>)")
+
+    monkeypatch.setattr(pyomo.common.tee, "capture_output", interrupted_capture)
+    with pytest.raises(KeyboardInterrupt, match="highs was interrupted"):
+        solve(_knapsack(), SolverConfig(time_limit=5, threads=1))
