@@ -41,7 +41,18 @@ class ReproducibilityWarning(UserWarning):
 
 def pinned() -> bool:
     """Whether this process asks for the pinned code paths (not opted out with ``SURROGATE_NATIVE_MATH=1``)."""
-    return os.environ.get(OPT_OUT, "") not in ("1", "true", "yes")
+    value = os.environ.get(OPT_OUT, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return True
+    if value in ("1", "true", "yes", "on"):
+        return False
+    warnings.warn(
+        f"{OPT_OUT}={os.environ[OPT_OUT]!r} is neither on (1, true, yes, on) nor off (0, false, no, off); "
+        "the math code paths stay pinned: set one of those values",
+        ReproducibilityWarning,
+        stacklevel=2,
+    )
+    return True
 
 
 def pin_math_paths() -> None:

@@ -89,6 +89,21 @@ def error_message(exc: BaseException) -> str | None:
     return None
 
 
+def show_defaults(parser: argparse.ArgumentParser) -> None:
+    """End each option's help with its default (``--help``), where the help does not name one already.
+
+    Its subcommands' parsers too. An option without a default (``None``) or a flag (``False``) is left as it is.
+    """
+    for action in parser._actions:  # argparse has no public list of a parser's actions
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                show_defaults(sub)
+        elif action.option_strings and action.default not in (None, False, argparse.SUPPRESS, []):
+            text = action.help or ""
+            if "default" not in text.lower() and text != argparse.SUPPRESS:
+                action.help = f"{text} (default: %(default)s)".strip()
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, as every other error of the command is (no usage block)."""
 

@@ -27,3 +27,11 @@ def default_surrogate() -> str:
     from ..milp.bilinear import replace_products
 
     return keyword_default(replace_products, "surrogate")
+
+
+def report_rows() -> int:
+    """The longest table a report shows in full unless told otherwise (:class:`~surrogate.report.writer.ReportOptions`')."""
+    from ..options import default_of
+    from ..report.writer import ReportOptions
+
+    return default_of(ReportOptions, "max_rows")

@@ -17,8 +17,8 @@ from ..executor_args import add_executor_arguments
 from ..options import add_solver_option_argument, default_of, positive_float, positive_int, user_path, whole_number
 from .bench import cmd_bench_ablation, cmd_bench_scale, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
-from .console import OneLineParser
-from .defaults import default_surrogate, keyword_default, sweep_default
+from .console import OneLineParser, show_defaults
+from .defaults import default_surrogate, keyword_default, report_rows, sweep_default
 from .problems import cmd_problems
 from .report import cmd_report
 from .shapes import cmd_architectures, cmd_hand_built, cmd_params
@@ -159,7 +159,7 @@ def _add_report_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-heatmaps", action="store_true", help="leave out the error heat map of every selected net")
     # no default here: ReportOptions holds it (and importing the report's plotting would slow every command)
-    p.add_argument("--max-rows", type=positive_int, help="longest CSV table shown in full")
+    p.add_argument("--max-rows", type=positive_int, help=f"longest CSV table shown in full (default {report_rows()})")
     p.add_argument(
         "--docs",
         metavar="MARKDOWN",
@@ -385,10 +385,8 @@ COMMANDS = {
 
 
 def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
-    """The ``surrogate`` parser; only the subcommands named in ``commands`` (default: all) get their options.
-
-    The others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is.
-    """
+    """The ``surrogate`` parser; only the subcommands named in ``commands`` (default: all) get their options
+    (the others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is)."""
     parser = OneLineParser(  # its subcommands' parsers are of its class too
         prog="surrogate", description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
     )
@@ -397,4 +395,5 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
         p = sub.add_parser(name, help=text)
         if commands is None or name in commands:
             add_arguments(p)
+    show_defaults(parser)
     return parser

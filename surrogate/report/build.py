@@ -79,6 +79,7 @@ def _header(w: Writer, folders: Sequence[Path], kinds: Sequence[str]) -> None:
     """The report's title, the command that regenerates it, and what it holds."""
     out = w.out
     argv = ["surrogate", "report", *map(str, folders)] + (["--out", str(out)] if out != folders[0] / "report.md" else [])
+    argv += w.options.command_options()  # what the report holds depends on them
     what = ", ".join(f"`{f}` ({KIND_NAMES[k]})" for f, k in zip(folders, kinds))
     w.add("# surrogate report", "", "Regenerate this report with:", "", "```bash", shlex.join(argv), "```", "")
     w.add(f"Contents: {what}.", "")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..options import is_number
+from ..options import default_of, is_number
 from .figure import PlotStyle, SavedFigure
 
 
@@ -37,6 +37,12 @@ class ReportOptions:
         if not isinstance(self.style, PlotStyle):
             raise ConfigError("ReportOptions: style must be a PlotStyle, e.g. PlotStyle(dpi=150)")
 
+    def command_options(self) -> list[str]:
+        """The ``surrogate report`` options that give these options (none for the defaults)."""
+        return (["--no-heatmaps"] if not self.heatmaps else []) + (
+            ["--max-rows", str(self.max_rows)] if self.max_rows != default_of(ReportOptions, "max_rows") else []
+        )
+
 
 @dataclass
 class Writer:
@@ -51,7 +57,9 @@ class Writer:
         self.lines.extend(lines)
 
     def link(self, path: Path) -> str:
-        return Path(os.path.relpath(Path(path).resolve(), self.out.parent.resolve())).as_posix()
+        """``path`` relative to the report, as a Markdown link target (in ``<...>`` when it holds a space)."""
+        target = Path(os.path.relpath(Path(path).resolve(), self.out.parent.resolve())).as_posix()
+        return f"<{target}>" if any(ch in target for ch in " ()<>") else target
 
     def figure(self, saved: SavedFigure, caption: str) -> None:
         self.figures.append(saved)

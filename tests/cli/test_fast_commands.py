@@ -113,3 +113,16 @@ def test_a_path_option_given_with_a_tilde_is_the_home_folders(command):
     args = build_parser([command[0]]).parse_args(command)
     path = args.out if command[0] != "report" else args.results[0]
     assert Path(path) == Path.home() / "runs" / "a"
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [(["sweep"], ["(default: 24)", "(default: 2021)", "(default: results/sweep)"]), (["report", "x"], ["(default 60)"])],
+)
+def test_help_shows_each_options_default(capsys, command, shown):
+    from surrogate.cli import main
+
+    with pytest.raises(SystemExit):
+        main([*command[:1], "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(s in text for s in shown) and "(default: [])" not in text

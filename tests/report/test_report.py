@@ -402,3 +402,13 @@ def test_sweep_command_names_what_it_cannot_express():
     config.pop("yardsticks")  # an older config.json: the command gives a value it did not record
     command = sweep_command({**config, "solver": json.loads(json.dumps(SweepConfig().to_dict()))["solver"]}, "R")
     assert not command.exact and "other values of yardsticks" in command.differences[0]
+
+
+def test_the_regenerate_command_keeps_the_options_and_links_hold_spaces(tmp_path):
+    from surrogate.report.writer import ReportOptions, Writer
+
+    assert ReportOptions().command_options() == []
+    assert ReportOptions(heatmaps=False, max_rows=5).command_options() == ["--no-heatmaps", "--max-rows", "5"]
+    w = Writer(tmp_path / "out" / "report.md", ReportOptions())
+    assert w.link(tmp_path / "my run" / "table.csv") == "<../my run/table.csv>"
+    assert w.link(tmp_path / "run" / "table.csv") == "../run/table.csv"
