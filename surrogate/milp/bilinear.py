@@ -55,7 +55,7 @@ from .binary_products import BinaryProduct, is_binary_factor
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION
-from .implied_bounds import DEFAULT_LP_SECONDS, tighten_product_bounds
+from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
 from .integer_products import IntegerProduct, integer_bits
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
 from .model_components import check_constructed
@@ -76,6 +76,7 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     BilinearSurrogate,
     EncodedBaseline,
     LinearProduct,
+    exact_scale_warnings,
     factor_map,
     has_zero_width,
     scale_warnings,
@@ -142,10 +143,15 @@ def _exact_product(model, x, y, block_name: str) -> LinearProduct | BinaryProduc
     if has_zero_width(x) or has_zero_width(y):
         return LinearProduct(x, y)
     if is_binary_factor(x) or is_binary_factor(y):
-        return BinaryProduct(model, x, y, block_name)
-    if integer_bits(x) is not None or integer_bits(y) is not None:
-        return IntegerProduct(model, x, y, block_name)
-    return None
+        exact = BinaryProduct(model, x, y, block_name)
+    elif integer_bits(x) is not None or integer_bits(y) is not None:
+        exact = IntegerProduct(model, x, y, block_name)
+    else:
+        return None
+    exact.warnings = exact_scale_warnings(x, y)  # digits and big-M rows: as badly scaled as a surrogate can be
+    for message in exact.warnings:
+        warnings.warn(message, NumericsWarning, stacklevel=3)
+    return exact
 
 
 def _encode(model, approx, inputs: list, formulation: str, block_name: str):
@@ -219,6 +225,33 @@ def bilinear(
     return product
 
 
+#: A factor whose declared box is this many times wider than the box its constraints imply is warned about.
+LOOSE_BOX_FACTOR = 4.0
+
+
+def loose_box_warnings(model) -> tuple[str, ...]:
+    """A warning per product factor whose declared bounds are far wider than its constraints imply (FBBT).
+
+    A surrogate's error grows with its factors' box, so such bounds make every answer through it
+    less accurate than the model allows; bounds are not tightened unasked (see ``implied_bounds``).
+    """
+    factors = [v for v in product_factors(model) if not v.fixed and None not in (v.lb, v.ub) and not has_symbolic_bounds(v)]
+    found = []
+    for var, (lo, hi) in zip(factors, propagated_bounds(model, factors)):
+        width = min(var.ub, hi if hi is not None else var.ub) - max(var.lb, lo if lo is not None else var.lb)
+        if (var.ub - var.lb) > LOOSE_BOX_FACTOR * max(width, 0.0):
+            found.append(
+                f"{var.name} in [{var.lb:g}, {var.ub:g}] (the constraints imply [{max(var.lb, lo):g}, {min(var.ub, hi):g}])"
+            )
+    if not found:
+        return ()
+    return (
+        f"declared bounds far wider than the constraints imply: {'; '.join(found[:5])}{' ...' if len(found) > 5 else ''}; "
+        "a surrogate's error grows with its box: tighten them first, e.g. tighten_product_bounds(model, wide=1e-9) "
+        "(surrogate.milp.implied_bounds), then replace the products",
+    )
+
+
 def _implied_note(implied) -> str:
     """What an :class:`UnboundedVariableError` adds after bound tightening was tried (nothing when it was off)."""
     if implied is None:
@@ -280,19 +313,19 @@ def replace_products(
     Warns
     -----
     NumericsWarning
-        For each badly scaled product (also in the report's ``warnings``).
+        For each badly scaled product, and (with ``implied_bounds``) for factors whose declared bounds
+        are far wider than the constraints imply (:func:`loose_box_warnings`); all also in the report's ``warnings``.
     """
     approx = _resolve(surrogate, zoo, model)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
+    make = lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware)  # noqa: E731
     try:
-        report = rewrite_products(
-            model,
-            "surrogate_replacement",
-            lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware),
-            note=_implied_note(implied),
-        )
+        loose = loose_box_warnings(model) if implied_bounds else ()
+        report = rewrite_products(model, "surrogate_replacement", make, note=_implied_note(implied))
     except Exception:
         if implied is not None:
             implied.restore()  # a refusal leaves the model as it was
         raise
-    return dataclasses.replace(report, implied_bounds=implied)
+    for message in loose:
+        warnings.warn(message, NumericsWarning, stacklevel=2)
+    return dataclasses.replace(report, implied_bounds=implied, warnings=loose + report.warnings)

@@ -183,6 +183,13 @@ def _run_fbbt(model) -> None:
         ) from None
 
 
+def propagated_bounds(model, variables) -> list[tuple[float | None, float | None]]:
+    """The bounds FBBT derives for ``variables`` from ``model``'s constraints and bounds, the model left as it was."""
+    with _relaxed_view(model):
+        _run_fbbt(model)
+        return [_bounds(v) for v in variables]
+
+
 def _outward(value: float, side: int, margin: float) -> float:
     """``value`` moved by ``margin * max(1, |value|)`` away from the box (``side`` 0: lower, 1: upper)."""
     step = margin * max(1.0, abs(value))

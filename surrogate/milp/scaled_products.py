@@ -66,6 +66,21 @@ def scale_warnings(x, y, coefficients) -> tuple[str, ...]:
     )
 
 
+def exact_scale_warnings(x, y) -> tuple[str, ...]:
+    """A warning (one string) if ``x*y`` written exactly with binary digits has big-M rows above
+    :data:`PRODUCT_SCALE_LIMIT`, else ``()``: a digit within the solver's integrality tolerance
+    (1e-6) then moves the product by up to 1e-6 of the rows' scale, and the answer with it."""
+    big = max(abs(float(x.lb)), abs(float(x.ub))) * max(abs(float(y.lb)), abs(float(y.ub)))
+    if not big > PRODUCT_SCALE_LIMIT:
+        return ()
+    names = x.name if y is x else f"{x.name} and {y.name}"
+    return (
+        f"product {x.name}*{y.name} is badly scaled: written exactly with binary digits, its big-M rows reach "
+        f"{big:.3g} > {PRODUCT_SCALE_LIMIT:g}, so a digit within the solver's integrality tolerance (1e-6) moves the "
+        f"product by up to {big * 1e-6:.3g}; tighten the bounds of {names}, or rescale them (e.g. measure in thousands)",
+    )
+
+
 class EncodedBaseline(EncodedProduct):
     """A classic approximation of ``x*y`` on [-1, 1]^2 added to a block (see :mod:`surrogate.milp.baselines`).
 

@@ -233,3 +233,34 @@ def test_error_aware_baselines_and_linear_products():
     linear = bilinear(m, m.x, m.k, random_net((4,)), error_aware=True)
     assert isinstance(linear, LinearProduct) and linear.slack is None and linear.error_bound == 0.0
     assert math.isfinite(saw.error_bound)
+
+
+@pytest.mark.parametrize(("declared", "warned"), [(100, True), (10, False)])
+def test_declared_bounds_far_wider_than_the_constraints_imply_are_warned_about(declared, warned):
+    """x + y <= 4, x >= -1, y >= -2 imply x in [-1, 6]: a box of +-100 makes the surrogate's error ~30x larger."""
+    import warnings as python_warnings
+
+    from surrogate.errors import NumericsWarning
+    from surrogate.milp.implied_bounds import tighten_product_bounds
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-declared, declared))
+    m.y = pyo.Var(bounds=(-declared, declared))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 4)
+    m.c2 = pyo.Constraint(expr=m.x >= -1)
+    m.c3 = pyo.Constraint(expr=m.y >= -2)
+    m.o = pyo.Objective(expr=m.x * m.y + 0.3 * m.x)
+    with python_warnings.catch_warnings(record=True) as seen:
+        python_warnings.simplefilter("always")
+        report = replace_products(m, "3x8")
+    loose = [str(w.message) for w in seen if issubclass(w.category, NumericsWarning)]
+    if not warned:
+        assert loose == [] and report.warnings == ()
+        return
+    assert loose == list(report.warnings)
+    assert "x in [-100, 100] (the constraints imply [-1, 6]); y in [-100, 100] (the constraints imply [-2, 5])" in loose[0]
+    report.undo(m)
+    tighten_product_bounds(m, wide=1e-9)  # the fix the warning names
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("error", NumericsWarning)
+        assert replace_products(m, "3x8").warnings == ()

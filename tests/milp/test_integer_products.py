@@ -1,6 +1,7 @@
 """A product with an integer factor of few values is exact through the factor's binary digits."""
 
 import itertools
+import warnings
 
 import pyomo.environ as pyo
 import pytest
@@ -76,3 +77,26 @@ def test_an_equality_on_integer_products_keeps_its_solutions():
     result = solve(m, CONFIG)
     assert result.optimal and result.objective == pytest.approx(-1.0) and (m.n.value, m.k.value) == (1.0, 2.0)
     assert report.products[("k", "n")].get_error().vs_product <= 1e-9
+
+
+@pytest.mark.parametrize("domain", [pyo.Binary, pyo.Integers])
+def test_an_exact_product_with_huge_big_m_rows_is_warned_about(domain):
+    """Digits within HiGHS's integrality tolerance times 1e8 move the product by 100: say so, as for a surrogate."""
+    from surrogate.errors import NumericsWarning
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=domain, bounds=(0, 1 if domain is pyo.Binary else 7))
+    m.y = pyo.Var(bounds=(-1e8, 1e8))
+    m.c = pyo.Constraint(expr=m.n * m.y >= 50)
+    m.o = pyo.Objective(expr=m.y + 1000 * m.n)
+    with pytest.warns(
+        NumericsWarning, match=r"product n\*y is badly scaled: written exactly with binary digits, its big-M rows reach"
+    ):
+        report = replace_products(m, "3x8", implied_bounds=False)
+    assert len(report.warnings) == 1 and "tighten the bounds of n and y" in report.warnings[0]
+    report.undo(m)  # the exact model again, with y in thousands
+    m.y.setlb(-1e3)
+    m.y.setub(1e3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        assert replace_products(m, "3x8", implied_bounds=False).warnings == ()
