@@ -47,7 +47,7 @@ import warnings
 
 import pyomo.environ as pyo
 
-from ..errors import NumericsWarning
+from ..errors import InfeasibleModelError, NumericsWarning
 from ..nets.network import ReluMLP
 from ..nets.zoo import DEFAULT_ZOO, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
 from .baselines import is_baseline
@@ -236,8 +236,12 @@ def loose_box_warnings(model) -> tuple[str, ...]:
     less accurate than the model allows; bounds are not tightened unasked (see ``implied_bounds``).
     """
     factors = [v for v in product_factors(model) if not v.fixed and None not in (v.lb, v.ub) and not has_symbolic_bounds(v)]
+    try:
+        implied = propagated_bounds(model, factors)
+    except InfeasibleModelError:  # no box at all: the solve says so, as it did without this check
+        return ()
     found = []
-    for var, (lo, hi) in zip(factors, propagated_bounds(model, factors)):
+    for var, (lo, hi) in zip(factors, implied):
         width = min(var.ub, hi if hi is not None else var.ub) - max(var.lb, lo if lo is not None else var.lb)
         if (var.ub - var.lb) > LOOSE_BOX_FACTOR * max(width, 0.0):
             found.append(

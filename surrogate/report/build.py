@@ -93,7 +93,7 @@ def write_report(
     Parameters
     ----------
     folders
-        Results folders; each must be a sweep or a solve-time benchmark folder.
+        Results folders (or one folder); each must be a sweep, solve-time or scale benchmark folder.
     out
         The report file (default ``folders[0]/report.md``). Figures go to a ``figures/`` folder beside it.
     options
@@ -110,6 +110,8 @@ def write_report(
         If a folder is not a results folder, or one of its files is corrupted or from an incompatible version.
         Every folder is checked before anything is written.
     """
+    if isinstance(folders, str | os.PathLike):  # one folder, not a sequence of its letters
+        folders = [folders]
     if not folders:
         raise ConfigError("write_report: give at least one results folder")
     folders = [Path(f) for f in folders]

@@ -412,3 +412,11 @@ def test_the_regenerate_command_keeps_the_options_and_links_hold_spaces(tmp_path
     w = Writer(tmp_path / "out" / "report.md", ReportOptions())
     assert w.link(tmp_path / "my run" / "table.csv") == "<../my run/table.csv>"
     assert w.link(tmp_path / "run" / "table.csv") == "../run/table.csv"
+
+
+def test_one_folder_given_as_a_string_is_one_folder(tmp_path):
+    from surrogate import InfeasibleModelError, SurrogateError
+
+    folder = make_bench(tmp_path / "bench")
+    assert write_report(str(folder), options=FAST).path == folder / "report.md"
+    assert issubclass(InfeasibleModelError, SurrogateError)  # what replace_products documents, one import away
