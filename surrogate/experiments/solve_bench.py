@@ -39,6 +39,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.bilinear import replace_products, resolve_surrogate
 from ..milp.bounds import BOUND_METHODS, attach_bounds, compute_bounds
 from ..milp.solver import SolverConfig, Termination, check_solver
+from ..milp.solver_config import SOLVER_NAMES
 from ..milp.warmstart import solve_with_start, start_config
 from .reference_problem import reference_regret
 from .solve_bench_config import (
@@ -233,15 +234,16 @@ class SolveBenchResult:
         """The tables as ``surrogate bench solve-time`` prints them."""
         fmt = lambda v: f"{v:.3g}"  # noqa: E731
         limit = self.config.solver
+        name = SOLVER_NAMES[limit.solver]
         sections = [
             ("bounds per net (stable neurons need no binary; bigm_width = sum of u - l over unstable neurons)", self.bounds),
             (
-                f"encodings over all problems (HiGHS, {limit.threads} thread, time limit {limit.time_limit:g} s, gap {limit.rel_gap:g})",
+                f"encodings over all problems ({name}, {limit.threads} thread, time limit {limit.time_limit:g} s, gap {limit.rel_gap:g})",
                 self.encodings,
             ),
             ("speed-up per problem, nets of depth >= 3 (omlt-bigm time / (pruned time + tightening))", self.speedups),
             (
-                f"growth: HiGHS seconds by number of products, random family ('*' = hit the {limit.time_limit:g} s limit)",
+                f"growth: {name} seconds by number of products, random family ('*' = hit the {limit.time_limit:g} s limit)",
                 self.growth,
             ),
             ("approximations of x*y: error per binary, and solve times (nets use the pruned encoding)", self.baselines),

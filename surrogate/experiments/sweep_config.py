@@ -25,6 +25,12 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
     if not isinstance(given, (tuple, list)):
         raise ConfigError(f"SweepConfig: architectures={given!r} must be a sequence of shapes, e.g. ('3x8', '8-6-6')")
     archs = tuple(Architecture.parse(a) for a in given)
+    other = [f"{a.n_inputs}-{'-'.join(map(str, a.hidden))}-{a.n_outputs}" for a in archs if (a.n_inputs, a.n_outputs) != (2, 1)]
+    if other:
+        raise ConfigError(
+            f"SweepConfig: {', '.join(other)} {'is' if len(other) == 1 else 'are'} not 2 inputs -> 1 output; a sweep "
+            "trains surrogates of x*y: give hidden widths only, e.g. '3x8' or Architecture((8, 8, 8))"
+        )
     repeated = sorted({a.name for a in archs if archs.count(a) > 1})
     if repeated:
         raise ConfigError(f"SweepConfig: architectures repeat {', '.join(repeated)}; give each shape once")

@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
-from ..options import is_number, plain_numbers
+from ..options import is_number, plain_number, plain_numbers
 
 #: The MILP solvers :class:`SolverConfig` can name: HiGHS (the default, always installed), SCIP and Gurobi
 #: (optional: ``pip install 'surrogate[scip]'`` / ``'surrogate[gurobi]'``), each run through Pyomo's
 #: ``contrib.solver`` interface by :mod:`surrogate.milp.solver_backends`.
 SOLVERS = ("highs", "scip", "gurobi")
+#: How tables and messages name each solver.
+SOLVER_NAMES = {"highs": "HiGHS", "scip": "SCIP", "gurobi": "Gurobi"}
 
 #: Each solver's own options that :class:`SolverConfig`'s fields, :func:`~surrogate.milp.solver.solve`'s
 #: ``node_limit`` or the SCIP log cut (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`) set on every
@@ -185,9 +187,12 @@ def _option_pairs(options, solver: str) -> tuple[tuple[str, bool | int | float |
 
 
 def _plain(value):
-    """A NumPy or other ``numbers`` scalar as the Python ``int`` or ``float`` a solver's option setter takes."""
-    if isinstance(value, bool | str):
+    """A NumPy or other ``numbers`` scalar as the Python ``bool``, ``int``, ``float`` or ``str`` a solver's option setter takes."""
+    value = plain_number(value)  # np.True_ -> True, np.str_ -> str
+    if isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, numbers.Integral):
         return int(value)
     return float(value) if isinstance(value, numbers.Real) else value

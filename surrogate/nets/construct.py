@@ -348,6 +348,10 @@ def _active_units(p: ConstructionPlan) -> list[np.ndarray]:
     return [np.array([0, first]), *later]
 
 
+#: The largest ``active_margin`` of :func:`hand_built` (1e15 moved the net by 0.3 through float64 rounding).
+MAX_ACTIVE_MARGIN, MARGIN_NOTE = 1.0, "0: as published; a larger margin, taken off again in float64, rounds the net away"
+
+
 def _shift_active(weights: list, biases: list, active: list[np.ndarray], margin: float) -> None:
     """Add ``margin`` to the bias of every ``active`` unit and take it off in the layer that reads it.
 
@@ -373,9 +377,9 @@ def hand_built(arch: Architecture | str, variant: str = "paired", *, active_marg
     they cost the MILP no binary. 4-5-5-5-5 ``shared``: 10 unstable neurons instead of 18. ``0`` (the
     default) is the construction as published, and the net the zoo's ``b<N>-hand-<variant>-<shape>`` hold.
     """
-    if not is_number(active_margin, low=0, finite=True):
+    if not is_number(active_margin, low=0, high=MAX_ACTIVE_MARGIN):
         raise ConfigError(
-            f"active_margin={active_margin!r} must be a finite number >= 0, e.g. 0.015625 (0: the construction as published)"
+            f"active_margin={active_margin!r} must be a number in [0, {MAX_ACTIVE_MARGIN:g}], e.g. 0.015625 ({MARGIN_NOTE})"
         )
     p = plan(arch, variant)
     w1, b1, f, z, h = _first_layer(p)

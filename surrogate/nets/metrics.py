@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..errors import ConfigError
+from ..options import is_number
 from .network import ReluMLP
 
 GRID_POINTS = 401
@@ -67,7 +69,9 @@ def validation_mae(net: ReluMLP, seed: int) -> float:
 
 
 def score(net: ReluMLP, *, n: int = GRID_POINTS) -> ApproximationScore:
-    """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points)."""
+    """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points); ``n`` at least 2."""
+    if not is_number(n, integer=True, low=2):
+        raise ConfigError(f"score: n={n!r} must be an integer of at least 2 points per axis, e.g. {GRID_POINTS}")
     points = grid(n)
     out = net.forward(points)
     err = out - points[:, 0] * points[:, 1]

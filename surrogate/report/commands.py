@@ -100,12 +100,16 @@ def _shape_flags(config: Mapping) -> list[str]:
 
 
 def _solver_flags(solver: Mapping, differences: list[str]) -> list[str]:
-    """``--time-limit`` and ``--threads`` flags for recorded solver settings; appends what has no flag to ``differences``."""
+    """``--time-limit``, ``--threads`` and ``--solver-option`` flags for recorded solver settings; appends what has
+    no flag to ``differences``."""
     default, flags = default_of(SweepConfig, "solver"), []
     if solver.get("time_limit", default.time_limit) != default.time_limit:
-        flags += ["--time-limit", f"{solver['time_limit']:g}"]
+        short = f"{solver['time_limit']:g}"  # every digit where :g would round: the command makes this config
+        flags += ["--time-limit", short if float(short) == solver["time_limit"] else repr(float(solver["time_limit"]))]
     if solver.get("threads", default.threads) != default.threads:
         flags += ["--threads", str(solver["threads"])]
+    for name, value in solver.get("options", ()):
+        flags += ["--solver-option", f"{name}={str(value).lower() if isinstance(value, bool) else value}"]
     for key in ("rel_gap", "solver"):
         if key in solver and solver[key] != getattr(default, key):
             differences.append(f"solver {key}={solver[key]!r} has no command-line option; use the Python API")

@@ -270,3 +270,29 @@ def test_problem_run_config_checks_every_field(kwargs, match):
 
     with pytest.raises(ConfigError, match=match):
         ProblemRunConfig(**kwargs)
+
+
+def test_a_sweep_of_nets_that_are_not_surrogates_of_x_times_y_is_refused():
+    from surrogate import Architecture
+
+    with pytest.raises(ConfigError, match=r"SweepConfig: 3-8-2 is not 2 inputs -> 1 output; a sweep trains surrogates of x\*y"):
+        SweepConfig(architectures=(Architecture((8,), n_inputs=3, n_outputs=2),))
+
+
+def test_a_score_needs_two_points_per_axis():
+    from surrogate import score
+    from surrogate.nets.construct import hand_built
+
+    for n in (1, 0, 2.5):
+        with pytest.raises(ConfigError, match=f"score: n={n!r} must be an integer of at least 2 points per axis"):
+            score(hand_built("1x8", "paired"), n=n)
+
+
+def test_numpy_option_values_are_kept_as_python_values():
+    import numpy as np
+
+    config = SolverConfig(
+        options={"mip_detect_symmetry": np.True_, "presolve": np.str_("off"), "mip_heuristic_effort": np.float32(0.25)}
+    )
+    assert config.options == (("mip_detect_symmetry", True), ("mip_heuristic_effort", 0.25), ("presolve", "off"))
+    assert [type(v) for _, v in config.options] == [bool, float, str]

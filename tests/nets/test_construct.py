@@ -112,10 +112,16 @@ def test_active_margin_keeps_the_function_and_proves_the_always_active_units(arc
     assert (net_bounds(plain, "milp").unstable, net_bounds(shifted, "milp").unstable) == (unstable, fixed)
 
 
-@pytest.mark.parametrize("margin", [-0.1, float("nan"), float("inf"), True, "0.1", None])
+@pytest.mark.parametrize("margin", [-0.1, float("nan"), float("inf"), True, "0.1", None, 1e15, 1.5])
 def test_a_bad_active_margin_is_refused(margin):
-    with pytest.raises(ConfigError, match=r"active_margin=.* must be a finite number >= 0, e.g. 0.015625"):
+    with pytest.raises(ConfigError, match=r"active_margin=.* must be a number in \[0, 1\], e.g. 0.015625"):
         hand_built("4-5-5-5-5", "shared", active_margin=margin)
+
+
+def test_the_largest_active_margin_keeps_the_function():
+    points = np.random.default_rng(4).uniform(-1, 1, (20_000, 2))
+    plain, shifted = hand_built("4-5-5-5-5", "shared"), hand_built("4-5-5-5-5", "shared", active_margin=1.0)
+    assert np.abs(plain.forward(points) - shifted.forward(points)).max() < 1e-12
 
 
 def test_the_zoo_holds_the_fixed_deep_net():

@@ -420,3 +420,15 @@ def test_one_folder_given_as_a_string_is_one_folder(tmp_path):
     folder = make_bench(tmp_path / "bench")
     assert write_report(str(folder), options=FAST).path == folder / "report.md"
     assert issubclass(InfeasibleModelError, SurrogateError)  # what replace_products documents, one import away
+
+
+def test_sweep_command_keeps_solver_options_and_every_digit_of_the_time_limit():
+    from surrogate.milp.solver import SolverConfig
+
+    config = SweepConfig(solver=SolverConfig(time_limit=12.3456789, options={"mip_heuristic_effort": 0.3, "presolve": "off"}))
+    command = sweep_command(json.loads(json.dumps(config.to_dict())), "R")
+    assert command.argv == (
+        "surrogate", "sweep", "--time-limit", "12.3456789",
+        "--solver-option", "mip_heuristic_effort=0.3", "--solver-option", "presolve=off", "--out", "R",
+    )  # fmt: skip
+    assert command.exact
