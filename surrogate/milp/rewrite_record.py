@@ -9,7 +9,7 @@ block was built from, so that :func:`refresh_rewrites`, called by
 :func:`~surrogate.milp.solver.solve`, can bring the block up to date or refuse:
 
 * an objective's changed ``sense`` is copied (the copy's expression is the same);
-* an original whose expression was replaced (``set_value``, a new ``expr``) is refused;
+* an original whose expression was replaced (``set_value``, a new ``expr``), or that was deleted, is refused;
 * a factor whose constant bounds were widened, that lost integrality, or that
   was fixed outside its box is refused (tightened bounds are fine: the
   product is valid on a smaller box; bounds of mutable ``Param`` s are followed).
@@ -131,6 +131,8 @@ class RewriteRecord:
     def _changed(item: Rewritten) -> str | None:
         """A message if ``item``'s original no longer holds the expression that was copied."""
         kind = "objective" if item.original.ctype is pyo.Objective else "constraint"
+        if item.original.parent_block() is None:
+            return f"{kind} {item.original.name!r} was deleted from the model (its copy still holds it)"
         if item.original.expr is not item.expr:
             return f"{kind} {item.original.name!r} was given a new expression (its copy holds the old one)"
         edited = [e.name for e, expr in item.named if e.expr is not expr]

@@ -57,6 +57,7 @@ def test_the_block_records_what_it_was_built_from():
         (lambda m: m.c.set_value(m.x * m.y <= 1), r"constraint 'c' was given a new expression"),
         (lambda m: setattr(m.o, "expr", m.x), r"objective 'o' was given a new expression"),
         (lambda m: m.e.set_value(2 * m.x * m.y), r"the Expression 'e' in objective 'o' was given a new expression"),
+        (lambda m: m.del_component(m.c), r"constraint 'c' was deleted from the model \(its copy still holds it\)"),
     ],
 )
 def test_an_edit_the_block_cannot_follow_is_refused_with_the_fix(edit, match):
