@@ -71,6 +71,7 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     quadratic_parts,
     rewrite_products,
 )
+from .rewrite_record import RECORD, Basis
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
@@ -81,6 +82,13 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     has_zero_width,
     scale_warnings,
 )
+
+
+def _check_factors(model, x, y) -> None:
+    """Refuse ``x, y`` unless each is one variable with finite bounds, on a constructed ``model``."""
+    check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y")
+    check_constructed(model)
+    finite_bounds(x), finite_bounds(y)
 
 
 def _resolve(surrogate, zoo, model=None):
@@ -210,7 +218,7 @@ def bilinear(
     NumericsWarning
         When the product is badly scaled (see :func:`scale_warnings`).
     """
-    check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y"), finite_bounds(x), finite_bounds(y)
+    _check_factors(model, x, y)
     approx = _resolve(surrogate, zoo)
     block_name = _block_name(model, x, y, name)
     if (exact := _exact_product(model, x, y, block_name)) is not None:
@@ -243,7 +251,7 @@ def loose_box_warnings(model) -> tuple[str, ...]:
     found = []
     for var, (lo, hi) in zip(factors, implied):
         width = min(var.ub, hi if hi is not None else var.ub) - max(var.lb, lo if lo is not None else var.lb)
-        if (var.ub - var.lb) > LOOSE_BOX_FACTOR * max(width, 0.0):
+        if (var.ub - var.lb) > LOOSE_BOX_FACTOR * max(width, 0.0) + 1e-6 * max(1.0, abs(var.lb), abs(var.ub)):
             found.append(
                 f"{var.name} in [{var.lb:g}, {var.ub:g}] (the constraints imply [{max(var.lb, lo):g}, {min(var.ub, hi):g}])"
             )
@@ -323,13 +331,22 @@ def replace_products(
     approx = _resolve(surrogate, zoo, model)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
     make = lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware)  # noqa: E731
+    report, loose = _rewrite_with(model, make, implied, loose_check=implied_bounds)
+    for message in loose:
+        warnings.warn(message, NumericsWarning, stacklevel=2)
+    return dataclasses.replace(report, implied_bounds=implied, warnings=loose + report.warnings)
+
+
+def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[ReplacementReport, tuple[str, ...]]:
+    """:func:`rewrite_products` with ``make``, recording what ``implied`` (derived bounds) rests on:
+    ``(report, loose-box warnings)``; a refusal puts the derived bounds back."""
     try:
-        loose = loose_box_warnings(model) if implied_bounds else ()
+        loose = loose_box_warnings(model) if loose_check else ()
+        basis = Basis.of(model, implied.derived) if implied is not None and implied.derived else None
         report = rewrite_products(model, "surrogate_replacement", make, note=_implied_note(implied))
+        getattr(model.component(report.block), RECORD).basis = basis  # what the derived bounds rest on
     except Exception:
         if implied is not None:
             implied.restore()  # a refusal leaves the model as it was
         raise
-    for message in loose:
-        warnings.warn(message, NumericsWarning, stacklevel=2)
-    return dataclasses.replace(report, implied_bounds=implied, warnings=loose + report.warnings)
+    return report, loose

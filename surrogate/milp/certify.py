@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
+from ..options import is_number
 from .bounds import fingerprint
 from .bounds_interval import interval_layer
 
@@ -25,7 +27,8 @@ _CERTIFIED: dict = {}
 
 def _row_errors(net: ReluMLP, x: float, ys: np.ndarray) -> np.ndarray:
     """``N(x, y) - x y`` at the points ``(x, y)`` for ``y`` in ``ys``."""
-    return net.forward(np.column_stack([np.full(len(ys), x), ys])) - x * ys
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by _finite, with the fix
+        return net.forward(np.column_stack([np.full(len(ys), x), ys])) - x * ys
 
 
 def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,16 +60,30 @@ def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray) -> tuple[np.nda
     return stable, gains
 
 
+def _finite(errors: np.ndarray, net: ReluMLP) -> np.ndarray:
+    """``errors`` if every one is a number; else :class:`ModelFormatError` (the net overflows float64 on its domain)."""
+    if not np.all(np.isfinite(errors)):
+        raise ModelFormatError(
+            f"net {net.architecture} overflows float64 on its domain {net.domain} (its values are not finite numbers "
+            "there), so no error bound can be certified; scale its weights and domain to moderate numbers"
+        )
+    return errors
+
+
 def _cellwise_error(net: ReluMLP, points: int) -> tuple[float, float]:
-    """``(max |N - xy|`` on a ``points x points`` grid of the domain, the certified bound of :func:`certified_error_bound`)."""
+    """``(max |N - xy|`` on a ``points x points`` grid of the domain, the certified bound of :func:`certified_error_bound`).
+
+    The bound gets ``1e-12`` of the largest value involved (a layer's, or ``|xy|``) for float64 rounding."""
     (p, q), (r, s) = net.domain
     xs, ys = np.linspace(p, q, points), np.linspace(r, s, points)
     half_x, half_y = (q - p) / (points - 1) / 2, (s - r) / (points - 1) / 2
     big_x, big_y = max(abs(p), abs(q)), max(abs(r), abs(s))
     grid_worst = certified = 0.0
-    left = np.abs(_row_errors(net, xs[0], ys))
+    scale = max(1.0, big_x * big_y)
+    left = np.abs(_finite(_row_errors(net, xs[0], ys), net))
     for x0, x1 in zip(xs[:-1], xs[1:]):
-        right = np.abs(_row_errors(net, x1, ys))
+        right = np.abs(_finite(_row_errors(net, x1, ys), net))
+        scale = max(scale, net.magnitude(np.column_stack([np.full(points, x1), ys])))
         corners = np.maximum.reduce([left[:-1], left[1:], right[:-1], right[1:]])
         low = np.column_stack([np.full(points - 1, x0), ys[:-1]])
         high = np.column_stack([np.full(points - 1, x1), ys[1:]])
@@ -75,15 +92,34 @@ def _cellwise_error(net: ReluMLP, points: int) -> tuple[float, float]:
         certified = max(certified, float(np.max(np.where(stable, corners, corners + lipschitz))))
         grid_worst = max(grid_worst, float(left.max()), float(right.max()))
         left = right
-    return grid_worst, certified * (1 + 1e-12) + 1e-15  # float64 rounding of the evaluations
+    return grid_worst, certified + 1e-12 * scale  # float64 rounding of the evaluations
 
 
 def _declared_bound(net: ReluMLP) -> float | None:
-    """The net's ``error_bound`` metadata as a number, or ``None`` where it is absent or not a number (then unused)."""
+    """The net's ``error_bound`` metadata as a number where the net is the construction that proves it
+    (:func:`_is_construction`); ``None`` for any other net, or a value that is not a number (then unused)."""
     try:
-        return float(net.metadata["error_bound"])
+        declared = float(net.metadata["error_bound"])
     except (KeyError, TypeError, ValueError):
         return None
+    return declared if _is_construction(net) else None
+
+
+def _is_construction(net: ReluMLP) -> bool:
+    """Whether ``net`` is the hand-built net its metadata names (kind, variant, architecture, active margin),
+    rebuilt and compared weight by weight within float32 rounding, on the unit box its bound is proved on."""
+    from ..errors import SurrogateError
+    from ..nets.construct import hand_built
+
+    md = net.metadata
+    if md.get("kind") != "hand-built" or net.domain != ((-1.0, 1.0), (-1.0, 1.0)):
+        return False
+    try:
+        ref = hand_built(md["architecture"], md["variant"], active_margin=float(md.get("active_margin", 0.0)))
+    except (SurrogateError, KeyError, TypeError, ValueError):
+        return False
+    mine, theirs = (*net.weights, *net.biases), (*ref.weights, *ref.biases)
+    return len(mine) == len(theirs) and all(a.shape == b.shape and np.abs(a - b).max() <= 1e-7 for a, b in zip(mine, theirs))
 
 
 def certified_error_bound(net: ReluMLP, *, points: int = CERTIFY_POINTS) -> float:
@@ -106,14 +142,20 @@ def certified_error_bound(net: ReluMLP, *, points: int = CERTIFY_POINTS) -> floa
       on the cell: 1, 0, or [0, 1] for a neuron that changes sign there; :func:`_cell_gains`),
       ``X = max(|p|, |q|)``, ``Y = max(|r|, |s|)``, and ``|xy - g_x g_y| <= |dx| Y + |dy| X``.
 
-    ``E`` is the largest cell bound (a relative ``1e-12`` more, for the evaluations' rounding). Before,
+    ``E`` is the largest cell bound, plus ``1e-12`` of the largest value involved for the evaluations'
+    rounding (a net that overflows float64 is refused). Before,
     one Lipschitz term from the whole net's ``|W_1| ... |W_L|`` was added everywhere: 9.5 times the
-    true error for the zoo's 3x8 net (now 1.5), 8e5 times for a trained 6x8 one (now 8e4). A net whose metadata declares ``error_bound`` (the
-    hand-built nets of :mod:`surrogate.nets.construct`) gets ``min(E, error_bound + DECLARED_MARGIN)``,
-    unless the grid shows the declaration false for these weights (a value that is not a number is not
-    used). The result is cached by the weights' :func:`~surrogate.milp.bounds.fingerprint`, domain, grid
+    true error for the zoo's 3x8 net (now 1.5), 8e5 times for a trained 6x8 one (now 8e4). A hand-built net
+    of :mod:`surrogate.nets.construct` whose weights are its construction's (rebuilt from its metadata and
+    compared) gets ``min(E, error_bound + DECLARED_MARGIN)``, its proved bound, unless the grid shows it
+    false; any other net's ``error_bound`` metadata is not trusted (a file can declare anything). The result is cached by the weights' :func:`~surrogate.milp.bounds.fingerprint`, domain, grid
     and declaration.
     """
+    if not is_number(points, integer=True, low=2):
+        raise ConfigError(
+            f"certified_error_bound: points={points!r} must be an integer of at least 2 per axis, e.g. {CERTIFY_POINTS}"
+        )
+    net.check_product_net("certified_error_bound")
     declared = _declared_bound(net)
     key = (fingerprint(net), net.domain, points, declared)
     if key not in _CERTIFIED:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -242,6 +242,10 @@ def check_inputs(inputs, count: int, what: str) -> list:
     (``m.x`` for ``Var([1, 2])``) or a string is refused with how to pass its elements.
     """
     example = "e.g. [m.x, m.y] or [m.v[1], m.v[2]]"
+    if isinstance(inputs, Mapping):
+        raise ModelFormatError(
+            f"{what}: inputs is a mapping ({type(inputs).__name__}); pass a list of {count} variables, {example}"
+        )
     if isinstance(inputs, str) or getattr(inputs, "is_indexed", lambda: False)():
         shown = repr(inputs) if isinstance(inputs, str) else f"the indexed component {inputs.name!r}"
         raise ModelFormatError(f"{what}: inputs is {shown}; pass a list of {count} scalar variables or expressions, {example}")

@@ -107,12 +107,17 @@ class ImpliedBounds:
     left_out: tuple[str, ...] = ()
     _variables: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def restore(self) -> None:
-        """Put the derived variables' bounds back as they were."""
+    def restore(self, model=None) -> None:
+        """Put the derived bounds back as they were: on the variables tightened, or those of the same names
+        in ``model`` (a clone); a side changed since (a bound set by hand) is kept."""
         for name, bound in self.derived.items():
-            var = self._variables[name]
-            var.setlb(bound.old[0])
-            var.setub(bound.old[1])
+            var = self._variables[name] if model is None else model.find_component(name)
+            if var is None:
+                continue
+            if _bounds(var)[0] == bound.new[0]:
+                var.setlb(bound.old[0])
+            if _bounds(var)[1] == bound.new[1]:
+                var.setub(bound.old[1])
 
 
 def product_factors(model) -> list:

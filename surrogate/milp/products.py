@@ -163,7 +163,7 @@ class ReplacementReport:
 
     def undo(self, model) -> None:
         """Give ``model`` back as it was before the replacement: the block deleted, the components
-        active again and the bounds that bound tightening derived put back.
+        active again and the bounds that bound tightening derived put back (those not changed since by hand).
 
         Then the model can be solved exactly, edited, and have its products replaced again.
         """
@@ -172,7 +172,7 @@ class ReplacementReport:
             raise ModelFormatError(f"{model.name!r} has no block {self.block!r}: it was undone already, or is another model")
         getattr(block, RECORD).undo()
         if self.implied_bounds is not None:
-            self.implied_bounds.restore()
+            self.implied_bounds.restore(model)
 
     @property
     def n_products(self) -> int:
@@ -207,7 +207,7 @@ def product_terms(repn) -> list:
     ]
 
 
-def rewrite_products(model, block_name: str, make_product, *, note: str = "") -> ReplacementReport:
+def rewrite_products(model, block_name: str, make_product, *, note: str = "", follows_params: bool = True) -> ReplacementReport:
     """Rewrite every degree-2 term of ``model``'s active objective and constraints (in place).
 
     ``make_product(block, x, y)`` returns an object whose ``.expr`` stands for
@@ -224,10 +224,14 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
     Nothing is changed if any term cannot be handled, or a product fails while
     it is built (its block is removed and every component it deactivated is
     active again); ``note`` is appended to
-    the message of an :class:`UnboundedVariableError` (see :func:`check_factors`).
+    the message of an :class:`UnboundedVariableError` (see :func:`check_factors`). ``follows_params=False``:
+    ``make_product`` reads bounds of mutable ``Param`` s once, so a changed one is refused at the next solve.
     """
     if model.component(block_name) is not None:
-        raise ModelFormatError(f"{model.name!r} already has a block {block_name!r}; start from the exact model")
+        raise ModelFormatError(
+            f"{model.name!r} already has a block {block_name!r}: its products were replaced before; start from the exact "
+            "model, which report.undo(model) gives back (the report the earlier replacement returned)"
+        )
     check_components(model)  # a product in an untransformed Disjunct would be missed
     targets = []
     for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
@@ -249,7 +253,7 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "") ->
         model.del_component(block)
         raise
     distinct = ComponentSet(factors)
-    block.record.factors.extend(FactorBox.of(v, symbolic=has_symbolic_bounds(v)) for v in distinct)
+    block.record.built([FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v)) for v in distinct])
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
     return ReplacementReport(products, terms, tuple(c.name for c in touched), found, block=block_name)
 

@@ -48,7 +48,7 @@ class _Envelope:
 
 def mccormick(model) -> object:
     """Rewrite ``model`` in place into its McCormick relaxation; returns the replacement report."""
-    return rewrite_products(model, "mccormick", _Envelope)
+    return rewrite_products(model, "mccormick", _Envelope, follows_params=False)  # envelopes of the bounds' values
 
 
 def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[SolveResult, dict]:

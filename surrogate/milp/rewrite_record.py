@@ -10,9 +10,12 @@ block was built from, so that :func:`refresh_rewrites`, called by
 
 * an objective's changed ``sense`` is copied (the copy's expression is the same);
 * an original whose expression was replaced (``set_value``, a new ``expr``), or that was deleted, is refused;
-* a factor whose constant bounds were widened, that lost integrality, or that
-  was fixed outside its box is refused (tightened bounds are fine: the
-  product is valid on a smaller box; bounds of mutable ``Param`` s are followed).
+* a factor whose constant bounds were widened, that lost integrality (unless the block's own
+  binaries were relaxed too: an LP relaxation), or that was fixed outside its box is refused
+  (tightened bounds are fine: the product is valid on a smaller box; bounds of mutable ``Param`` s
+  are followed where the products read them symbolically);
+* where bounds were derived from the constraints, a constraint changed, deactivated or deleted, or
+  a variable's bounds widened, since is refused (a :class:`Basis`): the derived box may no longer hold.
 
 :meth:`RewriteRecord.undo` (and :meth:`~surrogate.milp.products.ReplacementReport.undo`)
 gives the exact model back.
@@ -30,6 +33,11 @@ from ..errors import ModelFormatError
 RECORD = "record"
 
 
+def _slack(bound: float) -> float:
+    """The rounding a bound may be off by before it counts as moved (``0.1 + 0.2`` is ``0.3``)."""
+    return 1e-9 * max(1.0, abs(bound))
+
+
 @dataclass(frozen=True)
 class FactorBox:
     """A factor of a product as it was when the product was built: its constant bounds and integrality."""
@@ -45,20 +53,22 @@ class FactorBox:
         lb, ub = (None, None) if symbolic else (float(var.lb), float(var.ub))
         return cls(var, lb, ub, bool(var.is_integer()))
 
-    def problem(self) -> str | None:
-        """What makes the product built for this box wrong now, or ``None``."""
+    def problem(self, *, relaxed: bool) -> str | None:
+        """What makes the product built for this box wrong now, or ``None``; ``relaxed``: the block's own
+        binaries are relaxed too (an LP relaxation, which a factor's lost integrality does not spoil)."""
         var = self.var
-        if self.integer and not var.is_integer():
+        if self.integer and not var.is_integer() and not relaxed:
             return f"{var.name!r} was integer when its products were built (they rely on it) and is now {var.domain}"
         if self.lb is None:
             return None
-        box = f"[{self.lb:g}, {self.ub:g}]"
-        if var.fixed and not self.lb <= pyo.value(var) <= self.ub:
-            return f"{var.name!r} is fixed at {pyo.value(var):g}, outside the box {box} its products were built for"
+        box = f"[{self.lb!r}, {self.ub!r}]"
+        value = var.value
+        if var.fixed and value is not None and not self.lb - _slack(self.lb) <= value <= self.ub + _slack(self.ub):
+            return f"{var.name!r} is fixed at {value!r}, outside the box {box} its products were built for"
         lb = -float("inf") if var.lb is None else var.lb
         ub = float("inf") if var.ub is None else var.ub
-        if lb < self.lb or ub > self.ub:
-            return f"{var.name!r} now has bounds [{lb:g}, {ub:g}], wider than the box {box} its products were built for"
+        if lb < self.lb - _slack(self.lb) or ub > self.ub + _slack(self.ub):
+            return f"{var.name!r} now has bounds [{lb!r}, {ub!r}], wider than the box {box} its products were built for"
         return None
 
 
@@ -73,11 +83,13 @@ class Rewritten:
     copy: object
     expr: object
     named: tuple = ()
+    name: str = ""
 
     @classmethod
     def of(cls, original, copy) -> Rewritten:
         """``original`` and its ``copy`` as they are now."""
-        return cls(original, copy, original.expr, tuple((e, e.expr) for e in _named_expressions(original.expr)))
+        named = tuple((e, e.expr) for e in _named_expressions(original.expr))
+        return cls(original, copy, original.expr, named, original.name)
 
 
 def _named_expressions(expr) -> list:
@@ -94,6 +106,37 @@ def _named_expressions(expr) -> list:
     return found
 
 
+@dataclass(frozen=True)
+class Basis:
+    """What bounds derived from a model's constraints rest on: its active constraints (with their
+    expressions) and its variables' constant bounds, when they were derived (:meth:`of`)."""
+
+    derived: tuple[str, ...]
+    constraints: tuple
+    bounds: tuple
+
+    @classmethod
+    def of(cls, model, derived) -> Basis:
+        """``model`` now, for the bounds ``derived`` (variable names) from it."""
+        cons = tuple((c, c.expr) for c in model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        variables = model.component_data_objects(pyo.Var, descend_into=True)
+        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if v.name not in derived))
+
+    def problem(self, rewritten) -> str | None:
+        """Which change makes the derived bounds unsafe now, or ``None``."""
+        ours = {id(item.original) for item in rewritten}  # deactivated by the rewrite itself
+        for con, expr in self.constraints:
+            if con.parent_block() is None or con.expr is not expr or (not con.active and id(con) not in ours):
+                return f"constraint {con.name!r} was changed, deactivated or deleted"
+        for var, lb, ub in self.bounds:
+            wider = (lb is not None and (var.lb is None or var.lb < lb - _slack(lb))) or (
+                ub is not None and (var.ub is None or var.ub > ub + _slack(ub))
+            )
+            if wider:
+                return f"{var.name!r} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
+        return None
+
+
 class RewriteRecord:
     """What a replacement block was built from (see the module docstring).
 
@@ -105,23 +148,40 @@ class RewriteRecord:
         The :class:`Rewritten` components, in order.
     factors
         The :class:`FactorBox` of every factor of a product.
+    basis
+        What the bounds derived for the factors from the constraints rest on (a :class:`Basis`; ``None``
+        when none were derived).
+    integers
+        The block's own integer variables (a net's binaries, digits): all of them relaxed is an LP relaxation.
     """
 
     def __init__(self, block) -> None:
         self.block = block
         self.rewritten: list[Rewritten] = []
         self.factors: list[FactorBox] = []
+        self.basis: Basis | None = None
+        self.integers: list = []
+
+    def built(self, factors) -> None:
+        """Record the boxes of ``factors`` (:class:`FactorBox` es) and the block's own integer variables, once built."""
+        self.factors.extend(factors)
+        self.integers = [v for v in self.block.component_data_objects(pyo.Var, descend_into=True) if v.is_integer()]
 
     def refresh(self) -> None:
         """Copy changed objective senses into the block; raise :class:`ModelFormatError` on what cannot follow."""
+        relaxed = bool(self.integers) and not any(v.is_integer() for v in self.integers)  # relax_integer_vars
         problems = [p for p in (self._changed(r) for r in self.rewritten) if p]
-        problems += [p for p in (f.problem() for f in self.factors) if p]
+        problems += [p for p in (f.problem(relaxed=relaxed) for f in self.factors) if p]
+        basis = self.basis.problem(self.rewritten) if self.basis is not None else None
+        if basis:
+            problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
         if problems:
             listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+            param = "; a bound that must change between solves goes in a mutable Param" if "wider than the box" in listed else ""
             raise ModelFormatError(
                 f"the model changed after its products were replaced in block {self.block.name!r}, so that block no "
                 f"longer stands for it: {listed}; undo the replacement (report.undo(model)) and replace the "
-                "products again, or declare a bound that must change with a mutable Param"
+                f"products again{param}"
             )
         for item in self.rewritten:
             if item.original.ctype is pyo.Objective and item.copy.sense != item.original.sense:
@@ -132,12 +192,12 @@ class RewriteRecord:
         """A message if ``item``'s original no longer holds the expression that was copied."""
         kind = "objective" if item.original.ctype is pyo.Objective else "constraint"
         if item.original.parent_block() is None:
-            return f"{kind} {item.original.name!r} was deleted from the model (its copy still holds it)"
+            return f"{kind} {item.name!r} was deleted from the model (its copy still holds it)"
         if item.original.expr is not item.expr:
-            return f"{kind} {item.original.name!r} was given a new expression (its copy holds the old one)"
+            return f"{kind} {item.name!r} was given a new expression (its copy holds the old one)"
         edited = [e.name for e, expr in item.named if e.expr is not expr]
         if edited:
-            return f"the Expression {edited[0]!r} in {kind} {item.original.name!r} was given a new expression"
+            return f"the Expression {edited[0]!r} in {kind} {item.name!r} was given a new expression"
         return None
 
     def undo(self) -> None:

@@ -26,6 +26,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     COEFFICIENT_LIMIT,
     COEFFICIENT_RANGE_LIMIT,
     LOG_WARNING_MARKERS,
+    check_fixed_values,
     check_linear,
     check_options,
     check_solver,
@@ -357,6 +358,7 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
 
     backend = backend_for(config.solver)
     check_constructed(model)
+    check_fixed_values(model)
     refresh_rewrites(model)  # a replacement block that no longer stands for the model is brought up to date, or refused
     check_one_objective(model)
     check_components(model, solver=backend.name, sos=backend.accepts_sos)

@@ -299,7 +299,10 @@ def _fold_offsets(graph) -> None:
         gemm = producers.get(node.input[1 - slot]) if slot is not None else None
         if gemm is None or gemm.op_type != "Gemm" or len(gemm.input) < 3 or gemm.input[2] not in weights:
             continue
-        if len(_consumers(graph, gemm.output[0])) != 1 or weights[node.input[slot]].size not in (1, weights[gemm.input[2]].size):
+        outputs = {v.name for v in graph.output}
+        if len(_consumers(graph, gemm.output[0])) != 1 or gemm.output[0] in outputs:
+            continue
+        if weights[node.input[slot]].size not in (1, weights[gemm.input[2]].size):
             continue
         beta = next(helper.get_attribute_value(a) for a in gemm.attribute if a.name == "beta")
         bias = beta * weights[gemm.input[2]] + weights[node.input[slot]].reshape(-1)
@@ -307,6 +310,7 @@ def _fold_offsets(graph) -> None:
         for attr in gemm.attribute:
             if attr.name == "beta":
                 attr.f = 1.0
+        node.input[:] = [gemm.output[0], node.input[slot]]  # the Add now reads the layer first: bypassed onto it
         _bypass(graph, node)
 
 

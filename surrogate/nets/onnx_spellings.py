@@ -45,7 +45,8 @@ def _constants(graph) -> dict:
 
 
 def _zero(constants: dict, name: str) -> bool:
-    return name in constants and constants[name].size > 0 and not np.any(constants[name])
+    """Whether ``name`` is a constant 0 of one value (a larger one would broadcast the tensor it meets)."""
+    return name in constants and constants[name].size == 1 and not np.any(constants[name])
 
 
 def _is_relu(node, constants: dict) -> bool:
@@ -65,7 +66,7 @@ def _is_relu(node, constants: dict) -> bool:
         return attrs.get("min", -np.inf) == 0.0 and attrs.get("max", np.inf) >= np.finfo(np.float32).max
     inputs = list(node.input) + ["", ""]
     upper = inputs[2]
-    no_upper = upper == "" or (upper in constants and np.all(np.isposinf(constants[upper])))
+    no_upper = upper == "" or (upper in constants and constants[upper].size == 1 and constants[upper] >= np.finfo(np.float32).max)
     return _zero(constants, inputs[1]) and no_upper
 
 

@@ -47,3 +47,33 @@ def test_the_zoo_3x8_net_is_certified_within_twice_its_worst_error():
     net = resolve_surrogate("b24-best-3x8")
     worst = _dense_max(net, 2049)
     assert worst <= certified_error_bound(net) <= 2 * worst
+
+
+def test_a_declared_bound_is_trusted_only_for_the_construction_that_proves_it():
+    from surrogate import ReluMLP
+    from surrogate.nets.construct import hand_built
+
+    net = hand_built("3x8", "shared")
+    assert certified_error_bound(net) == pytest.approx(float(net.metadata["error_bound"]) + 1e-6)
+    # the same metadata on other weights (a tent of height ~1 between grid points) is not trusted
+    w, b = list(net.weights), list(net.biases)
+    w[-1] = w[-1] + 0.5
+    forged = ReluMLP(tuple(w), tuple(b), dict(net.metadata))
+    assert certified_error_bound(forged, points=65) >= _dense_max(forged, 513)
+    assert certified_error_bound(forged, points=65) > 10 * float(net.metadata["error_bound"])
+
+
+def test_a_net_that_overflows_and_bad_grids_are_refused():
+    from surrogate import ReluMLP
+    from surrogate.errors import ConfigError, ModelFormatError
+
+    huge = ReluMLP((np.full((2, 2), 1e200), np.full((2, 1), 1e200)), (np.zeros(2), np.zeros(1))).with_metadata(
+        domain=[[0.0, 1.0], [0.0, 1.0]]
+    )
+    with pytest.raises(ModelFormatError, match=r"overflows float64 on its domain .* no error bound can be certified"):
+        certified_error_bound(huge, points=5)
+    for points in (1, 0, 2.5):
+        with pytest.raises(ConfigError, match=f"points={points!r} must be an integer of at least 2 per axis"):
+            certified_error_bound(random_net((4,), seed=0), points=points)
+    with pytest.raises(ModelFormatError, match="2 inputs and 1 output"):
+        certified_error_bound(random_net((4,), seed=0, n_inputs=3), points=5)

@@ -87,6 +87,7 @@ def test_relu_mlp_validation():
         (lambda m: m.v, r"inputs is the indexed component 'v'; pass a list of 2 scalar variables"),
         (lambda m: "xy", r"inputs is 'xy'; pass a list of 2"),
         (lambda m: 3, r"inputs is a int, not a list"),
+        (lambda m: {0: m.v[1], 1: m.v[2]}, r"inputs is a mapping \(dict\); pass a list of 2 variables"),
         (lambda m: [m.v[1]], r"1 inputs given but the net takes 2"),
         (lambda m: [m.v, m.v[1]], r"input 0 is the indexed component 'v', not a scalar"),
         (lambda m: [m.v[1], "y"], r"input 1 is 'y', not a scalar variable, expression or number"),

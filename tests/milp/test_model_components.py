@@ -231,7 +231,10 @@ def test_an_abstract_model_is_refused_before_anything_is_added_to_it():
     m.y = pyo.Var(bounds=(-1, 1))
     m.o = pyo.Objective(rule=lambda m: m.x * m.y)
     match = r"model 'unknown' is not constructed \(an AbstractModel holds no data yet\).*create_instance"
-    for call in (lambda: replace_products(m, NET), lambda: solve(m, CONFIG), lambda: add_surrogate(m, NET, [m.x, m.y])):
+    from surrogate import bilinear
+
+    calls = (lambda: replace_products(m, NET), lambda: solve(m, CONFIG), lambda: add_surrogate(m, NET, [m.x, m.y]))
+    for call in (*calls, lambda: bilinear(m, m.x, m.y)):
         with pytest.raises(ModelFormatError, match=match):
             call()
     assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y", "o"]

@@ -50,9 +50,9 @@ def test_the_block_records_what_it_was_built_from():
 @pytest.mark.parametrize(
     ("edit", "match"),
     [
-        (lambda m: m.x.setub(4), r"'x' now has bounds \[-1, 4\], wider than the box \[-1, 2\]"),
-        (lambda m: m.y.setlb(None), r"'y' now has bounds \[-inf, 3\], wider than the box \[-1, 3\]"),
-        (lambda m: m.x.fix(2.5), r"'x' is fixed at 2.5, outside the box \[-1, 2\]"),
+        (lambda m: m.x.setub(4), r"'x' now has bounds \[-1, 4\], wider than the box \[-1.0, 2.0\]"),
+        (lambda m: m.y.setlb(None), r"'y' now has bounds \[-inf, 3\], wider than the box \[-1.0, 3.0\]"),
+        (lambda m: m.x.fix(2.5), r"'x' is fixed at 2.5, outside the box \[-1.0, 2.0\]"),
         (lambda m: setattr(m.n, "domain", pyo.Reals), r"'n' was integer when its products were built .* now Reals"),
         (lambda m: m.c.set_value(m.x * m.y <= 1), r"constraint 'c' was given a new expression"),
         (lambda m: setattr(m.o, "expr", m.x), r"objective 'o' was given a new expression"),
@@ -123,3 +123,81 @@ def test_undo_gives_the_exact_model_back_and_products_can_be_replaced_again():
     again.undo(m)
     with pytest.raises(ModelFormatError, match="has no block 'surrogate_replacement': it was undone already"):
         again.undo(m)
+
+
+def _linked():
+    """max x*y + x with x's box only implied: x == 2t - 1, t in [0, 1] (replace_products derives x in [-1, 1])."""
+    m = pyo.ConcreteModel()
+    m.t = pyo.Var(bounds=(0, 1))
+    m.x = pyo.Var()
+    m.y = pyo.Var(bounds=(-1e-3, 1e-3))
+    m.link = pyo.Constraint(expr=m.x == 2 * m.t - 1)
+    m.o = pyo.Objective(expr=m.x * m.y + m.x, sense=pyo.maximize)
+    return m
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda m: m.t.setub(3), r"the bounds derived for x from the constraints rest on it: 't' now has wider bounds \[0, 3\]"),
+        (
+            lambda m: m.link.set_value(m.x == 4 * m.t - 1),
+            r"derived for x .* constraint 'link' was changed, deactivated or deleted",
+        ),
+        (lambda m: m.link.deactivate(), r"constraint 'link' was changed, deactivated or deleted"),
+    ],
+)
+def test_bounds_derived_from_constraints_are_refused_once_what_they_rest_on_changes(edit, match):
+    m = _linked()
+    replace_products(m, NET)
+    assert m.x.bounds == pytest.approx((-1, 1), abs=1e-6)
+    refresh_rewrites(m)
+    edit(m)
+    _refused(m, match)
+
+
+def test_mccormick_envelopes_of_param_bounds_are_refused_once_the_param_widens():
+    from surrogate.milp.relaxation import mccormick
+
+    m = pyo.ConcreteModel()
+    m.u = pyo.Param(initialize=1.0, mutable=True)
+    m.x = pyo.Var(bounds=(-m.u, m.u))
+    m.y = pyo.Var(bounds=(-1, 1))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    mccormick(m)
+    m.u = 0.5  # narrower: the envelope still holds
+    refresh_rewrites(m)
+    m.u = 2.0
+    _refused(m, r"'x' now has bounds \[-2.0, 2.0\], wider than the box \[-1.0, 1.0\]")
+
+
+def test_undo_on_a_clone_restores_the_clone_and_keeps_bounds_set_by_hand():
+    m = _linked()
+    report = replace_products(m, NET)
+    twin = m.clone()
+    report.undo(twin)
+    assert twin.x.bounds == (None, None) and twin.component("surrogate_replacement") is None
+    assert m.x.bounds == pytest.approx((-1, 1), abs=1e-6)  # the original is not touched
+    refresh_rewrites(m)
+    m.x.setub(0.5)  # tightened by hand after the replacement: undo keeps it
+    report.undo(m)
+    assert m.x.bounds == (None, 0.5)
+
+
+def test_a_fix_a_rounding_past_the_box_is_accepted_and_one_without_a_value_refused():
+    m = _model()
+    replace_products(m, NET, implied_bounds=False)
+    m.x.setub(0.3)
+    m.x.fix(0.1 + 0.2)  # 0.30000000000000004
+    refresh_rewrites(m)
+    m.x.fix()
+    m.x.set_value(None)
+    with pytest.raises(ModelFormatError, match=r"variables 'x' are fixed but have no value; fix each at one, e.g. x.fix\(0.3\)"):
+        solve(m, CONFIG)
+
+
+def test_an_lp_relaxation_of_every_integer_is_not_refused():
+    m = _model()  # n is an integer factor; the 3x8 net has binaries of its own
+    replace_products(m, NET, implied_bounds=False)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    refresh_rewrites(m)

@@ -326,3 +326,21 @@ def test_a_bias_per_point_of_a_fixed_batch_is_refused_and_a_repeated_one_read(tm
     path = save_graph(tmp_path / "net2.onnx", nodes, {**WEIGHTS, "B1rows": rows}, input_shape=(3, 2), output_shape=(3, 1))
     with pytest.raises(ModelFormatError, match=r"a bias of shape \(3, 5\), a different one per point of a batch of 3"):
         load_onnx(path)
+
+
+def test_an_offset_written_before_the_layer_and_clip_at_the_float32_maximum_load_exactly(tmp_path):
+    offset_first = [helper.make_node("Gemm", ["x", "W1", ""], ["g"]), helper.make_node("Add", ["B1", "g"], ["h"])]
+    offset_first += [helper.make_node("Relu", ["h"], ["r"])] + last_layer()
+    clip_max = pre_activation() + [const("zero", 0.0), const("big", np.finfo(np.float32).max)]
+    clip_max += [helper.make_node("Clip", ["h", "zero", "big"], ["r"])] + last_layer()
+    for name, nodes in (("offset_first", offset_first), ("clip_max", clip_max)):
+        net = load_onnx(save_graph(tmp_path / f"{name}.onnx", nodes, WEIGHTS))
+        assert np.abs(net.forward(POINTS) - plain(POINTS)).max() < 1e-5, name
+
+
+def test_a_max_with_a_zero_tensor_that_broadcasts_is_not_read_as_relu(tmp_path):
+    nodes = (
+        pre_activation() + [const("zeros", np.zeros((1, 5, 5))), helper.make_node("Max", ["h", "zeros"], ["r"])] + last_layer()
+    )
+    with pytest.raises(ModelFormatError, match="the net uses Max, but surrogate encodes only ReLU MLPs"):
+        load_onnx(save_graph(tmp_path / "net.onnx", nodes, WEIGHTS))
