@@ -51,9 +51,12 @@ def default_of(cls, name: str):
 
 
 def plain_number(value):
-    """``value`` as a Python number if it is a NumPy scalar (``np.int64(3)`` -> ``3``), else as it is."""
+    """``value`` as a Python number if it is a NumPy scalar (``np.int64(3)`` -> ``3``), a tuple of them
+    element by element, else as it is."""
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
         return value.item()
+    if type(value) is tuple and any(type(v).__module__ == "numpy" for v in value):
+        return tuple(plain_number(v) for v in value)
     return value
 
 
@@ -70,27 +73,50 @@ def plain_numbers(config) -> None:
 
 
 class FilledTuple(tuple):
-    """A tuple that a config filled in from its other fields (see :func:`filled`)."""
+    """A tuple that a config filled in, and ``source``: the values of the fields it was filled from (see :func:`filled`)."""
 
-    __slots__ = ()
+    def __new__(cls, items, source: tuple = ()):  # () where a copy is made without one (dataclasses.asdict)
+        made = super().__new__(cls, items)
+        made.source = source
+        return made
+
+    def __getnewargs__(self):  # pickle and deepcopy keep the source
+        return tuple(self), self.source
 
 
-def filled(value):
-    """``value`` marked as a default a config filled in from its other fields.
+def filled(value, source: tuple = ()):
+    """``value`` marked as a default a config filled in from the values ``source`` of its other fields.
 
-    ``dataclasses.replace(config, budget=48)`` passes every field again; a field
-    so marked is then filled in again from the new values, as if it had not
-    been given (a tuple becomes a :class:`FilledTuple`; another object gets an attribute).
+    ``dataclasses.replace(config, budget=48)`` passes every field again, the filled ones too. A
+    config given a filled value fills it again when its own fields match ``source`` (the same
+    value), and refuses it when they do not (:func:`check_filled`): neither keeping it nor filling
+    it anew can be what was meant, so the caller says which. A tuple becomes a :class:`FilledTuple`;
+    another object (a frozen dataclass too) gets an attribute.
     """
     if isinstance(value, tuple):
-        return FilledTuple(value)
-    object.__setattr__(value, "_filled_default", True)  # frozen dataclasses too
+        return FilledTuple(value, source)
+    object.__setattr__(value, "_filled_from", source)
     return value
 
 
-def was_filled(value) -> bool:
-    """Whether ``value`` is a default a config filled in (:func:`filled`), not one a caller gave."""
-    return isinstance(value, FilledTuple) or getattr(value, "_filled_default", False) is True
+def filled_from(value) -> tuple | None:
+    """The ``source`` a config filled ``value`` in from (:func:`filled`), or ``None`` for a value a caller gave."""
+    return value.source if isinstance(value, FilledTuple) else getattr(value, "_filled_from", None)
+
+
+def check_filled(value, source: tuple, where: str, fix: str) -> bool:
+    """Whether ``value`` is a default filled in from ``source`` (to be filled again); a caller's value: ``False``.
+
+    Raises
+    ------
+    ConfigError
+        If ``value`` was filled in from other values than ``source`` (``where`` names the field and those
+        values, ``fix`` says what to pass).
+    """
+    earlier = filled_from(value)
+    if earlier is not None and earlier != source:
+        raise ConfigError(f"{where} was filled in for {earlier}, not for {source}; {fix}")
+    return earlier is not None
 
 
 def is_number(
@@ -144,7 +170,10 @@ def whole_number(text: str, *, minimum: int = 0) -> int:
 
 def user_path(text: str) -> Path:
     """A path option's value with ``~`` expanded (a shell leaves ``--out=~/x`` as it is)."""
-    return Path(text).expanduser()
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # '~nosuchuser/x': no such home folder
+        raise argparse.ArgumentTypeError(f"{text!r}: no home folder for {text.split('/')[0]!r}; write the full path") from None
 
 
 def positive_int(text: str) -> int:

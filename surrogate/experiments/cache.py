@@ -228,6 +228,11 @@ def check_folder(folder: Path, config: dict) -> None:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultsFolderError(f"results folder {folder}: {CONFIG_FILE} is unreadable ({exc}); {fix}") from None
     version = stored.get("format") if isinstance(stored, dict) else None
+    if version is None and (folder / "growth.csv").is_file():  # a solve-time benchmark's folder, not an old sweep's
+        raise ResultsFolderError(
+            f"results folder {folder} holds a solve-time benchmark's results (growth.csv, config.json), not a sweep's "
+            "or scale run's; use another --out (--fresh would mix this run's files with them)"
+        )
     if version != FORMAT_VERSION:
         raise ResultsFolderError(
             f"results folder {folder} was written by an incompatible version of surrogate (results format "

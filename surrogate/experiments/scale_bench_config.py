@@ -10,7 +10,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.search_clock import check_clock
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import DEFAULT_ZOO
-from ..options import filled, is_number, plain_numbers, was_filled
+from ..options import check_filled, filled, is_number, plain_numbers
 from .peers import PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
@@ -93,18 +93,22 @@ class ScaleBenchConfig:
 
     def __post_init__(self) -> None:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
+        for name in ("nets", "zoos", "encodings", "instances", "baselines", "solver"):  # replace(): filled again
+            fix = f"pass {name}={'None' if name == 'solver' else '()'} for quick={self.quick}'s, or a value to keep"
+            if check_filled(getattr(self, name), (self.quick,), f"ScaleBenchConfig: {name} (quick,)", fix):
+                object.__setattr__(self, name, None if name == "solver" else ())
         for name in ("nets", "zoos", "encodings", "instances", "baselines"):
-            value = () if was_filled(getattr(self, name)) else getattr(self, name)  # replace(): filled again
+            value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str | Path) for v in value):
                 raise ConfigError(f"ScaleBenchConfig: {name}={value!r} must be a tuple of strings, e.g. ('b24-best-3x8',)")
             object.__setattr__(self, name, tuple(str(v) for v in value))
         if self.quick and not self.nets:
-            object.__setattr__(self, "nets", filled(QUICK_NETS))
+            object.__setattr__(self, "nets", filled(QUICK_NETS, (True,)))
         if not self.instances:
-            object.__setattr__(self, "instances", filled(QUICK_SUITE if self.quick else SUITE))
-        if self.solver is None or was_filled(self.solver):
+            object.__setattr__(self, "instances", filled(QUICK_SUITE if self.quick else SUITE, (self.quick,)))
+        if self.solver is None:
             limit = QUICK_TIME_LIMIT if self.quick else TIME_LIMIT
-            object.__setattr__(self, "solver", filled(SolverConfig(time_limit=limit, rel_gap=REL_GAP, threads=1)))
+            object.__setattr__(self, "solver", filled(SolverConfig(time_limit=limit, rel_gap=REL_GAP, threads=1), (self.quick,)))
         self._check()
 
     def _check(self) -> None:

@@ -10,11 +10,11 @@ from ..errors import ConfigError
 from ..milp.baselines import parse_baseline
 from ..milp.bilinear import DEFAULT_ZOO
 from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT
-from ..milp.solver_config import SolverConfig
+from ..milp.solver_config import MAX_TIME_LIMIT, SolverConfig
 from ..milp.warmstart_config import StartConfig
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
-from ..options import MAX_SEED, default_of, filled, is_number, plain_numbers, was_filled
+from ..options import MAX_SEED, check_filled, default_of, filled, is_number, plain_numbers
 from ..train.protocols import BEST
 from .sweep_config import SweepConfig
 
@@ -115,7 +115,7 @@ class SolveBenchConfig:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         from problems import POOLING_INSTANCES
 
-        if not self.pooling or was_filled(self.pooling):
+        if not self.pooling or check_filled(self.pooling, (), "SolveBenchConfig: pooling", ""):
             object.__setattr__(self, "pooling", filled(tuple(POOLING_INSTANCES)))
         self._check_names(POOLING_INSTANCES)
         self._check_numbers()
@@ -155,12 +155,27 @@ class SolveBenchConfig:
         for name in ("instances", "random_seed"):
             if not is_number(getattr(self, name), integer=True, low=0, high=MAX_SEED):
                 raise ConfigError(f"SolveBenchConfig: {name}={getattr(self, name)!r} must be an integer in [0, {MAX_SEED}]")
-        if not is_number(self.obbt_time_limit, low=0, low_open=True, finite=True):
-            raise ConfigError(f"SolveBenchConfig: obbt_time_limit={self.obbt_time_limit!r} must be positive seconds")
+        if not is_number(self.obbt_time_limit, low=0, low_open=True, high=MAX_TIME_LIMIT):
+            raise ConfigError(
+                f"SolveBenchConfig: obbt_time_limit={self.obbt_time_limit!r} must be positive seconds up to {MAX_TIME_LIMIT:g}"
+            )
+        for name in ("nets", "random_sizes"):
+            repeated = sorted({str(v) for v in getattr(self, name) if getattr(self, name).count(v) > 1})
+            if repeated:
+                raise ConfigError(f"SolveBenchConfig: {name} repeats {', '.join(repeated)}; give each once")
 
     @classmethod
     def quick(cls, **overrides) -> SolveBenchConfig:
-        """A smoke run (about a minute): two shapes, three small problems, 5 s limit."""
+        """A smoke run (about a minute): two shapes, three small problems, 5 s limit.
+
+        Its nets are 24-neuron ones: another ``budget`` needs its own ``nets`` (a budget's best net
+        of each shape is ``b<budget>-best-<shape>``).
+        """
+        if overrides.get("budget", 24) != 24 and "nets" not in overrides:
+            raise ConfigError(
+                f"SolveBenchConfig.quick: its nets {', '.join(QUICK_SETTINGS['nets'])} have 24 neurons, not budget "
+                f"{overrides['budget']}; pass nets of that budget too (--nets b{overrides['budget']}-best-SHAPE ...)"
+            )
         return cls(**{**QUICK_SETTINGS, **overrides})
 
     @property

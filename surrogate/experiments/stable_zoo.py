@@ -249,7 +249,11 @@ def family_table(rows: pd.DataFrame) -> str:
 
 def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     """``python -m surrogate.experiments.stable_zoo OUT_DIR [--shapes ...] [--lams ...]``: build the family, print its table."""
-    parser = argparse.ArgumentParser(prog="python -m surrogate.experiments.stable_zoo", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m surrogate.experiments.stable_zoo",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("out_dir", help="folder of the family (ONNX files, manifest.json, family.csv)")
     parser.add_argument("--shapes", nargs="+", default=list(DEFAULT_SHAPES), help="start shapes, e.g. 3x8 4x6")
     parser.add_argument("--lams", nargs="+", type=float, default=list(DEFAULT_LAMS), help="penalty weights")

@@ -11,7 +11,7 @@ from ..errors import ConfigError
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
 from ..nets.architecture import Architecture, constant_width_shapes
-from ..options import MAX_SEED, check_seeds, filled, is_number, plain_numbers, was_filled
+from ..options import MAX_SEED, check_filled, check_seeds, filled, is_number, plain_numbers
 from ..train.protocols import TrainingProtocol, get_protocol
 
 #: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
@@ -40,7 +40,7 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
             f"SweepConfig: {', '.join(over)} {'has' if len(over) == 1 else 'have'} more hidden neurons than the budget "
             f"{budget}; raise the budget (--budget) or pass shapes within it"
         )
-    return archs or filled(tuple(constant_width_shapes(budget)))
+    return archs or filled(tuple(constant_width_shapes(budget)), (budget,))
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,9 @@ class SweepConfig:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         if not is_number(self.budget, integer=True, low=1):
             raise ConfigError(f"SweepConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
-        given = () if was_filled(self.architectures) else self.architectures  # replace(config, budget=48): filled again
+        fix = "pass architectures=() for this budget's shapes, or a tuple of shapes to keep these"
+        again = check_filled(self.architectures, (self.budget,), "SweepConfig: architectures (budget,)", fix)
+        given = () if again else self.architectures  # replace(config, budget=...) with the shapes filled in
         object.__setattr__(self, "architectures", _architectures(given, self.budget))
         object.__setattr__(self, "protocol", get_protocol(self.protocol))
         try:

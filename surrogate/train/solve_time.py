@@ -37,7 +37,7 @@ import torch
 
 from ..errors import ConfigError
 from ..nets.network import ReluMLP
-from ..options import is_number, plain_numbers
+from ..options import MAX_SEED, is_number, plain_numbers
 from .stability import check_penalties, interval_bounds, penalty, sampled_bounds, stable_masks
 
 #: Bound methods of the penalties: a dense grid's range (tight) or sub-box interval arithmetic (sound).
@@ -103,7 +103,7 @@ class SolveTimeConfig:
             ("resolution", is_number(self.resolution, integer=True, low=2), "an integer >= 2, e.g. 65"),
             ("tolerance", is_number(self.tolerance, low=0, high=0.5, high_open=True), "a number in [0, 0.5)"),
             ("margin", is_number(self.margin, low=0, low_open=True, finite=True), "a number > 0, e.g. 1e-2"),
-            ("seed", is_number(self.seed, integer=True, low=0), "an integer >= 0"),
+            ("seed", is_number(self.seed, integer=True, low=0, high=MAX_SEED), f"an integer in [0, {MAX_SEED}]"),
             ("prune", isinstance(self.prune, bool), "True or False"),
         )
         for name, ok, expected in checks:

@@ -126,3 +126,12 @@ def test_help_shows_each_options_default(capsys, command, shown):
         main([*command[:1], "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert all(s in text for s in shown) and "(default: [])" not in text
+
+
+def test_a_tilde_of_no_user_is_one_line_of_error(capsys):
+    from surrogate.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "~nosuchuser_surrogate/x"])
+    assert stop.value.code == 2
+    assert "'~nosuchuser_surrogate/x': no home folder for '~nosuchuser_surrogate'; write the full path" in capsys.readouterr().err

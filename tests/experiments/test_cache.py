@@ -220,3 +220,14 @@ def test_adopt_units_takes_a_result_cached_under_an_alias_from_a_source_or_its_o
     assert mine.read(a.kind, a.key) == {"rows": [{"x": 1}]}  # from the source, under its own key now
     assert mine.read(b.kind, b.key) == {"rows": [{"x": 2}]}  # from this folder's own cache
     assert mine.read(c.kind, c.key) is None
+
+
+def test_a_solve_time_folder_is_named_as_such_not_as_an_old_version(tmp_path):
+    from surrogate.experiments.cache import ResultsFolderError, check_folder
+
+    (tmp_path / "config.json").write_text('{"budget": 24, "command": "surrogate bench solve-time"}')
+    (tmp_path / "growth.csv").write_text("products\n1\n")
+    with pytest.raises(
+        ResultsFolderError, match=r"holds a solve-time benchmark's results \(growth.csv, config.json\), not a sweep's"
+    ):
+        check_folder(tmp_path, {"budget": 24})

@@ -199,23 +199,38 @@ def test_an_explicit_epochs_wins_over_quick_and_parse_errors_are_one_line(capsys
     assert err == "surrogate sweep: error: argument --seeds: 0 must be at least 1; see 'surrogate sweep --help'\n"
 
 
-def test_replace_fills_derived_defaults_again():
+def test_replace_refuses_a_filled_default_whose_source_changed_and_refills_it_otherwise():
+    """replace() passes every field again: a default filled from budget 24 is refused for budget 48 (keeping it
+    or filling it anew would each be silently wrong half the time), and filled again where nothing it came from changed."""
+    import pickle
     from dataclasses import replace
 
-    from surrogate.experiments.scale_bench_config import QUICK_NETS, QUICK_TIME_LIMIT, SUITE, TIME_LIMIT, ScaleBenchConfig
+    from surrogate.experiments.scale_bench_config import QUICK_NETS, SUITE, TIME_LIMIT, ScaleBenchConfig
 
-    wider = replace(SweepConfig(), budget=48)
-    assert [a.name for a in wider.architectures] == [a.name for a in SweepConfig(budget=48).architectures]
-    assert [a.neurons for a in replace(SweepConfig(), budget=12).architectures] == [12] * 6
-    given = replace(SweepConfig(architectures=("3x8",)), budget=48)  # what a caller gave stays
-    assert [a.name for a in given.architectures] == ["3x8"]
-    full = replace(ScaleBenchConfig(quick=True), quick=False)
-    assert full == ScaleBenchConfig() and full.nets == () and full.instances == SUITE
-    assert full.solver.time_limit == TIME_LIMIT
-    quick = replace(ScaleBenchConfig(), quick=True)
-    assert quick.nets == QUICK_NETS and quick.solver.time_limit == QUICK_TIME_LIMIT
-    mine = replace(ScaleBenchConfig(solver=SolverConfig(time_limit=5)), quick=True)
-    assert mine.solver.time_limit == 5
+    base = SweepConfig()
+    with pytest.raises(
+        ConfigError, match=r"architectures \(budget,\) was filled in for \(24,\), not for \(48,\); pass architectures=\(\)"
+    ):
+        replace(base, budget=48)
+    assert replace(base, budget=48, architectures=()) == SweepConfig(budget=48)
+    assert replace(base, instances=3).architectures == base.architectures  # nothing it came from changed
+    with pytest.raises(ConfigError, match=r"was filled in for \(12,\), not for \(24,\)"):
+        SweepConfig(budget=24, architectures=SweepConfig(budget=12).architectures)
+    assert [a.name for a in SweepConfig(budget=24, architectures=tuple(SweepConfig(budget=12).architectures)).architectures][
+        0
+    ] == "1x12"
+    quick = ScaleBenchConfig(quick=True)
+    with pytest.raises(ConfigError, match=r"ScaleBenchConfig: nets \(quick,\) was filled in for \(True,\), not for \(False,\)"):
+        replace(quick, quick=False)
+    full = replace(quick, quick=False, nets=(), instances=(), solver=None)
+    assert full == ScaleBenchConfig() and full.instances == SUITE and full.solver.time_limit == TIME_LIMIT
+    assert replace(quick, budget=48).nets == QUICK_NETS
+    with pytest.raises(ConfigError, match=r"solver \(quick,\) was filled in for \(True,\)"):
+        ScaleBenchConfig(solver=quick.solver)
+    again = pickle.loads(pickle.dumps(base))
+    assert again == base and hash(again) == hash(base)
+    with pytest.raises(ConfigError, match=r"was filled in for \(24,\), not for \(48,\)"):
+        replace(again, budget=48)
 
 
 def test_numpy_numbers_are_kept_as_python_numbers():
@@ -244,6 +259,9 @@ def test_numpy_numbers_are_kept_as_python_numbers():
         ({"pooling": ("haverly1", "haverly1")}, r"pooling repeats haverly1; name each instance once"),
         ({"encodings": ()}, r"unknown encodings \(\); choose from"),
         ({"obbt_time_limit": float("inf")}, r"obbt_time_limit=inf must be positive seconds"),
+        ({"obbt_time_limit": 1e12}, r"obbt_time_limit=1000000000000.0 must be positive seconds up to 1e\+09"),
+        ({"nets": ("b24-best-3x8", "b24-best-3x8")}, r"nets repeats b24-best-3x8; give each once"),
+        ({"random_sizes": (2, 2)}, r"random_sizes repeats 2; give each once"),
         ({"start_patience": -1}, r"SolveBenchConfig: start_patience/start_clock: StartConfig: patience=-1"),
     ],
 )
@@ -296,3 +314,20 @@ def test_numpy_option_values_are_kept_as_python_values():
     )
     assert config.options == (("mip_detect_symmetry", True), ("mip_heuristic_effort", 0.25), ("presolve", "off"))
     assert [type(v) for _, v in config.options] == [bool, float, str]
+
+
+def test_a_quick_solve_time_run_of_another_budget_needs_its_nets_and_numpy_sizes_are_plain():
+    import json
+
+    import numpy as np
+
+    from surrogate.experiments.solve_bench_config import SolveBenchConfig
+    from surrogate.train.solve_time import SolveTimeConfig
+
+    with pytest.raises(ConfigError, match=r"quick: its nets b24-best-3x8, b24-best-6x4 have 24 neurons, not budget 12"):
+        SolveBenchConfig.quick(budget=12)
+    assert SolveBenchConfig.quick(budget=12, nets=("b12-best-2x6",)).nets == ("b12-best-2x6",)
+    sizes = SolveBenchConfig(random_sizes=(np.int64(1), np.int64(2))).random_sizes
+    assert sizes == (1, 2) and type(sizes[0]) is int and json.dumps(SolveBenchConfig(random_sizes=sizes).to_dict())
+    with pytest.raises(ConfigError, match=r"seed=99999999999999999999 must be an integer in \[0, "):
+        SolveTimeConfig(seed=99999999999999999999)
