@@ -45,7 +45,7 @@ def _hidden_range(net, points):
         ("resolution", 1, r"resolution=1 must be an integer >= 2"),
         ("tolerance", 0.5, r"tolerance=0.5 must be a number in \[0, 0.5\)"),
         ("margin", 0.0, r"margin=0.0 must be a number > 0"),
-        ("seed", -1, r"seed=-1 must be an integer >= 0"),
+        ("seed", -1, r"seed=-1 must be an integer in \[0, "),
         ("prune", 1, r"prune=1 must be True or False"),
         ("bounds", "exact", r"bounds='exact' is unknown; choose one of sampled, interval"),
         ("penalties", ("stability", "width"), r"each must be one of stability, bigm, triangle"),
