@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import is_constant
+from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ModelFormatError
 
@@ -106,6 +108,14 @@ def _named_expressions(expr) -> list:
     return found
 
 
+def _param_bounded(var) -> bool:
+    """Whether a bound of ``var`` is an expression of mutable parameters."""
+    return any(
+        b is not None and not is_constant(b) and next(identify_mutable_parameters(b), None) is not None
+        for b in (var.lower, var.upper)
+    )
+
+
 @dataclass(frozen=True)
 class Basis:
     """What bounds derived from a model's constraints rest on: its active constraints (with their
@@ -119,8 +129,9 @@ class Basis:
     def of(cls, model, derived) -> Basis:
         """``model`` now, for the bounds ``derived`` (variable names) from it."""
         cons = tuple((c, c.expr) for c in model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
-        variables = model.component_data_objects(pyo.Var, descend_into=True)
-        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if v.name not in derived))
+        variables = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v.name not in derived]
+        # bounds of mutable Params take no part in a derivation (implied_bounds leaves them out): they may change
+        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if not _param_bounded(v)))
 
     def problem(self, rewritten) -> str | None:
         """Which change makes the derived bounds unsafe now, or ``None``."""

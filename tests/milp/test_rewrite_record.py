@@ -201,3 +201,12 @@ def test_an_lp_relaxation_of_every_integer_is_not_refused():
     replace_products(m, NET, implied_bounds=False)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
     refresh_rewrites(m)
+
+
+def test_a_param_bound_that_took_no_part_in_a_derivation_may_widen():
+    m = _linked()
+    m.cap = pyo.Param(initialize=1e-3, mutable=True)
+    m.y.setub(m.cap)  # y's bound is a Param: bound tightening leaves it out, and the surrogate follows it
+    replace_products(m, NET)
+    m.cap = 2e-3
+    refresh_rewrites(m)
