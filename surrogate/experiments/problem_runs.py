@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import SurrogateError
+from ..errors import NumericsWarning, SurrogateError
 from ..milp.bilinear import UnboundedVariableError, replace_products, resolve_surrogate
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.polish import FEASIBILITY_TOL, polish
@@ -153,6 +154,8 @@ def run_problem(
         row.update(status="refused", message=" ".join(str(exc).split()), **clock.columns())
         return _with_reference(row, problem, config)
     row.update(products=report.n_products, implied_bounds=_implied_count(report))
+    for message in report.warnings:
+        _note(row, message)
     with clock.stage("start_milp_s"):
         values = _solve_milp(row, milp, report, formulation, config, clock.left() - _reserve(clock))
     with clock.stage("relax_s"):
@@ -176,9 +179,11 @@ def _reserve(clock: _Clock) -> float:
 def _rewrite(model, net, formulation: str, config: ProblemRunConfig):
     """The surrogate MILP (a rewritten copy of ``model``) and the replacement report."""
     milp = model.clone()
-    report = replace_products(
-        milp, net, formulation=formulation, implied_bounds=config.implied_bounds, error_aware=config.error_aware
-    )
+    with warnings.catch_warnings():  # kept in the report, and so in the row's message: not printed once per run
+        warnings.simplefilter("ignore", NumericsWarning)
+        report = replace_products(
+            milp, net, formulation=formulation, implied_bounds=config.implied_bounds, error_aware=config.error_aware
+        )
     return milp, report
 
 

@@ -259,6 +259,10 @@ def solve(
 ) -> SolveResult:
     """Solve ``model`` and load its incumbent, if any.
 
+    Without one (``result.has_solution`` false: infeasible, unbounded, no incumbent in time) nothing is
+    loaded, so the variables keep the values they had before, e.g. an earlier solve's point: read a
+    point only from a result that has a solution.
+
     Parameters
     ----------
     model

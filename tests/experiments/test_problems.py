@@ -174,3 +174,23 @@ def test_the_polish_of_a_problem_run_stops_at_a_proven_mccormick_bound(monkeypat
     monkeypatch.setattr(problem_runs, "solve_mccormick", stopped)
     run_problem(pooling("foulds2"), hand_built("3x8", "shared"), arch="hand-3x8", config=config)
     assert polished[1][0] is None
+
+
+def test_a_run_keeps_the_numerics_warnings_in_its_message_and_prints_none():
+    """One warning per run would flood `surrogate problems` over a folder: each goes into the row instead."""
+    import warnings
+
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-100, 100))
+    m.y = pyo.Var(bounds=(-100, 100))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 4)
+    m.c2 = pyo.Constraint(expr=m.x >= -1)
+    m.c3 = pyo.Constraint(expr=m.y >= -2)
+    m.o = pyo.Objective(expr=m.x * m.y + 0.3 * m.x)
+    problem = BilinearProblem("loose", m, -10.2, "min", "by hand")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        row = run_problem(problem, "3x8", arch="3x8", config=ProblemRunConfig(solver=SolverConfig(time_limit=10), scip=False))
+    assert "declared bounds far wider than the constraints imply: x in [-100, 100]" in row["message"]
