@@ -71,7 +71,7 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
 
 def check_fixed_values(model) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read them)."""
-    unset = [v.name for v in model.component_data_objects(pyo.Var, descend_into=True) if v.fixed and v.value is None]
+    unset = [v.name for v in model.component_data_objects(pyo.Var, active=True, descend_into=True) if v.fixed and v.value is None]
     if unset:
         listed = ", ".join(repr(n) for n in unset[:5]) + (" ..." if len(unset) > 5 else "")
         raise ModelFormatError(f"variables {listed} are fixed but have no value; fix each at one, e.g. {unset[0]}.fix(0.3)")
