@@ -58,7 +58,7 @@ from .formulations import DEFAULT_FORMULATION
 from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
 from .integer_products import IntegerProduct, integer_bits
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
-from .model_components import check_constructed
+from .model_components import check_constructed, first_names
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -91,11 +91,8 @@ def _check_factors(model, x, y) -> None:
     finite_bounds(x), finite_bounds(y)
 
 
-def _resolve(surrogate, zoo, model=None):
-    """A baseline object as it is, else the net behind a net/path/zoo name (2 inputs, 1 output); ``model``
-    (where it goes) checked to be constructed first."""
-    if model is not None:
-        check_constructed(model)
+def _resolve(surrogate, zoo):
+    """A baseline object as it is, else the net behind a net/path/zoo name (2 inputs, 1 output)."""
     if is_baseline(surrogate):
         return surrogate
     return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
@@ -157,8 +154,6 @@ def _exact_product(model, x, y, block_name: str) -> LinearProduct | BinaryProduc
     else:
         return None
     exact.warnings = exact_scale_warnings(x, y)  # digits and big-M rows: as badly scaled as a surrogate can be
-    for message in exact.warnings:
-        warnings.warn(message, NumericsWarning, stacklevel=3)
     return exact
 
 
@@ -221,13 +216,12 @@ def bilinear(
     _check_factors(model, x, y)
     approx = _resolve(surrogate, zoo)
     block_name = _block_name(model, x, y, name)
-    if (exact := _exact_product(model, x, y, block_name)) is not None:
-        return exact
-    domain = approx.domain  # a baseline's: [-1, 1]^2
-    scaled, maps = _add_scaled(model, block_name, x, y, domain)
-    encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
-    bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
-    product = BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
+    if (product := _exact_product(model, x, y, block_name)) is None:
+        domain = approx.domain  # a baseline's: [-1, 1]^2
+        scaled, maps = _add_scaled(model, block_name, x, y, domain)
+        encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
+        bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
+        product = BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
     for message in product.warnings:
         warnings.warn(message, NumericsWarning, stacklevel=2)
     return product
@@ -258,7 +252,7 @@ def loose_box_warnings(model) -> tuple[str, ...]:
     if not found:
         return ()
     return (
-        f"declared bounds far wider than the constraints imply: {'; '.join(found[:5])}{' ...' if len(found) > 5 else ''}; "
+        f"declared bounds far wider than the constraints imply: {first_names(found, sep='; ')}; "
         "a surrogate's error grows with its box: tighten them first, e.g. tighten_product_bounds(model, wide=1e-9) "
         "(surrogate.milp.implied_bounds), then replace the products",
     )
@@ -273,9 +267,8 @@ def _implied_note(implied) -> str:
         f"none{' within the time limit' if implied.timed_out else ''})"
     )
     if implied.left_out:
-        listed = ", ".join(repr(n) for n in implied.left_out[:5]) + (" ..." if len(implied.left_out) > 5 else "")
         note += (
-            f"; {listed} took no part, because a mutable Param or a fixed Var in it can change: "
+            f"; {first_names(map(repr, implied.left_out))} took no part, because a mutable Param or a fixed Var in it can change: "
             "a bound implied through such a constraint must be set by hand"
         )
     return note
@@ -328,7 +321,8 @@ def replace_products(
         For each badly scaled product, and (with ``implied_bounds``) for factors whose declared bounds
         are far wider than the constraints imply (:func:`loose_box_warnings`); all also in the report's ``warnings``.
     """
-    approx = _resolve(surrogate, zoo, model)
+    check_constructed(model)
+    approx = _resolve(surrogate, zoo)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
     make = lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware)  # noqa: E731
     report, loose = _rewrite_with(model, make, implied, loose_check=implied_bounds)
@@ -342,7 +336,9 @@ def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[Replaceme
     ``(report, loose-box warnings)``; a refusal puts the derived bounds back."""
     try:
         loose = loose_box_warnings(model) if loose_check else ()
-        basis = Basis.of(model, implied.derived) if implied is not None and implied.derived else None
+        basis = (
+            Basis.of(model, implied.derived, symbolic=has_symbolic_bounds) if implied is not None and implied.derived else None
+        )
         report = rewrite_products(model, "surrogate_replacement", make, note=_implied_note(implied))
         getattr(model.component(report.block), RECORD).basis = basis  # what the derived bounds rest on
     except Exception:

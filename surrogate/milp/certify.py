@@ -25,10 +25,20 @@ DECLARED_MARGIN = 1e-6
 _CERTIFIED: dict = {}
 
 
-def _row_errors(net: ReluMLP, x: float, ys: np.ndarray) -> np.ndarray:
-    """``N(x, y) - x y`` at the points ``(x, y)`` for ``y`` in ``ys``."""
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by _finite, with the fix
-        return net.forward(np.column_stack([np.full(len(ys), x), ys])) - x * ys
+def _row_errors(net: ReluMLP, x: float, ys: np.ndarray) -> tuple[np.ndarray, float]:
+    """``|N(x, y) - x y|`` at the points ``(x, y)`` for ``y`` in ``ys``, and the largest value a layer takes there.
+
+    An error that is not a finite number (the net overflows float64) is :class:`ModelFormatError`.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, with the fix
+        out, largest = net.forward_with_magnitude(np.column_stack([np.full(len(ys), x), ys]))
+        errors = np.abs(out - x * ys)
+    if not np.all(np.isfinite(errors)):
+        raise ModelFormatError(
+            f"net {net.architecture} overflows float64 on its domain {net.domain} (its values are not finite numbers "
+            "there), so no error bound can be certified; scale its weights and domain to moderate numbers"
+        )
+    return errors, largest
 
 
 def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,16 +70,6 @@ def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray) -> tuple[np.nda
     return stable, gains
 
 
-def _finite(errors: np.ndarray, net: ReluMLP) -> np.ndarray:
-    """``errors`` if every one is a number; else :class:`ModelFormatError` (the net overflows float64 on its domain)."""
-    if not np.all(np.isfinite(errors)):
-        raise ModelFormatError(
-            f"net {net.architecture} overflows float64 on its domain {net.domain} (its values are not finite numbers "
-            "there), so no error bound can be certified; scale its weights and domain to moderate numbers"
-        )
-    return errors
-
-
 def _cellwise_error(net: ReluMLP, points: int) -> tuple[float, float]:
     """``(max |N - xy|`` on a ``points x points`` grid of the domain, the certified bound of :func:`certified_error_bound`).
 
@@ -79,11 +79,11 @@ def _cellwise_error(net: ReluMLP, points: int) -> tuple[float, float]:
     half_x, half_y = (q - p) / (points - 1) / 2, (s - r) / (points - 1) / 2
     big_x, big_y = max(abs(p), abs(q)), max(abs(r), abs(s))
     grid_worst = certified = 0.0
-    scale = max(1.0, big_x * big_y)
-    left = np.abs(_finite(_row_errors(net, xs[0], ys), net))
+    left, largest = _row_errors(net, xs[0], ys)
+    scale = max(1.0, big_x * big_y, largest)
     for x0, x1 in zip(xs[:-1], xs[1:]):
-        right = np.abs(_finite(_row_errors(net, x1, ys), net))
-        scale = max(scale, net.magnitude(np.column_stack([np.full(points, x1), ys])))
+        right, largest = _row_errors(net, x1, ys)
+        scale = max(scale, largest)
         corners = np.maximum.reduce([left[:-1], left[1:], right[:-1], right[1:]])
         low = np.column_stack([np.full(points - 1, x0), ys[:-1]])
         high = np.column_stack([np.full(points - 1, x1), ys[1:]])

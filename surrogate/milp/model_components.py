@@ -64,11 +64,15 @@ def left_out(model, *, sos: bool = True) -> dict[type, list[str]]:
     return dict(sorted(named.items(), key=lambda item: item[0].__name__))
 
 
+def first_names(names, *, most: int = 5, sep: str = ", ") -> str:
+    """The first ``most`` of ``names`` joined by ``sep``, then `` ...`` if there are more: a message's list."""
+    names = list(names)
+    return sep.join(names[:most]) + (" ..." if len(names) > most else "")
+
+
 def _listed(named: dict[type, list[str]]) -> str:
     """``Kind a, b; Other c`` with at most three names per kind."""
-    return "; ".join(
-        f"{ctype.__name__} {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}" for ctype, names in named.items()
-    )
+    return "; ".join(f"{ctype.__name__} {first_names(names, most=3)}" for ctype, names in named.items())
 
 
 def check_constructed(model) -> None:

@@ -253,7 +253,7 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
         model.del_component(block)
         raise
     distinct = ComponentSet(factors)
-    block.record.built([FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v)) for v in distinct])
+    getattr(block, RECORD).built([FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v)) for v in distinct])
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
     return ReplacementReport(products, terms, tuple(c.name for c in touched), found, block=block_name)
 
@@ -284,5 +284,5 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
             copy = block.objectives.add(expr=expr, sense=comp.sense)
         else:
             copy = block.constraints.add((comp.lower, expr, comp.upper))
-        block.record.rewritten.append(Rewritten.of(comp, copy))
+        getattr(block, RECORD).rewritten.append(Rewritten.of(comp, copy))
     return products, terms

@@ -26,8 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
-from pyomo.core.expr.numvalue import is_constant
-from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ModelFormatError
 
@@ -38,6 +36,13 @@ RECORD = "record"
 def _slack(bound: float) -> float:
     """The rounding a bound may be off by before it counts as moved (``0.1 + 0.2`` is ``0.3``)."""
     return 1e-9 * max(1.0, abs(bound))
+
+
+def _wider(var, lb: float | None, ub: float | None) -> bool:
+    """Whether ``var``'s bounds now reach past ``lb`` or ``ub`` (``None``: none then) by more than rounding."""
+    low = -float("inf") if var.lb is None else var.lb
+    high = float("inf") if var.ub is None else var.ub
+    return (lb is not None and low < lb - _slack(lb)) or (ub is not None and high > ub + _slack(ub))
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,8 @@ class FactorBox:
         value = var.value
         if var.fixed and value is not None and not self.lb - _slack(self.lb) <= value <= self.ub + _slack(self.ub):
             return f"{var.name!r} is fixed at {value!r}, outside the box {box} its products were built for"
-        lb = -float("inf") if var.lb is None else var.lb
-        ub = float("inf") if var.ub is None else var.ub
-        if lb < self.lb - _slack(self.lb) or ub > self.ub + _slack(self.ub):
+        if _wider(var, self.lb, self.ub):
+            lb, ub = -float("inf") if var.lb is None else var.lb, float("inf") if var.ub is None else var.ub
             return f"{var.name!r} now has bounds [{lb!r}, {ub!r}], wider than the box {box} its products were built for"
         return None
 
@@ -108,14 +112,6 @@ def _named_expressions(expr) -> list:
     return found
 
 
-def _param_bounded(var) -> bool:
-    """Whether a bound of ``var`` is an expression of mutable parameters."""
-    return any(
-        b is not None and not is_constant(b) and next(identify_mutable_parameters(b), None) is not None
-        for b in (var.lower, var.upper)
-    )
-
-
 @dataclass(frozen=True)
 class Basis:
     """What bounds derived from a model's constraints rest on: its active constraints (with their
@@ -126,12 +122,12 @@ class Basis:
     bounds: tuple
 
     @classmethod
-    def of(cls, model, derived) -> Basis:
-        """``model`` now, for the bounds ``derived`` (variable names) from it."""
+    def of(cls, model, derived, *, symbolic) -> Basis:
+        """``model`` now, for the bounds ``derived`` (variable names) from it; ``symbolic(var)``: whether a bound
+        of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out)."""
         cons = tuple((c, c.expr) for c in model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
         variables = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v.name not in derived]
-        # bounds of mutable Params take no part in a derivation (implied_bounds leaves them out): they may change
-        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if not _param_bounded(v)))
+        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if not symbolic(v)))
 
     def problem(self, rewritten) -> str | None:
         """Which change makes the derived bounds unsafe now, or ``None``."""
@@ -140,10 +136,7 @@ class Basis:
             if con.parent_block() is None or con.expr is not expr or (not con.active and id(con) not in ours):
                 return f"constraint {con.name!r} was changed, deactivated or deleted"
         for var, lb, ub in self.bounds:
-            wider = (lb is not None and (var.lb is None or var.lb < lb - _slack(lb))) or (
-                ub is not None and (var.ub is None or var.ub > ub + _slack(ub))
-            )
-            if wider:
+            if _wider(var, lb, ub):
                 return f"{var.name!r} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
         return None
 

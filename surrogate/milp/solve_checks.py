@@ -14,6 +14,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NonlinearModelError
+from .model_components import first_names
 from .solver_backends import backend_for
 from .solver_config import SolverConfig
 from .solver_options import try_options
@@ -73,8 +74,9 @@ def check_fixed_values(model) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read them)."""
     unset = [v.name for v in model.component_data_objects(pyo.Var, active=True, descend_into=True) if v.fixed and v.value is None]
     if unset:
-        listed = ", ".join(repr(n) for n in unset[:5]) + (" ..." if len(unset) > 5 else "")
-        raise ModelFormatError(f"variables {listed} are fixed but have no value; fix each at one, e.g. {unset[0]}.fix(0.3)")
+        raise ModelFormatError(
+            f"variables {first_names(map(repr, unset))} are fixed but have no value; fix each at one, e.g. {unset[0]}.fix(0.3)"
+        )
 
 
 def check_linear(model, *, constraints: bool = True) -> None:
@@ -86,9 +88,8 @@ def check_linear(model, *, constraints: bool = True) -> None:
     """
     names = nonlinear_components(model, constraints=constraints)
     if names:
-        listed = ", ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else "")
         raise NonlinearModelError(
-            f"model {model.name!r} has terms of degree above 1 in {listed}, which a MILP solver refuses; "
+            f"model {model.name!r} has terms of degree above 1 in {first_names(map(repr, names))}, which a MILP solver refuses; "
             "replace its products first (surrogate.replace_products(model); where they were replaced before "
             "these were added, undo that first: report.undo(model)); if a variable was fixed when its products were replaced "
             "(replace_products keeps it as a coefficient) and is unfixed now, fix it again, or replace the "

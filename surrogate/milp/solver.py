@@ -163,8 +163,13 @@ def _attempt(
 
 def _minimises(model) -> bool:
     """Whether ``model``'s active objective is minimised (``True`` without one)."""
-    objective = next(model.component_data_objects(pyo.Objective, active=True), None)
+    objective = _active_objective(model)
     return objective is None or objective.sense == pyo.minimize
+
+
+def _active_objective(model):
+    """``model``'s (first) active objective, or ``None``."""
+    return next(model.component_data_objects(pyo.Objective, active=True), None)
 
 
 def _objective_now(model) -> tuple[float, bool]:
@@ -173,7 +178,7 @@ def _objective_now(model) -> tuple[float, bool]:
     The value is ``nan`` if unset, or if the point is no solution a solver could take as it is (a row
     or bound broken by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`, a fractional integer).
     """
-    objective = next(model.component_data_objects(pyo.Objective, active=True), None)
+    objective = _active_objective(model)
     if objective is None:
         return math.nan, True
     value, minimise = _nan(pyo.value(objective, exception=False)), objective.sense == pyo.minimize

@@ -189,10 +189,8 @@ def _option_pairs(options, solver: str) -> tuple[tuple[str, bool | int | float |
 def _plain(value):
     """A NumPy or other ``numbers`` scalar as the Python ``bool``, ``int``, ``float`` or ``str`` a solver's option setter takes."""
     value = plain_number(value)  # np.True_ -> True, np.str_ -> str
-    if isinstance(value, bool):
+    if isinstance(value, bool | str):
         return value
-    if isinstance(value, str):
-        return str(value)
     if isinstance(value, numbers.Integral):
         return int(value)
     return float(value) if isinstance(value, numbers.Real) else value

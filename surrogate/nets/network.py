@@ -154,18 +154,22 @@ class ReluMLP:
 
     __call__ = forward
 
+    def forward_with_magnitude(self, points: np.ndarray) -> tuple[np.ndarray, float]:
+        """:meth:`forward` at ``points`` and :meth:`magnitude` there, from one pass through the layers."""
+        h, largest = np.asarray(points, dtype=np.float64), 0.0
+        for w, b in zip(self.weights, self.biases):
+            z = h @ w + b
+            largest = max(largest, float(np.abs(z).max(initial=0.0)))
+            h = np.maximum(z, 0.0)
+        return (z[:, 0] if z.shape[1] == 1 else z), largest
+
     def magnitude(self, points: np.ndarray) -> float:
         """The largest ``|value|`` any layer (before its ReLU, the output included) takes at ``points``.
 
         Float32 rounding, in an export or in a solver's rows, is relative to it: a net whose
         outputs are 1e-6 but whose hidden values are 1 rounds as one of outputs near 1.
         """
-        h, largest = np.asarray(points, dtype=np.float64), 0.0
-        for w, b in zip(self.weights, self.biases):
-            z = h @ w + b
-            largest = max(largest, float(np.abs(z).max(initial=0.0)))
-            h = np.maximum(z, 0.0)
-        return largest
+        return self.forward_with_magnitude(points)[1]
 
     def to_torch(self):
         """The same net as a ``torch.nn.Sequential`` of Linear/ReLU layers (float32)."""

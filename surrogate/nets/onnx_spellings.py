@@ -27,7 +27,7 @@ def respell(graph) -> None:
     """Rewrite ``graph``'s ReLU spellings and transposed weights (see the module docstring)."""
     _fold_transposes(graph)
     _matrix_weights(graph)
-    constants = _constants(graph)
+    constants = initializer_arrays(graph)
     for node in graph.node:
         if _is_relu(node, constants):
             _as_relu(node)
@@ -38,7 +38,8 @@ def respell(graph) -> None:
             node.op_type = "Identity"
 
 
-def _constants(graph) -> dict:
+def initializer_arrays(graph) -> dict:
+    """``graph``'s initializers as numpy arrays, by name."""
     from onnx import numpy_helper
 
     return {t.name: numpy_helper.to_array(t) for t in graph.initializer}
@@ -80,7 +81,7 @@ def _fold_transposes(graph) -> None:
     """A ``Transpose`` of an initializer becomes the transposed initializer, under the node's output name."""
     from onnx import helper, numpy_helper
 
-    constants = _constants(graph)
+    constants = initializer_arrays(graph)
     for node in list(graph.node):
         if node.op_type != "Transpose" or node.input[0] not in constants:
             continue
