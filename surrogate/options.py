@@ -176,6 +176,14 @@ def user_path(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text!r}: no home folder for {text.split('/')[0]!r}; write the full path") from None
 
 
+def net_name(text: str) -> str:
+    """A net option's value (a zoo name or an ONNX path) with a leading ``~`` expanded as a path.
+
+    Zoo names never start with ``~``; every other value is passed on unchanged.
+    """
+    return str(user_path(text)) if text.startswith("~") else text
+
+
 def positive_int(text: str) -> int:
     """``text`` as a positive integer (an :mod:`argparse` type; see :func:`whole_number`)."""
     return whole_number(text, minimum=1)

@@ -14,7 +14,15 @@ from collections.abc import Collection
 from pathlib import Path
 
 from ..executor_args import add_executor_arguments
-from ..options import add_solver_option_argument, default_of, positive_float, positive_int, user_path, whole_number
+from ..options import (
+    add_solver_option_argument,
+    default_of,
+    net_name,
+    positive_float,
+    positive_int,
+    user_path,
+    whole_number,
+)
 from .bench import cmd_bench_ablation, cmd_bench_scale, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
 from .console import OneLineParser, show_defaults
@@ -90,7 +98,9 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="qcqp-json-v1 files or folders of them; adds status, stage times and per-family counts",
     )
-    p.add_argument("--arch", action="append", help=f"zoo shape or model name (repeatable; default {default_surrogate()})")
+    p.add_argument(
+        "--arch", action="append", type=net_name, help=f"zoo shape or model name (repeatable; default {default_surrogate()})"
+    )
     p.add_argument(
         "--formulation",
         action="append",
@@ -129,7 +139,10 @@ def _add_bounds_arguments(p: argparse.ArgumentParser) -> None:
     from ..milp.bounds import compute_bounds
 
     p.add_argument(
-        "nets", nargs="*", help=f"zoo names or ONNX paths (default {default_surrogate()}); with --store-zoo, names in that zoo"
+        "nets",
+        nargs="*",
+        type=net_name,
+        help=f"zoo names or ONNX paths (default {default_surrogate()}); with --store-zoo, names in that zoo",
     )
     p.add_argument(
         "--node-limit",
@@ -222,7 +235,7 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--budget", type=positive_int, help=f"zoo nets b<budget>-best-<shape> (default {default_of(SolveBenchConfig, 'budget')})"
     )
-    p.add_argument("--nets", nargs="+", help="zoo names or ONNX paths instead of the budget's best nets")
+    p.add_argument("--nets", nargs="+", type=net_name, help="zoo names or ONNX paths instead of the budget's best nets")
     p.add_argument(
         "--random-sizes",
         type=positive_int,
@@ -264,6 +277,7 @@ def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--net",
         action="append",
+        type=net_name,
         help=f"zoo name or ONNX path (repeatable; default: every net of {defaults.BUDGET} neurons with "
         f"grid MAE <= {defaults.MAX_MAE:g} in the zoos)",
     )

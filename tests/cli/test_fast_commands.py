@@ -116,6 +116,25 @@ def test_a_path_option_given_with_a_tilde_is_the_home_folders(command):
 
 
 @pytest.mark.parametrize(
+    ("command", "field"),
+    [
+        (["bench", "scale", "--net=~/nets/a.onnx"], "net"),
+        (["bench", "solve-time", "--nets", "~/nets/a.onnx"], "nets"),
+        (["problems", "--arch=~/nets/a.onnx"], "arch"),
+        (["bounds", "~/nets/a.onnx"], "nets"),
+    ],
+)
+def test_a_net_given_as_a_path_with_a_tilde_is_the_home_folders(command, field):
+    """A net option takes a zoo name or a path; a leading '~' is the home folder, a zoo name is kept."""
+    from pathlib import Path
+
+    args = build_parser([command[0]]).parse_args(command)
+    assert getattr(args, field) == [str(Path.home() / "nets" / "a.onnx")]
+    kept = build_parser([command[0]]).parse_args([a.replace("~/nets/a.onnx", "3x8") for a in command])
+    assert getattr(kept, field) == ["3x8"]
+
+
+@pytest.mark.parametrize(
     ("command", "shown"),
     [(["sweep"], ["(default: 24)", "(default: 2021)", "(default: results/sweep)"]), (["report", "x"], ["(default 60)"])],
 )
