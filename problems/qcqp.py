@@ -26,6 +26,13 @@ DATA = Path(__file__).resolve().parent / "data" / "qcqp"
 FORMAT = "qcqp-json-v1"
 DOMAINS = {"continuous": pyo.Reals, "integer": pyo.Integers, "binary": pyo.Binary}
 REQUIRED = ("name", "format", "sense", "optimum", "variables", "objective", "constraints")
+#: The keys an entry may hold (a misspelt one would drop its terms or bounds in silence); the top level may
+#: hold more (metadata such as ``source`` or ``minlplib``).
+FIELDS = {
+    "variables": ("name", "lb", "ub", "domain"),
+    "objective": ("constant", "linear", "quadratic"),
+    "constraints": ("name", "lb", "ub", "linear", "quadratic"),
+}
 
 
 class QCQPFormatError(ValueError):
@@ -66,18 +73,22 @@ def qcqp(path: str | Path) -> BilinearProblem:
     Raises
     ------
     QCQPFormatError
-        The file is missing or not JSON, a required key is missing, the format version is not
-        ``qcqp-json-v1``, a term names an unknown variable, or a number is not finite.
+        The file is missing or not JSON, a required key is missing, an object names a key twice,
+        an entry holds a key outside :data:`FIELDS`, the format version is not ``qcqp-json-v1``,
+        a term names an unknown variable, a number is not finite, or a side's lb exceeds its ub.
     """
     path = _locate(path)
     data = _read(path)
     check = _Checker(path)
     names = check.names(data, "variables")
+    if not names:
+        check.fail("variables", "is empty", "list the model's variables (a model without any has nothing to solve)")
     m = pyo.ConcreteModel(name=str(data["name"]))
     m.x = pyo.Var(names, dense=True)
     for i, entry in enumerate(data["variables"]):
         _set_variable(m.x[names[i]], entry, f"variables[{i}]", check)
     objective = check.mapping(data, "objective")
+    check.fields(objective, "objective", "objective")
     obj_expr = check.number(objective.get("constant", 0.0), "objective.constant") + _terms(m, objective, "objective", check)
     m.obj = pyo.Objective(expr=obj_expr, sense=_sense(data, check))
     constraints = check.items(data, "constraints")
@@ -112,7 +123,9 @@ def _locate(path: str | Path) -> Path:
 
 def _read(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_distinct_keys)
+    except _RepeatedKey as exc:
+        raise QCQPFormatError(f"{path}: an object repeats the key {exc.args[0]!r}; keep one (JSON readers keep the last)") from None
     except FileNotFoundError:
         raise QCQPFormatError(f"{path}: no such file; pass a qcqp-json-v1 .json file or a folder of them") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -129,6 +142,18 @@ def _read(path: Path) -> dict:
             "(see problems/data/qcqp/README.md)"
         )
     return data
+
+
+class _RepeatedKey(ValueError):
+    """An object of the file names a key twice."""
+
+
+def _distinct_keys(pairs: list) -> dict:
+    """A JSON object as a dict, refused (:class:`_RepeatedKey`) if it names a key twice."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _RepeatedKey(next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i])))
+    return out
 
 
 class _Checker:
@@ -148,6 +173,12 @@ class _Checker:
             dup = sorted({n for n in names if names.count(n) > 1})
             self.fail(key, f"repeats the name(s) {', '.join(map(repr, dup))}", f"give every entry of '{key}' a distinct name")
         return names
+
+    def fields(self, entry: dict, key: str, kind: str) -> None:
+        """Refuse a key of ``entry`` (one of ``kind``: ``variables``, ``objective``, ``constraints``) outside :data:`FIELDS`."""
+        unknown = sorted(set(entry) - set(FIELDS[kind]))
+        if unknown:
+            self.fail(key, f"has the unknown key(s) {', '.join(map(repr, unknown))}", f"use only {', '.join(FIELDS[kind])}")
 
     def number(self, value, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -187,6 +218,7 @@ class _Checker:
 
 
 def _set_variable(var, entry: dict, key: str, check: _Checker) -> None:
+    check.fields(entry, key, "variables")
     for side in ("lb", "ub"):
         if side not in entry:
             check.fail(f"{key}.{side}", "is missing", "write a number, or null for no bound")
@@ -225,9 +257,12 @@ def _constraint(m, entry: dict, key: str, check: _Checker):
     for side in ("lb", "ub"):
         if side not in entry:
             check.fail(f"{key}.{side}", "is missing", "write a number, or null for no bound on this side")
+    check.fields(entry, key, "constraints")
     lb, ub = check.bound(entry["lb"], f"{key}.lb"), check.bound(entry["ub"], f"{key}.ub")
     if lb is None and ub is None:
         check.fail(key, "has neither lb nor ub", "give at least one side, or drop the constraint")
+    if lb is not None and ub is not None and lb > ub:
+        check.fail(key, f"has lb {lb} > ub {ub}, which no point meets", "swap or correct the sides")
     body = _terms(m, entry, key, check)
     if isinstance(body, float):  # no terms: a constant, which Pyomo refuses as a constraint
         if (lb is not None and body < lb) or (ub is not None and body > ub):

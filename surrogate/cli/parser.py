@@ -94,6 +94,7 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--qcqp",
         nargs="+",
+        action="extend",
         type=user_path,
         metavar="FILE",
         help="qcqp-json-v1 files or folders of them; adds status, stage times and per-family counts",

@@ -21,7 +21,8 @@ each stage (``tighten_s``, ``start_milp_s``, ``relax_s``, ``polish_s``, ``total_
 
 ``status`` is ``ok``, ``refused`` (the model cannot be rewritten, e.g. a factor without finite
 bounds; ``message`` says why), ``infeasible`` (the relaxation or SCIP proves the exact model
-infeasible) or ``surrogate-infeasible`` (the surrogate MILP is infeasible but the exact model is not
+infeasible), ``unbounded`` (SCIP proves the exact model unbounded, or the surrogate MILP or the
+relaxation is unbounded) or ``surrogate-infeasible`` (the surrogate MILP is infeasible but the exact model is not
 known to be: its approximation error may cut off feasible points; ``message`` suggests the
 error-aware mode).
 """
@@ -153,7 +154,7 @@ def run_problem(
     except SurrogateError as exc:  # the model cannot be rewritten: an answer about the model, not a crash
         row.update(status="refused", message=" ".join(str(exc).split()), **clock.columns())
         return _with_reference(row, problem, config)
-    row.update(products=report.n_products, implied_bounds=_implied_count(report))
+    row.update(products=report.n_products, implied_bounds=_implied_count(report), tighten_s=clock.stages["tighten_s"])
     for message in report.warnings:
         _note(row, message)
     with clock.stage("start_milp_s"):
@@ -201,7 +202,11 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
     row["binaries"] = report.size().binaries
     if left < MIN_STAGE_S:
         row.update(termination="budget-spent", milp_time_s=0.0, surrogate_objective=math.nan)
-        _note(row, "no time left in the budget for the MILP")
+        spent = "bound tightening" + (" and certifying the surrogate's error bound" if config.error_aware else "")
+        _note(
+            row,
+            f"no time left in the budget for the MILP: {spent} took {row['tighten_s']:.2f} s of it; raise --budget",
+        )
         return {}
     solver = replace(config.solver, time_limit=min(config.solver.time_limit, left))
     options = {"seed": config.start_seed, "patience": config.start_patience, "clock": config.start_clock}
@@ -307,14 +312,44 @@ def _with_reference(row: dict, problem, config: ProblemRunConfig) -> dict:
     row["feasible"] = bool(row["violation_after"] <= FEASIBILITY_TOL)
     optimum = row["optimum"]
     row["rel_gap"] = relative_gap(optimum, row["polished_objective"]) if row["feasible"] else math.nan
+    _doubt_optimum(row, problem.sense)
     return {column: row[column] for column in RESULT_COLUMNS}
+
+
+def _doubt_optimum(row: dict, sense: str) -> None:
+    """Note where a feasible point, or SCIP's proven optimum, beats the recorded optimum by more than
+    :data:`OPTIMAL_GAP`: the record is wrong (or the point's feasibility is only within tolerance)."""
+    if row["optimum_source"] in ("scip", "unknown"):
+        return
+    sign, slack = (1.0 if sense == "min" else -1.0), OPTIMAL_GAP * max(1.0, abs(row["optimum"]))
+    better = {"a feasible point": row["polished_objective"] if row["feasible"] else math.nan}
+    if row["scip_termination"] == Termination.OPTIMAL:
+        better["SCIP's proven optimum"] = row["scip_objective"]
+    beaten = [f"{what} ({value:.8g})" for what, value in better.items() if sign * (row["optimum"] - value) > slack]
+    if beaten:
+        _note(
+            row,
+            f"{' and '.join(beaten)} beat{'s' if len(beaten) == 1 else ''} the recorded optimum {row['optimum']:.8g} "
+            f"({row['optimum_source']}): the record is wrong, or the point is feasible only within tolerance; "
+            "check the instance's optimum",
+        )
 
 
 def _explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None:
     """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's."""
-    if row["termination"] not in INFEASIBLE:
+    if row["termination"] not in INFEASIBLE | {Termination.UNBOUNDED}:
         return
-    if relax_termination == Termination.INFEASIBLE:
+    if row["scip_termination"] == Termination.UNBOUNDED:
+        row["status"] = "unbounded"
+        _note(row, "SCIP proves the exact model unbounded: give the variables of the objective finite bounds")
+    elif row["termination"] == Termination.UNBOUNDED or relax_termination == Termination.UNBOUNDED:
+        row["status"] = "unbounded"
+        _note(
+            row,
+            f"the {'surrogate MILP' if row['termination'] == Termination.UNBOUNDED else 'McCormick relaxation'} is "
+            "unbounded, so the exact model may be too: give the variables of the objective finite bounds",
+        )
+    elif relax_termination == Termination.INFEASIBLE:
         row["status"] = "infeasible"
         _note(row, "the McCormick relaxation is infeasible, so the exact model is infeasible too")
     elif row["scip_termination"] == Termination.INFEASIBLE:

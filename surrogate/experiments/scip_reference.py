@@ -19,6 +19,10 @@ def scip_available() -> bool:
         return False
 
 
+#: SCIP's default ``numerics/infinity``: an objective this large is an infinite one.
+SCIP_INFINITY = 1e20
+
+
 def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     """(objective, seconds, termination) of SCIP on the exact model; NaNs if SCIP is missing.
 
@@ -43,4 +47,6 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
         )
     seconds = time.perf_counter() - start
     objective = math.nan if result.incumbent_objective is None else float(result.incumbent_objective)
+    if abs(objective) >= SCIP_INFINITY:  # SCIP's infinity, as an unbounded model's incumbent: not a value
+        objective = math.copysign(math.inf, objective)
     return objective, seconds, Termination.of(result.termination_condition)

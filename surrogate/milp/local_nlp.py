@@ -275,7 +275,8 @@ def feasibility_point(
         r, jac = qm.rows.values(x), qm.rows.jacobian(x)[:, free]
         below = sp.diags((r < qm.row_lower).astype(float)) @ jac
         above = sp.diags((r > qm.row_upper).astype(float)) @ jac
-        return sp.vstack([below[has_lower], above[has_upper]]).tocsr()
+        stacked = sp.vstack([below[has_lower], above[has_upper]]).tocsr()
+        return stacked.toarray() if free.size == 1 else stacked  # SciPy 1.17's trf fails on a sparse 1-column Jacobian
 
     options = {"method": "trf", "xtol": 1e-15, "ftol": 1e-15, "gtol": 1e-15, "max_nfev": max_evals}
     try:

@@ -175,11 +175,26 @@ class QuadraticModel:
         return self.rows.scales()
 
     def violation(self, x: np.ndarray) -> float:
-        """Largest violation of a constraint or variable bound at ``x`` (as :func:`surrogate.milp.polish.max_violation`):
-        a row's relative to its :attr:`row_scales`."""
+        """Largest violation of a constraint, variable bound or integrality at ``x`` (as
+        :func:`surrogate.milp.polish.max_violation`): a row's relative to its :attr:`row_scales`."""
         r, scale = self.rows.values(x), self.row_scales
-        parts = [(self.row_lower - r) / scale, (r - self.row_upper) / scale, self.lower - x, x - self.upper, np.zeros(1)]
+        fraction = np.abs(x - np.round(x))[self.integer]
+        parts = [
+            (self.row_lower - r) / scale,
+            (r - self.row_upper) / scale,
+            self.lower - x,
+            x - self.upper,
+            fraction,
+            np.zeros(1),
+        ]
         return float(max(np.max(p, initial=0.0) for p in parts))
+
+    def within(self, i: int, value: float) -> float:
+        """``value`` moved into variable ``i``'s bounds, and to the nearest whole value inside them if ``i`` is integer."""
+        low, high = self.lower[i], self.upper[i]
+        if self.integer[i]:
+            value, low, high = round(value), np.ceil(low - 1e-9), np.floor(high + 1e-9)  # inf stays inf
+        return float(min(max(value, low), high))
 
     def clip(self, x: np.ndarray) -> np.ndarray:
         return np.minimum(np.maximum(x, self.lower), self.upper)

@@ -23,7 +23,7 @@ STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
 
 
 def max_violation(model) -> float:
-    """Largest violation of any active constraint or variable bound at the current values.
+    """Largest violation of any active constraint, variable bound or integrality at the current values.
 
     A row's violation is divided by ``min(1, its largest |coefficient|)``: a row written
     with small coefficients (``1e-8 x y >= 2e-8``) is held to its own scale, not passed
@@ -44,6 +44,8 @@ def max_violation(model) -> float:
             worst = max(worst, var.lb - var.value)
         if var.has_ub():
             worst = max(worst, var.value - var.ub)
+        if var.is_integer():
+            worst = max(worst, abs(var.value - round(var.value)))
     return worst
 
 

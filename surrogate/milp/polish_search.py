@@ -155,7 +155,8 @@ class PolishSearch:
             )
 
     def pattern_search(self, small: np.ndarray, method: str, max_evals: int) -> None:
-        """Coordinate pattern search over the factors ``small`` from the best point, each trial scored by the LP in the rest."""
+        """Coordinate pattern search over the factors ``small`` from the best point, each trial scored by the LP in the rest
+        (an integer factor steps to whole values only)."""
         qm, fixed = self.qm, np.zeros(len(self.qm.variables), dtype=bool)
         fixed[small] = True
         steps = {int(i): 0.25 * (qm.upper[i] - qm.lower[i]) for i in small if np.isfinite(qm.upper[i] - qm.lower[i])}
@@ -165,7 +166,7 @@ class PolishSearch:
             for i, step in steps.items():
                 for direction in (1, -1) if step > 1e-9 else ():
                     point = self.best_point.copy()
-                    point[i] = min(max(point[i] + direction * step, qm.lower[i]), qm.upper[i])
+                    point[i] = qm.within(i, point[i] + direction * step)
                     trial = None if point[i] == self.best_point[i] else self.lp(point, fixed)
                     if trial is not None:
                         evals, before = evals + 1, self.best

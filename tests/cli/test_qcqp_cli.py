@@ -1,6 +1,7 @@
 """`surrogate problems --qcqp`: the per-run columns, the summary, the time budget and the infeasibility message."""
 
 import json
+import math
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -57,6 +58,13 @@ def test_a_hand_written_file_says_its_optimum_is_its_own(tmp_path):
     assert qcqp(tmp_path / "mine.json").source == "the file mine.json"
 
 
+def test_qcqp_given_twice_takes_the_files_of_both():
+    from surrogate.cli import build_parser
+
+    args = build_parser(["problems"]).parse_args(["problems", "--qcqp", "a.json", "b.json", "--qcqp", "c.json"])
+    assert [p.name for p in args.qcqp] == ["a.json", "b.json", "c.json"]
+
+
 def test_a_bad_qcqp_file_is_one_line_and_exit_code_2(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name": "bad", "format": "qcqp-json-v1", "sense": "min", "optimum": 0}))
@@ -95,3 +103,35 @@ def test_an_infeasible_surrogate_milp_says_why_and_what_to_do():
     assert row["termination"] in {"provenInfeasible", "infeasibleOrUnbounded"}
     assert row["status"] == "surrogate-infeasible"
     assert "approximation error may cut off feasible points" in row["message"] and "--error-aware" in row["message"]
+
+
+@pytest.mark.solver
+def test_an_unbounded_model_is_reported_unbounded_not_surrogate_infeasible():
+    """min -x + y*z with x >= 0 unbounded: not a fault of the surrogate, and SCIP's 1e20 is no objective."""
+    pytest.importorskip("pyscipopt")
+    m = pyo.ConcreteModel(name="unbounded")
+    m.x = pyo.Var(bounds=(0, None))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.z = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.y + m.y * m.z <= 5)
+    m.obj = pyo.Objective(expr=-m.x + m.y * m.z)
+    problem = BilinearProblem("unbounded", m, None, "min", "by construction")
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=5), scip=True, scip_time_limit=5)
+    row = run_problem(problem, "3x8", arch="3x8", config=config)
+    assert row["status"] == "unbounded" and row["scip_termination"] == "unbounded"
+    assert "SCIP proves the exact model unbounded: give the variables of the objective finite bounds" in row["message"]
+    assert row["scip_objective"] == -math.inf
+
+
+@pytest.mark.solver
+def test_a_point_that_beats_the_recorded_optimum_is_noted():
+    """max 1 + x^2 - x*y on [-2, 1] x [-1, 2], x + y in [-5, 5]: 9 at (-2, 2), but the record says 7."""
+    m = pyo.ConcreteModel(name="objsq")
+    m.x = pyo.Var(bounds=(-2, 1))
+    m.y = pyo.Var(bounds=(-1, 2))
+    m.r = pyo.Constraint(expr=pyo.inequality(-5, m.x + m.y, 5))
+    m.obj = pyo.Objective(expr=1 + m.x * m.x - m.x * m.y, sense=pyo.maximize)
+    problem = BilinearProblem("objsq", m, 7.0, "max", "a wrong record")
+    row = run_problem(problem, "3x8", arch="3x8", config=ProblemRunConfig(solver=SolverConfig(time_limit=5), scip=False))
+    assert row["feasible"] and row["polished_objective"] == pytest.approx(9.0, abs=1e-6)
+    assert "a feasible point (9) beats the recorded optimum 7 (a wrong record): the record is wrong" in row["message"]

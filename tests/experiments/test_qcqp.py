@@ -101,6 +101,19 @@ def _bad(tmp_path, change) -> str:
             lambda d: d["constraints"].append({"name": "c9", "lb": 1.0, "ub": 2.0, "linear": {}}),
             r"key 'constraints\[2\]' has no terms and is never met \(1\.0 <= 0\.0 <= 2\.0\); correct or drop",
         ),
+        (lambda d: d.update(variables=[], constraints=[]), r"key 'variables' is empty; list the model's variables"),
+        # a misspelt key dropped its terms or bounds in silence
+        (
+            lambda d: d["objective"].update(quadratics=d["objective"].pop("quadratic")),
+            r"key 'objective' has the unknown key\(s\) 'quadratics'; use only constant, linear, quadratic",
+        ),
+        (lambda d: d["constraints"][0].update(Linear={}), r"key 'constraints\[0\]' has the unknown key\(s\) 'Linear'; use only"),
+        (lambda d: d["constraints"][1].update(constant=2.0), r"key 'constraints\[1\]' has the unknown key\(s\) 'constant'"),
+        (lambda d: d["variables"][0].update(bounds=[0, 1]), r"key 'variables\[0\]' has the unknown key\(s\) 'bounds'"),
+        (
+            lambda d: d["constraints"][0].update(lb=2.0, ub=1.0),
+            r"key 'constraints\[0\]' has lb 2\.0 > ub 1\.0, which no point meets; swap or correct the sides",
+        ),
     ],
 )
 def test_bad_input_names_the_file_the_key_and_the_fix(tmp_path, change, match):
@@ -119,6 +132,14 @@ def test_an_integer_beyond_a_float_and_a_constraint_without_terms(tmp_path):
         QCQPFormatError, match=r"huge\.json: key 'variables\[0\]\.ub' is an integer of 401 digits, beyond a float"
     ):
         qcqp(huge)
+
+
+def test_a_key_named_twice_in_one_object_is_refused(tmp_path):
+    """JSON readers keep the last of a repeated key, so the first would vanish in silence."""
+    path = Path(_bad(tmp_path, lambda d: None))
+    path.write_text(path.read_text().replace('"sense": "min"', '"sense": "max", "sense": "min"'))
+    with pytest.raises(QCQPFormatError, match=r"bad\.json: an object repeats the key 'sense'; keep one"):
+        qcqp(path)
 
 
 def test_unreadable_files_are_format_errors(tmp_path):

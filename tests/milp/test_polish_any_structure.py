@@ -158,3 +158,24 @@ def test_a_row_of_small_coefficients_is_held_to_its_own_scale():
     m.big = pyo.Constraint(expr=1e3 * m.x <= 1e3 * 4 + 5e-4)  # a row of large coefficients is measured as it is
     m.x.value = 4 + 1e-6
     assert max_violation(m) == pytest.approx(5e-4, rel=1e-3)
+
+
+def test_an_integer_factor_stays_whole_and_a_fractional_one_counts_as_infeasible():
+    """min n + y + w, n integer in [0, 5000], n*y + 0.01 w >= 7.5: the optimum is 5.875 (n = 4, y = 1.875);
+    n = 3.26 would give 5.56, below it."""
+    from surrogate.milp.polish import max_violation
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 5000))
+    m.y = pyo.Var(bounds=(0, 2.3))
+    m.w = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.n * m.y + 0.01 * m.w >= 7.5)
+    m.obj = pyo.Objective(expr=m.n + m.y + m.w)
+    result = polish(m, {"n": 1.0, "y": 2.2997, "w": 0.0}, config=CONFIG, restarts=0)
+    assert m.n.value == round(m.n.value) and result.violation_after <= 1e-6
+    assert result.objective_after == pytest.approx(5.875, abs=1e-6)
+    m.n.set_value(3.2609, skip_validation=True)
+    m.y.set_value(2.3)
+    assert max_violation(m) == pytest.approx(0.2609)
+    qm = QuadraticModel.from_pyomo(m)
+    assert qm.violation(qm.point({})) == pytest.approx(0.2609)

@@ -94,6 +94,17 @@ def test_the_feasibility_phase_separates_overlapping_circles():
     assert x[held] == pytest.approx(x0[held])  # a fixed variable stays where it was
 
 
+def test_the_feasibility_phase_moves_a_single_free_variable():
+    """min x s.t. x*x >= 2 on [0, 3]: one free column (SciPy's trf failed on it as a sparse Jacobian)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 3))
+    m.c = pyo.Constraint(expr=m.x * m.x >= 2)
+    m.obj = pyo.Objective(expr=m.x)
+    qm = QuadraticModel.from_pyomo(m)
+    x = feasibility_point(qm, qm.point({"x": 0.5}))
+    assert qm.violation(x) <= 1e-6 and x[0] == pytest.approx(2**0.5, abs=1e-6)
+
+
 def test_polish_from_a_degenerate_point_reaches_a_packing():
     m = _circles_model()
     centre = {f"{c}[{i}]": 3.0 if c == "x" else 1.0 for c in "xy" for i in range(3)}  # all at one point: no gradient apart
