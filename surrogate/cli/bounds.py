@@ -27,7 +27,8 @@ def cmd_bounds(args: argparse.Namespace) -> int:
                 rows.append({"name": name, **compute_bounds(net, method, **limits).summary()})
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(
-        "stable_active: linear in the MILP; stable_inactive: removed; unstable: one binary each; "
+        "stable_active: linear in the MILP; stable_inactive: removed; unstable: l < 0 < u, one binary each where it "
+        "can change the output (the pruned encoding drops the others); "
         "bigm_width: sum of u - l over unstable neurons (seconds: computed fresh here); capped: OBBT solves stopped "
         "by a limit (bounds valid, looser), timed_out: of those, stopped by --time-limit (bounds depend on load)"
     )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..milp.baselines import is_baseline, parse_baseline
 from ..milp.bounds import net_bounds
+from ..milp.pruned import pruned_binaries
 from ..nets.metrics import grid, score
 from ..nets.zoo import parse_zoo_name
 from ..train.protocols import BEST
@@ -35,8 +36,8 @@ def _approx_errors(approx) -> dict:
         mae = float(np.mean(np.abs(approx.evaluate(x, y) - x * y))) if approx.evaluate is not None else math.nan
         return {"kind": approx.kind, "binaries_per_product": approx.binaries, "max_error": approx.max_error, "mae": mae}
     s = score(approx)
-    unstable = net_bounds(approx, "milp").unstable
-    return {"kind": "relu-net", "binaries_per_product": unstable, "max_error": s.max_error, "mae": s.mae}
+    binaries = pruned_binaries(approx, net_bounds(approx, "milp"))
+    return {"kind": "relu-net", "binaries_per_product": binaries, "max_error": s.max_error, "mae": s.mae}
 
 
 def baseline_table(config: SolveBenchConfig, nets: dict, solves: pd.DataFrame, progress: Callable | None = None) -> pd.DataFrame:

@@ -36,10 +36,12 @@ Formulations (OMLT classes):
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -300,8 +302,28 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
 
     block = OmltBlock()
     parent.add_component(name, block)
-    block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
+    with _quiet_start_values():
+        block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
     return block, None
+
+
+class _StartValueFilter(logging.Filter):
+    """Drops Pyomo's W1002 ("Setting Var ... to a numeric value outside the bounds"): OMLT starts its
+    scaled inputs at 0 on a box without 0, which says nothing about the user's model."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "id", None) != "W1002"
+
+
+@contextmanager
+def _quiet_start_values():
+    """Pyomo's W1002 warnings left out while OMLT builds a formulation (:class:`_StartValueFilter`)."""
+    logger, quiet = logging.getLogger("pyomo.core"), _StartValueFilter()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _resolve_bounds(net: ReluMLP, formulation: str, bounds, input_bounds) -> NetBounds | None:

@@ -26,7 +26,7 @@ class ModelSize:
 
 
 def model_size(component) -> ModelSize:
-    """Count the variables (binaries too) and active constraints under ``component``.
+    """Count the variables (binaries too) and active constraints under ``component``, leaving out deactivated blocks.
 
     Parameters
     ----------
@@ -38,6 +38,6 @@ def model_size(component) -> ModelSize:
     ModelSize
         Every variable, the binaries among them, and the active constraints.
     """
-    variables = list(component.component_data_objects(pyo.Var, descend_into=True))
+    variables = list(component.component_data_objects(pyo.Var, active=True, descend_into=True))  # not a deactivated block's
     constraints = sum(1 for _ in component.component_data_objects(pyo.Constraint, active=True, descend_into=True))
     return ModelSize(len(variables), sum(1 for v in variables if v.is_binary()), constraints)

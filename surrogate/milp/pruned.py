@@ -131,6 +131,14 @@ def _needed(net: ReluMLP, upper: Sequence, layers: int) -> list[np.ndarray]:
     return needed
 
 
+def pruned_binaries(net: ReluMLP, bounds) -> int:
+    """The binaries of the pruned encoding of ``net`` under ``bounds`` (a :class:`~surrogate.milp.bounds.NetBounds`):
+    its unstable neurons (``l < 0 < u``) that can change the output, one each."""
+    layers = len(net.weights) - 1
+    needed = _needed(net, bounds.upper[:layers], layers)
+    return int(sum(np.sum(keep & (lo < 0) & (hi > 0)) for keep, (lo, hi) in zip(needed, bounds.hidden)))
+
+
 def build_pruned(block, net: ReluMLP, bounds) -> tuple:
     """Fill ``block`` with ``inputs``, ``outputs`` and the pruned big-M encoding of ``net`` under ``bounds``.
 

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NonlinearModelError
@@ -35,30 +36,70 @@ def log_warnings(log: str) -> list[str]:
     return list(dict.fromkeys(kept))
 
 
-def coefficient_warnings(solver) -> list[str]:
-    """Our own check of the coefficients of the model last loaded into ``solver`` (HiGHS's matrix and costs).
+#: HiGHS reads a constraint coefficient of this size or more as an error (its ``large_matrix_value``), and then
+#: solves a model without the rows it could not load: such a model is refused before HiGHS sees it.
+HIGHS_LARGEST_COEFFICIENT = 1e15
 
-    Returns a warning naming the largest coefficient and the fix when it is
-    above :data:`COEFFICIENT_LIMIT` or the matrix's range exceeds
-    :data:`COEFFICIENT_RANGE_LIMIT`; nothing for a well-scaled model.
+
+@dataclass(frozen=True)
+class CoefficientScale:
+    """The nonzero |coefficients| of a linear model's active constraints and objective (fixed variables as constants).
+
+    ``matrix`` and ``cost`` are the largest |coefficient| of the constraints and of the objective (0 if
+    none), ``spread`` the ratio of the constraints' largest to smallest nonzero |coefficient|, and
+    ``row`` the constraint that holds the largest.
     """
-    highs = getattr(solver, "_solver_model", None)
-    if highs is None or not hasattr(highs, "getLp"):
-        return []
-    lp = highs.getLp()
-    matrix, cost = np.abs(np.asarray(lp.a_matrix_.value_, dtype=float)), np.abs(np.asarray(lp.col_cost_, dtype=float))
-    matrix, cost = matrix[matrix > 0], cost[cost > 0]
-    largest = max(matrix.max(initial=0.0), cost.max(initial=0.0))
-    spread = matrix.max() / matrix.min() if matrix.size else 1.0
-    if largest <= COEFFICIENT_LIMIT and spread <= COEFFICIENT_RANGE_LIMIT:
-        return []
-    where = "objective" if cost.max(initial=0.0) >= matrix.max(initial=0.0) else "constraint matrix"
-    return [
-        f"the model is badly scaled: its largest |coefficient| is {largest:.3g} (in the {where}; limit "
-        f"{COEFFICIENT_LIMIT:g}) and its constraint coefficients span a ratio of {spread:.3g} (limit "
-        f"{COEFFICIENT_RANGE_LIMIT:g}), so the solver's answer may be wrong; tighten the bounds of the variables "
-        "in products (a surrogate's coefficients grow with the product of its factors' ranges) or rescale the model"
-    ]
+
+    matrix: float
+    cost: float
+    spread: float
+    row: str
+
+    @classmethod
+    def of(cls, model) -> CoefficientScale:
+        """Read ``model`` (linear: :func:`check_linear` first) through Pyomo's standard representation."""
+        from pyomo.repn.standard_repn import generate_standard_repn
+
+        largest, smallest, row = 0.0, math.inf, ""
+        for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+            values = [abs(float(c)) for c in generate_standard_repn(con.body, compute_values=True).linear_coefs]
+            values = [v for v in values if v > 0]
+            if values and max(values) > largest:
+                largest, row = max(values), con.name
+            smallest = min([smallest, *values])
+        cost = 0.0
+        for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
+            coefs = generate_standard_repn(obj.expr, compute_values=True).linear_coefs
+            cost = max([cost, *(abs(float(c)) for c in coefs)])
+        return cls(largest, cost, largest / smallest if largest > 0 else 1.0, row)
+
+    def warnings(self) -> list[str]:
+        """A warning naming the largest coefficient and the fix when it is above :data:`COEFFICIENT_LIMIT` or
+        the constraints' range exceeds :data:`COEFFICIENT_RANGE_LIMIT`; nothing for a well-scaled model."""
+        largest = max(self.matrix, self.cost)
+        if largest <= COEFFICIENT_LIMIT and self.spread <= COEFFICIENT_RANGE_LIMIT:
+            return []
+        where = "objective" if self.cost >= self.matrix else "constraint matrix"
+        return [
+            f"the model is badly scaled: its largest |coefficient| is {largest:.3g} (in the {where}; limit "
+            f"{COEFFICIENT_LIMIT:g}) and its constraint coefficients span a ratio of {self.spread:.3g} (limit "
+            f"{COEFFICIENT_RANGE_LIMIT:g}), so the solver's answer may be wrong; tighten the bounds of the variables "
+            "in products (a surrogate's coefficients grow with the product of its factors' ranges) or rescale the model"
+        ]
+
+    def check_highs(self) -> None:
+        """Raise :class:`~surrogate.errors.ModelFormatError` if a constraint coefficient is one HiGHS cannot load."""
+        if self.matrix >= HIGHS_LARGEST_COEFFICIENT:
+            raise ModelFormatError(
+                f"constraint {self.row!r} has a coefficient of {self.matrix:.3g}, at or above HiGHS's limit of "
+                f"{HIGHS_LARGEST_COEFFICIENT:g} (it would drop such rows and solve what is left); tighten the bounds "
+                "of the variables in products (a surrogate's coefficients grow with its factors' ranges) or rescale the model"
+            )
+
+
+def coefficient_warnings(model) -> list[str]:
+    """Our own check of the coefficients of the linear ``model`` (:meth:`CoefficientScale.warnings`)."""
+    return CoefficientScale.of(model).warnings()
 
 
 def nonlinear_components(model, *, constraints: bool = True) -> list[str]:

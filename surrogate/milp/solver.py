@@ -26,6 +26,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     COEFFICIENT_LIMIT,
     COEFFICIENT_RANGE_LIMIT,
     LOG_WARNING_MARKERS,
+    CoefficientScale,
     check_fixed_values,
     check_linear,
     check_options,
@@ -206,13 +207,14 @@ def _first_solution_time(first: FirstSolution, result: SolveResult, *, discrete:
 
 
 def _read_back(
-    backend: Backend, solver, model, results, first: FirstSolution, *, already, elapsed, log, notes, check: bool
+    backend: Backend, solver, model, results, first: FirstSolution, *, already, elapsed, log, notes, scale, check: bool
 ) -> SolveResult:
     """The :class:`SolveResult` of Pyomo's ``results``, its incumbent loaded into ``model``.
 
     ``already`` is the solver clock's time before the run, ``elapsed`` the
     run's wall-clock seconds (used when the solver reports none), ``log``
-    the solver's output (its warning lines are kept), ``notes`` this package's own warnings.
+    the solver's output (its warning lines are kept), ``notes`` this package's own warnings,
+    ``scale`` the model's :class:`~surrogate.milp.solve_checks.CoefficientScale` (a badly scaled one is warned).
     With ``check``, an incumbent that does not satisfy ``model`` (:func:`~surrogate.milp.solution_check.untrusted`)
     gives termination ``error`` with no objective or bound, a warning saying why, and a ``RuntimeWarning``.
     """
@@ -224,7 +226,7 @@ def _read_back(
     bound = _nan(results.objective_bound)
     if termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):  # no bound (Gurobi gave the far side)
         bound = -math.inf if _minimises(model) else math.inf
-    checked = coefficient_warnings(solver) if backend.name == "highs" else []
+    checked = scale.warnings()
     refusal = None
     if not math.isnan(objective):
         results.solution_loader.load_vars()
@@ -328,34 +330,32 @@ def _check_arguments(config, solver, node_limit) -> None:
         raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
 
 
-#: HiGHS's option that the confirmation of an infeasible answer turns off (:func:`_without_presolve`).
-PRESOLVE_OFF = ("presolve", "off")
-
-
 def _presolve_says_infeasible(result: SolveResult, config: SolverConfig) -> bool:
-    """Whether ``result`` is a HiGHS infeasibility found with presolve on (and so to be confirmed without it)."""
+    """Whether ``result`` is an infeasibility found with presolve on (and so to be confirmed without it)."""
     infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
-    return infeasible and config.solver == "highs" and "presolve" not in dict(config.options)
+    return infeasible and backend_for(config.solver).presolve_off[0] not in dict(config.options)
 
 
 def _without_presolve(model, config: SolverConfig, solver, first: SolveResult, *, warm_start: bool, node_limit) -> SolveResult:
-    """Solve again with HiGHS's presolve off, and report that solve, with the time of both.
+    """Solve again with the solver's presolve off, and report that solve, with the time of both.
 
     HiGHS's presolve (1.15.1 and 1.16.0) calls some surrogate MILPs infeasible that hold
     a point, e.g. the zoo's ``b24-hand-paired-2x12`` with its inputs fixed at (0, 0),
-    where the solve without presolve finds it. An infeasible answer is final only once
-    confirmed; the result's ``warnings`` say what the first solve said.
+    where the solve without presolve finds it; SCIP's (6.3) does so on nets of tiny weights.
+    An infeasible answer is final only once confirmed; the result's ``warnings`` say what the
+    first solve said.
     """
+    backend = backend_for(config.solver)
     again = _solve_checked(
         model,
-        replace(config, options=(*config.options, PRESOLVE_OFF)),
+        replace(config, options=(*config.options, backend.presolve_off)),
         solver,
         warm_start=warm_start,
         node_limit=node_limit,
         check=True,
     )
     note = (
-        f"HiGHS with presolve reported {first.termination.value}; solved again without presolve, which gave "
+        f"{backend.label} with presolve reported {first.termination.value}; solved again without presolve, which gave "
         f"{again.termination.value}{'' if again.termination == first.termination else ' (this result)'}"
     )
     return replace(again, wall_time=first.wall_time + again.wall_time, warnings=(*again.warnings, note))
@@ -373,6 +373,9 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     check_components(model, solver=backend.name, sos=backend.accepts_sos)
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both
     check_linear(model, constraints=backend.accepts_nonlinear)
+    scale = CoefficientScale.of(model)
+    if backend.name == "highs":
+        scale.check_highs()
     check_options(config)
     solver = solver or make_solver(config)
     first, begin = FirstSolution(), _objective_now(model) if warm_start else (math.nan, True)
@@ -394,7 +397,7 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
         raise KeyboardInterrupt(f"{backend.name} was interrupted (Ctrl-C)")
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
     result = _read_back(
-        backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes, check=check
+        backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes, scale=scale, check=check
     )
     seconds = _first_solution_time(first, result, discrete=_has_free_discrete(model), start=begin)
     return replace(result, first_solution_time=seconds)

@@ -73,6 +73,11 @@ class Backend:
         (``node_limit`` of :func:`~surrogate.milp.solver.solve`), and its value
         for no cap (its default), set on every solve without ``node_limit``: a
         persistent solver (HiGHS, Gurobi) would otherwise keep an earlier solve's cap.
+    label
+        The solver's name as its makers write it (in messages).
+    presolve_off
+        The option (name, value) that turns the solver's presolve off: an infeasible answer is
+        confirmed without presolve (:func:`~surrogate.milp.solver.solve`).
     persistent
         Whether one solver object keeps the options of its earlier solves (HiGHS, Gurobi):
         :meth:`solver_options` then sets those the next solve does not ask for back to their defaults.
@@ -81,6 +86,8 @@ class Backend:
     name: ClassVar[str]
     node_option: ClassVar[str]
     no_node_limit: ClassVar[float]
+    presolve_off: ClassVar[tuple[str, object]]
+    label: ClassVar[str]
     factory: ClassVar[str]
     package: ClassVar[str]
     install: ClassVar[str]
@@ -219,6 +226,7 @@ class HighsBackend(Backend):
 
     name = factory = "highs"
     node_option, no_node_limit = "mip_max_nodes", 2147483647
+    presolve_off, label = ("presolve", "off"), "HiGHS"
     package = "highspy"
     install = "'pip install highspy'"
     accepts_nonlinear = False  # Pyomo's HiGHS interface refuses a nonlinear model itself
@@ -292,6 +300,7 @@ class ScipBackend(Backend):
     name = "scip"
     factory = "scip_direct"
     node_option, no_node_limit = "limits/totalnodes", -1
+    presolve_off, label = ("presolving/maxrounds", 0), "SCIP"
     package = "pyscipopt"
     install = "pip install 'surrogate[scip]'"
 
@@ -338,6 +347,7 @@ class GurobiBackend(Backend):
     name = "gurobi"
     factory = "gurobi_persistent"
     node_option, no_node_limit = "NodeLimit", 1e100  # GRB.INFINITY
+    presolve_off, label = ("Presolve", 0), "Gurobi"
     package = "gurobipy"
     install = "pip install 'surrogate[gurobi]'"
     persistent = True

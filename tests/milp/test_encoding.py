@@ -143,3 +143,37 @@ def test_a_bad_input_box_is_refused_by_every_formulation(formulation, box, match
             bounds="interval" if formulation == "pruned" else None,
         )
     assert m.component("surrogate") is None
+
+
+@pytest.mark.parametrize(("name", "unstable", "binaries"), [("b24-hand-shared-6x4", 11, 10), ("b24-seed-12x2", 5, 0)])
+def test_pruned_binaries_count_the_unstable_neurons_that_reach_the_output(name, unstable, binaries):
+    """An unstable neuron whose every path to the output is cut has no binary in the pruned encoding."""
+    from surrogate.milp.bounds import net_bounds
+    from surrogate.milp.pruned import pruned_binaries
+    from surrogate.nets.zoo import resolve_surrogate
+
+    net = resolve_surrogate(name)
+    bounds = net_bounds(net, "milp")
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    block = add_surrogate(m, net, [m.x, m.y], formulation="pruned")
+    assert (bounds.unstable, pruned_binaries(net, bounds), block.size().binaries) == (unstable, binaries, binaries)
+
+
+def test_a_deactivated_surrogate_block_is_not_counted_in_the_model_size():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    add_surrogate(m, random_net((4, 4), seed=1), [m.x, m.y], formulation="pruned").block.deactivate()
+    assert model_size(m).to_dict() == {"variables": 2, "binaries": 0, "constraints": 0}
+
+
+@pytest.mark.parametrize("formulation", sorted(OMLT_FORMULATIONS))
+def test_omlt_start_values_outside_a_box_without_zero_are_not_logged(formulation, caplog):
+    """OMLT starts its scaled inputs at 0: Pyomo's W1002 about it says nothing about the user's model."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(2, 3)), pyo.Var(bounds=(-5, -4))
+    with caplog.at_level("WARNING", logger="pyomo.core"):
+        add_surrogate(m, random_net((4,), seed=2), [m.x, m.y], formulation=formulation, input_bounds=((2, 3), (-5, -4)))
+    assert not [r for r in caplog.records if getattr(r, "id", None) == "W1002"]
+    m.x.set_value(7)  # still warned outside the build
+    assert [r for r in caplog.records if getattr(r, "id", None) == "W1002"]

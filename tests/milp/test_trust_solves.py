@@ -7,7 +7,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import ReluMLP, SolverConfig, solve
-from surrogate.errors import NonlinearModelError, NumericsWarning, UnsupportedComponentError
+from surrogate.errors import ModelFormatError, NonlinearModelError, NumericsWarning, UnsupportedComponentError
 from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
 from surrogate.milp.solver_config import Termination
 from surrogate.milp.warmstart import StartConfig, solve_with_start
@@ -264,3 +264,38 @@ def test_an_infeasibility_of_highs_presolve_is_confirmed_without_it():
     m.c = pyo.Constraint(expr=z.expr >= 0.5)  # x*y = 0 here: truly infeasible, and so reported after both solves
     again = solve(m, CONFIG)
     assert again.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED) and math.isnan(again.objective)
+
+
+def _tiny_weight_net() -> ReluMLP:
+    """A 2-4-4-1 net of weights ~1e-5: SCIP 6.3's presolve called its partition MILP infeasible at (1, 1)."""
+    rng = np.random.default_rng(5)
+    dims = [2, 4, 4, 1]
+    return ReluMLP.from_layers([(rng.normal(size=(a, b)) * 1e-5, rng.normal(size=b) * 1e-5) for a, b in zip(dims, dims[1:])])
+
+
+@pytest.mark.solver
+def test_an_infeasibility_of_scip_presolve_is_confirmed_without_it():
+    pytest.importorskip("pyscipopt")
+    from surrogate.milp.encoding import add_surrogate
+
+    net = _tiny_weight_net()
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    z = add_surrogate(m, net, [m.x, m.y], formulation="partition")
+    m.obj = pyo.Objective(expr=z.output)
+    m.x.fix(1.0), m.y.fix(1.0)
+    result = solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
+    assert result.optimal and result.objective == pytest.approx(net.forward(np.array([[1.0, 1.0]]))[0], abs=1e-9)
+
+
+@pytest.mark.solver
+def test_a_coefficient_highs_cannot_load_is_refused_and_a_badly_scaled_model_is_warned_for_every_solver():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.big = pyo.Constraint(expr=2e15 * m.x - m.y <= 1)
+    m.obj = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=r"constraint 'big' has a coefficient of 2e\+15, at or above HiGHS's limit"):
+        solve(m, CONFIG)  # HiGHS dropped such rows and answered for what was left
+    pytest.importorskip("pyscipopt")
+    result = solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
+    assert any(w.startswith("the model is badly scaled: its largest |coefficient| is 2e+15") for w in result.warnings)
