@@ -251,6 +251,16 @@ def add_solver_option_argument(p: argparse.ArgumentParser) -> None:
 
 #: The largest seed: PyTorch's ``manual_seed`` takes a signed 64-bit integer.
 MAX_SEED = 2**63 - 1
+#: The most seeds a command line's ``--seeds N`` (seeds 0..N-1) takes: nets per shape, each trained.
+MAX_SEED_COUNT = 100_000
+
+
+def seed_count(text: str) -> int:
+    """``--seeds N``: a whole number in ``[1, MAX_SEED_COUNT]`` (an :mod:`argparse` type)."""
+    value = whole_number(text, minimum=1)
+    if value > MAX_SEED_COUNT:
+        raise argparse.ArgumentTypeError(f"{value} seeds is more than {MAX_SEED_COUNT:,}; ask for fewer nets per shape")
+    return value
 
 
 def check_seeds(seeds: Sequence[int]) -> list[int]:

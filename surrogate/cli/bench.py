@@ -51,17 +51,16 @@ def cmd_bench_ablation(args: argparse.Namespace) -> int:
     """Train every step of the ablation of the 'best' protocol and print its grid MAE tables; return 0."""
     from ..files import write_text
     from ..literature import blog_mae
-    from ..train.bench import ablation_steps, ablation_table, bench_ablation
+    from ..train.bench import ablation_table, bench_ablation
 
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
-    steps = ablation_steps()
-    if args.steps:
-        bad = [k for k in args.steps if k > len(steps)]
-        if bad:
-            raise ConfigError(f"--steps {bad[0]} does not exist; the ablation has steps 1..{len(steps)}")
-        steps = [steps[k - 1] for k in args.steps]
+    steps = _ablation_steps(args.steps, archs)
     log = (lambda label, s: print(f"  {label}: {s:.0f} s", file=sys.stderr)) if not args.quiet else None
     rows = bench_ablation(archs, list(range(args.seeds)), workers=args.workers, steps=steps, progress=log)
+    if args.out:  # first: the hours of training are kept whatever the printing does
+        name = "ablation.csv" if not args.steps else "ablation-steps-" + "-".join(map(str, args.steps)) + ".csv"
+        write_text(args.out / name, rows.to_csv(index=False))
+        print(f"rows written to {args.out / name}", file=sys.stderr)
     fmt = lambda v: "-" if v != v else f"{v:.2e}"  # noqa: E731 (nan -> '-')
     best, median = ablation_table(rows, "mae_best"), ablation_table(rows, "mae_median")
     blog = {a: blog_mae(a) for a in best.columns}
@@ -70,11 +69,29 @@ def cmd_bench_ablation(args: argparse.Namespace) -> int:
     print("blog (2021, labels corrected): " + ", ".join(f"{a} {v:.2g}" for a, v in blog.items() if v))
     print(f"\nmedian grid MAE over the {args.seeds} seeds:")
     print(median.to_string(float_format=fmt))
-    if args.out:
-        name = "ablation.csv" if not args.steps else "ablation-steps-" + "-".join(map(str, args.steps)) + ".csv"
-        write_text(args.out / name, rows.to_csv(index=False))
-        print(f"rows written to {args.out / name}")
     return 0
+
+
+def _ablation_steps(chosen: list[int] | None, archs: list[str]) -> list:
+    """The ablation steps ``--steps`` names (all without it), each once; :class:`ConfigError` for an unknown or
+    repeated step, or when none applies to ``archs``."""
+    from ..train.bench import ablation_shapes, ablation_steps
+
+    steps = ablation_steps()
+    if chosen:
+        bad = [k for k in chosen if k > len(steps)]
+        if bad:
+            raise ConfigError(f"--steps {bad[0]} does not exist; the ablation has steps 1..{len(steps)}")
+        repeated = [k for k in dict.fromkeys(chosen) if chosen.count(k) > 1]
+        if repeated:
+            raise ConfigError(f"--steps {repeated[0]} is given twice; list each step once")
+        steps = [steps[k - 1] for k in chosen]
+    if not any(ablation_shapes(protocol, archs) for _, protocol in steps):
+        raise ConfigError(
+            f"no chosen step applies to {', '.join(archs)}: a hand-built start needs a shape with a hand-built "
+            "construction (e.g. 3x8); add such a shape with --arch, or choose other --steps"
+        )
+    return steps
 
 
 def solve_bench_config(args: argparse.Namespace):

@@ -20,6 +20,7 @@ from ..options import (
     net_name,
     positive_float,
     positive_int,
+    seed_count,
     user_path,
     whole_number,
 )
@@ -193,7 +194,7 @@ def _add_bench_training_arguments(p: argparse.ArgumentParser) -> None:
     _add_shape_arguments(p)
     p.add_argument("--protocol", default=sweep_default("protocol").name, choices=sorted(PROTOCOLS))
     p.add_argument("--epochs", type=positive_int, help="override the protocol's epochs")
-    p.add_argument("--seeds", type=positive_int, default=len(sweep_default("seeds")))
+    p.add_argument("--seeds", type=seed_count, default=len(sweep_default("seeds")))
     p.add_argument(
         "--naive-epochs",
         type=positive_int,
@@ -213,7 +214,7 @@ def _add_bench_training_arguments(p: argparse.ArgumentParser) -> None:
 
 def _add_bench_ablation_arguments(p: argparse.ArgumentParser) -> None:
     _add_shape_arguments(p)
-    p.add_argument("--seeds", type=positive_int, default=len(sweep_default("seeds")))
+    p.add_argument("--seeds", type=seed_count, default=len(sweep_default("seeds")))
     p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
     p.add_argument("--steps", type=positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
     p.add_argument("--out", type=user_path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")

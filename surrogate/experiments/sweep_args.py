@@ -14,7 +14,7 @@ from pathlib import Path
 from ..executor_args import add_executor_arguments
 from ..milp.formulations import FORMULATIONS
 from ..milp.solver_config import SolverConfig
-from ..options import add_solver_option_argument, default_of, positive_float, positive_int, user_path
+from ..options import add_solver_option_argument, default_of, positive_float, positive_int, seed_count, user_path
 from ..train.protocols import PROTOCOLS, get_protocol
 from .sweep_config import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
 
@@ -36,7 +36,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument("--protocol", default=default_of(SweepConfig, "protocol").name, choices=sorted(PROTOCOLS))
     p.add_argument("--epochs", type=positive_int, help="override the protocol's epochs")
     p.add_argument(
-        "--seeds", type=positive_int, help=f"nets per shape, seeds 0..N-1 (default {len(default_of(SweepConfig, 'seeds'))})"
+        "--seeds", type=seed_count, help=f"nets per shape, seeds 0..N-1 (default {len(default_of(SweepConfig, 'seeds'))})"
     )
     formulation = default_of(SweepConfig, "formulation")
     p.add_argument("--formulation", default=formulation, help=f"one of {', '.join(FORMULATIONS)} (default {formulation})")

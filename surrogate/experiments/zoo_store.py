@@ -55,7 +55,8 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
             "collapsed": bool(row["collapsed"]),
         }
         if trained:
-            entry.update(protocol=protocol.name, epochs=protocol.epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
+            epochs = protocol.resolve(arch).epochs  # 'best' starts a hand-built shape with fewer epochs
+            entry.update(protocol=protocol.name, epochs=epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
         else:
             entry.update(error_bound=float(row["error_bound"]))
         added.append(entry)

@@ -105,8 +105,8 @@ class NetBounds:
 
     @property
     def stable_active(self) -> int:
-        """Hidden neurons with ``l >= 0``: linear in the MILP."""
-        return int(sum(np.sum(lo >= 0) for lo, _ in self.hidden))
+        """Hidden neurons with ``l >= 0`` and ``u > 0``: linear in the MILP (``l = u = 0`` is inactive, counted once)."""
+        return int(sum(np.sum((lo >= 0) & (hi > 0)) for lo, hi in self.hidden))
 
     @property
     def stable_inactive(self) -> int:

@@ -17,10 +17,10 @@ COLLAPSE_RANGE = 1e-6
 
 
 @lru_cache(maxsize=4)
-def grid(n: int = GRID_POINTS) -> np.ndarray:
-    """The ``n x n`` uniform grid of [-1, 1]^2 as an ``(n*n, 2)`` array (read-only)."""
-    axis = np.linspace(-1.0, 1.0, n)
-    xx, yy = np.meshgrid(axis, axis, indexing="ij")
+def grid(n: int = GRID_POINTS, box=((-1.0, 1.0), (-1.0, 1.0))) -> np.ndarray:
+    """The ``n x n`` uniform grid of ``box`` (default [-1, 1]^2) as an ``(n*n, 2)`` array (read-only)."""
+    (p, q), (r, s) = box
+    xx, yy = np.meshgrid(np.linspace(p, q, n), np.linspace(r, s, n), indexing="ij")
     points = np.column_stack([xx.ravel(), yy.ravel()])
     points.setflags(write=False)
     return points
@@ -69,10 +69,11 @@ def validation_mae(net: ReluMLP, seed: int) -> float:
 
 
 def score(net: ReluMLP, *, n: int = GRID_POINTS) -> ApproximationScore:
-    """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points); ``n`` at least 2."""
+    """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points) of its domain (its ``domain``
+    metadata, else [-1, 1]^2: the grid of every zoo net); ``n`` at least 2."""
     if not is_number(n, integer=True, low=2):
         raise ConfigError(f"score: n={n!r} must be an integer of at least 2 points per axis, e.g. {GRID_POINTS}")
-    points = grid(n)
+    points = grid(n, net.check_product_net("score").domain)
     out = net.forward(points)
     err = out - points[:, 0] * points[:, 1]
     spread = float(out.max() - out.min())

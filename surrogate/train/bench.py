@@ -121,6 +121,14 @@ def ablation_steps() -> list[tuple[str, TrainingProtocol]]:
     ]
 
 
+def ablation_shapes(protocol: TrainingProtocol, archs: Sequence[Architecture | str]) -> list[Architecture]:
+    """The shapes of ``archs`` an ablation step's ``protocol`` applies to (a hand-built start needs a construction)."""
+    from ..nets.construct import hand_built_mae_estimate
+
+    archs = [Architecture.parse(a) for a in archs]
+    return [a for a in archs if protocol.init != "hand-built" or hand_built_mae_estimate(a, protocol.construction) is not None]
+
+
 def bench_ablation(
     archs: Sequence[Architecture | str], seeds: Sequence[int], *, workers: int | None = None, steps=None, progress=None
 ) -> pd.DataFrame:
@@ -129,15 +137,12 @@ def bench_ablation(
     ``mae_best`` is the grid MAE of the seed selected on validation points,
     ``mae_median`` the median over seeds; ``seconds`` is the step's wall time.
     """
-    from ..nets.construct import hand_built_mae_estimate
     from ..nets.metrics import score
 
     archs = [Architecture.parse(a) for a in archs]
     rows = []
     for label, protocol in steps or ablation_steps():
-        usable = [
-            a for a in archs if protocol.init != "hand-built" or hand_built_mae_estimate(a, protocol.construction) is not None
-        ]
+        usable = ablation_shapes(protocol, archs)
         if not usable:
             continue
         start = time.perf_counter()

@@ -62,7 +62,11 @@ class Stage:
         _number(owner, "epochs", self.epochs, integer=True)
         _number(owner, "batch_size", self.batch_size, integer=True)
         _number(owner, "learning_rate", self.learning_rate, integer=False)
-        _number(owner, "final_lr_factor", self.final_lr_factor, integer=False)
+        if not is_number(self.final_lr_factor, low=0, high=1, low_open=True):
+            raise ConfigError(
+                f"{owner}: final_lr_factor={self.final_lr_factor!r} must lie in (0, 1]: the cosine schedule decays "
+                "the learning rate to learning_rate * final_lr_factor"
+            )
         _choice(owner, "loss", self.loss, LOSSES)
         _choice(owner, "schedule", self.schedule, SCHEDULES)
 
@@ -131,6 +135,7 @@ class TrainingProtocol:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError("training protocol needs a non-empty name, e.g. 'seed'")
+        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys), as in Stage
         owner = f"training protocol {self.name!r}"
         _number(owner, "n_points", self.n_points, integer=True)
         stages = tuple(self.stages) if isinstance(self.stages, (tuple, list)) else ()

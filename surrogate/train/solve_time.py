@@ -48,6 +48,10 @@ SHIFT_SPLITS = 64
 BoundsFn = Callable[[ReluMLP], Sequence[tuple[np.ndarray, np.ndarray]]]
 
 
+#: Grid points per axis at most: the penalties' grid has ``resolution**2`` points (4,096**2 is 16.8 million).
+MAX_RESOLUTION = 4096
+
+
 @dataclass(frozen=True)
 class SolveTimeConfig:
     """How :func:`train_for_solve_time` fine-tunes (see the module docstring for the loss).
@@ -100,7 +104,11 @@ class SolveTimeConfig:
             ("finetune_steps", is_number(self.finetune_steps, integer=True, low=0), "an integer >= 0"),
             ("learning_rate", is_number(self.learning_rate, low=0, low_open=True, finite=True), "a number > 0, e.g. 1e-4"),
             ("batch_size", is_number(self.batch_size, integer=True, low=1), "an integer >= 1"),
-            ("resolution", is_number(self.resolution, integer=True, low=2), "an integer >= 2, e.g. 65"),
+            (
+                "resolution",
+                is_number(self.resolution, integer=True, low=2, high=MAX_RESOLUTION),
+                f"an integer in [2, {MAX_RESOLUTION}] (points per axis of the grid), e.g. 65",
+            ),
             ("tolerance", is_number(self.tolerance, low=0, high=0.5, high_open=True), "a number in [0, 0.5)"),
             ("margin", is_number(self.margin, low=0, low_open=True, finite=True), "a number > 0, e.g. 1e-2"),
             ("seed", is_number(self.seed, integer=True, low=0, high=MAX_SEED), f"an integer in [0, {MAX_SEED}]"),
@@ -330,7 +338,9 @@ def train_for_solve_time(
             f"train_for_solve_time takes a ReluMLP and a SolveTimeConfig, not {type(net).__name__} and "
             f"{type(config).__name__}; load a zoo net with surrogate.nets.zoo.resolve_surrogate('3x8')"
         )
+    net.check_product_net("train_for_solve_time")
     gen = torch.Generator().manual_seed(config.seed)
+    kept = {k: v for k, v in net.metadata.items() if k == "domain"}  # what the trained net keeps, and bounds_of sees
     model, grid = _Model(net, net.domain), _grid(net.domain, config.resolution)
     if config.prune:
         if fixed is not None:
@@ -341,9 +351,8 @@ def train_for_solve_time(
     _run_phase(model, config, config.steps, config.lam, gen, grid, history)
     if config.prune:
         _shift_linear(model, config.margin)
-        model.fix(*_masks(model.net({}), model, config, bounds_of, grid))
+        model.fix(*_masks(model.net(kept), model, config, bounds_of, grid))
         _run_phase(model, config, config.finetune_steps, 0.0, gen, grid, history)
     _shift_linear(model, config.margin)
-    metadata = {k: v for k, v in net.metadata.items() if k == "domain"}
-    out = model.net(metadata).rounded_to_float32()
+    out = model.net(kept).rounded_to_float32()
     return out, _report(model, config, (fit_before, pen_before), _losses(model, config, grid), history)

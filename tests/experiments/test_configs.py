@@ -21,6 +21,7 @@ def test_seed_protocol_is_the_blog_setup():
         ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a finite number > 0"),
         ({"loss": "huber"}, "loss='huber' is unknown; choose one of mae, mse"),
         ({"schedule": "step"}, "schedule='step' is unknown; choose one of constant, cosine"),
+        ({"final_lr_factor": 5.0}, r"final_lr_factor=5\.0 must lie in \(0, 1\]: the cosine schedule decays"),
     ],
 )
 def test_stage_validation(kwargs, message):
@@ -42,6 +43,24 @@ def test_stage_validation(kwargs, message):
 def test_protocol_validation(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         TrainingProtocol(**kwargs)
+
+
+def test_numpy_numbers_of_a_protocol_are_plain_python_numbers():
+    """A NumPy integer in a protocol reached the sweep's JSON cache key and crashed it."""
+    import numpy as np
+
+    p = TrainingProtocol(name="np", n_points=np.int64(64), stages=(Stage(epochs=np.int64(2)),))
+    assert type(p.n_points) is int and type(p.stages[0].epochs) is int
+
+
+@pytest.mark.parametrize("command", [["sweep"], ["bench", "training"], ["bench", "ablation"]])
+def test_a_huge_seed_count_is_one_line_of_error(command, capsys):
+    from surrogate.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--seeds", "99999999999999999999"])
+    assert stop.value.code == 2
+    assert "99999999999999999999 seeds is more than 100,000; ask for fewer nets per shape" in capsys.readouterr().err
 
 
 def test_with_epochs_scales_every_stage():

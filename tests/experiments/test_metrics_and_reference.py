@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from surrogate import ConfigError, ReluMLP, reference_instances, score
+from surrogate.errors import ModelFormatError
 from surrogate.experiments.reference_problem import ReferenceInstance
 from surrogate.nets.metrics import grid
 
@@ -38,6 +39,18 @@ def test_score_of_a_known_net():
     assert s.mae == pytest.approx(np.abs(err).mean())
     assert s.mse == pytest.approx((err**2).mean())
     assert s.max_error == pytest.approx(2.0)
+
+
+def test_a_net_is_scored_on_its_own_domain():
+    """N(x, y) = x on [0, 4] x [-2, 3]: the errors are those of that box, not of [-1, 1]^2."""
+    net = ReluMLP((np.array([[1.0], [0.0]]), np.array([[1.0]])), (np.zeros(1), np.zeros(1)))
+    boxed = net.with_metadata(domain=[[0.0, 4.0], [-2.0, 3.0]])
+    g = grid(51, boxed.domain)
+    assert (g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()) == (0.0, 4.0, -2.0, 3.0)
+    assert score(boxed, n=51).mae == pytest.approx(np.abs(g[:, 0] - g[:, 0] * g[:, 1]).mean())
+    assert score(boxed, n=51).max_error == pytest.approx(12.0)  # |4 - 4 * (-2)|
+    with pytest.raises(ModelFormatError, match="score: the net has 3 inputs"):
+        score(ReluMLP((np.zeros((3, 2)), np.zeros((2, 1))), (np.zeros(2), np.zeros(1))))
 
 
 def test_reference_optimum_is_the_best_corner():

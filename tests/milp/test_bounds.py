@@ -50,6 +50,13 @@ def test_interval_bounds_by_hand_and_their_stability_counts():
     assert b.bigm_width == pytest.approx(3.0 + 5.5)
 
 
+def test_a_zeroed_neuron_counts_once_as_inactive():
+    """l = u = 0 (a neuron with zero weights and bias) was counted both stable-active and stable-inactive."""
+    net = ReluMLP((np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[1.0], [1.0]])), (np.array([0.5, 0.0]), np.zeros(1)))
+    b = interval_bounds(net)
+    assert (b.stable_active, b.stable_inactive, b.unstable) == (0, 1, 1)
+
+
 @pytest.mark.parametrize("hidden", [(3, 2), (8, 8, 8), (4,) * 6])
 def test_interval_bounds_equal_omlts_own(hidden):
     net = random_net(hidden, seed=3)

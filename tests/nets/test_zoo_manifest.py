@@ -44,6 +44,15 @@ def test_every_shipped_name_is_built_from_its_entry():
         assert parsed == ZooName(entry["budget"], source, Architecture.parse(entry["architecture"])), entry["name"]
 
 
+def test_every_shipped_trained_entry_records_the_epochs_its_file_was_trained_for():
+    """'best' starts a hand-built shape with fewer epochs than its data-aware stages: the manifest said 120, not 100."""
+    from surrogate.nets.onnx_io import read_metadata
+
+    for entry in (e for e in SHIPPED if e["kind"] == "trained"):
+        stages = json.loads(read_metadata(DEFAULT_ZOO / entry["file"])["protocol"])["stages"]
+        assert entry["epochs"] == sum(s["epochs"] for s in stages), entry["name"]
+
+
 @pytest.mark.parametrize(
     ("arch", "source"), [("3x8", "best"), ("8-6-6", "hand-shared"), ("1x24", "seed"), ("8-6", "run-2"), ("2-3", "7-1x4")]
 )

@@ -47,3 +47,17 @@ def test_bench_training_cli(capsys):
     )
     out = capsys.readouterr().out
     assert "speed-up:" in out and "measured on the whole work" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["--arch", "24x1", "--steps", "6"], "no chosen step applies to 24x1: a hand-built start needs a shape with"),
+        (["--arch", "1x2", "--steps", "1", "1"], "--steps 1 is given twice; list each step once"),
+        (["--arch", "1x2", "--steps", "9"], "--steps 9 does not exist; the ablation has steps 1..8"),
+    ],
+)
+def test_bench_ablation_refuses_steps_before_any_training(argv, match, capsys, tmp_path):
+    """Both ended in a pandas traceback after all the training, with no CSV written."""
+    assert main(["bench", "ablation", "--seeds", "1", "--workers", "1", "--out", str(tmp_path), *argv]) == 2
+    assert match in capsys.readouterr().err and not list(tmp_path.iterdir())

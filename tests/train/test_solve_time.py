@@ -42,7 +42,8 @@ def _hidden_range(net, points):
         ("finetune_steps", -1, r"finetune_steps=-1 must be an integer >= 0"),
         ("learning_rate", 0.0, r"learning_rate=0.0 must be a number > 0"),
         ("batch_size", 0, r"batch_size=0 must be an integer >= 1"),
-        ("resolution", 1, r"resolution=1 must be an integer >= 2"),
+        ("resolution", 1, r"resolution=1 must be an integer in \[2, 4096\]"),
+        ("resolution", 200000, r"resolution=200000 must be an integer in \[2, 4096\] \(points per axis"),
         ("tolerance", 0.5, r"tolerance=0.5 must be a number in \[0, 0.5\)"),
         ("margin", 0.0, r"margin=0.0 must be a number > 0"),
         ("seed", -1, r"seed=-1 must be an integer in \[0, "),
@@ -126,6 +127,10 @@ def test_fixed_masks_and_bounds_of_are_used(start):
 
     train_for_solve_time(start, replace(QUICK, steps=0, finetune_steps=0), bounds_of=bounds_of)
     assert len(calls) == 2  # before the penalty phase and after it
+    boxed = start.with_metadata(domain=[[0.0, 4.0], [-2.0, 3.0]])
+    calls.clear()
+    train_for_solve_time(boxed, replace(QUICK, steps=0, finetune_steps=0), bounds_of=bounds_of)
+    assert [n.domain for n in calls] == [boxed.domain] * 2  # both fixings on the net's own box, not [-1, 1]^2
 
 
 @pytest.mark.parametrize(
@@ -141,6 +146,10 @@ def test_bad_masks_are_refused(start, kwargs, match):
 
 
 def test_bad_arguments_are_refused():
+    from surrogate.errors import ModelFormatError
+
+    with pytest.raises(ModelFormatError, match="train_for_solve_time: the net has 3 inputs and 1 outputs"):
+        train_for_solve_time(random_net((4, 4), n_inputs=3), QUICK)
     with pytest.raises(ConfigError, match="takes a ReluMLP and a SolveTimeConfig"):
         train_for_solve_time("3x8", QUICK)
     with pytest.raises(ConfigError, match="takes a ReluMLP and a SolveTimeConfig"):
