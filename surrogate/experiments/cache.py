@@ -117,6 +117,19 @@ class UnitCache:
         return sum(1 for _ in self.root.glob("*.json")) if self.root.is_dir() else 0
 
 
+def check_sources(sources, *, out: str | os.PathLike | None = None, fresh: bool = False) -> None:
+    """Refuse (:class:`ResultsFolderError`) a folder of ``sources`` without a ``cache/``, or, with ``fresh``,
+    one that is ``out`` itself (whose cache ``fresh`` discards): checked before ``out`` is touched."""
+    for source in map(Path, sources):
+        if not (source / CACHE_DIR).is_dir():
+            raise ResultsFolderError(f"{source}: no {CACHE_DIR}/ folder to reuse units from; pass the --out folder of a run")
+        if fresh and out is not None and source.resolve() == Path(out).resolve():
+            raise ResultsFolderError(
+                f"{source} is both the folder to reuse and the --out folder that --fresh empties; drop --fresh to "
+                "resume that run, or write to another --out"
+            )
+
+
 def adopt_units(cache: UnitCache, units, sources, *, accept=None) -> int:
     """Copy into ``cache`` the finished units that another results folder already holds; return how many.
 
@@ -145,11 +158,8 @@ def adopt_units(cache: UnitCache, units, sources, *, accept=None) -> int:
     ResultsFolderError
         If a source is not a folder with a ``cache/``.
     """
-    caches = []
-    for source in map(Path, sources):
-        if not (source / CACHE_DIR).is_dir():
-            raise ResultsFolderError(f"{source}: no {CACHE_DIR}/ folder to reuse units from; pass the --out folder of a run")
-        caches.append(UnitCache(source / CACHE_DIR))
+    check_sources(sources)
+    caches = [UnitCache(Path(source) / CACHE_DIR) for source in sources]
     adopted = 0
     for unit in units:
         if cache.path(unit.kind, unit.key).exists():

@@ -35,7 +35,7 @@ from ..milp.solver import check_solver
 from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import start_config
 from ..options import is_number
-from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, open_results_folder, unit_key
+from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, check_sources, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT, check_peer
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
@@ -363,14 +363,15 @@ def run_scale_bench(
     nets = resolve_nets(config)
     units, exact = _solve_units(config, nets), _exact_units(config)
     todo = [*exact.values(), *units.values()]
-    with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
+    check_sources(reuse, out=out_dir, fresh=fresh)  # before --fresh empties the folder
+    # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
+    with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
         adopted = adopt_units(cache, todo, reuse, accept=well_formed)
         sources = {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
         write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False, **sources))
-        with open_executor(executor) as runner:
-            done = run_units(
-                todo, runner, cache, out_dir / NETS_DIR, counts=counts, desc="scale", unit_name="solve", progress=progress
-            )
+        done = run_units(
+            todo, runner, cache, out_dir / NETS_DIR, counts=counts, desc="scale", unit_name="solve", progress=progress
+        )
         solves = solves_frame(config, nets, units, exact, done)
         frame = pd.DataFrame([asdict(r) for r in nets]).rename(columns={"label": "net"})
         table = scale_table(solves, frame)

@@ -150,6 +150,9 @@ def _summary(group: pd.DataFrame) -> dict:
 def scale_table(solves: pd.DataFrame, nets: pd.DataFrame) -> pd.DataFrame:
     """Per net and encoding (in the order of ``solves``): the columns of :data:`TABLE_COLUMNS`.
 
+    ``sgm_s`` counts every instance (a time-out at :data:`TIMEOUT_FACTOR` x its limit);
+    ``first_incumbent_median_s`` and ``primal_gap_*`` are over the solves that found an incumbent.
+
     Parameters
     ----------
     solves

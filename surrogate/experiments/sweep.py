@@ -143,20 +143,16 @@ def run_sweep(
     check_solver(config.solver)  # before any training
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
     nets_dir = out_dir / NETS_DIR
-    with open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
+    # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
+    with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
         _write_json(out_dir / CONFIG_FILE, _config_record(config, complete=False))
         nets_dir.mkdir(parents=True, exist_ok=True)
-        with open_executor(executor) as runner:
-            units = net_units(config)
-            done = run_units(
-                units, runner, cache, nets_dir, counts=counts, desc="train+export", unit_name="net", progress=progress
-            )
-            nets = order_rows(config, [record["row"] for u in units for record in done[u.key]["nets"]])
-            chosen = nets if config.solve_all_seeds else best_rows(nets)
-            units = solve_units(config, chosen, nets_dir)
-            done = run_units(
-                units, runner, cache, nets_dir, counts=counts, desc="encode+solve", unit_name="solve", progress=progress
-            )
+        units = net_units(config)
+        done = run_units(units, runner, cache, nets_dir, counts=counts, desc="train+export", unit_name="net", progress=progress)
+        nets = order_rows(config, [record["row"] for u in units for record in done[u.key]["nets"]])
+        chosen = nets if config.solve_all_seeds else best_rows(nets)
+        units = solve_units(config, chosen, nets_dir)
+        done = run_units(units, runner, cache, nets_dir, counts=counts, desc="encode+solve", unit_name="solve", progress=progress)
         solves = solves_frame(chosen, units, done)
         table = summarise(config, nets, solves)
         wall = time.perf_counter() - start

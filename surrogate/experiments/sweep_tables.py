@@ -47,7 +47,9 @@ def summarise(config: SweepConfig, nets: pd.DataFrame, solves: pd.DataFrame) -> 
 
     The selected ("best") net of a shape is the seed with the lowest
     validation MAE; its grid errors are reported, and the medians over all
-    seeds sit beside them so that luck is visible.
+    seeds sit beside them so that luck is visible. ``solve_median_s`` counts a
+    solve stopped by the time limit at its time (``time_limit_hits`` says how many);
+    a solve that found no point counts as an infinite ``opt_err``.
     """
     rows = []
     for (arch_name, source), n in nets.groupby(["arch", "source"], sort=False):
@@ -72,8 +74,9 @@ def summarise(config: SweepConfig, nets: pd.DataFrame, solves: pd.DataFrame) -> 
                 "solve_median_s": s["wall_time"].median(),
                 "solve_max_s": s["wall_time"].max(),
                 "time_limit_hits": int((s["termination"] == Termination.TIME_LIMIT).sum()),
-                "opt_err_median": s["opt_error"].median(),
-                "opt_err_max": s["opt_error"].max(),
+                # a solve that found no point has an unknown regret: infinite, never dropped from the summary
+                "opt_err_median": s["opt_error"].fillna(math.inf).median() if len(s) else math.nan,
+                "opt_err_max": s["opt_error"].fillna(math.inf).max() if len(s) else math.nan,
                 "blog_mae": blog_mae(arch_name) if source == TRAINED else None,
             }
         )

@@ -120,6 +120,10 @@ def write_report(
     out = Path(out) if out is not None else folders[0] / "report.md"
     if out.is_dir():
         raise ResultsError(f"{out}: is a folder; give the report a file name, e.g. --out {out / 'report.md'}")
+    if out.suffix.lower() != ".md":  # never a results file of a folder it reads (config.json, table.csv...)
+        raise ResultsError(
+            f"{out}: a report is a Markdown file; give it a name ending in .md, e.g. --out {out.with_suffix('.md')}"
+        )
     w = Writer(out, options)
     _header(w, folders, kinds)
     used: set[str] = set()

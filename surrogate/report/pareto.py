@@ -37,15 +37,14 @@ def pareto_front(error: Sequence[float], time: Sequence[float]) -> np.ndarray:
 def pareto_points(tables: Sequence[SweepTable]) -> pd.DataFrame:
     """Every (sweep, shape, source) with its error and median solve time, and whether it is on the front.
 
-    Columns: ``label``, ``budget``, ``arch``, ``source``, ``mae_best``, ``solve_median_s``, ``on_front``.
+    Columns: ``label``, ``budget``, ``arch``, ``source``, ``mae_best``, ``solve_median_s``, ``time_limit_hits``
+    (how many of the solves behind the median the time limit stopped; empty for a table without it), ``on_front``.
     Rows without a solve time (nets that were not solved) are left out.
     """
     if not tables:
         raise ConfigError("pareto_points: give at least one SweepTable")
-    frames = [
-        t.table.assign(label=t.label, budget=t.budget)[["label", "budget", "arch", "source", "mae_best", "solve_median_s"]]
-        for t in tables
-    ]
+    columns = ["label", "budget", "arch", "source", "mae_best", "solve_median_s", "time_limit_hits"]
+    frames = [t.table.assign(label=t.label, budget=t.budget).reindex(columns=columns) for t in tables]
     points = pd.concat(frames, ignore_index=True).dropna(subset=["mae_best", "solve_median_s"]).reset_index(drop=True)
     points["on_front"] = False
     points.loc[pareto_front(points["mae_best"], points["solve_median_s"]), "on_front"] = True

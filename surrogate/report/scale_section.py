@@ -25,7 +25,8 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
         w.add("The folder does not record the command that wrote it (no `command` in its config.json).", "")
     w.add(
         f"{len(config.get('instances') or [])} instances, {solver.get('solver', 'highs')}, "
-        f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit.",
+        f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit in "
+        "`sgm_s`; `first_incumbent_median_s` and the primal gaps are over the solves that found an incumbent.",
         "",
     )
     w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", table_text(scale.table), "")

@@ -133,7 +133,13 @@ def pareto_section(w: Writer, sweeps: Sequence[SweepFolder], fig_dir: Path) -> N
         "non-dominated (no other net is both more accurate and faster); the staircase joins them.",
     )
     front = saved.data[saved.data["on_front"]].sort_values("solve_median_s").drop(columns="on_front")
-    w.add("Non-dominated nets, fastest first:", "", markdown_table(front), "")
+    w.add(
+        "Non-dominated nets, fastest first (a solve stopped by the time limit counts at its time in "
+        "`solve_median_s`; `time_limit_hits` says how many were):",
+        "",
+        markdown_table(front),
+        "",
+    )
 
 
 def bench_section(w: Writer, bench: BenchFolder, fig_dir: Path) -> None:

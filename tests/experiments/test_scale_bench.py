@@ -12,6 +12,7 @@ import pytest
 
 from surrogate import ConfigError, ModelFormatError, SolverConfig
 from surrogate.executors import ExecutorConfig
+from surrogate.experiments.cache import ResultsFolderError
 from surrogate.experiments.scale_bench import (
     ScaleBenchResult,
     first_incumbent_s,
@@ -557,3 +558,32 @@ def test_a_cached_row_without_what_the_tables_read_is_damaged_and_solved_again(t
     again = run_scale_bench(config, tmp_path / "a", executor=inline, progress=False)
     assert (again.units.computed, again.units.damaged) == (1, 1)
     assert again.table["solved"].tolist() == first.table["solved"].tolist()
+
+
+def _finished_looking_folder(folder: Path) -> dict:
+    """A folder holding results files (their contents do not matter: nothing may touch them)."""
+    (folder / "cache").mkdir(parents=True)
+    for name in ("config.json", "solves.csv", "table.csv", "cache/unit.json"):
+        (folder / name).write_text(name)
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_fresh_with_a_bad_reuse_or_an_executor_that_cannot_start_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    """--fresh emptied the folder first, then refused a missing --reuse folder or an unreachable scheduler."""
+    from surrogate.experiments import scale_bench
+
+    out = tmp_path / "run"
+    before = _finished_looking_folder(out)
+    config = ScaleBenchConfig(quick=True, instances=("haverly1",))
+    with pytest.raises(ResultsFolderError, match="no_such_dir: no cache/ folder to reuse units from"):
+        run_scale_bench(config, out, reuse=[tmp_path / "no_such_dir"], fresh=True)
+    with pytest.raises(ResultsFolderError, match="is both the folder to reuse and the --out folder that --fresh empties"):
+        run_scale_bench(config, out, reuse=[out], fresh=True)
+
+    def unreachable(executor):
+        raise ConfigError("cannot reach the Dask scheduler")
+
+    monkeypatch.setattr(scale_bench, "open_executor", unreachable)
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
+        run_scale_bench(config, out, fresh=True)
+    assert {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()} == before

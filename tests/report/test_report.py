@@ -432,3 +432,13 @@ def test_sweep_command_keeps_solver_options_and_every_digit_of_the_time_limit():
         "--solver-option", "mip_heuristic_effort=0.3", "--solver-option", "presolve=off", "--out", "R",
     )  # fmt: skip
     assert command.exact
+
+
+@pytest.mark.parametrize("name", ["config.json", "table.csv"])
+def test_a_report_never_overwrites_a_results_file_of_its_folder(tmp_path, name):
+    """'--out DIR/config.json' replaced the run's record with the report, and the run could no longer resume."""
+    folder = make_sweep(tmp_path / "sweep")
+    before = (folder / name).read_bytes()
+    with pytest.raises(ResultsError, match=rf"{name}: a report is a Markdown file; give it a name ending in \.md"):
+        write_report([folder], folder / name, options=FAST)
+    assert (folder / name).read_bytes() == before
