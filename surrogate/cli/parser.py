@@ -133,7 +133,7 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
     add_start_arguments(p, seed=default_of(ProblemRunConfig, "start_seed"))
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
     p.add_argument("--out", type=user_path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
-    p.add_argument("--quiet", action="store_true", help="no line per instance while it runs")
+    p.add_argument("-q", "--quiet", action="store_true", help="no line per instance while it runs")
     p.set_defaults(func=cmd_problems)
 
 
@@ -218,7 +218,7 @@ def _add_bench_ablation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
     p.add_argument("--steps", type=positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
     p.add_argument("--out", type=user_path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
-    p.add_argument("--quiet", action="store_true", help="no line per step's time")
+    p.add_argument("-q", "--quiet", action="store_true", help="no line per step's time")
     p.set_defaults(func=cmd_bench_ablation)
 
 
@@ -260,7 +260,7 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
         workers_help=f"solver processes, one HiGHS thread each, or LocalCluster workers with --dask (default {WORKERS})",
         run="benchmark",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_bench_solve_time, argv=None)
 
 
@@ -363,7 +363,7 @@ def _add_scale_run_arguments(p: argparse.ArgumentParser) -> None:
         workers_help=f"solver processes, one thread each, or LocalCluster workers with --dask (default {defaults.WORKERS})",
         run="benchmark",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 #: ``surrogate bench``'s benchmarks: name -> (help, the function adding its options).

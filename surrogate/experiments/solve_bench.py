@@ -253,7 +253,9 @@ class SolveBenchResult:
     def headline(self) -> str:
         """The closing lines: both ways of charging tightening, the amortised one last."""
         pairs = len(self.speedups)
-        hits = int(self.speedups["anchor_hit"].sum()) if pairs else 0
+        if not pairs:
+            return "no net of depth >= 3, so no speed-up over OMLT is measured (the speed-ups compare nets of depth >= 3)"
+        hits = int(self.speedups["anchor_hit"].sum())
         return (
             f"{pairs} problem x net pairs with depth >= 3; OMLT default hit the time limit in {hits} "
             f"(its ratio is then a lower bound; 1.0 when both hit)\n"
@@ -279,7 +281,10 @@ class SolveBenchResult:
             "encodings.csv": self.encodings,
         }
         for name, frame in tables.items():
-            write_text(out / name, frame.to_csv(index=False))
+            if frame.columns.empty:  # nothing measured (e.g. no net deep enough for speed-ups): no empty file
+                (out / name).unlink(missing_ok=True)
+            else:
+                write_text(out / name, frame.to_csv(index=False))
         payload = {
             "kind": "solve-time",
             "command": command,

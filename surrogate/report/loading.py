@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..experiments.sweep import best_rows
 from ..options import is_number
-from .tables import GROWTH_COLUMNS, ResultsError, one_line, require_columns
+from .tables import GROWTH_COLUMNS, ResultsError, numeric, one_line, require_columns
 
 SWEEP_FIX = "re-run the sweep that wrote it ('surrogate sweep --out {folder}')"
 BENCH_FIX = "re-run the solve-time benchmark that wrote it"
@@ -158,10 +158,11 @@ def load_sweep(folder: str | os.PathLike) -> SweepFolder:
     require_columns(table, SWEEP_TABLE_COLUMNS, name=str(folder / "table.csv"), fix=fix)
     nets = read_csv(folder / "nets.csv", fix=fix)
     require_columns(nets, SWEEP_NETS_COLUMNS, name=str(folder / "nets.csv"), fix=fix)
-    for name, frame, cols in (("table.csv", table, ("mae_best", "solve_median_s")), ("nets.csv", nets, ("mae", "val_mae"))):
-        for col in cols:
-            if not pd.api.types.is_numeric_dtype(frame[col]):
-                raise ResultsError(f"{folder / name}: column {col!r} holds values that are not numbers; {fix}")
+    if table.empty or nets.empty:
+        raise ResultsError(f"{folder / ('table.csv' if table.empty else 'nets.csv')}: holds no rows; {fix}")
+    numeric(table, ("depth",), name=str(folder / "table.csv"), fix=fix)  # checked, kept as written
+    table = numeric(table, ("mae_best", "solve_median_s"), name=str(folder / "table.csv"), fix=fix)
+    nets = numeric(nets, ("mae", "val_mae"), name=str(folder / "nets.csv"), fix=fix)
     wall, units = payload.get("wall_time_s"), payload.get("units") if isinstance(payload.get("units"), dict) else {}
     reused = int(units["reused"]) if is_number(units.get("reused"), integer=True, low=0) else 0
     versions = dict(payload.get("versions") or {})

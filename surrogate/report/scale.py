@@ -26,7 +26,7 @@ from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
 from .loading import read_csv, read_json
 from .markdown import markdown_table
 from .pareto import mark_front, pareto_front
-from .tables import ResultsError, require_columns
+from .tables import ResultsError, numeric, require_columns
 
 SCALE_FIX = "re-run the scale benchmark that wrote it ('surrogate bench scale --out {folder}')"
 SCALE_TABLE_COLUMNS = ("net", "encoding", "solver", "instances", "solved", "timeouts", "sgm_s", "grid_mae", "grid_max_error")
@@ -97,9 +97,10 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
         raise ResultsError(f"{folder / 'config.json'}: the benchmark did not finish (complete: false); {fix} to finish it")
     table = read_csv(folder / "table.csv", fix=fix)
     require_columns(table, SCALE_TABLE_COLUMNS, name=str(folder / "table.csv"), fix=fix)
-    for col in ("sgm_s", "grid_mae", "grid_max_error"):
-        if not pd.api.types.is_numeric_dtype(table[col]):
-            raise ResultsError(f"{folder / 'table.csv'}: column {col!r} holds values that are not numbers; {fix}")
+    if table.empty:
+        raise ResultsError(f"{folder / 'table.csv'}: holds no rows; {fix}")
+    numeric(table, ("instances", "solved", "timeouts"), name=str(folder / "table.csv"), fix=fix)  # checked, kept as written
+    table = numeric(table, ("sgm_s", "grid_mae", "grid_max_error"), name=str(folder / "table.csv"), fix=fix)
     if "same_as" in table:  # written by runs since the column came; empty for a net solved on its own
         table["same_as"] = same_as_labels(table)
     command = payload.get("command")
@@ -177,18 +178,13 @@ def scale_points(table: pd.DataFrame) -> pd.DataFrame:
     """One point per net of a scale table, with whether it is on the MAE front and on the max-error front.
 
     The fronts are taken per (budget, encoding, solver): only nets measured the same way are compared.
-    A baseline (``kind`` ``baseline``) is a reference point: budget :data:`NO_BUDGET`, on no front, and
-    no net's place on a front depends on it. Columns are :data:`POINT_COLUMNS`, sorted by budget
+    A baseline (``kind`` ``baseline``), or a net without a zoo name (``--net PATH.onnx``: its budget is
+    unknown), is a reference point: budget :data:`NO_BUDGET`, on no front, and no net's place on a
+    front depends on it. Columns are :data:`POINT_COLUMNS`, sorted by budget
     (baselines last), then solve time.
     """
-    baseline = is_baseline_row(table)
     points = table.assign(budget=table["net"].map(net_budget))
-    unknown = points[points["budget"].isna() & ~baseline]["net"].tolist()
-    if unknown:
-        raise ResultsError(
-            f"scale table: nets {unknown} are not zoo names b<budget>-<source>-<shape>; name nets as the zoo does "
-            "(a classic approximation runs with --baselines)"
-        )
+    baseline = is_baseline_row(table) | points["budget"].isna()  # a net given as an ONNX path has no budget either
     points["front_mae"] = points["front_max"] = False
     for _, group in points[~baseline].groupby(["budget", "encoding", "solver"], sort=True):
         for error, column in (("grid_mae", "front_mae"), ("grid_max_error", "front_max")):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..experiments.scale_bench_tables import route_agreement
 from .markdown import markdown_table
-from .scale import ScaleFolder, agreement_text, load_solves, plot_scale_front, scale_points, table_text
+from .scale import NO_BUDGET, ScaleFolder, agreement_text, load_solves, plot_scale_front, scale_points, table_text
 from .scale_instances import floor_table, instance_times, start_shortfalls, unsolved_bounds, unsolved_everywhere
 from .writer import Writer
 
@@ -31,14 +31,17 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     )
     w.add(f"### Table ([table.csv]({w.link(scale.folder / 'table.csv')}))", "", table_text(scale.table), "")
     points = scale_points(scale.table)
-    saved = plot_scale_front(points, fig_dir / "scale-front", time_limit=limit, style=w.options.style)
     w.add("### Error against solve time", "")
-    w.figure(
-        saved,
-        "One point per net; the non-dominated front (lower error and lower SGM) joined, per budget. "
-        "The dashed line is twice the time limit: a net that solves nothing sits on it. Crosses, if any, are "
-        "classic approximations run beside the nets (`--baselines`), on no front.",
-    )
+    if (points["budget"].astype(str) == NO_BUDGET).all():
+        w.add("No net has a zoo name (b<budget>-<source>-<shape>), so no budget and no front: the table above is all.", "")
+    else:
+        saved = plot_scale_front(points, fig_dir / "scale-front", time_limit=limit, style=w.options.style)
+        w.figure(
+            saved,
+            "One point per net; the non-dominated front (lower error and lower SGM) joined, per budget. "
+            "The dashed line is twice the time limit: a net that solves nothing sits on it. Crosses, if any, are "
+            "classic approximations, or nets without a zoo name (no budget), run beside the nets, on no front.",
+        )
     w.add(markdown_table(points, max_rows=w.options.max_rows), "")
     solves = load_solves(scale.folder)
     w.add(

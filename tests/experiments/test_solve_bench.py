@@ -145,6 +145,16 @@ def test_a_tiny_run_on_one_process_records_no_workers(tmp_path):
     assert len(result.solves) == 6 and set(result.baselines["approx"]) == {"b24-best-3x8", "sawtooth-8"}
     result.write(tmp_path)
     assert "workers" not in json.loads((tmp_path / "config.json").read_text())["config"]
+    assert (tmp_path / "speedups.csv").stat().st_size > 1
+    # nets of depth < 3 only: no speed-up is measured, so no 1-byte speedups.csv that the report calls damaged
+    from dataclasses import replace
+
+    import pandas as pd
+
+    shallow = replace(result, speedups=pd.DataFrame())
+    shallow.write(tmp_path)
+    assert not (tmp_path / "speedups.csv").exists()
+    assert shallow.headline().startswith("no net of depth >= 3, so no speed-up over OMLT is measured")
 
 
 @pytest.mark.solver

@@ -308,8 +308,13 @@ def _corrupt(tmp_path, how):
         (lambda f: (f / "nets" / "2x4-seed1.onnx").unlink(), r"2x4-seed1.onnx: net listed in nets.csv is missing"),
         (
             lambda f: pd.read_csv(f / "table.csv").assign(mae_best="x").to_csv(f / "table.csv", index=False),
-            r"s/table.csv: column 'mae_best' holds values that are not numbers",
+            r"s/table.csv: column 'mae_best' holds a value that is not a number",
         ),
+        (
+            lambda f: pd.read_csv(f / "table.csv").assign(depth="deep").to_csv(f / "table.csv", index=False),
+            r"s/table.csv: column 'depth' holds a value that is not a number",
+        ),
+        (lambda f: pd.read_csv(f / "table.csv").iloc[:0].to_csv(f / "table.csv", index=False), r"s/table.csv: holds no rows"),
     ],
 )
 def test_corrupted_sweep_gives_one_clear_line(tmp_path, how, match):

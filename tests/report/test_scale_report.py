@@ -155,9 +155,21 @@ def test_fronts_are_per_budget_and_per_error_measure():
     assert list(points["sgm_s"][points["budget"] == 24]) == sorted(TABLE["sgm_s"][:4])
 
 
-def test_a_net_that_is_not_a_zoo_name_is_refused():
-    with pytest.raises(ResultsError, match=r"nets \['sawtooth-24'\] are not zoo names .* runs with --baselines"):
-        scale_points(TABLE.assign(net=["sawtooth-24", *TABLE["net"][1:]]))
+def test_a_folder_whose_nets_have_no_zoo_names_is_reported_without_a_front(tmp_path):
+    names = {n: f"my{k}" for k, n in enumerate(TABLE["net"].unique())}
+    folder = _folder(
+        tmp_path, table=TABLE.assign(net=TABLE["net"].map(names)), solves=SOLVES.assign(net=SOLVES["net"].map(names))
+    )
+    report = write_report([folder])
+    assert "No net has a zoo name (b<budget>-<source>-<shape>), so no budget and no front" in report.path.read_text()
+    assert len(report.figures) == 0
+
+
+def test_a_net_without_a_zoo_name_is_a_reference_point_not_a_refusal():
+    """A net given as --net my.onnx (which the docs allow) made the whole report fail."""
+    points = scale_points(TABLE.assign(net=["my", *TABLE["net"][1:]]))
+    mine = points[points["net"] == "my"].iloc[0]
+    assert mine["budget"] == "–" and not mine["front_mae"] and not mine["front_max"]
 
 
 def test_a_baseline_is_a_reference_beside_every_budget_and_on_no_front(tmp_path):
@@ -213,6 +225,11 @@ def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
     TABLE.to_csv(other / "table.csv", index=False)
     with pytest.raises(ResultsError, match=r"not a scale benchmark's config"):
         load_scale(other)
+    text = _folder(tmp_path, name="text", table=TABLE.assign(solved=["one", *TABLE["solved"][1:]]))
+    with pytest.raises(ResultsError, match=r"table\.csv: column 'solved' holds a value that is not a number"):
+        load_scale(text)  # was a TypeError traceback in the per-instance section
+    with pytest.raises(ResultsError, match=r"table\.csv: holds no rows"):
+        load_scale(_folder(tmp_path, name="empty", table=TABLE.iloc[:0]))
     unfinished = _folder(tmp_path, name="unfinished")  # a run stopped part-way keeps the last run's tables
     record = json.loads((unfinished / "config.json").read_text())
     (unfinished / "config.json").write_text(json.dumps({**record, "complete": False}))
