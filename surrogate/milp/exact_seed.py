@@ -46,6 +46,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
+from ..options import is_number
 from .polish import FEASIBILITY_TOL, clip_to_bounds, polish
 from .polish_search import BOUND_GAP
 from .products import ReplacementReport
@@ -93,30 +94,30 @@ def exact_view(model, report: ReplacementReport):
     ConfigError
         If ``report`` does not come from :func:`~surrogate.milp.bilinear.replace_products` on ``model``.
     """
-    if not isinstance(report, ReplacementReport) or not report.block or model.component(report.block) is None:
+    if not isinstance(report, ReplacementReport):
         raise ConfigError(
             "an exact seed needs the ReplacementReport that replace_products(model, net) returned for this model "
             f"(got {type(report).__name__}); pass the report, not the surrogates, or use seed='relaxation'"
         )
-    view = _clone_without(model, report.block)
+    view = _clone_without(model, report.replacement_block(model, "an exact seed"))
     for name in report.components:
         view.find_component(name).activate()
     return view
 
 
-def _clone_without(model, name: str):
-    """A clone of ``model`` without its top-level component ``name``; ``model`` ends as it began."""
-    block = model.component(name)
-    last = next(reversed(list(model.component_objects(descend_into=False))))
+def _clone_without(model, block):
+    """A clone of ``model`` without ``block`` (on ``model`` or a block below it); ``model`` ends as it began."""
+    parent, name = block.parent_block(), block.local_name
+    last = next(reversed(list(parent.component_objects(descend_into=False))))
     if block is not last:
         view = model.clone()
-        view.del_component(name)
+        view.find_component(block.name).parent_block().del_component(name)
         return view
-    model.del_component(block)
+    parent.del_component(block)
     try:
         return model.clone()
     finally:
-        model.add_component(name, block)
+        parent.add_component(name, block)
 
 
 def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[str, float] | None:
@@ -136,6 +137,8 @@ def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[
         The values of the exact model's variables (those outside ``report.block``), clipped into their
         bounds (the polish holds them to :data:`~surrogate.milp.polish_result.FEASIBILITY_TOL`).
     """
+    if not is_number(time_limit, low=0, low_open=True, finite=True):
+        raise ConfigError(f"exact_point: time_limit={time_limit!r} must be a positive, finite number of seconds")
     begin = now()
     view = exact_view(model, report)
     config = SolverConfig(time_limit=as_wall(time_limit), rel_gap=1e-9, threads=1)  # each LP's wall-clock cap

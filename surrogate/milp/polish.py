@@ -69,6 +69,7 @@ from .polish_result import (
     STATUSES,
     PolishResult,
     check_bound,
+    check_polish_arguments,
     check_restarts,
     max_violation,
     true_objective,
@@ -144,6 +145,7 @@ def polish(
     """
     check_restarts(restarts, "polish: restarts")
     check_bound(bound, "polish: bound")
+    check_polish_arguments(config, values, time_limit, tol)
     begin = now()
     start, before, reserve = _measure_start(model, values, time_limit)
     try:

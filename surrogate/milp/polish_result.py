@@ -116,3 +116,17 @@ def check_restarts(restarts, what: str) -> int:
     if not is_number(restarts, integer=True, low=0):
         raise ConfigError(f"{what}={restarts!r} must be a whole number >= 0 (0 turns multistart off)")
     return restarts
+
+
+def check_polish_arguments(config, values, time_limit, tol) -> None:
+    """:class:`ConfigError` naming the argument of :func:`~surrogate.milp.polish.polish` that is not of its kind."""
+    from .solver_config import SolverConfig
+
+    if not isinstance(config, SolverConfig):
+        raise ConfigError(f"polish: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=10)")
+    if not isinstance(values, dict) or not all(v is None or is_number(v, finite=True) for v in values.values()):
+        raise ConfigError("polish: values must map variable names to finite numbers (None: keep the variable's value)")
+    if time_limit is not None and not is_number(time_limit, low=0, low_open=True, finite=True):
+        raise ConfigError(f"polish: time_limit={time_limit!r} must be a positive, finite number of seconds, or None for none")
+    if not is_number(tol, low=0, finite=True):
+        raise ConfigError(f"polish: tol={tol!r} must be a finite number >= 0 (the relative improvement that ends an alternation)")

@@ -16,14 +16,14 @@ needs another for it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
-from ..errors import ModelFormatError, SurrogateError
+from ..errors import ConfigError, ModelFormatError, SurrogateError
 from .model_components import check_components
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten
@@ -160,6 +160,31 @@ class ReplacementReport:
     warnings: tuple[str, ...] = ()
     implied_bounds: object = None
     block: str = ""
+    record: object = field(default=None, compare=False, repr=False)  # the block's RewriteRecord: which block it is
+
+    def _block_in(self, model):
+        """This report's block in ``model`` (the model replaced, one above it, or a clone of either); ``None`` if absent."""
+        block = getattr(self.record, "block", None)
+        if block is not None and block.parent_block() is not None and block.model() is model.model():
+            return block
+        named = [block.name] if block is not None else []
+        for name in (*named, self.block):  # a clone holds a block of the same name, with its own record
+            found = model.find_component(name)
+            if found is not None and isinstance(getattr(found, RECORD, None), RewriteRecord):
+                return found
+        return None
+
+    def replacement_block(self, model, where: str):
+        """This report's block in ``model`` (see :meth:`undo`); else :class:`~surrogate.errors.ConfigError`
+        naming ``where`` and the fix."""
+        block = self._block_in(model)
+        if block is None:
+            raise ConfigError(
+                f"{where}: this ReplacementReport's block {self.block!r} is not part of model {model.name!r} (the report "
+                "is of another model, or of a replacement undone since); pass the report that replace_products "
+                "returned for this model"
+            )
+        return block
 
     def undo(self, model) -> None:
         """Give ``model`` back as it was before the replacement: the block deleted, the components
@@ -167,7 +192,7 @@ class ReplacementReport:
 
         Then the model can be solved exactly, edited, and have its products replaced again.
         """
-        block = model.component(self.block)
+        block = self._block_in(model)
         if block is None:
             raise ModelFormatError(f"{model.name!r} has no block {self.block!r}: it was undone already, or is another model")
         getattr(block, RECORD).undo()
@@ -255,7 +280,9 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
     distinct = ComponentSet(factors)
     getattr(block, RECORD).built([FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v)) for v in distinct])
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
-    return ReplacementReport(products, terms, tuple(c.name for c in touched), found, block=block_name)
+    return ReplacementReport(
+        products, terms, tuple(c.name for c in touched), found, block=block_name, record=getattr(block, RECORD)
+    )
 
 
 def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:

@@ -61,9 +61,22 @@ from .rewrite_record import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
-from .warmstart_copies import clone_copy, encoded_copies, fix_patterns, integer_products
+from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
+
+
+def _fixed_as_constants(expr):
+    """``expr`` with the variables fixed now written as their values.
+
+    The search's solver keeps a fixed variable as a column (``fixed_as_bounds``), so a product
+    of a fixed factor and a variable (``p * y``, which ``replace_products`` keeps as a coefficient)
+    would be quadratic there; the search never unfixes a variable that the user fixed.
+    """
+    from pyomo.core.expr.visitor import identify_variables, replace_expressions
+
+    values = {id(v): float(v.value) for v in identify_variables(expr, include_fixed=True) if v.fixed}
+    return replace_expressions(expr, values, remove_named_expressions=False) if values else expr
 
 
 class _Search:
@@ -101,10 +114,12 @@ class _Search:
         m._start_elastic = pyo.ConstraintList()
         for c in problem:
             c.deactivate()
+            body = _fixed_as_constants(c.body)  # the search's HiGHS keeps fixed variables as columns
             if c.has_lb():
-                m._start_elastic.add(c.body + m._start_slack.add() >= c.lower)
+                m._start_elastic.add(body + m._start_slack.add() >= c.lower)
             if c.has_ub():
-                m._start_elastic.add(c.body - m._start_slack.add() <= c.upper)
+                m._start_elastic.add(body - m._start_slack.add() <= c.upper)
+        self.objective.set_value(_fixed_as_constants(self.objective.expr))
         m._start_violation = pyo.Objective(expr=sum(m._start_slack.values()))
         self.elastic(False)
         self.solver_config = SolverConfig(time_limit=config.time_limit, rel_gap=1e-9, threads=1)
@@ -218,6 +233,10 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     """
     if not isinstance(config, StartConfig):
         raise ConfigError(f"activation_start: config={config!r} must be a StartConfig, e.g. StartConfig(time_limit=5)")
+    if surrogates is None or isinstance(surrogates, (str, bytes)):
+        raise ConfigError(
+            f"activation_start: surrogates={surrogates!r} must be the ReplacementReport of replace_products, or its products"
+        )
     check_one_objective(model)
     wall_begin = time.perf_counter()
     refresh_rewrites(model)  # the search reads the replacement's objective: its sense must be the model's
@@ -230,6 +249,7 @@ def _search(model, surrogates, config: StartConfig) -> StartResult:
     """The body of :func:`activation_start`, timed on the search clock (its ``seconds`` are that clock's)."""
     begin = now()
     copies = encoded_copies(surrogates)
+    check_owned_copies(model, copies)
     seeds: list = [None]
     if config.seed == "exact":
         point = exact_point(model, surrogates, time_limit=EXACT_SEED_SHARE * config.time_limit)
@@ -345,8 +365,9 @@ def solve_with_start(
 ) -> tuple[SolveResult, StartResult]:
     """Warm-start (when ``start`` is given) and solve ``model`` within one time budget.
 
-    The search gets at most ``start.time_limit`` seconds, and never more than
-    ``config.time_limit``; HiGHS gets what is left of ``config.time_limit``, and the returned ``wall_time`` counts both,
+    The search gets at most ``start.time_limit`` seconds (plus ``start.patience`` while it has no
+    point), and never more than ``config.time_limit`` in all (its setup, cloning the model and building
+    the LP, runs before its clock checks: on a large model it can take a fraction of a second more); HiGHS gets what is left of ``config.time_limit``, and the returned ``wall_time`` counts both,
     so a warm-started solve is compared with a cold one on the same clock.
 
     Returns
@@ -359,9 +380,13 @@ def solve_with_start(
     """
     if start is not None and not isinstance(start, StartConfig):
         raise ConfigError(f"solve_with_start: start={start!r} must be a StartConfig, or None for no search")
+    if not isinstance(config, SolverConfig):
+        raise ConfigError(f"solve_with_start: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
     found = StartResult(False, math.nan, math.nan, 0, 0.0)
-    if start is not None:  # the search gets no more than the whole budget
-        found = activation_start(model, surrogates, config=replace(start, time_limit=min(start.time_limit, config.time_limit)))
+    if start is not None:  # the search gets no more than the whole budget, its patience included
+        limit = min(start.time_limit, config.time_limit)
+        capped = replace(start, time_limit=limit, patience=min(start.patience, config.time_limit - limit))
+        found = activation_start(model, surrogates, config=capped)
     budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))
     result = solve(model, budget, warm_start=found.found)
     return replace(result, wall_time=result.wall_time + found.seconds), found

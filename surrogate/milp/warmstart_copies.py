@@ -46,6 +46,30 @@ def encoded_copies(surrogates) -> list:
     return copies
 
 
+def check_owned_copies(model, copies) -> None:
+    """Raise :class:`ConfigError` unless every encoding of ``copies`` is a block of ``model`` now, or of the
+    model ``model`` was cloned from (the search finds a copy's parts by name).
+
+    A report of another model, or of a replacement that was undone, names blocks that ``model``
+    does not hold, or that hold other variables under that name.
+    """
+
+    def names(block) -> list[str]:
+        return [v.name for v in block.component_data_objects(pyo.Var, descend_into=True)]
+
+    def owned(copy) -> bool:
+        found = model.find_component(copy.block.name)
+        return found is copy.block or (found is not None and names(found) == names(copy.block))
+
+    foreign = [c for c in copies if not owned(c)]
+    if foreign:
+        raise ConfigError(
+            f"activation_start: the surrogate {foreign[0].block.name!r} is not part of model {model.name!r} (the report "
+            "is of another model, or of a replacement undone since); pass the report that replace_products returned "
+            "for this model"
+        )
+
+
 def integer_products(surrogates) -> list:
     """The :class:`~surrogate.milp.integer_products.IntegerProduct` s among ``surrogates`` (a report, products, or encodings)."""
     return [s for s in _items(surrogates) if isinstance(s, IntegerProduct)]

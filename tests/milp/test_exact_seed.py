@@ -120,7 +120,7 @@ def test_bad_seed_input_says_what_to_do():
     surrogates = list(report.products.values())
     with pytest.raises(ConfigError, match=r"an exact seed needs the ReplacementReport .* \(got list\); pass the report"):
         activation_start(model, surrogates, config=StartConfig(seed="exact"))
-    with pytest.raises(ConfigError, match=r"an exact seed needs the ReplacementReport that replace_products"):
+    with pytest.raises(ConfigError, match=r"an exact seed: this ReplacementReport's block 'surrogate_replacement' is not part"):
         exact_view(problems.build("random4-s0").model, report)  # a model without the replacements
 
 

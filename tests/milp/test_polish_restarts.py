@@ -170,3 +170,25 @@ def test_a_point_at_the_bound_ends_the_polish_before_its_restarts(sense, local, 
 def test_a_bad_bound_is_refused(bound):
     with pytest.raises(ConfigError, match=r"polish: bound=.* must be a finite number \(a proven bound on the objective"):
         polish(_two_minima(), {"x": -0.9}, config=CONFIG, bound=bound)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"time_limit": float("nan")}, r"polish: time_limit=nan must be a positive, finite number of seconds, or None"),
+        ({"time_limit": -1}, r"polish: time_limit=-1 must be a positive"),
+        ({"time_limit": "5"}, r"polish: time_limit='5' must be a positive"),
+        ({"tol": float("nan")}, r"polish: tol=nan must be a finite number >= 0"),
+        ({"config": {"time_limit": 1}}, r"polish: config=\{'time_limit': 1\} must be a SolverConfig"),
+        ({"values": {"x": float("nan")}}, r"polish: values must map variable names to finite numbers"),
+    ],
+)
+def test_bad_polish_arguments_are_named(kwargs, match):
+    """nan and -1 kept the start in silence; '5', a dict config and a NaN value raised bare errors."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 3))
+    m.c = pyo.Constraint(expr=m.x * m.x >= 2)
+    m.obj = pyo.Objective(expr=m.x)
+    arguments = {"values": {"x": 0.5}, **kwargs}
+    with pytest.raises(ConfigError, match=match):
+        polish(m, **arguments)

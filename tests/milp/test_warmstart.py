@@ -87,6 +87,11 @@ def test_solve_with_start_counts_the_search_within_one_time_budget(monkeypatch):
     monkeypatch.setattr(warmstart, "solve", lambda m, c, **k: given.append(c.time_limit) or replace(cold, wall_time=0.25))
     timed, _ = solve_with_start(small, None, config, start=StartConfig(time_limit=2.0))
     assert given == [12.0 - 1.5] and timed.wall_time == 0.25 + 1.5
+    # the search's patience is capped too: time_limit + patience never exceeds the solve's limit
+    asked = []
+    monkeypatch.setattr(warmstart, "activation_start", lambda m, s, config: asked.append(config) or replace(found, seconds=1.5))
+    solve_with_start(small, None, replace(config, time_limit=1.0), start=StartConfig(time_limit=1.0, patience=6.0))
+    assert (asked[0].time_limit, asked[0].patience) == (1.0, 0.0)
 
 
 def test_start_reads_the_indicators_the_pruned_formulation_declared():
@@ -197,3 +202,78 @@ def test_on_the_cpu_clock_a_slowed_search_finds_what_an_unslowed_one_does(monkey
     assert slowed.seconds >= 0.05 * slowed.rounds  # reported in wall seconds, the waits included
     on_the_wall = _slowed_search(monkeypatch, 0.05, StartConfig(time_limit=4.0))
     assert on_the_wall.rounds < unslowed.rounds  # the same waits cut a wall-clock search short
+
+
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+def test_a_fixed_factor_of_a_product_is_a_coefficient_in_the_start_too(seed):
+    """x*y + p*y >= 1.2 with p fixed: a cold solve worked, the start's search called p*y nonlinear."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.p = pyo.Var(bounds=(0, 3)), pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 5))
+    m.p.fix(1.7)
+    m.c1 = pyo.Constraint(expr=m.x * m.y + m.p * m.y >= 1.2)
+    m.obj = pyo.Objective(expr=m.x + m.y + m.p * m.x)
+    report = replace_products(m, "3x8")
+    config = SolverConfig(time_limit=10, threads=1)
+    result, start = solve_with_start(m, report, config, start=StartConfig(time_limit=2, seed=seed))
+    assert start.found and result.optimal
+    assert m.p.fixed and m.p.value == 1.7
+
+
+def _one_product(m):
+    import pyomo.environ as pyo
+
+    m.x, m.y = pyo.Var(bounds=(0, 3)), pyo.Var(bounds=(-1, 2))
+    m.c = pyo.Constraint(expr=m.x * m.y >= 1)
+    return m
+
+
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+def test_a_report_of_another_model_or_an_undone_one_is_refused_by_name(seed):
+    """Both ended in a bare AttributeError ('NoneType' object has no attribute 'inputs' / 'activate')."""
+    import pyomo.environ as pyo
+
+    other = problems.build("haverly1").model
+    foreign = replace_products(other, "3x8")
+    m = _one_product(pyo.ConcreteModel())
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    replace_products(m, "3x8")
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=1, seed=seed)
+    with pytest.raises(ConfigError, match=r"is not part of model .* pass the report that replace_products returned"):
+        solve_with_start(m, foreign, config, start=start)
+    foreign.undo(other)
+    with pytest.raises(ConfigError, match=r"is not part of model .*undone since"):
+        solve_with_start(other, foreign, config, start=start)
+
+
+def test_an_exact_seed_works_on_products_replaced_in_a_sub_block():
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.s = _one_product(pyo.Block())
+    m.obj = pyo.Objective(expr=m.s.x + m.s.y)
+    report = replace_products(m.s, "3x8")
+    result, start = solve_with_start(
+        m, report, SolverConfig(time_limit=5, threads=1), start=StartConfig(time_limit=2, seed="exact")
+    )
+    assert result.optimal and result.objective == pytest.approx(2.0, abs=1e-3)
+    assert m.s.component("surrogate_replacement") is not None  # put back after the exact view's clone
+    report.undo(m)
+    assert m.s.c.active and m.s.component("surrogate_replacement") is None
+
+
+def test_a_missing_config_or_surrogates_is_named():
+    import pyomo.environ as pyo
+
+    from surrogate.milp.exact_seed import exact_point
+
+    m = _one_product(pyo.ConcreteModel())
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    report = replace_products(m, "3x8")
+    with pytest.raises(ConfigError, match=r"solve_with_start: config=None must be a SolverConfig"):
+        solve_with_start(m, report, None)
+    with pytest.raises(ConfigError, match=r"activation_start: surrogates=None must be the ReplacementReport"):
+        activation_start(m, None)
+    with pytest.raises(ConfigError, match=r"exact_point: time_limit=-1 must be a positive, finite number of seconds"):
+        exact_point(m, report, time_limit=-1)
