@@ -102,13 +102,18 @@ def coefficient_warnings(model) -> list[str]:
     return CoefficientScale.of(model).warnings()
 
 
+def _degree(component):
+    """The polynomial degree of an objective's expression or a constraint's body (``None``: not polynomial)."""
+    return (component.expr if component.ctype is pyo.Objective else component.body).polynomial_degree()
+
+
 def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
     """Names of the active objectives (and, with ``constraints``, constraints) of ``model`` that are not linear."""
     comps = [
         *model.component_data_objects(pyo.Objective, active=True),
         *(model.component_data_objects(pyo.Constraint, active=True) if constraints else ()),
     ]
-    return [c.name for c in comps if (c.expr if c.ctype is pyo.Objective else c.body).polynomial_degree() not in (0, 1)]
+    return [c.name for c in comps if _degree(c) not in (0, 1)]
 
 
 def check_fixed_values(model) -> None:
@@ -128,6 +133,13 @@ def check_linear(model, *, constraints: bool = True) -> None:
     nonlinear constraint itself while loading the model.
     """
     names = nonlinear_components(model, constraints=constraints)
+    other = [n for n in names if _degree(model.find_component(n)) is None]
+    if other:
+        raise NonlinearModelError(
+            f"model {model.name!r} has terms that are not polynomial (such as exp, log, or a division by a variable) "
+            f"in {first_names(map(repr, other))}, which a MILP solver refuses and no x*y surrogate replaces; "
+            "write them with linear constraints (e.g. a piecewise-linear function: pyomo.environ.Piecewise) first"
+        )
     if names:
         raise NonlinearModelError(
             f"model {model.name!r} has terms of degree above 1 in {first_names(map(repr, names))}, which a MILP solver refuses; "

@@ -190,7 +190,8 @@ def constant_width_shapes(budget: int) -> list[Architecture]:
 
 
 def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
-    """Every architecture whose hidden widths sum to ``budget``, depth <= ``max_depth``.
+    """Every architecture whose hidden widths sum to ``budget``: the constant-width ones of any depth,
+    and the others of depth <= ``max_depth``.
 
     Constant-width shapes of any depth come first, then the non-uniform
     compositions of ``budget`` into at most ``max_depth`` parts.

@@ -299,3 +299,13 @@ def test_a_coefficient_highs_cannot_load_is_refused_and_a_badly_scaled_model_is_
     pytest.importorskip("pyscipopt")
     result = solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
     assert any(w.startswith("the model is badly scaled: its largest |coefficient| is 2e+15") for w in result.warnings)
+
+
+def test_a_term_that_is_not_polynomial_is_named_as_such_not_as_a_product():
+    """exp(x) was called a 'term of degree above 1' with the advice to replace products."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=pyo.exp(m.x) >= 1.5)
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(NonlinearModelError, match=r"terms that are not polynomial .* in 'c', which a MILP solver refuses"):
+        solve(m, CONFIG)
