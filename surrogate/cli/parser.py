@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Collection
-from pathlib import Path
 
 from ..executor_args import add_executor_arguments
 from ..options import (
@@ -24,12 +23,13 @@ from ..options import (
     user_path,
     whole_number,
 )
-from .bench import cmd_bench_ablation, cmd_bench_scale, cmd_bench_solve_time, cmd_bench_training
+from .bench import cmd_bench_ablation, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
 from .console import OneLineParser, show_defaults
 from .defaults import default_surrogate, keyword_default, report_rows, sweep_default
 from .problems import cmd_problems
 from .report import cmd_report
+from .scale_args import add_bench_scale_arguments
 from .shapes import cmd_architectures, cmd_hand_built, cmd_params
 from .start_args import add_start_arguments
 from .sweep import cmd_sweep
@@ -264,108 +264,6 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_bench_solve_time, argv=None)
 
 
-def _add_bench_scale_arguments(p: argparse.ArgumentParser) -> None:
-    from ..experiments import scale_bench_config as defaults
-    from ..experiments.peers import PEERS
-    from ..experiments.scale_suite import QUICK_SUITE
-    from ..experiments.solve_bench_config import ENCODINGS
-
-    p.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"a smoke run: {len(QUICK_SUITE)} small instances, {defaults.QUICK_NETS[0]}, "
-        f"{defaults.QUICK_TIME_LIMIT:g} s limit (about a minute)",
-    )
-    p.add_argument(
-        "--net",
-        action="append",
-        type=net_name,
-        help=f"zoo name or ONNX path (repeatable; default: every net of {defaults.BUDGET} neurons with "
-        f"grid MAE <= {defaults.MAX_MAE:g} in the zoos)",
-    )
-    p.add_argument(
-        "--budget",
-        type=positive_int,
-        help=f"without --net: the nets of this many hidden neurons (default {defaults.BUDGET}; e.g. 12 or 48 for their fronts)",
-    )
-    p.add_argument(
-        "--max-mae",
-        type=positive_float,
-        help=f"without --net: only nets with grid MAE at most this (default {defaults.MAX_MAE:g}; 1 keeps every net)",
-    )
-    p.add_argument(
-        "--zoo", action="append", type=user_path, metavar="DIR", help="another zoo folder to take nets from (repeatable)"
-    )
-    p.add_argument(
-        "--baselines",
-        nargs="+",
-        metavar="NAME",
-        help="classic MIP approximations of x*y run beside the nets, e.g. sawtooth-10 (default none; "
-        "with a warm-started encoding: sawtooth-N only)",
-    )
-    p.add_argument(
-        "--encoding",
-        action="append",
-        choices=[*ENCODINGS, *PEERS],
-        help=f"repeatable; default {' '.join(defaults.DEFAULT_ENCODINGS)} (with its warm start); "
-        f"{' and '.join(PEERS)} are the peer routes (extras 'gurobi', 'scipml')",
-    )
-    _add_scale_solver_arguments(p)
-    p.add_argument(
-        "--instance",
-        action="append",
-        metavar="NAME",
-        help="run only this instance of the suite, or another randomN-sS or pooling instance (repeatable; "
-        "default: the suite); an SGM over a subset is not the suite's",
-    )
-    _add_scale_run_arguments(p)
-    p.set_defaults(func=cmd_bench_scale, argv=None)
-
-
-def _add_scale_solver_arguments(p: argparse.ArgumentParser) -> None:
-    """How ``bench scale`` solves: the solver, its options and the time limit."""
-    from ..experiments import scale_bench_config as defaults
-    from ..milp.solver_config import SOLVERS, SolverConfig
-
-    p.add_argument("--solver", choices=list(SOLVERS), help=f"MILP solver (default {default_of(SolverConfig, 'solver')})")
-    add_solver_option_argument(p)
-    p.add_argument(
-        "--time-limit",
-        type=positive_float,
-        help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
-        f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
-    )
-    add_start_arguments(p)
-
-
-def _add_scale_run_arguments(p: argparse.ArgumentParser) -> None:
-    """Where ``bench scale`` writes, what it reuses, and where it runs."""
-    from ..experiments import scale_bench_config as defaults
-
-    p.add_argument(
-        "--out",
-        type=user_path,
-        default=Path("results/scale"),
-        help="results folder (default %(default)s); a run stopped early resumes there",
-    )
-    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
-    p.add_argument(
-        "--reuse",
-        type=user_path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="take every solve that the run in DIR already finished (same instance, net file, encoding and solver "
-        "options) instead of solving it again; repeatable; DIR is named in config.json",
-    )
-    add_executor_arguments(
-        p,
-        workers_help=f"solver processes, one thread each, or LocalCluster workers with --dask (default {defaults.WORKERS})",
-        run="benchmark",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-
 #: ``surrogate bench``'s benchmarks: name -> (help, the function adding its options).
 BENCHMARKS = {
     "training": ("the project's trainer vs the textbook one-net-at-a-time loop, side by side", _add_bench_training_arguments),
@@ -376,7 +274,7 @@ BENCHMARKS = {
     ),
     "scale": (
         "solve time of the surrogate MILPs on a fixed suite (random 8-64 products, pooling): SGM, nothing censored",
-        _add_bench_scale_arguments,
+        add_bench_scale_arguments,
     ),
 }
 

@@ -45,12 +45,11 @@ from ..milp.polish import FEASIBILITY_TOL, polish
 from ..milp.relaxation import solve_mccormick
 from ..milp.solver import Termination, relative_gap
 from ..milp.warmstart import solve_with_start, start_config
+from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_optimum, explain, note  # noqa: F401 (INFEASIBLE, OPTIMAL_GAP: API)
 from .problem_run_config import BUDGET_FACTOR as BUDGET_FACTOR  # its home since stop 37; still importable from here
 from .problem_run_config import ProblemRunConfig as ProblemRunConfig
 from .scip_reference import solve_exact_with_scip
 
-#: The relative gap to the recorded optimum under which a feasible point counts as optimal in summaries.
-OPTIMAL_GAP = 1e-4
 #: A run is over budget when its stages took more than ``(1 + BUDGET_MARGIN) * budget`` seconds.
 BUDGET_MARGIN = 0.10
 #: A stage left with fewer seconds than this is skipped rather than started.
@@ -62,7 +61,6 @@ MIN_STAGE_S = 0.05
 RESERVE_FRACTION = 1 / 3
 #: ... and at least this many seconds per second the rewrite took (each translation costs about as much).
 TRANSLATION_FACTOR = 2.0
-INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED})
 
 RESULT_COLUMNS: tuple[str, ...] = tuple(
     "problem arch formulation products binaries milp_time_s termination surrogate_objective "
@@ -156,7 +154,7 @@ def run_problem(
         return _with_reference(row, problem, config)
     row.update(products=report.n_products, implied_bounds=_implied_count(report), tighten_s=clock.stages["tighten_s"])
     for message in report.warnings:
-        _note(row, message)
+        note(row, message)
     with clock.stage("start_milp_s"):
         values = _solve_milp(row, milp, report, formulation, config, clock.left() - _reserve(clock))
     with clock.stage("relax_s"):
@@ -166,7 +164,7 @@ def run_problem(
         _polish(row, exact, values, relaxed, config, clock.left())
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
-    _explain(row, relaxed.termination, config)
+    explain(row, relaxed.termination, config)
     return row
 
 
@@ -203,7 +201,7 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
     if left < MIN_STAGE_S:
         row.update(termination="budget-spent", milp_time_s=0.0, surrogate_objective=math.nan)
         spent = "bound tightening" + (" and certifying the surrogate's error bound" if config.error_aware else "")
-        _note(
+        note(
             row,
             f"no time left in the budget for the MILP: {spent} took {row['tighten_s']:.2f} s of it; raise --budget",
         )
@@ -254,12 +252,12 @@ def _relax(row: dict, exact, config: ProblemRunConfig, left: float) -> _Relaxed:
     """Solve the McCormick relaxation of ``exact`` within ``left`` seconds; fills ``mccormick_bound``."""
     row["mccormick_bound"] = math.nan
     if left < MIN_STAGE_S:
-        _note(row, "no time left in the budget for the McCormick relaxation")
+        note(row, "no time left in the budget for the McCormick relaxation")
         return _Relaxed({}, "budget-spent")
     try:
         result, values = solve_mccormick(exact, replace(config.solver, time_limit=min(config.solver.time_limit, left)))
     except UnboundedVariableError as exc:
-        _note(row, f"no McCormick bound: {exc}")
+        note(row, f"no McCormick bound: {exc}")
         return _Relaxed({}, "refused")
     row["mccormick_bound"] = result.bound
     return _Relaxed(values if result.has_solution else {}, result.termination, result.bound)
@@ -312,66 +310,8 @@ def _with_reference(row: dict, problem, config: ProblemRunConfig) -> dict:
     row["feasible"] = bool(row["violation_after"] <= FEASIBILITY_TOL)
     optimum = row["optimum"]
     row["rel_gap"] = relative_gap(optimum, row["polished_objective"]) if row["feasible"] else math.nan
-    _doubt_optimum(row, problem.sense)
+    doubt_optimum(row, problem.sense)
     return {column: row[column] for column in RESULT_COLUMNS}
-
-
-def _doubt_optimum(row: dict, sense: str) -> None:
-    """Note where a feasible point, or SCIP's proven optimum, beats the recorded optimum by more than
-    :data:`OPTIMAL_GAP`: the record is wrong (or the point's feasibility is only within tolerance)."""
-    if row["optimum_source"] in ("scip", "unknown"):
-        return
-    sign, slack = (1.0 if sense == "min" else -1.0), OPTIMAL_GAP * max(1.0, abs(row["optimum"]))
-    better = {"a feasible point": row["polished_objective"] if row["feasible"] else math.nan}
-    if row["scip_termination"] == Termination.OPTIMAL:
-        better["SCIP's proven optimum"] = row["scip_objective"]
-    beaten = [f"{what} ({value:.8g})" for what, value in better.items() if sign * (row["optimum"] - value) > slack]
-    if beaten:
-        _note(
-            row,
-            f"{' and '.join(beaten)} beat{'s' if len(beaten) == 1 else ''} the recorded optimum {row['optimum']:.8g} "
-            f"({row['optimum_source']}): the record is wrong, or the point is feasible only within tolerance; "
-            "check the instance's optimum",
-        )
-
-
-def _explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None:
-    """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's."""
-    if row["termination"] not in INFEASIBLE | {Termination.UNBOUNDED}:
-        return
-    if row["scip_termination"] == Termination.UNBOUNDED:
-        row["status"] = "unbounded"
-        _note(row, "SCIP proves the exact model unbounded: give the variables of the objective finite bounds")
-    elif row["termination"] == Termination.UNBOUNDED or relax_termination == Termination.UNBOUNDED:
-        row["status"] = "unbounded"
-        _note(
-            row,
-            f"the {'surrogate MILP' if row['termination'] == Termination.UNBOUNDED else 'McCormick relaxation'} is "
-            "unbounded, so the exact model may be too: give the variables of the objective finite bounds",
-        )
-    elif relax_termination == Termination.INFEASIBLE:
-        row["status"] = "infeasible"
-        _note(row, "the McCormick relaxation is infeasible, so the exact model is infeasible too")
-    elif row["scip_termination"] == Termination.INFEASIBLE:
-        row["status"] = "infeasible"
-        _note(row, "SCIP proves the exact model infeasible")
-    else:
-        row["status"] = "surrogate-infeasible"
-        hint = (
-            "even the error-aware MILP is infeasible: check the surrogate's error bound and the model's bounds"
-            if config.error_aware
-            else "rerun with --error-aware (replace_products(..., error_aware=True)), which keeps every point "
-            "within the surrogate's error feasible"
-        )
-        _note(
-            row,
-            "the surrogate MILP is infeasible but the exact model is not known to be: the surrogate's "
-            f"approximation error may cut off feasible points; {hint}",
-        )
-
-
-def _note(row: dict, text: str) -> None:
-    row["message"] = f"{row['message']}; {text}" if row.get("message") else text
 
 
 def summarize(table: pd.DataFrame, family) -> tuple[dict, pd.DataFrame]:

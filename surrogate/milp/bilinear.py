@@ -194,10 +194,9 @@ def bilinear(
     formulation
         How a net is encoded: ``'pruned'`` (default), ``'bigm'``,
         ``'partition'`` or ``'fullspace'``; ignored for baselines.
-    name
-        Name of the new block (default: ``surrogate_<x>_<y>``, made unique).
-    zoo
-        The zoo folder a zoo name is looked up in (default: the shipped ``models/``).
+    name, zoo
+        Name of the new block (default: ``surrogate_<x>_<y>``, made unique); the folder a zoo name is
+        looked up in (default: the shipped ``models/``).
     error_aware
         Add a slack ``s`` in ``[-E |ac|, E |ac|]`` to ``z`` (``z = ac N + ad xh + bc yh + bd + s``),
         ``E`` the net's :func:`certified_error_bound` on its domain (a baseline's
@@ -296,15 +295,8 @@ def replace_products(
 
     Parameters
     ----------
-    model
-        A constructed Pyomo model (or a block of one) whose products are replaced.
-    surrogate
-        What replaces each product, as for :func:`bilinear`: a zoo name (default ``'3x8'``), an ONNX
-        path, a :class:`ReluMLP` or a baseline.
-    formulation
-        How a net is encoded (:data:`~surrogate.milp.formulations.FORMULATIONS`; default ``'pruned'``).
-    zoo
-        The zoo folder a zoo name is looked up in (default: the shipped ``models/``).
+    model, surrogate, formulation, zoo
+        A constructed Pyomo model (or block) whose products are replaced; the rest as for :func:`bilinear`.
     implied_bounds
         First give a factor with a missing bound the bound its constraints imply
         (:func:`~surrogate.milp.implied_bounds.tighten_product_bounds`: FBBT, then LP bound tightening;

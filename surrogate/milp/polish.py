@@ -68,7 +68,6 @@ from .polish_result import (
     METHODS,
     STATUSES,
     PolishResult,
-    check_bound,
     check_polish_arguments,
     check_restarts,
     max_violation,
@@ -143,9 +142,7 @@ def polish(
     PolishResult
         The objective and violation before and after, the method and status.
     """
-    check_restarts(restarts, "polish: restarts")
-    check_bound(bound, "polish: bound")
-    check_polish_arguments(config, values, time_limit, tol)
+    check_polish_arguments(config, values, time_limit, tol, restarts=restarts, bound=bound)
     begin = now()
     start, before, reserve = _measure_start(model, values, time_limit)
     try:

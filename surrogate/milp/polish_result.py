@@ -118,10 +118,12 @@ def check_restarts(restarts, what: str) -> int:
     return restarts
 
 
-def check_polish_arguments(config, values, time_limit, tol) -> None:
+def check_polish_arguments(config, values, time_limit, tol, *, restarts, bound) -> None:
     """:class:`ConfigError` naming the argument of :func:`~surrogate.milp.polish.polish` that is not of its kind."""
     from .solver_config import SolverConfig
 
+    check_restarts(restarts, "polish: restarts")
+    check_bound(bound, "polish: bound")
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"polish: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=10)")
     if not isinstance(values, dict) or not all(v is None or is_number(v, finite=True) for v in values.values()):

@@ -337,13 +337,10 @@ def _presolve_says_infeasible(result: SolveResult, config: SolverConfig) -> bool
 
 
 def _without_presolve(model, config: SolverConfig, solver, first: SolveResult, *, warm_start: bool, node_limit) -> SolveResult:
-    """Solve again with the solver's presolve off, and report that solve, with the time of both.
+    """Solve again with the solver's presolve off; that solve's result, with the time of both and a warning.
 
-    HiGHS's presolve (1.15.1 and 1.16.0) calls some surrogate MILPs infeasible that hold
-    a point, e.g. the zoo's ``b24-hand-paired-2x12`` with its inputs fixed at (0, 0),
-    where the solve without presolve finds it; SCIP's (6.3) does so on nets of tiny weights.
-    An infeasible answer is final only once confirmed; the result's ``warnings`` say what the
-    first solve said.
+    HiGHS's presolve (1.15.1, 1.16.0) calls some surrogate MILPs infeasible that hold a point (``b24-hand-paired-2x12``
+    at (0, 0)), SCIP's (6.3) some of nets with tiny weights: an infeasible answer is final only once confirmed.
     """
     backend = backend_for(config.solver)
     again = _solve_checked(

@@ -55,29 +55,19 @@ class Backend:
 
     Attributes
     ----------
-    name
-        The name in :data:`~surrogate.milp.solver_config.SOLVERS`.
-    factory
-        The solver's name in Pyomo's ``contrib.solver`` factory.
-    package
-        The Python package the solver needs.
-    install
-        The command that installs it.
+    name, label, factory, package, install
+        The name in :data:`~surrogate.milp.solver_config.SOLVERS`, as its makers write it (in messages),
+        in Pyomo's ``contrib.solver`` factory; the Python package it needs, and the command that installs it.
     accepts_nonlinear
         Whether the solver would take nonlinear terms: :func:`~surrogate.milp.solver.solve`
         then checks that a model is linear before solving it.
     accepts_sos
         Whether the solver has SOS constraints (HiGHS has none: a model with one is refused).
     node_option, no_node_limit
-        The solver's own option that caps its branch-and-bound nodes
-        (``node_limit`` of :func:`~surrogate.milp.solver.solve`), and its value
-        for no cap (its default), set on every solve without ``node_limit``: a
-        persistent solver (HiGHS, Gurobi) would otherwise keep an earlier solve's cap.
-    label
-        The solver's name as its makers write it (in messages).
+        The solver's option that caps its nodes (``node_limit`` of :func:`~surrogate.milp.solver.solve`), and its
+        value for no cap, set on every solve without ``node_limit`` (a persistent solver would keep an earlier cap).
     presolve_off
-        The option (name, value) that turns the solver's presolve off: an infeasible answer is
-        confirmed without presolve (:func:`~surrogate.milp.solver.solve`).
+        The option (name, value) without presolve, where :func:`~surrogate.milp.solver.solve` confirms an infeasibility.
     persistent
         Whether one solver object keeps the options of its earlier solves (HiGHS, Gurobi):
         :meth:`solver_options` then sets those the next solve does not ask for back to their defaults.

@@ -1,0 +1,73 @@
+"""What a row of :func:`~surrogate.experiments.problem_runs.run_problem` says about its run: an infeasible or
+unbounded MILP explained (the model's fault, or the surrogate's), and a recorded optimum that a run disproves."""
+
+from __future__ import annotations
+
+import math
+
+from ..milp.solver_config import Termination
+from .problem_run_config import ProblemRunConfig
+
+#: The relative gap to the recorded optimum under which a feasible point counts as optimal in summaries.
+OPTIMAL_GAP = 1e-4
+#: The terminations of a MILP without a point because it has none (or is unbounded).
+INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED})
+
+
+def note(row: dict, text: str) -> None:
+    """Append ``text`` to ``row``'s ``message`` (``'; '`` between notes)."""
+    row["message"] = f"{row['message']}; {text}" if row.get("message") else text
+
+
+def explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None:
+    """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's."""
+    if row["termination"] not in INFEASIBLE | {Termination.UNBOUNDED}:
+        return
+    if row["scip_termination"] == Termination.UNBOUNDED:
+        row["status"] = "unbounded"
+        note(row, "SCIP proves the exact model unbounded: give the variables of the objective finite bounds")
+    elif row["termination"] == Termination.UNBOUNDED or relax_termination == Termination.UNBOUNDED:
+        row["status"] = "unbounded"
+        note(
+            row,
+            f"the {'surrogate MILP' if row['termination'] == Termination.UNBOUNDED else 'McCormick relaxation'} is "
+            "unbounded, so the exact model may be too: give the variables of the objective finite bounds",
+        )
+    elif relax_termination == Termination.INFEASIBLE:
+        row["status"] = "infeasible"
+        note(row, "the McCormick relaxation is infeasible, so the exact model is infeasible too")
+    elif row["scip_termination"] == Termination.INFEASIBLE:
+        row["status"] = "infeasible"
+        note(row, "SCIP proves the exact model infeasible")
+    else:
+        row["status"] = "surrogate-infeasible"
+        hint = (
+            "even the error-aware MILP is infeasible: check the surrogate's error bound and the model's bounds"
+            if config.error_aware
+            else "rerun with --error-aware (replace_products(..., error_aware=True)), which keeps every point "
+            "within the surrogate's error feasible"
+        )
+        note(
+            row,
+            "the surrogate MILP is infeasible but the exact model is not known to be: the surrogate's "
+            f"approximation error may cut off feasible points; {hint}",
+        )
+
+
+def doubt_optimum(row: dict, sense: str) -> None:
+    """Note where a feasible point, or SCIP's proven optimum, beats the recorded optimum by more than
+    :data:`OPTIMAL_GAP`: the record is wrong (or the point's feasibility is only within tolerance)."""
+    if row["optimum_source"] in ("scip", "unknown"):
+        return
+    sign, slack = (1.0 if sense == "min" else -1.0), OPTIMAL_GAP * max(1.0, abs(row["optimum"]))
+    better = {"a feasible point": row["polished_objective"] if row["feasible"] else math.nan}
+    if row["scip_termination"] == Termination.OPTIMAL:
+        better["SCIP's proven optimum"] = row["scip_objective"]
+    beaten = [f"{what} ({value:.8g})" for what, value in better.items() if sign * (row["optimum"] - value) > slack]
+    if beaten:
+        note(
+            row,
+            f"{' and '.join(beaten)} beat{'s' if len(beaten) == 1 else ''} the recorded optimum {row['optimum']:.8g} "
+            f"({row['optimum_source']}): the record is wrong, or the point is feasible only within tolerance; "
+            "check the instance's optimum",
+        )
