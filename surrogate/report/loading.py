@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import SurrogateError
 from ..experiments.sweep import best_rows
 from ..options import is_number
 from .tables import GROWTH_COLUMNS, ResultsError, numeric, one_line, require_columns
@@ -154,6 +155,7 @@ def load_sweep(folder: str | os.PathLike) -> SweepFolder:
         )
     if not is_number(config["budget"], integer=True, low=1):
         raise ResultsError(f"{folder / 'config.json'}: budget {config['budget']!r} is not a positive integer; {fix}")
+    fix = sweep_fix(config, folder)
     table = read_csv(folder / "table.csv", fix=fix)
     require_columns(table, SWEEP_TABLE_COLUMNS, name=str(folder / "table.csv"), fix=fix)
     nets = read_csv(folder / "nets.csv", fix=fix)
@@ -167,6 +169,19 @@ def load_sweep(folder: str | os.PathLike) -> SweepFolder:
     reused = int(units["reused"]) if is_number(units.get("reused"), integer=True, low=0) else 0
     versions = dict(payload.get("versions") or {})
     return SweepFolder(folder, config, versions, float(wall) if is_number(wall) else None, table, nets, reused)
+
+
+def sweep_fix(config: dict, folder: Path) -> str:
+    """The fix of a damaged sweep folder: its own command (every option it ran with) where that can be rebuilt,
+    else :data:`SWEEP_FIX`."""
+    from .commands import sweep_command
+
+    fallback = SWEEP_FIX.format(folder=folder)
+    try:
+        command = sweep_command(config, folder)
+    except (SurrogateError, KeyError, TypeError, ValueError):  # a config this version cannot turn back into options
+        return fallback
+    return f"re-run the sweep that wrote it ('{command.text}')" if command.exact else fallback
 
 
 @dataclass(frozen=True, eq=False)

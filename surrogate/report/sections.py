@@ -12,7 +12,7 @@ from ..options import is_number
 from .commands import sweep_command
 from .growth import growth_medians, plot_growth
 from .heatmap import plot_error_heatmap
-from .loading import SWEEP_FIX, BenchFolder, SweepFolder
+from .loading import BenchFolder, SweepFolder, sweep_fix
 from .mae_depth import plot_mae_vs_depth
 from .markdown import markdown_table, slug
 from .pareto import plot_pareto
@@ -93,7 +93,7 @@ def heatmaps(w: Writer, sweep: SweepFolder, fig_dir: Path) -> None:
         path = sweep.folder / "nets" / str(row["file"])
         if not path.is_file():
             raise ResultsError(
-                f"{path}: net listed in nets.csv is missing; {SWEEP_FIX.format(folder=sweep.folder)}, "
+                f"{path}: net listed in nets.csv is missing; {sweep_fix(sweep.config, sweep.folder)}, "
                 "or pass ReportOptions(heatmaps=False) / --no-heatmaps"
             )
         seed = int(row["seed"]) if row["source"] == TRAINED else None

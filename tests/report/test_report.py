@@ -447,3 +447,13 @@ def test_a_report_never_overwrites_a_results_file_of_its_folder(tmp_path, name):
     with pytest.raises(ResultsError, match=rf"{name}: a report is a Markdown file; give it a name ending in \.md"):
         write_report([folder], folder / name, options=FAST)
     assert (folder / name).read_bytes() == before
+
+
+def test_the_fix_of_a_damaged_sweep_is_its_own_command_with_every_option(tmp_path):
+    """'surrogate sweep --out DIR' alone was refused as another run: the fix must carry the options the run had."""
+    folder = make_sweep(tmp_path / "s")
+    (folder / "nets" / "2x4-seed1.onnx").unlink()
+    with pytest.raises(ResultsError) as info:
+        write_report([folder], options=FAST)
+    command = re.search(r"re-run the sweep that wrote it \('([^']*)'\)", str(info.value)).group(1)
+    assert command.startswith("surrogate sweep ") and "--arch 1x8 --arch 2x4" in command and "--seeds 2" in command
