@@ -61,3 +61,23 @@ def test_bench_ablation_refuses_steps_before_any_training(argv, match, capsys, t
     """Both ended in a pandas traceback after all the training, with no CSV written."""
     assert main(["bench", "ablation", "--seeds", "1", "--workers", "1", "--out", str(tmp_path), *argv]) == 2
     assert match in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_bench_training_scales_each_shape_by_the_epochs_it_trains(monkeypatch):
+    """'best' starts 3x8 hand-built (fine-tune stages), 12x2 from data: the scaling counted the unresolved epochs."""
+    from surrogate.train import bench
+    from surrogate.train.protocols import get_protocol
+
+    monkeypatch.setattr(bench, "train_many", lambda *a, **k: None)
+    monkeypatch.setattr(bench, "train_net_naive", lambda *a, **k: None)
+    import itertools
+
+    ticks = itertools.count()
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: float(next(ticks)))  # each reading one second on
+    protocol = get_protocol("best").with_epochs(12)
+    result = bench_training(["3x8", "12x2"], [0, 1], protocol, naive_epochs=2, naive_seeds=1, workers=1)
+    timed = protocol.with_epochs(2)
+    for row in result.table.itertuples():
+        per = 1.0 / timed.resolve(row.arch).epochs  # one second for one seed's timed epochs
+        assert row.naive_ms_per_net_epoch == pytest.approx(1e3 * per)
+        assert row.naive_total_s == pytest.approx(per * 2 * protocol.resolve(row.arch).epochs)
