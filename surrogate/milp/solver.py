@@ -214,7 +214,7 @@ def _read_back(
     ``already`` is the solver clock's time before the run, ``elapsed`` the
     run's wall-clock seconds (used when the solver reports none), ``log``
     the solver's output (its warning lines are kept), ``notes`` this package's own warnings,
-    ``scale`` the model's :class:`~surrogate.milp.solve_checks.CoefficientScale` (a badly scaled one is warned).
+    ``scale`` the model's :class:`~surrogate.milp.solve_checks.CoefficientScale` (warned if badly scaled; ``None``: unchecked).
     With ``check``, an incumbent that does not satisfy ``model`` (:func:`~surrogate.milp.solution_check.untrusted`)
     gives termination ``error`` with no objective or bound, a warning saying why, and a ``RuntimeWarning``.
     """
@@ -226,7 +226,7 @@ def _read_back(
     bound = _nan(results.objective_bound)
     if termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):  # no bound (Gurobi gave the far side)
         bound = -math.inf if _minimises(model) else math.inf
-    checked = scale.warnings()
+    checked = scale.warnings() if scale is not None else []
     refusal = None
     if not math.isnan(objective):
         results.solution_loader.load_vars()
@@ -370,8 +370,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     check_components(model, solver=backend.name, sos=backend.accepts_sos)
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both
     check_linear(model, constraints=backend.accepts_nonlinear)
-    scale = CoefficientScale.of(model)
-    if backend.name == "highs":
+    scale = CoefficientScale.of(model) if check else None  # unchecked: a step of a search, run many times
+    if scale is not None and backend.name == "highs":
         scale.check_highs()
     check_options(config)
     solver = solver or make_solver(config)
