@@ -26,19 +26,24 @@ COEFFICIENT_LIMIT = 1e9
 COEFFICIENT_RANGE_LIMIT = 1e9
 #: Lines of HiGHS's log that are kept as warnings (matched case-insensitively): its errors too, such as
 #: an option it could not apply.
-LOG_WARNING_MARKERS = ("warning", "error", "badly scaled", "consider scaling")
+LOG_WARNING_MARKERS = ("warning", "badly scaled", "consider scaling")
+#: ... and the lines that start with this (HiGHS's ``ERROR:`` lines; its summary's "P-D objective error" is none).
+LOG_ERROR_PREFIX = "error"
 
 
 def log_warnings(log: str) -> list[str]:
     """The lines of a HiGHS log that warn (see :data:`LOG_WARNING_MARKERS`), stripped, in order, without repeats."""
     lines = (line.strip() for line in log.splitlines())
-    kept = [line for line in lines if any(m in line.lower() for m in LOG_WARNING_MARKERS)]
+    kept = [
+        line for line in lines if line.lower().startswith(LOG_ERROR_PREFIX) or any(m in line.lower() for m in LOG_WARNING_MARKERS)
+    ]
     return list(dict.fromkeys(kept))
 
 
-#: HiGHS reads a constraint coefficient of this size or more as an error (its ``large_matrix_value``), and then
-#: solves a model without the rows it could not load: such a model is refused before HiGHS sees it.
-HIGHS_LARGEST_COEFFICIENT = 1e15
+#: Per solver, the |coefficient| of a constraint and of the objective at which it fails: HiGHS reads a matrix
+#: value of 1e15 or more as an error and solves without the rows it could not load (its ``large_matrix_value``),
+#: and a cost of 1e20 as infinite; SCIP stops at its infinity, 1e20. Such a model is refused before a solve.
+COEFFICIENT_LIMITS = {"highs": (1e15, 1e20), "scip": (1e20, 1e20)}
 
 
 @dataclass(frozen=True)
@@ -87,14 +92,21 @@ class CoefficientScale:
             "in products (a surrogate's coefficients grow with the product of its factors' ranges) or rescale the model"
         ]
 
-    def check_highs(self) -> None:
-        """Raise :class:`~surrogate.errors.ModelFormatError` if a constraint coefficient is one HiGHS cannot load."""
-        if self.matrix >= HIGHS_LARGEST_COEFFICIENT:
-            raise ModelFormatError(
-                f"constraint {self.row!r} has a coefficient of {self.matrix:.3g}, at or above HiGHS's limit of "
-                f"{HIGHS_LARGEST_COEFFICIENT:g} (it would drop such rows and solve what is left); tighten the bounds "
-                "of the variables in products (a surrogate's coefficients grow with its factors' ranges) or rescale the model"
-            )
+    def check_limits(self, solver: str, label: str) -> None:
+        """Raise :class:`~surrogate.errors.ModelFormatError` if a coefficient is one ``solver`` (named ``label``) reads as infinite
+        or cannot load (:data:`COEFFICIENT_LIMITS`: HiGHS drops such rows, or answers with an infinite
+        objective; SCIP stops with a bare error)."""
+        matrix_limit, cost_limit = COEFFICIENT_LIMITS.get(solver, (math.inf, math.inf))
+        for value, limit, where in (
+            (self.matrix, matrix_limit, f"constraint {self.row!r}"),
+            (self.cost, cost_limit, "the objective"),
+        ):
+            if value >= limit:
+                raise ModelFormatError(
+                    f"{where} has a coefficient of {value:.3g}, at or above {label}'s limit of {limit:g}; tighten "
+                    "the bounds of the variables in products (a surrogate's coefficients grow with its factors' "
+                    "ranges) or rescale the model"
+                )
 
 
 def coefficient_warnings(model) -> list[str]:

@@ -13,6 +13,7 @@ import math
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 
 import pyomo.environ as pyo
 
@@ -20,6 +21,7 @@ from ..errors import ConfigError
 from ..options import is_number
 from .model_components import check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
+from .presolve_check import confirm_infeasible, presolve_says_infeasible
 from .rewrite_record import refresh_rewrites
 from .solution_check import TRUST_TOL, untrusted, worst_violation
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
@@ -312,8 +314,9 @@ def solve(
     """
     _check_arguments(config, solver, node_limit)
     result = _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
-    if check and _presolve_says_infeasible(result, config):
-        return _without_presolve(model, config, solver, result, warm_start=warm_start, node_limit=node_limit)
+    if check and presolve_says_infeasible(result, config):  # confirmed without presolve (presolve_check)
+        again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
+        return confirm_infeasible(model, config, result, again)
     return result
 
 
@@ -330,34 +333,6 @@ def _check_arguments(config, solver, node_limit) -> None:
         raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
 
 
-def _presolve_says_infeasible(result: SolveResult, config: SolverConfig) -> bool:
-    """Whether ``result`` is an infeasibility found with presolve on (and so to be confirmed without it)."""
-    infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
-    return infeasible and backend_for(config.solver).presolve_off[0] not in dict(config.options)
-
-
-def _without_presolve(model, config: SolverConfig, solver, first: SolveResult, *, warm_start: bool, node_limit) -> SolveResult:
-    """Solve again with the solver's presolve off; that solve's result, with the time of both and a warning.
-
-    HiGHS's presolve (1.15.1, 1.16.0) calls some surrogate MILPs infeasible that hold a point (``b24-hand-paired-2x12``
-    at (0, 0)), SCIP's (6.3) some of nets with tiny weights: an infeasible answer is final only once confirmed.
-    """
-    backend = backend_for(config.solver)
-    again = _solve_checked(
-        model,
-        replace(config, options=(*config.options, backend.presolve_off)),
-        solver,
-        warm_start=warm_start,
-        node_limit=node_limit,
-        check=True,
-    )
-    note = (
-        f"{backend.label} with presolve reported {first.termination.value}; solved again without presolve, which gave "
-        f"{again.termination.value}{'' if again.termination == first.termination else ' (this result)'}"
-    )
-    return replace(again, wall_time=first.wall_time + again.wall_time, warnings=(*again.warnings, note))
-
-
 def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, node_limit: int | None, check: bool) -> SolveResult:
     """:func:`solve` once its options are checked: the run, its output kept out of the caller's, and the result read back."""
     from pyomo.common.tee import capture_output
@@ -371,8 +346,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both
     check_linear(model, constraints=backend.accepts_nonlinear)
     scale = CoefficientScale.of(model) if check else None  # unchecked: a step of a search, run many times
-    if scale is not None and backend.name == "highs":
-        scale.check_highs()
+    if scale is not None:
+        scale.check_limits(backend.name, backend.label)
     check_options(config)
     solver = solver or make_solver(config)
     first, begin = FirstSolution(), _objective_now(model) if warm_start else (math.nan, True)

@@ -155,10 +155,12 @@ def test_highs_warning_lines_are_kept_and_to_dict_keeps_its_columns():
     log = (
         "Presolving model\nWARNING: Problem is badly scaled, particularly relative to tolerances\nCoefficient ranges:\n"
         "WARNING: Problem is badly scaled, particularly relative to tolerances\n  Consider scaling the bounds by 1e-3\n"
+        "P-D objective error :  0.0000000000e+00\nERROR:   Option 'x' is unknown\n"
     )
-    assert log_warnings(log) == [
+    assert log_warnings(log) == [  # the summary's 'P-D objective error' line is no warning
         "WARNING: Problem is badly scaled, particularly relative to tolerances",
         "Consider scaling the bounds by 1e-3",
+        "ERROR:   Option 'x' is unknown",
     ]
     from surrogate.milp.encoding import ModelSize
 

@@ -309,3 +309,17 @@ def test_a_term_that_is_not_polynomial_is_named_as_such_not_as_a_product():
     m.o = pyo.Objective(expr=m.x)
     with pytest.raises(NonlinearModelError, match=r"terms that are not polynomial .* in 'c', which a MILP solver refuses"):
         solve(m, CONFIG)
+
+
+@pytest.mark.solver
+def test_an_objective_coefficient_a_solver_reads_as_infinite_is_refused():
+    """HiGHS answered 'optimal' with an infinite objective; SCIP stopped with a bare Exception."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x <= 0.5)
+    m.obj = pyo.Objective(expr=1e20 * m.x, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=r"the objective has a coefficient of 1e\+20, at or above HiGHS's limit of 1e\+20"):
+        solve(m, CONFIG)
+    pytest.importorskip("pyscipopt")
+    with pytest.raises(ModelFormatError, match=r"the objective has a coefficient of 1e\+20, at or above SCIP's limit"):
+        solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))

@@ -1,0 +1,84 @@
+"""Confirming a solver's "infeasible" without its presolve, and keeping it unless a true point turns up.
+
+HiGHS's presolve (1.15.1, 1.16.0) calls some surrogate MILPs infeasible that hold a point
+(``b24-hand-paired-2x12`` at (0, 0)), and SCIP's (6.3) some of nets with tiny weights. So
+:func:`~surrogate.milp.solver.solve` solves an infeasible model again with presolve off. The second
+answer replaces the first only when it is a point that meets every row and integrality within
+:data:`CONFIRM_TOL`: without presolve a solver can also return a point of a truly infeasible model
+that passes its own feasibility tolerance (a large integer equality missed by 7), or stop at its time
+limit; the proven infeasibility then stands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+
+from .solution_check import row_values
+from .solver_backends import backend_for
+from .solver_config import SolverConfig, Termination
+
+if TYPE_CHECKING:  # solver.py defines it and imports this module
+    from .solver import SolveResult
+
+#: A point found without presolve overturns an infeasible answer only if no row (scaled by its largest
+#: coefficient), variable bound or integrality is violated by more than this (:func:`_miss`).
+CONFIRM_TOL = 1e-6
+
+
+def presolve_says_infeasible(result: SolveResult, config: SolverConfig) -> bool:
+    """Whether ``result`` is an infeasibility found with presolve on (the user did not set the presolve option)."""
+    infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
+    asked = {str(name).lower() for name, _ in config.options}  # Gurobi's parameter names ignore case
+    return infeasible and backend_for(config.solver).presolve_off[0].lower() not in asked
+
+
+def _miss(model) -> float:
+    """The largest violation at the loaded point: of a row, absolute and divided by ``max(1, its largest
+    |coefficient|)`` (not by its bound: an integer equality ``sum a_i x_i = 7,000,001`` missed by 7 is no
+    point of it), of a variable bound, or of integrality (absolute)."""
+    from pyomo.repn.standard_repn import generate_standard_repn
+
+    worst = 0.0
+    for con, body, lower, upper in row_values(model):
+        if body is None:
+            return math.inf
+        excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
+        if excess > 0:
+            coefs = [abs(float(c)) for c in generate_standard_repn(con.body, compute_values=True).linear_coefs]
+            worst = max(worst, excess / max([1.0, *coefs]))
+    for var in model.component_data_objects(pyo.Var, active=True):
+        if var.value is not None and not var.fixed:
+            bounds = ((var.lb or 0.0) - var.value if var.has_lb() else 0.0, var.value - (var.ub or 0.0) if var.has_ub() else 0.0)
+            fraction = abs(var.value - round(var.value)) if var.is_integer() else 0.0
+            worst = max(worst, *bounds, fraction)
+    return worst
+
+
+def confirm_infeasible(
+    model, config: SolverConfig, first: SolveResult, resolve: Callable[[SolverConfig], SolveResult]
+) -> SolveResult:
+    """Solve again without presolve (``resolve(config)``); its result if it holds a true point, else ``first``.
+
+    Either way the result carries the time of both solves and a warning saying what the second gave.
+    Where ``first`` stands, the variables keep the values they had before (nothing is loaded).
+    """
+    backend = backend_for(config.solver)
+    variables = list(model.component_data_objects(pyo.Var, descend_into=True))
+    before = [v.value for v in variables]
+    again = resolve(replace(config, options=(*config.options, backend.presolve_off)))
+    said = f"{backend.label} with presolve reported {first.termination.value}; solved again without presolve, which gave"
+    wall = first.wall_time + again.wall_time
+    miss = _miss(model) if again.has_solution else None
+    if miss is not None and miss <= CONFIRM_TOL:
+        note = f"{said} {again.termination.value} (this result: its point meets every row within {CONFIRM_TOL:g})"
+        return replace(again, wall_time=wall, warnings=(*again.warnings, note))
+    for var, value in zip(variables, before):
+        var.set_value(value, skip_validation=True)
+    found = "" if miss is None else f" with a point that misses a row or integrality by {miss:.3g} (relative)"
+    note = f"{said} {again.termination.value}{found}; the infeasibility stands"
+    return replace(first, wall_time=wall, warnings=(*first.warnings, note))
