@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
@@ -22,15 +21,12 @@ from .solution_check import row_values
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
 
-if TYPE_CHECKING:  # solver.py defines it and imports this module
-    from .solver import SolveResult
-
 #: A point found without presolve overturns an infeasible answer only if no row (scaled by its largest
 #: coefficient), variable bound or integrality is violated by more than this (:func:`_miss`).
 CONFIRM_TOL = 1e-6
 
 
-def presolve_says_infeasible(result: SolveResult, config: SolverConfig) -> bool:
+def presolve_says_infeasible(result, config: SolverConfig) -> bool:
     """Whether ``result`` is an infeasibility found with presolve on (the user did not set the presolve option)."""
     infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
     asked = {str(name).lower() for name, _ in config.options}  # Gurobi's parameter names ignore case
@@ -59,10 +55,9 @@ def _miss(model) -> float:
     return worst
 
 
-def confirm_infeasible(
-    model, config: SolverConfig, first: SolveResult, resolve: Callable[[SolverConfig], SolveResult]
-) -> SolveResult:
-    """Solve again without presolve (``resolve(config)``); its result if it holds a true point, else ``first``.
+def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
+    """Solve again without presolve (``resolve(config)``); its :class:`~surrogate.milp.solver.SolveResult` if it
+    holds a true point, else ``first`` (the infeasible one).
 
     Either way the result carries the time of both solves and a warning saying what the second gave.
     Where ``first`` stands, the variables keep the values they had before (nothing is loaded).

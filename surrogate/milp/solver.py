@@ -301,23 +301,28 @@ def solve(
     Raises
     ------
     ConfigError
-        If ``node_limit`` is not a positive integer or ``None``, or the solver does not know an
-        option of ``config.options`` or would not keep its value as given.
+        If ``node_limit`` is not a positive integer or ``None``, or the solver refuses an option of ``config.options``.
     NonlinearModelError
-        If the model has a term of degree above 1.
+        If the model has a term of degree above 1, or one that is not polynomial.
+    ModelFormatError
+        If a coefficient is one the solver cannot take, or the replacement block no longer stands for the model.
     UnsupportedComponentError
-        If the model holds a component the solve would leave out (an untransformed ``Disjunction``,
-        ``LogicalConstraint``, ``Arc`` or ``DerivativeVar``; an SOS constraint for HiGHS): the
-        message names the Pyomo transformation that makes it constraints; or no active objective, or more than one.
+        If the model holds a component the solve would leave out (an untransformed ``Disjunction``, ``LogicalConstraint``,
+        ``Arc`` or ``DerivativeVar``; SOS for HiGHS; the message names the transformation), or not one active objective.
     SolverUnavailableError
         If ``config.solver`` is not installed here (the message names the pip extra).
     """
     _check_arguments(config, solver, node_limit)
     result = _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
-    if check and presolve_says_infeasible(result, config):  # confirmed without presolve (presolve_check)
-        again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
-        return confirm_infeasible(model, config, result, again)
-    return result
+    return _confirmed(model, config, solver, result, warm_start=warm_start, node_limit=node_limit) if check else result
+
+
+def _confirmed(model, config: SolverConfig, solver, result: SolveResult, *, warm_start: bool, node_limit) -> SolveResult:
+    """``result``, or where presolve called the model infeasible, that answer confirmed without presolve (presolve_check)."""
+    if not presolve_says_infeasible(result, config):
+        return result
+    again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
+    return confirm_infeasible(model, config, result, again)
 
 
 def _check_arguments(config, solver, node_limit) -> None:
