@@ -125,7 +125,9 @@ def _read(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_distinct_keys)
     except _RepeatedKey as exc:
-        raise QCQPFormatError(f"{path}: an object repeats the key {exc.args[0]!r}; keep one (JSON readers keep the last)") from None
+        raise QCQPFormatError(
+            f"{path}: an object repeats the key {exc.args[0]!r}; keep one (JSON readers keep the last, dropping the first)"
+        ) from None
     except FileNotFoundError:
         raise QCQPFormatError(f"{path}: no such file; pass a qcqp-json-v1 .json file or a folder of them") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -150,9 +152,11 @@ class _RepeatedKey(ValueError):
 
 def _distinct_keys(pairs: list) -> dict:
     """A JSON object as a dict, refused (:class:`_RepeatedKey`) if it names a key twice."""
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _RepeatedKey(next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i])))
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
     return out
 
 
@@ -254,10 +258,10 @@ def _terms(m, entry: dict, key: str, check: _Checker):
 
 
 def _constraint(m, entry: dict, key: str, check: _Checker):
+    check.fields(entry, key, "constraints")  # first: a misspelt side ('lower') is named as such
     for side in ("lb", "ub"):
         if side not in entry:
             check.fail(f"{key}.{side}", "is missing", "write a number, or null for no bound on this side")
-    check.fields(entry, key, "constraints")
     lb, ub = check.bound(entry["lb"], f"{key}.lb"), check.bound(entry["ub"], f"{key}.ub")
     if lb is None and ub is None:
         check.fail(key, "has neither lb nor ub", "give at least one side, or drop the constraint")

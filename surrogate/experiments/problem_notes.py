@@ -23,9 +23,16 @@ def explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None
     """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's."""
     if row["termination"] not in INFEASIBLE | {Termination.UNBOUNDED}:
         return
+    # proofs first (SCIP's, the relaxation's infeasibility), then what only suggests unboundedness
     if row["scip_termination"] == Termination.UNBOUNDED:
         row["status"] = "unbounded"
         note(row, "SCIP proves the exact model unbounded: give the variables of the objective finite bounds")
+    elif row["scip_termination"] == Termination.INFEASIBLE:
+        row["status"] = "infeasible"
+        note(row, "SCIP proves the exact model infeasible")
+    elif relax_termination == Termination.INFEASIBLE:
+        row["status"] = "infeasible"
+        note(row, "the McCormick relaxation is infeasible, so the exact model is infeasible too")
     elif row["termination"] == Termination.UNBOUNDED or relax_termination == Termination.UNBOUNDED:
         row["status"] = "unbounded"
         note(
@@ -33,12 +40,6 @@ def explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None
             f"the {'surrogate MILP' if row['termination'] == Termination.UNBOUNDED else 'McCormick relaxation'} is "
             "unbounded, so the exact model may be too: give the variables of the objective finite bounds",
         )
-    elif relax_termination == Termination.INFEASIBLE:
-        row["status"] = "infeasible"
-        note(row, "the McCormick relaxation is infeasible, so the exact model is infeasible too")
-    elif row["scip_termination"] == Termination.INFEASIBLE:
-        row["status"] = "infeasible"
-        note(row, "SCIP proves the exact model infeasible")
     else:
         row["status"] = "surrogate-infeasible"
         hint = (

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import SolverUnavailableError
 
 _highs_scheduler: list[int] = []  # the thread count HiGHS's scheduler was last started with here (empty: not yet)
+_banner_shown: list[bool] = []  # whether a Highs object was made in this process (its banner printed, or kept out)
 
 
 def use_highs_threads(threads: int) -> None:
@@ -32,6 +33,23 @@ def use_highs_threads(threads: int) -> None:
     if _highs_scheduler != [threads] and hasattr(highspy.Highs, "resetGlobalScheduler"):
         highspy.Highs.resetGlobalScheduler(True)
     _highs_scheduler[:] = [threads]
+
+
+def quiet_highs():
+    """A ``highspy.Highs`` with its output off. The first one of a process prints HiGHS's banner from C++
+    (kept out of the caller's output here); later ones print nothing."""
+    import highspy
+
+    if not _banner_shown:
+        from pyomo.common.tee import capture_output
+
+        with capture_output(capture_fd=True):
+            highs = highspy.Highs()
+        _banner_shown.append(True)
+    else:
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 def pass_highs_start(solver, model) -> None:

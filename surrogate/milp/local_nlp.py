@@ -38,7 +38,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from .highs_run import use_highs_threads
+from .highs_run import quiet_highs, use_highs_threads
 from .polish_quadratic import QuadraticModel, QuadraticRows
 from .search_clock import now
 
@@ -79,8 +79,7 @@ def solve_lp(
     if qm.integer[free].any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in qm.integer[free]]
     use_highs_threads(int(threads))
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()
     highs.setOptionValue("threads", int(threads))
     highs.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
     highs.passModel(lp)

@@ -160,6 +160,7 @@ class PolishSearch:
         qm, fixed = self.qm, np.zeros(len(self.qm.variables), dtype=bool)
         fixed[small] = True
         steps = {int(i): 0.25 * (qm.upper[i] - qm.lower[i]) for i in small if np.isfinite(qm.upper[i] - qm.lower[i])}
+        steps = {i: max(s, 1.0) if qm.integer[i] else s for i, s in steps.items()}  # a binary moves by 1, not 0.25
         evals = 0
         while steps and evals < max_evals and max(steps.values()) > 1e-9 and not self.expired():
             improved = False
@@ -174,8 +175,10 @@ class PolishSearch:
                         improved = self.best != before
                         if improved:
                             break
-            if not improved:
-                steps = {i: s / 2 for i, s in steps.items()}
+            if not improved:  # halve; an integer factor already tried at step 1 is done
+                steps = {
+                    i: max(s / 2, 1.0) if qm.integer[i] else s / 2 for i, s in steps.items() if not (qm.integer[i] and s <= 1)
+                }
 
 
 def start_box(qm: QuadraticModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -165,8 +165,10 @@ class ReplacementReport:
     def _block_in(self, model):
         """This report's block in ``model`` (the model replaced, one above it, or a clone of either); ``None`` if absent."""
         block = getattr(self.record, "block", None)
-        if block is not None and block.parent_block() is not None and block.model() is model.model():
+        if block is not None and _inside(block, model):
             return block
+        if block is not None and self.record.root is model.model():  # undone on this very model: gone, even if
+            return None  # the products were replaced again (the new block has the old name, and its own report)
         named = [block.name] if block is not None else []
         for name in (*named, self.block):  # a clone holds a block of the same name, with its own record
             found = model.find_component(name)
@@ -208,6 +210,15 @@ class ReplacementReport:
         """Variables, binaries and constraints that all the replacements added together."""
         sizes = [p.size() for p in self.products.values()]
         return ModelSize(sum(s.variables for s in sizes), sum(s.binaries for s in sizes), sum(s.constraints for s in sizes))
+
+
+def _inside(block, model) -> bool:
+    """Whether ``block`` is ``model`` or lies below it (a deleted block lies below nothing)."""
+    while block is not None:
+        if block is model:
+            return True
+        block = block.parent_block()
+    return False
 
 
 def quadratic_parts(expr, where: str):

@@ -157,10 +157,13 @@ class RewriteRecord:
         when none were derived).
     integers
         The block's own integer variables (a net's binaries, digits): all of them relaxed is an LP relaxation.
+    root
+        The model the block was built on.
     """
 
     def __init__(self, block) -> None:
         self.block = block
+        self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
         self.rewritten: list[Rewritten] = []
         self.factors: list[FactorBox] = []
         self.basis: Basis | None = None

@@ -48,11 +48,9 @@ class HighsOptions(SolverOptions):
     name, docs = "highs", "https://ergo-code.github.io/HiGHS/stable/options/definitions/"
 
     def fresh(self):
-        import highspy
+        from .highs_run import quiet_highs
 
-        holder = highspy.Highs()
-        holder.setOptionValue("output_flag", False)
-        return holder
+        return quiet_highs()
 
     def set(self, holder, name: str, value) -> str | None:
         import highspy

@@ -59,6 +59,7 @@ from .integer_products import held_integer
 from .model_components import check_one_objective
 from .rewrite_record import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
+from .solve_checks import check_fixed_values, check_linear
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
 from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products
@@ -240,6 +241,8 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     check_one_objective(model)
     wall_begin = time.perf_counter()
     refresh_rewrites(model)  # the search reads the replacement's objective: its sense must be the model's
+    check_fixed_values(model)  # as solve() does, before the search's clone names its own rows
+    check_linear(model)
     with counting(config.make_clock()):
         found = _search(model, surrogates, config)
     return replace(found, seconds=time.perf_counter() - wall_begin)
@@ -249,7 +252,7 @@ def _search(model, surrogates, config: StartConfig) -> StartResult:
     """The body of :func:`activation_start`, timed on the search clock (its ``seconds`` are that clock's)."""
     begin = now()
     copies = encoded_copies(surrogates)
-    check_owned_copies(model, copies)
+    check_owned_copies(model, copies, integer_products(surrogates))
     seeds: list = [None]
     if config.seed == "exact":
         point = exact_point(model, surrogates, time_limit=EXACT_SEED_SHARE * config.time_limit)
@@ -366,8 +369,9 @@ def solve_with_start(
     """Warm-start (when ``start`` is given) and solve ``model`` within one time budget.
 
     The search gets at most ``start.time_limit`` seconds (plus ``start.patience`` while it has no
-    point), and never more than ``config.time_limit`` in all (its setup, cloning the model and building
-    the LP, runs before its clock checks: on a large model it can take a fraction of a second more); HiGHS gets what is left of ``config.time_limit``, and the returned ``wall_time`` counts both,
+    point), and never more than ``config.time_limit`` in all, on its clock: with ``clock='cpu'`` those are
+    CPU seconds, and its wall seconds are capped by ``start.wall_limit`` instead. Its setup (cloning the
+    model, building the LP) runs before its clock checks: a fraction of a second more on a large model. HiGHS gets what is left of ``config.time_limit``, and the returned ``wall_time`` counts both,
     so a warm-started solve is compared with a cold one on the same clock.
 
     Returns

@@ -7,7 +7,7 @@ to their values at its current inputs (see :mod:`surrogate.milp.warmstart`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,9 +46,10 @@ def encoded_copies(surrogates) -> list:
     return copies
 
 
-def check_owned_copies(model, copies) -> None:
+def check_owned_copies(model, copies, digits=()) -> None:
     """Raise :class:`ConfigError` unless every encoding of ``copies`` is a block of ``model`` now, or of the
-    model ``model`` was cloned from (the search finds a copy's parts by name).
+    model ``model`` was cloned from (the search finds a copy's parts by name), and every factor and digit
+    of the :class:`~surrogate.milp.integer_products.IntegerProduct` s ``digits`` is a variable of it.
 
     A report of another model, or of a replacement that was undone, names blocks that ``model``
     does not hold, or that hold other variables under that name.
@@ -61,10 +62,11 @@ def check_owned_copies(model, copies) -> None:
         found = model.find_component(copy.block.name)
         return found is copy.block or (found is not None and names(found) == names(copy.block))
 
-    foreign = [c for c in copies if not owned(c)]
+    parts = [v for p in digits for v in (p.factor, *p.bits.values())]
+    foreign = [c.block.name for c in copies if not owned(c)] + [v.name for v in parts if model.find_component(v.name) is None]
     if foreign:
         raise ConfigError(
-            f"activation_start: the surrogate {foreign[0].block.name!r} is not part of model {model.name!r} (the report "
+            f"activation_start: the surrogate {foreign[0]!r} is not part of model {model.name!r} (the report "
             "is of another model, or of a replacement undone since); pass the report that replace_products returned "
             "for this model"
         )
@@ -77,7 +79,9 @@ def integer_products(surrogates) -> list:
 
 def _items(surrogates) -> Iterable:
     """The products of a report, or ``surrogates`` as they are (products or encodings)."""
-    return surrogates.products.values() if isinstance(surrogates, ReplacementReport) else surrogates
+    if isinstance(surrogates, ReplacementReport):
+        return surrogates.products.values()
+    return surrogates.values() if isinstance(surrogates, Mapping) else surrogates  # report.products, a dict
 
 
 def copy_kind(copy) -> str:

@@ -135,3 +135,19 @@ def test_a_point_that_beats_the_recorded_optimum_is_noted():
     row = run_problem(problem, "3x8", arch="3x8", config=ProblemRunConfig(solver=SolverConfig(time_limit=5), scip=False))
     assert row["feasible"] and row["polished_objective"] == pytest.approx(9.0, abs=1e-6)
     assert "a feasible point (9) beats the recorded optimum 7 (a wrong record): the record is wrong" in row["message"]
+
+
+@pytest.mark.solver
+def test_scips_proof_of_infeasibility_wins_over_an_unbounded_relaxation():
+    """x + y = 0 makes x*y <= 0 < 0.5 (infeasible) while z, the objective, is free (the relaxation is unbounded)."""
+    pytest.importorskip("pyscipopt")
+    m = pyo.ConcreteModel(name="infunb")
+    m.x, m.y, m.z = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1)), pyo.Var()
+    m.c = pyo.Constraint(expr=m.x * m.y >= 0.5)
+    m.d = pyo.Constraint(expr=m.x + m.y == 0)
+    m.obj = pyo.Objective(expr=m.z)
+    problem = BilinearProblem("infunb", m, None, "min", "by construction")
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=5), scip=True, scip_time_limit=5, polish_restarts=0)
+    row = run_problem(problem, "3x8", arch="3x8", config=config)
+    assert row["scip_termination"] == "provenInfeasible"
+    assert row["status"] == "infeasible" and "SCIP proves the exact model infeasible" in row["message"]

@@ -111,6 +111,10 @@ def _bad(tmp_path, change) -> str:
         (lambda d: d["constraints"][1].update(constant=2.0), r"key 'constraints\[1\]' has the unknown key\(s\) 'constant'"),
         (lambda d: d["variables"][0].update(bounds=[0, 1]), r"key 'variables\[0\]' has the unknown key\(s\) 'bounds'"),
         (
+            lambda d: d["constraints"][0].update(lower=d["constraints"][0].pop("lb")),
+            r"key 'constraints\[0\]' has the unknown key\(s\) 'lower'",  # not 'lb is missing'
+        ),
+        (
             lambda d: d["constraints"][0].update(lb=2.0, ub=1.0),
             r"key 'constraints\[0\]' has lb 2\.0 > ub 1\.0, which no point meets; swap or correct the sides",
         ),

@@ -179,3 +179,14 @@ def test_an_integer_factor_stays_whole_and_a_fractional_one_counts_as_infeasible
     assert max_violation(m) == pytest.approx(0.2609)
     qm = QuadraticModel.from_pyomo(m)
     assert qm.violation(qm.point({})) == pytest.approx(0.2609)
+
+
+@pytest.mark.parametrize(("domain", "ub", "optimum"), [(pyo.Binary, 1, -14.0), (pyo.Integers, 2, -29.0)])
+def test_a_binary_or_small_integer_factor_moves_by_whole_steps(domain, ub, optimum):
+    """A first step of a quarter of the range rounded back to the start: a binary never moved (objective 0)."""
+    m = pyo.ConcreteModel()
+    m.b = pyo.Var(domain=domain, bounds=(0, ub))
+    m.y1, m.y2 = pyo.Var(bounds=(0, 10)), pyo.Var(bounds=(0, 10))
+    m.obj = pyo.Objective(expr=5 * m.b - m.b * m.y1 - m.b * m.y2 + 0.1 * m.y1)
+    result = polish(m, {"b": 0, "y1": 3, "y2": 0}, config=CONFIG, time_limit=5, restarts=0)
+    assert result.objective_after == pytest.approx(optimum) and m.b.value == ub

@@ -7,6 +7,7 @@ import pytest
 
 import problems
 from surrogate import ConfigError, SolverConfig
+from surrogate.errors import NonlinearModelError
 from surrogate.milp import warmstart
 from surrogate.milp.baselines import Sawtooth, TriangulatedPWL
 from surrogate.milp.bilinear import replace_products
@@ -242,8 +243,8 @@ def test_a_report_of_another_model_or_an_undone_one_is_refused_by_name(seed):
     config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=1, seed=seed)
     with pytest.raises(ConfigError, match=r"is not part of model .* pass the report that replace_products returned"):
         solve_with_start(m, foreign, config, start=start)
-    foreign.undo(other)
-    with pytest.raises(ConfigError, match=r"is not part of model .*undone since"):
+    foreign.undo(other)  # the exact model again: its products are named, not an internal row of the search
+    with pytest.raises(NonlinearModelError, match=r"degree above 1 in 'pool_quality\[o1,q1\]'"):
         solve_with_start(other, foreign, config, start=start)
 
 
@@ -277,3 +278,25 @@ def test_a_missing_config_or_surrogates_is_named():
         activation_start(m, None)
     with pytest.raises(ConfigError, match=r"exact_point: time_limit=-1 must be a positive, finite number of seconds"):
         exact_point(m, report, time_limit=-1)
+
+
+def test_the_search_takes_report_products_names_a_valueless_fixed_variable_and_refuses_a_stale_undo():
+    import pyomo.environ as pyo
+
+    from surrogate.errors import ModelFormatError
+
+    m = _one_product(pyo.ConcreteModel())
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    report = replace_products(m, "3x8")
+    assert activation_start(m, report.products, config=StartConfig(time_limit=1, rounds=5)).rounds > 0  # the dict: searched
+    m.q = pyo.Var()
+    m.q.fix()  # fixed, no value
+    m.cq = pyo.Constraint(expr=m.q + m.x >= 0)
+    with pytest.raises(ModelFormatError, match=r"variables 'q' are fixed but have no value"):
+        activation_start(m, report, config=StartConfig(time_limit=2))  # was a bare TypeError
+    m.del_component(m.cq)
+    report.undo(m)
+    again = replace_products(m, "3x8")
+    with pytest.raises(ModelFormatError, match=r"has no block 'surrogate_replacement': it was undone already"):
+        report.undo(m)  # the stale report undid the new replacement
+    again.undo(m)
