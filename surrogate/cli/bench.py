@@ -152,7 +152,8 @@ def cmd_bench_solve_time(args: argparse.Namespace) -> int:
         result.write(args.out, command=_command_line(args))
     print(result.render())
     if args.out:
-        print(f"tables in {args.out}/ (bounds, solves, growth, speedups, baselines, encodings .csv; config.json)")
+        written = sorted(p.stem for p in args.out.glob("*.csv"))
+        print(f"tables in {args.out}/ ({', '.join(written)} .csv; config.json)")
     print(result.headline())
     return 0
 

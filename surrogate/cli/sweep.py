@@ -55,7 +55,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         terminated = isinstance(exc, Terminated)
         print(
             f"surrogate sweep: {'terminated' if terminated else 'interrupted'}; finished units are kept in "
-            f"{args.out / 'cache'}, so the same command resumes the sweep (add --fresh to start over)",
+            f"{args.out / 'cache'}, so the same command{' without --fresh' if args.fresh else ''} resumes the sweep"
+            f"{'' if args.fresh else ' (add --fresh to start over)'}",
             file=sys.stderr,
         )
         return 128 + signal.SIGTERM if terminated else 130

@@ -292,9 +292,15 @@ class SolveBenchResult:
             "config": self.config.to_dict(),
             "versions": package_versions(),
             "wall_time_s": self.wall_time_s,
-            "median_speedup": self.median_speedup,
-            "median_speedup_amortised": self.median_speedup_amortised,
-            "median_speedup_cold": self.median_speedup_cold,
+            # null where nothing was measured (no net deep enough): JSON has no NaN
+            **{
+                k: (v if math.isfinite(v) else None)
+                for k, v in (
+                    ("median_speedup", self.median_speedup),
+                    ("median_speedup_amortised", self.median_speedup_amortised),
+                    ("median_speedup_cold", self.median_speedup_cold),
+                )
+            },
         }
         write_text(out / "config.json", json.dumps(payload, indent=2, default=str) + "\n")
 

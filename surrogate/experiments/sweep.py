@@ -160,6 +160,7 @@ def run_sweep(
         _write_csv(out_dir / "nets.csv", nets)
         _write_csv(out_dir / "solves.csv", solves)
         _write_csv(out_dir / "table.csv", table)
-        _write_json(out_dir / "table.json", {"rows": table.replace({np.nan: None}).to_dict(orient="records")})
+        rows = table.replace({np.nan: None, np.inf: None, -np.inf: None})  # JSON has neither: null (the CSV keeps inf)
+        _write_json(out_dir / "table.json", {"rows": rows.to_dict(orient="records")})
         _write_json(out_dir / CONFIG_FILE, _config_record(config, wall_time_s=wall, units=unit_counts.to_dict(), complete=True))
     return SweepResult(config, table, nets, solves, out_dir, wall, unit_counts)

@@ -181,7 +181,12 @@ def sweep_fix(config: dict, folder: Path) -> str:
         command = sweep_command(config, folder)
     except (SurrogateError, KeyError, TypeError, ValueError):  # a config this version cannot turn back into options
         return fallback
-    return f"re-run the sweep that wrote it ('{command.text}')" if command.exact else fallback
+    if command.exact:
+        return f"re-run the sweep that wrote it ('{command.text}')"
+    return (  # options the command line cannot give (a sweep run through the Python API)
+        f"re-run the sweep that wrote it: run_sweep(SweepConfig(...), '{folder}') with the config its config.json "
+        "records (the command line cannot give all of its options)"
+    )
 
 
 @dataclass(frozen=True, eq=False)

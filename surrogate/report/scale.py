@@ -26,7 +26,7 @@ from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
 from .loading import read_csv, read_json
 from .markdown import markdown_table
 from .pareto import mark_front, pareto_front
-from .tables import ResultsError, numeric, require_columns
+from .tables import ResultsError, check_counts, numeric, require_columns
 
 SCALE_FIX = "re-run the scale benchmark that wrote it ('surrogate bench scale --out {folder}')"
 SCALE_TABLE_COLUMNS = ("net", "encoding", "solver", "instances", "solved", "timeouts", "sgm_s", "grid_mae", "grid_max_error")
@@ -101,6 +101,7 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
         raise ResultsError(f"{folder / 'table.csv'}: holds no rows; {fix}")
     numeric(table, ("instances", "solved", "timeouts"), name=str(folder / "table.csv"), fix=fix)  # checked, kept as written
     table = numeric(table, ("sgm_s", "grid_mae", "grid_max_error"), name=str(folder / "table.csv"), fix=fix)
+    check_counts(table, ("instances", "solved", "timeouts"), ("sgm_s",), name=str(folder / "table.csv"), fix=fix)
     if "same_as" in table:  # written by runs since the column came; empty for a net solved on its own
         table["same_as"] = same_as_labels(table)
     command = payload.get("command")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, SurrogateError
@@ -49,6 +50,19 @@ def numeric(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix: str)
         except (ValueError, TypeError) as exc:
             raise ResultsError(f"{name}: column {col!r} holds a value that is not a number ({one_line(exc)}); {fix}") from None
     return out
+
+
+def check_counts(frame: pd.DataFrame, counts: Sequence[str], times: Sequence[str], *, name: str, fix: str) -> None:
+    """:class:`ResultsError` unless ``counts`` hold whole numbers >= 0 and ``times`` finite numbers >= 0
+    (after :func:`numeric`: an empty cell, 'nan' or 'inf' reads as a number there)."""
+    for col in counts:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        if not (values.notna() & np.isfinite(values) & (values >= 0) & (values == values.round())).all():
+            raise ResultsError(f"{name}: column {col!r} holds a value that is not a whole number >= 0; {fix}")
+    for col in times:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        if not (values.notna() & np.isfinite(values) & (values >= 0)).all():
+            raise ResultsError(f"{name}: column {col!r} holds a value that is not a finite number >= 0; {fix}")
 
 
 def as_bool(series: pd.Series, *, name: str, fix: str) -> pd.Series:

@@ -69,8 +69,10 @@ def bench_training(
     train_many(archs, seeds, protocol, workers=workers)
     trainer_s = time.perf_counter() - start
 
-    scaled = naive_epochs is not None and (naive_epochs < protocol.epochs or naive_seeds < len(seeds))
     timed_protocol = protocol.with_epochs(naive_epochs) if naive_epochs is not None else protocol
+    # each shape's own epochs: 'best' fine-tunes a hand-built start for another count than its from-scratch stages
+    fewer = any(timed_protocol.resolve(a).epochs != protocol.resolve(a).epochs for a in archs)
+    scaled = naive_epochs is not None and (fewer or naive_seeds < len(seeds))
     timed_seeds = seeds[:naive_seeds] if scaled else seeds
     train_net_naive(archs[0], seeds[0], protocol.with_epochs(1))  # warm-up, untimed
     rows = []

@@ -457,3 +457,16 @@ def test_the_fix_of_a_damaged_sweep_is_its_own_command_with_every_option(tmp_pat
         write_report([folder], options=FAST)
     command = re.search(r"re-run the sweep that wrote it \('([^']*)'\)", str(info.value)).group(1)
     assert command.startswith("surrogate sweep ") and "--arch 1x8 --arch 2x4" in command and "--seeds 2" in command
+
+
+def test_the_fix_of_a_sweep_the_command_line_cannot_repeat_points_to_run_sweep(tmp_path):
+    """seeds (1,) has no --seeds spelling: the bare 'surrogate sweep --out DIR' it suggested was refused."""
+    folder = make_sweep(tmp_path / "s")
+    record = json.loads((folder / "config.json").read_text())
+    record["config"]["seeds"] = [1]
+    (folder / "config.json").write_text(json.dumps(record))
+    pd.read_csv(folder / "table.csv").assign(depth="deep").to_csv(folder / "table.csv", index=False)
+    with pytest.raises(
+        ResultsError, match=r"re-run the sweep that wrote it: run_sweep\(SweepConfig\(\.\.\.\), '.*s'\) with the config"
+    ):
+        write_report([folder], options=FAST)

@@ -228,6 +228,15 @@ def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
     text = _folder(tmp_path, name="text", table=TABLE.assign(solved=["one", *TABLE["solved"][1:]]))
     with pytest.raises(ResultsError, match=r"table\.csv: column 'solved' holds a value that is not a number"):
         load_scale(text)  # was a TypeError traceback in the per-instance section
+    for column, value, what in (
+        ("solved", float("nan"), "whole number >= 0"),
+        ("instances", float("inf"), "whole number >= 0"),
+        ("timeouts", -3, "whole number >= 0"),
+        ("sgm_s", float("nan"), "finite number >= 0"),
+    ):
+        damaged = _folder(tmp_path, name=f"bad-{column}", table=TABLE.assign(**{column: [value, *TABLE[column][1:]]}))
+        with pytest.raises(ResultsError, match=rf"table\.csv: column '{column}' holds a value that is not a {what}"):
+            load_scale(damaged)  # an empty cell, 'nan' or 'inf' passed as numbers, then crashed the report
     with pytest.raises(ResultsError, match=r"table\.csv: holds no rows"):
         load_scale(_folder(tmp_path, name="empty", table=TABLE.iloc[:0]))
     unfinished = _folder(tmp_path, name="unfinished")  # a run stopped part-way keeps the last run's tables
