@@ -22,22 +22,26 @@ DEFAULT_RESTARTS = 8
 STATUSES = ("polished", "start-kept", "infeasible", "not-quadratic")
 
 
-def max_violation(model) -> float:
+def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float:
     """Largest violation of any active constraint, variable bound or integrality at the current values.
 
-    A row's violation is divided by ``min(1, its largest |coefficient|)``: a row written
-    with small coefficients (``1e-8 x y >= 2e-8``) is held to its own scale, not passed
-    by an absolute tolerance at a point far outside it. Variables of a deactivated
-    block are not part of the model and are not read.
+    A row's violation is divided by ``row_divisor(con)``, by default ``min(1, its largest
+    |coefficient|)``: a row written with small coefficients (``1e-8 x y >= 2e-8``) is held to its
+    own scale, not passed by an absolute tolerance at a point far outside it. Variables of a
+    deactivated block are not part of the model and are not read; a variable without a value makes
+    the point ``inf`` unless ``skip_unset`` (then it, and every fixed variable, is not read).
     """
+    divisor = row_divisor or _row_scale
     worst = 0.0
     for con, body, lower, upper in row_values(model):
         if body is None:
             return math.inf
         excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
         if excess > 0:
-            worst = max(worst, excess / _row_scale(con))
+            worst = max(worst, excess / divisor(con))
     for var in model.component_data_objects(pyo.Var, active=True):
+        if skip_unset and (var.value is None or var.fixed):
+            continue
         if var.value is None:
             return math.inf
         if var.has_lb():
@@ -49,6 +53,16 @@ def max_violation(model) -> float:
     return worst
 
 
+def largest_coefficient(con) -> float | None:
+    """The largest |coefficient| of ``con``'s body (0 for a constant one; ``None`` for a term that is not quadratic)."""
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(con.body, quadratic=True)
+    if repn.nonlinear_expr is not None:
+        return None
+    return max((abs(pyo.value(c)) for c in (*repn.linear_coefs, *repn.quadratic_coefs)), default=0.0)
+
+
 def violation_scales(largest):
     """``min(1, largest)`` where ``largest > 0``, else 1: what a row whose largest |coefficient| is
     ``largest`` has its violation divided by (:func:`max_violation`; a NumPy array of them row by row)."""
@@ -56,13 +70,9 @@ def violation_scales(largest):
 
 
 def _row_scale(con) -> float:
-    """:func:`violation_scales` of ``con``'s body (1 for a body with a term that is not quadratic)."""
-    from pyomo.repn import generate_standard_repn
-
-    repn = generate_standard_repn(con.body, quadratic=True)
-    if repn.nonlinear_expr is not None:
-        return 1.0
-    return float(violation_scales(max((abs(pyo.value(c)) for c in (*repn.linear_coefs, *repn.quadratic_coefs)), default=0.0)))
+    """:func:`violation_scales` of ``con``'s largest coefficient (1 for a body with a term that is not quadratic)."""
+    largest = largest_coefficient(con)
+    return 1.0 if largest is None else float(violation_scales(largest))
 
 
 def true_objective(model) -> float:

@@ -11,13 +11,12 @@ limit; the proven infeasibility then stands.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 
 import pyomo.environ as pyo
 
-from .solution_check import row_values
+from .polish_result import largest_coefficient, max_violation
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
 
@@ -34,25 +33,10 @@ def presolve_says_infeasible(result, config: SolverConfig) -> bool:
 
 
 def _miss(model) -> float:
-    """The largest violation at the loaded point: of a row, absolute and divided by ``max(1, its largest
-    |coefficient|)`` (not by its bound: an integer equality ``sum a_i x_i = 7,000,001`` missed by 7 is no
-    point of it), of a variable bound, or of integrality (absolute)."""
-    from pyomo.repn.standard_repn import generate_standard_repn
-
-    worst = 0.0
-    for con, body, lower, upper in row_values(model):
-        if body is None:
-            return math.inf
-        excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
-        if excess > 0:
-            coefs = [abs(float(c)) for c in generate_standard_repn(con.body, compute_values=True).linear_coefs]
-            worst = max(worst, excess / max([1.0, *coefs]))
-    for var in model.component_data_objects(pyo.Var, active=True):
-        if var.value is not None and not var.fixed:
-            bounds = ((var.lb or 0.0) - var.value if var.has_lb() else 0.0, var.value - (var.ub or 0.0) if var.has_ub() else 0.0)
-            fraction = abs(var.value - round(var.value)) if var.is_integer() else 0.0
-            worst = max(worst, *bounds, fraction)
-    return worst
+    """The largest violation at the loaded point (:func:`~surrogate.milp.polish_result.max_violation`), with a
+    row's divided by ``max(1, its largest |coefficient|)``, not by its bound: an integer equality
+    ``sum a_i x_i = 7,000,001`` missed by 7 is no point of it."""
+    return max_violation(model, row_divisor=lambda con: max(1.0, largest_coefficient(con) or 0.0), skip_unset=True)
 
 
 def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
