@@ -173,7 +173,7 @@ def load_sweep(folder: str | os.PathLike) -> SweepFolder:
 
 def sweep_fix(config: dict, folder: Path) -> str:
     """The fix of a damaged sweep folder: its own command (every option it ran with) where that can be rebuilt,
-    else :data:`SWEEP_FIX`."""
+    ``run_sweep`` with its config where the command line cannot give it, :data:`SWEEP_FIX` where it cannot be read."""
     from .commands import sweep_command
 
     fallback = SWEEP_FIX.format(folder=folder)
