@@ -15,7 +15,7 @@ from ..milp.bounds import milp_identity
 from ..nets.metrics import grid, score
 from ..nets.network import unit_box
 from ..nets.onnx_io import load_onnx
-from ..nets.zoo import find_entry, read_zoo
+from ..nets.zoo import find_entry, names_a_file, read_zoo
 from .scale_bench_config import ScaleBenchConfig
 
 __all__ = ["BASELINE", "NET", "NetRef", "load_net", "resolve_nets"]
@@ -77,7 +77,7 @@ def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
             )
         return found
     found = []
-    for name in (n for n in config.nets if not n.endswith(".onnx")):
+    for name in (n for n in config.nets if not names_a_file(n)):
         hits = [(zoo, e) for zoo in config.zoos if (e := find_entry(zoo, name)) is not None]
         if not hits:
             raise ConfigError(
@@ -127,7 +127,7 @@ def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
         taken.add(name)
         sha = entry.get("sha256") or sha256_file(Path(zoo) / entry["file"])
         refs.append(NetRef(label, name, zoo, float(entry["mae"]), float(entry.get("max_error", math.nan)), sha))
-    refs += [_onnx_ref(n) for n in config.nets if n.endswith(".onnx")]
+    refs += [_onnx_ref(n) for n in config.nets if names_a_file(n)]
     refs += [_baseline_ref(name) for name in config.baselines]
     if len({r.label for r in refs}) != len(refs):
         raise ConfigError(f"two nets share a label ({', '.join(r.label for r in refs)}); rename an ONNX file")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -34,34 +35,51 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
     zoo_dir = Path(zoo_dir)
     manifest = load_manifest(zoo_dir)
     protocol = result.config.protocol
-    added = []
-    for _, row in best_rows(result.nets).iterrows():
-        arch = Architecture.parse(row["arch"])
-        trained = row["source"] == TRAINED
-        name = zoo_name(arch, protocol.name if trained else row["source"])
-        target = zoo_dir / f"{name}.onnx"
-        with atomic_path(target) as tmp:
-            shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
-        entry = {
-            "name": name,
-            "file": target.name,
-            "kind": "trained" if trained else "hand-built",
-            "source": row["source"],
-            "architecture": arch.name,
-            "budget": arch.neurons,
-            "mae": float(row["mae"]),
-            "mse": float(row["mse"]),
-            "max_error": float(row["max_error"]),
-            "collapsed": bool(row["collapsed"]),
-        }
-        if trained:
-            epochs = protocol.resolve(arch).epochs  # 'best' starts a hand-built shape with fewer epochs
-            entry.update(protocol=protocol.name, epochs=epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
-        else:
-            entry.update(error_bound=float(row["error_bound"]))
-        added.append(entry)
-    _merge(zoo_dir, manifest, added)
+    added, written = [], []
+    with _recorded(zoo_dir, manifest, added, written):
+        for _, row in best_rows(result.nets).iterrows():
+            added.append(_saved_entry(result, row, protocol, zoo_dir, written))
     return added
+
+
+def _saved_entry(result, row, protocol, zoo_dir: Path, written: list) -> dict:
+    """Copy one selected net of a sweep into ``zoo_dir`` (its file noted in ``written`` first); its manifest entry."""
+    arch = Architecture.parse(row["arch"])
+    trained = row["source"] == TRAINED
+    name = zoo_name(arch, protocol.name if trained else row["source"])
+    target = zoo_dir / f"{name}.onnx"
+    written.append(target.name)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
+    entry = {
+        "name": name,
+        "file": target.name,
+        "kind": "trained" if trained else "hand-built",
+        "source": row["source"],
+        "architecture": arch.name,
+        "budget": arch.neurons,
+        "mae": float(row["mae"]),
+        "mse": float(row["mse"]),
+        "max_error": float(row["max_error"]),
+        "collapsed": bool(row["collapsed"]),
+    }
+    if trained:
+        epochs = protocol.resolve(arch).epochs  # 'best' starts a hand-built shape with fewer epochs
+        entry.update(protocol=protocol.name, epochs=epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
+    else:
+        entry.update(error_bound=float(row["error_bound"]))
+    return entry
+
+
+@contextmanager
+def _recorded(zoo_dir: Path, manifest: dict, added: list, written: list):
+    """Merge ``added`` into the manifest and re-hash every file in ``written`` when the block ends, also when it
+    is interrupted: every file replaced is then recorded as it is, so the zoo stays usable."""
+    try:
+        yield
+    finally:
+        _merge(zoo_dir, manifest, added)
+        _rehash(zoo_dir, written)
 
 
 def save_hand_built(
@@ -77,13 +95,15 @@ def save_hand_built(
 
     zoo_dir = Path(zoo_dir)
     manifest = load_manifest(zoo_dir)
-    added = []
-    for arch in (Architecture.parse(a) for a in archs):
-        for variant, built in useful_plans(arch, variants, max_bound=max_bound):
+    added, written = [], []
+    shapes = dict.fromkeys(Architecture.parse(a) for a in archs)  # '2x6' and '6-6' are one shape, saved once
+    with _recorded(zoo_dir, manifest, added, written):
+        for arch, (variant, built) in ((a, plan) for a in shapes for plan in useful_plans(a, variants, max_bound=max_bound)):
             net = hand_built(arch, variant, active_margin=active_margin).rounded_to_float32()
             s = score(net)
             source = hand_built_source(variant, active_margin=active_margin)
             name = zoo_name(arch, source)
+            written.append(f"{name}.onnx")
             export_onnx(net, zoo_dir / f"{name}.onnx", metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
             added.append(
                 {
@@ -100,12 +120,12 @@ def save_hand_built(
                     "error_bound": built.error_bound,
                 }
             )
-    _merge(zoo_dir, manifest, added)
     return added
 
 
 def _merge(zoo_dir: Path, manifest: dict, added: list[dict]) -> None:
     """Replace the manifest's entries of the names in ``added`` by ``added`` (with their files' SHA-256)."""
+    added = list({a["name"]: a for a in added}.values())  # a name written twice: its last entry, once
     for entry in added:
         entry["sha256"] = sha256_file(zoo_dir / entry["file"])
     keep = [m for m in manifest["models"] if m["name"] not in {a["name"] for a in added}]

@@ -295,7 +295,7 @@ def _shape_name(name: str) -> str:
         return name
 
 
-def _names_a_file(name: str) -> bool:
+def names_a_file(name: str) -> bool:
     """Whether a string is an ONNX path rather than a zoo name: it ends in ``.onnx`` (any case) or holds a folder."""
     return name.lower().endswith(".onnx") or "/" in name or os.sep in name
 
@@ -318,7 +318,7 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
 
     if isinstance(surrogate, ReluMLP):
         return surrogate
-    if isinstance(surrogate, os.PathLike) or (isinstance(surrogate, str) and _names_a_file(surrogate)):
+    if isinstance(surrogate, os.PathLike) or (isinstance(surrogate, str) and names_a_file(surrogate)):
         return load_onnx(surrogate)
     if not isinstance(surrogate, str):
         raise ModelFormatError(

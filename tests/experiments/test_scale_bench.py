@@ -272,6 +272,11 @@ def test_an_onnx_net_is_scored_on_the_zoos_grid_where_it_is_made_for_the_unit_bo
     elsewhere = export_onnx(net.with_metadata(domain=[[0, 2], [0, 2]]), tmp_path / "other-box.onnx")
     (ref,) = resolve_nets(ScaleBenchConfig(nets=(str(elsewhere),)))
     assert math.isnan(ref.mae) and math.isnan(ref.max_error)  # not comparable with the unit box's errors
+    shouted = tmp_path / "sub dir" / "My.ONNX"  # a path as resolve_surrogate takes it: any case, a folder, a space
+    shouted.parent.mkdir()
+    shutil.copy(tmp_path / "copy.onnx", shouted)
+    (ref,) = resolve_nets(ScaleBenchConfig(nets=(str(shouted),)))
+    assert ref.label == "My" and ref.mae == pytest.approx(entry["mae"], rel=1e-6)
 
 
 def test_a_name_in_a_second_zoo_is_benchmarked_from_both(tmp_path):

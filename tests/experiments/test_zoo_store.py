@@ -64,3 +64,28 @@ def test_an_interrupted_run_leaves_every_rewritten_file_recorded(zoo, monkeypatc
     assert all(entries[n]["sha256"] == sha256_file(zoo / f"{n}.onnx") for n in NAMES)
     for name in NAMES:
         resolve_surrogate(name, zoo=zoo)  # every net loads: none is "a replaced file"
+
+
+def test_one_shape_given_twice_is_saved_once_and_an_interrupted_save_is_recorded(zoo, monkeypatch):
+    """'--arch 2x6 --arch 6-6' listed b12-hand-paired-2x6 twice, and every later read of the zoo refused it;
+    Ctrl-C part-way left replaced files whose manifest entries had the old SHA-256."""
+    import surrogate.experiments.zoo_store as zoo_store
+    from surrogate.nets.zoo import resolve_surrogate
+
+    zoo_store.save_hand_built(["2x6", "6-6"], zoo, variants=("paired",))
+    names = [e["name"] for e in load_manifest(zoo)["models"]]
+    assert names.count("b12-hand-paired-2x6") == 1
+    real, calls = zoo_store.export_onnx, []
+
+    def export_then_interrupt(net, path, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(net, path, **kwargs)
+
+    monkeypatch.setattr(zoo_store, "export_onnx", export_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        zoo_store.save_hand_built(["1x12", "2x6"], zoo, active_margin=0.05)
+    for entry in load_manifest(zoo)["models"]:
+        assert entry["sha256"] == sha256_file(zoo / entry["file"]), entry["name"]
+        resolve_surrogate(entry["name"], zoo=zoo)  # every net loads
