@@ -95,27 +95,29 @@ def solve_unit(
     kind: str = NET,
     patience: float = 0.0,
     clock: str = "wall",
+    sha256: str = "",
 ) -> dict:
     """One unit: ``instance`` with its products replaced by ``net`` (of ``kind``) in ``encoding``, solved; ``{"rows": [row]}``.
 
     ``patience`` and ``clock`` are the warm start's (:func:`~surrogate.milp.warmstart.start_config`), for an encoding with one.
 
     A model the net cannot be put into (:class:`~surrogate.errors.SurrogateError`)
-    gives a row with ``status`` ``error`` and the reason in ``message``.
+    gives a row with ``status`` ``error`` and the reason in ``message``; a net that cannot be loaded, or
+    whose file is no longer the one of ``sha256``, raises (the unit fails and is not cached).
     """
     import problems
 
     from ..milp.bilinear import replace_products
     from ..milp.warmstart import solve_with_start
 
+    surrogate = load_net(net, zoo, kind, sha256)  # outside the try: a file gone or changed is no row to cache
     if encoding in PEERS:
-        return peer_unit(instance, net, zoo, encoding, solver)
+        return peer_unit(instance, surrogate, zoo, encoding, solver)
     formulation, seed = ENCODINGS[encoding]
     row = {"instance": instance, "family": family(instance), "encoding": encoding, "formulation": formulation}
     model = problems.build(instance).model
     begin = time.perf_counter()
     try:
-        surrogate = load_net(net, zoo, kind)
         report = replace_products(model, surrogate, formulation=formulation)
         row["build_s"] = time.perf_counter() - begin
         start = start_config(solver, seed=seed, patience=patience, clock=clock) if seed else None
@@ -134,7 +136,7 @@ def solve_unit(
     return {"rows": [row]}
 
 
-def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig) -> dict:
+def peer_unit(instance: str, net, zoo: str, peer: str, solver: SolverConfig) -> dict:
     """One unit of a peer route (:mod:`surrogate.experiments.peers`): the same problem and net, built and solved by ``peer``.
 
     The row has the columns of :func:`solve_unit`'s; ``solver`` is the peer's own solver, ``first_incumbent_s``
@@ -144,8 +146,8 @@ def peer_unit(instance: str, net: str, zoo: str, peer: str, solver: SolverConfig
 
     row = {"instance": instance, "family": family(instance), "encoding": peer, "formulation": peer}
     row["solver"] = PEER_SOLVERS[peer]
+    surrogate = net if not isinstance(net, str) else load_net(net, zoo)  # a net, or its zoo name / ONNX path
     try:
-        surrogate = load_net(net, zoo)
         kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}
         result = solve_with_peer(instance, surrogate, peer=peer, **kwargs)
     except SurrogateError as exc:
@@ -198,7 +200,7 @@ def _solve_units(config: ScaleBenchConfig, nets: list[NetRef]) -> dict[tuple, Un
                 spec = _solve_spec(config, instance, ref, encoding)
                 aliases = tuple(unit_key("solve", _solve_spec(config, instance, t, encoding)) for t in twins[ref.label])
                 start = (config.start_patience, config.start_clock)
-                args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind, *start)
+                args = (instance, ref.name, ref.zoo, encoding, config.solver, ref.kind, *start, ref.sha256)
                 label = f"{instance} {ref.label}"
                 units[instance, ref.label, encoding] = Unit(
                     "solve", spec, solve_unit, args, label, aliases=aliases, check_row=whole_solve_row

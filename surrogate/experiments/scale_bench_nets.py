@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelFormatError
 from ..files import sha256_file
 from ..milp.baselines import parse_baseline
 from ..milp.bounds import milp_identity
@@ -134,10 +134,22 @@ def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
     return _mark_twins(refs)
 
 
-def load_net(net: str, zoo: str, kind: str = NET):
-    """The net of a unit: zoo name ``net`` from ``zoo``, an ONNX path (``zoo`` empty), or a baseline's name."""
+def load_net(net: str, zoo: str, kind: str = NET, sha256: str = ""):
+    """The net of a unit: zoo name ``net`` from ``zoo``, an ONNX path (``zoo`` empty), or a baseline's name.
+
+    With ``sha256`` (the file's when the run began, part of the unit's cache key), a file that has
+    changed since is refused (:class:`~surrogate.errors.ModelFormatError`): its solves would be cached
+    under the other file's key.
+    """
     from ..milp.bilinear import resolve_surrogate
 
     if kind == BASELINE:
         return parse_baseline(net)
+    entry = find_entry(zoo, net) if zoo else None
+    path = Path(zoo) / entry["file"] if entry is not None else Path(net)
+    if sha256 and path.is_file() and sha256_file(path) != sha256:
+        raise ModelFormatError(
+            f"{path}: the net's file changed while the run was going (its SHA-256 is not the one it began with); "
+            "restore it and run the command again, which resumes, or run it again to solve the new file"
+        )
     return resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)

@@ -592,3 +592,17 @@ def test_fresh_with_a_bad_reuse_or_an_executor_that_cannot_start_leaves_the_fold
     with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
         run_scale_bench(config, out, fresh=True)
     assert {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_net_file_changed_or_broken_during_a_run_fails_its_unit_rather_than_caching_a_row(tmp_path):
+    """A file swapped mid-run had its solves cached under the first file's key; an emptied one cached 'error'."""
+    from surrogate.files import sha256_file
+
+    path = export_onnx(resolve_surrogate("b12-best-3x4"), tmp_path / "net.onnx")
+    began = sha256_file(path)
+    export_onnx(resolve_surrogate("b12-best-1x12"), path)  # another net under the same path
+    with pytest.raises(ModelFormatError, match=r"net\.onnx: the net's file changed while the run was going"):
+        solve_unit("haverly1", str(path), "", "pruned", SolverConfig(time_limit=5), sha256=began)
+    path.write_bytes(b"")
+    with pytest.raises(ModelFormatError, match=r"net\.onnx is empty"):
+        solve_unit("haverly1", str(path), "", "pruned", SolverConfig(time_limit=5))
