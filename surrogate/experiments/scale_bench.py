@@ -112,7 +112,7 @@ def solve_unit(
 
     surrogate = load_net(net, zoo, kind, sha256)  # outside the try: a file gone or changed is no row to cache
     if encoding in PEERS:
-        return peer_unit(instance, surrogate, zoo, encoding, solver)
+        return peer_unit(instance, surrogate, encoding, solver)
     formulation, seed = ENCODINGS[encoding]
     row = {"instance": instance, "family": family(instance), "encoding": encoding, "formulation": formulation}
     model = problems.build(instance).model
@@ -136,8 +136,9 @@ def solve_unit(
     return {"rows": [row]}
 
 
-def peer_unit(instance: str, net, zoo: str, peer: str, solver: SolverConfig) -> dict:
-    """One unit of a peer route (:mod:`surrogate.experiments.peers`): the same problem and net, built and solved by ``peer``.
+def peer_unit(instance: str, net, peer: str, solver: SolverConfig) -> dict:
+    """One unit of a peer route (:mod:`surrogate.experiments.peers`): the same problem and ``net`` (loaded by
+    :func:`solve_unit`), built and solved by ``peer``.
 
     The row has the columns of :func:`solve_unit`'s; ``solver`` is the peer's own solver, ``first_incumbent_s``
     is not measured (``nan``), and a model a size-limited licence refuses has ``status`` ``refused``.
@@ -146,10 +147,9 @@ def peer_unit(instance: str, net, zoo: str, peer: str, solver: SolverConfig) -> 
 
     row = {"instance": instance, "family": family(instance), "encoding": peer, "formulation": peer}
     row["solver"] = PEER_SOLVERS[peer]
-    surrogate = net if not isinstance(net, str) else load_net(net, zoo)  # a net, or its zoo name / ONNX path
     try:
         kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}
-        result = solve_with_peer(instance, surrogate, peer=peer, **kwargs)
+        result = solve_with_peer(instance, net, peer=peer, **kwargs)
     except SurrogateError as exc:
         return _error_rows(row, exc)
     row.update(result.to_dict(), first_solution_time=math.nan, first_incumbent_s=math.nan, message="")

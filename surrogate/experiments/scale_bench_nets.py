@@ -125,7 +125,7 @@ def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
         name = entry["name"]
         label = name if name not in taken else f"{Path(zoo).name}/{name}"
         taken.add(name)
-        sha = entry.get("sha256") or sha256_file(Path(zoo) / entry["file"])
+        sha = _entry_sha(zoo, entry)
         refs.append(NetRef(label, name, zoo, float(entry["mae"]), float(entry.get("max_error", math.nan)), sha))
     refs += [_onnx_ref(n) for n in config.nets if names_a_file(n)]
     refs += [_baseline_ref(name) for name in config.baselines]
@@ -147,9 +147,18 @@ def load_net(net: str, zoo: str, kind: str = NET, sha256: str = ""):
         return parse_baseline(net)
     entry = find_entry(zoo, net) if zoo else None
     path = Path(zoo) / entry["file"] if entry is not None else Path(net)
-    if sha256 and path.is_file() and sha256_file(path) != sha256:
+    if entry is not None:  # the zoo's loader checks the file against its entry's SHA-256: the file is hashed once
+        changed = bool(sha256) and _entry_sha(zoo, entry) != sha256
+    else:  # a path that is no file is named by the loader below
+        changed = bool(sha256) and path.is_file() and sha256_file(path) != sha256
+    if changed:
         raise ModelFormatError(
             f"{path}: the net's file changed while the run was going (its SHA-256 is not the one it began with); "
             "restore it and run the command again, which resumes, or run it again to solve the new file"
         )
     return resolve_surrogate(net, zoo=zoo) if zoo else resolve_surrogate(net)
+
+
+def _entry_sha(zoo: str, entry: dict) -> str:
+    """The SHA-256 of a zoo entry's file: the one its manifest records (which loading checks), else the file's own."""
+    return entry.get("sha256") or sha256_file(Path(zoo) / entry["file"])
