@@ -74,12 +74,11 @@ def _saved_entry(result, row, protocol, zoo_dir: Path, written: list) -> dict:
 @contextmanager
 def _recorded(zoo_dir: Path, manifest: dict, added: list, written: list):
     """Merge ``added`` into the manifest and re-hash every file in ``written`` when the block ends, also when it
-    is interrupted: every file replaced is then recorded as it is, so the zoo stays usable."""
+    is interrupted (:func:`_merge`): every file replaced is then recorded as it is, so the zoo stays usable."""
     try:
         yield
     finally:
-        _merge(zoo_dir, manifest, added)
-        _rehash(zoo_dir, written)
+        _merge(zoo_dir, manifest, added, written)
 
 
 def save_hand_built(
@@ -123,13 +122,17 @@ def save_hand_built(
     return added
 
 
-def _merge(zoo_dir: Path, manifest: dict, added: list[dict]) -> None:
-    """Replace the manifest's entries of the names in ``added`` by ``added`` (with their files' SHA-256)."""
+def _merge(zoo_dir: Path, manifest: dict, added: list[dict], written: Sequence[str] = (), *, sort: bool = True) -> None:
+    """Replace the manifest's entries of the names in ``added`` by ``added`` (in order of budget, kind and name
+    with ``sort``), record the current SHA-256 of every entry whose file is ``added``'s or in ``written``
+    (rewritten), and write the manifest once."""
     added = list({a["name"]: a for a in added}.values())  # a name written twice: its last entry, once
-    for entry in added:
-        entry["sha256"] = sha256_file(zoo_dir / entry["file"])
     keep = [m for m in manifest["models"] if m["name"] not in {a["name"] for a in added}]
-    manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["kind"], m["name"]))
+    manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["kind"], m["name"])) if sort else keep + added
+    fresh = {a["file"] for a in added} | set(written)
+    for entry in manifest["models"]:
+        if entry["file"] in fresh:
+            entry["sha256"] = sha256_file(zoo_dir / entry["file"])
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
@@ -166,16 +169,6 @@ def store_bounds(
             export_onnx(attach_bounds(net, *found), path)
             written.append(entry["file"])
     finally:  # an interrupted run leaves every file it rewrote recorded, so the zoo stays usable and a rerun resumes
-        _rehash(zoo_dir, written)
+        if written:
+            _merge(zoo_dir, load_manifest(zoo_dir), [], written, sort=False)
     return rows
-
-
-def _rehash(zoo_dir: Path, files: Sequence[str]) -> None:
-    """Record the current SHA-256 of ``files`` (rewritten) in the manifest."""
-    if not files:
-        return
-    manifest = load_manifest(zoo_dir)
-    for entry in manifest["models"]:
-        if entry["file"] in files:
-            entry["sha256"] = sha256_file(zoo_dir / entry["file"])
-    write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
