@@ -71,7 +71,7 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     quadratic_parts,
     rewrite_products,
 )
-from .rewrite_record import RECORD, Basis
+from .rewrite_record import RECORD, Basis, FactorBox, FactorRecord, RewriteRecord
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
@@ -166,6 +166,24 @@ def _encode(model, approx, inputs: list, formulation: str, block_name: str):
     return add_surrogate(model, approx, inputs, formulation=formulation, name=block_name)
 
 
+def _guard(model, product, block_name: str) -> None:
+    """Give ``product``'s block (an empty block ``block_name`` where it has none) a :class:`FactorRecord` of its
+    factors' boxes, which every solve checks: the product is wrong once a factor's bounds widen past them.
+    A product made inside a replacement block is left to that block's :class:`RewriteRecord`."""
+    if isinstance(getattr(model, RECORD, None), RewriteRecord):
+        return
+    block = product.block
+    if block is None:  # x*y with a zero-width factor, b*b: exact only while the bounds (integrality) hold
+        block = pyo.Block()
+        model.add_component(block_name, block)
+    blocks = " and ".join(repr(n) for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None)
+    fix = f"delete block {blocks} (model.del_component) and call bilinear again"
+    record = FactorRecord(block, fix=fix.replace("block '", "blocks '", 1) if " and " in blocks else fix)
+    factors = [product.x] if product.y is product.x else [product.x, product.y]
+    record.built([FactorBox.of(v, symbolic=has_symbolic_bounds(v)) for v in factors])
+    setattr(block, RECORD, record)
+
+
 def bilinear(
     model,
     x,
@@ -223,6 +241,7 @@ def bilinear(
         encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
         bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
         product = BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
+    _guard(model, product, block_name)
     for message in product.warnings:
         warnings.warn(message, NumericsWarning, stacklevel=2)
     return product

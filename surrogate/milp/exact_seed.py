@@ -47,6 +47,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
+from .model_components import find_named
 from .polish import FEASIBILITY_TOL, clip_to_bounds, polish
 from .polish_search import BOUND_GAP
 from .products import ReplacementReport
@@ -100,8 +101,8 @@ def exact_view(model, report: ReplacementReport):
             f"(got {type(report).__name__}); pass the report, not the surrogates, or use seed='relaxation'"
         )
     view = _clone_without(model, report.replacement_block(model, "an exact seed"))
-    for name in report.components:
-        view.find_component(name).activate()
+    for component in find_named(view, report.components):
+        component.activate()
     return view
 
 

@@ -57,6 +57,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 
 from ..errors import ConfigError, InfeasibleModelError
 from ..options import is_number
+from .model_components import find_named
 from .products import has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, Termination, make_solver, solve
@@ -110,8 +111,8 @@ class ImpliedBounds:
     def restore(self, model=None) -> None:
         """Put the derived bounds back as they were: on the variables tightened, or those of the same names
         in ``model`` (a clone); a side changed since (a bound set by hand) is kept."""
-        for name, bound in self.derived.items():
-            var = self._variables[name] if model is None else model.find_component(name)
+        found = [self._variables[n] for n in self.derived] if model is None else find_named(model, list(self.derived))
+        for var, bound in zip(found, self.derived.values()):
             if var is None:
                 continue
             if _bounds(var)[0] == bound.new[0]:

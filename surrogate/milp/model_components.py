@@ -17,6 +17,8 @@ a deactivated component takes no part and is not refused.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import is_potentially_variable
+from pyomo.core.expr.relational_expr import RangedExpression
 from pyomo.dae import DerivativeVar
 from pyomo.gdp import Disjunct, Disjunction
 from pyomo.network import Arc, Port
@@ -78,13 +80,21 @@ def _listed(named: dict[type, list[str]]) -> str:
 def check_constructed(model) -> None:
     """Raise :class:`ModelFormatError` if ``model`` is an ``AbstractModel`` (or block) not constructed yet.
 
-    Its components hold no data: it has no products to read and nothing to solve.
+    Its components hold no data: it has no products to read and nothing to solve. A ranged
+    constraint with a variable end (``inequality(z, x*y, y)``), which no solver or product
+    rewrite can read, is refused too, naming it.
     """
     if not model.is_constructed():
         raise ModelFormatError(
             f"model {model.name!r} is not constructed (an AbstractModel holds no data yet); build an instance "
             "first, e.g. instance = model.create_instance(data), and pass the instance"
         )
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        if isinstance(con.expr, RangedExpression) and any(is_potentially_variable(a) for a in con.expr.args[::2]):
+            raise ModelFormatError(
+                f"constraint {con.name!r} is a ranged inequality with a variable end ({con.expr}), which no solver "
+                "reads; write it as two constraints (lower <= body and body <= upper)"
+            )
 
 
 def check_components(model, *, solver: str = "", sos: bool = True) -> None:
@@ -135,3 +145,16 @@ def check_one_objective(model) -> None:
             f"model {model.name!r} has {len(objectives)} active objectives ({', '.join(objectives[:5])}); a MILP has one: "
             f"deactivate the others, e.g. model.{objectives[-1]}.deactivate()"
         )
+
+
+def find_named(block, names) -> list:
+    """The components of ``block`` with the full ``names`` (as ``component.name`` writes them), ``None`` for one absent.
+
+    Pyomo's ``find_component`` cannot read back an index that holds ``None`` (``gdp.bigm`` names
+    its constraints ``c[c_0,None,ub]``); such names are looked up among every component of ``block``.
+    """
+    found = [block.find_component(name) for name in names]
+    if any(f is None for f in found):
+        every = {c.name: c for c in block.component_data_objects(descend_into=True)}
+        found = [f if f is not None else every.get(name) for f, name in zip(found, names)]
+    return found

@@ -20,6 +20,13 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
+from pyomo.core.expr.numeric_expr import (
+    DivisionExpression,
+    MonomialTermExpression,
+    NegationExpression,
+    ProductExpression,
+    SumExpression,
+)
 from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
@@ -221,12 +228,26 @@ def _inside(block, model) -> bool:
     return False
 
 
+def _zero(expr) -> bool:
+    """Whether ``expr`` is 0 whatever its variables and parameters: a product with a literal 0 factor, a sum
+    of such, ... Pyomo's symbolic repn leaves ``p*(p*0)*x`` behind for ``x*y*p`` with a mutable ``p``."""
+    if not getattr(expr, "is_expression_type", lambda: False)():
+        return is_constant(expr) and pyo.value(expr) == 0
+    if isinstance(expr, (ProductExpression, MonomialTermExpression)):
+        return any(_zero(arg) for arg in expr.args)
+    if isinstance(expr, (SumExpression, NegationExpression)):
+        return all(_zero(arg) for arg in expr.args)
+    if isinstance(expr, DivisionExpression):
+        return _zero(expr.args[0])
+    return False
+
+
 def quadratic_parts(expr, where: str):
     """``expr`` as constant + linear + quadratic terms, coefficients kept symbolic (mutable Params, fixed Vars)."""
     from pyomo.repn import generate_standard_repn
 
     repn = generate_standard_repn(expr, quadratic=True, compute_values=False)
-    if repn.nonlinear_expr is not None:
+    if repn.nonlinear_expr is not None and not _zero(repn.nonlinear_expr):
         raise UnsupportedTermError(
             f"{where} has a term that is not linear or a product of two variables ({repn.nonlinear_expr}); "
             "only degree-2 polynomial terms can be replaced by x*y surrogates: rewrite it with auxiliary variables"

@@ -10,12 +10,16 @@ block was built from, so that :func:`refresh_rewrites`, called by
 
 * an objective's changed ``sense`` is copied (the copy's expression is the same);
 * an original whose expression was replaced (``set_value``, a new ``expr``), or that was deleted, is refused;
-* a factor whose constant bounds were widened, that lost integrality (unless the block's own
+* a factor whose bounds were widened, that lost integrality (unless the block's own
   binaries were relaxed too: an LP relaxation), or that was fixed outside its box is refused
   (tightened bounds are fine: the product is valid on a smaller box; bounds of mutable ``Param`` s
-  are followed where the products read them symbolically);
+  are followed where the products read them symbolically, and a constant bound set in their place
+  is held against the Params' values);
 * where bounds were derived from the constraints, a constraint changed, deactivated or deleted, or
   a variable's bounds widened, since is refused (a :class:`Basis`): the derived box may no longer hold.
+
+:func:`~surrogate.milp.bilinear.bilinear` adds no copies: its block holds a :class:`FactorRecord`,
+the factor checks alone.
 
 :meth:`RewriteRecord.undo` (and :meth:`~surrogate.milp.products.ReplacementReport.undo`)
 gives the exact model back.
@@ -47,17 +51,22 @@ def _wider(var, lb: float | None, ub: float | None) -> bool:
 
 @dataclass(frozen=True)
 class FactorBox:
-    """A factor of a product as it was when the product was built: its constant bounds and integrality."""
+    """A factor of a product as it was when the product was built: its bounds and integrality.
+
+    ``lb, ub`` are floats, or (``symbolic``) the expressions of mutable ``Param`` s the product reads,
+    whose values at each check are the box: a constant bound set later (``setub(2)``) is then held
+    against them, as a constant box is.
+    """
 
     var: object
-    lb: float | None
-    ub: float | None
+    lb: object
+    ub: object
     integer: bool
 
     @classmethod
     def of(cls, var, *, symbolic: bool) -> FactorBox:
-        """``var`` now; ``symbolic=True`` (bounds of mutable ``Param`` s, which the product follows) keeps no box."""
-        lb, ub = (None, None) if symbolic else (float(var.lb), float(var.ub))
+        """``var`` now; ``symbolic=True``: its bounds are mutable ``Param`` expressions that the product follows."""
+        lb, ub = (var.lower, var.upper) if symbolic else (float(var.lb), float(var.ub))
         return cls(var, lb, ub, bool(var.is_integer()))
 
     def problem(self, *, relaxed: bool) -> str | None:
@@ -66,15 +75,16 @@ class FactorBox:
         var = self.var
         if self.integer and not var.is_integer() and not relaxed:
             return f"{var.name!r} was integer when its products were built (they rely on it) and is now {var.domain}"
-        if self.lb is None:
-            return None
-        box = f"[{self.lb!r}, {self.ub!r}]"
+        low, high = (float(pyo.value(b)) for b in (self.lb, self.ub))
+        box = f"[{low!r}, {high!r}] its products were built for" + (
+            "" if isinstance(self.lb, float) else " (the values now of the mutable Params its bounds were)"
+        )
         value = var.value
-        if var.fixed and value is not None and not self.lb - _slack(self.lb) <= value <= self.ub + _slack(self.ub):
-            return f"{var.name!r} is fixed at {value!r}, outside the box {box} its products were built for"
-        if _wider(var, self.lb, self.ub):
+        if var.fixed and value is not None and not low - _slack(low) <= value <= high + _slack(high):
+            return f"{var.name!r} is fixed at {value!r}, outside the box {box}"
+        if _wider(var, low, high):
             lb, ub = -float("inf") if var.lb is None else var.lb, float("inf") if var.ub is None else var.ub
-            return f"{var.name!r} now has bounds [{lb!r}, {ub!r}], wider than the box {box} its products were built for"
+            return f"{var.name!r} now has bounds [{lb!r}, {ub!r}], wider than the box {box}"
         return None
 
 
@@ -141,32 +151,25 @@ class Basis:
         return None
 
 
-class RewriteRecord:
-    """What a replacement block was built from (see the module docstring).
+class FactorRecord:
+    """The factor boxes a block of products was built for (:class:`FactorBox` es), checked before every solve.
 
     Attributes
     ----------
     block
-        The replacement block.
-    rewritten
-        The :class:`Rewritten` components, in order.
+        The block.
     factors
         The :class:`FactorBox` of every factor of a product.
-    basis
-        What the bounds derived for the factors from the constraints rest on (a :class:`Basis`; ``None``
-        when none were derived).
     integers
         The block's own integer variables (a net's binaries, digits): all of them relaxed is an LP relaxation.
-    root
-        The model the block was built on.
+    fix
+        How to rebuild the block, for the message of a refusal.
     """
 
-    def __init__(self, block) -> None:
+    def __init__(self, block, *, fix: str) -> None:
         self.block = block
-        self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
-        self.rewritten: list[Rewritten] = []
+        self.fix = fix
         self.factors: list[FactorBox] = []
-        self.basis: Basis | None = None
         self.integers: list = []
 
     def built(self, factors) -> None:
@@ -174,22 +177,54 @@ class RewriteRecord:
         self.factors.extend(factors)
         self.integers = [v for v in self.block.component_data_objects(pyo.Var, descend_into=True) if v.is_integer()]
 
-    def refresh(self) -> None:
-        """Copy changed objective senses into the block; raise :class:`ModelFormatError` on what cannot follow."""
+    def problems(self) -> list[str]:
+        """What no longer holds for the block, each in words (empty when it still stands for the model)."""
         relaxed = bool(self.integers) and not any(v.is_integer() for v in self.integers)  # relax_integer_vars
-        problems = [p for p in (self._changed(r) for r in self.rewritten) if p]
-        problems += [p for p in (f.problem(relaxed=relaxed) for f in self.factors) if p]
-        basis = self.basis.problem(self.rewritten) if self.basis is not None else None
-        if basis:
-            problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
+        return [p for p in (f.problem(relaxed=relaxed) for f in self.factors) if p]
+
+    def refresh(self) -> None:
+        """Raise :class:`ModelFormatError` on what the block cannot follow (:meth:`problems`)."""
+        problems = self.problems()
         if problems:
             listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
             param = "; a bound that must change between solves goes in a mutable Param" if "wider than the box" in listed else ""
             raise ModelFormatError(
-                f"the model changed after its products were replaced in block {self.block.name!r}, so that block no "
-                f"longer stands for it: {listed}; undo the replacement (report.undo(model)) and replace the "
-                f"products again{param}"
+                f"the model changed after its products were built in block {self.block.name!r}, so that block no "
+                f"longer stands for it: {listed}; {self.fix}{param}"
             )
+
+
+class RewriteRecord(FactorRecord):
+    """What a replacement block was built from (see the module docstring): a :class:`FactorRecord` with
+
+    Attributes
+    ----------
+    rewritten
+        The :class:`Rewritten` components, in order.
+    basis
+        What the bounds derived for the factors from the constraints rest on (a :class:`Basis`; ``None``
+        when none were derived).
+    root
+        The model the block was built on.
+    """
+
+    def __init__(self, block) -> None:
+        super().__init__(block, fix="undo the replacement (report.undo(model)) and replace the products again")
+        self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
+        self.rewritten: list[Rewritten] = []
+        self.basis: Basis | None = None
+
+    def problems(self) -> list[str]:
+        """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`Basis`."""
+        problems = [p for p in (self._changed(r) for r in self.rewritten) if p] + super().problems()
+        basis = self.basis.problem(self.rewritten) if self.basis is not None else None
+        if basis:
+            problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
+        return problems
+
+    def refresh(self) -> None:
+        """Copy changed objective senses into the block; raise :class:`ModelFormatError` on what cannot follow."""
+        super().refresh()
         for item in self.rewritten:
             if item.original.ctype is pyo.Objective and item.copy.sense != item.original.sense:
                 item.copy.sense = item.original.sense
@@ -215,16 +250,16 @@ class RewriteRecord:
 
 
 def refresh_rewrites(model) -> None:
-    """:meth:`RewriteRecord.refresh` for every active replacement block of ``model``."""
+    """:meth:`FactorRecord.refresh` for every active block of products of ``model`` (replacement or ``bilinear``)."""
     for block in model.component_data_objects(pyo.Block, active=True, descend_into=True):
         record = getattr(block, RECORD, None)
-        if isinstance(record, RewriteRecord):
+        if isinstance(record, FactorRecord):
             record.refresh()
 
 
 def forget_rewrites(model) -> None:
-    """Drop the records of ``model``'s replacement blocks: for a search's own copy, whose changes
+    """Drop the records of ``model``'s blocks of products: for a search's own copy, whose changes
     (integers relaxed for an LP, constraints made elastic) are meant, not edits to check."""
     for block in model.component_data_objects(pyo.Block, descend_into=True):
-        if isinstance(getattr(block, RECORD, None), RewriteRecord):
+        if isinstance(getattr(block, RECORD, None), FactorRecord):
             delattr(block, RECORD)

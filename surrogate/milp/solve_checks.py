@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NonlinearModelError
-from .model_components import first_names
+from .model_components import find_named, first_names
 from .solver_backends import backend_for
 from .solver_config import SolverConfig
 from .solver_options import try_options
@@ -137,6 +137,23 @@ def check_fixed_values(model) -> None:
         )
 
 
+def check_domains(model) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming the variables whose domain no MILP solver reads:
+    a step other than 0 (continuous) or 1 (integer), such as ``RangeSet(0, 6, 2)``, or a finite set of values."""
+    odd = [
+        v
+        for v in model.component_data_objects(pyo.Var, active=True, descend_into=True)
+        if v.domain.get_interval()[2] not in (0, 1)
+    ]
+    if odd:
+        first = odd[0]
+        raise ModelFormatError(
+            f"variables {first_names(repr(v.name) for v in odd)} have a domain no MILP solver reads "
+            f"({first.domain}: only continuous or integer steps of 1 are); write it with an integer "
+            f"variable, e.g. {first.name} == 2*k with k integer (or one binary per value of a finite set)"
+        )
+
+
 def check_linear(model, *, constraints: bool = True) -> None:
     """Raise :class:`NonlinearModelError` naming the nonlinear components of ``model``, if any.
 
@@ -145,7 +162,7 @@ def check_linear(model, *, constraints: bool = True) -> None:
     nonlinear constraint itself while loading the model.
     """
     names = nonlinear_components(model, constraints=constraints)
-    other = [n for n in names if _degree(model.find_component(n)) is None]
+    other = [n for n, c in zip(names, find_named(model, names)) if _degree(c) is None]
     if other:
         raise NonlinearModelError(
             f"model {model.name!r} has terms that are not polynomial (such as exp, log, or a division by a variable) "

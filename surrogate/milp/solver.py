@@ -29,6 +29,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     COEFFICIENT_RANGE_LIMIT,
     LOG_WARNING_MARKERS,
     CoefficientScale,
+    check_domains,
     check_fixed_values,
     check_linear,
     check_options,
@@ -344,6 +345,7 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
 
     backend = backend_for(config.solver)
     check_constructed(model)
+    check_domains(model)
     check_fixed_values(model)
     refresh_rewrites(model)  # a replacement block that no longer stands for the model is brought up to date, or refused
     check_one_objective(model)

@@ -52,6 +52,7 @@ import time
 from dataclasses import replace
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 
 from ..errors import ConfigError
 from .exact_seed import exact_point
@@ -59,7 +60,7 @@ from .integer_products import held_integer
 from .model_components import check_one_objective
 from .rewrite_record import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
-from .solve_checks import check_fixed_values, check_linear
+from .solve_checks import check_domains, check_fixed_values, check_linear
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
 from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products
@@ -98,7 +99,8 @@ class _Search:
         self.copies = [clone_copy(m, c) for c in copies]
         inside = {id(b) for b in blocks}
         # each IntegerProduct's factor and digits in the clone: the digits follow the factor (hold_integers)
-        self.digits = [(p, m.find_component(p.factor.name), [m.find_component(b.name) for b in p.bits.values()]) for p in digits]
+        clone_of = ComponentMap(self.pairs)
+        self.digits = [(p, clone_of[p.factor], [clone_of[b] for b in p.bits.values()]) for p in digits]
         derived = {id(b) for _, _, bits in self.digits for b in bits}
         # the model's own integer variables: held at rounded values once a seed has placed them (hold_integers)
         self.integers = [
@@ -239,6 +241,7 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
             f"activation_start: surrogates={surrogates!r} must be the ReplacementReport of replace_products, or its products"
         )
     check_one_objective(model)
+    check_domains(model)
     check_fixed_values(model)  # as solve() does (untimed there too), before the search's clone names its own rows
     check_linear(model)
     wall_begin = time.perf_counter()

@@ -63,7 +63,7 @@ def check_owned_copies(model, copies, digits=()) -> None:
         return found is copy.block or (found is not None and names(found) == names(copy.block))
 
     parts = [v for p in digits for v in (p.factor, *p.bits.values())]
-    foreign = [c.block.name for c in copies if not owned(c)] + [v.name for v in parts if model.find_component(v.name) is None]
+    foreign = [c.block.name for c in copies if not owned(c)] + [v.name for v in parts if model.find_component(v) is None]
     if foreign:
         raise ConfigError(
             f"activation_start: the surrogate {foreign[0]!r} is not part of model {model.name!r} (the report "
@@ -126,7 +126,7 @@ def clone_copy(m, copy) -> SearchCopy:
         layers = tuple(m.find_component(layer) for layer in copy.indicators)
         return SearchCopy(tuple(block.inputs.values()), layers, net_values(copy.net))
     baseline, block = copy.baseline, m.find_component(copy.block)
-    inputs = tuple(m.find_component(v) for v in copy.inputs)
+    inputs = tuple(m.find_component(v) for v in copy.inputs)  # by ComponentUID: an index may hold None
     if any(v is None for v in inputs):
         raise ConfigError(f"baseline block {copy.block.name!r}: its inputs must be variables of the model for a warm start")
     indicators = tuple(block.component(name) for name in baseline.indicator_names)

@@ -146,3 +146,28 @@ def test_the_seed_restarts_leave_a_poor_local_optimum(monkeypatch):
     assert exact_seed.SEED_RESTARTS == 0 and exact_seed.seed_settings()["restarts"] == 0
     assert with_restarts == pytest.approx(RANDOM_OPTIMA["random32-s0"], rel=1e-6)
     assert with_restarts < without - 0.5  # -24.95 against -23.89
+
+
+def _gdp_model():
+    """max x + y over two disjuncts with products: gdp.bigm names its rows c[c_0,None,ub] (an index holding None)."""
+    from pyomo.gdp import Disjunct, Disjunction
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.y = pyo.Var(bounds=(-2, 3))
+    m.d1, m.d2 = Disjunct(), Disjunct()
+    m.d1.c = pyo.Constraint(expr=m.x * m.y <= -1)
+    m.d2.c = pyo.Constraint(expr=m.x * m.y >= 5)
+    m.either = Disjunction(expr=[m.d1, m.d2])
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    pyo.TransformationFactory("gdp.bigm").apply_to(m)
+    return m
+
+
+def test_the_exact_view_finds_rows_whose_index_holds_none():
+    m = _gdp_model()
+    report = replace_products(m, "3x8")
+    assert any(",None," in name for name in report.components)
+    view = exact_view(m, report)
+    names = {c.name for c in view.component_data_objects(pyo.Constraint, active=True)}
+    assert set(report.components) <= names

@@ -264,3 +264,17 @@ def test_declared_bounds_far_wider_than_the_constraints_imply_are_warned_about(d
     with python_warnings.catch_warnings():
         python_warnings.simplefilter("error", NumericsWarning)
         assert replace_products(m, "3x8").warnings == ()
+
+
+def test_undo_restores_a_derived_bound_of_a_variable_whose_index_holds_none():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([(1, None)])  # bounded only by a constraint; Pyomo's find_component cannot read the name back
+    m.y = pyo.Var([(1, None)], bounds=(-2, 3))
+    m.lim = pyo.Constraint(expr=pyo.inequality(-1, m.x[1, None], 2))
+    m.c = pyo.Constraint(expr=m.x[1, None] * m.y[1, None] >= 1)
+    m.o = pyo.Objective(expr=m.x[1, None] + m.y[1, None])
+    report = replace_products(m, hand_built("3x8", "shared"))
+    assert m.x[1, None].lb == pytest.approx(-1.0)
+    report.undo(m.clone())  # a clone restores its own variables, found by name
+    report.undo(m)
+    assert m.x[1, None].bounds == (None, None)

@@ -210,3 +210,54 @@ def test_a_param_bound_that_took_no_part_in_a_derivation_may_widen():
     replace_products(m, NET)
     m.cap = 2e-3
     refresh_rewrites(m)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "edit", "match"),
+    [
+        (lambda m: (-m.u, m.u), lambda m: m.x.setub(2), r"'x' now has bounds \[-1.0, 2\], wider than the box \[-1.0, 1.0\]"),
+        (lambda m: (-m.u, m.u), lambda m: m.x.setub(None), r"'x' now has bounds \[-1.0, inf\], wider than the box \[-1.0, 1.0\]"),
+        (lambda m: (m.u, m.u), lambda m: m.x.setlb(-1), r"'x' now has bounds \[-1, 1.0\], wider than the box \[1.0, 1.0\]"),
+    ],
+)
+def test_a_constant_bound_set_in_place_of_a_params_is_held_against_its_values(bounds, edit, match):
+    m = pyo.ConcreteModel()
+    m.u = pyo.Param(initialize=1.0, mutable=True)
+    m.x = pyo.Var(bounds=bounds(m))
+    m.y = pyo.Var(bounds=(-2, 3))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    replace_products(m, NET, implied_bounds=False)
+    edit(m)
+    _refused(m, match + r" its products were built for \(the values now of the mutable Params its bounds were\)")
+    m.x.setlb(bounds(m)[0])
+    m.x.setub(0.5 if m.x.lb == -1 else bounds(m)[1])  # a constant inside the Params' box, or the Param again: valid
+    refresh_rewrites(m)
+
+
+def _bilinear_model(domain, bounds):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=domain, bounds=bounds)
+    m.y = pyo.Var(bounds=(-2, 3))
+    return m
+
+
+@pytest.mark.parametrize(
+    ("domain", "bounds", "edit", "blocks"),
+    [
+        (pyo.Reals, (-1, 1), lambda m: m.x.setub(2), "blocks 'surrogate_x_y' and 'surrogate_x_y_scaled'"),
+        (pyo.Integers, (0, 1), lambda m: m.x.setub(2), "block 'surrogate_x_y'"),  # a BinaryProduct
+        (pyo.Integers, (-1, 1), lambda m: m.x.setlb(-3), "block 'surrogate_x_y'"),  # an IntegerProduct
+        (pyo.Reals, (1, 1), lambda m: m.x.setlb(-1), "block 'surrogate_x_y'"),  # a LinearProduct: an empty block holds its record
+    ],
+)
+def test_a_product_added_by_bilinear_refuses_a_widened_factor(domain, bounds, edit, blocks):
+    from surrogate import bilinear
+
+    m = _bilinear_model(domain, bounds)
+    product = bilinear(m, m.x, m.y, NET)
+    m.o = pyo.Objective(expr=product.expr)
+    refresh_rewrites(m)
+    edit(m)
+    _refused(m, r"'x' now has bounds .* wider than the box .*; delete " + blocks + r" \(model.del_component\) and call bilinear")
+    with pytest.raises(ModelFormatError, match="call bilinear again"):
+        solve(m, CONFIG)

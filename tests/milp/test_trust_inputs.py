@@ -8,9 +8,9 @@ import pyomo.environ as pyo
 import pytest
 from onnx import helper
 
-from surrogate import ModelFormatError, ReluMLP, add_surrogate, export_onnx, load_onnx
+from surrogate import ModelFormatError, ReluMLP, SolverConfig, add_surrogate, export_onnx, load_onnx, solve
 from surrogate.errors import DomainWarning, NumericsWarning
-from surrogate.milp.bilinear import LinearProduct, bilinear, replace_products
+from surrogate.milp.bilinear import LinearProduct, UnsupportedTermError, bilinear, replace_products
 from surrogate.milp.solve_checks import log_warnings
 from surrogate.milp.solver import SolveResult
 from surrogate.nets.construct import hand_built
@@ -175,7 +175,8 @@ def test_zero_width_factor_gives_an_exact_linear_product():
     m = _box_model((2.5, 2.5), (-1, 3))
     p = bilinear(m, m.x, m.y, hand_built("3x8", "shared"))
     assert isinstance(p, LinearProduct) and p.size().binaries == 0 and p.size().variables == 0
-    assert m.component("surrogate_x_y") is None and m.component("surrogate_x_y_scaled") is None
+    assert m.component("surrogate_x_y_scaled") is None  # an empty block holds what x's box was (refresh_rewrites)
+    assert list(m.surrogate_x_y.component_objects()) == [] and m.surrogate_x_y.record.factors[0].lb == 2.5
     m.y.value = 1.2
     err = p.get_error()  # x has no value: it is its bound
     assert (err.x, err.y, err.z, err.true_product) == (2.5, 1.2, pytest.approx(3.0), pytest.approx(3.0))
@@ -309,3 +310,71 @@ def test_solve_and_the_start_refuse_arguments_of_the_wrong_kind():
     m.surrogate_replacement.objectives.deactivate()
     with pytest.raises(UnsupportedComponentError, match=r"has no active objective"):
         activation_start(m, report, config=StartConfig())
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize(
+    ("form", "k"),
+    [
+        ("x*y*p", lambda p: p),
+        ("x*y/p", lambda p: 1 / p),
+        ("x*y*(1/p)", lambda p: 1 / p),
+        ("pyo.prod([x, y, p])", lambda p: p),
+        ("p*e", lambda p: p),
+        ("e*p", lambda p: p),
+        ("x*y*0.5*p", lambda p: 0.5 * p),
+    ],
+)
+def test_a_mutable_param_written_after_the_product_is_a_coefficient(form, k):
+    """Pyomo's symbolic repn leaves a zero remainder (p*(p*0)*x) behind, which is no nonlinear term.
+
+    max x + y s.t. k(p) x y <= R on [-1, 2] x [-2, 3]: with t = R / k(p) in [2, 6), the optimum is 3 + t/3 (y = 3).
+    """
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=2.0, mutable=True)
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.y = pyo.Var(bounds=(-2, 3))
+    m.e = pyo.Expression(expr=m.x * m.y)
+    x, y, p, e = m.x, m.y, m.p, m.e  # noqa: F841 (read by eval)
+    rhs = 3.0 * k(2.0)
+    m.c = pyo.Constraint(expr=eval(form) <= rhs)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    replace_products(m, "3x8", implied_bounds=False)
+    config = SolverConfig(time_limit=20, threads=1)
+    assert solve(m, config).objective == pytest.approx(3 + 3.0 / 3, abs=0.05)
+    m.p = 3.0  # the coefficient is the Param: followed at the next solve
+    assert solve(m, config).objective == pytest.approx(3 + rhs / k(3.0) / 3, abs=0.05)
+
+
+def test_a_truly_nonlinear_term_with_a_param_is_still_refused():
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=0.0, mutable=True)
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.y = pyo.Var(bounds=(-2, 3))
+    m.c = pyo.Constraint(expr=m.p * m.x * m.x * m.y >= 1)
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(UnsupportedTermError, match=r"constraint 'c' has a term that is not linear"):
+        replace_products(m, "3x8", implied_bounds=False)
+
+
+def test_a_ranged_row_with_a_variable_end_is_refused_naming_it():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.y = pyo.Var(bounds=(-2, 3))
+    m.c2 = pyo.Constraint(expr=pyo.inequality(m.x, m.x * m.y, m.y))
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(ModelFormatError, match=r"constraint 'c2' is a ranged inequality with a variable end .* two constraints"):
+        replace_products(m, "3x8")
+    with pytest.raises(ModelFormatError, match=r"constraint 'c2' is a ranged inequality"):
+        solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+@pytest.mark.parametrize("domain", [pyo.RangeSet(0, 6, 2), pyo.Set(initialize=[1, 3, 7])])
+def test_a_domain_no_solver_reads_is_refused_naming_the_variable(domain):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=domain)
+    m.y = pyo.Var(bounds=(-1, 1))
+    m.c = pyo.Constraint(expr=m.x + m.y >= 3)
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(ModelFormatError, match=r"variables 'x' have a domain no MILP solver reads .* integer variable"):
+        solve(m, SolverConfig(time_limit=5, threads=1))
