@@ -58,7 +58,7 @@ from .formulations import DEFAULT_FORMULATION
 from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
 from .integer_products import IntegerProduct, integer_bits
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
-from .model_components import check_constructed, first_names
+from .model_components import check_constructed, check_rows, first_names
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -344,6 +344,7 @@ def replace_products(
         are far wider than the constraints imply (:func:`loose_box_warnings`); all also in the report's ``warnings``.
     """
     check_constructed(model)
+    check_rows(model)  # before the bounds are read from the rows
     approx = _resolve(surrogate, zoo)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
     make = lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware)  # noqa: E731

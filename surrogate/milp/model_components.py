@@ -17,6 +17,7 @@ a deactivated component takes no part and is not refused.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.core.base.component import Component
 from pyomo.core.expr.numvalue import is_potentially_variable
 from pyomo.core.expr.relational_expr import RangedExpression
 from pyomo.dae import DerivativeVar
@@ -78,17 +79,23 @@ def _listed(named: dict[type, list[str]]) -> str:
 
 
 def check_constructed(model) -> None:
-    """Raise :class:`ModelFormatError` if ``model`` is an ``AbstractModel`` (or block) not constructed yet.
+    """Raise :class:`ModelFormatError` if ``model`` belongs to an ``AbstractModel`` not constructed yet.
 
-    Its components hold no data: it has no products to read and nothing to solve. A ranged
-    constraint with a variable end (``inequality(z, x*y, y)``), which no solver or product
-    rewrite can read, is refused too, naming it.
+    Its components hold no data: it has no products to read and nothing to solve. Only the top
+    model's own flag is read (Pyomo's ``is_constructed`` walks every block, which each product of
+    a large model would pay for again): a block added to a constructed model is constructed with it.
     """
-    if not model.is_constructed():
+    top = model.model()
+    if not Component.is_constructed(top.parent_component()):
         raise ModelFormatError(
-            f"model {model.name!r} is not constructed (an AbstractModel holds no data yet); build an instance "
+            f"model {top.name!r} is not constructed (an AbstractModel holds no data yet); build an instance "
             "first, e.g. instance = model.create_instance(data), and pass the instance"
         )
+
+
+def check_rows(model) -> None:
+    """Raise :class:`ModelFormatError` naming a ranged constraint with a variable end (``inequality(z, x*y, y)``),
+    which no solver or product rewrite can read."""
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         if isinstance(con.expr, RangedExpression) and any(is_potentially_variable(a) for a in con.expr.args[::2]):
             raise ModelFormatError(
@@ -103,9 +110,10 @@ def check_components(model, *, solver: str = "", sos: bool = True) -> None:
     ``solver`` names the solver in the message; ``sos=False`` refuses SOS
     constraints too (a solver without them). The message lists every such
     component and how to turn it into constraints. A model not constructed
-    yet is refused first (:func:`check_constructed`).
+    yet is refused first (:func:`check_constructed`), then a row no solver reads (:func:`check_rows`).
     """
     check_constructed(model)
+    check_rows(model)
     named = left_out(model, sos=sos)
     parts = []
     dropped = {ctype: names for ctype, names in named.items() if ctype is not pyo.SOSConstraint}

@@ -10,7 +10,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
-from .solution_check import row_values
+from .solution_check import row_values, seen_variables
 
 #: A point whose largest constraint or bound violation is at most this is feasible.
 FEASIBILITY_TOL = 1e-6
@@ -27,8 +27,8 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
 
     A row's violation is divided by ``row_divisor(con)``, by default ``min(1, its largest
     |coefficient|)``: a row written with small coefficients (``1e-8 x y >= 2e-8``) is held to its
-    own scale, not passed by an absolute tolerance at a point far outside it. Variables of a
-    deactivated block are not part of the model and are not read; a variable without a value makes
+    own scale, not passed by an absolute tolerance at a point far outside it. Variables in no active
+    row or objective (:func:`~surrogate.milp.solution_check.seen_variables`) are not read; a variable without a value makes
     the point ``inf`` unless ``skip_unset`` (then it, and every fixed variable, is not read).
     """
     divisor = row_divisor or _row_scale
@@ -39,7 +39,7 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
         excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
         if excess > 0:
             worst = max(worst, excess / divisor(con))
-    for var in model.component_data_objects(pyo.Var, active=True):
+    for var in seen_variables(model):
         if skip_unset and (var.value is None or var.fixed):
             continue
         if var.value is None:

@@ -28,6 +28,17 @@ def _excess(value: float, lower, upper) -> float:
     return worst
 
 
+def seen_variables(model) -> list:
+    """The variables of ``model``'s active rows and objectives, each once: those a solver is handed.
+
+    A variable only in a deactivated row keeps whatever value it had (an initial value outside its
+    bounds, half of a binary); no check of a solver's point reads it.
+    """
+    from pyomo.util.vars_from_expressions import get_vars_from_components
+
+    return list(get_vars_from_components(model, (pyo.Constraint, pyo.Objective), active=True, descend_into=True))
+
+
 def row_values(model):
     """``(constraint, body, lower, upper)`` of every active row at the current values.
 
@@ -45,15 +56,15 @@ def worst_violation(model) -> tuple[float, str]:
 
     A row's violation is relative to ``max(1, |bound|)`` of the side it breaks; a
     row that cannot be evaluated (a variable in it has no value) counts as ``inf``.
-    Variables without a value (in no row the solver saw) and fixed ones are not
-    read. ``(0.0, "")`` when nothing is violated.
+    Variables in no active row or objective (:func:`seen_variables`), without a value and fixed
+    ones are not read. ``(0.0, "")`` when nothing is violated.
     """
     worst, name = 0.0, ""
     for con, body, lower, upper in row_values(model):
         excess = math.inf if body is None else _excess(body, lower, upper)
         if excess > worst:
             worst, name = excess, con.name
-    for var in model.component_data_objects(pyo.Var, active=True, descend_into=True):
+    for var in seen_variables(model):
         if var.fixed or var.value is None:
             continue
         excess = _excess(var.value, var.lb, var.ub)
@@ -62,14 +73,26 @@ def worst_violation(model) -> tuple[float, str]:
     return worst, name
 
 
-def untrusted(model, solver: str) -> str | None:
-    """Why the point loaded into ``model`` is not a solution of it, or ``None`` when it is (within :data:`TRUST_TOL`)."""
-    worst, name = worst_violation(model)
-    if worst <= TRUST_TOL:
+def _objective_miss(model, objective: float) -> str | None:
+    """A description of how the reported ``objective`` differs from the active objective at the loaded point
+    by more than :data:`TRUST_TOL` (relative to ``max(1, |either|)``), or ``None``."""
+    active = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True), None)
+    at = None if active is None else pyo.value(active, exception=False)
+    if at is None or math.isnan(objective) or abs(at - objective) <= TRUST_TOL * max(1.0, abs(at), abs(objective)):
         return None
+    return f"whose objective is {objective:.6g} while its point's is {at:.6g}"
+
+
+def untrusted(model, solver: str, objective: float = math.nan) -> str | None:
+    """Why the point loaded into ``model`` is not a solution of it, or ``None`` when it is (within :data:`TRUST_TOL`):
+    a row or bound it violates, or a reported ``objective`` that is not the objective at the point."""
+    worst, name = worst_violation(model)
+    missed = _objective_miss(model, objective)
+    if worst <= TRUST_TOL and missed is None:
+        return None
+    what = f"that violates the model: {name} by {worst:.3g} (relative; tolerance {TRUST_TOL:g})" if missed is None else missed
     return (
-        f"{solver} reported a solution that violates the model: {name} by {worst:.3g} (relative; tolerance "
-        f"{TRUST_TOL:g}), so its objective and bound are not trusted and the result records 'error'. The model the "
-        "solver was handed differs from this one (a translation error) or the solver failed numerically; solve it "
-        "with another solver (SolverConfig(solver=...)) and report it"
+        f"{solver} reported a solution {what}, so its objective and bound are not trusted and the result records "
+        "'error'. The model the solver was handed differs from this one (a translation error) or the solver failed "
+        "numerically; solve it with another solver (SolverConfig(solver=...)) and report it"
     )

@@ -40,10 +40,24 @@ def log_warnings(log: str) -> list[str]:
     return list(dict.fromkeys(kept))
 
 
-#: Per solver, the |coefficient| of a constraint and of the objective at which it fails: HiGHS reads a matrix
-#: value of 1e15 or more as an error and solves without the rows it could not load (its ``large_matrix_value``),
-#: and a cost of 1e20 as infinite; SCIP stops at its infinity, 1e20. Such a model is refused before a solve.
-COEFFICIENT_LIMITS = {"highs": (1e15, 1e20), "scip": (1e20, 1e20)}
+#: Per solver, the |coefficient| of a constraint and of the objective at which it fails, and the |value| of a
+#: row's side, a variable's bound or the objective's constant it reads as infinite: HiGHS reads a matrix value
+#: of 1e15 or more as an error and solves without the rows it could not load (its ``large_matrix_value``),
+#: and a cost, side or bound of 1e20 as infinite; SCIP stops at its infinity, 1e20. Such a model is refused before a solve.
+COEFFICIENT_LIMITS = {"highs": (1e15, 1e20, 1e20), "scip": (1e20, 1e20, 1e20)}
+
+
+def _sides(con, constant: float) -> list[float]:
+    """``con``'s sides with its body's constant moved over."""
+    sides = [pyo.value(side) for side, has in ((con.lower, con.has_lb()), (con.upper, con.has_ub())) if has]
+    return [float(side) - constant for side in sides]
+
+
+def _bounds(model) -> list[tuple[float, str]]:
+    """``(bound, 'a bound of variable ...')`` of every variable of ``model``'s active rows and objectives."""
+    from .solution_check import seen_variables
+
+    return [(float(b), f"a bound of variable {v.name!r}") for v in seen_variables(model) for b in (v.lb, v.ub) if b is not None]
 
 
 @dataclass(frozen=True)
@@ -52,31 +66,43 @@ class CoefficientScale:
 
     ``matrix`` and ``cost`` are the largest |coefficient| of the constraints and of the objective (0 if
     none), ``spread`` the ratio of the constraints' largest to smallest nonzero |coefficient|, and
-    ``row`` the constraint that holds the largest.
+    ``row`` the constraint that holds the largest. ``side`` is the (signed) value of a row's side, a variable's
+    bound or the objective's constant largest in magnitude, ``side_at`` what holds it; ``nan`` names
+    the first NaN among all of these (a coefficient too: a Param set so), ``""`` if none.
     """
 
     matrix: float
     cost: float
     spread: float
     row: str
+    side: float = 0.0
+    side_at: str = ""
+    nan: str = ""
 
     @classmethod
     def of(cls, model) -> CoefficientScale:
         """Read ``model`` (linear: :func:`check_linear` first) through Pyomo's standard representation."""
         from pyomo.repn.standard_repn import generate_standard_repn
 
-        largest, smallest, row = 0.0, math.inf, ""
+        largest, smallest, row, cost, edges, nan = 0.0, math.inf, "", 0.0, _bounds(model), []
         for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-            values = [abs(float(c)) for c in generate_standard_repn(con.body, compute_values=True).linear_coefs]
+            repn = generate_standard_repn(con.body, compute_values=True)
+            values = [abs(float(c)) for c in repn.linear_coefs]
+            edges += [(v, f"a side of constraint {con.name!r}") for v in _sides(con, float(repn.constant))]
+            nan += [f"a coefficient of constraint {con.name!r}"] if any(math.isnan(v) for v in values) else []
             values = [v for v in values if v > 0]
             if values and max(values) > largest:
                 largest, row = max(values), con.name
             smallest = min([smallest, *values])
-        cost = 0.0
         for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
-            coefs = generate_standard_repn(obj.expr, compute_values=True).linear_coefs
-            cost = max([cost, *(abs(float(c)) for c in coefs)])
-        return cls(largest, cost, largest / smallest if largest > 0 else 1.0, row)
+            repn = generate_standard_repn(obj.expr, compute_values=True)
+            coefs = [abs(float(c)) for c in repn.linear_coefs]
+            nan += [f"a coefficient of objective {obj.name!r}"] if any(math.isnan(v) for v in coefs) else []
+            cost = max([cost, *(c for c in coefs if not math.isnan(c))])
+            edges.append((float(repn.constant), f"the constant of objective {obj.name!r}"))
+        nan += [where for value, where in edges if math.isnan(value)]
+        side, side_at = max(((v, w) for v, w in edges if not math.isnan(v)), key=lambda e: abs(e[0]), default=(0.0, ""))
+        return cls(largest, cost, largest / smallest if largest > 0 else 1.0, row, side, side_at, (nan + [""])[0])
 
     def warnings(self) -> list[str]:
         """A warning naming the largest coefficient and the fix when it is above :data:`COEFFICIENT_LIMIT` or
@@ -93,10 +119,20 @@ class CoefficientScale:
         ]
 
     def check_limits(self, solver: str, label: str) -> None:
-        """Raise :class:`~surrogate.errors.ModelFormatError` if a coefficient is one ``solver`` (named ``label``) reads as infinite
-        or cannot load (:data:`COEFFICIENT_LIMITS`: HiGHS drops such rows, or answers with an infinite
-        objective; SCIP stops with a bare error)."""
-        matrix_limit, cost_limit = COEFFICIENT_LIMITS.get(solver, (math.inf, math.inf))
+        """Raise :class:`~surrogate.errors.ModelFormatError` if a coefficient, side, bound or constant is one ``solver``
+        (named ``label``) reads as infinite or cannot load (:data:`COEFFICIENT_LIMITS`: HiGHS drops such rows, or
+        answers with an infinite objective; SCIP stops with a bare error), or is NaN (for any solver)."""
+        if self.nan:
+            raise ModelFormatError(
+                f"{self.nan} is NaN (a mutable Param set to NaN, or data that was missing), which no solver reads "
+                "as a number; give it a value"
+            )
+        matrix_limit, cost_limit, side_limit = COEFFICIENT_LIMITS.get(solver, (math.inf,) * 3)
+        if abs(self.side) >= side_limit:
+            raise ModelFormatError(
+                f"{self.side_at} is {self.side:.3g}, at or beyond {label}'s infinity of {side_limit:g}, so {label} would "
+                "solve another model; leave a missing bound out (None) instead of a huge number, or rescale the model"
+            )
         for value, limit, where in (
             (self.matrix, matrix_limit, f"constraint {self.row!r}"),
             (self.cost, cost_limit, "the objective"),

@@ -233,7 +233,7 @@ def _read_back(
     refusal = None
     if not math.isnan(objective):
         results.solution_loader.load_vars()
-        refusal = untrusted(model, backend.name) if check else None
+        refusal = untrusted(model, backend.name, objective) if check else None
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
             warnings.warn(refusal, RuntimeWarning, stacklevel=4)
             termination, objective, bound, checked = Termination.ERROR, math.nan, math.nan, [*checked, refusal]

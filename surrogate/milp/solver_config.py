@@ -102,7 +102,9 @@ class SolverConfig:
     ----------
     time_limit
         Seconds before the solver stops (the result records ``maxTimeLimit``); at most
-        :data:`MAX_TIME_LIMIT`, which is no practical limit.
+        :data:`MAX_TIME_LIMIT`, which is no practical limit. It holds for the whole of
+        :func:`~surrogate.milp.solver.solve`: an infeasible answer confirmed without presolve
+        (:mod:`~surrogate.milp.presolve_check`) gets what the first solve left.
     rel_gap
         Relative MIP gap at which the solver stops (each solver's own definition of the gap).
     threads

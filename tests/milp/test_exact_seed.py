@@ -64,13 +64,18 @@ def test_the_seed_stops_at_the_mccormick_bound(monkeypatch):
     assert seen[0].objective_after == pytest.approx(problems.build("foulds2").optimum, rel=1e-6)
 
 
-def test_the_violation_skips_variables_of_a_deactivated_block():
+def test_the_violation_reads_only_variables_of_active_rows_and_objectives():
     model = pyo.ConcreteModel()
-    model.x = pyo.Var(bounds=(0, 1), initialize=1.5)
+    model.x = pyo.Var(bounds=(0, 1), initialize=1.2)
+    model.c = pyo.Constraint(expr=model.x <= 2)
     model.off = pyo.Block()
     model.off.y = pyo.Var(bounds=(0, 1))  # no value: would make the violation inf
+    model.off.c = pyo.Constraint(expr=model.off.y >= 0)
     model.off.deactivate()
-    assert max_violation(model) == pytest.approx(0.5)
+    model.w = pyo.Var(domain=pyo.Binary, initialize=0.5)  # only in a deactivated row: no solver sees it
+    model.old = pyo.Constraint(expr=model.w >= 0)
+    model.old.deactivate()
+    assert max_violation(model) == pytest.approx(0.2)
     model.off.activate()
     assert max_violation(model) == math.inf
 

@@ -240,3 +240,18 @@ def test_an_abstract_model_is_refused_before_anything_is_added_to_it():
     assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y", "o"]
     instance = m.create_instance()
     assert replace_products(instance, NET).n_products == 1
+
+
+def test_replacing_many_products_never_walks_the_whole_model_per_product(monkeypatch):
+    """Pyomo's recursive is_constructed, called for every product, made replace_products quadratic (400 products: 25 s)."""
+    from pyomo.core.base.block import BlockData
+
+    calls = []
+    walk = BlockData.is_constructed
+    monkeypatch.setattr(BlockData, "is_constructed", lambda self: calls.append(self) or walk(self))
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(30), bounds=(-1, 1))
+    m.c = pyo.Constraint(range(29), rule=lambda m, i: m.x[i] * m.x[i + 1] <= 0.5)
+    m.o = pyo.Objective(expr=sum(m.x.values()))
+    replace_products(m, "3x8", implied_bounds=False)
+    assert len(m.surrogate_replacement.component_map(pyo.Block)) >= 29 and calls == []

@@ -61,3 +61,18 @@ def test_a_presolve_option_of_the_user_is_respected_in_any_case():
     object.__setattr__(gurobi, "solver", "gurobi")
     object.__setattr__(gurobi, "options", (("presolve", 2),))
     assert not presolve_says_infeasible(INFEASIBLE, gurobi)
+
+
+def test_the_second_solve_gets_what_is_left_of_the_time_limit():
+    seen = []
+
+    def resolve(config):
+        seen.append(config.time_limit)
+        return SolveResult(Termination.INFEASIBLE, math.nan, math.nan, math.nan, 2.0, 0, ModelSize(3, 3, 1))
+
+    result = confirm_infeasible(_equality(), SolverConfig(time_limit=10.0), INFEASIBLE, resolve)  # the first took 1 s
+    assert seen == [9.0] and result.wall_time == 3.0
+    spent = SolveResult(Termination.INFEASIBLE, math.nan, math.nan, math.nan, 10.0, 0, ModelSize(3, 3, 1))
+    stands = confirm_infeasible(_equality(), SolverConfig(time_limit=10.0), spent, resolve)
+    assert seen == [9.0] and stands.termination == Termination.INFEASIBLE
+    assert stands.warnings[-1].endswith("no time was left to solve again without it")

@@ -1,6 +1,7 @@
 """Solves that used to come back wrong and 'optimal': now right, or refused with the fix (HiGHS)."""
 
 import math
+import re
 
 import numpy as np
 import pyomo.environ as pyo
@@ -323,3 +324,96 @@ def test_an_objective_coefficient_a_solver_reads_as_infinite_is_refused():
     pytest.importorskip("pyscipopt")
     with pytest.raises(ModelFormatError, match=r"the objective has a coefficient of 1e\+20, at or above SCIP's limit"):
         solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
+
+
+@pytest.mark.solver
+def test_a_variable_no_solver_sees_does_not_keep_a_false_presolve_infeasibility():
+    """A binary at 0.5 used only in a deactivated row made the no-presolve point 'miss' integrality."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    z = bilinear(m, m.x, m.y, "b24-hand-paired-2x12")
+    m.x.fix(0.0), m.y.fix(0.0)
+    m.obj = pyo.Objective(expr=z.expr, sense=pyo.maximize)
+    m.w = pyo.Var(within=pyo.Binary)
+    m.w.set_value(0.5, skip_validation=True)
+    m.old = pyo.Constraint(expr=m.w <= 1)
+    m.old.deactivate()
+    m.v = pyo.Var(bounds=(0, 1), initialize=5)  # in no row: outside its bounds is no violation of the model
+    result = solve(m, CONFIG)
+    assert result.optimal and abs(result.objective) <= 1e-5 and result.reason == ""
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_an_unbounded_mixed_integer_model_is_unbounded(solver):
+    """HiGHS's presolve says 'infeasible or unbounded'; the re-solve without it tells them apart."""
+    if solver == "scip":
+        pytest.importorskip("pyscipopt")
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(within=pyo.Integers)
+    m.y = pyo.Var(within=pyo.Binary)
+    m.c = pyo.Constraint(expr=m.x + m.y <= 5)
+    m.o = pyo.Objective(expr=m.x)
+    result = solve(m, SolverConfig(solver=solver, time_limit=10, threads=1))
+    assert result.termination == Termination.UNBOUNDED and result.bound == -math.inf
+
+
+def _nan_model(where: str):
+    m = pyo.ConcreteModel()
+    m.a = pyo.Param(mutable=True, initialize=float("nan"))  # a value missing from the data
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=(m.a if where == "row" else 1.0) * m.x - m.y <= 0.0)
+    m.obj = pyo.Objective(expr=m.x + m.y + (m.a * m.x if where == "objective" else 0.0), sense=pyo.maximize)
+    return m
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        ("row", "a coefficient of constraint 'c'"),
+        ("objective", "a coefficient of objective 'obj'"),
+    ],
+)
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_a_nan_anywhere_in_the_model_is_refused_naming_it(where, named, solver):
+    """HiGHS and SCIP answered 'optimal' at a point the NaN row does not allow."""
+    if solver == "scip":
+        pytest.importorskip("pyscipopt")
+    with pytest.raises(ModelFormatError, match=rf"{named} is NaN \(a mutable Param set to NaN.*give it a value"):
+        solve(_nan_model(where), SolverConfig(solver=solver, time_limit=10, threads=1))
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+@pytest.mark.parametrize(("value", "where"), [(1e20, "side"), (-1e21, "bound"), (1e20, "constant")])
+def test_a_side_bound_or_constant_a_solver_reads_as_infinite_is_refused(solver, value, where):
+    """min x with x >= 1e20: HiGHS answered 'unbounded', SCIP 'infeasible'; an objective constant of 1e20 the same."""
+    if solver == "scip":
+        pytest.importorskip("pyscipopt")
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(value, None) if where == "bound" else (1, 2))
+    m.c = pyo.Constraint(expr=m.x >= (value if where == "side" else -5))
+    m.o = pyo.Objective(expr=m.x + (value if where == "constant" else 0.0))
+    named = {"side": "a side of constraint 'c'", "bound": "a bound of variable 'x'", "constant": "the constant of objective 'o'"}
+    with pytest.raises(
+        ModelFormatError, match=rf"{named[where]} is {re.escape(f'{value:.3g}')}, at or beyond .*'s infinity of 1e\+20"
+    ):
+        solve(m, SolverConfig(solver=solver, time_limit=10, threads=1))
+    m.x.setlb(-1e19) if where == "bound" else None  # just below the infinity: solved
+    m.c.set_value(m.x >= (1e19 if where == "side" else -5))
+    m.o.set_value(m.x + (1e19 if where == "constant" else 0.0))
+    assert solve(m, SolverConfig(solver=solver, time_limit=10, threads=1)).termination != Termination.ERROR
+
+
+@pytest.mark.solver
+def test_an_objective_that_is_not_the_points_is_not_trusted():
+    """SCIP (through Pyomo's scip_direct) reported 1e5 for a point whose objective is 3, and solve called it optimal."""
+    pytest.importorskip("pyscipopt")
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1.5)), pyo.Var(bounds=(0, 1.5))
+    m.c = pyo.Constraint(expr=1e-4 * m.x + 1e-4 * m.y >= 1e-4 * 3.001)  # infeasible by 1e-7: inside SCIP's tolerance
+    m.o = pyo.Objective(expr=m.x + m.y)
+    with pytest.warns(RuntimeWarning, match=r"scip reported a solution whose objective is 100000 while its point's is 3"):
+        result = solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
+    assert result.termination == Termination.ERROR and math.isnan(result.objective)
