@@ -181,6 +181,20 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed distribution's version (``pyproject.toml``'s), or ``"unknown"`` when run from an uninstalled tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("surrogate")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+#: The version of the installed package.
+__version__ = _version()
+
+
 def __getattr__(name: str):
     """Import public name ``name`` from its home module on first use, and keep it here (PEP 562)."""
     home = _HOMES.get(name)

@@ -293,7 +293,7 @@ def _import_distributed():
         import distributed
     except ImportError:
         raise ConfigError(
-            "the Dask executor needs the 'distributed' package; install it with pip install -e '.[dask]', "
+            "the Dask executor needs the 'distributed' package; install it with pip install 'surrogate[dask]' (in a checkout: pip install -e '.[dask]'), "
             "or drop --dask/--scheduler to use local processes"
         ) from None
     return distributed

@@ -304,3 +304,14 @@ def test_an_unknown_flag_and_an_unreadable_shape_are_refused_naming_the_command(
     (tmp_path / "afile").write_text("")
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "afile" / "r.md")]) == 2
     assert "afile is a file, so no report can be written under it" in capsys.readouterr().err
+
+
+def test_version_is_the_installed_distributions(capsys):
+    from importlib.metadata import version
+
+    import surrogate
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"surrogate {version('surrogate')}"
+    assert surrogate.__version__ == version("surrogate")

@@ -38,7 +38,7 @@ def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("surrogate", "models", "problems"):
@@ -76,3 +76,11 @@ def test_a_zoo_name_resolves_and_solves_from_the_installed_wheel(installed, tmp_
     net = min((e for e in models if e["architecture"] == "3x8"), key=lambda e: e["mae"])
     # x = 1 * xh, y = 1.5 * yh + 1.5: the net's error on [-1, 1]^2 scales by |a c| = 1.5 on this box
     assert error == pytest.approx(abs(z - x * y)) and error <= 1.5 * net["max_error"] + 1e-6
+
+
+def test_the_wheel_carries_its_licence_and_type_marker(installed):
+    assert (installed / "surrogate" / "py.typed").is_file()
+    (info,) = installed.glob("surrogate-*.dist-info")
+    assert (
+        any(p.name == "LICENSE" for p in info.rglob("LICENSE")) and "License-Expression: MIT" in (info / "METADATA").read_text()
+    )

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..experiments.problem_package import problems_package
 from .defaults import default_surrogate
 from .start_args import start_options
 
@@ -49,10 +50,8 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
     """Build the named problems, then every ``qcqp-json-v1`` file given (a folder stands for its ``*.json``)."""
-    try:
-        from problems import POOLING_INSTANCES, build, qcqp
-    except ImportError as exc:  # pragma: no cover - the package ships both
-        raise ConfigError(f"the 'problems' package is missing ({exc}); reinstall with 'pip install -e .'") from None
+    problems = problems_package()
+    POOLING_INSTANCES, build, qcqp = problems.POOLING_INSTANCES, problems.build, problems.qcqp
     if not names and not qcqp_paths:
         raise ConfigError("no problems given; name some (e.g. 'pooling') or pass --qcqp FILE|FOLDER ...")
     files = []
@@ -115,6 +114,7 @@ def _print_problems_table(rows: list[dict], *, extended: bool):
     import pandas as pd
 
     from ..experiments.problem_runs import RUN_COLUMNS
+    from ..experiments.scip_reference import SCIP_MISSING
 
     table = pd.DataFrame(rows)
     hidden = ["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"]
@@ -126,11 +126,17 @@ def _print_problems_table(rows: list[dict], *, extended: bool):
     for row in rows:
         if extended and row["message"]:
             print(f"{row['problem']} ({row['arch']}, {row['formulation']}): {row['status']}: {row['message']}")
+    if any(row["scip_termination"] == SCIP_MISSING for row in rows):
+        print(
+            "scip_objective and scip_time_s are empty: SCIP is not installed (pip install 'surrogate[scip]'), "
+            "or pass --no-scip to skip its reference solve"
+        )
     return table
 
 
 def _print_problems_summary(table) -> dict:
     """Print the counts of :func:`~surrogate.experiments.problem_runs.summarize`, overall and per family; return them."""
+    problems_package()
     from problems.qcqp import family
 
     from ..experiments.problem_runs import BUDGET_MARGIN, FEASIBILITY_TOL, OPTIMAL_GAP, summarize

@@ -33,6 +33,7 @@ from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
 from ..milp.solver_backends import import_failure
 from ..milp.solver_config import SolverConfig, Termination
+from .problem_package import problems_package
 
 #: The peers, with the pip extra that installs each and the modules it needs.
 PEERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -258,7 +259,7 @@ def solve_with_peer(problem, net, *, peer: str, time_limit: float = 60.0, thread
     # the limits are checked as every solve's are (SolverConfig names what is wrong and what to pass)
     SolverConfig(time_limit=time_limit, rel_gap=rel_gap, threads=threads, solver=PEER_SOLVERS[peer])
     if isinstance(problem, str):
-        import problems
+        problems = problems_package()
 
         problem = problems.build(problem)
     net = resolve_surrogate(net).check_product_net("peer surrogate")

@@ -37,6 +37,7 @@ from ..milp.warmstart_config import start_config
 from ..options import is_number
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, check_sources, open_results_folder, unit_key
 from .peers import PEERS, REFUSED_SIZE_LIMIT, check_peer
+from .problem_package import problems_package
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
 from .scale_bench_tables import (
@@ -105,7 +106,7 @@ def solve_unit(
     gives a row with ``status`` ``error`` and the reason in ``message``; a net that cannot be loaded, or
     whose file is no longer the one of ``sha256``, raises (the unit fails and is not cached).
     """
-    import problems
+    problems = problems_package()
 
     from ..milp.bilinear import replace_products
     from ..milp.warmstart import solve_with_start

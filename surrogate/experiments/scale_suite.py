@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 import re
 
+from .problem_package import problems_package
+
 #: Products of the random family in the suite.
 RANDOM_SIZES = (8, 16, 32, 64)
 #: Seeds of the random family in the suite.
@@ -64,7 +66,7 @@ def family(instance: str) -> str:
 
 def check_instance(instance: str) -> None:
     """Raise :class:`~surrogate.errors.ConfigError` unless ``instance`` is ``randomN-sS`` or a pooling instance."""
-    from problems import POOLING_INSTANCES
+    POOLING_INSTANCES = problems_package().POOLING_INSTANCES
 
     from ..errors import ConfigError
 
@@ -79,7 +81,7 @@ def check_instance(instance: str) -> None:
 
 def products(instance: str) -> int:
     """How many products ``x*y`` the instance has (for ordering the work, largest first)."""
-    import problems
+    problems = problems_package()
 
     match = _RANDOM.fullmatch(instance)
     return int(match.group(1)) if match else int(problems.build(instance).info["bilinear_terms"])
@@ -90,7 +92,7 @@ def recorded_optimum(instance: str) -> tuple[float, str] | None:
     if instance in RANDOM_OPTIMA:
         return RANDOM_OPTIMA[instance], RANDOM_OPTIMA_SOURCE
     if family(instance) == "pooling":
-        import problems
+        problems = problems_package()
 
         problem = problems.build(instance)
         return float(problem.optimum), problem.source
@@ -104,7 +106,7 @@ def solve_exact(instance: str, time_limit: float = EXACT_TIME_LIMIT) -> dict:
     optimal), ``optimum_source``, ``scip_s`` and ``scip_termination``
     (``scip-not-installed`` without pyscipopt).
     """
-    import problems
+    problems = problems_package()
 
     from ..milp.solver_config import Termination
     from .scip_reference import solve_exact_with_scip

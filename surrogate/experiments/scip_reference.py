@@ -23,6 +23,10 @@ def scip_available() -> bool:
 SCIP_INFINITY = 1e20
 
 
+#: The termination recorded for a reference solve that did not run: pyscipopt is not installed.
+SCIP_MISSING = "scip-not-installed"
+
+
 def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     """(objective, seconds, termination) of SCIP on the exact model; NaNs if SCIP is missing.
 
@@ -31,7 +35,7 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     """
     check_components(model, solver="scip")
     if not scip_available():
-        return math.nan, math.nan, "scip-not-installed"
+        return math.nan, math.nan, SCIP_MISSING
     from pyomo.common.tee import capture_output
 
     from ..milp.scip_direct import make_scip_direct

@@ -41,6 +41,7 @@ from ..milp.bounds import BOUND_METHODS, attach_bounds, compute_bounds
 from ..milp.solver import SolverConfig, Termination, check_solver
 from ..milp.solver_config import SOLVER_NAMES
 from ..milp.warmstart import solve_with_start, start_config
+from .problem_package import problems_package
 from .reference_problem import reference_regret
 from .solve_bench_config import (
     ANCHOR,
@@ -119,7 +120,7 @@ class SolveJob:
 
 
 def _problem(name: str):
-    import problems
+    problems = problems_package()
 
     return problems.build(name)
 

@@ -16,6 +16,7 @@ from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
 from ..options import MAX_SEED, check_filled, default_of, filled, is_number, plain_numbers
 from ..train.protocols import BEST
+from .problem_package import problems_package
 from .sweep_config import SweepConfig
 
 #: Encodings compared, as (formulation, warm-start seed or ``None``): OMLT's defaults (interval
@@ -113,7 +114,7 @@ class SolveBenchConfig:
 
     def __post_init__(self) -> None:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
-        from problems import POOLING_INSTANCES
+        POOLING_INSTANCES = problems_package().POOLING_INSTANCES
 
         if not self.pooling or check_filled(self.pooling, (), "SolveBenchConfig: pooling", ""):
             object.__setattr__(self, "pooling", filled(tuple(POOLING_INSTANCES)))

@@ -39,6 +39,7 @@ import numpy as np
 from ..errors import ArchitectureError, ConfigError
 from ..options import is_number
 from .architecture import Architecture
+from .construct_estimate import estimated_mae
 from .network import ReluMLP
 
 _DIRECTIONS = {"u": np.array([0.5, 0.5]), "v": np.array([0.5, -0.5])}
@@ -92,27 +93,48 @@ def plan(arch: Architecture | str, variant: str = "paired") -> ConstructionPlan:
             f"hand-built nets are 2 -> ... -> 1; {arch} has {arch.n_inputs} inputs and {arch.n_outputs} outputs"
         )
     w = arch.hidden
-    hint = "try 1x24, 2x12, 3x8 or 4x6"
+    hint = lambda: _fitting_hint(sum(w), variant)  # noqa: E731 (only where a shape is refused: it plans others)
     if variant == "paired":
         if any(width % 2 for width in w):
             raise ArchitectureError(
-                f"no paired hand-built net for {arch}: every hidden width must be even (half for u^2, half for v^2); {hint}"
+                f"no paired hand-built net for {arch}: every hidden width must be even (half for u^2, half for v^2); {hint()}"
             )
         if any(width < 4 for width in w[1:]):
             raise ArchitectureError(
                 f"no paired hand-built net for {arch}: layers after the first need at least 4 neurons "
-                f"(one hinge and one carry per square); {hint}"
+                f"(one hinge and one carry per square); {hint()}"
             )
         first = {"u": w[0] // 2, "v": w[0] // 2}
         return ConstructionPlan(arch, variant, first, tuple({"u": x // 2 - 1, "v": x // 2 - 1} for x in w[1:]))
     if w[0] < 2 or any(width < 3 for width in w[1:]):
         raise ArchitectureError(
             f"no shared hand-built net for {arch}: the first layer needs at least 2 neurons and later ones at "
-            f"least 3 (a hinge per square and the shared carry); {hint}"
+            f"least 3 (a hinge per square and the shared carry); {hint()}"
         )
     best = min(_shared_splits(w), key=lambda path: estimated_mae(*path[0]))
     (_, first, *refinements) = best
     return ConstructionPlan(arch, variant, first, tuple(refinements))
+
+
+def _fits(widths: tuple[int, ...], variant: str) -> bool:
+    """Whether a ``variant`` net of hidden ``widths`` can be built (the rules :func:`plan` refuses by)."""
+    if variant == "paired":
+        return all(x % 2 == 0 for x in widths) and all(x >= 4 for x in widths[1:])
+    return widths[0] >= 2 and all(x >= 3 for x in widths[1:])
+
+
+def _fitting_hint(total: int, variant: str) -> str:
+    """The uniform shapes of ``total`` hidden neurons a useful ``variant`` net can have (max error below
+    :data:`USEFUL_BOUND`), as advice."""
+    shapes = [
+        f"{d}x{total // d}"
+        for d in range(1, total + 1)
+        if total % d == 0 and _fits((total // d,) * d, variant) and plan(f"{d}x{total // d}", variant).error_bound < USEFUL_BOUND
+    ]
+    if not shapes:
+        return f"no shape of {total} neurons in equal layers makes a useful {variant} net; give it more neurons"
+    listed = ", ".join(shapes[:-1]) + (" or " if len(shapes) > 1 else "") + shapes[-1]
+    return f"try {listed} (the useful shapes of the same {total} neurons)"
 
 
 def _shared_splits(widths: tuple[int, ...]):
@@ -132,32 +154,6 @@ def _shared_splits(widths: tuple[int, ...]):
         states = grown
     for cells, path in states.items():
         yield (cells, *path)
-
-
-_TAU = (np.arange(256) + 0.5) / 256
-_BUMP = np.sort(_TAU * (1 - _TAU))
-_BUMP_CUMSUM = np.concatenate([[0.0], np.cumsum(_BUMP)])
-
-
-def estimated_mae(cells_u: int, cells_v: int) -> float:
-    """Estimated grid MAE of a hand-built net with ``cells_u`` and ``cells_v`` cells per square.
-
-    ``E|h_u^2 a_1 - h_v^2 a_2|`` with ``h_q = 2 / cells_q``, ``a = tau (1 - tau)`` and independent
-    uniform phases ``tau``, computed exactly for the 256-point midpoint rule in ``O(n log n)``.
-
-    >>> round(estimated_mae(32, 32), 7), round(estimated_mae(16, 16), 7)
-    (0.0003255, 0.001302)
-    """
-    for name, cells in (("cells_u", cells_u), ("cells_v", cells_v)):
-        if not is_number(cells, integer=True, low=1):
-            raise ConfigError(f"{name}={cells!r} must be a whole number of cells >= 1, e.g. 32")
-    su, sv = (2.0 / cells_u) ** 2, (2.0 / cells_v) ** 2
-    a, b = su * _BUMP, sv * _BUMP  # both sorted
-    n = len(a)
-    below = np.searchsorted(b, a, side="right")  # b_j <= a_i
-    sum_below = sv * _BUMP_CUMSUM[below]
-    total_b = sv * _BUMP_CUMSUM[-1]
-    return float((a * below - sum_below + (total_b - sum_below) - a * (n - below)).sum() / n**2)
 
 
 #: A hand-built net counts as useful when its max error is below that of the constant 0 (1/4).

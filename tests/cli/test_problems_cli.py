@@ -58,3 +58,14 @@ def test_problems_passes_the_start_options_to_each_run(monkeypatch, capsys):
     assert main(argv) == 0 and (seen[1].start_clock, seen[1].start_patience, seen[1].start_seed) == ("wall", 0.0, "exact")
     assert main([*argv, "--start-patience", "-1"]) == 2 and len(seen) == 2
     assert "StartConfig: patience=-1.0 must be a number of seconds >= 0" in capsys.readouterr().err
+
+
+def test_empty_scip_columns_say_why_when_scip_is_missing(monkeypatch, capsys):
+    from surrogate.experiments import scip_reference
+
+    monkeypatch.setattr(scip_reference, "scip_available", lambda: False)
+    assert main(["problems", "haverly1", "--arch", "3x8", "--time-limit", "30", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "SCIP is not installed (pip install 'surrogate[scip]'), or pass --no-scip" in out
+    assert main(["problems", "haverly1", "--arch", "3x8", "--time-limit", "30", "--quiet", "--no-scip"]) == 0
+    assert "SCIP is not installed" not in capsys.readouterr().out

@@ -130,3 +130,17 @@ def test_the_zoo_holds_the_fixed_deep_net():
     assert net_bounds(net, "milp").unstable == 10  # stored bounds: no solve
     points = np.random.default_rng(5).uniform(-1, 1, (5_000, 2))
     assert np.abs(net.forward(points) - hand_built("4-5-5-5-5", "shared").forward(points)).max() < 1e-6  # float32
+
+
+@pytest.mark.parametrize(
+    ("arch", "variant", "hint"),
+    [
+        ("4x3", "paired", r"try 1x12 or 2x6 \(the useful shapes of the same 12 neurons\)"),
+        ("3x7", "paired", r"no shape of 21 neurons in equal layers makes a useful paired net"),  # every width odd
+        ("12x2", "shared", r"try 1x24, 2x12, 3x8, 4x6 or 6x4 \(the useful shapes of the same 24 neurons\)"),
+        ("3x1", "shared", r"no shape of 3 neurons in equal layers makes a useful shared net; give it more neurons"),
+    ],
+)
+def test_a_refused_shape_is_told_the_useful_shapes_of_its_own_budget(arch, variant, hint):
+    with pytest.raises(ArchitectureError, match=hint):
+        plan(arch, variant)

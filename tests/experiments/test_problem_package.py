@@ -1,0 +1,32 @@
+"""The shipped problems package is found, and a module that shadows it is named (problem_package.py)."""
+
+import sys
+import types
+
+import pytest
+
+from surrogate.errors import ConfigError
+from surrogate.experiments.problem_package import problems_package
+
+
+def test_the_shipped_package_is_returned():
+    assert problems_package().build("haverly1").optimum == pytest.approx(-400.0)
+
+
+def test_a_module_named_problems_that_shadows_it_is_named_with_the_fix(monkeypatch, tmp_path):
+    shadow = types.ModuleType("problems")
+    shadow.__file__ = str(tmp_path / "problems.py")
+    monkeypatch.setitem(sys.modules, "problems", shadow)
+    with pytest.raises(ConfigError, match=r"a module named 'problems' at .*problems\.py stands in for surrogate's .* rename it"):
+        problems_package()
+
+
+def test_a_command_run_beside_a_users_problems_py_says_so(tmp_path):
+    import subprocess
+
+    (tmp_path / "problems.py").write_text("X = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate", "problems", "haverly1", "--no-scip"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "stands in for surrogate's problems package" in done.stderr
+    assert "Traceback" not in done.stderr
