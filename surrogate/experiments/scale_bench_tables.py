@@ -253,7 +253,9 @@ def _check_speedup_args(values: np.ndarray, time_limit: float, target: float) ->
     _require_seconds("uniform_speedup", "target", target, "4.5")
 
 
-def uniform_speedup(seconds: Iterable[float], time_limit: float, target: float, *, shift: float = SGM_SHIFT) -> float:
+def uniform_speedup(
+    seconds: Iterable[float], time_limit: float, target: float, *, shift: float = SGM_SHIFT, solved: Iterable[bool] | None = None
+) -> float:
     """The least factor ``s >= 1`` by which every solve would have to be faster for the table's mean to reach ``target``.
 
     Each instance's time ``t`` becomes ``t / s`` and counts as in the table:
@@ -278,6 +280,10 @@ def uniform_speedup(seconds: Iterable[float], time_limit: float, target: float, 
         The limit of the mean's run (seconds).
     target
         The mean wanted (seconds).
+    solved
+        Per instance, whether the run solved it: such a time counts as itself even past
+        ``time_limit`` (a solve's ``wall_time`` includes the warm start and the hand-over, as
+        :func:`penalised_times` counts it). ``None``: a finite time past the limit is unsolved.
 
     Returns
     -------
@@ -299,11 +305,12 @@ def uniform_speedup(seconds: Iterable[float], time_limit: float, target: float, 
     _check_speedup_args(values, time_limit, target)
     unknown = np.isinf(values)
     known = np.where(unknown, time_limit, values)
+    done = np.zeros(len(values), dtype=bool) if solved is None else np.asarray(list(solved), dtype=bool) & ~unknown
 
     def mean(s: float) -> float:
         scaled = known / s
-        solved = (scaled <= time_limit) & ~(unknown & (s <= 1.0))
-        return shifted_geometric_mean(np.where(solved, scaled, TIMEOUT_FACTOR * time_limit), shift=shift)
+        counted = ((scaled <= time_limit) | done) & ~(unknown & (s <= 1.0))
+        return shifted_geometric_mean(np.where(counted, scaled, TIMEOUT_FACTOR * time_limit), shift=shift)
 
     return _least_factor(mean, target)
 

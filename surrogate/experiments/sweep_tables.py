@@ -94,7 +94,7 @@ FORMATS = {
     "solve_max_s": "{:.3f}",
     "opt_err_median": "{:.1e}",
     "opt_err_max": "{:.1e}",
-    "blog_mae": "{:.2g}",
+    "blog_mae": "{:.3g}",
 }
 
 

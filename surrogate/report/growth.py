@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
-from .tables import GROWTH_COLUMNS, ResultsError, as_bool, numeric, require_columns
+from .tables import GROWTH_COLUMNS, ResultsError, as_bool, check_counts, numeric, require_columns
 
 
 def growth_medians(growth: pd.DataFrame) -> pd.DataFrame:
@@ -24,6 +24,7 @@ def growth_medians(growth: pd.DataFrame) -> pd.DataFrame:
     if growth.empty:
         raise ResultsError(f"growth table: has no rows; {fix}")
     frame = numeric(growth, ("products", "wall_time"), name="growth table", fix=fix)
+    check_counts(frame, ("products",), ("wall_time",), name="growth table", fix=fix)  # an empty time is no median
     frame["time_limit_hit"] = as_bool(frame["time_limit_hit"], name="growth table", fix=fix)
     keys = ["family", "arch", "encoding", "products"]
     out = frame.groupby(keys, sort=True).agg(

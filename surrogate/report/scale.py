@@ -80,6 +80,25 @@ def _scale_fix(folder: Path, payload: dict | None = None) -> str:
     return SCALE_FIX.format(folder=folder)
 
 
+#: The outcomes of a net's instances that a scale table counts, which add up to ``instances``.
+OUTCOMES = ("solved", "timeouts", "infeasible", "errors", "refused")
+
+
+def _check_tally(table: pd.DataFrame, *, name: str, fix: str) -> None:
+    """:class:`ResultsError` naming the first row whose outcome counts do not add up to its ``instances``
+    (at most ``instances`` in a table written before some outcome columns came)."""
+    parts = [c for c in OUTCOMES if c in table]
+    total = sum(pd.to_numeric(table[c]) for c in parts)
+    instances = pd.to_numeric(table["instances"])
+    bad = total != instances if len(parts) == len(OUTCOMES) else total > instances
+    if bad.any():
+        row = table[bad].iloc[0]
+        raise ResultsError(
+            f"{name}: the row of {row.get('net', '?')!r} counts {'+'.join(parts)} = {int(total[bad].iloc[0])} outcomes "
+            f"for {int(row['instances'])} instances; {fix}"
+        )
+
+
 def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     """Read and check a scale benchmark folder (``config.json`` and ``table.csv``).
 
@@ -102,6 +121,7 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     numeric(table, ("instances", "solved", "timeouts"), name=str(folder / "table.csv"), fix=fix)  # checked, kept as written
     table = numeric(table, ("sgm_s", "grid_mae", "grid_max_error"), name=str(folder / "table.csv"), fix=fix)
     check_counts(table, ("instances", "solved", "timeouts"), ("sgm_s",), name=str(folder / "table.csv"), fix=fix)
+    _check_tally(table, name=str(folder / "table.csv"), fix=fix)
     if "same_as" in table:  # written by runs since the column came; empty for a net solved on its own
         table["same_as"] = same_as_labels(table)
     command = payload.get("command")

@@ -86,6 +86,13 @@ def test_uniform_speedup_of_hand_made_numbers():
     assert mean(s) <= 4.0 + 1e-9 < mean(s * (1 - 1e-6))
 
 
+def test_a_solve_past_the_limit_counts_as_the_table_counts_it():
+    """Solved at 60.4 s under a 60 s limit (the warm start and hand-over are in wall_time): the table's SGM is met."""
+    table = shifted_geometric_mean([60.4, 0.5])  # penalised_times keeps a solved time as it is
+    assert uniform_speedup([60.4, 0.5], 60.0, table, solved=[True, True]) == 1.0
+    assert uniform_speedup([60.4, 0.5], 60.0, table) > 1.0  # without statuses: unsolved in this run
+
+
 @pytest.mark.parametrize(
     ("seconds", "limit", "target", "message"),
     [

@@ -246,6 +246,10 @@ def test_growth_medians_and_hits(tmp_path):
     assert row["wall_time"].tolist() == pytest.approx([0.02, 0.08, 0.32, 1.0])  # median of k = 0, 1, 2 (capped at 1)
     assert row["time_limit_hits"].tolist() == [0, 0, 0, 2]  # 0.64, 1.28, 1.92 s at 8 products
     assert (row["instances"] == 3).all()
+    damaged = _growth(tmp_path)
+    damaged.loc[0, "wall_time"] = float("nan")  # dropped from the median but counted in instances before
+    with pytest.raises(ResultsError, match=r"growth table: column 'wall_time' holds a value that is not a finite number >= 0"):
+        growth_medians(damaged)
 
 
 def test_growth_draws_log_log_hits_and_the_time_limit(tmp_path):

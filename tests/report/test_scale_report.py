@@ -237,6 +237,9 @@ def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
         damaged = _folder(tmp_path, name=f"bad-{column}", table=TABLE.assign(**{column: [value, *TABLE[column][1:]]}))
         with pytest.raises(ResultsError, match=rf"table\.csv: column '{column}' holds a value that is not a {what}"):
             load_scale(damaged)  # an empty cell, 'nan' or 'inf' passed as numbers, then crashed the report
+    extra = TABLE.assign(solved=[TABLE["instances"][0] + 1, *TABLE["solved"][1:]])  # more solved than instances
+    with pytest.raises(ResultsError, match=r"table\.csv: the row of .* counts solved\+timeouts.* outcomes for \d+ instances"):
+        load_scale(_folder(tmp_path, name="tally", table=extra))  # sgm_floor then failed without naming the file
     with pytest.raises(ResultsError, match=r"table\.csv: holds no rows"):
         load_scale(_folder(tmp_path, name="empty", table=TABLE.iloc[:0]))
     unfinished = _folder(tmp_path, name="unfinished")  # a run stopped part-way keeps the last run's tables
