@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..files import atomic_path, sha256_file, write_text
+from ..files import atomic_path, sha256_bytes, sha256_file, write_text
 from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
 from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
@@ -29,31 +29,29 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
 
     Trained nets are named ``b<budget>-<protocol>-<arch>``, hand-built ones
     ``b<budget>-<source>-<arch>``. A new entry replaces the one of the same
-    name and keeps the others.
+    name and keeps the others. Each entry is made, with its file's SHA-256,
+    before the file replaces the old one, so an interrupted save leaves every
+    name with either its old entry and file or its new ones (:func:`_merge`).
     """
 
     zoo_dir = Path(zoo_dir)
     manifest = load_manifest(zoo_dir)
     protocol = result.config.protocol
-    added, written = [], []
-    with _recorded(zoo_dir, manifest, added, written):
+    added = []
+    with _recorded(zoo_dir, manifest, added):
         for _, row in best_rows(result.nets).iterrows():
-            added.append(_saved_entry(result, row, protocol, zoo_dir, written))
+            _save_entry(result, row, protocol, zoo_dir, added)
     return added
 
 
-def _saved_entry(result, row, protocol, zoo_dir: Path, written: list) -> dict:
-    """Copy one selected net of a sweep into ``zoo_dir`` (its file noted in ``written`` first); its manifest entry."""
+def _save_entry(result, row, protocol, zoo_dir: Path, added: list) -> None:
+    """Copy one selected net of a sweep into ``zoo_dir``, its manifest entry noted in ``added`` (:func:`_staged`)."""
     arch = Architecture.parse(row["arch"])
     trained = row["source"] == TRAINED
     name = zoo_name(arch, protocol.name if trained else row["source"])
-    target = zoo_dir / f"{name}.onnx"
-    written.append(target.name)
-    with atomic_path(target) as tmp:
-        shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
     entry = {
         "name": name,
-        "file": target.name,
+        "file": f"{name}.onnx",
         "kind": "trained" if trained else "hand-built",
         "source": row["source"],
         "architecture": arch.name,
@@ -68,17 +66,31 @@ def _saved_entry(result, row, protocol, zoo_dir: Path, written: list) -> dict:
         entry.update(protocol=protocol.name, epochs=epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
     else:
         entry.update(error_bound=float(row["error_bound"]))
-    return entry
+    with _staged(zoo_dir, entry, added) as tmp:
+        shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
 
 
 @contextmanager
-def _recorded(zoo_dir: Path, manifest: dict, added: list, written: list):
-    """Merge ``added`` into the manifest and re-hash every file in ``written`` when the block ends, also when it
-    is interrupted (:func:`_merge`): every file replaced is then recorded as it is, so the zoo stays usable."""
+def _staged(zoo_dir: Path, entry: dict, added: list):
+    """Yield a temporary path for the new content of ``entry``'s file; when the block succeeds, note ``entry``
+    with that content's SHA-256 in ``added``, then move the file into place (atomically).
+
+    The entry is noted before the file is replaced: an interruption in between leaves the old file, which
+    :func:`_merge` sees differs from the noted hash, so the name keeps its old entry.
+    """
+    with atomic_path(zoo_dir / entry["file"]) as tmp:
+        yield tmp
+        added.append({**entry, "sha256": sha256_bytes(tmp.read_bytes())})
+
+
+@contextmanager
+def _recorded(zoo_dir: Path, manifest: dict, added: list):
+    """Merge ``added`` into the manifest when the block ends, also when it is interrupted (:func:`_merge`):
+    every file replaced is then recorded with its own entry, so the zoo stays usable."""
     try:
         yield
     finally:
-        _merge(zoo_dir, manifest, added, written)
+        _merge(zoo_dir, manifest, added)
 
 
 def save_hand_built(
@@ -94,45 +106,45 @@ def save_hand_built(
 
     zoo_dir = Path(zoo_dir)
     manifest = load_manifest(zoo_dir)
-    added, written = [], []
+    added = []
     shapes = dict.fromkeys(Architecture.parse(a) for a in archs)  # '2x6' and '6-6' are one shape, saved once
-    with _recorded(zoo_dir, manifest, added, written):
+    with _recorded(zoo_dir, manifest, added):
         for arch, (variant, built) in ((a, plan) for a in shapes for plan in useful_plans(a, variants, max_bound=max_bound)):
             net = hand_built(arch, variant, active_margin=active_margin).rounded_to_float32()
             s = score(net)
             source = hand_built_source(variant, active_margin=active_margin)
             name = zoo_name(arch, source)
-            written.append(f"{name}.onnx")
-            export_onnx(net, zoo_dir / f"{name}.onnx", metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
-            added.append(
-                {
-                    "name": name,
-                    "file": f"{name}.onnx",
-                    "kind": "hand-built",
-                    "source": source,
-                    "architecture": arch.name,
-                    "budget": arch.neurons,
-                    "mae": s.mae,
-                    "mse": s.mse,
-                    "max_error": s.max_error,
-                    "collapsed": s.collapsed,
-                    "error_bound": built.error_bound,
-                }
-            )
+            entry = {
+                "name": name,
+                "file": f"{name}.onnx",
+                "kind": "hand-built",
+                "source": source,
+                "architecture": arch.name,
+                "budget": arch.neurons,
+                "mae": s.mae,
+                "mse": s.mse,
+                "max_error": s.max_error,
+                "collapsed": s.collapsed,
+                "error_bound": built.error_bound,
+            }
+            with _staged(zoo_dir, entry, added) as tmp:
+                export_onnx(net, tmp, metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
     return added
 
 
-def _merge(zoo_dir: Path, manifest: dict, added: list[dict], written: Sequence[str] = (), *, sort: bool = True) -> None:
-    """Replace the manifest's entries of the names in ``added`` by ``added`` (in order of budget, kind and name
-    with ``sort``), record the current SHA-256 of every entry whose file is ``added``'s or in ``written``
-    (rewritten), and write the manifest once."""
-    added = list({a["name"]: a for a in added}.values())  # a name written twice: its last entry, once
-    keep = [m for m in manifest["models"] if m["name"] not in {a["name"] for a in added}]
-    manifest["models"] = sorted(keep + added, key=lambda m: (m["budget"], m["kind"], m["name"])) if sort else keep + added
-    fresh = {a["file"] for a in added} | set(written)
-    for entry in manifest["models"]:
-        if entry["file"] in fresh:
-            entry["sha256"] = sha256_file(zoo_dir / entry["file"])
+def _merge(zoo_dir: Path, manifest: dict, added: list[dict], *, sort: bool = True) -> None:
+    """Put the entries of ``added`` in the manifest, each in place of the entry of its name (in order of budget,
+    kind and name with ``sort``), and write the manifest once.
+
+    An entry of ``added`` is taken only when its file on disk has the SHA-256 it records, so an interrupted
+    save never pairs an entry with another file: a name whose new file did not replace the old one keeps
+    its old entry, and a file that is missing never gets a hash. A name in ``added`` twice takes its last
+    entry whose file is on disk.
+    """
+    on_disk = {file: sha256_file(zoo_dir / file) for file in {a["file"] for a in added}}
+    fresh = {a["name"]: a for a in added if on_disk[a["file"]] == a["sha256"]}
+    models = [fresh.pop(m["name"], m) for m in manifest["models"]] + list(fresh.values())
+    manifest["models"] = sorted(models, key=lambda m: (m["budget"], m["kind"], m["name"])) if sort else models
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
@@ -158,17 +170,16 @@ def store_bounds(
     unknown = sorted(set(names or ()) - {e["name"] for e in entries})
     if unknown:
         raise ConfigError(f"store_bounds: {', '.join(unknown)} not in {zoo_dir / MANIFEST}; name nets of that zoo")
-    rows, written = [], []
+    rows, added = [], []
     try:
         for entry in [e for e in entries if names is None or e["name"] in names]:
-            path = check_entry_file(zoo_dir, entry)
-            net = load_onnx(path)
+            net = load_onnx(check_entry_file(zoo_dir, entry))
             net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
             found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods or BOUND_METHODS]
             rows += [{"name": entry["name"], **b.summary()} for b in found]
-            export_onnx(attach_bounds(net, *found), path)
-            written.append(entry["file"])
-    finally:  # an interrupted run leaves every file it rewrote recorded, so the zoo stays usable and a rerun resumes
-        if written:
-            _merge(zoo_dir, load_manifest(zoo_dir), [], written, sort=False)
+            with _staged(zoo_dir, entry, added) as tmp:  # noted with its new SHA-256 before it replaces the file
+                export_onnx(attach_bounds(net, *found), tmp)
+    finally:  # an interrupted run records every file it replaced, so the zoo stays usable and a rerun resumes
+        if added:
+            _merge(zoo_dir, load_manifest(zoo_dir), added, sort=False)
     return rows

@@ -141,13 +141,17 @@ def _check_entry(path: Path, index: int, entry) -> None:
     if missing:
         raise ModelFormatError(f"{path}: entry {label} has no {', '.join(repr(k) for k in missing)}; {_FIX}")
     for key, kind in {**REQUIRED_KEYS, **OPTIONAL_KEYS}.items():
+        if key == "sha256" and entry.get(key, "") is None:  # refuses this net only (check_entry_file), not the zoo
+            continue
         if key in entry and not _has_type(entry[key], kind):
             raise ModelFormatError(f"{path}: entry {label} has {key}={entry[key]!r}, which is not {_TYPE_NAMES[kind]}; {_FIX}")
     if Path(entry["file"]).name != entry["file"] or not entry["file"].endswith(".onnx"):
         raise ModelFormatError(
             f"{path}: entry {label} has file={entry['file']!r}; give the name of an .onnx file in the zoo folder"
         )
-    if "sha256" in entry and (len(entry["sha256"]) != 64 or any(c not in "0123456789abcdef" for c in entry["sha256"])):
+    if isinstance(entry.get("sha256"), str) and (
+        len(entry["sha256"]) != 64 or any(c not in "0123456789abcdef" for c in entry["sha256"])
+    ):
         raise ModelFormatError(f"{path}: entry {label} has sha256={entry['sha256']!r}, not 64 hex digits; {_FIX}")
     try:
         arch = Architecture.parse(entry["architecture"])
@@ -237,10 +241,13 @@ def read_zoo(zoo_dir: str | os.PathLike) -> dict:
 def check_entry_file(zoo_dir: str | os.PathLike, entry: dict) -> Path:
     """The ONNX file of manifest ``entry``, after checking that it is the file the entry describes.
 
+    Only this entry's file is checked, so one entry whose file is missing or replaced refuses that net alone.
+
     Raises
     ------
     ModelFormatError
-        If the file is missing or its SHA-256 differs from the entry's ``sha256``.
+        If the file is missing, the entry's ``sha256`` is null (as a save interrupted in an older version
+        left it), or the file's SHA-256 differs from the entry's ``sha256``.
     """
     path = Path(zoo_dir) / entry["file"]
     where = f"zoo entry {entry['name']!r} of {Path(zoo_dir) / MANIFEST}"
@@ -248,6 +255,12 @@ def check_entry_file(zoo_dir: str | os.PathLike, entry: dict) -> Path:
     if digest is None:
         raise ModelFormatError(
             f"{where} lists {entry['file']!r}, but {path} is missing or unreadable; restore it or remove the entry"
+        )
+    if "sha256" in entry and entry["sha256"] is None:
+        raise ModelFormatError(
+            f"{where} has sha256=null, so {path} cannot be checked against the entry (an interrupted save of an "
+            "older version leaves this): save that net again, restore the file (e.g. git checkout) and its "
+            f"entry, or, if {path} is the net the entry describes, set the entry's sha256 to {digest}"
         )
     if "sha256" in entry and digest != entry["sha256"]:
         raise ModelFormatError(

@@ -1,15 +1,20 @@
 """Storing bounds in a zoo's ONNX files: every net, or the named ones only."""
 
 import json
+import os
 import shutil
+import types
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from surrogate import ConfigError, load_onnx
+import surrogate.experiments.zoo_store as zoo_store
+from surrogate import ConfigError, ModelFormatError, load_onnx
 from surrogate.cli import main
 from surrogate.experiments.zoo_store import store_bounds
 from surrogate.files import sha256_file
-from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest
+from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest, resolve_surrogate
 
 NAMES = ("b12-hand-paired-1x12", "b12-hand-shared-2x6")
 
@@ -89,3 +94,117 @@ def test_one_shape_given_twice_is_saved_once_and_an_interrupted_save_is_recorded
     for entry in load_manifest(zoo)["models"]:
         assert entry["sha256"] == sha256_file(zoo / entry["file"]), entry["name"]
         resolve_surrogate(entry["name"], zoo=zoo)  # every net loads
+
+
+def interrupt_after_replacing(monkeypatch, file_name: str, *, before: bool = False) -> None:
+    """Ctrl-C right after ``file_name`` is moved into place (before the save can note it), or right ``before``."""
+    real = os.replace
+
+    def replace_then_interrupt(src, dst):
+        if before and Path(dst).name == file_name:
+            raise KeyboardInterrupt
+        real(src, dst)
+        if Path(dst).name == file_name:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+
+
+def check_zoo(zoo, refused: str = "", match: str = "") -> dict:
+    """Every entry records a hash; every net but ``refused`` loads, its file the entry's; ``refused`` raises ``match``."""
+    entries = {e["name"]: e for e in load_manifest(zoo)["models"]}
+    for name, entry in entries.items():
+        assert isinstance(entry.get("sha256"), str), name
+        if name == refused:
+            with pytest.raises(ModelFormatError, match=match):
+                resolve_surrogate(name, zoo=zoo)
+        else:
+            assert entry["sha256"] == sha256_file(zoo / entry["file"]), name
+            resolve_surrogate(name, zoo=zoo)
+    return entries
+
+
+@pytest.mark.parametrize("where", ["export", "after replace"])
+def test_a_save_over_an_entry_whose_file_is_missing_records_no_null_hash(zoo, monkeypatch, where):
+    """A save of that name that failed before writing recorded sha256=null, and every net of the zoo was refused."""
+    lost = "b12-hand-shared-2x6"
+    (zoo / f"{lost}.onnx").unlink()
+    if where == "export":
+        monkeypatch.setattr(zoo_store, "export_onnx", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    else:
+        interrupt_after_replacing(monkeypatch, f"{lost}.onnx")
+    with pytest.raises(KeyboardInterrupt):
+        zoo_store.save_hand_built(["2x6"], zoo, variants=("shared",))
+    assert "null" not in (zoo / "manifest.json").read_text()
+    if where == "export":  # nothing written: only the lost net is refused, naming its file and the fix
+        check_zoo(zoo, lost, r"lists 'b12-hand-shared-2x6.onnx', but .* is missing or unreadable; restore it")
+    else:  # the new file is in place and recorded with its own entry
+        assert set(check_zoo(zoo)) == set(NAMES)
+
+
+def sweep_result(out, net_file: str, seed: int, protocol=None):
+    """A sweep's result of one trained 3x8 net (a copy of the zoo's ``net_file``), scored as the sweep scores."""
+    from surrogate.experiments.sweep import SweepConfig
+    from surrogate.nets.metrics import score
+
+    shutil.copy(DEFAULT_ZOO / net_file, out / "nets" / f"n{seed}.onnx")
+    s = score(load_onnx(out / "nets" / f"n{seed}.onnx"))
+    row = dict(arch="3x8", source="trained", file=f"n{seed}.onnx", collapsed=False, seed=seed)
+    nets = pd.DataFrame([{**row, "val_mae": s.mae, "mae": s.mae, "mse": s.mse, "max_error": s.max_error}])
+    config = SweepConfig(budget=24, architectures=("3x8",))
+    return types.SimpleNamespace(config=protocol or config, nets=nets, out_dir=out)
+
+
+@pytest.mark.parametrize("where", ["resolve", "before replace", "after replace"])
+def test_an_interrupted_save_models_never_pairs_an_entry_with_another_file(zoo, tmp_path_factory, monkeypatch, where):
+    """Ctrl-C after the copy recorded the new file's SHA-256 under the old entry's seed and errors: every read
+    accepted a net whose scores differ from its entry."""
+    out = tmp_path_factory.mktemp("sweep")
+    (out / "nets").mkdir()
+    first = sweep_result(out, "b24-seed-3x8.onnx", 1)
+    (old,) = zoo_store.save_models(first, zoo)
+    protocol = first.config.protocol
+    if where == "resolve":  # Ctrl-C while the entry is made
+
+        class Interrupting:
+            name = protocol.name
+
+            def resolve(self, arch):
+                raise KeyboardInterrupt
+
+        protocol = Interrupting()
+    else:
+        interrupt_after_replacing(monkeypatch, old["file"], before=where == "before replace")
+    second = sweep_result(out, "b24-best-3x8.onnx", 2, types.SimpleNamespace(protocol=protocol))
+    with pytest.raises(KeyboardInterrupt):
+        zoo_store.save_models(second, zoo)
+    entries = check_zoo(zoo)
+    assert set(entries) == {*NAMES, old["name"]}
+    entry, net = entries[old["name"]], resolve_surrogate(old["name"], zoo=zoo)
+    expected = (1, old["sha256"]) if where != "after replace" else (2, sha256_file(DEFAULT_ZOO / "b24-best-3x8.onnx"))
+    assert (entry["seed"], entry["sha256"]) == expected
+    from surrogate.nets.metrics import score
+
+    assert entry["mae"] == pytest.approx(score(net).mae)
+
+
+@pytest.mark.parametrize("where", ["export", "after replace"])
+def test_an_interrupted_store_bounds_leaves_old_or_new_pairs_and_a_rerun_resumes(zoo, monkeypatch, where):
+    """Ctrl-C after a file was replaced left the old SHA-256: that net and a rerun of store_bounds were refused."""
+    real, before = zoo_store.export_onnx, (zoo / f"{NAMES[0]}.onnx").read_bytes()
+
+    def export_then_interrupt(net, path, **kwargs):
+        real(net, path, **kwargs)
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        if where == "export":
+            patch.setattr(zoo_store, "export_onnx", export_then_interrupt)
+        else:
+            interrupt_after_replacing(patch, f"{NAMES[0]}.onnx")
+        with pytest.raises(KeyboardInterrupt):
+            store_bounds(zoo, ("interval",))
+    check_zoo(zoo)
+    assert ((zoo / f"{NAMES[0]}.onnx").read_bytes() == before) == (where == "export")  # old pair, or new pair
+    assert [r["name"] for r in store_bounds(zoo, ("interval",))] == list(NAMES)  # the rerun resumes
+    check_zoo(zoo)

@@ -189,3 +189,17 @@ def test_a_zoo_to_take_nets_from_must_be_a_folder_with_a_manifest(tmp_path, make
     with pytest.raises(ModelFormatError, match=message):
         resolve_surrogate("3x8", zoo=folder)
     assert load_manifest(folder)["models"] == []  # a writer still starts from an empty manifest there
+
+
+def test_a_null_sha256_refuses_that_net_only_with_the_fix(zoo):
+    """An older save interrupted over an entry whose file was missing wrote sha256: null, and then every net of
+    the zoo was refused ('has sha256=None, which is not a string')."""
+    write(zoo, [{**BEST, "sha256": None}, dict(OTHER)])
+    assert [e["name"] for e in load_manifest(zoo)["models"]] == [BEST["name"], OTHER["name"]]
+    assert resolve_surrogate("b24-best-2x12", zoo=zoo).architecture.name == "2x12"
+    with pytest.raises(
+        ModelFormatError,
+        match=r"zoo entry 'b24-best-3x8' .* has sha256=null, so .*b24-best-3x8.onnx cannot be checked .*save that net "
+        r"again, restore the file .* set the entry's sha256 to [0-9a-f]{64}",
+    ):
+        resolve_surrogate("b24-best-3x8", zoo=zoo)
