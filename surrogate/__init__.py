@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .version import package_version as _package_version
+
 if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time __getattr__ does them
     from .errors import (
         ArchitectureError,
@@ -181,18 +183,8 @@ __all__ = [
 ]
 
 
-def _version() -> str:
-    """The installed distribution's version (``pyproject.toml``'s), or ``"unknown"`` when run from an uninstalled tree."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("surrogate")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 #: The version of the installed package.
-__version__ = _version()
+__version__ = _package_version()
 
 
 def __getattr__(name: str):

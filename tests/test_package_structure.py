@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "surrogate.literature",
         "surrogate.executors",
         "surrogate.executor_args",
+        "surrogate.version",
     ),
     ("surrogate.nets",),
     ("surrogate.train", "surrogate.milp"),

@@ -304,9 +304,9 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     parser = OneLineParser(  # its subcommands' parsers are of its class too
         prog="surrogate", description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
     )
-    from .. import __version__
+    from ..version import package_version
 
-    parser.add_argument("--version", action="version", version=f"surrogate {__version__}")
+    parser.add_argument("--version", action="version", version=f"surrogate {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (text, add_arguments) in COMMANDS.items():
         p = sub.add_parser(name, help=text)

@@ -161,7 +161,10 @@ def merge_entries(out_dir: str | Path, added: Sequence[dict]) -> dict:
     out_dir = Path(out_dir)
     manifest = load_manifest(out_dir)
     for entry in added:
-        entry["sha256"] = sha256_file(out_dir / entry["file"])
+        digest = sha256_file(out_dir / entry["file"])
+        if digest is None:  # never a null hash: it made every net of the zoo unreadable
+            raise ConfigError(f"{out_dir / entry['file']}: the file of {entry['name']!r} cannot be read; train the family again")
+        entry["sha256"] = digest
     names = {a["name"] for a in added}
     keep = [m for m in manifest["models"] if m["name"] not in names]
     manifest["models"] = sorted(keep + list(added), key=lambda m: (m["budget"], m["architecture"], m.get("lam", 0.0), m["name"]))

@@ -210,22 +210,21 @@ def bilinear(
         (``'3x8'``), or a baseline from :mod:`surrogate.milp.baselines` (e.g.
         ``Sawtooth(24)``, on [-1, 1]^2).
     formulation
-        How a net is encoded: ``'pruned'`` (default), ``'bigm'``,
-        ``'partition'`` or ``'fullspace'``; ignored for baselines.
+        How a net is encoded: ``'pruned'`` (default), ``'bigm'``, ``'partition'`` or ``'fullspace'``; not a baseline.
     name, zoo
         Name of the new block (default: ``surrogate_<x>_<y>``, made unique); the folder a zoo name is
         looked up in (default: the shipped ``models/``).
     error_aware
         Add a slack ``s`` in ``[-E |ac|, E |ac|]`` to ``z`` (``z = ac N + ad xh + bc yh + bd + s``),
-        ``E`` the net's :func:`certified_error_bound` on its domain (a baseline's
-        ``max_error``), so ``z = x*y`` is feasible at every ``(x, y)`` and the
-        surrogate's error cuts off no feasible point of the exact model. The
-        bound is kept in ``.error_bound``, the slack in ``.slack``.
+        ``E`` the net's :func:`certified_error_bound` on its domain (a baseline's ``max_error``), so
+        ``z = x*y`` is feasible at every ``(x, y)`` and the surrogate's error cuts off no feasible point
+        of the exact model. The bound is kept in ``.error_bound``, the slack in ``.slack``.
 
     Returns
     -------
     BilinearSurrogate, LinearProduct, BinaryProduct or IntegerProduct
         Exact and with no surrogate for a factor of ``lb == ub``, binary, or integer of few values (:func:`_exact_product`).
+        Its block records the factors' boxes (:func:`_guard`): a solve refuses a factor widened past them.
 
     Warns
     -----

@@ -139,6 +139,19 @@ def _envelope(net: ReluMLP, lower: list, upper: list, box, *, relax: bool, caps:
     return tuple(planes)
 
 
+#: A net with more neurons after its first layer than this shows a progress bar (on stderr) while its bounds are
+#: tightened: two LPs (and with ``milp`` two MILPs) per neuron take minutes for such a net.
+PROGRESS_NEURONS = 64
+
+
+def _progress(net: ReluMLP, method: str):
+    """A tqdm bar over the neurons of ``net``'s layers after the first (shown only above :data:`PROGRESS_NEURONS`)."""
+    from tqdm.auto import tqdm
+
+    total = sum(w.shape[1] for w in net.weights[1:])
+    return tqdm(total=total, desc=f"{method} bounds", unit="neuron", leave=False, disable=total <= PROGRESS_NEURONS)
+
+
 def obbt_bounds(
     net: ReluMLP,
     method: str,
@@ -166,15 +179,17 @@ def obbt_bounds(
     first = interval_bounds(net, box)
     lower, upper = [first.lower[0].copy()], [first.upper[0].copy()]
     last = len(net.weights) - 1
-    for k in range(1, len(net.weights)):
-        lo, hi = interval_layer(net.weights[k], net.biases[k], np.maximum(lower[-1], 0.0), np.maximum(upper[-1], 0.0))
-        lower.append(lo)
-        upper.append(hi)
-        _tighten_layer(net, k, lower, upper, box, relax=True, caps=caps)
-        if method == "milp":
-            # The MILP only where it can matter: unstable hidden neurons (a stable one needs no big-M) and the output.
-            todo = range(len(lower[k])) if k == last else [j for j in range(len(lower[k])) if lower[k][j] < 0 < upper[k][j]]
-            _tighten_layer(net, k, lower, upper, box, relax=False, caps=caps, neurons=todo)
+    with _progress(net, method) as bar:
+        for k in range(1, len(net.weights)):
+            lo, hi = interval_layer(net.weights[k], net.biases[k], np.maximum(lower[-1], 0.0), np.maximum(upper[-1], 0.0))
+            lower.append(lo)
+            upper.append(hi)
+            _tighten_layer(net, k, lower, upper, box, relax=True, caps=caps)
+            if method == "milp":
+                # The MILP only where it can matter: unstable hidden neurons (a stable one needs no big-M) and the output.
+                todo = range(len(lower[k])) if k == last else [j for j in range(len(lower[k])) if lower[k][j] < 0 < upper[k][j]]
+                _tighten_layer(net, k, lower, upper, box, relax=False, caps=caps, neurons=todo)
+            bar.update(len(lower[k]))
     envelope = _envelope(net, lower, upper, box, relax=method == "lp", caps=caps)
     seconds = time.perf_counter() - start
     return NetBounds(method, tuple(lower), tuple(upper), box, fingerprint(net), seconds, caps.capped, envelope, caps.timed_out)

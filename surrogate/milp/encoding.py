@@ -198,7 +198,10 @@ def add_surrogate(
     bounds
         For ``'pruned'`` only: a bound method (``'interval'``, ``'lp'``,
         ``'milp'``; default ``'milp'``) or a :class:`~surrogate.milp.bounds.NetBounds`
-        computed for this net on ``input_bounds``.
+        computed for this net on ``input_bounds``. ``'milp'`` solves two MILPs per unstable
+        neuron (a progress bar shows above 64 neurons; minutes for a 2-64-64-1 net): for a wide
+        net pass ``'lp'`` or ``'interval'``, or store the bounds in its file once
+        (:func:`~surrogate.milp.bounds.with_stored_bounds`, then :func:`~surrogate.nets.onnx_io.export_onnx`).
     name
         Component name of the new block on ``parent``.
 

@@ -373,9 +373,10 @@ def solve_with_start(
 
     The search gets at most ``start.time_limit`` seconds (plus ``start.patience`` while it has no
     point), and never more than ``config.time_limit`` in all, on its clock: with ``clock='cpu'`` those are
-    CPU seconds, and its wall seconds are capped by ``start.wall_limit`` instead. Its setup (cloning the
-    model, building the LP) runs before its clock checks: a fraction of a second more on a large model. HiGHS gets what is left of ``config.time_limit``, and the returned ``wall_time`` counts both,
-    so a warm-started solve is compared with a cold one on the same clock.
+    CPU seconds, and its wall seconds are capped by ``start.wall_limit`` instead. Its setup (the input checks, the
+    model's clone, the LP) runs before its clock checks and grows with the model: seconds for hundreds of products,
+    by which such a call can pass ``config.time_limit``. HiGHS gets what is left of ``config.time_limit``, and the
+    returned ``wall_time`` counts both, so a warm-started solve is compared with a cold one on the same clock.
 
     Returns
     -------

@@ -327,19 +327,18 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
         (:func:`read_zoo`), or the zoo's file is not the one its entry describes.
     """
     from .network import ReluMLP
-    from .onnx_io import load_onnx
 
     if isinstance(surrogate, ReluMLP):
         return surrogate
     if isinstance(surrogate, os.PathLike) or (isinstance(surrogate, str) and names_a_file(surrogate)):
-        return load_onnx(surrogate)
+        return _loaded(surrogate)
     if not isinstance(surrogate, str):
         raise ModelFormatError(
             f"cannot use {type(surrogate).__name__} as a surrogate; pass a ReluMLP, an ONNX path or a zoo name like '3x8'"
         )
     best = find_entry(zoo, surrogate)
     if best is None and _is_file(surrogate):  # a file named like no zoo net, e.g. 'net.ONNX' or 'mynet'
-        return load_onnx(surrogate)
+        return _loaded(surrogate)
     if best is None:
         shapes = sorted({m["architecture"] for m in read_zoo(zoo)["models"]})
         raise ModelFormatError(
@@ -347,6 +346,31 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
             "manifest.json, or an ONNX path"
         )
     path = check_entry_file(zoo, best)
-    net = load_onnx(path)
+    net = _loaded(path)
     _check_net_shape(net, best, path)
     return net
+
+
+#: Nets read by :func:`resolve_surrogate`, by their file's resolved path and SHA-256 (a timestamp can miss a rewrite).
+_LOADED: dict[tuple, object] = {}
+#: How many are kept (the oldest goes first).
+LOADED_NETS_KEPT = 32
+
+
+def _loaded(path):
+    """:func:`~surrogate.nets.onnx_io.load_onnx` of ``path``, read once while the file is unchanged (parsing and
+    checking a file against onnxruntime costs tens of milliseconds, a ``bilinear`` call in a loop paid it
+    each time); each caller gets its own copy of the arrays."""
+    from .network import ReluMLP
+    from .onnx_io import load_onnx
+
+    digest = sha256_file(path)
+    if digest is None:
+        return load_onnx(path)  # its own message for a missing or unreadable file
+    key = (str(Path(path).resolve()), digest)
+    net = _LOADED.get(key)
+    if net is None:
+        net = _LOADED[key] = load_onnx(path)
+        while len(_LOADED) > LOADED_NETS_KEPT:
+            _LOADED.pop(next(iter(_LOADED)))
+    return ReluMLP(tuple(w.copy() for w in net.weights), tuple(b.copy() for b in net.biases), dict(net.metadata))

@@ -151,3 +151,11 @@ def test_scips_proof_of_infeasibility_wins_over_an_unbounded_relaxation():
     row = run_problem(problem, "3x8", arch="3x8", config=config)
     assert row["scip_termination"] == "provenInfeasible"
     assert row["status"] == "infeasible" and "SCIP proves the exact model infeasible" in row["message"]
+
+
+@pytest.mark.solver
+def test_a_budget_spent_before_the_milp_names_the_stage_that_spent_it():
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=10), scip=False, budget=1e-4)
+    row = run_problem(random_bilinear(8, seed=1), "3x8", arch="3x8", config=config)
+    assert row["termination"] == "budget-spent"
+    assert "replacing the products (with bound tightening) took" in row["message"] and "raise --budget" in row["message"]

@@ -164,3 +164,15 @@ def test_the_module_command_refuses_bad_input_in_one_line_and_writes_nothing(tmp
     err = capsys.readouterr().err
     assert err.startswith("python -m surrogate.experiments.stable_zoo: error: ") and match in err and "Traceback" not in err
     assert not (tmp_path / "family").exists()
+
+
+def test_merging_an_entry_whose_file_is_missing_is_refused_not_recorded_as_a_null_hash(tmp_path):
+    import json
+
+    from surrogate.experiments.stable_zoo import merge_entries
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": 1, "models": []}))
+    entry = {"name": "b24-x", "file": "b24-x.onnx", "budget": 24, "architecture": "3x8"}
+    with pytest.raises(ConfigError, match=r"b24-x\.onnx: the file of 'b24-x' cannot be read; train the family again"):
+        merge_entries(tmp_path, [entry])
+    assert json.loads((tmp_path / "manifest.json").read_text()) == {"version": 1, "models": []}

@@ -208,3 +208,14 @@ def test_the_milp_identity_reads_weights_domain_and_bounds_and_nothing_else():
         broken = net.with_metadata(**{METADATA_KEY: unreadable})
         assert milp_identity(broken) == milp_identity(net.with_metadata(**{METADATA_KEY: unreadable}))
         assert milp_identity(broken) != milp_identity(net)
+
+
+@pytest.mark.solver
+def test_a_wide_net_shows_the_progress_of_its_bounds_and_a_small_one_does_not(capsys):
+    from surrogate.milp.bounds_obbt import PROGRESS_NEURONS, obbt_bounds
+    from tests.helpers import random_net
+
+    obbt_bounds(random_net((8, 8)), "lp")
+    assert "lp bounds" not in capsys.readouterr().err
+    obbt_bounds(random_net((4, PROGRESS_NEURONS + 4)), "lp")
+    assert "lp bounds" in capsys.readouterr().err
