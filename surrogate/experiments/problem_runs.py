@@ -200,7 +200,9 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
     row["binaries"] = report.size().binaries
     if left < MIN_STAGE_S:
         row.update(termination="budget-spent", milp_time_s=0.0, surrogate_objective=math.nan)
-        spent = "replacing the products (with bound tightening" + (", certifying the surrogate's error bound)" if config.error_aware else ")")
+        spent = "replacing the products (with bound tightening" + (
+            ", certifying the surrogate's error bound)" if config.error_aware else ")"
+        )
         note(
             row,
             f"no time left in the budget for the MILP: {spent} took {row['tighten_s']:.2f} s of it; raise --budget",
