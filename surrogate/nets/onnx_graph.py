@@ -5,7 +5,7 @@ nodes, each ``Gemm`` with every attribute and a bias of full length. Exporters
 write the same net in other, equally valid forms; :func:`normalise_graph`
 rewrites these, in place and without changing what the graph computes:
 
-* ReLU spelled as ``Clip(min=0)``, ``Max(h, 0)`` or ``LeakyRelu(alpha=0)``, and transposed
+* ReLU spelled as ``Clip(min=0)``, ``Max(h, 0)``, ``LeakyRelu(alpha=0)`` or a zero ``PRelu``, and transposed
   weights: see :mod:`surrogate.nets.onnx_spellings`;
 * weights passed through ``Identity`` nodes (PyTorch's legacy exporter does
   this for equal tensors) or held in ``Constant`` nodes: made initializers;
@@ -15,7 +15,10 @@ rewrites these, in place and without changing what the graph computes:
   PyTorch exporter writes ``Linear(bias=False)``): a zero ``Add`` after it;
 * a bias of one value broadcast by ONNX over the layer, or one of shape
   ``(1, n)``: spelled out as one value per neuron;
-* a constant ``Add`` after a ``Gemm`` (an output offset, ``layer(h) + c``): added to its bias;
+* a per-feature affine map (inference ``BatchNormalization``, skl2onnx's ``Scaler``, an
+  ``Add``, ``Sub``, ``Mul`` or ``Div`` by a constant: input normalisation, output
+  de-normalisation, an output offset ``layer(h) + c``, a second bias): folded into
+  the layer next to it, see :mod:`surrogate.nets.onnx_affine`;
 * ``Squeeze``, ``Reshape``, ``Flatten``, ``Unsqueeze`` or ``Identity`` nodes
   after the last layer (``model(x).squeeze(-1)``): dropped, so the graph ends at
   the layer (its one value per point is the same);
@@ -42,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelFormatError
+from .onnx_affine import bypass, consumers, fold_affine
 from .onnx_spellings import initializer_arrays, respell
 
 #: Largest |onnxruntime - parsed net| accepted on import, relative to the largest value a layer takes.
@@ -62,14 +66,14 @@ def normalise_graph(proto, path: Path | None = None):
     graph = proto.graph
     _unique_names(graph)
     _fold_constants(graph)
-    respell(graph)  # Clip(min=0), Max(h, 0), LeakyRelu(alpha=0) as Relu; transposed weights folded
+    respell(graph)  # Clip(min=0), Max(h, 0), LeakyRelu(alpha=0), PRelu(0) as Relu; transposed weights folded
     _drop_passthrough(graph)
     _drop_reshapes(graph)
-    _fixed_input_width(graph)
     _explicit_gemms(graph, path)
     _add_missing_biases(graph)
     _full_biases(graph)
-    _fold_offsets(graph)
+    fold_affine(graph)  # BatchNormalization, Scaler, constant Add/Sub/Mul/Div folded into a layer next to them
+    _fixed_input_width(graph)
     _drop_output_reshapes(graph)
     return proto
 
@@ -89,26 +93,6 @@ def _unique_names(graph) -> None:
         taken.add(node.name)
 
 
-def _bypass(graph, node) -> None:
-    """Remove ``node``; whatever read its (first) output reads its first input instead.
-
-    Where that output is a graph output, the tensor keeps the graph output's name
-    (so messages name the graph's own outputs): its producer writes it under that name.
-    """
-    old, new = node.output[0], node.input[0]
-    graph.node.remove(node)
-    sources = {t.name for t in graph.initializer} | {v.name for v in graph.input}
-    if old in {v.name for v in graph.output} and new not in sources:
-        old, new = new, old  # rename the input tensor to the output's name, everywhere
-        for other in graph.node:
-            other.output[:] = [new if name == old else name for name in other.output]
-    for consumer in graph.node:
-        consumer.input[:] = [new if name == old else name for name in consumer.input]
-    for value in graph.output:
-        if value.name == old:
-            value.name = new
-
-
 def _drop_passthrough(graph) -> None:
     """Drop ``Identity`` and ``Dropout`` nodes, and ``Cast`` nodes to a floating-point type (see the module docstring)."""
     from onnx import TensorProto, helper
@@ -116,9 +100,9 @@ def _drop_passthrough(graph) -> None:
     floats = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16}
     for node in list(graph.node):
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        used_mask = len(node.output) > 1 and any(_consumers(graph, o) for o in node.output[1:] if o)
+        used_mask = len(node.output) > 1 and any(consumers(graph, o) for o in node.output[1:] if o)
         if (node.op_type == "Cast" and attrs.get("to") in floats) or (node.op_type in ("Identity", "Dropout") and not used_mask):
-            _bypass(graph, node)
+            bypass(graph, node)
 
 
 def _point_input(graph):
@@ -153,7 +137,7 @@ def _drop_reshapes(graph) -> None:
             dims = [d.dim_value for d in first.type.tensor_type.shape.dim]
             if len(dims) != 2 and int(np.prod([d for d in dims if d > 0])) == 2:
                 _set_input_width(first, 2)  # (batch, 1, 2) and the like: a point has 2 values
-        _bypass(graph, node)
+        bypass(graph, node)
 
 
 def _fixed_input_width(graph) -> None:
@@ -162,7 +146,7 @@ def _fixed_input_width(graph) -> None:
     if first is None or len(first.type.tensor_type.shape.dim) != 2 or first.type.tensor_type.shape.dim[1].dim_value > 0:
         return
     weights = initializer_arrays(graph)
-    for node in _consumers(graph, first.name):
+    for node in consumers(graph, first.name):
         if node.op_type in ("Gemm", "MatMul") and len(node.input) > 1 and node.input[1] in weights:
             w = weights[node.input[1]]
             trans_b = node.op_type == "Gemm" and any(a.name == "transB" and a.i for a in node.attribute)
@@ -221,16 +205,12 @@ def _explicit_gemms(graph, path: Path | None) -> None:
             node.input.append(_add_initializer(graph, zeros, f"{node.input[1]}.zero_bias"))
 
 
-def _consumers(graph, tensor: str) -> list:
-    return [n for n in graph.node if tensor in n.input]
-
-
 def _add_missing_biases(graph) -> None:
     from onnx import helper
 
     weights = initializer_arrays(graph)
     for node in [n for n in graph.node if n.op_type == "MatMul"]:
-        if node.input[1] not in weights or any(c.op_type == "Add" for c in _consumers(graph, node.output[0])):
+        if node.input[1] not in weights or any(c.op_type == "Add" for c in consumers(graph, node.output[0])):
             continue
         out = node.output[0]
         node.output[0] = f"{out}.without_bias"
@@ -282,32 +262,6 @@ def _full_biases(graph) -> None:
         node.input[slot] = _add_initializer(graph, full, f"{node.input[slot]}.full_{node.name}")
 
 
-def _fold_offsets(graph) -> None:
-    """An ``Add`` of a constant to a ``Gemm``'s output (an output offset, ``layer(h) + c``): added to the Gemm's bias."""
-    from onnx import helper
-
-    weights = initializer_arrays(graph)
-    producers = {o: n for n in graph.node for o in n.output}
-    outputs = {v.name for v in graph.output}
-    for node in [n for n in graph.node if n.op_type == "Add" and len(n.input) == 2]:
-        slot = next((k for k in (0, 1) if node.input[k] in weights), None)
-        gemm = producers.get(node.input[1 - slot]) if slot is not None else None
-        if gemm is None or gemm.op_type != "Gemm" or len(gemm.input) < 3 or gemm.input[2] not in weights:
-            continue
-        if len(_consumers(graph, gemm.output[0])) != 1 or gemm.output[0] in outputs:
-            continue
-        if weights[node.input[slot]].size not in (1, weights[gemm.input[2]].size):
-            continue
-        beta = next(helper.get_attribute_value(a) for a in gemm.attribute if a.name == "beta")
-        bias = beta * weights[gemm.input[2]] + weights[node.input[slot]].reshape(-1)
-        gemm.input[2] = _add_initializer(graph, bias, f"{gemm.input[2]}.offset_{node.name}")
-        for attr in gemm.attribute:
-            if attr.name == "beta":
-                attr.f = 1.0
-        node.input[:] = [gemm.output[0], node.input[slot]]  # the Add now reads the layer first: bypassed onto it
-        _bypass(graph, node)
-
-
 def _drop_output_reshapes(graph) -> None:
     from onnx import helper
 
@@ -315,7 +269,7 @@ def _drop_output_reshapes(graph) -> None:
         return
     producers = {o: n for n in graph.node for o in n.output}
     end, dropped = graph.output[0].name, 0
-    while (node := producers.get(end)) is not None and node.op_type in _OUTPUT_SHAPE_OPS and len(_consumers(graph, end)) == 0:
+    while (node := producers.get(end)) is not None and node.op_type in _OUTPUT_SHAPE_OPS and len(consumers(graph, end)) == 0:
         dropped += 1
         graph.node.remove(node)
         end = node.input[0]

@@ -15,13 +15,15 @@ import os
 import warnings
 from importlib import metadata as importlib_metadata
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
-from ..errors import ArchitectureError, ExportError, ModelFormatError
+from ..errors import ArchitectureError, DomainWarning, ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
-from .network import ReluMLP, unit_box
+from .network import DOMAIN_KEY, ReluMLP, parse_domain, unit_box
+from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_graph import check_import, normalise_graph
 from .onnx_spellings import structure_problem
 
@@ -152,6 +154,15 @@ def _load_proto(path: Path):
 _ALLOWED_OPS = {"Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "Reshape"}
 
 
+def _refuse_ops(path: Path, ops: list[str]) -> NoReturn:
+    """Refuse the net at ``path`` for the node types ``ops``, which no ReLU MLP holds once its affine maps are folded."""
+    raise ModelFormatError(
+        f"{path}: the net uses {', '.join(ops)}, but surrogate encodes only ReLU MLPs "
+        "(Gemm or MatMul+Add layers with Relu between them, and constant per-feature scalings, which it folds "
+        "into them); retrain the net with ReLU activations"
+    )
+
+
 def _parse_with_omlt(proto, path: Path):
     from omlt.io.onnx import load_onnx_neural_network
 
@@ -161,12 +172,6 @@ def _parse_with_omlt(proto, path: Path):
             f"{path}: the net has {len(graph_inputs)} input tensors (an input with a default initializer counts as "
             "a weight); a surrogate of x*y needs one input of size 2 without a default"
         )
-    if len(proto.graph.output) != 1:
-        names = ", ".join(o.name for o in proto.graph.output)
-        raise ModelFormatError(
-            f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
-            "export the net with its prediction as the only output"
-        )
     dims = [d.dim_value for d in graph_inputs[0].type.tensor_type.shape.dim]
     if not dims or dims[-1] != 2:
         raise ModelFormatError(
@@ -174,12 +179,13 @@ def _parse_with_omlt(proto, path: Path):
             "(batch, 2) inputs; export a net with exactly 2 inputs"
         )
     bad = sorted({node.op_type for node in proto.graph.node} - _ALLOWED_OPS)
+    if not set(bad) <= AFFINE_OPS:  # another function: named first
+        _refuse_ops(path, bad)
+    problem = affine_problem(proto.graph)  # a scaling that could not be folded: named, not read as an activation
+    if problem:
+        raise ModelFormatError(f"{path}: {problem}")
     if bad:
-        raise ModelFormatError(
-            f"{path}: the net uses {', '.join(bad)}, but surrogate encodes only ReLU MLPs "
-            "(Gemm or MatMul+Add layers with Relu between them); retrain the net with ReLU activations, and fold "
-            "any scaling of its inputs or output into its first and last layers"
-        )
+        _refuse_ops(path, bad)
     problem = structure_problem(proto.graph)
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
@@ -204,12 +210,27 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         from what onnxruntime computes from the file
         (:func:`~surrogate.nets.onnx_graph.check_import`). Graphs in the other
         forms that exporters write are rewritten first
-        (:func:`~surrogate.nets.onnx_graph.normalise_graph`).
+        (:func:`~surrogate.nets.onnx_graph.normalise_graph`); per-feature affine maps that
+        cannot be folded into a layer are named (:mod:`surrogate.nets.onnx_affine`).
+
+    Warns
+    -----
+    DomainWarning
+        If a metadata key looks like the domain's but is not exactly ``surrogate.domain``
+        (``domain``, ``surrogate.Domain``): it is not read.
     """
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
     path = Path(path)
-    proto = normalise_graph(_load_proto(path), path)
+    proto = _load_proto(path)
+    if len(proto.graph.output) != 1:  # counted before the rewrites, which may rename an output
+        names = ", ".join(o.name for o in proto.graph.output)
+        raise ModelFormatError(
+            f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
+            "export the net with its prediction as the only output"
+        )
+    _warn_domain_spellings(proto, path)
+    proto = normalise_graph(proto, path)
     network = _parse_with_omlt(proto, path)
     layers = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
     if not all(isinstance(layer, DenseLayer) for layer in layers) or len(layers) < 2:
@@ -222,13 +243,41 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         )
     if layers[-1].output_size[-1] != 1:
         raise ModelFormatError(f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one")
+    metadata = _metadata_of(proto)
     try:  # ReluMLP refuses non-finite weights, mismatched shapes and a malformed domain; say which file
+        parse_domain(metadata.get(DOMAIN_KEY), 2)  # its message says to fix the metadata
         net = ReluMLP(
             tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),
             tuple(np.asarray(layer.biases, dtype=np.float64) for layer in layers),
-            _metadata_of(proto),
+            metadata,
         )
-    except (ModelFormatError, ArchitectureError) as exc:
+    except ModelFormatError as exc:  # a malformed domain or non-finite weights: the message says what to do
+        raise ModelFormatError(f"{path}: {exc}") from None
+    except ArchitectureError as exc:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
     check_import(path, net)
     return net
+
+
+#: Metadata keys read as misspellings of ``surrogate.domain`` (lower case, letters only).
+_DOMAIN_LOOKALIKES = {"domain", "domains", "surrogatedomain", "surrogatedomains", "inputdomain", "surrogateinputdomain"}
+
+
+def _warn_domain_spellings(proto, path: Path) -> None:
+    """Warn of a metadata key that looks like the domain's but is not ``surrogate.domain`` (it is not read)."""
+    right = METADATA_PREFIX + DOMAIN_KEY
+    for entry in proto.metadata_props:
+        if entry.key != right and "".join(c for c in entry.key.lower() if c.isalpha()) in _DOMAIN_LOOKALIKES:
+            if any(p.key == right for p in proto.metadata_props):
+                fix = "drop or rename the other key"
+            else:
+                fix = (
+                    f"so it is taken as [-1, 1]^2; rename the key to {right!r} or set the domain with "
+                    "net.with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]])"
+                )
+            warnings.warn(
+                f"{path}: metadata key {entry.key!r} is not read: the net's domain comes from the key {right!r} "
+                f"only (spelt exactly so); {fix}",
+                DomainWarning,
+                stacklevel=3,
+            )

@@ -4,8 +4,8 @@
 and without changing what the graph computes:
 
 * ``Clip`` with a lower bound of 0 and no upper bound (PyTorch's ``clamp(min=0)`` under the legacy
-  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), and ``LeakyRelu``
-  with ``alpha=0``: ``max(h, 0)``, written as ``Relu``;
+  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), ``LeakyRelu``
+  with ``alpha=0`` and ``PRelu`` with a constant slope of zeros: ``max(h, 0)``, written as ``Relu``;
 * ``Relu`` of a ``Relu``: the outer one becomes an ``Identity`` (dropped after);
 * ``Transpose`` of a weight (an exporter that does not fold constants writes ``Linear`` so):
   the transposed weight becomes an initializer of the node's output name;
@@ -14,7 +14,7 @@ and without changing what the graph computes:
 :func:`structure_problem` names the forms that are no chain of layers (a skip connection, a weight
 multiplied from the left), so that they are refused with that reason rather than a parser's.
 
-A ``Clip`` with an upper bound (``ReLU6``) or a ``LeakyRelu`` with a slope is another function and is
+A ``Clip`` with an upper bound (``ReLU6``) or a ``LeakyRelu`` or ``PRelu`` with a slope is another function and is
 left as it is, to be refused by name.
 """
 
@@ -57,6 +57,9 @@ def _is_relu(node, constants: dict) -> bool:
     attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
     if node.op_type == "LeakyRelu":
         return attrs.get("alpha", 0.01) == 0.0
+    if node.op_type == "PRelu" and len(node.input) == 2 and node.input[1] in constants:
+        slope = constants[node.input[1]]  # zeros, one per channel or one for all (and no batch of them)
+        return not np.any(slope) and all(d == 1 for d in slope.shape[:-1])
     if node.op_type == "Max" and len(node.input) == 2:
         if _zero(constants, node.input[0]):
             node.input[:] = [node.input[1], node.input[0]]

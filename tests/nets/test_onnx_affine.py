@@ -1,0 +1,254 @@
+"""Per-feature affine maps that exporters write (batch norm, scalers, offsets) folded into the layers, and the messages around them."""
+
+import json
+import warnings
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pyomo.environ as pyo
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from surrogate import ModelFormatError, add_surrogate, load_onnx, solve
+from surrogate.errors import DomainWarning
+
+RNG = np.random.default_rng(7)
+W1, B1, W2, B2 = RNG.normal(size=(2, 5)), RNG.normal(size=5), RNG.normal(size=(5, 1)), RNG.normal(size=1)
+WEIGHTS = {"W1": W1, "B1": B1, "W2": W2, "B2": B2}
+DOMAIN = [[0.0, 10.0], [-3.0, 5.0]]
+node = helper.make_node
+
+
+def save(path, nodes, initializers, *, outputs=("y",), metadata=None, ml=False):
+    """Write the graph x -> ... -> y (float32 ``initializers``, name -> array), its domain ``DOMAIN``; return its path."""
+    graph = helper.make_graph(
+        nodes,
+        "elsewhere",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", 1]) for name in outputs],
+        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in initializers.items()],
+    )
+    opsets = [helper.make_opsetid("", 17)] + ([helper.make_opsetid("ai.onnx.ml", 1)] if ml else [])
+    model = helper.make_model(graph, opset_imports=opsets, ir_version=8)
+    for key, value in (metadata if metadata is not None else {"surrogate.domain": json.dumps(DOMAIN)}).items():
+        model.metadata_props.add(key=key, value=value)
+    onnx.save(model, str(path))
+    return path
+
+
+def points(n=64, seed=0):
+    (xl, xu), (yl, yu) = DOMAIN
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(xl, xu, n), rng.uniform(yl, yu, n)])
+
+
+def onnxruntime_values(path, xs):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": xs.astype(np.float32)})[0].reshape(-1)
+
+
+def layer(source, out, w="W1", b="B1"):
+    return [node("MatMul", [source, w], [f"{out}.m"]), node("Add", [f"{out}.m", b], [out])]
+
+
+def tail(source="r", out="y"):
+    return layer(source, out, "W2", "B2")
+
+
+SCALE, SHIFT = np.array([0.2, 0.25]), np.array([-1.0, -0.25])  # [0, 10] x [-3, 5] onto [-1, 1]^2
+BN = {"gamma": RNG.uniform(0.5, 2, 5), "beta": RNG.normal(size=5), "mean": RNG.normal(size=5), "var": RNG.uniform(0.1, 3, 5)}
+
+FOLDED = {
+    # PyTorch's legacy exporter: Linear -> BatchNorm1d (eval) -> ReLU -> Linear, the Linear a Gemm with transB
+    "BatchNormalization between a Gemm and its ReLU": (
+        [
+            node("Gemm", ["x", "W1t", "B1"], ["g"], transB=1),
+            node("BatchNormalization", ["g", "gamma", "beta", "mean", "var"], ["h"]),
+        ]
+        + [node("Relu", ["h"], ["r"])]
+        + tail(),
+        {"W1t": W1.T, **BN},
+    ),
+    # skl2onnx's Pipeline(StandardScaler, MLPRegressor): Scaler (ai.onnx.ml), a Cast, then the layers
+    "Scaler before the first layer": (
+        [node("Scaler", ["x"], ["s"], domain="ai.onnx.ml", offset=[5.0, 1.0], scale=list(SCALE))]
+        + [node("Cast", ["s"], ["sc"], to=TensorProto.FLOAT)]
+        + layer("sc", "h")
+        + [node("Relu", ["h"], ["r"])]
+        + tail(),
+        {},
+    ),
+    # skl2onnx's StandardScaler with div_cast, and a MinMaxScaler
+    "Sub and Div before the first layer": (
+        [node("Sub", ["x", "mu"], ["c"]), node("Div", ["c", "sd"], ["s"])]
+        + layer("s", "h")
+        + [node("Relu", ["h"], ["r"])]
+        + tail(),
+        {"mu": [5.0, 1.0], "sd": 1 / SCALE},
+    ),
+    "Mul and Add before the first layer": (
+        [node("Mul", ["x", "k"], ["s0"]), node("Add", ["off", "s0"], ["s"])]
+        + layer("s", "h")
+        + [node("Relu", ["h"], ["r"])]
+        + tail(),
+        {"k": SCALE, "off": SHIFT},
+    ),
+    "a constant minus the input": (
+        [node("Sub", ["c", "x"], ["s"])] + layer("s", "h") + [node("Relu", ["h"], ["r"])] + tail(),
+        {"c": [1.0, -2.0]},
+    ),
+    "an input shift Add(x, c)": (
+        [node("Add", ["x", "c"], ["s"])] + layer("s", "h") + [node("Relu", ["h"], ["r"])] + tail(),
+        {"c": SHIFT},
+    ),
+    # output de-normalisation: y = net(x) * sd + mean, the last nodes of the graph
+    "Mul and Add after the last layer": (
+        layer("x", "h")
+        + [node("Relu", ["h"], ["r"])]
+        + tail(out="z")
+        + [node("Mul", ["z", "sd"], ["zs"]), node("Add", ["zs", "m"], ["y"])],
+        {"sd": [3.0], "m": 0.5},
+    ),
+    "a second bias: MatMul, Add(b), Add(c), Relu": (
+        layer("x", "h0") + [node("Add", ["h0", "c"], ["h"]), node("Relu", ["h"], ["r"])] + tail(),
+        {"c": np.full(5, 0.7)},
+    ),
+    "a constant added to a hidden layer after its ReLU": (
+        layer("x", "h") + [node("Relu", ["h"], ["r0"]), node("Add", ["r0", "c"], ["r"])] + tail(),
+        {"c": RNG.normal(size=5)},
+    ),
+    "a ReLU layer scaled by one value before a Gemm with transB": (
+        layer("x", "h")
+        + [node("Relu", ["h"], ["r0"]), node("Div", ["r0", "two"], ["r"])]
+        + [node("Gemm", ["r", "W2t", "B2"], ["y"], transB=1)],
+        {"two": [2.0], "W2t": W2.T},
+    ),
+}
+
+
+@pytest.mark.parametrize("form", FOLDED)
+def test_an_affine_map_is_folded_into_the_layer_next_to_it(tmp_path, form):
+    nodes, extra = FOLDED[form]
+    path = save(tmp_path / "net.onnx", nodes, {**WEIGHTS, **extra}, ml=form.startswith("Scaler"))
+    net = load_onnx(path)
+    assert net.architecture.name == "1x5"
+    assert net.domain == tuple(map(tuple, DOMAIN))
+    xs = points()
+    want = onnxruntime_values(path, xs)
+    assert np.abs(net.forward(xs).reshape(-1) - want).max() <= 1e-5 * max(1.0, np.abs(want).max())
+
+
+def test_a_folded_net_is_encoded_exactly(tmp_path, solver_config):
+    """Batch norm between layers, a Scaler in front and a de-normalisation behind, in one net, at fixed inputs."""
+    nodes = [node("Scaler", ["x"], ["s"], domain="ai.onnx.ml", offset=[5.0, 1.0], scale=list(SCALE))] + layer("s", "g")
+    nodes += [node("BatchNormalization", ["g", "gamma", "beta", "mean", "var"], ["h"]), node("Relu", ["h"], ["r"])]
+    nodes += tail(out="z") + [node("Mul", ["z", "sd"], ["y"])]
+    path = save(tmp_path / "net.onnx", nodes, {**WEIGHTS, **BN, "sd": [-2.0]}, ml=True)
+    xs = points(4, seed=1)
+    want = onnxruntime_values(path, xs)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=DOMAIN[0]), pyo.Var(bounds=DOMAIN[1])
+    enc = add_surrogate(m, path, [m.x, m.y])
+    m.obj = pyo.Objective(expr=enc.output)
+    for (x, y), expected in zip(xs, want):
+        m.x.fix(float(x))
+        m.y.fix(float(y))
+        assert solve(m, solver_config).optimal
+        assert abs(pyo.value(enc.output) - expected) <= 1e-5 * max(1.0, abs(expected))
+
+
+def relu_net(*extra_nodes, source="r"):
+    return layer("x", "h") + [node("Relu", ["h"], ["r0" if extra_nodes else "r"]), *extra_nodes] + tail(source)
+
+
+NOT_FOLDED = {
+    "a Div by a constant holding 0": (
+        relu_net(node("Div", ["r0", "sd"], ["r"])),
+        {"sd": [1, 0, 2, 1, 1]},
+        r"Div node '.*' divides by a constant that holds 0 .*set those divisors to 1",
+    ),
+    "BatchNormalization in training mode": (
+        layer("x", "g")
+        + [node("BatchNormalization", ["g", "gamma", "beta", "mean", "var"], ["h"], training_mode=1)]
+        + [node("Relu", ["h"], ["r"])]
+        + tail(),
+        BN,
+        r"BatchNormalization node '.*' normalises by each batch's own statistics .*export the net in eval mode",
+    ),
+    "a scale between two ReLUs": (
+        relu_net(node("Mul", ["r0", "k"], ["r1"]), node("Relu", ["r1"], ["r"])),
+        {"k": [2.0]},
+        r"Mul node '.*' is an affine map .* of 'r0' with no Gemm or MatMul layer next to it .*fold it into the neighbouring",
+    ),
+    "a constant per point of a batch": (
+        relu_net(node("Add", ["r0", "c"], ["r"])),
+        {"c": np.ones((3, 5))},
+        r"Add node '.*' applies a constant of shape \(3, 5\), not one value per feature",
+    ),
+    "a constant divided by the tensor": (
+        relu_net(node("Div", ["k", "r0"], ["r"])),
+        {"k": [1.0]},
+        r"Div node '.*' divides a constant by the tensor \(1/x\), which is no affine map",
+    ),
+}
+
+
+@pytest.mark.parametrize("form", NOT_FOLDED)
+def test_an_affine_map_that_cannot_be_folded_is_named_with_how_to_fold_it(tmp_path, form):
+    nodes, extra, message = NOT_FOLDED[form]
+    with pytest.raises(ModelFormatError, match=message) as caught:
+        load_onnx(save(tmp_path / "net.onnx", nodes, {**WEIGHTS, **extra}))
+    assert "retrain the net with ReLU" not in str(caught.value)
+
+
+@pytest.mark.parametrize("slope", [np.zeros(5), np.zeros(1)], ids=["per channel", "one value"])
+def test_a_prelu_of_zero_slope_is_read_as_relu(tmp_path, slope):
+    nodes = layer("x", "h") + [node("PRelu", ["h", "sl"], ["r"])] + tail()
+    path = save(tmp_path / "net.onnx", nodes, {**WEIGHTS, "sl": slope})
+    xs = points()
+    assert np.abs(load_onnx(path).forward(xs).reshape(-1) - onnxruntime_values(path, xs)).max() < 1e-4
+
+
+def test_a_prelu_with_a_slope_is_still_refused(tmp_path):
+    path = save(tmp_path / "net.onnx", layer("x", "h") + [node("PRelu", ["h", "sl"], ["r"])] + tail(), {**WEIGHTS, "sl": [0.2]})
+    with pytest.raises(ModelFormatError, match="the net uses PRelu, but surrogate encodes only ReLU MLPs"):
+        load_onnx(path)
+
+
+def test_two_outputs_are_named_as_the_graph_names_them(tmp_path):
+    nodes = relu_net() + [node("Identity", ["y"], ["ycopy"])]
+    path = save(tmp_path / "two.onnx", nodes, WEIGHTS, outputs=("y", "ycopy"))
+    with pytest.raises(ModelFormatError, match=r"two\.onnx: the graph has 2 outputs \(y, ycopy\); a surrogate of x\*y has one"):
+        load_onnx(path)
+
+
+def test_a_malformed_domain_is_refused_with_advice_on_the_metadata_only(tmp_path):
+    path = save(tmp_path / "net.onnx", relu_net(), WEIGHTS, metadata={"surrogate.domain": "[[10, 0], [-3, 5]]"})
+    with pytest.raises(
+        ModelFormatError, match=r"must give 2 finite \[lower, upper\] pairs .*fix the 'domain' metadata of the net$"
+    ):
+        load_onnx(path)
+
+
+@pytest.mark.parametrize("key", ["domain", "surrogate.Domain", "surrogate_domain"])
+def test_a_misspelt_domain_key_is_warned_of(tmp_path, key):
+    path = save(tmp_path / "net.onnx", relu_net(), WEIGHTS, metadata={key: json.dumps(DOMAIN)})
+    with pytest.warns(
+        DomainWarning,
+        match=f"metadata key '{key}' is not read: .*spelt exactly so\\); so it is taken as \\[-1, 1\\]\\^2; rename the key to 'surrogate.domain'",
+    ):
+        net = load_onnx(path)
+    assert net.domain == ((-1.0, 1.0), (-1.0, 1.0))
+    both = save(tmp_path / "both.onnx", relu_net(), WEIGHTS, metadata={"surrogate.domain": json.dumps(DOMAIN), key: "[]"})
+    with pytest.warns(
+        DomainWarning, match=f"metadata key '{key}' is not read: .*spelt exactly so\\); drop or rename the other key"
+    ):
+        assert load_onnx(both).domain == tuple(map(tuple, DOMAIN))
+
+
+def test_the_right_domain_key_gives_no_warning(tmp_path):
+    path = save(tmp_path / "net.onnx", relu_net(), WEIGHTS, metadata={"surrogate.domain": json.dumps(DOMAIN), "producer": "x"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DomainWarning)
+        load_onnx(path)
