@@ -195,6 +195,25 @@ def _parse_with_omlt(proto, path: Path):
         raise ModelFormatError(f"{path}: OMLT cannot parse this net ({exc}); export a plain ReLU MLP") from exc
 
 
+def _dense_layers(network, path: Path) -> list:
+    """The layers of OMLT's ``network`` after its input: ReLU dense layers and a linear one of one output, or
+    :class:`ModelFormatError` naming what else the file holds."""
+    from omlt.neuralnet.layer import DenseLayer, InputLayer
+
+    layers = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
+    if not all(isinstance(layer, DenseLayer) for layer in layers) or len(layers) < 2:
+        raise ModelFormatError(f"{path}: expected a chain of at least two dense layers; export a plain ReLU MLP")
+    acts = [layer.activation for layer in layers]
+    if any(a != "relu" for a in acts[:-1]) or acts[-1] != "linear":
+        raise ModelFormatError(
+            f"{path}: layer activations are {acts}; surrogate needs ReLU on every hidden layer and a linear "
+            "output; retrain or re-export the net in that form"
+        )
+    if layers[-1].output_size[-1] != 1:
+        raise ModelFormatError(f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one")
+    return layers
+
+
 def load_onnx(path: str | os.PathLike) -> ReluMLP:
     """Read a 2-input, 1-output ReLU MLP from an ONNX file.
 
@@ -219,8 +238,6 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         If a metadata key looks like the domain's but is not exactly ``surrogate.domain``
         (``domain``, ``surrogate.Domain``): it is not read.
     """
-    from omlt.neuralnet.layer import DenseLayer, InputLayer
-
     path = Path(path)
     proto = _load_proto(path)
     if len(proto.graph.output) != 1:  # counted before the rewrites, which may rename an output
@@ -231,18 +248,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         )
     _warn_domain_spellings(proto, path)
     proto = normalise_graph(proto, path)
-    network = _parse_with_omlt(proto, path)
-    layers = [layer for layer in network.layers if not isinstance(layer, InputLayer)]
-    if not all(isinstance(layer, DenseLayer) for layer in layers) or len(layers) < 2:
-        raise ModelFormatError(f"{path}: expected a chain of at least two dense layers; export a plain ReLU MLP")
-    acts = [layer.activation for layer in layers]
-    if any(a != "relu" for a in acts[:-1]) or acts[-1] != "linear":
-        raise ModelFormatError(
-            f"{path}: layer activations are {acts}; surrogate needs ReLU on every hidden layer and a linear "
-            "output; retrain or re-export the net in that form"
-        )
-    if layers[-1].output_size[-1] != 1:
-        raise ModelFormatError(f"{path}: the net has {layers[-1].output_size[-1]} outputs; a surrogate of x*y has exactly one")
+    layers = _dense_layers(_parse_with_omlt(proto, path), path)
     metadata = _metadata_of(proto)
     try:  # ReluMLP refuses non-finite weights, mismatched shapes and a malformed domain; say which file
         parse_domain(metadata.get(DOMAIN_KEY), 2)  # its message says to fix the metadata
