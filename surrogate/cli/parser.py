@@ -23,6 +23,7 @@ from ..options import (
     user_path,
     whole_number,
 )
+from ..version import package_version
 from .bench import cmd_bench_ablation, cmd_bench_solve_time, cmd_bench_training
 from .bounds import cmd_bounds
 from .console import OneLineParser, show_defaults
@@ -304,8 +305,6 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     parser = OneLineParser(  # its subcommands' parsers are of its class too
         prog="surrogate", description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
     )
-    from ..version import package_version
-
     parser.add_argument("--version", action="version", version=f"surrogate {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (text, add_arguments) in COMMANDS.items():

@@ -179,8 +179,7 @@ def _guard(model, product, block_name: str) -> None:
     blocks = " and ".join(repr(n) for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None)
     fix = f"delete block {blocks} (model.del_component) and call bilinear again"
     record = FactorRecord(block, fix=fix.replace("block '", "blocks '", 1) if " and " in blocks else fix)
-    factors = [product.x] if product.y is product.x else [product.x, product.y]
-    record.built([FactorBox.of(v, symbolic=has_symbolic_bounds(v)) for v in factors])
+    record.built([FactorBox.of(v, symbolic=has_symbolic_bounds(v)) for v in product.box_factors])
     setattr(block, RECORD, record)
 
 

@@ -137,6 +137,13 @@ class EncodedProduct(ABC):
         """
         return binary_groups(self.block)
 
+    @property
+    def box_factors(self) -> tuple:
+        """The inputs whose bounds (and integrality) the encoding was built for, each once: a solve refuses
+        one widened since (:mod:`~surrogate.milp.rewrite_record`). Both, unless a subclass relies on fewer."""
+        x, y = self.inputs
+        return (x,) if y is x else (x, y)
+
     @abstractmethod
     def get_error(self) -> ProductError:
         """The encoding's errors at the current variable values; call after a solve has loaded a solution.

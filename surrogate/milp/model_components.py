@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 from pyomo.core.base.component import Component
 from pyomo.core.expr.numvalue import is_potentially_variable
 from pyomo.core.expr.relational_expr import RangedExpression
+from pyomo.core.expr.visitor import identify_variables
 from pyomo.dae import DerivativeVar
 from pyomo.gdp import Disjunct, Disjunction
 from pyomo.network import Arc, Port
@@ -93,11 +94,16 @@ def check_constructed(model) -> None:
         )
 
 
+def _has_free_variable(expr) -> bool:
+    """Whether ``expr`` holds a variable that is not fixed (a fixed one is a constant to a solver)."""
+    return is_potentially_variable(expr) and any(not v.fixed for v in identify_variables(expr, include_fixed=False))
+
+
 def check_rows(model) -> None:
     """Raise :class:`ModelFormatError` naming a ranged constraint with a variable end (``inequality(z, x*y, y)``),
     which no solver or product rewrite can read."""
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        if isinstance(con.expr, RangedExpression) and any(is_potentially_variable(a) for a in con.expr.args[::2]):
+        if isinstance(con.expr, RangedExpression) and any(_has_free_variable(a) for a in con.expr.args[::2]):
             raise ModelFormatError(
                 f"constraint {con.name!r} is a ranged inequality with a variable end ({con.expr}), which no solver "
                 "reads; write it as two constraints (lower <= body and body <= upper)"

@@ -4,7 +4,7 @@ HiGHS's presolve (1.15.1, 1.16.0) calls some surrogate MILPs infeasible that hol
 (``b24-hand-paired-2x12`` at (0, 0)), and SCIP's (6.3) some of nets with tiny weights. So
 :func:`~surrogate.milp.solver.solve` solves an infeasible model again with presolve off. The second
 answer replaces the first only when it is a point that meets every row and integrality within
-:data:`CONFIRM_TOL` (or when it tells "infeasible or unbounded" apart as unbounded): without presolve a solver can also return a point of a truly infeasible model
+:data:`CONFIRM_TOL` (or when it tells "infeasible or unbounded" apart): without presolve a solver can also return a point of a truly infeasible model
 that passes its own feasibility tolerance (a large integer equality missed by 7), or stop at its time
 limit; the proven infeasibility then stands.
 """
@@ -64,7 +64,8 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
     if miss is not None and miss <= CONFIRM_TOL:
         note = f"{said} {again.termination.value} (this result: its point meets every row within {CONFIRM_TOL:g})"
         return replace(again, wall_time=wall, warnings=(*again.warnings, note))
-    if first.termination is Termination.INFEASIBLE_OR_UNBOUNDED and again.termination is Termination.UNBOUNDED:
+    apart = again.termination in (Termination.UNBOUNDED, Termination.INFEASIBLE)
+    if first.termination is Termination.INFEASIBLE_OR_UNBOUNDED and apart:
         note = f"{said} {again.termination.value} (this result: it tells the two apart)"
         return replace(again, wall_time=wall, warnings=(*again.warnings, note))
     for var, value in zip(variables, before):

@@ -309,7 +309,8 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
             comp.activate()
         model.del_component(block)
         raise
-    distinct = ComponentSet(factors)
+    boxes = [getattr(p, "box_factors", None) for p in products.values()]  # what each product relies on
+    distinct = ComponentSet(factors) if None in boxes else ComponentSet(v for box in boxes for v in box)
     getattr(block, RECORD).built([FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v)) for v in distinct])
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
     return ReplacementReport(

@@ -179,8 +179,17 @@ class FactorRecord:
 
     def problems(self) -> list[str]:
         """What no longer holds for the block, each in words (empty when it still stands for the model)."""
-        relaxed = bool(self.integers) and not any(v.is_integer() for v in self.integers)  # relax_integer_vars
+        lost = any(f.integer and not f.var.is_integer() for f in self.factors)
+        relaxed = lost and self._relaxed()
         return [p for p in (f.problem(relaxed=relaxed) for f in self.factors) if p]
+
+    def _relaxed(self) -> bool:
+        """Whether the model is an LP relaxation (``core.relax_integer_vars``): the block's own integers are all
+        relaxed, or, for a block without any (a product of a binary factor, ``b*y``), every integer of the model."""
+        if self.integers:
+            return not any(v.is_integer() for v in self.integers)
+        model = self.block.model()
+        return not any(v.is_integer() for v in model.component_data_objects(pyo.Var, active=True, descend_into=True))
 
     def refresh(self) -> None:
         """Raise :class:`ModelFormatError` on what the block cannot follow (:meth:`problems`)."""
@@ -250,10 +259,12 @@ class RewriteRecord(FactorRecord):
 
 
 def refresh_rewrites(model) -> None:
-    """:meth:`FactorRecord.refresh` for every active block of products of ``model`` (replacement or ``bilinear``)."""
-    for block in model.component_data_objects(pyo.Block, active=True, descend_into=True):
+    """:meth:`FactorRecord.refresh` for every active block of products of ``model`` (replacement or ``bilinear``),
+    and every empty one (a block that only holds the record of a product without constraints: deactivating it
+    changes nothing else)."""
+    for block in model.component_data_objects(pyo.Block, descend_into=True):
         record = getattr(block, RECORD, None)
-        if isinstance(record, FactorRecord):
+        if isinstance(record, FactorRecord) and (block.active or not list(block.component_objects())):
             record.refresh()
 
 

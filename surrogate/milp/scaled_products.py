@@ -215,6 +215,12 @@ class LinearProduct(ExactProduct):
         zero = any(isinstance(f, float) and f == 0.0 for f in (fx, fy))
         self.expr = 0.0 if zero else fx * fy  # Pyomo would keep 0*y as a term of y
 
+    @property
+    def box_factors(self) -> tuple:
+        """The zero-width factors: ``lb * y`` is exact for ``y`` on any box."""
+        factors = (self.x,) if self.y is self.x else (self.x, self.y)
+        return tuple(v for v in factors if has_zero_width(v))
+
     def size(self) -> ModelSize:
         """Nothing: no variable, binary or constraint is added."""
         return ModelSize(0, 0, 0)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
 
 from ..errors import ModelFormatError, NonlinearModelError
 from .model_components import find_named, first_names
@@ -48,16 +49,24 @@ COEFFICIENT_LIMITS = {"highs": (1e15, 1e20, 1e20), "scip": (1e20, 1e20, 1e20)}
 
 
 def _sides(con, constant: float) -> list[float]:
-    """``con``'s sides with its body's constant moved over."""
-    sides = [pyo.value(side) for side, has in ((con.lower, con.has_lb()), (con.upper, con.has_ub())) if has]
+    """``con``'s sides with its body's constant moved over (``nan`` for a side Pyomo refuses to read: a NaN Param)."""
+    try:
+        sides = [pyo.value(side) for side, has in ((con.lower, con.has_lb()), (con.upper, con.has_ub())) if has]
+    except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
+        return [math.nan]
     return [float(side) - constant for side in sides]
 
 
-def _bounds(model) -> list[tuple[float, str]]:
-    """``(bound, 'a bound of variable ...')`` of every variable of ``model``'s active rows and objectives."""
-    from .solution_check import seen_variables
-
-    return [(float(b), f"a bound of variable {v.name!r}") for v in seen_variables(model) for b in (v.lb, v.ub) if b is not None]
+def _bounds(variables) -> list[tuple[float, str]]:
+    """``(bound, 'a bound of variable ...')`` of each of ``variables`` (``nan`` for one Pyomo refuses to read)."""
+    found = []
+    for var in variables:
+        try:
+            bounds = [b for b in (var.lb, var.ub) if b is not None]
+        except ValueError:  # a NaN Param as a bound
+            bounds = [math.nan]
+        found += [(float(b), f"a bound of variable {var.name!r}") for b in bounds]
+    return found
 
 
 @dataclass(frozen=True)
@@ -84,9 +93,10 @@ class CoefficientScale:
         """Read ``model`` (linear: :func:`check_linear` first) through Pyomo's standard representation."""
         from pyomo.repn.standard_repn import generate_standard_repn
 
-        largest, smallest, row, cost, edges, nan = 0.0, math.inf, "", 0.0, _bounds(model), []
+        largest, smallest, row, cost, edges, nan, seen = 0.0, math.inf, "", 0.0, [], [], ComponentSet()
         for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
             repn = generate_standard_repn(con.body, compute_values=True)
+            seen.update(repn.linear_vars)  # unfixed variables only: a fixed one is a constant, its bounds unread
             values = [abs(float(c)) for c in repn.linear_coefs]
             edges += [(v, f"a side of constraint {con.name!r}") for v in _sides(con, float(repn.constant))]
             nan += [f"a coefficient of constraint {con.name!r}"] if any(math.isnan(v) for v in values) else []
@@ -96,10 +106,12 @@ class CoefficientScale:
             smallest = min([smallest, *values])
         for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
             repn = generate_standard_repn(obj.expr, compute_values=True)
+            seen.update(repn.linear_vars)
             coefs = [abs(float(c)) for c in repn.linear_coefs]
             nan += [f"a coefficient of objective {obj.name!r}"] if any(math.isnan(v) for v in coefs) else []
             cost = max([cost, *(c for c in coefs if not math.isnan(c))])
             edges.append((float(repn.constant), f"the constant of objective {obj.name!r}"))
+        edges += _bounds(seen)
         nan += [where for value, where in edges if math.isnan(value)]
         side, side_at = max(((v, w) for v, w in edges if not math.isnan(v)), key=lambda e: abs(e[0]), default=(0.0, ""))
         return cls(largest, cost, largest / smallest if largest > 0 else 1.0, row, side, side_at, (nan + [""])[0])
@@ -174,19 +186,18 @@ def check_fixed_values(model) -> None:
 
 
 def check_domains(model) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` naming the variables whose domain no MILP solver reads:
-    a step other than 0 (continuous) or 1 (integer), such as ``RangeSet(0, 6, 2)``, or a finite set of values."""
-    odd = [
-        v
-        for v in model.component_data_objects(pyo.Var, active=True, descend_into=True)
-        if v.domain.get_interval()[2] not in (0, 1)
-    ]
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming the variables of active rows and objectives whose
+    domain no MILP solver reads: a step other than 0 (continuous) or 1 (integer), such as ``RangeSet(0, 6, 2)``,
+    or a finite set of values."""
+    from .solution_check import seen_variables
+
+    odd = [v for v in seen_variables(model) if v.domain.get_interval()[2] not in (0, 1)]  # fixed too: Pyomo reads it
     if odd:
         first = odd[0]
         raise ModelFormatError(
             f"variables {first_names(repr(v.name) for v in odd)} have a domain no MILP solver reads "
-            f"({first.domain}: only continuous or integer steps of 1 are); write it with an integer "
-            f"variable, e.g. {first.name} == 2*k with k integer (or one binary per value of a finite set)"
+            f"({first.domain}: only continuous or integer steps of 1 are); write it as a multiple of a new integer "
+            "variable (for RangeSet(0, 6, 2): 2 times an integer in [0, 3]), or with one binary per value of a finite set"
         )
 
 

@@ -426,7 +426,8 @@ def test_the_exact_seed_encoding_asks_the_exact_model_for_a_seed(monkeypatch):
     assert seeded["status"] in ("solved", "timeout")  # which one depends on the machine's load, not on the seed
     for row in rows.values():  # without an exact point both start from the relaxation, and record it
         assert row["start_seed"] == ("relaxation" if row["start_found"] else "")
-    assert seeded["objective"] == pytest.approx(rows["pruned"]["objective"], rel=1e-4)
+    if all(row["status"] == "solved" for row in rows.values()):  # under load either may stop at its limit
+        assert seeded["objective"] == pytest.approx(rows["pruned"]["objective"], rel=1e-4)
     assert ScaleBenchConfig(encodings=("pruned", "pruned-exact-seed")).encodings == ("pruned", "pruned-exact-seed")
 
 

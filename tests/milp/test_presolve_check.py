@@ -76,3 +76,11 @@ def test_the_second_solve_gets_what_is_left_of_the_time_limit():
     stands = confirm_infeasible(_equality(), SolverConfig(time_limit=10.0), spent, resolve)
     assert seen == [9.0] and stands.termination == Termination.INFEASIBLE
     assert stands.warnings[-1].endswith("no time was left to solve again without it")
+
+
+def test_infeasible_or_unbounded_takes_the_answer_of_a_second_solve_that_tells_them_apart():
+    unsure = SolveResult(Termination.INFEASIBLE_OR_UNBOUNDED, math.nan, math.nan, math.nan, 1.0, 0, ModelSize(3, 3, 1))
+    for told in (Termination.INFEASIBLE, Termination.UNBOUNDED):
+        answer = SolveResult(told, math.nan, math.nan, math.nan, 2.0, 0, ModelSize(3, 3, 1))
+        result = confirm_infeasible(_equality(), SolverConfig(), unsure, lambda config, a=answer: a)
+        assert result.termination == told and result.warnings[-1].endswith("(this result: it tells the two apart)")

@@ -261,3 +261,40 @@ def test_a_product_added_by_bilinear_refuses_a_widened_factor(domain, bounds, ed
     _refused(m, r"'x' now has bounds .* wider than the box .*; delete " + blocks + r" \(model.del_component\) and call bilinear")
     with pytest.raises(ModelFormatError, match="call bilinear again"):
         solve(m, CONFIG)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("build", ["bilinear", "replace_products"])
+def test_the_lp_relaxation_of_exact_products_and_a_widened_partner_of_a_zero_width_factor_are_followed(build):
+    """b*y (no integers of its own) relaxed with the whole model; 3*y (x in [3, 3]) exact whatever y's box."""
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(3, 3)), pyo.Var(bounds=(0, 1))
+    m.b = pyo.Var(domain=pyo.Binary)
+    if build == "bilinear":
+        m.o = pyo.Objective(
+            expr=bilinear(m, m.b, m.y, NET).expr + bilinear(m, m.x, m.y, NET).expr - 0.5 * m.b, sense=pyo.maximize
+        )
+    else:
+        m.o = pyo.Objective(expr=m.b * m.y + m.x * m.y - 0.5 * m.b, sense=pyo.maximize)
+        replace_products(m, NET, implied_bounds=False)
+    relaxed = m.clone()
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(relaxed)
+    refresh_rewrites(relaxed)  # an LP relaxation of every integer: the exact products' envelopes stay valid
+    m.y.setub(5)  # 3*y is exact on any box of y, but b*y's big-M rows were built for y <= 1
+    _refused(m, r"'y' now has bounds \[0, 5\], wider than the box \[0.0, 1.0\]")
+    m.y.setub(1)
+    m.x.setlb(2)
+    _refused(m, r"'x' now has bounds \[2, 3\], wider than the box \[3.0, 3.0\]")
+
+
+def test_the_empty_block_of_a_zero_width_product_is_checked_even_deactivated():
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(3, 3)), pyo.Var(bounds=(0, 1))
+    m.o = pyo.Objective(expr=bilinear(m, m.x, m.y, NET).expr, sense=pyo.maximize)
+    m.surrogate_x_y.deactivate()  # it holds nothing: deactivating it must not silence the check
+    m.x.setlb(4), m.x.setub(4)
+    _refused(m, r"'x' now has bounds \[4, 4\], wider than the box \[3.0, 3.0\]")

@@ -417,3 +417,29 @@ def test_an_objective_that_is_not_the_points_is_not_trusted():
     with pytest.warns(RuntimeWarning, match=r"scip reported a solution whose objective is 100000 while its point's is 3"):
         result = solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
     assert result.termination == Termination.ERROR and math.isnan(result.objective)
+
+
+@pytest.mark.solver
+def test_the_edge_cases_a_solver_reads_are_not_refused():
+    """A ranged row with fixed-variable ends, an odd domain and a huge bound a solver never sees."""
+    m = pyo.ConcreteModel()
+    m.lo, m.hi = pyo.Var(), pyo.Var(bounds=(0, 1e20))  # a fixed variable's declared bound is not read
+    m.lo.fix(2), m.hi.fix(4)
+    m.x = pyo.Var(bounds=(0, 10))
+    m.c = pyo.Constraint(expr=pyo.inequality(m.lo, m.x, m.hi))
+    m.k = pyo.Var(within={0, 2, 4})  # only in a deactivated row
+    m.old = pyo.Constraint(expr=m.k >= 1)
+    m.old.deactivate()
+    m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    assert solve(m, CONFIG).objective == pytest.approx(4.0)
+
+
+def test_a_nan_side_from_a_param_is_refused_naming_it():
+    """Pyomo itself raised a bare ValueError reading it."""
+    m = pyo.ConcreteModel()
+    m.a = pyo.Param(mutable=True, initialize=float("nan"))
+    m.x = pyo.Var(bounds=(0, 1))
+    m.d = pyo.Constraint(expr=m.x <= m.a)
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(ModelFormatError, match=r"a side of constraint 'd' is NaN"):
+        solve(m, CONFIG)
