@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import ConfigError
+from .install_hints import extra_hint
 from .options import is_number
 
 EXECUTORS = ("local", "dask")
@@ -293,7 +294,7 @@ def _import_distributed():
         import distributed
     except ImportError:
         raise ConfigError(
-            "the Dask executor needs the 'distributed' package; install it with pip install 'surrogate[dask]' (in a checkout: pip install -e '.[dask]'), "
+            "the Dask executor needs the 'distributed' package; install it with " + extra_hint("dask") + ", "
             "or drop --dask/--scheduler to use local processes"
         ) from None
     return distributed

@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "surrogate.executors",
         "surrogate.executor_args",
         "surrogate.version",
+        "surrogate.install_hints",
     ),
     ("surrogate.nets",),
     ("surrogate.train", "surrogate.milp"),

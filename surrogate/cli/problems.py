@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..experiments.problem_package import problems_package
+from ..install_hints import extra_hint
 from .defaults import default_surrogate
 from .start_args import start_options
 
@@ -128,7 +129,7 @@ def _print_problems_table(rows: list[dict], *, extended: bool):
             print(f"{row['problem']} ({row['arch']}, {row['formulation']}): {row['status']}: {row['message']}")
     if any(row["scip_termination"] == SCIP_MISSING for row in rows):
         print(
-            "scip_objective and scip_time_s are empty: SCIP is not installed (pip install 'surrogate[scip]'), "
+            f"scip_objective and scip_time_s are empty: SCIP is not installed ({extra_hint('scip')}); "
             "or pass --no-scip to skip its reference solve"
         )
     return table

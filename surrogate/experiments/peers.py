@@ -11,8 +11,8 @@ own ``add_predictor_constr`` from the same ONNX net, as a ``torch.nn.Sequential`
 (:meth:`~surrogate.nets.network.ReluMLP.to_torch`). Only the encoding of the
 nets differs, so the optima must agree (``tests/experiments/test_peers.py``).
 
-Both peers are optional extras: ``pip install 'surrogate[gurobi]'`` and
-``pip install 'surrogate[scipml]'``. Gurobi's pip licence is size-limited
+Both peers are optional extras: ``pip install -e '.[gurobi]'`` and
+``pip install -e '.[scipml]'`` in a checkout. Gurobi's pip licence is size-limited
 (about 2000 variables and constraints); a refused model is recorded as
 :data:`REFUSED_SIZE_LIMIT`, not raised.
 """
@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, SolverUnavailableError
+from ..install_hints import extra_hint
 from ..milp.bilinear import replace_products, resolve_surrogate
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
@@ -124,15 +125,13 @@ def check_peer(peer: str) -> str:
         raise ConfigError(f"unknown peer {peer!r}; use one of {', '.join(PEERS)}")
     extra, modules = PEERS[peer]
     if not _installed(peer):
-        raise SolverUnavailableError(
-            f"peer {peer!r} needs {' and '.join(modules)}; install them with pip install 'surrogate[{extra}]'"
-        )
+        raise SolverUnavailableError(f"peer {peer!r} needs {' and '.join(modules)}; install them with {extra_hint(extra)}")
     for module in modules:
         broken = import_failure(module)
         if broken:
             raise SolverUnavailableError(
                 f"peer {peer!r} needs {module}, which is installed but does not import ({broken}); "
-                f"reinstall it with pip install --force-reinstall 'surrogate[{extra}]'"
+                f"reinstall it with {extra_hint(extra).replace('pip install', 'pip install --force-reinstall', 1)}"
             )
     return peer
 

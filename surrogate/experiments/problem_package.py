@@ -1,33 +1,57 @@
-"""The ``problems`` package that ships with surrogate, imported once and checked to be it.
+"""The ``problems`` package that ships with surrogate, found where it was installed and checked to be it.
 
 The builders of the benchmark problems are a top-level package, ``problems`` (the repository's
-layout). A module of the same name where a command runs (a user's own ``problems.py``) comes first
-on ``sys.path`` and would stand in for it; :func:`problems_package` says so instead of failing with
-an ``ImportError`` of a missing name.
+layout), installed beside ``surrogate`` itself. A module of the same name where a command runs (a
+user's own ``problems.py``) comes first on ``sys.path`` and would stand in for it: it is named,
+without being run. A plain folder named ``problems`` there (a namespace package: data, say) is
+passed over and the shipped package loaded from its own place.
 """
 
 from __future__ import annotations
 
-from ..errors import ConfigError
+import importlib.util
+import sys
+from pathlib import Path
 
-#: Names the shipped package defines, which a module that shadows it lacks.
-_SIGNATURE = ("BilinearProblem", "POOLING_INSTANCES", "build", "qcqp_instances")
+from ..errors import ConfigError
+from ..install_hints import reinstall_hint
+
+#: Where the shipped package lives: beside the ``surrogate`` package (a checkout, or site-packages).
+SHIPPED = Path(__file__).resolve().parents[2] / "problems"
+
+
+def _shipped():
+    """The shipped package, imported from :data:`SHIPPED` under its own name."""
+    spec = importlib.util.spec_from_file_location("problems", SHIPPED / "__init__.py", submodule_search_locations=[str(SHIPPED)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["problems"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules["problems"]
+        raise
+    return module
 
 
 def problems_package():
-    """The shipped ``problems`` package; :class:`~surrogate.errors.ConfigError` naming a module that shadows it,
-    or saying how to reinstall where it is missing."""
-    try:
-        import problems
-    except ImportError as exc:
+    """The shipped ``problems`` package; :class:`~surrogate.errors.ConfigError` naming a module that stands in
+    for it (found, not run), or saying how to reinstall where it is missing or fails to import."""
+    loaded = sys.modules.get("problems")
+    if loaded is not None and Path(getattr(loaded, "__file__", None) or "").resolve().parent == SHIPPED:
+        return loaded
+    if loaded is not None:  # imported already: by its file (none for a namespace package)
+        origin = getattr(loaded, "__file__", None)
+    else:  # found, not run: a user's module must not run
+        spec = importlib.util.find_spec("problems")
+        origin = None if spec is None else spec.origin
+    if origin not in (None, "namespace") and Path(origin).resolve().parent != SHIPPED:
         raise ConfigError(
-            f"the 'problems' package that ships with surrogate cannot be imported ({exc}); reinstall surrogate "
-            "(pip install --force-reinstall surrogate; in a checkout: pip install -e .)"
-        ) from None
-    if not all(hasattr(problems, name) for name in _SIGNATURE):
-        where = getattr(problems, "__file__", None) or "an unknown place"
-        raise ConfigError(
-            f"a module named 'problems' at {where} stands in for surrogate's problems package (it comes first on "
+            f"a module named 'problems' at {origin} stands in for surrogate's problems package (it comes first on "
             "sys.path, e.g. from the current folder); rename it, or run the command from another folder"
         )
-    return problems
+    if not (SHIPPED / "__init__.py").is_file():
+        raise ConfigError(f"surrogate's problems package is missing (no {SHIPPED}); {reinstall_hint()}")
+    try:  # the first one found is the shipped package: import it as usual; else a namespace stands in for it
+        return importlib.import_module("problems") if origin not in (None, "namespace") else _shipped()
+    except ImportError as exc:
+        raise ConfigError(f"surrogate's problems package at {SHIPPED} cannot be imported ({exc}); {reinstall_hint()}") from None

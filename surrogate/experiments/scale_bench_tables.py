@@ -253,6 +253,16 @@ def _check_speedup_args(values: np.ndarray, time_limit: float, target: float) ->
     _require_seconds("uniform_speedup", "target", target, "4.5")
 
 
+def _solved_flags(solved, count: int) -> np.ndarray:
+    """``solved`` as one boolean per instance, or :class:`~surrogate.errors.ConfigError` naming what to pass."""
+    flags = list(solved)
+    if len(flags) != count or not all(isinstance(f, (bool, np.bool_)) for f in flags):
+        raise ConfigError(
+            f"uniform_speedup: solved must be one True/False per time ({count}), e.g. status == 'solved'; got {flags!r}"
+        )
+    return np.asarray(flags, dtype=bool)
+
+
 def uniform_speedup(
     seconds: Iterable[float], time_limit: float, target: float, *, shift: float = SGM_SHIFT, solved: Iterable[bool] | None = None
 ) -> float:
@@ -305,7 +315,7 @@ def uniform_speedup(
     _check_speedup_args(values, time_limit, target)
     unknown = np.isinf(values)
     known = np.where(unknown, time_limit, values)
-    done = np.zeros(len(values), dtype=bool) if solved is None else np.asarray(list(solved), dtype=bool) & ~unknown
+    done = np.zeros(len(values), dtype=bool) if solved is None else _solved_flags(solved, len(values)) & ~unknown
 
     def mean(s: float) -> float:
         scaled = known / s

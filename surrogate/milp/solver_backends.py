@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
+from ..install_hints import extra_hint
 from .highs_run import pass_highs_start, use_highs_threads
 from .solver_config import SOLVERS
 from .solver_options import default_options
@@ -292,7 +293,7 @@ class ScipBackend(Backend):
     node_option, no_node_limit = "limits/totalnodes", -1
     presolve_off, label = ("presolving/maxrounds", 0), "SCIP"
     package = "pyscipopt"
-    install = "pip install 'surrogate[scip]'"
+    install = property(lambda self: extra_hint("scip"))
 
     def _new(self, *, fixed_as_bounds: bool):
         from .scip_direct import make_scip_direct
@@ -339,7 +340,7 @@ class GurobiBackend(Backend):
     node_option, no_node_limit = "NodeLimit", 1e100  # GRB.INFINITY
     presolve_off, label = ("Presolve", 0), "Gurobi"
     package = "gurobipy"
-    install = "pip install 'surrogate[gurobi]'"
+    install = property(lambda self: extra_hint("gurobi"))
     persistent = True
 
     def unusable(self, availability) -> str:

@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..options import is_number, plain_number, plain_numbers
 
 #: The MILP solvers :class:`SolverConfig` can name: HiGHS (the default, always installed), SCIP and Gurobi
-#: (optional: ``pip install 'surrogate[scip]'`` / ``'surrogate[gurobi]'``), each run through Pyomo's
+#: (optional: the ``scip`` / ``gurobi`` extras, :func:`~surrogate.install_hints.extra_hint`), each run through Pyomo's
 #: ``contrib.solver`` interface by :mod:`surrogate.milp.solver_backends`.
 SOLVERS = ("highs", "scip", "gurobi")
 #: How tables and messages name each solver.

@@ -39,7 +39,7 @@ import numpy as np
 from ..errors import ArchitectureError, ConfigError
 from ..options import is_number
 from .architecture import Architecture
-from .construct_estimate import estimated_mae
+from .construct_estimate import USEFUL_BOUND, estimated_mae, fitting_hint
 from .network import ReluMLP
 
 _DIRECTIONS = {"u": np.array([0.5, 0.5]), "v": np.array([0.5, -0.5])}
@@ -93,7 +93,7 @@ def plan(arch: Architecture | str, variant: str = "paired") -> ConstructionPlan:
             f"hand-built nets are 2 -> ... -> 1; {arch} has {arch.n_inputs} inputs and {arch.n_outputs} outputs"
         )
     w = arch.hidden
-    hint = lambda: _fitting_hint(sum(w), variant)  # noqa: E731 (only where a shape is refused: it plans others)
+    hint = lambda: fitting_hint(sum(w), variant)  # noqa: E731 (only where a shape is refused: it plans others)
     if variant == "paired":
         if any(width % 2 for width in w):
             raise ArchitectureError(
@@ -116,27 +116,6 @@ def plan(arch: Architecture | str, variant: str = "paired") -> ConstructionPlan:
     return ConstructionPlan(arch, variant, first, tuple(refinements))
 
 
-def _fits(widths: tuple[int, ...], variant: str) -> bool:
-    """Whether a ``variant`` net of hidden ``widths`` can be built (the rules :func:`plan` refuses by)."""
-    if variant == "paired":
-        return all(x % 2 == 0 for x in widths) and all(x >= 4 for x in widths[1:])
-    return widths[0] >= 2 and all(x >= 3 for x in widths[1:])
-
-
-def _fitting_hint(total: int, variant: str) -> str:
-    """The uniform shapes of ``total`` hidden neurons a useful ``variant`` net can have (max error below
-    :data:`USEFUL_BOUND`), as advice."""
-    shapes = [
-        f"{d}x{total // d}"
-        for d in range(1, total + 1)
-        if total % d == 0 and _fits((total // d,) * d, variant) and plan(f"{d}x{total // d}", variant).error_bound < USEFUL_BOUND
-    ]
-    if not shapes:
-        return f"no shape of {total} neurons in equal layers makes a useful {variant} net; give it more neurons"
-    listed = ", ".join(shapes[:-1]) + (" or " if len(shapes) > 1 else "") + shapes[-1]
-    return f"try {listed} (the useful shapes of the same {total} neurons)"
-
-
 def _shared_splits(widths: tuple[int, ...]):
     """Every way to split a shared construction's hinges between u and v, one per cell pair.
 
@@ -154,10 +133,6 @@ def _shared_splits(widths: tuple[int, ...]):
         states = grown
     for cells, path in states.items():
         yield (cells, *path)
-
-
-#: A hand-built net counts as useful when its max error is below that of the constant 0 (1/4).
-USEFUL_BOUND = 0.25
 
 
 def useful_plans(arch: Architecture | str, variants=VARIANTS, *, max_bound: float = USEFUL_BOUND):

@@ -1,4 +1,4 @@
-"""How accurate a hand-built net of given cells per square is, before it is built (:func:`estimated_mae`).
+"""How accurate a hand-built net is before it is built (:func:`estimated_mae`), and which shapes make useful ones.
 
 A hand-built net (:mod:`surrogate.nets.construct`) writes each square ``u^2``, ``v^2`` of
 ``x y = u^2 - v^2`` as a piecewise-linear interpolant of a number of cells; its error on a cell
@@ -36,3 +36,35 @@ def estimated_mae(cells_u: int, cells_v: int) -> float:
     sum_below = sv * _BUMP_CUMSUM[below]
     total_b = sv * _BUMP_CUMSUM[-1]
     return float((a * below - sum_below + (total_b - sum_below) - a * (n - below)).sum() / n**2)
+
+
+#: A hand-built net counts as useful when its max error is below that of the constant 0 (1/4).
+USEFUL_BOUND = 0.25
+
+
+def fits_variant(widths: tuple[int, ...], variant: str) -> bool:
+    """Whether a ``variant`` net of hidden ``widths`` can be built (the rules :func:`plan` refuses by)."""
+    if variant == "paired":
+        return all(x % 2 == 0 for x in widths) and all(x >= 4 for x in widths[1:])
+    return widths[0] >= 2 and all(x >= 3 for x in widths[1:])
+
+
+def useful_shape(depth: int, width: int, variant: str) -> bool:
+    """Whether ``depth`` layers of ``width`` make a useful ``variant`` net (max error below :data:`USEFUL_BOUND`),
+    without planning it (a wide ``shared`` plan takes seconds): more than two cells per square take a first layer
+    of 6 (3 hinges per square), and a ``paired`` later layer of 6, a ``shared`` one of 4 (5 for a second of two).
+    ``tests/nets/test_construct.py`` holds this against :func:`~surrogate.nets.construct.plan` for every budget up to 24."""
+    if not fits_variant((width,) * depth, variant) or width < 4:
+        return False
+    if depth == 1 or variant == "paired":
+        return width >= 6
+    return width >= (5 if depth == 2 else 4)
+
+
+def fitting_hint(total: int, variant: str) -> str:
+    """The uniform shapes of ``total`` hidden neurons that make a useful ``variant`` net (:func:`useful_shape`), as advice."""
+    shapes = [f"{d}x{total // d}" for d in range(1, total + 1) if total % d == 0 and useful_shape(d, total // d, variant)]
+    if not shapes:
+        return f"no shape of {total} neurons in equal layers makes a useful {variant} net; give it more neurons"
+    listed = ", ".join(shapes[:-1]) + (" or " if len(shapes) > 1 else "") + shapes[-1]
+    return f"try {listed} (the useful shapes of the same {total} neurons in equal layers)"

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import SurrogateError
 from ..experiments.sweep import best_rows
 from ..options import is_number
-from .tables import GROWTH_COLUMNS, ResultsError, numeric, one_line, require_columns
+from .tables import GROWTH_COLUMNS, ResultsError, check_counts, numeric, one_line, require_columns
 
 SWEEP_FIX = "re-run the sweep that wrote it ('surrogate sweep --out {folder}')"
 BENCH_FIX = "re-run the solve-time benchmark that wrote it"
@@ -212,5 +212,7 @@ def load_bench(folder: str | os.PathLike) -> BenchFolder:
     tables = {p.name: read_csv(p, fix=fix) for p in sorted(folder.glob("*.csv"))}
     growth = tables["growth.csv"] if "growth.csv" in tables else read_csv(folder / "growth.csv", fix=fix)
     require_columns(growth, GROWTH_COLUMNS, name=str(folder / "growth.csv"), fix=fix)
+    numeric(growth, ("products", "wall_time"), name=str(folder / "growth.csv"), fix=fix)  # checked, kept as written
+    check_counts(growth, ("products",), ("wall_time",), name=str(folder / "growth.csv"), fix=fix)
     config = read_json(folder / "config.json", fix=fix) if (folder / "config.json").is_file() else None
     return BenchFolder(folder, growth, tables, config)

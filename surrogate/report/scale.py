@@ -88,6 +88,7 @@ def _check_tally(table: pd.DataFrame, *, name: str, fix: str) -> None:
     """:class:`ResultsError` naming the first row whose outcome counts do not add up to its ``instances``
     (at most ``instances`` in a table written before some outcome columns came)."""
     parts = [c for c in OUTCOMES if c in table]
+    check_counts(numeric(table, parts, name=name, fix=fix), parts, (), name=name, fix=fix)
     total = sum(pd.to_numeric(table[c]) for c in parts)
     instances = pd.to_numeric(table["instances"])
     bad = total != instances if len(parts) == len(OUTCOMES) else total > instances

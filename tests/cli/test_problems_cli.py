@@ -66,6 +66,6 @@ def test_empty_scip_columns_say_why_when_scip_is_missing(monkeypatch, capsys):
     monkeypatch.setattr(scip_reference, "scip_available", lambda: False)
     assert main(["problems", "haverly1", "--arch", "3x8", "--time-limit", "30", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "SCIP is not installed (pip install 'surrogate[scip]'), or pass --no-scip" in out
+    assert "SCIP is not installed (pip install 'pyscipopt" in out and "(surrogate's 'scip' extra)); or pass --no-scip" in out
     assert main(["problems", "haverly1", "--arch", "3x8", "--time-limit", "30", "--quiet", "--no-scip"]) == 0
     assert "SCIP is not installed" not in capsys.readouterr().out

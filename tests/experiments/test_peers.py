@@ -68,7 +68,7 @@ def test_unknown_peer_is_refused_with_the_choices():
 def test_absent_extra_names_the_pip_extra(monkeypatch):
     monkeypatch.setitem(peers.PEERS, "gurobi-ml", ("gurobi", ("no_such_module_for_peers",)))
     assert "gurobi-ml" not in peers.available_peers()
-    with pytest.raises(SolverUnavailableError, match=r"pip install 'surrogate\[gurobi\]'"):
+    with pytest.raises(SolverUnavailableError, match=r"pip install 'gurobipy.*' \(surrogate's 'gurobi' extra\)"):
         peers.solve_with_peer("haverly1", NET, peer="gurobi-ml")
 
 

@@ -30,3 +30,28 @@ def test_a_command_run_beside_a_users_problems_py_says_so(tmp_path):
     )
     assert done.returncode == 2 and "stands in for surrogate's problems package" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_users_problems_py_is_named_without_running_it(tmp_path):
+    import subprocess
+
+    (tmp_path / "problems.py").write_text("open('ran', 'w').close()\nimport no_such_module\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate", "problems", "haverly1", "--no-scip"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and f"{tmp_path / 'problems.py'} stands in for" in done.stderr
+    assert not (tmp_path / "ran").exists()  # found by its spec, not imported
+
+
+def test_a_plain_folder_named_problems_does_not_stand_in_for_the_package(tmp_path):
+    import subprocess
+
+    (tmp_path / "problems").mkdir()  # a folder of data: a namespace package to Python
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate", "problems", "haverly1", "--no-scip", "--time-limit", "20", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "haverly1" in done.stdout

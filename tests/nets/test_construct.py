@@ -135,12 +135,24 @@ def test_the_zoo_holds_the_fixed_deep_net():
 @pytest.mark.parametrize(
     ("arch", "variant", "hint"),
     [
-        ("4x3", "paired", r"try 1x12 or 2x6 \(the useful shapes of the same 12 neurons\)"),
+        ("4x3", "paired", r"try 1x12 or 2x6 \(the useful shapes of the same 12 neurons in equal layers\)"),
         ("3x7", "paired", r"no shape of 21 neurons in equal layers makes a useful paired net"),  # every width odd
-        ("12x2", "shared", r"try 1x24, 2x12, 3x8, 4x6 or 6x4 \(the useful shapes of the same 24 neurons\)"),
+        ("12x2", "shared", r"try 1x24, 2x12, 3x8, 4x6 or 6x4 \(the useful shapes of the same 24 neurons in equal layers\)"),
         ("3x1", "shared", r"no shape of 3 neurons in equal layers makes a useful shared net; give it more neurons"),
     ],
 )
 def test_a_refused_shape_is_told_the_useful_shapes_of_its_own_budget(arch, variant, hint):
     with pytest.raises(ArchitectureError, match=hint):
         plan(arch, variant)
+
+
+def test_the_hints_rule_of_a_useful_shape_agrees_with_its_plan():
+    """useful_shape decides without planning (a wide shared plan takes seconds; 48x2's refusal took minutes)."""
+    from surrogate.nets.construct_estimate import USEFUL_BOUND, fits_variant, useful_shape
+
+    for variant in VARIANTS:
+        for total in range(1, 25):
+            for depth in (d for d in range(1, total + 1) if total % d == 0):
+                width = total // depth
+                built = fits_variant((width,) * depth, variant) and plan(f"{depth}x{width}", variant).error_bound < USEFUL_BOUND
+                assert useful_shape(depth, width, variant) == built, (variant, depth, width)
