@@ -2,9 +2,10 @@
 
 Each baseline is a frozen dataclass deriving from :class:`Baseline`, with ``add(block, x, y) -> expression``
 (``x, y`` in [-1, 1]), its number of ``binaries`` per product and its
-worst-case error ``max_error`` = the largest ``|w - x*y|`` any feasible point
-can have. :func:`~surrogate.milp.bilinear.bilinear` accepts one wherever it accepts
-a net, so the same problems are solved the same way with either.
+worst-case error ``max_error`` = the largest ``|w - x*y|`` any feasible point can have in exact
+arithmetic (a solver meets rows within its tolerance: below about 1e-6, e.g. NMDT-24's 6e-8, a solve
+gives more). :func:`~surrogate.milp.bilinear.bilinear` accepts one wherever it accepts a net (or its
+name, ``'sawtooth-10'``), so the same problems are solved the same way with either.
 
 *Approximations* make ``w`` a function of ``(x, y)`` (``evaluate`` gives it);
 *relaxations* only confine ``w`` to a set around ``x*y`` (``evaluate`` is
@@ -56,14 +57,12 @@ from ..options import is_number
 class Baseline(ABC):
     """A classic MIP approximation or relaxation of ``w = x*y`` on [-1, 1]^2 (see the module docstring).
 
-    A subclass is a frozen dataclass whose one field, named by ``size_field``,
-    sets its size (an integer of at least ``size_minimum``); it provides
+    A subclass is a frozen dataclass whose one field, named by ``size_field``, sets its size (>= ``size_minimum``); it has
 
     * :meth:`add`: the constraints on a block, returning the expression for ``w``;
     * :attr:`binaries`: the binaries one product gets;
     * :attr:`max_error`: the worst ``|w - x*y|`` over every feasible point;
-    * :meth:`evaluate`: ``w`` at given points for an approximation; ``None``
-      (the class attribute) for a relaxation, whose ``w`` is no function of ``(x, y)``.
+    * :meth:`evaluate`: ``w`` at given points for an approximation; ``None`` for a relaxation (``w`` no function of x, y).
 
     Attributes
     ----------
@@ -97,7 +96,7 @@ class Baseline(ABC):
     @classmethod
     def pattern(cls) -> str:
         """The regular expression of :attr:`name`, its one group the size."""
-        return rf"{cls.prefix}-(\d+)"
+        return rf"{cls.prefix}-([0-9]+)"
 
     #: The block components (indexed binaries) whose values :meth:`indicator_values` gives; empty: it gives none.
     indicator_names: tuple[str, ...] = ()
@@ -292,6 +291,15 @@ class PiecewiseMcCormick(Baseline):
         return sum(block.wk[k] for k in pieces)
 
 
+#: The ``pyomo.contrib.piecewise`` transformations a :class:`TriangulatedPWL` takes, by how binaries grow with simplices.
+PWL_TRANSFORMATIONS = {
+    "contrib.piecewise.disaggregated_logarithmic": "log",
+    "contrib.piecewise.disaggregated_convex_combination": "simplices",
+    "contrib.piecewise.convex_combination": "simplices",
+    "contrib.piecewise.multiple_choice": "simplices",
+}
+
+
 @dataclass(frozen=True)
 class TriangulatedPWL(Baseline):
     """``pyomo.contrib.piecewise`` interpolant of ``x*y`` on an ``points x points`` J1-triangulated grid."""
@@ -300,12 +308,17 @@ class TriangulatedPWL(Baseline):
     transformation: str = "contrib.piecewise.disaggregated_logarithmic"
     prefix = "pwl"
     size_field = "points"
-    size_minimum = 2
+    size_minimum = 3  # pyomo.contrib.piecewise takes an odd number of points per axis
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if (self.points - 1) & (self.points - 2):
             raise ConfigError(f"TriangulatedPWL: points={self.points} must be 2^k + 1 (3, 5, 9, 17, 33, ...) for the J1 grid")
+        if self.transformation not in PWL_TRANSFORMATIONS:
+            raise ConfigError(
+                f"TriangulatedPWL: transformation={self.transformation!r} is not one whose size is known; use one of "
+                f"{', '.join(PWL_TRANSFORMATIONS)}"
+            )
 
     @property
     def name(self) -> str:
@@ -313,7 +326,7 @@ class TriangulatedPWL(Baseline):
 
     @classmethod
     def pattern(cls) -> str:
-        return r"pwl-(\d+)x\1"
+        return r"pwl-([0-9]+)x\1"
 
     @property
     def simplices(self) -> int:
@@ -322,7 +335,9 @@ class TriangulatedPWL(Baseline):
 
     @property
     def binaries(self) -> int:
-        return math.ceil(math.log2(self.simplices))
+        """``ceil(log2(simplices))`` for a logarithmic transformation, else one per simplex."""
+        log = PWL_TRANSFORMATIONS[self.transformation] == "log"
+        return math.ceil(math.log2(self.simplices)) if log else self.simplices
 
     @property
     def max_error(self) -> float:

@@ -47,14 +47,14 @@ import warnings
 
 import pyomo.environ as pyo
 
-from ..errors import InfeasibleModelError, NumericsWarning
+from ..errors import ConfigError, InfeasibleModelError, NumericsWarning
 from ..nets.network import ReluMLP
-from ..nets.zoo import DEFAULT_ZOO, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
-from .baselines import is_baseline
+from ..nets.zoo import DEFAULT_ZOO, names_a_file, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
+from .baselines import is_baseline, parse_baseline
 from .binary_products import BinaryProduct, is_binary_factor
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
 from .encoding import add_surrogate
-from .formulations import DEFAULT_FORMULATION
+from .formulations import DEFAULT_FORMULATION, check_formulation
 from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
 from .integer_products import IntegerProduct, integer_bits
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
@@ -91,8 +91,15 @@ def _check_factors(model, x, y) -> None:
     finite_bounds(x), finite_bounds(y)
 
 
-def _resolve(surrogate, zoo):
-    """A baseline object as it is, else the net behind a net/path/zoo name (2 inputs, 1 output)."""
+def _resolve(surrogate, zoo, formulation: str):
+    """A baseline object as it is (or named: ``'sawtooth-10'``), else the net behind a net/path/zoo name (2 inputs,
+    1 output); ``formulation`` is checked either way (a baseline has its own, but a misspelt one is still refused)."""
+    check_formulation(formulation)
+    if isinstance(surrogate, str) and not names_a_file(surrogate):
+        try:
+            return parse_baseline(surrogate)
+        except ConfigError:
+            pass  # no baseline's name: a zoo net's
     if is_baseline(surrogate):
         return surrogate
     return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
@@ -231,7 +238,7 @@ def bilinear(
         When the product is badly scaled (see :func:`scale_warnings`).
     """
     _check_factors(model, x, y)
-    approx = _resolve(surrogate, zoo)
+    approx = _resolve(surrogate, zoo, formulation)
     block_name = _block_name(model, x, y, name)
     if (product := _exact_product(model, x, y, block_name)) is None:
         domain = approx.domain  # a baseline's: [-1, 1]^2
@@ -343,7 +350,7 @@ def replace_products(
     """
     check_constructed(model)
     check_rows(model)  # before the bounds are read from the rows
-    approx = _resolve(surrogate, zoo)
+    approx = _resolve(surrogate, zoo, formulation)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
     make = lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware)  # noqa: E731
     report, loose = _rewrite_with(model, make, implied, loose_check=implied_bounds)

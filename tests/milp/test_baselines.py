@@ -72,3 +72,31 @@ def test_baselines_without_binaries_per_point_say_so():
         assert b.indicator_names == ()
         with pytest.raises(ConfigError, match=rf"{b.name}: its binaries are not given per point, so no warm start"):
             b.indicator_values(0.1, 0.2)
+
+
+def test_bad_pwl_sizes_and_transformations_are_refused_and_binaries_follow_the_transformation():
+    with pytest.raises(ConfigError, match=r"TriangulatedPWL: points=2 must be an integer >= 3"):
+        parse_baseline("pwl-2x2")  # accepted, then pyomo.contrib.piecewise raised a bare ValueError
+    with pytest.raises(ConfigError, match=r"transformation='bogus' is not one whose size is known; use one of"):
+        TriangulatedPWL(5, transformation="bogus")
+    with pytest.raises(ConfigError, match=r"unknown baseline 'nmdt-٣'"):
+        parse_baseline("nmdt-٣")  # a non-ASCII digit
+    combination = TriangulatedPWL(5, transformation="contrib.piecewise.convex_combination")
+    assert combination.binaries == combination.simplices == 32 and TriangulatedPWL(5).binaries == 5
+
+
+@pytest.mark.solver
+def test_a_baseline_is_taken_by_its_name_and_a_misspelt_formulation_is_refused_with_it():
+    import pyomo.environ as pyo
+
+    from surrogate.errors import FormulationError
+    from surrogate.milp.bilinear import replace_products
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 3))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    report = replace_products(m, "sawtooth-10")  # was looked up as a zoo net
+    assert next(iter(report.products.values())).encoded.baseline == Sawtooth(10)
+    report.undo(m)
+    with pytest.raises(FormulationError, match=r"unknown formulation 'no-such'"):
+        replace_products(m, Sawtooth(4), formulation="no-such")
