@@ -55,7 +55,7 @@ def parse_domain(value, n_inputs: int) -> tuple[tuple[float, float], ...]:
     if len(box) != n_inputs or not all(math.isfinite(lo) and math.isfinite(hi) and lo < hi for lo, hi in box):
         raise ModelFormatError(
             f"domain metadata {value!r} must give {n_inputs} finite [lower, upper] pairs with lower < upper "
-            "(one per input); fix the 'domain' metadata of the net"
+            "(one per input); fix the net's domain metadata (the ONNX key 'surrogate.domain'; net.with_metadata(domain=...))"
         )
     return box
 

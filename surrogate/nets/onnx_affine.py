@@ -188,10 +188,11 @@ def _write(graph, layer: _Layer, weight: np.ndarray, bias: np.ndarray, why: str)
     """Give ``layer`` the weight and bias given (new initializers; others may share the old ones)."""
     from onnx import helper, numpy_helper
 
-    names = []
+    names, kept = [], {t.name: t for t in graph.initializer}
     for array, old in ((weight, layer.product.input[1]), (bias, (layer.add or layer.product).input[-1])):
         names.append(_unique(graph, f"{old}.{why}"))
-        graph.initializer.append(numpy_helper.from_array(array.astype(np.float32), names[-1]))
+        dtype = numpy_helper.to_array(kept[old]).dtype if old in kept else np.dtype(np.float32)  # a float64 file stays one
+        graph.initializer.append(numpy_helper.from_array(array.astype(dtype), names[-1]))
     layer.product.input[1] = names[0]
     if layer.add is None:  # a Gemm: its bias, with alpha, beta and transB as folded in
         layer.product.input[2] = names[1]

@@ -72,6 +72,8 @@ def normalise_graph(proto, path: Path | None = None):
     _explicit_gemms(graph, path)
     _add_missing_biases(graph)
     _full_biases(graph)
+    while _drop_reshape_before_scalar_maps(graph):  # out.squeeze(-1) * sd + mu: the maps then meet the last layer
+        pass
     fold_affine(graph)  # BatchNormalization, Scaler, constant Add/Sub/Mul/Div folded into a layer next to them
     _fixed_input_width(graph)
     _drop_output_reshapes(graph)
@@ -262,6 +264,39 @@ def _full_biases(graph) -> None:
         node.input[slot] = _add_initializer(graph, full, f"{node.input[slot]}.full_{node.name}")
 
 
+def _drop_reshape_before_scalar_maps(graph) -> bool:
+    """Drop a shape op (:data:`_OUTPUT_SHAPE_OPS`) that only constant maps of one value (``Add``, ``Sub``, ``Mul``,
+    ``Div`` by a scalar) follow to the output: such a map commutes with any reshape. Whether one was dropped."""
+    if len(graph.output) != 1:
+        return False
+    weights, producers = initializer_arrays(graph), {o: n for n in graph.node for o in n.output}
+    tensor, reader = graph.output[0].name, None
+    while (node := producers.get(tensor)) is not None and node.op_type in ("Add", "Sub", "Mul", "Div"):
+        inputs = [name for name in node.input if name not in weights]
+        if len(node.input) != 2 or len(inputs) != 1 or weights[next(n for n in node.input if n in weights)].size != 1:
+            return False
+        if len(consumers(graph, inputs[0])) != 1:
+            return False
+        tensor, reader = inputs[0], node
+    shape = producers.get(tensor)
+    if reader is None or shape is None or shape.op_type not in _OUTPUT_SHAPE_OPS or len(consumers(graph, tensor)) != 1:
+        return False
+    reader.input[list(reader.input).index(tensor)] = shape.input[0]
+    graph.node.remove(shape)
+    _untyped_output(graph)
+    return True
+
+
+def _untyped_output(graph) -> None:
+    """The graph's one output without a declared shape (a shape op before it was dropped)."""
+    from onnx import helper
+
+    output = graph.output[0]
+    elem_type = output.type.tensor_type.elem_type
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info(output.name, elem_type, None))
+
+
 def _drop_output_reshapes(graph) -> None:
     from onnx import helper
 
@@ -296,7 +331,9 @@ def check_import(path: Path, net) -> None:
     low, high = np.array(net.domain).T
     points = rng.uniform(low, high, size=(IMPORT_POINTS, len(low)))
     try:
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # errors only: its notes on a file's unused initializers are no concern here
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         got = _run(session, points)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidArgument/... types
         raise ModelFormatError(f"{path}: onnxruntime cannot run this net ({exc}); re-export it") from None

@@ -269,11 +269,23 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
 _DOMAIN_LOOKALIKES = {"domain", "domains", "surrogatedomain", "surrogatedomains", "inputdomain", "surrogateinputdomain"}
 
 
+def _looks_like_domain(key: str, right: str) -> bool:
+    """Whether metadata ``key`` is a lookalike (:data:`_DOMAIN_LOOKALIKES`) or a typo of ``right`` (``surrogate.domian``)."""
+    from difflib import SequenceMatcher
+
+    letters = "".join(c for c in key.lower() if c.isalpha())
+    return letters in _DOMAIN_LOOKALIKES or SequenceMatcher(None, key.lower(), right).ratio() >= DOMAIN_TYPO_RATIO
+
+
+#: A metadata key this similar to ``surrogate.domain`` (difflib's ratio) is taken for a typo of it.
+DOMAIN_TYPO_RATIO = 0.9
+
+
 def _warn_domain_spellings(proto, path: Path) -> None:
     """Warn of a metadata key that looks like the domain's but is not ``surrogate.domain`` (it is not read)."""
     right = METADATA_PREFIX + DOMAIN_KEY
     for entry in proto.metadata_props:
-        if entry.key != right and "".join(c for c in entry.key.lower() if c.isalpha()) in _DOMAIN_LOOKALIKES:
+        if entry.key != right and _looks_like_domain(entry.key, right):
             if any(p.key == right for p in proto.metadata_props):
                 fix = "drop or rename the other key"
             else:

@@ -226,12 +226,13 @@ def test_two_outputs_are_named_as_the_graph_names_them(tmp_path):
 def test_a_malformed_domain_is_refused_with_advice_on_the_metadata_only(tmp_path):
     path = save(tmp_path / "net.onnx", relu_net(), WEIGHTS, metadata={"surrogate.domain": "[[10, 0], [-3, 5]]"})
     with pytest.raises(
-        ModelFormatError, match=r"must give 2 finite \[lower, upper\] pairs .*fix the 'domain' metadata of the net$"
+        ModelFormatError,
+        match=r"must give 2 finite \[lower, upper\] pairs .*fix the net's domain metadata \(the ONNX key 'surrogate.domain'; net.with_metadata\(domain=...\)\)$",
     ):
         load_onnx(path)
 
 
-@pytest.mark.parametrize("key", ["domain", "surrogate.Domain", "surrogate_domain"])
+@pytest.mark.parametrize("key", ["domain", "surrogate.Domain", "surrogate_domain", "surrogate.domian", "surogate.domain"])
 def test_a_misspelt_domain_key_is_warned_of(tmp_path, key):
     path = save(tmp_path / "net.onnx", relu_net(), WEIGHTS, metadata={key: json.dumps(DOMAIN)})
     with pytest.warns(
@@ -252,3 +253,47 @@ def test_the_right_domain_key_gives_no_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DomainWarning)
         load_onnx(path)
+
+
+@pytest.mark.parametrize("shape_op", ["Squeeze", "Reshape"])
+def test_a_denormalisation_after_a_squeeze_of_the_prediction_is_folded(tmp_path, shape_op):
+    """``model(x).squeeze(-1) * sd + mu``: a map of one value commutes with the reshape (it was refused)."""
+    axes = {"Squeeze": np.array([1]), "Reshape": np.array([-1])}[shape_op]
+    nodes = [*relu_net(source="r")[:-2], *tail(out="z"), node(shape_op, ["z", "ax"], ["q"]), node("Mul", ["q", "sd"], ["s"])]
+    nodes.append(node("Add", ["s", "mu"], ["y"]))
+    weights = {**WEIGHTS, "sd": np.array(2.5), "mu": np.array(-0.75)}
+    graph = helper.make_graph(
+        nodes,
+        "squeezed",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch"])],
+        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in weights.items()]
+        + [numpy_helper.from_array(axes.astype(np.int64), "ax")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    model.metadata_props.add(key="surrogate.domain", value=json.dumps(DOMAIN))
+    onnx.save(model, str(tmp_path / "net.onnx"))
+    xs = points()
+    expected = onnxruntime_values(tmp_path / "net.onnx", xs)
+    assert np.allclose(load_onnx(tmp_path / "net.onnx").forward(xs), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_float64_net_keeps_float64_weights_when_a_map_is_folded(tmp_path):
+    """The folded weights were written as float32: 1.6e-4 off on inputs near 1e3, refused near 1e5."""
+    offset = np.array([1e5, -2e5])
+    nodes = [node("Sub", ["x", "off"], ["c"]), node("Div", ["c", "sd"], ["n"]), *layer("n", "h"), node("Relu", ["h"], ["r"])]
+    weights = {**WEIGHTS, "off": offset, "sd": np.array([3.0, 7.0])}
+    graph = helper.make_graph(
+        [*nodes, *tail()],
+        "double",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["batch", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float64), k) for k, v in weights.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    model.metadata_props.add(key="surrogate.domain", value=json.dumps([[1e5 - 5, 1e5 + 5], [-2e5 - 5, -2e5 + 5]]))
+    onnx.save(model, str(tmp_path / "net.onnx"))
+    xs = offset + np.random.default_rng(1).uniform(-5, 5, (64, 2))
+    session = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"x": xs})[0].reshape(-1)
+    assert np.max(np.abs(load_onnx(tmp_path / "net.onnx").forward(xs) - expected)) < 1e-9
