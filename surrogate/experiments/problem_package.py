@@ -37,14 +37,18 @@ def problems_package():
     """The shipped ``problems`` package; :class:`~surrogate.errors.ConfigError` naming a module that stands in
     for it (found, not run), or saying how to reinstall where it is missing or fails to import."""
     loaded = sys.modules.get("problems")
-    if loaded is not None and Path(getattr(loaded, "__file__", None) or "").resolve().parent == SHIPPED:
+    where = getattr(loaded, "__file__", None)
+    if where is not None and Path(where).resolve().parent == SHIPPED:
         return loaded
-    if loaded is not None:  # imported already: by its file (none for a namespace package)
-        origin = getattr(loaded, "__file__", None)
-    else:  # found, not run: a user's module must not run
-        spec = importlib.util.find_spec("problems")
-        origin = None if spec is None else spec.origin
-    if origin not in (None, "namespace") and Path(origin).resolve().parent != SHIPPED:
+    if loaded is not None:  # imported already, by the user's code: never replaced under its feet
+        paths = list(getattr(loaded, "__path__", []))
+        raise ConfigError(
+            f"the module 'problems' imported here ({where or paths or 'no file'}) is not surrogate's problems package, "
+            "which has the same name; rename the other one, or import surrogate's before it"
+        )
+    spec = importlib.util.find_spec("problems")  # found, not run: a user's module must not run
+    origin = None if spec is None else spec.origin
+    if origin not in (None, "namespace") and Path(origin).resolve().parent != SHIPPED:  # a module, not a plain folder
         raise ConfigError(
             f"a module named 'problems' at {origin} stands in for surrogate's problems package (it comes first on "
             "sys.path, e.g. from the current folder); rename it, or run the command from another folder"

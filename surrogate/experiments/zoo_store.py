@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelFormatError
 from ..files import atomic_path, sha256_bytes, sha256_file, write_text
 from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
 from ..nets.architecture import Architecture
@@ -89,8 +89,10 @@ def _recorded(zoo_dir: Path, manifest: dict, added: list):
     every file replaced is then recorded with its own entry, so the zoo stays usable."""
     try:
         yield
-    finally:
-        _merge(zoo_dir, manifest, added)
+    except BaseException:
+        _merge(zoo_dir, manifest, added, interrupted=True)
+        raise
+    _merge(zoo_dir, manifest, added)
 
 
 def save_hand_built(
@@ -132,20 +134,27 @@ def save_hand_built(
     return added
 
 
-def _merge(zoo_dir: Path, manifest: dict, added: list[dict], *, sort: bool = True) -> None:
+def _merge(zoo_dir: Path, manifest: dict, added: list[dict], *, sort: bool = True, interrupted: bool = False) -> None:
     """Put the entries of ``added`` in the manifest, each in place of the entry of its name (in order of budget,
     kind and name with ``sort``), and write the manifest once.
 
     An entry of ``added`` is taken only when its file on disk has the SHA-256 it records, so an interrupted
     save never pairs an entry with another file: a name whose new file did not replace the old one keeps
     its old entry, and a file that is missing never gets a hash. A name in ``added`` twice takes its last
-    entry whose file is on disk.
+    entry whose file is on disk. Outside an ``interrupted`` save, an entry not taken raises
+    :class:`~surrogate.errors.ModelFormatError` once the manifest is written.
     """
     on_disk = {file: sha256_file(zoo_dir / file) for file in {a["file"] for a in added}}
     fresh = {a["name"]: a for a in added if on_disk[a["file"]] == a["sha256"]}
     models = [fresh.pop(m["name"], m) for m in manifest["models"]] + list(fresh.values())
     manifest["models"] = sorted(models, key=lambda m: (m["budget"], m["kind"], m["name"])) if sort else models
     write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    lost = sorted({a["name"] for a in added} - {m["name"] for m in manifest["models"] if m in added})
+    if lost and not interrupted:  # its file is not the one just written (read back wrong, another writer): say so
+        raise ModelFormatError(
+            f"{zoo_dir}: the files of {', '.join(lost)} are not the ones just written, so their manifest entries were "
+            "kept as they were; save them again"
+        )
 
 
 def store_bounds(
@@ -179,7 +188,10 @@ def store_bounds(
             rows += [{"name": entry["name"], **b.summary()} for b in found]
             with _staged(zoo_dir, entry, added) as tmp:  # noted with its new SHA-256 before it replaces the file
                 export_onnx(attach_bounds(net, *found), tmp)
-    finally:  # an interrupted run records every file it replaced, so the zoo stays usable and a rerun resumes
+    except BaseException:  # an interrupted run records every file it replaced, so the zoo stays usable and a rerun resumes
         if added:
-            _merge(zoo_dir, load_manifest(zoo_dir), added, sort=False)
+            _merge(zoo_dir, load_manifest(zoo_dir), added, sort=False, interrupted=True)
+        raise
+    if added:
+        _merge(zoo_dir, load_manifest(zoo_dir), added, sort=False)
     return rows

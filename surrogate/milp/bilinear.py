@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import warnings
 
 import pyomo.environ as pyo
@@ -95,11 +96,13 @@ def _resolve(surrogate, zoo, formulation: str):
     """A baseline object as it is (or named: ``'sawtooth-10'``), else the net behind a net/path/zoo name (2 inputs,
     1 output); ``formulation`` is checked either way (a baseline has its own, but a misspelt one is still refused)."""
     check_formulation(formulation)
-    if isinstance(surrogate, str) and not names_a_file(surrogate):
+    if isinstance(surrogate, str) and not names_a_file(surrogate) and not os.path.isfile(surrogate):
         try:
             return parse_baseline(surrogate)
         except ConfigError:
-            pass  # no baseline's name: a zoo net's
+            if re.fullmatch(r"(sawtooth|nmdt|pw-mccormick|pwl)-[0-9x]+", surrogate):
+                raise  # a baseline's name with a size it cannot take: its own reason, not the zoo's
+            # no baseline's name: a zoo net's
     if is_baseline(surrogate):
         return surrogate
     return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
@@ -183,10 +186,15 @@ def _guard(model, product, block_name: str) -> None:
     if block is None:  # x*y with a zero-width factor, b*b: exact only while the bounds (integrality) hold
         block = pyo.Block()
         model.add_component(block_name, block)
-    blocks = " and ".join(repr(n) for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None)
-    fix = f"delete block {blocks} (model.del_component) and call bilinear again"
-    record = FactorRecord(block, fix=fix.replace("block '", "blocks '", 1) if " and " in blocks else fix)
-    record.built([FactorBox.of(v, symbolic=has_symbolic_bounds(v)) for v in product.box_factors])
+    names = [n for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None]
+    owner = "model" if model is model.model() else f"model.{model.name}"
+    listed = " and ".join(f"{owner}.{n}" for n in names)
+    fix = f"delete {'blocks' if len(names) > 1 else 'block'} {listed} ({owner}.del_component(...)) and call bilinear again"
+    record = FactorRecord(block, fix=fix)
+    relied = product.integer_factors
+    record.built(
+        [FactorBox.of(v, symbolic=has_symbolic_bounds(v), integer=any(v is f for f in relied)) for v in product.box_factors]
+    )
     setattr(block, RECORD, record)
 
 

@@ -66,6 +66,11 @@ class BinaryProduct(ExactProduct):
         block.upper_on = pyo.Constraint(expr=block.w <= other - low * (1 - b))
         self.expr = block.w
 
+    @property
+    def integer_factors(self) -> tuple:
+        """The binary factor: the envelopes are exact only while it takes its bounds."""
+        return (self.binary,)
+
     def size(self) -> ModelSize:
         """One variable and four constraints (nothing for ``b*b``)."""
         return ModelSize(0, 0, 0) if self.block is None else model_size(self.block)

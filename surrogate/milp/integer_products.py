@@ -99,6 +99,11 @@ class IntegerProduct(ExactProduct):
         self.bits = block.bits
         self.expr = self.low * other + sum(2**k * block.w[k] for k in range(digits))
 
+    @property
+    def integer_factors(self) -> tuple:
+        """The factor written by its digits (``n``): the digits make it integer, as it was."""
+        return (self.factor,)
+
     def size(self) -> ModelSize:
         """``2K`` variables (``K`` of them binary) and ``4K + 1`` constraints."""
         return model_size(self.block)

@@ -144,6 +144,11 @@ class EncodedProduct(ABC):
         x, y = self.inputs
         return (x,) if y is x else (x, y)
 
+    @property
+    def integer_factors(self) -> tuple:
+        """The inputs whose integrality the encoding relies on (a binary factor of an exact product): none here."""
+        return ()
+
     @abstractmethod
     def get_error(self) -> ProductError:
         """The encoding's errors at the current variable values; call after a solve has loaded a solution.

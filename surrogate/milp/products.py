@@ -309,13 +309,22 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
             comp.activate()
         model.del_component(block)
         raise
-    boxes = [getattr(p, "box_factors", None) for p in products.values()]  # what each product relies on
-    distinct = ComponentSet(factors) if None in boxes else ComponentSet(v for box in boxes for v in box)
-    getattr(block, RECORD).built([FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v)) for v in distinct])
+    getattr(block, RECORD).built(_factor_boxes(products.values(), factors, follows_params=follows_params))
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
     return ReplacementReport(
         products, terms, tuple(c.name for c in touched), found, block=block_name, record=getattr(block, RECORD)
     )
+
+
+def _factor_boxes(products, factors, *, follows_params: bool) -> list:
+    """The :class:`FactorBox` of every factor a product relies on (``box_factors``), integer where one relies on its
+    integrality (``integer_factors``); every factor of ``factors``, as it is, for products that do not say."""
+    products = list(products)
+    if any(not hasattr(p, "box_factors") for p in products):  # e.g. McCormick envelopes
+        return [FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v)) for v in ComponentSet(factors)]
+    relied = ComponentSet(v for p in products for v in p.integer_factors)
+    distinct = ComponentSet(v for p in products for v in p.box_factors)
+    return [FactorBox.of(v, symbolic=follows_params and has_symbolic_bounds(v), integer=v in relied) for v in distinct]
 
 
 def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:

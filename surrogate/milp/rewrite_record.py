@@ -33,6 +33,8 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 
+#: The component ``core.relax_integer_vars`` leaves on a model it relaxed (the domains to put back).
+RELAX_RECORD = "_relaxed_integer_vars"
 #: The attribute of a replacement block that holds its :class:`RewriteRecord`.
 RECORD = "record"
 
@@ -64,10 +66,11 @@ class FactorBox:
     integer: bool
 
     @classmethod
-    def of(cls, var, *, symbolic: bool) -> FactorBox:
-        """``var`` now; ``symbolic=True``: its bounds are mutable ``Param`` expressions that the product follows."""
+    def of(cls, var, *, symbolic: bool, integer: bool | None = None) -> FactorBox:
+        """``var`` now; ``symbolic=True``: its bounds are mutable ``Param`` expressions that the product follows;
+        ``integer``: whether a product relies on its integrality (default: whether it is integer)."""
         lb, ub = (var.lower, var.upper) if symbolic else (float(var.lb), float(var.ub))
-        return cls(var, lb, ub, bool(var.is_integer()))
+        return cls(var, lb, ub, bool(var.is_integer()) if integer is None else integer)
 
     def problem(self, *, relaxed: bool) -> str | None:
         """What makes the product built for this box wrong now, or ``None``; ``relaxed``: the block's own
@@ -80,8 +83,9 @@ class FactorBox:
             "" if isinstance(self.lb, float) else " (the values now of the mutable Params its bounds were)"
         )
         value = var.value
-        if var.fixed and value is not None and not low - _slack(low) <= value <= high + _slack(high):
-            return f"{var.name!r} is fixed at {value!r}, outside the box {box}"
+        if var.fixed and value is not None:  # a solver reads the value, not the bounds
+            inside = low - _slack(low) <= value <= high + _slack(high)
+            return None if inside else f"{var.name!r} is fixed at {value!r}, outside the box {box}"
         if _wider(var, low, high):
             lb, ub = -float("inf") if var.lb is None else var.lb, float("inf") if var.ub is None else var.ub
             return f"{var.name!r} now has bounds [{lb!r}, {ub!r}], wider than the box {box}"
@@ -184,12 +188,12 @@ class FactorRecord:
         return [p for p in (f.problem(relaxed=relaxed) for f in self.factors) if p]
 
     def _relaxed(self) -> bool:
-        """Whether the model is an LP relaxation (``core.relax_integer_vars``): the block's own integers are all
-        relaxed, or, for a block without any (a product of a binary factor, ``b*y``), every integer of the model."""
+        """Whether the model is an LP relaxation: the block's own integers are all relaxed, or, for a block without
+        any (``b*y``), Pyomo's ``core.relax_integer_vars`` was applied (it leaves its record on the model); a
+        factor's domain changed by hand is no relaxation."""
         if self.integers:
             return not any(v.is_integer() for v in self.integers)
-        model = self.block.model()
-        return not any(v.is_integer() for v in model.component_data_objects(pyo.Var, active=True, descend_into=True))
+        return self.block.model().component(RELAX_RECORD) is not None
 
     def refresh(self) -> None:
         """Raise :class:`ModelFormatError` on what the block cannot follow (:meth:`problems`)."""
@@ -264,8 +268,22 @@ def refresh_rewrites(model) -> None:
     changes nothing else)."""
     for block in model.component_data_objects(pyo.Block, descend_into=True):
         record = getattr(block, RECORD, None)
-        if isinstance(record, FactorRecord) and (block.active or not list(block.component_objects())):
+        if isinstance(record, FactorRecord) and (block.active or _empty(block)) and _parents_active(block):
             record.refresh()
+
+
+def _empty(block) -> bool:
+    return not list(block.component_objects())
+
+
+def _parents_active(block) -> bool:
+    """Whether every block above ``block`` is active (a solve reads nothing below a deactivated one)."""
+    parent = block.parent_block()
+    while parent is not None:
+        if not parent.active:
+            return False
+        parent = parent.parent_block()
+    return True
 
 
 def forget_rewrites(model) -> None:

@@ -160,7 +160,8 @@ def _fixed_input_width(graph) -> None:
 def _add_initializer(graph, array: np.ndarray, name: str) -> str:
     from onnx import numpy_helper
 
-    graph.initializer.append(numpy_helper.from_array(array.astype(np.float32, copy=False), name))
+    floating = array.dtype in (np.float16, np.float32, np.float64)  # a float64 file keeps its precision
+    graph.initializer.append(numpy_helper.from_array(array if floating else array.astype(np.float32), name))
     return name
 
 
@@ -203,7 +204,7 @@ def _explicit_gemms(graph, path: Path | None) -> None:
             del node.input[2]
         if len(node.input) == 2 and node.input[1] in weights:
             rows, cols = weights[node.input[1]].shape
-            zeros = np.zeros(rows if attrs.get("transB", 0) else cols, np.float32)
+            zeros = np.zeros(rows if attrs.get("transB", 0) else cols, weights[node.input[1]].dtype)
             node.input.append(_add_initializer(graph, zeros, f"{node.input[1]}.zero_bias"))
 
 
@@ -216,7 +217,7 @@ def _add_missing_biases(graph) -> None:
             continue
         out = node.output[0]
         node.output[0] = f"{out}.without_bias"
-        zeros = np.zeros(weights[node.input[1]].shape[-1], np.float32)
+        zeros = np.zeros(weights[node.input[1]].shape[-1], weights[node.input[1]].dtype)  # a float64 file stays one
         bias = _add_initializer(graph, zeros, f"{node.input[1]}.zero_bias")
         add = helper.make_node("Add", [node.output[0], bias], [out], name=f"{node.name}.zero_bias")
         position = list(graph.node).index(node) + 1
@@ -260,7 +261,7 @@ def _full_biases(graph) -> None:
         elif bias is None or bias.shape == (width,) or bias.size not in (1, width):
             continue
         else:
-            full = np.full(width, bias.item()) if bias.size == 1 else bias.reshape(width)
+            full = np.full(width, bias.item(), dtype=bias.dtype) if bias.size == 1 else bias.reshape(width)
         node.input[slot] = _add_initializer(graph, full, f"{node.input[slot]}.full_{node.name}")
 
 

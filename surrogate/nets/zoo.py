@@ -370,7 +370,10 @@ def _loaded(path):
     key = (str(Path(path).resolve()), digest)
     net = _LOADED.get(key)
     if net is None:
-        net = _LOADED[key] = load_onnx(path)
+        net = load_onnx(path)
+        if sha256_file(path) != digest:  # replaced while it was read: the net may be either file's
+            raise ModelFormatError(f"{path} changed while it was read (another process writing it?); load it again")
+        _LOADED[key] = net
         while len(_LOADED) > LOADED_NETS_KEPT:
             _LOADED.pop(next(iter(_LOADED)))
     return ReluMLP(tuple(w.copy() for w in net.weights), tuple(b.copy() for b in net.biases), dict(net.metadata))

@@ -17,8 +17,16 @@ def test_a_module_named_problems_that_shadows_it_is_named_with_the_fix(monkeypat
     shadow = types.ModuleType("problems")
     shadow.__file__ = str(tmp_path / "problems.py")
     monkeypatch.setitem(sys.modules, "problems", shadow)
-    with pytest.raises(ConfigError, match=r"a module named 'problems' at .*problems\.py stands in for surrogate's .* rename it"):
+    with pytest.raises(
+        ConfigError, match=r"the module 'problems' imported here \(.*problems\.py\) is not surrogate's .* rename the other"
+    ):
         problems_package()
+    namespace = types.ModuleType("problems")  # a folder of the user's, imported as a namespace package: left alone
+    namespace.__path__ = [str(tmp_path)]
+    monkeypatch.setitem(sys.modules, "problems", namespace)
+    with pytest.raises(ConfigError, match=r"the module 'problems' imported here"):
+        problems_package()
+    assert sys.modules["problems"] is namespace
 
 
 def test_a_command_run_beside_a_users_problems_py_says_so(tmp_path):

@@ -208,3 +208,12 @@ def test_an_interrupted_store_bounds_leaves_old_or_new_pairs_and_a_rerun_resumes
     assert ((zoo / f"{NAMES[0]}.onnx").read_bytes() == before) == (where == "export")  # old pair, or new pair
     assert [r["name"] for r in store_bounds(zoo, ("interval",))] == list(NAMES)  # the rerun resumes
     check_zoo(zoo)
+
+
+def test_a_file_that_is_not_the_one_just_written_fails_the_save_instead_of_a_silent_success(tmp_path, monkeypatch):
+    """_merge kept the old entry of a file it could not confirm, and the command still said it saved."""
+    monkeypatch.setattr(zoo_store, "sha256_file", lambda path: None)  # the file read back is not what was written
+    with pytest.raises(
+        ModelFormatError, match=r"the files of b12-hand-shared-3x4 are not the ones just written, .* save them again"
+    ):
+        zoo_store.save_hand_built(["3x4"], tmp_path, variants=("shared",))

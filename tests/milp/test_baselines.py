@@ -100,3 +100,14 @@ def test_a_baseline_is_taken_by_its_name_and_a_misspelt_formulation_is_refused_w
     report.undo(m)
     with pytest.raises(FormulationError, match=r"unknown formulation 'no-such'"):
         replace_products(m, Sawtooth(4), formulation="no-such")
+
+
+def test_a_baseline_name_of_a_size_it_cannot_take_gets_its_own_reason():
+    import pyomo.environ as pyo
+
+    from surrogate.milp.bilinear import bilinear
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    with pytest.raises(ConfigError, match=r"TriangulatedPWL: points=4 must be 2\^k \+ 1"):
+        bilinear(m, m.x, m.y, "pwl-4x4")  # was "no zoo model named 'pwl-4x4'"

@@ -244,10 +244,15 @@ def _bilinear_model(domain, bounds):
 @pytest.mark.parametrize(
     ("domain", "bounds", "edit", "blocks"),
     [
-        (pyo.Reals, (-1, 1), lambda m: m.x.setub(2), "blocks 'surrogate_x_y' and 'surrogate_x_y_scaled'"),
-        (pyo.Integers, (0, 1), lambda m: m.x.setub(2), "block 'surrogate_x_y'"),  # a BinaryProduct
-        (pyo.Integers, (-1, 1), lambda m: m.x.setlb(-3), "block 'surrogate_x_y'"),  # an IntegerProduct
-        (pyo.Reals, (1, 1), lambda m: m.x.setlb(-1), "block 'surrogate_x_y'"),  # a LinearProduct: an empty block holds its record
+        (pyo.Reals, (-1, 1), lambda m: m.x.setub(2), "blocks model.surrogate_x_y and model.surrogate_x_y_scaled"),
+        (pyo.Integers, (0, 1), lambda m: m.x.setub(2), "block model.surrogate_x_y"),  # a BinaryProduct
+        (pyo.Integers, (-1, 1), lambda m: m.x.setlb(-3), "block model.surrogate_x_y"),  # an IntegerProduct
+        (
+            pyo.Reals,
+            (1, 1),
+            lambda m: m.x.setlb(-1),
+            "block model.surrogate_x_y",
+        ),  # a LinearProduct: an empty block holds its record
     ],
 )
 def test_a_product_added_by_bilinear_refuses_a_widened_factor(domain, bounds, edit, blocks):
@@ -258,7 +263,9 @@ def test_a_product_added_by_bilinear_refuses_a_widened_factor(domain, bounds, ed
     m.o = pyo.Objective(expr=product.expr)
     refresh_rewrites(m)
     edit(m)
-    _refused(m, r"'x' now has bounds .* wider than the box .*; delete " + blocks + r" \(model.del_component\) and call bilinear")
+    _refused(
+        m, r"'x' now has bounds .* wider than the box .*; delete " + blocks + r" \(model.del_component\(...\)\) and call bilinear"
+    )
     with pytest.raises(ModelFormatError, match="call bilinear again"):
         solve(m, CONFIG)
 
@@ -298,3 +305,40 @@ def test_the_empty_block_of_a_zero_width_product_is_checked_even_deactivated():
     m.surrogate_x_y.deactivate()  # it holds nothing: deactivating it must not silence the check
     m.x.setlb(4), m.x.setub(4)
     _refused(m, r"'x' now has bounds \[4, 4\], wider than the box \[3.0, 3.0\]")
+
+
+def _binary_product_model():
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.b = pyo.Var(domain=pyo.Binary)
+    m.y = pyo.Var(domain=pyo.Integers, bounds=(0, 5))
+    m.o = pyo.Objective(expr=bilinear(m, m.b, m.y, NET).expr, sense=pyo.maximize)
+    return m
+
+
+def test_only_the_integrality_an_exact_product_relies_on_is_checked():
+    """b*y is exact while b is binary, whatever y is; b made continuous by hand is no LP relaxation (it was taken for one)."""
+    m = _binary_product_model()
+    m.y.domain = pyo.Reals  # the envelopes of b*y hold for any y in its box
+    refresh_rewrites(m)
+    m.b.domain = pyo.Reals
+    _refused(m, r"'b' was integer when its products were built \(they rely on it\) and is now Reals")
+    relaxed = _binary_product_model()
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(relaxed)
+    refresh_rewrites(relaxed)  # Pyomo's relaxation leaves its record: an LP relaxation, followed
+
+
+def test_a_factor_fixed_inside_its_box_is_followed_whatever_its_bounds_and_a_deactivated_parent_is_not_read():
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(2, 2)), pyo.Var(bounds=(0, 1))
+    m.sub = pyo.Block()
+    m.o = pyo.Objective(expr=bilinear(m.sub, m.x, m.y, NET).expr, sense=pyo.maximize)
+    m.x.setlb(0), m.x.setub(5), m.x.fix(2)  # a solver reads the value 2 only
+    refresh_rewrites(m)
+    m.x.unfix()
+    _refused(m, r"'x' now has bounds \[0, 5\], wider .* delete block model.sub.surrogate_x_y \(model.sub.del_component\(...\)\)")
+    m.sub.deactivate()  # nothing below it is read by a solve
+    refresh_rewrites(m)

@@ -98,3 +98,26 @@ def test_a_net_file_is_read_once_while_unchanged_and_each_caller_gets_its_own_ar
     assert zoo.resolve_surrogate(path).weights[0][0, 0] != 99.0
     export_onnx(hand_built("2x12", "paired"), path)  # a new file under the same name is read again
     assert zoo.resolve_surrogate(path).architecture.hidden == (12, 12) and len(reads) == 2
+
+
+def test_a_file_replaced_while_it_is_read_is_refused_not_cached(tmp_path, monkeypatch):
+    """The net read and the hash taken could be of two files; the cache then served the wrong net for good."""
+    from surrogate.nets import onnx_io, zoo
+    from surrogate.nets.construct import hand_built
+    from surrogate.nets.onnx_io import export_onnx
+
+    path = tmp_path / "net.onnx"
+    export_onnx(hand_built("2x6", "paired"), path)
+    other = export_onnx(hand_built("2x12", "paired"), tmp_path / "other.onnx").read_bytes()
+    load = onnx_io.load_onnx
+
+    def swapped(p):
+        net = load(p)
+        path.write_bytes(other)  # another process replaces the file meanwhile
+        return net
+
+    monkeypatch.setattr(onnx_io, "load_onnx", swapped)
+    with pytest.raises(ModelFormatError, match=r"net\.onnx changed while it was read .* load it again"):
+        zoo.resolve_surrogate(path)
+    monkeypatch.setattr(onnx_io, "load_onnx", load)
+    assert zoo.resolve_surrogate(path).architecture.hidden == (12, 12)  # nothing stale was kept
