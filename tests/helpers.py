@@ -131,7 +131,7 @@ def skip_unless_runnable(name: str) -> None:
 
     if name == "highs":
         return
-    pytest.importorskip(BACKENDS[name].package, reason=f"{name} is optional: pip install 'surrogate[{name}]'")
+    pytest.importorskip(BACKENDS[name].package, reason=f"{name} is optional: the '{name}' extra (pip install -e '.[{name}]')")
     if name not in available_solvers():
         pytest.skip(f"{name} is installed but Pyomo cannot run it here (no licence?)")
 

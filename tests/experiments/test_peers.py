@@ -19,7 +19,7 @@ PEER_MODULES = {"gurobi-ml": ("gurobipy", "gurobi_ml"), "scip-ml": ("pyscipopt",
 
 def needs(peer: str) -> None:
     for module in PEER_MODULES[peer]:
-        pytest.importorskip(module, reason=f"peer {peer!r} needs pip install 'surrogate[{peers.PEERS[peer][0]}]'")
+        pytest.importorskip(module, reason=f"peer {peer!r} needs the '{peers.PEERS[peer][0]}' extra")
 
 
 def ours(name: str):

@@ -389,7 +389,7 @@ def test_a_peer_route_runs_in_the_benchmark_and_agrees_with_ours(tmp_path, peer)
     from surrogate.experiments.peers import PEERS
 
     for module in PEERS[peer][1]:
-        pytest.importorskip(module, reason=f"peer {peer!r} needs pip install 'surrogate[{PEERS[peer][0]}]'")
+        pytest.importorskip(module, reason=f"peer {peer!r} needs the '{PEERS[peer][0]}' extra")
     config = ScaleBenchConfig(
         nets=("b12-best-3x4",), encodings=("pruned", peer), instances=("haverly1",), solver=SolverConfig(time_limit=60.0)
     )

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.solver
 
 
 def _scip() -> None:
-    pytest.importorskip("pyscipopt", reason="SCIP is optional: pip install 'surrogate[scip]'")
+    pytest.importorskip("pyscipopt", reason="SCIP is optional: the 'scip' extra (pip install -e '.[scip]')")
     if "scip" not in solver_backends.available_solvers():
         pytest.skip("pyscipopt is installed but Pyomo cannot run it here")
 
