@@ -251,14 +251,20 @@ def test_ctrl_c_that_the_solver_catches_still_stops_the_solve(monkeypatch):
     assert solve(m, CONFIG).optimal  # the handler is put back: no interrupt is left noted
 
 
-@pytest.mark.solver
-def test_an_infeasibility_of_highs_presolve_is_confirmed_without_it():
-    """HiGHS's presolve called this MILP infeasible, though the net reaches (0, 0) with z = 0."""
+def _presolve_trap():
+    """max z at (0, 0) through b24-hand-paired-2x12, which HiGHS's presolve calls infeasible: (model, product)."""
     m = pyo.ConcreteModel()
     m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
     z = bilinear(m, m.x, m.y, "b24-hand-paired-2x12")
     m.x.fix(0.0), m.y.fix(0.0)
     m.obj = pyo.Objective(expr=z.expr, sense=pyo.maximize)
+    return m, z
+
+
+@pytest.mark.solver
+def test_an_infeasibility_of_highs_presolve_is_confirmed_without_it():
+    """HiGHS's presolve called this MILP infeasible, though the net reaches (0, 0) with z = 0."""
+    m, z = _presolve_trap()
     result = solve(m, CONFIG)
     assert result.optimal and abs(result.objective) <= 1e-5
     assert any("HiGHS with presolve reported provenInfeasible; solved again without presolve" in w for w in result.warnings)
@@ -329,11 +335,7 @@ def test_an_objective_coefficient_a_solver_reads_as_infinite_is_refused():
 @pytest.mark.solver
 def test_a_variable_no_solver_sees_does_not_keep_a_false_presolve_infeasibility():
     """A binary at 0.5 used only in a deactivated row made the no-presolve point 'miss' integrality."""
-    m = pyo.ConcreteModel()
-    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
-    z = bilinear(m, m.x, m.y, "b24-hand-paired-2x12")
-    m.x.fix(0.0), m.y.fix(0.0)
-    m.obj = pyo.Objective(expr=z.expr, sense=pyo.maximize)
+    m, _ = _presolve_trap()
     m.w = pyo.Var(within=pyo.Binary)
     m.w.set_value(0.5, skip_validation=True)
     m.old = pyo.Constraint(expr=m.w <= 1)
