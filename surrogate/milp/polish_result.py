@@ -10,7 +10,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
-from .solution_check import row_values, seen_variables
+from .solution_check import row_values, seen_among
 
 #: A point whose largest constraint or bound violation is at most this is feasible.
 FEASIBILITY_TOL = 1e-6
@@ -39,18 +39,18 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
         excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
         if excess > 0:
             worst = max(worst, excess / divisor(con))
-    for var in seen_variables(model):
-        if skip_unset and (var.value is None or var.fixed):
-            continue
+    read = [v for v in model.component_data_objects(pyo.Var, active=True) if not (skip_unset and (v.value is None or v.fixed))]
+    for var in seen_among(model, [v for v in read if v.value is None or _var_miss(v) > 0]):
         if var.value is None:
             return math.inf
-        if var.has_lb():
-            worst = max(worst, var.lb - var.value)
-        if var.has_ub():
-            worst = max(worst, var.value - var.ub)
-        if var.is_integer():
-            worst = max(worst, abs(var.value - round(var.value)))
+        worst = max(worst, _var_miss(var))
     return worst
+
+
+def _var_miss(var) -> float:
+    """How far ``var``'s value lies outside its bounds or off a whole number (for an integer)."""
+    miss = max(0.0, var.lb - var.value if var.has_lb() else 0.0, var.value - var.ub if var.has_ub() else 0.0)
+    return max(miss, abs(var.value - round(var.value))) if var.is_integer() else miss
 
 
 def largest_coefficient(con) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
 
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
 #: Far above the solvers' own feasibility tolerances (1e-6 to 1e-9 on scaled rows), far below a wrong model.
@@ -39,6 +40,14 @@ def seen_variables(model) -> list:
     return list(get_vars_from_components(model, (pyo.Constraint, pyo.Objective), active=True, descend_into=True))
 
 
+def seen_among(model, candidates) -> list:
+    """Those of ``candidates`` that are :func:`seen_variables` of ``model`` (the rows are walked only if there are any)."""
+    if not candidates:
+        return []
+    seen = ComponentSet(seen_variables(model))
+    return [v for v in candidates if v in seen]
+
+
 def row_values(model):
     """``(constraint, body, lower, upper)`` of every active row at the current values.
 
@@ -64,13 +73,17 @@ def worst_violation(model) -> tuple[float, str]:
         excess = math.inf if body is None else _excess(body, lower, upper)
         if excess > worst:
             worst, name = excess, con.name
-    for var in seen_variables(model):
-        if var.fixed or var.value is None:
-            continue
+    outside = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if _outside(v)]
+    for var in seen_among(model, outside):
         excess = _excess(var.value, var.lb, var.ub)
         if excess > worst:
             worst, name = excess, var.name
     return worst, name
+
+
+def _outside(var) -> bool:
+    """Whether unfixed ``var`` has a value outside its bounds."""
+    return not var.fixed and var.value is not None and _excess(var.value, var.lb, var.ub) > 0
 
 
 def _objective_miss(model, objective: float) -> str | None:

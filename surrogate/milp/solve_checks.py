@@ -48,25 +48,27 @@ def log_warnings(log: str) -> list[str]:
 COEFFICIENT_LIMITS = {"highs": (1e15, 1e20, 1e20), "scip": (1e20, 1e20, 1e20)}
 
 
-def _sides(con, constant: float) -> list[float]:
-    """``con``'s sides with its body's constant moved over (``nan`` for a side Pyomo refuses to read: a NaN Param)."""
-    try:
-        sides = [pyo.value(side) for side, has in ((con.lower, con.has_lb()), (con.upper, con.has_ub())) if has]
-    except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
-        return [math.nan]
-    return [float(side) - constant for side in sides]
+def _sides(lower, upper, constant: float) -> list[float]:
+    """A row's sides (``None``: none) with its body's constant moved over."""
+    return [float(pyo.value(side)) - constant for side in (lower, upper) if side is not None]
 
 
-def _bounds(variables) -> list[tuple[float, str]]:
-    """``(bound, 'a bound of variable ...')`` of each of ``variables`` (``nan`` for one Pyomo refuses to read)."""
+def _bounds(variables) -> list[tuple[float, object]]:
+    """``(bound, variable)`` of each of ``variables`` (``nan`` for a bound Pyomo refuses to read: a NaN Param)."""
     found = []
     for var in variables:
         try:
             bounds = [b for b in (var.lb, var.ub) if b is not None]
-        except ValueError:  # a NaN Param as a bound
+        except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
             bounds = [math.nan]
-        found += [(float(b), f"a bound of variable {var.name!r}") for b in bounds]
+        found += [(float(b), var) for b in bounds]
     return found
+
+
+def _where(component) -> str:
+    """Which side, bound or constant ``component`` holds, in words (names are made only for what is reported)."""
+    kind = {pyo.Constraint: "a side of constraint", pyo.Objective: "the constant of objective"}.get(component.ctype)
+    return f"{kind or 'a bound of variable'} {component.name!r}"
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,21 @@ class CoefficientScale:
         """Read ``model`` (linear: :func:`check_linear` first) through Pyomo's standard representation."""
         from pyomo.repn.standard_repn import generate_standard_repn
 
-        largest, smallest, row, cost, edges, nan, seen = 0.0, math.inf, "", 0.0, [], [], ComponentSet()
+        largest, smallest, row, cost, edges, nan, seen = 0.0, math.inf, None, 0.0, [], [], ComponentSet()
         for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-            repn = generate_standard_repn(con.body, compute_values=True)
+            try:
+                lower, body, upper = con.to_bounded_expression()
+                repn = generate_standard_repn(body, compute_values=True)
+                edges += [(v, con) for v in _sides(lower, upper, float(repn.constant))]
+            except ValueError:  # Pyomo: a NaN Param as a side
+                edges.append((math.nan, con))
+                continue
             seen.update(repn.linear_vars)  # unfixed variables only: a fixed one is a constant, its bounds unread
             values = [abs(float(c)) for c in repn.linear_coefs]
-            edges += [(v, f"a side of constraint {con.name!r}") for v in _sides(con, float(repn.constant))]
             nan += [f"a coefficient of constraint {con.name!r}"] if any(math.isnan(v) for v in values) else []
             values = [v for v in values if v > 0]
             if values and max(values) > largest:
-                largest, row = max(values), con.name
+                largest, row = max(values), con
             smallest = min([smallest, *values])
         for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
             repn = generate_standard_repn(obj.expr, compute_values=True)
@@ -110,11 +117,14 @@ class CoefficientScale:
             coefs = [abs(float(c)) for c in repn.linear_coefs]
             nan += [f"a coefficient of objective {obj.name!r}"] if any(math.isnan(v) for v in coefs) else []
             cost = max([cost, *(c for c in coefs if not math.isnan(c))])
-            edges.append((float(repn.constant), f"the constant of objective {obj.name!r}"))
+            edges.append((float(repn.constant), obj))
         edges += _bounds(seen)
-        nan += [where for value, where in edges if math.isnan(value)]
-        side, side_at = max(((v, w) for v, w in edges if not math.isnan(v)), key=lambda e: abs(e[0]), default=(0.0, ""))
-        return cls(largest, cost, largest / smallest if largest > 0 else 1.0, row, side, side_at, (nan + [""])[0])
+        nan += [_where(at) for value, at in edges if math.isnan(value)]
+        side, at = max(((v, c) for v, c in edges if not math.isnan(v)), key=lambda e: abs(e[0]), default=(0.0, None))
+        spread = largest / smallest if largest > 0 else 1.0
+        return cls(
+            largest, cost, spread, "" if row is None else row.name, side, "" if at is None else _where(at), (nan + [""])[0]
+        )
 
     def warnings(self) -> list[str]:
         """A warning naming the largest coefficient and the fix when it is above :data:`COEFFICIENT_LIMIT` or
@@ -191,7 +201,12 @@ def check_domains(model) -> None:
     or a finite set of values."""
     from .solution_check import seen_variables
 
-    odd = [v for v in seen_variables(model) if v.domain.get_interval()[2] not in (0, 1)]  # fixed too: Pyomo reads it
+    def odd_domain(v) -> bool:
+        return v.domain.get_interval()[2] not in (0, 1)
+
+    if not any(odd_domain(v) for v in model.component_data_objects(pyo.Var, descend_into=True)):
+        return  # the common case, without walking the rows
+    odd = [v for v in seen_variables(model) if odd_domain(v)]  # fixed too: Pyomo reads it
     if odd:
         first = odd[0]
         raise ModelFormatError(
