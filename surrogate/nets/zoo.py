@@ -234,7 +234,8 @@ def read_zoo(zoo_dir: str | os.PathLike) -> dict:
     else:
         return load_manifest(folder)
     raise ModelFormatError(
-        f"zoo folder {folder} {problem}; name a folder written by 'surrogate sweep --save-models DIR' (e.g. {DEFAULT_ZOO})"
+        f"zoo folder {folder} {problem}; name a folder written by 'surrogate sweep --save-models DIR' (the shipped "
+        f"zoos: {DEFAULT_ZOO} and, of the nets trained for solve time, {Path(DEFAULT_ZOO) / 'stable'})"
     )
 
 

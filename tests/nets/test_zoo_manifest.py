@@ -176,7 +176,8 @@ def test_the_cli_prints_a_corrupt_manifest_as_one_line(zoo, capsys):
     [
         (
             lambda tmp: tmp / "nowhere",
-            r"zoo folder .*nowhere does not exist; name a folder written by 'surrogate sweep --save-models DIR'",
+            r"zoo folder .*nowhere does not exist; name a folder written by 'surrogate sweep --save-models DIR' "
+            r"\(the shipped zoos: .*models and, of the nets trained for solve time, .*models/stable\)",
         ),
         (lambda tmp: tmp / BEST["file"], r"zoo folder .*\.onnx is a file, not a folder; name a folder"),
         (lambda tmp: tmp, r"zoo folder .* has no manifest.json, so it holds no nets; name a folder"),
