@@ -84,15 +84,16 @@ def _staged(zoo_dir: Path, entry: dict, added: list):
 
 
 @contextmanager
-def _recorded(zoo_dir: Path, manifest: dict, added: list):
+def _recorded(zoo_dir: Path, manifest: dict, added: list, *, sort: bool = True):
     """Merge ``added`` into the manifest when the block ends, also when it is interrupted (:func:`_merge`):
-    every file replaced is then recorded with its own entry, so the zoo stays usable."""
+    every file replaced is then recorded with its own entry, so the zoo stays usable (and a rerun resumes)."""
     try:
         yield
     except BaseException:
-        _merge(zoo_dir, manifest, added, interrupted=True)
+        if added:  # nothing replaced: the manifest is left alone (a read-only zoo's error stays the first one)
+            _merge(zoo_dir, manifest, added, sort=sort, interrupted=True)
         raise
-    _merge(zoo_dir, manifest, added)
+    _merge(zoo_dir, manifest, added, sort=sort)
 
 
 def save_hand_built(
@@ -180,7 +181,7 @@ def store_bounds(
     if unknown:
         raise ConfigError(f"store_bounds: {', '.join(unknown)} not in {zoo_dir / MANIFEST}; name nets of that zoo")
     rows, added = [], []
-    try:
+    with _recorded(zoo_dir, load_manifest(zoo_dir), added, sort=False):
         for entry in [e for e in entries if names is None or e["name"] in names]:
             net = load_onnx(check_entry_file(zoo_dir, entry))
             net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
@@ -188,10 +189,4 @@ def store_bounds(
             rows += [{"name": entry["name"], **b.summary()} for b in found]
             with _staged(zoo_dir, entry, added) as tmp:  # noted with its new SHA-256 before it replaces the file
                 export_onnx(attach_bounds(net, *found), tmp)
-    except BaseException:  # an interrupted run records every file it replaced, so the zoo stays usable and a rerun resumes
-        if added:
-            _merge(zoo_dir, load_manifest(zoo_dir), added, sort=False, interrupted=True)
-        raise
-    if added:
-        _merge(zoo_dir, load_manifest(zoo_dir), added, sort=False)
     return rows

@@ -66,13 +66,14 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     UnsupportedTermError,
     check_factors,
     check_variable,
+    factor_boxes,
     finite_bounds,
     has_symbolic_bounds,
     product_terms,
     quadratic_parts,
     rewrite_products,
 )
-from .rewrite_record import RECORD, Basis, FactorBox, FactorRecord, RewriteRecord
+from .rewrite_record import RECORD, Basis, FactorRecord, RewriteRecord
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
@@ -191,10 +192,7 @@ def _guard(model, product, block_name: str) -> None:
     listed = " and ".join(f"{owner}.{n}" for n in names)
     fix = f"delete {'blocks' if len(names) > 1 else 'block'} {listed} ({owner}.del_component(...)) and call bilinear again"
     record = FactorRecord(block, fix=fix)
-    relied = product.integer_factors
-    record.built(
-        [FactorBox.of(v, symbolic=has_symbolic_bounds(v), integer=any(v is f for f in relied)) for v in product.box_factors]
-    )
+    record.built(factor_boxes([product]))
     setattr(block, RECORD, record)
 
 

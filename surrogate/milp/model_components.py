@@ -96,7 +96,7 @@ def check_constructed(model) -> None:
 
 def _has_free_variable(expr) -> bool:
     """Whether ``expr`` holds a variable that is not fixed (a fixed one is a constant to a solver)."""
-    return is_potentially_variable(expr) and any(not v.fixed for v in identify_variables(expr, include_fixed=False))
+    return is_potentially_variable(expr) and next(identify_variables(expr, include_fixed=False), None) is not None
 
 
 def check_rows(model) -> None:

@@ -309,14 +309,14 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
             comp.activate()
         model.del_component(block)
         raise
-    getattr(block, RECORD).built(_factor_boxes(products.values(), factors, follows_params=follows_params))
+    getattr(block, RECORD).built(factor_boxes(products.values(), factors, follows_params=follows_params))
     found = tuple(w for p in products.values() for w in getattr(p, "warnings", ()))
     return ReplacementReport(
         products, terms, tuple(c.name for c in touched), found, block=block_name, record=getattr(block, RECORD)
     )
 
 
-def _factor_boxes(products, factors, *, follows_params: bool) -> list:
+def factor_boxes(products, factors=(), *, follows_params: bool = True) -> list:
     """The :class:`FactorBox` of every factor a product relies on (``box_factors``), integer where one relies on its
     integrality (``integer_factors``); every factor of ``factors``, as it is, for products that do not say."""
     products = list(products)

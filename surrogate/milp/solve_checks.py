@@ -199,14 +199,10 @@ def check_domains(model) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the variables of active rows and objectives whose
     domain no MILP solver reads: a step other than 0 (continuous) or 1 (integer), such as ``RangeSet(0, 6, 2)``,
     or a finite set of values."""
-    from .solution_check import seen_variables
+    from .solution_check import seen_among
 
-    def odd_domain(v) -> bool:
-        return v.domain.get_interval()[2] not in (0, 1)
-
-    if not any(odd_domain(v) for v in model.component_data_objects(pyo.Var, descend_into=True)):
-        return  # the common case, without walking the rows
-    odd = [v for v in seen_variables(model) if odd_domain(v)]  # fixed too: Pyomo reads it
+    every = model.component_data_objects(pyo.Var, descend_into=True)
+    odd = seen_among(model, [v for v in every if v.domain.get_interval()[2] not in (0, 1)])  # fixed too: Pyomo reads it
     if odd:
         first = odd[0]
         raise ModelFormatError(
