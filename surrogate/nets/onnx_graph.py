@@ -288,19 +288,17 @@ def _drop_reshape_before_scalar_maps(graph) -> bool:
     return True
 
 
-def _untyped_output(graph) -> None:
-    """The graph's one output without a declared shape (a shape op before it was dropped)."""
+def _untyped_output(graph, name: str | None = None) -> None:
+    """The graph's one output (renamed ``name``, where given) without a declared shape (a shape op before it was dropped)."""
     from onnx import helper
 
     output = graph.output[0]
     elem_type = output.type.tensor_type.elem_type
     del graph.output[:]
-    graph.output.append(helper.make_tensor_value_info(output.name, elem_type, None))
+    graph.output.append(helper.make_tensor_value_info(name or output.name, elem_type, None))
 
 
 def _drop_output_reshapes(graph) -> None:
-    from onnx import helper
-
     if len(graph.output) != 1:
         return
     producers = {o: n for n in graph.node for o in n.output}
@@ -309,11 +307,8 @@ def _drop_output_reshapes(graph) -> None:
         dropped += 1
         graph.node.remove(node)
         end = node.input[0]
-    if not dropped:
-        return
-    elem_type = graph.output[0].type.tensor_type.elem_type
-    del graph.output[:]
-    graph.output.append(helper.make_tensor_value_info(end, elem_type, None))
+    if dropped:
+        _untyped_output(graph, end)
 
 
 def check_import(path: Path, net) -> None:
