@@ -16,15 +16,18 @@ from collections.abc import Sequence
 
 from .console import error_message
 from .folders import check_outputs, writable_folder
-from .parser import COMMANDS, build_parser
+from .parser import BENCHMARKS, COMMANDS, build_parser
 
 __all__ = ["build_parser", "check_outputs", "main", "writable_folder"]
 
 
 def command_of(argv: Sequence[str]) -> str | None:
-    """The subcommand ``argv`` runs (its first word that is not an option), or ``None`` if it names none."""
-    command = next((word for word in argv if not word.startswith("-")), None)
-    return command if command in COMMANDS else None
+    """The subcommand ``argv`` runs (its first word that is not an option), or ``None`` if it names none;
+    a benchmark with its own (``'bench scale'``)."""
+    words = [word for word in argv if not word.startswith("-")][:2]
+    if not words or words[0] not in COMMANDS:
+        return None
+    return " ".join(words) if words[0] == "bench" and words[1:] and words[1] in BENCHMARKS else words[0]
 
 
 def main(argv: list[str] | None = None) -> int:

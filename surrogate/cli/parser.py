@@ -280,10 +280,14 @@ BENCHMARKS = {
 }
 
 
-def _add_bench_arguments(p: argparse.ArgumentParser) -> None:
+def _add_bench_arguments(p: argparse.ArgumentParser, benchmarks: Collection[str] | None = None) -> None:
+    """``surrogate bench``'s benchmarks; only those named in ``benchmarks`` (default: all) get their options
+    (``bench scale --help`` then imports neither PyTorch nor the solve-time benchmark's warm start)."""
     bench = p.add_subparsers(dest="benchmark", required=True)
-    for name, (text, add_arguments) in BENCHMARKS.items():
-        add_arguments(bench.add_parser(name, help=text))
+    for name, (text, add_arguments) in BENCHMARKS.items():  # none of them: 'bench' keeps its name and help only
+        q = bench.add_parser(name, help=text)
+        if benchmarks is None or name in benchmarks:
+            add_arguments(q)
 
 
 #: Every subcommand, in the order ``surrogate --help`` lists them: name -> (help, the function adding its options).
@@ -299,17 +303,22 @@ COMMANDS = {
 }
 
 
+#: ``surrogate --help``'s first line.
+DESCRIPTION = "Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
+
+
 def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The ``surrogate`` parser; only the subcommands named in ``commands`` (default: all) get their options
-    (the others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is)."""
-    parser = OneLineParser(  # its subcommands' parsers are of its class too
-        prog="surrogate", description="Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
-    )
+    (the others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is);
+    ``'bench scale'`` names one benchmark of ``bench``."""
+    parser = OneLineParser(prog="surrogate", description=DESCRIPTION)  # its subcommands' parsers are of its class
     parser.add_argument("--version", action="version", version=f"surrogate {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (text, add_arguments) in COMMANDS.items():
         p = sub.add_parser(name, help=text)
         if commands is None or name in commands:
             add_arguments(p)
+        elif name == "bench":
+            _add_bench_arguments(p, [c.removeprefix("bench ") for c in commands if c.startswith("bench ")])
     show_defaults(parser)
     return parser

@@ -44,6 +44,11 @@ def test_architectures_does_not_import_torch(argv):
     assert torch == "False"
 
 
+def test_bench_scale_help_does_not_import_torch():
+    torch, _ = _imports_after(["bench", "scale", "--help"])  # the other benchmarks' options would (training's)
+    assert torch == "False"
+
+
 def test_import_surrogate_imports_no_stage_and_every_public_name_resolves():
     done = subprocess.run(
         [
@@ -77,6 +82,10 @@ def test_a_parser_for_one_command_parses_it_like_the_full_parser():
         assert command_of(argv) == argv[0]
         assert vars(build_parser([argv[0]]).parse_args(argv)) == vars(build_parser().parse_args(argv))
     assert build_parser([]).format_help() == build_parser().format_help()
+    for argv in (["bench", "scale", "--quick"], ["bench", "solve-time", "--quick"]):
+        assert command_of(argv) == " ".join(argv[:2])
+        assert vars(build_parser([command_of(argv)]).parse_args(argv)) == vars(build_parser().parse_args(argv))
+    assert command_of(["bench", "--help"]) == "bench" and command_of(["bench", "nonsense"]) == "bench"
     assert command_of(["--help"]) is None and command_of(["nonsense"]) is None and command_of([]) is None
 
 
