@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,24 @@ def test_the_wheel_carries_its_licence_and_type_marker(installed):
     assert (
         any(p.name == "LICENSE" for p in info.rglob("LICENSE")) and "License-Expression: MIT" in (info / "METADATA").read_text()
     )
+
+
+def test_the_sdist_carries_the_tests_and_what_they_read(tmp_path):
+    """An sdist's tests can run: every test module (subfolders too), the docs they check and the CI files."""
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
+        shutil.copy(ROOT / name, src / name)
+    for name in ("surrogate", "models", "problems", "tests", "docs", ".ci"):
+        shutil.copytree(ROOT / name, src / name, ignore=ignore)
+    build = "from setuptools import build_meta; print(build_meta.build_sdist({out!r}))"
+    done = subprocess.run(
+        [sys.executable, "-c", build.format(out=str(tmp_path))], cwd=src, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with tarfile.open(tmp_path / done.stdout.split()[-1]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    wanted = {p.relative_to(src).as_posix() for folder in ("tests", "docs", ".ci") for p in (src / folder).rglob("*")}
+    assert {"tests/helpers.py", "docs/api.md", ".ci/run", "LICENSE"} <= names
+    assert {p for p in wanted if (src / p).is_file()} <= names
