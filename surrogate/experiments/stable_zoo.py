@@ -41,7 +41,8 @@ from ..nets.architecture import Architecture
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import stable_source
-from ..nets.zoo import DEFAULT_ZOO, MANIFEST, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
+from ..nets.zoo import DEFAULT_ZOO, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
+from ..nets.zoo_pending import write_manifest
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -168,7 +169,7 @@ def merge_entries(out_dir: str | Path, added: Sequence[dict]) -> dict:
     names = {a["name"] for a in added}
     keep = [m for m in manifest["models"] if m["name"] not in names]
     manifest["models"] = sorted(keep + list(added), key=lambda m: (m["budget"], m["architecture"], m.get("lam", 0.0), m["name"]))
-    write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    write_manifest(out_dir, manifest)
     return manifest
 
 

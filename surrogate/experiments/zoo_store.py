@@ -6,14 +6,13 @@ The read side (the manifest's format, :func:`~surrogate.nets.zoo.load_manifest`,
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError, ModelFormatError
-from ..files import atomic_path, sha256_bytes, sha256_file, write_text
+from ..files import atomic_path, sha256_bytes
 from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
 from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
@@ -21,6 +20,7 @@ from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import TRAINED, hand_built_source
 from ..nets.zoo import MANIFEST, check_entry_file, load_manifest, read_zoo, zoo_name
+from ..nets.zoo_pending import merged_entries, note_pending, write_manifest
 from .sweep_tables import best_rows
 
 
@@ -81,6 +81,7 @@ def _staged(zoo_dir: Path, entry: dict, added: list):
     with atomic_path(zoo_dir / entry["file"]) as tmp:
         yield tmp
         added.append({**entry, "sha256": sha256_bytes(tmp.read_bytes())})
+        note_pending(zoo_dir, added)  # read back until the manifest holds it: an interrupted _merge loses nothing
 
 
 @contextmanager
@@ -139,17 +140,16 @@ def _merge(zoo_dir: Path, manifest: dict, added: list[dict], *, sort: bool = Tru
     """Put the entries of ``added`` in the manifest, each in place of the entry of its name (in order of budget,
     kind and name with ``sort``), and write the manifest once.
 
-    An entry of ``added`` is taken only when its file on disk has the SHA-256 it records, so an interrupted
-    save never pairs an entry with another file: a name whose new file did not replace the old one keeps
-    its old entry, and a file that is missing never gets a hash. A name in ``added`` twice takes its last
-    entry whose file is on disk. Outside an ``interrupted`` save, an entry not taken raises
+    An entry of ``added`` is taken only when its file on disk has the SHA-256 it records
+    (:func:`~surrogate.nets.zoo_pending.merged_entries`), so an interrupted save never pairs an entry with
+    another file: a name whose new file did not replace the old one keeps its old entry, and a file that is
+    missing never gets a hash. Until the manifest is written, every read takes the entries from the pending
+    file :func:`_staged` wrote, so an interruption here loses none. Outside an ``interrupted`` save, an entry not taken raises
     :class:`~surrogate.errors.ModelFormatError` once the manifest is written.
     """
-    on_disk = {file: sha256_file(zoo_dir / file) for file in {a["file"] for a in added}}
-    fresh = {a["name"]: a for a in added if on_disk[a["file"]] == a["sha256"]}
-    models = [fresh.pop(m["name"], m) for m in manifest["models"]] + list(fresh.values())
+    models = merged_entries(zoo_dir, manifest["models"], added)
     manifest["models"] = sorted(models, key=lambda m: (m["budget"], m["kind"], m["name"])) if sort else models
-    write_text(zoo_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    write_manifest(zoo_dir, manifest)
     lost = sorted({a["name"] for a in added} - {m["name"] for m in manifest["models"] if m in added})
     if lost and not interrupted:  # its file is not the one just written (read back wrong, another writer): say so
         raise ModelFormatError(

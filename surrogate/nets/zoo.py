@@ -14,7 +14,6 @@ a zoo net is used.
 from __future__ import annotations
 
 import importlib.resources
-import json
 import os
 import re
 from pathlib import Path
@@ -23,8 +22,8 @@ from typing import NamedTuple
 from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
+from .zoo_pending import MANIFEST, PENDING, merged_entries, read_json, read_pending
 
-MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 #: Keys every manifest entry must have, with the JSON types they must hold.
 REQUIRED_KEYS = {"name": str, "file": str, "kind": str, "architecture": str, "budget": int, "mae": float}
@@ -163,25 +162,9 @@ def _check_entry(path: Path, index: int, entry) -> None:
         )
 
 
-def _read_json(path: Path):
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ModelFormatError(
-            f"{path} cannot be read ({exc.strerror or exc}); check the zoo folder and its permissions"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ModelFormatError(
-            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); restore it from git or delete it"
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelFormatError(f"{path} is not valid JSON ({exc}); restore it from git or delete it") from None
-
-
 def load_manifest(zoo_dir: str | os.PathLike) -> dict:
-    """Read and check ``zoo_dir/manifest.json`` (an empty manifest if there is none).
+    """Read and check ``zoo_dir/manifest.json`` (an empty manifest if there is none), with the entries of an
+    interrupted save that replaced their files (:mod:`~surrogate.nets.zoo_pending`).
 
     Raises
     ------
@@ -191,9 +174,7 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
         type, or repeats a name; the message names the entry and the fix.
     """
     path = Path(zoo_dir) / MANIFEST
-    if not path.exists():
-        return {"version": MANIFEST_VERSION, "models": []}
-    manifest = _read_json(path)
+    manifest = read_json(path) if path.exists() else {"version": MANIFEST_VERSION, "models": []}
     if not isinstance(manifest, dict):
         raise ModelFormatError(
             f"{path} holds a JSON {type(manifest).__name__}, not an object with 'version' and 'models'; {_FIX}"
@@ -214,6 +195,10 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
                 f"{path}: entry models[{index}] repeats the name {entry['name']!r}; rename or remove one of them"
             )
         seen.add(entry["name"])
+    pending = read_pending(zoo_dir)
+    for index, entry in enumerate(pending):
+        _check_entry(Path(zoo_dir) / PENDING, index, entry)
+    manifest["models"] = merged_entries(zoo_dir, models, pending)
     return manifest
 
 

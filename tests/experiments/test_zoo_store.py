@@ -212,8 +212,58 @@ def test_an_interrupted_store_bounds_leaves_old_or_new_pairs_and_a_rerun_resumes
 
 def test_a_file_that_is_not_the_one_just_written_fails_the_save_instead_of_a_silent_success(tmp_path, monkeypatch):
     """_merge kept the old entry of a file it could not confirm, and the command still said it saved."""
-    monkeypatch.setattr(zoo_store, "sha256_file", lambda path: None)  # the file read back is not what was written
+    import surrogate.nets.zoo_pending as zoo_pending
+
+    monkeypatch.setattr(zoo_pending, "sha256_file", lambda path: None)  # the file read back is not what was written
     with pytest.raises(
         ModelFormatError, match=r"the files of b12-hand-shared-3x4 are not the ones just written, .* save them again"
     ):
         zoo_store.save_hand_built(["3x4"], tmp_path, variants=("shared",))
+
+
+@pytest.mark.parametrize("fault", [KeyboardInterrupt(), OSError(28, "No space left on device")], ids=["ctrl-c", "enospc"])
+def test_a_store_bounds_interrupted_in_its_manifest_write_loses_no_entry_and_a_rerun_resumes(zoo, monkeypatch, fault):
+    """Every file was replaced before the one manifest write: a fault there left every net paired with its old
+    entry (all refused) and a rerun stopped at the first. The pending entries are read back until written."""
+    with monkeypatch.context() as patch:
+        patch.setattr(zoo_store, "write_manifest", lambda *a: (_ for _ in ()).throw(fault))
+        with pytest.raises(type(fault)):
+            store_bounds(zoo, ("interval",))
+    assert (zoo / "manifest.pending.json").is_file()
+    entries = check_zoo(zoo)  # the new files, with their new entries
+    assert all(set(json.loads(load_onnx(zoo / entries[n]["file"]).metadata["bounds"])) == {"interval"} for n in NAMES)
+    assert list(dict.fromkeys(r["name"] for r in store_bounds(zoo, ("interval", "lp")))) == list(NAMES)  # it resumes
+    assert not (zoo / "manifest.pending.json").exists()
+    check_zoo(zoo)
+
+
+def test_a_fault_while_noting_the_pending_entry_leaves_the_old_pair(zoo, monkeypatch):
+    before = (zoo / f"{NAMES[0]}.onnx").read_bytes()
+    with monkeypatch.context() as patch:
+        patch.setattr(zoo_store, "note_pending", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
+        with pytest.raises(OSError, match="No space left"):
+            store_bounds(zoo, ("interval",))
+    assert (zoo / f"{NAMES[0]}.onnx").read_bytes() == before
+    check_zoo(zoo)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[{", r"manifest.pending.json is not valid JSON .*restore it from git or delete it"),
+        ('{"a": 1}', r"manifest.pending.json is not a list of zoo entries .*delete it and save the nets of that save again"),
+        ('[{"name": "n", "file": "../n.onnx", "sha256": "0"}]', r"manifest.pending.json: entry models\[0\] \('n'\) has no"),
+    ],
+)
+def test_a_damaged_pending_file_is_named_with_the_fix(zoo, text, match):
+    (zoo / "manifest.pending.json").write_text(text)
+    with pytest.raises(ModelFormatError, match=match):
+        load_manifest(zoo)
+
+
+def test_a_pending_entry_whose_file_was_not_replaced_is_not_taken(zoo):
+    """A pending entry is taken only with its own file: one whose replace never happened leaves the old entry."""
+    old = {e["name"]: e for e in load_manifest(zoo)["models"]}
+    (zoo / "manifest.pending.json").write_text(json.dumps([{**old[NAMES[0]], "mae": 9.0, "sha256": "0" * 64}]))
+    assert {e["name"]: e for e in load_manifest(zoo)["models"]} == old
+    check_zoo(zoo)

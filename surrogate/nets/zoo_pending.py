@@ -1,0 +1,90 @@
+"""A zoo save's pending entries: noted beside the manifest before a net's file is replaced.
+
+A save (:mod:`surrogate.experiments.zoo_store`) makes each new entry, with its new file's
+SHA-256, before the file replaces the old one, and writes the manifest once at the end.
+So that an interruption between the two loses nothing, the entries made so far are
+written first to ``manifest.pending.json`` (:func:`note_pending`); every read of the
+manifest (:func:`~surrogate.nets.zoo.load_manifest`) takes those whose file on disk has
+their hash (:func:`merged_entries`), and the next manifest written
+(:func:`write_manifest`) holds them and removes the pending file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import ModelFormatError
+from ..files import sha256_file, write_text
+
+MANIFEST = "manifest.json"
+#: The entries of a save that may have replaced their files but not yet the manifest's entries.
+PENDING = "manifest.pending.json"
+
+
+def read_json(path: Path):
+    """The JSON held by ``path``; :class:`~surrogate.errors.ModelFormatError` naming the file when it is
+    unreadable, not UTF-8 or not JSON."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ModelFormatError(
+            f"{path} cannot be read ({exc.strerror or exc}); check the zoo folder and its permissions"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ModelFormatError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); restore it from git or delete it"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelFormatError(f"{path} is not valid JSON ({exc}); restore it from git or delete it") from None
+
+
+def note_pending(zoo_dir: Path, entries: Sequence[dict]) -> None:
+    """Write ``entries`` (each with the ``sha256`` of its new file) as the zoo's pending entries, atomically."""
+    write_text(Path(zoo_dir) / PENDING, json.dumps(list(entries), indent=2) + "\n")
+
+
+def read_pending(zoo_dir: str | os.PathLike) -> list[dict]:
+    """The zoo's pending entries (none without a pending file).
+
+    Raises
+    ------
+    ModelFormatError
+        If the pending file is unreadable or not a list of entries with a ``name``, ``file`` and ``sha256``.
+    """
+    path = Path(zoo_dir) / PENDING
+    if not path.exists():
+        return []
+    entries = read_json(path)
+    keys = ("name", "file", "sha256")
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and all(isinstance(e.get(k), str) for k in keys) for e in entries
+    ):
+        raise ModelFormatError(
+            f"{path} is not a list of zoo entries with a name, file and sha256 (an interrupted save writes it); "
+            "delete it and save the nets of that save again"
+        )
+    return entries
+
+
+def merged_entries(zoo_dir: str | os.PathLike, models: Sequence[dict], entries: Sequence[dict]) -> list[dict]:
+    """``models`` with each of ``entries`` whose file on disk has the SHA-256 it records in place of the entry of
+    its name (added after them if new); a name in ``entries`` twice takes its last such entry.
+
+    An entry whose file is not (or no longer) the one it records is left out, so no entry is ever paired with
+    another file: the name keeps its entry of ``models``.
+    """
+    on_disk = {file: sha256_file(Path(zoo_dir) / file) for file in {e["file"] for e in entries}}
+    fresh = {e["name"]: e for e in entries if on_disk[e["file"]] == e["sha256"]}
+    return [fresh.pop(m["name"], m) for m in models] + list(fresh.values())
+
+
+def write_manifest(zoo_dir: str | os.PathLike, manifest: dict) -> Path:
+    """Write ``zoo_dir/manifest.json`` atomically, then remove the pending entries it now holds."""
+    path = write_text(Path(zoo_dir) / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    (Path(zoo_dir) / PENDING).unlink(missing_ok=True)
+    return path
