@@ -59,7 +59,7 @@ from .formulations import DEFAULT_FORMULATION, check_formulation
 from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
 from .integer_products import IntegerProduct, integer_bits
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
-from .model_components import check_constructed, check_rows, first_names
+from .model_components import check_constructed, check_rows, first_names, python_path
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -188,7 +188,7 @@ def _guard(model, product, block_name: str) -> None:
         block = pyo.Block()
         model.add_component(block_name, block)
     names = [n for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None]
-    owner = "model" if model is model.model() else f"model.{model.name}"
+    owner = python_path(model)
     listed = " and ".join(f"{owner}.{n}" for n in names)
     fix = f"delete {'blocks' if len(names) > 1 else 'block'} {listed} ({owner}.del_component(...)) and call bilinear again"
     record = FactorRecord(block, fix=fix)

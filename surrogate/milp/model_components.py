@@ -16,6 +16,8 @@ a deactivated component takes no part and is not refused.
 
 from __future__ import annotations
 
+import re
+
 import pyomo.environ as pyo
 from pyomo.core.base.component import Component
 from pyomo.core.expr.numvalue import is_potentially_variable
@@ -172,3 +174,16 @@ def find_named(block, names) -> list:
         every = {c.name: c for c in block.component_data_objects(descend_into=True)}
         found = [f if f is not None else every.get(name) for f, name in zip(found, names)]
     return found
+
+
+#: A component name that is also Python: attribute names with numeric indices (``outer.s[1].b``).
+_PYTHON_NAME = re.compile(r"[A-Za-z_]\w*(\[-?\d+(,-?\d+)*\])?(\.[A-Za-z_]\w*(\[-?\d+(,-?\d+)*\])?)*")
+
+
+def python_path(block) -> str:
+    """Python that reaches ``block`` from its top model ``model``, for advice in a message: ``model`` itself,
+    ``model.outer.s[1]``, or ``model.find_component('site[north]')`` where the name is no Python (Pyomo writes
+    a string index without quotes)."""
+    if block is block.model():
+        return "model"
+    return f"model.{block.name}" if _PYTHON_NAME.fullmatch(block.name) else f"model.find_component({block.name!r})"

@@ -10,7 +10,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
-from .solution_check import row_values, seen_among
+from .solution_check import candidates, row_values, seen_among
 
 #: A point whose largest constraint or bound violation is at most this is feasible.
 FEASIBILITY_TOL = 1e-6
@@ -39,7 +39,7 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
         excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
         if excess > 0:
             worst = max(worst, excess / divisor(con))
-    read = [v for v in model.component_data_objects(pyo.Var, active=True) if not (skip_unset and (v.value is None or v.fixed))]
+    read = [v for v in candidates(model) if not (skip_unset and (v.value is None or v.fixed))]
     for var in seen_among(model, [v for v in read if v.value is None or _var_miss(v) > 0]):
         if var.value is None:
             return math.inf
@@ -48,8 +48,12 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
 
 
 def _var_miss(var) -> float:
-    """How far ``var``'s value lies outside its bounds or off a whole number (for an integer)."""
-    miss = max(0.0, var.lb - var.value if var.has_lb() else 0.0, var.value - var.ub if var.has_ub() else 0.0)
+    """How far ``var``'s value lies outside its bounds or off a whole number (for an integer); a NaN bound (a Param's,
+    which only an unused variable keeps through a solve) is no bound."""
+    try:
+        miss = max(0.0, var.lb - var.value if var.has_lb() else 0.0, var.value - var.ub if var.has_ub() else 0.0)
+    except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
+        miss = 0.0
     return max(miss, abs(var.value - round(var.value))) if var.is_integer() else miss
 
 

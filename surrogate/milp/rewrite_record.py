@@ -104,12 +104,14 @@ class Rewritten:
     expr: object
     named: tuple = ()
     name: str = ""
+    sense: object = None
 
     @classmethod
     def of(cls, original, copy) -> Rewritten:
-        """``original`` and its ``copy`` as they are now."""
+        """``original`` and its ``copy`` as they are now (an objective's ``sense`` too)."""
         named = tuple((e, e.expr) for e in _named_expressions(original.expr))
-        return cls(original, copy, original.expr, named, original.name)
+        sense = original.sense if original.ctype is pyo.Objective else None
+        return cls(original, copy, original.expr, named, original.name, sense)
 
 
 def _named_expressions(expr) -> list:
@@ -189,11 +191,12 @@ class FactorRecord:
 
     def _relaxed(self) -> bool:
         """Whether the model is an LP relaxation: the block's own integers are all relaxed, or, for a block without
-        any (``b*y``), Pyomo's ``core.relax_integer_vars`` was applied (it leaves its record on the model); a
-        factor's domain changed by hand is no relaxation."""
+        any (``b*y``), every factor that lost its integrality was relaxed by Pyomo's ``core.relax_integer_vars``
+        (:func:`relaxed_by_pyomo`); a factor's domain changed by hand is no relaxation."""
         if self.integers:
             return not any(v.is_integer() for v in self.integers)
-        return self.block.model().component(RELAX_RECORD) is not None
+        relaxed = relaxed_by_pyomo(self.block.model())
+        return all(id(f.var) in relaxed for f in self.factors if f.integer and not f.var.is_integer())
 
     def refresh(self) -> None:
         """Raise :class:`ModelFormatError` on what the block cannot follow (:meth:`problems`)."""
@@ -226,6 +229,7 @@ class RewriteRecord(FactorRecord):
         self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
         self.rewritten: list[Rewritten] = []
         self.basis: Basis | None = None
+        self.senses: dict[int, object] = {}  # an objective's sense as its original and copy last agreed, by id(item)
 
     def problems(self) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`Basis`."""
@@ -236,18 +240,36 @@ class RewriteRecord(FactorRecord):
         return problems
 
     def refresh(self) -> None:
-        """Copy changed objective senses into the block; raise :class:`ModelFormatError` on what cannot follow."""
+        """Follow a changed objective sense (:meth:`_follow_sense`); raise :class:`ModelFormatError` on what cannot follow."""
         super().refresh()
         for item in self.rewritten:
-            if item.original.ctype is pyo.Objective and item.copy.sense != item.original.sense:
-                item.copy.sense = item.original.sense
+            if item.original.ctype is pyo.Objective:
+                self._follow_sense(item)
+
+    def _follow_sense(self, item: Rewritten) -> None:
+        """Give an objective's original and copy the sense that one of them was given since they last agreed: the
+        original's is copied into the block, and the copy's (the objective a solve reads) into the original, which
+        :meth:`undo` gives back."""
+        agreed = self.senses.get(id(item), item.sense)
+        if item.original.sense != agreed:
+            item.copy.sense = item.original.sense
+        elif item.copy.sense != agreed:
+            item.original.sense = item.copy.sense
+        self.senses[id(item)] = item.original.sense
 
     @staticmethod
     def _changed(item: Rewritten) -> str | None:
-        """A message if ``item``'s original no longer holds the expression that was copied."""
+        """A message if ``item``'s original no longer holds the expression that was copied, or is active again."""
+        from .model_components import python_path
+
         kind = "objective" if item.original.ctype is pyo.Objective else "constraint"
         if item.original.parent_block() is None:
             return f"{kind} {item.name!r} was deleted from the model (its copy still holds it)"
+        if item.original.active and item.copy.active:
+            return (
+                f"{kind} {item.name!r}, which its copy replaces, is active again (both would be solved): deactivate "
+                f"it ({python_path(item.original)}.deactivate()) to solve the replacement"
+            )
         if item.original.expr is not item.expr:
             return f"{kind} {item.name!r} was given a new expression (its copy holds the old one)"
         edited = [e.name for e, expr in item.named if e.expr is not expr]
@@ -262,28 +284,63 @@ class RewriteRecord(FactorRecord):
         self.block.parent_block().del_component(self.block)
 
 
+def relaxed_by_pyomo(model) -> dict:
+    """The variables (by ``id``) that Pyomo's ``core.relax_integer_vars`` made continuous in ``model`` and that are
+    still so: it leaves its record (:data:`RELAX_RECORD`) on the block it was applied to, and keeps it when the
+    relaxation is reversed, so a variable that is integer again is left out."""
+    blocks = [model, *model.component_data_objects(pyo.Block, descend_into=True)]
+    records = [r for r in (b.component(RELAX_RECORD) for b in blocks) if r is not None]
+    relaxed = {}
+    for record in records:
+        for var, _ in (record.get(None) or {}).values():
+            if not var.is_integer():
+                relaxed[id(var)] = var
+    return relaxed
+
+
 def refresh_rewrites(model) -> None:
-    """:meth:`FactorRecord.refresh` for every active block of products of ``model`` (replacement or ``bilinear``),
-    and every empty one (a block that only holds the record of a product without constraints: deactivating it
-    changes nothing else)."""
+    """:meth:`FactorRecord.refresh` for every block of products that a solve of ``model`` reads: an active one (its
+    blocks up to ``model`` active), an empty one (it holds only the record of a product without constraints, whose
+    expression may be read anywhere), and a deactivated one whose variables active rows still read, which is
+    refused: those variables are then free."""
     for block in model.component_data_objects(pyo.Block, descend_into=True):
         record = getattr(block, RECORD, None)
-        if isinstance(record, FactorRecord) and (block.active or _empty(block)) and _parents_active(block):
+        if not isinstance(record, FactorRecord):
+            continue
+        if _empty(block) or _active_within(block, model):
             record.refresh()
+        else:
+            _check_unread(model, block)
 
 
 def _empty(block) -> bool:
     return not list(block.component_objects())
 
 
-def _parents_active(block) -> bool:
-    """Whether every block above ``block`` is active (a solve reads nothing below a deactivated one)."""
-    parent = block.parent_block()
-    while parent is not None:
-        if not parent.active:
+def _active_within(block, model) -> bool:
+    """Whether ``block`` and every block above it, up to ``model`` (the one solved), are active."""
+    while block is not None and block is not model:
+        if not block.active:
             return False
-        parent = parent.parent_block()
+        block = block.parent_block()
     return True
+
+
+def _check_unread(model, block) -> None:
+    """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of the deactivated
+    ``block`` of products: the constraints that define it are off, so the solver may give it any value."""
+    from pyomo.common.collections import ComponentSet
+
+    from .solution_check import seen_among
+
+    own = ComponentSet(block.component_data_objects(pyo.Var, descend_into=True))
+    read = seen_among(model, list(own))
+    if read:
+        raise ModelFormatError(
+            f"block {block.name!r} of products is deactivated (it or a block above it), but {read[0].name!r} of it is "
+            "still read by an active row or objective, where nothing defines it any more; activate the block again, "
+            "or take the product out of those rows"
+        )
 
 
 def forget_rewrites(model) -> None:

@@ -60,30 +60,43 @@ def row_values(model):
         yield con, pyo.value(con.body, exception=False), lower, upper
 
 
-def worst_violation(model) -> tuple[float, str]:
+def candidates(model, extra=()) -> list:
+    """The variables a check of ``model`` looks at: those declared in it (on deactivated blocks too, which an
+    active row may read) and ``extra`` (variables its rows read from elsewhere, e.g. another model's, as
+    :class:`~surrogate.milp.solve_checks.CoefficientScale` found them), each once."""
+    found = ComponentSet(model.component_data_objects(pyo.Var, descend_into=True))
+    found.update(extra)
+    return list(found)
+
+
+def worst_violation(model, extra=()) -> tuple[float, str]:
     """The largest relative violation of an active row or variable bound at the current values, and its name.
 
     A row's violation is relative to ``max(1, |bound|)`` of the side it breaks; a
     row that cannot be evaluated (a variable in it has no value) counts as ``inf``.
     Variables in no active row or objective (:func:`seen_variables`), without a value and fixed
-    ones are not read. ``(0.0, "")`` when nothing is violated.
+    ones are not read; ``extra`` adds variables not declared in ``model`` (:func:`candidates`).
+    ``(0.0, "")`` when nothing is violated.
     """
     worst, name = 0.0, ""
     for con, body, lower, upper in row_values(model):
         excess = math.inf if body is None else _excess(body, lower, upper)
         if excess > worst:
             worst, name = excess, con.name
-    outside = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if _outside(v)]
+    outside = [v for v in candidates(model, extra) if not v.fixed and v.value is not None and _excess_of(v) > 0]
     for var in seen_among(model, outside):
-        excess = _excess(var.value, var.lb, var.ub)
-        if excess > worst:
-            worst, name = excess, var.name
+        if _excess_of(var) > worst:
+            worst, name = _excess_of(var), var.name
     return worst, name
 
 
-def _outside(var) -> bool:
-    """Whether unfixed ``var`` has a value outside its bounds."""
-    return not var.fixed and var.value is not None and _excess(var.value, var.lb, var.ub) > 0
+def _excess_of(var) -> float:
+    """How far ``var``'s value lies outside its bounds (:func:`_excess`); 0 for a bound that is NaN (a Param's),
+    which only an unused variable can have here: a solve refuses a read one first."""
+    try:
+        return _excess(var.value, var.lb, var.ub)
+    except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
+        return 0.0
 
 
 def _objective_miss(model, objective: float) -> str | None:
@@ -96,10 +109,11 @@ def _objective_miss(model, objective: float) -> str | None:
     return f"whose objective is {objective:.6g} while its point's is {at:.6g}"
 
 
-def untrusted(model, solver: str, objective: float = math.nan) -> str | None:
+def untrusted(model, solver: str, objective: float = math.nan, *, extra=()) -> str | None:
     """Why the point loaded into ``model`` is not a solution of it, or ``None`` when it is (within :data:`TRUST_TOL`):
-    a row or bound it violates, or a reported ``objective`` that is not the objective at the point."""
-    worst, name = worst_violation(model)
+    a row or bound it violates, or a reported ``objective`` that is not the objective at the point (``extra``:
+    as :func:`worst_violation`'s)."""
+    worst, name = worst_violation(model, extra)
     missed = _objective_miss(model, objective)
     if worst <= TRUST_TOL and missed is None:
         return None

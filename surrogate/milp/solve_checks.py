@@ -10,7 +10,7 @@ import math
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
@@ -79,7 +79,8 @@ class CoefficientScale:
     none), ``spread`` the ratio of the constraints' largest to smallest nonzero |coefficient|, and
     ``row`` the constraint that holds the largest. ``side`` is the (signed) value of a row's side, a variable's
     bound or the objective's constant largest in magnitude, ``side_at`` what holds it; ``nan`` names
-    the first NaN among all of these (a coefficient too: a Param set so), ``""`` if none.
+    the first NaN among all of these (a coefficient too: a Param set so), ``""`` if none. ``variables`` are the
+    unfixed variables the rows and objective read (declared in the model or not).
     """
 
     matrix: float
@@ -89,6 +90,7 @@ class CoefficientScale:
     side: float = 0.0
     side_at: str = ""
     nan: str = ""
+    variables: ComponentSet = field(default_factory=ComponentSet, compare=False, repr=False)
 
     @classmethod
     def of(cls, model) -> CoefficientScale:
@@ -122,9 +124,8 @@ class CoefficientScale:
         nan += [_where(at) for value, at in edges if math.isnan(value)]
         side, at = max(((v, c) for v, c in edges if not math.isnan(v)), key=lambda e: abs(e[0]), default=(0.0, None))
         spread = largest / smallest if largest > 0 else 1.0
-        return cls(
-            largest, cost, spread, "" if row is None else row.name, side, "" if at is None else _where(at), (nan + [""])[0]
-        )
+        row_name, at_name = "" if row is None else row.name, "" if at is None else _where(at)
+        return cls(largest, cost, spread, row_name, side, at_name, (nan + [""])[0], seen)
 
     def warnings(self) -> list[str]:
         """A warning naming the largest coefficient and the fix when it is above :data:`COEFFICIENT_LIMIT` or
@@ -195,13 +196,14 @@ def check_fixed_values(model) -> None:
         )
 
 
-def check_domains(model) -> None:
+def check_domains(model, *, extra=()) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the variables of active rows and objectives whose
     domain no MILP solver reads: a step other than 0 (continuous) or 1 (integer), such as ``RangeSet(0, 6, 2)``,
-    or a finite set of values."""
-    from .solution_check import seen_among
+    or a finite set of values (``extra``: variables the rows read that ``model`` does not declare, as
+    :attr:`CoefficientScale.variables` finds them)."""
+    from .solution_check import candidates, seen_among
 
-    every = model.component_data_objects(pyo.Var, descend_into=True)
+    every = candidates(model, extra)
     odd = seen_among(model, [v for v in every if v.domain.get_interval()[2] not in (0, 1)])  # fixed too: Pyomo reads it
     if odd:
         first = odd[0]

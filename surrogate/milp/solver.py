@@ -233,7 +233,7 @@ def _read_back(
     refusal = None
     if not math.isnan(objective):
         results.solution_loader.load_vars()
-        refusal = untrusted(model, backend.name, objective) if check else None
+        refusal = untrusted(model, backend.name, objective, extra=scale.variables if scale else ()) if check else None
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
             warnings.warn(refusal, RuntimeWarning, stacklevel=4)
             termination, objective, bound, checked = Termination.ERROR, math.nan, math.nan, [*checked, refusal]
@@ -345,7 +345,6 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
 
     backend = backend_for(config.solver)
     check_constructed(model)
-    check_domains(model)
     check_fixed_values(model)
     refresh_rewrites(model)  # a replacement block that no longer stands for the model is brought up to date, or refused
     check_one_objective(model)
@@ -353,6 +352,7 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both
     check_linear(model, constraints=backend.accepts_nonlinear)
     scale = CoefficientScale.of(model) if check else None  # unchecked: a step of a search, run many times
+    check_domains(model, extra=scale.variables if scale else ())
     if scale is not None:
         scale.check_limits(backend.name, backend.label)
     check_options(config)

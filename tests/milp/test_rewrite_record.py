@@ -329,7 +329,7 @@ def test_only_the_integrality_an_exact_product_relies_on_is_checked():
     refresh_rewrites(relaxed)  # Pyomo's relaxation leaves its record: an LP relaxation, followed
 
 
-def test_a_factor_fixed_inside_its_box_is_followed_whatever_its_bounds_and_a_deactivated_parent_is_not_read():
+def test_a_factor_fixed_inside_its_box_is_followed_whatever_its_bounds_and_a_deactivated_parent_changes_nothing():
     from surrogate import bilinear
 
     m = pyo.ConcreteModel()
@@ -340,5 +340,124 @@ def test_a_factor_fixed_inside_its_box_is_followed_whatever_its_bounds_and_a_dea
     refresh_rewrites(m)
     m.x.unfix()
     _refused(m, r"'x' now has bounds \[0, 5\], wider .* delete block model.sub.surrogate_x_y \(model.sub.del_component\(...\)\)")
-    m.sub.deactivate()  # nothing below it is read by a solve
+    m.sub.deactivate()  # 2.0*y is still read by the objective: x*y with x in [0, 5] read 2 (it is 5)
+    _refused(m, r"'x' now has bounds \[0, 5\], wider")
+
+
+def _scenarios(edit) -> pyo.ConcreteModel:
+    """Scenario blocks ``outer.s[i]``, each with its own product, solved one at a time while ``outer`` is off."""
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.outer = pyo.Block()
+    m.outer.s = pyo.Block([1, 2])
+    for s in m.outer.s.values():
+        s.x, s.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+        s.o = pyo.Objective(expr=bilinear(s, s.x, s.y, NET).expr, sense=pyo.maximize)
+    m.outer.deactivate()
+    edit(m.outer.s[1])
+    return m
+
+
+def test_a_block_solved_on_its_own_is_checked_whatever_is_deactivated_above_it():
+    """A deactivated block above the one solved turned every check off: a widened factor was used (2 for 5)."""
+    m = _scenarios(lambda s: s.x.setub(5))
+    _refused(m.outer.s[1], r"'outer.s\[1\].x' now has bounds \[0, 5\], wider .* \(model.outer.s\[1\].del_component")
+    refresh_rewrites(m.outer.s[2])  # its own products are as built
+    refresh_rewrites(m)  # nothing of outer is read by a solve of m
+
+
+def test_a_deactivated_block_of_products_whose_variable_is_still_read_is_refused():
+    """The objective read w of a deactivated BinaryProduct block: w was free, and the solve said 'unbounded'."""
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.b, m.y = pyo.Var(domain=pyo.Binary), pyo.Var(bounds=(0, 1))
+    m.sub = pyo.Block()
+    m.o = pyo.Objective(expr=bilinear(m.sub, m.b, m.y, NET).expr, sense=pyo.maximize)
+    m.sub.deactivate()
+    _refused(m, r"block 'sub.surrogate_b_y' of products is deactivated .* but 'sub.surrogate_b_y.w' of it is still read")
+    m.o.deactivate()
+    m.o2 = pyo.Objective(expr=m.y, sense=pyo.maximize)  # the product is no longer read: the block may stay off
     refresh_rewrites(m)
+
+
+def test_an_edit_of_a_replaced_row_is_refused_when_a_block_above_is_off_but_the_block_itself_is_solved():
+    m = pyo.ConcreteModel()
+    m.outer = pyo.Block()
+    s = m.outer.s = pyo.Block()
+    s.x, s.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    s.c = pyo.Constraint(expr=s.x * s.y <= 0.25)
+    s.o = pyo.Objective(expr=s.x + s.y, sense=pyo.maximize)
+    replace_products(s, NET)
+    m.outer.deactivate()
+    s.c.set_value(s.x * s.y <= 0.01)
+    _refused(s, r"constraint 'outer.s.c' was given a new expression")
+
+
+@pytest.mark.parametrize("where", ["block", "targets"])
+def test_pyomo_s_relaxation_of_a_block_or_a_variable_is_an_lp_relaxation(where):
+    """relax_integer_vars on the block that holds b (its record sits there) was refused as a hand-made change."""
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.sub = pyo.Block()
+    m.sub.b, m.sub.y = pyo.Var(domain=pyo.Binary), pyo.Var(bounds=(-1, 1))
+    m.o = pyo.Objective(expr=bilinear(m.sub, m.sub.b, m.sub.y, NET).expr, sense=pyo.maximize)
+    m.sub.c = pyo.Constraint(expr=m.sub.y == 1 - 2 * m.sub.b)
+    relax = pyo.TransformationFactory("core.relax_integer_vars")
+    relax.apply_to(m.sub) if where == "block" else relax.apply_to(m, targets=[m.sub.b])
+    refresh_rewrites(m)
+    m2 = pyo.ConcreteModel()  # a hand-made change beside a relaxation of another variable is no relaxation
+    m2.b, m2.c, m2.y = pyo.Var(domain=pyo.Binary), pyo.Var(domain=pyo.Binary), pyo.Var(bounds=(-1, 1))
+    m2.o = pyo.Objective(expr=bilinear(m2, m2.b, m2.y, NET).expr + m2.c)
+    relax.apply_to(m2, targets=[m2.c])
+    m2.b.domain = pyo.Reals
+    _refused(m2, r"'b' was integer when its products were built")
+
+
+def test_the_fix_names_a_block_of_a_string_index_in_python_that_runs():
+    """'model.site[north].del_component(...)' was printed: Pyomo writes a string index without quotes."""
+    from surrogate import bilinear
+
+    m = pyo.ConcreteModel()
+    m.site = pyo.Block(["north"])
+    b = m.site["north"]
+    b.x, b.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    b.o = pyo.Objective(expr=bilinear(b, b.x, b.y, NET).expr)
+    b.x.setub(2)
+    with pytest.raises(ModelFormatError, match=r"\(model.find_component\('site\[north\]'\).del_component\(...\)\)") as info:
+        refresh_rewrites(m)
+    owner = str(info.value).split(" (")[1].split(".del_component")[0]
+    eval(f"{owner}.del_component('surrogate_site_north__x_site_north__y')", {"model": m})  # the advice runs
+    assert b.component("surrogate_site_north__x_site_north__y") is None
+
+
+def test_a_sense_given_to_the_copy_is_followed_and_undo_gives_it_back():
+    """The copy (the objective a solve reads) made to minimise was put back to maximise before every solve."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(-2, 3))
+    m.obj = pyo.Objective(expr=m.x * m.y + m.x, sense=pyo.maximize)
+    report = replace_products(m, NET)
+    copy = m.surrogate_replacement.objectives[1]
+    copy.sense = pyo.minimize
+    refresh_rewrites(m)
+    assert copy.sense == pyo.minimize and m.obj.sense == pyo.minimize
+    m.obj.sense = pyo.maximize  # the original's sense is followed as before
+    refresh_rewrites(m)
+    assert copy.sense == pyo.maximize
+    copy.sense = pyo.minimize
+    refresh_rewrites(m)
+    report.undo(m)
+    assert m.obj.active and m.obj.sense == pyo.minimize
+
+
+@pytest.mark.parametrize("which", ["obj", "c"])
+def test_an_original_active_again_beside_its_copy_is_refused_naming_it(which):
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(-2, 3))
+    m.obj = pyo.Objective(expr=m.x * m.y + m.x)
+    m.c = pyo.Constraint(expr=m.x * m.y <= 2)
+    replace_products(m, NET)
+    m.component(which).activate()
+    _refused(m, rf"'{which}', which its copy replaces, is active again .*deactivate it \(model.{which}.deactivate\(\)\)")
