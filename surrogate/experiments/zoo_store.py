@@ -94,7 +94,8 @@ def _recorded(zoo_dir: Path, manifest: dict, added: list, *, sort: bool = True):
         if added:  # nothing replaced: the manifest is left alone (a read-only zoo's error stays the first one)
             _merge(zoo_dir, manifest, added, sort=sort, interrupted=True)
         raise
-    _merge(zoo_dir, manifest, added, sort=sort)
+    if added or not (zoo_dir / MANIFEST).exists():  # nothing saved into a zoo: its manifest is left as it is
+        _merge(zoo_dir, manifest, added, sort=sort)
 
 
 def save_hand_built(

@@ -267,3 +267,11 @@ def test_a_pending_entry_whose_file_was_not_replaced_is_not_taken(zoo):
     (zoo / "manifest.pending.json").write_text(json.dumps([{**old[NAMES[0]], "mae": 9.0, "sha256": "0" * 64}]))
     assert {e["name"]: e for e in load_manifest(zoo)["models"]} == old
     check_zoo(zoo)
+
+
+def test_storing_the_bounds_of_no_net_leaves_the_manifest_as_it_is(zoo):
+    """names=[] rewrote the manifest (a read-only installed zoo then raised) though nothing was computed."""
+    before = (zoo / "manifest.json").stat().st_mtime_ns, (zoo / "manifest.json").read_bytes()
+    (zoo / "manifest.json").chmod(0o444)
+    assert store_bounds(zoo, ("interval",), names=[]) == []
+    assert ((zoo / "manifest.json").stat().st_mtime_ns, (zoo / "manifest.json").read_bytes()) == before
