@@ -103,8 +103,8 @@ class CoefficientScale:
                 lower, body, upper = con.to_bounded_expression()
                 repn = generate_standard_repn(body, compute_values=True)
                 edges += [(v, con) for v in _sides(lower, upper, float(repn.constant))]
-            except ValueError:  # Pyomo: a NaN Param as a side
-                edges.append((math.nan, con))
+            except ValueError:  # Pyomo: a NaN Param as a side, or a mutable Param without a value anywhere in the row
+                nan.append(f"a side or coefficient of constraint {con.name!r}")
                 continue
             seen.update(repn.linear_vars)  # unfixed variables only: a fixed one is a constant, its bounds unread
             values = [abs(float(c)) for c in repn.linear_coefs]
@@ -147,8 +147,8 @@ class CoefficientScale:
         answers with an infinite objective; SCIP stops with a bare error), or is NaN (for any solver)."""
         if self.nan:
             raise ModelFormatError(
-                f"{self.nan} is NaN (a mutable Param set to NaN, or data that was missing), which no solver reads "
-                "as a number; give it a value"
+                f"{self.nan} is NaN or has no value (a mutable Param set to NaN or never given one, or data that was "
+                "missing), which no solver reads as a number; give it a value"
             )
         matrix_limit, cost_limit, side_limit = COEFFICIENT_LIMITS.get(solver, (math.inf,) * 3)
         if abs(self.side) >= side_limit:
