@@ -42,7 +42,6 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
@@ -157,13 +156,10 @@ class EncodedSurrogate(EncodedProduct):
 
 
 def _as_net(net_or_path: ReluMLP | str | os.PathLike) -> ReluMLP:
-    if isinstance(net_or_path, ReluMLP):
-        return net_or_path
-    if isinstance(net_or_path, (str, os.PathLike)):
-        from ..nets.onnx_io import load_onnx
+    """The net of ``net_or_path``: a net, an ONNX path or a zoo name, as every entry point takes it."""
+    from ..nets.zoo import resolve_surrogate
 
-        return load_onnx(Path(net_or_path))
-    raise ModelFormatError(f"cannot use {type(net_or_path).__name__} as a surrogate; pass a ReluMLP or the path of an ONNX file")
+    return resolve_surrogate(net_or_path)
 
 
 def add_surrogate(
@@ -183,7 +179,8 @@ def add_surrogate(
     parent
         A Pyomo ``ConcreteModel`` or block to add the encoding to.
     net
-        A :class:`ReluMLP` or the path of an ONNX file: 2 inputs, 1 output.
+        A :class:`ReluMLP`, the path of an ONNX file or a zoo name such as ``'3x8'``
+        (:func:`~surrogate.nets.zoo.resolve_surrogate`): 2 inputs, 1 output.
     inputs
         The two Pyomo variables (or expressions) fed to the net. They must
         stay within ``input_bounds``, the box that the layer bounds (and so

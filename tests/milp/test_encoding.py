@@ -62,8 +62,19 @@ def test_bad_inputs_and_names(tmp_path):
         add_surrogate(m, random_net((3,)), [m.x, m.y], name="nn")
     with pytest.raises(ModelFormatError, match="no ONNX file at"):
         add_surrogate(m, tmp_path / "missing.onnx", [m.x, m.y], name="other")
-    with pytest.raises(ModelFormatError, match="cannot use int as a surrogate; pass a ReluMLP or the path"):
+    with pytest.raises(ModelFormatError, match="cannot use int as a surrogate; pass a ReluMLP, an ONNX path or a zoo name"):
         add_surrogate(m, 3, [m.x, m.y], name="third")
+
+
+def test_a_zoo_name_is_taken_as_by_every_other_entry_point():
+    """add_surrogate(m, '3x8', ...) looked for a file '3x8' ('no ONNX file at 3x8')."""
+    from surrogate.nets.zoo import resolve_surrogate
+
+    m = _model()
+    block = add_surrogate(m, "3x8", [m.x, m.y], name="by_name")
+    assert block.net.architecture == resolve_surrogate("3x8").architecture
+    with pytest.raises(ModelFormatError, match="no zoo model named '3y8'"):
+        add_surrogate(m, "3y8", [m.x, m.y], name="typo")
 
 
 def test_get_error_before_a_solve_says_what_to_do():
