@@ -54,3 +54,25 @@ def test_every_relative_link_reaches_its_file_and_heading(page):
         elif anchor and file.suffix == ".md" and anchor not in anchors(file):
             broken.append(f"{target}: no heading with that anchor in {file.name}")
     assert not broken, f"{page.name}: fix or remove these links: {broken}"
+
+
+def _modules() -> list[Path]:
+    """Every module of the package but the command line's (docs/api.md describes ``surrogate.cli`` as one row)."""
+    found = (ROOT / "surrogate").rglob("*.py")
+    return sorted(p for p in found if p.stem not in ("__init__", "__main__") and p.parent.name != "cli")
+
+
+def test_every_module_is_in_the_readme_layout_and_has_a_row_in_api_md():
+    """The README says each module is described in docs/api.md, and its layout names them: 14 were missing."""
+    layout = (ROOT / "README.md").read_text().split("## Layout", 1)[1].split("```")[1]
+    api = (ROOT / "docs" / "api.md").read_text()
+    lines = {line.split()[0].rstrip("/"): line for line in layout.splitlines()[1:] if line.strip()}
+    missing = []
+    for path in _modules():
+        package = path.parent.name
+        top = next(text for word, text in lines.items() if word.endswith(".py"))  # the bottom layer's line
+        line = top if package == "surrogate" else lines[package]
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        if not re.search(rf"\b{path.stem}\b", line) or f"`{name}`" not in api:
+            missing.append(name)
+    assert not missing, f"add these modules to the README's Layout and a row of docs/api.md: {missing}"

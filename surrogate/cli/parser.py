@@ -232,7 +232,7 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
         "--quick",
         action="store_true",
         help=f"a smoke run: {len(quick['nets'])} nets, {problems} small problems, "
-        f"{quick['solver'].time_limit:g} s limit (about 30 s)",
+        f"{quick['solver'].time_limit:g} s limit (about 25 s)",
     )
     p.add_argument("--out", type=user_path, help="folder for the tables (CSV) and config.json")
     p.add_argument(
