@@ -303,6 +303,7 @@ def refresh_rewrites(model) -> None:
     blocks up to ``model`` active), an empty one (it holds only the record of a product without constraints, whose
     expression may be read anywhere), and a deactivated one whose variables active rows still read, which is
     refused: those variables are then free."""
+    off = []
     for block in model.component_data_objects(pyo.Block, descend_into=True):
         record = getattr(block, RECORD, None)
         if not isinstance(record, FactorRecord):
@@ -310,7 +311,9 @@ def refresh_rewrites(model) -> None:
         if _empty(block) or _active_within(block, model):
             record.refresh()
         else:
-            _check_unread(model, block)
+            off.append(block)
+    if off:
+        _check_unread(model, off)
 
 
 def _empty(block) -> bool:
@@ -326,16 +329,16 @@ def _active_within(block, model) -> bool:
     return True
 
 
-def _check_unread(model, block) -> None:
-    """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of the deactivated
-    ``block`` of products: the constraints that define it are off, so the solver may give it any value."""
-    from pyomo.common.collections import ComponentSet
-
+def _check_unread(model, blocks) -> None:
+    """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
+    deactivated ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
+    (the rows are walked once for all of them)."""
     from .solution_check import seen_among
 
-    own = ComponentSet(block.component_data_objects(pyo.Var, descend_into=True))
-    read = seen_among(model, list(own))
+    own = [(v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True)]
+    read = seen_among(model, [v for v, _ in own])
     if read:
+        block = next(b for v, b in own if v is read[0])
         raise ModelFormatError(
             f"block {block.name!r} of products is deactivated (it or a block above it), but {read[0].name!r} of it is "
             "still read by an active row or objective, where nothing defines it any more; activate the block again, "
