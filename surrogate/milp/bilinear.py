@@ -48,7 +48,7 @@ import warnings
 
 import pyomo.environ as pyo
 
-from ..errors import ConfigError, InfeasibleModelError, NumericsWarning
+from ..errors import ConfigError, InfeasibleModelError, ModelFormatError, NumericsWarning
 from ..nets.network import ReluMLP
 from ..nets.zoo import DEFAULT_ZOO, names_a_file, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
 from .baselines import is_baseline, parse_baseline
@@ -101,12 +101,25 @@ def _resolve(surrogate, zoo, formulation: str):
         try:
             return parse_baseline(surrogate)
         except ConfigError:
-            if re.fullmatch(r"(sawtooth|nmdt|pw-mccormick|pwl)-[0-9x]+", surrogate):
+            if _baseline_name(surrogate):
                 raise  # a baseline's name with a size it cannot take: its own reason, not the zoo's
             # no baseline's name: a zoo net's
     if is_baseline(surrogate):
         return surrogate
-    return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
+    try:
+        return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
+    except ModelFormatError as error:
+        if isinstance(surrogate, str) and os.path.isfile(surrogate) and _baseline_name(surrogate):
+            raise ModelFormatError(
+                f"{error}; the file {surrogate!r} in the current folder is read as a net before the baseline of that "
+                f"name: rename or move the file, or pass the baseline itself (parse_baseline({surrogate!r}))"
+            ) from None
+        raise
+
+
+def _baseline_name(name: str) -> bool:
+    """Whether ``name`` has a baseline's form (``sawtooth-10``, ``pwl-4x4``), whatever its size."""
+    return re.fullmatch(r"(sawtooth|nmdt|pw-mccormick|pwl)-[0-9x]+", name) is not None
 
 
 def _block_name(model, x, y, name: str | None) -> str:

@@ -111,3 +111,19 @@ def test_a_baseline_name_of_a_size_it_cannot_take_gets_its_own_reason():
     m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
     with pytest.raises(ConfigError, match=r"TriangulatedPWL: points=4 must be 2\^k \+ 1"):
         bilinear(m, m.x, m.y, "pwl-4x4")  # was "no zoo model named 'pwl-4x4'"
+
+
+def test_a_file_named_like_a_baseline_that_is_no_net_says_it_was_read_before_the_baseline(tmp_path, monkeypatch):
+    import pyomo.environ as pyo
+
+    from surrogate.errors import ModelFormatError
+    from surrogate.milp.bilinear import bilinear
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pwl-17x17").write_text("notes\n")
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    with pytest.raises(
+        ModelFormatError, match=r"the file 'pwl-17x17' in the current folder is read as a net before the baseline"
+    ):
+        bilinear(m, m.x, m.y, "pwl-17x17")
