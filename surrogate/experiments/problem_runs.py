@@ -263,7 +263,8 @@ def _relax(row: dict, exact, config: ProblemRunConfig, left: float) -> _Relaxed:
     except UnboundedVariableError as exc:
         note(row, f"no McCormick bound: {exc}")
         return _Relaxed({}, "refused")
-    row["mccormick_bound"] = result.bound
+    # infeasible: no bound (NaN), whatever the solver's dual bound read (NaN for one model, -inf for another)
+    row["mccormick_bound"] = math.nan if result.termination in INFEASIBLE else result.bound
     return _Relaxed(values if result.has_solution else {}, result.termination, result.bound)
 
 

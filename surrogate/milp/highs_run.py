@@ -1,7 +1,8 @@
 """What a HiGHS run needs that Pyomo's ``contrib.solver`` interface does not do for it.
 
 :func:`pass_highs_start` hands a MIP start to HiGHS (the interface has no
-warm-start option), and :func:`use_highs_threads` keeps HiGHS's process-wide
+warm-start option), :func:`set_highs_options` sets a solve's options and reads
+HiGHS's answer back, and :func:`use_highs_threads` keeps HiGHS's process-wide
 scheduler at the thread count a run asks for. Every HiGHS run of this package
 (:class:`~surrogate.milp.solver_backends.HighsBackend`, :mod:`surrogate.milp.local_nlp`)
 goes through them.
@@ -13,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..errors import SolverUnavailableError
+from ..errors import ConfigError, SolverUnavailableError
 
 _highs_scheduler: list[int] = []  # the thread count HiGHS's scheduler was last started with here (empty: not yet)
 _banner_shown: list[bool] = []  # whether a Highs object was made in this process (its banner printed, or kept out)
@@ -50,6 +51,24 @@ def quiet_highs():
         highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     return highs
+
+
+def set_highs_options(highs, options: dict) -> None:
+    """Set ``options`` on ``highs`` (a ``highspy.Highs``; nothing when ``None``), or raise :class:`ConfigError`
+    naming the first one HiGHS refuses.
+
+    Pyomo's interface sets a run's options without reading HiGHS's status back: a value HiGHS refused
+    (``mip_max_nodes`` of 2**31, beyond its 32-bit integer) was dropped, and a reused solver ran on
+    with the value an earlier solve had set.
+    """
+    import highspy
+
+    for name, value in options.items():
+        if highs is not None and highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ConfigError(
+                f"HiGHS refuses the option {name}={value!r} (nothing was solved); give a value of its type and range "
+                "(https://ergo-code.github.io/HiGHS/stable/options/definitions/)"
+            )
 
 
 def pass_highs_start(solver, model) -> None:

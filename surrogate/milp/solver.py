@@ -18,12 +18,12 @@ from functools import partial
 import pyomo.environ as pyo
 
 from ..errors import ConfigError
-from ..options import is_number
 from .model_components import check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
-from .presolve_check import confirm_infeasible, presolve_says_infeasible
+from .presolve_check import confirm_infeasible, needs_confirming
 from .rewrite_record import refresh_rewrites
-from .solution_check import TRUST_TOL, untrusted, worst_violation
+from .solution_check import TRUST_TOL, seen_variables, untrusted, worst_violation
+from .solve_arguments import check_arguments
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
     COEFFICIENT_LIMIT,
     COEFFICIENT_RANGE_LIMIT,
@@ -40,6 +40,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
 )
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
+from .solver_options import options_failure
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,13 @@ class SolveResult:
     """What one MILP solve did.
 
     ``objective`` is the incumbent (``nan`` without one, and after a
-    termination in :data:`NO_SOLUTION`), ``bound`` the dual bound, ``gap``
+    termination in :data:`NO_SOLUTION`), ``bound`` the dual bound (for every
+    solver: ``+inf`` for an infeasible minimisation, ``-inf`` for an
+    infeasible maximisation; ``-inf`` / ``+inf`` where it may be unbounded), ``gap``
     their relative gap, ``wall_time`` the solver's own run time in seconds,
     ``nodes`` the branch-and-bound nodes. ``warnings`` holds the solver's
     warning lines, this package's check of the model's coefficient range
-    (HiGHS only; empty for a well-scaled model) and notes of this package
+    (every solver; empty for a well-scaled model, or with ``check=False``) and notes of this package
     (a warm start a solver could not take, a licence's refusal); it is left
     out of :meth:`to_dict`, whose keys are the columns of the result tables.
     ``first_solution_time`` is the seconds from the run's start to its first
@@ -161,6 +164,9 @@ def _attempt(
     except Exception as error:
         refusal = backend.licence_problem(error)
         if refusal is None:
+            failed = options_failure(backend.name, backend.package, getattr(solver, "_solver_model", None), config.options, error)
+            if failed is not None:  # the solver's own error under the user's options: theirs to fix
+                raise failed from error
             raise
         return refusal
 
@@ -226,12 +232,14 @@ def _read_back(
         check_linear(model)
     objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
     timing, nodes = backend.read(solver, results, first)
-    bound = _nan(results.objective_bound)
+    termination, objective, bound = _constant_model(model, termination, objective, _nan(results.objective_bound))
     if termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):  # no bound (Gurobi gave the far side)
         bound = -math.inf if _minimises(model) else math.inf
+    if termination == Termination.INFEASIBLE:  # one side for every solver (each reported its own, or nan)
+        bound = math.inf if _minimises(model) else -math.inf
     checked = scale.warnings() if scale is not None else []
     refusal = None
-    if not math.isnan(objective):
+    if not math.isnan(objective) and results.incumbent_objective is not None:  # (a constant model: nothing to load)
         results.solution_loader.load_vars()
         refusal = untrusted(model, backend.name, objective, extra=scale.variables if scale else ()) if check else None
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
@@ -248,6 +256,17 @@ def _read_back(
         warnings=tuple(log_warnings(log) + checked + notes),
         reason=refusal or "",
     )
+
+
+def _constant_model(model, termination: Termination, objective: float, bound: float) -> tuple[Termination, float, float]:
+    """``(termination, objective, bound)``; ``unknown`` (HiGHS's answer to an empty model) made optimal at the
+    objective's constant where no active row or objective holds a free variable and no row is broken."""
+    if termination != Termination.UNKNOWN or any(not v.fixed for v in seen_variables(model)):
+        return termination, objective, bound
+    value = _nan(pyo.value(_active_objective(model), exception=False))
+    if math.isnan(value) or worst_violation(model)[0] > TRUST_TOL:
+        return termination, objective, bound
+    return Termination.OPTIMAL, value, value
 
 
 def _refused(model, message: str, seconds: float) -> SolveResult:
@@ -287,11 +306,11 @@ def solve(
         (e.g. the point :func:`surrogate.milp.warmstart.activation_start` loaded);
         SCIP and Gurobi take the integer variables' values and complete them.
     node_limit
-        Branch-and-bound nodes before the solver stops (``None``: no limit); the
-        result then records ``iterationLimit``. Unlike ``config.time_limit`` it is
-        work, not seconds: a single-threaded solve stopped by it ends the same way
-        on a loaded machine as on an idle one. (Not part of :class:`SolverConfig`,
-        whose fields key the benchmarks' cached results.)
+        Branch-and-bound nodes before the solver stops (``None``: no limit, and so is one beyond what the
+        solver's option holds, e.g. 2**31 - 1 for HiGHS); the result then records ``iterationLimit``.
+        Unlike ``config.time_limit`` it is work, not seconds: a single-threaded solve stopped by it ends
+        the same way on a loaded machine as on an idle one. (Not part of :class:`SolverConfig`, whose
+        fields key the benchmarks' cached results.)
     check
         Check the loaded incumbent against ``model`` (the default): one that breaks a
         row or bound by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`
@@ -302,7 +321,9 @@ def solve(
     Raises
     ------
     ConfigError
-        If ``node_limit`` is not a positive integer or ``None``, or the solver refuses an option of ``config.options``.
+        If ``model`` is no Pyomo model, ``solver`` is not one of ``config.solver``, ``node_limit`` is not a positive
+        integer or ``None``, ``warm_start`` or ``check`` is not a bool, or the solver refuses an option of
+        ``config.options`` (also one that makes the run fail, such as Gurobi's ``LogFile`` in a missing folder).
     NonlinearModelError
         If the model has a term of degree above 1, or one that is not polynomial.
     ModelFormatError
@@ -313,30 +334,18 @@ def solve(
     SolverUnavailableError
         If ``config.solver`` is not installed here (the message names the pip extra).
     """
-    _check_arguments(config, solver, node_limit)
+    check_arguments(model, config, solver, node_limit=node_limit, warm_start=warm_start, check=check)
     result = _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
     return _confirmed(model, config, solver, result, warm_start=warm_start, node_limit=node_limit) if check else result
 
 
 def _confirmed(model, config: SolverConfig, solver, result: SolveResult, *, warm_start: bool, node_limit) -> SolveResult:
-    """``result``, or where presolve called the model infeasible, that answer confirmed without presolve (presolve_check)."""
-    if not presolve_says_infeasible(result, config):
+    """``result``, or where presolve called the model infeasible (or a solver's "unbounded" proves no point), that answer
+    confirmed without presolve and told apart by a feasibility solve (:mod:`~surrogate.milp.presolve_check`)."""
+    if not needs_confirming(result, config):
         return result
     again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
     return confirm_infeasible(model, config, result, again)
-
-
-def _check_arguments(config, solver, node_limit) -> None:
-    """:class:`ConfigError` naming what to pass unless :func:`solve`'s arguments are of the kinds it takes."""
-    if not isinstance(config, SolverConfig):
-        raise ConfigError(f"solve: config={config!r} must be a SolverConfig, e.g. solve(model, SolverConfig(time_limit=60))")
-    if solver is not None and (isinstance(solver, str) or not callable(getattr(solver, "solve", None))):
-        raise ConfigError(
-            f"solve: solver={solver!r} must be a solver object from make_solver(config), or None; "
-            "to choose HiGHS, SCIP or Gurobi pass SolverConfig(solver='scip')"
-        )
-    if node_limit is not None and not is_number(node_limit, integer=True, low=1):
-        raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
 
 
 def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, node_limit: int | None, check: bool) -> SolveResult:

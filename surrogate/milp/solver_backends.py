@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
 from ..install_hints import extra_hint
-from .highs_run import pass_highs_start, use_highs_threads
+from .highs_run import pass_highs_start, set_highs_options, use_highs_threads
 from .solver_config import SOLVERS
 from .solver_options import default_options
 
@@ -39,12 +39,9 @@ class FirstSolution:
 
 @dataclass
 class Prepared:
-    """What :meth:`Backend.prepare` set up for one run.
-
-    ``options`` are extra keyword options of Pyomo's ``solve``, ``notes``
-    warnings to record in the result, and ``stop`` detaches whatever
-    watches the run (called once it ends, also after an error).
-    """
+    """What :meth:`Backend.prepare` set up for one run: ``options``, extra keyword options of Pyomo's ``solve``;
+    ``notes``, warnings to record in the result; ``stop``, which detaches whatever watches the run (called once it
+    ends, also after an error)."""
 
     options: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -64,9 +61,10 @@ class Backend:
         then checks that a model is linear before solving it.
     accepts_sos
         Whether the solver has SOS constraints (HiGHS has none: a model with one is refused).
-    node_option, no_node_limit
-        The solver's option that caps its nodes (``node_limit`` of :func:`~surrogate.milp.solver.solve`), and its
-        value for no cap, set on every solve without ``node_limit`` (a persistent solver would keep an earlier cap).
+    node_option, no_node_limit, most_nodes
+        The solver's option that caps its nodes (``node_limit`` of :func:`~surrogate.milp.solver.solve`), its value
+        for no cap, set on every solve without ``node_limit`` (a persistent solver would keep an earlier cap) or with
+        one of ``most_nodes`` or more (the most the option holds, e.g. HiGHS's 32-bit integer: no practical cap).
     presolve_off
         The option (name, value) without presolve, where :func:`~surrogate.milp.solver.solve` confirms an infeasibility.
     persistent
@@ -77,6 +75,7 @@ class Backend:
     name: ClassVar[str]
     node_option: ClassVar[str]
     no_node_limit: ClassVar[float]
+    most_nodes: ClassVar[float]
     presolve_off: ClassVar[tuple[str, object]]
     label: ClassVar[str]
     factory: ClassVar[str]
@@ -149,7 +148,7 @@ class Backend:
     def solver_options(self, solver, options: tuple, node_limit: int | None) -> dict:
         """Pyomo ``solve``'s keyword ``solver_options``: ``options`` (a config's pairs) and the node cap.
 
-        The cap is ``node_limit``, or the solver's default for no cap (``None``). On a
+        The cap is ``node_limit``, or the solver's value for no cap (``None``, or :attr:`most_nodes` or more). On a
         :attr:`persistent` solver, an option an earlier solve of ``solver`` set and this
         one does not ask for is set back to its default.
         """
@@ -158,7 +157,7 @@ class Backend:
         reset = default_options(self.name, [name for name in earlier if name not in asked])
         if self.persistent:
             self._set_before[solver] = tuple(asked)
-        cap = self.no_node_limit if node_limit is None else node_limit
+        cap = node_limit if node_limit is not None and node_limit < self.most_nodes else self.no_node_limit
         return {"solver_options": {**reset, **asked, self.node_option: cap}}
 
     def before_run(self, threads: int) -> None:
@@ -198,14 +197,6 @@ def import_failure(package: str) -> str:
     return ""
 
 
-def _discrete_without_value(model) -> list[str]:
-    import pyomo.environ as pyo
-
-    return [
-        v.name for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer() and not v.fixed and v.value is None
-    ]
-
-
 class HighsBackend(Backend):
     """HiGHS (the default) through Pyomo's persistent ``highs`` interface.
 
@@ -216,7 +207,7 @@ class HighsBackend(Backend):
     """
 
     name = factory = "highs"
-    node_option, no_node_limit = "mip_max_nodes", 2147483647
+    node_option, no_node_limit, most_nodes = "mip_max_nodes", 2147483647, 2147483647
     presolve_off, label = ("presolve", "off"), "HiGHS"
     package = "highspy"
     install = "'pip install highspy'"
@@ -226,6 +217,11 @@ class HighsBackend(Backend):
 
     def before_run(self, threads: int) -> None:  # HiGHS's scheduler restarted for another thread count
         use_highs_threads(threads)
+
+    def solver_options(self, solver, options: tuple, node_limit: int | None) -> dict:
+        chosen = super().solver_options(solver, options, node_limit)  # set here, read back: Pyomo does not read
+        set_highs_options(getattr(solver, "_solver_model", None), chosen["solver_options"])  # a refusal
+        return chosen
 
     def make(self, *, fixed_as_bounds: bool = False):
         """A ``contrib.solver`` HiGHS instance (a fixed variable a column with equal bounds with ``fixed_as_bounds``)."""
@@ -290,7 +286,7 @@ class ScipBackend(Backend):
 
     name = "scip"
     factory = "scip_direct"
-    node_option, no_node_limit = "limits/totalnodes", -1
+    node_option, no_node_limit, most_nodes = "limits/totalnodes", -1, 2**63 - 1  # a SCIP_Longint
     presolve_off, label = ("presolving/maxrounds", 0), "SCIP"
     package = "pyscipopt"
     install = property(lambda self: extra_hint("scip"))
@@ -301,9 +297,12 @@ class ScipBackend(Backend):
         return make_scip_direct()  # Pyomo's scip_direct, with its ranged constraints translated right
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
+        import pyomo.environ as pyo
+
         if not warm_start:
             return Prepared()
-        unset = _discrete_without_value(model)
+        free = [v for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer() and not v.fixed]
+        unset = [v.name for v in free if v.value is None]
         if unset:
             return Prepared(
                 notes=[
@@ -337,7 +336,7 @@ class GurobiBackend(Backend):
 
     name = "gurobi"
     factory = "gurobi_persistent"
-    node_option, no_node_limit = "NodeLimit", 1e100  # GRB.INFINITY
+    node_option, no_node_limit, most_nodes = "NodeLimit", 1e100, 1e100  # GRB.INFINITY
     presolve_off, label = ("Presolve", 0), "Gurobi"
     package = "gurobipy"
     install = property(lambda self: extra_hint("gurobi"))

@@ -101,7 +101,7 @@ class SolverConfig:
     Parameters
     ----------
     time_limit
-        Seconds before the solver stops (the result records ``maxTimeLimit``); at most
+        Seconds before the solver stops (the result records ``maxTimeLimit``; a ``Fraction`` is kept as a float); at most
         :data:`MAX_TIME_LIMIT`, which is no practical limit. It holds for the whole of
         :func:`~surrogate.milp.solver.solve`: an infeasible answer confirmed without presolve
         (:mod:`~surrogate.milp.presolve_check`) gets what the first solve left.
@@ -151,6 +151,9 @@ class SolverConfig:
                 f"SolverConfig: threads={self.threads!r} must be an integer from 1 to {most} ({self.solver}'s range)"
             )
         object.__setattr__(self, "options", _option_pairs(self.options, self.solver))
+        for name in ("time_limit", "rel_gap"):  # a Fraction as a float: the config writes to JSON and keys a cache
+            if not isinstance(getattr(self, name), int | float):
+                object.__setattr__(self, name, float(getattr(self, name)))
 
     def cache_key(self) -> dict:
         """The fields as a dict for a cached result's key; ``options`` only when some are given.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..errors import ConfigError
-from .solver_config import OPTION_EXAMPLES
+from .solver_config import OPTION_EXAMPLES, SOLVER_NAMES
 
 
 class SolverOptions:
@@ -145,3 +145,17 @@ def default_options(solver: str, names) -> dict:
     kind = OPTIONS[solver]
     holder = kind.fresh() if names else None
     return {name: kind.get(holder, name) for name in names}
+
+
+def options_failure(solver: str, package: str, holder, options: tuple, error: Exception) -> ConfigError | None:
+    """The :class:`ConfigError` for ``error``, raised by ``solver``'s ``package`` during a run with ``options`` (a
+    config's pairs, e.g. Gurobi's ``LogFile`` in a missing folder, or a ``MemLimit`` too small to start): naming the
+    option that ``holder`` (the run's live solver model, or ``None``) refuses, else all of them. ``None`` without
+    options, or for an error from elsewhere (it is not theirs to explain)."""
+    if not options or type(error).__module__.split(".")[0] != package:
+        return None
+    kind = OPTIONS[solver]
+    refused = next((p for name, value in options if holder is not None and (p := kind.set(holder, name, value))), None)
+    given = ", ".join(f"{name}={value!r}" for name, value in options)
+    what = refused if refused else f"{SOLVER_NAMES[solver]} failed ({type(error).__name__}: {error}) with options {given}"
+    return ConfigError(f"SolverConfig.options: {what}; change the option's value or leave it out (list: {kind.docs})")

@@ -1,12 +1,17 @@
-"""An infeasible answer is confirmed without presolve, and stands unless the second solve holds a true point."""
+"""An infeasible answer is confirmed without presolve, and stands unless the second solve holds a true point;
+"infeasible or unbounded" is told apart by a feasibility solve."""
 
 import math
 
 import pyomo.environ as pyo
+import pytest
 
+from surrogate import bilinear
 from surrogate.milp.model_size import ModelSize
 from surrogate.milp.presolve_check import CONFIRM_TOL, confirm_infeasible, presolve_says_infeasible
-from surrogate.milp.solver import SolverConfig, SolveResult, Termination
+from surrogate.milp.solver import SolverConfig, SolveResult, Termination, solve
+from surrogate.milp.solver_config import SOLVERS
+from tests.helpers import skip_unless_runnable
 
 INFEASIBLE = SolveResult(Termination.INFEASIBLE, math.nan, math.nan, math.nan, 1.0, 0, ModelSize(3, 3, 1))
 
@@ -78,9 +83,85 @@ def test_the_second_solve_gets_what_is_left_of_the_time_limit():
     assert stands.warnings[-1].endswith("no time was left to solve again without it")
 
 
-def test_infeasible_or_unbounded_takes_the_answer_of_a_second_solve_that_tells_them_apart():
+def test_infeasible_or_unbounded_takes_a_second_solves_infeasible():
     unsure = SolveResult(Termination.INFEASIBLE_OR_UNBOUNDED, math.nan, math.nan, math.nan, 1.0, 0, ModelSize(3, 3, 1))
-    for told in (Termination.INFEASIBLE, Termination.UNBOUNDED):
-        answer = SolveResult(told, math.nan, math.nan, math.nan, 2.0, 0, ModelSize(3, 3, 1))
-        result = confirm_infeasible(_equality(), SolverConfig(), unsure, lambda config, a=answer: a)
-        assert result.termination == told and result.warnings[-1].endswith("(this result: it tells the two apart)")
+    answer = SolveResult(Termination.INFEASIBLE, math.nan, math.inf, math.nan, 2.0, 0, ModelSize(3, 3, 1))
+    result = confirm_infeasible(_equality(), SolverConfig(), unsure, lambda config: answer)
+    assert result.termination == Termination.INFEASIBLE and result.warnings[-1].endswith("(this result: it tells the two apart)")
+
+
+def _feasibility_checked(m, second, feasibility):
+    """A resolve that answers ``second`` with the model's own objective, and ``feasibility`` with the objective 0."""
+    seen = []
+
+    def resolve(config):
+        objective = next(m.component_data_objects(pyo.Objective, active=True))
+        seen.append((objective.expr, config.options))
+        return feasibility(m) if objective.expr is not m.o.expr else second
+
+    return resolve, seen
+
+
+@pytest.mark.parametrize("second", [Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED])
+def test_a_second_unbounded_or_unsure_answer_is_told_apart_by_a_feasibility_solve(second):
+    """Gurobi without presolve calls an infeasible LP 'unbounded' (its UNBOUNDED proves no point): only a feasibility
+    solve (objective 0) may say unbounded (a true point) or infeasible (its proof); else neither is claimed."""
+    unsure = SolveResult(Termination.INFEASIBLE_OR_UNBOUNDED, math.nan, -math.inf, math.nan, 1.0, 0, ModelSize(3, 3, 1))
+    again = SolveResult(second, math.nan, -math.inf, math.nan, 2.0, 0, ModelSize(3, 3, 1))
+    none = SolveResult(Termination.INFEASIBLE, math.nan, math.inf, math.nan, 3.0, 0, ModelSize(3, 3, 1))
+    m = _equality()
+    resolve, seen = _feasibility_checked(m, again, lambda m: none)
+    result = confirm_infeasible(m, SolverConfig(), unsure, resolve)
+    assert result.termination == Termination.INFEASIBLE and result.bound == math.inf and result.wall_time == 6.0
+    assert result.warnings[-1].endswith("gave provenInfeasible (this result: the model has no point)")
+    assert [options for _, options in seen] == [(("presolve", "off"),)] * 2 and seen[1][0] == 0  # objective dropped
+    assert m.o.active and m.component("surrogate_feasibility") is None  # the model as it was
+
+    def point(m):
+        m.c.set_value(3 * m.v[0] + 3 * m.v[1] + 3 * m.v[2] == 6)
+        for var, value in zip(m.v.values(), (2, 0, 0)):
+            var.set_value(value)
+        return SolveResult(Termination.OPTIMAL, 0.0, 0.0, 0.0, 3.0, 0, ModelSize(3, 3, 1))
+
+    m = _equality()
+    result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, point)[0])
+    assert result.termination == Termination.UNBOUNDED and result.bound == -math.inf and math.isnan(result.objective)
+    assert result.warnings[-1].endswith("(this result: unbounded)") and m.v[0].value is None  # nothing loaded
+    stopped = SolveResult(Termination.TIME_LIMIT, math.nan, math.nan, math.nan, 3.0, 0, ModelSize(3, 3, 1))
+    m = _equality()
+    result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, lambda m: stopped)[0])
+    assert result.termination == Termination.INFEASIBLE_OR_UNBOUNDED and "the infeasibility stands" not in result.warnings[-1]
+    assert result.warnings[-1].endswith("neither infeasibility nor unboundedness is proven")
+
+
+def _infeasible_lp(sense):
+    """y >= 1 and y <= 0, with x free in the objective: infeasible (Gurobi without presolve: 'unbounded')."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(), pyo.Var()
+    m.c1, m.c2 = pyo.Constraint(expr=m.y >= 1), pyo.Constraint(expr=m.y <= 0)
+    m.o = pyo.Objective(expr=m.x, sense=sense)
+    return m
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("name", SOLVERS)
+@pytest.mark.parametrize(("sense", "bound"), [(pyo.minimize, math.inf), (pyo.maximize, -math.inf)])
+def test_an_infeasible_lp_with_a_free_objective_is_infeasible_with_one_side_of_bound(name, sense, bound):
+    skip_unless_runnable(name)
+    result = solve(_infeasible_lp(sense), SolverConfig(time_limit=10, threads=1, solver=name))
+    assert result.termination == Termination.INFEASIBLE and result.bound == bound
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("name", SOLVERS)
+def test_a_feasible_unbounded_surrogate_milp_is_unbounded_never_infeasible(name):
+    """HiGHS and SCIP say 'infeasible or unbounded' with and without presolve; the model has the point 0."""
+    skip_unless_runnable(name)
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.w = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(0, None))
+    z = bilinear(m, m.x, m.y, "3x8")
+    m.c = pyo.Constraint(expr=m.w >= z.expr)
+    m.o = pyo.Objective(expr=z.expr - m.w)
+    result = solve(m, SolverConfig(time_limit=10, threads=1, solver=name))
+    assert result.termination == Termination.UNBOUNDED and result.bound == -math.inf
+    assert not any("infeasibility stands" in w for w in result.warnings)

@@ -222,3 +222,38 @@ def test_a_bad_node_limit_says_what_to_pass():
     for bad in (0, -3, 2.5, True, "10"):
         with pytest.raises(ConfigError, match=f"solve: node_limit={bad!r} must be a positive integer, or None"):
             solve(_milp(), SolverConfig(), node_limit=bad)
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_a_node_limit_beyond_the_solvers_range_is_no_limit_and_lifts_an_earlier_cap(name):
+    """HiGHS's mip_max_nodes is a 32-bit int: it refused 2**31, and a reused solver kept the cap of 5 (SCIP: OverflowError)."""
+    skip_unless_runnable(name)
+    model, config = _envelope_milp(), SolverConfig(solver=name, time_limit=10, threads=1, rel_gap=1e-4)
+    solver = make_solver(config)
+    solve(model, config, solver=solver, node_limit=5)
+    for huge in (2**31, 10**20):
+        full = solve(model, config, solver=solver, node_limit=huge)
+        assert full.optimal and full.objective == pytest.approx(-1.0, abs=1e-4) and full.warnings == ()
+
+
+def test_a_highs_option_that_highs_refuses_on_the_solver_is_an_error_not_an_earlier_value(monkeypatch):
+    """Pyomo sets HiGHS's options without reading the status: a refused value left the earlier solve's in place."""
+    monkeypatch.setattr(BACKENDS["highs"], "most_nodes", 2**40)  # as before: 2**31 passed on to HiGHS
+    model, config = _envelope_milp(), SolverConfig(time_limit=10, threads=1)
+    solver = make_solver(config)
+    solve(model, config, solver=solver, node_limit=5)
+    with pytest.raises(ConfigError, match=r"HiGHS refuses the option mip_max_nodes=2147483648 \(nothing was solved\)"):
+        solve(model, config, solver=solver, node_limit=2**31)
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+@pytest.mark.parametrize("unused", [False, True])
+def test_a_constant_model_is_optimal_at_its_constant(name, unused):
+    """HiGHS calls a model with no variable in any row or objective 'empty' (Pyomo: unknown); SCIP and Gurobi solve it."""
+    skip_unless_runnable(name)
+    m = pyo.ConcreteModel()
+    if unused:
+        m.x = pyo.Var(bounds=(0, 1))
+    m.o = pyo.Objective(expr=2.5, sense=pyo.maximize)
+    result = solve(m, SolverConfig(time_limit=5, threads=1, solver=name))
+    assert result.optimal and result.objective == result.bound == 2.5 and result.gap == 0.0

@@ -136,3 +136,22 @@ def test_a_command_line_option_is_parsed_to_its_type(text, pair):
 def test_a_command_line_option_without_a_name_is_refused(text):
     with pytest.raises(argparse.ArgumentTypeError, match=r"is not NAME=VALUE, e.g. mip_heuristic_effort=0.3"):
         solver_option(text)
+
+
+def test_a_gurobi_error_from_an_option_is_a_config_error_naming_it(tmp_path):
+    skip_unless_runnable("gurobi")
+    missing = str(tmp_path / "no" / "such" / "g.log")
+    with pytest.raises(ConfigError, match=rf"SolverConfig.options: Gurobi refuses LogFile='{re.escape(missing)}' \(Unable"):
+        solve(_milp(), SolverConfig(time_limit=5, threads=1, solver="gurobi", options={"LogFile": missing}))
+    with pytest.raises(ConfigError, match=r"SolverConfig.options: Gurobi failed \(GurobiError: Out of memory\) with options"):
+        solve(_milp(), SolverConfig(time_limit=5, threads=1, solver="gurobi", options={"MemLimit": 0.0001}))
+
+
+def test_a_fraction_time_limit_or_gap_is_kept_as_a_float():
+    import json
+    from fractions import Fraction
+
+    config = SolverConfig(time_limit=Fraction(1, 3), rel_gap=Fraction(1, 100))
+    assert (type(config.time_limit), type(config.rel_gap)) == (float, float) and config.time_limit == 1 / 3
+    assert json.loads(json.dumps(config.cache_key()))["rel_gap"] == 0.01
+    assert type(SolverConfig(time_limit=60).time_limit) is int  # an int keys a cache as before

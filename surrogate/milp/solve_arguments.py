@@ -1,0 +1,50 @@
+"""The checks of :func:`~surrogate.milp.solver.solve`'s own arguments, before any model is read or solver run.
+
+Each wrong argument is a :class:`~surrogate.errors.ConfigError` that names it and what to pass
+instead: a solver object of another solver than ``config.solver`` used to fail half-way through the
+run (or after it) with whatever attribute or parameter the other solver lacked.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from ..options import is_number, plain_number
+from .solver_backends import BACKENDS
+from .solver_config import SolverConfig
+
+
+def check_arguments(model, config, solver, *, node_limit, warm_start, check) -> None:
+    """Raise :class:`ConfigError` naming what to pass unless :func:`~surrogate.milp.solver.solve`'s arguments are of
+    the kinds it takes: a Pyomo model, a :class:`SolverConfig`, a solver object of ``config.solver`` (or ``None``),
+    a positive integer ``node_limit`` (or ``None``), and bools ``warm_start`` and ``check``."""
+    from pyomo.core.base.block import BlockData
+
+    if not isinstance(model, BlockData):
+        raise ConfigError(f"solve: model={model!r} must be a Pyomo model (e.g. pyo.ConcreteModel()) with one active objective")
+    if not isinstance(config, SolverConfig):
+        raise ConfigError(f"solve: config={config!r} must be a SolverConfig, e.g. solve(model, SolverConfig(time_limit=60))")
+    if solver is not None and (isinstance(solver, str) or not callable(getattr(solver, "solve", None))):
+        raise ConfigError(
+            f"solve: solver={solver!r} must be a solver object from make_solver(config), or None; "
+            "to choose HiGHS, SCIP or Gurobi pass SolverConfig(solver='scip')"
+        )
+    if solver is not None:
+        _check_solver_kind(config, solver)
+    if node_limit is not None and not is_number(node_limit, integer=True, low=1):
+        raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
+    for name, value in (("warm_start", warm_start), ("check", check)):
+        if not isinstance(plain_number(value), bool):
+            raise ConfigError(f"solve: {name}={value!r} must be True or False")
+
+
+def _check_solver_kind(config: SolverConfig, solver) -> None:
+    """Raise :class:`ConfigError` unless ``solver`` (a Pyomo solver object) is one of ``config.solver``."""
+    made = getattr(solver, "name", None)
+    if made == BACKENDS[config.solver].factory:
+        return
+    owner = next((name for name, backend in BACKENDS.items() if backend.factory == made), None)
+    kind = f"a solver object of {owner!r}" if owner else f"a solver object {type(solver).__name__} (Pyomo's {made!r})"
+    raise ConfigError(
+        f"solve: solver is {kind}, but config.solver={config.solver!r}; pass one from make_solver(config), "
+        f"or a config of the solver's own (SolverConfig(solver={owner or 'highs'!r}, ...))"
+    )
