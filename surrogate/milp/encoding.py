@@ -179,8 +179,7 @@ def add_surrogate(
     parent
         A Pyomo ``ConcreteModel`` or block to add the encoding to.
     net
-        A :class:`ReluMLP`, the path of an ONNX file or a zoo name such as ``'3x8'``
-        (:func:`~surrogate.nets.zoo.resolve_surrogate`): 2 inputs, 1 output.
+        A :class:`ReluMLP`, an ONNX path or a zoo name (``'3x8'``; :func:`~surrogate.nets.zoo.resolve_surrogate`): 2 in, 1 out.
     inputs
         The two Pyomo variables (or expressions) fed to the net. They must
         stay within ``input_bounds``, the box that the layer bounds (and so
