@@ -63,7 +63,7 @@ from .search_clock import as_wall, counting, now
 from .solve_checks import check_domains, check_fixed_values, check_linear, check_options
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
-from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products
+from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products, relax_integers
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
 
@@ -109,7 +109,7 @@ class _Search:
             if v.is_integer() and not v.fixed and not _within(v, inside) and id(v) not in derived
         ]
         forget_rewrites(m)  # the search's copy is meant to differ: integers relaxed, constraints made elastic
-        pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+        relax_integers(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))
         self.minimise = self.objective.sense == pyo.minimize
         problem = [c for c in m.component_data_objects(pyo.Constraint, active=True) if not _within(c, inside)]

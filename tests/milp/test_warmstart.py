@@ -318,3 +318,25 @@ def test_a_start_violation_below_zero_by_rounding_is_zero():
 
     assert StartResult(True, 1.0, -5.8e-14, 2, 0.1).violation == 0.0
     assert math.isnan(StartResult(False, math.nan, math.nan, 0, 0.0).violation)
+
+
+def test_a_deactivated_block_gets_no_deprecation_warning_and_its_integers_are_relaxed(caplog, capfd):
+    """Relaxing the search's copy whole printed Pyomo's DEPRECATED transform_deactivated_blocks warning."""
+    import pyomo.environ as pyo
+
+    from surrogate.milp.warmstart_copies import relax_integers
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    m.c = pyo.Constraint(expr=m.x * m.y >= 1)
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    m.scenario = pyo.Block()
+    m.scenario.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.scenario.deactivate()
+    report = replace_products(m, "b24-best-3x8")
+    found = solve_with_start(m, report, SolverConfig(time_limit=5, threads=1), start=StartConfig(time_limit=2))[1]
+    clone = m.clone()
+    relax_integers(clone)
+    out, err = capfd.readouterr()
+    assert found.found and "transform_deactivated_blocks" not in caplog.text + out + err
+    assert not clone.scenario.n.is_integer() and m.scenario.n.is_integer()
