@@ -90,25 +90,30 @@ def pass_highs_start(solver, model) -> dict:
     return {"auto_updates": dict.fromkeys(solver.config.auto_updates, False)}
 
 
-#: The line of HiGHS's log that says it took a MIP start (highspy 1.16: "Assessing feasibility of MIP solution ...: feasible").
-START_ASSESSED = "Assessing feasibility of MIP solution"
+#: The lines of HiGHS's log about a MIP start (highspy 1.16): it was assessed, completed by an LP (a partial
+#: start), and taken ("Assessing ...: feasible" or "MIP start solution is feasible").
+START_ASSESSED, START_COMPLETED = "Assessing feasibility of MIP solution", "solving LP for user-supplied values"
+START_TAKEN = "MIP start solution is feasible"
 
 
 def highs_start_note(log: str | None, model) -> str | None:
     """Why HiGHS did not take the start :func:`pass_highs_start` handed it, read from the run's ``log``; ``None`` if it took it.
 
     Only a MIP assesses a start (an LP has none to take, and an unread log says nothing). A start
-    HiGHS never assessed, or found infeasible to its tolerances, gets a note: the run's first
-    incumbent is then HiGHS's own, even when it is as good as the start.
+    HiGHS never assessed, found infeasible to its tolerances, or could not complete, gets a note: the
+    run's first incumbent is then HiGHS's own, even when it is as good as the start.
     """
     import pyomo.environ as pyo
 
     if not log or not any(v.is_integer() and not v.fixed for v in model.component_data_objects(pyo.Var, active=True)):
         return None
     assessed = [line.strip() for line in log.splitlines() if START_ASSESSED in line]
-    if any(line.endswith(": feasible") for line in assessed):
+    if START_TAKEN in log or any(line.endswith(": feasible") for line in assessed):
         return None
-    why = "found it infeasible to its tolerances" if assessed else "did not assess it (no MIP-start lines in its log)"
+    if START_COMPLETED in log:
+        why = "could not complete it to a feasible point (an LP in the variables it gave no value)"
+    else:
+        why = "found it infeasible to its tolerances" if assessed else "did not assess it (no MIP-start lines in its log)"
     return f"warm start not taken: HiGHS {why}; first_solution_time is its own first incumbent's"
 
 

@@ -64,5 +64,8 @@ def test_the_note_reads_highs_log():
     assert highs_start_note(feasible, model) is None
     assert "found it infeasible" in highs_start_note("WARNING: " + feasible[: -len(": feasible")], model)
     assert "did not assess it" in highs_start_note("Solving MIP model with:", model)
+    completing = "Attempting to find feasible solution by solving LP for user-supplied values of discrete variables\n"
+    assert highs_start_note(completing + "MIP start solution is feasible: objective value is 4", model) is None
+    assert "could not complete it" in highs_start_note(completing + "Solving MIP model with:", model)
     model.x.fix(0)  # no free integer: an LP, which assesses no start
     assert highs_start_note("Solving LP", model) is None
