@@ -11,6 +11,7 @@ goes through them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -71,12 +72,23 @@ def set_highs_options(highs, options: dict) -> None:
             )
 
 
-def pass_highs_start(solver, model) -> None:
+def pass_highs_start(solver, model) -> dict:
     """Hand the current values of ``model``'s variables to HiGHS as a MIP start (``Highs.setSolution``).
 
     Pyomo's ``contrib.solver`` HiGHS interface has no warm-start option, so
     this loads the model into the persistent interface and calls highspy on
     the column map it keeps; values are clipped into their bounds.
+
+    Returns
+    -------
+    dict
+        The keyword options the next ``solver.solve`` must get for the start to
+        reach HiGHS: every ``auto_updates`` check off. The model was loaded just
+        now, so there is nothing to update, but Pyomo's update re-reads every
+        mutable Param and fixed variable anyway (``changeRowBounds``,
+        ``changeCoeff``, ``changeColCost``), and HiGHS drops a start on any change
+        to its model (measured with highspy 1.16: a row holding a mutable Param
+        lost the start).
     """
     import pyomo.environ as pyo
 
@@ -94,3 +106,51 @@ def pass_highs_start(solver, model) -> None:
             index.append(columns[id(var)])
             value.append(min(max(float(var.value), -math.inf if lo is None else lo), math.inf if hi is None else hi))
     highs.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value, dtype=np.float64))
+    return {"auto_updates": dict.fromkeys(solver.config.auto_updates, False)}
+
+
+#: The lines of HiGHS's log about a MIP start (highspy 1.16): it was assessed, completed by an LP (a partial
+#: start), and taken ("Assessing ...: feasible" or "MIP start solution is feasible").
+START_ASSESSED, START_COMPLETED = "Assessing feasibility of MIP solution", "solving LP for user-supplied values"
+START_TAKEN = "MIP start solution is feasible"
+
+
+def highs_start_note(log: str | None, model) -> str | None:
+    """Why HiGHS did not take the start :func:`pass_highs_start` handed it, read from the run's ``log``; ``None`` if it took it.
+
+    Only a MIP assesses a start (an LP has none to take, and an unread log says nothing). A start
+    HiGHS never assessed, found infeasible to its tolerances, or could not complete, gets a note: the
+    run's first incumbent is then HiGHS's own, even when it is as good as the start.
+    """
+    import pyomo.environ as pyo
+
+    if not log or not any(v.is_integer() and not v.fixed for v in model.component_data_objects(pyo.Var, active=True)):
+        return None
+    assessed = [line.strip() for line in log.splitlines() if START_ASSESSED in line]
+    if START_TAKEN in log or any(line.endswith(": feasible") for line in assessed):
+        return None
+    if START_COMPLETED in log:
+        why = "could not complete it to a feasible point (an LP in the variables it gave no value)"
+    else:
+        why = "found it infeasible to its tolerances" if assessed else "did not assess it (no MIP-start lines in its log)"
+    return f"warm start not taken: HiGHS {why}; first_solution_time is its own first incumbent's"
+
+
+def watch_highs_start(solver, model, first) -> tuple[list[str], Callable[[], None]]:
+    """The run's notes, and what to call once the run after :func:`pass_highs_start` ends.
+
+    The call reads the run's log (Pyomo keeps it in ``solver``'s last results) and, if HiGHS did not
+    take the start, adds :func:`highs_start_note`'s note to the notes and sets ``first.start_refused``
+    (the run's first incumbent is then HiGHS's own, not the start taken at 0 s).
+    """
+    notes: list[str] = []
+    before = getattr(solver, "_last_results_object", None)
+
+    def check() -> None:
+        results = getattr(solver, "_last_results_object", None)
+        note = None if results is before else highs_start_note(getattr(results, "solver_log", None), model)
+        if note is not None:
+            notes.append(note)
+            first.start_refused = True
+
+    return notes, check

@@ -21,7 +21,8 @@ these methods does best, all run on the model read once as quadratic forms
     A bipartite graph (pooling: qualities x flows) has k = 2, the classic
     alternating LP (``alternating-lp``), followed by a pattern search over the
     smaller side, each trial scored by the LP in the rest, since alternation
-    stops at partial optima. Otherwise (odd cycles: ``cover-lp``) a greedy
+    stops at partial optima; the pattern search runs too, last, when no method
+    found a feasible point (an integer start whose integers admit no completion). Otherwise (odd cycles: ``cover-lp``) a greedy
     colouring gives the classes, and a factor of a square ``x*x`` stays fixed.
 ``complementarity``
     For pairs with :math:`x, y \\ge 0` and :math:`xy = 0` (or :math:`xy \\le 0`)
@@ -40,7 +41,7 @@ these methods does best, all run on the model read once as quadratic forms
 ``multistart``
     Time allowing, NLPs (each after a feasibility phase) from ``restarts``
     points drawn uniformly in the variables' box (:func:`start_box`) by a
-    seeded generator. These points owe nothing to the surrogate: a run whose
+    seeded generator, an integer variable's draw rounded to a whole value. These points owe nothing to the surrogate: a run whose
     final point came from here says so in its ``method``.
 
 Each LP is a fresh ``highspy.Highs`` built from numpy arrays
@@ -59,7 +60,7 @@ import math
 import numpy as np
 import pyomo.environ as pyo
 
-from ..errors import NonlinearModelError
+from ..errors import ConfigError, NonlinearModelError
 from .polish_graph import colour_classes, complementarity_pairs, factor_sets, product_edges, product_pairs, round_complementarity
 from .polish_quadratic import QuadraticModel
 from .polish_result import (
@@ -119,6 +120,7 @@ def polish(
         The exact (bilinear) model: its active objective and constraints.
     values
         Variable name -> value, the surrogate's point (clipped into the bounds; others keep their values).
+        A fixed variable keeps its value: one given another value is refused (:class:`ConfigError`).
     config
         Threads and the per-LP time limit of HiGHS.
     time_limit
@@ -216,6 +218,8 @@ def _run_methods(search: PolishSearch, x0: np.ndarray, *, max_rounds: int, max_e
         step()
     if search.best_method not in ("nlp", "none"):  # refine the best LP point too
         search.nlp(search.best_point, classes, none, "nlp", maxiter=nlp_maxiter, share=0.5)
+    if bipartite and search.best[0] > 0.0 and not search.expired():  # no feasible point: step the side the LPs hold
+        search.pattern_search(min(classes, key=len), method, max_evals)
 
 
 def clip_to_bounds(var, value: float) -> float:
@@ -224,13 +228,28 @@ def clip_to_bounds(var, value: float) -> float:
 
 
 def _load_start(model, values: dict) -> dict:
-    """Set the variables of ``model`` named in ``values`` (clipped into their bounds); the values set, by name."""
+    """Set the free variables of ``model`` named in ``values`` (clipped into their bounds); the values set, by name.
+
+    A fixed variable keeps its value: one given at another value is refused (:class:`ConfigError`), before anything is set.
+    """
     variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
-    start = {
-        name: clip_to_bounds(variables[name], value) for name, value in values.items() if name in variables and value is not None
-    }
+    given = {name: value for name, value in values.items() if name in variables and value is not None}
+    moved = [name for name, value in given.items() if variables[name].fixed and not _same(value, variables[name].value)]
+    if moved:
+        name = moved[0]
+        raise ConfigError(
+            f"polish: values sets {name!r} to {given[name]!r}, but it is fixed at {variables[name].value!r} "
+            f"({len(moved)} fixed variable(s) given another value); leave fixed variables out of values "
+            "(or give their fixed values), or unfix them first to polish them too"
+        )
+    start = {name: clip_to_bounds(variables[name], value) for name, value in given.items() if not variables[name].fixed}
     _restore(variables, start)
     return start
+
+
+def _same(value, fixed) -> bool:
+    """Whether ``value`` is a fixed variable's value ``fixed`` (up to rounding: 1e-9 relative)."""
+    return fixed is not None and abs(float(value) - fixed) <= 1e-9 * max(1.0, abs(fixed))
 
 
 def _restore(variables: dict, values: dict) -> None:

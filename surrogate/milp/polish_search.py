@@ -137,13 +137,18 @@ class PolishSearch:
         self.expired()
 
     def multistart(self, starts: int, rng: np.random.Generator, *, maxiter: int) -> None:
-        """NLPs from ``starts`` points drawn uniformly in the box (:func:`start_box`), each with an equal share of the time left."""
+        """NLPs from ``starts`` points drawn uniformly in the box (:func:`start_box`), each with an equal share of the time left.
+
+        An integer variable's draw is rounded to a whole value in its box (the NLP then holds it, the LPs after it move it).
+        """
         lower, upper = start_box(self.qm, self.best_point)
         classes, _ = colour_classes(product_edges(self.qm, np.zeros(len(lower), dtype=bool)))
         for k in range(starts):
             if self.expired():
                 return
-            x0 = np.where(self.qm.integer, self.best_point, rng.uniform(lower, upper))
+            x0 = rng.uniform(lower, upper)
+            whole = np.clip(np.round(x0), np.ceil(lower - 1e-9), np.floor(upper + 1e-9))  # an integer's draw, rounded
+            x0 = np.where(self.qm.integer, whole, x0)
             self.nlp(
                 x0,
                 classes,

@@ -210,7 +210,8 @@ def _first_solution_time(first: FirstSolution, result: SolveResult, *, discrete:
     value, minimise = start
     tol = 1e-6 * max(1.0, abs(value)) if not math.isnan(value) else math.nan
     # the solver's first incumbent at least as good as the start handed in: the start, taken
-    if not math.isnan(first.objective) and (first.objective <= value + tol if minimise else first.objective >= value - tol):
+    taken = not first.start_refused and not math.isnan(first.objective)  # refused: HiGHS's log shows it
+    if taken and (first.objective <= value + tol if minimise else first.objective >= value - tol):
         return 0.0
     return min(first.seconds, result.wall_time)
 

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
 from ..install_hints import extra_hint
-from .highs_run import pass_highs_start, set_highs_options, use_highs_threads
+from .highs_run import pass_highs_start, set_highs_options, use_highs_threads, watch_highs_start
 from .solver_config import SOLVERS
 from .solver_options import default_options
 
@@ -28,8 +28,8 @@ class FirstSolution:
     """The first incumbent of one run: seconds from the run's start and its objective (``nan`` until one is seen)."""
 
     def __init__(self) -> None:
-        self.seconds = math.nan
-        self.objective = math.nan
+        self.seconds = self.objective = math.nan
+        self.start_refused = False  # set when the solver is known not to have taken its warm start
 
     def see(self, seconds: float, objective: float) -> None:
         """Record an incumbent; only the first one counts."""
@@ -233,19 +233,19 @@ class HighsBackend(Backend):
         return solver
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
-        if warm_start:
-            pass_highs_start(solver, model)
-        elif getattr(solver, "_model", None) is not model:
+        options = pass_highs_start(solver, model) if warm_start else {}  # the start kept: no update before the run
+        if not warm_start and getattr(solver, "_model", None) is not model:
             solver.set_instance(model)
         event = getattr(getattr(solver, "_solver_model", None), "cbMipImprovingSolution", None)
         if event is None:  # a highspy without the event API: no first-solution time
-            return Prepared()
+            return Prepared(options=options)
 
         def seen(e) -> None:
             first.see(e.data_out.running_time, e.data_out.objective_function_value)
 
         event.subscribe(seen)
-        return Prepared(stop=lambda: event.unsubscribe(seen))
+        notes, check = watch_highs_start(solver, model, first) if warm_start else ([], lambda: None)
+        return Prepared(options=options, notes=notes, stop=lambda: (event.unsubscribe(seen), check()))
 
     def already(self, solver, model) -> float:
         """Seconds HiGHS has already run on ``model`` in this persistent solver.

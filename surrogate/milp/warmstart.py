@@ -60,10 +60,10 @@ from .integer_products import held_integer
 from .model_components import check_one_objective
 from .rewrite_record import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
-from .solve_checks import check_domains, check_fixed_values, check_linear
+from .solve_checks import check_domains, check_fixed_values, check_linear, check_options
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
-from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products
+from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products, relax_integers
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
 
@@ -109,7 +109,7 @@ class _Search:
             if v.is_integer() and not v.fixed and not _within(v, inside) and id(v) not in derived
         ]
         forget_rewrites(m)  # the search's copy is meant to differ: integers relaxed, constraints made elastic
-        pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+        relax_integers(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))
         self.minimise = self.objective.sense == pyo.minimize
         problem = [c for c in m.component_data_objects(pyo.Constraint, active=True) if not _within(c, inside)]
@@ -381,15 +381,15 @@ def solve_with_start(
     Returns
     -------
     (SolveResult, StartResult)
-        The solve, and the search (``found=False, seconds=0`` when not run).
-        The solve has a solution only when HiGHS ends with one: never after
-        an unbounded or infeasible termination (the search finds no point
+        The solve, and the search (``found=False, seconds=0`` when not run). The solve has a solution only when
+        HiGHS ends with one: never after an unbounded or infeasible termination (the search finds no point
         then either, since it starts from the LP relaxation).
     """
     if start is not None and not isinstance(start, StartConfig):
         raise ConfigError(f"solve_with_start: start={start!r} must be a StartConfig, or None for no search")
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"solve_with_start: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
+    check_options(config)  # a misspelt option refused before the search, not after it (its point loaded)
     found = StartResult(False, math.nan, math.nan, 0, 0.0)
     if start is not None:  # the search gets no more than the whole budget, its patience included
         limit = min(start.time_limit, config.time_limit)

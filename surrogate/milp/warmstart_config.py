@@ -127,6 +127,10 @@ class StartResult:
     seconds: float
     seed: str = ""
 
+    def __post_init__(self) -> None:
+        if self.violation < 0:  # an LP's total slack a rounding error below 0 (-5.8e-14): none
+            object.__setattr__(self, "violation", 0.0)
+
     def to_dict(self) -> dict:
         return {
             "start_found": self.found,

@@ -20,7 +20,7 @@ from .interface import ExactProduct
 from .products import ReplacementReport
 from .scaled_products import BilinearSurrogate, EncodedBaseline
 
-__all__ = ["BOUNDARY", "SearchCopy", "clone_copy", "encoded_copies", "fix_patterns"]
+__all__ = ["BOUNDARY", "SearchCopy", "clone_copy", "encoded_copies", "fix_patterns", "relax_integers"]
 
 
 def searchable(copy) -> bool:
@@ -154,3 +154,13 @@ def fix_patterns(copies, *, boundary_active: bool = False) -> int:
                 changed += not (s.fixed and s.value == value)
                 s.fix(value)
     return changed
+
+
+def relax_integers(model) -> None:
+    """Make every integer variable of ``model`` continuous (Pyomo's ``core.relax_integer_vars``), those of deactivated blocks too.
+
+    Each variable is a target of its own: relaxing the whole model printed Pyomo's DEPRECATED
+    ``transform_deactivated_blocks`` warning for every deactivated block it holds.
+    """
+    relaxed = [v for v in model.component_data_objects(pyo.Var, active=None) if v.is_integer()]
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model, targets=relaxed)

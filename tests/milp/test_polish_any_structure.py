@@ -190,3 +190,32 @@ def test_a_binary_or_small_integer_factor_moves_by_whole_steps(domain, ub, optim
     m.obj = pyo.Objective(expr=5 * m.b - m.b * m.y1 - m.b * m.y2 + 0.1 * m.y1)
     result = polish(m, {"b": 0, "y1": 3, "y2": 0}, config=CONFIG, time_limit=5, restarts=0)
     assert result.objective_after == pytest.approx(optimum) and m.b.value == ub
+
+
+def test_a_fixed_variable_keeps_its_value_and_another_one_is_refused():
+    """values giving a fixed p another value wrote it into p: the polish solved another model (0.3, not 1.2/1.7)."""
+    from surrogate.errors import ConfigError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.p = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 5))
+    m.p.fix(1.7)
+    m.c = pyo.Constraint(expr=m.x * m.y + m.p * m.y >= 1.2)
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    with pytest.raises(ConfigError, match=r"values sets 'p' to 4\.0, but it is fixed at 1\.7 .*unfix them first"):
+        polish(m, {"x": 0.5, "y": 0.5, "p": 4.0}, config=CONFIG, restarts=0)
+    assert m.p.fixed and m.p.value == 1.7 and m.x.value is None
+    result = polish(m, {"x": 0.5, "y": 0.5, "p": 1.7}, config=CONFIG, restarts=0)
+    assert m.p.value == 1.7 and result.objective_after == pytest.approx(1.2 / 1.7, abs=1e-6)
+
+
+def test_an_integer_start_with_no_completion_is_stepped_to_a_feasible_optimum():
+    """min N + 10y, N*y == 1000.5: from N = 1000, y = 1 both LPs are infeasible, and polish said 'infeasible'
+    with its time left; the pattern search now steps N (the optimum is N = 1001)."""
+    m = pyo.ConcreteModel()
+    m.N = pyo.Var(domain=pyo.Integers, bounds=(0, 5000))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.N * m.y == 1000.5)
+    m.obj = pyo.Objective(expr=m.N + 10 * m.y)
+    result = polish(m, {"N": 1000, "y": 1.0}, config=CONFIG, time_limit=10, restarts=0)
+    assert result.status == "polished" and m.N.value == 1001
+    assert result.objective_after == pytest.approx(1001 + 10 * 1000.5 / 1001, abs=1e-6)

@@ -192,3 +192,22 @@ def test_bad_polish_arguments_are_named(kwargs, match):
     arguments = {"values": {"x": 0.5}, **kwargs}
     with pytest.raises(ConfigError, match=match):
         polish(m, **arguments)
+
+
+def test_multistart_draws_integers_too():
+    """Every restart kept the start's integers (np.where(integer, best point, draw)), unlike its docstring's box."""
+    import math
+
+    from surrogate.milp.polish_search import PolishSearch
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(-3.5, 40))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.n * m.y <= 10)
+    m.obj = pyo.Objective(expr=m.n + m.y)
+    search = PolishSearch(QuadraticModel.from_pyomo(m), CONFIG, math.inf, 1e-9)
+    search.offer("none", np.array([5.0, 0.5]))
+    drawn = []
+    search.nlp = lambda x0, *args, **kwargs: drawn.append(x0[0])
+    search.multistart(6, np.random.default_rng(0), maxiter=10)
+    assert all(n == round(n) and -3 <= n <= 40 for n in drawn) and len(set(drawn)) > 1

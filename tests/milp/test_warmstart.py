@@ -1,5 +1,6 @@
 """The activation-pattern warm start: its point is a MILP solution, and HiGHS takes it."""
 
+import math
 import time
 from dataclasses import replace
 
@@ -300,3 +301,42 @@ def test_the_search_takes_report_products_names_a_valueless_fixed_variable_and_r
     with pytest.raises(ModelFormatError, match=r"has no block 'surrogate_replacement': it was undone already"):
         report.undo(m)  # the stale report undid the new replacement
     again.undo(m)
+
+
+def test_a_misspelt_option_is_refused_before_the_search(monkeypatch):
+    """It was refused by the solve, after the whole search had run and loaded its point."""
+    model = problems.build("random4-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    monkeypatch.setattr(warmstart, "activation_start", lambda *a, **k: pytest.fail("the search ran"))
+    config = SolverConfig(time_limit=5, threads=1, options={"mip_heuristic_efort": 0.3})
+    with pytest.raises(ConfigError, match=r"HiGHS has no option 'mip_heuristic_efort'"):
+        solve_with_start(model, report, config, start=StartConfig(time_limit=1))
+
+
+def test_a_start_violation_below_zero_by_rounding_is_zero():
+    from surrogate.milp.warmstart_config import StartResult
+
+    assert StartResult(True, 1.0, -5.8e-14, 2, 0.1).violation == 0.0
+    assert math.isnan(StartResult(False, math.nan, math.nan, 0, 0.0).violation)
+
+
+def test_a_deactivated_block_gets_no_deprecation_warning_and_its_integers_are_relaxed(caplog, capfd):
+    """Relaxing the search's copy whole printed Pyomo's DEPRECATED transform_deactivated_blocks warning."""
+    import pyomo.environ as pyo
+
+    from surrogate.milp.warmstart_copies import relax_integers
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    m.c = pyo.Constraint(expr=m.x * m.y >= 1)
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    m.scenario = pyo.Block()
+    m.scenario.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.scenario.deactivate()
+    report = replace_products(m, "b24-best-3x8")
+    found = solve_with_start(m, report, SolverConfig(time_limit=5, threads=1), start=StartConfig(time_limit=2))[1]
+    clone = m.clone()
+    relax_integers(clone)
+    out, err = capfd.readouterr()
+    assert found.found and "transform_deactivated_blocks" not in caplog.text + out + err
+    assert not clone.scenario.n.is_integer() and m.scenario.n.is_integer()

@@ -1,0 +1,71 @@
+"""HiGHS's warm start reaches HiGHS, and a start it did not take is said so."""
+
+from __future__ import annotations
+
+import random
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import SolverConfig
+from surrogate.milp import solver_backends
+from surrogate.milp.highs_run import highs_start_note
+from surrogate.milp.solver import make_solver, solve
+
+pytestmark = pytest.mark.solver
+
+#: No heuristics and no presolve: HiGHS's own first incumbent comes late, if at all.
+PLAIN = SolverConfig(threads=1, time_limit=10, options={"mip_heuristic_effort": 0.0, "presolve": "off"})
+
+
+def _split_model():
+    """Binary rows ``a x == p`` with mutable right-hand sides ``p``, the start one of their solutions."""
+    rnd = random.Random(3)
+    m = pyo.ConcreteModel()
+    m.I, m.R = pyo.RangeSet(12), pyo.RangeSet(3)
+    a = {(r, i): rnd.randrange(100) for r in m.R for i in m.I}
+    chosen = [1, 4, 5, 9, 11]
+    m.p = pyo.Param(m.R, initialize={r: sum(a[r, i] for i in chosen) for r in m.R}, mutable=True)
+    m.x = pyo.Var(m.I, domain=pyo.Binary)
+    m.c = pyo.Constraint(m.R, rule=lambda m, r: sum(a[r, i] * m.x[i] for i in m.I) == m.p[r])
+    m.o = pyo.Objective(expr=sum(m.x[i] for i in m.I))
+    for i in m.I:
+        m.x[i].value = 1 if i in chosen else 0
+    return m
+
+
+def test_a_start_reaches_highs_when_rows_hold_mutable_params():
+    """Pyomo's update before the run re-read every mutable Param, and HiGHS dropped the start on that change."""
+    model = _split_model()
+    solver = make_solver(PLAIN)
+    result = solve(model, PLAIN, solver=solver, warm_start=True, node_limit=1)
+    log = solver._last_results_object.solver_log
+    assert "Assessing feasibility of MIP solution" in log and result.first_solution_time == 0.0
+    assert not any("warm start not taken" in w for w in result.warnings)
+
+
+def test_a_start_highs_never_assessed_is_noted_and_not_timed_as_taken(monkeypatch):
+    """Before, HiGHS's own first incumbent as good as the start gave first_solution_time 0 ("took the start")."""
+    dropped = solver_backends.pass_highs_start
+
+    def drop(solver, model):  # the old hand-over: Pyomo's update runs and HiGHS drops the start
+        dropped(solver, model)
+        return {}
+
+    monkeypatch.setattr(solver_backends, "pass_highs_start", drop)
+    result = solve(_split_model(), PLAIN, warm_start=True, node_limit=1)
+    assert any("warm start not taken: HiGHS did not assess it" in w for w in result.warnings)
+    assert result.first_solution_time != 0.0
+
+
+def test_the_note_reads_highs_log():
+    model = _split_model()
+    feasible = "Assessing feasibility of MIP solution using primal feasibility and integrality tolerances of 1e-06: feasible"
+    assert highs_start_note(feasible, model) is None
+    assert "found it infeasible" in highs_start_note("WARNING: " + feasible[: -len(": feasible")], model)
+    assert "did not assess it" in highs_start_note("Solving MIP model with:", model)
+    completing = "Attempting to find feasible solution by solving LP for user-supplied values of discrete variables\n"
+    assert highs_start_note(completing + "MIP start solution is feasible: objective value is 4", model) is None
+    assert "could not complete it" in highs_start_note(completing + "Solving MIP model with:", model)
+    model.x.fix(0)  # no free integer: an LP, which assesses no start
+    assert highs_start_note("Solving LP", model) is None
