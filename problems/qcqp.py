@@ -83,7 +83,8 @@ def qcqp(path: str | Path) -> BilinearProblem:
     names = check.names(data, "variables")
     if not names:
         check.fail("variables", "is empty", "list the model's variables (a model without any has nothing to solve)")
-    m = pyo.ConcreteModel(name=str(data["name"]))
+    name = check.label(data["name"], "name")  # as written: Pyomo's m.name quotes some ("'9'")
+    m = pyo.ConcreteModel(name=name)
     m.x = pyo.Var(names, dense=True)
     for i, entry in enumerate(data["variables"]):
         _set_variable(m.x[names[i]], entry, f"variables[{i}]", check)
@@ -100,8 +101,8 @@ def qcqp(path: str | Path) -> BilinearProblem:
     unbounded = sum(1 for v in m.x.values() if not (v.has_lb() and v.has_ub()))
     optimum = data["optimum"]
     return BilinearProblem(
-        m.name, m, None if optimum is None else check.number(optimum, "optimum"), data["sense"], _source(data, path),
-        {"family": family(m.name), "path": str(path), "variables": len(names), "constraints": len(con_names),
+        name, m, None if optimum is None else check.number(optimum, "optimum"), data["sense"], _source(data, path),
+        {"family": family(name), "path": str(path), "variables": len(names), "constraints": len(con_names),
          "bilinear_pairs": pairs, "square_terms": squares, "bilinear_terms": pairs + squares,
          "unbounded_variables": unbounded, "optimum_source": data.get("optimum_source", "")},
     )
@@ -201,9 +202,20 @@ class _Checker:
     def text(self, entry, key: str, field: str) -> str:
         if not isinstance(entry, dict) or field not in entry:
             self.fail(key, "is missing", f"give each entry a '{field}'")
-        if not isinstance(entry[field], str) or not entry[field]:
-            self.fail(key, f"is {entry[field]!r}", "use a non-empty string")
-        return entry[field]
+        return self.label(entry[field], key)
+
+    def label(self, value, key: str) -> str:
+        """``value`` if it is a non-empty string without blanks around it (Pyomo reads ``x[a ]`` back as ``x[a]``)."""
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"is {'null' if value is None else repr(value)}", "use a non-empty string")
+        if value != value.strip():
+            self.fail(
+                key,
+                f"is {value!r}, with blanks around it",
+                f"remove them ({value.strip()!r}): Pyomo reads such a name back without its blanks, so it could "
+                "stand for another entry",
+            )
+        return value
 
     def items(self, data: dict, key: str) -> list:
         if not isinstance(data[key], list):
@@ -217,7 +229,9 @@ class _Checker:
 
     def variable(self, m, name, key: str):
         if not isinstance(name, str) or name not in m.x:
-            self.fail(key, f"names the unknown variable {name!r}", "use a name listed in 'variables'")
+            blanks = isinstance(name, str) and name.strip() in m.x
+            close = f" (the variable {name.strip()!r} has no blanks around its name)" if blanks else ""
+            self.fail(key, f"names the unknown variable {name!r}{close}", "use a name listed in 'variables'")
         return m.x[name]
 
 

@@ -226,10 +226,14 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
 
 
 def _tightened_copy(exact, milp):
-    """A copy of ``exact`` with the variable bounds the rewrite of ``milp`` derived (implied by the constraints, so valid)."""
+    """A copy of ``exact`` with the variable bounds the rewrite of ``milp`` derived (implied by the constraints, so valid).
+
+    Each variable is found in ``milp`` by its component and index (a ``ComponentUID``), not by its printed name:
+    Pyomo reads the name ``x[a ]`` back as ``x[a]``, which would give one variable another's bounds.
+    """
     copy = exact.clone()
     for var in copy.component_data_objects(pyo.Var):
-        tightened = milp.find_component(var.name)
+        tightened = milp.find_component(var)
         if tightened is not None:
             if tightened.has_lb() and (not var.has_lb() or tightened.lb > var.lb):
                 var.setlb(tightened.lb)

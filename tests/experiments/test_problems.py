@@ -194,3 +194,19 @@ def test_a_run_keeps_the_numerics_warnings_in_its_message_and_prints_none():
         warnings.simplefilter("error")
         row = run_problem(problem, "3x8", arch="3x8", config=ProblemRunConfig(solver=SolverConfig(time_limit=10), scip=False))
     assert "declared bounds far wider than the constraints imply: x in [-100, 100]" in row["message"]
+
+
+def test_variables_whose_names_differ_by_blanks_keep_their_own_bounds():
+    """Pyomo reads the name ``x[a ]`` back as ``x[a]``: a lookup by name gave ``a `` the bounds [0, 1] of ``a``, and so a
+    McCormick "bound" of 0 above the optimum -5 and a polish that lost the MILP's point."""
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(["a", "a ", "y"])
+    m.x["a"].setlb(0), m.x["a"].setub(1), m.x["y"].setlb(0), m.x["y"].setub(1)
+    m.box = pyo.Constraint(expr=pyo.inequality(-5, m.x["a "], 5))
+    m.obj = pyo.Objective(expr=m.x["a"] + m.x["a "] * m.x["y"])  # optimum -5 at a = 0, a' = -5, y = 1
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(BilinearProblem("blanks", m, -5.0, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["mccormick_bound"] <= -5 + 1e-6
+    assert row["feasible"] and row["polished_objective"] == pytest.approx(-5, abs=1e-6)

@@ -114,6 +114,19 @@ def _bad(tmp_path, change) -> str:
             lambda d: d["constraints"][0].update(lower=d["constraints"][0].pop("lb")),
             r"key 'constraints\[0\]' has the unknown key\(s\) 'lower'",  # not 'lb is missing'
         ),
+        # Pyomo reads x[a ] back as x[a]: a name with blanks around it could stand for another entry
+        (
+            lambda d: d["variables"][1].update(name="x2 "),
+            r"key 'variables\[1\]\.name' is 'x2 ', with blanks around it; remove them \('x2'\)",
+        ),
+        (lambda d: d["constraints"][0].update(name=" c1"), r"key 'constraints\[0\]\.name' is ' c1', with blanks around"),
+        (lambda d: d.update(name="st_e23 "), r"key 'name' is 'st_e23 ', with blanks around it"),
+        (lambda d: d.update(name=""), r"key 'name' is ''; use a non-empty string"),
+        (lambda d: d.update(name=None), r"key 'name' is null; use a non-empty string"),
+        (
+            lambda d: d["objective"]["quadratic"].append([" x1", "x2", 1.0]),
+            r"names the unknown variable ' x1' \(the variable 'x1' has no blanks around its name\)",
+        ),
         (
             lambda d: d["constraints"][0].update(lb=2.0, ub=1.0),
             r"key 'constraints\[0\]' has lb 2\.0 > ub 1\.0, which no point meets; swap or correct the sides",
@@ -198,3 +211,10 @@ def test_summary_counts_by_family():
         "over_budget": 1,
     }
     assert by_family.set_index("family").loc["st", ["runs", "feasible", "optimal", "over_budget"]].tolist() == [2, 2, 1, 1]
+
+
+def test_the_problem_name_is_kept_as_written(tmp_path):
+    """Pyomo's ``model.name`` quotes a name such as ``9`` or ``case1.v2`` (rows and families carried the quotes)."""
+    for name in ("9", "case1.v2"):
+        problem = qcqp(_bad(tmp_path, lambda d, name=name: d.update(name=name)))
+        assert (problem.name, problem.info["family"]) == (name, family(name))
