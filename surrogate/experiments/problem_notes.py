@@ -19,9 +19,15 @@ def note(row: dict, text: str) -> None:
     row["message"] = f"{row['message']}; {text}" if row.get("message") else text
 
 
-def explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None:
-    """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's."""
+def explain(row: dict, relax_termination: str, config: ProblemRunConfig, *, exact: bool = False) -> None:
+    """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's.
+
+    ``exact``: the MILP writes every product exactly (no surrogate approximates one), so its infeasibility is the
+    exact model's.
+    """
     if row["termination"] not in INFEASIBLE | {Termination.UNBOUNDED}:
+        return
+    if exact and _exact_infeasible(row, relax_termination):
         return
     # proofs first (SCIP's, the relaxation's infeasibility), then what only suggests unboundedness
     if row["scip_termination"] == Termination.UNBOUNDED:
@@ -53,6 +59,24 @@ def explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None
             "the surrogate MILP is infeasible but the exact model is not known to be: the surrogate's "
             f"approximation error may cut off feasible points; {hint}",
         )
+
+
+def _exact_infeasible(row: dict, relax_termination: str) -> bool:
+    """Whether a MILP of exact products proves the exact model infeasible (and say so in ``row``), unless SCIP or
+    the relaxation already proves its status."""
+    if row["scip_termination"] in (Termination.UNBOUNDED, Termination.INFEASIBLE):
+        return False
+    if relax_termination in (Termination.INFEASIBLE, Termination.UNBOUNDED):
+        return False
+    if row["termination"] == Termination.INFEASIBLE:
+        why = "the MILP is infeasible"
+    elif row["termination"] == Termination.INFEASIBLE_OR_UNBOUNDED and relax_termination == Termination.OPTIMAL:
+        why = "the MILP is infeasible or unbounded and the McCormick relaxation is bounded"
+    else:
+        return False
+    row["status"] = "infeasible"
+    note(row, f"{why}, and it writes every product exactly (no surrogate), so the exact model is infeasible")
+    return True
 
 
 def doubt_optimum(row: dict, sense: str) -> None:

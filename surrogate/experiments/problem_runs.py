@@ -21,7 +21,7 @@ each stage (``tighten_s``, ``start_milp_s``, ``relax_s``, ``polish_s``, ``total_
 
 ``status`` is ``ok``, ``refused`` (the model cannot be rewritten, e.g. a factor without finite
 bounds; ``message`` says why), ``infeasible`` (the relaxation or SCIP proves the exact model
-infeasible), ``unbounded`` (SCIP proves the exact model unbounded, or the surrogate MILP or the
+infeasible, or the MILP does when it writes every product exactly), ``unbounded`` (SCIP proves the exact model unbounded, or the surrogate MILP or the
 relaxation is unbounded) or ``surrogate-infeasible`` (the surrogate MILP is infeasible but the exact model is not
 known to be: its approximation error may cut off feasible points; ``message`` suggests the
 error-aware mode).
@@ -41,6 +41,7 @@ import pyomo.environ as pyo
 from ..errors import NumericsWarning, SurrogateError
 from ..milp.bilinear import UnboundedVariableError, replace_products, resolve_surrogate
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
+from ..milp.interface import ExactProduct
 from ..milp.polish import FEASIBILITY_TOL, polish
 from ..milp.relaxation import solve_mccormick
 from ..milp.solver import Termination, relative_gap
@@ -165,7 +166,7 @@ def run_problem(
         _polish(row, exact, values, relaxed, config, clock.left())
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
-    explain(row, relaxed.termination, config)
+    explain(row, relaxed.termination, config, exact=all(isinstance(p, ExactProduct) for p in report.products.values()))
     return row
 
 

@@ -210,3 +210,20 @@ def test_variables_whose_names_differ_by_blanks_keep_their_own_bounds():
     row = run_problem(BilinearProblem("blanks", m, -5.0, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
     assert row["mccormick_bound"] <= -5 + 1e-6
     assert row["feasible"] and row["polished_objective"] == pytest.approx(-5, abs=1e-6)
+
+
+def test_an_infeasible_milp_of_exact_products_proves_the_exact_model_infeasible():
+    """n * k == 2.5 over integers in [0, 3] has no point; its product is an exact IntegerProduct, not a surrogate, so the
+    row is 'infeasible', not 'surrogate-infeasible' with advice to rerun error-aware."""
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.k = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.e = pyo.Constraint(expr=m.n * m.k == 2.5)
+    m.obj = pyo.Objective(expr=m.n)
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(BilinearProblem("nk", m, None, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["termination"] == Termination.INFEASIBLE and row["status"] == "infeasible"
+    assert "writes every product exactly (no surrogate), so the exact model is infeasible" in row["message"]
+    assert "error-aware" not in row["message"]
