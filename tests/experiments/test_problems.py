@@ -227,3 +227,35 @@ def test_an_infeasible_milp_of_exact_products_proves_the_exact_model_infeasible(
     assert row["termination"] == Termination.INFEASIBLE and row["status"] == "infeasible"
     assert "writes every product exactly (no surrogate), so the exact model is infeasible" in row["message"]
     assert "error-aware" not in row["message"]
+
+
+def test_a_model_highs_cannot_take_is_refused_naming_its_own_rows(tmp_path, monkeypatch):
+    """A side of 1e20 (or a constant of 1e25, a box of 1e300) was refused by the warm start's copy of the model: the run
+    'crashed', naming 'mccormick.constraints[1]' and the Python fix '(None)' for a JSON file."""
+    import json
+
+    from problems import qcqp
+    from surrogate.errors import ModelFormatError
+    from surrogate.experiments import problem_runs
+
+    box = [{"name": "x", "lb": -1, "ub": 1}, {"name": "y", "lb": -1, "ub": 1}]
+    data = {"name": "big", "format": "qcqp-json-v1", "sense": "min", "optimum": -1, "variables": box}
+    data |= {"objective": {"quadratic": [["x", "y", 1]]}, "constraints": [{"name": "cap", "lb": None, "ub": 1e20}]}
+    data["constraints"][0]["quadratic"] = [["x", "y", 1e20]]
+    (tmp_path / "big.json").write_text(json.dumps(data))
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(qcqp(tmp_path / "big.json"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["status"] == "refused"
+    assert row["message"].startswith("a side of constraint 'c[cap]' is 1e+20, at or beyond HiGHS's infinity")
+    assert "leave a missing bound out (null in the file)" in row["message"]
+    data["constraints"], box[0]["lb"] = [], -1e300
+    (tmp_path / "big.json").write_text(json.dumps(data))
+    row = run_problem(qcqp(tmp_path / "big.json"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["message"].startswith("a bound of variable 'x[x]' is 1e+300 in magnitude, at or beyond HiGHS's infinity")
+
+    def refuse(*args, **kwargs):
+        raise ModelFormatError("the relaxation's copy cannot be solved")
+
+    monkeypatch.setattr(problem_runs, "solve_mccormick", refuse)  # any later stage's refusal is a refusal, not a crash
+    row = run_problem(pooling("haverly1"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert (row["status"], row["message"]) == ("refused", "the relaxation's copy cannot be solved")
