@@ -158,11 +158,18 @@ def _write_problem_results(out: Path, table, summary: dict | None) -> None:
     from ..files import write_text
 
     write_text(out / "results.csv", table.to_csv(index=False))
-    # every digit, as results.csv has them (pandas' to_json rounds to 10 places); NaN is null
-    records = [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in table.to_dict("records")
-    ]
-    write_text(out / "results.json", json.dumps(records, indent=1, default=lambda v: v.item()) + "\n")
+    # every digit, as results.csv has them (pandas' to_json rounds to 10 places); strict JSON: NaN is null, and
+    # +-inf the strings "Infinity" and "-Infinity" (json.dumps would write bare tokens that JSON readers refuse)
+    records = [{k: _json_value(v) for k, v in r.items()} for r in table.to_dict("records")]
+    write_text(out / "results.json", json.dumps(records, indent=1, allow_nan=False, default=lambda v: v.item()) + "\n")
     if summary is not None:
         write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
     print(f"results in {out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")
+
+
+def _json_value(value):
+    """``value`` for strict JSON: NaN as ``None`` (null), +-inf as ``"Infinity"`` / ``"-Infinity"``."""
+    value = value.item() if hasattr(value, "item") else value  # NumPy scalars as Python numbers
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value

@@ -48,7 +48,7 @@ from ..milp.solve_checks import COEFFICIENT_LIMITS, CoefficientScale
 from ..milp.solver import Termination, relative_gap
 from ..milp.solver_backends import backend_for
 from ..milp.warmstart import solve_with_start, start_config
-from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_optimum, explain, note  # noqa: F401 (INFEASIBLE, OPTIMAL_GAP: API)
+from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_optimum, explain, note  # noqa: F401 (OPTIMAL_GAP: API)
 from .problem_run_config import BUDGET_FACTOR as BUDGET_FACTOR  # its home since stop 37; still importable from here
 from .problem_run_config import ProblemRunConfig as ProblemRunConfig
 from .scip_reference import solve_exact_with_scip
@@ -304,7 +304,8 @@ def _relax(row: dict, exact, config: ProblemRunConfig, left: float) -> _Relaxed:
     except UnboundedVariableError as exc:
         note(row, f"no McCormick bound: {exc}")
         return _Relaxed({}, "refused")
-    row["mccormick_bound"] = result.bound
+    # infeasible: no bound (NaN), whatever the solver's dual bound read (NaN for one model, -inf for another)
+    row["mccormick_bound"] = math.nan if result.termination in INFEASIBLE else result.bound
     return _Relaxed(values if result.has_solution else {}, result.termination, result.bound)
 
 

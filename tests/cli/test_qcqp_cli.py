@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -159,3 +160,40 @@ def test_a_budget_spent_before_the_milp_names_the_stage_that_spent_it():
     row = run_problem(random_bilinear(8, seed=1), "3x8", arch="3x8", config=config)
     assert row["termination"] == "budget-spent"
     assert "replacing the products (with bound tightening) took" in row["message"] and "raise --budget" in row["message"]
+
+
+def test_results_json_is_strict_json_with_infinities_as_strings(tmp_path, monkeypatch):
+    """json.dumps wrote an unbounded relaxation's bound as the bare token -Infinity, which JSON readers refuse."""
+    from surrogate.experiments import problem_runs
+
+    def unbounded(problem, net, *, arch, formulation, config):
+        row = problem_runs.empty_row(problem.name, arch, formulation, status="unbounded", message="")
+        return row | {"mccormick_bound": -math.inf, "violation_before": math.inf}
+
+    monkeypatch.setattr(problem_runs, "run_problem", unbounded)
+    st_e23 = next(p for p in qcqp_instances() if p.stem == "st_e23")
+    assert main(["problems", "--qcqp", str(st_e23), "--no-scip", "--out", str(tmp_path), "--quiet"]) == 0
+
+    def refuse(token):
+        raise ValueError(f"not strict JSON: {token}")
+
+    (record,) = json.loads((tmp_path / "results.json").read_text(), parse_constant=refuse)
+    assert (record["mccormick_bound"], record["violation_before"], record["optimum"]) == ("-Infinity", "Infinity", None)
+    assert float(record["mccormick_bound"]) == -math.inf
+
+
+def test_an_infeasible_relaxation_has_no_bound(monkeypatch):
+    """One infeasible relaxation read NaN, another -inf (HiGHS's dual bound of an infeasible MILP relaxation)."""
+    from surrogate.experiments import problem_runs
+    from surrogate.milp.solver_config import Termination
+
+    real = problem_runs.solve_mccormick
+
+    def infeasible(*args, **kwargs):
+        result, _values = real(*args, **kwargs)
+        return replace(result, termination=Termination.INFEASIBLE, bound=-math.inf), {}
+
+    monkeypatch.setattr(problem_runs, "solve_mccormick", infeasible)
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=10, threads=1), scip=False)
+    row = run_problem(random_bilinear(2, seed=0), "3x8", arch="3x8", config=config)
+    assert math.isnan(row["mccormick_bound"])
