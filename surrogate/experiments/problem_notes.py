@@ -96,3 +96,21 @@ def doubt_optimum(row: dict, sense: str) -> None:
             f"({row['optimum_source']}): the record is wrong, or the point is feasible only within tolerance; "
             "check the instance's optimum",
         )
+
+
+def doubt_disproved(row: dict, sense: str, bound: float | None) -> None:
+    """Note where the run disproves the recorded optimum: the model is proven infeasible (``status``), or the
+    relaxation's proven ``bound`` (``None``: none) lies beyond it by more than :data:`OPTIMAL_GAP`."""
+    if row["optimum_source"] in ("scip", "unknown") or not math.isfinite(row["optimum"]):
+        return
+    record = f"the recorded optimum {row['optimum']:.8g} ({row['optimum_source']})"
+    if row["status"] == "infeasible":
+        note(row, f"the exact model is proven infeasible, so {record} is wrong; check the instance")
+        return
+    sign, slack = (1.0 if sense == "min" else -1.0), OPTIMAL_GAP * max(1.0, abs(row["optimum"]))
+    if bound is not None and sign * (bound - row["optimum"]) > slack:
+        note(
+            row,
+            f"the McCormick relaxation proves every point's objective {'>=' if sense == 'min' else '<='} {bound:.8g}, "
+            f"so {record} is wrong; check the instance's optimum",
+        )

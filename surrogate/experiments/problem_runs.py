@@ -48,7 +48,7 @@ from ..milp.solve_checks import COEFFICIENT_LIMITS, CoefficientScale
 from ..milp.solver import Termination, relative_gap
 from ..milp.solver_backends import backend_for
 from ..milp.warmstart import solve_with_start, start_config
-from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_optimum, explain, note  # noqa: F401 (OPTIMAL_GAP: API)
+from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_disproved, doubt_optimum, explain, note  # noqa: F401 (OPTIMAL_GAP: API)
 from .problem_run_config import BUDGET_FACTOR as BUDGET_FACTOR  # its home since stop 37; still importable from here
 from .problem_run_config import ProblemRunConfig as ProblemRunConfig
 from .scip_reference import solve_exact_with_scip
@@ -172,6 +172,7 @@ def run_problem(
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
     explain(row, relaxed.termination, config, exact=all(isinstance(p, ExactProduct) for p in report.products.values()))
+    doubt_disproved(row, problem.sense, relaxed.proven_bound)
     return row
 
 

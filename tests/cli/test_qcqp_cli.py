@@ -139,6 +139,26 @@ def test_a_point_that_beats_the_recorded_optimum_is_noted():
 
 
 @pytest.mark.solver
+def test_a_record_the_run_disproves_is_noted():
+    """min x*y on [-1, 1]^2 recorded as -2 (the proven McCormick bound is -1), and x*y >= 2 there (no point) recorded
+    as 1: no feasible point beats either record, and neither was noted."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=5, threads=1), scip=False)
+    row = run_problem(BilinearProblem("toogood", m, -2.0, "min", "a wrong record"), "3x8", arch="3x8", config=config)
+    assert row["mccormick_bound"] == pytest.approx(-1.0) and row["status"] == "ok"
+    assert (
+        "the McCormick relaxation proves every point's objective >= -1, so the recorded optimum -2 (a wrong record) "
+        "is wrong; check the instance's optimum" in row["message"]
+    )
+    m.c = pyo.Constraint(expr=m.x * m.y >= 2)
+    row = run_problem(BilinearProblem("none", m, 1.0, "min", "a wrong record"), "3x8", arch="3x8", config=config)
+    assert row["status"] == "infeasible"
+    assert "the exact model is proven infeasible, so the recorded optimum 1 (a wrong record) is wrong" in row["message"]
+
+
+@pytest.mark.solver
 def test_scips_proof_of_infeasibility_wins_over_an_unbounded_relaxation():
     """x + y = 0 makes x*y <= 0 < 0.5 (infeasible) while z, the objective, is free (the relaxation is unbounded)."""
     pytest.importorskip("pyscipopt")
