@@ -124,7 +124,7 @@ def _locate(path: str | Path) -> Path:
 
 def _read(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_distinct_keys)
+        data = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_distinct_keys)  # a BOM too (Notepad)
     except _RepeatedKey as exc:
         raise QCQPFormatError(
             f"{path}: an object repeats the key {exc.args[0]!r}; keep one (JSON readers keep the last, dropping the first)"
@@ -135,6 +135,11 @@ def _read(path: Path) -> dict:
         raise QCQPFormatError(f"{path}: not readable as JSON ({exc}); pass a qcqp-json-v1 .json file") from None
     if not isinstance(data, dict):
         raise QCQPFormatError(f"{path}: the top level is a {type(data).__name__}; a qcqp-json-v1 file holds one object")
+    if "format" not in data:
+        raise QCQPFormatError(
+            f"{path}: key 'format' is missing, so this is not a {FORMAT} file (pooling() and boxqp() read only their "
+            f"bundled instances); convert the model to {FORMAT} (see problems/data/qcqp/README.md)"
+        )
     for key in REQUIRED:
         if key not in data:
             raise QCQPFormatError(f"{path}: key '{key}' is missing; every {FORMAT} file has {', '.join(REQUIRED)}")
@@ -193,14 +198,18 @@ class _Checker:
         except OverflowError:  # an integer literal beyond a float's range
             self.fail(key, f"is an integer of {len(str(abs(value)))} digits, beyond a float's range", "write a finite number")
         if not math.isfinite(number):
-            self.fail(key, f"is {value!r}", "write a finite number (null for a missing bound)")
+            bound = key.endswith((".lb", ".ub"))
+            self.fail(key, f"is {value!r}", "write a finite number" + (" (null for a missing bound)" if bound else ""))
         return number
 
     def bound(self, value, key: str) -> float | None:
         return None if value is None else self.number(value, key)
 
     def text(self, entry, key: str, field: str) -> str:
-        if not isinstance(entry, dict) or field not in entry:
+        if not isinstance(entry, dict):
+            where = key.rsplit(".", 1)[0]
+            self.fail(where, f"is {entry!r}, not an object", f"write each entry as an object with a '{field}'")
+        if field not in entry:
             self.fail(key, "is missing", f"give each entry a '{field}'")
         return self.label(entry[field], key)
 

@@ -181,6 +181,8 @@ def _refused(row: dict, exc: SurrogateError, problem, config: ProblemRunConfig, 
     message = " ".join(str(exc).split())
     if problem.info.get("path"):  # a qcqp-json-v1 file: its missing bound is null, not Python's None
         message = message.replace("(None)", "(null in the file)")
+        if isinstance(exc, UnboundedVariableError):
+            message += "; in the file: give that variable a finite 'lb' and 'ub' in 'variables', or rows that bound it"
     row.update(status="refused", message=message, **clock.columns())
     return _with_reference(row, problem, config)
 

@@ -120,6 +120,13 @@ def test_builders_refuse_unknown_names():
     with pytest.raises(ValueError, match="n_products=0 must be a positive integer"):
         random_bilinear(0)
     assert build("random8-s2").info["bilinear_terms"] == 8
+    own = r"it reads only its bundled instances; convert a model of your own to qcqp-json-v1"
+    with pytest.raises(ValueError, match=rf"unknown pooling instance 'my/haverly1\.json'; .*\({own}"):
+        pooling("my/haverly1.json")
+    with pytest.raises(ValueError, match=rf"unknown BoxQP instance 'spar002-mine'; .*\({own}"):
+        boxqp("spar002-mine")
+    with pytest.raises(ValueError, match=r"a pooling or BoxQP file of your own: convert it to qcqp-json-v1"):
+        build("mine/spar002.in")
 
 
 def test_a_problem_run_checks_its_start_options():
@@ -259,3 +266,17 @@ def test_a_model_highs_cannot_take_is_refused_naming_its_own_rows(tmp_path, monk
     monkeypatch.setattr(problem_runs, "solve_mccormick", refuse)  # any later stage's refusal is a refusal, not a crash
     row = run_problem(pooling("haverly1"), hand_built("3x8", "shared"), arch="h", config=config)
     assert (row["status"], row["message"]) == ("refused", "the relaxation's copy cannot be solved")
+
+
+def test_a_factor_without_bounds_in_a_file_is_refused_in_the_files_terms(tmp_path):
+    import json
+
+    from problems import qcqp
+
+    box = [{"name": "x", "lb": None, "ub": None}, {"name": "y", "lb": -1, "ub": 1}]
+    data = {"name": "free", "format": "qcqp-json-v1", "sense": "min", "optimum": None, "variables": box}
+    (tmp_path / "free.json").write_text(json.dumps(data | {"objective": {"quadratic": [["x", "y", 1]]}, "constraints": []}))
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(qcqp(tmp_path / "free.json"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["status"] == "refused" and row["message"].startswith("variable 'x[x]' has bounds (None, None)")
+    assert row["message"].endswith("in the file: give that variable a finite 'lb' and 'ub' in 'variables', or rows that bound it")

@@ -127,6 +127,15 @@ def _bad(tmp_path, change) -> str:
             lambda d: d["objective"]["quadratic"].append([" x1", "x2", 1.0]),
             r"names the unknown variable ' x1' \(the variable 'x1' has no blanks around its name\)",
         ),
+        (lambda d: d.update(variables=["x1", "x2"]), r"key 'variables\[0\]' is 'x1', not an object; write each entry as an"),
+        (
+            lambda d: d["constraints"][1]["linear"].update(x1=math.inf),
+            r"key 'constraints\[1\]\.linear\.x1' is inf; write a finite number$",
+        ),
+        (
+            lambda d: d.pop("format"),
+            r"key 'format' is missing, so this is not a qcqp-json-v1 file \(pooling\(\) and boxqp\(\) read",
+        ),
         (
             lambda d: d["constraints"][0].update(lb=2.0, ub=1.0),
             r"key 'constraints\[0\]' has lb 2\.0 > ub 1\.0, which no point meets; swap or correct the sides",
@@ -218,3 +227,10 @@ def test_the_problem_name_is_kept_as_written(tmp_path):
     for name in ("9", "case1.v2"):
         problem = qcqp(_bad(tmp_path, lambda d, name=name: d.update(name=name)))
         assert (problem.name, problem.info["family"]) == (name, family(name))
+
+
+def test_a_file_with_a_utf8_bom_is_read(tmp_path):
+    """Notepad writes one; it was refused with Python's 'decode using utf-8-sig'."""
+    path = Path(_bad(tmp_path, lambda d: None))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert qcqp(path).name == "st_e23"
