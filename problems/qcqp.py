@@ -109,9 +109,11 @@ def qcqp(path: str | Path) -> BilinearProblem:
 
 
 def _source(data: dict, path: Path) -> str:
-    """Where the recorded optimum comes from: MINLPLib for a converted instance (its ``minlplib`` record), else the file."""
-    if isinstance(data.get("minlplib"), dict):
-        return "minlplib"
+    """Where the recorded optimum comes from: MINLPLib for a converted instance (its ``minlplib`` record, whose
+    ``primalbound`` is the optimum: an edited copy's is not), else the file."""
+    record = data.get("minlplib")
+    if isinstance(record, dict):  # an optimum other than its record's: an edited copy, whatever its optimum_source says
+        return "minlplib" if record.get("primalbound") == data["optimum"] else f"the file {path.name}"
     return str(data.get("optimum_source") or f"the file {path.name}")
 
 

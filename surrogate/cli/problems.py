@@ -82,21 +82,22 @@ def _run_problems(built: list, args: argparse.Namespace, config) -> list[dict]:
                 try:
                     rows.append(run_problem(problem, net, arch=arch, formulation=formulation, config=config))
                 except Exception as exc:  # one bad run must not lose the others: record it and go on
-                    rows.append(_crashed_row(problem.name, arch, formulation, exc, config))
+                    rows.append(_crashed_row(problem, arch, formulation, exc, config))
                 if not args.quiet:
                     print(_progress_line(rows[-1], arch, formulation), file=sys.stderr)
     return rows
 
 
-def _crashed_row(problem: str, arch: str, formulation: str, exc: Exception, config) -> dict:
-    """The row of a run that raised ``exc``: its type, message and the line that raised it."""
+def _crashed_row(problem, arch: str, formulation: str, exc: Exception, config) -> dict:
+    """The row of ``problem``'s run that raised ``exc``: its type, message and the line that raised it."""
     import traceback
 
     from ..experiments.problem_runs import empty_row
 
     last = traceback.extract_tb(exc.__traceback__)[-1]
     message = f"{type(exc).__name__}: {' '.join(str(exc).split())} ({Path(last.filename).name}:{last.lineno})"
-    return empty_row(problem, arch, formulation, status="crashed", message=message, budget=config.budget_s)
+    path = problem.info.get("path", "")
+    return empty_row(problem.name, arch, formulation, status="crashed", message=message, budget=config.budget_s, path=path)
 
 
 def _progress_line(r: dict, arch: str, formulation: str) -> str:
@@ -110,20 +111,14 @@ def _progress_line(r: dict, arch: str, formulation: str) -> str:
 
 def _print_problems_table(rows: list[dict], *, extended: bool):
     """Print the results table (``extended``: with status, stage times and budget), then any run's message."""
-    import math
 
     import pandas as pd
 
-    from ..experiments.problem_runs import RUN_COLUMNS
     from ..experiments.scip_reference import SCIP_MISSING
+    from ..report.docs import problems_text
 
     table = pd.DataFrame(rows)
-    hidden = ["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"]
-    hidden += (
-        ["message", "implied_bounds", "polish_method", "tighten_s", "relax_s", "polish_s"] if extended else list(RUN_COLUMNS)
-    )
-    shown = table.drop(columns=hidden)
-    print(shown.to_string(index=False, float_format=lambda v: "-" if math.isnan(v) else f"{v:.6g}"))
+    print(problems_text(table, extended=extended))  # as `surrogate report --docs` writes it
     for row in rows:
         if extended and row["message"]:
             print(f"{row['problem']} ({row['arch']}, {row['formulation']}): {row['status']}: {row['message']}")

@@ -70,7 +70,7 @@ RESULT_COLUMNS: tuple[str, ...] = tuple(
     "problem arch formulation products binaries milp_time_s termination surrogate_objective "
     "violation_before polish_start polished_objective violation_after feasible polish_status optimum "
     "optimum_source rel_gap mccormick_bound scip_objective scip_time_s scip_termination status message "
-    "implied_bounds polish_method budget_s total_s over_budget tighten_s start_milp_s relax_s polish_s".split()
+    "implied_bounds polish_method budget_s total_s over_budget tighten_s start_milp_s relax_s polish_s path".split()
 )
 #: The columns that describe how a run went beyond the solution itself (added for ``--qcqp`` runs).
 RUN_COLUMNS = RESULT_COLUMNS[RESULT_COLUMNS.index("status") :]
@@ -106,11 +106,14 @@ class _Clock:
         }
 
 
-def empty_row(problem: str, arch: str, formulation: str, *, status: str, message: str, budget: float = math.nan) -> dict:
-    """A row of :data:`RESULT_COLUMNS` for a run that produced nothing (refused, crashed)."""
+def empty_row(
+    problem: str, arch: str, formulation: str, *, status: str, message: str, budget: float = math.nan, path: str = ""
+) -> dict:
+    """A row of :data:`RESULT_COLUMNS` for a run that produced nothing (refused, crashed); ``path``: the problem's file."""
     row = {column: math.nan for column in RESULT_COLUMNS}
     row.update(
         problem=problem,
+        path=path,
         arch=arch,
         formulation=formulation,
         status=status,
@@ -149,7 +152,7 @@ def run_problem(
     check_formulation(formulation)
     net = resolve_surrogate(surrogate)
     clock = _Clock(config.budget_s)
-    row = empty_row(problem.name, arch, formulation, status="ok", message="")
+    row = empty_row(problem.name, arch, formulation, status="ok", message="", path=problem.info.get("path", ""))
     try:
         with clock.stage("tighten_s"):
             check_solver_limits(problem.model, config.solver.solver)  # named as the user wrote them, not as copies

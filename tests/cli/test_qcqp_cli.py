@@ -217,3 +217,25 @@ def test_an_infeasible_relaxation_has_no_bound(monkeypatch):
     config = ProblemRunConfig(solver=SolverConfig(time_limit=10, threads=1), scip=False)
     row = run_problem(random_bilinear(2, seed=0), "3x8", arch="3x8", config=config)
     assert math.isnan(row["mccormick_bound"])
+
+
+def test_rows_of_two_files_of_one_name_tell_their_files_apart(tmp_path, monkeypatch):
+    """Two files named st_e23 gave two rows that could not be told apart; an edited copy kept 'minlplib' as its source."""
+    from problems import qcqp
+    from surrogate.experiments import problem_runs
+
+    data = json.loads(next(p for p in qcqp_instances() if p.stem == "st_e23").read_text())
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "st_e23.json").write_text(json.dumps(data))
+    (tmp_path / "b" / "st_e23.json").write_text(json.dumps(data | {"optimum": -100}))
+    assert [qcqp(tmp_path / d / "st_e23.json").source for d in "ab"] == ["minlplib", "the file st_e23.json"]
+
+    def refused(problem, net, *, arch, formulation, config):
+        raise RuntimeError("no run here")  # a crashed row carries the path too
+
+    monkeypatch.setattr(problem_runs, "run_problem", refused)
+    args = ["problems", "--qcqp", str(tmp_path / "a"), str(tmp_path / "b"), "--no-scip", "--out", str(tmp_path), "-q"]
+    assert main(args) == 1
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert table["path"].tolist() == [str(tmp_path / d / "st_e23.json") for d in "ab"]
+    assert "path" in RUN_COLUMNS
