@@ -28,7 +28,8 @@ def build(name: str) -> BilinearProblem:
     raise ValueError(
         f"unknown problem {name!r}; use a pooling instance ({', '.join(POOLING_INSTANCES)}), "
         "'pooling' for all of them, randomN[-sS], a BoxQP name such as spar020-100-1, "
-        f"a QCQP instance ({', '.join(p.stem for p in qcqp_instances())}) or a qcqp-json-v1 .json file"
+        f"a QCQP instance ({', '.join(p.stem for p in qcqp_instances())}) or a qcqp-json-v1 .json file "
+        "(a pooling or BoxQP file of your own: convert it to qcqp-json-v1, see problems/data/qcqp/README.md)"
     )
 
 

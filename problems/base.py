@@ -19,3 +19,10 @@ class BilinearProblem:
     sense: str
     source: str
     info: dict = field(default_factory=dict)
+
+
+#: What a builder of bundled instances (``pooling``, ``boxqp``) says to a file of one's own.
+OWN_FILE_HINT = (
+    "it reads only its bundled instances; convert a model of your own to qcqp-json-v1 as "
+    "problems/data/qcqp/README.md describes, and pass it to qcqp(path) or `surrogate problems --qcqp`"
+)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 
-from .base import BilinearProblem
+from .base import OWN_FILE_HINT, BilinearProblem
 
 DATA = Path(__file__).resolve().parent / "data" / "boxqp"
 
@@ -31,7 +31,9 @@ def boxqp(name: str) -> BilinearProblem:
     """The BoxQP instance ``name`` (e.g. ``'spar020-100-1'``) and its optimum."""
     path = DATA / f"{name}.in"
     if not path.is_file():
-        raise ValueError(f"unknown BoxQP instance {name!r}; choose one of {', '.join(boxqp_instances()[:4])}, ...")
+        raise ValueError(
+            f"unknown BoxQP instance {name!r}; choose one of {', '.join(boxqp_instances()[:4])}, ... ({OWN_FILE_HINT})"
+        )
     numbers = np.array(path.read_text().split(), dtype=float)
     n = int(numbers[0])
     c = numbers[1 : n + 1]

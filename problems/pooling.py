@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyomo.environ as pyo
 
-from .base import BilinearProblem
+from .base import OWN_FILE_HINT, BilinearProblem
 
 DATA = Path(__file__).resolve().parent / "data" / "pooling"
 POOLING_INSTANCES = (
@@ -40,7 +40,9 @@ def _optima() -> dict:
 
 def _load(name: str) -> dict:
     if name not in POOLING_INSTANCES:
-        raise ValueError(f"unknown pooling instance {name!r}; choose one of {', '.join(POOLING_INSTANCES)}")
+        raise ValueError(
+            f"unknown pooling instance {name!r}; choose one of {', '.join(POOLING_INSTANCES)} ({OWN_FILE_HINT})"
+        )
     return json.loads((DATA / f"{name}.json").read_text())
 
 

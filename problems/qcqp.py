@@ -83,7 +83,8 @@ def qcqp(path: str | Path) -> BilinearProblem:
     names = check.names(data, "variables")
     if not names:
         check.fail("variables", "is empty", "list the model's variables (a model without any has nothing to solve)")
-    m = pyo.ConcreteModel(name=str(data["name"]))
+    name = check.label(data["name"], "name")  # as written: Pyomo's m.name quotes some ("'9'")
+    m = pyo.ConcreteModel(name=name)
     m.x = pyo.Var(names, dense=True)
     for i, entry in enumerate(data["variables"]):
         _set_variable(m.x[names[i]], entry, f"variables[{i}]", check)
@@ -100,17 +101,19 @@ def qcqp(path: str | Path) -> BilinearProblem:
     unbounded = sum(1 for v in m.x.values() if not (v.has_lb() and v.has_ub()))
     optimum = data["optimum"]
     return BilinearProblem(
-        m.name, m, None if optimum is None else check.number(optimum, "optimum"), data["sense"], _source(data, path),
-        {"family": family(m.name), "path": str(path), "variables": len(names), "constraints": len(con_names),
+        name, m, None if optimum is None else check.number(optimum, "optimum"), data["sense"], _source(data, path),
+        {"family": family(name), "path": str(path), "variables": len(names), "constraints": len(con_names),
          "bilinear_pairs": pairs, "square_terms": squares, "bilinear_terms": pairs + squares,
          "unbounded_variables": unbounded, "optimum_source": data.get("optimum_source", "")},
     )
 
 
 def _source(data: dict, path: Path) -> str:
-    """Where the recorded optimum comes from: MINLPLib for a converted instance (its ``minlplib`` record), else the file."""
-    if isinstance(data.get("minlplib"), dict):
-        return "minlplib"
+    """Where the recorded optimum comes from: MINLPLib for a converted instance (its ``minlplib`` record, whose
+    ``primalbound`` is the optimum: an edited copy's is not), else the file."""
+    record = data.get("minlplib")
+    if isinstance(record, dict):  # an optimum other than its record's: an edited copy, whatever its optimum_source says
+        return "minlplib" if record.get("primalbound") == data["optimum"] else f"the file {path.name}"
     return str(data.get("optimum_source") or f"the file {path.name}")
 
 
@@ -123,7 +126,7 @@ def _locate(path: str | Path) -> Path:
 
 def _read(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_distinct_keys)
+        data = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_distinct_keys)  # a BOM too (Notepad)
     except _RepeatedKey as exc:
         raise QCQPFormatError(
             f"{path}: an object repeats the key {exc.args[0]!r}; keep one (JSON readers keep the last, dropping the first)"
@@ -134,6 +137,11 @@ def _read(path: Path) -> dict:
         raise QCQPFormatError(f"{path}: not readable as JSON ({exc}); pass a qcqp-json-v1 .json file") from None
     if not isinstance(data, dict):
         raise QCQPFormatError(f"{path}: the top level is a {type(data).__name__}; a qcqp-json-v1 file holds one object")
+    if "format" not in data:
+        raise QCQPFormatError(
+            f"{path}: key 'format' is missing, so this is not a {FORMAT} file (pooling() and boxqp() read only their "
+            f"bundled instances); convert the model to {FORMAT} (see problems/data/qcqp/README.md)"
+        )
     for key in REQUIRED:
         if key not in data:
             raise QCQPFormatError(f"{path}: key '{key}' is missing; every {FORMAT} file has {', '.join(REQUIRED)}")
@@ -192,18 +200,33 @@ class _Checker:
         except OverflowError:  # an integer literal beyond a float's range
             self.fail(key, f"is an integer of {len(str(abs(value)))} digits, beyond a float's range", "write a finite number")
         if not math.isfinite(number):
-            self.fail(key, f"is {value!r}", "write a finite number (null for a missing bound)")
+            bound = key.endswith((".lb", ".ub"))
+            self.fail(key, f"is {value!r}", "write a finite number" + (" (null for a missing bound)" if bound else ""))
         return number
 
     def bound(self, value, key: str) -> float | None:
         return None if value is None else self.number(value, key)
 
     def text(self, entry, key: str, field: str) -> str:
-        if not isinstance(entry, dict) or field not in entry:
+        if not isinstance(entry, dict):
+            where = key.rsplit(".", 1)[0]
+            self.fail(where, f"is {entry!r}, not an object", f"write each entry as an object with a '{field}'")
+        if field not in entry:
             self.fail(key, "is missing", f"give each entry a '{field}'")
-        if not isinstance(entry[field], str) or not entry[field]:
-            self.fail(key, f"is {entry[field]!r}", "use a non-empty string")
-        return entry[field]
+        return self.label(entry[field], key)
+
+    def label(self, value, key: str) -> str:
+        """``value`` if it is a non-empty string without blanks around it (Pyomo reads ``x[a ]`` back as ``x[a]``)."""
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"is {'null' if value is None else repr(value)}", "use a non-empty string")
+        if value != value.strip():
+            self.fail(
+                key,
+                f"is {value!r}, with blanks around it",
+                f"remove them ({value.strip()!r}): Pyomo reads such a name back without its blanks, so it could "
+                "stand for another entry",
+            )
+        return value
 
     def items(self, data: dict, key: str) -> list:
         if not isinstance(data[key], list):
@@ -217,7 +240,9 @@ class _Checker:
 
     def variable(self, m, name, key: str):
         if not isinstance(name, str) or name not in m.x:
-            self.fail(key, f"names the unknown variable {name!r}", "use a name listed in 'variables'")
+            blanks = isinstance(name, str) and name.strip() in m.x
+            close = f" (the variable {name.strip()!r} has no blanks around its name)" if blanks else ""
+            self.fail(key, f"names the unknown variable {name!r}{close}", "use a name listed in 'variables'")
         return m.x[name]
 
 

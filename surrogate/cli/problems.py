@@ -82,21 +82,22 @@ def _run_problems(built: list, args: argparse.Namespace, config) -> list[dict]:
                 try:
                     rows.append(run_problem(problem, net, arch=arch, formulation=formulation, config=config))
                 except Exception as exc:  # one bad run must not lose the others: record it and go on
-                    rows.append(_crashed_row(problem.name, arch, formulation, exc, config))
+                    rows.append(_crashed_row(problem, arch, formulation, exc, config))
                 if not args.quiet:
                     print(_progress_line(rows[-1], arch, formulation), file=sys.stderr)
     return rows
 
 
-def _crashed_row(problem: str, arch: str, formulation: str, exc: Exception, config) -> dict:
-    """The row of a run that raised ``exc``: its type, message and the line that raised it."""
+def _crashed_row(problem, arch: str, formulation: str, exc: Exception, config) -> dict:
+    """The row of ``problem``'s run that raised ``exc``: its type, message and the line that raised it."""
     import traceback
 
     from ..experiments.problem_runs import empty_row
 
     last = traceback.extract_tb(exc.__traceback__)[-1]
     message = f"{type(exc).__name__}: {' '.join(str(exc).split())} ({Path(last.filename).name}:{last.lineno})"
-    return empty_row(problem, arch, formulation, status="crashed", message=message, budget=config.budget_s)
+    path = problem.info.get("path", "")
+    return empty_row(problem.name, arch, formulation, status="crashed", message=message, budget=config.budget_s, path=path)
 
 
 def _progress_line(r: dict, arch: str, formulation: str) -> str:
@@ -110,20 +111,14 @@ def _progress_line(r: dict, arch: str, formulation: str) -> str:
 
 def _print_problems_table(rows: list[dict], *, extended: bool):
     """Print the results table (``extended``: with status, stage times and budget), then any run's message."""
-    import math
 
     import pandas as pd
 
-    from ..experiments.problem_runs import RUN_COLUMNS
     from ..experiments.scip_reference import SCIP_MISSING
+    from ..report.docs import problems_text
 
     table = pd.DataFrame(rows)
-    hidden = ["violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source"]
-    hidden += (
-        ["message", "implied_bounds", "polish_method", "tighten_s", "relax_s", "polish_s"] if extended else list(RUN_COLUMNS)
-    )
-    shown = table.drop(columns=hidden)
-    print(shown.to_string(index=False, float_format=lambda v: "-" if math.isnan(v) else f"{v:.6g}"))
+    print(problems_text(table, extended=extended))  # as `surrogate report --docs` writes it
     for row in rows:
         if extended and row["message"]:
             print(f"{row['problem']} ({row['arch']}, {row['formulation']}): {row['status']}: {row['message']}")
@@ -158,11 +153,18 @@ def _write_problem_results(out: Path, table, summary: dict | None) -> None:
     from ..files import write_text
 
     write_text(out / "results.csv", table.to_csv(index=False))
-    # every digit, as results.csv has them (pandas' to_json rounds to 10 places); NaN is null
-    records = [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in table.to_dict("records")
-    ]
-    write_text(out / "results.json", json.dumps(records, indent=1, default=lambda v: v.item()) + "\n")
+    # every digit, as results.csv has them (pandas' to_json rounds to 10 places); strict JSON: NaN is null, and
+    # +-inf the strings "Infinity" and "-Infinity" (json.dumps would write bare tokens that JSON readers refuse)
+    records = [{k: _json_value(v) for k, v in r.items()} for r in table.to_dict("records")]
+    write_text(out / "results.json", json.dumps(records, indent=1, allow_nan=False, default=lambda v: v.item()) + "\n")
     if summary is not None:
         write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
     print(f"results in {out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")
+
+
+def _json_value(value):
+    """``value`` for strict JSON: NaN as ``None`` (null), +-inf as ``"Infinity"`` / ``"-Infinity"``."""
+    value = value.item() if hasattr(value, "item") else value  # NumPy scalars as Python numbers
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value

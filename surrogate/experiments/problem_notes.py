@@ -19,9 +19,15 @@ def note(row: dict, text: str) -> None:
     row["message"] = f"{row['message']}; {text}" if row.get("message") else text
 
 
-def explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None:
-    """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's."""
+def explain(row: dict, relax_termination: str, config: ProblemRunConfig, *, exact: bool = False) -> None:
+    """Set ``status`` and ``message`` when the surrogate MILP is infeasible: the model's fault, or the surrogate's.
+
+    ``exact``: the MILP writes every product exactly (no surrogate approximates one), so its infeasibility is the
+    exact model's.
+    """
     if row["termination"] not in INFEASIBLE | {Termination.UNBOUNDED}:
+        return
+    if exact and _exact_infeasible(row, relax_termination):
         return
     # proofs first (SCIP's, the relaxation's infeasibility), then what only suggests unboundedness
     if row["scip_termination"] == Termination.UNBOUNDED:
@@ -55,6 +61,24 @@ def explain(row: dict, relax_termination: str, config: ProblemRunConfig) -> None
         )
 
 
+def _exact_infeasible(row: dict, relax_termination: str) -> bool:
+    """Whether a MILP of exact products proves the exact model infeasible (and say so in ``row``), unless SCIP or
+    the relaxation already proves its status."""
+    if row["scip_termination"] in (Termination.UNBOUNDED, Termination.INFEASIBLE):
+        return False
+    if relax_termination in (Termination.INFEASIBLE, Termination.UNBOUNDED):
+        return False
+    if row["termination"] == Termination.INFEASIBLE:
+        why = "the MILP is infeasible"
+    elif row["termination"] == Termination.INFEASIBLE_OR_UNBOUNDED and relax_termination == Termination.OPTIMAL:
+        why = "the MILP is infeasible or unbounded and the McCormick relaxation is bounded"
+    else:
+        return False
+    row["status"] = "infeasible"
+    note(row, f"{why}, and it writes every product exactly (no surrogate), so the exact model is infeasible")
+    return True
+
+
 def doubt_optimum(row: dict, sense: str) -> None:
     """Note where a feasible point, or SCIP's proven optimum, beats the recorded optimum by more than
     :data:`OPTIMAL_GAP`: the record is wrong (or the point's feasibility is only within tolerance)."""
@@ -71,4 +95,22 @@ def doubt_optimum(row: dict, sense: str) -> None:
             f"{' and '.join(beaten)} beat{'s' if len(beaten) == 1 else ''} the recorded optimum {row['optimum']:.8g} "
             f"({row['optimum_source']}): the record is wrong, or the point is feasible only within tolerance; "
             "check the instance's optimum",
+        )
+
+
+def doubt_disproved(row: dict, sense: str, bound: float | None) -> None:
+    """Note where the run disproves the recorded optimum: the model is proven infeasible (``status``), or the
+    relaxation's proven ``bound`` (``None``: none) lies beyond it by more than :data:`OPTIMAL_GAP`."""
+    if row["optimum_source"] in ("scip", "unknown") or not math.isfinite(row["optimum"]):
+        return
+    record = f"the recorded optimum {row['optimum']:.8g} ({row['optimum_source']})"
+    if row["status"] == "infeasible":
+        note(row, f"the exact model is proven infeasible, so {record} is wrong; check the instance")
+        return
+    sign, slack = (1.0 if sense == "min" else -1.0), OPTIMAL_GAP * max(1.0, abs(row["optimum"]))
+    if bound is not None and sign * (bound - row["optimum"]) > slack:
+        note(
+            row,
+            f"the McCormick relaxation proves every point's objective {'>=' if sense == 'min' else '<='} {bound:.8g}, "
+            f"so {record} is wrong; check the instance's optimum",
         )

@@ -20,8 +20,8 @@ each stage (``tighten_s``, ``start_milp_s``, ``relax_s``, ``polish_s``, ``total_
 :data:`BUDGET_MARGIN`. SCIP's reference solve is outside the budget.
 
 ``status`` is ``ok``, ``refused`` (the model cannot be rewritten, e.g. a factor without finite
-bounds; ``message`` says why), ``infeasible`` (the relaxation or SCIP proves the exact model
-infeasible), ``unbounded`` (SCIP proves the exact model unbounded, or the surrogate MILP or the
+bounds, or the solver cannot take it, e.g. a side of 1e20: a ``ModelFormatError``; ``message`` says why), ``infeasible`` (the relaxation or SCIP proves the exact model
+infeasible, or the MILP does when it writes every product exactly), ``unbounded`` (SCIP proves the exact model unbounded, or the surrogate MILP or the
 relaxation is unbounded) or ``surrogate-infeasible`` (the surrogate MILP is infeasible but the exact model is not
 known to be: its approximation error may cut off feasible points; ``message`` suggests the
 error-aware mode).
@@ -38,14 +38,17 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import NumericsWarning, SurrogateError
+from ..errors import ModelFormatError, NumericsWarning, SurrogateError
 from ..milp.bilinear import UnboundedVariableError, replace_products, resolve_surrogate
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
+from ..milp.interface import ExactProduct
 from ..milp.polish import FEASIBILITY_TOL, polish
 from ..milp.relaxation import solve_mccormick
+from ..milp.solve_checks import COEFFICIENT_LIMITS, CoefficientScale
 from ..milp.solver import Termination, relative_gap
+from ..milp.solver_backends import backend_for
 from ..milp.warmstart import solve_with_start, start_config
-from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_optimum, explain, note  # noqa: F401 (INFEASIBLE, OPTIMAL_GAP: API)
+from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_disproved, doubt_optimum, explain, note  # noqa: F401 (OPTIMAL_GAP: API)
 from .problem_run_config import BUDGET_FACTOR as BUDGET_FACTOR  # its home since stop 37; still importable from here
 from .problem_run_config import ProblemRunConfig as ProblemRunConfig
 from .scip_reference import solve_exact_with_scip
@@ -67,7 +70,7 @@ RESULT_COLUMNS: tuple[str, ...] = tuple(
     "problem arch formulation products binaries milp_time_s termination surrogate_objective "
     "violation_before polish_start polished_objective violation_after feasible polish_status optimum "
     "optimum_source rel_gap mccormick_bound scip_objective scip_time_s scip_termination status message "
-    "implied_bounds polish_method budget_s total_s over_budget tighten_s start_milp_s relax_s polish_s".split()
+    "implied_bounds polish_method budget_s total_s over_budget tighten_s start_milp_s relax_s polish_s path".split()
 )
 #: The columns that describe how a run went beyond the solution itself (added for ``--qcqp`` runs).
 RUN_COLUMNS = RESULT_COLUMNS[RESULT_COLUMNS.index("status") :]
@@ -103,11 +106,14 @@ class _Clock:
         }
 
 
-def empty_row(problem: str, arch: str, formulation: str, *, status: str, message: str, budget: float = math.nan) -> dict:
-    """A row of :data:`RESULT_COLUMNS` for a run that produced nothing (refused, crashed)."""
+def empty_row(
+    problem: str, arch: str, formulation: str, *, status: str, message: str, budget: float = math.nan, path: str = ""
+) -> dict:
+    """A row of :data:`RESULT_COLUMNS` for a run that produced nothing (refused, crashed); ``path``: the problem's file."""
     row = {column: math.nan for column in RESULT_COLUMNS}
     row.update(
         problem=problem,
+        path=path,
         arch=arch,
         formulation=formulation,
         status=status,
@@ -146,27 +152,64 @@ def run_problem(
     check_formulation(formulation)
     net = resolve_surrogate(surrogate)
     clock = _Clock(config.budget_s)
-    row = empty_row(problem.name, arch, formulation, status="ok", message="")
+    row = empty_row(problem.name, arch, formulation, status="ok", message="", path=problem.info.get("path", ""))
     try:
         with clock.stage("tighten_s"):
+            check_solver_limits(problem.model, config.solver.solver)  # named as the user wrote them, not as copies
             milp, report = _rewrite(problem.model, net, formulation, config)
     except SurrogateError as exc:  # the model cannot be rewritten: an answer about the model, not a crash
-        row.update(status="refused", message=" ".join(str(exc).split()), **clock.columns())
-        return _with_reference(row, problem, config)
+        return _refused(row, exc, problem, config, clock)
     row.update(products=report.n_products, implied_bounds=_implied_count(report), tighten_s=clock.stages["tighten_s"])
     for message in report.warnings:
         note(row, message)
-    with clock.stage("start_milp_s"):
-        values = _solve_milp(row, milp, report, formulation, config, clock.left() - _reserve(clock))
-    with clock.stage("relax_s"):
-        exact = _tightened_copy(problem.model, milp)  # what the relaxation and the polish both work on
-        relaxed = _relax(row, exact, config, clock.left())
-    with clock.stage("polish_s"):
-        _polish(row, exact, values, relaxed, config, clock.left())
+    try:
+        with clock.stage("start_milp_s"):
+            values = _solve_milp(row, milp, report, formulation, config, clock.left() - _reserve(clock))
+        with clock.stage("relax_s"):
+            exact = _tightened_copy(problem.model, milp)  # what the relaxation and the polish both work on
+            relaxed = _relax(row, exact, config, clock.left())
+        with clock.stage("polish_s"):
+            _polish(row, exact, values, relaxed, config, clock.left())
+    except ModelFormatError as exc:  # a model the solver cannot take (as a seed's or the relaxation's copy says)
+        return _refused(row, exc, problem, config, clock)
     row.update(clock.columns())
     row = _with_reference(row, problem, config)
-    explain(row, relaxed.termination, config)
+    explain(row, relaxed.termination, config, exact=all(isinstance(p, ExactProduct) for p in report.products.values()))
+    doubt_disproved(row, problem.sense, relaxed.proven_bound)
     return row
+
+
+def _refused(row: dict, exc: SurrogateError, problem, config: ProblemRunConfig, clock: _Clock) -> dict:
+    """``row`` as a refusal: ``status`` ``refused`` and ``exc``'s message (``null`` for a missing bound of a JSON file)."""
+    message = " ".join(str(exc).split())
+    if problem.info.get("path"):  # a qcqp-json-v1 file: its missing bound is null, not Python's None
+        message = message.replace("(None)", "(null in the file)")
+        if isinstance(exc, UnboundedVariableError):
+            message += "; in the file: give that variable a finite 'lb' and 'ub' in 'variables', or rows that bound it"
+    row.update(status="refused", message=message, **clock.columns())
+    return _with_reference(row, problem, config)
+
+
+def check_solver_limits(model, solver: str) -> None:
+    """Refuse a side, bound or constant of ``model`` that ``solver`` reads as infinite, naming the model's own component.
+
+    Raises
+    ------
+    ModelFormatError
+        As :meth:`~surrogate.milp.solve_checks.CoefficientScale.check_limits` does on the linear copies the run
+        solves later (which would name the copy's rows, e.g. ``mccormick.constraints[1]``); bounds of factors too.
+    """
+    backend = backend_for(solver)
+    CoefficientScale.of(model).check_limits(backend.name, backend.label)
+    limit = COEFFICIENT_LIMITS.get(backend.name, (math.inf,) * 3)[2]
+    for var in model.component_data_objects(pyo.Var, descend_into=True):
+        bound = max((abs(b) for b in (var.lb, var.ub) if b is not None), default=0.0)
+        if bound >= limit:
+            raise ModelFormatError(
+                f"a bound of variable {var.name!r} is {bound:.3g} in magnitude, at or beyond {backend.label}'s infinity "
+                f"of {limit:g}, so {backend.label} would solve another model; leave a missing bound out (None) instead "
+                "of a huge number, or rescale the model"
+            )
 
 
 def _reserve(clock: _Clock) -> float:
@@ -226,10 +269,14 @@ def _solve_milp(row: dict, milp, report, formulation: str, config: ProblemRunCon
 
 
 def _tightened_copy(exact, milp):
-    """A copy of ``exact`` with the variable bounds the rewrite of ``milp`` derived (implied by the constraints, so valid)."""
+    """A copy of ``exact`` with the variable bounds the rewrite of ``milp`` derived (implied by the constraints, so valid).
+
+    Each variable is found in ``milp`` by its component and index (a ``ComponentUID``), not by its printed name:
+    Pyomo reads the name ``x[a ]`` back as ``x[a]``, which would give one variable another's bounds.
+    """
     copy = exact.clone()
     for var in copy.component_data_objects(pyo.Var):
-        tightened = milp.find_component(var.name)
+        tightened = milp.find_component(var)
         if tightened is not None:
             if tightened.has_lb() and (not var.has_lb() or tightened.lb > var.lb):
                 var.setlb(tightened.lb)

@@ -86,7 +86,7 @@ PROBLEMS_FIX = "re-run the 'surrogate problems ... --out DIR' command that wrote
 #: Columns of ``results.csv`` that ``surrogate problems`` never prints.
 PROBLEMS_HIDDEN = ("violation_before", "violation_after", "scip_termination", "polish_status", "optimum_source")
 #: Further columns it leaves out of its extended (``--qcqp``) table.
-PROBLEMS_EXTENDED_HIDDEN = ("message", "implied_bounds", "polish_method", "tighten_s", "relax_s", "polish_s")
+PROBLEMS_EXTENDED_HIDDEN = ("message", "implied_bounds", "polish_method", "tighten_s", "relax_s", "polish_s", "path")
 
 
 class DocsError(SurrogateError, ValueError):

@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -138,6 +139,26 @@ def test_a_point_that_beats_the_recorded_optimum_is_noted():
 
 
 @pytest.mark.solver
+def test_a_record_the_run_disproves_is_noted():
+    """min x*y on [-1, 1]^2 recorded as -2 (the proven McCormick bound is -1), and x*y >= 2 there (no point) recorded
+    as 1: no feasible point beats either record, and neither was noted."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=5, threads=1), scip=False)
+    row = run_problem(BilinearProblem("toogood", m, -2.0, "min", "a wrong record"), "3x8", arch="3x8", config=config)
+    assert row["mccormick_bound"] == pytest.approx(-1.0) and row["status"] == "ok"
+    assert (
+        "the McCormick relaxation proves every point's objective >= -1, so the recorded optimum -2 (a wrong record) "
+        "is wrong; check the instance's optimum" in row["message"]
+    )
+    m.c = pyo.Constraint(expr=m.x * m.y >= 2)
+    row = run_problem(BilinearProblem("none", m, 1.0, "min", "a wrong record"), "3x8", arch="3x8", config=config)
+    assert row["status"] == "infeasible"
+    assert "the exact model is proven infeasible, so the recorded optimum 1 (a wrong record) is wrong" in row["message"]
+
+
+@pytest.mark.solver
 def test_scips_proof_of_infeasibility_wins_over_an_unbounded_relaxation():
     """x + y = 0 makes x*y <= 0 < 0.5 (infeasible) while z, the objective, is free (the relaxation is unbounded)."""
     pytest.importorskip("pyscipopt")
@@ -159,3 +180,62 @@ def test_a_budget_spent_before_the_milp_names_the_stage_that_spent_it():
     row = run_problem(random_bilinear(8, seed=1), "3x8", arch="3x8", config=config)
     assert row["termination"] == "budget-spent"
     assert "replacing the products (with bound tightening) took" in row["message"] and "raise --budget" in row["message"]
+
+
+def test_results_json_is_strict_json_with_infinities_as_strings(tmp_path, monkeypatch):
+    """json.dumps wrote an unbounded relaxation's bound as the bare token -Infinity, which JSON readers refuse."""
+    from surrogate.experiments import problem_runs
+
+    def unbounded(problem, net, *, arch, formulation, config):
+        row = problem_runs.empty_row(problem.name, arch, formulation, status="unbounded", message="")
+        return row | {"mccormick_bound": -math.inf, "violation_before": math.inf}
+
+    monkeypatch.setattr(problem_runs, "run_problem", unbounded)
+    st_e23 = next(p for p in qcqp_instances() if p.stem == "st_e23")
+    assert main(["problems", "--qcqp", str(st_e23), "--no-scip", "--out", str(tmp_path), "--quiet"]) == 0
+
+    def refuse(token):
+        raise ValueError(f"not strict JSON: {token}")
+
+    (record,) = json.loads((tmp_path / "results.json").read_text(), parse_constant=refuse)
+    assert (record["mccormick_bound"], record["violation_before"], record["optimum"]) == ("-Infinity", "Infinity", None)
+    assert float(record["mccormick_bound"]) == -math.inf
+
+
+def test_an_infeasible_relaxation_has_no_bound(monkeypatch):
+    """One infeasible relaxation read NaN, another -inf (HiGHS's dual bound of an infeasible MILP relaxation)."""
+    from surrogate.experiments import problem_runs
+    from surrogate.milp.solver_config import Termination
+
+    real = problem_runs.solve_mccormick
+
+    def infeasible(*args, **kwargs):
+        result, _values = real(*args, **kwargs)
+        return replace(result, termination=Termination.INFEASIBLE, bound=-math.inf), {}
+
+    monkeypatch.setattr(problem_runs, "solve_mccormick", infeasible)
+    config = ProblemRunConfig(solver=SolverConfig(time_limit=10, threads=1), scip=False)
+    row = run_problem(random_bilinear(2, seed=0), "3x8", arch="3x8", config=config)
+    assert math.isnan(row["mccormick_bound"])
+
+
+def test_rows_of_two_files_of_one_name_tell_their_files_apart(tmp_path, monkeypatch):
+    """Two files named st_e23 gave two rows that could not be told apart; an edited copy kept 'minlplib' as its source."""
+    from problems import qcqp
+    from surrogate.experiments import problem_runs
+
+    data = json.loads(next(p for p in qcqp_instances() if p.stem == "st_e23").read_text())
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "st_e23.json").write_text(json.dumps(data))
+    (tmp_path / "b" / "st_e23.json").write_text(json.dumps(data | {"optimum": -100}))
+    assert [qcqp(tmp_path / d / "st_e23.json").source for d in "ab"] == ["minlplib", "the file st_e23.json"]
+
+    def refused(problem, net, *, arch, formulation, config):
+        raise RuntimeError("no run here")  # a crashed row carries the path too
+
+    monkeypatch.setattr(problem_runs, "run_problem", refused)
+    args = ["problems", "--qcqp", str(tmp_path / "a"), str(tmp_path / "b"), "--no-scip", "--out", str(tmp_path), "-q"]
+    assert main(args) == 1
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert table["path"].tolist() == [str(tmp_path / d / "st_e23.json") for d in "ab"]
+    assert "path" in RUN_COLUMNS

@@ -120,6 +120,13 @@ def test_builders_refuse_unknown_names():
     with pytest.raises(ValueError, match="n_products=0 must be a positive integer"):
         random_bilinear(0)
     assert build("random8-s2").info["bilinear_terms"] == 8
+    own = r"it reads only its bundled instances; convert a model of your own to qcqp-json-v1"
+    with pytest.raises(ValueError, match=rf"unknown pooling instance 'my/haverly1\.json'; .*\({own}"):
+        pooling("my/haverly1.json")
+    with pytest.raises(ValueError, match=rf"unknown BoxQP instance 'spar002-mine'; .*\({own}"):
+        boxqp("spar002-mine")
+    with pytest.raises(ValueError, match=r"a pooling or BoxQP file of your own: convert it to qcqp-json-v1"):
+        build("mine/spar002.in")
 
 
 def test_a_problem_run_checks_its_start_options():
@@ -194,3 +201,82 @@ def test_a_run_keeps_the_numerics_warnings_in_its_message_and_prints_none():
         warnings.simplefilter("error")
         row = run_problem(problem, "3x8", arch="3x8", config=ProblemRunConfig(solver=SolverConfig(time_limit=10), scip=False))
     assert "declared bounds far wider than the constraints imply: x in [-100, 100]" in row["message"]
+
+
+def test_variables_whose_names_differ_by_blanks_keep_their_own_bounds():
+    """Pyomo reads the name ``x[a ]`` back as ``x[a]``: a lookup by name gave ``a `` the bounds [0, 1] of ``a``, and so a
+    McCormick "bound" of 0 above the optimum -5 and a polish that lost the MILP's point."""
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(["a", "a ", "y"])
+    m.x["a"].setlb(0), m.x["a"].setub(1), m.x["y"].setlb(0), m.x["y"].setub(1)
+    m.box = pyo.Constraint(expr=pyo.inequality(-5, m.x["a "], 5))
+    m.obj = pyo.Objective(expr=m.x["a"] + m.x["a "] * m.x["y"])  # optimum -5 at a = 0, a' = -5, y = 1
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(BilinearProblem("blanks", m, -5.0, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["mccormick_bound"] <= -5 + 1e-6
+    assert row["feasible"] and row["polished_objective"] == pytest.approx(-5, abs=1e-6)
+
+
+def test_an_infeasible_milp_of_exact_products_proves_the_exact_model_infeasible():
+    """n * k == 2.5 over integers in [0, 3] has no point; its product is an exact IntegerProduct, not a surrogate, so the
+    row is 'infeasible', not 'surrogate-infeasible' with advice to rerun error-aware."""
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.k = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.e = pyo.Constraint(expr=m.n * m.k == 2.5)
+    m.obj = pyo.Objective(expr=m.n)
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(BilinearProblem("nk", m, None, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["termination"] == Termination.INFEASIBLE and row["status"] == "infeasible"
+    assert "writes every product exactly (no surrogate), so the exact model is infeasible" in row["message"]
+    assert "error-aware" not in row["message"]
+
+
+def test_a_model_highs_cannot_take_is_refused_naming_its_own_rows(tmp_path, monkeypatch):
+    """A side of 1e20 (or a constant of 1e25, a box of 1e300) was refused by the warm start's copy of the model: the run
+    'crashed', naming 'mccormick.constraints[1]' and the Python fix '(None)' for a JSON file."""
+    import json
+
+    from problems import qcqp
+    from surrogate.errors import ModelFormatError
+    from surrogate.experiments import problem_runs
+
+    box = [{"name": "x", "lb": -1, "ub": 1}, {"name": "y", "lb": -1, "ub": 1}]
+    data = {"name": "big", "format": "qcqp-json-v1", "sense": "min", "optimum": -1, "variables": box}
+    data |= {"objective": {"quadratic": [["x", "y", 1]]}, "constraints": [{"name": "cap", "lb": None, "ub": 1e20}]}
+    data["constraints"][0]["quadratic"] = [["x", "y", 1e20]]
+    (tmp_path / "big.json").write_text(json.dumps(data))
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(qcqp(tmp_path / "big.json"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["status"] == "refused"
+    assert row["message"].startswith("a side of constraint 'c[cap]' is 1e+20, at or beyond HiGHS's infinity")
+    assert "leave a missing bound out (null in the file)" in row["message"]
+    data["constraints"], box[0]["lb"] = [], -1e300
+    (tmp_path / "big.json").write_text(json.dumps(data))
+    row = run_problem(qcqp(tmp_path / "big.json"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["message"].startswith("a bound of variable 'x[x]' is 1e+300 in magnitude, at or beyond HiGHS's infinity")
+
+    def refuse(*args, **kwargs):
+        raise ModelFormatError("the relaxation's copy cannot be solved")
+
+    monkeypatch.setattr(problem_runs, "solve_mccormick", refuse)  # any later stage's refusal is a refusal, not a crash
+    row = run_problem(pooling("haverly1"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert (row["status"], row["message"]) == ("refused", "the relaxation's copy cannot be solved")
+
+
+def test_a_factor_without_bounds_in_a_file_is_refused_in_the_files_terms(tmp_path):
+    import json
+
+    from problems import qcqp
+
+    box = [{"name": "x", "lb": None, "ub": None}, {"name": "y", "lb": -1, "ub": 1}]
+    data = {"name": "free", "format": "qcqp-json-v1", "sense": "min", "optimum": None, "variables": box}
+    (tmp_path / "free.json").write_text(json.dumps(data | {"objective": {"quadratic": [["x", "y", 1]]}, "constraints": []}))
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(qcqp(tmp_path / "free.json"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["status"] == "refused" and row["message"].startswith("variable 'x[x]' has bounds (None, None)")
+    assert row["message"].endswith("in the file: give that variable a finite 'lb' and 'ub' in 'variables', or rows that bound it")

@@ -114,6 +114,28 @@ def _bad(tmp_path, change) -> str:
             lambda d: d["constraints"][0].update(lower=d["constraints"][0].pop("lb")),
             r"key 'constraints\[0\]' has the unknown key\(s\) 'lower'",  # not 'lb is missing'
         ),
+        # Pyomo reads x[a ] back as x[a]: a name with blanks around it could stand for another entry
+        (
+            lambda d: d["variables"][1].update(name="x2 "),
+            r"key 'variables\[1\]\.name' is 'x2 ', with blanks around it; remove them \('x2'\)",
+        ),
+        (lambda d: d["constraints"][0].update(name=" c1"), r"key 'constraints\[0\]\.name' is ' c1', with blanks around"),
+        (lambda d: d.update(name="st_e23 "), r"key 'name' is 'st_e23 ', with blanks around it"),
+        (lambda d: d.update(name=""), r"key 'name' is ''; use a non-empty string"),
+        (lambda d: d.update(name=None), r"key 'name' is null; use a non-empty string"),
+        (
+            lambda d: d["objective"]["quadratic"].append([" x1", "x2", 1.0]),
+            r"names the unknown variable ' x1' \(the variable 'x1' has no blanks around its name\)",
+        ),
+        (lambda d: d.update(variables=["x1", "x2"]), r"key 'variables\[0\]' is 'x1', not an object; write each entry as an"),
+        (
+            lambda d: d["constraints"][1]["linear"].update(x1=math.inf),
+            r"key 'constraints\[1\]\.linear\.x1' is inf; write a finite number$",
+        ),
+        (
+            lambda d: d.pop("format"),
+            r"key 'format' is missing, so this is not a qcqp-json-v1 file \(pooling\(\) and boxqp\(\) read",
+        ),
         (
             lambda d: d["constraints"][0].update(lb=2.0, ub=1.0),
             r"key 'constraints\[0\]' has lb 2\.0 > ub 1\.0, which no point meets; swap or correct the sides",
@@ -198,3 +220,17 @@ def test_summary_counts_by_family():
         "over_budget": 1,
     }
     assert by_family.set_index("family").loc["st", ["runs", "feasible", "optimal", "over_budget"]].tolist() == [2, 2, 1, 1]
+
+
+def test_the_problem_name_is_kept_as_written(tmp_path):
+    """Pyomo's ``model.name`` quotes a name such as ``9`` or ``case1.v2`` (rows and families carried the quotes)."""
+    for name in ("9", "case1.v2"):
+        problem = qcqp(_bad(tmp_path, lambda d, name=name: d.update(name=name)))
+        assert (problem.name, problem.info["family"]) == (name, family(name))
+
+
+def test_a_file_with_a_utf8_bom_is_read(tmp_path):
+    """Notepad writes one; it was refused with Python's 'decode using utf-8-sig'."""
+    path = Path(_bad(tmp_path, lambda d: None))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert qcqp(path).name == "st_e23"
