@@ -180,10 +180,11 @@ def find_named(block, names) -> list:
 _PYTHON_NAME = re.compile(r"[A-Za-z_]\w*(\[-?\d+(,-?\d+)*\])?(\.[A-Za-z_]\w*(\[-?\d+(,-?\d+)*\])?)*")
 
 
-def python_path(block) -> str:
-    """Python that reaches ``block`` from its top model ``model``, for advice in a message: ``model`` itself,
-    ``model.outer.s[1]``, or ``model.find_component('site[north]')`` where the name is no Python (Pyomo writes
-    a string index without quotes)."""
-    if block is block.model():
+def python_path(component) -> str:
+    """Python that reaches ``component`` (a block, variable, constraint...) from its top model ``model``, for advice
+    in a message: ``model`` itself, ``model.outer.s[1]``, or ``model.find_component('site[north]')`` where the name
+    is no Python (Pyomo writes a string index without quotes)."""
+    if component is component.model():
         return "model"
-    return f"model.{block.name}" if _PYTHON_NAME.fullmatch(block.name) else f"model.find_component({block.name!r})"
+    name = component.name
+    return f"model.{name}" if _PYTHON_NAME.fullmatch(name) else f"model.find_component({name!r})"

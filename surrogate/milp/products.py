@@ -31,7 +31,7 @@ from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
-from .model_components import check_components
+from .model_components import check_components, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten
 
@@ -66,7 +66,7 @@ def finite_bounds(var) -> tuple[float, float]:
     if lb is None or ub is None or not (math.isfinite(lb) and math.isfinite(ub)):
         raise UnboundedVariableError(
             f"variable {var.name!r} has bounds ({lb}, {ub}); a surrogate of a product needs finite bounds on "
-            f"both factors: bound it, e.g. {var.name}.setlb(...) and {var.name}.setub(...)"
+            f"both factors: bound it, e.g. {python_path(var)}.setlb(...) and {python_path(var)}.setub(...)"
         )
     if lb > ub:
         raise UnboundedVariableError(f"variable {var.name!r} has lower bound {lb} above upper bound {ub}; fix its bounds")
@@ -93,7 +93,7 @@ def check_factors(variables, *, note: str = "") -> None:
     if len(unbounded) == 1:
         raise UnboundedVariableError(next(iter(unbounded.values()))[1] + note)
     listed = ", ".join(f"{name!r} ({v.lb}, {v.ub})" for name, (v, _) in unbounded.items())
-    first = next(iter(unbounded))
+    first = python_path(next(iter(unbounded.values()))[0])
     raise UnboundedVariableError(
         f"{len(unbounded)} factors of products have no finite bounds: {listed}; a surrogate of a product needs "
         f"finite bounds on both factors: bound them all, e.g. {first}.setlb(...) and {first}.setub(...){note}"

@@ -154,7 +154,8 @@ class CoefficientScale:
         if abs(self.side) >= side_limit:
             raise ModelFormatError(
                 f"{self.side_at} is {self.side:.3g}, at or beyond {label}'s infinity of {side_limit:g}, so {label} would "
-                "solve another model; leave a missing bound out (None) instead of a huge number, or rescale the model"
+                "solve another model; leave a missing side or bound out (None) instead of a huge number, drop a huge objective "
+                "constant (it moves no optimum), or rescale the model"
             )
         for value, limit, where in (
             (self.matrix, matrix_limit, f"constraint {self.row!r}"),

@@ -254,7 +254,7 @@ def test_a_model_highs_cannot_take_is_refused_naming_its_own_rows(tmp_path, monk
     row = run_problem(qcqp(tmp_path / "big.json"), hand_built("3x8", "shared"), arch="h", config=config)
     assert row["status"] == "refused"
     assert row["message"].startswith("a side of constraint 'c[cap]' is 1e+20, at or beyond HiGHS's infinity")
-    assert "leave a missing bound out (null in the file)" in row["message"]
+    assert "leave a missing side or bound out (null in the file)" in row["message"]
     data["constraints"], box[0]["lb"] = [], -1e300
     (tmp_path / "big.json").write_text(json.dumps(data))
     row = run_problem(qcqp(tmp_path / "big.json"), hand_built("3x8", "shared"), arch="h", config=config)

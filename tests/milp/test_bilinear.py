@@ -19,7 +19,7 @@ def _model(xb=(0.0, 4.0), yb=(-3.0, -1.0)):
 
 def test_unbounded_factor_is_named_with_the_fix():
     m = _model(xb=(0.0, None))
-    with pytest.raises(UnboundedVariableError, match=r"variable 'x' has bounds \(0.0, None\).*bound it, e.g. x.setlb"):
+    with pytest.raises(UnboundedVariableError, match=r"variable 'x' has bounds \(0.0, None\).*bound it, e.g. model.x.setlb"):
         bilinear(m, m.x, m.y, random_net((4,)))
     m = _model(xb=(2.0, 1.0))
     with pytest.raises(UnboundedVariableError, match="lower bound 2.0 above upper bound 1.0"):

@@ -173,7 +173,7 @@ def test_off_switch_refuses_as_before():
         replace_products(m, random_net((4,)), implied_bounds=False)
     assert str(caught.value) == (
         "variable 'x' has bounds (0, None); a surrogate of a product needs finite bounds on both factors: "
-        "bound it, e.g. x.setlb(...) and x.setub(...)"
+        "bound it, e.g. model.x.setlb(...) and model.x.setub(...)"
     )
     assert m.x.bounds == (0, None)
 
@@ -278,3 +278,15 @@ def test_undo_restores_a_derived_bound_of_a_variable_whose_index_holds_none():
     report.undo(m.clone())  # a clone restores its own variables, found by name
     report.undo(m)
     assert m.x[1, None].bounds == (None, None)
+
+
+def test_the_fix_for_an_unbounded_factor_with_a_string_index_is_python_that_runs():
+    """'x[a].setlb(...)' was printed: Pyomo writes a string index without quotes."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(["a", "b"], bounds=(0, 1))
+    m.x["a"].setub(None)
+    m.o = pyo.Objective(expr=m.x["a"] * m.x["b"])
+    with pytest.raises(UnboundedVariableError, match=r"model.find_component\('x\[a\]'\).setlb\(...\)"):
+        replace_products(m, random_net((4,)), implied_bounds=False)
+    eval("model.find_component('x[a]').setub(2)", {"model": m})
+    assert m.x["a"].ub == 2
