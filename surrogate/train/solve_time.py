@@ -47,6 +47,7 @@ import torch
 from ..errors import ConfigError
 from ..nets.network import ReluMLP, unit_box
 from ..options import MAX_SEED, is_number, plain_numbers
+from .protocols import check_learning_rate, check_not_diverged
 from .stability import check_penalties, interval_bounds, penalty, sampled_bounds, stable_masks
 
 #: Bound methods of the penalties: a dense grid's range (tight) or sub-box interval arithmetic (sound).
@@ -111,7 +112,6 @@ class SolveTimeConfig:
             ("lam", is_number(self.lam, low=0, finite=True), "a number >= 0, e.g. 0.01"),
             ("steps", is_number(self.steps, integer=True, low=0), "an integer >= 0"),
             ("finetune_steps", is_number(self.finetune_steps, integer=True, low=0), "an integer >= 0"),
-            ("learning_rate", is_number(self.learning_rate, low=0, low_open=True, finite=True), "a number > 0, e.g. 1e-4"),
             ("batch_size", is_number(self.batch_size, integer=True, low=1), "an integer >= 1"),
             (
                 "resolution",
@@ -126,6 +126,7 @@ class SolveTimeConfig:
         for name, ok, expected in checks:
             if not ok:
                 raise ConfigError(f"SolveTimeConfig: {name}={getattr(self, name)!r} must be {expected}")
+        check_learning_rate("SolveTimeConfig", self.learning_rate)
         if self.bounds not in PENALTY_BOUNDS:
             raise ConfigError(f"SolveTimeConfig: bounds={self.bounds!r} is unknown; choose one of {', '.join(PENALTY_BOUNDS)}")
 
@@ -264,6 +265,7 @@ def _run_phase(model: _Model, config: SolveTimeConfig, steps: int, lam: float, g
         optimizer.step()
         model.clamp()
         history.append(float(loss.detach()))
+    check_not_diverged([p.detach().numpy() for p in model.parameters()], [config.learning_rate], "train_for_solve_time")
 
 
 @torch.no_grad()

@@ -41,7 +41,8 @@ def _hidden_range(net, points):
         ("lam", float("nan"), r"lam=nan must be a number >= 0"),
         ("steps", 1.5, r"steps=1.5 must be an integer >= 0"),
         ("finetune_steps", -1, r"finetune_steps=-1 must be an integer >= 0"),
-        ("learning_rate", 0.0, r"learning_rate=0.0 must be a number > 0"),
+        ("learning_rate", 0.0, r"learning_rate=0.0 must be a number in \(0, 10\]"),
+        ("learning_rate", 1e300, r"learning_rate=1e\+300 must be a number in \(0, 10\], e.g. 1e-3"),
         ("batch_size", 0, r"batch_size=0 must be an integer >= 1"),
         ("resolution", 1, r"resolution=1 must be an integer in \[2, 4096\]"),
         ("resolution", 200000, r"resolution=200000 must be an integer in \[2, 4096\] \(points per axis"),
@@ -201,3 +202,12 @@ def test_the_unit_box_trains_as_before_the_normalisation(start):
     assert report.fit_after == pytest.approx(REFERENCE[0], rel=1e-12, abs=0)
     assert report.history[-1] == pytest.approx(REFERENCE[1], rel=1e-12, abs=0)
     assert float(np.sum([np.abs(w).sum() for w in net.weights + net.biases])) == pytest.approx(REFERENCE[2], rel=1e-12)
+
+
+def test_a_diverged_fine_tuning_names_its_learning_rate(monkeypatch):
+    from surrogate.train import protocols
+
+    monkeypatch.setattr(protocols, "MAX_LEARNING_RATE", 1e300)  # past the check that the config now makes
+    config = SolveTimeConfig(learning_rate=1e300, steps=2, finetune_steps=0, prune=False, batch_size=16, resolution=9)
+    with pytest.raises(ConfigError, match=r"train_for_solve_time: training diverged .* at learning rate 1e\+300; lower"):
+        train_for_solve_time(resolve_surrogate("b24-hand-shared-2x12"), config)
