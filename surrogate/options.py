@@ -249,6 +249,9 @@ def add_solver_option_argument(p: argparse.ArgumentParser) -> None:
     )
 
 
+#: The largest learning rate a training config takes: Adam moves each weight by about the learning rate per
+#: step, and the weights of a net of x*y on [-1, 1]^2 are of order 1, so a larger rate only diverges.
+MAX_LEARNING_RATE = 10.0
 #: The largest seed: PyTorch's ``manual_seed`` takes a signed 64-bit integer.
 MAX_SEED = 2**63 - 1
 #: The most seeds a command line's ``--seeds N`` (seeds 0..N-1) takes: nets per shape, each trained.

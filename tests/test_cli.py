@@ -1,5 +1,6 @@
 import errno
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -72,6 +73,30 @@ def test_hand_built_command(capsys, tmp_path):
     assert paired.split()[2:4] == ["36/36", "7.716e-04"]
     assert any("12x2" in line and "does not fit" in line for line in lines)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3x8-hand-built-paired.onnx", "3x8-hand-built-shared.onnx"]
+
+
+def test_hand_built_takes_an_active_margin_of_0_as_published(capsys):
+    """0 is the documented 'as published' value (the API took it; the CLI said it must be positive)."""
+    assert main(["hand-built", "--arch", "2x6", "--grid", "11", "--active-margin", "0"]) == 0
+    margin = capsys.readouterr().out.splitlines()[1].split()
+    assert main(["hand-built", "--arch", "2x6", "--grid", "11"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split() == margin
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--active-margin", "10"], r"--active-margin 10 must be a number in \[0, 1\], e.g. 0.015625 \(0: as published"),
+        (["--active-margin", "nan"], r"--active-margin nan must be a number in \[0, 1\]"),
+        (["--grid", "1"], r"--grid 1 must be an integer of at least 2 points per axis, e.g. 401"),
+    ],
+)
+def test_hand_built_options_are_refused_before_the_table_in_their_own_words(capsys, args, match):
+    """They were refused after the header was printed, in the API's words (active_margin=10.0, score: n=1)."""
+    assert main(["hand-built", "--arch", "2x6", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("surrogate hand-built: error: ")
+    assert re.search(match, err), err
 
 
 def _one_error_line(capsys, command: str) -> str:
@@ -287,9 +312,8 @@ def test_hand_built_active_margin_saves_a_fixed_net(capsys, tmp_path):
         "hand-built",
     )
     assert read_metadata(tmp_path / entry["file"])["active_margin"] == "0.015625"
-    with pytest.raises(SystemExit):
-        main(["hand-built", "--arch", "4-5-5-5-5", "--active-margin", "0"])
-    assert "--active-margin: 0.0 must be positive" in capsys.readouterr().err
+    assert main(["hand-built", "--arch", "4-5-5-5-5", "--active-margin", "-1"]) == 2
+    assert "--active-margin -1 must be a number in [0, 1]" in capsys.readouterr().err
 
 
 def test_an_unknown_flag_and_an_unreadable_shape_are_refused_naming_the_command(capsys, tmp_path):

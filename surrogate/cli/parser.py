@@ -72,10 +72,10 @@ def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save-models", type=user_path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")
     p.add_argument(
         "--active-margin",
-        type=positive_float,
+        type=float,
         metavar="M",
         help="shift the always-active units' biases by M (e.g. 0.015625) so bound tightening proves them active: "
-        "the same function, fewer binaries; saved as b<N>-hand-<variant>-fixed-<shape> (default: as published)",
+        "the same function, fewer binaries; saved as b<N>-hand-<variant>-fixed-<shape> (0 or omitted: as published)",
     )
     p.set_defaults(func=cmd_hand_built)
 

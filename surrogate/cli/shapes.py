@@ -37,13 +37,16 @@ def cmd_architectures(args: argparse.Namespace) -> int:
 def cmd_hand_built(args: argparse.Namespace) -> int:
     """Print the hand-built nets' cells, closed-form bound and grid errors; export or save them if asked; return 0."""
     from ..errors import ArchitectureError
-    from ..nets.construct import VARIANTS, hand_built, plan
-    from ..nets.metrics import score
+    from ..nets.construct import VARIANTS, check_active_margin, hand_built, plan
+    from ..nets.metrics import check_grid_points, score
     from ..nets.onnx_io import export_onnx
 
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
     for name in archs:  # a shape that cannot be read is a typo, refused before any row; one that reads may not fit
         Architecture.parse(name)
+    check_grid_points(args.grid, f"--grid {args.grid}")  # before the table's header, in the option's words
+    if args.active_margin is not None:
+        check_active_margin(args.active_margin, f"--active-margin {args.active_margin:g}")
     margin = {} if args.active_margin is None else {"active_margin": args.active_margin}
     variants = [args.variant] if args.variant else list(VARIANTS)
     print(

@@ -42,7 +42,7 @@ from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import stable_source
 from ..nets.zoo import DEFAULT_ZOO, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
-from ..nets.zoo_pending import write_manifest
+from ..nets.zoo_pending import read_pending, staged, write_manifest
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -131,14 +131,18 @@ def train_one(start, start_entry: dict, lam: float, config: SolveTimeConfig) -> 
 
 
 def export_member(net, row: dict, out_dir: str | Path) -> dict:
-    """Export ``net`` (with its ``interval``/``lp``/``milp`` bounds stored) to ``out_dir``; return its manifest entry."""
+    """Export ``net`` (with its ``interval``/``lp``/``milp`` bounds stored) to ``out_dir``; return its manifest entry.
+
+    The entry, with the new file's SHA-256, is noted as pending before the file replaces the old one
+    (:func:`~surrogate.nets.zoo_pending.staged`), so a build interrupted before :func:`merge_entries` writes
+    the manifest leaves every net loadable (an earlier build's pending entries are kept with it).
+    """
     out_dir = Path(out_dir)
-    path = export_onnx(with_stored_bounds(net, BOUND_METHODS), out_dir / f"{row['name']}.onnx")
     s = json.loads(net.metadata["metrics"])
     config = json.loads(net.metadata["solve_time_config"])
-    return {
+    entry = {
         "name": row["name"],
-        "file": path.name,
+        "file": f"{row['name']}.onnx",
         "kind": "trained",
         "source": net.metadata["source"],
         "architecture": row["arch"],
@@ -155,6 +159,10 @@ def export_member(net, row: dict, out_dir: str | Path) -> dict:
         "unstable": row["unstable"],
         "bigm_width": row["bigm_width"],
     }
+    added = read_pending(out_dir)
+    with staged(out_dir, entry, added) as tmp:
+        export_onnx(with_stored_bounds(net, BOUND_METHODS), tmp)
+    return added[-1]
 
 
 def merge_entries(out_dir: str | Path, added: Sequence[dict]) -> dict:

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError, ModelFormatError
-from ..files import atomic_path, sha256_bytes
 from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
 from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
@@ -20,7 +19,7 @@ from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import TRAINED, hand_built_source
 from ..nets.zoo import MANIFEST, check_entry_file, load_manifest, read_zoo, zoo_name
-from ..nets.zoo_pending import merged_entries, note_pending, write_manifest
+from ..nets.zoo_pending import merged_entries, staged, write_manifest
 from .sweep_tables import best_rows
 
 
@@ -45,7 +44,7 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
 
 
 def _save_entry(result, row, protocol, zoo_dir: Path, added: list) -> None:
-    """Copy one selected net of a sweep into ``zoo_dir``, its manifest entry noted in ``added`` (:func:`_staged`)."""
+    """Copy one selected net of a sweep into ``zoo_dir``, its manifest entry noted in ``added`` (:func:`~surrogate.nets.zoo_pending.staged`)."""
     arch = Architecture.parse(row["arch"])
     trained = row["source"] == TRAINED
     name = zoo_name(arch, protocol.name if trained else row["source"])
@@ -66,22 +65,8 @@ def _save_entry(result, row, protocol, zoo_dir: Path, added: list) -> None:
         entry.update(protocol=protocol.name, epochs=epochs, seed=int(row["seed"]), val_mae=float(row["val_mae"]))
     else:
         entry.update(error_bound=float(row["error_bound"]))
-    with _staged(zoo_dir, entry, added) as tmp:
+    with staged(zoo_dir, entry, added) as tmp:
         shutil.copyfile(result.out_dir / "nets" / row["file"], tmp)
-
-
-@contextmanager
-def _staged(zoo_dir: Path, entry: dict, added: list):
-    """Yield a temporary path for the new content of ``entry``'s file; when the block succeeds, note ``entry``
-    with that content's SHA-256 in ``added``, then move the file into place (atomically).
-
-    The entry is noted before the file is replaced: an interruption in between leaves the old file, which
-    :func:`_merge` sees differs from the noted hash, so the name keeps its old entry.
-    """
-    with atomic_path(zoo_dir / entry["file"]) as tmp:
-        yield tmp
-        added.append({**entry, "sha256": sha256_bytes(tmp.read_bytes())})
-        note_pending(zoo_dir, added)  # read back until the manifest holds it: an interrupted _merge loses nothing
 
 
 @contextmanager
@@ -132,7 +117,7 @@ def save_hand_built(
                 "collapsed": s.collapsed,
                 "error_bound": built.error_bound,
             }
-            with _staged(zoo_dir, entry, added) as tmp:
+            with staged(zoo_dir, entry, added) as tmp:
                 export_onnx(net, tmp, metadata={"error_bound": built.error_bound, "metrics": s.to_dict()})
     return added
 
@@ -145,7 +130,8 @@ def _merge(zoo_dir: Path, manifest: dict, added: list[dict], *, sort: bool = Tru
     (:func:`~surrogate.nets.zoo_pending.merged_entries`), so an interrupted save never pairs an entry with
     another file: a name whose new file did not replace the old one keeps its old entry, and a file that is
     missing never gets a hash. Until the manifest is written, every read takes the entries from the pending
-    file :func:`_staged` wrote, so an interruption here loses none. Outside an ``interrupted`` save, an entry not taken raises
+    file :func:`~surrogate.nets.zoo_pending.staged` wrote, so an interruption here loses none. Outside an
+    ``interrupted`` save, an entry not taken raises
     :class:`~surrogate.errors.ModelFormatError` once the manifest is written.
     """
     models = merged_entries(zoo_dir, manifest["models"], added)
@@ -188,6 +174,6 @@ def store_bounds(
             net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
             found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods or BOUND_METHODS]
             rows += [{"name": entry["name"], **b.summary()} for b in found]
-            with _staged(zoo_dir, entry, added) as tmp:  # noted with its new SHA-256 before it replaces the file
+            with staged(zoo_dir, entry, added) as tmp:  # noted with its new SHA-256 before it replaces the file
                 export_onnx(attach_bounds(net, *found), tmp)
     return rows

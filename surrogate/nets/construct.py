@@ -323,6 +323,12 @@ def _active_units(p: ConstructionPlan) -> list[np.ndarray]:
 MAX_ACTIVE_MARGIN, MARGIN_NOTE = 1.0, "0: as published; a larger margin, taken off again in float64, rounds the net away"
 
 
+def check_active_margin(value, what: str) -> None:
+    """Raise :class:`ConfigError` (its message starting with ``what``) unless ``value`` is in [0, :data:`MAX_ACTIVE_MARGIN`]."""
+    if not is_number(value, low=0, high=MAX_ACTIVE_MARGIN):
+        raise ConfigError(f"{what} must be a number in [0, {MAX_ACTIVE_MARGIN:g}], e.g. 0.015625 ({MARGIN_NOTE})")
+
+
 def _shift_active(weights: list, biases: list, active: list[np.ndarray], margin: float) -> None:
     """Add ``margin`` to the bias of every ``active`` unit and take it off in the layer that reads it.
 
@@ -348,10 +354,7 @@ def hand_built(arch: Architecture | str, variant: str = "paired", *, active_marg
     they cost the MILP no binary. 4-5-5-5-5 ``shared``: 10 unstable neurons instead of 18. ``0`` (the
     default) is the construction as published, and the net the zoo's ``b<N>-hand-<variant>-<shape>`` hold.
     """
-    if not is_number(active_margin, low=0, high=MAX_ACTIVE_MARGIN):
-        raise ConfigError(
-            f"active_margin={active_margin!r} must be a number in [0, {MAX_ACTIVE_MARGIN:g}], e.g. 0.015625 ({MARGIN_NOTE})"
-        )
+    check_active_margin(active_margin, f"active_margin={active_margin!r}")
     p = plan(arch, variant)
     w1, b1, f, z, h = _first_layer(p)
     weights, biases = [w1], [b1]

@@ -68,11 +68,16 @@ def validation_mae(net: ReluMLP, seed: int) -> float:
     return float(np.abs(net.forward(points) - points[:, 0] * points[:, 1]).mean())
 
 
+def check_grid_points(n, what: str) -> None:
+    """Raise :class:`ConfigError` (its message starting with ``what``) unless ``n`` is an integer >= 2."""
+    if not is_number(n, integer=True, low=2):
+        raise ConfigError(f"{what} must be an integer of at least 2 points per axis, e.g. {GRID_POINTS}")
+
+
 def score(net: ReluMLP, *, n: int = GRID_POINTS) -> ApproximationScore:
     """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points) of its domain (its ``domain``
     metadata, else [-1, 1]^2: the grid of every zoo net); ``n`` at least 2."""
-    if not is_number(n, integer=True, low=2):
-        raise ConfigError(f"score: n={n!r} must be an integer of at least 2 points per axis, e.g. {GRID_POINTS}")
+    check_grid_points(n, f"score: n={n!r}")
     points = grid(n, net.check_product_net("score").domain)
     out = net.forward(points)
     err = out - points[:, 0] * points[:, 1]

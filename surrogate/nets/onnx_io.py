@@ -97,13 +97,25 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     a layer takes there (float32 rounding); it is written atomically.
     ``metadata`` values that are not strings are stored as JSON.
 
+    A ``domain`` in ``metadata`` must pass the loader's rule
+    (:func:`~surrogate.nets.network.parse_domain`); the check runs on it.
+
     Raises
     ------
     ExportError
         If onnxruntime disagrees with the net.
+    ModelFormatError
+        If ``path`` is a folder, empty or under a file, cannot be written, or
+        ``metadata`` gives a malformed ``domain`` (nothing is written).
     """
     import onnx
 
+    target = _export_path(path)
+    if metadata and DOMAIN_KEY in metadata:  # the domain written is the one the check samples, by the loader's rule
+        try:
+            net = net.with_metadata(**{DOMAIN_KEY: metadata[DOMAIN_KEY]})
+        except ModelFormatError as exc:
+            raise ModelFormatError(f"export_onnx(metadata={{'domain': ...}}): {exc}; nothing was written") from None
     proto = _to_model_proto(net)
     items = {**net.metadata, **(metadata or {})}
     items.setdefault("versions", package_versions())
@@ -120,7 +132,28 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
             f"ONNX export of {net.architecture} to {path}: onnxruntime differs from the net by {diff:.3g} of the "
             f"largest value a layer takes > {EXPORT_TOLERANCE:g}; nothing was written. Check the net's weights are finite."
         )
-    return write_bytes(path, data)
+    try:
+        return write_bytes(target, data)
+    except OSError as exc:  # its message names the hidden temporary file: name the user's path
+        raise ModelFormatError(
+            f"export_onnx: cannot write {os.fspath(path)!r} ({exc.strerror or exc}); check that its folder is writable"
+        ) from None
+
+
+def _export_path(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or :class:`ModelFormatError` naming it where no file can be written."""
+    target, problem = Path(path), None
+    if not os.fspath(path) or target.is_dir():
+        problem = "is empty" if not os.fspath(path) else "is a folder"
+    else:
+        above = next((p for p in target.parents if p.exists()), None)  # the folders missing below it are made
+        if above is not None and not above.is_dir():
+            problem = f"is under {str(above)!r}, which is a file, not a folder"
+    if problem:
+        raise ModelFormatError(
+            f"export_onnx: the path {os.fspath(path)!r} {problem}; give the path of the file to write, e.g. 'nets/net.onnx'"
+        )
+    return target
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:

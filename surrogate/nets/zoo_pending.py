@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ModelFormatError
-from ..files import sha256_file, write_text
+from ..files import atomic_path, sha256_bytes, sha256_file, write_text
 
 MANIFEST = "manifest.json"
 #: The entries of a save that may have replaced their files but not yet the manifest's entries.
@@ -46,6 +47,22 @@ def read_json(path: Path):
 def note_pending(zoo_dir: Path, entries: Sequence[dict]) -> None:
     """Write ``entries`` (each with the ``sha256`` of its new file) as the zoo's pending entries, atomically."""
     write_text(Path(zoo_dir) / PENDING, json.dumps(list(entries), indent=2) + "\n")
+
+
+@contextmanager
+def staged(zoo_dir: Path, entry: dict, added: list) -> Iterator[Path]:
+    """Yield a temporary path for the new content of ``entry``'s file; when the block succeeds, note ``entry``
+    with that content's SHA-256 in ``added`` and as pending (:func:`note_pending`), then move the file into
+    place (atomically).
+
+    The entry is noted before the file is replaced: an interruption in between leaves the old file, which
+    :func:`merged_entries` sees differs from the noted hash, so the name keeps its old entry; one after it
+    leaves the new file with its pending entry, which every read of the manifest takes.
+    """
+    with atomic_path(Path(zoo_dir) / entry["file"]) as tmp:
+        yield tmp
+        added.append({**entry, "sha256": sha256_bytes(tmp.read_bytes())})
+        note_pending(zoo_dir, added)
 
 
 def read_pending(zoo_dir: str | os.PathLike) -> list[dict]:

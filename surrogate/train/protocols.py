@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
+import numpy as np
+
 from ..errors import ConfigError
-from ..options import is_number, plain_numbers
+from ..options import MAX_LEARNING_RATE, is_number, plain_numbers
 
 LOSSES = ("mae", "mse")
 SCHEDULES = ("constant", "cosine")
@@ -32,6 +34,25 @@ def _number(owner: str, name: str, value, *, integer: bool, low: float = 0.0, lo
 def _choice(owner: str, name: str, value, choices: tuple[str, ...]) -> None:
     if not isinstance(value, str) or value not in choices:
         raise ConfigError(f"{owner}: {name}={value!r} is unknown; choose one of {', '.join(choices)}")
+
+
+def check_learning_rate(owner: str, value) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a number in (0, :data:`~surrogate.options.MAX_LEARNING_RATE`]."""
+    if not is_number(value, low=0, high=MAX_LEARNING_RATE, low_open=True, finite=True):
+        raise ConfigError(
+            f"{owner}: learning_rate={value!r} must be a number in (0, {MAX_LEARNING_RATE:g}], e.g. 1e-3: Adam moves each "
+            "weight by about the learning rate per step and a net of x*y on [-1, 1]^2 has weights of order 1, so a "
+            "larger rate only diverges"
+        )
+
+
+def check_not_diverged(arrays, rates, where: str) -> None:
+    """Raise :class:`ConfigError` naming the learning rates ``rates`` if training left a non-finite value in ``arrays``."""
+    if not all(np.isfinite(np.asarray(a)).all() for a in arrays):
+        raise ConfigError(
+            f"{where}: training diverged (its weights became nan or inf) at learning rate "
+            f"{', '.join(f'{r:g}' for r in rates)}; lower the learning rate (e.g. 1e-3)"
+        )
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,7 @@ class Stage:
             raise ConfigError(f"{owner}: leak={self.leak!r} must lie in [0, 1)")
         _number(owner, "epochs", self.epochs, integer=True)
         _number(owner, "batch_size", self.batch_size, integer=True)
-        _number(owner, "learning_rate", self.learning_rate, integer=False)
+        check_learning_rate(owner, self.learning_rate)
         if not is_number(self.final_lr_factor, low=0, high=1, low_open=True):
             raise ConfigError(
                 f"{owner}: final_lr_factor={self.final_lr_factor!r} must lie in (0, 1]: the cosine schedule decays "

@@ -24,6 +24,15 @@ range on the grid. At the end every linear neuron is shifted into the positive
 range by a bias ``c`` (``b_j += c``, and ``c`` times its outgoing weights taken
 off the next layer's biases: the same function) so that its sound interval
 lower bound is at least ``margin``: it is stable-active in any MILP.
+
+Training runs in **normalised coordinates**, so that a config means the same on
+every domain: the net's domain box is mapped onto [-1, 1]^2 (folded into the
+first layer) and its output divided by ``max |x y|`` on the box (folded into the
+last), fine-tuned there, and mapped back. The MAE above and ``lam`` are thus
+relative to ``max |x y|``, and ``learning_rate`` is a step on the net of the unit
+box (a net on [-1, 1]^2 trains exactly as without the map); the hidden layers,
+and so the penalties and ``margin``, are the same in both coordinates. The
+report's fits are in the domain's own units.
 """
 
 from __future__ import annotations
@@ -36,8 +45,9 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from ..nets.network import ReluMLP
+from ..nets.network import ReluMLP, unit_box
 from ..options import MAX_SEED, is_number, plain_numbers
+from .protocols import check_learning_rate, check_not_diverged
 from .stability import check_penalties, interval_bounds, penalty, sampled_bounds, stable_masks
 
 #: Bound methods of the penalties: a dense grid's range (tight) or sub-box interval arithmetic (sound).
@@ -102,7 +112,6 @@ class SolveTimeConfig:
             ("lam", is_number(self.lam, low=0, finite=True), "a number >= 0, e.g. 0.01"),
             ("steps", is_number(self.steps, integer=True, low=0), "an integer >= 0"),
             ("finetune_steps", is_number(self.finetune_steps, integer=True, low=0), "an integer >= 0"),
-            ("learning_rate", is_number(self.learning_rate, low=0, low_open=True, finite=True), "a number > 0, e.g. 1e-4"),
             ("batch_size", is_number(self.batch_size, integer=True, low=1), "an integer >= 1"),
             (
                 "resolution",
@@ -117,6 +126,7 @@ class SolveTimeConfig:
         for name, ok, expected in checks:
             if not ok:
                 raise ConfigError(f"SolveTimeConfig: {name}={getattr(self, name)!r} must be {expected}")
+        check_learning_rate("SolveTimeConfig", self.learning_rate)
         if self.bounds not in PENALTY_BOUNDS:
             raise ConfigError(f"SolveTimeConfig: bounds={self.bounds!r} is unknown; choose one of {', '.join(PENALTY_BOUNDS)}")
 
@@ -152,12 +162,23 @@ class SolveTimeReport:
 
 
 class _Model:
-    """The net's layers as float64 tensors, with masks of the fixed neurons."""
+    """The net's layers as float64 tensors in normalised coordinates (module docstring), with masks of the fixed neurons."""
 
-    def __init__(self, net: ReluMLP, box):
-        self.box = box
-        self.weights = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in net.weights]
-        self.biases = [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in net.biases]
+    def __init__(self, net: ReluMLP):
+        lows, highs = (np.array(side, dtype=np.float64) for side in zip(*net.domain))
+        self.centre, self.half, self.box = (lows + highs) / 2, (highs - lows) / 2, unit_box(2)
+        self.scale = float(np.prod(np.maximum(np.abs(lows), np.abs(highs))))  # max |x y| on the domain
+        if not 0 < self.scale < math.inf:
+            raise ConfigError(
+                f"train_for_solve_time: max |x y| on the net's domain {net.domain} is {self.scale} in float64; "
+                "rescale the factors so that the domain is nearer unit scale"
+            )
+        weights, biases = list(net.weights), list(net.biases)
+        if np.any(self.centre):  # (skipped when centred, so a net on [-1, 1]^2 trains bitwise as before)
+            biases[0] = biases[0] + self.centre @ weights[0]
+        weights[0], weights[-1], biases[-1] = self.half[:, None] * weights[0], weights[-1] / self.scale, biases[-1] / self.scale
+        self.weights = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
+        self.biases = [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in biases]
         hidden = [w.shape[1] for w in net.weights[:-1]]
         self.linear = [torch.zeros(n, dtype=torch.bool) for n in hidden]
         self.zero = [torch.zeros(n, dtype=torch.bool) for n in hidden]
@@ -191,12 +212,19 @@ class _Model:
             self.biases[k][z] = 0.0
             self.weights[k + 1][z, :] = 0.0
 
+    def target(self, u: torch.Tensor) -> torch.Tensor:
+        """``x y / scale`` at the normalised points ``u`` (``x = centre + half * u``)."""
+        x = torch.as_tensor(self.centre) + torch.as_tensor(self.half) * u
+        return x[:, 0] * x[:, 1] / self.scale
+
     def net(self, metadata: dict) -> ReluMLP:
-        return ReluMLP(
-            tuple(w.detach().numpy().copy() for w in self.weights),
-            tuple(b.detach().numpy().copy() for b in self.biases),
-            dict(metadata),
-        )
+        """The net now, mapped back to its own domain and output units."""
+        weights = [w.detach().numpy().copy() for w in self.weights]
+        biases = [b.detach().numpy().copy() for b in self.biases]
+        weights[0], weights[-1], biases[-1] = weights[0] / self.half[:, None], weights[-1] * self.scale, biases[-1] * self.scale
+        if np.any(self.centre):
+            biases[0] = biases[0] - self.centre @ weights[0]
+        return ReluMLP(tuple(weights), tuple(biases), dict(metadata))
 
 
 def _bounds(model: _Model, config: SolveTimeConfig, grid: torch.Tensor):
@@ -213,7 +241,7 @@ def _grid(box, resolution: int) -> torch.Tensor:
 def _losses(model: _Model, config: SolveTimeConfig, grid: torch.Tensor) -> tuple[float, float]:
     """``(fit MAE on the grid, penalty)`` of the model now."""
     with torch.no_grad():
-        fit = float((model.forward(grid) - grid[:, 0] * grid[:, 1]).abs().mean())
+        fit = float((model.forward(grid) - model.target(grid)).abs().mean()) * model.scale
         pen = float(penalty(_bounds(model, config, grid), config.penalties, free=model.free()))
     return fit, pen
 
@@ -230,13 +258,14 @@ def _run_phase(model: _Model, config: SolveTimeConfig, steps: int, lam: float, g
             group["lr"] = config.learning_rate * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * step / steps)))
         x = lows + spans * torch.rand((config.batch_size, len(model.box)), generator=gen, dtype=torch.float64)
         optimizer.zero_grad()
-        loss = (model.forward(x) - x[:, 0] * x[:, 1]).abs().mean()
+        loss = (model.forward(x) - model.target(x)).abs().mean()
         if lam > 0:
             loss = loss + lam * penalty(_bounds(model, config, grid), config.penalties, free=model.free())
         loss.backward()
         optimizer.step()
         model.clamp()
         history.append(float(loss.detach()))
+    check_not_diverged([p.detach().numpy() for p in model.parameters()], [config.learning_rate], "train_for_solve_time")
 
 
 @torch.no_grad()
@@ -341,7 +370,8 @@ def train_for_solve_time(
     net.check_product_net("train_for_solve_time")
     gen = torch.Generator().manual_seed(config.seed)
     kept = {k: v for k, v in net.metadata.items() if k == "domain"}  # what the trained net keeps, and bounds_of sees
-    model, grid = _Model(net, net.domain), _grid(net.domain, config.resolution)
+    model = _Model(net)
+    grid = _grid(model.box, config.resolution)
     if config.prune:
         if fixed is not None:
             model.fix(*_check_fixed(fixed, model))

@@ -18,7 +18,9 @@ def test_seed_protocol_is_the_blog_setup():
     [
         ({"epochs": 0}, "epochs=0 must be an integer > 0"),
         ({"batch_size": 2.5}, "batch_size=2.5 must be an integer > 0"),
-        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a finite number > 0"),
+        ({"learning_rate": -1.0}, r"learning_rate=-1.0 must be a number in \(0, 10\]"),
+        ({"learning_rate": 1e300}, r"learning_rate=1e\+300 must be a number in \(0, 10\], e.g. 1e-3: Adam moves each weight"),
+        ({"learning_rate": 11}, r"learning_rate=11 must be a number in \(0, 10\].* so a larger rate only diverges"),
         ({"loss": "huber"}, "loss='huber' is unknown; choose one of mae, mse"),
         ({"schedule": "step"}, "schedule='step' is unknown; choose one of constant, cosine"),
         ({"final_lr_factor": 5.0}, r"final_lr_factor=5\.0 must lie in \(0, 1\]: the cosine schedule decays"),
@@ -183,7 +185,7 @@ def test_sweep_config_refuses_what_would_fail_later_or_mislabel_the_run(kwargs, 
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Stage(learning_rate=float("inf")), r"learning_rate=inf must be a finite number > 0"),
+        (lambda: Stage(learning_rate=float("inf")), r"learning_rate=inf must be a number in \(0, 10\]"),
         (lambda: TrainingProtocol(init_noise=float("inf")), r"init_noise=inf must be a finite number >= 0"),
         (lambda: TrainingProtocol(stages=Stage()), r"stages must be a non-empty sequence of Stage objects"),
         (lambda: get_protocol(["seed"]), r"training protocol \['seed'\] is neither a name nor a TrainingProtocol"),

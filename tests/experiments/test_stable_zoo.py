@@ -176,3 +176,27 @@ def test_merging_an_entry_whose_file_is_missing_is_refused_not_recorded_as_a_nul
     with pytest.raises(ConfigError, match=r"b24-x\.onnx: the file of 'b24-x' cannot be read; train the family again"):
         merge_entries(tmp_path, [entry])
     assert json.loads((tmp_path / "manifest.json").read_text()) == {"version": 1, "models": []}
+
+
+def test_a_build_interrupted_before_the_manifest_is_written_leaves_every_net_loadable(short_family, tmp_path, monkeypatch):
+    """The member's entry is noted as pending before its file is replaced (the old entry named the new file: refused)."""
+    import shutil
+
+    from surrogate.experiments import stable_zoo
+
+    folder, rows = short_family
+    for file in folder.iterdir():
+        shutil.copy(file, tmp_path)
+    entry = load_manifest(tmp_path)["models"][0]
+    net = load_onnx(tmp_path / entry["file"])
+    row = {**rows.reset_index().set_index("name").loc[entry["name"]].to_dict(), "name": entry["name"]}
+
+    def interrupted(zoo_dir, manifest):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stable_zoo, "write_manifest", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        stable_zoo.merge_entries(tmp_path, [stable_zoo.export_member(net.with_metadata(lam=9.0), row, tmp_path)])
+    assert read_metadata(tmp_path / entry["file"])["lam"] == "9.0"  # the file was replaced
+    for e in load_manifest(tmp_path)["models"]:
+        load_onnx(check_entry_file(tmp_path, e))

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import surrogate.experiments.zoo_store as zoo_store
+import surrogate.nets.zoo_pending as zoo_pending
 from surrogate import ConfigError, ModelFormatError, load_onnx
 from surrogate.cli import main
 from surrogate.experiments.zoo_store import store_bounds
@@ -240,7 +241,7 @@ def test_a_store_bounds_interrupted_in_its_manifest_write_loses_no_entry_and_a_r
 def test_a_fault_while_noting_the_pending_entry_leaves_the_old_pair(zoo, monkeypatch):
     before = (zoo / f"{NAMES[0]}.onnx").read_bytes()
     with monkeypatch.context() as patch:
-        patch.setattr(zoo_store, "note_pending", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
+        patch.setattr(zoo_pending, "note_pending", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
         with pytest.raises(OSError, match="No space left"):
             store_bounds(zoo, ("interval",))
     assert (zoo / f"{NAMES[0]}.onnx").read_bytes() == before

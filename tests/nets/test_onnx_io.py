@@ -120,3 +120,51 @@ def test_the_import_check_holds_at_a_tiny_scale(tmp_path):
     off = ReluMLP(tiny.weights, tiny.biases[:-1] + (tiny.biases[-1] + 1e-7,)).with_metadata(domain=[[-1e-4, 1e-4]] * 2)
     with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
         check_import(path, off)
+
+
+@pytest.mark.parametrize("bad", [[[1, 0], [0, 1]], "nonsense", [[0, float("nan")], [0, 1]]])
+def test_a_malformed_domain_given_to_export_is_refused_by_the_loaders_rule(tmp_path, bad):
+    """Such a file was written, then refused by load_onnx."""
+    with pytest.raises(
+        ModelFormatError, match=r"export_onnx\(metadata=\{'domain': \.\.\.\}\): domain metadata .*nothing was written"
+    ):
+        export_onnx(random_net((4,)), tmp_path / "net.onnx", metadata={"domain": bad})
+    assert not (tmp_path / "net.onnx").exists()
+
+
+def test_a_domain_given_to_export_is_the_one_checked_against_onnxruntime(tmp_path, monkeypatch):
+    import surrogate.nets.onnx_io as onnx_io
+
+    checked, check = [], onnx_io.check_against_onnxruntime
+    monkeypatch.setattr(onnx_io, "check_against_onnxruntime", lambda data, net: checked.append(net.domain) or check(data, net))
+    export_onnx(random_net((4,)), tmp_path / "net.onnx", metadata={"domain": [[0, 1000], [-5, 5]]})
+    assert checked == [((0.0, 1000.0), (-5.0, 5.0))] and load_onnx(tmp_path / "net.onnx").domain == checked[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("folder", r"the path '.*folder' is a folder; give the path of the file to write"),
+        ("file/net.onnx", r"the path '.*file/net.onnx' is under '.*file', which is a file, not a folder"),
+        ("", r"the path '' is empty; give the path of the file to write"),
+    ],
+)
+def test_export_to_a_path_that_cannot_be_a_file_names_that_path(tmp_path, monkeypatch, name, match):
+    """A bare OSError named a hidden temporary file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ModelFormatError, match=match):
+        export_onnx(random_net((4,)), str(tmp_path / name) if name else "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"] and not any((tmp_path / "folder").iterdir())
+
+
+def test_a_failed_write_names_the_path_given(tmp_path, monkeypatch):
+    import surrogate.nets.onnx_io as onnx_io
+
+    def full(path, data):
+        raise OSError(28, "No space left on device", str(path.parent / ".net.onnx.x.tmp"))
+
+    monkeypatch.setattr(onnx_io, "write_bytes", full)
+    with pytest.raises(ModelFormatError, match=r"cannot write '.*net.onnx' \(No space left on device\); check that its folder"):
+        export_onnx(random_net((4,)), tmp_path / "net.onnx")

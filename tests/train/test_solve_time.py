@@ -8,6 +8,7 @@ import torch
 
 from surrogate.errors import ConfigError
 from surrogate.nets.metrics import grid
+from surrogate.nets.network import ReluMLP
 from surrogate.nets.zoo import resolve_surrogate
 from surrogate.train.solve_time import SolveTimeConfig, SolveTimeReport, train_for_solve_time
 from surrogate.train.stability import interval_bounds
@@ -40,7 +41,8 @@ def _hidden_range(net, points):
         ("lam", float("nan"), r"lam=nan must be a number >= 0"),
         ("steps", 1.5, r"steps=1.5 must be an integer >= 0"),
         ("finetune_steps", -1, r"finetune_steps=-1 must be an integer >= 0"),
-        ("learning_rate", 0.0, r"learning_rate=0.0 must be a number > 0"),
+        ("learning_rate", 0.0, r"learning_rate=0.0 must be a number in \(0, 10\]"),
+        ("learning_rate", 1e300, r"learning_rate=1e\+300 must be a number in \(0, 10\], e.g. 1e-3"),
         ("batch_size", 0, r"batch_size=0 must be an integer >= 1"),
         ("resolution", 1, r"resolution=1 must be an integer in \[2, 4096\]"),
         ("resolution", 200000, r"resolution=200000 must be an integer in \[2, 4096\] \(points per axis"),
@@ -154,3 +156,58 @@ def test_bad_arguments_are_refused():
         train_for_solve_time("3x8", QUICK)
     with pytest.raises(ConfigError, match="takes a ReluMLP and a SolveTimeConfig"):
         train_for_solve_time(random_net((4, 4)), {"lam": 1.0})
+
+
+def _placed(net, box):
+    """``net`` (of x*y on [-1, 1]^2) placed exactly on ``box``: the input map folded in, two carry units for the offsets."""
+    (p, q), (r, s) = box
+    half, centre = np.array([(q - p) / 2, (s - r) / 2]), np.array([(p + q) / 2, (r + s) / 2])
+    w, b = [np.array(x) for x in net.weights], [np.array(x) for x in net.biases]
+    ws = [np.hstack([w[0] / half[:, None], np.diag(1 / half)])]
+    bs = [np.concatenate([b[0] - (centre / half) @ w[0], 1 - centre / half])]  # carries relu(u + 1) >= 0
+    for wk, bk in zip(w[1:-1], b[1:-1]):
+        ws.append(np.block([[wk, np.zeros((len(wk), 2))], [np.zeros((2, wk.shape[1])), np.eye(2)]]))
+        bs.append(np.concatenate([bk, [0.0, 0.0]]))
+    ws.append(np.vstack([half.prod() * w[-1], [[half[0] * centre[1]], [centre[0] * half[1]]]]))
+    bs.append(half.prod() * b[-1] - half[0] * centre[1] - centre[0] * half[1] + centre.prod())
+    return ReluMLP(tuple(ws), tuple(bs), {"domain": [list(map(float, side)) for side in box]})
+
+
+def _relative_mae(net, n=41):
+    (p, q), (r, s) = net.domain
+    x, y = (a.ravel() for a in np.meshgrid(np.linspace(p, q, n), np.linspace(r, s, n)))
+    return float(np.abs(net.forward(np.column_stack([x, y])) - x * y).mean()) / max(abs(a * c) for a in (p, q) for c in (r, s))
+
+
+def test_a_config_means_the_same_on_every_domain():
+    """Training runs on the domain mapped to [-1, 1]^2 (output over max|xy|): the same net placed exactly on a tiny
+    and a huge box keeps its relative error after plain fine-tuning, as on the unit box (was 9e-5 -> 25 on the tiny)."""
+    config = SolveTimeConfig(lam=0.0, prune=False, steps=10, finetune_steps=0, batch_size=128, resolution=17, seed=1)
+    start = resolve_surrogate("b24-hand-shared-2x12")
+    unit = _relative_mae(train_for_solve_time(_placed(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
+    for box in (((0.0, 1e-3), (0.0, 1e-3)), ((-1000.0, 1000.0), (-1000.0, 1000.0)), ((2.0, 6.0), (-3.0, 1.0))):
+        placed = _placed(start, box)
+        tuned, report = train_for_solve_time(placed, config)
+        assert tuned.domain == placed.domain and _relative_mae(tuned) <= 1.5 * unit + 1e-6, box
+        assert report.fit_before == pytest.approx(_relative_mae(placed, 17) * max(abs(a * c) for a in box[0] for c in box[1]))
+
+
+#: ``(fit_after, last loss, sum of |weights|)`` of the test below, by the code before the normalisation (b08a245).
+REFERENCE = (0.0005222838424312201, 0.0005040267732537246, 151.55895865084312)
+
+
+def test_the_unit_box_trains_as_before_the_normalisation(start):
+    """On [-1, 1]^2 the map is the identity: the values of the code before it (to 1e-12)."""
+    net, report = train_for_solve_time(start, replace(QUICK, steps=10, finetune_steps=10))
+    assert report.fit_after == pytest.approx(REFERENCE[0], rel=1e-12, abs=0)
+    assert report.history[-1] == pytest.approx(REFERENCE[1], rel=1e-12, abs=0)
+    assert float(np.sum([np.abs(w).sum() for w in net.weights + net.biases])) == pytest.approx(REFERENCE[2], rel=1e-12)
+
+
+def test_a_diverged_fine_tuning_names_its_learning_rate(monkeypatch):
+    from surrogate.train import protocols
+
+    monkeypatch.setattr(protocols, "MAX_LEARNING_RATE", 1e300)  # past the check that the config now makes
+    config = SolveTimeConfig(learning_rate=1e300, steps=2, finetune_steps=0, prune=False, batch_size=16, resolution=9)
+    with pytest.raises(ConfigError, match=r"train_for_solve_time: training diverged .* at learning rate 1e\+300; lower"):
+        train_for_solve_time(resolve_surrogate("b24-hand-shared-2x12"), config)

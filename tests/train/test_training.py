@@ -121,3 +121,20 @@ def test_fine_tuning_never_returns_a_net_worse_than_its_hand_built_start():
     assert all(np.array_equal(a, b) for a, b in zip(net.net.weights, exact.weights))
     assert net.val_mae == pytest.approx(validation_mae(exact, 0))
     assert train_net_naive("4x12", 0, rough).candidate == -1
+
+
+@pytest.mark.parametrize("trainer", ["packed", "naive"])
+def test_a_diverged_training_names_its_learning_rate(monkeypatch, trainer):
+    """Non-finite weights gave a ModelFormatError about a MILP that never named the learning rate."""
+    from surrogate.errors import ConfigError
+    from surrogate.train import protocols
+
+    monkeypatch.setattr(protocols, "MAX_LEARNING_RATE", 1e300)  # past the check that Stage now makes
+    protocol = TrainingProtocol(
+        name="big", n_points=200, stages=(Stage(epochs=2, batch_size=50, learning_rate=1e30, loss="mse"),)
+    )
+    with pytest.raises(
+        ConfigError,
+        match=rf"train_\w*{trainer}: training diverged \(its weights became nan or inf\) at learning rate 1e\+30; lower",
+    ):
+        train_packed(["2x4"], [0], protocol) if trainer == "packed" else train_net_naive("2x4", 0, protocol)
