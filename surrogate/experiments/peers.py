@@ -2,14 +2,23 @@
 
 A peer gets exactly our linear part: the problem goes through
 :func:`~surrogate.milp.bilinear.replace_products` as in our route (the same
-implied bounds, the same exact rescaling ``x = a*xh + b``, ``y = c*yh + d``,
+implied bounds, the same exact rescaling of every product's factors onto the
+box of the net's ``domain`` metadata, any box: ``x = a*xh + b``, ``y = c*yh + d``,
 ``z = ac N + ad xh + bc yh + bd``), then every net's block is deactivated and
-its output left free, and the rest is written to an LP file
-(:meth:`write_linear_part`). The peer reads that file, looks up each net's
-inputs ``xh, yh`` and output ``N`` by name, and adds the net itself with its
-own ``add_predictor_constr`` from the same ONNX net, as a ``torch.nn.Sequential``
-(:meth:`~surrogate.nets.network.ReluMLP.to_torch`). Only the encoding of the
-nets differs, so the optima must agree (``tests/experiments/test_peers.py``).
+its output left free, and the rest is written to an LP file with generic labels
+(:func:`write_linear_part`; a name is read back through Pyomo's symbol map). The peer
+reads that file, looks up each net's inputs ``xh, yh`` and output ``N`` by name, and
+adds the net itself with its own ``add_predictor_constr`` from the same net, as a
+float64 ``torch.nn.Sequential`` (:meth:`~surrogate.nets.network.ReluMLP.to_torch`):
+every weight as the net was loaded, a float64 ONNX net's not rounded to float32.
+Only the encoding of the nets differs, so the optima must agree
+(``tests/experiments/test_peers.py``).
+
+The peer's point is checked as :func:`~surrogate.milp.solver.solve` checks ours
+(:func:`check_peer_point`): each net is evaluated at the peer's ``xh, yh`` and
+must give its ``N``, and the point, with those outputs, must satisfy the model and
+give the objective the peer reported; else the result is ``error`` with the reason.
+A failure of a peer's solver is a :class:`PeerError`, which a benchmark records.
 
 Both peers are optional extras: ``pip install -e '.[gurobi]'`` and
 ``pip install -e '.[scipml]'`` in a checkout. Gurobi's pip licence is size-limited
@@ -24,15 +33,20 @@ import math
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from ..errors import ConfigError, SolverUnavailableError
+import pyomo.environ as pyo
+
+from ..errors import ConfigError, SolverUnavailableError, SurrogateError
 from ..install_hints import extra_hint
+from ..milp.baselines import is_baseline, parse_baseline
 from ..milp.bilinear import replace_products, resolve_surrogate
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
-from ..milp.solver_backends import import_failure
+from ..milp.solution_check import TRUST_TOL, untrusted
+from ..milp.solver_backends import backend_for, import_failure
 from ..milp.solver_config import SolverConfig, Termination
 from .problem_package import problems_package
 
@@ -43,6 +57,9 @@ PEERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: The solver (a :data:`~surrogate.milp.solver_config.SOLVERS` name) each peer solves with.
 PEER_SOLVERS: dict[str, str] = {"gurobi-ml": "gurobi", "scip-ml": "scip"}
+#: The version of the peer routes in a benchmark's cache keys; raised when a route's result for the same inputs
+#: changes (2: the peer's point is checked against the nets, and a float64 net reaches the peer unrounded).
+PEER_ROUTE_VERSION = 2
 #: The termination of a model Gurobi's size-limited licence refused to solve.
 REFUSED_SIZE_LIMIT = "refused: size limit"
 #: PySCIPOpt-ML's ReLU formulation: ``'bigm'`` (binaries and big-M rows from interval bounds, as ours) or ``'sos'``.
@@ -79,7 +96,8 @@ class PeerResult:
     :data:`REFUSED_SIZE_LIMIT`; ``objective`` the incumbent (``nan`` without one),
     ``bound`` the dual bound, ``wall_time`` the solver's own run time in seconds,
     ``build_time`` the seconds to build the peer's model, ``size`` that model
-    before presolve (Gurobi's general constraints count as constraints).
+    before presolve (Gurobi's general constraints count as constraints), ``reason`` why an incumbent that
+    breaks a net or the model (:func:`check_peer_point`) made the result ``error`` (then without objective or bound).
     """
 
     peer: str
@@ -89,6 +107,7 @@ class PeerResult:
     wall_time: float
     build_time: float
     size: ModelSize
+    reason: str = ""
 
     @property
     def optimal(self) -> bool:
@@ -107,19 +126,20 @@ def _installed(peer: str) -> bool:
 
 
 def available_peers() -> tuple[str, ...]:
-    """The peers whose extras are installed here (a subset of :data:`PEERS`)."""
-    return tuple(peer for peer in PEERS if _installed(peer))
+    """The peers whose extras are installed here and whose solvers can run (a Gurobi licence; a subset of :data:`PEERS`)."""
+    return tuple(peer for peer in PEERS if _installed(peer) and backend_for(PEER_SOLVERS[peer]).available())
 
 
 def check_peer(peer: str) -> str:
-    """Return ``peer`` if it names a peer whose extra is installed.
+    """Return ``peer`` if it names a peer whose extra is installed and whose solver can run here.
 
     Raises
     ------
     ConfigError
         An unknown name.
     SolverUnavailableError
-        The peer's extra is not installed (the message names it).
+        The peer's extra is not installed (the message names it), or its solver cannot run (Gurobi without a
+        usable licence: the message is :func:`~surrogate.milp.solve_checks.check_solver`'s).
     """
     if peer not in PEERS:
         raise ConfigError(f"unknown peer {peer!r}; use one of {', '.join(PEERS)}")
@@ -133,18 +153,25 @@ def check_peer(peer: str) -> str:
                 f"peer {peer!r} needs {module}, which is installed but does not import ({broken}); "
                 f"reinstall it with {extra_hint(extra).replace('pip install', 'pip install --force-reinstall', 1)}"
             )
+    backend = backend_for(PEER_SOLVERS[peer])
+    if not backend.available():
+        backend.make()  # raises SolverUnavailableError saying why (e.g. no Gurobi licence), as check_solver does
     return peer
 
 
 @dataclass(frozen=True)
 class LinearPart:
-    """A surrogate problem without its nets, written to ``path`` (CPLEX LP format).
+    """A surrogate problem without its nets, written to ``path`` (CPLEX LP format, generic labels).
 
-    ``nets`` holds, per net, the LP names of its inputs ``(xh, yh)`` and its output.
+    ``nets`` holds, per net, the LP names of its inputs ``(xh, yh)`` and its output, ``encoded`` its
+    :class:`~surrogate.milp.encoding.EncodedSurrogate` (in the same order), ``variables`` the model's
+    variable of each LP name.
     """
 
     path: Path
     nets: tuple[tuple[str, str, str], ...]
+    encoded: tuple = ()
+    variables: dict = field(default_factory=dict)
 
 
 def write_linear_part(model, surrogates, path: str | os.PathLike) -> LinearPart:
@@ -160,7 +187,7 @@ def write_linear_part(model, surrogates, path: str | os.PathLike) -> LinearPart:
         The LP file to write (``.lp``).
     """
     products = getattr(surrogates, "products", surrogates)
-    links = []
+    links, nets = [], []
     for product in products.values():
         if isinstance(product, BilinearSurrogate) and product.encoded is not None:
             encoded = product.encoded
@@ -170,23 +197,46 @@ def write_linear_part(model, surrogates, path: str | os.PathLike) -> LinearPart:
             encoded.output.setlb(None)
             encoded.output.setub(None)
             links.append((*encoded.inputs, encoded.output))
+            nets.append(encoded)
     path = Path(path)
-    _, symbols = model.write(str(path), io_options={"symbolic_solver_labels": True})
+    # generic labels (x1, c_e_x2_, ...): a model's own names can pass Gurobi's 255-character limit on an LP token
+    _, symbols = model.write(str(path), io_options={"symbolic_solver_labels": False})
     names = model.solutions.symbol_map[symbols]
-    return LinearPart(path, tuple(tuple(names.getSymbol(v) for v in link) for link in links))
+    variables = {name: obj for name, obj in names.bySymbol.items() if obj.ctype is pyo.Var}
+    nets_named = tuple(tuple(names.getSymbol(v) for v in link) for link in links)
+    return LinearPart(path, nets_named, tuple(nets), variables)
 
 
-def _gurobi_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_gap: float) -> PeerResult:
+class PeerError(SurrogateError, RuntimeError):
+    """A peer's library or solver failed on a model (the message quotes its error); a benchmark records it."""
+
+
+#: What a peer's solve gives: its result, and the value of each of the linear part's variables (by LP name) at
+#: its incumbent (empty without one).
+PeerSolve = tuple[PeerResult, dict[str, float]]
+
+
+def _gurobi_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_gap: float) -> PeerSolve:
     """Gurobi on ``part`` with gurobi-ml's encoding of ``seq`` on every net."""
+    import gurobipy as gp
+
+    try:
+        return _gurobi_run(part, seq, time_limit=time_limit, threads=threads, rel_gap=rel_gap)
+    except gp.GurobiError as error:
+        raise PeerError(f"peer 'gurobi-ml': Gurobi failed on the model (GurobiError {error.errno}: {error})") from error
+
+
+def _gurobi_run(part: LinearPart, seq, *, time_limit: float, threads: int, rel_gap: float) -> PeerSolve:
+    """:func:`_gurobi_solve`, with Gurobi's errors raised as they come."""
     import gurobipy as gp
     from gurobi_ml import add_predictor_constr
 
     start = time.perf_counter()
     with gp.Env(params={"OutputFlag": 0}) as env, gp.read(str(part.path), env=env) as model:
         model.Params.Threads, model.Params.TimeLimit, model.Params.MIPGap = threads, time_limit, rel_gap
+        variables = {v.VarName: v for v in model.getVars()}
         for xh, yh, out in part.nets:
-            inputs = [model.getVarByName(xh), model.getVarByName(yh)]
-            add_predictor_constr(model, seq, inputs, [model.getVarByName(out)])
+            add_predictor_constr(model, seq, [variables[xh], variables[yh]], [variables[out]])
         model.update()
         size = ModelSize(model.NumVars, model.NumBinVars, model.NumConstrs + model.NumGenConstrs + model.NumSOS)
         build = time.perf_counter() - start
@@ -195,14 +245,15 @@ def _gurobi_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel
         except gp.GurobiError as error:
             if error.errno != _GUROBI_SIZE_LIMIT:
                 raise
-            return PeerResult("gurobi-ml", REFUSED_SIZE_LIMIT, math.nan, math.nan, 0.0, build, size)
+            return PeerResult("gurobi-ml", REFUSED_SIZE_LIMIT, math.nan, math.nan, 0.0, build, size), {}
         objective = model.ObjVal if model.SolCount else math.nan
         bound = model.ObjBound if model.IsMIP else objective
         status = _GUROBI_STATUS.get(model.Status, Termination.UNKNOWN)
-        return PeerResult("gurobi-ml", status, objective, bound, model.Runtime, build, size)
+        values = {name: var.X for name, var in variables.items()} if model.SolCount else {}
+        return PeerResult("gurobi-ml", status, objective, bound, model.Runtime, build, size), values
 
 
-def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_gap: float) -> PeerResult:
+def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_gap: float) -> PeerSolve:
     """SCIP on ``part`` with PySCIPOpt-ML's (big-M) encoding of ``seq`` on every net."""
     import pyscipopt
     from pyscipopt_ml import add_predictor_constr
@@ -226,44 +277,117 @@ def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
     bound = model.getDualbound()
     if model.isInfinity(abs(bound)):  # SCIP's infinity (1e20) is no bound
         bound = math.copysign(math.inf, bound)
-    return PeerResult("scip-ml", status, objective, bound, model.getSolvingTime(), build, size)
+    values = {name: model.getVal(var) for name, var in variables.items()} if model.getNSols() else {}
+    return PeerResult("scip-ml", status, objective, bound, model.getSolvingTime(), build, size), values
+
+
+def check_peer_point(model, part: LinearPart, values: dict[str, float], *, peer: str, objective: float) -> str | None:
+    """Why a peer's point is no solution of the surrogate problem in ``model``, or ``None`` when it is.
+
+    ``values`` (by LP name) are loaded into ``model``'s variables. Each net of ``part`` is evaluated (at the
+    precision it was loaded with, :meth:`~surrogate.milp.encoding.EncodedSurrogate.evaluate`) at the peer's
+    ``xh, yh``; an output ``N`` further from it than :data:`~surrogate.milp.solution_check.TRUST_TOL`
+    (relative to ``max(1, |net|)``) breaks the net. With every ``N`` set to the net's value, the point must
+    satisfy ``model``'s active rows and bounds and give the reported ``objective``
+    (:func:`~surrogate.milp.solution_check.untrusted`): an ``N`` off by less, magnified by a product's
+    ``a c``, can still move the optimum.
+    """
+    for name, var in part.variables.items():
+        if name in values:
+            var.set_value(values[name], skip_validation=True)
+    worst, detail = 0.0, "no net"
+    for encoded, (_, _, out) in zip(part.encoded, part.nets):
+        want = encoded.evaluate(*(float(pyo.value(v)) for v in encoded.inputs))
+        miss = abs(values[out] - want) / max(1.0, abs(want))
+        if miss >= worst:
+            worst, detail = miss, f"output {encoded.output.name} is {values[out]:.10g}, the net's {want:.10g}"
+        encoded.output.set_value(want, skip_validation=True)
+    if worst > TRUST_TOL:
+        return (
+            f"{peer}'s point breaks a net: at its inputs, {detail} (relative difference {worst:.3g}; tolerance "
+            f"{TRUST_TOL:g}), so the result records 'error'"
+        )
+    refusal = untrusted(model, peer, objective)
+    return None if refusal is None else f"{peer}'s point, with each net's output set to the net's ({detail}), fails: {refusal}"
 
 
 _SOLVERS = {"gurobi-ml": _gurobi_solve, "scip-ml": _scip_solve}
 
 
+def _problem_model(problem):
+    """A copy of ``problem``'s model: a problem name, a :class:`~problems.base.BilinearProblem` or a Pyomo model."""
+    if isinstance(problem, str):
+        try:
+            problem = problems_package().build(problem)
+        except SurrogateError:
+            raise
+        except ValueError as error:  # problems.build: an unknown name (the message lists the names)
+            raise ConfigError(f"solve_with_peer: {error}") from error
+    if isinstance(problem, pyo.Block):  # before .model: a ConcreteModel's .model is a method
+        return problem.clone()
+    model = getattr(problem, "model", None)
+    if not isinstance(model, pyo.Block):
+        raise ConfigError(
+            f"solve_with_peer: cannot use {type(problem).__name__} as a problem; pass a problem name such as "
+            "'haverly1', a problems.BilinearProblem or a Pyomo model"
+        )
+    return model.clone()
+
+
+def _peer_net(net):
+    """``net`` as a :class:`~surrogate.nets.network.ReluMLP` with two inputs, or a :class:`ConfigError` for a baseline."""
+    try:
+        baseline = is_baseline(net) or (isinstance(net, str) and parse_baseline(net) is not None)
+    except ConfigError:  # no baseline's name
+        baseline = False
+    if baseline:
+        raise ConfigError(
+            f"solve_with_peer: {net!r} is a baseline, but a peer encodes only nets; pass a ReluMLP, an ONNX path "
+            "or a zoo name such as '3x8'"
+        )
+    return resolve_surrogate(net).check_product_net("peer surrogate")
+
+
 def solve_with_peer(problem, net, *, peer: str, time_limit: float = 60.0, threads: int = 1, rel_gap: float = 1e-6) -> PeerResult:
-    """Build ``problem`` with ``net`` on every product as ``peer`` encodes it, and solve it.
+    """Build ``problem`` with ``net`` on every product as ``peer`` encodes it, solve it, and check the peer's point.
 
     Parameters
     ----------
     problem
-        A :class:`~problems.base.BilinearProblem` (its model is copied, not changed) or a problem name
+        A :class:`~problems.base.BilinearProblem` or a Pyomo model (copied, not changed), or a problem name
         (:func:`problems.build`).
     net
-        A :class:`~surrogate.nets.network.ReluMLP`, an ONNX path or a zoo name (``'3x8'``).
+        A :class:`~surrogate.nets.network.ReluMLP`, an ONNX path or a zoo name (``'3x8'``); the peer gets it at
+        the precision it was loaded with (float64 weights).
     peer
         ``'gurobi-ml'`` or ``'scip-ml'`` (see :func:`available_peers`).
     time_limit, threads, rel_gap
         The solver's seconds, threads and relative gap (as :class:`~surrogate.milp.solver_config.SolverConfig`).
 
+    An incumbent that breaks a net or the model (:func:`check_peer_point`) gives termination ``error``, no objective
+    or bound, the reason in ``reason``, and a ``RuntimeWarning``.
+
     Raises
     ------
     ConfigError
-        An unknown peer, or a problem with a product that is not a net's.
+        An unknown peer or problem name, a baseline instead of a net, or a problem with a product that is not a net's.
     SolverUnavailableError
-        The peer's extra is not installed.
+        The peer's extra is not installed, or its solver cannot run (no Gurobi licence).
+    PeerError
+        The peer's solver failed on the model.
     """
     check_peer(peer)
     # the limits are checked as every solve's are (SolverConfig names what is wrong and what to pass)
     SolverConfig(time_limit=time_limit, rel_gap=rel_gap, threads=threads, solver=PEER_SOLVERS[peer])
-    if isinstance(problem, str):
-        problems = problems_package()
-
-        problem = problems.build(problem)
-    net = resolve_surrogate(net).check_product_net("peer surrogate")
-    model = problem.model.clone()
+    model = _problem_model(problem)
+    net = _peer_net(net)
     report = replace_products(model, net)
     with tempfile.TemporaryDirectory(prefix="surrogate-peer-") as tmp:
         part = write_linear_part(model, report, Path(tmp) / "linear.lp")
-        return _SOLVERS[peer](part, net.to_torch(), time_limit=time_limit, threads=threads, rel_gap=rel_gap)
+        seq = net.to_torch(dtype="float64")
+        result, values = _SOLVERS[peer](part, seq, time_limit=time_limit, threads=threads, rel_gap=rel_gap)
+    reason = check_peer_point(model, part, values, peer=peer, objective=result.objective) if values else None
+    if reason is None:
+        return result
+    warnings.warn(reason, RuntimeWarning, stacklevel=2)
+    return replace(result, termination=Termination.ERROR, objective=math.nan, bound=math.nan, reason=reason)

@@ -32,11 +32,11 @@ from ..executors import ExecutorConfig, open_executor
 from ..files import write_text
 from ..milp.exact_seed import seed_settings
 from ..milp.solver import check_solver
-from ..milp.solver_config import SolverConfig
+from ..milp.solver_config import SolverConfig, Termination
 from ..milp.warmstart_config import start_config
 from ..options import is_number
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, check_sources, open_results_folder, unit_key
-from .peers import PEERS, REFUSED_SIZE_LIMIT, check_peer
+from .peers import PEER_ROUTE_VERSION, PEERS, REFUSED_SIZE_LIMIT, check_peer
 from .problem_package import problems_package
 from .scale_bench_config import ScaleBenchConfig
 from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
@@ -142,7 +142,9 @@ def peer_unit(instance: str, net, peer: str, solver: SolverConfig) -> dict:
     :func:`solve_unit`), built and solved by ``peer``.
 
     The row has the columns of :func:`solve_unit`'s; ``solver`` is the peer's own solver, ``first_incumbent_s``
-    is not measured (``nan``), and a model a size-limited licence refuses has ``status`` ``refused``.
+    is not measured (``nan``), and a model a size-limited licence refuses has ``status`` ``refused``. A peer's
+    failure (:class:`~surrogate.experiments.peers.PeerError`), or an incumbent that breaks a net or the model, gives
+    ``status`` ``error`` and the reason in ``message``.
     """
     from .peers import PEER_SOLVERS, solve_with_peer
 
@@ -151,12 +153,18 @@ def peer_unit(instance: str, net, peer: str, solver: SolverConfig) -> dict:
     try:
         kwargs = {"time_limit": solver.time_limit, "threads": solver.threads, "rel_gap": solver.rel_gap}
         result = solve_with_peer(instance, net, peer=peer, **kwargs)
+    except SolverUnavailableError:
+        raise  # not the instance's: check_peer stops a run before any solve
     except SurrogateError as exc:
         return _error_rows(row, exc)
-    row.update(result.to_dict(), first_solution_time=math.nan, first_incumbent_s=math.nan, message="")
+    solved = result.to_dict()
+    reason = solved.pop("reason")
+    row.update(solved, first_solution_time=math.nan, first_incumbent_s=math.nan, message=reason)
     has_incumbent = not math.isnan(result.objective)
     refused = result.termination == REFUSED_SIZE_LIMIT
     row["status"] = REFUSED if refused else solve_status(result.termination, has_incumbent)
+    if result.termination == Termination.ERROR:
+        row["status"] = ERROR
     return {"rows": [row]}
 
 
@@ -181,6 +189,8 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
         spec["start_patience"] = config.start_patience
     if config.start_clock != "wall" and seed:
         spec["start_clock"] = config.start_clock
+    if encoding in PEERS:  # a peer's result of an older route (unchecked point, float32 net) is not reused
+        spec["peer_route"] = PEER_ROUTE_VERSION
     if ref.kind != NET:  # only then: the keys of the nets' solves stay those of earlier runs
         spec["kind"] = ref.kind
     return spec

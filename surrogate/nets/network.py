@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ArchitectureError, ModelFormatError
+from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from .architecture import Architecture
 
 #: Metadata key of a net's input domain.
@@ -171,16 +171,23 @@ class ReluMLP:
         """
         return self.forward_with_magnitude(points)[1]
 
-    def to_torch(self):
-        """The same net as a ``torch.nn.Sequential`` of Linear/ReLU layers (float32)."""
+    def to_torch(self, *, dtype: str = "float32"):
+        """The same net as a ``torch.nn.Sequential`` of Linear/ReLU layers.
+
+        ``dtype`` is the torch precision of its weights: ``'float32'`` (as an ONNX export stores them) or
+        ``'float64'``, which keeps every weight as this net holds it (a float32 net's weights too, exactly).
+        """
         import torch
 
+        kind = {"float32": torch.float32, "float64": torch.float64}.get(dtype)
+        if kind is None:
+            raise ConfigError(f"to_torch(dtype={dtype!r}): use 'float32' or 'float64'")
         layers: list = []
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            linear = torch.nn.Linear(w.shape[0], w.shape[1])
+            linear = torch.nn.Linear(w.shape[0], w.shape[1], dtype=kind)
             with torch.no_grad():
-                linear.weight.copy_(torch.as_tensor(w.T, dtype=torch.float32))
-                linear.bias.copy_(torch.as_tensor(b, dtype=torch.float32))
+                linear.weight.copy_(torch.as_tensor(w.T, dtype=kind))
+                linear.bias.copy_(torch.as_tensor(b, dtype=kind))
             layers.append(linear)
             if i < len(self.weights) - 1:
                 layers.append(torch.nn.ReLU())
