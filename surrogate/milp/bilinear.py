@@ -110,15 +110,19 @@ def _resolve(surrogate, zoo, formulation: str):
         return resolve_surrogate(surrogate, zoo=zoo).check_product_net("surrogate of a product")
     except ModelFormatError as error:
         if isinstance(surrogate, str) and os.path.isfile(surrogate) and _baseline_name(surrogate):
+            try:
+                parse_baseline(surrogate)
+                instead = f"or pass the baseline itself (parse_baseline({surrogate!r}))"
+            except ConfigError as bad:  # no baseline either: say why
+                instead = f"though no baseline has that name either ({bad})"
             raise ModelFormatError(
                 f"{error}; the file {surrogate!r} in the current folder is read as a net before the baseline of that "
-                f"name: rename or move the file, or pass the baseline itself (parse_baseline({surrogate!r}))"
+                f"name: rename or move the file, {instead}"
             ) from None
         raise
 
 
-def _baseline_name(name: str) -> bool:
-    """Whether ``name`` has a baseline's form (``sawtooth-10``, ``pwl-4x4``), whatever its size."""
+def _baseline_name(name: str) -> bool:  # a baseline's form (sawtooth-10, pwl-4x4), whatever its size
     return re.fullmatch(r"(sawtooth|nmdt|pw-mccormick|pwl)-[0-9x]+", name) is not None
 
 
@@ -202,10 +206,11 @@ def _guard(model, product, block_name: str) -> None:
         model.add_component(block_name, block)
     names = [n for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None]
     owner = python_path(model)
-    listed = " and ".join(f"{owner}.{n}" for n in names)
+    listed = " and ".join(python_path(model.component(n)) for n in names)
     fix = f"delete {'blocks' if len(names) > 1 else 'block'} {listed} ({owner}.del_component(...)) and call bilinear again"
     record = FactorRecord(block, fix=fix)
     record.built(factor_boxes([product]))
+    record.companions = [model.component(n) for n in names if n != block.local_name]  # <name>_scaled: xh, yh
     setattr(block, RECORD, record)
 
 

@@ -176,8 +176,17 @@ def find_named(block, names) -> list:
     return found
 
 
-#: A component name that is also Python: attribute names with numeric indices (``outer.s[1].b``).
-_PYTHON_NAME = re.compile(r"[A-Za-z_]\w*(\[-?\d+(,-?\d+)*\])?(\.[A-Za-z_]\w*(\[-?\d+(,-?\d+)*\])?)*")
+#: A part of a component name that is also Python: an attribute name with numeric indices (``s[1]``).
+_PYTHON_PART = re.compile(r"(?P<name>[A-Za-z_]\w*)(\[-?\d+(,-?\d+)*\])?")
+
+
+def _is_python(name: str) -> bool:
+    """Whether ``model.<name>`` is Python that reaches the component: every part an identifier that is no keyword
+    (``lambda``), with numeric indices only (Pyomo writes a string index without quotes)."""
+    import keyword
+
+    parts = [_PYTHON_PART.fullmatch(part) for part in name.split(".")]
+    return all(p is not None and not keyword.iskeyword(p["name"]) for p in parts)
 
 
 def python_path(component) -> str:
@@ -187,4 +196,4 @@ def python_path(component) -> str:
     if component is component.model():
         return "model"
     name = component.name
-    return f"model.{name}" if _PYTHON_NAME.fullmatch(name) else f"model.find_component({name!r})"
+    return f"model.{name}" if _is_python(name) else f"model.find_component({name!r})"

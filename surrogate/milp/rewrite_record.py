@@ -177,30 +177,33 @@ class FactorRecord:
         self.fix = fix
         self.factors: list[FactorBox] = []
         self.integers: list = []
+        self.companions: list = []  # blocks its constraints read (a bilinear product's <name>_scaled)
 
     def built(self, factors) -> None:
         """Record the boxes of ``factors`` (:class:`FactorBox` es) and the block's own integer variables, once built."""
         self.factors.extend(factors)
         self.integers = [v for v in self.block.component_data_objects(pyo.Var, descend_into=True) if v.is_integer()]
 
-    def problems(self) -> list[str]:
-        """What no longer holds for the block, each in words (empty when it still stands for the model)."""
+    def problems(self, *, relaxed_vars=None) -> list[str]:
+        """What no longer holds for the block, each in words (empty when it still stands for the model);
+        ``relaxed_vars()``: the variables Pyomo relaxed (:func:`relaxed_by_pyomo`), computed once by the caller."""
         lost = any(f.integer and not f.var.is_integer() for f in self.factors)
-        relaxed = lost and self._relaxed()
+        relaxed = lost and self._relaxed(relaxed_vars or (lambda: relaxed_by_pyomo(self.block.model())))
         return [p for p in (f.problem(relaxed=relaxed) for f in self.factors) if p]
 
-    def _relaxed(self) -> bool:
+    def _relaxed(self, relaxed_vars) -> bool:
         """Whether the model is an LP relaxation: the block's own integers are all relaxed, or, for a block without
         any (``b*y``), every factor that lost its integrality was relaxed by Pyomo's ``core.relax_integer_vars``
-        (:func:`relaxed_by_pyomo`); a factor's domain changed by hand is no relaxation."""
+        (:func:`relaxed_by_pyomo`); a factor's domain changed by hand is no relaxation. (Pyomo keeps its record
+        after the relaxation is reversed: a factor made continuous by hand after that still counts as relaxed.)"""
         if self.integers:
             return not any(v.is_integer() for v in self.integers)
-        relaxed = relaxed_by_pyomo(self.block.model())
+        relaxed = relaxed_vars()
         return all(id(f.var) in relaxed for f in self.factors if f.integer and not f.var.is_integer())
 
-    def refresh(self) -> None:
+    def refresh(self, *, relaxed_vars=None) -> None:
         """Raise :class:`ModelFormatError` on what the block cannot follow (:meth:`problems`)."""
-        problems = self.problems()
+        problems = self.problems(relaxed_vars=relaxed_vars)
         if problems:
             listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
             param = "; a bound that must change between solves goes in a mutable Param" if "wider than the box" in listed else ""
@@ -229,33 +232,36 @@ class RewriteRecord(FactorRecord):
         self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
         self.rewritten: list[Rewritten] = []
         self.basis: Basis | None = None
-        self.senses: dict[int, object] = {}  # an objective's sense as its original and copy last agreed, by id(item)
+        self.senses: dict[int, object] = {}  # an objective's sense as its original and copy last agreed, by index
 
-    def problems(self) -> list[str]:
+    def problems(self, *, relaxed_vars=None) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`Basis`."""
-        problems = [p for p in (self._changed(r) for r in self.rewritten) if p] + super().problems()
+        problems = [p for p in (self._changed(r) for r in self.rewritten) if p] + super().problems(relaxed_vars=relaxed_vars)
         basis = self.basis.problem(self.rewritten) if self.basis is not None else None
         if basis:
             problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
         return problems
 
-    def refresh(self) -> None:
+    def refresh(self, *, relaxed_vars=None) -> None:
         """Follow a changed objective sense (:meth:`_follow_sense`); raise :class:`ModelFormatError` on what cannot follow."""
-        super().refresh()
-        for item in self.rewritten:
-            if item.original.ctype is pyo.Objective:
-                self._follow_sense(item)
+        super().refresh(relaxed_vars=relaxed_vars)
+        self._follow_senses()
 
-    def _follow_sense(self, item: Rewritten) -> None:
+    def _follow_senses(self) -> None:
+        for index, item in enumerate(self.rewritten):
+            if item.original.ctype is pyo.Objective:
+                self._follow_sense(index, item)
+
+    def _follow_sense(self, index: int, item: Rewritten) -> None:
         """Give an objective's original and copy the sense that one of them was given since they last agreed: the
         original's is copied into the block, and the copy's (the objective a solve reads) into the original, which
         :meth:`undo` gives back."""
-        agreed = self.senses.get(id(item), item.sense)
+        agreed = self.senses.get(index, item.sense)  # by index: a clone's items are other objects
         if item.original.sense != agreed:
             item.copy.sense = item.original.sense
         elif item.copy.sense != agreed:
             item.original.sense = item.copy.sense
-        self.senses[id(item)] = item.original.sense
+        self.senses[index] = item.original.sense
 
     @staticmethod
     def _changed(item: Rewritten) -> str | None:
@@ -278,7 +284,8 @@ class RewriteRecord(FactorRecord):
         return None
 
     def undo(self) -> None:
-        """Activate every original again and delete the block from its parent."""
+        """Activate every original again (with a sense given to its copy since) and delete the block from its parent."""
+        self._follow_senses()
         for item in self.rewritten:
             item.original.activate()
         self.block.parent_block().del_component(self.block)
@@ -286,8 +293,8 @@ class RewriteRecord(FactorRecord):
 
 def relaxed_by_pyomo(model) -> dict:
     """The variables (by ``id``) that Pyomo's ``core.relax_integer_vars`` made continuous in ``model`` and that are
-    still so: it leaves its record (:data:`RELAX_RECORD`) on the block it was applied to, and keeps it when the
-    relaxation is reversed, so a variable that is integer again is left out."""
+    still so: it leaves its record (:data:`RELAX_RECORD`) on the block it was
+    applied to, and keeps it when the relaxation is reversed, so a variable that is integer again is left out."""
     blocks = [model, *model.component_data_objects(pyo.Block, descend_into=True)]
     records = [r for r in (b.component(RELAX_RECORD) for b in blocks) if r is not None]
     relaxed = {}
@@ -296,59 +303,3 @@ def relaxed_by_pyomo(model) -> dict:
             if not var.is_integer():
                 relaxed[id(var)] = var
     return relaxed
-
-
-def refresh_rewrites(model) -> None:
-    """:meth:`FactorRecord.refresh` for every block of products that a solve of ``model`` reads: an active one (its
-    blocks up to ``model`` active), an empty one (it holds only the record of a product without constraints, whose
-    expression may be read anywhere), and a deactivated one whose variables active rows still read, which is
-    refused: those variables are then free."""
-    off = []
-    for block in model.component_data_objects(pyo.Block, descend_into=True):
-        record = getattr(block, RECORD, None)
-        if not isinstance(record, FactorRecord):
-            continue
-        if _empty(block) or _active_within(block, model):
-            record.refresh()
-        else:
-            off.append(block)
-    if off:
-        _check_unread(model, off)
-
-
-def _empty(block) -> bool:
-    return not list(block.component_objects())
-
-
-def _active_within(block, model) -> bool:
-    """Whether ``block`` and every block above it, up to ``model`` (the one solved), are active."""
-    while block is not None and block is not model:
-        if not block.active:
-            return False
-        block = block.parent_block()
-    return True
-
-
-def _check_unread(model, blocks) -> None:
-    """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
-    deactivated ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
-    (the rows are walked once for all of them)."""
-    from .solution_check import seen_among
-
-    own = [(v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True)]
-    read = seen_among(model, [v for v, _ in own])
-    if read:
-        block = next(b for v, b in own if v is read[0])
-        raise ModelFormatError(
-            f"block {block.name!r} of products is deactivated (it or a block above it), but {read[0].name!r} of it is "
-            "still read by an active row or objective, where nothing defines it any more; activate the block again, "
-            "or take the product out of those rows"
-        )
-
-
-def forget_rewrites(model) -> None:
-    """Drop the records of ``model``'s blocks of products: for a search's own copy, whose changes
-    (integers relaxed for an LP, constraints made elastic) are meant, not edits to check."""
-    for block in model.component_data_objects(pyo.Block, descend_into=True):
-        if isinstance(getattr(block, RECORD, None), FactorRecord):
-            delattr(block, RECORD)

@@ -103,7 +103,7 @@ class CoefficientScale:
                 lower, body, upper = con.to_bounded_expression()
                 repn = generate_standard_repn(body, compute_values=True)
                 edges += [(v, con) for v in _sides(lower, upper, float(repn.constant))]
-            except ValueError:  # Pyomo: a NaN Param as a side, or a mutable Param without a value anywhere in the row
+            except (ValueError, ZeroDivisionError):  # Pyomo: a NaN Param as a side, a Param without a value, x/p with p 0
                 nan.append(f"a side or coefficient of constraint {con.name!r}")
                 continue
             seen.update(repn.linear_vars)  # unfixed variables only: a fixed one is a constant, its bounds unread
@@ -114,7 +114,11 @@ class CoefficientScale:
                 largest, row = max(values), con
             smallest = min([smallest, *values])
         for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):
-            repn = generate_standard_repn(obj.expr, compute_values=True)
+            try:
+                repn = generate_standard_repn(obj.expr, compute_values=True)
+            except (ValueError, ZeroDivisionError):  # as for a row
+                nan.append(f"a coefficient or constant of objective {obj.name!r}")
+                continue
             seen.update(repn.linear_vars)
             coefs = [abs(float(c)) for c in repn.linear_coefs]
             nan += [f"a coefficient of objective {obj.name!r}"] if any(math.isnan(v) for v in coefs) else []
@@ -147,8 +151,8 @@ class CoefficientScale:
         answers with an infinite objective; SCIP stops with a bare error), or is NaN (for any solver)."""
         if self.nan:
             raise ModelFormatError(
-                f"{self.nan} is NaN or has no value (a mutable Param set to NaN or never given one, or data that was "
-                "missing), which no solver reads as a number; give it a value"
+                f"{self.nan} is NaN, has no value or divides by 0 (a mutable Param set to NaN, never given a value or "
+                "0 under a division, or data that was missing), which no solver reads as a number; give it a value"
             )
         matrix_limit, cost_limit, side_limit = COEFFICIENT_LIMITS.get(solver, (math.inf,) * 3)
         if abs(self.side) >= side_limit:
@@ -197,6 +201,14 @@ def check_fixed_values(model) -> None:
         )
 
 
+#: What to do with a variable whose domain no MILP solver reads (the end of :func:`check_domains`' message).
+DOMAIN_FIX = (
+    "a MILP solver reads only continuous variables and integers of step 1; write such a variable as a multiple of a "
+    "new integer variable (for RangeSet(0, 6, 2): 2 times an integer in [0, 3]), or with one binary per value of a "
+    "finite set"
+)
+
+
 def check_domains(model, *, extra=()) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the variables of active rows and objectives whose
     domain no MILP solver reads: a step other than 0 (continuous) or 1 (integer), such as ``RangeSet(0, 6, 2)``,
@@ -210,8 +222,7 @@ def check_domains(model, *, extra=()) -> None:
         first = odd[0]
         raise ModelFormatError(
             f"variables {first_names(repr(v.name) for v in odd)} have a domain no MILP solver reads "
-            f"({first.domain}: only continuous or integer steps of 1 are); write it as a multiple of a new integer "
-            "variable (for RangeSet(0, 6, 2): 2 times an integer in [0, 3]), or with one binary per value of a finite set"
+            f"({first.domain}); {DOMAIN_FIX}"
         )
 
 

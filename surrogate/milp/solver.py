@@ -17,16 +17,17 @@ from functools import partial
 
 import pyomo.environ as pyo
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelFormatError
 from .model_components import check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
 from .presolve_check import confirm_infeasible, needs_confirming
-from .rewrite_record import refresh_rewrites
+from .rewrite_refresh import refresh_rewrites
 from .solution_check import TRUST_TOL, seen_variables, untrusted, worst_violation
 from .solve_arguments import check_arguments
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
     COEFFICIENT_LIMIT,
     COEFFICIENT_RANGE_LIMIT,
+    DOMAIN_FIX,
     LOG_WARNING_MARKERS,
     CoefficientScale,
     check_domains,
@@ -167,6 +168,8 @@ def _attempt(
             failed = options_failure(backend.name, backend.package, getattr(solver, "_solver_model", None), config.options, error)
             if failed is not None:  # the solver's own error under the user's options: theirs to fix
                 raise failed from error
+            if isinstance(error, ValueError) and "domain" in str(error):  # Pyomo's writer: a domain check_domains missed
+                raise ModelFormatError(f"{error}; {DOMAIN_FIX}") from error
             raise
         return refusal
 

@@ -58,7 +58,7 @@ from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
 from .model_components import check_one_objective
-from .rewrite_record import forget_rewrites, refresh_rewrites
+from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solve_checks import check_domains, check_fixed_values, check_linear, check_options
 from .solver import SolverConfig, SolveResult, make_solver, solve

@@ -6,7 +6,8 @@ import pytest
 from surrogate import SolverConfig, solve
 from surrogate.errors import ModelFormatError
 from surrogate.milp.bilinear import replace_products
-from surrogate.milp.rewrite_record import RewriteRecord, refresh_rewrites
+from surrogate.milp.rewrite_record import RewriteRecord
+from surrogate.milp.rewrite_refresh import refresh_rewrites
 from surrogate.milp.warmstart import StartConfig, solve_with_start
 from surrogate.nets.construct import hand_built, plan
 

@@ -382,7 +382,9 @@ def test_a_nan_anywhere_in_the_model_is_refused_naming_it(where, named, solver):
     """HiGHS and SCIP answered 'optimal' at a point the NaN row does not allow."""
     if solver == "scip":
         pytest.importorskip("pyscipopt")
-    with pytest.raises(ModelFormatError, match=rf"{named} is NaN or has no value \(a mutable Param set to NaN.*give it a value"):
+    with pytest.raises(
+        ModelFormatError, match=rf"{named} is NaN, has no value or divides by 0 \(a mutable Param set to NaN.*give it a value"
+    ):
         solve(_nan_model(where), SolverConfig(solver=solver, time_limit=10, threads=1))
 
 
@@ -453,7 +455,9 @@ def test_a_coefficient_param_without_a_value_is_named_as_such_not_as_a_nan_side(
     m.x = pyo.Var(bounds=(0, 1))
     m.c = pyo.Constraint(expr=m.p * m.x <= 1)
     m.o = pyo.Objective(expr=m.x)
-    with pytest.raises(ModelFormatError, match=r"side or coefficient of constraint 'c' is NaN or has no value \(a mutable"):
+    with pytest.raises(
+        ModelFormatError, match=r"side or coefficient of constraint 'c' is NaN, has no value or divides by 0 \(a mutable"
+    ):
         solve(m, CONFIG)
 
 

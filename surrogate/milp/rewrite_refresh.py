@@ -1,0 +1,143 @@
+"""Which blocks of products a solve reads, each brought up to date or refused (:func:`refresh_rewrites`).
+
+A block of products holds a :class:`~surrogate.milp.rewrite_record.FactorRecord` (a
+:class:`~surrogate.milp.rewrite_record.RewriteRecord` for a replacement block). Before every
+solve of a model, or of a block of it, :func:`refresh_rewrites` checks each record the
+solve depends on, and refuses what would make the solve answer for another model: a block
+that is deactivated while rows still read its variables, a replacement block deactivated
+while the rows it replaced are still off, a ``<name>_scaled`` block deactivated beside its
+active product, and rows replaced by a block outside the one solved.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pyomo.environ as pyo
+from pyomo.gdp import Disjunct
+
+from ..errors import ModelFormatError
+from .rewrite_record import RECORD, FactorRecord, RewriteRecord, relaxed_by_pyomo
+
+
+def _record_blocks(model):
+    """``(block, record)`` of every block of products in ``model``, inside (transformed) disjuncts too."""
+    kinds = (pyo.Block, Disjunct)
+    for block in model.component_data_objects(kinds, descend_into=kinds):
+        record = getattr(block, RECORD, None)
+        if isinstance(record, FactorRecord):
+            yield block, record
+
+
+def refresh_rewrites(model) -> None:
+    """:meth:`~surrogate.milp.rewrite_record.FactorRecord.refresh` for every block of products that a solve of
+    ``model`` reads: an active one (its blocks up to ``model`` active; a disjunct that ``gdp.bigm`` or ``gdp.hull``
+    transformed counts as active), and an empty one (it holds only the record of a product without constraints,
+    whose expression may be read anywhere). Refused: a deactivated block whose variables active rows still read
+    (they are then free), a deactivated replacement block whose rows are still off, an active product whose
+    ``<name>_scaled`` block is off, and rows of ``model`` replaced by a block outside it."""
+    relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
+    off = []
+    for block, record in _record_blocks(model):
+        if _empty(block) or _active_within(block, model):
+            record.refresh(relaxed_vars=relaxed_vars)
+            _check_companions(model, record)
+        else:
+            _check_lost_rows(model, record)
+            off.append(block)
+    if off:
+        _check_unread(model, off)
+    if model is not model.model():
+        _check_replaced_outside(model)
+
+
+def _empty(block) -> bool:
+    return not list(block.component_objects())
+
+
+def _active_within(block, model) -> bool:
+    """Whether ``block`` and every block above it, up to ``model`` (the one solved), are active (a disjunct that a
+    GDP transformation replaced by constraints elsewhere counts as active)."""
+    while block is not None and block is not model:
+        transformed = block.ctype is Disjunct and getattr(block, "transformation_block", None) is not None
+        if not block.active and not transformed:
+            return False
+        block = block.parent_block()
+    return True
+
+
+def _check_companions(model, record: FactorRecord) -> None:
+    """Refuse an active product whose companion block (the ``xh, yh`` its net reads) is deactivated."""
+    off = [b for b in record.companions if b.parent_block() is not None and not _active_within(b, model)]
+    if off:
+        raise ModelFormatError(
+            f"block {off[0].name!r} is deactivated, but the product of block {record.block.name!r}, which is active, "
+            f"reads its variables, which nothing then ties to the factors; activate {off[0].name!r} again, or "
+            "deactivate both and take the product out of the rows"
+        )
+
+
+def _check_lost_rows(model, record: FactorRecord) -> None:
+    """Refuse a deactivated replacement block whose originals are still off where a solve of ``model`` reads them:
+    those rows would then be in no model solved."""
+    if not isinstance(record, RewriteRecord):
+        return
+    lost = [
+        item.name
+        for item in record.rewritten
+        if item.original.parent_block() is not None
+        and not item.original.active
+        and _active_within(item.original.parent_block(), model)
+    ]
+    if lost:
+        raise ModelFormatError(
+            f"replacement block {record.block.name!r} is deactivated, so the rows it replaced ({', '.join(lost[:5])}) "
+            "are in no model solved; activate it again, or undo the replacement (report.undo(model)) to get the "
+            "originals back"
+        )
+
+
+def _within(component, block) -> bool:
+    while component is not None:
+        if component is block:
+            return True
+        component = component.parent_block()
+    return False
+
+
+def _check_replaced_outside(model) -> None:
+    """Refuse a solve of block ``model`` whose rows a replacement block outside it replaced (and deactivated)."""
+    for block, record in _record_blocks(model.model()):
+        if not isinstance(record, RewriteRecord) or _within(block, model):
+            continue
+        inside = [item.name for item in record.rewritten if _within(item.original, model) and not item.original.active]
+        if inside:
+            raise ModelFormatError(
+                f"rows of block {model.name!r} ({', '.join(inside[:5])}) were replaced by block {block.name!r}, "
+                f"outside it, so a solve of {model.name!r} alone leaves them out; solve the whole model, or undo "
+                f"that replacement and replace the products of {model.name!r} itself (replace_products(block, ...))"
+            )
+
+
+def _check_unread(model, blocks) -> None:
+    """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
+    deactivated ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
+    (the rows are walked once for all of them)."""
+    from .solution_check import seen_among
+
+    own = [(v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True)]
+    read = seen_among(model, [v for v, _ in own])
+    if read:
+        block = next(b for v, b in own if v is read[0])
+        raise ModelFormatError(
+            f"block {block.name!r} of products is deactivated (it or a block above it), but {read[0].name!r} of it is "
+            "still read by an active row or objective, where nothing defines it any more; activate the block again, "
+            "or take the product out of those rows"
+        )
+
+
+def forget_rewrites(model) -> None:
+    """Drop the records of ``model``'s blocks of products: for a search's own copy, whose changes
+    (integers relaxed for an LP, constraints made elastic) are meant, not edits to check."""
+    for block, _ in list(_record_blocks(model)):
+        delattr(block, RECORD)
