@@ -109,9 +109,10 @@ class ImpliedBounds:
     _variables: dict = field(default_factory=dict, repr=False, compare=False)
 
     def restore(self, model=None) -> None:
-        """Put the derived bounds back as they were: on the variables tightened, or those of the same names
-        in ``model`` (a clone); a side changed since (a bound set by hand) is kept."""
-        found = [self._variables[n] for n in self.derived] if model is None else find_named(model, list(self.derived))
+        """Put the derived bounds back as they were: on the variables tightened, or their counterparts in ``model``
+        (a clone; found by ``ComponentUID``, which reads back every index, unlike a name: ``x[*]``, ``x[a ]``);
+        a side changed since (a bound set by hand) is kept."""
+        found = [self._variable_in(name, model) for name in self.derived]
         for var, bound in zip(found, self.derived.values()):
             if var is None:
                 continue
@@ -119,6 +120,17 @@ class ImpliedBounds:
                 var.setlb(bound.old[0])
             if _bounds(var)[1] == bound.new[1]:
                 var.setub(bound.old[1])
+
+    def _variable_in(self, name: str, model):
+        """The variable ``name`` tightened, or its counterpart in ``model`` (``None`` if it has none)."""
+        from pyomo.core.base.componentuid import ComponentUID
+
+        var = self._variables.get(name)
+        if var is None:  # an older report without the variables: by name
+            return find_named(model, [name])[0] if model is not None else None
+        if model is None or var.model() is model.model():
+            return var
+        return ComponentUID(var).find_component_on(model.model())
 
 
 def product_factors(model) -> list:

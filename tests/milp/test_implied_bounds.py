@@ -290,3 +290,22 @@ def test_the_fix_for_an_unbounded_factor_with_a_string_index_is_python_that_runs
         replace_products(m, random_net((4,)), implied_bounds=False)
     eval("model.find_component('x[a]').setub(2)", {"model": m})
     assert m.x["a"].ub == 2
+
+
+def test_undo_on_a_clone_puts_the_bounds_back_on_variables_whose_names_read_back_as_others():
+    """By name, 'x[a ]' read back as x['a']: undo on a clone left x['a '] at its derived bounds (and x[*] crashed)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(["a ", "a", "*"])
+    m.y = pyo.Var(bounds=(0, 2))
+    m.x["a"].setlb(-5), m.x["a"].setub(5)
+    m.lo = pyo.Constraint(expr=m.x["a "] >= 1)
+    m.hi = pyo.Constraint(expr=m.x["a "] <= 3)
+    m.box = pyo.Constraint(expr=pyo.inequality(1, m.x["*"], 3))
+    m.c = pyo.Constraint(expr=m.x["a "] * m.y + m.x["a"] * m.y + m.x["*"] * m.y >= 1)
+    m.o = pyo.Objective(expr=m.x["a "] + m.y + m.x["a"] + m.x["*"])
+    report = replace_products(m, random_net((4,)))
+    clone = m.clone()
+    report.undo(clone)
+    assert [clone.x[i].bounds for i in ("a ", "a", "*")] == [(None, None), (-5, 5), (None, None)]
+    report.undo(m)
+    assert [m.x[i].bounds for i in ("a ", "a", "*")] == [(None, None), (-5, 5), (None, None)]
