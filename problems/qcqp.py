@@ -83,7 +83,8 @@ def qcqp(path: str | Path) -> BilinearProblem:
     names = check.names(data, "variables")
     if not names:
         check.fail("variables", "is empty", "list the model's variables (a model without any has nothing to solve)")
-    name = check.label(data["name"], "name")  # as written: Pyomo's m.name quotes some ("'9'")
+    raw = data["name"]  # a number names a model too (str(9), as before); as written: Pyomo's m.name quotes some ("'9'")
+    name = check.label(str(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else raw, "name")
     m = pyo.ConcreteModel(name=name)
     m.x = pyo.Var(names, dense=True)
     for i, entry in enumerate(data["variables"]):

@@ -227,6 +227,7 @@ def test_the_problem_name_is_kept_as_written(tmp_path):
     for name in ("9", "case1.v2"):
         problem = qcqp(_bad(tmp_path, lambda d, name=name: d.update(name=name)))
         assert (problem.name, problem.info["family"]) == (name, family(name))
+    assert qcqp(_bad(tmp_path, lambda d: d.update(name=9))).name == "9"  # a JSON number names it too, as before
 
 
 def test_a_file_with_a_utf8_bom_is_read(tmp_path):
