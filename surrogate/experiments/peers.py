@@ -336,13 +336,14 @@ def _problem_model(problem):
 
 def _peer_net(net):
     """``net`` as a :class:`~surrogate.nets.network.ReluMLP` with two inputs, or a :class:`ConfigError` for a baseline."""
+    why = ""
     try:
         baseline = is_baseline(net) or (isinstance(net, str) and parse_baseline(net) is not None)
-    except ConfigError:  # no baseline's name
-        baseline = False
+    except ConfigError as error:  # no baseline's name, or one of a size it cannot take
+        baseline, why = not str(error).startswith("unknown baseline"), f" ({error})"
     if baseline:
         raise ConfigError(
-            f"solve_with_peer: {net!r} is a baseline, but a peer encodes only nets; pass a ReluMLP, an ONNX path "
+            f"solve_with_peer: {net!r} is a baseline{why}, but a peer encodes only nets; pass a ReluMLP, an ONNX path "
             "or a zoo name such as '3x8'"
         )
     return resolve_surrogate(net).check_product_net("peer surrogate")

@@ -152,6 +152,8 @@ def test_a_baseline_a_misspelt_problem_and_no_problem_are_refused_clearly():
     needs("scip-ml")
     with pytest.raises(ConfigError, match=r"'sawtooth-10' is a baseline, but a peer encodes only nets"):
         peers.solve_with_peer("haverly1", "sawtooth-10", peer="scip-ml")
+    with pytest.raises(ConfigError, match=r"'nmdt-0' is a baseline \(NMDT: binaries=0 .*\), but a peer encodes only"):
+        peers.solve_with_peer("haverly1", "nmdt-0", peer="scip-ml")  # was "no zoo model named 'nmdt-0'"
     with pytest.raises(ConfigError, match=r"unknown problem 'havrly1'; use a pooling instance"):
         peers.solve_with_peer("havrly1", NET, peer="scip-ml")
     with pytest.raises(ConfigError, match=r"cannot use int as a problem; pass a problem name"):
