@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import ModelFormatError, NumericsWarning, SurrogateError
+from ..errors import InfeasibleModelError, ModelFormatError, NumericsWarning, SurrogateError
 from ..milp.bilinear import UnboundedVariableError, replace_products, resolve_surrogate
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.interface import ExactProduct
@@ -180,14 +180,19 @@ def run_problem(
 
 
 def _refused(row: dict, exc: SurrogateError, problem, config: ProblemRunConfig, clock: _Clock) -> dict:
-    """``row`` as a refusal: ``status`` ``refused`` and ``exc``'s message (``null`` for a missing bound of a JSON file)."""
+    """``row`` as a refusal: ``status`` ``refused`` and ``exc``'s message (``null`` for a missing bound of a JSON file);
+    ``infeasible`` where bound propagation proved the model infeasible (:class:`InfeasibleModelError`)."""
     message = " ".join(str(exc).split())
     if problem.info.get("path"):  # a qcqp-json-v1 file: its missing bound is null, not Python's None
         message = message.replace("(None)", "(null in the file)")
         if isinstance(exc, UnboundedVariableError):
             message += "; in the file: give that variable a finite 'lb' and 'ub' in 'variables', or rows that bound it"
-    row.update(status="refused", message=message, **clock.columns())
-    return _with_reference(row, problem, config)
+    infeasible = isinstance(exc, InfeasibleModelError)  # bound propagation's proof: an answer, not a refusal
+    row.update(status="infeasible" if infeasible else "refused", message=message, **clock.columns())
+    row = _with_reference(row, problem, config)
+    if infeasible:
+        doubt_disproved(row, problem.sense, None)
+    return row
 
 
 def check_solver_limits(model, solver: str) -> None:

@@ -236,6 +236,22 @@ def test_an_infeasible_milp_of_exact_products_proves_the_exact_model_infeasible(
     assert "error-aware" not in row["message"]
 
 
+def test_a_model_bound_propagation_proves_infeasible_is_infeasible_and_its_record_disproved():
+    """It was 'refused' (counted as such) and its recorded optimum got no note."""
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.x = pyo.Var()
+    m.lo, m.hi = pyo.Constraint(expr=m.x >= 0.26), pyo.Constraint(expr=m.x <= 0.3)
+    m.c = pyo.Constraint(expr=m.n * m.x == 0.5)
+    m.obj = pyo.Objective(expr=m.n)
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(BilinearProblem("fbbt", m, 2.0, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["status"] == "infeasible" and "bound propagation (FBBT)" in row["message"]
+    assert "the exact model is proven infeasible, so the recorded optimum 2 (by hand) is wrong" in row["message"]
+
+
 def test_a_model_highs_cannot_take_is_refused_naming_its_own_rows(tmp_path, monkeypatch):
     """A side of 1e20 (or a constant of 1e25, a box of 1e300) was refused by the warm start's copy of the model: the run
     'crashed', naming 'mccormick.constraints[1]' and the Python fix '(None)' for a JSON file."""
