@@ -114,13 +114,15 @@ def load_problems(folder: str | os.PathLike) -> pd.DataFrame:
     Raises
     ------
     ResultsError
-        If the file is missing, unreadable or lacks a printed column.
+        If the file is missing, unreadable, lacks a printed column or holds no rows.
     """
     path = Path(folder) / "results.csv"
     fix = f"{PROBLEMS_FIX} into {folder}"
     table = read_csv(path, fix=fix)
     required = ("problem", "arch", "formulation", "products", "binaries", "milp_time_s", "termination", "feasible")
     require_columns(table, required, name=str(path), fix=fix)
+    if table.empty:
+        raise ResultsError(f"{path}: holds no rows; {fix}")
     return table
 
 

@@ -249,3 +249,14 @@ def test_the_docs_tables_are_in_the_format_the_refresh_writes():
         table = pd.read_csv(io.StringIO("\n".join(body)), sep=r"\s+", na_values=["-"])
         assert lines[first] == "```text" and lines[end - 1] == "```"
         assert render(table).split("\n") == body, page
+
+
+def test_a_problems_results_csv_without_rows_is_refused(tmp_path):
+    folder = _problems(tmp_path / "p")
+    header = (folder / "results.csv").read_text().splitlines()[0]
+    (folder / "results.csv").write_text(header + "\n")
+    doc = tmp_path / "problems.md"
+    doc.write_text("<!-- table: results source=problems -->\nold\n<!-- /table -->\n")
+    with pytest.raises(ResultsError, match=r"p/results.csv: holds no rows; re-run the 'surrogate problems"):
+        refresh_docs(doc, [folder])  # wrote pandas' 'Empty DataFrame' text into the page
+    assert doc.read_text() == "<!-- table: results source=problems -->\nold\n<!-- /table -->\n"
