@@ -37,7 +37,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..files import write_text
 from .commands import SweepCommand, sweep_command
-from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, detect, load_bench, load_sweep
+from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, check_distinct, detect, load_bench, load_sweep
 from .markdown import markdown_table, slug
 from .scale import ScaleFolder, load_scale
 from .scale_section import scale_section
@@ -119,7 +119,7 @@ def write_report(
     if not folders:
         raise ConfigError("write_report: give at least one results folder")
     folders = [Path(f) for f in folders]
-    _check_distinct(folders)
+    check_distinct(folders)
     kinds = [detect(f) for f in folders]
     loaded = [LOADERS[kind](f) for f, kind in zip(folders, kinds)]
     out = Path(out) if out is not None else folders[0] / "report.md"
@@ -144,16 +144,6 @@ def write_report(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(figures))
-
-
-def _check_distinct(folders: Sequence[Path]) -> None:
-    """:class:`ResultsError` if a folder is given twice (by the same or another path): its nets would count twice."""
-    seen: dict[Path, Path] = {}
-    for folder in folders:
-        first = seen.setdefault(folder.resolve(), folder)
-        if first is not folder:
-            also = "" if str(first) == str(folder) else f" (also as {first})"
-            raise ResultsError(f"{folder}: given twice{also}; give each results folder once")
 
 
 def _sections(w: Writer, loaded: Sequence, staging: Path) -> None:

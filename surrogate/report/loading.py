@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,28 @@ BENCH_FIX = "re-run the solve-time benchmark that wrote it"
 SWEEP_TABLE_COLUMNS = ("arch", "source", "depth", "mae_best", "mae_median", "max_err_best", "solve_median_s")
 SWEEP_NETS_COLUMNS = ("arch", "source", "depth", "seed", "file", "mae", "max_error", "val_mae")
 CONFIG_KEYS = ("budget", "architectures", "protocol", "seeds", "formulation", "instances", "solver")
+
+
+def command_for(command: str, folder: Path) -> str:
+    """A run's recorded command line with its ``--out`` set to ``folder``, where the folder is now.
+
+    The recorded ``--out`` is where the run wrote the folder, which a moved or copied folder no longer is (running
+    it would write elsewhere). ``command`` comes back as recorded where its ``--out`` already names ``folder``, or it
+    has none, or it cannot be split into words.
+    """
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return command
+    for i, word in enumerate(argv):
+        value = argv[i + 1] if word == "--out" and i + 1 < len(argv) else word[6:] if word.startswith("--out=") else None
+        if value is None:
+            continue
+        if Path(value) == Path(folder):
+            return command
+        argv[i : i + (2 if word == "--out" else 1)] = ["--out", str(folder)]
+        return shlex.join(argv)
+    return command
 
 
 def read_csv(path: Path, *, fix: str) -> pd.DataFrame:
@@ -100,6 +124,16 @@ def _config_kind(folder: Path) -> str | None:
     return payload.get("kind") if isinstance(payload, dict) else None
 
 
+def check_distinct(folders: Sequence[Path]) -> None:
+    """:class:`ResultsError` if a folder is given twice (by the same or another path): its nets would count twice."""
+    seen: dict[Path, Path] = {}
+    for folder in folders:
+        first = seen.setdefault(folder.resolve(), folder)
+        if first is not folder:
+            also = "" if str(first) == str(folder) else f" (also as {first})"
+            raise ResultsError(f"{folder}: given twice{also}; give each results folder once")
+
+
 def _scale_table(folder: Path) -> bool:
     """Whether ``folder``'s ``table.csv`` has a scale benchmark's header (``net``, ``encoding``, ``solver``; a sweep's
     has ``arch`` and ``source``): tells a scale folder whose config.json is lost or damaged from a sweep."""
@@ -138,9 +172,12 @@ def detect(folder: str | os.PathLike) -> str:
         raise ResultsError(
             f"{folder}: has table.csv but no config.json, so it is not a complete sweep; {SWEEP_FIX.format(folder=folder)}"
         )
+    problems = (folder / "results.csv").is_file()  # a 'surrogate problems' folder: its table goes into docs pages only
     raise ResultsError(
-        f"{folder}: not a results folder: it has neither table.csv + config.json (written by 'surrogate sweep --out DIR') "
-        "nor growth.csv (written by the solve-time benchmark); pass one of those folders"
+        f"{folder}: not a results folder: it has neither table.csv + config.json (written by 'surrogate sweep --out DIR' "
+        "or 'surrogate bench scale --out DIR') nor growth.csv (written by the solve-time benchmark); pass one of those "
+        "folders"
+        + ("; a 'surrogate problems' folder (results.csv) is read only by 'surrogate report --docs PAGE'" if problems else "")
     )
 
 

@@ -24,7 +24,7 @@ from ..nets.zoo import parse_zoo_name
 from ..options import is_number
 from .checks import ROUTE, check_solves, check_unique
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
-from .loading import SCALE_FIX, read_csv, read_json
+from .loading import SCALE_FIX, command_for, read_csv, read_json
 from .markdown import markdown_table
 from .pareto import mark_front, pareto_front
 from .tables import ResultsError, check_counts, check_values, numeric, require_columns
@@ -77,7 +77,7 @@ def _scale_fix(folder: Path, payload: dict | None = None) -> str:
             payload = {}
     command = payload.get("command") if isinstance(payload, dict) else None
     if isinstance(command, str) and command:
-        return f"run its command again ('{command}')"
+        return f"run its command again ('{command_for(command, folder)}')"
     return SCALE_FIX.format(folder=folder)
 
 
@@ -137,7 +137,8 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     require_columns(solves, SOLVES_COLUMNS, name=str(folder / "solves.csv"), fix=fix)
     solves = check_solves(payload, table, solves, folder=folder, fix=fix)
     command = payload.get("command")
-    return ScaleFolder(folder, payload["config"], table, command if isinstance(command, str) else None, solves)
+    command = command_for(command, folder) if isinstance(command, str) and command else None
+    return ScaleFolder(folder, payload["config"], table, command, solves)
 
 
 def load_solves(folder: str | os.PathLike) -> pd.DataFrame:

@@ -364,6 +364,13 @@ def test_folders_that_are_not_results(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ResultsError, match="empty: not a results folder: it has neither table.csv"):
         detect(tmp_path / "empty")
+    (tmp_path / "empty" / "results.csv").write_text("problem\nhaverly1\n")
+    with pytest.raises(
+        ResultsError,
+        match=r"'surrogate bench scale --out DIR'.* a 'surrogate problems' folder \(results.csv\) is read "
+        r"only by 'surrogate report --docs PAGE'",
+    ):
+        detect(tmp_path / "empty")
     half = tmp_path / "half"
     half.mkdir()
     (half / "table.csv").write_text("arch\n1x8\n")

@@ -233,7 +233,8 @@ def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):
     report = write_report([folder])
     text = report.path.read_text()
     assert "## Scale benchmark" in text and "(scale benchmark)" in text and len(report.figures) == 2
-    assert f"Regenerate with:\n\n```bash\n{COMMAND}\n```" in text  # the command recorded, not a guess
+    moved = COMMAND.replace("results/scale", str(folder))  # the command recorded, its --out where the folder is now
+    assert f"Regenerate with:\n\n```bash\n{moved}\n```" in text
     assert "### Seconds per instance" in text and "Solved by no net: rt2." in text and "| sgm_s | sgm_floor_s |" in text
     front = build_table("scale", "front", folder)
     assert front.splitlines()[0].startswith("| budget | net |") and "stable/b24-stable-l0.01-3x8" in front
@@ -499,3 +500,24 @@ def test_a_scale_folder_whose_config_is_lost_or_damaged_is_not_taken_for_a_sweep
         assert detect(damaged) == "scale"
         with pytest.raises(ResultsError, match=rf"{name}/config\.json: .*surrogate bench scale --out"):
             write_report([damaged])
+
+
+def test_a_moved_scale_folder_is_regenerated_and_repaired_where_it_is_now(tmp_path):
+    folder = _folder(tmp_path, name="moved")  # its config records --out results/scale
+    assert load_scale(folder).command == f"surrogate bench scale --net b24-best-3x8 --out {folder}"
+    pd.read_csv(folder / "table.csv").assign(sgm_s=-1.0).to_csv(folder / "table.csv", index=False)
+    with pytest.raises(
+        ResultsError, match=rf"run its command again \('surrogate bench scale --net b24-best-3x8 --out {folder}'\)"
+    ):
+        load_scale(folder)
+
+
+def test_docs_markers_cannot_tell_apart_two_scale_folders_of_one_name(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    a, b = _folder(tmp_path / "a", name="sc"), _folder(tmp_path / "b", name="sc")
+    doc = tmp_path / "scale.md"
+    doc.write_text("<!-- table: front source=scale folder=sc -->\n<!-- /table -->\n")
+    with pytest.raises(DocsError, match=r"2 scale folders named 'sc' given .*give each a name of its own"):
+        refresh_docs(doc, [a, b])  # was told to use folder=NAME, which cannot tell them apart
+    with pytest.raises(ResultsError, match=r"sc: given twice; give each results folder once"):
+        refresh_docs(doc, [a, a])
