@@ -12,11 +12,13 @@
   files. Its section shows solve time against surrogate copies and every CSV
   table in the folder.
 * A **scale benchmark** folder (``surrogate bench scale --out DIR``) has a
-  ``config.json`` of kind ``scale`` and ``table.csv``. Its section shows the
+  ``config.json`` of kind ``scale``, ``table.csv`` and ``solves.csv``. Its section shows the
   table and approximation error against solve time with the front per budget.
 
-Anything else, or a file that is corrupted or from an incompatible version,
-raises :class:`~surrogate.report.plots.ResultsError` naming the file and the fix.
+Anything else, a file that is corrupted or from an incompatible version, or files
+of one folder that do not match each other (:mod:`.checks`), raises
+:class:`~surrogate.report.plots.ResultsError` naming the file and the fix.
+Nothing is written until every section is built: a refused report leaves the old one as it was.
 
 The parts live in their own modules: reading folders in :mod:`.loading`, the
 sweep command in :mod:`.commands`, Markdown in :mod:`.markdown`, the options and

@@ -72,7 +72,8 @@ def check_solves(payload: dict, table: pd.DataFrame, solves: pd.DataFrame, *, fo
     if solves.empty:
         raise ResultsError(f"{name}: holds no rows; {fix}")
     solves = numeric(solves, ("wall_time",), name=name, fix=fix)
-    check_values(solves, ("wall_time",), name=name, fix=fix)
+    check_values(solves, ("wall_time",), name=name, fix=fix, missing=True)  # a solve that failed may record no time
+    check_values(solves[solves["status"].astype(str) == SOLVED], ("wall_time",), name=name, fix=fix)
     check_unique(solves, (*ROUTE, "instance"), name=name, fix=fix)
     limit = (payload["config"].get("solver") or {}).get("time_limit")
     if "time_limit" in solves and limit is not None:

@@ -79,7 +79,9 @@ def check_values(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix:
         if not good.all():
             row = int(np.flatnonzero(~good.to_numpy())[0])
             shown = "an empty cell" if pd.isna(values.iloc[row]) else f"{float(values.iloc[row]):g}"
-            raise ResultsError(f"{name}: column {col!r}, row {row + 1} holds {shown}, where a finite number >= 0 belongs; {fix}")
+            label = frame.index[row]  # the row of the file where ``frame`` is a part of it (its index kept)
+            line = (label if isinstance(label, int | np.integer) else row) + 1
+            raise ResultsError(f"{name}: column {col!r}, row {line} holds {shown}, where a finite number >= 0 belongs; {fix}")
 
 
 def check_keys(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix: str) -> None:

@@ -521,3 +521,11 @@ def test_docs_markers_cannot_tell_apart_two_scale_folders_of_one_name(tmp_path):
         refresh_docs(doc, [a, b])  # was told to use folder=NAME, which cannot tell them apart
     with pytest.raises(ResultsError, match=r"sc: given twice; give each results folder once"):
         refresh_docs(doc, [a, a])
+
+
+def test_a_failed_solve_may_record_no_time_but_a_solved_one_must(tmp_path):
+    failed = SOLVES.assign(wall_time=[*SOLVES["wall_time"][:5], float("nan")])  # the error of hand-shared on rt2
+    assert load_scale(_folder(tmp_path, table=TABLE[:2], solves=failed, name="failed")).solves["wall_time"].isna().sum() == 1
+    solved = SOLVES.assign(wall_time=[float("nan"), *SOLVES["wall_time"][1:]])
+    with pytest.raises(ResultsError, match=r"solves\.csv: column 'wall_time', row 1 holds an empty cell"):
+        load_scale(_folder(tmp_path, table=TABLE[:2], solves=solved, name="solved"))
