@@ -100,8 +100,12 @@ def tiny_sweep_folder(folder: Path) -> Path:
     }
     (folder / "config.json").write_text(json.dumps({"config": config}))
     TINY_SWEEP_TABLE.to_csv(folder / "table.csv", index=False)
-    nets = pd.DataFrame(
-        [("1x4", "trained", 1, 0, "1x4-seed0.onnx", 0.0123, 0.0987, 0.01)],
+    nets = pd.DataFrame(  # one net per row of the table: the report checks the two against each other
+        [
+            ("1x4", "trained", 1, 0, "1x4-seed0.onnx", 0.0123, 0.0987, 0.01),
+            ("1x4", "hand-paired", 1, -1, "1x4-hand-built-paired.onnx", 0.0209, 0.0625, 0.02),
+            ("2x2", "trained", 2, 0, "2x2-seed0.onnx", 0.0456, 0.211, 0.04),
+        ],
         columns=["arch", "source", "depth", "seed", "file", "mae", "max_error", "val_mae"],
     )
     nets.to_csv(folder / "nets.csv", index=False)

@@ -21,9 +21,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _refresh_docs(args: argparse.Namespace) -> int:
     """Refresh the marked tables of every ``--docs`` page from the result folders and say which changed; return 0."""
-    from ..report.docs import refresh_docs
+    from ..errors import ConfigError
+    from ..report.docs import docs_update
 
-    for doc in args.docs:
-        changed = refresh_docs(doc, args.results)
+    if args.out is not None:  # was ignored in silence
+        raise ConfigError("--out names a report file, and --docs writes no report; give one of them")
+    updates = [docs_update(doc, args.results) for doc in args.docs]  # every page checked before any is written
+    for doc, update in zip(args.docs, updates):
+        changed = update.write()
         print(f"{doc}: {'refreshed ' + ', '.join(changed) if changed else 'up to date'}")
     return 0

@@ -12,11 +12,13 @@
   files. Its section shows solve time against surrogate copies and every CSV
   table in the folder.
 * A **scale benchmark** folder (``surrogate bench scale --out DIR``) has a
-  ``config.json`` of kind ``scale`` and ``table.csv``. Its section shows the
+  ``config.json`` of kind ``scale``, ``table.csv`` and ``solves.csv``. Its section shows the
   table and approximation error against solve time with the front per budget.
 
-Anything else, or a file that is corrupted or from an incompatible version,
-raises :class:`~surrogate.report.plots.ResultsError` naming the file and the fix.
+Anything else, a file that is corrupted or from an incompatible version, or files
+of one folder that do not match each other (:mod:`.checks`), raises
+:class:`~surrogate.report.plots.ResultsError` naming the file and the fix.
+Nothing is written until every section is built: a refused report leaves the old one as it was.
 
 The parts live in their own modules: reading folders in :mod:`.loading`, the
 sweep command in :mod:`.commands`, Markdown in :mod:`.markdown`, the options and
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +39,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..files import write_text
 from .commands import SweepCommand, sweep_command
-from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, detect, load_bench, load_sweep
+from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, check_distinct, detect, load_bench, load_sweep
 from .markdown import markdown_table, slug
 from .scale import ScaleFolder, load_scale
 from .scale_section import scale_section
@@ -107,14 +111,17 @@ def write_report(
     Raises
     ------
     ResultsError
-        If a folder is not a results folder, or one of its files is corrupted or from an incompatible version.
-        Every folder is checked before anything is written.
+        If a folder is not a results folder, is given twice, or one of its files is corrupted or from an
+        incompatible version. Every folder is read and checked before anything is written, and the figures are
+        drawn into a staging folder beside the report, moved into place with report.md only once all of them are
+        drawn: a refusal or an interruption leaves the old report and its figures as they were.
     """
     if isinstance(folders, str | os.PathLike):  # one folder, not a sequence of its letters
         folders = [folders]
     if not folders:
         raise ConfigError("write_report: give at least one results folder")
     folders = [Path(f) for f in folders]
+    check_distinct(folders)
     kinds = [detect(f) for f in folders]
     loaded = [LOADERS[kind](f) for f, kind in zip(folders, kinds)]
     out = Path(out) if out is not None else folders[0] / "report.md"
@@ -124,18 +131,32 @@ def write_report(
         raise ResultsError(
             f"{out}: a report is a Markdown file; give it a name ending in .md, e.g. --out {out.with_suffix('.md')}"
         )
-    w = Writer(out, options)
-    _header(w, folders, kinds)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".report-staging-", dir=out.parent))
+    try:
+        w = Writer(out, options, staging=staging)
+        _header(w, folders, kinds)
+        _sections(w, loaded, staging)
+        figures = []
+        for path in (p for saved in w.figures for p in saved.paths):
+            figures.append(w.final_path(path))
+            figures[-1].parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, figures[-1])
+        write_text(out, "\n".join(w.lines).rstrip() + "\n")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Report(out, tuple(figures))
+
+
+def _sections(w: Writer, loaded: Sequence, staging: Path) -> None:
+    """Every folder's section, then the Pareto section of the sweeps, with their figures drawn into ``staging``."""
     used: set[str] = set()
     for item in loaded:
         name = slug(item.folder.resolve().name)
         while name in used:
             name += "-2"
         used.add(name)
-        fig_dir = out.parent / "figures" / name
-        SECTIONS[type(item)](w, item, fig_dir)
+        SECTIONS[type(item)](w, item, staging / "figures" / name)
     sweeps = [item for item in loaded if isinstance(item, SweepFolder)]
     if sweeps:
-        pareto_section(w, sweeps, out.parent / "figures")
-    write_text(out, "\n".join(w.lines).rstrip() + "\n")
-    return Report(out, tuple(p for saved in w.figures for p in saved.paths))
+        pareto_section(w, sweeps, staging / "figures")

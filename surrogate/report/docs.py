@@ -54,7 +54,7 @@ from ..experiments.problem_runs import RUN_COLUMNS
 from ..experiments.scale_bench_tables import route_agreement
 from ..experiments.sweep import format_table
 from ..files import write_text
-from .loading import detect, load_bench, load_sweep, read_csv
+from .loading import check_distinct, detect, load_bench, load_sweep, read_csv
 from .markdown import markdown_table
 from .scale import (
     ScaleFolder,
@@ -114,13 +114,15 @@ def load_problems(folder: str | os.PathLike) -> pd.DataFrame:
     Raises
     ------
     ResultsError
-        If the file is missing, unreadable or lacks a printed column.
+        If the file is missing, unreadable, lacks a printed column or holds no rows.
     """
     path = Path(folder) / "results.csv"
     fix = f"{PROBLEMS_FIX} into {folder}"
     table = read_csv(path, fix=fix)
     required = ("problem", "arch", "formulation", "products", "binaries", "milp_time_s", "termination", "feasible")
     require_columns(table, required, name=str(path), fix=fix)
+    if table.empty:
+        raise ResultsError(f"{path}: holds no rows; {fix}")
     return table
 
 
@@ -228,16 +230,33 @@ class TableBlock(NamedTuple):
     folder: str | None = None  #: the marker's ``folder=NAME``: the last path component of the folder it wants
 
 
+def code_fence(line: str, fence: str | None) -> str | None:
+    """The code fence open after ``line`` (``fence``: the one open before it; ``None``: none), as CommonMark reads them:
+    a run of three or more backticks or tildes opens one, and a line of at least as many of the same closes it."""
+    text = line.strip()
+    run = re.match(r"`{3,}|~{3,}", text)
+    if fence is None:
+        return run.group() if run else None
+    closes = run is not None and run.group()[0] == fence[0] and len(run.group()) >= len(fence) and text == run.group()
+    return None if closes else fence
+
+
 def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[TableBlock]:
     """The marked blocks of ``lines``, each with its table in ``lines[block.first:block.end]``.
+
+    Markers inside a fenced code block (an example of the syntax) are left alone.
 
     Raises
     ------
     DocsError
         If a marker is malformed, a block is not closed or is nested, or there is no block at all.
     """
-    blocks, start = [], None
+    blocks, start, fence = [], None, None
     for i, line in enumerate(lines):
+        if start is None:  # a marker shown as an example in a fenced code block is text, not a marker
+            fence = code_fence(line, fence)
+            if fence is not None or line.strip().startswith(("```", "~~~")):
+                continue
         opened = OPEN.fullmatch(line.strip())
         if opened is None and line.strip().startswith("<!-- table"):
             raise DocsError(f"{where}:{i + 1}: malformed table marker {line.strip()!r}; write {SYNTAX}")
@@ -263,6 +282,7 @@ def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[Table
 def _folders_by_kind(folders: Sequence[str | os.PathLike]) -> dict[str, list[Path]]:
     """kind -> the folders of that kind; several only for the kinds whose markers can say which (:data:`BUDGET_KINDS`)."""
     by_kind: dict[str, list[Path]] = {}
+    check_distinct([Path(f) for f in folders])
     for folder in map(Path, folders):
         kind = folder_kind(folder)
         if kind in by_kind and kind not in BUDGET_KINDS:
@@ -295,6 +315,11 @@ def _block_folder(block: TableBlock, by_kind: dict[str, list[Path]], where: str)
                 f"of those given, {what} has them; pass exactly one, or name it with folder=NAME"
             )
         given = holding
+    if len(given) > 1 and block.folder is not None:  # folder=NAME cannot tell them apart
+        raise DocsError(
+            f"{where}: {len(given)} {block.kind} folders named {block.folder!r} given ({', '.join(map(str, given))}); "
+            "a marker tells folders apart by their last path component, so give each a name of its own (rename or copy one)"
+        )
     if len(given) > 1:
         raise DocsError(
             f"{where}: {len(given)} {block.kind} folders given; say which one table {block.name!r} comes from "
@@ -328,6 +353,32 @@ def refresh_docs(doc_path: str | os.PathLike, folders: Sequence[str | os.PathLik
     ResultsError
         If a folder is not a results folder, or one of its files is corrupted or from another version.
     """
+    return docs_update(doc_path, folders).write()
+
+
+class DocsUpdate(NamedTuple):
+    """A docs page's refreshed text (:func:`docs_update`), built and checked, not yet written."""
+
+    path: Path
+    text: str
+    changed: tuple[str, ...]  #: the tables whose text changed; none: the page already matches its folders
+
+    def write(self) -> tuple[str, ...]:
+        """Write the page if a table changed (atomically); return :attr:`changed`."""
+        if self.changed:
+            write_text(self.path, self.text)
+        return self.changed
+
+
+def docs_update(doc_path: str | os.PathLike, folders: Sequence[str | os.PathLike]) -> DocsUpdate:
+    """The text :func:`refresh_docs` writes into ``doc_path``, built and checked without writing it (so several pages
+    can all be checked before any is written).
+
+    Raises
+    ------
+    DocsError, ResultsError
+        As :func:`refresh_docs`.
+    """
     path = Path(doc_path)
     if not path.is_file():
         raise DocsError(f"{path}: no such Markdown file; pass a file with {SYNTAX}")
@@ -341,6 +392,4 @@ def refresh_docs(doc_path: str | os.PathLike, folders: Sequence[str | os.PathLik
             changed.append(block.name)
         out += lines[done : block.first] + new
         done = block.end
-    if changed:
-        write_text(path, "\n".join(out + lines[done:]))
-    return tuple(changed)
+    return DocsUpdate(path, "\n".join(out + lines[done:]), tuple(changed))

@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..options import is_number
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
-from .tables import GROWTH_COLUMNS, ResultsError, as_bool, check_counts, numeric, require_columns
+from .tables import GROWTH_COLUMNS, GROWTH_KEYS, ResultsError, as_bool, check_counts, check_keys, numeric, require_columns
 
 
 def growth_medians(growth: pd.DataFrame) -> pd.DataFrame:
@@ -23,6 +23,7 @@ def growth_medians(growth: pd.DataFrame) -> pd.DataFrame:
     require_columns(growth, GROWTH_COLUMNS, name="growth table", fix=fix)
     if growth.empty:
         raise ResultsError(f"growth table: has no rows; {fix}")
+    check_keys(growth, GROWTH_KEYS, name="growth table", fix=fix)  # groupby drops a row with an empty key
     frame = numeric(growth, ("products", "wall_time"), name="growth table", fix=fix)
     check_counts(frame, ("products",), ("wall_time",), name="growth table", fix=fix)  # an empty time is no median
     frame["time_limit_hit"] = as_bool(frame["time_limit_hit"], name="growth table", fix=fix)

@@ -6,8 +6,11 @@ a number) raises :class:`~surrogate.report.tables.ResultsError` naming the file 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,13 +19,47 @@ import pandas as pd
 from ..errors import SurrogateError
 from ..experiments.sweep import best_rows
 from ..options import is_number
-from .tables import GROWTH_COLUMNS, ResultsError, check_counts, numeric, one_line, require_columns
+from .checks import check_sweep_rows
+from .tables import (
+    GROWTH_COLUMNS,
+    GROWTH_KEYS,
+    ResultsError,
+    check_counts,
+    check_keys,
+    check_values,
+    numeric,
+    one_line,
+    require_columns,
+)
 
 SWEEP_FIX = "re-run the sweep that wrote it ('surrogate sweep --out {folder}')"
+SCALE_FIX = "re-run the scale benchmark that wrote it ('surrogate bench scale --out {folder}')"
 BENCH_FIX = "re-run the solve-time benchmark that wrote it"
 SWEEP_TABLE_COLUMNS = ("arch", "source", "depth", "mae_best", "mae_median", "max_err_best", "solve_median_s")
 SWEEP_NETS_COLUMNS = ("arch", "source", "depth", "seed", "file", "mae", "max_error", "val_mae")
 CONFIG_KEYS = ("budget", "architectures", "protocol", "seeds", "formulation", "instances", "solver")
+
+
+def command_for(command: str, folder: Path) -> str:
+    """A run's recorded command line with its ``--out`` set to ``folder``, where the folder is now.
+
+    The recorded ``--out`` is where the run wrote the folder, which a moved or copied folder no longer is (running
+    it would write elsewhere). ``command`` comes back as recorded where its ``--out`` already names ``folder``, or it
+    has none, or it cannot be split into words.
+    """
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return command
+    for i, word in enumerate(argv):
+        value = argv[i + 1] if word == "--out" and i + 1 < len(argv) else word[6:] if word.startswith("--out=") else None
+        if value is None:
+            continue
+        if Path(value) == Path(folder):
+            return command
+        argv[i : i + (2 if word == "--out" else 1)] = ["--out", str(folder)]
+        return shlex.join(argv)
+    return command
 
 
 def read_csv(path: Path, *, fix: str) -> pd.DataFrame:
@@ -38,12 +75,12 @@ def read_csv(path: Path, *, fix: str) -> pd.DataFrame:
 
 
 def _check_rows(path: Path, *, fix: str) -> None:
-    """Refuse a table with a row of fewer fields than its header: pandas would fill them with NaN in silence.
+    """Refuse a table with a row of fewer fields than its header (pandas would fill them with NaN in silence),
+    or without its final newline (pandas would read a last field cut short as a number).
 
-    Every table is written whole (:func:`surrogate.files.write_text`), so a short row means a damaged file.
+    Every table is written whole (:func:`surrogate.files.write_text` of ``DataFrame.to_csv``, which ends each
+    row with a newline), so a short row or a missing last newline means a damaged file.
     """
-    import csv
-
     with path.open(newline="") as handle:
         rows = csv.reader(handle)
         width = len(next(rows, []))
@@ -52,6 +89,17 @@ def _check_rows(path: Path, *, fix: str) -> None:
                 raise ResultsError(
                     f"{path}: row {number - 1} has {len(row)} fields where the header has {width}, so the file is damaged; {fix}"
                 )
+    if not _ends_with_newline(path):
+        raise ResultsError(f"{path}: does not end with a newline, so it was cut off while written or copied; {fix}")
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """Whether the file at ``path`` is empty or its last byte is a newline."""
+    with path.open("rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 def read_json(path: Path, *, fix: str) -> dict:
@@ -76,6 +124,27 @@ def _config_kind(folder: Path) -> str | None:
     return payload.get("kind") if isinstance(payload, dict) else None
 
 
+def check_distinct(folders: Sequence[Path]) -> None:
+    """:class:`ResultsError` if a folder is given twice (by the same or another path): its nets would count twice."""
+    seen: dict[Path, Path] = {}
+    for folder in folders:
+        first = seen.setdefault(folder.resolve(), folder)
+        if first is not folder:
+            also = "" if str(first) == str(folder) else f" (also as {first})"
+            raise ResultsError(f"{folder}: given twice{also}; give each results folder once")
+
+
+def _scale_table(folder: Path) -> bool:
+    """Whether ``folder``'s ``table.csv`` has a scale benchmark's header (``net``, ``encoding``, ``solver``; a sweep's
+    has ``arch`` and ``source``): tells a scale folder whose config.json is lost or damaged from a sweep."""
+    try:
+        with (folder / "table.csv").open(newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return {"net", "encoding", "solver"} <= set(header)
+
+
 def detect(folder: str | os.PathLike) -> str:
     """What ``folder`` holds: ``'sweep'``, ``'bench'`` or ``'scale'`` (a ``config.json`` whose kind is ``scale``).
 
@@ -89,16 +158,26 @@ def detect(folder: str | os.PathLike) -> str:
         what = "a file, not a results folder" if folder.exists() else "no such folder"
         raise ResultsError(f"{folder}: {what}; pass a folder written by 'surrogate sweep --out DIR' or the solve-time benchmark")
     if (folder / "table.csv").is_file() and (folder / "config.json").is_file():
-        return "scale" if _config_kind(folder) == "scale" else "sweep"
+        if _config_kind(folder) == "scale" or _scale_table(folder):  # a damaged config: load_scale says so
+            return "scale"
+        return "sweep"
     if (folder / "growth.csv").is_file():
         return "bench"
+    if (folder / "table.csv").is_file() and _scale_table(folder):
+        raise ResultsError(
+            f"{folder}: has a scale benchmark's table.csv but no config.json, so it is not a complete scale folder; "
+            f"{SCALE_FIX.format(folder=folder)}"
+        )
     if (folder / "table.csv").is_file():
         raise ResultsError(
             f"{folder}: has table.csv but no config.json, so it is not a complete sweep; {SWEEP_FIX.format(folder=folder)}"
         )
+    problems = (folder / "results.csv").is_file()  # a 'surrogate problems' folder: its table goes into docs pages only
     raise ResultsError(
-        f"{folder}: not a results folder: it has neither table.csv + config.json (written by 'surrogate sweep --out DIR') "
-        "nor growth.csv (written by the solve-time benchmark); pass one of those folders"
+        f"{folder}: not a results folder: it has neither table.csv + config.json (written by 'surrogate sweep --out DIR' "
+        "or 'surrogate bench scale --out DIR') nor growth.csv (written by the solve-time benchmark); pass one of those "
+        "folders"
+        + ("; a 'surrogate problems' folder (results.csv) is read only by 'surrogate report --docs PAGE'" if problems else "")
     )
 
 
@@ -162,13 +241,31 @@ def load_sweep(folder: str | os.PathLike) -> SweepFolder:
     require_columns(nets, SWEEP_NETS_COLUMNS, name=str(folder / "nets.csv"), fix=fix)
     if table.empty or nets.empty:
         raise ResultsError(f"{folder / ('table.csv' if table.empty else 'nets.csv')}: holds no rows; {fix}")
-    numeric(table, ("depth",), name=str(folder / "table.csv"), fix=fix)  # checked, kept as written
-    table = numeric(table, ("mae_best", "solve_median_s"), name=str(folder / "table.csv"), fix=fix)
-    nets = numeric(nets, ("mae", "val_mae"), name=str(folder / "nets.csv"), fix=fix)
+    table, nets = _sweep_numbers(table, nets, folder=folder, fix=fix)
+    check_sweep_rows(config, table, nets, folder=folder, fix=fix)
     wall, units = payload.get("wall_time_s"), payload.get("units") if isinstance(payload.get("units"), dict) else {}
     reused = int(units["reused"]) if is_number(units.get("reused"), integer=True, low=0) else 0
     versions = dict(payload.get("versions") or {})
     return SweepFolder(folder, config, versions, float(wall) if is_number(wall) else None, table, nets, reused)
+
+
+def _sweep_numbers(table: pd.DataFrame, nets: pd.DataFrame, *, folder: Path, fix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``table.csv`` and ``nets.csv`` with their errors and times as numbers, each checked finite and >= 0,
+    and every seed a whole number (:class:`ResultsError` naming the file, column and row otherwise)."""
+    name, nets_name = str(folder / "table.csv"), str(folder / "nets.csv")
+    numeric(table, ("depth",), name=name, fix=fix)  # checked, kept as written
+    table = numeric(table, ("mae_best", "solve_median_s"), name=name, fix=fix)
+    check_values(table, ("mae_best", "solve_median_s"), name=name, fix=fix)
+    nets = numeric(nets, ("mae", "val_mae", "max_error"), name=nets_name, fix=fix)
+    check_values(nets, ("mae", "val_mae", "max_error"), name=nets_name, fix=fix)
+    seeds = pd.to_numeric(nets["seed"], errors="coerce")
+    bad = (seeds.isna() | (seeds != seeds.round())).to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        raise ResultsError(
+            f"{nets_name}: column 'seed', row {row + 1} holds {nets['seed'].iloc[row]!r}, not a whole number; {fix}"
+        )
+    return table, nets
 
 
 def sweep_fix(config: dict, folder: Path) -> str:
@@ -212,6 +309,7 @@ def load_bench(folder: str | os.PathLike) -> BenchFolder:
     tables = {p.name: read_csv(p, fix=fix) for p in sorted(folder.glob("*.csv"))}
     growth = tables["growth.csv"] if "growth.csv" in tables else read_csv(folder / "growth.csv", fix=fix)
     require_columns(growth, GROWTH_COLUMNS, name=str(folder / "growth.csv"), fix=fix)
+    check_keys(growth, GROWTH_KEYS, name=str(folder / "growth.csv"), fix=fix)
     numeric(growth, ("products", "wall_time"), name=str(folder / "growth.csv"), fix=fix)  # checked, kept as written
     check_counts(growth, ("products",), ("wall_time",), name=str(folder / "growth.csv"), fix=fix)
     config = read_json(folder / "config.json", fix=fix) if (folder / "config.json").is_file() else None

@@ -22,13 +22,13 @@ from ..experiments.scale_bench_tables import (
 )
 from ..nets.zoo import parse_zoo_name
 from ..options import is_number
+from .checks import ROUTE, check_solves, check_unique
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, agg_figure, save_figure
-from .loading import read_csv, read_json
+from .loading import SCALE_FIX, command_for, read_csv, read_json
 from .markdown import markdown_table
 from .pareto import mark_front, pareto_front
-from .tables import ResultsError, check_counts, numeric, require_columns
+from .tables import ResultsError, check_counts, check_values, numeric, require_columns
 
-SCALE_FIX = "re-run the scale benchmark that wrote it ('surrogate bench scale --out {folder}')"
 SCALE_TABLE_COLUMNS = ("net", "encoding", "solver", "instances", "solved", "timeouts", "sgm_s", "grid_mae", "grid_max_error")
 #: The columns of :func:`scale_points`, in order.
 POINT_COLUMNS = (
@@ -56,6 +56,7 @@ class ScaleFolder:
     config: dict
     table: pd.DataFrame
     command: str | None = None
+    solves: pd.DataFrame | None = None  #: ``solves.csv``, checked against the config and the table
 
     @property
     def time_limit(self) -> float | None:
@@ -76,7 +77,7 @@ def _scale_fix(folder: Path, payload: dict | None = None) -> str:
             payload = {}
     command = payload.get("command") if isinstance(payload, dict) else None
     if isinstance(command, str) and command:
-        return f"run its command again ('{command}')"
+        return f"run its command again ('{command_for(command, folder)}')"
     return SCALE_FIX.format(folder=folder)
 
 
@@ -100,13 +101,17 @@ def _check_tally(table: pd.DataFrame, *, name: str, fix: str) -> None:
         )
 
 
+SOLVES_COLUMNS = ("net", "encoding", "solver", "instance", "status", "wall_time", "objective")
+
+
 def load_scale(folder: str | os.PathLike) -> ScaleFolder:
-    """Read and check a scale benchmark folder (``config.json`` and ``table.csv``).
+    """Read and check a scale benchmark folder (``config.json``, ``table.csv`` and ``solves.csv``, each against the others).
 
     Raises
     ------
     ResultsError
-        If a file is missing or unreadable, or the table lacks its columns or numbers.
+        If a file is missing or unreadable, the table lacks its columns or numbers, or the files do not match
+        (:func:`~surrogate.report.checks.check_solves`).
     """
     folder = Path(folder)
     payload = read_json(folder / "config.json", fix=SCALE_FIX.format(folder=folder))
@@ -122,29 +127,30 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     numeric(table, ("instances", "solved", "timeouts"), name=str(folder / "table.csv"), fix=fix)  # checked, kept as written
     table = numeric(table, ("sgm_s", "grid_mae", "grid_max_error"), name=str(folder / "table.csv"), fix=fix)
     check_counts(table, ("instances", "solved", "timeouts"), ("sgm_s",), name=str(folder / "table.csv"), fix=fix)
+    # no error is known for a net outside a zoo (empty), but none is negative or infinite
+    check_values(table, ("grid_mae", "grid_max_error"), name=str(folder / "table.csv"), fix=fix, missing=True)
     _check_tally(table, name=str(folder / "table.csv"), fix=fix)
+    check_unique(table, ROUTE, name=str(folder / "table.csv"), fix=fix)
     if "same_as" in table:  # written by runs since the column came; empty for a net solved on its own
         table["same_as"] = same_as_labels(table)
+    solves = read_csv(folder / "solves.csv", fix=fix)
+    require_columns(solves, SOLVES_COLUMNS, name=str(folder / "solves.csv"), fix=fix)
+    solves = check_solves(payload, table, solves, folder=folder, fix=fix)
     command = payload.get("command")
-    return ScaleFolder(folder, payload["config"], table, command if isinstance(command, str) else None)
-
-
-SOLVES_COLUMNS = ("net", "encoding", "solver", "instance", "status", "wall_time", "objective")
+    command = command_for(command, folder) if isinstance(command, str) and command else None
+    return ScaleFolder(folder, payload["config"], table, command, solves)
 
 
 def load_solves(folder: str | os.PathLike) -> pd.DataFrame:
-    """A scale benchmark's ``solves.csv`` (one row per solve), checked for the columns the report reads.
+    """A scale benchmark's ``solves.csv`` (one row per solve), checked as :func:`load_scale` checks it.
 
     Raises
     ------
     ResultsError
-        If the file is missing or unreadable, or lacks one of :data:`SOLVES_COLUMNS`.
+        If the folder is damaged (:func:`load_scale`), or ``solves.csv`` lacks one of :data:`SOLVES_COLUMNS`
+        or does not match the config and the table.
     """
-    folder = Path(folder)
-    fix = _scale_fix(folder)
-    solves = read_csv(folder / "solves.csv", fix=fix)
-    require_columns(solves, SOLVES_COLUMNS, name=str(folder / "solves.csv"), fix=fix)
-    return solves
+    return load_scale(folder).solves
 
 
 #: The ``budget`` a classic approximation run beside the nets (``kind`` ``baseline``) shows: it has no neurons.

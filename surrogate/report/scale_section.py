@@ -43,7 +43,7 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
             "classic approximations, or nets without a zoo name (no budget), run beside the nets, on no front.",
         )
     w.add(markdown_table(points, max_rows=w.options.max_rows), "")
-    solves = load_solves(scale.folder)
+    solves = scale.solves if scale.solves is not None else load_solves(scale.folder)
     w.add(
         "### Seconds per instance",
         "",

@@ -18,6 +18,8 @@ from ..options import is_number
 NETS_COLUMNS = ("arch", "source", "depth", "seed", "mae")
 TABLE_COLUMNS = ("arch", "source", "mae_best", "solve_median_s")
 GROWTH_COLUMNS = ("family", "instance", "products", "arch", "encoding", "wall_time", "time_limit_hit")
+#: The columns of ``growth.csv`` that its medians are grouped by: none may be empty.
+GROWTH_KEYS = ("family", "instance", "arch", "encoding")
 
 
 class ResultsError(SurrogateError, ValueError):
@@ -63,6 +65,33 @@ def check_counts(frame: pd.DataFrame, counts: Sequence[str], times: Sequence[str
         values = pd.to_numeric(frame[col], errors="coerce")
         if not (values.notna() & np.isfinite(values) & (values >= 0)).all():
             raise ResultsError(f"{name}: column {col!r} holds a value that is not a finite number >= 0; {fix}")
+
+
+def check_values(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix: str, missing: bool = False) -> None:
+    """:class:`ResultsError` naming the column and row of the first value of ``columns`` that is not a finite number >= 0
+    (an error or a time can be neither negative nor infinite); ``missing``: an empty cell is allowed (not measured).
+
+    Run after :func:`numeric`, which has checked that every value parses as a number.
+    """
+    for col in columns:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        good = (values.isna() & missing) | (np.isfinite(values) & (values >= 0))
+        if not good.all():
+            row = int(np.flatnonzero(~good.to_numpy())[0])
+            shown = "an empty cell" if pd.isna(values.iloc[row]) else f"{float(values.iloc[row]):g}"
+            label = frame.index[row]  # the row of the file where ``frame`` is a part of it (its index kept)
+            line = (label if isinstance(label, int | np.integer) else row) + 1
+            raise ResultsError(f"{name}: column {col!r}, row {line} holds {shown}, where a finite number >= 0 belongs; {fix}")
+
+
+def check_keys(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix: str) -> None:
+    """:class:`ResultsError` naming the column and row of the first empty cell of ``columns`` (a row without its key
+    would drop out of every group in silence)."""
+    for col in columns:
+        empty = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
+        if empty.any():
+            row = int(np.flatnonzero(empty.to_numpy())[0])
+            raise ResultsError(f"{name}: column {col!r}, row {row + 1} is empty, so the row belongs to no group; {fix}")
 
 
 def as_bool(series: pd.Series, *, name: str, fix: str) -> pd.Series:

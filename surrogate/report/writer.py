@@ -46,19 +46,31 @@ class ReportOptions:
 
 @dataclass
 class Writer:
-    """Collects the report's lines and figures; links are relative to the report's folder."""
+    """Collects the report's lines and figures; links are relative to the report's folder.
+
+    ``staging``, where given, is a folder the figures are drawn into before they move beside the report: a path
+    inside it is linked as the path it will have in the report's folder.
+    """
 
     out: Path
     options: ReportOptions
     lines: list[str] = field(default_factory=list)
     figures: list[SavedFigure] = field(default_factory=list)
+    staging: Path | None = None
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
+    def final_path(self, path: Path) -> Path:
+        """Where ``path`` will be once the report is written: a staged file's place beside the report, else itself."""
+        path = Path(path).resolve()
+        if self.staging is not None and path.is_relative_to(self.staging.resolve()):
+            return self.out.parent.resolve() / path.relative_to(self.staging.resolve())
+        return path
+
     def link(self, path: Path) -> str:
         """``path`` relative to the report, as a Markdown link target (in ``<...>`` when it holds a space)."""
-        target = Path(os.path.relpath(Path(path).resolve(), self.out.parent.resolve())).as_posix()
+        target = Path(os.path.relpath(self.final_path(path), self.out.parent.resolve())).as_posix()
         return f"<{target}>" if any(ch in target for ch in " ()<>") else target
 
     def figure(self, saved: SavedFigure, caption: str) -> None:

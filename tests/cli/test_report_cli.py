@@ -88,3 +88,16 @@ def test_report_docs_names_a_missing_page(tmp_path, capsys):
     folder = tiny_sweep_folder(tmp_path / "s")
     assert main(["report", str(folder), "--docs", str(tmp_path / "missing.md")]) != 0
     assert re.search(r"missing\.md: no such Markdown file; pass a file with", capsys.readouterr().err)
+
+
+def test_report_docs_checks_every_page_before_writing_any_and_takes_no_out(tmp_path, capsys):
+    folder = tiny_sweep_folder(tmp_path / "s")
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text(MARKED_DOC)
+    bad.write_text("<!-- table: front source=scale -->\n<!-- /table -->\n")
+    assert main(["report", str(folder), "--docs", str(good), "--docs", str(bad)]) == 2
+    assert "bad.md:1: table 'front' comes from" in capsys.readouterr().err
+    assert good.read_text() == MARKED_DOC  # was rewritten before the later page failed
+    assert main(["report", str(folder), "--docs", str(good), "--out", str(tmp_path / "r.md")]) == 2
+    assert "--out names a report file, and --docs writes no report; give one of them" in capsys.readouterr().err
+    assert good.read_text() == MARKED_DOC and not (tmp_path / "r.md").exists()

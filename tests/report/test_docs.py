@@ -249,3 +249,27 @@ def test_the_docs_tables_are_in_the_format_the_refresh_writes():
         table = pd.read_csv(io.StringIO("\n".join(body)), sep=r"\s+", na_values=["-"])
         assert lines[first] == "```text" and lines[end - 1] == "```"
         assert render(table).split("\n") == body, page
+
+
+def test_a_problems_results_csv_without_rows_is_refused(tmp_path):
+    folder = _problems(tmp_path / "p")
+    header = (folder / "results.csv").read_text().splitlines()[0]
+    (folder / "results.csv").write_text(header + "\n")
+    doc = tmp_path / "problems.md"
+    doc.write_text("<!-- table: results source=problems -->\nold\n<!-- /table -->\n")
+    with pytest.raises(ResultsError, match=r"p/results.csv: holds no rows; re-run the 'surrogate problems"):
+        refresh_docs(doc, [folder])  # wrote pandas' 'Empty DataFrame' text into the page
+    assert doc.read_text() == "<!-- table: results source=problems -->\nold\n<!-- /table -->\n"
+
+
+def test_a_marker_shown_in_a_fenced_code_block_is_left_alone(tmp_path):
+    example = "````markdown\n<!-- table: table source=sweep -->\n(the table goes here)\n```\n<!-- /table -->\n````\n"
+    tilde = "~~~\n<!-- table: oops -->\n~~~\n"
+    doc = tmp_path / "howto.md"
+    doc.write_text(
+        f"Mark it like this:\n\n{example}\n{tilde}\nand the real one:\n\n<!-- table: table source=sweep -->\nold\n<!-- /table -->\n"
+    )
+    assert [(b.name, b.first) for b in table_blocks(doc.read_text().split("\n"))] == [("table", 16)]
+    assert refresh_docs(doc, [tiny_sweep_folder(tmp_path / "s")]) == ("table",)
+    text = doc.read_text()
+    assert text.startswith(f"Mark it like this:\n\n{example}\n{tilde}") and "old" not in text  # the example was replaced

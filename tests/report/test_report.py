@@ -17,6 +17,7 @@ from surrogate.experiments.sweep import SweepConfig
 from surrogate.nets.construct import hand_built
 from surrogate.nets.metrics import score
 from surrogate.report.build import ReportOptions, detect, sweep_command, write_report
+from surrogate.report.growth import growth_medians
 from surrogate.report.plots import PlotStyle, ResultsError
 from surrogate.train.protocols import get_protocol
 from tests.helpers import random_net
@@ -279,6 +280,13 @@ def test_sweep_command_round_trips_through_the_cli(config, expected, exact):
 # ----------------------------------------------------------------------------- bad input
 
 
+def _edit(path: Path, column: str, value) -> None:
+    """Set ``column`` of the first row of the CSV table at ``path`` to ``value``, the rest as written."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[0, column] = str(value)
+    table.to_csv(path, index=False)
+
+
 def _corrupt(tmp_path, how):
     folder = make_sweep(tmp_path / "s")
     how(folder)
@@ -315,6 +323,29 @@ def _corrupt(tmp_path, how):
             r"s/table.csv: column 'depth' holds a value that is not a number",
         ),
         (lambda f: pd.read_csv(f / "table.csv").iloc[:0].to_csv(f / "table.csv", index=False), r"s/table.csv: holds no rows"),
+        # impossible values moved the Pareto front; empty or text cells crashed the heat maps with a traceback
+        (lambda f: _edit(f / "table.csv", "mae_best", -1), r"s/table.csv: column 'mae_best', row 1 holds -1, where a finite"),
+        (lambda f: _edit(f / "table.csv", "solve_median_s", -0.5), r"s/table.csv: column 'solve_median_s', row 1 holds -0.5"),
+        (lambda f: _edit(f / "table.csv", "solve_median_s", "inf"), r"s/table.csv: column 'solve_median_s', row 1 holds inf"),
+        (lambda f: _edit(f / "nets.csv", "val_mae", ""), r"s/nets.csv: column 'val_mae', row 1 holds an empty cell"),
+        (lambda f: _edit(f / "nets.csv", "mae", -1), r"s/nets.csv: column 'mae', row 1 holds -1"),
+        (lambda f: _edit(f / "nets.csv", "seed", "abc"), r"s/nets.csv: column 'seed', row 1 holds 'abc', not a whole number"),
+        (  # cut inside its last field: read as a complete table with a changed number
+            lambda f: (f / "table.csv").write_text((f / "table.csv").read_text()[:-1]),
+            r"s/table.csv: does not end with a newline, so it was cut off",
+        ),
+        (  # whole rows lost at a line end: the front changed in silence
+            lambda f: pd.read_csv(f / "table.csv").iloc[:2].to_csv(f / "table.csv", index=False),
+            r"s/table.csv: has no row of shape\(s\) 2x4 where config.json lists 1x8, 2x4, so rows were lost",
+        ),
+        (
+            lambda f: pd.read_csv(f / "table.csv").iloc[[0, 0, 1, 2]].to_csv(f / "table.csv", index=False),
+            r"s/table.csv: row 2 repeats \(1x8, trained\) of an earlier row",
+        ),
+        (
+            lambda f: pd.read_csv(f / "nets.csv").query("source != 'hand-paired'").to_csv(f / "nets.csv", index=False),
+            r"s/table.csv: shape 1x8 source hand-paired is in table.csv only, so table.csv and nets.csv do not match",
+        ),
     ],
 )
 def test_corrupted_sweep_gives_one_clear_line(tmp_path, how, match):
@@ -333,6 +364,13 @@ def test_folders_that_are_not_results(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ResultsError, match="empty: not a results folder: it has neither table.csv"):
         detect(tmp_path / "empty")
+    (tmp_path / "empty" / "results.csv").write_text("problem\nhaverly1\n")
+    with pytest.raises(
+        ResultsError,
+        match=r"'surrogate bench scale --out DIR'.* a 'surrogate problems' folder \(results.csv\) is read "
+        r"only by 'surrogate report --docs PAGE'",
+    ):
+        detect(tmp_path / "empty")
     half = tmp_path / "half"
     half.mkdir()
     (half / "table.csv").write_text("arch\n1x8\n")
@@ -342,6 +380,19 @@ def test_folders_that_are_not_results(tmp_path):
     pd.read_csv(bench / "growth.csv").drop(columns="products").to_csv(bench / "growth.csv", index=False)
     with pytest.raises(ResultsError, match=r"bench/growth.csv: missing column\(s\) products"):
         write_report([bench], options=FAST)
+
+
+@pytest.mark.parametrize("column", ["arch", "family", "encoding", "instance"])
+def test_a_growth_row_without_its_key_is_refused_not_dropped(tmp_path, column):
+    bench = make_bench(tmp_path / "bench")
+    _edit(bench / "growth.csv", column, "")  # rows of a table without that column: groupby dropped them in silence
+    with pytest.raises(ResultsError, match=rf"bench/growth.csv: column '{column}', row 1 is empty, so the row belongs to no"):
+        write_report([bench], options=FAST)
+    with pytest.raises(ResultsError, match=rf"growth table: column '{column}', row 1 is empty"):
+        growth_medians(pd.read_csv(bench / "growth.csv"))
+    (bench / "growth.csv").write_text(pd.read_csv(bench / "growth.csv").fillna("x").to_csv(index=False).rstrip("\n"))
+    with pytest.raises(ResultsError, match=r"bench/growth.csv: does not end with a newline"):
+        write_report([bench], options=FAST)  # cut inside its last field: 'saw' became an arch of its own
 
 
 def test_nothing_is_written_when_a_later_folder_is_bad(tmp_path):
@@ -470,3 +521,36 @@ def test_the_fix_of_a_sweep_the_command_line_cannot_repeat_points_to_run_sweep(t
         ResultsError, match=r"re-run the sweep that wrote it: run_sweep\(SweepConfig\(\.\.\.\), '.*s'\) with the config"
     ):
         write_report([folder], options=FAST)
+
+
+def test_the_same_folder_given_twice_is_refused(tmp_path):
+    folder = make_sweep(tmp_path / "s")
+    with pytest.raises(ResultsError, match=r"s: given twice; give each results folder once"):
+        write_report([folder, tmp_path / "." / "s"], options=FAST)  # its nets counted twice
+
+
+def _files(folder: Path) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_refused_or_interrupted_report_leaves_the_old_report_and_figures_as_they_were(tmp_path, monkeypatch):
+    folder = make_sweep(tmp_path / "s")
+    out = tmp_path / "r" / "report.md"
+    write_report([folder], out, options=FAST)
+    before = _files(out.parent)
+    nets = pd.read_csv(folder / "nets.csv")
+    nets.assign(mae=nets["mae"] * 2).to_csv(folder / "nets.csv", index=False)  # new captions and dots...
+    (folder / "nets" / "2x4-seed1.onnx").unlink()  # ...then a refusal at the last heat map
+    with pytest.raises(ResultsError, match="2x4-seed1.onnx: net listed in nets.csv is missing"):
+        write_report([folder], out, options=FAST)
+    assert _files(out.parent) == before  # no new figure beside the old report.md, no staging folder left
+    calls = []
+
+    def interrupt(*args, **kwargs):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("surrogate.report.sections.plot_error_heatmap", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_report([folder], out, options=FAST)
+    assert calls and _files(out.parent) == before

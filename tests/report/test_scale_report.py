@@ -62,18 +62,45 @@ SOLVES = pd.DataFrame(
 )
 
 
-def _folder(tmp_path, table=TABLE, kind="scale", solves=SOLVES, name="scale"):
+def _consistent(table, solves):
+    """``table`` and ``solves`` as one run writes them (the report checks one against the other): a net of the table
+    without solves solved random8-s0 in 1 s, and every row of the table counts its net's solves."""
+    missing = [n for n in dict.fromkeys(table["net"]) if n not in set(solves["net"])]
+    filler = pd.DataFrame(
+        {"net": missing, "encoding": "pruned", "solver": "highs", "instance": "random8-s0", "status": "solved"}
+    ).assign(wall_time=1.0, time_limit=60.0, objective=-3.0)
+    solves = pd.concat([solves, filler], ignore_index=True) if missing else solves
+    routes = solves[["net", "encoding", "solver"]].drop_duplicates()  # a peer route gets its net's row
+    extra = routes.merge(table[["net", "encoding", "solver"]], how="left", indicator=True).query("_merge == 'left_only'")
+    rows = [
+        table[table["net"] == r.net].iloc[0].to_dict() | {"encoding": r.encoding, "solver": r.solver} for r in extra.itertuples()
+    ]
+    table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True) if rows else table.copy()
+    for i, row in table.iterrows():
+        mine = solves[(solves["net"] == row["net"]) & (solves["encoding"] == row["encoding"])]
+        mine = mine[mine["solver"] == row["solver"]]
+        table.loc[i, ["instances", "solved", "timeouts"]] = [
+            len(mine),
+            (mine["status"] == "solved").sum(),
+            (mine["status"] == "timeout").sum(),
+        ]
+    return table, solves
+
+
+def _folder(tmp_path, table=TABLE, kind="scale", solves=SOLVES, name="scale", *, raw=False):
+    """A scale folder of ``table`` and ``solves``, made to match (``raw``: written as given, to test a damaged one)."""
     folder = tmp_path / name
     folder.mkdir()
     config = {"instances": ["random8-s0", "foulds2", "rt2"], "solver": {"time_limit": 60.0, "threads": 1, "solver": "highs"}}
     (folder / "config.json").write_text(json.dumps({"kind": kind, "config": config, "command": COMMAND}))
+    table, solves = (table, solves) if raw else _consistent(table, solves)
     table.to_csv(folder / "table.csv", index=False)
     solves.to_csv(folder / "solves.csv", index=False)
     return folder
 
 
 def test_instance_times_show_solved_seconds_and_name_what_no_net_solved(tmp_path):
-    folder = _folder(tmp_path)
+    folder = _folder(tmp_path, table=TABLE[:2])  # the two nets of SOLVES
     times = instance_times(load_scale(folder), load_solves(folder))
     assert list(times.columns) == ["instance", "b24-best-3x8", "b24-hand-shared-3x8"]
     assert list(times["instance"]) == ["random8-s0", "foulds2"]  # the suite's order; rt2 solved by no net
@@ -92,7 +119,7 @@ def test_instance_times_show_solved_seconds_and_name_what_no_net_solved(tmp_path
 def test_bounds_where_no_net_solved_stand_beside_the_optimum(tmp_path):
     bounds = [-3.0, -1.0, -5000.0, -3.00001, -2.0, float("nan")]
     solves = SOLVES.assign(bound=bounds, optimum=[-3.0, -2.0, -4391.8] * 2)
-    folder = _folder(tmp_path, solves=solves)
+    folder = _folder(tmp_path, table=TABLE[:2], solves=solves)
     table = unsolved_bounds(load_scale(folder), load_solves(folder))
     assert list(table.columns) == ["instance", "optimum", "b24-best-3x8", "b24-hand-shared-3x8"]
     assert table["instance"].tolist() == ["rt2"] and table.iloc[0, 1:3].tolist() == [-4391.8, -5000.0]
@@ -106,14 +133,14 @@ def test_bounds_where_no_net_solved_stand_beside_the_optimum(tmp_path):
 
 def test_floor_table_is_the_sgm_of_the_time_outs_alone(tmp_path):
     floors = floor_table(load_scale(_folder(tmp_path))).set_index("net")
-    assert floors.loc["b24-best-3x8", "sgm_floor_s"] == pytest.approx(121 ** (12 / 22) - 1)
-    assert floors.loc["b12-best-2x6", "sgm_floor_s"] == 0.0  # solved all 22
+    assert floors.loc["b24-best-3x8", "sgm_floor_s"] == pytest.approx(121 ** (2 / 3) - 1)  # 2 of 3 timed out
+    assert floors.loc["b12-best-2x6", "sgm_floor_s"] == 0.0  # solved all (one)
     assert list(floors["sgm_s"]) == sorted(TABLE["sgm_s"])
     assert build_table("scale", "floor", tmp_path / "scale").splitlines()[0].endswith("| sgm_s | sgm_floor_s |")
 
 
 def test_speedup_table_is_the_least_uniform_speedup_to_a_third_of_each_other_route(tmp_path):
-    folder = _folder(tmp_path)
+    folder = _folder(tmp_path, table=TABLE[:2])
     table = speedup_table(load_scale(folder), load_solves(folder)).set_index("route")
     assert list(table.columns) == ["solved", "sgm_s", "b24-best-3x8", "b24-hand-shared-3x8"]
     best, hand = (2.5 * 121 * 121) ** (1 / 3) - 1, (1.5 * 8 * 121) ** (1 / 3) - 1  # the error counts as a time-out
@@ -130,7 +157,7 @@ def test_speedup_table_is_the_least_uniform_speedup_to_a_third_of_each_other_rou
 
 
 def test_solves_without_their_columns_are_refused(tmp_path):
-    folder = _folder(tmp_path, solves=SOLVES.drop(columns=["status"]))
+    folder = _folder(tmp_path, solves=SOLVES.drop(columns=["status"]), raw=True)
     with pytest.raises(
         ResultsError, match=r"solves\.csv.*status.*run its command again \('surrogate bench scale --net b24-best-3x8 --out"
     ):
@@ -206,7 +233,8 @@ def test_scale_folder_is_detected_loaded_reported_and_tabled(tmp_path):
     report = write_report([folder])
     text = report.path.read_text()
     assert "## Scale benchmark" in text and "(scale benchmark)" in text and len(report.figures) == 2
-    assert f"Regenerate with:\n\n```bash\n{COMMAND}\n```" in text  # the command recorded, not a guess
+    moved = COMMAND.replace("results/scale", str(folder))  # the command recorded, its --out where the folder is now
+    assert f"Regenerate with:\n\n```bash\n{moved}\n```" in text
     assert "### Seconds per instance" in text and "Solved by no net: rt2." in text and "| sgm_s | sgm_floor_s |" in text
     front = build_table("scale", "front", folder)
     assert front.splitlines()[0].startswith("| budget | net |") and "stable/b24-stable-l0.01-3x8" in front
@@ -225,7 +253,7 @@ def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
     TABLE.to_csv(other / "table.csv", index=False)
     with pytest.raises(ResultsError, match=r"not a scale benchmark's config"):
         load_scale(other)
-    text = _folder(tmp_path, name="text", table=TABLE.assign(solved=["one", *TABLE["solved"][1:]]))
+    text = _folder(tmp_path, name="text", table=TABLE.assign(solved=["one", *TABLE["solved"][1:]]), raw=True)
     with pytest.raises(ResultsError, match=r"table\.csv: column 'solved' holds a value that is not a number"):
         load_scale(text)  # was a TypeError traceback in the per-instance section
     for column, value, what in (
@@ -234,14 +262,14 @@ def test_a_broken_scale_folder_names_the_file_and_the_fix(tmp_path):
         ("timeouts", -3, "whole number >= 0"),
         ("sgm_s", float("nan"), "finite number >= 0"),
     ):
-        damaged = _folder(tmp_path, name=f"bad-{column}", table=TABLE.assign(**{column: [value, *TABLE[column][1:]]}))
+        damaged = _folder(tmp_path, name=f"bad-{column}", table=TABLE.assign(**{column: [value, *TABLE[column][1:]]}), raw=True)
         with pytest.raises(ResultsError, match=rf"table\.csv: column '{column}' holds a value that is not a {what}"):
             load_scale(damaged)  # an empty cell, 'nan' or 'inf' passed as numbers, then crashed the report
     extra = TABLE.assign(solved=[TABLE["instances"][0] + 1, *TABLE["solved"][1:]])  # more solved than instances
     with pytest.raises(ResultsError, match=r"table\.csv: the row of .* counts solved\+timeouts.* outcomes for \d+ instances"):
-        load_scale(_folder(tmp_path, name="tally", table=extra))  # sgm_floor then failed without naming the file
+        load_scale(_folder(tmp_path, name="tally", table=extra, raw=True))  # sgm_floor then failed without naming the file
     with pytest.raises(ResultsError, match=r"table\.csv: holds no rows"):
-        load_scale(_folder(tmp_path, name="empty", table=TABLE.iloc[:0]))
+        load_scale(_folder(tmp_path, name="empty", table=TABLE.iloc[:0], raw=True))
     unfinished = _folder(tmp_path, name="unfinished")  # a run stopped part-way keeps the last run's tables
     record = json.loads((unfinished / "config.json").read_text())
     (unfinished / "config.json").write_text(json.dumps({**record, "complete": False}))
@@ -260,7 +288,7 @@ def test_a_folder_without_its_command_says_so_instead_of_guessing(tmp_path):
 
 def _two_budgets(tmp_path):
     """A run of the 24-neuron nets and a run of the 12-neuron net, as two folders."""
-    b12 = SOLVES.assign(net="b12-best-2x6")
+    b12 = SOLVES[:3].assign(net="b12-best-2x6")
     return _folder(tmp_path, table=TABLE[:4], name="scale-24"), _folder(tmp_path, table=TABLE[4:], solves=b12, name="scale-12")
 
 
@@ -326,7 +354,7 @@ def test_two_routes_are_compared_where_both_solved_in_the_report_and_the_docs(tm
 
 def test_a_marker_can_name_its_folder_when_two_runs_share_a_budget(tmp_path):
     b24, b12 = _two_budgets(tmp_path)
-    peers = _folder(tmp_path, table=TABLE[4:], solves=SOLVES.assign(net="b12-best-2x6"), name="scale-peers")
+    peers = _folder(tmp_path, table=TABLE[4:], solves=SOLVES[:3].assign(net="b12-best-2x6"), name="scale-peers")
     doc = tmp_path / "scale.md"
     doc.write_text("<!-- table: front source=scale budget=12 folder=scale-peers -->\n<!-- /table -->\n")
     assert refresh_docs(doc, [b24, b12, peers]) == ("front",)
@@ -373,7 +401,7 @@ def test_the_report_names_the_warm_starts_that_ran_out_of_time(tmp_path):
 
 def test_start_times_show_the_seconds_of_every_start_that_found_a_point(tmp_path):
     started = SOLVES.assign(start_found=[True, False, True, True, True, float("nan")], start_s=[0.2, 5.2, 4.0, 0.1, 3.0, 0.0])
-    folder = _folder(tmp_path, solves=started)
+    folder = _folder(tmp_path, table=TABLE[:2], solves=started)
     times = start_times(load_scale(folder), load_solves(folder))
     assert list(times.columns) == ["instance", "b24-best-3x8", "b24-hand-shared-3x8"]
     assert list(times["instance"]) == ["random8-s0", "foulds2", "rt2"]  # every instance, solved or not, in the suite's order
@@ -385,3 +413,119 @@ def test_start_times_show_the_seconds_of_every_start_that_found_a_point(tmp_path
         ResultsError, match=r"plain/solves\.csv: missing column\(s\) start_found, start_s.*--encoding pruned-exact-seed"
     ):
         start_times(load_scale(plain), load_solves(plain))
+
+
+def _listing(folder, labels):
+    """Make ``folder``'s config.json list ``labels`` as its nets, as the scale benchmark writes it."""
+    payload = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**payload, "nets": [{"label": n, "kind": "net"} for n in labels]}))
+    return folder
+
+
+def test_runs_merged_into_one_scale_folder_are_refused(tmp_path):
+    """Rows of another run appended to a folder were priced at the config's limit, or listed twice, in silence."""
+    two = TABLE[:2]
+    limits = SOLVES.assign(time_limit=[60.0, 60.0, 60.0, 3.0, 3.0, 3.0])
+    with pytest.raises(
+        ResultsError, match=r"solves\.csv: row 4 was solved with time_limit 3\.0, where config\.json records 60\.0"
+    ):
+        load_scale(_folder(tmp_path, table=two, solves=limits, name="limits"))
+    doubled = _folder(tmp_path, table=pd.concat([two, two.iloc[[1]]], ignore_index=True), name="doubled", raw=True)
+    with pytest.raises(ResultsError, match=r"table\.csv: row 3 repeats \(b24-hand-shared-3x8, pruned, highs\) of an earlier"):
+        write_report([doubled])
+    solves = pd.concat([SOLVES, SOLVES.iloc[[4]]], ignore_index=True)
+    with pytest.raises(ResultsError, match=r"solves\.csv: row 7 repeats \(b24-hand-shared-3x8, pruned, highs, foulds2\)"):
+        load_scale(_folder(tmp_path, table=two, solves=solves, name="twice"))
+    stray = _listing(_folder(tmp_path, table=two, name="stray"), ["b24-best-3x8"])
+    with pytest.raises(ResultsError, match=r"table\.csv: net 'b24-hand-shared-3x8' is not one of the nets config\.json lists"):
+        write_report([stray])
+    assert load_scale(_listing(_folder(tmp_path, table=two, name="listed"), two["net"])).solves is not None
+
+
+def test_solves_that_do_not_match_the_table_are_refused(tmp_path):
+    two = TABLE[:2]
+    good = _folder(tmp_path, table=two, name="good")
+    table = pd.read_csv(good / "table.csv")
+    cases = {
+        "status": (
+            SOLVES.assign(status=["solved", "solved", *SOLVES["status"][2:]]),
+            r"table\.csv: row 1 \(b24-best-3x8, "
+            r"pruned, highs\) says solved 1, where solves\.csv has 2, so the two files do not match",
+        ),
+        "header": (SOLVES.iloc[:0], r"solves\.csv: holds no rows"),
+        "text": (
+            SOLVES.assign(wall_time=["fast", *SOLVES["wall_time"][1:]]),
+            r"solves\.csv: column 'wall_time' holds a value "
+            "that is not a number",
+        ),
+        "negative": (
+            SOLVES.assign(wall_time=[-1.0, *SOLVES["wall_time"][1:]]),
+            r"solves\.csv: column 'wall_time', row 1 holds -1",
+        ),
+        "lost": (
+            SOLVES.iloc[:3],
+            r"table\.csv: row 2 \(b24-hand-shared-3x8, pruned, highs\) says instances 3, where solves\.csv has 0",
+        ),
+        "peer": (
+            pd.concat([SOLVES, SOLVES.iloc[:1].assign(solver="scip")]),
+            r"solves\.csv: has solves of \(b24-best-3x8, pruned, "
+            r"scip\), which table\.csv has no row of",
+        ),
+    }
+    for name, (solves, match) in cases.items():
+        folder = _folder(tmp_path, table=table, solves=solves, name=name, raw=True)
+        with pytest.raises(ResultsError, match=match):
+            write_report([folder])
+        with pytest.raises(ResultsError, match=match):
+            build_table("scale", "instances", folder)
+
+
+def test_impossible_errors_in_a_scale_table_are_refused(tmp_path):
+    for value, shown in ((-1.0, "-1"), (float("inf"), "inf")):
+        folder = _folder(tmp_path, table=TABLE.assign(grid_mae=[value, *TABLE["grid_mae"][1:]]), name=f"bad{shown}")
+        with pytest.raises(
+            ResultsError, match=rf"table\.csv: column 'grid_mae', row 1 holds {shown}, where a finite number >= 0"
+        ):
+            write_report([folder])  # -1 was shown and plotted; inf crashed matplotlib with a traceback
+
+
+def test_a_scale_folder_whose_config_is_lost_or_damaged_is_not_taken_for_a_sweep(tmp_path):
+    lost = _folder(tmp_path, name="lost")
+    (lost / "config.json").unlink()
+    with pytest.raises(ResultsError, match=r"lost: has a scale benchmark's table\.csv but no config\.json.*bench scale --out"):
+        detect(lost)  # was told to re-run a sweep into the scale folder
+    for name, text in (("empty", ""), ("bare", "{}")):
+        damaged = _folder(tmp_path, name=name)
+        (damaged / "config.json").write_text(text)
+        assert detect(damaged) == "scale"
+        with pytest.raises(ResultsError, match=rf"{name}/config\.json: .*surrogate bench scale --out"):
+            write_report([damaged])
+
+
+def test_a_moved_scale_folder_is_regenerated_and_repaired_where_it_is_now(tmp_path):
+    folder = _folder(tmp_path, name="moved")  # its config records --out results/scale
+    assert load_scale(folder).command == f"surrogate bench scale --net b24-best-3x8 --out {folder}"
+    pd.read_csv(folder / "table.csv").assign(sgm_s=-1.0).to_csv(folder / "table.csv", index=False)
+    with pytest.raises(
+        ResultsError, match=rf"run its command again \('surrogate bench scale --net b24-best-3x8 --out {folder}'\)"
+    ):
+        load_scale(folder)
+
+
+def test_docs_markers_cannot_tell_apart_two_scale_folders_of_one_name(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    a, b = _folder(tmp_path / "a", name="sc"), _folder(tmp_path / "b", name="sc")
+    doc = tmp_path / "scale.md"
+    doc.write_text("<!-- table: front source=scale folder=sc -->\n<!-- /table -->\n")
+    with pytest.raises(DocsError, match=r"2 scale folders named 'sc' given .*give each a name of its own"):
+        refresh_docs(doc, [a, b])  # was told to use folder=NAME, which cannot tell them apart
+    with pytest.raises(ResultsError, match=r"sc: given twice; give each results folder once"):
+        refresh_docs(doc, [a, a])
+
+
+def test_a_failed_solve_may_record_no_time_but_a_solved_one_must(tmp_path):
+    failed = SOLVES.assign(wall_time=[*SOLVES["wall_time"][:5], float("nan")])  # the error of hand-shared on rt2
+    assert load_scale(_folder(tmp_path, table=TABLE[:2], solves=failed, name="failed")).solves["wall_time"].isna().sum() == 1
+    solved = SOLVES.assign(wall_time=[float("nan"), *SOLVES["wall_time"][1:]])
+    with pytest.raises(ResultsError, match=r"solves\.csv: column 'wall_time', row 1 holds an empty cell"):
+        load_scale(_folder(tmp_path, table=TABLE[:2], solves=solved, name="solved"))
