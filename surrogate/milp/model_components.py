@@ -197,3 +197,12 @@ def python_path(component) -> str:
         return "model"
     name = component.name
     return f"model.{name}" if _is_python(name) else f"model.find_component({name!r})"
+
+
+def lies_within(component, block) -> bool:
+    """Whether ``component`` is ``block`` or lies below it (a deleted component lies below nothing)."""
+    while component is not None:
+        if component is block:
+            return True
+        component = component.parent_block()
+    return False

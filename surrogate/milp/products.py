@@ -31,7 +31,7 @@ from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
-from .model_components import check_components, python_path
+from .model_components import check_components, lies_within, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten
 
@@ -172,7 +172,7 @@ class ReplacementReport:
     def _block_in(self, model):
         """This report's block in ``model`` (the model replaced, one above it, or a clone of either); ``None`` if absent."""
         block = getattr(self.record, "block", None)
-        if block is not None and _inside(block, model):
+        if block is not None and lies_within(block, model):
             return block
         if block is not None and self.record.root is model.model():  # undone on this very model: gone, even if
             return None  # the products were replaced again (the new block has the old name, and its own report)
@@ -217,15 +217,6 @@ class ReplacementReport:
         """Variables, binaries and constraints that all the replacements added together."""
         sizes = [p.size() for p in self.products.values()]
         return ModelSize(sum(s.variables for s in sizes), sum(s.binaries for s in sizes), sum(s.constraints for s in sizes))
-
-
-def _inside(block, model) -> bool:
-    """Whether ``block`` is ``model`` or lies below it (a deleted block lies below nothing)."""
-    while block is not None:
-        if block is model:
-            return True
-        block = block.parent_block()
-    return False
 
 
 def _zero(expr) -> bool:

@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
+from .model_components import lies_within
 from .rewrite_record import RECORD, FactorRecord, RewriteRecord, relaxed_by_pyomo
 
 
@@ -97,20 +98,12 @@ def _check_lost_rows(model, record: FactorRecord) -> None:
         )
 
 
-def _within(component, block) -> bool:
-    while component is not None:
-        if component is block:
-            return True
-        component = component.parent_block()
-    return False
-
-
 def _check_replaced_outside(model) -> None:
     """Refuse a solve of block ``model`` whose rows a replacement block outside it replaced (and deactivated)."""
     for block, record in _record_blocks(model.model()):
-        if not isinstance(record, RewriteRecord) or _within(block, model):
+        if not isinstance(record, RewriteRecord) or lies_within(block, model):
             continue
-        inside = [item.name for item in record.rewritten if _within(item.original, model) and not item.original.active]
+        inside = [item.name for item in record.rewritten if lies_within(item.original, model) and not item.original.active]
         if inside:
             raise ModelFormatError(
                 f"rows of block {model.name!r} ({', '.join(inside[:5])}) were replaced by block {block.name!r}, "

@@ -51,16 +51,25 @@ def test_a_product_inside_a_transformed_disjunct_is_checked():
         solve(m, CONFIG)
 
 
-def test_a_block_solved_alone_whose_rows_a_replacement_outside_it_replaced_is_refused():
-    """solve(m.s[1]) after replace_products(m) read neither s[1].c (deactivated) nor its copy (outside s[1])."""
+def _scenarios(*, each_replaced: bool) -> pyo.ConcreteModel:
+    """Scenario blocks ``s[1]``, ``s[2]`` with a row ``x*y <= 1``, replaced in each block or once for the model."""
     m = pyo.ConcreteModel()
     m.s = pyo.Block([1, 2])
     for s in m.s.values():
         _boxed(s)
         s.c = pyo.Constraint(expr=s.x * s.y <= 1)
         s.o = pyo.Objective(expr=s.x + s.y, sense=pyo.maximize)
-    m.s[2].o.deactivate()
-    replace_products(m, NET)
+        if each_replaced:
+            replace_products(s, NET)
+    if not each_replaced:
+        m.s[2].o.deactivate()
+        replace_products(m, NET)
+    return m
+
+
+def test_a_block_solved_alone_whose_rows_a_replacement_outside_it_replaced_is_refused():
+    """solve(m.s[1]) after replace_products(m) read neither s[1].c (deactivated) nor its copy (outside s[1])."""
+    m = _scenarios(each_replaced=False)
     with pytest.raises(ModelFormatError, match=r"rows of block 's\[1\]' \(s\[1\].c\) were replaced by block "):
         solve(m.s[1], CONFIG)
 
@@ -85,13 +94,7 @@ def test_a_deactivated_replacement_block_whose_rows_are_still_off_is_refused():
 
 
 def test_a_scenario_switched_off_with_its_own_replacement_is_left_out():
-    m = pyo.ConcreteModel()
-    m.s = pyo.Block([1, 2])
-    for s in m.s.values():
-        _boxed(s)
-        s.c = pyo.Constraint(expr=s.x * s.y <= 1)
-        s.o = pyo.Objective(expr=s.x + s.y, sense=pyo.maximize)
-        replace_products(s, NET)
+    m = _scenarios(each_replaced=True)
     m.s[2].deactivate()
     assert solve(m, CONFIG).objective == pytest.approx(2.5, abs=0.01)
 
