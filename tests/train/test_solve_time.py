@@ -192,6 +192,27 @@ def test_a_config_means_the_same_on_every_domain():
         assert report.fit_before == pytest.approx(_relative_mae(placed, 17) * max(abs(a * c) for a in box[0] for c in box[1]))
 
 
+#: Grid MAE after the fine-tuning below by the code before the normalisation (e688615^), by box.
+OFFSET_BOX_MAE_BEFORE_THE_NORMALISATION = (
+    (((100.0, 101.0), (100.0, 101.0)), 0.06198895294358975),
+    (((-101.0, -100.0), (100.0, 101.0)), 0.07760804625285606),
+)
+
+
+def test_fine_tuning_keeps_a_near_exact_net_near_exact_on_a_box_far_from_the_origin():
+    """The output was divided by max|xy| but not centred: on [100, 101]^2 x y spans 2 % of that scale, so Adam's
+    step was 50x coarser than the function and a near-exact net's MAE went 8e-5 -> 0.90 (0.062 before the
+    normalisation). Centred and divided by half of x y's range, it keeps the unit box's relative error."""
+    config = SolveTimeConfig(lam=0.0, prune=False, steps=10, finetune_steps=0, batch_size=128, resolution=17, seed=1)
+    start = resolve_surrogate("b24-hand-shared-2x12")
+    unit = _relative_mae(train_for_solve_time(_placed(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
+    for box, before in OFFSET_BOX_MAE_BEFORE_THE_NORMALISATION:
+        corners = [a * c for a in box[0] for c in box[1]]
+        tuned = train_for_solve_time(_placed(start, box), config)[0]
+        mae = _relative_mae(tuned) * max(abs(v) for v in corners)
+        assert mae / ((max(corners) - min(corners)) / 2) <= 1.5 * unit and mae <= before, box
+
+
 #: ``(fit_after, last loss, sum of |weights|)`` of the test below, by the code before the normalisation (b08a245).
 REFERENCE = (0.0005222838424312201, 0.0005040267732537246, 151.55895865084312)
 
@@ -211,3 +232,11 @@ def test_a_diverged_fine_tuning_names_its_learning_rate(monkeypatch):
     config = SolveTimeConfig(learning_rate=1e300, steps=2, finetune_steps=0, prune=False, batch_size=16, resolution=9)
     with pytest.raises(ConfigError, match=r"train_for_solve_time: training diverged .* at learning rate 1e\+300; lower"):
         train_for_solve_time(resolve_surrogate("b24-hand-shared-2x12"), config)
+
+
+def test_a_domain_whose_range_of_xy_is_no_float64_number_is_refused():
+    start = resolve_surrogate("b24-hand-shared-2x12")
+    config = SolveTimeConfig(lam=0.0, prune=False, steps=1, finetune_steps=0, batch_size=8, resolution=5)
+    for box, value in ((((1e-200, 2e-200), (1e-200, 2e-200)), r"0\.0"), (((-1e200, 1e200), (-1e200, 1e200)), "inf")):
+        with pytest.raises(ConfigError, match=rf"half the range of x y on the net's domain .* is {value} in float64; rescale"):
+            train_for_solve_time(start.with_metadata(domain=[list(side) for side in box]), config)
