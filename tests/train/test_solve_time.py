@@ -8,11 +8,10 @@ import torch
 
 from surrogate.errors import ConfigError
 from surrogate.nets.metrics import grid
-from surrogate.nets.network import ReluMLP
 from surrogate.nets.zoo import resolve_surrogate
 from surrogate.train.solve_time import SolveTimeConfig, SolveTimeReport, train_for_solve_time
 from surrogate.train.stability import interval_bounds
-from tests.helpers import random_net
+from tests.helpers import placed_net, random_net
 
 pytestmark = pytest.mark.training
 
@@ -158,21 +157,6 @@ def test_bad_arguments_are_refused():
         train_for_solve_time(random_net((4, 4)), {"lam": 1.0})
 
 
-def _placed(net, box):
-    """``net`` (of x*y on [-1, 1]^2) placed exactly on ``box``: the input map folded in, two carry units for the offsets."""
-    (p, q), (r, s) = box
-    half, centre = np.array([(q - p) / 2, (s - r) / 2]), np.array([(p + q) / 2, (r + s) / 2])
-    w, b = [np.array(x) for x in net.weights], [np.array(x) for x in net.biases]
-    ws = [np.hstack([w[0] / half[:, None], np.diag(1 / half)])]
-    bs = [np.concatenate([b[0] - (centre / half) @ w[0], 1 - centre / half])]  # carries relu(u + 1) >= 0
-    for wk, bk in zip(w[1:-1], b[1:-1]):
-        ws.append(np.block([[wk, np.zeros((len(wk), 2))], [np.zeros((2, wk.shape[1])), np.eye(2)]]))
-        bs.append(np.concatenate([bk, [0.0, 0.0]]))
-    ws.append(np.vstack([half.prod() * w[-1], [[half[0] * centre[1]], [centre[0] * half[1]]]]))
-    bs.append(half.prod() * b[-1] - half[0] * centre[1] - centre[0] * half[1] + centre.prod())
-    return ReluMLP(tuple(ws), tuple(bs), {"domain": [list(map(float, side)) for side in box]})
-
-
 def _relative_mae(net, n=41):
     (p, q), (r, s) = net.domain
     x, y = (a.ravel() for a in np.meshgrid(np.linspace(p, q, n), np.linspace(r, s, n)))
@@ -184,9 +168,9 @@ def test_a_config_means_the_same_on_every_domain():
     and a huge box keeps its relative error after plain fine-tuning, as on the unit box (was 9e-5 -> 25 on the tiny)."""
     config = SolveTimeConfig(lam=0.0, prune=False, steps=10, finetune_steps=0, batch_size=128, resolution=17, seed=1)
     start = resolve_surrogate("b24-hand-shared-2x12")
-    unit = _relative_mae(train_for_solve_time(_placed(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
+    unit = _relative_mae(train_for_solve_time(placed_net(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
     for box in (((0.0, 1e-3), (0.0, 1e-3)), ((-1000.0, 1000.0), (-1000.0, 1000.0)), ((2.0, 6.0), (-3.0, 1.0))):
-        placed = _placed(start, box)
+        placed = placed_net(start, box)
         tuned, report = train_for_solve_time(placed, config)
         assert tuned.domain == placed.domain and _relative_mae(tuned) <= 1.5 * unit + 1e-6, box
         assert report.fit_before == pytest.approx(_relative_mae(placed, 17) * max(abs(a * c) for a in box[0] for c in box[1]))
@@ -205,10 +189,10 @@ def test_fine_tuning_keeps_a_near_exact_net_near_exact_on_a_box_far_from_the_ori
     normalisation). Centred and divided by half of x y's range, it keeps the unit box's relative error."""
     config = SolveTimeConfig(lam=0.0, prune=False, steps=10, finetune_steps=0, batch_size=128, resolution=17, seed=1)
     start = resolve_surrogate("b24-hand-shared-2x12")
-    unit = _relative_mae(train_for_solve_time(_placed(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
+    unit = _relative_mae(train_for_solve_time(placed_net(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
     for box, before in OFFSET_BOX_MAE_BEFORE_THE_NORMALISATION:
         corners = [a * c for a in box[0] for c in box[1]]
-        tuned = train_for_solve_time(_placed(start, box), config)[0]
+        tuned = train_for_solve_time(placed_net(start, box), config)[0]
         mae = _relative_mae(tuned) * max(abs(v) for v in corners)
         assert mae / ((max(corners) - min(corners)) / 2) <= 1.5 * unit and mae <= before, box
 
