@@ -151,8 +151,8 @@ def is_number(
     return high is None or (value < high if high_open else value <= high)
 
 
-def whole_number(text: str, *, minimum: int = 0) -> int:
-    """``text`` as an integer of at least ``minimum`` (an :mod:`argparse` type).
+def whole_number(text: str, *, minimum: int | None = 0) -> int:
+    """``text`` as an integer of at least ``minimum`` (``None``: any integer; an :mod:`argparse` type).
 
     Raises
     ------
@@ -163,7 +163,7 @@ def whole_number(text: str, *, minimum: int = 0) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
     return value
 

@@ -154,3 +154,18 @@ def expression_range(model, expr) -> tuple[float, float]:
         ends.append(result.objective)
         model.del_component(model.range_objective)
     return tuple(ends)
+
+
+def placed_net(net, box) -> ReluMLP:
+    """``net`` (of x*y on [-1, 1]^2) placed exactly on ``box``: the input map folded in, two carry units for the offsets."""
+    (p, q), (r, s) = box
+    half, centre = np.array([(q - p) / 2, (s - r) / 2]), np.array([(p + q) / 2, (r + s) / 2])
+    w, b = [np.array(x) for x in net.weights], [np.array(x) for x in net.biases]
+    ws = [np.hstack([w[0] / half[:, None], np.diag(1 / half)])]
+    bs = [np.concatenate([b[0] - (centre / half) @ w[0], 1 - centre / half])]  # carries relu(u + 1) >= 0
+    for wk, bk in zip(w[1:-1], b[1:-1]):
+        ws.append(np.block([[wk, np.zeros((len(wk), 2))], [np.zeros((2, wk.shape[1])), np.eye(2)]]))
+        bs.append(np.concatenate([bk, [0.0, 0.0]]))
+    ws.append(np.vstack([half.prod() * w[-1], [[half[0] * centre[1]], [centre[0] * half[1]]]]))
+    bs.append(half.prod() * b[-1] - half[0] * centre[1] - centre[0] * half[1] + centre.prod())
+    return ReluMLP(tuple(ws), tuple(bs), {"domain": [list(map(float, side)) for side in box]})

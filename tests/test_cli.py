@@ -88,7 +88,6 @@ def test_hand_built_takes_an_active_margin_of_0_as_published(capsys):
     [
         (["--active-margin", "10"], r"--active-margin 10 must be a number in \[0, 1\], e.g. 0.015625 \(0: as published"),
         (["--active-margin", "nan"], r"--active-margin nan must be a number in \[0, 1\]"),
-        (["--grid", "1"], r"--grid 1 must be an integer of at least 2 points per axis, e.g. 401"),
     ],
 )
 def test_hand_built_options_are_refused_before_the_table_in_their_own_words(capsys, args, match):
@@ -97,6 +96,16 @@ def test_hand_built_options_are_refused_before_the_table_in_their_own_words(caps
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and err.startswith("surrogate hand-built: error: ")
     assert re.search(match, err), err
+
+
+@pytest.mark.parametrize("grid", ["1", "0", "-3"])
+def test_hand_built_grid_has_one_rule_and_one_message(capsys, grid):
+    """--grid 0 said 'must be at least 1', and --grid 1 was then refused as 'at least 2'."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["hand-built", "--arch", "2x6", "--grid", grid])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and out == "" and err.count("\n") == 1
+    assert f"argument --grid: {grid} must be an integer of at least 2 points per axis, e.g. 401" in err, err
 
 
 def _one_error_line(capsys, command: str) -> str:

@@ -87,8 +87,18 @@ def test_the_wheel_carries_its_licence_and_type_marker(installed):
     )
 
 
+def _tracked_files() -> list[str]:
+    """The files git tracks in the checkout (that are on disk), or none where git or the repository is missing."""
+    try:
+        done = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [n for n in done.stdout.split("\0") if n and (ROOT / n).is_file()] if done.returncode == 0 else []
+
+
 def test_the_sdist_carries_the_tests_and_what_they_read(tmp_path):
-    """An sdist's tests can run: every test module (subfolders too), the docs they check and the CI files."""
+    """An sdist's tests can run: every test module (subfolders too), the docs they check and the CI files; with
+    git, every tracked file but .gitignore (problems/README.md was left out)."""
     src = tmp_path / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     src.mkdir()
@@ -96,6 +106,10 @@ def test_the_sdist_carries_the_tests_and_what_they_read(tmp_path):
         shutil.copy(ROOT / name, src / name)
     for name in ("surrogate", "models", "problems", "tests", "docs", ".ci"):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
+    tracked = set(_tracked_files()) - {".gitignore"}
+    for name in tracked:  # a tracked file outside those folders is copied too, so a missing one is seen
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, src / name)
     build = "from setuptools import build_meta; print(build_meta.build_sdist({out!r}))"
     done = subprocess.run(
         [sys.executable, "-c", build.format(out=str(tmp_path))], cwd=src, capture_output=True, text=True, timeout=300
@@ -106,3 +120,4 @@ def test_the_sdist_carries_the_tests_and_what_they_read(tmp_path):
     wanted = {p.relative_to(src).as_posix() for folder in ("tests", "docs", ".ci") for p in (src / folder).rglob("*")}
     assert {"tests/helpers.py", "docs/api.md", ".ci/run", "LICENSE"} <= names
     assert {p for p in wanted if (src / p).is_file()} <= names
+    assert sorted(tracked - names) == []

@@ -31,7 +31,7 @@ from .defaults import default_surrogate, keyword_default, report_rows, sweep_def
 from .problems import cmd_problems
 from .report import cmd_report
 from .scale_args import add_bench_scale_arguments
-from .shapes import cmd_architectures, cmd_hand_built, cmd_params
+from .shapes import cmd_architectures, cmd_hand_built, cmd_params, grid_points
 from .start_args import add_start_arguments
 from .sweep import cmd_sweep
 
@@ -66,7 +66,7 @@ def _add_architectures_arguments(p: argparse.ArgumentParser) -> None:
 def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
     _add_shape_arguments(p)
     p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
-    p.add_argument("--grid", type=positive_int, default=2001, help="grid points per axis for the errors")
+    p.add_argument("--grid", type=grid_points, default=2001, help="grid points per axis for the errors (at least 2)")
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
     p.add_argument("--export", type=user_path, metavar="DIR", help="also export each net to DIR as ONNX")
     p.add_argument("--save-models", type=user_path, metavar="DIR", help="add the useful nets (max error < 1/4) to a model zoo")

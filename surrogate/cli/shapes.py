@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from ..nets.architecture import Architecture, all_shapes, constant_width_shapes, count_parameters
+from ..options import whole_number
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -34,6 +35,20 @@ def cmd_architectures(args: argparse.Namespace) -> int:
     return 0
 
 
+def grid_points(text: str) -> int:
+    """``--grid``'s value (an :mod:`argparse` type): an integer of at least 2 points per axis, by the one rule
+    of :func:`~surrogate.nets.metrics.check_grid_points`, in its words (0 and 1 are refused alike)."""
+    from ..errors import ConfigError
+    from ..nets.metrics import check_grid_points
+
+    value = whole_number(text, minimum=None)
+    try:
+        check_grid_points(value, str(value))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def cmd_hand_built(args: argparse.Namespace) -> int:
     """Print the hand-built nets' cells, closed-form bound and grid errors; export or save them if asked; return 0."""
     from ..errors import ArchitectureError
@@ -44,7 +59,7 @@ def cmd_hand_built(args: argparse.Namespace) -> int:
     archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
     for name in archs:  # a shape that cannot be read is a typo, refused before any row; one that reads may not fit
         Architecture.parse(name)
-    check_grid_points(args.grid, f"--grid {args.grid}")  # before the table's header, in the option's words
+    check_grid_points(args.grid, f"--grid {args.grid}")  # a Namespace not parsed (grid_points): before the header
     if args.active_margin is not None:
         check_active_margin(args.active_margin, f"--active-margin {args.active_margin:g}")
     margin = {} if args.active_margin is None else {"active_margin": args.active_margin}

@@ -42,7 +42,7 @@ from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import stable_source
 from ..nets.zoo import DEFAULT_ZOO, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
-from ..nets.zoo_pending import read_pending, staged, write_manifest
+from ..nets.zoo_pending import staged, write_manifest
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -135,7 +135,7 @@ def export_member(net, row: dict, out_dir: str | Path) -> dict:
 
     The entry, with the new file's SHA-256, is noted as pending before the file replaces the old one
     (:func:`~surrogate.nets.zoo_pending.staged`), so a build interrupted before :func:`merge_entries` writes
-    the manifest leaves every net loadable (an earlier build's pending entries are kept with it).
+    the manifest leaves every net loadable (an earlier save's pending entries are kept with it).
     """
     out_dir = Path(out_dir)
     s = json.loads(net.metadata["metrics"])
@@ -159,7 +159,7 @@ def export_member(net, row: dict, out_dir: str | Path) -> dict:
         "unstable": row["unstable"],
         "bigm_width": row["bigm_width"],
     }
-    added = read_pending(out_dir)
+    added = []
     with staged(out_dir, entry, added) as tmp:
         export_onnx(with_stored_bounds(net, BOUND_METHODS), tmp)
     return added[-1]

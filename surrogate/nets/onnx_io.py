@@ -24,10 +24,12 @@ from ..files import write_bytes
 from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, parse_domain, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
-from .onnx_graph import check_import, normalise_graph
+from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_spellings import structure_problem
 
 EXPORT_TOLERANCE = 1e-6
+#: The largest float32 value: an exported net's inputs and values are float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 INPUT_NAME, OUTPUT_NAME = "xy", "z"
 METADATA_PREFIX = "surrogate."
 
@@ -82,11 +84,9 @@ def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int =
     low, high = np.array(net.domain).T
     x = rng.uniform(low, high, size=(points, len(low))).astype(np.float32)
     got = session.run(None, {session.get_inputs()[0].name: x})[0].reshape(points, -1)
-    h = x
-    for w, b in zip(net.weights[:-1], net.biases[:-1]):
-        h = np.maximum(h @ w.astype(np.float32) + b.astype(np.float32), 0)
-    want = (h @ net.weights[-1].astype(np.float32) + net.biases[-1].astype(np.float32)).reshape(points, -1)
-    return float(np.abs(got - want).max()) / max(net.magnitude(x), 1e-300)
+    want = float32_forward(net, x)
+    with np.errstate(invalid="ignore"):  # inf - inf: nan, which the caller names
+        return float(np.abs(got - want).max()) / max(net.magnitude(x), 1e-300)
 
 
 def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
@@ -98,7 +98,8 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     ``metadata`` values that are not strings are stored as JSON.
 
     A ``domain`` in ``metadata`` must pass the loader's rule
-    (:func:`~surrogate.nets.network.parse_domain`); the check runs on it.
+    (:func:`~surrogate.nets.network.parse_domain`); the check runs on it. Given as other than a string
+    (numpy numbers or an array too), it is stored as JSON of plain floats.
 
     Raises
     ------
@@ -106,18 +107,15 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
         If onnxruntime disagrees with the net.
     ModelFormatError
         If ``path`` is a folder, empty or under a file, cannot be written, or
-        ``metadata`` gives a malformed ``domain`` (nothing is written).
+        the domain (of ``metadata``, else the net's) is malformed or reaches beyond float32's
+        largest value (nothing is written).
     """
     import onnx
 
     target = _export_path(path)
-    if metadata and DOMAIN_KEY in metadata:  # the domain written is the one the check samples, by the loader's rule
-        try:
-            net = net.with_metadata(**{DOMAIN_KEY: metadata[DOMAIN_KEY]})
-        except ModelFormatError as exc:
-            raise ModelFormatError(f"export_onnx(metadata={{'domain': ...}}): {exc}; nothing was written") from None
+    net, metadata = _with_export_domain(net, metadata)
     proto = _to_model_proto(net)
-    items = {**net.metadata, **(metadata or {})}
+    items = {**net.metadata, **metadata}
     items.setdefault("versions", package_versions())
     for key, value in items.items():
         entry = proto.metadata_props.add()
@@ -127,6 +125,12 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     onnx.checker.check_model(proto)
     data = proto.SerializeToString()
     diff = check_against_onnxruntime(data, net)
+    if not np.isfinite(diff):
+        raise ExportError(
+            f"ONNX export of {net.architecture} to {path}: onnxruntime's float32 values are not finite on the net's "
+            f"domain {list(map(list, net.domain))}: a weight or a layer's value there passes float32's largest value "
+            f"({FLOAT32_MAX:.3g}); nothing was written. Rescale the net (or its domain) so that its values fit float32."
+        )
     if not diff <= EXPORT_TOLERANCE:
         raise ExportError(
             f"ONNX export of {net.architecture} to {path}: onnxruntime differs from the net by {diff:.3g} of the "
@@ -138,6 +142,43 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
         raise ModelFormatError(
             f"export_onnx: cannot write {os.fspath(path)!r} ({exc.strerror or exc}); check that its folder is writable"
         ) from None
+
+
+def _with_export_domain(net: ReluMLP, metadata: dict | None) -> tuple[ReluMLP, dict]:
+    """``net`` with the domain that ``metadata`` gives (else its own), and ``metadata`` without it.
+
+    The domain is checked by the loader's rule (:func:`~surrogate.nets.network.parse_domain`) and must fit the
+    float32 inputs of an ONNX net; one given as other than a string (numpy numbers or arrays too) is stored
+    as JSON of plain floats. It is the domain the export check samples.
+
+    Raises
+    ------
+    ModelFormatError
+        If the domain is malformed or reaches beyond float32's largest value.
+    """
+    metadata = dict(metadata or {})
+    given = DOMAIN_KEY in metadata
+    value = metadata.pop(DOMAIN_KEY) if given else net.metadata.get(DOMAIN_KEY)
+    if value is None and not given:
+        return net, metadata
+    if value is None:
+        raise ModelFormatError(
+            "export_onnx(metadata={'domain': None}): None is no domain; give [[x_lo, x_hi], [y_lo, y_hi]], or leave "
+            "the key out to keep the net's own domain; nothing was written"
+        )
+    where = "export_onnx(metadata={'domain': ...})" if given else "export_onnx: the net's domain metadata"
+    try:
+        box = parse_domain(value, net.weights[0].shape[0])
+    except ModelFormatError as exc:
+        raise ModelFormatError(f"{where}: {exc}; nothing was written") from None
+    largest = max(abs(bound) for side in box for bound in side)
+    if largest > FLOAT32_MAX:
+        raise ModelFormatError(
+            f"{where}: the domain {[list(side) for side in box]} reaches {largest:.3g}, beyond float32's largest "
+            f"value {FLOAT32_MAX:.3g}, and an ONNX net takes float32 inputs; nothing was written. Rescale the "
+            "factors so that the domain fits float32 (e.g. give x in thousands)"
+        )
+    return net.with_metadata(**{DOMAIN_KEY: value if isinstance(value, str) else [list(side) for side in box]}), metadata
 
 
 def _export_path(path: str | os.PathLike) -> Path:

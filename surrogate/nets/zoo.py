@@ -174,6 +174,8 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
         type, or repeats a name; the message names the entry and the fix.
     """
     path = Path(zoo_dir) / MANIFEST
+    # the pending entries first: a save's manifest write removes them only once the manifest holds them
+    pending = read_pending(zoo_dir)
     manifest = read_json(path) if path.exists() else {"version": MANIFEST_VERSION, "models": []}
     if not isinstance(manifest, dict):
         raise ModelFormatError(
@@ -195,7 +197,6 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
                 f"{path}: entry models[{index}] repeats the name {entry['name']!r}; rename or remove one of them"
             )
         seen.add(entry["name"])
-    pending = read_pending(zoo_dir)
     for index, entry in enumerate(pending):
         _check_entry(Path(zoo_dir) / PENDING, index, entry)
     manifest["models"] = merged_entries(zoo_dir, models, pending)
@@ -205,16 +206,19 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
 def read_zoo(zoo_dir: str | os.PathLike) -> dict:
     """The manifest of a zoo that nets are taken from: like :func:`load_manifest`, but the folder and its manifest must exist.
 
+    A folder with only the pending entries of a first save interrupted before its manifest write
+    (:mod:`~surrogate.nets.zoo_pending`) is a zoo, as :func:`load_manifest` reads it.
+
     Raises
     ------
     ModelFormatError
-        If ``zoo_dir`` is not a folder or holds no ``manifest.json`` (a zoo
+        If ``zoo_dir`` is not a folder or holds neither ``manifest.json`` nor pending entries (a zoo
         with no nets is never what a lookup meant), or as :func:`load_manifest`.
     """
     folder = Path(zoo_dir)
     if not folder.is_dir():
         problem = "is a file, not a folder" if folder.exists() else "does not exist"
-    elif not (folder / MANIFEST).is_file():
+    elif not (folder / MANIFEST).is_file() and not (folder / PENDING).is_file():
         problem = f"has no {MANIFEST}, so it holds no nets"
     else:
         return load_manifest(folder)

@@ -25,12 +25,15 @@ MANIFEST = "manifest.json"
 PENDING = "manifest.pending.json"
 
 
-def read_json(path: Path):
+def read_json(path: Path, *, missing_ok: bool = False):
     """The JSON held by ``path``; :class:`~surrogate.errors.ModelFormatError` naming the file when it is
-    unreadable, not UTF-8 or not JSON."""
+    unreadable, not UTF-8 or not JSON. With ``missing_ok``, ``None`` when there is no such file (also one
+    removed just before the read)."""
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
+        if missing_ok and isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+            return None
         raise ModelFormatError(
             f"{path} cannot be read ({exc.strerror or exc}); check the zoo folder and its permissions"
         ) from None
@@ -52,17 +55,20 @@ def note_pending(zoo_dir: Path, entries: Sequence[dict]) -> None:
 @contextmanager
 def staged(zoo_dir: Path, entry: dict, added: list) -> Iterator[Path]:
     """Yield a temporary path for the new content of ``entry``'s file; when the block succeeds, note ``entry``
-    with that content's SHA-256 in ``added`` and as pending (:func:`note_pending`), then move the file into
-    place (atomically).
+    with that content's SHA-256 in ``added`` and as pending after the pending entries already on disk
+    (:func:`note_pending`), then move the file into place (atomically).
 
     The entry is noted before the file is replaced: an interruption in between leaves the old file, which
     :func:`merged_entries` sees differs from the noted hash, so the name keeps its old entry; one after it
-    leaves the new file with its pending entry, which every read of the manifest takes.
+    leaves the new file with its pending entry, which every read of the manifest takes. The pending entries
+    of earlier saves (interrupted before their manifest write) are kept until a manifest holds them
+    (:func:`write_manifest`), so a second interrupted save never drops the first one's.
     """
     with atomic_path(Path(zoo_dir) / entry["file"]) as tmp:
         yield tmp
-        added.append({**entry, "sha256": sha256_bytes(tmp.read_bytes())})
-        note_pending(zoo_dir, added)
+        new = {**entry, "sha256": sha256_bytes(tmp.read_bytes())}
+        note_pending(zoo_dir, [e for e in read_pending(zoo_dir) if e != new] + [new])
+        added.append(new)
 
 
 def read_pending(zoo_dir: str | os.PathLike) -> list[dict]:
@@ -74,9 +80,9 @@ def read_pending(zoo_dir: str | os.PathLike) -> list[dict]:
         If the pending file is unreadable or not a list of entries with a ``name``, ``file`` and ``sha256``.
     """
     path = Path(zoo_dir) / PENDING
-    if not path.exists():
+    entries = read_json(path, missing_ok=True)  # one removed by a manifest write just now counts as none
+    if entries is None:
         return []
-    entries = read_json(path)
     keys = ("name", "file", "sha256")
     if not isinstance(entries, list) or not all(
         isinstance(e, dict) and all(isinstance(e.get(k), str) for k in keys) for e in entries

@@ -27,10 +27,12 @@ lower bound is at least ``margin``: it is stable-active in any MILP.
 
 Training runs in **normalised coordinates**, so that a config means the same on
 every domain: the net's domain box is mapped onto [-1, 1]^2 (folded into the
-first layer) and its output divided by ``max |x y|`` on the box (folded into the
-last), fine-tuned there, and mapped back. The MAE above and ``lam`` are thus
-relative to ``max |x y|``, and ``learning_rate`` is a step on the net of the unit
-box (a net on [-1, 1]^2 trains exactly as without the map); the hidden layers,
+first layer) and its output centred on the middle of x y's range on the box and
+divided by half that range (x y's extremes on a box are at its corners; folded
+into the last layer), so that the target spans [-1, 1] on every box, also one
+far from the origin such as [100, 101]^2. The MAE above and ``lam`` are thus
+relative to half the range of x y, and ``learning_rate`` is a step on the net of
+the unit box (a net on [-1, 1]^2 trains exactly as without the map); the hidden layers,
 and so the penalties and ``margin``, are the same in both coordinates. The
 report's fits are in the domain's own units.
 """
@@ -167,15 +169,19 @@ class _Model:
     def __init__(self, net: ReluMLP):
         lows, highs = (np.array(side, dtype=np.float64) for side in zip(*net.domain))
         self.centre, self.half, self.box = (lows + highs) / 2, (highs - lows) / 2, unit_box(2)
-        self.scale = float(np.prod(np.maximum(np.abs(lows), np.abs(highs))))  # max |x y| on the domain
+        corners = [x * y for x in map(float, (lows[0], highs[0])) for y in map(float, (lows[1], highs[1]))]  # x y's extremes
+        self.offset = max(corners) / 2 + min(corners) / 2  # the middle of x y's range on the domain
+        self.scale = max(corners) / 2 - min(corners) / 2  # half its range (0 and 1 on [-1, 1]^2)
         if not 0 < self.scale < math.inf:
             raise ConfigError(
-                f"train_for_solve_time: max |x y| on the net's domain {net.domain} is {self.scale} in float64; "
-                "rescale the factors so that the domain is nearer unit scale"
+                f"train_for_solve_time: half the range of x y on the net's domain {net.domain} is {self.scale} in "
+                "float64; rescale the factors so that the domain is nearer unit scale"
             )
         weights, biases = list(net.weights), list(net.biases)
         if np.any(self.centre):  # (skipped when centred, so a net on [-1, 1]^2 trains bitwise as before)
             biases[0] = biases[0] + self.centre @ weights[0]
+        if self.offset:  # (likewise)
+            biases[-1] = biases[-1] - self.offset
         weights[0], weights[-1], biases[-1] = self.half[:, None] * weights[0], weights[-1] / self.scale, biases[-1] / self.scale
         self.weights = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
         self.biases = [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in biases]
@@ -213,15 +219,18 @@ class _Model:
             self.weights[k + 1][z, :] = 0.0
 
     def target(self, u: torch.Tensor) -> torch.Tensor:
-        """``x y / scale`` at the normalised points ``u`` (``x = centre + half * u``)."""
+        """``(x y - offset) / scale`` at the normalised points ``u`` (``x = centre + half * u``)."""
         x = torch.as_tensor(self.centre) + torch.as_tensor(self.half) * u
-        return x[:, 0] * x[:, 1] / self.scale
+        xy = x[:, 0] * x[:, 1]
+        return (xy - self.offset if self.offset else xy) / self.scale
 
     def net(self, metadata: dict) -> ReluMLP:
         """The net now, mapped back to its own domain and output units."""
         weights = [w.detach().numpy().copy() for w in self.weights]
         biases = [b.detach().numpy().copy() for b in self.biases]
         weights[0], weights[-1], biases[-1] = weights[0] / self.half[:, None], weights[-1] * self.scale, biases[-1] * self.scale
+        if self.offset:
+            biases[-1] = biases[-1] + self.offset
         if np.any(self.centre):
             biases[0] = biases[0] - self.centre @ weights[0]
         return ReluMLP(tuple(weights), tuple(biases), dict(metadata))

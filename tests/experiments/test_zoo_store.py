@@ -276,3 +276,65 @@ def test_storing_the_bounds_of_no_net_leaves_the_manifest_as_it_is(zoo):
     (zoo / "manifest.json").chmod(0o444)
     assert store_bounds(zoo, ("interval",), names=[]) == []
     assert ((zoo / "manifest.json").stat().st_mtime_ns, (zoo / "manifest.json").read_bytes()) == before
+
+
+def killed_before_the_manifest_write(*args):
+    raise SystemExit("killed before the manifest write")
+
+
+@pytest.mark.parametrize("second", ["store_bounds", "save_hand_built"])
+def test_a_second_interrupted_save_keeps_the_first_saves_pending_entries(zoo, monkeypatch, second):
+    """Each save noted only its own entries as pending: a second save killed before its manifest write dropped
+    the first one's, so the first save's new file was paired with its old entry (refused, and a rerun stopped)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(zoo_store, "write_manifest", killed_before_the_manifest_write)
+        with pytest.raises(SystemExit):
+            store_bounds(zoo, ("interval",), names=[NAMES[0]])
+        with pytest.raises(SystemExit):
+            if second == "store_bounds":
+                store_bounds(zoo, ("interval",), names=[NAMES[1]])
+            else:
+                zoo_store.save_hand_built(["3x4"], zoo, variants=("shared",))
+    pending = [e["name"] for e in zoo_pending.read_pending(zoo)]
+    assert NAMES[0] in pending and len(pending) == 2
+    entries = check_zoo(zoo)  # every net loads, the first save's with its new file
+    assert set(json.loads(load_onnx(zoo / entries[NAMES[0]]["file"]).metadata["bounds"])) == {"interval"}
+    assert [r["name"] for r in store_bounds(zoo, ("interval",))] == list(entries)  # a rerun goes through
+    assert not (zoo / "manifest.pending.json").exists()
+    check_zoo(zoo)
+
+
+def test_a_reader_racing_the_manifest_write_takes_the_new_pair(zoo, monkeypatch):
+    """load_manifest read manifest.json before the pending file: a save's manifest write (which removes the pending
+    file) in between paired the old entry with the new file, and the net was refused."""
+    import surrogate.nets.zoo as zoo_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(zoo_store, "write_manifest", killed_before_the_manifest_write)
+        with pytest.raises(SystemExit):
+            store_bounds(zoo, ("interval",), names=[NAMES[0]])
+    final, real = load_manifest(zoo), zoo_module.read_json
+
+    def writer_finishes_after_the_manifest_is_read(path, **kwargs):
+        out = real(path, **kwargs)
+        if path.name == "manifest.json":
+            zoo_pending.write_manifest(zoo, final)
+        return out
+
+    monkeypatch.setattr(zoo_module, "read_json", writer_finishes_after_the_manifest_is_read)
+    entry = next(e for e in load_manifest(zoo)["models"] if e["name"] == NAMES[0])
+    assert entry["sha256"] == sha256_file(zoo / entry["file"])
+
+
+def test_a_pending_file_removed_just_before_its_read_counts_as_none(zoo, monkeypatch):
+    """A pending file removed between the exists-check and the read was said to be unreadable ('check permissions')."""
+    (zoo / "manifest.pending.json").write_text("[]")
+    real = Path.read_bytes
+
+    def removed_first(path):
+        if path.name == "manifest.pending.json":
+            path.unlink()
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", removed_first)
+    assert zoo_pending.read_pending(zoo) == []

@@ -5,9 +5,9 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from surrogate import ModelFormatError, export_onnx, load_onnx, read_metadata
+from surrogate import ModelFormatError, ReluMLP, export_onnx, load_onnx, read_metadata
 from surrogate.nets.onnx_io import EXPORT_TOLERANCE, check_against_onnxruntime
-from tests.helpers import random_net, write_onnx_graph
+from tests.helpers import placed_net, random_net, write_onnx_graph
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +168,56 @@ def test_a_failed_write_names_the_path_given(tmp_path, monkeypatch):
     monkeypatch.setattr(onnx_io, "write_bytes", full)
     with pytest.raises(ModelFormatError, match=r"cannot write '.*net.onnx' \(No space left on device\); check that its folder"):
         export_onnx(random_net((4,)), tmp_path / "net.onnx")
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [[[np.float32(0), np.float32(1)], [0, 1]], np.array([[0.0, 1.0], [0.0, 2.0]]), ((0, 1), (0, 1))],
+    ids=["float32", "array", "tuple"],
+)
+def test_a_domain_of_numpy_numbers_is_exported_as_plain_floats(tmp_path, domain):
+    """np.float32 values or an array gave a bare TypeError (not JSON serializable), given to export or held by the net."""
+    want = tuple((float(lo), float(hi)) for lo, hi in domain)
+    path = export_onnx(random_net((4,)), tmp_path / "net.onnx", metadata={"domain": domain})
+    assert load_onnx(path).domain == want and json.loads(read_metadata(path)["domain"]) == [list(s) for s in want]
+    own = ReluMLP(random_net((4,)).weights, random_net((4,)).biases, {"domain": np.array(domain, dtype=float)})
+    assert load_onnx(export_onnx(own, tmp_path / "own.onnx")).domain == want
+
+
+@pytest.mark.parametrize("domain", [[[0, 1e39], [0, 1]], [[-1e300, 1e300], [-1, 1]], [[-1.7e308, 1.7e308], [-1, 1]]])
+def test_a_domain_beyond_float32_is_refused_naming_it(tmp_path, domain):
+    """Valid domains beyond float32 gave 'differs by nan ... check the net's weights are finite' or a bare OverflowError."""
+    match = r"the domain \[\[.*\]\] reaches .*, beyond float32's largest value 3.4e\+38, and an ONNX net takes float32 inputs"
+    with pytest.raises(ModelFormatError, match=rf"export_onnx\(metadata=\{{'domain': \.\.\.\}}\): {match}"):
+        export_onnx(random_net((4,)), tmp_path / "net.onnx", metadata={"domain": domain})
+    with pytest.raises(ModelFormatError, match=rf"export_onnx: the net's domain metadata: {match}"):
+        export_onnx(random_net((4,)).with_metadata(domain=domain), tmp_path / "net.onnx")
+    with pytest.raises(ModelFormatError, match=r"None is no domain; give \[\[x_lo, x_hi\], \[y_lo, y_hi\]\], or leave"):
+        export_onnx(random_net((4,)), tmp_path / "net.onnx", metadata={"domain": None})
+    assert not (tmp_path / "net.onnx").exists()
+
+
+def test_values_beyond_float32_on_the_domain_are_named_not_taken_for_non_finite_weights(tmp_path):
+    from surrogate.errors import ExportError
+
+    big = ReluMLP(random_net((4,)).weights, random_net((4,)).biases).with_metadata(domain=[[0, 3e38], [0, 3e38]])
+    with pytest.raises(ExportError, match=r"float32 values are not finite on the net's domain .* passes float32's largest"):
+        export_onnx(ReluMLP(tuple(w * 100 for w in big.weights), big.biases, big.metadata), tmp_path / "net.onnx")
+
+
+@pytest.mark.parametrize("which", ["input rounding", "float32 arithmetic"])
+def test_a_file_export_accepts_on_a_box_narrower_than_float32_resolution_loads(tmp_path, which):
+    """load_onnx compared the float64 net at float64 points with onnxruntime at float32 points (and in float32):
+    on [5, 5.000001] the rounding alone passed its tolerance, and the file just exported was refused as 'a form
+    surrogate misreads'. Both checks now compare at the points as the file is fed them, in float32 too."""
+    box = [[5.0, 5.000001], [1.0, 2.0]]
+    if which == "input rounding":  # 1e6 (x - 5): exact in float32 at float32 points
+        net = ReluMLP((np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1e6], [0.0]])), (np.array([-5.0, 0.0]), np.zeros(1)))
+        net = net.with_metadata(domain=box)
+    else:  # x*y placed on the box and fine-tuned there: its first layer's terms near 1e7 cancel in float32
+        from surrogate.nets.zoo import resolve_surrogate
+        from surrogate.train.solve_time import SolveTimeConfig, train_for_solve_time
+
+        config = SolveTimeConfig(steps=5, finetune_steps=5, batch_size=64, resolution=9)
+        net = train_for_solve_time(placed_net(resolve_surrogate("3x8"), box), config)[0]
+    assert load_onnx(export_onnx(net, tmp_path / "net.onnx")).domain == tuple(map(tuple, box))

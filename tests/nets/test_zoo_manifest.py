@@ -204,3 +204,19 @@ def test_a_null_sha256_refuses_that_net_only_with_the_fix(zoo):
         r"again, restore the file .* set the entry's sha256 to [0-9a-f]{64}",
     ):
         resolve_surrogate("b24-best-3x8", zoo=zoo)
+
+
+def test_a_first_save_killed_before_its_manifest_write_is_a_zoo_to_take_nets_from(tmp_path, monkeypatch):
+    """load_manifest listed the net of the pending file, while read_zoo and resolve_surrogate said the folder
+    'has no manifest.json, so it holds no nets'."""
+    import surrogate.experiments.zoo_store as zoo_store
+
+    def killed(*args):
+        raise SystemExit("killed before the manifest write")
+
+    monkeypatch.setattr(zoo_store, "write_manifest", killed)
+    with pytest.raises(SystemExit):
+        zoo_store.save_hand_built(["3x4"], tmp_path, variants=("shared",))
+    assert not (tmp_path / "manifest.json").exists()
+    assert [e["name"] for e in load_manifest(tmp_path)["models"]] == ["b12-hand-shared-3x4"]
+    assert resolve_surrogate("b12-hand-shared-3x4", zoo=tmp_path).architecture.name == "3x4"

@@ -8,11 +8,10 @@ import torch
 
 from surrogate.errors import ConfigError
 from surrogate.nets.metrics import grid
-from surrogate.nets.network import ReluMLP
 from surrogate.nets.zoo import resolve_surrogate
 from surrogate.train.solve_time import SolveTimeConfig, SolveTimeReport, train_for_solve_time
 from surrogate.train.stability import interval_bounds
-from tests.helpers import random_net
+from tests.helpers import placed_net, random_net
 
 pytestmark = pytest.mark.training
 
@@ -158,21 +157,6 @@ def test_bad_arguments_are_refused():
         train_for_solve_time(random_net((4, 4)), {"lam": 1.0})
 
 
-def _placed(net, box):
-    """``net`` (of x*y on [-1, 1]^2) placed exactly on ``box``: the input map folded in, two carry units for the offsets."""
-    (p, q), (r, s) = box
-    half, centre = np.array([(q - p) / 2, (s - r) / 2]), np.array([(p + q) / 2, (r + s) / 2])
-    w, b = [np.array(x) for x in net.weights], [np.array(x) for x in net.biases]
-    ws = [np.hstack([w[0] / half[:, None], np.diag(1 / half)])]
-    bs = [np.concatenate([b[0] - (centre / half) @ w[0], 1 - centre / half])]  # carries relu(u + 1) >= 0
-    for wk, bk in zip(w[1:-1], b[1:-1]):
-        ws.append(np.block([[wk, np.zeros((len(wk), 2))], [np.zeros((2, wk.shape[1])), np.eye(2)]]))
-        bs.append(np.concatenate([bk, [0.0, 0.0]]))
-    ws.append(np.vstack([half.prod() * w[-1], [[half[0] * centre[1]], [centre[0] * half[1]]]]))
-    bs.append(half.prod() * b[-1] - half[0] * centre[1] - centre[0] * half[1] + centre.prod())
-    return ReluMLP(tuple(ws), tuple(bs), {"domain": [list(map(float, side)) for side in box]})
-
-
 def _relative_mae(net, n=41):
     (p, q), (r, s) = net.domain
     x, y = (a.ravel() for a in np.meshgrid(np.linspace(p, q, n), np.linspace(r, s, n)))
@@ -184,12 +168,33 @@ def test_a_config_means_the_same_on_every_domain():
     and a huge box keeps its relative error after plain fine-tuning, as on the unit box (was 9e-5 -> 25 on the tiny)."""
     config = SolveTimeConfig(lam=0.0, prune=False, steps=10, finetune_steps=0, batch_size=128, resolution=17, seed=1)
     start = resolve_surrogate("b24-hand-shared-2x12")
-    unit = _relative_mae(train_for_solve_time(_placed(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
+    unit = _relative_mae(train_for_solve_time(placed_net(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
     for box in (((0.0, 1e-3), (0.0, 1e-3)), ((-1000.0, 1000.0), (-1000.0, 1000.0)), ((2.0, 6.0), (-3.0, 1.0))):
-        placed = _placed(start, box)
+        placed = placed_net(start, box)
         tuned, report = train_for_solve_time(placed, config)
         assert tuned.domain == placed.domain and _relative_mae(tuned) <= 1.5 * unit + 1e-6, box
         assert report.fit_before == pytest.approx(_relative_mae(placed, 17) * max(abs(a * c) for a in box[0] for c in box[1]))
+
+
+#: Grid MAE after the fine-tuning below by the code before the normalisation (e688615^), by box.
+OFFSET_BOX_MAE_BEFORE_THE_NORMALISATION = (
+    (((100.0, 101.0), (100.0, 101.0)), 0.06198895294358975),
+    (((-101.0, -100.0), (100.0, 101.0)), 0.07760804625285606),
+)
+
+
+def test_fine_tuning_keeps_a_near_exact_net_near_exact_on_a_box_far_from_the_origin():
+    """The output was divided by max|xy| but not centred: on [100, 101]^2 x y spans 2 % of that scale, so Adam's
+    step was 50x coarser than the function and a near-exact net's MAE went 8e-5 -> 0.90 (0.062 before the
+    normalisation). Centred and divided by half of x y's range, it keeps the unit box's relative error."""
+    config = SolveTimeConfig(lam=0.0, prune=False, steps=10, finetune_steps=0, batch_size=128, resolution=17, seed=1)
+    start = resolve_surrogate("b24-hand-shared-2x12")
+    unit = _relative_mae(train_for_solve_time(placed_net(start, ((-1.0, 1.0), (-1.0, 1.0))), config)[0])
+    for box, before in OFFSET_BOX_MAE_BEFORE_THE_NORMALISATION:
+        corners = [a * c for a in box[0] for c in box[1]]
+        tuned = train_for_solve_time(placed_net(start, box), config)[0]
+        mae = _relative_mae(tuned) * max(abs(v) for v in corners)
+        assert mae / ((max(corners) - min(corners)) / 2) <= 1.5 * unit and mae <= before, box
 
 
 #: ``(fit_after, last loss, sum of |weights|)`` of the test below, by the code before the normalisation (b08a245).
@@ -211,3 +216,11 @@ def test_a_diverged_fine_tuning_names_its_learning_rate(monkeypatch):
     config = SolveTimeConfig(learning_rate=1e300, steps=2, finetune_steps=0, prune=False, batch_size=16, resolution=9)
     with pytest.raises(ConfigError, match=r"train_for_solve_time: training diverged .* at learning rate 1e\+300; lower"):
         train_for_solve_time(resolve_surrogate("b24-hand-shared-2x12"), config)
+
+
+def test_a_domain_whose_range_of_xy_is_no_float64_number_is_refused():
+    start = resolve_surrogate("b24-hand-shared-2x12")
+    config = SolveTimeConfig(lam=0.0, prune=False, steps=1, finetune_steps=0, batch_size=8, resolution=5)
+    for box, value in ((((1e-200, 2e-200), (1e-200, 2e-200)), r"0\.0"), (((-1e200, 1e200), (-1e200, 1e200)), "inf")):
+        with pytest.raises(ConfigError, match=rf"half the range of x y on the net's domain .* is {value} in float64; rescale"):
+            train_for_solve_time(start.with_metadata(domain=[list(side) for side in box]), config)
