@@ -103,18 +103,36 @@ def _feasibility_checked(m, second, feasibility):
 
 
 @pytest.mark.parametrize("second", [Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED])
+def test_a_proven_infeasibility_stands_without_a_feasibility_solve_where_the_second_solve_has_no_point(second):
+    """SCIP without presolve calls an integer-infeasible model 'unbounded' and HiGHS 'infeasible or unbounded'; a
+    feasibility solve could not overturn the proof without a point, and on free integers it ran to the time limit."""
+    again = SolveResult(second, math.nan, -math.inf, math.nan, 2.0, 0, ModelSize(3, 3, 1))
+    m = _equality()
+    resolve, seen = _feasibility_checked(m, again, lambda m: pytest.fail("no feasibility solve is needed"))
+    result = confirm_infeasible(m, SolverConfig(), INFEASIBLE, resolve)
+    assert result.termination == Termination.INFEASIBLE and result.wall_time == 3.0 and len(seen) == 1
+    assert result.warnings[-1].endswith(f"which gave {second.value}; the infeasibility stands")
+
+
+@pytest.mark.parametrize("second", [Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED])
 def test_a_second_unbounded_or_unsure_answer_is_told_apart_by_a_feasibility_solve(second):
     """Gurobi without presolve calls an infeasible LP 'unbounded' (its UNBOUNDED proves no point): only a feasibility
-    solve (objective 0) may say unbounded (a true point) or infeasible (its proof); else neither is claimed."""
+    solve (objective 0, with presolve first) may say unbounded (a true point) or infeasible (its proof, which stands
+    unless the same solve without presolve holds a true point); else neither is claimed."""
     unsure = SolveResult(Termination.INFEASIBLE_OR_UNBOUNDED, math.nan, -math.inf, math.nan, 1.0, 0, ModelSize(3, 3, 1))
     again = SolveResult(second, math.nan, -math.inf, math.nan, 2.0, 0, ModelSize(3, 3, 1))
     none = SolveResult(Termination.INFEASIBLE, math.nan, math.inf, math.nan, 3.0, 0, ModelSize(3, 3, 1))
+    stopped = SolveResult(Termination.TIME_LIMIT, math.nan, math.nan, math.nan, 3.0, 0, ModelSize(3, 3, 1))
     m = _equality()
-    resolve, seen = _feasibility_checked(m, again, lambda m: none)
+    answers = iter([none, stopped])  # presolve proves it at once; without presolve the search stops at its time limit
+    resolve, seen = _feasibility_checked(m, again, lambda m: next(answers))
     result = confirm_infeasible(m, SolverConfig(), unsure, resolve)
-    assert result.termination == Termination.INFEASIBLE and result.bound == math.inf and result.wall_time == 6.0
-    assert result.warnings[-1].endswith("gave provenInfeasible (this result: the model has no point)")
-    assert [options for _, options in seen] == [(("presolve", "off"),)] * 2 and seen[1][0] == 0  # objective dropped
+    assert result.termination == Termination.INFEASIBLE and result.bound == math.inf and result.wall_time == 9.0
+    assert result.warnings[-1].endswith(
+        "gave provenInfeasible, and without presolve maxTimeLimit (this result: the model has no point)"
+    )
+    assert [options for _, options in seen] == [(("presolve", "off"),), (), (("presolve", "off"),)]
+    assert seen[1][0] == 0 and seen[2][0] == 0  # objective dropped
     assert m.o.active and m.component("surrogate_feasibility") is None  # the model as it was
 
     def point(m):
@@ -127,11 +145,32 @@ def test_a_second_unbounded_or_unsure_answer_is_told_apart_by_a_feasibility_solv
     result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, point)[0])
     assert result.termination == Termination.UNBOUNDED and result.bound == -math.inf and math.isnan(result.objective)
     assert result.warnings[-1].endswith("(this result: unbounded)") and m.v[0].value is None  # nothing loaded
-    stopped = SolveResult(Termination.TIME_LIMIT, math.nan, math.nan, math.nan, 3.0, 0, ModelSize(3, 3, 1))
+    m = _equality()
+    answers = iter([none, None])  # a presolve's false infeasibility: the point without presolve overturns it
+    result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, lambda m: next(answers) or point(m))[0])
+    assert result.termination == Termination.UNBOUNDED and result.warnings[-1].endswith("(this result: unbounded)")
     m = _equality()
     result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, lambda m: stopped)[0])
     assert result.termination == Termination.INFEASIBLE_OR_UNBOUNDED and "the infeasibility stands" not in result.warnings[-1]
     assert result.warnings[-1].endswith("neither infeasibility nor unboundedness is proven")
+
+
+def _no_integer_point():
+    """3a + 3b - 3c == 2 over free integers: no point (SCIP without presolve: 'unbounded'; a search never ends)."""
+    m = pyo.ConcreteModel()
+    m.a, m.b, m.c, m.d = pyo.Var(domain=pyo.Integers), pyo.Var(domain=pyo.Integers), pyo.Var(domain=pyo.Integers), pyo.Var()
+    m.row = pyo.Constraint(expr=3 * m.a + 3 * m.b - 3 * m.c == 2)
+    m.o = pyo.Objective(expr=-m.a + m.b - m.d + m.c)
+    return m
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("name", SOLVERS)
+def test_an_integer_infeasibility_over_free_integers_is_proven_infeasible(name):
+    skip_unless_runnable(name)
+    result = solve(_no_integer_point(), SolverConfig(time_limit=5, threads=1, solver=name))
+    assert result.termination == Termination.INFEASIBLE
+    assert not any("maxTimeLimit" in w for w in result.warnings)  # not after a search to the time limit
 
 
 def _infeasible_lp(sense):
