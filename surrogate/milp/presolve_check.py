@@ -14,6 +14,10 @@ of an integer equality with no integer point), are told apart by a feasibility s
 replaced by 0 (:func:`confirm_infeasible`), with presolve first: a true point makes the answer
 unbounded, a proof of none infeasible; otherwise neither is claimed. A presolve's proven
 infeasibility needs no such solve: it stands unless the solve without presolve holds a true point.
+
+The user's own presolve option does not turn these checks off (SCIP without presolve calls a feasible MIP
+infeasible, and Gurobi with ``Presolve=0`` an unbounded one optimal, with no objective value): the solve
+again without presolve is left out, the feasibility solve is not (:func:`_as_configured`).
 """
 
 from __future__ import annotations
@@ -41,10 +45,16 @@ UNBOUNDED_WITHOUT_POINT = frozenset({"gurobi", "scip"})
 _EITHER = (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED)
 
 
+def _presolve_option(config: SolverConfig) -> str | None:
+    """``name=value`` of the solver's presolve option in ``config.options`` (Gurobi's parameter names ignore case),
+    or ``None``."""
+    name = backend_for(config.solver).presolve_off[0].lower()
+    return next((f"{given}={value!r}" for given, value in config.options if str(given).lower() == name), None)
+
+
 def _sets_presolve(config: SolverConfig) -> bool:
-    """Whether ``config.options`` name the solver's presolve option (Gurobi's parameter names ignore case)."""
-    asked = {str(name).lower() for name, _ in config.options}
-    return backend_for(config.solver).presolve_off[0].lower() in asked
+    """Whether ``config.options`` name the solver's presolve option."""
+    return _presolve_option(config) is not None
 
 
 def presolve_says_infeasible(result, config: SolverConfig) -> bool:
@@ -53,11 +63,19 @@ def presolve_says_infeasible(result, config: SolverConfig) -> bool:
     return infeasible and not _sets_presolve(config)
 
 
+def _no_optimum(result) -> bool:
+    """Whether ``result`` is an "optimal" without an objective value: Gurobi with ``Presolve=0`` calls an unbounded
+    MIP optimal, at an integer value of -1e100."""
+    return result.termination is Termination.OPTIMAL and math.isnan(result.objective)
+
+
 def needs_confirming(result, config: SolverConfig) -> bool:
-    """Whether :func:`confirm_infeasible` checks ``result``: :func:`presolve_says_infeasible`, or an
-    "unbounded" of a solver in :data:`UNBOUNDED_WITHOUT_POINT`."""
+    """Whether :func:`confirm_infeasible` checks ``result``: an infeasibility (also with the user's presolve option:
+    SCIP without presolve calls a feasible MIP infeasible), an "unbounded" of a solver in
+    :data:`UNBOUNDED_WITHOUT_POINT`, or an optimum without an objective value."""
     unproven = result.termination is Termination.UNBOUNDED and config.solver in UNBOUNDED_WITHOUT_POINT
-    return unproven or presolve_says_infeasible(result, config)
+    infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
+    return unproven or infeasible or _no_optimum(result)
 
 
 def _without_presolve(config: SolverConfig, left: float) -> SolverConfig:
@@ -98,9 +116,13 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
     no solver's proves a point): no feasibility solve is run for it.
     """
     backend, restore = backend_for(config.solver), _keeper(model)
-    if first.termination is Termination.UNBOUNDED:
-        said = f"{backend.label} reported unbounded, which does not prove that the model has a point;"
+    if first.termination is Termination.UNBOUNDED or _no_optimum(first):
+        said = f"{backend.label} reported {first.termination.value}"
+        said += " (with no objective value: a variable at infinity)" if _no_optimum(first) else ""
+        said += ", which does not prove that the model has a point;"
         return _tell_apart(model, config, first, resolve, said=said, restore=restore)
+    if _sets_presolve(config):
+        return _as_configured(model, config, first, resolve, restore=restore)
     left = config.time_limit - first.wall_time  # the time limit is the whole solve's
     if not left >= MIN_CONFIRM_SECONDS:
         note = f"{backend.label} with presolve reported {first.termination.value}; no time was left to solve again without it"
@@ -123,6 +145,28 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
     found = "" if miss is None else f" with a point that misses a row or integrality by {miss:.3g} (relative)"
     stands = "the infeasibility stands" if not unsure else "that answer stands"
     note = f"{said} {again.termination.value}{found}; {stands}"
+    return replace(first, wall_time=wall, warnings=(*first.warnings, note))
+
+
+def _as_configured(model, config: SolverConfig, first, resolve: Callable, *, restore: Callable):
+    """``first`` (an infeasibility) checked where the user's options set the solver's presolve: no second solve without
+    presolve (it would be the same), but the feasibility solve (:func:`_feasibility`). A true point turns a proven
+    infeasibility into termination ``error``: the model has a point, and nothing is known of its optimum."""
+    given = _presolve_option(config)
+    said = f"{backend_for(config.solver).label} reported {first.termination.value} with the option {given};"
+    if first.termination is Termination.INFEASIBLE_OR_UNBOUNDED:
+        return _tell_apart(model, config, first, resolve, said=said, restore=restore)
+    found, seconds, gave = _feasibility(model, config, first.wall_time, resolve)
+    restore()
+    wall = first.wall_time + seconds
+    if found:
+        note = (
+            f"{said} {gave} with a point that meets every row within {CONFIRM_TOL:g}: the infeasibility is wrong, "
+            f"and no optimum is known (this result: error); solve without {given}"
+        )
+        unknown = dict(objective=math.nan, bound=math.nan, gap=math.nan, first_solution_time=math.nan)
+        return replace(first, termination=Termination.ERROR, wall_time=wall, warnings=(*first.warnings, note), **unknown)
+    note = f"{said} {gave}; the infeasibility stands"
     return replace(first, wall_time=wall, warnings=(*first.warnings, note))
 
 
