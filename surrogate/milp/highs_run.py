@@ -109,31 +109,40 @@ def pass_highs_start(solver, model) -> dict:
     return {"auto_updates": dict.fromkeys(solver.config.auto_updates, False)}
 
 
-#: The lines of HiGHS's log about a MIP start (highspy 1.16): it was assessed, completed by an LP (a partial
-#: start), and taken ("Assessing ...: feasible" or "MIP start solution is feasible").
-START_ASSESSED, START_COMPLETED = "Assessing feasibility of MIP solution", "solving LP for user-supplied values"
+#: The lines of HiGHS's log about a MIP start (highspy 1.16): it was assessed, completed by an LP or a sub-MIP (a partial
+#: start: "... by solving LP for user-supplied values ..." or "... by solving MIP for user-supplied values of 15 / 30
+#: ..."), and taken ("Assessing ...: feasible" or "MIP start solution is feasible").
+START_ASSESSED, START_COMPLETED = "Assessing feasibility of MIP solution", "for user-supplied values"
 START_TAKEN = "MIP start solution is feasible"
 
 
-def highs_start_note(log: str | None, model) -> str | None:
+def highs_start_note(log: str | None, variables) -> str | None:
     """Why HiGHS did not take the start :func:`pass_highs_start` handed it, read from the run's ``log``; ``None`` if it took it.
 
-    Only a MIP assesses a start (an LP has none to take, and an unread log says nothing). A start
-    HiGHS never assessed, found infeasible to its tolerances, or could not complete, gets a note: the
-    run's first incumbent is then HiGHS's own, even when it is as good as the start.
+    Only a MIP assesses a start: one of ``variables`` (those HiGHS was given, i.e. of the active rows and
+    objective) a free integer. An LP has none to take, and an unread log says nothing. A start HiGHS never
+    assessed, found infeasible to its tolerances, or could not complete, gets a note: the run's first
+    incumbent is then HiGHS's own, even when it is as good as the start.
     """
-    import pyomo.environ as pyo
-
-    if not log or not any(v.is_integer() and not v.fixed for v in model.component_data_objects(pyo.Var, active=True)):
+    if not log or not any(v.is_integer() and not v.fixed for v in variables):
         return None
     assessed = [line.strip() for line in log.splitlines() if START_ASSESSED in line]
     if START_TAKEN in log or any(line.endswith(": feasible") for line in assessed):
         return None
     if START_COMPLETED in log:
-        why = "could not complete it to a feasible point (an LP in the variables it gave no value)"
+        why = "could not complete it to a feasible point (an LP or a MIP in the variables it gave no value)"
     else:
         why = "found it infeasible to its tolerances" if assessed else "did not assess it (no MIP-start lines in its log)"
     return f"warm start not taken: HiGHS {why}; first_solution_time is its own first incumbent's"
+
+
+def handed_variables(solver, model) -> list:
+    """The variables of ``model`` that the persistent HiGHS ``solver`` holds as columns (those of its active rows
+    and objective: Pyomo gives HiGHS no other)."""
+    import pyomo.environ as pyo
+
+    columns = getattr(solver, "_pyomo_var_to_solver_var_map", None) or {}
+    return [v for v in model.component_data_objects(pyo.Var, active=True) if id(v) in columns]
 
 
 def watch_highs_start(solver, model, first) -> tuple[list[str], Callable[[], None]]:
@@ -148,7 +157,8 @@ def watch_highs_start(solver, model, first) -> tuple[list[str], Callable[[], Non
 
     def check() -> None:
         results = getattr(solver, "_last_results_object", None)
-        note = None if results is before else highs_start_note(getattr(results, "solver_log", None), model)
+        log = None if results is before else getattr(results, "solver_log", None)
+        note = highs_start_note(log, handed_variables(solver, model)) if log else None
         if note is not None:
             notes.append(note)
             first.start_refused = True

@@ -76,6 +76,7 @@ from .polish_result import (
 )
 from .polish_search import PolishSearch, start_box
 from .search_clock import now
+from .solution_check import readable_bounds
 from .solver_config import SolverConfig
 
 __all__ = [
@@ -222,15 +223,22 @@ def _run_methods(search: PolishSearch, x0: np.ndarray, *, max_rounds: int, max_e
         search.pattern_search(min(classes, key=len), method, max_evals)
 
 
+#: A fixed variable's value in ``values`` is its fixed value if within this, relative to ``max(1, |fixed value|)``:
+#: float32 (about 6e-8) and a CSV's six digits (``'%.6g'``: at most 5e-6) round it.
+FIXED_VALUE_RTOL = 1e-5
+
+
 def clip_to_bounds(var, value: float) -> float:
-    """``value`` clipped into the bounds of ``var``."""
-    return min(max(value, var.lb if var.has_lb() else value), var.ub if var.has_ub() else value)
+    """``value`` clipped into the bounds of ``var`` (as it is where they cannot be read: :func:`readable_bounds`)."""
+    lower, upper = readable_bounds(var) or (None, None)
+    return min(max(value, value if lower is None else lower), value if upper is None else upper)
 
 
 def _load_start(model, values: dict) -> dict:
     """Set the free variables of ``model`` named in ``values`` (clipped into their bounds); the values set, by name.
 
-    A fixed variable keeps its value: one given at another value is refused (:class:`ConfigError`), before anything is set.
+    A fixed variable keeps its value (one given within :data:`FIXED_VALUE_RTOL` of it is left out): one given at another
+    value is refused (:class:`ConfigError`), before anything is set.
     """
     variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
     given = {name: value for name, value in values.items() if name in variables and value is not None}
@@ -239,7 +247,8 @@ def _load_start(model, values: dict) -> dict:
         name = moved[0]
         raise ConfigError(
             f"polish: values sets {name!r} to {given[name]!r}, but it is fixed at {variables[name].value!r} "
-            f"({len(moved)} fixed variable(s) given another value); leave fixed variables out of values "
+            f"(off by {float(given[name]) - variables[name].value:.3g}, beyond {FIXED_VALUE_RTOL:g} relative; "
+            f"{len(moved)} fixed variable(s) given another value); leave fixed variables out of values "
             "(or give their fixed values), or unfix them first to polish them too"
         )
     start = {name: clip_to_bounds(variables[name], value) for name, value in given.items() if not variables[name].fixed}
@@ -248,8 +257,8 @@ def _load_start(model, values: dict) -> dict:
 
 
 def _same(value, fixed) -> bool:
-    """Whether ``value`` is a fixed variable's value ``fixed`` (up to rounding: 1e-9 relative)."""
-    return fixed is not None and abs(float(value) - fixed) <= 1e-9 * max(1.0, abs(fixed))
+    """Whether ``value`` is a fixed variable's value ``fixed`` (up to rounding: :data:`FIXED_VALUE_RTOL`)."""
+    return fixed is not None and abs(float(value) - fixed) <= FIXED_VALUE_RTOL * max(1.0, abs(fixed))
 
 
 def _restore(variables: dict, values: dict) -> None:

@@ -9,9 +9,15 @@ that passes its own feasibility tolerance (a large integer equality missed by 7)
 limit; the proven infeasibility then stands.
 
 "Infeasible or unbounded", and an "unbounded" that does not prove a point (Gurobi's, even without
-presolve: an infeasible LP with a free objective variable is "unbounded" there), are told apart by a
-feasibility solve, the objective replaced by 0 (:func:`confirm_infeasible`): a true point makes the
-answer unbounded, a proof of none infeasible; otherwise neither is claimed.
+presolve: an infeasible LP with a free objective variable is "unbounded" there; SCIP's without presolve
+of an integer equality with no integer point), are told apart by a feasibility solve, the objective
+replaced by 0 (:func:`confirm_infeasible`), with presolve first: a true point makes the answer
+unbounded, a proof of none infeasible; otherwise neither is claimed. A presolve's proven
+infeasibility needs no such solve: it stands unless the solve without presolve holds a true point.
+
+The user's own presolve option does not turn these checks off (SCIP without presolve calls a feasible MIP
+infeasible, and Gurobi with ``Presolve=0`` an unbounded one optimal, with no objective value): the solve
+again without presolve is left out, the feasibility solve is not (:func:`_as_configured`).
 """
 
 from __future__ import annotations
@@ -33,15 +39,22 @@ CONFIRM_TOL = 1e-6
 #: The second solve gets what is left of the time limit; with less than this left, none is run.
 MIN_CONFIRM_SECONDS = 0.01
 #: Solvers whose "unbounded" says nothing of a feasible point (Gurobi's reference of its UNBOUNDED status: "It
-#: says nothing about whether the model has a feasible solution"): :func:`needs_confirming` checks it too.
-UNBOUNDED_WITHOUT_POINT = frozenset({"gurobi"})
+#: says nothing about whether the model has a feasible solution"; SCIP 9 without presolve calls the integer-infeasible
+#: ``3a + 3b - 3c == 2`` unbounded): :func:`needs_confirming` checks it too.
+UNBOUNDED_WITHOUT_POINT = frozenset({"gurobi", "scip"})
 _EITHER = (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED)
 
 
+def _presolve_option(config: SolverConfig) -> str | None:
+    """``name=value`` of the solver's presolve option in ``config.options`` (Gurobi's parameter names ignore case),
+    or ``None``."""
+    name = backend_for(config.solver).presolve_off[0].lower()
+    return next((f"{given}={value!r}" for given, value in config.options if str(given).lower() == name), None)
+
+
 def _sets_presolve(config: SolverConfig) -> bool:
-    """Whether ``config.options`` name the solver's presolve option (Gurobi's parameter names ignore case)."""
-    asked = {str(name).lower() for name, _ in config.options}
-    return backend_for(config.solver).presolve_off[0].lower() in asked
+    """Whether ``config.options`` name the solver's presolve option."""
+    return _presolve_option(config) is not None
 
 
 def presolve_says_infeasible(result, config: SolverConfig) -> bool:
@@ -50,11 +63,19 @@ def presolve_says_infeasible(result, config: SolverConfig) -> bool:
     return infeasible and not _sets_presolve(config)
 
 
+def _no_optimum(result) -> bool:
+    """Whether ``result`` is an "optimal" without an objective value: Gurobi with ``Presolve=0`` calls an unbounded
+    MIP optimal, at an integer value of -1e100."""
+    return result.termination is Termination.OPTIMAL and math.isnan(result.objective)
+
+
 def needs_confirming(result, config: SolverConfig) -> bool:
-    """Whether :func:`confirm_infeasible` checks ``result``: :func:`presolve_says_infeasible`, or an
-    "unbounded" of a solver in :data:`UNBOUNDED_WITHOUT_POINT`."""
+    """Whether :func:`confirm_infeasible` checks ``result``: an infeasibility (also with the user's presolve option:
+    SCIP without presolve calls a feasible MIP infeasible), an "unbounded" of a solver in
+    :data:`UNBOUNDED_WITHOUT_POINT`, or an optimum without an objective value."""
     unproven = result.termination is Termination.UNBOUNDED and config.solver in UNBOUNDED_WITHOUT_POINT
-    return unproven or presolve_says_infeasible(result, config)
+    infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
+    return unproven or infeasible or _no_optimum(result)
 
 
 def _without_presolve(config: SolverConfig, left: float) -> SolverConfig:
@@ -90,12 +111,18 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
     :data:`MIN_CONFIRM_SECONDS` left). Either way the result carries the time of all solves
     (``wall_time``: their sum; ``nodes`` and ``first_solution_time``: the last's) and a warning saying what they gave.
     Unless a point is the answer, the variables keep the values they had before (nothing is loaded).
-    An "unbounded" (:func:`needs_confirming`) goes straight to the feasibility solve.
+    An "unbounded" (:func:`needs_confirming`) goes straight to the feasibility solve. A proven infeasibility
+    stands unless the second solve holds a true point, whatever else it says (also "unbounded": without presolve
+    no solver's proves a point): no feasibility solve is run for it.
     """
     backend, restore = backend_for(config.solver), _keeper(model)
-    if first.termination is Termination.UNBOUNDED:
-        said = f"{backend.label} reported unbounded, which does not prove that the model has a point;"
-        return _tell_apart(model, config, first, first, resolve, said=said, restore=restore)
+    if first.termination is Termination.UNBOUNDED or _no_optimum(first):
+        said = f"{backend.label} reported {first.termination.value}"
+        said += " (with no objective value: a variable at infinity)" if _no_optimum(first) else ""
+        said += ", which does not prove that the model has a point;"
+        return _tell_apart(model, config, first, resolve, said=said, restore=restore)
+    if _sets_presolve(config):
+        return _as_configured(model, config, first, resolve, restore=restore)
     left = config.time_limit - first.wall_time  # the time limit is the whole solve's
     if not left >= MIN_CONFIRM_SECONDS:
         note = f"{backend.label} with presolve reported {first.termination.value}; no time was left to solve again without it"
@@ -108,15 +135,38 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
         note = f"{said} {again.termination.value} (this result: its point meets every row within {CONFIRM_TOL:g})"
         return replace(again, wall_time=wall, warnings=(*again.warnings, note))
     restore()
-    if again.termination in _EITHER:
+    unsure = first.termination is Termination.INFEASIBLE_OR_UNBOUNDED
+    if unsure and again.termination in _EITHER:
         last = replace(again, wall_time=wall)
-        return _tell_apart(model, config, first, last, resolve, said=f"{said} {again.termination.value};", restore=restore)
-    if first.termination is Termination.INFEASIBLE_OR_UNBOUNDED and again.termination is Termination.INFEASIBLE:
+        return _tell_apart(model, config, last, resolve, said=f"{said} {again.termination.value};", restore=restore)
+    if unsure and again.termination is Termination.INFEASIBLE:
         note = f"{said} {again.termination.value} (this result: it tells the two apart)"
         return replace(again, wall_time=wall, warnings=(*again.warnings, note))
     found = "" if miss is None else f" with a point that misses a row or integrality by {miss:.3g} (relative)"
-    stands = "the infeasibility stands" if first.termination is Termination.INFEASIBLE else "that answer stands"
+    stands = "the infeasibility stands" if not unsure else "that answer stands"
     note = f"{said} {again.termination.value}{found}; {stands}"
+    return replace(first, wall_time=wall, warnings=(*first.warnings, note))
+
+
+def _as_configured(model, config: SolverConfig, first, resolve: Callable, *, restore: Callable):
+    """``first`` (an infeasibility) checked where the user's options set the solver's presolve: no second solve without
+    presolve (it would be the same), but the feasibility solve (:func:`_feasibility`). A true point turns a proven
+    infeasibility into termination ``error``: the model has a point, and nothing is known of its optimum."""
+    given = _presolve_option(config)
+    said = f"{backend_for(config.solver).label} reported {first.termination.value} with the option {given};"
+    if first.termination is Termination.INFEASIBLE_OR_UNBOUNDED:
+        return _tell_apart(model, config, first, resolve, said=said, restore=restore)
+    found, seconds, gave = _feasibility(model, config, first.wall_time, resolve)
+    restore()
+    wall = first.wall_time + seconds
+    if found:
+        note = (
+            f"{said} {gave} with a point that meets every row within {CONFIRM_TOL:g}: the infeasibility is wrong, "
+            f"and no optimum is known (this result: error); solve without {given}"
+        )
+        unknown = dict(objective=math.nan, bound=math.nan, gap=math.nan, first_solution_time=math.nan)
+        return replace(first, termination=Termination.ERROR, wall_time=wall, warnings=(*first.warnings, note), **unknown)
+    note = f"{said} {gave}; the infeasibility stands"
     return replace(first, wall_time=wall, warnings=(*first.warnings, note))
 
 
@@ -133,33 +183,48 @@ def _feasibility_solve(model, config: SolverConfig, resolve: Callable):
         objective.activate()
 
 
-def _tell_apart(model, config: SolverConfig, first, last, resolve: Callable, *, said: str, restore: Callable):
-    """Infeasible or unbounded (``last``, an answer after ``first``), told apart by :func:`_feasibility_solve`.
+def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable):
+    """Whether ``model`` has a point, by :func:`_feasibility_solve` in what is left after ``spent`` seconds:
+    ``(answer, seconds, said)``, ``answer`` True (a true point, left loaded), False (none) or None (not known).
 
-    Its result where it proves the model infeasible; ``last`` made unbounded where it finds a true point;
-    else ``first`` where that is a proven infeasibility and ``last`` no "unbounded", and otherwise
-    ``last`` as infeasibleOrUnbounded: neither is claimed without proof. ``said`` opens the note.
+    The first solve keeps the solver's presolve (with objective 0 its "infeasible or unbounded" is an
+    infeasibility, and often proven at once). A presolve's infeasibility is then confirmed without presolve, as the
+    model's own (:func:`confirm_infeasible`): it stands unless that solve holds a true point.
     """
-    left = config.time_limit - last.wall_time
-    feasible = _feasibility_solve(model, _without_presolve(config, left), resolve) if left >= MIN_CONFIRM_SECONDS else None
-    wall = last.wall_time + (0.0 if feasible is None else feasible.wall_time)
-    if feasible is None:
-        gave = "no time was left for a feasibility solve (objective 0)"
-    else:
-        gave = f"a feasibility solve (objective 0, without presolve) gave {feasible.termination.value}"
-    if feasible is not None and feasible.termination is Termination.INFEASIBLE:
-        note = f"{said} {gave} (this result: the model has no point)"
-        return replace(feasible, wall_time=wall, warnings=(*feasible.warnings, note))
-    miss = _miss(model) if feasible is not None and feasible.has_solution else None
+    left = config.time_limit - spent
+    if not left >= MIN_CONFIRM_SECONDS:
+        return None, 0.0, "no time was left for a feasibility solve (objective 0)"
+    presolved = _feasibility_solve(model, replace(config, time_limit=left), resolve)
+    said = f"a feasibility solve (objective 0) gave {presolved.termination.value}"
+    if presolved.has_solution and _miss(model) <= CONFIRM_TOL:
+        return True, presolved.wall_time, said
+    if presolved.termination not in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+        return None, presolved.wall_time, said
+    left -= presolved.wall_time
+    if _sets_presolve(config) or not left >= MIN_CONFIRM_SECONDS:
+        return False, presolved.wall_time, said  # no other solve to confirm it with
+    again = _feasibility_solve(model, _without_presolve(config, left), resolve)
+    said = f"{said}, and without presolve {again.termination.value}"
+    found = again.has_solution and _miss(model) <= CONFIRM_TOL
+    return found, presolved.wall_time + again.wall_time, said
+
+
+def _tell_apart(model, config: SolverConfig, last, resolve: Callable, *, said: str, restore: Callable):
+    """Infeasible or unbounded (``last``, an answer that proves neither), told apart by :func:`_feasibility`.
+
+    ``last`` made infeasible where that proves the model has no point, unbounded where it finds a true point,
+    and otherwise infeasibleOrUnbounded: neither is claimed without proof. ``said`` opens the note.
+    """
+    found, seconds, gave = _feasibility(model, config, last.wall_time, resolve)
     restore()
     objective = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
     far = -math.inf if objective.sense == pyo.minimize else math.inf
-    either = dict(objective=math.nan, bound=far, gap=math.nan, wall_time=wall, first_solution_time=math.nan)
-    if miss is not None and miss <= CONFIRM_TOL:
+    either = dict(objective=math.nan, gap=math.nan, wall_time=last.wall_time + seconds, first_solution_time=math.nan)
+    if found is False:
+        note = f"{said} {gave} (this result: the model has no point)"
+        return replace(last, termination=Termination.INFEASIBLE, bound=-far, warnings=(*last.warnings, note), **either)
+    if found:
         note = f"{said} {gave} with a point that meets every row within {CONFIRM_TOL:g} (this result: unbounded)"
-        return replace(last, termination=Termination.UNBOUNDED, warnings=(*last.warnings, note), **either)
-    if first.termination is Termination.INFEASIBLE and last.termination is not Termination.UNBOUNDED:
-        note = f"{said} {gave}; the infeasibility stands"
-        return replace(first, wall_time=wall, warnings=(*first.warnings, note))
+        return replace(last, termination=Termination.UNBOUNDED, bound=far, warnings=(*last.warnings, note), **either)
     note = f"{said} {gave}; neither infeasibility nor unboundedness is proven"
-    return replace(last, termination=Termination.INFEASIBLE_OR_UNBOUNDED, warnings=(*last.warnings, note), **either)
+    return replace(last, termination=Termination.INFEASIBLE_OR_UNBOUNDED, bound=far, warnings=(*last.warnings, note), **either)

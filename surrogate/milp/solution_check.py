@@ -29,6 +29,16 @@ def _excess(value: float, lower, upper) -> float:
     return worst
 
 
+def readable_bounds(var) -> tuple | None:
+    """``var.bounds`` (``None`` for a side without one), or ``None`` where Pyomo cannot read them: a NaN bound (a
+    mutable Param's) raises ``ValueError``. Only a variable in no active row keeps one through a solve (its check
+    refuses it anywhere else), so it has no bounds to keep."""
+    try:
+        return var.bounds
+    except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
+        return None
+
+
 def seen_variables(model) -> list:
     """The variables of ``model``'s active rows and objectives, each once: those a solver is handed.
 

@@ -113,7 +113,7 @@ class GurobiOptions(SolverOptions):
 #: The :class:`SolverOptions` of each solver.
 OPTIONS: dict[str, SolverOptions] = {o.name: o for o in (HighsOptions(), ScipOptions(), GurobiOptions())}
 
-_checked: set[tuple] = set()  # (solver, options) already checked in this process
+_checked: set[tuple] = set()  # (solver, options with each value's type) already checked in this process
 
 
 def try_options(solver: str, options: tuple) -> None:
@@ -124,7 +124,8 @@ def try_options(solver: str, options: tuple) -> None:
     solver would change (e.g. SCIP's integer parameter given 2.5) is refused too. Each set is
     tried once per process.
     """
-    if not options or (solver, options) in _checked:
+    key = (solver, tuple((name, type(value), value) for name, value in options))  # 10 == 10.0 == True, as values
+    if not options or key in _checked:
         return
     kind = OPTIONS[solver]
     holder = kind.fresh()
@@ -137,7 +138,7 @@ def try_options(solver: str, options: tuple) -> None:
                 f"SolverConfig.options: {problem}; give an option that {solver} knows, with a value of its type "
                 f"(e.g. {OPTION_EXAMPLES[solver]}; list: {kind.docs})"
             )
-    _checked.add((solver, options))
+    _checked.add(key)
 
 
 def default_options(solver: str, names) -> dict:

@@ -60,6 +60,7 @@ from .integer_products import held_integer
 from .model_components import check_one_objective
 from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
+from .solution_check import readable_bounds
 from .solve_checks import check_domains, check_fixed_values, check_linear, check_options
 from .solver import SolverConfig, SolveResult, make_solver, solve
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
@@ -102,12 +103,9 @@ class _Search:
         clone_of = ComponentMap(self.pairs)
         self.digits = [(p, clone_of[p.factor], [clone_of[b] for b in p.bits.values()]) for p in digits]
         derived = {id(b) for _, _, bits in self.digits for b in bits}
-        # the model's own integer variables: held at rounded values once a seed has placed them (hold_integers)
-        self.integers = [
-            v
-            for v in m.component_data_objects(pyo.Var)
-            if v.is_integer() and not v.fixed and not _within(v, inside) and id(v) not in derived
-        ]
+        # the model's own integer variables, held at rounded values once a seed has placed them (hold_integers)
+        integers = [v for v in m.component_data_objects(pyo.Var) if v.is_integer() and not v.fixed]
+        self.integers = [v for v in integers if not _within(v, inside) and id(v) not in derived and readable_bounds(v)]
         forget_rewrites(m)  # the search's copy is meant to differ: integers relaxed, constraints made elastic
         relax_integers(m)
         self.objective = next(m.component_data_objects(pyo.Objective, active=True))

@@ -19,6 +19,7 @@ from .integer_products import IntegerProduct
 from .interface import ExactProduct
 from .products import ReplacementReport
 from .scaled_products import BilinearSurrogate, EncodedBaseline
+from .solution_check import readable_bounds
 
 __all__ = ["BOUNDARY", "SearchCopy", "clone_copy", "encoded_copies", "fix_patterns", "relax_integers"]
 
@@ -160,7 +161,9 @@ def relax_integers(model) -> None:
     """Make every integer variable of ``model`` continuous (Pyomo's ``core.relax_integer_vars``), those of deactivated blocks too.
 
     Each variable is a target of its own: relaxing the whole model printed Pyomo's DEPRECATED
-    ``transform_deactivated_blocks`` warning for every deactivated block it holds.
+    ``transform_deactivated_blocks`` warning for every deactivated block it holds. One whose bounds cannot be read
+    (a NaN bound: :func:`~surrogate.milp.solution_check.readable_bounds`) is in no active row: it is left as it is.
     """
-    relaxed = [v for v in model.component_data_objects(pyo.Var, active=None) if v.is_integer()]
+    variables = model.component_data_objects(pyo.Var, active=None)
+    relaxed = [v for v in variables if v.is_integer() and readable_bounds(v) is not None]
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model, targets=relaxed)

@@ -60,12 +60,28 @@ def test_a_start_highs_never_assessed_is_noted_and_not_timed_as_taken(monkeypatc
 
 def test_the_note_reads_highs_log():
     model = _split_model()
+    given = list(model.component_data_objects(pyo.Var))
     feasible = "Assessing feasibility of MIP solution using primal feasibility and integrality tolerances of 1e-06: feasible"
-    assert highs_start_note(feasible, model) is None
-    assert "found it infeasible" in highs_start_note("WARNING: " + feasible[: -len(": feasible")], model)
-    assert "did not assess it" in highs_start_note("Solving MIP model with:", model)
+    assert highs_start_note(feasible, given) is None
+    assert "found it infeasible" in highs_start_note("WARNING: " + feasible[: -len(": feasible")], given)
+    assert "did not assess it" in highs_start_note("Solving MIP model with:", given)
     completing = "Attempting to find feasible solution by solving LP for user-supplied values of discrete variables\n"
-    assert highs_start_note(completing + "MIP start solution is feasible: objective value is 4", model) is None
-    assert "could not complete it" in highs_start_note(completing + "Solving MIP model with:", model)
+    assert highs_start_note(completing + "MIP start solution is feasible: objective value is 4", given) is None
+    assert "could not complete it" in highs_start_note(completing + "Solving MIP model with:", given)
+    by_mip = "Attempting to find feasible solution by solving MIP for user-supplied values of 15 / 30 discrete variables\n"
+    assert "could not complete it" in highs_start_note(by_mip + "Solving MIP model with:", given)  # not "did not assess it"
     model.x.fix(0)  # no free integer: an LP, which assesses no start
-    assert highs_start_note("Solving LP", model) is None
+    assert highs_start_note("Solving LP", given) is None
+
+
+def test_an_lp_whose_model_declares_an_unused_integer_gets_no_start_note():
+    """A binary only in a deactivated row is no column of HiGHS: an LP was solved, with no start to take."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.open = pyo.Var(bounds=(0, 5)), pyo.Var(bounds=(0, 3)), pyo.Var(domain=pyo.Binary)
+    m.c = pyo.Constraint(expr=m.x + m.y <= 4.5)
+    m.link = pyo.Constraint(expr=m.x <= 5 * m.open)
+    m.link.deactivate()
+    m.obj = pyo.Objective(expr=m.x + 2 * m.y, sense=pyo.maximize)
+    m.x.value, m.y.value, m.open.value = 1.5, 3, 1
+    result = solve(m, PLAIN, warm_start=True)
+    assert result.objective == pytest.approx(7.5) and not any("warm start not taken" in w for w in result.warnings)

@@ -208,6 +208,24 @@ def test_a_fixed_variable_keeps_its_value_and_another_one_is_refused():
     assert m.p.value == 1.7 and result.objective_after == pytest.approx(1.2 / 1.7, abs=1e-6)
 
 
+def test_a_fixed_variables_value_rounded_to_float32_or_six_digits_is_its_fixed_value():
+    """A float32 array of every variable (or a '%.6g' CSV) gives p = 1.7 or 4/3 rounded: refused as 'another value'."""
+    import numpy as np
+
+    from surrogate.errors import ConfigError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.p = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 5))
+    m.c = pyo.Constraint(expr=m.x * m.y + m.p * m.y >= 1.2)
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    for fixed, given in ((1.7, np.float32(1.7)), (4 / 3, float("%.6g" % (4 / 3)))):
+        m.p.fix(fixed)
+        result = polish(m, {"x": 0.5, "y": 0.5, "p": given}, config=CONFIG, restarts=0)
+        assert m.p.value == fixed and result.objective_after == pytest.approx(1.2 / fixed, abs=1e-6)
+    with pytest.raises(ConfigError, match=r"fixed at 1\.333.* \(off by 0\.001, beyond 1e-05 relative; 1 fixed"):
+        polish(m, {"x": 0.5, "y": 0.5, "p": 1.334333}, config=CONFIG, restarts=0)
+
+
 def test_an_integer_start_with_no_completion_is_stepped_to_a_feasible_optimum():
     """min N + 10y, N*y == 1000.5: from N = 1000, y = 1 both LPs are infeasible, and polish said 'infeasible'
     with its time left; the pattern search now steps N (the optimum is N = 1001)."""

@@ -8,7 +8,7 @@ import pytest
 
 from surrogate import bilinear
 from surrogate.milp.model_size import ModelSize
-from surrogate.milp.presolve_check import CONFIRM_TOL, confirm_infeasible, presolve_says_infeasible
+from surrogate.milp.presolve_check import CONFIRM_TOL, confirm_infeasible, needs_confirming, presolve_says_infeasible
 from surrogate.milp.solver import SolverConfig, SolveResult, Termination, solve
 from surrogate.milp.solver_config import SOLVERS
 from tests.helpers import skip_unless_runnable
@@ -103,18 +103,36 @@ def _feasibility_checked(m, second, feasibility):
 
 
 @pytest.mark.parametrize("second", [Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED])
+def test_a_proven_infeasibility_stands_without_a_feasibility_solve_where_the_second_solve_has_no_point(second):
+    """SCIP without presolve calls an integer-infeasible model 'unbounded' and HiGHS 'infeasible or unbounded'; a
+    feasibility solve could not overturn the proof without a point, and on free integers it ran to the time limit."""
+    again = SolveResult(second, math.nan, -math.inf, math.nan, 2.0, 0, ModelSize(3, 3, 1))
+    m = _equality()
+    resolve, seen = _feasibility_checked(m, again, lambda m: pytest.fail("no feasibility solve is needed"))
+    result = confirm_infeasible(m, SolverConfig(), INFEASIBLE, resolve)
+    assert result.termination == Termination.INFEASIBLE and result.wall_time == 3.0 and len(seen) == 1
+    assert result.warnings[-1].endswith(f"which gave {second.value}; the infeasibility stands")
+
+
+@pytest.mark.parametrize("second", [Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED])
 def test_a_second_unbounded_or_unsure_answer_is_told_apart_by_a_feasibility_solve(second):
     """Gurobi without presolve calls an infeasible LP 'unbounded' (its UNBOUNDED proves no point): only a feasibility
-    solve (objective 0) may say unbounded (a true point) or infeasible (its proof); else neither is claimed."""
+    solve (objective 0, with presolve first) may say unbounded (a true point) or infeasible (its proof, which stands
+    unless the same solve without presolve holds a true point); else neither is claimed."""
     unsure = SolveResult(Termination.INFEASIBLE_OR_UNBOUNDED, math.nan, -math.inf, math.nan, 1.0, 0, ModelSize(3, 3, 1))
     again = SolveResult(second, math.nan, -math.inf, math.nan, 2.0, 0, ModelSize(3, 3, 1))
     none = SolveResult(Termination.INFEASIBLE, math.nan, math.inf, math.nan, 3.0, 0, ModelSize(3, 3, 1))
+    stopped = SolveResult(Termination.TIME_LIMIT, math.nan, math.nan, math.nan, 3.0, 0, ModelSize(3, 3, 1))
     m = _equality()
-    resolve, seen = _feasibility_checked(m, again, lambda m: none)
+    answers = iter([none, stopped])  # presolve proves it at once; without presolve the search stops at its time limit
+    resolve, seen = _feasibility_checked(m, again, lambda m: next(answers))
     result = confirm_infeasible(m, SolverConfig(), unsure, resolve)
-    assert result.termination == Termination.INFEASIBLE and result.bound == math.inf and result.wall_time == 6.0
-    assert result.warnings[-1].endswith("gave provenInfeasible (this result: the model has no point)")
-    assert [options for _, options in seen] == [(("presolve", "off"),)] * 2 and seen[1][0] == 0  # objective dropped
+    assert result.termination == Termination.INFEASIBLE and result.bound == math.inf and result.wall_time == 9.0
+    assert result.warnings[-1].endswith(
+        "gave provenInfeasible, and without presolve maxTimeLimit (this result: the model has no point)"
+    )
+    assert [options for _, options in seen] == [(("presolve", "off"),), (), (("presolve", "off"),)]
+    assert seen[1][0] == 0 and seen[2][0] == 0  # objective dropped
     assert m.o.active and m.component("surrogate_feasibility") is None  # the model as it was
 
     def point(m):
@@ -127,11 +145,32 @@ def test_a_second_unbounded_or_unsure_answer_is_told_apart_by_a_feasibility_solv
     result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, point)[0])
     assert result.termination == Termination.UNBOUNDED and result.bound == -math.inf and math.isnan(result.objective)
     assert result.warnings[-1].endswith("(this result: unbounded)") and m.v[0].value is None  # nothing loaded
-    stopped = SolveResult(Termination.TIME_LIMIT, math.nan, math.nan, math.nan, 3.0, 0, ModelSize(3, 3, 1))
+    m = _equality()
+    answers = iter([none, None])  # a presolve's false infeasibility: the point without presolve overturns it
+    result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, lambda m: next(answers) or point(m))[0])
+    assert result.termination == Termination.UNBOUNDED and result.warnings[-1].endswith("(this result: unbounded)")
     m = _equality()
     result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, lambda m: stopped)[0])
     assert result.termination == Termination.INFEASIBLE_OR_UNBOUNDED and "the infeasibility stands" not in result.warnings[-1]
     assert result.warnings[-1].endswith("neither infeasibility nor unboundedness is proven")
+
+
+def _no_integer_point():
+    """3a + 3b - 3c == 2 over free integers: no point (SCIP without presolve: 'unbounded'; a search never ends)."""
+    m = pyo.ConcreteModel()
+    m.a, m.b, m.c, m.d = pyo.Var(domain=pyo.Integers), pyo.Var(domain=pyo.Integers), pyo.Var(domain=pyo.Integers), pyo.Var()
+    m.row = pyo.Constraint(expr=3 * m.a + 3 * m.b - 3 * m.c == 2)
+    m.o = pyo.Objective(expr=-m.a + m.b - m.d + m.c)
+    return m
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("name", SOLVERS)
+def test_an_integer_infeasibility_over_free_integers_is_proven_infeasible(name):
+    skip_unless_runnable(name)
+    result = solve(_no_integer_point(), SolverConfig(time_limit=5, threads=1, solver=name))
+    assert result.termination == Termination.INFEASIBLE
+    assert not any("maxTimeLimit" in w for w in result.warnings)  # not after a search to the time limit
 
 
 def _infeasible_lp(sense):
@@ -165,3 +204,75 @@ def test_a_feasible_unbounded_surrogate_milp_is_unbounded_never_infeasible(name)
     result = solve(m, SolverConfig(time_limit=10, threads=1, solver=name))
     assert result.termination == Termination.UNBOUNDED and result.bound == -math.inf
     assert not any("infeasibility stands" in w for w in result.warnings)
+
+
+def test_the_users_presolve_option_leaves_out_the_second_solve_not_the_feasibility_solve():
+    """With the user's presolve off an infeasibility went unchecked: SCIP calls a feasible MIP infeasible there."""
+    off = SolverConfig(options=(("presolve", "off"),))
+    m = _equality()
+    m.c.set_value(3 * m.v[0] + 3 * m.v[1] + 3 * m.v[2] == 6)
+
+    def point(config):
+        assert config.options == (("presolve", "off"),) and m.component("surrogate_feasibility") is not None
+        for var, value in zip(m.v.values(), (2, 0, 0)):
+            var.set_value(value)
+        return SolveResult(Termination.OPTIMAL, 0.0, 0.0, 0.0, 3.0, 0, ModelSize(3, 3, 1))
+
+    result = confirm_infeasible(m, off, INFEASIBLE, point)
+    assert result.termination == Termination.ERROR and math.isnan(result.objective) and result.wall_time == 4.0
+    assert "with the option presolve='off'; a feasibility solve (objective 0) gave convergenceCriteria" in result.warnings[-1]
+    assert result.warnings[-1].endswith("(this result: error); solve without presolve='off'")
+    none = SolveResult(Termination.INFEASIBLE, math.nan, math.inf, math.nan, 3.0, 0, ModelSize(3, 3, 1))
+    seen = []
+    result = confirm_infeasible(_equality(), off, INFEASIBLE, lambda config: seen.append(config) or none)
+    assert result.termination == Termination.INFEASIBLE and len(seen) == 1  # no confirmation: presolve is the user's
+    assert result.warnings[-1].endswith("gave provenInfeasible; the infeasibility stands")
+
+
+def test_an_optimum_without_an_objective_value_is_told_apart_too():
+    """Gurobi with Presolve=0 calls an unbounded MIP optimal, an integer at -1e100 and objective nan."""
+    nan_optimum = SolveResult(Termination.OPTIMAL, math.nan, math.inf, math.nan, 1.0, 0, ModelSize(3, 3, 1))
+    assert needs_confirming(nan_optimum, SolverConfig(options=(("presolve", "off"),)))
+    m = _equality()
+    m.o.set_value(-m.v[0])
+    m.c.set_value(3 * m.v[0] + 3 * m.v[1] + 3 * m.v[2] == 6)
+
+    def point(config):
+        for var, value in zip(m.v.values(), (2, 0, 0)):
+            var.set_value(value)
+        return SolveResult(Termination.OPTIMAL, 0.0, 0.0, 0.0, 3.0, 0, ModelSize(3, 3, 1))
+
+    result = confirm_infeasible(m, SolverConfig(), nan_optimum, point)
+    assert result.termination == Termination.UNBOUNDED and not result.optimal and result.bound == -math.inf
+    assert "reported convergenceCriteriaSatisfied (with no objective value: a variable at infinity)" in result.warnings[-1]
+
+
+def _feasible_unbounded():
+    """a, b integer, c, d free: a = b = 0, c = 1.75 meets every row; d, in the objective only, makes it unbounded."""
+    m = pyo.ConcreteModel()
+    m.a, m.b, m.c, m.d = pyo.Var(domain=pyo.Integers), pyo.Var(domain=pyo.Integers), pyo.Var(), pyo.Var()
+    m.r1 = pyo.Constraint(expr=3 * m.a - 3 * m.b + 2 * m.c == 3.5)
+    m.r2 = pyo.Constraint(expr=2 * m.b <= 3)
+    m.r3 = pyo.Constraint(expr=3 * m.a - 3 * m.b - 3 * m.c <= 1.5)
+    m.o = pyo.Objective(expr=m.b + 2 * m.c + 2 * m.d, sense=pyo.maximize)
+    return m
+
+
+@pytest.mark.solver
+def test_scip_with_presolve_off_calling_a_feasible_mip_infeasible_is_an_error():
+    skip_unless_runnable("scip")
+    config = SolverConfig(solver="scip", time_limit=5, threads=1, options=(("presolving/maxrounds", 0),))
+    result = solve(_feasible_unbounded(), config)
+    assert result.termination in (Termination.ERROR, Termination.UNBOUNDED)  # never provenInfeasible
+    assert result.termination == Termination.UNBOUNDED or "the infeasibility is wrong" in result.warnings[-1]
+
+
+@pytest.mark.solver
+def test_gurobi_with_presolve_off_calling_an_unbounded_mip_optimal_is_unbounded():
+    skip_unless_runnable("gurobi")
+    m = pyo.ConcreteModel()
+    m.n, m.y = pyo.Var(domain=pyo.Integers), pyo.Var()
+    m.c = pyo.Constraint(expr=3 * m.y >= 0)
+    m.o = pyo.Objective(expr=-m.n - 2 * m.y, sense=pyo.maximize)
+    result = solve(m, SolverConfig(solver="gurobi", time_limit=5, threads=1, options=(("Presolve", 0),)))
+    assert result.termination == Termination.UNBOUNDED and not result.optimal

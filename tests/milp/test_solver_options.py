@@ -111,6 +111,15 @@ def test_highs_refuses_a_bool_for_an_integer_option():
         check_options(SolverConfig(options={"mip_pscost_minreliable": True}))
 
 
+def test_an_option_checked_once_does_not_pass_another_type_of_the_same_value():
+    """10 == 10.0 == True as values: after mip_max_leaves=10 passed, 10.0 skipped the check (refused only at run time)."""
+    check_options(SolverConfig(options={"mip_max_leaves": 10, "mip_pscost_minreliable": 1}))
+    with pytest.raises(ConfigError, match=r"HiGHS refuses mip_max_leaves=10\.0"):
+        check_options(SolverConfig(options={"mip_max_leaves": 10.0, "mip_pscost_minreliable": 1}))
+    with pytest.raises(ConfigError, match=r"HiGHS refuses mip_pscost_minreliable=True"):
+        check_options(SolverConfig(options={"mip_max_leaves": 10, "mip_pscost_minreliable": True}))
+
+
 def test_an_option_the_solver_takes_solves_as_without_it():
     result = solve(_milp(), SolverConfig(options={"presolve": "off", "mip_heuristic_effort": 0.3}))
     assert result.optimal and result.objective == pytest.approx(13.75, abs=1e-6)

@@ -340,3 +340,21 @@ def test_a_deactivated_block_gets_no_deprecation_warning_and_its_integers_are_re
     out, err = capfd.readouterr()
     assert "transform_deactivated_blocks" not in caplog.text + out + err
     assert not clone.scenario.n.is_integer() and m.scenario.n.is_integer()
+
+
+@pytest.mark.parametrize(("integer", "seed"), [(True, "relaxation"), (False, "exact")])
+def test_an_unused_variable_with_a_nan_bound_does_not_crash_the_start(integer, seed):
+    """solve() leaves such a variable alone; the search relaxed (and held) its integrality and the exact seed's polish
+    clipped it into its bounds, reading the NaN bound: Pyomo's bare ValueError."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    m.p = pyo.Param(mutable=True, initialize=float("nan"), within=pyo.Any)  # data missing for an unused item
+    m.spare = pyo.Var(bounds=(0, m.p), initialize=1, domain=pyo.Integers if integer else pyo.Reals)
+    m.c = pyo.Constraint(expr=m.x * m.y <= 1)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    surrogates = replace_products(m, "3x8")
+    config = SolverConfig(time_limit=5, threads=1)
+    result, _ = solve_with_start(m, surrogates, config, start=StartConfig(time_limit=2, seed=seed))
+    assert result.has_solution and result.objective == pytest.approx(2.5, abs=0.05)
