@@ -25,6 +25,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
     from ..milp.solver import check_solver
     from ..options import default_of
 
+    _check_out_apart(args.out, args.qcqp or [])
     built = _problems_to_run(args.names, args.qcqp or [])
     config = ProblemRunConfig(
         solver=replace(
@@ -47,6 +48,15 @@ def cmd_problems(args: argparse.Namespace) -> int:
     if args.out:
         _write_problem_results(args.out, table, summary)
     return 1 if any(r["status"] == "crashed" for r in rows) else 0
+
+
+def _check_out_apart(out: Path | None, qcqp_paths: list[Path]) -> None:
+    """Refuse an ``--out`` that is also a ``--qcqp`` folder: the next run would read its results as problems."""
+    if out is not None and any(p.is_dir() and p.resolve() == out.resolve() for p in qcqp_paths):
+        raise ConfigError(
+            f"--out {out} is also a --qcqp folder: the next run would read its results.json and summary.json as "
+            "problems; pass another folder, e.g. --out results/qcqp"
+        )
 
 
 def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:

@@ -77,6 +77,16 @@ def test_a_bad_qcqp_file_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert "is a folder without .json files" in capsys.readouterr().err
 
 
+def test_an_out_folder_that_is_also_a_qcqp_folder_is_refused_before_any_run(tmp_path, capsys):
+    """The second run stopped on the first's results.json ('the top level is a list')."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "st_e23.json").write_text(next(p for p in qcqp_instances() if p.stem == "st_e23").read_text())
+    assert main(["problems", "--qcqp", str(folder), "--no-scip", "--out", str(tmp_path / "." / "mine")]) == 2
+    assert "is also a --qcqp folder: the next run would read its results.json" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == ["st_e23.json"]
+
+
 @pytest.mark.solver
 def test_the_budget_is_honoured_on_a_slow_model():
     # 32 products and a 60 s MILP limit: the MILP cannot finish, so the 6 s budget must cut it short.
