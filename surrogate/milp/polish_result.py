@@ -10,7 +10,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
-from .solution_check import candidates, row_values, seen_among
+from .solution_check import candidates, readable_bounds, row_values, seen_among
 
 #: A point whose largest constraint or bound violation is at most this is feasible.
 FEASIBILITY_TOL = 1e-6
@@ -50,10 +50,8 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
 def _var_miss(var) -> float:
     """How far ``var``'s value lies outside its bounds or off a whole number (for an integer); a NaN bound (a Param's,
     which only an unused variable keeps through a solve) is no bound."""
-    try:
-        miss = max(0.0, var.lb - var.value if var.has_lb() else 0.0, var.value - var.ub if var.has_ub() else 0.0)
-    except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
-        miss = 0.0
+    lower, upper = readable_bounds(var) or (None, None)
+    miss = max(0.0, lower - var.value if lower is not None else 0.0, var.value - upper if upper is not None else 0.0)
     return max(miss, abs(var.value - round(var.value))) if var.is_integer() else miss
 
 

@@ -103,10 +103,8 @@ def worst_violation(model, extra=()) -> tuple[float, str]:
 def _excess_of(var) -> float:
     """How far ``var``'s value lies outside its bounds (:func:`_excess`); 0 for a bound that is NaN (a Param's),
     which only an unused variable can have here: a solve refuses a read one first."""
-    try:
-        return _excess(var.value, var.lb, var.ub)
-    except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
-        return 0.0
+    bounds = readable_bounds(var)
+    return 0.0 if bounds is None else _excess(var.value, *bounds)
 
 
 def _objective_miss(model, objective: float) -> str | None:

@@ -56,12 +56,11 @@ def _sides(lower, upper, constant: float) -> list[float]:
 def _bounds(variables) -> list[tuple[float, object]]:
     """``(bound, variable)`` of each of ``variables`` (``nan`` for a bound Pyomo refuses to read: a NaN Param)."""
     found = []
+    from .solution_check import readable_bounds
+
     for var in variables:
-        try:
-            bounds = [b for b in (var.lb, var.ub) if b is not None]
-        except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
-            bounds = [math.nan]
-        found += [(float(b), var) for b in bounds]
+        bounds = readable_bounds(var)
+        found += [(float(b), var) for b in ([math.nan] if bounds is None else bounds) if b is not None]
     return found
 
 
