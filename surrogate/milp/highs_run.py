@@ -54,6 +54,17 @@ def quiet_highs():
     return highs
 
 
+def highs_refusal(highs, name: str, value) -> str | None:
+    """Set option ``name`` to ``value`` on ``highs`` (a ``highspy.Highs``); why HiGHS refuses it, or ``None``."""
+    import highspy
+
+    if highs.getOptionType(name)[0] != highspy.HighsStatus.kOk:
+        return f"HiGHS has no option {name!r}"
+    if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+        return f"HiGHS refuses {name}={value!r}"
+    return None
+
+
 def set_highs_options(highs, options: dict) -> None:
     """Set ``options`` on ``highs`` (a ``highspy.Highs``; nothing when ``None``), or raise :class:`ConfigError`
     naming the first one HiGHS refuses.
@@ -62,10 +73,8 @@ def set_highs_options(highs, options: dict) -> None:
     (``mip_max_nodes`` of 2**31, beyond its 32-bit integer) was dropped, and a reused solver ran on
     with the value an earlier solve had set.
     """
-    import highspy
-
     for name, value in options.items():
-        if highs is not None and highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+        if highs is not None and highs_refusal(highs, name, value) is not None:
             raise ConfigError(
                 f"HiGHS refuses the option {name}={value!r} (nothing was solved); give a value of its type and range "
                 "(https://ergo-code.github.io/HiGHS/stable/options/definitions/)"

@@ -53,13 +53,9 @@ class HighsOptions(SolverOptions):
         return quiet_highs()
 
     def set(self, holder, name: str, value) -> str | None:
-        import highspy
+        from .highs_run import highs_refusal
 
-        if holder.getOptionType(name)[0] != highspy.HighsStatus.kOk:
-            return f"HiGHS has no option {name!r}"
-        if holder.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-            return f"HiGHS refuses {name}={value!r}"
-        return None
+        return highs_refusal(holder, name, value)
 
     def get(self, holder, name: str):
         found = holder.getOptionValue(name)
