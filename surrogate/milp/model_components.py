@@ -206,3 +206,8 @@ def lies_within(component, block) -> bool:
             return True
         component = component.parent_block()
     return False
+
+
+def active_objective(model):
+    """``model``'s (first) active objective, or ``None``."""
+    return next(model.component_data_objects(pyo.Objective, active=True, descend_into=True), None)

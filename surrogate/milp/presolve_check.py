@@ -29,6 +29,7 @@ from dataclasses import replace
 import pyomo.environ as pyo
 from pyomo.common.modeling import unique_component_name
 
+from .model_components import active_objective
 from .polish_result import largest_coefficient, max_violation
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
@@ -172,7 +173,7 @@ def _as_configured(model, config: SolverConfig, first, resolve: Callable, *, res
 
 def _feasibility_solve(model, config: SolverConfig, resolve: Callable):
     """``resolve(config)`` with ``model``'s active objective replaced by the constant 0 (of the same sense)."""
-    objective = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    objective = active_objective(model)
     name = unique_component_name(model, "surrogate_feasibility")
     model.add_component(name, pyo.Objective(expr=0, sense=objective.sense))
     objective.deactivate()
@@ -217,7 +218,7 @@ def _tell_apart(model, config: SolverConfig, last, resolve: Callable, *, said: s
     """
     found, seconds, gave = _feasibility(model, config, last.wall_time, resolve)
     restore()
-    objective = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    objective = active_objective(model)
     far = -math.inf if objective.sense == pyo.minimize else math.inf
     either = dict(objective=math.nan, gap=math.nan, wall_time=last.wall_time + seconds, first_solution_time=math.nan)
     if found is False:

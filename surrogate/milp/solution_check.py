@@ -14,6 +14,8 @@ import math
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
+from .model_components import active_objective
+
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
 #: Far above the solvers' own feasibility tolerances (1e-6 to 1e-9 on scaled rows), far below a wrong model.
 TRUST_TOL = 1e-4
@@ -110,7 +112,7 @@ def _excess_of(var) -> float:
 def _objective_miss(model, objective: float) -> str | None:
     """A description of how the reported ``objective`` differs from the active objective at the loaded point
     by more than :data:`TRUST_TOL` (relative to ``max(1, |either|)``), or ``None``."""
-    active = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True), None)
+    active = active_objective(model)
     at = None if active is None else pyo.value(active, exception=False)
     if at is None or math.isnan(objective) or abs(at - objective) <= TRUST_TOL * max(1.0, abs(at), abs(objective)):
         return None

@@ -18,7 +18,7 @@ from functools import partial
 import pyomo.environ as pyo
 
 from ..errors import ConfigError, ModelFormatError
-from .model_components import check_components, check_constructed, check_one_objective
+from .model_components import active_objective, check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
 from .presolve_check import confirm_infeasible, needs_confirming
 from .rewrite_refresh import refresh_rewrites
@@ -176,13 +176,8 @@ def _attempt(
 
 def _minimises(model) -> bool:
     """Whether ``model``'s active objective is minimised (``True`` without one)."""
-    objective = _active_objective(model)
+    objective = active_objective(model)
     return objective is None or objective.sense == pyo.minimize
-
-
-def _active_objective(model):
-    """``model``'s (first) active objective, or ``None``."""
-    return next(model.component_data_objects(pyo.Objective, active=True), None)
 
 
 def _objective_now(model) -> tuple[float, bool]:
@@ -191,7 +186,7 @@ def _objective_now(model) -> tuple[float, bool]:
     The value is ``nan`` if unset, or if the point is no solution a solver could take as it is (a row
     or bound broken by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`, a fractional integer).
     """
-    objective = _active_objective(model)
+    objective = active_objective(model)
     if objective is None:
         return math.nan, True
     value, minimise = _nan(pyo.value(objective, exception=False)), objective.sense == pyo.minimize
@@ -267,7 +262,7 @@ def _constant_model(model, termination: Termination, objective: float, bound: fl
     objective's constant where no active row or objective holds a free variable and no row is broken."""
     if termination != Termination.UNKNOWN or any(not v.fixed for v in seen_variables(model)):
         return termination, objective, bound
-    value = _nan(pyo.value(_active_objective(model), exception=False))
+    value = _nan(pyo.value(active_objective(model), exception=False))
     if math.isnan(value) or worst_violation(model)[0] > TRUST_TOL:
         return termination, objective, bound
     return Termination.OPTIMAL, value, value
