@@ -35,14 +35,14 @@ import pandas as pd
 import torch
 
 from ..errors import ConfigError, SurrogateError
-from ..files import sha256_file, write_text
+from ..files import write_text
 from ..milp.bounds import BOUND_METHODS, net_bounds, with_stored_bounds
 from ..nets.architecture import Architecture
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import stable_source
 from ..nets.zoo import DEFAULT_ZOO, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
-from ..nets.zoo_pending import staged, write_manifest
+from ..nets.zoo_pending import merged_entries, staged, write_manifest
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -166,17 +166,25 @@ def export_member(net, row: dict, out_dir: str | Path) -> dict:
 
 
 def merge_entries(out_dir: str | Path, added: Sequence[dict]) -> dict:
-    """Merge ``added`` into ``out_dir/manifest.json`` (same name replaced), each with its file's SHA-256; written atomically."""
+    """Merge ``added`` (entries of :func:`export_member`, each with the SHA-256 of the file it wrote) into
+    ``out_dir/manifest.json`` (same name replaced); written atomically.
+
+    Raises
+    ------
+    ConfigError
+        If a file of ``added`` is missing or no longer the one its entry records (its hash is never taken
+        from the file on disk: that paired an entry with a file its build did not write).
+    """
     out_dir = Path(out_dir)
     manifest = load_manifest(out_dir)
+    merged = merged_entries(out_dir, manifest["models"], added)
     for entry in added:
-        digest = sha256_file(out_dir / entry["file"])
-        if digest is None:  # never a null hash: it made every net of the zoo unreadable
-            raise ConfigError(f"{out_dir / entry['file']}: the file of {entry['name']!r} cannot be read; train the family again")
-        entry["sha256"] = digest
-    names = {a["name"] for a in added}
-    keep = [m for m in manifest["models"] if m["name"] not in names]
-    manifest["models"] = sorted(keep + list(added), key=lambda m: (m["budget"], m["architecture"], m.get("lam", 0.0), m["name"]))
+        if not any(m is entry for m in merged):
+            raise ConfigError(
+                f"{out_dir / entry['file']}: the file of {entry['name']!r} cannot be read or is not the one "
+                "this build wrote; train the family again"
+            )
+    manifest["models"] = sorted(merged, key=lambda m: (m["budget"], m["architecture"], m.get("lam", 0.0), m["name"]))
     write_manifest(out_dir, manifest)
     return manifest
 

@@ -172,10 +172,30 @@ def test_merging_an_entry_whose_file_is_missing_is_refused_not_recorded_as_a_nul
     from surrogate.experiments.stable_zoo import merge_entries
 
     (tmp_path / "manifest.json").write_text(json.dumps({"version": 1, "models": []}))
-    entry = {"name": "b24-x", "file": "b24-x.onnx", "budget": 24, "architecture": "3x8"}
-    with pytest.raises(ConfigError, match=r"b24-x\.onnx: the file of 'b24-x' cannot be read; train the family again"):
+    entry = {"name": "b24-x", "file": "b24-x.onnx", "budget": 24, "architecture": "3x8", "sha256": "0" * 64}
+    match = r"b24-x\.onnx: the file of 'b24-x' cannot be read or is not the one this build wrote; train the family again"
+    with pytest.raises(ConfigError, match=match):
         merge_entries(tmp_path, [entry])
     assert json.loads((tmp_path / "manifest.json").read_text()) == {"version": 1, "models": []}
+
+
+def test_merging_an_entry_whose_file_was_replaced_since_is_refused_not_paired_with_that_file(tmp_path):
+    """merge_entries took the hash of whatever file was on disk: an entry named a file its build never wrote."""
+    import hashlib
+    import json
+
+    from surrogate.experiments.stable_zoo import merge_entries
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": 1, "models": []}))
+    (tmp_path / "b24-x.onnx").write_bytes(b"written by the build")
+    sha = hashlib.sha256(b"written by the build").hexdigest()
+    entry = {"name": "b24-x", "file": "b24-x.onnx", "budget": 24, "architecture": "3x8", "sha256": sha}
+    (tmp_path / "b24-x.onnx").write_bytes(b"replaced by someone else")
+    with pytest.raises(ConfigError, match=r"b24-x\.onnx: the file of 'b24-x' cannot be read or is not the one this build wrote"):
+        merge_entries(tmp_path, [entry])
+    assert json.loads((tmp_path / "manifest.json").read_text()) == {"version": 1, "models": []}
+    (tmp_path / "b24-x.onnx").write_bytes(b"written by the build")
+    assert merge_entries(tmp_path, [entry])["models"] == [entry]
 
 
 def test_a_build_interrupted_before_the_manifest_is_written_leaves_every_net_loadable(short_family, tmp_path, monkeypatch):
