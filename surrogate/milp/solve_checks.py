@@ -17,6 +17,7 @@ from pyomo.common.collections import ComponentSet
 
 from ..errors import ModelFormatError, NonlinearModelError
 from .model_components import find_named, first_names
+from .rewrite_record import RECORD
 from .solver_backends import backend_for
 from .solver_config import SolverConfig
 from .solver_options import try_options
@@ -49,8 +50,10 @@ COEFFICIENT_LIMITS = {"highs": (1e15, 1e20, 1e20), "scip": (1e20, 1e20, 1e20)}
 
 
 def _sides(lower, upper, constant: float) -> list[float]:
-    """A row's sides (``None``: none) with its body's constant moved over."""
-    return [float(pyo.value(side)) - constant for side in (lower, upper) if side is not None]
+    """A row's sides (``None``: none) with its body's constant moved over; a lower side of ``-inf`` or an upper
+    side of ``inf`` (a mutable Param set so: "no limit") is none, as Pyomo's ``has_lb()``/``has_ub()`` read it."""
+    values = [(float(pyo.value(side)), absent) for side, absent in ((lower, -math.inf), (upper, math.inf)) if side is not None]
+    return [value - constant for value, absent in values if value != absent]
 
 
 def _bounds(variables) -> list[tuple[float, object]]:
@@ -67,7 +70,14 @@ def _bounds(variables) -> list[tuple[float, object]]:
 def _where(component) -> str:
     """Which side, bound or constant ``component`` holds, in words (names are made only for what is reported)."""
     kind = {pyo.Constraint: "a side of constraint", pyo.Objective: "the constant of objective"}.get(component.ctype)
-    return f"{kind or 'a bound of variable'} {component.name!r}"
+    return f"{kind or 'a bound of variable'} {component.name!r}{_rewrite_of(component)}"
+
+
+def _rewrite_of(component) -> str:
+    """`` (the rewrite of 'c')`` for a row or objective that replace_products rebuilt from the user's ``c``, else ``""``."""
+    record = getattr(component.parent_block(), RECORD, None) if component.ctype is not pyo.Var else None
+    rewritten = getattr(record, "rewritten", ())
+    return next((f" (the rewrite of {item.name!r})" for item in rewritten if item.copy is component), "")
 
 
 @dataclass(frozen=True)
@@ -103,11 +113,11 @@ class CoefficientScale:
                 repn = generate_standard_repn(body, compute_values=True)
                 edges += [(v, con) for v in _sides(lower, upper, float(repn.constant))]
             except (ValueError, ZeroDivisionError):  # Pyomo: a NaN Param as a side, a Param without a value, x/p with p 0
-                nan.append(f"a side or coefficient of constraint {con.name!r}")
+                nan.append(f"a side or coefficient of constraint {con.name!r}{_rewrite_of(con)}")
                 continue
             seen.update(repn.linear_vars)  # unfixed variables only: a fixed one is a constant, its bounds unread
             values = [abs(float(c)) for c in repn.linear_coefs]
-            nan += [f"a coefficient of constraint {con.name!r}"] if any(math.isnan(v) for v in values) else []
+            nan += [f"a coefficient of constraint {con.name!r}{_rewrite_of(con)}"] if any(math.isnan(v) for v in values) else []
             values = [v for v in values if v > 0]
             if values and max(values) > largest:
                 largest, row = max(values), con
@@ -116,11 +126,11 @@ class CoefficientScale:
             try:
                 repn = generate_standard_repn(obj.expr, compute_values=True)
             except (ValueError, ZeroDivisionError):  # as for a row
-                nan.append(f"a coefficient or constant of objective {obj.name!r}")
+                nan.append(f"a coefficient or constant of objective {obj.name!r}{_rewrite_of(obj)}")
                 continue
             seen.update(repn.linear_vars)
             coefs = [abs(float(c)) for c in repn.linear_coefs]
-            nan += [f"a coefficient of objective {obj.name!r}"] if any(math.isnan(v) for v in coefs) else []
+            nan += [f"a coefficient of objective {obj.name!r}{_rewrite_of(obj)}"] if any(math.isnan(v) for v in coefs) else []
             cost = max([cost, *(c for c in coefs if not math.isnan(c))])
             edges.append((float(repn.constant), obj))
         edges += _bounds(seen)

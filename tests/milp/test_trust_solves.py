@@ -410,6 +410,35 @@ def test_a_side_bound_or_constant_a_solver_reads_as_infinite_is_refused(solver, 
     assert solve(m, SolverConfig(solver=solver, time_limit=10, threads=1)).termination != Termination.ERROR
 
 
+@pytest.mark.parametrize("products", [False, True])
+def test_an_infinite_side_is_no_side_as_pyomo_reads_it(products):
+    """(-inf, x + y, 0.5) and x <= cap with a mutable cap = inf (Pyomo: has_lb() False) were refused as 'at or beyond
+    HiGHS's infinity'; they are rows without that side."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 2))
+    m.cap = pyo.Param(initialize=math.inf, mutable=True)
+    m.c = pyo.Constraint(expr=(-math.inf, m.x * m.y if products else m.x + m.y, 0.5))
+    m.d = pyo.Constraint(expr=m.x <= m.cap)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    if products:
+        replace_products(m, "3x8")
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.optimal
+    assert result.objective == pytest.approx(3 + 1 / 6 if products else 0.5, abs=0.01)
+
+
+def test_a_refused_side_of_a_rebuilt_row_names_the_users_row():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 2))
+    m.c = pyo.Constraint(expr=m.x * m.y <= 1e21)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    replace_products(m, "3x8")
+    with pytest.raises(
+        ModelFormatError, match=r"constraint 'surrogate_replacement.constraints\[1\]' \(the rewrite of 'c'\) is 1e\+21"
+    ):
+        solve(m, SolverConfig(time_limit=10, threads=1))
+
+
 @pytest.mark.solver
 def test_an_objective_that_is_not_the_points_is_not_trusted():
     """SCIP (through Pyomo's scip_direct) reported 1e5 for a point whose objective is 3, and solve called it optimal."""
