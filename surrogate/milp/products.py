@@ -22,12 +22,13 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 from pyomo.core.expr.numeric_expr import (
     DivisionExpression,
+    LinearExpression,
     MonomialTermExpression,
     NegationExpression,
     ProductExpression,
     SumExpression,
 )
-from pyomo.core.expr.numvalue import is_constant
+from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
@@ -343,6 +344,8 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
         if kind == "objective":
             copy = block.objectives.add(expr=expr, sense=comp.sense)
         else:
+            if not is_potentially_variable(expr):  # every product cancels (x*y - y*x): Pyomo refuses a row of constants
+                expr = LinearExpression(constant=expr, linear_coefs=[0], linear_vars=[repn.quadratic_vars[0][0]])
             copy = block.constraints.add((comp.lower, expr, comp.upper))
         getattr(block, RECORD).rewritten.append(Rewritten.of(comp, copy))
     return products, terms

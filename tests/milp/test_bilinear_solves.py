@@ -4,9 +4,10 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import solve
-from surrogate.milp.bilinear import bilinear
+from surrogate import SolverConfig, solve
+from surrogate.milp.bilinear import bilinear, replace_products
 from surrogate.milp.solver import make_solver
+from surrogate.milp.solver_config import Termination
 from surrogate.nets.construct import hand_built, plan
 from tests.helpers import random_net
 
@@ -83,3 +84,24 @@ def test_replacement_gives_the_same_milp_as_manual_calls(solver_config):
     assert a.objective == pytest.approx(b.objective, abs=1e-7)
     assert model_size(auto) == model_size(manual)
     assert (pyo.value(auto.x), pyo.value(auto.y)) == pytest.approx((pyo.value(manual.x), pyo.value(manual.y)), abs=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_a_row_whose_products_cancel_holds_or_fails_on_its_constant(solver):
+    """x*y - y*x >= p crashed replace_products with Pyomo's InvalidConstraintError (a row of constants): it is kept,
+    follows p (p = -1: always true; p = 1: infeasible) and undo gives the original back."""
+    if solver == "scip":
+        pytest.importorskip("pyscipopt")
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 2))
+    m.p = pyo.Param(initialize=-1, mutable=True)
+    m.c = pyo.Constraint(expr=m.x * m.y - m.y * m.x >= m.p)
+    m.e = pyo.Constraint(expr=m.x * m.y == m.y * m.x)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    report = replace_products(m, "3x8")
+    config = SolverConfig(solver=solver, time_limit=10, threads=1)
+    assert solve(m, config).objective == pytest.approx(-3)
+    m.p = 1
+    assert solve(m, config).termination == Termination.INFEASIBLE
+    report.undo(m)
+    assert m.c.active and m.e.active and m.component(report.block) is None
