@@ -27,6 +27,7 @@ gives the exact model back.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -79,6 +80,11 @@ class FactorBox:
         if self.integer and not var.is_integer() and not relaxed:
             return f"{var.name!r} was integer when its products were built (they rely on it) and is now {var.domain}"
         low, high = (float(pyo.value(b)) for b in (self.lb, self.ub))
+        if any(map(math.isinf, (low, high))):  # a mutable Param of its bounds set to inf ("no limit")
+            return (
+                f"{var.name!r} now has bounds [{low!r}, {high!r}] (the values now of the mutable Params its bounds are), "
+                "infinite where its products need a finite box; give those Params finite values"
+            )
         box = f"[{low!r}, {high!r}] its products were built for" + (
             "" if isinstance(self.lb, float) else " (the values now of the mutable Params its bounds were)"
         )

@@ -1,5 +1,7 @@
 """A replacement block follows the model it was built for, or the solve is refused (rewrite_record.py)."""
 
+import math
+
 import pyomo.environ as pyo
 import pytest
 
@@ -233,6 +235,21 @@ def test_a_constant_bound_set_in_place_of_a_params_is_held_against_its_values(bo
     m.x.setlb(bounds(m)[0])
     m.x.setub(0.5 if m.x.lb == -1 else bounds(m)[1])  # a constant inside the Params' box, or the Param again: valid
     refresh_rewrites(m)
+
+
+def test_a_param_bound_set_to_inf_is_refused_naming_the_variable():
+    """A mutable Param bound later set to inf ("no limit") was refused as a NaN coefficient of an internal objective."""
+    m = pyo.ConcreteModel()
+    m.u = pyo.Param(initialize=2.0, mutable=True)
+    m.x = pyo.Var(bounds=(-1, m.u))
+    m.y = pyo.Var(bounds=(-2, 1))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    replace_products(m, NET, implied_bounds=False)
+    m.u = math.inf
+    with pytest.raises(
+        ModelFormatError, match=r"'x' now has bounds \[-1.0, inf\] \(the values now of the mutable Params its bounds "
+    ):
+        solve(m, CONFIG)
 
 
 def _bilinear_model(domain, bounds):
