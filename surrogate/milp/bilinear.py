@@ -57,7 +57,7 @@ from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # n
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION, check_formulation
 from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
-from .integer_products import IntegerProduct, integer_bits
+from .integer_products import IntegerProduct, is_exact_pair
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
 from .model_components import check_constructed, check_rows, first_names, python_path
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
@@ -172,15 +172,12 @@ def _error_slack(scaled, approx, maps) -> tuple[float, object]:
 def _exact_product(model, x, y, block_name: str) -> LinearProduct | BinaryProduct | IntegerProduct | None:
     """``x*y`` written exactly without a surrogate, or ``None``: a :class:`LinearProduct` when a factor
     has ``lb == ub``, else a :class:`BinaryProduct` (in block ``block_name``) when a factor is binary,
-    else an :class:`IntegerProduct` when a factor is an integer of few values (:func:`integer_bits`)."""
+    else an :class:`IntegerProduct` when a factor is an integer of few values (:func:`is_exact_pair`)."""
+    if not is_exact_pair(x, y):
+        return None
     if has_zero_width(x) or has_zero_width(y):
         return LinearProduct(x, y)
-    if is_binary_factor(x) or is_binary_factor(y):
-        exact = BinaryProduct(model, x, y, block_name)
-    elif integer_bits(x) is not None or integer_bits(y) is not None:
-        exact = IntegerProduct(model, x, y, block_name)
-    else:
-        return None
+    exact = (BinaryProduct if is_binary_factor(x) or is_binary_factor(y) else IntegerProduct)(model, x, y, block_name)
     exact.warnings = exact_scale_warnings(x, y)  # digits and big-M rows: as badly scaled as a surrogate can be
     return exact
 
@@ -281,12 +278,13 @@ LOOSE_BOX_FACTOR = 4.0
 
 
 def loose_box_warnings(model) -> tuple[str, ...]:
-    """A warning per product factor whose declared bounds are far wider than its constraints imply (FBBT).
+    """A warning per factor of a surrogate (not of an exact product) whose declared bounds are far wider than implied (FBBT).
 
     A surrogate's error grows with its factors' box, so such bounds make every answer through it
     less accurate than the model allows; bounds are not tightened unasked (see ``implied_bounds``).
     """
-    factors = [v for v in product_factors(model) if not v.fixed and None not in (v.lb, v.ub) and not has_symbolic_bounds(v)]
+    factors = product_factors(model, leave_out=is_exact_pair)  # a product written exactly has no box error to warn of
+    factors = [v for v in factors if not v.fixed and None not in (v.lb, v.ub) and not has_symbolic_bounds(v)]
     try:
         implied = propagated_bounds(model, factors)
     except InfeasibleModelError:  # no box at all: the solve says so, as it did without this check

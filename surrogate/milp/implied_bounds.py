@@ -133,14 +133,15 @@ class ImpliedBounds:
         return ComponentUID(var).find_component_on(model.model())
 
 
-def product_factors(model) -> list:
-    """The distinct variables of the degree-2 terms of ``model``'s active objectives and constraints, in order."""
+def product_factors(model, *, leave_out=None) -> list:
+    """The distinct variables of the degree-2 terms of ``model``'s active objectives and constraints, in order;
+    ``leave_out(x, y)``: whether to leave out the terms of ``x*y`` (``None``: none)."""
     found = ComponentMap()
     comps = [(o.expr, f"objective {o.name!r}") for o in model.component_data_objects(pyo.Objective, active=True)]
     comps += [(c.body, f"constraint {c.name!r}") for c in model.component_data_objects(pyo.Constraint, active=True)]
     for expr, where in comps:
         for _, pair in product_terms(quadratic_parts(expr, where)):
-            for var in pair:
+            for var in () if leave_out is not None and leave_out(*pair) else pair:
                 found[var] = None
     return list(found.keys())
 

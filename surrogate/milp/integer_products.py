@@ -16,11 +16,13 @@ import math
 
 import pyomo.environ as pyo
 
+from .binary_products import is_binary_factor
 from .interface import ExactProduct, ProductError, binary_groups, solved_values
 from .model_size import ModelSize, model_size
 from .products import bound_terms, has_symbolic_bounds
+from .scaled_products import has_zero_width
 
-__all__ = ["INTEGER_BITS", "IntegerProduct", "held_integer", "integer_bits", "integer_bounds"]
+__all__ = ["INTEGER_BITS", "IntegerProduct", "held_integer", "integer_bits", "integer_bounds", "is_exact_pair"]
 
 #: An integer factor of at most ``2**INTEGER_BITS`` values is written exactly by its binary digits.
 INTEGER_BITS = 10
@@ -55,6 +57,12 @@ def integer_bits(var) -> int | None:
     values = high - low + 1
     bits = max(1, math.ceil(math.log2(values))) if values >= 1 else None
     return bits if bits is not None and bits <= INTEGER_BITS else None
+
+
+def is_exact_pair(x, y) -> bool:
+    """Whether :func:`~surrogate.milp.bilinear.bilinear` writes ``x*y`` exactly, with no surrogate: a factor has
+    ``lb == ub``, is binary, or is an integer of few values (:func:`integer_bits`)."""
+    return any(has_zero_width(v) or is_binary_factor(v) or integer_bits(v) is not None for v in (x, y))
 
 
 class IntegerProduct(ExactProduct):

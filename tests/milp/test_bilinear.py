@@ -1,10 +1,12 @@
 """Building surrogate products (no solver)."""
 
+import warnings
+
 import pyomo.environ as pyo
 import pytest
 
 from surrogate import ModelFormatError
-from surrogate.milp.bilinear import DEFAULT_ZOO, UnboundedVariableError, bilinear, resolve_surrogate
+from surrogate.milp.bilinear import DEFAULT_ZOO, UnboundedVariableError, bilinear, replace_products, resolve_surrogate
 from surrogate.milp.bounds import interval_bounds
 from surrogate.nets.zoo import load_manifest
 from tests.helpers import random_net
@@ -85,3 +87,22 @@ def test_replacement_refuses_what_it_cannot_handle():
     with pytest.raises(UnboundedVariableError, match="variable 'z' has bounds"):
         replace_products(m, random_net((4,)))
     assert m.component("surrogate_replacement") is None  # nothing half-done
+
+
+@pytest.mark.parametrize(("domain", "bounds"), [(pyo.Binary, None), (pyo.Integers, (0, 8)), (pyo.Reals, (0, 8))])
+def test_the_loose_box_warning_names_only_factors_of_surrogates(domain, bounds):
+    """b*x + y >= 2.5 implies b == 1: the warning said 'a surrogate's error grows with its box' of b (and x) although
+    b*x is written exactly (BinaryProduct, IntegerProduct); a continuous b still gets it."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 2))
+    m.b = pyo.Var(domain=domain, bounds=bounds)
+    m.c = pyo.Constraint(expr=m.b * m.x + m.y >= (2.5 if domain is pyo.Binary else 20.5))
+    m.o = pyo.Objective(expr=m.x + m.y)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        replace_products(m, "3x8")
+    loose = [str(w.message) for w in seen if "far wider than the constraints imply" in str(w.message)]
+    if domain is pyo.Reals:
+        assert loose and "b in [0, 8]" in loose[0]
+    else:
+        assert loose == []
