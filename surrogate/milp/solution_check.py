@@ -131,5 +131,16 @@ def untrusted(model, solver: str, objective: float = math.nan, *, extra=()) -> s
     return (
         f"{solver} reported a solution {what}, so its objective and bound are not trusted and the result records "
         "'error'. The model the solver was handed differs from this one (a translation error) or the solver failed "
-        "numerically; solve it with another solver (SolverConfig(solver=...)) and report it"
+        f"numerically; solve it with another solver (SolverConfig(solver=...)){_presolve_hint(solver)} and report it"
     )
+
+
+def _presolve_hint(solver: str) -> str:
+    """How to solve again without ``solver``'s presolve (SCIP's leaves points that break a row by 1e-4), or ``""``."""
+    from .solver_backends import BACKENDS
+
+    backend = BACKENDS.get(solver)
+    if backend is None:
+        return ""
+    name, value = backend.presolve_off
+    return f" or with {backend.label}'s presolve off (SolverConfig(options={{{name!r}: {value!r}}}), which may avoid it),"
