@@ -242,6 +242,17 @@ def test_an_abstract_model_is_refused_before_anything_is_added_to_it():
     assert replace_products(instance, NET).n_products == 1
 
 
+def test_a_clone_of_an_indexed_block_s_element_counts_as_constructed():
+    """probe52 #2: its parent component is None, which check_components read as an AttributeError."""
+    m = pyo.ConcreteModel()
+    m.s = pyo.Block([1, 2])
+    m.s[1].x = pyo.Var(bounds=(0, 2))
+    m.s[1].o = pyo.Objective(expr=m.s[1].x, sense=pyo.maximize)
+    block = m.s[1].clone()
+    check_components(block)
+    assert solve(block, CONFIG).objective == pytest.approx(2)
+
+
 def test_replacing_many_products_never_walks_the_whole_model_per_product(monkeypatch):
     """Pyomo's recursive is_constructed, called for every product, made replace_products quadratic (400 products: 25 s)."""
     from pyomo.core.base.block import BlockData
