@@ -33,7 +33,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters
 from ..errors import ConfigError, ModelFormatError, SurrogateError
 from .model_components import check_components, lies_within, python_path
 from .model_size import ModelSize
-from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten
+from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
 
 
 class UnboundedVariableError(SurrogateError, ValueError):
@@ -298,6 +298,7 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
     except BaseException:  # a product that fails part-way (or a warning turned into an error): undo it all
         for comp in touched:
             comp.activate()
+            unmark_replaced(comp)
         model.del_component(block)
         raise
     getattr(block, RECORD).built(factor_boxes(products.values(), factors, follows_params=follows_params))
@@ -340,6 +341,7 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
             terms += 1
         comp.deactivate()
         touched.append(comp)
+        mark_replaced(comp, block.name)
         if kind == "objective":
             copy = block.objectives.add(expr=expr, sense=comp.sense)
         else:

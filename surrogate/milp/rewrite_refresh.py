@@ -17,8 +17,7 @@ import pyomo.environ as pyo
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .model_components import lies_within
-from .rewrite_record import RECORD, FactorRecord, RewriteRecord, relaxed_by_pyomo
+from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, relaxed_by_pyomo
 
 
 def _record_blocks(model):
@@ -48,8 +47,7 @@ def refresh_rewrites(model) -> None:
             off.append(block)
     if off:
         _check_unread(model, off)
-    if model is not model.model():
-        _check_replaced_outside(model)
+    _check_replaced_outside(model)
 
 
 def _empty(block) -> bool:
@@ -99,17 +97,26 @@ def _check_lost_rows(model, record: FactorRecord) -> None:
 
 
 def _check_replaced_outside(model) -> None:
-    """Refuse a solve of block ``model`` whose rows a replacement block outside it replaced (and deactivated)."""
-    for block, record in _record_blocks(model.model()):
-        if not isinstance(record, RewriteRecord) or lies_within(block, model):
-            continue
-        inside = [item.name for item in record.rewritten if lies_within(item.original, model) and not item.original.active]
-        if inside:
-            raise ModelFormatError(
-                f"rows of block {model.name!r} ({', '.join(inside[:5])}) were replaced by block {block.name!r}, "
-                f"outside it, so a solve of {model.name!r} alone leaves them out; solve the whole model, or undo "
-                f"that replacement and replace the products of {model.name!r} itself (replace_products(block, ...))"
-            )
+    """Refuse a solve of ``model`` that reads neither a row a replacement block replaced (and deactivated) nor that
+    block: the block lies outside ``model`` (a block of the model replaced), or was not copied with it (a clone of
+    such a block). Each replaced row is marked on its block (:data:`~surrogate.milp.rewrite_record.MARK`), and
+    copies keep the mark."""
+    kinds = (pyo.Block, Disjunct)
+    replaced = {id(item.original) for _, r in _record_blocks(model) if isinstance(r, RewriteRecord) for item in r.rewritten}
+    left = [
+        (row, by)
+        for block in (model, *model.component_data_objects(kinds, descend_into=kinds))
+        for row, by in getattr(block, MARK, ())
+        if row.parent_block() is block and not row.active and id(row) not in replaced and _active_within(block, model)
+    ]
+    if left:
+        inside, by = [row.name for row, _ in left], left[0][1]
+        raise ModelFormatError(
+            f"rows of block {model.name!r} ({', '.join(inside[:5])}) were replaced by block {by!r}, which is not part of "
+            f"it (outside the block solved, or not copied with it by clone()), so a solve of {model.name!r} leaves them "
+            "out; solve the whole model (or a clone of it), or undo that replacement (report.undo(model)) and replace "
+            "the products of the block itself (replace_products(block, ...))"
+        )
 
 
 def _check_unread(model, blocks) -> None:
@@ -134,3 +141,7 @@ def forget_rewrites(model) -> None:
     (integers relaxed for an LP, constraints made elastic) are meant, not edits to check."""
     for block, _ in list(_record_blocks(model)):
         delattr(block, RECORD)
+    kinds = (pyo.Block, Disjunct)
+    for block in (model, *model.component_data_objects(kinds, descend_into=kinds)):
+        if hasattr(block, MARK):
+            delattr(block, MARK)

@@ -1,5 +1,6 @@
 """Which blocks of products a solve reads: each brought up to date, or the solve refused (probe51's cases)."""
 
+import copy
 import re
 
 import pyomo.environ as pyo
@@ -72,6 +73,28 @@ def test_a_block_solved_alone_whose_rows_a_replacement_outside_it_replaced_is_re
     m = _scenarios(each_replaced=False)
     with pytest.raises(ModelFormatError, match=r"rows of block 's\[1\]' \(s\[1\].c\) were replaced by block "):
         solve(m.s[1], CONFIG)
+
+
+@pytest.mark.parametrize("copy", [lambda b: b.clone(), copy.deepcopy], ids=["clone", "deepcopy"])
+def test_a_copy_of_a_block_whose_rows_a_replacement_outside_it_replaced_is_refused(copy):
+    """probe52 #1: the copy of s[1] held s[1].c off and no copy of the replacement block: x + y read 4.0 (x*y = 4 for
+    x*y <= 1; the truth is 2.5). A copy of the whole model keeps the block and solves."""
+    m = _scenarios(each_replaced=False)
+    with pytest.raises(ModelFormatError, match=r"were replaced by block 'surrogate_replacement', which is not part"):
+        solve(copy(m.s[1]), CONFIG)
+    assert solve(copy(m), CONFIG).objective == pytest.approx(2.5, abs=1e-3)
+
+
+def test_undo_drops_the_marks_of_the_rows_it_activates():
+    from surrogate.milp.rewrite_record import MARK
+
+    m = _boxed(pyo.ConcreteModel())
+    m.c = pyo.Constraint(expr=m.x * m.y <= 1)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    report = replace_products(m, NET)
+    assert [row for row, _ in getattr(m, MARK)] == [m.c]
+    report.undo(m)
+    assert getattr(m, MARK) == []
 
 
 def test_a_scaled_block_deactivated_beside_its_active_product_is_refused():
