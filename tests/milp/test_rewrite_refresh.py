@@ -52,6 +52,29 @@ def test_a_product_inside_a_transformed_disjunct_is_checked():
         solve(m, CONFIG)
 
 
+@pytest.mark.parametrize("read_outside", [False, True])
+def test_a_product_in_a_disjunct_fixed_false_before_bigm_is_off(read_outside):
+    """probe52 #3: its big-M relaxed rows constrain nothing, yet a widened x was refused (the truth is 10.1 at
+    x = 5, y = 0.1); its product read by a row outside the disjunct is still refused."""
+    m = _boxed(pyo.ConcreteModel())
+    m.d1, m.d2, m.d3 = Disjunct(), Disjunct(), Disjunct()
+    product = bilinear(m.d1, m.x, m.y, NET).expr
+    m.d1.c = pyo.Constraint(expr=product <= 1)
+    m.d2.c, m.d3.c = pyo.Constraint(expr=m.x <= 0.5), pyo.Constraint(expr=m.y <= 0.1)
+    m.dj = Disjunction(expr=[m.d1, m.d2, m.d3])
+    m.o = pyo.Objective(expr=2 * m.x + m.y, sense=pyo.maximize)
+    if read_outside:
+        m.c = pyo.Constraint(expr=product <= 3)
+    m.d1.indicator_var.fix(False)
+    pyo.TransformationFactory("gdp.bigm").apply_to(m, bigM=100)
+    m.x.setub(5)
+    if read_outside:
+        with pytest.raises(ModelFormatError, match=r"block 'd1.surrogate_x_y' of products is deactivated .* still read"):
+            solve(m, CONFIG)
+    else:
+        assert solve(m, CONFIG).objective == pytest.approx(10.1, abs=1e-4)
+
+
 def _scenarios(*, each_replaced: bool) -> pyo.ConcreteModel:
     """Scenario blocks ``s[1]``, ``s[2]`` with a row ``x*y <= 1``, replaced in each block or once for the model."""
     m = pyo.ConcreteModel()
