@@ -58,7 +58,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 from ..errors import ConfigError, InfeasibleModelError
 from ..options import is_number
 from .model_components import find_named
-from .products import has_symbolic_bounds, product_terms, quadratic_parts
+from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, Termination, make_solver, solve
 
@@ -373,10 +373,13 @@ def tighten_product_bounds(
     ------
     InfeasibleModelError
         FBBT or the LP relaxation proves the constraints infeasible.
+    ModelFormatError
+        A factor is a variable of another model.
     """
     _check_options(time_limit, rounds, wide)
     start = time.perf_counter()
     factors = product_factors(model)
+    check_owned(model, factors)  # another model's variable: bounds derived for it would be left on that model
     wanted = [v for v in factors if not v.fixed and not has_symbolic_bounds(v) and any(_wants(v, wide))]
     old = ComponentMap((v, _bounds(v)) for v in wanted)
     found = ComponentMap((v, [None, None]) for v in wanted)

@@ -112,6 +112,8 @@ def check_owned(model, variables) -> None:
         owner = var.model()
         if owner is not root:
             where = "no model" if owner is None else f"another model, {owner.name!r}"
+            if owner is not None and owner.name == root.name:  # two unnamed models are both 'unknown'
+                where = f"another model: a different model object, also named {owner.name!r}"
             raise ModelFormatError(
                 f"variable {var.name!r} in a product is not a component of model {root.name!r} (it belongs to {where}), "
                 "so its products cannot be told apart from those of a variable of the same name; "

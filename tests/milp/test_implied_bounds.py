@@ -309,3 +309,18 @@ def test_undo_on_a_clone_puts_the_bounds_back_on_variables_whose_names_read_back
     assert [clone.x[i].bounds for i in ("a ", "a", "*")] == [(None, None), (-5, 5), (None, None)]
     report.undo(m)
     assert [m.x[i].bounds for i in ("a ", "a", "*")] == [(None, None), (-5, 5), (None, None)]
+
+
+def test_a_refused_factor_of_another_model_is_left_with_the_bounds_it_had():
+    """probe52 #7: FBBT gave A.x the bound 4 before the refusal, and no one put it back; both models unnamed, the
+    message read "model 'unknown' (it belongs to another model, 'unknown')"."""
+    from surrogate.errors import ModelFormatError
+
+    a, b = pyo.ConcreteModel(), pyo.ConcreteModel()
+    a.x, b.y = pyo.Var(bounds=(0, None)), pyo.Var(bounds=(0, None))
+    b.lim = pyo.Constraint(expr=a.x + b.y <= 4)
+    b.c = pyo.Constraint(expr=a.x * b.y <= 1)
+    b.o = pyo.Objective(expr=a.x + b.y, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=r"another model: a different model object, also named 'unknown'"):
+        replace_products(b, hand_built("3x8", "shared"))
+    assert a.x.bounds == (0, None) and b.y.bounds == (0, None)
