@@ -57,7 +57,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 
 from ..errors import ConfigError, InfeasibleModelError
 from ..options import is_number
-from .model_components import find_named
+from .model_components import find_named, lies_within
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, Termination, make_solver, solve
@@ -92,12 +92,10 @@ class DerivedBound:
 class ImpliedBounds:
     """What :func:`tighten_product_bounds` derived.
 
-    ``derived`` maps a variable's name to its :class:`DerivedBound` (only
-    variables whose bounds changed); ``unbounded`` names the product factors
-    still without two finite bounds; ``seconds`` is the time spent;
-    ``lp_rounds`` the LP rounds run; ``timed_out`` whether the time limit
-    stopped the LPs; ``left_out`` names the constraints left out because they
-    hold a mutable ``Param`` or a fixed ``Var`` (empty when nothing was tightened).
+    ``derived`` maps a variable's name to its :class:`DerivedBound` (only variables whose bounds changed);
+    ``unbounded`` names the product factors still without two finite bounds; ``seconds`` is the time spent;
+    ``lp_rounds`` the LP rounds run; ``timed_out`` whether the time limit stopped the LPs; ``left_out`` names the
+    constraints left out because they hold a mutable ``Param`` or a fixed ``Var`` (empty when nothing was tightened).
     """
 
     derived: dict
@@ -108,11 +106,11 @@ class ImpliedBounds:
     left_out: tuple[str, ...] = ()
     _variables: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def restore(self, model=None) -> None:
+    def restore(self, model=None, *, context=None) -> None:
         """Put the derived bounds back as they were: on the variables tightened, or their counterparts in ``model``
-        (a clone; found by ``ComponentUID``, which reads back every index, unlike a name: ``x[*]``, ``x[a ]``);
-        a side changed since (a bound set by hand) is kept."""
-        found = [self._variable_in(name, model) for name in self.derived]
+        (a clone; found by ``ComponentUID``, which reads back every index, unlike a name: ``x[*]``, ``x[a ]``;
+        ``context=(block, its copy)``: relative to them, for a clone of a block); a side changed since is kept."""
+        found = [self._variable_in(name, model, context) for name in self.derived]
         for var, bound in zip(found, self.derived.values()):
             if var is None:
                 continue
@@ -121,7 +119,7 @@ class ImpliedBounds:
             if _bounds(var)[1] == bound.new[1]:
                 var.setub(bound.old[1])
 
-    def _variable_in(self, name: str, model):
+    def _variable_in(self, name: str, model, context=None):
         """The variable ``name`` tightened, or its counterpart in ``model`` (``None`` if it has none)."""
         from pyomo.core.base.componentuid import ComponentUID
 
@@ -130,7 +128,10 @@ class ImpliedBounds:
             return find_named(model, [name])[0] if model is not None else None
         if model is None or var.model() is model.model():
             return var
-        return ComponentUID(var).find_component_on(model.model())
+        source, target = context or (var.model(), model.model())
+        if not lies_within(var, source):  # outside the block replaced: in a clone of the whole model, or in none
+            source, target = (var.model(), model.model()) if target is not target.model() else (None, None)
+        return None if source is None else ComponentUID(var, context=source).find_component_on(target)
 
 
 def product_factors(model) -> list:

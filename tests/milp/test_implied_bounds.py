@@ -324,3 +324,28 @@ def test_a_refused_factor_of_another_model_is_left_with_the_bounds_it_had():
     with pytest.raises(ModelFormatError, match=r"another model: a different model object, also named 'unknown'"):
         replace_products(b, hand_built("3x8", "shared"))
     assert a.x.bounds == (0, None) and b.y.bounds == (0, None)
+
+
+def _scenario_with_a_shared_factor():
+    """s[1], s[2] with max x + z s.t. x + z <= 4, x*z <= 1, z of the model: replace_products(m.s[1]) derives both."""
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var(bounds=(0, None))
+    m.s = pyo.Block([1, 2])
+    for s in m.s.values():
+        s.x = pyo.Var(bounds=(0, None))
+        s.lim = pyo.Constraint(expr=s.x + m.z <= 4)
+        s.c = pyo.Constraint(expr=s.x * m.z <= 1)
+    m.o = pyo.Objective(expr=m.s[1].x + m.z, sense=pyo.maximize)
+    return m, replace_products(m.s[1], hand_built("3x8", "shared"))
+
+
+def test_undo_on_a_clone_of_the_block_replaced_puts_its_bounds_back():
+    """probe52 #6: the ComponentUID was the model's (s[1].x), which the clone of s[1] has not: x kept (0, 4)."""
+    m, report = _scenario_with_a_shared_factor()
+    block = m.s[1].clone()
+    assert block.x.ub is not None
+    report.undo(block)
+    assert block.x.bounds == (0, None) and block.c.active
+    whole = m.clone()
+    report.undo(whole)
+    assert whole.s[1].x.bounds == (0, None)
