@@ -92,10 +92,10 @@ class DerivedBound:
 class ImpliedBounds:
     """What :func:`tighten_product_bounds` derived.
 
-    ``derived`` maps a variable's name to its :class:`DerivedBound` (only variables whose bounds changed);
-    ``unbounded`` names the product factors still without two finite bounds; ``seconds`` is the time spent;
-    ``lp_rounds`` the LP rounds run; ``timed_out`` whether the time limit stopped the LPs; ``left_out`` names the
-    constraints left out because they hold a mutable ``Param`` or a fixed ``Var`` (empty when nothing was tightened).
+    ``derived`` maps a variable's name to its :class:`DerivedBound` (only variables whose bounds changed); ``unbounded``
+    names the product factors still without two finite bounds; ``seconds`` is the time spent; ``lp_rounds`` the LP rounds
+    run; ``timed_out`` whether the time limit stopped the LPs; ``left_out`` names the constraints left out because they
+    hold a mutable ``Param`` or a fixed ``Var`` (empty when nothing was tightened).
     """
 
     derived: dict
@@ -169,8 +169,10 @@ def _parametric(con) -> bool:
 
 @contextmanager
 def _relaxed_view(model):
-    """``model`` without its parametric constraints and bounds, yielding their names; every bound and activity restored on exit."""
-    variables = list(model.component_data_objects(pyo.Var, descend_into=True))
+    """``model`` without its parametric constraints and bounds, yielding their names; every bound and activity
+    restored on exit (of a variable its rows read from outside a block too: FBBT tightens it)."""
+    read = (v for c in model.component_data_objects(pyo.Constraint, active=True) for v in identify_variables(c.body))
+    variables = ComponentMap((v, 0) for vs in (model.component_data_objects(pyo.Var, descend_into=True), read) for v in vs)
     saved = [(v, v.lower, v.upper) for v in variables]
     parked = [c for c in model.component_data_objects(pyo.Constraint, active=True) if _parametric(c)]
     try:
@@ -216,9 +218,7 @@ def _outward(value: float, side: int, margin: float) -> float:
 
 
 def _tighter(value: float | None, current: float | None, side: int) -> bool:
-    if value is None:
-        return False
-    return current is None or (value > current if side == 0 else value < current)
+    return value is not None and (current is None or (value > current if side == 0 else value < current))
 
 
 def _set_side(var, side: int, value: float) -> None:

@@ -349,3 +349,12 @@ def test_undo_on_a_clone_of_the_block_replaced_puts_its_bounds_back():
     whole = m.clone()
     report.undo(whole)
     assert whole.s[1].x.bounds == (0, None)
+
+
+def test_bounds_derived_for_a_block_leave_a_variable_it_reads_from_outside_as_recorded():
+    """FBBT over s[1] tightened z, read from outside it, to 4, and only s[1]'s own variables were put back, so z was
+    left at 4 (recorded: 4.000000004) and undo, finding it changed, kept it."""
+    m, report = _scenario_with_a_shared_factor()
+    assert m.z.ub == report.implied_bounds.derived["z"].new[1]
+    report.undo(m)
+    assert m.z.bounds == (0, None)
