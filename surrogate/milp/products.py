@@ -328,7 +328,6 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
 
     Each component is appended to ``touched`` as it is deactivated, so that a caller can undo a failure part-way.
     """
-    block.objectives = pyo.ObjectiveList()
     block.constraints = pyo.ConstraintList()
     setattr(block, RECORD, RewriteRecord(block))
     products: dict = {}
@@ -346,7 +345,9 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
         comp.deactivate()
         touched.append(comp)
         mark_replaced(comp, block.name)
-        if kind == "objective":
+        if kind == "objective":  # the list made only when needed: gdp.bigm refuses an objective in a disjunct
+            if block.component("objectives") is None:
+                block.objectives = pyo.ObjectiveList()
             copy = block.objectives.add(expr=expr, sense=comp.sense)
         else:
             copy = block.constraints.add((comp.lower, expr, comp.upper))

@@ -71,6 +71,15 @@ def test_after_gdp_bigm_the_product_in_the_disjunct_is_replaced_and_the_optimum_
     assert pyo.value(m.y) == pytest.approx(3, abs=1e-6)
 
 
+def test_the_products_of_a_disjunct_replaced_before_gdp_bigm_solve_to_the_optimum():
+    """probe52 #5: the replacement block always held an empty ObjectiveList, which gdp.bigm refuses in a disjunct."""
+    m = _either_or()
+    replace_products(m.d1, NET)
+    assert m.d1.surrogate_replacement.component("objectives") is None
+    pyo.TransformationFactory("gdp.bigm").apply_to(m)
+    assert solve(m, CONFIG).objective == pytest.approx(1 / 3, abs=1.5 * 1.5 * 9.8e-4 / 3 + 1e-6)
+
+
 def test_a_logical_constraint_is_refused_and_solves_once_made_linear():
     m = pyo.ConcreteModel()
     m.b = pyo.BooleanVar([1, 2])
