@@ -99,8 +99,6 @@ def pass_highs_start(solver, model) -> dict:
         to its model (measured with highspy 1.16: a row holding a mutable Param
         lost the start).
     """
-    import pyomo.environ as pyo
-
     solver.set_instance(model)
     highs, columns = getattr(solver, "_solver_model", None), getattr(solver, "_pyomo_var_to_solver_var_map", None)
     if highs is None or columns is None or not hasattr(highs, "setSolution"):
@@ -109,8 +107,8 @@ def pass_highs_start(solver, model) -> dict:
             "upgrade them or solve with warm_start=False"
         )
     index, value = [], []
-    for var in model.component_data_objects(pyo.Var, active=True):
-        if id(var) in columns and var.value is not None:
+    for var in handed_variables(solver, model):
+        if var.value is not None:
             lo, hi = var.bounds
             index.append(columns[id(var)])
             value.append(min(max(float(var.value), -math.inf if lo is None else lo), math.inf if hi is None else hi))
@@ -146,12 +144,12 @@ def highs_start_note(log: str | None, variables) -> str | None:
 
 
 def handed_variables(solver, model) -> list:
-    """The variables of ``model`` that the persistent HiGHS ``solver`` holds as columns (those of its active rows
-    and objective: Pyomo gives HiGHS no other)."""
-    import pyomo.environ as pyo
+    """The variables that the persistent HiGHS ``solver`` holds as columns for ``model``: those of its active rows
+    and objective (Pyomo gives HiGHS no other), wherever they are declared (a block solved alone reads the parent's)."""
+    from .solution_check import seen_variables
 
     columns = getattr(solver, "_pyomo_var_to_solver_var_map", None) or {}
-    return [v for v in model.component_data_objects(pyo.Var, active=True) if id(v) in columns]
+    return [v for v in seen_variables(model) if id(v) in columns]
 
 
 def watch_highs_start(solver, model, first) -> tuple[list[str], Callable[[], None]]:

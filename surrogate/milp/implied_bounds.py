@@ -57,8 +57,8 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 
 from ..errors import ConfigError, InfeasibleModelError
 from ..options import is_number
-from .model_components import find_named
-from .products import has_symbolic_bounds, product_terms, quadratic_parts
+from .model_components import find_named, lies_within
+from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, Termination, make_solver, solve
 
@@ -92,11 +92,9 @@ class DerivedBound:
 class ImpliedBounds:
     """What :func:`tighten_product_bounds` derived.
 
-    ``derived`` maps a variable's name to its :class:`DerivedBound` (only
-    variables whose bounds changed); ``unbounded`` names the product factors
-    still without two finite bounds; ``seconds`` is the time spent;
-    ``lp_rounds`` the LP rounds run; ``timed_out`` whether the time limit
-    stopped the LPs; ``left_out`` names the constraints left out because they
+    ``derived`` maps a variable's name to its :class:`DerivedBound` (only variables whose bounds changed); ``unbounded``
+    names the product factors still without two finite bounds; ``seconds`` is the time spent; ``lp_rounds`` the LP rounds
+    run; ``timed_out`` whether the time limit stopped the LPs; ``left_out`` names the constraints left out because they
     hold a mutable ``Param`` or a fixed ``Var`` (empty when nothing was tightened).
     """
 
@@ -108,11 +106,11 @@ class ImpliedBounds:
     left_out: tuple[str, ...] = ()
     _variables: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def restore(self, model=None) -> None:
+    def restore(self, model=None, *, context=None) -> None:
         """Put the derived bounds back as they were: on the variables tightened, or their counterparts in ``model``
-        (a clone; found by ``ComponentUID``, which reads back every index, unlike a name: ``x[*]``, ``x[a ]``);
-        a side changed since (a bound set by hand) is kept."""
-        found = [self._variable_in(name, model) for name in self.derived]
+        (a clone; found by ``ComponentUID``, which reads back every index, unlike a name: ``x[*]``, ``x[a ]``;
+        ``context=(block, its copy)``: relative to them, for a clone of a block); a side changed since is kept."""
+        found = [self._variable_in(name, model, context) for name in self.derived]
         for var, bound in zip(found, self.derived.values()):
             if var is None:
                 continue
@@ -121,7 +119,7 @@ class ImpliedBounds:
             if _bounds(var)[1] == bound.new[1]:
                 var.setub(bound.old[1])
 
-    def _variable_in(self, name: str, model):
+    def _variable_in(self, name: str, model, context=None):
         """The variable ``name`` tightened, or its counterpart in ``model`` (``None`` if it has none)."""
         from pyomo.core.base.componentuid import ComponentUID
 
@@ -130,7 +128,10 @@ class ImpliedBounds:
             return find_named(model, [name])[0] if model is not None else None
         if model is None or var.model() is model.model():
             return var
-        return ComponentUID(var).find_component_on(model.model())
+        source, target = context or (var.model(), model.model())
+        if not lies_within(var, source):  # outside the block replaced: in a clone of the whole model, or in none
+            source, target = (var.model(), model.model()) if target is not target.model() else (None, None)
+        return None if source is None else ComponentUID(var, context=source).find_component_on(target)
 
 
 def product_factors(model, *, leave_out=None) -> list:
@@ -169,8 +170,10 @@ def _parametric(con) -> bool:
 
 @contextmanager
 def _relaxed_view(model):
-    """``model`` without its parametric constraints and bounds, yielding their names; every bound and activity restored on exit."""
-    variables = list(model.component_data_objects(pyo.Var, descend_into=True))
+    """``model`` without its parametric constraints and bounds, yielding their names; every bound and activity
+    restored on exit (of a variable its rows read from outside a block too: FBBT tightens it)."""
+    read = (v for c in model.component_data_objects(pyo.Constraint, active=True) for v in identify_variables(c.body))
+    variables = ComponentMap((v, 0) for vs in (model.component_data_objects(pyo.Var, descend_into=True), read) for v in vs)
     saved = [(v, v.lower, v.upper) for v in variables]
     parked = [c for c in model.component_data_objects(pyo.Constraint, active=True) if _parametric(c)]
     try:
@@ -216,9 +219,7 @@ def _outward(value: float, side: int, margin: float) -> float:
 
 
 def _tighter(value: float | None, current: float | None, side: int) -> bool:
-    if value is None:
-        return False
-    return current is None or (value > current if side == 0 else value < current)
+    return value is not None and (current is None or (value > current if side == 0 else value < current))
 
 
 def _set_side(var, side: int, value: float) -> None:
@@ -374,10 +375,13 @@ def tighten_product_bounds(
     ------
     InfeasibleModelError
         FBBT or the LP relaxation proves the constraints infeasible.
+    ModelFormatError
+        A factor is a variable of another model.
     """
     _check_options(time_limit, rounds, wide)
     start = time.perf_counter()
     factors = product_factors(model)
+    check_owned(model, factors)  # another model's variable: bounds derived for it would be left on that model
     wanted = [v for v in factors if not v.fixed and not has_symbolic_bounds(v) and any(_wants(v, wide))]
     old = ComponentMap((v, _bounds(v)) for v in wanted)
     found = ComponentMap((v, [None, None]) for v in wanted)

@@ -89,7 +89,8 @@ def check_constructed(model) -> None:
     a large model would pay for again): a block added to a constructed model is constructed with it.
     """
     top = model.model()
-    if not Component.is_constructed(top.parent_component()):
+    component = top.parent_component()  # None for a clone of an indexed block's element (constructed: it has data)
+    if component is not None and not Component.is_constructed(component):
         raise ModelFormatError(
             f"model {top.name!r} is not constructed (an AbstractModel holds no data yet); build an instance "
             "first, e.g. instance = model.create_instance(data), and pass the instance"

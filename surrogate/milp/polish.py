@@ -237,17 +237,17 @@ def clip_to_bounds(var, value: float) -> float:
 def _load_start(model, values: dict) -> dict:
     """Set the free variables of ``model`` named in ``values`` (clipped into their bounds); the values set, by name.
 
-    A fixed variable keeps its value (one given within :data:`FIXED_VALUE_RTOL` of it is left out): one given at another
-    value is refused (:class:`ConfigError`), before anything is set.
+    A fixed variable keeps its value (one given within :data:`FIXED_VALUE_RTOL` of it, and for an integer the same
+    integer, is left out): one given at another value is refused (:class:`ConfigError`), before anything is set.
     """
     variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
     given = {name: value for name, value in values.items() if name in variables and value is not None}
-    moved = [name for name, value in given.items() if variables[name].fixed and not _same(value, variables[name].value)]
+    moved = [name for name, value in given.items() if variables[name].fixed and not _same(value, variables[name])]
     if moved:
         name = moved[0]
         raise ConfigError(
             f"polish: values sets {name!r} to {given[name]!r}, but it is fixed at {variables[name].value!r} "
-            f"(off by {float(given[name]) - variables[name].value:.3g}, beyond {FIXED_VALUE_RTOL:g} relative; "
+            f"(off by {float(given[name]) - variables[name].value:.3g}, beyond {FIXED_VALUE_RTOL:g} relative{' or another integer' if variables[name].is_integer() else ''}; "
             f"{len(moved)} fixed variable(s) given another value); leave fixed variables out of values "
             "(or give their fixed values), or unfix them first to polish them too"
         )
@@ -256,9 +256,13 @@ def _load_start(model, values: dict) -> dict:
     return start
 
 
-def _same(value, fixed) -> bool:
-    """Whether ``value`` is a fixed variable's value ``fixed`` (up to rounding: :data:`FIXED_VALUE_RTOL`)."""
-    return fixed is not None and abs(float(value) - fixed) <= FIXED_VALUE_RTOL * max(1.0, abs(fixed))
+def _same(value, var) -> bool:
+    """Whether ``value`` is fixed ``var``'s value (up to rounding: :data:`FIXED_VALUE_RTOL`; for an integer, the same
+    integer too: 200001 is no rounding of 200000)."""
+    fixed = var.value
+    if fixed is None or abs(float(value) - fixed) > FIXED_VALUE_RTOL * max(1.0, abs(fixed)):
+        return False
+    return not var.is_integer() or round(float(value)) == round(fixed)
 
 
 def _restore(variables: dict, values: dict) -> None:

@@ -34,7 +34,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters
 from ..errors import ConfigError, ModelFormatError, SurrogateError
 from .model_components import check_components, lies_within, python_path
 from .model_size import ModelSize
-from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten
+from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
 
 
 class UnboundedVariableError(SurrogateError, ValueError):
@@ -113,6 +113,8 @@ def check_owned(model, variables) -> None:
         owner = var.model()
         if owner is not root:
             where = "no model" if owner is None else f"another model, {owner.name!r}"
+            if owner is not None and owner.name == root.name:  # two unnamed models are both 'unknown'
+                where = f"another model: a different model object, also named {owner.name!r}"
             raise ModelFormatError(
                 f"variable {var.name!r} in a product is not a component of model {root.name!r} (it belongs to {where}), "
                 "so its products cannot be told apart from those of a variable of the same name; "
@@ -205,9 +207,11 @@ class ReplacementReport:
         block = self._block_in(model)
         if block is None:
             raise ModelFormatError(f"{model.name!r} has no block {self.block!r}: it was undone already, or is another model")
+        replaced = self.record.block.parent_block() if self.record is not None else None  # None: undone there
+        context = (replaced, block.parent_block()) if replaced is not None else None  # a clone of the block replaced
         getattr(block, RECORD).undo()
         if self.implied_bounds is not None:
-            self.implied_bounds.restore(model)
+            self.implied_bounds.restore(model, context=context)
 
     @property
     def n_products(self) -> int:
@@ -299,6 +303,7 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
     except BaseException:  # a product that fails part-way (or a warning turned into an error): undo it all
         for comp in touched:
             comp.activate()
+            unmark_replaced(comp)
         model.del_component(block)
         raise
     getattr(block, RECORD).built(factor_boxes(products.values(), factors, follows_params=follows_params))
@@ -324,7 +329,6 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
 
     Each component is appended to ``touched`` as it is deactivated, so that a caller can undo a failure part-way.
     """
-    block.objectives = pyo.ObjectiveList()
     block.constraints = pyo.ConstraintList()
     setattr(block, RECORD, RewriteRecord(block))
     products: dict = {}
@@ -341,7 +345,10 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
             terms += 1
         comp.deactivate()
         touched.append(comp)
-        if kind == "objective":
+        mark_replaced(comp, block.name)
+        if kind == "objective":  # the list made only when needed: gdp.bigm refuses an objective in a disjunct
+            if block.component("objectives") is None:
+                block.objectives = pyo.ObjectiveList()
             copy = block.objectives.add(expr=expr, sense=comp.sense)
         else:
             if not is_potentially_variable(expr):  # every product cancels (x*y - y*x): Pyomo refuses a row of constants

@@ -38,6 +38,22 @@ from ..errors import ModelFormatError
 RELAX_RECORD = "_relaxed_integer_vars"
 #: The attribute of a replacement block that holds its :class:`RewriteRecord`.
 RECORD = "record"
+#: The attribute of a block that lists its rows a replacement block replaced, as ``(row, replacement block's name)``:
+#: ``clone()`` and ``deepcopy`` copy it with the block, so a copy solved without the replacement block is refused.
+MARK = "surrogate_replaced_rows"
+
+
+def mark_replaced(row, by: str) -> None:
+    """Note on ``row``'s block that the replacement block named ``by`` replaced ``row`` (see :data:`MARK`)."""
+    block = row.parent_block()
+    setattr(block, MARK, [*getattr(block, MARK, ()), (row, by)])
+
+
+def unmark_replaced(row) -> None:
+    """Drop ``row`` from its block's :data:`MARK` (its replacement was undone)."""
+    block = row.parent_block()
+    if block is not None and hasattr(block, MARK):
+        setattr(block, MARK, [(r, by) for r, by in getattr(block, MARK) if r is not row])
 
 
 def _slack(bound: float) -> float:
@@ -294,6 +310,7 @@ class RewriteRecord(FactorRecord):
         self._follow_senses()
         for item in self.rewritten:
             item.original.activate()
+            unmark_replaced(item.original)
         self.block.parent_block().del_component(self.block)
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .model_components import lies_within
-from .rewrite_record import RECORD, FactorRecord, RewriteRecord, relaxed_by_pyomo
+from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, relaxed_by_pyomo
 
 
 def _record_blocks(model):
@@ -33,7 +33,7 @@ def _record_blocks(model):
 def refresh_rewrites(model) -> None:
     """:meth:`~surrogate.milp.rewrite_record.FactorRecord.refresh` for every block of products that a solve of
     ``model`` reads: an active one (its blocks up to ``model`` active; a disjunct that ``gdp.bigm`` or ``gdp.hull``
-    transformed counts as active), and an empty one (it holds only the record of a product without constraints,
+    transformed counts as active, unless its indicator is fixed False: its relaxed rows constrain nothing), and an empty one (it holds only the record of a product without constraints,
     whose expression may be read anywhere). Refused: a deactivated block whose variables active rows still read
     (they are then free), a deactivated replacement block whose rows are still off, an active product whose
     ``<name>_scaled`` block is off, and rows of ``model`` replaced by a block outside it."""
@@ -48,8 +48,7 @@ def refresh_rewrites(model) -> None:
             off.append(block)
     if off:
         _check_unread(model, off)
-    if model is not model.model():
-        _check_replaced_outside(model)
+    _check_replaced_outside(model)
 
 
 def _empty(block) -> bool:
@@ -58,13 +57,27 @@ def _empty(block) -> bool:
 
 def _active_within(block, model) -> bool:
     """Whether ``block`` and every block above it, up to ``model`` (the one solved), are active (a disjunct that a
-    GDP transformation replaced by constraints elsewhere counts as active)."""
+    GDP transformation replaced by constraints elsewhere counts as active, unless it is fixed False)."""
     while block is not None and block is not model:
         transformed = block.ctype is Disjunct and getattr(block, "transformation_block", None) is not None
-        if not block.active and not transformed:
+        if (not block.active and not transformed) or (transformed and _fixed_off(block)):
             return False
         block = block.parent_block()
     return True
+
+
+def _fixed_off(disjunct) -> bool:
+    """Whether ``disjunct``'s indicator is fixed False: its rows, relaxed by their big-M, then constrain nothing."""
+    indicator = disjunct.binary_indicator_var
+    return indicator.fixed and indicator.value is not None and round(indicator.value) == 0
+
+
+def _relaxed_rows(model) -> set:
+    """The ``id`` s of the active rows that a GDP transformation made of the disjuncts fixed False in ``model``."""
+    kinds = (pyo.Block, Disjunct)
+    off = [d for d in model.component_data_objects(Disjunct, descend_into=kinds) if _fixed_off(d)]
+    blocks = [b for b in (getattr(d, "transformation_block", None) for d in off) if b is not None]
+    return {id(c) for b in blocks for c in b.component_data_objects(pyo.Constraint, active=True, descend_into=True)}
 
 
 def _check_companions(model, record: FactorRecord) -> None:
@@ -99,31 +112,42 @@ def _check_lost_rows(model, record: FactorRecord) -> None:
 
 
 def _check_replaced_outside(model) -> None:
-    """Refuse a solve of block ``model`` whose rows a replacement block outside it replaced (and deactivated)."""
-    for block, record in _record_blocks(model.model()):
-        if not isinstance(record, RewriteRecord) or lies_within(block, model):
-            continue
-        inside = [item.name for item in record.rewritten if lies_within(item.original, model) and not item.original.active]
-        if inside:
-            raise ModelFormatError(
-                f"rows of block {model.name!r} ({', '.join(inside[:5])}) were replaced by block {block.name!r}, "
-                f"outside it, so a solve of {model.name!r} alone leaves them out; solve the whole model, or undo "
-                f"that replacement and replace the products of {model.name!r} itself (replace_products(block, ...))"
-            )
+    """Refuse a solve of ``model`` that reads neither a row a replacement block replaced (and deactivated) nor that
+    block: the block lies outside ``model`` (a block of the model replaced), or was not copied with it (a clone of
+    such a block). Each replaced row is marked on its block (:data:`~surrogate.milp.rewrite_record.MARK`), and
+    copies keep the mark."""
+    kinds = (pyo.Block, Disjunct)
+    replaced = {id(item.original) for _, r in _record_blocks(model) if isinstance(r, RewriteRecord) for item in r.rewritten}
+    left = [
+        (row, by)
+        for block in (model, *model.component_data_objects(kinds, descend_into=kinds))
+        for row, by in getattr(block, MARK, ())
+        if row.parent_block() is block and not row.active and id(row) not in replaced and _active_within(block, model)
+    ]
+    if left:
+        inside, by = [row.name for row, _ in left], left[0][1]
+        raise ModelFormatError(
+            f"rows of block {model.name!r} ({', '.join(inside[:5])}) were replaced by block {by!r}, which is not part of "
+            f"it (outside the block solved, or not copied with it by clone()), so a solve of {model.name!r} leaves them "
+            "out; solve the whole model (or a clone of it), or undo that replacement (report.undo(model)) and replace "
+            "the products of the block itself (replace_products(block, ...))"
+        )
 
 
 def _check_unread(model, blocks) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
     deactivated ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
     (the rows are walked once for all of them)."""
-    from .solution_check import seen_among
+    from pyomo.core.expr.visitor import identify_variables
 
-    own = [(v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True)]
-    read = seen_among(model, [v for v, _ in own])
-    if read:
-        block = next(b for v, b in own if v is read[0])
+    own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
+    relaxed = _relaxed_rows(model)  # a disjunct fixed False: its own rows, big-M relaxed, constrain nothing
+    rows = pyo.Constraint, pyo.Objective
+    exprs = (c.expr for c in model.component_data_objects(rows, active=True, descend_into=True) if id(c) not in relaxed)
+    read = next((v for expr in exprs for v in identify_variables(expr) if v in own), None)
+    if read is not None:
         raise ModelFormatError(
-            f"block {block.name!r} of products is deactivated (it or a block above it), but {read[0].name!r} of it is "
+            f"block {own[read].name!r} of products is deactivated (it or a block above it), but {read.name!r} of it is "
             "still read by an active row or objective, where nothing defines it any more; activate the block again, "
             "or take the product out of those rows"
         )
@@ -134,3 +158,7 @@ def forget_rewrites(model) -> None:
     (integers relaxed for an LP, constraints made elastic) are meant, not edits to check."""
     for block, _ in list(_record_blocks(model)):
         delattr(block, RECORD)
+    kinds = (pyo.Block, Disjunct)
+    for block in (model, *model.component_data_objects(kinds, descend_into=kinds)):
+        if hasattr(block, MARK):
+            delattr(block, MARK)

@@ -85,3 +85,20 @@ def test_an_lp_whose_model_declares_an_unused_integer_gets_no_start_note():
     m.x.value, m.y.value, m.open.value = 1.5, 3, 1
     result = solve(m, PLAIN, warm_start=True)
     assert result.objective == pytest.approx(7.5) and not any("warm start not taken" in w for w in result.warnings)
+
+
+def test_a_block_solved_alone_hands_highs_the_parents_integer_it_reads():
+    """probe52 #9: only the block's own variables were walked, so z (the parent's) got no value, and a start HiGHS
+    could not take got no note."""
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var(domain=pyo.Integers, bounds=(0, 10))
+    m.b = pyo.Block()
+    m.b.u = pyo.Var(bounds=(0, 10))
+    m.b.c = pyo.Constraint(expr=m.b.u + 2.5 * m.z <= 7.3)
+    m.b.c2 = pyo.Constraint(expr=m.b.u - m.z >= 0.2)
+    m.b.o = pyo.Objective(expr=m.b.u + 3 * m.z, sense=pyo.maximize)
+    m.z.set_value(5), m.b.u.set_value(9)  # violates both rows
+    solver = make_solver(PLAIN)
+    result = solve(m.b, PLAIN, solver=solver, warm_start=True)
+    assert "fix only 0 / 1 discrete" not in solver._last_results_object.solver_log
+    assert any("warm start not taken" in w for w in result.warnings) and result.objective == pytest.approx(8.3)

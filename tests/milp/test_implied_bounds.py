@@ -309,3 +309,52 @@ def test_undo_on_a_clone_puts_the_bounds_back_on_variables_whose_names_read_back
     assert [clone.x[i].bounds for i in ("a ", "a", "*")] == [(None, None), (-5, 5), (None, None)]
     report.undo(m)
     assert [m.x[i].bounds for i in ("a ", "a", "*")] == [(None, None), (-5, 5), (None, None)]
+
+
+def test_a_refused_factor_of_another_model_is_left_with_the_bounds_it_had():
+    """probe52 #7: FBBT gave A.x the bound 4 before the refusal, and no one put it back; both models unnamed, the
+    message read "model 'unknown' (it belongs to another model, 'unknown')"."""
+    from surrogate.errors import ModelFormatError
+
+    a, b = pyo.ConcreteModel(), pyo.ConcreteModel()
+    a.x, b.y = pyo.Var(bounds=(0, None)), pyo.Var(bounds=(0, None))
+    b.lim = pyo.Constraint(expr=a.x + b.y <= 4)
+    b.c = pyo.Constraint(expr=a.x * b.y <= 1)
+    b.o = pyo.Objective(expr=a.x + b.y, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=r"another model: a different model object, also named 'unknown'"):
+        replace_products(b, hand_built("3x8", "shared"))
+    assert a.x.bounds == (0, None) and b.y.bounds == (0, None)
+
+
+def _scenario_with_a_shared_factor():
+    """s[1], s[2] with max x + z s.t. x + z <= 4, x*z <= 1, z of the model: replace_products(m.s[1]) derives both."""
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var(bounds=(0, None))
+    m.s = pyo.Block([1, 2])
+    for s in m.s.values():
+        s.x = pyo.Var(bounds=(0, None))
+        s.lim = pyo.Constraint(expr=s.x + m.z <= 4)
+        s.c = pyo.Constraint(expr=s.x * m.z <= 1)
+    m.o = pyo.Objective(expr=m.s[1].x + m.z, sense=pyo.maximize)
+    return m, replace_products(m.s[1], hand_built("3x8", "shared"))
+
+
+def test_undo_on_a_clone_of_the_block_replaced_puts_its_bounds_back():
+    """probe52 #6: the ComponentUID was the model's (s[1].x), which the clone of s[1] has not: x kept (0, 4)."""
+    m, report = _scenario_with_a_shared_factor()
+    block = m.s[1].clone()
+    assert block.x.ub is not None
+    report.undo(block)
+    assert block.x.bounds == (0, None) and block.c.active
+    whole = m.clone()
+    report.undo(whole)
+    assert whole.s[1].x.bounds == (0, None)
+
+
+def test_bounds_derived_for_a_block_leave_a_variable_it_reads_from_outside_as_recorded():
+    """FBBT over s[1] tightened z, read from outside it, to 4, and only s[1]'s own variables were put back, so z was
+    left at 4 (recorded: 4.000000004) and undo, finding it changed, kept it."""
+    m, report = _scenario_with_a_shared_factor()
+    assert m.z.ub == report.implied_bounds.derived["z"].new[1]
+    report.undo(m)
+    assert m.z.bounds == (0, None)

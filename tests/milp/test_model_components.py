@@ -71,6 +71,15 @@ def test_after_gdp_bigm_the_product_in_the_disjunct_is_replaced_and_the_optimum_
     assert pyo.value(m.y) == pytest.approx(3, abs=1e-6)
 
 
+def test_the_products_of_a_disjunct_replaced_before_gdp_bigm_solve_to_the_optimum():
+    """probe52 #5: the replacement block always held an empty ObjectiveList, which gdp.bigm refuses in a disjunct."""
+    m = _either_or()
+    replace_products(m.d1, NET)
+    assert m.d1.surrogate_replacement.component("objectives") is None
+    pyo.TransformationFactory("gdp.bigm").apply_to(m)
+    assert solve(m, CONFIG).objective == pytest.approx(1 / 3, abs=1.5 * 1.5 * 9.8e-4 / 3 + 1e-6)
+
+
 def test_a_logical_constraint_is_refused_and_solves_once_made_linear():
     m = pyo.ConcreteModel()
     m.b = pyo.BooleanVar([1, 2])
@@ -240,6 +249,17 @@ def test_an_abstract_model_is_refused_before_anything_is_added_to_it():
     assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y", "o"]
     instance = m.create_instance()
     assert replace_products(instance, NET).n_products == 1
+
+
+def test_a_clone_of_an_indexed_block_s_element_counts_as_constructed():
+    """probe52 #2: its parent component is None, which check_components read as an AttributeError."""
+    m = pyo.ConcreteModel()
+    m.s = pyo.Block([1, 2])
+    m.s[1].x = pyo.Var(bounds=(0, 2))
+    m.s[1].o = pyo.Objective(expr=m.s[1].x, sense=pyo.maximize)
+    block = m.s[1].clone()
+    check_components(block)
+    assert solve(block, CONFIG).objective == pytest.approx(2)
 
 
 def test_replacing_many_products_never_walks_the_whole_model_per_product(monkeypatch):

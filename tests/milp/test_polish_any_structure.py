@@ -192,6 +192,21 @@ def test_a_binary_or_small_integer_factor_moves_by_whole_steps(domain, ub, optim
     assert result.objective_after == pytest.approx(optimum) and m.b.value == ub
 
 
+def test_a_large_fixed_integer_given_another_integer_is_refused():
+    """probe52 #8: 200001 was within 1e-5 of 200000, taken as the same value and ignored."""
+    from surrogate.errors import ConfigError
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 10**6))
+    m.n.fix(200000)
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x * m.y <= 0.25 + 1e-6 * m.n)
+    m.obj = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    with pytest.raises(ConfigError, match=r"values sets 'n' to 200001, but it is fixed at 200000 .*another integer"):
+        polish(m, {"n": 200001, "x": 0.5, "y": 0.5}, config=CONFIG, restarts=0)
+    assert m.n.value == 200000 and m.x.value is None
+
+
 def test_a_fixed_variable_keeps_its_value_and_another_one_is_refused():
     """values giving a fixed p another value wrote it into p: the polish solved another model (0.3, not 1.2/1.7)."""
     from surrogate.errors import ConfigError

@@ -1,5 +1,6 @@
 """Which blocks of products a solve reads: each brought up to date, or the solve refused (probe51's cases)."""
 
+import copy
 import re
 
 import pyomo.environ as pyo
@@ -51,6 +52,29 @@ def test_a_product_inside_a_transformed_disjunct_is_checked():
         solve(m, CONFIG)
 
 
+@pytest.mark.parametrize("read_outside", [False, True])
+def test_a_product_in_a_disjunct_fixed_false_before_bigm_is_off(read_outside):
+    """probe52 #3: its big-M relaxed rows constrain nothing, yet a widened x was refused (the truth is 10.1 at
+    x = 5, y = 0.1); its product read by a row outside the disjunct is still refused."""
+    m = _boxed(pyo.ConcreteModel())
+    m.d1, m.d2, m.d3 = Disjunct(), Disjunct(), Disjunct()
+    product = bilinear(m.d1, m.x, m.y, NET).expr
+    m.d1.c = pyo.Constraint(expr=product <= 1)
+    m.d2.c, m.d3.c = pyo.Constraint(expr=m.x <= 0.5), pyo.Constraint(expr=m.y <= 0.1)
+    m.dj = Disjunction(expr=[m.d1, m.d2, m.d3])
+    m.o = pyo.Objective(expr=2 * m.x + m.y, sense=pyo.maximize)
+    if read_outside:
+        m.c = pyo.Constraint(expr=product <= 3)
+    m.d1.indicator_var.fix(False)
+    pyo.TransformationFactory("gdp.bigm").apply_to(m, bigM=100)
+    m.x.setub(5)
+    if read_outside:
+        with pytest.raises(ModelFormatError, match=r"block 'd1.surrogate_x_y' of products is deactivated .* still read"):
+            solve(m, CONFIG)
+    else:
+        assert solve(m, CONFIG).objective == pytest.approx(10.1, abs=1e-4)
+
+
 def _scenarios(*, each_replaced: bool) -> pyo.ConcreteModel:
     """Scenario blocks ``s[1]``, ``s[2]`` with a row ``x*y <= 1``, replaced in each block or once for the model."""
     m = pyo.ConcreteModel()
@@ -72,6 +96,28 @@ def test_a_block_solved_alone_whose_rows_a_replacement_outside_it_replaced_is_re
     m = _scenarios(each_replaced=False)
     with pytest.raises(ModelFormatError, match=r"rows of block 's\[1\]' \(s\[1\].c\) were replaced by block "):
         solve(m.s[1], CONFIG)
+
+
+@pytest.mark.parametrize("copy", [lambda b: b.clone(), copy.deepcopy], ids=["clone", "deepcopy"])
+def test_a_copy_of_a_block_whose_rows_a_replacement_outside_it_replaced_is_refused(copy):
+    """probe52 #1: the copy of s[1] held s[1].c off and no copy of the replacement block: x + y read 4.0 (x*y = 4 for
+    x*y <= 1; the truth is 2.5). A copy of the whole model keeps the block and solves."""
+    m = _scenarios(each_replaced=False)
+    with pytest.raises(ModelFormatError, match=r"were replaced by block 'surrogate_replacement', which is not part"):
+        solve(copy(m.s[1]), CONFIG)
+    assert solve(copy(m), CONFIG).objective == pytest.approx(2.5, abs=1e-3)
+
+
+def test_undo_drops_the_marks_of_the_rows_it_activates():
+    from surrogate.milp.rewrite_record import MARK
+
+    m = _boxed(pyo.ConcreteModel())
+    m.c = pyo.Constraint(expr=m.x * m.y <= 1)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    report = replace_products(m, NET)
+    assert [row for row, _ in getattr(m, MARK)] == [m.c]
+    report.undo(m)
+    assert getattr(m, MARK) == []
 
 
 def test_a_scaled_block_deactivated_beside_its_active_product_is_refused():
