@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import ConfigError, SolverUnavailableError
+from .model_components import seen_variables
 
 _highs_scheduler: list[int] = []  # the thread count HiGHS's scheduler was last started with here (empty: not yet)
 _banner_shown: list[bool] = []  # whether a Highs object was made in this process (its banner printed, or kept out)
@@ -146,8 +147,6 @@ def highs_start_note(log: str | None, variables) -> str | None:
 def handed_variables(solver, model) -> list:
     """The variables that the persistent HiGHS ``solver`` holds as columns for ``model``: those of its active rows
     and objective (Pyomo gives HiGHS no other), wherever they are declared (a block solved alone reads the parent's)."""
-    from .solution_check import seen_variables
-
     columns = getattr(solver, "_pyomo_var_to_solver_var_map", None) or {}
     return [v for v in seen_variables(model) if id(v) in columns]
 

@@ -212,3 +212,14 @@ def lies_within(component, block) -> bool:
 def active_objective(model):
     """``model``'s (first) active objective, or ``None``."""
     return next(model.component_data_objects(pyo.Objective, active=True, descend_into=True), None)
+
+
+def seen_variables(model) -> list:
+    """The variables of ``model``'s active rows and objectives, each once: those a solver is handed.
+
+    A variable only in a deactivated row keeps whatever value it had (an initial value outside its
+    bounds, half of a binary); no check of a solver's point reads it.
+    """
+    from pyomo.util.vars_from_expressions import get_vars_from_components
+
+    return list(get_vars_from_components(model, (pyo.Constraint, pyo.Objective), active=True, descend_into=True))

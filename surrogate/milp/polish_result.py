@@ -28,7 +28,7 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
     A row's violation is divided by ``row_divisor(con)``, by default ``min(1, its largest
     |coefficient|)``: a row written with small coefficients (``1e-8 x y >= 2e-8``) is held to its
     own scale, not passed by an absolute tolerance at a point far outside it. Variables in no active
-    row or objective (:func:`~surrogate.milp.solution_check.seen_variables`) are not read; a variable without a value makes
+    row or objective (:func:`~surrogate.milp.model_components.seen_variables`) are not read; a variable without a value makes
     the point ``inf`` unless ``skip_unset`` (then it, and every fixed variable, is not read).
     """
     divisor = row_divisor or _row_scale

@@ -14,7 +14,7 @@ import math
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
-from .model_components import active_objective
+from .model_components import active_objective, seen_variables
 
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
 #: Far above the solvers' own feasibility tolerances (1e-6 to 1e-9 on scaled rows), far below a wrong model.
@@ -39,17 +39,6 @@ def readable_bounds(var) -> tuple | None:
         return var.bounds
     except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
         return None
-
-
-def seen_variables(model) -> list:
-    """The variables of ``model``'s active rows and objectives, each once: those a solver is handed.
-
-    A variable only in a deactivated row keeps whatever value it had (an initial value outside its
-    bounds, half of a binary); no check of a solver's point reads it.
-    """
-    from pyomo.util.vars_from_expressions import get_vars_from_components
-
-    return list(get_vars_from_components(model, (pyo.Constraint, pyo.Objective), active=True, descend_into=True))
 
 
 def seen_among(model, candidates) -> list:

@@ -18,11 +18,11 @@ from functools import partial
 import pyomo.environ as pyo
 
 from ..errors import ConfigError, ModelFormatError
-from .model_components import active_objective, check_components, check_constructed, check_one_objective
+from .model_components import active_objective, check_components, check_constructed, check_one_objective, seen_variables
 from .model_size import ModelSize, model_size
 from .presolve_check import confirm_infeasible, needs_confirming
 from .rewrite_refresh import refresh_rewrites
-from .solution_check import TRUST_TOL, seen_variables, untrusted, worst_violation
+from .solution_check import TRUST_TOL, untrusted, worst_violation
 from .solve_arguments import check_arguments
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
     COEFFICIENT_LIMIT,
