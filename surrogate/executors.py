@@ -295,7 +295,7 @@ def _import_distributed():
     except ImportError:
         raise ConfigError(
             "the Dask executor needs the 'distributed' package; install it with " + extra_hint("dask") + ", "
-            "or drop --dask/--scheduler to use local processes"
+            "or use local processes (drop --dask/--scheduler; ExecutorConfig(kind='local') in Python)"
         ) from None
     return distributed
 

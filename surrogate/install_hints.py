@@ -8,6 +8,8 @@ An extra's packages are named with the ranges of the installed distribution's me
 
 from __future__ import annotations
 
+import re
+
 
 def extra_requirements(extra: str) -> list[str]:
     """The requirements of the optional extra ``extra`` as the installed metadata lists them (``[]`` if unknown)."""
@@ -20,12 +22,19 @@ def extra_requirements(extra: str) -> list[str]:
     return [r.split(";")[0].strip() for r in listed if f'extra == "{extra}"' in r.replace("'", '"')]
 
 
-def extra_hint(extra: str) -> str:
-    """How to install the optional extra ``extra`` (``'scip'``, ``'dask'``, ``'gurobi'``, ``'scipml'``)."""
-    packages = " ".join(f"'{r}'" for r in extra_requirements(extra))
+def extra_hint(extra: str, *, only: str | None = None) -> str:
+    """How to install the optional extra ``extra`` (``'scip'``, ``'dask'``, ``'gurobi'``, ``'scipml'``); with ``only``,
+    just its requirement of that distribution (the Gurobi solver needs ``gurobipy``, not the whole peer route)."""
+    requirements = [r for r in extra_requirements(extra) if only is None or _name(r) == only.lower()]
+    packages = " ".join(f"'{r}'" for r in requirements)
     if packages:
-        return f"pip install {packages} (surrogate's '{extra}' extra)"
-    return f"pip install -e '.[{extra}]' in the surrogate checkout"
+        return f"pip install {packages} (" + ("from " if only else "") + f"surrogate's '{extra}' extra)"
+    return f"pip install {only!r}" if only else f"pip install -e '.[{extra}]' in the surrogate checkout"
+
+
+def _name(requirement: str) -> str:
+    """The distribution a requirement such as ``'gurobipy>=11,<13.1'`` names, lower case."""
+    return re.match(r"[A-Za-z0-9._-]*", requirement).group().lower()
 
 
 def reinstall_hint() -> str:

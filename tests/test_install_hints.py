@@ -13,3 +13,11 @@ def test_an_extra_is_named_by_its_packages_and_ranges():
 def test_an_unknown_extra_falls_back_to_the_checkout():
     assert extra_requirements("no-such-extra") == []
     assert extra_hint("no-such-extra") == "pip install -e '.[no-such-extra]' in the surrogate checkout"
+
+
+def test_a_hint_for_one_package_of_an_extra_names_only_that_package():
+    """The Gurobi solver needs gurobipy; its hint asked for gurobi-machinelearning too (the peer route's)."""
+    hint = extra_hint("gurobi", only="gurobipy")
+    assert hint.startswith("pip install 'gurobipy") and "machinelearning" not in hint
+    assert hint.endswith("(from surrogate's 'gurobi' extra)")
+    assert extra_hint("no-such-extra", only="pkg") == "pip install 'pkg'"

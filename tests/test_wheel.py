@@ -59,6 +59,15 @@ def test_the_wheel_holds_the_zoo(installed):
     assert sorted(p.name for p in zoo.glob("*.onnx")) == sorted(p.name for p in (ROOT / "models").glob("*.onnx"))
 
 
+def test_the_wheel_holds_every_data_file_of_the_zoo_and_the_problems(installed):
+    """The stable zoo and the bundled problem files are listed as packages (setuptools warned 'Package would be
+    ignored' for data folders given only as package data, and a later setuptools may drop them)."""
+    pairs = [(ROOT / "models", installed / "surrogate" / "models"), (ROOT / "problems" / "data", installed / "problems" / "data")]
+    for source, target in pairs:
+        files = sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        assert files and [f for f in files if not (target / f).is_file()] == []
+
+
 def test_a_zoo_name_resolves_and_solves_from_the_installed_wheel(installed, tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT],

@@ -99,7 +99,7 @@ class Backend:
         if broken:
             raise SolverUnavailableError(
                 f"solver {self.name!r} is not available: {self.package} is installed but does not import ({broken}); "
-                f"reinstall it with {self.install}, or use solver='highs'"
+                f"reinstall it with {self.install}, or use solver='highs' (--solver highs on the command line)"
             )
 
     def _new(self, *, fixed_as_bounds: bool):
@@ -116,7 +116,7 @@ class Backend:
         if not self.installed():
             raise SolverUnavailableError(
                 f"solver {self.name!r} is not available: {self.package} is not installed; install it with "
-                f"{self.install}, or use solver='highs'"
+                f"{self.install}, or use solver='highs' (--solver highs on the command line)"
             )
         self.check_imports()
         solver = self._new(fixed_as_bounds=fixed_as_bounds)
@@ -129,7 +129,7 @@ class Backend:
         """Why an installed solver cannot run (Pyomo's ``Availability``), and the fix."""
         return (
             f"solver {self.name!r} is installed but Pyomo cannot run it ({availability.name}); reinstall it with "
-            f"{self.install}, or use solver='highs'"
+            f"{self.install}, or use solver='highs' (--solver highs on the command line)"
         )
 
     def available(self) -> bool:
@@ -339,14 +339,14 @@ class GurobiBackend(Backend):
     node_option, no_node_limit, most_nodes = "NodeLimit", 1e100, 1e100  # GRB.INFINITY
     presolve_off, label = ("Presolve", 0), "Gurobi"
     package = "gurobipy"
-    install = property(lambda self: extra_hint("gurobi"))
+    install = property(lambda self: extra_hint("gurobi", only="gurobipy"))
     persistent = True
 
     def unusable(self, availability) -> str:
         return (
             f"solver 'gurobi' is installed but Pyomo cannot run it ({availability.name}): gurobipy finds no valid "
             "licence; install one (see https://www.gurobi.com/features/academic-named-user-license/ or your "
-            "gurobi.lic), or use solver='highs'"
+            "gurobi.lic), or use solver='highs' (--solver highs on the command line)"
         )
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
@@ -373,7 +373,7 @@ class GurobiBackend(Backend):
             return None
         return (
             f"Gurobi's licence refused the model ({error}); the result records licensingProblems. Use a full "
-            "licence for models this size, or solver='highs'"
+            "licence for models this size, or solver='highs' (--solver highs on the command line)"
         )
 
 

@@ -125,7 +125,7 @@ def test_configuring_a_solver_imports_nothing():
 def test_an_absent_solver_says_which_extra_to_install(monkeypatch, name, backend):
     monkeypatch.setattr(backend, "package", "surrogate_no_such_package")
     assert not backend().available()
-    with pytest.raises(SolverUnavailableError, match=rf"pip install '.*' \(surrogate's '{name}' extra\)"):
+    with pytest.raises(SolverUnavailableError, match=rf"pip install '.*' \((from )?surrogate's '{name}' extra\)"):
         make_solver(SolverConfig(solver=name))
     with pytest.raises(SolverUnavailableError, match="surrogate_no_such_package is not installed"):
         solve(_milp(), SolverConfig(solver=name))
