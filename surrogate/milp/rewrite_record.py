@@ -56,7 +56,7 @@ def unmark_replaced(row) -> None:
         setattr(block, MARK, [(r, by) for r, by in getattr(block, MARK) if r is not row])
 
 
-def _slack(bound: float) -> float:
+def bound_slack(bound: float) -> float:
     """The rounding a bound may be off by before it counts as moved (``0.1 + 0.2`` is ``0.3``)."""
     return 1e-9 * max(1.0, abs(bound))
 
@@ -65,7 +65,7 @@ def _wider(var, lb: float | None, ub: float | None) -> bool:
     """Whether ``var``'s bounds now reach past ``lb`` or ``ub`` (``None``: none then) by more than rounding."""
     low = -float("inf") if var.lb is None else var.lb
     high = float("inf") if var.ub is None else var.ub
-    return (lb is not None and low < lb - _slack(lb)) or (ub is not None and high > ub + _slack(ub))
+    return (lb is not None and low < lb - bound_slack(lb)) or (ub is not None and high > ub + bound_slack(ub))
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class FactorBox:
         )
         value = var.value
         if var.fixed and value is not None:  # a solver reads the value, not the bounds
-            inside = low - _slack(low) <= value <= high + _slack(high)
+            inside = low - bound_slack(low) <= value <= high + bound_slack(high)
             return None if inside else f"{var.name!r} is fixed at {value!r}, outside the box {box}"
         if _wider(var, low, high):
             lb, ub = -float("inf") if var.lb is None else var.lb, float("inf") if var.ub is None else var.ub

@@ -18,7 +18,7 @@ from pyomo.common.collections import ComponentMap
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, relaxed_by_pyomo
+from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, bound_slack, relaxed_by_pyomo
 
 
 def _record_blocks(model):
@@ -33,7 +33,8 @@ def _record_blocks(model):
 def refresh_rewrites(model) -> None:
     """:meth:`~surrogate.milp.rewrite_record.FactorRecord.refresh` for every block of products that a solve of
     ``model`` reads: an active one (its blocks up to ``model`` active; a disjunct that ``gdp.bigm`` or ``gdp.hull``
-    transformed counts as active, unless its indicator is fixed False: its relaxed rows constrain nothing), and an empty one (it holds only the record of a product without constraints,
+    transformed counts as active, unless its indicator is fixed False and its relaxed rows constrain nothing on the
+    box now, :func:`_fixed_off`), and an empty one (it holds only the record of a product without constraints,
     whose expression may be read anywhere). Refused: a deactivated block whose variables active rows still read
     (they are then free), a deactivated replacement block whose rows are still off, an active product whose
     ``<name>_scaled`` block is off, and rows of ``model`` replaced by a block outside it."""
@@ -57,7 +58,7 @@ def _empty(block) -> bool:
 
 def _active_within(block, model) -> bool:
     """Whether ``block`` and every block above it, up to ``model`` (the one solved), are active (a disjunct that a
-    GDP transformation replaced by constraints elsewhere counts as active, unless it is fixed False)."""
+    GDP transformation replaced by constraints elsewhere counts as active, unless it is off: :func:`_fixed_off`)."""
     while block is not None and block is not model:
         transformed = block.ctype is Disjunct and getattr(block, "transformation_block", None) is not None
         if (not block.active and not transformed) or (transformed and _fixed_off(block)):
@@ -67,17 +68,39 @@ def _active_within(block, model) -> bool:
 
 
 def _fixed_off(disjunct) -> bool:
-    """Whether ``disjunct``'s indicator is fixed False: its rows, relaxed by their big-M, then constrain nothing."""
+    """Whether ``disjunct``'s indicator is fixed False and its relaxed rows (:func:`_transformed_rows`) then constrain
+    nothing: each holds on the whole box of its variables now (interval bounds of its body within its sides). A big-M
+    Pyomo computed from an older box may still cut (``x <= 1`` after ``x`` was widened to ``[0, 5]``): such a disjunct
+    counts as on, so that its products are checked against their factors' boxes."""
     indicator = disjunct.binary_indicator_var
-    return indicator.fixed and indicator.value is not None and round(indicator.value) == 0
+    fixed_false = indicator.fixed and indicator.value is not None and round(indicator.value) == 0
+    return fixed_false and all(map(_slack_row, _transformed_rows(disjunct)))
+
+
+def _transformed_rows(disjunct) -> list:
+    """The active rows that a GDP transformation made of ``disjunct`` (none if it was not transformed)."""
+    block = getattr(disjunct, "transformation_block", None)
+    return [] if block is None else list(block.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+
+
+def _slack_row(row) -> bool:
+    """Whether ``row`` holds at every point of its variables' bounds (fixed ones at their values); a body without
+    finite interval bounds counts as cutting."""
+    from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
+
+    low, high = compute_bounds_on_expr(row.body)
+    lower, upper = (None if side is None else pyo.value(side) for side in (row.lower, row.upper))
+    tight_low = lower is not None and (low is None or low < lower - bound_slack(lower))
+    tight_high = upper is not None and (high is None or high > upper + bound_slack(upper))
+    return not (tight_low or tight_high)
 
 
 def _relaxed_rows(model) -> set:
-    """The ``id`` s of the active rows that a GDP transformation made of the disjuncts fixed False in ``model``."""
+    """The ``id`` s of the active rows that a GDP transformation made of the disjuncts in ``model`` that are off
+    (:func:`_fixed_off`)."""
     kinds = (pyo.Block, Disjunct)
     off = [d for d in model.component_data_objects(Disjunct, descend_into=kinds) if _fixed_off(d)]
-    blocks = [b for b in (getattr(d, "transformation_block", None) for d in off) if b is not None]
-    return {id(c) for b in blocks for c in b.component_data_objects(pyo.Constraint, active=True, descend_into=True)}
+    return {id(c) for d in off for c in _transformed_rows(d)}
 
 
 def _check_companions(model, record: FactorRecord) -> None:

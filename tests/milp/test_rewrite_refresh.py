@@ -75,6 +75,23 @@ def test_a_product_in_a_disjunct_fixed_false_before_bigm_is_off(read_outside):
         assert solve(m, CONFIG).objective == pytest.approx(10.1, abs=1e-4)
 
 
+def test_a_disjunct_fixed_false_whose_automatic_big_m_still_cuts_is_on():
+    """probe58 #1: with the big-M Pyomo computed from the old box (x <= 2), d1's relaxed rows still cut x after it
+    was widened to [0, 5]: it counted as off and the solve said 2.1 (the truth is 10.1); the widened factor is
+    refused again."""
+    m = _boxed(pyo.ConcreteModel())
+    m.d1, m.d2, m.d3 = Disjunct(), Disjunct(), Disjunct()
+    m.d1.c = pyo.Constraint(expr=bilinear(m.d1, m.x, m.y, NET).expr <= 0.1)
+    m.d2.c, m.d3.c = pyo.Constraint(expr=m.x <= 0.5), pyo.Constraint(expr=m.y <= 0.1)
+    m.dj = Disjunction(expr=[m.d1, m.d2, m.d3])
+    m.o = pyo.Objective(expr=2 * m.x + m.y, sense=pyo.maximize)
+    m.d1.indicator_var.fix(False)
+    pyo.TransformationFactory("gdp.bigm").apply_to(m)
+    m.x.setub(5)
+    with pytest.raises(ModelFormatError, match=r"block 'd1.surrogate_x_y',.* 'x' now has bounds \[0, 5\], wider"):
+        solve(m, CONFIG)
+
+
 def _scenarios(*, each_replaced: bool) -> pyo.ConcreteModel:
     """Scenario blocks ``s[1]``, ``s[2]`` with a row ``x*y <= 1``, replaced in each block or once for the model."""
     m = pyo.ConcreteModel()
