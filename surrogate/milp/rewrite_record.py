@@ -43,6 +43,12 @@ RECORD = "record"
 MARK = "surrogate_replaced_rows"
 
 
+def owner(component):
+    """The block that holds ``component`` now, or ``None`` once it was deleted: from its block, or, for an element of
+    an indexed component, with that component (``model.del_component(model.c)``: the element then has no component)."""
+    return None if component.parent_component() is None else component.parent_block()
+
+
 def mark_replaced(row, by: str) -> None:
     """Note on ``row``'s block that the replacement block named ``by`` replaced ``row`` (see :data:`MARK`)."""
     block = row.parent_block()
@@ -51,7 +57,7 @@ def mark_replaced(row, by: str) -> None:
 
 def unmark_replaced(row) -> None:
     """Drop ``row`` from its block's :data:`MARK` (its replacement was undone)."""
-    block = row.parent_block()
+    block = owner(row)
     if block is not None and hasattr(block, MARK):
         setattr(block, MARK, [(r, by) for r, by in getattr(block, MARK) if r is not row])
 
@@ -171,7 +177,7 @@ class Basis:
         """Which change makes the derived bounds unsafe now, or ``None``."""
         ours = {id(item.original) for item in rewritten}  # deactivated by the rewrite itself
         for con, expr in self.constraints:
-            if con.parent_block() is None or con.expr is not expr or (not con.active and id(con) not in ours):
+            if owner(con) is None or con.expr is not expr or (not con.active and id(con) not in ours):
                 return f"constraint {con.name!r} was changed, deactivated or deleted"
         for var, lb, ub in self.bounds:
             if _wider(var, lb, ub):
@@ -271,7 +277,7 @@ class RewriteRecord(FactorRecord):
 
     def _follow_senses(self) -> None:
         for index, item in enumerate(self.rewritten):
-            if item.original.ctype is pyo.Objective:
+            if item.sense is not None and owner(item.original) is not None:  # an objective not deleted
                 self._follow_sense(index, item)
 
     def _follow_sense(self, index: int, item: Rewritten) -> None:
@@ -290,8 +296,8 @@ class RewriteRecord(FactorRecord):
         """A message if ``item``'s original no longer holds the expression that was copied, or is active again."""
         from .model_components import python_path
 
-        kind = "objective" if item.original.ctype is pyo.Objective else "constraint"
-        if item.original.parent_block() is None:
+        kind = "constraint" if item.sense is None else "objective"  # a deleted element has no ctype any more
+        if owner(item.original) is None:
             return f"{kind} {item.name!r} was deleted from the model (its copy still holds it)"
         if item.original.active and item.copy.active:
             return (
@@ -306,9 +312,12 @@ class RewriteRecord(FactorRecord):
         return None
 
     def undo(self) -> None:
-        """Activate every original again (with a sense given to its copy since) and delete the block from its parent."""
+        """Activate every original again (with a sense given to its copy since; one deleted since is left out) and
+        delete the block from its parent."""
         self._follow_senses()
         for item in self.rewritten:
+            if owner(item.original) is None:
+                continue
             item.original.activate()
             unmark_replaced(item.original)
         self.block.parent_block().del_component(self.block)

@@ -18,7 +18,7 @@ from pyomo.common.collections import ComponentMap
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, bound_slack, relaxed_by_pyomo
+from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo
 
 
 def _record_blocks(model):
@@ -122,9 +122,7 @@ def _check_lost_rows(model, record: FactorRecord) -> None:
     lost = [
         item.name
         for item in record.rewritten
-        if item.original.parent_block() is not None
-        and not item.original.active
-        and _active_within(item.original.parent_block(), model)
+        if owner(item.original) is not None and not item.original.active and _active_within(owner(item.original), model)
     ]
     if lost:
         raise ModelFormatError(
@@ -145,7 +143,7 @@ def _check_replaced_outside(model) -> None:
         (row, by)
         for block in (model, *model.component_data_objects(kinds, descend_into=kinds))
         for row, by in getattr(block, MARK, ())
-        if row.parent_block() is block and not row.active and id(row) not in replaced and _active_within(block, model)
+        if owner(row) is block and not row.active and id(row) not in replaced and _active_within(block, model)
     ]
     if left:
         inside, by = [row.name for row, _ in left], left[0][1]

@@ -479,3 +479,41 @@ def test_an_original_active_again_beside_its_copy_is_refused_naming_it(which):
     replace_products(m, NET)
     m.component(which).activate()
     _refused(m, rf"'{which}', which its copy replaces, is active again .*deactivate it \(model.{which}.deactivate\(\)\)")
+
+
+def _indexed(m):
+    """Rows ``c[i]: x[i] * y[i] <= i`` and an objective ``o[1]`` with a product, on ``m``."""
+    m.I = pyo.RangeSet(2)
+    m.x, m.y = pyo.Var(m.I, bounds=(0, 3)), pyo.Var(m.I, bounds=(0, 3))
+    m.c = pyo.Constraint(m.I, rule=lambda b, i: b.x[i] * b.y[i] <= i)
+    m.o = pyo.Objective([1], rule=lambda b, i: b.x[1] * b.y[1] + b.x[2], sense=pyo.maximize)
+    return m
+
+
+def test_a_deleted_indexed_row_is_refused_and_undo_leaves_it_out():
+    """probe58 #4: ``del_component`` of a replaced IndexedConstraint (or Objective) crashed solve and undo with a bare
+    AttributeError (its elements have no component any more), and undo stopped half-way."""
+    m = _indexed(pyo.ConcreteModel())
+    report = replace_products(m, NET, implied_bounds=False)
+    m.del_component(m.c)
+    m.del_component(m.o)
+    with pytest.raises(ModelFormatError, match=r"objective 'o\[1\]' was deleted .*constraint 'c\[1\]' was deleted"):
+        solve(m, CONFIG)
+    report.undo(m)
+    assert m.component(report.block) is None
+    m.o = pyo.Objective(expr=m.x[1] + m.y[2], sense=pyo.maximize)
+    assert solve(m, CONFIG).objective == pytest.approx(6.0)
+
+
+def test_a_deleted_indexed_row_of_a_block_replaced_with_its_model_is_left_out():
+    """probe58 #4: the rows a whole-model replacement replaced in ``s`` are marked on ``s``; the mark of a deleted
+    IndexedConstraint crashed a solve of ``s`` alone, and its undo."""
+    m = pyo.ConcreteModel()
+    m.s = pyo.Block()
+    _indexed(m.s)
+    report = replace_products(m, NET, implied_bounds=False)
+    m.s.del_component(m.s.c)
+    with pytest.raises(ModelFormatError, match=r"rows of block 's' \(s.o\[1\]\) were replaced by block"):
+        solve(m.s, CONFIG)
+    report.undo(m)
+    assert m.component(report.block) is None and m.s.o[1].active
