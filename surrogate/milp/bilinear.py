@@ -59,7 +59,7 @@ from .formulations import DEFAULT_FORMULATION, check_formulation
 from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
 from .integer_products import IntegerProduct, is_exact_pair
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
-from .model_components import check_constructed, check_rows, first_names, python_path
+from .model_components import check_extendable, check_rows, first_names, python_path
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -89,7 +89,7 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
 def _check_factors(model, x, y) -> None:
     """Refuse ``x, y`` unless each is one variable with finite bounds, on a constructed ``model``."""
     check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y")
-    check_constructed(model)
+    check_extendable(model)
     finite_bounds(x), finite_bounds(y)
 
 
@@ -370,7 +370,7 @@ def replace_products(
         For each badly scaled product, and (with ``implied_bounds``) for factors whose declared bounds
         are far wider than the constraints imply (:func:`loose_box_warnings`); all also in the report's ``warnings``.
     """
-    check_constructed(model)
+    check_extendable(model)
     check_rows(model)  # before the bounds are read from the rows
     approx = _resolve(surrogate, zoo, formulation)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None

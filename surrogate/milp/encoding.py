@@ -54,7 +54,7 @@ from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
-from .model_components import check_constructed
+from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .pruned import build_pruned
 
@@ -212,7 +212,7 @@ def add_surrogate(
         An input whose bounds reach beyond ``input_bounds`` (or has none): the encoding keeps it within them.
     """
     formulation = check_formulation(formulation)
-    check_constructed(parent)
+    check_extendable(parent)
     net = _as_net(net).check_product_net(f"surrogate {name!r}")
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
     input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it

@@ -97,6 +97,21 @@ def check_constructed(model) -> None:
         )
 
 
+def check_extendable(model) -> None:
+    """:func:`check_constructed`, and raise :class:`ModelFormatError` if ``model`` is a copy of an element of an
+    indexed block (``m.s[1].clone()``): it belongs to no component, so components added to it (a product's
+    block) are never constructed. A solve of it, which adds nothing, is fine."""
+    check_constructed(model)
+    top = model.model()
+    if top.parent_component() is None:
+        raise ModelFormatError(
+            f"block {model.name!r} is (or is inside) a copy of an element of an indexed block (such as m.s[1].clone()), "
+            "which belongs to no model, so the components a product adds to it cannot be built; clone the whole model and use its "
+            "block (m.clone().s[1]), or move the copy into a model: new = pyo.ConcreteModel(); new.b = pyo.Block(); "
+            "new.b.transfer_attributes_from(copy)"
+        )
+
+
 def _has_free_variable(expr) -> bool:
     """Whether ``expr`` holds a variable that is not fixed (a fixed one is a constant to a solver)."""
     return is_potentially_variable(expr) and next(identify_variables(expr, include_fixed=False), None) is not None

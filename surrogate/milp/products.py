@@ -32,7 +32,7 @@ from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
-from .model_components import check_components, lies_within, python_path
+from .model_components import check_components, check_extendable, lies_within, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
 
@@ -285,6 +285,7 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
             f"{model.name!r} already has a block {block_name!r}: its products were replaced before; start from the exact "
             "model, which report.undo(model) gives back (the report the earlier replacement returned)"
         )
+    check_extendable(model)
     check_components(model)  # a product in an untransformed Disjunct would be missed
     targets = []
     for obj in model.component_data_objects(pyo.Objective, active=True, descend_into=True):

@@ -6,8 +6,8 @@ from pyomo.dae import ContinuousSet, DerivativeVar
 from pyomo.gdp import Disjunct, Disjunction
 from pyomo.network import Arc, Port
 
-from surrogate import SolverConfig, replace_products, solve
-from surrogate.errors import UnsupportedComponentError
+from surrogate import SolverConfig, add_surrogate, bilinear, replace_products, solve
+from surrogate.errors import ModelFormatError, UnsupportedComponentError
 from surrogate.milp.model_components import check_components, left_out
 from surrogate.milp.solver_backends import available_solvers
 from tests.helpers import skip_unless_runnable
@@ -260,6 +260,25 @@ def test_a_clone_of_an_indexed_block_s_element_counts_as_constructed():
     block = m.s[1].clone()
     check_components(block)
     assert solve(block, CONFIG).objective == pytest.approx(2)
+
+
+def test_products_on_a_clone_of_an_indexed_block_s_element_are_refused():
+    """probe58 #2: the components a product adds to it are never constructed: replace_products, bilinear and
+    mccormick_bound crashed with bare Pyomo errors (FBBTException, 'has not been constructed')."""
+    from surrogate.milp.relaxation import mccormick_bound
+
+    m = pyo.ConcreteModel()
+    m.s = pyo.Block([1, 2])
+    m.s[1].x, m.s[1].y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    m.s[1].o = pyo.Objective(expr=m.s[1].x * m.s[1].y, sense=pyo.maximize)
+    calls = (replace_products, lambda b: replace_products(b, NET, implied_bounds=False), mccormick_bound)
+    for call in (*calls, lambda b: bilinear(b, b.x, b.y), lambda b: add_surrogate(b, NET, [b.x, b.y])):
+        with pytest.raises(ModelFormatError, match=r"copy of an element of an indexed block .*m\.clone\(\)\.s\[1\]"):
+            call(m.s[1].clone())
+    new = pyo.ConcreteModel()
+    new.b = pyo.Block()
+    new.b.transfer_attributes_from(m.s[1].clone())  # the fix the message gives
+    assert replace_products(new.b, NET).n_products == 1
 
 
 def test_replacing_many_products_never_walks_the_whole_model_per_product(monkeypatch):
