@@ -67,6 +67,18 @@ def bound_slack(bound: float) -> float:
     return 1e-9 * max(1.0, abs(bound))
 
 
+#: The fix of a bound made NaN or infinite by a mutable Param: the products then hold again, with nothing rebuilt.
+PARAMS_FIX = "give those Params finite values again (nothing needs rebuilding)"
+
+
+def _unreadable(var) -> bool:
+    """Whether Pyomo refuses to read ``var``'s bounds (a mutable Param of them set to NaN)."""
+    try:
+        return var.bounds is None  # a tuple, never None: read for the ValueError alone
+    except ValueError:
+        return True
+
+
 def _wider(var, lb: float | None, ub: float | None) -> bool:
     """Whether ``var``'s bounds now reach past ``lb`` or ``ub`` (``None``: none then) by more than rounding."""
     low = -float("inf") if var.lb is None else var.lb
@@ -102,10 +114,12 @@ class FactorBox:
         if self.integer and not var.is_integer() and not relaxed:
             return f"{var.name!r} was integer when its products were built (they rely on it) and is now {var.domain}"
         low, high = (float(pyo.value(b)) for b in (self.lb, self.ub))
+        if _unreadable(var) or any(map(math.isnan, (low, high))):  # Pyomo refuses to read a NaN bound
+            return f"{var.name!r} has a bound that is NaN (a mutable Param of its bounds set to nan); {PARAMS_FIX}"
         if any(map(math.isinf, (low, high))):  # a mutable Param of its bounds set to inf ("no limit")
             return (
                 f"{var.name!r} now has bounds [{low!r}, {high!r}] (the values now of the mutable Params its bounds are), "
-                "infinite where its products need a finite box; give those Params finite values"
+                f"infinite where its products need a finite box; {PARAMS_FIX}"
             )
         box = f"[{low!r}, {high!r}] its products were built for" + (
             "" if isinstance(self.lb, float) else " (the values now of the mutable Params its bounds were)"
@@ -235,9 +249,10 @@ class FactorRecord:
         if problems:
             listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
             param = "; a bound that must change between solves goes in a mutable Param" if "wider than the box" in listed else ""
+            fix = "" if all(p.endswith(PARAMS_FIX) for p in problems) else f"; {self.fix}"
             raise ModelFormatError(
                 f"the model changed after its products were built in block {self.block.name!r}, so that block no "
-                f"longer stands for it: {listed}; {self.fix}{param}"
+                f"longer stands for it: {listed}{fix}{param}"
             )
 
 

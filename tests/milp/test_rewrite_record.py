@@ -237,19 +237,28 @@ def test_a_constant_bound_set_in_place_of_a_params_is_held_against_its_values(bo
     refresh_rewrites(m)
 
 
-def test_a_param_bound_set_to_inf_is_refused_naming_the_variable():
-    """A mutable Param bound later set to inf ("no limit") was refused as a NaN coefficient of an internal objective."""
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (math.inf, r"'x' now has bounds \[-1.0, inf\] \(the values now of the mutable Params its bounds "),
+        (math.nan, r"'x' has a bound that is NaN \(a mutable Param of its bounds set to nan\)"),
+    ],
+)
+def test_a_param_bound_set_to_inf_or_nan_is_refused_naming_the_variable(value, match):
+    """A mutable Param bound later set to inf ("no limit") was refused as a NaN coefficient of an internal objective;
+    set to NaN, Pyomo's bare ValueError (probe58 #6). Setting it finite again is enough: the message no longer says
+    to undo the replacement and replace the products again."""
     m = pyo.ConcreteModel()
     m.u = pyo.Param(initialize=2.0, mutable=True)
     m.x = pyo.Var(bounds=(-1, m.u))
     m.y = pyo.Var(bounds=(-2, 1))
-    m.o = pyo.Objective(expr=m.x * m.y)
+    m.o = pyo.Objective(expr=m.x * m.y + m.x)
     replace_products(m, NET, implied_bounds=False)
-    m.u = math.inf
-    with pytest.raises(
-        ModelFormatError, match=r"'x' now has bounds \[-1.0, inf\] \(the values now of the mutable Params its bounds "
-    ):
+    m.u = value
+    with pytest.raises(ModelFormatError, match=match + r".*give those Params finite values again \(nothing needs rebuilding\)$"):
         solve(m, CONFIG)
+    m.u = 2.0
+    assert solve(m, CONFIG).objective == pytest.approx(-2.0, abs=1e-3)  # x*y + x at (2, -2) or (-1, 1)
 
 
 def _bilinear_model(domain, bounds):
