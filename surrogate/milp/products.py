@@ -207,7 +207,7 @@ class ReplacementReport:
         block = self._block_in(model)
         if block is None:
             raise ModelFormatError(f"{model.name!r} has no block {self.block!r}: it was undone already, or is another model")
-        replaced = self.record.block.parent_block() if self.record is not None else None  # None: undone there
+        replaced = getattr(self.record, "replaced", None)  # from the record: the block may be deleted (undone there)
         context = (replaced, block.parent_block()) if replaced is not None else None  # a clone of the block replaced
         getattr(block, RECORD).undo()
         if self.implied_bounds is not None:

@@ -268,11 +268,14 @@ class RewriteRecord(FactorRecord):
         when none were derived).
     root
         The model the block was built on.
+    replaced
+        The block whose products it replaced (its parent, even once :meth:`undo` deleted it).
     """
 
     def __init__(self, block) -> None:
         super().__init__(block, fix="undo the replacement (report.undo(model)) and replace the products again")
         self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
+        self.replaced = block.parent_block()  # the block whose products it replaced, kept when the block is deleted
         self.rewritten: list[Rewritten] = []
         self.basis: Basis | None = None
         self.senses: dict[int, object] = {}  # an objective's sense as its original and copy last agreed, by index

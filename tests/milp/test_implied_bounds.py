@@ -351,6 +351,17 @@ def test_undo_on_a_clone_of_the_block_replaced_puts_its_bounds_back():
     assert whole.s[1].x.bounds == (0, None)
 
 
+def test_undo_on_a_clone_of_the_block_replaced_after_the_original_s_undo_puts_its_bounds_back():
+    """probe58 #3: the original's undo deleted the block the context was read from, so the clone's x was looked up by
+    the model's name (s[1].x), which the clone of s[1] has not: x kept its derived bound."""
+    m, report = _scenario_with_a_shared_factor()
+    block = m.s[1].clone()
+    report.undo(m.s[1])
+    assert m.s[1].x.bounds == (0, None) and block.x.ub is not None
+    report.undo(block)
+    assert block.x.bounds == (0, None) and block.c.active
+
+
 def test_bounds_derived_for_a_block_leave_a_variable_it_reads_from_outside_as_recorded():
     """FBBT over s[1] tightened z, read from outside it, to 4, and only s[1]'s own variables were put back, so z was
     left at 4 (recorded: 4.000000004) and undo, finding it changed, kept it."""
