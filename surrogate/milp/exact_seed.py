@@ -47,11 +47,12 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..options import is_number
-from .model_components import find_named
+from .model_components import find_like, standalone_clone
 from .polish import FEASIBILITY_TOL, clip_to_bounds, polish
 from .polish_search import BOUND_GAP
 from .products import ReplacementReport
 from .relaxation import solve_mccormick
+from .rewrite_record import RECORD, owner
 from .search_clock import as_wall, now
 from .solver_config import SolverConfig
 from .warmstart_config import EXACT_SEED_SHARE
@@ -100,9 +101,11 @@ def exact_view(model, report: ReplacementReport):
             "an exact seed needs the ReplacementReport that replace_products(model, net) returned for this model "
             f"(got {type(report).__name__}); pass the report, not the surrogates, or use seed='relaxation'"
         )
-    view = _clone_without(model, report.replacement_block(model, "an exact seed"))
-    for component in find_named(view, report.components):
-        component.activate()
+    block = report.replacement_block(model, "an exact seed")
+    originals = [item.original for item in getattr(block, RECORD).rewritten if owner(item.original) is not None]
+    view = _clone_without(model, block)
+    for component in originals:  # by their place: model may be a block, or a clone of one
+        find_like(view, component, model).activate()
     return view
 
 
@@ -111,12 +114,12 @@ def _clone_without(model, block):
     parent, name = block.parent_block(), block.local_name
     last = next(reversed(list(parent.component_objects(descend_into=False))))
     if block is not last:
-        view = model.clone()
-        view.find_component(block.name).parent_block().del_component(name)
+        view = standalone_clone(model)
+        find_like(view, block, model).parent_block().del_component(name)
         return view
     parent.del_component(block)
     try:
-        return model.clone()
+        return standalone_clone(model)
     finally:
         parent.add_component(name, block)
 

@@ -224,6 +224,36 @@ def lies_within(component, block) -> bool:
     return False
 
 
+def find_like(target, component, model):
+    """The component of ``target`` (``model`` or a clone of it) in ``component``'s place, or ``None``: found by its
+    ``ComponentUID`` relative to ``model`` where ``model`` holds ``component``, else (``model`` is a clone of the
+    model or block that holds it) relative to each block above ``component``, from its model down."""
+    from pyomo.core.base.componentuid import ComponentUID
+
+    above = []
+    block = component.parent_block()
+    while block is not None:
+        above.insert(0, block)
+        block = block.parent_block()
+    for context in [model] if lies_within(component, model) else above:
+        found = target.find_component(ComponentUID(component, context=context))
+        if found is not None:
+            return found
+    return None
+
+
+def standalone_clone(block):
+    """A clone of ``block`` to build on: that of an element of an indexed block (``m.s[1]``), which belongs to no
+    component (so components added to it are never built, and Pyomo's transformations refuse it), has its
+    components moved into a ``ConcreteModel`` of its own (their names, relative to it, stay the same)."""
+    copy = block.clone()
+    if copy.parent_component() is not None:
+        return copy
+    model = pyo.ConcreteModel(name=block.name)
+    model.transfer_attributes_from(copy)
+    return model
+
+
 def active_objective(model):
     """``model``'s (first) active objective, or ``None``."""
     return next(model.component_data_objects(pyo.Objective, active=True, descend_into=True), None)

@@ -57,7 +57,7 @@ from pyomo.common.collections import ComponentMap
 from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
-from .model_components import check_one_objective
+from .model_components import check_one_objective, find_like, standalone_clone
 from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
@@ -92,16 +92,17 @@ class _Search:
     def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None, digits=()):
         self.config, self.start = config, now() if begin is None else begin
         self.found = False  # a feasible point is loaded in the clone: no more patience (StartConfig.patience)
-        self.model = m = model.clone()
+        self.model = m = standalone_clone(model)  # an indexed block's element: a model of its own
         # (original, clone) variable pairs, taken before the slacks are added (a clone keeps the order)
         self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
-        blocks = [m.find_component(c.block) for c in copies]
+        blocks = [find_like(m, c.block, model) for c in copies]
         # each copy's inputs and indicators, found in the clone by their place in the model
-        self.copies = [clone_copy(m, c) for c in copies]
+        self.copies = [clone_copy(m, c, model) for c in copies]
         inside = {id(b) for b in blocks}
         # each IntegerProduct's factor and digits in the clone: the digits follow the factor (hold_integers)
-        clone_of = ComponentMap(self.pairs)
-        self.digits = [(p, clone_of[p.factor], [clone_of[b] for b in p.bits.values()]) for p in digits]
+        pair_of = ComponentMap(self.pairs)
+        clone_of = lambda v: pair_of[find_like(model, v, model)]  # noqa: E731 (v of model, or of what it was cloned from)
+        self.digits = [(p, clone_of(p.factor), [clone_of(b) for b in p.bits.values()]) for p in digits]
         derived = {id(b) for _, _, bits in self.digits for b in bits}
         # the model's own integer variables, held at rounded values once a seed has placed them (hold_integers)
         integers = [v for v in m.component_data_objects(pyo.Var) if v.is_integer() and not v.fixed]

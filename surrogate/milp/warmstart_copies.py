@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from .encoding import EncodedSurrogate
 from .integer_products import IntegerProduct
 from .interface import ExactProduct
+from .model_components import find_like
 from .products import ReplacementReport
 from .scaled_products import BilinearSurrogate, EncodedBaseline
 from .solution_check import readable_bounds
@@ -49,22 +50,24 @@ def encoded_copies(surrogates) -> list:
 
 def check_owned_copies(model, copies, digits=()) -> None:
     """Raise :class:`ConfigError` unless every encoding of ``copies`` is a block of ``model`` now, or of the
-    model ``model`` was cloned from (the search finds a copy's parts by name), and every factor and digit
-    of the :class:`~surrogate.milp.integer_products.IntegerProduct` s ``digits`` is a variable of it.
+    model or block ``model`` was cloned from (the search finds a copy's parts by their place,
+    :func:`~surrogate.milp.model_components.find_like`), and every factor and digit of the
+    :class:`~surrogate.milp.integer_products.IntegerProduct` s ``digits`` is a variable of it.
 
     A report of another model, or of a replacement that was undone, names blocks that ``model``
     does not hold, or that hold other variables under that name.
     """
 
     def names(block) -> list[str]:
-        return [v.name for v in block.component_data_objects(pyo.Var, descend_into=True)]
+        variables = block.component_data_objects(pyo.Var, descend_into=True)
+        return [v.getname(fully_qualified=True, relative_to=block) for v in variables]
 
     def owned(copy) -> bool:
-        found = model.find_component(copy.block.name)
+        found = find_like(model, copy.block, model)
         return found is copy.block or (found is not None and names(found) == names(copy.block))
 
     parts = [v for p in digits for v in (p.factor, *p.bits.values())]
-    foreign = [c.block.name for c in copies if not owned(c)] + [v.name for v in parts if model.find_component(v) is None]
+    foreign = [c.block.name for c in copies if not owned(c)] + [v.name for v in parts if find_like(model, v, model) is None]
     if foreign:
         raise ConfigError(
             f"activation_start: the surrogate {foreign[0]!r} is not part of model {model.name!r} (the report "
@@ -120,14 +123,15 @@ def net_values(net) -> Callable[[np.ndarray, float], list]:
     return values
 
 
-def clone_copy(m, copy) -> SearchCopy:
-    """``copy`` (of the original model) as a :class:`SearchCopy` of its clone ``m``, found there by name."""
+def clone_copy(m, copy, model) -> SearchCopy:
+    """``copy`` (of ``model``, or of the model or block it was cloned from) as a :class:`SearchCopy` of ``model``'s
+    clone ``m``, found there by its place (:func:`~surrogate.milp.model_components.find_like`)."""
     if isinstance(copy, EncodedSurrogate):
-        block = m.find_component(copy.block)
-        layers = tuple(m.find_component(layer) for layer in copy.indicators)
+        block = find_like(m, copy.block, model)
+        layers = tuple(find_like(m, layer, model) for layer in copy.indicators)
         return SearchCopy(tuple(block.inputs.values()), layers, net_values(copy.net))
-    baseline, block = copy.baseline, m.find_component(copy.block)
-    inputs = tuple(m.find_component(v) for v in copy.inputs)  # by ComponentUID: an index may hold None
+    baseline, block = copy.baseline, find_like(m, copy.block, model)
+    inputs = tuple(find_like(m, v, model) for v in copy.inputs)  # by ComponentUID: an index may hold None
     if any(v is None for v in inputs):
         raise ConfigError(f"baseline block {copy.block.name!r}: its inputs must be variables of the model for a warm start")
     indicators = tuple(block.component(name) for name in baseline.indicator_names)

@@ -265,6 +265,25 @@ def test_an_exact_seed_works_on_products_replaced_in_a_sub_block():
     assert m.s.c.active and m.s.component("surrogate_replacement") is None
 
 
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+@pytest.mark.parametrize("cloned", [False, True])
+def test_a_start_on_an_indexed_block_whose_products_were_replaced_in_it(seed, cloned):
+    """probe58 #5: the report's blocks were looked up in m.s[1] by their full names (s[1].surrogate_replacement...),
+    so the start was refused; the search's clone of m.s[1] (which belongs to no model) is a model of its own."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.s = pyo.Block([1, 2])
+    b = m.s[1]
+    b.x, b.y = pyo.Var(bounds=(0, 3)), pyo.Var(bounds=(-1, 2))
+    b.c = pyo.Constraint(expr=b.x * b.y <= 1)
+    b.obj = pyo.Objective(expr=b.x + b.y, sense=pyo.maximize)
+    report = replace_products(b, "3x8")
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=2, seed=seed)
+    result, found = solve_with_start(b.clone() if cloned else b, report, config, start=start)
+    assert found.found and result.optimal and result.objective == pytest.approx(solve(b, config).objective, abs=1e-6)
+
+
 def test_a_missing_config_or_surrogates_is_named():
     import pyomo.environ as pyo
 
