@@ -19,11 +19,12 @@ from typing import NoReturn
 
 import numpy as np
 
-from ..errors import ArchitectureError, DomainWarning, ExportError, ModelFormatError
+from ..errors import ArchitectureError, ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, parse_domain, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
+from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_spellings import structure_problem
 
@@ -31,7 +32,6 @@ EXPORT_TOLERANCE = 1e-6
 #: The largest float32 value: an exported net's inputs and values are float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 INPUT_NAME, OUTPUT_NAME = "xy", "z"
-METADATA_PREFIX = "surrogate."
 
 
 def package_versions() -> dict[str, str]:
@@ -310,7 +310,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     -----
     DomainWarning
         If a metadata key looks like the domain's but is not exactly ``surrogate.domain``
-        (``domain``, ``surrogate.Domain``): it is not read.
+        (``domain``, ``surrogate.Domain``): it is not read. Else, once per file in a session, if a file that
+        surrogate did not write declares no domain (:func:`~surrogate.nets.onnx_domain.warn_missing_domain`).
     """
     path = Path(path)
     proto = _load_proto(path)
@@ -320,7 +321,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
             "export the net with its prediction as the only output"
         )
-    _warn_domain_spellings(proto, path)
+    if not warn_domain_spellings(proto, path):
+        warn_missing_domain(proto, path)
     proto = normalise_graph(proto, path)
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
     metadata = _metadata_of(proto)
@@ -337,39 +339,3 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
     check_import(path, net)
     return net
-
-
-#: Metadata keys read as misspellings of ``surrogate.domain`` (lower case, letters only).
-_DOMAIN_LOOKALIKES = {"domain", "domains", "surrogatedomain", "surrogatedomains", "inputdomain", "surrogateinputdomain"}
-
-
-def _looks_like_domain(key: str, right: str) -> bool:
-    """Whether metadata ``key`` is a lookalike (:data:`_DOMAIN_LOOKALIKES`) or a typo of ``right`` (``surrogate.domian``)."""
-    from difflib import SequenceMatcher
-
-    letters = "".join(c for c in key.lower() if c.isalpha())
-    return letters in _DOMAIN_LOOKALIKES or SequenceMatcher(None, key.lower(), right).ratio() >= DOMAIN_TYPO_RATIO
-
-
-#: A metadata key this similar to ``surrogate.domain`` (difflib's ratio) is taken for a typo of it.
-DOMAIN_TYPO_RATIO = 0.9
-
-
-def _warn_domain_spellings(proto, path: Path) -> None:
-    """Warn of a metadata key that looks like the domain's but is not ``surrogate.domain`` (it is not read)."""
-    right = METADATA_PREFIX + DOMAIN_KEY
-    for entry in proto.metadata_props:
-        if entry.key != right and _looks_like_domain(entry.key, right):
-            if any(p.key == right for p in proto.metadata_props):
-                fix = "drop or rename the other key"
-            else:
-                fix = (
-                    f"so it is taken as [-1, 1]^2; rename the key to {right!r} or set the domain with "
-                    "net.with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]])"
-                )
-            warnings.warn(
-                f"{path}: metadata key {entry.key!r} is not read: the net's domain comes from the key {right!r} "
-                f"only (spelt exactly so); {fix}",
-                DomainWarning,
-                stacklevel=3,
-            )
