@@ -130,7 +130,9 @@ def _arithmetic(node, weights: dict) -> _Map | str | None:
             "divides by a constant that holds 0 (an input scaler for a feature of zero spread); set those "
             "divisors to 1 and re-export, or fold the map into the first layer yourself"
         )
-    maps = {"Add": (one, c), "Mul": (c, zero), "Div": (1.0 / c, zero), "Sub": (one, -c) if k == 1 else (-one, c)}
+    if node.op_type == "Div":  # only here: 1/c of a Mul's 0 would warn of a division by zero
+        return _Map(source, 1.0 / c, zero)
+    maps = {"Add": (one, c), "Mul": (c, zero), "Sub": (one, -c) if k == 1 else (-one, c)}
     return _Map(source, *maps[node.op_type])
 
 
