@@ -26,6 +26,7 @@ from .network import DOMAIN_KEY, ReluMLP, parse_domain, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
 from .onnx_graph import check_import, float32_forward, normalise_graph
+from .onnx_refusals import REORDERING_OPS, dead_nodes_problem, input_type_problem, inputs_problem, reordering_problem
 from .onnx_spellings import structure_problem
 
 EXPORT_TOLERANCE = 1e-6
@@ -241,11 +242,9 @@ def _parse_with_omlt(proto, path: Path):
     from omlt.io.onnx import load_onnx_neural_network
 
     graph_inputs = [i for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
-    if len(graph_inputs) != 1:
-        raise ModelFormatError(
-            f"{path}: the net has {len(graph_inputs)} input tensors (an input with a default initializer counts as "
-            "a weight); a surrogate of x*y needs one input of size 2 without a default"
-        )
+    problem = inputs_problem(proto.graph, graph_inputs) or input_type_problem(graph_inputs[0])
+    if problem:
+        raise ModelFormatError(f"{path}: {problem}")
     dims = [d.dim_value for d in graph_inputs[0].type.tensor_type.shape.dim]
     if not dims or dims[-1] != 2:
         raise ModelFormatError(
@@ -253,6 +252,11 @@ def _parse_with_omlt(proto, path: Path):
             "(batch, 2) inputs; export a net with exactly 2 inputs"
         )
     bad = sorted({node.op_type for node in proto.graph.node} - _ALLOWED_OPS)
+    problem = dead_nodes_problem(proto.graph)
+    if not problem and REORDERING_OPS & set(bad):  # e.g. (y, x) stored: a Gather or Slices + Concat first
+        problem = reordering_problem(proto.graph, graph_inputs[0].name)
+    if problem:
+        raise ModelFormatError(f"{path}: {problem}")
     if not set(bad) <= AFFINE_OPS:  # another function: named first
         _refuse_ops(path, bad)
     problem = affine_problem(proto.graph)  # a scaling that could not be folded: named, not read as an activation

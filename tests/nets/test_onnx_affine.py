@@ -327,3 +327,11 @@ def test_a_mul_by_a_constant_holding_0_folds_without_a_numpy_warning(tmp_path):
         net = load_onnx(path)
     xs = points()
     assert net.forward(xs) == pytest.approx(onnxruntime_values(path, xs), rel=1e-5, abs=1e-5)
+
+
+def test_a_neg_before_a_relu_is_folded_as_a_scaling_by_minus_one(tmp_path):
+    """``relu(-(x W + b))`` is a ReLU MLP; it was refused as 'the net uses Neg ... retrain the net with ReLU activations'."""
+    nodes = [*layer("x", "h"), node("Neg", ["h"], ["n"]), node("Relu", ["n"], ["r"]), *tail()]
+    path = save(tmp_path / "neg.onnx", nodes, WEIGHTS)
+    xs = points()
+    assert load_onnx(path).forward(xs) == pytest.approx(onnxruntime_values(path, xs), rel=1e-5, abs=1e-5)
