@@ -102,7 +102,10 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
         help="qcqp-json-v1 files or folders of them; adds status, stage times and per-family counts",
     )
     p.add_argument(
-        "--arch", action="append", type=net_name, help=f"zoo shape or model name (repeatable; default {default_surrogate()})"
+        "--arch",
+        action="append",
+        type=net_name,
+        help=f"zoo shape, model name or ONNX path (repeatable; default {default_surrogate()})",
     )
     p.add_argument(
         "--formulation",

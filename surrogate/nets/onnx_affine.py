@@ -9,7 +9,8 @@ scale ``s`` and one shift ``t`` per feature (or one for all features):
 * ``Scaler`` of the ``ai.onnx.ml`` domain (skl2onnx's ``StandardScaler``): ``(x - offset) * scale``;
 * ``Add``, ``Sub`` and ``Mul`` of the tensor and a constant, and ``Div`` of the
   tensor by a constant (skl2onnx's scalers, a hand-written normalisation), other
-  than a layer's own bias ``Add``.
+  than a layer's own bias ``Add``;
+* ``Neg`` (a scaling by -1).
 
 :func:`fold_affine` folds each into a neighbouring layer (a ``Gemm``, or a
 ``MatMul`` and its bias ``Add``): into the layer whose output it alone reads,
@@ -29,7 +30,7 @@ import numpy as np
 from .onnx_spellings import initializer_arrays
 
 #: The node types that may compute a per-feature affine map.
-AFFINE_OPS = {"BatchNormalization", "Scaler", "Add", "Sub", "Mul", "Div"}
+AFFINE_OPS = {"BatchNormalization", "Scaler", "Add", "Sub", "Mul", "Div", "Neg"}
 _FOLD_HOW = (
     "fold it into the neighbouring Linear layer before export (after a layer: W' = W*s, b' = b*s + t; "
     "before one: W' = diag(s) W, b' = t W + b)"
@@ -130,7 +131,9 @@ def _arithmetic(node, weights: dict) -> _Map | str | None:
             "divides by a constant that holds 0 (an input scaler for a feature of zero spread); set those "
             "divisors to 1 and re-export, or fold the map into the first layer yourself"
         )
-    maps = {"Add": (one, c), "Mul": (c, zero), "Div": (1.0 / c, zero), "Sub": (one, -c) if k == 1 else (-one, c)}
+    if node.op_type == "Div":  # only here: 1/c of a Mul's 0 would warn of a division by zero
+        return _Map(source, 1.0 / c, zero)
+    maps = {"Add": (one, c), "Mul": (c, zero), "Sub": (one, -c) if k == 1 else (-one, c)}
     return _Map(source, *maps[node.op_type])
 
 
@@ -145,6 +148,8 @@ def _affine(node, weights: dict) -> _Map | str | None:
         if scale.size != offset.size and 1 not in (scale.size, offset.size):
             return f"has {scale.size} scales but {offset.size} offsets; re-export the net"
         return _Map(node.input[0], scale, -offset * scale)
+    if node.op_type == "Neg":
+        return _Map(node.input[0], -np.ones(1), np.zeros(1))
     if node.op_type in ("Add", "Sub", "Mul", "Div"):
         return _arithmetic(node, weights)
     return None

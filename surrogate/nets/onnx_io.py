@@ -19,19 +19,20 @@ from typing import NoReturn
 
 import numpy as np
 
-from ..errors import ArchitectureError, DomainWarning, ExportError, ModelFormatError
+from ..errors import ArchitectureError, ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, parse_domain, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
+from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
 from .onnx_graph import check_import, float32_forward, normalise_graph
+from .onnx_refusals import REORDERING_OPS, dead_nodes_problem, input_type_problem, inputs_problem, reordering_problem
 from .onnx_spellings import structure_problem
 
 EXPORT_TOLERANCE = 1e-6
 #: The largest float32 value: an exported net's inputs and values are float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 INPUT_NAME, OUTPUT_NAME = "xy", "z"
-METADATA_PREFIX = "surrogate."
 
 
 def package_versions() -> dict[str, str]:
@@ -241,11 +242,9 @@ def _parse_with_omlt(proto, path: Path):
     from omlt.io.onnx import load_onnx_neural_network
 
     graph_inputs = [i for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
-    if len(graph_inputs) != 1:
-        raise ModelFormatError(
-            f"{path}: the net has {len(graph_inputs)} input tensors (an input with a default initializer counts as "
-            "a weight); a surrogate of x*y needs one input of size 2 without a default"
-        )
+    problem = inputs_problem(proto.graph, graph_inputs) or input_type_problem(graph_inputs[0])
+    if problem:
+        raise ModelFormatError(f"{path}: {problem}")
     dims = [d.dim_value for d in graph_inputs[0].type.tensor_type.shape.dim]
     if not dims or dims[-1] != 2:
         raise ModelFormatError(
@@ -253,6 +252,11 @@ def _parse_with_omlt(proto, path: Path):
             "(batch, 2) inputs; export a net with exactly 2 inputs"
         )
     bad = sorted({node.op_type for node in proto.graph.node} - _ALLOWED_OPS)
+    problem = dead_nodes_problem(proto.graph)
+    if not problem and REORDERING_OPS & set(bad):  # e.g. (y, x) stored: a Gather or Slices + Concat first
+        problem = reordering_problem(proto.graph, graph_inputs[0].name)
+    if problem:
+        raise ModelFormatError(f"{path}: {problem}")
     if not set(bad) <= AFFINE_OPS:  # another function: named first
         _refuse_ops(path, bad)
     problem = affine_problem(proto.graph)  # a scaling that could not be folded: named, not read as an activation
@@ -310,7 +314,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     -----
     DomainWarning
         If a metadata key looks like the domain's but is not exactly ``surrogate.domain``
-        (``domain``, ``surrogate.Domain``): it is not read.
+        (``domain``, ``surrogate.Domain``): it is not read. Else, once per file in a session, if a file that
+        surrogate did not write declares no domain (:func:`~surrogate.nets.onnx_domain.warn_missing_domain`).
     """
     path = Path(path)
     proto = _load_proto(path)
@@ -320,7 +325,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
             "export the net with its prediction as the only output"
         )
-    _warn_domain_spellings(proto, path)
+    if not warn_domain_spellings(proto, path):
+        warn_missing_domain(proto, path)
     proto = normalise_graph(proto, path)
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
     metadata = _metadata_of(proto)
@@ -337,39 +343,3 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
     check_import(path, net)
     return net
-
-
-#: Metadata keys read as misspellings of ``surrogate.domain`` (lower case, letters only).
-_DOMAIN_LOOKALIKES = {"domain", "domains", "surrogatedomain", "surrogatedomains", "inputdomain", "surrogateinputdomain"}
-
-
-def _looks_like_domain(key: str, right: str) -> bool:
-    """Whether metadata ``key`` is a lookalike (:data:`_DOMAIN_LOOKALIKES`) or a typo of ``right`` (``surrogate.domian``)."""
-    from difflib import SequenceMatcher
-
-    letters = "".join(c for c in key.lower() if c.isalpha())
-    return letters in _DOMAIN_LOOKALIKES or SequenceMatcher(None, key.lower(), right).ratio() >= DOMAIN_TYPO_RATIO
-
-
-#: A metadata key this similar to ``surrogate.domain`` (difflib's ratio) is taken for a typo of it.
-DOMAIN_TYPO_RATIO = 0.9
-
-
-def _warn_domain_spellings(proto, path: Path) -> None:
-    """Warn of a metadata key that looks like the domain's but is not ``surrogate.domain`` (it is not read)."""
-    right = METADATA_PREFIX + DOMAIN_KEY
-    for entry in proto.metadata_props:
-        if entry.key != right and _looks_like_domain(entry.key, right):
-            if any(p.key == right for p in proto.metadata_props):
-                fix = "drop or rename the other key"
-            else:
-                fix = (
-                    f"so it is taken as [-1, 1]^2; rename the key to {right!r} or set the domain with "
-                    "net.with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]])"
-                )
-            warnings.warn(
-                f"{path}: metadata key {entry.key!r} is not read: the net's domain comes from the key {right!r} "
-                f"only (spelt exactly so); {fix}",
-                DomainWarning,
-                stacklevel=3,
-            )

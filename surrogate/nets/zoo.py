@@ -22,6 +22,7 @@ from typing import NamedTuple
 from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
+from .onnx_files import model_digest
 from .zoo_pending import MANIFEST, PENDING, merged_entries, read_json, read_pending
 
 MANIFEST_VERSION = 1
@@ -341,7 +342,8 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
     return net
 
 
-#: Nets read by :func:`resolve_surrogate`, by their file's resolved path and SHA-256 (a timestamp can miss a rewrite).
+#: Nets read by :func:`resolve_surrogate`, by their file's resolved path and the SHA-256 of its content, external-data
+#: files included (:func:`~surrogate.nets.onnx_files.model_digest`; a timestamp can miss a rewrite).
 _LOADED: dict[tuple, object] = {}
 #: How many are kept (the oldest goes first).
 LOADED_NETS_KEPT = 32
@@ -354,14 +356,14 @@ def _loaded(path):
     from .network import ReluMLP
     from .onnx_io import load_onnx
 
-    digest = sha256_file(path)
+    digest = model_digest(path)
     if digest is None:
         return load_onnx(path)  # its own message for a missing or unreadable file
     key = (str(Path(path).resolve()), digest)
     net = _LOADED.get(key)
     if net is None:
         net = load_onnx(path)
-        if sha256_file(path) != digest:  # replaced while it was read: the net may be either file's
+        if model_digest(path) != digest:  # replaced while it was read: the net may be either file's
             raise ModelFormatError(f"{path} changed while it was read (another process writing it?); load it again")
         _LOADED[key] = net
         while len(_LOADED) > LOADED_NETS_KEPT:

@@ -163,3 +163,22 @@ def test_a_tilde_of_no_user_is_one_line_of_error(capsys):
         main(["report", "~nosuchuser_surrogate/x"])
     assert stop.value.code == 2
     assert "'~nosuchuser_surrogate/x': no home folder for '~nosuchuser_surrogate'; write the full path" in capsys.readouterr().err
+
+
+def test_every_option_that_takes_a_net_says_an_onnx_path_works_too():
+    """``problems --arch`` said 'zoo shape or model name', though an ONNX path works there as everywhere."""
+    import argparse
+
+    from surrogate.options import net_name
+
+    def net_options(parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from net_options(sub)
+            elif action.type is net_name:
+                yield action
+
+    found = {(action.dest, action.help) for action in net_options(build_parser())}
+    assert {dest for dest, _ in found} >= {"arch", "nets", "net"}
+    assert all("ONNX path" in text for _, text in found), found

@@ -315,3 +315,23 @@ def test_a_float64_last_layer_without_bias_gets_a_float64_bias_for_a_folded_shif
     session = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
     expected = session.run(None, {"x": xs})[0].reshape(-1)
     assert np.max(np.abs(load_onnx(tmp_path / "net.onnx").forward(xs) - expected)) < 1e-9
+
+
+def test_a_mul_by_a_constant_holding_0_folds_without_a_numpy_warning(tmp_path):
+    """A feature switched off (``x * [1, 0]``) folds right, but numpy's 'divide by zero' of the Div map built for
+    every node reached the user."""
+    nodes = [node("Mul", ["x", "mask"], ["xm"]), *layer("xm", "h"), node("Relu", ["h"], ["r"]), *tail()]
+    path = save(tmp_path / "mask.onnx", nodes, {**WEIGHTS, "mask": [1.0, 0.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        net = load_onnx(path)
+    xs = points()
+    assert net.forward(xs) == pytest.approx(onnxruntime_values(path, xs), rel=1e-5, abs=1e-5)
+
+
+def test_a_neg_before_a_relu_is_folded_as_a_scaling_by_minus_one(tmp_path):
+    """``relu(-(x W + b))`` is a ReLU MLP; it was refused as 'the net uses Neg ... retrain the net with ReLU activations'."""
+    nodes = [*layer("x", "h"), node("Neg", ["h"], ["n"]), node("Relu", ["n"], ["r"]), *tail()]
+    path = save(tmp_path / "neg.onnx", nodes, WEIGHTS)
+    xs = points()
+    assert load_onnx(path).forward(xs) == pytest.approx(onnxruntime_values(path, xs), rel=1e-5, abs=1e-5)

@@ -1,0 +1,82 @@
+"""Warnings about an ONNX file's ``surrogate.domain`` metadata: a misspelt key, or none in a file made elsewhere.
+
+A net's domain is the box its inputs were trained on; the MILP encoding is exact only there. A file that
+declares none is taken as made for [-1, 1]^2, which is right for nets that surrogate wrote without one (their
+domain was that box) but a guess for a net trained elsewhere.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from ..errors import DomainWarning
+from .network import DOMAIN_KEY, unit_box
+
+METADATA_PREFIX = "surrogate."
+#: Metadata keys read as misspellings of ``surrogate.domain`` (lower case, letters only).
+DOMAIN_LOOKALIKES = frozenset({"domain", "domains", "surrogatedomain", "surrogatedomains", "inputdomain", "surrogateinputdomain"})
+#: A metadata key this similar to ``surrogate.domain`` (difflib's ratio) is taken for a typo of it.
+DOMAIN_TYPO_RATIO = 0.9
+#: The resolved paths of the files already warned of by :func:`warn_missing_domain` (once per file in a session).
+_WARNED: set[str] = set()
+
+
+def _looks_like_domain(key: str, right: str) -> bool:
+    """Whether metadata ``key`` is a lookalike (:data:`DOMAIN_LOOKALIKES`) or a typo of ``right`` (``surrogate.domian``)."""
+    from difflib import SequenceMatcher
+
+    letters = "".join(c for c in key.lower() if c.isalpha())
+    return letters in DOMAIN_LOOKALIKES or SequenceMatcher(None, key.lower(), right).ratio() >= DOMAIN_TYPO_RATIO
+
+
+def warn_domain_spellings(proto, path: Path) -> bool:
+    """Warn of a metadata key that looks like the domain's but is not ``surrogate.domain`` (it is not read).
+
+    Returns
+    -------
+    bool
+        Whether a warning was given.
+    """
+    right = METADATA_PREFIX + DOMAIN_KEY
+    warned = False
+    for entry in proto.metadata_props:
+        if entry.key != right and _looks_like_domain(entry.key, right):
+            if any(p.key == right for p in proto.metadata_props):
+                fix = "drop or rename the other key"
+            else:
+                fix = (
+                    f"so it is taken as [-1, 1]^2; rename the key to {right!r} or set the domain with "
+                    "net.with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]])"
+                )
+            warnings.warn(
+                f"{path}: metadata key {entry.key!r} is not read: the net's domain comes from the key {right!r} "
+                f"only (spelt exactly so); {fix}",
+                DomainWarning,
+                stacklevel=3,
+            )
+            warned = True
+    return warned
+
+
+def warn_missing_domain(proto, path: Path) -> None:
+    """Warn, once per file in a session, that a file surrogate did not write declares no domain.
+
+    Such a net is encoded on [-1, 1]^2, and is exact only there: if it was trained on another box, a model
+    whose factors leave [-1, 1]^2 gets the net's extrapolation. Files that surrogate wrote (``producer_name``
+    ``'surrogate'``) declare none only for a net made for that box, and are not warned of.
+    """
+    right = METADATA_PREFIX + DOMAIN_KEY
+    key = str(Path(path).resolve())
+    if proto.producer_name == "surrogate" or any(p.key == right for p in proto.metadata_props) or key in _WARNED:
+        return
+    _WARNED.add(key)
+    box = [list(side) for side in unit_box(2)]
+    warnings.warn(
+        f"{path} declares no domain (no {right!r} metadata), so the net is taken as made for x, y in {box} and "
+        "encoded exactly there only; if it was trained on another box, say which: "
+        "load_onnx(path).with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]]) for the net, or "
+        "add_surrogate(..., input_bounds=[(x_lo, x_hi), (y_lo, y_hi)]) for one model",
+        DomainWarning,
+        stacklevel=3,
+    )

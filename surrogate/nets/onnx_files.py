@@ -1,0 +1,60 @@
+"""What an ONNX net's content is made of on disk: the ``.onnx`` file and the external-data files it names.
+
+An ONNX model saved with external data (``onnx.save(..., save_as_external_data=True)``, or torch's dynamo
+exporter for large nets) keeps its weights in other files (``net.onnx.data``); new weights of the same
+shapes leave the ``.onnx`` file byte-identical, so a digest of that file alone does not tell two nets apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ..files import sha256_bytes
+
+
+def _tensors(graph):
+    """Every tensor that ``graph`` holds: initializers, sparse ones, and node attributes (subgraphs too)."""
+    yield from graph.initializer
+    for sparse in graph.sparse_initializer:
+        yield from (sparse.values, sparse.indices)
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.HasField("t"):
+                yield attr.t
+            yield from attr.tensors
+            if attr.HasField("g"):
+                yield from _tensors(attr.g)
+            for sub in attr.graphs:
+                yield from _tensors(sub)
+
+
+def external_data_files(data: bytes) -> list[str]:
+    """The external-data locations (relative to the model's folder) that the serialized model ``data`` names,
+    sorted and without repeats; none for a self-contained model or bytes that are no model."""
+    import onnx
+
+    try:
+        proto = onnx.load_model_from_string(data)
+    except Exception:  # not a model: load_onnx names the problem
+        return []
+    found = set()
+    for tensor in _tensors(proto.graph):
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            found.update(entry.value for entry in tensor.external_data if entry.key == "location")
+    return sorted(found)
+
+
+def model_digest(path: str | os.PathLike) -> str | None:
+    """SHA-256 of an ONNX model's content: its file and every external-data file it names, or ``None`` if one
+    of them cannot be read (:func:`~surrogate.nets.onnx_io.load_onnx` then names which)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        digest = hashlib.sha256(data)
+        for location in external_data_files(data):
+            digest.update(b"\0" + location.encode() + b"\0" + sha256_bytes((path.parent / location).read_bytes()).encode())
+    except OSError:
+        return None
+    return digest.hexdigest()

@@ -1,0 +1,85 @@
+"""Why a graph that may well hold a ReLU MLP is still not one that surrogate reads, in words that name the node.
+
+Files made elsewhere hold ReLU MLPs in forms that surrogate does not rewrite: x and y as two inputs joined by a
+``Concat`` (a Keras model with two ``Input`` layers), the input's columns reordered before the first layer (a net
+that stores (y, x)), an integer input cast to float inside, or nodes whose values reach no output. Each function
+here returns the reason and the fix, or ``None`` when the graph holds no such form; :func:`~surrogate.nets.onnx_io.
+load_onnx` prefixes the file's path.
+"""
+
+from __future__ import annotations
+
+#: Node types that pick, reorder or join the columns of a tensor.
+REORDERING_OPS = frozenset({"Gather", "GatherElements", "Slice", "Split", "Concat"})
+#: Input element types that hold real numbers (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16, BFLOAT16).
+_FLOAT_TYPES = {1: "float32", 11: "float64", 10: "float16", 16: "bfloat16"}
+
+
+def _label(node) -> str:
+    return f"{node.op_type} node {node.name!r}" if node.name else f"{node.op_type} node (output {node.output[0]!r})"
+
+
+def dead_nodes_problem(graph) -> str | None:
+    """The nodes whose values reach no output of ``graph`` (ONNX graphs list nodes in order of use), named."""
+    needed = {o.name for o in graph.output}
+    live = set()
+    for index in reversed(range(len(graph.node))):
+        node = graph.node[index]
+        if any(name in needed for name in node.output):
+            live.add(index)
+            needed.update(node.input)
+    dead = [node for i, node in enumerate(graph.node) if i not in live and node.op_type != "Constant"]
+    if not dead:
+        return None
+    return (
+        f"the graph holds {len(dead)} node(s) whose values reach no output: {', '.join(map(_label, dead))}; surrogate "
+        "reads the nodes from the input to the output only: remove the unused ones (e.g. onnx.utils.extract_model "
+        "with the net's input and output names) or export the model without them"
+    )
+
+
+def inputs_problem(graph, inputs: list) -> str | None:
+    """Why the graph's ``inputs`` (those without a default) are not one (batch, 2) input: x and y apart."""
+    if len(inputs) == 1:
+        return None
+    names = {i.name for i in inputs}
+    joins = [n for n in graph.node if n.op_type == "Concat" and len(names & set(n.input)) >= 2]
+    defaults = {t.name for t in graph.initializer} & {i.name for i in graph.input}
+    held = f"{len(inputs)} input tensors ({', '.join(sorted(names))})"
+    if defaults:
+        held += f", and {len(defaults)} with a default initializer, read as weights"
+    if joins:
+        return (
+            f"the net takes {held}, which {_label(joins[0])} joins into one; surrogate feeds x and y as one "
+            "(batch, 2) input: export the net with a single input of shape (batch, 2) (in Keras one "
+            "Input(shape=(2,)), in torch a forward taking one tensor) and its first layer reading it directly"
+        )
+    return f"the net has {held}; a surrogate of x*y needs one input of size 2 without a default"
+
+
+def input_type_problem(graph_input) -> str | None:
+    """Why ``graph_input`` is no input of real numbers (an integer input, cast to float in the graph), or ``None``."""
+    import onnx
+
+    kind = graph_input.type.tensor_type.elem_type
+    if kind in _FLOAT_TYPES:
+        return None
+    name = onnx.TensorProto.DataType.Name(kind).lower() if kind in onnx.TensorProto.DataType.values() else str(kind)
+    return (
+        f"the net's input {graph_input.name!r} holds {name} values, but surrogate feeds x and y as real numbers "
+        "(float32): export the net with a float input (cast integer data before calling the net, not inside it)"
+    )
+
+
+def reordering_problem(graph, input_name: str) -> str | None:
+    """Why ``graph`` reorders or picks its input's columns before the first layer (it stores (y, x)), or ``None``."""
+    readers = [n for n in graph.node if input_name in n.input and n.op_type in REORDERING_OPS]
+    if not readers:
+        return None
+    ops = ", ".join(sorted({n.op_type for n in readers}))
+    return (
+        f"{_label(readers[0])} reorders or picks the columns of the input {input_name!r} before the first layer "
+        f"(e.g. the net stores its inputs as (y, x)); surrogate feeds (x, y) straight into the first layer: permute "
+        f"the rows of the first layer's weight instead (W[[1, 0], :] for a swap, with the layer as x @ W) and "
+        f"export the net without the {ops} node(s)"
+    )

@@ -1,0 +1,46 @@
+"""Warnings about a file's domain metadata: a file made elsewhere that declares none is taken as [-1, 1]^2."""
+
+import warnings
+from pathlib import Path
+
+import onnx
+import pytest
+
+from surrogate import load_manifest, load_onnx
+from surrogate.errors import DomainWarning
+from surrogate.nets.zoo import resolve_surrogate
+from tests.helpers import write_onnx_graph
+
+ZOO = Path(__file__).resolve().parents[2] / "models"
+
+
+def test_a_foreign_file_without_a_domain_is_warned_of_once_naming_the_box_and_both_fixes(tmp_path):
+    """It was silently taken as made for [-1, 1]^2, though a net trained on [1, 3]^2 is far from x*y there."""
+    path = write_onnx_graph(tmp_path / "elsewhere.onnx")
+    with pytest.warns(
+        DomainWarning,
+        match=r"elsewhere\.onnx declares no domain \(no 'surrogate\.domain' metadata\), so the net is taken as made "
+        r"for x, y in \[\[-1\.0, 1\.0\], \[-1\.0, 1\.0\]\] .*load_onnx\(path\)\.with_metadata\(domain=\[\[x_lo, x_hi\], "
+        r"\[y_lo, y_hi\]\]\) for the net, or add_surrogate\(\.\.\., input_bounds=\[\(x_lo, x_hi\), \(y_lo, y_hi\)\]\)",
+    ):
+        assert load_onnx(path).domain == ((-1.0, 1.0), (-1.0, 1.0))
+    with warnings.catch_warnings():  # once per file in a session
+        warnings.simplefilter("error", DomainWarning)
+        load_onnx(path)
+        resolve_surrogate(path)
+
+
+def test_files_with_a_domain_or_written_by_surrogate_are_not_warned_of(tmp_path):
+    model = onnx.load(write_onnx_graph(tmp_path / "net.onnx"))
+    model.metadata_props.add(key="surrogate.domain", value="[[1, 3], [1, 3]]")
+    onnx.save(model, tmp_path / "with_domain.onnx")
+    domainless = [e["file"] for e in load_manifest(ZOO)["models"] if "surrogate.domain" not in _keys(ZOO / e["file"])]
+    assert domainless  # the zoo's nets made for [-1, 1]^2 declare no domain
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DomainWarning)
+        assert load_onnx(tmp_path / "with_domain.onnx").domain == ((1.0, 3.0), (1.0, 3.0))
+        load_onnx(ZOO / domainless[0])
+
+
+def _keys(path) -> set[str]:
+    return {p.key for p in onnx.load(path).metadata_props}

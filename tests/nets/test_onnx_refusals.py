@@ -1,0 +1,95 @@
+"""Refusals of ReLU MLPs stored in forms that surrogate does not read: the message names the node and the fix.
+
+Each of these nets has ReLU activations; they were refused as 'retrain the net with ReLU activations', with a
+layer-activation list, or as onnxruntime's complaint about surrogate's own float feed."""
+
+import json
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from surrogate import ModelFormatError, load_onnx
+
+RNG = np.random.default_rng(3)
+WEIGHTS = {"W0": RNG.normal(size=(2, 6)), "B0": RNG.normal(size=6), "W1": RNG.normal(size=(6, 1)), "B1": RNG.normal(size=1)}
+node = helper.make_node
+
+
+def mlp(source="input"):
+    return [
+        node("MatMul", [source, "W0"], ["m0"], name="first"),
+        node("Add", ["m0", "B0"], ["a0"], name="first_bias"),
+        node("Relu", ["a0"], ["h0"], name="relu"),
+        node("MatMul", ["h0", "W1"], ["m1"], name="last"),
+        node("Add", ["m1", "B1"], ["output"], name="last_bias"),
+    ]
+
+
+def save(path, nodes, *, extra=None, inputs=(("input", TensorProto.FLOAT, 2),)):
+    tensors = [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in WEIGHTS.items()]
+    tensors += [numpy_helper.from_array(np.asarray(v), k) for k, v in (extra or {}).items()]
+    graph = helper.make_graph(
+        nodes,
+        "elsewhere",
+        [helper.make_tensor_value_info(name, kind, ["N", width]) for name, kind, width in inputs],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1])],
+        tensors,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    model.metadata_props.add(key="surrogate.domain", value=json.dumps([[-1, 1], [-1, 1]]))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+SWAP = r"reorders or picks the columns of the input 'input' before the first layer \(e\.g\. the net stores its inputs as \(y, x\)\); .*permute the rows of the first layer's weight instead"
+CASES = {
+    "inputs swapped by a Gather": (
+        [node("Gather", ["input", "idx"], ["yx"], axis=1, name="swap"), *mlp("yx")],
+        {"extra": {"idx": np.array([1, 0], np.int64)}},
+        r"Gather node 'swap' " + SWAP + r".* without the Gather node\(s\)",
+    ),
+    "inputs swapped by Slices and a Concat": (
+        [
+            node("Slice", ["input", "s1", "e1", "ax"], ["y"], name="take_y"),
+            node("Slice", ["input", "s0", "e0", "ax"], ["x"], name="take_x"),
+            node("Concat", ["y", "x"], ["yx"], axis=1),
+            *mlp("yx"),
+        ],
+        {"extra": {k: np.array([v], np.int64) for k, v in {"s0": 0, "e0": 1, "s1": 1, "e1": 2, "ax": 1}.items()}},
+        r"Slice node 'take_y' " + SWAP,
+    ),
+    "x and y as two inputs joined by a Concat": (
+        [node("Concat", ["x", "y"], ["input"], axis=1, name="join"), *mlp()],
+        {"inputs": (("x", TensorProto.FLOAT, 1), ("y", TensorProto.FLOAT, 1))},
+        r"the net takes 2 input tensors \(x, y\), which Concat node 'join' joins into one; surrogate feeds x and y as one "
+        r"\(batch, 2\) input: export the net with a single input of shape \(batch, 2\)",
+    ),
+    "a dead Sigmoid": (
+        [*mlp(), node("Sigmoid", ["h0"], ["unused"], name="probe")],
+        {},
+        r"the graph holds 1 node\(s\) whose values reach no output: Sigmoid node 'probe'; .*remove the unused ones",
+    ),
+    "a dead layer": (
+        [*mlp(), node("MatMul", ["h0", "W1"], ["um"], name="spare"), node("Add", ["um", "B1"], ["u"], name="spare_bias")],
+        {},
+        r"2 node\(s\) whose values reach no output: MatMul node 'spare', Add node 'spare_bias'; ",
+    ),
+    "an int64 input cast to float inside": (
+        [node("Cast", ["input"], ["xf"], to=TensorProto.FLOAT, name="to_float"), *mlp("xf")],
+        {"inputs": (("input", TensorProto.INT64, 2),)},
+        r"the net's input 'input' holds int64 values, but surrogate feeds x and y as real numbers \(float32\): export "
+        r"the net with a float input",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_relu_mlp_in_a_form_surrogate_does_not_read_is_refused_naming_the_node_and_the_fix(tmp_path, case):
+    nodes, options, message = CASES[case]
+    path = save(tmp_path / "net.onnx", nodes, **options)
+    with pytest.raises(ModelFormatError, match=message) as caught:
+        load_onnx(path)
+    assert "retrain" not in str(caught.value) and "layer activations" not in str(caught.value)
