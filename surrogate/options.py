@@ -169,7 +169,10 @@ def whole_number(text: str, *, minimum: int | None = 0) -> int:
 
 
 def user_path(text: str) -> Path:
-    """A path option's value with ``~`` expanded (a shell leaves ``--out=~/x`` as it is)."""
+    """A path option's value with ``~`` expanded (a shell leaves ``--out=~/x`` as it is); an empty one is refused
+    (``--out "$UNSET"`` would otherwise mean the current folder)."""
+    if not text:
+        raise argparse.ArgumentTypeError(f"{text!r}: an empty path (an unset shell variable?); give a file or folder name")
     try:
         return Path(text).expanduser()
     except RuntimeError:  # '~nosuchuser/x': no such home folder

@@ -96,7 +96,11 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         default=Path("results/scale"),
         help="results folder (default %(default)s); a run stopped early resumes there",
     )
-    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the results and cache an earlier run of this command left in --out (any other folder is refused)",
+    )
     p.add_argument(
         "--reuse",
         type=user_path,

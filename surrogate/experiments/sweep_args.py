@@ -57,7 +57,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument(
         "--out", type=user_path, default=Path("results/sweep"), help="results folder; a sweep stopped early resumes there"
     )
-    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the results and cache an earlier run of this command left in --out (any other folder is refused)",
+    )
     p.add_argument("--save-models", type=user_path, metavar="DIR", help="copy the best net per shape into a zoo folder")
     p.add_argument("-q", "--quiet", action="count", default=0, help="no progress bars or log lines; twice (-qq): print nothing")
     p.add_argument(

@@ -163,3 +163,28 @@ def test_a_tilde_of_no_user_is_one_line_of_error(capsys):
         main(["report", "~nosuchuser_surrogate/x"])
     assert stop.value.code == 2
     assert "'~nosuchuser_surrogate/x': no home folder for '~nosuchuser_surrogate'; write the full path" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sweep", "--quick"],
+        ["bench", "scale", "--quick", "--fresh"],
+        ["bench", "solve-time"],
+        ["bench", "ablation"],
+        ["problems"],
+        ["report", "results/sweep"],
+        ["hand-built", "--export"],
+        ["sweep", "--quick", "--save-models"],
+    ],
+)
+def test_an_empty_path_is_refused_by_every_command(argv, capsys):
+    """``--out "$UNSET" --fresh`` meant the current folder, which --fresh then cleaned."""
+    from surrogate.cli import main
+
+    argv = [*argv, ""] if argv[-1] in ("--export", "--save-models") else [*argv, "--out", ""]
+    argv.append("--no-such-option")  # the code before ran the command in the current folder
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert "'': an empty path (an unset shell variable?); give a file or folder name" in capsys.readouterr().err
