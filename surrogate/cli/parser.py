@@ -65,6 +65,7 @@ def _add_architectures_arguments(p: argparse.ArgumentParser) -> None:
 
 def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
     _add_shape_arguments(p)
+    p.set_defaults(budget=None)  # the sweep's budget where no --arch is given; beside --arch, only a given one is checked
     p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
     p.add_argument("--grid", type=grid_points, default=2001, help="grid points per axis for the errors (at least 2)")
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
