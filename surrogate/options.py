@@ -212,6 +212,21 @@ def positive_float(text: str) -> float:
     return value
 
 
+#: The longest time limit a config takes (about 31 years: no practical limit; SCIP refuses above 1e20).
+MAX_TIME_LIMIT = 1e9
+
+
+def time_limit_seconds(text: str) -> float:
+    """``text`` as seconds of a ``--time-limit`` (an :mod:`argparse` type): :func:`positive_float` up to
+    :data:`MAX_TIME_LIMIT`, so that a larger one is refused under the option's name, not the config's."""
+    value = positive_float(text)
+    if value > MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} seconds is more than {MAX_TIME_LIMIT:g}; for no practical limit give {MAX_TIME_LIMIT:g}"
+        )
+    return value
+
+
 def solver_option(text: str) -> tuple[str, bool | int | float | str]:
     """``NAME=VALUE`` as a solver option's ``(name, value)`` pair (an :mod:`argparse` type).
 

@@ -287,6 +287,16 @@ def test_argument_types_reject_bad_values():
         positive_float("inf")  # a limit that no results file could record
 
 
+@pytest.mark.parametrize("command", [["sweep"], ["bench", "scale"], ["bench", "solve-time"], ["problems"], ["bounds"]])
+def test_a_time_limit_past_the_largest_is_refused_under_its_option(command, capsys):
+    """--time-limit 1e10 was refused as 'SolverConfig: time_limit=...', which names no option."""
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--time-limit", "1e10", "--no-such-option"])  # the option: before, the parse went on to it
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "argument --time-limit: 1e+10 seconds is more than 1e+09; for no practical limit give 1e+09" in err, err
+
+
 def test_every_command_parser_function_is_short():
     import ast
     import inspect
