@@ -169,7 +169,10 @@ def whole_number(text: str, *, minimum: int | None = 0) -> int:
 
 
 def user_path(text: str) -> Path:
-    """A path option's value with ``~`` expanded (a shell leaves ``--out=~/x`` as it is)."""
+    """A path option's value with ``~`` expanded (a shell leaves ``--out=~/x`` as it is); an empty one is refused
+    (``--out "$UNSET"`` would otherwise mean the current folder)."""
+    if not text:
+        raise argparse.ArgumentTypeError(f"{text!r}: an empty path (an unset shell variable?); give a file or folder name")
     try:
         return Path(text).expanduser()
     except RuntimeError:  # '~nosuchuser/x': no such home folder
@@ -206,6 +209,21 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{value} must be positive")
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{value} must be finite; for no practical limit give a large number, e.g. 1e6")
+    return value
+
+
+#: The longest time limit a config takes (about 31 years: no practical limit; SCIP refuses above 1e20).
+MAX_TIME_LIMIT = 1e9
+
+
+def time_limit_seconds(text: str) -> float:
+    """``text`` as seconds of a ``--time-limit`` (an :mod:`argparse` type): :func:`positive_float` up to
+    :data:`MAX_TIME_LIMIT`, so that a larger one is refused under the option's name, not the config's."""
+    value = positive_float(text)
+    if value > MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} seconds is more than {MAX_TIME_LIMIT:g}; for no practical limit give {MAX_TIME_LIMIT:g}"
+        )
     return value
 
 

@@ -98,6 +98,18 @@ def test_hand_built_options_are_refused_before_the_table_in_their_own_words(caps
     assert re.search(match, err), err
 
 
+def test_hand_built_checks_a_given_budget_beside_arch_as_sweep_does(capsys):
+    """hand-built --arch 3x8 --budget 12 ignored --budget, where sweep refuses the pair."""
+    assert main(["hand-built", "--arch", "3x8", "--arch", "2x6", "--budget", "12", "--grid", "11"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "hand-built: 3x8 (24) has more hidden neurons than the budget 12; raise the budget (--budget) or pass" in err
+    assert main(["hand-built", "--arch", "2x6", "--budget", "12", "--grid", "11"]) == 0  # within it
+    assert main(["hand-built", "--arch", "4x8", "--grid", "11", "--variant", "shared"]) == 0  # no --budget: as before
+    assert main(["hand-built", "--budget", "6", "--grid", "11", "--variant", "shared"]) == 0  # the budget's shapes
+    assert "1x6" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("grid", ["1", "0", "-3"])
 def test_hand_built_grid_has_one_rule_and_one_message(capsys, grid):
     """--grid 0 said 'must be at least 1', and --grid 1 was then refused as 'at least 2'."""
@@ -237,8 +249,9 @@ def test_other_commands_share_the_defaults():
     from surrogate.options import default_of
     from surrogate.report.build import ReportOptions
 
-    for argv in (["architectures"], ["hand-built"], ["bench", "training"], ["bench", "ablation"]):
+    for argv in (["architectures"], ["bench", "training"], ["bench", "ablation"]):
         assert _defaults(argv).budget == default_of(SweepConfig, "budget")
+    assert _defaults(["hand-built"]).budget is None  # the sweep's, where no --arch is given (a given one is checked)
     for argv in (["bench", "training"], ["bench", "ablation"]):
         assert _defaults(argv).seeds == len(default_of(SweepConfig, "seeds"))
     assert _defaults(["bench", "solve-time"]).workers is None and WORKERS == 2  # None: WORKERS (see tests/cli)
@@ -272,6 +285,16 @@ def test_argument_types_reject_bad_values():
         positive_float("-1")
     with pytest.raises(argparse.ArgumentTypeError, match="inf must be finite; for no practical limit give a large number"):
         positive_float("inf")  # a limit that no results file could record
+
+
+@pytest.mark.parametrize("command", [["sweep"], ["bench", "scale"], ["bench", "solve-time"], ["problems"], ["bounds"]])
+def test_a_time_limit_past_the_largest_is_refused_under_its_option(command, capsys):
+    """--time-limit 1e10 was refused as 'SolverConfig: time_limit=...', which names no option."""
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--time-limit", "1e10", "--no-such-option"])  # the option: before, the parse went on to it
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "argument --time-limit: 1e+10 seconds is more than 1e+09; for no practical limit give 1e+09" in err, err
 
 
 def test_every_command_parser_function_is_short():

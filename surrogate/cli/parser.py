@@ -20,6 +20,7 @@ from ..options import (
     positive_float,
     positive_int,
     seed_count,
+    time_limit_seconds,
     user_path,
     whole_number,
 )
@@ -65,6 +66,7 @@ def _add_architectures_arguments(p: argparse.ArgumentParser) -> None:
 
 def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
     _add_shape_arguments(p)
+    p.set_defaults(budget=None)  # the sweep's budget where no --arch is given; beside --arch, only a given one is checked
     p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
     p.add_argument("--grid", type=grid_points, default=2001, help="grid points per axis for the errors (at least 2)")
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")
@@ -114,7 +116,10 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
         help=f"repeatable; default {DEFAULT_FORMULATION} (tightened bounds, stable neurons removed)",
     )
     p.add_argument(
-        "--time-limit", type=positive_float, default=solver.time_limit, help="seconds per MILP (warm start included) / SCIP solve"
+        "--time-limit",
+        type=time_limit_seconds,
+        default=solver.time_limit,
+        help="seconds per MILP (warm start included) / SCIP solve",
     )
     p.add_argument(
         "--budget",
@@ -158,7 +163,7 @@ def _add_bounds_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--time-limit",
-        type=positive_float,
+        type=time_limit_seconds,
         default=keyword_default(compute_bounds, "time_limit"),
         help="seconds per solve of the bound tightening, a safety net (default %(default)s; a solve it stops makes "
         "the bounds depend on the machine's load)",
@@ -253,7 +258,7 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--instances", type=int, help="reference instances per approximation (0 to skip)")
     p.add_argument(
         "--time-limit",
-        type=positive_float,
+        type=time_limit_seconds,
         help=f"HiGHS seconds per problem (default {default.time_limit:g}; {quick['solver'].time_limit:g} with --quick)",
     )
     p.add_argument("--rel-gap", type=float, help=f"HiGHS relative gap (default {_scientific(default.rel_gap)})")

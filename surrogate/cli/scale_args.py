@@ -6,7 +6,15 @@ import argparse
 from pathlib import Path
 
 from ..executor_args import add_executor_arguments
-from ..options import add_solver_option_argument, default_of, net_name, positive_float, positive_int, user_path
+from ..options import (
+    add_solver_option_argument,
+    default_of,
+    net_name,
+    positive_float,
+    positive_int,
+    time_limit_seconds,
+    user_path,
+)
 from .bench import cmd_bench_scale
 from .start_args import add_start_arguments
 
@@ -79,7 +87,7 @@ def _solver_arguments(p: argparse.ArgumentParser) -> None:
     add_solver_option_argument(p)
     p.add_argument(
         "--time-limit",
-        type=positive_float,
+        type=time_limit_seconds,
         help=f"seconds per solve, warm start included (default {defaults.TIME_LIMIT:g}; "
         f"{defaults.QUICK_TIME_LIMIT:g} with --quick)",
     )
@@ -96,7 +104,11 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         default=Path("results/scale"),
         help="results folder (default %(default)s); a run stopped early resumes there",
     )
-    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the results and cache an earlier run of this command left in --out (any other folder is refused)",
+    )
     p.add_argument(
         "--reuse",
         type=user_path,

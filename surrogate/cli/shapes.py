@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..nets.architecture import Architecture, all_shapes, constant_width_shapes, count_parameters
+from ..nets.architecture import Architecture, all_shapes, check_budget, constant_width_shapes, count_parameters
 from ..options import whole_number
+from .defaults import sweep_default
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -56,9 +57,10 @@ def cmd_hand_built(args: argparse.Namespace) -> int:
     from ..nets.metrics import check_grid_points, score
     from ..nets.onnx_io import export_onnx
 
-    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
-    for name in archs:  # a shape that cannot be read is a typo, refused before any row; one that reads may not fit
-        Architecture.parse(name)
+    archs = args.arch or [a.name for a in constant_width_shapes(args.budget or sweep_default("budget"))]
+    parsed = [Architecture.parse(name) for name in archs]  # a typo is refused before any row; one that reads may not fit
+    if args.arch and args.budget is not None:  # as sweep does: --budget 12 beside --arch 3x8 was ignored
+        check_budget(parsed, args.budget, "hand-built")
     check_grid_points(args.grid, f"--grid {args.grid}")  # a Namespace not parsed (grid_points): before the header
     if args.active_margin is not None:
         check_active_margin(args.active_margin, f"--active-margin {args.active_margin:g}")

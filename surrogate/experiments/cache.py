@@ -11,7 +11,7 @@ point (Ctrl-C, SIGKILL) and started again redoes only unfinished units.
 sweep runs, refuses a folder written by another format version or for
 another sweep (one-line :class:`ResultsFolderError` naming the fix), removes
 temporary files a killed run left behind, and with ``fresh=True`` discards
-the old results first.
+the old results first (only in a folder that such a run wrote).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import os
-import shutil
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -202,54 +202,127 @@ def remove_temporary_files(folder: Path) -> int:
     return removed
 
 
+#: The command that writes each kind of results folder (``kind`` in its ``config.json``; a sweep's had none).
+COMMANDS = {"sweep": "surrogate sweep", "scale": "surrogate bench scale", "solve-time": "surrogate bench solve-time"}
+#: A cache entry a run writes: ``<unit kind>-<first 32 hex digits of its key>.json`` (see :meth:`UnitCache.path`).
+ENTRY_NAME = re.compile(r"[a-z]+-[0-9a-f]{32}\.json")
+
+
+def record_kind(stored) -> str | None:
+    """The kind of results record ``stored`` (a ``config.json``'s content) is, e.g. ``'scale'``; ``None`` if none."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("config"), dict):
+        return None
+    kind = stored.get("kind", "sweep")
+    return kind if isinstance(kind, str) else None
+
+
+def _written_nets(cache: Path) -> set[str]:
+    """The ``nets/`` files that the entries in ``cache`` name (a sweep's trained and hand-built nets)."""
+    names = set()
+    for path in (p for p in cache.glob("*.json") if ENTRY_NAME.fullmatch(p.name)):
+        try:
+            names.update(record["row"]["file"] for record in json.loads(path.read_text())["result"].get("nets", ()))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # a damaged entry: its nets (if any) are overwritten by the run
+    return names
+
+
 def discard_results(folder: Path) -> None:
-    """Remove what a sweep writes in ``folder`` (its result files, ``cache/`` and ``nets/*.onnx``); keep the rest."""
+    """Remove what a run writes in ``folder``: its result files, its ``cache/`` entries and the ``nets/*.onnx``
+    those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record)."""
+    cache = folder / CACHE_DIR
+    for name in sorted(_written_nets(cache)):
+        if Path(name).name == name and name.endswith(".onnx"):
+            (folder / NETS_DIR / name).unlink(missing_ok=True)
     for name in RESULT_FILES:
         (folder / name).unlink(missing_ok=True)
-    shutil.rmtree(folder / CACHE_DIR, ignore_errors=True)
-    if (folder / NETS_DIR).is_dir():
-        for path in (folder / NETS_DIR).glob("*.onnx"):
-            path.unlink()
+    if cache.is_dir():
+        for path in cache.iterdir():
+            if ENTRY_NAME.fullmatch(path.name) and path.is_file():
+                path.unlink()
     remove_temporary_files(folder)
+    if cache.is_dir() and not any(cache.iterdir()):
+        cache.rmdir()
 
 
 def _differences(stored: dict, wanted: dict) -> list[str]:
     return sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
 
 
-def check_folder(folder: Path, config: dict) -> None:
-    """Raise :class:`ResultsFolderError` unless ``folder`` is new or holds this very sweep in this format.
+def _run_files(folder: Path) -> list[str]:
+    """The files in ``folder`` that a run writes (result files, cache entries, ``nets/*.onnx``), as relative names."""
+    names = [name for name in RESULT_FILES if (folder / name).exists()]
+    for sub, pattern in ((CACHE_DIR, "*"), (NETS_DIR, "*.onnx")):
+        if (folder / sub).is_dir():
+            names += [f"{sub}/{p.name}" for p in sorted((folder / sub).glob(pattern)) if not is_temporary(p)]
+    return names
+
+
+def _stored_record(folder: Path, kind: str) -> dict | None:
+    """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files.
+
+    Raises
+    ------
+    ResultsFolderError
+        If ``folder`` holds files a run writes but is not a ``kind`` run's folder (another command's, or nobody's).
+    """
+    path, command, other = folder / CONFIG_FILE, COMMANDS[kind], "use another --out"
+    if not path.exists():
+        found = _run_files(folder)
+        if found:
+            raise ResultsFolderError(
+                f"{folder} is not a results folder of {command} (it has {', '.join(found[:3])}"
+                f"{' ...' if len(found) > 3 else ''} but no {CONFIG_FILE}); {other}, or empty it yourself"
+            )
+        return None
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsFolderError(f"results folder {folder}: {CONFIG_FILE} is unreadable ({exc}); {other}") from None
+    found = record_kind(stored)
+    if found is None and (folder / "growth.csv").is_file():  # a solve-time benchmark's folder of an older version
+        found = "solve-time"
+    if found is None:
+        raise ResultsFolderError(
+            f"{folder} is not a results folder of {command}: its {CONFIG_FILE} is not a surrogate results record; "
+            f"{other} (--fresh empties only a folder that {command} wrote)"
+        )
+    if found != kind:
+        raise ResultsFolderError(
+            f"{folder} is the results folder of {COMMANDS.get(found, found)}, not of {command}; {other} "
+            f"(--fresh empties only a folder that {command} wrote)"
+        )
+    return stored
+
+
+def check_folder(folder: Path, config: dict, *, kind: str) -> None:
+    """Raise :class:`ResultsFolderError` unless ``folder`` is new or holds this very run in this format.
 
     Parameters
     ----------
     folder
         The results folder.
     config
-        The sweep's configuration as JSON-able dict (compared with ``config.json``).
+        The run's configuration as JSON-able dict (compared with ``config.json``).
+    kind
+        The command writing it: a key of :data:`COMMANDS`.
     """
+    stored = _stored_record(folder, kind)
+    if stored is not None:
+        _check_record(folder, stored, config)
+
+
+def _check_record(folder: Path, stored: dict, config: dict) -> None:
+    """Refuse a run's record ``stored`` of another format version or of another configuration than ``config``."""
     fix = "pass --fresh to discard its results, or use another --out"
-    path = folder / CONFIG_FILE
-    if not path.exists():
-        if (folder / CACHE_DIR).is_dir() and any((folder / CACHE_DIR).iterdir()):
-            raise ResultsFolderError(f"results folder {folder} has a cache but no {CONFIG_FILE}; {fix}")
-        return
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultsFolderError(f"results folder {folder}: {CONFIG_FILE} is unreadable ({exc}); {fix}") from None
-    version = stored.get("format") if isinstance(stored, dict) else None
-    if version is None and (folder / "growth.csv").is_file():  # a solve-time benchmark's folder, not an old sweep's
-        raise ResultsFolderError(
-            f"results folder {folder} holds a solve-time benchmark's results (growth.csv, config.json), not a sweep's "
-            "or scale run's; use another --out (--fresh would mix this run's files with them)"
-        )
+    version = stored.get("format")
     if version != FORMAT_VERSION:
         raise ResultsFolderError(
             f"results folder {folder} was written by an incompatible version of surrogate (results format "
             f"{version!r}, this version uses {FORMAT_VERSION}); {fix}"
         )
     wanted = json.loads(json.dumps(config, default=str))
-    differ = _differences(stored.get("config") or {}, wanted)
+    differ = _differences(stored["config"], wanted)
     if differ:
         raise ResultsFolderError(f"results folder {folder} holds a different run (it differs in {', '.join(differ)}); {fix}")
 
@@ -275,17 +348,19 @@ def _lock(folder: Path) -> Iterator[None]:
 
 
 @contextmanager
-def open_results_folder(folder: str | os.PathLike, config: dict, *, fresh: bool = False) -> Iterator[UnitCache]:
-    """Lock and check a results folder for the sweep ``config``; yield its unit cache.
+def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, fresh: bool = False) -> Iterator[UnitCache]:
+    """Lock and check a results folder for the run ``config``; yield its unit cache.
 
-    With ``fresh=True`` the folder's old results are discarded first.
+    With ``fresh=True`` the old results of a ``kind`` run there are discarded first
+    (:func:`discard_results`); a folder that is not such a run's is refused, never emptied.
     Temporary files left by a killed run are removed.
 
     Raises
     ------
     ResultsFolderError
-        If the folder cannot be created, is in use, was written by another
-        format version, or holds a different run (and ``fresh`` is false).
+        If the folder cannot be created, is in use, holds files a run writes but is not a
+        ``kind`` run's folder, was written by another format version, or holds a different
+        run (these two only where ``fresh`` is false).
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -297,9 +372,11 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, fresh: bool 
             f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
         ) from None
     with _lock(folder):
-        if fresh:
+        stored = _stored_record(folder, kind)
+        if stored is not None and fresh:
             discard_results(folder)
-        check_folder(folder, config)
+        elif stored is not None:
+            _check_record(folder, stored, config)
         removed = remove_temporary_files(folder)
         if removed:
             log.info("removed %d temporary file(s) left by an interrupted run in %s", removed, folder)

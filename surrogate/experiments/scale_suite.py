@@ -52,6 +52,8 @@ RANDOM_OPTIMA = {
     "random64-s1": -32.02940694952214,
     "random64-s2": -37.56940925450148,
 }
+#: The most products a ``randomN-sS`` instance may have (the suite's largest has 64; one of a million built for minutes).
+RANDOM_MAX_PRODUCTS = 10_000
 _RANDOM = re.compile(r"random(\d+)-s(\d+)")
 
 
@@ -65,17 +67,28 @@ def family(instance: str) -> str:
 
 
 def check_instance(instance: str) -> None:
-    """Raise :class:`~surrogate.errors.ConfigError` unless ``instance`` is ``randomN-sS`` or a pooling instance."""
+    """Raise :class:`~surrogate.errors.ConfigError` unless ``instance`` is a pooling instance or ``randomN-sS``
+    written without leading zeros (one name per problem) with ``N`` from 1 to :data:`RANDOM_MAX_PRODUCTS`."""
     POOLING_INSTANCES = problems_package().POOLING_INSTANCES
 
     from ..errors import ConfigError
 
     match = _RANDOM.fullmatch(instance) if isinstance(instance, str) else None
-    if instance in POOLING_INSTANCES or (match and int(match.group(1)) >= 1):
+    if instance in POOLING_INSTANCES:
+        return
+    if match and int(match.group(1)) >= 1:
+        name = f"random{int(match.group(1))}-s{int(match.group(2))}"
+        if instance != name:  # random0008-s0 is random8-s0: it would run the same problem twice under two names
+            raise ConfigError(f"instance {instance!r}: write it {name!r}, without leading zeros")
+        if int(match.group(1)) > RANDOM_MAX_PRODUCTS:
+            raise ConfigError(
+                f"instance {instance!r}: {match.group(1)} products is more than the {RANDOM_MAX_PRODUCTS} a random "
+                f"instance may have; use randomN-sS with N <= {RANDOM_MAX_PRODUCTS}, e.g. random64-s0"
+            )
         return
     raise ConfigError(
-        f"unknown instance {instance!r}; use randomN-sS (N products >= 1, seed S, e.g. random8-s0) "
-        f"or a pooling instance ({', '.join(POOLING_INSTANCES)})"
+        f"unknown instance {instance!r}; use randomN-sS (N products from 1 to {RANDOM_MAX_PRODUCTS}, seed S, "
+        f"e.g. random8-s0) or a pooling instance ({', '.join(POOLING_INSTANCES)})"
     )
 
 

@@ -105,7 +105,7 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 def _config_record(config: SweepConfig, **extra) -> dict:
     """The content of ``config.json``: format version, sweep configuration, package versions, and ``extra``."""
-    return {"format": FORMAT_VERSION, "config": config.to_dict(), "versions": package_versions(), **extra}
+    return {"kind": "sweep", "format": FORMAT_VERSION, "config": config.to_dict(), "versions": package_versions(), **extra}
 
 
 def run_sweep(
@@ -144,7 +144,7 @@ def run_sweep(
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
     nets_dir = out_dir / NETS_DIR
     # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
-    with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), fresh=fresh) as cache:
+    with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), kind="sweep", fresh=fresh) as cache:
         _write_json(out_dir / CONFIG_FILE, _config_record(config, complete=False))
         nets_dir.mkdir(parents=True, exist_ok=True)
         units = net_units(config)

@@ -14,7 +14,14 @@ from pathlib import Path
 from ..executor_args import add_executor_arguments
 from ..milp.formulations import FORMULATIONS
 from ..milp.solver_config import SolverConfig
-from ..options import add_solver_option_argument, default_of, positive_float, positive_int, seed_count, user_path
+from ..options import (
+    add_solver_option_argument,
+    default_of,
+    positive_int,
+    seed_count,
+    time_limit_seconds,
+    user_path,
+)
 from ..train.protocols import PROTOCOLS, get_protocol
 from .sweep_config import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
 
@@ -45,7 +52,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     )
     p.add_argument("--instance-seed", type=int, default=default_of(SweepConfig, "instance_seed"))
     p.add_argument("--all-seeds", action="store_true", help="solve with every seed's net, not only the best")
-    p.add_argument("--time-limit", type=positive_float, default=solver.time_limit, help="HiGHS time limit per solve, seconds")
+    p.add_argument("--time-limit", type=time_limit_seconds, default=solver.time_limit, help="HiGHS time limit per solve, seconds")
     p.add_argument("--threads", type=positive_int, default=solver.threads, help="HiGHS threads")
     add_solver_option_argument(p)
     add_executor_arguments(
@@ -57,7 +64,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument(
         "--out", type=user_path, default=Path("results/sweep"), help="results folder; a sweep stopped early resumes there"
     )
-    p.add_argument("--fresh", action="store_true", help="discard the results and cache already in --out first")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the results and cache an earlier run of this command left in --out (any other folder is refused)",
+    )
     p.add_argument("--save-models", type=user_path, metavar="DIR", help="copy the best net per shape into a zoo folder")
     p.add_argument("-q", "--quiet", action="count", default=0, help="no progress bars or log lines; twice (-qq): print nothing")
     p.add_argument(

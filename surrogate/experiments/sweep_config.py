@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from ..errors import ConfigError
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
-from ..nets.architecture import Architecture, constant_width_shapes
+from ..nets.architecture import Architecture, check_budget, constant_width_shapes
 from ..options import MAX_SEED, check_filled, check_seeds, filled, is_number, plain_numbers
 from ..train.protocols import TrainingProtocol, get_protocol
 
@@ -34,12 +34,7 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
     repeated = sorted({a.name for a in archs if archs.count(a) > 1})
     if repeated:
         raise ConfigError(f"SweepConfig: architectures repeat {', '.join(repeated)}; give each shape once")
-    over = [f"{a.name} ({a.neurons})" for a in archs if a.neurons > budget]
-    if over:
-        raise ConfigError(
-            f"SweepConfig: {', '.join(over)} {'has' if len(over) == 1 else 'have'} more hidden neurons than the budget "
-            f"{budget}; raise the budget (--budget) or pass shapes within it"
-        )
+    check_budget(archs, budget, "SweepConfig")
     return archs or filled(tuple(constant_width_shapes(budget)), (budget,))
 
 

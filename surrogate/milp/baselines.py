@@ -57,7 +57,7 @@ from ..options import is_number
 class Baseline(ABC):
     """A classic MIP approximation or relaxation of ``w = x*y`` on [-1, 1]^2 (see the module docstring).
 
-    A subclass is a frozen dataclass whose one field, named by ``size_field``, sets its size (>= ``size_minimum``); it has
+    A subclass is a frozen dataclass whose one field, ``size_field``, sets its size (``size_minimum`` to ``size_maximum``); it has
 
     * :meth:`add`: the constraints on a block, returning the expression for ``w``;
     * :attr:`binaries`: the binaries one product gets;
@@ -76,12 +76,14 @@ class Baseline(ABC):
     prefix: str = ""
     size_field: str = "binaries"
     size_minimum: int = 1
+    size_maximum: int | None = None
     evaluate = None
 
     def __post_init__(self) -> None:
-        value = getattr(self, self.size_field)
-        if not is_number(value, integer=True, low=self.size_minimum):
-            raise ConfigError(f"{type(self).__name__}: {self.size_field}={value!r} must be an integer >= {self.size_minimum}")
+        value, low, most = getattr(self, self.size_field), self.size_minimum, self.size_maximum
+        if not is_number(value, integer=True, low=low, high=most):
+            upto = "" if most is None else f" and at most {most} (more only adds binaries below solver tolerances)"
+            raise ConfigError(f"{type(self).__name__}: {self.size_field}={value!r} must be an integer >= {low}{upto}")
 
     @property
     def kind(self) -> str:
@@ -183,7 +185,7 @@ class Sawtooth(Baseline):
 
     binaries: int = 24
     prefix = "sawtooth"
-    size_minimum = 2
+    size_minimum, size_maximum = 2, 64  # 32 levels: error 2^-64; 4^-i overflowed a float past 512 levels
     indicator_names = ("a_u", "a_v")
 
     def __post_init__(self) -> None:
@@ -366,15 +368,13 @@ class TriangulatedPWL(Baseline):
         s, t = (x - x0) / h, (y - y0) / h
         f = lambda a, b: (x0 + a * h) * (y0 + b * h)  # noqa: E731
         even = (i + j) % 2 == 0  # J1: diagonal (0,0)-(1,1) on even cells, (1,0)-(0,1) on odd ones
-        below = s >= t
         v_even = np.where(
-            below,
+            s >= t,
             f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(1, 1) - f(1, 0)),
             f(0, 0) + t * (f(0, 1) - f(0, 0)) + s * (f(1, 1) - f(0, 1)),
         )
-        upper_left = s + t <= 1
         v_odd = np.where(
-            upper_left,
+            s + t <= 1,  # the upper-left triangle
             f(0, 0) + s * (f(1, 0) - f(0, 0)) + t * (f(0, 1) - f(0, 0)),
             f(1, 1) + (1 - s) * (f(0, 1) - f(1, 1)) + (1 - t) * (f(1, 0) - f(1, 1)),
         )

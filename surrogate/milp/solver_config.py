@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
-from ..options import is_number, plain_number, plain_numbers
+from ..options import MAX_TIME_LIMIT, is_number, plain_number, plain_numbers
 
 #: The MILP solvers :class:`SolverConfig` can name: HiGHS (the default, always installed), SCIP and Gurobi
 #: (optional: the ``scip`` / ``gurobi`` extras, :func:`~surrogate.install_hints.extra_hint`), each run through Pyomo's
@@ -88,8 +88,6 @@ NO_SOLUTION = frozenset(
 )
 
 
-#: The longest time limit a config takes (about 31 years: no practical limit; SCIP refuses above 1e20).
-MAX_TIME_LIMIT = 1e9
 #: The most threads each solver takes (SCIP's ``lp/threads`` and Gurobi's ``Threads`` ranges).
 MAX_THREADS = {"highs": 1024, "scip": 64, "gurobi": 1024}
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..errors import ArchitectureError
+from ..errors import ArchitectureError, ConfigError
 from ..options import is_number
 
 #: The most hidden neurons a shape written as text may have, and the most digits of one of its numbers.
@@ -180,6 +180,19 @@ class Architecture:
 
     def __str__(self) -> str:
         return self.name
+
+
+def check_budget(archs: Sequence[Architecture], budget: int, who: str) -> None:
+    """Refuse (:class:`~surrogate.errors.ConfigError` starting ``who``) the shapes with more hidden neurons than ``budget``.
+
+    The one rule of ``sweep`` and ``hand-built`` for ``--arch`` beside ``--budget``.
+    """
+    over = [f"{a.name} ({a.neurons})" for a in archs if a.neurons > budget]
+    if over:
+        raise ConfigError(
+            f"{who}: {', '.join(over)} {'has' if len(over) == 1 else 'have'} more hidden neurons than the budget "
+            f"{budget}; raise the budget (--budget) or pass shapes within it"
+        )
 
 
 def constant_width_shapes(budget: int) -> list[Architecture]:

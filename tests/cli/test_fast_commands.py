@@ -182,3 +182,28 @@ def test_every_option_that_takes_a_net_says_an_onnx_path_works_too():
     found = {(action.dest, action.help) for action in net_options(build_parser())}
     assert {dest for dest, _ in found} >= {"arch", "nets", "net"}
     assert all("ONNX path" in text for _, text in found), found
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sweep", "--quick"],
+        ["bench", "scale", "--quick", "--fresh"],
+        ["bench", "solve-time"],
+        ["bench", "ablation"],
+        ["problems"],
+        ["report", "results/sweep"],
+        ["hand-built", "--export"],
+        ["sweep", "--quick", "--save-models"],
+    ],
+)
+def test_an_empty_path_is_refused_by_every_command(argv, capsys):
+    """``--out "$UNSET" --fresh`` meant the current folder, which --fresh then cleaned."""
+    from surrogate.cli import main
+
+    argv = [*argv, ""] if argv[-1] in ("--export", "--save-models") else [*argv, "--out", ""]
+    argv.append("--no-such-option")  # the code before ran the command in the current folder
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert "'': an empty path (an unset shell variable?); give a file or folder name" in capsys.readouterr().err

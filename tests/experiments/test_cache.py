@@ -91,17 +91,17 @@ def test_folder_of_another_format_or_sweep_is_refused(tmp_path):
     legacy.mkdir()
     (legacy / "config.json").write_text(json.dumps({"config": CONFIG}))  # written before the format existed
     with pytest.raises(ResultsFolderError, match=r"legacy was written by an incompatible version .*--fresh.*--out"):
-        with open_results_folder(legacy, CONFIG):
+        with open_results_folder(legacy, CONFIG, kind="sweep"):
             pass
 
     other = tmp_path / "other"
-    with open_results_folder(other, CONFIG):
+    with open_results_folder(other, CONFIG, kind="sweep"):
         (other / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
-    with open_results_folder(other, CONFIG):  # the same sweep: resumable
+    with open_results_folder(other, CONFIG, kind="sweep"):  # the same sweep: resumable
         pass
     changed = {**CONFIG, "budget": 12, "instances": 3}
     with pytest.raises(ResultsFolderError, match=r"holds a different run \(it differs in budget, instances\); pass --fresh"):
-        with open_results_folder(other, changed):
+        with open_results_folder(other, changed, kind="sweep"):
             pass
     assert issubclass(ResultsFolderError, SurrogateError)
 
@@ -109,25 +109,71 @@ def test_folder_of_another_format_or_sweep_is_refused(tmp_path):
 def test_fresh_discards_results_and_stale_temporary_files_go(tmp_path):
     folder = tmp_path / "run"
     (folder / "nets").mkdir(parents=True)
-    (folder / "config.json").write_text('{"format": 0}')
-    (folder / "cache").mkdir()
-    (folder / "cache" / "train-abc.json").write_text("{}")
+    (folder / "config.json").write_text('{"format": 0, "config": {}}')  # a sweep's record of an older format
+    store = UnitCache(folder / "cache")
+    store.write("train", "ab" * 16, {}, {"nets": [{"row": {"file": "1x4-seed0.onnx"}, "sha256": "0"}]})
+    (folder / "cache" / "notes.txt").write_text("mine")
     (folder / "nets" / "1x4-seed0.onnx").write_bytes(b"net")
+    (folder / "nets" / "my_net.onnx").write_bytes(b"mine")
     (folder / "notes.txt").write_text("mine")
-    with open_results_folder(folder, CONFIG, fresh=True) as store:
+    with open_results_folder(folder, CONFIG, kind="sweep", fresh=True) as store:
         assert len(store) == 0
-    assert sorted(p.name for p in folder.iterdir()) == [".sweep.lock", "nets", "notes.txt"]
+        assert sorted(p.name for p in folder.iterdir()) == [".sweep.lock", "cache", "nets", "notes.txt"]
+        (folder / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    assert [p.name for p in (folder / "cache").iterdir()] == ["notes.txt"]  # only the run's entries went
+    assert [p.name for p in (folder / "nets").iterdir()] == ["my_net.onnx"]  # only the nets its entries name
 
     (folder / ".table.csv.x1y2.tmp").write_text("half")
     (folder / "nets" / ".1x4-seed0.onnx.z.tmp").write_text("half")
-    with open_results_folder(folder, CONFIG):
+    with open_results_folder(folder, CONFIG, kind="sweep"):
         assert not list(folder.rglob("*.tmp"))
 
 
+def _project_folder(folder, config_json):
+    """A user's folder that is no results folder: its own config.json, table.csv, cache/ and nets/*.onnx."""
+    (folder / "nets").mkdir(parents=True)
+    (folder / "cache").mkdir()
+    if config_json is not None:
+        (folder / "config.json").write_text(config_json)
+    (folder / "table.csv").write_text("a,b\n")
+    (folder / "nets" / "my_trained_net.onnx").write_bytes(b"net")
+    (folder / "cache" / "notes.txt").write_text("important")
+    return sorted(p.relative_to(folder) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("config_json", "message"),
+    [
+        ('{"my": "project settings"}', r"proj is not a results folder of surrogate sweep: its config.json is not a "),
+        ("{not json", r"proj: config.json is unreadable .*; use another --out$"),
+        (None, r"proj is not a results folder of surrogate sweep \(it has table.csv, cache/notes.txt, nets/my_trained"),
+        ('{"kind": "scale", "format": 2, "config": {}}', r"proj is the results folder of surrogate bench scale, not "),
+    ],
+)
+def test_fresh_refuses_a_folder_that_is_not_this_commands_and_deletes_nothing(tmp_path, config_json, message):
+    """--fresh deleted a user's nets/*.onnx, cache/, config.json and table.csv in any folder."""
+    folder = tmp_path / "proj"
+    before = _project_folder(folder, config_json)
+    for fresh in (True, False):
+        with pytest.raises(ResultsFolderError, match=message) as caught:
+            with open_results_folder(folder, CONFIG, kind="sweep", fresh=fresh):
+                pass
+        assert "pass --fresh" not in str(caught.value)
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*") if p.name != ".sweep.lock") == before
+
+
+def test_a_sweeps_folder_given_to_bench_scale_is_named_as_such(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    with pytest.raises(ResultsFolderError, match=r"is the results folder of surrogate sweep, not of surrogate bench scale"):
+        with open_results_folder(tmp_path, {"budget": 24}, kind="scale", fresh=True):
+            pass
+    assert (tmp_path / "config.json").exists()
+
+
 def test_a_folder_in_use_is_refused(tmp_path):
-    with open_results_folder(tmp_path / "run", CONFIG):
+    with open_results_folder(tmp_path / "run", CONFIG, kind="sweep"):
         with pytest.raises(ResultsFolderError, match="in use by another running command"):
-            with open_results_folder(tmp_path / "run", CONFIG):
+            with open_results_folder(tmp_path / "run", CONFIG, kind="sweep"):
                 pass
 
 
@@ -228,6 +274,6 @@ def test_a_solve_time_folder_is_named_as_such_not_as_an_old_version(tmp_path):
     (tmp_path / "config.json").write_text('{"budget": 24, "command": "surrogate bench solve-time"}')
     (tmp_path / "growth.csv").write_text("products\n1\n")
     with pytest.raises(
-        ResultsFolderError, match=r"holds a solve-time benchmark's results \(growth.csv, config.json\), not a sweep's"
+        ResultsFolderError, match=r"is the results folder of surrogate bench solve-time, not of surrogate sweep; use another"
     ):
-        check_folder(tmp_path, {"budget": 24})
+        check_folder(tmp_path, {"budget": 24}, kind="sweep")

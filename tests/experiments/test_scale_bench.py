@@ -232,6 +232,10 @@ def test_a_recorded_random_optimum_is_scips():
         ({"encodings": ("fast",)}, r"encodings \['fast'\] unknown; choose from omlt-bigm"),
         ({"encodings": ()}, "unknown; choose from"),
         ({"instances": ("random0-s1",)}, "unknown instance 'random0-s1'; use randomN-sS"),
+        # random0008-s0 ran random8-s0 a second time, past the duplicate check; a million products built for minutes
+        ({"instances": ("random8-s0", "random0008-s0")}, "instance 'random0008-s0': write it 'random8-s0', without leading"),
+        ({"instances": ("random8-s00",)}, "instance 'random8-s00': write it 'random8-s0', without leading zeros"),
+        ({"instances": ("random1000000-s0",)}, r"1000000 products is more than the 10000 .* N <= 10000, e.g. random64-s0"),
         ({"instances": ("nowhere",)}, "or a pooling instance"),
         ({"nets": "b24-best-3x8"}, "must be a tuple of strings"),
         ({"nets": ("a", "a")}, "lists a name twice"),

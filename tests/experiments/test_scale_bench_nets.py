@@ -45,7 +45,7 @@ def test_a_run_without_baselines_or_solver_options_records_the_config_of_older_f
     fields["solver"] = {k: v for k, v in fields["solver"].items() if k != "options"}  # and before solver options
     older = {"kind": "scale", "format": FORMAT_VERSION, "config": json.loads(json.dumps(fields, default=str))}
     (tmp_path / "config.json").write_text(json.dumps(older))
-    with open_results_folder(tmp_path, config.to_dict()):  # no "holds a different run"
+    with open_results_folder(tmp_path, config.to_dict(), kind="scale"):  # no "holds a different run"
         pass
 
 

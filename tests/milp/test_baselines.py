@@ -127,3 +127,12 @@ def test_a_file_named_like_a_baseline_that_is_no_net_says_it_was_read_before_the
         ModelFormatError, match=r"the file 'pwl-17x17' in the current folder is read as a net before the baseline"
     ):
         bilinear(m, m.x, m.y, "pwl-17x17")
+
+
+def test_a_sawtooth_past_its_largest_size_is_refused_not_an_overflow():
+    """sawtooth-1100 died in evaluate with OverflowError (4**i past 512 levels) in bench scale and the API."""
+    for make in (lambda: Sawtooth(binaries=1100), lambda: parse_baseline("sawtooth-66")):
+        with pytest.raises(ConfigError, match=r"Sawtooth: binaries=(1100|66) must be an integer >= 2 and at most 64 "):
+            make()
+    w = Sawtooth(binaries=64).evaluate(np.array([0.3]), np.array([0.2]))
+    assert abs(w[0] - 0.06) < 1e-12  # the error bound 2^-64 is below float rounding
