@@ -151,7 +151,8 @@ def _print_problems_summary(table) -> dict:
     print(
         f"\n{totals['runs']} runs: {totals['feasible']} feasible (violation <= {FEASIBILITY_TOL:g}), "
         f"{totals['optimal']} within {OPTIMAL_GAP:g} of the optimum, {totals['refused']} refused, "
-        f"{totals['crashed']} crashed, {totals['surrogate_infeasible']} surrogate-infeasible, "
+        f"{totals['crashed']} crashed, {totals['infeasible']} infeasible, {totals['unbounded']} unbounded, "
+        f"{totals['surrogate_infeasible']} surrogate-infeasible, "
         f"{totals['over_budget']} over budget + {BUDGET_MARGIN:.0%}"
     )
     print(by_family.to_string(index=False))

@@ -37,6 +37,8 @@ def test_qcqp_file_runs_through_the_cli_with_the_run_columns(tmp_path, capsys):
         "optimal": 1,
         "refused": 0,
         "crashed": 0,
+        "infeasible": 0,
+        "unbounded": 0,
         "surrogate_infeasible": 0,
         "over_budget": 0,
     }

@@ -216,10 +216,21 @@ def test_summary_counts_by_family():
         "optimal": 1,
         "refused": 1,
         "crashed": 1,
+        "infeasible": 0,
+        "unbounded": 0,
         "surrogate_infeasible": 0,
         "over_budget": 1,
     }
     assert by_family.set_index("family").loc["st", ["runs", "feasible", "optimal", "over_budget"]].tolist() == [2, 2, 1, 1]
+
+
+def test_proven_infeasible_and_unbounded_runs_are_counted():
+    """A model bound propagation proved infeasible (status 'infeasible') was counted in no column of the summary."""
+    table = pd.DataFrame(
+        {"problem": ["a", "b"], "feasible": [False] * 2, "rel_gap": [math.nan] * 2, "status": ["infeasible", "unbounded"]}
+    )
+    totals, _ = summarize(table.assign(over_budget=False), family)
+    assert (totals["runs"], totals["infeasible"], totals["unbounded"], totals["refused"]) == (2, 1, 1, 0)
 
 
 def test_the_problem_name_is_kept_as_written(tmp_path):
