@@ -89,6 +89,23 @@ def test_an_out_folder_that_is_also_a_qcqp_folder_is_refused_before_any_run(tmp_
     assert sorted(p.name for p in folder.iterdir()) == ["st_e23.json"]
 
 
+def test_an_out_folder_holding_a_qcqp_file_is_refused_and_its_outputs_are_named_as_such(tmp_path, capsys):
+    """'--qcqp q3/*.json --out q3' ran; the next run stopped on its results.json ('the top level is a list')."""
+    from problems import QCQPFormatError, qcqp
+
+    folder = tmp_path / "q3"
+    folder.mkdir()
+    (folder / "st_e23.json").write_text(next(p for p in qcqp_instances() if p.stem == "st_e23").read_text())
+    assert main(["problems", "--qcqp", str(folder / "st_e23.json"), "--no-scip", "--out", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "is also the folder of the --qcqp file" in err and "pass another folder, e.g. --out results/qcqp" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["st_e23.json"]
+    for name, data in (("results.json", []), ("summary.json", {"totals": {}})):
+        (folder / name).write_text(json.dumps(data))
+        with pytest.raises(QCQPFormatError, match=rf"{name}: this is the {name} an earlier 'surrogate problems --out' run"):
+            qcqp(folder / name)
+
+
 @pytest.mark.solver
 def test_the_budget_is_honoured_on_a_slow_model():
     # 32 products and a 60 s MILP limit: the MILP cannot finish, so the 6 s budget must cut it short.
