@@ -159,7 +159,10 @@ def detect(folder: str | os.PathLike) -> str:
     folder = Path(folder)
     if not folder.is_dir():
         what = "a file, not a results folder" if folder.exists() else "no such folder"
-        raise ResultsError(f"{folder}: {what}; pass a folder written by 'surrogate sweep --out DIR' or the solve-time benchmark")
+        raise ResultsError(
+            f"{folder}: {what}; pass a folder written by 'surrogate sweep --out DIR', 'surrogate bench scale --out DIR' "
+            "or the solve-time benchmark ('surrogate bench solve-time --out DIR')"
+        )
     if (folder / "table.csv").is_file() and (folder / "config.json").is_file():
         if _config_kind(folder) == "scale" or _scale_table(folder):  # a damaged config: load_scale says so
             return "scale"

@@ -356,8 +356,8 @@ def test_corrupted_sweep_gives_one_clear_line(tmp_path, how, match):
 
 
 def test_folders_that_are_not_results(tmp_path):
-    with pytest.raises(ResultsError, match="nope: no such folder"):
-        detect(tmp_path / "nope")
+    with pytest.raises(ResultsError, match="nope: no such folder; .*'surrogate sweep --out DIR', 'surrogate bench scale --out"):
+        detect(tmp_path / "nope")  # the scale benchmark was left out
     (tmp_path / "afile").write_text("")
     with pytest.raises(ResultsError, match="afile: a file, not a results folder"):
         detect(tmp_path / "afile")
