@@ -86,6 +86,8 @@ def qcqp(path: str | Path) -> BilinearProblem:
     if not names:
         check.fail("variables", "is empty", "list the model's variables (a model without any has nothing to solve)")
     raw = data["name"]  # a number names a model too (str(9), as before); as written: Pyomo's m.name quotes some ("'9'")
+    if isinstance(raw, float):  # its text as written (1e2, not 100.0; 1e400, not inf): only the parser sees it
+        raw = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str)["name"]
     name = check.label(str(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else raw, "name")
     m = pyo.ConcreteModel(name=name)
     m.x = pyo.Var(names, dense=True)

@@ -239,6 +239,10 @@ def test_the_problem_name_is_kept_as_written(tmp_path):
         problem = qcqp(_bad(tmp_path, lambda d, name=name: d.update(name=name)))
         assert (problem.name, problem.info["family"]) == (name, family(name))
     assert qcqp(_bad(tmp_path, lambda d: d.update(name=9))).name == "9"  # a JSON number names it too, as before
+    for text in ("1e2", "1e400", "2.50"):  # read as '100.0' and 'inf', not as written
+        path = Path(_bad(tmp_path, lambda d: d.update(name="NAME")))
+        path.write_text(path.read_text().replace('"NAME"', text))
+        assert qcqp(path).name == text
 
 
 def test_a_file_with_a_utf8_bom_is_read(tmp_path):
