@@ -26,6 +26,8 @@ DATA = Path(__file__).resolve().parent / "data" / "qcqp"
 FORMAT = "qcqp-json-v1"
 DOMAINS = {"continuous": pyo.Reals, "integer": pyo.Integers, "binary": pyo.Binary}
 REQUIRED = ("name", "format", "sense", "optimum", "variables", "objective", "constraints")
+#: The JSON files ``surrogate problems --qcqp ... --out DIR`` writes into ``DIR``: named as such when read as problems.
+RUN_OUTPUTS = ("results.json", "summary.json")
 #: The keys an entry may hold (a misspelt one would drop its terms or bounds in silence); the top level may
 #: hold more (metadata such as ``source`` or ``minlplib``).
 FIELDS = {
@@ -84,6 +86,8 @@ def qcqp(path: str | Path) -> BilinearProblem:
     if not names:
         check.fail("variables", "is empty", "list the model's variables (a model without any has nothing to solve)")
     raw = data["name"]  # a number names a model too (str(9), as before); as written: Pyomo's m.name quotes some ("'9'")
+    if isinstance(raw, float):  # its text as written (1e2, not 100.0; 1e400, not inf): only the parser sees it
+        raw = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str)["name"]
     name = check.label(str(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else raw, "name")
     m = pyo.ConcreteModel(name=name)
     m.x = pyo.Var(names, dense=True)
@@ -136,6 +140,11 @@ def _read(path: Path) -> dict:
         raise QCQPFormatError(f"{path}: no such file; pass a qcqp-json-v1 .json file or a folder of them") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise QCQPFormatError(f"{path}: not readable as JSON ({exc}); pass a qcqp-json-v1 .json file") from None
+    if path.name in RUN_OUTPUTS and (not isinstance(data, dict) or "format" not in data):
+        raise QCQPFormatError(
+            f"{path}: this is the {path.name} an earlier 'surrogate problems --out' run wrote, not a {FORMAT} file; "
+            "leave it out of --qcqp (write results to a folder apart from the problems)"
+        )
     if not isinstance(data, dict):
         raise QCQPFormatError(f"{path}: the top level is a {type(data).__name__}; a qcqp-json-v1 file holds one object")
     if "format" not in data:

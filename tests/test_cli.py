@@ -120,6 +120,16 @@ def test_hand_built_grid_has_one_rule_and_one_message(capsys, grid):
     assert f"argument --grid: {grid} must be an integer of at least 2 points per axis, e.g. 401" in err, err
 
 
+def test_a_huge_grid_is_refused_before_allocating(capsys):
+    """--grid 99999999999 ended in numpy's 'Unable to allocate 745. GiB' traceback."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["hand-built", "--arch", "1x4", "--grid", "99999999999"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert "argument --grid: 99999999999 points per axis make 99999999999^2 = 1e+22 points, evaluated at once" in err
+    assert "give at most 4001, e.g. 401" in err
+
+
 def _one_error_line(capsys, command: str) -> str:
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err

@@ -51,12 +51,15 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def _check_out_apart(out: Path | None, qcqp_paths: list[Path]) -> None:
-    """Refuse an ``--out`` that is also a ``--qcqp`` folder: the next run would read its results as problems."""
-    if out is not None and any(p.is_dir() and p.resolve() == out.resolve() for p in qcqp_paths):
-        raise ConfigError(
-            f"--out {out} is also a --qcqp folder: the next run would read its results.json and summary.json as "
-            "problems; pass another folder, e.g. --out results/qcqp"
-        )
+    """Refuse an ``--out`` that is a ``--qcqp`` folder or holds a ``--qcqp`` file: the next run would read its results
+    as problems."""
+    for path in qcqp_paths if out is not None else []:
+        if (path if path.is_dir() else path.parent).resolve() == out.resolve():
+            what = "a --qcqp folder" if path.is_dir() else f"the folder of the --qcqp file {path}"
+            raise ConfigError(
+                f"--out {out} is also {what}: the next run would read its results.json and summary.json as "
+                "problems; pass another folder, e.g. --out results/qcqp"
+            )
 
 
 def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
@@ -151,7 +154,8 @@ def _print_problems_summary(table) -> dict:
     print(
         f"\n{totals['runs']} runs: {totals['feasible']} feasible (violation <= {FEASIBILITY_TOL:g}), "
         f"{totals['optimal']} within {OPTIMAL_GAP:g} of the optimum, {totals['refused']} refused, "
-        f"{totals['crashed']} crashed, {totals['surrogate_infeasible']} surrogate-infeasible, "
+        f"{totals['crashed']} crashed, {totals['infeasible']} infeasible, {totals['unbounded']} unbounded, "
+        f"{totals['surrogate_infeasible']} surrogate-infeasible, "
         f"{totals['over_budget']} over budget + {BUDGET_MARGIN:.0%}"
     )
     print(by_family.to_string(index=False))

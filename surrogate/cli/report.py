@@ -24,8 +24,13 @@ def _refresh_docs(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
     from ..report.docs import docs_update
 
-    if args.out is not None:  # was ignored in silence
-        raise ConfigError("--out names a report file, and --docs writes no report; give one of them")
+    given = {"--out": args.out is not None, "--max-rows": args.max_rows is not None, "--no-heatmaps": args.no_heatmaps}
+    ignored = " and ".join(name for name, on in given.items() if on)  # each was ignored in silence
+    if ignored:
+        raise ConfigError(
+            f"{ignored}: for a report file, and --docs writes no report (it refreshes the pages' marked tables); "
+            f"give --docs or {ignored}, not both"
+        )
     updates = [docs_update(doc, args.results) for doc in args.docs]  # every page checked before any is written
     for doc, update in zip(args.docs, updates):
         changed = update.write()

@@ -12,6 +12,9 @@ from .problem_run_config import ProblemRunConfig
 OPTIMAL_GAP = 1e-4
 #: The terminations of a MILP without a point because it has none (or is unbounded).
 INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED})
+#: The advice ending :class:`~surrogate.errors.InfeasibleModelError`'s message from bound tightening, dropped from a
+#: run's row: the proof stands (skipping the tightening only loses it), and ``surrogate problems`` has no such option.
+SKIP_TIGHTENING_ADVICE = ", or pass implied_bounds=False to skip bound tightening"
 
 
 def note(row: dict, text: str) -> None:

@@ -48,7 +48,7 @@ from ..milp.solve_checks import COEFFICIENT_LIMITS, CoefficientScale
 from ..milp.solver import Termination, relative_gap
 from ..milp.solver_backends import backend_for
 from ..milp.warmstart import solve_with_start, start_config
-from .problem_notes import INFEASIBLE, OPTIMAL_GAP, doubt_disproved, doubt_optimum, explain, note  # noqa: F401 (OPTIMAL_GAP: API)
+from .problem_notes import INFEASIBLE, OPTIMAL_GAP, SKIP_TIGHTENING_ADVICE, doubt_disproved, doubt_optimum, explain, note  # noqa: F401 (OPTIMAL_GAP: API)
 from .problem_run_config import BUDGET_FACTOR as BUDGET_FACTOR  # its home since stop 37; still importable from here
 from .problem_run_config import ProblemRunConfig as ProblemRunConfig
 from .scip_reference import solve_exact_with_scip
@@ -182,7 +182,7 @@ def run_problem(
 def _refused(row: dict, exc: SurrogateError, problem, config: ProblemRunConfig, clock: _Clock) -> dict:
     """``row`` as a refusal: ``status`` ``refused`` and ``exc``'s message (``null`` for a missing bound of a JSON file);
     ``infeasible`` where bound propagation proved the model infeasible (:class:`InfeasibleModelError`)."""
-    message = " ".join(str(exc).split())
+    message = " ".join(str(exc).split()).replace(SKIP_TIGHTENING_ADVICE, "")  # a proof has no fix; the CLI no such option
     if problem.info.get("path"):  # a qcqp-json-v1 file: its missing bound is null, not Python's None
         message = message.replace("(None)", "(null in the file)")
         if isinstance(exc, UnboundedVariableError):
@@ -378,8 +378,8 @@ def summarize(table: pd.DataFrame, family) -> tuple[dict, pd.DataFrame]:
     -------
     (dict, DataFrame)
         ``runs``, ``feasible`` (violation <= :data:`FEASIBILITY_TOL`), ``optimal`` (feasible and
-        ``rel_gap`` <= :data:`OPTIMAL_GAP`), ``refused``, ``crashed``, ``surrogate_infeasible`` and
-        ``over_budget`` (more than budget + :data:`BUDGET_MARGIN`); the same counts by family.
+        ``rel_gap`` <= :data:`OPTIMAL_GAP`), ``refused``, ``crashed``, ``infeasible`` and ``unbounded`` (proven, the
+        exact model), ``surrogate_infeasible`` and ``over_budget`` (more than budget + :data:`BUDGET_MARGIN`); the same counts by family.
     """
     flags = pd.DataFrame(
         {
@@ -387,8 +387,7 @@ def summarize(table: pd.DataFrame, family) -> tuple[dict, pd.DataFrame]:
             "runs": 1,
             "feasible": table["feasible"].astype(bool),
             "optimal": table["feasible"].astype(bool) & (table["rel_gap"] <= OPTIMAL_GAP),
-            "refused": table["status"] == "refused",
-            "crashed": table["status"] == "crashed",
+            **{status: table["status"] == status for status in ("refused", "crashed", "infeasible", "unbounded")},
             "surrogate_infeasible": table["status"] == "surrogate-infeasible",
             "over_budget": table["over_budget"].astype(bool),
         }

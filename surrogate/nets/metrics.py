@@ -12,6 +12,9 @@ from ..options import is_number
 from .network import ReluMLP
 
 GRID_POINTS = 401
+#: The most grid points per axis: the n x n points are evaluated at once (4001: 16 million points, about 3 GB of
+#: activations for a 24-wide layer); more ends in a memory error, not a score.
+MAX_GRID_POINTS = 4001
 # A net whose output varies by less than this over the whole grid is a constant.
 COLLAPSE_RANGE = 1e-6
 
@@ -69,9 +72,15 @@ def validation_mae(net: ReluMLP, seed: int) -> float:
 
 
 def check_grid_points(n, what: str) -> None:
-    """Raise :class:`ConfigError` (its message starting with ``what``) unless ``n`` is an integer >= 2."""
+    """Raise :class:`ConfigError` (its message starting with ``what``) unless ``n`` is an integer in
+    [2, :data:`MAX_GRID_POINTS`]."""
     if not is_number(n, integer=True, low=2):
         raise ConfigError(f"{what} must be an integer of at least 2 points per axis, e.g. {GRID_POINTS}")
+    if n > MAX_GRID_POINTS:
+        raise ConfigError(
+            f"{what} points per axis make {n}^2 = {n * n:.3g} points, evaluated at once, more than memory holds; "
+            f"give at most {MAX_GRID_POINTS}, e.g. {GRID_POINTS}"
+        )
 
 
 def score(net: ReluMLP, *, n: int = GRID_POINTS) -> ApproximationScore:

@@ -33,6 +33,20 @@ def unit_box(n_inputs: int) -> tuple[tuple[float, float], ...]:
     return ((-1.0, 1.0),) * n_inputs
 
 
+def plain_json(value):
+    """``value`` with numpy numbers and arrays as plain Python numbers and lists (tuples as lists), for JSON.
+
+    ``json.dumps`` refuses numpy numbers, and ``str`` of an array is no JSON: metadata is stored through this.
+    """
+    if isinstance(value, np.ndarray | np.generic):
+        return plain_json(value.tolist()) if isinstance(value, np.ndarray) else value.item()
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain_json(v) for k, v in value.items()}
+    return value
+
+
 def parse_domain(value, n_inputs: int) -> tuple[tuple[float, float], ...]:
     """The domain declared by ``value`` (a JSON string or a sequence of pairs; ``None``: [-1, 1]^n).
 
@@ -171,6 +185,28 @@ class ReluMLP:
         """
         return self.forward_with_magnitude(points)[1]
 
+    def value_bound(self) -> float:
+        """A bound on ``|value|`` of every sum a layer forms on the net's domain, partial sums included.
+
+        Interval arithmetic on the float32-rounded weights (as an export stores them): a layer's sums are at most
+        ``|h| @ |W| + |b|`` with ``h`` the previous layer's interval. It is widened by float32's rounding, at most
+        ``(fan-in + 1) * 2**-23`` relative per layer, so a float32 evaluation on the domain passes float32's largest
+        value only where this bound does.
+        """
+        net = self.rounded_to_float32()
+        lo, hi = (np.array(side) for side in zip(*net.domain))
+        largest, slack = 0.0, 1.0
+        with np.errstate(over="ignore", invalid="ignore"):  # inf: no bound, which the caller refuses
+            for w, b in zip(net.weights, net.biases):
+                reach = np.maximum(-lo, hi) @ np.abs(w) + np.abs(b)
+                if not np.isfinite(reach).all():
+                    return math.inf
+                largest = max(largest, float(reach.max()))
+                slack += (w.shape[0] + 1) * 2.0**-23
+                wp, wn = np.maximum(w, 0.0), np.minimum(w, 0.0)
+                lo, hi = np.maximum(lo @ wp + hi @ wn + b, 0.0), np.maximum(hi @ wp + lo @ wn + b, 0.0)
+        return largest * slack
+
     def to_torch(self, *, dtype: str = "float32"):
         """The same net as a ``torch.nn.Sequential`` of Linear/ReLU layers.
 
@@ -202,11 +238,13 @@ class ReluMLP:
         )
 
     def with_metadata(self, **items) -> ReluMLP:
-        """The net with ``items`` added to its metadata (lists, tuples and dicts stored as JSON, the rest as ``str``).
+        """The net with ``items`` added to its metadata (lists, tuples, dicts and numpy arrays stored as JSON of plain
+        numbers (:func:`plain_json`), the rest as ``str``).
 
         E.g. ``net.with_metadata(domain=[[0, 2], [0, 2]])`` declares the net's domain.
         """
-        text = {k: json.dumps(v) if isinstance(v, (list, tuple, dict)) else str(v) for k, v in items.items()}
+        containers = (list, tuple, dict, np.ndarray)
+        text = {k: json.dumps(plain_json(v)) if isinstance(v, containers) else str(v) for k, v in items.items()}
         return ReluMLP(self.weights, self.biases, {**self.metadata, **text})
 
     @classmethod

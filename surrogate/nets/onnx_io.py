@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import ArchitectureError, ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
-from .network import DOMAIN_KEY, ReluMLP, parse_domain, unit_box
+from .network import DOMAIN_KEY, ReluMLP, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
 from .onnx_graph import check_import, float32_forward, normalise_graph
@@ -96,7 +96,9 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     The file is written only after onnxruntime reproduces the net on 1,000
     random points of its domain within :data:`EXPORT_TOLERANCE`, relative to the largest value
     a layer takes there (float32 rounding); it is written atomically.
-    ``metadata`` values that are not strings are stored as JSON.
+    It is refused where a layer's float32 value can pass float32's largest value anywhere on the domain
+    (an interval bound, :meth:`~surrogate.nets.network.ReluMLP.value_bound`, not only at those points).
+    ``metadata`` values that are not strings are stored as JSON (numpy numbers and arrays as plain numbers and lists).
 
     A ``domain`` in ``metadata`` must pass the loader's rule
     (:func:`~surrogate.nets.network.parse_domain`); the check runs on it. Given as other than a string
@@ -105,7 +107,7 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     Raises
     ------
     ExportError
-        If onnxruntime disagrees with the net.
+        If onnxruntime disagrees with the net, or the net's float32 values can overflow on its domain.
     ModelFormatError
         If ``path`` is a folder, empty or under a file, cannot be written, or
         the domain (of ``metadata``, else the net's) is malformed or reaches beyond float32's
@@ -121,16 +123,17 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     for key, value in items.items():
         entry = proto.metadata_props.add()
         entry.key = METADATA_PREFIX + key
-        entry.value = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        entry.value = value if isinstance(value, str) else json.dumps(plain_json(value), sort_keys=True)
     proto.producer_name = "surrogate"
     onnx.checker.check_model(proto)
     data = proto.SerializeToString()
-    diff = check_against_onnxruntime(data, net)
-    if not np.isfinite(diff):
+    diff, bound = check_against_onnxruntime(data, net), net.value_bound()
+    if not (np.isfinite(diff) and bound <= FLOAT32_MAX):
         raise ExportError(
-            f"ONNX export of {net.architecture} to {path}: onnxruntime's float32 values are not finite on the net's "
-            f"domain {list(map(list, net.domain))}: a weight or a layer's value there passes float32's largest value "
-            f"({FLOAT32_MAX:.3g}); nothing was written. Rescale the net (or its domain) so that its values fit float32."
+            f"ONNX export of {net.architecture} to {path}: onnxruntime's float32 values can be non-finite on the net's "
+            f"domain {list(map(list, net.domain))}: a weight or a layer's value there can pass float32's largest value "
+            f"({FLOAT32_MAX:.8g}; the layers' interval bound there is {bound:.8g}); nothing was written. Rescale the net "
+            "(or its domain) so that its values fit float32."
         )
     if not diff <= EXPORT_TOLERANCE:
         raise ExportError(
@@ -173,7 +176,9 @@ def _with_export_domain(net: ReluMLP, metadata: dict | None) -> tuple[ReluMLP, d
     except ModelFormatError as exc:
         raise ModelFormatError(f"{where}: {exc}; nothing was written") from None
     largest = max(abs(bound) for side in box for bound in side)
-    if largest > FLOAT32_MAX:
+    with np.errstate(over="ignore"):  # 3.4028235e38 rounds to the largest float32; 3.5e38 to inf
+        beyond = not np.isfinite(np.float32(largest))
+    if beyond:
         raise ModelFormatError(
             f"{where}: the domain {[list(side) for side in box]} reaches {largest:.3g}, beyond float32's largest "
             f"value {FLOAT32_MAX:.3g}, and an ONNX net takes float32 inputs; nothing was written. Rescale the "

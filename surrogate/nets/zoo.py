@@ -23,7 +23,7 @@ from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
 from .onnx_files import model_digest
-from .zoo_pending import MANIFEST, PENDING, merged_entries, read_json, read_pending
+from .zoo_pending import MANIFEST, PENDING, PENDING_FIX, merged_entries, read_json, read_pending
 
 MANIFEST_VERSION = 1
 #: Keys every manifest entry must have, with the JSON types they must hold.
@@ -133,18 +133,20 @@ def _has_type(value, kind: type) -> bool:
 
 
 def _check_entry(path: Path, index: int, entry) -> None:
-    """Raise :class:`ModelFormatError` naming entry ``index`` of ``path`` unless it is well-formed."""
+    """Raise :class:`ModelFormatError` naming entry ``index`` of ``path`` (the manifest's ``models`` or the pending
+    file's list) unless it is well-formed."""
+    item, fix = (f"[{index}]", PENDING_FIX) if path.name == PENDING else (f"models[{index}]", _FIX)
     if not isinstance(entry, dict):
-        raise ModelFormatError(f"{path}: models[{index}] is {type(entry).__name__}, not an object; {_FIX}")
-    label = f"models[{index}] ({entry['name']!r})" if isinstance(entry.get("name"), str) else f"models[{index}]"
+        raise ModelFormatError(f"{path}: {item} is {type(entry).__name__}, not an object; {fix}")
+    label = f"{item} ({entry['name']!r})" if isinstance(entry.get("name"), str) else item
     missing = [k for k in REQUIRED_KEYS if k not in entry]
     if missing:
-        raise ModelFormatError(f"{path}: entry {label} has no {', '.join(repr(k) for k in missing)}; {_FIX}")
+        raise ModelFormatError(f"{path}: entry {label} has no {', '.join(repr(k) for k in missing)}; {fix}")
     for key, kind in {**REQUIRED_KEYS, **OPTIONAL_KEYS}.items():
         if key == "sha256" and entry.get(key, "") is None:  # refuses this net only (check_entry_file), not the zoo
             continue
         if key in entry and not _has_type(entry[key], kind):
-            raise ModelFormatError(f"{path}: entry {label} has {key}={entry[key]!r}, which is not {_TYPE_NAMES[kind]}; {_FIX}")
+            raise ModelFormatError(f"{path}: entry {label} has {key}={entry[key]!r}, which is not {_TYPE_NAMES[kind]}; {fix}")
     if Path(entry["file"]).name != entry["file"] or not entry["file"].endswith(".onnx"):
         raise ModelFormatError(
             f"{path}: entry {label} has file={entry['file']!r}; give the name of an .onnx file in the zoo folder"
@@ -152,14 +154,14 @@ def _check_entry(path: Path, index: int, entry) -> None:
     if isinstance(entry.get("sha256"), str) and (
         len(entry["sha256"]) != 64 or any(c not in "0123456789abcdef" for c in entry["sha256"])
     ):
-        raise ModelFormatError(f"{path}: entry {label} has sha256={entry['sha256']!r}, not 64 hex digits; {_FIX}")
+        raise ModelFormatError(f"{path}: entry {label} has sha256={entry['sha256']!r}, not 64 hex digits; {fix}")
     try:
         arch = Architecture.parse(entry["architecture"])
     except ArchitectureError as exc:
-        raise ModelFormatError(f"{path}: entry {label} has an invalid architecture ({exc}); {_FIX}") from None
+        raise ModelFormatError(f"{path}: entry {label} has an invalid architecture ({exc}); {fix}") from None
     if arch.neurons != entry["budget"]:
         raise ModelFormatError(
-            f"{path}: entry {label} has budget {entry['budget']} but architecture {arch.name} has {arch.neurons} neurons; {_FIX}"
+            f"{path}: entry {label} has budget {entry['budget']} but architecture {arch.name} has {arch.neurons} neurons; {fix}"
         )
 
 
@@ -213,16 +215,20 @@ def read_zoo(zoo_dir: str | os.PathLike) -> dict:
     Raises
     ------
     ModelFormatError
-        If ``zoo_dir`` is not a folder or holds neither ``manifest.json`` nor pending entries (a zoo
-        with no nets is never what a lookup meant), or as :func:`load_manifest`.
+        If ``zoo_dir`` is not a folder or holds neither ``manifest.json`` nor a pending entry whose file is in
+        place (a zoo with no nets is never what a lookup meant), or as :func:`load_manifest`.
     """
     folder = Path(zoo_dir)
     if not folder.is_dir():
         problem = "is a file, not a folder" if folder.exists() else "does not exist"
-    elif not (folder / MANIFEST).is_file() and not (folder / PENDING).is_file():
-        problem = f"has no {MANIFEST}, so it holds no nets"
-    else:
+    elif (folder / MANIFEST).is_file():
         return load_manifest(folder)
+    elif (manifest := load_manifest(folder))["models"]:  # the pending entries of a first save, files in place
+        return manifest
+    else:  # at most the pending entries of a first save whose files never replaced anything: no net
+        problem = f"has no {MANIFEST}, so it holds no nets"
+        if (folder / PENDING).is_file():
+            problem += f" (its {PENDING}, of an interrupted first save, names no net whose file is in place)"
     raise ModelFormatError(
         f"zoo folder {folder} {problem}; name a folder written by 'surrogate sweep --save-models DIR' (the shipped "
         f"zoos: {DEFAULT_ZOO} and, of the nets trained for solve time, {Path(DEFAULT_ZOO) / 'stable'})"

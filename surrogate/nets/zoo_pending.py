@@ -23,12 +23,14 @@ from ..files import atomic_path, sha256_bytes, sha256_file, write_text
 MANIFEST = "manifest.json"
 #: The entries of a save that may have replaced their files but not yet the manifest's entries.
 PENDING = "manifest.pending.json"
+#: What to do about a malformed pending file: it is no tracked file, and the nets of its save are saved again.
+PENDING_FIX = f"delete {PENDING} and save the nets of that save again (an interrupted save wrote it)"
 
 
-def read_json(path: Path, *, missing_ok: bool = False):
+def read_json(path: Path, *, missing_ok: bool = False, fix: str = "restore it from git or delete it"):
     """The JSON held by ``path``; :class:`~surrogate.errors.ModelFormatError` naming the file when it is
-    unreadable, not UTF-8 or not JSON. With ``missing_ok``, ``None`` when there is no such file (also one
-    removed just before the read)."""
+    unreadable, or not UTF-8 or not JSON (then ending in ``fix``). With ``missing_ok``, ``None`` when there is no
+    such file (also one removed just before the read)."""
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
@@ -39,12 +41,12 @@ def read_json(path: Path, *, missing_ok: bool = False):
         ) from None
     except UnicodeDecodeError as exc:
         raise ModelFormatError(
-            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); restore it from git or delete it"
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); {fix}"
         ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ModelFormatError(f"{path} is not valid JSON ({exc}); restore it from git or delete it") from None
+        raise ModelFormatError(f"{path} is not valid JSON ({exc}); {fix}") from None
 
 
 def note_pending(zoo_dir: Path, entries: Sequence[dict]) -> None:
@@ -80,17 +82,14 @@ def read_pending(zoo_dir: str | os.PathLike) -> list[dict]:
         If the pending file is unreadable or not a list of entries with a ``name``, ``file`` and ``sha256``.
     """
     path = Path(zoo_dir) / PENDING
-    entries = read_json(path, missing_ok=True)  # one removed by a manifest write just now counts as none
+    entries = read_json(path, missing_ok=True, fix=PENDING_FIX)  # one removed by a manifest write just now counts as none
     if entries is None:
         return []
     keys = ("name", "file", "sha256")
     if not isinstance(entries, list) or not all(
         isinstance(e, dict) and all(isinstance(e.get(k), str) for k in keys) for e in entries
     ):
-        raise ModelFormatError(
-            f"{path} is not a list of zoo entries with a name, file and sha256 (an interrupted save writes it); "
-            "delete it and save the nets of that save again"
-        )
+        raise ModelFormatError(f"{path} is not a list of zoo entries with a name, file and sha256; {PENDING_FIX}")
     return entries
 
 

@@ -94,6 +94,9 @@ def write_report(
 ) -> Report:
     """Write a Markdown report of ``folders`` (sweeps and solve-time benchmarks).
 
+    Figures an earlier report left in ``figures/`` (its top level and this report's section folders) that this
+    one does not name are removed once it is written.
+
     Parameters
     ----------
     folders
@@ -136,20 +139,38 @@ def write_report(
     try:
         w = Writer(out, options, staging=staging)
         _header(w, folders, kinds)
-        _sections(w, loaded, staging)
-        figures = []
-        for path in (p for saved in w.figures for p in saved.paths):
-            figures.append(w.final_path(path))
-            figures[-1].parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, figures[-1])
+        names = _sections(w, loaded, staging)
+        figures = _move_figures(w)
         write_text(out, "\n".join(w.lines).rstrip() + "\n")
+        _remove_stale_figures(out.parent.resolve() / "figures", names, set(figures))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(figures))
 
 
-def _sections(w: Writer, loaded: Sequence, staging: Path) -> None:
-    """Every folder's section, then the Pareto section of the sweeps, with their figures drawn into ``staging``."""
+def _move_figures(w: Writer) -> list[Path]:
+    """Move every figure ``w`` drew from its staging folder into place beside the report; return their paths."""
+    figures = []
+    for path in (p for saved in w.figures for p in saved.paths):
+        figures.append(w.final_path(path))
+        figures[-1].parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, figures[-1])
+    return figures
+
+
+def _remove_stale_figures(figures: Path, names: Sequence[str], kept: set[Path]) -> None:
+    """Remove the figures (PNG and SVG) an earlier report left in ``figures`` and in its folders ``names`` (this
+    report's sections) that this report does not name (``kept``): e.g. heat maps after a ``--no-heatmaps`` report.
+    Other folders of ``figures`` are left alone."""
+    for folder in [figures, *(figures / name for name in names)]:
+        for path in folder.glob("*") if folder.is_dir() else []:
+            if path.suffix in (".png", ".svg") and path.is_file() and path.resolve() not in kept:
+                path.unlink(missing_ok=True)
+
+
+def _sections(w: Writer, loaded: Sequence, staging: Path) -> list[str]:
+    """Every folder's section, then the Pareto section of the sweeps, with their figures drawn into ``staging``;
+    returns the folder of ``figures/`` each section's figures go to."""
     used: set[str] = set()
     for item in loaded:
         name = slug(item.folder.resolve().name)
@@ -160,3 +181,4 @@ def _sections(w: Writer, loaded: Sequence, staging: Path) -> None:
     sweeps = [item for item in loaded if isinstance(item, SweepFolder)]
     if sweeps:
         pareto_section(w, sweeps, staging / "figures")
+    return sorted(used)

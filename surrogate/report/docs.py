@@ -55,7 +55,7 @@ from ..experiments.scale_bench_tables import route_agreement
 from ..experiments.sweep import format_table
 from ..files import write_text
 from .loading import check_distinct, detect, load_bench, load_sweep, read_csv
-from .markdown import markdown_table
+from .markdown import code_fence, indented_code, markdown_table
 from .scale import (
     ScaleFolder,
     agreement_text,
@@ -230,32 +230,22 @@ class TableBlock(NamedTuple):
     folder: str | None = None  #: the marker's ``folder=NAME``: the last path component of the folder it wants
 
 
-def code_fence(line: str, fence: str | None) -> str | None:
-    """The code fence open after ``line`` (``fence``: the one open before it; ``None``: none), as CommonMark reads them:
-    a run of three or more backticks or tildes opens one, and a line of at least as many of the same closes it."""
-    text = line.strip()
-    run = re.match(r"`{3,}|~{3,}", text)
-    if fence is None:
-        return run.group() if run else None
-    closes = run is not None and run.group()[0] == fence[0] and len(run.group()) >= len(fence) and text == run.group()
-    return None if closes else fence
-
-
 def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[TableBlock]:
     """The marked blocks of ``lines``, each with its table in ``lines[block.first:block.end]``.
 
-    Markers inside a fenced code block (an example of the syntax) are left alone.
+    Markers inside a fenced or indented code block (an example of the syntax) are left alone.
 
     Raises
     ------
     DocsError
         If a marker is malformed, a block is not closed or is nested, or there is no block at all.
     """
-    blocks, start, fence = [], None, None
+    blocks, start, fence, code = [], None, None, False
     for i, line in enumerate(lines):
-        if start is None:  # a marker shown as an example in a fenced code block is text, not a marker
-            fence = code_fence(line, fence)
-            if fence is not None or line.strip().startswith(("```", "~~~")):
+        if start is None:  # a marker shown as an example in a code block is text, not a marker
+            code = fence is None and indented_code(line, lines[i - 1] if i else None, code)
+            fence = fence if code else code_fence(line, fence)
+            if code or fence is not None or line.strip().startswith(("```", "~~~")):
                 continue
         opened = OPEN.fullmatch(line.strip())
         if opened is None and line.strip().startswith("<!-- table"):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..files import atomic_path
-from ..nets.metrics import GRID_POINTS
+from ..nets.metrics import GRID_POINTS, MAX_GRID_POINTS
 from ..options import is_number
 
 # Solve times are drawn on log axes; a time measured as 0 s is drawn at this floor.
@@ -50,8 +50,10 @@ class PlotStyle:
                 raise ConfigError(f"PlotStyle: {name}={value!r} must be a size in inches in (0, 50], e.g. 6.4")
         if not is_number(self.dpi, integer=True, low=30, high=1200):
             raise ConfigError(f"PlotStyle: dpi={self.dpi!r} must be a whole number in [30, 1200], e.g. 150")
-        if not is_number(self.grid_points, integer=True, low=3, high=4001):
-            raise ConfigError(f"PlotStyle: grid_points={self.grid_points!r} must be a whole number in [3, 4001], e.g. 401")
+        if not is_number(self.grid_points, integer=True, low=3, high=MAX_GRID_POINTS):
+            raise ConfigError(
+                f"PlotStyle: grid_points={self.grid_points!r} must be a whole number in [3, {MAX_GRID_POINTS}], e.g. {GRID_POINTS}"
+            )
         import matplotlib
 
         if self.error_cmap not in matplotlib.colormaps:

@@ -44,22 +44,25 @@ def command_for(command: str, folder: Path) -> str:
     """A run's recorded command line with its ``--out`` set to ``folder``, where the folder is now.
 
     The recorded ``--out`` is where the run wrote the folder, which a moved or copied folder no longer is (running
-    it would write elsewhere). ``command`` comes back as recorded where its ``--out`` already names ``folder``, or it
-    has none, or it cannot be split into words.
+    it would write elsewhere). An abbreviation argparse accepts (``--ou``) counts as ``--out``; a ``surrogate``
+    command without one (it wrote to the default folder) gets ``--out folder`` appended. ``command`` comes back as
+    recorded where its ``--out`` already names ``folder``, or it is no ``surrogate`` command without ``--out``, or
+    it cannot be split into words.
     """
     try:
         argv = shlex.split(command)
     except ValueError:
         return command
     for i, word in enumerate(argv):
-        value = argv[i + 1] if word == "--out" and i + 1 < len(argv) else word[6:] if word.startswith("--out=") else None
-        if value is None:
+        name, eq, value = word.partition("=")
+        if not (len(name) >= 3 and "--out".startswith(name)):  # --o, --ou, --out: argparse's prefixes of --out
             continue
-        if Path(value) == Path(folder):
+        value = value if eq else argv[i + 1] if i + 1 < len(argv) else None
+        if value is not None and Path(value) == Path(folder) and name == "--out":
             return command
-        argv[i : i + (2 if word == "--out" else 1)] = ["--out", str(folder)]
+        argv[i : i + (1 if eq or value is None else 2)] = ["--out", str(folder)]
         return shlex.join(argv)
-    return command
+    return shlex.join([*argv, "--out", str(folder)]) if argv and Path(argv[0]).name == "surrogate" else command
 
 
 def read_csv(path: Path, *, fix: str) -> pd.DataFrame:
@@ -156,7 +159,10 @@ def detect(folder: str | os.PathLike) -> str:
     folder = Path(folder)
     if not folder.is_dir():
         what = "a file, not a results folder" if folder.exists() else "no such folder"
-        raise ResultsError(f"{folder}: {what}; pass a folder written by 'surrogate sweep --out DIR' or the solve-time benchmark")
+        raise ResultsError(
+            f"{folder}: {what}; pass a folder written by 'surrogate sweep --out DIR', 'surrogate bench scale --out DIR' "
+            "or the solve-time benchmark ('surrogate bench solve-time --out DIR')"
+        )
     if (folder / "table.csv").is_file() and (folder / "config.json").is_file():
         if _config_kind(folder) == "scale" or _scale_table(folder):  # a damaged config: load_scale says so
             return "scale"

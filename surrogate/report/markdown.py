@@ -1,4 +1,4 @@
-"""Markdown: tables of numbers, and file-name slugs for figures."""
+"""Markdown: tables of numbers, file-name slugs for figures, and the code blocks of a page (CommonMark's rules)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,30 @@ def markdown_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
 def slug(text: str) -> str:
     """``text`` as a file or folder name: runs of other characters than letters, digits, ``._-`` become ``-``."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "results"
+
+
+#: A line that may open or close a code fence: a run of three or more backticks or tildes, then the rest.
+_FENCE = re.compile(r"\s*(`{3,}|~{3,})(.*)")
+
+
+def code_fence(line: str, fence: str | None) -> str | None:
+    """The code fence open after ``line`` (``fence``: the one open before it; ``None``: none), as CommonMark reads them:
+    a run of three or more backticks or tildes opens one (a backtick run only where the rest of the line, its info
+    string, holds no backtick), and a line of at least as many of the same, with nothing after it, closes it."""
+    found = _FENCE.fullmatch(line.rstrip())
+    run, rest = found.groups() if found else ("", "")
+    if fence is None:
+        return run if found and not (run[0] == "`" and "`" in rest) else None
+    closes = found is not None and run[0] == fence[0] and len(run) >= len(fence) and not rest.strip()
+    return None if closes else fence
+
+
+def indented_code(line: str, before: str | None, in_code: bool) -> bool:
+    """Whether ``line`` is in an indented code block, as CommonMark reads one: a line indented four or more columns
+    after a blank line (``before``: the line above; ``None`` at the top) or in such a block (``in_code``), whose
+    blank lines keep it open. Indented more than that inside a list item, it is the item's text; that is not
+    followed (a live marker is written at the line's start)."""
+    text = line.expandtabs(4)
+    if not text.strip():
+        return in_code
+    return text.startswith("    ") and (in_code or before is None or not before.strip())

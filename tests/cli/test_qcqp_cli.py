@@ -37,6 +37,8 @@ def test_qcqp_file_runs_through_the_cli_with_the_run_columns(tmp_path, capsys):
         "optimal": 1,
         "refused": 0,
         "crashed": 0,
+        "infeasible": 0,
+        "unbounded": 0,
         "surrogate_infeasible": 0,
         "over_budget": 0,
     }
@@ -85,6 +87,23 @@ def test_an_out_folder_that_is_also_a_qcqp_folder_is_refused_before_any_run(tmp_
     assert main(["problems", "--qcqp", str(folder), "--no-scip", "--out", str(tmp_path / "." / "mine")]) == 2
     assert "is also a --qcqp folder: the next run would read its results.json" in capsys.readouterr().err
     assert sorted(p.name for p in folder.iterdir()) == ["st_e23.json"]
+
+
+def test_an_out_folder_holding_a_qcqp_file_is_refused_and_its_outputs_are_named_as_such(tmp_path, capsys):
+    """'--qcqp q3/*.json --out q3' ran; the next run stopped on its results.json ('the top level is a list')."""
+    from problems import QCQPFormatError, qcqp
+
+    folder = tmp_path / "q3"
+    folder.mkdir()
+    (folder / "st_e23.json").write_text(next(p for p in qcqp_instances() if p.stem == "st_e23").read_text())
+    assert main(["problems", "--qcqp", str(folder / "st_e23.json"), "--no-scip", "--out", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "is also the folder of the --qcqp file" in err and "pass another folder, e.g. --out results/qcqp" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["st_e23.json"]
+    for name, data in (("results.json", []), ("summary.json", {"totals": {}})):
+        (folder / name).write_text(json.dumps(data))
+        with pytest.raises(QCQPFormatError, match=rf"{name}: this is the {name} an earlier 'surrogate problems --out' run"):
+            qcqp(folder / name)
 
 
 @pytest.mark.solver

@@ -99,5 +99,11 @@ def test_report_docs_checks_every_page_before_writing_any_and_takes_no_out(tmp_p
     assert "bad.md:1: table 'front' comes from" in capsys.readouterr().err
     assert good.read_text() == MARKED_DOC  # was rewritten before the later page failed
     assert main(["report", str(folder), "--docs", str(good), "--out", str(tmp_path / "r.md")]) == 2
-    assert "--out names a report file, and --docs writes no report; give one of them" in capsys.readouterr().err
+    assert "--out: for a report file, and --docs writes no report" in capsys.readouterr().err
     assert good.read_text() == MARKED_DOC and not (tmp_path / "r.md").exists()
+    # --max-rows and --no-heatmaps were ignored in silence
+    assert main(["report", str(folder), "--docs", str(good), "--max-rows", "1", "--no-heatmaps"]) == 2
+    assert "--max-rows and --no-heatmaps: for a report file, and --docs writes no report (it refreshes the pages' " in (
+        capsys.readouterr().err
+    )
+    assert good.read_text() == MARKED_DOC

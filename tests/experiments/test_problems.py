@@ -249,6 +249,7 @@ def test_a_model_bound_propagation_proves_infeasible_is_infeasible_and_its_recor
     config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
     row = run_problem(BilinearProblem("fbbt", m, 2.0, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
     assert row["status"] == "infeasible" and "bound propagation (FBBT)" in row["message"]
+    assert "implied_bounds=False" not in row["message"]  # no fix for a proof, and the CLI has no such option
     assert "the exact model is proven infeasible, so the recorded optimum 2 (by hand) is wrong" in row["message"]
 
 

@@ -216,10 +216,21 @@ def test_summary_counts_by_family():
         "optimal": 1,
         "refused": 1,
         "crashed": 1,
+        "infeasible": 0,
+        "unbounded": 0,
         "surrogate_infeasible": 0,
         "over_budget": 1,
     }
     assert by_family.set_index("family").loc["st", ["runs", "feasible", "optimal", "over_budget"]].tolist() == [2, 2, 1, 1]
+
+
+def test_proven_infeasible_and_unbounded_runs_are_counted():
+    """A model bound propagation proved infeasible (status 'infeasible') was counted in no column of the summary."""
+    table = pd.DataFrame(
+        {"problem": ["a", "b"], "feasible": [False] * 2, "rel_gap": [math.nan] * 2, "status": ["infeasible", "unbounded"]}
+    )
+    totals, _ = summarize(table.assign(over_budget=False), family)
+    assert (totals["runs"], totals["infeasible"], totals["unbounded"], totals["refused"]) == (2, 1, 1, 0)
 
 
 def test_the_problem_name_is_kept_as_written(tmp_path):
@@ -228,6 +239,10 @@ def test_the_problem_name_is_kept_as_written(tmp_path):
         problem = qcqp(_bad(tmp_path, lambda d, name=name: d.update(name=name)))
         assert (problem.name, problem.info["family"]) == (name, family(name))
     assert qcqp(_bad(tmp_path, lambda d: d.update(name=9))).name == "9"  # a JSON number names it too, as before
+    for text in ("1e2", "1e400", "2.50"):  # read as '100.0' and 'inf', not as written
+        path = Path(_bad(tmp_path, lambda d: d.update(name="NAME")))
+        path.write_text(path.read_text().replace('"NAME"', text))
+        assert qcqp(path).name == text
 
 
 def test_a_file_with_a_utf8_bom_is_read(tmp_path):

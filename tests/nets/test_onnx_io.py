@@ -201,7 +201,7 @@ def test_values_beyond_float32_on_the_domain_are_named_not_taken_for_non_finite_
     from surrogate.errors import ExportError
 
     big = ReluMLP(random_net((4,)).weights, random_net((4,)).biases).with_metadata(domain=[[0, 3e38], [0, 3e38]])
-    with pytest.raises(ExportError, match=r"float32 values are not finite on the net's domain .* passes float32's largest"):
+    with pytest.raises(ExportError, match=r"float32 values can be non-finite on the net's domain .* can pass float32's largest"):
         export_onnx(ReluMLP(tuple(w * 100 for w in big.weights), big.biases, big.metadata), tmp_path / "net.onnx")
 
 
@@ -221,3 +221,36 @@ def test_a_file_export_accepts_on_a_box_narrower_than_float32_resolution_loads(t
         config = SolveTimeConfig(steps=5, finetune_steps=5, batch_size=64, resolution=9)
         net = train_for_solve_time(placed_net(resolve_surrogate("3x8"), box), config)[0]
     assert load_onnx(export_onnx(net, tmp_path / "net.onnx")).domain == tuple(map(tuple, box))
+
+
+def test_values_overflowing_float32_only_near_a_corner_are_refused(tmp_path):
+    """N = w relu(x + y) on [0, 1]^2 passes float32's largest value only where x + y > 2 - 1e-4: the random points
+    missed it and the file was written (onnxruntime gave inf at (1, 1)). The layers' interval bound catches it."""
+    from surrogate.errors import ExportError
+    from surrogate.nets.onnx_io import FLOAT32_MAX
+
+    w = FLOAT32_MAX / (2 - 1e-4) * 1.0000001
+    net = ReluMLP((np.ones((2, 1)), np.array([[w]])), (np.zeros(1), np.zeros(1)), {"domain": "[[0, 1], [0, 1]]"})
+    with pytest.raises(ExportError, match=r"can pass float32's largest value \(3.4028235e\+38; the layers' interval bound"):
+        export_onnx(net, tmp_path / "net.onnx")
+    assert not (tmp_path / "net.onnx").exists()
+    fits = ReluMLP((np.ones((2, 1)), np.array([[w / 2]])), (np.zeros(1), np.zeros(1)), {"domain": "[[0, 1], [0, 1]]"})
+    assert load_onnx(export_onnx(fits, tmp_path / "fits.onnx")).domain == ((0.0, 1.0), (0.0, 1.0))
+
+
+def test_numpy_numbers_and_arrays_are_stored_as_plain_json(tmp_path):
+    """with_metadata(domain=[[np.float32(0), ...]]) and export_onnx(metadata={'error_bound': np.float32(0.1)}) raised a
+    bare TypeError; with_metadata(domain=np.array(...)) was refused as 'not a list of [lower, upper] pairs'."""
+    net = random_net((4,))
+    want = ((0.0, 2.0), (-1.0, 3.0))
+    assert net.with_metadata(domain=[[np.float32(0), np.float32(2)], [-1, 3]]).domain == want
+    assert net.with_metadata(domain=np.array(want)).metadata["domain"] == "[[0.0, 2.0], [-1.0, 3.0]]"
+    path = export_onnx(net, tmp_path / "net.onnx", metadata={"error_bound": np.float32(0.5), "m": {"a": np.arange(2)}})
+    assert read_metadata(path)["error_bound"] == "0.5" and json.loads(read_metadata(path)["m"]) == {"a": [0, 1]}
+
+
+def test_the_largest_float32_as_numpy_prints_it_is_a_float32_domain(tmp_path):
+    """3.4028235e38, numpy's printed float32 maximum, rounds to it but was refused as 'beyond float32's largest'."""
+    net = ReluMLP((np.array([[1e-30], [0.0]]), np.array([[1.0]])), (np.zeros(1), np.zeros(1)))
+    path = export_onnx(net, tmp_path / "net.onnx", metadata={"domain": [[0, 3.4028235e38], [-1, 1]]})
+    assert load_onnx(path).domain[0] == (0.0, 3.4028235e38)

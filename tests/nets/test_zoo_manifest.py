@@ -220,3 +220,17 @@ def test_a_first_save_killed_before_its_manifest_write_is_a_zoo_to_take_nets_fro
     assert not (tmp_path / "manifest.json").exists()
     assert [e["name"] for e in load_manifest(tmp_path)["models"]] == ["b12-hand-shared-3x4"]
     assert resolve_surrogate("b12-hand-shared-3x4", zoo=tmp_path).architecture.name == "3x4"
+
+
+def test_a_pending_file_naming_no_net_in_place_is_no_zoo_and_a_bad_pending_entry_names_that_file(tmp_path):
+    """A folder holding only a pending entry whose file never replaced anything read as an empty zoo ('use a shape
+    ()'); a malformed pending entry was 'entry models[0]', with the advice to restore the file from git."""
+    entry = json.loads((DEFAULT_ZOO / "manifest.json").read_text())["models"][0]
+    (tmp_path / "manifest.pending.json").write_text(json.dumps([entry]))  # its .onnx file is not in the folder
+    with pytest.raises(ModelFormatError, match=r"has no manifest.json, so it holds no nets \(its manifest.pending.json"):
+        resolve_surrogate("3x8", zoo=tmp_path)
+    (tmp_path / "manifest.pending.json").write_text(json.dumps([{"name": "n", "file": "n.onnx", "sha256": "0" * 64}]))
+    with pytest.raises(
+        ModelFormatError, match=r"manifest.pending.json: entry \[0\] \('n'\) has no 'kind'.*; delete manifest.pending.json and"
+    ):
+        resolve_surrogate("3x8", zoo=tmp_path)

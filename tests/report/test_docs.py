@@ -273,3 +273,21 @@ def test_a_marker_shown_in_a_fenced_code_block_is_left_alone(tmp_path):
     assert refresh_docs(doc, [tiny_sweep_folder(tmp_path / "s")]) == ("table",)
     text = doc.read_text()
     assert text.startswith(f"Mark it like this:\n\n{example}\n{tilde}") and "old" not in text  # the example was replaced
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        ["Example:", "", "    <!-- table: front source=scale -->", "", "    <!-- /table -->", ""],  # an indented code block
+        ["\t<!-- table: front source=scale -->", "\t<!-- /table -->", ""],  # indented by a tab, at the top
+        ["``` a`b", ""],  # a backtick in a backtick run's info string: no fence, which hid the live marker
+        ["```", "<!-- table: x source=scale -->", "``` not a close", "```", ""],  # a close has nothing after its run
+    ],
+)
+def test_markers_in_indented_code_and_non_fences_follow_commonmark(before):
+    """A marker shown in an indented code block was taken for a live one; '``` a`b' opened a 'fence' that hid the
+    live marker after it ('has no table markers')."""
+    live = ["<!-- table: front source=scale -->", "| a |", "<!-- /table -->"]
+    assert [(b.name, b.first) for b in table_blocks(before + live)] == [("front", len(before) + 1)]
+    paragraph = ["Text", "    <!-- table: front source=scale -->", "old", "<!-- /table -->"]  # continues a paragraph
+    assert [(b.name, b.first) for b in table_blocks(paragraph)] == [("front", 2)]

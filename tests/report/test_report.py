@@ -356,8 +356,8 @@ def test_corrupted_sweep_gives_one_clear_line(tmp_path, how, match):
 
 
 def test_folders_that_are_not_results(tmp_path):
-    with pytest.raises(ResultsError, match="nope: no such folder"):
-        detect(tmp_path / "nope")
+    with pytest.raises(ResultsError, match="nope: no such folder; .*'surrogate sweep --out DIR', 'surrogate bench scale --out"):
+        detect(tmp_path / "nope")  # the scale benchmark was left out
     (tmp_path / "afile").write_text("")
     with pytest.raises(ResultsError, match="afile: a file, not a results folder"):
         detect(tmp_path / "afile")
@@ -554,3 +554,19 @@ def test_a_refused_or_interrupted_report_leaves_the_old_report_and_figures_as_th
     with pytest.raises(KeyboardInterrupt):
         write_report([folder], out, options=FAST)
     assert calls and _files(out.parent) == before
+
+
+def test_a_report_with_fewer_figures_removes_the_figures_it_no_longer_names(tmp_path):
+    """A --no-heatmaps report after a full one left the heat maps in figures/ (10 files; report.md named 4)."""
+    from dataclasses import replace
+
+    folder = make_sweep(tmp_path / "s")
+    write_report([folder], options=FAST)
+    other = folder / "figures" / "another-report" / "keep.png"  # a folder no section of this report writes
+    other.parent.mkdir()
+    other.write_bytes(b"")
+    report = write_report([folder], options=replace(FAST, heatmaps=False))
+    named = set(re.findall(r"\((figures/[^)]+)\)", report.path.read_text()))
+    assert {p.relative_to(folder).as_posix() for p in (folder / "figures").rglob("*.*")} == named | {
+        "figures/another-report/keep.png"
+    }

@@ -512,6 +512,22 @@ def test_a_moved_scale_folder_is_regenerated_and_repaired_where_it_is_now(tmp_pa
         load_scale(folder)
 
 
+@pytest.mark.parametrize(
+    "recorded, regenerate",
+    [
+        ("surrogate bench scale --quick", "surrogate bench scale --quick --out {}"),  # the default --out
+        ("surrogate bench scale --ou results/scale --quick", "surrogate bench scale --out {} --quick"),  # argparse's prefix
+        ("surrogate bench scale --o=results/scale", "surrogate bench scale --out {}"),
+        ("python my_script.py", "python my_script.py"),  # no surrogate command: kept as recorded
+    ],
+)
+def test_a_moved_folder_regenerates_where_it_is_with_no_or_an_abbreviated_out(tmp_path, recorded, regenerate):
+    """A command recorded without --out, or with --ou, came back unchanged and wrote to results/scale."""
+    from surrogate.report.loading import command_for
+
+    assert command_for(recorded, tmp_path / "moved") == regenerate.format(tmp_path / "moved")
+
+
 def test_docs_markers_cannot_tell_apart_two_scale_folders_of_one_name(tmp_path):
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     a, b = _folder(tmp_path / "a", name="sc"), _folder(tmp_path / "b", name="sc")
