@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError, ModelFormatError
-from ..milp.bounds import BOUND_METHODS, DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, compute_bounds
+from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, check_methods, compute_bounds
 from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
 from ..nets.metrics import score
@@ -160,9 +160,14 @@ def store_bounds(
     reads them back whenever the weights' fingerprint matches, so a model
     using a zoo net never pays for bound tightening. ``names`` (default: every
     net of the manifest) picks the nets; a name not in the manifest raises
-    :class:`~surrogate.errors.ConfigError`. Returns one summary row per net and method.
+    :class:`~surrogate.errors.ConfigError`. ``methods`` (default: all of
+    :data:`~surrogate.milp.bounds.BOUND_METHODS`) and ``names`` may each be one string
+    (``'interval'``, ``'b12-best-2x6'``); an empty list of methods is refused, an empty list of names stores
+    none. Returns one summary row per net and method.
     """
     zoo_dir = Path(zoo_dir)
+    methods = check_methods(methods, "store_bounds")
+    names = [names] if isinstance(names, str) else names
     entries = read_zoo(zoo_dir)["models"]
     unknown = sorted(set(names or ()) - {e["name"] for e in entries})
     if unknown:
@@ -172,7 +177,7 @@ def store_bounds(
         for entry in [e for e in entries if names is None or e["name"] in names]:
             net = load_onnx(check_entry_file(zoo_dir, entry))
             net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
-            found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods or BOUND_METHODS]
+            found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods]
             rows += [{"name": entry["name"], **b.summary()} for b in found]
             with staged(zoo_dir, entry, added) as tmp:  # noted with its new SHA-256 before it replaces the file
                 export_onnx(attach_bounds(net, *found), tmp)

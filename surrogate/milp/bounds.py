@@ -59,9 +59,10 @@ from collections.abc import Sequence
 
 from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
+from ..nets.zoo import net_argument
 from .bounds_interval import check_box, interval_bounds
 from .bounds_obbt import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, OBBT_MARGIN, envelope_slopes, obbt_bounds
-from .bounds_result import BOUND_METHODS, BOUNDS_FORMAT, SIDES, NetBounds, Plane, check_method, fingerprint
+from .bounds_result import BOUND_METHODS, BOUNDS_FORMAT, SIDES, NetBounds, Plane, check_method, check_methods, fingerprint
 
 __all__ = [
     "BOUNDS_FORMAT",
@@ -75,6 +76,7 @@ __all__ = [
     "Plane",
     "attach_bounds",
     "check_method",
+    "check_methods",
     "compute_bounds",
     "envelope_slopes",
     "fingerprint",
@@ -89,14 +91,16 @@ METADATA_KEY = "bounds"
 
 
 def compute_bounds(
-    net: ReluMLP,
+    net: ReluMLP | str,
     method: str,
     box: Sequence[tuple[float, float]] | None = None,
     *,
     time_limit: float = DEFAULT_MILP_TIME_LIMIT,
     node_limit: int = DEFAULT_MILP_NODE_LIMIT,
 ) -> NetBounds:
-    """Bounds of ``net`` by ``method``, computed now (no stored or cached bounds are read): what it costs."""
+    """Bounds of ``net`` (a :class:`ReluMLP`, an ONNX path or a zoo name) by ``method``, computed now (no stored or
+    cached bounds are read): what it costs."""
+    net = net_argument(net, "compute_bounds")
     check_method(method)
     if method == "interval":
         return interval_bounds(net, box)
@@ -121,7 +125,7 @@ def _stored(net: ReluMLP, method: str, box) -> NetBounds | None:
 
 
 def net_bounds(
-    net: ReluMLP,
+    net: ReluMLP | str,
     method: str = "milp",
     *,
     box: Sequence[tuple[float, float]] | None = None,
@@ -133,8 +137,10 @@ def net_bounds(
     Bounds stored in the ONNX file (see :func:`with_stored_bounds`) are used
     when their fingerprint matches the net's weights; otherwise they are
     computed and kept in a process-wide cache, so every copy of the same net
-    in a model shares one computation.
+    in a model shares one computation. ``net`` may be an ONNX path or a zoo name
+    (:func:`~surrogate.nets.zoo.resolve_surrogate`).
     """
+    net = net_argument(net, "net_bounds")
     check_method(method)
     box = check_box(box, net)
     stored = _stored(net, method, box)
@@ -155,15 +161,20 @@ def attach_bounds(net: ReluMLP, *bounds: NetBounds) -> ReluMLP:
 
 
 def with_stored_bounds(
-    net: ReluMLP,
+    net: ReluMLP | str,
     methods: Sequence[str] = BOUND_METHODS,
     *,
     time_limit: float = DEFAULT_MILP_TIME_LIMIT,
     node_limit: int = DEFAULT_MILP_NODE_LIMIT,
 ) -> ReluMLP:
-    """``net`` with its bounds for ``methods`` on its domain in its metadata (written into the ONNX file on export)."""
+    """``net`` with its bounds for ``methods`` on its domain in its metadata (written into the ONNX file on export).
+
+    ``net`` may be an ONNX path or a zoo name (:func:`~surrogate.nets.zoo.resolve_surrogate`); a copy comes back.
+    ``methods`` may be one method's name (``'interval'``); an empty list is refused (:func:`check_methods`).
+    """
+    net = net_argument(net, "with_stored_bounds")
     limits = {"time_limit": time_limit, "node_limit": node_limit}
-    return attach_bounds(net, *(net_bounds(net, m, **limits) for m in map(check_method, methods)))
+    return attach_bounds(net, *(net_bounds(net, m, **limits) for m in check_methods(methods, "with_stored_bounds")))
 
 
 def milp_identity(net: ReluMLP) -> str:

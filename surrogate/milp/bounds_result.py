@@ -27,6 +27,20 @@ def check_method(method: str) -> str:
     return method
 
 
+def check_methods(methods, where: str) -> tuple[str, ...]:
+    """``methods`` as a tuple of bound methods: one method's name counts as one (not its characters), ``None``
+    means all of :data:`BOUND_METHODS`; an empty collection or an unknown method is :class:`ConfigError`."""
+    if methods is None:
+        return BOUND_METHODS
+    found = (methods,) if isinstance(methods, str) else tuple(methods)
+    if not found:
+        raise ConfigError(
+            f"{where}: methods={methods!r} names no bound method; pass some, e.g. ['interval'], or leave it out for "
+            f"all of {', '.join(BOUND_METHODS)}"
+        )
+    return tuple(map(check_method, found))
+
+
 def fingerprint(net: ReluMLP) -> str:
     """A short hash of the net's weights and biases: stored bounds are valid only for the same numbers."""
     digest = hashlib.sha256()

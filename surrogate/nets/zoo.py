@@ -348,6 +348,27 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
     return net
 
 
+def net_argument(net, where: str):
+    """``net`` as a :class:`~surrogate.nets.network.ReluMLP`: a net, or an ONNX path or zoo name resolved by
+    :func:`resolve_surrogate` (from the default zoo), for tools that take a net as their first argument.
+
+    Raises
+    ------
+    ConfigError
+        If ``net`` is none of these (e.g. ``None``); the message names ``where``.
+    ModelFormatError
+        If a name or path names no net (:func:`resolve_surrogate`).
+    """
+    from .network import ReluMLP
+
+    if not isinstance(net, (ReluMLP, str, os.PathLike)):
+        raise ConfigError(
+            f"{where}: got {type(net).__name__}, not a net; pass a ReluMLP (e.g. resolve_surrogate('3x8') or "
+            "load_onnx(path)), an ONNX path or a zoo name such as '3x8'"
+        )
+    return resolve_surrogate(net)
+
+
 #: Nets read by :func:`resolve_surrogate`, by their file's resolved path and the SHA-256 of its content, external-data
 #: files included (:func:`~surrogate.nets.onnx_files.model_digest`; a timestamp can miss a rewrite).
 _LOADED: dict[tuple, object] = {}

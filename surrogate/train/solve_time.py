@@ -50,7 +50,7 @@ from ..errors import ConfigError
 from ..nets.network import ReluMLP, unit_box
 from ..options import MAX_SEED, is_number, plain_numbers
 from .protocols import check_learning_rate, check_not_diverged
-from .stability import check_penalties, interval_bounds, penalty, sampled_bounds, stable_masks
+from .stability import check_fixed, check_penalties, interval_bounds, penalty, sampled_bounds, stable_masks
 
 #: Bound methods of the penalties: a dense grid's range (tight) or sub-box interval arithmetic (sound).
 PENALTY_BOUNDS = ("sampled", "interval")
@@ -304,21 +304,6 @@ def _masks(net: ReluMLP, model: _Model, config: SolveTimeConfig, bounds_of: Boun
     return stable_masks([lo for lo, _ in found], [hi for _, hi in found], tolerance=config.tolerance)
 
 
-def _check_fixed(fixed, model: _Model) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """``fixed`` as two lists of boolean arrays shaped like the hidden layers, or :class:`ConfigError`."""
-    shapes = [len(m) for m in model.linear]
-    try:
-        active, inactive = ([np.asarray(m, dtype=bool) for m in masks] for masks in fixed)
-    except (TypeError, ValueError):
-        active = inactive = None
-    if active is None or [len(m) for m in active] != shapes or [len(m) for m in inactive] != shapes:
-        raise ConfigError(
-            f"fixed must be (active, inactive): two lists of boolean masks of the hidden layers' sizes {shapes}; "
-            "e.g. surrogate.train.stability.stable_masks(lower, upper)"
-        )
-    return active, inactive
-
-
 def _report(model: _Model, config: SolveTimeConfig, before: tuple, after: tuple, history: list) -> SolveTimeReport:
     """The report of a finished training: fixed and free neurons, ``(fit, penalty)`` before and after."""
     count = lambda masks: int(sum(int(m.sum()) for m in masks))  # noqa: E731
@@ -383,7 +368,7 @@ def train_for_solve_time(
     grid = _grid(model.box, config.resolution)
     if config.prune:
         if fixed is not None:
-            model.fix(*_check_fixed(fixed, model))
+            model.fix(*check_fixed(fixed, [len(m) for m in model.linear]))
         model.fix(*_masks(net, model, config, bounds_of, grid))
     fit_before, pen_before = _losses(model, config, grid)
     history: list[float] = []

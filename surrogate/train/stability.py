@@ -243,3 +243,30 @@ def stable_masks(
         inactive.append(off)
         active.append((lo >= -slack) & ~off)
     return active, inactive
+
+
+def check_fixed(fixed, shapes: Sequence[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``fixed`` as two lists ``(active, inactive)`` of boolean arrays of the hidden layers' sizes ``shapes``.
+
+    Raises
+    ------
+    ConfigError
+        If ``fixed`` is not two such lists, or it marks a neuron both active and inactive (named by layer and index).
+    """
+    shapes = list(shapes)
+    try:
+        active, inactive = ([np.asarray(m, dtype=bool) for m in masks] for masks in fixed)
+    except (TypeError, ValueError):
+        active = inactive = None
+    if active is None or [len(m) for m in active] != shapes or [len(m) for m in inactive] != shapes:
+        raise ConfigError(
+            f"fixed must be (active, inactive): two lists of boolean masks of the hidden layers' sizes {shapes}; "
+            "e.g. surrogate.train.stability.stable_masks(lower, upper)"
+        )
+    both = [f"({layer}, {i})" for layer, (a, z) in enumerate(zip(active, inactive)) for i in np.flatnonzero(a & z)]
+    if both:
+        raise ConfigError(
+            f"fixed marks {len(both)} neurons (hidden layer, index) both active and inactive: {', '.join(both[:10])}"
+            f"{' ...' if len(both) > 10 else ''}; mark each neuron in at most one of the two masks"
+        )
+    return active, inactive

@@ -86,3 +86,12 @@ def test_nets_and_baselines_share_one_reference_solve_loop():
     assert regret["ref_time_limit_hits"] == 0 and regret["ref_time_median_s"] > 0
     exact = reference_regret(parse_baseline("pwl-9x9"), instances, config)  # a classic baseline, same loop
     assert exact["ref_regret_max"] >= -1e-9 and exact["ref_time_limit_hits"] == 0
+
+
+def test_regret_is_never_negative_at_a_point_just_outside_the_box():
+    """A solver's x 4.4e-16 past ux gave opt_error -1.1e-16 in a sweep's table."""
+    inst = ReferenceInstance(-0.5, 0.0, 0.0, 0.5, 0.0, 0.5)  # f = xy - x/2, least at the corner (0.5, 0): -0.25
+    outside = 0.5 + 1e-12
+    assert inst.true_objective(outside, 0.0) - inst.true_optimum < 0
+    assert inst.regret(outside, 0.0) == 0.0
+    assert inst.regret(0.0, 0.0) == pytest.approx(0.25)

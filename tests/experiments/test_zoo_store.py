@@ -50,6 +50,16 @@ def test_a_name_not_in_the_zoo_is_refused_before_any_file_changes(zoo, capsys):
     assert {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES} == before
 
 
+def test_one_method_or_one_name_as_a_string_is_one_item_and_no_methods_is_refused(zoo):
+    """methods='interval' was split into 'i', 'n', ... ('unknown bound method 'i''), names='b12-...' likewise;
+    methods=[] stored all three methods while names=[] stored none."""
+    rows = store_bounds(zoo, "interval", names=NAMES[0])
+    assert [(r["name"], r["method"]) for r in rows] == [(NAMES[0], "interval")]
+    with pytest.raises(ConfigError, match=r"store_bounds: methods=\[\] names no bound method; pass some, e\.g\. \['interval'\]"):
+        store_bounds(zoo, [], names=[NAMES[0]])
+    assert store_bounds(zoo, ["interval"], names=[]) == []
+
+
 def test_an_interrupted_run_leaves_every_rewritten_file_recorded(zoo, monkeypatch):
     """Ctrl-C after the first net: that file is rewritten and recorded, so the zoo loads and a rerun resumes."""
     import surrogate.experiments.zoo_store as zoo_store

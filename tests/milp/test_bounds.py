@@ -219,3 +219,23 @@ def test_a_wide_net_shows_the_progress_of_its_bounds_and_a_small_one_does_not(ca
     assert "lp bounds" not in capsys.readouterr().err
     obbt_bounds(random_net((4, PROGRESS_NEURONS + 4)), "lp")
     assert "lp bounds" in capsys.readouterr().err
+
+
+def test_the_bounds_tools_take_a_zoo_name_or_an_onnx_path_and_refuse_anything_else(tmp_path):
+    """net_bounds('3x8'), compute_bounds('3x8', 'lp') and with_stored_bounds('3x8') gave a bare AttributeError."""
+    from surrogate.milp.bounds import compute_bounds, with_stored_bounds
+
+    net = resolve_surrogate("2x6")
+    path = export_onnx(net, tmp_path / "net.onnx")
+    same = lambda a, b: {**a.to_json(), "seconds": 0} == {**b.to_json(), "seconds": 0}  # noqa: E731
+    assert same(net_bounds("2x6", "interval"), net_bounds(net, "interval"))
+    assert same(compute_bounds(str(path), "interval"), compute_bounds(net, "interval"))
+    stored = with_stored_bounds("2x6", "interval")  # one method's name: one method, not its characters
+    assert set(json.loads(stored.metadata[METADATA_KEY])) == {"interval"}
+    for tool in (net_bounds, compute_bounds):
+        with pytest.raises(ConfigError, match=rf"{tool.__name__}: got NoneType, not a net; pass a ReluMLP"):
+            tool(None, "interval")
+    with pytest.raises(ConfigError, match=r"with_stored_bounds: got int, not a net; pass a ReluMLP .* zoo name"):
+        with_stored_bounds(3)
+    with pytest.raises(ConfigError, match=r"with_stored_bounds: methods=\(\) names no bound method"):
+        with_stored_bounds(net, ())

@@ -139,6 +139,10 @@ def test_fixed_masks_and_bounds_of_are_used(start):
     [
         ({"fixed": ([np.zeros(6, bool)], [np.zeros(6, bool)])}, r"fixed must be \(active, inactive\).*\[6, 6, 6, 6\]"),
         ({"bounds_of": lambda n: [(np.zeros(6), np.ones(6))]}, r"bounds_of returned bounds of 1 layers .* 4 hidden layers"),
+        (  # a neuron in both masks was silently zeroed: "inactive" won, and all of them made the net a constant
+            {"fixed": ([np.eye(6, dtype=bool)[1]] + [np.zeros(6, bool)] * 3, [np.ones(6, bool)] * 4)},
+            r"fixed marks 1 neurons \(hidden layer, index\) both active and inactive: \(0, 1\); mark each neuron in at most",
+        ),
     ],
 )
 def test_bad_masks_are_refused(start, kwargs, match):
