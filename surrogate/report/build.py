@@ -29,6 +29,7 @@ names are importable from here as before.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import tempfile
@@ -94,8 +95,9 @@ def write_report(
 ) -> Report:
     """Write a Markdown report of ``folders`` (sweeps and solve-time benchmarks).
 
-    Figures an earlier report left in ``figures/`` (its top level and this report's section folders) that this
-    one does not name are removed once it is written.
+    Figures the previous version of ``out`` named that this one does not (e.g. heat maps after a
+    ``--no-heatmaps`` rewrite) are removed once it is written, unless another report beside it names them.
+    Figures no earlier version of ``out`` named are left alone: other reports in the folder keep theirs.
 
     Parameters
     ----------
@@ -139,10 +141,11 @@ def write_report(
     try:
         w = Writer(out, options, staging=staging)
         _header(w, folders, kinds)
-        names = _sections(w, loaded, staging)
+        _sections(w, loaded, staging)
+        named_before = _linked_figures(out)
         figures = _move_figures(w)
         write_text(out, "\n".join(w.lines).rstrip() + "\n")
-        _remove_stale_figures(out.parent.resolve() / "figures", names, set(figures))
+        _remove_stale_figures(out, named_before - set(figures))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(figures))
@@ -158,19 +161,32 @@ def _move_figures(w: Writer) -> list[Path]:
     return figures
 
 
-def _remove_stale_figures(figures: Path, names: Sequence[str], kept: set[Path]) -> None:
-    """Remove the figures (PNG and SVG) an earlier report left in ``figures`` and in its folders ``names`` (this
-    report's sections) that this report does not name (``kept``): e.g. heat maps after a ``--no-heatmaps`` report.
-    Other folders of ``figures`` are left alone."""
-    for folder in [figures, *(figures / name for name in names)]:
-        for path in folder.glob("*") if folder.is_dir() else []:
-            if path.suffix in (".png", ".svg") and path.is_file() and path.resolve() not in kept:
-                path.unlink(missing_ok=True)
+def _linked_figures(report: Path) -> set[Path]:
+    """The figure files (PNG and SVG in ``figures/`` beside it) the Markdown file ``report`` links to; none if it
+    is missing or unreadable."""
+    try:
+        text = report.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    folder = report.parent.resolve()
+    targets = re.findall(r"\]\((?:<([^<>]+)>|([^()\s<>]+))\)", text)
+    paths = {(folder / (bracketed or plain)).resolve() for bracketed, plain in targets}
+    return {p for p in paths if p.suffix in (".png", ".svg") and p.is_relative_to(folder / "figures")}
 
 
-def _sections(w: Writer, loaded: Sequence, staging: Path) -> list[str]:
-    """Every folder's section, then the Pareto section of the sweeps, with their figures drawn into ``staging``;
-    returns the folder of ``figures/`` each section's figures go to."""
+def _remove_stale_figures(out: Path, stale: set[Path]) -> None:
+    """Remove the figures ``stale`` (named by the previous version of the report ``out``, not by the new one),
+    except those another Markdown report beside ``out`` links to."""
+    for other in out.parent.glob("*.md"):
+        if other.resolve() != out.resolve():
+            stale -= _linked_figures(other)
+    for path in stale:
+        if path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def _sections(w: Writer, loaded: Sequence, staging: Path) -> None:
+    """Every folder's section, then the Pareto section of the sweeps, with their figures drawn into ``staging``."""
     used: set[str] = set()
     for item in loaded:
         name = slug(item.folder.resolve().name)
@@ -181,4 +197,3 @@ def _sections(w: Writer, loaded: Sequence, staging: Path) -> list[str]:
     sweeps = [item for item in loaded if isinstance(item, SweepFolder)]
     if sweeps:
         pareto_section(w, sweeps, staging / "figures")
-    return sorted(used)

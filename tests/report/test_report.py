@@ -570,3 +570,24 @@ def test_a_report_with_fewer_figures_removes_the_figures_it_no_longer_names(tmp_
     assert {p.relative_to(folder).as_posix() for p in (folder / "figures").rglob("*.*")} == named | {
         "figures/another-report/keep.png"
     }
+
+
+def test_two_reports_side_by_side_keep_each_others_figures(tmp_path):
+    """A --no-heatmaps report beside a full one (--out s/slim.md) deleted the heat maps report.md links to; the
+    same for figures/pareto.* when a multi-folder report and a one-folder report share a folder."""
+    from dataclasses import replace
+
+    folder, second = make_sweep(tmp_path / "s"), make_sweep(tmp_path / "t")
+    full = write_report([folder], options=FAST)
+    both = write_report([folder, second], folder / "both.md", options=FAST)
+    unlisted = folder / "figures" / "mine.png"  # named by no report: left alone
+    unlisted.write_bytes(b"")
+    write_report([folder], folder / "slim.md", options=replace(FAST, heatmaps=False))
+    write_report([folder], folder / "slim.md", options=replace(FAST, heatmaps=False))  # a rewrite too
+    assert all(path.is_file() for path in (*full.figures, *both.figures, unlisted))
+    both.path.unlink()  # a rewrite of report.md removes what it named before and names no more, nothing else
+    slim = write_report([folder], options=replace(FAST, heatmaps=False))
+    gone = set(full.figures) - set(slim.figures)
+    assert gone and all(p.name.startswith("error-") and not p.exists() for p in gone)
+    kept = [p for p in both.figures if p.parent.name == "t"] + [unlisted]
+    assert kept and all(path.is_file() for path in kept)
