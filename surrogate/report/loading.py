@@ -44,16 +44,16 @@ def command_for(command: str, folder: Path) -> str:
     """A run's recorded command line with its ``--out`` set to ``folder``, where the folder is now.
 
     The recorded ``--out`` is where the run wrote the folder, which a moved or copied folder no longer is (running
-    it would write elsewhere). An abbreviation argparse accepts (``--ou``) counts as ``--out``; a ``surrogate``
-    command without one (it wrote to the default folder) gets ``--out folder`` appended. ``command`` comes back as
-    recorded where its ``--out`` already names ``folder``, or it is no ``surrogate`` command without ``--out``, or
-    it cannot be split into words.
+    it would write elsewhere). An abbreviation argparse accepts (``--ou``) counts as ``--out``; of several, the
+    last is the one argparse uses and the one replaced. A ``surrogate`` command without one (it wrote to the
+    default folder) gets ``--out folder`` appended. ``command`` comes back as recorded where its last ``--out``
+    already names ``folder``, or it is no ``surrogate`` command without ``--out``, or it cannot be split into words.
     """
     try:
         argv = shlex.split(command)
     except ValueError:
         return command
-    for i, word in enumerate(argv):
+    for i, word in reversed(list(enumerate(argv))):  # the last --out is the one argparse uses
         name, eq, value = word.partition("=")
         if not (len(name) >= 3 and "--out".startswith(name)):  # --o, --ou, --out: argparse's prefixes of --out
             continue

@@ -528,6 +528,21 @@ def test_a_moved_folder_regenerates_where_it_is_with_no_or_an_abbreviated_out(tm
     assert command_for(recorded, tmp_path / "moved") == regenerate.format(tmp_path / "moved")
 
 
+@pytest.mark.parametrize(
+    "recorded, regenerate",
+    [
+        ("surrogate bench scale --out a --out b", "surrogate bench scale --out a --out {}"),
+        ("surrogate bench scale --out {} --ou b", "surrogate bench scale --out {} --out {}"),  # the first is not used
+    ],
+)
+def test_a_moved_folder_regenerates_with_the_last_out_replaced(tmp_path, recorded, regenerate):
+    """argparse uses the last --out; the first was replaced, and the command wrote to b, not the moved folder."""
+    from surrogate.report.loading import command_for
+
+    folder = tmp_path / "moved"
+    assert command_for(recorded.format(folder), folder) == regenerate.format(folder, folder)
+
+
 def test_docs_markers_cannot_tell_apart_two_scale_folders_of_one_name(tmp_path):
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     a, b = _folder(tmp_path / "a", name="sc"), _folder(tmp_path / "b", name="sc")
