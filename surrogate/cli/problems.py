@@ -51,14 +51,18 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def _check_out_apart(out: Path | None, qcqp_paths: list[Path]) -> None:
-    """Refuse an ``--out`` that is a ``--qcqp`` folder or holds a ``--qcqp`` file: the next run would read its results
-    as problems."""
+    """Refuse an ``--out`` that is a ``--qcqp`` folder (the next run would read its results as problems) or holds a
+    ``--qcqp`` file (a later run given that folder, or a glob of its ``*.json``, would)."""
     for path in qcqp_paths if out is not None else []:
         if (path if path.is_dir() else path.parent).resolve() == out.resolve():
-            what = "a --qcqp folder" if path.is_dir() else f"the folder of the --qcqp file {path}"
+            what = (
+                "a --qcqp folder: the next run would read"
+                if path.is_dir()
+                else f"the folder of the --qcqp file {path}: a later --qcqp {out}, or --qcqp {out / '*.json'}, would read"
+            )
             raise ConfigError(
-                f"--out {out} is also {what}: the next run would read its results.json and summary.json as "
-                "problems; pass another folder, e.g. --out results/qcqp"
+                f"--out {out} is also {what} its results.json and summary.json as problems; pass another folder, "
+                "e.g. --out results/qcqp"
             )
 
 

@@ -99,6 +99,9 @@ def test_an_out_folder_holding_a_qcqp_file_is_refused_and_its_outputs_are_named_
     assert main(["problems", "--qcqp", str(folder / "st_e23.json"), "--no-scip", "--out", str(folder)]) == 2
     err = capsys.readouterr().err
     assert "is also the folder of the --qcqp file" in err and "pass another folder, e.g. --out results/qcqp" in err
+    # the true reason: the same command reads only the file again, the folder or a glob of it would read the results
+    assert f"a later --qcqp {folder}, or --qcqp {folder / '*.json'}, would read its results.json" in err
+    assert "the next run would" not in err
     assert sorted(p.name for p in folder.iterdir()) == ["st_e23.json"]
     for name, data in (("results.json", []), ("summary.json", {"totals": {}})):
         (folder / name).write_text(json.dumps(data))
