@@ -337,11 +337,10 @@ def resolve_surrogate(surrogate, *, zoo: str | os.PathLike = DEFAULT_ZOO):
     if best is None and _is_file(surrogate):  # a file named like no zoo net, e.g. 'net.ONNX' or 'mynet'
         return _loaded(surrogate)
     if best is None:
-        shapes = sorted({m["architecture"] for m in read_zoo(zoo)["models"]})
-        raise ModelFormatError(
-            f"no zoo model named {surrogate!r} in {zoo}; use a shape ({', '.join(shapes)}), a model name from "
-            "manifest.json, or an ONNX path"
-        )
+        shapes = ", ".join(sorted({m["architecture"] for m in read_zoo(zoo)["models"]}))
+        fix = f"use a shape ({shapes}), a model name from {MANIFEST}" if shapes else "name a zoo that holds nets"
+        empty = "" if shapes else f" (the zoo holds no nets: its {MANIFEST} lists none)"
+        raise ModelFormatError(f"no zoo model named {surrogate!r} in {zoo}{empty}; {fix}, or an ONNX path")
     path = check_entry_file(zoo, best)
     net = _loaded(path)
     _check_net_shape(net, best, path)

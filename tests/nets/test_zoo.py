@@ -150,3 +150,16 @@ def test_a_net_whose_external_data_file_changes_is_read_again(tmp_path):
     assert save(2.0) == first  # only net.onnx.data changed
     after = load_onnx(path).forward(point)[0]
     assert after != pytest.approx(before) and zoo.resolve_surrogate(path).forward(point)[0] == pytest.approx(after)
+
+
+def test_a_zoo_whose_manifest_lists_no_nets_says_so(tmp_path):
+    """A manifest.json with no models said "use a shape (), a model name from manifest.json, or an ONNX path"."""
+    from surrogate.nets.zoo import MANIFEST_VERSION, resolve_surrogate
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": MANIFEST_VERSION, "models": []}))
+    with pytest.raises(
+        ModelFormatError,
+        match=r"no zoo model named '3x8' in .* \(the zoo holds no nets: its manifest.json lists none\); name a zoo "
+        r"that holds nets, or an ONNX path$",
+    ):
+        resolve_surrogate("3x8", zoo=tmp_path)
