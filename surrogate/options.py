@@ -192,22 +192,25 @@ def positive_int(text: str) -> int:
     return whole_number(text, minimum=1)
 
 
-def positive_float(text: str) -> float:
-    """``text`` as a positive, finite number (an :mod:`argparse` type).
+def positive_float(text: str, *, finite: bool = True) -> float:
+    """``text`` as a positive, finite number (an :mod:`argparse` type; ``finite=False`` lets ``inf`` through, for
+    a caller that refuses it with its own advice).
 
     Raises
     ------
     argparse.ArgumentTypeError
-        If ``text`` is not a number, is not above 0, or is infinite (a limit of
+        If ``text`` is not a number (``nan`` included), is not above 0, or is infinite (a limit of
         ``inf`` cannot be recorded in a results file: give a large number instead).
     """
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        value = math.nan
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{value} must be positive")
-    if not math.isfinite(value):
+    if finite and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{value} must be finite; for no practical limit give a large number, e.g. 1e6")
     return value
 
@@ -218,8 +221,9 @@ MAX_TIME_LIMIT = 1e9
 
 def time_limit_seconds(text: str) -> float:
     """``text`` as seconds of a ``--time-limit`` (an :mod:`argparse` type): :func:`positive_float` up to
-    :data:`MAX_TIME_LIMIT`, so that a larger one is refused under the option's name, not the config's."""
-    value = positive_float(text)
+    :data:`MAX_TIME_LIMIT`, so that a larger one (``inf`` included) is refused under the option's name, not the
+    config's, with one advice for no practical limit."""
+    value = positive_float(text, finite=False)
     if value > MAX_TIME_LIMIT:
         raise argparse.ArgumentTypeError(
             f"{value:g} seconds is more than {MAX_TIME_LIMIT:g}; for no practical limit give {MAX_TIME_LIMIT:g}"

@@ -295,6 +295,8 @@ def test_argument_types_reject_bad_values():
         positive_float("-1")
     with pytest.raises(argparse.ArgumentTypeError, match="inf must be finite; for no practical limit give a large number"):
         positive_float("inf")  # a limit that no results file could record
+    with pytest.raises(argparse.ArgumentTypeError, match="^'nan' is not a number$"):  # was 'nan must be positive'
+        positive_float("nan")
 
 
 @pytest.mark.parametrize("command", [["sweep"], ["bench", "scale"], ["bench", "solve-time"], ["problems"], ["bounds"]])
@@ -305,6 +307,21 @@ def test_a_time_limit_past_the_largest_is_refused_under_its_option(command, caps
     err = capsys.readouterr().err
     assert stop.value.code == 2
     assert "argument --time-limit: 1e+10 seconds is more than 1e+09; for no practical limit give 1e+09" in err, err
+
+
+@pytest.mark.parametrize("command", [["sweep"], ["bench", "scale"], ["problems"]])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("nan", "'nan' is not a number"),  # was 'nan must be positive'
+        ("inf", "inf seconds is more than 1e+09; for no practical limit give 1e+09"),  # was '... e.g. 1e6'
+    ],
+)
+def test_a_time_limit_of_nan_or_inf_is_refused_with_the_true_reason_and_one_advice(command, value, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--time-limit", value, "--no-such-option"])
+    assert stop.value.code == 2
+    assert f"argument --time-limit: {message}" in capsys.readouterr().err
 
 
 def test_every_command_parser_function_is_short():
