@@ -337,8 +337,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
             "export the net with its prediction as the only output"
         )
-    if not warn_domain_spellings(proto, path):
-        warn_missing_domain(proto, path)
+    misspelt = warn_domain_spellings(proto, path)
     sort_nodes(proto.graph)  # onnxruntime runs nodes listed out of order; the rewrites read them in order
     proto = normalise_graph(proto, path)
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
@@ -355,4 +354,6 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     except ArchitectureError as exc:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
     check_import(path, net)
+    if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
+        warn_missing_domain(proto, path)
     return net
