@@ -22,6 +22,18 @@ DOMAIN_TYPO_RATIO = 0.9
 _WARNED: set[str] = set()
 
 
+def _caller_level() -> int:
+    """The ``stacklevel`` at which a warning given by the caller of this function points at the first frame
+    outside the surrogate package (the user's call, not ``load_onnx`` or the zoo's loaders)."""
+    import inspect
+
+    package = str(Path(__file__).resolve().parents[1])
+    frame, level = inspect.currentframe().f_back, 1
+    while frame.f_back is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _looks_like_domain(key: str, right: str) -> bool:
     """Whether metadata ``key`` is a lookalike (:data:`DOMAIN_LOOKALIKES`) or a typo of ``right`` (``surrogate.domian``)."""
     from difflib import SequenceMatcher
@@ -53,7 +65,7 @@ def warn_domain_spellings(proto, path: Path) -> bool:
                 f"{path}: metadata key {entry.key!r} is not read: the net's domain comes from the key {right!r} "
                 f"only (spelt exactly so); {fix}",
                 DomainWarning,
-                stacklevel=3,
+                stacklevel=_caller_level(),
             )
             warned = True
     return warned
@@ -61,6 +73,8 @@ def warn_domain_spellings(proto, path: Path) -> bool:
 
 def warn_missing_domain(proto, path: Path) -> None:
     """Warn, once per file in a session, that a file surrogate did not write declares no domain.
+
+    Called once the net has loaded: a file refused, or a warning raised as an error, is warned of again.
 
     Such a net is encoded on [-1, 1]^2, and is exact only there: if it was trained on another box, a model
     whose factors leave [-1, 1]^2 gets the net's extrapolation. Files that surrogate wrote (``producer_name``
@@ -70,7 +84,6 @@ def warn_missing_domain(proto, path: Path) -> None:
     key = str(Path(path).resolve())
     if proto.producer_name == "surrogate" or any(p.key == right for p in proto.metadata_props) or key in _WARNED:
         return
-    _WARNED.add(key)
     box = [list(side) for side in unit_box(2)]
     warnings.warn(
         f"{path} declares no domain (no {right!r} metadata), so the net is taken as made for x, y in {box} and "
@@ -78,5 +91,6 @@ def warn_missing_domain(proto, path: Path) -> None:
         "load_onnx(path).with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]]) for the net, or "
         "add_surrogate(..., input_bounds=[(x_lo, x_hi), (y_lo, y_hi)]) for one model",
         DomainWarning,
-        stacklevel=3,
+        stacklevel=_caller_level(),
     )
+    _WARNED.add(key)  # after the warning: one raised as an error (-W error::DomainWarning) is not used up

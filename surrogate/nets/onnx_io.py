@@ -26,7 +26,14 @@ from .network import DOMAIN_KEY, ReluMLP, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
 from .onnx_graph import check_import, float32_forward, normalise_graph
-from .onnx_refusals import REORDERING_OPS, dead_nodes_problem, input_type_problem, inputs_problem, reordering_problem
+from .onnx_refusals import (
+    REORDERING_OPS,
+    dead_nodes_problem,
+    input_type_problem,
+    inputs_problem,
+    reordering_problem,
+    sort_nodes,
+)
 from .onnx_spellings import structure_problem
 
 EXPORT_TOLERANCE = 1e-6
@@ -330,8 +337,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
             "export the net with its prediction as the only output"
         )
-    if not warn_domain_spellings(proto, path):
-        warn_missing_domain(proto, path)
+    misspelt = warn_domain_spellings(proto, path)
+    sort_nodes(proto.graph)  # onnxruntime runs nodes listed out of order; the rewrites read them in order
     proto = normalise_graph(proto, path)
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
     metadata = _metadata_of(proto)
@@ -347,4 +354,6 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     except ArchitectureError as exc:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
     check_import(path, net)
+    if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
+        warn_missing_domain(proto, path)
     return net

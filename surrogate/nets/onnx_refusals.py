@@ -11,16 +11,47 @@ from __future__ import annotations
 
 #: Node types that pick, reorder or join the columns of a tensor.
 REORDERING_OPS = frozenset({"Gather", "GatherElements", "Slice", "Split", "Concat"})
-#: Input element types that hold real numbers (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16, BFLOAT16).
-_FLOAT_TYPES = {1: "float32", 11: "float64", 10: "float16", 16: "bfloat16"}
+#: Input element types that hold real numbers and that numpy can feed (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16).
+_FLOAT_TYPES = {1: "float32", 11: "float64", 10: "float16"}
 
 
 def _label(node) -> str:
     return f"{node.op_type} node {node.name!r}" if node.name else f"{node.op_type} node (output {node.output[0]!r})"
 
 
+def sort_nodes(graph) -> None:
+    """Reorder ``graph``'s nodes (in place) so that each comes after the nodes whose outputs it reads.
+
+    ONNX requires that order, but onnxruntime runs a graph without it, and a node listed before its input's
+    producer would be read as unused (:func:`dead_nodes_problem`). The order of nodes already in order is
+    kept; a graph with a cycle is left as it is.
+    """
+    produced = {name for node in graph.node for name in node.output}
+    done: set = set()
+    order: list = []
+    pending = list(range(len(graph.node)))
+    while pending:
+        left = []
+        for index in pending:
+            node = graph.node[index]
+            if all(name in done or name not in produced for name in node.input):
+                order.append(index)
+                done.update(node.output)
+            else:
+                left.append(index)
+        if len(left) == len(pending):  # a cycle: no order exists
+            return
+        pending = left
+    if order != sorted(order):
+        nodes = [type(graph.node[i])() for i in order]
+        for node, index in zip(nodes, order):
+            node.CopyFrom(graph.node[index])
+        del graph.node[:]
+        graph.node.extend(nodes)
+
+
 def dead_nodes_problem(graph) -> str | None:
-    """The nodes whose values reach no output of ``graph`` (ONNX graphs list nodes in order of use), named."""
+    """The nodes whose values reach no output of ``graph``, named; its nodes in order of use (:func:`sort_nodes`)."""
     needed = {o.name for o in graph.output}
     live = set()
     for index in reversed(range(len(graph.node))):
@@ -58,13 +89,18 @@ def inputs_problem(graph, inputs: list) -> str | None:
 
 
 def input_type_problem(graph_input) -> str | None:
-    """Why ``graph_input`` is no input of real numbers (an integer input, cast to float in the graph), or ``None``."""
+    """Why ``graph_input`` is no input that surrogate feeds (an integer one, cast to float in the graph, or bfloat16), or ``None``."""
     import onnx
 
     kind = graph_input.type.tensor_type.elem_type
     if kind in _FLOAT_TYPES:
         return None
     name = onnx.TensorProto.DataType.Name(kind).lower() if kind in onnx.TensorProto.DataType.values() else str(kind)
+    if kind == onnx.TensorProto.BFLOAT16:
+        return (
+            f"the net's input {graph_input.name!r} holds bfloat16 values, which numpy has no type for, so surrogate "
+            "cannot feed it: export the net with a float32 (or float16/float64) input"
+        )
     return (
         f"the net's input {graph_input.name!r} holds {name} values, but surrogate feeds x and y as real numbers "
         "(float32): export the net with a float input (cast integer data before calling the net, not inside it)"

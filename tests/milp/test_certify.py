@@ -54,7 +54,8 @@ def test_a_declared_bound_is_trusted_only_for_the_construction_that_proves_it():
     from surrogate.nets.construct import hand_built
 
     net = hand_built("3x8", "shared")
-    assert certified_error_bound(net) == pytest.approx(float(net.metadata["error_bound"]) + 1e-6)
+    declared = float(net.metadata["error_bound"]) + 1e-6
+    assert declared < certified_error_bound(net) < declared + 1e-4  # plus its float32 term
     # the same metadata on other weights (a tent of height ~1 between grid points) is not trusted
     w, b = list(net.weights), list(net.biases)
     w[-1] = w[-1] + 0.5
@@ -92,16 +93,27 @@ def test_a_zoo_name_or_an_onnx_path_is_certified_as_its_net_and_anything_else_re
         certified_error_bound(None)
 
 
-@pytest.mark.parametrize("name", ["b24-seed-1x24", "b24-best-8x3"])
+#: Points where onnxruntime's error of a deep hand-built net exceeded its declared bound + DECLARED_MARGIN (probe61).
+_FLOAT32_WORST = {
+    "b48-hand-shared-fixed-4-5-5-5-5-5-5-5-9": (-0.2980271577835083, -0.8762241005897522),
+    "b48-hand-shared-6x8": (0.7860459089279175, 0.19347074627876282),
+    "b48-hand-shared-4x12": (0.9877691268920898, 0.6677767038345337),
+    "b48-hand-shared-8x6": (-0.5952686667442322, -0.7310360670089722),
+}
+
+
+@pytest.mark.parametrize("name", ["b24-seed-1x24", "b24-best-8x3", *_FLOAT32_WORST])
 def test_the_bound_holds_for_the_onnx_file_run_in_float32(name):
-    """b24-seed-1x24's ONNX file, run by onnxruntime in float32, exceeded the float64 bound by 5.6e-8 at (-1, 1)."""
+    """b24-seed-1x24's ONNX file, run by onnxruntime in float32, exceeded the float64 bound by 5.6e-8 at (-1, 1);
+    the deep hand-built nets' files exceeded their declared bound + DECLARED_MARGIN (no float32 term) 1.27 times."""
     import onnxruntime as ort
 
     from surrogate.nets.zoo import DEFAULT_ZOO, find_entry
 
     path = DEFAULT_ZOO / find_entry(DEFAULT_ZOO, name)["file"]
     g = np.linspace(-1, 1, 201)
-    points = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2).astype(np.float32)
+    grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    points = np.vstack([grid, [_FLOAT32_WORST.get(name, (1.0, 1.0))]]).astype(np.float32)
     session = ort.InferenceSession(str(path))
     out = session.run(None, {session.get_inputs()[0].name: points})[0].ravel().astype(np.float64)
     worst = np.abs(out - points[:, 0].astype(np.float64) * points[:, 1]).max()

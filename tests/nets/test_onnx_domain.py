@@ -7,7 +7,7 @@ import onnx
 import pytest
 
 from surrogate import load_manifest, load_onnx
-from surrogate.errors import DomainWarning
+from surrogate.errors import DomainWarning, ModelFormatError
 from surrogate.nets.zoo import resolve_surrogate
 from tests.helpers import write_onnx_graph
 
@@ -44,3 +44,22 @@ def test_files_with_a_domain_or_written_by_surrogate_are_not_warned_of(tmp_path)
 
 def _keys(path) -> set[str]:
     return {p.key for p in onnx.load(path).metadata_props}
+
+
+def test_the_warning_is_given_once_the_net_loads_and_points_at_the_callers_line(tmp_path):
+    """A refused load used up the one warning, so the corrected file loaded in silence; through the zoo's
+    resolve_surrogate it pointed at surrogate's own code."""
+    path = write_onnx_graph(tmp_path / "elsewhere.onnx", activation="Sigmoid")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ModelFormatError, match="Sigmoid"):
+            load_onnx(path)
+    assert not [w for w in caught if issubclass(w.category, DomainWarning)]
+    write_onnx_graph(path)
+    for _ in range(2):  # raised as an error, it is not used up either
+        with warnings.catch_warnings(), pytest.raises(DomainWarning, match="declares no domain"):
+            warnings.simplefilter("error", DomainWarning)
+            load_onnx(path)
+    with pytest.warns(DomainWarning, match="declares no domain") as caught:
+        resolve_surrogate(path)
+    assert [Path(w.filename).resolve() for w in caught] == [Path(__file__).resolve()]
