@@ -65,6 +65,24 @@ def test_a_declared_bound_is_trusted_only_for_the_construction_that_proves_it():
     assert certified_error_bound(forged, points=65) > 10 * float(net.metadata["error_bound"])
 
 
+def test_a_construction_moved_within_1e_7_per_weight_is_not_trusted():
+    """Each weight of hand_built('4x12', 'paired') moved by +-0.99e-7 passed the old 1e-7 comparison, and with
+    points=257 the declared bound (2.78e-6) was returned below the net's true error (3.03e-6, probe62)."""
+    from surrogate import ReluMLP
+    from surrogate.nets.construct import hand_built
+
+    net = hand_built("4x12", "paired")
+    rng = np.random.default_rng(0)
+    moved = [a + rng.choice([-0.99e-7, 0.99e-7], size=a.shape) for a in (*net.weights, *net.biases)]
+    k = len(net.weights)
+    forged = ReluMLP(tuple(moved[:k]), tuple(moved[k:]), dict(net.metadata))
+    declared = float(net.metadata["error_bound"]) + 1e-6
+    assert certified_error_bound(net, points=257) == pytest.approx(declared)
+    assert certified_error_bound(forged, points=257) > 10 * declared  # its own cell bound, not the declaration
+    rounded = ReluMLP(tuple(w.astype(np.float32).astype(float) for w in net.weights), net.biases, dict(net.metadata))
+    assert certified_error_bound(rounded, points=257) == pytest.approx(declared)  # as an ONNX export stores it
+
+
 def test_a_net_that_overflows_and_bad_grids_are_refused():
     from surrogate import ReluMLP
     from surrogate.errors import ConfigError, ModelFormatError
