@@ -119,6 +119,16 @@ def check_filled(value, source: tuple, where: str, fix: str) -> bool:
     return earlier is not None
 
 
+def check_flags(where: str, **flags) -> None:
+    """Raise :class:`~surrogate.errors.ConfigError` naming ``where`` and the first of ``flags`` that is not
+    ``True`` or ``False`` (the strings ``"false"`` and ``"no"`` are not: they are truthy)."""
+    from .errors import ConfigError
+
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {name}={value!r} must be True or False")
+
+
 def is_number(
     value,
     *,

@@ -10,7 +10,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.search_clock import check_clock
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import DEFAULT_ZOO
-from ..options import check_filled, filled, is_number, plain_numbers
+from ..options import check_filled, check_flags, filled, is_number, plain_numbers
 from .peers import PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
@@ -136,8 +136,7 @@ class ScaleBenchConfig:
         if not is_number(self.start_patience, low=0, finite=True):
             raise ConfigError(f"ScaleBenchConfig: start_patience={self.start_patience!r} must be seconds >= 0, e.g. 25")
         check_clock(self.start_clock, "ScaleBenchConfig: start_clock")
-        if not isinstance(self.quick, bool):
-            raise ConfigError(f"ScaleBenchConfig: quick={self.quick!r} must be True or False")
+        check_flags("ScaleBenchConfig", quick=self.quick)
         for name in ("nets", "encodings", "instances", "zoos", "baselines"):
             values = getattr(self, name)
             if len(set(values)) != len(values):

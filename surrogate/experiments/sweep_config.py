@@ -11,7 +11,7 @@ from ..errors import ConfigError
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
 from ..nets.architecture import Architecture, check_budget, constant_width_shapes
-from ..options import MAX_SEED, check_filled, check_seeds, filled, is_number, plain_numbers
+from ..options import MAX_SEED, check_filled, check_flags, check_seeds, filled, is_number, plain_numbers
 from ..train.protocols import TrainingProtocol, get_protocol
 
 #: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
@@ -98,9 +98,7 @@ class SweepConfig:
             raise ConfigError(f"SweepConfig: instances={self.instances!r} must be a positive integer, e.g. 20")
         if not is_number(self.instance_seed, integer=True, low=0, high=MAX_SEED):
             raise ConfigError(f"SweepConfig: instance_seed={self.instance_seed!r} must be a non-negative integer, e.g. 2021")
-        for name in ("solve_all_seeds", "yardsticks"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"SweepConfig: {name}={getattr(self, name)!r} must be True or False")
+        check_flags("SweepConfig", solve_all_seeds=self.solve_all_seeds, yardsticks=self.yardsticks)
         if not isinstance(self.solver, SolverConfig):
             raise ConfigError("SweepConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
 from ..nets.zoo import net_argument
-from ..options import is_number
+from ..options import check_flags, is_number
 from .bounds import fingerprint
 from .bounds_interval import interval_layer
 
@@ -191,6 +191,7 @@ def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, o
         raise ConfigError(
             f"certified_error_bound: points={points!r} must be an integer of at least 2 per axis, e.g. {CERTIFY_POINTS}"
         )
+    check_flags("certified_error_bound", onnx_float32=onnx_float32)
     net = net_argument(net, "certified_error_bound").check_product_net("certified_error_bound")
     declared = _declared_bound(net)
     key = (fingerprint(net), net.domain, points, declared, bool(onnx_float32))

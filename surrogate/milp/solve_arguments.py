@@ -8,7 +8,7 @@ run (or after it) with whatever attribute or parameter the other solver lacked.
 from __future__ import annotations
 
 from ..errors import ConfigError
-from ..options import is_number, plain_number
+from ..options import check_flags, is_number, plain_number
 from .solver_backends import BACKENDS
 from .solver_config import SolverConfig
 
@@ -32,9 +32,7 @@ def check_arguments(model, config, solver, *, node_limit, warm_start, check) -> 
         _check_solver_kind(config, solver)
     if node_limit is not None and not is_number(node_limit, integer=True, low=1):
         raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
-    for name, value in (("warm_start", warm_start), ("check", check)):
-        if not isinstance(plain_number(value), bool):
-            raise ConfigError(f"solve: {name}={value!r} must be True or False")
+    check_flags("solve", warm_start=plain_number(warm_start), check=plain_number(check))  # numpy.bool_ counts
 
 
 def _check_solver_kind(config: SolverConfig, solver) -> None:

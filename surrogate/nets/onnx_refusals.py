@@ -26,7 +26,7 @@ def sort_nodes(graph) -> None:
     producer would be read as unused (:func:`dead_nodes_problem`). The order of nodes already in order is
     kept; a graph with a cycle is left as it is.
     """
-    produced = {name for node in graph.node for name in node.output}
+    produced = {name for node in graph.node for name in node.output if name}  # "": an optional value left out
     done: set = set()
     order: list = []
     pending = list(range(len(graph.node)))
@@ -34,7 +34,7 @@ def sort_nodes(graph) -> None:
         left = []
         for index in pending:
             node = graph.node[index]
-            if all(name in done or name not in produced for name in node.input):
+            if all(not name or name in done or name not in produced for name in node.input):
                 order.append(index)
                 done.update(node.output)
             else:
@@ -96,9 +96,9 @@ def input_type_problem(graph_input) -> str | None:
     if kind in _FLOAT_TYPES:
         return None
     name = onnx.TensorProto.DataType.Name(kind).lower() if kind in onnx.TensorProto.DataType.values() else str(kind)
-    if kind == onnx.TensorProto.BFLOAT16:
+    if kind == onnx.TensorProto.BFLOAT16 or name.startswith("float"):  # bfloat16, float8*, float4*
         return (
-            f"the net's input {graph_input.name!r} holds bfloat16 values, which numpy has no type for, so surrogate "
+            f"the net's input {graph_input.name!r} holds {name} values, which numpy has no type for, so surrogate "
             "cannot feed it: export the net with a float32 (or float16/float64) input"
         )
     return (

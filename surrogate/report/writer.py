@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..options import default_of, is_number
+from ..options import check_flags, default_of, is_number
 from .figure import PlotStyle, SavedFigure
 
 
@@ -30,8 +30,7 @@ class ReportOptions:
     style: PlotStyle = field(default_factory=PlotStyle)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.heatmaps, bool):
-            raise ConfigError(f"ReportOptions: heatmaps={self.heatmaps!r} must be True or False")
+        check_flags("ReportOptions", heatmaps=self.heatmaps)
         if not is_number(self.max_rows, integer=True, low=1):
             raise ConfigError(f"ReportOptions: max_rows={self.max_rows!r} must be a positive integer, e.g. 60")
         if not isinstance(self.style, PlotStyle):

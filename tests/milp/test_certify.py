@@ -145,3 +145,11 @@ def test_the_float32_term_is_only_asked_for_the_onnx_file():
     net = resolve_surrogate("b24-seed-1x24")
     exact, file32 = certified_error_bound(net), certified_error_bound(net, onnx_float32=True)
     assert exact < file32 < exact * 1.01
+
+
+def test_onnx_float32_must_be_a_bool():
+    """The string "false" is truthy: it gave the float32 bound (probe62 #6)."""
+    from surrogate.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"certified_error_bound: onnx_float32='false' must be True or False"):
+        certified_error_bound("3x8", onnx_float32="false")

@@ -90,6 +90,12 @@ CASES = {
         r"the net's input 'input' holds bfloat16 values, which numpy has no type for, so surrogate cannot feed it: "
         r"export the net with a float32 \(or float16/float64\) input",
     ),
+    "a float8 input cast to float inside": (  # it was told to cast integer data (probe62 #4)
+        [node("Cast", ["input"], ["xf"], to=TensorProto.FLOAT, name="to_float"), *mlp("xf")],
+        {"inputs": (("input", TensorProto.FLOAT8E4M3FN, 2),)},
+        r"the net's input 'input' holds float8e4m3fn values, which numpy has no type for, so surrogate cannot feed "
+        r"it: export the net with a float32 \(or float16/float64\) input",
+    ),
 }
 
 
@@ -108,6 +114,11 @@ def test_nodes_listed_out_of_order_are_sorted_not_called_dead(tmp_path):
     points = RNG.uniform(-1, 1, (5, 2))
     hidden = np.maximum(points @ WEIGHTS["W0"].astype(np.float32) + WEIGHTS["B0"].astype(np.float32), 0)
     expected = hidden @ WEIGHTS["W1"].astype(np.float32) + WEIGHTS["B1"].astype(np.float32)
+    assert np.allclose(load_onnx(path)(points).ravel(), expected.ravel(), atol=1e-5)
+    # an optional input or output left out ("") is no value: it made a false cycle, so the order stayed (probe62 #3)
+    optional = [node("Clip", ["a0", "zero", ""], ["h0"], name="relu"), node("Dropout", ["m1"], ["d1", ""], name="drop")]
+    nodes = [*mlp()[:2], optional[0], mlp()[3], optional[1], node("Add", ["d1", "B1"], ["output"], name="last_bias")]
+    path = save(tmp_path / "optional.onnx", nodes[::-1], extra={"zero": np.float32(0.0)}, check=False)
     assert np.allclose(load_onnx(path)(points).ravel(), expected.ravel(), atol=1e-5)
     save(tmp_path / "dead.onnx", [node("Sigmoid", ["h0"], ["unused"], name="probe"), *mlp()[::-1]], check=False)
     with pytest.raises(ModelFormatError, match=r"holds 1 node\(s\) whose values reach no output: Sigmoid node 'probe';"):
