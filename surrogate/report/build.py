@@ -36,6 +36,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import ConfigError
 from ..files import write_text
@@ -176,11 +177,20 @@ def _linked_figures(report: Path) -> set[Path]:
 
 def _remove_stale_figures(out: Path, stale: set[Path]) -> None:
     """Remove the figures ``stale`` (named by the previous version of the report ``out``, not by the new one),
-    except those another Markdown report beside ``out`` links to."""
+    except those another Markdown file beside ``out`` mentions: its text holds the figure's path from the folder,
+    as written or URL-encoded (so every link form counts: ``![a](p "title")``, ``<img src=p>``, ``[r]: p``)."""
+    folder = out.parent.resolve()
+    texts = []
     for other in out.parent.glob("*.md"):
         if other.resolve() != out.resolve():
-            stale -= _linked_figures(other)
+            try:
+                texts.append(other.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                return  # a file beside it that cannot be read may link to any of them: remove none
     for path in stale:
+        relative = path.relative_to(folder).as_posix()
+        if any(relative in text or quote(relative) in text for text in texts):
+            continue
         if path.is_file():
             path.unlink(missing_ok=True)
 

@@ -591,3 +591,20 @@ def test_two_reports_side_by_side_keep_each_others_figures(tmp_path):
     assert gone and all(p.name.startswith("error-") and not p.exists() for p in gone)
     kept = [p for p in both.figures if p.parent.name == "t"] + [unlisted]
     assert kept and all(path.is_file() for path in kept)
+
+
+def test_a_figure_another_markdown_file_names_in_any_link_form_is_kept(tmp_path):
+    """Only ](path) links counted: notes linking heat maps with a title, an <img> tag or a reference lost them
+    when report.md was rewritten with --no-heatmaps (probe62 #5)."""
+    from dataclasses import replace
+
+    folder = make_sweep(tmp_path / "s")
+    full = write_report([folder], options=FAST)
+    heat = sorted({p for p in full.figures if p.name.startswith("error-")})
+    assert len(heat) >= 2
+    rel = [p.relative_to(folder.resolve()).as_posix() for p in heat]
+    (folder / "notes.md").write_text(f'![a]({rel[0]} "title")\n\n<img src="{rel[1]}">\n', encoding="utf-8")
+    slim = write_report([folder], options=replace(FAST, heatmaps=False))
+    assert not set(heat) & set(slim.figures)
+    assert heat[0].is_file() and heat[1].is_file()
+    assert all(not p.exists() for p in heat[2:])  # named by no other file: removed as before
