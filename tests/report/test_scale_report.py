@@ -560,3 +560,20 @@ def test_a_failed_solve_may_record_no_time_but_a_solved_one_must(tmp_path):
     solved = SOLVES.assign(wall_time=[float("nan"), *SOLVES["wall_time"][1:]])
     with pytest.raises(ResultsError, match=r"solves\.csv: column 'wall_time', row 1 holds an empty cell"):
         load_scale(_folder(tmp_path, table=TABLE[:2], solves=solved, name="solved"))
+
+
+def test_a_scale_run_stopped_before_its_first_table_is_told_to_finish(tmp_path):
+    folder = _folder(tmp_path, name="stopped")
+    record = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**record, "complete": False}))
+    (folder / "table.csv").unlink()
+    (folder / "solves.csv").unlink()
+    assert detect(folder) == "scale"
+    with pytest.raises(ResultsError, match=r"the benchmark did not finish \(complete: false\); run its command again"):
+        write_report([folder])  # was 'not a results folder: it has neither table.csv + config.json'
+
+
+def test_the_note_of_the_instance_table_names_the_mark_its_cells_show(tmp_path):
+    text = write_report([_folder(tmp_path)]).path.read_text()
+    note = next(line for line in text.splitlines() if line.startswith("Instances some net proved optimal"))
+    assert "'–'" in note and "empty cell" not in note
