@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .console import sigterm_as_interrupt
+
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of the result folders and say where it is (or refresh the ``--docs`` pages); return 0."""
@@ -12,7 +14,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..report.build import ReportOptions, write_report
 
     rows = {} if args.max_rows is None else {"max_rows": args.max_rows}  # None: ReportOptions' default
-    report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
+    with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C, so no hidden staging folder is left behind
+        report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
     print(
         f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {report.path.parent / 'figures'}/)"
     )

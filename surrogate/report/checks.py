@@ -14,7 +14,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..experiments.scale_bench_tables import ERROR, INFEASIBLE, REFUSED, SOLVED, TIMEOUT
+from ..experiments.scale_bench_tables import (
+    ERROR,
+    INFEASIBLE,
+    REFUSED,
+    SOLVED,
+    TIMEOUT,
+    TIMEOUT_FACTOR,
+    penalised_times,
+    shifted_geometric_mean,
+)
 from .tables import ResultsError, check_values, numeric
 
 #: The outcome columns of a scale table, and the ``status`` of ``solves.csv`` each counts.
@@ -66,7 +75,8 @@ def check_solves(payload: dict, table: pd.DataFrame, solves: pd.DataFrame, *, fo
     ------
     ResultsError
         If it holds no rows, a time that is not a finite number >= 0, a repeated solve, a time limit other than the
-        config's, a net the config does not list, or counts other than the table's.
+        config's, a net the config does not list, counts other than the table's, a solved time past
+        ``TIMEOUT_FACTOR`` x its limit, or an ``sgm_s`` its solves do not give.
     """
     name = str(folder / "solves.csv")
     if solves.empty:
@@ -87,6 +97,9 @@ def check_solves(payload: dict, table: pd.DataFrame, solves: pd.DataFrame, *, fo
             )
     _check_listed(payload, table, solves, folder=folder, fix=fix)
     _check_counts(table, solves, folder=folder, fix=fix)
+    if "time_limit" in solves or limit is not None:
+        limits = pd.to_numeric(solves["time_limit"], errors="coerce") if "time_limit" in solves else float(limit)
+        _check_times(table, solves.assign(time_limit=limits), folder=folder, fix=fix)
     return solves
 
 
@@ -125,3 +138,27 @@ def _check_counts(table: pd.DataFrame, solves: pd.DataFrame, *, folder: Path, fi
                     f"{name}: row {number} ({', '.join(key)}) says {column} {row[column]}, where solves.csv has {count}, "
                     f"so the two files do not match; {fix}"
                 )
+
+
+def _check_times(table: pd.DataFrame, solves: pd.DataFrame, *, folder: Path, fix: str) -> None:
+    """No solved time is past :data:`TIMEOUT_FACTOR` x its limit, and each route's ``sgm_s`` in ``table.csv`` is the
+    shifted geometric mean of its solves (a time-out at that multiple of the limit), up to rounding."""
+    solved = solves[solves["status"].astype(str) == SOLVED]
+    late = solved[solved["wall_time"] > TIMEOUT_FACTOR * solved["time_limit"]]
+    if not late.empty:
+        row = late.iloc[0]
+        raise ResultsError(
+            f"{folder / 'solves.csv'}: {row['net']} solved {row['instance']} in {row['wall_time']:g} s, more than "
+            f"{TIMEOUT_FACTOR:g} x its time limit {row['time_limit']:g} s, so the file was changed; {fix}"
+        )
+    groups = {tuple(map(str, key)): group for key, group in solves.groupby(list(ROUTE), sort=False)}
+    for key, (_, row) in zip(_keys(table, ROUTE), table.iterrows()):
+        group = groups.get(key)
+        if group is None or group["time_limit"].isna().any():
+            continue  # no solves (already refused by the counts), or a limit not recorded: nothing to recompute
+        sgm = shifted_geometric_mean(penalised_times(group))
+        if not np.isclose(float(row["sgm_s"]), sgm, rtol=1e-6, atol=1e-9):
+            raise ResultsError(
+                f"{folder / 'table.csv'}: ({', '.join(key)}) says sgm_s {float(row['sgm_s']):g}, where the solves of "
+                f"solves.csv give {sgm:g}, so the two files do not match; {fix}"
+            )

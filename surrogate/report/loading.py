@@ -118,13 +118,13 @@ def read_json(path: Path, *, fix: str) -> dict:
     return payload
 
 
-def _config_kind(folder: Path) -> str | None:
-    """The ``kind`` a folder's ``config.json`` records (the scale benchmark writes one), else ``None``."""
+def _config_field(folder: Path, key: str = "kind") -> object:
+    """The ``key`` a folder's ``config.json`` records (``kind``: the scale benchmark writes one), else ``None``."""
     try:
         payload = json.loads((folder / "config.json").read_text())
     except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return None
-    return payload.get("kind") if isinstance(payload, dict) else None
+    return payload.get(key) if isinstance(payload, dict) else None
 
 
 def check_distinct(folders: Sequence[Path]) -> None:
@@ -164,11 +164,17 @@ def detect(folder: str | os.PathLike) -> str:
             "or the solve-time benchmark ('surrogate bench solve-time --out DIR')"
         )
     if (folder / "table.csv").is_file() and (folder / "config.json").is_file():
-        if _config_kind(folder) == "scale" or _scale_table(folder):  # a damaged config: load_scale says so
+        if _config_field(folder) == "scale" or _scale_table(folder):  # a damaged config: load_scale says so
             return "scale"
         return "sweep"
     if (folder / "growth.csv").is_file():
         return "bench"
+    if (folder / "config.json").is_file() and not (folder / "table.csv").exists():
+        # a run stopped before its first table: its loader says it did not finish and how to finish it
+        if _config_field(folder) == "scale":
+            return "scale"
+        if _config_field(folder, "complete") is False:
+            return "sweep"
     if (folder / "table.csv").is_file() and _scale_table(folder):
         raise ResultsError(
             f"{folder}: has a scale benchmark's table.csv but no config.json, so it is not a complete scale folder; "

@@ -47,7 +47,7 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     w.add(
         "### Seconds per instance",
         "",
-        "Instances some net proved optimal (an empty cell: not solved within the limit).",
+        "Instances some net proved optimal (a cell with '–': not solved within the limit).",
         "",
         markdown_table(instance_times(scale, solves)),
         "",

@@ -107,3 +107,28 @@ def test_report_docs_checks_every_page_before_writing_any_and_takes_no_out(tmp_p
         capsys.readouterr().err
     )
     assert good.read_text() == MARKED_DOC
+
+
+SIGTERM_DURING_REPORT = """
+import os, signal, sys
+import surrogate.report.build as build
+from surrogate.cli import main
+
+def terminated(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+    signal.pause()
+
+build._sections = terminated
+sys.exit(main(["report", sys.argv[1]]))
+"""
+
+
+def test_sigterm_during_a_report_leaves_no_staging_folder(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tiny_sweep_folder(tmp_path / "sweep")
+    done = subprocess.run([sys.executable, "-c", SIGTERM_DURING_REPORT, str(folder)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr
+    assert "interrupted" in done.stderr
+    assert not list(folder.glob(".report-staging-*"))  # SIGTERM killed the process and left it behind

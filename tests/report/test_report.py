@@ -608,3 +608,13 @@ def test_a_figure_another_markdown_file_names_in_any_link_form_is_kept(tmp_path)
     assert not set(heat) & set(slim.figures)
     assert heat[0].is_file() and heat[1].is_file()
     assert all(not p.exists() for p in heat[2:])  # named by no other file: removed as before
+
+
+def test_a_sweep_stopped_before_its_first_table_is_told_to_finish(tmp_path):
+    from tests.helpers import tiny_sweep_folder
+
+    folder = tiny_sweep_folder(tmp_path / "sweep")
+    (folder / "config.json").write_text(json.dumps({**json.loads((folder / "config.json").read_text()), "complete": False}))
+    (folder / "table.csv").unlink()
+    with pytest.raises(ResultsError, match=r"the sweep did not finish \(complete: false\); run the same 'surrogate sweep'"):
+        write_report([folder])  # was 'not a results folder'
