@@ -230,16 +230,21 @@ def find_like(target, component, model):
     model or block that holds it) relative to each block above ``component``, from its model down."""
     from pyomo.core.base.componentuid import ComponentUID
 
+    for context in [model] if lies_within(component, model) else _blocks_above(component):
+        found = target.find_component(ComponentUID(component, context=context))
+        if found is not None:
+            return found
+    return None
+
+
+def _blocks_above(component) -> list:
+    """The blocks that hold ``component``, from its model down."""
     above = []
     block = component.parent_block()
     while block is not None:
         above.insert(0, block)
         block = block.parent_block()
-    for context in [model] if lies_within(component, model) else above:
-        found = target.find_component(ComponentUID(component, context=context))
-        if found is not None:
-            return found
-    return None
+    return above
 
 
 def standalone_clone(block):

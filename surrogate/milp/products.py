@@ -159,7 +159,7 @@ class ReplacementReport:
     (an :class:`~surrogate.milp.implied_bounds.ImpliedBounds`; ``None`` when it was off);
     ``block`` names the block of ``model`` that holds every replacement
     (so the exact model is the one with it deleted and ``components`` active again: :meth:`undo`).
-    Before each solve, :func:`~surrogate.milp.rewrite_record.refresh_rewrites` checks that the block
+    Before each solve, :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites` checks that the block
     still stands for the model (an objective's new sense is followed; a new expression,
     or a factor's bounds widened, is refused).
     """

@@ -5,7 +5,7 @@ constraint that holds a product into a new block, deactivates the original and
 builds every product for its factors' bounds at that moment. The copy does not
 follow later edits of the original, and a product built for a box is wrong
 outside it. A :class:`RewriteRecord` (the block's ``record``) keeps what the
-block was built from, so that :func:`refresh_rewrites`, called by
+block was built from, so that :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites`, called by
 :func:`~surrogate.milp.solver.solve`, can bring the block up to date or refuse:
 
 * an objective's changed ``sense`` is copied (the copy's expression is the same);
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
+from .solution_check import readable_bounds
 
 #: The component ``core.relax_integer_vars`` leaves on a model it relaxed (the domains to put back).
 RELAX_RECORD = "_relaxed_integer_vars"
@@ -52,7 +53,9 @@ def owner(component):
 def mark_replaced(row, by: str) -> None:
     """Note on ``row``'s block that the replacement block named ``by`` replaced ``row`` (see :data:`MARK`)."""
     block = row.parent_block()
-    setattr(block, MARK, [*getattr(block, MARK, ()), (row, by)])
+    if getattr(block, MARK, None) is None:
+        setattr(block, MARK, [])
+    getattr(block, MARK).append((row, by))  # a list of the block's own: clone() copies it, unmark_replaced replaces it
 
 
 def unmark_replaced(row) -> None:
@@ -69,14 +72,6 @@ def bound_slack(bound: float) -> float:
 
 #: The fix of a bound made NaN or infinite by a mutable Param: the products then hold again, with nothing rebuilt.
 PARAMS_FIX = "give those Params finite values again (nothing needs rebuilding)"
-
-
-def _unreadable(var) -> bool:
-    """Whether Pyomo refuses to read ``var``'s bounds (a mutable Param of them set to NaN)."""
-    try:
-        return var.bounds is None  # a tuple, never None: read for the ValueError alone
-    except ValueError:
-        return True
 
 
 def _wider(var, lb: float | None, ub: float | None) -> bool:
@@ -114,7 +109,7 @@ class FactorBox:
         if self.integer and not var.is_integer() and not relaxed:
             return f"{var.name!r} was integer when its products were built (they rely on it) and is now {var.domain}"
         low, high = (float(pyo.value(b)) for b in (self.lb, self.ub))
-        if _unreadable(var) or any(map(math.isnan, (low, high))):  # Pyomo refuses to read a NaN bound
+        if readable_bounds(var) is None or any(map(math.isnan, (low, high))):  # Pyomo refuses to read a NaN bound
             return f"{var.name!r} has a bound that is NaN (a mutable Param of its bounds set to nan); {PARAMS_FIX}"
         if any(map(math.isinf, (low, high))):  # a mutable Param of its bounds set to inf ("no limit")
             return (

@@ -20,11 +20,18 @@ from pyomo.gdp import Disjunct
 from ..errors import ModelFormatError
 from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo
 
+#: What holds a model's rows: blocks, and GDP disjuncts (transformed ones too).
+_KINDS = (pyo.Block, Disjunct)
 
-def _record_blocks(model):
-    """``(block, record)`` of every block of products in ``model``, inside (transformed) disjuncts too."""
-    kinds = (pyo.Block, Disjunct)
-    for block in model.component_data_objects(kinds, descend_into=kinds):
+
+def _blocks(model) -> list:
+    """``model`` and every block and disjunct inside it (one walk, shared by the checks of a solve)."""
+    return [model, *model.component_data_objects(_KINDS, descend_into=_KINDS)]
+
+
+def _record_blocks(blocks):
+    """``(block, record)`` of every block of products among ``blocks`` (:func:`_blocks`) but the model itself."""
+    for block in blocks[1:]:
         record = getattr(block, RECORD, None)
         if isinstance(record, FactorRecord):
             yield block, record
@@ -39,8 +46,10 @@ def refresh_rewrites(model) -> None:
     (they are then free), a deactivated replacement block whose rows are still off, an active product whose
     ``<name>_scaled`` block is off, and rows of ``model`` replaced by a block outside it."""
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
+    blocks = _blocks(model)
+    records = list(_record_blocks(blocks))
     off = []
-    for block, record in _record_blocks(model):
+    for block, record in records:
         if _empty(block) or _active_within(block, model):
             record.refresh(relaxed_vars=relaxed_vars)
             _check_companions(model, record)
@@ -49,7 +58,7 @@ def refresh_rewrites(model) -> None:
             off.append(block)
     if off:
         _check_unread(model, off)
-    _check_replaced_outside(model)
+    _check_replaced_outside(model, blocks, records)
 
 
 def _empty(block) -> bool:
@@ -98,8 +107,7 @@ def _slack_row(row) -> bool:
 def _relaxed_rows(model) -> set:
     """The ``id`` s of the active rows that a GDP transformation made of the disjuncts in ``model`` that are off
     (:func:`_fixed_off`)."""
-    kinds = (pyo.Block, Disjunct)
-    off = [d for d in model.component_data_objects(Disjunct, descend_into=kinds) if _fixed_off(d)]
+    off = [d for d in model.component_data_objects(Disjunct, descend_into=_KINDS) if _fixed_off(d)]
     return {id(c) for d in off for c in _transformed_rows(d)}
 
 
@@ -132,16 +140,15 @@ def _check_lost_rows(model, record: FactorRecord) -> None:
         )
 
 
-def _check_replaced_outside(model) -> None:
+def _check_replaced_outside(model, blocks, records) -> None:
     """Refuse a solve of ``model`` that reads neither a row a replacement block replaced (and deactivated) nor that
     block: the block lies outside ``model`` (a block of the model replaced), or was not copied with it (a clone of
     such a block). Each replaced row is marked on its block (:data:`~surrogate.milp.rewrite_record.MARK`), and
-    copies keep the mark."""
-    kinds = (pyo.Block, Disjunct)
-    replaced = {id(item.original) for _, r in _record_blocks(model) if isinstance(r, RewriteRecord) for item in r.rewritten}
+    copies keep the mark. ``blocks`` and ``records``: :func:`_blocks` and :func:`_record_blocks` of ``model``."""
+    replaced = {id(item.original) for _, r in records if isinstance(r, RewriteRecord) for item in r.rewritten}
     left = [
         (row, by)
-        for block in (model, *model.component_data_objects(kinds, descend_into=kinds))
+        for block in blocks
         for row, by in getattr(block, MARK, ())
         if owner(row) is block and not row.active and id(row) not in replaced and _active_within(block, model)
     ]
@@ -177,9 +184,9 @@ def _check_unread(model, blocks) -> None:
 def forget_rewrites(model) -> None:
     """Drop the records of ``model``'s blocks of products: for a search's own copy, whose changes
     (integers relaxed for an LP, constraints made elastic) are meant, not edits to check."""
-    for block, _ in list(_record_blocks(model)):
+    blocks = _blocks(model)
+    for block, _ in list(_record_blocks(blocks)):
         delattr(block, RECORD)
-    kinds = (pyo.Block, Disjunct)
-    for block in (model, *model.component_data_objects(kinds, descend_into=kinds)):
+    for block in blocks:
         if hasattr(block, MARK):
             delattr(block, MARK)

@@ -51,10 +51,11 @@ def warn_domain_spellings(proto, path: Path) -> bool:
         Whether a warning was given.
     """
     right = METADATA_PREFIX + DOMAIN_KEY
+    declared = any(p.key == right for p in proto.metadata_props)
     warned = False
     for entry in proto.metadata_props:
         if entry.key != right and _looks_like_domain(entry.key, right):
-            if any(p.key == right for p in proto.metadata_props):
+            if declared:
                 fix = "drop or rename the other key"
             else:
                 fix = (

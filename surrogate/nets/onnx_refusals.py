@@ -9,6 +9,8 @@ load_onnx` prefixes the file's path.
 
 from __future__ import annotations
 
+from .onnx_affine import consumers
+
 #: Node types that pick, reorder or join the columns of a tensor.
 REORDERING_OPS = frozenset({"Gather", "GatherElements", "Slice", "Split", "Concat"})
 #: Input element types that hold real numbers and that numpy can feed (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16).
@@ -109,7 +111,7 @@ def input_type_problem(graph_input) -> str | None:
 
 def reordering_problem(graph, input_name: str) -> str | None:
     """Why ``graph`` reorders or picks its input's columns before the first layer (it stores (y, x)), or ``None``."""
-    readers = [n for n in graph.node if input_name in n.input and n.op_type in REORDERING_OPS]
+    readers = [n for n in consumers(graph, input_name) if n.op_type in REORDERING_OPS]
     if not readers:
         return None
     ops = ", ".join(sorted({n.op_type for n in readers}))
