@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+#: What a refusal of an optional solver offers instead, in Python's terms and the command line's.
+USE_HIGHS = "solver='highs' (--solver highs on the command line)"
+
 
 def extra_requirements(extra: str) -> list[str]:
     """The requirements of the optional extra ``extra`` as the installed metadata lists them (``[]`` if unknown)."""

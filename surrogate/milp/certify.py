@@ -55,11 +55,12 @@ def _float32_layer(w: np.ndarray, b: np.ndarray, reach: np.ndarray, err: np.ndar
     return err @ weight + gamma * ((reach + err) @ weight + np.abs(b))
 
 
-def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray, float32: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per cell ``[low, high]`` (rows of 2 columns): whether every neuron keeps its sign on it (interval bounds),
     ``(G_x, G_y)`` bounding ``|dN/dx|, |dN/dy|`` on it (zero where it is stable: those cells need none), and a
-    bound on ``|N_32 - N|`` on it, ``N_32`` the net evaluated in float32 (:func:`_float32_layer`; ReLU is exact
-    and 1-Lipschitz, so an error passes it unchanged) at float32 points, as its ONNX file runs.
+    bound on ``|N_32 - N|`` on it with ``float32`` (zero without: the default bound does not pay for it), ``N_32``
+    the net evaluated in float32 (:func:`_float32_layer`; ReLU is exact and 1-Lipschitz, so an error passes it
+    unchanged) at float32 points, as its ONNX file runs.
 
     ``G`` is an interval Jacobian: ``W_1 D_1 W_2 ... W_L`` with ``D_k`` the slopes of layer ``k`` on the
     cell (1 for a neuron active on all of it, 0 for a dead one, [0, 1] for one that changes sign), so paths
@@ -67,10 +68,10 @@ def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray) -> tuple[np.nda
     hl, hu, masks, err = low, high, [], np.zeros_like(low)
     for w, b in zip(net.weights[:-1], net.biases[:-1]):
         zl, zu = interval_layer(w, b, hl, hu)
-        err = _float32_layer(w, b, np.maximum(np.abs(hl), np.abs(hu)), err)
+        err = _float32_layer(w, b, np.maximum(np.abs(hl), np.abs(hu)), err) if float32 else err
         masks.append((zl >= 0, zu > 0))  # (active on all of the cell, active somewhere on it)
         hl, hu = np.maximum(zl, 0.0), np.maximum(zu, 0.0)
-    rounding = _float32_layer(net.weights[-1], net.biases[-1], hu, err)[:, 0]
+    rounding = _float32_layer(net.weights[-1], net.biases[-1], hu, err)[:, 0] if float32 else np.zeros(len(low))
     stable = np.all([(on == some).all(axis=1) for on, some in masks], axis=0)
     gains = np.zeros((len(low), 2))
     cells = np.flatnonzero(~stable)
@@ -107,9 +108,9 @@ def _cellwise_error(net: ReluMLP, points: int, onnx_float32: bool) -> tuple[floa
         corners = np.maximum.reduce([left[:-1], left[1:], right[:-1], right[1:]])
         low = np.column_stack([np.full(points - 1, x0), ys[:-1]])
         high = np.column_stack([np.full(points - 1, x1), ys[1:]])
-        stable, gain, rounding = _cell_gains(net, low, high)
+        stable, gain, rounding = _cell_gains(net, low, high, onnx_float32)
         lipschitz = half_x * (gain[:, 0] + big_y) + half_y * (gain[:, 1] + big_x)
-        cell = np.where(stable, corners, corners + lipschitz) + (rounding if onnx_float32 else 0.0)
+        cell = np.where(stable, corners, corners + lipschitz) + rounding
         certified = max(certified, float(np.max(cell)))
         grid_worst = max(grid_worst, float(left.max()), float(right.max()))
         worst_rounding = max(worst_rounding, float(rounding.max()))
@@ -198,6 +199,6 @@ def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, o
     if key not in _CERTIFIED:
         worst, bound, rounding = _cellwise_error(net, points, bool(onnx_float32))
         if declared is not None and worst <= declared + DECLARED_MARGIN:
-            bound = min(bound, declared + DECLARED_MARGIN + (rounding if onnx_float32 else 0.0))
+            bound = min(bound, declared + DECLARED_MARGIN + rounding)
         _CERTIFIED[key] = bound
     return _CERTIFIED[key]

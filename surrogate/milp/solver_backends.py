@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
-from ..install_hints import extra_hint
+from ..install_hints import USE_HIGHS, extra_hint
 from .highs_run import pass_highs_start, set_highs_options, use_highs_threads, watch_highs_start
 from .solver_config import SOLVERS
 from .solver_options import default_options
@@ -99,7 +99,7 @@ class Backend:
         if broken:
             raise SolverUnavailableError(
                 f"solver {self.name!r} is not available: {self.package} is installed but does not import ({broken}); "
-                f"reinstall it with {self.install}, or use solver='highs' (--solver highs on the command line)"
+                f"reinstall it with {self.install}, or use " + USE_HIGHS
             )
 
     def _new(self, *, fixed_as_bounds: bool):
@@ -116,7 +116,7 @@ class Backend:
         if not self.installed():
             raise SolverUnavailableError(
                 f"solver {self.name!r} is not available: {self.package} is not installed; install it with "
-                f"{self.install}, or use solver='highs' (--solver highs on the command line)"
+                f"{self.install}, or use " + USE_HIGHS
             )
         self.check_imports()
         solver = self._new(fixed_as_bounds=fixed_as_bounds)
@@ -129,7 +129,7 @@ class Backend:
         """Why an installed solver cannot run (Pyomo's ``Availability``), and the fix."""
         return (
             f"solver {self.name!r} is installed but Pyomo cannot run it ({availability.name}); reinstall it with "
-            f"{self.install}, or use solver='highs' (--solver highs on the command line)"
+            f"{self.install}, or use " + USE_HIGHS
         )
 
     def available(self) -> bool:
@@ -346,7 +346,7 @@ class GurobiBackend(Backend):
         return (
             f"solver 'gurobi' is installed but Pyomo cannot run it ({availability.name}): gurobipy finds no valid "
             "licence; install one (see https://www.gurobi.com/features/academic-named-user-license/ or your "
-            "gurobi.lic), or use solver='highs' (--solver highs on the command line)"
+            "gurobi.lic), or use " + USE_HIGHS
         )
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
@@ -373,7 +373,7 @@ class GurobiBackend(Backend):
             return None
         return (
             f"Gurobi's licence refused the model ({error}); the result records licensingProblems. Use a full "
-            "licence for models this size, or solver='highs' (--solver highs on the command line)"
+            "licence for models this size, or " + USE_HIGHS
         )
 
 
