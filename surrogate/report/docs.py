@@ -154,8 +154,8 @@ def _bench_table(folder: Path, name: str) -> str:
 
 
 def _instances_table(folder: Path, budget: int | None) -> str:
-    solves = of_budget(load_solves(folder), budget)
-    text = markdown_table(instance_times(budget_folder(load_scale(folder), budget), solves))
+    scale, solves = _scale_solves(folder, budget)
+    text = markdown_table(instance_times(scale, solves))
     unsolved = unsolved_everywhere(solves)
     return text + (f"\n\nSolved by no net: {', '.join(unsolved)}." if unsolved else "")
 
@@ -169,6 +169,12 @@ def _scale(folder: Path, budget: int | None) -> ScaleFolder:
     return budget_folder(load_scale(folder), budget)
 
 
+def _scale_solves(folder: Path, budget: int | None) -> tuple[ScaleFolder, pd.DataFrame]:
+    """:func:`_scale` and its solves of ``budget``, the folder loaded (and checked) once."""
+    scale = load_scale(folder)
+    return budget_folder(scale, budget), of_budget(scale.solves, budget)
+
+
 #: How each (source kind, table name) is built from its folder and budget (``None``: every net; only scale
 #: tables take one); ``None`` as the name: any CSV stem of a bench folder.
 TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
@@ -179,15 +185,9 @@ TABLES: dict[tuple[str, str | None], Callable[[Path, str, int | None], str]] = {
     ("scale", "front"): lambda folder, _, budget: _front_text(_scale(folder, budget).table),
     ("scale", "floor"): lambda folder, _, budget: markdown_table(floor_table(_scale(folder, budget))),
     ("scale", "instances"): lambda folder, _, budget: _instances_table(folder, budget),
-    ("scale", "starts"): lambda folder, _, budget: markdown_table(
-        start_times(_scale(folder, budget), of_budget(load_solves(folder), budget))
-    ),
-    ("scale", "bounds"): lambda folder, _, budget: markdown_table(
-        unsolved_bounds(_scale(folder, budget), of_budget(load_solves(folder), budget))
-    ),
-    ("scale", "speedup"): lambda folder, _, budget: markdown_table(
-        speedup_table(_scale(folder, budget), of_budget(load_solves(folder), budget))
-    ),
+    ("scale", "starts"): lambda folder, _, budget: markdown_table(start_times(*_scale_solves(folder, budget))),
+    ("scale", "bounds"): lambda folder, _, budget: markdown_table(unsolved_bounds(*_scale_solves(folder, budget))),
+    ("scale", "speedup"): lambda folder, _, budget: markdown_table(speedup_table(*_scale_solves(folder, budget))),
     ("scale", "agreement"): lambda folder, _, budget: agreement_text(route_agreement(of_budget(load_solves(folder), budget))),
 }
 #: The source kinds whose tables can be cut to one neuron budget (``budget=N`` in the marker).
