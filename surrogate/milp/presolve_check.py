@@ -44,6 +44,8 @@ MIN_CONFIRM_SECONDS = 0.01
 #: ``3a + 3b - 3c == 2`` unbounded): :func:`needs_confirming` checks it too.
 UNBOUNDED_WITHOUT_POINT = frozenset({"gurobi", "scip"})
 _EITHER = (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED)
+#: The terminations that claim no point exists.
+_NO_POINT = (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
 
 
 def _presolve_option(config: SolverConfig) -> str | None:
@@ -60,8 +62,7 @@ def _sets_presolve(config: SolverConfig) -> bool:
 
 def presolve_says_infeasible(result, config: SolverConfig) -> bool:
     """Whether ``result`` is an infeasibility found with presolve on (the user did not set the presolve option)."""
-    infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
-    return infeasible and not _sets_presolve(config)
+    return result.termination in _NO_POINT and not _sets_presolve(config)
 
 
 def _no_optimum(result) -> bool:
@@ -75,14 +76,13 @@ def needs_confirming(result, config: SolverConfig) -> bool:
     SCIP without presolve calls a feasible MIP infeasible), an "unbounded" of a solver in
     :data:`UNBOUNDED_WITHOUT_POINT`, or an optimum without an objective value."""
     unproven = result.termination is Termination.UNBOUNDED and config.solver in UNBOUNDED_WITHOUT_POINT
-    infeasible = result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED)
-    return unproven or infeasible or _no_optimum(result)
+    return unproven or result.termination in _NO_POINT or _no_optimum(result)
 
 
 def _without_presolve(config: SolverConfig, left: float) -> SolverConfig:
-    """``config`` with ``left`` seconds and the solver's presolve off (unless its options set presolve)."""
-    off = () if _sets_presolve(config) else (backend_for(config.solver).presolve_off,)
-    return replace(config, time_limit=left, options=(*config.options, *off))
+    """``config`` with ``left`` seconds and the solver's presolve off (its callers never get here where the
+    user's options set presolve: that solve is the user's to configure)."""
+    return replace(config, time_limit=left, options=(*config.options, backend_for(config.solver).presolve_off))
 
 
 def _miss(model) -> float:
@@ -199,7 +199,7 @@ def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable):
     said = f"a feasibility solve (objective 0) gave {presolved.termination.value}"
     if presolved.has_solution and _miss(model) <= CONFIRM_TOL:
         return True, presolved.wall_time, said
-    if presolved.termination not in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+    if presolved.termination not in _NO_POINT:
         return None, presolved.wall_time, said
     left -= presolved.wall_time
     if _sets_presolve(config) or not left >= MIN_CONFIRM_SECONDS:
