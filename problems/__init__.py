@@ -20,6 +20,9 @@ def build(name: str) -> BilinearProblem:
         return pooling(name)
     match = re.fullmatch(r"random(\d+)(?:-s(\d+))?", name)
     if match:
+        written = f"random{int(match.group(1))}" + ("" if match.group(2) is None else f"-s{int(match.group(2))}")
+        if name != written:  # random0008 is random8: one name per problem, as the scale suite asks
+            raise ValueError(f"problem {name!r}: write it {written!r}, without leading zeros")
         return random_bilinear(int(match.group(1)), int(match.group(2) or 0))
     if name.startswith("spar"):
         return boxqp(name)

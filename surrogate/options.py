@@ -218,8 +218,10 @@ def positive_float(text: str, *, finite: bool = True) -> float:
         value = math.nan
     if math.isnan(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    if value == 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
+        raise argparse.ArgumentTypeError(f"{text} is too small to tell from 0 in floating point; give a larger number")
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value} must be positive")
+        raise argparse.ArgumentTypeError(f"{text} must be positive")
     if finite and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{value} must be finite; for no practical limit give a large number, e.g. 1e6")
     return value

@@ -291,8 +291,12 @@ def test_argument_types_reject_bad_values():
         positive_int("0")
     with pytest.raises(argparse.ArgumentTypeError, match="'x' is not a whole number"):
         whole_number("x")
-    with pytest.raises(argparse.ArgumentTypeError, match="-1.0 must be positive"):
+    with pytest.raises(argparse.ArgumentTypeError, match="^-1 must be positive$"):
         positive_float("-1")
+    with pytest.raises(argparse.ArgumentTypeError, match="^-0.0 must be positive$"):
+        positive_float("-0.0")
+    with pytest.raises(argparse.ArgumentTypeError, match="^1e-400 is too small to tell from 0 in floating point"):
+        positive_float("1e-400")  # was '0.0 must be positive': the value as parsed, not as typed
     with pytest.raises(argparse.ArgumentTypeError, match="inf must be finite; for no practical limit give a large number"):
         positive_float("inf")  # a limit that no results file could record
     with pytest.raises(argparse.ArgumentTypeError, match="^'nan' is not a number$"):  # was 'nan must be positive'

@@ -120,6 +120,11 @@ def test_builders_refuse_unknown_names():
     with pytest.raises(ValueError, match="n_products=0 must be a positive integer"):
         random_bilinear(0)
     assert build("random8-s2").info["bilinear_terms"] == 8
+    assert build("random8").name == "random8-s0"
+    with pytest.raises(ValueError, match="problem 'random0008': write it 'random8', without leading zeros"):
+        build("random0008")  # built random8 under a second name
+    with pytest.raises(ValueError, match="problem 'random8-s02': write it 'random8-s2', without leading zeros"):
+        build("random8-s02")
     own = r"it reads only its bundled instances; convert a model of your own to qcqp-json-v1"
     with pytest.raises(ValueError, match=rf"unknown pooling instance 'my/haverly1\.json'; .*\({own}"):
         pooling("my/haverly1.json")
