@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time _
     from .milp.binary_products import BinaryProduct
     from .milp.encoding import FORMULATIONS, EncodedSurrogate, ModelSize, add_surrogate, model_size, to_omlt_network
     from .milp.integer_products import IntegerProduct
+    from .milp.rewrite_refresh import refresh_rewrites
     from .milp.solver import SolverConfig, SolveResult, solve
     from .milp.warmstart import StartConfig, StartResult, activation_start
     from .nets.architecture import Architecture, ParameterCount, all_shapes, constant_width_shapes, count_parameters
@@ -103,6 +104,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(
         ("FORMULATIONS", "EncodedSurrogate", "ModelSize", "add_surrogate", "model_size", "to_omlt_network"), ".milp.encoding"
     ),
+    "refresh_rewrites": ".milp.rewrite_refresh",
     **dict.fromkeys(("SolverConfig", "SolveResult", "solve"), ".milp.solver"),
     **dict.fromkeys(("StartConfig", "StartResult", "activation_start"), ".milp.warmstart"),
     **dict.fromkeys(
@@ -170,6 +172,7 @@ __all__ = [
     "model_size",
     "read_metadata",
     "reference_instances",
+    "refresh_rewrites",
     "replace_products",
     "run_sweep",
     "save_models",

@@ -228,7 +228,7 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
     """:func:`_build_block`, its inputs tied to ``inputs``: ``(block, indicators)``; nothing is left on a failure."""
     try:
         block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
-        block.input_links = pyo.Constraint(range(len(inputs)), rule=lambda b, i: b.inputs[i] == inputs[i])
+        block.input_links = pyo.Constraint(range(len(inputs)), rule={i: block.inputs[i] == x for i, x in enumerate(inputs)})
     except BaseException:  # nothing half-built is left behind to block a corrected call
         if parent.component(name) is not None:
             parent.del_component(name)

@@ -148,13 +148,16 @@ def build_pruned(block, net: ReluMLP, bounds) -> tuple:
     (see :attr:`HiddenLayers.indicators`).
     """
     n_in, n_out = net.weights[0].shape[0], net.weights[-1].shape[1]
-    block.inputs = pyo.Var(range(n_in), bounds=lambda _, i: bounds.box[i])
-    block.outputs = pyo.Var(range(n_out), bounds=lambda _, j: (float(bounds.lower[-1][j]), float(bounds.upper[-1][j])))
+    # dicts, not lambdas: Pyomo keeps a component's rule, and a model holding a lambda does not pickle
+    block.inputs = pyo.Var(range(n_in), bounds={i: tuple(bounds.box[i]) for i in range(n_in)})
+    block.outputs = pyo.Var(
+        range(n_out), bounds={j: (float(bounds.lower[-1][j]), float(bounds.upper[-1][j])) for j in range(n_out)}
+    )
     hidden = encode_hidden(
         block, net, bounds.lower, bounds.upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
     )
     out = hidden.preactivations
-    block.output_layer = pyo.Constraint(range(n_out), rule=lambda b, j: b.outputs[j] == out[j])
+    block.output_layer = pyo.Constraint(range(n_out), rule={j: block.outputs[j] == out[j] for j in range(n_out)})
     block.envelope = pyo.ConstraintList()
     for plane in bounds.envelope:
         rhs = sum(a * block.inputs[i] for i, a in enumerate(plane.slope)) + plane.offset

@@ -106,3 +106,18 @@ def test_the_loose_box_warning_names_only_factors_of_surrogates(domain, bounds):
         assert loose and "b in [0, 8]" in loose[0]
     else:
         assert loose == []
+
+
+def test_a_model_rewritten_with_the_default_encoding_pickles():
+    """pickle (multiprocessing, mpi-sppy) failed on a lambda the pruned encoding left as a component's rule."""
+    import pickle
+
+    m = _model()
+    m.c = pyo.Constraint(expr=m.x * m.y >= -6)
+    report = replace_products(m, random_net((4,)))
+    copy, copied_report = pickle.loads(pickle.dumps((m, report)))
+    (original,), (restored,) = report.products.values(), copied_report.products.values()
+    assert restored.block.model() is copy and restored.block.name == original.block.name
+    assert sum(1 for _ in copy.component_data_objects(pyo.Constraint)) == sum(1 for _ in m.component_data_objects(pyo.Constraint))
+    copied_report.undo(copy)  # the copy's report acts on the copy
+    assert copy.c.active and not m.c.active

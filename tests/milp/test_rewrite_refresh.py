@@ -217,3 +217,20 @@ def test_a_param_divisor_of_zero_is_refused_naming_the_row():
     m.o = pyo.Objective(expr=m.x)
     with pytest.raises(ModelFormatError, match=r"side or coefficient of constraint 'c' is NaN, has no value or divides by 0"):
         solve(m, CONFIG)
+
+
+def test_refresh_rewrites_is_public_for_pyomo_solvers_and_writers():
+    """Pyomo's own solvers and model.write read the block as written: an edited model goes through
+    surrogate.refresh_rewrites first (docs/problems.md), which follows a new sense and refuses a wider box."""
+    import surrogate
+
+    m = _boxed(pyo.ConcreteModel())
+    m.o = pyo.Objective(expr=m.x + m.y + 0.5 * m.x * m.y)
+    replace_products(m, NET)
+    m.o.sense = pyo.maximize
+    surrogate.refresh_rewrites(m)
+    (active,) = m.component_data_objects(pyo.Objective, active=True)
+    assert active is not m.o and active.sense == pyo.maximize  # was still minimising under appsi_highs
+    m.x.setub(4)
+    with pytest.raises(ModelFormatError, match=r"'x' now has bounds \[0(\.0)?, 4(\.0)?\], wider than the box"):
+        surrogate.refresh_rewrites(m)
