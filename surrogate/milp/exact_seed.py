@@ -52,7 +52,7 @@ from .polish import FEASIBILITY_TOL, clip_to_bounds, polish
 from .polish_search import BOUND_GAP
 from .products import ReplacementReport
 from .relaxation import solve_mccormick
-from .rewrite_record import RECORD, owner
+from .rewrite_record import RECORD
 from .search_clock import as_wall, now
 from .solver_config import SolverConfig
 from .warmstart_config import EXACT_SEED_SHARE
@@ -102,7 +102,8 @@ def exact_view(model, report: ReplacementReport):
             f"(got {type(report).__name__}); pass the report, not the surrogates, or use seed='relaxation'"
         )
     block = report.replacement_block(model, "an exact seed")
-    originals = [item.original for item in getattr(block, RECORD).rewritten if owner(item.original) is not None]
+    record = getattr(block, RECORD)
+    originals = [item.original for item in record.rewritten if record.kept(item)]
     view = _clone_without(model, block)
     for component in originals:  # by their place: model may be a block, or a clone of one
         find_like(view, component, model).activate()

@@ -130,7 +130,7 @@ def _check_lost_rows(model, record: FactorRecord) -> None:
     lost = [
         item.name
         for item in record.rewritten
-        if owner(item.original) is not None and not item.original.active and _active_within(owner(item.original), model)
+        if record.kept(item) and not item.original.active and _active_within(owner(item.original), model)
     ]
     if lost:
         raise ModelFormatError(
