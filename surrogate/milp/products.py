@@ -32,7 +32,7 @@ from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
-from .model_components import check_components, check_extendable, lies_within, python_path
+from .model_components import check_components, check_extendable, find_like, lies_within, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
 
@@ -179,9 +179,9 @@ class ReplacementReport:
             return block
         if block is not None and self.record.root is model.model():  # undone on this very model: gone, even if
             return None  # the products were replaced again (the new block has the old name, and its own report)
-        named = [block.name] if block is not None else []
-        for name in (*named, self.block):  # a clone holds a block of the same name, with its own record
-            found = model.find_component(name)
+        # a clone holds a copy of the block in its place (found as a search finds it), with its own record
+        like = [find_like(model, block, model)] if block is not None else []
+        for found in (*like, model.find_component(self.block)):
             if found is not None and isinstance(getattr(found, RECORD, None), RewriteRecord):
                 return found
         return None

@@ -284,6 +284,25 @@ def test_a_start_on_an_indexed_block_whose_products_were_replaced_in_it(seed, cl
     assert found.found and result.optimal and result.objective == pytest.approx(solve(b, config).objective, abs=1e-6)
 
 
+@pytest.mark.parametrize("clone", [lambda m: m.s1.clone(), lambda m: m.clone().s1])
+def test_an_exact_seed_and_undo_find_the_block_in_a_clone_of_a_block_above_the_one_replaced(clone):
+    """probe63 #2: the report's block was looked up by its name (s1.t.surrogate_replacement) in the clone of s1, which
+    holds it as t.surrogate_replacement: the exact seed and undo said it was not there."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.s1 = pyo.Block()
+    m.s1.t = _one_product(pyo.Block())
+    m.s1.o = pyo.Objective(expr=m.s1.t.x + m.s1.t.y)
+    report = replace_products(m.s1.t, "3x8")
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=2, seed="exact")
+    c = clone(m)
+    result, found = solve_with_start(c, report, config, start=start)
+    assert found.found and result.optimal and result.objective == pytest.approx(solve(m.s1, config).objective, abs=1e-6)
+    report.undo(c)
+    assert c.t.c.active and c.t.component(report.block) is None
+
+
 def test_a_missing_config_or_surrogates_is_named():
     import pyomo.environ as pyo
 
