@@ -115,12 +115,12 @@ def _clone_without(model, block):
     parent, name = block.parent_block(), block.local_name
     last = next(reversed(list(parent.component_objects(descend_into=False))))
     if block is not last:
-        view = standalone_clone(model)
+        view = standalone_clone(model, own=True)
         find_like(view, block, model).parent_block().del_component(name)
         return view
     parent.del_component(block)
     try:
-        return standalone_clone(model)
+        return standalone_clone(model, own=True)  # its own copy of a variable it reads from a parent
     finally:
         parent.add_component(name, block)
 

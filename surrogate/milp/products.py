@@ -112,11 +112,12 @@ def check_owned(model, variables) -> None:
     for var in variables:
         owner = var.model()
         if owner is not root:
-            where = "no model" if owner is None else f"another model, {owner.name!r}"
-            if owner is not None and owner.name == root.name:  # two unnamed models are both 'unknown'
-                where = f"another model: a different model object, also named {owner.name!r}"
+            # local_name: a model's name is quoted where it holds brackets (a clone of m.s[1] is named 's[1]')
+            where = "no model" if owner is None else f"another model, {owner.local_name!r}"
+            if owner is not None and owner.local_name == root.local_name:  # two unnamed models are both 'unknown'
+                where = f"another model: a different model object, also named {owner.local_name!r}"
             raise ModelFormatError(
-                f"variable {var.name!r} in a product is not a component of model {root.name!r} (it belongs to {where}), "
+                f"variable {var.name!r} in a product is not a component of model {root.local_name!r} (it belongs to {where}), "
                 "so its products cannot be told apart from those of a variable of the same name; "
                 "declare it on this model (e.g. model.add_component(name, pyo.Var(...)))"
             )

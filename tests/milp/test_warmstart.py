@@ -396,3 +396,31 @@ def test_an_unused_variable_with_a_nan_bound_does_not_crash_the_start(integer, s
     config = SolverConfig(time_limit=5, threads=1)
     result, _ = solve_with_start(m, surrogates, config, start=StartConfig(time_limit=2, seed=seed))
     assert result.has_solution and result.objective == pytest.approx(2.5, abs=0.05)
+
+
+def _reads_its_parent(integer: bool, *, indexed: bool = False):
+    """max x + y over a block that reads x (or an integer n, beside a local s.n of its own) from its parent."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.x, m.n = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(0, 5), domain=pyo.Integers)
+    m.s = pyo.Block([1]) if indexed else pyo.Block()
+    s = m.s[1] if indexed else m.s
+    s.y, s.n = pyo.Var(bounds=(-2, 2)), pyo.Var(bounds=(0, 1), domain=pyo.Integers)
+    factor = m.n if integer else m.x
+    s.c = pyo.Constraint(expr=factor * s.y <= 0.5)
+    s.o = pyo.Objective(expr=factor + s.y, sense=pyo.maximize)
+    return m, s
+
+
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+@pytest.mark.parametrize(("integer", "indexed"), [(False, False), (False, True), (True, False)])
+def test_a_start_on_a_block_whose_products_read_a_parent_s_variable(seed, integer, indexed):
+    """probe63 #3: the exact seed's clone of the block lacked the parent's x ('not a component of model'), and an
+    integer factor of the parent was looked up in the block by its name ('not part of model', or its s.n)."""
+    m, s = _reads_its_parent(integer, indexed=indexed)
+    report = replace_products(s, "3x8")
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=2, seed=seed)
+    for target in (s, s.clone()):
+        result, found = solve_with_start(target, report, config, start=start)
+        assert found.found and result.optimal and result.objective == pytest.approx(solve(s, config).objective, abs=1e-6)
