@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from ..errors import ModelFormatError, NonlinearModelError
-from .model_components import find_named, first_names
+from .model_components import find_named, first_names, seen_variables
 from .rewrite_record import RECORD
 from .solver_backends import backend_for
 from .solver_config import SolverConfig
@@ -202,8 +202,11 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
 
 
 def check_fixed_values(model) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read them)."""
-    unset = [v.name for v in model.component_data_objects(pyo.Var, active=True, descend_into=True) if v.fixed and v.value is None]
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
+    them): ``model``'s own, and those its active rows and objectives read from outside it (a parent block's)."""
+    every = ComponentSet(model.component_data_objects(pyo.Var, active=True, descend_into=True))
+    every.update(seen_variables(model))
+    unset = [v.name for v in every if v.fixed and v.value is None]
     if unset:
         raise ModelFormatError(
             f"variables {first_names(map(repr, unset))} are fixed but have no value; fix each at one, e.g. {unset[0]}.fix(0.3)"

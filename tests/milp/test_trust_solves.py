@@ -524,3 +524,16 @@ def test_a_variable_of_a_deactivated_block_or_of_another_model_that_a_row_reads_
     n.o = pyo.Objective(expr=n.x + other.s)
     with pytest.raises(ModelFormatError, match=r"variables 's' have a domain no MILP solver reads \(\[0:6:2\]"):
         solve(n, SolverConfig(time_limit=10, threads=1))
+
+
+def test_a_fixed_variable_without_a_value_read_from_a_parent_block_is_named():
+    """probe63 #5: solve(m.s1), whose row reads the parent's z (fixed, no value), crashed with a bare TypeError."""
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var(bounds=(0, 1))
+    m.z.fix()  # no value
+    m.s1 = pyo.Block()
+    m.s1.x = pyo.Var(bounds=(0, 2))
+    m.s1.c = pyo.Constraint(expr=m.s1.x + m.z <= 1.5)
+    m.s1.o = pyo.Objective(expr=m.s1.x, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=r"variables 'z' are fixed but have no value; fix each at one, e\.g\. z\.fix"):
+        solve(m.s1, CONFIG)
