@@ -164,6 +164,13 @@ class CoefficientScale:
                 "0 under a division, or data that was missing), which no solver reads as a number; give it a value"
             )
         matrix_limit, cost_limit, side_limit = COEFFICIENT_LIMITS.get(solver, (math.inf,) * 3)
+        if math.isinf(self.side) and not self.side_at.startswith("the constant"):  # kept as a side: -inf as an upper one
+            which, none = ("an upper", "a lower") if self.side < 0 else ("a lower", "an upper")
+            raise ModelFormatError(
+                f"{self.side_at} is {self.side:g}, {which} side that no point can meet, so the model has no point (do "
+                f"not leave it out: that drops the row); give it a finite value ({self.side:g} stands for no limit only "
+                f"as {none} side)"
+            )
         if abs(self.side) >= side_limit:
             raise ModelFormatError(
                 f"{self.side_at} is {self.side:.3g}, at or beyond {label}'s infinity of {side_limit:g}, so {label} would "
