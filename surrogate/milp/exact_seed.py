@@ -52,7 +52,7 @@ from .polish import FEASIBILITY_TOL, clip_to_bounds, polish
 from .polish_search import BOUND_GAP
 from .products import ReplacementReport
 from .relaxation import solve_mccormick
-from .rewrite_record import RECORD, owner
+from .rewrite_record import RECORD
 from .search_clock import as_wall, now
 from .solver_config import SolverConfig
 from .warmstart_config import EXACT_SEED_SHARE
@@ -102,7 +102,8 @@ def exact_view(model, report: ReplacementReport):
             f"(got {type(report).__name__}); pass the report, not the surrogates, or use seed='relaxation'"
         )
     block = report.replacement_block(model, "an exact seed")
-    originals = [item.original for item in getattr(block, RECORD).rewritten if owner(item.original) is not None]
+    record = getattr(block, RECORD)
+    originals = [item.original for item in record.rewritten if record.kept(item)]
     view = _clone_without(model, block)
     for component in originals:  # by their place: model may be a block, or a clone of one
         find_like(view, component, model).activate()
@@ -114,12 +115,12 @@ def _clone_without(model, block):
     parent, name = block.parent_block(), block.local_name
     last = next(reversed(list(parent.component_objects(descend_into=False))))
     if block is not last:
-        view = standalone_clone(model)
+        view = standalone_clone(model, own=True)
         find_like(view, block, model).parent_block().del_component(name)
         return view
     parent.del_component(block)
     try:
-        return standalone_clone(model)
+        return standalone_clone(model, own=True)  # its own copy of a variable it reads from a parent
     finally:
         parent.add_component(name, block)
 

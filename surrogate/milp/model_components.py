@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 import pyomo.environ as pyo
+from pyomo.common.modeling import unique_component_name
 from pyomo.core.base.component import Component
 from pyomo.core.expr.numvalue import is_potentially_variable
 from pyomo.core.expr.relational_expr import RangedExpression
@@ -226,15 +227,60 @@ def lies_within(component, block) -> bool:
 
 def find_like(target, component, model):
     """The component of ``target`` (``model`` or a clone of it) in ``component``'s place, or ``None``: found by its
-    ``ComponentUID`` relative to ``model`` where ``model`` holds ``component``, else (``model`` is a clone of the
-    model or block that holds it) relative to each block above ``component``, from its model down."""
+    ``ComponentUID`` relative to ``model`` where ``model`` holds ``component``. A variable that ``model`` reads from
+    outside it (a parent's, which a clone shares) is itself, never one of ``model``'s own of the same name; another
+    component outside ``model`` in its own model is in no place of it. Else (``model`` is a clone of the model or
+    block that holds ``component``) it is found relative to each block above ``component`` that ``model`` is shaped
+    like (:func:`_shaped_like`), from its model down."""
     from pyomo.core.base.componentuid import ComponentUID
 
-    for context in [model] if lies_within(component, model) else _blocks_above(component):
+    if lies_within(component, model):
+        contexts = [model]
+    elif component.model() is model.model() or (component.ctype is pyo.Var and _reads(model, component)):
+        return component if component.ctype is pyo.Var else None
+    else:
+        twin = _outside_twin(component, model) if component.ctype is pyo.Var else None
+        if twin is not None:
+            return twin
+        contexts = [b for b in _blocks_above(component) if _shaped_like(model, b)]
+    for context in contexts:
         found = target.find_component(ComponentUID(component, context=context))
         if found is not None:
             return found
     return None
+
+
+def _outside_twin(var, model):
+    """The variable outside ``model`` in ``var``'s place in ``model``'s model (a clone of ``var``'s), or ``None``:
+    a block of a clone of the whole model reads its parent's variables there."""
+    from pyomo.core.base.componentuid import ComponentUID
+
+    root = model.model()
+    if not _shaped_like(root, var.model()):
+        return None
+    twin = root.find_component(ComponentUID(var, context=var.model()))
+    return twin if getattr(twin, "ctype", None) is pyo.Var and not lies_within(twin, model) else None
+
+
+def _reads(model, var) -> bool:
+    """Whether a row or objective of ``model`` (active or not) reads ``var`` itself."""
+    return any(v is var for v in read_variables(model))
+
+
+def _shaped_like(model, block) -> bool:
+    """Whether ``model`` could be a clone of ``block``: it holds a component of the same name and kind for each of
+    ``block``'s own (a clone of a block beside ``block``, which lacks them, is not taken for one of it)."""
+    return all(
+        getattr(model.component(c.local_name), "ctype", None) is c.ctype for c in block.component_objects(descend_into=False)
+    )
+
+
+def read_variables(model) -> list:
+    """The variables that the rows and objectives of ``model`` read, active or not, each once."""
+    from pyomo.util.vars_from_expressions import get_vars_from_components
+
+    rows = (pyo.Constraint, pyo.Objective)
+    return list(get_vars_from_components(model, rows, active=None, descend_into=True, include_fixed=True))
 
 
 def _blocks_above(component) -> list:
@@ -247,16 +293,25 @@ def _blocks_above(component) -> list:
     return above
 
 
-def standalone_clone(block):
+def standalone_clone(block, *, own: bool = False):
     """A clone of ``block`` to build on: that of an element of an indexed block (``m.s[1]``), which belongs to no
     component (so components added to it are never built, and Pyomo's transformations refuse it), has its
-    components moved into a ``ConcreteModel`` of its own (their names, relative to it, stay the same)."""
-    copy = block.clone()
-    if copy.parent_component() is not None:
-        return copy
-    model = pyo.ConcreteModel(name=block.name)
-    model.transfer_attributes_from(copy)
-    return model
+    components moved into a ``ConcreteModel`` of its own (their names, relative to it, stay the same).
+
+    ``own``: the clone also holds a copy of each variable that ``block``'s rows read from outside it (a clone shares
+    those), at its bounds, domain, value and fixing then, so that every variable it reads is its own."""
+    outside = [v for v in read_variables(block) if not lies_within(v, block)] if own else []
+    copies = {id(v): pyo.Var(bounds=(v.lb, v.ub), domain=v.domain, initialize=v.value) for v in outside}
+    copy = block.clone(memo=dict(copies))  # the memo points the clone's expressions at the copies
+    if copy.parent_component() is None:
+        model = pyo.ConcreteModel(name=block.name)
+        model.transfer_attributes_from(copy)
+        copy = model
+    for v in outside:
+        copy.add_component(unique_component_name(copy, f"outside_{v.local_name}"), copies[id(v)])
+        if v.fixed:
+            copies[id(v)].fix()
+    return copy
 
 
 def active_objective(model):

@@ -175,7 +175,10 @@ def _feasibility_solve(model, config: SolverConfig, resolve: Callable):
     """``resolve(config)`` with ``model``'s active objective replaced by the constant 0 (of the same sense)."""
     objective = active_objective(model)
     name = unique_component_name(model, "surrogate_feasibility")
-    model.add_component(name, pyo.Objective(expr=0, sense=objective.sense))
+    added = pyo.Objective(expr=0, sense=objective.sense)
+    model.add_component(name, added)
+    if not added.is_constructed():  # a copy of an indexed block's element (m.s[1].clone()) builds nothing added to it
+        added.construct()
     objective.deactivate()
     try:
         return resolve(config)

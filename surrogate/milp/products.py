@@ -32,7 +32,7 @@ from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
-from .model_components import check_components, check_extendable, lies_within, python_path
+from .model_components import check_components, check_extendable, find_like, lies_within, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
 
@@ -112,11 +112,12 @@ def check_owned(model, variables) -> None:
     for var in variables:
         owner = var.model()
         if owner is not root:
-            where = "no model" if owner is None else f"another model, {owner.name!r}"
-            if owner is not None and owner.name == root.name:  # two unnamed models are both 'unknown'
-                where = f"another model: a different model object, also named {owner.name!r}"
+            # local_name: a model's name is quoted where it holds brackets (a clone of m.s[1] is named 's[1]')
+            where = "no model" if owner is None else f"another model, {owner.local_name!r}"
+            if owner is not None and owner.local_name == root.local_name:  # two unnamed models are both 'unknown'
+                where = f"another model: a different model object, also named {owner.local_name!r}"
             raise ModelFormatError(
-                f"variable {var.name!r} in a product is not a component of model {root.name!r} (it belongs to {where}), "
+                f"variable {var.name!r} in a product is not a component of model {root.local_name!r} (it belongs to {where}), "
                 "so its products cannot be told apart from those of a variable of the same name; "
                 "declare it on this model (e.g. model.add_component(name, pyo.Var(...)))"
             )
@@ -179,9 +180,9 @@ class ReplacementReport:
             return block
         if block is not None and self.record.root is model.model():  # undone on this very model: gone, even if
             return None  # the products were replaced again (the new block has the old name, and its own report)
-        named = [block.name] if block is not None else []
-        for name in (*named, self.block):  # a clone holds a block of the same name, with its own record
-            found = model.find_component(name)
+        # a clone holds a copy of the block in its place (found as a search finds it), with its own record
+        like = [find_like(model, block, model)] if block is not None else []
+        for found in (*like, model.find_component(self.block)):
             if found is not None and isinstance(getattr(found, RECORD, None), RewriteRecord):
                 return found
         return None

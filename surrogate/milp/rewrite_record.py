@@ -50,6 +50,15 @@ def owner(component):
     return None if component.parent_component() is None else component.parent_block()
 
 
+def within(component, model) -> bool:
+    """Whether ``component`` still lies within ``model``: neither it nor a block above it (up to ``model``) was
+    deleted, so a solve of ``model`` reads it (a row of a deleted sub-block keeps that block as its parent)."""
+    block = owner(component)
+    while block is not None and block is not model:
+        block = owner(block)
+    return block is model
+
+
 def mark_replaced(row, by: str) -> None:
     """Note on ``row``'s block that the replacement block named ``by`` replaced ``row`` (see :data:`MARK`)."""
     block = row.parent_block()
@@ -178,16 +187,18 @@ class Basis:
     def of(cls, model, derived, *, symbolic) -> Basis:
         """``model`` now, for the bounds ``derived`` (variable names) from it; ``symbolic(var)``: whether a bound
         of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out)."""
-        cons = tuple((c, c.expr) for c in model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        rows = model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
+        cons = tuple((c, c.expr, c.name) for c in rows)  # the name now: a deleted block's row forgets its path
         variables = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v.name not in derived]
         return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if not symbolic(v)))
 
-    def problem(self, rewritten) -> str | None:
-        """Which change makes the derived bounds unsafe now, or ``None``."""
+    def problem(self, rewritten, model) -> str | None:
+        """Which change makes the derived bounds unsafe now, or ``None``; ``model``: the one they were derived in
+        (a constraint no longer :func:`within` it was deleted)."""
         ours = {id(item.original) for item in rewritten}  # deactivated by the rewrite itself
-        for con, expr in self.constraints:
-            if owner(con) is None or con.expr is not expr or (not con.active and id(con) not in ours):
-                return f"constraint {con.name!r} was changed, deactivated or deleted"
+        for con, expr, name in self.constraints:
+            if not within(con, model) or con.expr is not expr or (not con.active and id(con) not in ours):
+                return f"constraint {name!r} was changed, deactivated or deleted"
         for var, lb, ub in self.bounds:
             if _wider(var, lb, ub):
                 return f"{var.name!r} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
@@ -278,7 +289,7 @@ class RewriteRecord(FactorRecord):
     def problems(self, *, relaxed_vars=None) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`Basis`."""
         problems = [p for p in (self._changed(r) for r in self.rewritten) if p] + super().problems(relaxed_vars=relaxed_vars)
-        basis = self.basis.problem(self.rewritten) if self.basis is not None else None
+        basis = self.basis.problem(self.rewritten, self.block.model()) if self.basis is not None else None
         if basis:
             problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
         return problems
@@ -290,7 +301,7 @@ class RewriteRecord(FactorRecord):
 
     def _follow_senses(self) -> None:
         for index, item in enumerate(self.rewritten):
-            if item.sense is not None and owner(item.original) is not None:  # an objective not deleted
+            if item.sense is not None and self.kept(item):  # an objective not deleted
                 self._follow_sense(index, item)
 
     def _follow_sense(self, index: int, item: Rewritten) -> None:
@@ -304,13 +315,16 @@ class RewriteRecord(FactorRecord):
             item.original.sense = item.copy.sense
         self.senses[index] = item.original.sense
 
-    @staticmethod
-    def _changed(item: Rewritten) -> str | None:
+    def kept(self, item: Rewritten) -> bool:
+        """Whether ``item``'s original is still part of the model (:func:`within` it: not deleted, nor its block)."""
+        return within(item.original, self.block.model())
+
+    def _changed(self, item: Rewritten) -> str | None:
         """A message if ``item``'s original no longer holds the expression that was copied, or is active again."""
         from .model_components import python_path
 
         kind = "constraint" if item.sense is None else "objective"  # a deleted element has no ctype any more
-        if owner(item.original) is None:
+        if not self.kept(item):
             return f"{kind} {item.name!r} was deleted from the model (its copy still holds it)"
         if item.original.active and item.copy.active:
             return (
@@ -329,7 +343,7 @@ class RewriteRecord(FactorRecord):
         delete the block from its parent."""
         self._follow_senses()
         for item in self.rewritten:
-            if owner(item.original) is None:
+            if not self.kept(item):
                 continue
             item.original.activate()
             unmark_replaced(item.original)

@@ -68,12 +68,17 @@ def _empty(block) -> bool:
 def _active_within(block, model) -> bool:
     """Whether ``block`` and every block above it, up to ``model`` (the one solved), are active (a disjunct that a
     GDP transformation replaced by constraints elsewhere counts as active, unless it is off: :func:`_fixed_off`)."""
+    return _off_at(block, model) is None
+
+
+def _off_at(block, model):
+    """The first block from ``block`` up to ``model`` that is off (see :func:`_active_within`), or ``None``."""
     while block is not None and block is not model:
         transformed = block.ctype is Disjunct and getattr(block, "transformation_block", None) is not None
         if (not block.active and not transformed) or (transformed and _fixed_off(block)):
-            return False
+            return block
         block = block.parent_block()
-    return True
+    return None
 
 
 def _fixed_off(disjunct) -> bool:
@@ -130,7 +135,7 @@ def _check_lost_rows(model, record: FactorRecord) -> None:
     lost = [
         item.name
         for item in record.rewritten
-        if owner(item.original) is not None and not item.original.active and _active_within(owner(item.original), model)
+        if record.kept(item) and not item.original.active and _active_within(owner(item.original), model)
     ]
     if lost:
         raise ModelFormatError(
@@ -173,12 +178,17 @@ def _check_unread(model, blocks) -> None:
     rows = pyo.Constraint, pyo.Objective
     exprs = (c.expr for c in model.component_data_objects(rows, active=True, descend_into=True) if id(c) not in relaxed)
     read = next((v for expr in exprs for v in identify_variables(expr) if v in own), None)
-    if read is not None:
-        raise ModelFormatError(
-            f"block {own[read].name!r} of products is deactivated (it or a block above it), but {read.name!r} of it is "
-            "still read by an active row or objective, where nothing defines it any more; activate the block again, "
-            "or take the product out of those rows"
-        )
+    if read is None:
+        return
+    off = _off_at(own[read], model)
+    why, fix = "is deactivated (it or a block above it)", "activate the block again"
+    if off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
+        why = f"lies in disjunct {off.name!r}, whose indicator is fixed False (its relaxed rows constrain nothing)"
+        fix = "build the product outside the disjunct where rows outside it read it, or leave the disjunct's indicator free"
+    raise ModelFormatError(
+        f"block {own[read].name!r} of products {why}, but {read.name!r} of it is still read by an active row or "
+        f"objective, where nothing defines it any more; {fix}, or take the product out of those rows"
+    )
 
 
 def forget_rewrites(model) -> None:

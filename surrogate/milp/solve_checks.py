@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from ..errors import ModelFormatError, NonlinearModelError
-from .model_components import find_named, first_names
+from .model_components import find_named, first_names, seen_variables
 from .rewrite_record import RECORD
 from .solver_backends import backend_for
 from .solver_config import SolverConfig
@@ -164,6 +164,13 @@ class CoefficientScale:
                 "0 under a division, or data that was missing), which no solver reads as a number; give it a value"
             )
         matrix_limit, cost_limit, side_limit = COEFFICIENT_LIMITS.get(solver, (math.inf,) * 3)
+        if math.isinf(self.side) and not self.side_at.startswith("the constant"):  # kept as a side: -inf as an upper one
+            which, none = ("an upper", "a lower") if self.side < 0 else ("a lower", "an upper")
+            raise ModelFormatError(
+                f"{self.side_at} is {self.side:g}, {which} side that no point can meet, so the model has no point (do "
+                f"not leave it out: that drops the row); give it a finite value ({self.side:g} stands for no limit only "
+                f"as {none} side)"
+            )
         if abs(self.side) >= side_limit:
             raise ModelFormatError(
                 f"{self.side_at} is {self.side:.3g}, at or beyond {label}'s infinity of {side_limit:g}, so {label} would "
@@ -202,8 +209,11 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
 
 
 def check_fixed_values(model) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read them)."""
-    unset = [v.name for v in model.component_data_objects(pyo.Var, active=True, descend_into=True) if v.fixed and v.value is None]
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
+    them): ``model``'s own, and those its active rows and objectives read from outside it (a parent block's)."""
+    every = ComponentSet(model.component_data_objects(pyo.Var, active=True, descend_into=True))
+    every.update(seen_variables(model))
+    unset = [v.name for v in every if v.fixed and v.value is None]
     if unset:
         raise ModelFormatError(
             f"variables {first_names(map(repr, unset))} are fixed but have no value; fix each at one, e.g. {unset[0]}.fix(0.3)"

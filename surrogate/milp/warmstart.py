@@ -101,7 +101,8 @@ class _Search:
         inside = {id(b) for b in blocks}
         # each IntegerProduct's factor and digits in the clone: the digits follow the factor (hold_integers)
         pair_of = ComponentMap(self.pairs)
-        clone_of = lambda v: pair_of[find_like(model, v, model)]  # noqa: E731 (v of model, or of what it was cloned from)
+        # v of model, or of what it was cloned from; one read from outside model (a parent's) is shared by the clone
+        clone_of = lambda v: pair_of.get(find_like(model, v, model), v)  # noqa: E731
         self.digits = [(p, clone_of(p.factor), [clone_of(b) for b in p.bits.values()]) for p in digits]
         derived = {id(b) for _, _, bits in self.digits for b in bits}
         # the model's own integer variables, held at rounded values once a seed has placed them (hold_integers)

@@ -294,3 +294,39 @@ def test_replacing_many_products_never_walks_the_whole_model_per_product(monkeyp
     m.o = pyo.Objective(expr=sum(m.x.values()))
     replace_products(m, "3x8", implied_bounds=False)
     assert len(m.surrogate_replacement.component_map(pyo.Block)) >= 29 and calls == []
+
+
+def test_find_like_never_takes_a_parent_s_variable_for_a_block_s_own_of_the_same_name():
+    """probe63 #3: find_like(m.s, m.n, m.s) looked m.n up by its name inside m.s and found m.s.n."""
+    from surrogate.milp.model_components import find_like
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 5))
+    m.s = pyo.Block()
+    m.s.n, m.s.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.s.c = pyo.Constraint(expr=m.n * m.s.y <= 1)
+    assert find_like(m.s, m.n, m.s) is m.n  # read from the parent: itself
+    clone = m.s.clone()  # shares m.n
+    assert find_like(clone, m.n, clone) is m.n
+    whole = m.clone()  # its s reads its own parent's n
+    assert find_like(whole.s, m.n, whole.s) is whole.n
+    assert find_like(clone, m.s.n, clone) is clone.n and find_like(clone, m.s, clone) is None
+
+
+def test_a_clone_of_an_indexed_element_is_named_without_doubled_quotes():
+    """probe63 #3: the message named the model "'s[1]'" (a model's name is quoted where it holds brackets)."""
+    from pyomo.core.expr.visitor import identify_variables
+
+    from surrogate.milp.model_components import standalone_clone
+    from surrogate.milp.products import check_owned
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.s = pyo.Block([1])
+    m.s[1].y = pyo.Var()
+    m.s[1].c = pyo.Constraint(expr=m.x * m.s[1].y <= 1)
+    with pytest.raises(ModelFormatError, match=r"not a component of model 's\[1\]' \(it belongs to another model, 'unknown'\)"):
+        check_owned(standalone_clone(m.s[1]), [m.x])
+    own = standalone_clone(m.s[1], own=True)  # with a copy of x of its own
+    assert {v.name for v in identify_variables(own.c.body)} == {"outside_x", "y"}
+    check_owned(own, list(identify_variables(own.c.body)))

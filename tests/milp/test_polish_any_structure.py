@@ -252,3 +252,16 @@ def test_an_integer_start_with_no_completion_is_stepped_to_a_feasible_optimum():
     result = polish(m, {"N": 1000, "y": 1.0}, config=CONFIG, time_limit=10, restarts=0)
     assert result.status == "polished" and m.N.value == 1001
     assert result.objective_after == pytest.approx(1001 + 10 * 1000.5 / 1001, abs=1e-6)
+
+
+def test_a_fixed_variable_without_a_value_is_named():
+    """probe63 #5: polish crashed with a bare TypeError while writing its own 'fixed at' message."""
+    from surrogate.errors import ModelFormatError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 1))
+    m.z.fix()  # no value
+    m.c = pyo.Constraint(expr=m.x * m.y + m.z <= 1.5)
+    m.obj = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=r"variables 'z' are fixed but have no value; fix each at one, e\.g\. z\.fix"):
+        polish(m, {"x": 0.5, "y": 0.5, "z": 0.5}, config=CONFIG, restarts=0)

@@ -276,3 +276,21 @@ def test_gurobi_with_presolve_off_calling_an_unbounded_mip_optimal_is_unbounded(
     m.o = pyo.Objective(expr=-m.n - 2 * m.y, sense=pyo.maximize)
     result = solve(m, SolverConfig(solver="gurobi", time_limit=5, threads=1, options=(("Presolve", 0),)))
     assert result.termination == Termination.UNBOUNDED and not result.optimal
+
+
+def test_a_clone_of_an_indexed_block_s_element_is_told_unbounded_too():
+    """probe63 #4: the feasibility solve added its objective to the clone of m.s[1], which belongs to no component,
+    so Pyomo never built it: refused as 'has no active objective'."""
+
+    def fill(b, i):  # n = k + 1 over the integers, max n: unbounded
+        b.n, b.k = pyo.Var(domain=pyo.Integers), pyo.Var(domain=pyo.Integers)
+        b.c = pyo.Constraint(expr=3 * b.n - 3 * b.k == 3)
+        b.o = pyo.Objective(expr=b.n, sense=pyo.maximize)
+
+    m = pyo.ConcreteModel()
+    m.s = pyo.Block([1], rule=fill)
+    config = SolverConfig(time_limit=5, threads=1)
+    assert solve(m.s[1], config).termination == Termination.UNBOUNDED
+    orphan = m.s[1].clone()
+    assert solve(orphan, config).termination == Termination.UNBOUNDED
+    assert [o.name for o in orphan.component_objects(pyo.Objective)] == ["o"]  # the feasibility objective taken off

@@ -526,3 +526,31 @@ def test_a_deleted_indexed_row_of_a_block_replaced_with_its_model_is_left_out():
         solve(m.s, CONFIG)
     report.undo(m)
     assert m.component(report.block) is None and m.s.o[1].active
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        (lambda s, m: setattr(s, "c", pyo.Constraint(expr=m.x * m.y <= 1)), r"constraint 's1.c' was deleted from the model"),
+        (
+            lambda s, m: setattr(s, "lim", pyo.Constraint(expr=m.x + m.y <= 1)),
+            r"derived for x, y from the constraints rest on it: constraint 's1.lim' was changed, deactivated or deleted",
+        ),
+    ],
+)
+def test_a_deleted_sub_block_that_holds_a_replaced_row_or_a_basis_row_is_refused(row, match):
+    """probe63 #1: deleting the block ``s1`` that held a replaced row (or a row the derived bounds rest on) went
+    unnoticed (its rows still have ``s1`` as their parent), and the deleted row kept cutting the model."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, None)), pyo.Var(bounds=(0, None))
+    m.cap = pyo.Constraint(expr=m.x + m.y <= 4)
+    m.s1 = pyo.Block()
+    row(m.s1, m)
+    m.c = pyo.Constraint(expr=m.x * m.y <= 0.2)
+    m.o = pyo.Objective(expr=m.x + 2 * m.y, sense=pyo.maximize)
+    report = replace_products(m, NET)
+    refresh_rewrites(m)
+    m.del_component(m.s1)
+    _refused(m, match)
+    report.undo(m)  # the deleted row is left out
+    assert m.component(report.block) is None and m.c.active

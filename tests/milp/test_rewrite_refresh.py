@@ -69,7 +69,9 @@ def test_a_product_in_a_disjunct_fixed_false_before_bigm_is_off(read_outside):
     pyo.TransformationFactory("gdp.bigm").apply_to(m, bigM=100)
     m.x.setub(5)
     if read_outside:
-        with pytest.raises(ModelFormatError, match=r"block 'd1.surrogate_x_y' of products is deactivated .* still read"):
+        # probe63 #6: it said the block "is deactivated ... activate the block again"; nothing was deactivated
+        said = r"block 'd1.surrogate_x_y' of products lies in disjunct 'd1', whose indicator is fixed False .* still read"
+        with pytest.raises(ModelFormatError, match=said + r".*build the product outside the disjunct"):
             solve(m, CONFIG)
     else:
         assert solve(m, CONFIG).objective == pytest.approx(10.1, abs=1e-4)

@@ -524,3 +524,31 @@ def test_a_variable_of_a_deactivated_block_or_of_another_model_that_a_row_reads_
     n.o = pyo.Objective(expr=n.x + other.s)
     with pytest.raises(ModelFormatError, match=r"variables 's' have a domain no MILP solver reads \(\[0:6:2\]"):
         solve(n, SolverConfig(time_limit=10, threads=1))
+
+
+def test_a_fixed_variable_without_a_value_read_from_a_parent_block_is_named():
+    """probe63 #5: solve(m.s1), whose row reads the parent's z (fixed, no value), crashed with a bare TypeError."""
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var(bounds=(0, 1))
+    m.z.fix()  # no value
+    m.s1 = pyo.Block()
+    m.s1.x = pyo.Var(bounds=(0, 2))
+    m.s1.c = pyo.Constraint(expr=m.s1.x + m.z <= 1.5)
+    m.s1.o = pyo.Objective(expr=m.s1.x, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=r"variables 'z' are fixed but have no value; fix each at one, e\.g\. z\.fix"):
+        solve(m.s1, CONFIG)
+
+
+@pytest.mark.parametrize(("value", "which"), [(-math.inf, "an upper"), (math.inf, "a lower")])
+def test_an_infinite_side_no_point_can_meet_is_not_taken_for_a_missing_one(value, which):
+    """probe63 #6: x + y <= p with p = -inf was refused with the advice for a missing side ('leave ... out (None)'),
+    which would drop the row and solve another model."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 2))
+    m.p = pyo.Param(mutable=True, initialize=0.5, within=pyo.Reals)
+    m.c = pyo.Constraint(expr=m.x + m.y <= m.p if value < 0 else m.x + m.y >= m.p)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    m.p = value
+    said = rf"a side of constraint 'c' is {value:g}, {which} side that no point can meet, so the model has no point"
+    with pytest.raises(ModelFormatError, match=said + r" \(do not leave it out: that drops the row\); give it a finite"):
+        solve(m, CONFIG)

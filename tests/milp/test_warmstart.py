@@ -284,6 +284,25 @@ def test_a_start_on_an_indexed_block_whose_products_were_replaced_in_it(seed, cl
     assert found.found and result.optimal and result.objective == pytest.approx(solve(b, config).objective, abs=1e-6)
 
 
+@pytest.mark.parametrize("clone", [lambda m: m.s1.clone(), lambda m: m.clone().s1])
+def test_an_exact_seed_and_undo_find_the_block_in_a_clone_of_a_block_above_the_one_replaced(clone):
+    """probe63 #2: the report's block was looked up by its name (s1.t.surrogate_replacement) in the clone of s1, which
+    holds it as t.surrogate_replacement: the exact seed and undo said it was not there."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.s1 = pyo.Block()
+    m.s1.t = _one_product(pyo.Block())
+    m.s1.o = pyo.Objective(expr=m.s1.t.x + m.s1.t.y)
+    report = replace_products(m.s1.t, "3x8")
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=2, seed="exact")
+    c = clone(m)
+    result, found = solve_with_start(c, report, config, start=start)
+    assert found.found and result.optimal and result.objective == pytest.approx(solve(m.s1, config).objective, abs=1e-6)
+    report.undo(c)
+    assert c.t.c.active and c.t.component(report.block) is None
+
+
 def test_a_missing_config_or_surrogates_is_named():
     import pyomo.environ as pyo
 
@@ -377,3 +396,31 @@ def test_an_unused_variable_with_a_nan_bound_does_not_crash_the_start(integer, s
     config = SolverConfig(time_limit=5, threads=1)
     result, _ = solve_with_start(m, surrogates, config, start=StartConfig(time_limit=2, seed=seed))
     assert result.has_solution and result.objective == pytest.approx(2.5, abs=0.05)
+
+
+def _reads_its_parent(integer: bool, *, indexed: bool = False):
+    """max x + y over a block that reads x (or an integer n, beside a local s.n of its own) from its parent."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.x, m.n = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(0, 5), domain=pyo.Integers)
+    m.s = pyo.Block([1]) if indexed else pyo.Block()
+    s = m.s[1] if indexed else m.s
+    s.y, s.n = pyo.Var(bounds=(-2, 2)), pyo.Var(bounds=(0, 1), domain=pyo.Integers)
+    factor = m.n if integer else m.x
+    s.c = pyo.Constraint(expr=factor * s.y <= 0.5)
+    s.o = pyo.Objective(expr=factor + s.y, sense=pyo.maximize)
+    return m, s
+
+
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+@pytest.mark.parametrize(("integer", "indexed"), [(False, False), (False, True), (True, False)])
+def test_a_start_on_a_block_whose_products_read_a_parent_s_variable(seed, integer, indexed):
+    """probe63 #3: the exact seed's clone of the block lacked the parent's x ('not a component of model'), and an
+    integer factor of the parent was looked up in the block by its name ('not part of model', or its s.n)."""
+    m, s = _reads_its_parent(integer, indexed=indexed)
+    report = replace_products(s, "3x8")
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=2, seed=seed)
+    for target in (s, s.clone()):
+        result, found = solve_with_start(target, report, config, start=start)
+        assert found.found and result.optimal and result.objective == pytest.approx(solve(s, config).objective, abs=1e-6)
