@@ -119,6 +119,8 @@ class FactorBox:
             return f"{var.name!r} was integer when its products were built (they rely on it) and is now {var.domain}"
         low, high = (float(pyo.value(b)) for b in (self.lb, self.ub))
         if readable_bounds(var) is None or any(map(math.isnan, (low, high))):  # Pyomo refuses to read a NaN bound
+            if any(isinstance(b, float) and math.isnan(b) for b in (var.lower, var.upper)):  # setlb(nan): no Param
+                return f"{var.name!r} was given a bound that is NaN; give it a number within [{low!r}, {high!r}] again"
             return f"{var.name!r} has a bound that is NaN (a mutable Param of its bounds set to nan); {PARAMS_FIX}"
         if any(map(math.isinf, (low, high))):  # a mutable Param of its bounds set to inf ("no limit")
             return (

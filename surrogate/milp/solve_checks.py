@@ -266,7 +266,8 @@ def check_linear(model, *, constraints: bool = True) -> None:
             "replace its products first (surrogate.replace_products(model); where they were replaced before "
             "these were added, undo that first: report.undo(model)); if a variable was fixed when its products were replaced "
             "(replace_products keeps it as a coefficient) and is unfixed now, fix it again, or replace the "
-            "products of the exact model with it unfixed"
+            "products of the exact model with it unfixed; solve() takes MILPs only: to solve the exact model, use a "
+            "global solver (SCIP: surrogate.milp.scip_direct.make_scip_direct().solve(model, time_limit=60))"
         )
 
 

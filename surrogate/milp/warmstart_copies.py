@@ -19,6 +19,7 @@ from .integer_products import IntegerProduct
 from .interface import ExactProduct
 from .model_components import find_like
 from .products import ReplacementReport
+from .rewrite_record import RELAX_RECORD
 from .scaled_products import BilinearSurrogate, EncodedBaseline
 from .solution_check import readable_bounds
 
@@ -170,4 +171,6 @@ def relax_integers(model) -> None:
     """
     variables = model.component_data_objects(pyo.Var, active=None)
     relaxed = [v for v in variables if v.is_integer() and readable_bounds(v) is not None]
+    if model.component(RELAX_RECORD) is not None:  # the user's own relaxation's record, kept after its reverse: Pyomo
+        model.del_component(RELAX_RECORD)  # replaces it anyway, with a warning printed on every warm start
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model, targets=relaxed)

@@ -554,3 +554,12 @@ def test_a_deleted_sub_block_that_holds_a_replaced_row_or_a_basis_row_is_refused
     _refused(m, match)
     report.undo(m)  # the deleted row is left out
     assert m.component(report.block) is None and m.c.active
+
+
+def test_a_plain_nan_bound_is_not_blamed_on_a_param():
+    """setlb(nan) on a model without a Param was refused as 'a mutable Param of its bounds set to nan' (probe66 #6)."""
+    m = _model()
+    replace_products(m, NET)
+    m.x.setlb(math.nan)
+    with pytest.raises(ModelFormatError, match=r"'x' was given a bound that is NaN; give it a number within \[-1.0, 2.0\]"):
+        refresh_rewrites(m)

@@ -424,3 +424,23 @@ def test_a_start_on_a_block_whose_products_read_a_parent_s_variable(seed, intege
     for target in (s, s.clone()):
         result, found = solve_with_start(target, report, config, start=start)
         assert found.found and result.optimal and result.objective == pytest.approx(solve(s, config).objective, abs=1e-6)
+
+
+def test_a_model_the_user_relaxed_and_restored_starts_without_pyomo_s_replacing_warning(caplog):
+    """The search's clone kept the copy of the user's reversed relax_integer_vars record, and relaxing it again
+    logged Pyomo's 'Implicitly replacing the Component attribute _relaxed_integer_vars' on every start (probe66 #7)."""
+    import pyomo.environ as pyo
+
+    from surrogate.nets.construct import hand_built
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 1))
+    m.n = pyo.Var(bounds=(0, 3), domain=pyo.Integers)
+    m.c = pyo.Constraint(expr=m.x * m.y + m.n >= 1.5)
+    m.o = pyo.Objective(expr=m.x + 3 * m.y + m.n)
+    report = replace_products(m, hand_built("3x8", "shared"))
+    relax = pyo.TransformationFactory("core.relax_integer_vars")
+    relax.apply_to(m, reverse=relax.apply_to(m))
+    res, _ = solve_with_start(m, report, SolverConfig(time_limit=10, threads=1), start=StartConfig())
+    assert res.optimal and res.objective == pytest.approx(2.0, abs=1e-4)
+    assert "Implicitly replacing" not in caplog.text
