@@ -158,11 +158,17 @@ def _fixed_input_width(graph) -> None:
 
 
 def _add_initializer(graph, array: np.ndarray, name: str) -> str:
+    """Add ``array`` as an initializer named ``name`` (``name.1``, ... where taken: layers may share a weight)."""
     from onnx import numpy_helper
 
+    taken = {t.name for t in graph.initializer} | {i.name for i in graph.input} | {o for n in graph.node for o in n.output}
+    unique, k = name, 0
+    while unique in taken:
+        k += 1
+        unique = f"{name}.{k}"
     floating = array.dtype in (np.float16, np.float32, np.float64)  # a float64 file keeps its precision
-    graph.initializer.append(numpy_helper.from_array(array if floating else array.astype(np.float32), name))
-    return name
+    graph.initializer.append(numpy_helper.from_array(array if floating else array.astype(np.float32), unique))
+    return unique
 
 
 def _fold_constants(graph) -> None:
