@@ -69,17 +69,37 @@ def _to_model_proto(net: ReluMLP):
     example = torch.zeros((1, net.weights[0].shape[0]), dtype=torch.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            module,
-            (example,),
-            dynamo=True,
-            input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME],
-            dynamic_shapes=({0: torch.export.Dim("batch")},),
-            external_data=False,
-            verbose=False,
-        )
+        try:
+            program = torch.onnx.export(
+                module,
+                (example,),
+                dynamo=True,
+                input_names=[INPUT_NAME],
+                output_names=[OUTPUT_NAME],
+                dynamic_shapes=({0: torch.export.Dim("batch")},),
+                external_data=False,
+                verbose=False,
+            )
+        except Exception as exc:  # a Ctrl-C or SIGTERM (while torch imports its exporter) comes back wrapped in
+            interruption = _interruption_in(exc)  # a TorchExportError: it stops the run as an interruption again
+            if interruption is None:
+                raise
+            raise interruption from None
     return normalise_graph(program.model_proto)
+
+
+def _interruption_in(exc: BaseException) -> KeyboardInterrupt | None:
+    """The ``KeyboardInterrupt`` (or subclass) that ``exc`` was raised from or during, at any depth, if any."""
+    stack, seen = [exc], set()
+    while stack:
+        exc = stack.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        stack += [exc.__cause__, exc.__context__]
+    return None
 
 
 def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int = 1000, seed: int = 0) -> float:

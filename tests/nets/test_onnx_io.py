@@ -269,3 +269,29 @@ def test_hand_built_nets_whose_last_layers_share_a_weight_export_and_load(tmp_pa
     run = session.run(None, {session.get_inputs()[0].name: points.astype(np.float32)})[0].ravel()
     assert np.allclose(load_onnx(path).forward(points).ravel(), net.forward(points).ravel(), atol=1e-6)
     assert np.allclose(run, net.forward(points).ravel(), atol=1e-5)
+
+
+def test_an_interruption_wrapped_by_torch_s_exporter_stops_the_export_as_one(tmp_path, monkeypatch):
+    """A SIGTERM or Ctrl-C while torch imported its exporter came back as a TorchExportError (from an AttributeError
+    raised during the interruption): exit code 1 and a long traceback, not the 'interrupted' line (probe68 #4)."""
+    import torch
+
+    def interrupted(*args, **kwargs):
+        try:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise AttributeError("partially initialized module 'torch._dynamo'") from None
+        except AttributeError as exc:
+            raise RuntimeError("Failed to export the model with torch.export") from exc
+
+    def failed(*args, **kwargs):
+        raise RuntimeError("Failed to export the model with torch.export") from AttributeError("no such op")
+
+    monkeypatch.setattr(torch.onnx, "export", failed)
+    with pytest.raises(RuntimeError, match="Failed to export"):  # no interruption in it: as it came
+        export_onnx(random_net((4,)), tmp_path / "a.onnx")
+    monkeypatch.setattr(torch.onnx, "export", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export_onnx(random_net((4,)), tmp_path / "b.onnx")
+    assert not list(tmp_path.iterdir())
