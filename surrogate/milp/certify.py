@@ -119,32 +119,32 @@ def _cellwise_error(net: ReluMLP, points: int, onnx_float32: bool) -> tuple[floa
 
 
 def _declared_bound(net: ReluMLP) -> float | None:
-    """The net's ``error_bound`` metadata as a number where the net is the construction that proves it
-    (:func:`_is_construction`); ``None`` for any other net, or a value that is not a number (then unused)."""
-    try:
-        declared = float(net.metadata["error_bound"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return declared if _is_construction(net) else None
+    """The ``error_bound`` the construction proves where the net is that hand-built net (:func:`_construction`),
+    the rebuilt net's own number, never the one the net's metadata declares (a file can declare anything, ``0``
+    included); ``None`` for any other net."""
+    construction = _construction(net)
+    return None if construction is None else float(construction.metadata["error_bound"])
 
 
-def _is_construction(net: ReluMLP) -> bool:
-    """Whether ``net`` is the hand-built net its metadata names (kind, variant, architecture, active margin),
-    rebuilt and compared weight by weight, on the unit box its bound is proved on: each weight is the
-    construction's, exactly or rounded to float32 (as an ONNX export stores it). A tolerance let weights each
-    moved by 1e-7 through, which moves a 4-layer net's output by 3e-6, past :data:`DECLARED_MARGIN`."""
+def _construction(net: ReluMLP) -> ReluMLP | None:
+    """The hand-built net that ``net``'s metadata names (kind, variant, architecture, active margin), rebuilt on
+    the unit box its bound is proved on, where ``net`` is it, compared weight by weight: each weight is the
+    construction's, exactly or rounded to float32 (as an ONNX export stores it); ``None`` for any other net. A
+    tolerance let weights each moved by 1e-7 through, which moves a 4-layer net's output by 3e-6, past
+    :data:`DECLARED_MARGIN`."""
     from ..errors import SurrogateError
     from ..nets.construct import hand_built
 
     md = net.metadata
     if md.get("kind") != "hand-built" or net.domain != ((-1.0, 1.0), (-1.0, 1.0)):
-        return False
+        return None
     try:
         ref = hand_built(md["architecture"], md["variant"], active_margin=float(md.get("active_margin", 0.0)))
     except (SurrogateError, KeyError, TypeError, ValueError):
-        return False
+        return None
     mine, theirs = (*net.weights, *net.biases), (*ref.weights, *ref.biases)
-    return len(mine) == len(theirs) and all(a.shape == b.shape and _same_or_rounded(a, b) for a, b in zip(mine, theirs))
+    same = len(mine) == len(theirs) and all(a.shape == b.shape and _same_or_rounded(a, b) for a, b in zip(mine, theirs))
+    return ref if same else None
 
 
 def _same_or_rounded(mine: np.ndarray, construction: np.ndarray) -> bool:
@@ -184,8 +184,9 @@ def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, o
     one Lipschitz term from the whole net's ``|W_1| ... |W_L|`` was added everywhere: 9.5 times the
     true error for the zoo's 3x8 net (now 1.5), 8e5 times for a trained 6x8 one (now 8e4). A hand-built net
     of :mod:`surrogate.nets.construct` whose weights are its construction's (rebuilt from its metadata and
-    compared) gets ``min(E, error_bound + DECLARED_MARGIN)``, its proved bound (plus ``R``, the largest
-    cell's float32 term, with ``onnx_float32``), unless the grid shows it false; any other net's ``error_bound`` metadata is not trusted (a file can declare anything). The result is cached by the weights' :func:`~surrogate.milp.bounds.fingerprint`, domain, grid
+    compared) gets ``min(E, error_bound + DECLARED_MARGIN)``, ``error_bound`` the bound the rebuilt construction
+    proves (plus ``R``, the largest cell's float32 term, with ``onnx_float32``), unless the grid shows it false;
+    the ``error_bound`` a net's metadata declares is never read (a file can declare anything). The result is cached by the weights' :func:`~surrogate.milp.bounds.fingerprint`, domain, grid
     declaration and ``onnx_float32``.
     """
     if not is_number(points, integer=True, low=2):

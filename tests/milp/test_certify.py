@@ -83,6 +83,18 @@ def test_a_construction_moved_within_1e_7_per_weight_is_not_trusted():
     assert certified_error_bound(rounded, points=257) == pytest.approx(declared)  # as an ONNX export stores it
 
 
+def test_a_construction_that_declares_a_smaller_bound_gets_the_bound_the_construction_proves():
+    """hand_built('8x6', 'paired') with its metadata's error_bound edited to '0' got E = 1e-6 at points=129,
+    below its true error 6.77e-6: the file's number was trusted once the weights matched (probe64)."""
+    from surrogate import ReluMLP
+    from surrogate.nets.construct import hand_built
+
+    net = hand_built("8x6", "paired")
+    lying = ReluMLP(net.weights, net.biases, {**net.metadata, "error_bound": "0"})
+    assert certified_error_bound(lying, points=129) == certified_error_bound(net, points=129)
+    assert certified_error_bound(lying, points=129) >= _dense_max(lying, 801) > 6e-6
+
+
 def test_a_net_that_overflows_and_bad_grids_are_refused():
     from surrogate import ReluMLP
     from surrogate.errors import ConfigError, ModelFormatError
