@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
+from ..nets.onnx_files import PRECISION_KEY
 from ..nets.zoo import net_argument
 from ..options import check_flags, is_number
 from .bounds import fingerprint
@@ -177,17 +178,21 @@ def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, o
     rounding (a net that overflows float64 is refused). ``E`` bounds the net evaluated exactly, as the MILP that
     encodes its weights does (so :func:`~surrogate.milp.bilinear.bilinear`'s ``error_aware`` slack uses it). With
     ``onnx_float32=True`` each cell's bound also has a float32 term, a bound on ``|N_32 - N|`` there (``N_32`` the
-    net with its weights rounded to float32 and evaluated in float32, as its ONNX file runs in onnxruntime;
-    :func:`_cell_gains`), so ``E`` bounds ``|N_32(x, y) - x y|`` at float32 points ``(x, y)`` (without it the bound
-    was exceeded by 5.6e-8 at a grid corner of ``b24-seed-1x24``, by 1.27 times on deep hand-built nets); the
+    net with its weights rounded to float32 and each layer evaluated in float32, as the file
+    :func:`~surrogate.nets.onnx_io.export_onnx` writes runs in onnxruntime; :func:`_cell_gains`), so ``E`` bounds
+    ``|N_32(x, y) - x y|`` at float32 points ``(x, y)`` (without it the bound was exceeded by 5.6e-8 at a grid
+    corner of ``b24-seed-1x24``, by 1.27 times on deep hand-built nets). It covers a float32 or float64 file (which
+    rounds less) and a net built in code (as its export runs); a net loaded from a file that computes in float16
+    (its ``onnx_precision`` metadata, :func:`~surrogate.nets.onnx_io.load_onnx`), whose rounding unit is 8192 times
+    float32's, is refused (:class:`ConfigError`). The
     term is loose for deep nets (it takes a hand-built 48-neuron net's bound from 2e-6 to 4e-4). Before,
     one Lipschitz term from the whole net's ``|W_1| ... |W_L|`` was added everywhere: 9.5 times the
     true error for the zoo's 3x8 net (now 1.5), 8e5 times for a trained 6x8 one (now 8e4). A hand-built net
     of :mod:`surrogate.nets.construct` whose weights are its construction's (rebuilt from its metadata and
     compared) gets ``min(E, error_bound + DECLARED_MARGIN)``, ``error_bound`` the bound the rebuilt construction
     proves (plus ``R``, the largest cell's float32 term, with ``onnx_float32``), unless the grid shows it false;
-    the ``error_bound`` a net's metadata declares is never read (a file can declare anything). The result is cached by the weights' :func:`~surrogate.milp.bounds.fingerprint`, domain, grid
-    declaration and ``onnx_float32``.
+    the ``error_bound`` a net's metadata declares is never read (a file can declare anything). The result is
+    cached by the weights' :func:`~surrogate.milp.bounds.fingerprint`, domain, grid, construction and ``onnx_float32``.
     """
     if not is_number(points, integer=True, low=2):
         raise ConfigError(
@@ -195,6 +200,12 @@ def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, o
         )
     check_flags("certified_error_bound", onnx_float32=onnx_float32)
     net = net_argument(net, "certified_error_bound").check_product_net("certified_error_bound")
+    if onnx_float32 and PRECISION_KEY in net.metadata:
+        raise ConfigError(
+            f"certified_error_bound: onnx_float32=True bounds a float32 run, but the net's ONNX file computes in "
+            f"{net.metadata[PRECISION_KEY]}, whose rounding it does not cover; export the net in float32 "
+            "(export_onnx(net, path)) and run that file, or leave onnx_float32 off for the net as the MILP encodes it"
+        )
     declared = _declared_bound(net)
     key = (fingerprint(net), net.domain, points, declared, bool(onnx_float32))
     if key not in _CERTIFIED:

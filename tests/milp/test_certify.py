@@ -95,6 +95,33 @@ def test_a_construction_that_declares_a_smaller_bound_gets_the_bound_the_constru
     assert certified_error_bound(lying, points=129) >= _dense_max(lying, 801) > 6e-6
 
 
+def test_onnx_float32_refuses_a_float16_file_and_the_file_cannot_claim_float32(tmp_path):
+    """A float16 file's onnxruntime run (unit roundoff 2^-11) exceeded E(onnx_float32=True) of b12-best-3x4 by
+    1.6e-4: the float32 term was taken whatever the file's type (probe64)."""
+    import onnx
+    from onnx import TensorProto, numpy_helper
+
+    from surrogate.errors import ConfigError
+    from surrogate.nets.onnx_io import export_onnx, load_onnx
+    from surrogate.nets.zoo import DEFAULT_ZOO
+
+    model = onnx.load(str(DEFAULT_ZOO / "b12-best-3x4.onnx"))
+    for tensor in model.graph.initializer:
+        tensor.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16), tensor.name))
+    for value in (*model.graph.input, *model.graph.output):
+        value.type.tensor_type.elem_type = TensorProto.FLOAT16
+    del model.graph.value_info[:]
+    onnx.save(model, str(tmp_path / "half.onnx"))
+    half = load_onnx(tmp_path / "half.onnx")
+    assert half.metadata["onnx_precision"] == "float16"
+    with pytest.raises(ConfigError, match=r"onnx_float32=True bounds a float32 run, but the net's ONNX file computes in float16"):
+        certified_error_bound(str(tmp_path / "half.onnx"), points=33, onnx_float32=True)
+    assert certified_error_bound(half, points=33) > 0  # the net as the MILP encodes it
+    export_onnx(half, tmp_path / "full.onnx")  # its metadata says float16; the float32 file's is not read
+    full = load_onnx(tmp_path / "full.onnx")
+    assert "onnx_precision" not in full.metadata and certified_error_bound(full, points=33, onnx_float32=True) > 0
+
+
 def test_a_net_that_overflows_and_bad_grids_are_refused():
     from surrogate import ReluMLP
     from surrogate.errors import ConfigError, ModelFormatError
