@@ -23,6 +23,8 @@ from .bounds_interval import interval_layer
 CERTIFY_POINTS = 1025
 #: The unit roundoff of float32 (half its machine epsilon), in which an ONNX file runs.
 FLOAT32_UNIT = 2.0**-24
+#: The unit roundoff of float64, in which :func:`certified_error_bound` evaluates a net.
+FLOAT64_UNIT = 2.0**-53
 #: Added to a net's declared ``error_bound``: it holds for the exact construction, and an ONNX export
 #: rounds the weights to float32 (the zoo's hand-built nets move by below 1e-8).
 DECLARED_MARGIN = 1e-6
@@ -30,28 +32,37 @@ _CERTIFIED: dict = {}
 
 
 def _row_errors(net: ReluMLP, x: float, ys: np.ndarray) -> tuple[np.ndarray, float]:
-    """``|N(x, y) - x y|`` at the points ``(x, y)`` for ``y`` in ``ys``, and the largest value a layer takes there.
+    """``|N(x, y) - x y|`` at the points ``(x, y)`` for ``y`` in ``ys``, evaluated in float64, and a bound on how
+    far any of them lies from the exact value: :func:`_rounding_layer` carried through the layers from the
+    terms' magnitudes ``|h| @ |W| + |b|`` (a sum whose terms cancel rounds as its terms do), plus the rounding of
+    ``x y`` and of the difference.
 
     An error that is not a finite number (the net overflows float64) is :class:`ModelFormatError`.
     """
+    h = np.column_stack([np.full(len(ys), x), ys])
+    err, last = np.zeros_like(h), len(net.weights) - 1
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, with the fix
-        out, largest = net.forward_with_magnitude(np.column_stack([np.full(len(ys), x), ys]))
-        errors = np.abs(out - x * ys)
-    if not np.all(np.isfinite(errors)):
+        for k, (w, b) in enumerate(zip(net.weights, net.biases)):
+            h, err = h @ w + b, _rounding_layer(w, b, np.abs(h), err, FLOAT64_UNIT)
+            h = h if k == last else np.maximum(h, 0.0)
+        errors = np.abs(h[:, 0] - x * ys)
+        slack = err[:, 0] + 2 * FLOAT64_UNIT * (np.abs(h[:, 0]) + 2 * np.abs(x * ys))
+    if not (np.all(np.isfinite(errors)) and np.all(np.isfinite(slack))):
         raise ModelFormatError(
             f"net {net.architecture} overflows float64 on its domain {net.domain} (its values are not finite numbers "
             "there), so no error bound can be certified; scale its weights and domain to moderate numbers"
         )
-    return errors, largest
+    return errors, float(slack.max())
 
 
-def _float32_layer(w: np.ndarray, b: np.ndarray, reach: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """A bound on how far a float32 evaluation of ``h @ w + b`` lies from the exact one, per row: ``err`` bounds
-    the error of its input ``h`` (``|h| <= reach``), and each output rounds ``n + 2`` times at most (the
-    weights to float32, ``n`` products summed in any order, the bias): ``|W|^T e + gamma (|W|^T (|h| + e) + |b|)``
-    with ``gamma = m u / (1 - m u)``, ``m = n + 2``, ``u = 2^-24`` (the standard dot-product bound)."""
+def _rounding_layer(w: np.ndarray, b: np.ndarray, reach: np.ndarray, err: np.ndarray, unit: float) -> np.ndarray:
+    """A bound on how far an evaluation of ``h @ w + b`` in a float type of unit roundoff ``unit`` lies from the
+    exact one, per row: ``err`` bounds the error of its input ``h`` (``|h| <= reach``), and each output rounds
+    ``n + 2`` times at most (the weights to that type, ``n`` products summed in any order, the bias):
+    ``|W|^T e + gamma (|W|^T (|h| + e) + |b|)`` with ``gamma = m u / (1 - m u)``, ``m = n + 2`` (the standard
+    dot-product bound)."""
     m = w.shape[0] + 2
-    gamma = m * FLOAT32_UNIT / (1 - m * FLOAT32_UNIT)
+    gamma = m * unit / (1 - m * unit)
     weight = np.abs(w)
     return err @ weight + gamma * ((reach + err) @ weight + np.abs(b))
 
@@ -60,7 +71,7 @@ def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray, float32: bool) 
     """Per cell ``[low, high]`` (rows of 2 columns): whether every neuron keeps its sign on it (interval bounds),
     ``(G_x, G_y)`` bounding ``|dN/dx|, |dN/dy|`` on it (zero where it is stable: those cells need none), and a
     bound on ``|N_32 - N|`` on it with ``float32`` (zero without: the default bound does not pay for it), ``N_32``
-    the net evaluated in float32 (:func:`_float32_layer`; ReLU is exact and 1-Lipschitz, so an error passes it
+    the net evaluated in float32 (:func:`_rounding_layer`; ReLU is exact and 1-Lipschitz, so an error passes it
     unchanged) at float32 points, as its ONNX file runs.
 
     ``G`` is an interval Jacobian: ``W_1 D_1 W_2 ... W_L`` with ``D_k`` the slopes of layer ``k`` on the
@@ -69,10 +80,10 @@ def _cell_gains(net: ReluMLP, low: np.ndarray, high: np.ndarray, float32: bool) 
     hl, hu, masks, err = low, high, [], np.zeros_like(low)
     for w, b in zip(net.weights[:-1], net.biases[:-1]):
         zl, zu = interval_layer(w, b, hl, hu)
-        err = _float32_layer(w, b, np.maximum(np.abs(hl), np.abs(hu)), err) if float32 else err
+        err = _rounding_layer(w, b, np.maximum(np.abs(hl), np.abs(hu)), err, FLOAT32_UNIT) if float32 else err
         masks.append((zl >= 0, zu > 0))  # (active on all of the cell, active somewhere on it)
         hl, hu = np.maximum(zl, 0.0), np.maximum(zu, 0.0)
-    rounding = _float32_layer(net.weights[-1], net.biases[-1], hu, err)[:, 0] if float32 else np.zeros(len(low))
+    rounding = _rounding_layer(net.weights[-1], net.biases[-1], hu, err, FLOAT32_UNIT)[:, 0] if float32 else np.zeros(len(low))
     stable = np.all([(on == some).all(axis=1) for on, some in masks], axis=0)
     gains = np.zeros((len(low), 2))
     cells = np.flatnonzero(~stable)
@@ -95,17 +106,17 @@ def _cellwise_error(net: ReluMLP, points: int, onnx_float32: bool) -> tuple[floa
     :func:`certified_error_bound`, the largest float32 term of a cell ``max |N_32 - N|``); the bound holds each
     cell's float32 term only with ``onnx_float32``.
 
-    The bound gets ``1e-12`` of the largest value involved (a layer's, or ``|xy|``) for float64 rounding."""
+    The bound gets the largest bound on the grid evaluations' float64 rounding (:func:`_row_errors`, all rows),
+    and ``1e-12`` of ``max(1, |xy|, itself)`` for the rounding of its own sums."""
     (p, q), (r, s) = net.domain
     xs, ys = np.linspace(p, q, points), np.linspace(r, s, points)
     half_x, half_y = (q - p) / (points - 1) / 2, (s - r) / (points - 1) / 2
     big_x, big_y = max(abs(p), abs(q)), max(abs(r), abs(s))
     grid_worst = certified = worst_rounding = 0.0
-    left, largest = _row_errors(net, xs[0], ys)
-    scale = max(1.0, big_x * big_y, largest)
+    left, slack = _row_errors(net, xs[0], ys)
     for x0, x1 in zip(xs[:-1], xs[1:]):
-        right, largest = _row_errors(net, x1, ys)
-        scale = max(scale, largest)
+        right, row_slack = _row_errors(net, x1, ys)
+        slack = max(slack, row_slack)
         corners = np.maximum.reduce([left[:-1], left[1:], right[:-1], right[1:]])
         low = np.column_stack([np.full(points - 1, x0), ys[:-1]])
         high = np.column_stack([np.full(points - 1, x1), ys[1:]])
@@ -116,7 +127,8 @@ def _cellwise_error(net: ReluMLP, points: int, onnx_float32: bool) -> tuple[floa
         grid_worst = max(grid_worst, float(left.max()), float(right.max()))
         worst_rounding = max(worst_rounding, float(rounding.max()))
         left = right
-    return grid_worst, certified + 1e-12 * scale, worst_rounding  # float64 rounding of the evaluations
+    certified += slack  # float64 rounding of the evaluations
+    return grid_worst, certified + 1e-12 * max(1.0, big_x * big_y, certified), worst_rounding
 
 
 def _declared_bound(net: ReluMLP) -> float | None:
@@ -174,8 +186,9 @@ def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, o
       on the cell: 1, 0, or [0, 1] for a neuron that changes sign there; :func:`_cell_gains`),
       ``X = max(|p|, |q|)``, ``Y = max(|r|, |s|)``, and ``|xy - g_x g_y| <= |dx| Y + |dy| X``.
 
-    ``E`` is the largest cell bound, plus ``1e-12`` of the largest value involved for the evaluations'
-    rounding (a net that overflows float64 is refused). ``E`` bounds the net evaluated exactly, as the MILP that
+    ``E`` is the largest cell bound, plus a bound on the float64 rounding of the grid evaluations (the
+    dot-product bound carried through the layers from the magnitudes of the terms summed, so sums that cancel are
+    covered) and ``1e-12`` of ``max(1, X Y, E)`` (a net that overflows float64 is refused). ``E`` bounds the net evaluated exactly, as the MILP that
     encodes its weights does (so :func:`~surrogate.milp.bilinear.bilinear`'s ``error_aware`` slack uses it). With
     ``onnx_float32=True`` each cell's bound also has a float32 term, a bound on ``|N_32 - N|`` there (``N_32`` the
     net with its weights rounded to float32 and each layer evaluated in float32, as the file

@@ -122,6 +122,28 @@ def test_onnx_float32_refuses_a_float16_file_and_the_file_cannot_claim_float32(t
     assert "onnx_precision" not in full.metadata and certified_error_bound(full, points=33, onnx_float32=True) > 0
 
 
+def test_the_float64_allowance_covers_sums_whose_large_terms_cancel():
+    """Output weights 1e8 + 0.1 and -1e8 on two copies of 0.7x + 0.9: float64 loses ~1e-9 of a sum near 1, while
+    the allowance was 1e-12 of the values after cancellation, and E fell 7.9e-10 below the exact error (probe64)."""
+    from fractions import Fraction
+
+    from surrogate import ReluMLP
+
+    big = 1e8
+    w1, b1 = np.array([[0.7, 0.7, 0.0], [0.0, 0.0, 1.0]]), np.array([0.9, 0.9, 1.0])  # all active on the box
+    net = ReluMLP((w1, np.array([[big + 0.1], [-big], [0.5]])), (b1, np.array([-0.5])))
+
+    def exact(x, y):  # the net in rational arithmetic
+        h = [Fraction(x), Fraction(y)]
+        for k, (w, b) in enumerate(zip(net.weights, net.biases)):
+            z = [sum(h[r] * Fraction(w[r, c]) for r in range(len(h))) + Fraction(b[c]) for c in range(w.shape[1])]
+            h = z if k == len(net.weights) - 1 else [max(v, Fraction(0)) for v in z]
+        return float(abs(h[0] - Fraction(x) * Fraction(y)))
+
+    corners = np.linspace(-1, 1, 5)
+    assert certified_error_bound(net, points=5) >= max(exact(x, y) for x in corners for y in corners)
+
+
 def test_a_net_that_overflows_and_bad_grids_are_refused():
     from surrogate import ReluMLP
     from surrogate.errors import ConfigError, ModelFormatError
