@@ -166,6 +166,17 @@ def _same_or_rounded(mine: np.ndarray, construction: np.ndarray) -> bool:
     return bool(np.all((mine == construction) | (mine == rounded)))
 
 
+def _check_precision(net: ReluMLP, onnx_float32: bool) -> None:
+    """Refuse ``onnx_float32`` for a net whose ONNX file computes below float32's precision (float16): its
+    rounding is not the float32 term's (:class:`ConfigError`, naming the fix)."""
+    if onnx_float32 and PRECISION_KEY in net.metadata:
+        raise ConfigError(
+            f"certified_error_bound: onnx_float32=True bounds a float32 run, but the net's ONNX file computes in "
+            f"{net.metadata[PRECISION_KEY]}, whose rounding it does not cover; export the net in float32 "
+            "(export_onnx(net, path)) and run that file, or leave onnx_float32 off for the net as the MILP encodes it"
+        )
+
+
 def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, onnx_float32: bool = False) -> float:
     """A certified ``E >= max |N(x, y) - x y|`` over the net's domain ``[p, q] x [r, s]`` (cached per net).
 
@@ -213,12 +224,7 @@ def certified_error_bound(net: ReluMLP | str, *, points: int = CERTIFY_POINTS, o
         )
     check_flags("certified_error_bound", onnx_float32=onnx_float32)
     net = net_argument(net, "certified_error_bound").check_product_net("certified_error_bound")
-    if onnx_float32 and PRECISION_KEY in net.metadata:
-        raise ConfigError(
-            f"certified_error_bound: onnx_float32=True bounds a float32 run, but the net's ONNX file computes in "
-            f"{net.metadata[PRECISION_KEY]}, whose rounding it does not cover; export the net in float32 "
-            "(export_onnx(net, path)) and run that file, or leave onnx_float32 off for the net as the MILP encodes it"
-        )
+    _check_precision(net, onnx_float32)
     declared = _declared_bound(net)
     key = (fingerprint(net), net.domain, points, declared, bool(onnx_float32))
     if key not in _CERTIFIED:
