@@ -14,6 +14,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.bounds import milp_identity
 from ..nets.metrics import grid, score
 from ..nets.network import unit_box
+from ..nets.onnx_files import model_digest
 from ..nets.onnx_io import load_onnx
 from ..nets.zoo import find_entry, names_a_file, read_zoo
 from .scale_bench_config import ScaleBenchConfig
@@ -49,7 +50,11 @@ class NetRef:
 
 
 def _onnx_ref(path: str) -> NetRef:
-    """An ONNX net of the run, scored on the zoo's grid where it is made for [-1, 1]^2 (else its errors are unknown: NaN)."""
+    """An ONNX net of the run, scored on the zoo's grid where it is made for [-1, 1]^2 (else its errors are unknown: NaN).
+
+    Its hash is :func:`~surrogate.nets.onnx_files.model_digest`'s, which covers the external-data files the
+    ``.onnx`` file names: new weights of the same shapes leave that file byte-identical.
+    """
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"net {path!r}: no such ONNX file; pass an existing .onnx path or a zoo name")
@@ -58,7 +63,7 @@ def _onnx_ref(path: str) -> NetRef:
     if net.domain == unit_box(2):  # the grid errors of nets made for another box are not comparable
         scored = score(net)  # load_onnx has checked that it is 2 -> ... -> 1
         mae, max_error = scored.mae, scored.max_error
-    return NetRef(file.stem, str(file.resolve()), "", mae, max_error, sha256_file(file))
+    return NetRef(file.stem, str(file.resolve()), "", mae, max_error, model_digest(file) or sha256_file(file))
 
 
 def _zoo_entries(config: ScaleBenchConfig) -> list[tuple[str, dict]]:
@@ -137,8 +142,8 @@ def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
 def load_net(net: str, zoo: str, kind: str = NET, sha256: str = ""):
     """The net of a unit: zoo name ``net`` from ``zoo``, an ONNX path (``zoo`` empty), or a baseline's name.
 
-    With ``sha256`` (the file's when the run began, part of the unit's cache key), a file that has
-    changed since is refused (:class:`~surrogate.errors.ModelFormatError`): its solves would be cached
+    With ``sha256`` (the file's when the run began, part of the unit's cache key; an ONNX path's covers its
+    external-data files, :func:`~surrogate.nets.onnx_files.model_digest`), a file that has changed since is refused (:class:`~surrogate.errors.ModelFormatError`): its solves would be cached
     under the other file's key.
     """
     from ..milp.bilinear import resolve_surrogate
@@ -150,7 +155,7 @@ def load_net(net: str, zoo: str, kind: str = NET, sha256: str = ""):
     if entry is not None:  # the zoo's loader checks the file against its entry's SHA-256: the file is hashed once
         changed = bool(sha256) and _entry_sha(zoo, entry) != sha256
     else:  # a path that is no file is named by the loader below
-        changed = bool(sha256) and path.is_file() and sha256_file(path) != sha256
+        changed = bool(sha256) and path.is_file() and model_digest(path) != sha256
     if changed:
         raise ModelFormatError(
             f"{path}: the net's file changed while the run was going (its SHA-256 is not the one it began with); "

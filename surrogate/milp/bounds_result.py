@@ -8,6 +8,7 @@ net's ONNX metadata (see :mod:`surrogate.milp.bounds`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,9 +30,15 @@ def check_method(method: str) -> str:
 
 def check_methods(methods, where: str) -> tuple[str, ...]:
     """``methods`` as a tuple of bound methods: one method's name counts as one (not its characters), ``None``
-    means all of :data:`BOUND_METHODS`; an empty collection or an unknown method is :class:`ConfigError`."""
+    means all of :data:`BOUND_METHODS`; an empty collection, an unknown method, or a value that is no name nor
+    collection of names (``5``, ``True``, a dict) is :class:`ConfigError`."""
     if methods is None:
         return BOUND_METHODS
+    if not isinstance(methods, str) and (not isinstance(methods, Iterable) or isinstance(methods, Mapping)):
+        raise ConfigError(
+            f"{where}: methods={methods!r} must be a bound method's name or a list of them, e.g. ['interval', 'lp'], "
+            f"or None for all of {', '.join(BOUND_METHODS)}"
+        )
     found = (methods,) if isinstance(methods, str) else tuple(methods)
     if not found:
         raise ConfigError(

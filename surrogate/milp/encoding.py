@@ -49,6 +49,7 @@ from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 
 from ..errors import DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
+from ..nets.onnx_domain import box_given
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
@@ -155,11 +156,13 @@ class EncodedSurrogate(EncodedProduct):
         return ProductError(values[0], values[1], float(out), self.evaluate(*values), float(values[0] * values[1]))
 
 
-def _as_net(net_or_path: ReluMLP | str | os.PathLike) -> ReluMLP:
-    """The net of ``net_or_path``: a net, an ONNX path or a zoo name, as every entry point takes it."""
+def _as_net(net_or_path: ReluMLP | str | os.PathLike, box=None) -> ReluMLP:
+    """The net of ``net_or_path``: a net, an ONNX path or a zoo name, as every entry point takes it; with ``box``
+    (the caller's input box) a file's missing domain is not warned of (:func:`~surrogate.nets.onnx_domain.box_given`)."""
     from ..nets.zoo import resolve_surrogate
 
-    return resolve_surrogate(net_or_path)
+    with box_given(box is not None):  # the caller's box: a file's missing domain is not guessed
+        return resolve_surrogate(net_or_path)
 
 
 def add_surrogate(
@@ -185,10 +188,9 @@ def add_surrogate(
         stay within ``input_bounds``, the box that the layer bounds (and so
         every big-M constant) are computed from.
     input_bounds
-        That box; by default the net's :attr:`~surrogate.nets.network.ReluMLP.domain`
-        (its ``domain`` metadata, [-1, 1]^2 for a net that declares none).
-        A box beyond the domain is encoded exactly, but the net is then
-        extrapolating.
+        That box; by default the net's :attr:`~surrogate.nets.network.ReluMLP.domain` (its ``domain`` metadata,
+        [-1, 1]^2 for a net that declares none, which an ONNX file made elsewhere is warned of unless this is
+        given). A box beyond the domain is encoded exactly, but the net is then extrapolating.
     formulation
         ``'pruned'``, ``'bigm'``, ``'partition'`` or ``'fullspace'`` (see the module docstring).
     bounds
@@ -213,7 +215,7 @@ def add_surrogate(
     """
     formulation = check_formulation(formulation)
     check_extendable(parent)
-    net = _as_net(net).check_product_net(f"surrogate {name!r}")
+    net = _as_net(net, input_bounds).check_product_net(f"surrogate {name!r}")
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
     input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)

@@ -8,6 +8,9 @@ domain was that box) but a guess for a net trained elsewhere.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from ..errors import DomainWarning
@@ -20,6 +23,20 @@ DOMAIN_LOOKALIKES = frozenset({"domain", "domains", "surrogatedomain", "surrogat
 DOMAIN_TYPO_RATIO = 0.9
 #: The resolved paths of the files already warned of by :func:`warn_missing_domain` (once per file in a session).
 _WARNED: set[str] = set()
+#: True while a caller loads a net for a box of its own (:func:`box_given`).
+_BOX_GIVEN: ContextVar[bool] = ContextVar("surrogate_box_given", default=False)
+
+
+@contextmanager
+def box_given(given: bool = True) -> Iterator[None]:
+    """Within it (with ``given``), :func:`warn_missing_domain` does not warn: the caller places the net on a box
+    of its own (``add_surrogate(..., input_bounds=...)``, the fix that warning names), so a file's missing domain
+    is not guessed. The file is not marked as warned of: a load without a box still warns."""
+    token = _BOX_GIVEN.set(bool(given))
+    try:
+        yield
+    finally:
+        _BOX_GIVEN.reset(token)
 
 
 def _caller_level() -> int:
@@ -79,11 +96,14 @@ def warn_missing_domain(proto, path: Path) -> None:
 
     Such a net is encoded on [-1, 1]^2, and is exact only there: if it was trained on another box, a model
     whose factors leave [-1, 1]^2 gets the net's extrapolation. Files that surrogate wrote (``producer_name``
-    ``'surrogate'``) declare none only for a net made for that box, and are not warned of.
+    ``'surrogate'``) declare none only for a net made for that box, and are not warned of; nor is a file loaded
+    within :func:`box_given`.
     """
     right = METADATA_PREFIX + DOMAIN_KEY
     key = str(Path(path).resolve())
     if proto.producer_name == "surrogate" or any(p.key == right for p in proto.metadata_props) or key in _WARNED:
+        return
+    if _BOX_GIVEN.get():
         return
     box = [list(side) for side in unit_box(2)]
     warnings.warn(

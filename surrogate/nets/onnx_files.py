@@ -3,6 +3,8 @@
 An ONNX model saved with external data (``onnx.save(..., save_as_external_data=True)``, or torch's dynamo
 exporter for large nets) keeps its weights in other files (``net.onnx.data``); new weights of the same
 shapes leave the ``.onnx`` file byte-identical, so a digest of that file alone does not tell two nets apart.
+
+:func:`below_float32` names the type of a file that computes in less than float32's precision (float16).
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import os
 from pathlib import Path
 
 from ..files import sha256_bytes
+
+#: Metadata key that :func:`~surrogate.nets.onnx_io.load_onnx` sets on a net whose file computes below float32's
+#: precision, its value the type (:func:`below_float32`, e.g. ``'float16'``); the file's own value is never read.
+PRECISION_KEY = "onnx_precision"
 
 
 def _tensors(graph):
@@ -58,3 +64,17 @@ def model_digest(path: str | os.PathLike) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def below_float32(proto) -> str | None:
+    """The first element type below float32's precision (``'float16'``, ``'bfloat16'``, float8 or float4 types)
+    that the model ``proto``'s inputs, outputs, value types, stored tensors or ``Cast`` nodes use, else ``None``:
+    onnxruntime then rounds the net's values to that type, not to float32."""
+    import onnx
+
+    graph = proto.graph
+    types = [value.type.tensor_type.elem_type for value in (*graph.input, *graph.output, *graph.value_info)]
+    types += [tensor.data_type for tensor in _tensors(graph)]
+    types += [a.i for node in graph.node if node.op_type == "Cast" for a in node.attribute if a.name == "to"]
+    names = [onnx.TensorProto.DataType.Name(t).lower() for t in types if t in onnx.TensorProto.DataType.values()]
+    return next((name for name in names if name == "float16" or name.startswith(("bfloat", "float8", "float4"))), None)

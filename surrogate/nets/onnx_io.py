@@ -25,6 +25,7 @@ from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
+from .onnx_files import PRECISION_KEY, below_float32
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_refusals import (
     REORDERING_OPS,
@@ -328,7 +329,10 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     """Read a 2-input, 1-output ReLU MLP from an ONNX file.
 
     The net's :attr:`~surrogate.nets.network.ReluMLP.domain` is read from its
-    ``surrogate.domain`` metadata ([-1, 1]^2 when the file declares none).
+    ``surrogate.domain`` metadata ([-1, 1]^2 when the file declares none). A file that computes below
+    float32's precision (float16) gets its type as the net's ``onnx_precision`` metadata
+    (:func:`~surrogate.nets.onnx_files.below_float32`), which
+    :func:`~surrogate.milp.certify.certified_error_bound` reads.
 
     Raises
     ------
@@ -357,11 +361,12 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
             "export the net with its prediction as the only output"
         )
-    misspelt = warn_domain_spellings(proto, path)
+    misspelt, precision = warn_domain_spellings(proto, path), below_float32(proto)  # before the rewrites drop Casts
     sort_nodes(proto.graph)  # onnxruntime runs nodes listed out of order; the rewrites read them in order
     proto = normalise_graph(proto, path)
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
-    metadata = _metadata_of(proto)
+    metadata = {k: v for k, v in _metadata_of(proto).items() if k != PRECISION_KEY}  # the file's own is not trusted
+    metadata.update({PRECISION_KEY: precision} if precision else {})
     try:  # ReluMLP refuses non-finite weights, mismatched shapes and a malformed domain; say which file
         parse_domain(metadata.get(DOMAIN_KEY), 2)  # its message says to fix the metadata
         net = ReluMLP(

@@ -9,10 +9,12 @@ load_onnx` prefixes the file's path.
 
 from __future__ import annotations
 
-from .onnx_affine import consumers
+from .onnx_affine import AFFINE_OPS, consumers
 
 #: Node types that pick, reorder or join the columns of a tensor.
 REORDERING_OPS = frozenset({"Gather", "GatherElements", "Slice", "Split", "Concat"})
+#: Node types that keep the columns of a tensor where they are: per-feature scalings (folded) and shape changes.
+_COLUMN_KEEPING_OPS = AFFINE_OPS | {"Identity", "Flatten", "Reshape"}
 #: Input element types that hold real numbers and that numpy can feed (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16).
 _FLOAT_TYPES = {1: "float32", 11: "float64", 10: "float16"}
 
@@ -110,8 +112,16 @@ def input_type_problem(graph_input) -> str | None:
 
 
 def reordering_problem(graph, input_name: str) -> str | None:
-    """Why ``graph`` reorders or picks its input's columns before the first layer (it stores (y, x)), or ``None``."""
-    readers = [n for n in consumers(graph, input_name) if n.op_type in REORDERING_OPS]
+    """Why ``graph`` reorders or picks its input's columns before the first layer (it stores (y, x)), or ``None``;
+    the columns are followed through per-feature scalings (an input scaler's ``Sub``, ``Div``) to that node."""
+    readers, tensors, seen = [], [input_name], {input_name}
+    while tensors:
+        for reader in consumers(graph, tensors.pop(0)):
+            if reader.op_type in REORDERING_OPS:
+                readers.append(reader)
+            elif reader.op_type in _COLUMN_KEEPING_OPS:
+                tensors += [name for name in reader.output[:1] if name and name not in seen]
+                seen.update(reader.output[:1])
     if not readers:
         return None
     ops = ", ".join(sorted({n.op_type for n in readers}))

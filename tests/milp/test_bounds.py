@@ -239,3 +239,12 @@ def test_the_bounds_tools_take_a_zoo_name_or_an_onnx_path_and_refuse_anything_el
         with_stored_bounds(3)
     with pytest.raises(ConfigError, match=r"with_stored_bounds: methods=\(\) names no bound method"):
         with_stored_bounds(net, ())
+
+
+@pytest.mark.parametrize("methods", [5, True, 2.5, {"interval": 1}])
+def test_methods_that_are_no_name_nor_list_of_names_are_refused(methods):
+    """with_stored_bounds(net, 5) or (net, True) gave a bare TypeError: 'int' object is not iterable (probe64)."""
+    from surrogate.milp.bounds import with_stored_bounds
+
+    with pytest.raises(ConfigError, match=r"with_stored_bounds: methods=.* must be a bound method's name or a list of them"):
+        with_stored_bounds(resolve_surrogate("2x6"), methods)

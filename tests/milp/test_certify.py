@@ -83,6 +83,67 @@ def test_a_construction_moved_within_1e_7_per_weight_is_not_trusted():
     assert certified_error_bound(rounded, points=257) == pytest.approx(declared)  # as an ONNX export stores it
 
 
+def test_a_construction_that_declares_a_smaller_bound_gets_the_bound_the_construction_proves():
+    """hand_built('8x6', 'paired') with its metadata's error_bound edited to '0' got E = 1e-6 at points=129,
+    below its true error 6.77e-6: the file's number was trusted once the weights matched (probe64)."""
+    from surrogate import ReluMLP
+    from surrogate.nets.construct import hand_built
+
+    net = hand_built("8x6", "paired")
+    lying = ReluMLP(net.weights, net.biases, {**net.metadata, "error_bound": "0"})
+    assert certified_error_bound(lying, points=129) == certified_error_bound(net, points=129)
+    assert certified_error_bound(lying, points=129) >= _dense_max(lying, 801) > 6e-6
+
+
+def test_onnx_float32_refuses_a_float16_file_and_the_file_cannot_claim_float32(tmp_path):
+    """A float16 file's onnxruntime run (unit roundoff 2^-11) exceeded E(onnx_float32=True) of b12-best-3x4 by
+    1.6e-4: the float32 term was taken whatever the file's type (probe64)."""
+    import onnx
+    from onnx import TensorProto, numpy_helper
+
+    from surrogate.errors import ConfigError
+    from surrogate.nets.onnx_io import export_onnx, load_onnx
+    from surrogate.nets.zoo import DEFAULT_ZOO
+
+    model = onnx.load(str(DEFAULT_ZOO / "b12-best-3x4.onnx"))
+    for tensor in model.graph.initializer:
+        tensor.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16), tensor.name))
+    for value in (*model.graph.input, *model.graph.output):
+        value.type.tensor_type.elem_type = TensorProto.FLOAT16
+    del model.graph.value_info[:]
+    onnx.save(model, str(tmp_path / "half.onnx"))
+    half = load_onnx(tmp_path / "half.onnx")
+    assert half.metadata["onnx_precision"] == "float16"
+    with pytest.raises(ConfigError, match=r"onnx_float32=True bounds a float32 run, but the net's ONNX file computes in float16"):
+        certified_error_bound(str(tmp_path / "half.onnx"), points=33, onnx_float32=True)
+    assert certified_error_bound(half, points=33) > 0  # the net as the MILP encodes it
+    export_onnx(half, tmp_path / "full.onnx")  # its metadata says float16; the float32 file's is not read
+    full = load_onnx(tmp_path / "full.onnx")
+    assert "onnx_precision" not in full.metadata and certified_error_bound(full, points=33, onnx_float32=True) > 0
+
+
+def test_the_float64_allowance_covers_sums_whose_large_terms_cancel():
+    """Output weights 1e8 + 0.1 and -1e8 on two copies of 0.7x + 0.9: float64 loses ~1e-9 of a sum near 1, while
+    the allowance was 1e-12 of the values after cancellation, and E fell 7.9e-10 below the exact error (probe64)."""
+    from fractions import Fraction
+
+    from surrogate import ReluMLP
+
+    big = 1e8
+    w1, b1 = np.array([[0.7, 0.7, 0.0], [0.0, 0.0, 1.0]]), np.array([0.9, 0.9, 1.0])  # all active on the box
+    net = ReluMLP((w1, np.array([[big + 0.1], [-big], [0.5]])), (b1, np.array([-0.5])))
+
+    def exact(x, y):  # the net in rational arithmetic
+        h = [Fraction(x), Fraction(y)]
+        for k, (w, b) in enumerate(zip(net.weights, net.biases)):
+            z = [sum(h[r] * Fraction(w[r, c]) for r in range(len(h))) + Fraction(b[c]) for c in range(w.shape[1])]
+            h = z if k == len(net.weights) - 1 else [max(v, Fraction(0)) for v in z]
+        return float(abs(h[0] - Fraction(x) * Fraction(y)))
+
+    corners = np.linspace(-1, 1, 5)
+    assert certified_error_bound(net, points=5) >= max(exact(x, y) for x in corners for y in corners)
+
+
 def test_a_net_that_overflows_and_bad_grids_are_refused():
     from surrogate import ReluMLP
     from surrogate.errors import ConfigError, ModelFormatError

@@ -63,3 +63,19 @@ def test_the_warning_is_given_once_the_net_loads_and_points_at_the_callers_line(
     with pytest.warns(DomainWarning, match="declares no domain") as caught:
         resolve_surrogate(path)
     assert [Path(w.filename).resolve() for w in caught] == [Path(__file__).resolve()]
+
+
+def test_no_warning_where_the_caller_gives_the_box_as_the_warning_says(tmp_path):
+    """add_surrogate(..., input_bounds=...) is the fix the warning names, yet it warned at that very line."""
+    import pyomo.environ as pyo
+
+    from surrogate import add_surrogate
+
+    path = write_onnx_graph(tmp_path / "elsewhere.onnx")
+    model = pyo.ConcreteModel()
+    model.x, model.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DomainWarning)
+        add_surrogate(model, str(path), [model.x, model.y], input_bounds=[(0, 2), (0, 2)], bounds="interval")
+    with pytest.warns(DomainWarning, match="declares no domain"):  # not used up: a load without a box warns
+        load_onnx(path)

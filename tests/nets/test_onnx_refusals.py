@@ -52,6 +52,16 @@ CASES = {
         {"extra": {"idx": np.array([1, 0], np.int64)}},
         r"Gather node 'swap' " + SWAP + r".* without the Gather node\(s\)",
     ),
+    "inputs swapped by a Gather after an input scaler": (  # it was told to retrain with ReLU (probe64 #5)
+        [
+            node("Sub", ["input", "mu"], ["centred"], name="centre"),
+            node("Div", ["centred", "sd"], ["scaled"], name="scale"),
+            node("Gather", ["scaled", "idx"], ["yx"], axis=1, name="swap"),
+            *mlp("yx"),
+        ],
+        {"extra": {"idx": np.array([1, 0], np.int64), "mu": np.float32([0.1, 0.2]), "sd": np.float32([2.0, 3.0])}},
+        r"Gather node 'swap' " + SWAP + r".* without the Gather node\(s\)",
+    ),
     "inputs swapped by Slices and a Concat": (
         [
             node("Slice", ["input", "s1", "e1", "ax"], ["y"], name="take_y"),
