@@ -8,6 +8,7 @@ net's ONNX metadata (see :mod:`surrogate.milp.bounds`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,8 @@ def check_methods(methods, where: str) -> tuple[str, ...]:
     means all of :data:`BOUND_METHODS`; an empty collection or an unknown method is :class:`ConfigError`."""
     if methods is None:
         return BOUND_METHODS
+    if not isinstance(methods, str | Iterable):
+        raise ConfigError(f"{where}: methods={methods!r} must be a bound method's name or a list of them, e.g. ['interval']")
     found = (methods,) if isinstance(methods, str) else tuple(methods)
     if not found:
         raise ConfigError(

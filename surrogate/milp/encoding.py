@@ -49,6 +49,7 @@ from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 
 from ..errors import DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
+from ..nets.zoo import net_argument, resolve_surrogate
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
@@ -57,6 +58,7 @@ from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .pruned import build_pruned
+from .solve_arguments import check_block_name, check_model
 
 
 def _formulations():
@@ -69,14 +71,16 @@ def _formulations():
     }
 
 
-def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] | None = None):
+def to_omlt_network(net: ReluMLP | str, *, input_bounds: Sequence[tuple[float, float]] | None = None):
     """Build OMLT's ``NetworkDefinition`` (dense layers, ReLU hidden, linear output) from ``net``.
 
-    ``input_bounds`` defaults to the net's :attr:`~surrogate.nets.network.ReluMLP.domain`.
+    ``net`` may be an ONNX path or a zoo name (:func:`~surrogate.nets.zoo.net_argument`); ``input_bounds`` defaults
+    to the net's :attr:`~surrogate.nets.network.ReluMLP.domain`.
     """
     from omlt.neuralnet import NetworkDefinition
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
+    net = net_argument(net, "to_omlt_network")
     n_in = net.weights[0].shape[0]
     input_bounds = net.domain if input_bounds is None else input_bounds
     if len(input_bounds) != n_in:
@@ -155,13 +159,6 @@ class EncodedSurrogate(EncodedProduct):
         return ProductError(values[0], values[1], float(out), self.evaluate(*values), float(values[0] * values[1]))
 
 
-def _as_net(net_or_path: ReluMLP | str | os.PathLike) -> ReluMLP:
-    """The net of ``net_or_path``: a net, an ONNX path or a zoo name, as every entry point takes it."""
-    from ..nets.zoo import resolve_surrogate
-
-    return resolve_surrogate(net_or_path)
-
-
 def add_surrogate(
     parent,
     net: ReluMLP | str | os.PathLike,
@@ -211,9 +208,9 @@ def add_surrogate(
     DomainWarning
         An input whose bounds reach beyond ``input_bounds`` (or has none): the encoding keeps it within them.
     """
+    check_model("add_surrogate", parent, name="parent"), check_extendable(parent), check_block_name("add_surrogate", name)
     formulation = check_formulation(formulation)
-    check_extendable(parent)
-    net = _as_net(net).check_product_net(f"surrogate {name!r}")
+    net = resolve_surrogate(net).check_product_net(f"surrogate {name!r}")
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
     input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
@@ -302,7 +299,7 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
     block = OmltBlock()
     parent.add_component(name, block)
     with _quiet_start_values():
-        block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
+        block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds=input_bounds)))
     return block, None
 
 
