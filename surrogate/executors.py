@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 from .install_hints import extra_hint
-from .options import is_number
+from .options import is_number, plain_numbers
 
 EXECUTORS = ("local", "dask")
 #: Seconds between two checks of a worker process that its parent is still alive.
@@ -87,6 +87,7 @@ class ExecutorConfig:
         w = self.workers
         if w is not None and not is_number(w, integer=True, low=1):
             raise ConfigError(f"ExecutorConfig: workers={w!r} must be a positive integer, e.g. 2")
+        plain_numbers(self)  # np.int64(2) is kept as 2, as every config keeps Python numbers
         if self.scheduler is not None:
             if not isinstance(self.scheduler, str) or not self.scheduler.strip():
                 raise ConfigError(f"ExecutorConfig: scheduler={self.scheduler!r} must be an address, e.g. 'tcp://127.0.0.1:8786'")
@@ -341,6 +342,10 @@ def open_executor(config: ExecutorConfig | None = None) -> Iterator[InlineRunner
     ...     sorted(f.result() for f in runner.as_completed(futures))
     [1, 2, 4]
     """
+    if config is not None and not isinstance(config, ExecutorConfig):
+        raise ConfigError(
+            f"executor={config!r} must be an ExecutorConfig, e.g. ExecutorConfig(workers=2), or None for local processes"
+        )
     runner = make_runner(config or ExecutorConfig())
     try:
         yield runner

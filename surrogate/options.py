@@ -5,7 +5,8 @@ configuration dataclass; the ``argparse`` types (:func:`whole_number`,
 :func:`positive_int`, :func:`positive_float`, :func:`solver_option`) turn
 option text into values with one-line errors, and
 :func:`add_solver_option_argument` adds ``--solver-option`` to a command; :func:`is_number` is the one check of a configuration's
-numeric field (bools are never numbers, whatever Python says). This module
+numeric field (bools are never numbers, whatever Python says), :func:`check_flags` the one check of a bool option
+and :func:`check_seconds` the one check of a time limit. This module
 imports nothing else from the package.
 """
 
@@ -121,11 +122,17 @@ def check_filled(value, source: tuple, where: str, fix: str) -> bool:
 
 def check_flags(where: str, **flags) -> None:
     """Raise :class:`~surrogate.errors.ConfigError` naming ``where`` and the first of ``flags`` that is not
-    ``True`` or ``False`` (the strings ``"false"`` and ``"no"`` are not: they are truthy)."""
-    from .errors import ConfigError
+    ``True`` or ``False`` (NumPy's ``np.True_``/``np.False_`` are; the strings ``"false"`` and ``"no"`` are
+    not: they are truthy).
 
+    Examples
+    --------
+    >>> check_flags("run_sweep", fresh="no")
+    Traceback (most recent call last):
+    surrogate.errors.ConfigError: run_sweep: fresh='no' must be True or False
+    """
     for name, value in flags.items():
-        if not isinstance(value, bool):
+        if not isinstance(plain_number(value), bool):
             raise ConfigError(f"{where}: {name}={value!r} must be True or False")
 
 
@@ -229,6 +236,24 @@ def positive_float(text: str, *, finite: bool = True) -> float:
 
 #: The longest time limit a config takes (about 31 years: no practical limit; SCIP refuses above 1e20).
 MAX_TIME_LIMIT = 1e9
+
+
+def check_seconds(where: str, value, *, zero: bool = False) -> None:
+    """Raise :class:`~surrogate.errors.ConfigError` unless ``value`` is a number of seconds above 0 (``zero``: at
+    least 0) up to :data:`MAX_TIME_LIMIT`: the one check of a time limit, ``where`` naming the function (or config)
+    and the argument, e.g. ``'net_bounds: time_limit'``.
+
+    Examples
+    --------
+    >>> check_seconds("net_bounds: time_limit", -1)
+    Traceback (most recent call last):
+    surrogate.errors.ConfigError: net_bounds: time_limit=-1 must be a positive number of seconds up to 1e+09 (pass 1e+09 for no practical limit)
+    """
+    if not is_number(value, low=0, low_open=not zero, high=MAX_TIME_LIMIT):
+        kind = "number of seconds >= 0" if zero else "positive number of seconds"
+        raise ConfigError(
+            f"{where}={value!r} must be a {kind} up to {MAX_TIME_LIMIT:g} (pass {MAX_TIME_LIMIT:g} for no practical limit)"
+        )
 
 
 def time_limit_seconds(text: str) -> float:

@@ -22,7 +22,7 @@ from ..milp.bilinear import bilinear
 from ..milp.encoding import DEFAULT_FORMULATION, add_surrogate, check_formulation
 from ..milp.solver import SolverConfig, SolveResult, Termination, make_solver, solve
 from ..nets.network import ReluMLP
-from ..options import is_number
+from ..options import MAX_SEED, is_number, plain_numbers
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,10 @@ class ReferenceInstance:
     uy: float
 
     def __post_init__(self) -> None:
+        for name in ("a", "b", "lx", "ux", "ly", "uy"):
+            if not is_number(getattr(self, name), finite=True):
+                raise ConfigError(f"ReferenceInstance: {name}={getattr(self, name)!r} must be a finite number, e.g. 0.5")
+        plain_numbers(self)  # np.float64 kept as a Python float: JSON, cache keys
         if not (-1 <= self.lx <= self.ux <= 1 and -1 <= self.ly <= self.uy <= 1):
             raise ConfigError(f"reference instance box {self.box} must lie inside [-1, 1]^2 with lower <= upper")
 
@@ -49,8 +53,10 @@ class ReferenceInstance:
 
     def regret(self, x: float, y: float) -> float:
         """``f(x, y) - f*``, at least 0: a solver's point may lie outside the box by its feasibility tolerance
-        (4e-16 was seen), where ``f`` can dip below the box's minimum ``f*``; regret is never negative."""
-        return max(0.0, self.true_objective(x, y) - self.true_optimum)
+        (4e-16 was seen), where ``f`` can dip below the box's minimum ``f*``; regret is never negative.
+        A point with a NaN coordinate has a NaN regret (not 0: no answer is not a perfect one)."""
+        gap = self.true_objective(x, y) - self.true_optimum
+        return gap if math.isnan(gap) else max(0.0, gap)
 
     @property
     def true_minimizer(self) -> tuple[float, float]:
@@ -66,6 +72,8 @@ def reference_instances(count: int, *, seed: int = 0) -> list[ReferenceInstance]
     """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2."""
     if not is_number(count, integer=True, low=1):
         raise ConfigError(f"instance count {count!r} must be a positive integer, e.g. 20")
+    if not is_number(seed, integer=True, low=0, high=MAX_SEED):
+        raise ConfigError(f"reference_instances: seed={seed!r} must be an integer in [0, {MAX_SEED}], e.g. 0")
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(count):
@@ -159,6 +167,8 @@ def solve_reference_problems(
     config: SolverConfig = SolverConfig(),
 ) -> list[ReferenceSolve]:
     """Solve every instance with ``net`` as the surrogate of x*y."""
+    if not isinstance(config, SolverConfig):
+        raise ConfigError(f"solve_reference_problems: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=10)")
     model, _ = build_reference_model(net, formulation=formulation)
     return solve_reference_model(model, instances, config)
 

@@ -34,7 +34,7 @@ from ..milp.exact_seed import seed_settings
 from ..milp.solver import check_solver
 from ..milp.solver_config import SolverConfig, Termination
 from ..milp.warmstart_config import start_config
-from ..options import is_number
+from ..options import check_flags, is_number
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, check_sources, open_results_folder, unit_key
 from .peers import PEER_ROUTE_VERSION, PEERS, REFUSED_SIZE_LIMIT, check_peer
 from .problem_package import problems_package
@@ -372,7 +372,7 @@ def run_scale_bench(
         If ``out_dir`` holds another run (pass ``fresh=True`` or use another folder) or is in use.
     """
     out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
-    _check_routes(config)
+    check_flags("run_scale_bench", progress=progress, fresh=fresh), _check_routes(config)
     nets = resolve_nets(config)
     units, exact = _solve_units(config, nets), _exact_units(config)
     todo = [*exact.values(), *units.values()]

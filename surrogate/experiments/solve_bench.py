@@ -41,6 +41,7 @@ from ..milp.bounds import BOUND_METHODS, attach_bounds, compute_bounds
 from ..milp.solver import SolverConfig, Termination, check_solver
 from ..milp.solver_config import SOLVER_NAMES
 from ..milp.warmstart import solve_with_start, start_config
+from ..options import check_flags
 from .problem_package import problems_package
 from .reference_problem import reference_regret
 from .solve_bench_config import (
@@ -328,6 +329,7 @@ def run_solve_bench(
     """
     from tqdm.auto import tqdm
 
+    check_flags("run_solve_bench", progress=progress)
     check_solver(config.solver)
     start = time.perf_counter()
     nets = load_nets(config)

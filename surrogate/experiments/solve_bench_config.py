@@ -67,7 +67,8 @@ class SolveBenchConfig:
     random_sizes
         Products in the random bilinear family (seed ``random_seed``).
     pooling
-        Pooling instances.
+        Pooling instances; ``None`` (the default): all 14 of ``problems.POOLING_INSTANCES``, ``()``: none
+        (as ``random_sizes=()`` runs no random problem).
     encodings
         Keys of :data:`ENCODINGS` (default :data:`SOLVE_BENCH_ENCODINGS`).
     baselines
@@ -99,7 +100,7 @@ class SolveBenchConfig:
     nets: tuple[str, ...] = ()
     random_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64)
     random_seed: int = 0
-    pooling: tuple[str, ...] = ()
+    pooling: tuple[str, ...] | None = None
     encodings: tuple[str, ...] = SOLVE_BENCH_ENCODINGS
     baselines: tuple[str, ...] = DEFAULT_BASELINES
     baseline_max_products: int = 16
@@ -116,7 +117,7 @@ class SolveBenchConfig:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         POOLING_INSTANCES = problems_package().POOLING_INSTANCES
 
-        if not self.pooling or check_filled(self.pooling, (), "SolveBenchConfig: pooling", ""):
+        if self.pooling is None or check_filled(self.pooling, (), "SolveBenchConfig: pooling", ""):
             object.__setattr__(self, "pooling", filled(tuple(POOLING_INSTANCES)))
         self._check_names(POOLING_INSTANCES)
         self._check_numbers()

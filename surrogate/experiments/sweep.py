@@ -39,6 +39,7 @@ from ..files import write_text
 from ..milp.solver import check_solver
 from ..nets.onnx_io import package_versions
 from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
+from ..options import check_flags
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, open_results_folder
 from .sweep_config import QUICK_EPOCHS, QUICK_INSTANCES, QUICK_SEEDS, SweepConfig
 from .sweep_jobs import net_filename, net_units, solve_unit, solve_units, train_unit, yardstick_unit
@@ -83,7 +84,7 @@ class SweepResult:
     wall_time_s: float
     units: UnitCounts = field(default_factory=UnitCounts)
 
-    def best_net_path(self, arch: str, source: str = TRAINED) -> Path:
+    def best_net_path(self, arch: str, *, source: str = TRAINED) -> Path:
         """The ONNX file of the selected net of ``arch`` from ``source``."""
         n = self.nets[(self.nets["arch"] == arch) & (self.nets["source"] == source)]
         if n.empty:
@@ -140,8 +141,11 @@ def run_sweep(
         different sweep (pass ``fresh=True`` or use another folder), or
         another sweep is writing to it.
     """
+    if not isinstance(config, SweepConfig):
+        raise ConfigError(f"run_sweep: config={config!r} must be a SweepConfig, e.g. SweepConfig(budget=24)")
+    check_flags("run_sweep", progress=progress, fresh=fresh)
     check_solver(config.solver)  # before any training
-    out_dir, start, counts = Path(out_dir), time.perf_counter(), Counter()
+    out_dir, start, counts = Path(out_dir).absolute(), time.perf_counter(), Counter()  # a later chdir moves nothing
     nets_dir = out_dir / NETS_DIR
     # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
     with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), kind="sweep", fresh=fresh) as cache:

@@ -6,6 +6,7 @@ The read side (the manifest's format, :func:`~surrogate.nets.zoo.load_manifest`,
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -31,8 +32,19 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
     name and keeps the others. Each entry is made, with its file's SHA-256,
     before the file replaces the old one, so an interrupted save leaves every
     name with either its old entry and file or its new ones (:func:`_merge`).
-    """
 
+    Raises
+    ------
+    ConfigError
+        If ``result`` is not a :class:`~surrogate.experiments.sweep.SweepResult`, or ``zoo_dir`` is empty
+        (``''`` would mean the current folder).
+    """
+    if not all(hasattr(result, name) for name in ("config", "nets", "out_dir")):  # what is read of a SweepResult
+        raise ConfigError(f"save_models: result={result!r} must be a SweepResult, e.g. run_sweep(config, 'results/sweep')")
+    if not isinstance(zoo_dir, (str, os.PathLike)) or not os.fspath(zoo_dir):
+        raise ConfigError(
+            f"save_models: zoo_dir={zoo_dir!r} must be the path of the zoo folder to write, e.g. 'zoo' ('.' for this one)"
+        )
     zoo_dir = Path(zoo_dir)
     manifest = load_manifest(zoo_dir)
     protocol = result.config.protocol

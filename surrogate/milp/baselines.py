@@ -84,6 +84,7 @@ class Baseline(ABC):
         if not is_number(value, integer=True, low=low, high=most):
             upto = "" if most is None else f" and at most {most} (more only adds binaries below solver tolerances)"
             raise ConfigError(f"{type(self).__name__}: {self.size_field}={value!r} must be an integer >= {low}{upto}")
+        object.__setattr__(self, self.size_field, int(value))  # np.int64(24) as 24: JSON and names, as other configs
 
     @property
     def kind(self) -> str:
@@ -204,8 +205,7 @@ class Sawtooth(Baseline):
 
     def add(self, block, x, y):
         tu, tv = _sawtooth_arguments(x, y)
-        su = _sawtooth_square(block, tu, self.levels, "u")
-        sv = _sawtooth_square(block, tv, self.levels, "v")
+        su, sv = _sawtooth_square(block, tu, self.levels, "u"), _sawtooth_square(block, tv, self.levels, "v")
         return (4 * su - 4 * tu + 1) - (4 * sv - 4 * tv + 1)
 
     def indicator_values(self, x: float, y: float, *, threshold: float = 0.0) -> tuple[dict, ...]:

@@ -51,6 +51,7 @@ import pyomo.environ as pyo
 from ..errors import ConfigError, InfeasibleModelError, ModelFormatError, NumericsWarning
 from ..nets.network import ReluMLP
 from ..nets.zoo import DEFAULT_ZOO, names_a_file, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
+from ..options import check_flags, check_seconds
 from .baselines import is_baseline, parse_baseline
 from .binary_products import BinaryProduct, is_binary_factor
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
@@ -84,13 +85,14 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     has_zero_width,
     scale_warnings,
 )
+from .solve_arguments import check_block_name, check_model
 
 
-def _check_factors(model, x, y) -> None:
-    """Refuse ``x, y`` unless each is one variable with finite bounds, on a constructed ``model``."""
-    check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y")
-    check_extendable(model)
-    finite_bounds(x), finite_bounds(y)
+def _check_factors(model, x, y, name, error_aware) -> None:
+    """Refuse ``x, y`` unless each is one variable with finite bounds, on a constructed ``model``; a bad ``name`` or flag."""
+    check_model("bilinear", model), check_block_name("bilinear", name, optional=True)
+    check_flags("bilinear", error_aware=error_aware), check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y")
+    check_extendable(model), finite_bounds(x), finite_bounds(y)
 
 
 def _resolve(surrogate, zoo, formulation: str):
@@ -141,8 +143,7 @@ def _add_scaled(model, block_name: str, x, y, domain) -> tuple[pyo.Block, tuple]
     (a, b), (c, d) = maps
     scaled = pyo.Block()
     model.add_component(block_name + "_scaled", scaled)
-    scaled.xh = pyo.Var(bounds=domain[0])
-    scaled.yh = pyo.Var(bounds=domain[1])
+    scaled.xh, scaled.yh = pyo.Var(bounds=domain[0]), pyo.Var(bounds=domain[1])
     scaled.map_x = pyo.Constraint(expr=x == a * scaled.xh + b)
     if y is x and domain[0] == domain[1]:
         scaled.map_y = pyo.Constraint(expr=scaled.yh == scaled.xh)
@@ -258,7 +259,7 @@ def bilinear(
     NumericsWarning
         When the product is badly scaled (see :func:`scale_warnings`).
     """
-    _check_factors(model, x, y)
+    _check_factors(model, x, y, name, error_aware)
     approx = _resolve(surrogate, zoo, formulation)
     block_name = _block_name(model, x, y, name)
     if (product := _exact_product(model, x, y, block_name)) is None:
@@ -370,7 +371,8 @@ def replace_products(
         For each badly scaled product, and (with ``implied_bounds``) for factors whose declared bounds
         are far wider than the constraints imply (:func:`loose_box_warnings`); all also in the report's ``warnings``.
     """
-    check_extendable(model)
+    check_model("replace_products", model), check_seconds("replace_products: bounds_time_limit", bounds_time_limit)
+    check_flags("replace_products", implied_bounds=implied_bounds, error_aware=error_aware), check_extendable(model)
     check_rows(model)  # before the bounds are read from the rows
     approx = _resolve(surrogate, zoo, formulation)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
@@ -386,9 +388,8 @@ def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[Replaceme
     ``(report, loose-box warnings)``; a refusal puts the derived bounds back."""
     try:
         loose = loose_box_warnings(model) if loose_check else ()
-        basis = (
-            Basis.of(model, implied.derived, symbolic=has_symbolic_bounds) if implied is not None and implied.derived else None
-        )
+        derived = implied is not None and implied.derived
+        basis = Basis.of(model, implied.derived, symbolic=has_symbolic_bounds) if derived else None
         report = rewrite_products(model, "surrogate_replacement", make, note=_implied_note(implied))
         getattr(model.component(report.block), RECORD).basis = basis  # what the derived bounds rest on
     except Exception:

@@ -61,7 +61,7 @@ from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
 from ..nets.zoo import net_argument
 from .bounds_interval import check_box, interval_bounds
-from .bounds_obbt import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, OBBT_MARGIN, envelope_slopes, obbt_bounds
+from .bounds_obbt import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, OBBT_MARGIN, check_limits, envelope_slopes, obbt_bounds
 from .bounds_result import BOUND_METHODS, BOUNDS_FORMAT, SIDES, NetBounds, Plane, check_method, check_methods, fingerprint
 
 __all__ = [
@@ -101,6 +101,7 @@ def compute_bounds(
     """Bounds of ``net`` (a :class:`ReluMLP`, an ONNX path or a zoo name) by ``method``, computed now (no stored or
     cached bounds are read): what it costs."""
     net = net_argument(net, "compute_bounds")
+    check_limits("compute_bounds", time_limit, node_limit)
     check_method(method)
     if method == "interval":
         return interval_bounds(net, box)
@@ -141,6 +142,7 @@ def net_bounds(
     (:func:`~surrogate.nets.zoo.resolve_surrogate`).
     """
     net = net_argument(net, "net_bounds")
+    check_limits("net_bounds", time_limit, node_limit)
     check_method(method)
     box = check_box(box, net)
     stored = _stored(net, method, box)
@@ -173,6 +175,7 @@ def with_stored_bounds(
     ``methods`` may be one method's name (``'interval'``); an empty list is refused (:func:`check_methods`).
     """
     net = net_argument(net, "with_stored_bounds")
+    check_limits("with_stored_bounds", time_limit, node_limit)
     limits = {"time_limit": time_limit, "node_limit": node_limit}
     return attach_bounds(net, *(net_bounds(net, m, **limits) for m in check_methods(methods, "with_stored_bounds")))
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..nets.network import ReluMLP
-from ..options import is_number
+from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
 from .bounds_result import NetBounds, Plane, fingerprint
 from .solver_config import SolverConfig, Termination
@@ -152,6 +152,14 @@ def _progress(net: ReluMLP, method: str):
     return tqdm(total=total, desc=f"{method} bounds", unit="neuron", leave=False, disable=total <= PROGRESS_NEURONS)
 
 
+def check_limits(where: str, time_limit, node_limit) -> None:
+    """Raise :class:`ConfigError` naming ``where`` (the function called) unless ``time_limit`` is seconds as every
+    solve's (:func:`~surrogate.options.check_seconds`) and ``node_limit`` a positive integer."""
+    check_seconds(f"{where}: time_limit", time_limit)
+    if not is_number(node_limit, integer=True, low=1):
+        raise ConfigError(f"{where}: node_limit={node_limit!r} must be a positive integer (nodes per MILP)")
+
+
 def obbt_bounds(
     net: ReluMLP,
     method: str,
@@ -171,9 +179,8 @@ def obbt_bounds(
     """
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
-    config = SolverConfig(time_limit=time_limit, rel_gap=1e-4, threads=1)  # checks time_limit as every solve's
-    if not is_number(node_limit, integer=True, low=1):
-        raise ConfigError(f"obbt_bounds: node_limit={node_limit!r} must be a positive integer (nodes per MILP)")
+    check_limits("obbt_bounds", time_limit, node_limit)
+    config = SolverConfig(time_limit=time_limit, rel_gap=1e-4, threads=1)
     start, caps = time.perf_counter(), _Caps(config, node_limit)
     box = check_box(box, net)
     first = interval_bounds(net, box)

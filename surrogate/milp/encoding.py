@@ -50,6 +50,7 @@ from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 from ..errors import DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
 from ..nets.onnx_domain import box_given
+from ..nets.zoo import net_argument, resolve_surrogate
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
@@ -58,6 +59,7 @@ from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .pruned import build_pruned
+from .solve_arguments import check_block_name, check_model
 
 
 def _formulations():
@@ -70,14 +72,16 @@ def _formulations():
     }
 
 
-def to_omlt_network(net: ReluMLP, input_bounds: Sequence[tuple[float, float]] | None = None):
+def to_omlt_network(net: ReluMLP | str, *, input_bounds: Sequence[tuple[float, float]] | None = None):
     """Build OMLT's ``NetworkDefinition`` (dense layers, ReLU hidden, linear output) from ``net``.
 
-    ``input_bounds`` defaults to the net's :attr:`~surrogate.nets.network.ReluMLP.domain`.
+    ``net`` may be an ONNX path or a zoo name (:func:`~surrogate.nets.zoo.net_argument`); ``input_bounds`` defaults
+    to the net's :attr:`~surrogate.nets.network.ReluMLP.domain`.
     """
     from omlt.neuralnet import NetworkDefinition
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
+    net = net_argument(net, "to_omlt_network")
     n_in = net.weights[0].shape[0]
     input_bounds = net.domain if input_bounds is None else input_bounds
     if len(input_bounds) != n_in:
@@ -159,8 +163,6 @@ class EncodedSurrogate(EncodedProduct):
 def _as_net(net_or_path: ReluMLP | str | os.PathLike, box=None) -> ReluMLP:
     """The net of ``net_or_path``: a net, an ONNX path or a zoo name, as every entry point takes it; with ``box``
     (the caller's input box) a file's missing domain is not warned of (:func:`~surrogate.nets.onnx_domain.box_given`)."""
-    from ..nets.zoo import resolve_surrogate
-
     with box_given(box is not None):  # the caller's box: a file's missing domain is not guessed
         return resolve_surrogate(net_or_path)
 
@@ -213,8 +215,8 @@ def add_surrogate(
     DomainWarning
         An input whose bounds reach beyond ``input_bounds`` (or has none): the encoding keeps it within them.
     """
+    check_model("add_surrogate", parent, name="parent"), check_extendable(parent), check_block_name("add_surrogate", name)
     formulation = check_formulation(formulation)
-    check_extendable(parent)
     net = _as_net(net, input_bounds).check_product_net(f"surrogate {name!r}")
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
     input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it
@@ -304,7 +306,7 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
     block = OmltBlock()
     parent.add_component(name, block)
     with _quiet_start_values():
-        block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds)))
+        block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds=input_bounds)))
     return block, None
 
 

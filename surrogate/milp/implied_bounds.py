@@ -56,7 +56,7 @@ from pyomo.core.expr.numvalue import is_constant
 from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
 
 from ..errors import ConfigError, InfeasibleModelError
-from ..options import is_number
+from ..options import check_flags, check_seconds, is_number
 from .model_components import find_named, lies_within
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
@@ -309,8 +309,9 @@ def _lp_rounds(model, wanted, found, *, deadline: float, rounds: int, wide: floa
     return rounds, False
 
 
-def _check_options(time_limit, rounds, wide) -> None:
-    SolverConfig(time_limit=time_limit)  # the same check of a time limit as every solve
+def _check_options(time_limit, rounds, wide, lp) -> None:
+    check_seconds("tighten_product_bounds: time_limit", time_limit)  # the same check of a time limit as every solve
+    check_flags("tighten_product_bounds", lp=lp)
     if not is_number(rounds, integer=True, low=0):
         raise ConfigError(f"tighten_product_bounds: rounds={rounds!r} must be an integer >= 0 (0: FBBT only)")
     if not is_number(wide, low=0, low_open=True):
@@ -378,13 +379,12 @@ def tighten_product_bounds(
     ModelFormatError
         A factor is a variable of another model.
     """
-    _check_options(time_limit, rounds, wide)
+    _check_options(time_limit, rounds, wide, lp)
     start = time.perf_counter()
     factors = product_factors(model)
     check_owned(model, factors)  # another model's variable: bounds derived for it would be left on that model
     wanted = [v for v in factors if not v.fixed and not has_symbolic_bounds(v) and any(_wants(v, wide))]
-    old = ComponentMap((v, _bounds(v)) for v in wanted)
-    found = ComponentMap((v, [None, None]) for v in wanted)
+    old, found = ComponentMap((v, _bounds(v)) for v in wanted), ComponentMap((v, [None, None]) for v in wanted)
     lp_rounds, timed_out, left_out = 0, False, ()
     if wanted:
         with _relaxed_view(model) as left_out:

@@ -146,7 +146,7 @@ def polish(
     PolishResult
         The objective and violation before and after, the method and status.
     """
-    check_polish_arguments(config, values, time_limit, tol, restarts=restarts, bound=bound)
+    check_polish_arguments(model, config, values, time_limit, tol, restarts=restarts, bound=bound)
     begin = now()
     start, before, reserve = _measure_start(model, values, time_limit)
     try:

@@ -130,10 +130,12 @@ def check_restarts(restarts, what: str) -> int:
     return restarts
 
 
-def check_polish_arguments(config, values, time_limit, tol, *, restarts, bound) -> None:
+def check_polish_arguments(model, config, values, time_limit, tol, *, restarts, bound) -> None:
     """:class:`ConfigError` naming the argument of :func:`~surrogate.milp.polish.polish` that is not of its kind."""
+    from .solve_arguments import check_model
     from .solver_config import SolverConfig
 
+    check_model("polish", model)
     check_restarts(restarts, "polish: restarts")
     check_bound(bound, "polish: bound")
     if not isinstance(config, SolverConfig):

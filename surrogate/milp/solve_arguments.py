@@ -2,7 +2,10 @@
 
 Each wrong argument is a :class:`~surrogate.errors.ConfigError` that names it and what to pass
 instead: a solver object of another solver than ``config.solver`` used to fail half-way through the
-run (or after it) with whatever attribute or parameter the other solver lacked.
+run (or after it) with whatever attribute or parameter the other solver lacked. :func:`check_model` and
+:func:`check_block_name` are the checks every public function taking a model or a block name shares
+(``bilinear``, ``replace_products``, ``add_surrogate``, ``activation_start``, ``polish``...), so that each
+refusal names the function called.
 """
 
 from __future__ import annotations
@@ -17,10 +20,7 @@ def check_arguments(model, config, solver, *, node_limit, warm_start, check) -> 
     """Raise :class:`ConfigError` naming what to pass unless :func:`~surrogate.milp.solver.solve`'s arguments are of
     the kinds it takes: a Pyomo model, a :class:`SolverConfig`, a solver object of ``config.solver`` (or ``None``),
     a positive integer ``node_limit`` (or ``None``), and bools ``warm_start`` and ``check``."""
-    from pyomo.core.base.block import BlockData
-
-    if not isinstance(model, BlockData):
-        raise ConfigError(f"solve: model={model!r} must be a Pyomo model (e.g. pyo.ConcreteModel()) with one active objective")
+    check_model("solve", model, needs=" with one active objective")
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"solve: config={config!r} must be a SolverConfig, e.g. solve(model, SolverConfig(time_limit=60))")
     if solver is not None and (isinstance(solver, str) or not callable(getattr(solver, "solve", None))):
@@ -33,6 +33,23 @@ def check_arguments(model, config, solver, *, node_limit, warm_start, check) -> 
     if node_limit is not None and not is_number(node_limit, integer=True, low=1):
         raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
     check_flags("solve", warm_start=plain_number(warm_start), check=plain_number(check))  # numpy.bool_ counts
+
+
+def check_model(where: str, model, *, name: str = "model", needs: str = "") -> None:
+    """Raise :class:`ConfigError` naming ``where`` and its argument ``name`` unless ``model`` is a Pyomo model or
+    block (``needs``: what else the message says it must hold): the one check of every public function taking one."""
+    from pyomo.core.base.block import BlockData
+
+    if not isinstance(model, BlockData):
+        raise ConfigError(f"{where}: {name}={model!r} must be a Pyomo model or block (e.g. pyo.ConcreteModel()){needs}")
+
+
+def check_block_name(where: str, name, *, optional: bool = False) -> None:
+    """Raise :class:`ConfigError` naming ``where`` unless ``name`` is a component name: a non-empty string (or, if
+    ``optional``, ``None``: a name made up)."""
+    if not ((isinstance(name, str) and name) or (optional and name is None)):
+        made_up = ", or None for a name made up from the factors'" if optional else ""
+        raise ConfigError(f"{where}: name={name!r} must be a component name, a non-empty string such as 'z'{made_up}")
 
 
 def _check_solver_kind(config: SolverConfig, solver) -> None:

@@ -18,6 +18,7 @@ from functools import partial
 import pyomo.environ as pyo
 
 from ..errors import ConfigError, ModelFormatError
+from ..options import check_flags
 from .model_components import active_objective, check_components, check_constructed, check_one_objective, seen_variables
 from .model_size import ModelSize, model_size
 from .presolve_check import confirm_infeasible, needs_confirming
@@ -110,6 +111,7 @@ def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):
     column bounds rather than rebuilding every constraint that uses them
     (HiGHS only; SCIP and Gurobi ignore it).
     """
+    check_flags("make_solver", fixed_as_bounds=fixed_as_bounds)
     return backend_for(config.solver).make(fixed_as_bounds=fixed_as_bounds)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
-from ..options import MAX_TIME_LIMIT, is_number, plain_number, plain_numbers
+from ..options import MAX_TIME_LIMIT, check_seconds, is_number, plain_number, plain_numbers  # noqa: F401 (MAX_TIME_LIMIT: re-exported)
 
 #: The MILP solvers :class:`SolverConfig` can name: HiGHS (the default, always installed), SCIP and Gurobi
 #: (optional: the ``scip`` / ``gurobi`` extras, :func:`~surrogate.install_hints.extra_hint`), each run through Pyomo's
@@ -130,12 +130,7 @@ class SolverConfig:
 
     def __post_init__(self) -> None:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
-        t = self.time_limit
-        if not is_number(t, low=0, low_open=True, high=MAX_TIME_LIMIT):
-            raise ConfigError(
-                f"SolverConfig: time_limit={t!r} must be a positive number of seconds up to {MAX_TIME_LIMIT:g} "
-                f"(pass {MAX_TIME_LIMIT:g} for no practical limit)"
-            )
+        check_seconds("SolverConfig: time_limit", self.time_limit)
         if not is_number(self.rel_gap, low=0, high=1, high_open=True):
             raise ConfigError(f"SolverConfig: rel_gap={self.rel_gap!r} must lie in [0, 1), e.g. 1e-6")
         if not isinstance(self.solver, str) or self.solver not in SOLVERS:

@@ -63,7 +63,7 @@ from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
 from .solve_checks import check_domains, check_fixed_values, check_linear, check_options
 from .solver import SolverConfig, SolveResult, make_solver, solve
-from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, start_config
+from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, check_surrogates, start_config
 from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products, relax_integers
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
@@ -236,10 +236,7 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     """
     if not isinstance(config, StartConfig):
         raise ConfigError(f"activation_start: config={config!r} must be a StartConfig, e.g. StartConfig(time_limit=5)")
-    if surrogates is None or isinstance(surrogates, (str, bytes)):
-        raise ConfigError(
-            f"activation_start: surrogates={surrogates!r} must be the ReplacementReport of replace_products, or its products"
-        )
+    check_surrogates("activation_start", model, surrogates)
     check_one_objective(model)
     check_domains(model)
     check_fixed_values(model)  # as solve() does (untimed there too), before the search's clone names its own rows
@@ -389,6 +386,7 @@ def solve_with_start(
         raise ConfigError(f"solve_with_start: start={start!r} must be a StartConfig, or None for no search")
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"solve_with_start: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=60)")
+    check_surrogates("solve_with_start", model, surrogates, search=start is not None)
     check_options(config)  # a misspelt option refused before the search, not after it (its point loaded)
     found = StartResult(False, math.nan, math.nan, 0, 0.0)
     if start is not None:  # the search gets no more than the whole budget, its patience included

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..options import is_number, plain_numbers
+from ..options import MAX_TIME_LIMIT, check_seconds, is_number, plain_numbers
+from .products import ReplacementReport
 from .search_clock import WALL, SearchClock, check_clock, cpu_clock
+from .solve_arguments import check_model
 from .solver_config import SolverConfig
 
 #: Where :func:`~surrogate.milp.warmstart.activation_start` reads its first patterns (see :class:`StartConfig`).
@@ -71,15 +74,18 @@ class StartConfig:
             raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
         if not isinstance(self.seed, str) or self.seed not in SEEDS:
             raise ConfigError(f"StartConfig: seed={self.seed!r} is not one of {', '.join(map(repr, SEEDS))}")
-        if not is_number(self.time_limit, low=0, low_open=True, finite=True):
-            raise ConfigError(f"StartConfig: time_limit={self.time_limit!r} must be a positive, finite number of seconds, e.g. 5")
+        check_seconds("StartConfig: time_limit", self.time_limit)
         if not is_number(self.tol, low=0, low_open=True, high=MAX_TOL):
             raise ConfigError(
                 f"StartConfig: tol={self.tol!r} must be a positive number up to {MAX_TOL:g}: a larger slack would "
                 "count a point that breaks the model as a start"
             )
-        if not is_number(self.patience, low=0, finite=True):
-            raise ConfigError(f"StartConfig: patience={self.patience!r} must be a number of seconds >= 0, e.g. 25")
+        check_seconds("StartConfig: patience", self.patience, zero=True)
+        if self.budget > MAX_TIME_LIMIT:  # the solves of the search take it as their time limit
+            raise ConfigError(
+                f"StartConfig: time_limit + patience = {self.budget:g} seconds is more than {MAX_TIME_LIMIT:g}; "
+                f"for no practical limit give time_limit={MAX_TIME_LIMIT:g} and patience=0"
+            )
         self._check_clock()
 
     def _check_clock(self) -> None:
@@ -91,10 +97,10 @@ class StartConfig:
                 f"StartConfig: wall_limit={self.wall_limit!r} is for clock='cpu'; with clock='wall' the budget "
                 "is wall seconds already: drop wall_limit or pass clock='cpu'"
             )
-        if not is_number(self.wall_limit, low=self.budget, finite=True):
+        if not is_number(self.wall_limit, low=self.budget, high=MAX_TIME_LIMIT):
             raise ConfigError(
                 f"StartConfig: wall_limit={self.wall_limit!r} must be a number of seconds >= time_limit + patience "
-                f"({self.budget:g})"
+                f"({self.budget:g}) and up to {MAX_TIME_LIMIT:g}"
             )
 
     @property
@@ -106,7 +112,7 @@ class StartConfig:
         """A new clock for one search, started now (see :mod:`surrogate.milp.search_clock`)."""
         if self.clock == "wall":
             return WALL
-        wall = CPU_WALL_FACTOR * self.budget if self.wall_limit is None else self.wall_limit
+        wall = min(CPU_WALL_FACTOR * self.budget, MAX_TIME_LIMIT) if self.wall_limit is None else self.wall_limit
         return cpu_clock(budget=self.budget, wall_limit=wall)
 
 
@@ -142,14 +148,26 @@ class StartResult:
         }
 
 
+def check_surrogates(where: str, model, surrogates, *, search: bool = True) -> None:
+    """Raise :class:`ConfigError` naming ``where`` unless ``model`` is a Pyomo model and ``surrogates`` a
+    :class:`~surrogate.milp.products.ReplacementReport` or a collection of products (or encodings): what a search reads
+    (without a ``search``, ``None`` too)."""
+    check_model(where, model)
+    if not search and surrogates is None:
+        return
+    if isinstance(surrogates, (str, bytes)) or not isinstance(surrogates, ReplacementReport | Iterable):
+        raise ConfigError(
+            f"{where}: surrogates={surrogates!r} must be the ReplacementReport of replace_products, or its products"
+        )
+
+
 def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: float = 0.0, clock: str = "wall") -> StartConfig:
     """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`).
 
     ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
     On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
     """
-    if not is_number(patience, low=0, finite=True):
-        raise ConfigError(f"StartConfig: patience={patience!r} must be a number of seconds >= 0, e.g. 25")
+    check_seconds("StartConfig: patience", patience, zero=True)
     budget = min(5.0, config.time_limit / 2)
     patience = min(patience, config.time_limit / 2 - budget)
     wall_limit = config.time_limit / 2 if clock == "cpu" else None

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import ArchitectureError, ConfigError
-from ..options import is_number
+from ..options import check_flags, is_number
 
 #: The most hidden neurons a shape written as text may have, and the most digits of one of its numbers.
 MAX_NEURONS, MAX_DIGITS = 100_000, 6
@@ -85,6 +85,9 @@ def count_parameters(layer_sizes: Sequence[int], *, bias: bool = True) -> Parame
     >>> count_parameters([2, 2, 2]).total
     12
     """
+    check_flags("count_parameters", bias=bias)
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__iter__"):
+        raise ArchitectureError(f"count_parameters: layer_sizes={layer_sizes!r} must be a sequence of sizes, e.g. [2, 8, 1]")
     sizes = _check_sizes(layer_sizes, f"layer sizes {list(layer_sizes)!r}")
     if len(sizes) < 2:
         raise ArchitectureError(f"layer sizes {list(sizes)!r}: need at least an input and an output size, e.g. 2 1")
@@ -169,6 +172,7 @@ class Architecture:
 
     def parameter_count(self, *, bias: bool = True) -> ParameterCount:
         """Parameter count of the net (see :func:`count_parameters`)."""
+        check_flags("Architecture.parameter_count", bias=bias)
         return count_parameters(self.layer_sizes, bias=bias)
 
     @property

@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..options import is_number
 from .network import ReluMLP
+from .zoo import net_argument
 
 GRID_POINTS = 401
 #: The most grid points per axis: the n x n points are evaluated at once (4001: 16 million points, about 3 GB of
@@ -83,9 +84,10 @@ def check_grid_points(n, what: str) -> None:
         )
 
 
-def score(net: ReluMLP, *, n: int = GRID_POINTS) -> ApproximationScore:
-    """Score ``net`` on the ``n x n`` grid (default 401 x 401 = 160,801 points) of its domain (its ``domain``
+def score(net: ReluMLP | str, *, n: int = GRID_POINTS) -> ApproximationScore:
+    """Score ``net`` (a :class:`ReluMLP`, an ONNX path or a zoo name, as for :func:`~surrogate.nets.zoo.net_argument`) on the ``n x n`` grid (default 401 x 401 = 160,801 points) of its domain (its ``domain``
     metadata, else [-1, 1]^2: the grid of every zoo net); ``n`` at least 2."""
+    net = net_argument(net, "score")
     check_grid_points(n, f"score: n={n!r}")
     points = grid(n, net.check_product_net("score").domain)
     out = net.forward(points)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -72,6 +73,17 @@ def parse_domain(value, n_inputs: int) -> tuple[tuple[float, float], ...]:
             "(one per input); fix the net's domain metadata (the ONNX key 'surrogate.domain'; net.with_metadata(domain=...))"
         )
     return box
+
+
+def check_net(net, where: str, *, names: bool = False) -> None:
+    """Raise :class:`ConfigError` naming ``where`` unless ``net`` is a :class:`ReluMLP` (``names``: or an ONNX path
+    or a zoo name, which the caller resolves)."""
+    if isinstance(net, ReluMLP) or (names and isinstance(net, (str, os.PathLike))):
+        return
+    also = ", an ONNX path or a zoo name such as '3x8'" if names else " (a zoo name or an ONNX path read first)"
+    raise ConfigError(
+        f"{where}: got {type(net).__name__}, not a net; pass a ReluMLP (e.g. resolve_surrogate('3x8') or load_onnx(path)){also}"
+    )
 
 
 def _check_finite(arrays: Sequence[np.ndarray], kind: str) -> None:
@@ -159,8 +171,16 @@ class ReluMLP:
         )
 
     def forward(self, points: np.ndarray) -> np.ndarray:
-        """Evaluate at ``points`` of shape ``(n, n_inputs)``; returns ``(n,)`` for one output."""
-        h = np.asarray(points, dtype=np.float64)
+        """Evaluate at ``points`` of shape ``(n, n_inputs)``; returns ``(n,)`` for one output. One point of shape
+        ``(n_inputs,)`` gives its output alone (a 0-d array for one output)."""
+        h, n_in = np.asarray(points, dtype=np.float64), self.weights[0].shape[0]
+        if h.shape == (n_in,):
+            return self.forward(h[None, :])[0]
+        if h.ndim != 2 or h.shape[1] != n_in:
+            raise ConfigError(
+                f"ReluMLP.forward: points of shape {h.shape} must be of shape (n, {n_in}), one row per point, "
+                f"or one point of shape ({n_in},)"
+            )
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
             h = np.maximum(h @ w + b, 0.0)
         out = h @ self.weights[-1] + self.biases[-1]

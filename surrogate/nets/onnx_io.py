@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Mapping
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import NoReturn
@@ -22,7 +23,7 @@ import numpy as np
 from ..errors import ArchitectureError, ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
-from .network import DOMAIN_KEY, ReluMLP, parse_domain, plain_json, unit_box
+from .network import DOMAIN_KEY, ReluMLP, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
 from .onnx_files import PRECISION_KEY, below_float32
@@ -144,6 +145,9 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     import onnx
 
     target = _export_path(path)
+    check_net(net, "export_onnx")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ModelFormatError(f"export_onnx: metadata={metadata!r} must be a dict of names to values, e.g. {{'seed': 0}}")
     net, metadata = _with_export_domain(net, metadata)
     proto = _to_model_proto(net)
     items = {**net.metadata, **metadata}

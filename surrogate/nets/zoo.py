@@ -358,13 +358,9 @@ def net_argument(net, where: str):
     ModelFormatError
         If a name or path names no net (:func:`resolve_surrogate`).
     """
-    from .network import ReluMLP
+    from .network import check_net
 
-    if not isinstance(net, (ReluMLP, str, os.PathLike)):
-        raise ConfigError(
-            f"{where}: got {type(net).__name__}, not a net; pass a ReluMLP (e.g. resolve_surrogate('3x8') or "
-            "load_onnx(path)), an ONNX path or a zoo name such as '3x8'"
-        )
+    check_net(net, where, names=True)
     return resolve_surrogate(net)
 
 

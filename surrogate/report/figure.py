@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..files import atomic_path
 from ..nets.metrics import GRID_POINTS, MAX_GRID_POINTS
-from ..options import is_number
+from ..options import is_number, plain_numbers
 
 # Solve times are drawn on log axes; a time measured as 0 s is drawn at this floor.
 MIN_TIME_S = 1e-4
@@ -61,6 +61,7 @@ class PlotStyle:
         q = self.error_quantile
         if not is_number(q, low=0.5, high=1):
             raise ConfigError(f"PlotStyle: error_quantile={q!r} must lie in [0.5, 1] (1 = colour limits at the maximum error)")
+        plain_numbers(self)  # NumPy scalars kept as Python numbers, as every config keeps them
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..options import check_flags, default_of, is_number
+from ..options import check_flags, default_of, is_number, plain_numbers
 from .figure import PlotStyle, SavedFigure
 
 
@@ -35,6 +35,7 @@ class ReportOptions:
             raise ConfigError(f"ReportOptions: max_rows={self.max_rows!r} must be a positive integer, e.g. 60")
         if not isinstance(self.style, PlotStyle):
             raise ConfigError("ReportOptions: style must be a PlotStyle, e.g. PlotStyle(dpi=150)")
+        plain_numbers(self)  # NumPy scalars (np.int64 max_rows, np.True_ heatmaps) kept as Python ones
 
     def command_options(self) -> list[str]:
         """The ``surrogate report`` options that give these options (none for the defaults)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from ..errors import ConfigError
 from ..executors import ExecutorConfig, default_workers, open_executor
 from ..nets.architecture import Architecture
-from ..options import is_number
+from ..options import check_flags, is_number
 from .initialisation import check_seeds
 from .packed import parse_architectures, train_packed
 from .packing import pack_groups
@@ -29,6 +29,7 @@ def run_packs(
     pack: bool = True,
     progress: Callable[[list[Architecture]], None] | None = None,
     executor: ExecutorConfig | None = None,
+    where: str = "run_packs",
 ) -> list:
     """Run ``job(archs, seeds, protocol)`` for every pack of :func:`~surrogate.train.packing.pack_groups`.
 
@@ -45,6 +46,8 @@ def run_packs(
         Optional callable, called with each finished pack's architectures.
     executor
         Where the jobs run (:class:`~surrogate.executors.ExecutorConfig`).
+    where
+        The function a refused argument is named under (the caller's).
 
     Returns
     -------
@@ -53,6 +56,11 @@ def run_packs(
     """
     if workers is not None and not is_number(workers, integer=True, low=1):
         raise ConfigError(f"workers={workers!r} must be a positive integer")
+    check_flags(where, pack=pack)
+    if progress is not None and not callable(progress):
+        raise ConfigError(
+            f"{where}: progress={progress!r} must be a function, called with each finished pack's architectures, or None"
+        )
     groups = pack_groups(archs, seeds, protocol, pack=pack)
     if executor is None:
         executor = ExecutorConfig(workers=1 if len(groups) == 1 else min(workers or default_workers(), len(groups)))
@@ -61,7 +69,7 @@ def run_packs(
         futures = {runner.submit(job, g, list(seeds), protocol): g for g in groups}
         for future in runner.as_completed(futures):
             results.append(future.result())
-            if progress:
+            if progress is not None:
                 progress(futures[future])
     return results
 
@@ -90,6 +98,6 @@ def train_many(
     protocol = get_protocol(protocol)
     seeds = check_seeds(seeds)
     merged: dict[Architecture, list[TrainedNet]] = {}
-    for part in run_packs(archs, seeds, protocol, _train_only, workers=workers, pack=pack, progress=progress):
+    for part in run_packs(archs, seeds, protocol, _train_only, workers=workers, pack=pack, progress=progress, where="train_many"):
         merged.update(part)
     return {a: merged[a] for a in archs}

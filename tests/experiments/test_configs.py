@@ -352,3 +352,68 @@ def test_a_quick_solve_time_run_of_another_budget_needs_its_nets_and_numpy_sizes
     assert sizes == (1, 2) and type(sizes[0]) is int and json.dumps(SolveBenchConfig(random_sizes=sizes).to_dict())
     with pytest.raises(ConfigError, match=r"seed=99999999999999999999 must be an integer in \[0, "):
         SolveTimeConfig(seed=99999999999999999999)
+
+
+@pytest.mark.parametrize("flag", ["fresh", "progress"])
+@pytest.mark.parametrize("bad", ["no", "False", 0, None])
+def test_run_sweep_and_scale_bench_refuse_a_flag_that_is_not_a_bool(tmp_path, flag, bad, monkeypatch):
+    """fresh='no' was truthy: it threw away the folder's results and cache."""
+    import surrogate.experiments.scale_bench as scale_bench
+    import surrogate.experiments.sweep as sweep
+    from surrogate import run_sweep
+    from surrogate.experiments.scale_bench import ScaleBenchConfig, run_scale_bench
+
+    for module in (sweep, scale_bench):  # refused before any work
+        monkeypatch.setattr(module, "open_executor", lambda *a, **k: pytest.fail("the run started"))
+    (tmp_path / "keep.txt").write_text("results")
+    with pytest.raises(ConfigError, match=rf"run_sweep: {flag}={bad!r} must be True or False"):
+        run_sweep(SweepConfig(budget=2), tmp_path, **{flag: bad})
+    with pytest.raises(ConfigError, match=rf"run_scale_bench: {flag}={bad!r} must be True or False"):
+        run_scale_bench(ScaleBenchConfig(quick=True), tmp_path, **{flag: bad})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_run_solve_bench_refuses_a_progress_that_is_not_a_bool(monkeypatch):
+    import surrogate.experiments.solve_bench as solve_bench
+    from surrogate.experiments.solve_bench import SolveBenchConfig, run_solve_bench
+
+    monkeypatch.setattr(solve_bench, "load_nets", lambda *a, **k: pytest.fail("the run started"))
+
+    with pytest.raises(ConfigError, match=r"run_solve_bench: progress='no' must be True or False"):
+        run_solve_bench(SolveBenchConfig(random_sizes=(1,), pooling=()), progress="no")
+
+
+def test_run_sweep_refuses_a_config_or_executor_of_the_wrong_kind(tmp_path, monkeypatch):
+    import surrogate.experiments.sweep as sweep
+    from surrogate import run_sweep
+
+    monkeypatch.setattr(sweep, "open_results_folder", lambda *a, **k: pytest.fail("the run started"))
+    with pytest.raises(ConfigError, match=r"run_sweep: config=None must be a SweepConfig"):
+        run_sweep(None, tmp_path)
+    with pytest.raises(ConfigError, match=r"executor='local' must be an ExecutorConfig, e.g. ExecutorConfig\(workers=2\)"):
+        run_sweep(SweepConfig(budget=2), tmp_path, executor="local")
+
+
+def test_solve_bench_pooling_none_is_all_and_empty_is_none():
+    from surrogate.experiments.problem_package import problems_package
+    from surrogate.experiments.solve_bench import SolveBenchConfig
+
+    assert SolveBenchConfig().pooling == tuple(problems_package().POOLING_INSTANCES)
+    assert SolveBenchConfig(pooling=None).pooling == tuple(problems_package().POOLING_INSTANCES)
+    assert SolveBenchConfig(pooling=()).pooling == ()
+    for bad in (False, 0, {}):
+        with pytest.raises(ConfigError, match="SolveBenchConfig: pooling=.* must be a tuple"):
+            SolveBenchConfig(pooling=bad)
+
+
+def test_executor_and_report_configs_keep_python_numbers():
+    import numpy as np
+
+    from surrogate.executors import ExecutorConfig
+    from surrogate.report.figure import PlotStyle
+    from surrogate.report.writer import ReportOptions
+
+    assert type(ExecutorConfig(workers=np.int64(2)).workers) is int
+    assert type(PlotStyle(dpi=np.int64(100)).dpi) is int
+    options = ReportOptions(max_rows=np.int64(5), heatmaps=np.False_)
+    assert (type(options.max_rows), options.heatmaps) == (int, False) and type(options.heatmaps) is bool

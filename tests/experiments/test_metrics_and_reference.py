@@ -1,4 +1,5 @@
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -95,3 +96,39 @@ def test_regret_is_never_negative_at_a_point_just_outside_the_box():
     assert inst.true_objective(outside, 0.0) - inst.true_optimum < 0
     assert inst.regret(outside, 0.0) == 0.0
     assert inst.regret(0.0, 0.0) == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("field", ["a", "b", "lx"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), None, "abc", [1.0]])
+def test_a_reference_instance_refuses_a_coefficient_or_bound_that_is_not_a_finite_number(field, bad):
+    values = {"a": 0.5, "b": -0.5, "lx": -1.0, "ux": 1.0, "ly": -1.0, "uy": 1.0, field: bad}
+    with pytest.raises(ConfigError, match=rf"ReferenceInstance: {field}={re.escape(repr(bad))} must be a finite number"):
+        ReferenceInstance(**values)
+
+
+def test_regret_of_a_nan_point_is_nan_not_perfect():
+    inst = ReferenceInstance(0.5, -0.5, -1.0, 1.0, -1.0, 1.0)
+    assert np.isnan(inst.regret(float("nan"), 0.0)) and np.isnan(inst.regret(0.0, float("nan")))
+    assert inst.regret(*inst.true_minimizer) == 0.0
+    assert type(ReferenceInstance(np.float64(0.5), 0.0, -1.0, 1.0, -1.0, 1.0).a) is float
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, None, True])
+def test_reference_instances_refuse_a_seed_that_is_not_a_non_negative_integer(seed):
+    with pytest.raises(ConfigError, match=rf"reference_instances: seed={seed!r} must be an integer in \[0, "):
+        reference_instances(2, seed=seed)
+
+
+def test_solve_reference_problems_needs_a_solver_config():
+    from surrogate import solve_reference_problems
+
+    with pytest.raises(ConfigError, match=r"solve_reference_problems: config=None must be a SolverConfig"):
+        solve_reference_problems(constant_net(0.0), reference_instances(1), config=None)
+
+
+def test_score_takes_a_zoo_name_as_net_bounds_does():
+    from surrogate.nets.zoo import resolve_surrogate
+
+    assert score("3x8") == score(resolve_surrogate("3x8"))
+    with pytest.raises(ConfigError, match=r"score: got NoneType, not a net"):
+        score(None)

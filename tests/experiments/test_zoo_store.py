@@ -348,3 +348,31 @@ def test_a_pending_file_removed_just_before_its_read_counts_as_none(zoo, monkeyp
 
     monkeypatch.setattr(Path, "read_bytes", removed_first)
     assert zoo_pending.read_pending(zoo) == []
+
+
+def test_save_models_refuses_an_empty_zoo_folder_and_what_is_not_a_sweep_result(tmp_path, monkeypatch):
+    """save_models(result, '') wrote the zoo into the current folder; export_onnx(net, '') is refused."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nets").mkdir()
+    result = sweep_result(tmp_path, "b24-seed-3x8.onnx", 1)
+    with pytest.raises(ConfigError, match=r"save_models: zoo_dir='' must be the path of the zoo folder to write"):
+        zoo_store.save_models(result, "")
+    with pytest.raises(ConfigError, match=r"save_models: result=None must be a SweepResult"):
+        zoo_store.save_models(None, "zoo")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nets"]
+
+
+def test_a_sweep_result_keeps_its_folder_as_an_absolute_path(tmp_path, monkeypatch):
+    """A relative out_dir broke save_models after an os.chdir (FileNotFoundError)."""
+    from surrogate import SolverConfig, SweepConfig, TrainingProtocol, run_sweep
+    from surrogate.executors import ExecutorConfig
+    from surrogate.train.protocols import Stage
+
+    monkeypatch.chdir(tmp_path)
+    protocol = TrainingProtocol(n_points=64, stages=(Stage(epochs=1, batch_size=32),))
+    solver = SolverConfig(time_limit=2, threads=1)
+    config = SweepConfig(architectures=("1x2",), seeds=(0,), protocol=protocol, instances=1, yardsticks=False, solver=solver)
+    result = run_sweep(config, "out", progress=False, executor=ExecutorConfig(workers=1))
+    assert result.out_dir == tmp_path / "out" and result.out_dir.is_absolute()
+    monkeypatch.chdir(tmp_path / "out")
+    assert zoo_store.save_models(result, tmp_path / "zoo")

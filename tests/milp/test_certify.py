@@ -214,3 +214,9 @@ def test_onnx_float32_must_be_a_bool():
 
     with pytest.raises(ConfigError, match=r"certified_error_bound: onnx_float32='false' must be True or False"):
         certified_error_bound("3x8", onnx_float32="false")
+
+
+def test_numpy_bools_are_flags_as_solve_takes_them():
+    """onnx_float32=np.False_ was refused ('must be True or False'), while solve(warm_start=np.False_) took it."""
+    net = random_net((3,), seed=0)
+    assert certified_error_bound(net, onnx_float32=np.False_) == certified_error_bound(net, onnx_float32=False)

@@ -188,3 +188,13 @@ def test_omlt_start_values_outside_a_box_without_zero_are_not_logged(formulation
     assert not [r for r in caplog.records if getattr(r, "id", None) == "W1002"]
     m.x.set_value(7)  # still warned outside the build
     assert [r for r in caplog.records if getattr(r, "id", None) == "W1002"]
+
+
+def test_to_omlt_network_takes_a_zoo_name_as_add_surrogate_does():
+    from surrogate.milp.encoding import to_omlt_network
+    from surrogate.nets.zoo import resolve_surrogate
+
+    by_name, by_net = to_omlt_network("3x8"), to_omlt_network(resolve_surrogate("3x8"))
+    assert [layer.output_size for layer in by_name.layers] == [layer.output_size for layer in by_net.layers]
+    with pytest.raises(ConfigError, match=r"to_omlt_network: got NoneType, not a net"):
+        to_omlt_network(None)

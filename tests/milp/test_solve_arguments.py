@@ -13,7 +13,9 @@ from .test_solver_choice import _milp
 
 
 def test_no_model_is_refused():
-    with pytest.raises(ConfigError, match=r"solve: model=None must be a Pyomo model \(e\.g\. pyo\.ConcreteModel\(\)\)"):
+    with pytest.raises(
+        ConfigError, match=r"solve: model=None must be a Pyomo model or block \(e\.g\. pyo\.ConcreteModel\(\)\) with one"
+    ):
         solve(None, SolverConfig(time_limit=5))
 
 
@@ -36,3 +38,96 @@ def test_a_solver_object_of_another_solver_is_refused_naming_both(made, asked):
     assert all(v.value is None for v in m.component_data_objects(pyo.Var))  # nothing ran
     if made == "gurobi":  # one solve, so Pyomo's Gurobi interface does not warn about its licence count when dropped
         solve(m, SolverConfig(time_limit=5, threads=1, solver=made), solver=solver)
+
+
+def _box():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(-2, 3))
+    return m
+
+
+def _replaced():
+    from surrogate import replace_products
+    from surrogate.nets.construct import hand_built
+
+    m = _box()
+    m.c, m.o = pyo.Constraint(expr=m.x * m.y >= 1), pyo.Objective(expr=m.x)
+    return m, replace_products(m, hand_built("1x8", "paired"))
+
+
+@pytest.mark.parametrize("model", [None, "m"])
+def test_every_entry_point_taking_a_model_refuses_what_is_not_one_naming_itself(model):
+    """These raised a bare AttributeError from deep inside; solve's own check now serves them all."""
+    from surrogate import StartConfig, activation_start, add_surrogate, bilinear, replace_products
+    from surrogate.milp.polish import polish
+    from surrogate.milp.warmstart import solve_with_start
+
+    m, report = _replaced()
+    calls = {
+        "bilinear: model": lambda: bilinear(model, m.x, m.y, "1x8"),
+        "replace_products: model": lambda: replace_products(model, "1x8"),
+        "add_surrogate: parent": lambda: add_surrogate(model, "1x8", [m.x, m.y]),
+        "activation_start: model": lambda: activation_start(model, report),
+        "solve_with_start: model": lambda: solve_with_start(model, report, SolverConfig(time_limit=5), start=StartConfig()),
+        "polish: model": lambda: polish(model, {}),
+    }
+    for where, call in calls.items():
+        with pytest.raises(
+            ConfigError, match=rf"{where}={model!r} must be a Pyomo model or block \(e\.g\. pyo\.ConcreteModel\(\)\)"
+        ):
+            call()
+
+
+def test_a_search_names_the_function_called_for_surrogates_of_the_wrong_kind():
+    from surrogate import StartConfig, activation_start
+    from surrogate.milp.warmstart import solve_with_start
+
+    m, _ = _replaced()
+    with pytest.raises(ConfigError, match="activation_start: surrogates=5 must be the ReplacementReport"):
+        activation_start(m, 5)
+    with pytest.raises(ConfigError, match="solve_with_start: surrogates=5 must be the ReplacementReport"):
+        solve_with_start(m, 5, SolverConfig(time_limit=5), start=StartConfig())
+
+
+def test_block_names_are_checked_where_they_are_given():
+    from surrogate import add_surrogate, bilinear
+
+    m = _box()
+    with pytest.raises(ConfigError, match=r"bilinear: name=3 must be a component name, a non-empty string such as 'z', or None"):
+        bilinear(m, m.x, m.y, "1x8", name=3)
+    with pytest.raises(ConfigError, match=r"add_surrogate: name=None must be a component name, a non-empty string such as 'z'$"):
+        add_surrogate(m, "1x8", [m.x, m.y], name=None)
+    assert not list(m.component_objects(pyo.Block))  # nothing was added
+
+
+@pytest.mark.parametrize("bad", ["no", "False", 0, None])
+def test_model_building_flags_must_be_bools(bad):
+    """error_aware='no' switched error-aware mode on; implied_bounds='no' ran the tightening."""
+    from surrogate import bilinear, replace_products
+    from surrogate.milp.implied_bounds import tighten_product_bounds
+
+    m = _box()
+    m.c, m.o = pyo.Constraint(expr=m.x * m.y >= 1), pyo.Objective(expr=m.x)
+    with pytest.raises(ConfigError, match=rf"bilinear: error_aware={bad!r} must be True or False"):
+        bilinear(m, m.x, m.y, "1x8", error_aware=bad)
+    for flag in ("implied_bounds", "error_aware"):
+        with pytest.raises(ConfigError, match=rf"replace_products: {flag}={bad!r} must be True or False"):
+            replace_products(m, "1x8", **{flag: bad})
+    with pytest.raises(ConfigError, match=rf"tighten_product_bounds: lp={bad!r} must be True or False"):
+        tighten_product_bounds(m, lp=bad)
+    with pytest.raises(ConfigError, match=rf"make_solver: fixed_as_bounds={bad!r} must be True or False"):
+        make_solver(SolverConfig(), fixed_as_bounds=bad)
+    assert not list(m.component_objects(pyo.Block))  # nothing was added
+
+
+def test_time_limits_are_refused_under_the_name_of_the_argument_passed():
+    from surrogate import replace_products
+    from surrogate.milp.implied_bounds import tighten_product_bounds
+
+    m = _box()
+    with pytest.raises(ConfigError, match=r"replace_products: bounds_time_limit=-1 must be a positive number of seconds"):
+        replace_products(m, "1x8", bounds_time_limit=-1)
+    with pytest.raises(
+        ConfigError, match=r"tighten_product_bounds: time_limit=2e\+09|tighten_product_bounds: time_limit=2000000000"
+    ):
+        tighten_product_bounds(m, time_limit=2e9)

@@ -5,7 +5,7 @@ import pytest
 
 from surrogate import ConfigError
 from surrogate.milp.bilinear import resolve_surrogate
-from surrogate.milp.bounds import compute_bounds, interval_bounds
+from surrogate.milp.bounds import compute_bounds, interval_bounds, net_bounds, with_stored_bounds
 from tests.helpers import random_net
 
 pytestmark = pytest.mark.solver
@@ -55,9 +55,16 @@ def test_a_node_capped_milp_obbt_is_valid_and_the_same_every_time():
 
 def test_bad_obbt_limits_say_what_to_pass():
     net = random_net((3,), seed=1)
-    with pytest.raises(ConfigError, match="obbt_bounds: node_limit=0 must be a positive integer"):
+    with pytest.raises(ConfigError, match="compute_bounds: node_limit=0 must be a positive integer"):
         compute_bounds(net, "milp", node_limit=0)
-    with pytest.raises(ConfigError, match="obbt_bounds: node_limit=2.5 must be a positive integer"):
+    with pytest.raises(ConfigError, match="compute_bounds: node_limit=2.5 must be a positive integer"):
         compute_bounds(net, "lp", node_limit=2.5)
-    with pytest.raises(ConfigError, match="time_limit=0 must be a positive number of seconds"):
+    with pytest.raises(ConfigError, match="compute_bounds: time_limit=0 must be a positive number of seconds"):
         compute_bounds(net, "milp", time_limit=0)
+    # each function names itself and the argument the caller passed (not obbt_bounds or SolverConfig)
+    with pytest.raises(ConfigError, match="net_bounds: node_limit=0 must be a positive integer"):
+        net_bounds(net, "milp", node_limit=0)
+    with pytest.raises(ConfigError, match=r"net_bounds: time_limit=2000000000.0 must be a positive number of seconds up to"):
+        net_bounds(net, "lp", time_limit=2e9)
+    with pytest.raises(ConfigError, match="with_stored_bounds: time_limit=-1 must be a positive number of seconds"):
+        with_stored_bounds(net, time_limit=-1)

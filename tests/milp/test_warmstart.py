@@ -64,9 +64,9 @@ def test_bad_start_input_says_what_to_do():
         activation_start(model, pwl)
     with pytest.raises(ConfigError, match="rounds=0 must be a positive integer"):
         StartConfig(rounds=0)
-    with pytest.raises(ConfigError, match="time_limit=-1 must be a positive, finite number of seconds"):
+    with pytest.raises(ConfigError, match=r"StartConfig: time_limit=-1 must be a positive number of seconds up to 1e\+09"):
         StartConfig(time_limit=-1)
-    with pytest.raises(ConfigError, match="time_limit=inf must be a positive, finite number of seconds"):
+    with pytest.raises(ConfigError, match=r"StartConfig: time_limit=inf must be a positive number of seconds up to 1e\+09"):
         StartConfig(time_limit=float("inf"))
     with pytest.raises(ConfigError, match=r"tol=inf must be a positive number up to 0.0001: a larger slack would count"):
         StartConfig(tol=float("inf"))
@@ -87,12 +87,12 @@ def test_solve_with_start_counts_the_search_within_one_time_budget(monkeypatch):
     given = []
     monkeypatch.setattr(warmstart, "activation_start", lambda *a, **k: replace(found, seconds=1.5))
     monkeypatch.setattr(warmstart, "solve", lambda m, c, **k: given.append(c.time_limit) or replace(cold, wall_time=0.25))
-    timed, _ = solve_with_start(small, None, config, start=StartConfig(time_limit=2.0))
+    timed, _ = solve_with_start(small, (), config, start=StartConfig(time_limit=2.0))
     assert given == [12.0 - 1.5] and timed.wall_time == 0.25 + 1.5
     # the search's patience is capped too: time_limit + patience never exceeds the solve's limit
     asked = []
     monkeypatch.setattr(warmstart, "activation_start", lambda m, s, config: asked.append(config) or replace(found, seconds=1.5))
-    solve_with_start(small, None, replace(config, time_limit=1.0), start=StartConfig(time_limit=1.0, patience=6.0))
+    solve_with_start(small, (), replace(config, time_limit=1.0), start=StartConfig(time_limit=1.0, patience=6.0))
     assert (asked[0].time_limit, asked[0].patience) == (1.0, 0.0)
 
 
@@ -158,7 +158,7 @@ def test_patience_lets_a_start_without_a_point_go_on_until_it_has_one():
 
 @pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), True, "5"])
 def test_a_bad_patience_says_what_to_pass(bad):
-    with pytest.raises(ConfigError, match=rf"StartConfig: patience={bad!r} must be a number of seconds >= 0, e.g. 25"):
+    with pytest.raises(ConfigError, match=rf"StartConfig: patience={bad!r} must be a number of seconds >= 0 up to 1e\+09"):
         StartConfig(patience=bad)
 
 
@@ -444,3 +444,19 @@ def test_a_model_the_user_relaxed_and_restored_starts_without_pyomo_s_replacing_
     res, _ = solve_with_start(m, report, SolverConfig(time_limit=10, threads=1), start=StartConfig())
     assert res.optimal and res.objective == pytest.approx(2.0, abs=1e-4)
     assert "Implicitly replacing" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time_limit": 2e9}, r"StartConfig: time_limit=2000000000.0 must be a positive number of seconds up to 1e\+09"),
+        ({"patience": 2e9}, r"StartConfig: patience=2000000000.0 must be a number of seconds >= 0 up to 1e\+09"),
+        ({"time_limit": 6e8, "patience": 6e8}, r"StartConfig: time_limit \+ patience = 1.2e\+09 seconds is more than 1e\+09"),
+        ({"clock": "cpu", "wall_limit": 2e9}, r"StartConfig: wall_limit=2000000000.0 must be .* and up to 1e\+09"),
+    ],
+)
+def test_start_config_refuses_limits_a_solve_cannot_take_at_construction(kwargs, message):
+    """StartConfig took them; activation_start then refused them as 'SolverConfig: time_limit=...'."""
+    with pytest.raises(ConfigError, match=message):
+        StartConfig(**kwargs)
+    assert StartConfig(time_limit=1e9, clock="cpu").make_clock().stretch == 1.0  # the default wall cap stays within 1e9

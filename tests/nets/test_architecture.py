@@ -119,3 +119,16 @@ def test_all_shapes_adds_compositions():
     assert len(set(shapes)) == len(shapes)
     # compositions of 24 into <= 3 parts: 1 + 23 + 253 = 277, plus deeper constant-width shapes 4x6..24x1 (5)
     assert len(list(all_shapes(24, max_depth=3))) == 282
+
+
+@pytest.mark.parametrize("bad", ["no", 0, None])
+def test_count_parameters_bias_must_be_a_bool(bad):
+    """bias='no' counted the biases."""
+    from surrogate import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"count_parameters: bias={bad!r} must be True or False"):
+        count_parameters([2, 3, 1], bias=bad)
+    with pytest.raises(ConfigError, match=rf"Architecture.parameter_count: bias={bad!r} must be True or False"):
+        Architecture.parse("1x3").parameter_count(bias=bad)
+    with pytest.raises(ArchitectureError, match=r"count_parameters: layer_sizes=None must be a sequence of sizes"):
+        count_parameters(None)

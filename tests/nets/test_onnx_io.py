@@ -295,3 +295,24 @@ def test_an_interruption_wrapped_by_torch_s_exporter_stops_the_export_as_one(tmp
     with pytest.raises(KeyboardInterrupt):
         export_onnx(random_net((4,)), tmp_path / "b.onnx")
     assert not list(tmp_path.iterdir())
+
+
+def test_export_onnx_names_a_net_or_metadata_of_the_wrong_kind(tmp_path):
+    from surrogate import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"export_onnx: got str, not a net; pass a ReluMLP .* \(a zoo name or an ONNX path read"
+    ):
+        export_onnx("3x8", tmp_path / "a.onnx")
+    with pytest.raises(ModelFormatError, match=r"export_onnx: metadata='x' must be a dict of names to values"):
+        export_onnx(random_net((3,), seed=0), tmp_path / "a.onnx", metadata="x")
+    assert not list(tmp_path.iterdir())
+
+
+def test_forward_takes_one_point_and_names_a_wrong_shape():
+    from surrogate import ConfigError
+
+    net = random_net((3,), seed=0)
+    assert net.forward([0.5, 0.25]) == net.forward(np.array([[0.5, 0.25]]))[0]
+    with pytest.raises(ConfigError, match=r"ReluMLP.forward: points of shape \(3,\) must be of shape \(n, 2\)"):
+        net.forward([0.5, 0.25, 1.0])

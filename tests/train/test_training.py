@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from surrogate import Architecture, ReluMLP, TrainingProtocol, score, train_many, train_net_naive, train_nets
+from surrogate import Architecture, ConfigError, ReluMLP, TrainingProtocol, score, train_many, train_net_naive, train_nets
 from surrogate.nets.metrics import validation_mae
 from surrogate.train.protocols import Stage
 from surrogate.train.training import candidate_seed, draw_data_and_init, train_packed
@@ -138,3 +138,22 @@ def test_a_diverged_training_names_its_learning_rate(monkeypatch, trainer):
         match=rf"train_\w*{trainer}: training diverged \(its weights became nan or inf\) at learning rate 1e\+30; lower",
     ):
         train_packed(["2x4"], [0], protocol) if trainer == "packed" else train_net_naive("2x4", 0, protocol)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"progress": True},
+            r"train_many: progress=True must be a function, called with each finished pack's architectures, or None",
+        ),
+        ({"pack": "no"}, r"train_many: pack='no' must be True or False"),
+    ],
+)
+def test_train_many_refuses_a_bad_progress_or_pack_before_training(kwargs, message, monkeypatch):
+    """progress=True trained a whole pack, then failed with a bare TypeError ('bool' object is not callable)."""
+    import surrogate.train.fan_out as fan_out
+
+    monkeypatch.setattr(fan_out, "open_executor", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(ConfigError, match=message):
+        train_many(["1x2"], [0], TrainingProtocol(n_points=64, stages=(Stage(epochs=1, batch_size=32),)), workers=1, **kwargs)
