@@ -379,6 +379,8 @@ def run_scale_bench(
     check_sources(reuse, out=out_dir, fresh=fresh)  # before --fresh empties the folder
     # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
     with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), kind="scale", fresh=fresh) as cache:
+        # the record before any cache entry: a run stopped while adopting leaves a folder it can resume or --fresh
+        write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False))
         adopted = adopt_units(cache, todo, reuse, accept=well_formed)
         sources = {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
         write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False, **sources))
