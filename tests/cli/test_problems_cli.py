@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pytest
 
@@ -38,6 +40,22 @@ def test_problems_command_writes_results(tmp_path, capsys):
 def test_problems_command_rejects_unknown_names(capsys):
     assert main(["problems", "nosuch", "--no-scip"]) == 2
     assert "unknown problem 'nosuch'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        # built for minutes: bench scale's cap on random instances holds here too
+        (["random1000000"], r"instance 'random1000000': 1000000 products is more than the 10000 .* N <= 10000"),
+        (["random20000-s0"], r"20000 products is more than the 10000"),
+        (["random2", "random2-s0"], r"problem 'random2-s0' is named twice \(as 'random2' and 'random2-s0'\); name each"),
+        (["pooling", "haverly1"], r"problem 'haverly1' is named twice \(as 'pooling' and 'haverly1'\)"),
+        (["random\u0668-s0"], r"unknown problem 'random\u0668-s0'"),  # an Arabic-Indic 8 was told 'leading zeros'
+    ],
+)
+def test_problems_refuses_a_huge_random_problem_and_one_named_twice_before_building(names, message, capsys):
+    assert main(["problems", *names, "--no-scip", "--quiet"]) == 2
+    assert re.search(message, capsys.readouterr().err)
 
 
 def test_problems_command_checks_solver_options_before_any_run(capsys):

@@ -237,6 +237,7 @@ def test_a_recorded_random_optimum_is_scips():
         ({"instances": ("random8-s00",)}, "instance 'random8-s00': write it 'random8-s0', without leading zeros"),
         ({"instances": ("random1000000-s0",)}, r"1000000 products is more than the 10000 .* N <= 10000, e.g. random64-s0"),
         ({"instances": ("nowhere",)}, "or a pooling instance"),
+        ({"instances": ("random\u0668-s0",)}, "unknown instance 'random\u0668-s0'; use randomN-sS"),  # was 'leading zeros'
         ({"nets": "b24-best-3x8"}, "must be a tuple of strings"),
         ({"nets": ("a", "a")}, "lists a name twice"),
         ({"zoos": ()}, "zoos is empty; name at least one zoo folder"),
