@@ -74,8 +74,10 @@ def test_problems_passes_the_start_options_to_each_run(monkeypatch, capsys):
     assert main([*argv, "--start-clock", "cpu", "--start-patience", "10", "--start-seed", "relaxation"]) == 0
     assert (seen[0].start_clock, seen[0].start_patience, seen[0].start_seed) == ("cpu", 10.0, "relaxation")
     assert main(argv) == 0 and (seen[1].start_clock, seen[1].start_patience, seen[1].start_seed) == ("wall", 0.0, "exact")
-    assert main([*argv, "--start-patience", "-1"]) == 2 and len(seen) == 2
-    assert "StartConfig: patience=-1.0 must be a number of seconds >= 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # refused under the option's name, by its argparse type
+        main([*argv, "--start-patience", "-1"])
+    assert stop.value.code == 2 and len(seen) == 2
+    assert "argument --start-patience: -1 must be 0 or more" in capsys.readouterr().err
 
 
 def test_empty_scip_columns_say_why_when_scip_is_missing(monkeypatch, capsys):
