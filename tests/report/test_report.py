@@ -405,7 +405,9 @@ def test_nothing_is_written_when_a_later_folder_is_bad(tmp_path):
 def test_cli_report_prints_where_and_errors_cleanly(tmp_path, capsys):
     folder = make_sweep(tmp_path / "s")
     assert main(["report", str(folder), "--no-heatmaps", "--out", str(tmp_path / "r.md")]) == 0
-    assert f"report written to {tmp_path / 'r.md'} (2 figures" in capsys.readouterr().out
+    assert (
+        f"report written to {tmp_path / 'r.md'} (2 figures, PNG and SVG, in {tmp_path / 'r-figures'}/)" in capsys.readouterr().out
+    )
     assert "heat map" not in (tmp_path / "r.md").read_text()
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
