@@ -18,7 +18,7 @@ def build(name: str) -> BilinearProblem:
 
     if name in POOLING_INSTANCES:
         return pooling(name)
-    match = re.fullmatch(r"random(\d+)(?:-s(\d+))?", name)
+    match = re.fullmatch(r"random([0-9]+)(?:-s([0-9]+))?", name)  # ASCII digits: \d would take '٨' for 8
     if match:
         written = f"random{int(match.group(1))}" + ("" if match.group(2) is None else f"-s{int(match.group(2))}")
         if name != written:  # random0008 is random8: one name per problem, as the scale suite asks

@@ -225,12 +225,33 @@ def positive_float(text: str, *, finite: bool = True) -> float:
         value = math.nan
     if math.isnan(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number")
-    if value == 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
+    if value == 0 and math.copysign(1.0, value) > 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
         raise argparse.ArgumentTypeError(f"{text} is too small to tell from 0 in floating point; give a larger number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} must be positive")
     if finite and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{value} must be finite; for no practical limit give a large number, e.g. 1e6")
+    return value
+
+
+def seconds_from_0(text: str) -> float:
+    """``text`` as a finite number of seconds >= 0 (an :mod:`argparse` type, e.g. ``--start-patience``).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``text`` is not a number (``nan`` included), is below 0, or is infinite.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} must be finite; give a number of seconds, e.g. 25")
     return value
 
 

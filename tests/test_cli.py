@@ -297,10 +297,24 @@ def test_argument_types_reject_bad_values():
         positive_float("-0.0")
     with pytest.raises(argparse.ArgumentTypeError, match="^1e-400 is too small to tell from 0 in floating point"):
         positive_float("1e-400")  # was '0.0 must be positive': the value as parsed, not as typed
+    with pytest.raises(argparse.ArgumentTypeError, match="^-1e-400 must be positive$"):
+        positive_float("-1e-400")  # was 'too small to tell from 0': it is negative
     with pytest.raises(argparse.ArgumentTypeError, match="inf must be finite; for no practical limit give a large number"):
         positive_float("inf")  # a limit that no results file could record
     with pytest.raises(argparse.ArgumentTypeError, match="^'nan' is not a number$"):  # was 'nan must be positive'
         positive_float("nan")
+
+
+@pytest.mark.parametrize("command", [["bench", "scale"], ["bench", "solve-time"], ["problems"]])
+@pytest.mark.parametrize(
+    ("value", "message"), [("nan", "'nan' is not a number"), ("inf", "inf must be finite"), ("-1", "-1 must be 0 or more")]
+)
+def test_a_start_patience_that_is_no_number_of_seconds_is_refused_under_its_option(command, value, message, capsys):
+    """--start-patience nan was refused as 'StartConfig: patience=nan', inf as 'ScaleBenchConfig: start_patience=inf'."""
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--start-patience", value, "--no-such-option"])  # refused at the option, before the rest
+    assert stop.value.code == 2
+    assert f"argument --start-patience: {message}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", [["sweep"], ["bench", "scale"], ["bench", "solve-time"], ["problems"], ["bounds"]])

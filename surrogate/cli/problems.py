@@ -78,11 +78,34 @@ def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
         if not found:
             raise ConfigError(f"--qcqp {path} is a folder without .json files; pass qcqp-json-v1 files or their folder")
         files += found
+    named = _named_once([(name, n) for name in names for n in (POOLING_INSTANCES if name == "pooling" else [name])])
     try:
-        built = [build(n) for name in names for n in (POOLING_INSTANCES if name == "pooling" else [name])]
+        built = [build(name) for name in named]
         return built + [qcqp(path) for path in files]
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _named_once(named: list[tuple[str, str]]) -> list[str]:
+    """The problems of ``named`` (each as given, e.g. 'pooling', and the problem's name), checked before any is built:
+    a random problem of more products than ``bench scale`` takes is refused
+    (:func:`~surrogate.experiments.scale_suite.check_random_size`), and so is one problem named twice
+    (``random2`` is ``random2-s0``; 'pooling' names ``haverly1``)."""
+    import re
+
+    from ..experiments.scale_suite import check_random_size
+
+    seen: dict[str, str] = {}
+    for given, name in named:
+        match = re.fullmatch(r"random([0-9]+)(?:-s([0-9]+))?", name)
+        if match:
+            check_random_size(name, int(match.group(1)))
+        problem = f"random{int(match.group(1))}-s{int(match.group(2) or 0)}" if match else name
+        if problem in seen:
+            spelled = " and ".join(dict.fromkeys(map(repr, (seen[problem], given))))
+            raise ConfigError(f"problem {problem!r} is named twice (as {spelled}); name each problem once")
+        seen[problem] = given
+    return [name for _, name in named]
 
 
 def _run_problems(built: list, args: argparse.Namespace, config) -> list[dict]:

@@ -11,14 +11,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of the result folders and say where it is (or refresh the ``--docs`` pages); return 0."""
     if args.docs:
         return _refresh_docs(args)
-    from ..report.build import ReportOptions, write_report
+    from ..report.build import ReportOptions, figure_folder, write_report
 
     rows = {} if args.max_rows is None else {"max_rows": args.max_rows}  # None: ReportOptions' default
     with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C, so no hidden staging folder is left behind
         report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
-    print(
-        f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {report.path.parent / 'figures'}/)"
-    )
+    where = report.path.parent / figure_folder(report.path)
+    print(f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {where}/)")
     return 0
 
 

@@ -13,10 +13,11 @@ def add_start_arguments(p: argparse.ArgumentParser, *, seed: str | None = None) 
     """
     from ..milp.search_clock import CLOCKS
     from ..milp.warmstart_config import SEEDS
+    from ..options import seconds_from_0
 
     p.add_argument(
         "--start-patience",
-        type=float,
+        type=seconds_from_0,
         metavar="SECONDS",
         help="let the warm start go on this long past its 5 s while it has no point (capped at half the limit "
         "in all; default 0: it stops at 5 s, and a solve without a start often finds no point on the larger pooling instances)",

@@ -209,11 +209,19 @@ ENTRY_NAME = re.compile(r"[a-z]+-[0-9a-f]{32}\.json")
 
 
 def record_kind(stored) -> str | None:
-    """The kind of results record ``stored`` (a ``config.json``'s content) is, e.g. ``'scale'``; ``None`` if none."""
+    """The kind of results record ``stored`` (a ``config.json``'s content) is, e.g. ``'scale'``; ``None`` if none.
+
+    A record is what a run writes: a ``"config"`` object beside a ``"kind"`` of :data:`COMMANDS`,
+    or beside an integer ``"format"`` alone (a sweep's record before it named its kind). Any other
+    ``config.json`` (a Keras model's, a project's settings) is no record, so ``--fresh`` never empties it.
+    """
     if not isinstance(stored, dict) or not isinstance(stored.get("config"), dict):
         return None
-    kind = stored.get("kind", "sweep")
-    return kind if isinstance(kind, str) else None
+    version = stored.get("format")
+    if "kind" not in stored:
+        return "sweep" if isinstance(version, int) and not isinstance(version, bool) else None
+    kind = stored["kind"]
+    return kind if isinstance(kind, str) and kind in COMMANDS else None
 
 
 def _written_nets(cache: Path) -> set[str]:
@@ -229,18 +237,21 @@ def _written_nets(cache: Path) -> set[str]:
 
 def discard_results(folder: Path) -> None:
     """Remove what a run writes in ``folder``: its result files, its ``cache/`` entries and the ``nets/*.onnx``
-    those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record)."""
+    those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record).
+
+    ``config.json`` goes last: a removal stopped part-way leaves a folder that is still a run's record.
+    """
     cache = folder / CACHE_DIR
     for name in sorted(_written_nets(cache)):
         if Path(name).name == name and name.endswith(".onnx"):
             (folder / NETS_DIR / name).unlink(missing_ok=True)
-    for name in RESULT_FILES:
-        (folder / name).unlink(missing_ok=True)
     if cache.is_dir():
         for path in cache.iterdir():
             if ENTRY_NAME.fullmatch(path.name) and path.is_file():
                 path.unlink()
     remove_temporary_files(folder)
+    for name in (*(n for n in RESULT_FILES if n != CONFIG_FILE), CONFIG_FILE):
+        (folder / name).unlink(missing_ok=True)
     if cache.is_dir() and not any(cache.iterdir()):
         cache.rmdir()
 

@@ -174,14 +174,8 @@ def _solve_spec(config: ScaleBenchConfig, instance: str, ref: NetRef, encoding: 
     An encoding whose warm start is seeded from the exact model adds the seed's settings
     (:func:`~surrogate.milp.exact_seed.seed_settings`).
     """
-    spec = {
-        "task": "scale-solve",
-        "instance": instance,
-        "net": ref.name,
-        "net_sha256": ref.sha256,
-        "encoding": encoding,
-        "solver": config.solver.cache_key(),
-    }
+    spec = {"task": "scale-solve", "instance": instance, "net": ref.name, "net_sha256": ref.sha256, "encoding": encoding}
+    spec["solver"] = config.solver.cache_key()  # the keys are sorted before hashing (unit_key): their order is free
     seed = ENCODINGS.get(encoding, (None, None))[1]
     if seed == "exact":
         spec["exact_seed"] = seed_settings()
@@ -328,6 +322,14 @@ def _config_record(config: ScaleBenchConfig, nets: list[NetRef], command: str | 
     return json.dumps(record, indent=2, default=str) + "\n"
 
 
+def _adopt(cache, todo, reuse, *, record) -> dict:
+    """Write ``config.json`` (``record(**extra)``) before copying into ``cache`` the units ``reuse`` finished (a run
+    stopped while copying leaves a folder it resumes, or --fresh empties); return the record's keys for them."""
+    write_text(cache.root.parent / CONFIG_FILE, record(complete=False))
+    adopted = adopt_units(cache, todo, reuse, accept=well_formed)
+    return {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
+
+
 def _check_routes(config: ScaleBenchConfig) -> None:
     """Stop before any solve if the run's solver or a peer route's packages are missing (:func:`check_solver`, :func:`check_peer`)."""
     check_solver(config.solver)
@@ -379,8 +381,7 @@ def run_scale_bench(
     check_sources(reuse, out=out_dir, fresh=fresh)  # before --fresh empties the folder
     # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
     with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), kind="scale", fresh=fresh) as cache:
-        adopted = adopt_units(cache, todo, reuse, accept=well_formed)
-        sources = {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
+        sources = _adopt(cache, todo, reuse, record=lambda **extra: _config_record(config, nets, command, **extra))
         write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False, **sources))
         done = run_units(
             todo, runner, cache, out_dir / NETS_DIR, counts=counts, desc="scale", unit_name="solve", progress=progress

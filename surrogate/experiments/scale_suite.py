@@ -54,7 +54,7 @@ RANDOM_OPTIMA = {
 }
 #: The most products a ``randomN-sS`` instance may have (the suite's largest has 64; one of a million built for minutes).
 RANDOM_MAX_PRODUCTS = 10_000
-_RANDOM = re.compile(r"random(\d+)-s(\d+)")
+_RANDOM = re.compile(r"random([0-9]+)-s([0-9]+)")  # ASCII digits: \d would take '٨' for 8
 
 
 def family(instance: str) -> str:
@@ -80,16 +80,24 @@ def check_instance(instance: str) -> None:
         name = f"random{int(match.group(1))}-s{int(match.group(2))}"
         if instance != name:  # random0008-s0 is random8-s0: it would run the same problem twice under two names
             raise ConfigError(f"instance {instance!r}: write it {name!r}, without leading zeros")
-        if int(match.group(1)) > RANDOM_MAX_PRODUCTS:
-            raise ConfigError(
-                f"instance {instance!r}: {match.group(1)} products is more than the {RANDOM_MAX_PRODUCTS} a random "
-                f"instance may have; use randomN-sS with N <= {RANDOM_MAX_PRODUCTS}, e.g. random64-s0"
-            )
+        check_random_size(instance, int(match.group(1)))
         return
     raise ConfigError(
         f"unknown instance {instance!r}; use randomN-sS (N products from 1 to {RANDOM_MAX_PRODUCTS}, seed S, "
         f"e.g. random8-s0) or a pooling instance ({', '.join(POOLING_INSTANCES)})"
     )
+
+
+def check_random_size(name: str, n_products: int) -> None:
+    """Raise :class:`~surrogate.errors.ConfigError` if the random problem ``name`` has more than
+    :data:`RANDOM_MAX_PRODUCTS` products (one of a million builds for minutes)."""
+    from ..errors import ConfigError
+
+    if n_products > RANDOM_MAX_PRODUCTS:
+        raise ConfigError(
+            f"instance {name!r}: {n_products} products is more than the {RANDOM_MAX_PRODUCTS} a random instance may "
+            f"have; use N <= {RANDOM_MAX_PRODUCTS}, e.g. random64-s0"
+        )
 
 
 def products(instance: str) -> int:

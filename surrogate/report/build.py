@@ -2,7 +2,9 @@
 
 :func:`write_report` reads each folder, works out what it holds, and writes
 ``report.md`` with its tables inline and its figures (PNG and SVG) in a
-``figures/`` folder next to it, linked relatively.
+``figures/`` folder next to it, linked relatively (a report of another name,
+``NAME.md``, keeps its own in ``NAME-figures/``: two reports in one folder never
+draw over each other's figures).
 
 * A **sweep** folder (``surrogate sweep --out DIR``) has ``table.csv`` and
   ``config.json`` (plus ``nets.csv`` and ``nets/*.onnx``). Its section shows the
@@ -79,6 +81,14 @@ class Report:
 KIND_NAMES = {"sweep": "sweep", "bench": "solve-time benchmark", "scale": "scale benchmark"}
 LOADERS = {"sweep": load_sweep, "bench": load_bench, "scale": load_scale}
 SECTIONS = {SweepFolder: sweep_section, BenchFolder: bench_section, ScaleFolder: scale_section}
+#: The first lines of every report: a Markdown file that does not start with them is no report (its figures are its own).
+HEADER = ("# surrogate report", "", "Regenerate this report with:", "")
+
+
+def figure_folder(out: Path) -> str:
+    """The folder beside the report ``out`` that its figures go to: ``figures`` for ``report.md``, else
+    ``<stem>-figures``, so that every report in a folder has figures of its own."""
+    return "figures" if out.name == "report.md" else f"{out.stem}-figures"
 
 
 def _header(w: Writer, folders: Sequence[Path], kinds: Sequence[str]) -> None:
@@ -87,7 +97,7 @@ def _header(w: Writer, folders: Sequence[Path], kinds: Sequence[str]) -> None:
     argv = ["surrogate", "report", *map(str, folders)] + (["--out", str(out)] if out != folders[0] / "report.md" else [])
     argv += w.options.command_options()  # what the report holds depends on them
     what = ", ".join(f"`{f}` ({KIND_NAMES[k]})" for f, k in zip(folders, kinds))
-    w.add("# surrogate report", "", "Regenerate this report with:", "", "```bash", shlex.join(argv), "```", "")
+    w.add(*HEADER, "```bash", shlex.join(argv), "```", "")
     w.add(f"Contents: {what}.", "")
 
 
@@ -98,14 +108,16 @@ def write_report(
 
     Figures the previous version of ``out`` named that this one does not (e.g. heat maps after a
     ``--no-heatmaps`` rewrite) are removed once it is written, unless another report beside it names them.
-    Figures no earlier version of ``out`` named are left alone: other reports in the folder keep theirs.
+    Figures no earlier version of ``out`` named are left alone: other reports in the folder keep theirs, and
+    a Markdown file at ``out`` that is no report keeps every figure it names.
 
     Parameters
     ----------
     folders
         Results folders (or one folder); each must be a sweep, solve-time or scale benchmark folder.
     out
-        The report file (default ``folders[0]/report.md``). Figures go to a ``figures/`` folder beside it.
+        The report file (default ``folders[0]/report.md``). Figures go to a folder beside it: ``figures/``
+        for ``report.md``, ``NAME-figures/`` for ``NAME.md`` (:func:`figure_folder`).
     options
         Heat maps on or off, table lengths, figure style.
 
@@ -130,19 +142,12 @@ def write_report(
     check_distinct(folders)
     kinds = [detect(f) for f in folders]
     loaded = [LOADERS[kind](f) for f, kind in zip(folders, kinds)]
-    out = Path(out) if out is not None else folders[0] / "report.md"
-    if out.is_dir():
-        raise ResultsError(f"{out}: is a folder; give the report a file name, e.g. --out {out / 'report.md'}")
-    if out.suffix.lower() != ".md":  # never a results file of a folder it reads (config.json, table.csv...)
-        raise ResultsError(
-            f"{out}: a report is a Markdown file; give it a name ending in .md, e.g. --out {out.with_suffix('.md')}"
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = _report_file(Path(out) if out is not None else folders[0] / "report.md")
     staging = Path(tempfile.mkdtemp(prefix=".report-staging-", dir=out.parent))
     try:
         w = Writer(out, options, staging=staging)
         _header(w, folders, kinds)
-        _sections(w, loaded, staging)
+        _sections(w, loaded, staging / figure_folder(out))
         named_before = _linked_figures(out)
         figures = _move_figures(w)
         write_text(out, "\n".join(w.lines).rstrip() + "\n")
@@ -150,6 +155,18 @@ def write_report(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(figures))
+
+
+def _report_file(out: Path) -> Path:
+    """``out``, a Markdown file name whose folder now exists; :class:`ResultsError` if it is a folder or no ``.md``."""
+    if out.is_dir():
+        raise ResultsError(f"{out}: is a folder; give the report a file name, e.g. --out {out / 'report.md'}")
+    if out.suffix.lower() != ".md":  # never a results file of a folder it reads (config.json, table.csv...)
+        raise ResultsError(
+            f"{out}: a report is a Markdown file; give it a name ending in .md, e.g. --out {out.with_suffix('.md')}"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def _move_figures(w: Writer) -> list[Path]:
@@ -163,16 +180,18 @@ def _move_figures(w: Writer) -> list[Path]:
 
 
 def _linked_figures(report: Path) -> set[Path]:
-    """The figure files (PNG and SVG in ``figures/`` beside it) the Markdown file ``report`` links to; none if it
-    is missing or unreadable."""
+    """The figure files (PNG and SVG in its :func:`figure_folder`) the report ``report`` links to; none if it is
+    missing, unreadable, or a Markdown file that no report wrote (it does not start with :data:`HEADER`)."""
     try:
         text = report.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return set()
+    if not text.startswith("\n".join(HEADER)):
+        return set()  # a user's own Markdown file: the figures it links are theirs
     folder = report.parent.resolve()
     targets = re.findall(r"\]\((?:<([^<>]+)>|([^()\s<>]+))\)", text)
     paths = {(folder / (bracketed or plain)).resolve() for bracketed, plain in targets}
-    return {p for p in paths if p.suffix in (".png", ".svg") and p.is_relative_to(folder / "figures")}
+    return {p for p in paths if p.suffix in (".png", ".svg") and p.is_relative_to(folder / figure_folder(report))}
 
 
 def _remove_stale_figures(out: Path, stale: set[Path]) -> None:
@@ -195,15 +214,15 @@ def _remove_stale_figures(out: Path, stale: set[Path]) -> None:
             path.unlink(missing_ok=True)
 
 
-def _sections(w: Writer, loaded: Sequence, staging: Path) -> None:
-    """Every folder's section, then the Pareto section of the sweeps, with their figures drawn into ``staging``."""
+def _sections(w: Writer, loaded: Sequence, figures: Path) -> None:
+    """Every folder's section, then the Pareto section of the sweeps, with their figures drawn into ``figures``."""
     used: set[str] = set()
     for item in loaded:
         name = slug(item.folder.resolve().name)
         while name in used:
             name += "-2"
         used.add(name)
-        SECTIONS[type(item)](w, item, staging / "figures" / name)
+        SECTIONS[type(item)](w, item, figures / name)
     sweeps = [item for item in loaded if isinstance(item, SweepFolder)]
     if sweeps:
-        pareto_section(w, sweeps, staging / "figures")
+        pareto_section(w, sweeps, figures)

@@ -240,13 +240,15 @@ def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[Table
     DocsError
         If a marker is malformed, a block is not closed or is nested, or there is no block at all.
     """
-    blocks, start, fence, code = [], None, None, False
+    blocks, start, fence, code, above = [], None, None, False, None
     for i, line in enumerate(lines):
         if start is None:  # a marker shown as an example in a code block is text, not a marker
-            code = fence is None and indented_code(line, lines[i - 1] if i else None, code)
+            code, was = fence is None and indented_code(line, above, code), fence
             fence = fence if code else code_fence(line, fence)
+            above = None if was is not None and fence is None else line  # a closing fence: no paragraph above
             if code or fence is not None or line.strip().startswith(("```", "~~~")):
                 continue
+        above = line
         opened = OPEN.fullmatch(line.strip())
         if opened is None and line.strip().startswith("<!-- table"):
             raise DocsError(f"{where}:{i + 1}: malformed table marker {line.strip()!r}; write {SYNTAX}")

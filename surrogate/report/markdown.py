@@ -51,12 +51,20 @@ def code_fence(line: str, fence: str | None) -> str | None:
     return None if closes else fence
 
 
+#: A line that ends a paragraph and may be followed directly by an indented code block: an ATX heading or a
+#: thematic break (CommonMark: an indented code block cannot interrupt a paragraph, and only a paragraph).
+_BLOCK_LINE = re.compile(r" {0,3}(#{1,6}(\s.*)?|([-*_])([ \t]*\3){2,}[ \t]*)")
+
+
 def indented_code(line: str, before: str | None, in_code: bool) -> bool:
     """Whether ``line`` is in an indented code block, as CommonMark reads one: a line indented four or more columns
-    after a blank line (``before``: the line above; ``None`` at the top) or in such a block (``in_code``), whose
-    blank lines keep it open. Indented more than that inside a list item, it is the item's text; that is not
-    followed (a live marker is written at the line's start)."""
+    where no paragraph is open above it (``before``: the line above; ``None`` at the top or after a closing code
+    fence; blank, a heading or a thematic break), or in such a block (``in_code``), whose blank lines keep it open.
+    Indented more than that inside a list item, it is the item's text; that is not followed (a live marker is
+    written at the line's start)."""
     text = line.expandtabs(4)
     if not text.strip():
         return in_code
-    return text.startswith("    ") and (in_code or before is None or not before.strip())
+    return text.startswith("    ") and (
+        in_code or before is None or not before.strip() or _BLOCK_LINE.fullmatch(before.rstrip()) is not None
+    )

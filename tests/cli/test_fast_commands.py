@@ -145,7 +145,11 @@ def test_a_net_given_as_a_path_with_a_tilde_is_the_home_folders(command, field):
 
 @pytest.mark.parametrize(
     ("command", "shown"),
-    [(["sweep"], ["(default: 24)", "(default: 2021)", "(default: results/sweep)"]), (["report", "x"], ["(default 60)"])],
+    [
+        (["sweep"], ["(default: 24)", "(default: 2021)", "(default: results/sweep)"]),
+        (["report", "x"], ["(default 60)"]),
+        (["hand-built"], ["--budget BUDGET hidden neurons per net (default 24)"]),  # showed no default after set_defaults
+    ],
 )
 def test_help_shows_each_options_default(capsys, command, shown):
     from surrogate.cli import main

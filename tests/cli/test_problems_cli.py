@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pytest
 
@@ -40,6 +42,22 @@ def test_problems_command_rejects_unknown_names(capsys):
     assert "unknown problem 'nosuch'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        # built for minutes: bench scale's cap on random instances holds here too
+        (["random1000000"], r"instance 'random1000000': 1000000 products is more than the 10000 .* N <= 10000"),
+        (["random20000-s0"], r"20000 products is more than the 10000"),
+        (["random2", "random2-s0"], r"problem 'random2-s0' is named twice \(as 'random2' and 'random2-s0'\); name each"),
+        (["pooling", "haverly1"], r"problem 'haverly1' is named twice \(as 'pooling' and 'haverly1'\)"),
+        (["random\u0668-s0"], r"unknown problem 'random\u0668-s0'"),  # an Arabic-Indic 8 was told 'leading zeros'
+    ],
+)
+def test_problems_refuses_a_huge_random_problem_and_one_named_twice_before_building(names, message, capsys):
+    assert main(["problems", *names, "--no-scip", "--quiet"]) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
 def test_problems_command_checks_solver_options_before_any_run(capsys):
     assert main(["problems", "haverly3", "--no-scip", "--solver-option", "mip_heuristic_effort=x", "--quiet"]) == 2
     assert "HiGHS refuses mip_heuristic_effort='x'" in capsys.readouterr().err
@@ -56,8 +74,10 @@ def test_problems_passes_the_start_options_to_each_run(monkeypatch, capsys):
     assert main([*argv, "--start-clock", "cpu", "--start-patience", "10", "--start-seed", "relaxation"]) == 0
     assert (seen[0].start_clock, seen[0].start_patience, seen[0].start_seed) == ("cpu", 10.0, "relaxation")
     assert main(argv) == 0 and (seen[1].start_clock, seen[1].start_patience, seen[1].start_seed) == ("wall", 0.0, "exact")
-    assert main([*argv, "--start-patience", "-1"]) == 2 and len(seen) == 2
-    assert "StartConfig: patience=-1.0 must be a number of seconds >= 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # refused under the option's name, by its argparse type
+        main([*argv, "--start-patience", "-1"])
+    assert stop.value.code == 2 and len(seen) == 2
+    assert "argument --start-patience: -1 must be 0 or more" in capsys.readouterr().err
 
 
 def test_empty_scip_columns_say_why_when_scip_is_missing(monkeypatch, capsys):

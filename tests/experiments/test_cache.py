@@ -1,6 +1,7 @@
 """The unit cache, the results-folder guard, and the executor configs (no training, no solving)."""
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -89,7 +90,7 @@ CONFIG = SweepConfig.quick(architectures=("1x4",)).to_dict()
 def test_folder_of_another_format_or_sweep_is_refused(tmp_path):
     legacy = tmp_path / "legacy"
     legacy.mkdir()
-    (legacy / "config.json").write_text(json.dumps({"config": CONFIG}))  # written before the format existed
+    (legacy / "config.json").write_text(json.dumps({"format": 1, "config": CONFIG}))  # a sweep of an older format
     with pytest.raises(ResultsFolderError, match=r"legacy was written by an incompatible version .*--fresh.*--out"):
         with open_results_folder(legacy, CONFIG, kind="sweep"):
             pass
@@ -141,6 +142,27 @@ def _project_folder(folder, config_json):
     return sorted(p.relative_to(folder) for p in folder.rglob("*"))
 
 
+def test_a_fresh_stopped_part_way_leaves_a_folder_that_fresh_empties(tmp_path, monkeypatch):
+    """discard_results removed config.json first: stopped before the cache entries, --fresh refused the folder."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "kind": "sweep", "config": CONFIG}))
+    UnitCache(folder / "cache").write("train", "ab" * 16, {}, {"nets": []})
+    unlink = Path.unlink
+
+    def stopped(path, *args, **kwargs):
+        if path.parent.name == "cache":
+            raise KeyboardInterrupt
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        cache_mod.discard_results(folder)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with open_results_folder(folder, CONFIG, kind="sweep", fresh=True) as store:
+        assert len(store) == 0 and not (folder / "config.json").exists()
+
+
 @pytest.mark.parametrize(
     ("config_json", "message"),
     [
@@ -148,6 +170,10 @@ def _project_folder(folder, config_json):
         ("{not json", r"proj: config.json is unreadable .*; use another --out$"),
         (None, r"proj is not a results folder of surrogate sweep \(it has table.csv, cache/notes.txt, nets/my_trained"),
         ('{"kind": "scale", "format": 2, "config": {}}', r"proj is the results folder of surrogate bench scale, not "),
+        # a Keras model's config: a "config" object, but no format or kind that surrogate writes
+        ('{"class_name": "Sequential", "config": {"layers": []}}', r"proj is not a results folder of surrogate sweep: its "),
+        ('{"kind": "model", "format": 2, "config": {}}', r"proj is not a results folder of surrogate sweep: its "),
+        ('{"format": true, "config": {}}', r"proj is not a results folder of surrogate sweep: its "),
     ],
 )
 def test_fresh_refuses_a_folder_that_is_not_this_commands_and_deletes_nothing(tmp_path, config_json, message):
@@ -180,7 +206,7 @@ def test_a_folder_in_use_is_refused(tmp_path):
 def test_cli_names_the_folder_and_the_fix_without_a_traceback(tmp_path, capsys):
     out = tmp_path / "old"
     out.mkdir()
-    (out / "config.json").write_text(json.dumps({"config": CONFIG, "versions": {}}))
+    (out / "config.json").write_text(json.dumps({"format": 1, "config": CONFIG, "versions": {}}))
     assert main(["sweep", "--quick", "--arch", "1x4", "--out", str(out), "-qq"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Traceback" not in err

@@ -237,6 +237,7 @@ def test_a_recorded_random_optimum_is_scips():
         ({"instances": ("random8-s00",)}, "instance 'random8-s00': write it 'random8-s0', without leading zeros"),
         ({"instances": ("random1000000-s0",)}, r"1000000 products is more than the 10000 .* N <= 10000, e.g. random64-s0"),
         ({"instances": ("nowhere",)}, "or a pooling instance"),
+        ({"instances": ("random\u0668-s0",)}, "unknown instance 'random\u0668-s0'; use randomN-sS"),  # was 'leading zeros'
         ({"nets": "b24-best-3x8"}, "must be a tuple of strings"),
         ({"nets": ("a", "a")}, "lists a name twice"),
         ({"zoos": ()}, "zoos is empty; name at least one zoo folder"),
@@ -618,3 +619,21 @@ def test_a_net_file_changed_or_broken_during_a_run_fails_its_unit_rather_than_ca
     path.write_bytes(b"")
     with pytest.raises(ModelFormatError, match=r"net\.onnx is empty"):
         solve_unit("haverly1", str(path), "", "pruned", SolverConfig(time_limit=5))
+
+
+def test_a_run_stopped_while_adopting_units_leaves_a_folder_that_fresh_empties(tmp_path, monkeypatch):
+    """config.json was written after --reuse's entries were copied: stopped there, --fresh refused the folder."""
+    from surrogate.experiments import scale_bench
+    from surrogate.experiments.cache import UnitCache, open_results_folder
+
+    def stopped(cache, units, sources, *, accept=None):
+        cache.write("solve", "ab" * 16, {}, {"rows": []})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scale_bench, "adopt_units", stopped)
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",))
+    with pytest.raises(KeyboardInterrupt):
+        run_scale_bench(config, tmp_path, executor=ExecutorConfig(workers=1), progress=False)
+    with open_results_folder(tmp_path, config.to_dict(), kind="scale", fresh=True) as cache:
+        assert len(cache) == 0 and not (tmp_path / "config.json").exists()
+    assert isinstance(cache, UnitCache)

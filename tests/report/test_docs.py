@@ -280,6 +280,10 @@ def test_a_marker_shown_in_a_fenced_code_block_is_left_alone(tmp_path):
     [
         ["Example:", "", "    <!-- table: front source=scale -->", "", "    <!-- /table -->", ""],  # an indented code block
         ["\t<!-- table: front source=scale -->", "\t<!-- /table -->", ""],  # indented by a tab, at the top
+        # directly under a heading or a closing fence (CommonMark: only a paragraph cannot be interrupted; probe65 #4)
+        ["## Syntax", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
+        ["```", "x", "```", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
+        ["Text", "", "---", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
         ["``` a`b", ""],  # a backtick in a backtick run's info string: no fence, which hid the live marker
         ["```", "<!-- table: x source=scale -->", "``` not a close", "```", ""],  # a close has nothing after its run
     ],

@@ -228,7 +228,7 @@ def test_report_of_several_folders_and_its_own_command(tmp_path):
         < text.index("## Error against solve time")
     )
     dirs = {p.parent.name for p in report.figures}
-    assert dirs == {"run", "run-2", "figures"}  # same folder names get their own figure folders
+    assert dirs == {"run", "run-2", "all-figures"}  # same folder names get their own figure folders
     assert all(p.is_file() for p in _image_links(report.path))
 
 
@@ -405,7 +405,9 @@ def test_nothing_is_written_when_a_later_folder_is_bad(tmp_path):
 def test_cli_report_prints_where_and_errors_cleanly(tmp_path, capsys):
     folder = make_sweep(tmp_path / "s")
     assert main(["report", str(folder), "--no-heatmaps", "--out", str(tmp_path / "r.md")]) == 0
-    assert f"report written to {tmp_path / 'r.md'} (2 figures" in capsys.readouterr().out
+    assert (
+        f"report written to {tmp_path / 'r.md'} (2 figures, PNG and SVG, in {tmp_path / 'r-figures'}/)" in capsys.readouterr().out
+    )
     assert "heat map" not in (tmp_path / "r.md").read_text()
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -618,3 +620,25 @@ def test_a_sweep_stopped_before_its_first_table_is_told_to_finish(tmp_path):
     (folder / "table.csv").unlink()
     with pytest.raises(ResultsError, match=r"the sweep did not finish \(complete: false\); run the same 'surrogate sweep'"):
         write_report([folder])  # was 'not a results folder'
+
+
+def test_a_markdown_file_that_is_no_report_keeps_its_figures_when_a_report_replaces_it(tmp_path):
+    """A report written over the user's own report.md deleted the figures that file linked (probe65 #3)."""
+    folder = make_sweep(tmp_path / "s")
+    mine = folder / "figures" / "diagram.svg"
+    mine.parent.mkdir()
+    mine.write_text("<svg/>")
+    (folder / "report.md").write_text("# My notes\n\n![setup](figures/diagram.svg)\n", encoding="utf-8")
+    report = write_report([folder], options=FAST)
+    assert mine.is_file() and report.path.read_text().startswith("# surrogate report\n")
+
+
+def test_two_reports_in_one_folder_draw_into_figure_folders_of_their_own(tmp_path):
+    """report s, then report s t --out s/both.md, redrew s/figures/pareto.png with both runs (probe62 #1)."""
+    folder, second = make_sweep(tmp_path / "s"), make_sweep(tmp_path / "t")
+    one = write_report([folder], options=FAST)
+    before = {p: p.read_bytes() for p in one.figures}
+    both = write_report([folder, second], folder / "both.md", options=FAST)
+    assert {p: p.read_bytes() for p in one.figures} == before
+    assert both.figures and all(p.is_relative_to(folder.resolve() / "both-figures") for p in both.figures)
+    assert "](both-figures/pareto.png)" in both.path.read_text() and "](figures/pareto.png)" in one.path.read_text()

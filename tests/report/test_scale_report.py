@@ -591,8 +591,19 @@ def test_an_sgm_that_the_solves_do_not_give_or_a_solved_time_past_the_limit_is_r
         match=r"table\.csv: \(b24-best-3x8, pruned, highs\) says sgm_s 32\.2\d*, where the solves of solves\.csv give 39\.3888",
     ):
         write_report([_folder(tmp_path, table=table, solves=edited, name="edited", raw=True)])  # was reported in silence
-    late = SOLVES.assign(wall_time=[121.0, *SOLVES["wall_time"][1:]])
+    late = SOLVES.assign(wall_time=[121.5, *SOLVES["wall_time"][1:]])
     with pytest.raises(
-        ResultsError, match=r"solves\.csv: b24-best-3x8 solved random8-s0 in 121 s, more than 2 x its time limit 60 s"
+        ResultsError,
+        match=r"solves\.csv: b24-best-3x8 solved random8-s0 in 121.5 s, more than 2 x its time limit 60 s \(plus 1 s",
     ):
         load_scale(_folder(tmp_path, table=table, solves=late, name="late", raw=True))
+
+
+def test_a_solve_past_twice_a_tiny_limit_by_the_work_around_the_solver_is_no_edit(tmp_path):
+    """bench scale --time-limit 0.001 wrote a solve of 0.0086 s (model building counts), which report called edited."""
+    tiny = SOLVES.assign(time_limit=0.001, wall_time=[0.0086, 0.002, 0.002, 0.0005, 0.0009, 0.1])
+    folder = _folder(tmp_path, table=TABLE[:2], solves=tiny)
+    record = json.loads((folder / "config.json").read_text())
+    record["config"]["solver"]["time_limit"] = 0.001
+    (folder / "config.json").write_text(json.dumps(record))
+    assert load_scale(folder).solves["wall_time"].iloc[0] == 0.0086
