@@ -208,11 +208,18 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
     return [c.name for c in comps if _degree(c) not in (0, 1)]
 
 
-def check_fixed_values(model) -> None:
+def check_fixed_values(model, *, unread: bool = True) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
-    them): ``model``'s own, and those its active rows and objectives read from outside it (a parent block's)."""
-    every = ComponentSet(model.component_data_objects(pyo.Var, active=True, descend_into=True))
-    every.update(seen_variables(model))
+    them): those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own.
+
+    Only a block's rows can read variables from outside it (a parent's): a root model's are never walked for them
+    (a walk over every row) unless ``unread`` is false."""
+    if not unread:
+        every = seen_variables(model)
+    else:
+        every = ComponentSet(model.component_data_objects(pyo.Var, active=True, descend_into=True))
+        if model.parent_block() is not None:
+            every.update(seen_variables(model))
     unset = [v.name for v in every if v.fixed and v.value is None]
     if unset:
         raise ModelFormatError(
