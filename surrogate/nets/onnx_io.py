@@ -156,7 +156,7 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
         raise ModelFormatError(f"export_onnx: metadata={metadata!r} must be a dict of names to values, e.g. {{'seed': 0}}")
     net, metadata = _with_export_domain(net, metadata)
     proto = _to_model_proto(net)
-    items = {**net.metadata, **metadata}
+    items = {k: v for k, v in {**net.metadata, **metadata}.items() if k != PRECISION_KEY}  # the file is float32
     items.setdefault("versions", package_versions())
     for key, value in items.items():
         entry = proto.metadata_props.add()
