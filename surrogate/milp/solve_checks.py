@@ -63,8 +63,19 @@ def _bounds(variables) -> list[tuple[float, object]]:
 
     for var in variables:
         bounds = readable_bounds(var)
-        found += [(float(b), var) for b in ([math.nan] if bounds is None else bounds) if b is not None]
+        found += [(float(b), var) for b in (_unreadable_bounds(var) if bounds is None else bounds) if b is not None]
     return found
+
+
+def _unreadable_bounds(var) -> list:
+    """The bounds of ``var`` that Pyomo refuses to read, by value: a lower one of ``inf`` or an upper one of ``-inf``
+    (mutable Params set so: no point meets them), else ``[nan]`` (a NaN Param, or one without a value)."""
+    try:
+        lower, upper = (None if b is None else float(pyo.value(b)) for b in (var.lower, var.upper))
+    except (ValueError, ZeroDivisionError):
+        return [math.nan]
+    impossible = [b for b, free in ((lower, -math.inf), (upper, math.inf)) if b is not None and b != free]
+    return impossible if any(math.isinf(b) or math.isnan(b) for b in impossible) else [math.nan]
 
 
 def _where(component) -> str:
@@ -166,10 +177,11 @@ class CoefficientScale:
         matrix_limit, cost_limit, side_limit = COEFFICIENT_LIMITS.get(solver, (math.inf,) * 3)
         if math.isinf(self.side) and not self.side_at.startswith("the constant"):  # kept as a side: -inf as an upper one
             which, none = ("an upper", "a lower") if self.side < 0 else ("a lower", "an upper")
+            kind, part = ("bound", "the bound") if self.side_at.startswith("a bound") else ("side", "the row")
             raise ModelFormatError(
-                f"{self.side_at} is {self.side:g}, {which} side that no point can meet, so the model has no point (do "
-                f"not leave it out: that drops the row); give it a finite value ({self.side:g} stands for no limit only "
-                f"as {none} side)"
+                f"{self.side_at} is {self.side:g}, {which} {kind} that no point can meet, so the model has no point (do "
+                f"not leave it out: that drops {part}); give it a finite value ({self.side:g} stands for no limit only "
+                f"as {none} {kind})"
             )
         if abs(self.side) >= side_limit:
             raise ModelFormatError(

@@ -570,3 +570,19 @@ def test_an_infinite_side_no_point_can_meet_is_not_taken_for_a_missing_one(value
     said = rf"a side of constraint 'c' is {value:g}, {which} side that no point can meet, so the model has no point"
     with pytest.raises(ModelFormatError, match=said + r" \(do not leave it out: that drops the row\); give it a finite"):
         solve(m, CONFIG)
+
+
+@pytest.mark.parametrize(("bounds", "said"), [((math.inf, 5), "inf, a lower"), ((0, -math.inf), "-inf, an upper")])
+def test_an_infinite_variable_bound_no_point_can_meet_is_named_so(bounds, said):
+    """probe69 #9: a lower bound Param of inf (or an upper one of -inf) was called 'NaN, has no value or divides by 0'."""
+    m = pyo.ConcreteModel()
+    m.p, m.q = (pyo.Param(mutable=True, initialize=b, within=pyo.Reals) for b in bounds)
+    m.z = pyo.Var(bounds=(m.p, m.q))
+    m.c = pyo.Constraint(expr=m.z >= -10)
+    m.o = pyo.Objective(expr=m.z)
+    with pytest.raises(
+        ModelFormatError,
+        match=rf"a bound of variable 'z' is {said} bound that no point can meet, so the model has no point \(do not "
+        r"leave it out: that drops the bound\); give it a finite value",
+    ):
+        solve(m, CONFIG)
