@@ -173,7 +173,8 @@ def _check_precision(net: ReluMLP, onnx_float32: bool) -> None:
         raise ConfigError(
             f"certified_error_bound: onnx_float32=True bounds a float32 run, but the net's ONNX file computes in "
             f"{net.metadata[PRECISION_KEY]}, whose rounding it does not cover; export the net in float32 "
-            "(export_onnx(net, path)) and run that file, or leave onnx_float32 off for the net as the MILP encodes it"
+            "and load that file (net = load_onnx(export_onnx(net, path))) to certify and run it, or leave onnx_float32 "
+            "off for the net as the MILP encodes it"
         )
 
 

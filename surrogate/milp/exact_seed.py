@@ -44,10 +44,12 @@ a solution of the surrogate MILP, never the exact model's point.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap, ComponentSet
+from pyomo.core.expr.visitor import identify_variables
 
 from ..errors import ConfigError
 from ..options import is_number
-from .model_components import find_like, standalone_clone
+from .model_components import copy_of, find_like, lies_within, seen_variables, standalone_clone
 from .polish import FEASIBILITY_TOL, clip_to_bounds, polish
 from .polish_search import BOUND_GAP
 from .products import ReplacementReport
@@ -91,11 +93,24 @@ def exact_view(model, report: ReplacementReport):
     place when it is the last component (as :func:`~surrogate.milp.bilinear.replace_products`
     leaves it); any other block is cloned with the model and deleted from the clone.
 
+    Where ``model`` is a block of a larger model, the view is a clone of that whole model with every row and
+    objective outside ``model``'s place deactivated: the variables and named expressions ``model`` reads from its
+    parents are the clone's own, under their own names (a point of the view names the variables as ``model``'s
+    model does), and a variable that only a deactivated row reads is left unfixed. A model that reads variables
+    of a model it is no part of (a clone of a block) gets a copy of each, named like it.
+
     Raises
     ------
     ConfigError
         If ``report`` does not come from :func:`~surrogate.milp.bilinear.replace_products` on ``model``.
     """
+    return _view(model, report)[0]
+
+
+def _view(model, report: ReplacementReport):
+    """:func:`exact_view`, and the names of the view's variables by which :func:`exact_point` gives their values."""
+    from pyomo.core.base.componentuid import ComponentUID
+
     if not isinstance(report, ReplacementReport):
         raise ConfigError(
             "an exact seed needs the ReplacementReport that replace_products(model, net) returned for this model "
@@ -104,23 +119,43 @@ def exact_view(model, report: ReplacementReport):
     block = report.replacement_block(model, "an exact seed")
     record = getattr(block, RECORD)
     originals = [item.original for item in record.rewritten if record.kept(item)]
-    view = _clone_without(model, block)
+    root = model.model()
+    read = ComponentSet(seen_variables(model))
+    for component in originals:  # the view reactivates them: the variables they read are read too
+        read.update(identify_variables(component.expr, include_fixed=True))
+    # a clone of a block shares its parents' variables: the view holds a copy of each
+    copies = ComponentMap((v, copy_of(v)) for v in read if v.model() is not root)
+    view = _clone_without(root, block, copies)
     for component in originals:  # by their place: model may be a block, or a clone of one
-        find_like(view, component, model).activate()
-    return view
+        find_like(view, component, root).activate()
+    if model is not root:
+        _keep_rows_of(view, view.find_component(ComponentUID(model, context=root)))
+    return view, ComponentMap((c, v.name) for v, c in copies.items())
 
 
-def _clone_without(model, block):
-    """A clone of ``model`` without ``block`` (on ``model`` or a block below it); ``model`` ends as it began."""
+def _keep_rows_of(view, place) -> None:
+    """Deactivate the rows and objectives of ``view`` outside ``place``, and unfix the variables only they read."""
+    for row in view.component_data_objects((pyo.Constraint, pyo.Objective), active=True, descend_into=True):
+        if not lies_within(row, place):
+            row.deactivate()
+    read = ComponentSet(seen_variables(view))
+    for v in view.component_data_objects(pyo.Var, descend_into=True):
+        if v.fixed and v.value is None and v not in read:
+            v.unfix()  # no solver reads it; solve() refuses a fixed variable without a value
+
+
+def _clone_without(model, block, copies):
+    """A clone of ``model`` without ``block`` (on ``model`` or a block below it), with ``copies``
+    (:func:`~surrogate.milp.model_components.standalone_clone`); ``model`` ends as it began."""
     parent, name = block.parent_block(), block.local_name
     last = next(reversed(list(parent.component_objects(descend_into=False))))
     if block is not last:
-        view = standalone_clone(model, own=True)
+        view = standalone_clone(model, copies=copies)
         find_like(view, block, model).parent_block().del_component(name)
         return view
     parent.del_component(block)
     try:
-        return standalone_clone(model, own=True)  # its own copy of a variable it reads from a parent
+        return standalone_clone(model, copies=copies)
     finally:
         parent.add_component(name, block)
 
@@ -139,13 +174,13 @@ def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[
     Returns
     -------
     dict or None
-        The values of the exact model's variables (those outside ``report.block``), clipped into their
-        bounds (the polish holds them to :data:`~surrogate.milp.polish_result.FEASIBILITY_TOL`).
+        The values of the exact model's variables (those outside ``report.block``; of a block, those its rows
+        read), by their names in ``model``'s model, clipped into their bounds (the polish holds them to :data:`~surrogate.milp.polish_result.FEASIBILITY_TOL`).
     """
     if not is_number(time_limit, low=0, low_open=True, finite=True):
         raise ConfigError(f"exact_point: time_limit={time_limit!r} must be a positive, finite number of seconds")
     begin = now()
-    view = exact_view(model, report)
+    view, names = _view(model, report)
     config = SolverConfig(time_limit=as_wall(time_limit), rel_gap=1e-9, threads=1)  # each LP's wall-clock cap
     relaxed, values = solve_mccormick(view, config)
     if not relaxed.has_solution:
@@ -165,4 +200,5 @@ def exact_point(model, report: ReplacementReport, *, time_limit: float) -> dict[
     )
     if not polished.violation_after <= FEASIBILITY_TOL:
         return None
-    return {v.name: clip_to_bounds(v, v.value) for v in view.component_data_objects(pyo.Var) if v.value is not None}
+    read = view.component_data_objects(pyo.Var) if model.parent_block() is None else seen_variables(view)
+    return {names.get(v, v.name): clip_to_bounds(v, v.value) for v in read if v.value is not None}

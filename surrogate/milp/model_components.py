@@ -230,8 +230,8 @@ def find_like(target, component, model):
     ``ComponentUID`` relative to ``model`` where ``model`` holds ``component``. A variable that ``model`` reads from
     outside it (a parent's, which a clone shares) is itself, never one of ``model``'s own of the same name; another
     component outside ``model`` in its own model is in no place of it. Else (``model`` is a clone of the model or
-    block that holds ``component``) it is found relative to each block above ``component`` that ``model`` is shaped
-    like (:func:`_shaped_like`), from its model down."""
+    block that holds ``component``, perhaps since edited) it is found relative to each block above ``component``,
+    from its model down."""
     from pyomo.core.base.componentuid import ComponentUID
 
     if lies_within(component, model):
@@ -242,7 +242,7 @@ def find_like(target, component, model):
         twin = _outside_twin(component, model) if component.ctype is pyo.Var else None
         if twin is not None:
             return twin
-        contexts = [b for b in _blocks_above(component) if _shaped_like(model, b)]
+        contexts = _blocks_above(component)
     for context in contexts:
         found = target.find_component(ComponentUID(component, context=context))
         if found is not None:
@@ -256,8 +256,6 @@ def _outside_twin(var, model):
     from pyomo.core.base.componentuid import ComponentUID
 
     root = model.model()
-    if not _shaped_like(root, var.model()):
-        return None
     twin = root.find_component(ComponentUID(var, context=var.model()))
     return twin if getattr(twin, "ctype", None) is pyo.Var and not lies_within(twin, model) else None
 
@@ -265,14 +263,6 @@ def _outside_twin(var, model):
 def _reads(model, var) -> bool:
     """Whether a row or objective of ``model`` (active or not) reads ``var`` itself."""
     return any(v is var for v in read_variables(model))
-
-
-def _shaped_like(model, block) -> bool:
-    """Whether ``model`` could be a clone of ``block``: it holds a component of the same name and kind for each of
-    ``block``'s own (a clone of a block beside ``block``, which lacks them, is not taken for one of it)."""
-    return all(
-        getattr(model.component(c.local_name), "ctype", None) is c.ctype for c in block.component_objects(descend_into=False)
-    )
 
 
 def read_variables(model) -> list:
@@ -293,24 +283,32 @@ def _blocks_above(component) -> list:
     return above
 
 
-def standalone_clone(block, *, own: bool = False):
+def standalone_clone(block, *, copies=None):
     """A clone of ``block`` to build on: that of an element of an indexed block (``m.s[1]``), which belongs to no
     component (so components added to it are never built, and Pyomo's transformations refuse it), has its
     components moved into a ``ConcreteModel`` of its own (their names, relative to it, stay the same).
 
-    ``own``: the clone also holds a copy of each variable that ``block``'s rows read from outside it (a clone shares
-    those), at its bounds, domain, value and fixing then, so that every variable it reads is its own."""
-    outside = [v for v in read_variables(block) if not lies_within(v, block)] if own else []
-    copies = {id(v): pyo.Var(bounds=(v.lb, v.ub), domain=v.domain, initialize=v.value) for v in outside}
-    copy = block.clone(memo=dict(copies))  # the memo points the clone's expressions at the copies
+    ``copies``: a ``ComponentMap`` from variables that ``block`` reads from outside it (a clone shares those) to new
+    scalar variables (:func:`copy_of`) that stand in for them in the clone, added to it as ``outside``,
+    ``outside_1``..."""
+    copies = copies or {}
+    copy = block.clone(memo={id(v): c for v, c in copies.items()})  # the memo points the clone's expressions at them
     if copy.parent_component() is None:
         model = pyo.ConcreteModel(name=block.name)
         model.transfer_attributes_from(copy)
         copy = model
-    for v in outside:
-        copy.add_component(unique_component_name(copy, f"outside_{v.local_name}"), copies[id(v)])
-        if v.fixed:
-            copies[id(v)].fix()
+    for c in copies.values():
+        copy.add_component(unique_component_name(copy, "outside"), c)
+    return copy
+
+
+def copy_of(var):
+    """A new scalar variable at ``var``'s bounds (``None`` for a NaN one), domain, value and fixing."""
+    bounds = tuple(None if b is not None and b != b else b for b in (var.lb, var.ub))
+    copy = pyo.Var(bounds=bounds, domain=var.domain, initialize=var.value)
+    copy.construct()
+    if var.fixed:
+        copy.fix()
     return copy
 
 

@@ -63,8 +63,19 @@ def _bounds(variables) -> list[tuple[float, object]]:
 
     for var in variables:
         bounds = readable_bounds(var)
-        found += [(float(b), var) for b in ([math.nan] if bounds is None else bounds) if b is not None]
+        found += [(float(b), var) for b in (_unreadable_bounds(var) if bounds is None else bounds) if b is not None]
     return found
+
+
+def _unreadable_bounds(var) -> list:
+    """The bounds of ``var`` that Pyomo refuses to read, by value: a lower one of ``inf`` or an upper one of ``-inf``
+    (mutable Params set so: no point meets them), else ``[nan]`` (a NaN Param, or one without a value)."""
+    try:
+        lower, upper = (None if b is None else float(pyo.value(b)) for b in (var.lower, var.upper))
+    except (ValueError, ZeroDivisionError):
+        return [math.nan]
+    impossible = [b for b, free in ((lower, -math.inf), (upper, math.inf)) if b is not None and b != free]
+    return impossible if any(math.isinf(b) or math.isnan(b) for b in impossible) else [math.nan]
 
 
 def _where(component) -> str:
@@ -166,10 +177,11 @@ class CoefficientScale:
         matrix_limit, cost_limit, side_limit = COEFFICIENT_LIMITS.get(solver, (math.inf,) * 3)
         if math.isinf(self.side) and not self.side_at.startswith("the constant"):  # kept as a side: -inf as an upper one
             which, none = ("an upper", "a lower") if self.side < 0 else ("a lower", "an upper")
+            kind, part = ("bound", "the bound") if self.side_at.startswith("a bound") else ("side", "the row")
             raise ModelFormatError(
-                f"{self.side_at} is {self.side:g}, {which} side that no point can meet, so the model has no point (do "
-                f"not leave it out: that drops the row); give it a finite value ({self.side:g} stands for no limit only "
-                f"as {none} side)"
+                f"{self.side_at} is {self.side:g}, {which} {kind} that no point can meet, so the model has no point (do "
+                f"not leave it out: that drops {part}); give it a finite value ({self.side:g} stands for no limit only "
+                f"as {none} {kind})"
             )
         if abs(self.side) >= side_limit:
             raise ModelFormatError(
@@ -208,11 +220,18 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
     return [c.name for c in comps if _degree(c) not in (0, 1)]
 
 
-def check_fixed_values(model) -> None:
+def check_fixed_values(model, *, unread: bool = True) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
-    them): ``model``'s own, and those its active rows and objectives read from outside it (a parent block's)."""
-    every = ComponentSet(model.component_data_objects(pyo.Var, active=True, descend_into=True))
-    every.update(seen_variables(model))
+    them): those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own.
+
+    Only a block's rows can read variables from outside it (a parent's): a root model's are never walked for them
+    (a walk over every row) unless ``unread`` is false."""
+    if not unread:
+        every = seen_variables(model)
+    else:
+        every = ComponentSet(model.component_data_objects(pyo.Var, active=True, descend_into=True))
+        if model.parent_block() is not None:
+            every.update(seen_variables(model))
     unset = [v.name for v in every if v.fixed and v.value is None]
     if unset:
         raise ModelFormatError(

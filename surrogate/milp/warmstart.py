@@ -57,7 +57,7 @@ from pyomo.common.collections import ComponentMap
 from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
-from .model_components import check_one_objective, find_like, standalone_clone
+from .model_components import check_one_objective, find_like, seen_variables, standalone_clone
 from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
@@ -158,15 +158,16 @@ class _Search:
             self.elastic(False)
             objective = self.lp()
         else:
-            named = {v.name: v for _, v in self.pairs}
-            fixed = [named[name] for name in point if name in named and not named[name].fixed]
-            for v in fixed:
-                v.fix(point[v.name])
+            named = {v.name: v for v in seen_variables(self.model) if v.model() is not self.model}  # a parent's: shared
+            named.update((original.name, v) for original, v in self.pairs)  # by the model's names, as exact_point's
+            fixed = [(named[name], value) for name, value in point.items() if name in named and not named[name].fixed]
+            for v, value in fixed:
+                v.fix(value)
             self.elastic(True)
             try:
                 objective = self.lp()
             finally:
-                for v in fixed:
+                for v, _ in fixed:
                     v.unfix()
         self.hold_integers()
         return objective

@@ -115,3 +115,23 @@ def warn_missing_domain(proto, path: Path) -> None:
         stacklevel=_caller_level(),
     )
     _WARNED.add(key)  # after the warning: one raised as an error (-W error::DomainWarning) is not used up
+
+
+def domain_header(path):
+    """What :func:`warn_loaded_again` reads of the ONNX file ``path``: its producer and metadata (a ``ModelProto``
+    without a graph)."""
+    import onnx
+
+    proto = onnx.load(str(path), load_external_data=False)
+    header = onnx.ModelProto(producer_name=proto.producer_name)
+    header.metadata_props.extend(proto.metadata_props)
+    return header
+
+
+def warn_loaded_again(header, path: Path) -> None:
+    """Warn of ``path``'s missing domain as its first load would (:func:`warn_missing_domain`, once per file), for a
+    net read again from a cache (``header``: :func:`domain_header`): one first read within :func:`box_given`
+    was not warned of. A file with a misspelt domain key was warned of that instead, and is not."""
+    right = METADATA_PREFIX + DOMAIN_KEY
+    if not any(p.key != right and _looks_like_domain(p.key, right) for p in header.metadata_props):
+        warn_missing_domain(header, path)

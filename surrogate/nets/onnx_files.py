@@ -20,9 +20,11 @@ from ..files import sha256_bytes
 PRECISION_KEY = "onnx_precision"
 
 
-def _tensors(graph):
-    """Every tensor that ``graph`` holds: initializers, sparse ones, and node attributes (subgraphs too)."""
-    yield from graph.initializer
+def _tensors(graph, *, initializers: bool = True):
+    """Every tensor that ``graph`` holds: initializers (unless ``initializers`` is false), sparse ones, and node
+    attributes (subgraphs too)."""
+    if initializers:
+        yield from graph.initializer
     for sparse in graph.sparse_initializer:
         yield from (sparse.values, sparse.indices)
     for node in graph.node:
@@ -68,13 +70,16 @@ def model_digest(path: str | os.PathLike) -> str | None:
 
 def below_float32(proto) -> str | None:
     """The first element type below float32's precision (``'float16'``, ``'bfloat16'``, float8 or float4 types)
-    that the model ``proto``'s inputs, outputs, value types, stored tensors or ``Cast`` nodes use, else ``None``:
-    onnxruntime then rounds the net's values to that type, not to float32."""
+    that the model ``proto``'s inputs, outputs, the stored tensors its nodes read, or its ``Cast`` nodes use, else
+    ``None``: onnxruntime then rounds the net's values to that type, not to float32. An initializer no node reads
+    and a ``value_info`` entry (a type annotation, not a computation) do not count."""
     import onnx
 
     graph = proto.graph
-    types = [value.type.tensor_type.elem_type for value in (*graph.input, *graph.output, *graph.value_info)]
-    types += [tensor.data_type for tensor in _tensors(graph)]
+    read = {name for node in graph.node for name in node.input}
+    types = [value.type.tensor_type.elem_type for value in (*graph.input, *graph.output)]
+    types += [tensor.data_type for tensor in graph.initializer if tensor.name in read]
+    types += [tensor.data_type for tensor in _tensors(graph, initializers=False)]
     types += [a.i for node in graph.node if node.op_type == "Cast" for a in node.attribute if a.name == "to"]
     names = [onnx.TensorProto.DataType.Name(t).lower() for t in types if t in onnx.TensorProto.DataType.values()]
     return next((name for name in names if name == "float16" or name.startswith(("bfloat", "float8", "float4"))), None)

@@ -83,21 +83,27 @@ def _to_model_proto(net: ReluMLP):
                 verbose=False,
             )
         except Exception as exc:  # a Ctrl-C or SIGTERM (while torch imports its exporter) comes back wrapped in
-            interruption = _interruption_in(exc)  # a TorchExportError: it stops the run as an interruption again
-            if interruption is None:
+            interruption = _in_chain(exc, lambda e: isinstance(e, KeyboardInterrupt))  # a TorchExportError: it stops
+            if interruption is not None:  # the run as an interruption again
+                raise interruption from None
+            if _in_chain(exc, lambda e: "partially initialized module" in str(e)) is None:
                 raise
-            raise interruption from None
+            raise ExportError(
+                "export_onnx: torch's ONNX exporter was left half-imported by an interruption (Ctrl-C or a signal) "
+                "during an earlier export in this Python session, and cannot be imported again in it; restart the "
+                "Python session (the notebook's kernel) and export again"
+            ) from exc
     return normalise_graph(program.model_proto)
 
 
-def _interruption_in(exc: BaseException) -> KeyboardInterrupt | None:
-    """The ``KeyboardInterrupt`` (or subclass) that ``exc`` was raised from or during, at any depth, if any."""
+def _in_chain(exc: BaseException, found) -> BaseException | None:
+    """The exception that ``exc`` was raised from or during, at any depth (or ``exc``), for which ``found`` is true."""
     stack, seen = [exc], set()
     while stack:
         exc = stack.pop()
         if exc is None or id(exc) in seen:
             continue
-        if isinstance(exc, KeyboardInterrupt):
+        if found(exc):
             return exc
         seen.add(id(exc))
         stack += [exc.__cause__, exc.__context__]
@@ -150,7 +156,7 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
         raise ModelFormatError(f"export_onnx: metadata={metadata!r} must be a dict of names to values, e.g. {{'seed': 0}}")
     net, metadata = _with_export_domain(net, metadata)
     proto = _to_model_proto(net)
-    items = {**net.metadata, **metadata}
+    items = {k: v for k, v in {**net.metadata, **metadata}.items() if k != PRECISION_KEY}  # the file is float32
     items.setdefault("versions", package_versions())
     for key, value in items.items():
         entry = proto.metadata_props.add()

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
+from .onnx_domain import domain_header, warn_loaded_again
 from .onnx_files import model_digest
 from .zoo_pending import MANIFEST, PENDING, PENDING_FIX, merged_entries, read_json, read_pending
 
@@ -374,7 +375,8 @@ LOADED_NETS_KEPT = 32
 def _loaded(path):
     """:func:`~surrogate.nets.onnx_io.load_onnx` of ``path``, read once while the file is unchanged (parsing and
     checking a file against onnxruntime costs tens of milliseconds, a ``bilinear`` call in a loop paid it
-    each time); each caller gets its own copy of the arrays."""
+    each time); each caller gets its own copy of the arrays. A net read again warns of its file's missing domain as
+    its first load would (:func:`~surrogate.nets.onnx_domain.warn_loaded_again`)."""
     from .network import ReluMLP
     from .onnx_io import load_onnx
 
@@ -382,12 +384,14 @@ def _loaded(path):
     if digest is None:
         return load_onnx(path)  # its own message for a missing or unreadable file
     key = (str(Path(path).resolve()), digest)
-    net = _LOADED.get(key)
-    if net is None:
-        net = load_onnx(path)
+    if key in _LOADED:
+        net, header = _LOADED[key]
+        warn_loaded_again(header, Path(path))  # a first load within box_given gave no DomainWarning
+    else:
+        net, header = load_onnx(path), domain_header(path)
         if model_digest(path) != digest:  # replaced while it was read: the net may be either file's
             raise ModelFormatError(f"{path} changed while it was read (another process writing it?); load it again")
-        _LOADED[key] = net
+        _LOADED[key] = (net, header)
         while len(_LOADED) > LOADED_NETS_KEPT:
             _LOADED.pop(next(iter(_LOADED)))
     return ReluMLP(tuple(w.copy() for w in net.weights), tuple(b.copy() for b in net.biases), dict(net.metadata))

@@ -102,7 +102,7 @@ def test_onnx_float32_refuses_a_float16_file_and_the_file_cannot_claim_float32(t
     from onnx import TensorProto, numpy_helper
 
     from surrogate.errors import ConfigError
-    from surrogate.nets.onnx_io import export_onnx, load_onnx
+    from surrogate.nets.onnx_io import export_onnx, load_onnx, read_metadata
     from surrogate.nets.zoo import DEFAULT_ZOO
 
     model = onnx.load(str(DEFAULT_ZOO / "b12-best-3x4.onnx"))
@@ -114,12 +114,33 @@ def test_onnx_float32_refuses_a_float16_file_and_the_file_cannot_claim_float32(t
     onnx.save(model, str(tmp_path / "half.onnx"))
     half = load_onnx(tmp_path / "half.onnx")
     assert half.metadata["onnx_precision"] == "float16"
-    with pytest.raises(ConfigError, match=r"onnx_float32=True bounds a float32 run, but the net's ONNX file computes in float16"):
+    with pytest.raises(
+        ConfigError,
+        match=r"onnx_float32=True bounds a float32 run, but the net's ONNX file computes in float16.*export the net in "
+        r"float32 and load that file \(net = load_onnx\(export_onnx\(net, path\)\)\)",
+    ):
         certified_error_bound(str(tmp_path / "half.onnx"), points=33, onnx_float32=True)
     assert certified_error_bound(half, points=33) > 0  # the net as the MILP encodes it
     export_onnx(half, tmp_path / "full.onnx")  # its metadata says float16; the float32 file's is not read
     full = load_onnx(tmp_path / "full.onnx")
     assert "onnx_precision" not in full.metadata and certified_error_bound(full, points=33, onnx_float32=True) > 0
+    assert "onnx_precision" not in read_metadata(tmp_path / "full.onnx")  # probe69 #8: not written into a float32 file
+
+
+def test_a_float32_file_is_not_taken_for_float16_by_an_unused_tensor_or_a_type_annotation(tmp_path):
+    """probe69 #8: an unused float16 initializer, or a float16 value_info entry, marked a float32 file float16."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from surrogate.nets.onnx_io import load_onnx
+    from surrogate.nets.zoo import DEFAULT_ZOO
+
+    model = onnx.load(str(DEFAULT_ZOO / "b12-best-3x4.onnx"))
+    model.graph.initializer.append(numpy_helper.from_array(np.zeros(3, np.float16), "unused_half"))
+    model.graph.value_info.append(helper.make_tensor_value_info("stray", TensorProto.FLOAT16, [1]))
+    onnx.save(model, str(tmp_path / "f32.onnx"))
+    assert "onnx_precision" not in load_onnx(tmp_path / "f32.onnx").metadata
+    assert certified_error_bound(str(tmp_path / "f32.onnx"), points=33, onnx_float32=True) > 0
 
 
 def test_the_float64_allowance_covers_sums_whose_large_terms_cancel():

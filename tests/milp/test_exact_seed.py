@@ -176,3 +176,44 @@ def test_the_exact_view_finds_rows_whose_index_holds_none():
     view = exact_view(m, report)
     names = {c.name for c in view.component_data_objects(pyo.Constraint, active=True)}
     assert set(report.components) <= names
+
+
+def _reads_parent(case: str):
+    """max x + y + n/10 over a block s (or s[1]) whose rows read x and an integer n from the parent (x through a
+    named Expression of the parent in case 'expression'); 'nan' and 'unset' add a parent z read only by a
+    deactivated row of the block, whose bound is a NaN Param, or which is fixed without a value."""
+    m = pyo.ConcreteModel()
+    m.x, m.n = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(0, 5), domain=pyo.Integers)
+    m.e = pyo.Expression(expr=m.x)
+    m.p = pyo.Param(mutable=True, initialize=math.nan, within=pyo.Any)
+    m.z = pyo.Var(bounds=(0, m.p) if case == "nan" else (0, 1))
+    if case == "unset":
+        m.z.fix()
+    m.s = pyo.Block([1]) if case == "indexed" else pyo.Block()
+    s = m.s[1] if case == "indexed" else m.s
+    x = m.e if case == "expression" else m.x
+    s.y = pyo.Var(bounds=(-2, 2))
+    s.c = pyo.Constraint(expr=x * s.y + m.n * s.y <= 0.5)
+    s.c2 = pyo.Constraint(expr=x + m.n >= 2.5)
+    s.off = pyo.Constraint(expr=m.x + m.z <= 1)
+    s.off.deactivate()
+    s.o = pyo.Objective(expr=x + s.y + 0.1 * m.n, sense=pyo.maximize)
+    return m, s
+
+
+@pytest.mark.parametrize("case", ["plain", "expression", "nan", "unset", "indexed"])
+def test_the_exact_seed_of_a_block_reads_its_parent_s_variables_and_starts_from_its_point(case):
+    """probe69 #2-#4: the view copied the parent's variables as outside_*: a NaN bound of one only a deactivated row
+    reads crashed (ValueError), one fixed without a value was refused as 'outside_z', a parent's Expression still
+    read the user's x ('not a component of model'), and the point's outside_* values were never used (start 3.1666)."""
+    from surrogate import SolverConfig
+    from surrogate.milp.warmstart import solve_with_start
+
+    m, s = _reads_parent(case)
+    report = replace_products(s, "3x8")
+    point = exact_point(s, report, time_limit=5.0)
+    assert {"x", "n", f"{s.name}.y"} <= set(point) and not any(name.startswith("outside") for name in point)
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=3, seed="exact")
+    result, found = solve_with_start(s, report, config, start=start)
+    assert found.found and found.seed == "exact" and found.objective == pytest.approx(3.5625, abs=1e-3)
+    assert result.objective == pytest.approx(3.5625, abs=1e-3) and m.z.fixed == (case == "unset")  # the view's unfixed

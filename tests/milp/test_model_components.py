@@ -315,9 +315,10 @@ def test_find_like_never_takes_a_parent_s_variable_for_a_block_s_own_of_the_same
 
 def test_a_clone_of_an_indexed_element_is_named_without_doubled_quotes():
     """probe63 #3: the message named the model "'s[1]'" (a model's name is quoted where it holds brackets)."""
+    from pyomo.common.collections import ComponentMap
     from pyomo.core.expr.visitor import identify_variables
 
-    from surrogate.milp.model_components import standalone_clone
+    from surrogate.milp.model_components import copy_of, standalone_clone
     from surrogate.milp.products import check_owned
 
     m = pyo.ConcreteModel()
@@ -327,6 +328,24 @@ def test_a_clone_of_an_indexed_element_is_named_without_doubled_quotes():
     m.s[1].c = pyo.Constraint(expr=m.x * m.s[1].y <= 1)
     with pytest.raises(ModelFormatError, match=r"not a component of model 's\[1\]' \(it belongs to another model, 'unknown'\)"):
         check_owned(standalone_clone(m.s[1]), [m.x])
-    own = standalone_clone(m.s[1], own=True)  # with a copy of x of its own
-    assert {v.name for v in identify_variables(own.c.body)} == {"outside_x", "y"}
+    own = standalone_clone(m.s[1], copies=ComponentMap([(m.x, copy_of(m.x))]))  # with a copy of x of its own
+    assert {v.name for v in identify_variables(own.c.body)} == {"outside", "y"}
     check_owned(own, list(identify_variables(own.c.body)))
+
+
+def test_find_like_finds_a_component_in_a_clone_that_lost_or_gained_another():
+    """probe69 #1: a clone was matched only to blocks it held every component of (a deleted row: not found)."""
+    from surrogate.milp.model_components import find_like
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.s = pyo.Block()
+    m.s.y, m.s.extra = pyo.Var(), pyo.Constraint(expr=m.x <= 1)
+    m.s.c = pyo.Constraint(expr=m.x * m.s.y <= 1)
+    clone = m.s.clone()
+    clone.del_component(clone.extra)
+    clone.added = pyo.Var()
+    assert find_like(clone, m.s.c, clone) is clone.c and find_like(clone, m.x, clone) is m.x
+    whole = m.clone()
+    whole.del_component(whole.s.extra)
+    assert find_like(whole.s, m.s.c, whole.s) is whole.s.c and find_like(whole.s, m.x, whole.s) is whole.x

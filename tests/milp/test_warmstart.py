@@ -460,3 +460,28 @@ def test_start_config_refuses_limits_a_solve_cannot_take_at_construction(kwargs,
     with pytest.raises(ConfigError, match=message):
         StartConfig(**kwargs)
     assert StartConfig(time_limit=1e9, clock="cpu").make_clock().stretch == 1.0  # the default wall cap stays within 1e9
+
+
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_start_on_a_clone_that_lost_an_unrelated_row(seed, whole):
+    """probe69 #1: a clone matched only blocks it held every component of: one with a row deleted was refused as
+    'not part of model ... (the report is of another model'."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.s1 = pyo.Block()
+    m.s1.t = pyo.Block()
+    t = m.s1.t
+    t.x, t.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 2))
+    t.c = pyo.Constraint(expr=t.x * t.y <= 0.5)
+    m.s1.extra = pyo.Constraint(expr=t.x <= 2.5)
+    m.s1.o = pyo.Objective(expr=t.x + t.y, sense=pyo.maximize)
+    report = replace_products(m.s1.t, "3x8")
+    target = m.clone().s1 if whole else m.s1.clone()
+    target.del_component(target.extra)
+    config, start = SolverConfig(time_limit=5, threads=1), StartConfig(time_limit=2, seed=seed)
+    result, found = solve_with_start(target, report, config, start=start)
+    assert found.found and result.optimal and result.objective == pytest.approx(solve(target, config).objective, abs=1e-6)
+    report.undo(target)
+    assert target.t.c.active

@@ -297,6 +297,23 @@ def test_an_interruption_wrapped_by_torch_s_exporter_stops_the_export_as_one(tmp
     assert not list(tmp_path.iterdir())
 
 
+def test_an_export_after_an_interrupted_one_says_to_restart_the_session(tmp_path, monkeypatch):
+    """probe69 #6: the next export in the same process failed with torch's bare TorchExportError (its exporter left
+    half-imported), which named no way out."""
+    import torch
+
+    from surrogate.errors import ExportError
+
+    def half_imported(*args, **kwargs):
+        cause = AttributeError("partially initialized module 'torch._dynamo' has no attribute 'decorators'")
+        raise RuntimeError("Failed to export the model with torch.export") from cause
+
+    monkeypatch.setattr(torch.onnx, "export", half_imported)
+    with pytest.raises(ExportError, match=r"left half-imported by an interruption .* restart the Python session"):
+        export_onnx(random_net((4,)), tmp_path / "c.onnx")
+    assert not list(tmp_path.iterdir())
+
+
 def test_export_onnx_names_a_net_or_metadata_of_the_wrong_kind(tmp_path):
     from surrogate import ConfigError
 
