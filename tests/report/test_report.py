@@ -217,6 +217,20 @@ def test_bench_report_includes_growth_figure_and_every_csv(tmp_path):
     assert "| random | 3x8 | omlt-bigm | 8 | 1.2 | 2 | 1 |" in text
 
 
+def test_an_unfinished_solve_time_folder_is_refused_with_its_command(tmp_path):
+    folder = make_bench(tmp_path / "bench")  # the tables of an earlier run, and a rerun stopped while writing its own
+    command = "surrogate bench solve-time --quick --out elsewhere"
+    (folder / "config.json").write_text(json.dumps({"kind": "solve-time", "command": command, "complete": False, "config": {}}))
+    fix = f"run its command again ('surrogate bench solve-time --quick --out {folder}') to finish it"
+    with pytest.raises(ResultsError, match=re.escape(f"did not finish writing its tables (complete: false); {fix}")):
+        write_report([folder], options=FAST)
+    (folder / "growth.csv").unlink()  # stopped before its first table: still a solve-time folder, not a sweep
+    assert detect(folder) == "bench"
+    with pytest.raises(ResultsError, match=re.escape("the solve-time benchmark did not finish writing its tables")):
+        write_report([folder], options=FAST)
+    assert not (folder / "report.md").exists()
+
+
 def test_report_of_several_folders_and_its_own_command(tmp_path):
     sweep, bench = make_sweep(tmp_path / "a" / "run"), make_bench(tmp_path / "b" / "run")
     report = write_report([sweep, bench], tmp_path / "all.md", options=FAST)
