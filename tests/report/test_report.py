@@ -572,6 +572,43 @@ def test_a_refused_or_interrupted_report_leaves_the_old_report_and_figures_as_th
     assert calls and _files(out.parent) == before
 
 
+def test_a_ctrl_c_while_the_figures_move_into_place_takes_effect_once_the_new_report_is_written(tmp_path, monkeypatch):
+    """Ctrl-C at the 3rd figure moved left the old report.md beside partly new figures."""
+    import signal
+    from dataclasses import replace
+
+    from tests.test_files import _signal_at_move
+
+    folder = make_sweep(tmp_path / "s")
+    out = tmp_path / "r" / "report.md"
+    write_report([folder], out, options=FAST)
+    old = out.read_text()
+
+    def into_place(dst: str) -> bool:  # a figure moved beside the report (not one drawn into the staging folder)
+        return dst.endswith((".png", ".svg")) and ".report-staging-" not in dst
+
+    moves = _signal_at_move(monkeypatch, signal.SIGINT, at=3, counts=into_place)
+    with pytest.raises(KeyboardInterrupt):
+        write_report([folder], out, options=replace(FAST, max_rows=5))  # its report.md differs: '--max-rows 5'
+    new = out.read_text()
+    assert new != old and "--max-rows 5" in new and len(moves) > 3  # every figure moved, then report.md written
+    assert all(path.is_file() for path in _image_links(out)) and not list(out.parent.glob(".report-staging-*"))
+
+
+def test_a_report_removes_the_staging_folder_a_killed_report_left(tmp_path):
+    """A report killed by SIGKILL left .report-staging-* (with its figures) that no later report removed."""
+    import subprocess
+    import sys
+
+    folder = make_sweep(tmp_path / "s")
+    pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    left = folder / f".report-staging-{pid}-k4x1dxz1"  # that process is gone
+    (left / "figures").mkdir(parents=True)
+    (left / "figures" / "pareto.png").write_bytes(b"half")
+    write_report([folder], options=FAST)
+    assert not left.exists() and not list(folder.glob(".report-staging-*"))
+
+
 def test_a_report_with_fewer_figures_removes_the_figures_it_no_longer_names(tmp_path):
     """A --no-heatmaps report after a full one left the heat maps in figures/ (10 files; report.md named 4)."""
     from dataclasses import replace
