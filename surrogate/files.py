@@ -1,12 +1,15 @@
-"""Write files so that a reader never sees half of one."""
+"""Write files so that a reader never sees half of one, or a set of files half of which is new."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import signal
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 
@@ -54,3 +57,78 @@ def sha256_file(path: str | os.PathLike) -> str | None:
         return sha256_bytes(Path(path).read_bytes())
     except OSError:
         return None
+
+
+@contextmanager
+def held_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM off for a few file moves that belong together; deliver them once all are done.
+
+    A signal that arrives meanwhile is raised again on leaving, through the handler that was in place (Ctrl-C
+    then raises :class:`KeyboardInterrupt`), so a set of files is moved either wholly or not at all. Outside
+    the main thread (where no handler can be set) it holds nothing; nothing holds off SIGKILL.
+    """
+    held = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or None in map(signal.getsignal, held):
+        yield  # no handler can be set here, or one set outside Python could not be put back
+        return
+    received: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum)) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            signal.raise_signal(received[0])
+
+
+def write_texts(folder: str | os.PathLike, texts: Mapping[str, str | None]) -> list[Path]:
+    """Write the files ``texts`` names in ``folder`` as one set; return the paths written.
+
+    Every text is written to a temporary file first; then the files whose text is ``None`` are removed and the
+    others moved into place, with interrupts held (:func:`held_interrupts`): an interruption leaves the
+    folder's earlier set or the new one, never one file of each.
+    """
+    folder = Path(folder)
+    with ExitStack() as stack:
+        for name, text in texts.items():
+            if text is not None:
+                stack.enter_context(atomic_path(folder / name)).write_text(text)
+        with held_interrupts():
+            for name in (n for n, text in texts.items() if text is None):
+                (folder / name).unlink(missing_ok=True)
+            stack.close()  # each atomic_path moves its file into place
+    return [folder / name for name, text in texts.items() if text is not None]
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (or cannot be told: another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True
+    return True
+
+
+@contextmanager
+def staging_folder(parent: str | os.PathLike, prefix: str) -> Iterator[Path]:
+    """A new hidden folder ``<prefix><pid>-<random>`` in ``parent``, removed with everything in it on leaving.
+
+    The staging folders of ``prefix`` that a process no longer running left there (killed by SIGKILL, or the
+    machine went down) are removed first; those of running processes are left alone. On a system without
+    POSIX process ids none is removed.
+    """
+    parent = Path(parent)
+    if os.name == "posix":
+        for path in parent.glob(f"{prefix}*-*"):
+            pid = path.name[len(prefix) :].split("-", 1)[0]
+            ours = pid.isascii() and pid.isdigit() and int(pid) not in (0, os.getpid())
+            if ours and path.is_dir() and not path.is_symlink() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

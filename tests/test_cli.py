@@ -416,3 +416,40 @@ def test_version_is_the_installed_distributions(capsys):
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.strip() == f"surrogate {version('surrogate')}"
     assert surrogate.__version__ == version("surrogate")
+
+
+def _terminate(*args, **kwargs):
+    """A command's work, stopped by SIGTERM as it starts (as ``kill PID`` would)."""
+    import signal
+    import time
+
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(10)  # the handler's exception ends the sleep at once
+    raise AssertionError("SIGTERM did not stop the command")
+
+
+@pytest.mark.parametrize(
+    ("argv", "module", "name"),
+    [
+        (["problems", "haverly1", "--no-scip"], "surrogate.cli.problems", "_run_problems"),
+        (["hand-built", "--arch", "3x8"], "surrogate.nets.construct", "hand_built"),
+        (["bench", "scale", "--quick"], "surrogate.experiments.scale_bench", "run_scale_bench"),
+        (["bench", "solve-time", "--quick"], "surrogate.experiments.solve_bench", "run_solve_bench"),
+    ],
+)
+def test_sigterm_stops_every_command_as_terminated_with_143(argv, module, name, monkeypatch, capsys, tmp_path):
+    import importlib
+    import signal
+
+    def unhandled(signum, frame):  # where main lets SIGTERM through: fail the test rather than kill pytest
+        raise RuntimeError("SIGTERM reached the default handler: the process would have died with -15, without a word")
+
+    monkeypatch.setattr(importlib.import_module(module), name, _terminate)
+    monkeypatch.chdir(tmp_path)  # bench scale writes its default --out here
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        assert main(argv) == 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    command = " ".join(argv[:2] if argv[0] == "bench" else argv[:1])
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate {command}: terminated"

@@ -15,3 +15,67 @@ def test_a_write_that_fails_before_its_content_leaves_no_temporary_file(tmp_path
     with pytest.raises(KeyboardInterrupt):
         files.write_text(tmp_path / "manifest.json", "{}")
     assert list(tmp_path.iterdir()) == []
+
+
+def _signal_at_move(monkeypatch, signum, at: int = 1, counts=lambda dst: True):
+    """Make the ``at``-th file move (``os.replace``) to a place that ``counts`` receive ``signum`` first."""
+    import os
+    import signal
+
+    real, moves = os.replace, []
+
+    def replace(src, dst):
+        if counts(str(dst)):
+            moves.append(dst)
+            if len(moves) == at:
+                signal.raise_signal(signum)
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return moves
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_set_of_files_moves_wholly_when_a_signal_comes_between_two_moves(tmp_path, monkeypatch, signame):
+    import signal
+
+    class Stopped(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    for name in ("results.csv", "results.json", "summary.json"):
+        (tmp_path / name).write_text("old")
+    moves = _signal_at_move(monkeypatch, getattr(signal, signame))
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(KeyboardInterrupt if signame == "SIGINT" else Stopped):  # raised once every file moved
+            files.write_texts(tmp_path, {"results.csv": "new", "results.json": "new", "summary.json": None})
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert len(moves) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.json"]
+    assert {p.read_text() for p in tmp_path.iterdir()} == {"new"}  # an earlier run's summary.json is gone too
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_staging_folder_removes_those_of_dead_processes_only(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    left = {
+        "dead": tmp_path / f".report-staging-{dead_pid}-abc",
+        "live": tmp_path / f".report-staging-{os.getppid()}-abc",  # the process that started pytest runs
+        "older": tmp_path / ".report-staging-kax1dxz1",  # no pid in its name: nobody can tell, so it stays
+        "other": tmp_path / f".other-{dead_pid}-abc",
+    }
+    for path in left.values():
+        (path / "figures").mkdir(parents=True)
+    with files.staging_folder(tmp_path, ".report-staging-") as staging:
+        assert staging.name.startswith(f".report-staging-{os.getpid()}-") and staging.is_dir()
+        assert not left["dead"].exists()
+        assert all(left[k].is_dir() for k in ("live", "older", "other"))
+    assert not staging.exists()

@@ -11,10 +11,11 @@ and :mod:`~surrogate.cli.console` (stderr, signals, one-line errors). Heavy libr
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
-from .console import error_message
+from .console import Terminated, error_message, sigterm_as_interrupt
 from .folders import check_outputs, writable_folder
 from .parser import BENCHMARKS, COMMANDS, build_parser
 
@@ -41,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0, 2 for an expected failure, 130 when interrupted, 141 when the output's reader
-        went away (``| head``; or the command's own).
+        The exit code: 0, 2 for an expected failure, 130 when interrupted (Ctrl-C), 143 when terminated
+        (SIGTERM), 141 when the output's reader went away (``| head``; or the command's own).
     """
     command = command_of(sys.argv[1:] if argv is None else argv)
     parser = build_parser([command] if command else [])  # only the options of the command that runs
@@ -53,11 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "argv"):
         args.argv = argv
     try:
-        check_outputs(args)
-        return args.func(args)
-    except KeyboardInterrupt:
-        print(f"surrogate {name}: interrupted", file=sys.stderr)
-        return 130
+        with sigterm_as_interrupt():  # every command stops on SIGTERM as on Ctrl-C: workers stopped, folders unlocked
+            check_outputs(args)
+            return args.func(args)
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print(f"surrogate {name}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
     except BrokenPipeError:  # the reader went away (e.g. '| head'): stop quietly, as a shell tool does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
         return 141

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import sys
 from pathlib import Path
@@ -143,13 +144,14 @@ def _check_own_folder(out: Path | None) -> None:
 
 def cmd_bench_solve_time(args: argparse.Namespace) -> int:
     """Run the solve-time benchmark on the executor of the options, print its tables and headline; return 0."""
-    from ..experiments.solve_bench import WORKERS, run_solve_bench
+    from ..experiments.solve_bench import WORKERS, run_solve_bench, solve_time_folder
 
     config = solve_bench_config(args)
     _check_own_folder(args.out)
-    result = run_solve_bench(config, executor=executor_config(args, workers=WORKERS), progress=not args.quiet)
-    if args.out:
-        result.write(args.out, command=_command_line(args))
+    with solve_time_folder(args.out) if args.out else contextlib.nullcontext():  # locked: one run at a time
+        result = run_solve_bench(config, executor=executor_config(args, workers=WORKERS), progress=not args.quiet)
+        if args.out:
+            result.write(args.out, command=_command_line(args))
     print(result.render())
     if args.out:
         written = sorted(p.stem for p in args.out.glob("*.csv"))

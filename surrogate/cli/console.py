@@ -46,7 +46,7 @@ def log_to_stderr(command: str, level: int) -> Iterator[None]:
 
 
 class Terminated(KeyboardInterrupt):
-    """Raised in the main thread when the process receives SIGTERM during a sweep."""
+    """Raised in the main thread when the process receives SIGTERM while a command runs."""
 
 
 def _raise_terminated(signum, frame):
@@ -55,7 +55,8 @@ def _raise_terminated(signum, frame):
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """While a sweep runs, treat SIGTERM like Ctrl-C: stop the workers, unlock the folder, keep finished units."""
+    """While a command runs, treat SIGTERM like Ctrl-C (:class:`Terminated`): stop the workers, unlock the folder,
+    keep finished units; :func:`surrogate.cli.main` holds it around every command."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

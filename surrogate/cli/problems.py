@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -10,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..experiments.cache import folder_lock
 from ..experiments.problem_package import problems_package
 from ..install_hints import extra_hint
 from .defaults import default_surrogate
@@ -42,11 +44,12 @@ def cmd_problems(args: argparse.Namespace) -> int:
         **start_options(args),
     )
     check_solver(config.solver)
-    rows = _run_problems(built, args, config)
-    table = _print_problems_table(rows, extended=bool(args.qcqp))
-    summary = _print_problems_summary(table) if args.qcqp else None
-    if args.out:
-        _write_problem_results(args.out, table, summary)
+    with folder_lock(args.out) if args.out else contextlib.nullcontext():  # one run at a time writes there
+        rows = _run_problems(built, args, config)
+        table = _print_problems_table(rows, extended=bool(args.qcqp))
+        summary = _print_problems_summary(table) if args.qcqp else None
+        if args.out:
+            _write_problem_results(args.out, table, summary)
     return 1 if any(r["status"] == "crashed" for r in rows) else 0
 
 
@@ -190,16 +193,19 @@ def _print_problems_summary(table) -> dict:
 
 
 def _write_problem_results(out: Path, table, summary: dict | None) -> None:
-    """Write results.csv and results.json (and summary.json) into ``out``, each atomically."""
-    from ..files import write_text
+    """Write results.csv and results.json (and summary.json, or remove an earlier run's) into ``out`` as one set
+    (:func:`~surrogate.files.write_texts`: an interruption leaves the earlier run's files or this run's)."""
+    from ..files import write_texts
 
-    write_text(out / "results.csv", table.to_csv(index=False))
     # every digit, as results.csv has them (pandas' to_json rounds to 10 places); strict JSON: NaN is null, and
     # +-inf the strings "Infinity" and "-Infinity" (json.dumps would write bare tokens that JSON readers refuse)
     records = [{k: _json_value(v) for k, v in r.items()} for r in table.to_dict("records")]
-    write_text(out / "results.json", json.dumps(records, indent=1, allow_nan=False, default=lambda v: v.item()) + "\n")
-    if summary is not None:
-        write_text(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    texts = {
+        "results.csv": table.to_csv(index=False),
+        "results.json": json.dumps(records, indent=1, allow_nan=False, default=lambda v: v.item()) + "\n",
+        "summary.json": None if summary is None else json.dumps(summary, indent=1) + "\n",
+    }
+    write_texts(out, texts)
     print(f"results in {out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")
 
 

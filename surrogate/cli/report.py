@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from .console import sigterm_as_interrupt
-
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of the result folders and say where it is (or refresh the ``--docs`` pages); return 0."""
@@ -14,8 +12,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..report.build import ReportOptions, figure_folder, write_report
 
     rows = {} if args.max_rows is None else {"max_rows": args.max_rows}  # None: ReportOptions' default
-    with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C, so no hidden staging folder is left behind
-        report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
+    # SIGTERM unwinds like Ctrl-C (main's sigterm_as_interrupt), so no hidden staging folder is left behind
+    report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
     where = report.path.parent / figure_folder(report.path)
     print(f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {where}/)")
     return 0

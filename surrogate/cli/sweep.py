@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ..executor_args import executor_config
-from .console import Terminated, log_to_stderr, sigterm_as_interrupt, stdout_to_stderr
+from .console import Terminated, log_to_stderr, stdout_to_stderr
 
 #: What the sweep's table columns mean, printed under it.
 TABLE_LEGEND = (
@@ -44,8 +44,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     quiet = args.quiet > 0
     try:
-        with (
-            sigterm_as_interrupt(),
+        with (  # SIGTERM raises Terminated here: main() holds sigterm_as_interrupt around every command
             log_to_stderr("sweep", logging.WARNING if quiet else logging.INFO),
             stdout_to_stderr() if args.json else contextlib.nullcontext(),
         ):

@@ -269,7 +269,7 @@ def _run_files(folder: Path) -> list[str]:
     return names
 
 
-def _stored_record(folder: Path, kind: str) -> dict | None:
+def stored_record(folder: Path, kind: str) -> dict | None:
     """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files.
 
     Raises
@@ -318,7 +318,7 @@ def check_folder(folder: Path, config: dict, *, kind: str) -> None:
     kind
         The command writing it: a key of :data:`COMMANDS`.
     """
-    stored = _stored_record(folder, kind)
+    stored = stored_record(folder, kind)
     if stored is not None:
         _check_record(folder, stored, config)
 
@@ -339,7 +339,19 @@ def _check_record(folder: Path, stored: dict, config: dict) -> None:
 
 
 @contextmanager
-def _lock(folder: Path) -> Iterator[None]:
+def folder_lock(folder: str | os.PathLike) -> Iterator[None]:
+    """Create ``folder`` and hold its lock (:data:`LOCK_FILE`) while a run writes there: :class:`ResultsFolderError`
+    if it is a file, cannot be created, or another running command holds the lock (every command that writes a
+    results folder takes it)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ResultsFolderError(f"results folder {folder} is a file; use another --out")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsFolderError(
+            f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
+        ) from None
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no lock
@@ -374,16 +386,8 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, f
         run (these two only where ``fresh`` is false).
     """
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ResultsFolderError(f"results folder {folder} is a file; use another --out")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsFolderError(
-            f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
-        ) from None
-    with _lock(folder):
-        stored = _stored_record(folder, kind)
+    with folder_lock(folder):
+        stored = stored_record(folder, kind)
         if stored is not None and fresh:
             discard_results(folder)
         elif stored is not None:

@@ -26,8 +26,10 @@ both are importable from here.
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,6 +44,7 @@ from ..milp.solver import SolverConfig, Termination, check_solver
 from ..milp.solver_config import SOLVER_NAMES
 from ..milp.warmstart import solve_with_start, start_config
 from ..options import check_flags
+from .cache import CONFIG_FILE, folder_lock, remove_temporary_files, stored_record
 from .problem_package import problems_package
 from .reference_problem import reference_regret
 from .solve_bench_config import (
@@ -82,6 +85,7 @@ __all__ = [
     "run_job",
     "run_jobs",
     "run_solve_bench",
+    "solve_time_folder",
     "speedup_table",
 ]
 
@@ -267,12 +271,14 @@ class SolveBenchResult:
         )
 
     def write(self, out_dir: str | Path, *, command: str | None = None) -> None:
-        """Write every table as CSV (atomically), ``growth.csv`` for plots and ``config.json``."""
-        import json
+        """Write every table as CSV (atomically), ``growth.csv`` for plots and ``config.json``, as one run.
 
-        from ..nets.onnx_io import package_versions
-
+        ``config.json`` is first rewritten with ``complete: false`` and written whole (``complete: true``) last:
+        an interruption leaves a folder that ``surrogate report`` refuses, never one whose tables come from two
+        runs. Hold :func:`solve_time_folder` around the run so that no other run writes there meanwhile.
+        """
         out = Path(out_dir)
+        write_text(out / CONFIG_FILE, self._record(command, complete=False))
         growth = self.solves.assign(arch=self.solves["approx"].map(short_label))
         tables = {
             "bounds.csv": self.bounds,
@@ -287,9 +293,18 @@ class SolveBenchResult:
                 (out / name).unlink(missing_ok=True)
             else:
                 write_text(out / name, frame.to_csv(index=False))
+        write_text(out / CONFIG_FILE, self._record(command, complete=True))
+
+    def _record(self, command: str | None, *, complete: bool) -> str:
+        """The text of ``config.json``: the run's configuration, versions, headline numbers and ``complete``."""
+        import json
+
+        from ..nets.onnx_io import package_versions
+
         payload = {
             "kind": "solve-time",
             "command": command,
+            "complete": complete,
             "time_limit": self.config.solver.time_limit,
             "config": self.config.to_dict(),
             "versions": package_versions(),
@@ -304,7 +319,25 @@ class SolveBenchResult:
                 )
             },
         }
-        write_text(out / "config.json", json.dumps(payload, indent=2, default=str) + "\n")
+        return json.dumps(payload, indent=2, default=str) + "\n"
+
+
+@contextmanager
+def solve_time_folder(out: str | os.PathLike) -> Iterator[Path]:
+    """Create and lock ``out`` for a ``bench solve-time`` run (:func:`~surrogate.experiments.cache.folder_lock`); yield it.
+
+    Raises
+    ------
+    ResultsFolderError
+        If another running command holds the folder, or its ``config.json`` is another command's record or none
+        (:func:`~surrogate.experiments.cache.stored_record`).
+    """
+    out = Path(out)
+    with folder_lock(out):
+        if (out / CONFIG_FILE).exists():
+            stored_record(out, "solve-time")
+        remove_temporary_files(out)
+        yield out
 
 
 def load_nets(config: SolveBenchConfig) -> dict:

@@ -33,15 +33,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import ConfigError
-from ..files import write_text
+from ..files import held_interrupts, staging_folder, write_text
 from .commands import SweepCommand, sweep_command
 from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, check_distinct, detect, load_bench, load_sweep
 from .markdown import markdown_table, slug
@@ -81,6 +79,8 @@ class Report:
 KIND_NAMES = {"sweep": "sweep", "bench": "solve-time benchmark", "scale": "scale benchmark"}
 LOADERS = {"sweep": load_sweep, "bench": load_bench, "scale": load_scale}
 SECTIONS = {SweepFolder: sweep_section, BenchFolder: bench_section, ScaleFolder: scale_section}
+#: The start of the name of the hidden folder beside the report that its figures are drawn into (then ``<pid>-``).
+STAGING_PREFIX = ".report-staging-"
 #: The first lines of every report: a Markdown file that does not start with them is no report (its figures are its own).
 HEADER = ("# surrogate report", "", "Regenerate this report with:", "")
 
@@ -132,7 +132,10 @@ def write_report(
         If a folder is not a results folder, is given twice, or one of its files is corrupted or from an
         incompatible version. Every folder is read and checked before anything is written, and the figures are
         drawn into a staging folder beside the report, moved into place with report.md only once all of them are
-        drawn: a refusal or an interruption leaves the old report and its figures as they were.
+        drawn, with Ctrl-C and SIGTERM held off until report.md is written too (:func:`~surrogate.files.held_interrupts`):
+        a refusal or an interruption leaves the old report and its figures as they were, or the new ones. Only
+        SIGKILL (or a crash) in the moment of those moves can leave some new figures beside the old report; a
+        staging folder a killed run left behind is removed by the next report into that folder.
     """
     if isinstance(folders, str | os.PathLike):  # one folder, not a sequence of its letters
         folders = [folders]
@@ -143,17 +146,15 @@ def write_report(
     kinds = [detect(f) for f in folders]
     loaded = [LOADERS[kind](f) for f, kind in zip(folders, kinds)]
     out = _report_file(Path(out) if out is not None else folders[0] / "report.md")
-    staging = Path(tempfile.mkdtemp(prefix=".report-staging-", dir=out.parent))
-    try:
+    with staging_folder(out.parent, STAGING_PREFIX) as staging:
         w = Writer(out, options, staging=staging)
         _header(w, folders, kinds)
         _sections(w, loaded, staging / figure_folder(out))
         named_before = _linked_figures(out)
-        figures = _move_figures(w)
-        write_text(out, "\n".join(w.lines).rstrip() + "\n")
+        with held_interrupts():  # the figures and report.md move into place together
+            figures = _move_figures(w)
+            write_text(out, "\n".join(w.lines).rstrip() + "\n")
         _remove_stale_figures(out, named_before - set(figures))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return Report(out, tuple(figures))
 
 

@@ -171,8 +171,8 @@ def detect(folder: str | os.PathLike) -> str:
         return "bench"
     if (folder / "config.json").is_file() and not (folder / "table.csv").exists():
         # a run stopped before its first table: its loader says it did not finish and how to finish it
-        if _config_field(folder) == "scale":
-            return "scale"
+        if _config_field(folder) in ("scale", "solve-time"):
+            return "scale" if _config_field(folder) == "scale" else "bench"
         if _config_field(folder, "complete") is False:
             return "sweep"
     if (folder / "table.csv").is_file() and _scale_table(folder):
@@ -314,10 +314,18 @@ def load_bench(folder: str | os.PathLike) -> BenchFolder:
     Raises
     ------
     ResultsError
-        If ``growth.csv`` or another CSV is unreadable, or ``growth.csv`` lacks its columns.
+        If the run did not finish (``complete: false`` in its ``config.json``), ``growth.csv`` or another CSV is
+        unreadable, or ``growth.csv`` lacks its columns.
     """
     folder = Path(folder)
     fix = f"{BENCH_FIX} into {folder}"
+    if _config_field(folder, "complete") is False:
+        command = _config_field(folder, "command")
+        again = f"run its command again ('{command_for(command, folder)}')" if isinstance(command, str) and command else fix
+        raise ResultsError(
+            f"{folder / 'config.json'}: the solve-time benchmark did not finish writing its tables (complete: false); "
+            f"{again} to finish it"
+        )
     tables = {p.name: read_csv(p, fix=fix) for p in sorted(folder.glob("*.csv"))}
     growth = tables["growth.csv"] if "growth.csv" in tables else read_csv(folder / "growth.csv", fix=fix)
     require_columns(growth, GROWTH_COLUMNS, name=str(folder / "growth.csv"), fix=fix)

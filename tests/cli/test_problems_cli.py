@@ -89,3 +89,29 @@ def test_empty_scip_columns_say_why_when_scip_is_missing(monkeypatch, capsys):
     assert "SCIP is not installed (pip install 'pyscipopt" in out and "(surrogate's 'scip' extra)); or pass --no-scip" in out
     assert main(["problems", "haverly1", "--arch", "3x8", "--time-limit", "30", "--quiet", "--no-scip"]) == 0
     assert "SCIP is not installed" not in capsys.readouterr().out
+
+
+def _no_runs(monkeypatch):
+    """``surrogate problems`` with its runs and table replaced: one row, no solve."""
+    from surrogate.cli import problems as problems_cli
+
+    monkeypatch.setattr(problems_cli, "_run_problems", lambda built, args, config: [{"problem": "haverly3", "status": "ok"}])
+    monkeypatch.setattr(problems_cli, "_print_problems_table", lambda rows, extended: pd.DataFrame(rows))
+
+
+def test_problems_out_holds_one_runs_files_and_is_locked_while_it_runs(tmp_path, monkeypatch, capsys):
+    from surrogate.experiments.cache import folder_lock
+
+    _no_runs(monkeypatch)
+    out = tmp_path / "p"
+    out.mkdir()
+    for name in ("results.csv", "results.json", "summary.json"):  # an earlier --qcqp run's
+        (out / name).write_text("earlier run")
+    with folder_lock(out):  # another run writes there
+        assert main(["problems", "haverly3", "--no-scip", "--quiet", "--out", str(out)]) == 2
+    assert f"results folder {out} is in use by another running command; wait for it, or use another --out" in (
+        capsys.readouterr().err
+    )
+    assert main(["problems", "haverly3", "--no-scip", "--quiet", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["results.csv", "results.json"]
+    assert list(pd.read_csv(out / "results.csv")["problem"]) == ["haverly3"]  # no summary.json of the earlier run beside it

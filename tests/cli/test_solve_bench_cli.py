@@ -1,5 +1,6 @@
 """``surrogate bench solve-time`` end to end on a tiny run (timings are not asserted)."""
 
+import contextlib
 import json
 
 import pandas as pd
@@ -129,3 +130,26 @@ def test_a_folder_of_another_commands_run_is_refused_before_any_work(tmp_path, c
     err = capsys.readouterr().err
     assert f"--out {out} holds another command's results ({other}); the solve-time benchmark would mix" in err
     assert sorted(p.name for p in out.iterdir()) == [other]
+
+
+@pytest.mark.parametrize("held", [True, False])
+def test_a_folder_in_use_or_with_a_foreign_config_is_refused_before_any_work(tmp_path, capsys, monkeypatch, held):
+    import surrogate.experiments.solve_bench as solve_bench
+    from surrogate.experiments.cache import folder_lock
+
+    def never(*args, **kwargs):
+        raise AssertionError("the benchmark ran")
+
+    monkeypatch.setattr(solve_bench, "run_solve_bench", never)
+    out = tmp_path / "st"
+    out.mkdir()
+    if not held:
+        (out / "config.json").write_text('{"model": "a user\'s own settings"}')
+    with folder_lock(out) if held else contextlib.nullcontext():
+        assert main(["bench", "solve-time", "--quick", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    if held:  # a second run while the first holds the folder
+        assert f"results folder {out} is in use by another running command; wait for it, or use another --out" in err
+    else:
+        assert "its config.json is not a surrogate results record; use another --out" in err
+        assert (out / "config.json").read_text() == '{"model": "a user\'s own settings"}'

@@ -164,3 +164,28 @@ def test_a_warm_started_job_on_the_cpu_clock_solves_as_on_the_wall_clock():
     rows = [run_job(job, config, 0.0, clock) for clock in CLOCKS]
     assert [r["start_found"] for r in rows] == [True, True]
     assert rows[0]["objective"] == pytest.approx(rows[1]["objective"], rel=1e-6)
+
+
+def test_write_marks_the_folder_unfinished_until_its_last_table_is_written(tmp_path, monkeypatch):
+    import json
+
+    import surrogate.experiments.solve_bench as solve_bench
+
+    config = SolveBenchConfig(nets=("b24-best-3x8",), random_sizes=(8,), pooling=(), baselines=("sawtooth-24",))
+    speedups = speedup_table(SOLVES, {"b24-best-3x8": 0.5, "b24-best-1x24": 0.1}, {"b24-best-3x8": 3, "b24-best-1x24": 1})
+    bounds = pd.DataFrame({"net": ["b24-best-3x8"], "method": ["milp"], "seconds": [0.5]})
+    result = solve_bench.SolveBenchResult(config, bounds, SOLVES, speedups, pd.DataFrame({"approx": ["x"]}), 1.0)
+    result.write(tmp_path, command="surrogate bench solve-time --out first")
+    assert json.loads((tmp_path / "config.json").read_text())["complete"] is True
+    written = solve_bench.write_text
+
+    def stop_after_solves(path, text):
+        written(path, text)
+        if path.name == "solves.csv":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(solve_bench, "write_text", stop_after_solves)
+    with pytest.raises(KeyboardInterrupt):
+        result.write(tmp_path, command="surrogate bench solve-time --out second")
+    record = json.loads((tmp_path / "config.json").read_text())  # the first run's record no longer vouches for the tables
+    assert record["complete"] is False and record["command"] == "surrogate bench solve-time --out second"

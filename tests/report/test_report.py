@@ -217,6 +217,20 @@ def test_bench_report_includes_growth_figure_and_every_csv(tmp_path):
     assert "| random | 3x8 | omlt-bigm | 8 | 1.2 | 2 | 1 |" in text
 
 
+def test_an_unfinished_solve_time_folder_is_refused_with_its_command(tmp_path):
+    folder = make_bench(tmp_path / "bench")  # the tables of an earlier run, and a rerun stopped while writing its own
+    command = "surrogate bench solve-time --quick --out elsewhere"
+    (folder / "config.json").write_text(json.dumps({"kind": "solve-time", "command": command, "complete": False, "config": {}}))
+    fix = f"run its command again ('surrogate bench solve-time --quick --out {folder}') to finish it"
+    with pytest.raises(ResultsError, match=re.escape(f"did not finish writing its tables (complete: false); {fix}")):
+        write_report([folder], options=FAST)
+    (folder / "growth.csv").unlink()  # stopped before its first table: still a solve-time folder, not a sweep
+    assert detect(folder) == "bench"
+    with pytest.raises(ResultsError, match=re.escape("the solve-time benchmark did not finish writing its tables")):
+        write_report([folder], options=FAST)
+    assert not (folder / "report.md").exists()
+
+
 def test_report_of_several_folders_and_its_own_command(tmp_path):
     sweep, bench = make_sweep(tmp_path / "a" / "run"), make_bench(tmp_path / "b" / "run")
     report = write_report([sweep, bench], tmp_path / "all.md", options=FAST)
@@ -556,6 +570,43 @@ def test_a_refused_or_interrupted_report_leaves_the_old_report_and_figures_as_th
     with pytest.raises(KeyboardInterrupt):
         write_report([folder], out, options=FAST)
     assert calls and _files(out.parent) == before
+
+
+def test_a_ctrl_c_while_the_figures_move_into_place_takes_effect_once_the_new_report_is_written(tmp_path, monkeypatch):
+    """Ctrl-C at the 3rd figure moved left the old report.md beside partly new figures."""
+    import signal
+    from dataclasses import replace
+
+    from tests.test_files import _signal_at_move
+
+    folder = make_sweep(tmp_path / "s")
+    out = tmp_path / "r" / "report.md"
+    write_report([folder], out, options=FAST)
+    old = out.read_text()
+
+    def into_place(dst: str) -> bool:  # a figure moved beside the report (not one drawn into the staging folder)
+        return dst.endswith((".png", ".svg")) and ".report-staging-" not in dst
+
+    moves = _signal_at_move(monkeypatch, signal.SIGINT, at=3, counts=into_place)
+    with pytest.raises(KeyboardInterrupt):
+        write_report([folder], out, options=replace(FAST, max_rows=5))  # its report.md differs: '--max-rows 5'
+    new = out.read_text()
+    assert new != old and "--max-rows 5" in new and len(moves) > 3  # every figure moved, then report.md written
+    assert all(path.is_file() for path in _image_links(out)) and not list(out.parent.glob(".report-staging-*"))
+
+
+def test_a_report_removes_the_staging_folder_a_killed_report_left(tmp_path):
+    """A report killed by SIGKILL left .report-staging-* (with its figures) that no later report removed."""
+    import subprocess
+    import sys
+
+    folder = make_sweep(tmp_path / "s")
+    pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    left = folder / f".report-staging-{pid}-k4x1dxz1"  # that process is gone
+    (left / "figures").mkdir(parents=True)
+    (left / "figures" / "pareto.png").write_bytes(b"half")
+    write_report([folder], options=FAST)
+    assert not left.exists() and not list(folder.glob(".report-staging-*"))
 
 
 def test_a_report_with_fewer_figures_removes_the_figures_it_no_longer_names(tmp_path):
