@@ -57,7 +57,7 @@ from pyomo.common.collections import ComponentMap
 from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
-from .model_components import check_one_objective, find_like, seen_variables, standalone_clone
+from .model_components import check_one_objective, find_like, lies_within, seen_variables, standalone_clone
 from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
@@ -105,8 +105,9 @@ class _Search:
         clone_of = lambda v: pair_of.get(find_like(model, v, model), v)  # noqa: E731
         self.digits = [(p, clone_of(p.factor), [clone_of(b) for b in p.bits.values()]) for p in digits]
         derived = {id(b) for _, _, bits in self.digits for b in bits}
-        # the model's own integer variables, held at rounded values once a seed has placed them (hold_integers)
-        integers = [v for v in m.component_data_objects(pyo.Var) if v.is_integer() and not v.fixed]
+        # the model's own integer variables (not another block's through a Reference), held at rounded values once a
+        # seed has placed them (hold_integers)
+        integers = [v for v in m.component_data_objects(pyo.Var) if v.is_integer() and not v.fixed and lies_within(v, m)]
         self.integers = [v for v in integers if not _within(v, inside) and id(v) not in derived and readable_bounds(v)]
         forget_rewrites(m)  # the search's copy is meant to differ: integers relaxed, constraints made elastic
         relax_integers(m)

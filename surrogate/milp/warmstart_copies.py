@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from .encoding import EncodedSurrogate
 from .integer_products import IntegerProduct
 from .interface import ExactProduct
-from .model_components import find_like
+from .model_components import find_like, lies_within
 from .products import ReplacementReport
 from .rewrite_record import RELAX_RECORD
 from .scaled_products import BilinearSurrogate, EncodedBaseline
@@ -170,7 +170,8 @@ def relax_integers(model) -> None:
     (a NaN bound: :func:`~surrogate.milp.solution_check.readable_bounds`) is in no active row: it is left as it is.
     """
     variables = model.component_data_objects(pyo.Var, active=None)
-    relaxed = [v for v in variables if v.is_integer() and readable_bounds(v) is not None]
+    # its own only: a Reference to another block's (the user's) variable is shared by a clone, and stays as it is
+    relaxed = [v for v in variables if v.is_integer() and readable_bounds(v) is not None and lies_within(v, model)]
     if model.component(RELAX_RECORD) is not None:  # the user's own relaxation's record, kept after its reverse: Pyomo
         model.del_component(RELAX_RECORD)  # replaces it anyway, with a warning printed on every warm start
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model, targets=relaxed)

@@ -485,3 +485,24 @@ def test_a_start_on_a_clone_that_lost_an_unrelated_row(seed, whole):
     assert found.found and result.optimal and result.objective == pytest.approx(solve(target, config).objective, abs=1e-6)
     report.undo(target)
     assert target.t.c.active
+
+
+@pytest.mark.parametrize("seed", ["relaxation", "exact"])
+def test_a_start_leaves_an_integer_a_block_reads_through_a_reference_as_the_user_left_it(seed):
+    """The search's clone shares a variable another block holds (m.s.rn = Reference(m.t.n)): it made the user's
+    integer continuous and fixed it, so the start was refused and a later solve of the model was wrong (probe71 #1)."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.t = pyo.Block()
+    m.t.x, m.t.n = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(0, 5), domain=pyo.Integers)
+    m.s = pyo.Block()
+    m.s.rn, m.s.y = pyo.Reference(m.t.n), pyo.Var(bounds=(-2, 2))
+    m.s.c = pyo.Constraint(expr=m.t.x * m.s.y + m.s.rn[None] * m.s.y <= 0.5)
+    m.s.c2 = pyo.Constraint(expr=m.t.x + m.s.rn[None] >= 2.5)
+    m.s.o = pyo.Objective(expr=m.t.x + m.s.y + 0.1 * m.s.rn[None], sense=pyo.maximize)
+    report = replace_products(m.s, "3x8")
+    config = SolverConfig(time_limit=10, threads=1)
+    result, found = solve_with_start(m.s, report, config, start=StartConfig(time_limit=3, seed=seed))
+    assert found.found and result.optimal and result.objective == pytest.approx(3.5625, abs=1e-3)  # SCIP: 3.5625
+    assert m.t.n.domain is pyo.Integers and not m.t.n.fixed
