@@ -56,6 +56,7 @@ from .products import ReplacementReport
 from .relaxation import solve_mccormick
 from .rewrite_record import RECORD
 from .search_clock import as_wall, now
+from .solve_checks import check_fixed_values
 from .solver_config import SolverConfig
 from .warmstart_config import EXACT_SEED_SHARE
 
@@ -125,6 +126,8 @@ def _view(model, report: ReplacementReport):
         read.update(identify_variables(component.expr, include_fixed=True))
     # a clone of a block shares its parents' variables: the view holds a copy of each
     copies = ComponentMap((v, copy_of(v)) for v in read if v.model() is not root)
+    if any(v.fixed and v.value is None for v in copies):  # named as the user's variable, not as its copy
+        check_fixed_values(model, unread=False)
     view = _clone_without(root, block, copies)
     for component in originals:  # by their place: model may be a block, or a clone of one
         find_like(view, component, root).activate()

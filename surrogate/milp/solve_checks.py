@@ -114,7 +114,17 @@ class CoefficientScale:
 
     @classmethod
     def of(cls, model) -> CoefficientScale:
-        """Read ``model`` (linear: :func:`check_linear` first) through Pyomo's standard representation."""
+        """Read ``model`` (linear: :func:`check_linear` first) through Pyomo's standard representation; a fixed
+        variable without a value that it reads (another model's, which :func:`check_fixed_values` of a model
+        without a parent does not look for) is named as that check names it."""
+        try:
+            return cls._read(model)
+        except TypeError:  # Pyomo adds the value None of such a variable to a constant
+            check_fixed_values(model, unread=False)
+            raise
+
+    @classmethod
+    def _read(cls, model) -> CoefficientScale:
         from pyomo.repn.standard_repn import generate_standard_repn
 
         largest, smallest, row, cost, edges, nan, seen = 0.0, math.inf, None, 0.0, [], [], ComponentSet()

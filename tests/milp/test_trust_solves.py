@@ -586,3 +586,26 @@ def test_an_infinite_variable_bound_no_point_can_meet_is_named_so(bounds, said):
         r"leave it out: that drops the bound\); give it a finite value",
     ):
         solve(m, CONFIG)
+
+
+def test_a_detached_clone_of_a_block_names_a_parent_variable_fixed_without_a_value():
+    """solve(m.s.clone()) crashed with a bare TypeError from Pyomo (a root model's rows are not walked for variables
+    of others), and the exact seed named its own copy 'outside' (probe71 #2)."""
+
+    def clone_of_block():
+        m = pyo.ConcreteModel()
+        m.z = pyo.Var(bounds=(0, 1))
+        m.z.fix()
+        m.s = pyo.Block()
+        m.s.x, m.s.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 2))
+        m.s.c = pyo.Constraint(expr=m.s.x * m.s.y + m.z <= 0.5)
+        m.s.o = pyo.Objective(expr=m.s.x + m.s.y, sense=pyo.maximize)
+        return m.s.clone()
+
+    unset = r"variables 'z' are fixed but have no value; fix each at one, e.g. z.fix\(0.3\)"
+    with pytest.raises(ModelFormatError, match=unset):
+        solve(clone_of_block(), CONFIG)
+    c = clone_of_block()
+    report = replace_products(c, net_on_0_2())
+    with pytest.raises(ModelFormatError, match=unset):
+        solve_with_start(c, report, CONFIG, start=StartConfig(time_limit=2, seed="exact"))
