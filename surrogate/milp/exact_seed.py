@@ -128,12 +128,18 @@ def _view(model, report: ReplacementReport):
     copies = ComponentMap((v, copy_of(v)) for v in read if v.model() is not root)
     if any(v.fixed and v.value is None for v in copies):  # named as the user's variable, not as its copy
         check_fixed_values(model, unread=False)
-    view = _clone_without(root, block, copies)
+    # a block that reads its parents' variables is viewed in a clone of its whole model (they are that clone's own);
+    # any other block alone: the clone's cost then does not grow with the rest of the model
+    base = root if any(v.model() is root and not lies_within(v, model) for v in read) else model
+    view = _clone_without(base, block, copies)
     for component in originals:  # by their place: model may be a block, or a clone of one
-        find_like(view, component, root).activate()
-    if model is not root:
+        find_like(view, component, base).activate()
+    if base is not model:
         _keep_rows_of(view, view.find_component(ComponentUID(model, context=root)))
-    return view, ComponentMap((c, v.name) for v, c in copies.items())
+    names = ComponentMap((c, v.name) for v, c in copies.items())
+    if base is model and model is not root:  # the view's names are relative to the block; the point's are the model's
+        names.update((v, f"{model.name}.{v.name}") for v in view.component_data_objects(pyo.Var) if v not in names)
+    return view, names
 
 
 def _keep_rows_of(view, place) -> None:
