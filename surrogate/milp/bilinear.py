@@ -79,6 +79,7 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
     EncodedBaseline,
+    ErrorSlack,
     LinearProduct,
     exact_scale_warnings,
     factor_map,
@@ -153,7 +154,7 @@ def _add_scaled(model, block_name: str, x, y, domain) -> tuple[pyo.Block, tuple]
 
 
 def _error_slack(scaled, approx, maps) -> tuple[float, object]:
-    """``(E, s)``: the certified error of ``approx`` on its domain and a slack ``s`` in ``[-E ac, E ac]`` on ``scaled``.
+    """``(E, s)``: the certified error of ``approx`` on its domain and an :class:`ErrorSlack` ``s`` in ``[-E ac, E ac]``.
 
     A relaxation baseline already contains ``x*y`` (no slack, ``s`` is ``None``); an
     approximation baseline's ``max_error`` is its certified bound.
@@ -166,8 +167,8 @@ def _error_slack(scaled, approx, maps) -> tuple[float, object]:
         bound = certified_error_bound(approx)
     (a, _), (c, _) = maps
     width = bound * a * c  # a, c >= 0: they map an interval onto a box side of non-negative width
-    scaled.slack = pyo.Var(bounds=(-width, width))
-    return bound, scaled.slack
+    scaled.slack = pyo.Var(bounds=(-1, 1))  # scaled: a column of width 2E|ac| ~1e-6 is left at the wrong end
+    return bound, ErrorSlack(scaled.slack, width)
 
 
 def _exact_product(model, x, y, block_name: str) -> LinearProduct | BinaryProduct | IntegerProduct | None:
@@ -243,10 +244,10 @@ def bilinear(
         Name of the new block (default: ``surrogate_<x>_<y>``, made unique); the folder a zoo name is
         looked up in (default: the shipped ``models/``).
     error_aware
-        Add a slack ``s`` in ``[-E |ac|, E |ac|]`` to ``z`` (``z = ac N + ad xh + bc yh + bd + s``),
+        Add a slack ``s = E |ac| t``, ``t`` in ``[-1, 1]``, to ``z`` (``z = ac N + ad xh + bc yh + bd + s``),
         ``E`` the net's :func:`certified_error_bound` on its domain (a baseline's ``max_error``), so
         ``z = x*y`` is feasible at every ``(x, y)`` and the surrogate's error cuts off no feasible point
-        of the exact model. The bound is kept in ``.error_bound``, the slack in ``.slack``.
+        of the exact model. The bound is kept in ``.error_bound``, the slack in ``.slack`` (an ``ErrorSlack``).
 
     Returns
     -------

@@ -39,8 +39,9 @@ constraints that contain a mutable ``Param`` or a fixed ``Var`` are left out,
 a variable whose bound is a ``Param`` expression counts as unbounded there and
 is never tightened itself. A bound is changed only when the derived one is
 strictly tighter, and it is first moved outwards by a safety margin
-(:data:`FBBT_MARGIN`, :data:`LP_MARGIN`, relative to ``max(1, |bound|)``) so
-no feasible point is cut by round-off or the LP solver's tolerances.
+(``FBBT_MARGIN``, ``LP_MARGIN`` of :mod:`~surrogate.milp.bound_margins`, relative to
+``max(1, |bound|)``) so no feasible point is cut by round-off or the LP solver's tolerances; an exact
+side (an integer's rounded bound, or one that meets the variable's own bound) gets none.
 """
 
 from __future__ import annotations
@@ -57,15 +58,12 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 
 from ..errors import ConfigError, InfeasibleModelError
 from ..options import check_flags, check_seconds, is_number
+from .bound_margins import LP_MARGIN, fbbt_side, is_integral, outward
 from .model_components import find_named, lies_within
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, Termination, make_solver, solve
 
-#: Relative outward margin on a bound from FBBT (interval arithmetic in floating point).
-FBBT_MARGIN = 1e-9
-#: Relative outward margin on a bound from an LP (HiGHS's primal and dual feasibility tolerances are 1e-7).
-LP_MARGIN = 1e-6
 #: Each LP gets at least this many seconds (HiGHS refuses a time limit of 0).
 _MIN_LP_SECONDS = 0.01
 #: Seconds for the LP bound tightening of one model, all LPs together: a safety net, far above what it
@@ -212,12 +210,6 @@ def propagated_bounds(model, variables) -> list[tuple[float | None, float | None
         return [_bounds(v) for v in variables]
 
 
-def _outward(value: float, side: int, margin: float) -> float:
-    """``value`` moved by ``margin * max(1, |value|)`` away from the box (``side`` 0: lower, 1: upper)."""
-    step = margin * max(1.0, abs(value))
-    return value - step if side == 0 else value + step
-
-
 def _tighter(value: float | None, current: float | None, side: int) -> bool:
     return value is not None and (current is None or (value > current if side == 0 else value < current))
 
@@ -300,7 +292,7 @@ def _lp_rounds(model, wanted, found, *, deadline: float, rounds: int, wide: floa
             if remaining <= 0:
                 return done + 1, True
             value = _lp_optimum(lp, columns.get(var), side, remaining, solver)
-            value = None if value is None else _outward(value, side, LP_MARGIN)
+            value = None if value is None else outward(value, side, LP_MARGIN)
             if _tighter(value, _bounds(var)[side], side):
                 _set_side(var, side, value)
                 found[var][side], improved = (value, "lp"), True
@@ -319,13 +311,19 @@ def _check_options(time_limit, rounds, wide, lp) -> None:
 
 
 def _record_fbbt(wanted, old, found) -> None:
-    """Keep (with the margin, also in the model) each side FBBT made strictly tighter than ``old``."""
+    """Keep (also in the model) each side FBBT made strictly tighter than ``old``, with the margin where it rounds
+    (:func:`~surrogate.milp.bound_margins.fbbt_side`); a side the margin puts back to ``old`` is not kept."""
     for var in wanted:
+        values = _bounds(var)
+        exact = [v == o or (var.is_integer() and is_integral(v)) for v, o in zip(values, old[var])]
         for side in (0, 1):
-            value = _bounds(var)[side]
-            if _tighter(value, old[var][side], side):
-                found[var][side] = (_outward(value, side, FBBT_MARGIN), "fbbt")
-                _set_side(var, side, found[var][side][0])
+            value, before = values[side], old[var][side]
+            if not _tighter(value, before, side):
+                continue
+            kept = fbbt_side(value, side, old=before, opposite=values[1 - side], exact=exact[1 - side], integer=var.is_integer())
+            tighter = _tighter(kept, before, side)
+            found[var][side] = (kept, "fbbt") if tighter else None
+            _set_side(var, side, kept if tighter else before)
 
 
 def _apply(wanted, old, found) -> dict:

@@ -18,6 +18,9 @@ infeasibility needs no such solve: it stands unless the solve without presolve h
 The user's own presolve option does not turn these checks off (SCIP without presolve calls a feasible MIP
 infeasible, and Gurobi with ``Presolve=0`` an unbounded one optimal, with no objective value): the solve
 again without presolve is left out, the feasibility solve is not (:func:`_as_configured`).
+
+A HiGHS solve with presolve that stops early (time or node limit) with a bound and no point is not solved
+again, but warned about: that bound is HiGHS's own and unconfirmed (:func:`unconfirmed_bound`).
 """
 
 from __future__ import annotations
@@ -63,6 +66,27 @@ def _sets_presolve(config: SolverConfig) -> bool:
 def presolve_says_infeasible(result, config: SolverConfig) -> bool:
     """Whether ``result`` is an infeasibility found with presolve on (the user did not set the presolve option)."""
     return result.termination in _NO_POINT and not _sets_presolve(config)
+
+
+#: Terminations that stop a search early: a bound then is the solver's own, and may stand alone without a point.
+_STOPPED = (Termination.TIME_LIMIT, Termination.ITERATION_LIMIT, Termination.INTERRUPTED)
+
+
+def unconfirmed_bound(result, config: SolverConfig):
+    """``result``, with a warning where HiGHS with presolve stopped early with a finite bound and no incumbent.
+
+    HiGHS's presolve (1.16.0) has given a dual bound that a point of the same MILP breaks; with no incumbent
+    nothing here can check it, and it is not solved again (the note says how to check it).
+    """
+    stopped = result.termination in _STOPPED and math.isnan(result.objective) and math.isfinite(result.bound)
+    if config.solver != "highs" or _sets_presolve(config) or not stopped:
+        return result
+    note = (
+        f"HiGHS stopped ({result.termination.value}) with a bound of {result.bound:.10g} and no point: that bound is "
+        "HiGHS's own, unconfirmed (its presolve has given bounds a point breaks); to check it, solve again with "
+        "SolverConfig(options={'presolve': 'off'}), or with another solver"
+    )
+    return replace(result, warnings=(*result.warnings, note))
 
 
 def _no_optimum(result) -> bool:

@@ -11,6 +11,9 @@ a variable ``z`` with the four McCormick inequalities
 the convex and concave envelopes of ``xy`` on the box. For a minimisation the
 LP optimum is a valid lower bound on the global optimum (an upper bound for a
 maximisation).
+A coefficient below :data:`SMALL_COEFFICIENT` (a bound of about 0) is not
+written: its term is replaced by its extreme over the box, which keeps the row
+valid (solvers drop such an entry but keep the row's constant).
 """
 
 from __future__ import annotations
@@ -20,16 +23,30 @@ import pyomo.environ as pyo
 from .products import finite_bounds, rewrite_products
 from .solver import SolverConfig, SolveResult, solve
 
+#: A factor's coefficient in a McCormick row below this (a bound of ~0) is moved into the row's constant: solvers
+#: drop a matrix entry of 1e-9 (HiGHS's ``small_matrix_value``) but keep the constant, which makes another, tighter row.
+SMALL_COEFFICIENT = 1e-8
+
+
+def _term(coef: float, var, low: float, high: float, sense: int) -> tuple[object, float]:
+    """``(coef * var, 0)``, or ``(0, its min over [low, high])`` for ``sense`` 1 (``z >=``), its max for -1, when
+    ``|coef|`` is below :data:`SMALL_COEFFICIENT`: the row is relaxed by at most ``|coef| (high - low)``."""
+    if abs(coef) >= SMALL_COEFFICIENT:
+        return coef * var, 0.0
+    ends = (coef * low, coef * high)
+    return 0, min(ends) if sense == 1 else max(ends)
+
 
 def mccormick_envelope(z, x, y, box: tuple[float, float, float, float]) -> list:
-    """The four McCormick inequalities (module docstring) tying ``z`` to ``x*y`` on ``box = (lx, ux, ly, uy)``."""
+    """The four McCormick inequalities (module docstring) tying ``z`` to ``x*y`` on ``box = (lx, ux, ly, uy)``;
+    a coefficient below :data:`SMALL_COEFFICIENT` is replaced by its term's extreme over the box (still valid)."""
     lx, ux, ly, uy = box
-    return [
-        z >= lx * y + ly * x - lx * ly,
-        z >= ux * y + uy * x - ux * uy,
-        z <= ux * y + ly * x - ux * ly,
-        z <= lx * y + uy * x - lx * uy,
-    ]
+    rows = []
+    for sense, a, b in ((1, lx, ly), (1, ux, uy), (-1, ux, ly), (-1, lx, uy)):  # z >=/<= a y + b x - a b
+        (on_y, off_y), (on_x, off_x) = _term(a, y, ly, uy, sense), _term(b, x, lx, ux, sense)
+        rhs = on_y + on_x + (off_y + off_x - a * b)
+        rows.append(z >= rhs if sense == 1 else z <= rhs)
+    return rows
 
 
 class _Envelope:

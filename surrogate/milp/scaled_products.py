@@ -118,6 +118,30 @@ class EncodedBaseline(EncodedProduct):
         return ProductError(x, y, float(out), self.evaluate(x, y), x * y)
 
 
+class ErrorSlack:
+    """The error-aware slack ``s = w t`` added to ``z``, ``t`` in ``[-1, 1]`` (:attr:`unit`), ``w = E |ac|``.
+
+    Written scaled, so that its column keeps a width of 2 however small ``w`` is: a
+    column ``s`` in ``[-w, w]`` narrower than about 1e-6 is one HiGHS's presolve may
+    leave at the wrong end, and the surrogate is then no relaxation. ``value``,
+    ``bounds``, ``lb`` and ``ub`` are those of ``s``.
+    """
+
+    def __init__(self, unit, width):
+        self.unit, self._width = unit, width
+        self.expr = width * unit
+
+    width = property(lambda self: float(pyo.value(self._width)), doc="``w = E |ac|`` at the current bound values.")
+    bounds = property(lambda self: (-self.width, self.width), doc="``(-w, w)``.")
+    lb = property(lambda self: -self.width, doc="``-w``.")
+    ub = property(lambda self: self.width, doc="``w``.")
+
+    @property
+    def value(self) -> float | None:
+        """``w t`` at ``t``'s value (``None`` while it has none)."""
+        return None if self.unit.value is None else self.width * float(self.unit.value)
+
+
 class BilinearSurrogate(EncodedProduct):
     """``z ≈ x*y`` added to a model by :func:`~surrogate.milp.bilinear.bilinear`.
 
@@ -143,7 +167,7 @@ class BilinearSurrogate(EncodedProduct):
         In error-aware mode (``bilinear(..., error_aware=True)``), the certified
         ``E >= |N - xy|`` on the domain (see :func:`~surrogate.milp.certify.certified_error_bound`); else ``None``.
     slack
-        In error-aware mode, the variable ``s`` in ``[-E*scale, E*scale]`` added to
+        In error-aware mode, the :class:`ErrorSlack` ``s`` in ``[-E*scale, E*scale]`` added to
         ``z`` (``None`` otherwise, and for a relaxation baseline, which already
         contains ``x*y``). :meth:`get_error`'s ``vs_net`` then includes ``|s|``.
     """
@@ -157,7 +181,7 @@ class BilinearSurrogate(EncodedProduct):
         xh, yh = encoded.inputs
         self.expr = a * c * encoded.output + a * d * xh + b * c * yh + b * d
         if slack is not None:
-            self.expr = self.expr + slack
+            self.expr = self.expr + slack.expr
         self.warnings = scale_warnings(x, y, (a * c, a * d, b * c, b * d))
 
     a = property(lambda self: float(pyo.value(self._a)))

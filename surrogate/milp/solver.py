@@ -21,7 +21,7 @@ from ..errors import ConfigError, ModelFormatError
 from ..options import check_flags
 from .model_components import active_objective, check_components, check_constructed, check_one_objective, seen_variables
 from .model_size import ModelSize, model_size
-from .presolve_check import confirm_infeasible, needs_confirming
+from .presolve_check import confirm_infeasible, needs_confirming, unconfirmed_bound
 from .rewrite_refresh import refresh_rewrites
 from .solution_check import TRUST_TOL, untrusted, worst_violation
 from .solve_arguments import check_arguments
@@ -344,7 +344,7 @@ def _confirmed(model, config: SolverConfig, solver, result: SolveResult, *, warm
     """``result``, or where presolve called the model infeasible (or a solver's "unbounded" proves no point), that answer
     confirmed without presolve and told apart by a feasibility solve (:mod:`~surrogate.milp.presolve_check`)."""
     if not needs_confirming(result, config):
-        return result
+        return unconfirmed_bound(result, config)  # a bound HiGHS gave without a point: warned
     again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
     return confirm_infeasible(model, config, result, again)
 

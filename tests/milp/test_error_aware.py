@@ -59,3 +59,18 @@ def test_error_aware_optimum_is_no_worse_than_the_exact_one():
     assert solve(plain, CONFIG).optimal
     assert plain.x.value == pytest.approx(0.5 + (OPTIMUM**2 - 0.25) / 1.5, abs=1e-6)  # f(x) = 0.5625: not 0.75
     assert solve(aware, CONFIG).optimal and aware.x.value <= OPTIMUM + 1e-6  # a relaxation of the exact model
+
+
+def test_error_aware_surrogate_stays_a_relaxation_on_a_small_box():
+    """max x y + 0.1 w x on [-w, w/2] x [-w, 0.3 w], w = 0.01: exact 0.9 w^2 at (-w, -w). The slack's width
+    2 E |ac| is ~1e-6 there: written unscaled, HiGHS's presolve left it at the wrong end, below the exact optimum."""
+    w = 0.01
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-w, 0.5 * w)), pyo.Var(bounds=(-w, 0.3 * w))
+    m.obj = pyo.Objective(expr=m.x * m.y + 0.1 * w * m.x, sense=pyo.maximize)
+    report = replace_products(m, "3x8", error_aware=True)
+    result = solve(m, SolverConfig(time_limit=5.0, rel_gap=1e-9, threads=1))
+    product = next(iter(report.products.values()))
+    assert result.objective >= 0.9 * w * w - 1e-12
+    assert product.slack.bounds == pytest.approx((-product.slack.width, product.slack.width))
+    assert -product.slack.width <= product.slack.value <= product.slack.width

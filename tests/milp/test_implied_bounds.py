@@ -16,7 +16,8 @@ from surrogate.milp.bilinear import (
     certified_error_bound,
     replace_products,
 )
-from surrogate.milp.implied_bounds import DEFAULT_LP_SECONDS, FBBT_MARGIN, tighten_product_bounds
+from surrogate.milp.bound_margins import FBBT_MARGIN
+from surrogate.milp.implied_bounds import DEFAULT_LP_SECONDS, tighten_product_bounds
 from surrogate.nets.construct import hand_built
 from tests.helpers import random_net
 
@@ -220,7 +221,7 @@ def test_error_aware_product_gets_a_slack_of_its_scaled_bound():
     z = bilinear(m, m.x, m.y, net, error_aware=True)
     width = z.error_bound * abs(z.scale)
     assert z.error_bound == certified_error_bound(net) and z.slack.bounds == pytest.approx((-width, width))
-    assert any(v is z.slack for v in pyo.expr.identify_variables(z.expr))
+    assert any(v is z.slack.unit for v in pyo.expr.identify_variables(z.expr)) and z.slack.unit.bounds == (-1, 1)
     plain = bilinear(m, m.x, m.y, net)
     assert plain.slack is None and plain.error_bound is None
 
@@ -371,3 +372,60 @@ def test_bounds_derived_for_a_block_leave_a_variable_it_reads_from_outside_as_re
     assert m.z.ub == report.implied_bounds.derived["z"].new[1]
     report.undo(m)
     assert m.z.bounds == (0, None)
+
+
+def _pinned_at_zero(domain):
+    """x in [2500, 20000], n >= 0 and n <= 0 (FBBT pins n at 0); max -2x + 1e-4 x n: -5000 at (2500, 0)."""
+    m = pyo.ConcreteModel()
+    m.x, m.n = pyo.Var(bounds=(2500, 20000)), pyo.Var(domain=domain, bounds=(0, None))
+    m.c = pyo.Constraint(expr=m.n <= 0)
+    m.obj = pyo.Objective(expr=-2 * m.x + 1e-4 * m.x * m.n, sense=pyo.maximize)
+    return m
+
+
+@pytest.mark.parametrize("domain", [pyo.Integers, pyo.Reals])
+def test_a_side_fbbt_pins_at_the_variable_s_own_bound_stays_exact(domain):
+    from surrogate.milp.relaxation import mccormick_bound
+    from surrogate.milp.solver import SolverConfig
+
+    m = _pinned_at_zero(domain)
+    found = tighten_product_bounds(m)
+    assert m.n.bounds == (0, 0) and found.derived["n"].new == (0, 0)  # not [0, 1e-9]: a sliver of 1e-9 coefficients
+    result = mccormick_bound(m, SolverConfig(time_limit=5, threads=1, rel_gap=1e-9))
+    assert result.bound == pytest.approx(-5000.0, rel=1e-9)
+
+
+def test_an_integer_s_bound_fbbt_rounded_gets_no_margin():
+    m = pyo.ConcreteModel()
+    m.n, m.x = pyo.Var(domain=pyo.Integers, bounds=(0, None)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=2 * m.n <= 7)
+    m.obj = pyo.Objective(expr=m.x * m.n)
+    tighten_product_bounds(m)
+    assert m.n.bounds == (0, 3)
+
+
+def test_a_derived_side_next_to_the_own_bound_keeps_a_feasible_model_feasible():
+    """y <= 0 declared, x y <= 0 with x <= -100 gives y >= 0: y is the point 0 (exact optimum -100), not [-1e-9, 0]."""
+    from surrogate.milp.relaxation import mccormick_bound
+    from surrogate.milp.solver import SolverConfig
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(None, -100)), pyo.Var(bounds=(None, 0))
+    m.c1 = pyo.Constraint(expr=pyo.inequality(-400, m.x + 0.25 * m.y, 100))
+    m.c2 = pyo.Constraint(expr=pyo.inequality(-900, 3 * m.y, 500))
+    m.c3 = pyo.Constraint(expr=0.02 * m.y * m.x <= 0)
+    m.obj = pyo.Objective(expr=m.x + 3 * m.y + 0.005 * m.y * m.x, sense=pyo.maximize)
+    tighten_product_bounds(m)
+    assert m.y.bounds == (0, 0) and m.x.bounds[0] < -400
+    result = mccormick_bound(m, SolverConfig(time_limit=5, threads=1, rel_gap=1e-9))
+    assert result.bound == pytest.approx(-100.0, rel=1e-9)
+
+
+def test_a_margin_never_moves_a_side_past_the_variable_s_own_bound():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, None)), pyo.Var(bounds=(1, 2))
+    m.c = pyo.Constraint(expr=m.x - 1e-12 * m.y >= 0)  # x >= 1e-12: the margin would go below 0
+    m.d = pyo.Constraint(expr=m.x <= 3)
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    found = tighten_product_bounds(m, lp=False)
+    assert m.x.lb >= 0 and found.derived["x"].sources == (None, "fbbt")

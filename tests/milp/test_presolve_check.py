@@ -294,3 +294,35 @@ def test_a_clone_of_an_indexed_block_s_element_is_told_unbounded_too():
     orphan = m.s[1].clone()
     assert solve(orphan, config).termination == Termination.UNBOUNDED
     assert [o.name for o in orphan.component_objects(pyo.Objective)] == ["o"]  # the feasibility objective taken off
+
+
+def _stopped(termination=Termination.TIME_LIMIT, objective=math.nan, bound=107.59):
+    return SolveResult(termination, objective, bound, math.nan, 5.0, 10, ModelSize(3, 3, 1))
+
+
+def test_a_highs_bound_without_a_point_is_warned_as_unconfirmed():
+    from surrogate.milp.presolve_check import unconfirmed_bound
+
+    warned = unconfirmed_bound(_stopped(), SolverConfig())
+    assert len(warned.warnings) == 1 and warned.bound == 107.59 and warned.termination == Termination.TIME_LIMIT
+    assert "HiGHS's own, unconfirmed" in warned.warnings[0] and "'presolve': 'off'" in warned.warnings[0]
+    assert unconfirmed_bound(_stopped(Termination.ITERATION_LIMIT), SolverConfig()).warnings
+    quiet = [
+        (_stopped(objective=100.0), SolverConfig()),  # an incumbent
+        (_stopped(bound=math.inf), SolverConfig()),  # no bound
+        (_stopped(Termination.INFEASIBLE), SolverConfig()),
+        (_stopped(), SolverConfig(options={"presolve": "off"})),  # the user's own presolve setting
+        (_stopped(), SolverConfig(solver="scip")),
+    ]
+    assert all(unconfirmed_bound(result, config).warnings == () for result, config in quiet)
+
+
+def test_solve_passes_the_unconfirmed_bound_warning_on(monkeypatch):
+    import surrogate.milp.solver as solver_module
+
+    monkeypatch.setattr(solver_module, "_solve_checked", lambda *args, **kwargs: _stopped())
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.o = pyo.Objective(expr=m.x)
+    result = solve(m, SolverConfig(time_limit=1, threads=1))
+    assert any("unconfirmed" in w for w in result.warnings)

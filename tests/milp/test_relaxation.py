@@ -1,0 +1,56 @@
+"""The McCormick relaxation: valid rows, also when a factor's bound is ~0 (a coefficient a solver would drop)."""
+
+import itertools
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate.milp.implied_bounds import tighten_product_bounds
+from surrogate.milp.relaxation import SMALL_COEFFICIENT, mccormick_bound, mccormick_envelope
+from surrogate.milp.solver import SolverConfig
+
+CONFIG = SolverConfig(time_limit=5, threads=1, rel_gap=1e-9)
+
+
+def test_no_row_carries_a_coefficient_a_solver_drops_and_every_row_holds_on_the_box():
+    from pyomo.repn import generate_standard_repn
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = pyo.Var(), pyo.Var(), pyo.Var()
+    box = (-42500.0, -20000.0, -1e-9, 15000.0)
+    m.rows = pyo.ConstraintList()
+    rows = [m.rows.add(row) for row in mccormick_envelope(m.z, m.x, m.y, box)]
+    for row in rows:
+        repn = generate_standard_repn(row.body)
+        assert all(abs(c) >= SMALL_COEFFICIENT for c in repn.linear_coefs)
+    for x, y in itertools.product(box[:2], box[2:]):  # the corners and z = x y: every row holds
+        m.x.value, m.y.value, m.z.value = x, y, x * y
+        for row in rows:
+            body, lower, upper = pyo.value(row.body), row.lower, row.upper
+            assert (lower is None or body >= pyo.value(lower) - 1e-6) and (upper is None or body <= pyo.value(upper) + 1e-6)
+
+
+def test_a_factor_with_a_bound_of_minus_1e_9_gives_a_valid_lower_bound():
+    """SCIP: optimum 0 at (a, b, c) = (-20000, 15000, 10000); b's derived box is [-1e-9, 15000]."""
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(domain=pyo.Integers, bounds=(None, -20000))
+    m.b, m.c = pyo.Var(bounds=(-10000, None)), pyo.Var(bounds=(None, 10000))
+    m.r1 = pyo.Constraint(expr=-2 * m.b <= 20000)
+    m.r2 = pyo.Constraint(expr=-m.c + 2 * m.b <= 20000)
+    m.r3 = pyo.Constraint(expr=0.0002 * m.a * m.b - m.b <= 20000)
+    m.r4 = pyo.Constraint(expr=0.0001 * m.b * m.c - 0.5 * m.c - 3 * m.a >= -20000)
+    m.r5 = pyo.Constraint(expr=-2 * m.a - 3 * m.b - 2 * m.c <= 20000)
+    m.obj = pyo.Objective(expr=-2 * m.a - 2 * m.b - 3 * m.c - 0.0001 * m.a * m.c)
+    tighten_product_bounds(m)
+    result = mccormick_bound(m, CONFIG)
+    assert result.has_solution and result.bound <= 1e-6
+
+
+def test_a_sliver_box_at_zero_keeps_a_feasible_model_feasible():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-400, -100)), pyo.Var(bounds=(-1e-9, 0))
+    m.c1 = pyo.Constraint(expr=pyo.inequality(-400, m.x + 0.25 * m.y, 100))
+    m.c3 = pyo.Constraint(expr=0.02 * m.y * m.x <= 0)
+    m.obj = pyo.Objective(expr=m.x + 3 * m.y + 0.005 * m.y * m.x, sense=pyo.maximize)
+    result = mccormick_bound(m, CONFIG)
+    assert result.has_solution and result.bound == pytest.approx(-100.0, abs=1e-6)
