@@ -302,31 +302,47 @@ def check_linear(model, *, constraints: bool = True) -> None:
 
 @contextmanager
 def noting_interrupts():
-    """A list that gets an entry for each SIGINT (Ctrl-C) while the block runs, whatever catches it.
+    """A list that gets ``(signal, handler then)`` for each SIGINT (Ctrl-C), or SIGTERM under a handler of Python's
+    (the CLI's), while the block runs, whatever catches it (:func:`raise_noted` raises it again).
 
-    highspy catches the ``KeyboardInterrupt`` of Ctrl-C, stops HiGHS and returns a
-    solve error, so a run would go on as if the solve had failed. The signal still
-    reaches Python's handler first; this wraps it (in the main thread only, where
-    handlers live, and not where SIGINT is ignored).
+    highspy catches the ``KeyboardInterrupt`` that either handler raises, stops HiGHS and returns a solve error,
+    so a run would go on as if the solve had failed (and cache it so). The signal still reaches Python's handler
+    first; this wraps it (in the main thread only, where handlers live, and not where the signal is ignored, or
+    is SIGTERM's default, which ends the process).
     """
     seen: list = []
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
-        yield seen
-        return
-
-    def note(signum, frame):
-        seen.append(signum)
-        if callable(previous):
-            previous(signum, frame)
-        else:  # SIG_DFL
-            raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, note)
+    wrapped = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(signum)
+            if callable(previous) or (signum == signal.SIGINT and previous == signal.SIG_DFL):
+                wrapped[signum] = previous
+                signal.signal(signum, _noting(seen, previous))
     try:
         yield seen
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, previous in wrapped.items():
+            signal.signal(signum, previous)
+
+
+def _noting(seen: list, previous):
+    def note(signum, frame):
+        seen.append((signum, previous))
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIGINT's SIG_DFL
+            raise KeyboardInterrupt
+
+    return note
+
+
+def raise_noted(noted: list, what: str):
+    """Raise the interruption :func:`noting_interrupts` noted: a SIGTERM through the handler it found (the CLI's
+    ``Terminated``), else ``KeyboardInterrupt(what)``."""
+    for signum, handler in noted:
+        if signum == signal.SIGTERM and callable(handler):
+            handler(signum, None)
+    raise KeyboardInterrupt(what)
 
 
 def check_options(config: SolverConfig) -> None:

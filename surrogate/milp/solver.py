@@ -39,6 +39,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     coefficient_warnings,
     log_warnings,
     noting_interrupts,
+    raise_noted,
 )
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
@@ -375,15 +376,15 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
         with noting_interrupts() as interrupts, capture_output(capture_fd=True) as captured:
             attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first, node_limit=node_limit)
     except RuntimeError as error:  # Ctrl-C while Pyomo's capture closes comes out as its RuntimeError
-        if "KeyboardInterrupt" in str(error):
-            raise KeyboardInterrupt(f"{backend.name} was interrupted (Ctrl-C)") from None
+        if "KeyboardInterrupt" in str(error) or interrupts:
+            raise_noted(interrupts, f"{backend.name} was interrupted (Ctrl-C)")
         raise
     elapsed = time.perf_counter() - start
     if isinstance(attempt, str):
         return _refused(model, attempt, elapsed)
     results, already, notes = attempt
-    if interrupts or backend.interrupted(results):  # the solver caught Ctrl-C and returned: stop, as Python would
-        raise KeyboardInterrupt(f"{backend.name} was interrupted (Ctrl-C)")
+    if interrupts or backend.interrupted(results):  # the solver caught Ctrl-C (or SIGTERM) and returned: stop
+        raise_noted(interrupts, f"{backend.name} was interrupted (Ctrl-C)")
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
     result = _read_back(
         backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes, scale=scale, check=check

@@ -252,6 +252,33 @@ def test_ctrl_c_that_the_solver_catches_still_stops_the_solve(monkeypatch):
     assert solve(m, CONFIG).optimal  # the handler is put back: no interrupt is left noted
 
 
+def test_a_sigterm_that_the_solver_catches_stops_the_solve_as_terminated(monkeypatch):
+    """Under the CLI's SIGTERM handler (Terminated, a KeyboardInterrupt) highspy caught it and returned a solve
+    error: the command saved an 'error' row (cached for good by bench scale) and exited 0 (probe72 #1)."""
+    import os
+    import signal
+
+    import surrogate.milp.solver as solver_module
+    from surrogate.cli.console import Terminated, sigterm_as_interrupt
+
+    run = solver_module._run
+
+    def caught_by_the_solver(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except KeyboardInterrupt:
+            pass  # what highspy does, before it returns
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "_run", caught_by_the_solver)
+    m = _model((0.0, 2.0), (0.0, 2.0))
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    before = signal.getsignal(signal.SIGTERM)
+    with sigterm_as_interrupt(), pytest.raises(Terminated):
+        solve(m, CONFIG)
+    assert signal.getsignal(signal.SIGTERM) is before  # every handler is put back
+
+
 def _presolve_trap():
     """max z at (0, 0) through b24-hand-paired-2x12, which HiGHS's presolve calls infeasible: (model, product)."""
     m = pyo.ConcreteModel()
