@@ -151,10 +151,10 @@ def write_report(
         _header(w, folders, kinds)
         _sections(w, loaded, staging / figure_folder(out))
         named_before = _linked_figures(out)
-        with held_interrupts():  # the figures and report.md move into place together
+        with held_interrupts():  # the figures and report.md move into place together, and the stale ones go
             figures = _move_figures(w)
             write_text(out, "\n".join(w.lines).rstrip() + "\n")
-        _remove_stale_figures(out, named_before - set(figures))
+            _remove_stale_figures(out, named_before - set(figures))  # (a signal between would leave them for good)
     return Report(out, tuple(figures))
 
 

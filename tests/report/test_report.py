@@ -625,6 +625,32 @@ def test_a_report_with_fewer_figures_removes_the_figures_it_no_longer_names(tmp_
     }
 
 
+def test_a_sigterm_held_off_while_a_report_is_written_leaves_no_stale_figures(tmp_path, monkeypatch):
+    """A SIGTERM held off until report.md was written came before the old version's figures were removed: a
+    --no-heatmaps rewrite left its heat maps for good (probe72 #3)."""
+    import os
+    import signal
+    from dataclasses import replace
+
+    import surrogate.report.build as build
+    from surrogate.cli.console import Terminated, sigterm_as_interrupt
+
+    folder = make_sweep(tmp_path / "s")
+    write_report([folder], options=FAST)
+    real = build.write_text
+
+    def then_a_sigterm(path, text):
+        real(path, text)
+        os.kill(os.getpid(), signal.SIGTERM)  # 'kill PID' in that instant: held off until the block ends
+
+    monkeypatch.setattr(build, "write_text", then_a_sigterm)
+    with sigterm_as_interrupt(), pytest.raises(Terminated):
+        write_report([folder], options=replace(FAST, heatmaps=False))
+    report = (folder / "report.md").read_text()
+    named = set(re.findall(r"\((figures/[^)]+)\)", report))
+    assert "error-" not in report and {p.relative_to(folder).as_posix() for p in (folder / "figures").rglob("*.*")} == named
+
+
 def test_two_reports_side_by_side_keep_each_others_figures(tmp_path):
     """A --no-heatmaps report beside a full one (--out s/slim.md) deleted the heat maps report.md links to; the
     same for figures/pareto.* when a multi-folder report and a one-folder report share a folder."""
