@@ -209,6 +209,17 @@ def positive_int(text: str) -> int:
     return whole_number(text, minimum=1)
 
 
+def _number(text: str) -> float:
+    """``text`` as a float; :class:`argparse.ArgumentTypeError` if it is none (``nan`` included)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    return value
+
+
 def positive_float(text: str, *, finite: bool = True) -> float:
     """``text`` as a positive, finite number (an :mod:`argparse` type; ``finite=False`` lets ``inf`` through, for
     a caller that refuses it with its own advice).
@@ -219,12 +230,7 @@ def positive_float(text: str, *, finite: bool = True) -> float:
         If ``text`` is not a number (``nan`` included), is not above 0, or is infinite (a limit of
         ``inf`` cannot be recorded in a results file: give a large number instead).
     """
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if math.isnan(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    value = _number(text)
     if value == 0 and math.copysign(1.0, value) > 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
         raise argparse.ArgumentTypeError(f"{text} is too small to tell from 0 in floating point; give a larger number")
     if not value > 0:
@@ -242,12 +248,7 @@ def seconds_from_0(text: str) -> float:
     argparse.ArgumentTypeError
         If ``text`` is not a number (``nan`` included), is below 0, or is infinite.
     """
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if math.isnan(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    value = _number(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
     if not math.isfinite(value):

@@ -225,47 +225,25 @@ def test_a_model_without_an_objective_is_refused_with_the_fix():
     assert result.optimal and m.x.value + m.y.value >= 1 - 1e-9
 
 
-def test_ctrl_c_that_the_solver_catches_still_stops_the_solve(monkeypatch):
-    """highspy catches the KeyboardInterrupt of Ctrl-C and returns a solve error; the run must stop, not go on."""
-    import os
-    import signal
-
-    import surrogate.milp.solver as solver_module
-
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        pytest.skip("this process does not raise KeyboardInterrupt on SIGINT")
-    run = solver_module._run
-
-    def caught_by_the_solver(*args, **kwargs):
-        try:
-            os.kill(os.getpid(), signal.SIGINT)
-        except KeyboardInterrupt:
-            pass  # what highspy does, before it returns
-        return run(*args, **kwargs)
-
-    monkeypatch.setattr(solver_module, "_run", caught_by_the_solver)
-    m = _model((0.0, 2.0), (0.0, 2.0))
-    m.obj = pyo.Objective(expr=m.x + m.y)
-    with pytest.raises(KeyboardInterrupt, match="highs was interrupted"):
-        solve(m, CONFIG)
-    monkeypatch.setattr(solver_module, "_run", run)
-    assert solve(m, CONFIG).optimal  # the handler is put back: no interrupt is left noted
-
-
-def test_a_sigterm_that_the_solver_catches_stops_the_solve_as_terminated(monkeypatch):
-    """Under the CLI's SIGTERM handler (Terminated, a KeyboardInterrupt) highspy caught it and returned a solve
-    error: the command saved an 'error' row (cached for good by bench scale) and exited 0 (probe72 #1)."""
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_an_interruption_that_the_solver_catches_still_stops_the_solve(monkeypatch, signame):
+    """highspy catches the KeyboardInterrupt of Ctrl-C and returns a solve error; the run must stop, not go on.
+    The same for SIGTERM under the CLI's handler (Terminated): the command saved an 'error' row (cached for good
+    by bench scale) and exited 0 (probe72 #1)."""
+    import contextlib
     import os
     import signal
 
     import surrogate.milp.solver as solver_module
     from surrogate.cli.console import Terminated, sigterm_as_interrupt
 
-    run = solver_module._run
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("this process does not raise KeyboardInterrupt on SIGINT")
+    run, signum = solver_module._run, getattr(signal, signame)
 
     def caught_by_the_solver(*args, **kwargs):
         try:
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signum)
         except KeyboardInterrupt:
             pass  # what highspy does, before it returns
         return run(*args, **kwargs)
@@ -273,10 +251,14 @@ def test_a_sigterm_that_the_solver_catches_stops_the_solve_as_terminated(monkeyp
     monkeypatch.setattr(solver_module, "_run", caught_by_the_solver)
     m = _model((0.0, 2.0), (0.0, 2.0))
     m.obj = pyo.Objective(expr=m.x + m.y)
-    before = signal.getsignal(signal.SIGTERM)
-    with sigterm_as_interrupt(), pytest.raises(Terminated):
+    before = signal.getsignal(signum)
+    handler = sigterm_as_interrupt() if signame == "SIGTERM" else contextlib.nullcontext()
+    expected = (Terminated, None) if signame == "SIGTERM" else (KeyboardInterrupt, "highs was interrupted")
+    with handler, pytest.raises(expected[0], match=expected[1]):
         solve(m, CONFIG)
-    assert signal.getsignal(signal.SIGTERM) is before  # every handler is put back
+    assert signal.getsignal(signum) is before  # every handler is put back
+    monkeypatch.setattr(solver_module, "_run", run)
+    assert solve(m, CONFIG).optimal  # no interrupt is left noted
 
 
 def _presolve_trap():
