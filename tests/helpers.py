@@ -169,3 +169,23 @@ def placed_net(net, box) -> ReluMLP:
     ws.append(np.vstack([half.prod() * w[-1], [[half[0] * centre[1]], [centre[0] * half[1]]]]))
     bs.append(half.prod() * b[-1] - half[0] * centre[1] - centre[0] * half[1] + centre.prod())
     return ReluMLP(tuple(ws), tuple(bs), {"domain": [list(map(float, side)) for side in box]})
+
+
+def external_data_net(folder: Path):
+    """``(path, save)``: ``folder/net.onnx`` of the hand-built 2x6 paired net, its weights in ``net.onnx.data``;
+    ``save(scale)`` writes it with every weight times ``scale`` and returns the ``.onnx`` file's bytes (the same
+    for every scale: only the data file changes)."""
+    from surrogate.nets.construct import hand_built
+    from surrogate.nets.onnx_io import export_onnx
+
+    path, proto = folder / "net.onnx", onnx.load(export_onnx(hand_built("2x6", "paired"), folder / "inline.onnx"))
+    arrays = [numpy_helper.to_array(tensor) for tensor in proto.graph.initializer]
+
+    def save(scale: float) -> bytes:  # onnx.save moves the tensors' data out of the proto: set it from the arrays
+        for tensor, array in zip(proto.graph.initializer, arrays, strict=True):
+            tensor.CopyFrom(numpy_helper.from_array(array * np.float32(scale), tensor.name))
+        (folder / "net.onnx.data").unlink(missing_ok=True)
+        onnx.save(proto, path, save_as_external_data=True, location="net.onnx.data", size_threshold=0)
+        return path.read_bytes()
+
+    return path, save

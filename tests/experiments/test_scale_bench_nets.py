@@ -88,23 +88,14 @@ def test_a_baseline_runs_beside_a_net_and_leaves_the_nets_cached_solves_valid(tm
 def test_an_onnx_net_whose_external_data_file_changes_gets_a_new_key_and_is_refused_mid_run(tmp_path):
     """New weights of the same shapes leave net.onnx byte-identical: its hash alone kept the old net's key
     (its cached solves were served for the new net) and load_net took the new weights for the old ones."""
-    import onnx
-    from onnx import numpy_helper
-
     from surrogate import ModelFormatError
     from surrogate.experiments.scale_bench_nets import load_net
-    from surrogate.nets.construct import hand_built
-    from surrogate.nets.onnx_io import export_onnx
+    from tests.helpers import external_data_net
 
-    path, proto = tmp_path / "net.onnx", onnx.load(export_onnx(hand_built("2x6", "paired"), tmp_path / "inline.onnx"))
-    arrays = [numpy_helper.to_array(tensor) for tensor in proto.graph.initializer]
+    path, write = external_data_net(tmp_path)
 
-    def save(scale):  # onnx.save moves the tensors' data out of the proto: set it from the arrays
-        for tensor, array in zip(proto.graph.initializer, arrays, strict=True):
-            tensor.CopyFrom(numpy_helper.from_array(array * np.float32(scale), tensor.name))
-        (tmp_path / "net.onnx.data").unlink(missing_ok=True)
-        onnx.save(proto, path, save_as_external_data=True, location="net.onnx.data", size_threshold=0)
-        return path.read_bytes(), resolve_nets(ScaleBenchConfig(nets=(str(path),)))[0].sha256
+    def save(scale):
+        return write(scale), resolve_nets(ScaleBenchConfig(nets=(str(path),)))[0].sha256
 
     (first, before), (second, after) = save(1.0), save(2.0)
     assert first == second and before != after  # only net.onnx.data changed, and the key with it

@@ -65,8 +65,8 @@ def test_the_warning_is_given_once_the_net_loads_and_points_at_the_callers_line(
     assert [Path(w.filename).resolve() for w in caught] == [Path(__file__).resolve()]
 
 
-def test_no_warning_where_the_caller_gives_the_box_as_the_warning_says(tmp_path):
-    """add_surrogate(..., input_bounds=...) is the fix the warning names, yet it warned at that very line."""
+def _added_with_a_box(tmp_path) -> Path:
+    """A file without a domain, added to a model by add_surrogate(..., input_bounds=...): no DomainWarning (an error)."""
     import pyomo.environ as pyo
 
     from surrogate import add_surrogate
@@ -77,6 +77,12 @@ def test_no_warning_where_the_caller_gives_the_box_as_the_warning_says(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DomainWarning)
         add_surrogate(model, str(path), [model.x, model.y], input_bounds=[(0, 2), (0, 2)], bounds="interval")
+    return path
+
+
+def test_no_warning_where_the_caller_gives_the_box_as_the_warning_says(tmp_path):
+    """add_surrogate(..., input_bounds=...) is the fix the warning names, yet it warned at that very line."""
+    path = _added_with_a_box(tmp_path)
     with pytest.warns(DomainWarning, match="declares no domain"):  # not used up: a load without a box warns
         load_onnx(path)
 
@@ -84,16 +90,7 @@ def test_no_warning_where_the_caller_gives_the_box_as_the_warning_says(tmp_path)
 def test_a_later_load_without_a_box_warns_though_the_net_was_read_with_one(tmp_path):
     """probe69 #5: the net read under add_surrogate(..., input_bounds=...) was cached, and a later load of the file
     without a box (replace_products, resolve_surrogate) came from the cache without the warning."""
-    import pyomo.environ as pyo
-
-    from surrogate import add_surrogate
-
-    path = write_onnx_graph(tmp_path / "elsewhere.onnx")
-    model = pyo.ConcreteModel()
-    model.x, model.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DomainWarning)
-        add_surrogate(model, str(path), [model.x, model.y], input_bounds=[(0, 2), (0, 2)], bounds="interval")
+    path = _added_with_a_box(tmp_path)
     with pytest.warns(DomainWarning, match="declares no domain") as caught:
         resolve_surrogate(path)
     assert [Path(w.filename).resolve() for w in caught] == [Path(__file__).resolve()]

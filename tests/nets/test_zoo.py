@@ -127,23 +127,11 @@ def test_a_net_whose_external_data_file_changes_is_read_again(tmp_path):
     """With external data, new weights of the same shapes leave net.onnx byte-identical: the cache keyed on that
     file alone served the first net's weights for good."""
     import numpy as np
-    import onnx
-    from onnx import numpy_helper
 
     from surrogate.nets import zoo
-    from surrogate.nets.construct import hand_built
-    from surrogate.nets.onnx_io import export_onnx
+    from tests.helpers import external_data_net
 
-    proto = onnx.load(export_onnx(hand_built("2x6", "paired"), tmp_path / "inline.onnx"))
-    path, point = tmp_path / "net.onnx", np.array([[0.3, -0.4]])
-    arrays = [numpy_helper.to_array(tensor) for tensor in proto.graph.initializer]
-
-    def save(scale):  # onnx.save moves the tensors' data out of the proto: set it from the arrays
-        for tensor, array in zip(proto.graph.initializer, arrays, strict=True):
-            tensor.CopyFrom(numpy_helper.from_array(array * np.float32(scale), tensor.name))
-        (tmp_path / "net.onnx.data").unlink(missing_ok=True)
-        onnx.save(proto, path, save_as_external_data=True, location="net.onnx.data", size_threshold=0)
-        return path.read_bytes()
+    (path, save), point = external_data_net(tmp_path), np.array([[0.3, -0.4]])
 
     first = save(1.0)
     before = zoo.resolve_surrogate(path).forward(point)[0]
