@@ -51,10 +51,9 @@ def code_fence(line: str, fence: str | None) -> str | None:
     return None if closes else fence
 
 
-#: A line that ends a paragraph and may be followed directly by an indented code block: an ATX heading, a setext
-#: heading's underline (``===`` or ``--``) or a thematic break (CommonMark: an indented code block cannot interrupt
-#: a paragraph, and only a paragraph).
-_BLOCK_LINE = re.compile(r" {0,3}(#{1,6}(\s.*)?|=+[ \t]*|-+[ \t]*|([-*_])([ \t]*\3){2,}[ \t]*)")
+#: A line that ends a paragraph and may be followed directly by an indented code block: an ATX heading or a
+#: thematic break (CommonMark: an indented code block cannot interrupt a paragraph, and only a paragraph).
+_BLOCK_LINE = re.compile(r" {0,3}(#{1,6}(\s.*)?|([-*_])([ \t]*\3){2,}[ \t]*)")
 
 
 def indented_code(line: str, before: str | None, in_code: bool) -> bool:

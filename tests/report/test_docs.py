@@ -284,9 +284,6 @@ def test_a_marker_shown_in_a_fenced_code_block_is_left_alone(tmp_path):
         ["## Syntax", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
         ["```", "x", "```", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
         ["Text", "", "---", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
-        # under a setext heading's underline (probe72 #2)
-        ["Syntax", "======", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
-        ["Syntax", "--", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
         ["``` a`b", ""],  # a backtick in a backtick run's info string: no fence, which hid the live marker
         ["```", "<!-- table: x source=scale -->", "``` not a close", "```", ""],  # a close has nothing after its run
     ],
