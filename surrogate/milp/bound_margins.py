@@ -9,7 +9,7 @@ side when that one is exact (the variable's own bound, or an integer's rounded
 one) becomes that side, a point, rather than a sliver of width ~1e-9 whose
 bounds would put coefficients of ~1e-9 into McCormick rows, which solvers drop
 while keeping the rows' constants. The points such a snap can leave out lie
-within the margin of the point kept, far below every solver's feasibility
+within 1e-9 (absolute) of the point kept, below every solver's feasibility
 tolerance. A margin never moves a side past the bound the variable had.
 """
 
@@ -19,6 +19,12 @@ from __future__ import annotations
 FBBT_MARGIN = 1e-9
 #: Relative outward margin on a bound from an LP (HiGHS's primal and dual feasibility tolerances are 1e-7).
 LP_MARGIN = 1e-6
+#: The widest box (absolute) that a side next to an exact one is snapped shut on: far below solvers' absolute
+#: feasibility tolerances (~1e-7); a relative window left out feasible points of width 1e-3 at 1e6.
+SNAP_WIDTH = 1e-9
+#: The largest integer bound taken as exact after FBBT rounded it: FBBT rounds with a tolerance of 1e-5, and past
+#: about 1e10 its own round-off exceeds that, so a rounded bound there gets the margin like any other side.
+EXACT_INTEGER_LIMIT = 1e9
 
 
 def outward(value: float, side: int, margin: float) -> float:
@@ -38,9 +44,9 @@ def fbbt_side(value: float, side: int, *, old: float | None, opposite: float | N
     ``old``: the side's bound before FBBT (``None``: none); ``opposite``: the other side's bound after FBBT;
     ``exact``: whether that one is exact; ``integer``: whether the variable is an integer.
     """
-    if integer and is_integral(value):  # FBBT rounded it
+    if integer and is_integral(value) and abs(value) <= EXACT_INTEGER_LIMIT:  # FBBT rounded it
         return value
-    if exact and opposite is not None and abs(value - opposite) <= FBBT_MARGIN * max(1.0, abs(value)):
+    if exact and opposite is not None and abs(value - opposite) <= SNAP_WIDTH:
         return opposite  # a point, not a sliver
     moved = outward(value, side, FBBT_MARGIN)
     if old is None:

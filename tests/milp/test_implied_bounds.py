@@ -429,3 +429,28 @@ def test_a_margin_never_moves_a_side_past_the_variable_s_own_bound():
     m.obj = pyo.Objective(expr=m.x * m.y)
     found = tighten_product_bounds(m, lp=False)
     assert m.x.lb >= 0 and found.derived["x"].sources == (None, "fbbt")
+
+
+def test_a_side_near_a_large_exact_one_is_not_snapped_shut():
+    """The snap onto an exact opposite side used a window relative to the value: 1e-3 wide at 1e6, so
+    x in [1e6, 1e6 + 9e-4] became the point 1e6 and a relaxation's maximum fell below the true one (probe73 #1)."""
+    from surrogate.milp.relaxation import mccormick_bound
+    from surrogate.milp.solver import SolverConfig
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(1e6, None)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x <= 1e6 + 9e-4)
+    m.o = pyo.Objective(expr=1e4 * m.x - 1e10 + m.x * m.y - 1e6 * m.y, sense=pyo.maximize)
+    tighten_product_bounds(m, lp=False)
+    assert m.x.lb == 1e6 and m.x.ub >= 1e6 + 9e-4
+    bound = mccormick_bound(m, SolverConfig(time_limit=5, threads=1)).bound
+    assert bound >= 9.0009 - 1e-6  # SCIP on the exact model: 9.0009 at x = 1e6 + 9e-4, y = 1
+
+
+def test_a_huge_integer_bound_keeps_its_margin():
+    """Past ~1e10 FBBT's floor(ub + 1e-5) can fall one below the true bound: no exemption from the margin there."""
+    from surrogate.milp.bound_margins import EXACT_INTEGER_LIMIT, fbbt_side
+
+    kw = {"old": None, "opposite": 0.0, "exact": False, "integer": True}
+    assert fbbt_side(7.0, 1, **kw) == 7.0
+    assert fbbt_side(1e12, 1, **kw) > 1e12 and EXACT_INTEGER_LIMIT < 1e12
