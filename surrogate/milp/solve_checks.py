@@ -302,13 +302,14 @@ def check_linear(model, *, constraints: bool = True) -> None:
 
 @contextmanager
 def noting_interrupts():
-    """A list that gets ``(signal, handler then)`` for each SIGINT (Ctrl-C), or SIGTERM under a handler of Python's
-    (the CLI's), while the block runs, whatever catches it (:func:`raise_noted` raises it again).
+    """A list that gets the exception each SIGINT (Ctrl-C), or SIGTERM under a handler of Python's (the CLI's),
+    raised through its handler while the block runs, whatever catches it (:func:`raise_noted` raises it again).
 
     highspy catches the ``KeyboardInterrupt`` that either handler raises, stops HiGHS and returns a solve error,
     so a run would go on as if the solve had failed (and cache it so). The signal still reaches Python's handler
     first; this wraps it (in the main thread only, where handlers live, and not where the signal is ignored, or
-    is SIGTERM's default, which ends the process).
+    is SIGTERM's default, which ends the process). A handler that returns (a user's, which only records the
+    signal) is called once and stops nothing.
     """
     seen: list = []
     wrapped = {}
@@ -327,21 +328,24 @@ def noting_interrupts():
 
 def _noting(seen: list, previous):
     def note(signum, frame):
-        seen.append((signum, previous))
-        if callable(previous):
+        try:
+            if not callable(previous):  # SIGINT's SIG_DFL
+                raise KeyboardInterrupt
             previous(signum, frame)
-        else:  # SIGINT's SIG_DFL
-            raise KeyboardInterrupt
+        except BaseException as exc:  # what the handler raised: the solver may catch it
+            seen.append(exc)
+            raise
 
     return note
 
 
 def raise_noted(noted: list, what: str):
-    """Raise the interruption :func:`noting_interrupts` noted: a SIGTERM through the handler it found (the CLI's
-    ``Terminated``), else ``KeyboardInterrupt(what)``."""
-    for signum, handler in noted:
-        if signum == signal.SIGTERM and callable(handler):
-            handler(signum, None)
+    """Raise the interruption :func:`noting_interrupts` noted: what a handler raised (the CLI's ``Terminated``, a
+    ``SystemExit``), or ``KeyboardInterrupt(what)`` for Ctrl-C's and where none was noted (the solver says it was
+    interrupted)."""
+    for exc in noted:
+        if type(exc) is not KeyboardInterrupt:
+            raise exc
     raise KeyboardInterrupt(what)
 
 

@@ -261,6 +261,30 @@ def test_an_interruption_that_the_solver_catches_still_stops_the_solve(monkeypat
     assert solve(m, CONFIG).optimal  # no interrupt is left noted
 
 
+def test_a_user_s_own_sigterm_handler_is_called_once_and_the_solve_goes_on(monkeypatch):
+    """A handler that only records the signal was called twice (by the solve's wrapper, then again to re-raise)
+    and the solve's result was thrown away as 'highs was interrupted (Ctrl-C)' (probe73 #2)."""
+    import os
+    import signal
+
+    import surrogate.milp.solver as solver_module
+
+    run, calls = solver_module._run, []
+
+    def signalled(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "_run", signalled)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: calls.append(signum))
+    try:
+        m = _model((0.0, 2.0), (0.0, 2.0))
+        m.obj = pyo.Objective(expr=m.x + m.y)
+        assert solve(m, CONFIG).optimal and calls == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _presolve_trap():
     """max z at (0, 0) through b24-hand-paired-2x12, which HiGHS's presolve calls infeasible: (model, product)."""
     m = pyo.ConcreteModel()
