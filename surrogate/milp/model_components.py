@@ -262,15 +262,7 @@ def _outside_twin(var, model):
 
 def _reads(model, var) -> bool:
     """Whether a row or objective of ``model`` (active or not) reads ``var`` itself."""
-    return any(v is var for v in read_variables(model))
-
-
-def read_variables(model) -> list:
-    """The variables that the rows and objectives of ``model`` read, active or not, each once."""
-    from pyomo.util.vars_from_expressions import get_vars_from_components
-
-    rows = (pyo.Constraint, pyo.Objective)
-    return list(get_vars_from_components(model, rows, active=None, descend_into=True, include_fixed=True))
+    return any(v is var for v in seen_variables(model, inactive=True))
 
 
 def _blocks_above(component) -> list:
@@ -317,12 +309,14 @@ def active_objective(model):
     return next(model.component_data_objects(pyo.Objective, active=True, descend_into=True), None)
 
 
-def seen_variables(model) -> list:
-    """The variables of ``model``'s active rows and objectives, each once: those a solver is handed.
+def seen_variables(model, *, inactive: bool = False) -> list:
+    """The variables of ``model``'s active rows and objectives, each once: those a solver is handed
+    (``inactive``: of its deactivated ones too).
 
     A variable only in a deactivated row keeps whatever value it had (an initial value outside its
     bounds, half of a binary); no check of a solver's point reads it.
     """
     from pyomo.util.vars_from_expressions import get_vars_from_components
 
-    return list(get_vars_from_components(model, (pyo.Constraint, pyo.Objective), active=True, descend_into=True))
+    rows = (pyo.Constraint, pyo.Objective)
+    return list(get_vars_from_components(model, rows, active=None if inactive else True, descend_into=True))
