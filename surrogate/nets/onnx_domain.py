@@ -89,6 +89,13 @@ def warn_domain_spellings(proto, path: Path) -> bool:
     return warned
 
 
+def _declares_domain(proto) -> bool:
+    """Whether the model ``proto`` says its domain: it has the domain key, or surrogate wrote it (a file surrogate
+    writes declares none only for a net made for [-1, 1]^2)."""
+    right = METADATA_PREFIX + DOMAIN_KEY
+    return proto.producer_name == "surrogate" or any(p.key == right for p in proto.metadata_props)
+
+
 def warn_missing_domain(proto, path: Path) -> None:
     """Warn, once per file in a session, that a file surrogate did not write declares no domain.
 
@@ -101,7 +108,7 @@ def warn_missing_domain(proto, path: Path) -> None:
     """
     right = METADATA_PREFIX + DOMAIN_KEY
     key = str(Path(path).resolve())
-    if proto.producer_name == "surrogate" or any(p.key == right for p in proto.metadata_props) or key in _WARNED:
+    if _declares_domain(proto) or key in _WARNED:
         return
     if _BOX_GIVEN.get():
         return
@@ -133,5 +140,7 @@ def warn_loaded_again(header, path: Path) -> None:
     net read again from a cache (``header``: :func:`domain_header`): one first read within :func:`box_given`
     was not warned of. A file with a misspelt domain key was warned of that instead, and is not."""
     right = METADATA_PREFIX + DOMAIN_KEY
+    if _declares_domain(header):
+        return  # warn_missing_domain never warns of these: the common cache hit skips the spelling check
     if not any(p.key != right and _looks_like_domain(p.key, right) for p in header.metadata_props):
         warn_missing_domain(header, path)

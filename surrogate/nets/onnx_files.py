@@ -41,6 +41,8 @@ def _tensors(graph, *, initializers: bool = True):
 def external_data_files(data: bytes) -> list[str]:
     """The external-data locations (relative to the model's folder) that the serialized model ``data`` names,
     sorted and without repeats; none for a self-contained model or bytes that are no model."""
+    if b"location" not in data:  # every external-data entry holds that key as plain bytes: no parse needed
+        return []
     import onnx
 
     try:

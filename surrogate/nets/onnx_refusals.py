@@ -16,7 +16,7 @@ REORDERING_OPS = frozenset({"Gather", "GatherElements", "Slice", "Split", "Conca
 #: Node types that keep the columns of a tensor where they are: per-feature scalings (folded) and shape changes.
 _COLUMN_KEEPING_OPS = AFFINE_OPS | {"Identity", "Flatten", "Reshape"}
 #: Input element types that hold real numbers and that numpy can feed (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16).
-_FLOAT_TYPES = {1: "float32", 11: "float64", 10: "float16"}
+_FLOAT_TYPES = frozenset({1, 11, 10})
 
 
 def _label(node) -> str:
