@@ -110,8 +110,6 @@ def exact_view(model, report: ReplacementReport):
 
 def _view(model, report: ReplacementReport):
     """:func:`exact_view`, and the names of the view's variables by which :func:`exact_point` gives their values."""
-    from pyomo.core.base.componentuid import ComponentUID
-
     if not isinstance(report, ReplacementReport):
         raise ConfigError(
             "an exact seed needs the ReplacementReport that replace_products(model, net) returned for this model "
@@ -135,7 +133,7 @@ def _view(model, report: ReplacementReport):
     for component in originals:  # by their place: model may be a block, or a clone of one
         find_like(view, component, base).activate()
     if base is not model:
-        _keep_rows_of(view, view.find_component(ComponentUID(model, context=root)))
+        _keep_rows_of(view, find_like(view, model, root))
     names = ComponentMap((c, v.name) for v, c in copies.items())
     if base is model and model is not root:  # the view's names are relative to the block; the point's are the model's
         names.update((v, f"{model.name}.{v.name}") for v in view.component_data_objects(pyo.Var) if v not in names)

@@ -21,6 +21,7 @@ import re
 import pyomo.environ as pyo
 from pyomo.common.modeling import unique_component_name
 from pyomo.core.base.component import Component
+from pyomo.core.base.componentuid import ComponentUID
 from pyomo.core.expr.numvalue import is_potentially_variable
 from pyomo.core.expr.relational_expr import RangedExpression
 from pyomo.core.expr.visitor import identify_variables
@@ -232,8 +233,6 @@ def find_like(target, component, model):
     component outside ``model`` in its own model is in no place of it. Else (``model`` is a clone of the model or
     block that holds ``component``, perhaps since edited) it is found relative to each block above ``component``,
     from its model down."""
-    from pyomo.core.base.componentuid import ComponentUID
-
     if lies_within(component, model):
         contexts = [model]
     elif component.model() is model.model() or (component.ctype is pyo.Var and _reads(model, component)):
@@ -253,8 +252,6 @@ def find_like(target, component, model):
 def _outside_twin(var, model):
     """The variable outside ``model`` in ``var``'s place in ``model``'s model (a clone of ``var``'s), or ``None``:
     a block of a clone of the whole model reads its parent's variables there."""
-    from pyomo.core.base.componentuid import ComponentUID
-
     root = model.model()
     twin = root.find_component(ComponentUID(var, context=var.model()))
     return twin if getattr(twin, "ctype", None) is pyo.Var and not lies_within(twin, model) else None
