@@ -387,11 +387,10 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, f
     """
     folder = Path(folder)
     with folder_lock(folder):
-        stored = stored_record(folder, kind)
-        if stored is not None and fresh:
+        if not fresh:
+            check_folder(folder, config, kind=kind)
+        elif stored_record(folder, kind) is not None:
             discard_results(folder)
-        elif stored is not None:
-            _check_record(folder, stored, config)
         removed = remove_temporary_files(folder)
         if removed:
             log.info("removed %d temporary file(s) left by an interrupted run in %s", removed, folder)

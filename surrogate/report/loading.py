@@ -171,8 +171,9 @@ def detect(folder: str | os.PathLike) -> str:
         return "bench"
     if (folder / "config.json").is_file() and not (folder / "table.csv").exists():
         # a run stopped before its first table: its loader says it did not finish and how to finish it
-        if _config_field(folder) in ("scale", "solve-time"):
-            return "scale" if _config_field(folder) == "scale" else "bench"
+        kind = _config_field(folder)
+        if kind in ("scale", "solve-time"):
+            return "scale" if kind == "scale" else "bench"
         if _config_field(folder, "complete") is False:
             return "sweep"
     if (folder / "table.csv").is_file() and _scale_table(folder):
