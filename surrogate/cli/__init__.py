@@ -11,11 +11,10 @@ and :mod:`~surrogate.cli.console` (stderr, signals, one-line errors). Heavy libr
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Sequence
 
-from .console import Terminated, error_message, sigterm_as_interrupt
+from .console import error_message, sigterm_as_interrupt, stopped
 from .folders import check_outputs, writable_folder
 from .parser import BENCHMARKS, COMMANDS, build_parser
 
@@ -58,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             check_outputs(args)
             return args.func(args)
     except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated)
-        print(f"surrogate {name}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
-        return 128 + signal.SIGTERM if terminated else 130
+        how, code = stopped(exc)
+        print(f"surrogate {name}: {how}", file=sys.stderr)
+        return code
     except BrokenPipeError:  # the reader went away (e.g. '| head'): stop quietly, as a shell tool does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
         return 141

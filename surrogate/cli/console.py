@@ -49,6 +49,12 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread when the process receives SIGTERM while a command runs."""
 
 
+def stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """How a command stopped by ``exc`` says so and exits: ``('terminated', 143)`` for SIGTERM (:class:`Terminated`),
+    ``('interrupted', 130)`` for Ctrl-C."""
+    return ("terminated", 128 + signal.SIGTERM) if isinstance(exc, Terminated) else ("interrupted", 130)
+
+
 def _raise_terminated(signum, frame):
     raise Terminated()
 

@@ -6,13 +6,12 @@ import argparse
 import contextlib
 import json
 import logging
-import signal
 import sys
 import time
 from pathlib import Path
 
 from ..executor_args import executor_config
-from .console import Terminated, log_to_stderr, stdout_to_stderr
+from .console import log_to_stderr, stdout_to_stderr, stopped
 
 #: What the sweep's table columns mean, printed under it.
 TABLE_LEGEND = (
@@ -51,14 +50,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             result = run_sweep(config, args.out, progress=not quiet, executor=executor, fresh=args.fresh)
             saved = save_models(result, args.save_models) if args.save_models else None
     except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated)
+        how, code = stopped(exc)
         print(
-            f"surrogate sweep: {'terminated' if terminated else 'interrupted'}; finished units are kept in "
+            f"surrogate sweep: {how}; finished units are kept in "
             f"{args.out / 'cache'}, so the same command{' without --fresh' if args.fresh else ''} resumes the sweep"
             f"{'' if args.fresh else ' (add --fresh to start over)'}",
             file=sys.stderr,
         )
-        return 128 + signal.SIGTERM if terminated else 130
+        return code
     wall = time.perf_counter() - start
     if args.json:
         payload = {"out": str(args.out), "wall_time_s": wall, "units": result.units.to_dict()}
