@@ -1,5 +1,7 @@
-"""Every relative link of the README and docs/ reaches a file, and its ``#anchor`` a heading of that file."""
+"""Every relative link of the README and docs/ reaches a file, and its ``#anchor`` a heading of that file;
+every module has its Layout and docs/api.md rows, and every command option its docs/commands.md row."""
 
+import argparse
 import re
 from collections import Counter
 from pathlib import Path
@@ -76,3 +78,40 @@ def test_every_module_is_in_the_readme_layout_and_has_a_row_in_api_md():
         if not re.search(rf"\b{path.stem}\b", line) or f"`{name}`" not in api:
             missing.append(name)
     assert not missing, f"add these modules to the README's Layout and a row of docs/api.md: {missing}"
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    found = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(found.choices)
+
+
+def _command_options() -> dict[str, set[str]]:
+    """Every subcommand (``bench scale`` for a benchmark) with its long options, ``--help`` and ``--quiet`` aside."""
+    from surrogate.cli.parser import build_parser
+
+    commands: dict[str, argparse.ArgumentParser] = {}
+    for name, sub in _subparsers(build_parser()).items():
+        if name == "bench":
+            commands.update({f"bench {b}": p for b, p in _subparsers(sub).items()})
+        else:
+            commands[name] = sub
+    shared = {"--help", "--quiet"}
+    return {
+        name: {s for a in p._actions for s in a.option_strings if s.startswith("--")} - shared for name, p in commands.items()
+    }
+
+
+def test_every_option_of_every_command_is_in_commands_md():
+    page = (ROOT / "docs" / "commands.md").read_text()
+    rows: dict[str, str] = {}
+    for line in page.splitlines():
+        found = re.match(r"\| `surrogate ([a-z-]+(?: [a-z][a-z-]*)?)", line)
+        if found:
+            name = found.group(1)
+            rows[name] = rows.get(name, "") + line
+    rows["sweep"] += page[page.index("Useful `sweep` options") : page.index("Results go to")]
+    missing = {
+        name: sorted(o for o in options if not re.search(re.escape(o) + r"(?![\w-])", rows.get(name, "")))
+        for name, options in _command_options().items()
+    }
+    assert {name: m for name, m in missing.items() if m} == {}
