@@ -64,22 +64,29 @@ def held_interrupts() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM off for a few file moves that belong together; deliver them once all are done.
 
     A signal that arrives meanwhile is raised again on leaving, through the handler that was in place (Ctrl-C
-    then raises :class:`KeyboardInterrupt`), so a set of files is moved either wholly or not at all. Outside
+    then raises :class:`KeyboardInterrupt`), so a set of files is moved either wholly or not at all. A signal
+    ignored when the block starts (``SIG_IGN``: Ctrl-C of a background job) is left ignored, so it cannot hide
+    the other one; when both came, SIGTERM is raised first, then SIGINT (if SIGTERM's handler returned). Outside
     the main thread (where no handler can be set) it holds nothing; nothing holds off SIGKILL.
     """
-    held = (signal.SIGINT, signal.SIGTERM)
-    if threading.current_thread() is not threading.main_thread() or None in map(signal.getsignal, held):
-        yield  # no handler can be set here, or one set outside Python could not be put back
+    if threading.current_thread() is not threading.main_thread():
+        yield  # no handler can be set here
         return
-    received: list[int] = []
-    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum)) for signum in held}
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}  # delivery order
+    if None in handlers.values():
+        yield  # a handler set outside Python could not be put back
+        return
+    held = [signum for signum, handler in handlers.items() if handler is not signal.SIG_IGN]
+    received: set[int] = set()
+    for signum in held:
+        signal.signal(signum, lambda signum, frame: received.add(signum))
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if received:
-            signal.raise_signal(received[0])
+        for signum in held:
+            signal.signal(signum, handlers[signum])
+        for signum in (s for s in held if s in received):
+            signal.raise_signal(signum)
 
 
 def write_texts(folder: str | os.PathLike, texts: Mapping[str, str | None]) -> list[Path]:

@@ -79,3 +79,52 @@ def test_a_staging_folder_removes_those_of_dead_processes_only(tmp_path):
         assert not left["dead"].exists()
         assert all(left[k].is_dir() for k in ("live", "older", "other"))
     assert not staging.exists()
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Stopped(signum)
+
+
+@pytest.fixture
+def handlers():
+    """Put SIGINT's and SIGTERM's handlers back after the test."""
+    import signal
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield signal
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+def test_a_sigterm_after_an_ignored_sigint_is_not_lost(handlers):
+    """A background job ignores SIGINT: that SIGINT was held first, raised again (ignored) and the SIGTERM lost."""
+    signal = handlers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+    with pytest.raises(_Stopped):
+        with files.held_interrupts():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_every_held_signal_takes_effect_sigterm_first(handlers):
+    """Only the first signal held was raised again: a SIGTERM after a Ctrl-C was lost, and it is the stronger one."""
+    signal = handlers
+    seen = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))  # a handler that returns
+    with pytest.raises(KeyboardInterrupt):
+        with files.held_interrupts():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+            assert seen == []  # held
+    assert seen == [signal.SIGTERM]
+    signal.signal(signal.SIGTERM, _stop)
+    with pytest.raises(_Stopped):  # both came: SIGTERM is raised first
+        with files.held_interrupts():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
