@@ -28,21 +28,17 @@ from pathlib import Path
 
 from ..errors import SurrogateError
 from ..files import write_text
+from .results_lock import ResultsFolderError, folder_lock
 
 #: Version of the results folder and cache layout; bump it when a unit's result changes meaning.
 FORMAT_VERSION = 2  # 2: the pruned encoding became the default formulation
 CONFIG_FILE = "config.json"
 CACHE_DIR = "cache"
 NETS_DIR = "nets"
-LOCK_FILE = ".sweep.lock"
 #: Files of a results folder that ``fresh=True`` removes (with ``cache/`` and ``nets/*.onnx``).
 RESULT_FILES = ("config.json", "nets.csv", "solves.csv", "table.csv", "table.json")
 
 log = logging.getLogger(__name__)
-
-
-class ResultsFolderError(SurrogateError, ValueError):
-    """A results folder cannot be used: another format version, another sweep, or in use."""
 
 
 class DamagedEntryError(SurrogateError, ValueError):
@@ -336,38 +332,6 @@ def _check_record(folder: Path, stored: dict, config: dict) -> None:
     differ = _differences(stored["config"], wanted)
     if differ:
         raise ResultsFolderError(f"results folder {folder} holds a different run (it differs in {', '.join(differ)}); {fix}")
-
-
-@contextmanager
-def folder_lock(folder: str | os.PathLike) -> Iterator[None]:
-    """Create ``folder`` and hold its lock (:data:`LOCK_FILE`) while a run writes there: :class:`ResultsFolderError`
-    if it is a file, cannot be created, or another running command holds the lock (every command that writes a
-    results folder takes it)."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ResultsFolderError(f"results folder {folder} is a file; use another --out")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsFolderError(
-            f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
-        ) from None
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    with open(folder / LOCK_FILE, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ResultsFolderError(
-                f"results folder {folder} is in use by another running command; wait for it, or use another --out"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager
