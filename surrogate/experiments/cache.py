@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import SurrogateError
 from ..files import write_text
-from .results_lock import ResultsFolderError, folder_lock
+from .results_lock import LOCK_FILE, ResultsFolderError, folder_lock
 
 #: Version of the results folder and cache layout; bump it when a unit's result changes meaning.
 FORMAT_VERSION = 2  # 2: the pruned encoding became the default formulation
@@ -233,7 +233,8 @@ def _written_nets(cache: Path) -> set[str]:
 
 def discard_results(folder: Path) -> None:
     """Remove what a run writes in ``folder``: its result files, its ``cache/`` entries and the ``nets/*.onnx``
-    those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record).
+    those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record, or
+    one without a ``config.json`` that holds nothing but what a run writes: no :func:`foreign_files`).
 
     ``config.json`` goes last: a removal stopped part-way leaves a folder that is still a run's record.
     """
@@ -265,22 +266,57 @@ def _run_files(folder: Path) -> list[str]:
     return names
 
 
-def stored_record(folder: Path, kind: str) -> dict | None:
-    """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files.
+def foreign_files(folder: Path) -> list[str]:
+    """What in ``folder`` no run writes, as relative names: all but the result files (:data:`RESULT_FILES`), the
+    lock, temporary files, ``cache/`` with its entries (:data:`ENTRY_NAME`) and ``nets/`` with the ``.onnx`` files
+    those entries name (a symbolic link is never a run's)."""
+    nets = {n for n in _written_nets(folder / CACHE_DIR) if Path(n).name == n and n.endswith(".onnx")}
+    known = {
+        "": lambda p: (
+            is_temporary(p)
+            or (p.is_dir() if p.name in (CACHE_DIR, NETS_DIR) else p.name in (*RESULT_FILES, LOCK_FILE) and p.is_file())
+        ),
+        CACHE_DIR: lambda p: is_temporary(p) or (ENTRY_NAME.fullmatch(p.name) is not None and p.is_file()),
+        NETS_DIR: lambda p: is_temporary(p) or (p.name in nets and p.is_file()),
+    }
+    found = []
+    for sub, ours in known.items():
+        if (folder / sub).is_dir() and not (sub and (folder / sub).is_symlink()):  # a linked cache/: named above
+            found += [f"{sub}/{p.name}".lstrip("/") for p in sorted((folder / sub).iterdir()) if p.is_symlink() or not ours(p)]
+    return found
+
+
+def _refuse_recordless(folder: Path, command: str, *, fresh: bool) -> None:
+    """Refuse ``folder``, which has no ``config.json``, if it holds what a run writes, unless ``fresh`` may clear it:
+    an older version's run left only files a run writes (no :func:`foreign_files`)."""
+    found, foreign = _run_files(folder), foreign_files(folder)
+    if not found or (fresh and not foreign):
+        return
+    has = f"it has {', '.join(found[:3])}{' ...' if len(found) > 3 else ''} but no {CONFIG_FILE}"
+    if not foreign:
+        raise ResultsFolderError(
+            f"{folder} holds a run's files without its record ({has}: an older version's run?); pass --fresh to "
+            "discard them, or use another --out"
+        )
+    raise ResultsFolderError(
+        f"{folder} is not a results folder of {command} ({has}; no run writes {', '.join(foreign[:5])}"
+        f"{' ...' if len(foreign) > 5 else ''}); use another --out, or empty it yourself"
+    )
+
+
+def stored_record(folder: Path, kind: str, *, fresh: bool = False) -> dict | None:
+    """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files
+    (or, with ``fresh``, no ``config.json`` and nothing but what a run writes, which ``fresh`` may discard).
 
     Raises
     ------
     ResultsFolderError
-        If ``folder`` holds files a run writes but is not a ``kind`` run's folder (another command's, or nobody's).
+        If ``folder`` holds files a run writes but is not a ``kind`` run's folder (another command's, or nobody's:
+        a folder without ``config.json`` is named as such, with the files in it that no run writes).
     """
     path, command, other = folder / CONFIG_FILE, COMMANDS[kind], "use another --out"
     if not path.exists():
-        found = _run_files(folder)
-        if found:
-            raise ResultsFolderError(
-                f"{folder} is not a results folder of {command} (it has {', '.join(found[:3])}"
-                f"{' ...' if len(found) > 3 else ''} but no {CONFIG_FILE}); {other}, or empty it yourself"
-            )
+        _refuse_recordless(folder, command, fresh=fresh)
         return None
     try:
         stored = json.loads(path.read_text())
@@ -339,7 +375,8 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, f
     """Lock and check a results folder for the run ``config``; yield its unit cache.
 
     With ``fresh=True`` the old results of a ``kind`` run there are discarded first
-    (:func:`discard_results`); a folder that is not such a run's is refused, never emptied.
+    (:func:`discard_results`), also those an older version left without ``config.json`` where nothing else is
+    there (:func:`foreign_files`); a folder that is not such a run's is refused, never emptied.
     Temporary files left by a killed run are removed.
 
     Raises
@@ -353,7 +390,8 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, f
     with folder_lock(folder):
         if not fresh:
             check_folder(folder, config, kind=kind)
-        elif stored_record(folder, kind) is not None:
+        else:
+            stored_record(folder, kind, fresh=True)  # refuses another command's folder, or one with foreign files
             discard_results(folder)
         removed = remove_temporary_files(folder)
         if removed:
