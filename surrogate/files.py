@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import re
 import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -64,22 +67,29 @@ def held_interrupts() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM off for a few file moves that belong together; deliver them once all are done.
 
     A signal that arrives meanwhile is raised again on leaving, through the handler that was in place (Ctrl-C
-    then raises :class:`KeyboardInterrupt`), so a set of files is moved either wholly or not at all. Outside
+    then raises :class:`KeyboardInterrupt`), so a set of files is moved either wholly or not at all. A signal
+    ignored when the block starts (``SIG_IGN``: Ctrl-C of a background job) is left ignored, so it cannot hide
+    the other one; when both came, SIGTERM is raised first, then SIGINT (if SIGTERM's handler returned). Outside
     the main thread (where no handler can be set) it holds nothing; nothing holds off SIGKILL.
     """
-    held = (signal.SIGINT, signal.SIGTERM)
-    if threading.current_thread() is not threading.main_thread() or None in map(signal.getsignal, held):
-        yield  # no handler can be set here, or one set outside Python could not be put back
+    if threading.current_thread() is not threading.main_thread():
+        yield  # no handler can be set here
         return
-    received: list[int] = []
-    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum)) for signum in held}
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}  # delivery order
+    if None in handlers.values():
+        yield  # a handler set outside Python could not be put back
+        return
+    held = [signum for signum, handler in handlers.items() if handler is not signal.SIG_IGN]
+    received: set[int] = set()
+    for signum in held:
+        signal.signal(signum, lambda signum, frame: received.add(signum))
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if received:
-            signal.raise_signal(received[0])
+        for signum in held:
+            signal.signal(signum, handlers[signum])
+        for signum in (s for s in held if s in received):
+            signal.raise_signal(signum)
 
 
 def write_texts(folder: str | os.PathLike, texts: Mapping[str, str | None]) -> list[Path]:
@@ -112,20 +122,48 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: A staging folder of the old naming (before the pid was in the name: ``tempfile.mkdtemp``'s 8 random characters)
+#: is removed once nothing in it changed for this many seconds (a day: no report takes that long).
+STALE_STAGING_S = 24 * 3600
+_MKDTEMP_NAME = re.compile(r"[a-z0-9_]{8}")
+
+
+def _newest_change(folder: Path) -> float:
+    """The latest modification time of ``folder`` or anything in it (symbolic links not followed)."""
+    times = [folder.lstat().st_mtime]
+    for root, dirs, names in os.walk(folder):
+        times += [os.lstat(os.path.join(root, name)).st_mtime for name in dirs + names]
+    return max(times)
+
+
+def _stale_staging(path: Path, prefix: str) -> bool:
+    """Whether ``path`` is a staging folder of ``prefix`` that nobody uses any more (see :func:`staging_folder`)."""
+    rest = path.name[len(prefix) :]
+    if not path.is_dir() or path.is_symlink():
+        return False
+    pid, dash, _ = rest.partition("-")
+    if dash:  # <pid>-<random>: its process is gone
+        return pid.isascii() and pid.isdigit() and int(pid) not in (0, os.getpid()) and not _alive(int(pid))
+    try:  # <random>: an older version's, gone stale
+        return _MKDTEMP_NAME.fullmatch(rest) is not None and time.time() - _newest_change(path) > STALE_STAGING_S
+    except OSError:  # removed meanwhile, or unreadable: leave it
+        return False
+
+
 @contextmanager
 def staging_folder(parent: str | os.PathLike, prefix: str) -> Iterator[Path]:
     """A new hidden folder ``<prefix><pid>-<random>`` in ``parent``, removed with everything in it on leaving.
 
     The staging folders of ``prefix`` that a process no longer running left there (killed by SIGKILL, or the
-    machine went down) are removed first; those of running processes are left alone. On a system without
-    POSIX process ids none is removed.
+    machine went down) are removed first; those of running processes are left alone. A folder of the naming older
+    versions used, ``<prefix><random>`` (8 characters of :func:`tempfile.mkdtemp`, no pid to ask), is removed only
+    once neither it nor anything in it changed for :data:`STALE_STAGING_S` seconds (a day), far longer than any
+    run stages its files; any other name is left alone. On a system without POSIX process ids none is removed.
     """
     parent = Path(parent)
     if os.name == "posix":
-        for path in parent.glob(f"{prefix}*-*"):
-            pid = path.name[len(prefix) :].split("-", 1)[0]
-            ours = pid.isascii() and pid.isdigit() and int(pid) not in (0, os.getpid())
-            if ours and path.is_dir() and not path.is_symlink() and not _alive(int(pid)):
+        for path in parent.glob(f"{glob.escape(prefix)}*"):
+            if _stale_staging(path, prefix):
                 shutil.rmtree(path, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
     try:

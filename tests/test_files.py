@@ -69,7 +69,7 @@ def test_a_staging_folder_removes_those_of_dead_processes_only(tmp_path):
     left = {
         "dead": tmp_path / f".report-staging-{dead_pid}-abc",
         "live": tmp_path / f".report-staging-{os.getppid()}-abc",  # the process that started pytest runs
-        "older": tmp_path / ".report-staging-kax1dxz1",  # no pid in its name: nobody can tell, so it stays
+        "older": tmp_path / ".report-staging-kax1dxz1",  # no pid in its name, and new: an older version may use it
         "other": tmp_path / f".other-{dead_pid}-abc",
     }
     for path in left.values():
@@ -79,3 +79,77 @@ def test_a_staging_folder_removes_those_of_dead_processes_only(tmp_path):
         assert not left["dead"].exists()
         assert all(left[k].is_dir() for k in ("live", "older", "other"))
     assert not staging.exists()
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Stopped(signum)
+
+
+@pytest.fixture
+def handlers():
+    """Put SIGINT's and SIGTERM's handlers back after the test."""
+    import signal
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield signal
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+def test_a_sigterm_after_an_ignored_sigint_is_not_lost(handlers):
+    """A background job ignores SIGINT: that SIGINT was held first, raised again (ignored) and the SIGTERM lost."""
+    signal = handlers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+    with pytest.raises(_Stopped):
+        with files.held_interrupts():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_every_held_signal_takes_effect_sigterm_first(handlers):
+    """Only the first signal held was raised again: a SIGTERM after a Ctrl-C was lost, and it is the stronger one."""
+    signal = handlers
+    seen = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))  # a handler that returns
+    with pytest.raises(KeyboardInterrupt):
+        with files.held_interrupts():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+            assert seen == []  # held
+    assert seen == [signal.SIGTERM]
+    signal.signal(signal.SIGTERM, _stop)
+    with pytest.raises(_Stopped):  # both came: SIGTERM is raised first
+        with files.held_interrupts():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+
+
+def test_a_staging_folder_of_the_old_naming_is_removed_once_stale(tmp_path):
+    """Folders named the old way (.report-staging-<mkdtemp's 8 characters>, no pid) were never removed."""
+    import os
+
+    old = 3 * 24 * 3600
+    left = {
+        "stale": tmp_path / ".report-staging-kax1dxz1",
+        "recent": tmp_path / ".report-staging-k4x1dxz2",  # a run of an older version may be using it
+        "touched": tmp_path / ".report-staging-k4x1dxz3",  # old, but a figure was written into it lately
+        "other": tmp_path / ".report-staging-My-notes",  # not a name that surrogate gave
+        "short": tmp_path / ".report-staging-notes",
+    }
+    for path in left.values():
+        (path / "figures").mkdir(parents=True)
+        (path / "figures" / "pareto.png").write_bytes(b"half")
+    for key in ("stale", "touched", "other", "short"):
+        for path in (left[key], left[key] / "figures", left[key] / "figures" / "pareto.png"):
+            stamp = path.stat().st_mtime - old
+            os.utime(path, (stamp, stamp))
+    (left["touched"] / "figures" / "heatmap.png").write_bytes(b"new")
+    with files.staging_folder(tmp_path, ".report-staging-"):
+        assert not left["stale"].exists()
+        assert all(left[k].is_dir() for k in ("recent", "touched", "other", "short"))

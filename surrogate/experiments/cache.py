@@ -28,21 +28,17 @@ from pathlib import Path
 
 from ..errors import SurrogateError
 from ..files import write_text
+from .results_lock import LOCK_FILE, ResultsFolderError, folder_lock
 
 #: Version of the results folder and cache layout; bump it when a unit's result changes meaning.
 FORMAT_VERSION = 2  # 2: the pruned encoding became the default formulation
 CONFIG_FILE = "config.json"
 CACHE_DIR = "cache"
 NETS_DIR = "nets"
-LOCK_FILE = ".sweep.lock"
 #: Files of a results folder that ``fresh=True`` removes (with ``cache/`` and ``nets/*.onnx``).
 RESULT_FILES = ("config.json", "nets.csv", "solves.csv", "table.csv", "table.json")
 
 log = logging.getLogger(__name__)
-
-
-class ResultsFolderError(SurrogateError, ValueError):
-    """A results folder cannot be used: another format version, another sweep, or in use."""
 
 
 class DamagedEntryError(SurrogateError, ValueError):
@@ -237,7 +233,8 @@ def _written_nets(cache: Path) -> set[str]:
 
 def discard_results(folder: Path) -> None:
     """Remove what a run writes in ``folder``: its result files, its ``cache/`` entries and the ``nets/*.onnx``
-    those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record).
+    those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record, or
+    one without a ``config.json`` that holds nothing but what a run writes: no :func:`foreign_files`).
 
     ``config.json`` goes last: a removal stopped part-way leaves a folder that is still a run's record.
     """
@@ -269,22 +266,57 @@ def _run_files(folder: Path) -> list[str]:
     return names
 
 
-def stored_record(folder: Path, kind: str) -> dict | None:
-    """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files.
+def foreign_files(folder: Path) -> list[str]:
+    """What in ``folder`` no run writes, as relative names: all but the result files (:data:`RESULT_FILES`), the
+    lock, temporary files, ``cache/`` with its entries (:data:`ENTRY_NAME`) and ``nets/`` with the ``.onnx`` files
+    those entries name (a symbolic link is never a run's)."""
+    nets = {n for n in _written_nets(folder / CACHE_DIR) if Path(n).name == n and n.endswith(".onnx")}
+    known = {
+        "": lambda p: (
+            is_temporary(p)
+            or (p.is_dir() if p.name in (CACHE_DIR, NETS_DIR) else p.name in (*RESULT_FILES, LOCK_FILE) and p.is_file())
+        ),
+        CACHE_DIR: lambda p: is_temporary(p) or (ENTRY_NAME.fullmatch(p.name) is not None and p.is_file()),
+        NETS_DIR: lambda p: is_temporary(p) or (p.name in nets and p.is_file()),
+    }
+    found = []
+    for sub, ours in known.items():
+        if (folder / sub).is_dir() and not (sub and (folder / sub).is_symlink()):  # a linked cache/: named above
+            found += [f"{sub}/{p.name}".lstrip("/") for p in sorted((folder / sub).iterdir()) if p.is_symlink() or not ours(p)]
+    return found
+
+
+def _refuse_recordless(folder: Path, command: str, *, fresh: bool) -> None:
+    """Refuse ``folder``, which has no ``config.json``, if it holds what a run writes, unless ``fresh`` may clear it:
+    an older version's run left only files a run writes (no :func:`foreign_files`)."""
+    found, foreign = _run_files(folder), foreign_files(folder)
+    if not found or (fresh and not foreign):
+        return
+    has = f"it has {', '.join(found[:3])}{' ...' if len(found) > 3 else ''} but no {CONFIG_FILE}"
+    if not foreign:
+        raise ResultsFolderError(
+            f"{folder} holds a run's files without its record ({has}: an older version's run?); pass --fresh to "
+            "discard them, or use another --out"
+        )
+    raise ResultsFolderError(
+        f"{folder} is not a results folder of {command} ({has}; no run writes {', '.join(foreign[:5])}"
+        f"{' ...' if len(foreign) > 5 else ''}); use another --out, or empty it yourself"
+    )
+
+
+def stored_record(folder: Path, kind: str, *, fresh: bool = False) -> dict | None:
+    """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files
+    (or, with ``fresh``, no ``config.json`` and nothing but what a run writes, which ``fresh`` may discard).
 
     Raises
     ------
     ResultsFolderError
-        If ``folder`` holds files a run writes but is not a ``kind`` run's folder (another command's, or nobody's).
+        If ``folder`` holds files a run writes but is not a ``kind`` run's folder (another command's, or nobody's:
+        a folder without ``config.json`` is named as such, with the files in it that no run writes).
     """
     path, command, other = folder / CONFIG_FILE, COMMANDS[kind], "use another --out"
     if not path.exists():
-        found = _run_files(folder)
-        if found:
-            raise ResultsFolderError(
-                f"{folder} is not a results folder of {command} (it has {', '.join(found[:3])}"
-                f"{' ...' if len(found) > 3 else ''} but no {CONFIG_FILE}); {other}, or empty it yourself"
-            )
+        _refuse_recordless(folder, command, fresh=fresh)
         return None
     try:
         stored = json.loads(path.read_text())
@@ -339,43 +371,12 @@ def _check_record(folder: Path, stored: dict, config: dict) -> None:
 
 
 @contextmanager
-def folder_lock(folder: str | os.PathLike) -> Iterator[None]:
-    """Create ``folder`` and hold its lock (:data:`LOCK_FILE`) while a run writes there: :class:`ResultsFolderError`
-    if it is a file, cannot be created, or another running command holds the lock (every command that writes a
-    results folder takes it)."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ResultsFolderError(f"results folder {folder} is a file; use another --out")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsFolderError(
-            f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
-        ) from None
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    with open(folder / LOCK_FILE, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ResultsFolderError(
-                f"results folder {folder} is in use by another running command; wait for it, or use another --out"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextmanager
 def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, fresh: bool = False) -> Iterator[UnitCache]:
     """Lock and check a results folder for the run ``config``; yield its unit cache.
 
     With ``fresh=True`` the old results of a ``kind`` run there are discarded first
-    (:func:`discard_results`); a folder that is not such a run's is refused, never emptied.
+    (:func:`discard_results`), also those an older version left without ``config.json`` where nothing else is
+    there (:func:`foreign_files`); a folder that is not such a run's is refused, never emptied.
     Temporary files left by a killed run are removed.
 
     Raises
@@ -389,7 +390,8 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, f
     with folder_lock(folder):
         if not fresh:
             check_folder(folder, config, kind=kind)
-        elif stored_record(folder, kind) is not None:
+        else:
+            stored_record(folder, kind, fresh=True)  # refuses another command's folder, or one with foreign files
             discard_results(folder)
         removed = remove_temporary_files(folder)
         if removed:

@@ -9,7 +9,7 @@ from ..errors import ConfigError
 from ..milp.polish import DEFAULT_RESTARTS, check_restarts
 from ..milp.solver_config import MAX_TIME_LIMIT, SolverConfig
 from ..milp.warmstart_config import start_config
-from ..options import check_flags, is_number, plain_numbers
+from ..options import check_flags, check_seconds, is_number, plain_numbers
 
 __all__ = ["BUDGET_FACTOR", "ProblemRunConfig"]
 
@@ -70,6 +70,7 @@ class ProblemRunConfig:
                 f"ProblemRunConfig: scip_time_limit={self.scip_time_limit!r} must be a positive number of seconds up to {MAX_TIME_LIMIT:g}"
             )
         check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
+        check_seconds("ProblemRunConfig: start_patience", self.start_patience, zero=True)  # under its own name
         start_config(self.solver, seed=self.start_seed, patience=self.start_patience, clock=self.start_clock)  # checks them
         b = self.budget
         if b is not None and not is_number(b, low=0, low_open=True, finite=True):

@@ -44,9 +44,10 @@ from ..milp.solver import SolverConfig, Termination, check_solver
 from ..milp.solver_config import SOLVER_NAMES
 from ..milp.warmstart import solve_with_start, start_config
 from ..options import check_flags
-from .cache import CONFIG_FILE, folder_lock, remove_temporary_files, stored_record
+from .cache import CONFIG_FILE, remove_temporary_files, stored_record
 from .problem_package import problems_package
 from .reference_problem import reference_regret
+from .results_lock import folder_lock
 from .solve_bench_config import (
     ANCHOR,
     CANDIDATE,
@@ -275,25 +276,36 @@ class SolveBenchResult:
 
         ``config.json`` is first rewritten with ``complete: false`` and written whole (``complete: true``) last:
         an interruption leaves a folder that ``surrogate report`` refuses, never one whose tables come from two
-        runs. Hold :func:`solve_time_folder` around the run so that no other run writes there meanwhile.
+        runs. The write holds the folder's lock (:func:`~surrogate.experiments.results_lock.folder_lock`; held already
+        by the caller, as :func:`solve_time_folder` holds it, it holds on under that): another command that holds it
+        refuses the write. Hold
+        :func:`solve_time_folder` around the whole run so that no other run writes there while this one runs.
+
+        Raises
+        ------
+        ResultsFolderError
+            If ``out_dir`` is a file, cannot be created, or another running command holds its lock.
         """
         out = Path(out_dir)
-        write_text(out / CONFIG_FILE, self._record(command, complete=False))
-        growth = self.solves.assign(arch=self.solves["approx"].map(short_label))
-        tables = {
+        with folder_lock(out, reentrant=True):
+            write_text(out / CONFIG_FILE, self._record(command, complete=False))
+            for name, frame in self._tables().items():
+                if frame.columns.empty:  # nothing measured (e.g. no net deep enough for speed-ups): no empty file
+                    (out / name).unlink(missing_ok=True)
+                else:
+                    write_text(out / name, frame.to_csv(index=False))
+            write_text(out / CONFIG_FILE, self._record(command, complete=True))
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        """The CSV files of the run by name."""
+        return {
             "bounds.csv": self.bounds,
             "solves.csv": self.solves,
-            "growth.csv": growth,
+            "growth.csv": self.solves.assign(arch=self.solves["approx"].map(short_label)),
             "speedups.csv": self.speedups,
             "baselines.csv": self.baselines,
             "encodings.csv": self.encodings,
         }
-        for name, frame in tables.items():
-            if frame.columns.empty:  # nothing measured (e.g. no net deep enough for speed-ups): no empty file
-                (out / name).unlink(missing_ok=True)
-            else:
-                write_text(out / name, frame.to_csv(index=False))
-        write_text(out / CONFIG_FILE, self._record(command, complete=True))
 
     def _record(self, command: str | None, *, complete: bool) -> str:
         """The text of ``config.json``: the run's configuration, versions, headline numbers and ``complete``."""

@@ -167,7 +167,11 @@ def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: fl
     ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
     On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
     """
-    check_seconds("StartConfig: patience", patience, zero=True)
+    if not is_number(patience, low=0, high=MAX_TIME_LIMIT):
+        raise ConfigError(
+            f"start_config: patience={patience!r} must be a number of seconds >= 0 up to {MAX_TIME_LIMIT:g}; it is "
+            f"capped at half the solve's time limit anyway, so for the most the search may take pass {MAX_TIME_LIMIT:g}"
+        )
     budget = min(5.0, config.time_limit / 2)
     patience = min(patience, config.time_limit / 2 - budget)
     wall_limit = config.time_limit / 2 if clock == "cpu" else None

@@ -55,7 +55,7 @@ from ..experiments.scale_bench_tables import route_agreement
 from ..experiments.sweep import format_table
 from ..files import write_text
 from .loading import check_distinct, detect, load_bench, load_sweep, read_csv
-from .markdown import code_fence, indented_code, markdown_table
+from .markdown import CodeBlocks, markdown_table
 from .scale import (
     ScaleFolder,
     agreement_text,
@@ -233,22 +233,20 @@ class TableBlock(NamedTuple):
 def table_blocks(lines: Sequence[str], *, where: str = "the file") -> list[TableBlock]:
     """The marked blocks of ``lines``, each with its table in ``lines[block.first:block.end]``.
 
-    Markers inside a fenced or indented code block (an example of the syntax) are left alone.
+    Markers inside a fenced or indented code block (an example of the syntax) are left alone
+    (:class:`~surrogate.report.markdown.CodeBlocks`).
 
     Raises
     ------
     DocsError
         If a marker is malformed, a block is not closed or is nested, or there is no block at all.
     """
-    blocks, start, fence, code, above = [], None, None, False, None
+    blocks, start, page = [], None, CodeBlocks()
     for i, line in enumerate(lines):
-        if start is None:  # a marker shown as an example in a code block is text, not a marker
-            code, was = fence is None and indented_code(line, above, code), fence
-            fence = fence if code else code_fence(line, fence)
-            above = None if was is not None and fence is None else line  # a closing fence: no paragraph above
-            if code or fence is not None or line.strip().startswith(("```", "~~~")):
-                continue
-        above = line
+        if start is None and page.in_code(line):  # a marker shown as an example in a code block is text, not a marker
+            continue
+        if start is not None:
+            page.text(line)
         opened = OPEN.fullmatch(line.strip())
         if opened is None and line.strip().startswith("<!-- table"):
             raise DocsError(f"{where}:{i + 1}: malformed table marker {line.strip()!r}; write {SYNTAX}")

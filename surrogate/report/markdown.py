@@ -68,3 +68,53 @@ def indented_code(line: str, before: str | None, in_code: bool) -> bool:
     return text.startswith("    ") and (
         in_code or before is None or not before.strip() or _BLOCK_LINE.fullmatch(before.rstrip()) is not None
     )
+
+
+#: A setext heading's underline: a run of ``=`` or of ``-``, indented at most three columns.
+_UNDERLINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
+#: An HTML comment on one line at the line's start: an HTML block that ends on that line (CommonMark's type 2).
+_COMMENT = re.compile(r"<!--.*-->.*")
+#: A line that opens something else than a plain paragraph (a list item, a block quote, HTML, a table, a heading, a
+#: fence, a link reference definition): a paragraph holding such a line may be a container's, and is never read as
+#: a setext heading.
+_NOT_PLAIN = re.compile(r" {0,3}([-+*]([ \t]|$)|[0-9]{1,9}[.)]([ \t]|$)|[>|<#`~]|\[[^\]]*\]:)")
+
+
+class CodeBlocks:
+    """Follow a page line by line: which of its lines are in a code block, fenced or indented (CommonMark's rules,
+    as :func:`code_fence` and :func:`indented_code` read them).
+
+    A paragraph ends where a setext heading's underline (``===`` or ``---``) closes it, or where an HTML comment line
+    at the line's start interrupts it: an indented line after either is code, not the paragraph's text. An underline
+    counts only under a plain paragraph that began at the line's start (no list item, block quote, HTML or table
+    line in it), so that an empty list item (``-``) under a list's text is never taken for one.
+    """
+
+    def __init__(self) -> None:
+        self.fence: str | None = None  #: the open code fence, if any
+        self.code = False  #: whether the last line read was in an indented code block
+        self.above: str | None = None  #: the line above where it may hold an open paragraph, else ``None``
+        self.plain = False  #: whether the open paragraph is a plain one that began at the line's start
+
+    def in_code(self, line: str) -> bool:
+        """Whether ``line``, the page's next one, is in a code block or is a fence line (then it is not text)."""
+        self.code, was = self.fence is None and indented_code(line, self.above, self.code), self.fence
+        self.fence = self.fence if self.code else code_fence(line, self.fence)
+        if self.code or self.fence is not None or was is not None:
+            self.above = None if self.code or self.fence is None else line  # a closing fence: no paragraph above
+            return True
+        if line.strip().startswith(("```", "~~~")):  # no fence (a backtick in its info string): text, but no marker
+            self.text(line)
+            return True
+        self.text(line)
+        return False
+
+    def text(self, line: str) -> None:
+        """Read ``line`` as text (not code): the paragraph open after it."""
+        above = self.above
+        opened = above is not None and above.strip() != "" and _BLOCK_LINE.fullmatch(above.rstrip()) is None
+        if (opened and self.plain and _UNDERLINE.fullmatch(line.rstrip())) or _COMMENT.fullmatch(line):
+            self.above = None  # a setext heading, or an HTML comment block: no paragraph open after it
+            return
+        self.plain = _NOT_PLAIN.match(line) is None and (self.plain if opened else not line[:1].isspace())
+        self.above = line

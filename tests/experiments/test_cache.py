@@ -303,3 +303,45 @@ def test_a_solve_time_folder_is_named_as_such_not_as_an_old_version(tmp_path):
         ResultsFolderError, match=r"is the results folder of surrogate bench solve-time, not of surrogate sweep; use another"
     ):
         check_folder(tmp_path, {"budget": 24}, kind="sweep")
+
+
+def _recordless_folder(folder):
+    """A sweep's folder of an older version: result files, cache entries and the nets they name, no config.json."""
+    store = UnitCache(folder / "cache")
+    store.write("train", "ab" * 16, {}, {"nets": [{"row": {"file": "1x4-seed0.onnx"}, "sha256": "0"}]})
+    (folder / "nets").mkdir()
+    (folder / "nets" / "1x4-seed0.onnx").write_bytes(b"net")
+    (folder / "table.csv").write_text("a,b\n")
+    (folder / ".table.csv.x1y2.tmp").write_text("half")
+
+
+def test_fresh_clears_a_folder_an_older_version_left_without_its_record(tmp_path):
+    """--fresh refused a folder with cache entries but no config.json: the user had to empty it by hand."""
+    folder = tmp_path / "old"
+    _recordless_folder(folder)
+    with pytest.raises(ResultsFolderError, match=r"old holds a run's files without its record \(it has table.csv, "):
+        with open_results_folder(folder, CONFIG, kind="sweep"):
+            pass
+    with pytest.raises(ResultsFolderError, match=r"an older version's run\?\); pass --fresh to discard them"):
+        with open_results_folder(folder, CONFIG, kind="scale"):
+            pass
+    with open_results_folder(folder, CONFIG, kind="sweep", fresh=True) as store:
+        assert len(store) == 0
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) == [".sweep.lock", "nets"]
+
+
+def test_fresh_refuses_a_recordless_folder_with_foreign_files_and_names_them(tmp_path):
+    folder = tmp_path / "old"
+    _recordless_folder(folder)
+    (folder / "nets" / "my_net.onnx").write_bytes(b"mine")
+    (folder / "notes.txt").write_text("mine")
+    (folder / "cache" / "link.json").symlink_to(folder / "notes.txt")
+    before = sorted(folder.rglob("*"))
+    with pytest.raises(
+        ResultsFolderError,
+        match=r"old is not a results folder of surrogate sweep \(it has table.csv, .* but no config.json; "
+        r"no run writes notes.txt, cache/link.json, nets/my_net.onnx\); use another --out, or empty it yourself$",
+    ):
+        with open_results_folder(folder, CONFIG, kind="sweep", fresh=True):
+            pass
+    assert sorted(folder.rglob("*")) == sorted({*before, folder / ".sweep.lock"})  # nothing deleted

@@ -140,6 +140,8 @@ def test_a_problem_run_checks_its_start_options():
         ProblemRunConfig(start_clock="process")
     with pytest.raises(ConfigError, match=r"StartConfig: seed='lp' is not one of 'relaxation', 'exact'"):
         ProblemRunConfig(start_seed="lp")
+    with pytest.raises(ConfigError, match=r"^ProblemRunConfig: start_patience=2000000000.0 must be a number of seconds >= 0"):
+        ProblemRunConfig(start_patience=2e9)  # named the StartConfig's patience
 
 
 @pytest.mark.parametrize("seed", ["exact", "relaxation"])

@@ -166,15 +166,21 @@ def test_a_warm_started_job_on_the_cpu_clock_solves_as_on_the_wall_clock():
     assert rows[0]["objective"] == pytest.approx(rows[1]["objective"], rel=1e-6)
 
 
-def test_write_marks_the_folder_unfinished_until_its_last_table_is_written(tmp_path, monkeypatch):
-    import json
-
+def _small_result():
     import surrogate.experiments.solve_bench as solve_bench
 
     config = SolveBenchConfig(nets=("b24-best-3x8",), random_sizes=(8,), pooling=(), baselines=("sawtooth-24",))
     speedups = speedup_table(SOLVES, {"b24-best-3x8": 0.5, "b24-best-1x24": 0.1}, {"b24-best-3x8": 3, "b24-best-1x24": 1})
     bounds = pd.DataFrame({"net": ["b24-best-3x8"], "method": ["milp"], "seconds": [0.5]})
-    result = solve_bench.SolveBenchResult(config, bounds, SOLVES, speedups, pd.DataFrame({"approx": ["x"]}), 1.0)
+    return solve_bench.SolveBenchResult(config, bounds, SOLVES, speedups, pd.DataFrame({"approx": ["x"]}), 1.0)
+
+
+def test_write_marks_the_folder_unfinished_until_its_last_table_is_written(tmp_path, monkeypatch):
+    import json
+
+    import surrogate.experiments.solve_bench as solve_bench
+
+    result = _small_result()
     result.write(tmp_path, command="surrogate bench solve-time --out first")
     assert json.loads((tmp_path / "config.json").read_text())["complete"] is True
     written = solve_bench.write_text
@@ -189,3 +195,24 @@ def test_write_marks_the_folder_unfinished_until_its_last_table_is_written(tmp_p
         result.write(tmp_path, command="surrogate bench solve-time --out second")
     record = json.loads((tmp_path / "config.json").read_text())  # the first run's record no longer vouches for the tables
     assert record["complete"] is False and record["command"] == "surrogate bench solve-time --out second"
+
+
+def test_write_takes_the_folder_lock_itself_and_holds_on_under_the_commands(tmp_path):
+    """write took no lock (only the CLI held solve_time_folder): a write while another command held the folder mixed
+    their files."""
+    import fcntl
+    import json
+
+    from surrogate.experiments.cache import ResultsFolderError
+    from surrogate.experiments.solve_bench import solve_time_folder
+
+    result, out = _small_result(), tmp_path / "st"
+    with solve_time_folder(out):  # as the CLI holds it around the run: no deadlock, no refusal
+        result.write(out)
+    assert json.loads((out / "config.json").read_text())["complete"] is True
+    (out / "config.json").unlink()
+    with open(out / ".sweep.lock", "a+") as other:  # another running command's hold
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ResultsFolderError, match=r"st is in use by another running command; wait for it"):
+            result.write(out)
+    assert not (out / "config.json").exists()

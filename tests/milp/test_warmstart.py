@@ -1,6 +1,7 @@
 """The activation-pattern warm start: its point is a MILP solution, and HiGHS takes it."""
 
 import math
+import re
 import time
 from dataclasses import replace
 
@@ -167,6 +168,18 @@ def test_start_config_caps_patience_at_half_the_limit_in_all():
     assert warmstart.start_config(SolverConfig(time_limit=60.0), patience=10.0).patience == 10.0
     assert warmstart.start_config(SolverConfig(time_limit=4.0), patience=10.0).patience == 0.0
     assert warmstart.start_config(SolverConfig(time_limit=60.0)) == StartConfig(time_limit=5.0)
+
+
+@pytest.mark.parametrize("bad", [2e9, -1.0, float("nan"), "5"])
+def test_start_config_names_its_own_patience_argument_and_the_fix(bad):
+    """start_config(patience=2e9) was refused as 'StartConfig: patience=...', a class the caller never named."""
+    with pytest.raises(
+        ConfigError,
+        match=rf"^start_config: patience={re.escape(repr(bad))} must be a number of seconds >= 0 up to "
+        r"1e\+09; it is capped at half the solve's time limit anyway, so for the most the search may take pass 1e\+09$",
+    ):
+        warmstart.start_config(SolverConfig(time_limit=60.0), patience=bad)
+    assert warmstart.start_config(SolverConfig(time_limit=60.0), patience=1e9).patience == 25.0  # the fix it names
 
 
 def test_start_config_gives_the_cpu_clock_half_the_limit_in_wall_seconds():

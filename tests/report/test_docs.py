@@ -12,6 +12,8 @@ from surrogate.report.docs import DocsError, folder_kind, problems_text, refresh
 from surrogate.report.plots import ResultsError
 from tests.helpers import MARKED_DOC, tiny_sweep_folder
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def _problems(folder: Path) -> Path:
     folder.mkdir(parents=True)
@@ -285,6 +287,12 @@ def test_a_marker_shown_in_a_fenced_code_block_is_left_alone(tmp_path):
         ["```", "x", "```", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
         ["Text", "", "---", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
         ["``` a`b", ""],  # a backtick in a backtick run's info string: no fence, which hid the live marker
+        # under a setext heading, and after an HTML comment line: no paragraph open, so the block is code
+        ["Syntax", "======", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
+        ["Syntax", "--", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
+        ["*Syntax* of a", "marker", "-", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
+        ["<!-- hand-kept: an example -->", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
+        ["Text", "<!-- a note -->", "    <!-- table: front source=scale -->", "    <!-- /table -->", ""],
         ["```", "<!-- table: x source=scale -->", "``` not a close", "```", ""],  # a close has nothing after its run
     ],
 )
@@ -295,3 +303,60 @@ def test_markers_in_indented_code_and_non_fences_follow_commonmark(before):
     assert [(b.name, b.first) for b in table_blocks(before + live)] == [("front", len(before) + 1)]
     paragraph = ["Text", "    <!-- table: front source=scale -->", "old", "<!-- /table -->"]  # continues a paragraph
     assert [(b.name, b.first) for b in table_blocks(paragraph)] == [("front", 2)]
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        ["## Syntax", "-"],  # an empty list item after a heading, not a setext underline
+        ["- item", "-"],  # a second, empty list item
+        ["- item", "lazy text", "-"],
+        ["> quoted", "==="],  # a block quote's lazy continuation
+        ["Text", "", "-"],
+        ["[x]: https://example.org", "==="],
+    ],
+)
+def test_a_live_marker_under_what_is_no_setext_heading_stays_live(above):
+    """The reverted fix took any '-' or '===' line for a setext underline and skipped the live marker under it."""
+    lines = [*above, "    <!-- table: front source=scale -->", "old", "<!-- /table -->"]
+    assert [(b.name, b.first) for b in table_blocks(lines)] == [("front", len(above) + 1)]
+
+
+def _column_zero_blocks(lines):
+    """The blocks of a page whose markers all start their lines, outside ``` fences (as every page here has them):
+    ``(first, end, what the stub of the test below fills in)``."""
+    blocks, fenced, first = [], False, None
+    for i, line in enumerate(lines):
+        if first is None and line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("<!-- table:"):
+            first, words = i + 1, dict(w.split("=") for w in line.split()[3:-1])  # source=KIND budget=N folder=NAME
+            stub = f"<{words['source']} {line.split()[2]} {words.get('budget')}>\nrow"
+        elif not fenced and line == "<!-- /table -->":
+            blocks.append((first, i, stub))
+            first = None
+    return blocks
+
+
+@pytest.mark.parametrize("page", [*sorted(p.name for p in (ROOT / "docs").glob("*.md")), "README.md"])
+def test_report_docs_output_for_this_repositorys_pages_is_as_their_markers_say(page, monkeypatch):
+    """Reading code blocks more closely (setext headings, HTML comment lines) must leave every page of the repository
+    as before, byte for byte: each column-0 marker outside a fence is filled, nothing else changes."""
+    from surrogate.report import docs
+
+    path = ROOT / page if page == "README.md" else ROOT / "docs" / page
+    monkeypatch.setattr(docs, "build_table", lambda kind, name, folder, *, budget=None: f"<{kind} {name} {budget}>\nrow")
+    monkeypatch.setattr(docs, "_folders_by_kind", lambda folders: {})
+    monkeypatch.setattr(docs, "_block_folder", lambda block, by_kind, where: Path(block.kind))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    expected = _column_zero_blocks(lines)
+    if not expected:
+        with pytest.raises(DocsError, match=r"has no table markers"):
+            docs.docs_update(path, [])
+        return
+    out, done = [], 0
+    for first, end, stub in expected:
+        out += lines[done:first] + stub.split("\n")
+        done = end
+    assert [(b.first, b.end) for b in table_blocks(lines)] == [(first, end) for first, end, _ in expected]
+    assert docs.docs_update(path, []).text == "\n".join(out + lines[done:])
