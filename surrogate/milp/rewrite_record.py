@@ -15,8 +15,12 @@ block was built from, so that :func:`~surrogate.milp.rewrite_refresh.refresh_rew
   (tightened bounds are fine: the product is valid on a smaller box; bounds of mutable ``Param`` s
   are followed where the products read them symbolically, and a constant bound set in their place
   is held against the Params' values);
-* where bounds were derived from the constraints, a constraint changed, deactivated or deleted, or
-  a variable's bounds widened, since is refused (a :class:`Basis`): the derived box may no longer hold.
+* where bounds were derived from the constraints, a constraint changed, deactivated (or a block above it)
+  or deleted, or a variable's bounds widened, since is refused (a :class:`Basis`): the derived box
+  may no longer hold;
+* the copy of a row whose block above it is deactivated is switched off with it, and on again once the
+  block is (:func:`~surrogate.milp.rewrite_refresh.refresh_rewrites`); a block inside the block (a
+  product's net or ``_scaled`` block) deactivated or deleted is refused.
 
 :func:`~surrogate.milp.bilinear.bilinear` adds no copies: its block holds a :class:`FactorRecord`,
 the factor checks alone.
@@ -196,15 +200,26 @@ class Basis:
 
     def problem(self, rewritten, model) -> str | None:
         """Which change makes the derived bounds unsafe now, or ``None``; ``model``: the one they were derived in
-        (a constraint no longer :func:`within` it was deleted)."""
+        (a constraint no longer :func:`within` it was deleted, one below a deactivated block is off)."""
         ours = {id(item.original) for item in rewritten}  # deactivated by the rewrite itself
         for con, expr, name in self.constraints:
-            if not within(con, model) or con.expr is not expr or (not con.active and id(con) not in ours):
+            off = (not con.active and id(con) not in ours) or switched_off(con, model)
+            if not within(con, model) or con.expr is not expr or off:
                 return f"constraint {name!r} was changed, deactivated or deleted"
         for var, lb, ub in self.bounds:
             if _wider(var, lb, ub):
                 return f"{var.name!r} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
         return None
+
+
+def switched_off(component, model) -> bool:
+    """Whether a block above ``component``, up to ``model``, is deactivated (a solve of ``model`` then leaves it out)."""
+    block = owner(component)
+    while block is not None and block is not model:
+        if not block.active:
+            return True
+        block = owner(block)
+    return False
 
 
 class FactorRecord:
@@ -287,6 +302,13 @@ class RewriteRecord(FactorRecord):
         self.rewritten: list[Rewritten] = []
         self.basis: Basis | None = None
         self.senses: dict[int, object] = {}  # an objective's sense as its original and copy last agreed, by index
+        self.off_with_block: set[int] = set()  # copies switched off with a deactivated block above their original, by index
+
+    def built(self, factors) -> None:
+        """:meth:`FactorRecord.built`; every block inside the block (a product's net, its ``_scaled`` block) is a
+        companion: one deactivated or deleted leaves its variables free, which a solve refuses."""
+        super().built(factors)
+        self.companions = list(self.block.component_data_objects(pyo.Block, descend_into=True))
 
     def problems(self, *, relaxed_vars=None) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`Basis`."""
