@@ -16,8 +16,8 @@ block was built from, so that :func:`~surrogate.milp.rewrite_refresh.refresh_rew
   are followed where the products read them symbolically, and a constant bound set in their place
   is held against the Params' values);
 * where bounds were derived from the constraints, a constraint changed, deactivated (or a block above it)
-  or deleted, or a variable's bounds widened, since is refused (a :class:`Basis`): the derived box
-  may no longer hold;
+  or deleted, or the bounds widened of a variable those constraints read, since is refused (a
+  :class:`Basis`): the derived box may no longer hold; a variable no constraint reads may widen;
 * the copy of a row whose block above it is deactivated is switched off with it, and on again once the
   block is (:func:`~surrogate.milp.rewrite_refresh.refresh_rewrites`); a block inside the block (a
   product's net or ``_scaled`` block) deactivated or deleted is refused.
@@ -35,6 +35,7 @@ import math
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
 
 from ..errors import ModelFormatError
 from .solution_check import readable_bounds
@@ -182,8 +183,8 @@ def _named_expressions(expr) -> list:
 
 @dataclass(frozen=True)
 class Basis:
-    """What bounds derived from a model's constraints rest on: its active constraints (with their
-    expressions) and its variables' constant bounds, when they were derived (:meth:`of`)."""
+    """What bounds derived from a model's constraints rest on: its active constraints (with their expressions)
+    and the constant bounds of the variables they read, when they were derived (:meth:`of`)."""
 
     derived: tuple[str, ...]
     constraints: tuple
@@ -192,11 +193,16 @@ class Basis:
     @classmethod
     def of(cls, model, derived, *, symbolic) -> Basis:
         """``model`` now, for the bounds ``derived`` (variable names) from it; ``symbolic(var)``: whether a bound
-        of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out)."""
+        of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out).
+        A variable no active constraint reads takes no part either: its bounds may widen."""
         rows = model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
         cons = tuple((c, c.expr, c.name) for c in rows)  # the name now: a deleted block's row forgets its path
-        variables = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v.name not in derived]
-        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if not symbolic(v)))
+        read = {}  # by id: each variable once, with the first constraint that reads it
+        for _, expr, name in cons:
+            for var in identify_variables(expr):
+                read.setdefault(id(var), (var, name))
+        kept = [(v, name) for v, name in read.values() if v.name not in derived and not symbolic(v)]
+        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub, name) for v, name in kept))
 
     def problem(self, rewritten, model) -> str | None:
         """Which change makes the derived bounds unsafe now, or ``None``; ``model``: the one they were derived in
@@ -206,9 +212,10 @@ class Basis:
             off = (not con.active and id(con) not in ours) or switched_off(con, model)
             if not within(con, model) or con.expr is not expr or off:
                 return f"constraint {name!r} was changed, deactivated or deleted"
-        for var, lb, ub in self.bounds:
+        for var, lb, ub, *read in self.bounds:  # read: the constraint that reads it (none in an older record)
             if _wider(var, lb, ub):
-                return f"{var.name!r} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
+                by = f" (read by constraint {read[0]!r})" if read else ""
+                return f"{var.name!r}{by} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
         return None
 
 
