@@ -75,7 +75,7 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     quadratic_parts,
     rewrite_products,
 )
-from .rewrite_record import RECORD, Basis, FactorRecord, RewriteRecord
+from .rewrite_record import PRODUCT, RECORD, Basis, FactorRecord, RewriteRecord
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
@@ -212,6 +212,8 @@ def _guard(model, product, block_name: str) -> None:
     record.built(factor_boxes([product]))
     record.companions = [model.component(n) for n in names if n != block.local_name]  # <name>_scaled: xh, yh
     setattr(block, RECORD, record)
+    for companion in record.companions:  # block deleted, rows still reading it: refused (refresh_rewrites)
+        setattr(companion, PRODUCT, record)
 
 
 def bilinear(

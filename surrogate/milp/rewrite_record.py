@@ -44,6 +44,9 @@ from .solution_check import readable_bounds
 RELAX_RECORD = "_relaxed_integer_vars"
 #: The attribute of a replacement block that holds its :class:`RewriteRecord`.
 RECORD = "record"
+#: The attribute of a companion block (a bilinear product's ``<name>_scaled``) that holds its product's
+#: :class:`FactorRecord`: a solve refuses rows that still read the product's variables once its block was deleted.
+PRODUCT = "surrogate_product_record"
 #: The attribute of a block that lists its rows a replacement block replaced, as ``(row, replacement block's name)``:
 #: ``clone()`` and ``deepcopy`` copy it with the block, so a copy solved without the replacement block is refused.
 MARK = "surrogate_replaced_rows"

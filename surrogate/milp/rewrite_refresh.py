@@ -6,9 +6,10 @@ solve of a model, or of a block of it, :func:`refresh_rewrites` checks each reco
 solve depends on, and refuses what would make the solve answer for another model: a block
 that is deactivated while rows still read its variables, a replacement block deactivated
 while the rows it replaced are still off, a ``<name>_scaled`` block (or a block inside a
-replacement block) deactivated or deleted beside its active product, and rows replaced by a
-block outside the one solved. The copy of a replaced row follows the blocks above its original:
-off while one of them is deactivated, on again once they are all active.
+replacement block) deactivated or deleted beside its active product, a block of products
+deleted while rows still read its variables, and rows replaced by a block outside the one
+solved. The copy of a replaced row follows the blocks above its original: off while one of
+them is deactivated, on again once they are all active.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pyomo.common.collections import ComponentMap
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo, within
+from .rewrite_record import MARK, PRODUCT, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo, within
 
 #: What holds a model's rows: blocks, and GDP disjuncts (transformed ones too).
 _KINDS = (pyo.Block, Disjunct)
@@ -62,9 +63,17 @@ def refresh_rewrites(model) -> None:
         else:
             _check_lost_rows(model, record)
             off.append(block)
+    off += _deleted_products(blocks)
     if off:
         _check_unread(model, off)
     _check_replaced_outside(model, blocks, records)
+
+
+def _deleted_products(blocks) -> list:
+    """The blocks of products among ``blocks`` (:func:`_blocks`) deleted while a companion of theirs (a
+    ``<name>_scaled`` block, :data:`~surrogate.milp.rewrite_record.PRODUCT`) is still there."""
+    found = {id(r): (r, b) for b in blocks[1:] if isinstance(r := getattr(b, PRODUCT, None), FactorRecord)}
+    return [r.block for r, companion in found.values() if not within(r.block, companion.model())]
 
 
 def _empty(block) -> bool:
@@ -201,7 +210,7 @@ def _check_replaced_outside(model, blocks, records) -> None:
 
 def _check_unread(model, blocks) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
-    deactivated ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
+    deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
     (the rows are walked once for all of them)."""
     from pyomo.core.expr.visitor import identify_variables
 
@@ -214,7 +223,9 @@ def _check_unread(model, blocks) -> None:
         return
     off = _off_at(own[read], model)
     why, fix = "is deactivated (it or a block above it)", "activate the block again"
-    if off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
+    if not within(own[read], model.model()):
+        why, fix = "was deleted", "call bilinear again"
+    elif off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
         why = f"lies in disjunct {off.name!r}, whose indicator is fixed False (its relaxed rows constrain nothing)"
         fix = "build the product outside the disjunct where rows outside it read it, or leave the disjunct's indicator free"
     raise ModelFormatError(

@@ -280,3 +280,14 @@ def test_a_user_block_switched_off_switches_its_replaced_rows_off_and_on_again()
     assert solve(m, CONFIG).objective == pytest.approx(-8.0, abs=1e-6)
     m.scenario.activate()
     assert solve(m, CONFIG).objective == pytest.approx(-4.5, abs=0.05)
+
+
+def test_a_product_block_deleted_while_rows_still_read_it_is_refused():
+    """Deleting ``p`` (its ``p_scaled`` left) freed the product's output the objective still read: -7.99 for -3."""
+    m = _product_min()
+    m.o.set_value(bilinear(m, m.x, m.y, NET, name="p").expr + m.x - m.y)
+    m.del_component(m.p)
+    with pytest.raises(ModelFormatError, match=r"block 'p' of products was deleted, but .* is still read by an active row"):
+        solve(m, CONFIG)
+    m.o.set_value(m.x - m.y)  # the product taken out of the rows: nothing reads the deleted block
+    assert solve(m, CONFIG).objective == pytest.approx(-3.0)
