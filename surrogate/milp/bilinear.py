@@ -58,6 +58,7 @@ from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # n
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION, check_formulation
 from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
+from .implied_note import implied_note, put_back_partial
 from .integer_products import IntegerProduct, is_exact_pair
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
 from .model_components import check_extendable, check_rows, first_names, python_path
@@ -74,7 +75,7 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     quadratic_parts,
     rewrite_products,
 )
-from .rewrite_record import RECORD, Basis, FactorRecord, RewriteRecord
+from .rewrite_record import PRODUCT, RECORD, Basis, FactorRecord, RewriteRecord
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
@@ -211,6 +212,8 @@ def _guard(model, product, block_name: str) -> None:
     record.built(factor_boxes([product]))
     record.companions = [model.component(n) for n in names if n != block.local_name]  # <name>_scaled: xh, yh
     setattr(block, RECORD, record)
+    for companion in record.companions:  # block deleted, rows still reading it: refused (refresh_rewrites)
+        setattr(companion, PRODUCT, record)
 
 
 def bilinear(
@@ -307,22 +310,6 @@ def loose_box_warnings(model) -> tuple[str, ...]:
     )
 
 
-def _implied_note(implied) -> str:
-    """What an :class:`UnboundedVariableError` adds after bound tightening was tried (nothing when it was off)."""
-    if implied is None:
-        return ""
-    note = (
-        "; the constraints imply no finite bound for it either (FBBT and LP bound tightening over them found "
-        f"none{' within the time limit' if implied.timed_out else ''})"
-    )
-    if implied.left_out:
-        note += (
-            f"; {first_names(map(repr, implied.left_out))} took no part, because a mutable Param or a fixed Var in it can change: "
-            "a bound implied through such a constraint must be set by hand"
-        )
-    return note
-
-
 def replace_products(
     model,
     surrogate: ReluMLP | str | os.PathLike = "3x8",
@@ -388,10 +375,12 @@ def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[Replaceme
     """:func:`rewrite_products` with ``make``, recording what ``implied`` (derived bounds) rests on:
     ``(report, loose-box warnings)``; a refusal puts the derived bounds back."""
     try:
+        if implied is not None and implied.unbounded:  # refused below: the message shows the bounds the model keeps
+            put_back_partial(implied, model)
         loose = loose_box_warnings(model) if loose_check else ()
         derived = implied is not None and implied.derived
         basis = Basis.of(model, implied.derived, symbolic=has_symbolic_bounds) if derived else None
-        report = rewrite_products(model, "surrogate_replacement", make, note=_implied_note(implied))
+        report = rewrite_products(model, "surrogate_replacement", make, note=implied_note(implied, model))
         getattr(model.component(report.block), RECORD).basis = basis  # what the derived bounds rest on
     except Exception:
         if implied is not None:

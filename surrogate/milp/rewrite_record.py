@@ -15,8 +15,12 @@ block was built from, so that :func:`~surrogate.milp.rewrite_refresh.refresh_rew
   (tightened bounds are fine: the product is valid on a smaller box; bounds of mutable ``Param`` s
   are followed where the products read them symbolically, and a constant bound set in their place
   is held against the Params' values);
-* where bounds were derived from the constraints, a constraint changed, deactivated or deleted, or
-  a variable's bounds widened, since is refused (a :class:`Basis`): the derived box may no longer hold.
+* where bounds were derived from the constraints, a constraint changed, deactivated (or a block above it)
+  or deleted, or the bounds widened of a variable those constraints read, since is refused (a
+  :class:`Basis`): the derived box may no longer hold; a variable no constraint reads may widen;
+* the copy of a row whose block above it is deactivated is switched off with it, and on again once the
+  block is (:func:`~surrogate.milp.rewrite_refresh.refresh_rewrites`); a block inside the block (a
+  product's net or ``_scaled`` block) deactivated or deleted is refused.
 
 :func:`~surrogate.milp.bilinear.bilinear` adds no copies: its block holds a :class:`FactorRecord`,
 the factor checks alone.
@@ -31,6 +35,7 @@ import math
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
 
 from ..errors import ModelFormatError
 from .solution_check import readable_bounds
@@ -39,6 +44,9 @@ from .solution_check import readable_bounds
 RELAX_RECORD = "_relaxed_integer_vars"
 #: The attribute of a replacement block that holds its :class:`RewriteRecord`.
 RECORD = "record"
+#: The attribute of a companion block (a bilinear product's ``<name>_scaled``) that holds its product's
+#: :class:`FactorRecord`: a solve refuses rows that still read the product's variables once its block was deleted.
+PRODUCT = "surrogate_product_record"
 #: The attribute of a block that lists its rows a replacement block replaced, as ``(row, replacement block's name)``:
 #: ``clone()`` and ``deepcopy`` copy it with the block, so a copy solved without the replacement block is refused.
 MARK = "surrogate_replaced_rows"
@@ -178,8 +186,8 @@ def _named_expressions(expr) -> list:
 
 @dataclass(frozen=True)
 class Basis:
-    """What bounds derived from a model's constraints rest on: its active constraints (with their
-    expressions) and its variables' constant bounds, when they were derived (:meth:`of`)."""
+    """What bounds derived from a model's constraints rest on: its active constraints (with their expressions)
+    and the constant bounds of the variables they read, when they were derived (:meth:`of`)."""
 
     derived: tuple[str, ...]
     constraints: tuple
@@ -188,23 +196,40 @@ class Basis:
     @classmethod
     def of(cls, model, derived, *, symbolic) -> Basis:
         """``model`` now, for the bounds ``derived`` (variable names) from it; ``symbolic(var)``: whether a bound
-        of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out)."""
+        of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out).
+        A variable no active constraint reads takes no part either: its bounds may widen."""
         rows = model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
         cons = tuple((c, c.expr, c.name) for c in rows)  # the name now: a deleted block's row forgets its path
-        variables = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if v.name not in derived]
-        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub) for v in variables if not symbolic(v)))
+        read = {}  # by id: each variable once, with the first constraint that reads it
+        for _, expr, name in cons:
+            for var in identify_variables(expr):
+                read.setdefault(id(var), (var, name))
+        kept = [(v, name) for v, name in read.values() if v.name not in derived and not symbolic(v)]
+        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub, name) for v, name in kept))
 
     def problem(self, rewritten, model) -> str | None:
         """Which change makes the derived bounds unsafe now, or ``None``; ``model``: the one they were derived in
-        (a constraint no longer :func:`within` it was deleted)."""
+        (a constraint no longer :func:`within` it was deleted, one below a deactivated block is off)."""
         ours = {id(item.original) for item in rewritten}  # deactivated by the rewrite itself
         for con, expr, name in self.constraints:
-            if not within(con, model) or con.expr is not expr or (not con.active and id(con) not in ours):
+            off = (not con.active and id(con) not in ours) or switched_off(con, model)
+            if not within(con, model) or con.expr is not expr or off:
                 return f"constraint {name!r} was changed, deactivated or deleted"
-        for var, lb, ub in self.bounds:
+        for var, lb, ub, *read in self.bounds:  # read: the constraint that reads it (none in an older record)
             if _wider(var, lb, ub):
-                return f"{var.name!r} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
+                by = f" (read by constraint {read[0]!r})" if read else ""
+                return f"{var.name!r}{by} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
         return None
+
+
+def switched_off(component, model) -> bool:
+    """Whether a block above ``component``, up to ``model``, is deactivated (a solve of ``model`` then leaves it out)."""
+    block = owner(component)
+    while block is not None and block is not model:
+        if not block.active:
+            return True
+        block = owner(block)
+    return False
 
 
 class FactorRecord:
@@ -287,6 +312,13 @@ class RewriteRecord(FactorRecord):
         self.rewritten: list[Rewritten] = []
         self.basis: Basis | None = None
         self.senses: dict[int, object] = {}  # an objective's sense as its original and copy last agreed, by index
+        self.off_with_block: set[int] = set()  # copies switched off with a deactivated block above their original, by index
+
+    def built(self, factors) -> None:
+        """:meth:`FactorRecord.built`; every block inside the block (a product's net, its ``_scaled`` block) is a
+        companion: one deactivated or deleted leaves its variables free, which a solve refuses."""
+        super().built(factors)
+        self.companions = list(self.block.component_data_objects(pyo.Block, descend_into=True))
 
     def problems(self, *, relaxed_vars=None) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`Basis`."""

@@ -5,8 +5,11 @@ A block of products holds a :class:`~surrogate.milp.rewrite_record.FactorRecord`
 solve of a model, or of a block of it, :func:`refresh_rewrites` checks each record the
 solve depends on, and refuses what would make the solve answer for another model: a block
 that is deactivated while rows still read its variables, a replacement block deactivated
-while the rows it replaced are still off, a ``<name>_scaled`` block deactivated beside its
-active product, and rows replaced by a block outside the one solved.
+while the rows it replaced are still off, a ``<name>_scaled`` block (or a block inside a
+replacement block) deactivated or deleted beside its active product, a block of products
+deleted while rows still read its variables, and rows replaced by a block outside the one
+solved. The copy of a replaced row follows the blocks above its original: off while one of
+them is deactivated, on again once they are all active.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pyomo.common.collections import ComponentMap
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .rewrite_record import MARK, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo
+from .rewrite_record import MARK, PRODUCT, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo, within
 
 #: What holds a model's rows: blocks, and GDP disjuncts (transformed ones too).
 _KINDS = (pyo.Block, Disjunct)
@@ -42,23 +45,35 @@ def refresh_rewrites(model) -> None:
     ``model`` reads: an active one (its blocks up to ``model`` active; a disjunct that ``gdp.bigm`` or ``gdp.hull``
     transformed counts as active, unless its indicator is fixed False and its relaxed rows constrain nothing on the
     box now, :func:`_fixed_off`), and an empty one (it holds only the record of a product without constraints,
-    whose expression may be read anywhere). Refused: a deactivated block whose variables active rows still read
+    whose expression may be read anywhere); a replacement block's copies first follow the blocks above their
+    originals (:func:`_follow_blocks`). Refused: a deactivated block whose variables active rows still read
     (they are then free), a deactivated replacement block whose rows are still off, an active product whose
-    ``<name>_scaled`` block is off, and rows of ``model`` replaced by a block outside it."""
+    ``<name>_scaled`` block (a block inside a replacement block) is off or deleted, and rows of ``model``
+    replaced by a block outside it."""
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
     records = list(_record_blocks(blocks))
     off = []
     for block, record in records:
         if _empty(block) or _active_within(block, model):
+            if isinstance(record, RewriteRecord):
+                _follow_blocks(record)
             record.refresh(relaxed_vars=relaxed_vars)
             _check_companions(model, record)
         else:
             _check_lost_rows(model, record)
             off.append(block)
+    off += _deleted_products(blocks)
     if off:
         _check_unread(model, off)
     _check_replaced_outside(model, blocks, records)
+
+
+def _deleted_products(blocks) -> list:
+    """The blocks of products among ``blocks`` (:func:`_blocks`) deleted while a companion of theirs (a
+    ``<name>_scaled`` block, :data:`~surrogate.milp.rewrite_record.PRODUCT`) is still there."""
+    found = {id(r): (r, b) for b in blocks[1:] if isinstance(r := getattr(b, PRODUCT, None), FactorRecord)}
+    return [r.block for r, companion in found.values() if not within(r.block, companion.model())]
 
 
 def _empty(block) -> bool:
@@ -117,14 +132,40 @@ def _relaxed_rows(model) -> set:
 
 
 def _check_companions(model, record: FactorRecord) -> None:
-    """Refuse an active product whose companion block (the ``xh, yh`` its net reads) is deactivated."""
-    off = [b for b in record.companions if b.parent_block() is not None and not _active_within(b, model)]
-    if off:
-        raise ModelFormatError(
-            f"block {off[0].name!r} is deactivated, but the product of block {record.block.name!r}, which is active, "
-            f"reads its variables, which nothing then ties to the factors; activate {off[0].name!r} again, or "
-            "deactivate both and take the product out of the rows"
-        )
+    """Refuse an active block of products one of whose companion blocks (a bilinear product's ``<name>_scaled``, the
+    blocks inside a replacement block) is deactivated or was deleted: the variables it defines are then free."""
+    root = record.block.model()
+    for block in record.companions:
+        deleted = not within(block, root)
+        if deleted or not _active_within(block, model):
+            break
+    else:
+        return
+    name, replacement = block.name, isinstance(record, RewriteRecord)
+    reader = f"{'replacement block' if replacement else 'the product of block'} {record.block.name!r}"
+    again = "undo the replacement (report.undo(model))" if replacement else "deactivate both and take the product out of the rows"
+    fix = record.fix if deleted else f"activate {name!r} again, or {again}"
+    raise ModelFormatError(
+        f"block {name!r} {'was deleted' if deleted else 'is deactivated'}, but {reader}, which is active, reads its "
+        f"variables, which nothing then defines; {fix}"
+    )
+
+
+def _follow_blocks(record: RewriteRecord) -> None:
+    """Switch the copy of each row ``record`` replaced off while a block above the original (below the block whose
+    products were replaced) is deactivated, as the original then is, and on again once that block is active (a
+    copy the user switched off is left off)."""
+    top, switched = record.block.parent_block(), record.off_with_block
+    for index, item in enumerate(record.rewritten):
+        if not record.kept(item):
+            continue
+        off = _off_at(owner(item.original), top) is not None
+        if off and item.copy.active:
+            item.copy.deactivate()
+            switched.add(index)
+        elif not off and index in switched:
+            item.copy.activate()
+            switched.discard(index)
 
 
 def _check_lost_rows(model, record: FactorRecord) -> None:
@@ -169,7 +210,7 @@ def _check_replaced_outside(model, blocks, records) -> None:
 
 def _check_unread(model, blocks) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
-    deactivated ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
+    deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
     (the rows are walked once for all of them)."""
     from pyomo.core.expr.visitor import identify_variables
 
@@ -182,7 +223,9 @@ def _check_unread(model, blocks) -> None:
         return
     off = _off_at(own[read], model)
     why, fix = "is deactivated (it or a block above it)", "activate the block again"
-    if off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
+    if not within(own[read], model.model()):
+        why, fix = "was deleted", "call bilinear again"
+    elif off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
         why = f"lies in disjunct {off.name!r}, whose indicator is fixed False (its relaxed rows constrain nothing)"
         fix = "build the product outside the disjunct where rows outside it read it, or leave the disjunct's indicator free"
     raise ModelFormatError(

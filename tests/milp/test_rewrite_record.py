@@ -142,7 +142,10 @@ def _linked():
 @pytest.mark.parametrize(
     ("edit", "match"),
     [
-        (lambda m: m.t.setub(3), r"the bounds derived for x from the constraints rest on it: 't' now has wider bounds \[0, 3\]"),
+        (
+            lambda m: m.t.setub(3),
+            r"the bounds derived for x from the constraints rest on it: 't' \(read by constraint 'link'\) now has wider bounds \[0, 3\]",
+        ),
         (
             lambda m: m.link.set_value(m.x == 4 * m.t - 1),
             r"derived for x .* constraint 'link' was changed, deactivated or deleted",
@@ -563,3 +566,29 @@ def test_a_plain_nan_bound_is_not_blamed_on_a_param():
     m.x.setlb(math.nan)
     with pytest.raises(ModelFormatError, match=r"'x' was given a bound that is NaN; give it a number within \[-1.0, 2.0\]"):
         refresh_rewrites(m)
+
+
+def test_a_variable_no_constraint_reads_may_widen_after_bounds_were_derived():
+    """probe75 #4: ``z.setub(2)`` was refused (the derived bounds 'rest on' z) though z is in no constraint: the truth
+    is max x*y + x + z = 3 at x = 1, z = 2; t, which the derivation read, is still refused."""
+    m = _linked()
+    m.z = pyo.Var(bounds=(0, 1))
+    m.o.set_value(m.o.expr + m.z)
+    replace_products(m, NET)
+    m.z.setub(2)
+    assert solve(m, CONFIG).objective == pytest.approx(3.0, abs=1e-2)
+    m.t.setub(3)
+    _refused(m, r"rest on it: 't' \(read by constraint 'link'\) now has wider bounds")
+
+
+def test_a_block_switched_off_that_holds_a_row_the_derived_bounds_rest_on_is_refused():
+    """probe75 #3: a row of a deactivated block is off, though its own flag is on: x's derived box [-1, 1] may not hold."""
+    m = _linked()
+    m.s = pyo.Block()
+    m.s.link = pyo.Constraint(expr=m.x == 2 * m.t - 1)
+    m.del_component(m.link)
+    replace_products(m, NET)
+    m.s.deactivate()
+    _refused(m, r"rest on it: constraint 's.link' was changed, deactivated or deleted")
+    m.s.activate()
+    refresh_rewrites(m)

@@ -236,3 +236,58 @@ def test_refresh_rewrites_is_public_for_pyomo_solvers_and_writers():
     m.x.setub(4)
     with pytest.raises(ModelFormatError, match=r"'x' now has bounds \[0(\.0)?, 4(\.0)?\], wider than the box"):
         surrogate.refresh_rewrites(m)
+
+
+def _product_min():
+    """min x*y + x - y on [0, 4] x [-2, 3]: -3 at (0, 3); its product free, the solve gave -10.98 or -7.99."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(-2, 3))
+    m.o = pyo.Objective(expr=m.x * m.y + m.x - m.y)
+    return m
+
+
+@pytest.mark.parametrize("part", ["surrogate_x_y_scaled", "surrogate_x_y"])
+@pytest.mark.parametrize("edit", ["deactivate", "delete"])
+def test_a_block_inside_a_replacement_block_switched_off_or_deleted_is_refused(part, edit):
+    """probe75 #2: a product's ``_scaled`` block or net inside the replacement block, off or deleted, went unnoticed."""
+    m = _product_min()
+    replace_products(m, NET)
+    block = m.surrogate_replacement.component(part)
+    block.deactivate() if edit == "deactivate" else m.surrogate_replacement.del_component(block)
+    why = "is deactivated" if edit == "deactivate" else "was deleted"
+    with pytest.raises(ModelFormatError, match=rf"block '.*{part}' {why}, but replacement block 'surrogate_replacement'"):
+        solve(m, CONFIG)
+
+
+def test_a_scaled_block_deleted_beside_its_active_product_is_refused():
+    """probe75 #2: deleting (not deactivating) ``p_scaled`` gave -10.98 for a minimum of -3."""
+    m = _product_min()
+    m.o.set_value(bilinear(m, m.x, m.y, NET, name="p").expr + m.x - m.y)
+    m.del_component(m.p_scaled)
+    with pytest.raises(ModelFormatError, match=r"block 'p_scaled' was deleted, but the product of block 'p'.*delete block"):
+        solve(m, CONFIG)
+
+
+def test_a_user_block_switched_off_switches_its_replaced_rows_off_and_on_again():
+    """probe75 #3: ``m.scenario.deactivate()`` left the copy of ``scenario.cap`` in force: -4.5 for the truth -8."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 4))
+    m.scenario = pyo.Block()
+    m.scenario.cap = pyo.Constraint(expr=m.x * m.y <= 2)
+    m.o = pyo.Objective(expr=-(m.x + m.y))  # -4.5 at (4, 0.5) with the block, -8 without it
+    replace_products(m, NET)
+    m.scenario.deactivate()
+    assert solve(m, CONFIG).objective == pytest.approx(-8.0, abs=1e-6)
+    m.scenario.activate()
+    assert solve(m, CONFIG).objective == pytest.approx(-4.5, abs=0.05)
+
+
+def test_a_product_block_deleted_while_rows_still_read_it_is_refused():
+    """Deleting ``p`` (its ``p_scaled`` left) freed the product's output the objective still read: -7.99 for -3."""
+    m = _product_min()
+    m.o.set_value(bilinear(m, m.x, m.y, NET, name="p").expr + m.x - m.y)
+    m.del_component(m.p)
+    with pytest.raises(ModelFormatError, match=r"block 'p' of products was deleted, but .* is still read by an active row"):
+        solve(m, CONFIG)
+    m.o.set_value(m.x - m.y)  # the product taken out of the rows: nothing reads the deleted block
+    assert solve(m, CONFIG).objective == pytest.approx(-3.0)
