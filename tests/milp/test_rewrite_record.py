@@ -563,3 +563,34 @@ def test_a_plain_nan_bound_is_not_blamed_on_a_param():
     m.x.setlb(math.nan)
     with pytest.raises(ModelFormatError, match=r"'x' was given a bound that is NaN; give it a number within \[-1.0, 2.0\]"):
         refresh_rewrites(m)
+
+
+def test_undo_reads_each_mark_once_however_many_rows_a_block_had_replaced(monkeypatch):
+    """Undoing N replaced rows of one block visited its mark list once per row (O(N^2): 0.63 s for 5,000 rows)."""
+    import builtins
+
+    from surrogate.milp import rewrite_record
+
+    rows = 60
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.y = pyo.Var(bounds=(-1, 3))
+    m.c = pyo.Constraint(range(rows), rule=lambda m, i: m.x * m.y <= i + 1)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    report = replace_products(m, NET, implied_bounds=False)
+    visited = []
+
+    class Counted(list):
+        def __iter__(self):
+            for mark in list.__iter__(self):
+                visited.append(mark)
+                yield mark
+
+    def counting(obj, name, *default):
+        value = builtins.getattr(obj, name, *default)
+        return Counted(value) if name == rewrite_record.MARK and isinstance(value, list) else value
+
+    monkeypatch.setattr(rewrite_record, "getattr", counting, raising=False)
+    report.undo(m)
+    assert len(visited) == rows
+    assert getattr(m, rewrite_record.MARK) == [] and all(m.c[i].active for i in range(rows))
