@@ -91,19 +91,17 @@ def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
 
 def _named_once(named: list[tuple[str, str]]) -> list[str]:
     """The problems of ``named`` (each as given, e.g. 'pooling', and the problem's name), checked before any is built:
-    a random problem of more products than ``bench scale`` takes is refused
-    (:func:`~surrogate.experiments.scale_suite.check_random_size`), and so is one problem named twice
-    (``random2`` is ``random2-s0``; 'pooling' names ``haverly1``)."""
-    import re
-
-    from ..experiments.scale_suite import check_random_size
-
+    a random problem's name is read as :func:`problems.build` reads it (:func:`problems.random_name`: N up to its
+    cap, no leading zeros), and one problem named twice is refused (``random2`` is ``random2-s0``; 'pooling' names
+    ``haverly1``)."""
+    random_name = problems_package().random_name
     seen: dict[str, str] = {}
     for given, name in named:
-        match = re.fullmatch(r"random([0-9]+)(?:-s([0-9]+))?", name)
-        if match:
-            check_random_size(name, int(match.group(1)))
-        problem = f"random{int(match.group(1))}-s{int(match.group(2) or 0)}" if match else name
+        try:
+            random = random_name(name)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        problem = name if random is None else f"random{random[0]}-s{random[1]}"
         if problem in seen:
             spelled = " and ".join(dict.fromkeys(map(repr, (seen[problem], given))))
             raise ConfigError(f"problem {problem!r} is named twice (as {spelled}); name each problem once")

@@ -46,7 +46,7 @@ def test_problems_command_rejects_unknown_names(capsys):
     ("names", "message"),
     [
         # built for minutes: bench scale's cap on random instances holds here too
-        (["random1000000"], r"instance 'random1000000': 1000000 products is more than the 10000 .* N <= 10000"),
+        (["random1000000"], r"problem 'random1000000': 1000000 products is more than the 10000 .* N <= 10000"),
         (["random20000-s0"], r"20000 products is more than the 10000"),
         (["random2", "random2-s0"], r"problem 'random2-s0' is named twice \(as 'random2' and 'random2-s0'\); name each"),
         (["pooling", "haverly1"], r"problem 'haverly1' is named twice \(as 'pooling' and 'haverly1'\)"),

@@ -231,10 +231,11 @@ def test_a_recorded_random_optimum_is_scips():
     [
         ({"encodings": ("fast",)}, r"encodings \['fast'\] unknown; choose from omlt-bigm"),
         ({"encodings": ()}, "unknown; choose from"),
-        ({"instances": ("random0-s1",)}, "unknown instance 'random0-s1'; use randomN-sS"),
+        ({"instances": ("random0-s1",)}, "problem 'random0-s1' has no products; use N from 1 to 10000"),
+        ({"instances": ("random8",)}, "instance 'random8': write it 'random8-s0', with its seed"),
         # random0008-s0 ran random8-s0 a second time, past the duplicate check; a million products built for minutes
-        ({"instances": ("random8-s0", "random0008-s0")}, "instance 'random0008-s0': write it 'random8-s0', without leading"),
-        ({"instances": ("random8-s00",)}, "instance 'random8-s00': write it 'random8-s0', without leading zeros"),
+        ({"instances": ("random8-s0", "random0008-s0")}, "problem 'random0008-s0': write it 'random8-s0', without leading"),
+        ({"instances": ("random8-s00",)}, "problem 'random8-s00': write it 'random8-s0', without leading zeros"),
         ({"instances": ("random1000000-s0",)}, r"1000000 products is more than the 10000 .* N <= 10000, e.g. random64-s0"),
         ({"instances": ("nowhere",)}, "or a pooling instance"),
         ({"instances": ("random\u0668-s0",)}, "unknown instance 'random\u0668-s0'; use randomN-sS"),  # was 'leading zeros'
