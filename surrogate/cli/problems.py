@@ -83,10 +83,29 @@ def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
         files += found
     named = _named_once([(name, n) for name in names for n in (POOLING_INSTANCES if name == "pooling" else [name])])
     try:
-        built = [build(name) for name in named]
-        return built + [qcqp(path) for path in files]
+        built = [(name, build(name)) for name in named] + [(str(path), qcqp(path)) for path in files]
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    return _built_once(built)
+
+
+def _built_once(built: list[tuple[str, object]]) -> list:
+    """The problems of ``built`` (each as given, a name or a file, and the problem built from it), refusing one
+    problem given twice (``st_e23`` and the file ``problems/data/qcqp/st_e23.json``, a ``--qcqp`` file also in a
+    ``--qcqp`` folder) and two different problems of one name (their rows could not be told apart)."""
+    seen: dict[str, tuple[str, Path | None]] = {}
+    for given, problem in built:
+        path = Path(problem.info["path"]).resolve() if problem.info.get("path") else None
+        if problem.name in seen:
+            first, before = seen[problem.name]
+            if before == path or (before and path and before.read_bytes() == path.read_bytes()):
+                raise ConfigError(f"problem {problem.name!r} is named twice (as {first!r} and {given!r}); name each problem once")
+            raise ConfigError(
+                f"{first!r} and {given!r} are different problems both named {problem.name!r}, which the results "
+                'could not tell apart; rename one (the "name" in its qcqp-json-v1 file) or run them apart'
+            )
+        seen[problem.name] = given, path
+    return [problem for _, problem in built]
 
 
 def _named_once(named: list[tuple[str, str]]) -> list[str]:
