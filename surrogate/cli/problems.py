@@ -91,20 +91,18 @@ def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
 
 def _built_once(built: list[tuple[str, object]]) -> list:
     """The problems of ``built`` (each as given, a name or a file, and the problem built from it), refusing one
-    problem given twice (``st_e23`` and the file ``problems/data/qcqp/st_e23.json``, a ``--qcqp`` file also in a
-    ``--qcqp`` folder) and two different problems of one name (their rows could not be told apart)."""
-    seen: dict[str, tuple[str, Path | None]] = {}
+    problem given twice: ``st_e23`` and the file ``problems/data/qcqp/st_e23.json``, a ``--qcqp`` file also in a
+    ``--qcqp`` folder, or a copy of a file (the same bytes). Two different files of one name both run (their rows
+    carry their paths)."""
+    import hashlib
+
+    seen: dict[tuple, str] = {}
     for given, problem in built:
-        path = Path(problem.info["path"]).resolve() if problem.info.get("path") else None
-        if problem.name in seen:
-            first, before = seen[problem.name]
-            if before == path or (before and path and before.read_bytes() == path.read_bytes()):
-                raise ConfigError(f"problem {problem.name!r} is named twice (as {first!r} and {given!r}); name each problem once")
-            raise ConfigError(
-                f"{first!r} and {given!r} are different problems both named {problem.name!r}, which the results "
-                'could not tell apart; rename one (the "name" in its qcqp-json-v1 file) or run them apart'
-            )
-        seen[problem.name] = given, path
+        path = problem.info.get("path")
+        key = problem.name, path and hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if key in seen:
+            raise ConfigError(f"problem {problem.name!r} is named twice (as {seen[key]!r} and {given!r}); name each problem once")
+        seen[key] = given
     return [problem for _, problem in built]
 
 
