@@ -8,22 +8,18 @@ from .base import BilinearProblem
 from .boxqp import boxqp, boxqp_instances
 from .pooling import POOLING_INSTANCES, pooling
 from .qcqp import QCQPFormatError, qcqp, qcqp_instances
-from .random_bilinear import random_bilinear
+from .random_bilinear import RANDOM_MAX_PRODUCTS, random_bilinear, random_name
 
 
 def build(name: str) -> BilinearProblem:
-    """A problem by name: a pooling instance (``haverly1``), ``randomN`` or ``randomN-sS`` (N products, seed S),
+    """A problem by name: a pooling instance (``haverly1``), ``randomN`` or ``randomN-sS`` (N products up to
+    :data:`RANDOM_MAX_PRODUCTS`, seed S: :func:`random_name`),
     a BoxQP instance (``spar020-100-1``), a bundled QCQP instance (``st_e23``) or a ``qcqp-json-v1`` file."""
-    import re
-
     if name in POOLING_INSTANCES:
         return pooling(name)
-    match = re.fullmatch(r"random([0-9]+)(?:-s([0-9]+))?", name)  # ASCII digits: \d would take '٨' for 8
-    if match:
-        written = f"random{int(match.group(1))}" + ("" if match.group(2) is None else f"-s{int(match.group(2))}")
-        if name != written:  # random0008 is random8: one name per problem, as the scale suite asks
-            raise ValueError(f"problem {name!r}: write it {written!r}, without leading zeros")
-        return random_bilinear(int(match.group(1)), int(match.group(2) or 0))
+    parsed = random_name(name)  # N up to RANDOM_MAX_PRODUCTS, without leading zeros: one name per problem
+    if parsed is not None:
+        return random_bilinear(*parsed)
     if name.startswith("spar"):
         return boxqp(name)
     if name.endswith(".json") or name in {p.stem for p in qcqp_instances()}:
@@ -37,6 +33,6 @@ def build(name: str) -> BilinearProblem:
 
 
 __all__ = [
-    "POOLING_INSTANCES", "BilinearProblem", "QCQPFormatError", "boxqp", "boxqp_instances", "build", "pooling", "qcqp",
-    "qcqp_instances", "random_bilinear",
+    "POOLING_INSTANCES", "RANDOM_MAX_PRODUCTS", "BilinearProblem", "QCQPFormatError", "boxqp", "boxqp_instances", "build",
+    "pooling", "qcqp", "qcqp_instances", "random_bilinear", "random_name",
 ]

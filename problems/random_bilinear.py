@@ -14,11 +14,48 @@ polished. The optimum is not known in closed form: SCIP provides it.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyomo.environ as pyo
 
 from .base import BilinearProblem
+
+#: The most products a random problem built by name (``randomN-sS``) may have: the scale suite's largest has 64,
+#: and one of a million products builds for minutes.
+RANDOM_MAX_PRODUCTS = 10_000
+_NAME = re.compile(r"random([0-9]+)(?:-s([0-9]+))?")  # ASCII digits: \d would take '٨' for 8
+
+
+def random_name(name: str) -> tuple[int, int] | None:
+    """``(n_products, seed)`` of the random problem named ``name`` (``randomN-sS``, or ``randomN`` for seed 0), or
+    ``None`` where ``name`` names no random problem: the one reading of these names, by :func:`problems.build`, the
+    ``surrogate problems`` command and the scale benchmark.
+
+    >>> random_name("random8-s2"), random_name("random8"), random_name("haverly1")
+    ((8, 2), (8, 0), None)
+
+    Raises
+    ------
+    ValueError
+        For leading zeros (``random08`` would build ``random8`` under a second name), or ``N`` outside 1 to
+        :data:`RANDOM_MAX_PRODUCTS`.
+    """
+    match = _NAME.fullmatch(name) if isinstance(name, str) else None
+    if match is None:
+        return None
+    n_products, seed = int(match.group(1)), int(match.group(2) or 0)
+    written = f"random{n_products}" + ("" if match.group(2) is None else f"-s{seed}")
+    if name != written:
+        raise ValueError(f"problem {name!r}: write it {written!r}, without leading zeros")
+    if n_products > RANDOM_MAX_PRODUCTS:
+        raise ValueError(
+            f"problem {name!r}: {n_products} products is more than the {RANDOM_MAX_PRODUCTS} a random problem may have; "
+            f"use N <= {RANDOM_MAX_PRODUCTS}, e.g. random64-s0"
+        )
+    if n_products < 1:
+        raise ValueError(f"problem {name!r} has no products; use N from 1 to {RANDOM_MAX_PRODUCTS}, e.g. random8-s0")
+    return n_products, seed
 
 
 def random_bilinear(n_products: int, seed: int = 0) -> BilinearProblem:

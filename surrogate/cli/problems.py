@@ -83,27 +83,42 @@ def _problems_to_run(names: list[str], qcqp_paths: list[Path]) -> list:
         files += found
     named = _named_once([(name, n) for name in names for n in (POOLING_INSTANCES if name == "pooling" else [name])])
     try:
-        built = [build(name) for name in named]
-        return built + [qcqp(path) for path in files]
+        built = [(name, build(name)) for name in named] + [(str(path), qcqp(path)) for path in files]
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    return _built_once(built)
+
+
+def _built_once(built: list[tuple[str, object]]) -> list:
+    """The problems of ``built`` (each as given, a name or a file, and the problem built from it), refusing one
+    problem given twice: ``st_e23`` and the file ``problems/data/qcqp/st_e23.json``, a ``--qcqp`` file also in a
+    ``--qcqp`` folder, or a copy of a file (the same bytes). Two different files of one name both run (their rows
+    carry their paths)."""
+    import hashlib
+
+    seen: dict[tuple, str] = {}
+    for given, problem in built:
+        path = problem.info.get("path")
+        key = problem.name, path and hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if key in seen:
+            raise ConfigError(f"problem {problem.name!r} is named twice (as {seen[key]!r} and {given!r}); name each problem once")
+        seen[key] = given
+    return [problem for _, problem in built]
 
 
 def _named_once(named: list[tuple[str, str]]) -> list[str]:
     """The problems of ``named`` (each as given, e.g. 'pooling', and the problem's name), checked before any is built:
-    a random problem of more products than ``bench scale`` takes is refused
-    (:func:`~surrogate.experiments.scale_suite.check_random_size`), and so is one problem named twice
-    (``random2`` is ``random2-s0``; 'pooling' names ``haverly1``)."""
-    import re
-
-    from ..experiments.scale_suite import check_random_size
-
+    a random problem's name is read as :func:`problems.build` reads it (:func:`problems.random_name`: N up to its
+    cap, no leading zeros), and one problem named twice is refused (``random2`` is ``random2-s0``; 'pooling' names
+    ``haverly1``)."""
+    random_name = problems_package().random_name
     seen: dict[str, str] = {}
     for given, name in named:
-        match = re.fullmatch(r"random([0-9]+)(?:-s([0-9]+))?", name)
-        if match:
-            check_random_size(name, int(match.group(1)))
-        problem = f"random{int(match.group(1))}-s{int(match.group(2) or 0)}" if match else name
+        try:
+            random = random_name(name)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        problem = name if random is None else f"random{random[0]}-s{random[1]}"
         if problem in seen:
             spelled = " and ".join(dict.fromkeys(map(repr, (seen[problem], given))))
             raise ConfigError(f"problem {problem!r} is named twice (as {spelled}); name each problem once")

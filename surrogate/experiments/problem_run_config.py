@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from ..milp.polish import DEFAULT_RESTARTS, check_restarts
-from ..milp.solver_config import MAX_TIME_LIMIT, SolverConfig
+from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import start_config
 from ..options import check_flags, check_seconds, is_number, plain_numbers
 
@@ -65,10 +65,7 @@ class ProblemRunConfig:
                 f"ProblemRunConfig: solver={self.solver!r} must be a SolverConfig, e.g. SolverConfig(time_limit=60)"
             )
         check_flags("ProblemRunConfig", scip=self.scip, error_aware=self.error_aware, implied_bounds=self.implied_bounds)
-        if not is_number(self.scip_time_limit, low=0, low_open=True, high=MAX_TIME_LIMIT):
-            raise ConfigError(
-                f"ProblemRunConfig: scip_time_limit={self.scip_time_limit!r} must be a positive number of seconds up to {MAX_TIME_LIMIT:g}"
-            )
+        check_seconds("ProblemRunConfig: scip_time_limit", self.scip_time_limit)
         check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
         check_seconds("ProblemRunConfig: start_patience", self.start_patience, zero=True)  # under its own name
         start_config(self.solver, seed=self.start_seed, patience=self.start_patience, clock=self.start_clock)  # checks them

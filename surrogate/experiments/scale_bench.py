@@ -323,11 +323,13 @@ def _config_record(config: ScaleBenchConfig, nets: list[NetRef], command: str | 
 
 
 def _adopt(cache, todo, reuse, *, record) -> dict:
-    """Write ``config.json`` (``record(**extra)``) before copying into ``cache`` the units ``reuse`` finished (a run
-    stopped while copying leaves a folder it resumes, or --fresh empties); return the record's keys for them."""
-    write_text(cache.root.parent / CONFIG_FILE, record(complete=False))
+    """Write ``config.json`` (``record(**extra)``, naming the folders ``reuse``), once, before copying into ``cache``
+    the units they finished (a run stopped while copying leaves a folder it resumes, or --fresh empties); return the
+    final record's keys for them (``adopted_units`` too)."""
+    sources = {"reused_from": [str(Path(r).resolve()) for r in reuse]} if reuse else {}
+    write_text(cache.root.parent / CONFIG_FILE, record(complete=False, **sources))
     adopted = adopt_units(cache, todo, reuse, accept=well_formed)
-    return {"reused_from": [str(Path(r).resolve()) for r in reuse], "adopted_units": adopted} if reuse else {}
+    return {**sources, "adopted_units": adopted} if reuse else sources
 
 
 def _check_routes(config: ScaleBenchConfig) -> None:
@@ -382,7 +384,6 @@ def run_scale_bench(
     # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
     with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), kind="scale", fresh=fresh) as cache:
         sources = _adopt(cache, todo, reuse, record=lambda **extra: _config_record(config, nets, command, **extra))
-        write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, complete=False, **sources))
         done = run_units(
             todo, runner, cache, out_dir / NETS_DIR, counts=counts, desc="scale", unit_name="solve", progress=progress
         )

@@ -14,7 +14,6 @@ the exact model (:func:`solve_exact`, run once and cached in the results folder)
 from __future__ import annotations
 
 import math
-import re
 
 from .problem_package import problems_package
 
@@ -52,9 +51,17 @@ RANDOM_OPTIMA = {
     "random64-s1": -32.02940694952214,
     "random64-s2": -37.56940925450148,
 }
-#: The most products a ``randomN-sS`` instance may have (the suite's largest has 64; one of a million built for minutes).
-RANDOM_MAX_PRODUCTS = 10_000
-_RANDOM = re.compile(r"random([0-9]+)-s([0-9]+)")  # ASCII digits: \d would take '٨' for 8
+
+
+def random_instance(instance: str) -> tuple[int, int] | None:
+    """``(n_products, seed)`` of a random instance, ``None`` for another (:func:`problems.random_name`, whose
+    :class:`ValueError` for a bad random name is a :class:`~surrogate.errors.ConfigError` here)."""
+    from ..errors import ConfigError
+
+    try:
+        return problems_package().random_name(instance)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def family(instance: str) -> str:
@@ -63,49 +70,34 @@ def family(instance: str) -> str:
     >>> family("random8-s0"), family("foulds2")
     ('random', 'pooling')
     """
-    return "random" if _RANDOM.fullmatch(instance) else "pooling"
+    return "pooling" if random_instance(instance) is None else "random"
 
 
 def check_instance(instance: str) -> None:
     """Raise :class:`~surrogate.errors.ConfigError` unless ``instance`` is a pooling instance or ``randomN-sS``
-    written without leading zeros (one name per problem) with ``N`` from 1 to :data:`RANDOM_MAX_PRODUCTS`."""
-    POOLING_INSTANCES = problems_package().POOLING_INSTANCES
+    (:func:`random_instance`) written with its seed (one name per problem)."""
+    problems = problems_package()
 
     from ..errors import ConfigError
 
-    match = _RANDOM.fullmatch(instance) if isinstance(instance, str) else None
-    if instance in POOLING_INSTANCES:
+    if instance in problems.POOLING_INSTANCES:
         return
-    if match and int(match.group(1)) >= 1:
-        name = f"random{int(match.group(1))}-s{int(match.group(2))}"
-        if instance != name:  # random0008-s0 is random8-s0: it would run the same problem twice under two names
-            raise ConfigError(f"instance {instance!r}: write it {name!r}, without leading zeros")
-        check_random_size(instance, int(match.group(1)))
-        return
-    raise ConfigError(
-        f"unknown instance {instance!r}; use randomN-sS (N products from 1 to {RANDOM_MAX_PRODUCTS}, seed S, "
-        f"e.g. random8-s0) or a pooling instance ({', '.join(POOLING_INSTANCES)})"
-    )
-
-
-def check_random_size(name: str, n_products: int) -> None:
-    """Raise :class:`~surrogate.errors.ConfigError` if the random problem ``name`` has more than
-    :data:`RANDOM_MAX_PRODUCTS` products (one of a million builds for minutes)."""
-    from ..errors import ConfigError
-
-    if n_products > RANDOM_MAX_PRODUCTS:
+    random = random_instance(instance) if isinstance(instance, str) else None
+    if random is None:
         raise ConfigError(
-            f"instance {name!r}: {n_products} products is more than the {RANDOM_MAX_PRODUCTS} a random instance may "
-            f"have; use N <= {RANDOM_MAX_PRODUCTS}, e.g. random64-s0"
+            f"unknown instance {instance!r}; use randomN-sS (N products from 1 to {problems.RANDOM_MAX_PRODUCTS}, "
+            f"seed S, e.g. random8-s0) or a pooling instance ({', '.join(problems.POOLING_INSTANCES)})"
         )
+    if instance != f"random{random[0]}-s{random[1]}":  # random8 is random8-s0: it would run under two names
+        raise ConfigError(f"instance {instance!r}: write it 'random{random[0]}-s{random[1]}', with its seed")
 
 
 def products(instance: str) -> int:
     """How many products ``x*y`` the instance has (for ordering the work, largest first)."""
     problems = problems_package()
 
-    match = _RANDOM.fullmatch(instance)
-    return int(match.group(1)) if match else int(problems.build(instance).info["bilinear_terms"])
+    random = random_instance(instance)
+    return random[0] if random is not None else int(problems.build(instance).info["bilinear_terms"])
 
 
 def recorded_optimum(instance: str) -> tuple[float, str] | None:

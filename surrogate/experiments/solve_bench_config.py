@@ -10,11 +10,11 @@ from ..errors import ConfigError
 from ..milp.baselines import parse_baseline
 from ..milp.bilinear import DEFAULT_ZOO
 from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT
-from ..milp.solver_config import MAX_TIME_LIMIT, SolverConfig
+from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import StartConfig
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
-from ..options import MAX_SEED, check_filled, default_of, filled, is_number, plain_numbers
+from ..options import MAX_SEED, check_filled, check_seconds, default_of, filled, is_number, plain_numbers
 from ..train.protocols import BEST
 from .problem_package import problems_package
 from .sweep_config import SweepConfig
@@ -157,10 +157,7 @@ class SolveBenchConfig:
         for name in ("instances", "random_seed"):
             if not is_number(getattr(self, name), integer=True, low=0, high=MAX_SEED):
                 raise ConfigError(f"SolveBenchConfig: {name}={getattr(self, name)!r} must be an integer in [0, {MAX_SEED}]")
-        if not is_number(self.obbt_time_limit, low=0, low_open=True, high=MAX_TIME_LIMIT):
-            raise ConfigError(
-                f"SolveBenchConfig: obbt_time_limit={self.obbt_time_limit!r} must be positive seconds up to {MAX_TIME_LIMIT:g}"
-            )
+        check_seconds("SolveBenchConfig: obbt_time_limit", self.obbt_time_limit)
         for name in ("nets", "random_sizes"):
             repeated = sorted({str(v) for v in getattr(self, name) if getattr(self, name).count(v) > 1})
             if repeated:

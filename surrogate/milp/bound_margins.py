@@ -38,13 +38,19 @@ def is_integral(value: float | None) -> bool:
     return value is not None and float(value).is_integer()
 
 
+def rounded_exactly(value: float | None, *, integer: bool) -> bool:
+    """Whether ``value``, a bound FBBT derived for a variable (``integer``: an integer one), is exact: a whole
+    number FBBT rounded an integer's bound to, within :data:`EXACT_INTEGER_LIMIT`."""
+    return integer and is_integral(value) and abs(value) <= EXACT_INTEGER_LIMIT
+
+
 def fbbt_side(value: float, side: int, *, old: float | None, opposite: float | None, exact: bool, integer: bool) -> float:
     """The bound to keep for ``side`` of a variable FBBT bounded by ``value`` (module docstring).
 
     ``old``: the side's bound before FBBT (``None``: none); ``opposite``: the other side's bound after FBBT;
     ``exact``: whether that one is exact; ``integer``: whether the variable is an integer.
     """
-    if integer and is_integral(value) and abs(value) <= EXACT_INTEGER_LIMIT:  # FBBT rounded it
+    if rounded_exactly(value, integer=integer):  # FBBT rounded it
         return value
     if exact and opposite is not None and abs(value - opposite) <= SNAP_WIDTH:
         return opposite  # a point, not a sliver

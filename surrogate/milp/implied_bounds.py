@@ -58,7 +58,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 
 from ..errors import ConfigError, InfeasibleModelError
 from ..options import check_flags, check_seconds, is_number
-from .bound_margins import LP_MARGIN, fbbt_side, is_integral, outward
+from .bound_margins import LP_MARGIN, fbbt_side, outward, rounded_exactly
 from .model_components import find_named, lies_within
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
@@ -315,7 +315,7 @@ def _record_fbbt(wanted, old, found) -> None:
     (:func:`~surrogate.milp.bound_margins.fbbt_side`); a side the margin puts back to ``old`` is not kept."""
     for var in wanted:
         values = _bounds(var)
-        exact = [v == o or (var.is_integer() and is_integral(v)) for v, o in zip(values, old[var])]
+        exact = [v == o or rounded_exactly(v, integer=var.is_integer()) for v, o in zip(values, old[var])]
         for side in (0, 1):
             value, before = values[side], old[var][side]
             if not _tighter(value, before, side):

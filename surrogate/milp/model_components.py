@@ -226,16 +226,31 @@ def lies_within(component, block) -> bool:
     return False
 
 
-def find_like(target, component, model):
+class VariablesRead:
+    """The variables that ``model``'s rows and objectives (active or not) read: the rows are walked at the first
+    question only, into a dict by ``id``, so that :func:`find_like` asked about many variables of another model
+    walks them once. It holds while no row of ``model`` is edited."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.by_id: dict[int, object] | None = None
+
+    def __contains__(self, var) -> bool:
+        if self.by_id is None:
+            self.by_id = {id(v): v for v in seen_variables(self.model, inactive=True)}
+        return self.by_id.get(id(var)) is var
+
+
+def find_like(target, component, model, *, read: VariablesRead | None = None):
     """The component of ``target`` (``model`` or a clone of it) in ``component``'s place, or ``None``: found by its
     ``ComponentUID`` relative to ``model`` where ``model`` holds ``component``. A variable that ``model`` reads from
     outside it (a parent's, which a clone shares) is itself, never one of ``model``'s own of the same name; another
     component outside ``model`` in its own model is in no place of it. Else (``model`` is a clone of the model or
     block that holds ``component``, perhaps since edited) it is found relative to each block above ``component``,
-    from its model down."""
+    from its model down. ``read``: the :class:`VariablesRead` of ``model``, kept by a caller that asks about many."""
     if lies_within(component, model):
         contexts = [model]
-    elif component.model() is model.model() or (component.ctype is pyo.Var and _reads(model, component)):
+    elif component.model() is model.model() or (component.ctype is pyo.Var and component in (read or VariablesRead(model))):
         return component if component.ctype is pyo.Var else None
     else:
         twin = _outside_twin(component, model) if component.ctype is pyo.Var else None
@@ -255,11 +270,6 @@ def _outside_twin(var, model):
     root = model.model()
     twin = root.find_component(ComponentUID(var, context=var.model()))
     return twin if getattr(twin, "ctype", None) is pyo.Var and not lies_within(twin, model) else None
-
-
-def _reads(model, var) -> bool:
-    """Whether a row or objective of ``model`` (active or not) reads ``var`` itself."""
-    return any(v is var for v in seen_variables(model, inactive=True))
 
 
 def _blocks_above(component) -> list:

@@ -305,7 +305,7 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
     except BaseException:  # a product that fails part-way (or a warning turned into an error): undo it all
         for comp in touched:
             comp.activate()
-            unmark_replaced(comp)
+        unmark_replaced(touched)
         model.del_component(block)
         raise
     getattr(block, RECORD).built(factor_boxes(products.values(), factors, follows_params=follows_params))

@@ -75,11 +75,17 @@ def mark_replaced(row, by: str) -> None:
     getattr(block, MARK).append((row, by))  # a list of the block's own: clone() copies it, unmark_replaced replaces it
 
 
-def unmark_replaced(row) -> None:
-    """Drop ``row`` from its block's :data:`MARK` (its replacement was undone)."""
-    block = owner(row)
-    if block is not None and hasattr(block, MARK):
-        setattr(block, MARK, [(r, by) for r, by in getattr(block, MARK) if r is not row])
+def unmark_replaced(rows) -> None:
+    """Drop ``rows`` from their blocks' :data:`MARK` (their replacement was undone): each block's list is
+    rebuilt once, however many of its rows are dropped."""
+    dropped: dict[int, tuple] = {}  # by the block's id: (block, ids of its rows dropped)
+    for row in rows:
+        block = owner(row)
+        if block is not None:
+            dropped.setdefault(id(block), (block, set()))[1].add(id(row))
+    for block, ids in dropped.values():
+        if hasattr(block, MARK):
+            setattr(block, MARK, [(r, by) for r, by in getattr(block, MARK) if id(r) not in ids])
 
 
 def bound_slack(bound: float) -> float:
@@ -376,11 +382,10 @@ class RewriteRecord(FactorRecord):
         """Activate every original again (with a sense given to its copy since; one deleted since is left out) and
         delete the block from its parent."""
         self._follow_senses()
-        for item in self.rewritten:
-            if not self.kept(item):
-                continue
-            item.original.activate()
-            unmark_replaced(item.original)
+        kept = [item.original for item in self.rewritten if self.kept(item)]
+        for original in kept:
+            original.activate()
+        unmark_replaced(kept)
         self.block.parent_block().del_component(self.block)
 
 

@@ -57,7 +57,7 @@ from pyomo.common.collections import ComponentMap
 from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
-from .model_components import check_one_objective, find_like, lies_within, seen_variables, standalone_clone
+from .model_components import VariablesRead, check_one_objective, find_like, lies_within, seen_variables, standalone_clone
 from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
@@ -89,7 +89,7 @@ class _Search:
     (built once; fixing variables only changes column bounds) serves every LP.
     """
 
-    def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None, digits=()):
+    def __init__(self, model, copies, config: StartConfig, *, begin: float | None = None, digits=(), read=None):
         self.config, self.start = config, now() if begin is None else begin
         self.found = False  # a feasible point is loaded in the clone: no more patience (StartConfig.patience)
         self.model = m = standalone_clone(model)  # an indexed block's element: a model of its own
@@ -97,12 +97,12 @@ class _Search:
         self.pairs = list(zip(model.component_data_objects(pyo.Var), m.component_data_objects(pyo.Var)))
         blocks = [find_like(m, c.block, model) for c in copies]
         # each copy's inputs and indicators, found in the clone by their place in the model
-        self.copies = [clone_copy(m, c, model) for c in copies]
+        self.copies = [clone_copy(m, c, model, read=read) for c in copies]
         inside = {id(b) for b in blocks}
         # each IntegerProduct's factor and digits in the clone: the digits follow the factor (hold_integers)
         pair_of = ComponentMap(self.pairs)
         # v of model, or of what it was cloned from; one read from outside model (a parent's) is shared by the clone
-        clone_of = lambda v: pair_of.get(find_like(model, v, model), v)  # noqa: E731
+        clone_of = lambda v: pair_of.get(find_like(model, v, model, read=read), v)  # noqa: E731
         self.digits = [(p, clone_of(p.factor), [clone_of(b) for b in p.bits.values()]) for p in digits]
         derived = {id(b) for _, _, bits in self.digits for b in bits}
         # the model's own integer variables (not another block's through a Reference), held at rounded values once a
@@ -253,13 +253,13 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
 def _search(model, surrogates, config: StartConfig) -> StartResult:
     """The body of :func:`activation_start`, timed on the search clock (its ``seconds`` are that clock's)."""
     begin = now()
-    copies = encoded_copies(surrogates)
-    check_owned_copies(model, copies, integer_products(surrogates))
+    copies, read = encoded_copies(surrogates), VariablesRead(model)  # the rows model reads, walked once for both
+    check_owned_copies(model, copies, integer_products(surrogates), read=read)
     seeds: list = [None]
     if config.seed == "exact":
         point = exact_point(model, surrogates, time_limit=EXACT_SEED_SHARE * config.time_limit)
         seeds = [point, None] if point is not None else seeds
-    search = _Search(model, copies, config, begin=begin, digits=integer_products(surrogates))
+    search = _Search(model, copies, config, begin=begin, digits=integer_products(surrogates), read=read)
     rounds, violation = 0, math.nan
     for point in seeds:
         if search.left() <= 0 or math.isnan(search.seed(point)):

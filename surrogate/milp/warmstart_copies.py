@@ -49,14 +49,15 @@ def encoded_copies(surrogates) -> list:
     return copies
 
 
-def check_owned_copies(model, copies, digits=()) -> None:
+def check_owned_copies(model, copies, digits=(), *, read=None) -> None:
     """Raise :class:`ConfigError` unless every encoding of ``copies`` is a block of ``model`` now, or of the
     model or block ``model`` was cloned from (the search finds a copy's parts by their place,
     :func:`~surrogate.milp.model_components.find_like`), and every factor and digit of the
     :class:`~surrogate.milp.integer_products.IntegerProduct` s ``digits`` is a variable of it.
 
     A report of another model, or of a replacement that was undone, names blocks that ``model``
-    does not hold, or that hold other variables under that name.
+    does not hold, or that hold other variables under that name. ``read``: ``model``'s
+    :class:`~surrogate.milp.model_components.VariablesRead`, kept by the caller for its next lookups.
     """
 
     def names(block) -> list[str]:
@@ -64,11 +65,13 @@ def check_owned_copies(model, copies, digits=()) -> None:
         return [v.getname(fully_qualified=True, relative_to=block) for v in variables]
 
     def owned(copy) -> bool:
-        found = find_like(model, copy.block, model)
+        found = find_like(model, copy.block, model, read=read)
         return found is copy.block or (found is not None and names(found) == names(copy.block))
 
     parts = [v for p in digits for v in (p.factor, *p.bits.values())]
-    foreign = [c.block.name for c in copies if not owned(c)] + [v.name for v in parts if find_like(model, v, model) is None]
+    foreign = [c.block.name for c in copies if not owned(c)] + [
+        v.name for v in parts if find_like(model, v, model, read=read) is None
+    ]
     if foreign:
         raise ConfigError(
             f"activation_start: the surrogate {foreign[0]!r} is not part of model {model.name!r} (the report "
@@ -124,15 +127,15 @@ def net_values(net) -> Callable[[np.ndarray, float], list]:
     return values
 
 
-def clone_copy(m, copy, model) -> SearchCopy:
+def clone_copy(m, copy, model, *, read=None) -> SearchCopy:
     """``copy`` (of ``model``, or of the model or block it was cloned from) as a :class:`SearchCopy` of ``model``'s
-    clone ``m``, found there by its place (:func:`~surrogate.milp.model_components.find_like`)."""
+    clone ``m``, found there by its place (:func:`~surrogate.milp.model_components.find_like`, with ``read``)."""
     if isinstance(copy, EncodedSurrogate):
         block = find_like(m, copy.block, model)
         layers = tuple(find_like(m, layer, model) for layer in copy.indicators)
         return SearchCopy(tuple(block.inputs.values()), layers, net_values(copy.net))
     baseline, block = copy.baseline, find_like(m, copy.block, model)
-    inputs = tuple(find_like(m, v, model) for v in copy.inputs)  # by ComponentUID: an index may hold None
+    inputs = tuple(find_like(m, v, model, read=read) for v in copy.inputs)  # by ComponentUID: an index may hold None
     if any(v is None for v in inputs):
         raise ConfigError(f"baseline block {copy.block.name!r}: its inputs must be variables of the model for a warm start")
     indicators = tuple(block.component(name) for name in baseline.indicator_names)

@@ -46,7 +46,7 @@ def test_problems_command_rejects_unknown_names(capsys):
     ("names", "message"),
     [
         # built for minutes: bench scale's cap on random instances holds here too
-        (["random1000000"], r"instance 'random1000000': 1000000 products is more than the 10000 .* N <= 10000"),
+        (["random1000000"], r"problem 'random1000000': 1000000 products is more than the 10000 .* N <= 10000"),
         (["random20000-s0"], r"20000 products is more than the 10000"),
         (["random2", "random2-s0"], r"problem 'random2-s0' is named twice \(as 'random2' and 'random2-s0'\); name each"),
         (["pooling", "haverly1"], r"problem 'haverly1' is named twice \(as 'pooling' and 'haverly1'\)"),
@@ -115,3 +115,21 @@ def test_problems_out_holds_one_runs_files_and_is_locked_while_it_runs(tmp_path,
     assert main(["problems", "haverly3", "--no-scip", "--quiet", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["results.csv", "results.json"]
     assert list(pd.read_csv(out / "results.csv")["problem"]) == ["haverly3"]  # no summary.json of the earlier run beside it
+
+
+def test_problems_refuses_one_problem_given_by_name_and_by_file(tmp_path, capsys):
+    """st_e23 and problems/data/qcqp/st_e23.json (or a --qcqp file in a --qcqp folder also given) ran it twice."""
+    import problems
+
+    bundled = next(p for p in problems.qcqp_instances() if p.stem == "st_e23")
+    copy = tmp_path / "copy" / "st_e23.json"
+    copy.parent.mkdir()
+    copy.write_bytes(bundled.read_bytes())
+    same = r"problem 'st_e23' is named twice \(as 'st_e23' and '[^']*st_e23\.json'\); name each problem once"
+    for args, message in [
+        (["st_e23", str(bundled)], same),
+        (["st_e23", "--qcqp", str(bundled.parent)], same),
+        (["--qcqp", str(bundled), "--qcqp", str(copy)], r"problem 'st_e23' is named twice"),
+    ]:
+        assert main(["problems", *args, "--no-scip", "--quiet", "--time-limit", "2"]) == 2  # short if it runs
+        assert re.search(message, capsys.readouterr().err)

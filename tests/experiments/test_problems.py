@@ -1,6 +1,7 @@
 """Problem builders against recorded optima; polishing, bounds and statuses."""
 
 import math
+import re
 from dataclasses import replace
 
 import pyomo.environ as pyo
@@ -125,6 +126,11 @@ def test_builders_refuse_unknown_names():
         build("random0008")  # built random8 under a second name
     with pytest.raises(ValueError, match="problem 'random8-s02': write it 'random8-s2', without leading zeros"):
         build("random8-s02")
+    # the cap of `surrogate problems` and `bench scale` was theirs alone: build() took a million products (minutes)
+    with pytest.raises(ValueError, match=r"problem 'random1000000': 1000000 products is more than the 10000 .* N <= 10000"):
+        build("random1000000")
+    with pytest.raises(ValueError, match=r"problem 'random0-s1' has no products; use N from 1 to 10000"):
+        build("random0-s1")
     own = r"it reads only its bundled instances; convert a model of your own to qcqp-json-v1"
     with pytest.raises(ValueError, match=rf"unknown pooling instance 'my/haverly1\.json'; .*\({own}"):
         pooling("my/haverly1.json")
@@ -304,3 +310,21 @@ def test_a_factor_without_bounds_in_a_file_is_refused_in_the_files_terms(tmp_pat
     row = run_problem(qcqp(tmp_path / "free.json"), hand_built("3x8", "shared"), arch="h", config=config)
     assert row["status"] == "refused" and row["message"].startswith("variable 'x[x]' has bounds (None, None)")
     assert row["message"].endswith("in the file: give that variable a finite 'lb' and 'ub' in 'variables', or rows that bound it")
+
+
+@pytest.mark.parametrize("name", ["random8", "random8-s2", "random08", "random8-s02", "random0", "random10001-s0", "haverly1"])
+def test_build_the_problems_command_and_the_scale_suite_read_a_random_name_alike(name):
+    """Three parsers read these names, the size cap in the CLI and the scale suite only: now one (random_name)."""
+    from problems import random_name
+    from surrogate.cli.problems import _named_once
+    from surrogate.experiments.scale_suite import random_instance
+
+    try:
+        expected = random_name(name)
+    except ValueError as exc:
+        for read in (build, lambda n: _named_once([(n, n)]), random_instance):
+            with pytest.raises((ValueError, ConfigError), match=re.escape(str(exc))):
+                read(name)
+        return
+    assert random_instance(name) == expected and _named_once([(name, name)]) == [name]
+    assert expected is None or build(name).name == f"random{expected[0]}-s{expected[1]}"

@@ -231,10 +231,11 @@ def test_a_recorded_random_optimum_is_scips():
     [
         ({"encodings": ("fast",)}, r"encodings \['fast'\] unknown; choose from omlt-bigm"),
         ({"encodings": ()}, "unknown; choose from"),
-        ({"instances": ("random0-s1",)}, "unknown instance 'random0-s1'; use randomN-sS"),
+        ({"instances": ("random0-s1",)}, "problem 'random0-s1' has no products; use N from 1 to 10000"),
+        ({"instances": ("random8",)}, "instance 'random8': write it 'random8-s0', with its seed"),
         # random0008-s0 ran random8-s0 a second time, past the duplicate check; a million products built for minutes
-        ({"instances": ("random8-s0", "random0008-s0")}, "instance 'random0008-s0': write it 'random8-s0', without leading"),
-        ({"instances": ("random8-s00",)}, "instance 'random8-s00': write it 'random8-s0', without leading zeros"),
+        ({"instances": ("random8-s0", "random0008-s0")}, "problem 'random0008-s0': write it 'random8-s0', without leading"),
+        ({"instances": ("random8-s00",)}, "problem 'random8-s00': write it 'random8-s0', without leading zeros"),
         ({"instances": ("random1000000-s0",)}, r"1000000 products is more than the 10000 .* N <= 10000, e.g. random64-s0"),
         ({"instances": ("nowhere",)}, "or a pooling instance"),
         ({"instances": ("random\u0668-s0",)}, "unknown instance 'random\u0668-s0'; use randomN-sS"),  # was 'leading zeros'
@@ -637,3 +638,23 @@ def test_a_run_stopped_while_adopting_units_leaves_a_folder_that_fresh_empties(t
     with open_results_folder(tmp_path, config.to_dict(), kind="scale", fresh=True) as cache:
         assert len(cache) == 0 and not (tmp_path / "config.json").exists()
     assert isinstance(cache, UnitCache)
+
+
+def test_config_json_is_written_once_before_the_units_run(tmp_path, monkeypatch):
+    """It was written before --reuse's units were adopted, then again (the same record, or with reused_from) after."""
+    from surrogate.experiments import scale_bench
+
+    written, real = [], scale_bench.write_text
+    monkeypatch.setattr(scale_bench, "write_text", lambda path, text: written.append((path.name, text)) or real(path, text))
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scale_bench, "run_units", stopped)
+    (tmp_path / "old" / "cache").mkdir(parents=True)
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",))
+    with pytest.raises(KeyboardInterrupt):
+        run_scale_bench(config, tmp_path / "run", executor=ExecutorConfig(workers=1), progress=False, reuse=[tmp_path / "old"])
+    assert [name for name, _ in written] == ["config.json"]
+    record = json.loads(written[0][1])
+    assert not record["complete"] and record["reused_from"] == [str((tmp_path / "old").resolve())]

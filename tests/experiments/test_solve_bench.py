@@ -85,7 +85,7 @@ def test_bad_config_names_the_field():
         SolveBenchConfig(partition_max_products=0)
     with pytest.raises(ConfigError, match=r"instances=-1 must be an integer in \[0, "):
         SolveBenchConfig(instances=-1)
-    with pytest.raises(ConfigError, match="obbt_time_limit=0 must be positive seconds"):
+    with pytest.raises(ConfigError, match="obbt_time_limit=0 must be a positive number of seconds"):
         SolveBenchConfig(obbt_time_limit=0)
     with pytest.raises(ConfigError, match="solver must be a SolverConfig"):
         SolveBenchConfig(solver={"time_limit": 5})

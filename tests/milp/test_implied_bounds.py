@@ -457,3 +457,18 @@ def test_a_huge_integer_bound_keeps_its_margin():
     kw = {"old": None, "opposite": 0.0, "exact": False, "integer": True}
     assert fbbt_side(7.0, 1, **kw) == 7.0
     assert fbbt_side(1e12, 1, **kw) > 1e12 and EXACT_INTEGER_LIMIT < 1e12
+
+
+def test_a_huge_integer_bound_is_not_exact_for_the_opposite_side_either():
+    """_record_fbbt took any whole bound of an integer as exact (no 1e9 limit, unlike fbbt_side), so the opposite
+    side snapped onto it: n == 2e12 became the point [2e12, 2e12], with no margin on either side."""
+    m = pyo.ConcreteModel()
+    m.n, m.y = pyo.Var(domain=pyo.Integers), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.n == 2e12)
+    m.o = pyo.Objective(expr=m.n * m.y)
+    tighten_product_bounds(m, lp=False)
+    assert m.n.lb < 2e12 < m.n.ub
+    from surrogate.milp.bound_margins import rounded_exactly  # the one test of both
+
+    assert rounded_exactly(7.0, integer=True) and not rounded_exactly(2e12, integer=True)
+    assert not rounded_exactly(7.0, integer=False) and not rounded_exactly(None, integer=True)

@@ -519,3 +519,17 @@ def test_a_start_leaves_an_integer_a_block_reads_through_a_reference_as_the_user
     result, found = solve_with_start(m.s, report, config, start=StartConfig(time_limit=3, seed=seed))
     assert found.found and result.optimal and result.objective == pytest.approx(3.5625, abs=1e-3)  # SCIP: 3.5625
     assert m.t.n.domain is pyo.Integers and not m.t.n.fixed
+
+
+def test_a_start_on_a_clone_walks_its_rows_once_for_every_variable_of_the_report(monkeypatch):
+    """find_like walked the clone's rows once per variable of the report's model (an integer factor's digits), and
+    the start asked it twice for each: the rows are walked once, into a lookup both ask."""
+    from surrogate.milp import model_components
+
+    m, s = _reads_its_parent(True)
+    report = replace_products(s, "3x8")
+    walks = []
+    seen = model_components.seen_variables
+    monkeypatch.setattr(model_components, "seen_variables", lambda *a, **k: walks.append(a) or seen(*a, **k))
+    found = activation_start(s.clone(), report, config=StartConfig(time_limit=2))
+    assert found.found and len(walks) == 1
