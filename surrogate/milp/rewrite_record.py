@@ -1,11 +1,9 @@
 """What a block of replaced products stands for, checked again before every solve.
 
-:func:`~surrogate.milp.products.rewrite_products` copies each objective and
-constraint that holds a product into a new block, deactivates the original and
-builds every product for its factors' bounds at that moment. The copy does not
-follow later edits of the original, and a product built for a box is wrong
-outside it. A :class:`RewriteRecord` (the block's ``record``) keeps what the
-block was built from, so that :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites`, called by
+:func:`~surrogate.milp.products.rewrite_products` copies each objective and constraint that holds a product
+into a new block, deactivates the original and builds every product for its factors' bounds at that moment.
+The copy does not follow later edits of the original, and a product built for a box is wrong outside it. A
+:class:`RewriteRecord` (the block's ``record``) keeps what the block was built from, so that :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites`, called by
 :func:`~surrogate.milp.solver.solve`, can bring the block up to date or refuse:
 
 * an objective's changed ``sense`` is copied (the copy's expression is the same);
@@ -15,12 +13,10 @@ block was built from, so that :func:`~surrogate.milp.rewrite_refresh.refresh_rew
   (tightened bounds are fine: the product is valid on a smaller box; bounds of mutable ``Param`` s
   are followed where the products read them symbolically, and a constant bound set in their place
   is held against the Params' values);
-* where bounds were derived from the constraints, a constraint changed, deactivated (or a block above it)
-  or deleted, or the bounds widened of a variable those constraints read, since is refused (a
-  :class:`Basis`): the derived box may no longer hold; a variable no constraint reads may widen;
-* the copy of a row whose block above it is deactivated is switched off with it, and on again once the
-  block is (:func:`~surrogate.milp.rewrite_refresh.refresh_rewrites`); a block inside the block (a
-  product's net or ``_scaled`` block) deactivated or deleted is refused.
+* where bounds were derived from the constraints, a constraint changed, deactivated (or a block above it) or
+  deleted, or a variable they read widened, since is refused (a :class:`Basis`): the derived box may not hold;
+* a row's copy follows the blocks above its original (off while one is deactivated); a block inside the block
+  (a product's net or ``_scaled`` block) deactivated or deleted is refused.
 
 :func:`~surrogate.milp.bilinear.bilinear` adds no copies: its block holds a :class:`FactorRecord`,
 the factor checks alone.
