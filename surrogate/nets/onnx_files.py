@@ -4,7 +4,8 @@ An ONNX model saved with external data (``onnx.save(..., save_as_external_data=T
 exporter for large nets) keeps its weights in other files (``net.onnx.data``); new weights of the same
 shapes leave the ``.onnx`` file byte-identical, so a digest of that file alone does not tell two nets apart.
 
-:func:`below_float32` names the type of a file that computes in less than float32's precision (float16).
+:func:`below_float32` names the type of a file that computes in less than float32's precision (float16);
+:func:`onnx_path` is the one check of a path argument of the ONNX functions.
 """
 
 from __future__ import annotations
@@ -13,11 +14,20 @@ import hashlib
 import os
 from pathlib import Path
 
+from ..errors import ModelFormatError
 from ..files import sha256_bytes
 
 #: Metadata key that :func:`~surrogate.nets.onnx_io.load_onnx` sets on a net whose file computes below float32's
 #: precision, its value the type (:func:`below_float32`, e.g. ``'float16'``); the file's own value is never read.
 PRECISION_KEY = "onnx_precision"
+
+
+def onnx_path(path, where: str) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or :class:`~surrogate.errors.ModelFormatError` naming ``where`` unless it is
+    a ``str`` or a path object (``None``, a number or bytes are no file name)."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise ModelFormatError(f"{where}: path={path!r} must be a file path (a str or pathlib.Path), e.g. 'nets/net.onnx'")
+    return Path(path)
 
 
 def _tensors(graph, *, initializers: bool = True):

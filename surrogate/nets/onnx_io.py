@@ -26,7 +26,7 @@ from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
-from .onnx_files import PRECISION_KEY, below_float32
+from .onnx_files import PRECISION_KEY, below_float32, onnx_path
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_refusals import (
     REORDERING_OPS,
@@ -227,7 +227,7 @@ def _with_export_domain(net: ReluMLP, metadata: dict | None) -> tuple[ReluMLP, d
 
 def _export_path(path: str | os.PathLike) -> Path:
     """``path`` as a :class:`~pathlib.Path`, or :class:`ModelFormatError` naming it where no file can be written."""
-    target, problem = Path(path), None
+    target, problem = onnx_path(path, "export_onnx"), None
     if not os.fspath(path) or target.is_dir():
         problem = "is empty" if not os.fspath(path) else "is a folder"
     else:
@@ -243,7 +243,7 @@ def _export_path(path: str | os.PathLike) -> Path:
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     """The ``surrogate.*`` metadata of an ONNX file (prefix stripped)."""
-    return _metadata_of(_load_proto(Path(path)))
+    return _metadata_of(_load_proto(onnx_path(path, "read_metadata")))
 
 
 def _metadata_of(proto) -> dict[str, str]:
@@ -363,7 +363,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         (``domain``, ``surrogate.Domain``): it is not read. Else, once per file in a session, if a file that
         surrogate did not write declares no domain (:func:`~surrogate.nets.onnx_domain.warn_missing_domain`).
     """
-    path = Path(path)
+    path = onnx_path(path, "load_onnx")
     proto = _load_proto(path)
     if len(proto.graph.output) != 1:  # counted before the rewrites, which may rename an output
         names = ", ".join(o.name for o in proto.graph.output)
