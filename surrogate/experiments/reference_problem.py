@@ -22,7 +22,7 @@ from ..milp.bilinear import bilinear
 from ..milp.encoding import DEFAULT_FORMULATION, add_surrogate, check_formulation
 from ..milp.solver import SolverConfig, SolveResult, Termination, make_solver, solve
 from ..nets.network import ReluMLP
-from ..options import MAX_SEED, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, is_number, plain_numbers
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,7 @@ class ReferenceInstance:
 
 def reference_instances(count: int, *, seed: int = 0) -> list[ReferenceInstance]:
     """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2."""
-    if not is_number(count, integer=True, low=1):
-        raise ConfigError(f"instance count {count!r} must be a positive integer, e.g. 20")
+    check_count("reference_instances: count", count, example=20)
     if not is_number(seed, integer=True, low=0, high=MAX_SEED):
         raise ConfigError(f"reference_instances: seed={seed!r} must be an integer in [0, {MAX_SEED}], e.g. 0")
     rng = np.random.default_rng(seed)

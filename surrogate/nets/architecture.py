@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import ArchitectureError, ConfigError
-from ..options import check_flags, is_number
+from ..options import check_count, check_flags, is_number
 
-#: The most hidden neurons a shape written as text may have, and the most digits of one of its numbers.
-MAX_NEURONS, MAX_DIGITS = 100_000, 6
+#: The most digits of a number in a shape written as text (its hidden neurons are at most :data:`~surrogate.options.MAX_COUNT`).
+MAX_DIGITS = 6
 _UNIFORM = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 _LIST = re.compile(r"^\s*\d+(\s*-\s*\d+)*\s*$")
 
@@ -69,7 +69,7 @@ def _check_sizes(sizes: Sequence[int], what: str) -> tuple[int, ...]:
             raise ArchitectureError(f"{what}: layer size {size!r} is not an integer; give whole numbers such as 2 8 8 1")
         if size < 1:
             raise ArchitectureError(f"{what}: layer size {size} must be at least 1; remove the layer or give it neurons")
-        out.append(int(size))
+        out.append(check_count(f"{what}: layer size", size, error=ArchitectureError))
     return tuple(out)
 
 
@@ -117,6 +117,7 @@ class Architecture:
         if not self.hidden:
             raise ArchitectureError("architecture has no hidden layer; give at least one width, e.g. '1x24'")
         object.__setattr__(self, "hidden", _check_sizes(self.hidden, f"architecture {self.hidden!r}"))
+        check_count(f"architecture {self.hidden!r}: hidden neurons", sum(self.hidden), why="in all", error=ArchitectureError)
         sizes = _check_sizes((self.n_inputs, self.n_outputs), f"architecture {self.hidden!r} inputs/outputs")
         object.__setattr__(self, "n_inputs", sizes[0])
         object.__setattr__(self, "n_outputs", sizes[1])
@@ -134,11 +135,10 @@ class Architecture:
             )
         match = _UNIFORM.match(text)
         if match:
-            if int(match.group(1)) * int(match.group(2)) > MAX_NEURONS:
-                raise ArchitectureError(f"architecture {text!r} has more than {MAX_NEURONS} hidden neurons; pass a smaller shape")
             depth, width = int(match.group(1)), int(match.group(2))
             if depth < 1 or width < 1:
                 raise ArchitectureError(f"architecture {text!r}: depth and width must be at least 1, e.g. '3x8'")
+            check_count(f"architecture {text!r}: hidden neurons", depth * width, why="in all", error=ArchitectureError)
             return cls((width,) * depth)
         if _LIST.match(text):
             widths = tuple(int(part) for part in text.split("-"))
@@ -201,8 +201,7 @@ def check_budget(archs: Sequence[Architecture], budget: int, who: str) -> None:
 
 def constant_width_shapes(budget: int) -> list[Architecture]:
     """Every ``LxW`` with ``L*W == budget``, shallowest first."""
-    if not is_number(budget, integer=True, low=1, high=MAX_NEURONS):
-        raise ArchitectureError(f"neuron budget {budget!r} must be a positive integer up to {MAX_NEURONS}, e.g. 24")
+    check_count("constant_width_shapes: budget", budget, example=24, error=ArchitectureError)
     return [Architecture((budget // depth,) * depth) for depth in range(1, budget + 1) if budget % depth == 0]
 
 
