@@ -327,3 +327,166 @@ def test_import_resolution(tmp_path):
     }
     assert _components(graph) == [["pkg", "pkg.a", "pkg.b", "pkg.sub.c"]]
     assert _cycle_path(graph, ["pkg", "pkg.a", "pkg.b", "pkg.sub.c"]) == ["pkg", "pkg.a", "pkg.b", "pkg"]
+
+
+def public_functions() -> dict[str, object]:
+    """Every function named in an ``__all__`` of the package, by its home (``module.qualname``), each once.
+
+    The modules with an ``__all__`` are found with :mod:`ast` and imported (this check alone imports them); a
+    name is read from its module as a user reads it (``surrogate.train_nets`` from its lazy home too).
+    """
+    import importlib
+    import inspect
+
+    found = {}
+    for module, path in _source_files().items():
+        if not module.startswith("surrogate") or "__all__" not in path.read_text():
+            continue
+        loaded = importlib.import_module(module)
+        for name in getattr(loaded, "__all__", ()):
+            value = getattr(loaded, name)
+            if inspect.isfunction(value):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return found
+
+
+def lacks_parameters_section(function) -> bool:
+    """Whether ``function`` takes parameters but its numpydoc docstring has no ``Parameters`` section."""
+    import inspect
+    import re
+
+    if not inspect.signature(function).parameters:
+        return False
+    return not re.search(r"^Parameters\n-{10}$", inspect.getdoc(function) or "", flags=re.MULTILINE)
+
+
+#: Public functions whose docstrings do not yet list their parameters (by home, ``module.qualname``): they may only
+#: leave this set, as each gets its ``Parameters`` section.
+UNDOCUMENTED_PARAMETERS: frozenset[str] = frozenset(
+    (
+        "surrogate.cli.folders.check_outputs",
+        "surrogate.cli.parser.build_parser",
+        "surrogate.experiments.reference_problem.reference_regret",
+        "surrogate.experiments.scale_bench_nets.load_net",
+        "surrogate.experiments.scale_bench_nets.resolve_nets",
+        "surrogate.experiments.solve_bench.bounds_table",
+        "surrogate.experiments.solve_bench.load_nets",
+        "surrogate.experiments.solve_bench.plan_jobs",
+        "surrogate.experiments.solve_bench.run_job",
+        "surrogate.experiments.solve_bench.run_jobs",
+        "surrogate.experiments.solve_bench.solve_time_folder",
+        "surrogate.experiments.solve_bench_tables.baseline_table",
+        "surrogate.experiments.solve_bench_tables.encoding_summary",
+        "surrogate.experiments.solve_bench_tables.growth_table",
+        "surrogate.experiments.solve_bench_tables.speedup_table",
+        "surrogate.experiments.sweep_jobs.net_filename",
+        "surrogate.experiments.sweep_jobs.net_units",
+        "surrogate.experiments.sweep_jobs.solve_unit",
+        "surrogate.experiments.sweep_jobs.solve_units",
+        "surrogate.experiments.sweep_jobs.train_unit",
+        "surrogate.experiments.sweep_jobs.yardstick_unit",
+        "surrogate.experiments.sweep_tables.best_rows",
+        "surrogate.experiments.sweep_tables.format_table",
+        "surrogate.experiments.sweep_tables.solves_frame",
+        "surrogate.experiments.sweep_tables.summarise",
+        "surrogate.experiments.units.run_units",
+        "surrogate.milp.binary_products.is_binary_factor",
+        "surrogate.milp.bounds.attach_bounds",
+        "surrogate.milp.bounds.compute_bounds",
+        "surrogate.milp.bounds.milp_identity",
+        "surrogate.milp.bounds.net_bounds",
+        "surrogate.milp.bounds.with_stored_bounds",
+        "surrogate.milp.bounds_interval.interval_bounds",
+        "surrogate.milp.bounds_obbt.envelope_slopes",
+        "surrogate.milp.bounds_obbt.obbt_bounds",
+        "surrogate.milp.bounds_result.check_method",
+        "surrogate.milp.bounds_result.check_methods",
+        "surrogate.milp.bounds_result.fingerprint",
+        "surrogate.milp.integer_products.held_integer",
+        "surrogate.milp.integer_products.integer_bits",
+        "surrogate.milp.integer_products.integer_bounds",
+        "surrogate.milp.integer_products.is_exact_pair",
+        "surrogate.milp.local_nlp.feasibility_point",
+        "surrogate.milp.local_nlp.restore_feasibility",
+        "surrogate.milp.local_nlp.solve_lp",
+        "surrogate.milp.local_nlp.solve_nlp",
+        "surrogate.milp.polish.clip_to_bounds",
+        "surrogate.milp.polish_graph.colour_classes",
+        "surrogate.milp.polish_graph.complementarity_pairs",
+        "surrogate.milp.polish_graph.factor_sets",
+        "surrogate.milp.polish_graph.product_edges",
+        "surrogate.milp.polish_graph.product_pairs",
+        "surrogate.milp.polish_result.check_restarts",
+        "surrogate.milp.polish_result.max_violation",
+        "surrogate.milp.polish_result.true_objective",
+        "surrogate.milp.polish_search.start_box",
+        "surrogate.milp.warmstart.solve_with_start",
+        "surrogate.milp.warmstart_config.start_config",
+        "surrogate.milp.warmstart_copies.clone_copy",
+        "surrogate.milp.warmstart_copies.encoded_copies",
+        "surrogate.milp.warmstart_copies.fix_patterns",
+        "surrogate.milp.warmstart_copies.relax_integers",
+        "surrogate.options.check_seeds",
+        "surrogate.report.commands.sweep_command",
+        "surrogate.report.growth.draw_growth",
+        "surrogate.report.growth.growth_medians",
+        "surrogate.report.growth.time_limits",
+        "surrogate.report.heatmap.draw_error_heatmap",
+        "surrogate.report.heatmap.error_grid",
+        "surrogate.report.heatmap.net_label",
+        "surrogate.report.heatmap.symmetric_limit",
+        "surrogate.report.loading.detect",
+        "surrogate.report.loading.load_bench",
+        "surrogate.report.loading.load_sweep",
+        "surrogate.report.mae_depth.draw_mae_vs_depth",
+        "surrogate.report.mae_depth.mae_points",
+        "surrogate.report.mae_depth.shape_order",
+        "surrogate.report.markdown.markdown_table",
+        "surrogate.report.pareto.draw_pareto",
+        "surrogate.report.pareto.pareto_front",
+        "surrogate.report.pareto.pareto_points",
+        "surrogate.report.tables.as_bool",
+        "surrogate.report.tables.numeric",
+        "surrogate.report.tables.one_line",
+        "surrogate.report.tables.require_columns",
+        "surrogate.train.initialisation.candidate_seed",
+        "surrogate.train.initialisation.draw_data_and_init",
+        "surrogate.train.initialisation.target",
+        "surrogate.train.packed.train_packed",
+        "surrogate.train.packing.pack_groups",
+        "surrogate.train.packing.plan_packs",
+        "surrogate.train.textbook.train_net_naive",
+        "surrogate.train.trained.keep_start_if_better",
+    )
+)
+
+
+def test_every_public_function_documents_its_parameters():
+    functions = public_functions()
+    lacking = {name for name, function in functions.items() if lacks_parameters_section(function)}
+    problems = [
+        f"{name} takes parameters but its docstring has no 'Parameters' section"
+        for name in sorted(lacking - UNDOCUMENTED_PARAMETERS)
+    ]
+    problems += [
+        f"{name} is in UNDOCUMENTED_PARAMETERS but {'documents its parameters' if name in functions else 'is no public function'}: remove it"
+        for name in sorted(UNDOCUMENTED_PARAMETERS - lacking)
+    ]
+    assert not problems, "numpydoc Parameters sections (tests/test_package_structure.py):\n  " + "\n  ".join(problems)
+
+
+def test_the_parameters_check_tells_a_section_from_a_mention():
+    def documented(x):
+        """Do it.
+
+        Parameters
+        ----------
+        x
+            A value.
+        """
+
+    def mentioned(x):
+        """Do it; the Parameters are described elsewhere."""
+
+    assert not lacks_parameters_section(documented) and lacks_parameters_section(mentioned)
+    assert not lacks_parameters_section(lambda: None)

@@ -69,7 +69,15 @@ class ReferenceInstance:
 
 
 def reference_instances(count: int, *, seed: int = 0) -> list[ReferenceInstance]:
-    """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2."""
+    """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2.
+
+    Parameters
+    ----------
+    count
+        How many instances, a positive integer up to :data:`~surrogate.options.MAX_COUNT`.
+    seed
+        Seed of NumPy's generator that draws them, in ``[0, MAX_SEED]``.
+    """
     check_count("reference_instances: count", count, example=20)
     if not is_number(seed, integer=True, low=0, high=MAX_SEED):
         raise ConfigError(f"reference_instances: seed={seed!r} must be an integer in [0, {MAX_SEED}], e.g. 0")
@@ -165,7 +173,19 @@ def solve_reference_problems(
     formulation: str = DEFAULT_FORMULATION,
     config: SolverConfig = SolverConfig(),
 ) -> list[ReferenceSolve]:
-    """Solve every instance with ``net`` as the surrogate of x*y."""
+    """Solve every instance with ``net`` as the surrogate of x*y.
+
+    Parameters
+    ----------
+    net
+        The surrogate of x*y (a :class:`~surrogate.nets.network.ReluMLP`).
+    instances
+        The instances to solve (:func:`reference_instances`).
+    formulation
+        How the net is encoded: one of :data:`~surrogate.milp.formulations.FORMULATIONS`.
+    config
+        How each instance is solved (a :class:`~surrogate.milp.solver_config.SolverConfig`).
+    """
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"solve_reference_problems: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=10)")
     model, _ = build_reference_model(net, formulation=formulation)

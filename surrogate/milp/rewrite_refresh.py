@@ -44,7 +44,13 @@ def refresh_rewrites(model) -> None:
     box now, :func:`_fixed_off`), and an empty one (it holds only the record of a product without constraints,
     whose expression may be read anywhere). Refused: a deactivated block whose variables active rows still read
     (they are then free), a deactivated replacement block whose rows are still off, an active product whose
-    ``<name>_scaled`` block is off, and rows of ``model`` replaced by a block outside it."""
+    ``<name>_scaled`` block is off, and rows of ``model`` replaced by a block outside it.
+
+    Parameters
+    ----------
+    model
+        The Pyomo model (or block) about to be solved.
+    """
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
     records = list(_record_blocks(blocks))

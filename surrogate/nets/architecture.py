@@ -76,6 +76,13 @@ def _check_sizes(sizes: Sequence[int], what: str) -> tuple[int, ...]:
 def count_parameters(layer_sizes: Sequence[int], *, bias: bool = True) -> ParameterCount:
     """Count the parameters of an MLP given all its layer sizes ``n0..nL``.
 
+    Parameters
+    ----------
+    layer_sizes
+        Every layer's size, inputs first and outputs last (at least two).
+    bias
+        Whether each layer but the inputs has a bias per neuron.
+
     Examples
     --------
     >>> count_parameters([784, 16, 16, 10]).total
@@ -200,7 +207,13 @@ def check_budget(archs: Sequence[Architecture], budget: int, who: str) -> None:
 
 
 def constant_width_shapes(budget: int) -> list[Architecture]:
-    """Every ``LxW`` with ``L*W == budget``, shallowest first."""
+    """Every ``LxW`` with ``L*W == budget``, shallowest first.
+
+    Parameters
+    ----------
+    budget
+        Hidden neurons in all, a positive integer up to :data:`~surrogate.options.MAX_COUNT`.
+    """
     check_count("constant_width_shapes: budget", budget, example=24, error=ArchitectureError)
     return [Architecture((budget // depth,) * depth) for depth in range(1, budget + 1) if budget % depth == 0]
 
@@ -211,6 +224,13 @@ def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
 
     Constant-width shapes of any depth come first, then the non-uniform
     compositions of ``budget`` into at most ``max_depth`` parts.
+
+    Parameters
+    ----------
+    budget
+        Hidden neurons in all, at most :data:`~surrogate.options.MAX_COUNT`.
+    max_depth
+        The most hidden layers of a non-uniform shape (a positive integer).
     """
     if not is_number(max_depth, integer=True, low=1):
         raise ArchitectureError(f"max depth {max_depth!r} must be a positive integer, e.g. 3")

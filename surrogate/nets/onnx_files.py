@@ -5,7 +5,8 @@ exporter for large nets) keeps its weights in other files (``net.onnx.data``); n
 shapes leave the ``.onnx`` file byte-identical, so a digest of that file alone does not tell two nets apart.
 
 :func:`below_float32` names the type of a file that computes in less than float32's precision (float16);
-:func:`onnx_path` is the one check of a path argument of the ONNX functions.
+:func:`onnx_path` is the one check of a path argument of the ONNX functions, :func:`export_path` that of the file
+:func:`~surrogate.nets.onnx_io.export_onnx` writes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,22 @@ def onnx_path(path, where: str) -> Path:
     if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
         raise ModelFormatError(f"{where}: path={path!r} must be a file path (a str or pathlib.Path), e.g. 'nets/net.onnx'")
     return Path(path)
+
+
+def export_path(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or :class:`ModelFormatError` naming it where no file can be written."""
+    target, problem = onnx_path(path, "export_onnx"), None
+    if not os.fspath(path) or target.is_dir():
+        problem = "is empty" if not os.fspath(path) else "is a folder"
+    else:
+        above = next((p for p in target.parents if p.exists()), None)  # the folders missing below it are made
+        if above is not None and not above.is_dir():
+            problem = f"is under {str(above)!r}, which is a file, not a folder"
+    if problem:
+        raise ModelFormatError(
+            f"export_onnx: the path {os.fspath(path)!r} {problem}; give the path of the file to write, e.g. 'nets/net.onnx'"
+        )
+    return target
 
 
 def _tensors(graph, *, initializers: bool = True):
