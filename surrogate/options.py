@@ -376,6 +376,11 @@ def seed_count(text: str) -> int:
 def check_seeds(seeds: Sequence[int]) -> list[int]:
     """``seeds`` as a list of Python ints, after checking they are distinct integers in ``[0, MAX_SEED]``.
 
+    Parameters
+    ----------
+    seeds
+        The seeds, a sequence of integers (e.g. ``range(5)``).
+
     Raises
     ------
     ConfigError

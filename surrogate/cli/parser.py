@@ -320,7 +320,13 @@ DESCRIPTION = "Shape budget-sized ReLU nets for x*y: approximation error vs MILP
 def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The ``surrogate`` parser; only the subcommands named in ``commands`` (default: all) get their options
     (the others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is);
-    ``'bench scale'`` names one benchmark of ``bench``."""
+    ``'bench scale'`` names one benchmark of ``bench``.
+
+    Parameters
+    ----------
+    commands
+        The subcommands that get their options (``None``: all).
+    """
     parser = OneLineParser(prog="surrogate", description=DESCRIPTION)  # its subcommands' parsers are of its class
     parser.add_argument("--version", action="version", version=f"surrogate {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)

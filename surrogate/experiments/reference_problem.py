@@ -197,6 +197,15 @@ def reference_regret(approx, instances: Sequence[ReferenceInstance], config: Sol
 
     The product is modelled by :func:`surrogate.milp.bilinear.bilinear`, so
     nets and baselines are solved the same way.
+
+    Parameters
+    ----------
+    approx
+        A net, or a classic baseline (:class:`~surrogate.milp.baselines.Baseline`) or its name.
+    instances
+        The instances to solve (:func:`reference_instances`).
+    config
+        How each instance is solved (a :class:`~surrogate.milp.solver_config.SolverConfig`).
     """
     model = reference_model()
     product = bilinear(model, model.x, model.y, approx)

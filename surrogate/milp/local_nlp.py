@@ -63,6 +63,19 @@ def solve_lp(
 
     ``None`` when HiGHS does not prove the LP optimal (infeasible, unbounded, time limit).
     Integer variables that are free keep their integrality (the LP is then a MILP).
+
+    Parameters
+    ----------
+    qm
+        The exact model as a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`.
+    x
+        The current point; the ``fixed`` variables keep its values.
+    fixed
+        Which variables are fixed (a boolean mask).
+    threads
+        HiGHS's threads.
+    time_limit
+        HiGHS's time limit, seconds.
     """
     import highspy
 
@@ -200,6 +213,17 @@ def restore_feasibility(qm: QuadraticModel, x: np.ndarray, *, active_tol: float 
     variable bounds. Linear active rows are met in one step; quadratic ones
     converge quadratically near a regular point. The iterate with the least
     violation (``x`` itself if no step helps) is returned.
+
+    Parameters
+    ----------
+    qm
+        The exact model as a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`.
+    x
+        The point to move.
+    active_tol
+        How near a bound (relative) a row counts as active.
+    max_iter
+        The most Gauss-Newton steps.
     """
     from scipy.sparse.linalg import lsmr
 

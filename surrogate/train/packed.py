@@ -204,6 +204,17 @@ def train_packed(
     """Train every seed of every architecture in one packed computation.
 
     Returns the nets per architecture, in seed order.
+
+    Parameters
+    ----------
+    archs
+        The shapes (architectures or their names).
+    seeds
+        Distinct seeds in ``[0, MAX_SEED]``, one net each per shape.
+    protocol
+        A :class:`~surrogate.train.protocols.TrainingProtocol` or its name.
+    threads
+        PyTorch's threads, at most :data:`~surrogate.options.MAX_CPU_THREADS` (``None``: PyTorch's default).
     """
     archs = parse_architectures(archs)
     protocol = get_protocol(protocol)
