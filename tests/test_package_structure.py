@@ -364,15 +364,8 @@ def lacks_parameters_section(function) -> bool:
 #: leave this set, as each gets its ``Parameters`` section.
 UNDOCUMENTED_PARAMETERS: frozenset[str] = frozenset(
     (
-        "surrogate.experiments.solve_bench.bounds_table",
-        "surrogate.experiments.solve_bench.load_nets",
-        "surrogate.experiments.solve_bench.plan_jobs",
-        "surrogate.experiments.solve_bench.run_job",
-        "surrogate.experiments.solve_bench.run_jobs",
-        "surrogate.experiments.solve_bench.solve_time_folder",
         "surrogate.milp.local_nlp.feasibility_point",
         "surrogate.milp.local_nlp.solve_nlp",
-        "surrogate.milp.warmstart.solve_with_start",
     )
 )
 

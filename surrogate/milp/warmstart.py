@@ -57,7 +57,7 @@ from pyomo.common.collections import ComponentMap
 from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
-from .model_components import check_one_objective, find_like, lies_within, seen_variables, standalone_clone
+from .model_components import check_one_objective, find_like, fixed_as_constants, lies_within, seen_variables, standalone_clone
 from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
@@ -67,19 +67,6 @@ from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult,
 from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products, relax_integers
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
-
-
-def _fixed_as_constants(expr):
-    """``expr`` with the variables fixed now written as their values.
-
-    The search's solver keeps a fixed variable as a column (``fixed_as_bounds``), so a product
-    of a fixed factor and a variable (``p * y``, which ``replace_products`` keeps as a coefficient)
-    would be quadratic there; the search never unfixes a variable that the user fixed.
-    """
-    from pyomo.core.expr.visitor import identify_variables, replace_expressions
-
-    values = {id(v): float(v.value) for v in identify_variables(expr, include_fixed=True) if v.fixed}
-    return replace_expressions(expr, values, remove_named_expressions=False) if values else expr
 
 
 class _Search:
@@ -118,12 +105,12 @@ class _Search:
         m._start_elastic = pyo.ConstraintList()
         for c in problem:
             c.deactivate()
-            body = _fixed_as_constants(c.body)  # the search's HiGHS keeps fixed variables as columns
+            body = fixed_as_constants(c.body)  # the search's HiGHS keeps fixed variables as columns
             if c.has_lb():
                 m._start_elastic.add(body + m._start_slack.add() >= c.lower)
             if c.has_ub():
                 m._start_elastic.add(body - m._start_slack.add() <= c.upper)
-        self.objective.set_value(_fixed_as_constants(self.objective.expr))
+        self.objective.set_value(fixed_as_constants(self.objective.expr))
         m._start_violation = pyo.Objective(expr=sum(m._start_slack.values()))
         self.elastic(False)
         self.solver_config = SolverConfig(time_limit=config.time_limit, rel_gap=1e-9, threads=1)
@@ -376,6 +363,17 @@ def solve_with_start(
     model's clone, the LP) runs before its clock checks and grows with the model: seconds for hundreds of products,
     by which such a call can pass ``config.time_limit``. HiGHS gets what is left of ``config.time_limit``, and the
     returned ``wall_time`` counts both, so a warm-started solve is compared with a cold one on the same clock.
+
+    Parameters
+    ----------
+    model
+        The Pyomo model, its products replaced.
+    surrogates
+        Its replacement report, products, or encodings (as :func:`activation_start` takes them).
+    config
+        How the model is solved; its time limit is the whole budget.
+    start
+        The search (``None``: none).
 
     Returns
     -------
