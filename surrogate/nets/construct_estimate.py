@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ArchitectureError, ConfigError
-from ..options import is_number
+from ..options import check_count, is_number
 
 _TAU = (np.arange(256) + 0.5) / 256
 _BUMP = np.sort(_TAU * (1 - _TAU))
@@ -67,6 +67,7 @@ def useful_shape(depth: int, width: int, variant: str) -> bool:
     of 6 (3 hinges per square), and a ``paired`` later layer of 6, a ``shared`` one of 4 (5 for a second of two).
     ``tests/nets/test_construct.py`` holds this against :func:`~surrogate.nets.construct.plan` for every budget up to 24."""
     check_variant(variant, "useful_shape")
+    check_count("useful_shape: depth", depth), check_count("useful_shape: width", width)
     if not fits_variant((width,) * depth, variant) or width < 4:
         return False
     if depth == 1 or variant == "paired":

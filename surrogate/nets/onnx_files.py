@@ -5,7 +5,7 @@ exporter for large nets) keeps its weights in other files (``net.onnx.data``); n
 shapes leave the ``.onnx`` file byte-identical, so a digest of that file alone does not tell two nets apart.
 
 :func:`below_float32` names the type of a file that computes in less than float32's precision (float16);
-:func:`onnx_path` is the one check of a path argument of the ONNX functions, :func:`export_path` that of the file
+:func:`path_argument` is the one check of a path argument of the ONNX and zoo functions, :func:`export_path` that of the file
 :func:`~surrogate.nets.onnx_io.export_onnx` writes.
 """
 
@@ -23,17 +23,17 @@ from ..files import sha256_bytes
 PRECISION_KEY = "onnx_precision"
 
 
-def onnx_path(path, where: str) -> Path:
-    """``path`` as a :class:`~pathlib.Path`, or :class:`~surrogate.errors.ModelFormatError` naming ``where`` unless it is
-    a ``str`` or a path object (``None``, a number or bytes are no file name)."""
+def path_argument(path, where: str, *, name: str = "path", example: str = "nets/net.onnx") -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or :class:`~surrogate.errors.ModelFormatError` naming ``where`` and the
+    argument ``name`` unless it is a ``str`` or a path object (``None``, a number or bytes are no file name)."""
     if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
-        raise ModelFormatError(f"{where}: path={path!r} must be a file path (a str or pathlib.Path), e.g. 'nets/net.onnx'")
+        raise ModelFormatError(f"{where}: {name}={path!r} must be a path (a str or pathlib.Path), e.g. {example!r}")
     return Path(path)
 
 
 def export_path(path: str | os.PathLike) -> Path:
     """``path`` as a :class:`~pathlib.Path`, or :class:`ModelFormatError` naming it where no file can be written."""
-    target, problem = onnx_path(path, "export_onnx"), None
+    target, problem = path_argument(path, "export_onnx"), None
     if not os.fspath(path) or target.is_dir():
         problem = "is empty" if not os.fspath(path) else "is a folder"
     else:

@@ -26,7 +26,7 @@ from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
-from .onnx_files import PRECISION_KEY, below_float32, export_path, onnx_path
+from .onnx_files import PRECISION_KEY, below_float32, export_path, path_argument
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_refusals import (
     REORDERING_OPS,
@@ -242,7 +242,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     path
         The ONNX file (a ``str`` or path object).
     """
-    return _metadata_of(_load_proto(onnx_path(path, "read_metadata")))
+    return _metadata_of(_load_proto(path_argument(path, "read_metadata")))
 
 
 def _metadata_of(proto) -> dict[str, str]:
@@ -364,7 +364,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         (``domain``, ``surrogate.Domain``): it is not read. Else, once per file in a session, if a file that
         surrogate did not write declares no domain (:func:`~surrogate.nets.onnx_domain.warn_missing_domain`).
     """
-    path = onnx_path(path, "load_onnx")
+    path = path_argument(path, "load_onnx")
     proto = _load_proto(path)
     if len(proto.graph.output) != 1:  # counted before the rewrites, which may rename an output
         names = ", ".join(o.name for o in proto.graph.output)

@@ -23,7 +23,7 @@ from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
 from .onnx_domain import domain_header, warn_loaded_again
-from .onnx_files import model_digest
+from .onnx_files import model_digest, path_argument
 from .zoo_pending import MANIFEST, PENDING, PENDING_FIX, merged_entries, read_json, read_pending
 
 MANIFEST_VERSION = 1
@@ -181,7 +181,7 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
         If the manifest cannot be read, is not UTF-8 JSON, has another version, or an entry lacks a required key,
         holds a value of the wrong type, or repeats a name; the message names the entry and the fix.
     """
-    path = Path(zoo_dir) / MANIFEST
+    path = path_argument(zoo_dir, "load_manifest", name="zoo_dir", example="models") / MANIFEST
     pending = read_pending(zoo_dir)  # first: a save's manifest write removes them only once the manifest holds them
     manifest = read_json(path) if path.exists() else {"version": MANIFEST_VERSION, "models": []}
     if not isinstance(manifest, dict):

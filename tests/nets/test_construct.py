@@ -167,3 +167,12 @@ def test_useful_shape_refuses_an_unknown_variant_naming_the_known_ones(variant):
         useful_shape(2, 8, variant)
     with pytest.raises(ArchitectureError, match=r"fits_variant: unknown construction variant"):
         fits_variant((8, 8), variant)
+
+
+@pytest.mark.parametrize(("depth", "width"), [(None, 8), (2, -1), (2, 1.5), (10**30, 8)])
+def test_useful_shape_refuses_a_depth_or_width_that_is_no_size(depth, width):
+    from surrogate.nets.construct_estimate import useful_shape
+
+    with pytest.raises(ConfigError, match=r"useful_shape: (depth|width)=.* must be a positive integer up to 100000"):
+        useful_shape(depth, width, "paired")
+    assert useful_shape(np.int64(2), np.int64(8), "paired") == useful_shape(2, 8, "paired")

@@ -337,9 +337,11 @@ def test_forward_takes_one_point_and_names_a_wrong_shape():
 
 @pytest.mark.parametrize("bad", [None, -1, 1.5, np.int64(3), b"net.onnx"])
 def test_a_path_that_is_no_file_name_is_refused_by_each_onnx_function(bad, exported):
-    with pytest.raises(ModelFormatError, match=r"load_onnx: path=.* must be a file path \(a str or pathlib.Path\)"):
+    with pytest.raises(
+        ModelFormatError, match=r"load_onnx: path=.* must be a path \(a str or pathlib.Path\), e.g. 'nets/net.onnx'"
+    ):
         load_onnx(bad)
-    with pytest.raises(ModelFormatError, match=r"read_metadata: path=.* must be a file path"):
+    with pytest.raises(ModelFormatError, match=r"read_metadata: path=.* must be a path"):
         read_metadata(bad)
-    with pytest.raises(ModelFormatError, match=r"export_onnx: path=.* must be a file path"):
+    with pytest.raises(ModelFormatError, match=r"export_onnx: path=.* must be a path"):
         export_onnx(exported[0], bad)
