@@ -360,28 +360,9 @@ def lacks_parameters_section(function) -> bool:
     return not re.search(r"^Parameters\n-{10}$", inspect.getdoc(function) or "", flags=re.MULTILINE)
 
 
-#: Public functions whose docstrings do not yet list their parameters (by home, ``module.qualname``): they may only
-#: leave this set, as each gets its ``Parameters`` section.
-UNDOCUMENTED_PARAMETERS: frozenset[str] = frozenset(
-    (
-        "surrogate.milp.local_nlp.feasibility_point",
-        "surrogate.milp.local_nlp.solve_nlp",
-    )
-)
-
-
 def test_every_public_function_documents_its_parameters():
-    functions = public_functions()
-    lacking = {name for name, function in functions.items() if lacks_parameters_section(function)}
-    problems = [
-        f"{name} takes parameters but its docstring has no 'Parameters' section"
-        for name in sorted(lacking - UNDOCUMENTED_PARAMETERS)
-    ]
-    problems += [
-        f"{name} is in UNDOCUMENTED_PARAMETERS but {'documents its parameters' if name in functions else 'is no public function'}: remove it"
-        for name in sorted(UNDOCUMENTED_PARAMETERS - lacking)
-    ]
-    assert not problems, "numpydoc Parameters sections (tests/test_package_structure.py):\n  " + "\n  ".join(problems)
+    lacking = [name for name, function in sorted(public_functions().items()) if lacks_parameters_section(function)]
+    assert not lacking, "functions of an __all__ whose numpydoc docstring has no 'Parameters' section:\n  " + "\n  ".join(lacking)
 
 
 def test_the_parameters_check_tells_a_section_from_a_mention():
