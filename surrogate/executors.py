@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 from .install_hints import extra_hint
-from .options import is_number, plain_numbers
+from .options import check_count, plain_numbers
 
 EXECUTORS = ("local", "dask")
 #: Seconds between two checks of a worker process that its parent is still alive.
@@ -85,8 +85,8 @@ class ExecutorConfig:
         if self.kind not in EXECUTORS:
             raise ConfigError(f"ExecutorConfig: kind={self.kind!r} is unknown; choose one of {', '.join(EXECUTORS)}")
         w = self.workers
-        if w is not None and not is_number(w, integer=True, low=1):
-            raise ConfigError(f"ExecutorConfig: workers={w!r} must be a positive integer, e.g. 2")
+        if w is not None:
+            check_count("ExecutorConfig: workers", w, example=2)
         plain_numbers(self)  # np.int64(2) is kept as 2, as every config keeps Python numbers
         if self.scheduler is not None:
             if not isinstance(self.scheduler, str) or not self.scheduler.strip():

@@ -5,8 +5,9 @@ configuration dataclass; the ``argparse`` types (:func:`whole_number`,
 :func:`positive_int`, :func:`positive_float`, :func:`solver_option`) turn
 option text into values with one-line errors, and
 :func:`add_solver_option_argument` adds ``--solver-option`` to a command; :func:`is_number` is the one check of a configuration's
-numeric field (bools are never numbers, whatever Python says), :func:`check_flags` the one check of a bool option
-and :func:`check_seconds` the one check of a time limit. This module
+numeric field (bools are never numbers, whatever Python says), :func:`check_flags` the one check of a bool option,
+:func:`check_seconds` the one check of a time limit and :func:`check_count` the one check of a size or count
+(up to :data:`MAX_COUNT`). This module
 imports nothing else from the package.
 """
 
@@ -166,6 +167,31 @@ def is_number(
     if low is not None and not (value > low if low_open else value >= low):
         return False
     return high is None or (value < high if high_open else value <= high)
+
+
+#: The largest size or count an argument takes (hidden neurons of a shape, a baseline's binaries or pieces, a
+#: budget, instances, workers...): beyond any net or MILP that trains or solves, so only a slip (``10**30``) meets it.
+MAX_COUNT = 100_000
+#: The most CPU threads a computation takes (PyTorch's, HiGHS's, Gurobi's).
+MAX_CPU_THREADS = 1024
+
+
+def check_count(where: str, value, *, low: int = 1, high: int = MAX_COUNT, example=None, why: str = "", error=ConfigError) -> int:
+    """``value`` as a Python int (a NumPy integer too) after checking it is an integer from ``low`` to ``high``: the one
+    check of a size or count. Else ``error`` (a :class:`~surrogate.errors.SurrogateError` class) naming ``where``
+    (e.g. ``'NMDT: binaries'``), with ``why`` (the reason for ``high``) and ``example`` in its message.
+
+    Examples
+    --------
+    >>> check_count("train_nets: threads", 10**30, high=MAX_CPU_THREADS)
+    Traceback (most recent call last):
+    surrogate.errors.ConfigError: train_nets: threads=1000000000000000000000000000000 must be a positive integer up to 1024
+    """
+    if not is_number(value, integer=True, low=low, high=high):
+        span = f"a positive integer up to {high}" if low == 1 else f"an integer from {low} to {high}"
+        because, eg = f" ({why})" if why else "", "" if example is None else f", e.g. {example}"
+        raise error(f"{where}={value!r} must be {span}{because}{eg}")
+    return int(value)
 
 
 def whole_number(text: str, *, minimum: int | None = 0) -> int:
@@ -336,7 +362,7 @@ MAX_LEARNING_RATE = 10.0
 #: The largest seed: PyTorch's ``manual_seed`` takes a signed 64-bit integer.
 MAX_SEED = 2**63 - 1
 #: The most seeds a command line's ``--seeds N`` (seeds 0..N-1) takes: nets per shape, each trained.
-MAX_SEED_COUNT = 100_000
+MAX_SEED_COUNT = MAX_COUNT
 
 
 def seed_count(text: str) -> int:
@@ -349,6 +375,11 @@ def seed_count(text: str) -> int:
 
 def check_seeds(seeds: Sequence[int]) -> list[int]:
     """``seeds`` as a list of Python ints, after checking they are distinct integers in ``[0, MAX_SEED]``.
+
+    Parameters
+    ----------
+    seeds
+        The seeds, a sequence of integers (e.g. ``range(5)``).
 
     Raises
     ------

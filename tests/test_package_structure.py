@@ -327,3 +327,56 @@ def test_import_resolution(tmp_path):
     }
     assert _components(graph) == [["pkg", "pkg.a", "pkg.b", "pkg.sub.c"]]
     assert _cycle_path(graph, ["pkg", "pkg.a", "pkg.b", "pkg.sub.c"]) == ["pkg", "pkg.a", "pkg.b", "pkg"]
+
+
+def public_functions() -> dict[str, object]:
+    """Every function named in an ``__all__`` of the package, by its home (``module.qualname``), each once.
+
+    The modules with an ``__all__`` are found with :mod:`ast` and imported (this check alone imports them); a
+    name is read from its module as a user reads it (``surrogate.train_nets`` from its lazy home too).
+    """
+    import importlib
+    import inspect
+
+    found = {}
+    for module, path in _source_files().items():
+        if not module.startswith("surrogate") or "__all__" not in path.read_text():
+            continue
+        loaded = importlib.import_module(module)
+        for name in getattr(loaded, "__all__", ()):
+            value = getattr(loaded, name)
+            if inspect.isfunction(value):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return found
+
+
+def lacks_parameters_section(function) -> bool:
+    """Whether ``function`` takes parameters but its numpydoc docstring has no ``Parameters`` section."""
+    import inspect
+    import re
+
+    if not inspect.signature(function).parameters:
+        return False
+    return not re.search(r"^Parameters\n-{10}$", inspect.getdoc(function) or "", flags=re.MULTILINE)
+
+
+def test_every_public_function_documents_its_parameters():
+    lacking = [name for name, function in sorted(public_functions().items()) if lacks_parameters_section(function)]
+    assert not lacking, "functions of an __all__ whose numpydoc docstring has no 'Parameters' section:\n  " + "\n  ".join(lacking)
+
+
+def test_the_parameters_check_tells_a_section_from_a_mention():
+    def documented(x):
+        """Do it.
+
+        Parameters
+        ----------
+        x
+            A value.
+        """
+
+    def mentioned(x):
+        """Do it; the Parameters are described elsewhere."""
+
+    assert not lacks_parameters_section(documented) and lacks_parameters_section(mentioned)
+    assert not lacks_parameters_section(lambda: None)

@@ -51,6 +51,11 @@ def writable_folder(path: Path, option: str) -> Path:
 def check_outputs(args: argparse.Namespace) -> None:
     """Check every output folder of the command before any work starts (see :func:`writable_folder`).
 
+    Parameters
+    ----------
+    args
+        The parsed command line of one command.
+
     Raises
     ------
     ConfigError

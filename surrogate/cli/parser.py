@@ -317,12 +317,8 @@ COMMANDS = {
 DESCRIPTION = "Shape budget-sized ReLU nets for x*y: approximation error vs MILP solve time."
 
 
-def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
-    """The ``surrogate`` parser; only the subcommands named in ``commands`` (default: all) get their options
-    (the others keep their name and help, so ``surrogate --help`` is the same whatever ``commands`` is);
-    ``'bench scale'`` names one benchmark of ``bench``."""
-    parser = OneLineParser(prog="surrogate", description=DESCRIPTION)  # its subcommands' parsers are of its class
-    parser.add_argument("--version", action="version", version=f"surrogate {package_version()}")
+def _add_commands(parser: argparse.ArgumentParser, commands: Collection[str] | None) -> None:
+    """Every subcommand of :data:`COMMANDS` on ``parser``, with its options if ``commands`` names it (see :func:`build_parser`)."""
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (text, add_arguments) in COMMANDS.items():
         p = sub.add_parser(name, help=text)
@@ -330,5 +326,19 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
             add_arguments(p)
         elif name == "bench":
             _add_bench_arguments(p, [c.removeprefix("bench ") for c in commands if c.startswith("bench ")])
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The ``surrogate`` parser.
+
+    Parameters
+    ----------
+    commands
+        The subcommands that get their options (``None``: all); the others keep their name and help, so
+        ``surrogate --help`` is the same whatever ``commands`` is. ``'bench scale'`` names one benchmark of ``bench``.
+    """
+    parser = OneLineParser(prog="surrogate", description=DESCRIPTION)  # its subcommands' parsers are of its class
+    parser.add_argument("--version", action="version", version=f"surrogate {package_version()}")
+    _add_commands(parser, commands)
     show_defaults(parser)
     return parser

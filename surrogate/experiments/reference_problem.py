@@ -22,7 +22,7 @@ from ..milp.bilinear import bilinear
 from ..milp.encoding import DEFAULT_FORMULATION, add_surrogate, check_formulation
 from ..milp.solver import SolverConfig, SolveResult, Termination, make_solver, solve
 from ..nets.network import ReluMLP
-from ..options import MAX_SEED, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, is_number, plain_numbers
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,16 @@ class ReferenceInstance:
 
 
 def reference_instances(count: int, *, seed: int = 0) -> list[ReferenceInstance]:
-    """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2."""
-    if not is_number(count, integer=True, low=1):
-        raise ConfigError(f"instance count {count!r} must be a positive integer, e.g. 20")
+    """``count`` seeded instances: ``a, b ~ U[-1, 1]`` and a random sub-box of [-1, 1]^2.
+
+    Parameters
+    ----------
+    count
+        How many instances, a positive integer up to :data:`~surrogate.options.MAX_COUNT`.
+    seed
+        Seed of NumPy's generator that draws them, in ``[0, MAX_SEED]``.
+    """
+    check_count("reference_instances: count", count, example=20)
     if not is_number(seed, integer=True, low=0, high=MAX_SEED):
         raise ConfigError(f"reference_instances: seed={seed!r} must be an integer in [0, {MAX_SEED}], e.g. 0")
     rng = np.random.default_rng(seed)
@@ -166,7 +173,19 @@ def solve_reference_problems(
     formulation: str = DEFAULT_FORMULATION,
     config: SolverConfig = SolverConfig(),
 ) -> list[ReferenceSolve]:
-    """Solve every instance with ``net`` as the surrogate of x*y."""
+    """Solve every instance with ``net`` as the surrogate of x*y.
+
+    Parameters
+    ----------
+    net
+        The surrogate of x*y (a :class:`~surrogate.nets.network.ReluMLP`).
+    instances
+        The instances to solve (:func:`reference_instances`).
+    formulation
+        How the net is encoded: one of :data:`~surrogate.milp.formulations.FORMULATIONS`.
+    config
+        How each instance is solved (a :class:`~surrogate.milp.solver_config.SolverConfig`).
+    """
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"solve_reference_problems: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=10)")
     model, _ = build_reference_model(net, formulation=formulation)
@@ -178,6 +197,15 @@ def reference_regret(approx, instances: Sequence[ReferenceInstance], config: Sol
 
     The product is modelled by :func:`surrogate.milp.bilinear.bilinear`, so
     nets and baselines are solved the same way.
+
+    Parameters
+    ----------
+    approx
+        A net, or a classic baseline (:class:`~surrogate.milp.baselines.Baseline`) or its name.
+    instances
+        The instances to solve (:func:`reference_instances`).
+    config
+        How each instance is solved (a :class:`~surrogate.milp.solver_config.SolverConfig`).
     """
     model = reference_model()
     product = bilinear(model, model.x, model.y, approx)

@@ -10,7 +10,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.search_clock import check_clock
 from ..milp.solver_config import SolverConfig
 from ..nets.zoo import DEFAULT_ZOO
-from ..options import check_filled, check_flags, filled, is_number, plain_numbers
+from ..options import check_count, check_filled, check_flags, filled, is_number, plain_numbers
 from .peers import PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
@@ -129,8 +129,7 @@ class ScaleBenchConfig:
                 f"ScaleBenchConfig: solver options {self.solver.option_dict()} are {self.solver.solver}'s, but the peer "
                 f"routes {peers} run their own solvers at their defaults; run the peers in a benchmark without options"
             )
-        if not is_number(self.budget, integer=True, low=1):
-            raise ConfigError(f"ScaleBenchConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
+        check_count("ScaleBenchConfig: budget", self.budget, example=24)
         if not is_number(self.max_mae, low=0, low_open=True, finite=True):
             raise ConfigError(f"ScaleBenchConfig: max_mae={self.max_mae!r} must be a positive number, e.g. 1e-3")
         if not is_number(self.start_patience, low=0, finite=True):

@@ -124,6 +124,11 @@ def resolve_nets(config: ScaleBenchConfig) -> list[NetRef]:
     A net whose MILP equals an earlier net's (:func:`milp_identity`; e.g. a
     ``best`` net that is a hand-built one, metadata aside) is marked ``same_as``
     that net: its rows in the tables are copies of that net's solves.
+
+    Parameters
+    ----------
+    config
+        The run's :class:`~surrogate.experiments.scale_bench_config.ScaleBenchConfig`.
     """
     refs, taken = [], set()
     for zoo, entry in _zoo_entries(config):
@@ -145,6 +150,17 @@ def load_net(net: str, zoo: str, kind: str = NET, sha256: str = ""):
     With ``sha256`` (the file's when the run began, part of the unit's cache key; an ONNX path's covers its
     external-data files, :func:`~surrogate.nets.onnx_files.model_digest`), a file that has changed since is refused (:class:`~surrogate.errors.ModelFormatError`): its solves would be cached
     under the other file's key.
+
+    Parameters
+    ----------
+    net
+        A zoo name, an ONNX path or a baseline's name.
+    zoo
+        The zoo folder of a zoo name (empty for an ONNX path).
+    kind
+        ``'net'`` or ``'baseline'``.
+    sha256
+        The file's digest when the run began (empty: not checked).
     """
     from ..milp.bilinear import resolve_surrogate
 

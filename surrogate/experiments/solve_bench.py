@@ -18,9 +18,9 @@ One run produces four tables (each also written as CSV):
     x*y): binaries per product, worst-case and mean error, error per binary,
     and solve times on the reference instances and the problems.
 
-The configuration lives in :mod:`~surrogate.experiments.solve_bench_config`,
-the tables computed from the solves in :mod:`~surrogate.experiments.solve_bench_tables`;
-both are importable from here.
+The configuration lives in :mod:`~surrogate.experiments.solve_bench_config`, the bounds and the solves in
+:mod:`~surrogate.experiments.solve_bench_jobs`, the tables computed from the solves in
+:mod:`~surrogate.experiments.solve_bench_tables`; all are importable from here.
 """
 
 from __future__ import annotations
@@ -28,24 +28,20 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..executors import ExecutorConfig, open_executor
+from ..executors import ExecutorConfig
 from ..files import write_text
-from ..milp.baselines import parse_baseline
-from ..milp.bilinear import replace_products, resolve_surrogate
-from ..milp.bounds import BOUND_METHODS, attach_bounds, compute_bounds
-from ..milp.solver import SolverConfig, Termination, check_solver
+from ..milp.bilinear import resolve_surrogate
+from ..milp.solver import check_solver
 from ..milp.solver_config import SOLVER_NAMES
-from ..milp.warmstart import solve_with_start, start_config
 from ..options import check_flags
 from .cache import CONFIG_FILE, remove_temporary_files, stored_record
-from .problem_package import problems_package
 from .reference_problem import reference_regret
 from .results_lock import folder_lock
 from .solve_bench_config import (
@@ -60,6 +56,7 @@ from .solve_bench_config import (
     WORKERS,
     SolveBenchConfig,
 )
+from .solve_bench_jobs import SolveJob, bounds_table, plan_jobs, run_job, run_jobs
 from .solve_bench_tables import baseline_table, encoding_summary, growth_table, short_label, speedup_table
 
 #: Names importable from here, whose homes are the modules above.
@@ -89,117 +86,6 @@ __all__ = [
     "solve_time_folder",
     "speedup_table",
 ]
-
-
-# --- bounds ---------------------------------------------------------------------------------------
-
-
-def bounds_table(nets: dict, *, obbt_time_limit: float, obbt_node_limit: int) -> tuple[pd.DataFrame, dict]:
-    """Bounds of every net by every method, computed fresh (not read from the files) and timed.
-
-    Returns the table and, per net, the net carrying its fresh MILP bounds
-    (so the solves below use exactly what was timed here).
-    """
-    rows, tightened = [], {}
-    for name, net in nets.items():
-        net = replace(net, metadata={k: v for k, v in net.metadata.items() if k != "bounds"})
-        for method in BOUND_METHODS:
-            b = compute_bounds(net, method, time_limit=obbt_time_limit, node_limit=obbt_node_limit)
-            rows.append({"net": name, "arch": net.architecture.name, "depth": net.architecture.depth, **b.summary()})
-            if method == "milp":
-                tightened[name] = (attach_bounds(net, b), b.seconds)
-    return pd.DataFrame(rows), tightened
-
-
-# --- solving --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SolveJob:
-    """One MILP: a problem, an approximation and (for nets) an encoding."""
-
-    family: str
-    problem: str
-    approx: str
-    encoding: str
-    net: object = None  # the ReluMLP for nets, None for baselines
-
-
-def _problem(name: str):
-    problems = problems_package()
-
-    return problems.build(name)
-
-
-def run_job(job: SolveJob, config: SolverConfig, patience: float = 0.0, clock: str = "wall") -> dict:
-    """Build the problem, replace its products, (warm-start and) solve; one row of ``solves.csv``.
-
-    With a warm start (its ``patience`` and ``clock``: :func:`~surrogate.milp.warmstart.start_config`), its
-    seconds count in ``wall_time`` and come off HiGHS's time limit, so every encoding gets the same wall-clock budget.
-    """
-    problem = _problem(job.problem)
-    model = problem.model
-    start = time.perf_counter()
-    approx = parse_baseline(job.approx) if job.net is None else job.net
-    formulation, seed = ENCODINGS.get(job.encoding, ("pruned", None))
-    report = replace_products(model, approx, formulation=formulation)
-    build_s = time.perf_counter() - start
-    start = start_config(config, seed=seed, patience=patience, clock=clock) if seed else None
-    result, found = solve_with_start(model, report, config, start=start)
-    return {
-        "family": job.family,
-        "instance": job.problem,
-        "products": report.n_products,
-        "approx": job.approx,
-        "encoding": job.encoding,
-        "build_s": build_s,
-        **result.to_dict(),
-        **found.to_dict(),
-        "time_limit_hit": result.termination == Termination.TIME_LIMIT,
-    }
-
-
-def run_jobs(
-    jobs: Sequence[SolveJob],
-    config: SolverConfig,
-    executor: ExecutorConfig | None,
-    progress: Callable | None,
-    start: tuple[float, str] = (0.0, "wall"),
-) -> list[dict]:
-    """Run every job on ``executor`` (local workers exit with this process; no ``__main__`` guard needed).
-
-    ``start`` is the warm start's ``(patience, clock)`` (see :func:`run_job`).
-    """
-    rows = []
-    with open_executor(executor) as runner:
-        futures = {runner.submit(run_job, job, config, *start): job for job in jobs}
-        for future in runner.as_completed(futures):
-            rows.append(future.result())
-            if progress:
-                progress(futures[future])
-    return rows
-
-
-def plan_jobs(config: SolveBenchConfig, nets: dict) -> list[SolveJob]:
-    """Every (problem, net, encoding) and (small problem, baseline) solve of the run."""
-    problems = [("random", f"random{n}-s{config.random_seed}", n) for n in config.random_sizes]
-    problems += [("pooling", name, _problem(name).info["bilinear_terms"]) for name in config.pooling]
-    jobs = [
-        SolveJob(family, name, net_name, encoding, net)
-        for family, name, terms in problems
-        for net_name, net in nets.items()
-        for encoding in config.encodings
-        if encoding != "omlt-partition" or terms <= config.partition_max_products
-    ]
-    jobs += [
-        SolveJob(family, name, baseline, "baseline")
-        for family, name, terms in problems
-        if terms <= config.baseline_max_products
-        for baseline in config.baselines
-    ]
-    # Longest first keeps both workers busy to the end: bigger problems first.
-    terms = {name: t for _, name, t in problems}
-    return sorted(jobs, key=lambda j: -terms[j.problem])
 
 
 # --- the whole benchmark ---------------------------------------------------------------------------
@@ -338,6 +224,11 @@ class SolveBenchResult:
 def solve_time_folder(out: str | os.PathLike) -> Iterator[Path]:
     """Create and lock ``out`` for a ``bench solve-time`` run (:func:`~surrogate.experiments.cache.folder_lock`); yield it.
 
+    Parameters
+    ----------
+    out
+        The results folder (a ``str`` or path object), made if missing.
+
     Raises
     ------
     ResultsFolderError
@@ -353,7 +244,13 @@ def solve_time_folder(out: str | os.PathLike) -> Iterator[Path]:
 
 
 def load_nets(config: SolveBenchConfig) -> dict:
-    """The nets of the run by name, from the zoo (or ONNX paths)."""
+    """The nets of the run by name, from the zoo (or ONNX paths).
+
+    Parameters
+    ----------
+    config
+        The run's :class:`~surrogate.experiments.solve_bench_config.SolveBenchConfig`.
+    """
     return {name: resolve_surrogate(name, zoo=config.zoo) for name in config.net_names}
 
 

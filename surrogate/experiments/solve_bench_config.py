@@ -14,7 +14,7 @@ from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import StartConfig
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
-from ..options import MAX_SEED, check_filled, check_seconds, default_of, filled, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, check_filled, check_seconds, default_of, filled, is_number, plain_numbers
 from ..train.protocols import BEST
 from .problem_package import problems_package
 from .sweep_config import SweepConfig
@@ -151,9 +151,10 @@ class SolveBenchConfig:
     def _check_numbers(self) -> None:
         if not all(is_number(s, integer=True, low=1) for s in self.random_sizes):
             raise ConfigError(f"SolveBenchConfig: random_sizes={self.random_sizes!r} must be positive integers, e.g. (8, 16)")
-        for name in ("budget", "baseline_max_products", "partition_max_products", "obbt_node_limit"):
-            if not is_number(getattr(self, name), integer=True, low=1):
-                raise ConfigError(f"SolveBenchConfig: {name}={getattr(self, name)!r} must be a positive integer")
+        for name in ("budget", "baseline_max_products", "partition_max_products"):
+            check_count(f"SolveBenchConfig: {name}", getattr(self, name))
+        if not is_number(self.obbt_node_limit, integer=True, low=1):  # a node limit is no size: any is taken
+            raise ConfigError(f"SolveBenchConfig: obbt_node_limit={self.obbt_node_limit!r} must be a positive integer")
         for name in ("instances", "random_seed"):
             if not is_number(getattr(self, name), integer=True, low=0, high=MAX_SEED):
                 raise ConfigError(f"SolveBenchConfig: {name}={getattr(self, name)!r} must be an integer in [0, {MAX_SEED}]")

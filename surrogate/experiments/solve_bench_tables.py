@@ -41,7 +41,19 @@ def _approx_errors(approx) -> dict:
 
 
 def baseline_table(config: SolveBenchConfig, nets: dict, solves: pd.DataFrame, progress: Callable | None = None) -> pd.DataFrame:
-    """Error per binary and solve times of every net (``pruned``) and every baseline."""
+    """Error per binary and solve times of every net (``pruned``) and every baseline.
+
+    Parameters
+    ----------
+    config
+        The run's :class:`~surrogate.experiments.solve_bench_config.SolveBenchConfig`.
+    nets
+        The run's nets by name.
+    solves
+        The run's solves (``solves.csv``).
+    progress
+        Optional callable, called with each net's or baseline's name once it is scored.
+    """
     instances = reference_instances(config.instances, seed=REFERENCE_SEED) if config.instances else []
     time_limit = min(config.solver.time_limit, REFERENCE_SOLVER.time_limit)
     ref_config = replace(config.solver, time_limit=time_limit, rel_gap=REFERENCE_SOLVER.rel_gap)
@@ -81,6 +93,17 @@ def speedup_table(solves: pd.DataFrame, tighten_s: dict, depths: dict, *, min_de
     makes a ratio a lower bound (``anchor_hit``); when both hit, the ratio is
     1 (no speed-up measurable). ``cold_speedup_amortised`` is the same ratio
     for ``pruned-cold`` (no warm start), when the run has it.
+
+    Parameters
+    ----------
+    solves
+        The run's solves (``solves.csv``).
+    tighten_s
+        Seconds each net's bounds took, by net name.
+    depths
+        Each net's depth, by net name.
+    min_depth
+        The least depth of a net in the table.
     """
     nets = solves[solves["encoding"] != "baseline"]
     rows = []
@@ -115,7 +138,13 @@ def speedup_table(solves: pd.DataFrame, tighten_s: dict, depths: dict, *, min_de
 
 
 def growth_table(solves: pd.DataFrame) -> pd.DataFrame:
-    """Solve time by number of products (rows) and approximation/encoding (columns); ``*`` marks a time-limit hit."""
+    """Solve time by number of products (rows) and approximation/encoding (columns); ``*`` marks a time-limit hit.
+
+    Parameters
+    ----------
+    solves
+        The run's solves (``solves.csv``).
+    """
     frame = solves[solves["family"] == "random"].copy()
     frame["cell"] = [f"{t:.2f}{'*' if hit else ''}" for t, hit in zip(frame["wall_time"], frame["time_limit_hit"])]
     frame["column"] = frame["approx"].map(short_label) + "/" + frame["encoding"]
@@ -123,7 +152,13 @@ def growth_table(solves: pd.DataFrame) -> pd.DataFrame:
 
 
 def encoding_summary(solves: pd.DataFrame) -> pd.DataFrame:
-    """Per net and encoding over all problems: median time, nodes, gap and time-limit hits."""
+    """Per net and encoding over all problems: median time, nodes, gap and time-limit hits.
+
+    Parameters
+    ----------
+    solves
+        The run's solves (``solves.csv``).
+    """
     nets = solves[solves["encoding"] != "baseline"]
     return (
         nets.groupby(["approx", "encoding"], sort=False)

@@ -43,6 +43,7 @@ from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import stable_source
 from ..nets.zoo import DEFAULT_ZOO, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
 from ..nets.zoo_pending import merged_entries, staged, write_manifest
+from ..options import MAX_CPU_THREADS, check_count
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -223,6 +224,7 @@ def build_stable_zoo(
         One row per net (``exported`` says whether it went into the manifest).
     """
     config = SolveTimeConfig() if config is None else config
+    threads = check_count("build_stable_zoo: threads", threads, high=MAX_CPU_THREADS)
     if max_mae is not None and not (isinstance(max_mae, (int, float)) and max_mae > 0):
         raise ConfigError(f"max_mae={max_mae!r} must be a positive number (e.g. 1e-3) or None to export every net")
     for lam in lams:  # every weight checked before anything is written

@@ -11,7 +11,7 @@ from ..errors import ConfigError
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
 from ..nets.architecture import Architecture, check_budget, constant_width_shapes
-from ..options import MAX_SEED, check_filled, check_flags, check_seeds, filled, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, check_filled, check_flags, check_seeds, filled, is_number, plain_numbers
 from ..train.protocols import TrainingProtocol, get_protocol
 
 #: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
@@ -81,8 +81,7 @@ class SweepConfig:
 
     def __post_init__(self) -> None:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
-        if not is_number(self.budget, integer=True, low=1):
-            raise ConfigError(f"SweepConfig: budget={self.budget!r} must be a positive integer, e.g. 24")
+        check_count("SweepConfig: budget", self.budget, example=24)
         fix = "pass architectures=() for this budget's shapes, or a tuple of shapes to keep these"
         again = check_filled(self.architectures, (self.budget,), "SweepConfig: architectures (budget,)", fix)
         given = () if again else self.architectures  # replace(config, budget=...) with the shapes filled in
@@ -94,8 +93,7 @@ class SweepConfig:
             raise ConfigError(f"SweepConfig: {exc}") from None
         object.__setattr__(self, "seeds", seeds)
         check_formulation(self.formulation)
-        if not is_number(self.instances, integer=True, low=1):
-            raise ConfigError(f"SweepConfig: instances={self.instances!r} must be a positive integer, e.g. 20")
+        check_count("SweepConfig: instances", self.instances, example=20)
         if not is_number(self.instance_seed, integer=True, low=0, high=MAX_SEED):
             raise ConfigError(f"SweepConfig: instance_seed={self.instance_seed!r} must be a non-negative integer, e.g. 2021")
         check_flags("SweepConfig", solve_all_seeds=self.solve_all_seeds, yardsticks=self.yardsticks)

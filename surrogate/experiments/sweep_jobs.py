@@ -32,7 +32,15 @@ from .units import Unit
 
 
 def net_filename(arch: Architecture, seed: int) -> str:
-    """The file name of the trained net of ``arch`` and ``seed`` in ``nets/``, e.g. ``3x8-seed0.onnx``."""
+    """The file name of the trained net of ``arch`` and ``seed`` in ``nets/``, e.g. ``3x8-seed0.onnx``.
+
+    Parameters
+    ----------
+    arch
+        The net's shape.
+    seed
+        The net's seed.
+    """
     return f"{arch.name}-seed{seed}.onnx"
 
 
@@ -68,7 +76,17 @@ def net_record(net, arch: Architecture, filename: str, *, source: str, seed: int
 
 
 def train_unit(archs: Sequence[str], seeds: Sequence[int], protocol: TrainingProtocol) -> dict:
-    """Unit job: train a pack of shapes, then score and export every net; ``{"nets": [record, ...]}``."""
+    """Unit job: train a pack of shapes, then score and export every net; ``{"nets": [record, ...]}``.
+
+    Parameters
+    ----------
+    archs
+        The shapes of the pack.
+    seeds
+        The seeds, one net each per shape.
+    protocol
+        How the nets are trained.
+    """
     nets = []
     for arch, trained_nets in train_packed(list(archs), list(seeds), protocol, threads=1).items():
         for t in trained_nets:
@@ -92,7 +110,15 @@ def train_unit(archs: Sequence[str], seeds: Sequence[int], protocol: TrainingPro
 
 
 def yardstick_unit(arch: str, variant: str) -> dict:
-    """Unit job: score and export the hand-built net of ``arch`` (validated as exported, like the trained nets)."""
+    """Unit job: score and export the hand-built net of ``arch`` (validated as exported, like the trained nets).
+
+    Parameters
+    ----------
+    arch
+        The shape.
+    variant
+        The construction variant (``'paired'`` or ``'shared'``).
+    """
     arch = Architecture.parse(arch)
     (built,) = (b for v, b in useful_plans(arch, (variant,)) if v == variant)
     net = hand_built(arch, variant).rounded_to_float32()
@@ -114,7 +140,21 @@ def whole_solve_row(row: dict) -> bool:
 
 
 def solve_unit(onnx: bytes, formulation: str, solver: SolverConfig, instances: int, instance_seed: int) -> dict:
-    """Unit job: encode the net in ``onnx`` and solve the reference instances; ``{"rows": [...]}``."""
+    """Unit job: encode the net in ``onnx`` and solve the reference instances; ``{"rows": [...]}``.
+
+    Parameters
+    ----------
+    onnx
+        The net's ONNX file, as bytes.
+    formulation
+        How the net is encoded (:data:`~surrogate.milp.formulations.FORMULATIONS`).
+    solver
+        How each instance is solved.
+    instances
+        How many reference instances.
+    instance_seed
+        Their seed.
+    """
     with tempfile.TemporaryDirectory(prefix="surrogate-net-") as tmp:
         path = Path(tmp) / "net.onnx"
         path.write_bytes(onnx)
@@ -129,6 +169,11 @@ def net_units(config: SweepConfig) -> list[Unit]:
     """The training packs (longest first), then the hand-built yardsticks.
 
     Keys hold the package versions too (torch, onnx, ...): an upgrade recomputes.
+
+    Parameters
+    ----------
+    config
+        The sweep's :class:`~surrogate.experiments.sweep_config.SweepConfig`.
     """
     protocol, versions = config.protocol.to_dict(), package_versions()
     units = [
@@ -158,7 +203,17 @@ def net_units(config: SweepConfig) -> list[Unit]:
 
 
 def solve_units(config: SweepConfig, chosen: pd.DataFrame, nets_dir: Path) -> list[Unit]:
-    """One unit per chosen net: its reference solves, keyed by the net file's content (and package versions)."""
+    """One unit per chosen net: its reference solves, keyed by the net file's content (and package versions).
+
+    Parameters
+    ----------
+    config
+        The sweep's :class:`~surrogate.experiments.sweep_config.SweepConfig`.
+    chosen
+        The selected nets, one row each.
+    nets_dir
+        The folder of the nets' ONNX files.
+    """
     units, versions = [], package_versions()
     for _, row in chosen.iterrows():
         data = (nets_dir / row["file"]).read_bytes()

@@ -29,12 +29,28 @@ def order_rows(config: SweepConfig, rows: list[dict]) -> pd.DataFrame:
 
 
 def best_rows(nets: pd.DataFrame) -> pd.DataFrame:
-    """The row with the lowest validation MAE for every (shape, source): the selected net."""
+    """The row with the lowest validation MAE for every (shape, source): the selected net.
+
+    Parameters
+    ----------
+    nets
+        Every trained and hand-built net, one row each (``nets.csv``).
+    """
     return nets.loc[nets.groupby(["arch", "source"], sort=False)["val_mae"].idxmin()]
 
 
 def solves_frame(chosen: pd.DataFrame, units: Sequence[Unit], results: dict[str, dict]) -> pd.DataFrame:
-    """The rows of ``solves.csv``: every solve of every chosen net, in the order of ``chosen``."""
+    """The rows of ``solves.csv``: every solve of every chosen net, in the order of ``chosen``.
+
+    Parameters
+    ----------
+    chosen
+        The selected nets, one row each.
+    units
+        The solve units, one per chosen net.
+    results
+        Each unit's result, by its key.
+    """
     rows = []
     for (_, net_row), unit in zip(chosen.iterrows(), units):
         for solved in results[unit.key]["rows"]:
@@ -50,6 +66,15 @@ def summarise(config: SweepConfig, nets: pd.DataFrame, solves: pd.DataFrame) -> 
     seeds sit beside them so that luck is visible. ``solve_median_s`` counts a
     solve stopped by the time limit at its time (``time_limit_hits`` says how many);
     a solve that found no point counts as an infinite ``opt_err``.
+
+    Parameters
+    ----------
+    config
+        The sweep's :class:`~surrogate.experiments.sweep_config.SweepConfig`.
+    nets
+        Every net, one row each (``nets.csv``).
+    solves
+        Every solve, one row each (``solves.csv``).
     """
     rows = []
     for (arch_name, source), n in nets.groupby(["arch", "source"], sort=False):
@@ -99,7 +124,13 @@ FORMATS = {
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """``table`` as text, each number in the format of its column (:data:`FORMATS`; ``-`` where missing)."""
+    """``table`` as text, each number in the format of its column (:data:`FORMATS`; ``-`` where missing).
+
+    Parameters
+    ----------
+    table
+        A sweep's table (``table.csv``).
+    """
     shown = table.copy()
     for col, fmt in FORMATS.items():
         if col in shown:

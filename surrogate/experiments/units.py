@@ -124,7 +124,27 @@ def lookup(cache: UnitCache, unit: Unit, nets_dir: Path, counts: Counter):
 def run_units(
     units: Sequence[Unit], runner, cache: UnitCache, nets_dir: Path, *, counts: Counter, desc: str, unit_name: str, progress: bool
 ) -> dict[str, dict]:
-    """Results of ``units`` by key: cached ones read back, the others run on ``runner`` and cached as they finish."""
+    """Results of ``units`` by key: cached ones read back, the others run on ``runner`` and cached as they finish.
+
+    Parameters
+    ----------
+    units
+        The units to run.
+    runner
+        Where they run: an executor's runner (``submit`` and ``as_completed``).
+    cache
+        The results folder's unit cache.
+    nets_dir
+        The folder of the nets' ONNX files.
+    counts
+        Counts of units ``reused`` and ``computed``, updated here.
+    desc
+        The progress bar's label.
+    unit_name
+        The progress bar's unit (e.g. ``'pack'``).
+    progress
+        Whether to show a progress bar.
+    """
     from tqdm.auto import tqdm
 
     results, todo = {}, {}

@@ -33,6 +33,13 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
     before the file replaces the old one, so an interrupted save leaves every
     name with either its old entry and file or its new ones (:func:`_merge`).
 
+    Parameters
+    ----------
+    result
+        What :func:`~surrogate.experiments.sweep.run_sweep` returned (a ``SweepResult``).
+    zoo_dir
+        The zoo's folder, made if missing; its ``manifest.json`` is updated.
+
     Raises
     ------
     ConfigError

@@ -51,7 +51,10 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError
 from ..nets.network import unit_box
-from ..options import is_number
+from ..options import MAX_COUNT, check_count
+from .sawtooth import sawtooth_arguments, sawtooth_square, sawtooth_square_value, sawtooth_switches
+
+_BELOW_TOLERANCE = "more only adds binaries below solver tolerances"
 
 
 class Baseline(ABC):
@@ -76,15 +79,16 @@ class Baseline(ABC):
     prefix: str = ""
     size_field: str = "binaries"
     size_minimum: int = 1
-    size_maximum: int | None = None
+    size_maximum: int = MAX_COUNT
+    #: Why no larger size than ``size_maximum`` is taken, for the message of a refusal ("": the cap of every size).
+    size_reason: str = ""
     evaluate = None
 
     def __post_init__(self) -> None:
-        value, low, most = getattr(self, self.size_field), self.size_minimum, self.size_maximum
-        if not is_number(value, integer=True, low=low, high=most):
-            upto = "" if most is None else f" and at most {most} (more only adds binaries below solver tolerances)"
-            raise ConfigError(f"{type(self).__name__}: {self.size_field}={value!r} must be an integer >= {low}{upto}")
-        object.__setattr__(self, self.size_field, int(value))  # np.int64(24) as 24: JSON and names, as other configs
+        value = getattr(self, self.size_field)
+        where, low, most = f"{type(self).__name__}: {self.size_field}", self.size_minimum, self.size_maximum
+        value = check_count(where, value, low=low, high=most, why=self.size_reason)  # np.int64(24) as 24: JSON, names
+        object.__setattr__(self, self.size_field, value)
 
     @property
     def kind(self) -> str:
@@ -141,45 +145,6 @@ class Baseline(ABC):
         """
 
 
-def _sawtooth_square(block, t, levels: int, tag: str):
-    """An expression equal to the ``levels``-level sawtooth interpolant of ``t^2`` (``t`` in [0, 1])."""
-    g = pyo.Var(range(levels + 1), bounds=(0.0, 1.0))
-    a = pyo.Var(range(1, levels + 1), domain=pyo.Binary)
-    cons = pyo.ConstraintList()
-    block.add_component(f"g_{tag}", g)
-    block.add_component(f"a_{tag}", a)
-    block.add_component(f"sawtooth_{tag}", cons)
-    cons.add(g[0] == t)
-    for i in range(1, levels + 1):
-        cons.add(g[i] <= 2 * g[i - 1])
-        cons.add(g[i] <= 2 * (1 - g[i - 1]))
-        cons.add(g[i] >= 2 * (g[i - 1] - a[i]))
-        cons.add(g[i] >= 2 * (a[i] - g[i - 1]))
-    return t - sum(g[i] / 4**i for i in range(1, levels + 1))
-
-
-def _sawtooth_arguments(x, y):
-    """``(t_u, t_v)`` in [0, 1] of ``u = (x+y)/2`` and ``v = (x-y)/2`` (numbers, arrays or Pyomo expressions)."""
-    return ((x + y) / 2 + 1) / 2, ((x - y) / 2 + 1) / 2
-
-
-def _sawtooth_switches(t: float, levels: int, threshold: float) -> dict:
-    """``{i: a_i}`` of :func:`_sawtooth_square` at ``t``: ``a_i = 1`` where ``g_{i-1} - 1/2 > threshold``."""
-    g, values = float(t), {}
-    for i in range(1, levels + 1):
-        values[i] = 1.0 if g - 0.5 > threshold else 0.0
-        g = 2 * min(g, 1 - g)
-    return values
-
-
-def _sawtooth_square_value(t: np.ndarray, levels: int) -> np.ndarray:
-    g, out = np.asarray(t, dtype=np.float64), np.asarray(t, dtype=np.float64).copy()
-    for i in range(1, levels + 1):
-        g = 2 * np.minimum(g, 1 - g)
-        out = out - g / 4**i
-    return out
-
-
 @dataclass(frozen=True)
 class Sawtooth(Baseline):
     """Sawtooth approximation of ``x*y = u^2 - v^2`` with ``binaries/2`` levels per square (see module docstring)."""
@@ -187,6 +152,7 @@ class Sawtooth(Baseline):
     binaries: int = 24
     prefix = "sawtooth"
     size_minimum, size_maximum = 2, 64  # 32 levels: error 2^-64; 4^-i overflowed a float past 512 levels
+    size_reason = _BELOW_TOLERANCE
     indicator_names = ("a_u", "a_v")
 
     def __post_init__(self) -> None:
@@ -204,19 +170,19 @@ class Sawtooth(Baseline):
         return 2.0 ** (-2 * self.levels)
 
     def add(self, block, x, y):
-        tu, tv = _sawtooth_arguments(x, y)
-        su, sv = _sawtooth_square(block, tu, self.levels, "u"), _sawtooth_square(block, tv, self.levels, "v")
+        tu, tv = sawtooth_arguments(x, y)
+        su, sv = sawtooth_square(block, tu, self.levels, "u"), sawtooth_square(block, tv, self.levels, "v")
         return (4 * su - 4 * tu + 1) - (4 * sv - 4 * tv + 1)
 
     def indicator_values(self, x: float, y: float, *, threshold: float = 0.0) -> tuple[dict, ...]:
         """``a_u`` and ``a_v`` at ``(x, y)``: ``a_i = 1`` where the level's ``g_{i-1}`` is above 1/2 (see the base class)."""
-        tu, tv = _sawtooth_arguments(x, y)
-        return _sawtooth_switches(tu, self.levels, threshold), _sawtooth_switches(tv, self.levels, threshold)
+        tu, tv = sawtooth_arguments(x, y)
+        return sawtooth_switches(tu, self.levels, threshold), sawtooth_switches(tv, self.levels, threshold)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The approximation ``w`` at the points ``(x, y)``."""
-        tu, tv = _sawtooth_arguments(x, y)
-        square = lambda t: 4 * _sawtooth_square_value(t, self.levels) - 4 * t + 1  # noqa: E731
+        tu, tv = sawtooth_arguments(x, y)
+        square = lambda t: 4 * sawtooth_square_value(t, self.levels) - 4 * t + 1  # noqa: E731
         return square(tu) - square(tv)
 
 
@@ -226,6 +192,7 @@ class NMDT(Baseline):
 
     binaries: int = 24
     prefix = "nmdt"
+    size_maximum, size_reason = 64, _BELOW_TOLERANCE  # error 2^-64; 2^-L is 0.0 in floating point past 1074 digits
 
     @property
     def max_error(self) -> float:
@@ -311,6 +278,7 @@ class TriangulatedPWL(Baseline):
     prefix = "pwl"
     size_field = "points"
     size_minimum = 3  # pyomo.contrib.piecewise takes an odd number of points per axis
+    size_maximum, size_reason = 1025, "more only adds triangles whose error (1e-6 at 1025) is below solver tolerances"
 
     def __post_init__(self) -> None:
         super().__post_init__()

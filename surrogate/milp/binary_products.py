@@ -24,6 +24,11 @@ def is_binary_factor(var) -> bool:
     True for a ``Binary`` domain, and for an integer domain whose bounds are
     constants within [0, 1]; bounds given by mutable ``Param`` s could later
     leave [0, 1], so such an integer variable is not taken as binary.
+
+    Parameters
+    ----------
+    var
+        A Pyomo variable.
     """
     if var.is_binary():
         return True

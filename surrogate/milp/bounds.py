@@ -99,7 +99,21 @@ def compute_bounds(
     node_limit: int = DEFAULT_MILP_NODE_LIMIT,
 ) -> NetBounds:
     """Bounds of ``net`` (a :class:`ReluMLP`, an ONNX path or a zoo name) by ``method``, computed now (no stored or
-    cached bounds are read): what it costs."""
+    cached bounds are read): what it costs.
+
+    Parameters
+    ----------
+    net
+        A :class:`ReluMLP`, an ONNX path or a zoo name.
+    method
+        One of :data:`BOUND_METHODS`.
+    box
+        One ``(lower, upper)`` pair per input (``None``: the net's domain).
+    time_limit
+        Seconds of each LP or MILP solve.
+    node_limit
+        Branch-and-bound nodes of each MILP.
+    """
     net = net_argument(net, "compute_bounds")
     check_limits("compute_bounds", time_limit, node_limit)
     check_method(method)
@@ -140,6 +154,19 @@ def net_bounds(
     computed and kept in a process-wide cache, so every copy of the same net
     in a model shares one computation. ``net`` may be an ONNX path or a zoo name
     (:func:`~surrogate.nets.zoo.resolve_surrogate`).
+
+    Parameters
+    ----------
+    net
+        A :class:`ReluMLP`, an ONNX path or a zoo name.
+    method
+        One of :data:`BOUND_METHODS`.
+    box
+        One ``(lower, upper)`` pair per input (``None``: the net's domain).
+    time_limit
+        Seconds of each LP or MILP solve.
+    node_limit
+        Branch-and-bound nodes of each MILP.
     """
     net = net_argument(net, "net_bounds")
     check_limits("net_bounds", time_limit, node_limit)
@@ -155,7 +182,15 @@ def net_bounds(
 
 
 def attach_bounds(net: ReluMLP, *bounds: NetBounds) -> ReluMLP:
-    """``net`` carrying ``bounds`` in its metadata (read back by :func:`net_bounds`, kept by ONNX export)."""
+    """``net`` carrying ``bounds`` in its metadata (read back by :func:`net_bounds`, kept by ONNX export).
+
+    Parameters
+    ----------
+    net
+        The net.
+    bounds
+        The bounds to store, one :class:`NetBounds` per method.
+    """
     for b in bounds:
         if b.fingerprint != fingerprint(net):
             raise ConfigError(f"{b.method} bounds were computed for another net (fingerprint {b.fingerprint}); recompute them")
@@ -173,6 +208,17 @@ def with_stored_bounds(
 
     ``net`` may be an ONNX path or a zoo name (:func:`~surrogate.nets.zoo.resolve_surrogate`); a copy comes back.
     ``methods`` may be one method's name (``'interval'``); an empty list is refused (:func:`check_methods`).
+
+    Parameters
+    ----------
+    net
+        A :class:`ReluMLP`, an ONNX path or a zoo name.
+    methods
+        Bound methods (:data:`BOUND_METHODS`), or one's name.
+    time_limit
+        Seconds of each LP or MILP solve.
+    node_limit
+        Branch-and-bound nodes of each MILP.
     """
     net = net_argument(net, "with_stored_bounds")
     check_limits("with_stored_bounds", time_limit, node_limit)
@@ -190,6 +236,11 @@ def milp_identity(net: ReluMLP) -> str:
     out; every other metadata item (protocol, seed, metrics...) only documents the
     net. Stored bounds that cannot be read (the encodings recompute those) are
     hashed as written.
+
+    Parameters
+    ----------
+    net
+        The net.
     """
     digest = hashlib.sha256(fingerprint(net).encode())
     digest.update(json.dumps(net.domain).encode())

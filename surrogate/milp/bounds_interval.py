@@ -38,7 +38,15 @@ def interval_layer(w: np.ndarray, b: np.ndarray, hl: np.ndarray, hu: np.ndarray)
 
 
 def interval_bounds(net: ReluMLP, box: Sequence[tuple[float, float]] | None = None) -> NetBounds:
-    """Interval-arithmetic bounds of every layer (OMLT's own bounds)."""
+    """Interval-arithmetic bounds of every layer (OMLT's own bounds).
+
+    Parameters
+    ----------
+    net
+        The net.
+    box
+        One ``(lower, upper)`` pair per input (``None``: the net's domain).
+    """
     start = time.perf_counter()
     box = check_box(box, net)
     hl, hu = np.array([lo for lo, _ in box]), np.array([hi for _, hi in box])

@@ -47,7 +47,13 @@ DEFAULT_MILP_TIME_LIMIT = 30.0
 
 
 def envelope_slopes(box: Sequence[tuple[float, float]]) -> tuple[tuple[tuple[float, float], str], ...]:
-    """Slopes and sides of the McCormick facets of ``x*y`` on ``box`` (two inputs)."""
+    """Slopes and sides of the McCormick facets of ``x*y`` on ``box`` (two inputs).
+
+    Parameters
+    ----------
+    box
+        The two inputs' ``(lower, upper)`` pairs.
+    """
     (lx, ux), (ly, uy) = box
     return (((ly, lx), "lower"), ((uy, ux), "lower"), ((uy, lx), "upper"), ((ly, ux), "upper"))
 
@@ -176,6 +182,19 @@ def obbt_bounds(
     MILP; a safety net, see the module docstring). The output layer and the
     envelope planes are optimised over the relaxation (``lp``) or the MILP
     (``milp``) of all hidden layers.
+
+    Parameters
+    ----------
+    net
+        The net.
+    method
+        ``'lp'`` or ``'milp'``.
+    box
+        One ``(lower, upper)`` pair per input (``None``: the net's domain).
+    time_limit
+        Seconds of each LP or MILP solve.
+    node_limit
+        Branch-and-bound nodes of each MILP.
     """
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")

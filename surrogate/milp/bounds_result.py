@@ -22,7 +22,13 @@ SIDES = ("lower", "upper")
 
 
 def check_method(method: str) -> str:
-    """Return ``method`` if it is a bound method, else raise :class:`ConfigError`."""
+    """Return ``method`` if it is a bound method, else raise :class:`ConfigError`.
+
+    Parameters
+    ----------
+    method
+        A bound method's name.
+    """
     if method not in BOUND_METHODS:
         raise ConfigError(f"unknown bound method {method!r}; choose one of {', '.join(BOUND_METHODS)}")
     return method
@@ -31,7 +37,15 @@ def check_method(method: str) -> str:
 def check_methods(methods, where: str) -> tuple[str, ...]:
     """``methods`` as a tuple of bound methods: one method's name counts as one (not its characters), ``None``
     means all of :data:`BOUND_METHODS`; an empty collection, an unknown method, or a value that is no name nor
-    collection of names (``5``, ``True``, a dict) is :class:`ConfigError`."""
+    collection of names (``5``, ``True``, a dict) is :class:`ConfigError`.
+
+    Parameters
+    ----------
+    methods
+        Bound methods, one method's name, or ``None`` (all).
+    where
+        The function the message names.
+    """
     if methods is None:
         return BOUND_METHODS
     if not isinstance(methods, str) and (not isinstance(methods, Iterable) or isinstance(methods, Mapping)):
@@ -49,7 +63,13 @@ def check_methods(methods, where: str) -> tuple[str, ...]:
 
 
 def fingerprint(net: ReluMLP) -> str:
-    """A short hash of the net's weights and biases: stored bounds are valid only for the same numbers."""
+    """A short hash of the net's weights and biases: stored bounds are valid only for the same numbers.
+
+    Parameters
+    ----------
+    net
+        The net.
+    """
     digest = hashlib.sha256()
     for array in (*net.weights, *net.biases):
         digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())

@@ -77,6 +77,13 @@ def to_omlt_network(net: ReluMLP | str, *, input_bounds: Sequence[tuple[float, f
 
     ``net`` may be an ONNX path or a zoo name (:func:`~surrogate.nets.zoo.net_argument`); ``input_bounds`` defaults
     to the net's :attr:`~surrogate.nets.network.ReluMLP.domain`.
+
+    Parameters
+    ----------
+    net
+        A :class:`~surrogate.nets.network.ReluMLP`, an ONNX path or a zoo name.
+    input_bounds
+        One ``(lower, upper)`` pair per input (``None``: the net's domain).
     """
     from omlt.neuralnet import NetworkDefinition
     from omlt.neuralnet.layer import DenseLayer, InputLayer

@@ -29,7 +29,13 @@ INTEGER_BITS = 10
 
 
 def integer_bounds(var) -> tuple[int | None, int | None]:
-    """The least and the greatest integer within ``var``'s bounds (``None`` for a missing bound)."""
+    """The least and the greatest integer within ``var``'s bounds (``None`` for a missing bound).
+
+    Parameters
+    ----------
+    var
+        A Pyomo variable.
+    """
     return (
         None if var.lb is None else math.ceil(var.lb - 1e-9),
         None if var.ub is None else math.floor(var.ub + 1e-9),
@@ -37,7 +43,15 @@ def integer_bounds(var) -> tuple[int | None, int | None]:
 
 
 def held_integer(var, value: float) -> float:
-    """``value`` rounded to an integer within ``var``'s bounds: where the warm start holds an integer variable."""
+    """``value`` rounded to an integer within ``var``'s bounds: where the warm start holds an integer variable.
+
+    Parameters
+    ----------
+    var
+        An integer Pyomo variable.
+    value
+        The value to hold it at.
+    """
     low, high = integer_bounds(var)
     held = round(value)
     held = held if low is None else max(held, low)
@@ -50,6 +64,11 @@ def integer_bits(var) -> int | None:
     ``None`` for a variable that is not integer, has a bound given by a mutable
     ``Param`` (its number of values may change) or a missing bound, or needs
     more than :data:`INTEGER_BITS` digits.
+
+    Parameters
+    ----------
+    var
+        A Pyomo variable.
     """
     if not var.is_integer() or has_symbolic_bounds(var) or var.lb is None or var.ub is None:
         return None
@@ -61,7 +80,15 @@ def integer_bits(var) -> int | None:
 
 def is_exact_pair(x, y) -> bool:
     """Whether :func:`~surrogate.milp.bilinear.bilinear` writes ``x*y`` exactly, with no surrogate: a factor has
-    ``lb == ub``, is binary, or is an integer of few values (:func:`integer_bits`)."""
+    ``lb == ub``, is binary, or is an integer of few values (:func:`integer_bits`).
+
+    Parameters
+    ----------
+    x
+        A Pyomo variable, the first factor.
+    y
+        A Pyomo variable, the second factor.
+    """
     return any(has_zero_width(v) or is_binary_factor(v) or integer_bits(v) is not None for v in (x, y))
 
 

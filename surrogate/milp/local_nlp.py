@@ -63,6 +63,19 @@ def solve_lp(
 
     ``None`` when HiGHS does not prove the LP optimal (infeasible, unbounded, time limit).
     Integer variables that are free keep their integrality (the LP is then a MILP).
+
+    Parameters
+    ----------
+    qm
+        The exact model as a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`.
+    x
+        The current point; the ``fixed`` variables keep its values.
+    fixed
+        Which variables are fixed (a boolean mask).
+    threads
+        HiGHS's threads.
+    time_limit
+        HiGHS's time limit, seconds.
     """
     import highspy
 
@@ -99,17 +112,25 @@ def solve_nlp(
     deadline: float = math.inf,
     maxiter: int = 200,
 ) -> np.ndarray:
-    """A local optimum of the exact model near ``x0`` (SLSQP or trust-constr; see the module docstring).
+    """A local optimum of the exact model near ``x0`` (SLSQP or trust-constr; see the module docstring), or the last
+    iterate, which may be infeasible (the caller measures it).
 
-    Variables in ``fixed`` and integer variables stay at their values in ``x0``;
-    the solve stops after ``maxiter`` iterations or at ``deadline``
-    (:func:`~surrogate.milp.search_clock.now` seconds), returning its last iterate, which may be
-    infeasible (the caller measures it).
+    Parameters
+    ----------
+    qm
+        The exact model (a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`).
+    x0
+        The start; the integer variables and those ``fixed`` keep their values in it.
+    fixed
+        Which variables are fixed (a boolean mask; ``None``: only the integer ones).
+    deadline
+        When to stop, returning the last iterate (:func:`~surrogate.milp.search_clock.now` seconds).
+    maxiter
+        The most iterations.
     """
     from scipy.optimize import Bounds, minimize
 
-    held = qm.integer.copy() if fixed is None else fixed | qm.integer
-    free = np.flatnonzero(~held)
+    free = np.flatnonzero(~(qm.integer if fixed is None else fixed | qm.integer))  # the others are held
     base = qm.clip(x0)
     if free.size == 0:
         return base
@@ -117,12 +138,7 @@ def solve_nlp(
     full = _embedding(base, free)
 
     last = [base[free]]  # the last iterate, returned if the deadline stops the solve inside an iteration
-
-    def fun(z):
-        if now() >= deadline:
-            raise _DeadlineReached
-        x = full(z)
-        return qm.sense * qm.objective_value(x), qm.sense * qm.objective.jacobian(x).toarray().ravel()[free]
+    fun = _objective_and_gradient(qm, full, free, deadline)
 
     def stop(intermediate_result):
         last[0] = intermediate_result.x
@@ -148,6 +164,19 @@ def solve_nlp(
     except _DeadlineReached:
         pass
     return qm.clip(full(last[0]))
+
+
+def _objective_and_gradient(qm: QuadraticModel, full, free: np.ndarray, deadline: float):
+    """:func:`solve_nlp`'s objective (minimised) and its gradient in the ``free`` variables; past ``deadline`` it raises
+    :class:`_DeadlineReached`."""
+
+    def fun(z):
+        if now() >= deadline:
+            raise _DeadlineReached
+        x = full(z)
+        return qm.sense * qm.objective_value(x), qm.sense * qm.objective.jacobian(x).toarray().ravel()[free]
+
+    return fun
 
 
 def _embedding(base: np.ndarray, free: np.ndarray):
@@ -200,6 +229,17 @@ def restore_feasibility(qm: QuadraticModel, x: np.ndarray, *, active_tol: float 
     variable bounds. Linear active rows are met in one step; quadratic ones
     converge quadratically near a regular point. The iterate with the least
     violation (``x`` itself if no step helps) is returned.
+
+    Parameters
+    ----------
+    qm
+        The exact model as a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`.
+    x
+        The point to move.
+    active_tol
+        How near a bound (relative) a row counts as active.
+    max_iter
+        The most Gauss-Newton steps.
     """
     from scipy.sparse.linalg import lsmr
 
@@ -230,6 +270,22 @@ def restore_feasibility(qm: QuadraticModel, x: np.ndarray, *, active_tol: float 
     return best
 
 
+def _violation_jacobian(qm: QuadraticModel, full, free: np.ndarray, sides: tuple[np.ndarray, np.ndarray]):
+    """The Jacobian (in the ``free`` variables) of :func:`feasibility_point`'s residuals: each row's below its lower
+    bound, then each above its upper one, for the rows that have that bound (``sides``: the two masks)."""
+    has_lower, has_upper = sides
+
+    def jacobian(z):
+        x = full(z)
+        r, jac = qm.rows.values(x), qm.rows.jacobian(x)[:, free]
+        below = sp.diags((r < qm.row_lower).astype(float)) @ jac
+        above = sp.diags((r > qm.row_upper).astype(float)) @ jac
+        stacked = sp.vstack([below[has_lower], above[has_upper]]).tocsr()
+        return stacked.toarray() if free.size == 1 else stacked  # SciPy 1.17's trf fails on a sparse 1-column Jacobian
+
+    return jacobian
+
+
 def feasibility_point(
     qm: QuadraticModel,
     x0: np.ndarray,
@@ -244,12 +300,22 @@ def feasibility_point(
 
         \\min_{x^L \\le x \\le x^U}\\; \\sum_r \\max(0, l_r - r(x))^2 + \\max(0, r(x) - u_r)^2
 
-    by SciPy's ``least_squares`` (trust-region reflective, sparse Jacobian),
-    over the variables not ``fixed``, not integer and with bounds that differ; at most ``max_evals``
-    evaluations, and stopped at ``deadline`` (:func:`~surrogate.milp.search_clock.now` seconds)
-    with its last iterate. The objective plays no part: an NLP from this point
-    (:func:`solve_nlp`) starts feasible, or nearly, which SLSQP needs on
-    nonconvex constraints.
+    by SciPy's ``least_squares`` (trust-region reflective, sparse Jacobian) over the variables not ``fixed``, not
+    integer and with bounds that differ. The objective plays no part: an NLP from this point (:func:`solve_nlp`)
+    starts feasible, or nearly, which SLSQP needs on nonconvex constraints.
+
+    Parameters
+    ----------
+    qm
+        The exact model (a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`).
+    x0
+        The start.
+    fixed
+        Which variables keep their values in ``x0`` (a boolean mask; ``None``: only the integer ones).
+    deadline
+        When to stop, returning the last iterate (:func:`~surrogate.milp.search_clock.now` seconds).
+    max_evals
+        The most evaluations of the residuals.
     """
     from scipy.optimize import least_squares
 
@@ -269,14 +335,7 @@ def feasibility_point(
         r = qm.rows.values(full(z))
         return np.concatenate([np.minimum(0.0, r - qm.row_lower)[has_lower], np.maximum(0.0, r - qm.row_upper)[has_upper]])
 
-    def jacobian(z):
-        x = full(z)
-        r, jac = qm.rows.values(x), qm.rows.jacobian(x)[:, free]
-        below = sp.diags((r < qm.row_lower).astype(float)) @ jac
-        above = sp.diags((r > qm.row_upper).astype(float)) @ jac
-        stacked = sp.vstack([below[has_lower], above[has_upper]]).tocsr()
-        return stacked.toarray() if free.size == 1 else stacked  # SciPy 1.17's trf fails on a sparse 1-column Jacobian
-
+    jacobian = _violation_jacobian(qm, full, free, (has_lower, has_upper))
     options = {"method": "trf", "xtol": 1e-15, "ftol": 1e-15, "gtol": 1e-15, "max_nfev": max_evals}
     try:
         last[0] = least_squares(residuals, base[free], jac=jacobian, bounds=(qm.lower[free], qm.upper[free]), **options).x

@@ -327,3 +327,17 @@ def seen_variables(model, *, inactive: bool = False) -> list:
 
     rows = (pyo.Constraint, pyo.Objective)
     return list(get_vars_from_components(model, rows, active=None if inactive else True, descend_into=True))
+
+
+def fixed_as_constants(expr):
+    """``expr`` with the variables fixed now written as their values.
+
+    The search's solver keeps a fixed variable as a column (``fixed_as_bounds``), so a product
+    of a fixed factor and a variable (``p * y``, which ``replace_products`` keeps as a coefficient)
+    would be quadratic there (:mod:`surrogate.milp.warmstart`); the search never unfixes a variable that the user
+    fixed.
+    """
+    from pyomo.core.expr.visitor import identify_variables, replace_expressions
+
+    values = {id(v): float(v.value) for v in identify_variables(expr, include_fixed=True) if v.fixed}
+    return replace_expressions(expr, values, remove_named_expressions=False) if values else expr

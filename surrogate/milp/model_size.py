@@ -1,8 +1,8 @@
 """Counting the size of a Pyomo model: :class:`ModelSize` and :func:`model_size`.
 
 It sits below every module that builds or solves models (:mod:`surrogate.milp.encoding`,
-:mod:`surrogate.milp.solver`, :mod:`surrogate.milp.bilinear`...) and imports nothing
-from the package, so any of them can report sizes without importing another.
+:mod:`surrogate.milp.solver`, :mod:`surrogate.milp.bilinear`...) and imports only the check of a model
+argument (:func:`~surrogate.milp.solve_arguments.check_model`), so any of them can report sizes.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import pyomo.environ as pyo
+
+from .solve_arguments import check_model
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,13 @@ def model_size(component) -> ModelSize:
     -------
     ModelSize
         Every variable, the binaries among them, and the active constraints.
+
+    Raises
+    ------
+    ConfigError
+        If ``component`` is not a Pyomo model or block.
     """
+    check_model("model_size", component, name="component")
     variables = list(component.component_data_objects(pyo.Var, active=True, descend_into=True))  # not a deactivated block's
     constraints = sum(1 for _ in component.component_data_objects(pyo.Constraint, active=True, descend_into=True))
     return ModelSize(len(variables), sum(1 for v in variables if v.is_binary()), constraints)

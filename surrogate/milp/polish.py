@@ -230,7 +230,15 @@ FIXED_VALUE_RTOL = 1e-5
 
 
 def clip_to_bounds(var, value: float) -> float:
-    """``value`` clipped into the bounds of ``var`` (as it is where they cannot be read: :func:`readable_bounds`)."""
+    """``value`` clipped into the bounds of ``var`` (as it is where they cannot be read: :func:`readable_bounds`).
+
+    Parameters
+    ----------
+    var
+        A Pyomo variable.
+    value
+        The value to clip.
+    """
     lower, upper = readable_bounds(var) or (None, None)
     return min(max(value, value if lower is None else lower), value if upper is None else upper)
 

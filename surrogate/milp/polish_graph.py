@@ -17,7 +17,13 @@ from .polish_quadratic import QuadraticModel
 
 
 def product_pairs(model) -> list[tuple]:
-    """Every distinct pair of variables multiplied in the active objective and constraints."""
+    """Every distinct pair of variables multiplied in the active objective and constraints.
+
+    Parameters
+    ----------
+    model
+        A Pyomo model.
+    """
     pairs = {}
     exprs = [o.expr for o in model.component_data_objects(pyo.Objective, active=True)]
     exprs += [c.body for c in model.component_data_objects(pyo.Constraint, active=True)]
@@ -48,7 +54,13 @@ def _two_colouring(neighbours: dict) -> dict | None:
 
 
 def factor_sets(pairs) -> tuple[list, list] | None:
-    """Split the factors into two sets with one factor of every product in each; ``None`` if impossible."""
+    """Split the factors into two sets with one factor of every product in each; ``None`` if impossible.
+
+    Parameters
+    ----------
+    pairs
+        The products' pairs of factors.
+    """
     if any(v1 is v2 for v1, v2 in pairs):
         return None  # a square cannot be split
     neighbours: dict = {}
@@ -69,6 +81,11 @@ def colour_classes(edges) -> tuple[list[np.ndarray], bool]:
     ``edges`` are (i, j) index pairs (i == j: a square, whose factor joins no
     class and so is never freed by an LP). A bipartite graph gets its two
     sides; any other a greedy colouring, most-connected factor first.
+
+    Parameters
+    ----------
+    edges
+        The product graph's ``(i, j)`` index pairs.
     """
     neighbours: dict = {}
     squares = {i for i, j in edges if i == j}
@@ -95,6 +112,11 @@ def complementarity_pairs(qm: QuadraticModel) -> list[tuple[int, int]]:
     A row qualifies when its only term is :math:`q x_i x_j` (i != j, no linear
     part, constant c) and its bound on the product side is 0: ``q > 0`` with
     upper bound c, or ``q < 0`` with lower bound c.
+
+    Parameters
+    ----------
+    qm
+        The model as a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`.
     """
     rows = qm.rows
     out = []
@@ -111,7 +133,15 @@ def complementarity_pairs(qm: QuadraticModel) -> list[tuple[int, int]]:
 
 
 def product_edges(qm: QuadraticModel, pinned: np.ndarray) -> set:
-    """The product graph's edges (i, j) with no ``pinned`` factor (a pinned factor at 0 makes the product vanish)."""
+    """The product graph's edges (i, j) with no ``pinned`` factor (a pinned factor at 0 makes the product vanish).
+
+    Parameters
+    ----------
+    qm
+        The model as a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`.
+    pinned
+        Which variables are pinned (a boolean mask).
+    """
     out = set()
     for rows in (qm.rows, qm.objective):
         for i, j in zip(rows.qi.tolist(), rows.qj.tolist()):

@@ -30,6 +30,15 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
     own scale, not passed by an absolute tolerance at a point far outside it. Variables in no active
     row or objective (:func:`~surrogate.milp.model_components.seen_variables`) are not read; a variable without a value makes
     the point ``inf`` unless ``skip_unset`` (then it, and every fixed variable, is not read).
+
+    Parameters
+    ----------
+    model
+        A Pyomo model with values.
+    row_divisor
+        A function of a constraint, the divisor of its violation (``None``: the default).
+    skip_unset
+        Whether variables without a value, and fixed ones, are left out.
     """
     divisor = row_divisor or _row_scale
     worst = 0.0
@@ -78,7 +87,13 @@ def _row_scale(con) -> float:
 
 
 def true_objective(model) -> float:
-    """The value of the active objective at the current values (``nan`` where it cannot be evaluated)."""
+    """The value of the active objective at the current values (``nan`` where it cannot be evaluated).
+
+    Parameters
+    ----------
+    model
+        A Pyomo model with values.
+    """
     (obj,) = list(model.component_data_objects(pyo.Objective, active=True))
     value = pyo.value(obj.expr, exception=False)
     return math.nan if value is None else float(value)
@@ -124,7 +139,15 @@ def check_bound(bound, what: str) -> float | None:
 
 
 def check_restarts(restarts, what: str) -> int:
-    """``restarts`` if it is a whole number >= 0; else a :class:`ConfigError` naming ``what``."""
+    """``restarts`` if it is a whole number >= 0; else a :class:`ConfigError` naming ``what``.
+
+    Parameters
+    ----------
+    restarts
+        The number of restarts.
+    what
+        The argument the message names.
+    """
     if not is_number(restarts, integer=True, low=0):
         raise ConfigError(f"{what}={restarts!r} must be a whole number >= 0 (0 turns multistart off)")
     return restarts

@@ -187,7 +187,15 @@ class PolishSearch:
 
 
 def start_box(qm: QuadraticModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The box multistart draws from: the variable bounds, and ``x`` +- max(1, |x|) on a side without one."""
+    """The box multistart draws from: the variable bounds, and ``x`` +- max(1, |x|) on a side without one.
+
+    Parameters
+    ----------
+    qm
+        The model as a :class:`~surrogate.milp.polish_quadratic.QuadraticModel`.
+    x
+        The current point.
+    """
     span = np.maximum(1.0, np.abs(x))
     lower = np.where(np.isfinite(qm.lower), qm.lower, x - span)
     upper = np.where(np.isfinite(qm.upper), qm.upper, x + span)

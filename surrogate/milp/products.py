@@ -35,6 +35,7 @@ from ..errors import ConfigError, ModelFormatError, SurrogateError
 from .model_components import check_components, check_extendable, find_like, lies_within, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
+from .solve_arguments import check_model
 
 
 class UnboundedVariableError(SurrogateError, ValueError):
@@ -190,6 +191,7 @@ class ReplacementReport:
     def replacement_block(self, model, where: str):
         """This report's block in ``model`` (see :meth:`undo`); else :class:`~surrogate.errors.ConfigError`
         naming ``where`` and the fix."""
+        check_model(where, model)
         block = self._block_in(model)
         if block is None:
             raise ConfigError(
@@ -204,7 +206,15 @@ class ReplacementReport:
         active again and the bounds that bound tightening derived put back (those not changed since by hand).
 
         Then the model can be solved exactly, edited, and have its products replaced again.
+
+        Raises
+        ------
+        ConfigError
+            If ``model`` is not a Pyomo model or block.
+        ModelFormatError
+            If ``model`` holds no block of this report (undone already, or another model).
         """
+        check_model("ReplacementReport.undo", model)
         block = self._block_in(model)
         if block is None:
             raise ModelFormatError(f"{model.name!r} has no block {self.block!r}: it was undone already, or is another model")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .products import finite_bounds, rewrite_products
+from .solve_arguments import check_model
 from .solver import SolverConfig, SolveResult, solve
 
 #: A factor's coefficient in a McCormick row below this (a bound of ~0) is moved into the row's constant: solvers
@@ -65,11 +66,13 @@ class _Envelope:
 
 def mccormick(model) -> object:
     """Rewrite ``model`` in place into its McCormick relaxation; returns the replacement report."""
+    check_model("mccormick", model)
     return rewrite_products(model, "mccormick", _Envelope, follows_params=False)  # envelopes of the bounds' values
 
 
 def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[SolveResult, dict]:
     """Solve the McCormick relaxation of a copy of ``model``; also return its point (name -> value)."""
+    check_model("solve_mccormick", model)
     relaxed = model.clone()
     mccormick(relaxed)
     result = solve(relaxed, config)
@@ -81,4 +84,5 @@ def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[Solve
 
 def mccormick_bound(model, config: SolverConfig = SolverConfig()) -> SolveResult:
     """Solve the McCormick relaxation of a copy of ``model`` with HiGHS (its bound is ``.bound``)."""
+    check_model("mccormick_bound", model)
     return solve_mccormick(model, config)[0]

@@ -49,7 +49,13 @@ def refresh_rewrites(model) -> None:
     originals (:func:`_follow_blocks`). Refused: a deactivated block whose variables active rows still read
     (they are then free), a deactivated replacement block whose rows are still off, an active product whose
     ``<name>_scaled`` block (a block inside a replacement block) is off or deleted, and rows of ``model``
-    replaced by a block outside it."""
+    replaced by a block outside it.
+
+    Parameters
+    ----------
+    model
+        The Pyomo model (or block) about to be solved.
+    """
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
     records = list(_record_blocks(blocks))

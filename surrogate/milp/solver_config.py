@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
-from ..options import MAX_TIME_LIMIT, check_seconds, is_number, plain_number, plain_numbers  # noqa: F401 (MAX_TIME_LIMIT: re-exported)
+from ..options import MAX_CPU_THREADS, MAX_TIME_LIMIT, check_seconds, is_number, plain_number, plain_numbers  # noqa: F401 (MAX_TIME_LIMIT: re-exported)
 
 #: The MILP solvers :class:`SolverConfig` can name: HiGHS (the default, always installed), SCIP and Gurobi
 #: (optional: the ``scip`` / ``gurobi`` extras, :func:`~surrogate.install_hints.extra_hint`), each run through Pyomo's
@@ -89,7 +89,7 @@ NO_SOLUTION = frozenset(
 
 
 #: The most threads each solver takes (SCIP's ``lp/threads`` and Gurobi's ``Threads`` ranges).
-MAX_THREADS = {"highs": 1024, "scip": 64, "gurobi": 1024}
+MAX_THREADS = {"highs": MAX_CPU_THREADS, "scip": 64, "gurobi": MAX_CPU_THREADS}
 
 
 @dataclass(frozen=True)

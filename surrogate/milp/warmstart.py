@@ -1,48 +1,37 @@
 """A first incumbent for models with pruned surrogates: activation-pattern local search.
 
-HiGHS often finds no feasible point at all for a model with a few dozen
-surrogate copies: every copy ties its output to its inputs by an equality
-through a chain of big-M ReLUs, and rounding an LP solution almost never
-lands on that graph. But with every binary fixed, the model is an LP in
-which each copy is the net's affine piece on one linear region, and the
-region of a point is just the net's activation pattern there. So:
+HiGHS often finds no feasible point at all for a model with a few dozen surrogate copies: every copy ties its
+output to its inputs by an equality through a chain of big-M ReLUs, and rounding an LP solution almost never lands
+on that graph. But with every binary fixed, the model is an LP in which each copy is the net's affine piece on one
+linear region, and the region of a point is just the net's activation pattern there. So:
 
 1. Solve the LP relaxation of the model; read every copy's inputs.
-2. **Elastic phase.** Fix every copy's binaries to the net's activation
-   pattern at its inputs, give every constraint of the problem (not of the
-   encodings) a nonnegative slack and minimise the total slack. Re-fix the
-   patterns at the new inputs and repeat until the slack is zero (a feasible
-   point of the MILP), the patterns stop changing even when the neurons on a
-   region boundary are switched the other way, or ``rounds`` run out.
-3. **Objective phase.** Slacks at zero, the model's objective: re-fix and
-   re-solve while the objective improves (switching the boundary neurons the
-   other way once when it stalls).
+2. **Elastic phase.** Fix every copy's binaries to the net's activation pattern at its inputs, give every
+   constraint of the problem (not of the encodings) a nonnegative slack and minimise the total slack. Re-fix the
+   patterns at the new inputs and repeat until the slack is zero (a feasible point of the MILP), the patterns stop
+   changing even when the neurons on a region boundary are switched the other way, or ``rounds`` run out.
+3. **Objective phase.** Slacks at zero, the model's objective: re-fix and re-solve while the objective improves
+   (switching the boundary neurons the other way once when it stalls).
 
-With ``StartConfig(seed="exact")`` step 1 first reads the inputs off a
-feasible local optimum of the exact model instead
-(:func:`~surrogate.milp.exact_seed.exact_point`, given at most
-:data:`EXACT_SEED_SHARE` of the time): every variable of the exact model fixed
-there, one elastic LP places each copy's scaled inputs, and steps 2 and 3
-run from its patterns. If that ends without a feasible point, the search
-starts again from the LP relaxation with the time left.
+With ``StartConfig(seed="exact")`` step 1 first reads the inputs off a feasible local optimum of the exact model
+instead (:func:`~surrogate.milp.exact_seed.exact_point`, given at most :data:`EXACT_SEED_SHARE` of the time): every
+variable of the exact model fixed there, one elastic LP places each copy's scaled inputs, and steps 2 and 3 run
+from its patterns. If that ends without a feasible point, the search starts again from the LP relaxation with the
+time left.
 
-The best point found is loaded into the model's variables; ``solve(...,
-warm_start=True)`` (:func:`surrogate.milp.solver.solve`) hands it to HiGHS as its
-first incumbent (:func:`solve_with_start` does both within one time
-budget). Every binary of the point is integral and every constraint
-holds up to LP tolerances, so it is a MILP solution, not a guess. The
-model's own integer variables are relaxed for the seed's LP, then held at its
-rounded values for the rest of the search (:meth:`_Search.hold_integers`).
+The best point found is loaded into the model's variables; ``solve(..., warm_start=True)``
+(:func:`surrogate.milp.solver.solve`) hands it to HiGHS as its first incumbent (:func:`solve_with_start` does both
+within one time budget). Every binary of the point is integral and every constraint holds up to LP tolerances, so
+it is a MILP solution, not a guess. The model's own integer variables are relaxed for the seed's LP, then held at
+its rounded values for the rest of the search (:meth:`_Search.hold_integers`).
 
-The search's budget counts wall seconds, or with ``StartConfig(clock="cpu")``
-its own CPU seconds, so that a machine busy with other work slows it but
-does not cut it short (:mod:`surrogate.milp.search_clock`).
+The search's budget counts wall seconds, or with ``StartConfig(clock="cpu")`` its own CPU seconds, so that a
+machine busy with other work slows it but does not cut it short (:mod:`surrogate.milp.search_clock`).
 ``StartResult.seconds`` is wall seconds either way: what the solve has left.
 
 A classic approximation that gives its binaries per point
-(:meth:`~surrogate.milp.baselines.Baseline.indicator_values`: the sawtooth)
-is searched the same way, its binaries in place of a net's activations
-(:mod:`surrogate.milp.warmstart_copies`).
+(:meth:`~surrogate.milp.baselines.Baseline.indicator_values`: the sawtooth) is searched the same way, its binaries
+in place of a net's activations (:mod:`surrogate.milp.warmstart_copies`).
 """
 
 from __future__ import annotations
@@ -57,7 +46,15 @@ from pyomo.common.collections import ComponentMap
 from ..errors import ConfigError
 from .exact_seed import exact_point
 from .integer_products import held_integer
-from .model_components import VariablesRead, check_one_objective, find_like, lies_within, seen_variables, standalone_clone
+from .model_components import (
+    VariablesRead,
+    check_one_objective,
+    find_like,
+    fixed_as_constants,
+    lies_within,
+    seen_variables,
+    standalone_clone,
+)
 from .rewrite_refresh import forget_rewrites, refresh_rewrites
 from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
@@ -67,19 +64,6 @@ from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult,
 from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products, relax_integers
 
 __all__ = ["EXACT_SEED_SHARE", "SEEDS", "StartConfig", "StartResult", "activation_start", "solve_with_start", "start_config"]
-
-
-def _fixed_as_constants(expr):
-    """``expr`` with the variables fixed now written as their values.
-
-    The search's solver keeps a fixed variable as a column (``fixed_as_bounds``), so a product
-    of a fixed factor and a variable (``p * y``, which ``replace_products`` keeps as a coefficient)
-    would be quadratic there; the search never unfixes a variable that the user fixed.
-    """
-    from pyomo.core.expr.visitor import identify_variables, replace_expressions
-
-    values = {id(v): float(v.value) for v in identify_variables(expr, include_fixed=True) if v.fixed}
-    return replace_expressions(expr, values, remove_named_expressions=False) if values else expr
 
 
 class _Search:
@@ -118,12 +102,12 @@ class _Search:
         m._start_elastic = pyo.ConstraintList()
         for c in problem:
             c.deactivate()
-            body = _fixed_as_constants(c.body)  # the search's HiGHS keeps fixed variables as columns
+            body = fixed_as_constants(c.body)  # the search's HiGHS keeps fixed variables as columns
             if c.has_lb():
                 m._start_elastic.add(body + m._start_slack.add() >= c.lower)
             if c.has_ub():
                 m._start_elastic.add(body - m._start_slack.add() <= c.upper)
-        self.objective.set_value(_fixed_as_constants(self.objective.expr))
+        self.objective.set_value(fixed_as_constants(self.objective.expr))
         m._start_violation = pyo.Objective(expr=sum(m._start_slack.values()))
         self.elastic(False)
         self.solver_config = SolverConfig(time_limit=config.time_limit, rel_gap=1e-9, threads=1)
@@ -376,6 +360,17 @@ def solve_with_start(
     model's clone, the LP) runs before its clock checks and grows with the model: seconds for hundreds of products,
     by which such a call can pass ``config.time_limit``. HiGHS gets what is left of ``config.time_limit``, and the
     returned ``wall_time`` counts both, so a warm-started solve is compared with a cold one on the same clock.
+
+    Parameters
+    ----------
+    model
+        The Pyomo model, its products replaced.
+    surrogates
+        Its replacement report, products, or encodings (as :func:`activation_start` takes them).
+    config
+        How the model is solved; its time limit is the whole budget.
+    start
+        The search (``None``: none).
 
     Returns
     -------

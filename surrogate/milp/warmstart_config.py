@@ -166,6 +166,17 @@ def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: fl
 
     ``patience`` (:class:`StartConfig`) is capped so that the search never takes more than half the time limit.
     On ``clock='cpu'`` the budget counts CPU seconds, and half the time limit is the most wall seconds it may take.
+
+    Parameters
+    ----------
+    config
+        The solve's :class:`~surrogate.milp.solver_config.SolverConfig`.
+    seed
+        Where the search starts: one of :data:`SEEDS`.
+    patience
+        Seconds more while no point is found (capped).
+    clock
+        ``'wall'`` or ``'cpu'``: the seconds the budget counts.
     """
     if not is_number(patience, low=0, high=MAX_TIME_LIMIT):
         raise ConfigError(

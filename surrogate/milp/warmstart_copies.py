@@ -34,7 +34,13 @@ def searchable(copy) -> bool:
 
 
 def encoded_copies(surrogates) -> list:
-    """The encoding of each product (:class:`EncodedSurrogate` or :class:`EncodedBaseline`; a report, products, or encodings)."""
+    """The encoding of each product (:class:`EncodedSurrogate` or :class:`EncodedBaseline`; a report, products, or encodings).
+
+    Parameters
+    ----------
+    surrogates
+        A replacement report, its products, or encodings.
+    """
     items = _items(surrogates)
     # an exact product (a zero-width or binary factor) has no encoding, and nothing to search over
     encodings = [s.encoded if isinstance(s, (BilinearSurrogate, ExactProduct)) else s for s in items]
@@ -129,7 +135,20 @@ def net_values(net) -> Callable[[np.ndarray, float], list]:
 
 def clone_copy(m, copy, model, *, read=None) -> SearchCopy:
     """``copy`` (of ``model``, or of the model or block it was cloned from) as a :class:`SearchCopy` of ``model``'s
-    clone ``m``, found there by its place (:func:`~surrogate.milp.model_components.find_like`, with ``read``)."""
+    clone ``m``, found there by its place (:func:`~surrogate.milp.model_components.find_like`, with ``read``).
+
+    Parameters
+    ----------
+    m
+        The clone of ``model``.
+    copy
+        An encoded product of ``model`` (or of what it was cloned from).
+    model
+        The model cloned.
+    read
+        The variables each row of ``m`` reads (:class:`~surrogate.milp.model_components.VariablesRead`), shared
+        between the lookups of one start; ``None``: walked here.
+    """
     if isinstance(copy, EncodedSurrogate):
         block = find_like(m, copy.block, model)
         layers = tuple(find_like(m, layer, model) for layer in copy.indicators)
@@ -152,6 +171,13 @@ def fix_patterns(copies, *, boundary_active: bool = False) -> int:
     Neurons on a boundary (``|zhat| <= BOUNDARY``) are inactive, or active
     with ``boundary_active``: the point lies in both regions, and the LP can
     only move on into the one it is given.
+
+    Parameters
+    ----------
+    copies
+        The search copies of the products.
+    boundary_active
+        Whether a neuron on a boundary is taken as active.
     """
     threshold = -BOUNDARY if boundary_active else BOUNDARY
     changed = 0
@@ -171,6 +197,11 @@ def relax_integers(model) -> None:
     Each variable is a target of its own: relaxing the whole model printed Pyomo's DEPRECATED
     ``transform_deactivated_blocks`` warning for every deactivated block it holds. One whose bounds cannot be read
     (a NaN bound: :func:`~surrogate.milp.solution_check.readable_bounds`) is in no active row: it is left as it is.
+
+    Parameters
+    ----------
+    model
+        A Pyomo model, changed in place.
     """
     variables = model.component_data_objects(pyo.Var, active=None)
     # its own only: a Reference to another block's (the user's) variable is shared by a clone, and stays as it is

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import ArchitectureError, ConfigError
-from ..options import check_flags, is_number
+from ..options import check_count, check_flags, is_number
 
-#: The most hidden neurons a shape written as text may have, and the most digits of one of its numbers.
-MAX_NEURONS, MAX_DIGITS = 100_000, 6
+#: The most digits of a number in a shape written as text (its hidden neurons are at most :data:`~surrogate.options.MAX_COUNT`).
+MAX_DIGITS = 6
 _UNIFORM = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 _LIST = re.compile(r"^\s*\d+(\s*-\s*\d+)*\s*$")
 
@@ -69,12 +69,19 @@ def _check_sizes(sizes: Sequence[int], what: str) -> tuple[int, ...]:
             raise ArchitectureError(f"{what}: layer size {size!r} is not an integer; give whole numbers such as 2 8 8 1")
         if size < 1:
             raise ArchitectureError(f"{what}: layer size {size} must be at least 1; remove the layer or give it neurons")
-        out.append(int(size))
+        out.append(check_count(f"{what}: layer size", size, error=ArchitectureError))
     return tuple(out)
 
 
 def count_parameters(layer_sizes: Sequence[int], *, bias: bool = True) -> ParameterCount:
     """Count the parameters of an MLP given all its layer sizes ``n0..nL``.
+
+    Parameters
+    ----------
+    layer_sizes
+        Every layer's size, inputs first and outputs last (at least two).
+    bias
+        Whether each layer but the inputs has a bias per neuron.
 
     Examples
     --------
@@ -117,6 +124,7 @@ class Architecture:
         if not self.hidden:
             raise ArchitectureError("architecture has no hidden layer; give at least one width, e.g. '1x24'")
         object.__setattr__(self, "hidden", _check_sizes(self.hidden, f"architecture {self.hidden!r}"))
+        check_count(f"architecture {self.hidden!r}: hidden neurons", sum(self.hidden), why="in all", error=ArchitectureError)
         sizes = _check_sizes((self.n_inputs, self.n_outputs), f"architecture {self.hidden!r} inputs/outputs")
         object.__setattr__(self, "n_inputs", sizes[0])
         object.__setattr__(self, "n_outputs", sizes[1])
@@ -134,11 +142,10 @@ class Architecture:
             )
         match = _UNIFORM.match(text)
         if match:
-            if int(match.group(1)) * int(match.group(2)) > MAX_NEURONS:
-                raise ArchitectureError(f"architecture {text!r} has more than {MAX_NEURONS} hidden neurons; pass a smaller shape")
             depth, width = int(match.group(1)), int(match.group(2))
             if depth < 1 or width < 1:
                 raise ArchitectureError(f"architecture {text!r}: depth and width must be at least 1, e.g. '3x8'")
+            check_count(f"architecture {text!r}: hidden neurons", depth * width, why="in all", error=ArchitectureError)
             return cls((width,) * depth)
         if _LIST.match(text):
             widths = tuple(int(part) for part in text.split("-"))
@@ -200,9 +207,14 @@ def check_budget(archs: Sequence[Architecture], budget: int, who: str) -> None:
 
 
 def constant_width_shapes(budget: int) -> list[Architecture]:
-    """Every ``LxW`` with ``L*W == budget``, shallowest first."""
-    if not is_number(budget, integer=True, low=1, high=MAX_NEURONS):
-        raise ArchitectureError(f"neuron budget {budget!r} must be a positive integer up to {MAX_NEURONS}, e.g. 24")
+    """Every ``LxW`` with ``L*W == budget``, shallowest first.
+
+    Parameters
+    ----------
+    budget
+        Hidden neurons in all, a positive integer up to :data:`~surrogate.options.MAX_COUNT`.
+    """
+    check_count("constant_width_shapes: budget", budget, example=24, error=ArchitectureError)
     return [Architecture((budget // depth,) * depth) for depth in range(1, budget + 1) if budget % depth == 0]
 
 
@@ -212,6 +224,13 @@ def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
 
     Constant-width shapes of any depth come first, then the non-uniform
     compositions of ``budget`` into at most ``max_depth`` parts.
+
+    Parameters
+    ----------
+    budget
+        Hidden neurons in all, at most :data:`~surrogate.options.MAX_COUNT`.
+    max_depth
+        The most hidden layers of a non-uniform shape (a positive integer).
     """
     if not is_number(max_depth, integer=True, low=1):
         raise ArchitectureError(f"max depth {max_depth!r} must be a positive integer, e.g. 3")

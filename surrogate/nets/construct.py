@@ -39,13 +39,11 @@ import numpy as np
 from ..errors import ArchitectureError, ConfigError
 from ..options import is_number
 from .architecture import Architecture
-from .construct_estimate import USEFUL_BOUND, estimated_mae, fitting_hint
+from .construct_estimate import USEFUL_BOUND, VARIANTS, check_variant, estimated_mae, fitting_hint
 from .network import ReluMLP
 
 _DIRECTIONS = {"u": np.array([0.5, 0.5]), "v": np.array([0.5, -0.5])}
 
-
-VARIANTS = ("paired", "shared")
 # A constant added to the shared carry so that relu(f_u - f_v + OFFSET) = f_u - f_v + OFFSET:
 # f_u >= 0 and f_v <= v^2 + h^2/4 <= 2 on the domain.
 _SHARED_OFFSET = 2.0
@@ -86,8 +84,7 @@ def plan(arch: Architecture | str, variant: str = "paired") -> ConstructionPlan:
     Later layers need ``w >= 3``.
     """
     arch = Architecture.parse(arch)
-    if variant not in VARIANTS:
-        raise ArchitectureError(f"unknown construction variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    check_variant(variant, "plan")
     if arch.n_inputs != 2 or arch.n_outputs != 1:
         raise ArchitectureError(
             f"hand-built nets are 2 -> ... -> 1; {arch} has {arch.n_inputs} inputs and {arch.n_outputs} outputs"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError
-from ..options import is_number
+from ..errors import ArchitectureError, ConfigError
+from ..options import check_count, is_number
 
 _TAU = (np.arange(256) + 0.5) / 256
 _BUMP = np.sort(_TAU * (1 - _TAU))
@@ -42,8 +42,20 @@ def estimated_mae(cells_u: int, cells_v: int) -> float:
 USEFUL_BOUND = 0.25
 
 
+#: The ways a hand-built net carries its squares' values through later layers (:func:`~surrogate.nets.construct.plan`).
+VARIANTS = ("paired", "shared")
+
+
+def check_variant(variant, where: str) -> str:
+    """``variant`` if it is one of :data:`VARIANTS`, else :class:`~surrogate.errors.ArchitectureError` naming ``where``."""
+    if not isinstance(variant, str) or variant not in VARIANTS:
+        raise ArchitectureError(f"{where}: unknown construction variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    return variant
+
+
 def fits_variant(widths: tuple[int, ...], variant: str) -> bool:
     """Whether a ``variant`` net of hidden ``widths`` can be built (the rules :func:`plan` refuses by)."""
+    check_variant(variant, "fits_variant")
     if variant == "paired":
         return all(x % 2 == 0 for x in widths) and all(x >= 4 for x in widths[1:])
     return widths[0] >= 2 and all(x >= 3 for x in widths[1:])
@@ -54,6 +66,8 @@ def useful_shape(depth: int, width: int, variant: str) -> bool:
     without planning it (a wide ``shared`` plan takes seconds): more than two cells per square take a first layer
     of 6 (3 hinges per square), and a ``paired`` later layer of 6, a ``shared`` one of 4 (5 for a second of two).
     ``tests/nets/test_construct.py`` holds this against :func:`~surrogate.nets.construct.plan` for every budget up to 24."""
+    check_variant(variant, "useful_shape")
+    check_count("useful_shape: depth", depth), check_count("useful_shape: width", width)
     if not fits_variant((width,) * depth, variant) or width < 4:
         return False
     if depth == 1 or variant == "paired":

@@ -86,7 +86,15 @@ def check_grid_points(n, what: str) -> None:
 
 def score(net: ReluMLP | str, *, n: int = GRID_POINTS) -> ApproximationScore:
     """Score ``net`` (a :class:`ReluMLP`, an ONNX path or a zoo name, as for :func:`~surrogate.nets.zoo.net_argument`) on the ``n x n`` grid (default 401 x 401 = 160,801 points) of its domain (its ``domain``
-    metadata, else [-1, 1]^2: the grid of every zoo net); ``n`` at least 2."""
+    metadata, else [-1, 1]^2: the grid of every zoo net); ``n`` at least 2.
+
+    Parameters
+    ----------
+    net
+        A :class:`ReluMLP`, an ONNX path or a zoo name.
+    n
+        Grid points per axis, from 2 to :data:`MAX_GRID_POINTS`.
+    """
     net = net_argument(net, "score")
     check_grid_points(n, f"score: n={n!r}")
     points = grid(n, net.check_product_net("score").domain)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +96,22 @@ def _check_finite(arrays: Sequence[np.ndarray], kind: str) -> None:
             )
 
 
+def _metadata_text(value) -> str:
+    """A metadata value as text: lists, tuples, dicts and numpy arrays as JSON of plain numbers, the rest as ``str``."""
+    return json.dumps(plain_json(value)) if isinstance(value, (list, tuple, dict, np.ndarray)) else str(value)
+
+
+def _check_metadata(metadata) -> dict[str, str]:
+    """``metadata`` as a new dict of its values as text (:func:`_metadata_text`), after checking it is a mapping with
+    string keys; else :class:`ConfigError`."""
+    if not isinstance(metadata, Mapping):
+        raise ConfigError(f"ReluMLP: metadata={metadata!r} must be a dict, e.g. {{'source': 'trained'}} ({{}} for none)")
+    for key in metadata:
+        if not isinstance(key, str):
+            raise ConfigError(f"ReluMLP: metadata key {key!r} must be a string, e.g. {str(key)!r}")
+    return {key: value if isinstance(value, str) else _metadata_text(value) for key, value in metadata.items()}
+
+
 @dataclass(frozen=True, eq=False)
 class ReluMLP:
     """``y = W_L^T relu(... relu(W_1^T x + b_1) ...) + b_L``.
@@ -107,7 +123,8 @@ class ReluMLP:
     biases
         One ``(n_out,)`` array per layer.
     metadata
-        Free-form string metadata (architecture, protocol, seed, metrics...);
+        Free-form metadata by name (architecture, protocol, seed, metrics...), kept as a new dict of text (lists,
+        tuples, dicts and arrays as JSON of plain numbers, the rest as ``str``, as :meth:`with_metadata` writes them);
         ``domain`` declares the input box the net is meant for (see :attr:`domain`).
 
     Raises
@@ -116,6 +133,8 @@ class ReluMLP:
         Shapes that do not chain into an MLP.
     ModelFormatError
         Non-finite weights or biases, or malformed ``domain`` metadata.
+    ConfigError
+        ``metadata`` that is not a mapping, or a key of it that is not a string.
     """
 
     weights: tuple[np.ndarray, ...]
@@ -123,6 +142,7 @@ class ReluMLP:
     metadata: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "metadata", _check_metadata(self.metadata))
         weights = tuple(np.asarray(w, dtype=np.float64) for w in self.weights)
         biases = tuple(np.asarray(b, dtype=np.float64).reshape(-1) for b in self.biases)
         object.__setattr__(self, "weights", weights)
@@ -263,9 +283,7 @@ class ReluMLP:
 
         E.g. ``net.with_metadata(domain=[[0, 2], [0, 2]])`` declares the net's domain.
         """
-        containers = (list, tuple, dict, np.ndarray)
-        text = {k: json.dumps(plain_json(v)) if isinstance(v, containers) else str(v) for k, v in items.items()}
-        return ReluMLP(self.weights, self.biases, {**self.metadata, **text})
+        return ReluMLP(self.weights, self.biases, {**self.metadata, **items})  # the values as text (_metadata_text)
 
     @classmethod
     def from_layers(cls, layers: Sequence[tuple[np.ndarray, np.ndarray]], **metadata: str) -> ReluMLP:

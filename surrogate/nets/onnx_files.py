@@ -4,7 +4,9 @@ An ONNX model saved with external data (``onnx.save(..., save_as_external_data=T
 exporter for large nets) keeps its weights in other files (``net.onnx.data``); new weights of the same
 shapes leave the ``.onnx`` file byte-identical, so a digest of that file alone does not tell two nets apart.
 
-:func:`below_float32` names the type of a file that computes in less than float32's precision (float16).
+:func:`below_float32` names the type of a file that computes in less than float32's precision (float16);
+:func:`path_argument` is the one check of a path argument of the ONNX and zoo functions, :func:`export_path` that of the file
+:func:`~surrogate.nets.onnx_io.export_onnx` writes.
 """
 
 from __future__ import annotations
@@ -13,11 +15,36 @@ import hashlib
 import os
 from pathlib import Path
 
+from ..errors import ModelFormatError
 from ..files import sha256_bytes
 
 #: Metadata key that :func:`~surrogate.nets.onnx_io.load_onnx` sets on a net whose file computes below float32's
 #: precision, its value the type (:func:`below_float32`, e.g. ``'float16'``); the file's own value is never read.
 PRECISION_KEY = "onnx_precision"
+
+
+def path_argument(path, where: str, *, name: str = "path", example: str = "nets/net.onnx") -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or :class:`~surrogate.errors.ModelFormatError` naming ``where`` and the
+    argument ``name`` unless it is a ``str`` or a path object (``None``, a number or bytes are no file name)."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise ModelFormatError(f"{where}: {name}={path!r} must be a path (a str or pathlib.Path), e.g. {example!r}")
+    return Path(path)
+
+
+def export_path(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or :class:`ModelFormatError` naming it where no file can be written."""
+    target, problem = path_argument(path, "export_onnx"), None
+    if not os.fspath(path) or target.is_dir():
+        problem = "is empty" if not os.fspath(path) else "is a folder"
+    else:
+        above = next((p for p in target.parents if p.exists()), None)  # the folders missing below it are made
+        if above is not None and not above.is_dir():
+            problem = f"is under {str(above)!r}, which is a file, not a folder"
+    if problem:
+        raise ModelFormatError(
+            f"export_onnx: the path {os.fspath(path)!r} {problem}; give the path of the file to write, e.g. 'nets/net.onnx'"
+        )
+    return target
 
 
 def _tensors(graph, *, initializers: bool = True):

@@ -26,7 +26,7 @@ from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
-from .onnx_files import PRECISION_KEY, below_float32
+from .onnx_files import PRECISION_KEY, below_float32, export_path, path_argument
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_refusals import (
     REORDERING_OPS,
@@ -125,46 +125,9 @@ def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int =
         return float(np.abs(got - want).max()) / max(net.magnitude(x), 1e-300)
 
 
-def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
-    """Write ``net`` to ``path`` as one self-contained ONNX file.
-
-    The file is written only after onnxruntime reproduces the net on 1,000
-    random points of its domain within :data:`EXPORT_TOLERANCE`, relative to the largest value
-    a layer takes there (float32 rounding); it is written atomically.
-    It is refused where a layer's float32 value can pass float32's largest value anywhere on the domain
-    (an interval bound, :meth:`~surrogate.nets.network.ReluMLP.value_bound`, not only at those points).
-    ``metadata`` values that are not strings are stored as JSON (numpy numbers and arrays as plain numbers and lists).
-
-    A ``domain`` in ``metadata`` must pass the loader's rule
-    (:func:`~surrogate.nets.network.parse_domain`); the check runs on it. Given as other than a string
-    (numpy numbers or an array too), it is stored as JSON of plain floats.
-
-    Raises
-    ------
-    ExportError
-        If onnxruntime disagrees with the net, or the net's float32 values can overflow on its domain.
-    ModelFormatError
-        If ``path`` is a folder, empty or under a file, cannot be written, or
-        the domain (of ``metadata``, else the net's) is malformed or reaches beyond float32's
-        largest value (nothing is written).
-    """
-    import onnx
-
-    target = _export_path(path)
-    check_net(net, "export_onnx")
-    if metadata is not None and not isinstance(metadata, Mapping):
-        raise ModelFormatError(f"export_onnx: metadata={metadata!r} must be a dict of names to values, e.g. {{'seed': 0}}")
-    net, metadata = _with_export_domain(net, metadata)
-    proto = _to_model_proto(net)
-    items = {k: v for k, v in {**net.metadata, **metadata}.items() if k != PRECISION_KEY}  # the file is float32
-    items.setdefault("versions", package_versions())
-    for key, value in items.items():
-        entry = proto.metadata_props.add()
-        entry.key = METADATA_PREFIX + key
-        entry.value = value if isinstance(value, str) else json.dumps(plain_json(value), sort_keys=True)
-    proto.producer_name = "surrogate"
-    onnx.checker.check_model(proto)
-    data = proto.SerializeToString()
+def _check_export(data: bytes, net: ReluMLP, path) -> None:
+    """Raise :class:`ExportError` unless onnxruntime reproduces ``net`` from the ONNX bytes ``data`` (to be written
+    to ``path``) within :data:`EXPORT_TOLERANCE`, and no layer's value can pass float32's largest on its domain."""
     diff, bound = check_against_onnxruntime(data, net), net.value_bound()
     if not (np.isfinite(diff) and bound <= FLOAT32_MAX):
         raise ExportError(
@@ -178,6 +141,52 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
             f"ONNX export of {net.architecture} to {path}: onnxruntime differs from the net by {diff:.3g} of the "
             f"largest value a layer takes > {EXPORT_TOLERANCE:g}; nothing was written. Check the net's weights are finite."
         )
+
+
+def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
+    """Write ``net`` to ``path`` as one self-contained ONNX file, atomically.
+
+    The file is written only after onnxruntime reproduces the net on 1,000 random points of its domain within
+    :data:`EXPORT_TOLERANCE`, relative to the largest value a layer takes there (float32 rounding). It is refused
+    where a layer's float32 value can pass float32's largest value anywhere on the domain (an interval bound,
+    :meth:`~surrogate.nets.network.ReluMLP.value_bound`, not only at those points).
+
+    Parameters
+    ----------
+    net
+        The :class:`~surrogate.nets.network.ReluMLP` to write.
+    path
+        The file to write (a ``str`` or path object); missing folders above it are made.
+    metadata
+        Extra ``surrogate.*`` metadata by name, over the net's own (``None``: none). Values that are not strings are
+        stored as JSON (numpy numbers and arrays as plain numbers and lists). A ``domain`` must pass the loader's rule
+        (:func:`~surrogate.nets.network.parse_domain`); the check runs on it.
+
+    Raises
+    ------
+    ExportError
+        If onnxruntime disagrees with the net, or the net's float32 values can overflow on its domain.
+    ModelFormatError
+        If ``path`` is a folder, empty or under a file, cannot be written, or
+        the domain (of ``metadata``, else the net's) is malformed or reaches beyond float32's
+        largest value (nothing is written).
+    """
+    import onnx
+
+    target = export_path(path)
+    check_net(net, "export_onnx")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ModelFormatError(f"export_onnx: metadata={metadata!r} must be a dict of names to values, e.g. {{'seed': 0}}")
+    net, metadata = _with_export_domain(net, metadata)
+    proto = _to_model_proto(net)
+    items = {k: v for k, v in {**net.metadata, **metadata}.items() if k != PRECISION_KEY}  # the file is float32
+    for key, value in {**items, "versions": items.get("versions", package_versions())}.items():  # the net's own win
+        text = value if isinstance(value, str) else json.dumps(plain_json(value), sort_keys=True)
+        proto.metadata_props.add(key=METADATA_PREFIX + key, value=text)
+    proto.producer_name = "surrogate"
+    onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
+    _check_export(data, net, path)
     try:
         return write_bytes(target, data)
     except OSError as exc:  # its message names the hidden temporary file: name the user's path
@@ -225,25 +234,15 @@ def _with_export_domain(net: ReluMLP, metadata: dict | None) -> tuple[ReluMLP, d
     return net.with_metadata(**{DOMAIN_KEY: value if isinstance(value, str) else [list(side) for side in box]}), metadata
 
 
-def _export_path(path: str | os.PathLike) -> Path:
-    """``path`` as a :class:`~pathlib.Path`, or :class:`ModelFormatError` naming it where no file can be written."""
-    target, problem = Path(path), None
-    if not os.fspath(path) or target.is_dir():
-        problem = "is empty" if not os.fspath(path) else "is a folder"
-    else:
-        above = next((p for p in target.parents if p.exists()), None)  # the folders missing below it are made
-        if above is not None and not above.is_dir():
-            problem = f"is under {str(above)!r}, which is a file, not a folder"
-    if problem:
-        raise ModelFormatError(
-            f"export_onnx: the path {os.fspath(path)!r} {problem}; give the path of the file to write, e.g. 'nets/net.onnx'"
-        )
-    return target
-
-
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
-    """The ``surrogate.*`` metadata of an ONNX file (prefix stripped)."""
-    return _metadata_of(_load_proto(Path(path)))
+    """The ``surrogate.*`` metadata of an ONNX file (prefix stripped).
+
+    Parameters
+    ----------
+    path
+        The ONNX file (a ``str`` or path object).
+    """
+    return _metadata_of(_load_proto(path_argument(path, "read_metadata")))
 
 
 def _metadata_of(proto) -> dict[str, str]:
@@ -338,23 +337,25 @@ def _dense_layers(network, path: Path) -> list:
 def load_onnx(path: str | os.PathLike) -> ReluMLP:
     """Read a 2-input, 1-output ReLU MLP from an ONNX file.
 
-    The net's :attr:`~surrogate.nets.network.ReluMLP.domain` is read from its
-    ``surrogate.domain`` metadata ([-1, 1]^2 when the file declares none). A file that computes below
-    float32's precision (float16) gets its type as the net's ``onnx_precision`` metadata
-    (:func:`~surrogate.nets.onnx_files.below_float32`), which
+    The net's :attr:`~surrogate.nets.network.ReluMLP.domain` is read from its ``surrogate.domain`` metadata
+    ([-1, 1]^2 when the file declares none). A file that computes below float32's precision (float16) gets its type
+    as the net's ``onnx_precision`` metadata (:func:`~surrogate.nets.onnx_files.below_float32`), which
     :func:`~surrogate.milp.certify.certified_error_bound` reads.
+
+    Parameters
+    ----------
+    path
+        The ONNX file (a ``str`` or path object).
 
     Raises
     ------
     ModelFormatError
-        If the file is missing, empty or unreadable, the net is not a ReLU MLP
-        with inputs ``(batch, 2)`` and one output, a weight or bias is not
-        finite, its domain metadata is malformed, or the parsed net differs
-        from what onnxruntime computes from the file
-        (:func:`~surrogate.nets.onnx_graph.check_import`). Graphs in the other
-        forms that exporters write are rewritten first
-        (:func:`~surrogate.nets.onnx_graph.normalise_graph`); per-feature affine maps that
-        cannot be folded into a layer are named (:mod:`surrogate.nets.onnx_affine`).
+        If ``path`` is no file path (``None``, a number), the file is missing, empty or unreadable, the net is not a
+        ReLU MLP with inputs ``(batch, 2)`` and one output, a weight or bias is not finite, its domain metadata is
+        malformed, or the parsed net differs from what onnxruntime computes from the file
+        (:func:`~surrogate.nets.onnx_graph.check_import`). Graphs in the other forms that exporters write are rewritten
+        first (:func:`~surrogate.nets.onnx_graph.normalise_graph`); per-feature affine maps that cannot be folded into
+        a layer are named (:mod:`surrogate.nets.onnx_affine`).
 
     Warns
     -----
@@ -363,7 +364,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         (``domain``, ``surrogate.Domain``): it is not read. Else, once per file in a session, if a file that
         surrogate did not write declares no domain (:func:`~surrogate.nets.onnx_domain.warn_missing_domain`).
     """
-    path = Path(path)
+    path = path_argument(path, "load_onnx")
     proto = _load_proto(path)
     if len(proto.graph.output) != 1:  # counted before the rewrites, which may rename an output
         names = ", ".join(o.name for o in proto.graph.output)

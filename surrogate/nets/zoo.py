@@ -23,7 +23,7 @@ from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
 from .onnx_domain import domain_header, warn_loaded_again
-from .onnx_files import model_digest
+from .onnx_files import model_digest, path_argument
 from .zoo_pending import MANIFEST, PENDING, PENDING_FIX, merged_entries, read_json, read_pending
 
 MANIFEST_VERSION = 1
@@ -170,16 +170,19 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
     """Read and check ``zoo_dir/manifest.json`` (an empty manifest if there is none), with the entries of an
     interrupted save that replaced their files (:mod:`~surrogate.nets.zoo_pending`).
 
+    Parameters
+    ----------
+    zoo_dir
+        The zoo's folder (a ``str`` or path object).
+
     Raises
     ------
     ModelFormatError
-        If the manifest cannot be read, is not UTF-8 JSON, has another
-        version, or an entry lacks a required key, holds a value of the wrong
-        type, or repeats a name; the message names the entry and the fix.
+        If the manifest cannot be read, is not UTF-8 JSON, has another version, or an entry lacks a required key,
+        holds a value of the wrong type, or repeats a name; the message names the entry and the fix.
     """
-    path = Path(zoo_dir) / MANIFEST
-    # the pending entries first: a save's manifest write removes them only once the manifest holds them
-    pending = read_pending(zoo_dir)
+    path = path_argument(zoo_dir, "load_manifest", name="zoo_dir", example="models") / MANIFEST
+    pending = read_pending(zoo_dir)  # first: a save's manifest write removes them only once the manifest holds them
     manifest = read_json(path) if path.exists() else {"version": MANIFEST_VERSION, "models": []}
     if not isinstance(manifest, dict):
         raise ModelFormatError(

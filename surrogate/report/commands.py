@@ -65,6 +65,13 @@ def sweep_command(config: Mapping, out_dir: str | os.PathLike) -> SweepCommand:
     is checked by parsing it with the sweep's options
     (:func:`~surrogate.experiments.sweep.add_sweep_arguments`) and comparing the resulting
     config with ``config``.
+
+    Parameters
+    ----------
+    config
+        The sweep's recorded config (``config.json``'s ``config``).
+    out_dir
+        The sweep's results folder.
     """
     argv = ["surrogate", "sweep", *_shape_flags(config)]
     flags, differences = _epochs_flag(config["protocol"])

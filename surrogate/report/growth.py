@@ -18,6 +18,11 @@ def growth_medians(growth: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``family``, ``arch``, ``encoding``, ``products``, ``wall_time`` (median, s),
     ``instances``, ``time_limit_hits``.
+
+    Parameters
+    ----------
+    growth
+        The benchmark's ``growth.csv``.
     """
     fix = "pass the growth.csv that the solve-time benchmark writes"
     require_columns(growth, GROWTH_COLUMNS, name="growth table", fix=fix)
@@ -38,7 +43,15 @@ def growth_medians(growth: pd.DataFrame) -> pd.DataFrame:
 
 
 def time_limits(growth: pd.DataFrame, time_limit: float | None = None) -> list[float]:
-    """The time limit(s) to draw: ``time_limit`` if given, else the distinct values of a ``time_limit`` column."""
+    """The time limit(s) to draw: ``time_limit`` if given, else the distinct values of a ``time_limit`` column.
+
+    Parameters
+    ----------
+    growth
+        The benchmark's ``growth.csv``.
+    time_limit
+        The time limit to draw (``None``: the table's).
+    """
     if time_limit is not None:
         if not is_number(time_limit, low=0, low_open=True):
             raise ConfigError(f"plot_growth: time_limit={time_limit!r} must be a positive number of seconds, e.g. 60")
@@ -63,6 +76,17 @@ def draw_growth(ax, medians: pd.DataFrame, *, limits: Sequence[float] = (), colo
 
     Lines are labelled ``"arch, encoding"`` and coloured in turn; with ``colours`` (arch -> colour, for
     a panel holding one encoding) they are labelled by arch and keep each arch's colour across panels.
+
+    Parameters
+    ----------
+    ax
+        The Matplotlib axes to draw on.
+    medians
+        One family's :func:`growth_medians`.
+    limits
+        Time limits to draw as horizontal lines.
+    colours
+        A colour per arch (``None``: colours in turn).
     """
     for i, ((arch, encoding), part) in enumerate(medians.groupby(["arch", "encoding"], sort=True)):
         part = part.sort_values("products")

@@ -16,6 +16,13 @@ from .figure import PlotStyle, SavedFigure, new_figure, save_figure
 def error_grid(net: ReluMLP, *, grid_points: int = GRID_POINTS) -> pd.DataFrame:
     """Signed error ``N(x, y) - x*y`` on a ``grid_points`` x ``grid_points`` grid of [-1, 1]^2.
 
+    Parameters
+    ----------
+    net
+        The net.
+    grid_points
+        Grid points per axis.
+
     Returns
     -------
     pandas.DataFrame
@@ -32,6 +39,13 @@ def symmetric_limit(values: np.ndarray, quantile: float = 1.0) -> float:
 
     When that is within 10% of the maximum, the maximum is used, so that colours saturate only where
     rare spikes would otherwise wash out the map. A tiny positive number if the error is 0.
+
+    Parameters
+    ----------
+    values
+        The signed errors.
+    quantile
+        The quantile of their magnitude.
     """
     magnitude = np.abs(np.asarray(values, float))
     if not magnitude.size:
@@ -46,6 +60,17 @@ def draw_error_heatmap(ax, error: pd.DataFrame, *, cmap: str = "RdBu_r", quantil
     """Draw ``error`` (from :func:`error_grid`) as an image, x to the right and y up; returns the AxesImage.
 
     The colour scale is centred at 0 with limits ``±`` the ``quantile`` of ``|error|``.
+
+    Parameters
+    ----------
+    ax
+        The Matplotlib axes to draw on.
+    error
+        The error grid (:func:`error_grid`).
+    cmap
+        A Matplotlib colour map's name.
+    quantile
+        The quantile of ``|error|`` the colour limits are at.
     """
     limit = symmetric_limit(error.to_numpy(), quantile)
     x, y = error.columns.to_numpy(float), error.index.to_numpy(float)
@@ -72,6 +97,15 @@ def net_label(net: ReluMLP, *, source: str | None = None, seed: int | None = Non
 
     A net exported by a sweep records ``kind`` (``trained`` or ``hand-built``),
     ``variant`` and ``seed``; a net without metadata is labelled ``net``.
+
+    Parameters
+    ----------
+    net
+        The net.
+    source
+        Its source (``None``: from its metadata).
+    seed
+        Its seed (``None``: from its metadata).
     """
     meta = net.metadata
     if source is None:

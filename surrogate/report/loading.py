@@ -151,6 +151,11 @@ def _scale_table(folder: Path) -> bool:
 def detect(folder: str | os.PathLike) -> str:
     """What ``folder`` holds: ``'sweep'``, ``'bench'`` or ``'scale'`` (a ``config.json`` whose kind is ``scale``).
 
+    Parameters
+    ----------
+    folder
+        A results folder.
+
     Raises
     ------
     ResultsError
@@ -225,6 +230,11 @@ class SweepFolder:
 
 def load_sweep(folder: str | os.PathLike) -> SweepFolder:
     """Read and check a sweep folder (``config.json``, ``table.csv``, ``nets.csv``).
+
+    Parameters
+    ----------
+    folder
+        A ``sweep`` results folder.
 
     Raises
     ------
@@ -311,6 +321,11 @@ class BenchFolder:
 
 def load_bench(folder: str | os.PathLike) -> BenchFolder:
     """Read and check a solve-time benchmark folder.
+
+    Parameters
+    ----------
+    folder
+        A ``bench solve-time`` results folder.
 
     Raises
     ------

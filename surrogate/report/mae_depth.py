@@ -15,7 +15,13 @@ from .tables import NETS_COLUMNS, ResultsError, numeric, require_columns
 
 
 def shape_order(nets: pd.DataFrame) -> list[str]:
-    """Shape names ordered by depth, ties in order of first appearance."""
+    """Shape names ordered by depth, ties in order of first appearance.
+
+    Parameters
+    ----------
+    nets
+        Nets with an ``arch`` column.
+    """
     first = nets.drop_duplicates("arch")
     return list(first.sort_values("depth", kind="stable")["arch"])
 
@@ -26,6 +32,13 @@ def mae_points(nets: pd.DataFrame, *, blog: Mapping[str, float] = BLOG_2021_MAE)
     Columns: ``arch``, ``position`` (0, 1, ... by depth), ``series`` (``seed``,
     ``median``, ``blog 2021``, ``hand-paired``, ``hand-shared``), ``seed``,
     ``mae`` and ``collapsed``.
+
+    Parameters
+    ----------
+    nets
+        Every net of a sweep, one row each (``nets.csv``).
+    blog
+        The 2021 blog's MAE per shape.
     """
     fix = "pass the nets.csv that 'surrogate sweep' writes"
     require_columns(nets, NETS_COLUMNS, name="nets table", fix=fix)
@@ -77,7 +90,15 @@ SERIES_STYLE = {
 
 
 def draw_mae_vs_depth(ax, points: pd.DataFrame) -> None:
-    """Draw :func:`mae_points` on ``ax``: log-scale MAE, one tick per shape."""
+    """Draw :func:`mae_points` on ``ax``: log-scale MAE, one tick per shape.
+
+    Parameters
+    ----------
+    ax
+        The Matplotlib axes to draw on.
+    points
+        The figure's points (:func:`mae_points`).
+    """
     order = points.drop_duplicates("arch").sort_values("position")
     for series, kw in SERIES_STYLE.items():
         part = points[points["series"] == series]

@@ -21,7 +21,15 @@ def _cell(value) -> str:
 
 
 def markdown_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
-    """``frame`` as a GitHub Markdown table; floats to 3 significant digits, NaN as '–'."""
+    """``frame`` as a GitHub Markdown table; floats to 3 significant digits, NaN as '–'.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    max_rows
+        The most rows shown (``None``: all).
+    """
     shown = frame if max_rows is None else frame.head(max_rows)
     lines = ["| " + " | ".join(_cell(c) for c in shown.columns) + " |", "|" + "---|" * len(shown.columns)]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]

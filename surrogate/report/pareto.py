@@ -19,6 +19,13 @@ def pareto_front(error: Sequence[float], time: Sequence[float]) -> np.ndarray:
 
     A point is dominated when another is no worse in both and better in one.
     Points with a NaN are never on the front; identical points are both on it.
+
+    Parameters
+    ----------
+    error
+        Each point's error.
+    time
+        Each point's time.
     """
     e, t = np.asarray(error, float), np.asarray(time, float)
     if e.shape != t.shape or e.ndim != 1:
@@ -40,6 +47,11 @@ def pareto_points(tables: Sequence[SweepTable]) -> pd.DataFrame:
     Columns: ``label``, ``budget``, ``arch``, ``source``, ``mae_best``, ``solve_median_s``, ``time_limit_hits``
     (how many of the solves behind the median the time limit stopped; empty for a table without it), ``on_front``.
     Rows without a solve time (nets that were not solved) are left out.
+
+    Parameters
+    ----------
+    tables
+        The sweeps' tables.
     """
     if not tables:
         raise ConfigError("pareto_points: give at least one SweepTable")
@@ -65,7 +77,15 @@ SOURCE_MARKERS = {TRAINED: "o", HAND_BUILT_SOURCES["paired"]: "s", HAND_BUILT_SO
 
 
 def draw_pareto(ax, points: pd.DataFrame) -> None:
-    """Draw :func:`pareto_points`: every point by sweep (colour) and source (marker), the front joined by steps."""
+    """Draw :func:`pareto_points`: every point by sweep (colour) and source (marker), the front joined by steps.
+
+    Parameters
+    ----------
+    ax
+        The Matplotlib axes to draw on.
+    points
+        The figure's points (:func:`pareto_points`).
+    """
     from matplotlib.lines import Line2D
 
     colours = {label: f"C{i % 10}" for i, label in enumerate(dict.fromkeys(points["label"]))}

@@ -27,12 +27,30 @@ class ResultsError(SurrogateError, ValueError):
 
 
 def one_line(text: object) -> str:
-    """``text`` with every run of whitespace (newlines included) collapsed to one space."""
+    """``text`` with every run of whitespace (newlines included) collapsed to one space.
+
+    Parameters
+    ----------
+    text
+        Any object; its ``str`` is collapsed.
+    """
     return " ".join(str(text).split())
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix: str) -> None:
-    """Raise :class:`ResultsError` naming ``name`` and ``fix`` if ``frame`` lacks any of ``columns``."""
+    """Raise :class:`ResultsError` naming ``name`` and ``fix`` if ``frame`` lacks any of ``columns``.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    columns
+        The columns it must have.
+    name
+        The file the message names.
+    fix
+        What the message says to do.
+    """
     if not isinstance(frame, pd.DataFrame):
         raise ResultsError(f"{name}: expected a pandas DataFrame, got {type(frame).__name__}; {fix}")
     missing = [c for c in columns if c not in frame.columns]
@@ -44,7 +62,19 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, name: str, f
 
 
 def numeric(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix: str) -> pd.DataFrame:
-    """A copy of ``frame`` with ``columns`` as floats; :class:`ResultsError` if a value is not a number."""
+    """A copy of ``frame`` with ``columns`` as floats; :class:`ResultsError` if a value is not a number.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    columns
+        The columns to read as floats.
+    name
+        The file the message names.
+    fix
+        What the message says to do.
+    """
     out = frame.copy()
     for col in columns:
         try:
@@ -95,7 +125,17 @@ def check_keys(frame: pd.DataFrame, columns: Sequence[str], *, name: str, fix: s
 
 
 def as_bool(series: pd.Series, *, name: str, fix: str) -> pd.Series:
-    """``series`` as booleans; accepts bools, 0/1 and 'true'/'false' in any case."""
+    """``series`` as booleans; accepts bools, 0/1 and 'true'/'false' in any case.
+
+    Parameters
+    ----------
+    series
+        The column.
+    name
+        The file the message names.
+    fix
+        What the message says to do.
+    """
     if series.dtype == bool:
         return series
     words = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False, "yes": True, "no": False}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from ..errors import ConfigError
 from ..executors import ExecutorConfig, default_workers, open_executor
 from ..nets.architecture import Architecture
-from ..options import check_flags, is_number
+from ..options import check_count, check_flags
 from .initialisation import check_seeds
 from .packed import parse_architectures, train_packed
 from .packing import pack_groups
@@ -54,8 +54,8 @@ def run_packs(
     list
         The jobs' results in completion order.
     """
-    if workers is not None and not is_number(workers, integer=True, low=1):
-        raise ConfigError(f"workers={workers!r} must be a positive integer")
+    if workers is not None:
+        check_count(f"{where}: workers", workers, example=2)
     check_flags(where, pack=pack)
     if progress is not None and not callable(progress):
         raise ConfigError(

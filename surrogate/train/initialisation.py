@@ -19,12 +19,26 @@ from .protocols import TrainingProtocol
 
 
 def target(points: torch.Tensor) -> torch.Tensor:
-    """The function being approximated, f(x, y) = x*y; ``points[..., 0:2]``."""
+    """The function being approximated, f(x, y) = x*y; ``points[..., 0:2]``.
+
+    Parameters
+    ----------
+    points
+        Points with ``x`` and ``y`` in their last axis's first two entries.
+    """
     return points[..., 0:1] * points[..., 1:2]
 
 
 def candidate_seed(seed: int, candidate: int) -> int:
-    """The generator seed of restart ``candidate`` of ``seed`` (candidate 0 is ``seed`` itself)."""
+    """The generator seed of restart ``candidate`` of ``seed`` (candidate 0 is ``seed`` itself).
+
+    Parameters
+    ----------
+    seed
+        The net's seed.
+    candidate
+        The restart's number (0: the first).
+    """
     if candidate == 0:
         return seed
     return int(np.random.SeedSequence([seed, candidate]).generate_state(1, dtype=np.uint64)[0] >> 1)
@@ -66,7 +80,17 @@ def _hand_built_start(arch: Architecture, variant: str, noise: float, gen: torch
 
 
 def draw_data_and_init(arch: Architecture, protocol: TrainingProtocol, gen: torch.Generator):
-    """Training points and initial ``(W, b)`` per layer, from ``gen`` in a fixed order."""
+    """Training points and initial ``(W, b)`` per layer, from ``gen`` in a fixed order.
+
+    Parameters
+    ----------
+    arch
+        The net's shape.
+    protocol
+        How it is trained.
+    gen
+        The PyTorch generator to draw from.
+    """
     points = torch.rand((protocol.n_points, arch.n_inputs), generator=gen) * 2 - 1
     if protocol.init == "hand-built":
         return points, _hand_built_start(arch, protocol.construction, protocol.init_noise, gen)

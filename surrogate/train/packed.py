@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ from ..errors import ConfigError
 from ..nets.architecture import Architecture
 from ..nets.metrics import validation_mae
 from ..nets.network import ReluMLP
-from ..options import is_number
+from ..options import MAX_CPU_THREADS, check_count
 from ..reproducible import check_math_paths
 from .initialisation import candidate_seed, check_seeds, draw_data_and_init, target
 from .protocols import Stage, TrainingProtocol, check_not_diverged, get_protocol
@@ -172,6 +172,8 @@ def parse_architectures(archs: Sequence[Architecture | str]) -> list[Architectur
     """``archs`` parsed, refused when there are none (what every training entry point takes)."""
     if isinstance(archs, (str, Architecture)):
         archs = [archs]  # one shape, as train_nets takes it
+    if not isinstance(archs, Iterable):
+        raise ConfigError(f"archs={archs!r} must be a list of architectures, e.g. ['3x8', '2x12'] (or one, e.g. '3x8')")
     parsed = [Architecture.parse(a) for a in archs]
     if not parsed:
         raise ConfigError("no architectures given; pass at least one, e.g. ['3x8']")
@@ -202,15 +204,24 @@ def train_packed(
     """Train every seed of every architecture in one packed computation.
 
     Returns the nets per architecture, in seed order.
+
+    Parameters
+    ----------
+    archs
+        The shapes (architectures or their names).
+    seeds
+        Distinct seeds in ``[0, MAX_SEED]``, one net each per shape.
+    protocol
+        A :class:`~surrogate.train.protocols.TrainingProtocol` or its name.
+    threads
+        PyTorch's threads, at most :data:`~surrogate.options.MAX_CPU_THREADS` (``None``: PyTorch's default).
     """
     archs = parse_architectures(archs)
     protocol = get_protocol(protocol)
     seeds = check_seeds(seeds)
     protocol = _check_packable(archs, protocol)
     if threads is not None:
-        if not is_number(threads, integer=True, low=1):
-            raise ConfigError(f"threads={threads!r} must be a positive integer, or None for PyTorch's default")
-        torch.set_num_threads(threads)
+        torch.set_num_threads(check_count("threads", threads, high=MAX_CPU_THREADS, why="or None for PyTorch's default"))
     check_math_paths()
     slots = [(a, s, r) for a in archs for s in seeds for r in range(protocol.restarts)]
     with torch.no_grad():
@@ -240,6 +251,19 @@ def train_nets(
     *,
     threads: int | None = None,
 ) -> list[TrainedNet]:
-    """Train one net per seed of a single architecture, all at once; seed order."""
+    """Train one net per seed of a single architecture, all at once; seed order.
+
+    Parameters
+    ----------
+    arch
+        The shape (an :class:`~surrogate.nets.architecture.Architecture` or its name, e.g. ``'3x8'``).
+    seeds
+        Distinct seeds in ``[0, MAX_SEED]``, one net each.
+    protocol
+        A :class:`~surrogate.train.protocols.TrainingProtocol` or its name
+        (:func:`~surrogate.train.protocols.get_protocol`).
+    threads
+        PyTorch's threads, at most :data:`~surrogate.options.MAX_CPU_THREADS` (``None``: PyTorch's default).
+    """
     arch = Architecture.parse(arch)
     return train_packed([arch], seeds, protocol, threads=threads)[arch]

@@ -26,6 +26,15 @@ def plan_packs(archs: Sequence[Architecture], n_seeds: int, batch: int = 32) -> 
 
     Dynamic programming over the shapes sorted by depth: each group costs one
     computation of the group's largest depth and width for all its nets.
+
+    Parameters
+    ----------
+    archs
+        The shapes.
+    n_seeds
+        Nets per shape.
+    batch
+        Training points per net and step, for the cost estimate (:func:`step_cost`).
     """
     order = sorted(archs, key=lambda a: (a.depth, max(a.hidden)))
     n = len(order)
@@ -64,6 +73,17 @@ def pack_groups(
     Shapes are grouped by their resolved protocol, then by :func:`plan_packs`
     (or one shape per pack with ``pack=False``). Longest first keeps a pool
     of workers evenly loaded to the end.
+
+    Parameters
+    ----------
+    archs
+        The shapes.
+    seeds
+        The seeds.
+    protocol
+        How the nets are trained.
+    pack
+        Whether several shapes may share a pack.
     """
     by_protocol: dict[TrainingProtocol, list[Architecture]] = {}
     for a in archs:

@@ -257,7 +257,13 @@ PROTOCOLS: dict[str, TrainingProtocol] = {"seed": TrainingProtocol(), "best": BE
 
 
 def get_protocol(name: str | TrainingProtocol) -> TrainingProtocol:
-    """Look up a named protocol (``'seed'``) or pass a protocol object through."""
+    """Look up a named protocol (``'seed'``) or pass a protocol object through.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`PROTOCOLS` (``'seed'`` or ``'best'``), or a :class:`TrainingProtocol`.
+    """
     if isinstance(name, TrainingProtocol):
         return name
     if not isinstance(name, str):

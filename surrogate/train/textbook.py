@@ -26,6 +26,15 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
     It draws the same random numbers as :func:`~surrogate.train.packed.train_packed`, so it is both
     the reference that the batched trainer is tested against and the
     baseline it is benchmarked against.
+
+    Parameters
+    ----------
+    arch
+        The shape (an architecture or its name).
+    seed
+        The net's seed.
+    protocol
+        A :class:`~surrogate.train.protocols.TrainingProtocol` or its name.
     """
     arch = Architecture.parse(arch)
     protocol = get_protocol(protocol).resolve(arch)

@@ -38,6 +38,13 @@ def keep_start_if_better(trained: TrainedNet, train_points: np.ndarray) -> Train
 
     The start is the construction itself (no ``init_noise``), rounded to float32 like every
     trained net; it comes back as candidate ``-1``. Other initialisations pass through.
+
+    Parameters
+    ----------
+    trained
+        The trained net.
+    train_points
+        The points it was trained on.
     """
     if trained.protocol.init != "hand-built":
         return trained

@@ -423,3 +423,46 @@ def test_executor_and_report_configs_keep_python_numbers():
     assert type(PlotStyle(dpi=np.int64(100)).dpi) is int
     options = ReportOptions(max_rows=np.int64(5), heatmaps=np.False_)
     assert (type(options.max_rows), options.heatmaps) == (int, False) and type(options.heatmaps) is bool
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: SweepConfig(budget=10**30), r"SweepConfig: budget=10{30} must be a positive integer up to 100000, e.g. 24"),
+        (lambda: SweepConfig(instances=10**9), r"SweepConfig: instances=1000000000 must be a positive integer up to 100000"),
+        (lambda: _executor(workers=10**6), r"ExecutorConfig: workers=1000000 must be a positive integer up to 100000, e.g. 2"),
+        (lambda: _solve_bench(budget=10**6), r"SolveBenchConfig: budget=1000000 must be a positive integer up to 100000"),
+        (lambda: _scale_bench(budget=10**6), r"ScaleBenchConfig: budget=1000000 must be a positive integer up to 100000"),
+    ],
+)
+def test_every_size_or_count_refuses_an_absurd_one_in_one_message(make, match):
+    with pytest.raises(ConfigError, match=match):
+        make()
+
+
+def _executor(**kwargs):
+    from surrogate.executors import ExecutorConfig
+
+    return ExecutorConfig(**kwargs)
+
+
+def _solve_bench(**kwargs):
+    from surrogate.experiments.solve_bench_config import SolveBenchConfig
+
+    return SolveBenchConfig(**kwargs)
+
+
+def _scale_bench(**kwargs):
+    from surrogate.experiments.scale_bench_config import ScaleBenchConfig
+
+    return ScaleBenchConfig(**kwargs)
+
+
+def test_check_count_takes_numpy_integers_and_names_its_reason():
+    import numpy as np
+
+    from surrogate.options import check_count
+
+    assert check_count("x: n", np.int64(7)) == 7 and type(check_count("x: n", np.int64(7))) is int
+    with pytest.raises(ConfigError, match=r"x: n=True must be an integer from 2 to 9 \(why\), e.g. 3"):
+        check_count("x: n", True, low=2, high=9, why="why", example=3)

@@ -67,7 +67,7 @@ def test_reference_optimum_is_the_best_corner():
 def test_reference_instances_are_seeded():
     assert reference_instances(3, seed=1) == reference_instances(3, seed=1)
     assert reference_instances(3, seed=1) != reference_instances(3, seed=2)
-    with pytest.raises(ConfigError, match="instance count 0 must be a positive integer"):
+    with pytest.raises(ConfigError, match="reference_instances: count=0 must be a positive integer up to 100000, e.g. 20"):
         reference_instances(0)
     with pytest.raises(ConfigError, match="must lie inside"):
         ReferenceInstance(0.0, 0.0, 0.5, 0.2, -1.0, 1.0)

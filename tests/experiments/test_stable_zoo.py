@@ -220,3 +220,10 @@ def test_a_build_interrupted_before_the_manifest_is_written_leaves_every_net_loa
     assert read_metadata(tmp_path / entry["file"])["lam"] == "9.0"  # the file was replaced
     for e in load_manifest(tmp_path)["models"]:
         load_onnx(check_entry_file(tmp_path, e))
+
+
+@pytest.mark.parametrize("threads", [10**30, 0, 1.5])
+def test_build_stable_zoo_refuses_a_thread_count_out_of_range_before_any_work(tmp_path, threads):
+    with pytest.raises(ConfigError, match=r"build_stable_zoo: threads=.* must be a positive integer up to 1024"):
+        build_stable_zoo(tmp_path / "family", threads=threads)
+    assert not (tmp_path / "family").exists()

@@ -47,13 +47,13 @@ def test_names_round_trip():
 def test_bad_baselines_say_how_to_fix_them():
     with pytest.raises(ConfigError, match="binaries=7 must be even"):
         Sawtooth(binaries=7)
-    with pytest.raises(ConfigError, match=r"NMDT: binaries=0 must be an integer >= 1"):
+    with pytest.raises(ConfigError, match=r"NMDT: binaries=0 must be a positive integer up to 64"):
         NMDT(binaries=0)
     with pytest.raises(ConfigError, match=r"points=10 must be 2\^k \+ 1"):
         TriangulatedPWL(points=10)
     with pytest.raises(ConfigError, match="unknown baseline 'spline-3'; use sawtooth-<binaries>"):
         parse_baseline("spline-3")
-    with pytest.raises(ConfigError, match="pieces=True must be an integer"):
+    with pytest.raises(ConfigError, match="pieces=True must be a positive integer up to 100000"):
         PiecewiseMcCormick(pieces=True)
 
 
@@ -75,7 +75,7 @@ def test_baselines_without_binaries_per_point_say_so():
 
 
 def test_bad_pwl_sizes_and_transformations_are_refused_and_binaries_follow_the_transformation():
-    with pytest.raises(ConfigError, match=r"TriangulatedPWL: points=2 must be an integer >= 3"):
+    with pytest.raises(ConfigError, match=r"TriangulatedPWL: points=2 must be an integer from 3 to 1025"):
         parse_baseline("pwl-2x2")  # accepted, then pyomo.contrib.piecewise raised a bare ValueError
     with pytest.raises(ConfigError, match=r"transformation='bogus' is not one whose size is known; use one of"):
         TriangulatedPWL(5, transformation="bogus")
@@ -132,7 +132,25 @@ def test_a_file_named_like_a_baseline_that_is_no_net_says_it_was_read_before_the
 def test_a_sawtooth_past_its_largest_size_is_refused_not_an_overflow():
     """sawtooth-1100 died in evaluate with OverflowError (4**i past 512 levels) in bench scale and the API."""
     for make in (lambda: Sawtooth(binaries=1100), lambda: parse_baseline("sawtooth-66")):
-        with pytest.raises(ConfigError, match=r"Sawtooth: binaries=(1100|66) must be an integer >= 2 and at most 64 "):
+        with pytest.raises(
+            ConfigError, match=r"Sawtooth: binaries=(1100|66) must be an integer from 2 to 64 \(more only adds binaries below"
+        ):
             make()
     w = Sawtooth(binaries=64).evaluate(np.array([0.3]), np.array([0.2]))
     assert abs(w[0] - 0.06) < 1e-12  # the error bound 2^-64 is below float rounding
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: NMDT(10**6), r"NMDT: binaries=1000000 must be a positive integer up to 64 \(more only adds binaries below"),
+        (lambda: parse_baseline("nmdt-65"), r"NMDT: binaries=65 must be a positive integer up to 64"),
+        (lambda: PiecewiseMcCormick(pieces=10**30), r"PiecewiseMcCormick: pieces=10{30} must be a positive integer up to 100000"),
+        (lambda: TriangulatedPWL(points=2**20 + 1), r"TriangulatedPWL: points=1048577 must be an integer from 3 to 1025"),
+    ],
+)
+def test_every_baseline_refuses_an_absurd_size_in_one_message(make, match):
+    """NMDT(10**6) was taken (2^-L is 0.0 in floating point past 1074 digits: a max_error of 0)."""
+    with pytest.raises(ConfigError, match=match):
+        make()
+    assert NMDT(np.int64(64)).binaries == 64 and type(NMDT(np.int64(64)).binaries) is int

@@ -2,9 +2,11 @@
 
 import itertools
 
+import numpy as np
 import pyomo.environ as pyo
 import pytest
 
+from surrogate import ConfigError
 from surrogate.milp.implied_bounds import tighten_product_bounds
 from surrogate.milp.relaxation import SMALL_COEFFICIENT, mccormick_bound, mccormick_envelope
 from surrogate.milp.solver import SolverConfig
@@ -54,3 +56,9 @@ def test_a_sliver_box_at_zero_keeps_a_feasible_model_feasible():
     m.obj = pyo.Objective(expr=m.x + 3 * m.y + 0.005 * m.y * m.x, sense=pyo.maximize)
     result = mccormick_bound(m, CONFIG)
     assert result.has_solution and result.bound == pytest.approx(-100.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("bad", [None, "model", -1, np.float64(1.5)])
+def test_mccormick_bound_refuses_what_is_no_model(bad):
+    with pytest.raises(ConfigError, match=r"mccormick_bound: model=.* must be a Pyomo model or block"):
+        mccormick_bound(bad, CONFIG)

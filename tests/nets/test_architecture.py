@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from surrogate import Architecture, ArchitectureError, all_shapes, constant_width_shapes, count_parameters
@@ -78,9 +79,13 @@ def test_constant_width_shapes_of_24():
     names = [a.name for a in constant_width_shapes(24)]
     assert names == ["1x24", "2x12", "3x8", "4x6", "6x4", "8x3", "12x2", "24x1"]
     assert [a.parameter_count().total for a in constant_width_shapes(24)] == [97, 205, 177, 151, 117, 97, 75, 51]
-    with pytest.raises(ArchitectureError, match="neuron budget 0 must be a positive integer up to 100000"):
+    with pytest.raises(
+        ArchitectureError, match="constant_width_shapes: budget=0 must be a positive integer up to 100000, e.g. 24"
+    ):
         constant_width_shapes(0)
-    with pytest.raises(ArchitectureError, match="neuron budget 10000000 must be a positive integer up to 100000"):
+    with pytest.raises(
+        ArchitectureError, match="constant_width_shapes: budget=10000000 must be a positive integer up to 100000, e.g. 24"
+    ):
         constant_width_shapes(10**7)
 
 
@@ -89,7 +94,7 @@ def test_constant_width_shapes_of_24():
     [
         ("1" * 5000 + "x2", r"a depth or width above 999999 neurons; pass a smaller shape"),
         ("3000000x1", r"a depth or width above 999999 neurons"),
-        ("1000x1000", r"architecture '1000x1000' has more than 100000 hidden neurons"),
+        ("1000x1000", r"architecture '1000x1000': hidden neurons=1000000 must be a positive integer up to 100000 \(in all\)"),
     ],
 )
 def test_huge_shapes_are_refused_at_once(text, match):
@@ -132,3 +137,17 @@ def test_count_parameters_bias_must_be_a_bool(bad):
         Architecture.parse("1x3").parameter_count(bias=bad)
     with pytest.raises(ArchitectureError, match=r"count_parameters: layer_sizes=None must be a sequence of sizes"):
         count_parameters(None)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "match"),
+    [
+        ((10**30,), r"layer size=1000000000000000000000000000000 must be a positive integer up to 100000"),
+        ((np.int64(200_000),), r"layer size=.*200000.* must be a positive integer up to 100000"),
+        ((60_000, 60_000), r"hidden neurons=120000 must be a positive integer up to 100000 \(in all\)"),
+    ],
+)
+def test_an_architecture_of_absurd_size_is_refused_as_its_text_is(hidden, match):
+    with pytest.raises(ArchitectureError, match=match):
+        Architecture(hidden)
+    assert Architecture((np.int64(8), 8)).hidden == (8, 8)  # NumPy integers are sizes like any other

@@ -71,7 +71,7 @@ def test_exact_at_the_nodes():
         ("3x7", "paired", "every hidden width must be even"),
         ("2-8-2", "paired", "layers after the first need at least 4 neurons"),
         ("12x2", "shared", "later ones at least 3"),
-        ("3x8", "triple", "unknown construction variant 'triple'; choose one of paired, shared"),
+        ("3x8", "triple", "plan: unknown construction variant 'triple'; choose one of paired, shared"),
     ],
 )
 def test_shapes_that_do_not_fit_are_refused(arch, variant, message):
@@ -156,3 +156,23 @@ def test_the_hints_rule_of_a_useful_shape_agrees_with_its_plan():
                 width = total // depth
                 built = fits_variant((width,) * depth, variant) and plan(f"{depth}x{width}", variant).error_bound < USEFUL_BOUND
                 assert useful_shape(depth, width, variant) == built, (variant, depth, width)
+
+
+@pytest.mark.parametrize("variant", ["pairs", None, 1, "Paired"])
+def test_useful_shape_refuses_an_unknown_variant_naming_the_known_ones(variant):
+    """useful_shape('pairs') answered as for 'shared' (any variant but 'paired' took its rules)."""
+    from surrogate.nets.construct_estimate import fits_variant, useful_shape
+
+    with pytest.raises(ArchitectureError, match=r"useful_shape: unknown construction variant .*; choose one of paired, shared"):
+        useful_shape(2, 8, variant)
+    with pytest.raises(ArchitectureError, match=r"fits_variant: unknown construction variant"):
+        fits_variant((8, 8), variant)
+
+
+@pytest.mark.parametrize(("depth", "width"), [(None, 8), (2, -1), (2, 1.5), (10**30, 8)])
+def test_useful_shape_refuses_a_depth_or_width_that_is_no_size(depth, width):
+    from surrogate.nets.construct_estimate import useful_shape
+
+    with pytest.raises(ConfigError, match=r"useful_shape: (depth|width)=.* must be a positive integer up to 100000"):
+        useful_shape(depth, width, "paired")
+    assert useful_shape(np.int64(2), np.int64(8), "paired") == useful_shape(2, 8, "paired")

@@ -333,3 +333,15 @@ def test_forward_takes_one_point_and_names_a_wrong_shape():
     assert net.forward([0.5, 0.25]) == net.forward(np.array([[0.5, 0.25]]))[0]
     with pytest.raises(ConfigError, match=r"ReluMLP.forward: points of shape \(3,\) must be of shape \(n, 2\)"):
         net.forward([0.5, 0.25, 1.0])
+
+
+@pytest.mark.parametrize("bad", [None, -1, 1.5, np.int64(3), b"net.onnx"])
+def test_a_path_that_is_no_file_name_is_refused_by_each_onnx_function(bad, exported):
+    with pytest.raises(
+        ModelFormatError, match=r"load_onnx: path=.* must be a path \(a str or pathlib.Path\), e.g. 'nets/net.onnx'"
+    ):
+        load_onnx(bad)
+    with pytest.raises(ModelFormatError, match=r"read_metadata: path=.* must be a path"):
+        read_metadata(bad)
+    with pytest.raises(ModelFormatError, match=r"export_onnx: path=.* must be a path"):
+        export_onnx(exported[0], bad)

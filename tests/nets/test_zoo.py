@@ -151,3 +151,11 @@ def test_a_zoo_whose_manifest_lists_no_nets_says_so(tmp_path):
         r"that holds nets, or an ONNX path$",
     ):
         resolve_surrogate("3x8", zoo=tmp_path)
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"models"])
+def test_load_manifest_refuses_a_folder_that_is_no_path(bad):
+    with pytest.raises(
+        ModelFormatError, match=r"load_manifest: zoo_dir=.* must be a path \(a str or pathlib.Path\), e.g. 'models'"
+    ):
+        load_manifest(bad)

@@ -157,3 +157,20 @@ def test_train_many_refuses_a_bad_progress_or_pack_before_training(kwargs, messa
     monkeypatch.setattr(fan_out, "open_executor", lambda *a, **k: pytest.fail("training started"))
     with pytest.raises(ConfigError, match=message):
         train_many(["1x2"], [0], TrainingProtocol(n_points=64, stages=(Stage(epochs=1, batch_size=32),)), workers=1, **kwargs)
+
+
+@pytest.mark.parametrize("bad", [None, -1, 1.5, np.int64(3)])
+def test_train_many_refuses_architectures_that_are_no_list(bad):
+    with pytest.raises(ConfigError, match=r"archs=.* must be a list of architectures, e.g. \['3x8', '2x12'\]"):
+        train_many(bad, [0], SHORT, workers=1)
+
+
+@pytest.mark.parametrize("threads", [10**30, np.int64(10**18), 0, 2.0])
+def test_train_nets_refuses_a_thread_count_out_of_range_before_training(threads):
+    with pytest.raises(ConfigError, match=r"threads=.* must be a positive integer up to 1024 \(or None for PyTorch's default\)"):
+        train_nets("1x2", [0], SHORT, threads=threads)
+
+
+def test_train_many_refuses_an_absurd_number_of_workers():
+    with pytest.raises(ConfigError, match=r"train_many: workers=1000000 must be a positive integer up to 100000, e.g. 2"):
+        train_many(["1x2"], [0], SHORT, workers=10**6)
