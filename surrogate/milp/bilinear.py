@@ -75,7 +75,8 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     quadratic_parts,
     rewrite_products,
 )
-from .rewrite_record import PRODUCT, RECORD, Basis, FactorRecord, RewriteRecord
+from .rewrite_basis import Basis
+from .rewrite_record import PRODUCT, RECORD, FactorRecord, RewriteRecord
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
