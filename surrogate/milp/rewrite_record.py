@@ -277,7 +277,8 @@ class RewriteRecord(FactorRecord):
     def problems(self, *, relaxed_vars=None) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`~surrogate.milp.rewrite_basis.Basis`."""
         problems = [p for p in (self._changed(r) for r in self.rewritten) if p] + super().problems(relaxed_vars=relaxed_vars)
-        basis = self.basis.problem(self.rewritten, self.block.model()) if self.basis is not None else None
+        relaxed_vars = relaxed_vars or (lambda: relaxed_by_pyomo(self.block.model()))
+        basis = None if self.basis is None else self.basis.problem(self.rewritten, self.block.model(), relaxed_vars=relaxed_vars)
         if basis:
             problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
         return problems
