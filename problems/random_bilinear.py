@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
 import numpy as np
 import pyomo.environ as pyo
@@ -38,24 +39,41 @@ def random_name(name: str) -> tuple[int, int] | None:
     Raises
     ------
     ValueError
-        For leading zeros (``random08`` would build ``random8`` under a second name), or ``N`` outside 1 to
-        :data:`RANDOM_MAX_PRODUCTS`.
+        For leading zeros (``random08`` would build ``random8`` under a second name), ``N`` outside 1 to
+        :data:`RANDOM_MAX_PRODUCTS`, or a seed of more digits than Python reads as an integer.
     """
     match = _NAME.fullmatch(name) if isinstance(name, str) else None
     if match is None:
         return None
-    n_products, seed = int(match.group(1)), int(match.group(2) or 0)
-    written = f"random{n_products}" + ("" if match.group(2) is None else f"-s{seed}")
+    n_digits, seed_digits = match.group(1), match.group(2)
+    written = f"random{n_digits.lstrip('0') or 0}" + ("" if seed_digits is None else f"-s{seed_digits.lstrip('0') or 0}")
     if name != written:
         raise ValueError(f"problem {name!r}: write it {written!r}, without leading zeros")
-    if n_products > RANDOM_MAX_PRODUCTS:
-        raise ValueError(
-            f"problem {name!r}: {n_products} products is more than the {RANDOM_MAX_PRODUCTS} a random problem may have; "
-            f"use N <= {RANDOM_MAX_PRODUCTS}, e.g. random64-s0"
-        )
+    _check_digits(name, n_digits, seed_digits or "")  # before int(), which refuses over 4300 digits in its own words
+    n_products, seed = int(n_digits), int(seed_digits or 0)
     if n_products < 1:
         raise ValueError(f"problem {name!r} has no products; use N from 1 to {RANDOM_MAX_PRODUCTS}, e.g. random8-s0")
     return n_products, seed
+
+
+def _check_digits(name: str, n_digits: str, seed_digits: str) -> None:
+    """Refuse ``N`` over :data:`RANDOM_MAX_PRODUCTS`, or a seed of more digits than Python turns
+    into an integer (``sys.get_int_max_str_digits()``), in the package's words (``name`` shortened when long)."""
+    shown = name if len(name) <= 40 else f"{name[:30]}... ({len(name)} characters)"
+    cap = str(RANDOM_MAX_PRODUCTS)
+    if (len(n_digits), n_digits) > (len(cap), cap):  # no leading zeros: the longer is the larger
+        many = (
+            f"{n_digits} products is more than the {cap}"
+            if len(n_digits) <= 30
+            else f"N of {len(n_digits)} digits is more than the {cap} products"
+        )
+        raise ValueError(f"problem {shown!r}: {many} a random problem may have; use N <= {cap}, e.g. random64-s0")
+    limit = sys.get_int_max_str_digits()
+    if limit and len(seed_digits) > limit:
+        raise ValueError(
+            f"problem {shown!r}: a seed of {len(seed_digits)} digits is more than the {limit} Python reads as an "
+            "integer; use a shorter seed, e.g. random8-s1"
+        )
 
 
 def random_bilinear(n_products: int, seed: int = 0) -> BilinearProblem:

@@ -75,7 +75,8 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     quadratic_parts,
     rewrite_products,
 )
-from .rewrite_record import PRODUCT, RECORD, Basis, FactorRecord, RewriteRecord
+from .rewrite_basis import Basis
+from .rewrite_record import PRODUCT, RECORD, FactorRecord, RewriteRecord
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
@@ -207,7 +208,10 @@ def _guard(model, product, block_name: str) -> None:
     names = [n for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None]
     owner = python_path(model)
     listed = " and ".join(python_path(model.component(n)) for n in names)
-    fix = f"delete {'blocks' if len(names) > 1 else 'block'} {listed} ({owner}.del_component(...)) and call bilinear again"
+    fix = (
+        f"delete {'blocks' if len(names) > 1 else 'block'} {listed} ({owner}.del_component(...)) and call bilinear again, "
+        "then rebuild the rows that read the old product from the new product's .expr"
+    )
     record = FactorRecord(block, fix=fix)
     record.built(factor_boxes([product]))
     record.companions = [model.component(n) for n in names if n != block.local_name]  # <name>_scaled: xh, yh

@@ -17,6 +17,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 from .implied_bounds import product_factors
 from .model_components import first_names, python_path
 from .products import has_symbolic_bounds
+from .rewrite_basis import linked
 
 
 def put_back_partial(implied, model) -> None:
@@ -78,21 +79,14 @@ def _sides(var, derived) -> tuple[str, list[str]]:
 def _param_bounds(model, start, left_out: set) -> list[str]:
     """``'w' (Param 'p')`` for each variable linked to ``start`` (them too) through the active constraints of
     ``model`` that bound tightening read (not ``left_out``), whose bounds hold a mutable Param."""
-    rows, readers = [], {}  # each row's variables; id(var) -> the rows that read it
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        if con.name not in left_out:
-            rows.append(list(identify_variables(con.body, include_fixed=False)))
-            for var in rows[-1]:
-                readers.setdefault(id(var), []).append(len(rows) - 1)
-    seen, stack, held, walked = {id(v) for v in start}, list(start), [], set()
-    while stack:
-        var = stack.pop()
+    rows = [
+        list(identify_variables(con.body, include_fixed=False))
+        for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
+        if con.name not in left_out
+    ]
+    held = []
+    for var in linked(rows, start)[0]:
         if has_symbolic_bounds(var):
             params = {p.name for b in (var.lower, var.upper) if b is not None for p in identify_mutable_parameters(b)}
             held.append(f"{var.name!r} (Param {first_names(map(repr, sorted(params)))})")
-        for index in set(readers.get(id(var), ())) - walked:
-            walked.add(index)
-            fresh = [v for v in rows[index] if id(v) not in seen]
-            seen.update(id(v) for v in fresh)
-            stack.extend(fresh)
     return held

@@ -14,7 +14,7 @@ The copy does not follow later edits of the original, and a product built for a 
   are followed where the products read them symbolically, and a constant bound set in their place
   is held against the Params' values);
 * where bounds were derived from the constraints, a constraint changed, deactivated (or a block above it) or
-  deleted, or a variable they read widened, since is refused (a :class:`Basis`): the derived box may not hold;
+  deleted, or a variable they read widened, since is refused (a :class:`~surrogate.milp.rewrite_basis.Basis`);
 * a row's copy follows the blocks above its original (off while one is deactivated); a block inside the block
   (a product's net or ``_scaled`` block) deactivated or deleted is refused.
 
@@ -31,7 +31,6 @@ import math
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
-from pyomo.core.expr.visitor import identify_variables
 
 from ..errors import ModelFormatError
 from .solution_check import readable_bounds
@@ -93,7 +92,7 @@ def bound_slack(bound: float) -> float:
 PARAMS_FIX = "give those Params finite values again (nothing needs rebuilding)"
 
 
-def _wider(var, lb: float | None, ub: float | None) -> bool:
+def wider(var, lb: float | None, ub: float | None) -> bool:
     """Whether ``var``'s bounds now reach past ``lb`` or ``ub`` (``None``: none then) by more than rounding."""
     low = -float("inf") if var.lb is None else var.lb
     high = float("inf") if var.ub is None else var.ub
@@ -144,7 +143,7 @@ class FactorBox:
         if var.fixed and value is not None:  # a solver reads the value, not the bounds
             inside = low - bound_slack(low) <= value <= high + bound_slack(high)
             return None if inside else f"{var.name!r} is fixed at {value!r}, outside the box {box}"
-        if _wider(var, low, high):
+        if wider(var, low, high):
             lb, ub = -float("inf") if var.lb is None else var.lb, float("inf") if var.ub is None else var.ub
             return f"{var.name!r} now has bounds [{lb!r}, {ub!r}], wider than the box {box}"
         return None
@@ -167,12 +166,12 @@ class Rewritten:
     @classmethod
     def of(cls, original, copy) -> Rewritten:
         """``original`` and its ``copy`` as they are now (an objective's ``sense`` too)."""
-        named = tuple((e, e.expr) for e in _named_expressions(original.expr))
+        named = tuple((e, e.expr) for e in named_expressions(original.expr))
         sense = original.sense if original.ctype is pyo.Objective else None
         return cls(original, copy, original.expr, named, original.name, sense)
 
 
-def _named_expressions(expr) -> list:
+def named_expressions(expr) -> list:
     """The named ``Expression`` s inside ``expr`` (nested ones too), each once."""
     found, seen, stack = [], set(), [expr]
     while stack:
@@ -184,54 +183,6 @@ def _named_expressions(expr) -> list:
             found.append(node)
         stack.extend(node.args)
     return found
-
-
-@dataclass(frozen=True)
-class Basis:
-    """What bounds derived from a model's constraints rest on: its active constraints (with their expressions)
-    and the constant bounds of the variables they read, when they were derived (:meth:`of`)."""
-
-    derived: tuple[str, ...]
-    constraints: tuple
-    bounds: tuple
-
-    @classmethod
-    def of(cls, model, derived, *, symbolic) -> Basis:
-        """``model`` now, for the bounds ``derived`` (variable names) from it; ``symbolic(var)``: whether a bound
-        of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out).
-        A variable no active constraint reads takes no part either: its bounds may widen."""
-        rows = model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
-        cons = tuple((c, c.expr, c.name) for c in rows)  # the name now: a deleted block's row forgets its path
-        read = {}  # by id: each variable once, with the first constraint that reads it
-        for _, expr, name in cons:
-            for var in identify_variables(expr):
-                read.setdefault(id(var), (var, name))
-        kept = [(v, name) for v, name in read.values() if v.name not in derived and not symbolic(v)]
-        return cls(tuple(derived), cons, tuple((v, v.lb, v.ub, name) for v, name in kept))
-
-    def problem(self, rewritten, model) -> str | None:
-        """Which change makes the derived bounds unsafe now, or ``None``; ``model``: the one they were derived in
-        (a constraint no longer :func:`within` it was deleted, one below a deactivated block is off)."""
-        ours = {id(item.original) for item in rewritten}  # deactivated by the rewrite itself
-        for con, expr, name in self.constraints:
-            off = (not con.active and id(con) not in ours) or switched_off(con, model)
-            if not within(con, model) or con.expr is not expr or off:
-                return f"constraint {name!r} was changed, deactivated or deleted"
-        for var, lb, ub, *read in self.bounds:  # read: the constraint that reads it (none in an older record)
-            if _wider(var, lb, ub):
-                by = f" (read by constraint {read[0]!r})" if read else ""
-                return f"{var.name!r}{by} now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
-        return None
-
-
-def switched_off(component, model) -> bool:
-    """Whether a block above ``component``, up to ``model``, is deactivated (a solve of ``model`` then leaves it out)."""
-    block = owner(component)
-    while block is not None and block is not model:
-        if not block.active:
-            return True
-        block = owner(block)
-    return False
 
 
 class FactorRecord:
@@ -299,7 +250,8 @@ class RewriteRecord(FactorRecord):
     rewritten
         The :class:`Rewritten` components, in order.
     basis
-        What the bounds derived for the factors from the constraints rest on (a :class:`Basis`; ``None``
+        What the bounds derived for the factors from the constraints rest on (a
+        :class:`~surrogate.milp.rewrite_basis.Basis`; ``None``
         when none were derived).
     root
         The model the block was built on.
@@ -312,7 +264,7 @@ class RewriteRecord(FactorRecord):
         self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
         self.replaced = block.parent_block()  # the block whose products it replaced, kept when the block is deleted
         self.rewritten: list[Rewritten] = []
-        self.basis: Basis | None = None
+        self.basis = None  # a rewrite_basis.Basis
         self.senses: dict[int, object] = {}  # an objective's sense as its original and copy last agreed, by index
         self.off_with_block: set[int] = set()  # copies switched off with a deactivated block above their original, by index
 
@@ -323,9 +275,10 @@ class RewriteRecord(FactorRecord):
         self.companions = list(self.block.component_data_objects(pyo.Block, descend_into=True))
 
     def problems(self, *, relaxed_vars=None) -> list[str]:
-        """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`Basis`."""
+        """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`~surrogate.milp.rewrite_basis.Basis`."""
         problems = [p for p in (self._changed(r) for r in self.rewritten) if p] + super().problems(relaxed_vars=relaxed_vars)
-        basis = self.basis.problem(self.rewritten, self.block.model()) if self.basis is not None else None
+        relaxed_vars = relaxed_vars or (lambda: relaxed_by_pyomo(self.block.model()))
+        basis = None if self.basis is None else self.basis.problem(self.rewritten, self.block.model(), relaxed_vars=relaxed_vars)
         if basis:
             problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
         return problems

@@ -14,10 +14,13 @@ them is deactivated, on again once they are all active.
 
 from __future__ import annotations
 
+import collections
 import functools
+import itertools
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
+from pyomo.core.base.PyomoModel import Model
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
@@ -59,9 +62,10 @@ def refresh_rewrites(model) -> None:
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
     records = list(_record_blocks(blocks))
-    off = []
+    off, read = [], []
     for block, record in records:
         if _empty(block) or _active_within(block, model):
+            read.append(record)
             if isinstance(record, RewriteRecord):
                 _follow_blocks(record)
             record.refresh(relaxed_vars=relaxed_vars)
@@ -69,9 +73,7 @@ def refresh_rewrites(model) -> None:
         else:
             _check_lost_rows(model, record)
             off.append(block)
-    off += _deleted_products(blocks)
-    if off:
-        _check_unread(model, off)
+    _check_unread(model, off + _deleted_products(blocks), read)
     _check_replaced_outside(model, blocks, records)
 
 
@@ -214,29 +216,75 @@ def _check_replaced_outside(model, blocks, records) -> None:
         )
 
 
-def _check_unread(model, blocks) -> None:
+def _check_unread(model, blocks, records) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
-    deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products: the constraints that define it are off, so the solver may give it any value
-    (the rows are walked once for all of them)."""
+    deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products, or a variable that lies in no model
+    any more (:func:`_detached`: it or its block deleted, a product's block and its ``_scaled`` block both): the
+    constraints that define it are off, so the solver may give it any value. The rows are walked once for all of
+    them (:func:`_rows_read`: the rows inside blocks of products read their own variables and their factors, so the
+    factors of the blocks of ``records``, those a solve reads, stand for them)."""
     from pyomo.core.expr.visitor import identify_variables
 
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
+    kept, root = {}, model.model()  # kept: by the id of a variable's block, whether it lies in a model
     relaxed = _relaxed_rows(model)  # a disjunct fixed False: its own rows, big-M relaxed, constrain nothing
-    rows = pyo.Constraint, pyo.Objective
-    exprs = (c.expr for c in model.component_data_objects(rows, active=True, descend_into=True) if id(c) not in relaxed)
-    read = next((v for expr in exprs for v in identify_variables(expr) if v in own), None)
-    if read is None:
-        return
-    off = _off_at(own[read], model)
+    rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
+    products = ((r.block, (f.var for f in r.factors)) for r in records)
+    for reader, variables in itertools.chain(rows, products):
+        for var in variables:
+            block = owner(var)
+            if id(block) not in kept:
+                kept[id(block)] = not _detached(block, root)
+            if var in own or not kept[id(block)]:
+                _refuse_unread(model, reader, var, own.get(var, block))
+
+
+def _rows_read(model):
+    """The active rows and objectives of ``model`` (as ``component_data_objects(..., descend_into=True)``) but those
+    inside blocks of products: a bilinear product's block and its ``_scaled`` block are left out, and of a
+    replacement block only its own rows (the copies) are read."""
+    rows, queue = (pyo.Constraint, pyo.Objective), collections.deque([model])
+    while queue:
+        block = queue.popleft()
+        record = getattr(block, RECORD, None)
+        product = isinstance(record, FactorRecord) and not isinstance(record, RewriteRecord)
+        if block is not model and (product or isinstance(getattr(block, PRODUCT, None), FactorRecord)):
+            continue
+        yield from block.component_data_objects(rows, active=True, descend_into=False)
+        if not isinstance(record, RewriteRecord):
+            queue.extend(block.component_data_objects(pyo.Block, active=True, descend_into=False))
+
+
+def _detached(block, root) -> bool:
+    """Whether the variables of ``block`` (``None``: a variable's own component was deleted) lie in no model: it or a
+    block above it was deleted (a variable of another model, fixed or not, lies in that model; one of ``root``, the
+    top of the block solved, a block's clone too, lies in it)."""
+    top = block
+    while top is not None and (up := owner(top)) is not None:
+        top = up
+    return top is None or (top is not root and not isinstance(top, Model))
+
+
+def _refuse_unread(model, reader, var, block) -> None:
+    """The refusal of :func:`_check_unread`: ``reader`` (a row, or a block of products whose factor it is) reads
+    ``var`` of ``block`` (``None``: a variable of its own deleted), which is deactivated or was deleted."""
+    kind = {pyo.Objective: "objective", pyo.Constraint: "constraint"}.get(reader.ctype, "the product of block")
+    where = f"{kind} {reader.name!r}"
+    if block is None or not isinstance(getattr(block, RECORD, None), FactorRecord):  # not a product's: the user's own
+        raise ModelFormatError(
+            f"variable {var.name!r} was deleted from the model (it or a block above it), but {where} still reads it; "
+            "add it to the model again, or take it out of that row"
+        )
+    off = _off_at(block, model)
     why, fix = "is deactivated (it or a block above it)", "activate the block again"
-    if not within(own[read], model.model()):
-        why, fix = "was deleted", "call bilinear again"
+    if not within(block, model.model()):
+        why, fix = "was deleted", "call bilinear again and rebuild those rows from the new product's .expr"
     elif off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
         why = f"lies in disjunct {off.name!r}, whose indicator is fixed False (its relaxed rows constrain nothing)"
         fix = "build the product outside the disjunct where rows outside it read it, or leave the disjunct's indicator free"
     raise ModelFormatError(
-        f"block {own[read].name!r} of products {why}, but {read.name!r} of it is still read by an active row or "
-        f"objective, where nothing defines it any more; {fix}, or take the product out of those rows"
+        f"block {block.name!r} of products {why}, but {var.name!r} of it is still read by an active row or "
+        f"objective ({where}), where nothing defines it any more; {fix}, or take the product out of those rows"
     )
 
 

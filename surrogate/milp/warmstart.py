@@ -223,12 +223,12 @@ def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) 
     if not isinstance(config, StartConfig):
         raise ConfigError(f"activation_start: config={config!r} must be a StartConfig, e.g. StartConfig(time_limit=5)")
     check_surrogates("activation_start", model, surrogates)
+    check_fixed_values(model)  # as solve() does (untimed there too), before the search's clone names its own rows
+    refresh_rewrites(model)  # first, as in solve(): copies follow their blocks (objectives too), senses the model's
     check_one_objective(model)
     check_domains(model)
-    check_fixed_values(model)  # as solve() does (untimed there too), before the search's clone names its own rows
     check_linear(model)
     wall_begin = time.perf_counter()
-    refresh_rewrites(model)  # the search reads the replacement's objective: its sense must be the model's
     with counting(config.make_clock()):
         found = _search(model, surrogates, config)
     return replace(found, seconds=time.perf_counter() - wall_begin)

@@ -131,6 +131,15 @@ def test_builders_refuse_unknown_names():
         build("random1000000")
     with pytest.raises(ValueError, match=r"problem 'random0-s1' has no products; use N from 1 to 10000"):
         build("random0-s1")
+    # probe78 #6: over 4300 digits, int() refused first, with Python's advice to raise its limit
+    with pytest.raises(
+        ValueError, match=r"problem 'random9{24}\.\.\. \(4307 characters\)': N of 4301 digits is more than the 10000 products a"
+    ):
+        build("random" + "9" * 4301)
+    with pytest.raises(
+        ValueError, match=r"a seed of 4301 digits is more than the 4300 Python reads as an integer; use a shorter"
+    ):
+        build("random8-s" + "9" * 4301)
     own = r"it reads only its bundled instances; convert a model of your own to qcqp-json-v1"
     with pytest.raises(ValueError, match=rf"unknown pooling instance 'my/haverly1\.json'; .*\({own}"):
         pooling("my/haverly1.json")

@@ -148,9 +148,9 @@ def _linked():
         ),
         (
             lambda m: m.link.set_value(m.x == 4 * m.t - 1),
-            r"derived for x .* constraint 'link' was changed, deactivated or deleted",
+            r"derived for x .* constraint 'link' was given a new expression",
         ),
-        (lambda m: m.link.deactivate(), r"constraint 'link' was changed, deactivated or deleted"),
+        (lambda m: m.link.deactivate(), r"constraint 'link' was deactivated"),
     ],
 )
 def test_bounds_derived_from_constraints_are_refused_once_what_they_rest_on_changes(edit, match):
@@ -537,7 +537,7 @@ def test_a_deleted_indexed_row_of_a_block_replaced_with_its_model_is_left_out():
         (lambda s, m: setattr(s, "c", pyo.Constraint(expr=m.x * m.y <= 1)), r"constraint 's1.c' was deleted from the model"),
         (
             lambda s, m: setattr(s, "lim", pyo.Constraint(expr=m.x + m.y <= 1)),
-            r"derived for x, y from the constraints rest on it: constraint 's1.lim' was changed, deactivated or deleted",
+            r"derived for x, y from the constraints rest on it: constraint 's1.lim' was deleted",
         ),
     ],
 )
@@ -589,7 +589,7 @@ def test_a_block_switched_off_that_holds_a_row_the_derived_bounds_rest_on_is_ref
     m.del_component(m.link)
     replace_products(m, NET)
     m.s.deactivate()
-    _refused(m, r"rest on it: constraint 's.link' was changed, deactivated or deleted")
+    _refused(m, r"rest on it: block 's' above constraint 's.link' was deactivated")
     m.s.activate()
     refresh_rewrites(m)
 

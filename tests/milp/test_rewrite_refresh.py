@@ -291,3 +291,23 @@ def test_a_product_block_deleted_while_rows_still_read_it_is_refused():
         solve(m, CONFIG)
     m.o.set_value(m.x - m.y)  # the product taken out of the rows: nothing reads the deleted block
     assert solve(m, CONFIG).objective == pytest.approx(-3.0)
+
+
+def test_a_product_whose_blocks_are_both_deleted_is_refused_while_rows_read_it():
+    """probe78 #3: with ``p`` and ``p_scaled`` both deleted nothing found the product (-12.99 for -3); the fix says to
+    rebuild the rows from the new product's ``.expr``, and a user's own variable deleted is refused too."""
+    m = _product_min()
+    m.o.set_value(bilinear(m, m.x, m.y, NET, name="p").expr + m.x - m.y)
+    m.del_component(m.p_scaled)
+    m.del_component(m.p)
+    rebuild = r"call bilinear again and rebuild those rows from the new product's \.expr"
+    with pytest.raises(ModelFormatError, match=rf"block 'p' of products was deleted, .*\(objective 'o'\).*; {rebuild}"):
+        refresh_rewrites(m)
+    m.o.set_value(bilinear(m, m.x, m.y, NET, name="q").expr + m.x - m.y)
+    refresh_rewrites(m)
+    m.s = pyo.Block()
+    m.s.w = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x <= m.s.w + 3)
+    m.del_component(m.s)
+    with pytest.raises(ModelFormatError, match=r"variable 'w' was deleted from the model .* constraint 'c' still reads it"):
+        refresh_rewrites(m)

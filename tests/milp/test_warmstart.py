@@ -533,3 +533,22 @@ def test_a_start_on_a_clone_walks_its_rows_once_for_every_variable_of_the_report
     monkeypatch.setattr(model_components, "seen_variables", lambda *a, **k: walks.append(a) or seen(*a, **k))
     found = activation_start(s.clone(), report, config=StartConfig(time_limit=2))
     assert found.found and len(walks) == 1
+
+
+def test_a_start_lets_the_copies_follow_their_blocks_before_it_counts_the_objectives():
+    """probe78 #4: with a scenario objective's block off and another objective on, ``solve()`` gave -4.5 (the truth),
+    but ``activation_start`` counted the objectives before the copy followed its block: 'has 2 active objectives'."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 4))
+    m.cap = pyo.Constraint(expr=m.x * m.y <= 2)
+    m.s = pyo.Block()
+    m.s.o = pyo.Objective(expr=m.x * m.y - m.x)
+    m.o2 = pyo.Objective(expr=-(m.x + m.y))
+    m.o2.deactivate()
+    report = replace_products(m, "3x8")
+    m.s.deactivate()
+    m.o2.activate()
+    found = activation_start(m, report, config=StartConfig(time_limit=2.0))
+    assert found.found and pyo.value(m.o2) >= -4.5 - 0.05  # a point of the MILP, where the model solved refused

@@ -1,0 +1,126 @@
+"""What bounds derived from a model's constraints rest on (a :class:`Basis`), checked again before every solve.
+
+:func:`~surrogate.milp.bilinear.replace_products` may derive bounds for the factors of products from the
+constraints (:mod:`~surrogate.milp.implied_bounds`) and build the products for that box. The
+:class:`~surrogate.milp.rewrite_record.RewriteRecord` of its block keeps a :class:`Basis`: a solve is refused
+once a constraint the bounds were derived from changed, was deactivated (it or a block above it) or deleted, or
+a variable such a constraint reads was widened: the derived box may not hold then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
+
+from .rewrite_record import named_expressions, owner, wider, within
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What bounds derived from a model's constraints rest on, when they were derived (:meth:`of`): the active
+    constraints linked to the derived variables (:func:`linked`), each with its expression and the named
+    ``Expression`` s inside it (with theirs), and the constant bounds and integrality of the variables they read.
+
+    ``constraints`` holds ``(row, expr, name, named)``; ``bounds`` holds ``(var, lb, ub, name, integer)``, ``name``
+    the first constraint that reads ``var`` (a derived variable's own bounds are its products' box, not held here).
+    """
+
+    derived: tuple[str, ...]
+    constraints: tuple
+    bounds: tuple
+
+    @classmethod
+    def of(cls, model, derived, *, symbolic) -> Basis:
+        """``model`` now, for the bounds ``derived`` (variable names) from it; ``symbolic(var)``: whether a bound
+        of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out).
+        A variable no linked constraint reads takes no part either: its bounds may widen, and a constraint that
+        shares no variable with the derived ones, even through other constraints, may change."""
+        rows = list(model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        reads = [list(identify_variables(c.expr)) for c in rows]  # named Expressions' variables too
+        _, walked = linked(reads, [v for vs in reads for v in vs if v.name in derived])
+        cons = tuple((rows[i], rows[i].expr, rows[i].name, _named(rows[i].expr)) for i in sorted(walked))
+        read = {}  # by id: each variable once, with the first constraint that reads it
+        for i in sorted(walked):
+            for var in reads[i]:
+                read.setdefault(id(var), (var, rows[i].name))
+        kept = [(v, name, v.name in derived) for v, name in read.values() if not symbolic(v)]
+        bounds = tuple((v, *((None, None) if own else (v.lb, v.ub)), name, v.is_integer()) for v, name, own in kept)
+        return cls(tuple(derived), cons, bounds)
+
+    def problem(self, rewritten, model, *, relaxed_vars) -> str | None:
+        """Which change makes the derived bounds unsafe now, or ``None``; ``model``: the one they were derived in
+        (a constraint no longer :func:`within` it was deleted, one below a deactivated block is off);
+        ``relaxed_vars()``: the variables Pyomo's ``core.relax_integer_vars`` relaxed (an LP relaxation, which a
+        variable's lost integrality does not spoil)."""
+        ours = {id(item.original) for item in rewritten}  # deactivated by the rewrite itself
+        for con, expr, name, named in self.constraints:
+            changed = _row_change(con, expr, name, named, model)
+            if changed is None and not con.active and id(con) not in ours:
+                changed = f"constraint {name!r} was deactivated"
+            if changed:
+                return changed
+        for var, lb, ub, name, integer in self.bounds:
+            if wider(var, lb, ub):
+                return f"{var.name!r} (read by constraint {name!r}) now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
+            if integer and not var.is_integer() and id(var) not in relaxed_vars():
+                return (
+                    f"{var.name!r} (read by constraint {name!r}) was integer when they were derived (they may rest on its "
+                    f"rounding) and is now {var.domain}"
+                )
+        return None
+
+
+def _named(expr) -> tuple:
+    """Each named ``Expression`` inside ``expr`` with the expression it holds now."""
+    return tuple((e, e.expr) for e in named_expressions(expr))
+
+
+def _row_change(con, expr, name, named, model) -> str | None:
+    """How the constraint ``con`` (``name``) left what it was (``expr``, ``named``: :func:`_named`) in ``model``, or
+    ``None``."""
+    if not within(con, model):
+        return f"constraint {name!r} was deleted"
+    block = off_block(con, model)
+    if block is not None:
+        return f"block {block.name!r} above constraint {name!r} was deactivated"
+    if con.expr is not expr:
+        return f"constraint {name!r} was given a new expression"
+    edited = [e.name for e, held in named if e.expr is not held]
+    return f"the Expression {edited[0]!r} in constraint {name!r} was given a new expression" if edited else None
+
+
+def off_block(component, model):
+    """The first deactivated block above ``component``, up to ``model`` (a solve of ``model`` then leaves it out),
+    or ``None``."""
+    block = owner(component)
+    while block is not None and block is not model:
+        if not block.active:
+            return block
+        block = owner(block)
+    return None
+
+
+def linked(rows, start) -> tuple[list, set[int]]:
+    """The variables linked to ``start`` (them too) through ``rows`` (each a list of the variables one row reads),
+    and the indices of the rows that link them: the connected component of ``start`` in the graph of rows and
+    variables, walked once."""
+    readers: dict[int, list[int]] = {}  # id(var) -> the rows that read it
+    for index, row in enumerate(rows):
+        for var in row:
+            readers.setdefault(id(var), []).append(index)
+    seen, stack, found, walked = set(), [], [], set()
+    for var in start:
+        if id(var) not in seen:
+            seen.add(id(var))
+            stack.append(var)
+    while stack:
+        var = stack.pop()
+        found.append(var)
+        for index in set(readers.get(id(var), ())) - walked:
+            walked.add(index)
+            fresh = [v for v in rows[index] if id(v) not in seen]
+            seen.update(id(v) for v in fresh)
+            stack.extend(fresh)
+    return found, walked

@@ -1,0 +1,84 @@
+"""Bounds derived from the constraints are refused once what they rest on changes, and only then (rewrite_basis.py)."""
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate.errors import ModelFormatError
+from surrogate.milp.bilinear import replace_products
+from surrogate.milp.rewrite_refresh import refresh_rewrites
+from surrogate.nets.construct import hand_built
+
+NET = hand_built("3x8", "shared")
+
+
+def _refused(m, match: str) -> None:
+    with pytest.raises(ModelFormatError, match=match):
+        refresh_rewrites(m)
+
+
+def test_a_named_expression_changed_in_a_row_the_bounds_rest_on_is_refused():
+    """probe78 #1: x in [-1, 2] was derived through ``e = x``; ``e := x/10`` made it [-10, 20], and the solve kept
+    the old box silently (-3.99 for the truth -40)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(), pyo.Var(bounds=(-2, 3))
+    m.e = pyo.Expression(expr=m.x)
+    m.c1, m.c2 = pyo.Constraint(expr=m.e <= 2), pyo.Constraint(expr=m.e >= -1)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    replace_products(m, NET)
+    refresh_rewrites(m)
+    m.e.set_value(m.x / 10)
+    _refused(m, r"derived for x from the constraints rest on it: the Expression 'e' in constraint 'c1' was given a new")
+
+
+def _rounded():
+    """x == w, with w integer and 2w <= 3: x's derived upper bound 1 rests on w's rounding."""
+    m = pyo.ConcreteModel()
+    m.w, m.x, m.y = pyo.Var(domain=pyo.Integers), pyo.Var(), pyo.Var(bounds=(-2, -1))
+    m.c1, m.c2 = pyo.Constraint(expr=2 * m.w <= 3), pyo.Constraint(expr=m.w >= 0)
+    m.link = pyo.Constraint(expr=m.x == m.w)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    replace_products(m, NET)
+    assert m.x.ub == pytest.approx(1, abs=1e-6)
+    return m
+
+
+def test_an_integer_the_bounds_were_derived_through_made_continuous_is_refused():
+    """probe78 #2: ``w.domain = Reals`` allows x = 1.5 (truth -3); the solve kept x <= 1 silently (-2)."""
+    m = _rounded()
+    m.w.domain = pyo.Reals
+    _refused(m, r"rest on it: 'w' \(read by constraint 'c1'\) was integer when they were derived .* now Reals")
+
+
+def test_an_lp_relaxation_by_pyomo_keeps_the_derived_bounds():
+    """``core.relax_integer_vars`` relaxes the whole model: the answer is still a bound of the integer model."""
+    m = _rounded()
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    refresh_rewrites(m)
+
+
+def test_a_block_that_shares_no_variable_with_the_derived_ones_may_be_switched_off():
+    """probe78 #5: x's box rests on c1 and c2 only, but turning off ``scenario`` (``y*z <= 2``) was refused as a
+    row the derived bounds rest on; a row linked to x through another variable still counts, naming its block."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z, m.t = pyo.Var(), pyo.Var(bounds=(-2, 3)), pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 1))
+    m.c1, m.c2 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1)
+    m.scenario = pyo.Block()
+    m.scenario.cap = pyo.Constraint(expr=m.y * m.z <= 2)
+    m.linked = pyo.Block()
+    m.linked.row = pyo.Constraint(expr=m.x + m.t >= -2)
+    m.o = pyo.Objective(expr=m.x * m.y - m.z)
+    replace_products(m, NET)
+    m.scenario.deactivate()
+    refresh_rewrites(m)
+    m.linked.deactivate()
+    _refused(m, r"derived for x from the constraints rest on it: block 'linked' above constraint 'linked.row' was deactivated")
+
+
+def test_linked_walks_the_component_of_the_start_variables():
+    from surrogate.milp.rewrite_basis import linked
+
+    m = pyo.ConcreteModel()
+    m.v = pyo.Var(range(5))
+    rows = [[m.v[0], m.v[1]], [m.v[1], m.v[2]], [m.v[3], m.v[4]]]
+    found, walked = linked(rows, [m.v[2]])
+    assert {v.name for v in found} == {"v[0]", "v[1]", "v[2]"} and walked == {0, 1}
