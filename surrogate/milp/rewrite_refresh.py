@@ -219,8 +219,8 @@ def _check_replaced_outside(model, blocks, records) -> None:
 def _check_unread(model, blocks, records) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
     deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products, or a variable that lies in no model
-    any more (:func:`_detached`: it or its block deleted, a product's block and its ``_scaled`` block both): the
-    constraints that define it are off, so the solver may give it any value. The rows are walked once for all of
+    any more and is not fixed (:func:`_detached`: it or its block deleted, a product's block and its ``_scaled``
+    block both): the constraints that define it are off, so the solver may give it any value. The rows are walked once for all of
     them (:func:`_rows_read`: the rows inside blocks of products read their own variables and their factors, so the
     factors of the blocks of ``records``, those a solve reads, stand for them)."""
     from pyomo.core.expr.visitor import identify_variables
@@ -235,7 +235,7 @@ def _check_unread(model, blocks, records) -> None:
             block = owner(var)
             if id(block) not in kept:
                 kept[id(block)] = not _detached(block, root)
-            if var in own or not kept[id(block)]:
+            if var in own or not (kept[id(block)] or var.fixed):  # a fixed one is a constant wherever it lies
                 _refuse_unread(model, reader, var, own.get(var, block))
 
 
@@ -272,8 +272,9 @@ def _refuse_unread(model, reader, var, block) -> None:
     where = f"{kind} {reader.name!r}"
     if block is None or not isinstance(getattr(block, RECORD, None), FactorRecord):  # not a product's: the user's own
         raise ModelFormatError(
-            f"variable {var.name!r} was deleted from the model (it or a block above it), but {where} still reads it; "
-            "add it to the model again, or take it out of that row"
+            f"variable {var.name!r} lies in no model (it or a block above it was deleted, or its model no longer "
+            f"exists), but {where} still reads it, where nothing bounds or defines it; add it to the model again, "
+            "fix it, or take it out of that row"
         )
     off = _off_at(block, model)
     why, fix = "is deactivated (it or a block above it)", "activate the block again"
