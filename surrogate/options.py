@@ -241,18 +241,24 @@ def positive_float(text: str, *, finite: bool = True) -> float:
 
 
 def seconds_from_0(text: str) -> float:
-    """``text`` as a finite number of seconds >= 0 (an :mod:`argparse` type, e.g. ``--start-patience``).
+    """``text`` as a number of seconds >= 0 up to :data:`MAX_TIME_LIMIT` (an :mod:`argparse` type, e.g.
+    ``--start-patience``): a value every config takes (:func:`check_seconds` with ``zero=True``), so that one beyond
+    is refused under the option's name, not a config's.
 
     Raises
     ------
     argparse.ArgumentTypeError
-        If ``text`` is not a number (``nan`` included), is below 0, or is infinite.
+        If ``text`` is not a number (``nan`` included), is below 0, is infinite or is above :data:`MAX_TIME_LIMIT`.
     """
     value = _number(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text} must be finite; give a number of seconds, e.g. 25")
+    if value > MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} seconds is more than {MAX_TIME_LIMIT:g}; for no practical limit give {MAX_TIME_LIMIT:g}"
+        )
     return value
 
 
