@@ -90,9 +90,9 @@ def test_bad_config_names_the_field():
     with pytest.raises(ConfigError, match="solver must be a SolverConfig"):
         SolveBenchConfig(solver={"time_limit": 5})
     assert SolveBenchConfig.quick(solver=SolverConfig(time_limit=2.0)).solver.time_limit == 2.0
-    with pytest.raises(ConfigError, match=r"StartConfig: clock='process' is not one of 'wall', 'cpu'"):
+    with pytest.raises(ConfigError, match=r"^SolveBenchConfig: start_clock='process' is not one of 'wall', 'cpu'$"):
         SolveBenchConfig(start_clock="process")
-    with pytest.raises(ConfigError, match=r"StartConfig: patience=-1 must be a number of seconds >= 0"):
+    with pytest.raises(ConfigError, match=r"^SolveBenchConfig: start_patience=-1 must be a number of seconds >= 0"):
         SolveBenchConfig(start_patience=-1)
 
 
