@@ -111,21 +111,13 @@ def write_texts(folder: str | os.PathLike, texts: Mapping[str, str | None]) -> l
     return [folder / name for name, text in texts.items() if text is not None]
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (or cannot be told: another user's counts as running)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):
-        return True
-    return True
-
-
-#: A staging folder of the old naming (before the pid was in the name: ``tempfile.mkdtemp``'s 8 random characters)
-#: is removed once nothing in it changed for this many seconds (a day: no report takes that long).
+#: The lock file inside a staging folder: its user holds an ``flock`` on it while the folder is in use.
+STAGING_LOCK = ".staging.lock"
+#: A staging folder of a naming without :data:`STAGING_LOCK` (older versions: ``<random>``, then
+#: ``<pid>-<random>``, with :func:`tempfile.mkdtemp`'s 8 characters) is removed once nothing in it changed for this
+#: many seconds (a day: no report takes that long).
 STALE_STAGING_S = 24 * 3600
-_MKDTEMP_NAME = re.compile(r"[a-z0-9_]{8}")
+_STAGING_NAME = re.compile(r"(?:[0-9]+-)?[a-z0-9_]{8}")
 
 
 def _newest_change(folder: Path) -> float:
@@ -136,37 +128,70 @@ def _newest_change(folder: Path) -> float:
     return max(times)
 
 
-def _stale_staging(path: Path, prefix: str) -> bool:
-    """Whether ``path`` is a staging folder of ``prefix`` that nobody uses any more (see :func:`staging_folder`)."""
-    rest = path.name[len(prefix) :]
-    if not path.is_dir() or path.is_symlink():
-        return False
-    pid, dash, _ = rest.partition("-")
-    if dash:  # <pid>-<random>: its process is gone
-        return pid.isascii() and pid.isdigit() and int(pid) not in (0, os.getpid()) and not _alive(int(pid))
-    try:  # <random>: an older version's, gone stale
-        return _MKDTEMP_NAME.fullmatch(rest) is not None and time.time() - _newest_change(path) > STALE_STAGING_S
-    except OSError:  # removed meanwhile, or unreadable: leave it
-        return False
+def _remove_if_unused(path: Path, prefix: str) -> None:
+    """Remove ``path`` if it is a staging folder of ``prefix`` that nobody uses (see :func:`staging_folder`)."""
+    import fcntl
+
+    if not path.is_dir() or path.is_symlink() or not _STAGING_NAME.fullmatch(path.name[len(prefix) :]):
+        return  # a name that surrogate never gave: left alone
+    try:
+        fd = os.open(path / STAGING_LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:  # an older naming, no lock to ask: only once stale
+        try:
+            stale = time.time() - _newest_change(path) > STALE_STAGING_S
+        except OSError:  # removed meanwhile, or unreadable: leave it
+            return
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+        return
+    except OSError:  # a link, or unreadable: leave it
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a run (on any host, in any container) uses it
+    except OSError:
+        return
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _held_lock(staging: Path) -> Iterator[None]:
+    """Hold the ``flock`` of :data:`STAGING_LOCK` in ``staging`` (POSIX only), taken before the file bears its name so
+    that no other run ever finds it there unheld; remove ``staging`` on leaving, and only then release the lock."""
+    fd = None
+    try:
+        if os.name == "posix":
+            import fcntl
+
+            fd, tmp = tempfile.mkstemp(prefix=f"{STAGING_LOCK}.", suffix=".tmp", dir=staging)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.replace(tmp, staging / STAGING_LOCK)
+        yield
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if fd is not None:
+            os.close(fd)
 
 
 @contextmanager
 def staging_folder(parent: str | os.PathLike, prefix: str) -> Iterator[Path]:
     """A new hidden folder ``<prefix><pid>-<random>`` in ``parent``, removed with everything in it on leaving.
 
-    The staging folders of ``prefix`` that a process no longer running left there (killed by SIGKILL, or the
-    machine went down) are removed first; those of running processes are left alone. A folder of the naming older
-    versions used, ``<prefix><random>`` (8 characters of :func:`tempfile.mkdtemp`, no pid to ask), is removed only
-    once neither it nor anything in it changed for :data:`STALE_STAGING_S` seconds (a day), far longer than any
-    run stages its files; any other name is left alone. On a system without POSIX process ids none is removed.
+    While it is in use, an ``flock`` on its :data:`STAGING_LOCK` is held. The staging folders of ``prefix`` whose
+    lock can be taken (a run killed by SIGKILL, or the machine went down) are removed first; those whose lock is
+    held are left alone, whatever process ids their names carry (a report on another host of a shared folder, or
+    in another container, has a process id that means nothing here). A folder of the namings older versions used
+    (``<prefix><random>`` or ``<prefix><pid>-<random>``, 8 characters of :func:`tempfile.mkdtemp`, no lock file)
+    is removed only once neither it nor anything in it changed for :data:`STALE_STAGING_S` seconds (a day), far
+    longer than any run stages its files; any other name is left alone. On a system without POSIX ``flock`` none
+    is removed.
     """
     parent = Path(parent)
     if os.name == "posix":
         for path in parent.glob(f"{glob.escape(prefix)}*"):
-            if _stale_staging(path, prefix):
-                shutil.rmtree(path, ignore_errors=True)
+            _remove_if_unused(path, prefix)
     staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
-    try:
+    with _held_lock(staging):
         yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

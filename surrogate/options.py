@@ -1,14 +1,12 @@
 """Defaults and option values, shared by every configuration and the command line.
 
-:func:`default_of` reads a default from its one home, the field of a frozen
-configuration dataclass; the ``argparse`` types (:func:`whole_number`,
-:func:`positive_int`, :func:`positive_float`, :func:`solver_option`) turn
-option text into values with one-line errors, and
-:func:`add_solver_option_argument` adds ``--solver-option`` to a command; :func:`is_number` is the one check of a configuration's
-numeric field (bools are never numbers, whatever Python says), :func:`check_flags` the one check of a bool option,
-:func:`check_seconds` the one check of a time limit and :func:`check_count` the one check of a size or count
-(up to :data:`MAX_COUNT`). This module
-imports nothing else from the package.
+:func:`default_of` reads a default from its one home, the field of a frozen configuration dataclass; the
+``argparse`` types (:func:`whole_number`, :func:`positive_int`, :func:`positive_float`, :func:`solver_option`) turn
+option text into values with one-line errors, and :func:`add_solver_option_argument` adds ``--solver-option`` to a
+command; :func:`is_number` is the one check of a configuration's numeric field (bools are never numbers, whatever
+Python says), :func:`check_flags` the one check of a bool option, :func:`check_seconds` the one check of a time
+limit and :func:`check_count` the one check of a size or count (up to :data:`MAX_COUNT`). This module imports
+nothing else from the package.
 """
 
 from __future__ import annotations
@@ -267,18 +265,27 @@ def positive_float(text: str, *, finite: bool = True) -> float:
 
 
 def seconds_from_0(text: str) -> float:
-    """``text`` as a finite number of seconds >= 0 (an :mod:`argparse` type, e.g. ``--start-patience``).
+    """``text`` as seconds >= 0 up to :data:`MAX_TIME_LIMIT` (an :mod:`argparse` type, e.g. ``--start-patience``), as
+    every config takes them (:func:`check_seconds`, ``zero=True``): one beyond is refused under the option's name.
 
     Raises
     ------
     argparse.ArgumentTypeError
-        If ``text`` is not a number (``nan`` included), is below 0, or is infinite.
+        If ``text`` is not a number (``nan`` included), is below 0, is infinite or is above :data:`MAX_TIME_LIMIT`.
     """
     value = _number(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text} must be finite; give a number of seconds, e.g. 25")
+    return _capped_seconds(value)
+
+
+def _capped_seconds(value: float) -> float:  # a larger one (``inf`` too) refused with one advice
+    if value > MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} seconds is more than {MAX_TIME_LIMIT:g}; for no practical limit give {MAX_TIME_LIMIT:g}"
+        )
     return value
 
 
@@ -306,14 +313,8 @@ def check_seconds(where: str, value, *, zero: bool = False) -> None:
 
 def time_limit_seconds(text: str) -> float:
     """``text`` as seconds of a ``--time-limit`` (an :mod:`argparse` type): :func:`positive_float` up to
-    :data:`MAX_TIME_LIMIT`, so that a larger one (``inf`` included) is refused under the option's name, not the
-    config's, with one advice for no practical limit."""
-    value = positive_float(text, finite=False)
-    if value > MAX_TIME_LIMIT:
-        raise argparse.ArgumentTypeError(
-            f"{value:g} seconds is more than {MAX_TIME_LIMIT:g}; for no practical limit give {MAX_TIME_LIMIT:g}"
-        )
-    return value
+    :data:`MAX_TIME_LIMIT`, so that a larger one is refused under the option's name, not the config's."""
+    return _capped_seconds(positive_float(text, finite=False))
 
 
 def solver_option(text: str) -> tuple[str, bool | int | float | str]:

@@ -59,26 +59,47 @@ def test_a_set_of_files_moves_wholly_when_a_signal_comes_between_two_moves(tmp_p
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_a_staging_folder_removes_those_of_dead_processes_only(tmp_path):
+KILLED_IN_STAGING = """
+import os, signal, sys
+from surrogate import files
+held = files.staging_folder(sys.argv[1], ".report-staging-")
+staging = held.__enter__()
+(staging / "figures").mkdir()
+print(staging.name, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_staging_folder_removes_those_whose_lock_is_free_whatever_their_pid(tmp_path):
+    """A pid in the name was trusted: a report on another host or in another container (a pid that means nothing
+    here) had its staging folder removed while it ran (probe79 F3)."""
+    import fcntl
     import os
     import subprocess
     import sys
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead_pid = int(dead.stdout)
+    killed = subprocess.run([sys.executable, "-c", KILLED_IN_STAGING, str(tmp_path)], capture_output=True, text=True)
     left = {
-        "dead": tmp_path / f".report-staging-{dead_pid}-abc",
-        "live": tmp_path / f".report-staging-{os.getppid()}-abc",  # the process that started pytest runs
-        "older": tmp_path / ".report-staging-kax1dxz1",  # no pid in its name, and new: an older version may use it
-        "other": tmp_path / f".other-{dead_pid}-abc",
+        "killed": tmp_path / killed.stdout.strip(),  # a report killed by SIGKILL: its lock went with it
+        "elsewhere": tmp_path / ".report-staging-999999-abcdefgh",  # runs in another pid namespace: no such pid here
+        "free": tmp_path / f".report-staging-{os.getppid()}-abcdefgh",  # a live pid, but nobody holds the lock
+        "older": tmp_path / ".report-staging-999999-kax1dxz1",  # no lock file (an older version's), and new
+        "other": tmp_path / ".other-999999-abcdefgh",
     }
     for path in left.values():
-        (path / "figures").mkdir(parents=True)
-    with files.staging_folder(tmp_path, ".report-staging-") as staging:
-        assert staging.name.startswith(f".report-staging-{os.getpid()}-") and staging.is_dir()
-        assert not left["dead"].exists()
-        assert all(left[k].is_dir() for k in ("live", "older", "other"))
-    assert not staging.exists()
+        (path / "figures").mkdir(parents=True, exist_ok=True)
+    for key in ("elsewhere", "free"):
+        (left[key] / ".staging.lock").touch()
+    assert killed.returncode == -9
+    with open(left["elsewhere"] / ".staging.lock") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the running report's hold
+        with files.staging_folder(tmp_path, ".report-staging-") as staging:
+            assert staging.name.startswith(f".report-staging-{os.getpid()}-") and staging.is_dir()
+            assert all(left[k].is_dir() for k in ("elsewhere", "older", "other"))
+            assert (staging / ".staging.lock").is_file() and not left["killed"].exists() and not left["free"].exists()
+            with files.staging_folder(tmp_path, ".report-staging-") as second:  # a second report: it leaves ours
+                assert staging.is_dir() and second != staging
+    assert not staging.exists() and left["elsewhere"].is_dir()
 
 
 class _Stopped(Exception):
@@ -141,15 +162,17 @@ def test_a_staging_folder_of_the_old_naming_is_removed_once_stale(tmp_path):
         "touched": tmp_path / ".report-staging-k4x1dxz3",  # old, but a figure was written into it lately
         "other": tmp_path / ".report-staging-My-notes",  # not a name that surrogate gave
         "short": tmp_path / ".report-staging-notes",
+        "pid": tmp_path / ".report-staging-999999-k4x1dxz4",  # the pid naming, no lock file: by age too
+        "mine": tmp_path / ".report-staging-999999-mine",
     }
     for path in left.values():
         (path / "figures").mkdir(parents=True)
         (path / "figures" / "pareto.png").write_bytes(b"half")
-    for key in ("stale", "touched", "other", "short"):
+    for key in ("stale", "touched", "other", "short", "pid", "mine"):
         for path in (left[key], left[key] / "figures", left[key] / "figures" / "pareto.png"):
             stamp = path.stat().st_mtime - old
             os.utime(path, (stamp, stamp))
     (left["touched"] / "figures" / "heatmap.png").write_bytes(b"new")
     with files.staging_folder(tmp_path, ".report-staging-"):
-        assert not left["stale"].exists()
-        assert all(left[k].is_dir() for k in ("recent", "touched", "other", "short"))
+        assert not left["stale"].exists() and not left["pid"].exists()
+        assert all(left[k].is_dir() for k in ("recent", "touched", "other", "short", "mine"))

@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,15 +27,22 @@ from pathlib import Path
 
 from ..errors import SurrogateError
 from ..files import write_text
-from .results_lock import LOCK_FILE, ResultsFolderError, folder_lock
+from .results_files import (
+    CACHE_DIR,
+    CONFIG_FILE,
+    ENTRY_NAME,
+    NETS_DIR,
+    RESULT_FILES,
+    foreign_files,
+    remove_temporary_files,
+    run_evidence,
+    run_files,
+    written_nets,
+)
+from .results_lock import ResultsFolderError, folder_lock
 
 #: Version of the results folder and cache layout; bump it when a unit's result changes meaning.
 FORMAT_VERSION = 2  # 2: the pruned encoding became the default formulation
-CONFIG_FILE = "config.json"
-CACHE_DIR = "cache"
-NETS_DIR = "nets"
-#: Files of a results folder that ``fresh=True`` removes (with ``cache/`` and ``nets/*.onnx``).
-RESULT_FILES = ("config.json", "nets.csv", "solves.csv", "table.csv", "table.json")
 
 log = logging.getLogger(__name__)
 
@@ -181,27 +187,8 @@ def _first_result(kind: str, places, whole) -> dict | None:
     return None
 
 
-def is_temporary(path: Path) -> bool:
-    """A temporary file of :func:`surrogate.files.atomic_path` (``.<name>.<random>.tmp``)."""
-    return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file()
-
-
-def remove_temporary_files(folder: Path) -> int:
-    """Delete the temporary files a killed run left in ``folder``, ``nets/`` and ``cache/``; return how many."""
-    removed = 0
-    for sub in (folder, folder / NETS_DIR, folder / CACHE_DIR):
-        if sub.is_dir():
-            for path in sub.iterdir():
-                if is_temporary(path):
-                    path.unlink(missing_ok=True)
-                    removed += 1
-    return removed
-
-
 #: The command that writes each kind of results folder (``kind`` in its ``config.json``; a sweep's had none).
 COMMANDS = {"sweep": "surrogate sweep", "scale": "surrogate bench scale", "solve-time": "surrogate bench solve-time"}
-#: A cache entry a run writes: ``<unit kind>-<first 32 hex digits of its key>.json`` (see :meth:`UnitCache.path`).
-ENTRY_NAME = re.compile(r"[a-z]+-[0-9a-f]{32}\.json")
 
 
 def record_kind(stored) -> str | None:
@@ -220,26 +207,16 @@ def record_kind(stored) -> str | None:
     return kind if isinstance(kind, str) and kind in COMMANDS else None
 
 
-def _written_nets(cache: Path) -> set[str]:
-    """The ``nets/`` files that the entries in ``cache`` name (a sweep's trained and hand-built nets)."""
-    names = set()
-    for path in (p for p in cache.glob("*.json") if ENTRY_NAME.fullmatch(p.name)):
-        try:
-            names.update(record["row"]["file"] for record in json.loads(path.read_text())["result"].get("nets", ()))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            continue  # a damaged entry: its nets (if any) are overwritten by the run
-    return names
-
-
 def discard_results(folder: Path) -> None:
     """Remove what a run writes in ``folder``: its result files, its ``cache/`` entries and the ``nets/*.onnx``
     those entries name; keep every other file (call it only on a folder whose ``config.json`` is a run's record, or
-    one without a ``config.json`` that holds nothing but what a run writes: no :func:`foreign_files`).
+    one without a ``config.json`` that a run wrote, holding nothing else: :func:`run_evidence`, no
+    :func:`foreign_files`).
 
     ``config.json`` goes last: a removal stopped part-way leaves a folder that is still a run's record.
     """
     cache = folder / CACHE_DIR
-    for name in sorted(_written_nets(cache)):
+    for name in sorted(written_nets(cache)):
         if Path(name).name == name and name.endswith(".onnx"):
             (folder / NETS_DIR / name).unlink(missing_ok=True)
     if cache.is_dir():
@@ -257,56 +234,35 @@ def _differences(stored: dict, wanted: dict) -> list[str]:
     return sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
 
 
-def _run_files(folder: Path) -> list[str]:
-    """The files in ``folder`` that a run writes (result files, cache entries, ``nets/*.onnx``), as relative names."""
-    names = [name for name in RESULT_FILES if (folder / name).exists()]
-    for sub, pattern in ((CACHE_DIR, "*"), (NETS_DIR, "*.onnx")):
-        if (folder / sub).is_dir():
-            names += [f"{sub}/{p.name}" for p in sorted((folder / sub).glob(pattern)) if not is_temporary(p)]
-    return names
-
-
-def foreign_files(folder: Path) -> list[str]:
-    """What in ``folder`` no run writes, as relative names: all but the result files (:data:`RESULT_FILES`), the
-    lock, temporary files, ``cache/`` with its entries (:data:`ENTRY_NAME`) and ``nets/`` with the ``.onnx`` files
-    those entries name (a symbolic link is never a run's)."""
-    nets = {n for n in _written_nets(folder / CACHE_DIR) if Path(n).name == n and n.endswith(".onnx")}
-    known = {
-        "": lambda p: (
-            is_temporary(p)
-            or (p.is_dir() if p.name in (CACHE_DIR, NETS_DIR) else p.name in (*RESULT_FILES, LOCK_FILE) and p.is_file())
-        ),
-        CACHE_DIR: lambda p: is_temporary(p) or (ENTRY_NAME.fullmatch(p.name) is not None and p.is_file()),
-        NETS_DIR: lambda p: is_temporary(p) or (p.name in nets and p.is_file()),
-    }
-    found = []
-    for sub, ours in known.items():
-        if (folder / sub).is_dir() and not (sub and (folder / sub).is_symlink()):  # a linked cache/: named above
-            found += [f"{sub}/{p.name}".lstrip("/") for p in sorted((folder / sub).iterdir()) if p.is_symlink() or not ours(p)]
-    return found
-
-
 def _refuse_recordless(folder: Path, command: str, *, fresh: bool) -> None:
     """Refuse ``folder``, which has no ``config.json``, if it holds what a run writes, unless ``fresh`` may clear it:
-    an older version's run left only files a run writes (no :func:`foreign_files`)."""
-    found, foreign = _run_files(folder), foreign_files(folder)
-    if not found or (fresh and not foreign):
+    a run left it (:func:`run_evidence`: a cache entry) and only files a run writes (no :func:`foreign_files`)."""
+    found = run_files(folder)
+    if not found:
         return
-    has = f"it has {', '.join(found[:3])}{' ...' if len(found) > 3 else ''} but no {CONFIG_FILE}"
-    if not foreign:
+    foreign, evidence = foreign_files(folder), run_evidence(folder)
+    if evidence and not foreign:
+        if fresh:
+            return
         raise ResultsFolderError(
-            f"{folder} holds a run's files without its record ({has}: an older version's run?); pass --fresh to "
-            "discard them, or use another --out"
+            f"{folder} holds a run's files without its record (it has {_names(found, 3)} but no {CONFIG_FILE}: an "
+            "older version's run?); pass --fresh to discard them, or use another --out"
         )
+    why = f"; no run writes {_names(foreign, 5)}" if foreign else f" and no {CACHE_DIR}/ entry of a run"
     raise ResultsFolderError(
-        f"{folder} is not a results folder of {command} ({has}; no run writes {', '.join(foreign[:5])}"
-        f"{' ...' if len(foreign) > 5 else ''}); use another --out, or empty it yourself"
+        f"{folder} is not a results folder of {command} (it has {_names(found, 3)} but no {CONFIG_FILE}{why}); "
+        "use another --out, or empty it yourself"
     )
+
+
+def _names(names: list[str], most: int) -> str:
+    return f"{', '.join(names[:most])}{' ...' if len(names) > most else ''}"
 
 
 def stored_record(folder: Path, kind: str, *, fresh: bool = False) -> dict | None:
     """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files
-    (or, with ``fresh``, no ``config.json`` and nothing but what a run writes, which ``fresh`` may discard).
+    (or, with ``fresh``, no ``config.json`` but a cache entry and nothing but what a run writes, which ``fresh`` may
+    discard).
 
     Raises
     ------
@@ -375,8 +331,9 @@ def open_results_folder(folder: str | os.PathLike, config: dict, *, kind: str, f
     """Lock and check a results folder for the run ``config``; yield its unit cache.
 
     With ``fresh=True`` the old results of a ``kind`` run there are discarded first
-    (:func:`discard_results`), also those an older version left without ``config.json`` where nothing else is
-    there (:func:`foreign_files`); a folder that is not such a run's is refused, never emptied.
+    (:func:`discard_results`), also those an older version left without ``config.json`` where a cache entry shows
+    a run wrote them and nothing else is there (:func:`run_evidence`, :func:`foreign_files`); a folder that is not
+    such a run's (a user's own ``table.csv`` alone included) is refused, never emptied.
     Temporary files left by a killed run are removed.
 
     Raises

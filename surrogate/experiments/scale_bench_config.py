@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..milp.baselines import parse_baseline
-from ..milp.search_clock import check_clock
 from ..milp.solver_config import SolverConfig
+from ..milp.warmstart_config import check_start_options
 from ..nets.zoo import DEFAULT_ZOO
 from ..options import check_count, check_filled, check_flags, filled, is_number, plain_numbers
 from .peers import PEERS
@@ -132,9 +132,7 @@ class ScaleBenchConfig:
         check_count("ScaleBenchConfig: budget", self.budget, example=24)
         if not is_number(self.max_mae, low=0, low_open=True, finite=True):
             raise ConfigError(f"ScaleBenchConfig: max_mae={self.max_mae!r} must be a positive number, e.g. 1e-3")
-        if not is_number(self.start_patience, low=0, finite=True):
-            raise ConfigError(f"ScaleBenchConfig: start_patience={self.start_patience!r} must be seconds >= 0, e.g. 25")
-        check_clock(self.start_clock, "ScaleBenchConfig: start_clock")
+        check_start_options("ScaleBenchConfig", patience=self.start_patience, clock=self.start_clock)
         check_flags("ScaleBenchConfig", quick=self.quick)
         for name in ("nets", "encodings", "instances", "zoos", "baselines"):
             values = getattr(self, name)

@@ -164,16 +164,19 @@ class SolveBenchResult:
         an interruption leaves a folder that ``surrogate report`` refuses, never one whose tables come from two
         runs. The write holds the folder's lock (:func:`~surrogate.experiments.results_lock.folder_lock`; held already
         by the caller, as :func:`solve_time_folder` holds it, it holds on under that): another command that holds it
-        refuses the write. Hold
-        :func:`solve_time_folder` around the whole run so that no other run writes there while this one runs.
+        refuses the write, and so does a folder of another command (a sweep's, say). Hold :func:`solve_time_folder`
+        around the whole run so that no other run writes there while this one runs.
 
         Raises
         ------
         ResultsFolderError
-            If ``out_dir`` is a file, cannot be created, or another running command holds its lock.
+            If ``out_dir`` is a file, cannot be created, another running command holds its lock, or its
+            ``config.json`` is another command's record or none (:func:`~surrogate.experiments.cache.stored_record`).
         """
         out = Path(out_dir)
         with folder_lock(out, reentrant=True):
+            if (out / CONFIG_FILE).exists():  # as solve_time_folder checks it: never over another command's folder
+                stored_record(out, "solve-time")
             write_text(out / CONFIG_FILE, self._record(command, complete=False))
             for name, frame in self._tables().items():
                 if frame.columns.empty:  # nothing measured (e.g. no net deep enough for speed-ups): no empty file

@@ -11,7 +11,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.bilinear import DEFAULT_ZOO
 from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT
 from ..milp.solver_config import SolverConfig
-from ..milp.warmstart_config import StartConfig
+from ..milp.warmstart_config import check_start_options
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
 from ..options import MAX_SEED, check_count, check_filled, check_seconds, default_of, filled, is_number, plain_numbers
@@ -123,10 +123,7 @@ class SolveBenchConfig:
         self._check_numbers()
         if not isinstance(self.solver, SolverConfig):
             raise ConfigError("SolveBenchConfig: solver must be a SolverConfig, e.g. SolverConfig(time_limit=30)")
-        try:
-            StartConfig(patience=self.start_patience, clock=self.start_clock)  # checks both
-        except ConfigError as exc:
-            raise ConfigError(f"SolveBenchConfig: start_patience/start_clock: {exc}") from None
+        check_start_options("SolveBenchConfig", patience=self.start_patience, clock=self.start_clock)
 
     def _check_names(self, pooling_names) -> None:
         for name in ("nets", "random_sizes", "pooling", "encodings", "baselines"):

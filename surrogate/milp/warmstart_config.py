@@ -161,6 +161,20 @@ def check_surrogates(where: str, model, surrogates, *, search: bool = True) -> N
         )
 
 
+def check_start_options(where: str, *, patience, clock) -> None:
+    """The one check of a config's ``start_patience`` and ``start_clock`` (``where`` names the config, e.g.
+    ``'ScaleBenchConfig'``): seconds >= 0 up to :data:`MAX_TIME_LIMIT` (:func:`~surrogate.options.check_seconds`,
+    the cap of ``--start-patience`` too) and one of :data:`~surrogate.milp.search_clock.CLOCKS`.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``<where>: start_patience`` or ``<where>: start_clock``, never a class the caller did not name.
+    """
+    check_seconds(f"{where}: start_patience", patience, zero=True)
+    check_clock(clock, f"{where}: start_clock")
+
+
 def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: float = 0.0, clock: str = "wall") -> StartConfig:
     """The search used with a solve under ``config``: half its time limit, at most 5 s, from ``seed`` (see :data:`SEEDS`).
 

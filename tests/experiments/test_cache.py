@@ -345,3 +345,38 @@ def test_fresh_refuses_a_recordless_folder_with_foreign_files_and_names_them(tmp
         with open_results_folder(folder, CONFIG, kind="sweep", fresh=True):
             pass
     assert sorted(folder.rglob("*")) == sorted({*before, folder / ".sweep.lock"})  # nothing deleted
+
+
+@pytest.mark.parametrize("name", ["table.csv", "solves.csv", "nets.csv", "table.json"])
+@pytest.mark.parametrize("kind", ["sweep", "scale"])
+def test_fresh_never_clears_a_users_result_named_file_alone(tmp_path, name, kind):
+    """--fresh overwrote a user's own table.csv in a folder without config.json (no cache entry vouched for it),
+    and the refusal without --fresh told the user to pass --fresh (probe79 F1)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / name).write_text("id,value\n1,my precious data\n")
+    for fresh in (False, True):
+        with pytest.raises(
+            ResultsFolderError,
+            match=rf"mine is not a results folder of surrogate .*\(it has {name} but no config.json and no cache/ "
+            r"entry of a run\); use another --out, or empty it yourself$",
+        ) as caught:
+            with open_results_folder(folder, CONFIG, kind=kind, fresh=fresh):
+                pass
+        assert "pass --fresh" not in str(caught.value)
+    assert (folder / name).read_text() == "id,value\n1,my precious data\n"
+
+
+@pytest.mark.parametrize(
+    "entry", ["{not json", '{"kind": "train", "key": "' + "cd" * 32 + '", "result": {}}', '{"kind": "train"}', "[1]"]
+)
+def test_a_cache_entry_that_is_not_a_runs_is_no_evidence_for_fresh(tmp_path, entry):
+    """Only a well-formed entry (its kind and key those of its name, a result) shows that a run wrote the folder."""
+    folder = tmp_path / "mine"
+    (folder / "cache").mkdir(parents=True)
+    (folder / "cache" / f"train-{'ab' * 16}.json").write_text(entry)
+    (folder / "table.csv").write_text("mine\n")
+    with pytest.raises(ResultsFolderError, match=r"no cache/ entry of a run\); use another --out"):
+        with open_results_folder(folder, CONFIG, kind="sweep", fresh=True):
+            pass
+    assert (folder / "table.csv").read_text() == "mine\n"

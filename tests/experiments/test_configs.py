@@ -286,7 +286,7 @@ def test_numpy_numbers_are_kept_as_python_numbers():
         ),
         ({"nets": ("b24-best-3x8", "b24-best-3x8")}, r"nets repeats b24-best-3x8; give each once"),
         ({"random_sizes": (2, 2)}, r"random_sizes repeats 2; give each once"),
-        ({"start_patience": -1}, r"SolveBenchConfig: start_patience/start_clock: StartConfig: patience=-1"),
+        ({"start_patience": -1}, r"SolveBenchConfig: start_patience=-1 must be a number of seconds >= 0 up to 1e\+09"),
     ],
 )
 def test_solve_bench_config_checks_every_field(kwargs, match):
@@ -307,7 +307,7 @@ def test_solve_bench_config_checks_every_field(kwargs, match):
             {"scip_time_limit": float("nan")},
             r"ProblemRunConfig: scip_time_limit=nan must be a positive number of seconds up to 1e\+09 \(pass 1e\+09 for",
         ),
-        ({"start_patience": "5"}, r"StartConfig: patience='5' must be a number of seconds >= 0"),
+        ({"start_patience": "5"}, r"ProblemRunConfig: start_patience='5' must be a number of seconds >= 0"),
     ],
 )
 def test_problem_run_config_checks_every_field(kwargs, match):
@@ -466,3 +466,24 @@ def test_check_count_takes_numpy_integers_and_names_its_reason():
     assert check_count("x: n", np.int64(7)) == 7 and type(check_count("x: n", np.int64(7))) is int
     with pytest.raises(ConfigError, match=r"x: n=True must be an integer from 2 to 9 \(why\), e.g. 3"):
         check_count("x: n", True, low=2, high=9, why="why", example=3)
+
+
+@pytest.mark.parametrize("name", ["ProblemRunConfig", "SolveBenchConfig", "ScaleBenchConfig"])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("start_patience", 2e9, r"start_patience=2000000000.0 must be a number of seconds >= 0 up to 1e\+09 \(pass 1e\+09 "),
+        ("start_patience", float("inf"), r"start_patience=inf must be a number of seconds >= 0 up to 1e\+09"),
+        ("start_clock", "sun", r"start_clock='sun' is not one of 'wall', 'cpu'$"),
+    ],
+)
+def test_the_start_options_get_one_check_in_every_config(name, field, value, message):
+    """start_patience=2e9: ProblemRunConfig refused it, SolveBenchConfig named StartConfig, ScaleBenchConfig took it
+    and recorded it (probe79 F5)."""
+    from surrogate.experiments import problem_run_config, scale_bench_config, solve_bench_config
+
+    module = {"ProblemRunConfig": problem_run_config, "SolveBenchConfig": solve_bench_config}.get(name, scale_bench_config)
+    with pytest.raises(ConfigError, match=f"^{name}: {message}") as caught:
+        getattr(module, name)(**{field: value})
+    assert "StartConfig" not in str(caught.value)
+    assert getattr(module, name)(start_patience=1e9).start_patience == 1e9  # the most: the start caps it anyway

@@ -151,7 +151,7 @@ def test_builders_refuse_unknown_names():
 
 def test_a_problem_run_checks_its_start_options():
     assert ProblemRunConfig(start_clock="cpu", start_patience=5.0).start_clock == "cpu"
-    with pytest.raises(ConfigError, match=r"StartConfig: clock='process' is not one of 'wall', 'cpu'"):
+    with pytest.raises(ConfigError, match=r"^ProblemRunConfig: start_clock='process' is not one of 'wall', 'cpu'$"):
         ProblemRunConfig(start_clock="process")
     with pytest.raises(ConfigError, match=r"StartConfig: seed='lp' is not one of 'relaxation', 'exact'"):
         ProblemRunConfig(start_seed="lp")

@@ -90,9 +90,9 @@ def test_bad_config_names_the_field():
     with pytest.raises(ConfigError, match="solver must be a SolverConfig"):
         SolveBenchConfig(solver={"time_limit": 5})
     assert SolveBenchConfig.quick(solver=SolverConfig(time_limit=2.0)).solver.time_limit == 2.0
-    with pytest.raises(ConfigError, match=r"StartConfig: clock='process' is not one of 'wall', 'cpu'"):
+    with pytest.raises(ConfigError, match=r"^SolveBenchConfig: start_clock='process' is not one of 'wall', 'cpu'$"):
         SolveBenchConfig(start_clock="process")
-    with pytest.raises(ConfigError, match=r"StartConfig: patience=-1 must be a number of seconds >= 0"):
+    with pytest.raises(ConfigError, match=r"^SolveBenchConfig: start_patience=-1 must be a number of seconds >= 0"):
         SolveBenchConfig(start_patience=-1)
 
 
@@ -216,3 +216,28 @@ def test_write_takes_the_folder_lock_itself_and_holds_on_under_the_commands(tmp_
         with pytest.raises(ResultsFolderError, match=r"st is in use by another running command; wait for it"):
             result.write(out)
     assert not (out / "config.json").exists()
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"format": 2, "config": {"budget": 24}}, r"sweep is the results folder of surrogate sweep, not of surrogate "),
+        ({"kind": "scale", "format": 2, "config": {}}, r"sweep is the results folder of surrogate bench scale, not of "),
+        ({"name": "my project"}, r"sweep is not a results folder of surrogate bench solve-time: its config.json is not"),
+    ],
+)
+def test_write_refuses_another_commands_folder_and_writes_nothing(tmp_path, record, message):
+    """write replaced a sweep's config.json and solves.csv: the sweep could no longer be resumed (probe79 F2)."""
+    import json
+
+    from surrogate.experiments.cache import ResultsFolderError
+
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "config.json").write_text(json.dumps(record))
+    (out / "solves.csv").write_text("the sweep's solves\n")
+    with pytest.raises(ResultsFolderError, match=message):
+        _small_result().write(out)
+    assert json.loads((out / "config.json").read_text()) == record
+    assert sorted(p.name for p in out.iterdir()) == [".sweep.lock", "config.json", "solves.csv"]
+    assert (out / "solves.csv").read_text() == "the sweep's solves\n"

@@ -322,6 +322,53 @@ def test_a_live_marker_under_what_is_no_setext_heading_stays_live(above):
     assert [(b.name, b.first) for b in table_blocks(lines)] == [("front", len(above) + 1)]
 
 
+@pytest.mark.parametrize(
+    "before",
+    [
+        ["[ref]: https://example.org"],  # a link reference definition is no paragraph
+        ["[ref]: <https://example.org> 'a title'"],
+        ["Text", "", "[ref]: https://example.org", "[other]: /url"],
+        ["  Example", "======="],  # a setext heading whose text is indented (a top-level paragraph, 0-3 spaces)
+        ["   Example", "-------"],
+        ["- item", "", "Text", "", "  Example", "==="],  # the list ended: the indented text is no item's
+        ["``` `x`", "==="],  # no fence (a backtick in its info string): a paragraph, so a setext heading
+        ["-", "Text", "==="],  # an empty list item: the text at the line's start is a new paragraph
+    ],
+)
+def test_an_indented_marker_after_a_definition_or_an_indented_setext_heading_is_code(before):
+    """CommonMark reads these indented markers as code (an example); report --docs filled them in (probe79 F4a, b)."""
+    example = ["    <!-- table: front source=scale -->", "    stale example", "    <!-- /table -->", ""]
+    live = ["<!-- table: front source=scale -->", "old", "<!-- /table -->"]
+    lines = before + example + live
+    assert [(b.name, b.first) for b in table_blocks(lines)] == [("front", len(before) + len(example) + 1)]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        ["<details>", "```", "</details>", ""],  # an HTML block (ends at a blank line): no fence opens in it
+        ["<div class='x'>", "~~~", "    indented", "</div>", ""],
+        ["<!-- a note", "```", "-->"],  # an HTML comment over several lines
+        ["<pre>", "```", "</pre>"],
+        ["Text", "<section>", "```", ""],  # an HTML block of a block tag interrupts a paragraph
+    ],
+)
+def test_a_fence_line_inside_an_html_block_opens_no_fence(html):
+    """'<details>' / '```' / '</details>': the ``` opened a fence that was never closed, so every later marker was
+    'code' and the page was refused ('has no table markers'; probe79 F4c)."""
+    live = ["<!-- table: front source=scale -->", "old", "<!-- /table -->"]
+    lines = html + live + ["", *live]
+    assert [(b.name, b.first) for b in table_blocks(lines)] == [("front", len(html) + 1), ("front", len(html) + 5)]
+
+
+def test_an_html_block_of_an_inline_tag_does_not_interrupt_a_paragraph_and_keeps_fences_out():
+    """An HTML block of any other tag (CommonMark's kind 7) opens only where no paragraph is open."""
+    live = ["<!-- table: front source=scale -->", "old", "<!-- /table -->"]
+    assert [b.first for b in table_blocks(["<span>", "```", "", *live])] == [4]  # a block: the ``` is raw HTML
+    assert [b.first for b in table_blocks(["Text", "<span>", "```", "```", *live])] == [5]  # text: the ``` is a fence
+    assert table_blocks(["    <div>", "    ```", "", *live])[0].first == 4  # indented four: code, no HTML block
+
+
 def _column_zero_blocks(lines):
     """The blocks of a page whose markers all start their lines, outside ``` fences (as every page here has them):
     ``(first, end, what the stub of the test below fills in)``."""

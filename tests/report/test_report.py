@@ -602,9 +602,10 @@ def test_a_report_removes_the_staging_folder_a_killed_report_left(tmp_path):
 
     folder = make_sweep(tmp_path / "s")
     pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
-    left = folder / f".report-staging-{pid}-k4x1dxz1"  # that process is gone
+    left = folder / f".report-staging-{pid}-k4x1dxz1"  # that process is gone, and its lock with it
     (left / "figures").mkdir(parents=True)
     (left / "figures" / "pareto.png").write_bytes(b"half")
+    (left / ".staging.lock").touch()
     write_report([folder], options=FAST)
     assert not left.exists() and not list(folder.glob(".report-staging-*"))
 
