@@ -327,3 +327,14 @@ def seen_variables(model, *, inactive: bool = False) -> list:
 
     rows = (pyo.Constraint, pyo.Objective)
     return list(get_vars_from_components(model, rows, active=None if inactive else True, descend_into=True))
+
+
+#: The attribute (``True``) of every block this package builds that declares integer variables of its own: a
+#: net's encoding (:func:`~surrogate.milp.encoding.add_surrogate`, the layers of a bound computation), a baseline's,
+#: an integer product's digits. ``clone()`` copies it with the block.
+BUILT = "surrogate_built"
+
+
+def mark_built(block) -> None:
+    """Mark ``block`` as one this package built (:data:`BUILT`): its integer variables are not the user's."""
+    setattr(block, BUILT, True)
