@@ -56,7 +56,7 @@ from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
-from .model_components import check_extendable
+from .model_components import check_extendable, mark_built
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
@@ -307,11 +307,13 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
     if formulation == "pruned":
         block = pyo.Block()
         parent.add_component(name, block)
+        mark_built(block)  # its binaries are the net's own, not the user's
         return block, build_pruned(block, net, net_bounds)
     from omlt import OmltBlock
 
     block = OmltBlock()
     parent.add_component(name, block)
+    mark_built(block)
     with _quiet_start_values():
         block.build_formulation(_formulations()[formulation](to_omlt_network(net, input_bounds=input_bounds)))
     return block, None

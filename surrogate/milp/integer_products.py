@@ -18,6 +18,7 @@ import pyomo.environ as pyo
 
 from .binary_products import is_binary_factor
 from .interface import ExactProduct, ProductError, binary_groups, solved_values
+from .model_components import mark_built
 from .model_size import ModelSize, model_size
 from .products import bound_terms, has_symbolic_bounds
 from .scaled_products import has_zero_width
@@ -121,6 +122,7 @@ class IntegerProduct(ExactProduct):
         low_y, high_y = bound_terms(other)
         self.block = block = pyo.Block()
         model.add_component(name, block)
+        mark_built(block)  # its digits are the product's own (the integer factor is the user's)
         block.bits = pyo.Var(range(digits), domain=pyo.Binary)
         block.w = pyo.Var(range(digits))
         block.digits = pyo.Constraint(expr=self.factor == self.low + sum(2**k * block.bits[k] for k in range(digits)))

@@ -341,3 +341,20 @@ def fixed_as_constants(expr):
 
     values = {id(v): float(v.value) for v in identify_variables(expr, include_fixed=True) if v.fixed}
     return replace_expressions(expr, values, remove_named_expressions=False) if values else expr
+
+
+#: The attribute (``True``) of every block this package builds that declares integer variables of its own: a
+#: net's encoding (:func:`~surrogate.milp.encoding.add_surrogate`, the layers of a bound computation), a baseline's,
+#: an integer product's digits. ``clone()`` copies it with the block.
+BUILT = "surrogate_built"
+
+
+def mark_built(block) -> None:
+    """Mark ``block`` as one this package built (:data:`BUILT`): its integer variables are not the user's.
+
+    Parameters
+    ----------
+    block
+        A Pyomo block this package built (a net's encoding, a baseline's, an integer product's digits).
+    """
+    setattr(block, BUILT, True)

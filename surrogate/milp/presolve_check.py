@@ -21,6 +21,15 @@ again without presolve is left out, the feasibility solve is not (:func:`_as_con
 
 A HiGHS solve with presolve that stops early (time or node limit) with a bound and no point is not solved
 again, but warned about: that bound is HiGHS's own and unconfirmed (:func:`unconfirmed_bound`).
+
+HiGHS runs *without* presolve on a model with integer variables of the user's own
+(:func:`user_integers`: a binary, an integer, a factor made integer after a
+rewrite), unless ``SolverConfig.options`` set ``presolve`` (:func:`presolve_choice`; the result's ``warnings`` say
+so). HiGHS 1.16.0 with presolve returned "optimal" -3.857, its bound equal to that objective, for a surrogate MILP
+with a binary linked to a factor whose optimum is -6.868. Over about 300 random surrogate MILPs, the wrong optima
+came only on models with such integers, and presolve off was never wrong (0 of 305), at 1.1 to 1.7 times the CPU
+time. Tightening ``mip_feasibility_tolerance`` instead made other models wrong. A model whose only integers are
+its nets' own (every benchmark instance) keeps presolve.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from dataclasses import replace
 import pyomo.environ as pyo
 from pyomo.common.modeling import unique_component_name
 
-from .model_components import active_objective
+from .model_components import BUILT, active_objective, check_constructed, seen_variables
 from .polish_result import largest_coefficient, max_violation
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
@@ -66,6 +75,40 @@ def _sets_presolve(config: SolverConfig) -> bool:
 def presolve_says_infeasible(result, config: SolverConfig) -> bool:
     """Whether ``result`` is an infeasibility found with presolve on (the user did not set the presolve option)."""
     return result.termination in _NO_POINT and not _sets_presolve(config)
+
+
+def user_integers(model) -> list:
+    """The free integer variables a solve of ``model`` hands the solver (:func:`seen_variables`) that lie in no
+    block this package built (:data:`BUILT`): a binary or integer of the user's own, also a product's factor made
+    integer after a rewrite. Empty for a model whose only integers are its nets' (or baselines') own."""
+    built: dict[int, bool] = {}  # by a block's id: whether it or a block above it is marked
+
+    def inside(block) -> bool:
+        if block is None:
+            return False
+        if id(block) not in built:
+            built[id(block)] = bool(getattr(block, BUILT, False)) or inside(block.parent_block())
+        return built[id(block)]
+
+    return [v for v in seen_variables(model) if v.is_integer() and not v.fixed and not inside(v.parent_block())]
+
+
+def presolve_choice(model, config: SolverConfig) -> tuple[SolverConfig, str]:
+    """``(config, note)``: for HiGHS on a ``model`` with integer variables of the user's own
+    (:func:`user_integers`) and no ``presolve`` in ``config.options``, ``config``
+    with presolve off and a note saying why (see the module docstring); otherwise ``config`` as given and ``''``."""
+    if config.solver != "highs" or _sets_presolve(config):
+        return config, ""
+    check_constructed(model)  # (an AbstractModel's variables hold no data: refused as solve() would)
+    found = user_integers(model)
+    if not found:
+        return config, ""
+    note = (
+        f"HiGHS ran without presolve: the model has {len(found)} integer variable(s) of its own (e.g. "
+        f"{found[0].name!r}), on which HiGHS 1.16.0's presolve has returned a wrong optimum with bound = objective; "
+        "to run it anyway, pass SolverConfig(options={'presolve': 'on'})"
+    )
+    return replace(config, options=(*config.options, backend_for(config.solver).presolve_off)), note
 
 
 #: Terminations that stop a search early: a bound then is the solver's own, and may stand alone without a point.
@@ -128,7 +171,7 @@ def _keeper(model) -> Callable[[], None]:
     return restore
 
 
-def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
+def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable, *, presolve_off: bool = False):
     """Solve again without presolve (``resolve(config)``); its :class:`~surrogate.milp.solver.SolveResult` if it
     holds a true point, else ``first`` (the infeasible one), or what a feasibility solve tells (:func:`_tell_apart`).
 
@@ -138,7 +181,9 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
     Unless a point is the answer, the variables keep the values they had before (nothing is loaded).
     An "unbounded" (:func:`needs_confirming`) goes straight to the feasibility solve. A proven infeasibility
     stands unless the second solve holds a true point, whatever else it says (also "unbounded": without presolve
-    no solver's proves a point): no feasibility solve is run for it.
+    no solver's proves a point): no feasibility solve is run for it. With ``presolve_off`` (``first`` came without
+    presolve, chosen by :func:`presolve_choice`) it is checked as with the user's own presolve option
+    (:func:`_as_configured`), its feasibility solve with presolve.
     """
     backend, restore = backend_for(config.solver), _keeper(model)
     if first.termination is Termination.UNBOUNDED or _no_optimum(first):
@@ -146,7 +191,7 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
         said += " (with no objective value: a variable at infinity)" if _no_optimum(first) else ""
         said += ", which does not prove that the model has a point;"
         return _tell_apart(model, config, first, resolve, said=said, restore=restore)
-    if _sets_presolve(config):
+    if _sets_presolve(config) or presolve_off:
         return _as_configured(model, config, first, resolve, restore=restore)
     left = config.time_limit - first.wall_time  # the time limit is the whole solve's
     if not left >= MIN_CONFIRM_SECONDS:
@@ -176,12 +221,14 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable):
 def _as_configured(model, config: SolverConfig, first, resolve: Callable, *, restore: Callable):
     """``first`` (an infeasibility) checked where the user's options set the solver's presolve: no second solve without
     presolve (it would be the same), but the feasibility solve (:func:`_feasibility`). A true point turns a proven
-    infeasibility into termination ``error``: the model has a point, and nothing is known of its optimum."""
-    given = _presolve_option(config)
+    infeasibility into termination ``error``: the model has a point, and nothing is known of its optimum. (Also where
+    ``first`` came without presolve, chosen by :func:`presolve_choice`: the feasibility solve then has presolve, and
+    its infeasibility needs no solve without it, ``first`` was one.)"""
+    given = _presolve_option(config) or "presolve='off' (chosen for the model's own integers)"
     said = f"{backend_for(config.solver).label} reported {first.termination.value} with the option {given};"
     if first.termination is Termination.INFEASIBLE_OR_UNBOUNDED:
-        return _tell_apart(model, config, first, resolve, said=said, restore=restore)
-    found, seconds, gave = _feasibility(model, config, first.wall_time, resolve)
+        return _tell_apart(model, config, first, resolve, said=said, restore=restore, unpresolved=False)
+    found, seconds, gave = _feasibility(model, config, first.wall_time, resolve, unpresolved=False)
     restore()
     wall = first.wall_time + seconds
     if found:
@@ -211,13 +258,14 @@ def _feasibility_solve(model, config: SolverConfig, resolve: Callable):
         objective.activate()
 
 
-def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable):
+def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable, *, unpresolved: bool = True):
     """Whether ``model`` has a point, by :func:`_feasibility_solve` in what is left after ``spent`` seconds:
     ``(answer, seconds, said)``, ``answer`` True (a true point, left loaded), False (none) or None (not known).
 
     The first solve keeps the solver's presolve (with objective 0 its "infeasible or unbounded" is an
     infeasibility, and often proven at once). A presolve's infeasibility is then confirmed without presolve, as the
-    model's own (:func:`confirm_infeasible`): it stands unless that solve holds a true point.
+    model's own (:func:`confirm_infeasible`): it stands unless that solve holds a true point (not with
+    ``unpresolved`` false, nor where the user's options set presolve).
     """
     left = config.time_limit - spent
     if not left >= MIN_CONFIRM_SECONDS:
@@ -229,7 +277,7 @@ def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable):
     if presolved.termination not in _NO_POINT:
         return None, presolved.wall_time, said
     left -= presolved.wall_time
-    if _sets_presolve(config) or not left >= MIN_CONFIRM_SECONDS:
+    if _sets_presolve(config) or not unpresolved or not left >= MIN_CONFIRM_SECONDS:
         return False, presolved.wall_time, said  # no other solve to confirm it with
     again = _feasibility_solve(model, _without_presolve(config, left), resolve)
     said = f"{said}, and without presolve {again.termination.value}"
@@ -237,13 +285,13 @@ def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable):
     return found, presolved.wall_time + again.wall_time, said
 
 
-def _tell_apart(model, config: SolverConfig, last, resolve: Callable, *, said: str, restore: Callable):
+def _tell_apart(model, config: SolverConfig, last, resolve: Callable, *, said: str, restore: Callable, unpresolved: bool = True):
     """Infeasible or unbounded (``last``, an answer that proves neither), told apart by :func:`_feasibility`.
 
     ``last`` made infeasible where that proves the model has no point, unbounded where it finds a true point,
     and otherwise infeasibleOrUnbounded: neither is claimed without proof. ``said`` opens the note.
     """
-    found, seconds, gave = _feasibility(model, config, last.wall_time, resolve)
+    found, seconds, gave = _feasibility(model, config, last.wall_time, resolve, unpresolved=unpresolved)
     restore()
     objective = active_objective(model)
     far = -math.inf if objective.sense == pyo.minimize else math.inf

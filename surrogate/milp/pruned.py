@@ -39,6 +39,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..nets.network import ReluMLP
+from .model_components import mark_built
 
 
 def _affine(weights: np.ndarray, bias: float, inputs: Sequence):
@@ -85,6 +86,7 @@ def encode_hidden(
     """
     needed = _needed(net, upper, layers)
     h, indicators = list(inputs), []
+    mark_built(block)  # its indicators are the net's own, not the user's
     for k in range(layers):
         zhat = [_affine(net.weights[k][:, j], net.biases[k][j], h) for j in range(net.weights[k].shape[1])]
         lo, hi = np.asarray(lower[k]), np.asarray(upper[k])

@@ -19,6 +19,7 @@ import pyomo.environ as pyo
 from ..errors import ModelFormatError
 from ..nets.network import unit_box
 from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error, solved_values
+from .model_components import mark_built
 from .model_size import ModelSize
 from .products import bound_terms, finite_bounds, has_symbolic_bounds
 
@@ -98,6 +99,7 @@ class EncodedBaseline(EncodedProduct):
 
     def __init__(self, block, baseline, inputs):
         self.block, self.baseline, self.inputs = block, baseline, tuple(inputs)
+        mark_built(block)  # its binaries are the baseline's own
         self.output = baseline.add(block, *self.inputs)
 
     def evaluate(self, xh: float, yh: float) -> float:

@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from .model_components import active_objective, seen_variables
+from .solver_config import Termination
 
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
 #: Far above the solvers' own feasibility tolerances (1e-6 to 1e-9 on scaled rows), far below a wrong model.
@@ -133,3 +134,15 @@ def _presolve_hint(solver: str) -> str:
         return ""
     name, value = backend.presolve_off
     return f" or with {backend.label}'s presolve off (SolverConfig(options={{{name!r}: {value!r}}}), which may avoid it),"
+
+
+def constant_model(model, termination: Termination, objective: float, bound: float) -> tuple[Termination, float, float]:
+    """``(termination, objective, bound)``; ``unknown`` (HiGHS's answer to an empty model) made optimal at the
+    objective's constant where no active row or objective holds a free variable and no row is broken."""
+    if termination != Termination.UNKNOWN or any(not v.fixed for v in seen_variables(model)):
+        return termination, objective, bound
+    value = pyo.value(active_objective(model), exception=False)
+    value = math.nan if value is None else float(value)
+    if math.isnan(value) or worst_violation(model)[0] > TRUST_TOL:
+        return termination, objective, bound
+    return Termination.OPTIMAL, value, value

@@ -1,8 +1,7 @@
 """Solving MILPs through Pyomo's ``contrib.solver`` interfaces: HiGHS (default), SCIP or Gurobi.
 
-Timing settings are always explicit (:class:`SolverConfig`), and a
-time-limit hit, or a licence's refusal of a model, is recorded in the
-returned :class:`SolveResult`, never raised. What differs between the
+Timing settings are always explicit (:class:`SolverConfig`), and a time-limit hit, or a licence's refusal of a
+model, is recorded in the returned :class:`SolveResult`, never raised. What differs between the
 solvers lives in :mod:`surrogate.milp.solver_backends`; the checks before and
 after a solve in :mod:`surrogate.milp.solve_checks`.
 """
@@ -19,11 +18,11 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError, ModelFormatError
 from ..options import check_flags
-from .model_components import active_objective, check_components, check_constructed, check_one_objective, seen_variables
+from .model_components import active_objective, check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
-from .presolve_check import confirm_infeasible, needs_confirming, unconfirmed_bound
+from .presolve_check import confirm_infeasible, needs_confirming, presolve_choice, unconfirmed_bound
 from .rewrite_refresh import refresh_rewrites
-from .solution_check import TRUST_TOL, untrusted, worst_violation
+from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
 from .solve_arguments import check_arguments
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
     COEFFICIENT_LIMIT,
@@ -234,7 +233,7 @@ def _read_back(
         check_linear(model)
     objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
     timing, nodes = backend.read(solver, results, first)
-    termination, objective, bound = _constant_model(model, termination, objective, _nan(results.objective_bound))
+    termination, objective, bound = constant_model(model, termination, objective, _nan(results.objective_bound))
     if termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):  # no bound (Gurobi gave the far side)
         bound = -math.inf if _minimises(model) else math.inf
     if termination == Termination.INFEASIBLE:  # one side for every solver (each reported its own, or nan)
@@ -258,17 +257,6 @@ def _read_back(
         warnings=tuple(log_warnings(log) + checked + notes),
         reason=refusal or "",
     )
-
-
-def _constant_model(model, termination: Termination, objective: float, bound: float) -> tuple[Termination, float, float]:
-    """``(termination, objective, bound)``; ``unknown`` (HiGHS's answer to an empty model) made optimal at the
-    objective's constant where no active row or objective holds a free variable and no row is broken."""
-    if termination != Termination.UNKNOWN or any(not v.fixed for v in seen_variables(model)):
-        return termination, objective, bound
-    value = _nan(pyo.value(active_objective(model), exception=False))
-    if math.isnan(value) or worst_violation(model)[0] > TRUST_TOL:
-        return termination, objective, bound
-    return Termination.OPTIMAL, value, value
 
 
 def _refused(model, message: str, seconds: float) -> SolveResult:
@@ -299,7 +287,8 @@ def solve(
     model
         A Pyomo model with one active objective.
     config
-        Solver, time limit, gap and threads (all passed to the solver explicitly).
+        Solver, time limit, gap and threads (all passed to the solver explicitly); see :class:`SolverConfig`
+        for HiGHS's presolve, off (``warnings`` say so) on a model with integer variables of the user's own.
     solver
         A solver object from :func:`make_solver` (of ``config.solver``) to reuse
         (persistent HiGHS re-solves a changed model faster than a fresh one).
@@ -337,17 +326,28 @@ def solve(
         If ``config.solver`` is not installed here (the message names the pip extra).
     """
     check_arguments(model, config, solver, node_limit=node_limit, warm_start=warm_start, check=check)
-    result = _solve_checked(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
-    return _confirmed(model, config, solver, result, warm_start=warm_start, node_limit=node_limit) if check else result
+    return _solve_chosen(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
 
 
-def _confirmed(model, config: SolverConfig, solver, result: SolveResult, *, warm_start: bool, node_limit) -> SolveResult:
+def _solve_chosen(model, config: SolverConfig, solver, *, warm_start: bool, node_limit, check: bool) -> SolveResult:
+    """:func:`solve` after its argument checks: presolve chosen (:func:`presolve_choice`), the run, its confirmation."""
+    chosen, note = presolve_choice(model, config)  # HiGHS without presolve on a model with integers of its own
+    result = _solve_checked(model, chosen, solver, warm_start=warm_start, node_limit=node_limit, check=check)
+    off = chosen is not config
+    result = _confirmed(model, config, solver, result, warm_start=warm_start, node_limit=node_limit, off=off) if check else result
+    return replace(result, warnings=(*result.warnings, note)) if note else result
+
+
+def _confirmed(
+    model, config: SolverConfig, solver, result: SolveResult, *, warm_start: bool, node_limit, off: bool
+) -> SolveResult:
     """``result``, or where presolve called the model infeasible (or a solver's "unbounded" proves no point), that answer
-    confirmed without presolve and told apart by a feasibility solve (:mod:`~surrogate.milp.presolve_check`)."""
+    confirmed without presolve and told apart by a feasibility solve (:mod:`~surrogate.milp.presolve_check`; ``off``:
+    ``result`` came without presolve already, :func:`presolve_choice`)."""
     if not needs_confirming(result, config):
-        return unconfirmed_bound(result, config)  # a bound HiGHS gave without a point: warned
+        return result if off else unconfirmed_bound(result, config)  # a bound HiGHS gave without a point: warned
     again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
-    return confirm_infeasible(model, config, result, again)
+    return confirm_infeasible(model, config, result, again, presolve_off=off)
 
 
 def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, node_limit: int | None, check: bool) -> SolveResult:

@@ -8,7 +8,14 @@ import pytest
 
 from surrogate import bilinear
 from surrogate.milp.model_size import ModelSize
-from surrogate.milp.presolve_check import CONFIRM_TOL, confirm_infeasible, needs_confirming, presolve_says_infeasible
+from surrogate.milp.presolve_check import (
+    CONFIRM_TOL,
+    confirm_infeasible,
+    needs_confirming,
+    presolve_choice,
+    presolve_says_infeasible,
+    user_integers,
+)
 from surrogate.milp.solver import SolverConfig, SolveResult, Termination, solve
 from surrogate.milp.solver_config import SOLVERS
 from tests.helpers import skip_unless_runnable
@@ -326,3 +333,83 @@ def test_solve_passes_the_unconfirmed_bound_warning_on(monkeypatch):
     m.o = pyo.Objective(expr=m.x)
     result = solve(m, SolverConfig(time_limit=1, threads=1))
     assert any("unconfirmed" in w for w in result.warnings)
+
+
+def _linked_binary():
+    """probe75's model: x0 == b (binary), min -2.87 x0^2 - 2.94 x0 x3 + 2.29 x3 x4, products replaced by '3x8'.
+    Its surrogate MILP's optimum is -6.8677 (x0 = 0); HiGHS 1.16.0 with presolve said "optimal" -3.8567."""
+    from surrogate import replace_products
+
+    m = pyo.ConcreteModel()
+    m.x0, m.x3, m.x4 = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 0)), pyo.Var(bounds=(0.5, 1.5))
+    m.b = pyo.Var(domain=pyo.Binary)
+    m.link = pyo.Constraint(expr=m.x0 == m.b)
+    m.o = pyo.Objective(expr=-2.87 * m.x0 * m.x0 - 2.94 * m.x0 * m.x3 + 2.29 * m.x3 * m.x4)
+    replace_products(m, "3x8")
+    return m
+
+
+def _presolve_given(config, model):
+    """The result of solving ``model`` with ``config``, and the value of HiGHS's ``presolve`` option it ran with."""
+    from surrogate.milp.solver import make_solver
+
+    solver = make_solver(config)
+    result = solve(model, config, solver=solver)
+    found = solver._solver_model.getOptionValue("presolve")
+    return result, found[1] if isinstance(found, tuple) else found
+
+
+def test_highs_runs_without_presolve_on_a_model_with_a_binary_of_its_own_and_finds_the_optimum():
+    config = SolverConfig(time_limit=20, rel_gap=1e-9)
+    result, presolve = _presolve_given(config, _linked_binary())
+    assert result.optimal and result.objective == pytest.approx(-6.8677, abs=1e-3)
+    assert presolve == "off"
+    assert any("HiGHS ran without presolve" in w and "'b'" in w and "presolve': 'on'" in w for w in result.warnings)
+
+
+def test_a_presolve_option_of_the_users_own_is_respected():
+    config = SolverConfig(time_limit=20, rel_gap=1e-9, options={"presolve": "on"})
+    result, presolve = _presolve_given(config, _linked_binary())
+    assert presolve == "on"  # what HiGHS was given (its answer then is HiGHS 1.16.0's own)
+    assert not any("without presolve" in w for w in result.warnings)
+
+
+def test_a_model_whose_only_integers_are_the_nets_own_keeps_highs_presolve():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 3)), pyo.Var(bounds=(-2, 0))
+    m.o = pyo.Objective(expr=m.x + m.y + bilinear(m, m.x, m.y, name="xy").expr)
+    result, presolve = _presolve_given(SolverConfig(time_limit=20), m)
+    assert result.optimal and presolve == "choose"  # HiGHS's default, as before
+    assert not any("presolve" in w for w in result.warnings)
+
+
+def test_presolve_choice_turns_presolve_off_only_for_highs_without_the_users_presolve_option():
+    m = _equality()
+    config, note = presolve_choice(m, SolverConfig())
+    assert ("presolve", "off") in config.options and "3 integer variable(s)" in note
+    assert presolve_choice(m, SolverConfig(options={"presolve": "choose"})) == (SolverConfig(options={"presolve": "choose"}), "")
+    assert presolve_choice(m, SolverConfig(solver="scip")) == (SolverConfig(solver="scip"), "")
+    m.v.fix(0)
+    assert presolve_choice(m, SolverConfig()) == (SolverConfig(), "")  # fixed: nothing for presolve to get wrong
+
+
+def test_user_integers_are_the_free_integers_a_solve_reads_outside_the_packages_own_blocks():
+    from surrogate import add_surrogate, replace_products
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 1))
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.b, m.fixed, m.unused = pyo.Var(domain=pyo.Binary), pyo.Var(domain=pyo.Binary), pyo.Var(domain=pyo.Binary)
+    m.fixed.fix(1)
+    net = add_surrogate(m, "3x8", [m.x, m.y], input_bounds=[(-1, 2), (0, 1)], name="net")  # its binaries: the net's
+    m.o = pyo.Objective(expr=net.output + m.fixed + m.b)
+    assert user_integers(m) == [m.b]
+    m.o.deactivate()
+    m.o2 = pyo.Objective(expr=net.output + m.n * m.y)  # an integer product: its digits are its own
+    replace_products(m)
+    assert user_integers(m) == [m.n] and any(v.is_integer() for v in m.surrogate_replacement.component_data_objects(pyo.Var))
+    assert [v.name for v in user_integers(m.clone())] == ["n"]  # the mark goes with a copy
+    other = pyo.ConcreteModel()
+    other.x, other.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 1))
+    other.o = pyo.Objective(expr=bilinear(other, other.x, other.y, "sawtooth-4", name="saw").expr)  # a baseline's binaries
+    assert user_integers(other) == []

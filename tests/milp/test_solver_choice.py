@@ -75,7 +75,9 @@ def test_a_warm_start_is_taken_and_the_optimum_kept(name):
     for var, value in zip((*model.x.values(), model.y), (2, 0, 1, 0.75)):
         var.set_value(value)
     result = solve(model, SolverConfig(solver=name), warm_start=True)
-    assert result.objective == pytest.approx(13.75, abs=1e-6) and not result.warnings
+    assert result.objective == pytest.approx(13.75, abs=1e-6) and not [
+        w for w in result.warnings if "ran without presolve" not in w
+    ]
     if name != "scip":  # HiGHS and Gurobi report the start itself as their first incumbent
         assert result.first_solution_time == 0.0
 
