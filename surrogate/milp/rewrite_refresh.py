@@ -73,8 +73,19 @@ def refresh_rewrites(model) -> None:
         else:
             _check_lost_rows(model, record)
             off.append(block)
-    _check_unread(model, off + _deleted_products(blocks), read)
+    _check_unread(model, off + _deleted_products(blocks), read, derived=_derived_off(records, read))
     _check_replaced_outside(model, blocks, records)
+
+
+def _derived_off(records, read) -> ComponentMap:
+    """The variables whose bounds a replacement block that a solve does not read (not in ``read``: deactivated)
+    derived from its rows, each with that block: those bounds hold only while the rows they came from count."""
+    found = ComponentMap()
+    for block, record in records:
+        basis = getattr(record, "basis", None)
+        if record not in read and basis is not None:
+            found.update((f.var, block) for f in record.factors if f.var.name in basis.derived)
+    return found
 
 
 def _deleted_products(blocks) -> list:
@@ -216,27 +227,32 @@ def _check_replaced_outside(model, blocks, records) -> None:
         )
 
 
-def _check_unread(model, blocks, records) -> None:
+def _check_unread(model, blocks, records, *, derived) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
-    deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products, or a variable that lies in no model
-    any more and is not fixed (:func:`_detached`: it or its block deleted, a product's block and its ``_scaled``
-    block both): the constraints that define it are off, so the solver may give it any value. The rows are walked once for all of
+    deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products, or one of a block of products that
+    lies in no model any more (:func:`_deleted_product`: a product's block and its ``_scaled`` block both deleted):
+    the constraints that define it are off, so the solver may give it any value; or a variable of ``derived``
+    (:func:`_derived_off`), whose bounds came from rows that are off. The rows are walked once for all of
     them (:func:`_rows_read`: the rows inside blocks of products read their own variables and their factors, so the
     factors of the blocks of ``records``, those a solve reads, stand for them)."""
     from pyomo.core.expr.visitor import identify_variables
 
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
-    kept, root = {}, model.model()  # kept: by the id of a variable's block, whether it lies in a model
+    gone, root = {}, model.model()  # gone: by the id of a variable's block, the deleted block of products it lies in
     relaxed = _relaxed_rows(model)  # a disjunct fixed False: its own rows, big-M relaxed, constrain nothing
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)
     for reader, variables in itertools.chain(rows, products):
         for var in variables:
+            if var.fixed:  # a constant, wherever it lies
+                continue
             block = owner(var)
-            if id(block) not in kept:
-                kept[id(block)] = not _detached(block, root)
-            if var in own or not (kept[id(block)] or var.fixed):  # a fixed one is a constant wherever it lies
-                _refuse_unread(model, reader, var, own.get(var, block))
+            if id(block) not in gone:
+                gone[id(block)] = _deleted_product(block, root)
+            if var in own or gone[id(block)] is not None:
+                _refuse_unread(model, reader, var, own.get(var, gone[id(block)]))
+            elif var in derived:
+                _refuse_derived(reader, var, derived[var])
 
 
 def _rows_read(model):
@@ -255,14 +271,31 @@ def _rows_read(model):
             queue.extend(block.component_data_objects(pyo.Block, active=True, descend_into=False))
 
 
-def _detached(block, root) -> bool:
-    """Whether the variables of ``block`` (``None``: a variable's own component was deleted) lie in no model: it or a
-    block above it was deleted (a variable of another model, fixed or not, lies in that model; one of ``root``, the
-    top of the block solved, a block's clone too, lies in it)."""
-    top = block
-    while top is not None and (up := owner(top)) is not None:
+def _deleted_product(block, root):
+    """The block of products (a bilinear product's block or its ``_scaled`` block) that holds ``block``, if it was
+    deleted (it lies in no model: not in ``root``, the top of the block solved, nor in another model); else
+    ``None``. A user's own variable that lies in no model (its block deleted, or a model that no longer exists)
+    keeps its bounds, so the rows that read it still mean what they say."""
+    product, top = None, block
+    while top is not None:
+        if product is None and isinstance(getattr(top, RECORD, getattr(top, PRODUCT, None)), FactorRecord):
+            product = top
+        up = owner(top)
+        if up is None:
+            break
         top = up
-    return top is None or (top is not root and not isinstance(top, Model))
+    detached = top is None or (top is not root and not isinstance(top, Model))
+    return product if detached else None
+
+
+def _refuse_derived(reader, var, block) -> None:
+    kind = {pyo.Objective: "objective", pyo.Constraint: "constraint"}.get(reader.ctype, "the product of block")
+    raise ModelFormatError(
+        f"the bounds of {var.name!r} were derived from the rows of {block.parent_block().name!r} when "
+        f"replacement block {block.name!r} was built, but that block is deactivated, and {kind} {reader.name!r} "
+        f"still reads {var.name!r} with those bounds; undo the replacement (report.undo(model)) before switching "
+        "the block off, or activate it again"
+    )
 
 
 def _refuse_unread(model, reader, var, block) -> None:
@@ -270,12 +303,6 @@ def _refuse_unread(model, reader, var, block) -> None:
     ``var`` of ``block`` (``None``: a variable of its own deleted), which is deactivated or was deleted."""
     kind = {pyo.Objective: "objective", pyo.Constraint: "constraint"}.get(reader.ctype, "the product of block")
     where = f"{kind} {reader.name!r}"
-    if block is None or not isinstance(getattr(block, RECORD, None), FactorRecord):  # not a product's: the user's own
-        raise ModelFormatError(
-            f"variable {var.name!r} lies in no model (it or a block above it was deleted, or its model no longer "
-            f"exists), but {where} still reads it, where nothing bounds or defines it; add it to the model again, "
-            "fix it, or take it out of that row"
-        )
     off = _off_at(block, model)
     why, fix = "is deactivated (it or a block above it)", "activate the block again"
     if not within(block, model.model()):

@@ -310,10 +310,53 @@ def test_a_product_whose_blocks_are_both_deleted_is_refused_while_rows_read_it()
     w = m.s.w
     m.c = pyo.Constraint(expr=m.x <= w + 3)
     m.del_component(m.s)
+    refresh_rewrites(m)  # a user's own variable in no model keeps its bounds: the row means what it says (probe80 #3)
+
+
+def test_a_variable_whose_model_is_gone_or_a_standalone_blocks_clone_is_read_as_it_is():
+    """probe80 #2, #3: a bounded variable of a garbage-collected model, and a clone of a sub-block of a
+    ``Block(concrete=True)``, were refused as lying 'in no model'; HiGHS solves both (-3 and -5)."""
+    import gc
+
+    def dropped():
+        t = pyo.ConcreteModel()
+        t.u = pyo.Var(bounds=(0, 1))
+        return t.u
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 4))
+    u = dropped()
+    gc.collect()
+    m.c = pyo.Constraint(expr=m.x <= 2 + u)
+    m.o = pyo.Objective(expr=-m.x)
+    assert solve(m, SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-3)
+    top = pyo.Block(concrete=True)
+    top.x = pyo.Var(bounds=(0, 4))
+    top.b = pyo.Block()
+    top.b.y = pyo.Var(bounds=(0, 3))
+    top.b.c = pyo.Constraint(expr=top.b.y + top.x <= 5)
+    top.b.o = pyo.Objective(expr=-top.b.y - top.x)
+    assert solve(top.b.clone(), SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-5)
+
+
+def test_bounds_a_switched_off_block_derived_for_a_variable_read_outside_it_are_refused():
+    """probe80 #1: replace_products(m.b1) derived x in [-1, 2] from b1's rows and set it on m.x; with b1 off, a solve
+    of m still held x to that box (-2 where the model without b1 gives -50)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.cap = pyo.Constraint(expr=m.x <= 50)
+    m.b1 = pyo.Block()
+    m.b1.y = pyo.Var(bounds=(-2, 3))
+    m.b1.c1, m.b1.c2 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1)
+    m.b1.prod = pyo.Constraint(expr=m.x * m.b1.y >= -10)
+    report = replace_products(m.b1, NET)
+    m.o = pyo.Objective(expr=-m.x)
+    m.b1.deactivate()
     with pytest.raises(
-        ModelFormatError,
-        match=r"variable 'w' lies in no model \(it or a block above it was deleted.* constraint 'c' still reads it",
+        ModelFormatError, match=r"the bounds of 'x' were derived from the rows of 'b1' .* constraint 'cap' still reads"
     ):
         refresh_rewrites(m)
-    w.fix(0.5)  # a fixed one is a constant, wherever it lies
-    refresh_rewrites(m)
+    m.b1.activate()
+    report.undo(m.b1)
+    m.b1.deactivate()
+    assert solve(m, SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-50)
