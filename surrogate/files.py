@@ -166,8 +166,14 @@ def _held_lock(staging: Path) -> Iterator[None]:
             import fcntl
 
             fd, tmp = tempfile.mkstemp(prefix=f"{STAGING_LOCK}.", suffix=".tmp", dir=staging)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.replace(tmp, staging / STAGING_LOCK)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:  # no locks here (an NFS mount without them): no lock file, so only age removes it
+                os.close(fd)
+                fd = None
+                os.unlink(tmp)
+            else:
+                os.replace(tmp, staging / STAGING_LOCK)
         yield
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -185,8 +191,8 @@ def staging_folder(parent: str | os.PathLike, prefix: str) -> Iterator[Path]:
     in another container, has a process id that means nothing here). A folder of the namings older versions used
     (``<prefix><random>`` or ``<prefix><pid>-<random>``, 8 characters of :func:`tempfile.mkdtemp`, no lock file)
     is removed only once neither it nor anything in it changed for :data:`STALE_STAGING_S` seconds (a day), far
-    longer than any run stages its files; any other name is left alone. On a system without POSIX ``flock`` none
-    is removed.
+    longer than any run stages its files, as is one made where ``flock`` fails (a file system without locks); any
+    other name is left alone. On a system without POSIX ``flock`` none is removed.
     """
     parent = Path(parent)
     if os.name == "posix":

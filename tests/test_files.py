@@ -176,3 +176,21 @@ def test_a_staging_folder_of_the_old_naming_is_removed_once_stale(tmp_path):
     with files.staging_folder(tmp_path, ".report-staging-"):
         assert not left["stale"].exists() and not left["pid"].exists()
         assert all(left[k].is_dir() for k in ("recent", "touched", "other", "short", "mine"))
+
+
+def test_a_staging_folder_works_where_flock_fails(tmp_path, monkeypatch):
+    """Where file locks fail (an NFS mount without them) a report died with 'No locks available' (probe81 #2): the
+    staging folder then has no lock file, so only the age rule may remove it."""
+    import errno
+    import fcntl
+
+    from surrogate.files import STAGING_LOCK, staging_folder
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with staging_folder(tmp_path, ".report-staging-") as staging:
+        (staging / "figure.png").write_bytes(b"png")
+        assert [p.name for p in staging.iterdir()] == ["figure.png"] and not (staging / STAGING_LOCK).exists()
+    assert list(tmp_path.iterdir()) == []

@@ -213,9 +213,13 @@ def discard_results(folder: Path) -> None:
     one without a ``config.json`` that a run wrote, holding nothing else: :func:`run_evidence`, no
     :func:`foreign_files`).
 
-    ``config.json`` goes last: a removal stopped part-way leaves a folder that is still a run's record.
+    The cache entries go after the result files and nets, and ``config.json`` last: a removal stopped part-way
+    leaves a folder that is still a run's record, or (without ``config.json``) still shows a run wrote it.
     """
     cache = folder / CACHE_DIR
+    remove_temporary_files(folder)
+    for name in (n for n in RESULT_FILES if n != CONFIG_FILE):
+        (folder / name).unlink(missing_ok=True)
     for name in sorted(written_nets(cache)):
         if Path(name).name == name and name.endswith(".onnx"):
             (folder / NETS_DIR / name).unlink(missing_ok=True)
@@ -223,9 +227,7 @@ def discard_results(folder: Path) -> None:
         for path in cache.iterdir():
             if ENTRY_NAME.fullmatch(path.name) and path.is_file():
                 path.unlink()
-    remove_temporary_files(folder)
-    for name in (*(n for n in RESULT_FILES if n != CONFIG_FILE), CONFIG_FILE):
-        (folder / name).unlink(missing_ok=True)
+    (folder / CONFIG_FILE).unlink(missing_ok=True)
     if cache.is_dir() and not any(cache.iterdir()):
         cache.rmdir()
 

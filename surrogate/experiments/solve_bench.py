@@ -43,7 +43,7 @@ from ..milp.solver_config import SOLVER_NAMES
 from ..options import check_flags
 from .cache import CONFIG_FILE, remove_temporary_files, stored_record
 from .reference_problem import reference_regret
-from .results_lock import folder_lock
+from .results_lock import ResultsFolderError, folder_lock
 from .solve_bench_config import (
     ANCHOR,
     CANDIDATE,
@@ -175,8 +175,7 @@ class SolveBenchResult:
         """
         out = Path(out_dir)
         with folder_lock(out, reentrant=True):
-            if (out / CONFIG_FILE).exists():  # as solve_time_folder checks it: never over another command's folder
-                stored_record(out, "solve-time")
+            check_solve_time_folder(out)
             write_text(out / CONFIG_FILE, self._record(command, complete=False))
             for name, frame in self._tables().items():
                 if frame.columns.empty:  # nothing measured (e.g. no net deep enough for speed-ups): no empty file
@@ -186,15 +185,9 @@ class SolveBenchResult:
             write_text(out / CONFIG_FILE, self._record(command, complete=True))
 
     def _tables(self) -> dict[str, pd.DataFrame]:
-        """The CSV files of the run by name."""
-        return {
-            "bounds.csv": self.bounds,
-            "solves.csv": self.solves,
-            "growth.csv": self.solves.assign(arch=self.solves["approx"].map(short_label)),
-            "speedups.csv": self.speedups,
-            "baselines.csv": self.baselines,
-            "encodings.csv": self.encodings,
-        }
+        """The CSV files of the run by name (:data:`TABLES`)."""
+        growth = self.solves.assign(arch=self.solves["approx"].map(short_label))
+        return dict(zip(TABLES, (self.bounds, self.solves, growth, self.speedups, self.baselines, self.encodings), strict=True))
 
     def _record(self, command: str | None, *, complete: bool) -> str:
         """The text of ``config.json``: the run's configuration, versions, headline numbers and ``complete``."""
@@ -240,10 +233,39 @@ def solve_time_folder(out: str | os.PathLike) -> Iterator[Path]:
     """
     out = Path(out)
     with folder_lock(out):
-        if (out / CONFIG_FILE).exists():
-            stored_record(out, "solve-time")
+        check_solve_time_folder(out)
         remove_temporary_files(out)
         yield out
+
+
+#: The tables a ``bench solve-time`` run writes (:meth:`SolveBenchResult.write`).
+TABLES = ("bounds.csv", "solves.csv", "growth.csv", "speedups.csv", "baselines.csv", "encodings.csv")
+
+
+def check_solve_time_folder(out: Path) -> None:
+    """Refuse ``out`` unless it is new, a ``bench solve-time`` run's (its ``config.json`` that command's record) or
+    holds none of the tables such a run writes: never write over another command's folder or a user's own files.
+
+    Parameters
+    ----------
+    out
+        The results folder.
+
+    Raises
+    ------
+    ResultsFolderError
+        If its ``config.json`` is another command's record or none (:func:`~surrogate.experiments.cache.stored_record`),
+        or it holds one of :data:`TABLES` without a ``config.json``.
+    """
+    if (out / CONFIG_FILE).exists():
+        stored_record(out, "solve-time")
+        return
+    found = [name for name in TABLES if (out / name).exists()]
+    if found:
+        raise ResultsFolderError(
+            f"{out} holds {', '.join(found)} but no {CONFIG_FILE}, so no bench solve-time run wrote them and a run "
+            "would overwrite them; use another --out, or move those files away yourself"
+        )
 
 
 def load_nets(config: SolveBenchConfig) -> dict:

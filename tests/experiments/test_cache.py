@@ -380,3 +380,17 @@ def test_a_cache_entry_that_is_not_a_runs_is_no_evidence_for_fresh(tmp_path, ent
         with open_results_folder(folder, CONFIG, kind="sweep", fresh=True):
             pass
     assert (folder / "table.csv").read_text() == "mine\n"
+
+
+def test_fresh_stopped_part_way_leaves_a_folder_that_still_shows_its_run(tmp_path, monkeypatch):
+    """A --fresh killed after the cache entries went but before the result files left a folder that --fresh then
+    refused (probe81 #4): the entries, the evidence of a run, now go after the result files and nets."""
+    folder = tmp_path / "old"
+    _recordless_folder(folder)
+    order = []
+    unlink = Path.unlink
+    monkeypatch.setattr(Path, "unlink", lambda self, *a, **k: (order.append(self), unlink(self, *a, **k)))
+    cache_mod.discard_results(folder)
+    entries = [i for i, path in enumerate(order) if path.parent.name == "cache"]
+    others = [i for i, path in enumerate(order) if path.parent.name != "cache" and path.name != "config.json"]
+    assert entries and others and min(entries) > max(others)

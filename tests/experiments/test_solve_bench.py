@@ -241,3 +241,20 @@ def test_write_refuses_another_commands_folder_and_writes_nothing(tmp_path, reco
     assert json.loads((out / "config.json").read_text()) == record
     assert sorted(p.name for p in out.iterdir()) == [".sweep.lock", "config.json", "solves.csv"]
     assert (out / "solves.csv").read_text() == "the sweep's solves\n"
+
+
+def test_a_folder_with_a_users_table_and_no_record_is_refused_by_write_and_by_the_run(tmp_path):
+    """bench solve-time and write replaced a user's own solves.csv in a folder without config.json (probe81 #1)."""
+    from surrogate.experiments.cache import ResultsFolderError
+    from surrogate.experiments.solve_bench import solve_time_folder
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "solves.csv").write_text("my own\n")
+    refused = r"mine holds solves.csv but no config.json, so no bench solve-time run wrote them"
+    with pytest.raises(ResultsFolderError, match=refused):
+        _small_result().write(out)
+    with pytest.raises(ResultsFolderError, match=refused):
+        with solve_time_folder(out):
+            pass
+    assert (out / "solves.csv").read_text() == "my own\n" and not (out / "config.json").exists()
