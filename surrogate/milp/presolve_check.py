@@ -26,9 +26,9 @@ HiGHS runs *without* presolve on a model with integer variables of the user's ow
 (:func:`user_integers`: a binary, an integer, a factor made integer after a
 rewrite), unless ``SolverConfig.options`` set ``presolve`` (:func:`presolve_choice`; the result's ``warnings`` say
 so). HiGHS 1.16.0 with presolve returned "optimal" -3.857, its bound equal to that objective, for a surrogate MILP
-with a binary linked to a factor whose optimum is -6.868. Over about 300 random surrogate MILPs, the wrong optima
-came only on models with such integers, and presolve off was never wrong (0 of 305), at 1.1 to 1.7 times the CPU
-time. Tightening ``mip_feasibility_tolerance`` instead made other models wrong. A model whose only integers are
+with a binary linked to a factor whose optimum is -6.868. In a review of random surrogate MILPs the wrong optima
+came only on models with such integers, and none without presolve, at some cost in CPU time. Tightening
+``mip_feasibility_tolerance`` instead made other models wrong. A model whose only integers are
 its nets' own (every benchmark instance) keeps presolve.
 """
 
