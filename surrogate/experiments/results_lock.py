@@ -74,6 +74,11 @@ def folder_lock(folder: str | os.PathLike, *, reentrant: bool = False) -> Iterat
             raise ResultsFolderError(
                 f"results folder {folder} is in use by another running command; wait for it, or use another --out"
             ) from None
+        except OSError as error:  # no locks there (e.g. an NFS mount without them)
+            raise ResultsFolderError(
+                f"results folder {folder} cannot be locked ({error.strerror}: file locks do not work on that file "
+                "system), so two runs could mix their files there; use an --out on a local disk"
+            ) from None
         _HELD[key] = owner
         try:
             yield

@@ -24,6 +24,7 @@ from pyomo.core.base.PyomoModel import Model
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
+from .model_components import BUILT
 from .rewrite_record import MARK, PRODUCT, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo, within
 
 #: What holds a model's rows: blocks, and GDP disjuncts (transformed ones too).
@@ -278,7 +279,7 @@ def _deleted_product(block, root):
     keeps its bounds, so the rows that read it still mean what they say."""
     product, top = None, block
     while top is not None:
-        if product is None and isinstance(getattr(top, RECORD, getattr(top, PRODUCT, None)), FactorRecord):
+        if product is None and (isinstance(getattr(top, RECORD, getattr(top, PRODUCT, None)), FactorRecord) or _built(top)):
             product = top
         up = owner(top)
         if up is None:
@@ -288,11 +289,17 @@ def _deleted_product(block, root):
     return product if detached else None
 
 
+def _built(block) -> bool:
+    """Whether ``block`` is a net's encoding (or a baseline's) this package built (:data:`BUILT`) outside any product:
+    ``add_surrogate``'s block, whose rows define the variables it holds."""
+    return bool(getattr(block, BUILT, False)) and not isinstance(getattr(block, RECORD, None), RewriteRecord)
+
+
 def _refuse_derived(reader, var, block) -> None:
     kind = {pyo.Objective: "objective", pyo.Constraint: "constraint"}.get(reader.ctype, "the product of block")
     raise ModelFormatError(
         f"the bounds of {var.name!r} were derived from the rows of {block.parent_block().name!r} when "
-        f"replacement block {block.name!r} was built, but that block is deactivated, and {kind} {reader.name!r} "
+        f"replacement block {block.name!r} was built, but that block (or a block above it) is deactivated, and {kind} {reader.name!r} "
         f"still reads {var.name!r} with those bounds; undo the replacement (report.undo(model)) before switching "
         "the block off, or activate it again"
     )
@@ -307,6 +314,8 @@ def _refuse_unread(model, reader, var, block) -> None:
     why, fix = "is deactivated (it or a block above it)", "activate the block again"
     if not within(block, model.model()):
         why, fix = "was deleted", "call bilinear again and rebuild those rows from the new product's .expr"
+        if not isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord):  # add_surrogate's
+            fix = "call add_surrogate again and rebuild those rows from its new outputs"
     elif off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
         why = f"lies in disjunct {off.name!r}, whose indicator is fixed False (its relaxed rows constrain nothing)"
         fix = "build the product outside the disjunct where rows outside it read it, or leave the disjunct's indicator free"

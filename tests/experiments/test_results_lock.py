@@ -30,3 +30,17 @@ def test_the_lock_holds_on_under_its_own_threads_hold_only_when_asked(tmp_path):
         assert len(refused) == 1  # another thread's hold is not this one's
     with folder_lock(tmp_path, reentrant=True):  # released: taken afresh
         pass
+
+
+def test_a_folder_where_locks_fail_is_refused_with_a_message(tmp_path, monkeypatch):
+    """probe82 #3: where flock fails (an NFS mount without locks) every command died with a bare OSError."""
+    import errno
+    import fcntl
+
+    def no_locks(handle, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.raises(ResultsFolderError, match=r"cannot be locked \(No locks available: .*use an --out on a local disk"):
+        with folder_lock(tmp_path / "out"):
+            pass

@@ -360,3 +360,17 @@ def test_bounds_a_switched_off_block_derived_for_a_variable_read_outside_it_are_
     report.undo(m.b1)
     m.b1.deactivate()
     assert solve(m, SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-50)
+
+
+def test_an_add_surrogate_block_deleted_while_rows_read_its_output_is_refused():
+    """probe82 #1: after f06b561 an add_surrogate block deleted while the objective read its output solved silently
+    (pruned -4.998, bigm unbounded, where x*y + 2x + 2y has -3)."""
+    from surrogate import add_surrogate
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    encoded = add_surrogate(m, NET, [m.x, m.y])
+    m.o = pyo.Objective(expr=encoded.output + 2 * m.x + 2 * m.y)
+    m.del_component(encoded.block)
+    with pytest.raises(ModelFormatError, match=r"was deleted, .*\(objective 'o'\).*; call add_surrogate again"):
+        refresh_rewrites(m)
