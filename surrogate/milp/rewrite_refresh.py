@@ -313,7 +313,10 @@ def _refuse_unread(model, reader, var, block) -> None:
     off = _off_at(block, model)
     why, fix = "is deactivated (it or a block above it)", "activate the block again"
     if not within(block, model.model()):
-        why, fix = "was deleted", "call bilinear again and rebuild those rows from the new product's .expr"
+        why, fix = (
+            "was deleted (or lies in a standalone Block, which no model holds)",
+            "call bilinear again and rebuild those rows from the new product's .expr",
+        )
         if not isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord):  # add_surrogate's
             fix = "call add_surrogate again and rebuild those rows from its new outputs"
     elif off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False

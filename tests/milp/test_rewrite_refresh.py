@@ -287,7 +287,10 @@ def test_a_product_block_deleted_while_rows_still_read_it_is_refused():
     m = _product_min()
     m.o.set_value(bilinear(m, m.x, m.y, NET, name="p").expr + m.x - m.y)
     m.del_component(m.p)
-    with pytest.raises(ModelFormatError, match=r"block 'p' of products was deleted, but .* is still read by an active row"):
+    with pytest.raises(
+        ModelFormatError,
+        match=r"block 'p' of products was deleted \(or lies in a standalone Block, which no model holds\), but .* is still read by an active row",
+    ):
         solve(m, CONFIG)
     m.o.set_value(m.x - m.y)  # the product taken out of the rows: nothing reads the deleted block
     assert solve(m, CONFIG).objective == pytest.approx(-3.0)
@@ -301,7 +304,7 @@ def test_a_product_whose_blocks_are_both_deleted_is_refused_while_rows_read_it()
     m.del_component(m.p_scaled)
     m.del_component(m.p)
     rebuild = r"call bilinear again and rebuild those rows from the new product's \.expr"
-    with pytest.raises(ModelFormatError, match=rf"block 'p' of products was deleted, .*\(objective 'o'\).*; {rebuild}"):
+    with pytest.raises(ModelFormatError, match=rf"block 'p' of products was deleted .*\(objective 'o'\).*; {rebuild}"):
         refresh_rewrites(m)
     m.o.set_value(bilinear(m, m.x, m.y, NET, name="q").expr + m.x - m.y)
     refresh_rewrites(m)
@@ -372,5 +375,5 @@ def test_an_add_surrogate_block_deleted_while_rows_read_its_output_is_refused():
     encoded = add_surrogate(m, NET, [m.x, m.y])
     m.o = pyo.Objective(expr=encoded.output + 2 * m.x + 2 * m.y)
     m.del_component(encoded.block)
-    with pytest.raises(ModelFormatError, match=r"was deleted, .*\(objective 'o'\).*; call add_surrogate again"):
+    with pytest.raises(ModelFormatError, match=r"was deleted .*\(objective 'o'\).*; call add_surrogate again"):
         refresh_rewrites(m)
