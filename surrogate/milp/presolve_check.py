@@ -80,7 +80,8 @@ def presolve_says_infeasible(result, config: SolverConfig) -> bool:
 def user_integers(model) -> list:
     """The free integer variables a solve of ``model`` hands the solver (:func:`seen_variables`) that lie in no
     block this package built (:data:`BUILT`): a binary or integer of the user's own, also a product's factor made
-    integer after a rewrite. Empty for a model whose only integers are its nets' (or baselines') own."""
+    integer after a rewrite. Empty for a model whose only integers are its nets' (or baselines') own (told first
+    from the model's own variables, without reading its rows: a warm start's search solves many LPs)."""
     built: dict[int, bool] = {}  # by a block's id: whether it or a block above it is marked
 
     def inside(block) -> bool:
@@ -90,7 +91,12 @@ def user_integers(model) -> list:
             built[id(block)] = bool(getattr(block, BUILT, False)) or inside(block.parent_block())
         return built[id(block)]
 
-    return [v for v in seen_variables(model) if v.is_integer() and not v.fixed and not inside(v.parent_block())]
+    def users(variables) -> list:
+        return [v for v in variables if v.is_integer() and not v.fixed and not inside(v.parent_block())]
+
+    if not users(model.component_data_objects(pyo.Var, descend_into=True)):
+        return []  # (a variable of another model that a row reads is found only by the walk below)
+    return users(seen_variables(model))
 
 
 def presolve_choice(model, config: SolverConfig) -> tuple[SolverConfig, str]:

@@ -27,6 +27,8 @@ from ..errors import ModelFormatError
 from .model_components import BUILT
 from .rewrite_record import MARK, PRODUCT, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo, within
 
+#: The attribute (``True``) of a search's own copy whose records :func:`forget_rewrites` dropped.
+FORGOTTEN = "surrogate_rewrites_forgotten"
 #: What holds a model's rows: blocks, and GDP disjuncts (transformed ones too).
 _KINDS = (pyo.Block, Disjunct)
 
@@ -60,6 +62,8 @@ def refresh_rewrites(model) -> None:
     model
         The Pyomo model (or block) about to be solved.
     """
+    if getattr(model, FORGOTTEN, False) or getattr(model.model(), FORGOTTEN, False):
+        return  # a search's own copy (forget_rewrites)
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
     records = list(_record_blocks(blocks))
@@ -337,3 +341,4 @@ def forget_rewrites(model) -> None:
     for block in blocks:
         if hasattr(block, MARK):
             delattr(block, MARK)
+    setattr(model, FORGOTTEN, True)  # refresh_rewrites has nothing to check there: not even deleted blocks
