@@ -4,7 +4,7 @@
 constraints (:mod:`~surrogate.milp.implied_bounds`) and build the products for that box. The
 :class:`~surrogate.milp.rewrite_record.RewriteRecord` of its block keeps a :class:`Basis`: a solve is refused
 once a constraint the bounds were derived from changed, was deactivated (it or a block above it) or deleted, or
-a variable such a constraint reads was widened: the derived box may not hold then.
+a variable such a constraint reads was widened or fixed outside its bounds: the derived box may not hold then.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from .rewrite_record import named_expressions, owner, wider, within
+from .rewrite_record import bound_slack, named_expressions, owner, wider, within
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,11 @@ class Basis:
             if changed:
                 return changed
         for var, lb, ub, name, integer in self.bounds:
+            if var.fixed and var.value is not None:  # a solver reads its value, not its bounds or domain
+                moved = _fixed_outside(var, lb, ub, integer and id(var) not in relaxed_vars())
+                if moved:
+                    return f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}"
+                continue
             if wider(var, lb, ub):
                 return f"{var.name!r} (read by constraint {name!r}) now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
             if integer and not var.is_integer() and id(var) not in relaxed_vars():
@@ -70,6 +75,18 @@ class Basis:
                     f"rounding) and is now {var.domain}"
                 )
         return None
+
+
+def _fixed_outside(var, lb, ub, integer) -> str | None:
+    """How the value of the fixed ``var`` leaves what the bounds were derived for (its bounds ``lb``, ``ub`` then,
+    ``None``: none; ``integer``: whether it was integer), or ``None``: a solver reads a fixed variable's value, not
+    its bounds (Pyomo lets ``fix`` set a value outside them, with only a logged warning)."""
+    value = var.value
+    if (lb is not None and value < lb - bound_slack(lb)) or (ub is not None and value > ub + bound_slack(ub)):
+        return f"outside its bounds [{lb}, {ub}] when they were derived"
+    if integer and abs(value - round(value)) > 1e-9:
+        return "not an integer, and it was integer when they were derived (they may rest on its rounding)"
+    return None
 
 
 def _named(expr) -> tuple:

@@ -49,6 +49,40 @@ def test_an_integer_the_bounds_were_derived_through_made_continuous_is_refused()
     _refused(m, r"rest on it: 'w' \(read by constraint 'c1'\) was integer when they were derived .* now Reals")
 
 
+def _through_w():
+    """x has no bounds of its own: x <= 2.2 is derived from ``x - 0.5 <= w`` and w <= 1.7."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.w = pyo.Var(), pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-3, 1.7))
+    m.c1, m.c2 = pyo.Constraint(expr=m.x >= -0.5), pyo.Constraint(expr=m.x - 0.5 <= m.w)
+    m.o = pyo.Objective(expr=m.x * m.y - m.x)
+    replace_products(m, NET)
+    assert m.x.ub == pytest.approx(2.2, abs=1e-6)
+    return m
+
+
+def test_a_variable_the_bounds_rest_on_fixed_outside_its_bounds_is_refused():
+    """probe85 #1: ``w.fix(5)`` (Pyomo only logs W1002) allows x = 5.5 (truth -11); the solve kept x <= 2.2 (-4.39)."""
+    m = _through_w()
+    m.w.fix(5)
+    _refused(m, r"'w' \(read by constraint 'c2'\) is fixed at 5, outside its bounds \[-3, 1.7\] when they were derived")
+
+
+def test_a_variable_the_bounds_rest_on_fixed_inside_them_keeps_the_derived_bounds():
+    """A solver reads a fixed variable's value: within the old bounds the derived box still holds, even where the
+    bounds themselves were widened since."""
+    m = _through_w()
+    m.w.fix(1.7)
+    m.w.setlb(-10)
+    refresh_rewrites(m)
+
+
+def test_an_integer_the_bounds_rest_on_fixed_at_a_fraction_is_refused():
+    """x <= 1 rests on w's rounding (2w <= 3); w fixed at 1.5 lets x be 1.5."""
+    m = _rounded()
+    m.w.fix(1.5)
+    _refused(m, r"'w' \(read by constraint 'c1'\) is fixed at 1.5, not an integer, and it was integer when")
+
+
 def test_an_lp_relaxation_by_pyomo_keeps_the_derived_bounds():
     """``core.relax_integer_vars`` relaxes the whole model: the answer is still a bound of the integer model."""
     m = _rounded()
