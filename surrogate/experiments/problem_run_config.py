@@ -17,7 +17,7 @@ __all__ = ["BUDGET_FACTOR", "ProblemRunConfig"]
 BUDGET_FACTOR = 1.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProblemRunConfig:
     """Settings of :func:`~surrogate.experiments.problem_runs.run_problem`.
 

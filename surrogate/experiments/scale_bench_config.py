@@ -32,7 +32,7 @@ DEFAULT_ENCODINGS = ("pruned",)
 WORKERS = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScaleBenchConfig:
     """What ``surrogate bench scale`` runs. Validated on construction.
 

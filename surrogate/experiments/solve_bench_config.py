@@ -53,7 +53,7 @@ QUICK_SETTINGS = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SolveBenchConfig:
     """What ``surrogate bench solve-time`` runs.
 

@@ -38,7 +38,7 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
     return archs or filled(tuple(constant_width_shapes(budget)), (budget,))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SweepConfig:
     """Everything that defines a sweep. Validated on construction.
 

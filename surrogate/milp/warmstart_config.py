@@ -24,7 +24,7 @@ CPU_WALL_FACTOR = 2.0
 MAX_TOL = 1e-4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StartConfig:
     """How hard :func:`~surrogate.milp.warmstart.activation_start` looks.
 
