@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "problems",
         "surrogate.errors",
         "surrogate.options",
+        "surrogate.filled",
         "surrogate.files",
         "surrogate.reproducible",
         "surrogate.literature",
