@@ -246,10 +246,11 @@ def _capped_seconds(value: float) -> float:  # a larger one (``inf`` too) refuse
 MAX_TIME_LIMIT = 1e9
 
 
-def check_seconds(where: str, value, *, zero: bool = False) -> None:
+def check_seconds(where: str, value, *, zero: bool = False, fix: str = "") -> None:
     """Raise :class:`~surrogate.errors.ConfigError` unless ``value`` is a number of seconds above 0 (``zero``: at
     least 0) up to :data:`MAX_TIME_LIMIT`: the one check of a time limit, ``where`` naming the function (or config)
-    and the argument, e.g. ``'net_bounds: time_limit'``.
+    and the argument, e.g. ``'net_bounds: time_limit'``; ``fix`` replaces the advice in parentheses (default: pass
+    :data:`MAX_TIME_LIMIT` for no practical limit).
 
     Examples
     --------
@@ -259,9 +260,8 @@ def check_seconds(where: str, value, *, zero: bool = False) -> None:
     """
     if not is_number(value, low=0, low_open=not zero, high=MAX_TIME_LIMIT):
         kind = "number of seconds >= 0" if zero else "positive number of seconds"
-        raise ConfigError(
-            f"{where}={value!r} must be a {kind} up to {MAX_TIME_LIMIT:g} (pass {MAX_TIME_LIMIT:g} for no practical limit)"
-        )
+        fix = fix or f"pass {MAX_TIME_LIMIT:g} for no practical limit"
+        raise ConfigError(f"{where}={value!r} must be a {kind} up to {MAX_TIME_LIMIT:g} ({fix})")
 
 
 def time_limit_seconds(text: str) -> float:

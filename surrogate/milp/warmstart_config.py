@@ -192,11 +192,8 @@ def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: fl
     clock
         ``'wall'`` or ``'cpu'``: the seconds the budget counts.
     """
-    if not is_number(patience, low=0, high=MAX_TIME_LIMIT):
-        raise ConfigError(
-            f"start_config: patience={patience!r} must be a number of seconds >= 0 up to {MAX_TIME_LIMIT:g}; it is "
-            f"capped at half the solve's time limit anyway, so for the most the search may take pass {MAX_TIME_LIMIT:g}"
-        )
+    capped = f"it is capped at half the solve's time limit anyway: for the most the search may take pass {MAX_TIME_LIMIT:g}"
+    check_seconds("start_config: patience", patience, zero=True, fix=capped)
     budget = min(5.0, config.time_limit / 2)
     patience = min(patience, config.time_limit / 2 - budget)
     wall_limit = config.time_limit / 2 if clock == "cpu" else None
