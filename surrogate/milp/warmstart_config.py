@@ -72,8 +72,7 @@ class StartConfig:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         if not is_number(self.rounds, integer=True, low=1):
             raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
-        if not isinstance(self.seed, str) or self.seed not in SEEDS:
-            raise ConfigError(f"StartConfig: seed={self.seed!r} is not one of {', '.join(map(repr, SEEDS))}")
+        check_seed(self.seed, "StartConfig: seed")
         check_seconds("StartConfig: time_limit", self.time_limit)
         if not is_number(self.tol, low=0, low_open=True, high=MAX_TOL):
             raise ConfigError(
@@ -158,6 +157,16 @@ def check_surrogates(where: str, model, surrogates, *, search: bool = True) -> N
     if isinstance(surrogates, (str, bytes)) or not isinstance(surrogates, ReplacementReport | Iterable):
         raise ConfigError(
             f"{where}: surrogates={surrogates!r} must be the ReplacementReport of replace_products, or its products"
+        )
+
+
+def check_seed(seed, where: str) -> None:
+    """Raise :class:`ConfigError` unless ``seed`` is one of :data:`SEEDS`; ``where`` names the field the caller
+    passed (``'StartConfig: seed'``, ``'ProblemRunConfig: start_seed'``), never another config's."""
+    if not isinstance(seed, str) or seed not in SEEDS:
+        raise ConfigError(
+            f"{where}={seed!r} is not one of {', '.join(map(repr, SEEDS))}; pass 'exact' (patterns from a local optimum "
+            "of the exact model first) or 'relaxation' (from the LP relaxation of the surrogate MILP)"
         )
 
 
