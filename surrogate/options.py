@@ -72,53 +72,6 @@ def plain_numbers(config) -> None:
         object.__setattr__(config, f.name, plain_number(getattr(config, f.name)))
 
 
-class FilledTuple(tuple):
-    """A tuple that a config filled in, and ``source``: the values of the fields it was filled from (see :func:`filled`)."""
-
-    def __new__(cls, items, source: tuple = ()):  # () where a copy is made without one (dataclasses.asdict)
-        made = super().__new__(cls, items)
-        made.source = source
-        return made
-
-    def __getnewargs__(self):  # pickle and deepcopy keep the source
-        return tuple(self), self.source
-
-
-def filled(value, source: tuple = ()):
-    """``value`` marked as a default a config filled in from the values ``source`` of its other fields.
-
-    ``dataclasses.replace(config, budget=48)`` passes every field again, the filled ones too. A
-    config given a filled value fills it again when its own fields match ``source`` (the same
-    value), and refuses it when they do not (:func:`check_filled`): neither keeping it nor filling
-    it anew can be what was meant, so the caller says which. A tuple becomes a :class:`FilledTuple`;
-    another object (a frozen dataclass too) gets an attribute.
-    """
-    if isinstance(value, tuple):
-        return FilledTuple(value, source)
-    object.__setattr__(value, "_filled_from", source)
-    return value
-
-
-def filled_from(value) -> tuple | None:
-    """The ``source`` a config filled ``value`` in from (:func:`filled`), or ``None`` for a value a caller gave."""
-    return value.source if isinstance(value, FilledTuple) else getattr(value, "_filled_from", None)
-
-
-def check_filled(value, source: tuple, where: str, fix: str) -> bool:
-    """Whether ``value`` is a default filled in from ``source`` (to be filled again); a caller's value: ``False``.
-
-    Raises
-    ------
-    ConfigError
-        If ``value`` was filled in from other values than ``source`` (``where`` names the field and those
-        values, ``fix`` says what to pass).
-    """
-    earlier = filled_from(value)
-    if earlier is not None and earlier != source:
-        raise ConfigError(f"{where} was filled in for {earlier}, not for {source}; {fix}")
-    return earlier is not None
-
-
 def check_flags(where: str, **flags) -> None:
     """Raise :class:`~surrogate.errors.ConfigError` naming ``where`` and the first of ``flags`` that is not
     ``True`` or ``False`` (NumPy's ``np.True_``/``np.False_`` are; the strings ``"false"`` and ``"no"`` are
@@ -293,10 +246,11 @@ def _capped_seconds(value: float) -> float:  # a larger one (``inf`` too) refuse
 MAX_TIME_LIMIT = 1e9
 
 
-def check_seconds(where: str, value, *, zero: bool = False) -> None:
+def check_seconds(where: str, value, *, zero: bool = False, fix: str = "") -> None:
     """Raise :class:`~surrogate.errors.ConfigError` unless ``value`` is a number of seconds above 0 (``zero``: at
     least 0) up to :data:`MAX_TIME_LIMIT`: the one check of a time limit, ``where`` naming the function (or config)
-    and the argument, e.g. ``'net_bounds: time_limit'``.
+    and the argument, e.g. ``'net_bounds: time_limit'``; ``fix`` replaces the advice in parentheses (default: pass
+    :data:`MAX_TIME_LIMIT` for no practical limit).
 
     Examples
     --------
@@ -306,9 +260,8 @@ def check_seconds(where: str, value, *, zero: bool = False) -> None:
     """
     if not is_number(value, low=0, low_open=not zero, high=MAX_TIME_LIMIT):
         kind = "number of seconds >= 0" if zero else "positive number of seconds"
-        raise ConfigError(
-            f"{where}={value!r} must be a {kind} up to {MAX_TIME_LIMIT:g} (pass {MAX_TIME_LIMIT:g} for no practical limit)"
-        )
+        fix = fix or f"pass {MAX_TIME_LIMIT:g} for no practical limit"
+        raise ConfigError(f"{where}={value!r} must be a {kind} up to {MAX_TIME_LIMIT:g} ({fix})")
 
 
 def time_limit_seconds(text: str) -> float:

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "problems",
         "surrogate.errors",
         "surrogate.options",
+        "surrogate.filled",
         "surrogate.files",
         "surrogate.reproducible",
         "surrogate.literature",
@@ -380,3 +381,55 @@ def test_the_parameters_check_tells_a_section_from_a_mention():
 
     assert not lacks_parameters_section(documented) and lacks_parameters_section(mentioned)
     assert not lacks_parameters_section(lambda: None)
+
+
+#: The classes of user options that must take their fields by keyword only (the house rule "keyword-only
+#: options"); :func:`option_classes` also finds any other dataclass named ``*Config`` or ``*Options``.
+OPTION_CLASSES = (
+    "surrogate.executors.ExecutorConfig",
+    "surrogate.milp.solver_config.SolverConfig",
+    "surrogate.milp.warmstart_config.StartConfig",
+    "surrogate.train.solve_time.SolveTimeConfig",
+    "surrogate.train.protocols.Stage",
+    "surrogate.train.protocols.TrainingProtocol",
+    "surrogate.experiments.sweep_config.SweepConfig",
+    "surrogate.experiments.problem_run_config.ProblemRunConfig",
+    "surrogate.experiments.scale_bench_config.ScaleBenchConfig",
+    "surrogate.experiments.solve_bench_config.SolveBenchConfig",
+    "surrogate.report.writer.ReportOptions",
+)
+
+
+def option_classes() -> dict[str, type]:
+    """Every dataclass of the package named ``*Config`` or ``*Options`` or listed in :data:`OPTION_CLASSES`, imported."""
+    import importlib
+
+    found = {}
+    for module, path in _source_files().items():
+        if not module.startswith("surrogate"):
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            decorators = [ast.unparse(d) for d in getattr(node, "decorator_list", ())]
+            name = f"{module}.{getattr(node, 'name', '')}"
+            is_option = name in OPTION_CLASSES or name.endswith(("Config", "Options"))
+            if isinstance(node, ast.ClassDef) and is_option and any(d.startswith("dataclass") for d in decorators):
+                found[name] = getattr(importlib.import_module(module), node.name)
+    return found
+
+
+def test_option_classes_refuse_positional_fields():
+    classes = option_classes()
+    assert set(OPTION_CLASSES) <= set(classes), f"not found: {set(OPTION_CLASSES) - set(classes)}"
+    positional = []
+    for name, cls in sorted(classes.items()):
+        try:
+            cls(object())
+        except TypeError as error:
+            if "positional" in str(error):
+                continue
+        except Exception:
+            pass
+        positional.append(name)
+    assert not positional, (
+        "option classes that take a field by position (make them @dataclass(..., kw_only=True)):\n  " + "\n  ".join(positional)
+    )

@@ -236,10 +236,42 @@ def _differences(stored: dict, wanted: dict) -> list[str]:
     return sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
 
 
-def _refuse_recordless(folder: Path, command: str, *, fresh: bool) -> None:
-    """Refuse ``folder``, which has no ``config.json``, if it holds what a run writes, unless ``fresh`` may clear it:
-    a run left it (:func:`run_evidence`: a cache entry) and only files a run writes (no :func:`foreign_files`)."""
-    found = run_files(folder)
+def refuse_recordless(
+    folder: Path, command: str, *, result_files: tuple[str, ...] = RESULT_FILES, fresh_option: bool = True, fresh: bool = False
+) -> None:
+    """Refuse ``folder``, which has no ``config.json``, if it holds files that ``command`` writes: the one rule of a
+    results folder without its record, for every command; each message advises only the options ``command`` has.
+
+    Parameters
+    ----------
+    folder
+        The results folder (without a ``config.json``).
+    command
+        The command's name, e.g. ``'surrogate bench solve-time'`` (a value of :data:`COMMANDS`).
+    result_files
+        The files the command writes in the folder besides ``config.json`` and ``cache/`` (e.g. ``('solves.csv',)``).
+    fresh_option
+        Whether the command has ``--fresh`` (and keeps a ``cache/`` of units, whose entries show that a run wrote
+        the folder): only then is a run's folder without its record named as such, with ``--fresh`` as the fix.
+    fresh
+        Whether this run passed ``--fresh``: a folder that a run left (:func:`run_evidence`: a cache entry) and
+        that holds only files a run writes (no :func:`foreign_files`) is then not refused, to be discarded.
+
+    Raises
+    ------
+    ResultsFolderError
+        If ``folder`` holds one of ``result_files`` (with ``fresh_option``: also a cache entry or net), unless
+        ``fresh`` may discard them.
+    """
+    if not fresh_option:  # no cache/ vouches for a run, and the command cannot discard: any of its files is refused
+        found = [name for name in result_files if (folder / name).exists()]
+        if found:
+            raise ResultsFolderError(
+                f"{folder} holds {_names(found, 3)} but no {CONFIG_FILE}, so no {command.removeprefix('surrogate ')} "
+                "run wrote them and a run would overwrite them; use another --out, or move those files away yourself"
+            )
+        return
+    found = run_files(folder, result_files)
     if not found:
         return
     foreign, evidence = foreign_files(folder), run_evidence(folder)
@@ -261,10 +293,13 @@ def _names(names: list[str], most: int) -> str:
     return f"{', '.join(names[:most])}{' ...' if len(names) > most else ''}"
 
 
-def stored_record(folder: Path, kind: str, *, fresh: bool = False) -> dict | None:
+def stored_record(
+    folder: Path, kind: str, *, fresh: bool = False, result_files: tuple[str, ...] = RESULT_FILES, fresh_option: bool = True
+) -> dict | None:
     """``folder``'s ``config.json`` if it is a record of a ``kind`` run; ``None`` if the folder holds no run's files
     (or, with ``fresh``, no ``config.json`` but a cache entry and nothing but what a run writes, which ``fresh`` may
-    discard).
+    discard). ``result_files`` and ``fresh_option`` (whether the command has ``--fresh``) as in
+    :func:`refuse_recordless`: a message advises ``--fresh`` only where the command has it.
 
     Raises
     ------
@@ -274,8 +309,9 @@ def stored_record(folder: Path, kind: str, *, fresh: bool = False) -> dict | Non
     """
     path, command, other = folder / CONFIG_FILE, COMMANDS[kind], "use another --out"
     if not path.exists():
-        _refuse_recordless(folder, command, fresh=fresh)
+        refuse_recordless(folder, command, result_files=result_files, fresh_option=fresh_option, fresh=fresh)
         return None
+    only = f" (--fresh empties only a folder that {command} wrote)" if fresh_option else ""
     try:
         stored = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -285,13 +321,11 @@ def stored_record(folder: Path, kind: str, *, fresh: bool = False) -> dict | Non
         found = "solve-time"
     if found is None:
         raise ResultsFolderError(
-            f"{folder} is not a results folder of {command}: its {CONFIG_FILE} is not a surrogate results record; "
-            f"{other} (--fresh empties only a folder that {command} wrote)"
+            f"{folder} is not a results folder of {command}: its {CONFIG_FILE} is not a surrogate results record; {other}{only}"
         )
     if found != kind:
         raise ResultsFolderError(
-            f"{folder} is the results folder of {COMMANDS.get(found, found)}, not of {command}; {other} "
-            f"(--fresh empties only a folder that {command} wrote)"
+            f"{folder} is the results folder of {COMMANDS.get(found, found)}, not of {command}; {other}{only}"
         )
     return stored
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..errors import ConfigError
 from ..milp.polish import DEFAULT_RESTARTS, check_restarts
 from ..milp.solver_config import SolverConfig
-from ..milp.warmstart_config import check_start_options, start_config
+from ..milp.warmstart_config import check_seed, check_start_options, start_config
 from ..options import check_flags, check_seconds, is_number, plain_numbers
 
 __all__ = ["BUDGET_FACTOR", "ProblemRunConfig"]
@@ -17,7 +17,7 @@ __all__ = ["BUDGET_FACTOR", "ProblemRunConfig"]
 BUDGET_FACTOR = 1.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProblemRunConfig:
     """Settings of :func:`~surrogate.experiments.problem_runs.run_problem`.
 
@@ -68,7 +68,8 @@ class ProblemRunConfig:
         check_seconds("ProblemRunConfig: scip_time_limit", self.scip_time_limit)
         check_restarts(self.polish_restarts, "ProblemRunConfig: polish_restarts")
         check_start_options("ProblemRunConfig", patience=self.start_patience, clock=self.start_clock)  # their own names
-        start_config(self.solver, seed=self.start_seed, patience=self.start_patience, clock=self.start_clock)  # checks them
+        check_seed(self.start_seed, "ProblemRunConfig: start_seed")  # not StartConfig's 'seed', which the caller never named
+        start_config(self.solver, seed=self.start_seed, patience=self.start_patience, clock=self.start_clock)  # they combine
         b = self.budget
         if b is not None and not is_number(b, low=0, low_open=True, finite=True):
             raise ConfigError(

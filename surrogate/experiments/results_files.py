@@ -52,9 +52,9 @@ def written_nets(cache: Path) -> set[str]:
     return names
 
 
-def run_files(folder: Path) -> list[str]:
-    """The files in ``folder`` that a run writes (result files, cache entries, ``nets/*.onnx``), as relative names."""
-    names = [name for name in RESULT_FILES if (folder / name).exists()]
+def run_files(folder: Path, result_files: tuple[str, ...] = RESULT_FILES) -> list[str]:
+    """The files in ``folder`` that a run writes (``result_files``, cache entries, ``nets/*.onnx``), as relative names."""
+    names = [name for name in result_files if (folder / name).exists()]
     for sub, pattern in ((CACHE_DIR, "*"), (NETS_DIR, "*.onnx")):
         if (folder / sub).is_dir():
             names += [f"{sub}/{p.name}" for p in sorted((folder / sub).glob(pattern)) if not is_temporary(p)]

@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..filled import check_filled, filled
 from ..milp.baselines import parse_baseline
 from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import check_start_options
 from ..nets.zoo import DEFAULT_ZOO
-from ..options import check_count, check_filled, check_flags, filled, is_number, plain_numbers
+from ..options import check_count, check_flags, is_number, plain_numbers
 from .peers import PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
@@ -32,7 +33,7 @@ DEFAULT_ENCODINGS = ("pruned",)
 WORKERS = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScaleBenchConfig:
     """What ``surrogate bench scale`` runs. Validated on construction.
 

@@ -43,7 +43,7 @@ from ..milp.solver_config import SOLVER_NAMES
 from ..options import check_flags
 from .cache import CONFIG_FILE, remove_temporary_files, stored_record
 from .reference_problem import reference_regret
-from .results_lock import ResultsFolderError, folder_lock
+from .results_lock import folder_lock
 from .solve_bench_config import (
     ANCHOR,
     CANDIDATE,
@@ -170,12 +170,14 @@ class SolveBenchResult:
         Raises
         ------
         ResultsFolderError
-            If ``out_dir`` is a file, cannot be created, another running command holds its lock, or its
-            ``config.json`` is another command's record or none (:func:`~surrogate.experiments.cache.stored_record`).
+            If ``out_dir`` is a file, cannot be created, another running command holds its lock, its
+            ``config.json`` is another command's record or none, or it holds one of :data:`TABLES` without a
+            ``config.json`` (:func:`~surrogate.experiments.cache.stored_record`, which advises no ``--fresh``: the
+            command has none).
         """
         out = Path(out_dir)
         with folder_lock(out, reentrant=True):
-            check_solve_time_folder(out)
+            stored_record(out, "solve-time", result_files=TABLES, fresh_option=False)
             write_text(out / CONFIG_FILE, self._record(command, complete=False))
             for name, frame in self._tables().items():
                 if frame.columns.empty:  # nothing measured (e.g. no net deep enough for speed-ups): no empty file
@@ -228,44 +230,18 @@ def solve_time_folder(out: str | os.PathLike) -> Iterator[Path]:
     Raises
     ------
     ResultsFolderError
-        If another running command holds the folder, or its ``config.json`` is another command's record or none
-        (:func:`~surrogate.experiments.cache.stored_record`).
+        If another running command holds the folder, its ``config.json`` is another command's record or none, or
+        it holds one of :data:`TABLES` without a ``config.json`` (:func:`~surrogate.experiments.cache.stored_record`).
     """
     out = Path(out)
     with folder_lock(out):
-        check_solve_time_folder(out)
+        stored_record(out, "solve-time", result_files=TABLES, fresh_option=False)  # a command without --fresh
         remove_temporary_files(out)
         yield out
 
 
 #: The tables a ``bench solve-time`` run writes (:meth:`SolveBenchResult.write`).
 TABLES = ("bounds.csv", "solves.csv", "growth.csv", "speedups.csv", "baselines.csv", "encodings.csv")
-
-
-def check_solve_time_folder(out: Path) -> None:
-    """Refuse ``out`` unless it is new, a ``bench solve-time`` run's (its ``config.json`` that command's record) or
-    holds none of the tables such a run writes: never write over another command's folder or a user's own files.
-
-    Parameters
-    ----------
-    out
-        The results folder.
-
-    Raises
-    ------
-    ResultsFolderError
-        If its ``config.json`` is another command's record or none (:func:`~surrogate.experiments.cache.stored_record`),
-        or it holds one of :data:`TABLES` without a ``config.json``.
-    """
-    if (out / CONFIG_FILE).exists():
-        stored_record(out, "solve-time")
-        return
-    found = [name for name in TABLES if (out / name).exists()]
-    if found:
-        raise ResultsFolderError(
-            f"{out} holds {', '.join(found)} but no {CONFIG_FILE}, so no bench solve-time run wrote them and a run "
-            "would overwrite them; use another --out, or move those files away yourself"
-        )
 
 
 def load_nets(config: SolveBenchConfig) -> dict:

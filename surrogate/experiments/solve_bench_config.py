@@ -7,6 +7,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import ConfigError
+from ..filled import check_filled, filled
 from ..milp.baselines import parse_baseline
 from ..milp.bilinear import DEFAULT_ZOO
 from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT
@@ -14,7 +15,7 @@ from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import check_start_options
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
-from ..options import MAX_SEED, check_count, check_filled, check_seconds, default_of, filled, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, check_seconds, default_of, is_number, plain_numbers
 from ..train.protocols import BEST
 from .problem_package import problems_package
 from .sweep_config import SweepConfig
@@ -53,7 +54,7 @@ QUICK_SETTINGS = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SolveBenchConfig:
     """What ``surrogate bench solve-time`` runs.
 

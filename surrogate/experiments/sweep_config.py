@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from ..errors import ConfigError
+from ..filled import check_filled, filled
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
 from ..nets.architecture import Architecture, check_budget, constant_width_shapes
-from ..options import MAX_SEED, check_count, check_filled, check_flags, check_seeds, filled, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, check_flags, check_seeds, is_number, plain_numbers
 from ..train.protocols import TrainingProtocol, get_protocol
 
 #: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
@@ -38,7 +39,7 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
     return archs or filled(tuple(constant_width_shapes(budget)), (budget,))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SweepConfig:
     """Everything that defines a sweep. Validated on construction.
 

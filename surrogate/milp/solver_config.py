@@ -92,7 +92,7 @@ NO_SOLUTION = frozenset(
 MAX_THREADS = {"highs": MAX_CPU_THREADS, "scip": 64, "gurobi": MAX_CPU_THREADS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SolverConfig:
     """How a MILP is solved.
 

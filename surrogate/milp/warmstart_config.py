@@ -24,7 +24,7 @@ CPU_WALL_FACTOR = 2.0
 MAX_TOL = 1e-4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StartConfig:
     """How hard :func:`~surrogate.milp.warmstart.activation_start` looks.
 
@@ -72,8 +72,7 @@ class StartConfig:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
         if not is_number(self.rounds, integer=True, low=1):
             raise ConfigError(f"StartConfig: rounds={self.rounds!r} must be a positive integer, e.g. 200")
-        if not isinstance(self.seed, str) or self.seed not in SEEDS:
-            raise ConfigError(f"StartConfig: seed={self.seed!r} is not one of {', '.join(map(repr, SEEDS))}")
+        check_seed(self.seed, "StartConfig: seed")
         check_seconds("StartConfig: time_limit", self.time_limit)
         if not is_number(self.tol, low=0, low_open=True, high=MAX_TOL):
             raise ConfigError(
@@ -161,6 +160,16 @@ def check_surrogates(where: str, model, surrogates, *, search: bool = True) -> N
         )
 
 
+def check_seed(seed, where: str) -> None:
+    """Raise :class:`ConfigError` unless ``seed`` is one of :data:`SEEDS`; ``where`` names the field the caller
+    passed (``'StartConfig: seed'``, ``'ProblemRunConfig: start_seed'``), never another config's."""
+    if not isinstance(seed, str) or seed not in SEEDS:
+        raise ConfigError(
+            f"{where}={seed!r} is not one of {', '.join(map(repr, SEEDS))}; pass 'exact' (patterns from a local optimum "
+            "of the exact model first) or 'relaxation' (from the LP relaxation of the surrogate MILP)"
+        )
+
+
 def check_start_options(where: str, *, patience, clock) -> None:
     """The one check of a config's ``start_patience`` and ``start_clock`` (``where`` names the config, e.g.
     ``'ScaleBenchConfig'``): seconds >= 0 up to :data:`MAX_TIME_LIMIT` (:func:`~surrogate.options.check_seconds`,
@@ -192,11 +201,8 @@ def start_config(config: SolverConfig, *, seed: str = "relaxation", patience: fl
     clock
         ``'wall'`` or ``'cpu'``: the seconds the budget counts.
     """
-    if not is_number(patience, low=0, high=MAX_TIME_LIMIT):
-        raise ConfigError(
-            f"start_config: patience={patience!r} must be a number of seconds >= 0 up to {MAX_TIME_LIMIT:g}; it is "
-            f"capped at half the solve's time limit anyway, so for the most the search may take pass {MAX_TIME_LIMIT:g}"
-        )
+    capped = f"it is capped at half the solve's time limit anyway: for the most the search may take pass {MAX_TIME_LIMIT:g}"
+    check_seconds("start_config: patience", patience, zero=True, fix=capped)
     budget = min(5.0, config.time_limit / 2)
     patience = min(patience, config.time_limit / 2 - budget)
     wall_limit = config.time_limit / 2 if clock == "cpu" else None

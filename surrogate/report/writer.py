@@ -11,7 +11,7 @@ from ..options import check_flags, default_of, is_number, plain_numbers
 from .figure import PlotStyle, SavedFigure
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportOptions:
     """What goes into a report. Validated on construction.
 

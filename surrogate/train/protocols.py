@@ -55,7 +55,7 @@ def check_not_diverged(arrays, rates, where: str) -> None:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Stage:
     """One training stage: Adam from a fresh state, over ``epochs`` passes of the data.
 
@@ -105,7 +105,7 @@ class Stage:
         return self.learning_rate * (f + (1 - f) * 0.5 * (1 + math.cos(math.pi * (step - 1) / max(1, total - 1))))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainingProtocol:
     """How a net is trained. Validated on construction; immutable.
 

@@ -64,7 +64,7 @@ BoundsFn = Callable[[ReluMLP], Sequence[tuple[np.ndarray, np.ndarray]]]
 MAX_RESOLUTION = 4096
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SolveTimeConfig:
     """How :func:`train_for_solve_time` fine-tunes (see the module docstring for the loss).
 

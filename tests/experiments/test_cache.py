@@ -394,3 +394,25 @@ def test_fresh_stopped_part_way_leaves_a_folder_that_still_shows_its_run(tmp_pat
     entries = [i for i, path in enumerate(order) if path.parent.name == "cache"]
     others = [i for i, path in enumerate(order) if path.parent.name != "cache" and path.name != "config.json"]
     assert entries and others and min(entries) > max(others)
+
+
+def test_the_one_recordless_rule_advises_fresh_only_to_a_command_that_has_it(tmp_path):
+    """bench solve-time kept its own copy of this rule; one rule now serves every command, told its result files and
+    whether it has --fresh: a sweep's folder left without its record is named as a run's for a command with --fresh,
+    as files the run would overwrite for one without (whatever cache entries vouch for)."""
+    from surrogate.experiments.cache import refuse_recordless
+
+    folder = tmp_path / "old"
+    _recordless_folder(folder)
+    with pytest.raises(ResultsFolderError, match=r"old holds a run's files without its record .*; pass --fresh to discard"):
+        refuse_recordless(folder, "surrogate sweep")
+    refuse_recordless(folder, "surrogate sweep", fresh=True)  # --fresh may discard them
+    for fresh in (False, True):
+        with pytest.raises(
+            ResultsFolderError,
+            match=r"^\S+old holds table.csv but no config.json, so no bench solve-time run wrote them and a run would "
+            r"overwrite them; use another --out, or move those files away yourself$",
+        ) as caught:
+            refuse_recordless(folder, "surrogate bench solve-time", result_files=("table.csv",), fresh_option=False, fresh=fresh)
+        assert "--fresh" not in str(caught.value)
+    refuse_recordless(folder, "surrogate bench solve-time", result_files=("solves.csv",), fresh_option=False)  # none of its

@@ -308,6 +308,11 @@ def test_solve_bench_config_checks_every_field(kwargs, match):
             r"ProblemRunConfig: scip_time_limit=nan must be a positive number of seconds up to 1e\+09 \(pass 1e\+09 for",
         ),
         ({"start_patience": "5"}, r"ProblemRunConfig: start_patience='5' must be a number of seconds >= 0"),
+        (  # was 'StartConfig: seed=...': a config and a field the caller never named
+            {"start_seed": None},
+            r"^ProblemRunConfig: start_seed=None is not one of 'relaxation', 'exact'; pass 'exact' \(patterns from a "
+            r"local optimum of the exact model first\) or 'relaxation' \(from the LP relaxation of the surrogate MILP\)$",
+        ),
     ],
 )
 def test_problem_run_config_checks_every_field(kwargs, match):

@@ -153,8 +153,10 @@ def test_a_problem_run_checks_its_start_options():
     assert ProblemRunConfig(start_clock="cpu", start_patience=5.0).start_clock == "cpu"
     with pytest.raises(ConfigError, match=r"^ProblemRunConfig: start_clock='process' is not one of 'wall', 'cpu'$"):
         ProblemRunConfig(start_clock="process")
-    with pytest.raises(ConfigError, match=r"StartConfig: seed='lp' is not one of 'relaxation', 'exact'"):
-        ProblemRunConfig(start_seed="lp")
+    with pytest.raises(
+        ConfigError, match=r"^ProblemRunConfig: start_seed='lp' is not one of 'relaxation', 'exact'; pass 'exact'"
+    ):
+        ProblemRunConfig(start_seed="lp")  # named the StartConfig's seed
     with pytest.raises(ConfigError, match=r"^ProblemRunConfig: start_patience=2000000000.0 must be a number of seconds >= 0"):
         ProblemRunConfig(start_patience=2e9)  # named the StartConfig's patience
 

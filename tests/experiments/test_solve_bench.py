@@ -243,6 +243,38 @@ def test_write_refuses_another_commands_folder_and_writes_nothing(tmp_path, reco
     assert (out / "solves.csv").read_text() == "the sweep's solves\n"
 
 
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        (None, r"^\S+ holds solves.csv but no config.json, .*; use another --out, or move those files away yourself$"),
+        (
+            {"format": 2, "config": {}},
+            r"is the results folder of surrogate sweep, not of surrogate bench solve-time; use another --out$",
+        ),
+        ({"name": "my project"}, r"its config.json is not a surrogate results record; use another --out$"),
+    ],
+)
+def test_a_solve_time_refusal_never_advises_fresh_which_the_command_lacks(tmp_path, record, message):
+    """bench solve-time has no --fresh, but refusing another command's folder said '(--fresh empties only a folder
+    that surrogate bench solve-time wrote)': its folder check is now the sweep's, told the command has no --fresh."""
+    import json
+
+    from surrogate.experiments.cache import ResultsFolderError
+    from surrogate.experiments.solve_bench import solve_time_folder
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "cache").mkdir()  # a sweep's cache entry vouches for no solve-time run
+    (out / "cache" / f"train-{'ab' * 16}.json").write_text('{"kind": "train", "key": "' + "ab" * 32 + '", "result": {}}')
+    (out / "solves.csv").write_text("mine\n")
+    if record is not None:
+        (out / "config.json").write_text(json.dumps(record))
+    with pytest.raises(ResultsFolderError, match=message) as caught:
+        with solve_time_folder(out):
+            pass
+    assert "--fresh" not in str(caught.value)
+
+
 def test_a_folder_with_a_users_table_and_no_record_is_refused_by_write_and_by_the_run(tmp_path):
     """bench solve-time and write replaced a user's own solves.csv in a folder without config.json (probe81 #1)."""
     from surrogate.experiments.cache import ResultsFolderError

@@ -172,11 +172,12 @@ def test_start_config_caps_patience_at_half_the_limit_in_all():
 
 @pytest.mark.parametrize("bad", [2e9, -1.0, float("nan"), "5"])
 def test_start_config_names_its_own_patience_argument_and_the_fix(bad):
-    """start_config(patience=2e9) was refused as 'StartConfig: patience=...', a class the caller never named."""
+    """start_config(patience=2e9) was refused as 'StartConfig: patience=...', a class the caller never named; then by
+    a check of its own beside options.check_seconds, in another message style: now by check_seconds, with its advice."""
     with pytest.raises(
         ConfigError,
-        match=rf"^start_config: patience={re.escape(repr(bad))} must be a number of seconds >= 0 up to "
-        r"1e\+09; it is capped at half the solve's time limit anyway, so for the most the search may take pass 1e\+09$",
+        match=rf"^start_config: patience={re.escape(repr(bad))} must be a number of seconds >= 0 up to 1e\+09 "
+        r"\(it is capped at half the solve's time limit anyway: for the most the search may take pass 1e\+09\)$",
     ):
         warmstart.start_config(SolverConfig(time_limit=60.0), patience=bad)
     assert warmstart.start_config(SolverConfig(time_limit=60.0), patience=1e9).patience == 25.0  # the fix it names
