@@ -358,3 +358,26 @@ def mark_built(block) -> None:
         A Pyomo block this package built (a net's encoding, a baseline's, an integer product's digits).
     """
     setattr(block, BUILT, True)
+
+
+def built_above(block, *, marked=None, memo=None) -> tuple:
+    """``(nearest, top)``: the nearest block this package built (:data:`BUILT`), from ``block`` up through the blocks
+    above it (``block`` too; or from a variable, up from it), or ``None``; and the top of that walk (``block``'s model, or the block that was deleted
+    from its parent; ``None`` for ``block`` ``None``). An element of an indexed block whose component was deleted ends it.
+
+    ``marked(block)``: what counts instead of the mark; ``memo``: a dict (by a block's ``id``) that keeps the answer
+    for each block walked, for calls about many variables of the same blocks.
+    """
+    marked = marked or (lambda b: bool(getattr(b, BUILT, False)))
+    path, found, top = [], None, None
+    while block is not None:
+        if memo is not None and id(block) in memo:
+            found, top = memo[id(block)]
+            break
+        path.append(block)
+        top, block = block, None if block.parent_component() is None else block.parent_block()
+    for walked in reversed(path):
+        found = walked if marked(walked) else found
+        if memo is not None:
+            memo[id(walked)] = (found, top)
+    return found, top

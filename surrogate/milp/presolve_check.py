@@ -41,7 +41,7 @@ from dataclasses import replace
 import pyomo.environ as pyo
 from pyomo.common.modeling import unique_component_name
 
-from .model_components import BUILT, active_objective, check_constructed, seen_variables
+from .model_components import active_objective, built_above, check_constructed, seen_variables
 from .polish_result import largest_coefficient, max_violation
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
@@ -79,20 +79,13 @@ def presolve_says_infeasible(result, config: SolverConfig) -> bool:
 
 def user_integers(model) -> list:
     """The free integer variables a solve of ``model`` hands the solver (:func:`seen_variables`) that lie in no
-    block this package built (:data:`BUILT`): a binary or integer of the user's own, also a product's factor made
+    block this package built (:data:`~surrogate.milp.model_components.BUILT`): a binary or integer of the user's own, also a product's factor made
     integer after a rewrite. Empty for a model whose only integers are its nets' (or baselines') own (told first
     from the model's own variables, without reading its rows: a warm start's search solves many LPs)."""
-    built: dict[int, bool] = {}  # by a block's id: whether it or a block above it is marked
-
-    def inside(block) -> bool:
-        if block is None:
-            return False
-        if id(block) not in built:
-            built[id(block)] = bool(getattr(block, BUILT, False)) or inside(block.parent_block())
-        return built[id(block)]
+    memo: dict = {}  # by a block's id: the built block it lies in, shared by the walks (built_above)
 
     def users(variables) -> list:
-        return [v for v in variables if v.is_integer() and not v.fixed and not inside(v.parent_block())]
+        return [v for v in variables if v.is_integer() and not v.fixed and built_above(v, memo=memo)[0] is None]
 
     if not users(model.component_data_objects(pyo.Var, descend_into=True)):
         return []  # (a variable of another model that a row reads is found only by the walk below)

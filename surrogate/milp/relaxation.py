@@ -21,6 +21,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .products import finite_bounds, rewrite_products
+from .rewrite_record import RECORD, RewriteRecord
+from .rewrite_refresh import refresh_rewrites
 from .solve_arguments import check_model
 from .solver import SolverConfig, SolveResult, solve
 
@@ -70,10 +72,30 @@ def mccormick(model) -> object:
     return rewrite_products(model, "mccormick", _Envelope, follows_params=False)  # envelopes of the bounds' values
 
 
+def exact_copy(model):
+    """A clone of ``model`` with each replacement of its products undone on it (``replace_products``: its
+    :class:`~surrogate.milp.rewrite_record.RewriteRecord`), so the clone is the exact bilinear model the replacement
+    stands for (bounds the replacement derived from the constraints kept: they hold wherever the constraints do).
+
+    Raises
+    ------
+    ModelFormatError
+        If a replacement no longer stands for the model (as :func:`~surrogate.milp.solver.solve` refuses it).
+    """
+    copy = model.clone()
+    refresh_rewrites(copy)  # a replacement that no longer stands for the model is refused, as a solve refuses it
+    for block in reversed(list(copy.component_data_objects(pyo.Block, descend_into=True))):
+        record = getattr(block, RECORD, None)
+        if isinstance(record, RewriteRecord):
+            record.undo()
+    return copy
+
+
 def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[SolveResult, dict]:
-    """Solve the McCormick relaxation of a copy of ``model``; also return its point (name -> value)."""
+    """Solve the McCormick relaxation of a copy of ``model`` (of the exact model where ``replace_products`` replaced
+    its products: :func:`exact_copy`); also return its point (name -> value)."""
     check_model("solve_mccormick", model)
-    relaxed = model.clone()
+    relaxed = exact_copy(model)
     mccormick(relaxed)
     result = solve(relaxed, config)
     values = {}
@@ -83,6 +105,12 @@ def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[Solve
 
 
 def mccormick_bound(model, config: SolverConfig = SolverConfig()) -> SolveResult:
-    """Solve the McCormick relaxation of a copy of ``model`` with HiGHS (its bound is ``.bound``)."""
+    """Solve the McCormick relaxation of a copy of ``model`` with HiGHS (its bound is ``.bound``).
+
+    A model whose products :func:`~surrogate.milp.bilinear.replace_products` replaced is relaxed as the exact
+    model it stands for (:func:`exact_copy`): the bound is one of the original bilinear problem, not the
+    surrogate MILP's optimum (which is no bound of it). Products built with ``bilinear`` or ``add_surrogate``
+    by hand stay as they are (their rows are linear already).
+    """
     check_model("mccormick_bound", model)
     return solve_mccormick(model, config)[0]

@@ -45,6 +45,10 @@ PRODUCT = "surrogate_product_record"
 #: The attribute of a block that lists its rows a replacement block replaced, as ``(row, replacement block's name)``:
 #: ``clone()`` and ``deepcopy`` copy it with the block, so a copy solved without the replacement block is refused.
 MARK = "surrogate_replaced_rows"
+#: The attribute of a model (the top of the one a replacement block was built in) that lists the :class:`RewriteRecord`
+#: of each replacement block built in it and not undone: it outlives the block (or a block above it) deleted, so that a
+#: solve still knows what the block's rows stood for (the rows it replaced, the bounds derived from its rows).
+REWRITES = "surrogate_rewrites"
 
 
 def owner(component):
@@ -60,6 +64,12 @@ def within(component, model) -> bool:
     while block is not None and block is not model:
         block = owner(block)
     return block is model
+
+
+def rewrites_of(model) -> list:
+    """The :class:`RewriteRecord` s of the replacement blocks built in ``model``'s model and not undone (:data:`REWRITES`),
+    deleted ones too."""
+    return getattr(model.model(), REWRITES, [])
 
 
 def mark_replaced(row, by: str) -> None:
@@ -262,6 +272,7 @@ class RewriteRecord(FactorRecord):
     def __init__(self, block) -> None:
         super().__init__(block, fix="undo the replacement (report.undo(model)) and replace the products again")
         self.root = block.model()  # the model it was built on: its clones hold copies of the block by name
+        self.name = block.name  # its name there, kept for a message once it is deleted
         self.replaced = block.parent_block()  # the block whose products it replaced, kept when the block is deleted
         self.rewritten: list[Rewritten] = []
         self.basis = None  # a rewrite_basis.Basis
@@ -273,6 +284,7 @@ class RewriteRecord(FactorRecord):
         companion: one deactivated or deleted leaves its variables free, which a solve refuses."""
         super().built(factors)
         self.companions = list(self.block.component_data_objects(pyo.Block, descend_into=True))
+        setattr(self.root, REWRITES, [*rewrites_of(self.root), self])  # a new list: a clone's is its own
 
     def problems(self, *, relaxed_vars=None) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`~surrogate.milp.rewrite_basis.Basis`."""
@@ -335,6 +347,8 @@ class RewriteRecord(FactorRecord):
         for original in kept:
             original.activate()
         unmark_replaced(kept)
+        root = self.block.model()
+        setattr(root, REWRITES, [r for r in rewrites_of(root) if r is not self])
         self.block.parent_block().del_component(self.block)
 
 

@@ -7,8 +7,10 @@ solve depends on, and refuses what would make the solve answer for another model
 that is deactivated while rows still read its variables, a replacement block deactivated
 while the rows it replaced are still off, a ``<name>_scaled`` block (or a block inside a
 replacement block) deactivated or deleted beside its active product, a block of products
-deleted while rows still read its variables, and rows replaced by a block outside the one
-solved. The copy of a replaced row follows the blocks above its original: off while one of
+deleted while rows still read its variables, a block of products outside the block solved (or a
+variable of a model that no longer exists, read by its block) that rows of that block read, bounds
+derived by a replacement block switched off or deleted, and rows replaced by a block outside the one
+solved (or by one deleted). The copy of a replaced row follows the blocks above its original: off while one of
 them is deactivated, on again once they are all active.
 """
 
@@ -24,8 +26,20 @@ from pyomo.core.base.PyomoModel import Model
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .model_components import BUILT
-from .rewrite_record import MARK, PRODUCT, RECORD, FactorRecord, RewriteRecord, bound_slack, owner, relaxed_by_pyomo, within
+from .model_components import BUILT, built_above
+from .rewrite_record import (
+    MARK,
+    PRODUCT,
+    RECORD,
+    FactorRecord,
+    RewriteRecord,
+    bound_slack,
+    owner,
+    relaxed_by_pyomo,
+    rewrites_of,
+    within,
+)
+from .rewrite_refusals import refuse_derived, refuse_replaced_outside, refuse_unread
 
 #: The attribute (``True``) of a search's own copy whose records :func:`forget_rewrites` dropped.
 FORGOTTEN = "surrogate_rewrites_forgotten"
@@ -54,8 +68,8 @@ def refresh_rewrites(model) -> None:
     whose expression may be read anywhere); a replacement block's copies first follow the blocks above their
     originals (:func:`_follow_blocks`). Refused: a deactivated block whose variables active rows still read
     (they are then free), a deactivated replacement block whose rows are still off, an active product whose
-    ``<name>_scaled`` block (a block inside a replacement block) is off or deleted, and rows of ``model``
-    replaced by a block outside it.
+    ``<name>_scaled`` block (a block inside a replacement block) is off or deleted, a product outside ``model`` that
+    its rows read (:func:`_left_out`), and rows of ``model`` replaced by a block outside it (or deleted).
 
     Parameters
     ----------
@@ -78,19 +92,38 @@ def refresh_rewrites(model) -> None:
         else:
             _check_lost_rows(model, record)
             off.append(block)
-    _check_unread(model, off + _deleted_products(blocks), read, derived=_derived_off(records, read))
+    _check_unread(model, off + _deleted_products(blocks), read, derived=_derived_off(model, records, read, relaxed_vars))
     _check_replaced_outside(model, blocks, records)
 
 
-def _derived_off(records, read) -> ComponentMap:
-    """The variables whose bounds a replacement block that a solve does not read (not in ``read``: deactivated)
-    derived from its rows, each with that block: those bounds hold only while the rows they came from count."""
+def _derived_off(model, records, read, relaxed_vars) -> ComponentMap:
+    """The variables whose bounds a replacement block that a solve of ``model`` does not read derived from the
+    constraints, each with that block and the block switched off (:func:`_off_at`): those bounds hold only while the
+    rows they came from count. Also those of a replacement block deleted (found among
+    :func:`~surrogate.milp.rewrite_record.rewrites_of` the model; then with ``None`` and what its
+    :class:`~surrogate.milp.rewrite_basis.Basis` lost, ``relaxed_vars`` as :meth:`~surrogate.milp.rewrite_basis.Basis.problem`
+    takes them), where the constraints they came from no longer hold as they were (deleted with it, say), and the
+    variable still has a side derived (one given bounds of its own since is left out)."""
     found = ComponentMap()
     for block, record in records:
         basis = getattr(record, "basis", None)
         if record not in read and basis is not None:
-            found.update((f.var, block) for f in record.factors if f.var.name in basis.derived)
+            found.update((f.var, (block, _off_at(block, model), "")) for f in record.factors if f.var.name in basis.derived)
+    root = model.model()
+    for record in rewrites_of(root):
+        basis = getattr(record, "basis", None)
+        if basis is None or within(record.block, root):
+            continue
+        lost = basis.problem(record.rewritten, root, relaxed_vars=relaxed_vars)
+        if lost:
+            found.update((f.var, (record.block, None, lost)) for f in record.factors if f.var.name in basis.derived and _kept(f))
     return found
+
+
+def _kept(box) -> bool:
+    """Whether a side of ``box``'s variable is still the one its products were built for (derived for it)."""
+    var = box.var
+    return any(isinstance(b, float) and now is not None and now == b for b, now in ((box.lb, var.lb), (box.ub, var.ub)))
 
 
 def _deleted_products(blocks) -> list:
@@ -223,28 +256,24 @@ def _check_replaced_outside(model, blocks, records) -> None:
         if owner(row) is block and not row.active and id(row) not in replaced and _active_within(block, model)
     ]
     if left:
-        inside, by = [row.name for row, _ in left], left[0][1]
-        raise ModelFormatError(
-            f"rows of block {model.name!r} ({', '.join(inside[:5])}) were replaced by block {by!r}, which is not part of "
-            f"it (outside the block solved, or not copied with it by clone()), so a solve of {model.name!r} leaves them "
-            "out; solve the whole model (or a clone of it), or undo that replacement (report.undo(model)) and replace "
-            "the products of the block itself (replace_products(block, ...))"
-        )
+        root, by = model.model(), left[0][1]
+        named = [r for r in rewrites_of(root) if getattr(r, "name", None) == by and r.root is root]
+        refuse_replaced_outside(model, [row for row, _ in left], by, deleted=any(not within(r.block, root) for r in named))
 
 
 def _check_unread(model, blocks, records, *, derived) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
     deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products, or one of a block of products that
-    lies in no model any more (:func:`_deleted_product`: a product's block and its ``_scaled`` block both deleted):
-    the constraints that define it are off, so the solver may give it any value; or a variable of ``derived``
-    (:func:`_derived_off`), whose bounds came from rows that are off. The rows are walked once for all of
-    them (:func:`_rows_read`: the rows inside blocks of products read their own variables and their factors, so the
-    factors of the blocks of ``records``, those a solve reads, stand for them)."""
+    a solve of ``model`` leaves out (:func:`_left_out`: deleted, or outside ``model``): the constraints that define it
+    are then not solved, so the solver may give it any value; or a variable of ``derived`` (:func:`_derived_off`),
+    whose bounds came from rows that are off. The rows are walked once for all of them (:func:`_rows_read`: the rows
+    inside blocks of products read their own variables and their factors, so the factors of the blocks of
+    ``records``, those a solve reads, stand for them)."""
     from pyomo.core.expr.visitor import identify_variables
 
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
-    gone, root = {}, model.model()  # gone: by the id of a variable's block, the deleted block of products it lies in
-    relaxed = _relaxed_rows(model)  # a disjunct fixed False: its own rows, big-M relaxed, constrain nothing
+    left: dict = {}  # by the id of a variable's block: (the block of products it lies in, why it is left out), or None
+    relaxed, orphan = _relaxed_rows(model), _orphan(model)  # relaxed: a disjunct fixed False, its rows constrain nothing
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)
     for reader, variables in itertools.chain(rows, products):
@@ -252,12 +281,20 @@ def _check_unread(model, blocks, records, *, derived) -> None:
             if var.fixed:  # a constant, wherever it lies
                 continue
             block = owner(var)
-            if id(block) not in gone:
-                gone[id(block)] = _deleted_product(block, root)
-            if var in own or gone[id(block)] is not None:
-                _refuse_unread(model, reader, var, own.get(var, gone[id(block)]))
+            if id(block) not in left:
+                left[id(block)] = _left_out(block, model, orphan=orphan)
+            if var in own:
+                _refuse_unread(model, reader, var, own[var], "")
+            elif left[id(block)] is not None:
+                _refuse_unread(model, reader, var, *left[id(block)])
             elif var in derived:
-                _refuse_derived(reader, var, derived[var])
+                refuse_derived(reader, var, *derived[var])
+
+
+def _refuse_unread(model, reader, var, block, why: str) -> None:
+    """:func:`~surrogate.milp.rewrite_refusals.refuse_unread`, ``why`` told (deleted, or off: where it is off)."""
+    why = why or ("deleted" if block is not None and not within(block, model.model()) else "off")
+    refuse_unread(model, reader, var, block, why, off=_off_at(block, model) if why == "off" else None)
 
 
 def _rows_read(model):
@@ -276,60 +313,36 @@ def _rows_read(model):
             queue.extend(block.component_data_objects(pyo.Block, active=True, descend_into=False))
 
 
-def _deleted_product(block, root):
-    """The block of products (a bilinear product's block or its ``_scaled`` block) that holds ``block``, if it was
-    deleted (it lies in no model: not in ``root``, the top of the block solved, nor in another model); else
-    ``None``. A user's own variable that lies in no model (its block deleted, or a model that no longer exists)
-    keeps its bounds, so the rows that read it still mean what they say."""
-    product, top = None, block
-    while top is not None:
-        if product is None and (isinstance(getattr(top, RECORD, getattr(top, PRODUCT, None)), FactorRecord) or _built(top)):
-            product = top
-        up = owner(top)
-        if up is None:
-            break
-        top = up
-    detached = top is None or (top is not root and not isinstance(top, Model))
-    return product if detached else None
+def _orphan(model) -> bool:
+    """Whether ``model`` is a block of a model that no longer exists (Pyomo holds a block's parent by a weak
+    reference: a block returned from the function that built its model outlives that model)."""
+    component = model.parent_component()
+    return component is None or (component._parent is not None and component._parent() is None)
 
 
-def _built(block) -> bool:
-    """Whether ``block`` is a net's encoding (or a baseline's) this package built (:data:`BUILT`) outside any product:
-    ``add_surrogate``'s block, whose rows define the variables it holds."""
-    return bool(getattr(block, BUILT, False)) and not isinstance(getattr(block, RECORD, None), RewriteRecord)
+def _left_out(block, model, *, orphan: bool):
+    """``(product, why)`` for a variable of ``block`` that a solve of ``model`` reads without the rows that define it,
+    else ``None``: ``product`` the block of products (a bilinear product's block or its ``_scaled`` block, a
+    replacement block, a net's encoding :func:`~surrogate.milp.model_components.built_above` finds) that holds
+    ``block``, ``why`` ``"deleted"`` (it lies in no model: not in the top of ``model``'s model, nor in another model) or
+    ``"outside"`` (it lies in a model, but not in ``model``, the block solved); ``(None, "gone")`` for a variable
+    in no model (or a standalone block) read by a block whose own model no longer exists (``orphan``), where it may have
+    been a product's. A user's own variable that lies in no model otherwise (its block deleted) keeps its bounds,
+    so the rows that read it still mean what they say, as does one outside ``model``."""
+    product, top = built_above(block, marked=_product_block)
+    detached = top is None or (top is not model.model() and not isinstance(top, Model))
+    if product is None:
+        return (None, "gone") if orphan and detached else None
+    if detached:
+        return product, "deleted"
+    return None if within(product, model) or product is model else (product, "outside")
 
 
-def _refuse_derived(reader, var, block) -> None:
-    kind = {pyo.Objective: "objective", pyo.Constraint: "constraint"}.get(reader.ctype, "the product of block")
-    raise ModelFormatError(
-        f"the bounds of {var.name!r} were derived from the rows of {block.parent_block().name!r} when "
-        f"replacement block {block.name!r} was built, but that block (or a block above it) is deactivated, and {kind} {reader.name!r} "
-        f"still reads {var.name!r} with those bounds; undo the replacement (report.undo(model)) before switching "
-        "the block off, or activate it again"
-    )
-
-
-def _refuse_unread(model, reader, var, block) -> None:
-    """The refusal of :func:`_check_unread`: ``reader`` (a row, or a block of products whose factor it is) reads
-    ``var`` of ``block`` (``None``: a variable of its own deleted), which is deactivated or was deleted."""
-    kind = {pyo.Objective: "objective", pyo.Constraint: "constraint"}.get(reader.ctype, "the product of block")
-    where = f"{kind} {reader.name!r}"
-    off = _off_at(block, model)
-    why, fix = "is deactivated (it or a block above it)", "activate the block again"
-    if not within(block, model.model()):
-        why, fix = (
-            "was deleted (or lies in a standalone Block, which no model holds)",
-            "call bilinear again and rebuild those rows from the new product's .expr",
-        )
-        if not isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord):  # add_surrogate's
-            fix = "call add_surrogate again and rebuild those rows from its new outputs"
-    elif off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
-        why = f"lies in disjunct {off.name!r}, whose indicator is fixed False (its relaxed rows constrain nothing)"
-        fix = "build the product outside the disjunct where rows outside it read it, or leave the disjunct's indicator free"
-    raise ModelFormatError(
-        f"block {block.name!r} of products {why}, but {var.name!r} of it is still read by an active row or "
-        f"objective ({where}), where nothing defines it any more; {fix}, or take the product out of those rows"
-    )
+def _product_block(block) -> bool:
+    """Whether ``block`` defines the variables it holds by its own rows: a block of products, or a companion of one
+    (:data:`~surrogate.milp.rewrite_record.PRODUCT`), or a net's encoding (or a baseline's) this package built
+    (:data:`~surrogate.milp.model_components.BUILT`: ``add_surrogate``'s block)."""
+    return isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord) or bool(getattr(block, BUILT, False))
 
 
 def forget_rewrites(model) -> None:

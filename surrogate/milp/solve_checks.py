@@ -86,7 +86,8 @@ def _where(component) -> str:
 
 def _rewrite_of(component) -> str:
     """`` (the rewrite of 'c')`` for a row or objective that replace_products rebuilt from the user's ``c``, else ``""``."""
-    record = getattr(component.parent_block(), RECORD, None) if component.ctype is not pyo.Var else None
+    rows = component.ctype in (pyo.Constraint, pyo.Objective)  # not a variable (one whose component is gone has no ctype)
+    record = getattr(component.parent_block(), RECORD, None) if rows else None
     rewritten = getattr(record, "rewritten", ())
     return next((f" (the rewrite of {item.name!r})" for item in rewritten if item.copy is component), "")
 

@@ -62,3 +62,20 @@ def test_a_sliver_box_at_zero_keeps_a_feasible_model_feasible():
 def test_mccormick_bound_refuses_what_is_no_model(bad):
     with pytest.raises(ConfigError, match=r"mccormick_bound: model=.* must be a Pyomo model or block"):
         mccormick_bound(bad, CONFIG)
+
+
+def test_after_replace_products_the_bound_is_the_exact_model_s_not_the_surrogate_s_optimum():
+    """probe83: on haverly1 after replace_products it returned the surrogate MILP's optimum (-399.34 for the optimum
+    -400: no lower bound of it). Here max x*y on x + y <= 1 is 0.25 at (0.5, 0.5), the surrogate's optimum about that,
+    and McCormick's bound 0.5 (z <= x, z <= y)."""
+    from surrogate.milp.bilinear import replace_products
+    from surrogate.nets.construct import hand_built
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 1)
+    m.o = pyo.Objective(expr=m.x * m.y, sense=pyo.maximize)
+    exact = mccormick_bound(m, CONFIG).bound
+    report = replace_products(m, hand_built("3x8", "shared"), implied_bounds=False)
+    assert exact == pytest.approx(0.5) and mccormick_bound(m, CONFIG).bound == pytest.approx(exact)
+    assert m.component(report.block) is not None and not m.o.active  # the model itself left as it was

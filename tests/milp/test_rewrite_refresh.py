@@ -377,3 +377,135 @@ def test_an_add_surrogate_block_deleted_while_rows_read_its_output_is_refused():
     m.del_component(encoded.block)
     with pytest.raises(ModelFormatError, match=r"was deleted .*\(objective 'o'\).*; call add_surrogate again"):
         refresh_rewrites(m)
+
+
+def _sibling_product(kind: str):
+    """m.e holds a product of m.x (integer for "integer") and m.y; the objective of m.b reads it (probe83)."""
+    from surrogate import add_surrogate
+    from surrogate.milp.baselines import Sawtooth
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1), domain=pyo.Integers if kind == "integer" else pyo.Reals)
+    m.y = pyo.Var(bounds=(-1, 1))
+    m.e, m.b = pyo.Block(), pyo.Block()
+    if kind == "add_surrogate":
+        m.b.o = pyo.Objective(expr=add_surrogate(m.e, NET, [m.x, m.y]).output + m.x)
+    else:
+        m.b.o = pyo.Objective(expr=bilinear(m.e, m.x, m.y, Sawtooth(binaries=4) if kind == "sawtooth" else NET).expr + m.x)
+    return m
+
+
+@pytest.mark.parametrize("kind", ["net", "sawtooth", "integer", "add_surrogate"])
+@pytest.mark.parametrize("clone", [False, True])
+def test_a_product_built_outside_the_block_solved_is_refused(kind, clone):
+    """probe83: solve(m.b) and solve(m.b.clone()) left out the rows of a product built in m.e (3x8: -2.996 for the
+    -1.997 of the whole model; sawtooth -3.49 for -2; an integer product 'unbounded')."""
+    m = _sibling_product(kind)
+    with pytest.raises(ModelFormatError, match=r"block 'e\.surrogate\w*' of products lies outside block 'b', the block "):
+        refresh_rewrites(m.b.clone() if clone else m.b)
+    refresh_rewrites(m)  # the model that holds both, and its clone, still solve
+    refresh_rewrites(m.clone())
+
+
+def test_a_block_that_holds_its_own_product_is_solved_alone():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-1, 1))
+    m.b = pyo.Block()
+    m.b.o = pyo.Objective(expr=bilinear(m.b, m.x, m.y, NET).expr + m.x)  # its factors outside it: read at their bounds
+    alone = solve(m.b, CONFIG).objective
+    assert alone == pytest.approx(solve(m, CONFIG).objective) == pytest.approx(solve(m.b.clone(), CONFIG).objective)
+    m.b.o.deactivate()
+    m.other = pyo.Block()  # one that reads nothing outside itself, beside a product it does not read
+    m.other.z = pyo.Var(bounds=(0.5, 1))
+    m.other.o = pyo.Objective(expr=m.other.z)
+    assert solve(m.other, CONFIG).objective == solve(m.other.clone(), CONFIG).objective == pytest.approx(0.5)
+
+
+def _gone_model_block(*, own: bool):
+    """m.b of a model no longer referenced (Pyomo parents are weak references): it reads an add_surrogate output
+    of m.e, or (``own``) one of its own block."""
+    from surrogate import add_surrogate
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    m.e, m.b = pyo.Block(), pyo.Block()
+    if own:
+        m.b.x, m.b.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+        m.b.o = pyo.Objective(expr=add_surrogate(m.b, NET, [m.b.x, m.b.y]).output)
+    else:
+        m.b.o = pyo.Objective(expr=add_surrogate(m.e, NET, [m.x, m.y]).output)
+    return m.b
+
+
+def test_a_block_whose_model_is_gone_is_refused_where_it_reads_that_model():
+    """probe83: it crashed with AttributeError: 'NoneType' object has no attribute '_parent' (solve_checks)."""
+    import gc
+
+    block = _gone_model_block(own=False)
+    gc.collect()
+    assert block.parent_block() is None
+    with pytest.raises(ModelFormatError, match=r"block 'b' was part of a model that no longer exists .* keep a reference"):
+        solve(block, CONFIG)
+    block = _gone_model_block(own=True)
+    gc.collect()
+    assert solve(block, CONFIG).objective == pytest.approx(-1, abs=0.01)
+
+
+def _replaced_b1():
+    """probe82's model: replace_products(m.b1) derives x in [-1, 2] from b1's rows and sets it on m.x."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.cap = pyo.Constraint(expr=m.x <= 50)
+    m.b1 = pyo.Block()
+    m.b1.y = pyo.Var(bounds=(-2, 3))
+    m.b1.c1, m.b1.c2 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1)
+    m.b1.prod = pyo.Constraint(expr=m.x * m.b1.y >= -10)
+    report = replace_products(m.b1, NET)
+    m.o = pyo.Objective(expr=-m.x)
+    return m, report
+
+
+def test_bounds_a_deleted_block_derived_for_a_variable_read_outside_it_are_refused():
+    """probe82 #2: m.del_component(m.b1) left x in [-1, 2], derived from b1's rows: -2 where the model left gives -50."""
+    m, report = _replaced_b1()
+    m.del_component(m.b1)
+    match = r"'x' were derived from the rows of 'b1' when replacement block 'b1.surrogate_replacement' was built, but it"
+    deleted = r" \(or a block above it\) was deleted \(constraint 'b1.c1' was deleted\).*implied_bounds.restore"
+    with pytest.raises(ModelFormatError, match=match + deleted):
+        solve(m, CONFIG)
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m.clone(), CONFIG)
+    report.implied_bounds.restore()
+    assert solve(m, CONFIG).objective == pytest.approx(-50)
+
+
+def test_a_derived_bounds_refusal_names_the_block_switched_off():
+    """probe82 #5a: it named 'b1.surrogate_replacement' as deactivated when the user switched off 'b1'."""
+    m, _ = _replaced_b1()
+    m.b1.deactivate()
+    with pytest.raises(ModelFormatError, match=r"but block 'b1' is deactivated \(it holds replacement block 'b1.surr"):
+        refresh_rewrites(m)
+
+
+def test_a_deleted_replacement_block_is_named_deleted_not_outside_the_block_solved():
+    """probe82 #5b: the message blamed a block 'unknown' outside the block solved, and said to solve the whole model."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2))
+    m.b1 = pyo.Block()
+    m.b1.y = pyo.Var(bounds=(-2, 3))
+    m.b1.prod = pyo.Constraint(expr=m.x * m.b1.y >= -10)
+    replace_products(m.b1, NET)
+    m.o = pyo.Objective(expr=-m.x)
+    m.b1.del_component(m.b1.surrogate_replacement)
+    match = r"replacement block 'b1.surrogate_replacement' was deleted, but the rows it replaced \(b1.prod\) .*\(model.b1.prod.activate\(\)"
+    for solved in (m, m.clone()):
+        with pytest.raises(ModelFormatError, match=match):
+            refresh_rewrites(solved)
+    m2 = pyo.ConcreteModel()  # one outside the block solved is still said so
+    m2.x = pyo.Var(bounds=(-1, 2))
+    m2.b = pyo.Block()
+    m2.b.c = pyo.Constraint(expr=m2.x * m2.x >= 0.5)
+    m2.b.o = pyo.Objective(expr=m2.x)
+    replace_products(m2, NET)
+    with pytest.raises(ModelFormatError, match=r"rows of block 'b' \(b.c\) were replaced by block 'surrogate_replacement', wh"):
+        refresh_rewrites(m2.b)

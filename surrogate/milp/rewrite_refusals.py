@@ -1,0 +1,98 @@
+"""The refusals of :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites` whose messages say where a block of
+products went: deleted, switched off, outside the block solved, or in a model that no longer exists.
+
+Each names the block as the user knows it (a deleted block's name where it was) and how to get a model that
+solves again.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..errors import ModelFormatError
+from .model_components import python_path
+from .rewrite_record import PRODUCT, RECORD, FactorRecord
+
+
+def _reader(reader) -> str:
+    """``reader`` (a row, an objective, or a block of products whose factor a variable is) in words."""
+    kind = {pyo.Objective: "objective", pyo.Constraint: "constraint"}.get(reader.ctype, "the product of block")
+    return f"{kind} {reader.name!r}"
+
+
+def refuse_derived(reader, var, block, off, lost: str = "") -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError`: ``reader`` reads ``var``, whose bounds replacement ``block``
+    derived from the constraints, while ``off`` (the block the user switched off: ``block`` or one above it)
+    is deactivated, or (``off`` ``None``) ``block`` (or a block above it) was deleted and ``lost`` (what the
+    constraints lost since: "constraint 'b1.c1' was deleted")."""
+    name = getattr(getattr(block, RECORD, None), "name", block.name)  # a deleted block's own name is only its local one
+    fix = "undo the replacement (report.undo(model)) before switching the block off, or activate it again"
+    state = f"block {getattr(off, 'name', '')!r} is deactivated"
+    if off is None:
+        state = f"it (or a block above it) was deleted ({lost})"
+        fix = (
+            "put those bounds back (report.implied_bounds.restore()) or give the variable bounds of its own; to delete "
+            "such a block, undo the replacement first (report.undo(model))"
+        )
+    elif off is not block:
+        state += f" (it holds replacement block {name!r})"
+    above = name.rpartition(".")[0]
+    raise ModelFormatError(
+        f"the bounds of {var.name!r} were derived from the rows of {repr(above) if above else 'the model'} when replacement "
+        f"block {name!r} was built, but {state}, and {_reader(reader)} still reads {var.name!r} with those bounds; {fix}"
+    )
+
+
+def refuse_unread(model, reader, var, block, why: str, *, off=None) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError`: ``reader`` reads ``var`` of the block of products ``block``,
+    which a solve of ``model`` leaves out: ``why`` ``"off"`` (deactivated; ``off``: the block switched off, a disjunct
+    fixed False), ``"deleted"``, ``"outside"`` (outside ``model``, the block solved), or ``"gone"`` (``block``
+    ``None``: ``var`` lay outside ``model`` in a model that no longer exists, where a product may have defined it)."""
+    where = _reader(reader)
+    if why == "gone":
+        raise ModelFormatError(
+            f"block {model.name!r} was part of a model that no longer exists (Pyomo holds a block's parent by a weak "
+            f"reference only), and {where} reads {var.name!r}, which lay outside the block, in that model, where a "
+            "product's rows may have defined it; keep a reference to the model and solve it, or build what the block "
+            "reads (its variables, products, surrogates) inside the block"
+        )
+    call = "bilinear" if isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord) else "add_surrogate"
+    state, fix, unread = "is deactivated (it or a block above it)", "activate the block again", "any more"
+    if why == "outside":
+        solved = "the model solved" if model.parent_block() is None and model.name == "unknown" else f"block {model.name!r}"
+        state = f"lies outside {solved}, the block solved (or was not copied with it by clone())"
+        unread = f"in a solve of {solved.removeprefix('block ')}"
+        fix = (
+            "solve the model that holds both (or a clone of it), or build the product inside the block solved "
+            f"({call}(block, ...), or replace_products(block, ...) on it)"
+        )
+    elif why == "deleted":
+        state, fix = "was deleted (or lies in a standalone Block, which no model holds)", f"call {call} again and rebuild "
+        fix += "those rows from the new product's .expr" if call == "bilinear" else "those rows from its new outputs"
+    elif off is not None and getattr(off, "transformation_block", None) is not None:  # relaxed by GDP, fixed False
+        state = f"lies in disjunct {off.name!r}, whose indicator is fixed False (its relaxed rows constrain nothing)"
+        fix = "build the product outside the disjunct where rows outside it read it, or leave the disjunct's indicator free"
+    raise ModelFormatError(
+        f"block {block.name!r} of products {state}, but {var.name!r} of it is still read by an active row or "
+        f"objective ({where}), where nothing defines it {unread}; {fix}, or take the product out of those rows"
+    )
+
+
+def refuse_replaced_outside(model, rows, by: str, *, deleted: bool) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError`: ``rows`` of ``model`` were replaced (and deactivated) by the
+    replacement block named ``by``, which a solve of ``model`` does not read: it was ``deleted``, or lies outside
+    ``model`` (a block of the model solved alone), or was not copied with it (a clone of such a block)."""
+    names = ", ".join(row.name for row in rows[:5])
+    if deleted:
+        first = python_path(rows[0])
+        raise ModelFormatError(
+            f"replacement block {by!r} was deleted, but the rows it replaced ({names}) are still deactivated, so no "
+            f"solve reads them; activate them again ({first}.activate(), ...) and replace their products again "
+            "(replace_products), or undo a replacement with report.undo(model) instead of deleting its block"
+        )
+    raise ModelFormatError(
+        f"rows of block {model.name!r} ({names}) were replaced by block {by!r}, which is not part of it (outside "
+        f"the block solved, or not copied with it by clone()), so a solve of {model.name!r} leaves them out; solve the "
+        "whole model (or a clone of it), or undo that replacement (report.undo(model)) and replace the products of the "
+        "block itself (replace_products(block, ...))"
+    )
