@@ -175,9 +175,17 @@ def check_one_objective(model) -> None:
             "add a constant one, e.g. model.obj = pyo.Objective(expr=0)"
         )
     if len(objectives) > 1:
+        copies = [o.name for o in model.component_data_objects(pyo.Objective, active=True) if is_copy(o)]
+        fix = f"deactivate the others, e.g. model.{objectives[-1]}.deactivate()"
+        if copies and len(copies) < len(objectives):  # an objective switched on after replace_products
+            fix = (
+                f"{copies[0]!r} is the copy replace_products made of the objective it replaced: to switch objectives "
+                "after the replacement, undo it (report.undo(model)), activate the objective wanted and replace the "
+                f"products again (deactivating the copy, model.{copies[0]}.deactivate(), is enough only where the "
+                "objective now active has no products)"
+            )
         raise UnsupportedComponentError(
-            f"model {model.name!r} has {len(objectives)} active objectives ({', '.join(objectives[:5])}); a MILP has one: "
-            f"deactivate the others, e.g. model.{objectives[-1]}.deactivate()"
+            f"model {model.name!r} has {len(objectives)} active objectives ({', '.join(objectives[:5])}); a MILP has one: {fix}"
         )
 
 
@@ -381,3 +389,18 @@ def built_above(block, *, marked=None, memo=None) -> tuple:
         if memo is not None:
             memo[id(walked)] = (found, top)
     return found, top
+
+
+#: The attribute of an ``ObjectiveList`` whose objectives are copies this package made of a user's objectives
+#: (``replace_products``' replacement block, :func:`mark_copies`): a message then says how to switch objectives.
+COPIES = "surrogate_objective_copies"
+
+
+def mark_copies(objectives) -> None:
+    """Mark the ``ObjectiveList`` ``objectives`` as holding copies of a user's objectives (:data:`COPIES`)."""
+    setattr(objectives, COPIES, True)
+
+
+def is_copy(objective) -> bool:
+    """Whether ``objective`` is a copy this package made of a user's objective (:func:`mark_copies`)."""
+    return bool(getattr(objective.parent_component(), COPIES, False))

@@ -32,7 +32,7 @@ from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
-from .model_components import check_components, check_extendable, find_like, lies_within, python_path
+from .model_components import check_components, check_extendable, find_like, lies_within, mark_copies, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
 from .solve_arguments import check_model
@@ -361,6 +361,7 @@ def _rewrite(block, targets, make_product, touched: list) -> tuple[dict, int]:
         if kind == "objective":  # the list made only when needed: gdp.bigm refuses an objective in a disjunct
             if block.component("objectives") is None:
                 block.objectives = pyo.ObjectiveList()
+                mark_copies(block.objectives)
             copy = block.objectives.add(expr=expr, sense=comp.sense)
         else:
             if not is_potentially_variable(expr):  # every product cancels (x*y - y*x): Pyomo refuses a row of constants

@@ -206,6 +206,39 @@ def test_two_active_objectives_are_refused_with_which_to_deactivate():
         )
 
 
+def _switched_objective(second):
+    """probe85 #2: ``ol[1]`` replaced, then ``ol[2]`` switched on (a sweep over objectives)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-2, 1))
+    m.ol = pyo.ObjectiveList()
+    m.ol.add(expr=-m.x * m.y + m.x, sense=pyo.maximize)
+    m.ol.add(expr=second(m))
+    m.ol[2].deactivate()
+    m.c = pyo.Constraint(expr=m.x + m.y <= 0.5)
+    replace_products(m, "3x8")
+    m.ol[2].activate()
+    return m
+
+
+@pytest.mark.parametrize("kind", ["clone", "same"])
+def test_an_objective_switched_on_after_the_rewrite_is_refused_with_undo_as_the_fix(kind):
+    """Deactivating the copy, which the message advised alone, only led to a second refusal where ``ol[2]`` has products."""
+    m = _switched_objective(lambda m: m.x * m.y - m.y)
+    m = m.clone() if kind == "clone" else m
+    with pytest.raises(
+        UnsupportedComponentError,
+        match=r"'surrogate_replacement.objectives\[1\]' is the copy replace_products made of the objective it replaced: "
+        r"to switch objectives after the replacement, undo it \(report.undo\(model\)\)",
+    ):
+        solve(m, SolverConfig(time_limit=10, threads=1))
+
+
+def test_an_objective_without_products_switched_on_solves_once_the_copy_is_off():
+    m = _switched_objective(lambda m: m.x - m.y)
+    m.surrogate_replacement.objectives[1].deactivate()
+    assert solve(m, SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-2.0, abs=1e-6)
+
+
 def test_products_are_replaced_under_two_objectives_and_the_solve_takes_the_one_left():
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=(0, 3))
