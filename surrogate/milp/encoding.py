@@ -54,9 +54,10 @@ from ..nets.zoo import net_argument, resolve_surrogate
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
+from .built_marks import mark_built
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
-from .model_components import check_extendable, mark_built
+from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model

@@ -17,8 +17,8 @@ import math
 import pyomo.environ as pyo
 
 from .binary_products import is_binary_factor
+from .built_marks import mark_built
 from .interface import ExactProduct, ProductError, binary_groups, solved_values
-from .model_components import mark_built
 from .model_size import ModelSize, model_size
 from .products import bound_terms, has_symbolic_bounds
 from .scaled_products import has_zero_width

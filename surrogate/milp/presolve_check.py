@@ -41,7 +41,8 @@ from dataclasses import replace
 import pyomo.environ as pyo
 from pyomo.common.modeling import unique_component_name
 
-from .model_components import active_objective, built_above, check_constructed, seen_variables
+from .built_marks import built_above
+from .model_components import active_objective, check_constructed, seen_variables
 from .polish_result import largest_coefficient, max_violation
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination

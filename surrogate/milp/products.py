@@ -32,7 +32,8 @@ from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, ModelFormatError, SurrogateError
-from .model_components import check_components, check_extendable, find_like, lies_within, mark_copies, python_path
+from .built_marks import mark_copies
+from .model_components import check_components, check_extendable, find_like, lies_within, python_path
 from .model_size import ModelSize
 from .rewrite_record import RECORD, FactorBox, RewriteRecord, Rewritten, mark_replaced, unmark_replaced
 from .solve_arguments import check_model

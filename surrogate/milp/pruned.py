@@ -39,7 +39,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..nets.network import ReluMLP
-from .model_components import mark_built
+from .built_marks import mark_built
 
 
 def _affine(weights: np.ndarray, bias: float, inputs: Sequence):

@@ -26,7 +26,7 @@ from pyomo.core.base.PyomoModel import Model
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .model_components import BUILT, built_above
+from .built_marks import BUILT, built_above
 from .rewrite_record import (
     MARK,
     PRODUCT,

@@ -18,8 +18,8 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 from ..nets.network import unit_box
+from .built_marks import mark_built
 from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error, solved_values
-from .model_components import mark_built
 from .model_size import ModelSize
 from .products import bound_terms, finite_bounds, has_symbolic_bounds
 

@@ -382,21 +382,3 @@ def test_find_like_finds_a_component_in_a_clone_that_lost_or_gained_another():
     whole = m.clone()
     whole.del_component(whole.s.extra)
     assert find_like(whole.s, m.s.c, whole.s) is whole.s.c and find_like(whole.s, m.x, whole.s) is whole.x
-
-
-def test_built_above_finds_the_nearest_marked_block_and_the_top_and_remembers_them():
-    from surrogate.milp.model_components import built_above, mark_built
-
-    m = pyo.ConcreteModel()
-    m.outer = pyo.Block()
-    m.outer.inner = pyo.Block()
-    m.outer.inner.v = pyo.Var([0, 1])
-    mark_built(m.outer)
-    memo: dict = {}
-    assert built_above(m.outer.inner.v[0], memo=memo) == (m.outer, m)
-    assert built_above(m.outer.inner.v[1], memo=memo) == (m.outer, m)  # its block's answer remembered
-    assert built_above(m, memo=memo) == (None, m) and built_above(None) == (None, None)
-    assert built_above(m.outer.inner, marked=lambda b: b is m.outer.inner) == (m.outer.inner, m)
-    gone = m.outer
-    m.del_component(m.outer)
-    assert built_above(gone.inner.v[0]) == (gone, gone)  # a deleted block is the top of its walk

@@ -1,0 +1,34 @@
+"""The marks the package leaves on what it builds (built_marks.py): found above a component, kept by copies."""
+
+import pickle
+
+import pyomo.environ as pyo
+
+from surrogate.milp.built_marks import built_above, is_copy, mark_built, mark_copies
+
+
+def test_built_above_finds_the_nearest_marked_block_and_the_top_and_remembers_them():
+    m = pyo.ConcreteModel()
+    m.outer = pyo.Block()
+    m.outer.inner = pyo.Block()
+    m.outer.inner.v = pyo.Var([0, 1])
+    mark_built(m.outer)
+    memo: dict = {}
+    assert built_above(m.outer.inner.v[0], memo=memo) == (m.outer, m)
+    assert built_above(m.outer.inner.v[1], memo=memo) == (m.outer, m)  # its block's answer remembered
+    assert built_above(m, memo=memo) == (None, m) and built_above(None) == (None, None)
+    assert built_above(m.outer.inner, marked=lambda b: b is m.outer.inner) == (m.outer.inner, m)
+    gone = m.outer
+    m.del_component(m.outer)
+    assert built_above(gone.inner.v[0]) == (gone, gone)  # a deleted block is the top of its walk
+
+
+def test_copies_are_marked_on_their_list_and_the_mark_survives_clone_and_pickle():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.mine, m.copies = pyo.ObjectiveList(), pyo.ObjectiveList()
+    m.mine.add(expr=m.x)
+    m.copies.add(expr=m.x)
+    mark_copies(m.copies)
+    for model in (m, m.clone(), pickle.loads(pickle.dumps(m))):
+        assert is_copy(model.copies[1]) and not is_copy(model.mine[1])
