@@ -5,8 +5,9 @@
 option text into values with one-line errors, and :func:`add_solver_option_argument` adds ``--solver-option`` to a
 command; :func:`is_number` is the one check of a configuration's numeric field (bools are never numbers, whatever
 Python says), :func:`check_flags` the one check of a bool option, :func:`check_seconds` the one check of a time
-limit and :func:`check_count` the one check of a size or count (up to :data:`MAX_COUNT`). This module imports
-nothing else from the package.
+limit, :func:`check_count` the one check of a size or count (up to :data:`MAX_COUNT`) and :func:`check_sequence`
+the one check of a tuple-valued field; :func:`refusal_of` names a config's field in a refusal of its value. This
+module imports nothing else from the package.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
+from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, SurrogateError
 
 
 def default_of(cls, name: str):
@@ -143,6 +145,42 @@ def check_count(where: str, value, *, low: int = 1, high: int = MAX_COUNT, examp
         because, eg = f" ({why})" if why else "", "" if example is None else f", e.g. {example}"
         raise error(f"{where}={value!r} must be {span}{because}{eg}")
     return int(value)
+
+
+def check_sequence(where: str, value, *, example: str, of: type | tuple = object, what: str = "names") -> tuple:
+    """``value`` (a tuple, list or other ordered iterable of ``of`` instances) as a tuple: the one check of a tuple-valued
+    field, ``where`` naming the config and the field (e.g. ``'ScaleBenchConfig: nets'``), ``what`` its items and
+    ``example`` a valid value. One string is refused rather than read as its characters (``'3x8'`` as ``('3', 'x', '8')``).
+
+    Examples
+    --------
+    >>> check_sequence("ScaleBenchConfig: nets", 3, example="('b24-best-3x8',)")
+    Traceback (most recent call last):
+    surrogate.errors.ConfigError: ScaleBenchConfig: nets=3 must be a sequence of names (a tuple or list), e.g. ('b24-best-3x8',)
+    """
+    if isinstance(value, str | bytes):  # not split into its characters, nor guessed to be one name
+        one = f"for that one, pass ({value!r},)" if isinstance(value, of) else f"e.g. {example}"
+        raise ConfigError(f"{where}={value!r} must be a sequence of {what}, not one string; {one}")
+    try:
+        if isinstance(value, Mapping | Set):  # a dict's keys or a set's arbitrary order: not what was meant
+            raise TypeError
+        items = tuple(value)
+    except TypeError:
+        raise ConfigError(f"{where}={value!r} must be a sequence of {what} (a tuple or list), e.g. {example}") from None
+    bad = [v for v in items if not isinstance(v, of)]
+    if bad:
+        raise ConfigError(f"{where}={value!r} must hold only {what}, not {bad[0]!r}; e.g. {example}")
+    return plain_number(items)
+
+
+@contextmanager
+def refusal_of(where: str, name: str, value) -> Iterator[None]:
+    """Re-raise a :class:`~surrogate.errors.SurrogateError` raised within as the same class, its message led by
+    ``'<where>: <name>=<value>: '``, so that a config's refusal of a field names the config and the field."""
+    try:
+        yield
+    except SurrogateError as exc:
+        raise type(exc)(f"{where}: {name}={value!r}: {exc}") from None
 
 
 def whole_number(text: str, *, minimum: int | None = 0) -> int:

@@ -11,7 +11,7 @@ from ..milp.baselines import parse_baseline
 from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import check_start_options
 from ..nets.zoo import DEFAULT_ZOO
-from ..options import check_count, check_flags, is_number, plain_numbers
+from ..options import check_count, check_flags, check_sequence, is_number, plain_numbers, refusal_of
 from .peers import PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
@@ -31,6 +31,14 @@ QUICK_NETS = ("b24-best-3x8",)
 DEFAULT_ENCODINGS = ("pruned",)
 #: Solver processes of ``surrogate bench scale`` unless ``--workers`` says otherwise (one solver thread each).
 WORKERS = 2
+#: A valid value of each tuple-valued field of :class:`ScaleBenchConfig`, for the message of a refusal.
+EXAMPLES = {
+    "nets": "('b24-best-3x8',)",
+    "zoos": "('models',)",
+    "encodings": "('pruned', 'omlt-bigm')",
+    "instances": "('random8-s0', 'haverly1')",
+    "baselines": "('sawtooth-10',)",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,10 +106,8 @@ class ScaleBenchConfig:
             fix = f"pass {name}={'None' if name == 'solver' else '()'} for quick={self.quick}'s, or a value to keep"
             if check_filled(getattr(self, name), (self.quick,), f"ScaleBenchConfig: {name} (quick,)", fix):
                 object.__setattr__(self, name, None if name == "solver" else ())
-        for name in ("nets", "zoos", "encodings", "instances", "baselines"):
-            value = getattr(self, name)
-            if isinstance(value, str) or not all(isinstance(v, str | Path) for v in value):
-                raise ConfigError(f"ScaleBenchConfig: {name}={value!r} must be a tuple of strings, e.g. ('b24-best-3x8',)")
+        for name, example in EXAMPLES.items():
+            value = check_sequence(f"ScaleBenchConfig: {name}", getattr(self, name), example=example, of=str | Path)
             object.__setattr__(self, name, tuple(str(v) for v in value))
         if self.quick and not self.nets:
             object.__setattr__(self, "nets", filled(QUICK_NETS, (True,)))
@@ -116,9 +122,11 @@ class ScaleBenchConfig:
         bad = [e for e in self.encodings if e not in ENCODINGS and e not in PEERS]
         if bad or not self.encodings:
             known = ", ".join([*ENCODINGS, *PEERS])
-            raise ConfigError(f"ScaleBenchConfig: encodings {bad or '()'} unknown; choose from {known}")
+            which = f"has unknown {bad}" if bad else "is empty"
+            raise ConfigError(f"ScaleBenchConfig: encodings={self.encodings!r} {which}; choose from {known}")
         for instance in self.instances:
-            check_instance(instance)
+            with refusal_of("ScaleBenchConfig", "instances", self.instances):
+                check_instance(instance)
         self._check_baselines()
         if not self.zoos:
             raise ConfigError(f"ScaleBenchConfig: zoos is empty; name at least one zoo folder, e.g. ({str(DEFAULT_ZOO)!r},)")
@@ -138,13 +146,14 @@ class ScaleBenchConfig:
         for name in ("nets", "encodings", "instances", "zoos", "baselines"):
             values = getattr(self, name)
             if len(set(values)) != len(values):
-                raise ConfigError(f"ScaleBenchConfig: {name} {values} lists a name twice; list each once")
+                raise ConfigError(f"ScaleBenchConfig: {name}={values!r} lists a name twice; list each once")
 
     def _check_baselines(self) -> None:
         """Every baseline a known approximation (a relaxation's optimum is a bound, not a surrogate's optimum), no peer route."""
         started = [e for e in self.encodings if ENCODINGS.get(e, (None, None))[1]]
         for name in self.baselines:
-            baseline = parse_baseline(name)
+            with refusal_of("ScaleBenchConfig", "baselines", self.baselines):
+                baseline = parse_baseline(name)
             if baseline.kind != "approximation":
                 raise ConfigError(
                     f"ScaleBenchConfig: baseline {name!r} is a relaxation, whose optimum bounds the problem rather than "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -15,7 +16,7 @@ from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import check_start_options
 from ..nets.architecture import constant_width_shapes
 from ..nets.zoo import zoo_name
-from ..options import MAX_SEED, check_count, check_seconds, default_of, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, check_seconds, check_sequence, default_of, is_number, plain_numbers, refusal_of
 from ..train.protocols import BEST
 from .problem_package import problems_package
 from .sweep_config import SweepConfig
@@ -42,6 +43,14 @@ REFERENCE_SOLVER: SolverConfig = default_of(SweepConfig, "solver")
 #: What :meth:`SolveBenchConfig.quick` changes: two shapes, three small problems, a 5 s limit.
 #: Solver processes of ``surrogate bench solve-time`` unless ``--workers`` says otherwise (one HiGHS thread each).
 WORKERS = 2
+#: The tuple-valued fields of :class:`SolveBenchConfig`: (name, a valid value, the type of its items, what they are).
+SEQUENCES = (
+    ("nets", "('b24-best-3x8',)", str | Path, "net names or paths"),
+    ("random_sizes", "(8, 16)", numbers.Real, "sizes"),
+    ("pooling", "('haverly1',)", str, "names"),
+    ("encodings", "('omlt-bigm', 'pruned')", str, "names"),
+    ("baselines", "('sawtooth-24',)", str, "names"),
+)
 QUICK_SETTINGS = MappingProxyType(
     {
         "nets": ("b24-best-3x8", "b24-best-6x4"),
@@ -127,24 +136,29 @@ class SolveBenchConfig:
         check_start_options("SolveBenchConfig", patience=self.start_patience, clock=self.start_clock)
 
     def _check_names(self, pooling_names) -> None:
-        for name in ("nets", "random_sizes", "pooling", "encodings", "baselines"):
+        for name, example, of, what in SEQUENCES:
             value = getattr(self, name)
-            if not isinstance(value, tuple | list):
-                raise ConfigError(f"SolveBenchConfig: {name}={value!r} must be a tuple (or list) of values, not one value")
-            object.__setattr__(self, name, value if isinstance(value, tuple) else tuple(value))
-        if not all(isinstance(n, str | Path) for n in self.nets) or not isinstance(self.zoo, str | Path):
-            raise ConfigError(f"SolveBenchConfig: nets={self.nets!r} and zoo={self.zoo!r} must be zoo names or paths")
+            checked = check_sequence(f"SolveBenchConfig: {name}", value, example=example, of=of, what=what)
+            object.__setattr__(self, name, value if isinstance(value, tuple) and checked == value else checked)  # filled kept
+        if not isinstance(self.zoo, str | Path):
+            raise ConfigError(f"SolveBenchConfig: zoo={self.zoo!r} must be a zoo folder, e.g. 'models'")
         unknown = [p for p in self.pooling if p not in pooling_names]
         if unknown:
-            raise ConfigError(f"SolveBenchConfig: unknown pooling instances {unknown}; choose from {', '.join(pooling_names)}")
+            raise ConfigError(
+                f"SolveBenchConfig: pooling={self.pooling!r} has unknown {unknown}; choose from {', '.join(pooling_names)}"
+            )
         repeated = sorted({p for p in self.pooling if self.pooling.count(p) > 1})
         if repeated:
-            raise ConfigError(f"SolveBenchConfig: pooling repeats {', '.join(repeated)}; name each instance once")
+            raise ConfigError(
+                f"SolveBenchConfig: pooling={self.pooling!r} repeats {', '.join(repeated)}; name each instance once"
+            )
         bad = [e for e in self.encodings if e not in ENCODINGS]
         if bad or not self.encodings:
-            raise ConfigError(f"SolveBenchConfig: unknown encodings {bad or '()'}; choose from {', '.join(ENCODINGS)}")
+            which = f"has unknown {bad}" if bad else "is empty"
+            raise ConfigError(f"SolveBenchConfig: encodings={self.encodings!r} {which}; choose from {', '.join(ENCODINGS)}")
         for b in self.baselines:
-            parse_baseline(b)
+            with refusal_of("SolveBenchConfig", "baselines", self.baselines):
+                parse_baseline(b)
 
     def _check_numbers(self) -> None:
         if not all(is_number(s, integer=True, low=1) for s in self.random_sizes):
@@ -160,7 +174,9 @@ class SolveBenchConfig:
         for name in ("nets", "random_sizes"):
             repeated = sorted({str(v) for v in getattr(self, name) if getattr(self, name).count(v) > 1})
             if repeated:
-                raise ConfigError(f"SolveBenchConfig: {name} repeats {', '.join(repeated)}; give each once")
+                raise ConfigError(
+                    f"SolveBenchConfig: {name}={getattr(self, name)!r} repeats {', '.join(repeated)}; give each once"
+                )
 
     @classmethod
     def quick(cls, **overrides) -> SolveBenchConfig:

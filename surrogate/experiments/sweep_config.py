@@ -12,7 +12,7 @@ from ..filled import check_filled, filled
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
 from ..nets.architecture import Architecture, check_budget, constant_width_shapes
-from ..options import MAX_SEED, check_count, check_flags, check_seeds, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, check_flags, check_seeds, check_sequence, is_number, plain_numbers, refusal_of
 from ..train.protocols import TrainingProtocol, get_protocol
 
 #: What :meth:`SweepConfig.quick` changes: at most this many epochs, these seeds, this many instances.
@@ -23,19 +23,21 @@ QUICK_INSTANCES = 5
 
 def _architectures(given, budget: int) -> tuple[Architecture, ...]:
     """The shapes of a sweep: ``given`` parsed (each once, none above ``budget`` neurons), or the constant-width ones."""
-    if not isinstance(given, (tuple, list)):
-        raise ConfigError(f"SweepConfig: architectures={given!r} must be a sequence of shapes, e.g. ('3x8', '8-6-6')")
-    archs = tuple(Architecture.parse(a) for a in given)
-    other = [f"{a.n_inputs}-{'-'.join(map(str, a.hidden))}-{a.n_outputs}" for a in archs if (a.n_inputs, a.n_outputs) != (2, 1)]
-    if other:
-        raise ConfigError(
-            f"SweepConfig: {', '.join(other)} {'is' if len(other) == 1 else 'are'} not 2 inputs -> 1 output; a sweep "
-            "trains surrogates of x*y: give hidden widths only, e.g. '3x8' or Architecture((8, 8, 8))"
-        )
-    repeated = sorted({a.name for a in archs if archs.count(a) > 1})
-    if repeated:
-        raise ConfigError(f"SweepConfig: architectures repeat {', '.join(repeated)}; give each shape once")
-    check_budget(archs, budget, "SweepConfig")
+    given = check_sequence("SweepConfig: architectures", given, example="('3x8', '8-6-6')", what="shapes")
+    with refusal_of("SweepConfig", "architectures", given):  # each refusal below led by the field and its value
+        archs = tuple(Architecture.parse(a) for a in given)
+        other = [
+            f"{a.n_inputs}-{'-'.join(map(str, a.hidden))}-{a.n_outputs}" for a in archs if (a.n_inputs, a.n_outputs) != (2, 1)
+        ]
+        if other:
+            raise ConfigError(
+                f"{', '.join(other)} {'is' if len(other) == 1 else 'are'} not 2 inputs -> 1 output; a sweep "
+                "trains surrogates of x*y: give hidden widths only, e.g. '3x8' or Architecture((8, 8, 8))"
+            )
+        repeated = sorted({a.name for a in archs if archs.count(a) > 1})
+        if repeated:
+            raise ConfigError(f"{', '.join(repeated)} given twice; give each shape once")
+    check_budget(archs, budget, f"SweepConfig: architectures={given!r}")
     return archs or filled(tuple(constant_width_shapes(budget)), (budget,))
 
 
@@ -87,13 +89,15 @@ class SweepConfig:
         again = check_filled(self.architectures, (self.budget,), "SweepConfig: architectures (budget,)", fix)
         given = () if again else self.architectures  # replace(config, budget=...) with the shapes filled in
         object.__setattr__(self, "architectures", _architectures(given, self.budget))
-        object.__setattr__(self, "protocol", get_protocol(self.protocol))
+        with refusal_of("SweepConfig", "protocol", self.protocol):
+            object.__setattr__(self, "protocol", get_protocol(self.protocol))
         try:
             seeds = tuple(check_seeds(self.seeds))
         except ConfigError as exc:
             raise ConfigError(f"SweepConfig: {exc}") from None
         object.__setattr__(self, "seeds", seeds)
-        check_formulation(self.formulation)
+        with refusal_of("SweepConfig", "formulation", self.formulation):
+            check_formulation(self.formulation)
         check_count("SweepConfig: instances", self.instances, example=20)
         if not is_number(self.instance_seed, integer=True, low=0, high=MAX_SEED):
             raise ConfigError(f"SweepConfig: instance_seed={self.instance_seed!r} must be a non-negative integer, e.g. 2021")

@@ -37,6 +37,11 @@ name, ``'sawtooth-10'``), so the same problems are solved the same way with eith
     J1 triangulation, written with the logarithmic disaggregated
     convex-combination transformation (``ceil(log2(2 (n-1)^2))`` binaries):
     ``|w - xy| <= h^2/4`` with ``h = 2/(n-1)``.
+
+Sizes are capped where more only adds error below solver tolerances: ``Sawtooth`` takes 2 to 64 binaries,
+``NMDT`` 1 to 64, ``TriangulatedPWL`` 3 to 1025 points per axis; ``PiecewiseMcCormick`` takes up to
+:data:`~surrogate.options.MAX_COUNT` pieces, the cap of every size (a net's hidden neurons too). A larger
+size, e.g. ``NMDT(10**6)``, is refused with a :class:`~surrogate.errors.ConfigError` naming the cap and its reason.
 """
 
 from __future__ import annotations

@@ -107,7 +107,16 @@ def count_parameters(layer_sizes: Sequence[int], *, bias: bool = True) -> Parame
 class Architecture:
     """A fully connected ReLU MLP: ``n_inputs -> hidden... -> n_outputs``.
 
-    Hidden layers use ReLU; the output layer is linear.
+    Hidden layers use ReLU; the output layer is linear. Every layer size, and the hidden neurons in all, is
+    a positive integer up to :data:`~surrogate.options.MAX_COUNT` (the cap of every size: beyond any net that
+    trains or solves), else :class:`~surrogate.errors.ArchitectureError`; a classic baseline's binaries are
+    capped lower, where more only adds error below solver tolerances (:mod:`surrogate.milp.baselines`).
+
+    Examples
+    --------
+    >>> Architecture((10**30,))
+    Traceback (most recent call last):
+    surrogate.errors.ArchitectureError: architecture (1000000000000000000000000000000,): layer size=1000000000000000000000000000000 must be a positive integer up to 100000
     """
 
     hidden: tuple[int, ...]

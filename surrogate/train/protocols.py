@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from ..errors import ConfigError
-from ..options import MAX_LEARNING_RATE, is_number, plain_numbers
+from ..options import MAX_LEARNING_RATE, check_sequence, is_number, plain_numbers
 
 LOSSES = ("mae", "mse")
 SCHEDULES = ("constant", "cosine")
@@ -159,14 +159,13 @@ class TrainingProtocol:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys), as in Stage
         owner = f"training protocol {self.name!r}"
         _number(owner, "n_points", self.n_points, integer=True)
-        stages = tuple(self.stages) if isinstance(self.stages, (tuple, list)) else ()
-        if not stages or not all(isinstance(s, Stage) for s in stages):
-            raise ConfigError(f"{owner}: stages must be a non-empty sequence of Stage objects")
-        object.__setattr__(self, "stages", stages)
-        finetune = tuple(self.finetune_stages) if isinstance(self.finetune_stages, (tuple, list)) else (None,)
-        if not all(isinstance(s, Stage) for s in finetune):
-            raise ConfigError(f"{owner}: finetune_stages must be a sequence of Stage objects")
-        object.__setattr__(self, "finetune_stages", finetune)
+        for name in ("stages", "finetune_stages"):
+            value = check_sequence(
+                f"{owner}: {name}", getattr(self, name), example="(Stage(epochs=100),)", of=Stage, what="Stage objects"
+            )
+            object.__setattr__(self, name, value)
+        if not self.stages:
+            raise ConfigError(f"{owner}: stages=() must be a non-empty sequence of Stage objects, e.g. (Stage(epochs=100),)")
         _choice(owner, "init", self.init, INITS)
         _choice(owner, "construction", self.construction, ("paired", "shared"))
         _number(owner, "auto_threshold", self.auto_threshold, integer=False)

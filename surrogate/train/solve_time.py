@@ -109,7 +109,7 @@ class SolveTimeConfig:
 
     def __post_init__(self) -> None:
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
-        object.__setattr__(self, "penalties", check_penalties(self.penalties))
+        object.__setattr__(self, "penalties", check_penalties(self.penalties, "SolveTimeConfig: penalties"))
         checks = (
             ("lam", is_number(self.lam, low=0, finite=True), "a number >= 0, e.g. 0.01"),
             ("steps", is_number(self.steps, integer=True, low=0), "an integer >= 0"),

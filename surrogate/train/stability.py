@@ -61,6 +61,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..options import check_sequence
 
 
 def stability_penalty(lower: torch.Tensor, upper: torch.Tensor) -> torch.Tensor:
@@ -103,15 +104,14 @@ def triangle_penalty(lower: torch.Tensor, upper: torch.Tensor) -> torch.Tensor:
 PENALTIES = MappingProxyType({"stability": stability_penalty, "bigm": bigm_penalty, "triangle": triangle_penalty})
 
 
-def check_penalties(names: Sequence[str]) -> tuple[str, ...]:
-    """``names`` as a tuple, each a key of :data:`PENALTIES`, no repeats; else :class:`ConfigError`."""
-    if isinstance(names, str):
-        raise ConfigError(f"penalties={names!r} must be a sequence of names, e.g. ({names!r},)")
-    names = tuple(names)
+def check_penalties(names: Sequence[str], where: str = "penalties") -> tuple[str, ...]:
+    """``names`` as a tuple, each a key of :data:`PENALTIES`, no repeats; else :class:`ConfigError` led by ``where``
+    (the config and the field, e.g. ``'SolveTimeConfig: penalties'``)."""
+    names = check_sequence(where, names, example="('stability', 'bigm')")
     unknown = [n for n in names if n not in PENALTIES]
     if unknown or len(set(names)) != len(names):
         raise ConfigError(
-            f"penalties {names!r}: each must be one of {', '.join(PENALTIES)}, named once; e.g. ('stability', 'bigm')"
+            f"{where}={names!r}: each must be one of {', '.join(PENALTIES)}, named once; e.g. ('stability', 'bigm')"
         )
     return names
 

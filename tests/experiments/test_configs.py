@@ -1,6 +1,6 @@
 import pytest
 
-from surrogate import ConfigError, FormulationError, SolverConfig, SweepConfig, TrainingProtocol, get_protocol
+from surrogate import ArchitectureError, ConfigError, FormulationError, SolverConfig, SweepConfig, TrainingProtocol, get_protocol
 from surrogate.train.protocols import Stage
 
 
@@ -38,7 +38,7 @@ def test_stage_validation(kwargs, message):
         ({"beta2": 1.0}, "beta2=1.0 must lie in"),
         ({"init": "he"}, "init='he' is unknown; choose one of glorot, data, hand-built"),
         ({"init_noise": -0.1}, "init_noise=-0.1 must be a finite number >= 0"),
-        ({"stages": ()}, "stages must be a non-empty sequence of Stage objects"),
+        ({"stages": ()}, r"stages=\(\) must be a non-empty sequence of Stage objects"),
         ({"name": ""}, "needs a non-empty name"),
     ],
 )
@@ -171,7 +171,10 @@ def test_configs_record_solver_options_only_when_set():
         ({"solve_all_seeds": "no"}, r"solve_all_seeds='no' must be True or False"),
         ({"yardsticks": 0}, r"yardsticks=0 must be True or False"),
         ({"architectures": None}, r"architectures=None must be a sequence of shapes"),
-        ({"architectures": ("3x8", "3x8")}, r"architectures repeat 3x8; give each shape once"),
+        (
+            {"architectures": ("3x8", "3x8")},
+            r"SweepConfig: architectures=\('3x8', '3x8'\): 3x8 given twice; give each shape once",
+        ),
         ({"budget": 12, "architectures": ("3x8",)}, r"3x8 \(24\) has more hidden neurons than the budget 12; raise the budget"),
     ],
 )
@@ -187,7 +190,7 @@ def test_sweep_config_refuses_what_would_fail_later_or_mislabel_the_run(kwargs, 
     [
         (lambda: Stage(learning_rate=float("inf")), r"learning_rate=inf must be a number in \(0, 10\]"),
         (lambda: TrainingProtocol(init_noise=float("inf")), r"init_noise=inf must be a finite number >= 0"),
-        (lambda: TrainingProtocol(stages=Stage()), r"stages must be a non-empty sequence of Stage objects"),
+        (lambda: TrainingProtocol(stages=Stage()), r"stages=Stage\(.*\) must be a sequence of Stage objects"),
         (lambda: get_protocol(["seed"]), r"training protocol \['seed'\] is neither a name nor a TrainingProtocol"),
     ],
 )
@@ -273,19 +276,22 @@ def test_numpy_numbers_are_kept_as_python_numbers():
     ("kwargs", "match"),
     [
         ({"budget": -5}, r"SolveBenchConfig: budget=-5 must be a positive integer"),
-        ({"nets": "b24-best-3x8"}, r"nets='b24-best-3x8' must be a tuple \(or list\) of values, not one value"),
-        ({"random_sizes": 8}, r"random_sizes=8 must be a tuple \(or list\)"),
+        (
+            {"nets": "b24-best-3x8"},
+            r"nets='b24-best-3x8' must be a sequence of net names or paths, not one string; for that one, pass \('b24-best-3x8',\)",
+        ),
+        ({"random_sizes": 8}, r"random_sizes=8 must be a sequence of sizes \(a tuple or list\), e.g. \(8, 16\)"),
         ({"random_seed": 1.5}, r"random_seed=1.5 must be an integer in \[0, "),
-        ({"zoo": None}, r"zoo=None must be zoo names or paths"),
-        ({"pooling": ("haverly1", "haverly1")}, r"pooling repeats haverly1; name each instance once"),
-        ({"encodings": ()}, r"unknown encodings \(\); choose from"),
+        ({"zoo": None}, r"zoo=None must be a zoo folder, e.g. 'models'"),
+        ({"pooling": ("haverly1", "haverly1")}, r"pooling=\('haverly1', 'haverly1'\) repeats haverly1; name each instance once"),
+        ({"encodings": ()}, r"encodings=\(\) is empty; choose from"),
         ({"obbt_time_limit": float("inf")}, r"SolveBenchConfig: obbt_time_limit=inf must be a positive number of seconds"),
         (
             {"obbt_time_limit": 1e12},
             r"obbt_time_limit=1000000000000.0 must be a positive number of seconds up to 1e\+09 \(pass 1e\+09 for no practical",
         ),
-        ({"nets": ("b24-best-3x8", "b24-best-3x8")}, r"nets repeats b24-best-3x8; give each once"),
-        ({"random_sizes": (2, 2)}, r"random_sizes repeats 2; give each once"),
+        ({"nets": ("b24-best-3x8", "b24-best-3x8")}, r"nets=\(.*\) repeats b24-best-3x8; give each once"),
+        ({"random_sizes": (2, 2)}, r"random_sizes=\(2, 2\) repeats 2; give each once"),
         ({"start_patience": -1}, r"SolveBenchConfig: start_patience=-1 must be a number of seconds >= 0 up to 1e\+09"),
     ],
 )
@@ -325,7 +331,10 @@ def test_problem_run_config_checks_every_field(kwargs, match):
 def test_a_sweep_of_nets_that_are_not_surrogates_of_x_times_y_is_refused():
     from surrogate import Architecture
 
-    with pytest.raises(ConfigError, match=r"SweepConfig: 3-8-2 is not 2 inputs -> 1 output; a sweep trains surrogates of x\*y"):
+    with pytest.raises(
+        ConfigError,
+        match=r"SweepConfig: architectures=\(Architecture\(.*\),\): 3-8-2 is not 2 inputs -> 1 output; a sweep trains surrogates of x\*y",
+    ):
         SweepConfig(architectures=(Architecture((8,), n_inputs=3, n_outputs=2),))
 
 
@@ -413,7 +422,7 @@ def test_solve_bench_pooling_none_is_all_and_empty_is_none():
     assert SolveBenchConfig(pooling=None).pooling == tuple(problems_package().POOLING_INSTANCES)
     assert SolveBenchConfig(pooling=()).pooling == ()
     for bad in (False, 0, {}):
-        with pytest.raises(ConfigError, match="SolveBenchConfig: pooling=.* must be a tuple"):
+        with pytest.raises(ConfigError, match="SolveBenchConfig: pooling=.* must be a sequence of names"):
             SolveBenchConfig(pooling=bad)
 
 
@@ -492,3 +501,69 @@ def test_the_start_options_get_one_check_in_every_config(name, field, value, mes
         getattr(module, name)(**{field: value})
     assert "StartConfig" not in str(caught.value)
     assert getattr(module, name)(start_patience=1e9).start_patience == 1e9  # the most: the start caps it anyway
+
+
+def _solve_bench(**kwargs):
+    from surrogate.experiments.solve_bench_config import SolveBenchConfig
+
+    return SolveBenchConfig(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (
+            lambda: SweepConfig(formulation="x"),
+            FormulationError,
+            r"^SweepConfig: formulation='x': unknown formulation 'x'; choose",
+        ),
+        (lambda: SweepConfig(protocol="fast"), ConfigError, r"^SweepConfig: protocol='fast': unknown training protocol 'fast'"),
+        (lambda: SweepConfig(protocol=3), ConfigError, r"^SweepConfig: protocol=3: training protocol 3 is neither"),
+        (lambda: SweepConfig(architectures=("3y8",)), ArchitectureError, r"^SweepConfig: architectures=\('3y8',\): cannot parse"),
+        (
+            lambda: SweepConfig(architectures=(3,)),
+            ArchitectureError,
+            r"^SweepConfig: architectures=\(3,\): architecture 3 is not",
+        ),
+        (
+            lambda: SweepConfig(budget=12, architectures=("3x8",)),
+            ConfigError,
+            r"^SweepConfig: architectures=\('3x8',\): 3x8 \(24\)",
+        ),
+        (
+            lambda: _solve_bench(baselines=("spline",)),
+            ConfigError,
+            r"^SolveBenchConfig: baselines=\('spline',\): unknown baseline",
+        ),
+        (lambda: _solve_bench(pooling=("x",)), ConfigError, r"^SolveBenchConfig: pooling=\('x',\) has unknown \['x'\]; choose"),
+    ],
+)
+def test_a_refusal_starts_with_the_config_and_the_field(make, error, match):
+    """These named neither the config nor the field ('unknown formulation 'x'; choose ...')."""
+    with pytest.raises(error, match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        # a bare TypeError: expected string or bytes-like object, got 'int'
+        (lambda: _solve_bench(baselines=(3,)), r"SolveBenchConfig: baselines=\(3,\) must hold only names, not 3; e.g. \('saw"),
+        (
+            lambda: TrainingProtocol(stages=3),
+            r"training protocol 'seed': stages=3 must be a sequence of Stage objects \(a tuple or",
+        ),
+        (lambda: TrainingProtocol(finetune_stages=None), r"finetune_stages=None must be a sequence of Stage objects"),
+        (
+            lambda: TrainingProtocol(stages="abc"),
+            r"stages='abc' must be a sequence of Stage objects, not one string; e.g. \(Stage",
+        ),
+    ],
+)
+def test_a_field_of_several_values_says_what_it_got_and_what_to_give(make, match):
+    with pytest.raises(ConfigError, match=match):
+        make()
+
+
+def test_a_field_of_several_values_takes_any_ordered_iterable():
+    assert _solve_bench(random_sizes=iter([2, 4]), pooling=()).random_sizes == (2, 4)

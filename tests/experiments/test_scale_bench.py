@@ -229,8 +229,8 @@ def test_a_recorded_random_optimum_is_scips():
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"encodings": ("fast",)}, r"encodings \['fast'\] unknown; choose from omlt-bigm"),
-        ({"encodings": ()}, "unknown; choose from"),
+        ({"encodings": ("fast",)}, r"ScaleBenchConfig: encodings=\('fast',\) has unknown \['fast'\]; choose from omlt-bigm"),
+        ({"encodings": ()}, r"encodings=\(\) is empty; choose from"),
         ({"instances": ("random0-s1",)}, "problem 'random0-s1' has no products; use N from 1 to 10000"),
         ({"instances": ("random8",)}, "instance 'random8': write it 'random8-s0', with its seed"),
         # random0008-s0 ran random8-s0 a second time, past the duplicate check; a million products built for minutes
@@ -239,7 +239,10 @@ def test_a_recorded_random_optimum_is_scips():
         ({"instances": ("random1000000-s0",)}, r"1000000 products is more than the 10000 .* N <= 10000, e.g. random64-s0"),
         ({"instances": ("nowhere",)}, "or a pooling instance"),
         ({"instances": ("random\u0668-s0",)}, "unknown instance 'random\u0668-s0'; use randomN-sS"),  # was 'leading zeros'
-        ({"nets": "b24-best-3x8"}, "must be a tuple of strings"),
+        (
+            {"nets": "b24-best-3x8"},
+            r"nets='b24-best-3x8' must be a sequence of names, not one string; for that one, pass \('b24-best-3x8',\)",
+        ),
         ({"nets": ("a", "a")}, "lists a name twice"),
         ({"zoos": ()}, "zoos is empty; name at least one zoo folder"),
         ({"budget": 0}, "budget=0 must be a positive integer"),
@@ -413,7 +416,7 @@ def test_a_peer_route_runs_in_the_benchmark_and_agrees_with_ours(tmp_path, peer)
 
 def test_a_peer_is_a_known_encoding_and_a_typo_is_not():
     assert ScaleBenchConfig(encodings=("gurobi-ml", "scip-ml")).encodings == ("gurobi-ml", "scip-ml")
-    with pytest.raises(ConfigError, match=r"encodings \['gurobi'\] unknown; choose from .*gurobi-ml, scip-ml"):
+    with pytest.raises(ConfigError, match=r"encodings=\('gurobi',\) has unknown \['gurobi'\]; choose from .*gurobi-ml, scip-ml"):
         ScaleBenchConfig(encodings=("gurobi",))
 
 
@@ -658,3 +661,31 @@ def test_config_json_is_written_once_before_the_units_run(tmp_path, monkeypatch)
     assert [name for name, _ in written] == ["config.json"]
     record = json.loads(written[0][1])
     assert not record["complete"] and record["reused_from"] == [str((tmp_path / "old").resolve())]
+
+
+@pytest.mark.parametrize("name", ["nets", "encodings", "instances", "baselines", "zoos"])
+@pytest.mark.parametrize("value", [3, None])
+def test_a_field_of_names_given_one_value_is_refused_by_name(name, value):
+    """These raised a bare TypeError ('int' object is not iterable) from deep in the config's checks."""
+    with pytest.raises(
+        ConfigError, match=rf"ScaleBenchConfig: {name}={value} must be a sequence of names \(a tuple or list\), e.g. \("
+    ):
+        ScaleBenchConfig(**{name: value})
+
+
+def test_names_in_a_generator_are_kept():
+    """A generator was consumed by the check of its items and the field left empty: the suite ran, not the instance."""
+    assert ScaleBenchConfig(instances=(n for n in ["haverly1"])).instances == ("haverly1",)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"instances": ("nowhere",)}, r"ScaleBenchConfig: instances=\('nowhere',\): unknown instance 'nowhere'"),
+        ({"baselines": ("spline-3",)}, r"ScaleBenchConfig: baselines=\('spline-3',\): unknown baseline 'spline-3'"),
+        ({"baselines": ("sawtooth-100",)}, r"ScaleBenchConfig: baselines=\('sawtooth-100',\): Sawtooth: binaries=100 must be"),
+    ],
+)
+def test_an_unknown_name_is_refused_under_the_config_and_field(options, match):
+    with pytest.raises(ConfigError, match=match):
+        ScaleBenchConfig(**options)

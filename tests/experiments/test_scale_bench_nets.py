@@ -23,8 +23,8 @@ from surrogate.nets.metrics import grid
         ({"baselines": ("spline-3",)}, "unknown baseline 'spline-3'; use sawtooth-<binaries>"),
         ({"baselines": ("nmdt-8",)}, "baseline 'nmdt-8' is a relaxation, whose optimum bounds the problem"),
         ({"baselines": ("pwl-5x5",)}, r"'pwl-5x5' gives no binaries per point, .* encodings \['pruned'\] cannot fix them"),
-        ({"baselines": ("sawtooth-10", "sawtooth-10")}, "baselines .* lists a name twice"),
-        ({"baselines": "sawtooth-10"}, "baselines='sawtooth-10' must be a tuple of strings"),
+        ({"baselines": ("sawtooth-10", "sawtooth-10")}, "baselines=.* lists a name twice"),
+        ({"baselines": "sawtooth-10"}, "baselines='sawtooth-10' must be a sequence of names, not one string"),
         (
             {"baselines": ("sawtooth-10",), "encodings": ("pruned", "scip-ml")},
             r"the peer routes \['scip-ml'\] embed ONNX nets and cannot run the baselines \['sawtooth-10'\]",

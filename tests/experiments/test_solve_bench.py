@@ -73,9 +73,9 @@ def test_plan_runs_partition_and_baselines_only_on_small_problems():
 
 
 def test_bad_config_names_the_field():
-    with pytest.raises(ConfigError, match="unknown pooling instances \\['haverly9'\\]"):
+    with pytest.raises(ConfigError, match="pooling=\\('haverly9',\\) has unknown \\['haverly9'\\]"):
         SolveBenchConfig(pooling=("haverly9",))
-    with pytest.raises(ConfigError, match="unknown encodings \\['omlt-relu'\\]"):
+    with pytest.raises(ConfigError, match="encodings=\\('omlt-relu',\\) has unknown \\['omlt-relu'\\]"):
         SolveBenchConfig(encodings=("omlt-relu",))
     with pytest.raises(ConfigError, match="unknown baseline 'spline'"):
         SolveBenchConfig(baselines=("spline",))

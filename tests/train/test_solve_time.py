@@ -51,6 +51,18 @@ def _hidden_range(net, points):
         ("prune", 1, r"prune=1 must be True or False"),
         ("bounds", "exact", r"bounds='exact' is unknown; choose one of sampled, interval"),
         ("penalties", ("stability", "width"), r"each must be one of stability, bigm, triangle"),
+        # these two raised a bare TypeError: 'int' object is not iterable
+        (
+            "penalties",
+            3,
+            r"SolveTimeConfig: penalties=3 must be a sequence of names \(a tuple or list\), e.g. \('stability', 'bigm'\)",
+        ),
+        ("penalties", None, r"SolveTimeConfig: penalties=None must be a sequence of names"),
+        (
+            "penalties",
+            "bigm",
+            r"SolveTimeConfig: penalties='bigm' must be a sequence of names, not one string; for that one, pass",
+        ),
     ],
 )
 def test_config_is_checked(field, value, match):

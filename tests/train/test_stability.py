@@ -125,7 +125,10 @@ def test_stable_masks_with_and_without_tolerance():
     [
         (lambda: check_penalties(["stability", "size"]), "each must be one of stability, bigm, triangle"),
         (lambda: check_penalties(["bigm", "bigm"]), "named once"),
-        (lambda: check_penalties("bigm"), r"must be a sequence of names, e.g. \('bigm',\)"),
+        (
+            lambda: check_penalties("bigm"),
+            r"penalties='bigm' must be a sequence of names, not one string; for that one, pass \('bigm',\)",
+        ),
         (lambda: stable_masks([np.zeros(2)], [np.ones(2)], tolerance=0.5), r"tolerance=0.5 must be a number in \[0, 0.5\)"),
         (
             lambda: interval_bounds([torch.ones(2, 1)] * 2, [torch.ones(1)] * 2, BOX, splits=0),
