@@ -6,8 +6,10 @@ Data and optima: ``data/boxqp/README.md``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pyomo.environ as pyo
@@ -17,8 +19,13 @@ from .base import OWN_FILE_HINT, BilinearProblem
 DATA = Path(__file__).resolve().parent / "data" / "boxqp"
 
 
+def boxqp_optima() -> Mapping[str, float]:
+    """Instance name -> its published optimum (a read-only view of a table read once: every problem records it)."""
+    return MappingProxyType(_optima())
+
+
 @lru_cache(maxsize=1)
-def boxqp_optima() -> dict[str, float]:
+def _optima() -> dict[str, float]:
     text = (DATA / "README-upstream.txt").read_text()
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(spar\S+)\s+([-+0-9.eE]+)\s*$", text, re.M)}
 

@@ -43,6 +43,7 @@ from ..errors import ConfigError, SolverUnavailableError, SurrogateError
 from ..install_hints import extra_hint
 from ..milp.baselines import is_baseline, parse_baseline
 from ..milp.bilinear import replace_products, resolve_surrogate
+from ..milp.highs_run import solver_runs
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
 from ..milp.solution_check import TRUST_TOL, untrusted
@@ -216,6 +217,7 @@ class PeerError(SurrogateError, RuntimeError):
 PeerSolve = tuple[PeerResult, dict[str, float]]
 
 
+@solver_runs()  # one solver run at a time in a process
 def _gurobi_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_gap: float) -> PeerSolve:
     """Gurobi on ``part`` with gurobi-ml's encoding of ``seq`` on every net."""
     import gurobipy as gp
@@ -253,6 +255,7 @@ def _gurobi_run(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
         return PeerResult("gurobi-ml", status, objective, bound, model.Runtime, build, size), values
 
 
+@solver_runs()
 def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_gap: float) -> PeerSolve:
     """SCIP on ``part`` with PySCIPOpt-ML's (big-M) encoding of ``seq`` on every net."""
     import pyscipopt

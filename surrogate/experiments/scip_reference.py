@@ -38,10 +38,11 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
         return math.nan, math.nan, SCIP_MISSING
     from pyomo.common.tee import capture_output
 
+    from ..milp.highs_run import solver_runs
     from ..milp.scip_direct import make_scip_direct
 
     start = time.perf_counter()
-    with capture_output(capture_fd=True):
+    with solver_runs(), capture_output(capture_fd=True):  # one solver run at a time in a process
         result = make_scip_direct().solve(
             model.clone(),
             time_limit=time_limit,

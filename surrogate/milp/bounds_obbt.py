@@ -35,6 +35,7 @@ from ..nets.network import ReluMLP
 from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
 from .bounds_result import NetBounds, Plane, fingerprint
+from .highs_run import solver_runs
 from .solver_config import SolverConfig, Termination
 
 #: Bounds from an LP or MILP are loosened by this (absolute + relative) margin, so
@@ -166,6 +167,7 @@ def check_limits(where: str, time_limit, node_limit) -> None:
         raise ConfigError(f"{where}: node_limit={node_limit!r} must be a positive integer (nodes per MILP)")
 
 
+@solver_runs()  # its solves under one hold (threads one after another; HiGHS's scheduler released at its end)
 def obbt_bounds(
     net: ReluMLP,
     method: str,

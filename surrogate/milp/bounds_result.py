@@ -101,6 +101,9 @@ class Plane:
 class NetBounds:
     """Pre-activation bounds ``lower[k] <= zhat_k <= upper[k]`` for every layer ``k`` (output last).
 
+    ``lower`` and ``upper`` are read-only copies of the arrays given (one object is shared by every model
+    of a net: :func:`~surrogate.milp.bounds.net_bounds` caches it); edit a copy, ``b.lower[k].copy()``.
+
     Attributes
     ----------
     method
@@ -132,10 +135,14 @@ class NetBounds:
 
     def __post_init__(self) -> None:
         check_method(self.method)
-        lower = tuple(np.asarray(a, dtype=np.float64).reshape(-1) for a in self.lower)
-        upper = tuple(np.asarray(a, dtype=np.float64).reshape(-1) for a in self.upper)
+        # copies, read-only: net_bounds hands its process-wide cache entry to every model of the net, so an in-place
+        # edit of one caller's arrays would have changed the bounds of every model built after it
+        lower = tuple(np.array(a, dtype=np.float64).reshape(-1) for a in self.lower)
+        upper = tuple(np.array(a, dtype=np.float64).reshape(-1) for a in self.upper)
         if len(lower) != len(upper) or any(lo.shape != hi.shape or np.any(lo > hi) for lo, hi in zip(lower, upper)):
             raise ConfigError("NetBounds: lower and upper must have one array per layer, the same shapes, and lower <= upper")
+        for array in (*lower, *upper):
+            array.setflags(write=False)
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)
         object.__setattr__(self, "envelope", tuple(self.envelope))

@@ -6,12 +6,21 @@ HiGHS's answer back, and :func:`use_highs_threads` keeps HiGHS's process-wide
 scheduler at the thread count a run asks for. Every HiGHS run of this package
 (:class:`~surrogate.milp.solver_backends.HighsBackend`, :mod:`surrogate.milp.local_nlp`)
 goes through them.
+
+:func:`solver_runs` holds :data:`SOLVER_LOCK`, which every solver run of this package (HiGHS, SCIP or Gurobi)
+holds, so runs from several threads of one process go one after another: Pyomo keeps a solver's output out of the
+caller's by redirecting the process's file descriptors, which two threads at once deadlock (Pyomo issues
+#3456 and #3908), and HiGHS's scheduler is process-wide too. When the outermost hold ends, HiGHS's scheduler, if
+a run of this package started it, is shut down, as a fresh process has it: a later HiGHS run of the user's own
+starts it again with the thread count it asks for.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -21,6 +30,43 @@ from .model_components import seen_variables
 _highs_scheduler: list[int] = []  # the thread count HiGHS's scheduler was last started with here (empty: not yet)
 _banner_shown: list[bool] = []  # whether a Highs object was made in this process (its banner printed, or kept out)
 
+#: The lock every solver run of this package holds (re-entrant: a search's solves run under its own hold).
+SOLVER_LOCK = threading.RLock()
+_holds: list[None] = []  # the holds of SOLVER_LOCK now open (changed only under it)
+
+
+@contextmanager
+def solver_runs() -> Iterator[None]:
+    """Hold :data:`SOLVER_LOCK` for a block that runs solvers (also a decorator); see the module docstring.
+
+    Threads are serialised: a solve from another thread waits for the one running, so each returns what
+    it would alone. For solves in parallel use processes (:class:`~surrogate.executors.ExecutorConfig`,
+    ``concurrent.futures.ProcessPoolExecutor``). When the outermost hold ends, HiGHS's scheduler is shut
+    down if a run of this package started it (:func:`use_highs_threads`).
+    """
+    with SOLVER_LOCK:
+        _holds.append(None)
+        try:
+            yield
+        finally:
+            _holds.pop()
+            if not _holds:
+                release_highs_scheduler()
+
+
+def release_highs_scheduler() -> None:
+    """Shut down HiGHS's process-wide scheduler if a run of this package started it, so that the process is left
+    as a fresh one has it (the next HiGHS run, the user's own too, starts it with its own thread count).
+
+    Called when :func:`solver_runs`' outermost hold ends (with the lock held: no run of this package is going on).
+    """
+    if _highs_scheduler:
+        import highspy
+
+        if hasattr(highspy.Highs, "resetGlobalScheduler"):
+            highspy.Highs.resetGlobalScheduler(True)
+        _highs_scheduler.clear()
+
 
 def use_highs_threads(threads: int) -> None:
     """Restart HiGHS's process-wide scheduler when ``threads`` differs from the count it was started with.
@@ -29,7 +75,8 @@ def use_highs_threads(threads: int) -> None:
     thread count: a later run asking for another count logs "the scheduler has
     already been initialized" and ends with status unknown (measured with highspy
     1.15), so a warm start at 1 thread made every 2-thread solve after it fail.
-    Every HiGHS run of this package calls this first.
+    Every HiGHS run of this package calls this first, under :func:`solver_runs`, which
+    shuts the scheduler down again when its outermost hold ends.
     """
     import highspy
 
@@ -46,7 +93,7 @@ def quiet_highs():
     if not _banner_shown:
         from pyomo.common.tee import capture_output
 
-        with capture_output(capture_fd=True):
+        with solver_runs(), capture_output(capture_fd=True):  # (fd capture: one thread at a time)
             highs = highspy.Highs()
         _banner_shown.append(True)
     else:

@@ -59,6 +59,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 from ..errors import ConfigError, InfeasibleModelError
 from ..options import check_flags, check_seconds, is_number
 from .bound_margins import LP_MARGIN, fbbt_side, outward, rounded_exactly
+from .highs_run import solver_runs
 from .model_components import find_named, lies_within
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
@@ -340,6 +341,7 @@ def _apply(wanted, old, found) -> dict:
     return derived
 
 
+@solver_runs()  # its LPs under one hold (threads one after another; HiGHS's scheduler released at its end)
 def tighten_product_bounds(
     model, *, time_limit: float = DEFAULT_LP_SECONDS, rounds: int = 3, lp: bool = True, wide: float = math.inf
 ) -> ImpliedBounds:

@@ -38,7 +38,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from .highs_run import quiet_highs, use_highs_threads
+from .highs_run import quiet_highs, solver_runs, use_highs_threads
 from .polish_quadratic import QuadraticModel, QuadraticRows
 from .search_clock import now
 
@@ -56,6 +56,7 @@ __all__ = [
 SLSQP_MAX_VARIABLES = 150
 
 
+@solver_runs()  # one solver run at a time in a process (see surrogate.milp.highs_run)
 def solve_lp(
     qm: QuadraticModel, x: np.ndarray, fixed: np.ndarray, *, threads: int = 1, time_limit: float = math.inf
 ) -> np.ndarray | None:

@@ -61,6 +61,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ConfigError, NonlinearModelError
+from .highs_run import solver_runs
 from .polish_graph import colour_classes, complementarity_pairs, factor_sets, product_edges, product_pairs, round_complementarity
 from .polish_quadratic import QuadraticModel
 from .polish_result import (
@@ -100,6 +101,7 @@ __all__ = [
 ]
 
 
+@solver_runs()  # its LPs under one hold (threads one after another; HiGHS's scheduler released at its end)
 def polish(
     model,
     values: dict,

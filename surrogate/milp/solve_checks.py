@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from ..errors import ModelFormatError, NonlinearModelError
+from .highs_run import solver_runs
 from .model_components import find_named, first_names, seen_variables
 from .rewrite_record import RECORD
 from .solver_backends import backend_for
@@ -366,7 +367,7 @@ def check_options(config: SolverConfig) -> None:
     backend = backend_for(config.solver)
     if config.options and backend.installed():
         backend.check_imports()
-        with capture_output(capture_fd=True):  # a new highspy.Highs prints its banner
+        with solver_runs(), capture_output(capture_fd=True):  # a new highspy.Highs prints its banner
             try_options(config.solver, config.options)
 
 

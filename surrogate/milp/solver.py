@@ -18,6 +18,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError, ModelFormatError
 from ..options import check_flags
+from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
 from .presolve_check import confirm_infeasible, needs_confirming, presolve_choice, unconfirmed_bound
@@ -279,8 +280,9 @@ def solve(
     """Solve ``model`` and load its incumbent, if any.
 
     Without one (``result.has_solution`` false: infeasible, unbounded, no incumbent in time) nothing is
-    loaded, so the variables keep the values they had before, e.g. an earlier solve's point: read a
-    point only from a result that has a solution.
+    loaded, so the variables keep the values they had before, e.g. an earlier solve's point: read a point only from a
+    result that has a solution. Solves from threads run one after another (:func:`~surrogate.milp.highs_run.solver_runs`;
+    for parallel solves use processes, :class:`~surrogate.executors.ExecutorConfig`).
 
     Parameters
     ----------
@@ -290,8 +292,7 @@ def solve(
         Solver, time limit, gap and threads (all passed to the solver explicitly); see :class:`SolverConfig`
         for HiGHS's presolve, off (``warnings`` say so) on a model with integer variables of the user's own.
     solver
-        A solver object from :func:`make_solver` (of ``config.solver``) to reuse
-        (persistent HiGHS re-solves a changed model faster than a fresh one).
+        A solver object from :func:`make_solver` (of ``config.solver``) to reuse (HiGHS re-solves a changed model faster).
     warm_start
         Pass the variables' current values to the solver as its first incumbent
         (e.g. the point :func:`surrogate.milp.warmstart.activation_start` loaded);
@@ -329,6 +330,7 @@ def solve(
     return _solve_chosen(model, config, solver, warm_start=warm_start, node_limit=node_limit, check=check)
 
 
+@solver_runs()  # one run at a time in a process (Pyomo's output capture is process-wide)
 def _solve_chosen(model, config: SolverConfig, solver, *, warm_start: bool, node_limit, check: bool) -> SolveResult:
     """:func:`solve` after its argument checks: presolve chosen (:func:`presolve_choice`), the run, its confirmation."""
     chosen, note = presolve_choice(model, config)  # HiGHS without presolve on a model with integers of its own

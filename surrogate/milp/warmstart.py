@@ -45,6 +45,7 @@ from pyomo.common.collections import ComponentMap
 
 from ..errors import ConfigError
 from .exact_seed import exact_point
+from .highs_run import solver_runs
 from .integer_products import held_integer
 from .model_components import (
     VariablesRead,
@@ -192,6 +193,7 @@ def _within(component, blocks: set) -> bool:
     return False
 
 
+@solver_runs()  # its ~110 solves under one hold (HiGHS's scheduler released once, at its end)
 def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) -> StartResult:
     """Look for a feasible point of ``model`` by activation-pattern local search (see the module docstring).
 
@@ -349,6 +351,7 @@ def _load_point(pairs, values) -> None:
         original.set_value(float(round(value)) if original.is_integer() and value is not None else value, skip_validation=True)
 
 
+@solver_runs()  # the search and the solve under one hold
 def solve_with_start(
     model, surrogates, config: SolverConfig, *, start: StartConfig | None = None
 ) -> tuple[SolveResult, StartResult]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -20,9 +21,34 @@ MAX_GRID_POINTS = 4001
 COLLAPSE_RANGE = 1e-6
 
 
-@lru_cache(maxsize=4)
 def grid(n: int = GRID_POINTS, box=((-1.0, 1.0), (-1.0, 1.0))) -> np.ndarray:
-    """The ``n x n`` uniform grid of ``box`` (default [-1, 1]^2) as an ``(n*n, 2)`` array (read-only)."""
+    """The ``n x n`` uniform grid of ``box`` (default [-1, 1]^2; two ``(lower, upper)`` pairs, as a tuple, a list or
+    an array) as an ``(n*n, 2)`` array (read-only, cached).
+
+    Raises
+    ------
+    ConfigError
+        If ``box`` is not two pairs of finite numbers ``(lower, upper)`` with ``lower <= upper``.
+    """
+    return _grid(n, _grid_box(box))
+
+
+def _grid_box(box) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``box`` as two pairs of floats (hashable, for the cache), or :class:`ConfigError`."""
+    try:
+        pairs = tuple((float(lo), float(hi)) for lo, hi in box)
+    except (TypeError, ValueError):
+        pairs = ()
+    if len(pairs) != 2 or any(not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi) for lo, hi in pairs):
+        raise ConfigError(
+            f"grid: box={box!r} must be two pairs of finite numbers (lower, upper) with lower <= upper, one per input, "
+            "e.g. [(-1, 1), (-1, 1)]"
+        )
+    return pairs
+
+
+@lru_cache(maxsize=4)
+def _grid(n: int, box: tuple[tuple[float, float], tuple[float, float]]) -> np.ndarray:
     (p, q), (r, s) = box
     xx, yy = np.meshgrid(np.linspace(p, q, n), np.linspace(r, s, n), indexing="ij")
     points = np.column_stack([xx.ravel(), yy.ravel()])

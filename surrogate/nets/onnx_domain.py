@@ -15,14 +15,17 @@ from pathlib import Path
 
 from ..errors import DomainWarning
 from .network import DOMAIN_KEY, unit_box
+from .onnx_files import model_digest
 
 METADATA_PREFIX = "surrogate."
 #: Metadata keys read as misspellings of ``surrogate.domain`` (lower case, letters only).
 DOMAIN_LOOKALIKES = frozenset({"domain", "domains", "surrogatedomain", "surrogatedomains", "inputdomain", "surrogateinputdomain"})
 #: A metadata key this similar to ``surrogate.domain`` (difflib's ratio) is taken for a typo of it.
 DOMAIN_TYPO_RATIO = 0.9
-#: The resolved paths of the files already warned of by :func:`warn_missing_domain` (once per file in a session).
-_WARNED: set[str] = set()
+#: The files already warned of by :func:`warn_missing_domain` (once per file in a session), by resolved path and content
+#: digest (:func:`~surrogate.nets.onnx_files.model_digest`, as the zoo's cache of loaded nets): another net written
+#: later to the same path is another file, and is warned of too.
+_WARNED: set[tuple[str, str | None]] = set()
 #: True while a caller loads a net for a box of its own (:func:`box_given`).
 _BOX_GIVEN: ContextVar[bool] = ContextVar("surrogate_box_given", default=False)
 
@@ -107,10 +110,10 @@ def warn_missing_domain(proto, path: Path) -> None:
     within :func:`box_given`.
     """
     right = METADATA_PREFIX + DOMAIN_KEY
-    key = str(Path(path).resolve())
-    if _declares_domain(proto) or key in _WARNED:
+    if _declares_domain(proto) or _BOX_GIVEN.get():
         return
-    if _BOX_GIVEN.get():
+    key = (str(Path(path).resolve()), model_digest(path))
+    if key in _WARNED:
         return
     box = [list(side) for side in unit_box(2)]
     warnings.warn(

@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 import pytest
 
 from problems import POOLING_INSTANCES, boxqp, build, pooling, random_bilinear
+from problems.boxqp import boxqp_optima
 from surrogate import ConfigError, SolverConfig
 from surrogate.experiments.problem_run_config import ProblemRunConfig
 from surrogate.experiments.problem_runs import run_problem
@@ -339,3 +340,11 @@ def test_build_the_problems_command_and_the_scale_suite_read_a_random_name_alike
         return
     assert random_instance(name) == expected and _named_once([(name, name)]) == [name]
     assert expected is None or build(name).name == f"random{expected[0]}-s{expected[1]}"
+
+
+def test_the_boxqp_optima_returned_cannot_be_edited():
+    """probe84 #8: boxqp_optima() returned its cached dict: an edit changed every later problem's recorded optimum."""
+    optima = boxqp_optima()
+    with pytest.raises(TypeError):
+        optima["spar020-100-1"] = 0.0
+    assert boxqp("spar020-100-1").optimum == 706.5 == boxqp_optima()["spar020-100-1"]

@@ -248,3 +248,23 @@ def test_methods_that_are_no_name_nor_list_of_names_are_refused(methods):
 
     with pytest.raises(ConfigError, match=r"with_stored_bounds: methods=.* must be a bound method's name or a list of them"):
         with_stored_bounds(resolve_surrogate("2x6"), methods)
+
+
+def test_cached_bounds_are_read_only_so_an_edit_changes_no_later_model():
+    """probe84 #1: net_bounds handed out its process-wide cache entry with writeable arrays, so an in-place edit
+    (``mid = b.lower[k]; mid += b.upper[k]``) changed the bounds of every later model of the net (a wrong optimum)."""
+    net = stable_net()
+    first = net_bounds(net, "interval")
+    before = [a.copy() for a in first.lower]
+    with pytest.raises(ValueError, match="read-only"):
+        mid = first.lower[1]
+        mid += first.upper[1]
+    again = net_bounds(net, "interval")
+    assert all(np.array_equal(a, b) for a, b in zip(again.lower, before))
+
+
+def test_net_bounds_keep_copies_of_the_arrays_given():
+    lower, upper = [np.array([-1.0, 0.0]), np.array([-2.0])], [np.array([1.0, 2.0]), np.array([2.0])]
+    bounds = NetBounds("interval", lower, upper, ((-1.0, 1.0), (-1.0, 1.0)), "x")
+    lower[0][0] = -5.0  # the caller's array, edited after: not the bounds'
+    assert bounds.lower[0][0] == -1.0 and not any(a.flags.writeable for a in (*bounds.lower, *bounds.upper))

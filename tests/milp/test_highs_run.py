@@ -1,16 +1,21 @@
-"""HiGHS's warm start reaches HiGHS, and a start it did not take is said so."""
+"""HiGHS's warm start reaches HiGHS, and a start it did not take is said so; solver runs from threads, and HiGHS's
+scheduler after the package's runs."""
 
 from __future__ import annotations
 
 import random
+import threading
+from concurrent.futures import Future
 
 import pyomo.environ as pyo
 import pytest
 
 from surrogate import SolverConfig
 from surrogate.milp import solver_backends
+from surrogate.milp.bounds import compute_bounds
 from surrogate.milp.highs_run import START_TAKEN, highs_start_note
 from surrogate.milp.solver import make_solver, solve
+from surrogate.nets.construct import hand_built
 
 pytestmark = pytest.mark.solver
 
@@ -102,3 +107,62 @@ def test_a_block_solved_alone_hands_highs_the_parents_integer_it_reads():
     result = solve(m.b, PLAIN, solver=solver, warm_start=True)
     assert "fix only 0 / 1 discrete" not in solver._last_results_object.solver_log
     assert any("warm start not taken" in w for w in result.warnings) and result.objective == pytest.approx(8.3)
+
+
+def _small_milp(shift: float = 0.0):
+    """``min -x - y`` with ``x`` integer in [0, 3], ``y`` in [0, 2], ``x + 2y <= 3.5 + shift`` (optimum -3.25 at 0)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 3), domain=pyo.Integers), pyo.Var(bounds=(0, 2))
+    m.c = pyo.Constraint(expr=m.x + 2 * m.y <= 3.5 + shift)
+    m.o = pyo.Objective(expr=-m.x - m.y)
+    return m
+
+
+def _solves(k: int) -> list[float]:
+    return [solve(_small_milp(k + i / 4), PLAIN).objective for i in range(4)]
+
+
+def test_solves_from_two_threads_run_one_after_another_and_match_sequential_ones():
+    """probe84 #2: two solves from threads deadlocked in Pyomo's process-wide output capture (solve's own and Pyomo's)
+    and never returned. Daemon threads and a timeout: a regression fails here instead of hanging the run."""
+    expected = [_solves(0), _solves(1)]
+    start, futures = threading.Barrier(2), [Future(), Future()]
+
+    def work(k: int) -> None:
+        start.wait(timeout=60)
+        try:
+            futures[k].set_result(_solves(k))
+        except BaseException as error:  # noqa: BLE001 (handed to the test's thread)
+            futures[k].set_exception(error)
+
+    for k in range(2):
+        threading.Thread(target=work, args=(k,), daemon=True).start()
+    assert [future.result(timeout=120) for future in futures] == expected
+
+
+def _user_highs_solve(threads: int):
+    """A solve of the user's own through Pyomo's HiGHS interface (not the package's)."""
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    return SolverFactory("highs").solve(
+        _small_milp(), threads=threads, load_solutions=False, raise_exception_on_nonoptimal_result=False
+    )
+
+
+@pytest.mark.parametrize("run", ["solve", "obbt"])
+def test_a_users_highs_solve_after_the_packages_runs_at_another_thread_count_solves(run):
+    """probe84 #3: the package's runs at threads=1 (a solve, or OBBT when a net's bounds are computed, asked for no
+    thread count) left HiGHS's process-wide scheduler started with 1 thread, and the user's own HiGHS solve at
+    threads=2 after it ended 'unknown' with no solution (in a fresh process: optimal, -3.25)."""
+    import highspy
+
+    if run == "solve":
+        solve(_small_milp(), PLAIN)
+    else:
+        compute_bounds(hand_built("2x6", "shared"), "lp")
+    try:
+        result = _user_highs_solve(2)
+        assert result.termination_condition.name == "convergenceCriteriaSatisfied"
+        assert result.incumbent_objective == pytest.approx(-3.25)
+    finally:
+        highspy.Highs.resetGlobalScheduler(True)  # the user's run started it at 2: leave it as found

@@ -97,3 +97,16 @@ def test_a_later_load_without_a_box_warns_though_the_net_was_read_with_one(tmp_p
     with warnings.catch_warnings():  # once per file, as before
         warnings.simplefilter("error", DomainWarning)
         resolve_surrogate(path)
+
+
+def test_another_net_written_later_to_the_same_path_is_warned_of_too(tmp_path):
+    """probe84 #6: the warning was given once per path, so a different net written there later loaded in silence."""
+    path = write_onnx_graph(tmp_path / "elsewhere.onnx")
+    with pytest.warns(DomainWarning, match="declares no domain"):
+        load_onnx(path)
+    write_onnx_graph(path, hidden=5)
+    with pytest.warns(DomainWarning, match="declares no domain"):
+        assert load_onnx(path).weights[0].shape == (2, 5)
+    with warnings.catch_warnings():  # still once per file
+        warnings.simplefilter("error", DomainWarning)
+        load_onnx(path)
