@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from .rewrite_record import bound_slack, named_expressions, owner, wider, within
+from .rewrite_record import OwnFix, bound_slack, named_expressions, owner, wider, within
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,12 @@ class Basis:
                 return changed
         for var, lb, ub, name, integer in self.bounds:
             if var.fixed and var.value is not None:  # a solver reads its value, not its bounds or domain
-                moved = _fixed_outside(var, lb, ub, integer and id(var) not in relaxed_vars())
+                integer = integer and id(var) not in relaxed_vars()
+                moved = _fixed_outside(var, lb, ub, integer)
                 if moved:
-                    return f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}"
+                    return OwnFix(
+                        f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}; {self._refix(var, integer)}"
+                    )
                 continue
             if wider(var, lb, ub):
                 return f"{var.name!r} (read by constraint {name!r}) now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
@@ -76,6 +79,24 @@ class Basis:
                 )
         return None
 
+    def _refix(self, var, integer: bool) -> str:
+        """The fixes of a variable fixed outside what the bounds were derived for: replacing the products again finds no
+        bounds in a row that reads a fixed variable (it takes no part in a derivation), so first the value, else bounds
+        of the user's own."""
+        from .model_components import python_path
+
+        derived = ", ".join(map(repr, self.derived))
+        return (
+            f"unfix it ({python_path(var)}.unfix()) or fix it {'at an integer ' if integer else ''}within those bounds; or undo "
+            f"the replacement (report.undo(model)), give {derived} bounds of {'their' if len(self.derived) > 1 else 'its'} own "
+            "(a row that reads a fixed variable takes no part in deriving them) and replace the products again"
+        )
+
+
+#: How far a fixed integer's value may lie from an integer and still count as one: the integrality tolerance of
+#: HiGHS (``mip_feasibility_tolerance``, 1e-6), so a value a solve returned (1 + 1e-8) is an integer.
+INTEGRALITY_TOL = 1e-6
+
 
 def _fixed_outside(var, lb, ub, integer) -> str | None:
     """How the value of the fixed ``var`` leaves what the bounds were derived for (its bounds ``lb``, ``ub`` then,
@@ -84,7 +105,7 @@ def _fixed_outside(var, lb, ub, integer) -> str | None:
     value = var.value
     if (lb is not None and value < lb - bound_slack(lb)) or (ub is not None and value > ub + bound_slack(ub)):
         return f"outside its bounds [{lb}, {ub}] when they were derived"
-    if integer and abs(value - round(value)) > 1e-9:
+    if integer and abs(value - round(value)) > INTEGRALITY_TOL:
         return "not an integer, and it was integer when they were derived (they may rest on its rounding)"
     return None
 

@@ -102,6 +102,11 @@ def bound_slack(bound: float) -> float:
 PARAMS_FIX = "give those Params finite values again (nothing needs rebuilding)"
 
 
+class OwnFix(str):
+    """A problem (of :meth:`FactorRecord.problems`) whose message names its own fixes: :meth:`FactorRecord.refresh`
+    adds no other (rebuilding the block, which may not work for it)."""
+
+
 def wider(var, lb: float | None, ub: float | None) -> bool:
     """Whether ``var``'s bounds now reach past ``lb`` or ``ub`` (``None``: none then) by more than rounding."""
     low = -float("inf") if var.lb is None else var.lb
@@ -245,7 +250,7 @@ class FactorRecord:
         if problems:
             listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
             param = "; a bound that must change between solves goes in a mutable Param" if "wider than the box" in listed else ""
-            fix = "" if all(p.endswith(PARAMS_FIX) for p in problems) else f"; {self.fix}"
+            fix = "" if all(p.endswith(PARAMS_FIX) or isinstance(p, OwnFix) for p in problems) else f"; {self.fix}"
             raise ModelFormatError(
                 f"the model changed after its products were built in block {self.block.name!r}, so that block no "
                 f"longer stands for it: {listed}{fix}{param}"
@@ -292,7 +297,10 @@ class RewriteRecord(FactorRecord):
         relaxed_vars = relaxed_vars or (lambda: relaxed_by_pyomo(self.block.model()))
         basis = None if self.basis is None else self.basis.problem(self.rewritten, self.block.model(), relaxed_vars=relaxed_vars)
         if basis:
-            problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
+            kind = OwnFix if isinstance(basis, OwnFix) else str  # its fix kept
+            problems.append(
+                kind(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
+            )
         return problems
 
     def refresh(self, *, relaxed_vars=None) -> None:
