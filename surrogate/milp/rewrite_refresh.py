@@ -7,8 +7,8 @@ solve depends on, and refuses what would make the solve answer for another model
 that is deactivated while rows still read its variables, a replacement block deactivated
 while the rows it replaced are still off, a ``<name>_scaled`` block (or a block inside a
 replacement block) deactivated or deleted beside its active product, a block of products
-deleted while rows still read its variables, a block of products outside the block solved (or a
-variable of a model that no longer exists, read by its block) that rows of that block read, bounds
+deleted while rows still read its variables, a block of products outside the block solved (or gone with a
+model that no longer exists: :func:`~surrogate.milp.built_marks.defined_by_product`) that rows of that block read, bounds
 derived by a replacement block switched off or deleted, and rows replaced by a block outside the one
 solved (or by one deleted). The copy of a replaced row follows the blocks above its original: off while one of
 them is deactivated, on again once they are all active.
@@ -26,7 +26,7 @@ from pyomo.core.base.PyomoModel import Model
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .built_marks import BUILT, built_above
+from .built_marks import BUILT, built_above, defined_by_product
 from .rewrite_record import (
     MARK,
     PRODUCT,
@@ -264,7 +264,7 @@ def _check_replaced_outside(model, blocks, records) -> None:
 def _check_unread(model, blocks, records, *, derived) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
     deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products, or one of a block of products that
-    a solve of ``model`` leaves out (:func:`_left_out`: deleted, or outside ``model``): the constraints that define it
+    a solve of ``model`` leaves out (:func:`_left_out`: deleted, outside ``model``, or gone with its model): the constraints that define it
     are then not solved, so the solver may give it any value; or a variable of ``derived`` (:func:`_derived_off`),
     whose bounds came from rows that are off. The rows are walked once for all of them (:func:`_rows_read`: the rows
     inside blocks of products read their own variables and their factors, so the factors of the blocks of
@@ -273,7 +273,7 @@ def _check_unread(model, blocks, records, *, derived) -> None:
 
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
     left: dict = {}  # by the id of a variable's block: (the block of products it lies in, why it is left out), or None
-    relaxed, orphan = _relaxed_rows(model), _orphan(model)  # relaxed: a disjunct fixed False, its rows constrain nothing
+    relaxed = _relaxed_rows(model)  # a disjunct fixed False: its rows constrain nothing
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)
     for reader, variables in itertools.chain(rows, products):
@@ -282,11 +282,14 @@ def _check_unread(model, blocks, records, *, derived) -> None:
                 continue
             block = owner(var)
             if id(block) not in left:
-                left[id(block)] = _left_out(block, model, orphan=orphan)
+                left[id(block)] = _left_out(block, model)
+            why = left[id(block)]
             if var in own:
                 _refuse_unread(model, reader, var, own[var], "")
-            elif left[id(block)] is not None:
-                _refuse_unread(model, reader, var, *left[id(block)])
+            elif why is _DETACHED and defined_by_product(var):  # its block of products went with its model
+                _refuse_unread(model, reader, var, None, "gone")
+            elif why is not None and why is not _DETACHED:
+                _refuse_unread(model, reader, var, *why)
             elif var in derived:
                 refuse_derived(reader, var, *derived[var])
 
@@ -313,26 +316,23 @@ def _rows_read(model):
             queue.extend(block.component_data_objects(pyo.Block, active=True, descend_into=False))
 
 
-def _orphan(model) -> bool:
-    """Whether ``model`` is a block of a model that no longer exists (Pyomo holds a block's parent by a weak
-    reference: a block returned from the function that built its model outlives that model)."""
-    component = model.parent_component()
-    return component is None or (component._parent is not None and component._parent() is None)
+#: What :func:`_left_out` says of a variable that lies in no model and in no block of products: a user's own (its
+#: block deleted), or a product's output whose block went with its model (:func:`~surrogate.milp.built_marks.defined_by_product`).
+_DETACHED = (None, "detached")
 
 
-def _left_out(block, model, *, orphan: bool):
+def _left_out(block, model):
     """``(product, why)`` for a variable of ``block`` that a solve of ``model`` reads without the rows that define it,
     else ``None``: ``product`` the block of products (a bilinear product's block or its ``_scaled`` block, a
-    replacement block, a net's encoding :func:`~surrogate.milp.model_components.built_above` finds) that holds
+    replacement block, a net's encoding :func:`~surrogate.milp.built_marks.built_above` finds) that holds
     ``block``, ``why`` ``"deleted"`` (it lies in no model: not in the top of ``model``'s model, nor in another model) or
-    ``"outside"`` (it lies in a model, but not in ``model``, the block solved); ``(None, "gone")`` for a variable
-    in no model (or a standalone block) read by a block whose own model no longer exists (``orphan``), where it may have
-    been a product's. A user's own variable that lies in no model otherwise (its block deleted) keeps its bounds,
-    so the rows that read it still mean what they say, as does one outside ``model``."""
+    ``"outside"`` (it lies in a model, but not in ``model``, the block solved); :data:`_DETACHED` for a variable in no
+    model and in no block of products: a user's own (its block deleted, or its model gone) keeps its bounds, so the
+    rows that read it still mean what they say (as does one outside ``model``), unless a product defined it."""
     product, top = built_above(block, marked=_product_block)
     detached = top is None or (top is not model.model() and not isinstance(top, Model))
     if product is None:
-        return (None, "gone") if orphan and detached else None
+        return _DETACHED if detached else None
     if detached:
         return product, "deleted"
     return None if within(product, model) or product is model else (product, "outside")

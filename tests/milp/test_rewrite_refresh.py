@@ -444,7 +444,10 @@ def test_a_block_whose_model_is_gone_is_refused_where_it_reads_that_model():
     block = _gone_model_block(own=False)
     gc.collect()
     assert block.parent_block() is None
-    with pytest.raises(ModelFormatError, match=r"block 'b' was part of a model that no longer exists .* keep a reference"):
+    with pytest.raises(
+        ModelFormatError,
+        match=r"its product block no longer exists: it lay outside block 'b', in a model that was garbage-collected .* keep a reference",
+    ):
         solve(block, CONFIG)
     block = _gone_model_block(own=True)
     gc.collect()
@@ -509,3 +512,49 @@ def test_a_deleted_replacement_block_is_named_deleted_not_outside_the_block_solv
     replace_products(m2, NET)
     with pytest.raises(ModelFormatError, match=r"rows of block 'b' \(b.c\) were replaced by block 'surrogate_replacement', wh"):
         refresh_rewrites(m2.b)
+
+
+def _gone_product_reader(kind: str):
+    """probe86 #1: m.b's objective reads a bilinear product built in m.e; ``kind`` ``"clone"`` returns a clone of
+    m.b, ``"deleted"`` m.b deleted from m; m is then garbage-collected. Whole model: -2 (x = -1); the output free: -4."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    m.e, m.b = pyo.Block(), pyo.Block()
+    m.b.o = pyo.Objective(expr=bilinear(m.e, m.x, m.y, NET).expr + 2 * m.x + m.y)
+    if kind == "clone":
+        return m.b.clone()
+    block = m.b
+    m.del_component(block)
+    return block
+
+
+@pytest.mark.parametrize("kind", ["clone", "deleted"])
+def test_a_block_reading_a_product_whose_model_is_gone_is_refused_when_cloned_or_deleted(kind):
+    """probe86 #1: it solved with the product's output free (-4 for the -2 of the model)."""
+    import gc
+
+    block = _gone_product_reader(kind)
+    gc.collect()
+    with pytest.raises(
+        ModelFormatError,
+        match=r"objective 'o' reads a variable that a block of products defined .* its product block no longer exists",
+    ):
+        solve(block, CONFIG)
+
+
+def test_a_block_of_a_gone_model_that_reads_its_plain_variables_solves():
+    """probe86 #4: refused once its model was gone (-1.75 as plain Pyomo solves it); only products' outputs are."""
+    import gc
+
+    def build():
+        m = pyo.ConcreteModel()
+        m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+        m.b = pyo.Block()
+        m.b.c = pyo.Constraint(expr=m.x + 2 * m.y >= -2.5)
+        m.b.o = pyo.Objective(expr=m.x + m.y)
+        return m.b
+
+    block = build()
+    gc.collect()
+    assert block.parent_block() is None
+    assert solve(block, CONFIG).objective == pytest.approx(-1.75)
