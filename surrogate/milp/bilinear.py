@@ -390,7 +390,7 @@ def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[Replaceme
         derived = implied is not None and implied.derived
         basis = Basis.of(model, implied.derived, symbolic=has_symbolic_bounds) if derived else None
         report = rewrite_products(model, "surrogate_replacement", make, note=implied_note(implied, model))
-        getattr(model.component(report.block), RECORD).basis = basis  # what the derived bounds rest on
+        getattr(model.component(report.block), RECORD).derive(basis)  # what the derived bounds rest on
     except Exception:
         if implied is not None:
             implied.restore()  # a refusal leaves the model as it was

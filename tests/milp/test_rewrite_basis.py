@@ -118,6 +118,17 @@ def test_linked_walks_the_component_of_the_start_variables():
     assert {v.name for v in found} == {"v[0]", "v[1]", "v[2]"} and walked == {0, 1}
 
 
+def test_the_sides_derived_are_kept_per_variable_and_side():
+    """probe86 #3: which side of a variable was derived (its own upper bound is the user's) was not kept."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(None, 2)), pyo.Var(bounds=(-2, 3))
+    m.c = pyo.Constraint(expr=m.x >= -1)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    report = replace_products(m, NET)
+    (var, lb, ub), *others = report.record.basis.sides
+    assert var is m.x and lb == m.x.lb and lb == pytest.approx(-1, abs=1e-6) and ub is None and others == []
+
+
 def test_a_variable_fixed_outside_its_bounds_is_told_to_unfix_it_first():
     """probe86 #7: the only fix given, undo and replace again, was refused again (a row reading a fixed w derives
     nothing)."""

@@ -558,3 +558,51 @@ def test_a_block_of_a_gone_model_that_reads_its_plain_variables_solves():
     gc.collect()
     assert block.parent_block() is None
     assert solve(block, CONFIG).objective == pytest.approx(-1.75)
+
+
+def _fill_b1(p):
+    """probe86 #2: b1's rows derive x in [-1, 2]; once b1 is gone the truth of min -x s.t. x <= 50 is -50."""
+    p.x = pyo.Var()
+    p.cap = pyo.Constraint(expr=p.x <= 50)
+    p.b1 = pyo.Block()
+    p.b1.y = pyo.Var(bounds=(-2, 3))
+    p.b1.c1, p.b1.c2 = pyo.Constraint(expr=p.x <= 2), pyo.Constraint(expr=p.x >= -1)
+    p.b1.prod = pyo.Constraint(expr=p.x * p.b1.y >= -10)
+    p.o = pyo.Objective(expr=-p.x)
+
+
+@pytest.mark.parametrize("how", ["block_clone", "embedded", "moved"])
+def test_bounds_of_a_deleted_block_are_refused_after_their_block_is_cloned_moved_or_embedded(how):
+    """probe86 #2: the record of b1's replacement lay on the top of the model it was built in only: -2 for -50."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Block() if how != "embedded" else pyo.ConcreteModel()
+    _fill_b1(m.p)
+    replace_products(m.p.b1, NET)
+    if how == "block_clone":
+        solved = p = m.p.clone()
+    else:
+        p = m.p
+        m.del_component(p)
+        solved = pyo.ConcreteModel()
+        solved.p = p
+    p.del_component(p.b1)
+    with pytest.raises(ModelFormatError, match=r"'(p\.)?x' were derived from the rows of '(p\.)?b1' .* was deleted"):
+        solve(solved, CONFIG)
+
+
+def test_a_side_the_user_bounded_himself_is_not_held_as_derived_after_the_block_is_deleted():
+    """probe86 #3: x's own upper bound 2 equals the products' box, and only its lower side was derived from b1: after
+    b1 was deleted and x given a lower bound of its own, the solve was refused (old: -50, the truth)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(None, 2))
+    m.b1 = pyo.Block()
+    m.b1.y = pyo.Var(bounds=(-2, 3))
+    m.b1.c2 = pyo.Constraint(expr=m.x >= -1)
+    m.b1.prod = pyo.Constraint(expr=m.x * m.b1.y >= -10)
+    replace_products(m.b1, NET)
+    m.o = pyo.Objective(expr=m.x)
+    m.del_component(m.b1)
+    with pytest.raises(ModelFormatError, match=r"bounds of 'x' were derived from the rows of 'b1'"):
+        solve(m, CONFIG)  # its derived lower bound is still there
+    m.x.setlb(-50)
+    assert solve(m, CONFIG).objective == pytest.approx(-50)
