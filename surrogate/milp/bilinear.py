@@ -47,6 +47,7 @@ import re
 import warnings
 
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
 
 from ..errors import ConfigError, InfeasibleModelError, ModelFormatError, NumericsWarning
 from ..nets.network import ReluMLP
@@ -54,6 +55,7 @@ from ..nets.zoo import DEFAULT_ZOO, names_a_file, resolve_surrogate  # noqa: F40
 from ..options import check_flags, check_seconds
 from .baselines import is_baseline, parse_baseline
 from .binary_products import BinaryProduct, is_binary_factor
+from .built_marks import mark_defines
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION, check_formulation
@@ -61,7 +63,7 @@ from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_boun
 from .implied_note import implied_note, put_back_partial
 from .integer_products import IntegerProduct, is_exact_pair
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
-from .model_components import check_extendable, check_rows, first_names, python_path
+from .model_components import check_extendable, check_rows, first_names, lies_within, python_path
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -218,6 +220,9 @@ def _guard(model, product, block_name: str) -> None:
     setattr(block, RECORD, record)
     for companion in record.companions:  # block deleted, rows still reading it: refused (refresh_rewrites)
         setattr(companion, PRODUCT, record)
+    blocks = (block, *record.companions)
+    own = [v for v in identify_variables(product.expr) if any(lies_within(v, b) for b in blocks)]
+    mark_defines(block, own)  # its output: known as a product's once the block is gone (its model garbage-collected)
 
 
 def bilinear(
@@ -385,7 +390,7 @@ def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[Replaceme
         derived = implied is not None and implied.derived
         basis = Basis.of(model, implied.derived, symbolic=has_symbolic_bounds) if derived else None
         report = rewrite_products(model, "surrogate_replacement", make, note=implied_note(implied, model))
-        getattr(model.component(report.block), RECORD).basis = basis  # what the derived bounds rest on
+        getattr(model.component(report.block), RECORD).derive(basis)  # what the derived bounds rest on
     except Exception:
         if implied is not None:
             implied.restore()  # a refusal leaves the model as it was

@@ -5,9 +5,13 @@ rule in :mod:`~surrogate.milp.presolve_check`, the deleted-product checks of
 :mod:`~surrogate.milp.rewrite_refresh`); :data:`COPIES` marks the ``ObjectiveList`` of the copies that
 ``replace_products`` makes of a user's objectives (the message of
 :func:`~surrogate.milp.model_components.check_one_objective`). ``clone()``, ``deepcopy`` and pickle keep both.
+:data:`DEFINES` marks the variables a block of products defines for rows outside it (:func:`mark_defines`):
+they are known as such (:func:`defined_by_product`) after that block is gone.
 """
 
 from __future__ import annotations
+
+import weakref
 
 #: The attribute (``True``) of every block this package builds that declares integer variables of its own: a
 #: net's encoding (:func:`~surrogate.milp.encoding.add_surrogate`, the layers of a bound computation), a baseline's,
@@ -62,3 +66,64 @@ def mark_copies(objectives) -> None:
 def is_copy(objective) -> bool:
     """Whether ``objective`` is a copy this package made of a user's objective (:func:`mark_copies`)."""
     return bool(getattr(objective.parent_component(), COPIES, False))
+
+
+#: The attribute of a block of products (a ``bilinear`` product's, an ``add_surrogate`` encoding) that holds its
+#: :class:`Defines`: the variables its own rows define and rows outside it read.
+DEFINES = "surrogate_defines"
+#: Every variable a block of products defines (:class:`Defines`), by ``id``, with a weak reference to it (a Pyomo
+#: variable is not hashable): it outlives the block (a clone of a block that reads it, or a block deleted from its
+#: model, holds the variable but not the block, which goes with its model), and leaves when the variable goes.
+DEFINED: dict[int, weakref.ref] = {}
+
+
+def _register(variables) -> None:
+    for var in variables:
+        key = id(var)
+        DEFINED[key] = weakref.ref(var, lambda ref, key=key: DEFINED.pop(key) if DEFINED.get(key) is ref else None)
+
+
+class Defines:
+    """The variables a block of products defines by its own rows for rows outside it (a product's output), each
+    registered process-wide (:func:`defined_by_product`); a copy (``clone()``, ``deepcopy``, unpickling) registers
+    the copies of its variables.
+
+    Attributes
+    ----------
+    variables
+        The variables.
+    """
+
+    def __init__(self, variables) -> None:
+        self.variables = list(variables)
+        _register(self.variables)
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        _register(self.variables)
+
+
+def mark_defines(block, variables) -> None:
+    """Note on ``block`` (:data:`DEFINES`) that its rows define ``variables`` (its product's output), which rows
+    outside it read: a solve that reads one of them without ``block`` (its model garbage-collected) is refused.
+
+    Parameters
+    ----------
+    block
+        A block of products this package built.
+    variables
+        Its variables that rows outside it read.
+    """
+    setattr(block, DEFINES, Defines(variables))
+
+
+def defined_by_product(var) -> bool:
+    """Whether ``var`` is a variable a block of products defines (:func:`mark_defines`), even once that block is gone.
+
+    Parameters
+    ----------
+    var
+        A Pyomo variable (an element of an indexed one).
+    """
+    ref = DEFINED.get(id(var))
+    return ref is not None and ref() is var

@@ -54,7 +54,7 @@ from ..nets.zoo import net_argument, resolve_surrogate
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
-from .built_marks import mark_built
+from .built_marks import mark_built, mark_defines
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
@@ -237,7 +237,8 @@ def add_surrogate(
 
 
 def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bounds, inputs):
-    """:func:`_build_block`, its inputs tied to ``inputs``: ``(block, indicators)``; nothing is left on a failure."""
+    """:func:`_build_block`, its inputs tied to ``inputs``, its output marked (:func:`~surrogate.milp.built_marks.mark_defines`):
+    ``(block, indicators)``; nothing is left on a failure."""
     try:
         block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
         block.input_links = pyo.Constraint(range(len(inputs)), rule={i: block.inputs[i] == x for i, x in enumerate(inputs)})
@@ -245,6 +246,7 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
         if parent.component(name) is not None:
             parent.del_component(name)
         raise
+    mark_defines(block, [block.outputs[0]])  # known as the encoding's output once the block is gone with its model
     return block, indicators
 
 

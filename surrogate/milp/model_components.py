@@ -176,18 +176,30 @@ def check_one_objective(model) -> None:
             "add a constant one, e.g. model.obj = pyo.Objective(expr=0)"
         )
     if len(objectives) > 1:
-        copies = [o.name for o in model.component_data_objects(pyo.Objective, active=True) if is_copy(o)]
-        fix = f"deactivate the others, e.g. model.{objectives[-1]}.deactivate()"
-        if copies and len(copies) < len(objectives):  # an objective switched on after replace_products
-            fix = (
-                f"{copies[0]!r} is the copy replace_products made of the objective it replaced: to switch objectives "
-                "after the replacement, undo it (report.undo(model)), activate the objective wanted and replace the "
-                f"products again (deactivating the copy, model.{copies[0]}.deactivate(), is enough only where the "
-                "objective now active has no products)"
-            )
         raise UnsupportedComponentError(
-            f"model {model.name!r} has {len(objectives)} active objectives ({', '.join(objectives[:5])}); a MILP has one: {fix}"
+            f"model {model.name!r} has {len(objectives)} active objectives ({', '.join(objectives[:5])}); a MILP has one: "
+            + _objective_fix(list(model.component_data_objects(pyo.Objective, active=True)))
         )
+
+
+def _objective_fix(active) -> str:
+    """How to leave one of the ``active`` objectives: deactivate those not wanted (named by one of the user's own); where
+    some are copies replace_products made (:func:`~surrogate.milp.built_marks.is_copy`) and one of the user's own has
+    products (switched on after the replacement, or added since), solving it takes a replacement again."""
+    copies = [o for o in active if is_copy(o)]
+    own = [o for o in active if not is_copy(o)]
+    fix = f"deactivate the objectives not wanted, e.g. {python_path((own or active)[-1])}.deactivate()"
+    if not copies:
+        return fix
+    fix += f"; {copies[0].name!r} is the copy replace_products made of the objective it replaced"
+    products = [o for o in own if o.expr.polynomial_degree() not in (0, 1)]  # None: nonlinear
+    if products:
+        fix += (
+            f": to switch objectives after the replacement, undo it (report.undo(model)), activate the objective wanted "
+            f"and replace the products again ({products[0].name!r} has products, which only a replacement makes rows of; "
+            f"deactivating the copy, {python_path(copies[0])}.deactivate(), is enough for an objective without products)"
+        )
+    return fix
 
 
 def find_named(block, names) -> list:

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .products import finite_bounds, rewrite_products
+from ..errors import ModelFormatError
+from .model_components import lies_within
+from .products import finite_bounds, product_terms, quadratic_parts, rewrite_products
 from .rewrite_record import RECORD, RewriteRecord
 from .rewrite_refresh import refresh_rewrites
 from .solve_arguments import check_model
@@ -91,11 +93,29 @@ def exact_copy(model):
     return copy
 
 
+def _check_factors_inside(relaxed, model) -> None:
+    """Refuse a product of the block ``model`` (``relaxed``: its copy) whose factor lies outside it, in its model: the
+    copy shares that variable, whose McCormick rows a relaxation of the block alone cannot name apart from its own."""
+    if model.parent_block() is None:
+        return
+    top = model.model()
+    for row in relaxed.component_data_objects((pyo.Objective, pyo.Constraint), active=True, descend_into=True):
+        repn = quadratic_parts(row.expr if row.ctype is pyo.Objective else row.body, f"{row.ctype.__name__} {row.name!r}")
+        for var in (v for _, pair in product_terms(repn) for v in pair):
+            if not lies_within(var, relaxed) and lies_within(var, top):
+                raise ModelFormatError(
+                    f"variable {var.name!r} in a product of block {model.name!r} lies outside that block (in its model), "
+                    "so a relaxation of the block alone cannot hold that product's McCormick rows; relax the model that "
+                    "holds it (mccormick_bound(model), a bound of the whole model), or declare the variable in the block"
+                )
+
+
 def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[SolveResult, dict]:
     """Solve the McCormick relaxation of a copy of ``model`` (of the exact model where ``replace_products`` replaced
     its products: :func:`exact_copy`); also return its point (name -> value)."""
     check_model("solve_mccormick", model)
     relaxed = exact_copy(model)
+    _check_factors_inside(relaxed, model)
     mccormick(relaxed)
     result = solve(relaxed, config)
     values = {}

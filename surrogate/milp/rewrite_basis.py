@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from .rewrite_record import bound_slack, named_expressions, owner, wider, within
+from .rewrite_record import OwnFix, bound_slack, named_expressions, owner, wider, within
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,21 @@ class Basis:
     ``Expression`` s inside it (with theirs), and the constant bounds and integrality of the variables they read.
 
     ``constraints`` holds ``(row, expr, name, named)``; ``bounds`` holds ``(var, lb, ub, name, integer)``, ``name``
-    the first constraint that reads ``var`` (a derived variable's own bounds are its products' box, not held here).
+    the first constraint that reads ``var`` (a derived variable's own bounds are its products' box, not held here);
+    ``sides`` holds ``(var, lb, ub)`` for each derived variable, ``lb`` (``ub``) the bound derived for that side,
+    ``None`` where that side is the user's own (a copy of the model holds its own variables here, unlike names).
     """
 
     derived: tuple[str, ...]
     constraints: tuple
     bounds: tuple
+    sides: tuple = ()
 
     @classmethod
     def of(cls, model, derived, *, symbolic) -> Basis:
-        """``model`` now, for the bounds ``derived`` (variable names) from it; ``symbolic(var)``: whether a bound
+        """``model`` now, for the bounds ``derived`` from it (a dict by variable name of their
+        :class:`~surrogate.milp.implied_bounds.DerivedBound` s, a side whose ``sources`` entry is ``None`` not derived;
+        or names: both sides derived); ``symbolic(var)``: whether a bound
         of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out).
         A variable no linked constraint reads takes no part either: its bounds may widen, and a constraint that
         shares no variable with the derived ones, even through other constraints, may change."""
@@ -47,7 +52,7 @@ class Basis:
                 read.setdefault(id(var), (var, rows[i].name))
         kept = [(v, name, v.name in derived) for v, name in read.values() if not symbolic(v)]
         bounds = tuple((v, *((None, None) if own else (v.lb, v.ub)), name, v.is_integer()) for v, name, own in kept)
-        return cls(tuple(derived), cons, bounds)
+        return cls(tuple(derived), cons, bounds, _sides([v for v, _ in read.values()], derived))
 
     def problem(self, rewritten, model, *, relaxed_vars) -> str | None:
         """Which change makes the derived bounds unsafe now, or ``None``; ``model``: the one they were derived in
@@ -63,9 +68,12 @@ class Basis:
                 return changed
         for var, lb, ub, name, integer in self.bounds:
             if var.fixed and var.value is not None:  # a solver reads its value, not its bounds or domain
-                moved = _fixed_outside(var, lb, ub, integer and id(var) not in relaxed_vars())
+                integer = integer and id(var) not in relaxed_vars()
+                moved = _fixed_outside(var, lb, ub, integer)
                 if moved:
-                    return f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}"
+                    return OwnFix(
+                        f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}; {self._refix(var, integer)}"
+                    )
                 continue
             if wider(var, lb, ub):
                 return f"{var.name!r} (read by constraint {name!r}) now has wider bounds [{var.lb}, {var.ub}] than [{lb}, {ub}]"
@@ -76,6 +84,34 @@ class Basis:
                 )
         return None
 
+    def _refix(self, var, integer: bool) -> str:
+        """The fixes of a variable fixed outside what the bounds were derived for: replacing the products again finds no
+        bounds in a row that reads a fixed variable (it takes no part in a derivation), so first the value, else bounds
+        of the user's own."""
+        from .model_components import python_path
+
+        derived = ", ".join(map(repr, self.derived))
+        return (
+            f"unfix it ({python_path(var)}.unfix()) or fix it {'at an integer ' if integer else ''}within those bounds; or undo "
+            f"the replacement (report.undo(model)), give {derived} bounds of {'their' if len(self.derived) > 1 else 'its'} own "
+            "(a row that reads a fixed variable takes no part in deriving them) and replace the products again"
+        )
+
+
+def _sides(variables, derived) -> tuple:
+    """:attr:`Basis.sides` of the ``variables`` that ``derived`` names (see :meth:`Basis.of`)."""
+    sides = []
+    for var in variables:
+        if var.name in derived:
+            sources = getattr(derived.get(var.name) if isinstance(derived, dict) else None, "sources", ("", ""))
+            sides.append((var, *(bound if source is not None else None for bound, source in zip((var.lb, var.ub), sources))))
+    return tuple(sides)
+
+
+#: How far a fixed integer's value may lie from an integer and still count as one: the integrality tolerance of
+#: HiGHS (``mip_feasibility_tolerance``, 1e-6), so a value a solve returned (1 + 1e-8) is an integer.
+INTEGRALITY_TOL = 1e-6
+
 
 def _fixed_outside(var, lb, ub, integer) -> str | None:
     """How the value of the fixed ``var`` leaves what the bounds were derived for (its bounds ``lb``, ``ub`` then,
@@ -84,7 +120,7 @@ def _fixed_outside(var, lb, ub, integer) -> str | None:
     value = var.value
     if (lb is not None and value < lb - bound_slack(lb)) or (ub is not None and value > ub + bound_slack(ub)):
         return f"outside its bounds [{lb}, {ub}] when they were derived"
-    if integer and abs(value - round(value)) > 1e-9:
+    if integer and abs(value - round(value)) > INTEGRALITY_TOL:
         return "not an integer, and it was integer when they were derived (they may rest on its rounding)"
     return None
 

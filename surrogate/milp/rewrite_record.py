@@ -45,9 +45,10 @@ PRODUCT = "surrogate_product_record"
 #: The attribute of a block that lists its rows a replacement block replaced, as ``(row, replacement block's name)``:
 #: ``clone()`` and ``deepcopy`` copy it with the block, so a copy solved without the replacement block is refused.
 MARK = "surrogate_replaced_rows"
-#: The attribute of a model (the top of the one a replacement block was built in) that lists the :class:`RewriteRecord`
-#: of each replacement block built in it and not undone: it outlives the block (or a block above it) deleted, so that a
-#: solve still knows what the block's rows stood for (the rows it replaced, the bounds derived from its rows).
+#: The attribute of a block that lists the :class:`RewriteRecord` of each replacement block, not undone, that replaced
+#: its products (the block's parent) or derived bounds for a variable of it: it outlives the replacement block (or a
+#: block above it) deleted, so that a solve still knows what its rows stood for (the rows it replaced, the bounds derived
+#: from its rows), and goes with the block (``clone()``, a block moved or made part of a larger model).
 REWRITES = "surrogate_rewrites"
 
 
@@ -66,10 +67,17 @@ def within(component, model) -> bool:
     return block is model
 
 
-def rewrites_of(model) -> list:
-    """The :class:`RewriteRecord` s of the replacement blocks built in ``model``'s model and not undone (:data:`REWRITES`),
-    deleted ones too."""
-    return getattr(model.model(), REWRITES, [])
+def rewrites_of(block) -> list:
+    """The :class:`RewriteRecord` s kept on ``block`` (:data:`REWRITES`): of the replacement blocks not undone (deleted
+    ones too) that replaced its products or derived bounds for a variable of it."""
+    return getattr(block, REWRITES, [])
+
+
+def _keep_on(block, record, *, keep: bool = True) -> None:
+    """Add ``record`` to ``block``'s :data:`REWRITES` (once), or (``keep=False``) drop it: a new list, so a copy's
+    list (``clone()``) stays its own."""
+    kept = [r for r in rewrites_of(block) if r is not record]
+    setattr(block, REWRITES, [*kept, record] if keep else kept)
 
 
 def mark_replaced(row, by: str) -> None:
@@ -100,6 +108,11 @@ def bound_slack(bound: float) -> float:
 
 #: The fix of a bound made NaN or infinite by a mutable Param: the products then hold again, with nothing rebuilt.
 PARAMS_FIX = "give those Params finite values again (nothing needs rebuilding)"
+
+
+class OwnFix(str):
+    """A problem (of :meth:`FactorRecord.problems`) whose message names its own fixes: :meth:`FactorRecord.refresh`
+    adds no other (rebuilding the block, which may not work for it)."""
 
 
 def wider(var, lb: float | None, ub: float | None) -> bool:
@@ -245,7 +258,7 @@ class FactorRecord:
         if problems:
             listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
             param = "; a bound that must change between solves goes in a mutable Param" if "wider than the box" in listed else ""
-            fix = "" if all(p.endswith(PARAMS_FIX) for p in problems) else f"; {self.fix}"
+            fix = "" if all(p.endswith(PARAMS_FIX) or isinstance(p, OwnFix) for p in problems) else f"; {self.fix}"
             raise ModelFormatError(
                 f"the model changed after its products were built in block {self.block.name!r}, so that block no "
                 f"longer stands for it: {listed}{fix}{param}"
@@ -284,7 +297,15 @@ class RewriteRecord(FactorRecord):
         companion: one deactivated or deleted leaves its variables free, which a solve refuses."""
         super().built(factors)
         self.companions = list(self.block.component_data_objects(pyo.Block, descend_into=True))
-        setattr(self.root, REWRITES, [*rewrites_of(self.root), self])  # a new list: a clone's is its own
+        _keep_on(self.replaced, self)
+
+    def derive(self, basis) -> None:
+        """Keep ``basis`` (a :class:`~surrogate.milp.rewrite_basis.Basis`, or ``None``: no bounds derived), and this
+        record on the block of each variable it derived bounds for (:data:`REWRITES`)."""
+        self.basis = basis
+        for var, _, _ in () if basis is None else basis.sides:
+            if owner(var) is not None:
+                _keep_on(owner(var), self)
 
     def problems(self, *, relaxed_vars=None) -> list[str]:
         """Changed or deleted originals, then :meth:`FactorRecord.problems`, then a changed :class:`~surrogate.milp.rewrite_basis.Basis`."""
@@ -292,7 +313,10 @@ class RewriteRecord(FactorRecord):
         relaxed_vars = relaxed_vars or (lambda: relaxed_by_pyomo(self.block.model()))
         basis = None if self.basis is None else self.basis.problem(self.rewritten, self.block.model(), relaxed_vars=relaxed_vars)
         if basis:
-            problems.append(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
+            kind = OwnFix if isinstance(basis, OwnFix) else str  # its fix kept
+            problems.append(
+                kind(f"the bounds derived for {', '.join(self.basis.derived)} from the constraints rest on it: {basis}")
+            )
         return problems
 
     def refresh(self, *, relaxed_vars=None) -> None:
@@ -347,8 +371,10 @@ class RewriteRecord(FactorRecord):
         for original in kept:
             original.activate()
         unmark_replaced(kept)
-        root = self.block.model()
-        setattr(root, REWRITES, [r for r in rewrites_of(root) if r is not self])
+        for var, _, _ in () if self.basis is None else self.basis.sides:
+            if owner(var) is not None:
+                _keep_on(owner(var), self, keep=False)
+        _keep_on(self.replaced, self, keep=False)
         self.block.parent_block().del_component(self.block)
 
 

@@ -7,8 +7,8 @@ solve depends on, and refuses what would make the solve answer for another model
 that is deactivated while rows still read its variables, a replacement block deactivated
 while the rows it replaced are still off, a ``<name>_scaled`` block (or a block inside a
 replacement block) deactivated or deleted beside its active product, a block of products
-deleted while rows still read its variables, a block of products outside the block solved (or a
-variable of a model that no longer exists, read by its block) that rows of that block read, bounds
+deleted while rows still read its variables, a block of products outside the block solved (or gone with a
+model that no longer exists: :func:`~surrogate.milp.built_marks.defined_by_product`) that rows of that block read, bounds
 derived by a replacement block switched off or deleted, and rows replaced by a block outside the one
 solved (or by one deleted). The copy of a replaced row follows the blocks above its original: off while one of
 them is deactivated, on again once they are all active.
@@ -26,7 +26,7 @@ from pyomo.core.base.PyomoModel import Model
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .built_marks import BUILT, built_above
+from .built_marks import BUILT, built_above, defined_by_product
 from .rewrite_record import (
     MARK,
     PRODUCT,
@@ -92,38 +92,60 @@ def refresh_rewrites(model) -> None:
         else:
             _check_lost_rows(model, record)
             off.append(block)
-    _check_unread(model, off + _deleted_products(blocks), read, derived=_derived_off(model, records, read, relaxed_vars))
+    derived = _derived_off(model, records, read)
+    _check_unread(model, off + _deleted_products(blocks), read, derived=derived, relaxed_vars=relaxed_vars)
     _check_replaced_outside(model, blocks, records)
 
 
-def _derived_off(model, records, read, relaxed_vars) -> ComponentMap:
+def _derived_off(model, records, read) -> ComponentMap:
     """The variables whose bounds a replacement block that a solve of ``model`` does not read derived from the
     constraints, each with that block and the block switched off (:func:`_off_at`): those bounds hold only while the
-    rows they came from count. Also those of a replacement block deleted (found among
-    :func:`~surrogate.milp.rewrite_record.rewrites_of` the model; then with ``None`` and what its
-    :class:`~surrogate.milp.rewrite_basis.Basis` lost, ``relaxed_vars`` as :meth:`~surrogate.milp.rewrite_basis.Basis.problem`
-    takes them), where the constraints they came from no longer hold as they were (deleted with it, say), and the
-    variable still has a side derived (one given bounds of its own since is left out)."""
+    rows they came from count. (Those of a replacement block deleted: :class:`_DeletedDerived`.)"""
     found = ComponentMap()
     for block, record in records:
         basis = getattr(record, "basis", None)
         if record not in read and basis is not None:
-            found.update((f.var, (block, _off_at(block, model), "")) for f in record.factors if f.var.name in basis.derived)
-    root = model.model()
-    for record in rewrites_of(root):
-        basis = getattr(record, "basis", None)
-        if basis is None or within(record.block, root):
-            continue
-        lost = basis.problem(record.rewritten, root, relaxed_vars=relaxed_vars)
-        if lost:
-            found.update((f.var, (record.block, None, lost)) for f in record.factors if f.var.name in basis.derived and _kept(f))
+            found.update((var, (block, _off_at(block, model), "")) for var, _, _ in basis.sides)
     return found
 
 
-def _kept(box) -> bool:
-    """Whether a side of ``box``'s variable is still the one its products were built for (derived for it)."""
-    var = box.var
-    return any(isinstance(b, float) and now is not None and now == b for b, now in ((box.lb, var.lb), (box.ub, var.ub)))
+class _DeletedDerived:
+    """For a solve of ``model``: the bounds a replacement block derived for a variable read, where that block (or a
+    block above it) was deleted and the constraints they came from no longer hold as they were (deleted with it, say).
+    The block's :class:`~surrogate.milp.rewrite_record.RewriteRecord` is kept on the block that holds each variable
+    it derived bounds for (:func:`~surrogate.milp.rewrite_record.rewrites_of`), which a clone, a move or an
+    embedding carries with the variable; each record is checked once a solve. ``relaxed_vars``: as
+    :meth:`~surrogate.milp.rewrite_basis.Basis.problem` takes them."""
+
+    def __init__(self, model, relaxed_vars) -> None:
+        self.root, self.relaxed_vars = model.model(), relaxed_vars
+        self.lost: dict = {}  # by (id(record), id(top)): what the constraints lost, "" for nothing
+
+    def __call__(self, var, block):
+        """``(the replacement block, None, what its constraints lost)`` where one deleted derived a side of ``var``
+        (``block`` holds it) that ``var`` still has (one given a bound of its own since is left out), else ``None``."""
+        records = rewrites_of(block) if block is not None else ()
+        if not records:
+            return None
+        top = block.model()  # a variable in no model (its block deleted) is read by the model solved
+        top = top if top is self.root or isinstance(top, Model) else self.root
+        for record in records:
+            key = (id(record), id(top))
+            if key not in self.lost:
+                deleted = record.basis is not None and not within(record.block, top)
+                self.lost[key] = deleted and record.basis.problem(record.rewritten, top, relaxed_vars=self.relaxed_vars)
+            if self.lost[key] and _kept(var, record.basis.sides):
+                return record.block, None, self.lost[key]
+        return None
+
+
+def _kept(var, sides) -> bool:
+    """Whether a side of ``var`` that was derived (``sides``: :attr:`~surrogate.milp.rewrite_basis.Basis.sides`) is
+    still the one its products were built for."""
+    for derived, lb, ub in sides:
+        if derived is var:
+            return (lb is not None and var.lb == lb) or (ub is not None and var.ub == ub)
+    return False
 
 
 def _deleted_products(blocks) -> list:
@@ -256,24 +278,37 @@ def _check_replaced_outside(model, blocks, records) -> None:
         if owner(row) is block and not row.active and id(row) not in replaced and _active_within(block, model)
     ]
     if left:
-        root, by = model.model(), left[0][1]
-        named = [r for r in rewrites_of(root) if getattr(r, "name", None) == by and r.root is root]
-        refuse_replaced_outside(model, [row for row, _ in left], by, deleted=any(not within(r.block, root) for r in named))
+        row, by = left[0]
+        refuse_replaced_outside(model, [row for row, _ in left], by, deleted=_deleted_replacement(row, by, model.model()))
 
 
-def _check_unread(model, blocks, records, *, derived) -> None:
+def _deleted_replacement(row, by: str, root) -> bool:
+    """Whether the replacement block named ``by`` that replaced ``row`` was deleted (not :func:`within` ``root``):
+    its record is kept on the block whose products it replaced (:func:`~surrogate.milp.rewrite_record.rewrites_of`),
+    which holds ``row``; a block solved on its own (or its clone) that lies below that block does not reach it."""
+    block = owner(row)
+    while block is not None:
+        if any(r.name == by and not within(r.block, root) for r in rewrites_of(block)):
+            return True
+        block = owner(block)
+    return False
+
+
+def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
     """Raise :class:`ModelFormatError` if an active row or objective of ``model`` reads a variable of one of the
     deactivated (or deleted: :func:`_deleted_products`) ``blocks`` of products, or one of a block of products that
-    a solve of ``model`` leaves out (:func:`_left_out`: deleted, or outside ``model``): the constraints that define it
-    are then not solved, so the solver may give it any value; or a variable of ``derived`` (:func:`_derived_off`),
-    whose bounds came from rows that are off. The rows are walked once for all of them (:func:`_rows_read`: the rows
+    a solve of ``model`` leaves out (:func:`_left_out`: deleted, outside ``model``, or gone with its model): the
+    constraints that define it are then not solved, so the solver may give it any value; or a variable of ``derived``
+    (:func:`_derived_off`), whose bounds came from rows that are off, or one whose bounds a deleted replacement block
+    derived (:class:`_DeletedDerived`, ``relaxed_vars`` as it takes them). The rows are walked once for all of them (:func:`_rows_read`: the rows
     inside blocks of products read their own variables and their factors, so the factors of the blocks of
     ``records``, those a solve reads, stand for them)."""
     from pyomo.core.expr.visitor import identify_variables
 
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
     left: dict = {}  # by the id of a variable's block: (the block of products it lies in, why it is left out), or None
-    relaxed, orphan = _relaxed_rows(model), _orphan(model)  # relaxed: a disjunct fixed False, its rows constrain nothing
+    relaxed = _relaxed_rows(model)  # a disjunct fixed False: its rows constrain nothing
+    deleted = _DeletedDerived(model, relaxed_vars)
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)
     for reader, variables in itertools.chain(rows, products):
@@ -282,13 +317,18 @@ def _check_unread(model, blocks, records, *, derived) -> None:
                 continue
             block = owner(var)
             if id(block) not in left:
-                left[id(block)] = _left_out(block, model, orphan=orphan)
+                left[id(block)] = _left_out(block, model)
+            why = left[id(block)]
             if var in own:
                 _refuse_unread(model, reader, var, own[var], "")
-            elif left[id(block)] is not None:
-                _refuse_unread(model, reader, var, *left[id(block)])
+            elif why is _DETACHED and defined_by_product(var):  # its block of products went with its model
+                _refuse_unread(model, reader, var, None, "gone")
+            elif why is not None and why is not _DETACHED:
+                _refuse_unread(model, reader, var, *why)
             elif var in derived:
                 refuse_derived(reader, var, *derived[var])
+            elif (lost := deleted(var, block)) is not None:
+                refuse_derived(reader, var, *lost)
 
 
 def _refuse_unread(model, reader, var, block, why: str) -> None:
@@ -313,26 +353,23 @@ def _rows_read(model):
             queue.extend(block.component_data_objects(pyo.Block, active=True, descend_into=False))
 
 
-def _orphan(model) -> bool:
-    """Whether ``model`` is a block of a model that no longer exists (Pyomo holds a block's parent by a weak
-    reference: a block returned from the function that built its model outlives that model)."""
-    component = model.parent_component()
-    return component is None or (component._parent is not None and component._parent() is None)
+#: What :func:`_left_out` says of a variable that lies in no model and in no block of products: a user's own (its
+#: block deleted), or a product's output whose block went with its model (:func:`~surrogate.milp.built_marks.defined_by_product`).
+_DETACHED = (None, "detached")
 
 
-def _left_out(block, model, *, orphan: bool):
+def _left_out(block, model):
     """``(product, why)`` for a variable of ``block`` that a solve of ``model`` reads without the rows that define it,
     else ``None``: ``product`` the block of products (a bilinear product's block or its ``_scaled`` block, a
-    replacement block, a net's encoding :func:`~surrogate.milp.model_components.built_above` finds) that holds
+    replacement block, a net's encoding :func:`~surrogate.milp.built_marks.built_above` finds) that holds
     ``block``, ``why`` ``"deleted"`` (it lies in no model: not in the top of ``model``'s model, nor in another model) or
-    ``"outside"`` (it lies in a model, but not in ``model``, the block solved); ``(None, "gone")`` for a variable
-    in no model (or a standalone block) read by a block whose own model no longer exists (``orphan``), where it may have
-    been a product's. A user's own variable that lies in no model otherwise (its block deleted) keeps its bounds,
-    so the rows that read it still mean what they say, as does one outside ``model``."""
+    ``"outside"`` (it lies in a model, but not in ``model``, the block solved); :data:`_DETACHED` for a variable in no
+    model and in no block of products: a user's own (its block deleted, or its model gone) keeps its bounds, so the
+    rows that read it still mean what they say (as does one outside ``model``), unless a product defined it."""
     product, top = built_above(block, marked=_product_block)
     detached = top is None or (top is not model.model() and not isinstance(top, Model))
     if product is None:
-        return (None, "gone") if orphan and detached else None
+        return _DETACHED if detached else None
     if detached:
         return product, "deleted"
     return None if within(product, model) or product is model else (product, "outside")

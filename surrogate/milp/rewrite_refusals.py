@@ -1,5 +1,5 @@
 """The refusals of :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites` whose messages say where a block of
-products went: deleted, switched off, outside the block solved, or in a model that no longer exists.
+products went: deleted, switched off, outside the block solved, or gone with a model that no longer exists.
 
 Each names the block as the user knows it (a deleted block's name where it was) and how to get a model that
 solves again.
@@ -47,14 +47,17 @@ def refuse_unread(model, reader, var, block, why: str, *, off=None) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError`: ``reader`` reads ``var`` of the block of products ``block``,
     which a solve of ``model`` leaves out: ``why`` ``"off"`` (deactivated; ``off``: the block switched off, a disjunct
     fixed False), ``"deleted"``, ``"outside"`` (outside ``model``, the block solved), or ``"gone"`` (``block``
-    ``None``: ``var`` lay outside ``model`` in a model that no longer exists, where a product may have defined it)."""
+    ``None``: ``var``, a product's output, lay outside ``model`` in a model that no longer exists, with its block)."""
     where = _reader(reader)
     if why == "gone":
+        named = "" if var.name.startswith("[") else f" {var.name!r}"  # "[Unattached VarData]" once its component went
         raise ModelFormatError(
-            f"block {model.name!r} was part of a model that no longer exists (Pyomo holds a block's parent by a weak "
-            f"reference only), and {where} reads {var.name!r}, which lay outside the block, in that model, where a "
-            "product's rows may have defined it; keep a reference to the model and solve it, or build what the block "
-            "reads (its variables, products, surrogates) inside the block"
+            f"{where} reads a variable{named} that a block of products defined (the output of a bilinear product or "
+            f"of add_surrogate), but its product block no longer exists: it lay outside block {model.name!r}, in a model "
+            "that was garbage-collected (Pyomo holds a block's parent by a weak reference only; a clone of a block, or a "
+            "block deleted from its model, does not keep that model), so nothing defines that variable in this solve; "
+            "keep a reference to the model and solve the whole model (or a clone of it), or build the product inside "
+            "the block solved (bilinear(block, ...), add_surrogate(block, ...))"
         )
     call = "bilinear" if isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord) else "add_surrogate"
     state, fix, unread = "is deactivated (it or a block above it)", "activate the block again", "any more"

@@ -32,3 +32,26 @@ def test_copies_are_marked_on_their_list_and_the_mark_survives_clone_and_pickle(
     mark_copies(m.copies)
     for model in (m, m.clone(), pickle.loads(pickle.dumps(m))):
         assert is_copy(model.copies[1]) and not is_copy(model.mine[1])
+
+
+def test_the_outputs_of_products_are_known_as_such_in_copies_and_after_their_block_is_gone():
+    """probe86 #1: once a product's block went with its model, its output looked like a user's own variable."""
+    import gc
+
+    from surrogate import add_surrogate
+    from surrogate.milp.bilinear import bilinear
+    from surrogate.milp.built_marks import DEFINED, defined_by_product
+    from surrogate.nets.construct import hand_built
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    encoded = add_surrogate(m, hand_built("3x8", "shared"), [m.x, m.y])
+    output = bilinear(m, m.x, m.y, "3x8").block.outputs[0]
+    assert defined_by_product(encoded.output) and defined_by_product(output)
+    assert not defined_by_product(m.x) and not defined_by_product(m.y)
+    for copy in (m.clone(), pickle.loads(pickle.dumps(m))):
+        assert defined_by_product(copy.find_component(output.name)) and not defined_by_product(copy.x)
+    count = len(DEFINED)
+    del m, encoded, output, copy
+    gc.collect()
+    assert len(DEFINED) < count  # gone with their variables

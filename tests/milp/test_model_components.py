@@ -382,3 +382,19 @@ def test_find_like_finds_a_component_in_a_clone_that_lost_or_gained_another():
     whole = m.clone()
     whole.del_component(whole.s.extra)
     assert find_like(whole.s, m.s.c, whole.s) is whole.s.c and find_like(whole.s, m.x, whole.s) is whole.x
+
+
+def test_two_objectives_active_before_the_replacement_are_told_to_deactivate_the_user_s_own():
+    """probe86 #6: the message said the user switched objectives after the replacement (he never did) and left out
+    ``model.o2.deactivate()``, the fix that works (-1.0)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    m.o, m.o2 = pyo.Objective(expr=m.x * m.y), pyo.Objective(expr=m.x + m.y)
+    replace_products(m, NET)
+    with pytest.raises(
+        UnsupportedComponentError, match=r"deactivate the objectives not wanted, e.g. model.o2.deactivate\(\)"
+    ) as refused:
+        solve(m, CONFIG)
+    assert "switch objectives" not in str(refused.value)
+    m.o2.deactivate()
+    assert solve(m, CONFIG).objective == pytest.approx(-1.0, abs=1e-6)

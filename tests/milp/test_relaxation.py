@@ -79,3 +79,24 @@ def test_after_replace_products_the_bound_is_the_exact_model_s_not_the_surrogate
     report = replace_products(m, hand_built("3x8", "shared"), implied_bounds=False)
     assert exact == pytest.approx(0.5) and mccormick_bound(m, CONFIG).bound == pytest.approx(exact)
     assert m.component(report.block) is not None and not m.o.active  # the model itself left as it was
+
+
+@pytest.mark.parametrize("replaced", [False, True])
+def test_a_block_whose_product_reads_a_variable_of_its_model_is_told_to_relax_the_model(replaced):
+    """probe86 #5: the refusal said x 'belongs to another model' and to declare it on this model; it lies in the
+    block's own model, and mccormick_bound(m) works (-2.0, the optimum)."""
+    from surrogate.errors import ModelFormatError
+    from surrogate.milp.bilinear import replace_products
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.b = pyo.Block()
+    m.b.w = pyo.Var(bounds=(-1, 2))
+    m.b.c = pyo.Constraint(expr=m.x * m.b.w >= -0.3)
+    m.b.o = pyo.Objective(expr=m.x + m.b.w)
+    if replaced:
+        replace_products(m.b, "3x8")
+    match = r"variable 'x' in a product of block 'b' lies outside that block \(in its model\).*relax the model that holds it \(mccormick_bound\(model\)"
+    with pytest.raises(ModelFormatError, match=match):
+        mccormick_bound(m.b, CONFIG)
+    assert mccormick_bound(m, CONFIG).bound == pytest.approx(-2.0, abs=1e-6)

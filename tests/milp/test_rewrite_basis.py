@@ -116,3 +116,37 @@ def test_linked_walks_the_component_of_the_start_variables():
     rows = [[m.v[0], m.v[1]], [m.v[1], m.v[2]], [m.v[3], m.v[4]]]
     found, walked = linked(rows, [m.v[2]])
     assert {v.name for v in found} == {"v[0]", "v[1]", "v[2]"} and walked == {0, 1}
+
+
+def test_the_sides_derived_are_kept_per_variable_and_side():
+    """probe86 #3: which side of a variable was derived (its own upper bound is the user's) was not kept."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(None, 2)), pyo.Var(bounds=(-2, 3))
+    m.c = pyo.Constraint(expr=m.x >= -1)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    report = replace_products(m, NET)
+    (var, lb, ub), *others = report.record.basis.sides
+    assert var is m.x and lb == m.x.lb and lb == pytest.approx(-1, abs=1e-6) and ub is None and others == []
+
+
+def test_a_variable_fixed_outside_its_bounds_is_told_to_unfix_it_first():
+    """probe86 #7: the only fix given, undo and replace again, was refused again (a row reading a fixed w derives
+    nothing)."""
+    m = _through_w()
+    m.w.fix(5)
+    message = (
+        r"unfix it \(model.w.unfix\(\)\) or fix it within those bounds; or undo the replacement .* give 'x' bounds of its own"
+    )
+    _refused(m, r"is fixed at 5, outside its bounds \[-3, 1.7\] when they were derived; " + message)
+    with pytest.raises(ModelFormatError) as refused:
+        refresh_rewrites(m)
+    assert "replace the products again; undo" not in str(refused.value)  # no second, generic fix after it
+
+
+def test_an_integer_fixed_within_the_solvers_integrality_tolerance_keeps_the_derived_bounds():
+    """probe86 #8: w fixed at 1 + 1e-8 (a value a solve returns) was refused as not an integer (1e-9)."""
+    m = _rounded()
+    m.w.fix(1 + 1e-8)
+    refresh_rewrites(m)
+    m.w.fix(1 + 1e-5)
+    _refused(m, r"fixed at 1.00001, not an integer.*fix it at an integer within those bounds")

@@ -623,3 +623,23 @@ def test_undo_reads_each_mark_once_however_many_rows_a_block_had_replaced(monkey
     report.undo(m)
     assert len(visited) == rows
     assert getattr(m, rewrite_record.MARK) == [] and all(m.c[i].active for i in range(rows))
+
+
+def test_a_replacement_s_record_is_kept_on_the_blocks_of_what_it_derived_and_replaced():
+    """probe86 #2: it was kept on the top of the model only, which a clone of a block, a move or an embedding left
+    behind; undo drops it from every block."""
+    from surrogate.milp.rewrite_record import rewrites_of
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Block()
+    m.p.x, m.p.b1 = pyo.Var(), pyo.Block()
+    m.p.b1.y = pyo.Var(bounds=(-2, 3))
+    m.p.b1.c1, m.p.b1.c2 = pyo.Constraint(expr=m.p.x <= 2), pyo.Constraint(expr=m.p.x >= -1)
+    m.p.b1.prod = pyo.Constraint(expr=m.p.x * m.p.b1.y >= -10)
+    report = replace_products(m.p.b1, NET)
+    assert rewrites_of(m.p) == [report.record] and rewrites_of(m.p.b1) == [report.record] and rewrites_of(m) == []
+    clone = m.p.clone()
+    (copied,) = rewrites_of(clone)
+    assert copied is not report.record and copied.block is clone.b1.surrogate_replacement
+    report.undo(m)
+    assert rewrites_of(m.p) == [] and rewrites_of(m.p.b1) == [] and rewrites_of(clone) == [copied]

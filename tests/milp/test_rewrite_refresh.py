@@ -444,7 +444,10 @@ def test_a_block_whose_model_is_gone_is_refused_where_it_reads_that_model():
     block = _gone_model_block(own=False)
     gc.collect()
     assert block.parent_block() is None
-    with pytest.raises(ModelFormatError, match=r"block 'b' was part of a model that no longer exists .* keep a reference"):
+    with pytest.raises(
+        ModelFormatError,
+        match=r"its product block no longer exists: it lay outside block 'b', in a model that was garbage-collected .* keep a reference",
+    ):
         solve(block, CONFIG)
     block = _gone_model_block(own=True)
     gc.collect()
@@ -509,3 +512,97 @@ def test_a_deleted_replacement_block_is_named_deleted_not_outside_the_block_solv
     replace_products(m2, NET)
     with pytest.raises(ModelFormatError, match=r"rows of block 'b' \(b.c\) were replaced by block 'surrogate_replacement', wh"):
         refresh_rewrites(m2.b)
+
+
+def _gone_product_reader(kind: str):
+    """probe86 #1: m.b's objective reads a bilinear product built in m.e; ``kind`` ``"clone"`` returns a clone of
+    m.b, ``"deleted"`` m.b deleted from m; m is then garbage-collected. Whole model: -2 (x = -1); the output free: -4."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    m.e, m.b = pyo.Block(), pyo.Block()
+    m.b.o = pyo.Objective(expr=bilinear(m.e, m.x, m.y, NET).expr + 2 * m.x + m.y)
+    if kind == "clone":
+        return m.b.clone()
+    block = m.b
+    m.del_component(block)
+    return block
+
+
+@pytest.mark.parametrize("kind", ["clone", "deleted"])
+def test_a_block_reading_a_product_whose_model_is_gone_is_refused_when_cloned_or_deleted(kind):
+    """probe86 #1: it solved with the product's output free (-4 for the -2 of the model)."""
+    import gc
+
+    block = _gone_product_reader(kind)
+    gc.collect()
+    with pytest.raises(
+        ModelFormatError,
+        match=r"objective 'o' reads a variable that a block of products defined .* its product block no longer exists",
+    ):
+        solve(block, CONFIG)
+
+
+def test_a_block_of_a_gone_model_that_reads_its_plain_variables_solves():
+    """probe86 #4: refused once its model was gone (-1.75 as plain Pyomo solves it); only products' outputs are."""
+    import gc
+
+    def build():
+        m = pyo.ConcreteModel()
+        m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+        m.b = pyo.Block()
+        m.b.c = pyo.Constraint(expr=m.x + 2 * m.y >= -2.5)
+        m.b.o = pyo.Objective(expr=m.x + m.y)
+        return m.b
+
+    block = build()
+    gc.collect()
+    assert block.parent_block() is None
+    assert solve(block, CONFIG).objective == pytest.approx(-1.75)
+
+
+def _fill_b1(p):
+    """probe86 #2: b1's rows derive x in [-1, 2]; once b1 is gone the truth of min -x s.t. x <= 50 is -50."""
+    p.x = pyo.Var()
+    p.cap = pyo.Constraint(expr=p.x <= 50)
+    p.b1 = pyo.Block()
+    p.b1.y = pyo.Var(bounds=(-2, 3))
+    p.b1.c1, p.b1.c2 = pyo.Constraint(expr=p.x <= 2), pyo.Constraint(expr=p.x >= -1)
+    p.b1.prod = pyo.Constraint(expr=p.x * p.b1.y >= -10)
+    p.o = pyo.Objective(expr=-p.x)
+
+
+@pytest.mark.parametrize("how", ["block_clone", "embedded", "moved"])
+def test_bounds_of_a_deleted_block_are_refused_after_their_block_is_cloned_moved_or_embedded(how):
+    """probe86 #2: the record of b1's replacement lay on the top of the model it was built in only: -2 for -50."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Block() if how != "embedded" else pyo.ConcreteModel()
+    _fill_b1(m.p)
+    replace_products(m.p.b1, NET)
+    if how == "block_clone":
+        solved = p = m.p.clone()
+    else:
+        p = m.p
+        m.del_component(p)
+        solved = pyo.ConcreteModel()
+        solved.p = p
+    p.del_component(p.b1)
+    with pytest.raises(ModelFormatError, match=r"'(p\.)?x' were derived from the rows of '(p\.)?b1' .* was deleted"):
+        solve(solved, CONFIG)
+
+
+def test_a_side_the_user_bounded_himself_is_not_held_as_derived_after_the_block_is_deleted():
+    """probe86 #3: x's own upper bound 2 equals the products' box, and only its lower side was derived from b1: after
+    b1 was deleted and x given a lower bound of its own, the solve was refused (old: -50, the truth)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(None, 2))
+    m.b1 = pyo.Block()
+    m.b1.y = pyo.Var(bounds=(-2, 3))
+    m.b1.c2 = pyo.Constraint(expr=m.x >= -1)
+    m.b1.prod = pyo.Constraint(expr=m.x * m.b1.y >= -10)
+    replace_products(m.b1, NET)
+    m.o = pyo.Objective(expr=m.x)
+    m.del_component(m.b1)
+    with pytest.raises(ModelFormatError, match=r"bounds of 'x' were derived from the rows of 'b1'"):
+        solve(m, CONFIG)  # its derived lower bound is still there
+    m.x.setlb(-50)
+    assert solve(m, CONFIG).objective == pytest.approx(-50)
