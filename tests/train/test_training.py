@@ -174,3 +174,16 @@ def test_train_nets_refuses_a_thread_count_out_of_range_before_training(threads)
 def test_train_many_refuses_an_absurd_number_of_workers():
     with pytest.raises(ConfigError, match=r"train_many: workers=1000000 must be a positive integer up to 100000, e.g. 2"):
         train_many(["1x2"], [0], SHORT, workers=10**6)
+
+
+def test_a_hand_built_start_is_drawn_from_the_read_only_net_without_a_warning():
+    """A ReluMLP's arrays are read-only: torch.as_tensor of them warned that the tensor would share them."""
+    import warnings
+    from dataclasses import replace
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, layers = draw_data_and_init(
+            Architecture.parse("3x8"), replace(SHORT, init="hand-built", init_noise=0.01), torch.Generator().manual_seed(0)
+        )
+    assert all(w.dtype == torch.float32 for w, _ in layers) and layers[0][0].shape == (2, 8)
