@@ -280,7 +280,8 @@ class ReluMLP:
             raise ConfigError(f"to_torch(dtype={dtype!r}): use 'float32' or 'float64'")
         layers: list = []
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            linear = torch.nn.Linear(w.shape[0], w.shape[1], dtype=kind)
+            # skip_init: no default initialisation, which would draw from torch's global generator (the user's stream)
+            linear = torch.nn.utils.skip_init(torch.nn.Linear, w.shape[0], w.shape[1], dtype=kind)
             with torch.no_grad():
                 linear.weight.copy_(torch.tensor(w.T, dtype=kind))
                 linear.bias.copy_(torch.tensor(b, dtype=kind))

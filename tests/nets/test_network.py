@@ -76,3 +76,17 @@ def test_an_immutable_net_pickles_and_copies(how):
         assert np.array_equal(mine, theirs) and not theirs.flags.writeable
     with pytest.raises(TypeError):
         again.metadata["source"] = "edited"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_to_torch_leaves_torchs_global_generator_alone(dtype):
+    """probe84 #5b: torch.nn.Linear's default initialisation drew from torch's global generator before the weights
+    were copied in, so export_onnx and train_net_naive moved a user's seeded torch stream."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(123)
+    alone = torch.rand(3)
+    torch.manual_seed(123)
+    model = ReluMLP(*LAYERS).to_torch(dtype=dtype)
+    assert torch.equal(torch.rand(3), alone)
+    with torch.no_grad():
+        assert float(model(torch.ones((1, 2), dtype=getattr(torch, dtype)))[0, 0]) == 6.0

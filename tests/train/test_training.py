@@ -176,6 +176,18 @@ def test_train_many_refuses_an_absurd_number_of_workers():
         train_many(["1x2"], [0], SHORT, workers=10**6)
 
 
+def test_the_textbook_loop_leaves_torchs_global_generator_alone():
+    """probe84 #5b: train_net_naive built its model with to_torch(), whose nn.Linear layers drew their default
+    initialisation from torch's global generator: a user's seeded stream moved."""
+    torch.manual_seed(123)
+    alone = torch.rand(3)
+    torch.manual_seed(123)
+    first = train_net_naive("1x4", 0, short(1))
+    assert torch.equal(torch.rand(3), alone)
+    torch.manual_seed(7)  # and the net is its own generator's, whatever the global one holds
+    _assert_same_net(first, train_net_naive("1x4", 0, short(1)), atol=0)
+
+
 def test_a_hand_built_start_is_drawn_from_the_read_only_net_without_a_warning():
     """A ReluMLP's arrays are read-only: torch.as_tensor of them warned that the tensor would share them."""
     import warnings
