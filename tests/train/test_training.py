@@ -199,3 +199,31 @@ def test_a_hand_built_start_is_drawn_from_the_read_only_net_without_a_warning():
             Architecture.parse("3x8"), replace(SHORT, init="hand-built", init_noise=0.01), torch.Generator().manual_seed(0)
         )
     assert all(w.dtype == torch.float32 for w, _ in layers) and layers[0][0].shape == (2, 8)
+
+
+@pytest.mark.parametrize("how", ["train_packed", "train_many"])
+def test_training_here_gives_back_the_callers_torch_threads(how):
+    """probe84 #5a: train_many with one pack (or workers=1) trained in this process through train_packed(threads=1)
+    and left torch.set_num_threads(1) for the rest of the process."""
+    previous = torch.get_num_threads()
+    mine = 3 if previous != 3 else 2
+    torch.set_num_threads(mine)
+    try:
+        if how == "train_packed":
+            train_packed(["1x4"], [0], short(1), threads=1)
+        else:
+            train_many(["1x4"], [0], short(1), workers=1)
+        assert torch.get_num_threads() == mine
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_torch_threads_gives_back_the_count_when_the_block_raises():
+    from surrogate.train.packed import torch_threads
+
+    previous = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="inside"):
+        with torch_threads(1):
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == previous
