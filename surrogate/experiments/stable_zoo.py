@@ -32,7 +32,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from ..errors import ConfigError, SurrogateError
 from ..files import write_text
@@ -44,6 +43,7 @@ from ..nets.sources import stable_source
 from ..nets.zoo import DEFAULT_ZOO, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
 from ..nets.zoo_pending import merged_entries, staged, write_manifest
 from ..options import MAX_CPU_THREADS, check_count
+from ..train.packed import torch_threads
 from ..train.solve_time import SolveTimeConfig, train_for_solve_time
 
 #: Shapes of the family: the 24-neuron constant-width shapes whose zoo nets reach grid MAE <= 1e-3.
@@ -234,10 +234,8 @@ def build_stable_zoo(
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"{out_dir} is a file, not a folder; pass a folder for the family, e.g. models/stable")
     out_dir.mkdir(parents=True, exist_ok=True)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
     rows = []
-    try:
+    with torch_threads(threads):
         for net, entry in starts.values():
             for lam in lams:
                 trained, row = train_one(net, entry, lam, config)
@@ -246,8 +244,6 @@ def build_stable_zoo(
                     merge_entries(out_dir, [export_member(trained, row, out_dir)])
                 rows.append(row)
                 merge_family(out_dir, rows)
-    finally:
-        torch.set_num_threads(previous)
     return pd.DataFrame(rows)
 
 

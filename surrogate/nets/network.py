@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -96,34 +97,49 @@ def _check_finite(arrays: Sequence[np.ndarray], kind: str) -> None:
             )
 
 
+def _frozen(value, *, flat: bool = False) -> np.ndarray:
+    """A read-only float64 copy of ``value`` (flattened if ``flat``) that no caller holds.
+
+    It is a view of a read-only array, so its writes cannot be turned back on (``setflags(write=True)`` is refused).
+    """
+    array = np.array(value, dtype=np.float64)  # a copy, even of a float64 array
+    array.setflags(write=False)
+    return array.reshape(-1) if flat else array.view()
+
+
 def _metadata_text(value) -> str:
     """A metadata value as text: lists, tuples, dicts and numpy arrays as JSON of plain numbers, the rest as ``str``."""
     return json.dumps(plain_json(value)) if isinstance(value, (list, tuple, dict, np.ndarray)) else str(value)
 
 
-def _check_metadata(metadata) -> dict[str, str]:
-    """``metadata`` as a new dict of its values as text (:func:`_metadata_text`), after checking it is a mapping with
-    string keys; else :class:`ConfigError`."""
+def _check_metadata(metadata) -> Mapping[str, str]:
+    """``metadata`` as a read-only view of a new dict of its values as text (:func:`_metadata_text`), after checking
+    it is a mapping with string keys; else :class:`ConfigError`."""
     if not isinstance(metadata, Mapping):
         raise ConfigError(f"ReluMLP: metadata={metadata!r} must be a dict, e.g. {{'source': 'trained'}} ({{}} for none)")
     for key in metadata:
         if not isinstance(key, str):
             raise ConfigError(f"ReluMLP: metadata key {key!r} must be a string, e.g. {str(key)!r}")
-    return {key: value if isinstance(value, str) else _metadata_text(value) for key, value in metadata.items()}
+    return MappingProxyType({key: value if isinstance(value, str) else _metadata_text(value) for key, value in metadata.items()})
 
 
 @dataclass(frozen=True, eq=False)
 class ReluMLP:
     """``y = W_L^T relu(... relu(W_1^T x + b_1) ...) + b_L``.
 
+    A net is immutable: it keeps read-only float64 copies of the arrays it is given and a read-only view of a copy
+    of its metadata, so a net's weights, metadata and :attr:`domain` cannot drift apart from what was encoded or
+    exported from it; :meth:`with_metadata` (or ``ReluMLP(new_weights, net.biases, net.metadata)``) makes a changed one.
+
     Parameters
     ----------
     weights
-        One ``(n_in, n_out)`` array per layer (note: inputs along rows).
+        One ``(n_in, n_out)`` array per layer (note: inputs along rows); kept as a read-only copy.
     biases
-        One ``(n_out,)`` array per layer.
+        One ``(n_out,)`` array per layer; kept as a read-only copy.
     metadata
-        Free-form metadata by name (architecture, protocol, seed, metrics...), kept as a new dict of text (lists,
+        Free-form metadata by name (architecture, protocol, seed, metrics...), kept as a read-only mapping
+        (``types.MappingProxyType``; ``dict(net.metadata)`` for a dict) of a new dict of text (lists,
         tuples, dicts and arrays as JSON of plain numbers, the rest as ``str``, as :meth:`with_metadata` writes them);
         ``domain`` declares the input box the net is meant for (see :attr:`domain`).
 
@@ -139,12 +155,12 @@ class ReluMLP:
 
     weights: tuple[np.ndarray, ...]
     biases: tuple[np.ndarray, ...]
-    metadata: dict[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metadata", _check_metadata(self.metadata))
-        weights = tuple(np.asarray(w, dtype=np.float64) for w in self.weights)
-        biases = tuple(np.asarray(b, dtype=np.float64).reshape(-1) for b in self.biases)
+        weights = tuple(_frozen(w) for w in self.weights)
+        biases = tuple(_frozen(b, flat=True) for b in self.biases)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "biases", biases)
         if len(weights) != len(biases) or len(weights) < 2:
@@ -165,6 +181,10 @@ class ReluMLP:
         _check_finite(weights, "weights")
         _check_finite(biases, "biases")
         object.__setattr__(self, "_domain", parse_domain(self.metadata.get(DOMAIN_KEY), weights[0].shape[0]))
+
+    def __reduce__(self):
+        # pickle and copy.deepcopy: a mappingproxy pickles not, so the net is rebuilt from its arrays and a plain dict
+        return type(self), (self.weights, self.biases, dict(self.metadata))
 
     @property
     def domain(self) -> tuple[tuple[float, float], ...]:
@@ -260,10 +280,11 @@ class ReluMLP:
             raise ConfigError(f"to_torch(dtype={dtype!r}): use 'float32' or 'float64'")
         layers: list = []
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            linear = torch.nn.Linear(w.shape[0], w.shape[1], dtype=kind)
+            # skip_init: no default initialisation, which would draw from torch's global generator (the user's stream)
+            linear = torch.nn.utils.skip_init(torch.nn.Linear, w.shape[0], w.shape[1], dtype=kind)
             with torch.no_grad():
-                linear.weight.copy_(torch.as_tensor(w.T, dtype=kind))
-                linear.bias.copy_(torch.as_tensor(b, dtype=kind))
+                linear.weight.copy_(torch.tensor(w.T, dtype=kind))
+                linear.bias.copy_(torch.tensor(b, dtype=kind))
             layers.append(linear)
             if i < len(self.weights) - 1:
                 layers.append(torch.nn.ReLU())

@@ -378,9 +378,8 @@ LOADED_NETS_KEPT = 32
 def _loaded(path):
     """:func:`~surrogate.nets.onnx_io.load_onnx` of ``path``, read once while the file is unchanged (parsing and
     checking a file against onnxruntime costs tens of milliseconds, a ``bilinear`` call in a loop paid it
-    each time); each caller gets its own copy of the arrays. A net read again warns of its file's missing domain as
-    its first load would (:func:`~surrogate.nets.onnx_domain.warn_loaded_again`)."""
-    from .network import ReluMLP
+    each time); the callers share the net, which is immutable (read-only arrays and metadata). A net read again warns
+    of its file's missing domain as its first load would (:func:`~surrogate.nets.onnx_domain.warn_loaded_again`)."""
     from .onnx_io import load_onnx
 
     digest = model_digest(path)
@@ -397,4 +396,4 @@ def _loaded(path):
         _LOADED[key] = (net, header)
         while len(_LOADED) > LOADED_NETS_KEPT:
             _LOADED.pop(next(iter(_LOADED)))
-    return ReluMLP(tuple(w.copy() for w in net.weights), tuple(b.copy() for b in net.biases), dict(net.metadata))
+    return net

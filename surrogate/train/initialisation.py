@@ -72,8 +72,8 @@ def _hand_built_start(arch: Architecture, variant: str, noise: float, gen: torch
     net = hand_built(arch, variant)
     return [
         (
-            torch.as_tensor(w, dtype=torch.float32) + noise * torch.randn(w.shape, generator=gen),
-            torch.as_tensor(b, dtype=torch.float32) + noise * torch.randn(b.shape, generator=gen),
+            torch.tensor(w, dtype=torch.float32) + noise * torch.randn(w.shape, generator=gen),
+            torch.tensor(b, dtype=torch.float32) + noise * torch.randn(b.shape, generator=gen),
         )
         for w, b in zip(net.weights, net.biases)
     ]

@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -194,6 +195,22 @@ def _check_packable(archs: list[Architecture], protocol: TrainingProtocol) -> Tr
     return protocol
 
 
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the ``with`` block on ``threads`` PyTorch threads (``None``: as they are), then give back the caller's count.
+
+    ``torch.set_num_threads`` is process-wide: training in the caller's process must not leave it changed.
+    """
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
 def train_packed(
     archs: Sequence[Architecture | str],
     seeds: Sequence[int],
@@ -221,8 +238,14 @@ def train_packed(
     seeds = check_seeds(seeds)
     protocol = _check_packable(archs, protocol)
     if threads is not None:
-        torch.set_num_threads(check_count("threads", threads, high=MAX_CPU_THREADS, why="or None for PyTorch's default"))
+        check_count("threads", threads, high=MAX_CPU_THREADS, why="or None for PyTorch's default")
     check_math_paths()
+    with torch_threads(threads):  # the caller's thread count is theirs again after
+        return _train_slots(archs, seeds, protocol)
+
+
+def _train_slots(archs: list[Architecture], seeds: list[int], protocol: TrainingProtocol) -> dict[Architecture, list[TrainedNet]]:
+    """:func:`train_packed` of checked arguments."""
     slots = [(a, s, r) for a in archs for s in seeds for r in range(protocol.restarts)]
     with torch.no_grad():
         pack = _Pack([(a, candidate_seed(s, r)) for a, s, r in slots], protocol)

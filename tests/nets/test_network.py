@@ -1,4 +1,4 @@
-"""ReluMLP (surrogate.nets.network): its metadata is a mapping by name, kept as text."""
+"""ReluMLP (surrogate.nets.network): its metadata is a mapping by name, kept as text; a net is immutable."""
 
 import json
 
@@ -27,6 +27,66 @@ def test_metadata_values_are_kept_as_text_as_with_metadata_writes_them():
 
     given = {"source": "trained", "seed": np.int64(3), "mae": 0.5, "domain": np.array([[0, 2.0], [0, 1]], dtype=np.float32)}
     net = ReluMLP(*LAYERS, MappingProxyType(given))
-    assert type(net.metadata) is dict and net.metadata["seed"] == "3" and net.metadata["mae"] == "0.5"
+    assert net.metadata is not given and net.metadata["seed"] == "3" and net.metadata["mae"] == "0.5"
     assert json.loads(net.metadata["domain"]) == [[0.0, 2.0], [0.0, 1.0]] and net.domain == ((0.0, 2.0), (0.0, 1.0))
     assert ReluMLP(*LAYERS).with_metadata(**given).metadata == net.metadata
+
+
+def test_a_net_keeps_read_only_copies_of_its_arrays():
+    """probe84 #4b: np.asarray kept the caller's float64 arrays, writeable; a weight edited in place after encoding
+    made get_error() report a MILP-vs-net gap that did not exist (the model kept the old weights)."""
+    weights, biases = [np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros((1, 1))]
+    net = ReluMLP(weights, biases)
+    weights[0][:] = 5.0
+    biases[0][:] = 5.0
+    assert net(np.array([1.0, 1.0])) == 6.0  # the caller's arrays are not the net's
+    for array in (*net.weights, *net.biases):
+        assert array.dtype == np.float64 and not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0.0
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            array.setflags(write=True)
+    renamed = net.with_metadata(source="x")
+    assert not any(a.flags.writeable for a in (*renamed.weights, *renamed.biases))
+
+
+def test_metadata_is_a_read_only_copy_and_domain_follows_it():
+    """probe84 #4a: net.metadata['domain'] edited in place left net.domain on the old box, so bilinear(net) and
+    export_onnx(net) of the same net gave two surrogates."""
+    given = {"domain": "[[0, 1], [0, 1]]"}
+    net = ReluMLP(*LAYERS, given)
+    given["domain"] = "[[0, 2], [0, 2]]"
+    assert net.metadata["domain"] == "[[0, 1], [0, 1]]" and net.domain == ((0.0, 1.0), (0.0, 1.0))
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        net.metadata["domain"] = "[[0, 2], [0, 2]]"
+    moved = net.with_metadata(domain=[[0, 2], [0, 2]])
+    assert moved.domain == ((0.0, 2.0), (0.0, 2.0)) and net.domain == ((0.0, 1.0), (0.0, 1.0))
+    assert json.loads(json.dumps(dict(moved.metadata))) == {"domain": "[[0, 2], [0, 2]]"}
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "copy"])
+def test_an_immutable_net_pickles_and_copies(how):
+    import copy
+    import pickle
+
+    net = ReluMLP(*LAYERS, {"domain": "[[0, 1], [0, 1]]", "source": "test"})
+    again = {"pickle": lambda n: pickle.loads(pickle.dumps(n)), "deepcopy": copy.deepcopy, "copy": copy.copy}[how](net)
+    assert dict(again.metadata) == dict(net.metadata) and again.domain == net.domain
+    for mine, theirs in zip((*net.weights, *net.biases), (*again.weights, *again.biases)):
+        assert np.array_equal(mine, theirs) and not theirs.flags.writeable
+    with pytest.raises(TypeError):
+        again.metadata["source"] = "edited"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_to_torch_leaves_torchs_global_generator_alone(dtype):
+    """probe84 #5b: torch.nn.Linear's default initialisation drew from torch's global generator before the weights
+    were copied in, so export_onnx and train_net_naive moved a user's seeded torch stream."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(123)
+    alone = torch.rand(3)
+    torch.manual_seed(123)
+    model = ReluMLP(*LAYERS).to_torch(dtype=dtype)
+    assert torch.equal(torch.rand(3), alone)
+    with torch.no_grad():
+        assert float(model(torch.ones((1, 2), dtype=getattr(torch, dtype)))[0, 0]) == 6.0

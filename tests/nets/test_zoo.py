@@ -82,7 +82,7 @@ def test_an_onnx_path_without_a_lowercase_suffix_is_read_as_a_path(tmp_path, mon
         resolve_surrogate("othernet", zoo=ZOO)
 
 
-def test_a_net_file_is_read_once_while_unchanged_and_each_caller_gets_its_own_arrays(tmp_path, monkeypatch):
+def test_a_net_file_is_read_once_while_unchanged_and_no_caller_can_change_it(tmp_path, monkeypatch):
     from surrogate.nets import onnx_io, zoo
     from surrogate.nets.construct import hand_built
     from surrogate.nets.onnx_io import export_onnx
@@ -93,9 +93,10 @@ def test_a_net_file_is_read_once_while_unchanged_and_each_caller_gets_its_own_ar
     path = tmp_path / "net.onnx"
     export_onnx(hand_built("2x6", "paired"), path)
     first, second = zoo.resolve_surrogate(path), zoo.resolve_surrogate(str(path))
-    assert len(reads) == 1 and first.weights[0] is not second.weights[0]
-    first.weights[0][0, 0] = 99.0  # a caller changing its copy changes no other's
-    assert zoo.resolve_surrogate(path).weights[0][0, 0] != 99.0
+    assert len(reads) == 1 and (first.weights[0] == second.weights[0]).all()
+    with pytest.raises(ValueError, match="read-only"):  # a caller cannot change the net another one holds
+        first.weights[0][0, 0] = 99.0
+    assert not any(a.flags.writeable for a in (*second.weights, *second.biases))
     export_onnx(hand_built("2x12", "paired"), path)  # a new file under the same name is read again
     assert zoo.resolve_surrogate(path).architecture.hidden == (12, 12) and len(reads) == 2
 

@@ -174,3 +174,56 @@ def test_train_nets_refuses_a_thread_count_out_of_range_before_training(threads)
 def test_train_many_refuses_an_absurd_number_of_workers():
     with pytest.raises(ConfigError, match=r"train_many: workers=1000000 must be a positive integer up to 100000, e.g. 2"):
         train_many(["1x2"], [0], SHORT, workers=10**6)
+
+
+def test_the_textbook_loop_leaves_torchs_global_generator_alone():
+    """probe84 #5b: train_net_naive built its model with to_torch(), whose nn.Linear layers drew their default
+    initialisation from torch's global generator: a user's seeded stream moved."""
+    torch.manual_seed(123)
+    alone = torch.rand(3)
+    torch.manual_seed(123)
+    first = train_net_naive("1x4", 0, short(1))
+    assert torch.equal(torch.rand(3), alone)
+    torch.manual_seed(7)  # and the net is its own generator's, whatever the global one holds
+    _assert_same_net(first, train_net_naive("1x4", 0, short(1)), atol=0)
+
+
+def test_a_hand_built_start_is_drawn_from_the_read_only_net_without_a_warning():
+    """A ReluMLP's arrays are read-only: torch.as_tensor of them warned that the tensor would share them."""
+    import warnings
+    from dataclasses import replace
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, layers = draw_data_and_init(
+            Architecture.parse("3x8"), replace(SHORT, init="hand-built", init_noise=0.01), torch.Generator().manual_seed(0)
+        )
+    assert all(w.dtype == torch.float32 for w, _ in layers) and layers[0][0].shape == (2, 8)
+
+
+@pytest.mark.parametrize("how", ["train_packed", "train_many"])
+def test_training_here_gives_back_the_callers_torch_threads(how):
+    """probe84 #5a: train_many with one pack (or workers=1) trained in this process through train_packed(threads=1)
+    and left torch.set_num_threads(1) for the rest of the process."""
+    previous = torch.get_num_threads()
+    mine = 3 if previous != 3 else 2
+    torch.set_num_threads(mine)
+    try:
+        if how == "train_packed":
+            train_packed(["1x4"], [0], short(1), threads=1)
+        else:
+            train_many(["1x4"], [0], short(1), workers=1)
+        assert torch.get_num_threads() == mine
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_torch_threads_gives_back_the_count_when_the_block_raises():
+    from surrogate.train.packed import torch_threads
+
+    previous = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="inside"):
+        with torch_threads(1):
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == previous
