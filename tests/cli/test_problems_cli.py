@@ -117,6 +117,23 @@ def test_problems_out_holds_one_runs_files_and_is_locked_while_it_runs(tmp_path,
     assert list(pd.read_csv(out / "results.csv")["problem"]) == ["haverly3"]  # no summary.json of the earlier run beside it
 
 
+def test_problems_writes_its_results_before_it_prints(tmp_path, monkeypatch):
+    """A reader that goes away (``| head -1``) or a name stdout cannot encode made the print fail before the
+    results were written: a finished run was lost."""
+    from surrogate.cli import problems as problems_cli
+
+    _no_runs(monkeypatch)
+
+    def reader_gone(table, extended):
+        raise RuntimeError("the reader went away")
+
+    monkeypatch.setattr(problems_cli, "_print_problems_table", reader_gone)
+    out = tmp_path / "p"
+    with pytest.raises(RuntimeError, match="the reader went away"):
+        main(["problems", "haverly3", "--no-scip", "--quiet", "--out", str(out)])
+    assert list(pd.read_csv(out / "results.csv")["problem"]) == ["haverly3"]
+
+
 def test_problems_refuses_one_problem_given_by_name_and_by_file(tmp_path, capsys):
     """st_e23 and problems/data/qcqp/st_e23.json (or a --qcqp file in a --qcqp folder also given) ran it twice."""
     import problems
