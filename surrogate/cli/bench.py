@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..executor_args import executor_config
-from ..nets.architecture import constant_width_shapes
 from ..train.protocols import get_protocol
+from .shapes import chosen_shapes
 from .start_args import start_options
 
 
@@ -19,7 +19,7 @@ def cmd_bench_training(args: argparse.Namespace) -> int:
     """Time the project's trainer against the textbook loop on the same work and print both; return 0."""
     from ..train.bench import bench_training
 
-    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    archs = [a.name for a in chosen_shapes(args, "bench training")]
     protocol = get_protocol(args.protocol)
     if args.epochs:
         protocol = protocol.with_epochs(args.epochs)
@@ -54,7 +54,7 @@ def cmd_bench_ablation(args: argparse.Namespace) -> int:
     from ..literature import blog_mae
     from ..train.bench import ablation_table, bench_ablation
 
-    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    archs = [a.name for a in chosen_shapes(args, "bench ablation")]
     steps = _ablation_steps(args.steps, archs)
     log = (lambda label, s: print(f"  {label}: {s:.0f} s", file=sys.stderr)) if not args.quiet else None
     rows = bench_ablation(archs, list(range(args.seeds)), workers=args.workers, steps=steps, progress=log)
