@@ -508,3 +508,41 @@ def test_sigterm_stops_every_command_as_terminated_with_143(argv, module, name, 
         signal.signal(signal.SIGTERM, previous)
     command = " ".join(argv[:2] if argv[0] == "bench" else argv[:1])
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate {command}: terminated"
+
+
+def _ascii_stream():
+    import io
+
+    return io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+
+
+def test_a_name_the_console_cannot_encode_is_escaped_not_a_crash(monkeypatch, tmp_path):
+    """On an ASCII (or Latin-1) console, echoing a path such as 'zoo-ü' raised UnicodeEncodeError after the zoo was
+    written (a traceback and exit code 1), and so did an error message quoting '3y×8'."""
+    out, err = _ascii_stream(), _ascii_stream()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    zoo = tmp_path / "zoo-\u00fc"
+    assert main(["hand-built", "--arch", "2x4", "--grid", "3", "--save-models", str(zoo)]) == 0
+    assert main(["hand-built", "--arch", "3y\u00d78"]) == 2
+    assert zoo.is_dir() and (out.errors, err.errors) == ("strict", "strict")  # each stream's setting restored
+    assert "zoo-\\xfc/ (manifest.json updated)" in out.buffer.getvalue().decode("ascii")
+    assert "cannot parse architecture '3y\\xd78'" in err.buffer.getvalue().decode("ascii")
+
+
+@pytest.mark.parametrize("argv", [["params", "2", "2", "2"], ["--help"]], ids=["command", "help"])
+def test_a_reader_gone_before_the_last_flush_ends_quietly_with_141(argv):
+    """The last block of stdout was flushed at exit, outside main's care: exit code 120 and Python's
+    "Exception ignored ... BrokenPipeError" (hidden where PYTHONUNBUFFERED is set, so it is unset here)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run([sys.executable, "-m", "surrogate", *argv], stdout=write, stderr=subprocess.PIPE, env=env)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr.decode()) == (141, "")

@@ -30,6 +30,33 @@ def stdout_to_stderr() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def encodable_output() -> Iterator[None]:
+    """While the command runs, write what stdout and stderr cannot encode as escapes (``zoo-\\xfc``) instead of
+    failing on it: a name or path echoed to an ASCII or Latin-1 console (``PYTHONIOENCODING=ascii``) raised
+    ``UnicodeEncodeError`` after the work was done. Each stream's own setting is restored afterwards."""
+    saved = []
+    for stream in (sys.stdout, sys.stderr):
+        if callable(getattr(stream, "reconfigure", None)) and getattr(stream, "errors", None) == "strict":
+            with contextlib.suppress(OSError, ValueError):  # a reader gone, a closed stream: keep it as it is
+                stream.reconfigure(errors="backslashreplace")
+                saved.append(stream)
+    try:
+        yield
+    finally:
+        for stream in saved:
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="strict")
+
+
+def stdout_to_devnull() -> None:
+    """Point stdout's file descriptor at ``os.devnull`` once its reader went away (``| head``), so that flushing what
+    is left (at exit) raises no second ``BrokenPipeError`` (Python's documented recipe; nothing where stdout has no
+    descriptor)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+@contextlib.contextmanager
 def log_to_stderr(command: str, level: int) -> Iterator[None]:
     """Show the package's log records (unit reuse, damaged cache entries) on stderr while a command runs."""
     handler = logging.StreamHandler(sys.stderr)
