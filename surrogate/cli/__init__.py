@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0, 2 for an expected failure, 130 when interrupted (Ctrl-C), 143 when terminated
-        (SIGTERM), 141 when the output's reader went away (``| head``; or the command's own).
+        The exit code: 0, 1 when a ``problems`` run crashed, 2 for an expected failure, 130 when interrupted
+        (Ctrl-C), 143 when terminated (SIGTERM), 141 when the output's reader went away (``| head``); the table
+        of docs/commands.md.
     """
     with encodable_output():  # a name or path stdout cannot encode is escaped, not a crash after the work
         try:

@@ -21,7 +21,7 @@ from .start_args import start_options
 def cmd_problems(args: argparse.Namespace) -> int:
     """Run every named problem and ``--qcqp`` file through each surrogate and formulation; print and write the table.
 
-    Returns 0, or 1 when a run crashed (its row says how; the others are still written).
+    Returns 0, or 1 when a run crashed (its row says how, and a line on stderr; the others are still written).
     """
     from ..experiments.problem_run_config import BUDGET_FACTOR, ProblemRunConfig
     from ..milp.solver import check_solver
@@ -54,7 +54,21 @@ def cmd_problems(args: argparse.Namespace) -> int:
         _print_problems_summary(summary)
     if args.out:
         print(f"results in {args.out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")
-    return 1 if any(r["status"] == "crashed" for r in rows) else 0
+    return _crash_code(rows)
+
+
+def _crash_code(rows: list[dict]) -> int:
+    """0, or 1 where a run crashed: then one line on stderr says how many and why the first did (``-q`` too)."""
+    crashed = [r for r in rows if r["status"] == "crashed"]
+    if not crashed:
+        return 0
+    first = crashed[0]
+    print(
+        f"surrogate problems: {len(crashed)} of {len(rows)} runs crashed, so the exit code is 1 (the other rows are "
+        f"kept); first {first['problem']} ({first['arch']}, {first['formulation']}): {first['message']}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _check_out_apart(out: Path | None, qcqp_paths: list[Path]) -> None:

@@ -134,6 +134,21 @@ def test_problems_writes_its_results_before_it_prints(tmp_path, monkeypatch):
     assert list(pd.read_csv(out / "results.csv")["problem"]) == ["haverly3"]
 
 
+def test_a_crashed_run_exits_1_and_says_why_on_stderr_even_quiet(monkeypatch, capsys):
+    """With -q, a crashed run gave exit code 1 and nothing said why (the plain table has no message column)."""
+    from surrogate.experiments import problem_runs
+
+    def crashes(*args, **kwargs):
+        raise RuntimeError("a bug inside the run")
+
+    monkeypatch.setattr(problem_runs, "run_problem", crashes)
+    assert main(["problems", "haverly3", "--no-scip", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("surrogate problems: 1 of 1 runs crashed, so the exit code is 1 (the other rows are kept); ")
+    assert "first haverly3 (3x8, pruned): RuntimeError: a bug inside the run (test_problems_cli.py:" in err
+
+
 def test_problems_refuses_one_problem_given_by_name_and_by_file(tmp_path, capsys):
     """st_e23 and problems/data/qcqp/st_e23.json (or a --qcqp file in a --qcqp folder also given) ran it twice."""
     import problems
