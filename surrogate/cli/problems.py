@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..experiments.cache import folder_lock
 from ..experiments.problem_package import problems_package
+from ..experiments.results_files import refuse_other_commands
 from ..install_hints import extra_hint
 from .defaults import default_surrogate
 from .start_args import start_options
@@ -28,6 +29,8 @@ def cmd_problems(args: argparse.Namespace) -> int:
     from ..options import default_of
 
     _check_out_apart(args.out, args.qcqp or [])
+    if args.out:  # a sweep's or a benchmark's folder: the one rule of every command that writes a results folder
+        refuse_other_commands(args.out, "problems", "surrogate problems")
     built = _problems_to_run(args.names, args.qcqp or [])
     config = ProblemRunConfig(
         solver=replace(

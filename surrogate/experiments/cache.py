@@ -34,6 +34,7 @@ from .results_files import (
     NETS_DIR,
     RESULT_FILES,
     foreign_files,
+    refuse_other_commands,
     remove_temporary_files,
     run_evidence,
     run_files,
@@ -308,6 +309,7 @@ def stored_record(
         a folder without ``config.json`` is named as such, with the files in it that no run writes).
     """
     path, command, other = folder / CONFIG_FILE, COMMANDS[kind], "use another --out"
+    refuse_other_commands(folder, kind, command)  # a problems run's rows (it keeps no record), as every command does
     if not path.exists():
         refuse_recordless(folder, command, result_files=result_files, fresh_option=fresh_option, fresh=fresh)
         return None

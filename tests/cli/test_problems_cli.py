@@ -149,6 +149,19 @@ def test_a_crashed_run_exits_1_and_says_why_on_stderr_even_quiet(monkeypatch, ca
     assert "first haverly3 (3x8, pruned): RuntimeError: a bug inside the run (test_problems_cli.py:" in err
 
 
+@pytest.mark.parametrize("other", ["table.csv", "config.json", "cache", "solves.csv", "growth.csv"])
+def test_problems_refuses_another_commands_folder_as_every_command_does(tmp_path, monkeypatch, capsys, other):
+    """problems --out wrote results.csv beside a sweep's table.csv, where bench solve-time and bench scale refuse."""
+    _no_runs(monkeypatch)
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / other).write_text("")
+    assert main(["problems", "haverly3", "--no-scip", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out} holds another command's results ({other}); surrogate problems would mix its files" in err
+    assert [p.name for p in out.iterdir()] == [other]
+
+
 def test_problems_refuses_one_problem_given_by_name_and_by_file(tmp_path, capsys):
     """st_e23 and problems/data/qcqp/st_e23.json (or a --qcqp file in a --qcqp folder also given) ran it twice."""
     import problems
