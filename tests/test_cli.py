@@ -546,3 +546,26 @@ def test_a_reader_gone_before_the_last_flush_ends_quietly_with_141(argv):
     finally:
         os.close(write)
     assert (done.returncode, done.stderr.decode()) == (141, "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["hand-built", "--arch", "2x6", "--active-margin", "-1e-3"], r"--active-margin -0.001 must be a number in \[0, 1\]"),
+        (["problems", "haverly1", "--time-limit", "-1e3"], r"argument --time-limit: -1e3 must be positive"),
+        (["problems", "haverly1", "--time-limit", "-inf"], r"argument --time-limit: -inf must be positive"),
+        (["sweep", "--time-limit", "-1E-3"], r"argument --time-limit: -1E-3 must be positive"),
+        (["problems", "haverly1", "--time-limit", "5e-324"], r"argument --time-limit: 5e-324 is too small: half of it"),
+    ],
+)
+def test_negative_and_tiny_numbers_reach_the_options_own_check(capsys, argv, message):
+    """'-1e-3' and '-inf' were taken for options ("expected one argument"), and a time limit of 5e-324 was refused
+    as "StartConfig: time_limit=0.0", a config and a value the user never gave."""
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own refusal
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expected one argument" not in err and "StartConfig" not in err, err
+    assert re.search(message, err), err

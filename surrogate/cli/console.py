@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -138,8 +139,19 @@ def show_defaults(parser: argparse.ArgumentParser) -> None:
                 action.help = f"{text} (default: %(default)s)".strip()
 
 
+#: What argparse should read as a negative number, a value and not an option: its own ``-1`` and ``-0.5``, and also
+#: ``-1e-3``, ``-1.`` and ``-inf`` (which it took for options: "expected one argument"), so that each reaches the
+#: option's own check and message.
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, as every other error of the command is (no usage block)."""
+    """An argument parser whose errors are one line, as every other error of the command is (no usage block), and
+    which reads every negative number (:data:`NEGATIVE_NUMBER`) as a value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_NUMBER  # argparse has no public setting for it
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
