@@ -309,9 +309,9 @@ def stored_record(
         a folder without ``config.json`` is named as such, with the files in it that no run writes).
     """
     path, command, other = folder / CONFIG_FILE, COMMANDS[kind], "use another --out"
-    refuse_other_commands(folder, kind, command)  # a problems run's rows (it keeps no record), as every command does
     if not path.exists():
         refuse_recordless(folder, command, result_files=result_files, fresh_option=fresh_option, fresh=fresh)
+        refuse_other_commands(folder, kind, command)  # a problems run's rows (it keeps no record), as every command does
         return None
     only = f" (--fresh empties only a folder that {command} wrote)" if fresh_option else ""
     try:
@@ -329,6 +329,7 @@ def stored_record(
         raise ResultsFolderError(
             f"{folder} is the results folder of {COMMANDS.get(found, found)}, not of {command}; {other}{only}"
         )
+    refuse_other_commands(folder, kind, command)
     return stored
 
 
