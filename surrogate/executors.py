@@ -219,6 +219,32 @@ def _from_main(fn: Callable) -> bool:
     return getattr(fn, "__module__", None) == "__main__"
 
 
+#: The ``-W`` filter of multiprocessing's resource tracker: no report, at its exit, of what it removed for processes
+#: that did not ("There appear to be 2 leaked semaphore objects"): here the module-level semaphores (Pyomo's capture
+#: lock, tqdm's write lock) of workers stopped with SIGTERM. (A ``-W`` message cannot hold a colon: its first word.)
+TRACKER_LEAK_FILTER = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
+
+
+def start_tracker_quietly() -> None:
+    """Start multiprocessing's resource tracker, if this process has none running, told to ignore its leak report.
+
+    Worker processes busy in a solver's C code can only be terminated on Ctrl-C or SIGTERM (:meth:`ProcessRunner.close`),
+    so the semaphores their imported libraries made are removed by the tracker instead, which then warned of "leaked
+    semaphore objects" under the command's one-line message. A tracker already running (started by the caller's own
+    processes) is left as it is.
+    """
+    from multiprocessing import resource_tracker
+
+    added = TRACKER_LEAK_FILTER not in sys.warnoptions
+    if added:  # the tracker is a fresh interpreter, started with this process's -W options
+        sys.warnoptions.append(TRACKER_LEAK_FILTER)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        if added:
+            sys.warnoptions.remove(TRACKER_LEAK_FILTER)
+
+
 def spawn_pool(workers: int) -> ProcessPoolExecutor:
     """A ``ProcessPoolExecutor`` of ``workers`` spawned processes that exit with this process.
 
@@ -247,6 +273,7 @@ class ProcessRunner:
 
     def submit(self, fn: Callable, /, *args) -> Future:
         if self._pool is None:
+            start_tracker_quietly()  # before the workers: they share this process's tracker
             self._pool = spawn_pool(self.workers)
         # ProcessPoolExecutor spawns its workers inside submit (Python >= 3.9 with spawn).
         with contextlib.nullcontext() if _from_main(fn) else main_module_hidden():
@@ -312,6 +339,7 @@ def _dask_runner(config: ExecutorConfig) -> DaskRunner:
                 "with 'dask scheduler', or use --dask for a local cluster"
             ) from None
         return DaskRunner(client)
+    start_tracker_quietly()
     with main_module_hidden():  # its worker processes are spawned too
         cluster = distributed.LocalCluster(
             n_workers=config.workers or default_workers(),

@@ -305,7 +305,12 @@ def check_seconds(where: str, value, *, zero: bool = False, fix: str = "") -> No
 def time_limit_seconds(text: str) -> float:
     """``text`` as seconds of a ``--time-limit`` (an :mod:`argparse` type): :func:`positive_float` up to
     :data:`MAX_TIME_LIMIT`, so that a larger one is refused under the option's name, not the config's."""
-    return _capped_seconds(positive_float(text, finite=False))
+    value = _capped_seconds(positive_float(text, finite=False))
+    if value / 2 == 0:  # a warm start takes half of it: 0 s, refused later under StartConfig's name, not the option's
+        raise argparse.ArgumentTypeError(
+            f"{text} is too small: half of it (the warm start's share) is 0 in floating point; give a larger number, e.g. 1"
+        )
+    return value
 
 
 def solver_option(text: str) -> tuple[str, bool | int | float | str]:

@@ -110,6 +110,54 @@ def test_hand_built_checks_a_given_budget_beside_arch_as_sweep_does(capsys):
     assert "1x6" in capsys.readouterr().out
 
 
+def test_hand_built_names_files_by_the_canonical_shape_and_refuses_a_repeat(capsys, tmp_path):
+    """' 3X8', '3×8' and '３x８' (one shape) wrote three files named as typed, and --arch 3x8 --arch 3x8 printed twice."""
+    for typed in (" 3X8", "3\u00d78", "\uff13x\uff18"):
+        assert main(["hand-built", "--arch", typed, "--variant", "shared", "--grid", "11", "--export", str(tmp_path)]) == 0
+        assert capsys.readouterr().out.splitlines()[1].split()[:2] == ["3x8", "shared"]
+    assert [p.name for p in tmp_path.iterdir()] == ["3x8-hand-built-shared.onnx"]
+    assert main(["hand-built", "--arch", "3x8", "--arch", "3\u00d78", "--grid", "11"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "surrogate hand-built: error: hand-built: --arch 3x8 given twice; give each shape once" in err
+
+
+def test_hand_built_writes_its_files_before_it_prints(monkeypatch, tmp_path):
+    """A reader that went away (``| head``) at the header lost every export and the zoo."""
+    from surrogate.cli import shapes
+
+    def reader_gone(*args, **kwargs):
+        raise RuntimeError("the reader went away")
+
+    monkeypatch.setattr(shapes, "print", reader_gone, raising=False)
+    argv = ["hand-built", "--arch", "3x8", "--variant", "shared", "--grid", "11"]
+    with pytest.raises(RuntimeError, match="the reader went away"):
+        main([*argv, "--export", str(tmp_path / "onnx"), "--save-models", str(tmp_path / "zoo")])
+    assert [p.name for p in (tmp_path / "onnx").iterdir()] == ["3x8-hand-built-shared.onnx"]
+    assert [m["name"] for m in load_manifest(tmp_path / "zoo")["models"]] == ["b24-hand-shared-3x8"]
+
+
+@pytest.mark.parametrize("benchmark", ["training", "ablation"])
+def test_bench_training_and_ablation_check_a_budget_beside_arch_as_sweep_does(monkeypatch, capsys, benchmark):
+    """bench training --arch 1x2 --budget 1 trained, ignoring the budget that sweep and hand-built check."""
+    import functools
+
+    from surrogate.train import bench
+
+    for name in ("bench_training", "bench_ablation"):  # wrapped: the parser reads their keyword defaults
+
+        @functools.wraps(getattr(bench, name))
+        def ran(*args, **kwargs):
+            raise AssertionError("the benchmark ran")
+
+        monkeypatch.setattr(bench, name, ran)
+    assert main(["bench", benchmark, "--arch", "1x2", "--arch", "3x8", "--budget", "2"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert f"bench {benchmark}: 3x8 (24) has more hidden neurons than the budget 2; raise the budget (--budget)" in err
+    assert main(["bench", benchmark, "--arch", "1x2", "--arch", "1\u00d72"]) == 2
+    assert f"bench {benchmark}: --arch 1x2 given twice; give each shape once" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("grid", ["1", "0", "-3"])
 def test_hand_built_grid_has_one_rule_and_one_message(capsys, grid):
     """--grid 0 said 'must be at least 1', and --grid 1 was then refused as 'at least 2'."""
@@ -259,9 +307,9 @@ def test_other_commands_share_the_defaults():
     from surrogate.options import default_of
     from surrogate.report.build import ReportOptions
 
-    for argv in (["architectures"], ["bench", "training"], ["bench", "ablation"]):
-        assert _defaults(argv).budget == default_of(SweepConfig, "budget")
-    assert _defaults(["hand-built"]).budget is None  # the sweep's, where no --arch is given (a given one is checked)
+    assert _defaults(["architectures"]).budget == default_of(SweepConfig, "budget")
+    for argv in (["hand-built"], ["bench", "training"], ["bench", "ablation"]):  # the sweep's where no --arch is given
+        assert _defaults(argv).budget is None  # (beside --arch, only a given one is checked: chosen_shapes)
     for argv in (["bench", "training"], ["bench", "ablation"]):
         assert _defaults(argv).seeds == len(default_of(SweepConfig, "seeds"))
     assert _defaults(["bench", "solve-time"]).workers is None and WORKERS == 2  # None: WORKERS (see tests/cli)
@@ -460,3 +508,64 @@ def test_sigterm_stops_every_command_as_terminated_with_143(argv, module, name, 
         signal.signal(signal.SIGTERM, previous)
     command = " ".join(argv[:2] if argv[0] == "bench" else argv[:1])
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate {command}: terminated"
+
+
+def _ascii_stream():
+    import io
+
+    return io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+
+
+def test_a_name_the_console_cannot_encode_is_escaped_not_a_crash(monkeypatch, tmp_path):
+    """On an ASCII (or Latin-1) console, echoing a path such as 'zoo-ü' raised UnicodeEncodeError after the zoo was
+    written (a traceback and exit code 1), and so did an error message quoting '3y×8'."""
+    out, err = _ascii_stream(), _ascii_stream()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    zoo = tmp_path / "zoo-\u00fc"
+    assert main(["hand-built", "--arch", "2x4", "--grid", "3", "--save-models", str(zoo)]) == 0
+    assert main(["hand-built", "--arch", "3y\u00d78"]) == 2
+    assert zoo.is_dir() and (out.errors, err.errors) == ("strict", "strict")  # each stream's setting restored
+    assert "zoo-\\xfc/ (manifest.json updated)" in out.buffer.getvalue().decode("ascii")
+    assert "cannot parse architecture '3y\\xd78'" in err.buffer.getvalue().decode("ascii")
+
+
+@pytest.mark.parametrize("argv", [["params", "2", "2", "2"], ["--help"]], ids=["command", "help"])
+def test_a_reader_gone_before_the_last_flush_ends_quietly_with_141(argv):
+    """The last block of stdout was flushed at exit, outside main's care: exit code 120 and Python's
+    "Exception ignored ... BrokenPipeError" (hidden where PYTHONUNBUFFERED is set, so it is unset here)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run([sys.executable, "-m", "surrogate", *argv], stdout=write, stderr=subprocess.PIPE, env=env)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr.decode()) == (141, "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["hand-built", "--arch", "2x6", "--active-margin", "-1e-3"], r"--active-margin -0.001 must be a number in \[0, 1\]"),
+        (["problems", "haverly1", "--time-limit", "-1e3"], r"argument --time-limit: -1e3 must be positive"),
+        (["problems", "haverly1", "--time-limit", "-inf"], r"argument --time-limit: -inf must be positive"),
+        (["sweep", "--time-limit", "-1E-3"], r"argument --time-limit: -1E-3 must be positive"),
+        (["problems", "haverly1", "--time-limit", "5e-324"], r"argument --time-limit: 5e-324 is too small: half of it"),
+    ],
+)
+def test_negative_and_tiny_numbers_reach_the_options_own_check(capsys, argv, message):
+    """'-1e-3' and '-inf' were taken for options ("expected one argument"), and a time limit of 5e-324 was refused
+    as "StartConfig: time_limit=0.0", a config and a value the user never gave."""
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own refusal
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expected one argument" not in err and "StartConfig" not in err, err
+    assert re.search(message, err), err

@@ -10,11 +10,10 @@ and :mod:`~surrogate.cli.console` (stderr, signals, one-line errors). Heavy libr
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 
-from .console import error_message, sigterm_as_interrupt, stopped
+from .console import encodable_output, error_message, sigterm_as_interrupt, stdout_to_devnull, stopped
 from .folders import check_outputs, writable_folder
 from .parser import BENCHMARKS, COMMANDS, build_parser
 
@@ -41,9 +40,24 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0, 2 for an expected failure, 130 when interrupted (Ctrl-C), 143 when terminated
-        (SIGTERM), 141 when the output's reader went away (``| head``; or the command's own).
+        The exit code: 0, 1 when a ``problems`` run crashed, 2 for an expected failure, 130 when interrupted
+        (Ctrl-C), 143 when terminated (SIGTERM), 141 when the output's reader went away (``| head``); the table
+        of docs/commands.md.
     """
+    with encodable_output():  # a name or path stdout cannot encode is escaped, not a crash after the work
+        try:
+            try:
+                return _run(argv)
+            finally:  # the last block of stdout too, here: at exit a reader gone gave 120 and "Exception ignored"
+                if sys.stdout is not None:
+                    sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (e.g. '| head'): stop quietly, as a shell tool does
+            stdout_to_devnull()  # no second error when Python flushes stdout at exit
+            return 141
+
+
+def _run(argv: list[str] | None) -> int:
+    """:func:`main` without its output's care: parse ``argv`` (``--help`` exits here) and run the command."""
     command = command_of(sys.argv[1:] if argv is None else argv)
     parser = build_parser([command] if command else [])  # only the options of the command that runs
     args, unknown = parser.parse_known_args(argv)
@@ -60,9 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         how, code = stopped(exc)
         print(f"surrogate {name}: {how}", file=sys.stderr)
         return code
-    except BrokenPipeError:  # the reader went away (e.g. '| head'): stop quietly, as a shell tool does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
-        return 141
+    except BrokenPipeError:  # the reader went away: main() stops quietly (141)
+        raise
     except Exception as exc:
         message = error_message(exc)
         if message is None:

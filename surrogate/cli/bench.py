@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..executor_args import executor_config
-from ..nets.architecture import constant_width_shapes
 from ..train.protocols import get_protocol
+from .shapes import chosen_shapes
 from .start_args import start_options
 
 
@@ -19,7 +19,7 @@ def cmd_bench_training(args: argparse.Namespace) -> int:
     """Time the project's trainer against the textbook loop on the same work and print both; return 0."""
     from ..train.bench import bench_training
 
-    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    archs = [a.name for a in chosen_shapes(args, "bench training")]
     protocol = get_protocol(args.protocol)
     if args.epochs:
         protocol = protocol.with_epochs(args.epochs)
@@ -54,7 +54,7 @@ def cmd_bench_ablation(args: argparse.Namespace) -> int:
     from ..literature import blog_mae
     from ..train.bench import ablation_table, bench_ablation
 
-    archs = args.arch or [a.name for a in constant_width_shapes(args.budget)]
+    archs = [a.name for a in chosen_shapes(args, "bench ablation")]
     steps = _ablation_steps(args.steps, archs)
     log = (lambda label, s: print(f"  {label}: {s:.0f} s", file=sys.stderr)) if not args.quiet else None
     rows = bench_ablation(archs, list(range(args.seeds)), workers=args.workers, steps=steps, progress=log)
@@ -128,26 +128,14 @@ def _command_line(args: argparse.Namespace) -> str:
     return shlex.join(["surrogate", *(sys.argv[1:] if args.argv is None else args.argv)])
 
 
-#: What another command's results folder holds (a sweep's or a scale run's table and cache, a problems run's rows).
-OTHER_RUNS = ("table.csv", "cache", "results.csv")
-
-
-def _check_own_folder(out: Path | None) -> None:
-    """Refuse ``--out`` when it holds another command's results, which the benchmark's files would be mixed into."""
-    found = [name for name in OTHER_RUNS if out is not None and (out / name).exists()]
-    if found:
-        raise ConfigError(
-            f"--out {out} holds another command's results ({', '.join(found)}); the solve-time benchmark would mix its "
-            "files with them: pass a new folder, or one an earlier solve-time run wrote, e.g. --out results/solve-time"
-        )
-
-
 def cmd_bench_solve_time(args: argparse.Namespace) -> int:
     """Run the solve-time benchmark on the executor of the options, print its tables and headline; return 0."""
+    from ..experiments.results_files import refuse_other_commands
     from ..experiments.solve_bench import WORKERS, run_solve_bench, solve_time_folder
 
     config = solve_bench_config(args)
-    _check_own_folder(args.out)
+    if args.out:  # before the folder is locked: nothing is written into another command's folder
+        refuse_other_commands(args.out, "solve-time", "surrogate bench solve-time")
     with solve_time_folder(args.out) if args.out else contextlib.nullcontext():  # locked: one run at a time
         result = run_solve_bench(config, executor=executor_config(args, workers=WORKERS), progress=not args.quiet)
         if args.out:

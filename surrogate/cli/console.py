@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -27,6 +28,33 @@ def stdout_to_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def encodable_output() -> Iterator[None]:
+    """While the command runs, write what stdout and stderr cannot encode as escapes (``zoo-\\xfc``) instead of
+    failing on it: a name or path echoed to an ASCII or Latin-1 console (``PYTHONIOENCODING=ascii``) raised
+    ``UnicodeEncodeError`` after the work was done. Each stream's own setting is restored afterwards."""
+    saved = []
+    for stream in (sys.stdout, sys.stderr):
+        if callable(getattr(stream, "reconfigure", None)) and getattr(stream, "errors", None) == "strict":
+            with contextlib.suppress(OSError, ValueError):  # a reader gone, a closed stream: keep it as it is
+                stream.reconfigure(errors="backslashreplace")
+                saved.append(stream)
+    try:
+        yield
+    finally:
+        for stream in saved:
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="strict")
+
+
+def stdout_to_devnull() -> None:
+    """Point stdout's file descriptor at ``os.devnull`` once its reader went away (``| head``), so that flushing what
+    is left (at exit) raises no second ``BrokenPipeError`` (Python's documented recipe; nothing where stdout has no
+    descriptor)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @contextlib.contextmanager
@@ -111,8 +139,19 @@ def show_defaults(parser: argparse.ArgumentParser) -> None:
                 action.help = f"{text} (default: %(default)s)".strip()
 
 
+#: What argparse should read as a negative number, a value and not an option: its own ``-1`` and ``-0.5``, and also
+#: ``-1e-3``, ``-1.`` and ``-inf`` (which it took for options: "expected one argument"), so that each reaches the
+#: option's own check and message.
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, as every other error of the command is (no usage block)."""
+    """An argument parser whose errors are one line, as every other error of the command is (no usage block), and
+    which reads every negative number (:data:`NEGATIVE_NUMBER`) as a value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_NUMBER  # argparse has no public setting for it
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")

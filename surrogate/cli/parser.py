@@ -43,10 +43,11 @@ def _scientific(value: float) -> str:
     return f"{float(mantissa):g}e{int(exponent)}"
 
 
-def _add_shape_arguments(p: argparse.ArgumentParser, *, budget_help: str | None = None) -> None:
-    """The shapes a command runs: those of ``--arch``, or the constant-width ones of ``--budget`` (``budget_help``: its
-    help, for a command whose ``--budget`` default is not shown)."""
-    p.add_argument("--budget", type=positive_int, default=sweep_default("budget"), help=budget_help)
+def _add_shape_arguments(p: argparse.ArgumentParser) -> None:
+    """The shapes a command runs: those of ``--arch``, or the constant-width ones of ``--budget``
+    (:func:`~surrogate.cli.shapes.chosen_shapes`: beside ``--arch``, only a given budget is checked)."""
+    budget = f"hidden neurons per net (default {sweep_default('budget')}); beside --arch, a given one must hold every shape"
+    p.add_argument("--budget", type=positive_int, help=budget)
     p.add_argument("--arch", action="append", help="shape (repeatable); default: constant-width shapes of --budget")
 
 
@@ -66,9 +67,7 @@ def _add_architectures_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _add_hand_built_arguments(p: argparse.ArgumentParser) -> None:
-    budget = f"hidden neurons per net (default {sweep_default('budget')}); beside --arch, a given one must hold every shape"
-    _add_shape_arguments(p, budget_help=budget)
-    p.set_defaults(budget=None)  # the sweep's budget where no --arch is given; beside --arch, only a given one is checked
+    _add_shape_arguments(p)
     p.add_argument("--variant", choices=["paired", "shared"], help="one construction only (default: both)")
     p.add_argument("--grid", type=grid_points, default=2001, help="grid points per axis for the errors (at least 2)")
     p.add_argument("--fitting-only", action="store_true", help="hide shapes the construction does not fit")

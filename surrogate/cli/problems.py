@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..experiments.cache import folder_lock
 from ..experiments.problem_package import problems_package
+from ..experiments.results_files import refuse_other_commands
 from ..install_hints import extra_hint
 from .defaults import default_surrogate
 from .start_args import start_options
@@ -21,13 +22,15 @@ from .start_args import start_options
 def cmd_problems(args: argparse.Namespace) -> int:
     """Run every named problem and ``--qcqp`` file through each surrogate and formulation; print and write the table.
 
-    Returns 0, or 1 when a run crashed (its row says how; the others are still written).
+    Returns 0, or 1 when a run crashed (its row says how, and a line on stderr; the others are still written).
     """
     from ..experiments.problem_run_config import BUDGET_FACTOR, ProblemRunConfig
     from ..milp.solver import check_solver
     from ..options import default_of
 
     _check_out_apart(args.out, args.qcqp or [])
+    if args.out:  # a sweep's or a benchmark's folder: the one rule of every command that writes a results folder
+        refuse_other_commands(args.out, "problems", "surrogate problems")
     built = _problems_to_run(args.names, args.qcqp or [])
     config = ProblemRunConfig(
         solver=replace(
@@ -46,11 +49,29 @@ def cmd_problems(args: argparse.Namespace) -> int:
     check_solver(config.solver)
     with folder_lock(args.out) if args.out else contextlib.nullcontext():  # one run at a time writes there
         rows = _run_problems(built, args, config)
-        table = _print_problems_table(rows, extended=bool(args.qcqp))
-        summary = _print_problems_summary(table) if args.qcqp else None
-        if args.out:
+        table, summary = _problems_tables(rows, summarized=bool(args.qcqp))
+        if args.out:  # first: a finished run is kept whatever the printing does (a reader gone, a name stdout refuses)
             _write_problem_results(args.out, table, summary)
-    return 1 if any(r["status"] == "crashed" for r in rows) else 0
+    _print_problems_table(table, extended=bool(args.qcqp))
+    if summary is not None:
+        _print_problems_summary(summary)
+    if args.out:
+        print(f"results in {args.out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")
+    return _crash_code(rows)
+
+
+def _crash_code(rows: list[dict]) -> int:
+    """0, or 1 where a run crashed: then one line on stderr says how many and why the first did (``-q`` too)."""
+    crashed = [r for r in rows if r["status"] == "crashed"]
+    if not crashed:
+        return 0
+    first = crashed[0]
+    print(
+        f"surrogate problems: {len(crashed)} of {len(rows)} runs crashed, so the exit code is 1 (the other rows are "
+        f"kept); first {first['problem']} ({first['arch']}, {first['formulation']}): {first['message']}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _check_out_apart(out: Path | None, qcqp_paths: list[Path]) -> None:
@@ -167,16 +188,30 @@ def _progress_line(r: dict, arch: str, formulation: str) -> str:
     )
 
 
-def _print_problems_table(rows: list[dict], *, extended: bool):
-    """Print the results table (``extended``: with status, stage times and budget), then any run's message."""
-
+def _problems_tables(rows: list[dict], *, summarized: bool) -> tuple:
+    """The results table of ``rows``, and (``summarized``) the counts of
+    :func:`~surrogate.experiments.problem_runs.summarize`, overall and per family (else ``None``)."""
     import pandas as pd
 
+    table = pd.DataFrame(rows)
+    if not summarized:
+        return table, None
+    problems_package()
+    from problems.qcqp import family
+
+    from ..experiments.problem_runs import summarize
+
+    totals, by_family = summarize(table, family)
+    return table, {"totals": totals, "by_family": by_family.to_dict(orient="records")}
+
+
+def _print_problems_table(table, *, extended: bool) -> None:
+    """Print the results table (``extended``: with status, stage times and budget), then any run's message."""
     from ..experiments.scip_reference import SCIP_MISSING
     from ..report.docs import problems_text
 
-    table = pd.DataFrame(rows)
     print(problems_text(table, extended=extended))  # as `surrogate report --docs` writes it
+    rows = table.to_dict("records")
     for row in rows:
         if extended and row["message"]:
             print(f"{row['problem']} ({row['arch']}, {row['formulation']}): {row['status']}: {row['message']}")
@@ -185,17 +220,15 @@ def _print_problems_table(rows: list[dict], *, extended: bool):
             f"scip_objective and scip_time_s are empty: SCIP is not installed ({extra_hint('scip')}); "
             "or pass --no-scip to skip its reference solve"
         )
-    return table
 
 
-def _print_problems_summary(table) -> dict:
-    """Print the counts of :func:`~surrogate.experiments.problem_runs.summarize`, overall and per family; return them."""
-    problems_package()
-    from problems.qcqp import family
+def _print_problems_summary(summary: dict) -> None:
+    """Print the counts of :func:`_problems_tables`, overall and per family."""
+    import pandas as pd
 
-    from ..experiments.problem_runs import BUDGET_MARGIN, FEASIBILITY_TOL, OPTIMAL_GAP, summarize
+    from ..experiments.problem_runs import BUDGET_MARGIN, FEASIBILITY_TOL, OPTIMAL_GAP
 
-    totals, by_family = summarize(table, family)
+    totals = summary["totals"]
     print(
         f"\n{totals['runs']} runs: {totals['feasible']} feasible (violation <= {FEASIBILITY_TOL:g}), "
         f"{totals['optimal']} within {OPTIMAL_GAP:g} of the optimum, {totals['refused']} refused, "
@@ -203,8 +236,7 @@ def _print_problems_summary(table) -> dict:
         f"{totals['surrogate_infeasible']} surrogate-infeasible, "
         f"{totals['over_budget']} over budget + {BUDGET_MARGIN:.0%}"
     )
-    print(by_family.to_string(index=False))
-    return {"totals": totals, "by_family": by_family.to_dict(orient="records")}
+    print(pd.DataFrame(summary["by_family"]).to_string(index=False))
 
 
 def _write_problem_results(out: Path, table, summary: dict | None) -> None:
@@ -221,7 +253,6 @@ def _write_problem_results(out: Path, table, summary: dict | None) -> None:
         "summary.json": None if summary is None else json.dumps(summary, indent=1) + "\n",
     }
     write_texts(out, texts)
-    print(f"results in {out}/ (results.csv, results.json{', summary.json' if summary is not None else ''})")
 
 
 def _json_value(value):

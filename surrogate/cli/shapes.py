@@ -50,42 +50,75 @@ def grid_points(text: str) -> int:
     return value
 
 
-def cmd_hand_built(args: argparse.Namespace) -> int:
-    """Print the hand-built nets' cells, closed-form bound and grid errors; export or save them if asked; return 0."""
-    from ..errors import ArchitectureError
-    from ..nets.construct import VARIANTS, check_active_margin, hand_built, plan
-    from ..nets.metrics import check_grid_points, score
-    from ..nets.onnx_io import export_onnx
+def chosen_shapes(args: argparse.Namespace, who: str) -> list[Architecture]:
+    """The shapes of ``--arch``, each once and within a ``--budget`` given beside them, or else the constant-width ones
+    of ``--budget`` (default: the sweep's); the one rule of ``hand-built`` and the benchmarks, as ``sweep``'s.
 
-    archs = args.arch or [a.name for a in constant_width_shapes(args.budget or sweep_default("budget"))]
-    parsed = [Architecture.parse(name) for name in archs]  # a typo is refused before any row; one that reads may not fit
-    if args.arch and args.budget is not None:  # as sweep does: --budget 12 beside --arch 3x8 was ignored
-        check_budget(parsed, args.budget, "hand-built")
+    Raises
+    ------
+    ConfigError
+        A shape given twice (``3x8`` and ``3×8`` are one), or one with more hidden neurons than a given budget.
+    """
+    from ..errors import ConfigError
+
+    if not args.arch:
+        return constant_width_shapes(args.budget or sweep_default("budget"))
+    parsed = [Architecture.parse(name) for name in args.arch]  # a typo is refused before any work
+    repeated = sorted({a.name for a in parsed if parsed.count(a) > 1})
+    if repeated:
+        raise ConfigError(f"{who}: --arch {', '.join(repeated)} given twice; give each shape once")
+    if args.budget is not None:  # as sweep does: --budget 12 beside --arch 3x8 was ignored
+        check_budget(parsed, args.budget, who)
+    return parsed
+
+
+def cmd_hand_built(args: argparse.Namespace) -> int:
+    """Print the hand-built nets' cells, closed-form bound and grid errors; export or save them if asked; return 0.
+
+    Every file is written before anything is printed: a reader that goes away (``| head``) loses no export.
+    """
+    from ..nets.construct import VARIANTS, check_active_margin
+    from ..nets.metrics import check_grid_points
+
+    archs = [a.name for a in chosen_shapes(args, "hand-built")]  # canonical: '3×8' and ' 3X8' name one file, 3x8
     check_grid_points(args.grid, f"--grid {args.grid}")  # a Namespace not parsed (grid_points): before the header
     if args.active_margin is not None:
         check_active_margin(args.active_margin, f"--active-margin {args.active_margin:g}")
     margin = {} if args.active_margin is None else {"active_margin": args.active_margin}
     variants = [args.variant] if args.variant else list(VARIANTS)
-    print(
+    lines = [
         f"{'arch':>8} {'variant':>8} {'cells u/v':>10} {'bound':>10} {'max_err':>10} {'mae':>10}   (grid {args.grid}x{args.grid})"
-    )
+    ]
+    lines += _hand_built_rows(args, archs, variants, margin)
+    if args.save_models:
+        from ..experiments.zoo_store import save_hand_built
+
+        saved = save_hand_built(archs, args.save_models, variants=variants, **margin)
+        lines.append(f"saved {len(saved)} hand-built nets to {args.save_models}/ (manifest.json updated)")
+    print("\n".join(lines))
+    return 0
+
+
+def _hand_built_rows(args: argparse.Namespace, archs: list[str], variants: list[str], margin: dict) -> list[str]:
+    """The table's row of each shape and variant (exported to ``--export`` as it is built)."""
+    from ..errors import ArchitectureError
+    from ..nets.construct import hand_built, plan
+    from ..nets.metrics import score
+    from ..nets.onnx_io import export_onnx
+
+    lines = []
     for name in archs:
         for variant in variants:
             try:
                 p = plan(name, variant)
             except ArchitectureError as exc:
                 if not args.fitting_only:
-                    print(f"{name:>8} {variant:>8}   does not fit: {str(exc).split(': ', 1)[-1]}")
+                    lines.append(f"{name:>8} {variant:>8}   does not fit: {str(exc).split(': ', 1)[-1]}")
                 continue
             net = hand_built(name, variant, **margin)
             s = score(net, n=args.grid)
             cells = f"{p.cells('u')}/{p.cells('v')}"
-            print(f"{name:>8} {variant:>8} {cells:>10} {p.error_bound:>10.3e} {s.max_error:>10.3e} {s.mae:>10.3e}")
+            lines.append(f"{name:>8} {variant:>8} {cells:>10} {p.error_bound:>10.3e} {s.max_error:>10.3e} {s.mae:>10.3e}")
             if args.export:
                 export_onnx(net, args.export / f"{name}-hand-built-{variant}.onnx", metadata={"error_bound": p.error_bound})
-    if args.save_models:
-        from ..experiments.zoo_store import save_hand_built
-
-        saved = save_hand_built(archs, args.save_models, variants=variants, **margin)
-        print(f"saved {len(saved)} hand-built nets to {args.save_models}/ (manifest.json updated)")
-    return 0
+    return lines

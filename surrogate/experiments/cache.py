@@ -34,6 +34,7 @@ from .results_files import (
     NETS_DIR,
     RESULT_FILES,
     foreign_files,
+    refuse_other_commands,
     remove_temporary_files,
     run_evidence,
     run_files,
@@ -310,6 +311,7 @@ def stored_record(
     path, command, other = folder / CONFIG_FILE, COMMANDS[kind], "use another --out"
     if not path.exists():
         refuse_recordless(folder, command, result_files=result_files, fresh_option=fresh_option, fresh=fresh)
+        refuse_other_commands(folder, kind, command)  # a problems run's rows (it keeps no record), as every command does
         return None
     only = f" (--fresh empties only a folder that {command} wrote)" if fresh_option else ""
     try:
@@ -327,6 +329,7 @@ def stored_record(
         raise ResultsFolderError(
             f"{folder} is the results folder of {COMMANDS.get(found, found)}, not of {command}; {other}{only}"
         )
+    refuse_other_commands(folder, kind, command)
     return stored
 
 

@@ -47,6 +47,7 @@ from ..milp.highs_run import solver_runs
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
 from ..milp.solution_check import TRUST_TOL, untrusted
+from ..milp.solve_checks import noting_interrupts, stop_if_interrupted
 from ..milp.solver_backends import backend_for, import_failure
 from ..milp.solver_config import SolverConfig, Termination
 from .problem_package import problems_package
@@ -389,7 +390,9 @@ def solve_with_peer(problem, net, *, peer: str, time_limit: float = 60.0, thread
     with tempfile.TemporaryDirectory(prefix="surrogate-peer-") as tmp:
         part = write_linear_part(model, report, Path(tmp) / "linear.lp")
         seq = net.to_torch(dtype="float64")
-        result, values = _SOLVERS[peer](part, seq, time_limit=time_limit, threads=threads, rel_gap=rel_gap)
+        with noting_interrupts() as interrupts:  # Gurobi and SCIP catch Ctrl-C and return: stop all the same
+            result, values = _SOLVERS[peer](part, seq, time_limit=time_limit, threads=threads, rel_gap=rel_gap)
+    stop_if_interrupted(interrupts, result.termination, f"{peer} was interrupted (Ctrl-C)")
     reason = check_peer_point(model, part, values, peer=peer, objective=result.objective) if values else None
     if reason is None:
         return result

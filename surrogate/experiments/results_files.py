@@ -13,13 +13,27 @@ import json
 import re
 from pathlib import Path
 
-from .results_lock import LOCK_FILE
+from .results_lock import LOCK_FILE, ResultsFolderError
 
 CONFIG_FILE = "config.json"
 CACHE_DIR = "cache"
 NETS_DIR = "nets"
 #: Files of a results folder that ``fresh=True`` removes (with ``cache/`` and ``nets/*.onnx``).
 RESULT_FILES = ("config.json", "nets.csv", "solves.csv", "table.csv", "table.json")
+#: The tables a ``bench solve-time`` run writes (beside its ``config.json``).
+SOLVE_TIME_TABLES = ("bounds.csv", "solves.csv", "growth.csv", "speedups.csv", "baselines.csv", "encodings.csv")
+#: The files a ``surrogate problems`` run writes; it keeps no record (``config.json``), so they mark its folder.
+PROBLEMS_FILES = ("results.csv", "results.json", "summary.json")
+#: The files of another command that mark a folder as not one a command's run may write into (another command's
+#: ``config.json`` record is refused by :func:`~surrogate.experiments.cache.stored_record`): ``problems`` has no
+#: record, so its rows mark its folder for every other command, and for ``problems`` so does any file a recorded
+#: run writes.
+OTHER_COMMANDS_FILES = {
+    "problems": tuple(dict.fromkeys((*RESULT_FILES, CACHE_DIR, NETS_DIR, *SOLVE_TIME_TABLES))),
+    "solve-time": (*PROBLEMS_FILES, "table.csv", CACHE_DIR),
+    "sweep": PROBLEMS_FILES,
+    "scale": PROBLEMS_FILES,
+}
 #: A cache entry a run writes: ``<unit kind>-<first 32 hex digits of its key>.json`` (see ``UnitCache.path``).
 ENTRY_NAME = re.compile(r"([a-z]+)-([0-9a-f]{32})\.json")
 
@@ -101,3 +115,21 @@ def foreign_files(folder: Path) -> list[str]:
         if (folder / sub).is_dir() and not (sub and (folder / sub).is_symlink()):  # a linked cache/: named above
             found += [f"{sub}/{p.name}".lstrip("/") for p in sorted((folder / sub).iterdir()) if p.is_symlink() or not ours(p)]
     return found
+
+
+def refuse_other_commands(folder: Path, kind: str, command: str) -> None:
+    """Refuse ``folder`` if it holds another command's results (:data:`OTHER_COMMANDS_FILES`), which the ``kind`` run
+    (``command``, e.g. ``'surrogate problems'``) would mix its files with: the one rule of every command that writes a
+    results folder (``surrogate report`` tells a folder's kind by its files).
+
+    Raises
+    ------
+    ResultsFolderError
+        If ``folder`` holds one of the files of :data:`OTHER_COMMANDS_FILES` for ``kind``.
+    """
+    found = [name for name in OTHER_COMMANDS_FILES[kind] if (folder / name).exists()]
+    if found:
+        raise ResultsFolderError(
+            f"--out {folder} holds another command's results ({', '.join(found[:3])}{' ...' if len(found) > 3 else ''}); "
+            f"{command} would mix its files with them: pass a new folder, or one an earlier {command} run wrote"
+        )

@@ -31,7 +31,9 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     """(objective, seconds, termination) of SCIP on the exact model; NaNs if SCIP is missing.
 
     A model with a component SCIP would leave out is refused
-    (:func:`~surrogate.milp.model_components.check_components`).
+    (:func:`~surrogate.milp.model_components.check_components`). Ctrl-C (or SIGTERM) during the solve raises
+    ``KeyboardInterrupt`` (the CLI's ``Terminated``), though SCIP catches Ctrl-C and returns: an interrupted
+    objective is never returned as a reference.
     """
     check_components(model, solver="scip")
     if not scip_available():
@@ -40,18 +42,28 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
 
     from ..milp.highs_run import solver_runs
     from ..milp.scip_direct import make_scip_direct
+    from ..milp.solve_checks import noting_interrupts, stop_if_interrupted
 
     start = time.perf_counter()
-    with solver_runs(), capture_output(capture_fd=True):  # one solver run at a time in a process
-        result = make_scip_direct().solve(
-            model.clone(),
-            time_limit=time_limit,
-            rel_gap=1e-6,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-        )
+    result = None
+    with solver_runs(), noting_interrupts() as interrupts:  # one solver run at a time in a process
+        try:
+            with capture_output(capture_fd=True):
+                result = make_scip_direct().solve(
+                    model.clone(),
+                    time_limit=time_limit,
+                    rel_gap=1e-6,
+                    load_solutions=False,
+                    raise_exception_on_nonoptimal_result=False,
+                )
+        except RuntimeError as error:  # Ctrl-C while Pyomo's capture closes comes out as its RuntimeError
+            if "KeyboardInterrupt" not in str(error) and not interrupts:
+                raise
     seconds = time.perf_counter() - start
+    termination = Termination.INTERRUPTED if result is None else Termination.of(result.termination_condition)
+    # SCIP catches Ctrl-C itself and returns its incumbent so far: stop, never keep that as a reference
+    stop_if_interrupted(interrupts, termination, "SCIP was interrupted (Ctrl-C)")
     objective = math.nan if result.incumbent_objective is None else float(result.incumbent_objective)
     if abs(objective) >= SCIP_INFINITY:  # SCIP's infinity, as an unbounded model's incumbent: not a value
         objective = math.copysign(math.inf, objective)
-    return objective, seconds, Termination.of(result.termination_condition)
+    return objective, seconds, termination

@@ -43,6 +43,7 @@ from ..milp.solver_config import SOLVER_NAMES
 from ..options import check_flags
 from .cache import CONFIG_FILE, remove_temporary_files, stored_record
 from .reference_problem import reference_regret
+from .results_files import SOLVE_TIME_TABLES
 from .results_lock import folder_lock
 from .solve_bench_config import (
     ANCHOR,
@@ -241,7 +242,7 @@ def solve_time_folder(out: str | os.PathLike) -> Iterator[Path]:
 
 
 #: The tables a ``bench solve-time`` run writes (:meth:`SolveBenchResult.write`).
-TABLES = ("bounds.csv", "solves.csv", "growth.csv", "speedups.csv", "baselines.csv", "encodings.csv")
+TABLES = SOLVE_TIME_TABLES
 
 
 def load_nets(config: SolveBenchConfig) -> dict:

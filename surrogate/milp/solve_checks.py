@@ -20,7 +20,7 @@ from .highs_run import solver_runs
 from .model_components import find_named, first_names, seen_variables
 from .rewrite_record import RECORD
 from .solver_backends import backend_for
-from .solver_config import SolverConfig
+from .solver_config import SolverConfig, Termination
 from .solver_options import try_options
 
 #: A nonzero |coefficient| of the constraint matrix or the objective above this is a warning.
@@ -349,6 +349,14 @@ def raise_noted(noted: list, what: str):
         if type(exc) is not KeyboardInterrupt:
             raise exc
     raise KeyboardInterrupt(what)
+
+
+def stop_if_interrupted(noted: list, termination: str, what: str) -> None:
+    """Raise the interruption :func:`noting_interrupts` noted, or ``KeyboardInterrupt(what)`` where the solver
+    reports ``termination`` ``interrupted`` (SCIP and Gurobi catch Ctrl-C themselves and return): an interrupted
+    solve's value is no answer to keep or record."""
+    if noted or termination == Termination.INTERRUPTED:
+        raise_noted(noted, what)
 
 
 def check_options(config: SolverConfig) -> None:

@@ -117,6 +117,51 @@ def test_problems_out_holds_one_runs_files_and_is_locked_while_it_runs(tmp_path,
     assert list(pd.read_csv(out / "results.csv")["problem"]) == ["haverly3"]  # no summary.json of the earlier run beside it
 
 
+def test_problems_writes_its_results_before_it_prints(tmp_path, monkeypatch):
+    """A reader that goes away (``| head -1``) or a name stdout cannot encode made the print fail before the
+    results were written: a finished run was lost."""
+    from surrogate.cli import problems as problems_cli
+
+    _no_runs(monkeypatch)
+
+    def reader_gone(table, extended):
+        raise RuntimeError("the reader went away")
+
+    monkeypatch.setattr(problems_cli, "_print_problems_table", reader_gone)
+    out = tmp_path / "p"
+    with pytest.raises(RuntimeError, match="the reader went away"):
+        main(["problems", "haverly3", "--no-scip", "--quiet", "--out", str(out)])
+    assert list(pd.read_csv(out / "results.csv")["problem"]) == ["haverly3"]
+
+
+def test_a_crashed_run_exits_1_and_says_why_on_stderr_even_quiet(monkeypatch, capsys):
+    """With -q, a crashed run gave exit code 1 and nothing said why (the plain table has no message column)."""
+    from surrogate.experiments import problem_runs
+
+    def crashes(*args, **kwargs):
+        raise RuntimeError("a bug inside the run")
+
+    monkeypatch.setattr(problem_runs, "run_problem", crashes)
+    assert main(["problems", "haverly3", "--no-scip", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("surrogate problems: 1 of 1 runs crashed, so the exit code is 1 (the other rows are kept); ")
+    assert "first haverly3 (3x8, pruned): RuntimeError: a bug inside the run (test_problems_cli.py:" in err
+
+
+@pytest.mark.parametrize("other", ["table.csv", "config.json", "cache", "solves.csv", "growth.csv"])
+def test_problems_refuses_another_commands_folder_as_every_command_does(tmp_path, monkeypatch, capsys, other):
+    """problems --out wrote results.csv beside a sweep's table.csv, where bench solve-time and bench scale refuse."""
+    _no_runs(monkeypatch)
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / other).write_text("")
+    assert main(["problems", "haverly3", "--no-scip", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out} holds another command's results ({other}); surrogate problems would mix its files" in err
+    assert [p.name for p in out.iterdir()] == [other]
+
+
 def test_problems_refuses_one_problem_given_by_name_and_by_file(tmp_path, capsys):
     """st_e23 and problems/data/qcqp/st_e23.json (or a --qcqp file in a --qcqp folder also given) ran it twice."""
     import problems

@@ -128,7 +128,7 @@ def test_a_folder_of_another_commands_run_is_refused_before_any_work(tmp_path, c
     (out / other).write_text("")
     assert main(["bench", "solve-time", "--quick", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"--out {out} holds another command's results ({other}); the solve-time benchmark would mix" in err
+    assert f"--out {out} holds another command's results ({other}); surrogate bench solve-time would mix its" in err
     assert sorted(p.name for p in out.iterdir()) == [other]
 
 

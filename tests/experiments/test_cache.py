@@ -416,3 +416,19 @@ def test_the_one_recordless_rule_advises_fresh_only_to_a_command_that_has_it(tmp
             refuse_recordless(folder, "surrogate bench solve-time", result_files=("table.csv",), fresh_option=False, fresh=fresh)
         assert "--fresh" not in str(caught.value)
     refuse_recordless(folder, "surrogate bench solve-time", result_files=("solves.csv",), fresh_option=False)  # none of its
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+@pytest.mark.parametrize(("kind", "command"), [("sweep", "surrogate sweep"), ("scale", "surrogate bench scale")])
+def test_a_problems_folder_is_refused_by_a_recorded_run(tmp_path, kind, command, fresh):
+    """sweep --out (--fresh too) wrote its table beside a problems run's results.csv, which keeps no record."""
+    for name in ("results.csv", "results.json"):
+        (tmp_path / name).write_text("problem\nhaverly1\n")
+    with pytest.raises(
+        ResultsFolderError, match=rf"holds another command's results \(results.csv, results.json\); {command} would mix"
+    ):
+        cache_mod.stored_record(tmp_path, kind, fresh=fresh)
+    with pytest.raises(ResultsFolderError, match="another command's results"):  # the sweep's own way in
+        with cache_mod.open_results_folder(tmp_path, {"budget": 1}, kind=kind, fresh=fresh):
+            pass
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["results.csv", "results.json"]

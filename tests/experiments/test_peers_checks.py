@@ -77,6 +77,20 @@ def test_a_peer_output_off_the_net_is_an_error(monkeypatch):
     assert result.termination == "error" and np.isnan(result.bound) and "records 'error'" in result.reason
 
 
+@pytest.mark.parametrize("peer", list(peers.PEERS))
+def test_an_interrupted_peer_solve_stops_the_run(monkeypatch, peer):
+    """Gurobi and SCIP catch Ctrl-C and return their incumbent so far: the run stops, nothing is recorded."""
+    needs(peer)
+
+    def interrupted(part, seq, **limits):
+        size = peers.ModelSize(1, 0, 1)
+        return peers.PeerResult(peer, "interrupted", 755.14, 1e3, 1.0, 0.1, size), {}
+
+    monkeypatch.setitem(peers._SOLVERS, peer, interrupted)
+    with pytest.raises(KeyboardInterrupt, match=f"{peer} was interrupted"):
+        peers.solve_with_peer("haverly1", NET, peer=peer, time_limit=TIME_LIMIT)
+
+
 def test_to_torch_keeps_a_float64_net_exact():
     torch = pytest.importorskip("torch")
     net = ReluMLP.from_layers(

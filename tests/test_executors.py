@@ -1,0 +1,46 @@
+"""Worker processes of :mod:`surrogate.executors`: stopped on Ctrl-C without a word from the resource tracker."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: A script whose two workers each make a semaphore (as importing Pyomo or using tqdm does), and are stopped
+#: mid-job (as on Ctrl-C: ProcessRunner.close(cancel=True)).
+STOPPED_MID_JOB = """
+import multiprocessing, sys, time
+from pathlib import Path
+
+from surrogate.executors import ProcessRunner
+
+
+def job(folder):
+    lock = multiprocessing.Lock()  # Pyomo's capture lock and tqdm's write lock are made so, in every worker
+    (Path(folder) / str(multiprocessing.current_process().pid)).touch()
+    time.sleep(120)
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1])
+    runner = ProcessRunner(2)
+    futures = [runner.submit(job, str(folder)) for _ in range(2)]
+    while len(list(folder.iterdir())) < 2:  # both workers hold their semaphore
+        time.sleep(0.05)
+    runner.close(cancel=True)
+"""
+
+
+def test_workers_stopped_mid_job_leave_no_resource_tracker_warning(tmp_path):
+    """Ctrl-C or SIGTERM of a command with workers printed "resource_tracker: There appear to be 2 leaked semaphore
+    objects to clean up at shutdown" under the command's one line."""
+    script = tmp_path / "stop.py"
+    script.write_text(textwrap.dedent(STOPPED_MID_JOB))
+    (tmp_path / "marks").mkdir()
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "marks")], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "leaked semaphore" not in done.stderr and "resource_tracker" not in done.stderr, done.stderr
