@@ -341,7 +341,7 @@ def _apply(wanted, old, found) -> dict:
     return derived
 
 
-@solver_runs()  # its LPs under one hold (threads one after another; HiGHS's scheduler released at its end)
+@solver_runs(internal=True)  # its LPs under one hold at 1 thread (HiGHS's scheduler released at its end)
 def tighten_product_bounds(
     model, *, time_limit: float = DEFAULT_LP_SECONDS, rounds: int = 3, lp: bool = True, wide: float = math.inf
 ) -> ImpliedBounds:
