@@ -72,7 +72,7 @@ class Basis:
                 moved = _fixed_outside(var, lb, ub, integer)
                 if moved:
                     return OwnFix(
-                        f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}; {self._refix(var, integer)}"
+                        f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}; {self._refix(var, lb, ub, integer)}"
                     )
                 continue
             if wider(var, lb, ub):
@@ -84,15 +84,22 @@ class Basis:
                 )
         return None
 
-    def _refix(self, var, integer: bool) -> str:
+    def _refix(self, var, lb, ub, integer: bool) -> str:
         """The fixes of a variable fixed outside what the bounds were derived for: replacing the products again finds no
         bounds in a row that reads a fixed variable (it takes no part in a derivation), so first the value, else bounds
-        of the user's own."""
+        of the user's own (``lb``, ``ub``: its bounds when they were derived; a fraction off an integer within them is
+        told to fix it at the rounded value)."""
         from .model_components import python_path
 
-        derived = ", ".join(map(repr, self.derived))
+        derived, path = ", ".join(map(repr, self.derived)), python_path(var)
+        near = round(var.value)
+        if integer and off_integer(var.value) and (lb is None or lb <= near) and (ub is None or near <= ub):
+            return (
+                f"fix it at the rounded value ({path}.fix({near})), or unfix it ({path}.unfix()); a solver reads a fixed "
+                f"variable's value, not its domain, and those bounds may rest on its rounding"
+            )
         return (
-            f"unfix it ({python_path(var)}.unfix()) or fix it {'at an integer ' if integer else ''}within those bounds; or undo "
+            f"unfix it ({path}.unfix()) or fix it {'at an integer ' if integer else ''}within those bounds; or undo "
             f"the replacement (report.undo(model)), give {derived} bounds of {'their' if len(self.derived) > 1 else 'its'} own "
             "(a row that reads a fixed variable takes no part in deriving them) and replace the products again"
         )
@@ -108,9 +115,17 @@ def _sides(variables, derived) -> tuple:
     return tuple(sides)
 
 
-#: How far a fixed integer's value may lie from an integer and still count as one: the integrality tolerance of
-#: HiGHS (``mip_feasibility_tolerance``, 1e-6), so a value a solve returned (1 + 1e-8) is an integer.
-INTEGRALITY_TOL = 1e-6
+#: How far (relative: times ``max(1, |value|)``) a fixed integer's value may lie from an integer and still count as
+#: one: rounding only. A solver reads a fixed variable's value, not its domain, and a row such as ``x <= 1e6 w``
+#: turns any offset into a bound that moves (1e-6, HiGHS's integrality tolerance, let w = 5e-7 keep the box x <= 1e-9
+#: that w = 0 gave, where the rows read x <= 0.5); a value a solve returned (1 + 1e-8) is refused with the fix,
+#: ``w.fix(round(w.value))``.
+INTEGRALITY_TOL = 1e-12
+
+
+def off_integer(value: float) -> bool:
+    """Whether ``value`` lies off an integer by more than :data:`INTEGRALITY_TOL` (relative)."""
+    return abs(value - round(value)) > INTEGRALITY_TOL * max(1.0, abs(value))
 
 
 def _fixed_outside(var, lb, ub, integer) -> str | None:
@@ -120,7 +135,7 @@ def _fixed_outside(var, lb, ub, integer) -> str | None:
     value = var.value
     if (lb is not None and value < lb - bound_slack(lb)) or (ub is not None and value > ub + bound_slack(ub)):
         return f"outside its bounds [{lb}, {ub}] when they were derived"
-    if integer and abs(value - round(value)) > INTEGRALITY_TOL:
+    if integer and off_integer(value):
         return "not an integer, and it was integer when they were derived (they may rest on its rounding)"
     return None
 
