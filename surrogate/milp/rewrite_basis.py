@@ -9,6 +9,7 @@ a variable such a constraint reads was widened or fixed outside its bounds: the 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -27,12 +28,28 @@ class Basis:
     the first constraint that reads ``var`` (a derived variable's own bounds are its products' box, not held here);
     ``sides`` holds ``(var, lb, ub)`` for each derived variable, ``lb`` (``ub``) the bound derived for that side,
     ``None`` where that side is the user's own (a copy of the model holds its own variables here, unlike names).
+    Each derived variable is registered process-wide with the rows (held weakly) its bounds rest on
+    (:func:`rests_outside`); a copy (``clone()``, unpickling) registers the copies of its variables.
     """
 
     derived: tuple[str, ...]
     constraints: tuple
     bounds: tuple
     sides: tuple = ()
+
+    def __post_init__(self) -> None:
+        _register(self)
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        _register(self, copy=True)
+
+    def forget(self) -> None:
+        """Drop the registration of this basis's variables (:func:`rests_outside`): its replacement was undone."""
+        for var, _, _ in self.sides:
+            entry = RESTS.get(id(var))
+            if entry is not None:
+                entry[1][:] = [rest for rest in entry[1] if rest[0]() is not self]
 
     @classmethod
     def of(cls, model, derived, *, symbolic) -> Basis:
@@ -103,6 +120,50 @@ class Basis:
             f"the replacement (report.undo(model)), give {derived} bounds of {'their' if len(self.derived) > 1 else 'its'} own "
             "(a row that reads a fixed variable takes no part in deriving them) and replace the products again"
         )
+
+
+#: For each variable a :class:`Basis` derived bounds for, by ``id``: a weak reference to it and, per basis, ``(a weak
+#: reference to the basis, lb, ub, ((a weak reference to a row, its name), ...))``: the sides derived and the rows
+#: they rest on. Nothing here holds a variable or a row: an entry leaves with its variable, and a row gone with its
+#: model (garbage-collected) is known as gone.
+RESTS: dict[int, tuple] = {}
+
+
+def _register(basis: Basis, *, copy: bool = False) -> None:
+    """Register ``basis``'s derived variables in :data:`RESTS`; a ``copy`` leaves out a variable it shares with the
+    original (one outside the block copied), whose original's rows are those its bounds rest on."""
+    rows = tuple((weakref.ref(con), name) for con, _, name, _ in basis.constraints)
+    for var, lb, ub in basis.sides:
+        key, entry = id(var), RESTS.get(id(var))
+        if entry is None or entry[0]() is not var:
+            entry = RESTS[key] = (weakref.ref(var, lambda ref, key=key: _drop(key, ref)), [])
+        elif copy and any(rest[0]() is not None for rest in entry[1]):
+            continue
+        entry[1].append((weakref.ref(basis), lb, ub, rows))
+
+
+def _drop(key: int, ref) -> None:
+    """Drop the entry of :data:`RESTS` at ``key`` once its variable (``ref``) is gone (not a newer one's)."""
+    if RESTS.get(key, (None,))[0] is ref:
+        del RESTS[key]
+
+
+def rests_outside(var, model, memo: dict) -> tuple[str, bool] | None:
+    """``(name, gone)`` of a row that bounds derived for ``var`` (still its bounds) rest on and that a solve of
+    ``model`` does not read (outside ``model`` or deleted; ``gone``: gone with a garbage-collected model), or ``None``.
+    ``memo``: a dict kept for one solve (each basis checked once)."""
+    entry = RESTS.get(id(var))
+    if entry is None or entry[0]() is not var:
+        return None
+    for _, lb, ub, rows in entry[1]:
+        if (lb is None or var.lb != lb) and (ub is None or var.ub != ub):
+            continue  # bounds of the user's own since, or put back
+        key = (id(rows), id(model))
+        if key not in memo:
+            memo[key] = next(((name, row() is None) for row, name in rows if row() is None or not within(row(), model)), None)
+        if memo[key] is not None:
+            return memo[key]
+    return None
 
 
 def _sides(variables, derived) -> tuple:

@@ -43,6 +43,21 @@ def refuse_derived(reader, var, block, off, lost: str = "") -> None:
     )
 
 
+def refuse_rested_outside(model, reader, var, row: str, gone: bool) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError`: ``reader`` reads ``var``, whose bounds ``replace_products``
+    derived from rows (``row`` one of them) that a solve of ``model`` does not read: outside the block solved, or
+    (``gone``) gone with a model that was garbage-collected."""
+    solved = "the model solved" if model.parent_block() is None and model.name == "unknown" else f"block {model.name!r}"
+    where = "which no longer exists: its model was garbage-collected" if gone else "outside it"
+    whole = "keep a reference to the model and solve it" if gone else "solve the whole model (or a clone of it)"
+    raise ModelFormatError(
+        f"{_reader(reader)} reads {var.name!r}, whose bounds [{var.lb}, {var.ub}] replace_products derived from rows "
+        f"that {solved}, the block solved, does not hold (constraint {row!r}, {where}), so that box may not hold for "
+        f"its rows; {whole}, or give {var.name!r} bounds of its own (setlb and setub), or put back its bounds from "
+        "before (report.implied_bounds.restore(model), model the one replace_products ran on or a clone of it)"
+    )
+
+
 def refuse_unread(model, reader, var, block, why: str, *, off=None) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError`: ``reader`` reads ``var`` of the block of products ``block``,
     which a solve of ``model`` leaves out: ``why`` ``"off"`` (deactivated; ``off``: the block switched off, a disjunct
