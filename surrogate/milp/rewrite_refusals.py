@@ -25,14 +25,18 @@ def refuse_derived(reader, var, block, off, lost: str = "") -> None:
     derived from the constraints, while ``off`` (the block the user switched off: ``block`` or one above it)
     is deactivated, or (``off`` ``None``) ``block`` (or a block above it) was deleted and ``lost`` (what the
     constraints lost since: "constraint 'b1.c1' was deleted")."""
-    name = getattr(getattr(block, RECORD, None), "name", block.name)  # a deleted block's own name is only its local one
+    record = getattr(block, RECORD, None)
+    name = getattr(record, "name", block.name)  # a deleted block's own name is only its local one
     fix = "undo the replacement (report.undo(model)) before switching the block off, or activate it again"
     state = f"block {getattr(off, 'name', '')!r} is deactivated"
     if off is None:
         state = f"it (or a block above it) was deleted ({lost})"
+        copy = getattr(record, "root", None) not in (None, reader.model())  # a clone's record names the original's
         fix = (
-            "put those bounds back (report.implied_bounds.restore()) or give the variable bounds of its own; to delete "
-            "such a block, undo the replacement first (report.undo(model))"
+            "put those bounds back (report.implied_bounds.restore(model), model the one solved: on a copy, its own "
+            "variables) or give the variable bounds of its own; to delete such a block, undo the replacement first "
+            "(report.undo(model))"
+            + ("; the names are those of the model replace_products ran on, of which this is a copy" if copy else "")
         )
     elif off is not block:
         state += f" (it holds replacement block {name!r})"

@@ -655,3 +655,20 @@ def test_a_sub_block_reading_bounds_derived_from_rows_outside_it_is_refused_with
     m2.x.setlb(-60)
     assert solve(m2.b, CONFIG).objective == pytest.approx(-50)
 
+
+def test_the_refusal_of_a_clone_whose_b1_was_deleted_gives_fixes_that_work_on_the_clone():
+    """probe88 #4: the refusal told a clone of m.p to run report.implied_bounds.restore(), which changed the original
+    (the clone stayed refused), and named the original's paths without saying so. It now says restore(model) (on
+    a copy, its own variables), which makes the clone solve -50, and that the names are the original's."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Block()
+    _fill_b1(m.p)
+    report = replace_products(m.p.b1, NET)
+    c = m.p.clone()
+    c.del_component(c.b1)
+    message = r"report.implied_bounds.restore\(model\), model the one solved: on a copy.*names are those of the model"
+    with pytest.raises(ModelFormatError, match=message):
+        refresh_rewrites(c)
+    report.implied_bounds.restore(c)
+    assert c.x.bounds == (None, None) and m.p.x.bounds == pytest.approx((-1, 2), abs=1e-6)
+    assert solve(c, CONFIG).objective == pytest.approx(-50)
