@@ -27,6 +27,7 @@ from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
 from .built_marks import BUILT, built_above, defined_by_product
+from .model_components import model_of
 from .rewrite_basis import rests_outside
 from .rewrite_record import (
     MARK,
@@ -77,7 +78,7 @@ def refresh_rewrites(model) -> None:
     model
         The Pyomo model (or block) about to be solved.
     """
-    if getattr(model, FORGOTTEN, False) or getattr(model.model(), FORGOTTEN, False):
+    if getattr(model, FORGOTTEN, False) or getattr(model_of(model), FORGOTTEN, False):
         return  # a search's own copy (forget_rewrites)
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
