@@ -167,7 +167,7 @@ def check_limits(where: str, time_limit, node_limit) -> None:
         raise ConfigError(f"{where}: node_limit={node_limit!r} must be a positive integer (nodes per MILP)")
 
 
-@solver_runs()  # its solves under one hold (threads one after another; HiGHS's scheduler released at its end)
+@solver_runs(internal=True)  # its solves under one hold at 1 thread (HiGHS's scheduler released at its end)
 def obbt_bounds(
     net: ReluMLP,
     method: str,

@@ -10,9 +10,12 @@ goes through them.
 :func:`solver_runs` holds :data:`SOLVER_LOCK`, which every solver run of this package (HiGHS, SCIP or Gurobi)
 holds, so runs from several threads of one process go one after another: Pyomo keeps a solver's output out of the
 caller's by redirecting the process's file descriptors, which two threads at once deadlock (Pyomo issues
-#3456 and #3908), and HiGHS's scheduler is process-wide too. When the outermost hold ends, HiGHS's scheduler, if
-a run of this package started it, is shut down, as a fresh process has it: a later HiGHS run of the user's own
-starts it again with the thread count it asks for.
+#3456 and #3908), and HiGHS's scheduler is process-wide too. A run at a thread count the user never chose (an
+``internal`` hold: OBBT, the implied-bound LPs, the warm start's search, all at 1 thread) leaves the scheduler
+started at that count; when the outermost hold ends, it is then shut down, as a fresh process has it, so a later
+HiGHS run of the user's own starts it again with the thread count it asks for. A run at the user's own count
+(``SolverConfig.threads``) leaves it started, as a plain highspy run at that count does: shutting it down after
+every solve made each small re-solve at 4 threads pay ~10 ms for the restart (3-5x slower).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from ..errors import ConfigError, SolverUnavailableError
 from .model_components import seen_variables
 
 _highs_scheduler: list[int] = []  # the thread count HiGHS's scheduler was last started with here (empty: not yet)
+_internal: list[None] = []  # the internal holds now open (their runs' thread count is not the user's)
+_unchosen: list[bool] = []  # [True] while the scheduler runs at a count an internal run started it with
 _banner_shown: list[bool] = []  # whether a Highs object was made in this process (its banner printed, or kept out)
 
 #: The lock every solver run of this package holds (re-entrant: a search's solves run under its own hold).
@@ -36,36 +41,43 @@ _holds: list[None] = []  # the holds of SOLVER_LOCK now open (changed only under
 
 
 @contextmanager
-def solver_runs() -> Iterator[None]:
+def solver_runs(*, internal: bool = False) -> Iterator[None]:
     """Hold :data:`SOLVER_LOCK` for a block that runs solvers (also a decorator); see the module docstring.
 
     Threads are serialised: a solve from another thread waits for the one running, so each returns what
     it would alone. For solves in parallel use processes (:class:`~surrogate.executors.ExecutorConfig`,
-    ``concurrent.futures.ProcessPoolExecutor``). When the outermost hold ends, HiGHS's scheduler is shut
-    down if a run of this package started it (:func:`use_highs_threads`).
+    ``concurrent.futures.ProcessPoolExecutor``). ``internal``: the block's runs use a thread count the user
+    did not choose; when the outermost hold ends, HiGHS's scheduler is shut down if such a run left it
+    started (:func:`release_highs_scheduler`).
     """
     with SOLVER_LOCK:
         _holds.append(None)
+        if internal:
+            _internal.append(None)
         try:
             yield
         finally:
+            if internal:
+                _internal.pop()
             _holds.pop()
             if not _holds:
                 release_highs_scheduler()
 
 
 def release_highs_scheduler() -> None:
-    """Shut down HiGHS's process-wide scheduler if a run of this package started it, so that the process is left
-    as a fresh one has it (the next HiGHS run, the user's own too, starts it with its own thread count).
+    """Shut down HiGHS's process-wide scheduler if an internal run of this package (``solver_runs(internal=True)``)
+    started it at a thread count the user never chose, so that the process is left as a fresh one has it (the next
+    HiGHS run, the user's own too, starts it with its own thread count). One started at the user's count is kept.
 
     Called when :func:`solver_runs`' outermost hold ends (with the lock held: no run of this package is going on).
     """
-    if _highs_scheduler:
+    if _highs_scheduler and _unchosen:
         import highspy
 
         if hasattr(highspy.Highs, "resetGlobalScheduler"):
             highspy.Highs.resetGlobalScheduler(True)
         _highs_scheduler.clear()
+        _unchosen.clear()
 
 
 def use_highs_threads(threads: int) -> None:
@@ -75,14 +87,15 @@ def use_highs_threads(threads: int) -> None:
     thread count: a later run asking for another count logs "the scheduler has
     already been initialized" and ends with status unknown (measured with highspy
     1.15), so a warm start at 1 thread made every 2-thread solve after it fail.
-    Every HiGHS run of this package calls this first, under :func:`solver_runs`, which
-    shuts the scheduler down again when its outermost hold ends.
+    Every HiGHS run of this package calls this first, under :func:`solver_runs`; a run under an
+    internal hold marks the scheduler's count as not the user's, and the outermost hold's end shuts it down.
     """
     import highspy
 
     if _highs_scheduler != [threads] and hasattr(highspy.Highs, "resetGlobalScheduler"):
         highspy.Highs.resetGlobalScheduler(True)
     _highs_scheduler[:] = [threads]
+    _unchosen[:] = [True] if _internal else []  # a run at the user's own count keeps it started
 
 
 def quiet_highs():

@@ -60,7 +60,7 @@ from ..errors import ConfigError, InfeasibleModelError
 from ..options import check_flags, check_seconds, is_number
 from .bound_margins import LP_MARGIN, fbbt_side, outward, rounded_exactly
 from .highs_run import solver_runs
-from .model_components import find_named, lies_within
+from .model_components import find_like, find_named
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solver import SolverConfig, Termination, make_solver, solve
@@ -105,11 +105,13 @@ class ImpliedBounds:
     left_out: tuple[str, ...] = ()
     _variables: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def restore(self, model=None, *, context=None) -> None:
+    def restore(self, model=None) -> None:
         """Put the derived bounds back as they were: on the variables tightened, or their counterparts in ``model``
-        (a clone; found by ``ComponentUID``, which reads back every index, unlike a name: ``x[*]``, ``x[a ]``;
-        ``context=(block, its copy)``: relative to them, for a clone of a block); a side changed since is kept."""
-        found = [self._variable_in(name, model, context) for name in self.derived]
+        (a clone of the model or of a block of it: found by ``ComponentUID`` relative to each block above the
+        variable, as :func:`~surrogate.milp.model_components.find_like` finds them, which reads back every index,
+        unlike a name: ``x[*]``, ``x[a ]``); a variable that ``model`` shares with another model (one outside the
+        block cloned) is left as it is, and a side changed since is kept."""
+        found = [self._variable_in(name, model) for name in self.derived]
         for var, bound in zip(found, self.derived.values()):
             if var is None:
                 continue
@@ -118,19 +120,16 @@ class ImpliedBounds:
             if _bounds(var)[1] == bound.new[1]:
                 var.setub(bound.old[1])
 
-    def _variable_in(self, name: str, model, context=None):
-        """The variable ``name`` tightened, or its counterpart in ``model`` (``None`` if it has none)."""
-        from pyomo.core.base.componentuid import ComponentUID
-
+    def _variable_in(self, name: str, model):
+        """The variable ``name`` tightened, or its counterpart in ``model`` (``None`` if it has none, or shares it
+        with another model: a clone of ``m.p`` reads ``m.x``, whose bounds are the original's)."""
         var = self._variables.get(name)
         if var is None:  # an older report without the variables: by name
             return find_named(model, [name])[0] if model is not None else None
         if model is None or var.model() is model.model():
             return var
-        source, target = context or (var.model(), model.model())
-        if not lies_within(var, source):  # outside the block replaced: in a clone of the whole model, or in none
-            source, target = (var.model(), model.model()) if target is not target.model() else (None, None)
-        return None if source is None else ComponentUID(var, context=source).find_component_on(target)
+        found = find_like(model, var, model)  # a clone of p: its x, found relative to p (not p.x relative to m)
+        return found if found is not None and found.model() is model.model() else None
 
 
 def product_factors(model, *, leave_out=None) -> list:
@@ -341,7 +340,7 @@ def _apply(wanted, old, found) -> dict:
     return derived
 
 
-@solver_runs()  # its LPs under one hold (threads one after another; HiGHS's scheduler released at its end)
+@solver_runs(internal=True)  # its LPs under one hold at 1 thread (HiGHS's scheduler released at its end)
 def tighten_product_bounds(
     model, *, time_limit: float = DEFAULT_LP_SECONDS, rounds: int = 3, lp: bool = True, wide: float = math.inf
 ) -> ImpliedBounds:

@@ -84,14 +84,30 @@ def _listed(named: dict[type, list[str]]) -> str:
     return "; ".join(f"{ctype.__name__} {first_names(names, most=3)}" for ctype, names in named.items())
 
 
+def model_of(block):
+    """``block.model()``, or :class:`ModelFormatError` where ``block`` is (or lies in) an element of an indexed block
+    whose model was garbage-collected: Pyomo holds an element's component by a weak reference only, and walking up
+    from the element then raised a bare ``AttributeError`` (so did every name below it)."""
+    try:
+        return block.model()
+    except AttributeError as error:
+        raise ModelFormatError(
+            "the block given is (or lies in) an element of an indexed block (such as m.B[1]) whose model was "
+            "garbage-collected: Pyomo holds an element's indexed component by a weak reference only, so the element "
+            "lost its place and Pyomo cannot read it (its components have no names); keep a reference to the model "
+            "while its blocks are used (return m, not m.B[1]), and solve m.B[1] then"
+        ) from error
+
+
 def check_constructed(model) -> None:
-    """Raise :class:`ModelFormatError` if ``model`` belongs to an ``AbstractModel`` not constructed yet.
+    """Raise :class:`ModelFormatError` if ``model`` belongs to an ``AbstractModel`` not constructed yet, or lost its
+    model (:func:`model_of`).
 
     Its components hold no data: it has no products to read and nothing to solve. Only the top
     model's own flag is read (Pyomo's ``is_constructed`` walks every block, which each product of
     a large model would pay for again): a block added to a constructed model is constructed with it.
     """
-    top = model.model()
+    top = model_of(model)
     component = top.parent_component()  # None for a clone of an indexed block's element (constructed: it has data)
     if component is not None and not Component.is_constructed(component):
         raise ModelFormatError(

@@ -101,7 +101,7 @@ __all__ = [
 ]
 
 
-@solver_runs()  # its LPs under one hold (threads one after another; HiGHS's scheduler released at its end)
+@solver_runs()  # its LPs under one hold (threads one after another; at the threads of its config)
 def polish(
     model,
     values: dict,

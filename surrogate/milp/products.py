@@ -219,11 +219,9 @@ class ReplacementReport:
         block = self._block_in(model)
         if block is None:
             raise ModelFormatError(f"{model.name!r} has no block {self.block!r}: it was undone already, or is another model")
-        replaced = getattr(self.record, "replaced", None)  # from the record: the block may be deleted (undone there)
-        context = (replaced, block.parent_block()) if replaced is not None else None  # a clone of the block replaced
         getattr(block, RECORD).undo()
-        if self.implied_bounds is not None:
-            self.implied_bounds.restore(model, context=context)
+        if self.implied_bounds is not None:  # on model's own counterparts (a clone's: its own variables)
+            self.implied_bounds.restore(model)
 
     @property
     def n_products(self) -> int:

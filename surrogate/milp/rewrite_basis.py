@@ -9,6 +9,7 @@ a variable such a constraint reads was widened or fixed outside its bounds: the 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -27,12 +28,28 @@ class Basis:
     the first constraint that reads ``var`` (a derived variable's own bounds are its products' box, not held here);
     ``sides`` holds ``(var, lb, ub)`` for each derived variable, ``lb`` (``ub``) the bound derived for that side,
     ``None`` where that side is the user's own (a copy of the model holds its own variables here, unlike names).
+    Each derived variable is registered process-wide with the rows (held weakly) its bounds rest on
+    (:func:`rests_outside`); a copy (``clone()``, unpickling) registers the copies of its variables.
     """
 
     derived: tuple[str, ...]
     constraints: tuple
     bounds: tuple
     sides: tuple = ()
+
+    def __post_init__(self) -> None:
+        _register(self)
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        _register(self, copy=True)
+
+    def forget(self) -> None:
+        """Drop the registration of this basis's variables (:func:`rests_outside`): its replacement was undone."""
+        for var, _, _ in self.sides:
+            entry = RESTS.get(id(var))
+            if entry is not None:
+                entry[1][:] = [rest for rest in entry[1] if rest[0]() is not self]
 
     @classmethod
     def of(cls, model, derived, *, symbolic) -> Basis:
@@ -72,7 +89,7 @@ class Basis:
                 moved = _fixed_outside(var, lb, ub, integer)
                 if moved:
                     return OwnFix(
-                        f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}; {self._refix(var, integer)}"
+                        f"{var.name!r} (read by constraint {name!r}) is fixed at {var.value!r}, {moved}; {self._refix(var, lb, ub, integer)}"
                     )
                 continue
             if wider(var, lb, ub):
@@ -84,18 +101,69 @@ class Basis:
                 )
         return None
 
-    def _refix(self, var, integer: bool) -> str:
+    def _refix(self, var, lb, ub, integer: bool) -> str:
         """The fixes of a variable fixed outside what the bounds were derived for: replacing the products again finds no
         bounds in a row that reads a fixed variable (it takes no part in a derivation), so first the value, else bounds
-        of the user's own."""
+        of the user's own (``lb``, ``ub``: its bounds when they were derived; a fraction off an integer within them is
+        told to fix it at the rounded value)."""
         from .model_components import python_path
 
-        derived = ", ".join(map(repr, self.derived))
+        derived, path = ", ".join(map(repr, self.derived)), python_path(var)
+        near = round(var.value)
+        if integer and off_integer(var.value) and (lb is None or lb <= near) and (ub is None or near <= ub):
+            return (
+                f"fix it at the rounded value ({path}.fix({near})), or unfix it ({path}.unfix()); a solver reads a fixed "
+                f"variable's value, not its domain, and those bounds may rest on its rounding"
+            )
         return (
-            f"unfix it ({python_path(var)}.unfix()) or fix it {'at an integer ' if integer else ''}within those bounds; or undo "
+            f"unfix it ({path}.unfix()) or fix it {'at an integer ' if integer else ''}within those bounds; or undo "
             f"the replacement (report.undo(model)), give {derived} bounds of {'their' if len(self.derived) > 1 else 'its'} own "
             "(a row that reads a fixed variable takes no part in deriving them) and replace the products again"
         )
+
+
+#: For each variable a :class:`Basis` derived bounds for, by ``id``: a weak reference to it and, per basis, ``(a weak
+#: reference to the basis, lb, ub, ((a weak reference to a row, its name), ...))``: the sides derived and the rows
+#: they rest on. Nothing here holds a variable or a row: an entry leaves with its variable, and a row gone with its
+#: model (garbage-collected) is known as gone.
+RESTS: dict[int, tuple] = {}
+
+
+def _register(basis: Basis, *, copy: bool = False) -> None:
+    """Register ``basis``'s derived variables in :data:`RESTS`; a ``copy`` leaves out a variable it shares with the
+    original (one outside the block copied), whose original's rows are those its bounds rest on."""
+    rows = tuple((weakref.ref(con), name) for con, _, name, _ in basis.constraints)
+    for var, lb, ub in basis.sides:
+        key, entry = id(var), RESTS.get(id(var))
+        if entry is None or entry[0]() is not var:
+            entry = RESTS[key] = (weakref.ref(var, lambda ref, key=key: _drop(key, ref)), [])
+        elif copy and any(rest[0]() is not None for rest in entry[1]):
+            continue
+        entry[1].append((weakref.ref(basis), lb, ub, rows))
+
+
+def _drop(key: int, ref) -> None:
+    """Drop the entry of :data:`RESTS` at ``key`` once its variable (``ref``) is gone (not a newer one's)."""
+    if RESTS.get(key, (None,))[0] is ref:
+        del RESTS[key]
+
+
+def rests_outside(var, model, memo: dict) -> tuple[str, bool] | None:
+    """``(name, gone)`` of a row that bounds derived for ``var`` (still its bounds) rest on and that a solve of
+    ``model`` does not read (outside ``model`` or deleted; ``gone``: gone with a garbage-collected model), or ``None``.
+    ``memo``: a dict kept for one solve (each basis checked once)."""
+    entry = RESTS.get(id(var))
+    if entry is None or entry[0]() is not var:
+        return None
+    for _, lb, ub, rows in entry[1]:
+        if (lb is None or var.lb != lb) and (ub is None or var.ub != ub):
+            continue  # bounds of the user's own since, or put back
+        key = (id(rows), id(model))
+        if key not in memo:
+            memo[key] = next(((name, row() is None) for row, name in rows if row() is None or not within(row(), model)), None)
+        if memo[key] is not None:
+            return memo[key]
+    return None
 
 
 def _sides(variables, derived) -> tuple:
@@ -108,9 +176,17 @@ def _sides(variables, derived) -> tuple:
     return tuple(sides)
 
 
-#: How far a fixed integer's value may lie from an integer and still count as one: the integrality tolerance of
-#: HiGHS (``mip_feasibility_tolerance``, 1e-6), so a value a solve returned (1 + 1e-8) is an integer.
-INTEGRALITY_TOL = 1e-6
+#: How far (relative: times ``max(1, |value|)``) a fixed integer's value may lie from an integer and still count as
+#: one: rounding only. A solver reads a fixed variable's value, not its domain, and a row such as ``x <= 1e6 w``
+#: turns any offset into a bound that moves (1e-6, HiGHS's integrality tolerance, let w = 5e-7 keep the box x <= 1e-9
+#: that w = 0 gave, where the rows read x <= 0.5); a value a solve returned (1 + 1e-8) is refused with the fix,
+#: ``w.fix(round(w.value))``.
+INTEGRALITY_TOL = 1e-12
+
+
+def off_integer(value: float) -> bool:
+    """Whether ``value`` lies off an integer by more than :data:`INTEGRALITY_TOL` (relative)."""
+    return abs(value - round(value)) > INTEGRALITY_TOL * max(1.0, abs(value))
 
 
 def _fixed_outside(var, lb, ub, integer) -> str | None:
@@ -120,7 +196,7 @@ def _fixed_outside(var, lb, ub, integer) -> str | None:
     value = var.value
     if (lb is not None and value < lb - bound_slack(lb)) or (ub is not None and value > ub + bound_slack(ub)):
         return f"outside its bounds [{lb}, {ub}] when they were derived"
-    if integer and abs(value - round(value)) > INTEGRALITY_TOL:
+    if integer and off_integer(value):
         return "not an integer, and it was integer when they were derived (they may rest on its rounding)"
     return None
 

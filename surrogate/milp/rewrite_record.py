@@ -374,6 +374,8 @@ class RewriteRecord(FactorRecord):
         for var, _, _ in () if self.basis is None else self.basis.sides:
             if owner(var) is not None:
                 _keep_on(owner(var), self, keep=False)
+        if self.basis is not None:
+            self.basis.forget()  # its bounds put back: nothing rests on its rows
         _keep_on(self.replaced, self, keep=False)
         self.block.parent_block().del_component(self.block)
 

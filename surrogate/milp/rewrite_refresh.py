@@ -9,8 +9,8 @@ while the rows it replaced are still off, a ``<name>_scaled`` block (or a block 
 replacement block) deactivated or deleted beside its active product, a block of products
 deleted while rows still read its variables, a block of products outside the block solved (or gone with a
 model that no longer exists: :func:`~surrogate.milp.built_marks.defined_by_product`) that rows of that block read, bounds
-derived by a replacement block switched off or deleted, and rows replaced by a block outside the one
-solved (or by one deleted). The copy of a replaced row follows the blocks above its original: off while one of
+derived by a replacement block switched off or deleted, or from rows the block solved does not hold
+(:func:`~surrogate.milp.rewrite_basis.rests_outside`), and rows replaced by a block outside the one solved (or by one deleted). The copy of a replaced row follows the blocks above its original: off while one of
 them is deactivated, on again once they are all active.
 """
 
@@ -27,6 +27,8 @@ from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
 from .built_marks import BUILT, built_above, defined_by_product
+from .model_components import model_of
+from .rewrite_basis import rests_outside
 from .rewrite_record import (
     MARK,
     PRODUCT,
@@ -39,7 +41,7 @@ from .rewrite_record import (
     rewrites_of,
     within,
 )
-from .rewrite_refusals import refuse_derived, refuse_replaced_outside, refuse_unread
+from .rewrite_refusals import refuse_derived, refuse_replaced_outside, refuse_rested_outside, refuse_unread
 
 #: The attribute (``True``) of a search's own copy whose records :func:`forget_rewrites` dropped.
 FORGOTTEN = "surrogate_rewrites_forgotten"
@@ -76,7 +78,7 @@ def refresh_rewrites(model) -> None:
     model
         The Pyomo model (or block) about to be solved.
     """
-    if getattr(model, FORGOTTEN, False) or getattr(model.model(), FORGOTTEN, False):
+    if getattr(model, FORGOTTEN, False) or getattr(model_of(model), FORGOTTEN, False):
         return  # a search's own copy (forget_rewrites)
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
@@ -308,7 +310,7 @@ def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
     left: dict = {}  # by the id of a variable's block: (the block of products it lies in, why it is left out), or None
     relaxed = _relaxed_rows(model)  # a disjunct fixed False: its rows constrain nothing
-    deleted = _DeletedDerived(model, relaxed_vars)
+    deleted, rested = _DeletedDerived(model, relaxed_vars), {}
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)
     for reader, variables in itertools.chain(rows, products):
@@ -329,6 +331,8 @@ def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
                 refuse_derived(reader, var, *derived[var])
             elif (lost := deleted(var, block)) is not None:
                 refuse_derived(reader, var, *lost)
+            elif (row := rests_outside(var, model, rested)) is not None:
+                refuse_rested_outside(model, reader, var, *row)
 
 
 def _refuse_unread(model, reader, var, block, why: str) -> None:

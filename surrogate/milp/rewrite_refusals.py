@@ -25,14 +25,18 @@ def refuse_derived(reader, var, block, off, lost: str = "") -> None:
     derived from the constraints, while ``off`` (the block the user switched off: ``block`` or one above it)
     is deactivated, or (``off`` ``None``) ``block`` (or a block above it) was deleted and ``lost`` (what the
     constraints lost since: "constraint 'b1.c1' was deleted")."""
-    name = getattr(getattr(block, RECORD, None), "name", block.name)  # a deleted block's own name is only its local one
+    record = getattr(block, RECORD, None)
+    name = getattr(record, "name", block.name)  # a deleted block's own name is only its local one
     fix = "undo the replacement (report.undo(model)) before switching the block off, or activate it again"
     state = f"block {getattr(off, 'name', '')!r} is deactivated"
     if off is None:
         state = f"it (or a block above it) was deleted ({lost})"
+        copy = getattr(record, "root", None) not in (None, reader.model())  # a clone's record names the original's
         fix = (
-            "put those bounds back (report.implied_bounds.restore()) or give the variable bounds of its own; to delete "
-            "such a block, undo the replacement first (report.undo(model))"
+            "put those bounds back (report.implied_bounds.restore(model), model the one solved: on a copy, its own "
+            "variables) or give the variable bounds of its own; to delete such a block, undo the replacement first "
+            "(report.undo(model))"
+            + ("; the names are those of the model replace_products ran on, of which this is a copy" if copy else "")
         )
     elif off is not block:
         state += f" (it holds replacement block {name!r})"
@@ -40,6 +44,21 @@ def refuse_derived(reader, var, block, off, lost: str = "") -> None:
     raise ModelFormatError(
         f"the bounds of {var.name!r} were derived from the rows of {repr(above) if above else 'the model'} when replacement "
         f"block {name!r} was built, but {state}, and {_reader(reader)} still reads {var.name!r} with those bounds; {fix}"
+    )
+
+
+def refuse_rested_outside(model, reader, var, row: str, gone: bool) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError`: ``reader`` reads ``var``, whose bounds ``replace_products``
+    derived from rows (``row`` one of them) that a solve of ``model`` does not read: outside the block solved, or
+    (``gone``) gone with a model that was garbage-collected."""
+    solved = "the model solved" if model.parent_block() is None and model.name == "unknown" else f"block {model.name!r}"
+    where = "which no longer exists: its model was garbage-collected" if gone else "outside it"
+    whole = "keep a reference to the model and solve it" if gone else "solve the whole model (or a clone of it)"
+    raise ModelFormatError(
+        f"{_reader(reader)} reads {var.name!r}, whose bounds [{var.lb}, {var.ub}] replace_products derived from rows "
+        f"that {solved}, the block solved, does not hold (constraint {row!r}, {where}), so that box may not hold for "
+        f"its rows; {whole}, or give {var.name!r} bounds of its own (setlb and setub), or put back its bounds from "
+        "before (report.implied_bounds.restore(model), model the one replace_products ran on or a clone of it)"
     )
 
 

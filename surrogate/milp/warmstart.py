@@ -193,7 +193,7 @@ def _within(component, blocks: set) -> bool:
     return False
 
 
-@solver_runs()  # its ~110 solves under one hold (HiGHS's scheduler released once, at its end)
+@solver_runs(internal=True)  # its ~110 solves at 1 thread under one hold (HiGHS's scheduler released at its end)
 def activation_start(model, surrogates, *, config: StartConfig = StartConfig()) -> StartResult:
     """Look for a feasible point of ``model`` by activation-pattern local search (see the module docstring).
 

@@ -149,15 +149,30 @@ def _user_highs_solve(threads: int):
     )
 
 
-@pytest.mark.parametrize("run", ["solve", "obbt"])
+def _implied_bounds_run() -> None:
+    """tighten_product_bounds' LPs (those replace_products runs) at 1 thread, a count the user did not choose."""
+    from surrogate.milp.implied_bounds import tighten_product_bounds
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = pyo.Var(), pyo.Var(bounds=(0, 2)), pyo.Var()
+    m.c, m.c2 = pyo.Constraint(expr=m.x + m.z <= 2), pyo.Constraint(expr=m.x - m.z <= 0)  # x <= 1: an LP's, not FBBT's
+    m.c3, m.o = pyo.Constraint(expr=m.x >= -1), pyo.Objective(expr=m.x * m.y)
+    assert tighten_product_bounds(m, wide=1).lp_rounds > 0
+
+
+@pytest.mark.parametrize("run", ["implied_bounds", "obbt"])
 def test_a_users_highs_solve_after_the_packages_runs_at_another_thread_count_solves(run):
-    """probe84 #3: the package's runs at threads=1 (a solve, or OBBT when a net's bounds are computed, asked for no
-    thread count) left HiGHS's process-wide scheduler started with 1 thread, and the user's own HiGHS solve at
-    threads=2 after it ended 'unknown' with no solution (in a fresh process: optimal, -3.25)."""
+    """probe84 #3: the package's runs at threads=1 that the user asked for no thread count (OBBT when a net's bounds
+    are computed, the implied-bound LPs of replace_products) left HiGHS's process-wide scheduler started with 1
+    thread, and the user's own HiGHS solve at threads=2 after it ended 'unknown' with no solution (in a fresh process:
+    optimal, -3.25). (A solve at the user's own SolverConfig.threads=1 leaves it at 1, as a plain highspy run does:
+    test_the_scheduler_is_kept_after_a_solve_at_the_users_count.)"""
     import highspy
 
-    if run == "solve":
-        solve(_small_milp(), PLAIN)
+    two = SolverConfig(threads=2, time_limit=10)
+    assert solve(_small_milp(), two).objective == pytest.approx(-3.25)  # the scheduler at the user's 2
+    if run == "implied_bounds":
+        _implied_bounds_run()
     else:
         compute_bounds(hand_built("2x6", "shared"), "lp")
     try:
@@ -166,3 +181,26 @@ def test_a_users_highs_solve_after_the_packages_runs_at_another_thread_count_sol
         assert result.incumbent_objective == pytest.approx(-3.25)
     finally:
         highspy.Highs.resetGlobalScheduler(True)  # the user's run started it at 2: leave it as found
+
+
+def test_the_scheduler_is_kept_after_a_solve_at_the_users_count_and_shut_down_after_an_internal_run(monkeypatch):
+    """probe88 #5: the scheduler was shut down after every solve, so each small re-solve at 4 threads paid for a
+    restart (200 took 2.4 s instead of 0.66 s). A solve at the user's SolverConfig.threads now leaves it started,
+    as a plain highspy run does; an internal run at 1 thread (OBBT) still shuts it down at its end."""
+    import highspy
+
+    calls = []
+    reset = highspy.Highs.resetGlobalScheduler
+    monkeypatch.setattr(highspy.Highs, "resetGlobalScheduler", lambda blocking: calls.append(blocking) or reset(blocking))
+    config = SolverConfig(threads=2, time_limit=10)
+    solver = make_solver(config)
+    solve(_small_milp(), config, solver=solver)  # may restart it once (another count before)
+    calls.clear()
+    for _ in range(3):
+        assert solve(_small_milp(), config, solver=solver).objective == pytest.approx(-3.25)
+    assert calls == []  # no restart between solves at the user's count
+    assert _user_highs_solve(2).incumbent_objective == pytest.approx(-3.25)  # the scheduler is at the user's 2
+    compute_bounds(hand_built("2x6", "shared"), "lp")
+    assert calls[-1] is True  # shut down after the internal run at 1 thread
+    assert _user_highs_solve(2).incumbent_objective == pytest.approx(-3.25)
+    reset(True)  # the user's run started it at 2: leave it as found

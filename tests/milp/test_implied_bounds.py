@@ -472,3 +472,21 @@ def test_a_huge_integer_bound_is_not_exact_for_the_opposite_side_either():
 
     assert rounded_exactly(7.0, integer=True) and not rounded_exactly(2e12, integer=True)
     assert not rounded_exactly(7.0, integer=False) and not rounded_exactly(None, integer=True)
+
+
+def test_restore_on_a_clone_of_a_block_acts_on_the_clones_own_variables_only():
+    """probe88 #3, #4: restore(c) on c = m.p.clone() looked for 'p.x' in c (relative to the whole model) and found
+    nothing; restore() changed the original. The clone's x is found by its place in p; a variable the clone shares
+    with the original (m.z, outside p) is left as it is."""
+    m = pyo.ConcreteModel()
+    m.z, m.p = pyo.Var(), pyo.Block()
+    m.p.x, m.p.y = pyo.Var(), pyo.Var(bounds=(0, 2))
+    m.p.c = pyo.Constraint(expr=m.p.x + m.z <= 3)
+    m.p.c2, m.p.c3 = pyo.Constraint(expr=m.p.x >= -1), pyo.Constraint(expr=m.z >= 1)
+    m.p.o = pyo.Objective(expr=m.p.x * m.p.y + m.z * m.p.y)
+    implied = tighten_product_bounds(m.p)
+    assert set(implied.derived) == {"p.x", "z"}
+    c = m.p.clone()
+    implied.restore(c)
+    assert c.x.bounds == (None, None) and m.p.x.bounds == pytest.approx((-1, 2), abs=1e-6)
+    assert m.z.bounds == pytest.approx((1, 4), abs=1e-6)  # shared with the original: left

@@ -398,3 +398,27 @@ def test_two_objectives_active_before_the_replacement_are_told_to_deactivate_the
     assert "switch objectives" not in str(refused.value)
     m.o2.deactivate()
     assert solve(m, CONFIG).objective == pytest.approx(-1.0, abs=1e-6)
+
+
+def test_an_element_of_an_indexed_block_whose_model_is_gone_is_refused_not_a_bare_attribute_error():
+    """probe88 #6: solve(m.B[1]) once m was garbage-collected raised Pyomo's 'NoneType' object has no attribute
+    '_parent' (the element holds its indexed component by a weak reference only)."""
+    import gc
+
+    from surrogate.milp.rewrite_refresh import refresh_rewrites
+
+    def build():
+        m = pyo.ConcreteModel()
+        m.B = pyo.Block([1, 2])
+        m.B[1].x = pyo.Var(bounds=(-1, 1))
+        m.B[1].o = pyo.Objective(expr=m.B[1].x)
+        return m.B[1]
+
+    block = build()
+    gc.collect()
+    assert block.parent_component() is None
+    message = r"an element of an indexed block \(such as m.B\[1\]\) whose model was garbage-collected.*keep a reference"
+    with pytest.raises(ModelFormatError, match=message):
+        solve(block, SolverConfig(time_limit=10, threads=1))
+    with pytest.raises(ModelFormatError, match=message):
+        refresh_rewrites(block)

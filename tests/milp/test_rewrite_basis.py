@@ -143,10 +143,30 @@ def test_a_variable_fixed_outside_its_bounds_is_told_to_unfix_it_first():
     assert "replace the products again; undo" not in str(refused.value)  # no second, generic fix after it
 
 
-def test_an_integer_fixed_within_the_solvers_integrality_tolerance_keeps_the_derived_bounds():
-    """probe86 #8: w fixed at 1 + 1e-8 (a value a solve returns) was refused as not an integer (1e-9)."""
+def test_an_integer_fixed_a_hair_off_an_integer_is_refused_with_the_rounded_value_to_fix_it_at():
+    """probe86 #8 / probe88 #2: w fixed at 1 + 1e-8 (a value a solve returns) was refused with no word of the fix; the
+    1e-6 tolerance then allowed after it let a tiny offset through a big coefficient (next test). It is refused, and
+    told to fix w at the rounded value; fixed at exactly that value, or at it up to rounding, it keeps the box."""
     m = _rounded()
     m.w.fix(1 + 1e-8)
+    _refused(m, r"fixed at 1.00000001, not an integer.*fix it at the rounded value \(model.w.fix\(1\)\)")
+    m.w.fix(1)
+    refresh_rewrites(m)
+    m.w.fix(1 + 1e-15)
     refresh_rewrites(m)
     m.w.fix(1 + 1e-5)
-    _refused(m, r"fixed at 1.00001, not an integer.*fix it at an integer within those bounds")
+    _refused(m, r"fixed at 1.00001, not an integer.*model.w.fix\(1\)")
+
+
+def test_an_integer_fixed_within_1e_6_of_zero_under_a_big_coefficient_is_refused():
+    """probe88 #2: w integer with 2w <= 1 (so 0) and x <= 1e6 w gave x <= 1e-9; w.fix(5e-7), within HiGHS's 1e-6
+    of 0, counted as 0, and max x solved to 1e-9 where the rows read x <= 0.5 (plain Pyomo with HiGHS: 0.5)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.w = pyo.Var(), pyo.Var(bounds=(-2, 3)), pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.c1, m.c2 = pyo.Constraint(expr=m.x <= 1e6 * m.w), pyo.Constraint(expr=2 * m.w <= 1)
+    m.c3, m.p = pyo.Constraint(expr=m.x >= -1), pyo.Constraint(expr=m.x * m.y >= -10)
+    m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    replace_products(m, NET)
+    assert m.x.ub == pytest.approx(0, abs=1e-6)
+    m.w.fix(5e-7)
+    _refused(m, r"'w' .* is fixed at 5e-07, not an integer.*fix it at the rounded value \(model.w.fix\(0\)\)")

@@ -606,3 +606,69 @@ def test_a_side_the_user_bounded_himself_is_not_held_as_derived_after_the_block_
         solve(m, CONFIG)  # its derived lower bound is still there
     m.x.setlb(-50)
     assert solve(m, CONFIG).objective == pytest.approx(-50)
+
+
+def _derived_outside_b():
+    """x derived in [-1, 2] by replace_products(m) from m's rows; m.b's own rows give min -x = -50."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(), pyo.Var(bounds=(-2, 3))
+    m.c1, m.c2 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1)
+    m.prod = pyo.Constraint(expr=m.x * m.y >= -10)
+    m.b = pyo.Block()
+    m.b.cap, m.b.o = pyo.Constraint(expr=m.x <= 50), pyo.Objective(expr=-m.x)
+    report = replace_products(m, NET)
+    assert m.x.bounds == pytest.approx((-1, 2), abs=1e-6)
+    return m, report
+
+
+def test_a_block_of_a_gone_model_reading_bounds_derived_from_its_rows_is_refused():
+    """probe88 #1: once m was garbage-collected, solve(m.b) solved with x in [-1, 2], derived from rows that no longer
+    exist: -2 where b's own rows give -50 (refused before e002924)."""
+    import gc
+
+    block = _derived_outside_b()[0].b
+    gc.collect()
+    assert block.parent_block() is None
+    with pytest.raises(
+        ModelFormatError,
+        match=r"constraint 'cap' reads 'x', whose bounds .*constraint 'c[12]', which no longer exists.*keep a reference",
+    ):
+        solve(block, CONFIG)
+
+
+def test_a_sub_block_reading_bounds_derived_from_rows_outside_it_is_refused_with_fixes_that_work():
+    """probe80 / probe88 #1: solve(m.b) after replace_products(m) kept x in [-1, 2] from rows outside m.b (-2 where
+    b's rows give -50). Refused, naming a row outside; both fixes it gives solve."""
+    m, report = _derived_outside_b()
+    fixes = r"solve the whole model .* give 'x' bounds of its own .*report.implied_bounds.restore\(model"
+    with pytest.raises(ModelFormatError, match=r"'b.cap' reads 'x', whose bounds .*constraint 'c[12]', outside it.*" + fixes):
+        refresh_rewrites(m.b)
+    with pytest.raises(ModelFormatError, match="reads 'x'"):
+        refresh_rewrites(m.b.clone())
+    refresh_rewrites(m)  # the whole model holds them
+    report.implied_bounds.restore(m.b)  # the block solved: its model's x
+    assert solve(m.b, CONFIG).objective == pytest.approx(-50)
+    m2, _ = _derived_outside_b()
+    m2.x.setub(60)
+    with pytest.raises(ModelFormatError, match="reads 'x'"):
+        refresh_rewrites(m2.b)  # its lower bound, -1, is still the one derived
+    m2.x.setlb(-60)
+    assert solve(m2.b, CONFIG).objective == pytest.approx(-50)
+
+
+def test_the_refusal_of_a_clone_whose_b1_was_deleted_gives_fixes_that_work_on_the_clone():
+    """probe88 #4: the refusal told a clone of m.p to run report.implied_bounds.restore(), which changed the original
+    (the clone stayed refused), and named the original's paths without saying so. It now says restore(model) (on
+    a copy, its own variables), which makes the clone solve -50, and that the names are the original's."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Block()
+    _fill_b1(m.p)
+    report = replace_products(m.p.b1, NET)
+    c = m.p.clone()
+    c.del_component(c.b1)
+    message = r"report.implied_bounds.restore\(model\), model the one solved: on a copy.*names are those of the model"
+    with pytest.raises(ModelFormatError, match=message):
+        refresh_rewrites(c)
+    report.implied_bounds.restore(c)
+    assert c.x.bounds == (None, None) and m.p.x.bounds == pytest.approx((-1, 2), abs=1e-6)
+    assert solve(c, CONFIG).objective == pytest.approx(-50)
