@@ -345,15 +345,7 @@ def test_a_variable_whose_model_is_gone_or_a_standalone_blocks_clone_is_read_as_
 def test_bounds_a_switched_off_block_derived_for_a_variable_read_outside_it_are_refused():
     """probe80 #1: replace_products(m.b1) derived x in [-1, 2] from b1's rows and set it on m.x; with b1 off, a solve
     of m still held x to that box (-2 where the model without b1 gives -50)."""
-    m = pyo.ConcreteModel()
-    m.x = pyo.Var()
-    m.cap = pyo.Constraint(expr=m.x <= 50)
-    m.b1 = pyo.Block()
-    m.b1.y = pyo.Var(bounds=(-2, 3))
-    m.b1.c1, m.b1.c2 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1)
-    m.b1.prod = pyo.Constraint(expr=m.x * m.b1.y >= -10)
-    report = replace_products(m.b1, NET)
-    m.o = pyo.Objective(expr=-m.x)
+    m, report = _replaced_b1()
     m.b1.deactivate()
     with pytest.raises(
         ModelFormatError, match=r"the bounds of 'x' were derived from the rows of 'b1' .* constraint 'cap' still reads"
