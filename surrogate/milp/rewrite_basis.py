@@ -132,14 +132,29 @@ RESTS: dict[int, tuple] = {}
 def _register(basis: Basis, *, copy: bool = False) -> None:
     """Register ``basis``'s derived variables in :data:`RESTS`; a ``copy`` leaves out a variable it shares with the
     original (one outside the block copied), whose original's rows are those its bounds rest on."""
-    rows = tuple((weakref.ref(con), name) for con, _, name, _ in basis.constraints)
+    components = _components(basis)
     for var, lb, ub in basis.sides:
+        rows = components.get(id(var), ())
         key, entry = id(var), RESTS.get(id(var))
         if entry is None or entry[0]() is not var:
             entry = RESTS[key] = (weakref.ref(var, lambda ref, key=key: _drop(key, ref)), [])
         elif copy and any(rest[0]() is not None for rest in entry[1]):
             continue
         entry[1].append((weakref.ref(basis), lb, ub, rows))
+
+
+def _components(basis: Basis) -> dict[int, tuple]:
+    """The rows each derived variable's bounds rest on, by the variable's ``id``: those of ``basis.constraints`` in its
+    own connected component (:func:`linked`), held weakly with their names; variables of one component share one
+    tuple. (Every row of the basis for every variable named rows of another block's variables, probe89.)"""
+    reads = [list(identify_variables(expr)) for _, expr, _, _ in basis.constraints]
+    found: dict[int, tuple] = {}
+    for var, _, _ in basis.sides:
+        if id(var) not in found:
+            variables, walked = linked(reads, [var])
+            rows = tuple((weakref.ref(basis.constraints[i][0]), basis.constraints[i][2]) for i in sorted(walked))
+            found.update((id(v), rows) for v in variables)
+    return found
 
 
 def _drop(key: int, ref) -> None:

@@ -55,9 +55,10 @@ def refuse_rested_outside(model, reader, var, row: str, gone: bool) -> None:
     where = "which no longer exists: its model was garbage-collected" if gone else "outside it"
     whole = "keep a reference to the model and solve it" if gone else "solve the whole model (or a clone of it)"
     raise ModelFormatError(
-        f"{_reader(reader)} reads {var.name!r}, whose bounds [{var.lb}, {var.ub}] replace_products derived from rows "
-        f"that {solved}, the block solved, does not hold (constraint {row!r}, {where}), so that box may not hold for "
-        f"its rows; {whole}, or give {var.name!r} bounds of its own (setlb and setub), or put back its bounds from "
+        f"{_reader(reader)} reads {var.name!r}, whose bounds [{var.lb}, {var.ub}] replace_products derived from the "
+        f"rows linked to it (through shared variables: a bound may rest on any of them), and {solved}, the block "
+        f"solved, does not hold all of them (constraint {row!r}, {where}), so that box may not hold for its rows; "
+        f"{whole}, or give {var.name!r} bounds of its own (setlb and setub), or put back its bounds from "
         "before (report.implied_bounds.restore(model), model the one replace_products ran on or a clone of it)"
     )
 

@@ -5,6 +5,7 @@ import pytest
 
 from surrogate.errors import ModelFormatError
 from surrogate.milp.bilinear import replace_products
+from surrogate.milp.rewrite_basis import rests_outside
 from surrogate.milp.rewrite_refresh import refresh_rewrites
 from surrogate.nets.construct import hand_built
 
@@ -170,3 +171,19 @@ def test_an_integer_fixed_within_1e_6_of_zero_under_a_big_coefficient_is_refused
     assert m.x.ub == pytest.approx(0, abs=1e-6)
     m.w.fix(5e-7)
     _refused(m, r"'w' .* is fixed at 5e-07, not an integer.*fix it at the rounded value \(model.w.fix\(0\)\)")
+
+
+def test_each_derived_variable_rests_on_the_rows_of_its_own_component_only():
+    """probe89 #1: every derived variable was registered with every row of the basis, so a solve of the block that
+    holds all of x's rows was refused naming a row of another block's z (and an indexed block's B[1].x named B[2].c1)."""
+    m = pyo.ConcreteModel()
+    m.y, m.w = pyo.Var(bounds=(-2, 3)), pyo.Var(bounds=(0, 1))
+    m.a, m.g = pyo.Block(), pyo.Block()
+    m.a.x, m.g.z = pyo.Var(), pyo.Var()
+    m.a.c1, m.a.c2 = pyo.Constraint(expr=m.a.x <= 2), pyo.Constraint(expr=m.a.x >= -1)
+    m.g.c1, m.g.c2 = pyo.Constraint(expr=m.g.z <= 3), pyo.Constraint(expr=m.g.z >= 0)
+    m.o = pyo.Objective(expr=m.a.x * m.y + m.g.z * m.w)
+    replace_products(m, NET)
+    assert m.a.x.ub == pytest.approx(2, abs=1e-6) and m.g.z.ub == pytest.approx(3, abs=1e-6)
+    assert rests_outside(m.a.x, m.a, {}) is None
+    assert rests_outside(m.g.z, m.a, {}) == ("g.c1", False)
