@@ -56,7 +56,7 @@ __all__ = [
 SLSQP_MAX_VARIABLES = 150
 
 
-@solver_runs()  # one solver run at a time in a process (see surrogate.milp.highs_run)
+@solver_runs(internal=True)  # one at a time (milp.highs_run); the package's own LPs (polish's)
 def solve_lp(
     qm: QuadraticModel, x: np.ndarray, fixed: np.ndarray, *, threads: int = 1, time_limit: float = math.inf
 ) -> np.ndarray | None:

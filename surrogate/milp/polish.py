@@ -101,7 +101,7 @@ __all__ = [
 ]
 
 
-@solver_runs()  # its LPs under one hold (threads one after another; at the threads of its config)
+@solver_runs(internal=True)  # its LPs under one hold; the package's own runs (the scheduler released at its end, probe89 #2)
 def polish(
     model,
     values: dict,

@@ -160,7 +160,17 @@ def _implied_bounds_run() -> None:
     assert tighten_product_bounds(m, wide=1).lp_rounds > 0
 
 
-@pytest.mark.parametrize("run", ["implied_bounds", "obbt"])
+def _polish_run() -> None:
+    """polish with its default config (probe89 #2: its LPs at 1 thread, which the user did not choose)."""
+    from surrogate.milp.polish import polish
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-2, 3))
+    m.c, m.o = pyo.Constraint(expr=m.x * m.y >= -1), pyo.Objective(expr=-m.x - m.y)
+    assert polish(m, {"x": 0.0, "y": 0.0}).lp_solves > 0
+
+
+@pytest.mark.parametrize("run", ["implied_bounds", "obbt", "polish"])
 def test_a_users_highs_solve_after_the_packages_runs_at_another_thread_count_solves(run):
     """probe84 #3: the package's runs at threads=1 that the user asked for no thread count (OBBT when a net's bounds
     are computed, the implied-bound LPs of replace_products) left HiGHS's process-wide scheduler started with 1
@@ -173,6 +183,8 @@ def test_a_users_highs_solve_after_the_packages_runs_at_another_thread_count_sol
     assert solve(_small_milp(), two).objective == pytest.approx(-3.25)  # the scheduler at the user's 2
     if run == "implied_bounds":
         _implied_bounds_run()
+    elif run == "polish":
+        _polish_run()
     else:
         compute_bounds(hand_built("2x6", "shared"), "lp")
     try:
