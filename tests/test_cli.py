@@ -510,6 +510,47 @@ def test_sigterm_stops_every_command_as_terminated_with_143(argv, module, name, 
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate {command}: terminated"
 
 
+def _swallowed(kind):
+    """A stand-in for a command during which a Ctrl-C (or SIGTERM) lands in a weakref callback, where Python prints
+    "Exception ignored" and goes on (probe89 #3: 'problems' then finished and exited 0)."""
+    import gc
+    import signal
+    import time
+    import weakref
+
+    from surrogate.cli.console import Terminated
+
+    def interrupted(ref):
+        raise Terminated() if kind == "term" else KeyboardInterrupt()
+
+    class Held:
+        pass
+
+    held = Held()
+    ref = weakref.ref(held, interrupted)
+    del held
+    gc.collect()
+    assert ref() is None
+    time.sleep(10)  # the signal sent again ends the sleep at once
+    raise AssertionError(f"the swallowed {kind} did not stop the command {signal.SIGINT}")
+
+
+@pytest.mark.parametrize(("kind", "code", "said"), [("int", 130, "interrupted"), ("term", 143, "terminated")])
+def test_an_interrupt_swallowed_in_a_weakref_callback_still_stops_the_command(kind, code, said, monkeypatch, capsys):
+    import signal
+
+    from surrogate.cli import problems
+
+    monkeypatch.setattr(problems, "_run_problems", lambda *args, **kwargs: _swallowed(kind))
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main(["problems", "haverly1", "--no-scip"]) == code
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate problems: {said}"
+
+
 def _ascii_stream():
     import io
 
@@ -555,6 +596,7 @@ def test_a_reader_gone_before_the_last_flush_ends_quietly_with_141(argv):
         (["problems", "haverly1", "--time-limit", "-1e3"], r"argument --time-limit: -1e3 must be positive"),
         (["problems", "haverly1", "--time-limit", "-inf"], r"argument --time-limit: -inf must be positive"),
         (["sweep", "--time-limit", "-1E-3"], r"argument --time-limit: -1E-3 must be positive"),
+        (["problems", "haverly1", "--time-limit", "-1_000"], r"argument --time-limit: -1_000 must be positive"),
         (["problems", "haverly1", "--time-limit", "5e-324"], r"argument --time-limit: 5e-324 is too small: half of it"),
     ],
 )
