@@ -71,16 +71,44 @@ def is_copy(objective) -> bool:
 #: The attribute of a block of products (a ``bilinear`` product's, an ``add_surrogate`` encoding) that holds its
 #: :class:`Defines`: the variables its own rows define and rows outside it read.
 DEFINES = "surrogate_defines"
-#: Every variable a block of products defines (:class:`Defines`), by ``id``, with a weak reference to it (a Pyomo
-#: variable is not hashable): it outlives the block (a clone of a block that reads it, or a block deleted from its
-#: model, holds the variable but not the block, which goes with its model), and leaves when the variable goes.
-DEFINED: dict[int, weakref.ref] = {}
+
+
+class VarRegistry:
+    """A value kept per Pyomo variable, process-wide, by the variable's ``id`` with a weak reference to it (a Pyomo
+    variable is not hashable): it outlives the variable's block (a clone of a block that reads it, or a block deleted
+    from its model, holds the variable but not the block, which goes with its model) and leaves with the variable;
+    a newer variable that reuses a dead one's ``id`` is never taken for it. The one registry of
+    :data:`DEFINED` and of :data:`~surrogate.milp.rewrite_basis.RESTS`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref, object]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, var, default=None):
+        """The value kept for ``var``, or ``default``."""
+        entry = self._entries.get(id(var))
+        return entry[1] if entry is not None and entry[0]() is var else default
+
+    def put(self, var, value) -> None:
+        """Keep ``value`` for ``var`` (replacing what was kept) until ``var`` goes."""
+        key = id(var)
+
+        def gone(ref, key=key) -> None:  # only this variable's entry, not a newer one's at the same id
+            if self._entries.get(key, (None,))[0] is ref:
+                del self._entries[key]
+
+        self._entries[key] = (weakref.ref(var, gone), value)
+
+
+#: Every variable a block of products defines (:class:`Defines`): ``True`` by the variable.
+DEFINED = VarRegistry()
 
 
 def _register(variables) -> None:
     for var in variables:
-        key = id(var)
-        DEFINED[key] = weakref.ref(var, lambda ref, key=key: DEFINED.pop(key) if DEFINED.get(key) is ref else None)
+        DEFINED.put(var, True)
 
 
 class Defines:
@@ -125,5 +153,4 @@ def defined_by_product(var) -> bool:
     var
         A Pyomo variable (an element of an indexed one).
     """
-    ref = DEFINED.get(id(var))
-    return ref is not None and ref() is var
+    return DEFINED.get(var, False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
+from .built_marks import VarRegistry
 from .rewrite_record import OwnFix, bound_slack, named_expressions, owner, wider, within
 
 
@@ -47,9 +48,9 @@ class Basis:
     def forget(self) -> None:
         """Drop the registration of this basis's variables (:func:`rests_outside`): its replacement was undone."""
         for var, _, _ in self.sides:
-            entry = RESTS.get(id(var))
-            if entry is not None:
-                entry[1][:] = [rest for rest in entry[1] if rest[0]() is not self]
+            rests = RESTS.get(var)
+            if rests is not None:
+                rests[:] = [rest for rest in rests if rest[0]() is not self]
 
     @classmethod
     def of(cls, model, derived, *, symbolic) -> Basis:
@@ -122,11 +123,11 @@ class Basis:
         )
 
 
-#: For each variable a :class:`Basis` derived bounds for, by ``id``: a weak reference to it and, per basis, ``(a weak
-#: reference to the basis, lb, ub, ((a weak reference to a row, its name), ...))``: the sides derived and the rows
-#: they rest on. Nothing here holds a variable or a row: an entry leaves with its variable, and a row gone with its
-#: model (garbage-collected) is known as gone.
-RESTS: dict[int, tuple] = {}
+#: For each variable a :class:`Basis` derived bounds for, a list with, per basis, ``(a weak reference to the basis,
+#: lb, ub, ((a weak reference to a row, its name), ...))``: the sides derived and the rows they rest on. Nothing here
+#: holds a variable or a row: an entry leaves with its variable, and a row gone with its model (garbage-collected) is
+#: known as gone.
+RESTS = VarRegistry()
 
 
 def _register(basis: Basis, *, copy: bool = False) -> None:
@@ -134,13 +135,12 @@ def _register(basis: Basis, *, copy: bool = False) -> None:
     original (one outside the block copied), whose original's rows are those its bounds rest on."""
     components = _components(basis)
     for var, lb, ub in basis.sides:
-        rows = components.get(id(var), ())
-        key, entry = id(var), RESTS.get(id(var))
-        if entry is None or entry[0]() is not var:
-            entry = RESTS[key] = (weakref.ref(var, lambda ref, key=key: _drop(key, ref)), [])
-        elif copy and any(rest[0]() is not None for rest in entry[1]):
+        rows, rests = components.get(id(var), ()), RESTS.get(var)
+        if rests is None:
+            RESTS.put(var, rests := [])
+        elif copy and any(rest[0]() is not None for rest in rests):
             continue
-        entry[1].append((weakref.ref(basis), lb, ub, rows))
+        rests.append((weakref.ref(basis), lb, ub, rows))
 
 
 def _components(basis: Basis) -> dict[int, tuple]:
@@ -157,20 +157,11 @@ def _components(basis: Basis) -> dict[int, tuple]:
     return found
 
 
-def _drop(key: int, ref) -> None:
-    """Drop the entry of :data:`RESTS` at ``key`` once its variable (``ref``) is gone (not a newer one's)."""
-    if RESTS.get(key, (None,))[0] is ref:
-        del RESTS[key]
-
-
 def rests_outside(var, model, memo: dict) -> tuple[str, bool] | None:
     """``(name, gone)`` of a row that bounds derived for ``var`` (still its bounds) rest on and that a solve of
     ``model`` does not read (outside ``model`` or deleted; ``gone``: gone with a garbage-collected model), or ``None``.
     ``memo``: a dict kept for one solve (each basis checked once)."""
-    entry = RESTS.get(id(var))
-    if entry is None or entry[0]() is not var:
-        return None
-    for _, lb, ub, rows in entry[1]:
+    for _, lb, ub, rows in RESTS.get(var, ()):
         if (lb is None or var.lb != lb) and (ub is None or var.ub != ub):
             continue  # bounds of the user's own since, or put back
         key = (id(rows), id(model))
