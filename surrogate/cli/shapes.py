@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..nets.architecture import Architecture, all_shapes, check_budget, constant_width_shapes, count_parameters
+from ..nets.architecture import Architecture, all_shapes, check_budget, check_distinct, constant_width_shapes, count_parameters
 from ..options import whole_number
 from .defaults import sweep_default
 
@@ -59,14 +59,11 @@ def chosen_shapes(args: argparse.Namespace, who: str) -> list[Architecture]:
     ConfigError
         A shape given twice (``3x8`` and ``3×8`` are one), or one with more hidden neurons than a given budget.
     """
-    from ..errors import ConfigError
 
     if not args.arch:
         return constant_width_shapes(args.budget or sweep_default("budget"))
     parsed = [Architecture.parse(name) for name in args.arch]  # a typo is refused before any work
-    repeated = sorted({a.name for a in parsed if parsed.count(a) > 1})
-    if repeated:
-        raise ConfigError(f"{who}: --arch {', '.join(repeated)} given twice; give each shape once")
+    check_distinct(parsed, f"{who}: --arch ")
     if args.budget is not None:  # as sweep does: --budget 12 beside --arch 3x8 was ignored
         check_budget(parsed, args.budget, who)
     return parsed

@@ -11,7 +11,7 @@ from ..errors import ConfigError
 from ..filled import check_filled, filled
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
-from ..nets.architecture import Architecture, check_budget, constant_width_shapes
+from ..nets.architecture import Architecture, check_budget, check_distinct, constant_width_shapes
 from ..options import MAX_SEED, check_count, check_flags, check_seeds, check_sequence, is_number, plain_numbers, refusal_of
 from ..train.protocols import TrainingProtocol, get_protocol
 
@@ -34,9 +34,7 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
                 f"{', '.join(other)} {'is' if len(other) == 1 else 'are'} not 2 inputs -> 1 output; a sweep "
                 "trains surrogates of x*y: give hidden widths only, e.g. '3x8' or Architecture((8, 8, 8))"
             )
-        repeated = sorted({a.name for a in archs if archs.count(a) > 1})
-        if repeated:
-            raise ConfigError(f"{', '.join(repeated)} given twice; give each shape once")
+        check_distinct(archs)
     check_budget(archs, budget, f"SweepConfig: architectures={given!r}")
     return archs or filled(tuple(constant_width_shapes(budget)), (budget,))
 

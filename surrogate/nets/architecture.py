@@ -215,6 +215,22 @@ def check_budget(archs: Sequence[Architecture], budget: int, who: str) -> None:
         )
 
 
+def check_distinct(archs: Sequence[Architecture], lead: str = "") -> None:
+    """Refuse (:class:`~surrogate.errors.ConfigError`, its message led by ``lead``) shapes given more than once
+    (``3x8`` and ``3×8`` parse to one): the one rule of ``sweep``, ``hand-built`` and the benchmarks for ``--arch``.
+
+    Parameters
+    ----------
+    archs
+        The parsed shapes, in the order given.
+    lead
+        What the message starts with, e.g. ``'hand-built: --arch '``.
+    """
+    repeated = sorted({a.name for a in archs if archs.count(a) > 1})
+    if repeated:
+        raise ConfigError(f"{lead}{', '.join(repeated)} given twice; give each shape once")
+
+
 def constant_width_shapes(budget: int) -> list[Architecture]:
     """Every ``LxW`` with ``L*W == budget``, shallowest first.
 
