@@ -34,6 +34,7 @@ from .results_files import (
     NETS_DIR,
     RESULT_FILES,
     foreign_files,
+    listed_names,
     refuse_other_commands,
     remove_temporary_files,
     run_evidence,
@@ -268,7 +269,7 @@ def refuse_recordless(
         found = [name for name in result_files if (folder / name).exists()]
         if found:
             raise ResultsFolderError(
-                f"{folder} holds {_names(found, 3)} but no {CONFIG_FILE}, so no {command.removeprefix('surrogate ')} "
+                f"{folder} holds {listed_names(found, 3)} but no {CONFIG_FILE}, so no {command.removeprefix('surrogate ')} "
                 "run wrote them and a run would overwrite them; use another --out, or move those files away yourself"
             )
         return
@@ -280,18 +281,14 @@ def refuse_recordless(
         if fresh:
             return
         raise ResultsFolderError(
-            f"{folder} holds a run's files without its record (it has {_names(found, 3)} but no {CONFIG_FILE}: an "
+            f"{folder} holds a run's files without its record (it has {listed_names(found, 3)} but no {CONFIG_FILE}: an "
             "older version's run?); pass --fresh to discard them, or use another --out"
         )
-    why = f"; no run writes {_names(foreign, 5)}" if foreign else f" and no {CACHE_DIR}/ entry of a run"
+    why = f"; no run writes {listed_names(foreign, 5)}" if foreign else f" and no {CACHE_DIR}/ entry of a run"
     raise ResultsFolderError(
-        f"{folder} is not a results folder of {command} (it has {_names(found, 3)} but no {CONFIG_FILE}{why}); "
+        f"{folder} is not a results folder of {command} (it has {listed_names(found, 3)} but no {CONFIG_FILE}{why}); "
         "use another --out, or empty it yourself"
     )
-
-
-def _names(names: list[str], most: int) -> str:
-    return f"{', '.join(names[:most])}{' ...' if len(names) > most else ''}"
 
 
 def stored_record(

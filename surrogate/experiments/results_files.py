@@ -117,6 +117,21 @@ def foreign_files(folder: Path) -> list[str]:
     return found
 
 
+def listed_names(names: list[str], most: int) -> str:
+    """The first ``most`` of ``names``, then `` ...`` if there are more: a refusal's list of files (the one of this
+    package's results folders; :func:`~surrogate.milp.model_components.first_names` is the solve path's, which
+    this light module does not import).
+
+    Parameters
+    ----------
+    names
+        The names, in the order to give them.
+    most
+        How many to give.
+    """
+    return f"{', '.join(names[:most])}{' ...' if len(names) > most else ''}"
+
+
 def refuse_other_commands(folder: Path, kind: str, command: str) -> None:
     """Refuse ``folder`` if it holds another command's results (:data:`OTHER_COMMANDS_FILES`), which the ``kind`` run
     (``command``, e.g. ``'surrogate problems'``) would mix its files with: the one rule of every command that writes a
@@ -130,6 +145,6 @@ def refuse_other_commands(folder: Path, kind: str, command: str) -> None:
     found = [name for name in OTHER_COMMANDS_FILES[kind] if (folder / name).exists()]
     if found:
         raise ResultsFolderError(
-            f"--out {folder} holds another command's results ({', '.join(found[:3])}{' ...' if len(found) > 3 else ''}); "
+            f"--out {folder} holds another command's results ({listed_names(found, 3)}); "
             f"{command} would mix its files with them: pass a new folder, or one an earlier {command} run wrote"
         )
