@@ -84,7 +84,9 @@ def test_deep_narrow_nets_collapse_and_are_flagged():
 
 
 def test_leaky_warm_up_in_a_padded_pack_trains_as_if_alone():
-    protocol = TrainingProtocol(name="leaky", stages=(Stage(epochs=1, leak=0.3, batch_size=64), Stage(epochs=1)))
+    protocol = TrainingProtocol(
+        name="leaky", n_points=EQUIVALENCE_POINTS, stages=(Stage(epochs=1, leak=0.3, batch_size=64), Stage(epochs=1))
+    )
     packed = train_packed(["1x4", "3x4"], [0], protocol)
     for arch, (net,) in packed.items():
         _assert_same_net(net, train_net_naive(arch, 0, protocol))
