@@ -422,14 +422,17 @@ def test_a_peer_is_a_known_encoding_and_a_typo_is_not():
 
 @pytest.mark.solver
 def test_the_exact_seed_encoding_asks_the_exact_model_for_a_seed(monkeypatch):
-    """``pruned-exact-seed`` runs the exact seed, ``pruned`` does not (a spy, so no time budget decides the test)."""
+    """``pruned-exact-seed`` runs the exact seed, ``pruned`` does not (a spy, so no time budget decides the test).
+
+    On haverly1 with b12-best-3x4 (each solve under a second idle; foulds2 with b24-best-3x8 took 10 s each).
+    """
     from surrogate.milp import warmstart
 
     asked = []
     monkeypatch.setattr(warmstart, "exact_point", lambda model, report, **kw: asked.append(report.n_products))
     solver = SolverConfig(time_limit=20.0, rel_gap=1e-4)
-    rows = {e: solve_unit("foulds2", "b24-best-3x8", "", e, solver)["rows"][0] for e in ("pruned-exact-seed", "pruned")}
-    assert asked == [8]  # once, for pruned-exact-seed, with the replacement report of foulds2's 8 products
+    rows = {e: solve_unit("haverly1", "b12-best-3x4", "", e, solver)["rows"][0] for e in ("pruned-exact-seed", "pruned")}
+    assert asked == [2]  # once, for pruned-exact-seed, with the replacement report of haverly1's 2 products
     seeded = rows["pruned-exact-seed"]
     assert (seeded["encoding"], seeded["formulation"]) == ("pruned-exact-seed", "pruned")
     assert seeded["status"] in ("solved", "timeout")  # which one depends on the machine's load, not on the seed

@@ -191,7 +191,8 @@ def test_start_config_gives_the_cpu_clock_half_the_limit_in_wall_seconds():
 
 
 def _slowed_search(monkeypatch, pause: float, config: StartConfig):
-    """The search of random8-s0, each of its LPs made to wait ``pause`` wall seconds first (a busy machine)."""
+    """The search of random8-s0 with b12-best-3x4, each of its LPs made to wait ``pause`` wall seconds first (a busy
+    machine)."""
     lp = warmstart._Search.lp
 
     def slow(search):
@@ -200,23 +201,25 @@ def _slowed_search(monkeypatch, pause: float, config: StartConfig):
 
     monkeypatch.setattr(warmstart._Search, "lp", slow)
     model = problems.build("random8-s0").model
-    return activation_start(model, replace_products(model, "b24-best-3x8"), config=config)
+    return activation_start(model, replace_products(model, "b12-best-3x4"), config=config)
 
 
 def test_on_the_cpu_clock_a_slowed_search_finds_what_an_unslowed_one_does(monkeypatch):
     """Waiting costs wall time, not CPU time: on the CPU clock the search ends where it ends unslowed.
 
-    Unslowed, the search ends by itself (about 110 LPs, about a second of CPU time idle, up to twice that
-    beside another test process); slowed, its waits alone outlast a 4 s budget of wall time, but not of CPU time.
+    Unslowed, the search ends by itself (13 LPs, about 0.2 s of CPU time idle, up to twice that beside another
+    test process); slowed, its waits alone (0.15 s an LP) outlast a 1 s budget of wall time, but not of CPU time.
+    The same margins as with b24-best-3x8 (110 LPs, a second of CPU time, 0.05 s waits, a 4 s budget) in a third
+    of the time.
     """
     model = problems.build("random8-s0").model
-    unslowed = activation_start(model, replace_products(model, "b24-best-3x8"), config=StartConfig(time_limit=60.0))
-    assert unslowed.found and unslowed.rounds * 0.05 > 4.0
-    slowed = _slowed_search(monkeypatch, 0.05, StartConfig(time_limit=4.0, clock="cpu", wall_limit=600.0))
+    unslowed = activation_start(model, replace_products(model, "b12-best-3x4"), config=StartConfig(time_limit=60.0))
+    assert unslowed.found and unslowed.rounds * 0.15 > 1.0
+    slowed = _slowed_search(monkeypatch, 0.15, StartConfig(time_limit=1.0, clock="cpu", wall_limit=600.0))
     assert (slowed.found, slowed.rounds) == (True, unslowed.rounds)
     assert slowed.objective == pytest.approx(unslowed.objective, rel=1e-9)
-    assert slowed.seconds >= 0.05 * slowed.rounds  # reported in wall seconds, the waits included
-    on_the_wall = _slowed_search(monkeypatch, 0.05, StartConfig(time_limit=4.0))
+    assert slowed.seconds >= 0.15 * slowed.rounds  # reported in wall seconds, the waits included
+    on_the_wall = _slowed_search(monkeypatch, 0.15, StartConfig(time_limit=1.0))
     assert on_the_wall.rounds < unslowed.rounds  # the same waits cut a wall-clock search short
 
 
