@@ -148,10 +148,11 @@ def _components(basis: Basis) -> dict[int, tuple]:
     own connected component (:func:`linked`), held weakly with their names; variables of one component share one
     tuple. (Every row of the basis for every variable named rows of another block's variables, probe89.)"""
     reads = [list(identify_variables(expr)) for _, expr, _, _ in basis.constraints]
+    readers = readers_of(reads)  # once: built for each component, it cost components x rows (probe92 #2)
     found: dict[int, tuple] = {}
     for var, _, _ in basis.sides:
         if id(var) not in found:
-            variables, walked = linked(reads, [var])
+            variables, walked = linked(reads, [var], readers=readers)
             rows = tuple((weakref.ref(basis.constraints[i][0]), basis.constraints[i][2]) for i in sorted(walked))
             found.update((id(v), rows) for v in variables)
     return found
@@ -237,14 +238,23 @@ def off_block(component, model):
     return None
 
 
-def linked(rows, start) -> tuple[list, set[int]]:
-    """The variables linked to ``start`` (them too) through ``rows`` (each a list of the variables one row reads),
-    and the indices of the rows that link them: the connected component of ``start`` in the graph of rows and
-    variables, walked once."""
-    readers: dict[int, list[int]] = {}  # id(var) -> the rows that read it
+def readers_of(rows) -> dict[int, list[int]]:
+    """For each variable's ``id``, the indices of the ``rows`` (each a list of the variables one row reads) that read
+    it."""
+    readers: dict[int, list[int]] = {}
     for index, row in enumerate(rows):
         for var in row:
             readers.setdefault(id(var), []).append(index)
+    return readers
+
+
+def linked(rows, start, *, readers: dict[int, list[int]] | None = None) -> tuple[list, set[int]]:
+    """The variables linked to ``start`` (them too) through ``rows`` (each a list of the variables one row reads),
+    and the indices of the rows that link them: the connected component of ``start`` in the graph of rows and
+    variables, walked once. ``readers``: :func:`readers_of` ``rows``, where the caller walks several components of
+    the same rows (built here otherwise)."""
+    if readers is None:
+        readers = readers_of(rows)
     seen, stack, found, walked = set(), [], [], set()
     for var in start:
         if id(var) not in seen:

@@ -187,3 +187,36 @@ def test_each_derived_variable_rests_on_the_rows_of_its_own_component_only():
     assert m.a.x.ub == pytest.approx(2, abs=1e-6) and m.g.z.ub == pytest.approx(3, abs=1e-6)
     assert rests_outside(m.a.x, m.a, {}) is None
     assert rests_outside(m.g.z, m.a, {}) == ("g.c1", False)
+
+
+def test_the_rows_of_each_component_are_found_with_one_readers_map(monkeypatch):
+    """probe92 #2: registering a basis built the map of each variable's rows again for every connected component
+    (2,000 products: 10.9 s for 0.35 s). The rows each derived variable rests on are still those of its own component
+    (the walk from it alone), and the map is built once for the walk of Basis.of and once for the registration."""
+    from pyomo.core.expr.visitor import identify_variables
+
+    from surrogate.milp import rewrite_basis
+    from surrogate.milp.rewrite_basis import RESTS, Basis, linked
+
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, 39)
+    m.x = pyo.Var(m.I, bounds=(-1, 2))
+    m.c1 = pyo.Constraint(m.I, rule=lambda m, i: m.x[i] <= 2)
+    m.c2 = pyo.Constraint(m.I, rule=lambda m, i: m.x[i] >= -1)
+    m.pair = pyo.Constraint(range(0, 40, 5), rule=lambda m, i: m.x[i] + m.x[i + 1] <= 3)  # some of two variables
+    built = []
+
+    def counted(rows):
+        built.append(len(rows))
+        return readers_of(rows)
+
+    readers_of = rewrite_basis.readers_of
+    monkeypatch.setattr(rewrite_basis, "readers_of", counted)
+    basis = Basis.of(m, [m.x[i].name for i in m.I], symbolic=lambda v: False)
+    assert len(built) == 2
+    reads = [list(identify_variables(expr)) for _, expr, _, _ in basis.constraints]
+    for var, _, _ in basis.sides:
+        (rows,) = [rows for ref, _, _, rows in RESTS.get(var) if ref() is basis]
+        walked = linked(reads, [var])[1]
+        assert [name for _, name in rows] == [basis.constraints[i][2] for i in sorted(walked)]
+    assert [name for _, name in next(rest[3] for rest in RESTS.get(m.x[5]))] == ["c1[5]", "c1[6]", "c2[5]", "c2[6]", "pair[5]"]
