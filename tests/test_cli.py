@@ -552,6 +552,61 @@ def test_an_interrupt_swallowed_in_a_weakref_callback_still_stops_the_command(ki
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate problems: {said}"
 
 
+def _swallowed_at_the_end(kind, again):
+    """A stand-in for a command whose Ctrl-C (or SIGTERM) lands in a weakref callback in its last moment, after its
+    work (its models freed), and whose resend is still waiting when the command returns 0 (probe92 #1); with
+    ``again``, a second Ctrl-C then stops the command at once."""
+    import weakref
+
+    from surrogate.cli.console import Terminated
+
+    def interrupted(ref):
+        raise Terminated() if kind == "term" else KeyboardInterrupt()
+
+    class Held:
+        pass
+
+    held = Held()
+    ref = weakref.ref(held, interrupted)
+    del held
+    assert ref() is None
+    if again:
+        raise KeyboardInterrupt()
+    return 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "again", "code", "said"),
+    [("int", False, 130, "interrupted"), ("term", False, 143, "terminated"), ("int", True, 130, "interrupted")],
+)
+def test_an_interrupt_swallowed_as_the_command_ends_stops_it_before_main_returns(kind, again, code, said, monkeypatch, capsys):
+    """The resend is cancelled when the command ends, and the interrupt it held stops the command there (130 or 143),
+    or, where a second Ctrl-C already did, nothing more: no signal comes after main() returned its code."""
+    import signal
+    import threading
+
+    import surrogate.cli
+    from surrogate.cli import console
+
+    def command_instead(args):
+        args.func = lambda args: _swallowed_at_the_end(kind, again)
+
+    monkeypatch.setattr(console, "RESEND_AFTER", 600.0)  # still waiting when the command ends, however slow the run
+    monkeypatch.setattr(surrogate.cli, "check_outputs", command_instead)
+    before = {t for t in threading.enumerate() if isinstance(t, threading.Timer)}
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(["problems", "haverly1", "--no-scip"]) == code
+        timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t not in before]
+        assert all(t.finished.is_set() for t in timers), "a resend still waits after main() returned"
+    finally:
+        for timer in threading.enumerate():  # never let a resend left waiting interrupt the rest of the run
+            if isinstance(timer, threading.Timer) and timer not in before:
+                timer.cancel()
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate problems: {said}"
+    assert signal.getsignal(signal.SIGTERM) is handler
+
+
 def _ascii_stream():
     import io
 

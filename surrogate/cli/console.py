@@ -90,34 +90,81 @@ def _raise_terminated(signum, frame):
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """While a command runs, treat SIGTERM like Ctrl-C (:class:`Terminated`): stop the workers, unlock the folder,
-    keep finished units; :func:`surrogate.cli.main` holds it around every command."""
+    keep finished units; :func:`surrogate.cli.main` holds it around every command.
+
+    A Ctrl-C or SIGTERM that Python swallowed and that is still waiting to be sent again (:func:`_interrupts_resent`)
+    when the command ends is not left to land after :func:`surrogate.cli.main` returned (in the interpreter's
+    shutdown, or in a library caller's code; probe92 #1): its resend is cancelled, and, where the command ended
+    without an exception, it is raised here, so that the command stops with 130 (or 143)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    pending = _Resends()
     previous, hook = signal.signal(signal.SIGTERM, _raise_terminated), sys.unraisablehook
-    sys.unraisablehook = _interrupts_resent(hook)
+    sys.unraisablehook = _interrupts_resent(hook, pending)
     try:
         yield
     finally:
         sys.unraisablehook = hook
-        signal.signal(signal.SIGTERM, previous)
+        try:  # before the handler is restored: a SIGTERM resent after that would kill the process
+            held = pending.cancel()
+        finally:  # a resend already sent may land in cancel(): it stops the command as the one pressed would have
+            signal.signal(signal.SIGTERM, previous)
+    if held is not None:  # only where no exception is propagating (one that is, e.g. a second Ctrl-C, goes on)
+        raise held
 
 
 #: Seconds after which a swallowed Ctrl-C or SIGTERM is sent again (:func:`_interrupts_resent`).
 RESEND_AFTER = 0.01
 
 
-def _interrupts_resent(hook):
+class _Resends:
+    """The swallowed interrupts :func:`_interrupts_resent` will send again, each with its :class:`threading.Timer`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[threading.Timer, KeyboardInterrupt]] = []
+        self._closed = False
+
+    def schedule(self, signum: int) -> None:
+        """Send ``signum`` to this process again in :data:`RESEND_AFTER` seconds, unless :meth:`cancel` comes first."""
+        held = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        timer = threading.Timer(RESEND_AFTER, self._send, (signum,))
+        timer.daemon = True  # never one the interpreter's shutdown waits for
+        with self._lock:
+            if self._closed:
+                return
+            self._waiting.append((timer, held))
+            timer.start()
+
+    def _send(self, signum: int) -> None:
+        with self._lock:  # sent, or cancelled, never both
+            if self._closed:
+                return
+            self._waiting = [(t, held) for t, held in self._waiting if t is not threading.current_thread()]
+            os.kill(os.getpid(), signum)
+
+    def cancel(self) -> KeyboardInterrupt | None:
+        """Cancel every resend still waiting; the interrupt of the first of them (``None`` where none waits)."""
+        with self._lock:
+            self._closed = True
+            waiting, self._waiting = self._waiting, []
+        for timer, _ in waiting:
+            timer.cancel()
+        return waiting[0][1] if waiting else None
+
+
+def _interrupts_resent(hook, pending: _Resends):
     """``sys.unraisablehook`` that sends a Ctrl-C or SIGTERM again where Python swallowed its exception: one raised
     inside a weakref callback or ``__del__`` (a model's variables collected) was printed as "Exception ignored" and the
     run went on to exit 0 (probe89 #3); sent again a moment later, from another thread (sent from the hook, its
     handler would run inside the hook, where Python swallows it again), it lands in the command and stops it (a resend
-    swallowed again is resent again). Any other unraisable exception goes to ``hook``."""
+    swallowed again is resent again). ``pending`` holds the resends still to come (:func:`sigterm_as_interrupt`
+    cancels them when the command ends). Any other unraisable exception goes to ``hook``."""
 
     def resend(unraisable) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
-            signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
-            threading.Timer(RESEND_AFTER, os.kill, (os.getpid(), signum)).start()
+            pending.schedule(signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT)
             return
         hook(unraisable)
 

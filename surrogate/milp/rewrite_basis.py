@@ -124,23 +124,26 @@ class Basis:
 
 
 #: For each variable a :class:`Basis` derived bounds for, a list with, per basis, ``(a weak reference to the basis,
-#: lb, ub, ((a weak reference to a row, its name), ...))``: the sides derived and the rows they rest on. Nothing here
-#: holds a variable or a row: an entry leaves with its variable, and a row gone with its model (garbage-collected) is
-#: known as gone.
+#: lb, ub, ((a weak reference to a row, its name), ...), shared)``: the sides derived and the rows they rest on;
+#: ``shared``: a copy's (``clone()`` of a block) of a variable it shares with the original (:func:`_register`).
+#: Nothing here holds a variable or a row: an entry leaves with its variable, and a row gone with its model
+#: (garbage-collected) is known as gone.
 RESTS = VarRegistry()
 
 
 def _register(basis: Basis, *, copy: bool = False) -> None:
-    """Register ``basis``'s derived variables in :data:`RESTS`; a ``copy`` leaves out a variable it shares with the
-    original (one outside the block copied), whose original's rows are those its bounds rest on."""
+    """Register ``basis``'s derived variables in :data:`RESTS`. A ``copy``'s variable that it shares with the original
+    (one outside the block copied) keeps the original's rows and gets the copy's beside them, marked ``shared``: the
+    record that checks the copy's basis lies in the copy only (not on the variable's block,
+    :func:`~surrogate.milp.rewrite_record.rewrites_of`), so those rows count only for a solve that checks it
+    (:func:`rests_outside`)."""
     components = _components(basis)
     for var, lb, ub in basis.sides:
         rows, rests = components.get(id(var), ()), RESTS.get(var)
         if rests is None:
             RESTS.put(var, rests := [])
-        elif copy and any(rest[0]() is not None for rest in rests):
-            continue
-        rests.append((weakref.ref(basis), lb, ub, rows))
+        shared = copy and any(rest[0]() is not None for rest in rests)
+        rests.append((weakref.ref(basis), lb, ub, rows, shared))
 
 
 def _components(basis: Basis) -> dict[int, tuple]:
@@ -148,28 +151,37 @@ def _components(basis: Basis) -> dict[int, tuple]:
     own connected component (:func:`linked`), held weakly with their names; variables of one component share one
     tuple. (Every row of the basis for every variable named rows of another block's variables, probe89.)"""
     reads = [list(identify_variables(expr)) for _, expr, _, _ in basis.constraints]
+    readers = readers_of(reads)  # once: built for each component, it cost components x rows (probe92 #2)
     found: dict[int, tuple] = {}
     for var, _, _ in basis.sides:
         if id(var) not in found:
-            variables, walked = linked(reads, [var])
+            variables, walked = linked(reads, [var], readers=readers)
             rows = tuple((weakref.ref(basis.constraints[i][0]), basis.constraints[i][2]) for i in sorted(walked))
             found.update((id(v), rows) for v in variables)
     return found
 
 
-def rests_outside(var, model, memo: dict) -> tuple[str, bool] | None:
+def rests_outside(var, model, memo: dict, *, checked=frozenset()) -> tuple[str, bool] | None:
     """``(name, gone)`` of a row that bounds derived for ``var`` (still its bounds) rest on and that a solve of
     ``model`` does not read (outside ``model`` or deleted; ``gone``: gone with a garbage-collected model), or ``None``.
-    ``memo``: a dict kept for one solve (each basis checked once)."""
-    for _, lb, ub, rows in RESTS.get(var, ()):
+
+    ``None`` too where one basis ``checked`` (the ``id`` s of the bases whose records this solve checked, so that
+    none of their rows changed) holds all its rows in ``model``: those rows, all solved, give that box (a clone of
+    the block whose products were replaced, which shares ``var`` with it, holds a copy of each row: probe92 #3).
+    Otherwise a copy's rows (``shared``, :func:`_register`) do not count. ``memo``: a dict kept for one solve (each
+    basis checked once)."""
+    first = None
+    for basis, lb, ub, rows, shared in RESTS.get(var, ()):
         if (lb is None or var.lb != lb) and (ub is None or var.ub != ub):
             continue  # bounds of the user's own since, or put back
         key = (id(rows), id(model))
         if key not in memo:
             memo[key] = next(((name, row() is None) for row, name in rows if row() is None or not within(row(), model)), None)
-        if memo[key] is not None:
-            return memo[key]
-    return None
+        if memo[key] is None and basis() is not None and id(basis()) in checked:
+            return None
+        if not shared:
+            first = first or memo[key]
+    return first
 
 
 def _sides(variables, derived) -> tuple:
@@ -237,14 +249,23 @@ def off_block(component, model):
     return None
 
 
-def linked(rows, start) -> tuple[list, set[int]]:
-    """The variables linked to ``start`` (them too) through ``rows`` (each a list of the variables one row reads),
-    and the indices of the rows that link them: the connected component of ``start`` in the graph of rows and
-    variables, walked once."""
-    readers: dict[int, list[int]] = {}  # id(var) -> the rows that read it
+def readers_of(rows) -> dict[int, list[int]]:
+    """For each variable's ``id``, the indices of the ``rows`` (each a list of the variables one row reads) that read
+    it."""
+    readers: dict[int, list[int]] = {}
     for index, row in enumerate(rows):
         for var in row:
             readers.setdefault(id(var), []).append(index)
+    return readers
+
+
+def linked(rows, start, *, readers: dict[int, list[int]] | None = None) -> tuple[list, set[int]]:
+    """The variables linked to ``start`` (them too) through ``rows`` (each a list of the variables one row reads),
+    and the indices of the rows that link them: the connected component of ``start`` in the graph of rows and
+    variables, walked once. ``readers``: :func:`readers_of` ``rows``, where the caller walks several components of
+    the same rows (built here otherwise)."""
+    if readers is None:
+        readers = readers_of(rows)
     seen, stack, found, walked = set(), [], [], set()
     for var in start:
         if id(var) not in seen:

@@ -311,6 +311,7 @@ def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
     left: dict = {}  # by the id of a variable's block: (the block of products it lies in, why it is left out), or None
     relaxed = _relaxed_rows(model)  # a disjunct fixed False: its rows constrain nothing
     deleted, rested = _DeletedDerived(model, relaxed_vars), {}
+    checked = {id(r.basis) for r in records if getattr(r, "basis", None) is not None}  # refreshed: rests_outside
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)
     for reader, variables in itertools.chain(rows, products):
@@ -331,7 +332,7 @@ def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
                 refuse_derived(reader, var, *derived[var])
             elif (lost := deleted(var, block)) is not None:
                 refuse_derived(reader, var, *lost)
-            elif (row := rests_outside(var, model, rested)) is not None:
+            elif (row := rests_outside(var, model, rested, checked=checked)) is not None:
                 refuse_rested_outside(model, reader, var, *row)
 
 
