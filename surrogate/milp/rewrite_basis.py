@@ -4,7 +4,9 @@
 constraints (:mod:`~surrogate.milp.implied_bounds`) and build the products for that box. The
 :class:`~surrogate.milp.rewrite_record.RewriteRecord` of its block keeps a :class:`Basis`: a solve is refused
 once a constraint the bounds were derived from changed, was deactivated (it or a block above it) or deleted, or
-a variable such a constraint reads was widened or fixed outside its bounds: the derived box may not hold then.
+a variable such a constraint reads was widened or fixed outside its bounds: the derived box may not hold then. A
+solve that reads a variable with such bounds but not that record (a block solved alone, the replacement block outside
+it) checks the basis itself (:class:`UncheckedBases`), and refuses one whose rows it does not hold (:func:`rests_outside`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import weakref
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.core.base.PyomoModel import Model
 from pyomo.core.expr.visitor import identify_variables
 
 from .built_marks import VarRegistry
-from .rewrite_record import OwnFix, bound_slack, named_expressions, owner, wider, within
+from .rewrite_record import OwnFix, bound_slack, named_expressions, owner, rewrites_of, wider, within
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ def rests_outside(var, model, memo: dict, *, checked=frozenset()) -> tuple[str, 
     basis checked once)."""
     first = None
     for basis, lb, ub, rows, shared in RESTS.get(var, ()):
-        if (lb is None or var.lb != lb) and (ub is None or var.ub != ub):
+        if not _derived_now(var, lb, ub):
             continue  # bounds of the user's own since, or put back
         key = (id(rows), id(model))
         if key not in memo:
@@ -182,6 +185,96 @@ def rests_outside(var, model, memo: dict, *, checked=frozenset()) -> tuple[str, 
         if not shared:
             first = first or memo[key]
     return first
+
+
+def _solved_top(block, root):
+    """The model a solve whose root is ``root`` reads ``block`` (a variable's) in: its own, or (a block in no model,
+    deleted from it) ``root``."""
+    top = block.model()
+    return top if top is root or isinstance(top, Model) else root
+
+
+class DeletedDerived:
+    """For a solve of ``model``: the bounds a replacement block derived for a variable read, where that block (or a
+    block above it) was deleted and the constraints they came from no longer hold as they were (deleted with it, say).
+    The block's :class:`~surrogate.milp.rewrite_record.RewriteRecord` is kept on the block that holds each variable
+    it derived bounds for (:func:`~surrogate.milp.rewrite_record.rewrites_of`), which a clone, a move or an
+    embedding carries with the variable; each record is checked once a solve. ``relaxed_vars``: as
+    :meth:`Basis.problem` takes them."""
+
+    def __init__(self, model, relaxed_vars) -> None:
+        self.root, self.relaxed_vars = model.model(), relaxed_vars
+        self.lost: dict = {}  # by (id(record), id(top)): what the constraints lost, "" for nothing
+
+    def __call__(self, var, block):
+        """``(the replacement block, None, what its constraints lost)`` where one deleted derived a side of ``var``
+        (``block`` holds it) that ``var`` still has (one given a bound of its own since is left out), else ``None``."""
+        records = rewrites_of(block) if block is not None else ()
+        if not records:
+            return None
+        top = _solved_top(block, self.root)  # a variable in no model (its block deleted) is read by the model solved
+        for record in records:
+            key = (id(record), id(top))
+            if key not in self.lost:
+                deleted = record.basis is not None and not within(record.block, top)
+                self.lost[key] = deleted and record.basis.problem(record.rewritten, top, relaxed_vars=self.relaxed_vars)
+            if self.lost[key] and _kept(var, record.basis.sides):
+                return record.block, None, self.lost[key]
+        return None
+
+
+def _kept(var, sides) -> bool:
+    """Whether a side of ``var`` that was derived (``sides``: :attr:`Basis.sides`) is still the one its products were
+    built for."""
+    for derived, lb, ub in sides:
+        if derived is var:
+            return _derived_now(var, lb, ub)
+    return False
+
+
+class UncheckedBases:
+    """For a solve of ``model``: what changed in a :class:`Basis` that the bounds of a variable read rest on (still its
+    bounds) where this solve checked none of that variable's bases (``checked``: the ``id`` s of the bases whose
+    records it refreshed). A block solved alone may hold every row those bounds rest on (:func:`rests_outside` lets
+    it) while the replacement block, whose record checks them, lies outside it (``replace_products(m)``,
+    ``solve(m.b)``): the basis is checked here, once a solve, from the record kept on the variable's block
+    (:func:`~surrogate.milp.rewrite_record.rewrites_of`). ``relaxed_vars``: as :meth:`Basis.problem` takes them."""
+
+    def __init__(self, model, checked, relaxed_vars) -> None:
+        self.root, self.checked, self.relaxed_vars = model.model(), checked, relaxed_vars
+        self.found: dict = {}  # by id(basis): (record name, what changed) or None
+
+    def __call__(self, var, block) -> tuple[str | None, str] | None:
+        """``(the name of the replacement block, what changed)`` for ``var`` (``block`` holds it), else ``None``; a
+        basis whose record cannot be found there is told as such, the name ``None``."""
+        rests = [(basis(), shared) for basis, lb, ub, _, shared in RESTS.get(var, ()) if _derived_now(var, lb, ub)]
+        if any(basis is not None and id(basis) in self.checked for basis, _ in rests):
+            return None
+        for basis, shared in rests:
+            if shared:  # a copy's, checked only with the copy's record (rests_outside)
+                continue
+            key = id(basis) if basis is not None else (None, id(block))  # a basis gone: told for its block
+            if key not in self.found:
+                self.found[key] = self._check(basis, block)
+            if self.found[key] is not None:
+                return self.found[key]
+        return None
+
+    def _check(self, basis, block) -> tuple[str | None, str] | None:
+        """:meth:`Basis.problem` of ``basis`` as the record on ``block`` that holds it checks it (that record's name
+        with it), or why it cannot be checked (no such record)."""
+        records = [r for r in rewrites_of(block) if basis is not None and r.basis is basis] if block is not None else []
+        if not records:
+            where = "its block was deleted" if block is None else f"block {block.name!r} holds none"
+            return None, f"the record of the replacement block that derived them, which checks them, cannot be found ({where})"
+        top = _solved_top(block, self.root)
+        problem = basis.problem(records[0].rewritten, top, relaxed_vars=self.relaxed_vars)
+        return (records[0].name, problem) if problem else None
+
+
+def _derived_now(var, lb, ub) -> bool:
+    """Whether ``var`` still has a side derived as ``lb`` or ``ub`` (``None``: that side not derived)."""
+    return (lb is not None and var.lb == lb) or (ub is not None and var.ub == ub)
 
 
 def _sides(variables, derived) -> tuple:

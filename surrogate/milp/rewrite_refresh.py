@@ -10,7 +10,8 @@ replacement block) deactivated or deleted beside its active product, a block of 
 deleted while rows still read its variables, a block of products outside the block solved (or gone with a
 model that no longer exists: :func:`~surrogate.milp.built_marks.defined_by_product`) that rows of that block read, bounds
 derived by a replacement block switched off or deleted, or from rows the block solved does not hold
-(:func:`~surrogate.milp.rewrite_basis.rests_outside`), and rows replaced by a block outside the one solved (or by one deleted). The copy of a replaced row follows the blocks above its original: off while one of
+(:func:`~surrogate.milp.rewrite_basis.rests_outside`) or that changed while that replacement block lies outside it
+(:class:`~surrogate.milp.rewrite_basis.UncheckedBases`), and rows replaced by a block outside the one solved (or by one deleted). The copy of a replaced row follows the blocks above its original: off while one of
 them is deactivated, on again once they are all active.
 """
 
@@ -28,7 +29,7 @@ from pyomo.gdp import Disjunct
 from ..errors import ModelFormatError
 from .built_marks import BUILT, built_above, defined_by_product
 from .model_components import model_of
-from .rewrite_basis import rests_outside
+from .rewrite_basis import DeletedDerived, UncheckedBases, rests_outside
 from .rewrite_record import (
     MARK,
     PRODUCT,
@@ -41,7 +42,13 @@ from .rewrite_record import (
     rewrites_of,
     within,
 )
-from .rewrite_refusals import refuse_derived, refuse_replaced_outside, refuse_rested_outside, refuse_unread
+from .rewrite_refusals import (
+    refuse_derived,
+    refuse_replaced_outside,
+    refuse_rested_changed,
+    refuse_rested_outside,
+    refuse_unread,
+)
 
 #: The attribute (``True``) of a search's own copy whose records :func:`forget_rewrites` dropped.
 FORGOTTEN = "surrogate_rewrites_forgotten"
@@ -102,52 +109,13 @@ def refresh_rewrites(model) -> None:
 def _derived_off(model, records, read) -> ComponentMap:
     """The variables whose bounds a replacement block that a solve of ``model`` does not read derived from the
     constraints, each with that block and the block switched off (:func:`_off_at`): those bounds hold only while the
-    rows they came from count. (Those of a replacement block deleted: :class:`_DeletedDerived`.)"""
+    rows they came from count. (Those of a replacement block deleted: :class:`~surrogate.milp.rewrite_basis.DeletedDerived`.)"""
     found = ComponentMap()
     for block, record in records:
         basis = getattr(record, "basis", None)
         if record not in read and basis is not None:
             found.update((var, (block, _off_at(block, model), "")) for var, _, _ in basis.sides)
     return found
-
-
-class _DeletedDerived:
-    """For a solve of ``model``: the bounds a replacement block derived for a variable read, where that block (or a
-    block above it) was deleted and the constraints they came from no longer hold as they were (deleted with it, say).
-    The block's :class:`~surrogate.milp.rewrite_record.RewriteRecord` is kept on the block that holds each variable
-    it derived bounds for (:func:`~surrogate.milp.rewrite_record.rewrites_of`), which a clone, a move or an
-    embedding carries with the variable; each record is checked once a solve. ``relaxed_vars``: as
-    :meth:`~surrogate.milp.rewrite_basis.Basis.problem` takes them."""
-
-    def __init__(self, model, relaxed_vars) -> None:
-        self.root, self.relaxed_vars = model.model(), relaxed_vars
-        self.lost: dict = {}  # by (id(record), id(top)): what the constraints lost, "" for nothing
-
-    def __call__(self, var, block):
-        """``(the replacement block, None, what its constraints lost)`` where one deleted derived a side of ``var``
-        (``block`` holds it) that ``var`` still has (one given a bound of its own since is left out), else ``None``."""
-        records = rewrites_of(block) if block is not None else ()
-        if not records:
-            return None
-        top = block.model()  # a variable in no model (its block deleted) is read by the model solved
-        top = top if top is self.root or isinstance(top, Model) else self.root
-        for record in records:
-            key = (id(record), id(top))
-            if key not in self.lost:
-                deleted = record.basis is not None and not within(record.block, top)
-                self.lost[key] = deleted and record.basis.problem(record.rewritten, top, relaxed_vars=self.relaxed_vars)
-            if self.lost[key] and _kept(var, record.basis.sides):
-                return record.block, None, self.lost[key]
-        return None
-
-
-def _kept(var, sides) -> bool:
-    """Whether a side of ``var`` that was derived (``sides``: :attr:`~surrogate.milp.rewrite_basis.Basis.sides`) is
-    still the one its products were built for."""
-    for derived, lb, ub in sides:
-        if derived is var:
-            return (lb is not None and var.lb == lb) or (ub is not None and var.ub == ub)
-    return False
 
 
 def _deleted_products(blocks) -> list:
@@ -302,16 +270,20 @@ def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
     a solve of ``model`` leaves out (:func:`_left_out`: deleted, outside ``model``, or gone with its model): the
     constraints that define it are then not solved, so the solver may give it any value; or a variable of ``derived``
     (:func:`_derived_off`), whose bounds came from rows that are off, or one whose bounds a deleted replacement block
-    derived (:class:`_DeletedDerived`, ``relaxed_vars`` as it takes them). The rows are walked once for all of them (:func:`_rows_read`: the rows
-    inside blocks of products read their own variables and their factors, so the factors of the blocks of
-    ``records``, those a solve reads, stand for them)."""
+    derived (:class:`~surrogate.milp.rewrite_basis.DeletedDerived`, ``relaxed_vars`` as it takes them), or one whose
+    derived bounds rest on a basis that changed where none of ``records`` checked it (a replacement block outside
+    ``model``: :class:`~surrogate.milp.rewrite_basis.UncheckedBases`), or on rows ``model`` does not hold
+    (:func:`~surrogate.milp.rewrite_basis.rests_outside`). The rows are walked once for all of them
+    (:func:`_rows_read`: the rows inside blocks of products read their own variables and their factors, so the
+    factors of the blocks of ``records``, those a solve reads, stand for them)."""
     from pyomo.core.expr.visitor import identify_variables
 
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
     left: dict = {}  # by the id of a variable's block: (the block of products it lies in, why it is left out), or None
     relaxed = _relaxed_rows(model)  # a disjunct fixed False: its rows constrain nothing
-    deleted, rested = _DeletedDerived(model, relaxed_vars), {}
+    deleted, rested = DeletedDerived(model, relaxed_vars), {}
     checked = {id(r.basis) for r in records if getattr(r, "basis", None) is not None}  # refreshed: rests_outside
+    unchecked = UncheckedBases(model, checked, relaxed_vars)  # a basis none of those checked: checked here
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)
     for reader, variables in itertools.chain(rows, products):
@@ -332,8 +304,12 @@ def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
                 refuse_derived(reader, var, *derived[var])
             elif (lost := deleted(var, block)) is not None:
                 refuse_derived(reader, var, *lost)
+            elif (changed := unchecked(var, block)) is not None and changed[0] is not None:  # what changed: said first
+                refuse_rested_changed(model, reader, var, *changed)
             elif (row := rests_outside(var, model, rested, checked=checked)) is not None:
                 refuse_rested_outside(model, reader, var, *row)
+            elif changed is not None:  # its record not found: after a row outside (a gone model's) is named
+                refuse_rested_changed(model, reader, var, *changed)
 
 
 def _refuse_unread(model, reader, var, block, why: str) -> None:

@@ -11,7 +11,7 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 from .model_components import python_path
-from .rewrite_record import PRODUCT, RECORD, FactorRecord
+from .rewrite_record import PRODUCT, RECORD, FactorRecord, OwnFix
 
 
 def _reader(reader) -> str:
@@ -118,4 +118,22 @@ def refuse_replaced_outside(model, rows, by: str, *, deleted: bool) -> None:
         f"the block solved, or not copied with it by clone()), so a solve of {model.name!r} leaves them out; solve the "
         "whole model (or a clone of it), or undo that replacement (report.undo(model)) and replace the products of the "
         "block itself (replace_products(block, ...))"
+    )
+
+
+def refuse_rested_changed(model, reader, var, by: str | None, changed: str) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError`: ``reader`` reads ``var``, whose bounds the replacement block
+    named ``by`` (``None``: not found) derived from rows that a solve of ``model`` holds, but what they rest on
+    ``changed`` since (a :class:`~surrogate.milp.rewrite_record.OwnFix` tells its own fix); that block is not solved
+    with ``model`` (outside it), so no other check sees the change."""
+    solved = "the model solved" if model.parent_block() is None and model.name == "unknown" else f"block {model.name!r}"
+    block = f"replacement block {by!r}" if by else "a replacement block"
+    fix = (
+        f"undo the replacement (report.undo(model)) and replace the products again, or give {var.name!r} bounds of its "
+        "own (setlb and setub), or put back its bounds from before (report.implied_bounds.restore(model))"
+    )
+    raise ModelFormatError(
+        f"{_reader(reader)} reads {var.name!r}, whose bounds [{var.lb}, {var.ub}] replace_products derived from the rows "
+        f"linked to it when it built {block}, which is not solved with {solved}, and those bounds may no longer hold: "
+        f"{changed}; {'or ' + fix if isinstance(changed, OwnFix) else fix}"
     )

@@ -1,11 +1,13 @@
 """Bounds derived from the constraints are refused once what they rest on changes, and only then (rewrite_basis.py)."""
 
+import re
+
 import pyomo.environ as pyo
 import pytest
 
 from surrogate.errors import ModelFormatError
 from surrogate.milp.bilinear import replace_products
-from surrogate.milp.rewrite_basis import rests_outside
+from surrogate.milp.rewrite_basis import Basis, rests_outside
 from surrogate.milp.rewrite_refresh import refresh_rewrites
 from surrogate.nets.construct import hand_built
 
@@ -263,3 +265,88 @@ def test_a_clone_whose_replacement_block_was_deleted_rests_on_the_original_rows(
     clone.p.activate()
     clone.c1.set_value(m.x <= 100)
     _refused(clone, r"reads 'x', whose bounds .* does not hold all of them \(constraint 'b.p', outside it\)")
+
+
+def _rows_in_b(layout: str = "m.x"):
+    """probe92 gap: x's rows (c1: x <= z, c2: x >= -1) in block b (``"B[1]"``: an element of an indexed block), its
+    product in the model's objective, which replace_products ran on: its replacement block, whose record checks x's
+    basis, lies outside b. x is declared on the model (``"m.x"``) or on b (``"b.x"``, ``"B[1].x"``)."""
+    m = pyo.ConcreteModel()
+    m.y, m.z = pyo.Var(bounds=(-2, 3)), pyo.Var(bounds=(0, 2))
+    if layout == "B[1].x":
+        m.B = pyo.Block([1, 2])
+    else:
+        m.b = pyo.Block()
+    b = m.B[1] if layout == "B[1].x" else m.b
+    b.x = pyo.Var()
+    x = m.add_component("x", pyo.Var()) or m.x if layout == "m.x" else b.x
+    b.c1, b.c2 = pyo.Constraint(expr=x <= m.z), pyo.Constraint(expr=x >= -1)
+    m.o = pyo.Objective(expr=-x * m.y)
+    replace_products(m, NET)
+    b.o2 = pyo.Objective(expr=-x)
+    m.o.deactivate()
+    refresh_rewrites(b)
+    return m, b, x
+
+
+@pytest.mark.parametrize("layout", ["m.x", "b.x", "B[1].x"])
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda b, x: b.c1.set_value(x <= 100), r"constraint '(b|B\[1\])\.c1' was given a new expression"),
+        (lambda b, x: b.c1.deactivate(), r"constraint '(b|B\[1\])\.c1' was deactivated"),
+        (lambda b, x: b.del_component(b.c1), r"constraint '(b|B\[1\])\.c1' was deleted"),
+        (lambda b, x: b.model().z.setub(100), r"'z' \(read by constraint '(b|B\[1\])\.c1'\) now has wider bounds"),
+    ],
+    ids=["new-expression", "deactivated", "deleted", "widened"],
+)
+def test_a_block_solved_alone_whose_rows_changed_under_bounds_derived_outside_it_is_refused(edit, said, layout):
+    """probe92 gap: solve(m.b) read x with the box [-1, 2] that b's rows gave when the products were replaced, after
+    c1 became x <= 100 (-2 for the truth -100): the rows all lie in b, and the record that checks them lies in the
+    replacement block, outside b. Each change is told with the fix; the whole model is refused too, and a clone of b
+    made before the change, which holds its own x and the rows as they were, is not."""
+    m, b, x = _rows_in_b(layout)
+    clone = b.clone()
+    edit(b, x)
+    name = re.escape(x.name)
+    fix = rf"undo the replacement \(report.undo\(model\)\) and replace the products again, or give '{name}' bounds of its own"
+    _refused(
+        b,
+        rf"reads '{name}', whose bounds .* when it built replacement block 'surrogate_replacement', which is not solved with block .*{said}.*; {fix}",
+    )
+    _refused(m, said)
+    if layout != "m.x" and "wider" not in said:  # a clone sharing m.x (or z, widened) is refused, as it should
+        refresh_rewrites(clone)
+
+
+def test_a_block_solved_alone_keeps_bounds_derived_outside_it_while_their_rows_stand():
+    """The check of gap's basis passes while nothing changed, and a side the user bounded himself (x <= 100, so x's
+    lower bound alone is derived) leaves the rest standing; with both sides his own nothing rests on the rows."""
+    m, b, x = _rows_in_b()
+    refresh_rewrites(b)
+    x.setub(100)
+    refresh_rewrites(b)
+    b.c2.set_value(x >= -5)
+    _refused(b, r"constraint 'b.c2' was given a new expression")
+    x.setlb(-5)
+    refresh_rewrites(b)
+
+
+def test_each_basis_a_block_solved_alone_reads_is_checked_once_a_solve(monkeypatch):
+    """The basis of bounds derived outside the block solved is checked once a solve, not once for each row that reads a
+    variable resting on it (refresh runs before every solve)."""
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(5)
+    m.x, m.y = pyo.Var(m.I), pyo.Var(m.I, bounds=(-2, 3))
+    m.b = pyo.Block()
+    m.b.c1 = pyo.Constraint(m.I, rule=lambda b, i: m.x[i] <= 2)
+    m.b.c2 = pyo.Constraint(m.I, rule=lambda b, i: m.x[i] >= -1)
+    m.b.s = pyo.Constraint(expr=sum(m.x[i] for i in m.I) <= 8)
+    m.o = pyo.Objective(expr=sum(-m.x[i] * m.y[i] for i in m.I))
+    replace_products(m, NET)
+    m.o.deactivate()
+    calls = []
+    problem = Basis.problem
+    monkeypatch.setattr(Basis, "problem", lambda self, *a, **k: calls.append(self) or problem(self, *a, **k))
+    refresh_rewrites(m.b)
+    assert len(calls) == 1
