@@ -26,7 +26,7 @@ from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
-from .onnx_files import PRECISION_KEY, below_float32, export_path, path_argument
+from .onnx_files import PRECISION_KEY, below_float32, export_path, in_float64, path_argument
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_refusals import (
     REORDERING_OPS,
@@ -372,7 +372,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
             "export the net with its prediction as the only output"
         )
-    misspelt, precision = warn_domain_spellings(proto, path), below_float32(proto)  # before the rewrites drop Casts
+    misspelt = warn_domain_spellings(proto, path)
+    precision, float64 = below_float32(proto), in_float64(proto)  # before the rewrites drop Casts
     sort_nodes(proto.graph)  # onnxruntime runs nodes listed out of order; the rewrites read them in order
     proto = normalise_graph(proto, path)
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
@@ -389,7 +390,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         raise ModelFormatError(f"{path}: {exc}") from None
     except ArchitectureError as exc:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
-    check_import(path, net)
+    check_import(path, net, float64=float64)
     if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
         warn_missing_domain(proto, path)
     return net
