@@ -84,6 +84,23 @@ def external_data_files(data: bytes) -> list[str]:
     return sorted(found)
 
 
+def missing_external_data(path: Path) -> str | None:
+    """Why the ONNX file at ``path`` cannot be read where an external-data file it names is not beside it (the file
+    was moved or copied without it), with the fix; ``None`` when every one is there."""
+    try:
+        missing = [name for name in external_data_files(path.read_bytes()) if not (path.parent / name).is_file()]
+    except OSError:
+        return None
+    if not missing:
+        return None
+    return (
+        f"{path} keeps its weights in a side file that is not beside it: {path.parent / missing[0]} is missing"
+        f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}; put {missing[0]} back beside it (the file "
+        "was moved or copied without it), or save the model as one file where both are: "
+        "onnx.save_model(onnx.load(path), path, save_as_external_data=False)"
+    )
+
+
 def model_digest(path: str | os.PathLike) -> str | None:
     """SHA-256 of an ONNX model's content: its file and every external-data file it names, or ``None`` if one
     of them cannot be read (:func:`~surrogate.nets.onnx_io.load_onnx` then names which)."""

@@ -275,6 +275,13 @@ RESPELLED = {
     + [const("zero", 0.0), const("inf", np.inf), helper.make_node("Clip", ["h", "zero", "inf"], ["r"])]
     + last_layer(),
     "Max(0, h)": pre_activation() + [const("zero", 0.0), helper.make_node("Max", ["zero", "h"], ["r"])] + last_layer(),
+    # probe90 #3: one 0 per neuron, refused as 'the net uses Max ... retrain the net with ReLU activations'
+    "Max(h, zeros(5))": pre_activation()
+    + [const("zeros", np.zeros(5)), helper.make_node("Max", ["h", "zeros"], ["r"])]
+    + last_layer(),
+    "Max(zeros((1, 5)), h)": pre_activation()
+    + [const("zeros", np.zeros((1, 5))), helper.make_node("Max", ["zeros", "h"], ["r"])]
+    + last_layer(),
     "LeakyRelu(alpha=0)": pre_activation() + [helper.make_node("LeakyRelu", ["h"], ["r"], alpha=0.0)] + last_layer(),
     "Relu(Relu(h))": hidden() + [helper.make_node("Relu", ["r"], ["rr"])] + last_layer("rr"),
     "a transposed weight": hidden()
@@ -315,6 +322,26 @@ def test_a_skip_connection_and_a_weight_on_the_left_are_refused_with_their_reaso
     left += [helper.make_node("Add", ["m1", "B1"], ["h"]), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
     with pytest.raises(ModelFormatError, match=r"the net uses Transpose|multiplies a weight from the left"):
         load_onnx(save_graph(tmp_path / "left.onnx", left, WEIGHTS))
+
+
+def test_relu_branches_subtracted_and_a_layer_built_in_halves_are_refused_with_their_reason(tmp_path):
+    """probe90 #3: both were refused with 'the net uses Sub/Concat, ... retrain the net with ReLU activations', for
+    ReLU nets; the sum of two branches already got its reason."""
+    branches = hidden() + [helper.make_node("MatMul", ["r", "W2"], ["ya"])]
+    branches += [helper.make_node("MatMul", ["x", "W1n"], ["mb"]), helper.make_node("Add", ["mb", "B1"], ["hb"])]
+    branches += [helper.make_node("Relu", ["hb"], ["rb"]), helper.make_node("MatMul", ["rb", "W2"], ["yb"])]
+    branches += [helper.make_node("Sub", ["ya", "yb"], ["y"])]
+    path = save_graph(tmp_path / "sub.onnx", branches, {**WEIGHTS, "W1n": -W1})
+    with pytest.raises(ModelFormatError, match=r"Sub node .* subtracts two computed tensors \(a skip connection, two branches"):
+        load_onnx(path)
+    halves = [helper.make_node("Gemm", ["x", "Wa", "Ba"], ["ha"]), helper.make_node("Gemm", ["x", "Wb", "Bb"], ["hb"])]
+    halves += [helper.make_node("Concat", ["ha", "hb"], ["h"], axis=1), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
+    halves_weights = {"Wa": W1[:, :2], "Ba": B1[:2], "Wb": W1[:, 2:], "Bb": B1[2:], "W2": W2, "B2": B2}
+    path = save_graph(tmp_path / "halves.onnx", halves, halves_weights)
+    with pytest.raises(
+        ModelFormatError, match=r"Concat node .* joins computed tensors \(ha, hb: a layer built as parts .* one Linear"
+    ):
+        load_onnx(path)
 
 
 def test_a_bias_per_point_of_a_fixed_batch_is_refused_and_a_repeated_one_read(tmp_path):
