@@ -667,3 +667,14 @@ def test_negative_and_tiny_numbers_reach_the_options_own_check(capsys, argv, mes
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "expected one argument" not in err and "StartConfig" not in err, err
     assert re.search(message, err), err
+
+
+def test_the_surrogate_command_warns_with_the_command_line_fix(tmp_path, capsys):
+    """probe90 #6: the missing-domain warning of a command names the command-line fix (the domain written into the file)."""
+    from surrogate.cli import main
+    from surrogate.errors import DomainWarning
+    from tests.helpers import write_onnx_graph
+
+    path = write_onnx_graph(tmp_path / "bounds.onnx")
+    with pytest.warns(DomainWarning, match=r"from the command line, write it into the file: .*onnx\.save\(m, "):
+        assert main(["bounds", str(path)]) == 0

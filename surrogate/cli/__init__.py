@@ -66,8 +66,12 @@ def _run(argv: list[str] | None) -> int:
         parser.exit(2, f"surrogate {name}: error: unrecognized arguments: {' '.join(unknown)}; see 'surrogate {name} --help'\n")
     if hasattr(args, "argv"):
         args.argv = argv
+    from ..nets.onnx_domain import on_command_line
+
     try:
-        with sigterm_as_interrupt():  # every command stops on SIGTERM as on Ctrl-C: workers stopped, folders unlocked
+        # every command stops on SIGTERM as on Ctrl-C (workers stopped, folders unlocked); a net's missing domain is
+        # warned of with the fix a command line can use
+        with sigterm_as_interrupt(), on_command_line():
             check_outputs(args)
             return args.func(args)
     except KeyboardInterrupt as exc:

@@ -40,6 +40,7 @@ import pyomo.environ as pyo
 
 from ..nets.network import ReluMLP
 from .built_marks import mark_built
+from .output_scale import output_scale
 
 
 def _affine(weights: np.ndarray, bias: float, inputs: Sequence):
@@ -158,10 +159,12 @@ def build_pruned(block, net: ReluMLP, bounds) -> tuple:
     hidden = encode_hidden(
         block, net, bounds.lower, bounds.upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
     )
-    out = hidden.preactivations
-    block.output_layer = pyo.Constraint(range(n_out), rule={j: block.outputs[j] == out[j] for j in range(n_out)})
+    out, scale = hidden.preactivations, output_scale(bounds.lower[-1], bounds.upper[-1])
+    # rows of a tiny output written times 2**k (exact): the solver's tolerance then holds at the output's own scale
+    # (see surrogate.milp.output_scale)
+    block.output_layer = pyo.Constraint(range(n_out), rule={j: scale * block.outputs[j] == scale * out[j] for j in range(n_out)})
     block.envelope = pyo.ConstraintList()
     for plane in bounds.envelope:
-        rhs = sum(a * block.inputs[i] for i, a in enumerate(plane.slope)) + plane.offset
-        block.envelope.add(block.outputs[0] >= rhs if plane.side == "lower" else block.outputs[0] <= rhs)
+        rhs = scale * (sum(a * block.inputs[i] for i, a in enumerate(plane.slope)) + plane.offset)
+        block.envelope.add(scale * block.outputs[0] >= rhs if plane.side == "lower" else scale * block.outputs[0] <= rhs)
     return hidden.indicators

@@ -194,9 +194,11 @@ def _write(graph, layer: _Layer, weight: np.ndarray, bias: np.ndarray, why: str)
     from onnx import helper, numpy_helper
 
     names, kept = [], {t.name: t for t in graph.initializer}
-    for array, old in ((weight, layer.product.input[1]), (bias, (layer.add or layer.product).input[-1])):
+    slot = 1 if layer.add is not None and layer.add.input[0] == layer.product.output[0] else 0
+    olds = (layer.product.input[1], layer.add.input[slot] if layer.add is not None else layer.product.input[2])
+    for array, old in zip((weight, bias), olds):  # both are initializers (see _layers), whichever side of the Add
         names.append(_unique(graph, f"{old}.{why}"))
-        dtype = numpy_helper.to_array(kept[old]).dtype if old in kept else np.dtype(np.float32)  # a float64 file stays one
+        dtype = numpy_helper.to_array(kept[old]).dtype  # each keeps its own type: a float64 file stays one
         graph.initializer.append(numpy_helper.from_array(array.astype(dtype), names[-1]))
     layer.product.input[1] = names[0]
     if layer.add is None:  # a Gemm: its bias, with alpha, beta and transB as folded in
@@ -204,7 +206,6 @@ def _write(graph, layer: _Layer, weight: np.ndarray, bias: np.ndarray, why: str)
         del layer.product.attribute[:]
         layer.product.attribute.extend([helper.make_attribute(k, v) for k, v in (("alpha", 1.0), ("beta", 1.0), ("transB", 0))])
     else:
-        slot = 1 if layer.add.input[0] == layer.product.output[0] else 0
         layer.add.input[slot] = names[1]
 
 

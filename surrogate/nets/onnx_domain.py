@@ -42,6 +42,21 @@ def box_given(given: bool = True) -> Iterator[None]:
         _BOX_GIVEN.reset(token)
 
 
+#: True while the ``surrogate`` command runs (:func:`on_command_line`).
+_COMMAND_LINE: ContextVar[bool] = ContextVar("surrogate_command_line", default=False)
+
+
+@contextmanager
+def on_command_line() -> Iterator[None]:
+    """Within it, :func:`warn_missing_domain` names the fix a command line can use (the ``surrogate`` command runs
+    each command in it): write the domain into the file, since ``with_metadata`` and ``input_bounds`` are Python's."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
 def _caller_level() -> int:
     """The ``stacklevel`` at which a warning given by the caller of this function points at the first frame
     outside the surrogate package (the user's call, not ``load_onnx`` or the zoo's loaders)."""
@@ -116,11 +131,15 @@ def warn_missing_domain(proto, path: Path) -> None:
     if key in _WARNED:
         return
     box = [list(side) for side in unit_box(2)]
+    shell = (  # the one fix a command line can use: the domain written into the file
+        f'; from the command line, write it into the file: python -c "import onnx; m = onnx.load({str(path)!r}); '
+        f"m.metadata_props.add(key={right!r}, value='[[x_lo, x_hi], [y_lo, y_hi]]'); onnx.save(m, {str(path)!r})\""
+    )
     warnings.warn(
         f"{path} declares no domain (no {right!r} metadata), so the net is taken as made for x, y in {box} and "
         "encoded exactly there only; if it was trained on another box, say which: "
         "load_onnx(path).with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]]) for the net, or "
-        "add_surrogate(..., input_bounds=[(x_lo, x_hi), (y_lo, y_hi)]) for one model",
+        "add_surrogate(..., input_bounds=[(x_lo, x_hi), (y_lo, y_hi)]) for one model" + (shell if _COMMAND_LINE.get() else ""),
         DomainWarning,
         stacklevel=_caller_level(),
     )

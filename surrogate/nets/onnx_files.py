@@ -4,7 +4,8 @@ An ONNX model saved with external data (``onnx.save(..., save_as_external_data=T
 exporter for large nets) keeps its weights in other files (``net.onnx.data``); new weights of the same
 shapes leave the ``.onnx`` file byte-identical, so a digest of that file alone does not tell two nets apart.
 
-:func:`below_float32` names the type of a file that computes in less than float32's precision (float16);
+:func:`below_float32` names the type of a file that computes in less than float32's precision (float16), and
+:func:`in_float64` says whether one computes in float64 throughout;
 :func:`path_argument` is the one check of a path argument of the ONNX and zoo functions, :func:`export_path` that of the file
 :func:`~surrogate.nets.onnx_io.export_onnx` writes.
 """
@@ -83,6 +84,23 @@ def external_data_files(data: bytes) -> list[str]:
     return sorted(found)
 
 
+def missing_external_data(path: Path) -> str | None:
+    """Why the ONNX file at ``path`` cannot be read where an external-data file it names is not beside it (the file
+    was moved or copied without it), with the fix; ``None`` when every one is there."""
+    try:
+        missing = [name for name in external_data_files(path.read_bytes()) if not (path.parent / name).is_file()]
+    except OSError:
+        return None
+    if not missing:
+        return None
+    return (
+        f"{path} keeps its weights in a side file that is not beside it: {path.parent / missing[0]} is missing"
+        f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}; put {missing[0]} back beside it (the file "
+        "was moved or copied without it), or save the model as one file where both are: "
+        "onnx.save_model(onnx.load(path), path, save_as_external_data=False)"
+    )
+
+
 def model_digest(path: str | os.PathLike) -> str | None:
     """SHA-256 of an ONNX model's content: its file and every external-data file it names, or ``None`` if one
     of them cannot be read (:func:`~surrogate.nets.onnx_io.load_onnx` then names which)."""
@@ -102,6 +120,20 @@ def below_float32(proto) -> str | None:
     that the model ``proto``'s inputs, outputs, the stored tensors its nodes read, or its ``Cast`` nodes use, else
     ``None``: onnxruntime then rounds the net's values to that type, not to float32. An initializer no node reads
     and a ``value_info`` entry (a type annotation, not a computation) do not count."""
+    names = _type_names(proto)
+    return next((name for name in names if name == "float16" or name.startswith(("bfloat", "float8", "float4"))), None)
+
+
+def in_float64(proto) -> bool:
+    """Whether every floating-point type that the model ``proto`` computes in (counted as :func:`below_float32`
+    counts them) is float64 (``double``): onnxruntime then rounds the net's values to float64, not float32."""
+    names = [name for name in _type_names(proto) if name.startswith(("float", "bfloat", "double"))]
+    return bool(names) and all(name == "double" for name in names)
+
+
+def _type_names(proto) -> list[str]:
+    """The element types (``'float'``, ``'double'``, ``'int64'``, ...) of ``proto``'s inputs, outputs, the stored
+    tensors its nodes read, and its ``Cast`` nodes' targets."""
     import onnx
 
     graph = proto.graph
@@ -110,5 +142,4 @@ def below_float32(proto) -> str | None:
     types += [tensor.data_type for tensor in graph.initializer if tensor.name in read]
     types += [tensor.data_type for tensor in _tensors(graph, initializers=False)]
     types += [a.i for node in graph.node if node.op_type == "Cast" for a in node.attribute if a.name == "to"]
-    names = [onnx.TensorProto.DataType.Name(t).lower() for t in types if t in onnx.TensorProto.DataType.values()]
-    return next((name for name in names if name == "float16" or name.startswith(("bfloat", "float8", "float4"))), None)
+    return [onnx.TensorProto.DataType.Name(t).lower() for t in types if t in onnx.TensorProto.DataType.values()]

@@ -50,6 +50,8 @@ from .onnx_spellings import initializer_arrays, respell
 
 #: Largest |onnxruntime - parsed net| accepted on import, relative to the largest value a layer takes.
 IMPORT_TOLERANCE = 1e-4
+#: :data:`IMPORT_TOLERANCE` for a file that computes in float64 throughout (a 1e-4 let a float32-rounded bias through).
+FLOAT64_IMPORT_TOLERANCE = 1e-10
 #: Points of the net's domain that an import is checked on.
 IMPORT_POINTS = 256
 _OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
@@ -317,16 +319,16 @@ def _drop_output_reshapes(graph) -> None:
         _untyped_output(graph, end)
 
 
-def check_import(path: Path, net) -> None:
+def check_import(path: Path, net, *, float64: bool = False) -> None:
     """Refuse ``net`` unless it computes what onnxruntime computes from the file at ``path``, on :data:`IMPORT_POINTS` points of its domain.
 
     Raises
     ------
     ModelFormatError
-        If onnxruntime cannot run the file, or differs from the parsed net (both at the points as the file's
-        input type holds them, as :func:`~surrogate.nets.onnx_io.export_onnx` checks) by
-        more than :data:`IMPORT_TOLERANCE` relative to the largest value a layer takes there
-        (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: a net of outputs near 1e-6 is checked at that scale).
+        If onnxruntime cannot run the file, or differs from the parsed net (both at the points as the file's input type
+        holds them, as :func:`~surrogate.nets.onnx_io.export_onnx` checks) by more than :data:`IMPORT_TOLERANCE` (with
+        ``float64``, a file that computes in float64 throughout, :data:`FLOAT64_IMPORT_TOLERANCE`) relative to the largest
+        value a layer takes there (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: outputs near 1e-6 are checked so).
     """
     import onnxruntime as ort
 
@@ -353,6 +355,7 @@ def check_import(path: Path, net) -> None:
     # domain, e.g. one far narrower than its distance from 0, is still the file's net)
     gap = min(float(np.abs(got - w).max()) for w in (want, float32_forward(net, points).reshape(-1)))
     tolerance = FLOAT16_IMPORT_TOLERANCE if session.get_inputs()[0].type == "tensor(float16)" else IMPORT_TOLERANCE
+    tolerance = FLOAT64_IMPORT_TOLERANCE if float64 else tolerance
     if not gap <= tolerance * max(largest, 1e-300):  # relative to the net's own values, however small
         raise ModelFormatError(
             f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of its "
@@ -376,11 +379,8 @@ FLOAT16_IMPORT_TOLERANCE = 1e-2
 
 
 def _run(session, points: np.ndarray) -> np.ndarray:
-    """The session's outputs at ``points``, fed in the input's own type and shape.
-
-    A shape with one dynamic dimension (``(batch, 2)``, ``(batch, 1, 2)``) takes
-    every point at once; a fixed shape takes as many points per call as it holds.
-    """
+    """The session's outputs at ``points``, fed in the input's own type and shape: with one dynamic dimension
+    (``(batch, 2)``, ``(batch, 1, 2)``) every point at once, with a fixed shape as many points per call as it holds."""
     first = session.get_inputs()[0]
     x = points.astype(_FEED_TYPES.get(first.type, np.float32))
     fixed = [d if isinstance(d, int) and d > 0 else None for d in first.shape]

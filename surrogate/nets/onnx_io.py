@@ -26,7 +26,7 @@ from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
-from .onnx_files import PRECISION_KEY, below_float32, export_path, path_argument
+from .onnx_files import PRECISION_KEY, below_float32, export_path, in_float64, missing_external_data, path_argument
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_refusals import (
     REORDERING_OPS,
@@ -258,8 +258,9 @@ def _load_proto(path: Path):
         raise ModelFormatError(f"{path} is empty (0 bytes); re-export the net (export_onnx) or restore the file")
     try:
         proto = onnx.load(str(path))
-    except Exception as exc:  # onnx raises DecodeError and friends
-        raise ModelFormatError(f"{path} is not a readable ONNX model ({exc}); re-export it") from None
+    except Exception as exc:  # onnx raises DecodeError and friends; a side file of weights left behind: named
+        problem = missing_external_data(path) or f"{path} is not a readable ONNX model ({exc}); re-export it"
+        raise ModelFormatError(problem) from None
     if not proto.graph.node or not proto.graph.input:
         raise ModelFormatError(
             f"{path} holds no network (its graph has {len(proto.graph.node)} nodes and {len(proto.graph.input)} "
@@ -271,8 +272,11 @@ def _load_proto(path: Path):
 _ALLOWED_OPS = {"Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "Reshape"}
 
 
-def _refuse_ops(path: Path, ops: list[str]) -> NoReturn:
-    """Refuse the net at ``path`` for the node types ``ops``, which no ReLU MLP holds once its affine maps are folded."""
+def _refuse_ops(path: Path, ops: list[str], problem: str | None = None) -> NoReturn:
+    """Refuse the net at ``path`` for the node types ``ops``, which no ReLU MLP holds once its affine maps are folded;
+    for ``problem`` instead where one is given (:func:`~surrogate.nets.onnx_spellings.structure_problem`)."""
+    if problem:
+        raise ModelFormatError(f"{path}: {problem}")
     raise ModelFormatError(
         f"{path}: the net uses {', '.join(ops)}, but surrogate encodes only ReLU MLPs "
         "(Gemm or MatMul+Add layers with Relu between them, and constant per-feature scalings, which it folds "
@@ -299,16 +303,14 @@ def _parse_with_omlt(proto, path: Path):
         problem = reordering_problem(proto.graph, graph_inputs[0].name)
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
-    if not set(bad) <= AFFINE_OPS:  # another function: named first
-        _refuse_ops(path, bad)
-    problem = affine_problem(proto.graph)  # a scaling that could not be folded: named, not read as an activation
+    if not set(bad) <= AFFINE_OPS:  # another function: named first, unless the graph is no chain (layer halves joined)
+        _refuse_ops(path, bad, structure_problem(proto.graph))
+    # a scaling that could not be folded, or branches added or subtracted: named, not read as an activation
+    problem = affine_problem(proto.graph) or structure_problem(proto.graph)
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
     if bad:
         _refuse_ops(path, bad)
-    problem = structure_problem(proto.graph)
-    if problem:
-        raise ModelFormatError(f"{path}: {problem}")
     try:
         return load_onnx_neural_network(proto, input_bounds=dict(enumerate(unit_box(2))))
     except (ValueError, TypeError, KeyError) as exc:
@@ -372,7 +374,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
             f"{path}: the graph has {len(proto.graph.output)} outputs ({names}); a surrogate of x*y has one: "
             "export the net with its prediction as the only output"
         )
-    misspelt, precision = warn_domain_spellings(proto, path), below_float32(proto)  # before the rewrites drop Casts
+    misspelt = warn_domain_spellings(proto, path)
+    precision, float64 = below_float32(proto), in_float64(proto)  # before the rewrites drop Casts
     sort_nodes(proto.graph)  # onnxruntime runs nodes listed out of order; the rewrites read them in order
     proto = normalise_graph(proto, path)
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
@@ -389,7 +392,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         raise ModelFormatError(f"{path}: {exc}") from None
     except ArchitectureError as exc:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
-    check_import(path, net)
+    check_import(path, net, float64=float64)
     if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
         warn_missing_domain(proto, path)
     return net

@@ -4,7 +4,8 @@
 and without changing what the graph computes:
 
 * ``Clip`` with a lower bound of 0 and no upper bound (PyTorch's ``clamp(min=0)`` under the legacy
-  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), ``LeakyRelu``
+  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), or of a layer's output and one
+  0 per neuron, ``LeakyRelu``
   with ``alpha=0`` and ``PRelu`` with a constant slope of zeros: ``max(h, 0)``, written as ``Relu``;
 * ``Relu`` of a ``Relu``: the outer one becomes an ``Identity`` (dropped after);
 * ``Transpose`` of a weight (an exporter that does not fold constants writes ``Linear`` so):
@@ -29,7 +30,7 @@ def respell(graph) -> None:
     _matrix_weights(graph)
     constants = initializer_arrays(graph)
     for node in graph.node:
-        if _is_relu(node, constants):
+        if _is_relu(node, constants, graph):
             _as_relu(node)
     producers = {out: node for node in graph.node for out in node.output}
     for node in graph.node:
@@ -45,12 +46,31 @@ def initializer_arrays(graph) -> dict:
     return {t.name: numpy_helper.to_array(t) for t in graph.initializer}
 
 
-def _zero(constants: dict, name: str) -> bool:
-    """Whether ``name`` is a constant 0 of one value (a larger one would broadcast the tensor it meets)."""
-    return name in constants and constants[name].size == 1 and not np.any(constants[name])
+def _zero(constants: dict, name: str, width: int | None = None) -> bool:
+    """Whether ``name`` is a constant 0 of one value, or of ``width`` values, one per feature of a tensor ``width``
+    wide (any other would broadcast the tensor it meets)."""
+    if name not in constants or np.any(constants[name]):
+        return False
+    shape = constants[name].shape
+    return constants[name].size == 1 or (width is not None and shape[-1:] == (width,) and all(d == 1 for d in shape[:-1]))
 
 
-def _is_relu(node, constants: dict) -> bool:
+def _width(graph, tensor: str, constants: dict) -> int | None:
+    """The features of ``tensor`` where a layer of constant weights computes it (through its bias ``Add``), else ``None``."""
+    from onnx import helper
+
+    node = next((n for n in graph.node if tensor in n.output), None)
+    if node is not None and node.op_type == "Add" and len(node.input) == 2:
+        inner = [name for name in node.input if name not in constants]
+        return _width(graph, inner[0], constants) if len(inner) == 1 else None
+    weight = constants.get(node.input[1]) if node is not None and len(node.input) > 1 else None
+    if weight is None or weight.ndim != 2 or node.op_type not in ("Gemm", "MatMul"):
+        return None
+    trans = any(a.name == "transB" and helper.get_attribute_value(a) for a in node.attribute)
+    return weight.shape[0] if node.op_type == "Gemm" and trans else weight.shape[1]
+
+
+def _is_relu(node, constants: dict, graph) -> bool:
     """Whether ``node`` computes ``max(h, 0)`` of its first input in a spelling other than ``Relu``."""
     from onnx import helper
 
@@ -60,10 +80,10 @@ def _is_relu(node, constants: dict) -> bool:
     if node.op_type == "PRelu" and len(node.input) == 2 and node.input[1] in constants:
         slope = constants[node.input[1]]  # zeros, one per channel or one for all (and no batch of them)
         return not np.any(slope) and all(d == 1 for d in slope.shape[:-1])
-    if node.op_type == "Max" and len(node.input) == 2:
-        if _zero(constants, node.input[0]):
+    if node.op_type == "Max" and len(node.input) == 2:  # max(h, 0), 0 one value or one per neuron
+        if node.input[0] in constants:
             node.input[:] = [node.input[1], node.input[0]]
-        return _zero(constants, node.input[1])
+        return _zero(constants, node.input[1], _width(graph, node.input[0], constants))
     if node.op_type != "Clip":
         return False
     if "min" in attrs or "max" in attrs:  # opset 6: bounds as attributes
@@ -118,9 +138,17 @@ def structure_problem(graph) -> str | None:
                 f"{node.op_type} node {node.name!r} multiplies a weight from the left (W @ x); "
                 "export the layer as x @ W, as torch.nn.Linear does"
             )
-        if node.op_type == "Add" and not any(name in constants for name in node.input):
+        if node.op_type in ("Add", "Sub") and not any(name in constants for name in node.input):
+            verb, result = ("adds", "sum") if node.op_type == "Add" else ("subtracts", "difference")
             return (
-                f"Add node {node.name!r} adds two computed tensors (a skip connection, or an offset computed in the "
-                "graph); surrogate encodes a plain chain of layers: fold the sum into the layers, or export a plain MLP"
+                f"{node.op_type} node {node.name!r} {verb} two computed tensors (a skip connection, two branches, or an "
+                f"offset computed in the graph); surrogate encodes a plain chain of layers: fold the {result} into the "
+                "layers, or export a plain MLP"
+            )
+        if node.op_type == "Concat" and any(name not in constants for name in node.input):
+            return (
+                f"Concat node {node.name!r} joins computed tensors ({', '.join(node.input)}: a layer built as parts side "
+                "by side, or branches); surrogate encodes a plain chain of layers: export each such layer as one Linear "
+                "(its parts' weights and biases concatenated), or a plain MLP"
             )
     return None

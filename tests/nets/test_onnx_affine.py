@@ -335,3 +335,80 @@ def test_a_neg_before_a_relu_is_folded_as_a_scaling_by_minus_one(tmp_path):
     path = save(tmp_path / "neg.onnx", nodes, WEIGHTS)
     xs = points()
     assert load_onnx(path).forward(xs) == pytest.approx(onnxruntime_values(path, xs), rel=1e-5, abs=1e-5)
+
+
+def _double(path, nodes, weights):
+    """Write the float64 graph x -> ... -> y (``weights``: name -> array) at ``path``; return the path."""
+    graph = helper.make_graph(
+        nodes,
+        "double",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["batch", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float64), k) for k, v in weights.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    model.metadata_props.add(key="surrogate.domain", value=json.dumps([[-1, 1], [-1, 1]]))
+    onnx.save(model, str(path))
+    return path
+
+
+def _relative_gap(path, net, xs):
+    """``max |net - onnxruntime| / max |onnxruntime|`` at ``xs``, onnxruntime's graph run as written (no fusing)."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    want = session.run(None, {session.get_inputs()[0].name: xs})[0].reshape(-1)
+    return np.max(np.abs(net.forward(xs) - want)) / np.max(np.abs(want))
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_a_float64_layer_that_adds_its_bias_first_keeps_a_float64_bias_when_a_map_is_folded(tmp_path, where):
+    """probe90 #1: with ``Add(b, h @ W)`` (both PyTorch exporters write it so) the folded bias was named after the
+    MatMul's output, no initializer, and stored as float32: 4e-9 relative off, 4e-4 on outputs near 1 beside a
+    cancelling bias of 1e4."""
+    first = [node("MatMul", ["x", "W1"], ["m1"]), node("Add", ["B1", "m1"], ["h"])]
+    last = [node("MatMul", ["r", "W2"], ["m2"]), node("Add", ["B2", "m2"], ["g" if where == "after" else "y"])]
+    if where == "after":  # an output de-normalisation folded into the last layer
+        nodes = [*first, node("Relu", ["h"], ["r"]), *last, node("Mul", ["g", "s"], ["gs"]), node("Add", ["gs", "t"], ["y"])]
+    else:  # an input normalisation folded into the first layer
+        nodes = [node("Sub", ["x", "t"], ["c"]), node("Mul", ["c", "s"], ["x0"])] + [
+            node("MatMul", ["x0", "W1"], ["m1"]),
+            node("Add", ["B1", "m1"], ["h"]),
+            node("Relu", ["h"], ["r"]),
+            *last,
+        ]
+    w1, b1 = np.hstack([W1, np.zeros((2, 1))]), np.append(B1, 1e4)  # a unit always on at 1e4 ...
+    w2, b2 = np.vstack([W2, [[1.0]]]), B2 - 1e4 + 0.123456789  # ... cancelled by the last bias: outputs near 1
+    scale = {"after": [0.37], "before": [0.3, 0.7]}[where]
+    weights = {"W1": w1, "B1": b1, "W2": w2, "B2": b2, "s": scale, "t": {"after": [0.61], "before": [0.1, -0.2]}[where]}
+    path = _double(tmp_path / "net.onnx", nodes, weights)
+    net = load_onnx(path)  # float64 rounding of the 1e4 that cancels: ~2e-12 on outputs near 1
+    assert _relative_gap(path, net, np.random.default_rng(3).uniform(-1, 1, (64, 2))) < 1e-10
+
+
+@pytest.mark.parametrize("dynamo", [False, True])
+def test_a_float64_torch_module_written_bias_first_loads_in_float64(tmp_path, dynamo):
+    """probe90 #1: ``(b2 + h @ W2) * 0.37 + 1234.5678`` in float64, as PyTorch's exporters write it
+    (``Add(b2, MatMul)``), was read 4.4e-5 (legacy) and 6.7e-6 (dynamo) off onnxruntime."""
+    torch = pytest.importorskip("torch")
+
+    class BiasFirst(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            rng = np.random.default_rng(0)
+            for name, shape in (("W1", (2, 8)), ("b1", (8,)), ("W2", (8, 1)), ("b2", (1,))):
+                setattr(self, name, torch.nn.Parameter(torch.tensor(rng.normal(size=shape))))
+
+        def forward(self, x):
+            h = torch.relu(self.b1 + x @ self.W1)
+            return (self.b2 + h @ self.W2) * 0.37 + 1234.5678
+
+    path = tmp_path / "net.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporters' own deprecation notes
+        kwargs = {"dynamic_shapes": ({0: torch.export.Dim("batch")},)} if dynamo else {"dynamic_axes": {"x": {0: "b"}}}
+        torch.onnx.export(
+            BiasFirst().eval(), (torch.zeros(2, 2, dtype=torch.float64),), str(path), dynamo=dynamo, input_names=["x"], **kwargs
+        )
+        net = load_onnx(path)
+    assert _relative_gap(path, net, np.random.default_rng(1).uniform(-1, 1, (64, 2))) < 1e-12

@@ -110,3 +110,26 @@ def test_another_net_written_later_to_the_same_path_is_warned_of_too(tmp_path):
     with warnings.catch_warnings():  # still once per file
         warnings.simplefilter("error", DomainWarning)
         load_onnx(path)
+
+
+def test_on_the_command_line_the_warning_names_how_to_write_the_domain_into_the_file(tmp_path):
+    """probe90 #6: from 'surrogate bounds FILE' (or problems --arch, bench scale --net) the warning named only
+    Python's fixes (with_metadata, input_bounds); it now gives a command that writes surrogate.domain into the file."""
+    import re
+
+    from surrogate.nets.onnx_domain import on_command_line
+
+    path = write_onnx_graph(tmp_path / "cli.onnx")
+    with (
+        on_command_line(),
+        pytest.warns(DomainWarning, match=r"from the command line, write it into the file: python -c") as caught,
+    ):
+        load_onnx(path)
+    command = re.search(r'python -c "(.*)"$', str(caught[0].message)).group(1)
+    exec(command.replace("[[x_lo, x_hi], [y_lo, y_hi]]", "[[1, 3], [0, 2]]"))  # the command, with a box filled in
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DomainWarning)
+        assert load_onnx(path).domain == ((1.0, 3.0), (0.0, 2.0))
+    with pytest.warns(DomainWarning) as caught:  # from Python: Python's fixes only
+        load_onnx(write_onnx_graph(tmp_path / "python.onnx"))
+    assert "command line" not in str(caught[0].message)

@@ -275,6 +275,13 @@ RESPELLED = {
     + [const("zero", 0.0), const("inf", np.inf), helper.make_node("Clip", ["h", "zero", "inf"], ["r"])]
     + last_layer(),
     "Max(0, h)": pre_activation() + [const("zero", 0.0), helper.make_node("Max", ["zero", "h"], ["r"])] + last_layer(),
+    # probe90 #3: one 0 per neuron, refused as 'the net uses Max ... retrain the net with ReLU activations'
+    "Max(h, zeros(5))": pre_activation()
+    + [const("zeros", np.zeros(5)), helper.make_node("Max", ["h", "zeros"], ["r"])]
+    + last_layer(),
+    "Max(zeros((1, 5)), h)": pre_activation()
+    + [const("zeros", np.zeros((1, 5))), helper.make_node("Max", ["zeros", "h"], ["r"])]
+    + last_layer(),
     "LeakyRelu(alpha=0)": pre_activation() + [helper.make_node("LeakyRelu", ["h"], ["r"], alpha=0.0)] + last_layer(),
     "Relu(Relu(h))": hidden() + [helper.make_node("Relu", ["r"], ["rr"])] + last_layer("rr"),
     "a transposed weight": hidden()
@@ -317,6 +324,26 @@ def test_a_skip_connection_and_a_weight_on_the_left_are_refused_with_their_reaso
         load_onnx(save_graph(tmp_path / "left.onnx", left, WEIGHTS))
 
 
+def test_relu_branches_subtracted_and_a_layer_built_in_halves_are_refused_with_their_reason(tmp_path):
+    """probe90 #3: both were refused with 'the net uses Sub/Concat, ... retrain the net with ReLU activations', for
+    ReLU nets; the sum of two branches already got its reason."""
+    branches = hidden() + [helper.make_node("MatMul", ["r", "W2"], ["ya"])]
+    branches += [helper.make_node("MatMul", ["x", "W1n"], ["mb"]), helper.make_node("Add", ["mb", "B1"], ["hb"])]
+    branches += [helper.make_node("Relu", ["hb"], ["rb"]), helper.make_node("MatMul", ["rb", "W2"], ["yb"])]
+    branches += [helper.make_node("Sub", ["ya", "yb"], ["y"])]
+    path = save_graph(tmp_path / "sub.onnx", branches, {**WEIGHTS, "W1n": -W1})
+    with pytest.raises(ModelFormatError, match=r"Sub node .* subtracts two computed tensors \(a skip connection, two branches"):
+        load_onnx(path)
+    halves = [helper.make_node("Gemm", ["x", "Wa", "Ba"], ["ha"]), helper.make_node("Gemm", ["x", "Wb", "Bb"], ["hb"])]
+    halves += [helper.make_node("Concat", ["ha", "hb"], ["h"], axis=1), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
+    halves_weights = {"Wa": W1[:, :2], "Ba": B1[:2], "Wb": W1[:, 2:], "Bb": B1[2:], "W2": W2, "B2": B2}
+    path = save_graph(tmp_path / "halves.onnx", halves, halves_weights)
+    with pytest.raises(
+        ModelFormatError, match=r"Concat node .* joins computed tensors \(ha, hb: a layer built as parts .* one Linear"
+    ):
+        load_onnx(path)
+
+
 def test_a_bias_per_point_of_a_fixed_batch_is_refused_and_a_repeated_one_read(tmp_path):
     rows = np.tile(B1, (3, 1))
     nodes = [helper.make_node("Gemm", ["x", "W1", "B1rows"], ["h"]), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
@@ -344,3 +371,48 @@ def test_a_max_with_a_zero_tensor_that_broadcasts_is_not_read_as_relu(tmp_path):
     )
     with pytest.raises(ModelFormatError, match="the net uses Max, but surrogate encodes only ReLU MLPs"):
         load_onnx(save_graph(tmp_path / "net.onnx", nodes, WEIGHTS))
+
+
+def _double_net(path, cast=False):
+    """A float64 file x -> relu(x W1 + B1) W2 + B2 (a ``Cast`` to float32 first with ``cast``); its path."""
+    nodes = [helper.make_node("Cast", ["x"], ["x32"], to=TensorProto.FLOAT)] if cast else []
+    nodes += [helper.make_node("MatMul", ["x32" if cast else "x", "W1"], ["m1"]), helper.make_node("Add", ["m1", "B1"], ["h"])]
+    nodes += [helper.make_node("Relu", ["h"], ["r"]), helper.make_node("MatMul", ["r", "W2"], ["m2"])]
+    nodes += [helper.make_node("Add", ["m2", "B2"], ["y"])]
+    weights = {"W1": W1, "B1": B1, "W2": W2, "B2": B2}
+    graph = helper.make_graph(
+        nodes,
+        "double",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT if cast else TensorProto.DOUBLE, ["batch", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32 if cast else np.float64), k) for k, v in weights.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    return path
+
+
+def test_a_float64_file_is_checked_at_float64_precision(tmp_path):
+    """probe90 #1: a float64 file read with a float32-rounded bias (4e-8 of its largest value off) passed the
+    import check's 1e-4; a file that computes in float64 throughout is checked to FLOAT64_IMPORT_TOLERANCE."""
+    from surrogate.nets.onnx_files import in_float64
+
+    path = _double_net(tmp_path / "double.onnx")
+    assert in_float64(onnx.load(str(path))) and not in_float64(onnx.load(str(_double_net(tmp_path / "cast.onnx", cast=True))))
+    net = load_onnx(path)
+    rounded = type(net)(net.weights, (net.biases[0], net.biases[1].astype(np.float32).astype(np.float64) + 1e-9), net.metadata)
+    check_import(path, rounded)  # within 1e-4 of the largest value: a float32 file's rounding
+    with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
+        check_import(path, rounded, float64=True)
+    check_import(path, net, float64=True)  # the net as read passes
+
+
+def test_a_float64_file_computed_in_float32_inside_keeps_the_float32_check(tmp_path):
+    """A double input cast to float32 (skl2onnx casts so) computes in float32: it is no float64 file, and loads."""
+    path = _double_net(tmp_path / "cast.onnx", cast=True)
+    net = load_onnx(path)
+    assert np.allclose(net.forward(POINTS), onnxruntime_values_double(path, POINTS), rtol=1e-5, atol=1e-5)
+
+
+def onnxruntime_values_double(path, points):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": points})[0].reshape(-1)

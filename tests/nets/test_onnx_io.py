@@ -63,6 +63,25 @@ def test_missing_file(tmp_path):
         load_onnx(tmp_path / "nope.onnx")
 
 
+def test_a_file_moved_away_from_its_external_data_says_to_put_the_side_file_back(tmp_path):
+    """probe90 #4: the net is intact, but the refusal said 're-export it'."""
+    import shutil
+
+    from tests.helpers import external_data_net
+
+    (tmp_path / "made").mkdir(), (tmp_path / "moved").mkdir()
+    path, save = external_data_net(tmp_path / "made")
+    save(1.0)
+    shutil.copy(path, tmp_path / "moved" / "net.onnx")
+    with pytest.raises(
+        ModelFormatError,
+        match=r"keeps its weights in a side file that is not beside it: .*moved.net\.onnx\.data is missing; put net\.onnx\.data back beside it .* save_as_external_data=False",
+    ):
+        load_onnx(tmp_path / "moved" / "net.onnx")
+    shutil.copy(tmp_path / "made" / "net.onnx.data", tmp_path / "moved")
+    assert load_onnx(tmp_path / "moved" / "net.onnx").architecture.name == "2x6"
+
+
 def test_garbage_file(tmp_path):
     path = tmp_path / "bad.onnx"
     path.write_bytes(b"this is not a protobuf")
