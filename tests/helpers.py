@@ -172,13 +172,12 @@ def placed_net(net, box) -> ReluMLP:
 
 
 def external_data_net(folder: Path):
-    """``(path, save)``: ``folder/net.onnx`` of the hand-built 2x6 paired net, its weights in ``net.onnx.data``;
-    ``save(scale)`` writes it with every weight times ``scale`` and returns the ``.onnx`` file's bytes (the same
-    for every scale: only the data file changes)."""
-    from surrogate.nets.construct import hand_built
-    from surrogate.nets.onnx_io import export_onnx
+    """``(path, save)``: ``folder/net.onnx`` of the hand-built 2x6 paired net (the shipped zoo's file: torch's exporter
+    takes seconds a net), its weights in ``net.onnx.data``; ``save(scale)`` writes it with every weight times ``scale``
+    and returns the ``.onnx`` file's bytes (the same for every scale: only the data file changes)."""
+    from importlib.resources import files
 
-    path, proto = folder / "net.onnx", onnx.load(export_onnx(hand_built("2x6", "paired"), folder / "inline.onnx"))
+    path, proto = folder / "net.onnx", onnx.load(str(files("surrogate.models") / "b12-hand-paired-2x6.onnx"))
     arrays = [numpy_helper.to_array(tensor) for tensor in proto.graph.initializer]
 
     def save(scale: float) -> bytes:  # onnx.save moves the tensors' data out of the proto: set it from the arrays
