@@ -37,7 +37,7 @@ def executor_config(args: argparse.Namespace, *, workers: int | None = None):
     """The :class:`~surrogate.executors.ExecutorConfig` of the parsed ``--workers``, ``--dask`` and ``--scheduler``.
 
     ``--dask`` or ``--scheduler`` runs the work on Dask, anything else on local processes: ``--workers``
-    of them, or ``workers`` if it was not given (``None``: one per core). A scheduler's cluster has its own workers.
+    of them, or ``workers`` if it was not given (``None``: one per core, at most 8). A scheduler's cluster has its own workers.
     """
     from .executors import ExecutorConfig
 

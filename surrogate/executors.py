@@ -8,7 +8,7 @@ pure (compute, return data, write no files), so that they can run anywhere:
 
 * ``local`` with ``workers=1``: in this process, one job at a time, each run
   when :meth:`as_completed` reaches it (no start-up cost);
-* ``local``: a pool of spawned processes, one per core by default;
+* ``local``: a pool of spawned processes, one per core (at most 8) by default;
 * ``dask``: a ``distributed.Client`` on the scheduler at ``scheduler``, or on
   a ``distributed.LocalCluster`` of ``workers`` single-threaded processes
   started for the run (and shut down after it).
@@ -55,8 +55,16 @@ CONNECT_TIMEOUT_S = 10
 
 
 def default_workers() -> int:
-    """Worker processes used when none are asked for: one per available core, at most 8."""
-    return max(1, min(len(os.sched_getaffinity(0)), 8))
+    """Worker processes used when none are asked for: one per core this process may use, at most 8.
+
+    The cores are those of ``os.sched_getaffinity`` (Linux), else ``os.process_cpu_count`` (Python 3.13), else
+    ``os.cpu_count`` (macOS, Windows); 1 where none of them knows.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    return max(1, min(cores, 8))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,9 +76,9 @@ class ExecutorConfig:
     kind
         ``'local'`` (processes on this machine) or ``'dask'`` (a Dask cluster).
     workers
-        ``local``: processes (default one per core; ``1`` runs the jobs in this
+        ``local``: processes (default one per core, at most 8; ``1`` runs the jobs in this
         process). ``dask`` without ``scheduler``: processes of the
-        ``LocalCluster`` started for the run (default one per core). Not
+        ``LocalCluster`` started for the run (default one per core, at most 8). Not
         allowed with ``scheduler``, whose cluster has its own workers.
     scheduler
         Address of a running Dask scheduler, e.g. ``'tcp://10.0.0.5:8786'``

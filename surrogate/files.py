@@ -24,10 +24,14 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only on success."""
+    """Yield a temporary path beside ``path``; move it into place only on success.
+
+    The temporary file is ``.<8 random characters>.tmp``, whatever the length of ``path``'s name: a name of the
+    longest length a file system takes (255 bytes on most) is written like any other.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
     tmp_path = Path(tmp)
     try:  # from here on the temporary file goes, however this ends
         os.close(fd)
@@ -38,10 +42,31 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+#: A run of surrogate escapes: the bytes of a file name that Python could not decode (``surrogateescape``).
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+
+
+def text_bytes(text: str) -> bytes:
+    """``text`` as every text file surrogate writes holds it: UTF-8 whatever the locale, lines as given (no
+    ``\\r\\n`` on Windows), so that every file written reads back as UTF-8.
+
+    The bytes of a file name that Python could not decode (its surrogate escapes) are written as themselves where
+    they are UTF-8 (a UTF-8 name read under an ASCII locale), else as backslash escapes (the byte ``\\xfc`` of a
+    Latin-1 name), as is any other character UTF-8 cannot hold.
+
+    >>> text_bytes("3×3 − 1 in st_\\udcfc.json and st_\\udcc3\\udcbc.json")
+    b'3\\xc3\\x973 \\xe2\\x88\\x92 1 in st_\\\\xfc.json and st_\\xc3\\xbc.json'
+    """
+
+    def name_bytes(run: re.Match) -> str:
+        return bytes(ord(c) - 0xDC00 for c in run.group()).decode("utf-8", errors="backslashreplace")
+
+    return _ESCAPED_BYTES.sub(name_bytes, text).encode("utf-8", errors="backslashreplace")
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
-    return Path(path)
+    """Write ``text`` to ``path`` atomically, as :func:`text_bytes` encodes it; return ``path``."""
+    return write_bytes(path, text_bytes(text))
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -103,7 +128,7 @@ def write_texts(folder: str | os.PathLike, texts: Mapping[str, str | None]) -> l
     with ExitStack() as stack:
         for name, text in texts.items():
             if text is not None:
-                stack.enter_context(atomic_path(folder / name)).write_text(text)
+                stack.enter_context(atomic_path(folder / name)).write_bytes(text_bytes(text))
         with held_interrupts():
             for name in (n for n, text in texts.items() if text is None):
                 (folder / name).unlink(missing_ok=True)

@@ -678,3 +678,27 @@ def test_the_surrogate_command_warns_with_the_command_line_fix(tmp_path, capsys)
     path = write_onnx_graph(tmp_path / "bounds.onnx")
     with pytest.warns(DomainWarning, match=r"from the command line, write it into the file: .*onnx\.save\(m, "):
         assert main(["bounds", str(path)]) == 0
+
+
+def test_onnxruntime_says_nothing_where_home_cannot_be_written(tmp_path):
+    """-qq printed onnxruntime's 'Failed to persist telemetry device ID' (at its import) where HOME was read-only
+    (probe91 #9): every command turns its telemetry off, unless ORT_DISABLE_TELEMETRY is set."""
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.write_text("")  # no folder: nothing can be stored there, whoever runs this (root too)
+    script = "from surrogate.cli import main\nmain(['params', '2', '2', '1'])\nimport onnxruntime\n"
+    root = str(Path(__file__).resolve().parents[1])
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env={**env, "HOME": str(home), "PYTHONPATH": root}, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    kept = subprocess.run(
+        [sys.executable, "-c", script + "import os\nprint(os.environ['ORT_DISABLE_TELEMETRY'])"],
+        env={**env, "PYTHONPATH": root, "ORT_DISABLE_TELEMETRY": "0"},
+        capture_output=True,
+        text=True,
+    )
+    assert kept.stdout.splitlines()[-1] == "0"  # the user's own value

@@ -44,3 +44,20 @@ def test_workers_stopped_mid_job_leave_no_resource_tracker_warning(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "leaked semaphore" not in done.stderr and "resource_tracker" not in done.stderr, done.stderr
+
+
+def test_the_default_worker_count_needs_no_sched_getaffinity(monkeypatch):
+    """On macOS and Windows (no os.sched_getaffinity) every sweep without --workers crashed with an
+    AttributeError (probe91 #4)."""
+    import os
+
+    from surrogate.executors import default_workers
+
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.delattr(os, "process_cpu_count", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert default_workers() == 8  # one per core, at most 8
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown
+    assert default_workers() == 1
+    monkeypatch.setattr(os, "process_cpu_count", lambda: 3, raising=False)  # Python 3.13: the cores it may use
+    assert default_workers() == 3

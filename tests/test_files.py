@@ -194,3 +194,46 @@ def test_a_staging_folder_works_where_flock_fails(tmp_path, monkeypatch):
         (staging / "figure.png").write_bytes(b"png")
         assert [p.name for p in staging.iterdir()] == ["figure.png"] and not (staging / STAGING_LOCK).exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def _write_under(env: dict, code: str, tmp_path):
+    """Run ``code`` (with ``files`` and ``out``, a folder) in a fresh Python whose environment adds ``env``."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(files.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), **env}
+    script = f"from pathlib import Path\nfrom surrogate import files\nout = Path({str(tmp_path)!r})\n{code}"
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+TEXT = "3×3 · x² − 1 ≥ 0\n"
+
+
+@pytest.mark.parametrize("env", [{"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}, {"PYTHONUTF8": "1"}])
+def test_text_files_are_utf8_whatever_the_locale(tmp_path, env):
+    """write_text and write_texts wrote the locale's encoding (cp1252 turned a UTF-8 docs page into cp1252;
+    under LC_ALL=C a report with '×' crashed), while every reader reads UTF-8 (probe91 #1)."""
+    _write_under(env, f"files.write_text(out / 'a.md', {TEXT!a})\nfiles.write_texts(out, {{'b.csv': {TEXT!a}}})", tmp_path)
+    assert (tmp_path / "a.md").read_bytes() == (tmp_path / "b.csv").read_bytes() == TEXT.encode("utf-8")
+
+
+def test_an_undecodable_byte_of_a_file_name_is_written_as_an_escape(tmp_path):
+    """`problems --qcqp st_\\xfc2.json` lost its results after every solve: its name holds '\\udcfc' (Python's
+    surrogate escape of the byte), which no encoding writes (probe91 #3)."""
+    name = "file\nst_\udcfc2.json\nst_\udcc3\udcbc.json\n"  # the second: 'st_ü.json' read under LC_ALL=C
+    files.write_texts(tmp_path, {"results.csv": name, "summary.json": None})
+    files.write_text(tmp_path / "page.md", name)
+    for path in (tmp_path / "results.csv", tmp_path / "page.md"):
+        assert path.read_text(encoding="utf-8") == "file\nst_\\xfc2.json\nst_ü.json\n"
+
+
+def test_a_file_name_of_the_longest_length_is_written(tmp_path):
+    """A 243-character report name was refused naming a hidden temporary file 14 characters longer (probe91 #6)."""
+    path = tmp_path / ("r" * 252 + ".md")  # 255 characters: the longest name most file systems take
+    files.write_text(path, "x\n")
+    files.write_texts(tmp_path, {path.name: "y\n"})
+    assert path.read_text(encoding="utf-8") == "y\n" and [p.name for p in tmp_path.iterdir()] == [path.name]

@@ -10,6 +10,7 @@ and :mod:`~surrogate.cli.console` (stderr, signals, one-line errors). Heavy libr
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +19,11 @@ from .folders import check_outputs, writable_folder
 from .parser import BENCHMARKS, COMMANDS, build_parser
 
 __all__ = ["build_parser", "check_outputs", "main", "writable_folder"]
+
+#: Environment variables every command sets, unless already set, before any library reads them: onnxruntime's
+#: telemetry off (where HOME cannot be written, importing onnxruntime printed a warning that it cannot store a
+#: device id, so ``-qq`` was not silent; onnxruntime's errors still raise as before).
+ENVIRONMENT = {"ORT_DISABLE_TELEMETRY": "1"}
 
 
 def command_of(argv: Sequence[str]) -> str | None:
@@ -44,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         (Ctrl-C), 143 when terminated (SIGTERM), 141 when the output's reader went away (``| head``); the table
         of docs/commands.md.
     """
+    for name, value in ENVIRONMENT.items():  # inherited by the worker processes too
+        os.environ.setdefault(name, value)
     with encodable_output():  # a name or path stdout cannot encode is escaped, not a crash after the work
         try:
             try:

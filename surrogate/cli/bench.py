@@ -60,7 +60,7 @@ def cmd_bench_ablation(args: argparse.Namespace) -> int:
     rows = bench_ablation(archs, list(range(args.seeds)), workers=args.workers, steps=steps, progress=log)
     if args.out:  # first: the hours of training are kept whatever the printing does
         name = "ablation.csv" if not args.steps else "ablation-steps-" + "-".join(map(str, args.steps)) + ".csv"
-        write_text(args.out / name, rows.to_csv(index=False))
+        write_text(args.out / name, rows.to_csv(index=False, lineterminator="\n"))
         print(f"rows written to {args.out / name}", file=sys.stderr)
     fmt = lambda v: "-" if v != v else f"{v:.2e}"  # noqa: E731 (nan -> '-')
     best, median = ablation_table(rows, "mae_best"), ablation_table(rows, "mae_median")

@@ -218,14 +218,14 @@ def _add_bench_training_arguments(p: argparse.ArgumentParser) -> None:
         help="nets per shape timed with the naive loop",
     )
     p.add_argument("--naive-full", action="store_true", help="time the naive loop on the whole work (slow)")
-    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
+    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core, at most 8)")
     p.set_defaults(func=cmd_bench_training)
 
 
 def _add_bench_ablation_arguments(p: argparse.ArgumentParser) -> None:
     _add_shape_arguments(p)
     p.add_argument("--seeds", type=seed_count, default=len(sweep_default("seeds")))
-    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core)")
+    p.add_argument("--workers", type=positive_int, help="trainer processes (default: one per core, at most 8)")
     p.add_argument("--steps", type=positive_int, nargs="+", help="run only these steps (1-based, in the listed order)")
     p.add_argument("--out", type=user_path, help="folder for ablation.csv (ablation-steps-....csv with --steps)")
     p.add_argument("-q", "--quiet", action="store_true", help="no line per step's time")

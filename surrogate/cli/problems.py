@@ -248,7 +248,7 @@ def _write_problem_results(out: Path, table, summary: dict | None) -> None:
     # +-inf the strings "Infinity" and "-Infinity" (json.dumps would write bare tokens that JSON readers refuse)
     records = [{k: _json_value(v) for k, v in r.items()} for r in table.to_dict("records")]
     texts = {
-        "results.csv": table.to_csv(index=False),
+        "results.csv": table.to_csv(index=False, lineterminator="\n"),
         "results.json": json.dumps(records, indent=1, allow_nan=False, default=lambda v: v.item()) + "\n",
         "summary.json": None if summary is None else json.dumps(summary, indent=1) + "\n",
     }

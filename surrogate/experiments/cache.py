@@ -92,7 +92,7 @@ class UnitCache:
         """
         path = self.path(kind, key)
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
@@ -312,7 +312,7 @@ def stored_record(
         return None
     only = f" (--fresh empties only a folder that {command} wrote)" if fresh_option else ""
     try:
-        stored = json.loads(path.read_text())
+        stored = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultsFolderError(f"results folder {folder}: {CONFIG_FILE} is unreadable ({exc}); {other}") from None
     found = record_kind(stored)

@@ -39,7 +39,7 @@ ENTRY_NAME = re.compile(r"([a-z]+)-([0-9a-f]{32})\.json")
 
 
 def is_temporary(path: Path) -> bool:
-    """A temporary file of :func:`surrogate.files.atomic_path` (``.<name>.<random>.tmp``)."""
+    """A temporary file of :func:`surrogate.files.atomic_path` (``.<random>.tmp``; older versions: ``.<name>.<random>.tmp``)."""
     return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file()
 
 
@@ -60,7 +60,9 @@ def written_nets(cache: Path) -> set[str]:
     names = set()
     for path in (p for p in cache.glob("*.json") if ENTRY_NAME.fullmatch(p.name)):
         try:
-            names.update(record["row"]["file"] for record in json.loads(path.read_text())["result"].get("nets", ()))
+            names.update(
+                record["row"]["file"] for record in json.loads(path.read_text(encoding="utf-8"))["result"].get("nets", ())
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # a damaged entry: its nets (if any) are overwritten by the run
     return names
@@ -82,7 +84,7 @@ def _is_entry(path: Path) -> bool:
     if match is None or path.is_symlink() or not path.is_file():
         return False
     try:
-        entry = json.loads(path.read_text())
+        entry = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         return False
     if not isinstance(entry, dict) or "result" not in entry or entry.get("kind") != match[1]:

@@ -6,15 +6,20 @@ process too. A writer that may run inside the command holding it (e.g.
 :meth:`~surrogate.experiments.solve_bench.SolveBenchResult.write`, inside the CLI's
 :func:`~surrogate.experiments.solve_bench.solve_time_folder`) takes it with
 ``reentrant=True``: held already by its own thread, it holds on under that hold.
+A lock file that cannot be opened for writing (another user's, in a folder shared by
+two users) is locked through a read-only descriptor. Without ``fcntl`` (Windows) there
+is no lock: the first command to take one warns (:class:`RuntimeWarning`, once per process).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from ..errors import SurrogateError
 
@@ -22,6 +27,8 @@ LOCK_FILE = ".sweep.lock"
 
 #: The folders (resolved) whose lock this process holds, each with the (process id, thread id) holding it.
 _HELD: dict[Path, tuple[int, int]] = {}
+#: A folder once warned to be unlocked (no ``fcntl``): the warning is given once per process.
+_UNLOCKED_WARNED: list[Path] = []
 
 
 class ResultsFolderError(SurrogateError, ValueError):
@@ -37,6 +44,31 @@ def _create(folder: Path) -> None:
         raise ResultsFolderError(
             f"cannot create results folder {folder} ({exc.strerror or exc}); use another --out, or fix its permissions"
         ) from None
+
+
+def _warn_unlocked(folder: Path) -> None:
+    """Warn, once per process, that results folders are not locked here (no ``fcntl``: Windows)."""
+    if not _UNLOCKED_WARNED:
+        _UNLOCKED_WARNED.append(folder)
+        warnings.warn(
+            f"results folder {folder} is not locked: this platform has no fcntl.flock, so a second command writing "
+            "into the same folder is not refused and the two could mix their files; run one command per results "
+            "folder at a time",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+
+
+def _open_lock(path: Path) -> IO:
+    """The lock file ``path``, opened for writing (made if missing) or, where that is denied (a shared folder whose
+    lock file another user made), read-only: ``flock`` takes either."""
+    try:
+        return open(path, "a+")
+    except PermissionError as denied:
+        try:
+            return open(path, "rb")
+        except OSError:
+            raise denied from None
 
 
 @contextmanager
@@ -64,10 +96,11 @@ def folder_lock(folder: str | os.PathLike, *, reentrant: bool = False) -> Iterat
         return
     try:
         import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
+    except ImportError:  # not POSIX (Windows): no lock, said once
+        _warn_unlocked(folder)
         yield
         return
-    with open(folder / LOCK_FILE, "a+") as handle:
+    with _open_lock(folder / LOCK_FILE) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

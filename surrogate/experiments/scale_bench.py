@@ -358,7 +358,7 @@ def run_scale_bench(
     out_dir
         Results folder: ``solves.csv``, ``table.csv``, ``config.json`` and ``cache/``.
     executor
-        Where the units run (default: local processes, one per core), e.g. a Dask cluster.
+        Where the units run (default: local processes, one per core, at most 8), e.g. a Dask cluster.
     progress
         Show a progress bar (on stderr).
     fresh
@@ -392,8 +392,8 @@ def run_scale_bench(
         table = scale_table(solves, frame)
         wall = time.perf_counter() - start
         unit_counts = UnitCounts(counts["computed"], counts["reused"], counts["damaged"])
-        write_text(out_dir / "solves.csv", solves.to_csv(index=False))
-        write_text(out_dir / "table.csv", table.to_csv(index=False))
+        write_text(out_dir / "solves.csv", solves.to_csv(index=False, lineterminator="\n"))
+        write_text(out_dir / "table.csv", table.to_csv(index=False, lineterminator="\n"))
         extra = {"complete": True, "wall_time_s": wall, "units": unit_counts.to_dict(), **sources}
         write_text(out_dir / CONFIG_FILE, _config_record(config, nets, command, **extra))
     return ScaleBenchResult(config, tuple(nets), solves, table, out_dir, wall, unit_counts)

@@ -184,7 +184,7 @@ class SolveBenchResult:
                 if frame.columns.empty:  # nothing measured (e.g. no net deep enough for speed-ups): no empty file
                     (out / name).unlink(missing_ok=True)
                 else:
-                    write_text(out / name, frame.to_csv(index=False))
+                    write_text(out / name, frame.to_csv(index=False, lineterminator="\n"))
             write_text(out / CONFIG_FILE, self._record(command, complete=True))
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -266,7 +266,7 @@ def run_solve_bench(
     config
         The benchmark.
     executor
-        Where the solves run (default: local processes, one per core); like
+        Where the solves run (default: local processes, one per core, at most 8); like
         :func:`~surrogate.experiments.sweep.run_sweep`, it may be a Dask cluster.
     progress
         Show progress bars (on stderr).

@@ -255,7 +255,7 @@ def merge_family(out_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
         kept = pd.read_csv(path)
         kept = kept[~kept["name"].isin(added["name"])]
         added = pd.concat([kept, added], ignore_index=True) if len(kept) else added
-    write_text(path, added.to_csv(index=False))
+    write_text(path, added.to_csv(index=False, lineterminator="\n"))
     return added
 
 

@@ -101,7 +101,7 @@ def _write_json(path: Path, payload) -> None:
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:
-    write_text(path, frame.to_csv(index=False))
+    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 def _config_record(config: SweepConfig, **extra) -> dict:
@@ -130,7 +130,7 @@ def run_sweep(
     progress
         Show progress bars (on stderr).
     executor
-        Where the units run (default: local processes, one per core).
+        Where the units run (default: local processes, one per core, at most 8).
     fresh
         Discard the folder's old results and cache first.
 

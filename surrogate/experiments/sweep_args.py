@@ -56,7 +56,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument("--threads", type=positive_int, default=solver.threads, help="HiGHS threads")
     add_solver_option_argument(p)
     add_executor_arguments(
-        p, workers_help="local worker processes, or LocalCluster workers with --dask (default: one per core)", run="sweep"
+        p,
+        workers_help="local worker processes, or LocalCluster workers with --dask (default: one per core, at most 8)",
+        run="sweep",
     )
     p.add_argument("--no-yardsticks", action="store_true", help="leave out the hand-built nets")
     quick = f"smoke test: {QUICK_EPOCHS} epochs, {len(QUICK_SEEDS)} seed, {QUICK_INSTANCES} instances"

@@ -338,7 +338,7 @@ def check_import(path: Path, net, *, float64: bool = False) -> None:
     try:
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: its notes on a file's unused initializers are no concern here
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(Path(path).read_bytes(), options, providers=["CPUExecutionProvider"])
         # the points as onnxruntime is fed them (float32 for most files), so that the parse is checked, not the
         # input's rounding: on a domain narrower than float32's resolution that alone passed the tolerance
         points = points.astype(_FEED_TYPES.get(session.get_inputs()[0].type, np.float32)).astype(np.float64)

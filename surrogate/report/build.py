@@ -34,12 +34,13 @@ import os
 import re
 import shlex
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import ConfigError
-from ..files import held_interrupts, staging_folder, write_text
+from ..files import atomic_path, held_interrupts, staging_folder, text_bytes
 from .commands import SweepCommand, sweep_command
 from .loading import BENCH_FIX, SWEEP_FIX, BenchFolder, SweepFolder, check_distinct, detect, load_bench, load_sweep
 from .markdown import markdown_table, slug
@@ -132,8 +133,9 @@ def write_report(
         If a folder is not a results folder, is given twice, or one of its files is corrupted or from an
         incompatible version. Every folder is read and checked before anything is written, and the figures are
         drawn into a staging folder beside the report, moved into place with report.md only once all of them are
-        drawn, with Ctrl-C and SIGTERM held off until report.md is written too (:func:`~surrogate.files.held_interrupts`):
-        a refusal or an interruption leaves the old report and its figures as they were, or the new ones. Only
+        drawn and report.md is written to a temporary file beside it (a failure there, e.g. a full disk, moves
+        nothing), with Ctrl-C and SIGTERM held off until report.md is in place too (:func:`~surrogate.files.held_interrupts`):
+        a refusal, a failure or an interruption leaves the old report and its figures as they were, or the new ones. Only
         SIGKILL (or a crash) in the moment of those moves can leave some new figures beside the old report; a
         staging folder a killed run left behind is removed by the next report into that folder.
     """
@@ -151,10 +153,12 @@ def write_report(
         _header(w, folders, kinds)
         _sections(w, loaded, staging / figure_folder(out))
         named_before = _linked_figures(out)
-        with held_interrupts():  # the figures and report.md move into place together, and the stale ones go
-            figures = _move_figures(w)
-            write_text(out, "\n".join(w.lines).rstrip() + "\n")
-            _remove_stale_figures(out, named_before - set(figures))  # (a signal between would leave them for good)
+        with ExitStack() as stack:  # report.md is written beside its place first: a failure there moves nothing
+            stack.enter_context(atomic_path(out)).write_bytes(text_bytes("\n".join(w.lines).rstrip() + "\n"))
+            with held_interrupts():  # the figures and report.md move into place together, and the stale ones go
+                figures = _move_figures(w)
+                stack.close()  # report.md into place
+                _remove_stale_figures(out, named_before - set(figures))  # (a signal between would leave them for good)
     return Report(out, tuple(figures))
 
 

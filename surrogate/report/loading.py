@@ -84,7 +84,7 @@ def _check_rows(path: Path, *, fix: str) -> None:
     Every table is written whole (:func:`surrogate.files.write_text` of ``DataFrame.to_csv``, which ends each
     row with a newline), so a short row or a missing last newline means a damaged file.
     """
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding="utf-8") as handle:
         rows = csv.reader(handle)
         width = len(next(rows, []))
         for number, row in enumerate(rows, start=2):
@@ -108,7 +108,7 @@ def _ends_with_newline(path: Path) -> bool:
 def read_json(path: Path, *, fix: str) -> dict:
     """The JSON object at ``path``; :class:`ResultsError` ending in ``fix`` if it is missing, unreadable or not an object."""
     try:
-        payload = json.loads(path.read_text())
+        payload = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ResultsError(f"{path}: file is missing; {fix}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -121,7 +121,7 @@ def read_json(path: Path, *, fix: str) -> dict:
 def _config_field(folder: Path, key: str = "kind") -> object:
     """The ``key`` a folder's ``config.json`` records (``kind``: the scale benchmark writes one), else ``None``."""
     try:
-        payload = json.loads((folder / "config.json").read_text())
+        payload = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return None
     return payload.get(key) if isinstance(payload, dict) else None
@@ -141,7 +141,7 @@ def _scale_table(folder: Path) -> bool:
     """Whether ``folder``'s ``table.csv`` has a scale benchmark's header (``net``, ``encoding``, ``solver``; a sweep's
     has ``arch`` and ``source``): tells a scale folder whose config.json is lost or damaged from a sweep."""
     try:
-        with (folder / "table.csv").open(newline="") as handle:
+        with (folder / "table.csv").open(newline="", encoding="utf-8") as handle:
             header = next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return False

@@ -72,7 +72,7 @@ def _scale_fix(folder: Path, payload: dict | None = None) -> str:
     """
     if payload is None:
         try:
-            payload = json.loads((folder / "config.json").read_text())
+            payload = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             payload = {}
     command = payload.get("command") if isinstance(payload, dict) else None

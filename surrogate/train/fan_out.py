@@ -38,7 +38,7 @@ def run_packs(
     job
         An importable top-level function (it may run in another process).
     workers
-        Local worker processes (default: one per core); ``1``, or a single
+        Local worker processes (default: one per core, at most 8); ``1``, or a single
         pack, runs the jobs in this process. Ignored if ``executor`` is given.
     pack
         Let :func:`~surrogate.train.packing.plan_packs` put several shapes in one computation.

@@ -44,3 +44,50 @@ def test_a_folder_where_locks_fail_is_refused_with_a_message(tmp_path, monkeypat
     with pytest.raises(ResultsFolderError, match=r"cannot be locked \(No locks available: .*use an --out on a local disk"):
         with folder_lock(tmp_path / "out"):
             pass
+
+
+def test_without_fcntl_the_folder_is_not_locked_and_that_is_said_once(tmp_path, monkeypatch):
+    """On Windows (no fcntl) two runs into one folder both ran with no word: the lock was silently off (probe91 #7)."""
+    import sys
+    import warnings
+
+    from surrogate.experiments import results_lock
+
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl: ImportError
+    monkeypatch.setattr(results_lock, "_UNLOCKED_WARNED", [])
+    with pytest.warns(RuntimeWarning, match="is not locked: this platform has no fcntl.flock, so a second command"):
+        with folder_lock(tmp_path / "a"):
+            pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a second warning would raise
+        with folder_lock(tmp_path / "b"):
+            pass
+
+
+def test_another_users_lock_file_in_a_shared_folder_is_locked_read_only(tmp_path, monkeypatch):
+    """A second user of a shared folder (mode 777) was refused 'Permission denied: .../.sweep.lock': the lock file,
+    another user's, was opened for writing (probe91 #8)."""
+    import builtins
+    import errno
+
+    from surrogate.experiments.results_lock import LOCK_FILE
+
+    (tmp_path / LOCK_FILE).touch()
+    (tmp_path / LOCK_FILE).chmod(0o444)
+    real = builtins.open
+
+    def as_another_user(path, mode="r", *args, **kwargs):  # root may write a 444 file: deny it as for another user
+        if str(path).endswith(LOCK_FILE) and any(c in mode for c in "wa+"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", as_another_user)
+    with folder_lock(tmp_path):
+        with pytest.raises(ResultsFolderError, match="in use by another running command"):
+            with folder_lock(tmp_path):
+                pass
+    (tmp_path / LOCK_FILE).unlink()
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(PermissionError, match="Permission denied"):  # no lock file to read either: the denial
+        with folder_lock(tmp_path / "sub"):
+            pass

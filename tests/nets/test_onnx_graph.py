@@ -1,5 +1,7 @@
 """ONNX graphs written by other tools: rewritten into OMLT's form, and every import checked against onnxruntime."""
 
+from pathlib import Path
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -148,6 +150,18 @@ def test_a_file_onnxruntime_cannot_run_is_refused(tmp_path):
     path = save_graph(tmp_path / "broken.onnx", nodes, {})
     with pytest.raises(ModelFormatError, match=r"broken\.onnx: onnxruntime cannot run this net .*; re-export it"):
         check_import(path, random_net((5,)))
+
+
+def test_a_net_under_a_path_with_an_undecodable_byte_loads(tmp_path):
+    """A valid net in the folder b'nets\\xfc' (a Latin-1 name) was refused as 'onnxruntime cannot run this net ...;
+    re-export it': onnxruntime cannot take a path that holds a surrogate escape (probe91 #5)."""
+    import os
+
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/nets\xfc"))
+    folder.mkdir()
+    nodes, initializers = GRAPHS[next(iter(GRAPHS))]
+    net = load_onnx(save_graph(folder / "net.onnx", nodes, initializers))
+    assert net.architecture.name == "1x5"
 
 
 def test_the_check_uses_points_of_the_nets_domain(tmp_path, monkeypatch):

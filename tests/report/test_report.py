@@ -572,6 +572,33 @@ def test_a_refused_or_interrupted_report_leaves_the_old_report_and_figures_as_th
     assert calls and _files(out.parent) == before
 
 
+@pytest.mark.parametrize("name", ["report.md", "r" * 240 + ".md"])
+def test_a_report_md_that_cannot_be_written_moves_no_figure(tmp_path, monkeypatch, name):
+    """report.md was written after the new figures had moved into place: a failure writing it (a full disk; an
+    encoding; a 242-255-character name, whose temporary name was longer) left new figures beside the old
+    report (probe91 #2)."""
+    import errno
+    import pathlib
+
+    folder = make_sweep(tmp_path / "s")
+    out = tmp_path / "r" / name
+    write_report([folder], out, options=FAST)
+    before = _files(out.parent)
+    nets = pd.read_csv(folder / "nets.csv")
+    nets.assign(mae=nets["mae"] * 2).to_csv(folder / "nets.csv", index=False)  # new figures
+    real = pathlib.Path.open
+
+    def disk_full(path, mode="r", *args, **kwargs):
+        if "w" in mode and path.parent == out.parent and path.name.endswith(".tmp"):  # report.md's temporary file
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_report([folder], out, options=FAST)
+    assert _files(out.parent) == before  # the old report and its figures, no staging folder or temporary file
+
+
 def test_a_ctrl_c_while_the_figures_move_into_place_takes_effect_once_the_new_report_is_written(tmp_path, monkeypatch):
     """Ctrl-C at the 3rd figure moved left the old report.md beside partly new figures."""
     import signal
@@ -638,13 +665,13 @@ def test_a_sigterm_held_off_while_a_report_is_written_leaves_no_stale_figures(tm
 
     folder = make_sweep(tmp_path / "s")
     write_report([folder], options=FAST)
-    real = build.write_text
+    real = build._remove_stale_figures
 
-    def then_a_sigterm(path, text):
-        real(path, text)
+    def a_sigterm_then(out, stale):  # report.md is in place
         os.kill(os.getpid(), signal.SIGTERM)  # 'kill PID' in that instant: held off until the block ends
+        real(out, stale)
 
-    monkeypatch.setattr(build, "write_text", then_a_sigterm)
+    monkeypatch.setattr(build, "_remove_stale_figures", a_sigterm_then)
     with sigterm_as_interrupt(), pytest.raises(Terminated):
         write_report([folder], options=replace(FAST, heatmaps=False))
     report = (folder / "report.md").read_text()
