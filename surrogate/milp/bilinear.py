@@ -305,10 +305,11 @@ def loose_box_warnings(model) -> tuple[str, ...]:
         return ()
     found = []
     for var, (lo, hi) in zip(factors, implied):
-        width = min(var.ub, hi if hi is not None else var.ub) - max(var.lb, lo if lo is not None else var.lb)
-        if (var.ub - var.lb) > LOOSE_BOX_FACTOR * max(width, 0.0) + 1e-6 * max(1.0, abs(var.lb), abs(var.ub)):
+        lo, hi = max(var.lb, lo if lo is not None else var.lb), min(var.ub, hi if hi is not None else var.ub)
+        if (var.ub - var.lb) > LOOSE_BOX_FACTOR * max(hi - lo, 0.0) + 1e-6 * max(1.0, abs(var.lb), abs(var.ub)):
+            # + 0.0: a bound of -0.0 is told as 0 (FBBT gives -0 for x <= -0 * y)
             found.append(
-                f"{var.name} in [{var.lb:g}, {var.ub:g}] (the constraints imply [{max(var.lb, lo):g}, {min(var.ub, hi):g}])"
+                f"{var.name} in [{var.lb + 0.0:g}, {var.ub + 0.0:g}] (the constraints imply [{lo + 0.0:g}, {hi + 0.0:g}])"
             )
     if not found:
         return ()

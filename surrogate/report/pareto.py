@@ -13,12 +13,17 @@ from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, new_figure, save_figure
 from .tables import ResultsError, SweepTable
 
+#: Errors closer than this, relative to the larger, are one error to :func:`pareto_front` (float noise).
+ERROR_TIE = 1e-9
+
 
 def pareto_front(error: Sequence[float], time: Sequence[float]) -> np.ndarray:
     """Indices of the non-dominated points when both ``error`` and ``time`` are minimised, by ascending time.
 
-    A point is dominated when another is no worse in both and better in one.
-    Points with a NaN are never on the front; identical points are both on it.
+    A point is dominated when another is no worse in both and better in one. Errors within
+    :data:`ERROR_TIE` of each other (relative) count as equal: two nets that compute one function score
+    within float noise (9e-18 apart), and the faster one dominates. Points with a NaN are never on the
+    front; identical points are both on it.
 
     Parameters
     ----------
@@ -33,8 +38,9 @@ def pareto_front(error: Sequence[float], time: Sequence[float]) -> np.ndarray:
     valid = ~(np.isnan(e) | np.isnan(t))
     front = []
     for i in np.flatnonzero(valid):
-        no_worse = valid & (e <= e[i]) & (t <= t[i])
-        better = (e < e[i]) | (t < t[i])
+        tie = ERROR_TIE * np.maximum(np.abs(e), abs(e[i]))
+        no_worse = valid & (e <= e[i] + tie) & (t <= t[i])
+        better = (e < e[i] - tie) | (t < t[i])
         if not (no_worse & better).any():
             front.append(i)
     front = np.asarray(front, dtype=int)

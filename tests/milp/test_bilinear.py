@@ -108,6 +108,18 @@ def test_the_loose_box_warning_names_only_factors_of_surrogates(domain, bounds):
         assert loose == []
 
 
+def test_the_loose_box_warning_tells_a_bound_of_minus_zero_as_0():
+    """probe94 #5: '-x >= 0' gives FBBT an upper bound of -0.0, told as 'the constraints imply [0, -0]'."""
+    from surrogate.milp.bilinear import loose_box_warnings
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 10)), pyo.Var(bounds=(-1, 1))
+    m.c = pyo.Constraint(expr=-m.x >= 0)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    (warning,) = loose_box_warnings(m)
+    assert "x in [0, 10] (the constraints imply [0, 0])" in warning
+
+
 def test_a_model_rewritten_with_the_default_encoding_pickles():
     """pickle (multiprocessing, mpi-sppy) failed on a lambda the pruned encoding left as a component's rule."""
     import pickle

@@ -178,6 +178,15 @@ def test_pareto_front_matches_the_definition_on_random_points():
         assert (i in front) == (not dominated)
 
 
+def test_errors_apart_by_float_noise_are_one_error_on_the_front():
+    """probe94 #3: 2x12 hand-shared was on the front only through an MAE 9e-18 below hand-paired's (the same function),
+    though hand-paired solved faster; errors apart by more than the tie still count."""
+    error = [0.0003682976420564886, 0.0003682976420564796, 0.0003682976420564796 * (1 - 1e-6)]
+    assert list(pareto_front(error[:2], [0.0154, 0.0204])) == [0]
+    assert list(pareto_front(error[1:], [0.0204, 0.0300])) == [0, 1]
+    assert list(pareto_front(error, [0.0154, 0.0204, 0.0300])) == [0, 2]
+
+
 def _table(rows):
     return pd.DataFrame(rows, columns=["arch", "source", "mae_best", "solve_median_s"])
 
