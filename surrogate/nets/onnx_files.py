@@ -84,6 +84,18 @@ def external_data_files(data: bytes) -> list[str]:
     return sorted(found)
 
 
+def model_bytes(path: str | os.PathLike) -> bytes:
+    """The serialized model at ``path``, its external data (a side ``.onnx.data`` file) read in: onnxruntime given a
+    model's bytes looks for a side file in the working folder, not beside the file (given a path, it cannot take one
+    that holds an undecodable byte)."""
+    data = Path(path).read_bytes()
+    if not external_data_files(data):
+        return data
+    import onnx
+
+    return onnx.load(os.fspath(path)).SerializeToString()
+
+
 def missing_external_data(path: Path) -> str | None:
     """Why the ONNX file at ``path`` cannot be read where an external-data file it names is not beside it (the file
     was moved or copied without it), with the fix; ``None`` when every one is there."""

@@ -46,6 +46,7 @@ import numpy as np
 
 from ..errors import ModelFormatError
 from .onnx_affine import bypass, consumers, fold_affine
+from .onnx_files import model_bytes
 from .onnx_spellings import initializer_arrays, respell
 
 #: Largest |onnxruntime - parsed net| accepted on import, relative to the largest value a layer takes.
@@ -325,10 +326,9 @@ def check_import(path: Path, net, *, float64: bool = False) -> None:
     Raises
     ------
     ModelFormatError
-        If onnxruntime cannot run the file, or differs from the parsed net (both at the points as the file's input type
-        holds them, as :func:`~surrogate.nets.onnx_io.export_onnx` checks) by more than :data:`IMPORT_TOLERANCE` (with
-        ``float64``, a file that computes in float64 throughout, :data:`FLOAT64_IMPORT_TOLERANCE`) relative to the largest
-        value a layer takes there (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: outputs near 1e-6 are checked so).
+        If onnxruntime cannot run the file, or differs from the parsed net (at the points as the file's input type holds them)
+        by more than :data:`IMPORT_TOLERANCE` (``float64``, a file computing in float64 throughout: :data:`FLOAT64_IMPORT_TOLERANCE`)
+        relative to the largest value a layer takes there (:meth:`~surrogate.nets.network.ReluMLP.magnitude`; outputs near 1e-6 too).
     """
     import onnxruntime as ort
 
@@ -337,8 +337,8 @@ def check_import(path: Path, net, *, float64: bool = False) -> None:
     points = rng.uniform(low, high, size=(IMPORT_POINTS, len(low)))
     try:
         options = ort.SessionOptions()
-        options.log_severity_level = 3  # errors only: its notes on a file's unused initializers are no concern here
-        session = ort.InferenceSession(Path(path).read_bytes(), options, providers=["CPUExecutionProvider"])
+        options.log_severity_level = 3  # errors only: its notes on a file's unused initializers are of no concern
+        session = ort.InferenceSession(model_bytes(path), options, providers=["CPUExecutionProvider"])
         # the points as onnxruntime is fed them (float32 for most files), so that the parse is checked, not the
         # input's rounding: on a domain narrower than float32's resolution that alone passed the tolerance
         points = points.astype(_FEED_TYPES.get(session.get_inputs()[0].type, np.float32)).astype(np.float64)
