@@ -10,10 +10,14 @@ and without changing what the graph computes:
 * ``Relu`` of a ``Relu``: the outer one becomes an ``Identity`` (dropped after);
 * ``Transpose`` of a weight (an exporter that does not fold constants writes ``Linear`` so):
   the transposed weight becomes an initializer of the node's output name;
-* a ``MatMul`` by a 1-D weight (``h @ w`` with ``w`` of shape ``(n,)``): the weight made ``(n, 1)``.
+* a ``MatMul`` by a 1-D weight (``h @ w`` with ``w`` of shape ``(n,)``): the weight made ``(n, 1)``;
+* the shape the legacy PyTorch exporter computes for ``x.view(x.size(0), -1)`` (``Shape`` -> ``Gather`` of dimension
+  0 -> ``Unsqueeze`` -> ``Concat`` with constants -> ``Reshape``): the constant shape ``[0, -1]`` (``0`` copies the
+  batch dimension), which :func:`~surrogate.nets.onnx_graph.normalise_graph` drops as any 2-d ``Reshape``.
 
 :func:`structure_problem` names the forms that are no chain of layers (a skip connection, a weight
-multiplied from the left), so that they are refused with that reason rather than a parser's.
+multiplied from the left, layer parts joined by a ``Concat``), so that they are refused with that reason rather than a
+parser's; a ``Concat`` that computes a shape is no such form.
 
 A ``Clip`` with an upper bound (``ReLU6``) or a ``LeakyRelu`` or ``PRelu`` with a slope is another function and is
 left as it is, to be refused by name.
@@ -28,6 +32,7 @@ def respell(graph) -> None:
     """Rewrite ``graph``'s ReLU spellings and transposed weights (see the module docstring)."""
     _fold_transposes(graph)
     _matrix_weights(graph)
+    _constant_view_shapes(graph)
     constants = initializer_arrays(graph)
     for node in graph.node:
         if _is_relu(node, constants, graph):
@@ -145,10 +150,94 @@ def structure_problem(graph) -> str | None:
                 f"offset computed in the graph); surrogate encodes a plain chain of layers: fold the {result} into the "
                 "layers, or export a plain MLP"
             )
-        if node.op_type == "Concat" and any(name not in constants for name in node.input):
+        if node.op_type == "Concat" and any(name not in constants for name in node.input) and _joins_values(graph, node):
             return (
                 f"Concat node {node.name!r} joins computed tensors ({', '.join(node.input)}: a layer built as parts side "
                 "by side, or branches); surrogate encodes a plain chain of layers: export each such layer as one Linear "
                 "(its parts' weights and biases concatenated), or a plain MLP"
             )
     return None
+
+
+#: The nodes, and the inputs of theirs, that read a shape or an index rather than values (a ``Concat`` feeding one
+#: computes a shape, as ``x.view(x.size(0), -1)`` does).
+_SHAPE_INPUTS = {
+    "Reshape": {1},
+    "Expand": {1},
+    "Tile": {1},
+    "ConstantOfShape": {0},
+    "Slice": {1, 2, 3, 4},
+    "Squeeze": {1},
+    "Unsqueeze": {1},
+}
+
+
+def _joins_values(graph, concat) -> bool:
+    """Whether ``concat``'s output is read as values (by a layer, a map, an output), not only as a shape."""
+    if any(concat.output[0] == v.name for v in graph.output):
+        return True
+    readers = [(n.op_type, i) for n in graph.node for i, name in enumerate(n.input) if name == concat.output[0]]
+    return not readers or any(i not in _SHAPE_INPUTS.get(op, ()) for op, i in readers)
+
+
+def _constant_view_shapes(graph) -> None:
+    """The shape a ``Reshape`` reads computed as ``x.view(x.size(0), ...)`` is, made that constant (see the module
+    docstring); the nodes that computed it, read by nothing else then, dropped."""
+    from onnx import helper, numpy_helper
+
+    constants, producers = initializer_arrays(graph), {out: node for node in graph.node for out in node.output}
+    for node in list(graph.node):
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        concat = producers.get(node.input[1]) if node.op_type == "Reshape" and len(node.input) > 1 else None
+        if concat is None or concat.op_type != "Concat" or attrs.get("allowzero", 0):
+            continue
+        shape, chain = [], [concat]
+        for position, name in enumerate(concat.input):
+            batch = _batch_size(name, node.input[0], producers, constants) if position == 0 else None
+            if name in constants and constants[name].ndim == 1 and constants[name].dtype.kind == "i":
+                shape.extend(int(v) for v in constants[name])
+            elif batch is not None:
+                shape.append(0)
+                chain += batch
+            else:
+                break
+        else:
+            name = f"{node.output[0]}__shape"
+            graph.initializer.append(numpy_helper.from_array(np.array(shape, dtype=np.int64), name))
+            node.input[1] = name
+            _drop_unread(graph, chain)
+
+
+def _batch_size(name: str, data: str, producers: dict, constants: dict) -> list | None:
+    """The nodes (``Unsqueeze`` of ``Gather`` of ``Shape``, or ``Gather`` of ``[0]``) that compute ``name`` as
+    ``[data.shape[0]]``, or ``None``."""
+    from onnx import helper
+
+    node, chain = producers.get(name), []
+    if node is not None and node.op_type == "Unsqueeze":
+        axes = constants.get(node.input[1]) if len(node.input) > 1 else None
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if list(np.ravel(axes if axes is not None else attrs.get("axes", []))) != [0]:
+            return None
+        chain.append(node)
+        node = producers.get(node.input[0])
+    if node is None or node.op_type != "Gather" or node.input[1] not in constants:
+        return None
+    index = constants[node.input[1]]
+    if any(a.name == "axis" and helper.get_attribute_value(a) != 0 for a in node.attribute) or index.ndim != (0 if chain else 1):
+        return None
+    shape = producers.get(node.input[0])
+    if np.ravel(index).tolist() != [0] or shape is None or shape.op_type != "Shape" or shape.input[0] != data:
+        return None
+    if any(a.name == "start" and helper.get_attribute_value(a) != 0 for a in shape.attribute):
+        return None
+    return [*chain, node, shape]
+
+
+def _drop_unread(graph, nodes: list) -> None:
+    """Drop each of ``nodes`` (in order: each one's readers before it) whose outputs nothing reads."""
+    outputs = {v.name for v in graph.output}
+    for node in nodes:
+        read = {name for n in graph.node for name in n.input} | outputs
+        if not any(out in read for out in node.output):
+            graph.node.remove(node)
