@@ -4,8 +4,8 @@
 and without changing what the graph computes:
 
 * ``Clip`` with a lower bound of 0 and no upper bound (PyTorch's ``clamp(min=0)`` under the legacy
-  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), or of a layer's output and one
-  0 per neuron, ``LeakyRelu``
+  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), or of a layer's output (through
+  per-feature maps) and one 0 per neuron, ``LeakyRelu``
   with ``alpha=0`` and ``PRelu`` with a constant slope of zeros: ``max(h, 0)``, written as ``Relu``;
 * ``Relu`` of a ``Relu``: the outer one becomes an ``Identity`` (dropped after);
 * ``Transpose`` of a weight (an exporter that does not fold constants writes ``Linear`` so):
@@ -56,23 +56,38 @@ def _zero(constants: dict, name: str, width: int | None = None) -> bool:
     wide (any other would broadcast the tensor it meets)."""
     if name not in constants or np.any(constants[name]):
         return False
-    shape = constants[name].shape
-    return constants[name].size == 1 or (width is not None and shape[-1:] == (width,) and all(d == 1 for d in shape[:-1]))
+    return constants[name].size == 1 or (width is not None and _per_feature(constants[name].shape, width))
+
+
+#: Nodes whose output has the width of their first input (a per-feature map read as such, :func:`_width`).
+_SAME_WIDTH = {"Identity", "Dropout", "Cast", "BatchNormalization"}
 
 
 def _width(graph, tensor: str, constants: dict) -> int | None:
-    """The features of ``tensor`` where a layer of constant weights computes it (through its bias ``Add``), else ``None``."""
+    """The features of ``tensor`` where a layer of constant weights computes it, through its bias ``Add`` and any
+    per-feature map (a ``Mul``, ``Div``, ``Add`` or ``Sub`` by a constant of one value or one per feature, a
+    ``BatchNormalization``, an ``Identity``, ``Dropout`` or ``Cast``: probe93 #7), else ``None``."""
     from onnx import helper
 
     node = next((n for n in graph.node if tensor in n.output), None)
-    if node is not None and node.op_type == "Add" and len(node.input) == 2:
+    if node is not None and node.op_type in _SAME_WIDTH and node.input:
+        return _width(graph, node.input[0], constants)
+    if node is not None and node.op_type in ("Add", "Sub", "Mul", "Div") and len(node.input) == 2:
         inner = [name for name in node.input if name not in constants]
-        return _width(graph, inner[0], constants) if len(inner) == 1 else None
+        width = _width(graph, inner[0], constants) if len(inner) == 1 else None
+        other = next((name for name in node.input if name in constants), None)
+        return width if width is not None and _per_feature(constants[other].shape, width) else None
     weight = constants.get(node.input[1]) if node is not None and len(node.input) > 1 else None
     if weight is None or weight.ndim != 2 or node.op_type not in ("Gemm", "MatMul"):
         return None
     trans = any(a.name == "transB" and helper.get_attribute_value(a) for a in node.attribute)
     return weight.shape[0] if node.op_type == "Gemm" and trans else weight.shape[1]
+
+
+def _per_feature(shape: tuple, width: int) -> bool:
+    """Whether a constant of ``shape`` holds one value, or one per feature of a tensor ``width`` wide (it broadcasts
+    no tensor it meets)."""
+    return int(np.prod(shape)) == 1 or (tuple(shape[-1:]) == (width,) and all(d == 1 for d in shape[:-1]))
 
 
 def _is_relu(node, constants: dict, graph) -> bool:

@@ -59,3 +59,42 @@ def test_a_shape_concat_read_otherwise_is_refused_by_its_operations_not_as_layer
     with pytest.raises(ModelFormatError, match=r"the net uses Concat, Gather, Shape, Unsqueeze") as refused:
         load_onnx(_view_net(tmp_path / "view1.onnx", 1))
     assert "side by side" not in str(refused.value)
+
+
+def _max_net(path, between: list, zeros):
+    """A 2-6-1 net whose ReLU is Max(h, zeros), with the nodes ``between`` (reading g, writing gm) after the layer."""
+    node = helper.make_node
+    nodes = [
+        node("Gemm", ["x", "W1", "B1"], ["g"]),
+        *between,
+        node("Max", ["gm", "Z"], ["r"]),
+        node("Gemm", ["r", "W2", "B2"], ["y"]),
+    ]
+    inits = {**WEIGHTS, "Z": zeros, "s": np.full(6, 2.0), "ones": np.ones(6), "nil": np.zeros(6)}
+    graph = helper.make_graph(
+        nodes,
+        "max",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32 if v.dtype.kind == "f" else v.dtype), k) for k, v in inits.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    return path
+
+
+BETWEEN = {
+    "mul": [helper.make_node("Mul", ["g", "s"], ["gm"])],
+    "batchnorm": [helper.make_node("BatchNormalization", ["g", "ones", "nil", "nil", "ones"], ["gm"])],
+    "identity": [helper.make_node("Identity", ["g"], ["gm"])],
+}
+
+
+@pytest.mark.parametrize("between", BETWEEN, ids=list(BETWEEN))
+def test_max_with_one_zero_per_feature_after_a_per_feature_map_loads_as_relu(tmp_path, between):
+    """probe93 #7: Max(h, zeros(6)) was read as ReLU only right after the layer (or its bias Add): a Mul, a
+    BatchNormalization or an Identity between was refused with 'retrain the net with ReLU activations'; zeros of
+    another width still are (they broadcast h)."""
+    with pytest.warns(DomainWarning, match="declares no domain"):
+        assert load_onnx(_max_net(tmp_path / "max.onnx", BETWEEN[between], np.zeros(6))) is not None
+    with pytest.raises(ModelFormatError, match=r"the net uses Max"):
+        load_onnx(_max_net(tmp_path / "max5.onnx", BETWEEN[between], np.zeros((2, 6))))
