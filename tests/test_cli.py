@@ -1,6 +1,7 @@
 import errno
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -605,6 +606,51 @@ def test_an_interrupt_swallowed_as_the_command_ends_stops_it_before_main_returns
                 timer.cancel()
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate problems: {said}"
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def _new_timers(before):
+    import threading
+
+    return [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t not in before]
+
+
+@pytest.mark.parametrize("swallowed", ["kept", "handled"])
+def test_no_resend_outlives_main_and_a_command_that_said_it_stopped_is_not_told_again(swallowed, monkeypatch, capsys):
+    """probe93 #9: a SIGTERM landing in sigterm_as_interrupt's finally before _Resends.cancel() closed left the resend
+    of a swallowed Ctrl-C waiting, to fire after main() returned. probe93 #10: a command that handled its own Ctrl-C
+    (sweep: "interrupted; finished units are kept", 130) then got the held one raised, and "interrupted" twice."""
+    import threading
+
+    import surrogate.cli
+    from surrogate.cli import console
+
+    def command(args):
+        _swallowed_at_the_end("int", False)
+        if swallowed == "handled":
+            print("surrogate problems: interrupted; finished units are kept", file=sys.stderr)
+        return 130 if swallowed == "handled" else 0
+
+    cancel = console._Resends.cancel
+
+    def cut_short(self):  # a SIGTERM's handler runs as cancel() starts, before it closed the resends
+        if swallowed == "kept":
+            raise console.Terminated()
+        return cancel(self)
+
+    monkeypatch.setattr(console, "RESEND_AFTER", 600.0)
+    monkeypatch.setattr(console._Resends, "cancel", cut_short)
+    monkeypatch.setattr(surrogate.cli, "check_outputs", lambda args: setattr(args, "func", command))
+    before = {t for t in threading.enumerate() if isinstance(t, threading.Timer)}
+    try:
+        assert main(["problems", "haverly1", "--no-scip"]) == (143 if swallowed == "kept" else 130)
+        assert all(t.finished.is_set() for t in _new_timers(before)), "a resend still waits after main() returned"
+    finally:
+        for timer in _new_timers(before):
+            timer.cancel()
+    told = [line for line in capsys.readouterr().err.splitlines() if "surrogate problems" in line]
+    assert told == [
+        "surrogate problems: terminated" if swallowed == "kept" else "surrogate problems: interrupted; finished units are kept"
+    ]
 
 
 def _ascii_stream():

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .console import encodable_output, error_message, sigterm_as_interrupt, stdout_to_devnull, stopped
+from .console import STOPPED_CODES, encodable_output, error_message, sigterm_as_interrupt, stdout_to_devnull, stopped
 from .folders import check_outputs, writable_folder
 from .parser import BENCHMARKS, COMMANDS, build_parser
 
@@ -76,13 +76,17 @@ def _run(argv: list[str] | None) -> int:
         args.argv = argv
     from ..nets.onnx_domain import on_command_line
 
+    code = None
     try:
         # every command stops on SIGTERM as on Ctrl-C (workers stopped, folders unlocked); a net's missing domain is
         # warned of with the fix a command line can use
         with sigterm_as_interrupt(), on_command_line():
             check_outputs(args)
-            return args.func(args)
+            code = args.func(args)
+            return code
     except KeyboardInterrupt as exc:
+        if code in STOPPED_CODES:  # it handled its own Ctrl-C and said so (sweep): a second one held is not told again
+            return code
         how, code = stopped(exc)
         print(f"surrogate {name}: {how}", file=sys.stderr)
         return code

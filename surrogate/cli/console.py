@@ -77,6 +77,10 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread when the process receives SIGTERM while a command runs."""
 
 
+#: The exit codes of a command stopped by Ctrl-C (130) or SIGTERM (143), :func:`stopped`'s.
+STOPPED_CODES = (130, 128 + signal.SIGTERM)
+
+
 def stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
     """How a command stopped by ``exc`` says so and exits: ``('terminated', 143)`` for SIGTERM (:class:`Terminated`),
     ``('interrupted', 130)`` for Ctrl-C."""
@@ -95,7 +99,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
     A Ctrl-C or SIGTERM that Python swallowed and that is still waiting to be sent again (:func:`_interrupts_resent`)
     when the command ends is not left to land after :func:`surrogate.cli.main` returned (in the interpreter's
     shutdown, or in a library caller's code; probe92 #1): its resend is cancelled, and, where the command ended
-    without an exception, it is raised here, so that the command stops with 130 (or 143)."""
+    without an exception, it is raised here, so that the command stops with 130 (or 143); the resends are closed
+    whatever else is raised meanwhile (a signal landing before :meth:`_Resends.cancel` closed them)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -105,10 +110,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        sys.unraisablehook = hook
-        try:  # before the handler is restored: a SIGTERM resent after that would kill the process
-            held = pending.cancel()
-        finally:  # a resend already sent may land in cancel(): it stops the command as the one pressed would have
+        try:
+            sys.unraisablehook = hook
+            held = pending.cancel()  # before the handler is restored: a SIGTERM resent after that would kill the process
+        finally:  # a resend already sent may land in cancel(), or a signal before it closed (probe93 #9): closed still
+            pending.close()
             signal.signal(signal.SIGTERM, previous)
     if held is not None:  # only where no exception is propagating (one that is, e.g. a second Ctrl-C, goes on)
         raise held
@@ -146,12 +152,18 @@ class _Resends:
 
     def cancel(self) -> KeyboardInterrupt | None:
         """Cancel every resend still waiting; the interrupt of the first of them (``None`` where none waits)."""
-        with self._lock:
+        waiting = self.close()
+        return waiting[0][1] if waiting else None
+
+    def close(self) -> list[tuple[threading.Timer, KeyboardInterrupt]]:
+        """Let no resend go from now on, and cancel those waiting (returned); :func:`sigterm_as_interrupt` closes
+        again where a signal cut :meth:`cancel` short."""
+        with self._lock:  # a resend being sent is sent first: it lands while SIGTERM is still handled
             self._closed = True
             waiting, self._waiting = self._waiting, []
         for timer, _ in waiting:
             timer.cancel()
-        return waiting[0][1] if waiting else None
+        return waiting
 
 
 def _interrupts_resent(hook, pending: _Resends):

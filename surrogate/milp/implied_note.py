@@ -17,7 +17,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variab
 from .implied_bounds import product_factors
 from .model_components import first_names, python_path
 from .products import has_symbolic_bounds
-from .rewrite_basis import linked
+from .row_graph import linked
 
 
 def put_back_partial(implied, model) -> None:

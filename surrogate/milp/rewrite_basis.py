@@ -20,6 +20,7 @@ from pyomo.core.expr.visitor import identify_variables
 
 from .built_marks import VarRegistry
 from .rewrite_record import OwnFix, bound_slack, named_expressions, owner, rewrites_of, wider, within
+from .row_graph import linked, readers_of
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class Basis:
     ``sides`` holds ``(var, lb, ub)`` for each derived variable, ``lb`` (``ub``) the bound derived for that side,
     ``None`` where that side is the user's own (a copy of the model holds its own variables here, unlike names).
     Each derived variable is registered process-wide with the rows (held weakly) its bounds rest on
-    (:func:`rests_outside`); a copy (``clone()``, unpickling) registers the copies of its variables.
+    (:func:`rests_outside`); a copy (``clone()``, unpickling) registers the copies of its variables, at the first use
+    of the registry after it (:func:`_rests`): while pickle restores a copy, the rows it walks may not be whole yet.
     """
 
     derived: tuple[str, ...]
@@ -42,16 +44,17 @@ class Basis:
     sides: tuple = ()
 
     def __post_init__(self) -> None:
+        _rests(None)  # the copies made before it first (a copy's variable shared with it is marked by order)
         _register(self)
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
-        _register(self, copy=True)
+        PENDING.append(weakref.ref(self))  # registered at the next use (probe93 #6: pickle of a block)
 
     def forget(self) -> None:
         """Drop the registration of this basis's variables (:func:`rests_outside`): its replacement was undone."""
         for var, _, _ in self.sides:
-            rests = RESTS.get(var)
+            rests = _rests(var, None)
             if rests is not None:
                 rests[:] = [rest for rest in rests if rest[0]() is not self]
 
@@ -65,7 +68,7 @@ class Basis:
         shares no variable with the derived ones, even through other constraints, may change."""
         rows = list(model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
         reads = [list(identify_variables(c.expr)) for c in rows]  # named Expressions' variables too
-        _, walked = linked(reads, [v for vs in reads for v in vs if v.name in derived])
+        _, walked = linked(reads, [v for vs in reads for v in vs if v.name in derived], readers=readers_of(reads))
         cons = tuple((rows[i], rows[i].expr, rows[i].name, _named(rows[i].expr)) for i in sorted(walked))
         read = {}  # by id: each variable once, with the first constraint that reads it
         for i in sorted(walked):
@@ -133,6 +136,21 @@ class Basis:
 #: (garbage-collected) is known as gone.
 RESTS = VarRegistry()
 
+#: Weak references to the copies of bases (``clone()``, unpickling) not registered yet: pickle sets a basis's state
+#: before it restores the expressions of the rows it holds (objects in a cycle get theirs later), so each is
+#: registered at the next use of :data:`RESTS` (:func:`_rests`), once the copy is whole, as a clone's was.
+PENDING: list[weakref.ref] = []
+
+
+def _rests(var, default=()):
+    """The entries :data:`RESTS` holds for ``var`` (``default``: none), the :data:`PENDING` copies registered first,
+    in the order they were made."""
+    while PENDING:
+        basis = PENDING.pop(0)()
+        if basis is not None:
+            _register(basis, copy=True)
+    return RESTS.get(var, default)
+
 
 def _register(basis: Basis, *, copy: bool = False) -> None:
     """Register ``basis``'s derived variables in :data:`RESTS`. A ``copy``'s variable that it shares with the original
@@ -174,17 +192,34 @@ def rests_outside(var, model, memo: dict, *, checked=frozenset()) -> tuple[str, 
     Otherwise a copy's rows (``shared``, :func:`_register`) do not count. ``memo``: a dict kept for one solve (each
     basis checked once)."""
     first = None
-    for basis, lb, ub, rows, shared in RESTS.get(var, ()):
+    for basis, lb, ub, rows, shared in _rests(var):
         if not _derived_now(var, lb, ub):
             continue  # bounds of the user's own since, or put back
-        key = (id(rows), id(model))
-        if key not in memo:
-            memo[key] = next(((name, row() is None) for row, name in rows if row() is None or not within(row(), model)), None)
-        if memo[key] is None and basis() is not None and id(basis()) in checked:
+        outside = _outside(rows, model, memo)
+        if outside is None and basis() is not None and id(basis()) in checked:
             return None
         if not shared:
-            first = first or memo[key]
+            first = first or outside
     return first
+
+
+def held_checked(var, model, memo: dict, checked) -> bool:
+    """Whether a basis ``checked`` (as :func:`rests_outside` takes it) that gives ``var`` its bounds now holds all its
+    rows in ``model``: those rows, all solved and none changed, give that box (``memo``: as there)."""
+    for basis, lb, ub, rows, _ in _rests(var):
+        if _derived_now(var, lb, ub) and basis() is not None and id(basis()) in checked:
+            if _outside(rows, model, memo) is None:
+                return True
+    return False
+
+
+def _outside(rows, model, memo: dict) -> tuple[str, bool] | None:
+    """``(name, gone)`` of the first of ``rows`` (a :data:`RESTS` entry's) deleted or outside ``model``, or ``None``;
+    ``memo``: a dict kept for one solve."""
+    key = (id(rows), id(model))
+    if key not in memo:
+        memo[key] = next(((name, row() is None) for row, name in rows if row() is None or not within(row(), model)), None)
+    return memo[key]
 
 
 def _solved_top(block, root):
@@ -200,10 +235,13 @@ class DeletedDerived:
     The block's :class:`~surrogate.milp.rewrite_record.RewriteRecord` is kept on the block that holds each variable
     it derived bounds for (:func:`~surrogate.milp.rewrite_record.rewrites_of`), which a clone, a move or an
     embedding carries with the variable; each record is checked once a solve. ``relaxed_vars``: as
-    :meth:`Basis.problem` takes them."""
+    :meth:`Basis.problem` takes them. A basis ``checked`` this solve that gives the variable its bounds with all its
+    rows in ``model`` (a clone of the block, its own copies of the rows: probe93 #5) keeps them (:func:`held_checked`,
+    ``memo`` as it takes it)."""
 
-    def __init__(self, model, relaxed_vars) -> None:
-        self.root, self.relaxed_vars = model.model(), relaxed_vars
+    def __init__(self, model, relaxed_vars, *, checked=frozenset(), memo: dict | None = None) -> None:
+        self.model, self.root, self.relaxed_vars = model, model.model(), relaxed_vars
+        self.checked, self.memo = checked, {} if memo is None else memo
         self.lost: dict = {}  # by (id(record), id(top)): what the constraints lost, "" for nothing
 
     def __call__(self, var, block):
@@ -219,6 +257,8 @@ class DeletedDerived:
                 deleted = record.basis is not None and not within(record.block, top)
                 self.lost[key] = deleted and record.basis.problem(record.rewritten, top, relaxed_vars=self.relaxed_vars)
             if self.lost[key] and _kept(var, record.basis.sides):
+                if held_checked(var, self.model, self.memo, self.checked):
+                    return None
                 return record.block, None, self.lost[key]
         return None
 
@@ -247,7 +287,7 @@ class UncheckedBases:
     def __call__(self, var, block) -> tuple[str | None, str] | None:
         """``(the name of the replacement block, what changed)`` for ``var`` (``block`` holds it), else ``None``; a
         basis whose record cannot be found there is told as such, the name ``None``."""
-        rests = [(basis(), shared) for basis, lb, ub, _, shared in RESTS.get(var, ()) if _derived_now(var, lb, ub)]
+        rests = [(basis(), shared) for basis, lb, ub, _, shared in _rests(var) if _derived_now(var, lb, ub)]
         if any(basis is not None and id(basis) in self.checked for basis, _ in rests):
             return None
         for basis, shared in rests:
@@ -340,36 +380,3 @@ def off_block(component, model):
             return block
         block = owner(block)
     return None
-
-
-def readers_of(rows) -> dict[int, list[int]]:
-    """For each variable's ``id``, the indices of the ``rows`` (each a list of the variables one row reads) that read
-    it."""
-    readers: dict[int, list[int]] = {}
-    for index, row in enumerate(rows):
-        for var in row:
-            readers.setdefault(id(var), []).append(index)
-    return readers
-
-
-def linked(rows, start, *, readers: dict[int, list[int]] | None = None) -> tuple[list, set[int]]:
-    """The variables linked to ``start`` (them too) through ``rows`` (each a list of the variables one row reads),
-    and the indices of the rows that link them: the connected component of ``start`` in the graph of rows and
-    variables, walked once. ``readers``: :func:`readers_of` ``rows``, where the caller walks several components of
-    the same rows (built here otherwise)."""
-    if readers is None:
-        readers = readers_of(rows)
-    seen, stack, found, walked = set(), [], [], set()
-    for var in start:
-        if id(var) not in seen:
-            seen.add(id(var))
-            stack.append(var)
-    while stack:
-        var = stack.pop()
-        found.append(var)
-        for index in set(readers.get(id(var), ())) - walked:
-            walked.add(index)
-            fresh = [v for v in rows[index] if id(v) not in seen]
-            seen.update(id(v) for v in fresh)
-            stack.extend(fresh)
-    return found, walked

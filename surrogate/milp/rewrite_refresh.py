@@ -281,8 +281,9 @@ def _check_unread(model, blocks, records, *, derived, relaxed_vars) -> None:
     own = ComponentMap((v, block) for block in blocks for v in block.component_data_objects(pyo.Var, descend_into=True))
     left: dict = {}  # by the id of a variable's block: (the block of products it lies in, why it is left out), or None
     relaxed = _relaxed_rows(model)  # a disjunct fixed False: its rows constrain nothing
-    deleted, rested = DeletedDerived(model, relaxed_vars), {}
     checked = {id(r.basis) for r in records if getattr(r, "basis", None) is not None}  # refreshed: rests_outside
+    rested: dict = {}
+    deleted = DeletedDerived(model, relaxed_vars, checked=checked, memo=rested)
     unchecked = UncheckedBases(model, checked, relaxed_vars)  # a basis none of those checked: checked here
     rows = ((row, identify_variables(row.expr)) for row in _rows_read(model) if id(row) not in relaxed)
     products = ((r.block, (f.var for f in r.factors)) for r in records)

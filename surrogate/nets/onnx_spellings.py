@@ -4,16 +4,20 @@
 and without changing what the graph computes:
 
 * ``Clip`` with a lower bound of 0 and no upper bound (PyTorch's ``clamp(min=0)`` under the legacy
-  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), or of a layer's output and one
-  0 per neuron, ``LeakyRelu``
+  exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), or of a layer's output (through
+  per-feature maps) and one 0 per neuron, ``LeakyRelu``
   with ``alpha=0`` and ``PRelu`` with a constant slope of zeros: ``max(h, 0)``, written as ``Relu``;
 * ``Relu`` of a ``Relu``: the outer one becomes an ``Identity`` (dropped after);
 * ``Transpose`` of a weight (an exporter that does not fold constants writes ``Linear`` so):
   the transposed weight becomes an initializer of the node's output name;
-* a ``MatMul`` by a 1-D weight (``h @ w`` with ``w`` of shape ``(n,)``): the weight made ``(n, 1)``.
+* a ``MatMul`` by a 1-D weight (``h @ w`` with ``w`` of shape ``(n,)``): the weight made ``(n, 1)``;
+* the shape the legacy PyTorch exporter computes for ``x.view(x.size(0), -1)`` (``Shape`` -> ``Gather`` of dimension
+  0 -> ``Unsqueeze`` -> ``Concat`` with constants -> ``Reshape``): the constant shape ``[0, -1]`` (``0`` copies the
+  batch dimension), which :func:`~surrogate.nets.onnx_graph.normalise_graph` drops as any 2-d ``Reshape``.
 
 :func:`structure_problem` names the forms that are no chain of layers (a skip connection, a weight
-multiplied from the left), so that they are refused with that reason rather than a parser's.
+multiplied from the left, layer parts joined by a ``Concat``), so that they are refused with that reason rather than a
+parser's; a ``Concat`` that computes a shape is no such form.
 
 A ``Clip`` with an upper bound (``ReLU6``) or a ``LeakyRelu`` or ``PRelu`` with a slope is another function and is
 left as it is, to be refused by name.
@@ -28,6 +32,7 @@ def respell(graph) -> None:
     """Rewrite ``graph``'s ReLU spellings and transposed weights (see the module docstring)."""
     _fold_transposes(graph)
     _matrix_weights(graph)
+    _constant_view_shapes(graph)
     constants = initializer_arrays(graph)
     for node in graph.node:
         if _is_relu(node, constants, graph):
@@ -51,23 +56,38 @@ def _zero(constants: dict, name: str, width: int | None = None) -> bool:
     wide (any other would broadcast the tensor it meets)."""
     if name not in constants or np.any(constants[name]):
         return False
-    shape = constants[name].shape
-    return constants[name].size == 1 or (width is not None and shape[-1:] == (width,) and all(d == 1 for d in shape[:-1]))
+    return constants[name].size == 1 or (width is not None and _per_feature(constants[name].shape, width))
+
+
+#: Nodes whose output has the width of their first input (a per-feature map read as such, :func:`_width`).
+_SAME_WIDTH = {"Identity", "Dropout", "Cast", "BatchNormalization"}
 
 
 def _width(graph, tensor: str, constants: dict) -> int | None:
-    """The features of ``tensor`` where a layer of constant weights computes it (through its bias ``Add``), else ``None``."""
+    """The features of ``tensor`` where a layer of constant weights computes it, through its bias ``Add`` and any
+    per-feature map (a ``Mul``, ``Div``, ``Add`` or ``Sub`` by a constant of one value or one per feature, a
+    ``BatchNormalization``, an ``Identity``, ``Dropout`` or ``Cast``: probe93 #7), else ``None``."""
     from onnx import helper
 
     node = next((n for n in graph.node if tensor in n.output), None)
-    if node is not None and node.op_type == "Add" and len(node.input) == 2:
+    if node is not None and node.op_type in _SAME_WIDTH and node.input:
+        return _width(graph, node.input[0], constants)
+    if node is not None and node.op_type in ("Add", "Sub", "Mul", "Div") and len(node.input) == 2:
         inner = [name for name in node.input if name not in constants]
-        return _width(graph, inner[0], constants) if len(inner) == 1 else None
+        width = _width(graph, inner[0], constants) if len(inner) == 1 else None
+        other = next((name for name in node.input if name in constants), None)
+        return width if width is not None and _per_feature(constants[other].shape, width) else None
     weight = constants.get(node.input[1]) if node is not None and len(node.input) > 1 else None
     if weight is None or weight.ndim != 2 or node.op_type not in ("Gemm", "MatMul"):
         return None
     trans = any(a.name == "transB" and helper.get_attribute_value(a) for a in node.attribute)
     return weight.shape[0] if node.op_type == "Gemm" and trans else weight.shape[1]
+
+
+def _per_feature(shape: tuple, width: int) -> bool:
+    """Whether a constant of ``shape`` holds one value, or one per feature of a tensor ``width`` wide (it broadcasts
+    no tensor it meets)."""
+    return int(np.prod(shape)) == 1 or (tuple(shape[-1:]) == (width,) and all(d == 1 for d in shape[:-1]))
 
 
 def _is_relu(node, constants: dict, graph) -> bool:
@@ -145,10 +165,94 @@ def structure_problem(graph) -> str | None:
                 f"offset computed in the graph); surrogate encodes a plain chain of layers: fold the {result} into the "
                 "layers, or export a plain MLP"
             )
-        if node.op_type == "Concat" and any(name not in constants for name in node.input):
+        if node.op_type == "Concat" and any(name not in constants for name in node.input) and _joins_values(graph, node):
             return (
                 f"Concat node {node.name!r} joins computed tensors ({', '.join(node.input)}: a layer built as parts side "
                 "by side, or branches); surrogate encodes a plain chain of layers: export each such layer as one Linear "
                 "(its parts' weights and biases concatenated), or a plain MLP"
             )
     return None
+
+
+#: The nodes, and the inputs of theirs, that read a shape or an index rather than values (a ``Concat`` feeding one
+#: computes a shape, as ``x.view(x.size(0), -1)`` does).
+_SHAPE_INPUTS = {
+    "Reshape": {1},
+    "Expand": {1},
+    "Tile": {1},
+    "ConstantOfShape": {0},
+    "Slice": {1, 2, 3, 4},
+    "Squeeze": {1},
+    "Unsqueeze": {1},
+}
+
+
+def _joins_values(graph, concat) -> bool:
+    """Whether ``concat``'s output is read as values (by a layer, a map, an output), not only as a shape."""
+    if any(concat.output[0] == v.name for v in graph.output):
+        return True
+    readers = [(n.op_type, i) for n in graph.node for i, name in enumerate(n.input) if name == concat.output[0]]
+    return not readers or any(i not in _SHAPE_INPUTS.get(op, ()) for op, i in readers)
+
+
+def _constant_view_shapes(graph) -> None:
+    """The shape a ``Reshape`` reads computed as ``x.view(x.size(0), ...)`` is, made that constant (see the module
+    docstring); the nodes that computed it, read by nothing else then, dropped."""
+    from onnx import helper, numpy_helper
+
+    constants, producers = initializer_arrays(graph), {out: node for node in graph.node for out in node.output}
+    for node in list(graph.node):
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        concat = producers.get(node.input[1]) if node.op_type == "Reshape" and len(node.input) > 1 else None
+        if concat is None or concat.op_type != "Concat" or attrs.get("allowzero", 0):
+            continue
+        shape, chain = [], [concat]
+        for position, name in enumerate(concat.input):
+            batch = _batch_size(name, node.input[0], producers, constants) if position == 0 else None
+            if name in constants and constants[name].ndim == 1 and constants[name].dtype.kind == "i":
+                shape.extend(int(v) for v in constants[name])
+            elif batch is not None:
+                shape.append(0)
+                chain += batch
+            else:
+                break
+        else:
+            name = f"{node.output[0]}__shape"
+            graph.initializer.append(numpy_helper.from_array(np.array(shape, dtype=np.int64), name))
+            node.input[1] = name
+            _drop_unread(graph, chain)
+
+
+def _batch_size(name: str, data: str, producers: dict, constants: dict) -> list | None:
+    """The nodes (``Unsqueeze`` of ``Gather`` of ``Shape``, or ``Gather`` of ``[0]``) that compute ``name`` as
+    ``[data.shape[0]]``, or ``None``."""
+    from onnx import helper
+
+    node, chain = producers.get(name), []
+    if node is not None and node.op_type == "Unsqueeze":
+        axes = constants.get(node.input[1]) if len(node.input) > 1 else None
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if list(np.ravel(axes if axes is not None else attrs.get("axes", []))) != [0]:
+            return None
+        chain.append(node)
+        node = producers.get(node.input[0])
+    if node is None or node.op_type != "Gather" or node.input[1] not in constants:
+        return None
+    index = constants[node.input[1]]
+    if any(a.name == "axis" and helper.get_attribute_value(a) != 0 for a in node.attribute) or index.ndim != (0 if chain else 1):
+        return None
+    shape = producers.get(node.input[0])
+    if np.ravel(index).tolist() != [0] or shape is None or shape.op_type != "Shape" or shape.input[0] != data:
+        return None
+    if any(a.name == "start" and helper.get_attribute_value(a) != 0 for a in shape.attribute):
+        return None
+    return [*chain, node, shape]
+
+
+def _drop_unread(graph, nodes: list) -> None:
+    """Drop each of ``nodes`` (in order: each one's readers before it) whose outputs nothing reads."""
+    outputs = {v.name for v in graph.output}
+    for node in nodes:
+        read = {name for n in graph.node for name in n.input} | outputs
+        if not any(out in read for out in node.output):
+            graph.node.remove(node)

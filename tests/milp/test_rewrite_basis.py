@@ -350,3 +350,50 @@ def test_each_basis_a_block_solved_alone_reads_is_checked_once_a_solve(monkeypat
     monkeypatch.setattr(Basis, "problem", lambda self, *a, **k: calls.append(self) or problem(self, *a, **k))
     refresh_rewrites(m.b)
     assert len(calls) == 1
+
+
+def _outcome(model) -> str | None:
+    """What refresh (run before every solve) says of ``model``: ``None`` where it passes, else its refusal."""
+    try:
+        refresh_rewrites(model)
+    except ModelFormatError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.parametrize("where", ["m.b", "m"])
+def test_a_pickled_block_or_model_is_checked_as_a_clone_of_it_is(where):
+    """probe93 #6: pickle of m.b after replace_products raised AttributeError in Basis.__setstate__ (it walked rows
+    pickle had not restored yet). A copy loaded registers its variables as a clone does: it passes or is refused as the
+    clone is (replace_products(m), m.b copied: refused, the clone for x's rows outside it, which it shares, the copy,
+    which holds its own x, for its replaced row), solves to the same value, and the deletion of its own row is
+    refused."""
+    import pickle
+
+    from surrogate import SolverConfig, solve
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(), pyo.Var(bounds=(-2, 3))
+    m.b = pyo.Block()
+    m.b.c1, m.b.c2 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1)
+    m.b.o = pyo.Objective(expr=-m.x * m.y)
+    replace_products(m.b if where == "m.b" else m, NET)
+    for original in (m, m.b):
+        copy, clone = pickle.loads(pickle.dumps(original)), original.clone()
+        assert (_outcome(copy) is None) == (_outcome(clone) is None) == (where == "m.b" or original is m)
+        if _outcome(copy) is None:
+            assert solve(copy, SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-6, abs=1e-6)
+            rows = copy.b if original is m else copy
+            rows.del_component(rows.c1)
+            _refused(copy, r"constraint 'b.c1' was deleted")
+
+
+def test_a_clone_of_the_block_replaced_keeps_its_box_once_the_original_block_is_deleted():
+    """probe93 #5: the clone holds its own replacement block and an unchanged copy of every row x's box rests on, so
+    the original block's deletion (its record's rows gone) does not spoil it; a change of the clone's own row does."""
+    m = _x_in_b()
+    clone = m.b.clone()
+    m.del_component(m.b)
+    refresh_rewrites(clone)
+    clone.c1.set_value(m.x <= 100)
+    _refused(clone, r"constraint 'b.c1' was given a new expression")

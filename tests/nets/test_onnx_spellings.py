@@ -1,0 +1,100 @@
+"""Shapes computed in the graph as the legacy PyTorch exporter writes them (onnx_spellings.py)."""
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from surrogate import ModelFormatError, load_onnx
+from surrogate.errors import DomainWarning
+
+RNG = np.random.default_rng(5)
+WEIGHTS = {
+    "W1": RNG.normal(size=(2, 6)).astype(np.float32),
+    "B1": RNG.normal(size=6).astype(np.float32),
+    "W2": RNG.normal(size=(6, 1)).astype(np.float32),
+    "B2": RNG.normal(size=1).astype(np.float32),
+    "axes": np.array([0], np.int64),
+    "minus1": np.array([-1], np.int64),
+}
+
+
+def _view_net(path, dim: int):
+    """x.view(x.size(dim), -1) as the legacy exporter writes it (Shape -> Gather -> Unsqueeze -> Concat -> Reshape),
+    then a 2-6-1 ReLU net."""
+    node = helper.make_node
+    nodes = [
+        node("Shape", ["x"], ["s"]),
+        node("Gather", ["s", "dim"], ["n"], axis=0),
+        node("Unsqueeze", ["n", "axes"], ["n1"]),
+        node("Concat", ["n1", "minus1"], ["shape"], axis=0),
+        node("Reshape", ["x", "shape"], ["xf"]),
+        node("Gemm", ["xf", "W1", "B1"], ["g"]),
+        node("Relu", ["g"], ["r"]),
+        node("Gemm", ["r", "W2", "B2"], ["y"]),
+    ]
+    inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(dim, np.int64)}.items()]
+    graph = helper.make_graph(
+        nodes,
+        "view",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        inits,
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), str(path))
+    return path
+
+
+def test_the_legacy_exporters_flatten_by_the_batch_size_loads_as_the_net_it_computes(tmp_path):
+    """probe93 #8: x.view(x.size(0), -1) was refused as 'a layer built as parts side by side' (its Concat computes a
+    shape); on a (batch, 2) input it changes nothing, and the import check compares the net with onnxruntime."""
+    with pytest.warns(DomainWarning, match="declares no domain"):
+        net = load_onnx(_view_net(tmp_path / "view.onnx", 0))
+    assert net is not None
+
+
+def test_a_shape_concat_read_otherwise_is_refused_by_its_operations_not_as_layer_parts(tmp_path):
+    """x.view(x.size(1), -1) is another function (the batch spread over columns): refused naming its operations, not
+    as a layer built of parts."""
+    with pytest.raises(ModelFormatError, match=r"the net uses Concat, Gather, Shape, Unsqueeze") as refused:
+        load_onnx(_view_net(tmp_path / "view1.onnx", 1))
+    assert "side by side" not in str(refused.value)
+
+
+def _max_net(path, between: list, zeros):
+    """A 2-6-1 net whose ReLU is Max(h, zeros), with the nodes ``between`` (reading g, writing gm) after the layer."""
+    node = helper.make_node
+    nodes = [
+        node("Gemm", ["x", "W1", "B1"], ["g"]),
+        *between,
+        node("Max", ["gm", "Z"], ["r"]),
+        node("Gemm", ["r", "W2", "B2"], ["y"]),
+    ]
+    inits = {**WEIGHTS, "Z": zeros, "s": np.full(6, 2.0), "ones": np.ones(6), "nil": np.zeros(6)}
+    graph = helper.make_graph(
+        nodes,
+        "max",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32 if v.dtype.kind == "f" else v.dtype), k) for k, v in inits.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    return path
+
+
+BETWEEN = {
+    "mul": [helper.make_node("Mul", ["g", "s"], ["gm"])],
+    "batchnorm": [helper.make_node("BatchNormalization", ["g", "ones", "nil", "nil", "ones"], ["gm"])],
+    "identity": [helper.make_node("Identity", ["g"], ["gm"])],
+}
+
+
+@pytest.mark.parametrize("between", BETWEEN, ids=list(BETWEEN))
+def test_max_with_one_zero_per_feature_after_a_per_feature_map_loads_as_relu(tmp_path, between):
+    """probe93 #7: Max(h, zeros(6)) was read as ReLU only right after the layer (or its bias Add): a Mul, a
+    BatchNormalization or an Identity between was refused with 'retrain the net with ReLU activations'; zeros of
+    another width still are (they broadcast h)."""
+    with pytest.warns(DomainWarning, match="declares no domain"):
+        assert load_onnx(_max_net(tmp_path / "max.onnx", BETWEEN[between], np.zeros(6))) is not None
+    with pytest.raises(ModelFormatError, match=r"the net uses Max"):
+        load_onnx(_max_net(tmp_path / "max5.onnx", BETWEEN[between], np.zeros((2, 6))))
