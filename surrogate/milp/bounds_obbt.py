@@ -36,6 +36,7 @@ from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
 from .bounds_result import NetBounds, Plane, fingerprint
 from .highs_run import solver_runs
+from .output_scale import layer_scales, scaled_net, unscaled_bounds
 from .solver_config import SolverConfig, Termination
 
 #: Bounds from an LP or MILP are loosened by this (absolute + relative) margin, so
@@ -201,9 +202,18 @@ def obbt_bounds(
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
     check_limits("obbt_bounds", time_limit, node_limit)
+    box = check_box(box, net)
+    first = interval_bounds(net, box)
+    scales = layer_scales(net, first.lower, first.upper)
+    if set(scales) != {1.0}:  # a tiny output: its solves on the net scaled (exact), their bounds scaled back
+        return unscaled_bounds(_obbt(scaled_net(net, scales), method, box, time_limit, node_limit), scales, fingerprint(net))
+    return _obbt(net, method, box, time_limit, node_limit)
+
+
+def _obbt(net: ReluMLP, method: str, box, time_limit: float, node_limit: int) -> NetBounds:
+    """:func:`obbt_bounds` of ``net`` as it is (``box`` checked)."""
     config = SolverConfig(time_limit=time_limit, rel_gap=1e-4, threads=1)
     start, caps = time.perf_counter(), _Caps(config, node_limit)
-    box = check_box(box, net)
     first = interval_bounds(net, box)
     lower, upper = [first.lower[0].copy()], [first.upper[0].copy()]
     last = len(net.weights) - 1

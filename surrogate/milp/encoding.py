@@ -59,7 +59,7 @@ from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OML
 from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
-from .output_scale import output_scale, warn_tiny_output
+from .output_scale import layer_scales, output_variable_bounds, scaled_net, warn_tiny_output
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
 
@@ -234,7 +234,7 @@ def add_surrogate(
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     block, indicators = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
     _warn_beyond(name, inputs, input_bounds)
-    warn_tiny_output(name, *_output_bounds(net, net_bounds, input_bounds))
+    warn_tiny_output(name, net, *_layer_bounds(net, net_bounds, input_bounds))
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
 
 
@@ -319,18 +319,13 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
     block = OmltBlock()
     parent.add_component(name, block)
     mark_built(block)
-    lower, upper = _output_bounds(net, None, input_bounds)
-    scale = output_scale(lower, upper)  # a tiny output: OMLT encodes it times 2**k, tied to the output below
-    scaled = (
-        net
-        if scale == 1.0
-        else ReluMLP(net.weights[:-1] + (net.weights[-1] * scale,), net.biases[:-1] + (net.biases[-1] * scale,))
-    )
+    lower, upper = _layer_bounds(net, None, input_bounds)
+    scales = layer_scales(net, lower, upper)  # tiny layers: OMLT encodes them times 2**k, the output tied to it below
     with _quiet_start_values():
-        block.build_formulation(_formulations()[formulation](to_omlt_network(scaled, input_bounds=input_bounds)))
-    if scale != 1.0:  # the row that ties them is written times 2**k too: it holds the output at its own scale
-        block.unscaled_output = pyo.Var(bounds=(float(lower[0]), float(upper[0])))
-        block.output_scale = pyo.Constraint(expr=scale * block.unscaled_output == block.outputs[0])
+        block.build_formulation(_formulations()[formulation](to_omlt_network(scaled_net(net, scales), input_bounds=input_bounds)))
+    if scales[-1] != 1.0:  # the row that ties them is written times 2**k too: it holds the output at its own scale
+        block.unscaled_output = pyo.Var(bounds=output_variable_bounds(lower[-1][0], upper[-1][0], scales[-1]))
+        block.output_scale = pyo.Constraint(expr=scales[-1] * block.unscaled_output == block.outputs[0])
     return block, None
 
 
@@ -341,11 +336,11 @@ def _output_of(block):
     return block.outputs[0] if unscaled is None else unscaled
 
 
-def _output_bounds(net: ReluMLP, net_bounds, input_bounds) -> tuple:
-    """The bounds of ``net``'s output on ``input_bounds``: ``net_bounds``' (pruned), else interval bounds (OMLT's)."""
+def _layer_bounds(net: ReluMLP, net_bounds, input_bounds) -> tuple:
+    """The bounds of every layer of ``net`` on ``input_bounds``: ``net_bounds``' (pruned), else interval bounds (OMLT's)."""
     box = tuple((float(lo), float(hi)) for lo, hi in input_bounds)
     bounds = net_bounds if net_bounds is not None else net_bounds_of(net, "interval", box=box)
-    return bounds.lower[-1], bounds.upper[-1]
+    return bounds.lower, bounds.upper
 
 
 class _StartValueFilter(logging.Filter):

@@ -40,7 +40,7 @@ import pyomo.environ as pyo
 
 from ..nets.network import ReluMLP
 from .built_marks import mark_built
-from .output_scale import output_scale
+from .output_scale import layer_scales, output_variable_bounds, scaled_bounds, scaled_net
 
 
 def _affine(weights: np.ndarray, bias: float, inputs: Sequence):
@@ -153,16 +153,23 @@ def build_pruned(block, net: ReluMLP, bounds) -> tuple:
     n_in, n_out = net.weights[0].shape[0], net.weights[-1].shape[1]
     # dicts, not lambdas: Pyomo keeps a component's rule, and a model holding a lambda does not pickle
     block.inputs = pyo.Var(range(n_in), bounds={i: tuple(bounds.box[i]) for i in range(n_in)})
+    scales = layer_scales(net, bounds.lower, bounds.upper)
     block.outputs = pyo.Var(
-        range(n_out), bounds={j: (float(bounds.lower[-1][j]), float(bounds.upper[-1][j])) for j in range(n_out)}
+        range(n_out),
+        bounds={j: output_variable_bounds(bounds.lower[-1][j], bounds.upper[-1][j], scales[-1]) for j in range(n_out)},
     )
+    # layers of tiny values written times exact powers of two, the output tied to its variable by a row times its scale:
+    # the solver's tolerance then holds each at its own scale (see surrogate.milp.output_scale)
+    lower, upper = scaled_bounds(bounds.lower, bounds.upper, scales)
     hidden = encode_hidden(
-        block, net, bounds.lower, bounds.upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
+        block, scaled_net(net, scales), lower, upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
     )
-    out, scale = hidden.preactivations, output_scale(bounds.lower[-1], bounds.upper[-1])
-    # rows of a tiny output written times 2**k (exact): the solver's tolerance then holds at the output's own scale
-    # (see surrogate.milp.output_scale)
-    block.output_layer = pyo.Constraint(range(n_out), rule={j: scale * block.outputs[j] == scale * out[j] for j in range(n_out)})
+    out, scale = hidden.preactivations, scales[-1]
+    block.output_layer = pyo.Constraint(range(n_out), rule={j: scale * block.outputs[j] == out[j] for j in range(n_out)})
+    if scale != 1.0:  # the output's own bounds, held at its scale (its variable's may be looser: output_variable_bounds)
+        block.output_bounds = pyo.Constraint(
+            range(n_out), rule={j: (float(lower[-1][j]), out[j], float(upper[-1][j])) for j in range(n_out)}
+        )
     block.envelope = pyo.ConstraintList()
     for plane in bounds.envelope:
         rhs = scale * (sum(a * block.inputs[i] for i, a in enumerate(plane.slope)) + plane.offset)

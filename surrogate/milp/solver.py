@@ -21,7 +21,7 @@ from ..options import check_flags
 from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective
 from .model_size import ModelSize, model_size
-from .presolve_check import confirm_infeasible, needs_confirming, presolve_choice, unconfirmed_bound
+from .presolve_check import confirm_bound, confirm_infeasible, needs_confirming, presolve_choice
 from .rewrite_refresh import refresh_rewrites
 from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
 from .solve_arguments import check_arguments
@@ -346,9 +346,9 @@ def _confirmed(
     """``result``, or where presolve called the model infeasible (or a solver's "unbounded" proves no point), that answer
     confirmed without presolve and told apart by a feasibility solve (:mod:`~surrogate.milp.presolve_check`; ``off``:
     ``result`` came without presolve already, :func:`presolve_choice`)."""
-    if not needs_confirming(result, config):
-        return result if off else unconfirmed_bound(result, config)  # a bound HiGHS gave without a point: warned
     again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
+    if not needs_confirming(result, config):  # a bound HiGHS gave without a point, or past excessively small costs
+        return confirm_bound(model, config, result, again, presolve_off=off)
     return confirm_infeasible(model, config, result, again, presolve_off=off)
 
 

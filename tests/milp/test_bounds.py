@@ -268,3 +268,24 @@ def test_net_bounds_keep_copies_of_the_arrays_given():
     bounds = NetBounds("interval", lower, upper, ((-1.0, 1.0), (-1.0, 1.0)), "x")
     lower[0][0] = -5.0  # the caller's array, edited after: not the bounds'
     assert bounds.lower[0][0] == -1.0 and not any(a.flags.writeable for a in (*bounds.lower, *bounds.upper))
+
+
+def test_milp_bounds_of_a_net_of_tiny_values_hold_for_the_net():
+    """probe93 #2 (net C): hidden values near 1e-7, outputs near 1e-5; OBBT's solves, held to HiGHS's 1e-7, gave an
+    output lower bound of 5.3e-6 where the net reaches 1.8e-6, and pruned models were INFEASIBLE at fixed inputs.
+    They now solve the net scaled by powers of two (surrogate.milp.output_scale), their bounds scaled back."""
+    from surrogate.milp.bounds import compute_bounds
+
+    base = random_net((8, 8), seed=1)
+    f = 1e-7
+    net = ReluMLP(
+        (base.weights[0] * f, base.weights[1] * 30, base.weights[2] * 2),
+        (base.biases[0] * f, base.biases[1] * f * 30, base.biases[2] * f * 60),
+    )
+    bounds = compute_bounds(net, "milp", box=((-1.0, 1.0), (-1.0, 1.0)))
+    grid = np.linspace(-1, 1, 41)
+    points = np.array([(a, b) for a in grid for b in grid])
+    out = net.forward(points)
+    assert bounds.lower[-1][0] <= out.min() and out.max() <= bounds.upper[-1][0]
+    for plane in bounds.envelope:
+        assert plane.holds(points, out, tol=1e-12)

@@ -9,7 +9,7 @@ import pytest
 
 from surrogate import ReluMLP, SolverConfig, add_surrogate, solve
 from surrogate.errors import NumericsWarning
-from surrogate.milp.output_scale import SMALL_OUTPUT, output_scale
+from surrogate.milp.output_scale import SMALL_OUTPUT, layer_scales, output_scale
 from tests.helpers import random_net
 
 CONFIG = SolverConfig(time_limit=20, rel_gap=1e-9, threads=1)
@@ -25,8 +25,8 @@ def test_output_scale_is_a_power_of_two_only_for_a_tiny_output():
     assert output_scale(np.array([-1.0]), np.array([1.0])) == 1.0
     assert output_scale(np.array([-SMALL_OUTPUT]), np.array([0.0])) == 1.0
     assert output_scale(np.array([0.0]), np.array([0.0])) == 1.0  # a constant 0: nothing to scale
-    scale = output_scale(np.array([-3e-8]), np.array([1e-8]))
-    assert math.frexp(scale)[0] == 0.5 and 0.5 <= 3e-8 * scale < 1.0
+    scale = output_scale(np.array([-3e-6]), np.array([1e-6]))
+    assert math.frexp(scale)[0] == 0.5 and 0.5 <= 3e-6 * scale < 1.0
 
 
 @pytest.mark.parametrize("formulation", ["pruned", "bigm"])
@@ -86,3 +86,64 @@ def test_the_zoo_nets_of_the_smallest_outputs_are_not_scaled(name):
     net = resolve_surrogate(name)
     bounds = net_bounds(net, "interval", box=tuple(map(tuple, net.domain)))
     assert output_scale(bounds.lower[-1], bounds.upper[-1]) == 1.0
+    # nor any hidden layer: b48-best-48x1's collapsed layers reach 1e-28 to 3e-5, but its output stays above
+    assert set(layer_scales(net, bounds.lower, bounds.upper)) == {1.0}
+
+
+def tiny_hidden(factor=1e-6):
+    """probe93 #2's net: the same net with ``factor`` in its first layer, so that every layer's values are small."""
+    base = random_net((8, 8), seed=1)
+    first = (base.weights[0] * factor,) + base.weights[1:]
+    return ReluMLP(first, tuple(b * factor for b in base.biases))
+
+
+def _fixed_values(net, formulation, points):
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        z = add_surrogate(
+            m, net, [m.x, m.y], formulation=formulation, **({"bounds": "interval"} if formulation == "pruned" else {})
+        )
+    m.o = pyo.Objective(expr=z.output)
+    values = []
+    for point in points:
+        m.x.fix(point[0]), m.y.fix(point[1])
+        solve(m, CONFIG)
+        values.append(pyo.value(z.output))
+    return values, [str(w.message) for w in caught if issubclass(w.category, NumericsWarning)]
+
+
+def test_layer_scales_are_capped_and_one_for_an_ordinary_net():
+    """probe93 #1: the scale had no cap (2**31 for outputs near 4.5e-10, coefficients past solve's 1e9 limit)."""
+    from surrogate.milp.output_scale import MAX_SCALE
+
+    assert output_scale(np.array([-4.5e-10]), np.array([1e-10])) == MAX_SCALE
+    net = random_net((8,), seed=1)
+    assert layer_scales(net, [np.array([-1.0]), np.array([-2.0])], [np.array([1.0]), np.array([2.0])]) == (1.0, 1.0)
+    scales = layer_scales(net, [np.array([-1e-7]), np.array([-1e-12])], [np.array([1e-7]), np.array([1e-12])])
+    assert all(s <= MAX_SCALE for s in scales) and 1e-7 * scales[0] < 0.5  # capped: not taken to [0.5, 1)
+    assert np.max(np.abs(net.weights[0])) * scales[0] <= MAX_SCALE  # nor a weight past the cap
+
+
+@pytest.mark.parametrize("formulation", ["pruned", "bigm"])
+def test_an_output_below_the_cap_at_fixed_inputs_is_the_nets(formulation):
+    """probe93 #1: outputs near 1.5e-10 (last layer times 1e-10) were written times 2**31 and pruned called every
+    fixed-input model INFEASIBLE, while add_surrogate said they were 'encoded exactly'."""
+    net, points = tiny(1e-10), [(0.0, -1.0), (0.3, -0.7)]
+    values, messages = _fixed_values(net, formulation, points)
+    for value, point in zip(values, points):
+        assert value == pytest.approx(net.forward(np.array([point]))[0], rel=1e-3)
+    assert any("too small for a solver's tolerances even encoded times 2**20" in m for m in messages)
+    assert not any("encoded exactly" in m for m in messages)
+
+
+@pytest.mark.parametrize("formulation", ["pruned", "bigm"])
+def test_a_net_of_tiny_hidden_values_at_fixed_inputs_is_the_nets(formulation):
+    """probe93 #2: hidden values near 1e-6 gave the wrong sign (-1.45e-6 where the net gives 4.41e-7) in every
+    formulation, only the output rows being scaled; every small layer is now written times its own power of two."""
+    net, points = tiny_hidden(), [(-0.48439376200652684, 0.4529472206247409), (0.0, -1.0), (0.3, -0.7)]
+    values, messages = _fixed_values(net, formulation, points)
+    for value, point in zip(values, points):
+        assert value == pytest.approx(net.forward(np.array([point]))[0], rel=1e-6, abs=1e-14)
+    assert messages and all("too small for a solver's tolerances" not in m for m in messages)

@@ -2,6 +2,7 @@
 "infeasible or unbounded" is told apart by a feasibility solve."""
 
 import math
+import warnings
 
 import pyomo.environ as pyo
 import pytest
@@ -413,3 +414,34 @@ def test_user_integers_are_the_free_integers_a_solve_reads_outside_the_packages_
     other.x, other.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 1))
     other.o = pyo.Objective(expr=bilinear(other, other.x, other.y, "sawtooth-4", name="saw").expr)  # a baseline's binaries
     assert user_integers(other) == []
+
+
+@pytest.mark.parametrize(
+    ("box", "reachable"), [(((-1e-3, 1e-3), (-1e-3, 1e-3)), (1e-3, 1e-3)), (((2e-4, 1e-3), (-1e-3, 3e-4)), (1e-3, 3e-4))]
+)
+def test_an_objective_of_excessively_small_costs_is_solved_again_scaled(box, reachable):
+    """probe93 #3: max x*y through bilinear on a box of 1e-3 (costs near 1e-6) came back 'optimal' with a bound of
+    2.1e-9 (and -1.1e-7 on the second box) where the corner reaches 9.97e-7 (3e-7); HiGHS warned only of
+    'excessively small costs'. Such a solve is run again with the objective times an exact power of two."""
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=box[0]), pyo.Var(bounds=box[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        product = bilinear(m, m.x, m.y)
+    m.o = pyo.Objective(expr=product.expr, sense=pyo.maximize)
+    result = solve(m, SolverConfig(time_limit=20, rel_gap=1e-9, threads=1))
+    m.x.fix(reachable[0]), m.y.fix(reachable[1])
+    corner = pyo.value(product.expr)
+    assert result.bound >= corner - 1e-12 and result.objective >= corner - 1e-9
+    assert any("user_objective_scale=" in w and "excessively small" in w for w in result.warnings)
+
+
+def test_an_ordinary_objective_is_not_solved_again():
+    """The second solve is only for a log with HiGHS's warning of excessively small costs."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x <= 0.5)
+    m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    result = solve(m, SolverConfig(time_limit=20, threads=1))
+    assert result.objective == pytest.approx(0.5) and not any("excessively small" in w for w in result.warnings)

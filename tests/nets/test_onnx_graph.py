@@ -169,10 +169,10 @@ def test_a_net_under_a_path_with_an_undecodable_byte_loads(tmp_path):
 
 def test_the_check_uses_points_of_the_nets_domain(tmp_path, monkeypatch):
     """A net made for [0, 2]^2 is compared there, not on [-1, 1]^2."""
-    import surrogate.nets.onnx_graph as onnx_graph
+    import surrogate.nets.onnx_check as onnx_check
 
     seen = []
-    monkeypatch.setattr(onnx_graph, "_run", lambda session, points: seen.append(points) or np.zeros(len(points)))
+    monkeypatch.setattr(onnx_check, "_run", lambda session, points: seen.append(points) or np.zeros(len(points)))
     net = random_net((5,)).with_metadata(domain=[[0, 2], [0, 2]])
     with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
         check_import(save_graph(tmp_path / "net.onnx", *GRAPHS["bias before the product"]), net)

@@ -1,0 +1,157 @@
+"""The import check: a parsed ONNX net compared with what onnxruntime computes from its file.
+
+:func:`check_import` runs the file's own graph in onnxruntime on points of the net's domain and refuses a net that
+differs from it by more than the file's precision allows: 1e-4 of the largest value a layer takes for a float32 file,
+and, for a file that computes in float64 throughout, 1e-10 of it plus float64 rounding of the terms that the parse sums
+(:func:`term_scale`: the inputs, the weights and the offsets folded into the biases, e.g. a StandardScaler's mean on a
+box at 1e8 or a BatchNormalization's running mean of 1e7, which cancel). A gap of a float32 file the size of float
+rounding of those terms is named as such, not as a misread graph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelFormatError
+from .onnx_files import model_bytes
+
+#: Largest |onnxruntime - parsed net| accepted on import, relative to the largest value a layer takes.
+IMPORT_TOLERANCE = 1e-4
+#: :data:`IMPORT_TOLERANCE` for a file that computes in float64 throughout (a 1e-4 let a float32-rounded bias through).
+FLOAT64_IMPORT_TOLERANCE = 1e-10
+#: Points of the net's domain that an import is checked on.
+IMPORT_POINTS = 256
+#: The float64 import check's allowance for rounding, relative to :func:`term_scale` (about 4500 float64 ulps: a long
+#: sum's or a fold's rounding; a value read in float32 is 6e-8 of itself off, far beyond it).
+FLOAT64_TERM_TOLERANCE = 1e-12
+#: A gap within this of :func:`term_scale` is the size of float32 rounding of the terms summed.
+FLOAT32_ROUNDING = 2.0**-20
+
+
+def check_import(path: Path, net, *, float64: bool = False) -> None:
+    """Refuse ``net`` unless it computes what onnxruntime computes from the file at ``path``, on :data:`IMPORT_POINTS` points of its domain.
+
+    Raises
+    ------
+    ModelFormatError
+        If onnxruntime cannot run the file, or differs from the parsed net (both at the points as the file's input type
+        holds them, as :func:`~surrogate.nets.onnx_io.export_onnx` checks) by more than :data:`IMPORT_TOLERANCE` (with
+        ``float64``, a file that computes in float64 throughout, :data:`FLOAT64_IMPORT_TOLERANCE`) relative to the largest
+        value a layer takes there (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: outputs near 1e-6 are checked so).
+    """
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(0)
+    low, high = np.array(net.domain).T
+    points = rng.uniform(low, high, size=(IMPORT_POINTS, len(low)))
+    try:
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # errors only: its notes on a file's unused initializers are no concern here
+        session = ort.InferenceSession(model_bytes(path), options, providers=["CPUExecutionProvider"])
+        # the points as onnxruntime is fed them (float32 for most files), so that the parse is checked, not the
+        # input's rounding: on a domain narrower than float32's resolution that alone passed the tolerance
+        points = points.astype(_FEED_TYPES.get(session.get_inputs()[0].type, np.float32)).astype(np.float64)
+        got = _run(session, points)
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidArgument/... types
+        raise ModelFormatError(f"{path}: onnxruntime cannot run this net ({exc}); re-export it") from None
+    want, largest = net.forward_with_magnitude(points)
+    want = want.reshape(-1)
+    if got.size != want.size:
+        raise ModelFormatError(
+            f"{path}: onnxruntime gives {got.size} values for {IMPORT_POINTS} points, not one per point; export a net with one output"
+        )
+    # the net in float64 or, as export_onnx checks it, in float32 (a net whose float32 run loses digits on its
+    # domain, e.g. one far narrower than its distance from 0, is still the file's net)
+    gap = min(float(np.abs(got - w).max()) for w in (want, float32_forward(net, points).reshape(-1)))
+    terms = term_scale(path, net, points)
+    if float64:
+        tolerance = FLOAT64_IMPORT_TOLERANCE * max(largest, 1e-300) + FLOAT64_TERM_TOLERANCE * terms
+    else:
+        tolerance = FLOAT16_IMPORT_TOLERANCE if session.get_inputs()[0].type == "tensor(float16)" else IMPORT_TOLERANCE
+        tolerance *= max(largest, 1e-300)  # relative to the net's own values, however small
+    if not gap <= tolerance:
+        raise ModelFormatError(_gap_message(path, gap, terms, float64))
+
+
+def _gap_message(path, gap: float, terms: float, float64: bool) -> str:
+    """Why :func:`check_import` refuses a net ``gap`` off, the terms it sums reaching ``terms``."""
+    start = f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of its domain"
+    if not float64 and gap <= FLOAT32_ROUNDING * terms:
+        return (
+            f"{start}, a gap the size of float32 rounding of the terms it sums (up to {terms:.3g}: its inputs, weights and "
+            "the offsets folded into its biases, which cancel), not a misread graph; export the file in float64 throughout "
+            "(its inputs, weights and maps), or normalise the inputs outside the net so that its terms stay near its values"
+        )
+    beyond = f" (more than float64 rounding of the terms it sums, up to {terms:.3g}, explains)" if float64 else ""
+    return f"{start}{beyond}, so its graph has a form surrogate misreads; export it as a plain chain of Linear and ReLU layers"
+
+
+def term_scale(path, net, points: np.ndarray) -> float:
+    """The largest term that ``net`` (parsed from the file at ``path``) sums at ``points``: ``|h| @ |W| + |b|`` per layer,
+    ``h`` the previous layer's values (the inputs first), and the largest entry of the file's vectors (biases, offsets,
+    BatchNormalization statistics), which folding can cancel out of the net's biases. Rounding is relative to it."""
+    h, largest = np.asarray(points, dtype=np.float64), 0.0
+    for w, b in zip(net.weights, net.biases):
+        largest = max(largest, float((np.abs(h) @ np.abs(w) + np.abs(b)).max(initial=0.0)))
+        h = np.maximum(h @ w + b, 0.0)
+    return max(largest, _largest_vector_entry(path))
+
+
+def _largest_vector_entry(path) -> float:
+    """The largest ``|entry|`` of the floating-point vectors and scalars (initializers, Constant nodes) of the file at
+    ``path``; 0.0 where it has none or cannot be read."""
+    import onnx
+    from onnx import numpy_helper
+
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception:  # onnx raises its own types; onnxruntime has read the file, so this is only an allowance lost
+        return 0.0
+    tensors = list(graph.initializer) + [
+        a.t for n in graph.node if n.op_type == "Constant" for a in n.attribute if a.name == "value"
+    ]
+    largest = 0.0
+    for tensor in tensors:
+        array = numpy_helper.to_array(tensor)
+        if array.ndim <= 1 and array.size and np.issubdtype(array.dtype, np.floating):
+            largest = max(largest, float(np.nanmax(np.abs(array.astype(np.float64)))))
+    return largest if np.isfinite(largest) else 0.0
+
+
+def float32_forward(net, points: np.ndarray) -> np.ndarray:
+    """``net``'s outputs at ``points``, ``(n, outputs)``, computed in float32 as an exported ONNX file computes them."""
+    h = np.asarray(points, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # values past float32's range are inf or nan, as in the file
+        for w, b in zip(net.weights[:-1], net.biases[:-1]):
+            h = np.maximum(h @ w.astype(np.float32) + b.astype(np.float32), 0)
+        return (h @ net.weights[-1].astype(np.float32) + net.biases[-1].astype(np.float32)).reshape(len(h), -1)
+
+
+#: numpy types of the ONNX input types fed to onnxruntime (float32 for any other).
+_FEED_TYPES = {"tensor(double)": np.float64, "tensor(float16)": np.float16}
+#: Import tolerance for a float16 net, whose onnxruntime run rounds every value to 11 bits.
+FLOAT16_IMPORT_TOLERANCE = 1e-2
+
+
+def _run(session, points: np.ndarray) -> np.ndarray:
+    """The session's outputs at ``points``, fed in the input's own type and shape: with one dynamic dimension
+    (``(batch, 2)``, ``(batch, 1, 2)``) every point at once, with a fixed shape as many points per call as it holds."""
+    first = session.get_inputs()[0]
+    x = points.astype(_FEED_TYPES.get(first.type, np.float32))
+    fixed = [d if isinstance(d, int) and d > 0 else None for d in first.shape]
+    if fixed and fixed[-1] is None:  # a symbolic width: the point's
+        fixed[-1] = x.shape[1]
+    if fixed.count(None) > 1:  # the first dynamic dimension is the batch, any other holds one
+        batch = fixed.index(None)
+        fixed = [d if d is not None or k == batch else 1 for k, d in enumerate(fixed)]
+    per_call = max(1, int(np.prod([d for d in fixed if d is not None])) // x.shape[1])
+    if None in fixed:  # one dynamic dimension: all points at once
+        shape = [-1 if d is None else d for d in fixed]
+        batches = [x.reshape(shape)] if per_call == 1 else np.split(x, len(x))
+    else:
+        padded = np.concatenate([x, np.repeat(x[:1], -len(x) % per_call, axis=0)])
+        batches = [b.reshape(fixed) for b in np.split(padded, len(padded) // per_call)]
+    values = [np.asarray(session.run(None, {first.name: b})[0], dtype=np.float64).reshape(-1) for b in batches]
+    return np.concatenate(values)[: len(x)]

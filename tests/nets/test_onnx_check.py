@@ -1,0 +1,94 @@
+"""The import check: float64 files whose folded maps cancel large terms load; a misread or a float32 gap is named."""
+
+import json
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from surrogate import ModelFormatError, load_onnx
+from surrogate.nets.onnx_check import check_import, term_scale
+
+RNG = np.random.default_rng(0)
+W0, B0 = RNG.normal(size=(2, 16)), RNG.normal(size=16)
+W1, B1 = RNG.normal(size=(16, 1)) / 4, RNG.normal(size=1)
+
+
+def _save(path, nodes, initializers, *, domain=None, dtype=TensorProto.DOUBLE):
+    numpy_type = np.float64 if dtype == TensorProto.DOUBLE else np.float32
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", dtype, ["b", 2])],
+        [helper.make_tensor_value_info("y", dtype, ["b", 1])],
+        [numpy_helper.from_array(np.asarray(v, numpy_type), k) for k, v in initializers.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    if domain is not None:
+        model.metadata_props.add(key="surrogate.domain", value=json.dumps(domain))
+    onnx.save(model, str(path))
+    return str(path)
+
+
+def _layers(source):
+    node = helper.make_node
+    return [
+        node("Gemm", [source, "W0", "B0"], ["p0"]),
+        node("Relu", ["p0"], ["r0"]),
+        node("Gemm", ["r0", "W1", "B1"], ["y"]),
+    ]
+
+
+def _scaler(path, centre, dtype=TensorProto.DOUBLE):
+    """``(x - c) / sd`` before a 2-16-1 net, on the box [c, c + 1]^2."""
+    nodes = [helper.make_node("Sub", ["x", "off"], ["xc"]), helper.make_node("Div", ["xc", "sd"], ["xn"])] + _layers("xn")
+    inits = {"off": [centre + 0.5] * 2, "sd": [0.2887] * 2, "W0": W0, "B0": B0, "W1": W1, "B1": B1}
+    return _save(path, nodes, inits, domain=[[centre, centre + 1], [centre, centre + 1]], dtype=dtype)
+
+
+def test_a_float64_scaler_on_a_box_far_from_zero_loads(tmp_path):
+    """probe93 #4: a StandardScaler on [1e8, 1e8 + 1]^2, folded into the first layer, rounds 3.8e-8 from onnxruntime
+    (terms of 1e9 that cancel); the 1e-10-of-the-largest-value check refused it as 'a form surrogate misreads'."""
+    net = load_onnx(_scaler(tmp_path / "scaler.onnx", 1e8))
+    assert net.architecture.hidden == (16,)
+
+
+def test_a_float64_batchnorm_of_a_large_running_mean_loads(tmp_path):
+    """probe93 #4: a BatchNormalization whose running mean 1e7 cancels the layer's 1e7 (a gap of 1.2e-9) was refused."""
+    c = 1e7
+    nodes = [
+        helper.make_node("Gemm", ["x", "W", "B"], ["g"]),
+        helper.make_node("BatchNormalization", ["g", "sc", "bb", "mu", "var"], ["p0"]),
+        helper.make_node("Relu", ["p0"], ["r0"]),
+        helper.make_node("Gemm", ["r0", "W1", "B1"], ["y"]),
+    ]
+    inits = {"W": W0, "B": B0 + c, "sc": np.ones(16), "bb": np.zeros(16), "mu": np.full(16, c), "var": np.ones(16)}
+    inits.update(W1=W1, B1=B1)
+    path = _save(tmp_path / "bn.onnx", nodes, inits, domain=[[-1, 1], [-1, 1]])
+    assert load_onnx(path).architecture.hidden == (16,)
+
+
+def test_a_float32_rounded_bias_of_a_float64_file_is_still_refused(tmp_path):
+    """The misread of probe90 #1 (a float64 bias read in float32) stays beyond the float64 allowance of the terms."""
+    path = _scaler(tmp_path / "scaler.onnx", 1.0)
+    net = load_onnx(path)
+    rounded = type(net)(net.weights, (net.biases[0], net.biases[1].astype(np.float32).astype(np.float64) + 1e-9), net.metadata)
+    with pytest.raises(ModelFormatError, match=r"more than float64 rounding of the terms it sums, up to .*, so its graph"):
+        check_import(path, rounded, float64=True)
+
+
+def test_a_float32_gap_the_size_of_rounding_is_named_so(tmp_path):
+    """A float32 file whose scaler cancels terms of 1e5 rounds past 1e-4 of its values: the message says that it is
+    float32 rounding of the terms it sums, and how to avoid it, not that the graph is misread."""
+    path = _scaler(tmp_path / "scaler32.onnx", 3e4, dtype=TensorProto.FLOAT)
+    with pytest.raises(
+        ModelFormatError, match=r"a gap the size of float32 rounding of the terms it sums .* export the file in float64"
+    ):
+        load_onnx(path)
+
+
+def test_term_scale_counts_the_inputs_and_the_files_offsets(tmp_path):
+    path = _scaler(tmp_path / "scaler.onnx", 1e8)
+    net = load_onnx(path)
+    assert term_scale(path, net, np.array([[1e8, 1e8]])) >= 1e8
