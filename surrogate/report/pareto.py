@@ -13,17 +13,17 @@ from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
 from .figure import MIN_TIME_S, PlotStyle, SavedFigure, new_figure, save_figure
 from .tables import ResultsError, SweepTable
 
-#: Errors closer than this, relative to the larger, are one error to :func:`pareto_front` (float noise).
-ERROR_TIE = 1e-9
+#: Significant digits to which :func:`pareto_front` compares errors (what lies beyond them is float noise).
+ERROR_DIGITS = 9
 
 
 def pareto_front(error: Sequence[float], time: Sequence[float]) -> np.ndarray:
     """Indices of the non-dominated points when both ``error`` and ``time`` are minimised, by ascending time.
 
-    A point is dominated when another is no worse in both and better in one. Errors within
-    :data:`ERROR_TIE` of each other (relative) count as equal: two nets that compute one function score
-    within float noise (9e-18 apart), and the faster one dominates. Points with a NaN are never on the
-    front; identical points are both on it.
+    A point is dominated when another is no worse in both and better in one. Errors are compared to
+    :data:`ERROR_DIGITS` significant digits: two nets that compute one function score within float noise
+    (9e-18 apart), and the faster one dominates (rounded, so that ties are transitive; an infinite error
+    stays infinite). Points with a NaN are never on the front; identical points are both on it.
 
     Parameters
     ----------
@@ -36,11 +36,11 @@ def pareto_front(error: Sequence[float], time: Sequence[float]) -> np.ndarray:
     if e.shape != t.shape or e.ndim != 1:
         raise ConfigError(f"pareto_front: error and time must be 1-d of one length, got shapes {e.shape} and {t.shape}")
     valid = ~(np.isnan(e) | np.isnan(t))
+    e = np.array([float(f"{v:.{ERROR_DIGITS - 1}e}") if np.isfinite(v) else v for v in e])
     front = []
     for i in np.flatnonzero(valid):
-        tie = ERROR_TIE * np.maximum(np.abs(e), abs(e[i]))
-        no_worse = valid & (e <= e[i] + tie) & (t <= t[i])
-        better = (e < e[i] - tie) | (t < t[i])
+        no_worse = valid & (e <= e[i]) & (t <= t[i])
+        better = (e < e[i]) | (t < t[i])
         if not (no_worse & better).any():
             front.append(i)
     front = np.asarray(front, dtype=int)

@@ -181,10 +181,22 @@ def test_pareto_front_matches_the_definition_on_random_points():
 def test_errors_apart_by_float_noise_are_one_error_on_the_front():
     """probe94 #3: 2x12 hand-shared was on the front only through an MAE 9e-18 below hand-paired's (the same function),
     though hand-paired solved faster; errors apart by more than the tie still count."""
+    from surrogate.report.pareto import ERROR_DIGITS
+
     error = [0.0003682976420564886, 0.0003682976420564796, 0.0003682976420564796 * (1 - 1e-6)]
     assert list(pareto_front(error[:2], [0.0154, 0.0204])) == [0]
     assert list(pareto_front(error[1:], [0.0204, 0.0300])) == [0, 1]
     assert list(pareto_front(error, [0.0154, 0.0204, 0.0300])) == [0, 2]
+    # probe95 #2: ties are transitive (in a chain of near-ties each point tied only its neighbours, so the first
+    # was dropped as dominated by the second, itself off the front) and an infinite error never wins
+    for chain in ([1.0, 1.0 + 0.9e-9, 1.0 + 1.8e-9], [1.0, 1.0 + 4e-9, 1.0 + 8e-9], [1.0, 1.0 + 3e-9, 1.0 + 6e-9]):
+        front = list(pareto_front(chain, [3.0, 2.0, 1.0]))
+        rounded = [float(f"{v:.{ERROR_DIGITS - 1}e}") for v in chain]
+        for i in set(range(3)) - set(front):  # each point left out is dominated by one on the front (times 3, 2, 1)
+            assert any(rounded[j] <= rounded[i] and j > i for j in front)
+    ladder = [1.0 + k * 0.9e-9 for k in range(11)]  # each within 1e-9 of the next: one tie chained kept the last only
+    assert list(pareto_front(ladder, [11.0 - k for k in range(11)])) == [10, 5]  # 1.0 and 1.00000001 to 9 digits
+    assert list(pareto_front([np.inf, 1.0], [1.0, 2.0])) == [0, 1]
 
 
 def _table(rows):
