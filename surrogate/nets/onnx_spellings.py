@@ -196,8 +196,9 @@ def _joins_values(graph, concat) -> bool:
 
 
 def _constant_view_shapes(graph) -> None:
-    """The shape a ``Reshape`` reads computed as ``x.view(x.size(0), ...)`` is, made that constant (see the module
-    docstring); the nodes that computed it, read by nothing else then, dropped."""
+    """The shape a ``Reshape`` reads computed as ``x.view(x.size(0), k)`` (two dimensions) is, made that constant (see
+    the module docstring); the nodes that computed it, read by nothing else then, dropped. A view to more dimensions is
+    left as it is: refused by its operations (a rewrite named its own constant, probe95 #5)."""
     from onnx import helper, numpy_helper
 
     constants, producers = initializer_arrays(graph), {out: node for node in graph.node for out in node.output}
@@ -217,6 +218,8 @@ def _constant_view_shapes(graph) -> None:
             else:
                 break
         else:
+            if len(shape) != 2:  # only a 2-d [batch, n] view is dropped later; others keep their operations' refusal
+                continue
             name = f"{node.output[0]}__shape"
             graph.initializer.append(numpy_helper.from_array(np.array(shape, dtype=np.int64), name))
             node.input[1] = name

@@ -98,3 +98,34 @@ def test_max_with_one_zero_per_feature_after_a_per_feature_map_loads_as_relu(tmp
         assert load_onnx(_max_net(tmp_path / "max.onnx", BETWEEN[between], np.zeros(6))) is not None
     with pytest.raises(ModelFormatError, match=r"the net uses Max"):
         load_onnx(_max_net(tmp_path / "max5.onnx", BETWEEN[between], np.zeros((2, 6))))
+
+
+def test_a_view_to_three_dimensions_is_refused_by_its_operations_not_by_a_name_surrogate_made(tmp_path):
+    """probe95 #5: x.view(x.size(0), 1, -1) on an (N, 1, 2) input was rewritten to a constant shape only 2-d views are
+    dropped after, and refused as "OMLT cannot parse this net ('xf__shape')", a name the file does not hold."""
+    rng = np.random.default_rng(1)
+    arrays = {"W1": rng.normal(size=(2, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 1)), "b2": np.zeros(1)}
+    inits = [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()]
+    shapes = {"i0": np.array(0), "ax0": np.array([0]), "c1": np.array([1]), "cm1": np.array([-1])}
+    inits += [numpy_helper.from_array(a.astype(np.int64), k) for k, a in shapes.items()]
+    node = helper.make_node
+    nodes = [
+        node("Shape", ["x"], ["s"]),
+        node("Gather", ["s", "i0"], ["g"], axis=0),
+        node("Unsqueeze", ["g", "ax0"], ["u"]),
+        node("Concat", ["u", "c1", "cm1"], ["sh"], axis=0),
+        node("Reshape", ["x", "sh"], ["xf"]),
+        node("MatMul", ["xf", "W1"], ["m1"]),
+        node("Add", ["m1", "b1"], ["a1"]),
+        node("Relu", ["a1"], ["r1"]),
+        node("MatMul", ["r1", "W2"], ["m2"]),
+        node("Add", ["m2", "b2"], ["y"]),
+    ]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 2])
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, tmp_path / "view3d.onnx")
+    with pytest.raises(ModelFormatError, match=r"the net uses Concat, Gather, Shape, Unsqueeze") as refused:
+        load_onnx(tmp_path / "view3d.onnx")
+    assert "__shape" not in str(refused.value)
