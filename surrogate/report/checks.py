@@ -24,6 +24,7 @@ from ..experiments.scale_bench_tables import (
     penalised_times,
     shifted_geometric_mean,
 )
+from ..files import text_bytes
 from .tables import ResultsError, check_values, numeric
 
 #: The outcome columns of a scale table, and the ``status`` of ``solves.csv`` each counts.
@@ -111,7 +112,7 @@ def _check_listed(payload: dict, table: pd.DataFrame, solves: pd.DataFrame, *, f
     nets = payload.get("nets")
     if not isinstance(nets, list) or not all(isinstance(n, dict) and "label" in n for n in nets):
         return  # a folder written before config.json listed its nets
-    labels = {str(n["label"]) for n in nets}
+    labels = {text_bytes(str(n["label"])).decode("utf-8") for n in nets}  # as a CSV holds a name of undecodable bytes
     for file, frame in (("table.csv", table), ("solves.csv", solves)):
         stray = [n for n in dict.fromkeys(frame["net"].astype(str)) if n not in labels]
         if stray:

@@ -445,6 +445,17 @@ def test_runs_merged_into_one_scale_folder_are_refused(tmp_path):
     assert load_scale(_listing(_folder(tmp_path, table=two, name="listed"), two["net"])).solves is not None
 
 
+def test_a_net_named_with_undecodable_bytes_is_one_net_in_the_tables_and_in_config_json(tmp_path):
+    """probe95 #1: a --net file 'n<0xfc>.onnx' (a Latin-1 name) is 'n\\xfc' in the CSVs (files.text_bytes) and
+    'n\\udcfc' in config.json: the folder one run wrote was refused as holding another run's rows."""
+    two = TABLE[:2]
+    label = two["net"].iloc[0]
+    rename = {label: "n\\xfc"}
+    table, solves = two.replace({"net": rename}), SOLVES.replace({"net": rename})
+    folder = _listing(_folder(tmp_path, table=table, solves=solves), ["n\udcfc", two["net"].iloc[1]])
+    assert "n\\xfc" in set(load_scale(folder).solves["net"])
+
+
 def test_solves_that_do_not_match_the_table_are_refused(tmp_path):
     two = TABLE[:2]
     good = _folder(tmp_path, table=two, name="good")
