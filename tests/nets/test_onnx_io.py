@@ -364,3 +364,22 @@ def test_a_path_that_is_no_file_name_is_refused_by_each_onnx_function(bad, expor
         read_metadata(bad)
     with pytest.raises(ModelFormatError, match=r"export_onnx: path=.* must be a path"):
         export_onnx(exported[0], bad)
+
+
+def test_a_net_with_a_side_file_under_a_path_of_undecodable_bytes_says_to_rename_it(tmp_path):
+    """probe95 #4: onnx cannot read a side file under a path that holds a byte that is not UTF-8; the refusal said
+    're-export it' (the net is intact)."""
+    import os
+
+    from tests.helpers import external_data_net
+
+    (tmp_path / "plain").mkdir()
+    _, save = external_data_net(tmp_path / "plain")
+    save(1.0)  # onnx cannot write there either: the folder is renamed after
+    folder = tmp_path / os.fsdecode(b"nets\xff")
+    (tmp_path / "plain").rename(folder)
+    path = folder / "net.onnx"
+    with pytest.raises(
+        ModelFormatError, match=r"side file, which onnx cannot read under a path .* rename the file or its folder"
+    ):
+        load_onnx(path)
