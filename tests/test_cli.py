@@ -512,12 +512,9 @@ def test_sigterm_stops_every_command_as_terminated_with_143(argv, module, name, 
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"surrogate {command}: terminated"
 
 
-def _swallowed(kind):
-    """A stand-in for a command during which a Ctrl-C (or SIGTERM) lands in a weakref callback, where Python prints
-    "Exception ignored" and goes on (probe89 #3: 'problems' then finished and exited 0)."""
-    import gc
-    import signal
-    import time
+def _interrupt_in_a_weakref_callback(kind) -> None:
+    """A Ctrl-C (or SIGTERM's Terminated) raised in a weakref callback, where Python prints "Exception ignored" and
+    goes on."""
     import weakref
 
     from surrogate.cli.console import Terminated
@@ -531,8 +528,16 @@ def _swallowed(kind):
     held = Held()
     ref = weakref.ref(held, interrupted)
     del held
-    gc.collect()
     assert ref() is None
+
+
+def _swallowed(kind):
+    """A stand-in for a command during which a Ctrl-C (or SIGTERM) lands in a weakref callback, where Python prints
+    "Exception ignored" and goes on (probe89 #3: 'problems' then finished and exited 0)."""
+    import signal
+    import time
+
+    _interrupt_in_a_weakref_callback(kind)
     time.sleep(10)  # the signal sent again ends the sleep at once
     raise AssertionError(f"the swallowed {kind} did not stop the command {signal.SIGINT}")
 
@@ -557,20 +562,7 @@ def _swallowed_at_the_end(kind, again):
     """A stand-in for a command whose Ctrl-C (or SIGTERM) lands in a weakref callback in its last moment, after its
     work (its models freed), and whose resend is still waiting when the command returns 0 (probe92 #1); with
     ``again``, a second Ctrl-C then stops the command at once."""
-    import weakref
-
-    from surrogate.cli.console import Terminated
-
-    def interrupted(ref):
-        raise Terminated() if kind == "term" else KeyboardInterrupt()
-
-    class Held:
-        pass
-
-    held = Held()
-    ref = weakref.ref(held, interrupted)
-    del held
-    assert ref() is None
+    _interrupt_in_a_weakref_callback(kind)
     if again:
         raise KeyboardInterrupt()
     return 0

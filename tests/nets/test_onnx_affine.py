@@ -302,15 +302,7 @@ def test_a_float64_net_keeps_float64_weights_when_a_map_is_folded(tmp_path):
 def test_a_float64_last_layer_without_bias_gets_a_float64_bias_for_a_folded_shift(tmp_path):
     """The zero bias made for a MatMul without one was float32: a shift of 123456.789 folded into it lost 6e-5."""
     nodes = [*layer("x", "h"), node("Relu", ["h"], ["r"]), node("MatMul", ["r", "W2"], ["z"]), node("Add", ["z", "mu"], ["y"])]
-    weights = {"W1": W1, "B1": B1, "W2": W2, "mu": np.array([123456.789])}
-    graph = helper.make_graph(
-        nodes,
-        "double",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["batch", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float64), k) for k, v in weights.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(tmp_path / "net.onnx"))
+    _double(tmp_path / "net.onnx", nodes, {"W1": W1, "B1": B1, "W2": W2, "mu": np.array([123456.789])})
     xs = np.random.default_rng(2).uniform(-1, 1, (64, 2))
     session = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
     expected = session.run(None, {"x": xs})[0].reshape(-1)
