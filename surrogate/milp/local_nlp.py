@@ -129,7 +129,7 @@ def solve_nlp(
     maxiter
         The most iterations.
     """
-    from scipy.optimize import Bounds, minimize
+    from scipy.optimize import Bounds
 
     free = np.flatnonzero(~(qm.integer if fixed is None else fixed | qm.integer))  # the others are held
     base = qm.clip(x0)
@@ -150,22 +150,31 @@ def solve_nlp(
     constraints = [_constraint(qm, np.flatnonzero(rows), full, free, dense) for rows in (equal, ~equal) if rows.any()]
     options = {"maxiter": maxiter, "ftol": 1e-10} if dense else {"maxiter": maxiter, "gtol": 1e-9, "xtol": 1e-10}
     objective_hessian = (qm.sense * qm.objective.hessian(np.ones(1)))[free][:, free]
-    try:  # numpy's warnings off: trust-constr divides by the zero norm of a degenerate row (printed under -q); the
-        with np.errstate(all="ignore"):  # point it returns is checked against the model as every polish point is
-            last[0] = minimize(
-                fun,
-                base[free],
-                jac=True,
-                hess=None if dense else (lambda z: objective_hessian),
-                method="SLSQP" if dense else "trust-constr",
-                bounds=Bounds(qm.lower[free], qm.upper[free]),
-                constraints=constraints,
-                options=options,
-                callback=stop,
-            ).x
+    try:
+        last[0] = _quiet_minimize(
+            fun,
+            base[free],
+            jac=True,
+            hess=None if dense else (lambda z: objective_hessian),
+            method="SLSQP" if dense else "trust-constr",
+            bounds=Bounds(qm.lower[free], qm.upper[free]),
+            constraints=constraints,
+            options=options,
+            callback=stop,
+        ).x
     except _DeadlineReached:
         pass
     return qm.clip(full(last[0]))
+
+
+def _quiet_minimize(*args, **kwargs):
+    """``scipy.optimize.minimize`` with numpy's warnings off: trust-constr divides by the zero norm of a degenerate row
+    ('invalid value encountered in scalar divide' reached stderr under 'problems -q'); the point it returns is checked
+    against the model as every polish point is."""
+    from scipy.optimize import minimize
+
+    with np.errstate(all="ignore"):
+        return minimize(*args, **kwargs)
 
 
 def _objective_and_gradient(qm: QuadraticModel, full, free: np.ndarray, deadline: float):
