@@ -88,12 +88,15 @@ def scaled_bounds(lower: Sequence, upper: Sequence, scales: Sequence[float]) -> 
 def warn_tiny_output(name: str, net: ReluMLP, lower: Sequence, upper: Sequence, *, stacklevel: int = 3) -> None:
     """:class:`~surrogate.errors.NumericsWarning` s for surrogate ``name`` (net ``net``, layer bounds ``lower``,
     ``upper``): a layer still small after its capped scale (:func:`layer_scales`), held only to the solver's tolerance
-    over its scale; an output encoded scaled, naming the scale to optimise it with. Nothing for an ordinary net."""
+    over its scale; an output encoded scaled, naming the scale to optimise it with. Nothing for a net whose output is
+    not small (nothing of it is scaled; a zoo net's collapsed layers of 1e-28 are no concern of its values)."""
+    if output_scale(lower[-1], upper[-1]) == 1.0:  # an ordinary output: encoded as it was, nothing scaled to say of
+        return
     scales = layer_scales(net, lower, upper)
-    loose = [
+    loose = [  # a small layer still small after its capped scale (not an ordinary one: probe96 #2 warned of a 0.3)
         (k, _largest(lo, hi), s)
         for k, (lo, hi, s) in enumerate(zip(lower, upper, scales))
-        if 0.0 < _largest(lo, hi) * s < 0.5  # capped: not taken to [0.5, 1)
+        if 0.0 < _largest(lo, hi) < SMALL_OUTPUT and _largest(lo, hi) * s < 0.5
     ]
     if loose:
         _warn_loose(name, loose, len(scales), stacklevel + 1)

@@ -167,10 +167,13 @@ def confirm_bound(model, config: SolverConfig, result, resolve: Callable, *, pre
     stays and the note names its bound unconfirmed.
     """
     power = _objective_scale_advised(model, result) if config.solver == "highs" else None
-    if power is None or any(str(name) == "user_objective_scale" for name, _ in config.options):
+    if power is None:
         return result if presolve_off else unconfirmed_bound(result, config)
     fix = f"scale the objective yourself (e.g. times 2**{power}) so that its coefficients are near 1"
     said = "HiGHS warned that the objective's costs are excessively small (it has proved false bounds on such objectives)"
+    if any(str(name) == "user_objective_scale" for name, _ in config.options):  # the user's own scale: kept, not confirmed
+        note = f"{said}, with your own user_objective_scale: the bound {result.bound:.10g} is unconfirmed; {fix}"
+        return replace(result, warnings=(*result.warnings, note))
     left, restore = config.time_limit - result.wall_time, _keeper(model)
     again = None
     if power > 0 and left >= MIN_CONFIRM_SECONDS:

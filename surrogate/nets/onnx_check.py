@@ -99,9 +99,15 @@ def term_scale(path, net, points: np.ndarray) -> float:
     return max(largest, _largest_vector_entry(path))
 
 
+#: The inputs that a fold can cancel out of the net's biases: any operand of an Add or Sub, a BatchNormalization's
+#: bias and mean (not its scale or variance: a variance of 1e14 scales terms down, and counting it, or a tensor no node
+#: reads, let a bias misread by 0.5 pass; probe96).
+_OFFSET_INPUTS = {"Add": (0, 1), "Sub": (0, 1), "BatchNormalization": (2, 3)}
+
+
 def _largest_vector_entry(path) -> float:
     """The largest ``|entry|`` of the floating-point vectors and scalars (initializers, Constant nodes) of the file at
-    ``path``; 0.0 where it has none or cannot be read."""
+    ``path`` that a node reads as an offset (:data:`_OFFSET_INPUTS`); 0.0 where it has none or cannot be read."""
     import onnx
     from onnx import numpy_helper
 
@@ -109,8 +115,9 @@ def _largest_vector_entry(path) -> float:
         graph = onnx.load(str(path)).graph
     except Exception:  # onnx raises its own types; onnxruntime has read the file, so this is only an allowance lost
         return 0.0
-    tensors = list(graph.initializer) + [
-        a.t for n in graph.node if n.op_type == "Constant" for a in n.attribute if a.name == "value"
+    offsets = {n.input[i] for n in graph.node for i in _OFFSET_INPUTS.get(n.op_type, ()) if i < len(n.input)}
+    tensors = [t for t in graph.initializer if t.name in offsets] + [
+        a.t for n in graph.node if n.op_type == "Constant" and n.output[0] in offsets for a in n.attribute if a.name == "value"
     ]
     largest = 0.0
     for tensor in tensors:

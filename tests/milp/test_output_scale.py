@@ -147,3 +147,19 @@ def test_a_net_of_tiny_hidden_values_at_fixed_inputs_is_the_nets(formulation):
     for value, point in zip(values, points):
         assert value == pytest.approx(net.forward(np.array([point]))[0], rel=1e-6, abs=1e-14)
     assert messages and all("too small for a solver's tolerances" not in m for m in messages)
+
+
+@pytest.mark.parametrize("net", ["ordinary", "b48-best-48x1"])
+def test_a_net_whose_output_is_not_small_gets_no_tiny_value_warning(net):
+    """probe96 #2: a hidden layer reaching 0.3, and the zoo's b48-best-48x1 (collapsed layers of 1e-28 to 3e-5, its
+    output 3.4e-4), were warned of as 'too small ... even encoded times 2**20 ... meaningless', where nothing is scaled
+    and the values at fixed inputs are the net's."""
+    if net == "ordinary":
+        weights = (np.array([[0.1, -0.1], [0.1, 0.05]]), np.array([[2.0], [3.0]]))
+        net = ReluMLP(weights, (np.array([0.1, 0.1]), np.array([0.0])))
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        add_surrogate(m, net, [m.x, m.y])
+    assert [str(w.message) for w in caught if issubclass(w.category, NumericsWarning)] == []

@@ -437,6 +437,21 @@ def test_an_objective_of_excessively_small_costs_is_solved_again_scaled(box, rea
     assert any("user_objective_scale=" in w and "excessively small" in w for w in result.warnings)
 
 
+def test_a_users_own_objective_scale_is_kept_and_its_bound_named_unconfirmed():
+    """probe96 #3: with the user's own user_objective_scale (3) HiGHS still proved a false bound (9.9691e-7 where the
+    corner reaches 9.9737e-7), and the package added no word of it."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1e-3, 1e-3)), pyo.Var(bounds=(-1e-3, 1e-3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        product = bilinear(m, m.x, m.y)
+    m.o = pyo.Objective(expr=product.expr, sense=pyo.maximize)
+    config = SolverConfig(time_limit=20, rel_gap=1e-9, threads=1, options={"user_objective_scale": 3})
+    result = solve(m, config)
+    assert any("your own user_objective_scale" in w and "is unconfirmed" in w for w in result.warnings)
+    assert not any("user_objective_scale=" in w for w in result.warnings)  # no second solve over the user's choice
+
+
 def test_an_ordinary_objective_is_not_solved_again():
     """The second solve is only for a log with HiGHS's warning of excessively small costs."""
     m = pyo.ConcreteModel()

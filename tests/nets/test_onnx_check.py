@@ -92,3 +92,25 @@ def test_term_scale_counts_the_inputs_and_the_files_offsets(tmp_path):
     path = _scaler(tmp_path / "scaler.onnx", 1e8)
     net = load_onnx(path)
     assert term_scale(path, net, np.array([[1e8, 1e8]])) >= 1e8
+
+
+@pytest.mark.parametrize(("variance", "unused"), [(1e14, None), (1.0, 1e20)])
+def test_a_batchnorm_variance_or_an_unused_tensor_widens_no_allowance(tmp_path, variance, unused):
+    """probe96 #1: the largest entry of any vector counted, so a running variance of 1e14 (which scales terms down)
+    or a tensor no node reads (1e20) let a parsed net whose output bias was off by 0.5 pass the float64 check."""
+    nodes = [
+        helper.make_node("Gemm", ["x", "W", "B"], ["g"]),
+        helper.make_node("BatchNormalization", ["g", "sc", "bb", "mu", "var"], ["p0"]),
+        helper.make_node("Relu", ["p0"], ["r0"]),
+        helper.make_node("Gemm", ["r0", "W1", "B1"], ["y"]),
+    ]
+    std = np.sqrt(variance)
+    inits = {"W": W0 * std, "B": B0 * std, "sc": np.ones(16), "bb": np.zeros(16), "mu": np.zeros(16)}
+    inits.update(var=np.full(16, variance), W1=W1, B1=B1, **({"unused": np.array([unused])} if unused else {}))
+    path = _save(tmp_path / "bn.onnx", nodes, inits, domain=[[-1, 1], [-1, 1]])
+    net = load_onnx(path)
+    points = np.random.default_rng(1).uniform(-1, 1, (64, 2))
+    assert term_scale(path, net, points) < 1e3
+    misread = type(net)(net.weights, (net.biases[0], net.biases[1] + 1e-3), net.metadata)
+    with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
+        check_import(path, misread, float64=True)
