@@ -163,3 +163,23 @@ def test_a_net_whose_output_is_not_small_gets_no_tiny_value_warning(net):
         warnings.simplefilter("always")
         add_surrogate(m, net, [m.x, m.y])
     assert [str(w.message) for w in caught if issubclass(w.category, NumericsWarning)] == []
+
+
+def test_an_output_that_cancels_ordinary_hidden_values_is_not_called_exact():
+    """probe97: a 3x8 net's first layer times 1e-6 (hidden values near 2, outputs of 8e-6 by cancellation) was called
+    'encoded exactly' and came out 13-19% (of the output's range) off at fixed inputs; the solver's tolerances on
+    the ordinary layers, carried through the weights, are larger than such an output."""
+    from surrogate.nets.construct import hand_built
+
+    base = hand_built("3x8", "shared")
+    cancelling = ReluMLP((base.weights[0] * 1e-6, *base.weights[1:]), (base.biases[0] * 1e-6, *base.biases[1:]))
+    said = {}
+    for name, net in (("cancelling", cancelling), ("tiny", tiny(1e-5))):
+        m = pyo.ConcreteModel()
+        m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            add_surrogate(m, net, [m.x, m.y], bounds="interval")
+        said[name] = " ".join(str(w.message) for w in caught if issubclass(w.category, NumericsWarning))
+    assert "encoded to within about" in said["cancelling"] and "encoded exactly" not in said["cancelling"]
+    assert "encoded exactly" in said["tiny"]
