@@ -65,14 +65,14 @@ def check_import(path: Path, net, *, float64: bool = False) -> None:
     # the net in float64 or, as export_onnx checks it, in float32 (a net whose float32 run loses digits on its
     # domain, e.g. one far narrower than its distance from 0, is still the file's net)
     gap = min(float(np.abs(got - w).max()) for w in (want, float32_forward(net, points).reshape(-1)))
-    terms = term_scale(path, net, points)
+    terms = term_scale(path, net, points) if float64 else None  # it reads the file again: only where it is used
     if float64:
         tolerance = FLOAT64_IMPORT_TOLERANCE * max(largest, 1e-300) + FLOAT64_TERM_TOLERANCE * terms
     else:
         tolerance = FLOAT16_IMPORT_TOLERANCE if session.get_inputs()[0].type == "tensor(float16)" else IMPORT_TOLERANCE
         tolerance *= max(largest, 1e-300)  # relative to the net's own values, however small
     if not gap <= tolerance:
-        raise ModelFormatError(_gap_message(path, gap, terms, float64))
+        raise ModelFormatError(_gap_message(path, gap, term_scale(path, net, points) if terms is None else terms, float64))
 
 
 def _gap_message(path, gap: float, terms: float, float64: bool) -> str:
