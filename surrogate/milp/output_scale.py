@@ -106,7 +106,7 @@ def warn_tiny_output(name: str, net: ReluMLP, lower: Sequence, upper: Sequence, 
     largest, scale = _largest(lower[-1], upper[-1]), scales[-1]
     if scale == 1.0:
         return
-    held = held_to(net, scales, lower)
+    held = held_to(net, scales, lower, upper)
     exact = (
         "exactly" if held <= 1e-3 * largest and not loose else f"to within about {held:.2g} ({held / largest:.0%} of their size)"
     )
@@ -121,16 +121,16 @@ def warn_tiny_output(name: str, net: ReluMLP, lower: Sequence, upper: Sequence, 
     )
 
 
-def held_to(net: ReluMLP, scales: Sequence[float], reach: Sequence) -> float:
+def held_to(net: ReluMLP, scales: Sequence[float], lower: Sequence, upper: Sequence) -> float:
     """About how far the encoded output may lie from the net's, in the output's own units: on every row of the net
     encoded with ``scales`` (:func:`scaled_net`) the solver's :data:`ROW_TOLERANCE`, and on a hidden neuron its
-    binary's :data:`INTEGRALITY_TOLERANCE` times the layer's largest value (``reach``: the layers' bounds), carried
+    binary's :data:`INTEGRALITY_TOLERANCE` times the layer's largest value (from its bounds ``lower``, ``upper``), carried
     forward through the layers' ``|W|`` (a ReLU moves nothing further), over the output's scale. An output that is the
     small difference of ordinary hidden values (a 3x8 net's first layer times 1e-6: hidden values near 2, outputs of
     8e-6) is held no better however it is scaled (probe97: the warning called it exact, 13-19% off at fixed inputs)."""
     error, last = np.zeros(net.weights[0].shape[0]), len(net.weights) - 1
-    for k, (weights, bound, scale) in enumerate(zip(scaled_net(net, scales).weights, reach, scales)):
-        slack = 0.0 if k == last else INTEGRALITY_TOLERANCE * float(np.max(np.abs(bound), initial=0.0)) * scale
+    for k, (weights, lo, hi, scale) in enumerate(zip(scaled_net(net, scales).weights, lower, upper, scales)):
+        slack = 0.0 if k == last else INTEGRALITY_TOLERANCE * _largest(lo, hi) * scale
         error = error @ np.abs(weights) + ROW_TOLERANCE + slack
     return float(error.max(initial=0.0)) / scales[-1]
 
