@@ -98,14 +98,15 @@ def model_bytes(path: str | os.PathLike) -> bytes:
 
 def missing_external_data(path: Path) -> str | None:
     """Why the ONNX file at ``path`` cannot be read where an external-data file it names is not beside it (the file
-    was moved or copied without it), or where onnx cannot read one there (:func:`undecodable_side_file`), with the
+    was moved or copied without it), or where onnx cannot read one there (:func:`_undecodable_side_file`), with the
     fix; ``None`` otherwise."""
     try:
-        missing = [name for name in external_data_files(path.read_bytes()) if not (path.parent / name).is_file()]
+        names = external_data_files(path.read_bytes())
     except OSError:
         return None
+    missing = [name for name in names if not (path.parent / name).is_file()]
     if not missing:
-        return undecodable_side_file(path)
+        return _undecodable_side_file(path) if names else None
     return (
         f"{path} keeps its weights in a side file that is not beside it: {path.parent / missing[0]} is missing"
         f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}; put {missing[0]} back beside it (the file "
@@ -114,15 +115,10 @@ def missing_external_data(path: Path) -> str | None:
     )
 
 
-def undecodable_side_file(path: Path) -> str | None:
-    """Why onnx cannot read the model at ``path``, where its weights lie in a side file and the path holds bytes that
+def _undecodable_side_file(path: Path) -> str | None:
+    """Why onnx cannot read the model at ``path``, whose weights lie in a side file, where the path holds bytes that
     are not UTF-8 (onnx's reader of side files takes only text it can encode), with the fix; else ``None``."""
     if not any(0xDC80 <= ord(c) <= 0xDCFF for c in str(path)):  # no surrogate escape: no undecodable byte
-        return None
-    try:
-        if not external_data_files(path.read_bytes()):
-            return None
-    except OSError:
         return None
     return (
         f"{path} keeps its weights in a side file, which onnx cannot read under a path that holds bytes that are not "
