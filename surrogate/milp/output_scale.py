@@ -9,7 +9,9 @@ the net with layer ``l``'s weights times ``s_l / s_(l-1)`` and its bias times ``
 point. The encodings tie the output to the user's variable by a row times ``s_L``. ``s_l`` is capped at
 :data:`MAX_SCALE` (2**20), and so that no layer's largest weight grows past it, which keeps every coefficient far
 below the 1e9 that :func:`~surrogate.milp.solver.solve` checks; a layer still small after the cap is held only to
-``1e-7 / s_l``, which :func:`warn_tiny_output` says. A net of ordinary outputs (every zoo net) is encoded as it was.
+``1e-7 / s_l``, which :func:`warn_tiny_output` says. Where the output is ordinary, small hidden layers are scaled the
+same way only where the next weights amplify them, so that scaling holds the output :data:`SCALING_GAIN` times more
+closely (:func:`held_to`): every zoo net, collapsed layers included, is encoded as it was.
 :func:`warn_tiny_output` also says how to optimise a tiny output: HiGHS's absolute MIP gap of 1e-6 stops a solve whose
 objective is that small at its first solution.
 """
@@ -40,6 +42,15 @@ ROW_TOLERANCE = 1e-7
 #: big-M (:func:`held_to`).
 INTEGRALITY_TOLERANCE = 1e-6
 
+#: A small layer held (:data:`ROW_TOLERANCE` over its scale) to more than this share of its largest value is warned of
+#: (outputs of 7e-9 times 2**20 are held to 1.4e-5 of their size: not warned of as "too small").
+LOOSE_SHARE = 1e-4
+
+#: The hidden layers of a net whose output is not small are scaled only where that holds its output (:func:`held_to`)
+#: at least this many times more closely: 2e4 times for probe96's net of hidden values near 1e-6 read times 1e6, 1.0
+#: (no gain) for every zoo net with collapsed layers.
+SCALING_GAIN = 10.0
+
 
 def _largest(lower, upper) -> float:
     return float(max(np.max(np.abs(lower), initial=0.0), np.max(np.abs(upper), initial=0.0)))
@@ -57,10 +68,25 @@ def output_scale(lower, upper) -> float:
 def layer_scales(net: ReluMLP, lower: Sequence, upper: Sequence) -> tuple[float, ...]:
     """One power of two per layer of ``net`` (output last), from its bounds ``lower[l]``, ``upper[l]``: the
     :func:`output_scale` of each layer, lowered where layer ``l``'s largest weight times ``s_l / s_(l-1)`` would pass
-    :data:`MAX_SCALE` (never below 1). All 1.0 for a net whose output is not small: a zoo net's collapsed layers
-    (values of 1e-28 to 3e-5 in ``b48-best-48x1``, whose output reaches 3.4e-4) are encoded as they were."""
-    if output_scale(lower[-1], upper[-1]) == 1.0:
-        return (1.0,) * len(net.weights)
+    :data:`MAX_SCALE` (never below 1).
+
+    Where the output is not small, the hidden layers are scaled only if that holds the output at least
+    :data:`SCALING_GAIN` times more closely (:func:`held_to`): a small layer that the next weights amplify (values of
+    1e-6 read times 1e6) is held by the solver only to its tolerance times those weights, 10-300% of the output
+    (probe96), while a zoo net's collapsed layers (values of 1e-28 to 3e-5 in ``b48-best-48x1``, whose output reaches
+    3.4e-4) add nothing to it scaled or not, and are encoded as they were. All 1.0 for a net without small layers.
+    """
+    scales = _capped_scales(net, lower, upper)
+    if output_scale(lower[-1], upper[-1]) != 1.0 or set(scales) == {1.0}:
+        return scales
+    ones = (1.0,) * len(scales)
+    if held_to(net, scales, lower, upper) * SCALING_GAIN > held_to(net, ones, lower, upper):
+        return ones
+    return scales
+
+
+def _capped_scales(net: ReluMLP, lower: Sequence, upper: Sequence) -> tuple[float, ...]:
+    """Each layer's :func:`output_scale`, capped so that no layer's weights grow past :data:`MAX_SCALE`."""
     scales, previous = [], 1.0
     for weights, lo, hi in zip(net.weights, lower, upper):
         scale = output_scale(lo, hi)
@@ -90,19 +116,24 @@ def scaled_bounds(lower: Sequence, upper: Sequence, scales: Sequence[float]) -> 
 
 def warn_tiny_output(name: str, net: ReluMLP, lower: Sequence, upper: Sequence, *, stacklevel: int = 3) -> None:
     """:class:`~surrogate.errors.NumericsWarning` s for surrogate ``name`` (net ``net``, layer bounds ``lower``,
-    ``upper``): a layer still small after its capped scale (:func:`layer_scales`), held only to the solver's tolerance
-    over its scale; an output encoded scaled, naming the scale to optimise it with. Nothing for a net whose output is
-    not small (nothing of it is scaled; a zoo net's collapsed layers of 1e-28 are no concern of its values)."""
-    if output_scale(lower[-1], upper[-1]) == 1.0:  # an ordinary output: encoded as it was, nothing scaled to say of
-        return
+    ``upper``): a small layer that its capped scale (:func:`layer_scales`) leaves held to more than :data:`LOOSE_SHARE`
+    of its size (the solver's tolerance over its scale); an output encoded scaled, naming the scale to optimise it
+    with. Nothing for a net of which nothing is scaled (a zoo net's collapsed layers of 1e-28 are no concern of its
+    values); of a net whose output is not small, only its scaled layers that stay loose."""
     scales = layer_scales(net, lower, upper)
-    loose = [  # a small layer still small after its capped scale (not an ordinary one: probe96 #2 warned of a 0.3)
+    small_output = output_scale(lower[-1], upper[-1]) != 1.0
+    if not small_output and set(scales) == {1.0}:  # encoded as it was, nothing scaled to say of
+        return
+    loose = [  # a small layer held loosely after its capped scale (not an ordinary one: probe96 #2 warned of a 0.3)
         (k, _largest(lo, hi), s)
         for k, (lo, hi, s) in enumerate(zip(lower, upper, scales))
-        if 0.0 < _largest(lo, hi) < SMALL_OUTPUT and _largest(lo, hi) * s < 0.5
+        if 0.0 < _largest(lo, hi) < SMALL_OUTPUT
+        and ROW_TOLERANCE / s > LOOSE_SHARE * _largest(lo, hi)
+        and (small_output or s > 1.0)
     ]
-    if loose:
-        _warn_loose(name, loose, len(scales), stacklevel + 1)
+    if loose:  # an ordinary output: how far the scaled layers' slack carries to it, their own share understates it
+        output = None if small_output else (held_to(net, scales, lower, upper), _largest(lower[-1], upper[-1]))
+        _warn_loose(name, loose, len(scales), stacklevel + 1, output=output)
     largest, scale = _largest(lower[-1], upper[-1]), scales[-1]
     if scale == 1.0:
         return
@@ -135,15 +166,21 @@ def held_to(net: ReluMLP, scales: Sequence[float], lower: Sequence, upper: Seque
     return float(error.max(initial=0.0)) / scales[-1]
 
 
-def _warn_loose(name: str, loose: list, layers: int, stacklevel: int) -> None:
-    """The warning of :func:`warn_tiny_output` for layers ``(index, largest value, scale)`` still small when scaled."""
+def _warn_loose(name: str, loose: list, layers: int, stacklevel: int, *, output: tuple | None = None) -> None:
+    """The warning of :func:`warn_tiny_output` for layers ``(index, largest value, scale)`` still small when scaled;
+    ``output``: ``(held_to, largest value)`` of an ordinary output, which the layers' own share would understate
+    (hidden values held to 3% of their size read times 1e12 gave an output 18% of its range off)."""
     parts, worst = [], 0.0
     for k, largest, scale in loose:
         error = ROW_TOLERANCE / scale
         worst = max(worst, error / largest)
         what = "the output" if k == layers - 1 else f"hidden layer {k}"
         parts.append(f"{what} reaches at most {largest:.3g}, held to about {error:.2g} ({error / largest:.1%} of it)")
+    if output is not None:
+        worst = output[0] / output[1]
     meaning = "not at all: the MILP's values are meaningless" if worst >= 1.0 else f"to about {worst:.1%} of their size"
+    if output is not None and worst < 1.0:
+        meaning = f"to within about {output[0]:.2g} ({worst:.0%} of the {output[1]:.3g} it reaches)"
     warnings.warn(
         f"surrogate {name!r}: its values are too small for a solver's tolerances even encoded times "
         f"2**{round(math.log2(MAX_SCALE))} (the most that keeps its coefficients within the solver's range): "

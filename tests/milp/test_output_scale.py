@@ -183,3 +183,63 @@ def test_an_output_that_cancels_ordinary_hidden_values_is_not_called_exact():
         said[name] = " ".join(str(w.message) for w in caught if issubclass(w.category, NumericsWarning))
     assert "encoded to within about" in said["cancelling"] and "encoded exactly" not in said["cancelling"]
     assert "encoded exactly" in said["tiny"]
+
+
+def amplified(small=1e-6, middle=1.0):
+    """probe96's nets: a 2x8x8 net whose hidden values are times ``small`` (first layer) or ``middle`` (second), read by
+    a last layer times their inverse, so that its output stays near 1."""
+    base = random_net((8, 8), seed=1)
+    weights = (base.weights[0] * small, base.weights[1] * middle, base.weights[2] / (small * middle))
+    return ReluMLP(weights, (base.biases[0] * small, base.biases[1] * small * middle, base.biases[2]))
+
+
+@pytest.mark.parametrize("formulation", ["pruned", "bigm"])
+@pytest.mark.parametrize("small, middle", [(1e-6, 1.0), (1.0, 1e-6)])
+def test_tiny_hidden_values_read_times_their_inverse_at_fixed_inputs_are_the_nets(formulation, small, middle):
+    """probe96: hidden values near 1e-6 read times 1e6 (an ordinary output) were held to HiGHS's 1e-7 times 1e6, and
+    every formulation gave values 10-300% off (pruned 0.593, bigm -0.415 where the net gives 1.194) with no warning;
+    the small layers are now scaled as a tiny output's are."""
+    net = amplified(small, middle)
+    points = [(0.0, -1.0), (0.3, -0.7), (-0.5, 0.45), (0.9, 0.9)]
+    values, messages = _fixed_values(net, formulation, points)
+    for value, point in zip(values, points):
+        assert value == pytest.approx(net.forward(np.array([point]))[0], rel=1e-6)
+    assert messages == []
+
+
+def test_tiny_hidden_values_past_the_cap_are_warned_of_in_the_outputs_units():
+    """Hidden values near 1e-12 read times 1e12: even times 2**20 they are held to 3% of their size, which the last layer
+    carries to about a fifth of the output's range; the warning gives that, not the 3%."""
+    net = amplified(1e-12)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.warns(
+        NumericsWarning, match=r"even encoded times 2\*\*20 .* follows the net only to within about [\d.]+ \((\d\d)% of"
+    ):
+        add_surrogate(m, net, [m.x, m.y], formulation="bigm")
+    from surrogate.milp.bounds import net_bounds
+
+    bounds = net_bounds(net, "interval", box=((-1.0, 1.0), (-1.0, 1.0)))
+    assert layer_scales(net, bounds.lower, bounds.upper) == (2.0**20, 2.0**20, 1.0)
+
+
+def test_a_tiny_layer_that_adds_nothing_to_an_ordinary_output_is_not_scaled():
+    """A collapsed layer (values of 1e-9 read by ordinary weights) holds the output no worse unscaled: scales of 1."""
+    net = amplified(1e-9, 1.0)
+    net = ReluMLP(net.weights[:-1] + (net.weights[-1] * 1e-9,), net.biases[:-1] + (net.biases[-1] + 1.0,))
+    from surrogate.milp.bounds import net_bounds
+
+    bounds = net_bounds(net, "interval", box=((-1.0, 1.0), (-1.0, 1.0)))
+    assert set(layer_scales(net, bounds.lower, bounds.upper)) == {1.0}
+
+
+def test_a_tiny_output_held_closely_once_scaled_is_not_called_too_small():
+    """Outputs near 7e-9 written times 2**20 are held to 9.5e-14, 1.4e-5 of their size: the warning said "too small for a
+    solver's tolerances ... follows the net only to about 0.0%"; it now says only that they are encoded exactly."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        add_surrogate(m, tiny(), [m.x, m.y], formulation="bigm")
+    messages = [str(w.message) for w in caught if issubclass(w.category, NumericsWarning)]
+    assert len(messages) == 1 and "encoded exactly" in messages[0]
