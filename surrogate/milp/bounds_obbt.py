@@ -36,7 +36,7 @@ from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
 from .bounds_result import NetBounds, Plane, fingerprint
 from .highs_run import solver_runs
-from .output_scale import layer_scales, scaled_net, unscaled_bounds
+from .output_scale import net_scaling, unscaled_bounds
 from .solver_config import SolverConfig, Termination
 
 #: Bounds from an LP or MILP are loosened by this (absolute + relative) margin, so
@@ -204,9 +204,10 @@ def obbt_bounds(
     check_limits("obbt_bounds", time_limit, node_limit)
     box = check_box(box, net)
     first = interval_bounds(net, box)
-    scales = layer_scales(net, first.lower, first.upper)
-    if set(scales) != {1.0}:  # a tiny output: its solves on the net scaled (exact), their bounds scaled back
-        return unscaled_bounds(_obbt(scaled_net(net, scales), method, box, time_limit, node_limit), scales, fingerprint(net))
+    scaling = net_scaling(net, box, first.lower, first.upper)
+    if not scaling.trivial:  # tiny inputs or layers: solved on the net and box scaled (exact), their bounds scaled back
+        scaled = _obbt(scaling.net(net), method, scaling.box(box), time_limit, node_limit)
+        return unscaled_bounds(scaled, scaling, fingerprint(net), box)
     return _obbt(net, method, box, time_limit, node_limit)
 
 

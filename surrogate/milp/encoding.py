@@ -59,7 +59,7 @@ from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OML
 from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
-from .output_scale import layer_scales, output_variable_bounds, scaled_net, warn_tiny_output
+from .output_scale import net_scaling, output_variable_bounds, warn_tiny_output
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
 
@@ -234,16 +234,18 @@ def add_surrogate(
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     block, indicators = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
     _warn_beyond(name, inputs, input_bounds)
-    warn_tiny_output(name, net, *_layer_bounds(net, net_bounds, input_bounds))
+    warn_tiny_output(name, net, *_layer_bounds(net, net_bounds, input_bounds), box=input_bounds)
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
 
 
 def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bounds, inputs):
     """:func:`_build_block`, its inputs tied to ``inputs``, its output marked (:func:`~surrogate.milp.built_marks.mark_defines`):
     ``(block, indicators)``; nothing is left on a failure."""
+    scaling = net_scaling(net, input_bounds, *_layer_bounds(net, net_bounds, input_bounds))
     try:
-        block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds)
-        block.input_links = pyo.Constraint(range(len(inputs)), rule={i: block.inputs[i] == x for i, x in enumerate(inputs)})
+        block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds, scaling)
+        links = {i: block.inputs[i] == s * x for i, (x, s) in enumerate(zip(inputs, scaling.inputs))}  # tiny: times 2**k
+        block.input_links = pyo.Constraint(range(len(inputs)), rule=links)
     except BaseException:  # nothing half-built is left behind to block a corrected call
         if parent.component(name) is not None:
             parent.del_component(name)
@@ -304,8 +306,9 @@ def _warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:
         )
 
 
-def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds):
-    """The encoding of ``net`` as ``parent.<name>``: a pruned block, or OMLT's on ``input_bounds``.
+def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds, scaling):
+    """The encoding of ``net`` as ``parent.<name>``: a pruned block, or OMLT's on ``input_bounds``; its tiny inputs and
+    layers written times the powers of two of ``scaling`` (:func:`~surrogate.milp.output_scale.net_scaling`).
 
     Returns the block and the pruned formulation's indicators per hidden layer (``None`` for OMLT's).
     """
@@ -313,19 +316,19 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
         block = pyo.Block()
         parent.add_component(name, block)
         mark_built(block)  # its binaries are the net's own, not the user's
-        return block, build_pruned(block, net, net_bounds)
+        return block, build_pruned(block, net, net_bounds, scaling=scaling)
     from omlt import OmltBlock
 
     block = OmltBlock()
     parent.add_component(name, block)
     mark_built(block)
-    lower, upper = _layer_bounds(net, None, input_bounds)
-    scales = layer_scales(net, lower, upper)  # tiny layers: OMLT encodes them times 2**k, the output tied to it below
+    network = to_omlt_network(scaling.net(net), input_bounds=scaling.box(input_bounds))
     with _quiet_start_values():
-        block.build_formulation(_formulations()[formulation](to_omlt_network(scaled_net(net, scales), input_bounds=input_bounds)))
-    if scales[-1] != 1.0:  # the row that ties them is written times 2**k too: it holds the output at its own scale
-        block.unscaled_output = pyo.Var(bounds=output_variable_bounds(lower[-1][0], upper[-1][0], scales[-1]))
-        block.output_scale = pyo.Constraint(expr=scales[-1] * block.unscaled_output == block.outputs[0])
+        block.build_formulation(_formulations()[formulation](network))
+    if scaling.layers[-1] != 1.0:  # the row that ties them is written times 2**k too: it holds the output at its own scale
+        lower, upper = _layer_bounds(net, None, input_bounds)
+        block.unscaled_output = pyo.Var(bounds=output_variable_bounds(lower[-1][0], upper[-1][0], scaling.layers[-1]))
+        block.output_scale = pyo.Constraint(expr=scaling.layers[-1] * block.unscaled_output == block.outputs[0])
     return block, None
 
 

@@ -1,19 +1,19 @@
-"""A net's layers too small for a solver's tolerances, encoded times exact powers of two.
+"""A net's inputs and layers too small for a solver's tolerances, encoded times exact powers of two.
 
-A solver meets each row to an absolute tolerance (HiGHS: 1e-7) and drops coefficients below 1e-9, so the rows that
-define a value of 1e-8 (a net scaled down, or made for a tiny box) hold it to no digit: at fixed inputs the MILP gave
-such an output with the wrong sign. For a ReLU net, a layer's values times ``s > 0`` are again a ReLU net's
-(``relu(s z) = s relu(z)``), so where the output's bounds stay below :data:`SMALL_OUTPUT`, :func:`layer_scales` gives
-each layer whose bounds all do (the output included) a power of two ``s_l = 2**k_l`` that takes them towards [0.5, 1), and :func:`scaled_net` writes
-the net with layer ``l``'s weights times ``s_l / s_(l-1)`` and its bias times ``s_l``: exact in binary floating
-point. The encodings tie the output to the user's variable by a row times ``s_L``. ``s_l`` is capped at
-:data:`MAX_SCALE` (2**20), and so that no layer's largest weight grows past it, which keeps every coefficient far
-below the 1e9 that :func:`~surrogate.milp.solver.solve` checks; a layer still small after the cap is held only to
-``1e-7 / s_l``, which :func:`warn_tiny_output` says. Where the output is ordinary, small hidden layers are scaled the
-same way only where the next weights amplify them, so that scaling holds the output :data:`SCALING_GAIN` times more
-closely (:func:`held_to`): every zoo net, collapsed layers included, is encoded as it was.
-:func:`warn_tiny_output` also says how to optimise a tiny output: HiGHS's absolute MIP gap of 1e-6 stops a solve whose
-objective is that small at its first solution.
+A solver meets each row to an absolute tolerance (HiGHS accepts a MIP solution whose rows are within 1e-6) and drops
+coefficients below 1e-9, so the rows that define a value of 1e-8 (a net scaled down, or made for a tiny box) hold it to
+no digit: at fixed inputs the MILP gave such an output with the wrong sign. For a ReLU net, a layer's values times
+``s > 0`` are again a ReLU net's (``relu(s z) = s relu(z)``), so :func:`net_scaling` gives each input whose box, and
+each layer whose bounds, stay below :data:`SMALL_OUTPUT` a power of two ``s = 2**k`` that takes them towards [0.5, 1),
+and :func:`scaled_net` writes the net with layer ``l``'s weights times ``s_l / s_(l-1)`` (the first's row ``i`` over
+input ``i``'s scale) and its bias times ``s_l``: exact in binary floating point. The encodings tie each input to the
+user's by a row ``v_i == s_i * x_i`` and the output by a row times ``s_L``. A scale is capped at :data:`MAX_SCALE`
+(2**20), and so that no layer's largest weight grows past it, which keeps every coefficient far below the 1e9 that
+:func:`~surrogate.milp.solver.solve` checks; what stays small after the cap is held only to the tolerance over its
+scale, which :func:`warn_tiny_output` says. Where the output is ordinary, the inputs and hidden layers are scaled only
+where that holds the output :data:`SCALING_GAIN` times more closely (:func:`held_to`): every zoo net on its domain,
+collapsed layers included, is encoded as it was. :func:`warn_tiny_output` also says how to optimise a tiny output:
+HiGHS's absolute MIP gap of 1e-6 stops a solve whose objective is that small at its first solution.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,28 +29,63 @@ from ..errors import NumericsWarning
 from ..nets.network import ReluMLP
 from .bounds_result import NetBounds, Plane
 
-#: A layer whose bounds stay within this (in absolute value) is encoded scaled: :func:`layer_scales`. At 1.2e-4,
-#: HiGHS's 1e-7 is 1e-3 of the value; the zoo's smallest outputs (collapsed nets, constant near -3.4e-4) stay above it.
+#: An input whose box, or a layer whose bounds, stay within this (in absolute value) is encoded scaled
+#: (:func:`net_scaling`); the zoo's smallest outputs (collapsed nets, constant near -3.4e-4) stay above it.
 SMALL_OUTPUT = 2.0**-13
 
 #: The largest scale of a layer, and of a layer's weights: 2**20 keeps every coefficient near 1e6 or below, far
 #: within the 1e9 that solve's numerics check names (a scale of 2**31 made feasible models infeasible).
 MAX_SCALE = 2.0**20
 
-#: HiGHS's absolute row (primal feasibility) tolerance: what a scaled layer is held to, times ``1 / s_l``.
-ROW_TOLERANCE = 1e-7
+#: What HiGHS holds a row of a MIP solution to (its ``mip_feasibility_tolerance``): a scaled value is held to it
+#: times ``1 / s``. (Its LP tolerance is 1e-7; probe100 measured errors 2.4 times an estimate made with that.)
+ROW_TOLERANCE = 1e-6
 #: HiGHS's integrality tolerance: a neuron's binary within it of 0 or 1 lets the neuron's value move by it times its
 #: big-M (:func:`held_to`).
 INTEGRALITY_TOLERANCE = 1e-6
 
-#: A small layer held (:data:`ROW_TOLERANCE` over its scale) to more than this share of its largest value is warned of
-#: (outputs of 7e-9 times 2**20 are held to 1.4e-5 of their size: not warned of as "too small").
-LOOSE_SHARE = 1e-4
+#: A share of a value's size within which it is called held exactly: an output whose :func:`held_to` is within it, and
+#: a small input or layer held (:data:`ROW_TOLERANCE` over its scale) within it of its largest value; more is warned of.
+EXACT_SHARE = 1e-3
 
-#: The hidden layers of a net whose output is not small are scaled only where that holds its output (:func:`held_to`)
-#: at least this many times more closely: 2e4 times for probe96's net of hidden values near 1e-6 read times 1e6, 1.0
-#: (no gain) for every zoo net with collapsed layers.
+#: Where the output is not small, the inputs and hidden layers are scaled only where that holds the output
+#: (:func:`held_to`) at least this many times more closely: 2e4 times for probe96's net of hidden values near 1e-6
+#: read times 1e6, 1.0 (no gain) for every zoo net with collapsed layers.
 SCALING_GAIN = 10.0
+
+
+@dataclass(frozen=True)
+class NetScaling:
+    """The exact powers of two a net is encoded with (:func:`net_scaling`).
+
+    Attributes
+    ----------
+    inputs
+        One per input: the encoding's input ``i`` is the user's times ``inputs[i]``.
+    layers
+        One per layer, the output last: the encoding's layer ``l`` is the net's times ``layers[l]``.
+    """
+
+    inputs: tuple[float, ...]
+    layers: tuple[float, ...]
+
+    @classmethod
+    def none(cls, net: ReluMLP) -> NetScaling:
+        """Every scale 1: the net encoded as it is."""
+        return cls((1.0,) * net.weights[0].shape[0], (1.0,) * len(net.weights))
+
+    @property
+    def trivial(self) -> bool:
+        """Whether every scale is 1."""
+        return set(self.inputs) | set(self.layers) == {1.0}
+
+    def net(self, net: ReluMLP) -> ReluMLP:
+        """``net`` scaled (:func:`scaled_net`)."""
+        return scaled_net(net, self.layers, inputs=self.inputs)
+
+    def box(self, box: Sequence) -> tuple[tuple[float, float], ...]:
+        """The input box ``box`` times the inputs' scales."""
+        return tuple((float(lo) * s, float(hi) * s) for (lo, hi), s in zip(box, self.inputs))
 
 
 def _largest(lower, upper) -> float:
@@ -65,47 +101,57 @@ def output_scale(lower, upper) -> float:
     return min(math.ldexp(1.0, -math.frexp(largest)[1]), MAX_SCALE)
 
 
-def layer_scales(net: ReluMLP, lower: Sequence, upper: Sequence) -> tuple[float, ...]:
-    """One power of two per layer of ``net`` (output last), from its bounds ``lower[l]``, ``upper[l]``: the
-    :func:`output_scale` of each layer, lowered where layer ``l``'s largest weight times ``s_l / s_(l-1)`` would pass
-    :data:`MAX_SCALE` (never below 1).
+def net_scaling(net: ReluMLP, box: Sequence | None, lower: Sequence, upper: Sequence) -> NetScaling:
+    """The powers of two to encode ``net`` with on the input box ``box`` (``None``: inputs unscaled), from its layers'
+    bounds ``lower[l]``, ``upper[l]``: the :func:`output_scale` of each input's box and of each layer, a layer's
+    lowered where its largest weight times ``s_l / s_(l-1)`` would pass :data:`MAX_SCALE` (never below 1).
 
-    Where the output is not small, the hidden layers are scaled only if that holds the output at least
+    Where the output is not small, the inputs and hidden layers are scaled only if that holds the output at least
     :data:`SCALING_GAIN` times more closely (:func:`held_to`): a small layer that the next weights amplify (values of
     1e-6 read times 1e6) is held by the solver only to its tolerance times those weights, 10-300% of the output
-    (probe96), while a zoo net's collapsed layers (values of 1e-28 to 3e-5 in ``b48-best-48x1``, whose output reaches
-    3.4e-4) add nothing to it scaled or not, and are encoded as they were. All 1.0 for a net without small layers.
+    (probe96), and so are inputs on a box of 1e-6 read times 1e6 (probe100), while a zoo net's collapsed layers
+    (values of 1e-28 to 3e-5 in ``b48-best-48x1``, whose output reaches 3.4e-4) add nothing to it scaled or not, and are
+    encoded as they were. Every scale 1 for a net without small inputs or layers.
     """
-    scales = _capped_scales(net, lower, upper)
-    if output_scale(lower[-1], upper[-1]) != 1.0 or set(scales) == {1.0}:
-        return scales
-    ones = (1.0,) * len(scales)
-    if held_to(net, scales, lower, upper) * SCALING_GAIN > held_to(net, ones, lower, upper):
+    inputs = (1.0,) * net.weights[0].shape[0] if box is None else tuple(output_scale(lo, hi) for lo, hi in box)
+    scaling = NetScaling(inputs, _capped_scales(net, inputs, lower, upper))
+    if output_scale(lower[-1], upper[-1]) != 1.0 or scaling.trivial:
+        return scaling
+    ones = NetScaling.none(net)
+    if held_to(net, scaling, lower, upper) * SCALING_GAIN > held_to(net, ones, lower, upper):
         return ones
-    return scales
+    return scaling
 
 
-def _capped_scales(net: ReluMLP, lower: Sequence, upper: Sequence) -> tuple[float, ...]:
-    """Each layer's :func:`output_scale`, capped so that no layer's weights grow past :data:`MAX_SCALE`."""
-    scales, previous = [], 1.0
+def layer_scales(net: ReluMLP, lower: Sequence, upper: Sequence) -> tuple[float, ...]:
+    """The layers' scales of :func:`net_scaling` with the inputs unscaled."""
+    return net_scaling(net, None, lower, upper).layers
+
+
+def _capped_scales(net: ReluMLP, inputs: Sequence[float], lower: Sequence, upper: Sequence) -> tuple[float, ...]:
+    """Each layer's :func:`output_scale`, capped so that no layer's weights (over the inputs' scales ``inputs`` or the
+    layer before's) grow past :data:`MAX_SCALE`."""
+    scales, previous = [], np.asarray(inputs, dtype=np.float64)
     for weights, lo, hi in zip(net.weights, lower, upper):
         scale = output_scale(lo, hi)
-        heaviest = float(np.max(np.abs(weights), initial=0.0))
-        if scale > 1.0 and heaviest * scale / previous > MAX_SCALE:
-            room = MAX_SCALE * previous / heaviest
+        heaviest = float(np.max(np.abs(weights) / previous[:, None], initial=0.0))
+        if scale > 1.0 and heaviest * scale > MAX_SCALE:
+            room = MAX_SCALE / heaviest
             scale = max(1.0, math.ldexp(1.0, math.frexp(room)[1] - 1))  # the largest power of two within room
         scales.append(scale)
-        previous = scale
+        previous = np.full(weights.shape[1], scale)
     return tuple(scales)
 
 
-def scaled_net(net: ReluMLP, scales: Sequence[float]) -> ReluMLP:
-    """``net`` with layer ``l``'s values times ``scales[l]``: weights times ``s_l / s_(l-1)``, biases times ``s_l``
-    (exact: powers of two); ``net`` itself when every scale is 1."""
-    if all(s == 1.0 for s in scales):
+def scaled_net(net: ReluMLP, scales: Sequence[float], *, inputs: Sequence[float] | None = None) -> ReluMLP:
+    """``net`` with layer ``l``'s values times ``scales[l]`` and input ``i`` times ``inputs[i]`` (default 1): weights
+    times ``s_l / s_(l-1)`` (the first layer's row ``i`` over ``inputs[i]``), biases times ``s_l`` (exact: powers of
+    two); ``net`` itself when every scale is 1."""
+    inputs = np.ones(net.weights[0].shape[0]) if inputs is None else np.asarray(inputs, dtype=np.float64)
+    if all(s == 1.0 for s in scales) and np.all(inputs == 1.0):
         return net
-    before = (1.0, *scales[:-1])
-    weights = tuple(w * (s / p) for w, s, p in zip(net.weights, scales, before))
+    before = (1.0 / inputs[:, None], *scales[:-1])
+    weights = tuple(w * (s * p) if k == 0 else w * (s / p) for k, (w, s, p) in enumerate(zip(net.weights, scales, before)))
     return ReluMLP(weights, tuple(b * s for b, s in zip(net.biases, scales)))
 
 
@@ -114,32 +160,46 @@ def scaled_bounds(lower: Sequence, upper: Sequence, scales: Sequence[float]) -> 
     return [np.asarray(lo) * s for lo, s in zip(lower, scales)], [np.asarray(hi) * s for hi, s in zip(upper, scales)]
 
 
-def warn_tiny_output(name: str, net: ReluMLP, lower: Sequence, upper: Sequence, *, stacklevel: int = 3) -> None:
-    """:class:`~surrogate.errors.NumericsWarning` s for surrogate ``name`` (net ``net``, layer bounds ``lower``,
-    ``upper``): a small layer that its capped scale (:func:`layer_scales`) leaves held to more than :data:`LOOSE_SHARE`
-    of its size (the solver's tolerance over its scale); an output encoded scaled, naming the scale to optimise it
-    with. Nothing for a net of which nothing is scaled (a zoo net's collapsed layers of 1e-28 are no concern of its
-    values); of a net whose output is not small, only its scaled layers that stay loose."""
-    scales = layer_scales(net, lower, upper)
+def held_to(net: ReluMLP, scaling: NetScaling, lower: Sequence, upper: Sequence) -> float:
+    """About how far the encoded output may lie from the net's, in the output's own units: on every row of the net
+    encoded with ``scaling`` (:func:`scaled_net`), the rows that tie its inputs included, the solver's
+    :data:`ROW_TOLERANCE`, and on a hidden neuron its binary's :data:`INTEGRALITY_TOLERANCE` times the layer's largest
+    value (from its bounds ``lower``, ``upper``), carried forward through the layers' ``|W|`` (a ReLU moves nothing
+    further), over the output's scale. An estimate, not a bound: OMLT's ``partition`` splits a neuron's sum over
+    several rows, each held to the tolerance. An output that is the small difference of ordinary hidden values (a 3x8
+    net's first layer times 1e-6: hidden values near 2, outputs of 8e-6) is held no better however it is scaled
+    (probe97: the warning called it exact, 13-19% off at fixed inputs)."""
+    error, last = np.full(net.weights[0].shape[0], ROW_TOLERANCE), len(net.weights) - 1
+    for k, (weights, lo, hi, scale) in enumerate(zip(scaling.net(net).weights, lower, upper, scaling.layers)):
+        slack = 0.0 if k == last else INTEGRALITY_TOLERANCE * _largest(lo, hi) * scale
+        error = error @ np.abs(weights) + ROW_TOLERANCE + slack
+    return float(error.max(initial=0.0)) / scaling.layers[-1]
+
+
+def warn_tiny_output(
+    name: str, net: ReluMLP, lower: Sequence, upper: Sequence, *, box: Sequence | None = None, stacklevel: int = 3
+) -> None:
+    """:class:`~surrogate.errors.NumericsWarning` s for surrogate ``name`` (net ``net`` on the input box ``box``, layer
+    bounds ``lower``, ``upper``): a small input or layer that its capped scale (:func:`net_scaling`) leaves held to more
+    than :data:`EXACT_SHARE` of its size (the solver's tolerance over its scale); an output encoded scaled, naming the
+    scale to optimise it with. Nothing for a net of which nothing is scaled (a zoo net's collapsed layers of 1e-28 are
+    no concern of its values); of a net whose output is not small, only scaled inputs and layers that stay loose and
+    hold the output (:func:`held_to`) to more than :data:`EXACT_SHARE` of its size."""
+    scaling = net_scaling(net, box, lower, upper)
     small_output = output_scale(lower[-1], upper[-1]) != 1.0
-    if not small_output and set(scales) == {1.0}:  # encoded as it was, nothing scaled to say of
+    if not small_output and scaling.trivial:  # encoded as it was, nothing scaled to say of
         return
-    loose = [  # a small layer held loosely after its capped scale (not an ordinary one: probe96 #2 warned of a 0.3)
-        (k, _largest(lo, hi), s)
-        for k, (lo, hi, s) in enumerate(zip(lower, upper, scales))
-        if 0.0 < _largest(lo, hi) < SMALL_OUTPUT
-        and ROW_TOLERANCE / s > LOOSE_SHARE * _largest(lo, hi)
-        and (small_output or s > 1.0)
-    ]
-    if loose:  # an ordinary output: how far the scaled layers' slack carries to it, their own share understates it
-        output = None if small_output else (held_to(net, scales, lower, upper), _largest(lower[-1], upper[-1]))
-        _warn_loose(name, loose, len(scales), stacklevel + 1, output=output)
-    largest, scale = _largest(lower[-1], upper[-1]), scales[-1]
+    largest, held = _largest(lower[-1], upper[-1]), held_to(net, scaling, lower, upper)
+    loose = _loose(box, lower, upper, scaling, small_output)
+    if loose and (small_output or held > EXACT_SHARE * largest):  # an ordinary output: the share it is held to
+        _warn_loose(name, loose, stacklevel + 1, output=None if small_output else (held, largest))
+    scale = scaling.layers[-1]
     if scale == 1.0:
         return
-    held = held_to(net, scales, lower, upper)
     exact = (
-        "exactly" if held <= 1e-3 * largest and not loose else f"to within about {held:.2g} ({held / largest:.0%} of their size)"
+        "exactly"
+        if held <= EXACT_SHARE * largest and not loose
+        else f"to within about {held:.2g} ({_share(held / largest)} of their size)"
     )
     warnings.warn(
         f"surrogate {name!r}: the net's outputs reach at most {largest:.3g} on its box; they are encoded {exact} (the rows "
@@ -152,42 +212,51 @@ def warn_tiny_output(name: str, net: ReluMLP, lower: Sequence, upper: Sequence, 
     )
 
 
-def held_to(net: ReluMLP, scales: Sequence[float], lower: Sequence, upper: Sequence) -> float:
-    """About how far the encoded output may lie from the net's, in the output's own units: on every row of the net
-    encoded with ``scales`` (:func:`scaled_net`) the solver's :data:`ROW_TOLERANCE`, and on a hidden neuron its
-    binary's :data:`INTEGRALITY_TOLERANCE` times the layer's largest value (from its bounds ``lower``, ``upper``), carried
-    forward through the layers' ``|W|`` (a ReLU moves nothing further), over the output's scale. An output that is the
-    small difference of ordinary hidden values (a 3x8 net's first layer times 1e-6: hidden values near 2, outputs of
-    8e-6) is held no better however it is scaled (probe97: the warning called it exact, 13-19% off at fixed inputs)."""
-    error, last = np.zeros(net.weights[0].shape[0]), len(net.weights) - 1
-    for k, (weights, lo, hi, scale) in enumerate(zip(scaled_net(net, scales).weights, lower, upper, scales)):
-        slack = 0.0 if k == last else INTEGRALITY_TOLERANCE * _largest(lo, hi) * scale
-        error = error @ np.abs(weights) + ROW_TOLERANCE + slack
-    return float(error.max(initial=0.0)) / scales[-1]
+def _loose(box, lower: Sequence, upper: Sequence, scaling: NetScaling, small_output: bool) -> list:
+    """``(what, largest value, scale)`` of each small input (of ``box``) and layer that ``scaling`` leaves held to more
+    than :data:`EXACT_SHARE` of its size: of a net whose output is not small, only those scaled (not a collapsed layer,
+    nor an ordinary one: probe96 #2 warned of a 0.3)."""
+    values = [(f"input {i}", _largest(*bounds), s) for i, (bounds, s) in enumerate(zip(box or (), scaling.inputs))]
+    last = len(scaling.layers) - 1
+    values += [
+        ("the output" if k == last else f"hidden layer {k}", _largest(lo, hi), s)
+        for k, (lo, hi, s) in enumerate(zip(lower, upper, scaling.layers))
+    ]
+    return [
+        (what, largest, s)
+        for what, largest, s in values
+        if 0.0 < largest < SMALL_OUTPUT and ROW_TOLERANCE / s > EXACT_SHARE * largest and (small_output or s > 1.0)
+    ]
 
 
-def _warn_loose(name: str, loose: list, layers: int, stacklevel: int, *, output: tuple | None = None) -> None:
-    """The warning of :func:`warn_tiny_output` for layers ``(index, largest value, scale)`` still small when scaled;
-    ``output``: ``(held_to, largest value)`` of an ordinary output, which the layers' own share would understate
+def _share(fraction: float) -> str:
+    """``fraction`` as a percentage that is not rounded to 0 (probe100 #2: "0.0%" of a value called too small)."""
+    return f"{fraction:.0%}" if fraction >= 0.1 else f"{100 * fraction:.2g}%"
+
+
+def _warn_loose(name: str, loose: list, stacklevel: int, *, output: tuple | None = None) -> None:
+    """The warning of :func:`warn_tiny_output` for inputs and layers ``(what, largest value, scale)`` still loose when
+    scaled; ``output``: ``(held_to, largest value)`` of an ordinary output, which their own share would understate
     (hidden values held to 3% of their size read times 1e12 gave an output 18% of its range off)."""
     parts, worst = [], 0.0
-    for k, largest, scale in loose:
+    for what, largest, scale in loose:
         error = ROW_TOLERANCE / scale
         worst = max(worst, error / largest)
-        what = "the output" if k == layers - 1 else f"hidden layer {k}"
-        parts.append(f"{what} reaches at most {largest:.3g}, held to about {error:.2g} ({error / largest:.1%} of it)")
+        parts.append(f"{what} reaches at most {largest:.3g}, held to about {error:.2g} ({_share(error / largest)} of it)")
     if output is not None:
         worst = output[0] / output[1]
-    meaning = "not at all: the MILP's values are meaningless" if worst >= 1.0 else f"to about {worst:.1%} of their size"
-    if output is not None and worst < 1.0:
-        meaning = f"to within about {output[0]:.2g} ({worst:.0%} of the {output[1]:.3g} it reaches)"
+    follows = f"follows the net only to about {_share(worst)} of their size"
+    if output is not None:
+        follows = f"follows the net only to within about {output[0]:.2g} ({_share(worst)} of the {output[1]:.3g} it reaches)"
+    if worst >= 1.0:
+        follows = "does not follow the net at all (its values are meaningless)"
     warnings.warn(
         f"surrogate {name!r}: its values are too small for a solver's tolerances even encoded times "
         f"2**{round(math.log2(MAX_SCALE))} (the most that keeps its coefficients within the solver's range): "
-        f"{'; '.join(parts)} (HiGHS's row tolerance is {ROW_TOLERANCE:g}), so the MILP's output follows the net only "
-        f"{meaning}; rescale the net so that its layers' values are near 1 (multiply a layer's weights and bias by a "
-        "factor, divide the next layer's weights by it, and divide the output by the last factor in the model), or "
-        "encode it on a larger box",
+        f"{'; '.join(parts)} (HiGHS holds a MIP solution's rows to {ROW_TOLERANCE:g}), so the MILP's output {follows} "
+        "(an estimate; more in OMLT's partition formulation); rescale the net so that its inputs and "
+        "layers' values are near 1 (multiply a layer's weights and bias by a factor, divide the next layer's weights by "
+        "it, and divide the output by the last factor in the model), or encode it on a larger box",
         NumericsWarning,
         stacklevel=stacklevel,
     )
@@ -209,18 +278,21 @@ def output_variable_bounds(lower: float, upper: float, scale: float) -> tuple[fl
     return lo, hi
 
 
-def unscaled_bounds(bounds: NetBounds, scales: Sequence[float], fingerprint: str) -> NetBounds:
-    """The bounds of a net from ``bounds``, those of its :func:`scaled_net` by ``scales``: each layer's divided by its
-    scale, each envelope plane by the output's (exact), ``fingerprint`` the net's. OBBT solves the scaled net, whose
-    values the solver's tolerances hold (on a tiny one they gave an output bound the net passes, so models INFEASIBLE)."""
+def unscaled_bounds(bounds: NetBounds, scaling: NetScaling, fingerprint: str, box: Sequence) -> NetBounds:
+    """The bounds of a net on the input box ``box`` from ``bounds``, those of its :func:`scaled_net` by ``scaling`` on
+    the box scaled: each layer's divided by its scale, each envelope plane's slopes times the inputs' scales and the
+    plane over the output's (exact), ``fingerprint`` the net's. OBBT solves the scaled net, whose values the solver's
+    tolerances hold (on a tiny one they gave an output bound the net passes, so models INFEASIBLE)."""
+    out = scaling.layers[-1]
     planes = tuple(
-        Plane(tuple(a / scales[-1] for a in plane.slope), plane.offset / scales[-1], plane.side) for plane in bounds.envelope
+        Plane(tuple(a * s / out for a, s in zip(plane.slope, scaling.inputs)), plane.offset / out, plane.side)
+        for plane in bounds.envelope
     )
     return NetBounds(
         bounds.method,
-        tuple(lo / s for lo, s in zip(bounds.lower, scales)),
-        tuple(hi / s for hi, s in zip(bounds.upper, scales)),
-        bounds.box,
+        tuple(lo / s for lo, s in zip(bounds.lower, scaling.layers)),
+        tuple(hi / s for hi, s in zip(bounds.upper, scaling.layers)),
+        tuple((float(lo), float(hi)) for lo, hi in box),
         fingerprint,
         bounds.seconds,
         bounds.capped,

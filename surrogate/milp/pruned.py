@@ -40,7 +40,7 @@ import pyomo.environ as pyo
 
 from ..nets.network import ReluMLP
 from .built_marks import mark_built
-from .output_scale import layer_scales, output_variable_bounds, scaled_bounds, scaled_net
+from .output_scale import NetScaling, net_scaling, output_variable_bounds, scaled_bounds
 
 
 def _affine(weights: np.ndarray, bias: float, inputs: Sequence):
@@ -142,36 +142,42 @@ def pruned_binaries(net: ReluMLP, bounds) -> int:
     return int(sum(np.sum(keep & (lo < 0) & (hi > 0)) for keep, (lo, hi) in zip(needed, bounds.hidden)))
 
 
-def build_pruned(block, net: ReluMLP, bounds) -> tuple:
+def build_pruned(block, net: ReluMLP, bounds, *, scaling: NetScaling | None = None) -> tuple:
     """Fill ``block`` with ``inputs``, ``outputs`` and the pruned big-M encoding of ``net`` under ``bounds``.
 
     ``bounds`` is a :class:`~surrogate.milp.bounds.NetBounds` of ``net``; the
-    inputs are bounded by its box, the output by its last layer's bounds.
+    inputs are bounded by its box, the output by its last layer's bounds; ``scaling`` (default
+    :func:`~surrogate.milp.output_scale.net_scaling` of them) writes tiny inputs and layers times powers of two,
+    ``block.inputs`` then being the net's inputs times ``scaling.inputs``.
     Returns the binary indicators, one indexed variable per hidden layer
     (see :attr:`HiddenLayers.indicators`).
     """
     n_in, n_out = net.weights[0].shape[0], net.weights[-1].shape[1]
+    if scaling is None:
+        scaling = net_scaling(net, bounds.box, bounds.lower, bounds.upper)
+    box = scaling.box(bounds.box)
     # dicts, not lambdas: Pyomo keeps a component's rule, and a model holding a lambda does not pickle
-    block.inputs = pyo.Var(range(n_in), bounds={i: tuple(bounds.box[i]) for i in range(n_in)})
-    scales = layer_scales(net, bounds.lower, bounds.upper)
+    block.inputs = pyo.Var(range(n_in), bounds={i: box[i] for i in range(n_in)})
+    scale = scaling.layers[-1]
     block.outputs = pyo.Var(
         range(n_out),
-        bounds={j: output_variable_bounds(bounds.lower[-1][j], bounds.upper[-1][j], scales[-1]) for j in range(n_out)},
+        bounds={j: output_variable_bounds(bounds.lower[-1][j], bounds.upper[-1][j], scale) for j in range(n_out)},
     )
-    # layers of tiny values written times exact powers of two, the output tied to its variable by a row times its scale:
-    # the solver's tolerance then holds each at its own scale (see surrogate.milp.output_scale)
-    lower, upper = scaled_bounds(bounds.lower, bounds.upper, scales)
+    # inputs and layers of tiny values written times exact powers of two, the output tied to its variable by a row
+    # times its scale: the solver's tolerance then holds each at its own scale (see surrogate.milp.output_scale)
+    lower, upper = scaled_bounds(bounds.lower, bounds.upper, scaling.layers)
     hidden = encode_hidden(
-        block, scaled_net(net, scales), lower, upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
+        block, scaling.net(net), lower, upper, [block.inputs[i] for i in range(n_in)], layers=len(net.weights) - 1
     )
-    out, scale = hidden.preactivations, scales[-1]
+    out = hidden.preactivations
     block.output_layer = pyo.Constraint(range(n_out), rule={j: scale * block.outputs[j] == out[j] for j in range(n_out)})
     if scale != 1.0:  # the output's own bounds, held at its scale (its variable's may be looser: output_variable_bounds)
         block.output_bounds = pyo.Constraint(
             range(n_out), rule={j: (float(lower[-1][j]), out[j], float(upper[-1][j])) for j in range(n_out)}
         )
     block.envelope = pyo.ConstraintList()
-    for plane in bounds.envelope:
-        rhs = scale * (sum(a * block.inputs[i] for i, a in enumerate(plane.slope)) + plane.offset)
+    for plane in bounds.envelope:  # a slope per input of the net's, over that input's scale
+        slopes = [a / s for a, s in zip(plane.slope, scaling.inputs)]
+        rhs = scale * (sum(a * block.inputs[i] for i, a in enumerate(slopes)) + plane.offset)
         block.envelope.add(scale * block.outputs[0] >= rhs if plane.side == "lower" else scale * block.outputs[0] <= rhs)
     return hidden.indicators

@@ -18,6 +18,7 @@ from .encoding import EncodedSurrogate
 from .integer_products import IntegerProduct
 from .interface import ExactProduct
 from .model_components import find_like, lies_within
+from .output_scale import net_scaling
 from .products import ReplacementReport
 from .rewrite_record import RELAX_RECORD
 from .scaled_products import BilinearSurrogate, EncodedBaseline
@@ -152,7 +153,9 @@ def clone_copy(m, copy, model, *, read=None) -> SearchCopy:
     if isinstance(copy, EncodedSurrogate):
         block = find_like(m, copy.block, model)
         layers = tuple(find_like(m, layer, model) for layer in copy.indicators)
-        return SearchCopy(tuple(block.inputs.values()), layers, net_values(copy.net))
+        bounds = copy.bounds  # its inputs and layers as encoded: tiny ones times powers of two (output_scale)
+        scaled = net_scaling(copy.net, bounds.box, bounds.lower, bounds.upper).net(copy.net)
+        return SearchCopy(tuple(block.inputs.values()), layers, net_values(scaled))
     baseline, block = copy.baseline, find_like(m, copy.block, model)
     inputs = tuple(find_like(m, v, model, read=read) for v in copy.inputs)  # by ComponentUID: an index may hold None
     if any(v is None for v in inputs):
