@@ -50,6 +50,7 @@ from ..milp.solution_check import TRUST_TOL, untrusted
 from ..milp.solve_checks import noting_interrupts, stop_if_interrupted
 from ..milp.solver_backends import backend_for, import_failure
 from ..milp.solver_config import SolverConfig, Termination
+from .peer_status import gurobi_outcome, scip_outcome
 from .problem_package import problems_package
 
 #: The peers, with the pip extra that installs each and the modules it needs.
@@ -68,26 +69,6 @@ REFUSED_SIZE_LIMIT = "refused: size limit"
 SCIP_FORMULATION = "bigm"
 #: Gurobi's error code for a model beyond the licence's size limit.
 _GUROBI_SIZE_LIMIT = 10010
-
-_GUROBI_STATUS = {
-    2: Termination.OPTIMAL,
-    3: Termination.INFEASIBLE,
-    4: Termination.INFEASIBLE_OR_UNBOUNDED,
-    5: Termination.UNBOUNDED,
-    7: Termination.ITERATION_LIMIT,
-    8: Termination.ITERATION_LIMIT,
-    9: Termination.TIME_LIMIT,
-    11: Termination.INTERRUPTED,
-}
-_SCIP_STATUS = {
-    "optimal": Termination.OPTIMAL,
-    "gaplimit": Termination.OPTIMAL,
-    "timelimit": Termination.TIME_LIMIT,
-    "infeasible": Termination.INFEASIBLE,
-    "unbounded": Termination.UNBOUNDED,
-    "inforunbd": Termination.INFEASIBLE_OR_UNBOUNDED,
-    "userinterrupt": Termination.INTERRUPTED,
-}
 
 
 @dataclass(frozen=True)
@@ -249,11 +230,9 @@ def _gurobi_run(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
             if error.errno != _GUROBI_SIZE_LIMIT:
                 raise
             return PeerResult("gurobi-ml", REFUSED_SIZE_LIMIT, math.nan, math.nan, 0.0, build, size), {}
-        objective = model.ObjVal if model.SolCount else math.nan
-        bound = model.ObjBound if model.IsMIP else objective
-        status = _GUROBI_STATUS.get(model.Status, Termination.UNKNOWN)
-        values = {name: var.X for name, var in variables.items()} if model.SolCount else {}
-        return PeerResult("gurobi-ml", status, objective, bound, model.Runtime, build, size), values
+        status, objective, bound, seconds = gurobi_outcome(model, time_limit=time_limit)
+        values = {name: var.X for name, var in variables.items()} if not math.isnan(objective) else {}
+        return PeerResult("gurobi-ml", status, objective, bound, seconds, build, size), values
 
 
 @solver_runs()
@@ -276,13 +255,9 @@ def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
     size = ModelSize(model.getNVars(), model.getNBinVars(), model.getNConss())
     build = time.perf_counter() - start
     model.optimize()
-    objective = model.getObjVal() if model.getNSols() else math.nan
-    status = _SCIP_STATUS.get(model.getStatus(), Termination.UNKNOWN)
-    bound = model.getDualbound()
-    if model.isInfinity(abs(bound)):  # SCIP's infinity (1e20) is no bound
-        bound = math.copysign(math.inf, bound)
-    values = {name: model.getVal(var) for name, var in variables.items()} if model.getNSols() else {}
-    return PeerResult("scip-ml", status, objective, bound, model.getSolvingTime(), build, size), values
+    status, objective, bound, seconds = scip_outcome(model, time_limit=time_limit)
+    values = {name: model.getVal(var) for name, var in variables.items()} if not math.isnan(objective) else {}
+    return PeerResult("scip-ml", status, objective, bound, seconds, build, size), values
 
 
 def check_peer_point(model, part: LinearPart, values: dict[str, float], *, peer: str, objective: float) -> str | None:

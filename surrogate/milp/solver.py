@@ -42,7 +42,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     raise_noted,
 )
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
-from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination  # noqa: F401 (re-exported)
+from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)
 from .solver_options import options_failure
 
 
@@ -235,10 +235,7 @@ def _read_back(
     objective = math.nan if termination in NO_SOLUTION else _nan(results.incumbent_objective)
     timing, nodes = backend.read(solver, results, first)
     termination, objective, bound = constant_model(model, termination, objective, _nan(results.objective_bound))
-    if termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):  # no bound (Gurobi gave the far side)
-        bound = -math.inf if _minimises(model) else math.inf
-    if termination == Termination.INFEASIBLE:  # one side for every solver (each reported its own, or nan)
-        bound = math.inf if _minimises(model) else -math.inf
+    bound = bound_by_termination(termination, bound, minimise=_minimises(model))  # one side for every solver
     checked = scale.warnings() if scale is not None else []
     refusal = None
     if not math.isnan(objective) and results.incumbent_objective is not None:  # (a constant model: nothing to load)

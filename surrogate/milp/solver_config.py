@@ -11,6 +11,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import partial
 
 from ..errors import ConfigError
 from ..options import MAX_CPU_THREADS, MAX_TIME_LIMIT, check_seconds, is_number, plain_number, plain_numbers  # noqa: F401 (MAX_TIME_LIMIT: re-exported)
@@ -41,6 +42,22 @@ OWNED_OPTIONS: dict[str, dict[str, str]] = {
         "(surrogate.milp.scip_direct.LOG_OPTIONS); leave it out",
     },
     "gurobi": {"TimeLimit": _TIME, "MIPGap": _GAP, "Threads": _THREADS, "NodeLimit": _NODES},
+}
+
+#: Each solver's own options that :class:`SolverConfig` refuses because the solver would then report a wrong answer:
+#: option name -> why, and what to do instead. HiGHS takes ``objective_bound`` as a cut-off, and a cut-off below the
+#: optimum (of a minimisation) made it answer "optimal" with a point that is not the optimum, or "infeasible" for a
+#: model that has points (HiGHS 1.16). Its ``objective_target``, SCIP's ``limits/primal`` and ``limits/dual`` and
+#: Gurobi's ``Cutoff``, ``BestObjStop`` and ``BestBdStop`` stop the solve honestly (termination ``objectiveLimit``, or
+#: the optimum), so they are passed on.
+UNSOUND_OPTIONS: dict[str, dict[str, str]] = {
+    "highs": {
+        "objective_bound": "HiGHS takes it as a cut-off and reports what is left as the model's answer: 'optimal' at a "
+        "point that is not the optimum, or 'infeasible' for a model that has points; add the bound to the model as a "
+        "constraint on the objective's expression, or drop results beyond it afterwards"
+    },
+    "scip": {},
+    "gurobi": {},
 }
 
 #: An example for error messages: one option of each solver that :class:`SolverConfig` passes on.
@@ -88,6 +105,17 @@ NO_SOLUTION = frozenset(
 )
 
 
+def bound_by_termination(termination: Termination, bound: float, *, minimise: bool) -> float:
+    """``bound`` as every route reports it (:class:`~surrogate.milp.solver.SolveResult`, the peers'): ``-inf`` for a
+    minimisation that may be unbounded (``unbounded``, ``infeasibleOrUnbounded``; ``+inf`` maximising), ``+inf`` for an
+    infeasible one (``-inf`` maximising), else as the solver gave it (Gurobi gives ``+inf`` after either whatever the
+    sense)."""
+    far = -math.inf if minimise else math.inf
+    if termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):
+        return far
+    return -far if termination == Termination.INFEASIBLE else bound
+
+
 #: The most threads each solver takes (SCIP's ``lp/threads`` and Gurobi's ``Threads`` ranges).
 MAX_THREADS = {"highs": MAX_CPU_THREADS, "scip": 64, "gurobi": MAX_CPU_THREADS}
 
@@ -117,7 +145,9 @@ class SolverConfig:
         SCIP ``{'separating/maxrounds': 0}``); values are bools, integers, finite floats or strings.
         Given as a mapping, kept as ``(name, value)`` pairs sorted by name (so a config hashes and
         keys a cache). Names that the other fields or :func:`~surrogate.milp.solver.solve` set
-        (:data:`OWNED_OPTIONS`) are refused here; whether the solver knows a name and takes its
+        (:data:`OWNED_OPTIONS`; Gurobi's in any case and without underscores, as Gurobi reads them:
+        :func:`option_key`) are refused here, and so are those that make the solver report a wrong answer
+        (:data:`UNSOUND_OPTIONS`: HiGHS's cut-off ``objective_bound``); whether the solver knows a name and takes its
         value is checked when a solve starts, before any is run
         (:func:`surrogate.milp.solve_checks.check_options`). Default: none. HiGHS's ``presolve``: unless given here,
         it is ``'off'`` on a model with integer variables of the user's own (a binary or integer outside the
@@ -175,19 +205,29 @@ def _option_pairs(options, solver: str) -> tuple[tuple[str, bool | int | float |
     if not isinstance(options, tuple | list) or not all(isinstance(p, tuple | list) and len(p) == 2 for p in options):
         raise ConfigError(f"SolverConfig: options={options!r} must map option names to values, e.g. {example}")
     options = [(name, _plain(value)) for name, value in options]
-    # Gurobi reads parameter names in any case: 'timelimit' is TimeLimit (HiGHS and SCIP know one case only)
-    owned = {name.lower(): fix for name, fix in OWNED_OPTIONS[solver].items()}
-    names = [name.lower() if isinstance(name, str) else name for name, _ in options]
+    key = partial(option_key, solver)
+    owned = {key(name): fix for name, fix in OWNED_OPTIONS[solver].items()}
+    unsound = {key(name): why for name, why in UNSOUND_OPTIONS[solver].items()}
+    names = [key(name) if isinstance(name, str) else name for name, _ in options]
     for name, value in options:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"SolverConfig: option name {name!r} must be a non-empty string, e.g. {example}")
-        if name.lower() in owned:
-            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is managed by surrogate: {owned[name.lower()]}")
+        if key(name) in owned:
+            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is managed by surrogate: {owned[key(name)]}")
+        if key(name) in unsound:
+            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is refused: {unsound[key(name)]}")
         if not isinstance(value, bool | int | float | str) or (isinstance(value, float) and not math.isfinite(value)):
             raise ConfigError(f"SolverConfig: option {name!r}={value!r} must be a bool, an integer, a finite float or a string")
-        if names.count(name.lower()) > 1:
-            raise ConfigError(f"SolverConfig: option {name!r} is given twice (names are compared in any case); give it once")
+        if names.count(key(name)) > 1:
+            same = " (Gurobi reads names in any case and without underscores)" if solver == "gurobi" else ""
+            raise ConfigError(f"SolverConfig: option {name!r} is given twice{same}; give it once")
     return tuple(sorted(options))
+
+
+def option_key(solver: str, name: str) -> str:
+    """The name ``solver`` reads ``name`` as: Gurobi's in lower case without underscores (``'Time_Limit'`` is
+    ``TimeLimit``), HiGHS's and SCIP's as given (each knows one spelling of every name)."""
+    return name.lower().replace("_", "") if solver == "gurobi" else name
 
 
 def _plain(value):

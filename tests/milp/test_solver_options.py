@@ -11,7 +11,7 @@ import pytest
 from surrogate import ConfigError, SolverConfig
 from surrogate.milp.solver import Termination, check_options, make_solver, solve
 from surrogate.milp.solver_backends import BACKENDS
-from surrogate.milp.solver_config import OWNED_OPTIONS, SOLVERS
+from surrogate.milp.solver_config import OWNED_OPTIONS, SOLVERS, UNSOUND_OPTIONS, option_key
 from surrogate.options import solver_option
 from tests.helpers import skip_unless_runnable
 
@@ -57,6 +57,78 @@ def test_an_owned_option_in_another_case_is_refused_too():
         SolverConfig(solver="gurobi", options={"timelimit": 5})
 
 
+@pytest.mark.parametrize(
+    ("name", "owner"),
+    [
+        ("Time_Limit", "time_limit"),
+        ("time_limit", "time_limit"),
+        ("MIP_Gap", "rel_gap"),
+        ("T_hreads", "threads"),
+        ("Node_Limit", "node_limit"),
+    ],
+)
+def test_a_gurobi_owned_option_spelt_with_underscores_is_refused_too(name, owner):
+    """Gurobi ignores case and underscores: 'Time_Limit' (or HiGHS's 'time_limit') set TimeLimit past SolverConfig."""
+    with pytest.raises(ConfigError, match=rf"option '{name}' of gurobi is managed by surrogate: .*{owner}"):
+        SolverConfig(solver="gurobi", options={name: 5})
+
+
+def test_a_gurobi_option_given_twice_in_two_spellings_is_refused():
+    with pytest.raises(ConfigError, match=r"option 'MIP_?Focus' is given twice \(Gurobi reads names in any case and without"):
+        SolverConfig(solver="gurobi", options={"MIPFocus": 1, "MIP_Focus": 2})
+
+
+def test_gurobi_reads_a_name_as_option_key_does():
+    """The normalisation matches Gurobi's own reading of a name (an unstarted Env needs no licence)."""
+    gurobipy = pytest.importorskip("gurobipy")
+    env = gurobipy.Env(empty=True)
+    for name in ("Time_Limit", "time_limit", "MIP_Gap", "NODE_limit", "T_h_r_e_a_d_s"):
+        env.setParam(name, 3)
+        canonical = next(owned for owned in OWNED_OPTIONS["gurobi"] if option_key("gurobi", owned) == option_key("gurobi", name))
+        assert env.getParam(canonical) == 3
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_highs_and_scip_names_are_compared_as_given(solver):
+    """HiGHS and SCIP know one spelling of each name: another is no managed option but an unknown one (checked later)."""
+    name = {"highs": "Time_Limit", "scip": "LIMITS/TIME"}[solver]
+    assert SolverConfig(solver=solver, options={name: 5}).options == ((name, 5),)
+    if solver == "highs":
+        with pytest.raises(ConfigError, match=r"HiGHS has no option 'Time_Limit'"):
+            check_options(SolverConfig(options={name: 5}))
+
+
+@pytest.mark.parametrize(("solver", "name"), [(s, n) for s in SOLVERS for n in UNSOUND_OPTIONS[s]])
+def test_an_option_that_makes_the_solver_answer_wrongly_is_refused(solver, name):
+    """HiGHS's objective_bound is a cut-off: on haverly1 (optimum -400) objective_bound=-500 gave 'optimal' 100.0,
+    and on a small model a cut-off below the optimum gave 'provenInfeasible' for a feasible model."""
+    with pytest.raises(ConfigError, match=rf"option '{name}' of {solver} is refused: .*cut-off.*constraint on the objective"):
+        SolverConfig(solver=solver, options={name: -100.0})
+
+
+def test_highs_objective_bound_is_refused():
+    with pytest.raises(ConfigError, match=r"option 'objective_bound' of highs is refused: HiGHS takes it as a cut-off"):
+        SolverConfig(options={"objective_bound": -500.0})
+
+
+#: Per solver, options that stop at an objective value and are passed on: each stops honestly on _milp (max, 13.75).
+OBJECTIVE_STOPS = {
+    "highs": [{"objective_target": 10.0}, {"objective_target": 20.0}],
+    "scip": [{"limits/primal": 10.0}, {"limits/dual": 14.0}, {"limits/primal": 20.0}],
+    "gurobi": [{"Cutoff": 20.0}, {"Cutoff": 10.0}, {"BestObjStop": 10.0}, {"BestBdStop": 14.0}],
+}
+
+
+@pytest.mark.parametrize(("solver", "options"), [(s, o) for s in SOLVERS for o in OBJECTIVE_STOPS[s]])
+def test_an_objective_stop_that_is_passed_on_gives_an_honest_answer(solver, options):
+    """No "optimal" but the optimum, no "infeasible", and a bound no tighter than the optimum (probe99 #1)."""
+    skip_unless_runnable(solver)
+    result = solve(_milp(), SolverConfig(solver=solver, time_limit=10, options=options))
+    assert result.termination in (Termination.OPTIMAL, Termination.OBJECTIVE_LIMIT)
+    assert result.bound >= 13.75 - 1e-6 and not result.objective > 13.75 + 1e-6
+    assert result.termination != Termination.OPTIMAL or result.objective == pytest.approx(13.75, abs=1e-6)
+
+
 def test_every_node_cap_is_an_option_surrogate_sets():
     for name, backend in BACKENDS.items():
         assert backend.node_option in OWNED_OPTIONS[name]
@@ -72,13 +144,14 @@ def test_every_node_cap_is_an_option_surrogate_sets():
         ({"presolve": None}, r"option 'presolve'=None must be a bool, an integer, a finite float or a string"),
         ({"mip_heuristic_effort": float("nan")}, r"option 'mip_heuristic_effort'=nan must be a bool"),
         ({"mip_heuristic_effort": float("inf")}, r"option 'mip_heuristic_effort'=inf must be a bool"),
-        ([("presolve", "off"), ("presolve", "on")], r"option 'presolve' is given twice \(names are compared in any case\)"),
+        ([("presolve", "off"), ("presolve", "on")], r"option 'presolve' is given twice; give it once"),
         ({"MIPFocus": 1, "mipfocus": 2}, r"option '(MIPFocus|mipfocus)' is given twice"),
     ],
 )
 def test_bad_options_are_refused_when_configured(options, message):
+    solver = "gurobi" if "MIPFocus" in options else "highs"
     with pytest.raises(ConfigError, match=message):
-        SolverConfig(options=options)
+        SolverConfig(options=options, solver=solver)
 
 
 @pytest.mark.parametrize("name", SOLVERS)
