@@ -53,3 +53,7 @@ class NumericsWarning(UserWarning):
 
 class InfeasibleModelError(SurrogateError, ValueError):
     """Bound tightening proved a model infeasible: its constraints admit no point within its variables' bounds."""
+
+
+class PrecisionWarning(UserWarning):
+    """A net rounded to float32 (as ONNX stores it) lost accuracy it had in float64: centre or rescale its box."""

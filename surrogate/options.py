@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
+import sys
 from collections.abc import Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import MISSING, fields
@@ -53,21 +54,24 @@ def default_of(cls, name: str):
 
 
 def plain_number(value):
-    """``value`` as a Python number if it is a NumPy scalar (``np.int64(3)`` -> ``3``), a tuple of them
-    element by element, else as it is."""
+    """``value`` as a Python number if it is a NumPy scalar (``np.int64(3)`` -> ``3``) or another real number
+    (``Fraction(1, 1000)`` -> ``0.001``, one past float's range -> ``inf``), a tuple of them element by element, else
+    as it is: a config keeps only ints and floats, which JSON writes and :meth:`str.format` formats."""
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
         return value.item()
-    if type(value) is tuple and any(type(v).__module__ == "numpy" for v in value):
+    if isinstance(value, numbers.Real) and type(value) not in (bool, int, float):
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        return (math.inf if value > 0 else -math.inf) if abs(value) > sys.float_info.max else float(value)  # Fraction(10**400)
+    if type(value) is tuple and any(plain_number(v) is not v for v in value):
         return tuple(plain_number(v) for v in value)
     return value
 
 
 def plain_numbers(config) -> None:
-    """Turn the NumPy scalars among a frozen dataclass ``config``'s fields into Python numbers.
-
-    :func:`is_number` accepts NumPy scalars; a config keeps Python numbers, so that
-    it writes to JSON and keys a cache as the same config given in Python numbers does.
-    """
+    """Turn the NumPy scalars and other real numbers (a ``Fraction``) among a frozen dataclass ``config``'s fields into
+    Python ints and floats (:func:`plain_number`): :func:`is_number` accepts them, and a config keeps Python numbers, so
+    that it writes to JSON and keys a cache as the same config given in Python numbers does."""
     import dataclasses
 
     for f in dataclasses.fields(config):

@@ -389,7 +389,7 @@ OPTION_CLASSES = (
     "surrogate.executors.ExecutorConfig",
     "surrogate.milp.solver_config.SolverConfig",
     "surrogate.milp.warmstart_config.StartConfig",
-    "surrogate.train.solve_time.SolveTimeConfig",
+    "surrogate.train.solve_time_config.SolveTimeConfig",
     "surrogate.train.protocols.Stage",
     "surrogate.train.protocols.TrainingProtocol",
     "surrogate.experiments.sweep_config.SweepConfig",

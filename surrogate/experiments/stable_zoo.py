@@ -227,8 +227,9 @@ def build_stable_zoo(
     threads = check_count("build_stable_zoo: threads", threads, high=MAX_CPU_THREADS)
     if max_mae is not None and not (isinstance(max_mae, (int, float)) and max_mae > 0):
         raise ConfigError(f"max_mae={max_mae!r} must be a positive number (e.g. 1e-3) or None to export every net")
-    for lam in lams:  # every weight checked before anything is written
+    for lam in lams:  # every weight checked before anything is written (or trained), and the name it gives
         replace(config, lam=lam)
+        stable_source(lam, start=start)
     starts = {shape: start_net(shape, start=start, zoo=zoo) for shape in shapes}
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():

@@ -56,13 +56,18 @@ STABLE_PREFIX = "stable"
 #: The start source whose fine-tuned nets keep the short label ``stable-l<lam>`` (the first family).
 DEFAULT_STABLE_START = "best"
 
+#: The positive penalty weights a label spells, ``(least, most)``: in plain decimals 1e-100 takes 102 characters and
+#: 1e100 101, so a net's file name stays within the 255 bytes a file system allows (1e-300 would take 302).
+STABLE_LAM_RANGE = (1e-100, 1e100)
+
 
 def stable_source(lam: float, start: str = DEFAULT_STABLE_START) -> str:
     """The source label of a net fine-tuned for solve time from a ``start`` net with penalty weight ``lam``.
 
     ``'stable-l<lam>'`` for a net started from a ``best`` zoo net,
     ``'stable-<start>-l<lam>'`` for any other start (e.g. a hand-built net).
-    ``lam`` is written in plain decimals (no exponent, so no ``-`` inside it);
+    ``lam`` is written in plain decimals (no exponent, so no ``-`` inside it), so
+    it must be 0 or within :data:`STABLE_LAM_RANGE`;
     :func:`parse_stable_source` reads the label back.
 
     Examples
@@ -74,6 +79,13 @@ def stable_source(lam: float, start: str = DEFAULT_STABLE_START) -> str:
     """
     if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not math.isfinite(lam) or lam < 0:
         raise ConfigError(f"penalty weight lam={lam!r} must be a finite number >= 0, e.g. 0.03")
+    least, most = STABLE_LAM_RANGE
+    if lam and not least <= lam <= most:
+        raise ConfigError(
+            f"penalty weight lam={lam!r} must be 0 or from {least:g} to {most:g} to be named: a label spells it in plain "
+            f"decimals, so {np.format_float_positional(float(lam), trim='-')[:12]}... would take "
+            f"{len(np.format_float_positional(float(lam), trim='-'))} characters of a file name (at most 255 bytes)"
+        )
     if not isinstance(start, str) or not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*", start):
         raise ConfigError(
             f"start source {start!r} must be a zoo source label of lower-case words joined by '-', e.g. 'best' or 'hand-shared'"

@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..nets.architecture import Architecture
 from ..nets.sources import HAND_BUILT_SOURCES
+from ..options import check_count, check_seeds, check_sequence, refusal_of
 from .fan_out import train_many
 from .protocols import TrainingProtocol, get_protocol
 from .textbook import train_net_naive
@@ -58,13 +59,17 @@ def bench_training(
     naive_seeds
         Nets per shape timed with the naive loop (when scaling).
     """
-    archs = [Architecture.parse(a) for a in archs]
+    archs = [Architecture.parse(a) for a in check_sequence("bench_training: archs", archs, example="['3x8']", what="shapes")]
+    if not archs:
+        raise ConfigError("bench_training: archs=[] names no shape; pass at least one, e.g. ['3x8']")
     protocol = get_protocol(protocol)
-    seeds = list(seeds)
-    if naive_epochs is not None and (naive_epochs < 1 or naive_epochs > protocol.epochs):
-        raise ConfigError(f"naive_epochs={naive_epochs} must lie in 1..{protocol.epochs} (or None for the full run)")
-    if not 1 <= naive_seeds <= len(seeds):
-        raise ConfigError(f"naive_seeds={naive_seeds} must lie in 1..{len(seeds)}")
+    with refusal_of("bench_training", "seeds", seeds):
+        seeds = check_seeds(seeds)
+    if naive_epochs is not None:
+        why = f"the epochs of protocol {protocol.name!r}; None times the full run"
+        naive_epochs = check_count("bench_training: naive_epochs", naive_epochs, high=protocol.epochs, why=why, example=2)
+    why = f"the number of seeds given, {len(seeds)}: the nets per shape timed with the naive loop"
+    naive_seeds = check_count("bench_training: naive_seeds", naive_seeds, high=len(seeds), why=why, example=1)
     start = time.perf_counter()
     train_many(archs, seeds, protocol, workers=workers)
     trainer_s = time.perf_counter() - start

@@ -52,6 +52,31 @@ def _glorot(arch: Architecture, gen: torch.Generator) -> list[tuple[torch.Tensor
     return layers
 
 
+#: The most values :func:`torch.quantile` takes (16,777,216); :func:`quantile` takes any number.
+QUANTILE_LIMIT = 2**24
+
+
+def quantile(values: torch.Tensor, q: float) -> torch.Tensor:
+    """The ``q`` quantile of the 1-D ``values``, as :func:`torch.quantile` gives it (linear interpolation), for any size.
+
+    Up to :data:`QUANTILE_LIMIT` values it is :func:`torch.quantile`'s; above, where that raises, the same
+    interpolation between the two order statistics around rank ``q * (n - 1)`` (by :func:`torch.kthvalue`).
+
+    Examples
+    --------
+    >>> float(quantile(torch.tensor([3.0, 1.0, 2.0, 4.0]), 0.5))
+    2.5
+    """
+    n = values.numel()
+    if n <= QUANTILE_LIMIT:
+        return torch.quantile(values, q)
+    rank = torch.tensor(q, dtype=values.dtype) * (n - 1)  # in the values' precision, as torch.quantile's
+    below, above = (int(r) for r in (rank.floor(), rank.ceil()))
+    low = torch.kthvalue(values, below + 1).values
+    high = low if above == below else torch.kthvalue(values, above + 1).values
+    return torch.lerp(low, high, rank - rank.floor())
+
+
 def _data_aware(layers, points: torch.Tensor, gen: torch.Generator):
     """Set each hidden bias so its neuron is active on a random 20-80 % of ``points``."""
     h = points
@@ -59,7 +84,7 @@ def _data_aware(layers, points: torch.Tensor, gen: torch.Generator):
     for w, _ in layers[:-1]:
         pre = h @ w
         active = 0.2 + 0.6 * torch.rand(w.shape[1], generator=gen)
-        bias = -torch.stack([torch.quantile(pre[:, j], 1 - active[j].item()) for j in range(w.shape[1])])
+        bias = -torch.stack([quantile(pre[:, j], 1 - active[j].item()) for j in range(w.shape[1])])
         out.append((w, bias))
         h = torch.relu(pre + bias)
     out.append(layers[-1])

@@ -29,7 +29,7 @@ from ..nets.network import ReluMLP
 from ..options import MAX_CPU_THREADS, check_count
 from ..reproducible import check_math_paths
 from .initialisation import candidate_seed, check_seeds, draw_data_and_init, target
-from .protocols import Stage, TrainingProtocol, check_not_diverged, get_protocol
+from .protocols import Stage, TrainingProtocol, check_not_diverged, get_protocol, noise_cause
 from .trained import TrainedNet, keep_start_if_better
 
 
@@ -252,7 +252,8 @@ def _train_slots(archs: list[Architecture], seeds: list[int], protocol: Training
         history: list[torch.Tensor] = []
         for stage in protocol.stages:
             _run_stage(pack, stage, protocol, history)
-        check_not_diverged([pack.params.numpy()], [s.learning_rate for s in protocol.stages], "train_packed")
+        rates = [s.learning_rate for s in protocol.stages]
+        check_not_diverged([pack.params.numpy()], rates, "train_packed", causes=noise_cause(protocol))
         ws, bs = pack.weights(pack.params)
         train_mae = (_forward(pack.x, ws, bs) - pack.y).abs().mean(dim=(1, 2))
     hist = torch.stack(history, dim=1).numpy()

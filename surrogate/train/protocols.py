@@ -46,13 +46,28 @@ def check_learning_rate(owner: str, value) -> None:
         )
 
 
-def check_not_diverged(arrays, rates, where: str) -> None:
-    """Raise :class:`ConfigError` naming the learning rates ``rates`` if training left a non-finite value in ``arrays``."""
-    if not all(np.isfinite(np.asarray(a)).all() for a in arrays):
-        raise ConfigError(
-            f"{where}: training diverged (its weights became nan or inf) at learning rate "
-            f"{', '.join(f'{r:g}' for r in rates)}; lower the learning rate (e.g. 1e-3)"
-        )
+def check_not_diverged(arrays, rates, where: str, *, causes=()) -> None:
+    """Raise :class:`ConfigError` if training left a non-finite value in ``arrays``, naming the likely causes: the
+    learning rates ``rates`` where one is above 1e-3, and ``causes`` (other settings that can, e.g. :func:`noise_cause`)."""
+    if all(np.isfinite(np.asarray(a)).all() for a in arrays):
+        return
+    rate = ", ".join(f"{r:g}" for r in rates)
+    likely = ["lower the learning rate (e.g. 1e-3)"] if max(rates) > 1e-3 else []
+    likely += list(causes)
+    raise ConfigError(
+        f"{where}: training diverged (its weights became nan or inf) at learning rate {rate}"
+        + ("; " if max(rates) > 1e-3 else ", not a high one; ")
+        + ("; or ".join(likely) if likely else "lower it further (e.g. 1e-4)")
+    )
+
+
+def noise_cause(protocol: TrainingProtocol) -> tuple[str, ...]:
+    """The noise of ``protocol``'s hand-built start as a cause of divergence for :func:`check_not_diverged` (if any)."""
+    if protocol.init not in ("hand-built", "auto") or not protocol.init_noise:
+        return ()
+    return (
+        f"lower init_noise={protocol.init_noise:g}, the noise added to the hand-built start's weights of order 1 (e.g. 1e-3)",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,11 @@ exact bounds (e.g. those of :func:`surrogate.milp.bounds.net_bounds` with
 range on the grid. At the end every linear neuron is shifted into the positive
 range by a bias ``c`` (``b_j += c``, and ``c`` times its outgoing weights taken
 off the next layer's biases: the same function) so that its sound interval
-lower bound is at least ``margin``: it is stable-active in any MILP.
+lower bound is at least ``margin``: it is stable-active in any MILP of the net
+in float64. The net returned is rounded to float32 (as ONNX stores it), which
+moves a weight by up to 6e-8 of its size: on a box far from the origin for its
+width (first-layer biases of 2e5 on [1e5, 1e5 + 1]^2) that can take a linear
+neuron's bound below 0; the report then counts it free, and says so in a warning.
 
 Training runs in **normalised coordinates**, so that a config means the same on
 every domain: the net's domain box is mapped onto [-1, 1]^2 (folded into the
@@ -34,133 +38,35 @@ far from the origin such as [100, 101]^2. The MAE above and ``lam`` are thus
 relative to half the range of x y, and ``learning_rate`` is a step on the net of
 the unit box (a net on [-1, 1]^2 trains exactly as without the map); the hidden layers,
 and so the penalties and ``margin``, are the same in both coordinates. The
-report's fits are in the domain's own units.
+report's fits are in the domain's own units, and its fit and counts at the end are
+those of the net returned, rounded to float32. That rounding keeps about 7
+significant digits of x y's size, not of its range: on [100, 101]^2 (x y up to
+1e4, spanning 201) the fit moves by about 1 %, but on [3000, 3001]^2 (9e6 spanning
+6e3) a near-exact net's MAE of 8e-5 becomes 1. Where rounding worsens the fit by
+more than :data:`ROUNDING_LOSS` (or unfixes a linear neuron), a
+:class:`~surrogate.errors.PrecisionWarning` says so: centre the box on the origin
+or rescale the factors.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 
-from ..errors import ConfigError
+from ..errors import ConfigError, PrecisionWarning
 from ..nets.network import ReluMLP, unit_box
-from ..options import MAX_SEED, is_number, plain_numbers
-from .protocols import check_learning_rate, check_not_diverged
-from .stability import check_fixed, check_penalties, interval_bounds, penalty, sampled_bounds, stable_masks
+from .protocols import check_not_diverged
+from .solve_time_config import MAX_LAM, MAX_RESOLUTION, PENALTY_BOUNDS, SolveTimeConfig, SolveTimeReport  # noqa: F401 (re-exported)
+from .stability import check_bounds, check_fixed, interval_bounds, penalty, sampled_bounds, stable_masks
 
-#: Bound methods of the penalties: a dense grid's range (tight) or sub-box interval arithmetic (sound).
-PENALTY_BOUNDS = ("sampled", "interval")
 #: Sub-boxes per input of the sound bounds that place a linear neuron's shift.
 SHIFT_SPLITS = 64
 
 BoundsFn = Callable[[ReluMLP], Sequence[tuple[np.ndarray, np.ndarray]]]
-
-
-#: Grid points per axis at most: the penalties' grid has ``resolution**2`` points (4,096**2 is 16.8 million).
-MAX_RESOLUTION = 4096
-
-
-@dataclass(frozen=True, kw_only=True)
-class SolveTimeConfig:
-    """How :func:`train_for_solve_time` fine-tunes (see the module docstring for the loss).
-
-    Attributes
-    ----------
-    lam
-        Weight ``λ`` of the penalty term (``0``: plain fine-tuning).
-    penalties
-        Names from :data:`~surrogate.train.stability.PENALTIES`.
-    steps, finetune_steps
-        Adam steps of the penalty phase, and of the fit-only phase after pruning.
-    learning_rate
-        Adam's initial learning rate; it decays by a cosine to 1 % in each phase.
-    batch_size
-        Uniform points of the domain per step (fresh every step).
-    bounds, resolution
-        Bounds of the penalties: ``'sampled'`` on a ``resolution x resolution``
-        grid, or ``'interval'`` on ``resolution x resolution`` sub-boxes.
-    prune
-        Fix stable neurons (module docstring) and fine-tune the rest.
-    tolerance
-        A neuron within ``tolerance * (u - l)`` of stability counts as stable
-        (:func:`~surrogate.train.stability.stable_masks`).
-    margin
-        Sound lower bound that every linear neuron is shifted to.
-    seed
-        Seed of the training points: the same seed, net and config give the same net.
-    """
-
-    lam: float = 0.01
-    penalties: tuple[str, ...] = ("stability", "bigm")
-    steps: int = 1000
-    finetune_steps: int = 1000
-    learning_rate: float = 1e-4
-    batch_size: int = 2048
-    bounds: str = "sampled"
-    resolution: int = 65
-    prune: bool = True
-    tolerance: float = 0.02
-    margin: float = 1e-2
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys)
-        object.__setattr__(self, "penalties", check_penalties(self.penalties, "SolveTimeConfig: penalties"))
-        checks = (
-            ("lam", is_number(self.lam, low=0, finite=True), "a number >= 0, e.g. 0.01"),
-            ("steps", is_number(self.steps, integer=True, low=0), "an integer >= 0"),
-            ("finetune_steps", is_number(self.finetune_steps, integer=True, low=0), "an integer >= 0"),
-            ("batch_size", is_number(self.batch_size, integer=True, low=1), "an integer >= 1"),
-            (
-                "resolution",
-                is_number(self.resolution, integer=True, low=2, high=MAX_RESOLUTION),
-                f"an integer in [2, {MAX_RESOLUTION}] (points per axis of the grid), e.g. 65",
-            ),
-            ("tolerance", is_number(self.tolerance, low=0, high=0.5, high_open=True), "a number in [0, 0.5)"),
-            ("margin", is_number(self.margin, low=0, low_open=True, finite=True), "a number > 0, e.g. 1e-2"),
-            ("seed", is_number(self.seed, integer=True, low=0, high=MAX_SEED), f"an integer in [0, {MAX_SEED}]"),
-            ("prune", isinstance(self.prune, bool), "True or False"),
-        )
-        for name, ok, expected in checks:
-            if not ok:
-                raise ConfigError(f"SolveTimeConfig: {name}={getattr(self, name)!r} must be {expected}")
-        check_learning_rate("SolveTimeConfig", self.learning_rate)
-        if self.bounds not in PENALTY_BOUNDS:
-            raise ConfigError(f"SolveTimeConfig: bounds={self.bounds!r} is unknown; choose one of {', '.join(PENALTY_BOUNDS)}")
-
-    def to_dict(self) -> dict:
-        """The config as a plain dict (JSON-ready)."""
-        return {**asdict(self), "penalties": list(self.penalties)}
-
-
-@dataclass(frozen=True)
-class SolveTimeReport:
-    """What :func:`train_for_solve_time` did: fixed neurons, losses before and after.
-
-    ``fixed_active``/``fixed_inactive`` count the neurons fixed linear/zero;
-    ``free`` the rest. ``fit_before``/``fit_after`` are the MAE on the
-    training grid, ``penalty_before``/``penalty_after`` the penalty ``P``, before
-    the penalty phase (after the first fixing) and at the end.
-    """
-
-    config: SolveTimeConfig
-    fixed_active: int
-    fixed_inactive: int
-    free: int
-    fit_before: float
-    fit_after: float
-    penalty_before: float
-    penalty_after: float
-    history: tuple[float, ...] = field(default=(), repr=False)
-
-    def to_dict(self) -> dict:
-        """The report as a plain dict (JSON-ready; the loss history left out)."""
-        out = {k: v for k, v in asdict(self).items() if k not in ("config", "history")}
-        return {**out, "config": self.config.to_dict()}
 
 
 class _Model:
@@ -172,10 +78,13 @@ class _Model:
         corners = [x * y for x in map(float, (lows[0], highs[0])) for y in map(float, (lows[1], highs[1]))]  # x y's extremes
         self.offset = max(corners) / 2 + min(corners) / 2  # the middle of x y's range on the domain
         self.scale = max(corners) / 2 - min(corners) / 2  # half its range (0 and 1 on [-1, 1]^2)
-        if not 0 < self.scale < math.inf:
+        self.domain = [list(side) for side in net.domain]
+        tiny, huge = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
+        if not tiny <= self.scale <= huge:  # (a subnormal 5e-321 on [0, 1e-160]^2 overflowed 1 / scale, and training)
             raise ConfigError(
-                f"train_for_solve_time: half the range of x y on the net's domain {net.domain} is {self.scale} in "
-                "float64; rescale the factors so that the domain is nearer unit scale"
+                f"train_for_solve_time: half the range of x y on the net's domain {self.domain} is {self.scale} in "
+                "float64; rescale the factors so that the domain is nearer unit scale (the net is returned in float32, "
+                f"as ONNX stores it, whose normal numbers run from {tiny:.3g} to {huge:.3g})"
             )
         weights, biases = list(net.weights), list(net.biases)
         if np.any(self.centre):  # (skipped when centred, so a net on [-1, 1]^2 trains bitwise as before)
@@ -247,12 +156,16 @@ def _grid(box, resolution: int) -> torch.Tensor:
     return torch.cartesian_prod(*axes).reshape(-1, len(box))
 
 
+@torch.no_grad()
+def _fit(model: _Model, grid: torch.Tensor) -> float:
+    """The model's MAE on the grid now, in the domain's own units."""
+    return float((model.forward(grid) - model.target(grid)).abs().mean()) * model.scale
+
+
+@torch.no_grad()
 def _losses(model: _Model, config: SolveTimeConfig, grid: torch.Tensor) -> tuple[float, float]:
     """``(fit MAE on the grid, penalty)`` of the model now."""
-    with torch.no_grad():
-        fit = float((model.forward(grid) - model.target(grid)).abs().mean()) * model.scale
-        pen = float(penalty(_bounds(model, config, grid), config.penalties, free=model.free()))
-    return fit, pen
+    return _fit(model, grid), float(penalty(_bounds(model, config, grid), config.penalties, free=model.free()))
 
 
 def _run_phase(model: _Model, config: SolveTimeConfig, steps: int, lam: float, gen, grid, history: list) -> None:
@@ -274,7 +187,13 @@ def _run_phase(model: _Model, config: SolveTimeConfig, steps: int, lam: float, g
         optimizer.step()
         model.clamp()
         history.append(float(loss.detach()))
-    check_not_diverged([p.detach().numpy() for p in model.parameters()], [config.learning_rate], "train_for_solve_time")
+    domain = (
+        f"rescale the factors: on the net's domain {model.domain} x y spans {2 * model.scale:.3g}, and training divides "
+        "the net's output by half that, so a span far from 1 (tiny or huge) scales its last layer out of float64's range"
+    )
+    check_not_diverged(
+        [p.detach().numpy() for p in model.parameters()], [config.learning_rate], "train_for_solve_time", causes=(domain,)
+    )
 
 
 @torch.no_grad()
@@ -295,29 +214,63 @@ def _masks(net: ReluMLP, model: _Model, config: SolveTimeConfig, bounds_of: Boun
                 (lo.numpy(), hi.numpy()) for lo, hi in sampled_bounds(model.weights, model.biases, grid, linear=model.linear)
             ]
     else:
-        found = list(bounds_of(net))
-    if len(found) != len(model.linear):
-        raise ConfigError(
-            f"bounds_of returned bounds of {len(found)} layers for a net with {len(model.linear)} hidden layers; "
-            "return (lower, upper) per hidden layer, e.g. net_bounds(net, 'milp').hidden"
-        )
-    return stable_masks([lo for lo, _ in found], [hi for _, hi in found], tolerance=config.tolerance)
+        found = bounds_of(net)
+    return stable_masks(*check_bounds(found, [len(m) for m in model.linear]), tolerance=config.tolerance)
 
 
-def _report(model: _Model, config: SolveTimeConfig, before: tuple, after: tuple, history: list) -> SolveTimeReport:
-    """The report of a finished training: fixed and free neurons, ``(fit, penalty)`` before and after."""
-    count = lambda masks: int(sum(int(m.sum()) for m in masks))  # noqa: E731
-    return SolveTimeReport(
-        config,
-        count(model.linear),
-        count(model.zero),
-        count(model.free()),
-        before[0],
-        after[0],
-        before[1],
-        after[1],
-        tuple(history),
+#: How much worse (relative) the grid MAE of the net rounded to float32 may be than in float64 without a warning.
+ROUNDING_LOSS = 0.1
+
+
+def _warn_of_rounding(domain, fit64: float, fit32: float, lost: int, scale: float) -> None:
+    """A :class:`~surrogate.errors.PrecisionWarning` if rounding to float32 raised the fit by over :data:`ROUNDING_LOSS`
+    or left ``lost`` neurons fixed linear no longer provably active."""
+    if fit32 <= (1 + ROUNDING_LOSS) * fit64 and not lost:
+        return
+    largest = max(abs(x * y) for x in domain[0] for y in domain[1])
+    (a, b), (c, d) = domain
+    p, q = a / 2 + b / 2, c / 2 + d / 2
+    unstable = f" and left {lost} neurons fixed linear no longer provably active (counted free)" if lost else ""
+    warnings.warn(
+        f"train_for_solve_time: rounding the trained net to float32 (as ONNX stores it) raised its grid MAE from "
+        f"{fit64:.3g} to {fit32:.3g}{unstable}; the report describes the rounded net. float32 keeps about 7 "
+        f"significant digits (of magnitudes from 1.2e-38 to 3.4e38), and on the domain {[list(side) for side in domain]} "
+        f"x y is up to {largest:.3g} but spans only {2 * scale:.3g}: centre the box on the origin or rescale the factors "
+        f"(with x = {p:.10g} + u and y = {q:.10g} + v, x y = u v + {q:.10g} u + {p:.10g} v + {p * q:.10g}: a net of u v "
+        "on a box about 0 keeps its fit)",
+        PrecisionWarning,
+        stacklevel=4,
     )
+
+
+def _count(masks) -> int:
+    return int(sum(int(m.sum()) for m in masks))
+
+
+def _report(model: _Model, out: ReluMLP, config: SolveTimeConfig, before: tuple, grid, history: list) -> SolveTimeReport:
+    """The report of the net returned, ``out`` (``model`` rounded to float32): its fixed and free neurons, its
+    ``(fit, penalty)`` after, and ``before``; a :class:`~surrogate.errors.PrecisionWarning` where the rounding lost
+    the fit or a linear neuron's stability."""
+    rounded = _Model(out)
+    with torch.no_grad():  # a linear neuron of the returned (all-ReLU) net is one only while its sound bound is >= 0
+        lower = interval_bounds(rounded.weights, rounded.biases, rounded.box, splits=SHIFT_SPLITS)
+    rounded.zero = model.zero  # zero rows stay exactly zero in float32
+    rounded.linear = [lin & (lo >= 0) for lin, (lo, _) in zip(model.linear, lower)]
+    after = _losses(rounded, config, grid)
+    _warn_of_rounding(out.domain, _fit(model, grid), after[0], _count(model.linear) - _count(rounded.linear), model.scale)
+    counts = (_count(rounded.linear), _count(rounded.zero), _count(rounded.free()))
+    return SolveTimeReport(config, *counts, before[0], after[0], before[1], after[1], tuple(history))
+
+
+def _checked(net, config) -> SolveTimeConfig:
+    """``config``, after checking it and ``net`` are what :func:`train_for_solve_time` takes."""
+    if not isinstance(net, ReluMLP) or not isinstance(config, SolveTimeConfig):
+        raise ConfigError(
+            f"train_for_solve_time takes a ReluMLP and a SolveTimeConfig, not {type(net).__name__} and "
+            f"{type(config).__name__}; load a zoo net with surrogate.nets.zoo.resolve_surrogate('3x8')"
+        )
+    net.check_product_net("train_for_solve_time")
+    return config
 
 
 def train_for_solve_time(
@@ -348,20 +301,19 @@ def train_for_solve_time(
     -------
     (ReluMLP, SolveTimeReport)
         The fine-tuned net, rounded to float32 (as ONNX stores it), with its
-        ``domain`` metadata kept and no other; and what was done.
+        ``domain`` metadata kept and no other; and what was done, to that net.
+
+    Warns
+    -----
+    PrecisionWarning
+        If rounding to float32 worsens the fit by over :data:`ROUNDING_LOSS` or unfixes a linear neuron.
 
     Raises
     ------
     ConfigError
         If ``net`` is not a :class:`ReluMLP` or ``config`` not a :class:`SolveTimeConfig`.
     """
-    config = SolveTimeConfig() if config is None else config
-    if not isinstance(net, ReluMLP) or not isinstance(config, SolveTimeConfig):
-        raise ConfigError(
-            f"train_for_solve_time takes a ReluMLP and a SolveTimeConfig, not {type(net).__name__} and "
-            f"{type(config).__name__}; load a zoo net with surrogate.nets.zoo.resolve_surrogate('3x8')"
-        )
-    net.check_product_net("train_for_solve_time")
+    config = _checked(net, SolveTimeConfig() if config is None else config)
     gen = torch.Generator().manual_seed(config.seed)
     kept = {k: v for k, v in net.metadata.items() if k == "domain"}  # what the trained net keeps, and bounds_of sees
     model = _Model(net)
@@ -379,4 +331,4 @@ def train_for_solve_time(
         _run_phase(model, config, config.finetune_steps, 0.0, gen, grid, history)
     _shift_linear(model, config.margin)
     out = model.net(kept).rounded_to_float32()
-    return out, _report(model, config, (fit_before, pen_before), _losses(model, config, grid), history)
+    return out, _report(model, out, config, (fit_before, pen_before), grid, history)

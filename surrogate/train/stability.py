@@ -258,9 +258,11 @@ def check_fixed(fixed, shapes: Sequence[int]) -> tuple[list[np.ndarray], list[np
         active, inactive = ([np.asarray(m, dtype=bool) for m in masks] for masks in fixed)
     except (TypeError, ValueError):
         active = inactive = None
-    if active is None or [len(m) for m in active] != shapes or [len(m) for m in inactive] != shapes:
+    expected = [(n,) for n in shapes]
+    if active is None or [m.shape for m in active] != expected or [m.shape for m in inactive] != expected:
+        got = "" if active is None else f" (got masks of shapes {[m.shape for m in active]} and {[m.shape for m in inactive]})"
         raise ConfigError(
-            f"fixed must be (active, inactive): two lists of boolean masks of the hidden layers' sizes {shapes}; "
+            f"fixed must be (active, inactive): two lists of 1-D boolean masks of the hidden layers' sizes {shapes}{got}; "
             "e.g. surrogate.train.stability.stable_masks(lower, upper)"
         )
     both = [f"({layer}, {i})" for layer, (a, z) in enumerate(zip(active, inactive)) for i in np.flatnonzero(a & z)]
@@ -270,3 +272,34 @@ def check_fixed(fixed, shapes: Sequence[int]) -> tuple[list[np.ndarray], list[np
             f"{' ...' if len(both) > 10 else ''}; mark each neuron in at most one of the two masks"
         )
     return active, inactive
+
+
+def check_bounds(found, shapes: Sequence[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``found`` (what a ``bounds_of`` returned: ``(lower, upper)`` per hidden layer) as two lists of float arrays of
+    the hidden layers' sizes ``shapes``.
+
+    Raises
+    ------
+    ConfigError
+        If ``found`` is not such pairs, or a ``lower`` is above its ``upper`` (or nan; named by layer and index).
+    """
+    shapes, fix = list(shapes), "return (lower, upper) per hidden layer, e.g. net_bounds(net, 'milp').hidden"
+    try:
+        pairs = [tuple(np.asarray(side, dtype=np.float64) for side in pair) for pair in found]
+    except (TypeError, ValueError):
+        raise ConfigError(f"bounds_of returned {found!r:.80}, not pairs of arrays; {fix}") from None
+    if len(pairs) != len(shapes):
+        raise ConfigError(f"bounds_of returned bounds of {len(pairs)} layers for a net with {len(shapes)} hidden layers; {fix}")
+    got = [tuple(side.shape for side in pair) for pair in pairs]
+    if got != [((n,), (n,)) for n in shapes]:
+        raise ConfigError(
+            f"bounds_of returned (lower, upper) of shapes {got} for hidden layers of sizes {shapes}: each must be "
+            f"a 1-D array of its layer's size; {fix}"
+        )
+    bad = [f"({k}, {i})" for k, (lo, hi) in enumerate(pairs) for i in np.flatnonzero(~(lo <= hi))]
+    if bad:
+        raise ConfigError(
+            f"bounds_of returned lower > upper (or nan) for {len(bad)} neurons (hidden layer, index): {', '.join(bad[:10])}"
+            f"{' ...' if len(bad) > 10 else ''}; {fix}, with lower <= upper"
+        )
+    return [lo for lo, _ in pairs], [hi for _, hi in pairs]

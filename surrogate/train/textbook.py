@@ -16,7 +16,7 @@ from ..nets.architecture import Architecture
 from ..nets.metrics import validation_mae
 from ..nets.network import ReluMLP
 from .initialisation import candidate_seed, check_seeds, draw_data_and_init, target
-from .protocols import Stage, TrainingProtocol, check_not_diverged, get_protocol
+from .protocols import Stage, TrainingProtocol, check_not_diverged, get_protocol, noise_cause
 from .trained import TrainedNet, keep_start_if_better
 
 
@@ -87,7 +87,10 @@ def _train_one_naive(arch: Architecture, seed: int, candidate: int, protocol: Tr
     for stage in protocol.stages:
         _run_stage_naive(model, activations, x, y, stage, protocol, gen, history)
     check_not_diverged(
-        [p.detach().numpy() for p in model.parameters()], [s.learning_rate for s in protocol.stages], "train_net_naive"
+        [p.detach().numpy() for p in model.parameters()],
+        [s.learning_rate for s in protocol.stages],
+        "train_net_naive",
+        causes=noise_cause(protocol),
     )
     with torch.no_grad():
         train_mae = float((model(x) - y).abs().mean())

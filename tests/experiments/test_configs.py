@@ -55,6 +55,36 @@ def test_numpy_numbers_of_a_protocol_are_plain_python_numbers():
     assert type(p.n_points) is int and type(p.stages[0].epochs) is int
 
 
+def test_other_real_numbers_of_a_config_are_plain_python_numbers():
+    """probe98 #5: a Fraction learning rate passed Stage, then describe() and run_sweep's JSON raised TypeError (the
+    config.json left behind blocked the rerun); now it is the float it stands for, as NumPy scalars are."""
+    import json
+    from fractions import Fraction
+
+    from surrogate.experiments.cache import canonical_json
+    from surrogate.options import plain_number
+    from surrogate.train.solve_time import SolveTimeConfig
+
+    stage = Stage(epochs=2, learning_rate=Fraction(1, 1000))
+    assert stage == Stage(epochs=2, learning_rate=0.001) and type(stage.learning_rate) is float
+    protocol = TrainingProtocol(name="frac", n_points=200, stages=(stage,))
+    assert "lr 0.001" in protocol.describe() and json.dumps(protocol.to_dict())
+    config = SweepConfig(protocol=protocol, budget=4, architectures=("1x4",), seeds=(0,), instances=1)
+    assert canonical_json(config.to_dict()) == canonical_json(replace_protocol_lr(config, 0.001).to_dict())
+    assert type(SolverConfig(time_limit=Fraction(5)).time_limit) is float
+    assert plain_number((Fraction(1, 2), 3)) == (0.5, 3) and plain_number(Fraction(-(10**400))) == float("-inf")
+    with pytest.raises(ConfigError, match=r"SolveTimeConfig: lam=inf must be a number >= 0 and <= 1e\+100"):
+        SolveTimeConfig(lam=Fraction(10**400))
+
+
+def replace_protocol_lr(config, rate):
+    """``config`` with its protocol's stages at learning rate ``rate``."""
+    from dataclasses import replace
+
+    stages = tuple(replace(s, learning_rate=rate) for s in config.protocol.stages)
+    return replace(config, protocol=replace(config.protocol, stages=stages))
+
+
 @pytest.mark.parametrize("command", [["sweep"], ["bench", "training"], ["bench", "ablation"]])
 def test_a_huge_seed_count_is_one_line_of_error(command, capsys):
     from surrogate.cli import main

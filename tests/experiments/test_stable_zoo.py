@@ -155,6 +155,9 @@ def test_bad_requests_are_refused(tmp_path):
         (["--lams", "-1"], "SolveTimeConfig: lam=-1.0 must be a number >= 0"),
         (["--shapes", "3xx8"], "cannot parse architecture '3xx8'"),
         (["--max-mae", "0"], "max_mae=0.0 must be a positive number"),
+        # probe98 #3: trained, then 'File name too long' (λ spelt in 302 decimals), leaving manifest.pending.json
+        (["--lams", "1e-300"], "penalty weight lam=1e-300 must be 0 or from 1e-100 to 1e+100 to be named"),
+        (["--lams", "0.1", "1e300"], "SolveTimeConfig: lam=1e+300 must be a number >= 0 and <= 1e+100"),
     ],
 )
 def test_the_module_command_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys, args, match):

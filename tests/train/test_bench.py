@@ -20,8 +20,28 @@ def test_bench_training_scales_the_naive_loop_honestly():
     per = result.table["naive_ms_per_net_epoch"] / 1e3
     assert result.table["naive_total_s"].tolist() == pytest.approx((per * 2 * 2).tolist())
     assert result.speedup == pytest.approx(result.naive_s / result.trainer_s)
-    with pytest.raises(ConfigError, match="naive_epochs=5 must lie in 1..2"):
+    with pytest.raises(ConfigError, match=r"bench_training: naive_epochs=5 must be a positive integer up to 2 \(the epochs"):
         bench_training(["1x4"], [0], TINY, naive_epochs=5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [  # probe98 #8: blamed on naive_seeds, a raw TypeError, named the protocol, accepted
+        ({"seeds": []}, r"bench_training: seeds=\[\]: no seeds given; pass at least one integer seed"),
+        ({"naive_epochs": "2"}, r"bench_training: naive_epochs='2' must be a positive integer up to 2 \(the epochs of protocol"),
+        ({"naive_epochs": 1.5}, r"bench_training: naive_epochs=1.5 must be a positive integer up to 2"),
+        ({"naive_seeds": True}, r"bench_training: naive_seeds=True must be a positive integer up to 1 \(the number of seeds"),
+        ({"naive_seeds": 2}, r"bench_training: naive_seeds=2 must be a positive integer up to 1"),
+        ({"archs": "1x4"}, r"bench_training: archs='1x4' must be a sequence of shapes, not one string; for that one, pass"),
+        ({"archs": []}, r"bench_training: archs=\[\] names no shape; pass at least one"),
+    ],
+)
+def test_bench_training_refuses_bad_arguments_naming_them_before_any_training(kwargs, match, monkeypatch):
+    from surrogate.train import bench
+
+    monkeypatch.setattr(bench, "train_many", lambda *a, **k: pytest.fail("trained before refusing"))
+    with pytest.raises(ConfigError, match=match):
+        bench_training(**{"archs": ["1x4"], "seeds": [0], "protocol": TINY, **kwargs})
 
 
 def test_ablation_steps_cover_the_best_protocol():

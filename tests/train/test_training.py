@@ -150,6 +150,22 @@ def test_a_diverged_training_names_its_learning_rate(monkeypatch, trainer):
         train_packed(["2x4"], [0], protocol) if trainer == "packed" else train_net_naive("2x4", 0, protocol)
 
 
+@pytest.mark.parametrize("trainer", ["packed", "naive"])
+def test_a_divergence_at_a_low_learning_rate_names_the_start_noise(trainer):
+    """probe98 #7: init_noise=1e30 diverged, and the message blamed the learning rate (1e-3) and advised 1e-3."""
+    from surrogate.errors import ConfigError
+
+    protocol = TrainingProtocol(
+        name="noisy", n_points=100, init="hand-built", init_noise=1e30, stages=(Stage(epochs=1, batch_size=50),)
+    )
+    with pytest.raises(
+        ConfigError,
+        match=rf"train_\w*{trainer}: training diverged \(its weights became nan or inf\) at learning rate 0.001, not a high "
+        r"one; lower init_noise=1e\+30, the noise added to the hand-built start's weights of order 1 \(e.g. 1e-3\)$",
+    ):
+        train_packed(["2x12"], [0], protocol) if trainer == "packed" else train_net_naive("2x12", 0, protocol)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -237,3 +253,18 @@ def test_torch_threads_gives_back_the_count_when_the_block_raises():
             assert torch.get_num_threads() == 1
             raise RuntimeError("inside")
     assert torch.get_num_threads() == previous
+
+
+def test_the_data_aware_init_takes_more_points_than_torch_quantile_does(monkeypatch):
+    """probe98 #4: init='data' with over 2**24 training points raised torch's 'quantile() input tensor is too large'.
+    Past that limit (lowered here to 0, so no 2**24 points are drawn) the quantile is torch.quantile's, bit for bit."""
+    from surrogate.train import initialisation
+
+    gen = torch.Generator().manual_seed(0)
+    cases = [(torch.randn(n, generator=gen), q) for n in (1, 2, 7, 1000) for q in (0.0, 0.2, 1 / 3, 0.5, 0.8, 1.0)]
+    protocol = TrainingProtocol(name="data", n_points=500, init="data")
+    draw = lambda: draw_data_and_init(Architecture.parse("2x8"), protocol, torch.Generator().manual_seed(3))[1]  # noqa: E731
+    expected, layers = [torch.quantile(v, q) for v, q in cases], draw()
+    monkeypatch.setattr(initialisation, "QUANTILE_LIMIT", 0)
+    assert all(torch.equal(initialisation.quantile(v, q), e) for (v, q), e in zip(cases, expected))
+    assert all(torch.equal(b, c) for (_, b), (_, c) in zip(layers, draw()))  # the same init through either route
