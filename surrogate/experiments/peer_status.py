@@ -47,12 +47,12 @@ Outcome = tuple[Termination, float, float, float]
 def gurobi_outcome(model, *, time_limit: float) -> Outcome:
     """The :data:`Outcome` of a ``gurobipy.Model`` just optimised with ``time_limit`` seconds; an "infeasible or
     unbounded" is solved again with ``DualReductions=0`` in what is left of them."""
-    seconds = model.Runtime
-    if GUROBI_STATUS.get(model.Status) == Termination.INFEASIBLE_OR_UNBOUNDED and time_limit - seconds > 0:
+    seconds, termination = model.Runtime, GUROBI_STATUS.get(model.Status, Termination.UNKNOWN)
+    if termination == Termination.INFEASIBLE_OR_UNBOUNDED and time_limit - seconds > 0:
         model.Params.DualReductions, model.Params.TimeLimit = 0, time_limit - seconds
         model.optimize()
         seconds += model.Runtime
-    termination = GUROBI_STATUS.get(model.Status, Termination.UNKNOWN)
+        termination = _told_apart(GUROBI_STATUS.get(model.Status, Termination.UNKNOWN), model.SolCount)
     objective = model.ObjVal if model.SolCount and termination not in NO_SOLUTION else math.nan
     bound = model.ObjBound if model.IsMIP else objective
     return termination, objective, bound_by_termination(termination, bound, minimise=model.ModelSense == 1), seconds
@@ -61,18 +61,25 @@ def gurobi_outcome(model, *, time_limit: float) -> Outcome:
 def scip_outcome(model, *, time_limit: float) -> Outcome:
     """The :data:`Outcome` of a ``pyscipopt.Model`` just optimised with ``time_limit`` seconds; an "infeasible or
     unbounded" is solved again with SCIP's dual reductions off in what is left of them."""
-    seconds = model.getSolvingTime()
-    if SCIP_STATUS.get(model.getStatus()) == Termination.INFEASIBLE_OR_UNBOUNDED and time_limit - seconds > 0:
+    seconds, termination = model.getSolvingTime(), SCIP_STATUS.get(model.getStatus(), Termination.UNKNOWN)
+    if termination == Termination.INFEASIBLE_OR_UNBOUNDED and time_limit - seconds > 0:
         model.freeTransform()
         model.setParam("misc/allowstrongdualreds", False)
         model.setParam("misc/allowweakdualreds", False)
         model.setParam("limits/time", time_limit - seconds)
         model.optimize()
         seconds += model.getSolvingTime()
-    termination = SCIP_STATUS.get(model.getStatus(), Termination.UNKNOWN)
+        termination = _told_apart(SCIP_STATUS.get(model.getStatus(), Termination.UNKNOWN), model.getNSols())
     objective = model.getObjVal() if model.getNSols() and termination not in NO_SOLUTION else math.nan
     bound = model.getDualbound()
     if model.isInfinity(abs(bound)):  # SCIP's infinity (1e20) is no bound
         bound = math.copysign(math.inf, bound)
     minimise = model.getObjectiveSense() == "minimize"
     return termination, objective, bound_by_termination(termination, bound, minimise=minimise), seconds
+
+
+def _told_apart(termination: Termination, solutions: int) -> Termination:
+    """The termination of the re-solve of an "infeasible or unbounded" model: ``termination``, unless it stopped at a
+    limit with no point (it told nothing apart, and the first run's answer stands: probe102 #5 read ``maxTimeLimit``)."""
+    stopped = termination in (Termination.TIME_LIMIT, Termination.ITERATION_LIMIT)  # (an interrupt is said as one)
+    return Termination.INFEASIBLE_OR_UNBOUNDED if stopped and not solutions else termination

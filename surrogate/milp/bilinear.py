@@ -88,6 +88,7 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     exact_scale_warnings,
     factor_map,
     has_zero_width,
+    map_row,
     scale_warnings,
 )
 from .solve_arguments import check_block_name, check_model
@@ -149,11 +150,11 @@ def _add_scaled(model, block_name: str, x, y, domain) -> tuple[pyo.Block, tuple]
     scaled = pyo.Block()
     model.add_component(block_name + "_scaled", scaled)
     scaled.xh, scaled.yh = pyo.Var(bounds=domain[0]), pyo.Var(bounds=domain[1])
-    scaled.map_x = pyo.Constraint(expr=x == a * scaled.xh + b)
+    scaled.map_x = pyo.Constraint(expr=map_row(x, scaled.xh, a, b))
     if y is x and domain[0] == domain[1]:
         scaled.map_y = pyo.Constraint(expr=scaled.yh == scaled.xh)
     else:
-        scaled.map_y = pyo.Constraint(expr=y == c * scaled.yh + d)
+        scaled.map_y = pyo.Constraint(expr=map_row(y, scaled.yh, c, d))
     return scaled, maps
 
 

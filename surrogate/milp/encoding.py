@@ -118,7 +118,9 @@ class EncodedSurrogate(EncodedProduct):
     Attributes
     ----------
     block
-        The block holding the encoding (an ``OmltBlock`` for OMLT's formulations).
+        The block holding the encoding (an ``OmltBlock`` for OMLT's formulations). Its ``block.inputs`` are the net's
+        inputs as encoded: on a tiny or narrow box, the user's less a shift and times a power of two
+        (:func:`~surrogate.milp.output_scale.input_map`); read the user's own through :attr:`inputs`.
     inputs
         The two Pyomo variables (or expressions) fed to the net.
     output
@@ -244,7 +246,8 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
     scaling = net_scaling(net, input_bounds, *_layer_bounds(net, net_bounds, input_bounds))
     try:
         block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds, scaling)
-        links = {i: block.inputs[i] == s * x for i, (x, s) in enumerate(zip(inputs, scaling.inputs))}  # tiny: times 2**k
+        maps = zip(inputs, scaling.inputs, scaling.shifts)  # a tiny or narrow box: (x - c) times 2**k (output_scale)
+        links = {i: block.inputs[i] == (x if s == 1.0 and not c else s * x - s * c) for i, (x, s, c) in enumerate(maps)}
         block.input_links = pyo.Constraint(range(len(inputs)), rule=links)
     except BaseException:  # nothing half-built is left behind to block a corrected call
         if parent.component(name) is not None:

@@ -61,31 +61,35 @@ class NetScaling:
     Attributes
     ----------
     inputs
-        One per input: the encoding's input ``i`` is the user's times ``inputs[i]``.
+        One per input: the encoding's input ``i`` is the user's, less ``shifts[i]``, times ``inputs[i]``.
+    shifts
+        One per input: the middle of a narrow box away from 0 (:func:`input_map`), else 0.
     layers
         One per layer, the output last: the encoding's layer ``l`` is the net's times ``layers[l]``.
     """
 
     inputs: tuple[float, ...]
+    shifts: tuple[float, ...]
     layers: tuple[float, ...]
 
     @classmethod
     def none(cls, net: ReluMLP) -> NetScaling:
-        """Every scale 1: the net encoded as it is."""
-        return cls((1.0,) * net.weights[0].shape[0], (1.0,) * len(net.weights))
+        """Every scale 1, no shift: the net encoded as it is."""
+        n_in = net.weights[0].shape[0]
+        return cls((1.0,) * n_in, (0.0,) * n_in, (1.0,) * len(net.weights))
 
     @property
     def trivial(self) -> bool:
-        """Whether every scale is 1."""
-        return set(self.inputs) | set(self.layers) == {1.0}
+        """Whether every scale is 1 and no input shifted."""
+        return set(self.inputs) | set(self.layers) == {1.0} and not any(self.shifts)
 
     def net(self, net: ReluMLP) -> ReluMLP:
         """``net`` scaled (:func:`scaled_net`)."""
-        return scaled_net(net, self.layers, inputs=self.inputs)
+        return scaled_net(net, self.layers, inputs=self.inputs, shifts=self.shifts)
 
     def box(self, box: Sequence) -> tuple[tuple[float, float], ...]:
-        """The input box ``box`` times the inputs' scales."""
-        return tuple((float(lo) * s, float(hi) * s) for (lo, hi), s in zip(box, self.inputs))
+        """The input box ``box`` as the encoding's inputs range: less the shifts, times the inputs' scales."""
+        return tuple(((float(lo) - c) * s, (float(hi) - c) * s) for (lo, hi), s, c in zip(box, self.inputs, self.shifts))
 
 
 def _largest(lower, upper) -> float:
@@ -98,7 +102,22 @@ def output_scale(lower, upper) -> float:
     largest = _largest(lower, upper)
     if not 0.0 < largest < SMALL_OUTPUT:
         return 1.0
-    return min(math.ldexp(1.0, -math.frexp(largest)[1]), MAX_SCALE)
+    return min(math.ldexp(1.0, min(-math.frexp(largest)[1], 1023)), MAX_SCALE)  # (2**1074 for 5e-324 overflowed)
+
+
+def input_map(lower: float, upper: float) -> tuple[float, float]:
+    """``(scale, shift)`` of an input on ``[lower, upper]``, encoded as ``(x - shift) * scale``: a box within
+    :data:`SMALL_OUTPUT` of 0 (``[0, 1e-6]``) scaled as a layer's values are (:func:`output_scale`, exact); a narrow box
+    away from 0 (``[1, 1 + 1e-6]``, where the row that ties the input holds it only to the solver's 1e-6, its whole
+    width) taken about its middle and scaled by its half-width (the first layer's biases then gain ``W^T shift``,
+    rounded once); ``(1.0, 0.0)`` for any other box."""
+    scale = output_scale(lower, upper)
+    if scale != 1.0:
+        return scale, 0.0
+    half = (float(upper) - float(lower)) / 2
+    if not 0.0 < half < SMALL_OUTPUT:
+        return 1.0, 0.0
+    return output_scale(-half, half), float(lower) + half
 
 
 def net_scaling(net: ReluMLP, box: Sequence | None, lower: Sequence, upper: Sequence) -> NetScaling:
@@ -106,20 +125,22 @@ def net_scaling(net: ReluMLP, box: Sequence | None, lower: Sequence, upper: Sequ
     bounds ``lower[l]``, ``upper[l]``: the :func:`output_scale` of each input's box and of each layer, a layer's
     lowered where its largest weight times ``s_l / s_(l-1)`` would pass :data:`MAX_SCALE` (never below 1).
 
-    Where the output is not small, the inputs and hidden layers are scaled only if that holds the output at least
-    :data:`SCALING_GAIN` times more closely (:func:`held_to`): a small layer that the next weights amplify (values of
-    1e-6 read times 1e6) is held by the solver only to its tolerance times those weights, 10-300% of the output
-    (probe96), and so are inputs on a box of 1e-6 read times 1e6 (probe100), while a zoo net's collapsed layers
-    (values of 1e-28 to 3e-5 in ``b48-best-48x1``, whose output reaches 3.4e-4) add nothing to it scaled or not, and are
-    encoded as they were. Every scale 1 for a net without small inputs or layers.
+    Each input on a tiny or narrow box is mapped (:func:`input_map`): the row that ties it is otherwise held only to
+    the solver's 1e-6, the whole box of 1e-6 (probe100, probe102). Where the output is not small, the hidden layers are
+    scaled only if that holds the output at least :data:`SCALING_GAIN` times more closely (:func:`held_to`): a small
+    layer that the next weights amplify (values of 1e-6 read times 1e6) is held by the solver only to its tolerance
+    times those weights, 10-300% of the output (probe96), while a zoo net's collapsed layers (values of 1e-28 to 3e-5
+    in ``b48-best-48x1``, whose output reaches 3.4e-4) add nothing to it scaled or not, and are encoded as they were.
+    Every scale 1 for a net without small inputs or layers, on a box of width 2**-12 or more.
     """
-    inputs = (1.0,) * net.weights[0].shape[0] if box is None else tuple(output_scale(lo, hi) for lo, hi in box)
-    scaling = NetScaling(inputs, _capped_scales(net, inputs, lower, upper))
-    if output_scale(lower[-1], upper[-1]) != 1.0 or scaling.trivial:
+    maps = [(1.0, 0.0)] * net.weights[0].shape[0] if box is None else [input_map(lo, hi) for lo, hi in box]
+    inputs, shifts = tuple(s for s, _ in maps), tuple(c for _, c in maps)
+    scaling = NetScaling(inputs, shifts, _capped_scales(net, inputs, lower, upper))
+    if output_scale(lower[-1], upper[-1]) != 1.0 or set(scaling.layers) == {1.0}:
         return scaling
-    ones = NetScaling.none(net)
-    if held_to(net, scaling, lower, upper) * SCALING_GAIN > held_to(net, ones, lower, upper):
-        return ones
+    plain = NetScaling(inputs, shifts, (1.0,) * len(scaling.layers))  # tiny inputs are mapped whatever the gain
+    if held_to(net, scaling, lower, upper) * SCALING_GAIN > held_to(net, plain, lower, upper):
+        return plain
     return scaling
 
 
@@ -143,16 +164,22 @@ def _capped_scales(net: ReluMLP, inputs: Sequence[float], lower: Sequence, upper
     return tuple(scales)
 
 
-def scaled_net(net: ReluMLP, scales: Sequence[float], *, inputs: Sequence[float] | None = None) -> ReluMLP:
-    """``net`` with layer ``l``'s values times ``scales[l]`` and input ``i`` times ``inputs[i]`` (default 1): weights
-    times ``s_l / s_(l-1)`` (the first layer's row ``i`` over ``inputs[i]``), biases times ``s_l`` (exact: powers of
-    two); ``net`` itself when every scale is 1."""
-    inputs = np.ones(net.weights[0].shape[0]) if inputs is None else np.asarray(inputs, dtype=np.float64)
-    if all(s == 1.0 for s in scales) and np.all(inputs == 1.0):
+def scaled_net(
+    net: ReluMLP, scales: Sequence[float], *, inputs: Sequence[float] | None = None, shifts: Sequence[float] | None = None
+) -> ReluMLP:
+    """``net`` with layer ``l``'s values times ``scales[l]``, read from inputs ``(x_i - shifts[i]) * inputs[i]`` (default
+    ``x_i``): weights times ``s_l / s_(l-1)`` (the first layer's row ``i`` over ``inputs[i]``), biases times ``s_l``
+    (exact: powers of two), the first layer's after adding ``W^T shifts`` (rounded once); ``net`` itself when nothing
+    is scaled or shifted."""
+    n_in = net.weights[0].shape[0]
+    inputs = np.ones(n_in) if inputs is None else np.asarray(inputs, dtype=np.float64)
+    shifts = np.zeros(n_in) if shifts is None else np.asarray(shifts, dtype=np.float64)
+    if all(s == 1.0 for s in scales) and np.all(inputs == 1.0) and not np.any(shifts):
         return net
     before = (1.0 / inputs[:, None], *scales[:-1])
     weights = tuple(w * (s * p) if k == 0 else w * (s / p) for k, (w, s, p) in enumerate(zip(net.weights, scales, before)))
-    return ReluMLP(weights, tuple(b * s for b, s in zip(net.biases, scales)))
+    biases = (net.biases[0] + shifts @ net.weights[0], *net.biases[1:]) if np.any(shifts) else net.biases
+    return ReluMLP(weights, tuple(b * s for b, s in zip(biases, scales)))
 
 
 def scaled_bounds(lower: Sequence, upper: Sequence, scales: Sequence[float]) -> tuple[list, list]:
@@ -216,7 +243,11 @@ def _loose(box, lower: Sequence, upper: Sequence, scaling: NetScaling, small_out
     """``(what, largest value, scale)`` of each small input (of ``box``) and layer that ``scaling`` leaves held to more
     than :data:`EXACT_SHARE` of its size: of a net whose output is not small, only those scaled (not a collapsed layer,
     nor an ordinary one: probe96 #2 warned of a 0.3)."""
-    values = [(f"input {i}", _largest(*bounds), s) for i, (bounds, s) in enumerate(zip(box or (), scaling.inputs))]
+    inputs = scaling.box(box) if box is not None else ()  # (a narrow box away from 0: its size about its middle)
+    values = [
+        (f"input {i}" + (f" (about its middle {c:.10g})" if c else ""), _largest(*bounds) / s, s)
+        for i, (bounds, s, c) in enumerate(zip(inputs, scaling.inputs, scaling.shifts))
+    ]
     last = len(scaling.layers) - 1
     values += [
         ("the output" if k == last else f"hidden layer {k}", _largest(lo, hi), s)
@@ -280,12 +311,16 @@ def output_variable_bounds(lower: float, upper: float, scale: float) -> tuple[fl
 
 def unscaled_bounds(bounds: NetBounds, scaling: NetScaling, fingerprint: str, box: Sequence) -> NetBounds:
     """The bounds of a net on the input box ``box`` from ``bounds``, those of its :func:`scaled_net` by ``scaling`` on
-    the box scaled: each layer's divided by its scale, each envelope plane's slopes times the inputs' scales and the
-    plane over the output's (exact), ``fingerprint`` the net's. OBBT solves the scaled net, whose values the solver's
+    the box mapped: each layer's divided by its scale, each envelope plane's slopes times the inputs' scales, its offset
+    less their shifts, and the plane over the output's, ``fingerprint`` the net's. OBBT solves the scaled net, whose values the solver's
     tolerances hold (on a tiny one they gave an output bound the net passes, so models INFEASIBLE)."""
-    out = scaling.layers[-1]
+    out, scales, shifts = scaling.layers[-1], scaling.inputs, scaling.shifts  # a v_i = a s_i (x_i - c_i)
     planes = tuple(
-        Plane(tuple(a * s / out for a, s in zip(plane.slope, scaling.inputs)), plane.offset / out, plane.side)
+        Plane(
+            tuple(a * s / out for a, s in zip(plane.slope, scales)),
+            (plane.offset - sum(a * s * c for a, s, c in zip(plane.slope, scales, shifts))) / out,
+            plane.side,
+        )
         for plane in bounds.envelope
     )
     return NetBounds(

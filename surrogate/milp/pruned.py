@@ -176,8 +176,9 @@ def build_pruned(block, net: ReluMLP, bounds, *, scaling: NetScaling | None = No
             range(n_out), rule={j: (float(lower[-1][j]), out[j], float(upper[-1][j])) for j in range(n_out)}
         )
     block.envelope = pyo.ConstraintList()
-    for plane in bounds.envelope:  # a slope per input of the net's, over that input's scale
+    for plane in bounds.envelope:  # a x_i = (a / s_i) v_i + a c_i: a slope per input over its scale, its shift added
         slopes = [a / s for a, s in zip(plane.slope, scaling.inputs)]
-        rhs = scale * (sum(a * block.inputs[i] for i, a in enumerate(slopes)) + plane.offset)
+        offset = plane.offset + sum(a * c for a, c in zip(plane.slope, scaling.shifts))
+        rhs = scale * (sum(a * block.inputs[i] for i, a in enumerate(slopes)) + offset)
         block.envelope.add(scale * block.outputs[0] >= rhs if plane.side == "lower" else scale * block.outputs[0] <= rhs)
     return hidden.indicators

@@ -21,6 +21,7 @@ from ..nets.network import unit_box
 from .built_marks import mark_built
 from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error, solved_values
 from .model_size import ModelSize
+from .output_scale import output_scale
 from .products import bound_terms, finite_bounds, has_symbolic_bounds
 
 #: Largest ``|ac|, |ad|, |bc|, |bd|`` of a product before it warns. The net's rows hold to HiGHS's
@@ -46,6 +47,15 @@ def factor_map(var, domain: tuple[float, float]):
     p, q = domain
     a = (hi - lo) / (q - p)
     return a, (hi + lo) / 2 - a * ((p + q) / 2)
+
+
+def map_row(x, xh, a, b):
+    """The row ``x == a*xh + b`` of a :func:`factor_map`; where ``a`` is tiny (a factor's box of 1e-6), written times the
+    power of two ``s`` that takes ``a`` towards [0.5, 1) (exact; ``a``'s value now where it is an expression of mutable
+    bounds), so that the solver's 1e-6 holds ``x`` to 1e-6 / s, not to its whole box (probe102: the net was read at the
+    box's other corner, reported optimal)."""
+    s = output_scale(-float(pyo.value(a)), float(pyo.value(a)))
+    return x == a * xh + b if s == 1.0 else s * x == (s * a) * xh + s * b
 
 
 def scale_warnings(x, y, coefficients) -> tuple[str, ...]:

@@ -69,3 +69,24 @@ def test_bound_by_termination_puts_every_route_on_one_side(termination, minimise
     assert (
         bound_by_termination(termination, 3.5 if termination == Termination.TIME_LIMIT else math.inf, minimise=minimise) == bound
     )
+
+
+class _StoppedResolve:
+    """A gurobipy.Model's face after an "infeasible or unbounded" whose re-solve stops at its time limit with no point."""
+
+    def __init__(self):
+        self.Runtime, self.Status, self.SolCount, self.IsMIP, self.ModelSense = 1.0, 4, 0, True, 1
+        self.ObjBound, self.Params = math.inf, type("Params", (), {})()
+
+    def optimize(self):
+        self.Status, self.Runtime = 9, 0.5  # TIME_LIMIT, nothing found
+
+
+def test_a_resolve_that_tells_nothing_apart_keeps_infeasible_or_unbounded():
+    """probe102 #5: with a sliver of the limit left, the re-solve with dual reductions off ran out of time and the row
+    read maxTimeLimit, where the first run had proven "infeasible or unbounded"."""
+    from surrogate.experiments.peer_status import gurobi_outcome
+
+    termination, objective, bound, seconds = gurobi_outcome(_StoppedResolve(), time_limit=1.5)
+    assert termination == Termination.INFEASIBLE_OR_UNBOUNDED and math.isnan(objective)
+    assert bound == -math.inf and seconds == 1.5

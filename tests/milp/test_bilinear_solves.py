@@ -105,3 +105,25 @@ def test_a_row_whose_products_cancel_holds_or_fails_on_its_constant(solver):
     assert solve(m, config).termination == Termination.INFEASIBLE
     report.undo(m)
     assert m.c.active and m.e.active and m.component(report.block) is None
+
+
+@pytest.mark.parametrize("route", ["bilinear", "replace_products"])
+@pytest.mark.parametrize("width", [1e-6, 1e-2])
+def test_a_factor_box_of_a_millionth_is_mapped_exactly(solver_config, route, width):
+    """probe102 #1: on x in [0, w], y in [-w, w] with w = 1e-6 the rows x == a*xh + b (a = 5e-7) were held only to
+    HiGHS's 1e-6, the whole box: the net was read at the box's other corner, and the objective (1/w^2) x y - x/w
+    reported optimal at -0.998 where its point's true value was 0 and the optimum is -2; the rows are now written times
+    a power of two."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, width)), pyo.Var(bounds=(-width, width))
+    if route == "bilinear":
+        p = bilinear(m, m.x, m.y, "3x8")
+        m.o = pyo.Objective(expr=p.output / width**2 - m.x / width)
+    else:
+        m.o = pyo.Objective(expr=m.x * m.y / width**2 - m.x / width)
+        p = next(iter(replace_products(m, "3x8").products.values()))
+    result = solve(m, solver_config)
+    x, y = pyo.value(m.x), pyo.value(m.y)
+    assert x * y / width**2 - x / width == pytest.approx(-2.0, abs=1e-6)  # the true optimum's point (w, -w)
+    assert result.objective == pytest.approx(-2.0, abs=5e-3)  # within the net's error
+    assert p.get_error().vs_net <= 1e-9 * abs(p.get_error().z) + 1e-15

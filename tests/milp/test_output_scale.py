@@ -302,3 +302,61 @@ def test_a_tiny_box_gets_input_scales_and_its_bounds_the_nets():
     for plane in bounds.envelope:
         side = points @ np.array(plane.slope) + plane.offset
         assert np.all(values >= side - 1e-6) if plane.side == "lower" else np.all(values <= side + 1e-6)
+
+
+def test_a_box_with_one_tiny_input_maps_it_whatever_the_gain():
+    """probe102 #2: on [0, 1e-6] x [-1, 1] the tiny input was left unscaled (the gain test was dominated by the other
+    input's rows), so its tie row held it to its whole box, and the optimum was 0.6% below the true minimum."""
+    from surrogate.milp.bounds import net_bounds
+    from surrogate.milp.output_scale import net_scaling
+
+    net, box = random_net((8, 8), seed=1), ((0.0, 1e-6), (-1.0, 1.0))
+    bounds = net_bounds(net, "interval", box=box)
+    scaling = net_scaling(net, box, bounds.lower, bounds.upper)
+    assert scaling.inputs == (2.0**19, 1.0) and scaling.shifts == (0.0, 0.0)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=box[0]), pyo.Var(bounds=box[1])
+    z = add_surrogate(m, net, [m.x, m.y], input_bounds=box)
+    m.o = pyo.Objective(expr=z.output + 1e5 * m.x)  # the tiny input's end matters
+    for point in ((0.0, 0.3), (1e-6, -0.7), (5e-7, 0.9)):
+        m.x.fix(point[0]), m.y.fix(point[1])
+        solve(m, CONFIG)
+        assert pyo.value(z.output) == pytest.approx(net.forward(np.array([point]))[0], rel=1e-6)
+
+
+@pytest.mark.parametrize("formulation", ["pruned", "bigm"])
+def test_a_narrow_box_away_from_zero_is_taken_about_its_middle(formulation):
+    """probe102 #3: a net made for [1, 1 + 1e-6] x [-1, 1] (its first layer's weights times 1e6) was read at the box's
+    other end at fixed inputs (-0.33 where the net gives +0.33), its 'milp' bounds cutting off the net's values; the
+    input is now encoded as (x - middle) times a power of two."""
+    from surrogate.milp.output_scale import input_map
+
+    base = random_net((8, 8), seed=1)
+    weights = (base.weights[0] * np.array([[1e6], [1.0]]), *base.weights[1:])
+    net = ReluMLP(weights, (base.biases[0] - 1e6 * base.weights[0][0], *base.biases[1:]))  # the base net of (x - 1) 1e6
+    box = ((1.0, 1.0 + 1e-6), (-1.0, 1.0))
+    assert input_map(*box[0]) == (2.0**20, 1.0 + 5e-7)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=box[0]), pyo.Var(bounds=box[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        z = add_surrogate(
+            m,
+            net,
+            [m.x, m.y],
+            formulation=formulation,
+            input_bounds=box,
+            **({"bounds": "milp"} if formulation == "pruned" else {}),
+        )
+    m.o = pyo.Objective(expr=z.output)
+    for point in ((1.0, -1 / 3), (1.0 + 1e-6, 1 / 3), (1.0 + 5e-7, 0.0)):
+        m.x.fix(point[0]), m.y.fix(point[1])
+        solve(m, CONFIG)
+        assert pyo.value(z.output) == pytest.approx(net.forward(np.array([point]))[0], rel=1e-6, abs=1e-9)
+
+
+def test_a_subnormal_bound_gets_the_capped_scale():
+    """probe102 #4: an input bound of 1e-310 overflowed math.ldexp (2**1030) before the cap applied: a bare OverflowError."""
+    from surrogate.milp.output_scale import MAX_SCALE
+
+    assert output_scale(np.array([0.0]), np.array([1e-310])) == MAX_SCALE
