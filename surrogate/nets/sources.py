@@ -18,6 +18,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..errors import ConfigError
+from ..options import plain_number
 
 TRAINED = "trained"
 """Label of a net trained by gradient descent (any protocol, any seed)."""
@@ -77,19 +78,26 @@ def stable_source(lam: float, start: str = DEFAULT_STABLE_START) -> str:
     >>> stable_source(1, start="hand-shared")
     'stable-hand-shared-l1'
     """
+    lam = plain_number(lam)  # a NumPy or float32 or Fraction weight, as SolveTimeConfig takes it (probe104 #3)
     if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not math.isfinite(lam) or lam < 0:
         raise ConfigError(f"penalty weight lam={lam!r} must be a finite number >= 0, e.g. 0.03")
     least, most = STABLE_LAM_RANGE
     if lam and not least <= lam <= most:
+        spelt = np.format_float_positional(float(lam), trim="-")
         raise ConfigError(
             f"penalty weight lam={lam!r} must be 0 or from {least:g} to {most:g} to be named: a label spells it in plain "
-            f"decimals, so {np.format_float_positional(float(lam), trim='-')[:12]}... would take "
-            f"{len(np.format_float_positional(float(lam), trim='-'))} characters of a file name (at most 255 bytes)"
+            f"decimals ({spelt[:12]}..., {len(spelt)} characters), and a net's file name, with its shape, must stay "
+            "within the 255 bytes a file system allows"
         )
     if not isinstance(start, str) or not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*", start):
         raise ConfigError(
             f"start source {start!r} must be a zoo source label of lower-case words joined by '-', e.g. 'best' or 'hand-shared'"
         )
+    return _label(start, lam)
+
+
+def _label(start: str, lam: float) -> str:
+    """The label of :func:`stable_source`, unchecked (:func:`parse_stable_label` reads a weight an older version named)."""
     head = STABLE_PREFIX if start == DEFAULT_STABLE_START else f"{STABLE_PREFIX}-{start}"
     return f"{head}-l{np.format_float_positional(float(lam), trim='-')}"
 
@@ -120,7 +128,7 @@ def parse_stable_label(label: str) -> tuple[str, float] | None:
     start = match.group(1) or DEFAULT_STABLE_START
     try:
         lam = float(match.group(2))
-        rebuilt = stable_source(lam, start=start)
+        stable_source(0.0, start=start)  # the start's spelling checked; any weight an older version named is read
     except (ValueError, ConfigError):
         return None
-    return (start, lam) if rebuilt == label else None
+    return (start, lam) if math.isfinite(lam) and _label(start, lam) == label else None

@@ -71,10 +71,12 @@ def quantile(values: torch.Tensor, q: float) -> torch.Tensor:
     if n <= QUANTILE_LIMIT:
         return torch.quantile(values, q)
     rank = torch.tensor(q, dtype=values.dtype) * (n - 1)  # in the values' precision, as torch.quantile's
-    below, above = (int(r) for r in (rank.floor(), rank.ceil()))
+    # (float32's q * (n - 1) can round past n - 1 above 2**24: probe104 #2 read a value beyond the last)
+    below, above = (min(int(r), n - 1) for r in (rank.floor(), rank.ceil()))
     low = torch.kthvalue(values, below + 1).values
-    high = low if above == below else torch.kthvalue(values, above + 1).values
-    return torch.lerp(low, high, rank - rank.floor())
+    if above == below:
+        return low
+    return torch.lerp(low, torch.kthvalue(values, above + 1).values, rank - rank.floor())
 
 
 def _data_aware(layers, points: torch.Tensor, gen: torch.Generator):

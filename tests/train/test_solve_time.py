@@ -285,6 +285,25 @@ def test_the_report_describes_the_net_returned_rounded_to_float32():
     assert report.fixed_active <= milp.stable_active and report.fixed_inactive <= milp.stable_inactive
 
 
+def test_a_near_exact_net_on_the_unit_box_is_not_warned_of():
+    """probe104 #1: a hand-built 4x16 net on [-1, 1]^2 (MAE 2.4e-9, 4.7e-8 rounded to float32) was warned of as losing
+    its fit, and told to centre its (centred) box: a loss below 1e-6 of half x y's range is not worth a warning."""
+    from surrogate.nets.construct import hand_built
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PrecisionWarning)
+        net, report = train_for_solve_time(hand_built("4x16", "shared"), SolveTimeConfig(lam=0.0, steps=0, finetune_steps=0))
+    assert report.fit_after < 1e-6
+
+
+def test_the_warning_spells_the_shift_in_full():
+    """probe104 #5: the identity x y = u v + q u + p v + p q printed p q to 10 digits, 0.25 off on [1e5, 1e5 + 1]^2."""
+    from surrogate.train.solve_time import _warn_of_rounding
+
+    with pytest.warns(PrecisionWarning, match=r"\+ 10000100000\.25: a net of u v"):
+        _warn_of_rounding(((1e5, 1e5 + 1), (1e5, 1e5 + 1)), 1e-5, 1.0, 0, 1e5)
+
+
 def test_a_diverged_fine_tuning_names_its_learning_rate(monkeypatch):
     from surrogate.train import protocols
 

@@ -268,3 +268,13 @@ def test_the_data_aware_init_takes_more_points_than_torch_quantile_does(monkeypa
     monkeypatch.setattr(initialisation, "QUANTILE_LIMIT", 0)
     assert all(torch.equal(initialisation.quantile(v, q), e) for (v, q), e in zip(cases, expected))
     assert all(torch.equal(b, c) for (_, b), (_, c) in zip(layers, draw()))  # the same init through either route
+
+
+def test_the_quantile_past_torchs_limit_stays_within_the_values(monkeypatch):
+    """probe104 #2: past the limit the rank q (n - 1) is formed in the values' precision and can round past n - 1
+    (float32 above 2**24 values; float16 above 2048, used here so no 2**24 values are drawn): a raw RuntimeError."""
+    from surrogate.train import initialisation
+
+    monkeypatch.setattr(initialisation, "QUANTILE_LIMIT", 0)
+    values = torch.randn(2052, generator=torch.Generator().manual_seed(0)).to(torch.float16)  # 1.0 * 2051 -> 2052
+    assert initialisation.quantile(values, 1.0) == values.max()
