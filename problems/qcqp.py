@@ -77,7 +77,8 @@ def qcqp(path: str | Path) -> BilinearProblem:
     QCQPFormatError
         The file is missing or not JSON, a required key is missing, an object names a key twice,
         an entry holds a key outside :data:`FIELDS`, the format version is not ``qcqp-json-v1``,
-        a term names an unknown variable, a number is not finite, or a side's lb exceeds its ub.
+        a term names an unknown variable, a number is not finite, a side's lb exceeds its ub, or a constraint
+        has neither side (both ``lb`` and ``ub`` null: a row that limits nothing; drop it).
     """
     path = _locate(path)
     data = _read(path)

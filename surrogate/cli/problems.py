@@ -233,6 +233,7 @@ def _print_problems_summary(summary: dict) -> None:
         f"\n{totals['runs']} runs: {totals['feasible']} feasible (violation <= {FEASIBILITY_TOL:g}), "
         f"{totals['optimal']} within {OPTIMAL_GAP:g} of the optimum, {totals['refused']} refused, "
         f"{totals['crashed']} crashed, {totals['infeasible']} infeasible, {totals['unbounded']} unbounded, "
+        f"{totals['infeasible_or_unbounded']} infeasible-or-unbounded, "
         f"{totals['surrogate_infeasible']} surrogate-infeasible, "
         f"{totals['over_budget']} over budget + {BUDGET_MARGIN:.0%}"
     )

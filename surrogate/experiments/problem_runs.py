@@ -21,8 +21,9 @@ each stage (``tighten_s``, ``start_milp_s``, ``relax_s``, ``polish_s``, ``total_
 
 ``status`` is ``ok``, ``refused`` (the model cannot be rewritten, e.g. a factor without finite
 bounds, or the solver cannot take it, e.g. a side of 1e20: a ``ModelFormatError``; ``message`` says why), ``infeasible`` (the relaxation or SCIP proves the exact model
-infeasible, or the MILP does when it writes every product exactly), ``unbounded`` (SCIP proves the exact model unbounded, or the surrogate MILP or the
-relaxation is unbounded) or ``surrogate-infeasible`` (the surrogate MILP is infeasible but the exact model is not
+infeasible, or the MILP does when it writes every product exactly), ``unbounded`` (SCIP proves the exact model unbounded, or the MILP
+does when it writes every product exactly), ``infeasible-or-unbounded`` (the surrogate MILP or the relaxation is unbounded, which proves
+one of the two but not which) or ``surrogate-infeasible`` (the surrogate MILP is infeasible but the exact model is not
 known to be: its approximation error may cut off feasible points; ``message`` suggests the
 error-aware mode).
 """
@@ -35,7 +36,6 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-import pandas as pd
 import pyomo.environ as pyo
 
 from ..errors import InfeasibleModelError, ModelFormatError, NumericsWarning, SurrogateError
@@ -48,9 +48,20 @@ from ..milp.solve_checks import COEFFICIENT_LIMITS, CoefficientScale
 from ..milp.solver import Termination, relative_gap
 from ..milp.solver_backends import backend_for
 from ..milp.warmstart import solve_with_start, start_config
-from .problem_notes import INFEASIBLE, OPTIMAL_GAP, SKIP_TIGHTENING_ADVICE, doubt_disproved, doubt_optimum, explain, note  # noqa: F401 (OPTIMAL_GAP: API)
+from .problem_notes import (  # noqa: F401 (OPTIMAL_GAP: API)
+    INFEASIBLE,
+    OPTIMAL_GAP,
+    SKIP_TIGHTENING_ADVICE,
+    choose_reference,
+    doubt_disproved,
+    doubt_optimum,
+    explain,
+    note,
+    note_warnings,
+)
 from .problem_run_config import BUDGET_FACTOR as BUDGET_FACTOR  # its home since stop 37; still importable from here
 from .problem_run_config import ProblemRunConfig as ProblemRunConfig
+from .problem_summary import summarize as summarize  # its home since probe103; still importable from here
 from .scip_reference import solve_exact_with_scip
 
 #: A run is over budget when its stages took more than ``(1 + BUDGET_MARGIN) * budget`` seconds.
@@ -160,8 +171,7 @@ def run_problem(
     except SurrogateError as exc:  # the model cannot be rewritten: an answer about the model, not a crash
         return _refused(row, exc, problem, config, clock)
     row.update(products=report.n_products, implied_bounds=_implied_count(report), tighten_s=clock.stages["tighten_s"])
-    for message in report.warnings:
-        note(row, message)
+    note_warnings(row, report.warnings, in_file=bool(problem.info.get("path")))  # a file's user gets the file's advice
     try:
         with clock.stage("start_milp_s"):
             values = _solve_milp(row, milp, report, formulation, config, clock.left() - _reserve(clock))
@@ -173,9 +183,9 @@ def run_problem(
     except ModelFormatError as exc:  # a model the solver cannot take (as a seed's or the relaxation's copy says)
         return _refused(row, exc, problem, config, clock)
     row.update(clock.columns())
-    row = _with_reference(row, problem, config)
+    row = _with_reference(row, problem, config, relaxed.termination)
     explain(row, relaxed.termination, config, exact=all(isinstance(p, ExactProduct) for p in report.products.values()))
-    doubt_disproved(row, problem.sense, relaxed.proven_bound)
+    doubt_disproved(row, problem.sense, relaxed.proven_bound, relaxed.termination)
     return row
 
 
@@ -348,50 +358,19 @@ def _polish(row: dict, exact, values: dict, relaxed: _Relaxed, config: ProblemRu
     )
 
 
-def _with_reference(row: dict, problem, config: ProblemRunConfig) -> dict:
-    """Add SCIP's solve (outside the budget), the reference optimum, feasibility and the gap; order the columns."""
+def _with_reference(row: dict, problem, config: ProblemRunConfig, relax_termination: str = "not-run") -> dict:
+    """Add SCIP's solve (outside the budget), the reference optimum, feasibility and the gap; order the columns.
+    ``relax_termination``: how the McCormick relaxation ended (an unbounded one refutes SCIP's "optimal")."""
     if config.scip:
         row["scip_objective"], row["scip_time_s"], row["scip_termination"] = solve_exact_with_scip(
             problem.model, config.scip_time_limit
         )
     else:
         row["scip_objective"], row["scip_time_s"], row["scip_termination"] = math.nan, math.nan, "skipped"
-    # The reference: the recorded best-known optimum, else SCIP's optimum when SCIP proved it.
-    if problem.optimum is not None:
-        row["optimum"], row["optimum_source"] = problem.optimum, problem.source
-    elif row["scip_termination"] == Termination.OPTIMAL:
-        row["optimum"], row["optimum_source"] = row["scip_objective"], "scip"
-    else:
-        row["optimum"], row["optimum_source"] = math.nan, "unknown"
+    choose_reference(row, problem, relax_termination)  # the record, else SCIP's proven optimum, unless the run refutes it
     # A gap is only meaningful for a point the exact model accepts.
     row["feasible"] = bool(row["violation_after"] <= FEASIBILITY_TOL)
     optimum = row["optimum"]
     row["rel_gap"] = relative_gap(optimum, row["polished_objective"]) if row["feasible"] else math.nan
-    doubt_optimum(row, problem.sense)
+    doubt_optimum(row, problem.sense, relax_termination)
     return {column: row[column] for column in RESULT_COLUMNS}
-
-
-def summarize(table: pd.DataFrame, family) -> tuple[dict, pd.DataFrame]:
-    """Counts over a results table: overall, and per family (``family(problem_name) -> str``).
-
-    Returns
-    -------
-    (dict, DataFrame)
-        ``runs``, ``feasible`` (violation <= :data:`FEASIBILITY_TOL`), ``optimal`` (feasible and
-        ``rel_gap`` <= :data:`OPTIMAL_GAP`), ``refused``, ``crashed``, ``infeasible`` and ``unbounded`` (proven, the
-        exact model), ``surrogate_infeasible`` and ``over_budget`` (more than budget + :data:`BUDGET_MARGIN`); the same counts by family.
-    """
-    flags = pd.DataFrame(
-        {
-            "family": table["problem"].map(family),
-            "runs": 1,
-            "feasible": table["feasible"].astype(bool),
-            "optimal": table["feasible"].astype(bool) & (table["rel_gap"] <= OPTIMAL_GAP),
-            **{status: table["status"] == status for status in ("refused", "crashed", "infeasible", "unbounded")},
-            "surrogate_infeasible": table["status"] == "surrogate-infeasible",
-            "over_budget": table["over_budget"].astype(bool),
-        }
-    )
-    by_family = flags.groupby("family").sum().astype(int)
-    totals = {column: int(flags[column].sum()) for column in flags.columns if column != "family"}
-    return totals, by_family.reset_index()

@@ -68,6 +68,7 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     ReplacementReport,
     UnboundedVariableError,
     UnsupportedTermError,
+    bounded_factors,
     check_factors,
     check_variable,
     factor_boxes,
@@ -95,10 +96,10 @@ from .solve_arguments import check_block_name, check_model
 
 
 def _check_factors(model, x, y, name, error_aware) -> None:
-    """Refuse ``x, y`` unless each is one variable with finite bounds, on a constructed ``model``; a bad ``name`` or flag."""
+    """Refuse ``x, y`` unless each is one variable with the bounds it needs (:func:`bounded_factors`), on a built ``model``."""
     check_model("bilinear", model), check_block_name("bilinear", name, optional=True)
     check_flags("bilinear", error_aware=error_aware), check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y")
-    check_extendable(model), finite_bounds(x), finite_bounds(y)
+    check_extendable(model), [finite_bounds(v) for v in bounded_factors(x, y)]
 
 
 def _resolve(surrogate, zoo, formulation: str):
@@ -206,8 +207,7 @@ def _guard(model, product, block_name: str) -> None:
         return
     block = product.block
     if block is None:  # x*y with a zero-width factor, b*b: exact only while the bounds (integrality) hold
-        block = pyo.Block()
-        model.add_component(block_name, block)
+        model.add_component(block_name, block := pyo.Block())
     names = [n for n in (block.local_name, block.local_name + "_scaled") if model.component(n) is not None]
     owner = python_path(model)
     listed = " and ".join(python_path(model.component(n)) for n in names)

@@ -3,7 +3,8 @@
 A model's active objective and constraints are read as ``constant + linear +
 sum q_ij x_i x_j`` (:func:`quadratic_parts`, :func:`product_terms`), the
 factors of the products are checked for finite bounds (:func:`finite_bounds`,
-:func:`check_factors`, :func:`has_symbolic_bounds`), and
+:func:`check_factors`, :func:`has_symbolic_bounds`; a factor of zero width, :func:`has_zero_width`, makes the
+product linear, so its partner needs no bounds: :func:`bounded_factors`), and
 :func:`rewrite_products` replaces every product by what a caller builds for it
 (a surrogate in :mod:`surrogate.milp.bilinear`, a McCormick envelope in
 :mod:`surrogate.milp.relaxation`), reporting it in a :class:`ReplacementReport`.
@@ -123,6 +124,17 @@ def check_owned(model, variables) -> None:
                 "so its products cannot be told apart from those of a variable of the same name; "
                 "declare it on this model (e.g. model.add_component(name, pyo.Var(...)))"
             )
+
+
+def has_zero_width(var) -> bool:
+    """Whether ``var``'s bounds are finite constants with ``lb == ub`` (a product with it is linear)."""
+    return not has_symbolic_bounds(var) and var.lb is not None and var.lb == var.ub
+
+
+def bounded_factors(x, y) -> tuple:
+    """The factors of ``x*y`` that need finite bounds: the one of zero width where a factor has ``lb == ub`` (the
+    product is ``lb*y``, exact whatever the bounds of ``y``: :func:`has_zero_width`), else both."""
+    return next(((v,) for v in (x, y) if has_zero_width(v)), (x, y))
 
 
 def has_symbolic_bounds(var) -> bool:
@@ -287,7 +299,8 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
     Nothing is changed if any term cannot be handled, or a product fails while
     it is built (its block is removed and every component it deactivated is
     active again); ``note`` is appended to
-    the message of an :class:`UnboundedVariableError` (see :func:`check_factors`). ``follows_params=False``:
+    the message of an :class:`UnboundedVariableError` (see :func:`check_factors`; the partner of a zero-width factor
+    is not checked, :func:`bounded_factors`, so ``make_product`` must write that product as ``lb*y``). ``follows_params=False``:
     ``make_product`` reads bounds of mutable ``Param`` s once, so a changed one is refused at the next solve.
     """
     if model.component(block_name) is not None:
@@ -302,9 +315,10 @@ def rewrite_products(model, block_name: str, make_product, *, note: str = "", fo
         targets.append(("objective", obj, quadratic_parts(obj.expr, f"objective {obj.name!r}")))
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         targets.append(("constraint", con, quadratic_parts(con.body, f"constraint {con.name!r}")))
-    # check every factor before changing anything
-    factors = [v for _, _, repn in targets for _, pair in product_terms(repn) for v in pair]
-    check_owned(model, factors)
+    # check every factor before changing anything; the partner of a zero-width factor needs no bounds (lb*y)
+    pairs = [pair for _, _, repn in targets for _, pair in product_terms(repn)]
+    check_owned(model, [v for pair in pairs for v in pair])
+    factors = [v for pair in pairs for v in bounded_factors(*pair)]
     check_factors(factors, note=note)
     block = pyo.Block()
     model.add_component(block_name, block)

@@ -13,20 +13,27 @@ LP optimum is a valid lower bound on the global optimum (an upper bound for a
 maximisation).
 A coefficient below :data:`SMALL_COEFFICIENT` (a bound of about 0) is not
 written: its term is replaced by its extreme over the box, which keeps the row
-valid (solvers drop such an entry but keep the row's constant).
+valid (solvers drop such an entry but keep the row's constant). A product with a factor of zero width is written
+exactly, ``lb*y`` (no envelope; ``y`` needs no bounds), and a factor whose bound a solver cannot load as a
+coefficient is refused by name (:func:`check_envelope_limits`).
 """
 
 from __future__ import annotations
+
+import math
 
 import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 from .model_components import lies_within
-from .products import finite_bounds, product_terms, quadratic_parts, rewrite_products
+from .products import finite_bounds, has_zero_width, product_terms, quadratic_parts, rewrite_products
 from .rewrite_record import RECORD, RewriteRecord
 from .rewrite_refresh import refresh_rewrites
+from .scaled_products import LinearProduct
 from .solve_arguments import check_model
+from .solve_checks import COEFFICIENT_LIMITS
 from .solver import SolverConfig, SolveResult, solve
+from .solver_backends import backend_for
 
 #: A factor's coefficient in a McCormick row below this (a bound of ~0) is moved into the row's constant: solvers
 #: drop a matrix entry of 1e-9 (HiGHS's ``small_matrix_value``) but keep the constant, which makes another, tighter row.
@@ -56,6 +63,10 @@ def mccormick_envelope(z, x, y, box: tuple[float, float, float, float]) -> list:
 
 class _Envelope:
     def __init__(self, block, x, y):
+        self.x, self.y = x, y
+        if has_zero_width(x) or has_zero_width(y):  # exactly lb*y, whatever y's bounds (none needed: bounded_factors)
+            self.expr = LinearProduct(x, y).expr
+            return
         lx, ux = finite_bounds(x)
         ly, uy = finite_bounds(y)
         k = len(block.component_map(pyo.Var))
@@ -66,6 +77,33 @@ class _Envelope:
         for row in mccormick_envelope(z, x, y, (lx, ux, ly, uy)):
             cons.add(row)
         self.expr = z
+
+
+def check_envelope_limits(products, solver: str) -> None:
+    """Refuse a factor of ``products`` (the :func:`mccormick` report's) whose bound ``solver`` cannot load as the
+    coefficient the McCormick rows give it (:data:`~surrogate.milp.solve_checks.COEFFICIENT_LIMITS`), naming the
+    variable and its product rather than the relaxation's own rows (``mccormick.envelope0[2]``).
+
+    Raises
+    ------
+    ModelFormatError
+        A factor with a bound at or beyond the solver's limit on a matrix coefficient (HiGHS: 1e15).
+    """
+    backend = backend_for(solver)
+    limit = COEFFICIENT_LIMITS.get(backend.name, (math.inf,) * 3)[0]
+    for product in products:
+        if has_zero_width(product.x) or has_zero_width(product.y):  # written lb*y: no envelope, no bound as coefficient
+            continue
+        for var in (product.x, product.y):
+            bound = max(abs(var.lb), abs(var.ub))
+            if bound >= limit:
+                raise ModelFormatError(
+                    f"variable {var.name!r}, a factor of the product {product.x.name}*{product.y.name}, has a bound of "
+                    f"{bound:.3g}, at or above {backend.label}'s limit of {limit:g} on a coefficient: the McCormick "
+                    f"relaxation writes the factors' bounds as coefficients of its rows, which {backend.label} cannot "
+                    f"load; give {var.name} bounds below {limit:g} in magnitude (as tight as the model allows: a "
+                    "surrogate's error grows with its box too), or rescale the model"
+                )
 
 
 def mccormick(model) -> object:
@@ -116,7 +154,7 @@ def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[Solve
     check_model("solve_mccormick", model)
     relaxed = exact_copy(model)
     _check_factors_inside(relaxed, model)
-    mccormick(relaxed)
+    check_envelope_limits(mccormick(relaxed).products.values(), config.solver)
     result = solve(relaxed, config)
     values = {}
     if result.has_solution:

@@ -22,18 +22,13 @@ from .built_marks import mark_built
 from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error, solved_values
 from .model_size import ModelSize
 from .output_scale import output_scale
-from .products import bound_terms, finite_bounds, has_symbolic_bounds
+from .products import bound_terms, finite_bounds, has_zero_width
 
 #: Largest ``|ac|, |ad|, |bc|, |bd|`` of a product before it warns. The net's rows hold to HiGHS's
 #: tolerances (1e-6 primal, 1e-7 dual); scaled by these coefficients into ``z`` they stop being small,
 #: and HiGHS itself reports such a model as badly scaled. The products of the bundled problems stay
 #: below 1e3.
 PRODUCT_SCALE_LIMIT = 1e7
-
-
-def has_zero_width(var) -> bool:
-    """Whether ``var``'s bounds are constants with ``lb == ub`` (a product with it is linear)."""
-    return not has_symbolic_bounds(var) and var.lb == var.ub
 
 
 def factor_map(var, domain: tuple[float, float]):
@@ -238,7 +233,8 @@ class BilinearSurrogate(EncodedProduct):
 
 
 class LinearProduct(ExactProduct):
-    """``x*y`` with a factor of zero width (``lb == ub``): exactly linear, ``lb*y``; no surrogate, no binary.
+    """``x*y`` with a factor of zero width (``lb == ub``): exactly linear, ``lb*y``; no surrogate, no binary, and no
+    bounds needed on ``y``. A zero-width factor without a value gets its only one, ``lb``, as no solver sees it.
 
     An :class:`~surrogate.milp.interface.ExactProduct`; ``block`` is ``None``.
     """
@@ -247,6 +243,9 @@ class LinearProduct(ExactProduct):
 
     def __init__(self, x, y):
         self.x, self.y = x, y
+        for var in (x, y):  # no solver sees a zero-width factor (lb*y): give it its only value, so the model evaluates
+            if has_zero_width(var) and var.value is None:
+                var.set_value(float(var.lb))
         fx, fy = (float(v.lb) if has_zero_width(v) else v for v in (x, y))
         zero = any(isinstance(f, float) and f == 0.0 for f in (fx, fy))
         self.expr = 0.0 if zero else fx * fy  # Pyomo would keep 0*y as a term of y

@@ -39,6 +39,7 @@ def test_qcqp_file_runs_through_the_cli_with_the_run_columns(tmp_path, capsys):
         "crashed": 0,
         "infeasible": 0,
         "unbounded": 0,
+        "infeasible_or_unbounded": 0,
         "surrogate_infeasible": 0,
         "over_budget": 0,
     }

@@ -324,6 +324,21 @@ def test_a_factor_without_bounds_in_a_file_is_refused_in_the_files_terms(tmp_pat
     assert row["message"].endswith("in the file: give that variable a finite 'lb' and 'ub' in 'variables', or rows that bound it")
 
 
+def test_an_infeasible_model_with_an_unbounded_relaxation_is_infeasible_or_unbounded_in_a_run():
+    """probe103 #2: x*y >= 1, x + y <= 1.9 on [0, 2]^2, min -z (z free) has no point; without SCIP its row said
+    'unbounded' (summary.json: proven) and advised bounding the objective's variables."""
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2)), pyo.Var()
+    m.p, m.s = pyo.Constraint(expr=m.x * m.y >= 1), pyo.Constraint(expr=m.x + m.y <= 1.9)
+    m.obj = pyo.Objective(expr=-m.z)
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=5, threads=1), scip=False, budget=10)
+    row = run_problem(BilinearProblem("infunb", m, None, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["mccormick_bound"] == -math.inf and row["status"] == "infeasible-or-unbounded"
+    assert "infeasible or unbounded" in row["message"] and "finite bounds" not in row["message"]
+
+
 @pytest.mark.parametrize("name", ["random8", "random8-s2", "random08", "random8-s02", "random0", "random10001-s0", "haverly1"])
 def test_build_the_problems_command_and_the_scale_suite_read_a_random_name_alike(name):
     """Three parsers read these names, the size cap in the CLI and the scale suite only: now one (random_name)."""

@@ -218,6 +218,7 @@ def test_summary_counts_by_family():
         "crashed": 1,
         "infeasible": 0,
         "unbounded": 0,
+        "infeasible_or_unbounded": 0,
         "surrogate_infeasible": 0,
         "over_budget": 1,
     }
@@ -250,3 +251,13 @@ def test_a_file_with_a_utf8_bom_is_read(tmp_path):
     path = Path(_bad(tmp_path, lambda d: None))
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert qcqp(path).name == "st_e23"
+
+
+def test_a_constraint_without_sides_is_refused_as_documented(tmp_path):
+    """probe103 #6c: lb and ub both null (a row that limits nothing) is refused, which neither qcqp()'s Raises nor the
+    format's README said."""
+    with pytest.raises(QCQPFormatError, match=r"key 'constraints\[0\]' has neither lb nor ub; give at least one side"):
+        qcqp(_bad(tmp_path, lambda d: d["constraints"][0].update(lb=None, ub=None)))
+    assert "has neither side (both ``lb`` and ``ub`` null" in qcqp.__doc__
+    readme = (Path(__file__).parents[2] / "problems" / "data" / "qcqp" / "README.md").read_text()
+    assert "a constraint whose lb and ub are both null" in " ".join(readme.split())

@@ -42,3 +42,47 @@ def test_undo_on_a_clone_of_a_block_puts_the_clones_own_derived_bounds_back():
     assert p.x.bounds == pytest.approx((-1, 2), abs=1e-6)  # the original is left as it was
     c.del_component(c.b1)
     assert solve(c, SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-50)
+
+
+def _zero_width_times_free(lb: float):
+    """min x*y + y with x in [lb, lb] and y free but for y >= -1 (a row): (lb + 1) y, optimum -(lb + 1)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(lb, lb)), pyo.Var()
+    m.c = pyo.Constraint(expr=m.y >= -1)
+    m.obj = pyo.Objective(expr=m.x * m.y + m.y)
+    return m
+
+
+@pytest.mark.parametrize("lb", [2.0, 0.0])
+def test_a_zero_width_factor_needs_no_bounds_on_its_partner_and_gets_its_value(lb):
+    """probe103 #5, #7: x in [2, 2] times a free y is lb*y, yet it was refused ('variable y has bounds (None, None)');
+    and after the solve x had no value (no solver sees it), so the user's objective did not evaluate."""
+    m = _zero_width_times_free(lb)
+    exact = m.obj.expr
+    report = replace_products(m, "3x8")
+    assert [type(p).__name__ for p in report.products.values()] == ["LinearProduct"]
+    result = solve(m, SolverConfig(time_limit=5, threads=1))
+    assert result.objective == pytest.approx(-(lb + 1))
+    assert m.x.value == lb and pyo.value(exact) == pytest.approx(-(lb + 1))
+
+
+def test_a_binary_factor_still_needs_a_bounded_partner():
+    from surrogate.milp.bilinear import UnboundedVariableError
+
+    m = pyo.ConcreteModel()
+    m.b, m.y = pyo.Var(domain=pyo.Binary), pyo.Var()
+    m.c = pyo.Constraint(expr=m.y >= -1)
+    m.obj = pyo.Objective(expr=m.b * m.y + m.y)
+    with pytest.raises(UnboundedVariableError, match=r"variable 'y' has bounds \(None, None\)"):
+        replace_products(m, "3x8")
+
+
+def test_a_zero_width_factor_of_a_bounded_product_gets_its_value():
+    """probe103 #7: min x*y - 3y with x in [2, 2], y in [0, 3] solved to -3, but x.value stayed None."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(2, 2)), pyo.Var(bounds=(0, 3))
+    m.obj = pyo.Objective(expr=m.x * m.y - 3 * m.y)
+    exact = m.obj.expr
+    replace_products(m, "3x8")
+    assert solve(m, SolverConfig(time_limit=5, threads=1)).objective == pytest.approx(-3.0)
+    assert m.x.value == 2.0 and pyo.value(exact) == pytest.approx(-3.0)

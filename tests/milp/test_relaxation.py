@@ -100,3 +100,25 @@ def test_a_block_whose_product_reads_a_variable_of_its_model_is_told_to_relax_th
     with pytest.raises(ModelFormatError, match=match):
         mccormick_bound(m.b, CONFIG)
     assert mccormick_bound(m, CONFIG).bound == pytest.approx(-2.0, abs=1e-6)
+
+
+def test_a_zero_width_factor_is_relaxed_exactly_with_a_free_partner():
+    """probe103 #5: x in [2, 2] times a free y (y >= -1 by a row) is 2y, which needs no envelope and no bound on y."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(2, 2)), pyo.Var()
+    m.c = pyo.Constraint(expr=m.y >= -1)
+    m.obj = pyo.Objective(expr=m.x * m.y + m.y)
+    assert mccormick_bound(m, CONFIG).bound == pytest.approx(-3.0)
+
+
+def test_a_factor_bound_highs_cannot_load_is_refused_naming_the_variable():
+    """probe103 #6a: a bound of 1e15 was refused as "constraint 'mccormick.envelope0[2]' has a coefficient of 1e+15"."""
+    from surrogate.errors import ModelFormatError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1e15)), pyo.Var(bounds=(0, 1))
+    m.obj = pyo.Objective(expr=m.x - m.x * m.y)
+    with pytest.raises(
+        ModelFormatError, match=r"variable 'x', a factor of the product x\*y, has a bound of 1e\+15.*give x bounds"
+    ):
+        mccormick_bound(m, CONFIG)
