@@ -16,6 +16,8 @@ import numpy as np
 
 from ..errors import ModelFormatError
 from .onnx_files import model_bytes
+from .onnx_fold import fold_constants
+from .onnx_refusals import sort_nodes
 
 #: Largest |onnxruntime - parsed net| accepted on import, relative to the largest value a layer takes.
 IMPORT_TOLERANCE = 1e-4
@@ -107,14 +109,17 @@ _OFFSET_INPUTS = {"Add": (0, 1), "Sub": (0, 1), "BatchNormalization": (2, 3)}
 
 def _largest_vector_entry(path) -> float:
     """The largest ``|entry|`` of the floating-point vectors and scalars (initializers, Constant nodes) of the file at
-    ``path`` that a node reads as an offset (:data:`_OFFSET_INPUTS`); 0.0 where it has none or cannot be read."""
+    ``path`` that a node reads as an offset (:data:`_OFFSET_INPUTS`), those computed from stored tensors too; 0.0 where it has none or cannot be read."""
     import onnx
     from onnx import numpy_helper
 
     try:
-        graph = onnx.load(str(path)).graph
+        model = onnx.load(str(path))
     except Exception:  # onnx raises its own types; onnxruntime has read the file, so this is only an allowance lost
         return 0.0
+    graph = model.graph
+    sort_nodes(graph)
+    fold_constants(graph, model.opset_import)  # an offset computed from stored tensors (jax2onnx's BN shift) counts
     offsets = {n.input[i] for n in graph.node for i in _OFFSET_INPUTS.get(n.op_type, ()) if i < len(n.input)}
     tensors = [t for t in graph.initializer if t.name in offsets] + [
         a.t for n in graph.node if n.op_type == "Constant" and n.output[0] in offsets for a in n.attribute if a.name == "value"

@@ -8,7 +8,9 @@ rewrites these, in place and without changing what the graph computes:
 * ReLU spelled as ``Clip(min=0)``, ``Max(h, 0)``, ``LeakyRelu(alpha=0)`` or a zero ``PRelu``, and transposed
   weights: see :mod:`surrogate.nets.onnx_spellings`;
 * weights passed through ``Identity`` nodes (PyTorch's legacy exporter does
-  this for equal tensors) or held in ``Constant`` nodes: made initializers;
+  this for equal tensors) or held in ``Constant`` nodes, and any value computed from constants only (a
+  ``BatchNormalization`` or LoRA kernel that jax2onnx writes as ``Sqrt``, ``Div``, ``MatMul``... of stored tensors):
+  made initializers, see :mod:`surrogate.nets.onnx_fold`;
 * a ``Gemm`` without ``alpha``, ``beta`` or ``transB``, or without its bias
   (PyTorch drops an all-zero bias; another exporter names it ``''``): the defaults (1, 1, 0, zeros) written out;
 * a ``MatMul`` not followed by an ``Add`` (a layer without bias, as the legacy
@@ -21,7 +23,8 @@ rewrites these, in place and without changing what the graph computes:
   the layer next to it, see :mod:`surrogate.nets.onnx_affine`;
 * ``Squeeze``, ``Reshape``, ``Flatten``, ``Unsqueeze`` or ``Identity`` nodes
   after the last layer (``model(x).squeeze(-1)``): dropped, so the graph ends at
-  the layer (its one value per point is the same);
+  the layer (its one value per point is the same), with the nodes that only computed a ``Reshape``'s shape
+  (``x.view(x.size(0))``);
 * ``Identity`` and ``Dropout`` nodes, and ``Cast`` nodes to a floating-point
   type (skl2onnx casts the input to its own type), anywhere: dropped, their
   consumers reading their input (the MILP computes in float64 either way);
@@ -47,6 +50,7 @@ import numpy as np
 from ..errors import ModelFormatError
 from .onnx_affine import bypass, consumers, fold_affine
 from .onnx_check import FLOAT64_IMPORT_TOLERANCE, IMPORT_POINTS, IMPORT_TOLERANCE, check_import, float32_forward  # noqa: F401 (re-exported)
+from .onnx_fold import drop_shape_inputs, fold_constants
 from .onnx_spellings import initializer_arrays, respell
 
 _OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
@@ -62,7 +66,7 @@ def normalise_graph(proto, path: Path | None = None):
     """
     graph = proto.graph
     _unique_names(graph)
-    _fold_constants(graph)
+    fold_constants(graph, proto.opset_import)  # Constant nodes, and nodes of constants only (a BN as Sqrt, Div)
     respell(graph)  # Clip(min=0), Max(h, 0), LeakyRelu(alpha=0), PRelu(0) as Relu; transposed weights folded
     _drop_passthrough(graph)
     _drop_reshapes(graph)
@@ -168,27 +172,6 @@ def _add_initializer(graph, array: np.ndarray, name: str) -> str:
     return unique
 
 
-def _fold_constants(graph) -> None:
-    """``Constant`` nodes (``value``, ``value_float`` or ``value_floats``), and ``Identity`` nodes of an initializer, become initializers of their output's name."""
-    from onnx import helper, numpy_helper
-
-    stored = {t.name for t in graph.initializer}
-    for node in list(graph.node):
-        names = [a.name for a in node.attribute]
-        if node.op_type == "Constant" and names == ["value"]:
-            tensor = helper.get_attribute_value(node.attribute[0])
-        elif node.op_type == "Constant" and names in (["value_float"], ["value_floats"]):
-            values = np.asarray(helper.get_attribute_value(node.attribute[0]), dtype=np.float32)
-            tensor = numpy_helper.from_array(values)
-        elif node.op_type == "Identity" and node.input[0] in stored:
-            tensor = next(t for t in graph.initializer if t.name == node.input[0])
-        else:
-            continue
-        graph.initializer.append(numpy_helper.from_array(numpy_helper.to_array(tensor), node.output[0]))
-        stored.add(node.output[0])
-        graph.node.remove(node)
-
-
 def _explicit_gemms(graph, path: Path | None) -> None:
     from onnx import helper
 
@@ -287,6 +270,7 @@ def _drop_reshape_before_scalar_maps(graph) -> bool:
         return False
     reader.input[list(reader.input).index(tensor)] = shape.input[0]
     graph.node.remove(shape)
+    drop_shape_inputs(graph, shape)
     _untyped_output(graph)
     return True
 
@@ -309,6 +293,7 @@ def _drop_output_reshapes(graph) -> None:
     while (node := producers.get(end)) is not None and node.op_type in _OUTPUT_SHAPE_OPS and len(consumers(graph, end)) == 0:
         dropped += 1
         graph.node.remove(node)
+        drop_shape_inputs(graph, node)  # the Shape -> Gather -> ... that computed a Reshape's shape: read by nothing now
         end = node.input[0]
     if dropped:
         _untyped_output(graph, end)

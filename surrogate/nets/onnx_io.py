@@ -33,6 +33,7 @@ from .onnx_refusals import (
     dead_nodes_problem,
     input_type_problem,
     inputs_problem,
+    ops_advice,
     reordering_problem,
     sort_nodes,
 )
@@ -272,15 +273,15 @@ def _load_proto(path: Path):
 _ALLOWED_OPS = {"Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "Reshape"}
 
 
-def _refuse_ops(path: Path, ops: list[str], problem: str | None = None) -> NoReturn:
-    """Refuse the net at ``path`` for the node types ``ops``, which no ReLU MLP holds once its affine maps are folded;
-    for ``problem`` instead where one is given (:func:`~surrogate.nets.onnx_spellings.structure_problem`)."""
+def _refuse_ops(path: Path, graph, ops: list[str], problem: str | None = None) -> NoReturn:
+    """Refuse the net at ``path`` (its ``graph``) for the node types ``ops``, which no ReLU MLP holds once its affine
+    maps are folded, with :func:`~surrogate.nets.onnx_refusals.ops_advice`; for ``problem`` instead where one is given
+    (:func:`~surrogate.nets.onnx_spellings.structure_problem`)."""
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
     raise ModelFormatError(
-        f"{path}: the net uses {', '.join(ops)}, but surrogate encodes only ReLU MLPs "
-        "(Gemm or MatMul+Add layers with Relu between them, and constant per-feature scalings, which it folds "
-        "into them); retrain the net with ReLU activations"
+        f"{path}: the net uses {', '.join(ops)}, but surrogate encodes only ReLU MLPs (Gemm or MatMul+Add layers with "
+        f"Relu between them, and constant per-feature scalings, which it folds into them); {ops_advice(graph, ops)}"
     )
 
 
@@ -304,13 +305,13 @@ def _parse_with_omlt(proto, path: Path):
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
     if not set(bad) <= AFFINE_OPS:  # another function: named first, unless the graph is no chain (layer halves joined)
-        _refuse_ops(path, bad, structure_problem(proto.graph))
+        _refuse_ops(path, proto.graph, bad, structure_problem(proto.graph))
     # a scaling that could not be folded, or branches added or subtracted: named, not read as an activation
     problem = affine_problem(proto.graph) or structure_problem(proto.graph)
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
     if bad:
-        _refuse_ops(path, bad)
+        _refuse_ops(path, proto.graph, bad)
     try:
         return load_onnx_neural_network(proto, input_bounds=dict(enumerate(unit_box(2))))
     except (ValueError, TypeError, KeyError) as exc:

@@ -3,11 +3,14 @@
 Files made elsewhere hold ReLU MLPs in forms that surrogate does not rewrite: x and y as two inputs joined by a
 ``Concat`` (a Keras model with two ``Input`` layers), the input's columns reordered before the first layer (a net
 that stores (y, x)), an integer input cast to float inside, or nodes whose values reach no output. Each function
-here returns the reason and the fix, or ``None`` when the graph holds no such form; :func:`~surrogate.nets.onnx_io.
+here returns the reason and the fix, or ``None`` when the graph holds no such form (:func:`ops_advice`, the fix for a net
+refused by its node types: a capped ReLU, a quantized net); :func:`~surrogate.nets.onnx_io.
 load_onnx` prefixes the file's path.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from .onnx_affine import AFFINE_OPS, consumers
 
@@ -15,6 +18,11 @@ from .onnx_affine import AFFINE_OPS, consumers
 REORDERING_OPS = frozenset({"Gather", "GatherElements", "Slice", "Split", "Concat"})
 #: Node types that keep the columns of a tensor where they are: per-feature scalings (folded) and shape changes.
 _COLUMN_KEEPING_OPS = AFFINE_OPS | {"Identity", "Flatten", "Reshape"}
+#: Node types that compute with integers in a quantized net (weights or values rounded at run time).
+_QUANTIZED_OPS = frozenset(
+    {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearMatMul"}
+    | {"QLinearConv", "QGemm", "MatMulNBits", "DynamicQuantizeMatMul"}
+)
 #: Input element types that hold real numbers and that numpy can feed (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16).
 _FLOAT_TYPES = frozenset({1, 11, 10})
 
@@ -89,7 +97,12 @@ def inputs_problem(graph, inputs: list) -> str | None:
             "(batch, 2) input: export the net with a single input of shape (batch, 2) (in Keras one "
             "Input(shape=(2,)), in torch a forward taking one tensor) and its first layer reading it directly"
         )
-    return f"the net has {held}; a surrogate of x*y needs one input of size 2 without a default"
+    return (
+        f"the net has {held}; a surrogate of x*y needs one input of size 2 without a default. Where the others hold "
+        "constants (Keras 3 exports a Normalization layer's mean and variance as inputs), store them in the file: for "
+        "each, append onnx.numpy_helper.from_array(value, name) to model.graph.initializer and remove it from "
+        "model.graph.input (or fold the normalisation into the first layer before export)"
+    )
 
 
 def input_type_problem(graph_input) -> str | None:
@@ -131,3 +144,50 @@ def reordering_problem(graph, input_name: str) -> str | None:
         f"the rows of the first layer's weight instead (W[[1, 0], :] for a swap, with the layer as x @ W) and "
         f"export the net without the {ops} node(s)"
     )
+
+
+def ops_advice(graph, ops: list[str]) -> str:
+    """What to do about a net refused for the node types ``ops`` (after the rewrites) that ``graph`` holds: export the
+    float model of a quantized net, drop a ReLU's cap, export a ``(batch, 2)`` input where a shape is computed for a
+    view to more dimensions; else retrain the net with ReLU activations."""
+    quantized = sorted(_QUANTIZED_OPS.intersection(ops))
+    if quantized:
+        return (
+            f"its {', '.join(quantized)} node(s) compute with integers: a quantized net (Keras's model.quantize('int8'), "
+            "onnxruntime's quantize_dynamic), which rounds values at run time, is not the float net that surrogate "
+            "encodes: export the float model instead (in Keras the model before quantize())"
+        )
+    cap = _capped_relu(graph)
+    if cap is not None:
+        return (
+            f"{cap}: a capped ReLU (Keras ReLU(max_value=...) or activation='relu6', torch ReLU6 or Hardtanh) is not the "
+            "plain ReLU that surrogate encodes: retrain or export the net without the cap (Keras ReLU() or "
+            "activation='relu'); a Clip with min 0 and no max, or max=inf, is read as a ReLU"
+        )
+    if "Shape" in ops:
+        return (
+            "its Shape node(s) compute the shape of a Reshape that is not (batch, width) (a view to more dimensions: a "
+            "Keras Dense on an Input(shape=(1, 2)), which tf2onnx writes as a Tensordot, or x.view(x.size(0), 1, -1)); "
+            "surrogate reads (batch, 2) inputs and (batch, width) layers: export the net with an input of shape "
+            "(batch, 2) (in Keras Input(shape=(2,)), the data flattened before the net)"
+        )
+    return "retrain the net with ReLU activations"
+
+
+def _capped_relu(graph) -> str | None:
+    """The ``Clip`` with a finite maximum, or the ``Min`` of a tensor and a constant, that ``graph`` holds, named
+    with its cap where stored; ``None`` where it holds neither."""
+    from onnx import helper, numpy_helper
+
+    constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for node in graph.node:
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type == "Clip":
+            cap = attrs.get("max", constants.get(node.input[2]) if len(node.input) > 2 else None)
+        elif node.op_type == "Min" and len(node.input) == 2 and any(name in constants for name in node.input):
+            cap = constants[next(name for name in node.input if name in constants)]
+        else:
+            continue
+        size = np.size(cap) if cap is not None else 0
+        return f"{_label(node)} caps its input at {float(np.max(cap)):g}" if size else f"{_label(node)} caps its input"
+    return None

@@ -17,7 +17,8 @@ and without changing what the graph computes:
 
 :func:`structure_problem` names the forms that are no chain of layers (a skip connection, a weight
 multiplied from the left, layer parts joined by a ``Concat``), so that they are refused with that reason rather than a
-parser's; a ``Concat`` that computes a shape is no such form.
+parser's; a ``Concat`` that computes a shape (read as one through an integer ``Cast`` too, as tf2onnx writes it) is no
+such form.
 
 A ``Clip`` with an upper bound (``ReLU6``) or a ``LeakyRelu`` or ``PRelu`` with a slope is another function and is
 left as it is, to be refused by name.
@@ -191,8 +192,29 @@ def _joins_values(graph, concat) -> bool:
     """Whether ``concat``'s output is read as values (by a layer, a map, an output), not only as a shape."""
     if any(concat.output[0] == v.name for v in graph.output):
         return True
-    readers = [(n.op_type, i) for n in graph.node for i, name in enumerate(n.input) if name == concat.output[0]]
-    return not readers or any(i not in _SHAPE_INPUTS.get(op, ()) for op, i in readers)
+    return _read_as_values(graph, concat.output[0])
+
+
+def _read_as_values(graph, tensor: str) -> bool:
+    """Whether ``tensor`` is read as values, not only as a shape: followed through ``Cast`` to an integer type
+    (tf2onnx casts a computed shape to int32 and back)."""
+    from onnx import helper
+
+    if any(tensor == v.name for v in graph.output):
+        return True
+    readers = [(n, i) for n in graph.node for i, name in enumerate(n.input) if name == tensor]
+    for node, i in readers:
+        to = next((helper.get_attribute_value(a) for a in node.attribute if a.name == "to"), None)
+        if node.op_type == "Cast" and to in _INTEGER_TYPES:
+            if _read_as_values(graph, node.output[0]):
+                return True
+        elif i not in _SHAPE_INPUTS.get(node.op_type, ()):
+            return True
+    return not readers
+
+
+#: ``onnx.TensorProto``'s integer element types (INT8 to UINT64): a tensor cast to one is no layer's values.
+_INTEGER_TYPES = frozenset({2, 3, 4, 5, 6, 7, 12, 13})
 
 
 def _constant_view_shapes(graph) -> None:

@@ -114,3 +114,24 @@ def test_a_batchnorm_variance_or_an_unused_tensor_widens_no_allowance(tmp_path, 
     misread = type(net)(net.weights, (net.biases[0], net.biases[1] + 1e-3), net.metadata)
     with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
         check_import(path, misread, float64=True)
+
+
+def test_a_float64_batchnorm_shift_computed_from_a_large_running_mean_loads(tmp_path):
+    """probe101 #1: jax2onnx writes a BatchNormalization's shift as beta - mean * scale, computed in the graph; once
+    folded (a running mean of 1e7 cancelling the layer's 1e7), that offset counts in the float64 allowance as a stored
+    one does."""
+    c, node = 1e7, helper.make_node
+    nodes = [
+        node("Gemm", ["x", "W", "B"], ["g"]),
+        node("Neg", ["mu"], ["neg"]),
+        node("Mul", ["neg", "sc"], ["ms"]),
+        node("Add", ["ms", "bb"], ["shift"]),
+        node("Mul", ["g", "sc"], ["gs"]),
+        node("Add", ["gs", "shift"], ["p0"]),
+        node("Relu", ["p0"], ["r0"]),
+        node("Gemm", ["r0", "W1", "B1"], ["y"]),
+    ]
+    inits = {"W": W0, "B": B0 + c, "sc": np.ones(16), "bb": np.zeros(16), "mu": np.full(16, c), "W1": W1, "B1": B1}
+    path = _save(tmp_path / "bn.onnx", nodes, inits, domain=[[-1, 1], [-1, 1]])
+    net = load_onnx(path)
+    assert term_scale(path, net, np.zeros((1, 2))) >= c

@@ -133,3 +133,54 @@ def test_nodes_listed_out_of_order_are_sorted_not_called_dead(tmp_path):
     save(tmp_path / "dead.onnx", [node("Sigmoid", ["h0"], ["unused"], name="probe"), *mlp()[::-1]], check=False)
     with pytest.raises(ModelFormatError, match=r"holds 1 node\(s\) whose values reach no output: Sigmoid node 'probe';"):
         load_onnx(tmp_path / "dead.onnx")
+
+
+def _capped(kind):
+    """``mlp`` with its ReLU capped: ``Clip(0, 6)`` (Keras relu6) or ``Min(Relu(h), 1e6)`` then ``Max(0)`` (legacy
+    Keras + tf2onnx's ``ReLU(max_value=1e6)``)."""
+    layers = mlp()
+    if kind == "clip":
+        layers[2] = node("Clip", ["a0", "zero", "six"], ["h0"], name="relu6")
+        return layers, {"zero": np.float32(0), "six": np.float32(6)}
+    capped = [node("Relu", ["a0"], ["r0"]), node("Min", ["r0", "big"], ["c0"], name="cap"), node("Max", ["c0", "zero"], ["h0"])]
+    return [*layers[:2], *capped, *layers[3:]], {"zero": np.float32(0), "big": np.float32(1e6)}
+
+
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [("clip", "Clip node 'relu6' caps its input at 6"), ("min", "Min node 'cap' caps its input at 1e\\+06")],
+    ids=["clip", "min"],
+)
+def test_a_capped_relu_is_refused_as_capped_not_told_to_use_relu(tmp_path, kind, named):
+    """probe101 #4: a net trained with a capped ReLU was told to 'retrain the net with ReLU activations'."""
+    nodes, extra = _capped(kind)
+    with pytest.raises(ModelFormatError, match=named + r": a capped ReLU .* export the net without the cap") as caught:
+        load_onnx(save(tmp_path / "capped.onnx", nodes, extra=extra))
+    assert "retrain the net with ReLU" not in str(caught.value)
+
+
+def test_a_quantized_net_is_told_to_export_the_float_model(tmp_path):
+    """probe101 #4: Keras's quantize('int8') export (MatMulInteger of values quantized at run time) was told to
+    'retrain the net with ReLU activations'."""
+    quantized = [
+        node("DynamicQuantizeLinear", ["input"], ["xq", "xs", "xz"]),
+        node("MatMulInteger", ["xq", "Wq", "xz", "wz"], ["mi"]),
+        node("Cast", ["mi"], ["mf"], to=TensorProto.FLOAT),
+        node("Mul", ["mf", "xs"], ["m0a"]),
+        node("Mul", ["m0a", "ws"], ["m0"]),
+    ]
+    extra = {"Wq": np.int8([[1, -2, 3, 4, 5, 6], [7, 8, -9, 1, 2, 3]]), "wz": np.int8(0), "ws": np.float32(0.1)}
+    with pytest.raises(
+        ModelFormatError,
+        match=r"its DynamicQuantizeLinear, MatMulInteger node\(s\) compute with integers: .*export the float model",
+    ):
+        load_onnx(save(tmp_path / "quantized.onnx", [*quantized, *mlp()[1:]], extra=extra))
+
+
+def test_constants_left_as_inputs_are_told_how_to_store_them(tmp_path):
+    """probe101 (Keras 3 / TF's Normalization export): its mean and variance were extra inputs; the refusal now says
+    how to store them."""
+    nodes = [node("Sub", ["input", "mean"], ["xc"]), node("Div", ["xc", "sd"], ["xn"]), *mlp("xn")]
+    inputs = (("input", TensorProto.FLOAT, 2), ("mean", TensorProto.FLOAT, 2), ("sd", TensorProto.FLOAT, 2))
+    with pytest.raises(ModelFormatError, match=r"3 input tensors .*Normalization.*append onnx\.numpy_helper\.from_array"):
+        load_onnx(save(tmp_path / "inputs.onnx", nodes, inputs=inputs))

@@ -129,3 +129,40 @@ def test_a_view_to_three_dimensions_is_refused_by_its_operations_not_by_a_name_s
     with pytest.raises(ModelFormatError, match=r"the net uses Concat, Gather, Shape, Unsqueeze") as refused:
         load_onnx(tmp_path / "view3d.onnx")
     assert "__shape" not in str(refused.value)
+
+
+def test_a_shape_concat_read_through_an_integer_cast_is_not_called_layer_parts(tmp_path):
+    """probe101 #3: tf2onnx's Tensordot (a Keras Dense on an (N, 1, 2) input) casts its computed shape to int32 and
+    back; the Concat was blamed as 'a layer built as parts side by side'. The view to three dimensions stays refused,
+    with the advice to export a (batch, 2) input."""
+    rng = np.random.default_rng(2)
+    arrays = {"W1": rng.normal(size=(2, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 1)), "b2": np.zeros(1)}
+    inits = [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()]
+    ints = {"free": np.array([0, 1]), "four": np.array([4], np.int32), "flat": np.array([-1, 2])}
+    inits += [numpy_helper.from_array(a if a.dtype == np.int32 else a.astype(np.int64), k) for k, a in ints.items()]
+    node = helper.make_node
+    nodes = [
+        node("Shape", ["x"], ["s"]),
+        node("Cast", ["s"], ["s32"], to=TensorProto.INT32),
+        node("Gather", ["s32", "free"], ["g"], axis=0),
+        node("Concat", ["g", "four"], ["sh32"], axis=0, name="shape_concat"),
+        node("Cast", ["sh32"], ["sh"], to=TensorProto.INT64),
+        node("Reshape", ["x", "flat"], ["xf"]),
+        node("MatMul", ["xf", "W1"], ["m1"]),
+        node("Reshape", ["m1", "sh"], ["m1r"]),
+        node("Add", ["m1r", "b1"], ["a1"]),
+        node("Relu", ["a1"], ["r1"]),
+        node("Reshape", ["r1", "flat4"], ["r1f"]),
+        node("MatMul", ["r1f", "W2"], ["m2"]),
+        node("Add", ["m2", "b2"], ["y"]),
+    ]
+    inits.append(numpy_helper.from_array(np.array([-1, 4], np.int64), "flat4"))
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 2])
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), tmp_path / "td.onnx")
+    with pytest.raises(
+        ModelFormatError,
+        match=r"the net uses Cast, Concat, Gather, Shape.*Reshape that is not \(batch, width\).*Input\(shape=\(2,\)\)",
+    ) as refused:
+        load_onnx(tmp_path / "td.onnx")
+    assert "side by side" not in str(refused.value)

@@ -1,0 +1,112 @@
+"""Constants that an ONNX graph computes from its stored tensors, made stored tensors; nodes left unread, dropped.
+
+Exporters that do not fold constants (Keras 3's ``model.export(format='onnx')`` under the JAX backend, through
+jax2onnx) write a ``BatchNormalization`` as ``Sqrt``, ``Div``, ``Mul``, ``Neg`` and ``Add`` of its stored statistics, a
+``Normalization`` as ``Max(Sqrt(variance), eps)``, a LoRA ``Dense``'s kernel as ``W + s * (A @ B)``, and keep
+``Constant`` and ``Reshape`` nodes of weights. :func:`fold_constants` evaluates each node whose inputs are all
+constants (initializers, ``Constant`` nodes, or values folded before it) exactly, with onnx's reference evaluator in
+the tensors' own types (a float64 file's constants stay float64), and stores its outputs as initializers of their
+names: the graph computes the same, and its layers and per-feature maps then read stored weights, as
+:func:`~surrogate.nets.onnx_graph.normalise_graph` expects.
+
+:func:`drop_shape_inputs` drops the nodes that only computed the shape a dropped ``Reshape`` read
+(``Shape`` -> ``Gather`` -> ``Unsqueeze`` -> ``Concat``: PyTorch's ``.view(x.size(0))``, Keras's ``Reshape(())``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Node types never evaluated here: random values, and nodes that hold subgraphs (``If``, ``Loop``, ``Scan``).
+_NOT_FOLDED = frozenset(
+    {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "If", "Loop", "Scan"}
+)
+
+
+def fold_constants(graph, opsets=()) -> None:
+    """Store the outputs of each node of ``graph`` whose inputs are all constants as initializers, and drop the node.
+
+    ``graph``'s nodes are in order of use (:func:`~surrogate.nets.onnx_refusals.sort_nodes`); ``opsets`` are the
+    model's ``opset_import`` entries, which the evaluation uses. A node of another domain than ONNX's own, one of
+    :data:`_NOT_FOLDED`, one without inputs other than ``Constant``, or one that the reference evaluator cannot run
+    is left as it is (refused by its type later, if no ReLU MLP holds it).
+    """
+    from onnx import numpy_helper
+
+    stored = {t.name: t for t in graph.initializer}
+    for node in list(graph.node):
+        if not _foldable(node, stored):
+            continue
+        values = _evaluate(node, [stored[name] if name else None for name in node.input], opsets)
+        if values is None:
+            continue
+        for name, value in zip(node.output, values):
+            if name:
+                tensor = numpy_helper.from_array(np.asarray(value), name)
+                graph.initializer.append(tensor)
+                stored[name] = tensor
+        graph.node.remove(node)
+
+
+def _foldable(node, stored: dict) -> bool:
+    """Whether ``node`` computes constants only: its inputs are all stored (``Constant``: none), in ONNX's domain."""
+    if node.domain not in ("", "ai.onnx") or node.op_type in _NOT_FOLDED:
+        return False
+    if any(a.g.ByteSize() or a.graphs for a in node.attribute):
+        return False
+    if not node.input:
+        return node.op_type == "Constant"
+    return all(not name or name in stored for name in node.input)
+
+
+def _evaluate(node, inputs: list, opsets) -> list | None:
+    """``node``'s outputs for the stored tensors ``inputs`` (``None``: an optional input left out), or ``None`` where
+    the reference evaluator cannot run it."""
+    from onnx import helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    names = [f"in{k}" if tensor is not None else "" for k, tensor in enumerate(inputs)]
+    copy = helper.make_node(node.op_type, names, [f"out{k}" if out else "" for k, out in enumerate(node.output)])
+    copy.attribute.extend(node.attribute)
+    given = [numpy_helper.to_array(tensor) for tensor in inputs if tensor is not None]
+    feeds = {name: value for name, value in zip([n for n in names if n], given)}
+    outputs = [helper.make_tensor_value_info(name, 0, None) for name in copy.output if name]
+    model = helper.make_model(
+        helper.make_graph([copy], "fold", [], outputs),
+        opset_imports=[o for o in opsets if o.domain in ("", "ai.onnx")] or [helper.make_opsetid("", 18)],
+    )
+    try:
+        with np.errstate(all="ignore"):  # a division by zero gives inf, as onnxruntime's
+            values = ReferenceEvaluator(model).run(None, feeds)
+    except Exception:  # onnx raises its own types for an operator or an attribute that it does not run
+        return None
+    results = iter(values)
+    return [next(results) if name else None for name in node.output]
+
+
+def drop_shape_inputs(graph, node) -> None:
+    """Drop the nodes that computed the shape inputs (all but the first) of the dropped ``node``, a ``Reshape`` or
+    the like, and that nothing else reads now, each producer's own inputs followed back; the nodes that compute its
+    data (its first input) are kept."""
+    producers = {out: n for n in graph.node for out in n.output if out}
+    data, pending = _ancestors(producers, node.input[0]), [name for name in node.input[1:] if name]
+    while pending:
+        source = producers.get(pending.pop(0))
+        read = {name for n in graph.node for name in n.input} | {v.name for v in graph.output}
+        if source is None or data & set(source.output) or source not in graph.node or any(out in read for out in source.output):
+            continue
+        graph.node.remove(source)
+        pending += [name for name in source.input if name]
+
+
+def _ancestors(producers: dict, name: str) -> set:
+    """The tensors that the tensor ``name`` is computed from, itself included (``producers``: the node of each)."""
+    found, pending = set(), [name]
+    while pending:
+        tensor = pending.pop()
+        if tensor in found:
+            continue
+        found.add(tensor)
+        source = producers.get(tensor)
+        pending += [n for n in source.input if n] if source is not None else []
+    return found
