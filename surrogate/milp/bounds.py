@@ -63,6 +63,7 @@ from ..nets.zoo import net_argument
 from .bounds_interval import check_box, interval_bounds
 from .bounds_obbt import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, OBBT_MARGIN, check_limits, envelope_slopes, obbt_bounds
 from .bounds_result import BOUND_METHODS, BOUNDS_FORMAT, SIDES, NetBounds, Plane, check_method, check_methods, fingerprint
+from .output_scale import net_scaling
 
 __all__ = [
     "BOUNDS_FORMAT",
@@ -136,6 +137,8 @@ def _stored(net: ReluMLP, method: str, box) -> NetBounds | None:
         return None  # unreadable or stale metadata: recompute rather than trust it
     if bounds is None or bounds.fingerprint != fingerprint(net) or bounds.box != box:
         return None
+    if entry.get("format") == 2 and not net_scaling(net, box, bounds.lower, bounds.upper).trivial:
+        return None  # an older version solved such a net unscaled, and its bounds cut off values it takes: recompute
     return bounds
 
 

@@ -17,7 +17,12 @@ from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
 
 BOUND_METHODS: tuple[str, ...] = ("interval", "lp", "milp")
-BOUNDS_FORMAT = 2
+#: The format of stored bounds written now. 3: a net's tiny or narrow inputs and tiny layers solved scaled
+#: (:mod:`~surrogate.milp.output_scale`); format 2 bounds are read too, but not for a net and box that are scaled
+#: (:func:`~surrogate.milp.bounds.net_bounds`: an older version's OBBT there cut off values the net takes, probe105).
+BOUNDS_FORMAT = 3
+#: The formats of stored bounds that are read.
+READ_FORMATS = (2, 3)
 SIDES = ("lower", "upper")
 
 
@@ -200,9 +205,10 @@ class NetBounds:
 
     @classmethod
     def from_json(cls, data: dict) -> NetBounds:
-        if data.get("format") != BOUNDS_FORMAT:
+        if data.get("format") not in READ_FORMATS:
             raise ModelFormatError(
-                f"stored bounds have format {data.get('format')!r}, expected {BOUNDS_FORMAT}; recompute them with "
+                f"stored bounds have format {data.get('format')!r}, expected {' or '.join(map(str, READ_FORMATS))}; recompute "
+                "them with "
                 "surrogate.milp.bounds.with_stored_bounds(net)"
             )
         return cls(

@@ -245,7 +245,7 @@ def _loose(box, lower: Sequence, upper: Sequence, scaling: NetScaling, small_out
     nor an ordinary one: probe96 #2 warned of a 0.3)."""
     inputs = scaling.box(box) if box is not None else ()  # (a narrow box away from 0: its size about its middle)
     values = [
-        (f"input {i}" + (f" (about its middle {c:.10g})" if c else ""), _largest(*bounds) / s, s)
+        (f"input {i}" + (f" (about its middle {c!r})" if c else ""), _largest(*bounds) / s, s)
         for i, (bounds, s, c) in enumerate(zip(inputs, scaling.inputs, scaling.shifts))
     ]
     last = len(scaling.layers) - 1

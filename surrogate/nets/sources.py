@@ -86,8 +86,8 @@ def stable_source(lam: float, start: str = DEFAULT_STABLE_START) -> str:
         spelt = np.format_float_positional(float(lam), trim="-")
         raise ConfigError(
             f"penalty weight lam={lam!r} must be 0 or from {least:g} to {most:g} to be named: a label spells it in plain "
-            f"decimals ({spelt[:12]}..., {len(spelt)} characters), and a net's file name, with its shape, must stay "
-            "within the 255 bytes a file system allows"
+            f"decimals ({spelt[:12]}..., {len(spelt)} characters), and that range keeps every label, and a net's file "
+            "name with it, well within the 255 bytes a file system allows"
         )
     if not isinstance(start, str) or not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*", start):
         raise ConfigError(

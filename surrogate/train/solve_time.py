@@ -235,13 +235,17 @@ def _warn_of_rounding(domain, fit64: float, fit32: float, lost: int, scale: floa
     (a, b), (c, d) = domain
     p, q = a / 2 + b / 2, c / 2 + d / 2
     unstable = f" and left {lost} neurons fixed linear no longer provably active (counted free)" if lost else ""
+    advice = (  # a box already about the origin: only the factors' scale is left to change (probe105 #3)
+        "rescale the factors so that x y spans nearer 1"
+        if p == q == 0
+        else f"centre the box on the origin or rescale the factors (with x = {p!r} + u and y = {q!r} + v, x y = u v + "
+        f"{q!r} u + {p!r} v + {p * q!r}: a net of u v on a box about 0 keeps its fit)"
+    )
     warnings.warn(
         f"train_for_solve_time: rounding the trained net to float32 (as ONNX stores it) raised its grid MAE from "
         f"{fit64:.3g} to {fit32:.3g}{unstable}; the report describes the rounded net. float32 keeps about 7 "
         f"significant digits (of magnitudes from 1.2e-38 to 3.4e38), and on the domain {[list(side) for side in domain]} "
-        f"x y is up to {largest:.3g} but spans only {2 * scale:.3g}: centre the box on the origin or rescale the factors "
-        f"(with x = {p!r} + u and y = {q!r} + v, x y = u v + {q!r} u + {p!r} v + {p * q!r}: a net of u v "
-        "on a box about 0 keeps its fit)",
+        f"x y is up to {largest:.3g} and spans {2 * scale:.3g}: {advice}",
         PrecisionWarning,
         stacklevel=4,
     )

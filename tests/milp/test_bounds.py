@@ -146,8 +146,24 @@ def test_bounds_stored_in_an_older_format_are_recomputed_not_trusted():
     entry["format"] = 1
     old = net.with_metadata(bounds=json.dumps({"interval": entry}))
     assert net_bounds(old, "interval").fingerprint == fingerprint(net)  # recomputed
-    with pytest.raises(Exception, match="stored bounds have format 1, expected 2; recompute them"):
+    with pytest.raises(Exception, match="stored bounds have format 1, expected 2 or 3; recompute them"):
         NetBounds.from_json(entry)
+
+
+def test_format_2_bounds_of_a_scaled_net_are_recomputed_and_of_others_read():
+    """probe105 #2: 'lp' bounds that an older version stored for a net on a narrow box (solved unscaled, they cut off
+    values the net takes) were trusted; format 2 bounds are now read only where nothing is scaled (every zoo file)."""
+    base = random_net((6,), seed=3)
+    narrow = ((1.0, 1.0 + 1e-6), (-1.0, 1.0))
+    net = ReluMLP((base.weights[0] * np.array([[1e6], [1.0]]), base.weights[1]), base.biases).with_metadata(domain=narrow)
+    entry = net_bounds(net, "lp").to_json()
+    assert entry["format"] == 3
+    entry["format"], entry["upper"][-1] = 2, [-1e9]  # an old, wrong upper bound of the output
+    assert net_bounds(net.with_metadata(bounds=json.dumps({"lp": entry})), "lp").upper[-1][0] > -1e9  # recomputed
+    plain = stable_net()
+    stored = interval_bounds(plain)
+    kept = plain.with_metadata(bounds=json.dumps({"interval": {**stored.to_json(), "format": 2}}))
+    assert net_bounds(kept, "interval").seconds == stored.seconds  # read as stored
 
 
 def test_bounds_travel_in_the_onnx_file_and_are_checked_against_the_weights(tmp_path):

@@ -40,7 +40,7 @@ def test_a_penalty_weight_too_long_to_spell_in_a_file_name_is_refused(lam):
     with pytest.raises(
         ConfigError,
         match=re.escape(f"lam={lam!r}")
-        + r" must be 0 or from 1e-100 to 1e\+100 to be named: .*, \d+ characters\), and a net.s file name",
+        + r" must be 0 or from 1e-100 to 1e\+100 to be named: .*, \d+ characters\), and that range keeps every label",
     ):
         stable_source(lam)
     for edge in (1e-100, 1.2345678901234567e-100, 1e100):  # the longest spellings within the range leave room in 255 bytes

@@ -334,3 +334,11 @@ def test_a_domain_whose_range_of_xy_is_no_float64_number_is_refused():
             r"float32, as ONNX stores it, whose normal numbers run from 1.18e-38 to 3.4e\+38\)",
         ):
             train_for_solve_time(start.with_metadata(domain=[list(side) for side in box]), config)
+
+
+def test_a_centred_box_is_not_told_to_centre():
+    """probe105 #3: on [-1, 1]^2 the warning advised centring the box on the origin, where it already is."""
+    from surrogate.train.solve_time import _warn_of_rounding
+
+    with pytest.warns(PrecisionWarning, match=r"spans 2: rescale the factors so that x y spans nearer 1$"):
+        _warn_of_rounding(((-1.0, 1.0), (-1.0, 1.0)), 1e-3, 1.0, 0, 1.0)
