@@ -169,11 +169,15 @@ def solve_nlp(
 
 def _quiet_minimize(*args, **kwargs):
     """``scipy.optimize.minimize`` with numpy's warnings off: trust-constr divides by the zero norm of a degenerate row
-    ('invalid value encountered in scalar divide' reached stderr under 'problems -q'); the point it returns is checked
-    against the model as every polish point is."""
+    ('invalid value encountered in scalar divide' reached stderr under 'problems -q'), and says 'Singular Jacobian
+    matrix' of rows that depend on each other, each a UserWarning of scipy's; the point it returns is checked against
+    the model as every polish point is."""
+    import warnings
+
     from scipy.optimize import minimize
 
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Singular Jacobian matrix", category=UserWarning)
         return minimize(*args, **kwargs)
 
 

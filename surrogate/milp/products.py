@@ -74,7 +74,17 @@ def finite_bounds(var) -> tuple[float, float]:
         )
     if lb > ub:
         raise UnboundedVariableError(f"variable {var.name!r} has lower bound {lb} above upper bound {ub}; fix its bounds")
+    if _holds_no_integer(var):  # (2.5, 2.5) on an integer: written as 2.5*y, it was solved 'optimal' (probe106 #1)
+        raise UnboundedVariableError(
+            f"integer variable {var.name!r} has bounds [{lb}, {ub}], which hold no integer, so the model has no point; "
+            "fix its bounds"
+        )
     return float(lb), float(ub)
+
+
+def _holds_no_integer(var) -> bool:
+    """Whether ``var`` is integer and its bounds (within the solvers' integrality tolerance, 1e-6) hold no integer."""
+    return var.is_integer() and math.ceil(var.lb - 1e-6) > math.floor(var.ub + 1e-6)
 
 
 def check_factors(variables, *, note: str = "") -> None:
@@ -89,7 +99,7 @@ def check_factors(variables, *, note: str = "") -> None:
         try:
             finite_bounds(var)
         except UnboundedVariableError as exc:
-            if var.lb is not None and var.ub is not None and var.lb > var.ub:
+            if var.lb is not None and var.ub is not None and (var.lb > var.ub or _holds_no_integer(var)):
                 raise
             unbounded.setdefault(var.name, (var, str(exc)))
     if not unbounded:

@@ -90,20 +90,32 @@ def check_envelope_limits(products, solver: str) -> None:
         A factor with a bound at or beyond the solver's limit on a matrix coefficient (HiGHS: 1e15).
     """
     backend = backend_for(solver)
-    limit = COEFFICIENT_LIMITS.get(backend.name, (math.inf,) * 3)[0]
+    limit, _, side_limit = COEFFICIENT_LIMITS.get(backend.name, (math.inf,) * 3)
     for product in products:
-        if has_zero_width(product.x) or has_zero_width(product.y):  # written lb*y: no envelope, no bound as coefficient
-            continue
-        for var in (product.x, product.y):
+        factors = [v for v in (product.x, product.y) if has_zero_width(v)] or [product.x, product.y]  # lb*y: lb only
+        for var in factors:
             bound = max(abs(var.lb), abs(var.ub))
             if bound >= limit:
-                raise ModelFormatError(
-                    f"variable {var.name!r}, a factor of the product {product.x.name}*{product.y.name}, has a bound of "
-                    f"{bound:.3g}, at or above {backend.label}'s limit of {limit:g} on a coefficient: the McCormick "
-                    f"relaxation writes the factors' bounds as coefficients of its rows, which {backend.label} cannot "
-                    f"load; give {var.name} bounds below {limit:g} in magnitude (as tight as the model allows: a "
-                    "surrogate's error grows with its box too), or rescale the model"
+                _refuse_envelope(
+                    product, var, f"a bound of {bound:.3g}", f"{backend.label}'s limit of {limit:g} on a coefficient", limit
                 )
+        if len(factors) == 1:
+            continue
+        corners = max(abs(a * b) for a in (product.x.lb, product.x.ub) for b in (product.y.lb, product.y.ub))
+        if corners >= side_limit:  # the rows' sides (lx*ly, ...): past it, read as infinite
+            var = max(factors, key=lambda v: max(abs(v.lb), abs(v.ub)))
+            what = f"bounds whose products with the other factor's reach {corners:.3g}"
+            _refuse_envelope(product, var, what, f"{backend.label}'s limit of {side_limit:g} on a row's side", side_limit**0.5)
+
+
+def _refuse_envelope(product, var, what: str, limit: str, below: float) -> None:
+    """The refusal of :func:`check_envelope_limits`: ``var`` of ``product`` has ``what``, beyond ``limit``."""
+    raise ModelFormatError(
+        f"variable {var.name!r}, a factor of the product {product.x.name}*{product.y.name}, has {what}, at or above "
+        f"{limit}: the McCormick relaxation writes the factors' bounds into its rows, which the solver cannot load; "
+        f"give {var.name} bounds below {below:.3g} in magnitude (as tight as the model allows: a surrogate's error "
+        "grows with its box too), or rescale the model"
+    )
 
 
 def mccormick(model) -> object:

@@ -234,7 +234,7 @@ class BilinearSurrogate(EncodedProduct):
 
 class LinearProduct(ExactProduct):
     """``x*y`` with a factor of zero width (``lb == ub``): exactly linear, ``lb*y``; no surrogate, no binary, and no
-    bounds needed on ``y``. A zero-width factor without a value gets its only one, ``lb``, as no solver sees it.
+    bounds needed on ``y``. A zero-width factor gets its only value, ``lb`` (unless fixed), as no solver sees it.
 
     An :class:`~surrogate.milp.interface.ExactProduct`; ``block`` is ``None``.
     """
@@ -244,7 +244,7 @@ class LinearProduct(ExactProduct):
     def __init__(self, x, y):
         self.x, self.y = x, y
         for var in (x, y):  # no solver sees a zero-width factor (lb*y): give it its only value, so the model evaluates
-            if has_zero_width(var) and var.value is None:
+            if has_zero_width(var) and not var.fixed and var.value != var.lb:  # (a value of a solve before: probe106 #2)
                 var.set_value(float(var.lb))
         fx, fy = (float(v.lb) if has_zero_width(v) else v for v in (x, y))
         zero = any(isinstance(f, float) and f == 0.0 for f in (fx, fy))

@@ -15,12 +15,19 @@ names: the graph computes the same, and its layers and per-feature maps then rea
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-#: Node types never evaluated here: random values, and nodes that hold subgraphs (``If``, ``Loop``, ``Scan``).
+#: Node types never evaluated here: random values, nodes that hold subgraphs (``If``, ``Loop``, ``Scan``), and nodes
+#: that grow a tensor by amounts their inputs name (no ReLU MLP needs them folded).
 _NOT_FOLDED = frozenset(
     {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "If", "Loop", "Scan"}
+    | {"Pad", "Resize", "Upsample", "CenterCropPad", "Col2Im", "Mel", "MelWeightMatrix"}
 )
+#: The most values a folded node may compute: far above any layer of a budget-sized net (a 478-byte file's unused
+#: ``ConstantOfShape`` of 1e8 values took 1.6 GB to fold: probe106 #3); a node asking for more is left, and refused.
+MAX_FOLDED = 2**22
 
 
 def fold_constants(graph, opsets=()) -> None:
@@ -37,7 +44,10 @@ def fold_constants(graph, opsets=()) -> None:
     for node in list(graph.node):
         if not _foldable(node, stored):
             continue
-        values = _evaluate(node, [stored[name] if name else None for name in node.input], opsets)
+        inputs = [stored[name] if name else None for name in node.input]
+        if _asked_size(node, inputs) > MAX_FOLDED:
+            continue
+        values = _evaluate(node, inputs, opsets)
         if values is None:
             continue
         for name, value in zip(node.output, values):
@@ -57,6 +67,31 @@ def _foldable(node, stored: dict) -> bool:
     if not node.input:
         return node.op_type == "Constant"
     return all(not name or name in stored for name in node.input)
+
+
+def _asked_size(node, inputs: list) -> float:
+    """About how many values ``node`` computes from the stored tensors ``inputs``, before it runs: the sizes its shape
+    inputs name (``ConstantOfShape``, ``Expand``, ``Tile``, ``Range``), a matrix product's, else the inputs'
+    broadcast (``inf`` where they cannot be read)."""
+    from onnx import numpy_helper
+
+    given = [numpy_helper.to_array(t) if t is not None else None for t in inputs]
+    shapes = [np.shape(v) for v in given if v is not None]
+    try:
+        if node.op_type == "ConstantOfShape":
+            return float(np.prod(given[0], dtype=np.float64)) if given else 1.0
+        if node.op_type == "Expand":
+            return float(np.prod(np.broadcast_shapes(shapes[0], tuple(int(d) for d in given[1])), dtype=np.float64))
+        if node.op_type == "Tile":
+            return float(given[0].size) * float(np.prod(given[1], dtype=np.float64))
+        if node.op_type == "Range":
+            start, limit, delta = (float(v) for v in given[:3])
+            return max(0.0, math.ceil((limit - start) / delta))
+        if node.op_type in ("MatMul", "Gemm", "MatMulInteger"):
+            return float(np.prod(shapes[0][:-1], dtype=np.float64)) * float(shapes[1][-1] if len(shapes[1]) else 1)
+        return float(np.prod(np.broadcast_shapes(*shapes), dtype=np.float64)) if shapes else 1.0
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError):  # inputs it cannot run on: not folded
+        return math.inf
 
 
 def _evaluate(node, inputs: list, opsets) -> list | None:

@@ -184,6 +184,8 @@ def _capped_relu(graph) -> str | None:
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         if node.op_type == "Clip":
             cap = attrs.get("max", constants.get(node.input[2]) if len(node.input) > 2 else None)
+            if cap is None or not np.all(np.isfinite(cap)):  # no cap (probe106 #4: Clip(min=-1) was called capped)
+                continue
         elif node.op_type == "Min" and len(node.input) == 2 and any(name in constants for name in node.input):
             cap = constants[next(name for name in node.input if name in constants)]
         else:

@@ -267,3 +267,28 @@ def test_a_fixed_variable_without_a_value_is_named():
         polish(m, {"x": 0.5, "y": 0.5, "z": 0.5}, config=CONFIG, restarts=0)
     m.c.set_value(m.x * m.y <= 1.5)  # z is read by no row now: polish reads no value of it
     assert polish(m, {"x": 0.5, "y": 0.5}, config=CONFIG, restarts=0).objective_after == pytest.approx(2.75, abs=1e-4)
+
+
+def test_the_local_solve_keeps_scipys_singular_jacobian_note_to_itself():
+    """qcqp-dev under 'problems -q' printed scipy's 'Singular Jacobian matrix. Using dense SVD decomposition' (rows
+    that depend on each other) to stderr: a note of trust-constr's own, the point it returns checked as every one is."""
+    import warnings
+
+    import numpy as np
+    from scipy.optimize import LinearConstraint
+    from scipy.sparse import csr_matrix
+
+    from surrogate.milp.local_nlp import _quiet_minimize
+
+    rows = LinearConstraint(csr_matrix(np.array([[1.0, 1.0], [2.0, 2.0]])), [1, 2], [1, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = _quiet_minimize(
+            lambda z: z @ z,
+            np.zeros(2),
+            jac=lambda z: 2 * z,
+            hess=lambda z: 2 * np.eye(2),
+            method="trust-constr",
+            constraints=[rows],
+        )
+    assert np.allclose(found.x, [0.5, 0.5], atol=1e-6)

@@ -5,6 +5,7 @@ import pytest
 
 from surrogate import ConfigError, SolverConfig, solve
 from surrogate.milp.bilinear import replace_products
+from surrogate.milp.products import UnboundedVariableError
 from surrogate.nets.construct import hand_built
 
 
@@ -86,3 +87,26 @@ def test_a_zero_width_factor_of_a_bounded_product_gets_its_value():
     replace_products(m, "3x8")
     assert solve(m, SolverConfig(time_limit=5, threads=1)).objective == pytest.approx(-3.0)
     assert m.x.value == 2.0 and pyo.value(exact) == pytest.approx(-3.0)
+
+
+@pytest.mark.parametrize("domain, box", [(pyo.Integers, (2.5, 2.5)), (pyo.Binary, (0.5, 0.5)), (pyo.Integers, (2.2, 2.8))])
+def test_an_integer_factor_whose_bounds_hold_no_integer_is_refused(domain, box):
+    """probe106 #1: an integer factor with bounds (2.5, 2.5) was written as 2.5*y and the model, which has no point,
+    was solved 'optimal' (0.4), the factor given the value 2.5."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(domain=domain, bounds=box), pyo.Var(bounds=(0, 1))
+    m.o = pyo.Objective(expr=m.x * m.y + m.y)
+    with pytest.raises(UnboundedVariableError, match=r"integer variable 'x' has bounds \[.*\], which hold no integer"):
+        replace_products(m, "3x8")
+
+
+def test_a_zero_width_factor_of_a_second_replacement_gets_its_new_value():
+    """probe106 #2: after a solve, undo, x narrowed to [2, 2] and a second replacement, x kept its old value 10 (outside
+    its bounds), so the model's objective read 16.5 where the solver's was 4.5."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 10)), pyo.Var(bounds=(0, 2))
+    m.o = pyo.Objective(expr=m.y + m.x * m.y)
+    m.x.set_value(10.0)  # as a first solve left it
+    m.x.setlb(2), m.x.setub(2)
+    replace_products(m, "3x8")
+    assert m.x.value == 2.0

@@ -122,3 +122,23 @@ def test_a_factor_bound_highs_cannot_load_is_refused_naming_the_variable():
         ModelFormatError, match=r"variable 'x', a factor of the product x\*y, has a bound of 1e\+15.*give x bounds"
     ):
         mccormick_bound(m, CONFIG)
+
+
+@pytest.mark.parametrize(
+    "x_box, y_box, match",
+    [
+        ((1e11, 2e11), (1e11, 2e11), r"variable 'x', .* has bounds whose products with the other factor's reach 4e\+22, .*side"),
+        ((1e16, 1e16), (-1, 1), r"variable 'x', a factor of the product x\*y, has a bound of 1e\+16"),
+    ],
+    ids=["sides", "zero-width"],
+)
+def test_envelope_rows_highs_cannot_load_are_refused_naming_the_variable(x_box, y_box, match):
+    """probe106 #4: bounds of 1e11 (rows' sides of 4e22, past HiGHS's 1e20) and a zero-width factor of 1e16 (a
+    coefficient past 1e15) were refused naming 'mccormick.envelope0[2]' or the relaxation's own rows."""
+    from surrogate.errors import ModelFormatError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=x_box), pyo.Var(bounds=y_box)
+    m.obj = pyo.Objective(expr=m.x * m.y + m.y)
+    with pytest.raises(ModelFormatError, match=match):
+        mccormick_bound(m, CONFIG)

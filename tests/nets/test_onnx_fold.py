@@ -169,3 +169,26 @@ def test_a_dead_node_beside_a_dropped_output_reshape_is_still_named(tmp_path):
     path = _save(tmp_path / "dead.onnx", [*nodes, node("Sigmoid", ["h0"], ["unused"], name="probe")], arrays, output_shape=("N",))
     with pytest.raises(ModelFormatError, match=r"holds 1 node\(s\) whose values reach no output: Sigmoid node 'probe';"):
         load_onnx(path)
+
+
+def test_a_node_asking_for_a_huge_constant_is_not_folded():
+    """probe106 #3: a 478-byte file's unused ConstantOfShape of 1e8 values took 1.6 GB to fold (the code before folding
+    refused it at once); a node asking for more than MAX_FOLDED values is left as it is, and refused by its type."""
+    from onnx import TensorProto, helper
+
+    from surrogate.nets.onnx_fold import MAX_FOLDED, fold_constants
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("Constant", [], ["shape"], value=helper.make_tensor("s", TensorProto.INT64, [1], [10**12])),
+            helper.make_node("ConstantOfShape", ["shape"], ["big"]),
+            helper.make_node("Constant", [], ["n"], value=helper.make_tensor("n", TensorProto.INT64, [1], [MAX_FOLDED + 1])),
+            helper.make_node("Range", ["zero", "n", "one"], ["long"]),
+        ],
+        "g",
+        [],
+        [],
+        initializer=[helper.make_tensor(name, TensorProto.INT64, [], [v]) for name, v in (("zero", 0), ("one", 1))],
+    )
+    fold_constants(graph)
+    assert [n.op_type for n in graph.node] == ["ConstantOfShape", "Range"]  # the Constants folded, these left

@@ -159,6 +159,15 @@ def test_a_capped_relu_is_refused_as_capped_not_told_to_use_relu(tmp_path, kind,
     assert "retrain the net with ReLU" not in str(caught.value)
 
 
+def test_a_clip_without_a_max_is_not_called_capped(tmp_path):
+    """probe106 #4: Clip(min=-1) with no max, which caps nothing, was refused as 'a capped ReLU'."""
+    layers, _ = _capped("clip")
+    layers[2] = node("Clip", ["a0", "lo"], ["h0"], name="shifted")
+    with pytest.raises(ModelFormatError) as caught:
+        load_onnx(save(tmp_path / "shifted.onnx", layers, extra={"lo": np.float32(-1)}))
+    assert "capped" not in str(caught.value) and "retrain the net with ReLU activations" in str(caught.value)
+
+
 def test_a_quantized_net_is_told_to_export_the_float_model(tmp_path):
     """probe101 #4: Keras's quantize('int8') export (MatMulInteger of values quantized at run time) was told to
     'retrain the net with ReLU activations'."""
