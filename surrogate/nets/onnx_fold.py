@@ -69,29 +69,69 @@ def _foldable(node, stored: dict) -> bool:
     return all(not name or name in stored for name in node.input)
 
 
+#: Nodes whose outputs hold no more values than their inputs together: folded whatever their shapes.
+_REARRANGING = frozenset(
+    {"Constant", "Identity", "Cast", "CastLike", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat"}
+    | {"Split", "Slice", "Shape", "Size", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd"}
+)
+#: Nodes of one value per element of their inputs' broadcast.
+_ELEMENTWISE = frozenset(
+    {"Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "Where", "Equal", "Less", "Greater"}
+    | {"LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Neg", "Abs", "Sqrt", "Reciprocal", "Exp", "Log"}
+    | {"Relu", "LeakyRelu", "Clip", "Sign", "Floor", "Ceil", "Round", "Cos", "Sin", "Tan", "Tanh", "Sigmoid", "Erf"}
+)
+
+
 def _asked_size(node, inputs: list) -> float:
-    """About how many values ``node`` computes from the stored tensors ``inputs``, before it runs: the sizes its shape
-    inputs name (``ConstantOfShape``, ``Expand``, ``Tile``, ``Range``), a matrix product's, else the inputs'
-    broadcast (``inf`` where they cannot be read)."""
-    from onnx import numpy_helper
+    """How many values ``node`` computes from the stored tensors ``inputs``, read before it runs: no more than its
+    inputs (:data:`_REARRANGING`), their broadcast (:data:`_ELEMENTWISE`), a matrix product's or a ``Gather``'s, or
+    the sizes its shape inputs name (``ConstantOfShape``, ``Expand``, ``Tile``, ``Range``); ``inf`` for any other node
+    (``OneHot`` asks for a depth; probe107) or inputs it cannot run on: such a node is not folded."""
+    from onnx import helper, numpy_helper
 
     given = [numpy_helper.to_array(t) if t is not None else None for t in inputs]
-    shapes = [np.shape(v) for v in given if v is not None]
+    shapes, op = [np.shape(v) for v in given if v is not None], node.op_type
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
     try:
-        if node.op_type == "ConstantOfShape":
-            return float(np.prod(given[0], dtype=np.float64)) if given else 1.0
-        if node.op_type == "Expand":
-            return float(np.prod(np.broadcast_shapes(shapes[0], tuple(int(d) for d in given[1])), dtype=np.float64))
-        if node.op_type == "Tile":
-            return float(given[0].size) * float(np.prod(given[1], dtype=np.float64))
-        if node.op_type == "Range":
-            start, limit, delta = (float(v) for v in given[:3])
-            return max(0.0, math.ceil((limit - start) / delta))
-        if node.op_type in ("MatMul", "Gemm", "MatMulInteger"):
-            return float(np.prod(shapes[0][:-1], dtype=np.float64)) * float(shapes[1][-1] if len(shapes[1]) else 1)
-        return float(np.prod(np.broadcast_shapes(*shapes), dtype=np.float64)) if shapes else 1.0
-    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError):  # inputs it cannot run on: not folded
+        if op in _REARRANGING:
+            return float(sum(np.prod(shape, dtype=np.float64) for shape in shapes))
+        if op in _ELEMENTWISE:
+            return float(np.prod(np.broadcast_shapes(*shapes), dtype=np.float64))
+        if op == "Gather":
+            data, indices = given[0], given[1]
+            return float(indices.size) * float(data.size) / max(data.shape[attrs.get("axis", 0)], 1)
+        if op in ("MatMul", "Gemm"):
+            return _product_size(shapes, attrs)
+        return _shaped_size(op, given, shapes)
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, AttributeError):
         return math.inf
+
+
+def _product_size(shapes: list, attrs: dict) -> float:
+    """The number of values of a ``MatMul`` (NumPy's rules, batches broadcast) or ``Gemm`` (``transA``, ``transB``)."""
+    a, b = shapes[0], shapes[1]
+    if attrs.get("transA"):
+        a = a[::-1]
+    if attrs.get("transB"):
+        b = b[::-1]
+    rows = a[-2] if len(a) >= 2 else 1
+    columns = b[-1] if len(b) >= 2 else 1
+    batch = np.broadcast_shapes(a[:-2], b[:-2])
+    return float(np.prod(batch, dtype=np.float64)) * float(rows) * float(columns)
+
+
+def _shaped_size(op: str, given: list, shapes: list) -> float:
+    """The number of values a node of type ``op`` makes from the shapes or counts its inputs ``given`` name."""
+    if op == "ConstantOfShape":
+        return float(np.prod(given[0], dtype=np.float64)) if given else 1.0
+    if op == "Expand":
+        return float(np.prod(np.broadcast_shapes(shapes[0], tuple(int(d) for d in given[1])), dtype=np.float64))
+    if op == "Tile":
+        return float(given[0].size) * float(np.prod(given[1], dtype=np.float64))
+    if op == "Range":
+        start, limit, delta = (float(v) for v in given[:3])
+        return max(0.0, math.ceil((limit - start) / delta))
+    return math.inf
 
 
 def _evaluate(node, inputs: list, opsets) -> list | None:

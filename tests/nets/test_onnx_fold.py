@@ -192,3 +192,34 @@ def test_a_node_asking_for_a_huge_constant_is_not_folded():
     )
     fold_constants(graph)
     assert [n.op_type for n in graph.node] == ["ConstantOfShape", "Range"]  # the Constants folded, these left
+
+
+def test_each_kind_of_node_is_sized_before_it_is_folded():
+    """probe107: the size read before folding broadcast every node's inputs, so a Reshape of 8 values by the shape
+    (2, 4) (Keras 3's BatchNormalization under JAX) was left unfolded and the net refused; and it read a OneHot of
+    depth 2**23 as 2 values. Each kind of node is now sized by its own rule; one of no rule is not folded."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from surrogate.nets.onnx_fold import fold_constants
+
+    stored = {
+        "w": np.arange(8, dtype=np.float32),
+        "shape": np.array([2, 4], dtype=np.int64),
+        "i": np.array([1], dtype=np.int64),
+        "depth": np.array([2**23], dtype=np.int64),
+        "on_off": np.array([0, 1], dtype=np.float32),
+    }
+    graph = helper.make_graph(
+        [
+            helper.make_node("Reshape", ["w", "shape"], ["w2"]),
+            helper.make_node("OneHot", ["i", "depth", "on_off"], ["wide"]),
+        ],
+        "g",
+        [],
+        [helper.make_tensor_value_info("w2", TensorProto.FLOAT, None)],
+        initializer=[numpy_helper.from_array(v, k) for k, v in stored.items()],
+    )
+    fold_constants(graph)
+    assert [n.op_type for n in graph.node] == ["OneHot"]  # the Reshape folded, the OneHot left (refused later)
+    folded = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    assert np.array_equal(folded["w2"], np.arange(8, dtype=np.float32).reshape(2, 4))
