@@ -28,6 +28,9 @@ _NOT_FOLDED = frozenset(
 #: The most values a folded node may compute: far above any layer of a budget-sized net (a 478-byte file's unused
 #: ``ConstantOfShape`` of 1e8 values took 1.6 GB to fold: probe106 #3); a node asking for more is left, and refused.
 MAX_FOLDED = 2**22
+#: The most values all folded nodes together may compute (a chain of nodes each just under :data:`MAX_FOLDED` took
+#: 1.68 GB: probe108 #3); the nodes past it are left, and refused.
+MAX_FOLDED_TOTAL = 2**24
 
 
 def fold_constants(graph, opsets=()) -> None:
@@ -40,13 +43,15 @@ def fold_constants(graph, opsets=()) -> None:
     """
     from onnx import numpy_helper
 
-    stored = {t.name: t for t in graph.initializer}
+    stored, total = {t.name: t for t in graph.initializer}, 0.0
     for node in list(graph.node):
         if not _foldable(node, stored):
             continue
         inputs = [stored[name] if name else None for name in node.input]
-        if _asked_size(node, inputs) > MAX_FOLDED:
+        asked = _asked_size(node, inputs)
+        if not 0 <= asked <= MAX_FOLDED or total + asked > MAX_FOLDED_TOTAL:
             continue
+        total += asked
         values = _evaluate(node, inputs, opsets)
         if values is None:
             continue
@@ -72,13 +77,16 @@ def _foldable(node, stored: dict) -> bool:
 #: Nodes whose outputs hold no more values than their inputs together: folded whatever their shapes.
 _REARRANGING = frozenset(
     {"Constant", "Identity", "Cast", "CastLike", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat"}
-    | {"Split", "Slice", "Shape", "Size", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd"}
+    | {"Split", "Slice", "Shape", "Size", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1"}
+    | {"ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin", "Trilu", "Softmax"}
+    | {"LogSoftmax", "CumSum", "Dropout"}  # (Dropout's mask: as many values as its data, counted with its ratio's)
 )
 #: Nodes of one value per element of their inputs' broadcast.
 _ELEMENTWISE = frozenset(
     {"Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "Where", "Equal", "Less", "Greater"}
     | {"LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Neg", "Abs", "Sqrt", "Reciprocal", "Exp", "Log"}
     | {"Relu", "LeakyRelu", "Clip", "Sign", "Floor", "Ceil", "Round", "Cos", "Sin", "Tan", "Tanh", "Sigmoid", "Erf"}
+    | {"Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "IsNaN", "IsInf", "Atan", "Asin", "Acos"}
 )
 
 
@@ -100,7 +108,7 @@ def _asked_size(node, inputs: list) -> float:
         if op == "Gather":
             data, indices = given[0], given[1]
             return float(indices.size) * float(data.size) / max(data.shape[attrs.get("axis", 0)], 1)
-        if op in ("MatMul", "Gemm"):
+        if op in ("MatMul", "Gemm", "MatMulInteger"):
             return _product_size(shapes, attrs)
         return _shaped_size(op, given, shapes)
     except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError, AttributeError):
@@ -122,8 +130,10 @@ def _product_size(shapes: list, attrs: dict) -> float:
 
 def _shaped_size(op: str, given: list, shapes: list) -> float:
     """The number of values a node of type ``op`` makes from the shapes or counts its inputs ``given`` name."""
+    if op == "Tile" and np.any(given[1] < 0):
+        return math.inf  # (Tile's repeats [N, -1] read as a negative size, then np.tile built N copies: probe108 #1)
     if op == "ConstantOfShape":
-        return float(np.prod(given[0], dtype=np.float64)) if given else 1.0
+        return float(np.prod(given[0], dtype=np.float64)) if given and np.all(given[0] >= 0) else math.inf
     if op == "Expand":
         return float(np.prod(np.broadcast_shapes(shapes[0], tuple(int(d) for d in given[1])), dtype=np.float64))
     if op == "Tile":

@@ -223,3 +223,32 @@ def test_each_kind_of_node_is_sized_before_it_is_folded():
     assert [n.op_type for n in graph.node] == ["OneHot"]  # the Reshape folded, the OneHot left (refused later)
     folded = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     assert np.array_equal(folded["w2"], np.arange(8, dtype=np.float32).reshape(2, 4))
+
+
+def test_negative_repeats_a_weight_norm_and_a_chain_of_large_nodes():
+    """probe108: Tile's repeats [N, -1] read as a negative size (np.tile then built N copies); PyTorch's weight_norm
+    (ReduceL2 of a weight) was left unfolded and the net refused; a chain of nodes each under the cap took 1.68 GB."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from surrogate.nets.onnx_fold import MAX_FOLDED, MAX_FOLDED_TOTAL, fold_constants
+
+    stored = {"v": np.ones((8, 2), np.float32), "reps": np.array([2**20, -1], np.int64), "big": np.zeros(MAX_FOLDED, np.float32)}
+    chain = [helper.make_node("Neg", ["big" if k == 0 else f"n{k - 1}"], [f"n{k}"]) for k in range(6)]
+    graph = helper.make_graph(
+        [
+            helper.make_node("Tile", ["v", "reps"], ["tiled"]),
+            helper.make_node("ReduceL2", ["v"], ["norm"], axes=[0], keepdims=1),
+            helper.make_node("Div", ["v", "norm"], ["unit"]),
+            *chain,
+        ],
+        "g",
+        [],
+        [helper.make_tensor_value_info("unit", TensorProto.FLOAT, None)],
+        initializer=[numpy_helper.from_array(v, k) for k, v in stored.items()],
+    )
+    fold_constants(graph)
+    left = [n.op_type for n in graph.node]
+    assert left[0] == "Tile" and "ReduceL2" not in left and "Div" not in left  # the weight norm folded
+    assert 6 - left.count("Neg") == MAX_FOLDED_TOTAL // MAX_FOLDED - 1  # the weight norm's values and 3 of 2**22 fill it
+    unit = {t.name: numpy_helper.to_array(t) for t in graph.initializer}["unit"]
+    assert np.allclose(unit, 1 / np.sqrt(8))
