@@ -292,7 +292,8 @@ def test_a_near_exact_net_on_the_unit_box_is_not_warned_of():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", PrecisionWarning)
-        net, report = train_for_solve_time(hand_built("4x16", "shared"), SolveTimeConfig(lam=0.0, steps=0, finetune_steps=0))
+        config = SolveTimeConfig(lam=0.0, steps=0, finetune_steps=0, resolution=17)
+        net, report = train_for_solve_time(hand_built("4x16", "shared"), config)
     assert report.fit_after < 1e-6
 
 
