@@ -234,18 +234,20 @@ def add_surrogate(
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
-    block, indicators = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
+    block, indicators, scaling, layers = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
     _warn_beyond(name, inputs, input_bounds)
-    warn_tiny_output(name, net, *_layer_bounds(net, net_bounds, input_bounds), box=input_bounds)
+    warn_tiny_output(name, net, *layers, box=input_bounds, scaling=scaling)
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
 
 
 def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bounds, inputs):
     """:func:`_build_block`, its inputs tied to ``inputs``, its output marked (:func:`~surrogate.milp.built_marks.mark_defines`):
-    ``(block, indicators)``; nothing is left on a failure."""
-    scaling = net_scaling(net, input_bounds, *_layer_bounds(net, net_bounds, input_bounds))
+    ``(block, indicators, scaling, layers)``, the last two the encoding's scaling and the layers' bounds it was made
+    from (read once, for its warnings too); nothing is left on a failure."""
+    layers = _layer_bounds(net, net_bounds, input_bounds)
+    scaling = net_scaling(net, input_bounds, *layers)
     try:
-        block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds, scaling)
+        block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds, scaling, layers)
         maps = zip(inputs, scaling.inputs, scaling.shifts)  # a tiny or narrow box: (x - c) times 2**k (output_scale)
         links = {i: block.inputs[i] == (x if s == 1.0 and not c else s * x - s * c) for i, (x, s, c) in enumerate(maps)}
         block.input_links = pyo.Constraint(range(len(inputs)), rule=links)
@@ -254,7 +256,7 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
             parent.del_component(name)
         raise
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
-    return block, indicators
+    return block, indicators, scaling, layers
 
 
 def check_inputs(inputs, count: int, what: str) -> list:
@@ -309,9 +311,10 @@ def _warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:
         )
 
 
-def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds, scaling):
+def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds, scaling, layers):
     """The encoding of ``net`` as ``parent.<name>``: a pruned block, or OMLT's on ``input_bounds``; its tiny inputs and
-    layers written times the powers of two of ``scaling`` (:func:`~surrogate.milp.output_scale.net_scaling`).
+    layers written times the powers of two of ``scaling`` (:func:`~surrogate.milp.output_scale.net_scaling`), from the
+    layers' bounds ``layers`` (``(lower, upper)``: :func:`_layer_bounds`).
 
     Returns the block and the pruned formulation's indicators per hidden layer (``None`` for OMLT's).
     """
@@ -329,7 +332,7 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
     with _quiet_start_values():
         block.build_formulation(_formulations()[formulation](network))
     if scaling.layers[-1] != 1.0:  # the row that ties them is written times 2**k too: it holds the output at its own scale
-        lower, upper = _layer_bounds(net, None, input_bounds)
+        lower, upper = layers
         block.unscaled_output = pyo.Var(bounds=output_variable_bounds(lower[-1][0], upper[-1][0], scaling.layers[-1]))
         block.output_scale = pyo.Constraint(expr=scaling.layers[-1] * block.unscaled_output == block.outputs[0])
     return block, None

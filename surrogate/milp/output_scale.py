@@ -204,15 +204,23 @@ def held_to(net: ReluMLP, scaling: NetScaling, lower: Sequence, upper: Sequence)
 
 
 def warn_tiny_output(
-    name: str, net: ReluMLP, lower: Sequence, upper: Sequence, *, box: Sequence | None = None, stacklevel: int = 3
+    name: str,
+    net: ReluMLP,
+    lower: Sequence,
+    upper: Sequence,
+    *,
+    box: Sequence | None = None,
+    scaling: NetScaling | None = None,
+    stacklevel: int = 3,
 ) -> None:
     """:class:`~surrogate.errors.NumericsWarning` s for surrogate ``name`` (net ``net`` on the input box ``box``, layer
     bounds ``lower``, ``upper``): a small input or layer that its capped scale (:func:`net_scaling`) leaves held to more
     than :data:`EXACT_SHARE` of its size (the solver's tolerance over its scale); an output encoded scaled, naming the
     scale to optimise it with. Nothing for a net of which nothing is scaled (a zoo net's collapsed layers of 1e-28 are
     no concern of its values); of a net whose output is not small, only scaled inputs and layers that stay loose and
-    hold the output (:func:`held_to`) to more than :data:`EXACT_SHARE` of its size."""
-    scaling = net_scaling(net, box, lower, upper)
+    hold the output (:func:`held_to`) to more than :data:`EXACT_SHARE` of its size. ``scaling``: the encoding's
+    (default :func:`net_scaling` of the rest)."""
+    scaling = net_scaling(net, box, lower, upper) if scaling is None else scaling
     small_output = output_scale(lower[-1], upper[-1]) != 1.0
     if not small_output and scaling.trivial:  # encoded as it was, nothing scaled to say of
         return
