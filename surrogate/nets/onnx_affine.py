@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .onnx_spellings import initializer_arrays
+from .onnx_spellings import initializer_arrays, node_attributes
 
 #: The node types that may compute a per-feature affine map.
 AFFINE_OPS = {"BatchNormalization", "Scaler", "Add", "Sub", "Mul", "Div", "Neg"}
@@ -85,12 +85,6 @@ def bypass(graph, node) -> None:
             value.name = new
 
 
-def _attrs(node) -> dict:
-    from onnx import helper
-
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
-
-
 def _per_feature(values: np.ndarray, width: int) -> np.ndarray | None:
     """``values`` as ``width`` values (one value repeated), or ``None`` if it has another number of them."""
     flat = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -98,7 +92,7 @@ def _per_feature(values: np.ndarray, width: int) -> np.ndarray | None:
 
 
 def _batch_norm(node, weights: dict) -> _Map | str:
-    attrs = _attrs(node)
+    attrs = node_attributes(node)
     if attrs.get("training_mode", 0) or len([o for o in node.output if o]) > 1 or attrs.get("is_test", 1) == 0:
         return "normalises by each batch's own statistics (training mode), no function of one point; export the net in eval mode (model.eval())"
     if not all(name in weights for name in node.input[1:5]):
@@ -142,7 +136,7 @@ def _affine(node, weights: dict) -> _Map | str | None:
     if node.op_type == "BatchNormalization":
         return _batch_norm(node, weights)
     if node.op_type == "Scaler":
-        attrs = _attrs(node)
+        attrs = node_attributes(node)
         scale = np.asarray(attrs.get("scale", [1.0]), np.float64)
         offset = np.asarray(attrs.get("offset", [0.0]), np.float64)
         if scale.size != offset.size and 1 not in (scale.size, offset.size):
@@ -163,7 +157,7 @@ def _layers(graph, weights: dict) -> list[_Layer]:
             continue
         w = weights[node.input[1]].astype(np.float64)
         if node.op_type == "Gemm" and len(node.input) == 3 and node.input[2] in weights:
-            attrs = _attrs(node)
+            attrs = node_attributes(node)
             if attrs.get("transA", 0):
                 continue
             w = attrs.get("alpha", 1.0) * (w.T if attrs.get("transB", 0) else w)

@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from .onnx_spellings import node_attributes
+
 #: Node types never evaluated here: random values, nodes that hold subgraphs (``If``, ``Loop``, ``Scan``), and nodes
 #: that grow a tensor by amounts their inputs name (no ReLU MLP needs them folded).
 _NOT_FOLDED = frozenset(
@@ -95,11 +97,11 @@ def _asked_size(node, inputs: list) -> float:
     inputs (:data:`_REARRANGING`), their broadcast (:data:`_ELEMENTWISE`), a matrix product's or a ``Gather``'s, or
     the sizes its shape inputs name (``ConstantOfShape``, ``Expand``, ``Tile``, ``Range``); ``inf`` for any other node
     (``OneHot`` asks for a depth; probe107) or inputs it cannot run on: such a node is not folded."""
-    from onnx import helper, numpy_helper
+    from onnx import numpy_helper
 
     given = [numpy_helper.to_array(t) if t is not None else None for t in inputs]
     shapes, op = [np.shape(v) for v in given if v is not None], node.op_type
-    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    attrs = node_attributes(node)
     try:
         if op in _REARRANGING:
             return float(sum(np.prod(shape, dtype=np.float64) for shape in shapes))

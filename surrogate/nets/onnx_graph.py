@@ -51,7 +51,7 @@ from ..errors import ModelFormatError
 from .onnx_affine import bypass, consumers, fold_affine
 from .onnx_check import FLOAT64_IMPORT_TOLERANCE, IMPORT_POINTS, IMPORT_TOLERANCE, check_import, float32_forward  # noqa: F401 (re-exported)
 from .onnx_fold import drop_shape_inputs, fold_constants
-from .onnx_spellings import initializer_arrays, respell
+from .onnx_spellings import initializer_arrays, node_attributes, respell
 
 _OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
 
@@ -98,11 +98,11 @@ def _unique_names(graph) -> None:
 
 def _drop_passthrough(graph) -> None:
     """Drop ``Identity`` and ``Dropout`` nodes, and ``Cast`` nodes to a floating-point type (see the module docstring)."""
-    from onnx import TensorProto, helper
+    from onnx import TensorProto
 
     floats = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16}
     for node in list(graph.node):
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        attrs = node_attributes(node)
         used_mask = len(node.output) > 1 and any(consumers(graph, o) for o in node.output[1:] if o)
         if (node.op_type == "Cast" and attrs.get("to") in floats) or (node.op_type in ("Identity", "Dropout") and not used_mask):
             bypass(graph, node)
@@ -125,14 +125,13 @@ def _set_input_width(value, width: int) -> None:
 
 def _drop_reshapes(graph) -> None:
     """Drop a ``Reshape`` to a constant 2-d shape, and a ``Flatten``, that no graph output comes from (see the module docstring)."""
-    from onnx import helper
 
     weights, first = initializer_arrays(graph), _point_input(graph)
     outputs = {v.name for v in graph.output}
     for node in list(graph.node):
         if node.output[0] in outputs:
             continue  # _drop_output_reshapes' case
-        flat = node.op_type == "Flatten" and {a.name: helper.get_attribute_value(a) for a in node.attribute}.get("axis", 1) == 1
+        flat = node.op_type == "Flatten" and node_attributes(node).get("axis", 1) == 1
         shape = weights.get(node.input[1]) if node.op_type == "Reshape" and len(node.input) > 1 else None
         if not (flat or (shape is not None and shape.size == 2)):
             continue
@@ -177,7 +176,7 @@ def _explicit_gemms(graph, path: Path | None) -> None:
 
     weights = initializer_arrays(graph)
     for node in (n for n in graph.node if n.op_type == "Gemm"):
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        attrs = node_attributes(node)
         if attrs.get("transA", 0):
             raise ModelFormatError(
                 f"{path or 'the net'}: Gemm node {node.name!r} transposes its input (transA=1), which OMLT cannot "
@@ -215,10 +214,9 @@ def _bias_slot(node, producers: dict, weights: dict) -> tuple[int, int] | None:
 
     That is a ``Gemm`` with a bias and known weights, or an ``Add`` of a ``MatMul`` by known weights.
     """
-    from onnx import helper
 
     if node.op_type == "Gemm" and len(node.input) == 3 and node.input[1] in weights:
-        trans_b = {a.name: helper.get_attribute_value(a) for a in node.attribute}.get("transB", 0)
+        trans_b = node_attributes(node).get("transB", 0)
         return 2, weights[node.input[1]].shape[0 if trans_b else 1]
     if node.op_type == "Add":
         for slot in (0, 1):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .onnx_affine import AFFINE_OPS, consumers
+from .onnx_spellings import initializer_arrays, node_attributes
 
 #: Node types that pick, reorder or join the columns of a tensor.
 REORDERING_OPS = frozenset({"Gather", "GatherElements", "Slice", "Split", "Concat"})
@@ -177,11 +178,10 @@ def ops_advice(graph, ops: list[str]) -> str:
 def _capped_relu(graph) -> str | None:
     """The ``Clip`` with a finite maximum, or the ``Min`` of a tensor and a constant, that ``graph`` holds, named
     with its cap where stored; ``None`` where it holds neither."""
-    from onnx import helper, numpy_helper
 
-    constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    constants = initializer_arrays(graph)
     for node in graph.node:
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        attrs = node_attributes(node)
         if node.op_type == "Clip":
             cap = attrs.get("max", constants.get(node.input[2]) if len(node.input) > 2 else None)
             if cap is None or not np.all(np.isfinite(cap)):  # no cap (probe106 #4: Clip(min=-1) was called capped)

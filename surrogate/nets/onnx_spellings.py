@@ -52,6 +52,13 @@ def initializer_arrays(graph) -> dict:
     return {t.name: numpy_helper.to_array(t) for t in graph.initializer}
 
 
+def node_attributes(node) -> dict:
+    """``node``'s attributes as Python values, by name."""
+    from onnx import helper
+
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
 def _zero(constants: dict, name: str, width: int | None = None) -> bool:
     """Whether ``name`` is a constant 0 of one value, or of ``width`` values, one per feature of a tensor ``width``
     wide (any other would broadcast the tensor it meets)."""
@@ -93,9 +100,8 @@ def _per_feature(shape: tuple, width: int) -> bool:
 
 def _is_relu(node, constants: dict, graph) -> bool:
     """Whether ``node`` computes ``max(h, 0)`` of its first input in a spelling other than ``Relu``."""
-    from onnx import helper
 
-    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    attrs = node_attributes(node)
     if node.op_type == "LeakyRelu":
         return attrs.get("alpha", 0.01) == 0.0
     if node.op_type == "PRelu" and len(node.input) == 2 and node.input[1] in constants:
@@ -221,11 +227,11 @@ def _constant_view_shapes(graph) -> None:
     """The shape a ``Reshape`` reads computed as ``x.view(x.size(0), k)`` (two dimensions) is, made that constant (see
     the module docstring); the nodes that computed it, read by nothing else then, dropped. A view to more dimensions is
     left as it is: refused by its operations (a rewrite named its own constant, probe95 #5)."""
-    from onnx import helper, numpy_helper
+    from onnx import numpy_helper
 
     constants, producers = initializer_arrays(graph), {out: node for node in graph.node for out in node.output}
     for node in list(graph.node):
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        attrs = node_attributes(node)
         concat = producers.get(node.input[1]) if node.op_type == "Reshape" and len(node.input) > 1 else None
         if concat is None or concat.op_type != "Concat" or attrs.get("allowzero", 0):
             continue
@@ -256,7 +262,7 @@ def _batch_size(name: str, data: str, producers: dict, constants: dict) -> list 
     node, chain = producers.get(name), []
     if node is not None and node.op_type == "Unsqueeze":
         axes = constants.get(node.input[1]) if len(node.input) > 1 else None
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        attrs = node_attributes(node)
         if list(np.ravel(axes if axes is not None else attrs.get("axes", []))) != [0]:
             return None
         chain.append(node)
