@@ -1,4 +1,4 @@
-"""ONNX export (PyTorch) and import (OMLT's parser) of ReLU MLPs.
+"""ONNX export (:mod:`~surrogate.nets.onnx_writer`) and import (OMLT's parser) of ReLU MLPs.
 
 Export writes one self-contained ``.onnx`` file with a dynamic batch
 dimension and the net's metadata in the model's ``metadata_props``; every
@@ -10,9 +10,7 @@ MLP before returning a framework-free :class:`~surrogate.nets.network.ReluMLP`.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import warnings
 from collections.abc import Mapping
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -38,11 +36,11 @@ from .onnx_refusals import (
     sort_nodes,
 )
 from .onnx_spellings import structure_problem
+from .onnx_writer import relu_mlp_proto
 
 EXPORT_TOLERANCE = 1e-6
 #: The largest float32 value: an exported net's inputs and values are float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-INPUT_NAME, OUTPUT_NAME = "xy", "z"
 
 
 def package_versions() -> dict[str, str]:
@@ -61,54 +59,6 @@ def package_versions() -> dict[str, str]:
             out[name] = "not installed"
     out["math_paths"] = "pinned" if pinned() else "native"
     return out
-
-
-def _to_model_proto(net: ReluMLP):
-    """Export ``net`` through ``torch.onnx.export`` (dynamo exporter) in memory."""
-    import torch
-
-    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
-    module = net.to_torch()
-    example = torch.zeros((1, net.weights[0].shape[0]), dtype=torch.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            program = torch.onnx.export(
-                module,
-                (example,),
-                dynamo=True,
-                input_names=[INPUT_NAME],
-                output_names=[OUTPUT_NAME],
-                dynamic_shapes=({0: torch.export.Dim("batch")},),
-                external_data=False,
-                verbose=False,
-            )
-        except Exception as exc:  # a Ctrl-C or SIGTERM (while torch imports its exporter) comes back wrapped in
-            interruption = _in_chain(exc, lambda e: isinstance(e, KeyboardInterrupt))  # a TorchExportError: it stops
-            if interruption is not None:  # the run as an interruption again
-                raise interruption from None
-            if _in_chain(exc, lambda e: "partially initialized module" in str(e)) is None:
-                raise
-            raise ExportError(
-                "export_onnx: torch's ONNX exporter was left half-imported by an interruption (Ctrl-C or a signal) "
-                "during an earlier export in this Python session, and cannot be imported again in it; restart the "
-                "Python session (the notebook's kernel) and export again"
-            ) from exc
-    return normalise_graph(program.model_proto)
-
-
-def _in_chain(exc: BaseException, found) -> BaseException | None:
-    """The exception that ``exc`` was raised from or during, at any depth (or ``exc``), for which ``found`` is true."""
-    stack, seen = [exc], set()
-    while stack:
-        exc = stack.pop()
-        if exc is None or id(exc) in seen:
-            continue
-        if found(exc):
-            return exc
-        seen.add(id(exc))
-        stack += [exc.__cause__, exc.__context__]
-    return None
 
 
 def check_against_onnxruntime(model_bytes: bytes, net: ReluMLP, *, points: int = 1000, seed: int = 0) -> float:
@@ -179,12 +129,11 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ModelFormatError(f"export_onnx: metadata={metadata!r} must be a dict of names to values, e.g. {{'seed': 0}}")
     net, metadata = _with_export_domain(net, metadata)
-    proto = _to_model_proto(net)
+    proto = relu_mlp_proto(net)
     items = {k: v for k, v in {**net.metadata, **metadata}.items() if k != PRECISION_KEY}  # the file is float32
     for key, value in {**items, "versions": items.get("versions", package_versions())}.items():  # the net's own win
         text = value if isinstance(value, str) else json.dumps(plain_json(value), sort_keys=True)
         proto.metadata_props.add(key=METADATA_PREFIX + key, value=text)
-    proto.producer_name = "surrogate"
     onnx.checker.check_model(proto)
     data = proto.SerializeToString()
     _check_export(data, net, path)

@@ -290,49 +290,6 @@ def test_hand_built_nets_whose_last_layers_share_a_weight_export_and_load(tmp_pa
     assert np.allclose(run, net.forward(points).ravel(), atol=1e-5)
 
 
-def test_an_interruption_wrapped_by_torch_s_exporter_stops_the_export_as_one(tmp_path, monkeypatch):
-    """A SIGTERM or Ctrl-C while torch imported its exporter came back as a TorchExportError (from an AttributeError
-    raised during the interruption): exit code 1 and a long traceback, not the 'interrupted' line (probe68 #4)."""
-    import torch
-
-    def interrupted(*args, **kwargs):
-        try:
-            try:
-                raise KeyboardInterrupt
-            except KeyboardInterrupt:
-                raise AttributeError("partially initialized module 'torch._dynamo'") from None
-        except AttributeError as exc:
-            raise RuntimeError("Failed to export the model with torch.export") from exc
-
-    def failed(*args, **kwargs):
-        raise RuntimeError("Failed to export the model with torch.export") from AttributeError("no such op")
-
-    monkeypatch.setattr(torch.onnx, "export", failed)
-    with pytest.raises(RuntimeError, match="Failed to export"):  # no interruption in it: as it came
-        export_onnx(random_net((4,)), tmp_path / "a.onnx")
-    monkeypatch.setattr(torch.onnx, "export", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        export_onnx(random_net((4,)), tmp_path / "b.onnx")
-    assert not list(tmp_path.iterdir())
-
-
-def test_an_export_after_an_interrupted_one_says_to_restart_the_session(tmp_path, monkeypatch):
-    """probe69 #6: the next export in the same process failed with torch's bare TorchExportError (its exporter left
-    half-imported), which named no way out."""
-    import torch
-
-    from surrogate.errors import ExportError
-
-    def half_imported(*args, **kwargs):
-        cause = AttributeError("partially initialized module 'torch._dynamo' has no attribute 'decorators'")
-        raise RuntimeError("Failed to export the model with torch.export") from cause
-
-    monkeypatch.setattr(torch.onnx, "export", half_imported)
-    with pytest.raises(ExportError, match=r"left half-imported by an interruption .* restart the Python session"):
-        export_onnx(random_net((4,)), tmp_path / "c.onnx")
-    assert not list(tmp_path.iterdir())
-
-
 def test_export_onnx_names_a_net_or_metadata_of_the_wrong_kind(tmp_path):
     from surrogate import ConfigError
 
