@@ -44,10 +44,11 @@ def relu_mlp_proto(net: ReluMLP):
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
         suffix = f"_{i}" if i else ""
         weight, bias = f"{2 * i}.weight", f"{2 * i}.bias"
-        initializers += [
-            numpy_helper.from_array(np.ascontiguousarray(np.asarray(w, dtype=np.float64).T, dtype=np.float32), weight),
-            numpy_helper.from_array(np.asarray(b, dtype=np.float64).astype(np.float32), bias),
-        ]
+        with np.errstate(over="ignore"):  # a weight past float32's largest becomes inf; export_onnx's check refuses it
+            initializers += [
+                numpy_helper.from_array(np.ascontiguousarray(np.asarray(w, dtype=np.float64).T, dtype=np.float32), weight),
+                numpy_helper.from_array(np.asarray(b, dtype=np.float64).astype(np.float32), bias),
+            ]
         linear = OUTPUT_NAME if i == last else f"linear{suffix}"
         nodes.append(helper.make_node("Gemm", [current, weight, bias], [linear], f"node_linear{suffix}", transB=1))
         current = linear
