@@ -664,3 +664,14 @@ def test_the_refusal_of_a_clone_whose_b1_was_deleted_gives_fixes_that_work_on_th
     report.implied_bounds.restore(c)
     assert c.x.bounds == (None, None) and m.p.x.bounds == pytest.approx((-1, 2), abs=1e-6)
     assert solve(c, CONFIG).objective == pytest.approx(-50)
+
+
+@pytest.mark.parametrize("model", [None, 5, "m", pyo.Var()])
+def test_refresh_rewrites_of_a_non_model_is_refused_as_solve_refuses_it(model):
+    """probe110 #2: refresh_rewrites(None) said the model was garbage-collected; it takes solve()'s model check."""
+    from surrogate.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"refresh_rewrites: model=.* must be a Pyomo model or block \(e\.g\. pyo\.ConcreteModel\(\)\)"
+    ):
+        refresh_rewrites(model)
