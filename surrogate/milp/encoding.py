@@ -47,7 +47,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 
-from ..errors import DomainWarning, FormulationError, ModelFormatError
+from ..errors import ConfigError, DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
 from ..nets.onnx_domain import box_given
 from ..nets.zoo import net_argument, resolve_surrogate
@@ -383,7 +383,7 @@ def _resolve_bounds(net: ReluMLP, formulation: str, bounds, input_bounds) -> Net
     if bounds is None or isinstance(bounds, str):
         return net_bounds_of(net, bounds or DEFAULT_BOUNDS, box=box)
     if not isinstance(bounds, NetBounds):
-        raise FormulationError(f"bounds={bounds!r} must be a bound method name or a NetBounds; e.g. bounds='milp'")
+        raise ConfigError(f"bounds={bounds!r} must be a bound method name or a NetBounds; e.g. bounds='milp'")
     if bounds.fingerprint != fingerprint(net) or bounds.box != box:
         raise FormulationError(
             f"the NetBounds given were computed for another net or box ({bounds.box}); compute them for this net "

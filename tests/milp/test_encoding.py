@@ -224,3 +224,18 @@ def test_to_omlt_network_checks_its_input_box_as_add_surrogate_does(box, message
     m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
     with pytest.raises(ConfigError, match=message):
         add_surrogate(m, net, [m.x, m.y], input_bounds=box)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "message"),
+    [
+        (5, r"bounds=5 must be a bound method name or a NetBounds; e\.g\. bounds='milp'"),
+        ("nope", r"unknown bound method 'nope'; choose one of interval, lp, milp"),
+    ],
+)
+def test_a_bad_bounds_option_is_one_error_class(bounds, message):
+    """probe110 #3: bounds=5 raised FormulationError (the class of an unknown formulation), bounds='nope' ConfigError."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.raises(ConfigError, match=message):
+        add_surrogate(m, random_net((4,), seed=2), [m.x, m.y], formulation="pruned", bounds=bounds)
