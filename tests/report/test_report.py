@@ -411,7 +411,7 @@ def test_a_growth_row_without_its_key_is_refused_not_dropped(tmp_path, column):
 
 def test_nothing_is_written_when_a_later_folder_is_bad(tmp_path):
     good = make_sweep(tmp_path / "good")
-    with pytest.raises(ResultsError):
+    with pytest.raises(ResultsError, match=r"missing: no such folder; pass a folder written by .surrogate sweep --out DIR."):
         write_report([good, tmp_path / "missing"], options=FAST)
     assert not (good / "report.md").exists() and not (good / "figures").exists()
 
