@@ -116,3 +116,16 @@ def test_scip_infinity_is_no_bound():
     needs("scip-ml")
     result = peers.solve_with_peer("random16-s0", NET, peer="scip-ml", time_limit=0.01)
     assert result.bound == -math.inf or abs(result.bound) < 1e19
+
+
+def test_a_peer_solves_with_the_solver_configs_defaults():
+    """solve_with_peer's time_limit, threads and rel_gap are documented as SolverConfig's: they are its defaults."""
+    import inspect
+
+    parameters, config = inspect.signature(peers.solve_with_peer).parameters, SolverConfig()
+    assert {name: parameters[name].default for name in ("time_limit", "threads", "rel_gap")} == {
+        "time_limit": config.time_limit,
+        "threads": config.threads,
+        "rel_gap": config.rel_gap,
+    }
+
