@@ -675,3 +675,19 @@ def test_refresh_rewrites_of_a_non_model_is_refused_as_solve_refuses_it(model):
         ConfigError, match=r"refresh_rewrites: model=.* must be a Pyomo model or block \(e\.g\. pyo\.ConcreteModel\(\)\)"
     ):
         refresh_rewrites(model)
+
+
+def test_a_deactivated_scaled_block_of_an_active_replacement_is_refused():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-1, 3))
+    m.o = pyo.Objective(expr=m.x * m.y + m.x)
+    replace_products(m, NET)
+    m.surrogate_replacement.surrogate_x_y_scaled.deactivate()
+    message = (
+        r"block 'surrogate_replacement\.surrogate_x_y_scaled' is deactivated, but replacement block 'surrogate_replacement', "
+        r"which is active, reads its variables, which nothing then defines; activate .* again, or undo the replacement"
+    )
+    with pytest.raises(ModelFormatError, match=message):
+        refresh_rewrites(m)
+    m.surrogate_replacement.surrogate_x_y_scaled.activate()
+    refresh_rewrites(m)

@@ -313,6 +313,14 @@ def _corrupt(tmp_path, how):
         (lambda f: (f / "config.json").write_text("{not json"), r"s/config.json: not valid JSON .*re-run the sweep"),
         (lambda f: (f / "config.json").write_text('{"config": {"budget": 24}}'), r"s/config.json: lacks a 'config' object"),
         (
+            lambda f: (f / "config.json").write_text("[1, 2]"),
+            r"s/config.json: expected a JSON object, found list; re-run the sweep",
+        ),
+        (
+            lambda f: (f / "config.json").write_text(json.dumps({"complete": True, "config": {**_config(), "budget": 0}})),
+            r"s/config.json: budget 0 is not a positive integer; re-run the sweep",
+        ),
+        (
             lambda f: pd.read_csv(f / "table.csv").drop(columns="mae_best").to_csv(f / "table.csv", index=False),
             r"s/table.csv: missing column\(s\) mae_best .*another version of surrogate; re-run the sweep",
         ),
