@@ -755,3 +755,13 @@ def test_two_reports_in_one_folder_draw_into_figure_folders_of_their_own(tmp_pat
     assert {p: p.read_bytes() for p in one.figures} == before
     assert both.figures and all(p.is_relative_to(folder.resolve() / "both-figures") for p in both.figures)
     assert "](both-figures/pareto.png)" in both.path.read_text() and "](figures/pareto.png)" in one.path.read_text()
+
+
+def test_a_sweep_folder_read_without_its_config_says_the_file_is_missing(tmp_path):
+    """load_sweep of a folder whose config.json is gone (detect names it first; load_sweep itself says so too)."""
+    from surrogate.report.loading import load_sweep
+
+    folder = make_sweep(tmp_path / "s")
+    (folder / "config.json").unlink()
+    with pytest.raises(ResultsError, match=r"s/config\.json: file is missing; re-run the sweep"):
+        load_sweep(folder)
