@@ -217,13 +217,22 @@ def test_out_on_a_read_only_file_system_is_one_line(capsys):
     assert "cannot write in /sys/kernel" in _one_error_line(capsys, "problems")
 
 
-def test_out_in_a_read_only_folder_is_one_line(tmp_path, capsys):
-    if os.geteuid() == 0:
-        pytest.skip("root may write in a read-only folder")
+def test_out_in_a_read_only_folder_is_one_line(tmp_path, capsys, monkeypatch):
     ro = tmp_path / "ro"
     ro.mkdir(mode=0o500)
+    if os.geteuid() == 0:  # root writes in a read-only folder: its write is refused here as the kernel refuses others'
+        real = tempfile.mkstemp
+
+        def refused(*args, dir=None, **kwargs):
+            if dir is not None and Path(dir) == ro:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dir))
+            return real(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(tempfile, "mkstemp", refused)
     assert main(["sweep", "--quick", "--arch", "1x2", "--out", str(ro / "run")]) == 2
-    assert "cannot write in" in _one_error_line(capsys, "sweep")
+    err = _one_error_line(capsys, "sweep")
+    assert f"--out {ro / 'run'}: cannot write in {ro} (Permission denied); pass a folder you can write to" in err
+    assert not (ro / "run").exists()
 
 
 def test_report_out_that_is_a_folder_is_one_line(tmp_path, capsys):

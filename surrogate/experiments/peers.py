@@ -50,6 +50,7 @@ from ..milp.solution_check import TRUST_TOL, untrusted
 from ..milp.solve_checks import noting_interrupts, stop_if_interrupted
 from ..milp.solver_backends import backend_for, import_failure
 from ..milp.solver_config import SolverConfig, Termination
+from ..options import default_of
 from .peer_status import gurobi_outcome, scip_outcome
 from .problem_package import problems_package
 
@@ -328,7 +329,15 @@ def _peer_net(net):
     return resolve_surrogate(net).check_product_net("peer surrogate")
 
 
-def solve_with_peer(problem, net, *, peer: str, time_limit: float = 60.0, threads: int = 1, rel_gap: float = 1e-6) -> PeerResult:
+def solve_with_peer(
+    problem,
+    net,
+    *,
+    peer: str,
+    time_limit: float = default_of(SolverConfig, "time_limit"),
+    threads: int = default_of(SolverConfig, "threads"),
+    rel_gap: float = default_of(SolverConfig, "rel_gap"),
+) -> PeerResult:
     """Build ``problem`` with ``net`` on every product as ``peer`` encodes it, solve it, and check the peer's point.
 
     Parameters
@@ -342,7 +351,8 @@ def solve_with_peer(problem, net, *, peer: str, time_limit: float = 60.0, thread
     peer
         ``'gurobi-ml'`` or ``'scip-ml'`` (see :func:`available_peers`).
     time_limit, threads, rel_gap
-        The solver's seconds, threads and relative gap (as :class:`~surrogate.milp.solver_config.SolverConfig`).
+        The solver's seconds, threads and relative gap (as :class:`~surrogate.milp.solver_config.SolverConfig`, whose
+        defaults they take).
 
     An incumbent that breaks a net or the model (:func:`check_peer_point`) gives termination ``error``, no objective
     or bound, the reason in ``reason``, and a ``RuntimeWarning``.

@@ -22,7 +22,7 @@ from ..milp.bilinear import bilinear
 from ..milp.encoding import DEFAULT_FORMULATION, add_surrogate, check_formulation
 from ..milp.solver import SolverConfig, SolveResult, Termination, make_solver, solve
 from ..nets.network import ReluMLP
-from ..options import MAX_SEED, check_count, is_number, plain_numbers
+from ..options import MAX_SEED, check_count, check_sequence, is_number, plain_numbers
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,13 @@ def solve_reference_problems(
     """
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"solve_reference_problems: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=10)")
+    instances = check_sequence(
+        "solve_reference_problems: instances",
+        instances,
+        example="reference_instances(20)",
+        of=ReferenceInstance,
+        what="ReferenceInstances",
+    )
     model, _ = build_reference_model(net, formulation=formulation)
     return solve_reference_model(model, instances, config)
 

@@ -15,6 +15,7 @@ from ..options import check_count, check_flags, check_sequence, is_number, plain
 from .peers import PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
+from .solve_bench_config import WORKERS as SOLVE_BENCH_WORKERS
 
 #: Seconds per solve (warm start included) of a full run, and of a ``quick`` one.
 TIME_LIMIT = 60.0
@@ -29,8 +30,9 @@ MAX_MAE = 1e-3
 QUICK_NETS = ("b24-best-3x8",)
 #: Encodings unless named: the pruned big-M with its warm start.
 DEFAULT_ENCODINGS = ("pruned",)
-#: Solver processes of ``surrogate bench scale`` unless ``--workers`` says otherwise (one solver thread each).
-WORKERS = 2
+#: Solver processes of ``surrogate bench scale`` unless ``--workers`` says otherwise (one solver thread each): the
+#: solve-time benchmark's own (:data:`~surrogate.experiments.solve_bench_config.WORKERS`), one default for both.
+WORKERS = SOLVE_BENCH_WORKERS
 #: A valid value of each tuple-valued field of :class:`ScaleBenchConfig`, for the message of a refusal.
 EXAMPLES = {
     "nets": "('b24-best-3x8',)",

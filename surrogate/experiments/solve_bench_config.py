@@ -40,7 +40,6 @@ DEFAULT_BASELINES = ("sawtooth-24", "nmdt-24", "pw-mccormick-24", "pwl-17x17", "
 REFERENCE_SEED: int = default_of(SweepConfig, "instance_seed")
 #: Their solves use the sweep's default HiGHS gap, and its time limit at most.
 REFERENCE_SOLVER: SolverConfig = default_of(SweepConfig, "solver")
-#: What :meth:`SolveBenchConfig.quick` changes: two shapes, three small problems, a 5 s limit.
 #: Solver processes of ``surrogate bench solve-time`` unless ``--workers`` says otherwise (one HiGHS thread each).
 WORKERS = 2
 #: The tuple-valued fields of :class:`SolveBenchConfig`: (name, a valid value, the type of its items, what they are).
@@ -51,6 +50,7 @@ SEQUENCES = (
     ("encodings", "('omlt-bigm', 'pruned')", str, "names"),
     ("baselines", "('sawtooth-24',)", str, "names"),
 )
+#: What :meth:`SolveBenchConfig.quick` changes: two shapes, three small problems, a 5 s limit.
 QUICK_SETTINGS = MappingProxyType(
     {
         "nets": ("b24-best-3x8", "b24-best-6x4"),

@@ -39,7 +39,7 @@ from ..milp.bounds import BOUND_METHODS, net_bounds, with_stored_bounds
 from ..nets.architecture import Architecture
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
-from ..nets.sources import stable_source
+from ..nets.sources import DEFAULT_STABLE_START, stable_source
 from ..nets.zoo import DEFAULT_ZOO, check_entry_file, load_manifest, parse_zoo_name, read_zoo, zoo_name
 from ..nets.zoo_pending import merged_entries, staged, write_manifest
 from ..options import MAX_CPU_THREADS, check_count
@@ -56,7 +56,7 @@ TARGET_MAE = 1e-3
 FAMILY_FILE = "family.csv"
 
 
-def start_net(shape: str, *, start: str = "best", zoo: str | Path = DEFAULT_ZOO) -> tuple:
+def start_net(shape: str, *, start: str = DEFAULT_STABLE_START, zoo: str | Path = DEFAULT_ZOO) -> tuple:
     """The zoo net ``b<budget>-<start>-<shape>`` and its manifest entry (the file checked against it).
 
     Raises
@@ -196,7 +196,7 @@ def build_stable_zoo(
     shapes: Sequence[str] = DEFAULT_SHAPES,
     lams: Sequence[float] = DEFAULT_LAMS,
     config: SolveTimeConfig | None = None,
-    start: str = "best",
+    start: str = DEFAULT_STABLE_START,
     zoo: str | Path = DEFAULT_ZOO,
     max_mae: float | None = TARGET_MAE,
     threads: int = 1,
@@ -278,7 +278,9 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--lams", nargs="+", type=float, default=list(DEFAULT_LAMS), help="penalty weights")
     parser.add_argument("--max-mae", type=float, default=TARGET_MAE, help="export only nets with grid MAE <= this")
     parser.add_argument(
-        "--start", default="best", help="source of the start nets b24-<start>-<shape> in the zoo, e.g. best or hand-shared"
+        "--start",
+        default=DEFAULT_STABLE_START,
+        help="source of the start nets b24-<start>-<shape> in the zoo, e.g. best or hand-shared",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the training points")
     args = parser.parse_args(argv)

@@ -16,6 +16,7 @@ from ..errors import ConfigError, ModelFormatError
 from ..milp.bounds import DEFAULT_MILP_NODE_LIMIT, DEFAULT_MILP_TIME_LIMIT, attach_bounds, check_methods, compute_bounds
 from ..nets.architecture import Architecture
 from ..nets.construct import hand_built, useful_plans
+from ..nets.construct_estimate import USEFUL_BOUND, VARIANTS
 from ..nets.metrics import score
 from ..nets.onnx_io import export_onnx, load_onnx
 from ..nets.sources import TRAINED, hand_built_source
@@ -103,9 +104,11 @@ def _recorded(zoo_dir: Path, manifest: dict, added: list, *, sort: bool = True):
 
 
 def save_hand_built(
-    archs, zoo_dir: str | Path, *, variants=("paired", "shared"), max_bound: float = 0.25, active_margin: float = 0.0
+    archs, zoo_dir: str | Path, *, variants=VARIANTS, max_bound: float = USEFUL_BOUND, active_margin: float = 0.0
 ) -> list[dict]:
-    """Export every hand-built net of ``archs`` that fits (and beats max error ``max_bound``) into the zoo.
+    """Export every hand-built net of ``archs`` that fits (and beats max error ``max_bound``, by default
+    :data:`~surrogate.nets.construct_estimate.USEFUL_BOUND` as for :func:`~surrogate.nets.construct.useful_plans`) into
+    the zoo.
 
     Entries are named ``b<neurons>-<source>-<arch>`` with the source of
     :func:`~surrogate.nets.sources.hand_built_source` (``hand-shared``, or ``hand-shared-fixed`` when

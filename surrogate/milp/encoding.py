@@ -47,7 +47,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 
-from ..errors import DomainWarning, FormulationError, ModelFormatError
+from ..errors import ConfigError, DomainWarning, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
 from ..nets.onnx_domain import box_given
 from ..nets.zoo import net_argument, resolve_surrogate
@@ -85,17 +85,16 @@ def to_omlt_network(net: ReluMLP | str, *, input_bounds: Sequence[tuple[float, f
     net
         A :class:`~surrogate.nets.network.ReluMLP`, an ONNX path or a zoo name.
     input_bounds
-        One ``(lower, upper)`` pair per input (``None``: the net's domain).
+        One ``(lower, upper)`` pair per input (``None``: the net's domain), checked as :func:`add_surrogate`'s
+        (:class:`~surrogate.errors.ConfigError` for a reversed, non-finite or wrong-length box).
     """
     from omlt.neuralnet import NetworkDefinition
     from omlt.neuralnet.layer import DenseLayer, InputLayer
 
     net = net_argument(net, "to_omlt_network")
     n_in = net.weights[0].shape[0]
-    input_bounds = net.domain if input_bounds is None else input_bounds
-    if len(input_bounds) != n_in:
-        raise ModelFormatError(f"{len(input_bounds)} input bounds given for a net with {n_in} inputs")
-    network = NetworkDefinition(scaled_input_bounds={i: tuple(map(float, b)) for i, b in enumerate(input_bounds)})
+    input_bounds = check_box(input_bounds, net)
+    network = NetworkDefinition(scaled_input_bounds=dict(enumerate(input_bounds)))
     previous = InputLayer([n_in])
     network.add_layer(previous)
     last = len(net.weights) - 1
@@ -384,7 +383,7 @@ def _resolve_bounds(net: ReluMLP, formulation: str, bounds, input_bounds) -> Net
     if bounds is None or isinstance(bounds, str):
         return net_bounds_of(net, bounds or DEFAULT_BOUNDS, box=box)
     if not isinstance(bounds, NetBounds):
-        raise FormulationError(f"bounds={bounds!r} must be a bound method name or a NetBounds; e.g. bounds='milp'")
+        raise ConfigError(f"bounds={bounds!r} must be a bound method name or a NetBounds; e.g. bounds='milp'")
     if bounds.fingerprint != fingerprint(net) or bounds.box != box:
         raise FormulationError(
             f"the NetBounds given were computed for another net or box ({bounds.box}); compute them for this net "

@@ -30,7 +30,7 @@ from pyomo.gdp import Disjunct, Disjunction
 from pyomo.network import Arc, Port
 from pyomo.repn.util import categorize_valid_components
 
-from ..errors import ModelFormatError, UnsupportedComponentError
+from ..errors import ConfigError, ModelFormatError, UnsupportedComponentError
 from .built_marks import is_copy
 
 #: How to turn a component a solve would leave out into variables and constraints, by its type.
@@ -84,10 +84,21 @@ def _listed(named: dict[type, list[str]]) -> str:
     return "; ".join(f"{ctype.__name__} {first_names(names, most=3)}" for ctype, names in named.items())
 
 
-def model_of(block):
-    """``block.model()``, or :class:`ModelFormatError` where ``block`` is (or lies in) an element of an indexed block
-    whose model was garbage-collected: Pyomo holds an element's component by a weak reference only, and walking up
-    from the element then raised a bare ``AttributeError`` (so did every name below it)."""
+def check_model(where: str, model, *, name: str = "model", needs: str = "") -> None:
+    """Raise :class:`ConfigError` naming ``where`` and its argument ``name`` unless ``model`` is a Pyomo model or
+    block (``needs``: what else the message says it must hold): the one check of every public function taking one."""
+    from pyomo.core.base.block import BlockData
+
+    if not isinstance(model, BlockData):
+        raise ConfigError(f"{where}: {name}={model!r} must be a Pyomo model or block (e.g. pyo.ConcreteModel()){needs}")
+
+
+def model_of(block, *, where: str = "model_of"):
+    """``block.model()``; :class:`ConfigError` (:func:`check_model`, naming ``where``) if ``block`` is no Pyomo model or
+    block, and :class:`ModelFormatError` where ``block`` is (or lies in) an element of an indexed block whose model was
+    garbage-collected: Pyomo holds an element's component by a weak reference only, and walking up from the element
+    then raised a bare ``AttributeError`` (so did every name below it)."""
+    check_model(where, block)
     try:
         return block.model()
     except AttributeError as error:

@@ -2,7 +2,8 @@
 
 Each wrong argument is a :class:`~surrogate.errors.ConfigError` that names it and what to pass
 instead: a solver object of another solver than ``config.solver`` used to fail half-way through the
-run (or after it) with whatever attribute or parameter the other solver lacked. :func:`check_model` and
+run (or after it) with whatever attribute or parameter the other solver lacked. :func:`check_model` (kept in
+:mod:`~surrogate.milp.model_components`, beside :func:`~surrogate.milp.model_components.model_of`) and
 :func:`check_block_name` are the checks every public function taking a model or a block name shares
 (``bilinear``, ``replace_products``, ``add_surrogate``, ``activation_start``, ``polish``...), so that each
 refusal names the function called.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..options import check_flags, is_number, plain_number
+from .model_components import check_model
 from .solver_backends import BACKENDS
 from .solver_config import SolverConfig
 
@@ -33,15 +35,6 @@ def check_arguments(model, config, solver, *, node_limit, warm_start, check) -> 
     if node_limit is not None and not is_number(node_limit, integer=True, low=1):
         raise ConfigError(f"solve: node_limit={node_limit!r} must be a positive integer, or None for no limit")
     check_flags("solve", warm_start=plain_number(warm_start), check=plain_number(check))  # numpy.bool_ counts
-
-
-def check_model(where: str, model, *, name: str = "model", needs: str = "") -> None:
-    """Raise :class:`ConfigError` naming ``where`` and its argument ``name`` unless ``model`` is a Pyomo model or
-    block (``needs``: what else the message says it must hold): the one check of every public function taking one."""
-    from pyomo.core.base.block import BlockData
-
-    if not isinstance(model, BlockData):
-        raise ConfigError(f"{where}: {name}={model!r} must be a Pyomo model or block (e.g. pyo.ConcreteModel()){needs}")
 
 
 def check_block_name(where: str, name, *, optional: bool = False) -> None:

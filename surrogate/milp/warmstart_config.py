@@ -9,6 +9,7 @@ from ..errors import ConfigError
 from ..options import MAX_TIME_LIMIT, check_seconds, is_number, plain_numbers
 from .products import ReplacementReport
 from .search_clock import WALL, SearchClock, check_clock, cpu_clock
+from .solution_check import TRUST_TOL
 from .solve_arguments import check_model
 from .solver_config import SolverConfig
 
@@ -20,8 +21,9 @@ EXACT_SEED_SHARE = 0.5
 CPU_WALL_FACTOR = 2.0
 
 
-#: The largest ``tol`` a start takes: :data:`~surrogate.milp.solution_check.TRUST_TOL`'s 1e-4.
-MAX_TOL = 1e-4
+#: The largest ``tol`` a start takes: :data:`~surrogate.milp.solution_check.TRUST_TOL` itself (1e-4), the tolerance
+#: within which the solution check takes a point as a solution of the model.
+MAX_TOL = TRUST_TOL
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,6 +24,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..errors import ArchitectureError, ConfigError, ModelFormatError
+from ..options import check_sequence
 from .architecture import Architecture
 
 #: Metadata key of a net's input domain.
@@ -107,6 +108,16 @@ def _frozen(value, *, flat: bool = False) -> np.ndarray:
     return array.reshape(-1) if flat else array.view()
 
 
+def _arrays(name: str, value, *, example: str, flat: bool = False) -> tuple[np.ndarray, ...]:
+    """``value`` (one array per layer) as read-only float64 copies (:func:`_frozen`), or :class:`ConfigError` naming
+    ``name`` and ``example`` (a value of the right kind) where it is no sequence of arrays of numbers."""
+    items = check_sequence(f"ReluMLP: {name}", value, example=example, what="arrays, one per layer")
+    try:
+        return tuple(_frozen(item, flat=flat) for item in items)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"ReluMLP: {name} must be arrays of numbers, one per layer ({error}); e.g. {example}") from None
+
+
 def _metadata_text(value) -> str:
     """A metadata value as text: lists, tuples, dicts and numpy arrays as JSON of plain numbers, the rest as ``str``."""
     return json.dumps(plain_json(value)) if isinstance(value, (list, tuple, dict, np.ndarray)) else str(value)
@@ -150,7 +161,8 @@ class ReluMLP:
     ModelFormatError
         Non-finite weights or biases, or malformed ``domain`` metadata.
     ConfigError
-        ``metadata`` that is not a mapping, or a key of it that is not a string.
+        ``weights`` or ``biases`` that are no sequence of arrays of numbers, ``metadata`` that is not a mapping, or a
+        key of it that is not a string.
     """
 
     weights: tuple[np.ndarray, ...]
@@ -159,8 +171,8 @@ class ReluMLP:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metadata", _check_metadata(self.metadata))
-        weights = tuple(_frozen(w) for w in self.weights)
-        biases = tuple(_frozen(b, flat=True) for b in self.biases)
+        weights = _arrays("weights", self.weights, example="[np.ones((2, 8)), np.ones((8, 1))]")
+        biases = _arrays("biases", self.biases, example="[np.zeros(8), np.zeros(1)]", flat=True)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "biases", biases)
         if len(weights) != len(biases) or len(weights) < 2:

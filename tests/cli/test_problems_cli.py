@@ -178,3 +178,12 @@ def test_problems_refuses_one_problem_given_by_name_and_by_file(tmp_path, capsys
     ]:
         assert main(["problems", *args, "--no-scip", "--quiet", "--time-limit", "2"]) == 2  # short if it runs
         assert re.search(message, capsys.readouterr().err)
+
+
+def test_problems_with_no_names_says_to_name_some(capsys):
+    assert main(["problems", "--no-scip", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert re.search(
+        r"surrogate problems: error: no problems given; name some \(e\.g\. 'pooling'\) or pass --qcqp FILE\|FOLDER", err
+    )

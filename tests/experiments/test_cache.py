@@ -78,7 +78,10 @@ def test_entries_round_trip_and_damage_is_detected(tmp_path):
     with pytest.raises(DamagedEntryError, match="not valid JSON"):
         store.read("solve", key)
     path.write_bytes(b"\x00\xff garbage")
-    with pytest.raises(DamagedEntryError):
+    with pytest.raises(DamagedEntryError, match=r"cannot be read \('utf-8' codec can't decode byte 0xff"):
+        store.read("solve", key)
+    path.write_text(json.dumps({"format": 1, "kind": "solve", "key": key}))  # a record without its result
+    with pytest.raises(DamagedEntryError, match=rf"{path.name} has no result"):
         store.read("solve", key)
     store.discard("solve", key, "test")
     assert store.read("solve", key) is None

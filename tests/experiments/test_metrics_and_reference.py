@@ -132,3 +132,25 @@ def test_score_takes_a_zoo_name_as_net_bounds_does():
     assert score("3x8") == score(resolve_surrogate("3x8"))
     with pytest.raises(ConfigError, match=r"score: got NoneType, not a net"):
         score(None)
+
+
+@pytest.mark.parametrize(
+    ("instances", "message"),
+    [
+        (
+            None,
+            r"solve_reference_problems: instances=None must be a sequence of ReferenceInstances \(a tuple or list\), e\.g\. reference_instances\(20\)",
+        ),
+        (
+            [1, 2],
+            r"solve_reference_problems: instances=\[1, 2\] must hold only ReferenceInstances, not 1; e\.g\. reference_instances\(20\)",
+        ),
+    ],
+)
+def test_solve_reference_problems_checks_its_instances(instances, message):
+    """probe110 #3: None gave a bare TypeError, a list of numbers a bare AttributeError."""
+    from surrogate.experiments.reference_problem import solve_reference_problems
+    from surrogate.nets.construct import hand_built
+
+    with pytest.raises(ConfigError, match=message):
+        solve_reference_problems(hand_built("3x8", "paired"), instances)

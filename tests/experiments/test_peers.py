@@ -116,3 +116,44 @@ def test_scip_infinity_is_no_bound():
     needs("scip-ml")
     result = peers.solve_with_peer("random16-s0", NET, peer="scip-ml", time_limit=0.01)
     assert result.bound == -math.inf or abs(result.bound) < 1e19
+
+
+def test_a_peer_solves_with_the_solver_configs_defaults():
+    """solve_with_peer's time_limit, threads and rel_gap are documented as SolverConfig's: they are its defaults."""
+    import inspect
+
+    parameters, config = inspect.signature(peers.solve_with_peer).parameters, SolverConfig()
+    assert {name: parameters[name].default for name in ("time_limit", "threads", "rel_gap")} == {
+        "time_limit": config.time_limit,
+        "threads": config.threads,
+        "rel_gap": config.rel_gap,
+    }
+
+
+def test_a_peer_whose_extra_is_missing_says_what_to_install(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None if name == "pyscipopt_ml" else real(name, *args))
+    message = r"peer 'scip-ml' needs pyscipopt and pyscipopt_ml; install them with .*pyscipopt-ml.*\(surrogate's 'scipml' extra\)"
+    with pytest.raises(SolverUnavailableError, match=message):
+        peers.check_peer("scip-ml")
+
+
+def test_a_peer_is_handed_only_nets():
+    """write_linear_part of a model whose product a baseline approximates: no net to hand over."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-1, 3))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    report = replace_products(m, "sawtooth-4")
+    with pytest.raises(ConfigError, match=r"product x\*y is not a net; a peer encodes only nets"):
+        peers.write_linear_part(m, report, "unused.lp")
+
+
+def test_a_peer_solve_of_an_unknown_problem_names_the_problems():
+    if "scip-ml" not in peers.available_peers():
+        pytest.skip("scip-ml is not installed here")
+    with pytest.raises(ConfigError, match=r"solve_with_peer: unknown problem 'nosuch'; use a pooling instance \(haverly1"):
+        peers.solve_with_peer("nosuch", "3x8", peer="scip-ml")

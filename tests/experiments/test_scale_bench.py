@@ -692,3 +692,17 @@ def test_names_in_a_generator_are_kept():
 def test_an_unknown_name_is_refused_under_the_config_and_field(options, match):
     with pytest.raises(ConfigError, match=match):
         ScaleBenchConfig(**options)
+
+
+def test_both_timing_benchmarks_share_one_default_number_of_workers():
+    """bench scale's WORKERS is bench solve-time's, not a second literal 2 that could drift from it."""
+    from surrogate.experiments import scale_bench_config, solve_bench_config
+
+    assert scale_bench_config.WORKERS is solve_bench_config.WORKERS
+
+
+@pytest.mark.parametrize("solved", [[True], [True, "yes"], [1, 0]])
+def test_uniform_speedup_takes_one_true_or_false_per_time(solved):
+    message = r"uniform_speedup: solved must be one True/False per time \(2\), e\.g\. status == 'solved'; got "
+    with pytest.raises(ConfigError, match=message):
+        uniform_speedup([1.0, 7.0], 60.0, 1.0, solved=solved)

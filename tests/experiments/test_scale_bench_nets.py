@@ -102,3 +102,17 @@ def test_an_onnx_net_whose_external_data_file_changes_gets_a_new_key_and_is_refu
     with pytest.raises(ModelFormatError, match=r"net\.onnx: the net's file changed while the run was going"):
         load_net(str(path), "", NET, before)
     assert load_net(str(path), "", NET, after).architecture.hidden == (6, 6)
+
+
+def test_two_onnx_files_of_one_name_are_refused_as_sharing_a_label(tmp_path):
+    """bench scale --net a/x.onnx --net b/x.onnx: both rows would be labelled 'x'."""
+    from surrogate import export_onnx
+    from tests.helpers import random_net
+
+    paths = []
+    for folder, seed in (("a", 1), ("b", 2)):
+        (tmp_path / folder).mkdir()
+        paths.append(str(tmp_path / folder / "x.onnx"))
+        export_onnx(random_net((3,), seed=seed), paths[-1])
+    with pytest.raises(ConfigError, match=r"two nets share a label \(x, x\); rename an ONNX file"):
+        resolve_nets(ScaleBenchConfig(nets=tuple(paths)))

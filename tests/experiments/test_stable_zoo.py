@@ -230,3 +230,20 @@ def test_build_stable_zoo_refuses_a_thread_count_out_of_range_before_any_work(tm
     with pytest.raises(ConfigError, match=r"build_stable_zoo: threads=.* must be a positive integer up to 1024"):
         build_stable_zoo(tmp_path / "family", threads=threads)
     assert not (tmp_path / "family").exists()
+
+
+def test_every_default_start_is_the_stable_familys_default(monkeypatch, tmp_path):
+    """The start of start_net, build_stable_zoo and the script's --start is sources.DEFAULT_STABLE_START (the start
+    whose fine-tuned nets keep the short label), not three more literals 'best'."""
+    import inspect
+
+    import surrogate.experiments.stable_zoo as stable_zoo
+    from surrogate.nets.sources import DEFAULT_STABLE_START
+
+    for function in (start_net, build_stable_zoo):
+        assert inspect.signature(function).parameters["start"].default == DEFAULT_STABLE_START
+    given = {}
+    monkeypatch.setattr(stable_zoo, "build_stable_zoo", lambda out_dir, **kwargs: given.update(kwargs) or pd.DataFrame())
+    monkeypatch.setattr(stable_zoo, "family_table", lambda rows: "")
+    main([str(tmp_path / "family")])
+    assert given["start"] == DEFAULT_STABLE_START

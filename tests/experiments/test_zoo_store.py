@@ -376,3 +376,14 @@ def test_a_sweep_result_keeps_its_folder_as_an_absolute_path(tmp_path, monkeypat
     assert result.out_dir == tmp_path / "out" and result.out_dir.is_absolute()
     monkeypatch.chdir(tmp_path / "out")
     assert zoo_store.save_models(result, tmp_path / "zoo")
+
+
+def test_save_hand_built_keeps_the_nets_useful_plans_counts_useful():
+    """Its defaults are useful_plans' own (USEFUL_BOUND, VARIANTS), not copies of their values."""
+    import inspect
+
+    from surrogate.nets.construct import useful_plans
+
+    saved, planned = inspect.signature(zoo_store.save_hand_built).parameters, inspect.signature(useful_plans).parameters
+    assert saved["max_bound"].default is planned["max_bound"].default
+    assert saved["variants"].default is planned["variants"].default

@@ -305,3 +305,10 @@ def test_milp_bounds_of_a_net_of_tiny_values_hold_for_the_net():
     assert bounds.lower[-1][0] <= out.min() and out.max() <= bounds.upper[-1][0]
     for plane in bounds.envelope:
         assert plane.holds(points, out, tol=1e-12)
+
+
+def test_obbt_takes_only_an_lp_or_a_milp_method():
+    from surrogate.milp.bounds_obbt import obbt_bounds
+
+    with pytest.raises(ConfigError, match=r"obbt_bounds: method='interval' must be 'lp' or 'milp'"):
+        obbt_bounds(random_net((3,)), "interval")

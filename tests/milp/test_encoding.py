@@ -1,5 +1,7 @@
 """Model building only: no solver is called here."""
 
+import math
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -198,3 +200,42 @@ def test_to_omlt_network_takes_a_zoo_name_as_add_surrogate_does():
     assert [layer.output_size for layer in by_name.layers] == [layer.output_size for layer in by_net.layers]
     with pytest.raises(ConfigError, match=r"to_omlt_network: got NoneType, not a net"):
         to_omlt_network(None)
+
+
+@pytest.mark.parametrize(
+    ("box", "message"),
+    [
+        (((1.0, -1.0), (-1.0, 1.0)), r"input box .* must give finite \(lower, upper\) with lower <= upper for each of 2 inputs"),
+        (((float("nan"), 1.0), (-1.0, 1.0)), r"input box .* must give finite \(lower, upper\)"),
+        (((-math.inf, 1.0), (-1.0, 1.0)), r"input box .* must give finite \(lower, upper\)"),
+        (((-1.0, 1.0),), r"input box .* for each of 2 inputs"),
+        (((-1.0, 0.0, 1.0), (-1.0, 1.0)), r"input box .* must be 2 pairs of numbers \(lower, upper\)"),
+        (5, r"input box 5 must be 2 pairs of numbers \(lower, upper\), e\.g\. \[\(-1, 1\), \(-1, 1\)\]"),
+    ],
+)
+def test_to_omlt_network_checks_its_input_box_as_add_surrogate_does(box, message):
+    """A reversed, non-finite, short or scalar box is refused up front, not encoded into an infeasible model."""
+    from surrogate.milp.encoding import to_omlt_network
+
+    net = random_net((4,), seed=2)
+    with pytest.raises(ConfigError, match=message):
+        to_omlt_network(net, input_bounds=box)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.raises(ConfigError, match=message):
+        add_surrogate(m, net, [m.x, m.y], input_bounds=box)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "message"),
+    [
+        (5, r"bounds=5 must be a bound method name or a NetBounds; e\.g\. bounds='milp'"),
+        ("nope", r"unknown bound method 'nope'; choose one of interval, lp, milp"),
+    ],
+)
+def test_a_bad_bounds_option_is_one_error_class(bounds, message):
+    """probe110 #3: bounds=5 raised FormulationError (the class of an unknown formulation), bounds='nope' ConfigError."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.raises(ConfigError, match=message):
+        add_surrogate(m, random_net((4,), seed=2), [m.x, m.y], formulation="pruned", bounds=bounds)

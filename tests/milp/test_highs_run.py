@@ -216,3 +216,17 @@ def test_the_scheduler_is_kept_after_a_solve_at_the_users_count_and_shut_down_af
     assert calls[-1] is True  # shut down after the internal run at 1 thread
     assert _user_highs_solve(2).incumbent_objective == pytest.approx(-3.25)
     reset(True)  # the user's run started it at 2: leave it as found
+
+
+def test_a_warm_start_without_the_contrib_solver_highs_model_says_to_upgrade_or_go_without():
+    """A HiGHS interface that keeps no highspy model (pyomo < 6.9, highspy < 1.7) cannot take a start."""
+    from surrogate.errors import SolverUnavailableError
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 2), domain=pyo.Integers, initialize=1)
+    m.o = pyo.Objective(expr=m.x)
+    solver = make_solver(SolverConfig())
+    solver.set_instance = lambda model: None  # leaves no _solver_model behind, as an older interface would
+    message = r"warm_start=True needs Pyomo's contrib\.solver HiGHS interface \(pyomo>=6\.9 with highspy>=1\.7\); upgrade them or solve with warm_start=False"
+    with pytest.raises(SolverUnavailableError, match=message):
+        solve(m, SolverConfig(), solver=solver, warm_start=True)

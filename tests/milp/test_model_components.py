@@ -422,3 +422,17 @@ def test_an_element_of_an_indexed_block_whose_model_is_gone_is_refused_not_a_bar
         solve(block, SolverConfig(time_limit=10, threads=1))
     with pytest.raises(ModelFormatError, match=message):
         refresh_rewrites(block)
+
+
+@pytest.mark.parametrize("block", [None, 5, "m", pyo.Var()])
+def test_model_of_a_non_block_is_refused_as_such_not_as_a_garbage_collected_model(block):
+    """probe110 #2: model_of turned every AttributeError into the garbage-collection message, so model_of(None) said
+    the model was garbage-collected; the message is kept for a real block's element whose model is gone."""
+    from surrogate.errors import ConfigError
+    from surrogate.milp.model_components import model_of
+
+    with pytest.raises(ConfigError, match=r"model=.* must be a Pyomo model or block \(e\.g\. pyo\.ConcreteModel\(\)\)"):
+        model_of(block)
+    m = pyo.ConcreteModel()
+    m.b = pyo.Block()
+    assert model_of(m.b) is m

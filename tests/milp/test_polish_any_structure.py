@@ -292,3 +292,15 @@ def test_the_local_solve_keeps_scipys_singular_jacobian_note_to_itself():
             constraints=[rows],
         )
     assert np.allclose(found.x, [0.5, 0.5], atol=1e-6)
+
+
+def test_a_row_neither_linear_nor_quadratic_is_named_and_polish_leaves_such_a_model_alone():
+    from surrogate.errors import NonlinearModelError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0.5, 2), initialize=1), pyo.Var(bounds=(-1, 3), initialize=1)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    m.c = pyo.Constraint(expr=pyo.exp(m.x) <= 5)
+    with pytest.raises(NonlinearModelError, match=r"'c' has a term that is neither linear nor a product of two variables"):
+        QuadraticModel.from_pyomo(m)
+    assert polish(m, {"x": 1.0, "y": 1.0}).status == "not-quadratic"

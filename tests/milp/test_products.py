@@ -3,7 +3,7 @@
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import ConfigError, SolverConfig, solve
+from surrogate import ConfigError, ModelFormatError, SolverConfig, solve
 from surrogate.milp.bilinear import replace_products
 from surrogate.milp.products import UnboundedVariableError
 from surrogate.nets.construct import hand_built
@@ -110,3 +110,15 @@ def test_a_zero_width_factor_of_a_second_replacement_gets_its_new_value():
     m.x.setlb(2), m.x.setub(2)
     replace_products(m, "3x8")
     assert m.x.value == 2.0
+
+
+def test_replacing_the_products_of_a_model_twice_says_to_start_from_the_exact_model():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-1, 3))
+    m.o = pyo.Objective(expr=m.x * m.y + m.x)
+    report = replace_products(m, hand_built("3x8", "shared"))
+    message = r"already has a block 'surrogate_replacement': its products were replaced before; start from the exact model, which report\.undo\(model\)"
+    with pytest.raises(ModelFormatError, match=message):
+        replace_products(m, hand_built("3x8", "shared"))
+    report.undo(m)
+    replace_products(m, hand_built("3x8", "shared"))  # as the message says

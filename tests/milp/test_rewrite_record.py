@@ -85,13 +85,20 @@ def test_tighter_bounds_a_fix_inside_the_box_and_a_clone_are_followed():
     refresh_rewrites(m)
 
 
+@pytest.mark.solver
 def test_bounds_of_mutable_params_are_followed_not_refused():
+    """min x*y - 2x, x in [-1, top]: -6 at (2, -1) for top = 2; widened to top = 5, -15 at (5, -1) (brute force
+    gives both). A surrogate that kept the old box would still answer -6."""
     m = _model()
+    m.o.set_value(m.e - 2 * m.x)
     m.top = pyo.Param(initialize=2.0, mutable=True)
     m.x.setub(m.top)
     replace_products(m, NET, implied_bounds=False)
+    assert solve(m, CONFIG).objective == pytest.approx(-6.0, abs=3 * BOUND)
     m.top = 5.0
     refresh_rewrites(m)
+    assert solve(m, CONFIG).objective == pytest.approx(-15.0, abs=6 * BOUND)
+    assert (pyo.value(m.x), pyo.value(m.y)) == pytest.approx((5.0, -1.0), abs=1e-6)
 
 
 @pytest.mark.solver
@@ -209,13 +216,18 @@ def test_an_lp_relaxation_of_every_integer_is_not_refused():
     refresh_rewrites(m)
 
 
+@pytest.mark.solver
 def test_a_param_bound_that_took_no_part_in_a_derivation_may_widen():
+    """max x*y + x with x = 2t - 1 in [-1, 1]: 1 + cap at (1, cap), so 1.001, then 1.002 once cap is widened."""
     m = _linked()
     m.cap = pyo.Param(initialize=1e-3, mutable=True)
     m.y.setub(m.cap)  # y's bound is a Param: bound tightening leaves it out, and the surrogate follows it
     replace_products(m, NET)
+    assert solve(m, CONFIG).objective == pytest.approx(1.001, abs=1e-6)
     m.cap = 2e-3
     refresh_rewrites(m)
+    assert solve(m, CONFIG).objective == pytest.approx(1.002, abs=1e-6)
+    assert pyo.value(m.x) == pytest.approx(1.0, abs=1e-6) and pyo.value(m.y) == pytest.approx(2e-3, abs=1e-8)
 
 
 @pytest.mark.parametrize(

@@ -664,3 +664,30 @@ def test_the_refusal_of_a_clone_whose_b1_was_deleted_gives_fixes_that_work_on_th
     report.implied_bounds.restore(c)
     assert c.x.bounds == (None, None) and m.p.x.bounds == pytest.approx((-1, 2), abs=1e-6)
     assert solve(c, CONFIG).objective == pytest.approx(-50)
+
+
+@pytest.mark.parametrize("model", [None, 5, "m", pyo.Var()])
+def test_refresh_rewrites_of_a_non_model_is_refused_as_solve_refuses_it(model):
+    """probe110 #2: refresh_rewrites(None) said the model was garbage-collected; it takes solve()'s model check."""
+    from surrogate.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"refresh_rewrites: model=.* must be a Pyomo model or block \(e\.g\. pyo\.ConcreteModel\(\)\)"
+    ):
+        refresh_rewrites(model)
+
+
+def test_a_deactivated_scaled_block_of_an_active_replacement_is_refused():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-1, 3))
+    m.o = pyo.Objective(expr=m.x * m.y + m.x)
+    replace_products(m, NET)
+    m.surrogate_replacement.surrogate_x_y_scaled.deactivate()
+    message = (
+        r"block 'surrogate_replacement\.surrogate_x_y_scaled' is deactivated, but replacement block 'surrogate_replacement', "
+        r"which is active, reads its variables, which nothing then defines; activate .* again, or undo the replacement"
+    )
+    with pytest.raises(ModelFormatError, match=message):
+        refresh_rewrites(m)
+    m.surrogate_replacement.surrogate_x_y_scaled.activate()
+    refresh_rewrites(m)

@@ -123,3 +123,15 @@ def test_ctrl_c_while_the_output_capture_closes_is_an_interrupt(monkeypatch):
     model.x.domain = pyo.NonNegativeReals  # no integers of its own: no options (presolve off) checked in a capture first
     with pytest.raises(KeyboardInterrupt, match="highs was interrupted"):
         solve(model, SolverConfig(time_limit=5, threads=1))
+
+
+def test_a_solver_pyomo_cannot_run_says_what_to_install(monkeypatch):
+    import pyomo.contrib.solver.common.factory as factory
+
+    class Missing:
+        def available(self):
+            return False
+
+    monkeypatch.setattr(factory, "SolverFactory", lambda *args, **kwargs: Missing())
+    with pytest.raises(SolverUnavailableError, match=r"solver 'highs' is not available; install it with 'pip install highspy'"):
+        make_solver(SolverConfig())

@@ -75,6 +75,17 @@ def test_bad_start_input_says_what_to_do():
         StartConfig(tol=0.5)
 
 
+def test_a_starts_largest_tol_is_the_solution_checks_own_tolerance():
+    """MAX_TOL is TRUST_TOL (its comment said so, but they were two literals that could drift apart)."""
+    from surrogate.milp.solution_check import TRUST_TOL
+    from surrogate.milp.warmstart_config import MAX_TOL
+
+    assert MAX_TOL is TRUST_TOL
+    assert StartConfig(tol=TRUST_TOL).tol == TRUST_TOL
+    with pytest.raises(ConfigError, match=rf"must be a positive number up to {TRUST_TOL:g}"):
+        StartConfig(tol=2 * TRUST_TOL)
+
+
 def test_solve_with_start_counts_the_search_within_one_time_budget(monkeypatch):
     model = problems.build("random8-s0").model
     report = replace_products(model, "b24-best-3x8")

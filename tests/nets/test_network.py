@@ -90,3 +90,37 @@ def test_to_torch_leaves_torchs_global_generator_alone(dtype):
     assert torch.equal(torch.rand(3), alone)
     with torch.no_grad():
         assert float(model(torch.ones((1, 2), dtype=getattr(torch, dtype)))[0, 0]) == 6.0
+
+
+@pytest.mark.parametrize(
+    ("weights", "biases", "message"),
+    [
+        (None, None, r"ReluMLP: weights=None must be a sequence of arrays, one per layer \(a tuple or list\), e\.g\. \[np\.ones"),
+        (
+            [np.ones((2, 8)), np.ones((8, 1))],
+            3,
+            r"ReluMLP: biases=3 must be a sequence of arrays, one per layer .*e\.g\. \[np\.zeros\(8\)",
+        ),
+        ("w", None, r"ReluMLP: weights='w' must be a sequence of arrays, one per layer, not one string"),
+        (
+            [[["a"]], np.ones((8, 1))],
+            [np.zeros(8), np.zeros(1)],
+            r"ReluMLP: weights must be arrays of numbers, one per layer \(.*\); e\.g\.",
+        ),
+        ([[[1, 2], [3]], np.ones((8, 1))], [np.zeros(8), np.zeros(1)], r"ReluMLP: weights must be arrays of numbers"),
+    ],
+)
+def test_weights_and_biases_that_are_no_sequence_of_arrays_are_refused_by_name(weights, biases, message):
+    """probe110 #3: ReluMLP(None, None) raised a bare TypeError ('NoneType' object is not iterable)."""
+    with pytest.raises(ConfigError, match=message):
+        ReluMLP(weights, biases)
+
+
+def test_one_bias_per_weight_matrix_and_a_hidden_layer_are_needed():
+    from surrogate.errors import ArchitectureError
+
+    message = r"ReluMLP needs one bias per weight matrix and at least one hidden layer; got 2 weight matrices and 1 bias vectors"
+    with pytest.raises(ArchitectureError, match=message):
+        ReluMLP([np.ones((2, 8)), np.ones((8, 1))], [np.zeros(8)])
+    with pytest.raises(ArchitectureError, match=r"got 1 weight matrices and 1 bias vectors"):
+        ReluMLP([np.ones((2, 1))], [np.zeros(1)])

@@ -135,3 +135,17 @@ def test_a_float64_batchnorm_shift_computed_from_a_large_running_mean_loads(tmp_
     path = _save(tmp_path / "bn.onnx", nodes, inits, domain=[[-1, 1], [-1, 1]])
     net = load_onnx(path)
     assert term_scale(path, net, np.zeros((1, 2))) >= c
+
+
+def test_a_file_that_gives_fewer_values_than_points_is_refused_naming_its_outputs(tmp_path):
+    """A graph that sums its batch into one value: onnxruntime gives 1 value for the 256 points checked."""
+    from tests.helpers import random_net
+
+    nodes = _layers("x")[:-1] + [
+        helper.make_node("Gemm", ["r0", "W1", "B1"], ["p1"]),
+        helper.make_node("ReduceSum", ["p1"], ["y"], keepdims=0),
+    ]
+    path = _save(tmp_path / "summed.onnx", nodes, {"W0": W0, "B0": B0, "W1": W1, "B1": B1})
+    message = r"summed\.onnx: onnxruntime gives 1 values for 256 points, not one per point; export a net with one output"
+    with pytest.raises(ModelFormatError, match=message):
+        check_import(path, random_net((16,)))

@@ -433,3 +433,26 @@ def test_a_float64_file_computed_in_float32_inside_keeps_the_float32_check(tmp_p
 def onnxruntime_values_double(path, points):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return session.run(None, {"x": points})[0].reshape(-1)
+
+
+def test_a_gemm_that_transposes_its_input_is_refused(tmp_path):
+    """Gemm(transA=1) reads its input as (features, batch): OMLT has no such layer."""
+    rng = np.random.default_rng(1)
+    inits = {"w1": rng.normal(size=(2, 3)), "b1": rng.normal(size=3), "w2": rng.normal(size=(1, 3)), "b2": [0.1]}
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transA=1, name="first"),
+        helper.make_node("Relu", ["h"], ["a"]),
+        helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in inits.items()],
+    )
+    path = tmp_path / "transposed.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    message = r"transposed\.onnx: Gemm node 'first' transposes its input \(transA=1\), which OMLT cannot encode; export"
+    with pytest.raises(ModelFormatError, match=message):
+        load_onnx(path)

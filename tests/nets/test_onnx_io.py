@@ -340,3 +340,49 @@ def test_a_net_with_a_side_file_under_a_path_of_undecodable_bytes_says_to_rename
         ModelFormatError, match=r"side file, which onnx cannot read under a path .* rename the file or its folder"
     ):
         load_onnx(path)
+
+
+def _gemm_chain(path, arrays: dict, *, layers: int = 2) -> str:
+    """``x -> Gemm(w1, b1) [-> Relu -> Gemm(w2, b2)]`` (``transB=1``) with the given arrays, in float32."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h" if layers == 2 else "y"], transB=1)]
+    if layers == 2:
+        nodes += [helper.make_node("Relu", ["h"], ["a"]), helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], transB=1)]
+    graph = helper.make_graph(
+        nodes,
+        "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in arrays.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    return str(path)
+
+
+def test_a_net_of_one_dense_layer_is_refused(tmp_path):
+    """A linear map of x and y has no hidden layer: no ReLU MLP."""
+    path = _gemm_chain(tmp_path / "linear.onnx", {"w1": [[0.5, -0.25]], "b1": [0.1]}, layers=1)
+    with pytest.raises(
+        ModelFormatError, match=r"linear\.onnx: expected a chain of at least two dense layers; export a plain ReLU MLP"
+    ):
+        load_onnx(path)
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        (
+            {"w1": np.ones((3, 2)), "b1": np.ones(3), "w2": np.ones((1, 4)), "b2": [0.1]},
+            r"bad\.onnx: ReluMLP layer 1: takes 4 inputs but layer 0 gives 3 outputs; export a plain ReLU MLP",
+        ),
+        (
+            {"w1": np.ones((3, 2)), "b1": np.ones(2), "w2": np.ones((1, 3)), "b2": [0.1]},
+            r"bad\.onnx: ReluMLP layer 0: weight shape \(2, 3\) does not match bias shape \(2,\); .*; export a plain ReLU MLP",
+        ),
+    ],
+)
+def test_layers_whose_shapes_do_not_chain_are_refused_naming_the_file(tmp_path, arrays, message):
+    """OMLT reads such a file; the net it gives is no MLP (ReluMLP's ArchitectureError, led by the file's path)."""
+    with pytest.raises(ModelFormatError, match=message):
+        load_onnx(_gemm_chain(tmp_path / "bad.onnx", arrays))

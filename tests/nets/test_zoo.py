@@ -55,6 +55,12 @@ def test_bad_manifests_are_clear(tmp_path):
     (tmp_path / "manifest.json").write_text('{"version": 99, "models": []}')
     with pytest.raises(ModelFormatError, match="manifest version 99, expected 1"):
         load_manifest(tmp_path)
+    (tmp_path / "manifest.json").unlink()
+    (tmp_path / "manifest.json").mkdir()  # a folder where the file should be
+    with pytest.raises(
+        ModelFormatError, match=r"manifest\.json cannot be read \(Is a directory\); check the zoo folder and its permissions"
+    ):
+        load_manifest(tmp_path)
 
 
 def test_find_entry_takes_a_name_first_then_the_lowest_mae_net_of_a_shape():

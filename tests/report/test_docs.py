@@ -407,3 +407,14 @@ def test_report_docs_output_for_this_repositorys_pages_is_as_their_markers_say(p
         done = end
     assert [(b.first, b.end) for b in table_blocks(lines)] == [(first, end) for first, end, _ in expected]
     assert docs.docs_update(path, []).text == "\n".join(out + lines[done:])
+
+
+def test_a_marker_inside_an_open_block_says_to_close_that_block_first(tmp_path):
+    doc = tmp_path / "doc.md"
+    text = "<!-- table: table source=sweep -->\nx\n<!-- table: table source=sweep -->\n<!-- /table -->\n"
+    doc.write_text(text)
+    with pytest.raises(
+        DocsError, match=r"doc\.md:3: table marker inside the block opened on line 1; close it first with <!-- /table -->"
+    ):
+        refresh_docs(doc, [tiny_sweep_folder(tmp_path / "s")])
+    assert doc.read_text() == text

@@ -322,3 +322,27 @@ def test_growth_bad_input_names_the_problem(tmp_path):
     with pytest.raises(ConfigError, match="time_limit=-1"):
         plot_growth(_growth(tmp_path), tmp_path / "g", time_limit=-1, style=FAST)
     assert issubclass(ResultsError, SurrogateError)
+
+
+def test_empty_or_mis_shaped_tables_are_refused_naming_the_table_and_the_fix():
+    """The report's own refusals, before a figure is drawn from nothing (probe110 #4)."""
+    from surrogate.report.growth import growth_medians
+    from surrogate.report.mae_depth import mae_points
+    from surrogate.report.pareto import pareto_front, pareto_points
+    from surrogate.report.plots import ResultsError
+    from surrogate.report.tables import GROWTH_COLUMNS, NETS_COLUMNS
+
+    with pytest.raises(
+        ResultsError, match=r"growth table: has no rows; pass the growth\.csv that the solve-time benchmark writes"
+    ):
+        growth_medians(pd.DataFrame(columns=list(GROWTH_COLUMNS)))
+    with pytest.raises(ResultsError, match=r"nets table: has no rows; pass the nets\.csv that 'surrogate sweep' writes"):
+        mae_points(pd.DataFrame(columns=list(NETS_COLUMNS)))
+    with pytest.raises(ResultsError, match=r"growth table: expected a pandas DataFrame, got list; pass the growth\.csv"):
+        growth_medians([{"family": "random"}])
+    with pytest.raises(
+        ConfigError, match=r"pareto_front: error and time must be 1-d of one length, got shapes \(2,\) and \(3,\)"
+    ):
+        pareto_front([0.1, 0.2], [1.0, 2.0, 3.0])
+    with pytest.raises(ConfigError, match=r"pareto_points: give at least one SweepTable"):
+        pareto_points([])

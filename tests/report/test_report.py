@@ -313,6 +313,14 @@ def _corrupt(tmp_path, how):
         (lambda f: (f / "config.json").write_text("{not json"), r"s/config.json: not valid JSON .*re-run the sweep"),
         (lambda f: (f / "config.json").write_text('{"config": {"budget": 24}}'), r"s/config.json: lacks a 'config' object"),
         (
+            lambda f: (f / "config.json").write_text("[1, 2]"),
+            r"s/config.json: expected a JSON object, found list; re-run the sweep",
+        ),
+        (
+            lambda f: (f / "config.json").write_text(json.dumps({"complete": True, "config": {**_config(), "budget": 0}})),
+            r"s/config.json: budget 0 is not a positive integer; re-run the sweep",
+        ),
+        (
             lambda f: pd.read_csv(f / "table.csv").drop(columns="mae_best").to_csv(f / "table.csv", index=False),
             r"s/table.csv: missing column\(s\) mae_best .*another version of surrogate; re-run the sweep",
         ),
@@ -411,7 +419,7 @@ def test_a_growth_row_without_its_key_is_refused_not_dropped(tmp_path, column):
 
 def test_nothing_is_written_when_a_later_folder_is_bad(tmp_path):
     good = make_sweep(tmp_path / "good")
-    with pytest.raises(ResultsError):
+    with pytest.raises(ResultsError, match=r"missing: no such folder; pass a folder written by .surrogate sweep --out DIR."):
         write_report([good, tmp_path / "missing"], options=FAST)
     assert not (good / "report.md").exists() and not (good / "figures").exists()
 
@@ -747,3 +755,13 @@ def test_two_reports_in_one_folder_draw_into_figure_folders_of_their_own(tmp_pat
     assert {p: p.read_bytes() for p in one.figures} == before
     assert both.figures and all(p.is_relative_to(folder.resolve() / "both-figures") for p in both.figures)
     assert "](both-figures/pareto.png)" in both.path.read_text() and "](figures/pareto.png)" in one.path.read_text()
+
+
+def test_a_sweep_folder_read_without_its_config_says_the_file_is_missing(tmp_path):
+    """load_sweep of a folder whose config.json is gone (detect names it first; load_sweep itself says so too)."""
+    from surrogate.report.loading import load_sweep
+
+    folder = make_sweep(tmp_path / "s")
+    (folder / "config.json").unlink()
+    with pytest.raises(ResultsError, match=r"s/config\.json: file is missing; re-run the sweep"):
+        load_sweep(folder)

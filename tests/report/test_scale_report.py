@@ -618,3 +618,15 @@ def test_a_solve_past_twice_a_tiny_limit_by_the_work_around_the_solver_is_no_edi
     record["config"]["solver"]["time_limit"] = 0.001
     (folder / "config.json").write_text(json.dumps(record))
     assert load_scale(folder).solves["wall_time"].iloc[0] == 0.0086
+
+
+def test_a_scale_folder_whose_config_records_no_time_limit_names_the_fix(tmp_path):
+    folder = _folder(tmp_path)
+    record = json.loads((folder / "config.json").read_text())
+    del record["config"]["solver"]["time_limit"]
+    (folder / "config.json").write_text(json.dumps(record))
+    message = r"scale/config\.json: no solver time_limit; re-run the scale benchmark that wrote it \('surrogate bench scale --out"
+    with pytest.raises(ResultsError, match=message):
+        floor_table(load_scale(folder))
+    with pytest.raises(ResultsError, match=message):
+        build_table("scale", "speedup", folder)

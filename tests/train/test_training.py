@@ -278,3 +278,10 @@ def test_the_quantile_past_torchs_limit_stays_within_the_values(monkeypatch):
     monkeypatch.setattr(initialisation, "QUANTILE_LIMIT", 0)
     values = torch.randn(2052, generator=torch.Generator().manual_seed(0)).to(torch.float16)  # 1.0 * 2051 -> 2052
     assert initialisation.quantile(values, 1.0) == values.max()
+
+
+def test_one_pack_of_shapes_the_protocol_trains_differently_is_refused_before_training():
+    """'best' starts 3x8 from the hand-built net and 1x2 from data: they cannot share one packed computation."""
+    message = r"protocol 'best' resolves differently for 3x8, 1x2; train them in separate packs \(train_many does this\)"
+    with pytest.raises(ConfigError, match=message):
+        train_packed(["3x8", "1x2"], [0], "best")
