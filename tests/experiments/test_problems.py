@@ -116,6 +116,21 @@ def test_infeasible_model_and_time_limit_are_recorded_statuses():
     assert row["optimum_source"] == "unknown" and math.isnan(row["optimum"])
 
 
+def test_a_point_the_exact_model_refuses_gets_no_gap_and_one_it_takes_gets_its_gap():
+    """probe109 E4: a polished point breaking the exact model by 0.5 got rel_gap 0 ('solved') instead of NaN."""
+    from types import SimpleNamespace
+
+    from surrogate.experiments.problem_runs import _with_reference, empty_row
+
+    problem = SimpleNamespace(optimum=-4.0, source="record", sense="minimize", model=None)
+    for violation, polished, gap in ((0.5, -4.0, math.nan), (0.0, -3.0, 0.25)):
+        row = empty_row("toy", "3x8", "pruned", status="ok", message="")
+        row.update(violation_after=violation, polished_objective=polished)
+        out = _with_reference(row, problem, ProblemRunConfig(scip=False))
+        assert out["feasible"] == (violation == 0.0)
+        assert out["rel_gap"] == pytest.approx(gap, nan_ok=True)  # |optimum - polished| / max(1, |optimum|)
+
+
 def test_builders_refuse_unknown_names():
     with pytest.raises(ValueError, match="unknown problem 'haverly9'"):
         build("haverly9")

@@ -1,5 +1,6 @@
 """The solve-time benchmark's tables from synthetic solve rows (no solver)."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -54,6 +55,20 @@ def test_growth_table_marks_time_limit_hits():
     growth = growth_table(SOLVES)
     assert growth.loc[8, "3x8/omlt-bigm"] == "10.00*" and growth.loc[8, "3x8/pruned"] == "1.00"
     assert growth.loc[8, "sawtooth-24/baseline"] == "0.50"
+
+
+def test_a_baselines_mae_is_the_mean_of_its_absolute_errors():
+    """probe109 E3: the mean of the signed errors (-6e-20 for the sawtooth, whose errors cancel) was reported as its
+    mae, and the table showed a baseline as exact."""
+    from surrogate.experiments.solve_bench_tables import _approx_errors
+    from surrogate.milp.baselines import Sawtooth
+    from surrogate.nets.metrics import grid
+
+    sawtooth = Sawtooth(binaries=8)
+    x, y = grid(401).T
+    errors = _approx_errors(sawtooth)
+    assert errors["mae"] == pytest.approx(float(np.mean(np.abs(sawtooth.evaluate(x, y) - x * y))), rel=1e-12)
+    assert 1e-4 < errors["mae"] < errors["max_error"] == sawtooth.max_error
 
 
 def test_plan_runs_partition_and_baselines_only_on_small_problems():

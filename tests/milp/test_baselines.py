@@ -67,6 +67,31 @@ def test_sawtooth_binaries_per_point_switch_where_a_level_passes_one_half():
     assert s.indicator_values(0.2, 0.2, threshold=-1e-9)[1] == {1: 1.0, 2: 1.0, 3: 0.0}  # ... or to 1
 
 
+@pytest.mark.solver
+@pytest.mark.parametrize(("x", "y"), [(0.3, -0.7), (0.55, 0.2), (-0.9, 0.45)])
+def test_the_sawtooth_milp_at_fixed_inputs_is_its_own_function(x, y):
+    """probe109 S1, S2: a dropped row or 2^i in place of 4^i let the sawtooth's MILP range 0.9 away from its function
+    at fixed inputs, caught only by a test of every encoding's exactness. Minimised and maximised, it is
+    Sawtooth.evaluate there (the interpolant, exact at fixed inputs)."""
+    import pyomo.environ as pyo
+
+    from surrogate import SolverConfig, solve
+    from surrogate.milp.scaled_products import EncodedBaseline
+
+    sawtooth = Sawtooth(binaries=4)
+    want = float(sawtooth.evaluate(np.array([x]), np.array([y]))[0])
+    assert abs(want - x * y) <= sawtooth.max_error
+    for sense in (pyo.minimize, pyo.maximize):
+        m = pyo.ConcreteModel()
+        m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+        m.x.fix(x), m.y.fix(y)
+        m.b = pyo.Block()
+        encoded = EncodedBaseline(m.b, sawtooth, [m.x, m.y])
+        m.obj = pyo.Objective(expr=encoded.output, sense=sense)
+        assert solve(m, SolverConfig(time_limit=20, threads=1)).optimal
+        assert pyo.value(encoded.output) == pytest.approx(want, abs=1e-6)
+
+
 def test_baselines_without_binaries_per_point_say_so():
     for b in (NMDT(8), PiecewiseMcCormick(8), TriangulatedPWL(5)):
         assert b.indicator_names == ()

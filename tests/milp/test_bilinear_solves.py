@@ -4,7 +4,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import SolverConfig, solve
+from surrogate import ReluMLP, SolverConfig, solve
 from surrogate.milp.bilinear import bilinear, replace_products
 from surrogate.milp.solver import make_solver
 from surrogate.milp.solver_config import Termination
@@ -14,15 +14,23 @@ from tests.helpers import random_net
 pytestmark = pytest.mark.solver
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_rescaling_is_exact_on_random_boxes(solver_config, seed):
+@pytest.mark.parametrize(
+    ("seed", "domain"),
+    [*((seed, ((-1.0, 1.0), (-1.0, 1.0))) for seed in range(4)), (0, ((0.0, 1.0), (0.0, 1.0))), (1, ((-3.0, 1.0), (2.0, 5.0)))],
+)
+def test_rescaling_is_exact_on_random_boxes(solver_config, seed, domain):
+    """probe109 SP1: an offset of the wrong sign in the map from a net's domain to the box agrees with the right one
+    for every domain centred at 0; on [0, 1]^2 it made a model with x and y fixed inside their bounds infeasible."""
     rng = np.random.default_rng(seed)
     lx, ux = np.sort(rng.uniform(-10, 10, 2))
     ly, uy = np.sort(rng.uniform(-5, 20, 2))
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=(lx, ux))
     m.y = pyo.Var(bounds=(ly, uy))
-    p = bilinear(m, m.x, m.y, random_net((6, 6), seed=seed))
+    net = random_net((6, 6), seed=seed)
+    p = bilinear(m, m.x, m.y, ReluMLP(net.weights, net.biases, {"domain": [list(side) for side in domain]}))
+    (dx, ex), (dy, ey) = domain  # the net's domain is mapped onto the box, corner to corner
+    assert (p.a * dx + p.b, p.a * ex + p.b, p.c * dy + p.d, p.c * ey + p.d) == pytest.approx((lx, ux, ly, uy))
     m.obj = pyo.Objective(expr=p.expr)
     solver = make_solver(solver_config)
     for x, y in zip(rng.uniform(lx, ux, 10), rng.uniform(ly, uy, 10)):

@@ -50,6 +50,20 @@ def test_interval_bounds_by_hand_and_their_stability_counts():
     assert b.bigm_width == pytest.approx(3.0 + 5.5)
 
 
+def _abs_x_plus_relu_y() -> ReluMLP:
+    """``|x| + relu(y)`` = relu(x) + relu(-x) + relu(y): range [0, 2] on [-1, 1]^2, interval bounds [0, 3]."""
+    return ReluMLP((np.array([[1.0, -1.0, 0.0], [0.0, 0.0, 1.0]]), np.ones((3, 1))), (np.zeros(3), np.zeros(1)))
+
+
+def test_a_box_with_a_fixed_input_is_taken():
+    """probe109 I3: a box whose lower and upper agree (a fixed input) was refused by a check that said lower <= upper."""
+    box = ((0.5, 0.5), (-1.0, 1.0))
+    b = interval_bounds(_abs_x_plus_relu_y(), box)
+    assert b.lower[0].tolist() == [0.5, -0.5, -1.0] and b.upper[0].tolist() == [0.5, -0.5, 1.0]
+    assert (b.lower[-1][0], b.upper[-1][0]) == (0.5, 1.5)  # 0.5 + relu(y), y in [-1, 1]: exact here
+    assert (net_bounds(_abs_x_plus_relu_y(), "interval", box=box).upper[-1][0]) == 1.5
+
+
 def test_a_zeroed_neuron_counts_once_as_inactive():
     """l = u = 0 (a neuron with zero weights and bias) was counted both stable-active and stable-inactive."""
     net = ReluMLP((np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[1.0], [1.0]])), (np.array([0.5, 0.0]), np.zeros(1)))
@@ -284,6 +298,33 @@ def test_net_bounds_keep_copies_of_the_arrays_given():
     bounds = NetBounds("interval", lower, upper, ((-1.0, 1.0), (-1.0, 1.0)), "x")
     lower[0][0] = -5.0  # the caller's array, edited after: not the bounds'
     assert bounds.lower[0][0] == -1.0 and not any(a.flags.writeable for a in (*bounds.lower, *bounds.upper))
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("method", ["lp", "milp"])
+def test_obbt_widens_its_bounds_by_a_millionth_only(method):
+    """probe109 O2: a margin of 1e-3 in place of 1e-6 left every lp/milp bound 1000 times looser, unnoticed. |x| + relu(y)
+    reaches 2 (its interval bound is 3); the LP and the MILP both prove 2, widened by 1e-6 (1 + 2)."""
+    b = net_bounds(_abs_x_plus_relu_y(), method)
+    assert b.upper[-1][0] == pytest.approx(2.0 + 3e-6, abs=1e-9)
+    assert b.lower[-1][0] == 0.0  # the interval bound, tighter than the widened solve's
+
+
+@pytest.mark.solver
+def test_milp_bounds_are_tighter_than_lp_bounds_and_lp_than_interval():
+    """probe109 O3, O6: 'lp' bounds whose lower sides were never tightened, and 'milp' bounds that were the 'lp' ones
+    (the MILP pass skipped), were caught only by tests of the zoo and of tiny boxes. Each hidden layer after the first,
+    and the output, gets every side tightened by the LP, and its width shrunk further by the MILP."""
+    from surrogate.milp.bounds import compute_bounds
+
+    net = random_net((6, 6), seed=0)
+    iv, lp, milp = (compute_bounds(net, method) for method in ("interval", "lp", "milp"))
+    out = net.forward(GRID)
+    assert milp.lower[-1][0] <= out.min() and out.max() <= milp.upper[-1][0]
+    for k in (1, 2):
+        assert (lp.lower[k] > iv.lower[k]).all() and (lp.upper[k] < iv.upper[k]).all()
+        assert (milp.lower[k] >= lp.lower[k]).all() and (milp.upper[k] <= lp.upper[k]).all()
+        assert np.sum(milp.upper[k] - milp.lower[k]) < 0.9 * np.sum(lp.upper[k] - lp.lower[k])
 
 
 def test_milp_bounds_of_a_net_of_tiny_values_hold_for_the_net():

@@ -49,6 +49,27 @@ def test_the_zoo_3x8_net_is_certified_within_twice_its_worst_error():
     assert worst <= certified_error_bound(net) <= 2 * worst
 
 
+def _two_tents(k: float = 3.0):
+    """``N = k (relu(1 - |x|) + relu(1 - |y|))`` on [-1, 1]^2: 0 at the corners, ``2k`` at (0, 0) where xy is 0."""
+    from surrogate import ReluMLP
+
+    w1 = np.array([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]])
+    w2 = np.array([[-1.0, 0.0], [-1.0, 0.0], [0.0, -1.0], [0.0, -1.0]])
+    weights, biases = (w1, w2, np.array([[k], [k]])), (np.zeros(4), np.ones(2), np.zeros(1))
+    return ReluMLP(weights, biases, {"domain": [[-1.0, 1.0], [-1.0, 1.0]]})
+
+
+def test_the_bound_of_a_net_worked_out_by_hand_is_exact_and_above_its_error():
+    """probe109 C1, C2, C6: halving the Lipschitz term, the cell's half-width or dropping its xy part left the bound
+    below the tents' true error 6 (5.0 at points=2), and the zoo nets' 20-100 times loose bounds hid it. At points=2
+    the one cell is the domain: max corner error 1 + half_x (G_x + max|y|) + half_y (G_y + max|x|), G = 3 the interval
+    gain of each tent, so 1 + (3 + 1) + (3 + 1) = 9 plus the 1e-12 allowance."""
+    net = _two_tents()
+    assert _dense_max(net, 401) == pytest.approx(6.0)
+    assert 9.0 <= certified_error_bound(net, points=2) <= 9.0 + 1e-10
+    assert all(certified_error_bound(net, points=p) >= 6.0 for p in range(2, 9))
+
+
 def test_a_declared_bound_is_trusted_only_for_the_construction_that_proves_it():
     from surrogate import ReluMLP
     from surrogate.nets.construct import hand_built
@@ -93,6 +114,23 @@ def test_a_construction_that_declares_a_smaller_bound_gets_the_bound_the_constru
     lying = ReluMLP(net.weights, net.biases, {**net.metadata, "error_bound": "0"})
     assert certified_error_bound(lying, points=129) == certified_error_bound(net, points=129)
     assert certified_error_bound(lying, points=129) >= _dense_max(lying, 801) > 6e-6
+
+
+def test_a_construction_whose_proof_the_grid_shows_false_gets_the_cell_bound(monkeypatch):
+    """probe109 C3: the construction's proved bound was used even where the grid showed it false (a construction
+    claiming 1e-9 for hand_built('2x6', 'shared') certified 1e-6 against a true error of 0.028)."""
+    import surrogate.nets.construct as construct
+    from surrogate import ReluMLP
+
+    real = construct.hand_built
+    net = real("2x6", "shared")
+
+    def wrong_proof(*args, **kwargs):
+        built = real(*args, **kwargs)
+        return ReluMLP(built.weights, built.biases, {**built.metadata, "error_bound": "1e-9"})
+
+    monkeypatch.setattr(construct, "hand_built", wrong_proof)
+    assert certified_error_bound(net, points=129) >= _dense_max(net, 1001) > 0.02
 
 
 def test_onnx_float32_refuses_a_float16_file_and_the_file_cannot_claim_float32(tmp_path):

@@ -45,6 +45,46 @@ def test_undo_on_a_clone_of_a_block_puts_the_clones_own_derived_bounds_back():
     assert solve(c, SolverConfig(time_limit=10, threads=1)).objective == pytest.approx(-50)
 
 
+def _maximise_product_on_a_line(m):
+    m.c = pyo.Constraint(expr=m.x + m.y == 0.5)
+    m.o = pyo.Objective(expr=m.x * m.y, sense=pyo.maximize)
+
+
+def _constants_in_row_and_objective(m):
+    m.c = pyo.Constraint(expr=m.x * m.y + 3 >= 2.5)
+    m.o = pyo.Objective(expr=m.x * m.y + 10)
+
+
+def _constant_in_objective(m):
+    m.o = pyo.Objective(expr=m.x * m.y + 10)
+
+
+def _maximise_on_a_product_equality(m):
+    m.x.setlb(0), m.y.setlb(0)
+    m.c = pyo.Constraint(expr=m.x * m.y == 0.25)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+
+
+@pytest.mark.parametrize(
+    ("build", "optimum"),
+    [
+        (_maximise_product_on_a_line, 0.0625),  # x = y = 1/4: a maximisation stays one
+        (_constants_in_row_and_objective, 9.5),  # x*y >= -1/2 binds; both constants kept
+        (_constant_in_objective, 9.0),  # x*y = -1 at a corner, plus the constant 10
+        (_maximise_on_a_product_equality, 1.25),  # x = 1, y = 1/4: both sides of x*y == 1/4 kept
+    ],
+)
+def test_rewritten_rows_and_objectives_keep_constants_sense_and_both_sides(build, optimum):
+    """probe109 PR2-PR4: the rewrite dropped constants (9.0 read -1.0; x*y + 3 >= 2.5 read infeasible), or a
+    maximisation's sense (0.0625 read -0.5), or an equality's upper side (1.25 read 2.0), and no test noticed."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    build(m)
+    replace_products(m, "3x8")
+    result = solve(m, SolverConfig(time_limit=20, threads=1))
+    assert result.objective == pytest.approx(optimum, abs=0.01)  # within the 3x8 net's error of the exact optimum
+
+
 def _zero_width_times_free(lb: float):
     """min x*y + y with x in [lb, lb] and y free but for y >= -1 (a row): (lb + 1) y, optimum -(lb + 1)."""
     m = pyo.ConcreteModel()

@@ -111,6 +111,21 @@ def test_a_zero_width_factor_is_relaxed_exactly_with_a_free_partner():
     assert mccormick_bound(m, CONFIG).bound == pytest.approx(-3.0)
 
 
+@pytest.mark.parametrize(
+    ("x_box", "y_box", "least"),
+    [((1, 2), (1, 3), 1.0), ((-1, 2), (-1, 3), -3.0), ((-1, 3), (-1, 2), -3.0), ((-2, -1), (-3, -1), 1.0)],
+    ids=["lx*ly", "lx*uy", "ux*ly", "ux*uy"],
+)
+def test_the_bound_of_a_lone_product_is_its_least_corner(x_box, y_box, least):
+    """probe109 R3: the product's variable got a lower bound without the lx*uy corner (-2 where min x*y on
+    [-1, 2] x [-1, 3] is -3), caught only by a test about names with blanks. McCormick is exact for one product on a
+    box: the bound is the least of the four corners, whichever it is."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=x_box), pyo.Var(bounds=y_box)
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    assert mccormick_bound(m, CONFIG).bound == pytest.approx(least, abs=1e-9)
+
+
 def test_a_factor_bound_highs_cannot_load_is_refused_naming_the_variable():
     """probe103 #6a: a bound of 1e15 was refused as "constraint 'mccormick.envelope0[2]' has a coefficient of 1e+15"."""
     from surrogate.errors import ModelFormatError

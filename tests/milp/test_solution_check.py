@@ -18,3 +18,17 @@ def test_a_violated_point_names_the_presolve_option_that_fixes_it(solver, option
     assert message is not None
     assert f"presolve off (SolverConfig(options={{{option}}})" in message
     assert untrusted(m, "couenne").endswith("solve it with another solver (SolverConfig(solver=...)) and report it")
+
+
+def test_a_reported_objective_is_trusted_only_within_the_tolerance():
+    """probe109 SC4: with the tolerance 1000 times too wide an objective of 3.15 reported for a point whose objective
+    is 3 was trusted; only a mismatch of 1e5 against 3 was tested."""
+    from surrogate.milp.solution_check import TRUST_TOL
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 10), initialize=3.0)
+    m.o = pyo.Objective(expr=m.x)
+    assert TRUST_TOL == 1e-4
+    assert untrusted(m, "scip", 3.0 * (1 + 5e-5)) is None  # within 1e-4 of max(1, |3|)
+    message = untrusted(m, "scip", 3.0 * (1 + 2e-4))
+    assert message is not None and "whose objective is 3.0006 while its point's is 3," in message

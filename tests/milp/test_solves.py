@@ -46,6 +46,16 @@ def test_time_limit_hit_is_recorded_not_raised():
     assert result.size.binaries == 12 * 48
 
 
+def test_relative_gap_is_measured_against_the_objective():
+    """probe109 E2: the scale taken from the bound (max(1, |bound|)) gave relative_gap(10, 20) = 0.5."""
+    from surrogate.milp.solver import relative_gap
+
+    assert relative_gap(10.0, 20.0) == 1.0  # |10 - 20| / max(1, |10|)
+    assert relative_gap(-4.0, -2.0) == 0.5
+    assert relative_gap(0.5, -0.5) == 1.0  # the scale is at least 1
+    assert math.isnan(relative_gap(math.nan, 1.0)) and math.isnan(relative_gap(1.0, math.nan))
+
+
 def test_solve_result_reports_size_and_nodes(solver_config):
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=(-1, 1))

@@ -5,8 +5,29 @@ import math
 import numpy as np
 import pytest
 
-from surrogate import ConfigError
-from surrogate.nets.metrics import grid
+from surrogate import ConfigError, ReluMLP
+from surrogate.nets.metrics import VALIDATION_POINTS, grid, score, validation_mae, validation_points
+
+
+def test_a_score_worked_out_by_hand():
+    """probe109 M1, M2: score()'s max_error as the largest signed error (0.5 here) and its mse as mae^2 were caught
+    only by tests of the zoo and of the experiments. N = relu(x + y) - 0.5 on the 3 x 3 grid of [-1, 1]^2 errs by
+    -1.5 at (-1, -1) and by +-0.5 at the 8 other points."""
+    net = ReluMLP((np.ones((2, 1)), np.ones((1, 1))), (np.zeros(1), np.array([-0.5])), {})
+    s = score(net, n=3)
+    assert (s.mae, s.mse, s.max_error, s.output_range, s.collapsed) == pytest.approx((5.5 / 9, 4.25 / 9, 1.5, 2.0, False))
+
+
+def test_restarts_are_validated_on_the_whole_domain():
+    """probe109 M4: validation points drawn on [0, 1]^2, a quarter of the domain, let a net that fits one quadrant
+    win the restarts."""
+    points = validation_points(0)
+    assert points.shape == (VALIDATION_POINTS, 2) and not points.flags.writeable
+    assert (points.min(axis=0) < -0.99).all() and (points.max(axis=0) > 0.99).all()
+    assert np.abs(points.mean(axis=0)).max() < 0.05
+    assert validation_mae(ReluMLP((np.zeros((2, 1)), np.zeros((1, 1))), (np.zeros(1), np.zeros(1)), {}), 0) == pytest.approx(
+        np.abs(points[:, 0] * points[:, 1]).mean()
+    )
 
 
 def test_grid_takes_a_box_as_a_list_or_an_array():

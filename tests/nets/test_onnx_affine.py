@@ -110,6 +110,13 @@ FOLDED = {
         + [node("Mul", ["z", "sd"], ["zs"]), node("Add", ["zs", "m"], ["y"])],
         {"sd": [3.0], "m": 0.5},
     ),
+    # probe109 A4: the Gemm's alpha was dropped when the map was folded into it (check_import refused the file)
+    "a Gemm with alpha=2 before an output de-normalisation": (
+        layer("x", "h")
+        + [node("Relu", ["h"], ["r"]), node("Gemm", ["r", "W2t", "B2"], ["z"], transB=1, alpha=2.0)]
+        + [node("Mul", ["z", "sd"], ["zs"]), node("Add", ["zs", "m"], ["y"])],
+        {"W2t": W2.T, "sd": [3.0], "m": 0.5},
+    ),
     "a second bias: MatMul, Add(b), Add(c), Relu": (
         layer("x", "h0") + [node("Add", ["h0", "c"], ["h"]), node("Relu", ["h"], ["r"])] + tail(),
         {"c": np.full(5, 0.7)},
