@@ -224,6 +224,26 @@ def test_values_beyond_float32_on_the_domain_are_named_not_taken_for_non_finite_
         export_onnx(ReluMLP(tuple(w * 100 for w in big.weights), big.biases, big.metadata), tmp_path / "net.onnx")
 
 
+@pytest.mark.parametrize("where", ["weight", "bias"])
+def test_a_weight_past_float32_s_largest_is_named_not_taken_for_a_non_finite_one(tmp_path, where):
+    """A weight of 1e39 (finite in float64, inf in float32) was refused as 'non-finite weights (nan or inf); retrain
+    the net', from the float32 copy the export check makes, instead of as a net whose values do not fit float32."""
+    from surrogate.errors import ExportError
+
+    net = random_net((4,))
+    weights, biases = list(net.weights), list(net.biases)
+    if where == "weight":
+        weights[0] = weights[0].copy()
+        weights[0][0, 0] = 1e39
+    else:
+        biases[1] = np.array([-1e39])
+    with pytest.raises(
+        ExportError, match=r"can pass float32's largest value \(3.4028235e\+38; the layers' interval bound there is inf\)"
+    ):
+        export_onnx(ReluMLP(tuple(weights), tuple(biases)), tmp_path / "net.onnx")
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("which", ["input rounding", "float32 arithmetic"])
 def test_a_file_export_accepts_on_a_box_narrower_than_float32_resolution_loads(tmp_path, which):
     """load_onnx compared the float64 net at float64 points with onnxruntime at float32 points (and in float32):
