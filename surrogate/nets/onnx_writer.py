@@ -5,6 +5,10 @@ The graph is the one ``torch.onnx.export`` (dynamo) writes for the net's ``torch
 
     xy[batch, n0] -> Gemm(transB=1) -> Relu -> ... -> Gemm(transB=1) -> z[batch, nL]
 
+Each ``Gemm`` carries all four of its attributes (``alpha=1``, ``beta=1``, ``transA=0``, ``transB=1``), as torch
+writes them: OMLT's own ONNX parser (``omlt.io.load_onnx_neural_network``) reads each of them and fails on one left
+to its ONNX default.
+
 Layer ``i`` stores its weight as ``"{2i}.weight"`` (shape ``(n_out, n_in)``, float32) and its bias as
 ``"{2i}.bias"``, the names torch gives the Sequential's parameters. Writing it directly costs milliseconds, where
 torch's exporter took 1-3 s a net plus several seconds to import its translation tables in each process, and the
@@ -50,7 +54,11 @@ def relu_mlp_proto(net: ReluMLP):
                 numpy_helper.from_array(np.asarray(b, dtype=np.float64).astype(np.float32), bias),
             ]
         linear = OUTPUT_NAME if i == last else f"linear{suffix}"
-        nodes.append(helper.make_node("Gemm", [current, weight, bias], [linear], f"node_linear{suffix}", transB=1))
+        nodes.append(
+            helper.make_node(
+                "Gemm", [current, weight, bias], [linear], f"node_linear{suffix}", alpha=1.0, beta=1.0, transA=0, transB=1
+            )
+        )
         current = linear
         if i < last:
             nodes.append(helper.make_node("Relu", [linear], [f"relu{suffix}"], f"node_relu{suffix}"))

@@ -31,7 +31,8 @@ def test_the_graph_is_gemm_and_relu_nodes_named_as_torch_names_them():
         ("node_relu_1", "Relu", ["linear_1"], ["relu_1"]),
         ("node_linear_2", "Gemm", ["relu_1", "4.weight", "4.bias"], ["z"]),
     ]
-    assert all(onnx.helper.get_attribute_value(a) == 1 for n in proto.graph.node if n.op_type == "Gemm" for a in n.attribute)
+    gemms = [{a.name: onnx.helper.get_attribute_value(a) for a in n.attribute} for n in proto.graph.node if n.op_type == "Gemm"]
+    assert gemms == [{"alpha": 1.0, "beta": 1.0, "transA": 0, "transB": 1}] * 3
     assert [(t.name, list(t.dims), t.data_type) for t in proto.graph.initializer] == [
         ("0.weight", [3, 2], onnx.TensorProto.FLOAT),
         ("0.bias", [3], onnx.TensorProto.FLOAT),
@@ -90,3 +91,18 @@ def test_the_file_is_one_file_without_an_exporter_s_traces(tmp_path):
     assert not any(n.metadata_props for n in proto.graph.node)
     assert not proto.graph.metadata_props
     assert all(p.key.startswith("surrogate.") for p in proto.metadata_props)
+
+
+def test_omlt_s_own_parser_reads_the_file_as_the_same_net(tmp_path):
+    """OMLT's parser reads every Gemm attribute: a file whose Gemms carried only transB failed there with KeyError:
+    'alpha' (probe111 #1)."""
+    from omlt.io import load_onnx_neural_network
+
+    net = random_net((3, 4), seed=2)
+    path = export_onnx(net, tmp_path / "net.onnx")
+    parsed = load_onnx_neural_network(onnx.load(str(path)))
+    dense = [layer for layer in parsed.layers if hasattr(layer, "weights")]
+    rounded = net.rounded_to_float32()
+    assert [layer.activation for layer in dense] == ["relu", "relu", "linear"]
+    for layer, w, b in zip(dense, rounded.weights, rounded.biases):
+        assert np.array_equal(layer.weights, w) and np.array_equal(layer.biases, b)
