@@ -186,6 +186,11 @@ class ReluMLP:
                     f"ReluMLP layer {i}: weight shape {w.shape} does not match bias shape {b.shape}; "
                     "weights are (n_in, n_out) and biases (n_out,)"
                 )
+            if 0 in w.shape:
+                raise ArchitectureError(
+                    f"ReluMLP layer {i}: weight shape {w.shape} has no {'inputs' if w.shape[0] == 0 else 'neurons'}; "
+                    "every layer needs at least one input and one neuron (remove the empty layer)"
+                )
             if i and weights[i - 1].shape[1] != w.shape[0]:
                 raise ArchitectureError(
                     f"ReluMLP layer {i}: takes {w.shape[0]} inputs but layer {i - 1} gives {weights[i - 1].shape[1]} outputs"

@@ -116,6 +116,23 @@ def test_weights_and_biases_that_are_no_sequence_of_arrays_are_refused_by_name(w
         ReluMLP(weights, biases)
 
 
+@pytest.mark.parametrize(
+    ("weights", "biases", "message"),
+    [
+        ((np.zeros((2, 0)), np.zeros((0, 1))), (np.zeros(0), np.zeros(1)), r"layer 0: weight shape \(2, 0\) has no neurons"),
+        ((np.zeros((2, 3)), np.zeros((3, 0))), (np.zeros(3), np.zeros(0)), r"layer 1: weight shape \(3, 0\) has no neurons"),
+        ((np.zeros((0, 3)), np.zeros((3, 1))), (np.zeros(3), np.zeros(1)), r"layer 0: weight shape \(0, 3\) has no inputs"),
+    ],
+)
+def test_an_empty_layer_is_refused_by_the_net_itself(weights, biases, message):
+    """probe111 #2: a hidden layer of width 0 was accepted, and export_onnx then failed with numpy's bare
+    'zero-size array to reduction operation maximum which has no identity'."""
+    from surrogate.errors import ArchitectureError
+
+    with pytest.raises(ArchitectureError, match=message + r"; every layer needs at least one input and one neuron"):
+        ReluMLP(weights, biases)
+
+
 def test_one_bias_per_weight_matrix_and_a_hidden_layer_are_needed():
     from surrogate.errors import ArchitectureError
 
