@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
+import reprlib
 import sys
-from collections.abc import Iterator, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -165,15 +166,13 @@ def check_sequence(where: str, value, *, example: str, of: type | tuple = object
     if isinstance(value, str | bytes):  # not split into its characters, nor guessed to be one name
         one = f"for that one, pass ({value!r},)" if isinstance(value, of) else f"e.g. {example}"
         raise ConfigError(f"{where}={value!r} must be a sequence of {what}, not one string; {one}")
-    try:
-        if isinstance(value, Mapping | Set):  # a dict's keys or a set's arbitrary order: not what was meant
-            raise TypeError
-        items = tuple(value)
-    except TypeError:
-        raise ConfigError(f"{where}={value!r} must be a sequence of {what} (a tuple or list), e.g. {example}") from None
+    shown = reprlib.repr(value)  # a container (of weight arrays, of instances) in brief
+    if isinstance(value, Mapping | Set) or not isinstance(value, Iterable):  # a dict's keys, a set's order: not meant
+        raise ConfigError(f"{where}={shown} must be a sequence of {what} (a tuple or list), e.g. {example}")
+    items = tuple(value)
     bad = [v for v in items if not isinstance(v, of)]
     if bad:
-        raise ConfigError(f"{where}={value!r} must hold only {what}, not {bad[0]!r}; e.g. {example}")
+        raise ConfigError(f"{where}={shown} must hold only {what}, not {reprlib.repr(bad[0])}; e.g. {example}")
     return plain_number(items)
 
 

@@ -7,6 +7,7 @@ With ``h`` in ``[hl, hu]``, ``zhat = W^T h + b`` lies in
 from __future__ import annotations
 
 import math
+import reprlib
 import time
 from collections.abc import Sequence
 
@@ -22,11 +23,20 @@ def check_box(box: Sequence[tuple[float, float]] | None, net: ReluMLP) -> tuple[
     n_inputs = net.weights[0].shape[0]
     try:
         box = tuple((float(lo), float(hi)) for lo, hi in (net.domain if box is None else box))
+    except OverflowError:  # an int past float's range (10**400)
+        raise ConfigError(
+            f"input box {reprlib.repr(box)} holds a bound past float's range (about 1.8e308); give finite (lower, "
+            "upper) pairs of floats, e.g. [(-1, 1), (-1, 1)]"
+        ) from None
     except (TypeError, ValueError):
         raise ConfigError(
             f"input box {box!r} must be {n_inputs} pairs of numbers (lower, upper), e.g. [(-1, 1), (-1, 1)]"
         ) from None
-    if len(box) != n_inputs or any(not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi) for lo, hi in box):
+    if len(box) != n_inputs:
+        raise ConfigError(
+            f"input box {box} has {len(box)} (lower, upper) pairs, but the net has {n_inputs} inputs; give one pair per input"
+        )
+    if any(not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi) for lo, hi in box):
         raise ConfigError(f"input box {box} must give finite (lower, upper) with lower <= upper for each of {n_inputs} inputs")
     return box
 

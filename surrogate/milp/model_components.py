@@ -110,15 +110,15 @@ def model_of(block, *, where: str = "model_of"):
         ) from error
 
 
-def check_constructed(model) -> None:
+def check_constructed(model, *, where: str = "check_constructed") -> None:
     """Raise :class:`ModelFormatError` if ``model`` belongs to an ``AbstractModel`` not constructed yet, or lost its
-    model (:func:`model_of`).
+    model (:func:`model_of`, whose refusal of a non-model names ``where``).
 
     Its components hold no data: it has no products to read and nothing to solve. Only the top
     model's own flag is read (Pyomo's ``is_constructed`` walks every block, which each product of
     a large model would pay for again): a block added to a constructed model is constructed with it.
     """
-    top = model_of(model)
+    top = model_of(model, where=where)
     component = top.parent_component()  # None for a clone of an indexed block's element (constructed: it has data)
     if component is not None and not Component.is_constructed(component):
         raise ModelFormatError(
@@ -131,7 +131,7 @@ def check_extendable(model) -> None:
     """:func:`check_constructed`, and raise :class:`ModelFormatError` if ``model`` is a copy of an element of an
     indexed block (``m.s[1].clone()``): it belongs to no component, so components added to it (a product's
     block) are never constructed. A solve of it, which adds nothing, is fine."""
-    check_constructed(model)
+    check_constructed(model, where="check_extendable")
     top = model.model()
     if top.parent_component() is None:
         raise ModelFormatError(
@@ -166,7 +166,7 @@ def check_components(model, *, solver: str = "", sos: bool = True) -> None:
     component and how to turn it into constraints. A model not constructed
     yet is refused first (:func:`check_constructed`), then a row no solver reads (:func:`check_rows`).
     """
-    check_constructed(model)
+    check_constructed(model, where="check_components")
     check_rows(model)
     named = left_out(model, sos=sos)
     parts = []

@@ -81,7 +81,7 @@ def presolve_says_infeasible(result, config: SolverConfig) -> bool:
 
 def user_integers(model) -> list:
     """The free integer variables a solve of ``model`` hands the solver (:func:`seen_variables`) that lie in no
-    block this package built (:data:`~surrogate.milp.model_components.BUILT`): a binary or integer of the user's own, also a product's factor made
+    block this package built (:data:`~surrogate.milp.built_marks.BUILT`): a binary or integer of the user's own, also a product's factor made
     integer after a rewrite. Empty for a model whose only integers are its nets' (or baselines') own (told first
     from the model's own variables, without reading its rows: a warm start's search solves many LPs)."""
     memo: dict = {}  # by a block's id: the built block it lies in, shared by the walks (built_above)

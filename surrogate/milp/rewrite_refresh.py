@@ -361,7 +361,7 @@ def _left_out(block, model):
 def _product_block(block) -> bool:
     """Whether ``block`` defines the variables it holds by its own rows: a block of products, or a companion of one
     (:data:`~surrogate.milp.rewrite_record.PRODUCT`), or a net's encoding (or a baseline's) this package built
-    (:data:`~surrogate.milp.model_components.BUILT`: ``add_surrogate``'s block)."""
+    (:data:`~surrogate.milp.built_marks.BUILT`: ``add_surrogate``'s block)."""
     return isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord) or bool(getattr(block, BUILT, False))
 
 

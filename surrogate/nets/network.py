@@ -111,10 +111,14 @@ def _frozen(value, *, flat: bool = False) -> np.ndarray:
 def _arrays(name: str, value, *, example: str, flat: bool = False) -> tuple[np.ndarray, ...]:
     """``value`` (one array per layer) as read-only float64 copies (:func:`_frozen`), or :class:`ConfigError` naming
     ``name`` and ``example`` (a value of the right kind) where it is no sequence of arrays of numbers."""
+    if isinstance(value, str | bytes):  # check_sequence would advise (value,), a sequence of one string
+        raise ConfigError(
+            f"ReluMLP: {name}={value!r} must be a sequence of arrays, one per layer, not one string; e.g. {example}"
+        )
     items = check_sequence(f"ReluMLP: {name}", value, example=example, what="arrays, one per layer")
     try:
         return tuple(_frozen(item, flat=flat) for item in items)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:  # OverflowError: an int past float's range
         raise ConfigError(f"ReluMLP: {name} must be arrays of numbers, one per layer ({error}); e.g. {example}") from None
 
 

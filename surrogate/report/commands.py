@@ -63,7 +63,7 @@ def sweep_command(config: Mapping, out_dir: str | os.PathLike) -> SweepCommand:
 
     Options equal to :class:`SweepConfig`'s defaults are left out. The command
     is checked by parsing it with the sweep's options
-    (:func:`~surrogate.experiments.sweep.add_sweep_arguments`) and comparing the resulting
+    (:func:`~surrogate.experiments.sweep_args.add_sweep_arguments`) and comparing the resulting
     config with ``config``.
 
     Parameters

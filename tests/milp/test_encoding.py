@@ -140,7 +140,11 @@ def test_a_block_that_fails_part_way_is_removed(monkeypatch):
         ([(1, -1), (-1, 1)], r"must give finite \(lower, upper\) with lower <= upper for each of 2 inputs"),
         ([(float("nan"), 1), (-1, 1)], r"must give finite \(lower, upper\)"),
         ([("a", 1), (-1, 1)], r"must be 2 pairs of numbers \(lower, upper\)"),
-        ([(-1, 1)], r"for each of 2 inputs"),
+        (
+            [(-1, 1)],
+            r"input box \(\(-1\.0, 1\.0\),\) has 1 \(lower, upper\) pairs, but the net has 2 inputs; give one pair per input",
+        ),
+        ([(-(10**400), 1), (-1, 1)], r"holds a bound past float's range \(about 1\.8e308\); give finite \(lower, upper\) pairs"),
     ],
 )
 def test_a_bad_input_box_is_refused_by_every_formulation(formulation, box, match):
@@ -208,7 +212,8 @@ def test_to_omlt_network_takes_a_zoo_name_as_add_surrogate_does():
         (((1.0, -1.0), (-1.0, 1.0)), r"input box .* must give finite \(lower, upper\) with lower <= upper for each of 2 inputs"),
         (((float("nan"), 1.0), (-1.0, 1.0)), r"input box .* must give finite \(lower, upper\)"),
         (((-math.inf, 1.0), (-1.0, 1.0)), r"input box .* must give finite \(lower, upper\)"),
-        (((-1.0, 1.0),), r"input box .* for each of 2 inputs"),
+        (((-1.0, 1.0),), r"input box .* has 1 \(lower, upper\) pairs, but the net has 2 inputs"),
+        (((-(10**400), 1.0), (-1.0, 1.0)), r"input box \[?\(\(-1000.*\.\.\..* holds a bound past float's range"),
         (((-1.0, 0.0, 1.0), (-1.0, 1.0)), r"input box .* must be 2 pairs of numbers \(lower, upper\)"),
         (5, r"input box 5 must be 2 pairs of numbers \(lower, upper\), e\.g\. \[\(-1, 1\), \(-1, 1\)\]"),
     ],

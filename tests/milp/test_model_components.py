@@ -436,3 +436,14 @@ def test_model_of_a_non_block_is_refused_as_such_not_as_a_garbage_collected_mode
     m = pyo.ConcreteModel()
     m.b = pyo.Block()
     assert model_of(m.b) is m
+
+
+@pytest.mark.parametrize("check", ["check_components", "check_constructed", "check_extendable"])
+def test_a_non_model_given_to_a_model_check_is_refused_in_its_name(check):
+    """probe112 #3: check_components(None) and check_constructed(None) were refused as 'model_of: model=None ...',
+    naming an internal helper instead of the function called."""
+    from surrogate.errors import ConfigError
+    from surrogate.milp import model_components
+
+    with pytest.raises(ConfigError, match=rf"^{check}: model=None must be a Pyomo model or block"):
+        getattr(model_components, check)(None)

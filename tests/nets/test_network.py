@@ -116,6 +116,21 @@ def test_weights_and_biases_that_are_no_sequence_of_arrays_are_refused_by_name(w
         ReluMLP(weights, biases)
 
 
+def test_a_refusal_of_weights_shows_a_large_value_in_brief_and_gives_advice_that_works():
+    """probe112 #2 and #4: weights='3x8' was told 'for that one, pass ('3x8',)', refused too; a dict of weight
+    arrays was printed whole (101 lines); a bias past float's range gave a bare OverflowError."""
+    with pytest.raises(
+        ConfigError, match=r"weights='3x8' must be a sequence of arrays, one per layer, not one string; e\.g\. \[np"
+    ):
+        ReluMLP("3x8", [np.zeros(8), np.zeros(1)])
+    big = {f"layer{i}": np.ones((50, 50)) for i in range(4)}
+    with pytest.raises(ConfigError, match=r"must be a sequence of arrays, one per layer \(a tuple or list\)") as caught:
+        ReluMLP(big, [np.zeros(50)] * 4)
+    assert len(str(caught.value)) < 400
+    with pytest.raises(ConfigError, match=r"ReluMLP: biases must be arrays of numbers, one per layer \(.*too large"):
+        ReluMLP([np.ones((2, 1)), np.ones((1, 1))], [np.zeros(1), [10**400]])
+
+
 @pytest.mark.parametrize(
     ("weights", "biases", "message"),
     [
