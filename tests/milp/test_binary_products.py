@@ -74,11 +74,15 @@ def test_an_integer_factor_of_more_than_2_to_the_10_values_still_gets_a_surrogat
 
 
 @pytest.mark.solver
-def test_the_constraints_leave_exactly_b_times_y_at_every_point():
+@pytest.mark.parametrize("box", [(-2.0, 3.0), (1.0, 3.0), (-3.0, -1.0)], ids=["across-0", "positive", "negative"])
+def test_the_constraints_leave_exactly_b_times_y_at_every_point(box):
+    """Boxes with L > 0 and U < 0 too: a row exact only while L <= 0 <= U shows on them."""
     m = _model()
+    m.y.setlb(box[0]), m.y.setub(box[1])
     product = bilinear(m, m.b, m.y, "3x8")
     both = bilinear(m, m.b, m.c, "3x8")
-    for b, c, y in itertools.product((0, 1), (0, 1), (-2.0, -0.5, 0.0, 1.25, 3.0)):
+    low, high = box
+    for b, c, y in itertools.product((0, 1), (0, 1), (low, 0.75 * low + 0.25 * high, (low + high) / 2, high)):
         m.b.fix(b), m.c.fix(c), m.y.fix(y)
         assert expression_range(m, product.expr) == pytest.approx((b * y, b * y), abs=1e-9)
         assert expression_range(m, both.expr) == pytest.approx((b * c, b * c), abs=1e-9)  # b AND c
