@@ -353,3 +353,29 @@ def test_obbt_takes_only_an_lp_or_a_milp_method():
 
     with pytest.raises(ConfigError, match=r"obbt_bounds: method='interval' must be 'lp' or 'milp'"):
         obbt_bounds(random_net((3,)), "interval")
+
+
+WIDE = ((-2.0, 2.0), (-2.0, 2.0))
+
+
+def _same_bounds(got: NetBounds, want: NetBounds) -> bool:
+    pairs = zip((*got.lower, *got.upper), (*want.lower, *want.upper))
+    return got.box == want.box and all(np.array_equal(a, b) for a, b in pairs)
+
+
+def test_bounds_stored_for_the_domain_are_not_handed_out_for_another_box():
+    """probe113 BD1: stored bounds of [-1, 1]^2 returned for [-2, 2]^2 cut off values the net takes there."""
+    net = attach_bounds(stable_net(), interval_bounds(stable_net()))
+    assert net_bounds(net, "interval").lower[0].tolist() == [1.0, -5.0, -1.5]  # the stored ones, on the domain
+    wide = net_bounds(net, "interval", box=WIDE)
+    assert wide.lower[0].tolist() == [-1.0, -7.0, -3.0] and wide.upper[0].tolist() == [7.0, 1.0, 3.0]
+    assert _same_bounds(wide, interval_bounds(stable_net(), WIDE))
+
+
+def test_cached_bounds_of_one_box_are_not_handed_out_for_another():
+    """probe113 BD4: the process cache keyed without the box returned the domain's bounds for a wider box."""
+    net = stable_net()
+    assert net_bounds(net, "interval").upper[0].tolist() == [5.0, -1.0, 1.5]
+    wide = net_bounds(net, "interval", box=WIDE)
+    assert wide.lower[0].tolist() == [-1.0, -7.0, -3.0] and wide.upper[0].tolist() == [7.0, 1.0, 3.0]
+    assert _same_bounds(wide, interval_bounds(stable_net(), WIDE))
