@@ -185,6 +185,35 @@ def test_fronts_are_per_budget_and_per_error_measure():
     assert list(points["sgm_s"][points["budget"] == 24]) == sorted(TABLE["sgm_s"][:4])
 
 
+def test_each_front_is_taken_on_its_own_error_and_within_one_solver():
+    """probe113 SC1/SC2: the MAE front taken on max errors (and back), or one solver's nets dominated by another's time.
+
+    Budget 24 on HiGHS: 3x8 has the lowest MAE, 2x12 the lowest max error at the same time, 4x6 is fastest.
+    SCIP: the same two nets, 2x12 faster than every HiGHS net and 3x8 slower than all.
+    """
+    nets = ["b24-best-3x8", "b24-best-2x12", "b24-best-4x6", "b24-best-3x8", "b24-best-2x12"]
+    table = pd.DataFrame(
+        {
+            "net": nets,
+            "encoding": ["pruned"] * 5,
+            "solver": ["highs"] * 3 + ["scip"] * 2,
+            "grid_mae": [0.001, 0.004, 0.01, 0.001, 0.004],
+            "grid_max_error": [0.09, 0.02, 0.05, 0.09, 0.02],
+            "sgm_s": [10.0, 10.0, 1.0, 50.0, 0.5],
+            "kind": ["net"] * 5,
+        }
+    ).assign(instances=1, solved=1, timeouts=0, infeasible=0, errors=0, refused=0)
+    points = scale_points(table)
+    got = {(r.solver, r.net[9:]): (r.front_mae, r.front_max) for r in points.itertuples()}
+    assert got == {
+        ("highs", "4x6"): (True, True),
+        ("highs", "3x8"): (True, False),
+        ("highs", "2x12"): (False, True),
+        ("scip", "2x12"): (True, True),
+        ("scip", "3x8"): (True, False),
+    }
+
+
 def test_a_folder_whose_nets_have_no_zoo_names_is_reported_without_a_front(tmp_path):
     names = {n: f"my{k}" for k, n in enumerate(TABLE["net"].unique())}
     folder = _folder(
