@@ -71,6 +71,38 @@ def test_a_baselines_mae_is_the_mean_of_its_absolute_errors():
     assert 1e-4 < errors["mae"] < errors["max_error"] == sawtooth.max_error
 
 
+def _anchor_and_candidate_solves():
+    """omlt-bigm 50, 60*, 60* s and pruned 1, 2, 300* s of one net: the medians (60 vs 2) and means (56.7 vs 101) differ in order."""
+    times = {"omlt-bigm": ((50.0, False), (60.0, True), (60.0, True)), "pruned": ((1.0, False), (2.0, False), (300.0, True))}
+    rows = [
+        _row(f"p{k}", "b12-best-1x12", encoding, t, hit=hit, products=2)
+        for encoding, runs in times.items()
+        for k, (t, hit) in enumerate(runs, start=1)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_encoding_summary_gives_the_median_time_of_each_encoding():
+    """probe113 SB6: the mean (56.67 and 101 s) reported as time_median_s reversed the encodings' order."""
+    from surrogate.experiments.solve_bench_tables import encoding_summary
+
+    summary = encoding_summary(_anchor_and_candidate_solves()).set_index("encoding")
+    assert summary.loc["omlt-bigm", "time_median_s"] == 60.0 and summary.loc["pruned", "time_median_s"] == 2.0
+
+
+def test_baseline_table_takes_a_nets_problem_times_from_its_candidate_route_and_bits_from_its_max_error():
+    """probe113 SB7 (the net's problem times from the anchor's solves) and SB4 (bits_per_binary from the MAE)."""
+    from surrogate.experiments.solve_bench_tables import baseline_table
+
+    config = SolveBenchConfig(instances=0, baselines=("sawtooth-8",))
+    net = resolve_surrogate("b12-best-1x12")
+    table = baseline_table(config, {"b12-best-1x12": net}, _anchor_and_candidate_solves()).set_index("approx")
+    row = table.loc["b12-best-1x12"]
+    assert row["problems_time_median_s"] == 2.0 and row["problems_time_limit_hits"] == 1  # pruned: 1, 2, 300* s
+    assert row["bits_per_binary"] == pytest.approx(-np.log2(row["max_error"]) / row["binaries_per_product"], rel=1e-12)
+    assert table.loc["sawtooth-8", "max_error"] == 2.0**-8 and table.loc["sawtooth-8", "bits_per_binary"] == 1.0
+
+
 def test_plan_runs_partition_and_baselines_only_on_small_problems():
     config = SolveBenchConfig(
         random_sizes=(4, 64),
