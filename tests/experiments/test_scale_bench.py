@@ -25,6 +25,7 @@ from surrogate.experiments.scale_bench_tables import (
     AGREEMENT_COLUMNS,
     own_solves,
     penalised_times,
+    primal_gaps,
     route_agreement,
     scale_table,
     sgm_floor,
@@ -39,6 +40,13 @@ from surrogate.nets.onnx_io import export_onnx
 from surrogate.nets.zoo import DEFAULT_ZOO, load_manifest, resolve_surrogate
 
 # --- the shifted geometric mean ---------------------------------------------------------------------
+
+
+def test_primal_gaps_of_hand_made_numbers():
+    """probe113 ST4: ``|objective - optimum| / max(1, |optimum|)``, not divided by the incumbent's objective."""
+    solves = pd.DataFrame({"optimum": [10.0, -4.0, 0.5, 3.0, math.nan], "objective": [20.0, -2.0, 1.0, math.nan, 2.0]})
+    gaps = primal_gaps(solves).tolist()
+    assert gaps[:3] == [1.0, 0.5, 0.5] and math.isnan(gaps[3]) and math.isnan(gaps[4])
 
 
 def test_sgm_of_hand_made_numbers():
