@@ -387,3 +387,17 @@ def test_save_hand_built_keeps_the_nets_useful_plans_counts_useful():
     saved, planned = inspect.signature(zoo_store.save_hand_built).parameters, inspect.signature(useful_plans).parameters
     assert saved["max_bound"].default is planned["max_bound"].default
     assert saved["variants"].default is planned["variants"].default
+
+
+def test_a_saved_entry_carries_the_rows_own_scores_and_seed(zoo, tmp_path_factory):
+    """probe113 ZS1/ZS2: the manifest's max_error and val_mae were written from the MAE and no test noticed."""
+    out = tmp_path_factory.mktemp("sweep")
+    (out / "nets").mkdir()
+    result = sweep_result(out, "b24-seed-3x8.onnx", 5)
+    row = result.nets.iloc[0]
+    result.nets["val_mae"] = 1.5 * row["mae"]  # a validation MAE of its own, apart from the grid's
+    (entry,) = zoo_store.save_models(result, zoo)
+    saved = {e["name"]: e for e in load_manifest(zoo)["models"]}[entry["name"]]
+    want = {"mae": row["mae"], "mse": row["mse"], "max_error": row["max_error"], "val_mae": 1.5 * row["mae"], "seed": 5}
+    assert {key: saved[key] for key in want} == want
+    assert len({row["mae"], row["mse"], row["max_error"], 1.5 * row["mae"]}) == 4  # each value tells its column apart
