@@ -285,3 +285,15 @@ def test_one_pack_of_shapes_the_protocol_trains_differently_is_refused_before_tr
     message = r"protocol 'best' resolves differently for 3x8, 1x2; train them in separate packs \(train_many does this\)"
     with pytest.raises(ConfigError, match=message):
         train_packed(["3x8", "1x2"], [0], "best")
+
+
+def test_each_packed_net_reports_the_mae_on_its_own_training_points():
+    """probe113 PK3: net 0's train_mae was reported for every net of a pack (train_mae is a column of nets.csv)."""
+    protocol = short(1, n_points=EQUIVALENCE_POINTS)
+    trained = train_nets("1x4", [0, 1, 2], protocol)
+    for net in trained:
+        points, _ = draw_data_and_init(Architecture.parse("1x4"), protocol, torch.Generator().manual_seed(net.seed))
+        points = points.double().numpy()
+        mae = float(np.mean(np.abs(net.net.forward(points).ravel() - points[:, 0] * points[:, 1])))
+        assert net.train_mae == pytest.approx(mae, rel=1e-4)
+    assert len({net.train_mae for net in trained}) == 3
