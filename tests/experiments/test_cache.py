@@ -61,6 +61,24 @@ def test_training_units_are_keyed_by_their_whole_pack():
     assert keys == _train_keys(SweepConfig.quick(architectures=archs, seeds=(0, 1), instances=3, formulation="partition"))
 
 
+def test_solve_units_are_keyed_by_every_setting_that_changes_the_solves(tmp_path):
+    """probe113 CA1: a key without instance_seed let another folder's solves of other instances be adopted."""
+    import pandas as pd
+
+    from surrogate import SolverConfig
+    from surrogate.experiments.sweep_jobs import solve_units
+
+    (tmp_path / "a.onnx").write_bytes(b"net bytes")
+    chosen = pd.DataFrame({"arch": ["2x6"], "source": ["trained"], "file": ["a.onnx"]})
+
+    def key(**changes):
+        return solve_units(SweepConfig(**changes), chosen, tmp_path)[0].key
+
+    base = key()
+    others = [key(formulation="bigm"), key(solver=SolverConfig(time_limit=7)), key(instances=3), key(instance_seed=7)]
+    assert base == key() and len({base, *others}) == 5
+
+
 def test_entries_round_trip_and_damage_is_detected(tmp_path):
     store = UnitCache(tmp_path / "cache")
     key = unit_key("solve", SPEC)
