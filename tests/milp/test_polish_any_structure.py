@@ -304,3 +304,39 @@ def test_a_row_neither_linear_nor_quadratic_is_named_and_polish_leaves_such_a_mo
     with pytest.raises(NonlinearModelError, match=r"'c' has a term that is neither linear nor a product of two variables"):
         QuadraticModel.from_pyomo(m)
     assert polish(m, {"x": 1.0, "y": 1.0}).status == "not-quadratic"
+
+
+def _hyperbola_model():
+    """min x + y s.t. xy >= 1 on [0, 4]^2: the optimum is (1, 1) with 2."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 4))
+    m.y = pyo.Var(bounds=(0, 4))
+    m.c = pyo.Constraint(expr=m.x * m.y >= 1)
+    m.obj = pyo.Objective(expr=m.x + m.y)
+    return m
+
+
+def test_a_slightly_infeasible_better_start_is_not_kept_over_the_feasible_optimum():
+    """probe113 PO2: a start violating by 5e-4 (objective 1.9995) was offered as feasible and beat the optimum 2."""
+    result = polish(_hyperbola_model(), {"x": 0.9995, "y": 1.0}, config=CONFIG, restarts=0)
+    assert result.status == "polished" and result.violation_after <= 1e-6
+    assert result.objective_after == pytest.approx(2.0, abs=1e-6)
+
+
+def test_polish_stops_at_the_bound_only_once_it_is_within_a_millionth():
+    """probe113 PO6: a feasible start 4.4e-4 above the proven bound 2 was kept as 'at the bound'."""
+    result = polish(_hyperbola_model(), {"x": 1.03, "y": 1 / 1.03}, config=CONFIG, bound=2.0)
+    assert result.status == "polished" and result.reached_bound
+    assert result.objective_after == pytest.approx(2.0, abs=1e-6)
+
+
+def test_a_model_infeasible_by_a_ten_thousandth_is_reported_infeasible():
+    """probe113 PO3: x*y >= 1 with y = 1 and x <= 1 - 1e-4: the best point still violates by 5e-5, 50 times the tolerance."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 4))
+    m.y = pyo.Var(bounds=(1, 1))
+    m.lo = pyo.Constraint(expr=m.x * m.y >= 1)
+    m.hi = pyo.Constraint(expr=m.x <= 1 - 1e-4)
+    m.obj = pyo.Objective(expr=m.x)
+    result = polish(m, {"x": 1.0, "y": 1.0}, config=CONFIG, restarts=0)
+    assert result.status == "infeasible" and result.violation_after > 1e-6
