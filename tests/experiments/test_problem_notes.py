@@ -123,3 +123,27 @@ def test_a_files_loose_box_note_gives_the_files_form_of_the_advice():
         "in the file: write the bounds the constraints imply as those variables' 'lb' and 'ub' in 'variables'" in (row["message"])
     )
     assert row["message"].endswith("; another warning") and "in the file" not in plain["message"]
+
+
+def test_a_relaxation_bound_on_the_right_side_of_the_record_says_nothing_and_one_past_it_disproves_it():
+    """probe113 PN2: with the comparison reversed, every row's ordinary bound (below a minimum) called the record wrong."""
+    for sense, record, usual, past in (("min", -1.0, -3.0, 0.0), ("max", 1.0, 3.0, 0.0)):
+        row = _row(feasible=True, polished_objective=record, optimum=record, optimum_source="record")
+        doubt_disproved(row, sense, usual)
+        assert row["message"] == ""
+        doubt_disproved(row, sense, past)
+        side = ">=" if sense == "min" else "<="
+        assert row["message"] == (
+            f"the McCormick relaxation proves every point's objective {side} 0, so the recorded optimum {record:g} (record)"
+            " is wrong; check the instance's optimum"
+        )
+
+
+def test_only_a_feasible_point_that_beats_the_record_casts_doubt_on_it():
+    """probe113 PN1: an infeasible point's objective (-5, below the record -1) was taken as a feasible one's."""
+    row = _row(feasible=False, polished_objective=-5.0, optimum=-1.0, optimum_source="record")
+    doubt_optimum(row, "min")
+    assert row["message"] == ""
+    row = _row(feasible=True, polished_objective=-5.0, optimum=-1.0, optimum_source="record")
+    doubt_optimum(row, "min")
+    assert row["message"].startswith("a feasible point (-5) beats the recorded optimum -1 (record): the record is wrong")
