@@ -15,6 +15,20 @@ def test_model_size_counts_a_model():
     assert (model_size(m).variables, model_size(m).binaries, model_size(m).constraints) == (2, 1, 1)
 
 
+def test_a_general_integer_is_no_binary_and_a_deactivated_blocks_variables_do_not_count():
+    """probe113 MS1 (an integer in [0, 5] counted as a binary) and MS2 (a deactivated block's variable counted)."""
+    m = pyo.ConcreteModel()
+    m.b = pyo.Var(domain=pyo.Binary)
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 5))
+    m.off = pyo.Block()
+    m.off.z = pyo.Var()
+    m.off.c = pyo.Constraint(expr=m.off.z >= 0)
+    m.off.deactivate()
+    m.c = pyo.Constraint(expr=m.b + m.n >= 1)
+    size = model_size(m)
+    assert (size.variables, size.binaries, size.constraints) == (2, 1, 1)
+
+
 @pytest.mark.parametrize("bad", [None, "model", -1, 1.5, np.int64(3), pyo.Var()])
 def test_model_size_refuses_what_is_no_model(bad):
     with pytest.raises(ConfigError, match=r"model_size: component=.* must be a Pyomo model or block"):
