@@ -138,6 +138,16 @@ def test_mae_points_medians_blog_and_hand_built():
     assert len(seeds) == 6 and seeds["collapsed"].sum() == 1
 
 
+def test_shapes_are_placed_by_depth_not_by_name():
+    """probe113 MD2: sorted by name, 12x2 came first on an axis that says 'deeper to the right'."""
+    archs = ["12x2", "3x8", "1x24", "2x12"]
+    nets = pd.DataFrame(
+        {"arch": archs, "source": "trained", "depth": [12, 3, 1, 2], "seed": 0, "mae": [0.2, 0.003, 0.01, 0.005]}
+    ).assign(collapsed=False)
+    points = mae_points(nets, blog={})
+    assert dict(zip(points["arch"], points["position"])) == {"1x24": 0, "2x12": 1, "3x8": 2, "12x2": 3}
+
+
 def test_mae_vs_depth_axes_and_files(tmp_path):
     fig, ax = _axes()
     draw_mae_vs_depth(ax, mae_points(_nets()))
