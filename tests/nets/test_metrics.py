@@ -46,3 +46,10 @@ def test_grid_refuses_a_box_that_is_not_two_pairs(box):
         ConfigError, match=r"grid: box=.* must be two pairs of finite numbers \(lower, upper\) with lower <= upper"
     ):
         grid(3, box)
+
+
+@pytest.mark.parametrize(("scale", "collapsed"), [(1e-4, False), (1e-8, True)])
+def test_only_an_output_that_spans_under_a_millionth_is_collapsed(scale, collapsed):
+    """probe113 MT1: with COLLAPSE_RANGE at 1e-2, a net whose output spans 1e-4 (scale * relu(x)) was flagged constant."""
+    s = score(ReluMLP([np.array([[1.0], [0.0]]), np.array([[scale]])], [np.zeros(1), np.zeros(1)]))
+    assert s.output_range == pytest.approx(scale) and s.collapsed == collapsed
