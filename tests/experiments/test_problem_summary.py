@@ -23,3 +23,19 @@ def test_each_status_is_counted_and_a_point_of_a_model_scip_proves_infeasible_is
     )
     totals, _ = summarize(table, family)
     assert (totals["feasible"], totals["optimal"], totals["unbounded"], totals["infeasible_or_unbounded"]) == (2, 1, 0, 1)
+
+
+def test_a_gap_just_past_the_optimal_gap_is_feasible_but_not_optimal():
+    """probe113 PS2: a gap 100 times OPTIMAL_GAP (1e-4) counted optimal; only test_qcqp's family counts caught it."""
+    table = pd.DataFrame(
+        {
+            "problem": ["a", "b", "c"],
+            "feasible": [True] * 3,
+            "rel_gap": [2e-4, 5e-5, 0.0],
+            "status": ["ok"] * 3,
+            "scip_termination": ["skipped"] * 3,
+            "over_budget": [False] * 3,
+        }
+    )
+    totals, _ = summarize(table, family)
+    assert (totals["feasible"], totals["optimal"]) == (3, 2)
