@@ -7,7 +7,7 @@ import pytest
 
 from surrogate import ArchitectureError, ConfigError, score
 from surrogate.milp.bounds import net_bounds
-from surrogate.nets.construct import VARIANTS, hand_built, hand_built_mae_estimate, plan
+from surrogate.nets.construct import VARIANTS, hand_built, hand_built_mae_estimate, plan, useful_plans
 from surrogate.nets.zoo import resolve_surrogate
 
 STABLE_ZOO = Path(__file__).resolve().parents[2] / "models" / "stable"
@@ -122,6 +122,31 @@ def test_the_largest_active_margin_keeps_the_function():
     points = np.random.default_rng(4).uniform(-1, 1, (20_000, 2))
     plain, shifted = hand_built("4-5-5-5-5", "shared"), hand_built("4-5-5-5-5", "shared", active_margin=1.0)
     assert np.abs(plain.forward(points) - shifted.forward(points)).max() < 1e-12
+
+
+@pytest.mark.parametrize("arch", ["5-4", "3-4", "5-5-5"])
+def test_an_active_margin_keeps_the_function_of_a_net_whose_squares_get_unequal_first_layers(arch):
+    # 5-4 puts 2 hinges on u and 3 on v in layer 1: v's always-active hinge is unit 2, not unit first_cells["v"]
+    assert plan(arch, "shared").first_cells["u"] != plan(arch, "shared").first_cells["v"]
+    points = np.random.default_rng(6).uniform(-1, 1, (2_000, 2))
+    plain, shifted = hand_built(arch, "shared"), hand_built(arch, "shared", active_margin=0.5)
+    assert np.abs(plain.forward(points) - shifted.forward(points)).max() < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("arch", "variant", "bound"), [("3x8", "paired", 1 / 1296), ("1x6", "paired", 1 / 9), ("2x6", "shared", 1 / 36)]
+)
+def test_the_net_records_its_plans_error_bound(arch, variant, bound):
+    # 3x8 paired: 4 cells, refined 3 and 3 -> 36 cells per square, |N - xy| <= 1/36^2 (module docstring)
+    assert plan(arch, variant).error_bound == pytest.approx(bound, rel=1e-12)
+    assert float(hand_built(arch, variant).metadata["error_bound"]) == pytest.approx(bound, rel=1e-12)
+
+
+def test_useful_plans_keep_bounds_strictly_below_a_quarter_and_skip_a_one_layer_shared_net():
+    assert list(useful_plans("1x4")) == []  # 2 cells per square: bound exactly 1/4, no better than the constant 0
+    assert [variant for variant, _ in useful_plans("1x6")] == ["paired"]  # shared of one layer is the paired net
+    # 2x6: 3 cells per square, each halved by the second layer, in either variant
+    assert [(v, p.error_bound) for v, p in useful_plans("2x6")] == [("paired", 1 / 36), ("shared", 1 / 36)]
 
 
 def test_the_zoo_holds_the_fixed_deep_net():
