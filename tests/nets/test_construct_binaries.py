@@ -23,6 +23,20 @@ def test_no_hand_built_net_of_24_neurons_reaches_mae_1e_3_with_fewer_than_10_bin
     assert plans[9].mae == pytest.approx(1.302e-3, rel=1e-3) and plans[8].cells == (16, 16)
 
 
+@pytest.mark.parametrize("budget", [8, 9, 12])
+def test_every_plan_fits_its_budget_with_the_shared_carry_counted(budget):
+    plans = fewest_binaries(budget=budget)
+    assert all(sum(p.widths) <= budget for p in plans)
+    assert all(w == p.widths[0] or w >= 3 for p in plans for w in p.widths)  # a later layer: carry + a hinge per square
+
+
+def test_nine_neurons_reach_four_cells_per_square_with_four_binaries():
+    # 4-5: 2 + 2 first-layer hinges, then carry + 2 + 2 (4 cells per square); binaries (2-1)*2 + (2-1)*2 = 4
+    lean = {p.binaries: p for p in fewest_binaries(budget=9)}[4]
+    assert (lean.architecture, lean.cells) == ("4-5", (4, 4))
+    assert lean.mae == estimated_mae(4, 4)
+
+
 def test_the_search_beats_or_ties_every_architecture_the_construction_accepts():
     budget = 12
     best = {p.binaries: p.mae for p in fewest_binaries(budget=budget, max_depth=4)}
