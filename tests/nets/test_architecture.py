@@ -151,3 +151,12 @@ def test_an_architecture_of_absurd_size_is_refused_as_its_text_is(hidden, match)
     with pytest.raises(ArchitectureError, match=match):
         Architecture(hidden)
     assert Architecture((np.int64(8), 8)).hidden == (8, 8)  # NumPy integers are sizes like any other
+
+
+def test_a_shape_of_exactly_the_budget_is_taken_and_one_neuron_more_is_refused():
+    from surrogate import ConfigError
+    from surrogate.nets.architecture import check_budget
+
+    check_budget([Architecture.parse("3x8"), Architecture.parse("4-5-5-5-5")], 24, "sweep")  # 24 neurons each: within
+    with pytest.raises(ConfigError, match=r"sweep: 5x5 \(25\) has more hidden neurons than the budget 24"):
+        check_budget([Architecture.parse("3x8"), Architecture.parse("5x5")], 24, "sweep")
