@@ -297,3 +297,18 @@ def test_each_packed_net_reports_the_mae_on_its_own_training_points():
         mae = float(np.mean(np.abs(net.net.forward(points).ravel() - points[:, 0] * points[:, 1])))
         assert net.train_mae == pytest.approx(mae, rel=1e-4)
     assert len({net.train_mae for net in trained}) == 3
+
+
+def test_the_glorot_and_data_aware_starts_have_their_documented_spread():
+    """Glorot: weights uniform on +-sqrt(6 / (n_in + n_out)), biases 0. Data-aware: each first-layer neuron active on
+    a random 20-80 % of the training points (its bias a quantile of its pre-activations)."""
+    arch, gen = Architecture.parse("1x64"), lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    _, layers = draw_data_and_init(arch, TrainingProtocol(name="glorot", n_points=2000), gen())
+    limit = (6.0 / (2 + 64)) ** 0.5
+    (w, b), (w_out, _) = layers
+    assert 0.95 * limit < float(w.abs().max()) <= limit and not b.any()  # 128 draws reach the edge
+    assert 0.95 * limit < float(w_out.abs().max()) <= (6.0 / 65) ** 0.5
+    points, layers = draw_data_and_init(arch, TrainingProtocol(name="data", n_points=2000, init="data"), gen())
+    active = ((points @ layers[0][0] + layers[0][1]) > 0).double().mean(dim=0)
+    assert float(active.min()) >= 0.2 - 1e-3 and float(active.max()) <= 0.8 + 1e-3
+    assert float(active.min()) < 0.3 and float(active.max()) > 0.7  # 64 neurons spread over the whole range
