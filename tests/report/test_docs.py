@@ -418,3 +418,22 @@ def test_a_marker_inside_an_open_block_says_to_close_that_block_first(tmp_path):
     ):
         refresh_docs(doc, [tiny_sweep_folder(tmp_path / "s")])
     assert doc.read_text() == text
+
+
+def test_a_folder_marker_picks_the_folder_of_exactly_that_name_not_one_its_name_is_part_of(tmp_path, monkeypatch):
+    from surrogate.report import docs
+
+    monkeypatch.setattr(docs, "folder_kind", lambda folder: "scale")
+    monkeypatch.setattr(docs, "build_table", lambda kind, name, folder, *, budget=None: f"from {Path(folder).name}")
+    for name in ("scale-fixed", "scale"):
+        (tmp_path / name).mkdir()
+    page = tmp_path / "page.md"
+    page.write_text("<!-- table: front source=scale folder=scale -->\nold\n<!-- /table -->\n", encoding="utf-8")
+    assert refresh_docs(page, [tmp_path / "scale-fixed", tmp_path / "scale"]) == ("front",)
+    assert page.read_text(encoding="utf-8") == "<!-- table: front source=scale folder=scale -->\nfrom scale\n<!-- /table -->\n"
+
+
+def test_a_fence_left_open_inside_a_block_does_not_hide_its_closing_marker():
+    # the block's old text is replaced whole, so a stray fence line in it must not swallow the close
+    lines = ["<!-- table: nets source=sweep -->", "```", "<!-- /table -->", "", "text"]
+    assert [(b.name, b.first, b.end) for b in table_blocks(lines)] == [("nets", 1, 2)]
