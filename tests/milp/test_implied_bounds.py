@@ -490,3 +490,25 @@ def test_restore_on_a_clone_of_a_block_acts_on_the_clones_own_variables_only():
     implied.restore(c)
     assert c.x.bounds == (None, None) and m.p.x.bounds == pytest.approx((-1, 2), abs=1e-6)
     assert m.z.bounds == pytest.approx((1, 4), abs=1e-6)  # shared with the original: left
+
+
+def _diamond(half: float):
+    """min x*y on |x| + |y| <= 1, declared x, y in [-half, half]: FBBT cannot see the diamond, the LP can."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-half, half)), pyo.Var(bounds=(-half, half))
+    m.rows = pyo.ConstraintList()
+    for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+        m.rows.add(a * m.x + b * m.y <= 1)
+    m.obj = pyo.Objective(expr=m.x * m.y)
+    return m
+
+
+@pytest.mark.solver
+def test_lp_tightens_a_declared_box_wider_than_wide_and_leaves_a_narrower_one():
+    m = _diamond(5.0)  # width 10 > wide = 6: the LP gives [-1, 1]
+    tighten_product_bounds(m, wide=6.0)
+    assert m.x.lb == pytest.approx(-1.0, abs=1e-4) and m.x.ub == pytest.approx(1.0, abs=1e-4)
+    assert m.x.lb <= -1.0 and m.x.ub >= 1.0  # outward: sound
+    m = _diamond(2.0)  # width 4 <= 6: kept as declared
+    tighten_product_bounds(m, wide=6.0)
+    assert m.x.bounds == (-2.0, 2.0) and m.y.bounds == (-2.0, 2.0)
