@@ -5,6 +5,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: A script whose two workers each make a semaphore (as importing Pyomo or using tqdm does), and are stopped
@@ -61,3 +63,28 @@ def test_the_default_worker_count_needs_no_sched_getaffinity(monkeypatch):
     assert default_workers() == 1
     monkeypatch.setattr(os, "process_cpu_count", lambda: 3, raising=False)  # Python 3.13: the cores it may use
     assert default_workers() == 3
+
+
+def test_the_inline_runner_runs_jobs_in_the_order_given_and_reraises_a_jobs_error():
+    """With one worker the jobs run in this process, one by one in the order they were submitted (a run's log
+    and its cache entries then come in that order), and a job's exception reaches the caller of ``result()``:
+    swallowed, its result would read as ``None`` (a unit "finished" with no result)."""
+    from surrogate.executors import InlineRunner
+
+    ran = []
+
+    def job(i):
+        ran.append(i)
+        if i == 2:
+            raise ValueError("job 2 failed")
+        return 10 * i
+
+    runner = InlineRunner()
+    futures = [runner.submit(job, i) for i in range(4)]
+    assert ran == []  # nothing runs before as_completed reaches it
+    done = list(runner.as_completed(futures))
+    assert done == futures and ran == [0, 1, 2, 3]
+    assert [f.result() for f in (futures[0], futures[1], futures[3])] == [0, 10, 30]
+    with pytest.raises(ValueError, match="job 2 failed"):
+        futures[2].result()
+    assert ran == [0, 1, 2, 3]  # result() does not run a finished job again
