@@ -8,7 +8,7 @@ import pytest
 
 from surrogate import IntegerProduct, SolverConfig, solve
 from surrogate.milp.bilinear import bilinear, replace_products
-from surrogate.milp.integer_products import INTEGER_BITS, integer_bits
+from surrogate.milp.integer_products import INTEGER_BITS, held_integer, integer_bits, integer_bounds
 from surrogate.milp.model_size import ModelSize
 from tests.helpers import expression_range
 
@@ -35,17 +35,33 @@ def test_the_digits_an_integer_factor_needs():
         assert integer_bits(var) == bits, (domain, bounds)
 
 
+def test_a_fractional_bound_keeps_only_the_integers_inside_it():
+    """``[0.5, 3.6]`` holds the integers 1, 2, 3: 3.6 is not rounded up to 4 (a digit too many, and a warm start held
+    at 4, outside the bounds), nor 0.5 down to 0."""
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0.5, 3.6))
+    m.k = pyo.Var(domain=pyo.Integers, bounds=(0, 3.6))
+    assert integer_bounds(m.n) == (1, 3) and integer_bits(m.k) == 2  # 0..3: two digits, not three
+    assert held_integer(m.n, 3.6) == 3.0 and held_integer(m.n, 0.2) == 1.0 and held_integer(m.n, 2.4) == 2.0
+
+
 @pytest.mark.solver
-@pytest.mark.parametrize("low, high", [(0, 3), (-2, 5), (1, 3)])
-def test_the_constraints_leave_exactly_n_times_y_at_every_point(low, high):
+@pytest.mark.parametrize(
+    "low, high, y_box",
+    [(0, 3, (-1.5, 2.0)), (-2, 5, (-1.5, 2.0)), (1, 3, (-1.5, 2.0)), (0, 3, (0.5, 2.0)), (-2, 5, (-2.0, -0.5))],
+)
+def test_the_constraints_leave_exactly_n_times_y_at_every_point(low, high, y_box):
+    """Also where ``y``'s box lies on one side of 0 (``L_y > 0``, ``U_y < 0``): a digit's row ``w_k <= y - L_y (1 - b_k)``
+    loosened to ``y - 2 L_y (1 - b_k)`` is still exact for ``L_y <= 0`` and cuts ``n*y`` off for ``L_y > 0``."""
     m = pyo.ConcreteModel()
     m.n = pyo.Var(domain=pyo.Integers, bounds=(low, high))
-    m.y = pyo.Var(bounds=(-1.5, 2.0))
+    m.y = pyo.Var(bounds=y_box)
     product = bilinear(m, m.n, m.y, "3x8")
     bits = integer_bits(m.n)
     assert isinstance(product, IntegerProduct) and product.factor is m.n and product.low == low
     assert product.size() == ModelSize(2 * bits, bits, 4 * bits + 1) and len(product.binaries[0]) == bits
-    for n, y in itertools.product(range(low, high + 1), (-1.5, -0.25, 0.0, 1.0, 2.0)):
+    ys = sorted({*(y for y in (-1.5, -0.25, 0.0, 1.0, 2.0) if y_box[0] <= y <= y_box[1]), *y_box})
+    for n, y in itertools.product(range(low, high + 1), ys):
         m.n.fix(n), m.y.fix(y)
         assert expression_range(m, product.expr) == pytest.approx((n * y, n * y), abs=1e-9)
         assert product.digit_values(n) == [float(((n - low) >> k) & 1) for k in range(bits)]
