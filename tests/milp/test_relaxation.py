@@ -157,3 +157,17 @@ def test_envelope_rows_highs_cannot_load_are_refused_naming_the_variable(x_box, 
     m.obj = pyo.Objective(expr=m.x * m.y + m.y)
     with pytest.raises(ModelFormatError, match=match):
         mccormick_bound(m, CONFIG)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("sense, extreme", [(pyo.maximize, 6.0), (pyo.minimize, -3.0)])
+def test_the_bound_of_a_product_alone_is_its_extreme_over_the_box(sense, extreme):
+    """``x*y`` on ``[-2, 1] x [-3, 1]`` reaches 6 at the corner ``(lx, ly)`` and -3 at ``(ux, ly)``: McCormick's
+    envelopes are exact at the corners, so the relaxation's bound is exactly that extreme (the corners' values
+    ``lx*ly, lx*uy, ux*ly, ux*uy`` = 6, -2, -3, 1 also bound the product's own variable: one left out of its max
+    made the "bound" 1, below a point of the model)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-2, 1)), pyo.Var(bounds=(-3, 1))
+    m.obj = pyo.Objective(expr=m.x * m.y, sense=sense)
+    result = mccormick_bound(m, CONFIG)
+    assert result.has_solution and result.bound == pytest.approx(extreme, abs=1e-6)
