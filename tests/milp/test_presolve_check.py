@@ -460,3 +460,35 @@ def test_an_ordinary_objective_is_not_solved_again():
     m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
     result = solve(m, SolverConfig(time_limit=20, threads=1))
     assert result.objective == pytest.approx(0.5) and not any("excessively small" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("miss, overturned", [(1e-4, False), (2e-7, True)])
+def test_a_point_overturns_the_infeasibility_only_within_the_tolerance_relative_to_its_rows_coefficients(miss, overturned):
+    """``3a + 3b = 3`` met at ``a = 1 + miss``: its row misses by ``3 miss``, relative ``miss`` (divided by its largest
+    coefficient, 3); only ``miss <= CONFIRM_TOL`` (1e-6) is a true point. A tolerance 1000 times wider, or the miss
+    divided by 1000 times the coefficient, let ``a = 1.0001`` overturn a proof of infeasibility."""
+    m = pyo.ConcreteModel()
+    m.v = pyo.Var(range(2), bounds=(0, 10))
+    m.c = pyo.Constraint(expr=3 * m.v[0] + 3 * m.v[1] == 3)
+    m.o = pyo.Objective(expr=m.v[0])
+    result = confirm_infeasible(m, SolverConfig(), INFEASIBLE, _resolved(m, (1 + miss, 0)))
+    assert result.termination == (Termination.OPTIMAL if overturned else Termination.INFEASIBLE)
+    assert ("the infeasibility stands" in result.warnings[-1]) is not overturned
+
+
+def test_a_feasibility_solves_point_that_misses_a_row_proves_no_point():
+    """An unsure first answer, told apart by a feasibility solve whose "optimal" point misses the row by 2/3: that is
+    no point of the model, so "unbounded" (a point exists) is not claimed, and nothing is loaded."""
+    unsure = SolveResult(Termination.INFEASIBLE_OR_UNBOUNDED, math.nan, -math.inf, math.nan, 1.0, 0, ModelSize(3, 3, 1))
+    again = SolveResult(Termination.UNBOUNDED, math.nan, -math.inf, math.nan, 2.0, 0, ModelSize(3, 3, 1))
+
+    def near(m):
+        for var, value in zip(m.v.values(), (2_333_333, 0, 0)):  # 6999999: 2 short of 7000001
+            var.set_value(value)
+        return SolveResult(Termination.OPTIMAL, 0.0, 0.0, 0.0, 3.0, 0, ModelSize(3, 3, 1))
+
+    m = _equality()
+    result = confirm_infeasible(m, SolverConfig(), unsure, _feasibility_checked(m, again, near)[0])
+    assert result.termination is Termination.INFEASIBLE_OR_UNBOUNDED  # the first answer, not "unbounded"
+    assert result.warnings[-1].endswith("neither infeasibility nor unboundedness is proven")
+    assert [v.value for v in m.v.values()] == [None, None, None]
