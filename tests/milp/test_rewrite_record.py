@@ -56,6 +56,8 @@ def test_the_block_records_what_it_was_built_from():
         (lambda m: m.x.setub(4), r"'x' now has bounds \[-1, 4\], wider than the box \[-1.0, 2.0\]"),
         (lambda m: m.y.setlb(None), r"'y' now has bounds \[-inf, 3\], wider than the box \[-1.0, 3.0\]"),
         (lambda m: m.x.fix(2.5), r"'x' is fixed at 2.5, outside the box \[-1.0, 2.0\]"),
+        (lambda m: m.x.fix(-1.5), r"'x' is fixed at -1.5, outside the box \[-1.0, 2.0\]"),  # below it, too
+        (lambda m: m.x.setub(2.0001), r"'x' now has bounds \[-1, 2.0001\], wider than the box"),  # 1e-4 is no rounding
         (lambda m: setattr(m.n, "domain", pyo.Reals), r"'n' was integer when its products were built .* now Reals"),
         (lambda m: m.c.set_value(m.x * m.y <= 1), r"constraint 'c' was given a new expression"),
         (lambda m: setattr(m.o, "expr", m.x), r"objective 'o' was given a new expression"),
