@@ -567,3 +567,22 @@ def test_a_start_lets_the_copies_follow_their_blocks_before_it_counts_the_object
     m.o2.activate()
     found = activation_start(m, report, config=StartConfig(time_limit=2.0))
     assert found.found and pyo.value(m.o2) >= -4.5 - 0.05  # a point of the MILP, where the model solved refused
+
+
+def test_a_start_holds_the_models_integers_at_integer_values():
+    """min x + 3y + n over x*y + n >= 1.4, n integer in [0, 3]: the relaxation's seed has n = 1.4, which the search
+    holds at round(1.4) = 1 (then x*y >= 0.4). Held at 1.4 itself, its point (n put back as 1) missed the row by 0.4:
+    a start that is no solution of the model."""
+    import pyomo.environ as pyo
+
+    from surrogate.nets.construct import hand_built
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 1))
+    m.n = pyo.Var(bounds=(0, 3), domain=pyo.Integers)
+    m.c = pyo.Constraint(expr=m.x * m.y + m.n >= 1.4)
+    m.o = pyo.Objective(expr=m.x + 3 * m.y + m.n)
+    report = replace_products(m, hand_built("2x6", "shared"))
+    found = activation_start(m, report, config=StartConfig(time_limit=5, seed="relaxation"))
+    assert found.found and m.n.value in (0.0, 1.0, 2.0, 3.0)
+    assert_start_is_a_milp_solution(m, report, found.objective)
