@@ -714,3 +714,24 @@ def test_uniform_speedup_takes_one_true_or_false_per_time(solved):
     message = r"uniform_speedup: solved must be one True/False per time \(2\), e\.g\. status == 'solved'; got "
     with pytest.raises(ConfigError, match=message):
         uniform_speedup([1.0, 7.0], 60.0, 1.0, solved=solved)
+
+
+def test_a_solve_unit_is_keyed_by_its_nets_content_its_kind_and_a_peers_route():
+    """A net retrained under the same name (another file hash), a baseline of a net's name, and a peer's solve of an
+    older route are each another unit: a key without them let a resumed run adopt solves of another net or route."""
+    from surrogate.experiments import scale_bench
+    from surrogate.experiments.cache import unit_key
+    from surrogate.experiments.peers import PEER_ROUTE_VERSION
+    from surrogate.experiments.scale_bench_nets import BASELINE, NetRef
+
+    config = ScaleBenchConfig(quick=True)
+    ref = NetRef("n", "n", "zoo", 0.1, 0.2, "a" * 64)
+
+    def spec(r=ref, encoding="omlt-bigm"):
+        return scale_bench._solve_spec(config, "random4-s0", r, encoding)
+
+    base = unit_key("solve", spec())
+    assert unit_key("solve", spec()) == base
+    assert unit_key("solve", spec(replace(ref, sha256="b" * 64))) != base
+    assert unit_key("solve", spec(replace(ref, kind=BASELINE))) != base
+    assert spec(encoding="gurobi-ml")["peer_route"] == PEER_ROUTE_VERSION and "peer_route" not in spec()
