@@ -77,6 +77,15 @@ def test_solve_units_are_keyed_by_every_setting_that_changes_the_solves(tmp_path
     base = key()
     others = [key(formulation="bigm"), key(solver=SolverConfig(time_limit=7)), key(instances=3), key(instance_seed=7)]
     assert base == key() and len({base, *others}) == 5
+    (tmp_path / "a.onnx").write_bytes(b"another net's bytes")  # a net retrained under the same file name
+    assert key() not in {base, *others}
+
+
+def test_the_yardsticks_of_one_shape_are_keyed_by_their_variant():
+    """3x8 has a paired and a shared construction: a key without the variant made them one unit, and the second
+    adopted the first's result."""
+    units = [u for u in net_units(SweepConfig.quick(architectures=("3x8",), seeds=(0,))) if u.kind == "yardstick"]
+    assert [u.spec["variant"] for u in units] == ["paired", "shared"] and units[0].key != units[1].key
 
 
 def test_entries_round_trip_and_damage_is_detected(tmp_path):
