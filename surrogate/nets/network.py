@@ -272,13 +272,15 @@ class ReluMLP:
         Interval arithmetic on the float32-rounded weights (as an export stores them): a layer's sums are at most
         ``|h| @ |W| + |b|`` with ``h`` the previous layer's interval. It is widened by float32's rounding, at most
         ``(fan-in + 1) * 2**-23`` relative per layer, so a float32 evaluation on the domain passes float32's largest
-        value only where this bound does.
+        value only where this bound does; ``inf`` where a weight itself rounds past float32's largest value.
         """
-        net = self.rounded_to_float32()
-        lo, hi = (np.array(side) for side in zip(*net.domain))
+        with np.errstate(over="ignore"):  # a weight past float32's largest rounds to inf: the bound below is then inf
+            weights = [w.astype(np.float32).astype(np.float64) for w in self.weights]
+            biases = [b.astype(np.float32).astype(np.float64) for b in self.biases]
+        lo, hi = (np.array(side) for side in zip(*self.domain))
         largest, slack = 0.0, 1.0
         with np.errstate(over="ignore", invalid="ignore"):  # inf: no bound, which the caller refuses
-            for w, b in zip(net.weights, net.biases):
+            for w, b in zip(weights, biases):
                 reach = np.maximum(-lo, hi) @ np.abs(w) + np.abs(b)
                 if not np.isfinite(reach).all():
                     return math.inf
