@@ -50,8 +50,8 @@ def relu_mlp_proto(net: ReluMLP):
         weight, bias = f"{2 * i}.weight", f"{2 * i}.bias"
         with np.errstate(over="ignore"):  # a weight past float32's largest becomes inf; export_onnx's check refuses it
             initializers += [
-                numpy_helper.from_array(np.ascontiguousarray(np.asarray(w, dtype=np.float64).T, dtype=np.float32), weight),
-                numpy_helper.from_array(np.asarray(b, dtype=np.float64).astype(np.float32), bias),
+                numpy_helper.from_array(w.T.astype(np.float32), weight),  # (ReluMLP holds float64 arrays)
+                numpy_helper.from_array(b.astype(np.float32), bias),
             ]
         linear = OUTPUT_NAME if i == last else f"linear{suffix}"
         nodes.append(
