@@ -28,7 +28,7 @@ from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
 from .built_marks import BUILT, built_above, defined_by_product
-from .model_components import check_model, model_of
+from .model_components import model_of
 from .rewrite_basis import DeletedDerived, UncheckedBases, rests_outside
 from .rewrite_record import (
     MARK,
@@ -85,7 +85,6 @@ def refresh_rewrites(model) -> None:
     model
         The Pyomo model (or block) about to be solved.
     """
-    check_model("refresh_rewrites", model)
     if getattr(model, FORGOTTEN, False) or getattr(model_of(model, where="refresh_rewrites"), FORGOTTEN, False):
         return  # a search's own copy (forget_rewrites)
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
