@@ -125,7 +125,6 @@ def _set_input_width(value, width: int) -> None:
 
 def _drop_reshapes(graph) -> None:
     """Drop a ``Reshape`` to a constant 2-d shape, and a ``Flatten``, that no graph output comes from (see the module docstring)."""
-
     weights, first = initializer_arrays(graph), _point_input(graph)
     outputs = {v.name for v in graph.output}
     for node in list(graph.node):
@@ -214,7 +213,6 @@ def _bias_slot(node, producers: dict, weights: dict) -> tuple[int, int] | None:
 
     That is a ``Gemm`` with a bias and known weights, or an ``Add`` of a ``MatMul`` by known weights.
     """
-
     if node.op_type == "Gemm" and len(node.input) == 3 and node.input[1] in weights:
         trans_b = node_attributes(node).get("transB", 0)
         return 2, weights[node.input[1]].shape[0 if trans_b else 1]

@@ -178,7 +178,6 @@ def ops_advice(graph, ops: list[str]) -> str:
 def _capped_relu(graph) -> str | None:
     """The ``Clip`` with a finite maximum, or the ``Min`` of a tensor and a constant, that ``graph`` holds, named
     with its cap where stored; ``None`` where it holds neither."""
-
     constants = initializer_arrays(graph)
     for node in graph.node:
         attrs = node_attributes(node)

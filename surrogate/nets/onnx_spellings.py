@@ -100,7 +100,6 @@ def _per_feature(shape: tuple, width: int) -> bool:
 
 def _is_relu(node, constants: dict, graph) -> bool:
     """Whether ``node`` computes ``max(h, 0)`` of its first input in a spelling other than ``Relu``."""
-
     attrs = node_attributes(node)
     if node.op_type == "LeakyRelu":
         return attrs.get("alpha", 0.01) == 0.0
