@@ -454,6 +454,18 @@ def test_a_start_on_a_block_whose_products_read_a_parent_s_variable(seed, intege
         assert found.found and result.optimal and result.objective == pytest.approx(solve(s, config).objective, abs=1e-6)
 
 
+def _with_an_integer(rhs: float):
+    """min x + 3y + n over x*y + n >= rhs, x in [0, 4], y in [0, 1], n integer in [0, 3]."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 1))
+    m.n = pyo.Var(bounds=(0, 3), domain=pyo.Integers)
+    m.c = pyo.Constraint(expr=m.x * m.y + m.n >= rhs)
+    m.o = pyo.Objective(expr=m.x + 3 * m.y + m.n)
+    return m
+
+
 def test_a_model_the_user_relaxed_and_restored_starts_without_pyomo_s_replacing_warning(caplog):
     """The search's clone kept the copy of the user's reversed relax_integer_vars record, and relaxing it again
     logged Pyomo's 'Implicitly replacing the Component attribute _relaxed_integer_vars' on every start (probe66 #7)."""
@@ -461,11 +473,7 @@ def test_a_model_the_user_relaxed_and_restored_starts_without_pyomo_s_replacing_
 
     from surrogate.nets.construct import hand_built
 
-    m = pyo.ConcreteModel()
-    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 1))
-    m.n = pyo.Var(bounds=(0, 3), domain=pyo.Integers)
-    m.c = pyo.Constraint(expr=m.x * m.y + m.n >= 1.5)
-    m.o = pyo.Objective(expr=m.x + 3 * m.y + m.n)
+    m = _with_an_integer(1.5)
     report = replace_products(m, hand_built("3x8", "shared"))
     relax = pyo.TransformationFactory("core.relax_integer_vars")
     relax.apply_to(m, reverse=relax.apply_to(m))
@@ -573,15 +581,10 @@ def test_a_start_holds_the_models_integers_at_integer_values():
     """min x + 3y + n over x*y + n >= 1.4, n integer in [0, 3]: the relaxation's seed has n = 1.4, which the search
     holds at round(1.4) = 1 (then x*y >= 0.4). Held at 1.4 itself, its point (n put back as 1) missed the row by 0.4:
     a start that is no solution of the model."""
-    import pyomo.environ as pyo
 
     from surrogate.nets.construct import hand_built
 
-    m = pyo.ConcreteModel()
-    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 1))
-    m.n = pyo.Var(bounds=(0, 3), domain=pyo.Integers)
-    m.c = pyo.Constraint(expr=m.x * m.y + m.n >= 1.4)
-    m.o = pyo.Objective(expr=m.x + 3 * m.y + m.n)
+    m = _with_an_integer(1.4)
     report = replace_products(m, hand_built("2x6", "shared"))
     found = activation_start(m, report, config=StartConfig(time_limit=5, seed="relaxation"))
     assert found.found and m.n.value in (0.0, 1.0, 2.0, 3.0)
