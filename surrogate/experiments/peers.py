@@ -74,7 +74,7 @@ _GUROBI_SIZE_LIMIT = 10010
 
 @dataclass(frozen=True)
 class PeerResult:
-    """What one peer solve did (compare :class:`~surrogate.milp.solver.SolveResult`).
+    """What one peer solve did (compare :class:`~surrogate.milp.solve_result.SolveResult`).
 
     ``termination`` is a :class:`~surrogate.milp.solver_config.Termination` value, or
     :data:`REFUSED_SIZE_LIMIT`; ``objective`` the incumbent (``nan`` without one),

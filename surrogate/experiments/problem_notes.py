@@ -17,7 +17,7 @@ INFEASIBLE = frozenset({Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUN
 #: run's row: the proof stands (skipping the tightening only loses it), and ``surrogate problems`` has no such option.
 SKIP_TIGHTENING_ADVICE = ", or pass implied_bounds=False to skip bound tightening"
 #: How the replacement's warning of declared bounds far wider than the constraints imply begins
-#: (:func:`~surrogate.milp.bilinear.loose_box_warnings`).
+#: (:func:`~surrogate.milp.loose_box.loose_box_warnings`).
 LOOSE_BOX = "declared bounds far wider than the constraints imply"
 
 

@@ -77,6 +77,11 @@ def reference_instances(count: int, *, seed: int = 0) -> list[ReferenceInstance]
         How many instances, a positive integer up to :data:`~surrogate.options.MAX_COUNT`.
     seed
         Seed of NumPy's generator that draws them, in ``[0, MAX_SEED]``.
+
+    Returns
+    -------
+    list of ReferenceInstance
+        ``count`` instances, the same for the same ``seed``.
     """
     check_count("reference_instances: count", count, example=20)
     if not is_number(seed, integer=True, low=0, high=MAX_SEED):
@@ -185,6 +190,12 @@ def solve_reference_problems(
         How the net is encoded: one of :data:`~surrogate.milp.formulations.FORMULATIONS`.
     config
         How each instance is solved (a :class:`~surrogate.milp.solver_config.SolverConfig`).
+
+    Returns
+    -------
+    list of ReferenceSolve
+        One per instance, in order: the solve's result, the surrogate's minimiser and its regret under
+        the true objective.
     """
     if not isinstance(config, SolverConfig):
         raise ConfigError(f"solve_reference_problems: config={config!r} must be a SolverConfig, e.g. SolverConfig(time_limit=10)")

@@ -134,6 +134,11 @@ def run_sweep(
     fresh
         Discard the folder's old results and cache first.
 
+    Returns
+    -------
+    SweepResult
+        The tables (``table``, ``nets``, ``solves``), where they were written, wall time and units computed or reused.
+
     Raises
     ------
     surrogate.experiments.cache.ResultsFolderError
@@ -161,10 +166,14 @@ def run_sweep(
         table = summarise(config, nets, solves)
         wall = time.perf_counter() - start
         unit_counts = UnitCounts(counts["computed"], counts["reused"], counts["damaged"])
-        _write_csv(out_dir / "nets.csv", nets)
-        _write_csv(out_dir / "solves.csv", solves)
-        _write_csv(out_dir / "table.csv", table)
-        rows = table.replace({np.nan: None, np.inf: None, -np.inf: None})  # JSON has neither: null (the CSV keeps inf)
-        _write_json(out_dir / "table.json", {"rows": rows.to_dict(orient="records")})
+        _write_tables(out_dir, nets=nets, solves=solves, table=table)
         _write_json(out_dir / CONFIG_FILE, _config_record(config, wall_time_s=wall, units=unit_counts.to_dict(), complete=True))
     return SweepResult(config, table, nets, solves, out_dir, wall, unit_counts)
+
+
+def _write_tables(out_dir: Path, **tables: pd.DataFrame) -> None:
+    """``<name>.csv`` in ``out_dir`` for each of ``tables``, and ``table.json`` of the one named ``table``."""
+    for name, frame in tables.items():
+        _write_csv(out_dir / f"{name}.csv", frame)
+    rows = tables["table"].replace({np.nan: None, np.inf: None, -np.inf: None})  # JSON has neither: null (the CSV keeps inf)
+    _write_json(out_dir / "table.json", {"rows": rows.to_dict(orient="records")})

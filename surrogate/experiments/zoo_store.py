@@ -1,6 +1,6 @@
 """Writing a model zoo: a sweep's best nets, hand-built nets, and stored layer bounds.
 
-The read side (the manifest's format, :func:`~surrogate.nets.zoo.load_manifest`,
+The read side (the manifest's format, :func:`~surrogate.nets.zoo_manifest.load_manifest`,
 :func:`~surrogate.nets.zoo.resolve_surrogate`) lives in :mod:`surrogate.nets.zoo`.
 """
 
@@ -40,6 +40,11 @@ def save_models(result, zoo_dir: str | Path) -> list[dict]:
         What :func:`~surrogate.experiments.sweep.run_sweep` returned (a ``SweepResult``).
     zoo_dir
         The zoo's folder, made if missing; its ``manifest.json`` is updated.
+
+    Returns
+    -------
+    list of dict
+        The manifest entries written, one per net saved.
 
     Raises
     ------

@@ -49,7 +49,7 @@ import warnings
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from ..errors import ConfigError, InfeasibleModelError, ModelFormatError, NumericsWarning
+from ..errors import ConfigError, ModelFormatError, NumericsWarning
 from ..nets.network import ReluMLP
 from ..nets.zoo import DEFAULT_ZOO, names_a_file, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
 from ..options import check_flags, check_seconds
@@ -59,11 +59,12 @@ from .built_marks import mark_defines
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION, check_formulation
-from .implied_bounds import DEFAULT_LP_SECONDS, product_factors, propagated_bounds, tighten_product_bounds
+from .implied_bounds import DEFAULT_LP_SECONDS, tighten_product_bounds
 from .implied_note import implied_note, put_back_partial
 from .integer_products import IntegerProduct, is_exact_pair
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
-from .model_components import check_extendable, check_rows, first_names, lies_within, python_path
+from .loose_box import LOOSE_BOX_FACTOR, loose_box_warnings  # noqa: F401 (re-exported: this module's API before they moved)
+from .model_components import check_extendable, check_rows, lies_within, python_path
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -288,39 +289,6 @@ def bilinear(
     return product
 
 
-#: A factor whose declared box is this many times wider than the box its constraints imply is warned about.
-LOOSE_BOX_FACTOR = 4.0
-
-
-def loose_box_warnings(model) -> tuple[str, ...]:
-    """A warning per factor of a surrogate (not of an exact product) whose declared bounds are far wider than implied (FBBT).
-
-    A surrogate's error grows with its factors' box, so such bounds make every answer through it
-    less accurate than the model allows; bounds are not tightened unasked (see ``implied_bounds``).
-    """
-    factors = product_factors(model, leave_out=is_exact_pair)  # a product written exactly has no box error to warn of
-    factors = [v for v in factors if not v.fixed and None not in (v.lb, v.ub) and not has_symbolic_bounds(v)]
-    try:
-        implied = propagated_bounds(model, factors)
-    except InfeasibleModelError:  # no box at all: the solve says so, as it did without this check
-        return ()
-    found = []
-    for var, (lo, hi) in zip(factors, implied):
-        lo, hi = max(var.lb, lo if lo is not None else var.lb), min(var.ub, hi if hi is not None else var.ub)
-        if (var.ub - var.lb) > LOOSE_BOX_FACTOR * max(hi - lo, 0.0) + 1e-6 * max(1.0, abs(var.lb), abs(var.ub)):
-            # + 0.0: a bound of -0.0 is told as 0 (FBBT gives -0 for x <= -0 * y)
-            found.append(
-                f"{var.name} in [{var.lb + 0.0:g}, {var.ub + 0.0:g}] (the constraints imply [{lo + 0.0:g}, {hi + 0.0:g}])"
-            )
-    if not found:
-        return ()
-    return (
-        f"declared bounds far wider than the constraints imply: {first_names(found, sep='; ')}; "
-        "a surrogate's error grows with its box: tighten them first, e.g. tighten_product_bounds(model, wide=1e-9) "
-        "(surrogate.milp.implied_bounds), then replace the products",
-    )
-
-
 def replace_products(
     model,
     surrogate: ReluMLP | str | os.PathLike = "3x8",
@@ -333,25 +301,29 @@ def replace_products(
 ) -> ReplacementReport:
     """Replace every product of two variables in ``model`` by a surrogate (in place).
 
-    The active objective and constraints are read as ``constant + linear + sum q_ij x_i x_j``; each
-    distinct pair ``(x_i, x_j)`` gets one :func:`bilinear` surrogate, shared by every term that uses it
-    (a :class:`LinearProduct` when a factor has ``lb == ub``, a :class:`BinaryProduct` when one is
-    binary, an :class:`IntegerProduct` when one is an integer of few values; nothing when ``q_ij`` cancels to 0).
-    Rewritten components are deactivated and replaced by linear ones in the block ``model.surrogate_replacement``.
+    The active objective and constraints are read as ``constant + linear + sum q_ij x_i x_j``; each distinct pair
+    ``(x_i, x_j)`` gets one :func:`bilinear` surrogate, shared by every term that uses it (a :class:`LinearProduct`
+    when a factor has ``lb == ub``, a :class:`BinaryProduct` when one is binary, an :class:`IntegerProduct` when one
+    is an integer of few values; nothing when ``q_ij`` cancels to 0). Rewritten components are deactivated and
+    replaced by linear ones in the block ``model.surrogate_replacement``.
 
     Parameters
     ----------
     model, surrogate, formulation, zoo
         A constructed Pyomo model (or block) whose products are replaced; the rest as for :func:`bilinear`.
     implied_bounds
-        First give a factor with a missing bound the bound its constraints imply
-        (:func:`~surrogate.milp.implied_bounds.tighten_product_bounds`: FBBT, then LP bound tightening;
-        a model whose factors are all bounded is left as it is). What was derived is in the report's
-        ``implied_bounds``; on a refusal the derived bounds are put back. ``False``: refuse at once.
+        First give a factor with a missing bound the bound its constraints imply (FBBT, then LP bound tightening:
+        :func:`~surrogate.milp.implied_bounds.tighten_product_bounds`; factors all bounded are left as they are), kept
+        in the report's ``implied_bounds`` (put back on a refusal). ``False``: refuse at once.
     bounds_time_limit
         Seconds for the LP bound tightening (a safety net: ``DEFAULT_LP_SECONDS``).
     error_aware
         Give each surrogate a slack of its certified error (see :func:`bilinear`).
+
+    Returns
+    -------
+    ReplacementReport
+        What was replaced and where (``undo()`` gives the exact model back), with the products' warnings.
 
     Raises
     ------
@@ -370,21 +342,24 @@ def replace_products(
         For each badly scaled product, and (with ``implied_bounds``) for factors whose declared bounds
         are far wider than the constraints imply (:func:`loose_box_warnings`); all also in the report's ``warnings``.
     """
-    check_model("replace_products", model), check_seconds("replace_products: bounds_time_limit", bounds_time_limit)
-    check_flags("replace_products", implied_bounds=implied_bounds, error_aware=error_aware), check_extendable(model)
-    check_rows(model)  # before the bounds are read from the rows
+    _check_replace(model, bounds_time_limit, implied_bounds=implied_bounds, error_aware=error_aware)
     approx = _resolve(surrogate, zoo, formulation)
     implied = tighten_product_bounds(model, time_limit=bounds_time_limit) if implied_bounds else None
     make = lambda block, x, y: bilinear(block, x, y, approx, formulation=formulation, error_aware=error_aware)  # noqa: E731
-    report, loose = _rewrite_with(model, make, implied, loose_check=implied_bounds)
-    for message in loose:
-        warnings.warn(message, NumericsWarning, stacklevel=2)
-    return dataclasses.replace(report, implied_bounds=implied, warnings=loose + report.warnings)
+    return _rewrite_with(model, make, implied, loose_check=implied_bounds)
 
 
-def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[ReplacementReport, tuple[str, ...]]:
-    """:func:`rewrite_products` with ``make``, recording what ``implied`` (derived bounds) rests on:
-    ``(report, loose-box warnings)``; a refusal puts the derived bounds back."""
+def _check_replace(model, bounds_time_limit, *, implied_bounds, error_aware) -> None:
+    """:func:`replace_products`' checks of its arguments, and of ``model``'s rows before their bounds are read."""
+    check_model("replace_products", model), check_seconds("replace_products: bounds_time_limit", bounds_time_limit)
+    check_flags("replace_products", implied_bounds=implied_bounds, error_aware=error_aware), check_extendable(model)
+    check_rows(model)
+
+
+def _rewrite_with(model, make, implied, *, loose_check: bool) -> ReplacementReport:
+    """:func:`replace_products`' report of :func:`rewrite_products` with ``make``, recording what ``implied`` (derived
+    bounds) rests on, its loose-box warnings warned (to :func:`replace_products`' caller) and kept; a refusal puts the
+    derived bounds back."""
     try:
         if implied is not None and implied.unbounded:  # refused below: the message shows the bounds the model keeps
             put_back_partial(implied, model)
@@ -397,4 +372,6 @@ def _rewrite_with(model, make, implied, *, loose_check: bool) -> tuple[Replaceme
         if implied is not None:
             implied.restore()  # a refusal leaves the model as it was
         raise
-    return report, loose
+    for message in loose:
+        warnings.warn(message, NumericsWarning, stacklevel=3)
+    return dataclasses.replace(report, implied_bounds=implied, warnings=loose + report.warnings)

@@ -37,17 +37,14 @@ Formulations (OMLT classes):
 from __future__ import annotations
 
 import logging
-import math
 import os
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 
-from ..errors import ConfigError, DomainWarning, FormulationError, ModelFormatError
+from ..errors import ConfigError, FormulationError, ModelFormatError
 from ..nets.network import ReluMLP
 from ..nets.onnx_domain import box_given
 from ..nets.zoo import net_argument, resolve_surrogate
@@ -55,10 +52,12 @@ from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
 from .built_marks import mark_built, mark_defines
+from .encoding_inputs import check_inputs, warn_beyond
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
+from .net_drift import mark_net
 from .output_scale import net_scaling, output_variable_bounds, warn_tiny_output
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
@@ -87,6 +86,11 @@ def to_omlt_network(net: ReluMLP | str, *, input_bounds: Sequence[tuple[float, f
     input_bounds
         One ``(lower, upper)`` pair per input (``None``: the net's domain), checked as :func:`add_surrogate`'s
         (:class:`~surrogate.errors.ConfigError` for a reversed, non-finite or wrong-length box).
+
+    Returns
+    -------
+    omlt.neuralnet.NetworkDefinition
+        The net as OMLT's layers, its scaled input bounds ``input_bounds``.
     """
     from omlt.neuralnet import NetworkDefinition
     from omlt.neuralnet.layer import DenseLayer, InputLayer
@@ -196,24 +200,26 @@ def add_surrogate(
     net
         A :class:`ReluMLP`, an ONNX path or a zoo name (``'3x8'``; :func:`~surrogate.nets.zoo.resolve_surrogate`): 2 in, 1 out.
     inputs
-        The two Pyomo variables (or expressions) fed to the net. They must
-        stay within ``input_bounds``, the box that the layer bounds (and so
-        every big-M constant) are computed from.
+        The two Pyomo variables (or expressions) fed to the net, kept within ``input_bounds`` (every big-M comes from it).
     input_bounds
-        That box; by default the net's :attr:`~surrogate.nets.network.ReluMLP.domain` (its ``domain`` metadata,
-        [-1, 1]^2 for a net that declares none, which an ONNX file made elsewhere is warned of unless this is
-        given). A box beyond the domain is encoded exactly, but the net is then extrapolating.
+        That box; by default the net's :attr:`~surrogate.nets.network.ReluMLP.domain` ([-1, 1]^2 for a net that declares
+        none, which an ONNX file made elsewhere is warned of unless this is given). A box beyond the domain is encoded
+        exactly, but the net then extrapolates; on a wide one a solve warns where the solver's tolerance lets the
+        output stray from the net (:mod:`~surrogate.milp.net_drift`).
     formulation
         ``'pruned'``, ``'bigm'``, ``'partition'`` or ``'fullspace'`` (see the module docstring).
     bounds
-        For ``'pruned'`` only: a bound method (``'interval'``, ``'lp'``,
-        ``'milp'``; default ``'milp'``) or a :class:`~surrogate.milp.bounds.NetBounds`
-        computed for this net on ``input_bounds``. ``'milp'`` solves two MILPs per unstable
-        neuron (a progress bar shows above 64 neurons; minutes for a 2-64-64-1 net): for a wide
-        net pass ``'lp'`` or ``'interval'``, or store the bounds in its file once
-        (:func:`~surrogate.milp.bounds.with_stored_bounds`, then :func:`~surrogate.nets.onnx_io.export_onnx`).
+        For ``'pruned'`` only: a bound method (``'interval'``, ``'lp'``, ``'milp'``, the default) or a
+        :class:`~surrogate.milp.bounds.NetBounds` for this net on ``input_bounds``. ``'milp'`` solves two MILPs per
+        unstable neuron (minutes for a 2-64-64-1 net): for a wide net pass ``'lp'`` or ``'interval'``, or store the
+        bounds in its file once (:func:`~surrogate.milp.bounds.with_stored_bounds`, then ``export_onnx``).
     name
-        Component name of the new block on ``parent``.
+        Component name of the new block on ``parent`` (one not taken).
+
+    Returns
+    -------
+    EncodedSurrogate
+        The encoding: its block, net, inputs and output variable, ``size()`` and, after a solve, ``get_error()``.
 
     Raises
     ------
@@ -231,10 +237,8 @@ def add_surrogate(
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
     input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
-    if parent.component(name) is not None:
-        raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     block, indicators, scaling, layers = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
-    _warn_beyond(name, inputs, input_bounds)
+    warn_beyond(name, inputs, input_bounds)
     warn_tiny_output(name, net, *layers, box=input_bounds, scaling=scaling)
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
 
@@ -242,7 +246,9 @@ def add_surrogate(
 def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bounds, inputs):
     """:func:`_build_block`, its inputs tied to ``inputs``, its output marked (:func:`~surrogate.milp.built_marks.mark_defines`):
     ``(block, indicators, scaling, layers)``, the last two the encoding's scaling and the layers' bounds it was made
-    from (read once, for its warnings too); nothing is left on a failure."""
+    from (read once, for its warnings too); nothing is left on a failure, and nothing is built under a name taken."""
+    if parent.component(name) is not None:
+        raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     layers = _layer_bounds(net, net_bounds, input_bounds)
     scaling = net_scaling(net, input_bounds, *layers)
     try:
@@ -255,59 +261,8 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
             parent.del_component(name)
         raise
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
+    mark_net(block, net, inputs, _output_of(block))  # every checked solve compares the two (net_drift)
     return block, indicators, scaling, layers
-
-
-def check_inputs(inputs, count: int, what: str) -> list:
-    """``inputs`` as a list of ``count`` scalar Pyomo expressions or numbers, or :class:`ModelFormatError`.
-
-    ``what`` names the surrogate in the message. A whole indexed component
-    (``m.x`` for ``Var([1, 2])``) or a string is refused with how to pass its elements.
-    """
-    example = "e.g. [m.x, m.y] or [m.v[1], m.v[2]]"
-    if isinstance(inputs, Mapping):
-        raise ModelFormatError(
-            f"{what}: inputs is a mapping ({type(inputs).__name__}); pass a list of {count} variables, {example}"
-        )
-    if isinstance(inputs, str) or getattr(inputs, "is_indexed", lambda: False)():
-        shown = repr(inputs) if isinstance(inputs, str) else f"the indexed component {inputs.name!r}"
-        raise ModelFormatError(f"{what}: inputs is {shown}; pass a list of {count} scalar variables or expressions, {example}")
-    try:
-        inputs = list(inputs)
-    except TypeError:
-        raise ModelFormatError(
-            f"{what}: inputs is a {type(inputs).__name__}, not a list; pass a list of {count} variables or expressions, {example}"
-        ) from None
-    if len(inputs) != count:
-        raise ModelFormatError(f"{what}: {len(inputs)} inputs given but the net takes {count}; pass {example}")
-    for k, item in enumerate(inputs):
-        scalar = type(item) in native_numeric_types or (isinstance(item, NumericValue) and not item.is_indexed())
-        if not scalar:
-            shown = f"the indexed component {item.name!r}" if getattr(item, "is_indexed", lambda: False)() else repr(item)
-            raise ModelFormatError(f"{what}: input {k} is {shown}, not a scalar variable, expression or number; pass {example}")
-    return inputs
-
-
-def _warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:
-    """A :class:`DomainWarning` naming every input whose own bounds reach beyond ``input_bounds``."""
-    from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
-
-    beyond = []
-    for expr, (lo, hi) in zip(inputs, input_bounds):
-        lb, ub = compute_bounds_on_expr(expr)
-        slack = 1e-9 * max(1.0, abs(lo), abs(hi))
-        if lb is None or ub is None or lb < lo - slack or ub > hi + slack:
-            beyond.append(
-                f"{expr} in [{-math.inf if lb is None else lb:g}, {math.inf if ub is None else ub:g}], box [{lo:g}, {hi:g}]"
-            )
-    if beyond:
-        warnings.warn(
-            f"surrogate {name!r}: the bounds of its inputs reach beyond the box the net is encoded on ({'; '.join(beyond)}), "
-            "so the encoding keeps them within it and the model loses the rest of their range; to replace a product x*y on any box "
-            "use bilinear() or replace_products(), which scale the box onto the net's domain, or bound the inputs",
-            DomainWarning,
-            stacklevel=3,
-        )
 
 
 def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds, scaling, layers):

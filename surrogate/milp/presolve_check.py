@@ -235,7 +235,7 @@ def _keeper(model) -> Callable[[], None]:
 
 
 def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable, *, presolve_off: bool = False):
-    """Solve again without presolve (``resolve(config)``); its :class:`~surrogate.milp.solver.SolveResult` if it
+    """Solve again without presolve (``resolve(config)``); its :class:`~surrogate.milp.solve_result.SolveResult` if it
     holds a true point, else ``first`` (the infeasible one), or what a feasibility solve tells (:func:`_tell_apart`).
 
     The second solve gets what is left of ``config.time_limit`` (none with less than

@@ -11,16 +11,17 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from functools import partial
 
 import pyomo.environ as pyo
 
-from ..errors import ConfigError, ModelFormatError
+from ..errors import ModelFormatError, NumericsWarning
 from ..options import check_flags
 from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective
-from .model_size import ModelSize, model_size
+from .model_size import model_size
+from .net_drift import drift_warnings
 from .presolve_check import confirm_bound, confirm_infeasible, needs_confirming, presolve_choice
 from .rewrite_refresh import refresh_rewrites
 from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
@@ -41,66 +42,10 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     noting_interrupts,
     raise_noted,
 )
+from .solve_result import SolveResult, relative_gap  # noqa: F401 (re-exported: this module's API before they moved)
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)
 from .solver_options import options_failure
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    """What one MILP solve did.
-
-    ``objective`` is the incumbent (``nan`` without one, and after a
-    termination in :data:`NO_SOLUTION`), ``bound`` the dual bound (for every
-    solver: ``+inf`` for an infeasible minimisation, ``-inf`` for an
-    infeasible maximisation; ``-inf`` / ``+inf`` where it may be unbounded), ``gap``
-    their relative gap, ``wall_time`` the solver's own run time in seconds,
-    ``nodes`` the branch-and-bound nodes. ``warnings`` holds the solver's
-    warning lines, this package's check of the model's coefficient range
-    (every solver; empty for a well-scaled model, or with ``check=False``) and notes of this package
-    (a warm start a solver could not take, a licence's refusal); it is left
-    out of :meth:`to_dict`, whose keys are the columns of the result tables.
-    ``first_solution_time`` is the seconds from the run's start to its first
-    incumbent (0 when the solver took the warm start it was handed; an LP's
-    ``wall_time``; ``nan`` without a solution or when the solver does not say).
-    ``reason`` says why, when this package set the termination itself (an
-    incumbent that broke the model, a licence's refusal; it is also in
-    ``warnings``), and is empty otherwise; :meth:`to_dict` leaves it out too.
-    """
-
-    termination: Termination
-    objective: float
-    bound: float
-    gap: float
-    wall_time: float
-    nodes: int
-    size: ModelSize
-    warnings: tuple[str, ...] = ()
-    first_solution_time: float = math.nan
-    reason: str = ""
-
-    def __post_init__(self) -> None:
-        try:  # a name read back from a table or a JSON file becomes the member
-            object.__setattr__(self, "termination", Termination(self.termination))
-        except ValueError:
-            names = ", ".join(t.value for t in Termination)
-            raise ConfigError(f"SolveResult: termination={self.termination!r} is not one of {names}") from None
-
-    @property
-    def optimal(self) -> bool:
-        return self.termination == Termination.OPTIMAL
-
-    @property
-    def has_solution(self) -> bool:
-        """Whether a point was found and loaded: an incumbent, and a termination not in :data:`NO_SOLUTION`."""
-        return not math.isnan(self.objective) and self.termination not in NO_SOLUTION
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out.pop("warnings")
-        out.pop("reason")
-        out.update(out.pop("size"))
-        return out
 
 
 def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):
@@ -118,13 +63,6 @@ def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):
 
 def _nan(value) -> float:
     return float("nan") if value is None else float(value)
-
-
-def relative_gap(objective: float, bound: float) -> float:
-    """``|objective - bound| / max(1, |objective|)`` (``nan`` if either is missing)."""
-    if math.isnan(objective) or math.isnan(bound):
-        return float("nan")
-    return abs(objective - bound) / max(1.0, abs(objective))
 
 
 def _has_free_discrete(model) -> bool:
@@ -244,6 +182,9 @@ def _read_back(
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
             warnings.warn(refusal, RuntimeWarning, stacklevel=4)
             termination, objective, bound, checked = Termination.ERROR, math.nan, math.nan, [*checked, refusal]
+        for drift in drift_warnings(model) if check and refusal is None else ():  # a net's output strayed from the net
+            warnings.warn(drift, NumericsWarning, stacklevel=4)
+            checked.append(drift)
     return SolveResult(
         termination=termination,
         objective=objective,
@@ -276,36 +217,36 @@ def solve(
 ) -> SolveResult:
     """Solve ``model`` and load its incumbent, if any.
 
-    Without one (``result.has_solution`` false: infeasible, unbounded, no incumbent in time) nothing is
-    loaded, so the variables keep the values they had before, e.g. an earlier solve's point: read a point only from a
-    result that has a solution. Solves from threads run one after another (:func:`~surrogate.milp.highs_run.solver_runs`;
-    for parallel solves use processes, :class:`~surrogate.executors.ExecutorConfig`).
+    Without one (``result.has_solution`` false) nothing is loaded: the variables keep their values, e.g. an earlier
+    solve's point. Solves from threads run one after another (:func:`~surrogate.milp.highs_run.solver_runs`; for
+    parallel solves use processes, :class:`~surrogate.executors.ExecutorConfig`).
 
     Parameters
     ----------
     model
         A Pyomo model with one active objective.
     config
-        Solver, time limit, gap and threads (all passed to the solver explicitly); see :class:`SolverConfig`
-        for HiGHS's presolve, off (``warnings`` say so) on a model with integer variables of the user's own.
+        Solver, time limit, gap and threads (all passed explicitly); :class:`SolverConfig` says when HiGHS's presolve is off.
     solver
         A solver object from :func:`make_solver` (of ``config.solver``) to reuse (HiGHS re-solves a changed model faster).
     warm_start
-        Pass the variables' current values to the solver as its first incumbent
-        (e.g. the point :func:`surrogate.milp.warmstart.activation_start` loaded);
-        SCIP and Gurobi take the integer variables' values and complete them.
+        Pass the variables' current values to the solver as its first incumbent (e.g. the point
+        :func:`surrogate.milp.warmstart.activation_start` loaded); SCIP and Gurobi take the integers' and complete them.
     node_limit
-        Branch-and-bound nodes before the solver stops (``None``: no limit, and so is one beyond what the
-        solver's option holds, e.g. 2**31 - 1 for HiGHS); the result then records ``iterationLimit``.
-        Unlike ``config.time_limit`` it is work, not seconds: a single-threaded solve stopped by it ends
-        the same way on a loaded machine as on an idle one. (Not part of :class:`SolverConfig`, whose
-        fields key the benchmarks' cached results.)
+        Branch-and-bound nodes before the solver stops (``None``, or one beyond the solver's option, e.g. 2**31 - 1
+        for HiGHS: no limit); the result then records ``iterationLimit``. Work, not seconds: a single-threaded solve
+        stopped by it ends the same way on a loaded machine (not in :class:`SolverConfig`, which keys cached results).
     check
-        Check the loaded incumbent against ``model`` (the default): one that breaks a
-        row or bound by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`
-        (relative) gives termination ``error``, no objective or bound, and a warning
-        saying why. ``False`` only where a solve's bound is used, or its point is a
-        step that a checked solve follows (bound tightening, the warm start's LPs).
+        Check the loaded incumbent against ``model`` (the default): one that breaks a row or bound by more than
+        :data:`~surrogate.milp.solution_check.TRUST_TOL` (relative) gives termination ``error``, no objective or
+        bound, and a warning saying why; an encoded net whose output there strays from the net gives a
+        :class:`~surrogate.errors.NumericsWarning` (:mod:`~surrogate.milp.net_drift`). ``False`` only where a solve's
+        bound is used, or its point is a step that a checked solve follows (bound tightening, the warm start's LPs).
+
+    Returns
+    -------
+    SolveResult
+        Termination, objective, bound, gap, timing, nodes, model size and warnings.
 
     Raises
     ------

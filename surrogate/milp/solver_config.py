@@ -106,7 +106,7 @@ NO_SOLUTION = frozenset(
 
 
 def bound_by_termination(termination: Termination, bound: float, *, minimise: bool) -> float:
-    """``bound`` as every route reports it (:class:`~surrogate.milp.solver.SolveResult`, the peers'): ``-inf`` for a
+    """``bound`` as every route reports it (:class:`~surrogate.milp.solve_result.SolveResult`, the peers'): ``-inf`` for a
     minimisation that may be unbounded (``unbounded``, ``infeasibleOrUnbounded``; ``+inf`` maximising), ``+inf`` for an
     infeasible one (``-inf`` maximising), else as the solver gave it (Gurobi gives ``+inf`` after either whatever the
     sense)."""

@@ -83,6 +83,11 @@ def count_parameters(layer_sizes: Sequence[int], *, bias: bool = True) -> Parame
     bias
         Whether each layer but the inputs has a bias per neuron.
 
+    Returns
+    -------
+    ParameterCount
+        Weights and biases per layer; ``.total`` is their sum.
+
     Examples
     --------
     >>> count_parameters([784, 16, 16, 10]).total
@@ -238,6 +243,11 @@ def constant_width_shapes(budget: int) -> list[Architecture]:
     ----------
     budget
         Hidden neurons in all, a positive integer up to :data:`~surrogate.options.MAX_COUNT`.
+
+    Returns
+    -------
+    list of Architecture
+        One shape per divisor ``L`` of ``budget``, by depth.
     """
     check_count("constant_width_shapes: budget", budget, example=24, error=ArchitectureError)
     return [Architecture((budget // depth,) * depth) for depth in range(1, budget + 1) if budget % depth == 0]
@@ -256,6 +266,11 @@ def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
         Hidden neurons in all, at most :data:`~surrogate.options.MAX_COUNT`.
     max_depth
         The most hidden layers of a non-uniform shape (a positive integer).
+
+    Yields
+    ------
+    Architecture
+        Each shape once, in the order above.
     """
     if not is_number(max_depth, integer=True, low=1):
         raise ArchitectureError(f"max depth {max_depth!r} must be a positive integer, e.g. 3")

@@ -114,6 +114,11 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
         stored as JSON (numpy numbers and arrays as plain numbers and lists). A ``domain`` must pass the loader's rule
         (:func:`~surrogate.nets.network.parse_domain`); the check runs on it.
 
+    Returns
+    -------
+    pathlib.Path
+        ``path``, now holding the net.
+
     Raises
     ------
     ExportError
@@ -192,6 +197,11 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     ----------
     path
         The ONNX file (a ``str`` or path object).
+
+    Returns
+    -------
+    dict of str to str
+        Each ``surrogate.<key>`` entry as ``key: value`` (values as stored: text).
     """
     return _metadata_of(_load_proto(path_argument(path, "read_metadata")))
 
@@ -300,6 +310,11 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     path
         The ONNX file (a ``str`` or path object).
 
+    Returns
+    -------
+    ReluMLP
+        The net, its ``domain`` and other ``surrogate.*`` metadata read from the file.
+
     Raises
     ------
     ModelFormatError
@@ -332,9 +347,18 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
     metadata = {k: v for k, v in _metadata_of(proto).items() if k != PRECISION_KEY}  # the file's own is not trusted
     metadata.update({PRECISION_KEY: precision} if precision else {})
+    net = _net_of(path, layers, metadata)
+    check_import(path, net, float64=float64)
+    if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
+        warn_missing_domain(proto, path)
+    return net
+
+
+def _net_of(path, layers, metadata: dict) -> ReluMLP:
+    """The :class:`ReluMLP` of OMLT's dense ``layers`` with ``metadata``; a refusal of it names the file ``path``."""
     try:  # ReluMLP refuses non-finite weights, mismatched shapes and a malformed domain; say which file
         parse_domain(metadata.get(DOMAIN_KEY), 2)  # its message says to fix the metadata
-        net = ReluMLP(
+        return ReluMLP(
             tuple(np.asarray(layer.weights, dtype=np.float64) for layer in layers),
             tuple(np.asarray(layer.biases, dtype=np.float64) for layer in layers),
             metadata,
@@ -343,7 +367,3 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
         raise ModelFormatError(f"{path}: {exc}") from None
     except ArchitectureError as exc:
         raise ModelFormatError(f"{path}: {exc}; export a plain ReLU MLP") from None
-    check_import(path, net, float64=float64)
-    if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
-        warn_missing_domain(proto, path)
-    return net

@@ -4,7 +4,7 @@ A save (:mod:`surrogate.experiments.zoo_store`) makes each new entry, with its n
 SHA-256, before the file replaces the old one, and writes the manifest once at the end.
 So that an interruption between the two loses nothing, the entries made so far are
 written first to ``manifest.pending.json`` (:func:`note_pending`); every read of the
-manifest (:func:`~surrogate.nets.zoo.load_manifest`) takes those whose file on disk has
+manifest (:func:`~surrogate.nets.zoo_manifest.load_manifest`) takes those whose file on disk has
 their hash (:func:`merged_entries`), and the next manifest written
 (:func:`write_manifest`) holds them and removes the pending file.
 """

@@ -87,12 +87,23 @@ def train_many(
 
     Parameters
     ----------
+    archs
+        The shapes (architectures or their names, e.g. ``'3x8'``).
+    seeds
+        Distinct seeds in ``[0, MAX_SEED]``, one net each per shape.
+    protocol
+        A :class:`~surrogate.train.protocols.TrainingProtocol` or its name (:func:`~surrogate.train.protocols.get_protocol`).
     workers
         Processes to use (default: one per available core); ``1`` trains here.
     pack
         Let :func:`~surrogate.train.packing.plan_packs` put several shapes in one computation.
     progress
         Optional callable, called with each finished pack's architectures.
+
+    Returns
+    -------
+    dict of Architecture to list of TrainedNet
+        Each architecture's nets, in the order of ``seeds``.
     """
     archs = parse_architectures(archs)
     protocol = get_protocol(protocol)

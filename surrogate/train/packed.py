@@ -288,6 +288,11 @@ def train_nets(
         (:func:`~surrogate.train.protocols.get_protocol`).
     threads
         PyTorch's threads, at most :data:`~surrogate.options.MAX_CPU_THREADS` (``None``: PyTorch's default).
+
+    Returns
+    -------
+    list of TrainedNet
+        One trained net per seed, in the order of ``seeds``.
     """
     arch = Architecture.parse(arch)
     return train_packed([arch], seeds, protocol, threads=threads)[arch]

@@ -277,6 +277,11 @@ def get_protocol(name: str | TrainingProtocol) -> TrainingProtocol:
     ----------
     name
         A key of :data:`PROTOCOLS` (``'seed'`` or ``'best'``), or a :class:`TrainingProtocol`.
+
+    Returns
+    -------
+    TrainingProtocol
+        The protocol named, or ``name`` itself.
     """
     if isinstance(name, TrainingProtocol):
         return name

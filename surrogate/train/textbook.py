@@ -35,6 +35,11 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
         The net's seed.
     protocol
         A :class:`~surrogate.train.protocols.TrainingProtocol` or its name.
+
+    Returns
+    -------
+    TrainedNet
+        The trained net with its training record.
     """
     arch = Architecture.parse(arch)
     protocol = get_protocol(protocol).resolve(arch)

@@ -317,7 +317,7 @@ def test_a_second_interrupted_save_keeps_the_first_saves_pending_entries(zoo, mo
 def test_a_reader_racing_the_manifest_write_takes_the_new_pair(zoo, monkeypatch):
     """load_manifest read manifest.json before the pending file: a save's manifest write (which removes the pending
     file) in between paired the old entry with the new file, and the net was refused."""
-    import surrogate.nets.zoo as zoo_module
+    import surrogate.nets.zoo_manifest as zoo_module
 
     with monkeypatch.context() as patch:
         patch.setattr(zoo_store, "write_manifest", killed_before_the_manifest_write)

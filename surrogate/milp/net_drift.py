@@ -1,0 +1,88 @@
+"""Whether a solver's point keeps every encoded net's output equal to the net.
+
+An encoding is exact: at integral binaries its output variable equals the net at its inputs. A solver's point is
+integral only to within its tolerances, though (HiGHS: ``mip_feasibility_tolerance``, 1e-6), and a binary that
+far from 0 or 1 lets a ReLU's output stray by up to that tolerance times the neuron's big-M constant. On a wide
+input box the big-M constants grow with the box, and the MILP's output can then differ from the net by whole
+units while every row holds within tolerance (a 3x8 net on [-1e6, 1e6]^2: the MILP's optimum 2 below the net's).
+
+:func:`~surrogate.milp.encoding.add_surrogate` marks each encoding block with its net, inputs and output
+(:func:`mark_net`); after every checked solve, :func:`~surrogate.milp.solver.solve` compares the two at the loaded
+point (:func:`drift_warnings`) and warns of an encoding whose output strays from its net.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .solution_check import TRUST_TOL
+
+#: The attribute of an encoding block that holds ``(net, inputs, output, binaries)`` (:func:`mark_net`); ``clone()``,
+#: ``deepcopy`` and pickle keep it, with its variables mapped onto the copy's.
+NET = "surrogate_net"
+
+
+def mark_net(block, net, inputs, output) -> None:
+    """Record on ``block`` (:data:`NET`) that ``output`` is ``net`` at ``inputs``, for :func:`drift_warnings`, with
+    the block's integer variables as they are now (an encoding whose binaries are later made continuous is a
+    relaxation, whose output is not meant to equal the net: :func:`drift_warnings` leaves it out).
+
+    Parameters
+    ----------
+    block
+        The block of a net's encoding.
+    net
+        The :class:`~surrogate.nets.network.ReluMLP` encoded.
+    inputs
+        The Pyomo variables or expressions the net reads, in its inputs' order.
+    output
+        The Pyomo variable that equals the net's output.
+    """
+    binaries = tuple(v for v in block.component_data_objects(pyo.Var, descend_into=True) if v.is_integer())
+    setattr(block, NET, (net, tuple(inputs), output, binaries))
+
+
+def _drift(block) -> str | None:
+    """A message if ``block``'s output at the loaded point strays from its net by more than :data:`TRUST_TOL`
+    (relative to ``max(1, |net|)``); ``None`` if it does not, if a value is missing, or if its binaries were relaxed."""
+    net, inputs, output, binaries = getattr(block, NET)
+    if not all(v.is_integer() for v in binaries):  # relaxed (core.relax_integer_vars): a bound, not the net
+        return None
+    values = [pyo.value(v, exception=False) for v in (*inputs, output)]
+    if any(v is None or not math.isfinite(v) for v in values):
+        return None
+    *point, z = (float(v) for v in values)
+    expected = float(net.forward(np.array([point]))[0])
+    off = abs(z - expected)
+    if not off > TRUST_TOL * max(1.0, abs(expected)):
+        return None
+    at = ", ".join(f"{v:.6g}" for v in point)
+    return (
+        f"surrogate {block.name!r}: at the solver's point ({at}) its output is {z:.6g} but the net gives {expected:.6g} "
+        f"(off by {off:.3g}): the solver's integrality tolerance, times the big-M constants of the box its inputs are "
+        "encoded on, lets the encoding stray from the net, so the objective and the point are not the net's; narrow "
+        "the bounds of its inputs (or rescale them, as bilinear() and replace_products() do)"
+    )
+
+
+def drift_warnings(model) -> list[str]:
+    """A warning for every active encoding in ``model`` (marked by :func:`mark_net`) whose output at the loaded
+    point strays from its net by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`, relative to
+    ``max(1, |net|)``; an encoding whose binaries were made continuous (a relaxation) is left out.
+
+    Parameters
+    ----------
+    model
+        A Pyomo model or block whose point has been loaded.
+
+    Returns
+    -------
+    list of str
+        One message per straying encoding, naming its block, the point, both values and the fix; empty if none.
+    """
+    blocks = [model, *model.component_data_objects(pyo.Block, active=True, descend_into=True)]
+    found = (_drift(block) for block in blocks if getattr(block, NET, None) is not None)
+    return [message for message in found if message is not None]

@@ -1,0 +1,128 @@
+"""An encoding's output checked against its net at the loaded point (surrogate.milp.net_drift)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import NumericsWarning, ReluMLP, add_surrogate, solve
+from surrogate.milp import solver as solver_module
+from surrogate.milp.encoding import FORMULATIONS
+from surrogate.milp.net_drift import drift_warnings
+from tests.helpers import random_net
+
+
+def _encoded(formulation="pruned", *, net=None):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    m.y = pyo.Var(bounds=(-1, 1))
+    bounds = "lp" if formulation == "pruned" else None
+    enc = add_surrogate(m, net or random_net((3, 2)), [m.x, m.y], formulation=formulation, bounds=bounds)
+    return m, enc
+
+
+def _set(m, enc, x, y, off):
+    """Load the point (x, y) with the encoding's output ``off`` away from the net there; the net's value."""
+    m.x.value, m.y.value = x, y
+    expected = enc.evaluate(x, y)
+    enc.output.value = expected + off
+    return expected
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+def test_an_output_off_the_net_is_named_with_both_values(formulation):
+    m, enc = _encoded(formulation)
+    expected = _set(m, enc, 0.25, -0.5, 0.5)
+    (message,) = drift_warnings(m)
+    assert f"surrogate {enc.block.name!r}: at the solver's point (0.25, -0.5)" in message
+    assert f"its output is {expected + 0.5:.6g} but the net gives {expected:.6g} (off by 0.5)" in message
+    assert "narrow the bounds of its inputs" in message
+
+
+@pytest.mark.parametrize("off", [0.0, 9e-5, -9e-5])
+def test_an_output_within_the_trust_tolerance_is_not_warned(off):
+    m, enc = _encoded()
+    _set(m, enc, -0.75, 0.125, off)
+    assert drift_warnings(m) == []
+
+
+def test_the_tolerance_is_relative_to_the_nets_value():
+    net = random_net((3, 2))
+    shift = 1e4 - float(net.forward(np.array([[0.5, 0.5]]))[0])
+    m, enc = _encoded(net=ReluMLP(net.weights, (*net.biases[:-1], net.biases[-1] + shift)))  # 1e4 at (0.5, 0.5)
+    m.x.value, m.y.value = 0.5, 0.5
+    assert enc.evaluate(0.5, 0.5) == pytest.approx(1e4)
+    enc.output.value = 1e4 + 0.5  # 5e-5 relative: within
+    assert drift_warnings(m) == []
+    enc.output.value = 1e4 + 2.0  # 2e-4 relative: beyond
+    assert len(drift_warnings(m)) == 1
+
+
+def test_no_values_or_a_deactivated_encoding_give_no_warning():
+    m, enc = _encoded()
+    assert drift_warnings(m) == []  # nothing loaded yet
+    _set(m, enc, 0.25, 0.25, 1.0)
+    enc.block.deactivate()
+    assert drift_warnings(m) == []
+
+
+def test_a_relaxed_encoding_is_a_bound_not_the_net():
+    m, enc = _encoded()
+    _set(m, enc, 0.25, 0.25, 1.0)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    assert drift_warnings(m) == []
+
+
+@pytest.mark.parametrize("copy", [lambda m: m.clone(), lambda m: pickle.loads(pickle.dumps(m))])
+def test_a_copy_of_the_model_is_checked_on_its_own_variables(copy):
+    m, enc = _encoded()
+    other = copy(m)
+    _set(m, enc, 0.25, 0.25, 1.0)  # the original's point only
+    assert drift_warnings(other) == [] and len(drift_warnings(m)) == 1
+    other.x.value, other.y.value = 0.25, 0.25
+    other.find_component(enc.output).value = enc.evaluate(0.25, 0.25) - 1.0
+    assert "off by 1" in drift_warnings(other)[0]
+
+
+def test_a_sub_block_is_checked_from_the_model_and_from_itself():
+    m = pyo.ConcreteModel()
+    m.t = pyo.Block()
+    m.t.x, m.t.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    enc = add_surrogate(m.t, random_net((3,)), [m.t.x, m.t.y], bounds="lp")
+    m.t.x.value, m.t.y.value = 0.5, 0.5
+    enc.output.value = enc.evaluate(0.5, 0.5) + 1.0
+    assert len(drift_warnings(m)) == 1 and len(drift_warnings(m.t)) == 1 and len(drift_warnings(enc.block)) == 1
+
+
+def test_a_solve_on_the_nets_domain_gives_the_nets_value(solver_config):
+    m, enc = _encoded()
+    m.o = pyo.Objective(expr=enc.output, sense=pyo.maximize)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        result = solve(m, solver_config)
+    error = enc.get_error()
+    assert result.objective == pytest.approx(error.net_z, abs=1e-6)
+    assert not any("off by" in w for w in result.warnings)
+
+
+def test_a_solve_warns_of_drift_and_keeps_the_warning(solver_config, monkeypatch):
+    m, enc = _encoded()
+    m.o = pyo.Objective(expr=enc.output)
+    monkeypatch.setattr(solver_module, "drift_warnings", lambda model: [f"drift in {model.name}"])
+    with pytest.warns(NumericsWarning, match="drift in unknown"):
+        result = solve(m, solver_config)
+    assert "drift in unknown" in result.warnings
+    assert np.isfinite(result.objective)  # the point stands: a warning, not a refusal
+
+
+def test_an_unchecked_solve_does_not_look(solver_config, monkeypatch):
+    m, enc = _encoded()
+    m.o = pyo.Objective(expr=enc.output)
+
+    def fail(model):
+        raise AssertionError("drift_warnings ran under check=False")
+
+    monkeypatch.setattr(solver_module, "drift_warnings", fail)
+    assert np.isfinite(solve(m, solver_config, check=False).objective)
