@@ -307,7 +307,7 @@ COMMANDS = {
     "sweep": ("train, export, encode and solve every shape of a budget", _add_sweep_arguments),
     "problems": ("bilinear problems solved through surrogates, polished, and bounded", _add_problems_arguments),
     "bounds": ("stable/unstable neurons and big-M width of nets by bound method (interval, lp, milp)", _add_bounds_arguments),
-    "report": ("a Markdown report with figures of sweep and solve-time benchmark folders", _add_report_arguments),
+    "report": ("a Markdown report with figures of sweep, solve-time and scale benchmark folders", _add_report_arguments),
     "bench": ("benchmarks (not timed tests)", _add_bench_arguments),
 }
 

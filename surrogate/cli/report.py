@@ -1,4 +1,4 @@
-"""``surrogate report``: a Markdown report with figures of sweep and solve-time benchmark folders."""
+"""``surrogate report``: a Markdown report with figures of sweep, solve-time and scale benchmark folders."""
 
 from __future__ import annotations
 
