@@ -186,3 +186,13 @@ def test_the_loose_box_warning_holds_its_factor_of_4_to_a_hair():
         m.c = pyo.Constraint(expr=m.x <= cap)
         m.o = pyo.Objective(expr=m.x * m.y)
         assert bool(loose_box_warnings(m)) is warned
+
+
+def test_the_loose_box_warning_is_kept_in_the_report_too():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 10)), pyo.Var(bounds=(-1, 1))
+    m.c = pyo.Constraint(expr=m.x <= 1)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    with pytest.warns(Warning, match="far wider than the constraints imply"):
+        report = replace_products(m, random_net((4,)), implied_bounds=True)
+    assert any("x in [0, 10] (the constraints imply [0, 1])" in w for w in report.warnings)
