@@ -397,3 +397,30 @@ def test_a_clone_of_the_block_replaced_keeps_its_box_once_the_original_block_is_
     refresh_rewrites(clone)
     clone.c1.set_value(m.x <= 100)
     _refused(clone, r"constraint 'b.c1' was given a new expression")
+
+
+def test_an_lp_relaxation_may_fix_a_relaxed_integer_at_a_fraction():
+    """After ``core.relax_integer_vars`` w is continuous: w fixed at 0.5 is a point of the relaxation, not refused."""
+    m = _rounded()
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    m.w.fix(0.5)
+    refresh_rewrites(m)
+
+
+def test_a_variable_fixed_without_a_value_is_left_to_the_solve():
+    """A fixed variable with no value has no value to check against the derived box: no TypeError from the check."""
+    m = _rounded()
+    m.w.fix()
+    m.w.value = None
+    refresh_rewrites(m)
+
+
+def test_a_block_whose_replacement_was_deleted_rests_on_its_own_rows_not_a_clones():
+    """b's replacement deleted, a clone of b made before: b holds every row x's box rests on, unchanged, so it is not
+    refused for the clone's copies of them (those count only with the clone's record, marked shared)."""
+    m = _x_in_b()
+    clone = m.b.clone()
+    m.b.del_component(m.b.surrogate_replacement)
+    m.b.p.activate()
+    refresh_rewrites(m.b)
+    refresh_rewrites(clone)
