@@ -424,3 +424,16 @@ def test_a_block_whose_replacement_was_deleted_rests_on_its_own_rows_not_a_clone
     m.b.p.activate()
     refresh_rewrites(m.b)
     refresh_rewrites(clone)
+
+
+def test_a_bound_given_by_a_mutable_param_may_change_under_derived_bounds():
+    """y <= p (a mutable Param) takes no part in deriving x's box: p raised from 3 to 5 is no change to refuse."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=3.0, mutable=True)
+    m.x, m.y, m.z = pyo.Var(), pyo.Var(bounds=(-2, m.p)), pyo.Var(bounds=(-2, 3))
+    m.c1, m.c2, m.c3 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1), pyo.Constraint(expr=m.x + m.y <= 10)
+    m.o = pyo.Objective(expr=m.x * m.z + m.y)
+    replace_products(m, NET)
+    assert (m.x.lb, m.x.ub) == pytest.approx((-1, 2), abs=1e-6)
+    m.p = 5.0
+    refresh_rewrites(m)
