@@ -103,3 +103,14 @@ def test_binary_groups_hold_only_binaries():
     b.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
     b.s = pyo.Var([1, 2], domain=pyo.Binary)
     assert [list(g) for g in binary_groups(b)] == [[1, 2]]
+
+
+def test_solved_values_refuse_a_product_with_one_value_missing():
+    from surrogate.milp.interface import solved_values
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = pyo.Var(initialize=2.0), pyo.Var(initialize=3.0), pyo.Var()
+    with pytest.raises(ModelFormatError, match=r"product x\*y has no values yet; solve the model first"):
+        solved_values(m.x, m.y, m.z)
+    m.z.value = 6.0
+    assert solved_values(m.x, m.y, m.z) == (2.0, 3.0, 6.0)
