@@ -437,3 +437,22 @@ def test_a_bound_given_by_a_mutable_param_may_change_under_derived_bounds():
     assert (m.x.lb, m.x.ub) == pytest.approx((-1, 2), abs=1e-6)
     m.p = 5.0
     refresh_rewrites(m)
+
+
+def test_a_variable_whose_block_was_deleted_is_checked_in_the_model_solved():
+    """x declared on block d, its rows in b, the replacement block outside b: d deleted (x in no model now, still read
+    by b's rows, unchanged), b solved alone keeps x's box; the check reads the rows in b's model, not in d."""
+    m = pyo.ConcreteModel()
+    m.d, m.b = pyo.Block(), pyo.Block()
+    m.d.x, m.y = pyo.Var(), pyo.Var(bounds=(-2, 3))
+    x = m.d.x
+    m.b.c1, m.b.c2 = pyo.Constraint(expr=x <= 2), pyo.Constraint(expr=x >= -1)
+    m.o = pyo.Objective(expr=-x * m.y)
+    replace_products(m, NET)
+    m.b.o2 = pyo.Objective(expr=-x)
+    m.o.deactivate()
+    m.del_component(m.d)
+    refresh_rewrites(m.b)
+    refresh_rewrites(m)
+    m.b.c1.set_value(x <= 100)
+    _refused(m.b, r"constraint 'b.c1' was given a new expression")
