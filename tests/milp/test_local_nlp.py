@@ -67,3 +67,14 @@ def test_restoring_feasibility_moves_only_continuous_variables():
     qm = QuadraticModel.from_pyomo(m)
     values = dict(zip((v.name for v in qm.variables), restore_feasibility(qm, qm.point({"x": 1.0, "n": 1.0}))))
     assert values == {"x": pytest.approx(2.5, abs=1e-9), "n": 1.0}
+
+
+def test_trust_constr_reads_the_exact_hessian_of_a_maximised_objective(monkeypatch):
+    """The objective's Hessian is handed to trust-constr times the sense (-1 here): with it, 20 iterations reach
+    x = 0.3 within 1e-7 (with the sign lost they stop near 0.318)."""
+    from surrogate.milp import local_nlp
+
+    monkeypatch.setattr(local_nlp, "SLSQP_MAX_VARIABLES", 0)
+    qm = _parabola()
+    x = local_nlp.solve_nlp(qm, qm.point({"x": 1.5, "n": 2.0}), fixed=np.zeros(2, dtype=bool), maxiter=20)
+    assert x[[v.name for v in qm.variables].index("x")] == pytest.approx(0.3, abs=1e-4)
