@@ -133,3 +133,66 @@ def test_a_model_rewritten_with_the_default_encoding_pickles():
     assert sum(1 for _ in copy.component_data_objects(pyo.Constraint)) == sum(1 for _ in m.component_data_objects(pyo.Constraint))
     copied_report.undo(copy)  # the copy's report acts on the copy
     assert copy.c.active and not m.c.active
+
+
+def test_a_square_on_a_net_of_two_different_domains_maps_each_input_onto_its_own():
+    """x*x with a net on [0, 2] x [-1, 1]: x = 4 (its upper bound) is xh = 2 and yh = 1, not yh = xh."""
+    m = _model()
+    net = random_net((4,)).with_metadata(domain=[[0, 2], [-1, 1]])
+    bilinear(m, m.x, m.x, net)
+    scaled = m.surrogate_x_x_scaled
+    m.x.value, scaled.xh.value, scaled.yh.value = 4.0, 2.0, 1.0
+    for row in (scaled.map_x, scaled.map_y):
+        assert pyo.value(row.body) == pytest.approx(pyo.value(row.upper)) == pytest.approx(pyo.value(row.lower))
+
+
+def test_an_error_aware_slack_is_the_certified_error_times_both_scales():
+    """x in [0, 4] (a = 2), y in [-3, 3] (c = 3): the slack's width is E |ac| = 6 E, not E |a|."""
+    m = _model(yb=(-3.0, 3.0))
+    p = bilinear(m, m.x, m.y, random_net((4,)), error_aware=True)
+    assert (p.a, p.c) == (2.0, 3.0)
+    assert p.error_bound > 0
+    assert p.slack.width == pytest.approx(6.0 * p.error_bound, rel=1e-12)
+
+
+def test_an_error_aware_relaxation_baseline_keeps_its_bound_and_adds_no_slack():
+    """A relaxation (pw-mccormick) contains x*y already: no slack, its max_error is the bound told."""
+    from surrogate.milp.baselines import parse_baseline
+
+    m = _model()
+    p = bilinear(m, m.x, m.y, "pw-mccormick-4", error_aware=True)
+    assert p.slack is None
+    assert p.error_bound == parse_baseline("pw-mccormick-4").max_error == 0.25
+
+
+def test_a_product_with_one_zero_width_continuous_factor_is_linear():
+    """x in [2.5, 2.5] (continuous), y in [-1, 3]: x*y is 2.5 y exactly, with nothing added to the model."""
+    from surrogate.milp.bilinear import LinearProduct
+
+    m = _model(xb=(2.5, 2.5), yb=(-1.0, 3.0))
+    p = bilinear(m, m.x, m.y, random_net((4,)))
+    assert isinstance(p, LinearProduct) and p.size().binaries == 0 and p.size().constraints == 0
+    m.x.value, m.y.value = 2.5, 3.0
+    assert pyo.value(p.expr) == 7.5
+
+
+def test_the_loose_box_warning_holds_its_factor_of_4_to_a_hair():
+    """x in [0, 1] where x <= 0.2475 is implied: 1 > 4 * 0.2475 = 0.99 is warned of; x <= 0.25 (exactly 4x) is not."""
+    from surrogate.milp.bilinear import loose_box_warnings
+
+    for cap, warned in ((0.2475, True), (0.25, False)):
+        m = pyo.ConcreteModel()
+        m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(-1, 1))
+        m.c = pyo.Constraint(expr=m.x <= cap)
+        m.o = pyo.Objective(expr=m.x * m.y)
+        assert bool(loose_box_warnings(m)) is warned
+
+
+def test_the_loose_box_warning_is_kept_in_the_report_too():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 10)), pyo.Var(bounds=(-1, 1))
+    m.c = pyo.Constraint(expr=m.x <= 1)
+    m.o = pyo.Objective(expr=m.x * m.y)
+    with pytest.warns(Warning, match="far wider than the constraints imply"):
+        report = replace_products(m, random_net((4,)), implied_bounds=True)
+    assert any("x in [0, 10] (the constraints imply [0, 1])" in w for w in report.warnings)

@@ -383,3 +383,36 @@ def test_cached_bounds_of_one_box_are_not_handed_out_for_another():
     wide = net_bounds(net, "interval", box=WIDE)
     assert wide.lower[0].tolist() == [-1.0, -7.0, -3.0] and wide.upper[0].tolist() == [7.0, 1.0, 3.0]
     assert _same_bounds(wide, interval_bounds(stable_net(), WIDE))
+
+
+def _one_neuron_net():
+    """x -> relu(x) -> out: w0 = [[1], [0]], w1 = [[1]], biases 0."""
+    return ReluMLP((np.array([[1.0], [0.0]]), np.array([[1.0]])), (np.zeros(1), np.zeros(1)))
+
+
+def test_stability_counts_of_bounds_given_by_hand():
+    """Hidden [0, 1] (active: l = 0 counts as l >= 0), [-1, 1] (unstable, width 2), [-2, -1] and [0, 0] (inactive)."""
+    from surrogate.milp.bounds_result import NetBounds
+
+    lower = (np.array([0.0, -1.0, -2.0, 0.0]), np.array([0.0]))
+    upper = (np.array([1.0, 1.0, -1.0, 0.0]), np.array([1.0]))
+    b = NetBounds("interval", lower, upper, ((-1.0, 1.0), (-1.0, 1.0)), "hand")
+    assert (b.stable_active, b.unstable, b.stable_inactive, b.bigm_width) == (1, 1, 2, 2.0)
+
+
+def test_the_fingerprint_reads_the_biases_too():
+    from surrogate.milp.bounds_result import fingerprint
+
+    net = _one_neuron_net()
+    moved = ReluMLP(net.weights, (np.zeros(1), np.array([1e-12])))
+    assert fingerprint(net) != fingerprint(moved)
+
+
+def test_covers_refuses_a_point_a_hair_past_a_bound():
+    """At (0.5, 0) the hidden pre-activation is 0.5: bounds [-1, 0.4999] or [0.5001, 1] do not cover it, [0.5, 0.5] does."""
+    from surrogate.milp.bounds_result import NetBounds
+
+    net, point = _one_neuron_net(), np.array([[0.5, 0.0]])
+    for low, top, covered in ((-1.0, 0.4999, False), (0.5001, 1.0, False), (0.5, 0.5, True)):
+        hidden = (np.array([low]), np.array([0.0])), (np.array([top]), np.array([1.0]))
+        assert NetBounds("interval", *hidden, ((-1, 1), (-1, 1)), "h").covers(net, point) is covered

@@ -244,3 +244,46 @@ def test_a_bad_bounds_option_is_one_error_class(bounds, message):
     m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
     with pytest.raises(ConfigError, match=message):
         add_surrogate(m, random_net((4,), seed=2), [m.x, m.y], formulation="pruned", bounds=bounds)
+
+
+def test_get_error_reads_the_milp_output_the_net_and_the_product_at_the_values_given():
+    """x = 0.5, y = -0.25 and z = 7 (set by hand): z is the MILP's, N(0.5, -0.25) the net's, x*y = -0.125."""
+    m, net = _model(), random_net((3,))
+    enc = add_surrogate(m, net, [m.x, m.y], bounds="interval")
+    m.x.value, m.y.value = 0.5, -0.25
+    enc.output.value = 7.0
+    error = enc.get_error()
+    assert (error.x, error.y, error.milp_output, error.true_product) == (0.5, -0.25, 7.0, -0.125)
+    assert error.net_output == float(net.forward(np.array([[0.5, -0.25]]))[0]) != 7.0
+    assert error.vs_product == 7.125
+    m.y.value = None  # one input without a value is refused as both are
+    with pytest.raises(ModelFormatError, match="has no values yet; solve the model"):
+        enc.get_error()
+
+
+def test_more_inputs_than_the_net_takes_are_refused():
+    m = _model()
+    m.w = pyo.Var(bounds=(-1, 1))
+    with pytest.raises(ModelFormatError, match="3 inputs given but the net takes 2"):
+        add_surrogate(m, random_net((3,)), [m.x, m.y, m.w], bounds="interval")
+    assert m.component("surrogate") is None
+
+
+def test_bounds_computed_on_another_box_of_the_same_net_are_refused():
+    """Big-M constants from the box [-2, 2] x [-1, 1] are not the default box's: refused, not encoded."""
+    from surrogate.milp.bounds import net_bounds
+
+    m, net = _model(), random_net((3,))
+    other = net_bounds(net, "interval", box=((-2.0, 2.0), (-1.0, 1.0)))
+    with pytest.raises(FormulationError, match="computed for another net or box"):
+        add_surrogate(m, net, [m.x, m.y], bounds=other)
+
+
+def test_an_input_a_little_beyond_the_box_is_warned_of():
+    """x in [-1, 1.0005] on the box [-1, 1]: beyond it by 5e-4, far above the 1e-9 allowed for rounding."""
+    from surrogate.errors import DomainWarning
+
+    m = _model()
+    m.x.setub(1.0005)
+    with pytest.warns(DomainWarning, match=r"x in \[-1, 1.0005\], box \[-1, 1\]"):
+        add_surrogate(m, random_net((3,)), [m.x, m.y], bounds="interval")

@@ -88,3 +88,29 @@ def test_an_encoded_baseline_exposes_as_many_binaries_as_it_declares(baseline):
     m = _model()
     product = bilinear(m, m.x, m.y, baseline)
     assert sum(len(group) for group in product.binaries) == baseline.binaries == product.size().binaries
+
+
+def test_the_errors_of_a_product_are_distances():
+    error = ProductError(x=1.0, y=2.0, z=1.5, net_z=3.0, true_product=2.0)
+    assert (error.vs_net, error.vs_product, error.milp_output, error.net_output) == (1.5, 0.5, 1.5, 3.0)
+
+
+def test_binary_groups_hold_only_binaries():
+    """An integer in [0, 3] beside a binary on one block: the group is the binary's only."""
+    from surrogate.milp.interface import binary_groups
+
+    b = pyo.ConcreteModel()
+    b.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    b.s = pyo.Var([1, 2], domain=pyo.Binary)
+    assert [list(g) for g in binary_groups(b)] == [[1, 2]]
+
+
+def test_solved_values_refuse_a_product_with_one_value_missing():
+    from surrogate.milp.interface import solved_values
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = pyo.Var(initialize=2.0), pyo.Var(initialize=3.0), pyo.Var()
+    with pytest.raises(ModelFormatError, match=r"product x\*y has no values yet; solve the model first"):
+        solved_values(m.x, m.y, m.z)
+    m.z.value = 6.0
+    assert solved_values(m.x, m.y, m.z) == (2.0, 3.0, 6.0)

@@ -447,3 +447,63 @@ def test_a_non_model_given_to_a_model_check_is_refused_in_its_name(check):
 
     with pytest.raises(ConfigError, match=rf"^{check}: model=None must be a Pyomo model or block"):
         getattr(model_components, check)(None)
+
+
+def test_a_ranged_row_is_refused_for_a_variable_upper_end_and_kept_for_a_fixed_one():
+    """``inequality(0, x*y, y)``: the upper end is a variable (refused); ``inequality(x, x*y, 5)`` with x fixed: a
+    constant to a solver (kept)."""
+    from surrogate.milp.model_components import check_rows
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(-2, 3))
+    m.c = pyo.Constraint(expr=pyo.inequality(0, m.x * m.y, m.y))
+    with pytest.raises(ModelFormatError, match=r"constraint 'c' is a ranged inequality with a variable end"):
+        check_rows(m)
+    m.del_component(m.c)
+    m.x.fix(0.5)
+    m.d = pyo.Constraint(expr=pyo.inequality(m.x, m.x * m.y, 5))
+    check_rows(m)
+
+
+def test_lies_within_a_block_and_its_model():
+    from surrogate.milp.model_components import lies_within
+
+    m = pyo.ConcreteModel()
+    m.x, m.b = pyo.Var(), pyo.Block()
+    m.b.y = pyo.Var()
+    assert lies_within(m.x, m) and lies_within(m, m) and lies_within(m.b.y, m.b) and lies_within(m.b.y, m)
+    assert not lies_within(m.x, m.b) and not lies_within(m, m.b)
+
+
+def test_copy_of_a_variable_keeps_its_bounds_domain_value_and_fixing():
+    from surrogate.milp.model_components import copy_of
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(None, 3.0), domain=pyo.Integers, initialize=2)
+    m.x.fix()
+    copy = copy_of(m.x)
+    assert (copy.lb, copy.ub, copy.value, copy.fixed, copy.is_integer()) == (None, 3.0, 2, True, True)
+
+
+def test_fixed_variables_become_constants_whatever_their_domain():
+    """p*y with p fixed at 2 (continuous) and n*y with n fixed at 3 (integer): both written as numbers, 2y and 3y."""
+    from surrogate.milp.model_components import fixed_as_constants
+
+    m = pyo.ConcreteModel()
+    m.p, m.n, m.y = pyo.Var(initialize=2.0), pyo.Var(domain=pyo.Integers, initialize=3), pyo.Var(initialize=5.0)
+    m.p.fix(), m.n.fix()
+    expr = fixed_as_constants(m.p * m.y + m.n * m.y)
+    from pyomo.core.expr.visitor import identify_variables
+
+    assert [v.name for v in identify_variables(expr, include_fixed=True)] == ["y"] and pyo.value(expr) == 25.0
+
+
+def test_seen_variables_of_inactive_rows_only_when_asked():
+    from surrogate.milp.model_components import seen_variables
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(), pyo.Var()
+    m.c, m.off = pyo.Constraint(expr=m.x >= 0), pyo.Constraint(expr=m.y >= 0)
+    m.off.deactivate()
+    assert [v.name for v in seen_variables(m)] == ["x"]
+    assert [v.name for v in seen_variables(m, inactive=True)] == ["x", "y"]

@@ -397,3 +397,62 @@ def test_a_clone_of_the_block_replaced_keeps_its_box_once_the_original_block_is_
     refresh_rewrites(clone)
     clone.c1.set_value(m.x <= 100)
     _refused(clone, r"constraint 'b.c1' was given a new expression")
+
+
+def test_an_lp_relaxation_may_fix_a_relaxed_integer_at_a_fraction():
+    """After ``core.relax_integer_vars`` w is continuous: w fixed at 0.5 is a point of the relaxation, not refused."""
+    m = _rounded()
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    m.w.fix(0.5)
+    refresh_rewrites(m)
+
+
+def test_a_variable_fixed_without_a_value_is_left_to_the_solve():
+    """A fixed variable with no value has no value to check against the derived box: no TypeError from the check."""
+    m = _rounded()
+    m.w.fix()
+    m.w.value = None
+    refresh_rewrites(m)
+
+
+def test_a_block_whose_replacement_was_deleted_rests_on_its_own_rows_not_a_clones():
+    """b's replacement deleted, a clone of b made before: b holds every row x's box rests on, unchanged, so it is not
+    refused for the clone's copies of them (those count only with the clone's record, marked shared)."""
+    m = _x_in_b()
+    clone = m.b.clone()
+    m.b.del_component(m.b.surrogate_replacement)
+    m.b.p.activate()
+    refresh_rewrites(m.b)
+    refresh_rewrites(clone)
+
+
+def test_a_bound_given_by_a_mutable_param_may_change_under_derived_bounds():
+    """y <= p (a mutable Param) takes no part in deriving x's box: p raised from 3 to 5 is no change to refuse."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=3.0, mutable=True)
+    m.x, m.y, m.z = pyo.Var(), pyo.Var(bounds=(-2, m.p)), pyo.Var(bounds=(-2, 3))
+    m.c1, m.c2, m.c3 = pyo.Constraint(expr=m.x <= 2), pyo.Constraint(expr=m.x >= -1), pyo.Constraint(expr=m.x + m.y <= 10)
+    m.o = pyo.Objective(expr=m.x * m.z + m.y)
+    replace_products(m, NET)
+    assert (m.x.lb, m.x.ub) == pytest.approx((-1, 2), abs=1e-6)
+    m.p = 5.0
+    refresh_rewrites(m)
+
+
+def test_a_variable_whose_block_was_deleted_is_checked_in_the_model_solved():
+    """x declared on block d, its rows in b, the replacement block outside b: d deleted (x in no model now, still read
+    by b's rows, unchanged), b solved alone keeps x's box; the check reads the rows in b's model, not in d."""
+    m = pyo.ConcreteModel()
+    m.d, m.b = pyo.Block(), pyo.Block()
+    m.d.x, m.y = pyo.Var(), pyo.Var(bounds=(-2, 3))
+    x = m.d.x
+    m.b.c1, m.b.c2 = pyo.Constraint(expr=x <= 2), pyo.Constraint(expr=x >= -1)
+    m.o = pyo.Objective(expr=-x * m.y)
+    replace_products(m, NET)
+    m.b.o2 = pyo.Objective(expr=-x)
+    m.o.deactivate()
+    m.del_component(m.d)
+    refresh_rewrites(m.b)
+    refresh_rewrites(m)
+    m.b.c1.set_value(x <= 100)
+    _refused(m.b, r"constraint 'b.c1' was given a new expression")
