@@ -133,3 +133,22 @@ def test_a_model_rewritten_with_the_default_encoding_pickles():
     assert sum(1 for _ in copy.component_data_objects(pyo.Constraint)) == sum(1 for _ in m.component_data_objects(pyo.Constraint))
     copied_report.undo(copy)  # the copy's report acts on the copy
     assert copy.c.active and not m.c.active
+
+
+@pytest.mark.parametrize("step", ["add_surrogate", "certified_error_bound"])
+def test_a_failed_bilinear_leaves_the_model_as_it_was(monkeypatch, step):
+    """probe114 #4: a failure in the encoding left block <name>_scaled on the model (the next call became _2)."""
+    import surrogate.milp.bilinear as module
+
+    def refuse(*args, **kwargs):
+        if step == "add_surrogate":
+            args[0].add_component(kwargs["name"], pyo.Block())  # half-built, then refused
+        raise ModelFormatError("refused late")
+
+    m = _model()
+    with monkeypatch.context() as patch:
+        patch.setattr(module, step, refuse)
+        with pytest.raises(ModelFormatError, match="refused late"):
+            bilinear(m, m.x, m.y, random_net((4,)), error_aware=True)
+    assert [c.local_name for c in m.component_objects(descend_into=False)] == ["x", "y"]
+    assert bilinear(m, m.x, m.y, random_net((4,))).encoded.block.local_name == "surrogate_x_y"

@@ -360,3 +360,19 @@ def test_a_subnormal_bound_gets_the_capped_scale():
     from surrogate.milp.output_scale import MAX_SCALE
 
     assert output_scale(np.array([0.0]), np.array([1e-310])) == MAX_SCALE
+
+
+@pytest.mark.parametrize("bounds", ["interval", "milp"])
+def test_a_tiny_constant_output_under_pruned_is_the_nets(bounds):
+    """probe114 #4: every neuron pruned left the output a float, and its bounds row a bare bool (Pyomo refused it)."""
+    net = ReluMLP([np.array([[1.0], [1.0]]), np.array([[1.0]])], [np.array([-5.0]), np.array([1e-7])])  # N = 1e-7
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericsWarning)
+        z = add_surrogate(m, net, [m.x, m.y], bounds=bounds)
+    m.o = pyo.Objective(expr=z.output)
+    for point in ((0.0, 0.0), (1.0, -1.0), (-1.0, 1.0)):
+        m.x.fix(point[0]), m.y.fix(point[1])
+        assert solve(m, CONFIG).optimal
+        assert pyo.value(z.output) == pytest.approx(1e-7, rel=1e-9, abs=1e-16)
