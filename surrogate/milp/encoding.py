@@ -59,7 +59,7 @@ from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OML
 from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
-from .output_scale import net_scaling, output_variable_bounds, warn_tiny_output
+from .output_scale import check_thin_layers, net_scaling, output_variable_bounds, warn_tiny_output
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
 
@@ -218,7 +218,7 @@ def add_surrogate(
     Raises
     ------
     ModelFormatError
-        A net without 2 inputs and 1 output, or the wrong number of inputs.
+        A net without 2 inputs and 1 output, the wrong number of inputs, or OMLT's on thin hidden intervals (``check_thin_layers``).
 
     Warns
     -----
@@ -324,6 +324,7 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
         return block, build_pruned(block, net, net_bounds, scaling=scaling)
     from omlt import OmltBlock
 
+    check_thin_layers(name, formulation, *layers, scaling)
     block = OmltBlock()
     parent.add_component(name, block)
     mark_built(block)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import NumericsWarning
+from ..errors import ModelFormatError, NumericsWarning
 from ..nets.network import ReluMLP
 from .bounds_result import NetBounds, Plane
 
@@ -299,6 +299,34 @@ def _warn_loose(name: str, loose: list, stacklevel: int, *, output: tuple | None
         NumericsWarning,
         stacklevel=stacklevel,
     )
+
+
+#: A hidden pre-activation interval narrower than this times ``min(1, its largest |bound|)`` (but not a point) is
+#: refused for OMLT's formulations: they bound each neuron's variables by it, and HiGHS, holding rows to its 1e-6
+#: feasibility tolerance, has called such models infeasible (probe114 #1: intervals near 0.75 about 2e-6 wide, on a
+#: box 1e-6 wide). A hundred times that tolerance keeps it within 1% of the interval's width; an interval of values
+#: as small as its width is a layer of tiny values, not a thin one (:func:`warn_tiny_output` tells of those), and one
+#: within :data:`ROW_TOLERANCE` of 0 is held as 0 (a zoo net's collapsed layers of 1e-15). ``pruned``
+#: writes a stable neuron as an expression, with no variable of its own.
+THIN_INTERVAL = 1e-4
+
+
+def check_thin_layers(name: str, formulation: str, lower: Sequence, upper: Sequence, scaling: NetScaling) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` if a hidden pre-activation interval of the net as encoded with
+    ``scaling`` (its layers' bounds ``lower``, ``upper`` times their scales) is thinner than :data:`THIN_INTERVAL`
+    allows, though not a point (a point is exact, as a box of zero width gives); ``name``, ``formulation``: the
+    surrogate's, for the message."""
+    lower, upper = scaled_bounds(lower[:-1], upper[:-1], scaling.layers[:-1])
+    for k, (lo, hi) in enumerate(zip(lower, upper)):
+        width, size = hi - lo, np.maximum(np.abs(lo), np.abs(hi))
+        thin = (width > 0) & (width < THIN_INTERVAL * np.minimum(1.0, size)) & (size >= ROW_TOLERANCE)
+        for j in np.flatnonzero(thin):
+            raise ModelFormatError(
+                f"surrogate {name!r}: neuron {j} of hidden layer {k} (counted from 0) takes values in [{lo[j]:.10g}, "
+                f"{hi[j]:.10g}] on the input box, an interval {width[j]:.2g} wide, near HiGHS's feasibility tolerance "
+                f"of 1e-6; formulation {formulation!r} bounds its variables by that interval, and HiGHS has called such "
+                "models infeasible when they are not; use formulation='pruned' (the default), or a wider input box"
+            )
 
 
 #: An output variable's bound nearer 0 than this (and not 0) is written as 0 or this (looser, so still valid) where the
