@@ -59,7 +59,7 @@ from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OML
 from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
-from .output_scale import check_thin_layers, net_scaling, output_variable_bounds, warn_tiny_output
+from .output_scale import check_thin_layers, net_scaling, output_variable_bounds, warn_large_values, warn_tiny_output
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
 
@@ -255,6 +255,7 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
             parent.del_component(name)
         raise
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
+    warn_large_values(name, *layers, stacklevel=4)
     return block, indicators, scaling, layers
 
 

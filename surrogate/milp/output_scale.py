@@ -247,6 +247,30 @@ def warn_tiny_output(
     )
 
 
+#: A net whose values (its layers' bounds on the box) pass this gets a warning at build time: its rows and big-M
+#: constants then pass a solve's 'badly scaled' limit of 1e9 (``solve_checks.COEFFICIENT_LIMIT``) because of the net,
+#: not of its factors' bounds (probe114 #3: random nets solved right up to values of 1e9, 41 of 156 wrong past it).
+LARGE_VALUES = 1e9
+
+
+def warn_large_values(name: str, lower: Sequence, upper: Sequence, *, stacklevel: int = 3) -> None:
+    """A :class:`~surrogate.errors.NumericsWarning` for surrogate ``name`` whose layers' bounds ``lower``, ``upper``
+    pass :data:`LARGE_VALUES`, naming the layer and what to do (the solve's note would blame its factors' bounds)."""
+    sizes = [_largest(lo, hi) for lo, hi in zip(lower, upper)]
+    k = int(np.argmax(sizes))
+    if sizes[k] <= LARGE_VALUES:
+        return
+    what = "output" if k == len(sizes) - 1 else f"hidden layer {k} (counted from 0)"
+    warnings.warn(
+        f"surrogate {name!r}: the net's values reach {sizes[k]:.3g} on its box (its {what}), past {LARGE_VALUES:g}: its "
+        "rows and big-M constants make the model badly scaled whatever the bounds of its inputs, and a solver's answer "
+        "may be wrong; rescale the net: divide its first layer's weights and every layer's biases by s (a power of ten: "
+        "every value shrinks by s) and multiply its output by s in the model, or narrow its box",
+        NumericsWarning,
+        stacklevel=stacklevel,
+    )
+
+
 def _loose(box, lower: Sequence, upper: Sequence, scaling: NetScaling, small_output: bool) -> list:
     """``(what, largest value, scale)`` of each small input (of ``box``) and layer that ``scaling`` leaves held to more
     than :data:`EXACT_SHARE` of its size: of a net whose output is not small, only those scaled (not a collapsed layer,
@@ -304,11 +328,13 @@ def _warn_loose(name: str, loose: list, stacklevel: int, *, output: tuple | None
 #: A hidden pre-activation interval narrower than this times ``min(1, its largest |bound|)`` (but not a point) is
 #: refused for OMLT's formulations: they bound each neuron's variables by it, and HiGHS, holding rows to its 1e-6
 #: feasibility tolerance, has called such models infeasible (probe114 #1: intervals near 0.75 about 2e-6 wide, on a
-#: box 1e-6 wide). A hundred times that tolerance keeps it within 1% of the interval's width; an interval of values
+#: box 1e-6 wide; a box 3e-6 wide solved right). Ten times that tolerance keeps it within a tenth of the interval's
+#: width, five times the widths seen to fail, and passes ordinary nets (a net of weights 1e-5, scaled, has intervals
+#: 2e-5 wide near 0.64, which solve right); an interval of values
 #: as small as its width is a layer of tiny values, not a thin one (:func:`warn_tiny_output` tells of those), and one
 #: within :data:`ROW_TOLERANCE` of 0 is held as 0 (a zoo net's collapsed layers of 1e-15). ``pruned``
 #: writes a stable neuron as an expression, with no variable of its own.
-THIN_INTERVAL = 1e-4
+THIN_INTERVAL = 1e-5
 
 
 def check_thin_layers(name: str, formulation: str, lower: Sequence, upper: Sequence, scaling: NetScaling) -> None:

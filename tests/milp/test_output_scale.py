@@ -448,3 +448,19 @@ def test_omlt_on_a_box_of_zero_width_is_still_the_nets(formulation):
         m.o = pyo.Objective(expr=z.output)
         assert solve(m, CONFIG).optimal
         assert pyo.value(z.output) == pytest.approx(net.forward(np.array([(0.3, -0.7)]))[0], abs=1e-9)
+
+
+def test_a_net_of_huge_values_is_warned_of_as_the_cause_of_the_bad_scaling():
+    """probe114 #3: a net whose values reach 1e10 got wrong answers flagged only by a solve's generic 'badly scaled'
+    note, whose advice (tighten the bounds of the variables in products) does not apply to the net's own values."""
+    net = ReluMLP((np.array([[1e5], [1e5]]), np.array([[1e5]])), (np.zeros(1), np.zeros(1)))  # output up to 2e10
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.warns(
+        NumericsWarning, match=r"the net's values reach 2e\+10 on its box \(its output\), past 1e\+09: .* rescale the net"
+    ):
+        add_surrogate(m, net, [m.x, m.y], bounds="interval")
+    m.u, m.v = pyo.Var(bounds=(-0.01, 0.01)), pyo.Var(bounds=(-0.01, 0.01))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # values of 2e8: no word
+        add_surrogate(m, net, [m.u, m.v], bounds="interval", name="small", input_bounds=[(-0.01, 0.01)] * 2)
