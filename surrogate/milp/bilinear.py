@@ -87,6 +87,7 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     EncodedBaseline,
     ErrorSlack,
     LinearProduct,
+    add_scaled,
     exact_scale_warnings,
     factor_map,
     has_zero_width,
@@ -145,21 +146,6 @@ def _block_name(model, x, y, name: str | None) -> str:
     return block_name
 
 
-def _add_scaled(model, block_name: str, x, y, domain) -> tuple[pyo.Block, tuple]:
-    """The block of ``xh, yh`` on ``domain`` tied to ``x, y`` by their maps; returns it and the maps."""
-    maps = (factor_map(x, domain[0]), factor_map(y, domain[1]))
-    (a, b), (c, d) = maps
-    scaled = pyo.Block()
-    model.add_component(block_name + "_scaled", scaled)
-    scaled.xh, scaled.yh = pyo.Var(bounds=domain[0]), pyo.Var(bounds=domain[1])
-    scaled.map_x = pyo.Constraint(expr=map_row(x, scaled.xh, a, b))
-    if y is x and domain[0] == domain[1]:
-        scaled.map_y = pyo.Constraint(expr=scaled.yh == scaled.xh)
-    else:
-        scaled.map_y = pyo.Constraint(expr=map_row(y, scaled.yh, c, d))
-    return scaled, maps
-
-
 def _error_slack(scaled, approx, maps) -> tuple[float, object]:
     """``(E, s)``: the certified error of ``approx`` on its domain and an :class:`ErrorSlack` ``s`` in ``[-E ac, E ac]``.
 
@@ -198,6 +184,21 @@ def _encode(model, approx, inputs: list, formulation: str, block_name: str):
         model.add_component(block_name, block)
         return EncodedBaseline(block, approx, inputs)
     return add_surrogate(model, approx, inputs, formulation=formulation, name=block_name)
+
+
+def _surrogate_product(model, x, y, approx, formulation: str, block_name: str, error_aware: bool) -> BilinearSurrogate:
+    """``x*y`` through ``approx`` in blocks ``block_name`` and ``<block_name>_scaled``; neither is left on a failure."""
+    domain = approx.domain  # a baseline's: [-1, 1]^2
+    try:
+        scaled, maps = add_scaled(model, block_name, x, y, domain)
+        encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
+        bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
+        return BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
+    except BaseException:  # as add_surrogate: nothing half-built is left to block a corrected call or rename the next
+        for part in (block_name, block_name + "_scaled"):
+            if model.component(part) is not None:
+                model.del_component(part)
+        raise
 
 
 def _guard(model, product, block_name: str) -> None:
@@ -278,11 +279,7 @@ def bilinear(
     approx = _resolve(surrogate, zoo, formulation)
     block_name = _block_name(model, x, y, name)
     if (product := _exact_product(model, x, y, block_name)) is None:
-        domain = approx.domain  # a baseline's: [-1, 1]^2
-        scaled, maps = _add_scaled(model, block_name, x, y, domain)
-        encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
-        bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
-        product = BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
+        product = _surrogate_product(model, x, y, approx, formulation, block_name, error_aware)
     _guard(model, product, block_name)
     for message in product.warnings:
         warnings.warn(message, NumericsWarning, stacklevel=2)

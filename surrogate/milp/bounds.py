@@ -170,6 +170,12 @@ def net_bounds(
         Seconds of each LP or MILP solve.
     node_limit
         Branch-and-bound nodes of each MILP.
+
+    Raises
+    ------
+    ModelFormatError
+        ``'lp'`` or ``'milp'`` for a net whose interval bounds on ``box`` reach HiGHS's infinity (1e20): its bound
+        models would be another model to HiGHS (see :func:`~surrogate.milp.bounds_obbt.obbt_bounds`).
     """
     net = net_argument(net, "net_bounds")
     check_limits("net_bounds", time_limit, node_limit)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelFormatError
 from ..nets.network import ReluMLP
 from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
@@ -198,17 +198,44 @@ def obbt_bounds(
         Seconds of each LP or MILP solve.
     node_limit
         Branch-and-bound nodes of each MILP.
+
+    Raises
+    ------
+    ModelFormatError
+        An interval bound of a layer at or beyond HiGHS's infinity (:func:`_check_infinity`).
     """
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
     check_limits("obbt_bounds", time_limit, node_limit)
     box = check_box(box, net)
     first = interval_bounds(net, box)
+    _check_infinity(method, first.lower, first.upper)
     scaling = net_scaling(net, box, first.lower, first.upper)
     if not scaling.trivial:  # tiny inputs or layers: solved on the net and box scaled (exact), their bounds scaled back
         scaled = _obbt(scaling.net(net), method, scaling.box(box), time_limit, node_limit)
         return unscaled_bounds(scaled, scaling, fingerprint(net), box)
     return _obbt(net, method, box, time_limit, node_limit)
+
+
+def _check_infinity(method: str, lower: Sequence, upper: Sequence) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` if an interval bound of a layer is at or beyond HiGHS's infinity.
+
+    The OBBT models of such a net carry values HiGHS cannot hold apart (probe114 #2: 'milp' proved bounds that its
+    own values break, and the default pruned model built on them was then called infeasible), and a model of it
+    with these bounds is refused by every solve (:meth:`~surrogate.milp.solve_checks.CoefficientScale.check_limits`).
+    """
+    from .solve_checks import COEFFICIENT_LIMITS
+
+    infinity, last = COEFFICIENT_LIMITS["highs"][2], len(lower) - 1
+    for k, (lo, hi) in enumerate(zip(lower, upper)):
+        for j in np.flatnonzero(np.maximum(np.abs(lo), np.abs(hi)) >= infinity):
+            what = f"output {j}" if k == last else f"neuron {j} of hidden layer {k} (counted from 0)"
+            raise ModelFormatError(
+                f"{method!r} bounds: the net's {what} reaches [{lo[j]:.3g}, {hi[j]:.3g}] on the box by interval "
+                f"arithmetic, at or beyond HiGHS's infinity of {infinity:g}, so its bound MILPs would be another model; "
+                "rescale the net: divide its first layer's weights and every layer's biases by s (a power of ten: every "
+                "value shrinks by s) and multiply its output by s in the model, or narrow the box"
+            )
 
 
 def _obbt(net: ReluMLP, method: str, box, time_limit: float, node_limit: int) -> NetBounds:

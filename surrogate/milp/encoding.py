@@ -58,7 +58,7 @@ from .interface import EncodedProduct, ProductError
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .net_drift import mark_net
-from .output_scale import net_scaling, output_variable_bounds, warn_tiny_output
+from .output_scale import check_thin_layers, net_scaling, output_variable_bounds, warn_large_values, warn_tiny_output
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
 
@@ -224,7 +224,7 @@ def add_surrogate(
     Raises
     ------
     ModelFormatError
-        A net without 2 inputs and 1 output, or the wrong number of inputs.
+        A net without 2 inputs and 1 output, the wrong number of inputs, or OMLT's on thin hidden intervals (``check_thin_layers``).
 
     Warns
     -----
@@ -262,6 +262,7 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
         raise
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
     mark_net(block, net, inputs, _output_of(block))  # every checked solve compares the two (net_drift)
+    warn_large_values(name, *layers, stacklevel=4)
     return block, indicators, scaling, layers
 
 
@@ -279,6 +280,7 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
         return block, build_pruned(block, net, net_bounds, scaling=scaling)
     from omlt import OmltBlock
 
+    check_thin_layers(name, formulation, *layers, scaling)
     block = OmltBlock()
     parent.add_component(name, block)
     mark_built(block)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import NumericsWarning
+from ..errors import ModelFormatError, NumericsWarning
 from ..nets.network import ReluMLP
 from .bounds_result import NetBounds, Plane
 
@@ -247,6 +247,30 @@ def warn_tiny_output(
     )
 
 
+#: A net whose values (its layers' bounds on the box) pass this gets a warning at build time: its rows and big-M
+#: constants then pass a solve's 'badly scaled' limit of 1e9 (``solve_checks.COEFFICIENT_LIMIT``) because of the net,
+#: not of its factors' bounds (probe114 #3: random nets solved right up to values of 1e9, 41 of 156 wrong past it).
+LARGE_VALUES = 1e9
+
+
+def warn_large_values(name: str, lower: Sequence, upper: Sequence, *, stacklevel: int = 3) -> None:
+    """A :class:`~surrogate.errors.NumericsWarning` for surrogate ``name`` whose layers' bounds ``lower``, ``upper``
+    pass :data:`LARGE_VALUES`, naming the layer and what to do (the solve's note would blame its factors' bounds)."""
+    sizes = [_largest(lo, hi) for lo, hi in zip(lower, upper)]
+    k = int(np.argmax(sizes))
+    if sizes[k] <= LARGE_VALUES:
+        return
+    what = "output" if k == len(sizes) - 1 else f"hidden layer {k} (counted from 0)"
+    warnings.warn(
+        f"surrogate {name!r}: the net's values reach {sizes[k]:.3g} on its box (its {what}), past {LARGE_VALUES:g}: its "
+        "rows and big-M constants make the model badly scaled whatever the bounds of its inputs, and a solver's answer "
+        "may be wrong; rescale the net: divide its first layer's weights and every layer's biases by s (a power of ten: "
+        "every value shrinks by s) and multiply its output by s in the model, or narrow its box",
+        NumericsWarning,
+        stacklevel=stacklevel,
+    )
+
+
 def _loose(box, lower: Sequence, upper: Sequence, scaling: NetScaling, small_output: bool) -> list:
     """``(what, largest value, scale)`` of each small input (of ``box``) and layer that ``scaling`` leaves held to more
     than :data:`EXACT_SHARE` of its size: of a net whose output is not small, only those scaled (not a collapsed layer,
@@ -299,6 +323,36 @@ def _warn_loose(name: str, loose: list, stacklevel: int, *, output: tuple | None
         NumericsWarning,
         stacklevel=stacklevel,
     )
+
+
+#: A hidden pre-activation interval narrower than this times ``min(1, its largest |bound|)`` (but not a point) is
+#: refused for OMLT's formulations: they bound each neuron's variables by it, and HiGHS, holding rows to its 1e-6
+#: feasibility tolerance, has called such models infeasible (probe114 #1: intervals near 0.75 about 2e-6 wide, on a
+#: box 1e-6 wide; a box 3e-6 wide solved right). Ten times that tolerance keeps it within a tenth of the interval's
+#: width, five times the widths seen to fail, and passes ordinary nets (a net of weights 1e-5, scaled, has intervals
+#: 2e-5 wide near 0.64, which solve right); an interval of values
+#: as small as its width is a layer of tiny values, not a thin one (:func:`warn_tiny_output` tells of those), and one
+#: within :data:`ROW_TOLERANCE` of 0 is held as 0 (a zoo net's collapsed layers of 1e-15). ``pruned``
+#: writes a stable neuron as an expression, with no variable of its own.
+THIN_INTERVAL = 1e-5
+
+
+def check_thin_layers(name: str, formulation: str, lower: Sequence, upper: Sequence, scaling: NetScaling) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` if a hidden pre-activation interval of the net as encoded with
+    ``scaling`` (its layers' bounds ``lower``, ``upper`` times their scales) is thinner than :data:`THIN_INTERVAL`
+    allows, though not a point (a point is exact, as a box of zero width gives); ``name``, ``formulation``: the
+    surrogate's, for the message."""
+    lower, upper = scaled_bounds(lower[:-1], upper[:-1], scaling.layers[:-1])
+    for k, (lo, hi) in enumerate(zip(lower, upper)):
+        width, size = hi - lo, np.maximum(np.abs(lo), np.abs(hi))
+        thin = (width > 0) & (width < THIN_INTERVAL * np.minimum(1.0, size)) & (size >= ROW_TOLERANCE)
+        for j in np.flatnonzero(thin):
+            raise ModelFormatError(
+                f"surrogate {name!r}: neuron {j} of hidden layer {k} (counted from 0) takes values in [{lo[j]:.10g}, "
+                f"{hi[j]:.10g}] on the input box, an interval {width[j]:.2g} wide, near HiGHS's feasibility tolerance "
+                f"of 1e-6; formulation {formulation!r} bounds its variables by that interval, and HiGHS has called such "
+                "models infeasible when they are not; use formulation='pruned' (the default), or a wider input box"
+            )
 
 
 #: An output variable's bound nearer 0 than this (and not 0) is written as 0 or this (looser, so still valid) where the

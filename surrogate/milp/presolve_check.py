@@ -142,13 +142,33 @@ def _objective_scale_advised(model, result) -> int | None:
     coefficient to [1, 2) (HiGHS's own advice, where larger; its advice of 2**7 still left a false bound); else ``None``."""
     if not any("excessively small" in line and "costs" in line for line in result.warnings):
         return None
-    from pyomo.repn import generate_standard_repn
-
     found = next((m for line in result.warnings if (m := _SCALE_ADVICE.search(line))), None)
-    costs = [abs(c) for c in generate_standard_repn(active_objective(model).expr, quadratic=False).linear_coefs]
-    largest = max((float(pyo.value(c)) for c in costs), default=0.0)
+    largest = max((cost for cost, _ in _costs(model)), default=0.0)
     own = 1 - math.frexp(largest)[1] if 0.0 < largest < 1.0 else 0
     return min(max(own, int(found.group(1)) if found else 0), _MAX_OBJECTIVE_POWER)
+
+
+def _costs(model) -> list[tuple[float, str]]:
+    """``(|cost|, variable name)`` of each nonzero linear cost of ``model``'s active objective."""
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(active_objective(model).expr, quadratic=False)
+    costs = [(abs(float(pyo.value(c))), v.name) for c, v in zip(repn.linear_coefs, repn.linear_vars)]
+    return [(cost, name) for cost, name in costs if cost > 0.0]
+
+
+def _scale_fix(model, power: int) -> str:
+    """What to do about costs HiGHS called excessively small: scale the objective by ``2**power`` where that takes its
+    largest cost to near 1; where it is near 1 already (``power`` 0), drop or rescale the tiny cost beside it."""
+    costs = _costs(model)
+    if power > 0 or not costs:
+        return f"scale the objective yourself (e.g. times 2**{power}) so that its coefficients are near 1"
+    (small, name), largest = min(costs), max(cost for cost, _ in costs)
+    return (
+        f"its largest cost is {largest:.3g} already, so scaling it changes nothing; the warning is of its smallest, that "
+        f"of {name} ({small:.3g}): drop that term if it is negligible, or rescale the variable behind it (a variable "
+        "times a factor has its cost times as much) so that its cost is nearer the others"
+    )
 
 
 #: The largest objective scale tried, ``2**40`` (an objective of 1e-12 is taken to 1).
@@ -169,10 +189,11 @@ def confirm_bound(model, config: SolverConfig, result, resolve: Callable, *, pre
     power = _objective_scale_advised(model, result) if config.solver == "highs" else None
     if power is None:
         return result if presolve_off else unconfirmed_bound(result, config)
-    fix = f"scale the objective yourself (e.g. times 2**{power}) so that its coefficients are near 1"
+    fix = _scale_fix(model, power)
+    bound = f"the bound {result.bound:.10g} is unconfirmed" if not math.isnan(result.bound) else "it gave no bound"
     said = "HiGHS warned that the objective's costs are excessively small (it has proved false bounds on such objectives)"
     if any(str(name) == "user_objective_scale" for name, _ in config.options):  # the user's own scale: kept, not confirmed
-        note = f"{said}, with your own user_objective_scale: the bound {result.bound:.10g} is unconfirmed; {fix}"
+        note = f"{said}, with your own user_objective_scale: {bound}; {fix}"
         return replace(result, warnings=(*result.warnings, note))
     left, restore = config.time_limit - result.wall_time, _keeper(model)
     again = None
@@ -182,10 +203,8 @@ def confirm_bound(model, config: SolverConfig, result, resolve: Callable, *, pre
     wall = result.wall_time + (again.wall_time if again is not None else 0.0)
     if again is None or not again.has_solution:
         restore()
-        why = f"it gave {again.termination.value}" if again is not None else "no time was left" if power > 0 else "no scale known"
-        note = (
-            f"{said}; a solve with the objective scaled was not had ({why}): the bound {result.bound:.10g} is unconfirmed; {fix}"
-        )
+        why = f"it gave {again.termination.value}" if again is not None else "no time was left" if power > 0 else "no scale helps"
+        note = f"{said}; a solve with the objective scaled was not had ({why}): {bound}; {fix}"
         return replace(result, wall_time=wall, warnings=(*result.warnings, note))
     note = (
         f"{said}; this is the result of a second solve with the option user_objective_scale={power} (the objective times "

@@ -49,6 +49,11 @@ def _affine(weights: np.ndarray, bias: float, inputs: Sequence):
     return sum(terms, float(bias))
 
 
+def _constant(expr) -> bool:
+    """Whether ``expr`` (an :func:`_affine` of pruned inputs) is a plain number, no Pyomo expression."""
+    return isinstance(expr, (int, float))
+
+
 @dataclass(frozen=True)
 class HiddenLayers:
     """What :func:`encode_hidden` added to a block.
@@ -172,9 +177,9 @@ def build_pruned(block, net: ReluMLP, bounds, *, scaling: NetScaling | None = No
     out = hidden.preactivations
     block.output_layer = pyo.Constraint(range(n_out), rule={j: scale * block.outputs[j] == out[j] for j in range(n_out)})
     if scale != 1.0:  # the output's own bounds, held at its scale (its variable's may be looser: output_variable_bounds)
-        block.output_bounds = pyo.Constraint(
-            range(n_out), rule={j: (float(lower[-1][j]), out[j], float(upper[-1][j])) for j in range(n_out)}
-        )
+        # a constant output (every neuron pruned) is held by output_layer alone: its bounds row would be a bare bool
+        rows = {j: (float(lower[-1][j]), out[j], float(upper[-1][j])) for j in range(n_out) if not _constant(out[j])}
+        block.output_bounds = pyo.Constraint(list(rows), rule=rows)
     block.envelope = pyo.ConstraintList()
     for plane in bounds.envelope:  # a x_i = (a / s_i) v_i + a c_i: a slope per input over its scale, its shift added
         slopes = [a / s for a, s in zip(plane.slope, scaling.inputs)]

@@ -53,6 +53,22 @@ def map_row(x, xh, a, b):
     return x == a * xh + b if s == 1.0 else s * x == (s * a) * xh + s * b
 
 
+def add_scaled(model, block_name: str, x, y, domain) -> tuple[pyo.Block, tuple]:
+    """Add block ``<block_name>_scaled`` of ``xh, yh`` on ``domain``, tied to ``x, y`` by their maps (:func:`factor_map`);
+    return it and the maps."""
+    maps = (factor_map(x, domain[0]), factor_map(y, domain[1]))
+    (a, b), (c, d) = maps
+    scaled = pyo.Block()
+    model.add_component(block_name + "_scaled", scaled)
+    scaled.xh, scaled.yh = pyo.Var(bounds=domain[0]), pyo.Var(bounds=domain[1])
+    scaled.map_x = pyo.Constraint(expr=map_row(x, scaled.xh, a, b))
+    if y is x and domain[0] == domain[1]:
+        scaled.map_y = pyo.Constraint(expr=scaled.yh == scaled.xh)
+    else:
+        scaled.map_y = pyo.Constraint(expr=map_row(y, scaled.yh, c, d))
+    return scaled, maps
+
+
 def scale_warnings(x, y, coefficients) -> tuple[str, ...]:
     """A warning (one string) if a coefficient of ``z`` exceeds :data:`PRODUCT_SCALE_LIMIT`, else ``()``.
 

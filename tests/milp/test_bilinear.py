@@ -196,3 +196,22 @@ def test_the_loose_box_warning_is_kept_in_the_report_too():
     with pytest.warns(Warning, match="far wider than the constraints imply"):
         report = replace_products(m, random_net((4,)), implied_bounds=True)
     assert any("x in [0, 10] (the constraints imply [0, 1])" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("step", ["add_surrogate", "certified_error_bound"])
+def test_a_failed_bilinear_leaves_the_model_as_it_was(monkeypatch, step):
+    """probe114 #4: a failure in the encoding left block <name>_scaled on the model (the next call became _2)."""
+    import surrogate.milp.bilinear as module
+
+    def refuse(*args, **kwargs):
+        if step == "add_surrogate":
+            args[0].add_component(kwargs["name"], pyo.Block())  # half-built, then refused
+        raise ModelFormatError("refused late")
+
+    m = _model()
+    with monkeypatch.context() as patch:
+        patch.setattr(module, step, refuse)
+        with pytest.raises(ModelFormatError, match="refused late"):
+            bilinear(m, m.x, m.y, random_net((4,)), error_aware=True)
+    assert [c.local_name for c in m.component_objects(descend_into=False)] == ["x", "y"]
+    assert bilinear(m, m.x, m.y, random_net((4,))).encoded.block.local_name == "surrogate_x_y"

@@ -6,7 +6,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import ConfigError, FormulationError, ReluMLP, add_surrogate, export_onnx, load_onnx
+from surrogate import ConfigError, FormulationError, ModelFormatError, ReluMLP, add_surrogate, export_onnx, load_onnx
 from surrogate.milp.bounds import (
     METADATA_KEY,
     NetBounds,
@@ -416,3 +416,20 @@ def test_covers_refuses_a_point_a_hair_past_a_bound():
     for low, top, covered in ((-1.0, 0.4999, False), (0.5001, 1.0, False), (0.5, 0.5, True)):
         hidden = (np.array([low]), np.array([0.0])), (np.array([top]), np.array([1.0]))
         assert NetBounds("interval", *hidden, ((-1, 1), (-1, 1)), "h").covers(net, point) is covered
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "what"),
+    [(1e11, 1e10, r"output 0 reaches \[0, 2e\+21\]"), (1e20, 1.0, r"neuron 0 of hidden layer 0 \(counted from 0\)")],
+)
+@pytest.mark.parametrize("method", ["lp", "milp"])
+def test_obbt_refuses_a_net_whose_interval_bounds_reach_highs_infinity(first, last, what, method):
+    """probe114 #2: past 1e20 HiGHS reads the OBBT models' values as infinite; 'milp' returned bounds the net breaks."""
+    net = ReluMLP((np.array([[first], [first]]), np.array([[last]])), (np.zeros(1), np.zeros(1)))
+    with pytest.raises(
+        ModelFormatError,
+        match=rf"'{method}' bounds: the net's {what}.* at or beyond HiGHS's infinity of 1e\+20.*divide its first "
+        r"layer's weights and every layer's biases by s",
+    ):
+        net_bounds(net, method)
+    assert net_bounds(net, "interval").upper[0][0] == 2 * first  # interval arithmetic is right at any size

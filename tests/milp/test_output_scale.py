@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import ReluMLP, SolverConfig, add_surrogate, solve
-from surrogate.errors import NumericsWarning
+from surrogate.errors import ModelFormatError, NumericsWarning
 from surrogate.milp.output_scale import SMALL_OUTPUT, layer_scales, output_scale
 from tests.helpers import random_net
 
@@ -360,3 +360,107 @@ def test_a_subnormal_bound_gets_the_capped_scale():
     from surrogate.milp.output_scale import MAX_SCALE
 
     assert output_scale(np.array([0.0]), np.array([1e-310])) == MAX_SCALE
+
+
+@pytest.mark.parametrize("bounds", ["interval", "milp"])
+def test_a_tiny_constant_output_under_pruned_is_the_nets(bounds):
+    """probe114 #4: every neuron pruned left the output a float, and its bounds row a bare bool (Pyomo refused it)."""
+    net = ReluMLP([np.array([[1.0], [1.0]]), np.array([[1.0]])], [np.array([-5.0]), np.array([1e-7])])  # N = 1e-7
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericsWarning)
+        z = add_surrogate(m, net, [m.x, m.y], bounds=bounds)
+    m.o = pyo.Objective(expr=z.output)
+    for point in ((0.0, 0.0), (1.0, -1.0), (-1.0, 1.0)):
+        m.x.fix(point[0]), m.y.fix(point[1])
+        assert solve(m, CONFIG).optimal
+        assert pyo.value(z.output) == pytest.approx(1e-7, rel=1e-9, abs=1e-16)
+
+
+THIN_NETS = (  # probe114 #1's nets (2-6-1, 2-6-6-1; weights rounded to 2 decimals)
+    ReluMLP(
+        (
+            np.array([[1.2, 1.4, 0.32, 0.41, -0.49, -0.91], [-0.9, -1.0, 0.93, -0.06, 0.13, -0.64]]),
+            np.array([[-1.09], [-1.2], [-0.84], [0.6], [0.02], [-0.46]]),
+        ),
+        (np.array([-0.24, -1.43, 1.23, -1.22, 0.04, 2.14]), np.array([-2.55])),
+    ),
+    ReluMLP(
+        (
+            np.array([[0.05, -0.17, -0.17, 0.06, -0.23, 0.3], [-0.05, 0.57, -0.66, -0.36, -0.86, -1.67]]),
+            np.array(
+                [
+                    [-2.23, 0.06, -0.83, -0.76, -0.58, 0.42],
+                    [0.57, 0.69, 0.92, 2.98, 0.29, 0.15],
+                    [-2.18, -1.68, 2.19, 2.75, 0.45, -0.08],
+                    [0.56, -2.04, -0.53, -0.41, 1.74, -0.99],
+                    [0.36, 0.72, 1.08, -0.43, -0.69, -2.18],
+                    [1.15, 1.18, -0.49, 0.23, -1.4, -0.21],
+                ]
+            ),
+            np.array([[0.73], [-0.48], [0.06], [1.1], [0.6], [-0.61]]),
+        ),
+        (np.array([1.61, 1.77, 1.0, 0.6, 0.72, 0.88]), np.array([-1.26, 1.08, -0.84, 0.2, -0.1, 0.47]), np.array([1.76])),
+    ),
+)
+THIN_BOX = ((0.3, 0.3 + 1e-6), (-0.7, -0.7 + 1e-6))
+
+
+def _on_box(net, box, formulation):
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=box[0]), pyo.Var(bounds=box[1])
+    return m, add_surrogate(m, net, [m.x, m.y], formulation=formulation, input_bounds=box)
+
+
+@pytest.mark.parametrize("net", THIN_NETS)
+@pytest.mark.parametrize("formulation", ["bigm", "partition", "fullspace"])
+def test_omlt_on_a_box_that_makes_thin_hidden_intervals_is_refused_naming_pruned(net, formulation):
+    """probe114 #1: on a box 1e-6 wide OMLT's neurons got variables bounded to intervals about 2e-6 wide, and HiGHS
+    called the models infeasible (partition's 'minimum' was above the net's); nothing was said at build time."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=THIN_BOX[0]), pyo.Var(bounds=THIN_BOX[1])
+    with pytest.raises(
+        ModelFormatError,
+        match=rf"neuron \d+ of hidden layer \d+ .* an interval [\d.e-]+ wide, near HiGHS's feasibility tolerance .* "
+        rf"formulation '{formulation}' .* use formulation='pruned'",
+    ):
+        add_surrogate(m, net, [m.x, m.y], formulation=formulation, input_bounds=THIN_BOX)
+    assert m.component("surrogate") is None
+
+
+@pytest.mark.parametrize("net", THIN_NETS)
+def test_pruned_on_a_box_that_makes_thin_hidden_intervals_gives_the_nets_range(net):
+    grid = np.linspace(0.0, 1e-6, 11)
+    values = net.forward(np.array([(0.3 + u, -0.7 + v) for u in grid for v in grid]))
+    m, z = _on_box(net, THIN_BOX, "pruned")
+    for sense, want in ((pyo.minimize, values.min()), (pyo.maximize, values.max())):
+        m.o = pyo.Objective(expr=z.output, sense=sense)
+        assert solve(m, CONFIG).optimal and pyo.value(z.output) == pytest.approx(want, abs=1e-9)
+        m.del_component("o")
+
+
+@pytest.mark.parametrize("formulation", ["bigm", "partition", "fullspace"])
+def test_omlt_on_a_box_of_zero_width_is_still_the_nets(formulation):
+    point = ((0.3, 0.3), (-0.7, -0.7))
+    for net in THIN_NETS:
+        m, z = _on_box(net, point, formulation)
+        m.o = pyo.Objective(expr=z.output)
+        assert solve(m, CONFIG).optimal
+        assert pyo.value(z.output) == pytest.approx(net.forward(np.array([(0.3, -0.7)]))[0], abs=1e-9)
+
+
+def test_a_net_of_huge_values_is_warned_of_as_the_cause_of_the_bad_scaling():
+    """probe114 #3: a net whose values reach 1e10 got wrong answers flagged only by a solve's generic 'badly scaled'
+    note, whose advice (tighten the bounds of the variables in products) does not apply to the net's own values."""
+    net = ReluMLP((np.array([[1e5], [1e5]]), np.array([[1e5]])), (np.zeros(1), np.zeros(1)))  # output up to 2e10
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.warns(
+        NumericsWarning, match=r"the net's values reach 2e\+10 on its box \(its output\), past 1e\+09: .* rescale the net"
+    ):
+        add_surrogate(m, net, [m.x, m.y], bounds="interval")
+    m.u, m.v = pyo.Var(bounds=(-0.01, 0.01)), pyo.Var(bounds=(-0.01, 0.01))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # values of 2e8: no word
+        add_surrogate(m, net, [m.u, m.v], bounds="interval", name="small", input_bounds=[(-0.01, 0.01)] * 2)

@@ -1,7 +1,9 @@
 """An infeasible answer is confirmed without presolve, and stands unless the second solve holds a true point;
 "infeasible or unbounded" is told apart by a feasibility solve."""
 
+import dataclasses
 import math
+import re
 import warnings
 
 import pyomo.environ as pyo
@@ -492,3 +494,29 @@ def test_a_feasibility_solves_point_that_misses_a_row_proves_no_point():
     assert result.termination is Termination.INFEASIBLE_OR_UNBOUNDED  # the first answer, not "unbounded"
     assert result.warnings[-1].endswith("neither infeasibility nor unboundedness is proven")
     assert [v.value for v in m.v.values()] == [None, None, None]
+
+
+def _tiny_beside_one():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    m.c = pyo.Constraint(expr=m.x + m.y >= -1)
+    m.o = pyo.Objective(expr=1e-9 * m.x + m.y)
+    return m
+
+
+def test_a_tiny_cost_beside_one_of_1_is_named_not_scaled_by_2_to_the_0():
+    """probe114 #5: min z + 1e-9 x + y got the advice to scale the objective 'times 2**0' (by 1), which does nothing."""
+    result = solve(_tiny_beside_one(), SolverConfig(time_limit=20, threads=1))
+    note = next(w for w in result.warnings if "excessively small" in w and "HiGHS warned" in w)
+    assert "2**0" not in note
+    assert re.search(r"its largest cost is 1 already.* that of x \(1e-09\): drop that term .* or rescale the variable", note)
+
+
+def test_no_bound_is_not_named_as_an_unconfirmed_nan():
+    """probe114 #5: a HiGHS 'Solve error' with the small-cost warning read 'the bound nan is unconfirmed'."""
+    from surrogate.milp.presolve_check import confirm_bound
+
+    failed = SolveResult(Termination.ERROR, math.nan, math.nan, math.nan, 1.0, 0, ModelSize(2, 0, 1))
+    failed = dataclasses.replace(failed, warnings=("warning: WARNING: Problem has some excessively small costs",))
+    result = confirm_bound(_tiny_beside_one(), SolverConfig(), failed, resolve=None)
+    assert "nan" not in result.warnings[-1] and "it gave no bound; its largest cost is 1 already" in result.warnings[-1]
