@@ -4,6 +4,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from surrogate import ModelFormatError, ReluMLP, export_onnx, load_onnx, read_metadata
 from surrogate.nets.onnx_io import EXPORT_TOLERANCE, check_against_onnxruntime
@@ -406,3 +407,29 @@ def test_layers_whose_shapes_do_not_chain_are_refused_naming_the_file(tmp_path, 
     """OMLT reads such a file; the net it gives is no MLP (ReluMLP's ArchitectureError, led by the file's path)."""
     with pytest.raises(ModelFormatError, match=message):
         load_onnx(_gemm_chain(tmp_path / "bad.onnx", arrays))
+
+
+def test_a_relu_on_the_output_is_refused_by_its_activations_not_read_as_a_linear_output(tmp_path):
+    """A ReLU after the last layer (an output that cannot go below 0) is another function than the net read
+    with a linear output: refused naming the activations."""
+    arrays = {"w1": np.eye(2), "b1": np.zeros(2), "w2": np.array([[1.0], [-1.0]]), "b2": np.zeros(1)}
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"]),
+        helper.make_node("Relu", ["h"], ["a"]),
+        helper.make_node("Gemm", ["a", "w2", "b2"], ["z"]),
+        helper.make_node("Relu", ["z"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "relu_out",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()],
+    )
+    path = tmp_path / "relu_out.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    with pytest.raises(
+        ModelFormatError,
+        match=r"layer activations are \['relu', 'relu'\]; surrogate needs ReLU on every hidden layer and a linear output",
+    ):
+        load_onnx(path)
