@@ -433,3 +433,14 @@ def test_a_relu_on_the_output_is_refused_by_its_activations_not_read_as_a_linear
         match=r"layer activations are \['relu', 'relu'\]; surrogate needs ReLU on every hidden layer and a linear output",
     ):
         load_onnx(path)
+
+
+def test_a_float32_files_own_precision_metadata_is_not_trusted(tmp_path):
+    """The net's ``onnx_precision`` comes from what the file computes in, not from its metadata: a float32 file that
+    says float16 is read as float32 (and one that says float32 would hide a float16 file)."""
+    path = export_onnx(random_net((4,), seed=2), tmp_path / "net.onnx")
+    model = onnx.load(str(path))
+    model.metadata_props.add(key="surrogate.onnx_precision", value="float16")
+    onnx.save(model, str(path))
+    assert read_metadata(path)["onnx_precision"] == "float16"
+    assert "onnx_precision" not in load_onnx(path).metadata
