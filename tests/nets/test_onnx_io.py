@@ -7,6 +7,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from surrogate import ModelFormatError, ReluMLP, export_onnx, load_onnx, read_metadata
+from surrogate.errors import DomainWarning
 from surrogate.nets.onnx_io import EXPORT_TOLERANCE, check_against_onnxruntime
 from tests.helpers import placed_net, random_net, write_onnx_graph
 
@@ -444,3 +445,19 @@ def test_a_float32_files_own_precision_metadata_is_not_trusted(tmp_path):
     onnx.save(model, str(path))
     assert read_metadata(path)["onnx_precision"] == "float16"
     assert "onnx_precision" not in load_onnx(path).metadata
+
+
+def test_load_onnx_checks_a_float64_file_at_float64_precision_and_a_float32_one_not(tmp_path, monkeypatch):
+    """load_onnx hands the import check the file's precision as in_float64 reads it before the rewrites: a float64 file
+    at FLOAT64_IMPORT_TOLERANCE (1e-4 let a float32-rounded bias through, probe90 #1), a float64 input cast to float32
+    inside at the float32 tolerance."""
+    import surrogate.nets.onnx_io as onnx_io
+    from tests.nets.test_onnx_graph import _double_net
+
+    seen = []
+    real = onnx_io.check_import
+    monkeypatch.setattr(onnx_io, "check_import", lambda path, net, **kw: (seen.append(kw["float64"]), real(path, net, **kw)))
+    for name, cast in (("double.onnx", False), ("cast.onnx", True)):
+        with pytest.warns(DomainWarning):
+            load_onnx(_double_net(tmp_path / name, cast=cast))
+    assert seen == [True, False]
