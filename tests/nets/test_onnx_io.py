@@ -205,7 +205,9 @@ def test_a_domain_of_numpy_numbers_is_exported_as_plain_floats(tmp_path, domain)
     assert load_onnx(export_onnx(own, tmp_path / "own.onnx")).domain == want
 
 
-@pytest.mark.parametrize("domain", [[[0, 1e39], [0, 1]], [[-1e300, 1e300], [-1, 1]], [[-1.7e308, 1.7e308], [-1, 1]]])
+@pytest.mark.parametrize(
+    "domain", [[[0, 1e39], [0, 1]], [[-1e300, 1e300], [-1, 1]], [[-1.7e308, 1.7e308], [-1, 1]], [[0, 1], [-1e39, 0]]]
+)
 def test_a_domain_beyond_float32_is_refused_naming_it(tmp_path, domain):
     """Valid domains beyond float32 gave 'differs by nan ... check the net's weights are finite' or a bare OverflowError."""
     match = r"the domain \[\[.*\]\] reaches .*, beyond float32's largest value 3.4e\+38, and an ONNX net takes float32 inputs"
