@@ -463,3 +463,16 @@ def test_load_onnx_checks_a_float64_file_at_float64_precision_and_a_float32_one_
         with pytest.warns(DomainWarning):
             load_onnx(_double_net(tmp_path / name, cast=cast))
     assert seen == [True, False]
+
+
+def test_the_export_check_samples_the_nets_domain_not_the_unit_box(tmp_path):
+    """Two nets that agree on [-1, 1]^2 but not on the net's domain [0, 4]^2 (relu(x - 2) against 0) differ to the
+    check: it runs onnxruntime at points of the domain that the encoding places the net on."""
+    from surrogate.nets.onnx_writer import relu_mlp_proto
+
+    domain = {"domain": [[0.0, 4.0], [0.0, 4.0]]}
+    ramp = ReluMLP((np.array([[1.0], [0.0]]), np.array([[1.0]])), (np.array([-2.0]), np.zeros(1)), domain)
+    flat = ReluMLP((np.array([[1.0], [0.0]]), np.array([[0.0]])), (np.array([-2.0]), np.zeros(1)), domain)
+    data = relu_mlp_proto(flat).SerializeToString()
+    assert check_against_onnxruntime(data, flat) == 0.0
+    assert check_against_onnxruntime(data, ramp) > 0.1
