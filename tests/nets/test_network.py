@@ -156,3 +156,13 @@ def test_one_bias_per_weight_matrix_and_a_hidden_layer_are_needed():
         ReluMLP([np.ones((2, 8)), np.ones((8, 1))], [np.zeros(8)])
     with pytest.raises(ArchitectureError, match=r"got 1 weight matrices and 1 bias vectors"):
         ReluMLP([np.ones((2, 1))], [np.zeros(1)])
+
+
+def test_value_bound_reaches_a_domains_negative_side_by_hand():
+    """x + y on [-1000, 1] x [-1000, 1] reaches -2000 before its ReLU: the first layer's sums are bounded by
+    |x| + |y| <= 2000 (max(-lo, hi), not hi alone, which gives 2); the ReLU's output is in [0, 2]. Widened by
+    float32 rounding (fan-in + 1) * 2**-23 per layer: 3 and 2 here."""
+    net = ReluMLP((np.ones((2, 1)), np.ones((1, 1))), (np.zeros(1), np.zeros(1)), {"domain": [[-1000, 1], [-1000, 1]]})
+    assert net.value_bound() == 2000.0 * (1.0 + 5 * 2.0**-23)
+    shifted = ReluMLP((np.ones((2, 1)), np.array([[3.0]])), (np.zeros(1), np.array([-1.0])), {"domain": [[-1, 1], [-1, 1]]})
+    assert shifted.value_bound() == 7.0 * (1.0 + 5 * 2.0**-23)  # |3 * relu(x + y)| + |-1| <= 3 * 2 + 1
