@@ -166,3 +166,14 @@ def test_value_bound_reaches_a_domains_negative_side_by_hand():
     assert net.value_bound() == 2000.0 * (1.0 + 5 * 2.0**-23)
     shifted = ReluMLP((np.ones((2, 1)), np.array([[3.0]])), (np.zeros(1), np.array([-1.0])), {"domain": [[-1, 1], [-1, 1]]})
     assert shifted.value_bound() == 7.0 * (1.0 + 5 * 2.0**-23)  # |3 * relu(x + y)| + |-1| <= 3 * 2 + 1
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2), (3, 3, 1), (1, 3, 1)], ids=["two outputs", "three inputs", "one input"])
+def test_check_product_net_refuses_any_net_but_2_inputs_and_1_output(shape):
+    from surrogate import ModelFormatError
+
+    n_in, hidden, n_out = shape
+    net = ReluMLP((np.ones((n_in, hidden)), np.ones((hidden, n_out))), (np.zeros(hidden), np.zeros(n_out)))
+    with pytest.raises(ModelFormatError, match=rf"where: the net has {n_in} inputs and {n_out} outputs, but a surrogate of x\*y"):
+        net.check_product_net("where")
+    assert ReluMLP(*LAYERS).check_product_net() is not None
