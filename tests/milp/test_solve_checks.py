@@ -93,3 +93,35 @@ def test_check_limits_refuses_highs_matrix_values_from_1e15_and_sides_from_1e20_
     m.o.expr = m.x + m.p  # an infinite objective constant: no side that no point meets, but one beyond infinity
     with pytest.raises(ModelFormatError, match=r"the constant of objective 'o' is inf, at or beyond HiGHS's infinity"):
         CoefficientScale.of(m).check_limits("highs", "HiGHS")
+
+
+def test_check_linear_refuses_a_product_in_a_row_or_the_objective_and_only_the_objective_without_rows():
+    from surrogate.errors import NonlinearModelError
+    from surrogate.milp.solve_checks import check_linear
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x * m.y <= 0.5)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    with pytest.raises(NonlinearModelError, match=r"has terms of degree above 1 in 'c', which a MILP solver refuses"):
+        check_linear(m)
+    check_linear(m, constraints=False)  # the objective is linear: HiGHS refuses the row itself
+    m.o.expr = m.x * m.x
+    with pytest.raises(NonlinearModelError, match=r"has terms of degree above 1 in 'o'"):
+        check_linear(m, constraints=False)
+
+
+def test_a_noted_handlers_exception_is_raised_again_and_an_interrupted_termination_stops():
+    from surrogate.milp.solve_checks import raise_noted, stop_if_interrupted
+    from surrogate.milp.solver_config import Termination
+
+    try:
+        raise_noted([KeyboardInterrupt(), SystemExit(3)], "solve interrupted")
+    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+        raised = exc
+    assert type(raised) is SystemExit and raised.code == 3  # the CLI's own (a Terminated, a SystemExit), not a Ctrl-C
+    with pytest.raises(KeyboardInterrupt, match="solve interrupted"):
+        raise_noted([KeyboardInterrupt()], "solve interrupted")
+    with pytest.raises(KeyboardInterrupt, match="SCIP stopped"):
+        stop_if_interrupted([], Termination.INTERRUPTED, "SCIP stopped")  # SCIP and Gurobi catch Ctrl-C and return
+    stop_if_interrupted([], Termination.OPTIMAL, "not raised")
