@@ -230,3 +230,17 @@ def test_a_warm_start_without_the_contrib_solver_highs_model_says_to_upgrade_or_
     message = r"warm_start=True needs Pyomo's contrib\.solver HiGHS interface \(pyomo>=6\.9 with highspy>=1\.7\); upgrade them or solve with warm_start=False"
     with pytest.raises(SolverUnavailableError, match=message):
         solve(m, SolverConfig(), solver=solver, warm_start=True)
+
+
+def test_set_highs_options_raises_on_the_first_option_highs_refuses_and_sets_those_it_keeps():
+    from surrogate.errors import ConfigError
+    from surrogate.milp.highs_run import quiet_highs, set_highs_options
+
+    highs = quiet_highs()
+    set_highs_options(highs, {"mip_max_nodes": 7, "presolve": "off"})
+    assert [highs.getOptionValue(name)[1] for name in ("mip_max_nodes", "presolve")] == [7, "off"]
+    with pytest.raises(ConfigError, match=r"HiGHS refuses the option mip_max_nodes=2147483648 \(nothing was solved\)"):
+        set_highs_options(highs, {"mip_max_nodes": 2**31})
+    with pytest.raises(ConfigError, match=r"HiGHS refuses the option no_such_option=1"):
+        set_highs_options(highs, {"no_such_option": 1})
+    set_highs_options(None, {"no_such_option": 1})  # no Highs object yet: nothing to set
