@@ -135,3 +135,13 @@ def test_a_solver_pyomo_cannot_run_says_what_to_install(monkeypatch):
     monkeypatch.setattr(factory, "SolverFactory", lambda *args, **kwargs: Missing())
     with pytest.raises(SolverUnavailableError, match=r"solver 'highs' is not available; install it with 'pip install highspy'"):
         make_solver(SolverConfig())
+
+
+def test_first_solution_keeps_the_first_incumbent_seen_not_a_later_better_one():
+    from surrogate.milp.solver_backends import FirstSolution
+
+    first = FirstSolution()
+    assert math.isnan(first.seconds) and math.isnan(first.objective) and not first.start_refused
+    first.see(0.25, 10)
+    first.see(1.5, 4.0)  # a later, better incumbent: not the first
+    assert (first.seconds, first.objective) == (0.25, 10.0)
