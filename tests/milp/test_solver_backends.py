@@ -178,3 +178,16 @@ def test_scips_first_solution_is_the_earliest_it_kept_and_its_nodes_every_node()
     first = FirstSolution()
     assert ScipBackend().read(SimpleNamespace(_solver_model=scip), results, first) == (4.5, 27205)
     assert (first.seconds, first.objective) == (0.5, 9.0)
+
+
+def test_a_solver_that_caught_ctrl_c_and_returned_is_read_as_interrupted():
+    """SCIP and Gurobi catch Ctrl-C and return with termination 'interrupted': solve() raises on it, not records it."""
+    from types import SimpleNamespace
+
+    from surrogate.milp.solver_backends import BACKENDS
+
+    def results(name):
+        return SimpleNamespace(termination_condition=SimpleNamespace(name=name))
+
+    for backend in BACKENDS.values():
+        assert backend.interrupted(results("interrupted")) and not backend.interrupted(results("maxTimeLimit"))
