@@ -168,11 +168,13 @@ def test_a_shape_concat_read_through_an_integer_cast_is_not_called_layer_parts(t
     assert "side by side" not in str(refused.value)
 
 
-def _clip_net(path, clip):
-    """A 2-6-1 net whose activation is ``clip`` (a Clip node of ``h``), in opset 10, where Clip's bounds are attributes."""
+def _clip_net(path, clip, extra=None):
+    """A 2-6-1 net whose activation is ``clip`` (a Clip node of ``h``), in opset 10, where Clip's bounds are attributes;
+    ``extra``: more initializers by name."""
     node = helper.make_node
     nodes = [node("Gemm", ["x", "W1", "B1"], ["h"]), clip, node("Gemm", ["r", "W2", "B2"], ["y"])]
     inits = [numpy_helper.from_array(WEIGHTS[k], k) for k in ("W1", "B1", "W2", "B2")]
+    inits += [numpy_helper.from_array(v, k) for k, v in (extra or {}).items()]
     graph = helper.make_graph(
         nodes,
         "clip",
@@ -235,3 +237,15 @@ def test_a_weight_multiplied_from_the_left_is_refused_with_that_reason_not_by_it
         ModelFormatError, match=r"MatMul node 'left' multiplies a weight from the left \(W @ x\); export the layer as x @ W"
     ):
         load_onnx(path)
+
+
+def test_a_prelu_whose_zero_slope_is_a_batch_of_slopes_is_not_read_as_relu(tmp_path):
+    """A zero slope of shape (2, 6) broadcasts h to a batch of 2: no ReLU of the layer, refused by its name (read as one, it
+    then failed onnxruntime's own run on a batch of other sizes)."""
+    prelu = helper.make_node("PRelu", ["h", "slope"], ["r"])
+    path = _clip_net(tmp_path / "prelu.onnx", prelu, {"slope": np.zeros((2, 6), np.float32)})
+    with pytest.raises(ModelFormatError, match=r"the net uses PRelu, but surrogate encodes only ReLU MLPs"):
+        load_onnx(path)
+    ok = _clip_net(tmp_path / "ok.onnx", prelu, {"slope": np.zeros((1, 6), np.float32)})
+    with pytest.warns(DomainWarning):
+        assert load_onnx(ok).architecture.name == "1x6"
