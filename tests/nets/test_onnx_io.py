@@ -476,3 +476,15 @@ def test_the_export_check_samples_the_nets_domain_not_the_unit_box(tmp_path):
     data = relu_mlp_proto(flat).SerializeToString()
     assert check_against_onnxruntime(data, flat) == 0.0
     assert check_against_onnxruntime(data, ramp) > 0.1
+
+
+def test_weights_also_listed_as_graph_inputs_load(tmp_path):
+    """Older exporters (torch's keep_initializers_as_inputs=True) list every initializer as a graph input too: those
+    are defaults, not inputs; the net has its one (batch, 2) input and loads."""
+    path = write_onnx_graph(tmp_path / "inputs.onnx")
+    model = onnx.load(path)
+    model.graph.input.extend(helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in model.graph.initializer)
+    onnx.save(model, path)
+    with pytest.warns(DomainWarning):
+        net = load_onnx(path)
+    assert net.architecture.name == "1x3"
