@@ -177,3 +177,24 @@ def test_check_product_net_refuses_any_net_but_2_inputs_and_1_output(shape):
     with pytest.raises(ModelFormatError, match=rf"where: the net has {n_in} inputs and {n_out} outputs, but a surrogate of x\*y"):
         net.check_product_net("where")
     assert ReluMLP(*LAYERS).check_product_net() is not None
+
+
+@pytest.mark.parametrize("domain", ["[[1, 1], [0, 1]]", [[0, 1], [2, 1]], [[0, 1]], [[0, 1], [0, float("inf")]]])
+def test_parse_domain_refuses_an_empty_or_point_side_a_missing_input_and_an_infinite_bound(domain):
+    from surrogate import ModelFormatError
+    from surrogate.nets.network import parse_domain
+
+    with pytest.raises(ModelFormatError, match=r"must give 2 finite \[lower, upper\] pairs with lower < upper"):
+        parse_domain(domain, 2)
+    assert parse_domain("[[0, 1e-9], [-2, 3]]", 2) == ((0.0, 1e-9), (-2.0, 3.0))
+
+
+@pytest.mark.parametrize("where", ["weights", "biases"])
+def test_a_nan_or_inf_weight_or_bias_is_refused(where):
+    from surrogate import ModelFormatError
+
+    weights, biases = [w.copy() for w in LAYERS[0]], [b.copy() for b in LAYERS[1]]
+    (weights if where == "weights" else biases)[1].flat[0] = np.nan
+    (weights if where == "weights" else biases)[0].flat[-1] = np.inf
+    with pytest.raises(ModelFormatError, match=rf"ReluMLP layer 0 has 1 non-finite {where} \(nan or inf\)"):
+        ReluMLP(weights, biases)
