@@ -125,3 +125,15 @@ def test_a_noted_handlers_exception_is_raised_again_and_an_interrupted_terminati
     with pytest.raises(KeyboardInterrupt, match="SCIP stopped"):
         stop_if_interrupted([], Termination.INTERRUPTED, "SCIP stopped")  # SCIP and Gurobi catch Ctrl-C and return
     stop_if_interrupted([], Termination.OPTIMAL, "not raised")
+
+
+def test_a_nan_bound_is_named_and_refused_for_any_solver():
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(mutable=True, initialize=math.nan)
+    m.x = pyo.Var(bounds=(m.p, 1))
+    m.c = pyo.Constraint(expr=m.x <= 0.5)
+    m.o = pyo.Objective(expr=m.x)
+    scale = CoefficientScale.of(m)
+    assert scale.nan == "a bound of variable 'x'"
+    with pytest.raises(ModelFormatError, match=r"a bound of variable 'x' is NaN, has no value or divides by 0"):
+        scale.check_limits("scip", "SCIP")
