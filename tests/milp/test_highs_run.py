@@ -230,3 +230,34 @@ def test_a_warm_start_without_the_contrib_solver_highs_model_says_to_upgrade_or_
     message = r"warm_start=True needs Pyomo's contrib\.solver HiGHS interface \(pyomo>=6\.9 with highspy>=1\.7\); upgrade them or solve with warm_start=False"
     with pytest.raises(SolverUnavailableError, match=message):
         solve(m, SolverConfig(), solver=solver, warm_start=True)
+
+
+def test_set_highs_options_raises_on_the_first_option_highs_refuses_and_sets_those_it_keeps():
+    from surrogate.errors import ConfigError
+    from surrogate.milp.highs_run import quiet_highs, set_highs_options
+
+    highs = quiet_highs()
+    set_highs_options(highs, {"mip_max_nodes": 7, "presolve": "off"})
+    assert [highs.getOptionValue(name)[1] for name in ("mip_max_nodes", "presolve")] == [7, "off"]
+    with pytest.raises(ConfigError, match=r"HiGHS refuses the option mip_max_nodes=2147483648 \(nothing was solved\)"):
+        set_highs_options(highs, {"mip_max_nodes": 2**31})
+    with pytest.raises(ConfigError, match=r"HiGHS refuses the option no_such_option=1"):
+        set_highs_options(highs, {"no_such_option": 1})
+    set_highs_options(None, {"no_such_option": 1})  # no Highs object yet: nothing to set
+
+
+def test_a_start_value_beyond_its_bound_is_handed_to_highs_clipped_into_it():
+    """y = 1.25 on [0, 1] (a value a computation drifted past its bound) reaches HiGHS as 1: HiGHS takes the start
+    and warns of nothing; handed as it is, HiGHS warned that the start was infeasible for y's bounds."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2, 3], domain=pyo.Binary)
+    m.y = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.y <= m.x[1])
+    m.d = pyo.Constraint(expr=m.x[1] + m.x[2] + m.x[3] <= 2)
+    m.o = pyo.Objective(expr=m.y + m.x[1] + 2 * m.x[2] + 3 * m.x[3], sense=pyo.maximize)
+    m.x[1].value, m.x[2].value, m.x[3].value = 1, 0, 1
+    m.y.set_value(1.25, skip_validation=True)
+    solver = make_solver(PLAIN)
+    result = solve(m, PLAIN, solver=solver, warm_start=True, node_limit=1)
+    assert START_TAKEN in solver._last_results_object.solver_log and result.objective == 5.0
+    assert not any("infeasib" in w for w in result.warnings), result.warnings

@@ -1,9 +1,12 @@
 """The checks around a solve: a coefficient scale read without failing on a variable whose model is gone."""
 
 import gc
+import math
 
 import pyomo.environ as pyo
+import pytest
 
+from surrogate.errors import ModelFormatError
 from surrogate.milp.solve_checks import CoefficientScale
 
 
@@ -25,3 +28,112 @@ def test_a_variable_whose_component_is_gone_is_named_as_a_side_without_failing()
     gc.collect()
     scale = CoefficientScale.of(block)
     assert abs(scale.side) == 1e6 and scale.side_at.startswith("a bound of variable")
+
+
+def _two_rows():
+    """c1: 2x - 0.005y + 70 <= -60 (its side -130 once the constant moves over); c2: -50 <= 4e4 x + y <= 100;
+    objective 300x - y + 12; x in [-3, 4], y in [0, 5]."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-3, 4)), pyo.Var(bounds=(0, 5))
+    m.c1 = pyo.Constraint(expr=2 * m.x - 5e-3 * m.y + 70 <= -60)
+    m.c2 = pyo.Constraint(expr=pyo.inequality(-50, 4e4 * m.x + m.y, 100))
+    m.o = pyo.Objective(expr=300 * m.x - m.y + 12)
+    return m
+
+
+def test_coefficient_scale_reads_a_models_coefficients_sides_bounds_and_constant_by_hand():
+    scale = CoefficientScale.of(_two_rows())
+    assert (scale.matrix, scale.cost, scale.row, scale.spread) == (4e4, 300.0, "c2", 4e4 / 5e-3)
+    assert (scale.side, scale.side_at, scale.nan) == (-130.0, "a side of constraint 'c1'", "")
+    m = _two_rows()
+    m.x.setlb(-7e3)  # a bound the largest
+    assert (CoefficientScale.of(m).side, CoefficientScale.of(m).side_at) == (-7e3, "a bound of variable 'x'")
+    m.o.expr = 300 * m.x - m.y + 9e3  # the objective's constant the largest
+    assert (CoefficientScale.of(m).side, CoefficientScale.of(m).side_at) == (9e3, "the constant of objective 'o'")
+    m.p = pyo.Param(mutable=True, initialize=-math.inf)  # a lower side of -inf: no side, as Pyomo reads it
+    m.c3 = pyo.Constraint(expr=m.p <= m.x)
+    assert CoefficientScale.of(m).side == 9e3
+
+
+@pytest.mark.parametrize(
+    ("rows", "warned"),
+    [
+        ({"c": (5e9, 5e9)}, "largest |coefficient| is 5e+09 (in the constraint matrix"),
+        ({"c": (1e9, 1.0)}, None),  # at the limits: no warning
+        ({"c": (1e-3, 1e7)}, "constraint coefficients span a ratio of 1e+10"),
+    ],
+)
+def test_coefficient_warnings_above_either_limit_and_not_at_them(rows, warned):
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    a, b = rows["c"]
+    m.c = pyo.Constraint(expr=a * m.x + b * m.y <= 1)
+    m.o = pyo.Objective(expr=m.x)
+    found = CoefficientScale.of(m).warnings()
+    assert (found == []) if warned is None else (len(found) == 1 and warned in found[0])
+
+
+def test_check_limits_refuses_highs_matrix_values_from_1e15_and_sides_from_1e20_either_sign():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=9.99e14 * m.x <= 1)
+    m.o = pyo.Objective(expr=m.x)
+    CoefficientScale.of(m).check_limits("highs", "HiGHS")
+    m.c.set_value(1e15 * m.x <= 1)
+    with pytest.raises(
+        ModelFormatError, match=r"constraint 'c' has a coefficient of 1e\+15, at or above HiGHS's limit of 1e\+15"
+    ):
+        CoefficientScale.of(m).check_limits("highs", "HiGHS")
+    m.c.set_value(m.x <= 1)
+    m.x.setlb(-1e20)
+    with pytest.raises(ModelFormatError, match=r"a bound of variable 'x' is -1e\+20, at or beyond HiGHS's infinity of 1e\+20"):
+        CoefficientScale.of(m).check_limits("highs", "HiGHS")
+    m.x.setlb(0)
+    m.p = pyo.Param(mutable=True, initialize=math.inf)
+    m.o.expr = m.x + m.p  # an infinite objective constant: no side that no point meets, but one beyond infinity
+    with pytest.raises(ModelFormatError, match=r"the constant of objective 'o' is inf, at or beyond HiGHS's infinity"):
+        CoefficientScale.of(m).check_limits("highs", "HiGHS")
+
+
+def test_check_linear_refuses_a_product_in_a_row_or_the_objective_and_only_the_objective_without_rows():
+    from surrogate.errors import NonlinearModelError
+    from surrogate.milp.solve_checks import check_linear
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x * m.y <= 0.5)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    with pytest.raises(NonlinearModelError, match=r"has terms of degree above 1 in 'c', which a MILP solver refuses"):
+        check_linear(m)
+    check_linear(m, constraints=False)  # the objective is linear: HiGHS refuses the row itself
+    m.o.expr = m.x * m.x
+    with pytest.raises(NonlinearModelError, match=r"has terms of degree above 1 in 'o'"):
+        check_linear(m, constraints=False)
+
+
+def test_a_noted_handlers_exception_is_raised_again_and_an_interrupted_termination_stops():
+    from surrogate.milp.solve_checks import raise_noted, stop_if_interrupted
+    from surrogate.milp.solver_config import Termination
+
+    try:
+        raise_noted([KeyboardInterrupt(), SystemExit(3)], "solve interrupted")
+    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+        raised = exc
+    assert type(raised) is SystemExit and raised.code == 3  # the CLI's own (a Terminated, a SystemExit), not a Ctrl-C
+    with pytest.raises(KeyboardInterrupt, match="solve interrupted"):
+        raise_noted([KeyboardInterrupt()], "solve interrupted")
+    with pytest.raises(KeyboardInterrupt, match="SCIP stopped"):
+        stop_if_interrupted([], Termination.INTERRUPTED, "SCIP stopped")  # SCIP and Gurobi catch Ctrl-C and return
+    stop_if_interrupted([], Termination.OPTIMAL, "not raised")
+
+
+def test_a_nan_bound_is_named_and_refused_for_any_solver():
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(mutable=True, initialize=math.nan)
+    m.x = pyo.Var(bounds=(m.p, 1))
+    m.c = pyo.Constraint(expr=m.x <= 0.5)
+    m.o = pyo.Objective(expr=m.x)
+    scale = CoefficientScale.of(m)
+    assert scale.nan == "a bound of variable 'x'"
+    with pytest.raises(ModelFormatError, match=r"a bound of variable 'x' is NaN, has no value or divides by 0"):
+        scale.check_limits("scip", "SCIP")

@@ -135,3 +135,59 @@ def test_a_solver_pyomo_cannot_run_says_what_to_install(monkeypatch):
     monkeypatch.setattr(factory, "SolverFactory", lambda *args, **kwargs: Missing())
     with pytest.raises(SolverUnavailableError, match=r"solver 'highs' is not available; install it with 'pip install highspy'"):
         make_solver(SolverConfig())
+
+
+def test_first_solution_keeps_the_first_incumbent_seen_not_a_later_better_one():
+    from surrogate.milp.solver_backends import FirstSolution
+
+    first = FirstSolution()
+    assert math.isnan(first.seconds) and math.isnan(first.objective) and not first.start_refused
+    first.see(0.25, 10)
+    first.see(1.5, 4.0)  # a later, better incumbent: not the first
+    assert (first.seconds, first.objective) == (0.25, 10.0)
+
+
+@pytest.mark.parametrize("as_bounds", [True, False])
+def test_a_highs_solver_made_with_fixed_as_bounds_keeps_a_fixed_variable_as_a_column(as_bounds):
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.x.fix(0.25)
+    m.c = pyo.Constraint(expr=m.x + m.y <= 1)
+    m.o = pyo.Objective(expr=m.y, sense=pyo.maximize)
+    solver = make_solver(SolverConfig(threads=1), fixed_as_bounds=as_bounds)
+    assert solve(m, SolverConfig(threads=1), solver=solver).objective == pytest.approx(0.75)
+    # a column in the row (side 1), or its value moved over as a constant (side 0.75)
+    assert list(solver._solver_model.getLp().row_upper_) == [1.0 if as_bounds else 0.75]
+
+
+def test_scips_first_solution_is_the_earliest_it_kept_and_its_nodes_every_node():
+    """SCIP's solutions come best first; the first incumbent is the one of the earliest time (a heuristic's), and the
+    node count is getNTotalNodes (getNNodes counts only those after SCIP's last restart)."""
+    from types import SimpleNamespace
+
+    from surrogate.milp.solver_backends import FirstSolution
+
+    times, values = {"best": 2.0, "early": 0.5, "middle": 1.0}, {"best": 3.0, "early": 9.0, "middle": 5.0}
+    scip = SimpleNamespace(
+        getSols=lambda: ["best", "early", "middle"],
+        getSolTime=times.__getitem__,
+        getSolObjVal=values.__getitem__,
+        getNTotalNodes=lambda: 27205,
+    )
+    results = SimpleNamespace(timing_info=SimpleNamespace(scip_time=4.5), extra_info=SimpleNamespace(NNodes=1))
+    first = FirstSolution()
+    assert ScipBackend().read(SimpleNamespace(_solver_model=scip), results, first) == (4.5, 27205)
+    assert (first.seconds, first.objective) == (0.5, 9.0)
+
+
+def test_a_solver_that_caught_ctrl_c_and_returned_is_read_as_interrupted():
+    """SCIP and Gurobi catch Ctrl-C and return with termination 'interrupted': solve() raises on it, not records it."""
+    from types import SimpleNamespace
+
+    from surrogate.milp.solver_backends import BACKENDS
+
+    def results(name):
+        return SimpleNamespace(termination_condition=SimpleNamespace(name=name))
+
+    for backend in BACKENDS.values():
+        assert backend.interrupted(results("interrupted")) and not backend.interrupted(results("maxTimeLimit"))

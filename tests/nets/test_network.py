@@ -156,3 +156,45 @@ def test_one_bias_per_weight_matrix_and_a_hidden_layer_are_needed():
         ReluMLP([np.ones((2, 8)), np.ones((8, 1))], [np.zeros(8)])
     with pytest.raises(ArchitectureError, match=r"got 1 weight matrices and 1 bias vectors"):
         ReluMLP([np.ones((2, 1))], [np.zeros(1)])
+
+
+def test_value_bound_reaches_a_domains_negative_side_by_hand():
+    """x + y on [-1000, 1] x [-1000, 1] reaches -2000 before its ReLU: the first layer's sums are bounded by
+    |x| + |y| <= 2000 (max(-lo, hi), not hi alone, which gives 2); the ReLU's output is in [0, 2]. Widened by
+    float32 rounding (fan-in + 1) * 2**-23 per layer: 3 and 2 here."""
+    net = ReluMLP((np.ones((2, 1)), np.ones((1, 1))), (np.zeros(1), np.zeros(1)), {"domain": [[-1000, 1], [-1000, 1]]})
+    assert net.value_bound() == 2000.0 * (1.0 + 5 * 2.0**-23)
+    shifted = ReluMLP((np.ones((2, 1)), np.array([[3.0]])), (np.zeros(1), np.array([-1.0])), {"domain": [[-1, 1], [-1, 1]]})
+    assert shifted.value_bound() == 7.0 * (1.0 + 5 * 2.0**-23)  # |3 * relu(x + y)| + |-1| <= 3 * 2 + 1
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2), (3, 3, 1), (1, 3, 1)], ids=["two outputs", "three inputs", "one input"])
+def test_check_product_net_refuses_any_net_but_2_inputs_and_1_output(shape):
+    from surrogate import ModelFormatError
+
+    n_in, hidden, n_out = shape
+    net = ReluMLP((np.ones((n_in, hidden)), np.ones((hidden, n_out))), (np.zeros(hidden), np.zeros(n_out)))
+    with pytest.raises(ModelFormatError, match=rf"where: the net has {n_in} inputs and {n_out} outputs, but a surrogate of x\*y"):
+        net.check_product_net("where")
+    assert ReluMLP(*LAYERS).check_product_net() is not None
+
+
+@pytest.mark.parametrize("domain", ["[[1, 1], [0, 1]]", [[0, 1], [2, 1]], [[0, 1]], [[0, 1], [0, float("inf")]]])
+def test_parse_domain_refuses_an_empty_or_point_side_a_missing_input_and_an_infinite_bound(domain):
+    from surrogate import ModelFormatError
+    from surrogate.nets.network import parse_domain
+
+    with pytest.raises(ModelFormatError, match=r"must give 2 finite \[lower, upper\] pairs with lower < upper"):
+        parse_domain(domain, 2)
+    assert parse_domain("[[0, 1e-9], [-2, 3]]", 2) == ((0.0, 1e-9), (-2.0, 3.0))
+
+
+@pytest.mark.parametrize("where", ["weights", "biases"])
+def test_a_nan_or_inf_weight_or_bias_is_refused(where):
+    from surrogate import ModelFormatError
+
+    weights, biases = [w.copy() for w in LAYERS[0]], [b.copy() for b in LAYERS[1]]
+    (weights if where == "weights" else biases)[1].flat[0] = np.nan
+    (weights if where == "weights" else biases)[0].flat[-1] = np.inf
+    with pytest.raises(ModelFormatError, match=rf"ReluMLP layer 0 has 1 non-finite {where} \(nan or inf\)"):
+        ReluMLP(weights, biases)

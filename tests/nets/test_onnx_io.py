@@ -4,8 +4,10 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from surrogate import ModelFormatError, ReluMLP, export_onnx, load_onnx, read_metadata
+from surrogate.errors import DomainWarning
 from surrogate.nets.onnx_io import EXPORT_TOLERANCE, check_against_onnxruntime
 from tests.helpers import placed_net, random_net, write_onnx_graph
 
@@ -203,7 +205,9 @@ def test_a_domain_of_numpy_numbers_is_exported_as_plain_floats(tmp_path, domain)
     assert load_onnx(export_onnx(own, tmp_path / "own.onnx")).domain == want
 
 
-@pytest.mark.parametrize("domain", [[[0, 1e39], [0, 1]], [[-1e300, 1e300], [-1, 1]], [[-1.7e308, 1.7e308], [-1, 1]]])
+@pytest.mark.parametrize(
+    "domain", [[[0, 1e39], [0, 1]], [[-1e300, 1e300], [-1, 1]], [[-1.7e308, 1.7e308], [-1, 1]], [[0, 1], [-1e39, 0]]]
+)
 def test_a_domain_beyond_float32_is_refused_naming_it(tmp_path, domain):
     """Valid domains beyond float32 gave 'differs by nan ... check the net's weights are finite' or a bare OverflowError."""
     match = r"the domain \[\[.*\]\] reaches .*, beyond float32's largest value 3.4e\+38, and an ONNX net takes float32 inputs"
@@ -406,3 +410,81 @@ def test_layers_whose_shapes_do_not_chain_are_refused_naming_the_file(tmp_path, 
     """OMLT reads such a file; the net it gives is no MLP (ReluMLP's ArchitectureError, led by the file's path)."""
     with pytest.raises(ModelFormatError, match=message):
         load_onnx(_gemm_chain(tmp_path / "bad.onnx", arrays))
+
+
+def test_a_relu_on_the_output_is_refused_by_its_activations_not_read_as_a_linear_output(tmp_path):
+    """A ReLU after the last layer (an output that cannot go below 0) is another function than the net read
+    with a linear output: refused naming the activations."""
+    arrays = {"w1": np.eye(2), "b1": np.zeros(2), "w2": np.array([[1.0], [-1.0]]), "b2": np.zeros(1)}
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"]),
+        helper.make_node("Relu", ["h"], ["a"]),
+        helper.make_node("Gemm", ["a", "w2", "b2"], ["z"]),
+        helper.make_node("Relu", ["z"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "relu_out",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()],
+    )
+    path = tmp_path / "relu_out.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    with pytest.raises(
+        ModelFormatError,
+        match=r"layer activations are \['relu', 'relu'\]; surrogate needs ReLU on every hidden layer and a linear output",
+    ):
+        load_onnx(path)
+
+
+def test_a_float32_files_own_precision_metadata_is_not_trusted(tmp_path):
+    """The net's ``onnx_precision`` comes from what the file computes in, not from its metadata: a float32 file that
+    says float16 is read as float32 (and one that says float32 would hide a float16 file)."""
+    path = export_onnx(random_net((4,), seed=2), tmp_path / "net.onnx")
+    model = onnx.load(str(path))
+    model.metadata_props.add(key="surrogate.onnx_precision", value="float16")
+    onnx.save(model, str(path))
+    assert read_metadata(path)["onnx_precision"] == "float16"
+    assert "onnx_precision" not in load_onnx(path).metadata
+
+
+def test_load_onnx_checks_a_float64_file_at_float64_precision_and_a_float32_one_not(tmp_path, monkeypatch):
+    """load_onnx hands the import check the file's precision as in_float64 reads it before the rewrites: a float64 file
+    at FLOAT64_IMPORT_TOLERANCE (1e-4 let a float32-rounded bias through, probe90 #1), a float64 input cast to float32
+    inside at the float32 tolerance."""
+    import surrogate.nets.onnx_io as onnx_io
+    from tests.nets.test_onnx_graph import _double_net
+
+    seen = []
+    real = onnx_io.check_import
+    monkeypatch.setattr(onnx_io, "check_import", lambda path, net, **kw: (seen.append(kw["float64"]), real(path, net, **kw)))
+    for name, cast in (("double.onnx", False), ("cast.onnx", True)):
+        with pytest.warns(DomainWarning):
+            load_onnx(_double_net(tmp_path / name, cast=cast))
+    assert seen == [True, False]
+
+
+def test_the_export_check_samples_the_nets_domain_not_the_unit_box(tmp_path):
+    """Two nets that agree on [-1, 1]^2 but not on the net's domain [0, 4]^2 (relu(x - 2) against 0) differ to the
+    check: it runs onnxruntime at points of the domain that the encoding places the net on."""
+    from surrogate.nets.onnx_writer import relu_mlp_proto
+
+    domain = {"domain": [[0.0, 4.0], [0.0, 4.0]]}
+    ramp = ReluMLP((np.array([[1.0], [0.0]]), np.array([[1.0]])), (np.array([-2.0]), np.zeros(1)), domain)
+    flat = ReluMLP((np.array([[1.0], [0.0]]), np.array([[0.0]])), (np.array([-2.0]), np.zeros(1)), domain)
+    data = relu_mlp_proto(flat).SerializeToString()
+    assert check_against_onnxruntime(data, flat) == 0.0
+    assert check_against_onnxruntime(data, ramp) > 0.1
+
+
+def test_weights_also_listed_as_graph_inputs_load(tmp_path):
+    """Older exporters (torch's keep_initializers_as_inputs=True) list every initializer as a graph input too: those
+    are defaults, not inputs; the net has its one (batch, 2) input and loads."""
+    path = write_onnx_graph(tmp_path / "inputs.onnx")
+    model = onnx.load(path)
+    model.graph.input.extend(helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in model.graph.initializer)
+    onnx.save(model, path)
+    with pytest.warns(DomainWarning):
+        net = load_onnx(path)
+    assert net.architecture.name == "1x3"

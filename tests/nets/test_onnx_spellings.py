@@ -166,3 +166,86 @@ def test_a_shape_concat_read_through_an_integer_cast_is_not_called_layer_parts(t
     ) as refused:
         load_onnx(tmp_path / "td.onnx")
     assert "side by side" not in str(refused.value)
+
+
+def _clip_net(path, clip, extra=None):
+    """A 2-6-1 net whose activation is ``clip`` (a Clip node of ``h``), in opset 10, where Clip's bounds are attributes;
+    ``extra``: more initializers by name."""
+    node = helper.make_node
+    nodes = [node("Gemm", ["x", "W1", "B1"], ["h"]), clip, node("Gemm", ["r", "W2", "B2"], ["y"])]
+    inits = [numpy_helper.from_array(WEIGHTS[k], k) for k in ("W1", "B1", "W2", "B2")]
+    inits += [numpy_helper.from_array(v, k) for k, v in (extra or {}).items()]
+    graph = helper.make_graph(
+        nodes,
+        "clip",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        inits,
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 10)], ir_version=8), str(path))
+    return path
+
+
+def _plain_relu_net(points):
+    h = np.maximum(points @ WEIGHTS["W1"].astype(np.float64) + WEIGHTS["B1"], 0.0)
+    return (h @ WEIGHTS["W2"].astype(np.float64) + WEIGHTS["B2"]).reshape(-1)
+
+
+@pytest.mark.parametrize("bounds", [{"min": 0.0}, {"min": 0.0, "max": float(np.finfo(np.float32).max)}], ids=["min 0", "max f32"])
+def test_an_opset_10_clip_with_attribute_min_0_and_no_cap_loads_as_relu(tmp_path, bounds):
+    path = _clip_net(tmp_path / "clip.onnx", helper.make_node("Clip", ["h"], ["r"], **bounds))
+    with pytest.warns(DomainWarning):
+        net = load_onnx(path)
+    points = np.random.default_rng(0).uniform(-1, 1, size=(32, 2))
+    assert np.abs(net.forward(points) - _plain_relu_net(points)).max() < 1e-5
+
+
+def test_an_opset_10_clip_with_attribute_bounds_other_than_relus_is_refused_by_name(tmp_path):
+    """Clip's bounds as attributes (opset < 11): a cap (ReLU6) and a Clip without a lower bound are not ReLU, and are
+    refused naming the Clip, not read as ReLU and then refused as a misread graph by the import check."""
+    relu6 = _clip_net(tmp_path / "relu6.onnx", helper.make_node("Clip", ["h"], ["r"], min=0.0, max=6.0))
+    with pytest.raises(ModelFormatError, match=r"the net uses Clip, .* caps its input at 6: a capped ReLU"):
+        load_onnx(relu6)
+    no_min = _clip_net(tmp_path / "no_min.onnx", helper.make_node("Clip", ["h"], ["r"], max=float("inf")))
+    with pytest.raises(ModelFormatError, match=r"the net uses Clip, but surrogate encodes only ReLU MLPs.*retrain the net"):
+        load_onnx(no_min)
+
+
+def test_a_weight_multiplied_from_the_left_is_refused_with_that_reason_not_by_its_transposes(tmp_path):
+    """W @ x.T (transposed back after): the net is named for the weight on the left (structure_problem), which is what to
+    change, rather than for its Transpose nodes."""
+    node = helper.make_node
+    nodes = [
+        node("Transpose", ["x"], ["xt"], perm=[1, 0]),
+        node("MatMul", ["W1T", "xt"], ["m1t"], name="left"),
+        node("Transpose", ["m1t"], ["m1"], perm=[1, 0]),
+        node("Add", ["m1", "B1"], ["h"]),
+        node("Relu", ["h"], ["r"]),
+        node("Gemm", ["r", "W2", "B2"], ["y"]),
+    ]
+    arrays = {"W1T": WEIGHTS["W1"].T.copy(), "B1": WEIGHTS["B1"], "W2": WEIGHTS["W2"], "B2": WEIGHTS["B2"]}
+    graph = helper.make_graph(
+        nodes,
+        "left",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(a, k) for k, a in arrays.items()],
+    )
+    path = tmp_path / "left.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), str(path))
+    with pytest.raises(
+        ModelFormatError, match=r"MatMul node 'left' multiplies a weight from the left \(W @ x\); export the layer as x @ W"
+    ):
+        load_onnx(path)
+
+
+def test_a_prelu_whose_zero_slope_is_a_batch_of_slopes_is_not_read_as_relu(tmp_path):
+    """A zero slope of shape (2, 6) broadcasts h to a batch of 2: no ReLU of the layer, refused by its name (read as one, it
+    then failed onnxruntime's own run on a batch of other sizes)."""
+    prelu = helper.make_node("PRelu", ["h", "slope"], ["r"])
+    path = _clip_net(tmp_path / "prelu.onnx", prelu, {"slope": np.zeros((2, 6), np.float32)})
+    with pytest.raises(ModelFormatError, match=r"the net uses PRelu, but surrogate encodes only ReLU MLPs"):
+        load_onnx(path)
+    ok = _clip_net(tmp_path / "ok.onnx", prelu, {"slope": np.zeros((1, 6), np.float32)})
+    with pytest.warns(DomainWarning):
+        assert load_onnx(ok).architecture.name == "1x6"
