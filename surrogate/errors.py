@@ -57,3 +57,26 @@ class InfeasibleModelError(SurrogateError, ValueError):
 
 class PrecisionWarning(UserWarning):
     """A net rounded to float32 (as ONNX stores it) lost accuracy it had in float64: centre or rescale its box."""
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """``warnings.warn(message, category)`` pointing at the first frame outside this package: the user's line that
+    called into it, however deep the warning is raised (a decorator's ``contextlib`` frame is passed over too).
+
+    Parameters
+    ----------
+    message
+        The warning's text.
+    category
+        Its class, e.g. :class:`NumericsWarning`.
+    """
+    import contextlib
+    import os
+    import sys
+    import warnings
+
+    package, wrapper = os.path.dirname(os.path.abspath(__file__)), contextlib.__file__
+    frame, level = sys._getframe(1), 2  # stacklevel 2: warn_caller's caller
+    while frame is not None and (frame.f_code.co_filename.startswith(package + os.sep) or frame.f_code.co_filename == wrapper):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -19,6 +19,25 @@ import weakref
 BUILT = "surrogate_built"
 
 
+def mark_of(block, name: str, kind: type, default=None):
+    """The mark ``name`` on ``block`` if it holds a ``kind``, else ``default``: a component of the user's that has the
+    mark's name (a variable ``m.surrogate_rewrites``) is no mark.
+
+    Parameters
+    ----------
+    block
+        A Pyomo block (or any object).
+    name
+        The mark's attribute name (:data:`BUILT`, ...).
+    kind
+        The type the mark holds (``bool``, ``list``...).
+    default
+        What a block without the mark (or with a component of that name) gives.
+    """
+    value = getattr(block, name, default)
+    return value if isinstance(value, kind) else default
+
+
 def mark_built(block) -> None:
     """Mark ``block`` as one this package built (:data:`BUILT`): its integer variables are not the user's.
 
@@ -38,7 +57,7 @@ def built_above(block, *, marked=None, memo=None) -> tuple:
     ``marked(block)``: what counts instead of the mark; ``memo``: a dict (by a block's ``id``) that keeps the answer
     for each block walked, for calls about many variables of the same blocks.
     """
-    marked = marked or (lambda b: bool(getattr(b, BUILT, False)))
+    marked = marked or (lambda b: mark_of(b, BUILT, bool, False))
     path, found, top = [], None, None
     while block is not None:
         if memo is not None and id(block) in memo:
@@ -65,7 +84,7 @@ def mark_copies(objectives) -> None:
 
 def is_copy(objective) -> bool:
     """Whether ``objective`` is a copy this package made of a user's objective (:func:`mark_copies`)."""
-    return bool(getattr(objective.parent_component(), COPIES, False))
+    return mark_of(objective.parent_component(), COPIES, bool, False)
 
 
 #: The attribute of a block of products (a ``bilinear`` product's, an ``add_surrogate`` encoding) that holds its

@@ -14,15 +14,27 @@ point (:func:`drift_warnings`) and warns of an encoding whose output strays from
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
 
 from .solution_check import TRUST_TOL
 
-#: The attribute of an encoding block that holds ``(net, inputs, output, binaries)`` (:func:`mark_net`); ``clone()``,
-#: ``deepcopy`` and pickle keep it, with its variables mapped onto the copy's.
+#: The attribute of an encoding block that holds its :class:`NetRecord` (:func:`mark_net`); ``clone()``, ``deepcopy``
+#: and pickle keep it, with its variables mapped onto the copy's. A component of the user's of this name is no record.
 NET = "surrogate_net"
+
+
+@dataclass(frozen=True)
+class NetRecord:
+    """What :func:`drift_warnings` reads of an encoding: ``output`` is ``net`` at ``inputs``; ``binaries`` are the
+    block's integer variables when it was built."""
+
+    net: object
+    inputs: tuple
+    output: object
+    binaries: tuple
 
 
 def mark_net(block, net, inputs, output) -> None:
@@ -42,14 +54,15 @@ def mark_net(block, net, inputs, output) -> None:
         The Pyomo variable that equals the net's output.
     """
     binaries = tuple(v for v in block.component_data_objects(pyo.Var, descend_into=True) if v.is_integer())
-    setattr(block, NET, (net, tuple(inputs), output, binaries))
+    setattr(block, NET, NetRecord(net, tuple(inputs), output, binaries))
 
 
 def _drift(block) -> str | None:
     """A message if ``block``'s output at the loaded point strays from its net by more than :data:`TRUST_TOL`
     (relative to ``max(1, |net|)``); ``None`` if it does not, if a value is missing, or if its binaries were relaxed."""
-    net, inputs, output, binaries = getattr(block, NET)
-    if not all(v.is_integer() for v in binaries):  # relaxed (core.relax_integer_vars): a bound, not the net
+    record = getattr(block, NET)
+    net, inputs, output = record.net, record.inputs, record.output
+    if not all(v.is_integer() for v in record.binaries):  # relaxed (core.relax_integer_vars): a bound, not the net
         return None
     values = [pyo.value(v, exception=False) for v in (*inputs, output)]
     if any(v is None or not math.isfinite(v) for v in values):
@@ -84,5 +97,5 @@ def drift_warnings(model) -> list[str]:
         One message per straying encoding, naming its block, the point, both values and the fix; empty if none.
     """
     blocks = [model, *model.component_data_objects(pyo.Block, active=True, descend_into=True)]
-    found = (_drift(block) for block in blocks if getattr(block, NET, None) is not None)
+    found = (_drift(block) for block in blocks if isinstance(getattr(block, NET, None), NetRecord))
     return [message for message in found if message is not None]

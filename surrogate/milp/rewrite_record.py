@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
+from .built_marks import mark_of
 from .solution_check import readable_bounds
 
 #: The component ``core.relax_integer_vars`` leaves on a model it relaxed (the domains to put back).
@@ -70,7 +71,7 @@ def within(component, model) -> bool:
 def rewrites_of(block) -> list:
     """The :class:`RewriteRecord` s kept on ``block`` (:data:`REWRITES`): of the replacement blocks not undone (deleted
     ones too) that replaced its products or derived bounds for a variable of it."""
-    return getattr(block, REWRITES, [])
+    return mark_of(block, REWRITES, list, [])
 
 
 def _keep_on(block, record, *, keep: bool = True) -> None:
@@ -83,7 +84,7 @@ def _keep_on(block, record, *, keep: bool = True) -> None:
 def mark_replaced(row, by: str) -> None:
     """Note on ``row``'s block that the replacement block named ``by`` replaced ``row`` (see :data:`MARK`)."""
     block = row.parent_block()
-    if getattr(block, MARK, None) is None:
+    if mark_of(block, MARK, list) is None:
         setattr(block, MARK, [])
     getattr(block, MARK).append((row, by))  # a list of the block's own: clone() copies it, unmark_replaced replaces it
 
@@ -97,7 +98,7 @@ def unmark_replaced(rows) -> None:
         if block is not None:
             dropped.setdefault(id(block), (block, set()))[1].add(id(row))
     for block, ids in dropped.values():
-        if hasattr(block, MARK):
+        if mark_of(block, MARK, list) is not None:
             setattr(block, MARK, [(r, by) for r, by in getattr(block, MARK) if id(r) not in ids])
 
 

@@ -27,7 +27,7 @@ from pyomo.core.base.PyomoModel import Model
 from pyomo.gdp import Disjunct
 
 from ..errors import ModelFormatError
-from .built_marks import BUILT, built_above, defined_by_product
+from .built_marks import BUILT, built_above, defined_by_product, mark_of
 from .model_components import model_of
 from .rewrite_basis import DeletedDerived, UncheckedBases, rests_outside
 from .rewrite_record import (
@@ -85,7 +85,7 @@ def refresh_rewrites(model) -> None:
     model
         The Pyomo model (or block) about to be solved.
     """
-    if getattr(model, FORGOTTEN, False) or getattr(model_of(model, where="refresh_rewrites"), FORGOTTEN, False):
+    if mark_of(model, FORGOTTEN, bool, False) or mark_of(model_of(model, where="refresh_rewrites"), FORGOTTEN, bool, False):
         return  # a search's own copy (forget_rewrites)
     relaxed_vars = functools.cache(lambda: relaxed_by_pyomo(model.model()))
     blocks = _blocks(model)
@@ -244,7 +244,7 @@ def _check_replaced_outside(model, blocks, records) -> None:
     left = [
         (row, by)
         for block in blocks
-        for row, by in getattr(block, MARK, ())
+        for row, by in mark_of(block, MARK, list, [])
         if owner(row) is block and not row.active and id(row) not in replaced and _active_within(block, model)
     ]
     if left:
@@ -361,7 +361,7 @@ def _product_block(block) -> bool:
     """Whether ``block`` defines the variables it holds by its own rows: a block of products, or a companion of one
     (:data:`~surrogate.milp.rewrite_record.PRODUCT`), or a net's encoding (or a baseline's) this package built
     (:data:`~surrogate.milp.built_marks.BUILT`: ``add_surrogate``'s block)."""
-    return isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord) or bool(getattr(block, BUILT, False))
+    return isinstance(getattr(block, RECORD, getattr(block, PRODUCT, None)), FactorRecord) or mark_of(block, BUILT, bool, False)
 
 
 def forget_rewrites(model) -> None:

@@ -16,7 +16,7 @@ from functools import partial
 
 import pyomo.environ as pyo
 
-from ..errors import ModelFormatError, NumericsWarning
+from ..errors import ModelFormatError, NumericsWarning, warn_caller
 from ..options import check_flags
 from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective
@@ -180,10 +180,10 @@ def _read_back(
         results.solution_loader.load_vars()
         refusal = untrusted(model, backend.name, objective, extra=scale.variables if scale else ()) if check else None
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
-            warnings.warn(refusal, RuntimeWarning, stacklevel=4)
+            warn_caller(refusal, RuntimeWarning)
             termination, objective, bound, checked = Termination.ERROR, math.nan, math.nan, [*checked, refusal]
         for drift in drift_warnings(model) if check and refusal is None else ():  # a net's output strayed from the net
-            warnings.warn(drift, NumericsWarning, stacklevel=4)
+            warn_caller(drift, NumericsWarning)
             checked.append(drift)
     return SolveResult(
         termination=termination,

@@ -3,8 +3,10 @@
 import pickle
 
 import pyomo.environ as pyo
+import pytest
 
-from surrogate.milp.built_marks import built_above, is_copy, mark_built, mark_copies
+from surrogate import SolverConfig, solve
+from surrogate.milp.built_marks import built_above, is_copy, mark_built, mark_copies, mark_of
 
 
 def test_built_above_finds_the_nearest_marked_block_and_the_top_and_remembers_them():
@@ -55,3 +57,27 @@ def test_the_outputs_of_products_are_known_as_such_in_copies_and_after_their_blo
     del m, encoded, output, copy
     gc.collect()
     assert len(DEFINED) < count  # gone with their variables
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "surrogate_built",
+        "surrogate_objective_copies",
+        "surrogate_defines",
+        "surrogate_replaced_rows",
+        "surrogate_rewrites",
+        "surrogate_rewrites_forgotten",
+        "surrogate_product_record",
+        "record",
+    ],
+)
+def test_a_users_variable_named_like_a_mark_is_no_mark(name):
+    """A variable named ``surrogate_rewrites`` (or ``..._forgotten``, ``surrogate_replaced_rows``) was read as the
+    package's mark by every solve: a Pyomo error on converting it to bool, or an unpacking error."""
+    m = pyo.ConcreteModel()
+    m.add_component(name, pyo.Var(bounds=(0, 1)))
+    m.o = pyo.Objective(expr=m.component(name), sense=pyo.maximize)
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.optimal and result.objective == pytest.approx(1.0)
+    assert mark_of(m, name, list) is None and mark_of(m, name, bool, False) is False

@@ -111,9 +111,10 @@ def test_a_solve_warns_of_drift_and_keeps_the_warning(solver_config, monkeypatch
     m, enc = _encoded()
     m.o = pyo.Objective(expr=enc.output)
     monkeypatch.setattr(solver_module, "drift_warnings", lambda model: [f"drift in {model.name}"])
-    with pytest.warns(NumericsWarning, match="drift in unknown"):
+    with pytest.warns(NumericsWarning, match="drift in unknown") as caught:
         result = solve(m, solver_config)
     assert "drift in unknown" in result.warnings
+    assert [w.filename for w in caught] == [__file__]  # the caller's line, past the solve's decorator
     assert np.isfinite(result.objective)  # the point stands: a warning, not a refusal
 
 
@@ -126,3 +127,34 @@ def test_an_unchecked_solve_does_not_look(solver_config, monkeypatch):
 
     monkeypatch.setattr(solver_module, "drift_warnings", fail)
     assert np.isfinite(solve(m, solver_config, check=False).objective)
+
+
+def test_a_refused_incumbent_is_warned_at_the_callers_line(solver_config, monkeypatch):
+    m, enc = _encoded()
+    m.o = pyo.Objective(expr=enc.output)
+    monkeypatch.setattr(solver_module, "untrusted", lambda *args, **kwargs: "refused here")
+    with pytest.warns(RuntimeWarning, match="refused here") as caught:
+        assert solve(m, solver_config).reason == "refused here"
+    assert [w.filename for w in caught if "refused here" in str(w.message)] == [__file__]
+
+
+@pytest.mark.parametrize("user", ["var", "block", "encoding"])
+def test_a_component_named_like_the_mark_is_no_mark(user, solver_config):
+    """Every checked solve unpacked whatever ``surrogate_net`` held: a model with a variable, a block or an encoding
+    of the user's of that name could not be solved."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    if user == "var":
+        m.surrogate_net = pyo.Var(bounds=(0, 1))
+        m.o = pyo.Objective(expr=m.surrogate_net + m.x)
+    elif user == "block":
+        m.surrogate_net = pyo.Block()
+        m.surrogate_net.v = pyo.Var(bounds=(0, 1))
+        m.o = pyo.Objective(expr=m.surrogate_net.v + m.x)
+    else:
+        enc = add_surrogate(m, random_net((3,)), [m.x, m.y], name="surrogate_net", bounds="lp")
+        m.o = pyo.Objective(expr=enc.output)
+    assert solve(m, solver_config).optimal
+    if user == "encoding":
+        enc.output.value = enc.evaluate(m.x.value, m.y.value) + 1.0
+        assert len(drift_warnings(m)) == 1  # the encoding's own mark is still read
