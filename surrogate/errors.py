@@ -75,8 +75,9 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     import sys
     import warnings
 
-    package, wrapper = os.path.dirname(os.path.abspath(__file__)), contextlib.__file__
+    package, wrapper = os.path.dirname(os.path.realpath(__file__)) + os.sep, contextlib.__file__
     frame, level = sys._getframe(1), 2  # stacklevel 2: warn_caller's caller
-    while frame is not None and (frame.f_code.co_filename.startswith(package + os.sep) or frame.f_code.co_filename == wrapper):
+    inside = lambda f: os.path.realpath(f.f_code.co_filename).startswith(package) or f.f_code.co_filename == wrapper  # noqa: E731
+    while frame.f_back is not None and inside(frame):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

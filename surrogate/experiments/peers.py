@@ -33,13 +33,12 @@ import math
 import os
 import tempfile
 import time
-import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pyomo.environ as pyo
 
-from ..errors import ConfigError, SolverUnavailableError, SurrogateError
+from ..errors import ConfigError, SolverUnavailableError, SurrogateError, warn_caller
 from ..install_hints import extra_hint
 from ..milp.baselines import is_baseline, parse_baseline
 from ..milp.bilinear import replace_products, resolve_surrogate
@@ -381,5 +380,5 @@ def solve_with_peer(
     reason = check_peer_point(model, part, values, peer=peer, objective=result.objective) if values else None
     if reason is None:
         return result
-    warnings.warn(reason, RuntimeWarning, stacklevel=2)
+    warn_caller(reason, RuntimeWarning)
     return replace(result, termination=Termination.ERROR, objective=math.nan, bound=math.nan, reason=reason)

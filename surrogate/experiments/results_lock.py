@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from ..errors import SurrogateError
+from ..errors import SurrogateError, warn_caller
 
 LOCK_FILE = ".sweep.lock"
 
@@ -50,12 +49,11 @@ def _warn_unlocked(folder: Path) -> None:
     """Warn, once per process, that results folders are not locked here (no ``fcntl``: Windows)."""
     if not _UNLOCKED_WARNED:
         _UNLOCKED_WARNED.append(folder)
-        warnings.warn(
+        warn_caller(
             f"results folder {folder} is not locked: this platform has no fcntl.flock, so a second command writing "
             "into the same folder is not refused and the two could mix their files; run one command per results "
             "folder at a time",
             RuntimeWarning,
-            stacklevel=4,
         )
 
 

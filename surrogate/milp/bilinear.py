@@ -44,12 +44,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import warnings
 
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from ..errors import ConfigError, ModelFormatError, NumericsWarning
+from ..errors import ConfigError, ModelFormatError, NumericsWarning, warn_caller
 from ..nets.network import ReluMLP
 from ..nets.zoo import DEFAULT_ZOO, names_a_file, resolve_surrogate  # noqa: F401 (resolve_surrogate: part of this module's API)
 from ..options import check_flags, check_seconds
@@ -282,7 +281,7 @@ def bilinear(
         product = _surrogate_product(model, x, y, approx, formulation, block_name, error_aware)
     _guard(model, product, block_name)
     for message in product.warnings:
-        warnings.warn(message, NumericsWarning, stacklevel=2)
+        warn_caller(message, NumericsWarning)
     return product
 
 
@@ -370,5 +369,5 @@ def _rewrite_with(model, make, implied, *, loose_check: bool) -> ReplacementRepo
             implied.restore()  # a refusal leaves the model as it was
         raise
     for message in loose:
-        warnings.warn(message, NumericsWarning, stacklevel=3)
+        warn_caller(message, NumericsWarning)
     return dataclasses.replace(report, implied_bounds=implied, warnings=loose + report.warnings)

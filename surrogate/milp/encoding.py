@@ -262,7 +262,7 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
         raise
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
     mark_net(block, net, inputs, _output_of(block))  # every checked solve compares the two (net_drift)
-    warn_large_values(name, *layers, stacklevel=4)
+    warn_large_values(name, *layers)
     return block, indicators, scaling, layers
 
 

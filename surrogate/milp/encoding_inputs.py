@@ -4,12 +4,11 @@ warned of where their own bounds reach beyond the box the net is encoded on (:fu
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 
 from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
 
-from ..errors import DomainWarning, ModelFormatError
+from ..errors import DomainWarning, ModelFormatError, warn_caller
 
 
 def check_inputs(inputs, count: int, what: str) -> list:
@@ -55,10 +54,9 @@ def warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:
                 f"{expr} in [{-math.inf if lb is None else lb:g}, {math.inf if ub is None else ub:g}], box [{lo:g}, {hi:g}]"
             )
     if beyond:
-        warnings.warn(
+        warn_caller(
             f"surrogate {name!r}: the bounds of its inputs reach beyond the box the net is encoded on ({'; '.join(beyond)}), "
             "so the encoding keeps them within it and the model loses the rest of their range; to replace a product x*y on any box "
             "use bilinear() or replace_products(), which scale the box onto the net's domain, or bound the inputs",
             DomainWarning,
-            stacklevel=3,
         )

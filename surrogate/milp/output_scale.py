@@ -19,13 +19,12 @@ HiGHS's absolute MIP gap of 1e-6 stops a solve whose objective is that small at 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ModelFormatError, NumericsWarning
+from ..errors import ModelFormatError, NumericsWarning, warn_caller
 from ..nets.network import ReluMLP
 from .bounds_result import NetBounds, Plane
 
@@ -211,7 +210,6 @@ def warn_tiny_output(
     *,
     box: Sequence | None = None,
     scaling: NetScaling | None = None,
-    stacklevel: int = 3,
 ) -> None:
     """:class:`~surrogate.errors.NumericsWarning` s for surrogate ``name`` (net ``net`` on the input box ``box``, layer
     bounds ``lower``, ``upper``): a small input or layer that its capped scale (:func:`net_scaling`) leaves held to more
@@ -227,7 +225,7 @@ def warn_tiny_output(
     largest, held = _largest(lower[-1], upper[-1]), held_to(net, scaling, lower, upper)
     loose = _loose(box, lower, upper, scaling, small_output)
     if loose and (small_output or held > EXACT_SHARE * largest):  # an ordinary output: the share it is held to
-        _warn_loose(name, loose, stacklevel + 1, output=None if small_output else (held, largest))
+        _warn_loose(name, loose, output=None if small_output else (held, largest))
     scale = scaling.layers[-1]
     if scale == 1.0:
         return
@@ -236,14 +234,13 @@ def warn_tiny_output(
         if held <= EXACT_SHARE * largest and not loose
         else f"to within about {held:.2g} ({_share(held / largest)} of their size)"
     )
-    warnings.warn(
+    warn_caller(
         f"surrogate {name!r}: the net's outputs reach at most {largest:.3g} on its box; they are encoded {exact} (the rows "
         f"that define them written times 2**{round(math.log2(scale))}), but a solver stops optimising an objective this "
         "small at its first solution (HiGHS's absolute MIP gap is 1e-6): optimise it times "
         f"{scale:.17g}, e.g. Objective(expr={scale:.17g} * z.output), or rescale the net's layers and divide its "
         "output by as much in the model",
         NumericsWarning,
-        stacklevel=stacklevel,
     )
 
 
@@ -253,7 +250,7 @@ def warn_tiny_output(
 LARGE_VALUES = 1e9
 
 
-def warn_large_values(name: str, lower: Sequence, upper: Sequence, *, stacklevel: int = 3) -> None:
+def warn_large_values(name: str, lower: Sequence, upper: Sequence) -> None:
     """A :class:`~surrogate.errors.NumericsWarning` for surrogate ``name`` whose layers' bounds ``lower``, ``upper``
     pass :data:`LARGE_VALUES`, naming the layer and what to do (the solve's note would blame its factors' bounds)."""
     sizes = [_largest(lo, hi) for lo, hi in zip(lower, upper)]
@@ -261,13 +258,12 @@ def warn_large_values(name: str, lower: Sequence, upper: Sequence, *, stacklevel
     if sizes[k] <= LARGE_VALUES:
         return
     what = "output" if k == len(sizes) - 1 else f"hidden layer {k} (counted from 0)"
-    warnings.warn(
+    warn_caller(
         f"surrogate {name!r}: the net's values reach {sizes[k]:.3g} on its box (its {what}), past {LARGE_VALUES:g}: its "
         "rows and big-M constants make the model badly scaled whatever the bounds of its inputs, and a solver's answer "
         "may be wrong; rescale the net: divide its first layer's weights and every layer's biases by s (a power of ten: "
         "every value shrinks by s) and multiply its output by s in the model, or narrow its box",
         NumericsWarning,
-        stacklevel=stacklevel,
     )
 
 
@@ -297,7 +293,7 @@ def _share(fraction: float) -> str:
     return f"{fraction:.0%}" if fraction >= 0.1 else f"{100 * fraction:.2g}%"
 
 
-def _warn_loose(name: str, loose: list, stacklevel: int, *, output: tuple | None = None) -> None:
+def _warn_loose(name: str, loose: list, *, output: tuple | None = None) -> None:
     """The warning of :func:`warn_tiny_output` for inputs and layers ``(what, largest value, scale)`` still loose when
     scaled; ``output``: ``(held_to, largest value)`` of an ordinary output, which their own share would understate
     (hidden values held to 3% of their size read times 1e12 gave an output 18% of its range off)."""
@@ -313,7 +309,7 @@ def _warn_loose(name: str, loose: list, stacklevel: int, *, output: tuple | None
         follows = f"follows the net only to within about {output[0]:.2g} ({_share(worst)} of the {output[1]:.3g} it reaches)"
     if worst >= 1.0:
         follows = "does not follow the net at all (its values are meaningless)"
-    warnings.warn(
+    warn_caller(
         f"surrogate {name!r}: its values are too small for a solver's tolerances even encoded times "
         f"2**{round(math.log2(MAX_SCALE))} (the most that keeps its coefficients within the solver's range): "
         f"{'; '.join(parts)} (HiGHS holds a MIP solution's rows to {ROW_TOLERANCE:g}), so the MILP's output {follows} "
@@ -321,7 +317,6 @@ def _warn_loose(name: str, loose: list, stacklevel: int, *, output: tuple | None
         "layers' values are near 1 (multiply a layer's weights and bias by a factor, divide the next layer's weights by "
         "it, and divide the output by the last factor in the model), or encode it on a larger box",
         NumericsWarning,
-        stacklevel=stacklevel,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import replace
 from functools import partial
 
@@ -200,7 +199,7 @@ def _read_back(
 
 def _refused(model, message: str, seconds: float) -> SolveResult:
     """The result of a solve whose model a licence refused (warned, not raised)."""
-    warnings.warn(message, RuntimeWarning, stacklevel=3)
+    warn_caller(message, RuntimeWarning)
     nan = math.nan
     size = model_size(model)
     return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, size, (message,), reason=message)

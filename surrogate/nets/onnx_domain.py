@@ -7,13 +7,12 @@ domain was that box) but a guess for a net trained elsewhere.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from ..errors import DomainWarning
+from ..errors import DomainWarning, warn_caller
 from .network import DOMAIN_KEY, unit_box
 from .onnx_files import model_digest
 
@@ -57,18 +56,6 @@ def on_command_line() -> Iterator[None]:
         _COMMAND_LINE.reset(token)
 
 
-def _caller_level() -> int:
-    """The ``stacklevel`` at which a warning given by the caller of this function points at the first frame
-    outside the surrogate package (the user's call, not ``load_onnx`` or the zoo's loaders)."""
-    import inspect
-
-    package = str(Path(__file__).resolve().parents[1])
-    frame, level = inspect.currentframe().f_back, 1
-    while frame.f_back is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _looks_like_domain(key: str, right: str) -> bool:
     """Whether metadata ``key`` is a lookalike (:data:`DOMAIN_LOOKALIKES`) or a typo of ``right`` (``surrogate.domian``)."""
     from difflib import SequenceMatcher
@@ -97,11 +84,10 @@ def warn_domain_spellings(proto, path: Path) -> bool:
                     f"so it is taken as [-1, 1]^2; rename the key to {right!r} or set the domain with "
                     "net.with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]])"
                 )
-            warnings.warn(
+            warn_caller(
                 f"{path}: metadata key {entry.key!r} is not read: the net's domain comes from the key {right!r} "
                 f"only (spelt exactly so); {fix}",
                 DomainWarning,
-                stacklevel=_caller_level(),
             )
             warned = True
     return warned
@@ -135,13 +121,12 @@ def warn_missing_domain(proto, path: Path) -> None:
         f'; from the command line, write it into the file: python -c "import onnx; m = onnx.load({str(path)!r}); '
         f"m.metadata_props.add(key={right!r}, value='[[x_lo, x_hi], [y_lo, y_hi]]'); onnx.save(m, {str(path)!r})\""
     )
-    warnings.warn(
+    warn_caller(
         f"{path} declares no domain (no {right!r} metadata), so the net is taken as made for x, y in {box} and "
         "encoded exactly there only; if it was trained on another box, say which: "
         "load_onnx(path).with_metadata(domain=[[x_lo, x_hi], [y_lo, y_hi]]) for the net, or "
         "add_surrogate(..., input_bounds=[(x_lo, x_hi), (y_lo, y_hi)]) for one model" + (shell if _COMMAND_LINE.get() else ""),
         DomainWarning,
-        stacklevel=_caller_level(),
     )
     _WARNED.add(key)  # after the warning: one raised as an error (-W error::DomainWarning) is not used up
 

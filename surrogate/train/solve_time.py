@@ -51,13 +51,12 @@ or rescale the factors.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
-from ..errors import ConfigError, PrecisionWarning
+from ..errors import ConfigError, PrecisionWarning, warn_caller
 from ..nets.network import ReluMLP, unit_box
 from .protocols import check_not_diverged
 from .solve_time_config import MAX_LAM, MAX_RESOLUTION, PENALTY_BOUNDS, SolveTimeConfig, SolveTimeReport  # noqa: F401 (re-exported)
@@ -241,13 +240,12 @@ def _warn_of_rounding(domain, fit64: float, fit32: float, lost: int, scale: floa
         else f"centre the box on the origin or rescale the factors (with x = {p!r} + u and y = {q!r} + v, x y = u v + "
         f"{q!r} u + {p!r} v + {p * q!r}: a net of u v on a box about 0 keeps its fit)"
     )
-    warnings.warn(
+    warn_caller(
         f"train_for_solve_time: rounding the trained net to float32 (as ONNX stores it) raised its grid MAE from "
         f"{fit64:.3g} to {fit32:.3g}{unstable}; the report describes the rounded net. float32 keeps about 7 "
         f"significant digits (of magnitudes from 1.2e-38 to 3.4e38), and on the domain {[list(side) for side in domain]} "
         f"x y is up to {largest:.3g} and spans {2 * scale:.3g}: {advice}",
         PrecisionWarning,
-        stacklevel=4,
     )
 
 
