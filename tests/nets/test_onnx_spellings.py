@@ -34,14 +34,19 @@ def _view_net(path, dim: int):
         node("Gemm", ["r", "W2", "B2"], ["y"]),
     ]
     inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(dim, np.int64)}.items()]
+    return _save_net(path, nodes, inits, "view", opset=13)
+
+
+def _save_net(path, nodes, inits, name: str, *, opset: int):
+    """Save the graph of ``nodes`` from ``x`` (batch, 2) to ``y`` (batch, 1) at ``opset``; returns ``path``."""
     graph = helper.make_graph(
         nodes,
-        "view",
+        name,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
         inits,
     )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), str(path))
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8), str(path))
     return path
 
 
@@ -175,15 +180,7 @@ def _clip_net(path, clip, extra=None):
     nodes = [node("Gemm", ["x", "W1", "B1"], ["h"]), clip, node("Gemm", ["r", "W2", "B2"], ["y"])]
     inits = [numpy_helper.from_array(WEIGHTS[k], k) for k in ("W1", "B1", "W2", "B2")]
     inits += [numpy_helper.from_array(v, k) for k, v in (extra or {}).items()]
-    graph = helper.make_graph(
-        nodes,
-        "clip",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        inits,
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 10)], ir_version=8), str(path))
-    return path
+    return _save_net(path, nodes, inits, "clip", opset=10)
 
 
 def _plain_relu_net(points):
