@@ -230,6 +230,8 @@ def add_surrogate(
     -----
     DomainWarning
         An input whose bounds reach beyond ``input_bounds`` (or has none): the encoding keeps it within them.
+    NumericsWarning
+        A net whose values on the box are too small or too large for a solver's tolerances (:mod:`.output_scale`).
     """
     check_model("add_surrogate", parent, name="parent"), check_extendable(parent), check_block_name("add_surrogate", name)
     formulation = check_formulation(formulation)
@@ -237,16 +239,14 @@ def add_surrogate(
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
     input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
-    block, indicators, scaling, layers = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
-    warn_beyond(name, inputs, input_bounds)
-    warn_tiny_output(name, net, *layers, box=input_bounds, scaling=scaling)
+    block, indicators = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
 
 
 def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bounds, inputs):
-    """:func:`_build_block`, its inputs tied to ``inputs``, its output marked (:func:`~surrogate.milp.built_marks.mark_defines`):
-    ``(block, indicators, scaling, layers)``, the last two the encoding's scaling and the layers' bounds it was made
-    from (read once, for its warnings too); nothing is left on a failure, and nothing is built under a name taken."""
+    """:func:`_build_block`, its inputs tied to ``inputs``, its output marked (:func:`~surrogate.milp.built_marks.mark_defines`),
+    and the warnings of its inputs' bounds and its values given: ``(block, indicators)``; nothing is left on a failure,
+    and nothing is built under a name taken."""
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     layers = _layer_bounds(net, net_bounds, input_bounds)
@@ -262,8 +262,10 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
         raise
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
     mark_net(block, net, inputs, _output_of(block))  # every checked solve compares the two (net_drift)
+    warn_beyond(name, inputs, input_bounds)
+    warn_tiny_output(name, net, *layers, box=input_bounds, scaling=scaling)
     warn_large_values(name, *layers)
-    return block, indicators, scaling, layers
+    return block, indicators
 
 
 def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, input_bounds, scaling, layers):
@@ -280,7 +282,7 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
         return block, build_pruned(block, net, net_bounds, scaling=scaling)
     from omlt import OmltBlock
 
-    check_thin_layers(name, formulation, *layers, scaling)
+    check_thin_layers(name, formulation, *layers, scaling, input_bounds)
     block = OmltBlock()
     parent.add_component(name, block)
     mark_built(block)

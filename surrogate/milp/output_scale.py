@@ -251,18 +251,21 @@ LARGE_VALUES = 1e9
 
 
 def warn_large_values(name: str, lower: Sequence, upper: Sequence) -> None:
-    """A :class:`~surrogate.errors.NumericsWarning` for surrogate ``name`` whose layers' bounds ``lower``, ``upper``
-    pass :data:`LARGE_VALUES`, naming the layer and what to do (the solve's note would blame its factors' bounds)."""
+    """A :class:`~surrogate.errors.NumericsWarning` for surrogate ``name`` whose layers' bounds ``lower``, ``upper`` (those
+    its encoding uses) pass :data:`LARGE_VALUES`, naming the first layer that does and what to do (the solve's note
+    would blame its factors' bounds)."""
     sizes = [_largest(lo, hi) for lo, hi in zip(lower, upper)]
-    k = int(np.argmax(sizes))
-    if sizes[k] <= LARGE_VALUES:
+    if max(sizes) <= LARGE_VALUES:
         return
-    what = "output" if k == len(sizes) - 1 else f"hidden layer {k} (counted from 0)"
+    k = next(i for i, size in enumerate(sizes) if size > LARGE_VALUES)
+    what = "output layer" if k == len(sizes) - 1 else f"hidden layer {k} (counted from 0)"
     warn_caller(
-        f"surrogate {name!r}: the net's values reach {sizes[k]:.3g} on its box (its {what}), past {LARGE_VALUES:g}: its "
-        "rows and big-M constants make the model badly scaled whatever the bounds of its inputs, and a solver's answer "
-        "may be wrong; rescale the net: divide its first layer's weights and every layer's biases by s (a power of ten: "
-        "every value shrinks by s) and multiply its output by s in the model, or narrow its box",
+        f"surrogate {name!r}: the bounds its encoding uses reach {max(sizes):.3g} on its box, past {LARGE_VALUES:g} from "
+        f"its {what} on: its rows and big-M constants make the model badly scaled whatever the bounds of its inputs, and "
+        "a solver's answer may be wrong. Where these are interval bounds (OMLT's formulations, bounds='interval') that "
+        "grow with depth, use formulation='pruned' with bounds='lp' or 'milp' (tighter); where the net's values are that "
+        f"large, rescale it: divide the weights and bias of its {what} and the biases of every later layer by s (a power "
+        "of ten: those layers' values shrink by s) and multiply its output by s in the model",
         NumericsWarning,
     )
 
@@ -320,23 +323,27 @@ def _warn_loose(name: str, loose: list, *, output: tuple | None = None) -> None:
     )
 
 
-#: A hidden pre-activation interval narrower than this times ``min(1, its largest |bound|)`` (but not a point) is
-#: refused for OMLT's formulations: they bound each neuron's variables by it, and HiGHS, holding rows to its 1e-6
-#: feasibility tolerance, has called such models infeasible (probe114 #1: intervals near 0.75 about 2e-6 wide, on a
-#: box 1e-6 wide; a box 3e-6 wide solved right). Ten times that tolerance keeps it within a tenth of the interval's
-#: width, five times the widths seen to fail, and passes ordinary nets (a net of weights 1e-5, scaled, has intervals
-#: 2e-5 wide near 0.64, which solve right); an interval of values
-#: as small as its width is a layer of tiny values, not a thin one (:func:`warn_tiny_output` tells of those), and one
-#: within :data:`ROW_TOLERANCE` of 0 is held as 0 (a zoo net's collapsed layers of 1e-15). ``pruned``
-#: writes a stable neuron as an expression, with no variable of its own.
+#: A hidden pre-activation interval narrower than this times ``min(1, its largest |bound|)`` (not a point) is refused for
+#: OMLT's formulations on a narrow box: they bound each neuron's variables by it, and HiGHS (rows held to 1e-6) called
+#: such models infeasible (probe114 #1: intervals near 0.75 about 2e-6 wide, box 1e-6 wide; 3e-6 solved right). Ten
+#: times that tolerance passes ordinary nets (weights 1e-5, scaled: intervals 2e-5 wide near 0.64 solve right); values
+#: as small as the width are a tiny layer (:func:`warn_tiny_output`), within :data:`ROW_TOLERANCE` of 0 held as 0 (a
+#: zoo net's collapsed layers of 1e-15). ``pruned`` writes a stable neuron as an expression, with no variable of its own.
 THIN_INTERVAL = 1e-5
 
 
-def check_thin_layers(name: str, formulation: str, lower: Sequence, upper: Sequence, scaling: NetScaling) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` if a hidden pre-activation interval of the net as encoded with
-    ``scaling`` (its layers' bounds ``lower``, ``upper`` times their scales) is thinner than :data:`THIN_INTERVAL`
-    allows, though not a point (a point is exact, as a box of zero width gives); ``name``, ``formulation``: the
-    surrogate's, for the message."""
+#: Only a box with a side narrower than this times ``max(1, its largest |bound|)`` (not a point) is checked for thin
+#: intervals: elsewhere a single near-constant neuron solves right (probe117 #1: zoo nets on boxes 1e-3 wide).
+NARROW_BOX = 1e-3
+
+
+def check_thin_layers(name: str, formulation: str, lower: Sequence, upper: Sequence, scaling: NetScaling, box) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` if the input ``box`` has a side narrower than
+    :data:`NARROW_BOX` allows and a hidden pre-activation interval of the net as encoded with ``scaling`` (its layers'
+    bounds ``lower``, ``upper`` times their scales) is thinner than :data:`THIN_INTERVAL` allows, though not a point (a
+    point is exact, as a box of zero width gives); ``name``, ``formulation``: the surrogate's, for the message."""
+    if not any(0.0 < hi - lo < NARROW_BOX * max(1.0, abs(lo), abs(hi)) for lo, hi in box):
+        return
     lower, upper = scaled_bounds(lower[:-1], upper[:-1], scaling.layers[:-1])
     for k, (lo, hi) in enumerate(zip(lower, upper)):
         width, size = hi - lo, np.maximum(np.abs(lo), np.abs(hi))

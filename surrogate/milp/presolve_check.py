@@ -149,11 +149,12 @@ def _objective_scale_advised(model, result) -> int | None:
 
 
 def _costs(model) -> list[tuple[float, str]]:
-    """``(|cost|, variable name)`` of each nonzero linear cost of ``model``'s active objective."""
+    """``(|cost|, what it multiplies)`` of each nonzero linear cost of ``model``'s active objective: a variable's name,
+    or, for a variable of a block this package built (a product's surrogate), that block's name and what to rescale."""
     from pyomo.repn import generate_standard_repn
 
     repn = generate_standard_repn(active_objective(model).expr, quadratic=False)
-    costs = [(abs(float(pyo.value(c))), v.name) for c, v in zip(repn.linear_coefs, repn.linear_vars)]
+    costs = [(abs(float(pyo.value(c))), _named(v)) for c, v in zip(repn.linear_coefs, repn.linear_vars)]
     return [(cost, name) for cost, name in costs if cost > 0.0]
 
 
@@ -166,9 +167,17 @@ def _scale_fix(model, power: int) -> str:
     (small, name), largest = min(costs), max(cost for cost, _ in costs)
     return (
         f"its largest cost is {largest:.3g} already, so scaling it changes nothing; the warning is of its smallest, that "
-        f"of {name} ({small:.3g}): drop that term if it is negligible, or rescale the variable behind it (a variable "
-        "times a factor has its cost times as much) so that its cost is nearer the others"
+        f"of {name} ({small:.3g}): drop that term if it is negligible, or rescale it (a variable, or a product's "
+        "factor, times s has its cost times as much) so that its cost is nearer the others"
     )
+
+
+def _named(var) -> str:
+    """``var``'s name, or where a block this package built holds it (a product's surrogate), what the user can rescale."""
+    built, _ = built_above(var)
+    if built is None:
+        return var.name
+    return f"{var.name} (in the block {built.name} this package built for a product: rescale that product's factors)"
 
 
 #: The largest objective scale tried, ``2**40`` (an objective of 1e-12 is taken to 1).

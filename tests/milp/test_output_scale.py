@@ -7,9 +7,10 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import ReluMLP, SolverConfig, add_surrogate, solve
+from surrogate import ReluMLP, SolverConfig, add_surrogate, load_onnx, solve
 from surrogate.errors import ModelFormatError, NumericsWarning
 from surrogate.milp.output_scale import SMALL_OUTPUT, layer_scales, output_scale
+from surrogate.nets.zoo import DEFAULT_ZOO
 from tests.helpers import random_net
 
 CONFIG = SolverConfig(time_limit=20, rel_gap=1e-9, threads=1)
@@ -415,7 +416,7 @@ def _on_box(net, box, formulation):
 
 @pytest.mark.parametrize("net", THIN_NETS)
 @pytest.mark.parametrize("formulation", ["bigm", "partition", "fullspace"])
-def test_omlt_on_a_box_that_makes_thin_hidden_intervals_is_refused_naming_pruned(net, formulation):
+def test_omlt_on_a_thin_box_is_refused_naming_pruned(net, formulation):
     """probe114 #1: on a box 1e-6 wide OMLT's neurons got variables bounded to intervals about 2e-6 wide, and HiGHS
     called the models infeasible (partition's 'minimum' was above the net's); nothing was said at build time."""
     m = pyo.ConcreteModel()
@@ -440,6 +441,27 @@ def test_pruned_on_a_box_that_makes_thin_hidden_intervals_gives_the_nets_range(n
         m.del_component("o")
 
 
+@pytest.mark.parametrize(
+    ("net", "box"),
+    [
+        ("b24-best-12x2", ((0.9, 0.91), (0.9, 0.91))),
+        ("b24-best-3x8", ((0.2, 0.201), (-0.5, -0.499))),
+        (ReluMLP((np.array([[1e-9, 1.0], [1e-9, -1.0]]), np.array([[1.0], [1.0]])), (np.array([0.75, 0.0]), np.zeros(1))), None),
+    ],
+)
+def test_omlt_on_ordinary_boxes_with_thin_neurons_is_the_nets(net, box):
+    """probe117 #1: a rule on hidden intervals refused zoo nets on boxes 1e-2 and 1e-3 wide, and a net with one
+    near-constant neuron on its own domain; the old code solved each right."""
+    net = net if isinstance(net, ReluMLP) else load_onnx(DEFAULT_ZOO / f"{net}.onnx")
+    box = box or ((-1.0, 1.0), (-1.0, 1.0))
+    grid = [(x, y) for x in np.linspace(*box[0], 21) for y in np.linspace(*box[1], 21)]
+    lowest = net.forward(np.array(grid)).min()
+    for formulation in ("bigm", "partition"):
+        m, z = _on_box(net, box, formulation)
+        m.o = pyo.Objective(expr=z.output)
+        assert solve(m, CONFIG).optimal and lowest - 1e-3 <= pyo.value(z.output) <= lowest + 1e-6
+
+
 @pytest.mark.parametrize("formulation", ["bigm", "partition", "fullspace"])
 def test_omlt_on_a_box_of_zero_width_is_still_the_nets(formulation):
     point = ((0.3, 0.3), (-0.7, -0.7))
@@ -457,10 +479,29 @@ def test_a_net_of_huge_values_is_warned_of_as_the_cause_of_the_bad_scaling():
     m = pyo.ConcreteModel()
     m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
     with pytest.warns(
-        NumericsWarning, match=r"the net's values reach 2e\+10 on its box \(its output\), past 1e\+09: .* rescale the net"
+        NumericsWarning,
+        match=r"the bounds its encoding uses reach 2e\+10 on its box, past 1e\+09 from its output layer on: .* divide the "
+        r"weights and bias of its output layer and the biases of every later layer by s",
     ):
         add_surrogate(m, net, [m.x, m.y], bounds="interval")
     m.u, m.v = pyo.Var(bounds=(-0.01, 0.01)), pyo.Var(bounds=(-0.01, 0.01))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # values of 2e8: no word
         add_surrogate(m, net, [m.u, m.v], bounds="interval", name="small", input_bounds=[(-0.01, 0.01)] * 2)
+
+
+def test_the_rescaling_advice_of_a_net_of_huge_values_gives_the_same_net_times_s():
+    """probe117 #2: the advice divided the first layer, which left an output weight of 1e10 as large and made the hidden
+    values tiny (bigm 22% off); it names the first layer past 1e9, and following it gives the net divided by s."""
+    net = ReluMLP((np.array([[1.0, -1.0], [1.0, 1.0]]), np.array([[1e10], [1e10]])), (np.array([0.5, 0.5]), np.zeros(1)))
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.warns(NumericsWarning, match=r"from its output layer on: .* weights and bias of its output layer"):
+        add_surrogate(m, net, [m.x, m.y], bounds="interval")
+    s = 1e2  # the advice: the output layer's weights and bias divided by s, the output times s in the model
+    rescaled = ReluMLP((net.weights[0], net.weights[1] / s), (net.biases[0], net.biases[1] / s))
+    points = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    np.testing.assert_allclose(s * rescaled.forward(points), net.forward(points), rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        add_surrogate(m, rescaled, [m.x, m.y], bounds="interval", name="rescaled")

@@ -509,7 +509,25 @@ def test_a_tiny_cost_beside_one_of_1_is_named_not_scaled_by_2_to_the_0():
     result = solve(_tiny_beside_one(), SolverConfig(time_limit=20, threads=1))
     note = next(w for w in result.warnings if "excessively small" in w and "HiGHS warned" in w)
     assert "2**0" not in note
-    assert re.search(r"its largest cost is 1 already.* that of x \(1e-09\): drop that term .* or rescale the variable", note)
+    assert re.search(r"its largest cost is 1 already.* that of x \(1e-09\): drop that term .* or rescale it \(a variable", note)
+
+
+def test_a_tiny_cost_of_a_products_surrogate_names_its_factors():
+    """probe117 #4: a product over a narrow box has a tiny cost on its surrogate's output; the note told the user to
+    drop or rescale 'surrogate_x_y.outputs[0]', which is the product itself."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1e-5)), pyo.Var(bounds=(0, 1e-5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        z = bilinear(m, m.x, m.y, "3x8")
+    m.obj = pyo.Objective(expr=z.expr + m.x - m.y)
+    result = solve(m, SolverConfig(time_limit=20, threads=1))
+    note = next(w for w in result.warnings if "excessively small" in w and "HiGHS warned" in w)
+    assert re.search(
+        r"that of surrogate_x_y\.\S+ \(in the block surrogate_x_y this package built for a product: rescale "
+        r"that product's factors\)",
+        note,
+    )
 
 
 def test_no_bound_is_not_named_as_an_unconfirmed_nan():
