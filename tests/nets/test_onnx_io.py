@@ -488,3 +488,14 @@ def test_weights_also_listed_as_graph_inputs_load(tmp_path):
     with pytest.warns(DomainWarning):
         net = load_onnx(path)
     assert net.architecture.name == "1x3"
+
+
+def test_export_metadata_overrides_the_nets_own_and_never_writes_a_precision_other_than_the_files(tmp_path):
+    """``metadata`` goes over the net's own metadata (its seed "1" written as "2"), and no ``onnx_precision`` of the
+    net's or of ``metadata`` (a float64 file's net, say) reaches the file, which is float32."""
+    net = random_net((4,), seed=2).with_metadata(seed="1", architecture="4", onnx_precision="float64")
+    path = export_onnx(net, tmp_path / "net.onnx", metadata={"seed": "2"})
+    written = read_metadata(path)
+    assert written["seed"] == "2" and written["architecture"] == "4" and "onnx_precision" not in written
+    path = export_onnx(random_net((4,), seed=2), tmp_path / "net16.onnx", metadata={"onnx_precision": "float16"})
+    assert "onnx_precision" not in read_metadata(path)
