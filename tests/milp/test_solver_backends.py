@@ -191,3 +191,34 @@ def test_a_solver_that_caught_ctrl_c_and_returned_is_read_as_interrupted():
 
     for backend in BACKENDS.values():
         assert backend.interrupted(results("interrupted")) and not backend.interrupted(results("maxTimeLimit"))
+
+
+def test_scips_presolve_off_option_leaves_the_problem_unreduced():
+    """ScipBackend.presolve_off (the option the presolve checks re-solve with) turns SCIP's presolve off: x0 <= 0 and
+    x0 + x1 == 1 leave SCIP's transformed problem every variable (with presolve it keeps none); -1 would be unlimited."""
+    skip_unless_runnable("scip")
+    from pyscipopt import Model
+
+    for option, kept in ((ScipBackend.presolve_off, 4), (("presolving/maxrounds", -1), 0)):
+        scip = Model()
+        scip.hideOutput()
+        x = [scip.addVar(vtype="B") for _ in range(4)]
+        scip.addCons(x[0] + x[1] == 1)
+        scip.addCons(x[2] + x[3] <= 1)
+        scip.addCons(x[0] <= 0)
+        scip.setObjective(x[0] + x[2] + x[3], "maximize")
+        scip.setParam(*option)
+        scip.optimize()
+        assert (scip.getStatus(), scip.getObjVal(), scip.getNVars(True)) == ("optimal", 1.0, kept)
+
+
+def test_scips_node_limit_caps_every_node_of_the_solve_restarts_included():
+    """SCIP's node cap is limits/totalnodes, which counts the nodes before a restart too (limits/nodes counts those
+    after the last restart only, as Pyomo's node count does): the solver the solve ran holds the cap there."""
+    skip_unless_runnable("scip")
+    config = SolverConfig(solver="scip", time_limit=20, threads=1)
+    solver = make_solver(config)
+    result = solve(_knapsack(), config, solver=solver, node_limit=3)
+    scip = solver._solver_model
+    assert (scip.getParam("limits/totalnodes"), scip.getParam("limits/nodes")) == (3, -1)
+    assert result.nodes <= 3
