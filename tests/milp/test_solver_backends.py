@@ -222,3 +222,26 @@ def test_scips_node_limit_caps_every_node_of_the_solve_restarts_included():
     scip = solver._solver_model
     assert (scip.getParam("limits/totalnodes"), scip.getParam("limits/nodes")) == (3, -1)
     assert result.nodes <= 3
+
+
+def test_highs_first_incumbent_is_timed_at_its_objective_and_its_nodes_read_from_the_results():
+    """The improving-solution callback records the incumbent's objective (not the dual bound it also reports), once;
+    read gives HiGHS's own run time and node count."""
+    from types import SimpleNamespace
+
+    from surrogate.milp.solver_backends import FirstSolution, HighsBackend
+
+    watchers = []
+    event = SimpleNamespace(subscribe=watchers.append, unsubscribe=watchers.remove)
+    model = pyo.ConcreteModel()
+    solver = SimpleNamespace(_model=model, _solver_model=SimpleNamespace(cbMipImprovingSolution=event))
+    first = FirstSolution()
+    prepared = HighsBackend().prepare(solver, model, warm_start=False, first=first)
+    for seconds, value, bound in ((0.25, 7.0, 3.0), (0.5, 5.0, 4.0)):
+        watchers[0](
+            SimpleNamespace(data_out=SimpleNamespace(running_time=seconds, objective_function_value=value, mip_dual_bound=bound))
+        )
+    prepared.stop()
+    assert (first.seconds, first.objective) == (0.25, 7.0) and watchers == []
+    results = SimpleNamespace(timing_info=SimpleNamespace(highs_time=1.5), extra_info=SimpleNamespace(mip_node_count=12))
+    assert HighsBackend().read(solver, results, first) == (1.5, 12)
