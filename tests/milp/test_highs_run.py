@@ -13,7 +13,7 @@ import pytest
 from surrogate import SolverConfig
 from surrogate.milp import solver_backends
 from surrogate.milp.bounds import compute_bounds
-from surrogate.milp.highs_run import START_TAKEN, highs_start_note
+from surrogate.milp.highs_run import START_TAKEN, highs_start_note, watch_highs_start
 from surrogate.milp.solver import make_solver, solve
 from surrogate.nets.construct import hand_built
 
@@ -107,6 +107,25 @@ def test_a_block_solved_alone_hands_highs_the_parents_integer_it_reads():
     result = solve(m.b, PLAIN, solver=solver, warm_start=True)
     assert "fix only 0 / 1 discrete" not in solver._last_results_object.solver_log
     assert any("warm start not taken" in w for w in result.warnings) and result.objective == pytest.approx(8.3)
+
+
+def test_a_run_that_raised_before_storing_results_is_not_read_as_refusing_the_start_from_an_earlier_runs_log():
+    """The start check reads only the log of a run that stored results after it was set up: a run that raised first
+    (here Pyomo refusing time_limit=-1) left the earlier run's results in the solver, and their log, of a start HiGHS
+    could not complete, gave this run a "warm start not taken" note and a start_refused first incumbent."""
+    m = pyo.ConcreteModel()
+    m.z, m.u = pyo.Var(domain=pyo.Integers, bounds=(0, 10)), pyo.Var(bounds=(0, 10))
+    m.c, m.c2 = pyo.Constraint(expr=m.u + 2.5 * m.z <= 7.3), pyo.Constraint(expr=m.u - m.z >= 0.2)
+    m.o = pyo.Objective(expr=m.u + 3 * m.z, sense=pyo.maximize)
+    m.z.set_value(5), m.u.set_value(9)  # breaks both rows: HiGHS cannot take it
+    solver = make_solver(PLAIN)
+    assert any("warm start not taken" in w for w in solve(m, PLAIN, solver=solver, warm_start=True).warnings)
+    first = solver_backends.FirstSolution()
+    notes, check = watch_highs_start(solver, m, first)
+    with pytest.raises(ValueError, match="time_limit"):
+        solver.solve(m, time_limit=-1, load_solutions=False)
+    check()
+    assert notes == [] and not first.start_refused
 
 
 def _small_milp(shift: float = 0.0):

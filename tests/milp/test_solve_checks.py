@@ -137,3 +137,58 @@ def test_a_nan_bound_is_named_and_refused_for_any_solver():
     assert scale.nan == "a bound of variable 'x'"
     with pytest.raises(ModelFormatError, match=r"a bound of variable 'x' is NaN, has no value or divides by 0"):
         scale.check_limits("scip", "SCIP")
+
+
+def test_check_fixed_values_of_a_block_names_a_parents_fixed_variable_without_a_value():
+    """A block's rows can read a parent's variable: one fixed without a value is named for the block too."""
+    from surrogate.milp.solve_checks import check_fixed_values
+
+    m = pyo.ConcreteModel()
+    m.z = pyo.Var()
+    m.z.fix()  # fixed at its value: None
+    m.b = pyo.Block()
+    m.b.y = pyo.Var(bounds=(0, 1))
+    m.b.c = pyo.Constraint(expr=m.b.y + m.z <= 2)
+    for model in (m, m.b):
+        with pytest.raises(ModelFormatError, match=r"variables 'z' are fixed but have no value; fix each at one"):
+            check_fixed_values(model)
+    m.z.set_value(1.0)
+    check_fixed_values(m.b)
+
+
+@pytest.mark.parametrize("handler", ["python's", "SIG_DFL"])
+def test_a_ctrl_c_is_noted_under_pythons_handler_or_the_default_one_and_the_handler_is_put_back(handler):
+    """The handler noting_interrupts installs notes the KeyboardInterrupt it raises (highspy may catch it), also where
+    SIGINT's handler was the default action (SIG_DFL), which it turns into a KeyboardInterrupt; the old one is put back
+    after. (The handler is called here directly: no signal is sent.)"""
+    import signal
+
+    from surrogate.milp.solve_checks import noting_interrupts
+
+    previous = signal.getsignal(signal.SIGINT)
+    before = signal.default_int_handler if handler == "python's" else signal.SIG_DFL
+    signal.signal(signal.SIGINT, before)
+    try:
+        with noting_interrupts() as seen:
+            installed = signal.getsignal(signal.SIGINT)
+            assert callable(installed) and installed is not before
+            try:
+                installed(signal.SIGINT, None)
+            except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+                raised = exc
+            assert type(raised) is KeyboardInterrupt and seen == [raised]
+        assert signal.getsignal(signal.SIGINT) == before
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_check_solver_refuses_a_solver_not_installed_before_any_work(monkeypatch):
+    from surrogate import SolverConfig
+    from surrogate.errors import SolverUnavailableError
+    from surrogate.milp.solve_checks import check_solver
+    from surrogate.milp.solver_backends import ScipBackend
+
+    monkeypatch.setattr(ScipBackend, "package", "surrogate_no_such_package")
+    with pytest.raises(SolverUnavailableError, match=r"pip install '.*' \((from )?surrogate's 'scip' extra\)"):
+        check_solver(SolverConfig(solver="scip"))
+    check_solver(SolverConfig(solver="highs"))

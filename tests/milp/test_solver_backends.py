@@ -191,3 +191,57 @@ def test_a_solver_that_caught_ctrl_c_and_returned_is_read_as_interrupted():
 
     for backend in BACKENDS.values():
         assert backend.interrupted(results("interrupted")) and not backend.interrupted(results("maxTimeLimit"))
+
+
+def test_scips_presolve_off_option_leaves_the_problem_unreduced():
+    """ScipBackend.presolve_off (the option the presolve checks re-solve with) turns SCIP's presolve off: x0 <= 0 and
+    x0 + x1 == 1 leave SCIP's transformed problem every variable (with presolve it keeps none); -1 would be unlimited."""
+    skip_unless_runnable("scip")
+    from pyscipopt import Model
+
+    for option, kept in ((ScipBackend.presolve_off, 4), (("presolving/maxrounds", -1), 0)):
+        scip = Model()
+        scip.hideOutput()
+        x = [scip.addVar(vtype="B") for _ in range(4)]
+        scip.addCons(x[0] + x[1] == 1)
+        scip.addCons(x[2] + x[3] <= 1)
+        scip.addCons(x[0] <= 0)
+        scip.setObjective(x[0] + x[2] + x[3], "maximize")
+        scip.setParam(*option)
+        scip.optimize()
+        assert (scip.getStatus(), scip.getObjVal(), scip.getNVars(True)) == ("optimal", 1.0, kept)
+
+
+def test_scips_node_limit_caps_every_node_of_the_solve_restarts_included():
+    """SCIP's node cap is limits/totalnodes, which counts the nodes before a restart too (limits/nodes counts those
+    after the last restart only, as Pyomo's node count does): the solver the solve ran holds the cap there."""
+    skip_unless_runnable("scip")
+    config = SolverConfig(solver="scip", time_limit=20, threads=1)
+    solver = make_solver(config)
+    result = solve(_knapsack(), config, solver=solver, node_limit=3)
+    scip = solver._solver_model
+    assert (scip.getParam("limits/totalnodes"), scip.getParam("limits/nodes")) == (3, -1)
+    assert result.nodes <= 3
+
+
+def test_highs_first_incumbent_is_timed_at_its_objective_and_its_nodes_read_from_the_results():
+    """The improving-solution callback records the incumbent's objective (not the dual bound it also reports), once;
+    read gives HiGHS's own run time and node count."""
+    from types import SimpleNamespace
+
+    from surrogate.milp.solver_backends import FirstSolution, HighsBackend
+
+    watchers = []
+    event = SimpleNamespace(subscribe=watchers.append, unsubscribe=watchers.remove)
+    model = pyo.ConcreteModel()
+    solver = SimpleNamespace(_model=model, _solver_model=SimpleNamespace(cbMipImprovingSolution=event))
+    first = FirstSolution()
+    prepared = HighsBackend().prepare(solver, model, warm_start=False, first=first)
+    for seconds, value, bound in ((0.25, 7.0, 3.0), (0.5, 5.0, 4.0)):
+        watchers[0](
+            SimpleNamespace(data_out=SimpleNamespace(running_time=seconds, objective_function_value=value, mip_dual_bound=bound))
+        )
+    prepared.stop()
+    assert (first.seconds, first.objective) == (0.25, 7.0) and watchers == []
+    results = SimpleNamespace(timing_info=SimpleNamespace(highs_time=1.5), extra_info=SimpleNamespace(mip_node_count=12))
+    assert HighsBackend().read(solver, results, first) == (1.5, 12)

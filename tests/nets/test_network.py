@@ -198,3 +198,31 @@ def test_a_nan_or_inf_weight_or_bias_is_refused(where):
     (weights if where == "weights" else biases)[0].flat[-1] = np.inf
     with pytest.raises(ModelFormatError, match=rf"ReluMLP layer 0 has 1 non-finite {where} \(nan or inf\)"):
         ReluMLP(weights, biases)
+
+
+def test_one_point_gives_its_output_alone_as_a_row_of_points_gives_it():
+    """forward of a point of shape (2,) gives a 0-d array (not a batch of one), equal to the row's output."""
+    net = ReluMLP((np.array([[1.0, -1.0], [2.0, 0.5]]), np.array([[1.0], [-2.0]])), (np.array([0.5, -1.0]), np.array([0.25])))
+    one = net.forward(np.array([1.0, 2.0]))  # h = relu([5.5, -1]) = [5.5, 0], out = 5.5 + 0.25
+    assert one.shape == () and float(one) == 5.75 == net.forward(np.array([[1.0, 2.0]]))[0]
+
+
+def test_a_tuple_of_numpy_integers_is_stored_as_a_json_list_of_plain_numbers():
+    """plain_json turns tuples into lists of plain numbers, so a domain given as a tuple of numpy integers is stored
+    (json.dumps refuses np.int64) and read back."""
+    from surrogate.nets.network import plain_json
+
+    box = ((np.int64(0), np.int64(2)), (np.int64(-1), np.float32(0.5)))
+    assert plain_json(box) == [[0, 2], [-1, 0.5]] and type(plain_json(box)[0][0]) is int
+    net = ReluMLP(*LAYERS).with_metadata(domain=box)
+    assert json.loads(net.metadata["domain"]) == [[0, 2], [-1, 0.5]] and net.domain == ((0.0, 2.0), (-1.0, 0.5))
+
+
+def test_to_torch_float64_keeps_each_weight_exactly():
+    """to_torch(dtype='float64') keeps weights that float32 would round (1 + 2**-30, 0.1) as the net holds them."""
+    pytest.importorskip("torch")
+    w0 = np.array([[1.0 + 2.0**-30, 0.1], [0.3, -1.0]])
+    net = ReluMLP((w0, np.array([[1.0], [0.1]])), (np.array([0.1, 0.0]), np.zeros(1)))
+    model = net.to_torch(dtype="float64")
+    assert np.array_equal(model[0].weight.detach().numpy(), w0.T) and model[2].weight.detach().numpy()[0, 1] == 0.1
+    assert model[0].bias.detach().numpy()[0] == 0.1

@@ -133,3 +133,18 @@ def test_on_the_command_line_the_warning_names_how_to_write_the_domain_into_the_
     with pytest.warns(DomainWarning, match="declares no domain") as caught:  # from Python: Python's fixes only
         load_onnx(write_onnx_graph(tmp_path / "python.onnx"))
     assert "command line" not in str(caught[0].message)
+
+
+def test_a_file_warned_of_for_a_misspelt_domain_key_is_not_called_domainless_when_read_again(tmp_path):
+    """A misspelt key ('surrogate.domian') is warned of as such on the first load, and the net read again from the
+    zoo's cache gives no second, "declares no domain" warning (the first load gave none either)."""
+    path = tmp_path / "misspelt.onnx"
+    model = onnx.load(write_onnx_graph(path))
+    model.metadata_props.add(key="surrogate.domian", value="[[1, 3], [1, 3]]")
+    onnx.save(model, path)
+    with pytest.warns(DomainWarning) as caught:
+        resolve_surrogate(path)
+    assert len(caught) == 1 and "metadata key 'surrogate.domian' is not read" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DomainWarning)
+        assert resolve_surrogate(path).domain == ((-1.0, 1.0), (-1.0, 1.0))

@@ -488,3 +488,40 @@ def test_weights_also_listed_as_graph_inputs_load(tmp_path):
     with pytest.warns(DomainWarning):
         net = load_onnx(path)
     assert net.architecture.name == "1x3"
+
+
+def test_export_metadata_overrides_the_nets_own_and_never_writes_a_precision_other_than_the_files(tmp_path):
+    """``metadata`` goes over the net's own metadata (its seed "1" written as "2"), and no ``onnx_precision`` of the
+    net's or of ``metadata`` (a float64 file's net, say) reaches the file, which is float32."""
+    net = random_net((4,), seed=2).with_metadata(seed="1", architecture="4", onnx_precision="float64")
+    path = export_onnx(net, tmp_path / "net.onnx", metadata={"seed": "2"})
+    written = read_metadata(path)
+    assert written["seed"] == "2" and written["architecture"] == "4" and "onnx_precision" not in written
+    path = export_onnx(random_net((4,), seed=2), tmp_path / "net16.onnx", metadata={"onnx_precision": "float16"})
+    assert "onnx_precision" not in read_metadata(path)
+
+
+@pytest.mark.parametrize("op", ["Mul", "Div"])
+def test_a_product_or_quotient_of_two_computed_tensors_is_refused_naming_it_not_by_omlt(tmp_path, op):
+    """h * h (or h / h) after the ReLU is no affine map: it is refused as an operation the net uses, with the advice
+    to retrain, not handed on to OMLT, whose refusal is a bare 'Unhandled node type'."""
+    rng = np.random.default_rng(4)
+    arrays = {"w1": rng.normal(size=(2, 3)), "b1": rng.normal(size=3), "w2": rng.normal(size=(3, 1)), "b2": np.zeros(1)}
+    node = helper.make_node
+    nodes = [
+        node("Gemm", ["x", "w1", "b1"], ["h"]),
+        node("Relu", ["h"], ["a"]),
+        node(op, ["a", "a"], ["aa"]),
+        node("Gemm", ["aa", "w2", "b2"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), tmp_path / "sq.onnx")
+    with pytest.raises(ModelFormatError, match=rf"the net uses {op}, but surrogate encodes only ReLU MLPs") as refused:
+        load_onnx(tmp_path / "sq.onnx")
+    assert "OMLT" not in str(refused.value)

@@ -193,3 +193,17 @@ def test_constants_left_as_inputs_are_told_how_to_store_them(tmp_path):
     inputs = (("input", TensorProto.FLOAT, 2), ("mean", TensorProto.FLOAT, 2), ("sd", TensorProto.FLOAT, 2))
     with pytest.raises(ModelFormatError, match=r"3 input tensors .*Normalization.*append onnx\.numpy_helper\.from_array"):
         load_onnx(save(tmp_path / "inputs.onnx", nodes, inputs=inputs))
+
+
+def test_dead_nodes_problem_names_an_unread_layer_not_an_unread_constant():
+    """A Constant node that nothing reads holds no computation and is not named as a dead node (load_onnx's folding
+    drops such nodes before this check); an unread MatMul is, by name."""
+    from surrogate.nets.onnx_refusals import dead_nodes_problem
+
+    spare = node("Constant", [], ["spare"], value=numpy_helper.from_array(np.ones(3, np.float32)))
+    side = node("MatMul", ["input", "W0"], ["side"], name="side")
+    outputs = [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 1])]
+    graph = helper.make_graph([spare, *mlp()], "g", [], outputs)
+    assert dead_nodes_problem(graph) is None
+    graph = helper.make_graph([spare, side, *mlp()], "g", [], outputs)
+    assert dead_nodes_problem(graph).startswith("the graph holds 1 node(s) whose values reach no output: MatMul node 'side';")

@@ -246,3 +246,49 @@ def test_a_prelu_whose_zero_slope_is_a_batch_of_slopes_is_not_read_as_relu(tmp_p
     ok = _clip_net(tmp_path / "ok.onnx", prelu, {"slope": np.zeros((1, 6), np.float32)})
     with pytest.warns(DomainWarning):
         assert load_onnx(ok).architecture.name == "1x6"
+
+
+def _view_of(path, shape_node, before=()):
+    """x.view(n, -1) with ``n`` read by Gather [0] from ``shape_node`` (a ``Shape``), then a 2-6-1 ReLU net (opset 15)."""
+    node = helper.make_node
+    nodes = [
+        *before,
+        shape_node,
+        node("Gather", ["s", "dim"], ["n"], axis=0),
+        node("Unsqueeze", ["n", "axes"], ["n1"]),
+        node("Concat", ["n1", "minus1"], ["shape"], axis=0),
+        node("Reshape", ["x", "shape"], ["xf"]),
+        node("Gemm", ["xf", "W1", "B1"], ["g"]),
+        node("Relu", ["g"], ["r"]),
+        node("Gemm", ["r", "W2", "B2"], ["y"]),
+    ]
+    inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(0, np.int64)}.items()]
+    graph = helper.make_graph(
+        nodes,
+        "view",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
+        inits,
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)], ir_version=8), str(path))
+    return path
+
+
+VIEWS_BY_A_WIDTH = {
+    "shape-start-1": ([helper.make_node("Shape", ["x"], ["s"], start=1)], "Concat, Gather, Shape, Unsqueeze"),
+    "shape-of-x-transposed": (
+        [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0]), helper.make_node("Shape", ["t"], ["s"])],
+        "Concat, Gather, Shape, Transpose, Unsqueeze",
+    ),
+}
+
+
+@pytest.mark.parametrize("view", VIEWS_BY_A_WIDTH, ids=list(VIEWS_BY_A_WIDTH))
+def test_a_view_by_a_width_not_the_batch_size_is_refused_by_its_operations(tmp_path, view):
+    """x.view(n, -1) with n = x.shape[1] (opset 15's Shape(start=1)) or (x.T).shape[0] is not the batch flattened: both
+    are refused naming their operations. Read as x.size(0), the first was refused by onnxruntime's failed run (a
+    dimension mismatch) and the second blamed its Transpose as a node reaching no output."""
+    *before, shape = VIEWS_BY_A_WIDTH[view][0]
+    with pytest.raises(ModelFormatError, match=rf"the net uses {VIEWS_BY_A_WIDTH[view][1]}, but") as refused:
+        load_onnx(_view_of(tmp_path / "view.onnx", shape, before))
+    assert "onnxruntime" not in str(refused.value) and "reach no output" not in str(refused.value)
