@@ -22,19 +22,7 @@ WEIGHTS = {
 def _view_net(path, dim: int):
     """x.view(x.size(dim), -1) as the legacy exporter writes it (Shape -> Gather -> Unsqueeze -> Concat -> Reshape),
     then a 2-6-1 ReLU net."""
-    node = helper.make_node
-    nodes = [
-        node("Shape", ["x"], ["s"]),
-        node("Gather", ["s", "dim"], ["n"], axis=0),
-        node("Unsqueeze", ["n", "axes"], ["n1"]),
-        node("Concat", ["n1", "minus1"], ["shape"], axis=0),
-        node("Reshape", ["x", "shape"], ["xf"]),
-        node("Gemm", ["xf", "W1", "B1"], ["g"]),
-        node("Relu", ["g"], ["r"]),
-        node("Gemm", ["r", "W2", "B2"], ["y"]),
-    ]
-    inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(dim, np.int64)}.items()]
-    return _save_net(path, nodes, inits, "view", opset=13)
+    return _view_of(path, helper.make_node("Shape", ["x"], ["s"]), dim=dim, opset=13)
 
 
 def _save_net(path, nodes, inits, name: str, *, opset: int):
@@ -248,8 +236,8 @@ def test_a_prelu_whose_zero_slope_is_a_batch_of_slopes_is_not_read_as_relu(tmp_p
         assert load_onnx(ok).architecture.name == "1x6"
 
 
-def _view_of(path, shape_node, before=()):
-    """x.view(n, -1) with ``n`` read by Gather [0] from ``shape_node`` (a ``Shape``), then a 2-6-1 ReLU net (opset 15)."""
+def _view_of(path, shape_node, before=(), *, dim: int = 0, opset: int = 15):
+    """x.view(n, -1) with ``n`` read by Gather [``dim``] from ``shape_node`` (a ``Shape``), then a 2-6-1 ReLU net."""
     node = helper.make_node
     nodes = [
         *before,
@@ -262,16 +250,8 @@ def _view_of(path, shape_node, before=()):
         node("Relu", ["g"], ["r"]),
         node("Gemm", ["r", "W2", "B2"], ["y"]),
     ]
-    inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(0, np.int64)}.items()]
-    graph = helper.make_graph(
-        nodes,
-        "view",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        inits,
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)], ir_version=8), str(path))
-    return path
+    inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(dim, np.int64)}.items()]
+    return _save_net(path, nodes, inits, "view", opset=opset)
 
 
 VIEWS_BY_A_WIDTH = {
