@@ -229,12 +229,13 @@ def _check_infinity(method: str, lower: Sequence, upper: Sequence) -> None:
     infinity, last = COEFFICIENT_LIMITS["highs"][2], len(lower) - 1
     for k, (lo, hi) in enumerate(zip(lower, upper)):
         for j in np.flatnonzero(np.maximum(np.abs(lo), np.abs(hi)) >= infinity):
-            what = f"output {j}" if k == last else f"neuron {j} of hidden layer {k} (counted from 0)"
+            what, layer = (f"output {j}", "output layer") if k == last else (f"neuron {j} of hidden layer {k}", f"layer {k}")
             raise ModelFormatError(
-                f"{method!r} bounds: the net's {what} reaches [{lo[j]:.3g}, {hi[j]:.3g}] on the box by interval "
-                f"arithmetic, at or beyond HiGHS's infinity of {infinity:g}, so its bound MILPs would be another model; "
-                "rescale the net: divide its first layer's weights and every layer's biases by s (a power of ten: every "
-                "value shrinks by s) and multiply its output by s in the model, or narrow the box"
+                f"{method!r} bounds: the net's {what} (counted from 0) reaches [{lo[j]:.3g}, {hi[j]:.3g}] on the box by "
+                f"interval arithmetic, at or beyond HiGHS's infinity of {infinity:g}, so its bound MILPs would be another "
+                f"model; rescale the net: divide the weights and bias of its {layer} and the biases of every later layer "
+                "by s (a power of ten: those layers' values shrink by s) and multiply its output by s in the model, or "
+                "narrow the box"
             )
 
 

@@ -419,17 +419,20 @@ def test_covers_refuses_a_point_a_hair_past_a_bound():
 
 
 @pytest.mark.parametrize(
-    ("first", "last", "what"),
-    [(1e11, 1e10, r"output 0 reaches \[0, 2e\+21\]"), (1e20, 1.0, r"neuron 0 of hidden layer 0 \(counted from 0\)")],
+    ("first", "last", "what", "layer"),
+    [
+        (1e11, 1e10, r"output 0 \(counted from 0\) reaches \[0, 2e\+21\]", "output layer"),
+        (1e20, 1.0, r"neuron 0 of hidden layer 0 \(counted from 0\)", "layer 0"),
+    ],
 )
 @pytest.mark.parametrize("method", ["lp", "milp"])
-def test_obbt_refuses_a_net_whose_interval_bounds_reach_highs_infinity(first, last, what, method):
+def test_obbt_refuses_a_net_whose_interval_bounds_reach_highs_infinity(first, last, what, layer, method):
     """probe114 #2: past 1e20 HiGHS reads the OBBT models' values as infinite; 'milp' returned bounds the net breaks."""
     net = ReluMLP((np.array([[first], [first]]), np.array([[last]])), (np.zeros(1), np.zeros(1)))
     with pytest.raises(
         ModelFormatError,
-        match=rf"'{method}' bounds: the net's {what}.* at or beyond HiGHS's infinity of 1e\+20.*divide its first "
-        r"layer's weights and every layer's biases by s",
+        match=rf"'{method}' bounds: the net's {what}.* at or beyond HiGHS's infinity of 1e\+20.*divide the weights and "
+        rf"bias of its {layer} and the biases of every later layer by s",
     ):
         net_bounds(net, method)
     assert net_bounds(net, "interval").upper[0][0] == 2 * first  # interval arithmetic is right at any size
