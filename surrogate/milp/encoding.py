@@ -282,7 +282,7 @@ def _build_block(parent, name: str, net: ReluMLP, formulation: str, net_bounds, 
         return block, build_pruned(block, net, net_bounds, scaling=scaling)
     from omlt import OmltBlock
 
-    check_thin_layers(name, formulation, *layers, scaling, input_bounds)
+    check_thin_layers(name, formulation, *layers, scaling)
     block = OmltBlock()
     parent.add_component(name, block)
     mark_built(block)

@@ -324,7 +324,7 @@ def _warn_loose(name: str, loose: list, *, output: tuple | None = None) -> None:
 
 
 #: A hidden pre-activation interval narrower than this times ``min(1, its largest |bound|)`` (not a point) is refused for
-#: OMLT's formulations on a narrow box: they bound each neuron's variables by it, and HiGHS (rows held to 1e-6) called
+#: OMLT's formulations: they bound each neuron's variables by it, and HiGHS (rows held to 1e-6) called
 #: such models infeasible (probe114 #1: intervals near 0.75 about 2e-6 wide, box 1e-6 wide; 3e-6 solved right). Ten
 #: times that tolerance passes ordinary nets (weights 1e-5, scaled: intervals 2e-5 wide near 0.64 solve right); values
 #: as small as the width are a tiny layer (:func:`warn_tiny_output`), within :data:`ROW_TOLERANCE` of 0 held as 0 (a
@@ -332,18 +332,12 @@ def _warn_loose(name: str, loose: list, *, output: tuple | None = None) -> None:
 THIN_INTERVAL = 1e-5
 
 
-#: Only a box with a side narrower than this times ``max(1, its largest |bound|)`` (not a point) is checked for thin
-#: intervals: elsewhere a single near-constant neuron solves right (probe117 #1: zoo nets on boxes 1e-3 wide).
-NARROW_BOX = 1e-3
-
-
-def check_thin_layers(name: str, formulation: str, lower: Sequence, upper: Sequence, scaling: NetScaling, box) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` if the input ``box`` has a side narrower than
-    :data:`NARROW_BOX` allows and a hidden pre-activation interval of the net as encoded with ``scaling`` (its layers'
-    bounds ``lower``, ``upper`` times their scales) is thinner than :data:`THIN_INTERVAL` allows, though not a point (a
-    point is exact, as a box of zero width gives); ``name``, ``formulation``: the surrogate's, for the message."""
-    if not any(0.0 < hi - lo < NARROW_BOX * max(1.0, abs(lo), abs(hi)) for lo, hi in box):
-        return
+def check_thin_layers(name: str, formulation: str, lower: Sequence, upper: Sequence, scaling: NetScaling) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` if a hidden pre-activation interval of the net as encoded with
+    ``scaling`` (its layers' bounds ``lower``, ``upper`` times their scales) is thinner than :data:`THIN_INTERVAL`
+    allows, though not a point (a point is exact, as a box of zero width gives); ``name``, ``formulation``: the
+    surrogate's, for the message. On the safe side: some such models solve right (probe117: zoo nets on boxes 1e-3
+    wide), but a rule on the box alone let wrong answers through (probe118: a near-constant neuron on [1000, 1005]^2)."""
     lower, upper = scaled_bounds(lower[:-1], upper[:-1], scaling.layers[:-1])
     for k, (lo, hi) in enumerate(zip(lower, upper)):
         width, size = hi - lo, np.maximum(np.abs(lo), np.abs(hi))

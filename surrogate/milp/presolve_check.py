@@ -173,11 +173,11 @@ def _scale_fix(model, power: int) -> str:
 
 
 def _named(var) -> str:
-    """``var``'s name, or where a block this package built holds it (a product's surrogate), what the user can rescale."""
+    """``var``'s name, or where a block this package built holds it (a net's encoding), what the user can rescale."""
     built, _ = built_above(var)
     if built is None:
         return var.name
-    return f"{var.name} (in the block {built.name} this package built for a product: rescale that product's factors)"
+    return f"{var.name} (in the block {built.name} this package built: rescale the variables it reads, a product's factors)"
 
 
 #: The largest objective scale tried, ``2**40`` (an objective of 1e-12 is taken to 1).

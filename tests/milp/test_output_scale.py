@@ -445,21 +445,30 @@ def test_pruned_on_a_box_that_makes_thin_hidden_intervals_gives_the_nets_range(n
     ("net", "box"),
     [
         ("b24-best-12x2", ((0.9, 0.91), (0.9, 0.91))),
-        ("b24-best-3x8", ((0.2, 0.201), (-0.5, -0.499))),
         (ReluMLP((np.array([[1e-9, 1.0], [1e-9, -1.0]]), np.array([[1.0], [1.0]])), (np.array([0.75, 0.0]), np.zeros(1))), None),
+        (
+            ReluMLP((np.array([[1e-9, 1.0], [1e-9, -1.0]]), np.array([[1.0], [1.0]])), (np.array([0.75, 0.0]), np.zeros(1))),
+            ((1000.0, 1005.0),) * 2,
+        ),
     ],
 )
-def test_omlt_on_ordinary_boxes_with_thin_neurons_is_the_nets(net, box):
-    """probe117 #1: a rule on hidden intervals refused zoo nets on boxes 1e-2 and 1e-3 wide, and a net with one
-    near-constant neuron on its own domain; the old code solved each right."""
+def test_thin_neurons_refused_for_omlt_are_the_nets_under_pruned(net, box):
+    """probe117 #1 / probe118 #1: OMLT's formulations are refused wherever a hidden interval is thin, on any box: a
+    rule on the box's width alone let bigm and partition call a feasible model infeasible (a near-constant neuron on
+    [1000, 1005]^2); pruned, which the refusal names, gives the net's values there."""
     net = net if isinstance(net, ReluMLP) else load_onnx(DEFAULT_ZOO / f"{net}.onnx")
     box = box or ((-1.0, 1.0), (-1.0, 1.0))
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=box[0]), pyo.Var(bounds=box[1])
+    with pytest.raises(
+        ModelFormatError, match=r"an interval [\d.e-]+ wide, near HiGHS's feasibility tolerance .* use formulation='pruned'"
+    ):
+        add_surrogate(m, net, [m.x, m.y], formulation="bigm", input_bounds=box)
     grid = [(x, y) for x in np.linspace(*box[0], 21) for y in np.linspace(*box[1], 21)]
     lowest = net.forward(np.array(grid)).min()
-    for formulation in ("bigm", "partition"):
-        m, z = _on_box(net, box, formulation)
-        m.o = pyo.Objective(expr=z.output)
-        assert solve(m, CONFIG).optimal and lowest - 1e-3 <= pyo.value(z.output) <= lowest + 1e-6
+    m, z = _on_box(net, box, "pruned")
+    m.o = pyo.Objective(expr=z.output)
+    assert solve(m, CONFIG).optimal and lowest - 1e-3 <= pyo.value(z.output) <= lowest + 1e-6
 
 
 @pytest.mark.parametrize("formulation", ["bigm", "partition", "fullspace"])

@@ -524,8 +524,8 @@ def test_a_tiny_cost_of_a_products_surrogate_names_its_factors():
     result = solve(m, SolverConfig(time_limit=20, threads=1))
     note = next(w for w in result.warnings if "excessively small" in w and "HiGHS warned" in w)
     assert re.search(
-        r"that of surrogate_x_y\.\S+ \(in the block surrogate_x_y this package built for a product: rescale "
-        r"that product's factors\)",
+        r"that of surrogate_x_y\.\S+ \(in the block surrogate_x_y this package built: rescale the variables it reads, "
+        r"a product's factors\)",
         note,
     )
 
