@@ -36,7 +36,7 @@ from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
 from .bounds_result import NetBounds, Plane, fingerprint
 from .highs_run import solver_runs
-from .output_scale import LARGE_VALUES, net_scaling, unscaled_bounds
+from .output_scale import first_large_layer, net_scaling, unscaled_bounds
 from .solver_config import SolverConfig, Termination
 
 #: Bounds from an LP or MILP are loosened by this (absolute + relative) margin, so
@@ -227,9 +227,8 @@ def _check_infinity(method: str, lower: Sequence, upper: Sequence) -> None:
     from .solve_checks import COEFFICIENT_LIMITS
 
     infinity, last = COEFFICIENT_LIMITS["highs"][2], len(lower) - 1
-    sizes = [float(np.max(np.maximum(np.abs(lo), np.abs(hi)))) for lo, hi in zip(lower, upper)]
-    first = next((i for i, size in enumerate(sizes) if size > LARGE_VALUES), last)  # rescaled, every later one shrinks
-    layer = "output layer" if first == last else f"layer {first}"
+    first = first_large_layer(lower, upper)  # rescaled there, every later layer shrinks too
+    layer = "output layer" if first in (None, last) else f"layer {first}"
     for k, (lo, hi) in enumerate(zip(lower, upper)):
         for j in np.flatnonzero(np.maximum(np.abs(lo), np.abs(hi)) >= infinity):
             what = f"output {j}" if k == last else f"neuron {j} of hidden layer {k}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
+from .built_marks import mark_of
 from .solution_check import TRUST_TOL
 
 #: The attribute of an encoding block that holds its :class:`NetRecord` (:func:`mark_net`); ``clone()``, ``deepcopy``
@@ -57,10 +58,10 @@ def mark_net(block, net, inputs, output) -> None:
     setattr(block, NET, NetRecord(net, tuple(inputs), output, binaries))
 
 
-def _drift(block) -> str | None:
-    """A message if ``block``'s output at the loaded point strays from its net by more than :data:`TRUST_TOL`
-    (relative to ``max(1, |net|)``); ``None`` if it does not, if a value is missing, or if its binaries were relaxed."""
-    record = getattr(block, NET)
+def _drift(block, record: NetRecord) -> str | None:
+    """A message if ``block``'s output at the loaded point strays from its net (its ``record``) by more than
+    :data:`TRUST_TOL` (relative to ``max(1, |net|)``); ``None`` if it does not, if a value is missing, or if its
+    binaries were relaxed."""
     net, inputs, output = record.net, record.inputs, record.output
     if not all(v.is_integer() for v in record.binaries):  # relaxed (core.relax_integer_vars): a bound, not the net
         return None
@@ -97,5 +98,5 @@ def drift_warnings(model) -> list[str]:
         One message per straying encoding, naming its block, the point, both values and the fix; empty if none.
     """
     blocks = [model, *model.component_data_objects(pyo.Block, active=True, descend_into=True)]
-    found = (_drift(block) for block in blocks if isinstance(getattr(block, NET, None), NetRecord))
+    found = (_drift(block, record) for block in blocks if (record := mark_of(block, NET, NetRecord)) is not None)
     return [message for message in found if message is not None]

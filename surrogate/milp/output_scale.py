@@ -250,17 +250,23 @@ def warn_tiny_output(
 LARGE_VALUES = 1e9
 
 
+def first_large_layer(lower: Sequence, upper: Sequence) -> int | None:
+    """The first layer whose bounds ``lower``, ``upper`` pass :data:`LARGE_VALUES` (``None``: none does): divided by s
+    there, with every later bias, the net's values from it on shrink by s."""
+    return next((k for k, (lo, hi) in enumerate(zip(lower, upper)) if _largest(lo, hi) > LARGE_VALUES), None)
+
+
 def warn_large_values(name: str, lower: Sequence, upper: Sequence) -> None:
     """A :class:`~surrogate.errors.NumericsWarning` for surrogate ``name`` whose layers' bounds ``lower``, ``upper`` (those
     its encoding uses) pass :data:`LARGE_VALUES`, naming the first layer that does and what to do (the solve's note
     would blame its factors' bounds)."""
-    sizes = [_largest(lo, hi) for lo, hi in zip(lower, upper)]
-    if max(sizes) <= LARGE_VALUES:
+    k = first_large_layer(lower, upper)
+    if k is None:
         return
-    k = next(i for i, size in enumerate(sizes) if size > LARGE_VALUES)
-    what = "output layer" if k == len(sizes) - 1 else f"hidden layer {k} (counted from 0)"
+    what = "output layer" if k == len(lower) - 1 else f"hidden layer {k} (counted from 0)"
+    largest = max(_largest(lo, hi) for lo, hi in zip(lower, upper))
     warn_caller(
-        f"surrogate {name!r}: the bounds its encoding uses reach {max(sizes):.3g} on its box, past {LARGE_VALUES:g} from "
+        f"surrogate {name!r}: the bounds its encoding uses reach {largest:.3g} on its box, past {LARGE_VALUES:g} from "
         f"its {what} on: its rows and big-M constants make the model badly scaled whatever the bounds of its inputs, and "
         "a solver's answer may be wrong. Where these are interval bounds (OMLT's formulations, bounds='interval') that "
         "grow with depth, use formulation='pruned' with bounds='lp' or 'milp' (tighter); where the net's values are that "
