@@ -54,7 +54,7 @@ from ..nets.zoo import DEFAULT_ZOO, names_a_file, resolve_surrogate  # noqa: F40
 from ..options import check_flags, check_seconds
 from .baselines import is_baseline, parse_baseline
 from .binary_products import BinaryProduct, is_binary_factor
-from .built_marks import mark_defines
+from .built_marks import mark_defines, removed_on_failure
 from .certify import CERTIFY_POINTS, DECLARED_MARGIN, certified_error_bound  # noqa: F401 (re-exported)
 from .encoding import add_surrogate
 from .formulations import DEFAULT_FORMULATION, check_formulation
@@ -188,16 +188,11 @@ def _encode(model, approx, inputs: list, formulation: str, block_name: str):
 def _surrogate_product(model, x, y, approx, formulation: str, block_name: str, error_aware: bool) -> BilinearSurrogate:
     """``x*y`` through ``approx`` in blocks ``block_name`` and ``<block_name>_scaled``; neither is left on a failure."""
     domain = approx.domain  # a baseline's: [-1, 1]^2
-    try:
+    with removed_on_failure(model, block_name, block_name + "_scaled"):  # nor does a failure rename the next product
         scaled, maps = add_scaled(model, block_name, x, y, domain)
         encoded = _encode(model, approx, [scaled.xh, scaled.yh], formulation, block_name)
         bound, slack = _error_slack(scaled, approx, maps) if error_aware else (None, None)
         return BilinearSurrogate(x, y, encoded, maps, domain=domain, slack=slack, error_bound=bound)
-    except BaseException:  # as add_surrogate: nothing half-built is left to block a corrected call or rename the next
-        for part in (block_name, block_name + "_scaled"):
-            if model.component(part) is not None:
-                model.del_component(part)
-        raise
 
 
 def _guard(model, product, block_name: str) -> None:

@@ -36,7 +36,8 @@ from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
 from .bounds_result import NetBounds, Plane, fingerprint
 from .highs_run import solver_runs
-from .output_scale import first_large_layer, net_scaling, unscaled_bounds
+from .large_values import first_large_layer
+from .output_scale import net_scaling, unscaled_bounds
 from .solver_config import SolverConfig, Termination
 
 #: Bounds from an LP or MILP are loosened by this (absolute + relative) margin, so

@@ -11,6 +11,7 @@ they are known as such (:func:`defined_by_product`) after that block is gone.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 
 #: The attribute (``True``) of every block this package builds that declares integer variables of its own: a
@@ -36,6 +37,31 @@ def mark_of(block, name: str, kind: type, default=None):
     """
     value = getattr(block, name, default)
     return value if isinstance(value, kind) else default
+
+
+@contextlib.contextmanager
+def removed_on_failure(parent, *names: str):
+    """Delete ``parent``'s components ``names`` if the ``with`` body raises (any exception, Ctrl-C included), then re-raise:
+    nothing half-built is left to block a corrected call under the same name.
+
+    Parameters
+    ----------
+    parent
+        The Pyomo block the body adds components to.
+    *names
+        The names of the components it adds; those not yet added when it fails are skipped.
+
+    Yields
+    ------
+    None
+    """
+    try:
+        yield
+    except BaseException:
+        for name in names:
+            if parent.component(name) is not None:
+                parent.del_component(name)
+        raise
 
 
 def mark_built(block) -> None:

@@ -51,14 +51,15 @@ from ..nets.zoo import net_argument, resolve_surrogate
 from .bounds import NetBounds, fingerprint
 from .bounds import net_bounds as net_bounds_of
 from .bounds_interval import check_box
-from .built_marks import mark_built, mark_defines
+from .built_marks import mark_built, mark_defines, removed_on_failure
 from .encoding_inputs import check_inputs, warn_beyond
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
+from .large_values import warn_large_values
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .net_drift import mark_net
-from .output_scale import check_thin_layers, net_scaling, output_variable_bounds, warn_large_values, warn_tiny_output
+from .output_scale import check_thin_layers, net_scaling, output_variable_bounds, warn_tiny_output
 from .pruned import build_pruned
 from .solve_arguments import check_block_name, check_model
 
@@ -251,15 +252,11 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     layers = _layer_bounds(net, net_bounds, input_bounds)
     scaling = net_scaling(net, input_bounds, *layers)
-    try:
+    with removed_on_failure(parent, name):
         block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds, scaling, layers)
         maps = zip(inputs, scaling.inputs, scaling.shifts)  # a tiny or narrow box: (x - c) times 2**k (output_scale)
         links = {i: block.inputs[i] == (x if s == 1.0 and not c else s * x - s * c) for i, (x, s, c) in enumerate(maps)}
         block.input_links = pyo.Constraint(range(len(inputs)), rule=links)
-    except BaseException:  # nothing half-built is left behind to block a corrected call
-        if parent.component(name) is not None:
-            parent.del_component(name)
-        raise
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
     mark_net(block, net, inputs, _output_of(block))  # every checked solve compares the two (net_drift)
     warn_beyond(name, inputs, input_bounds)

@@ -91,14 +91,15 @@ class NetScaling:
         return tuple(((float(lo) - c) * s, (float(hi) - c) * s) for (lo, hi), s, c in zip(box, self.inputs, self.shifts))
 
 
-def _largest(lower, upper) -> float:
+def largest_value(lower, upper) -> float:
+    """The largest magnitude of the bounds ``lower``, ``upper`` (arrays; 0.0 for empty ones)."""
     return float(max(np.max(np.abs(lower), initial=0.0), np.max(np.abs(upper), initial=0.0)))
 
 
 def output_scale(lower, upper) -> float:
     """The power of two ``2**k`` that takes values whose bounds ``lower``, ``upper`` reach at most ``M``
     (``0 < M <`` :data:`SMALL_OUTPUT`) into [0.5, 1), at most :data:`MAX_SCALE`; 1.0 for any other values."""
-    largest = _largest(lower, upper)
+    largest = largest_value(lower, upper)
     if not 0.0 < largest < SMALL_OUTPUT:
         return 1.0
     return min(math.ldexp(1.0, min(-math.frexp(largest)[1], 1023)), MAX_SCALE)  # (2**1074 for 5e-324 overflowed)
@@ -189,16 +190,20 @@ def scaled_bounds(lower: Sequence, upper: Sequence, scales: Sequence[float]) -> 
 def held_to(net: ReluMLP, scaling: NetScaling, lower: Sequence, upper: Sequence) -> float:
     """About how far the encoded output may lie from the net's, in the output's own units: on every row of the net
     encoded with ``scaling`` (:func:`scaled_net`), the rows that tie its inputs included, the solver's
-    :data:`ROW_TOLERANCE`, and on a hidden neuron its binary's :data:`INTEGRALITY_TOLERANCE` times the layer's largest
-    value (from its bounds ``lower``, ``upper``), carried forward through the layers' ``|W|`` (a ReLU moves nothing
-    further), over the output's scale. An estimate, not a bound: OMLT's ``partition`` splits a neuron's sum over
+    :data:`ROW_TOLERANCE`, and on a hidden neuron that is active on part of the box only, its binary's
+    :data:`INTEGRALITY_TOLERANCE` times the layer's largest value (from its bounds ``lower``, ``upper``), carried
+    forward through the layers' ``|W|`` (a ReLU moves nothing further; a neuron never active passes nothing: pruned
+    drops it and OMLT bounds it to 0), over the output's scale. An estimate, not a bound: OMLT's ``partition`` splits a neuron's sum over
     several rows, each held to the tolerance. An output that is the small difference of ordinary hidden values (a 3x8
     net's first layer times 1e-6: hidden values near 2, outputs of 8e-6) is held no better however it is scaled
     (probe97: the warning called it exact, 13-19% off at fixed inputs)."""
     error, last = np.full(net.weights[0].shape[0], ROW_TOLERANCE), len(net.weights) - 1
     for k, (weights, lo, hi, scale) in enumerate(zip(scaling.net(net).weights, lower, upper, scaling.layers)):
-        slack = 0.0 if k == last else INTEGRALITY_TOLERANCE * _largest(lo, hi) * scale
-        error = error @ np.abs(weights) + ROW_TOLERANCE + slack
+        error = error @ np.abs(weights) + ROW_TOLERANCE
+        if k < last:
+            lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+            unstable = (lo < 0) & (hi > 0)
+            error = np.where(hi <= 0, 0.0, error + unstable * INTEGRALITY_TOLERANCE * largest_value(lo, hi) * scale)
     return float(error.max(initial=0.0)) / scaling.layers[-1]
 
 
@@ -222,7 +227,7 @@ def warn_tiny_output(
     small_output = output_scale(lower[-1], upper[-1]) != 1.0
     if not small_output and scaling.trivial:  # encoded as it was, nothing scaled to say of
         return
-    largest, held = _largest(lower[-1], upper[-1]), held_to(net, scaling, lower, upper)
+    largest, held = largest_value(lower[-1], upper[-1]), held_to(net, scaling, lower, upper)
     loose = _loose(box, lower, upper, scaling, small_output)
     if loose and (small_output or held > EXACT_SHARE * largest):  # an ordinary output: the share it is held to
         _warn_loose(name, loose, output=None if small_output else (held, largest))
@@ -244,50 +249,18 @@ def warn_tiny_output(
     )
 
 
-#: A net whose values (its layers' bounds on the box) pass this gets a warning at build time: its rows and big-M
-#: constants then pass a solve's 'badly scaled' limit of 1e9 (``solve_checks.COEFFICIENT_LIMIT``) because of the net,
-#: not of its factors' bounds (probe114 #3: random nets solved right up to values of 1e9, 41 of 156 wrong past it).
-LARGE_VALUES = 1e9
-
-
-def first_large_layer(lower: Sequence, upper: Sequence) -> int | None:
-    """The first layer whose bounds ``lower``, ``upper`` pass :data:`LARGE_VALUES` (``None``: none does): divided by s
-    there, with every later bias, the net's values from it on shrink by s."""
-    return next((k for k, (lo, hi) in enumerate(zip(lower, upper)) if _largest(lo, hi) > LARGE_VALUES), None)
-
-
-def warn_large_values(name: str, lower: Sequence, upper: Sequence) -> None:
-    """A :class:`~surrogate.errors.NumericsWarning` for surrogate ``name`` whose layers' bounds ``lower``, ``upper`` (those
-    its encoding uses) pass :data:`LARGE_VALUES`, naming the first layer that does and what to do (the solve's note
-    would blame its factors' bounds)."""
-    k = first_large_layer(lower, upper)
-    if k is None:
-        return
-    what = "output layer" if k == len(lower) - 1 else f"hidden layer {k} (counted from 0)"
-    largest = max(_largest(lo, hi) for lo, hi in zip(lower, upper))
-    warn_caller(
-        f"surrogate {name!r}: the bounds its encoding uses reach {largest:.3g} on its box, past {LARGE_VALUES:g} from "
-        f"its {what} on: its rows and big-M constants make the model badly scaled whatever the bounds of its inputs, and "
-        "a solver's answer may be wrong. Where these are interval bounds (OMLT's formulations, bounds='interval') that "
-        "grow with depth, use formulation='pruned' with bounds='lp' or 'milp' (tighter); where the net's values are that "
-        f"large, rescale it: divide the weights and bias of its {what} and the biases of every later layer by s (a power "
-        "of ten: those layers' values shrink by s) and multiply its output by s in the model",
-        NumericsWarning,
-    )
-
-
 def _loose(box, lower: Sequence, upper: Sequence, scaling: NetScaling, small_output: bool) -> list:
     """``(what, largest value, scale)`` of each small input (of ``box``) and layer that ``scaling`` leaves held to more
     than :data:`EXACT_SHARE` of its size: of a net whose output is not small, only those scaled (not a collapsed layer,
     nor an ordinary one: probe96 #2 warned of a 0.3)."""
     inputs = scaling.box(box) if box is not None else ()  # (a narrow box away from 0: its size about its middle)
     values = [
-        (f"input {i}" + (f" (about its middle {c!r})" if c else ""), _largest(*bounds) / s, s)
+        (f"input {i}" + (f" (about its middle {c!r})" if c else ""), largest_value(*bounds) / s, s)
         for i, (bounds, s, c) in enumerate(zip(inputs, scaling.inputs, scaling.shifts))
     ]
     last = len(scaling.layers) - 1
     values += [
-        ("the output" if k == last else f"hidden layer {k}", _largest(lo, hi), s)
+        ("the output" if k == last else f"hidden layer {k}", largest_value(lo, hi), s)
         for k, (lo, hi, s) in enumerate(zip(lower, upper, scaling.layers))
     ]
     return [

@@ -6,7 +6,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import SolverConfig, solve
-from surrogate.milp.built_marks import built_above, is_copy, mark_built, mark_copies, mark_of
+from surrogate.milp.built_marks import built_above, is_copy, mark_built, mark_copies, mark_of, removed_on_failure
 
 
 def test_built_above_finds_the_nearest_marked_block_and_the_top_and_remembers_them():
@@ -81,3 +81,23 @@ def test_a_users_variable_named_like_a_mark_is_no_mark(name):
     result = solve(m, SolverConfig(time_limit=10, threads=1))
     assert result.optimal and result.objective == pytest.approx(1.0)
     assert mark_of(m, name, list) is None and mark_of(m, name, bool, False) is False
+
+
+@pytest.mark.parametrize("failure", [ValueError("bad"), KeyboardInterrupt()])
+def test_removed_on_failure_deletes_only_the_named_components_built_and_reraises(failure):
+    m = pyo.ConcreteModel()
+    m.kept = pyo.Var()
+    with pytest.raises(type(failure)):
+        with removed_on_failure(m, "half", "never_built"):
+            m.half = pyo.Block()
+            m.other = pyo.Var()  # not named: the caller's own
+            raise failure
+    assert m.component("half") is None
+    assert m.component("other") is not None and m.component("kept") is not None
+
+
+def test_removed_on_failure_keeps_what_a_body_that_succeeds_built():
+    m = pyo.ConcreteModel()
+    with removed_on_failure(m, "built"):
+        m.built = pyo.Block()
+    assert m.component("built") is not None

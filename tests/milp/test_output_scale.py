@@ -9,7 +9,8 @@ import pytest
 
 from surrogate import ReluMLP, SolverConfig, add_surrogate, load_onnx, solve
 from surrogate.errors import ModelFormatError, NumericsWarning
-from surrogate.milp.output_scale import SMALL_OUTPUT, layer_scales, output_scale
+from surrogate.milp.bounds import net_bounds as net_bounds_of
+from surrogate.milp.output_scale import SMALL_OUTPUT, held_to, layer_scales, net_scaling, output_scale
 from surrogate.nets.zoo import DEFAULT_ZOO
 from tests.helpers import random_net
 
@@ -514,3 +515,29 @@ def test_the_rescaling_advice_of_a_net_of_huge_values_gives_the_same_net_times_s
     with warnings.catch_warnings():
         warnings.simplefilter("error", NumericsWarning)
         add_surrogate(m, rescaled, [m.x, m.y], bounds="interval", name="rescaled")
+
+
+@pytest.mark.parametrize(
+    "bias, output_bias, held",
+    [
+        (0.0, 0.0, 6e-6),  # unstable on [-1, 1]^2: (2 * 1e-6 + 1e-6 + 1e-6 * 2) + 1e-6, its binary's slack included
+        (5.0, 0.0, 4e-6),  # always active: its rows only, (2 * 1e-6 + 1e-6) + 1e-6
+        (-5.0, 1e-7, 1e-6 / 2**20),  # never active: nothing passes it; the tiny output's own row, over its 2**20
+    ],
+)
+def test_held_to_adds_a_binarys_slack_only_to_a_neuron_active_on_part_of_the_box(bias, output_bias, held):
+    """A 2-1-1 net on [-1, 1]^2 by hand: a neuron never active added 1e-5 to a constant output of 1e-7, called
+    'encoded to within about 1e-05 (10000% of their size)' though pruned drops it and OMLT bounds it to 0."""
+    net = ReluMLP((np.ones((2, 1)), np.ones((1, 1))), (np.array([bias]), np.array([output_bias])))
+    box = ((-1.0, 1.0), (-1.0, 1.0))
+    bounds = net_bounds_of(net, "interval", box=box)
+    scaling = net_scaling(net, box, bounds.lower, bounds.upper)
+    assert held_to(net, scaling, bounds.lower, bounds.upper) == pytest.approx(held, rel=1e-12)
+
+
+def test_a_constant_tiny_output_is_said_to_be_encoded_exactly():
+    net = ReluMLP((np.ones((2, 1)), np.ones((1, 1))), (np.array([-5.0]), np.array([1e-7])))
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with pytest.warns(NumericsWarning, match=r"reach at most 1e-07 on its box; they are encoded exactly"):
+        add_surrogate(m, net, [m.x, m.y])
