@@ -10,7 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, warn_caller
 from ..experiments.cache import folder_lock
 from ..experiments.problem_package import problems_package
 from ..experiments.results_files import refuse_other_commands
@@ -168,12 +168,14 @@ def _run_problems(built: list, args: argparse.Namespace, config) -> list[dict]:
 
 
 def _crashed_row(problem, arch: str, formulation: str, exc: Exception, config) -> dict:
-    """The row of ``problem``'s run that raised ``exc``: its type, message and the line that raised it."""
+    """The row of ``problem``'s run that raised ``exc``: its type, message and the line that raised it (a warning made an
+    error, ``-W error``: the line that warned, not ``errors.warn_caller``'s own)."""
     import traceback
 
     from ..experiments.problem_runs import empty_row
 
-    last = traceback.extract_tb(exc.__traceback__)[-1]
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = next((f for f in reversed(frames) if f.name != warn_caller.__name__), frames[-1])
     message = f"{type(exc).__name__}: {' '.join(str(exc).split())} ({Path(last.filename).name}:{last.lineno})"
     path = problem.info.get("path", "")
     return empty_row(problem.name, arch, formulation, status="crashed", message=message, budget=config.budget_s, path=path)

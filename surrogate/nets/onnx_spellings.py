@@ -225,14 +225,16 @@ _INTEGER_TYPES = frozenset({2, 3, 4, 5, 6, 7, 12, 13})
 def _constant_view_shapes(graph) -> None:
     """The shape a ``Reshape`` reads computed as ``x.view(x.size(0), k)`` (two dimensions) is, made that constant (see
     the module docstring); the nodes that computed it, read by nothing else then, dropped. A view to more dimensions is
-    left as it is: refused by its operations (a rewrite named its own constant, probe95 #5)."""
+    left as it is: refused by its operations (a rewrite named its own constant, probe95 #5). Under ``allowzero=1`` the
+    computed batch size is read as it is (the attribute dropped, the batch written as 0: "copy it"); a literal 0 in
+    the constant part is an empty dimension there, left to its refusal."""
     from onnx import numpy_helper
 
     constants, producers = initializer_arrays(graph), {out: node for node in graph.node for out in node.output}
     for node in list(graph.node):
         attrs = node_attributes(node)
         concat = producers.get(node.input[1]) if node.op_type == "Reshape" and len(node.input) > 1 else None
-        if concat is None or concat.op_type != "Concat" or attrs.get("allowzero", 0):
+        if concat is None or concat.op_type != "Concat":
             continue
         shape, chain = [], [concat]
         for position, name in enumerate(concat.input):
@@ -245,12 +247,19 @@ def _constant_view_shapes(graph) -> None:
             else:
                 break
         else:
-            if len(shape) != 2:  # only a 2-d [batch, n] view is dropped later; others keep their operations' refusal
-                continue
+            if len(shape) != 2 or (attrs.get("allowzero", 0) and 0 in shape[1:]):  # allowzero=1: a literal 0 is empty
+                continue  # only a 2-d [batch, n] view is dropped later; others keep their operations' refusal
+            _drop_attribute(node, "allowzero")  # the batch written as 0, "copy it": the same view at any batch size
             name = f"{node.output[0]}__shape"
             graph.initializer.append(numpy_helper.from_array(np.array(shape, dtype=np.int64), name))
             node.input[1] = name
             _drop_unread(graph, chain)
+
+
+def _drop_attribute(node, name: str) -> None:
+    """Remove ``node``'s attribute ``name``, if it has one."""
+    for attribute in [a for a in node.attribute if a.name == name]:
+        node.attribute.remove(attribute)
 
 
 def _batch_size(name: str, data: str, producers: dict, constants: dict) -> list | None:

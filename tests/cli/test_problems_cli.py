@@ -149,6 +149,24 @@ def test_a_crashed_run_exits_1_and_says_why_on_stderr_even_quiet(monkeypatch, ca
     assert "first haverly3 (3x8, pruned): RuntimeError: a bug inside the run (test_problems_cli.py:" in err
 
 
+def test_a_warning_made_an_error_names_the_line_that_warned_not_warn_callers(monkeypatch, capsys):
+    """probe118 #5: under -W error a package warning's crashed row ended '(errors.py:83)', warn_caller's own line."""
+    import warnings
+
+    from surrogate.errors import NumericsWarning, warn_caller
+    from surrogate.experiments import problem_runs
+
+    def warns(*args, **kwargs):
+        warn_caller("a net too large", NumericsWarning)
+
+    monkeypatch.setattr(problem_runs, "run_problem", warns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        assert main(["problems", "haverly3", "--no-scip", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "NumericsWarning: a net too large (test_problems_cli.py:" in err and "errors.py" not in err
+
+
 @pytest.mark.parametrize("other", ["table.csv", "config.json", "cache", "solves.csv", "growth.csv"])
 def test_problems_refuses_another_commands_folder_as_every_command_does(tmp_path, monkeypatch, capsys, other):
     """problems --out wrote results.csv beside a sweep's table.csv, where bench solve-time and bench scale refuse."""

@@ -16,6 +16,8 @@ WEIGHTS = {
     "B2": RNG.normal(size=1).astype(np.float32),
     "axes": np.array([0], np.int64),
     "minus1": np.array([-1], np.int64),
+    "two": np.array([2], np.int64),
+    "zero": np.array([0], np.int64),
 }
 
 
@@ -236,22 +238,43 @@ def test_a_prelu_whose_zero_slope_is_a_batch_of_slopes_is_not_read_as_relu(tmp_p
         assert load_onnx(ok).architecture.name == "1x6"
 
 
-def _view_of(path, shape_node, before=(), *, dim: int = 0, opset: int = 15):
-    """x.view(n, -1) with ``n`` read by Gather [``dim``] from ``shape_node`` (a ``Shape``), then a 2-6-1 ReLU net."""
+def _view_of(path, shape_node, before=(), *, dim: int = 0, opset: int = 15, allowzero: int = 0, width: str = "minus1"):
+    """x.view(n, -1) with ``n`` read by Gather [``dim``] from ``shape_node`` (a ``Shape``), then a 2-6-1 ReLU net; the
+    Reshape's ``allowzero`` and its second dimension (the initializer ``width``: ``minus1``, ``two``, ``zero``) given."""
     node = helper.make_node
     nodes = [
         *before,
         shape_node,
         node("Gather", ["s", "dim"], ["n"], axis=0),
         node("Unsqueeze", ["n", "axes"], ["n1"]),
-        node("Concat", ["n1", "minus1"], ["shape"], axis=0),
-        node("Reshape", ["x", "shape"], ["xf"]),
+        node("Concat", ["n1", width], ["shape"], axis=0),
+        node("Reshape", ["x", "shape"], ["xf"], **({"allowzero": allowzero} if allowzero else {})),
         node("Gemm", ["xf", "W1", "B1"], ["g"]),
         node("Relu", ["g"], ["r"]),
         node("Gemm", ["r", "W2", "B2"], ["y"]),
     ]
     inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(dim, np.int64)}.items()]
     return _save_net(path, nodes, inits, "view", opset=opset)
+
+
+@pytest.mark.parametrize("width", ["minus1", "two"])
+def test_a_view_by_the_batch_size_under_allowzero_loads_as_the_same_net(tmp_path, width):
+    """fixAJ S22: x.view(x.size(0), -1) whose Reshape has allowzero=1 (valid from opset 14: the computed batch size is
+    no literal 0) was refused by its operations; it computes what the view without the attribute does."""
+    shape = helper.make_node("Shape", ["x"], ["s"])
+    with pytest.warns(DomainWarning):
+        net = load_onnx(_view_of(tmp_path / "az.onnx", shape, opset=14, allowzero=1, width=width))
+    with pytest.warns(DomainWarning):
+        plain = load_onnx(_view_of(tmp_path / "plain.onnx", shape, opset=14, width=width))
+    points = np.random.default_rng(0).uniform(-1, 1, size=(100, 2))
+    assert np.array_equal(net.forward(points), plain.forward(points))
+
+
+def test_a_view_with_a_literal_zero_under_allowzero_is_refused_by_its_operations(tmp_path):
+    """allowzero=1 makes the 0 of [x.size(0), 0] an empty dimension, not "copy it": not read as a flatten."""
+    shape = helper.make_node("Shape", ["x"], ["s"])
+    with pytest.raises(ModelFormatError, match=r"the net uses Concat, Gather, Shape, Unsqueeze, but.*not \(batch, width\)"):
+        load_onnx(_view_of(tmp_path / "az0.onnx", shape, opset=14, allowzero=1, width="zero"))
 
 
 VIEWS_BY_A_WIDTH = {
