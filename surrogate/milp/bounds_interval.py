@@ -42,9 +42,13 @@ def check_box(box: Sequence[tuple[float, float]] | None, net: ReluMLP) -> tuple[
 
 
 def interval_layer(w: np.ndarray, b: np.ndarray, hl: np.ndarray, hu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of ``h @ w + b`` for ``h`` in ``[hl, hu]``: ``(lower, upper)``, exact for one affine layer."""
+    """Bounds of ``h @ w + b`` for ``h`` in ``[hl, hu]``: ``(lower, upper)``, exact for one affine layer; past float's
+    limit infinite, which is still a bound (an encoding refuses it: ``large_values.check_below_infinity``), not NaN
+    (``inf * 0`` or ``inf - inf`` of an overflow)."""
     wp, wn = np.maximum(w, 0.0), np.minimum(w, 0.0)
-    return hl @ wp + hu @ wn + b, hu @ wp + hl @ wn + b
+    with np.errstate(over="ignore", invalid="ignore"):
+        lower, upper = hl @ wp + hu @ wn + b, hu @ wp + hl @ wn + b
+    return np.where(np.isnan(lower), -np.inf, lower), np.where(np.isnan(upper), np.inf, upper)
 
 
 def interval_bounds(net: ReluMLP, box: Sequence[tuple[float, float]] | None = None) -> NetBounds:

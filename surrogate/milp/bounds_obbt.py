@@ -30,13 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError, ModelFormatError
+from ..errors import ConfigError
 from ..nets.network import ReluMLP
 from ..options import check_seconds, is_number
 from .bounds_interval import check_box, interval_bounds, interval_layer
 from .bounds_result import NetBounds, Plane, fingerprint
 from .highs_run import solver_runs
-from .large_values import first_large_layer
+from .large_values import check_below_infinity
 from .output_scale import net_scaling, unscaled_bounds
 from .solver_config import SolverConfig, Termination
 
@@ -203,43 +203,21 @@ def obbt_bounds(
     Raises
     ------
     ModelFormatError
-        An interval bound of a layer at or beyond HiGHS's infinity (:func:`_check_infinity`).
+        An interval bound of a layer at or beyond HiGHS's infinity (:func:`~surrogate.milp.large_values.check_below_infinity`).
     """
     if method not in ("lp", "milp"):
         raise ConfigError(f"obbt_bounds: method={method!r} must be 'lp' or 'milp'")
     check_limits("obbt_bounds", time_limit, node_limit)
     box = check_box(box, net)
     first = interval_bounds(net, box)
-    _check_infinity(method, first.lower, first.upper)
+    check_below_infinity(  # probe114 #2: 'milp' proved bounds that its own values break
+        f"{method!r} bounds", first.lower, first.upper, "so its bound MILPs would be another model (by interval arithmetic)"
+    )
     scaling = net_scaling(net, box, first.lower, first.upper)
     if not scaling.trivial:  # tiny inputs or layers: solved on the net and box scaled (exact), their bounds scaled back
         scaled = _obbt(scaling.net(net), method, scaling.box(box), time_limit, node_limit)
         return unscaled_bounds(scaled, scaling, fingerprint(net), box)
     return _obbt(net, method, box, time_limit, node_limit)
-
-
-def _check_infinity(method: str, lower: Sequence, upper: Sequence) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` if an interval bound of a layer is at or beyond HiGHS's infinity.
-
-    The OBBT models of such a net carry values HiGHS cannot hold apart (probe114 #2: 'milp' proved bounds that its
-    own values break, and the default pruned model built on them was then called infeasible), and a model of it
-    with these bounds is refused by every solve (:meth:`~surrogate.milp.solve_checks.CoefficientScale.check_limits`).
-    """
-    from .solve_checks import COEFFICIENT_LIMITS
-
-    infinity, last = COEFFICIENT_LIMITS["highs"][2], len(lower) - 1
-    first = first_large_layer(lower, upper)  # rescaled there, every later layer shrinks too
-    layer = "output layer" if first in (None, last) else f"layer {first}"
-    for k, (lo, hi) in enumerate(zip(lower, upper)):
-        for j in np.flatnonzero(np.maximum(np.abs(lo), np.abs(hi)) >= infinity):
-            what = f"output {j}" if k == last else f"neuron {j} of hidden layer {k}"
-            raise ModelFormatError(
-                f"{method!r} bounds: the net's {what} (counted from 0) reaches [{lo[j]:.3g}, {hi[j]:.3g}] on the box by "
-                f"interval arithmetic, at or beyond HiGHS's infinity of {infinity:g}, so its bound MILPs would be another "
-                f"model; rescale the net: divide the weights and bias of its {layer} and the biases of every later layer "
-                "by s (a power of ten: those layers' values shrink by s) and multiply its output by s in the model, or "
-                "narrow the box"
-            )
 
 
 def _obbt(net: ReluMLP, method: str, box, time_limit: float, node_limit: int) -> NetBounds:

@@ -55,7 +55,7 @@ from .built_marks import mark_built, mark_defines, removed_on_failure
 from .encoding_inputs import check_inputs, warn_beyond
 from .formulations import DEFAULT_BOUNDS, DEFAULT_FORMULATION, FORMULATIONS, OMLT_FORMULATIONS, check_formulation  # noqa: F401 (re-exported)
 from .interface import EncodedProduct, ProductError
-from .large_values import warn_large_values
+from .large_values import check_below_infinity, warn_large_values
 from .model_components import check_extendable
 from .model_size import ModelSize, model_size  # noqa: F401 (re-exported: part of this module's API)
 from .net_drift import mark_net
@@ -251,6 +251,9 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
     if parent.component(name) is not None:
         raise ModelFormatError(f"{parent.name!r} already has a component named {name!r}; pass another name=")
     layers = _layer_bounds(net, net_bounds, input_bounds)
+    check_below_infinity(
+        f"surrogate {name!r}", *layers, "values no solver's tolerances tell apart (HiGHS and SCIP would refuse its rows)"
+    )
     scaling = net_scaling(net, input_bounds, *layers)
     with removed_on_failure(parent, name):
         block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds, scaling, layers)

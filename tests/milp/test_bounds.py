@@ -421,9 +421,9 @@ def test_covers_refuses_a_point_a_hair_past_a_bound():
 @pytest.mark.parametrize(
     ("first", "last", "what", "layer"),
     [
-        (1e11, 1e10, r"output 0 \(counted from 0\) reaches \[0, 2e\+21\]", "layer 0"),
+        (1e11, 1e10, r"output 0 \(counted from 0\) reaches \[0, 2e\+21\]", r"hidden layer 0 \(counted from 0\)"),
         (1e5, 1e16, r"output 0 \(counted from 0\) reaches \[0, 2e\+21\]", "output layer"),
-        (1e20, 1.0, r"neuron 0 of hidden layer 0 \(counted from 0\)", "layer 0"),
+        (1e20, 1.0, r"neuron 0 of hidden layer 0 \(counted from 0\)", r"hidden layer 0 \(counted from 0\)"),
     ],
 )
 @pytest.mark.parametrize("method", ["lp", "milp"])

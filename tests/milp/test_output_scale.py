@@ -482,41 +482,6 @@ def test_omlt_on_a_box_of_zero_width_is_still_the_nets(formulation):
         assert pyo.value(z.output) == pytest.approx(net.forward(np.array([(0.3, -0.7)]))[0], abs=1e-9)
 
 
-def test_a_net_of_huge_values_is_warned_of_as_the_cause_of_the_bad_scaling():
-    """probe114 #3: a net whose values reach 1e10 got wrong answers flagged only by a solve's generic 'badly scaled'
-    note, whose advice (tighten the bounds of the variables in products) does not apply to the net's own values."""
-    net = ReluMLP((np.array([[1e5], [1e5]]), np.array([[1e5]])), (np.zeros(1), np.zeros(1)))  # output up to 2e10
-    m = pyo.ConcreteModel()
-    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
-    with pytest.warns(
-        NumericsWarning,
-        match=r"the bounds its encoding uses reach 2e\+10 on its box, past 1e\+09 from its output layer on: .* divide the "
-        r"weights and bias of its output layer and the biases of every later layer by s",
-    ):
-        add_surrogate(m, net, [m.x, m.y], bounds="interval")
-    m.u, m.v = pyo.Var(bounds=(-0.01, 0.01)), pyo.Var(bounds=(-0.01, 0.01))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # values of 2e8: no word
-        add_surrogate(m, net, [m.u, m.v], bounds="interval", name="small", input_bounds=[(-0.01, 0.01)] * 2)
-
-
-def test_the_rescaling_advice_of_a_net_of_huge_values_gives_the_same_net_times_s():
-    """probe117 #2: the advice divided the first layer, which left an output weight of 1e10 as large and made the hidden
-    values tiny (bigm 22% off); it names the first layer past 1e9, and following it gives the net divided by s."""
-    net = ReluMLP((np.array([[1.0, -1.0], [1.0, 1.0]]), np.array([[1e10], [1e10]])), (np.array([0.5, 0.5]), np.zeros(1)))
-    m = pyo.ConcreteModel()
-    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
-    with pytest.warns(NumericsWarning, match=r"from its output layer on: .* weights and bias of its output layer"):
-        add_surrogate(m, net, [m.x, m.y], bounds="interval")
-    s = 1e2  # the advice: the output layer's weights and bias divided by s, the output times s in the model
-    rescaled = ReluMLP((net.weights[0], net.weights[1] / s), (net.biases[0], net.biases[1] / s))
-    points = np.random.default_rng(0).uniform(-1, 1, (50, 2))
-    np.testing.assert_allclose(s * rescaled.forward(points), net.forward(points), rtol=1e-12)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", NumericsWarning)
-        add_surrogate(m, rescaled, [m.x, m.y], bounds="interval", name="rescaled")
-
-
 @pytest.mark.parametrize(
     "bias, output_bias, held",
     [
