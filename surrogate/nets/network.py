@@ -116,6 +116,9 @@ def _arrays(name: str, value, *, example: str, flat: bool = False) -> tuple[np.n
             f"ReluMLP: {name}={value!r} must be a sequence of arrays, one per layer, not one string; e.g. {example}"
         )
     items = check_sequence(f"ReluMLP: {name}", value, example=example, what="arrays, one per layer")
+    missing = [k for k, item in enumerate(items) if item is None]  # np.asarray(None, float) is a NaN of shape ()
+    if missing:
+        raise ConfigError(f"ReluMLP: {name}[{missing[0]}] is None; give an array of numbers for every layer, e.g. {example}")
     try:
         return tuple(_frozen(item, flat=flat) for item in items)
     except (TypeError, ValueError, OverflowError) as error:  # OverflowError: an int past float's range

@@ -108,6 +108,9 @@ def test_to_torch_leaves_torchs_global_generator_alone(dtype):
             r"ReluMLP: weights must be arrays of numbers, one per layer \(.*\); e\.g\.",
         ),
         ([[[1, 2], [3]], np.ones((8, 1))], [np.zeros(8), np.zeros(1)], r"ReluMLP: weights must be arrays of numbers"),
+        # stop 55's known items: refused as 'weight shape ()' and as 'non-finite biases' (None read as a NaN)
+        ([np.ones((2, 8)), None], [np.zeros(8), np.zeros(1)], r"ReluMLP: weights\[1\] is None; give an array of numbers"),
+        ([np.ones((2, 8)), np.ones((8, 1))], [None, np.zeros(1)], r"ReluMLP: biases\[0\] is None; give an array of numbers"),
     ],
 )
 def test_weights_and_biases_that_are_no_sequence_of_arrays_are_refused_by_name(weights, biases, message):
