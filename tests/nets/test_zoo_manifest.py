@@ -85,6 +85,7 @@ def test_a_zoo_name_resolves_after_its_checks(zoo):
         (lambda e: e.pop("architecture"), r"models\[0\] \('b24-best-3x8'\) has no 'architecture'"),
         (lambda e: e.update(mae="small"), r"has mae='small', which is not a number; fix the entry"),
         (lambda e: e.update(budget=24.0), r"has budget=24.0, which is not an integer"),
+        (lambda e: e.update(mae=True), r"has mae=True, which is not a number"),  # JSON true is no MAE
         (lambda e: e.update(collapsed="no"), r"has collapsed='no', which is not true or false"),
         (lambda e: e.update(name=7), r"models\[0\] has name=7, which is not a string"),
         (lambda e: e.update(file="../etc/passwd.onnx"), r"has file='../etc/passwd.onnx'; give the name of an .onnx file"),
