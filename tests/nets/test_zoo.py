@@ -73,6 +73,20 @@ def test_find_entry_takes_a_name_first_then_the_lowest_mae_net_of_a_shape():
     assert find_entry(DEFAULT_ZOO, "no-such-net") is None
 
 
+def test_find_entry_takes_an_entry_of_that_name_over_a_lower_mae_net_of_the_shape_it_spells(tmp_path):
+    """An entry named like a shape ('3x8', in a manifest written by hand) is the one named, not the shape's best net."""
+    from surrogate.nets.zoo import find_entry
+
+    entry = {"kind": "trained", "architecture": "3x8", "budget": 24}
+    models = [
+        {**entry, "name": "3x8", "file": "a.onnx", "mae": 0.5},
+        {**entry, "name": "b24-x-3x8", "file": "b.onnx", "mae": 0.1},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": 1, "models": models}))
+    assert find_entry(tmp_path, "3x8")["file"] == "a.onnx"
+    assert find_entry(tmp_path, "8-8-8")["file"] == "b.onnx"  # another spelling of the shape names no entry
+
+
 def test_an_onnx_path_without_a_lowercase_suffix_is_read_as_a_path(tmp_path, monkeypatch):
     import shutil
 
