@@ -150,6 +150,22 @@ def test_an_entry_pointing_at_the_wrong_file_is_caught_by_its_shape_without_a_ha
         resolve_surrogate("b24-best-3x8", zoo=zoo)
 
 
+def test_an_entry_pointing_at_a_net_of_another_shape_is_caught_by_its_weights_without_metadata_or_hash(zoo):
+    """A file whose metadata declares no architecture (a net exported from code) is checked by its weights' shape."""
+    from surrogate.nets.onnx_io import export_onnx, read_metadata
+    from tests.helpers import random_net
+
+    export_onnx(random_net((4,)), zoo / "plain.onnx")
+    assert "architecture" not in read_metadata(zoo / "plain.onnx")
+    entry = {k: v for k, v in BEST.items() if k != "sha256"}
+    write(zoo, [{**entry, "file": "plain.onnx"}])
+    with pytest.raises(
+        ModelFormatError,
+        match=r"zoo entry 'b24-best-3x8' has architecture 3x8 but plain.onnx is not \(its weights have 1x4\)",
+    ):
+        resolve_surrogate("b24-best-3x8", zoo=zoo)
+
+
 def test_a_replaced_file_fails_its_hash(zoo):
     (zoo / BEST["file"]).write_bytes((zoo / BEST["file"]).read_bytes() + b"\0")
     with pytest.raises(ModelFormatError, match="the file was replaced: restore the file"):
