@@ -90,6 +90,22 @@ def test_complementarity_pairs_need_a_zero_bound_and_nonnegative_factors():
     assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == [(0, 1)]
     m.x.setlb(-1)
     assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == []
+    m.x.setlb(0)
+    m.y.setlb(-1)  # either factor below 0: x*y <= 0 then holds with neither at 0
+    assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == []
+
+
+def test_product_edges_leave_out_every_product_of_a_pinned_factor():
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = (pyo.Var(bounds=(0, 1)) for _ in range(3))
+    m.c = pyo.Constraint(expr=m.x * m.y + m.y * m.z <= 1)
+    m.o = pyo.Objective(expr=m.x * m.z)
+    qm = QuadraticModel.from_pyomo(m)
+    x, y, z = ([id(w) for w in qm.variables].index(id(v)) for v in (m.x, m.y, m.z))
+    pinned = np.zeros(3, dtype=bool)
+    assert product_edges(qm, pinned) == {tuple(sorted(e)) for e in ((x, y), (y, z), (x, z))}
+    pinned[y] = True  # y held at 0: its products vanish, whichever side the other factor lies on
+    assert product_edges(qm, pinned) == {tuple(sorted((x, z)))}
 
 
 def _slow_model(n=1001, seed=0):
