@@ -24,6 +24,8 @@ def test_seed_protocol_is_the_blog_setup():
         ({"loss": "huber"}, "loss='huber' is unknown; choose one of mae, mse"),
         ({"schedule": "step"}, "schedule='step' is unknown; choose one of constant, cosine"),
         ({"final_lr_factor": 5.0}, r"final_lr_factor=5\.0 must lie in \(0, 1\]: the cosine schedule decays"),
+        ({"final_lr_factor": 0.0}, r"final_lr_factor=0\.0 must lie in \(0, 1\]"),  # a rate decayed to 0 stops
+        ({"leak": 1.0}, r"leak=1\.0 must lie in \[0, 1\)"),  # a slope of 1 is no ReLU at all
     ],
 )
 def test_stage_validation(kwargs, message):
