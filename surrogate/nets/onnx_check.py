@@ -32,7 +32,7 @@ FLOAT64_TERM_TOLERANCE = 1e-12
 FLOAT32_ROUNDING = 2.0**-20
 
 
-def check_import(path: Path, net, *, float64: bool = False) -> None:
+def check_import(path: Path, net, *, float64: bool = False, float16: bool = False) -> None:
     """Refuse ``net`` unless it computes what onnxruntime computes from the file at ``path``, on :data:`IMPORT_POINTS` points of its domain.
 
     Raises
@@ -40,7 +40,8 @@ def check_import(path: Path, net, *, float64: bool = False) -> None:
     ModelFormatError
         If onnxruntime cannot run the file, or differs from the parsed net (both at the points as the file's input type
         holds them, as :func:`~surrogate.nets.onnx_io.export_onnx` checks) by more than :data:`IMPORT_TOLERANCE` (with
-        ``float64``, a file that computes in float64 throughout, :data:`FLOAT64_IMPORT_TOLERANCE`) relative to the largest
+        ``float64``, a file that computes in float64 throughout, :data:`FLOAT64_IMPORT_TOLERANCE`; with ``float16``, a file
+        that rounds to float16 somewhere, a float16 input or a ``Cast`` inside, :data:`FLOAT16_IMPORT_TOLERANCE`) relative to the largest
         value a layer takes there (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: outputs near 1e-6 are checked so).
     """
     import onnxruntime as ort
@@ -71,7 +72,8 @@ def check_import(path: Path, net, *, float64: bool = False) -> None:
     if float64:
         tolerance = FLOAT64_IMPORT_TOLERANCE * max(largest, 1e-300) + FLOAT64_TERM_TOLERANCE * terms
     else:
-        tolerance = FLOAT16_IMPORT_TOLERANCE if session.get_inputs()[0].type == "tensor(float16)" else IMPORT_TOLERANCE
+        float16 = float16 or session.get_inputs()[0].type == "tensor(float16)"  # a Cast to float16 rounds as much
+        tolerance = FLOAT16_IMPORT_TOLERANCE if float16 else IMPORT_TOLERANCE
         tolerance *= max(largest, 1e-300)  # relative to the net's own values, however small
     if not gap <= tolerance:
         raise ModelFormatError(_gap_message(path, gap, term_scale(path, net, points) if terms is None else terms, float64))

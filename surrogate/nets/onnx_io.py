@@ -348,7 +348,7 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     metadata = {k: v for k, v in _metadata_of(proto).items() if k != PRECISION_KEY}  # the file's own is not trusted
     metadata.update({PRECISION_KEY: precision} if precision else {})
     net = _net_of(path, layers, metadata)
-    check_import(path, net, float64=float64)
+    check_import(path, net, float64=float64, float16=precision == "float16")
     if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
         warn_missing_domain(proto, path)
     return net

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from surrogate import ArchitectureError, ConfigError, FormulationError, SolverConfig, SweepConfig, TrainingProtocol, get_protocol
@@ -24,6 +26,8 @@ def test_seed_protocol_is_the_blog_setup():
         ({"loss": "huber"}, "loss='huber' is unknown; choose one of mae, mse"),
         ({"schedule": "step"}, "schedule='step' is unknown; choose one of constant, cosine"),
         ({"final_lr_factor": 5.0}, r"final_lr_factor=5\.0 must lie in \(0, 1\]: the cosine schedule decays"),
+        ({"final_lr_factor": 0.0}, r"final_lr_factor=0\.0 must lie in \(0, 1\]"),  # a rate decayed to 0 stops
+        ({"leak": 1.0}, r"leak=1\.0 must lie in \[0, 1\)"),  # a slope of 1 is no ReLU at all
     ],
 )
 def test_stage_validation(kwargs, message):
@@ -99,6 +103,10 @@ def test_with_epochs_scales_every_stage():
     p = TrainingProtocol(stages=(Stage(epochs=300), Stage(epochs=100)))
     assert [s.epochs for s in p.with_epochs(8).stages] == [6, 2]
     assert [s.epochs for s in p.with_epochs(1).stages] == [1, 1]
+    assert p.epochs == 400 and p.with_epochs(8).epochs == 8  # every stage counts (a zoo entry records it)
+    uneven = TrainingProtocol(stages=(Stage(epochs=60), Stage(epochs=40)))
+    assert [s.epochs for s in uneven.with_epochs(8).stages] == [5, 3]  # 4.8 and 3.2 rounded to nearest
+    assert get_protocol("best").epochs == 20 + 60 + 40
 
 
 def test_unknown_protocol():
@@ -147,6 +155,10 @@ def test_best_protocol_resolves_per_shape():
     scratch = best.resolve("12x2")
     assert (scratch.init, scratch.restarts, scratch.stages) == ("data", 8, best.stages)
     assert get_protocol("seed").resolve("3x8") is get_protocol("seed")
+    from surrogate.nets.construct import hand_built_mae_estimate
+
+    edge = replace(best, auto_threshold=hand_built_mae_estimate("3x8", best.construction))
+    assert edge.resolve("3x8").init == "hand-built"  # an estimate equal to the threshold is within it
     assert "best of 8 restarts" in best.describe()
 
 

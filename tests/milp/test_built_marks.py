@@ -25,6 +25,19 @@ def test_built_above_finds_the_nearest_marked_block_and_the_top_and_remembers_th
     assert built_above(gone.inner.v[0]) == (gone, gone)  # a deleted block is the top of its walk
 
 
+def test_an_element_of_a_deleted_indexed_block_ends_the_walk():
+    m = pyo.ConcreteModel()
+    m.b = pyo.Block([1, 2])
+    m.b[1].v = pyo.Var()
+    mark_built(m)  # the model it was deleted from is no longer above it
+    element = m.b[1]
+    m.del_component(m.b)
+    assert element.parent_component() is None
+    assert built_above(element.v) == (None, element)
+    mark_built(element)
+    assert built_above(element.v) == (element, element)
+
+
 def test_copies_are_marked_on_their_list_and_the_mark_survives_clone_and_pickle():
     m = pyo.ConcreteModel()
     m.x = pyo.Var()

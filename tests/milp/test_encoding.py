@@ -1,12 +1,14 @@
 """Model building only: no solver is called here."""
 
 import math
+import warnings
 
 import numpy as np
 import pyomo.environ as pyo
 import pytest
 
 from surrogate import ConfigError, FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size
+from surrogate.errors import DomainWarning
 from surrogate.milp.encoding import OMLT_FORMULATIONS
 from tests.helpers import random_net
 
@@ -287,3 +289,27 @@ def test_an_input_a_little_beyond_the_box_is_warned_of():
     m.x.setub(1.0005)
     with pytest.warns(DomainWarning, match=r"x in \[-1, 1.0005\], box \[-1, 1\]"):
         add_surrogate(m, random_net((3,)), [m.x, m.y], bounds="interval")
+
+
+def test_an_input_without_a_bound_is_warned_of_as_reaching_to_infinity():
+    from surrogate.errors import DomainWarning
+
+    m = _model()
+    m.x.setub(None)
+    m.y.setlb(None)
+    with pytest.warns(DomainWarning, match=r"x in \[-1, inf\], box \[-1, 1\]; y in \[-inf, 1\], box \[-1, 1\]"):
+        add_surrogate(m, random_net((3,)), [m.x, m.y], bounds="interval")
+
+
+def test_an_input_beyond_a_wide_box_by_its_rounding_only_is_not_warned_of():
+    """The slack is 1e-9 of the box's size: x up to 1e6 + 1e-4 on the box [0, 1e6] is rounding, not beyond it."""
+    m = _model()
+    m.x.setlb(0.0)
+    m.x.setub(1e6 + 1e-4)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        add_surrogate(m, random_net((3,)), [m.x, m.y], input_bounds=[(0.0, 1e6), (-1.0, 1.0)])
+    assert not [w for w in seen if "reach beyond the box" in str(w.message)]
+    m.x.setub(1e6 + 1e-2)  # 1e-8 of the box: beyond it
+    with pytest.warns(DomainWarning, match=r"x in \[0, 1e\+06\], box \[0, 1e\+06\]"):
+        add_surrogate(m, random_net((3,)), [m.x, m.y], input_bounds=[(0.0, 1e6), (-1.0, 1.0)], name="again")

@@ -109,6 +109,15 @@ def test_without_an_exact_point_it_starts_from_the_relaxation(monkeypatch):
     assert max_violation(model) <= 1e-6
 
 
+def test_the_exact_seed_gets_half_the_searchs_time(monkeypatch):
+    """docs/deep-nets.md: the exact seed takes at most half the search's time (EXACT_SEED_SHARE of time_limit)."""
+    model, report = _replaced("random4-s0")
+    limits = []
+    monkeypatch.setattr(warmstart, "exact_point", lambda *args, time_limit: limits.append(time_limit))
+    activation_start(model, report, config=StartConfig(time_limit=3.0, seed="exact"))
+    assert limits == [1.5] and warmstart.EXACT_SEED_SHARE == 0.5
+
+
 def test_the_default_seed_is_the_relaxation_and_is_recorded():
     model, report = _replaced("random8-s0")
     found = activation_start(model, report)

@@ -68,8 +68,18 @@ def test_no_values_or_a_deactivated_encoding_give_no_warning():
     assert drift_warnings(m) == []
 
 
-def test_a_relaxed_encoding_is_a_bound_not_the_net():
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_a_non_finite_value_at_the_point_is_taken_as_missing(value):
     m, enc = _encoded()
+    _set(m, enc, 0.25, 0.25, 0.0)
+    enc.output.set_value(value, skip_validation=True)  # an infinite output is no point of the net's to compare with
+    assert drift_warnings(m) == []
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+def test_a_relaxed_encoding_is_a_bound_not_the_net(formulation):
+    m, enc = _encoded(formulation)  # OMLT's binaries lie in its layers' sub-blocks: each is recorded
+    assert any(v.is_integer() for v in enc.block.component_data_objects(pyo.Var, descend_into=True))
     _set(m, enc, 0.25, 0.25, 1.0)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
     assert drift_warnings(m) == []

@@ -10,6 +10,7 @@ from problems import pooling
 from surrogate import SolverConfig
 from surrogate.milp.local_nlp import QuadraticModel
 from surrogate.milp.polish import METHODS, STATUSES, colour_classes, complementarity_pairs, polish, product_edges
+from surrogate.milp.polish_graph import round_complementarity
 from surrogate.milp.relaxation import solve_mccormick
 from tests.helpers import SOLVER
 
@@ -90,6 +91,38 @@ def test_complementarity_pairs_need_a_zero_bound_and_nonnegative_factors():
     assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == [(0, 1)]
     m.x.setlb(-1)
     assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == []
+    m.x.setlb(0)
+    m.y.setlb(-1)  # either factor below 0: x*y <= 0 then holds with neither at 0
+    assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == []
+    m.y.setlb(0)
+    m.z = pyo.Var(bounds=(0, 4))
+    m.comp.set_value(m.x * m.y - m.x * m.z == 0)  # two products: xy = xz holds with neither product 0
+    assert complementarity_pairs(QuadraticModel.from_pyomo(m)) == []
+
+
+def test_complementarity_rounding_zeroes_only_a_factor_whose_box_holds_zero():
+    """x*y = 0 with x in [1, 4]: y is the factor that can be 0, even where x's value is the smaller."""
+    m = _complementarity_model()
+    m.x.setlb(1)
+    qm = QuadraticModel.from_pyomo(m)
+    x, y = ([id(w) for w in qm.variables].index(id(v)) for v in (m.x, m.y))
+    point = np.zeros(2)
+    point[x], point[y] = 1.0, 2.0
+    rounded, pinned = round_complementarity(qm, point, complementarity_pairs(qm))
+    assert rounded[x] == 1.0 and rounded[y] == 0.0 and pinned.tolist() == [i == y for i in range(2)]
+
+
+def test_product_edges_leave_out_every_product_of_a_pinned_factor():
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.z = (pyo.Var(bounds=(0, 1)) for _ in range(3))
+    m.c = pyo.Constraint(expr=m.x * m.y + m.y * m.z <= 1)
+    m.o = pyo.Objective(expr=m.x * m.z)
+    qm = QuadraticModel.from_pyomo(m)
+    x, y, z = ([id(w) for w in qm.variables].index(id(v)) for v in (m.x, m.y, m.z))
+    pinned = np.zeros(3, dtype=bool)
+    assert product_edges(qm, pinned) == {tuple(sorted(e)) for e in ((x, y), (y, z), (x, z))}
+    pinned[y] = True  # y held at 0: its products vanish, whichever side the other factor lies on
+    assert product_edges(qm, pinned) == {tuple(sorted((x, z)))}
 
 
 def _slow_model(n=1001, seed=0):

@@ -66,6 +66,8 @@ def test_start_config_makes_the_clock_it_names():
     clock = patient.make_clock()  # no wall_limit: CPU_WALL_FACTOR times the budget
     time.sleep(0.2)
     assert clock() >= 0.2 / CPU_WALL_FACTOR
+    assert clock.stretch == CPU_WALL_FACTOR  # its wall limit counts the patience too: 2 * 0.75 s, not 2 * 0.5 s
+    assert StartConfig(time_limit=0.5, patience=1.0, clock="cpu").make_clock().stretch == CPU_WALL_FACTOR
 
 
 @pytest.mark.parametrize(

@@ -70,3 +70,18 @@ def test_solve_result_reports_size_and_nodes(solver_config):
     err = enc.get_error()
     assert err.vs_net <= 1e-6
     assert err.vs_product == pytest.approx(abs(err.milp_output - err.x * err.y))
+
+
+def test_a_result_read_back_by_name_holds_the_member_and_has_no_point_after_an_infeasible_end():
+    """A termination read back from a table (its name) becomes the member; an objective left beside a termination of
+    NO_SOLUTION (a table row, a solver that reports one) is no point loaded."""
+    from surrogate.milp.model_size import ModelSize
+    from surrogate.milp.solve_result import SolveResult
+    from surrogate.milp.solver_config import Termination
+
+    size = ModelSize(variables=3, binaries=1, constraints=2)
+    result = SolveResult("convergenceCriteriaSatisfied", 1.0, 1.0, 0.0, 0.1, 0, size)
+    assert result.termination is Termination.OPTIMAL and result.optimal and result.has_solution
+    infeasible = SolveResult("provenInfeasible", 1.0, math.inf, math.nan, 0.1, 0, size)
+    assert infeasible.termination is Termination.INFEASIBLE and not infeasible.has_solution
+    assert not SolveResult("maxTimeLimit", math.nan, 0.5, math.nan, 0.1, 3, size).has_solution  # no incumbent

@@ -271,6 +271,16 @@ def test_a_float16_net_loads_within_float16_rounding(tmp_path):
     assert np.abs(net.forward(POINTS) - plain(POINTS)).max() < 1e-2
 
 
+def test_a_float32_net_that_rounds_its_input_to_float16_is_marked_float16(tmp_path):
+    """A Cast to float16 inside a float32 file makes onnxruntime round to float16: the net's precision says so."""
+    nodes = [helper.make_node("Cast", ["x"], ["xh"], to=TensorProto.FLOAT16)]
+    nodes += [helper.make_node("Cast", ["xh"], ["xf"], to=TensorProto.FLOAT)] + layers_from("xf")
+    net = load_onnx(save_graph(tmp_path / "net.onnx", nodes, WEIGHTS))
+    assert net.metadata["onnx_precision"] == "float16"
+    plain_net = load_onnx(save_graph(tmp_path / "plain.onnx", layers_from("x"), WEIGHTS))
+    assert "onnx_precision" not in plain_net.metadata
+
+
 def test_a_cast_to_an_integer_type_is_still_refused(tmp_path):
     nodes = [helper.make_node("Cast", ["x"], ["xi"], to=TensorProto.INT64)] + layers_from("xi")
     with pytest.raises(ModelFormatError, match="the net uses Cast, but surrogate encodes only ReLU MLPs"):

@@ -62,3 +62,12 @@ def test_a_label_an_older_version_wrote_is_read_back():
     assert parse_stable_label("stable-l" + np.format_float_positional(1e-150, trim="-")) == ("best", 1e-150)
     with pytest.raises(ConfigError, match=r"lam=1e-101 must be 0 or from 1e-100 to 1e\+100 to be named: .*103 characters"):
         stable_source(1e-101)
+
+
+@pytest.mark.parametrize(
+    "label", ["stable-l0.030", "stable-l00.03", "stable-l.5", "stable-l1.", "stable-Hand_Shared-l1", "stable-hand--shared-l1"]
+)
+def test_a_label_stable_source_never_makes_is_no_label(label):
+    """Only stable_source's own spelling is read back: another spelling of a weight, or a start no zoo source has,
+    would give two labels (two files) one net's weight."""
+    assert parse_stable_label(label) is None

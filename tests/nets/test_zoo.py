@@ -73,6 +73,31 @@ def test_find_entry_takes_a_name_first_then_the_lowest_mae_net_of_a_shape():
     assert find_entry(DEFAULT_ZOO, "no-such-net") is None
 
 
+def test_find_entry_takes_an_entry_of_that_name_over_a_lower_mae_net_of_the_shape_it_spells(tmp_path):
+    """An entry named like a shape ('3x8', in a manifest written by hand) is the one named, not the shape's best net."""
+    from surrogate.nets.zoo import find_entry
+
+    entry = {"kind": "trained", "architecture": "3x8", "budget": 24}
+    models = [
+        {**entry, "name": "3x8", "file": "a.onnx", "mae": 0.5},
+        {**entry, "name": "b24-x-3x8", "file": "b.onnx", "mae": 0.1},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": 1, "models": models}))
+    assert find_entry(tmp_path, "3x8")["file"] == "a.onnx"
+    assert find_entry(tmp_path, "8-8-8")["file"] == "b.onnx"  # another spelling of the shape names no entry
+
+
+def test_a_name_ending_in_onnx_in_any_case_names_a_file_not_a_zoo_net(tmp_path, monkeypatch):
+    """'net.ONNX' is a path wherever a net is named (scale-bench's --net takes it as a file, not a zoo name)."""
+    from surrogate.nets.zoo import names_a_file, resolve_surrogate
+
+    assert all(names_a_file(name) for name in ("net.onnx", "net.ONNX", "Net.Onnx", "dir/net", "./3x8"))
+    assert not any(names_a_file(name) for name in ("3x8", "b24-best-3x8", "net.onnx.bak"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelFormatError, match="no ONNX file at missing.ONNX; check the path"):
+        resolve_surrogate("missing.ONNX", zoo=ZOO)
+
+
 def test_an_onnx_path_without_a_lowercase_suffix_is_read_as_a_path(tmp_path, monkeypatch):
     import shutil
 

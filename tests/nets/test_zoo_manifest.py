@@ -85,6 +85,7 @@ def test_a_zoo_name_resolves_after_its_checks(zoo):
         (lambda e: e.pop("architecture"), r"models\[0\] \('b24-best-3x8'\) has no 'architecture'"),
         (lambda e: e.update(mae="small"), r"has mae='small', which is not a number; fix the entry"),
         (lambda e: e.update(budget=24.0), r"has budget=24.0, which is not an integer"),
+        (lambda e: e.update(mae=True), r"has mae=True, which is not a number"),  # JSON true is no MAE
         (lambda e: e.update(collapsed="no"), r"has collapsed='no', which is not true or false"),
         (lambda e: e.update(name=7), r"models\[0\] has name=7, which is not a string"),
         (lambda e: e.update(file="../etc/passwd.onnx"), r"has file='../etc/passwd.onnx'; give the name of an .onnx file"),
@@ -145,6 +146,22 @@ def test_an_entry_pointing_at_the_wrong_file_is_caught_by_its_shape_without_a_ha
         ModelFormatError,
         match=r"zoo entry 'b24-best-3x8' has architecture 3x8 but b24-best-2x12.onnx is not \(its metadata declares 2x12\)"
         r"; the entry points at the wrong file",
+    ):
+        resolve_surrogate("b24-best-3x8", zoo=zoo)
+
+
+def test_an_entry_pointing_at_a_net_of_another_shape_is_caught_by_its_weights_without_metadata_or_hash(zoo):
+    """A file whose metadata declares no architecture (a net exported from code) is checked by its weights' shape."""
+    from surrogate.nets.onnx_io import export_onnx, read_metadata
+    from tests.helpers import random_net
+
+    export_onnx(random_net((4,)), zoo / "plain.onnx")
+    assert "architecture" not in read_metadata(zoo / "plain.onnx")
+    entry = {k: v for k, v in BEST.items() if k != "sha256"}
+    write(zoo, [{**entry, "file": "plain.onnx"}])
+    with pytest.raises(
+        ModelFormatError,
+        match=r"zoo entry 'b24-best-3x8' has architecture 3x8 but plain.onnx is not \(its weights have 1x4\)",
     ):
         resolve_surrogate("b24-best-3x8", zoo=zoo)
 

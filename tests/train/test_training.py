@@ -150,6 +150,16 @@ def test_a_diverged_training_names_its_learning_rate(monkeypatch, trainer):
         train_packed(["2x4"], [0], protocol) if trainer == "packed" else train_net_naive("2x4", 0, protocol)
 
 
+def test_one_non_finite_array_among_finite_ones_is_a_divergence():
+    """A single layer's bias gone to nan is a diverged net, however finite the other arrays are."""
+    from surrogate.errors import ConfigError
+    from surrogate.train.protocols import check_not_diverged
+
+    check_not_diverged([np.ones((2, 3)), np.zeros(3)], [1e-3], "train_x")
+    with pytest.raises(ConfigError, match=r"train_x: training diverged .* at learning rate 0\.001, not a high one"):
+        check_not_diverged([np.ones((2, 3)), np.array([0.0, np.nan, 0.0])], [1e-3], "train_x")
+
+
 @pytest.mark.parametrize("trainer", ["packed", "naive"])
 def test_a_divergence_at_a_low_learning_rate_names_the_start_noise(trainer):
     """probe98 #7: init_noise=1e30 diverged, and the message blamed the learning rate (1e-3) and advised 1e-3."""
