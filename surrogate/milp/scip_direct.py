@@ -36,20 +36,27 @@ def range_safe_scip_direct() -> type:
     """The class :class:`RangeSafeScipDirect` (made on first use: Pyomo's SCIP interface is imported then)."""
     import pyomo.environ as pyo
     from pyomo.contrib.solver.solvers.scip.scip_direct import ScipDirect
+    from pyomo.core.expr.numvalue import is_potentially_variable
     from pyomo.core.expr.relational_expr import RangedExpression
     from pyscipopt.scip import Expr, ExprCons, GenExpr
 
     class RangeSafeScipDirect(ScipDirect):
-        """Pyomo's ``scip_direct``, with ``lo <= body <= up`` built as one PySCIPOpt ``ExprCons(body, lhs=lo, rhs=up)``."""
+        """Pyomo's ``scip_direct``, with ``lo <= body <= up`` built as one PySCIPOpt ``ExprCons(body, lhs=lo, rhs=up)``,
+        and a row whose body holds no variable (mutable Params only) as an empty linear row of SCIP's, ``lo - c <= 0
+        <= up - c``: Pyomo's translation gave PySCIPOpt a bool, a bare ``AssertionError`` where HiGHS solves."""
 
         def _add_constraint(self, con):
-            if type(con.expr) is not RangedExpression:
+            ranged = type(con.expr) is RangedExpression
+            if not ranged and is_potentially_variable(con.body):  # O(1): Pyomo's own translation, walked once
                 return super()._add_constraint(con)
-            lower, body, upper = con.expr.args
-            scip_body = self._expr_visitor.walk_expression(body)
-            if not isinstance(scip_body, Expr | GenExpr):  # a body without variables: Pyomo's own handling
-                return super()._add_constraint(con)
-            row = ExprCons(scip_body, lhs=float(pyo.value(lower)), rhs=float(pyo.value(upper)))
+            scip_body = self._expr_visitor.walk_expression(con.expr.args[1] if ranged else con.body)
+            if isinstance(scip_body, Expr | GenExpr):
+                lower, _, upper = con.expr.args
+                row = ExprCons(scip_body, lhs=float(pyo.value(lower)), rhs=float(pyo.value(upper)))
+            else:  # a constant body c: 0 within [lo - c, up - c], which SCIP decides
+                constant, lower, upper = float(pyo.value(con.body)), con.lb, con.ub
+                lhs, rhs = (None if side is None else float(side) - constant for side in (lower, upper))
+                row = ExprCons(Expr(), lhs=lhs, rhs=rhs)
             self._pyomo_con_to_solver_con_map[con] = self._solver_model.addCons(row)
             return None
 
