@@ -451,3 +451,32 @@ def test_the_record_names_the_solvers_time_limit_not_obbts(tmp_path):
     config = SolveBenchConfig(nets=("b24-best-3x8",), random_sizes=(8,), pooling=(), baselines=(), obbt_time_limit=7.0)
     replace(_small_result(), config=config).write(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["time_limit"] == 10.0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "formulation", "seeded"),
+    [
+        ("omlt-bigm", "bigm", False),
+        ("omlt-partition", "partition", False),
+        ("pruned", "pruned", True),
+        ("pruned-cold", "pruned", False),
+    ],
+)
+def test_a_job_is_encoded_and_warm_started_as_its_encoding_says(monkeypatch, encoding, formulation, seeded):
+    from types import SimpleNamespace
+
+    from surrogate.experiments import solve_bench_jobs
+    from surrogate.milp.solver_config import Termination
+
+    seen = {}
+    result = SimpleNamespace(termination=Termination.OPTIMAL, to_dict=lambda: {})
+    found = SimpleNamespace(to_dict=lambda: {})
+
+    def replace_products(model, approx, *, formulation):
+        seen["formulation"] = formulation
+        return SimpleNamespace(n_products=1)
+
+    monkeypatch.setattr(solve_bench_jobs, "replace_products", replace_products)
+    monkeypatch.setattr(solve_bench_jobs, "solve_with_start", lambda *args, start: seen.update(start=start) or (result, found))
+    run_job(SolveJob("random", "random1-s0", "n", encoding, object()), SolverConfig(time_limit=10.0))
+    assert seen["formulation"] == formulation and (seen["start"] is not None) is seeded
