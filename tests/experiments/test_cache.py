@@ -554,3 +554,26 @@ def test_a_users_tmp_file_without_the_leading_dot_is_no_temporary_file_of_a_run(
         pass
     assert (folder / "draft.tmp").is_file() and (folder / "cache" / "notes.tmp").is_file()
     assert not (folder / ".table.csv.x1y2.tmp").exists()
+
+
+def test_a_scale_run_resumes_its_own_folder_and_a_sweep_is_not_taken_for_it(tmp_path):
+    folder = tmp_path / "scale"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"kind": "scale", "format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    with open_results_folder(folder, CONFIG, kind="scale"):  # the same run: resumed
+        pass
+    with pytest.raises(ResultsFolderError, match=r"scale is the results folder of surrogate bench scale, not of surrogate sweep"):
+        with open_results_folder(folder, CONFIG, kind="sweep"):
+            pass
+
+
+def test_fresh_leaves_a_net_that_only_a_users_json_in_cache_names(tmp_path):
+    folder = tmp_path / "run"
+    (folder / "nets").mkdir(parents=True)
+    (folder / "cache").mkdir()
+    (folder / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    (folder / "cache" / "notes.json").write_text(json.dumps({"result": {"nets": [{"row": {"file": "mine.onnx"}}]}}))
+    (folder / "nets" / "mine.onnx").write_bytes(b"mine")
+    with open_results_folder(folder, CONFIG, kind="sweep", fresh=True):
+        pass
+    assert (folder / "nets" / "mine.onnx").is_file() and (folder / "cache" / "notes.json").is_file()
