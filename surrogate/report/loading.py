@@ -286,7 +286,7 @@ def _sweep_numbers(table: pd.DataFrame, nets: pd.DataFrame, *, folder: Path, fix
     if bad.any():
         row = int(bad.argmax())
         raise ResultsError(
-            f"{nets_name}: column 'seed', row {row + 1} holds {nets['seed'].iloc[row]!r}, not a whole number; {fix}"
+            f"{nets_name}: column 'seed', row {row + 1} holds {nets['seed'].tolist()[row]!r}, not a whole number; {fix}"
         )
     return table, nets
 

@@ -462,3 +462,118 @@ def test_a_problems_folder_is_refused_by_a_recorded_run(tmp_path, kind, command,
         with cache_mod.open_results_folder(tmp_path, {"budget": 1}, kind=kind, fresh=fresh):
             pass
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["results.csv", "results.json"]
+
+
+def test_an_entry_of_another_kind_filed_under_this_kinds_name_is_damaged(tmp_path):
+    store = UnitCache(tmp_path / "cache")
+    key = unit_key("solve", SPEC)
+    path = store.write("train", key, SPEC, {"nets": []})  # the same key, written as another kind's entry
+    store.path("solve", key).write_text(path.read_text())  # then filed under the solve entry's name
+    with pytest.raises(DamagedEntryError, match="belongs to another unit or format"):
+        store.read("solve", key)
+
+
+def _unit(n, aliases=()):
+    spec = {"task": "t", "n": n}
+    return SimpleNamespace(kind="solve", spec=spec, key=unit_key("solve", spec), aliases=aliases)
+
+
+def test_adopt_units_takes_a_units_own_entry_before_an_aliases(tmp_path):
+    twin = _unit("twin")
+    unit = _unit(1, (twin.key,))
+    source = UnitCache(tmp_path / "old" / CACHE_DIR)
+    source.write(twin.kind, twin.key, twin.spec, {"rows": [{"x": "twin's"}]})
+    source.write(unit.kind, unit.key, unit.spec, {"rows": [{"x": "own"}]})
+    mine = UnitCache(tmp_path / "new" / CACHE_DIR)
+    assert adopt_units(mine, [unit], [tmp_path / "old"]) == 1
+    assert mine.read(unit.kind, unit.key) == {"rows": [{"x": "own"}]}
+
+
+def test_adopt_units_leaves_a_result_that_accept_refuses_and_takes_the_next_place(tmp_path):
+    twin = _unit("twin")
+    a, b = _unit(1, (twin.key,)), _unit(2)
+    source = UnitCache(tmp_path / "old" / CACHE_DIR)
+    source.write(a.kind, a.key, a.spec, {"rows": []})  # refused below: not whole
+    source.write(twin.kind, twin.key, twin.spec, {"rows": [{"x": 1}]})
+    source.write(b.kind, b.key, b.spec, {"rows": []})
+    mine = UnitCache(tmp_path / "new" / CACHE_DIR)
+    seen = []
+
+    def whole(unit, result):
+        seen.append(unit.key)
+        return bool(result["rows"])
+
+    assert adopt_units(mine, [a, b], [tmp_path / "old"], accept=whole) == 1
+    assert mine.read(a.kind, a.key) == {"rows": [{"x": 1}]}  # the alias's whole result, not a's own empty one
+    assert mine.read(b.kind, b.key) is None and seen == [a.key, a.key, b.key]
+
+
+def test_a_run_whose_config_has_a_key_its_record_lacks_is_a_different_run(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    old = {k: v for k, v in CONFIG.items() if k != "instances"}  # a record written without one of the fields
+    (folder / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": old}))
+    with pytest.raises(ResultsFolderError, match=r"holds a different run \(it differs in instances\)"):
+        with open_results_folder(folder, CONFIG, kind="sweep"):
+            pass
+
+
+def test_fresh_removes_only_onnx_files_in_nets_that_an_entry_names(tmp_path):
+    folder = tmp_path / "run"
+    (folder / "nets").mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    files = [{"row": {"file": name}, "sha256": "0"} for name in ("../keep.txt", "notes.txt", "1x4-seed0.onnx")]
+    UnitCache(folder / "cache").write("train", "ab" * 16, {}, {"nets": files})  # an entry edited by hand
+    for path in (folder / "keep.txt", folder / "nets" / "notes.txt", folder / "nets" / "1x4-seed0.onnx"):
+        path.write_text("x")
+    with open_results_folder(folder, CONFIG, kind="sweep", fresh=True):
+        pass
+    assert (folder / "keep.txt").is_file() and (folder / "nets" / "notes.txt").is_file()
+    assert not (folder / "nets" / "1x4-seed0.onnx").exists()
+
+
+def test_a_reused_folder_that_fresh_would_empty_is_refused_before_anything_is_touched(tmp_path):
+    from surrogate.experiments.cache import check_sources
+
+    run = tmp_path / "run"
+    (run / CACHE_DIR).mkdir(parents=True)
+    check_sources([run], out=tmp_path / "other", fresh=True)
+    check_sources([run], out=run, fresh=False)  # resuming the run that is reused is fine
+    with pytest.raises(ResultsFolderError, match=r"run is both the folder to reuse and the --out folder that --fresh empties"):
+        check_sources([run], out=tmp_path / "." / "run", fresh=True)
+
+
+def test_a_users_tmp_file_without_the_leading_dot_is_no_temporary_file_of_a_run(tmp_path):
+    folder = tmp_path / "run"
+    (folder / "cache").mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    (folder / "draft.tmp").write_text("mine")
+    (folder / "cache" / "notes.tmp").write_text("mine")
+    (folder / ".table.csv.x1y2.tmp").write_text("half")
+    with open_results_folder(folder, CONFIG, kind="sweep"):
+        pass
+    assert (folder / "draft.tmp").is_file() and (folder / "cache" / "notes.tmp").is_file()
+    assert not (folder / ".table.csv.x1y2.tmp").exists()
+
+
+def test_a_scale_run_resumes_its_own_folder_and_a_sweep_is_not_taken_for_it(tmp_path):
+    folder = tmp_path / "scale"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"kind": "scale", "format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    with open_results_folder(folder, CONFIG, kind="scale"):  # the same run: resumed
+        pass
+    with pytest.raises(ResultsFolderError, match=r"scale is the results folder of surrogate bench scale, not of surrogate sweep"):
+        with open_results_folder(folder, CONFIG, kind="sweep"):
+            pass
+
+
+def test_fresh_leaves_a_net_that_only_a_users_json_in_cache_names(tmp_path):
+    folder = tmp_path / "run"
+    (folder / "nets").mkdir(parents=True)
+    (folder / "cache").mkdir()
+    (folder / "config.json").write_text(json.dumps({"format": cache_mod.FORMAT_VERSION, "config": CONFIG}))
+    (folder / "cache" / "notes.json").write_text(json.dumps({"result": {"nets": [{"row": {"file": "mine.onnx"}}]}}))
+    (folder / "nets" / "mine.onnx").write_bytes(b"mine")
+    with open_results_folder(folder, CONFIG, kind="sweep", fresh=True):
+        pass
+    assert (folder / "nets" / "mine.onnx").is_file() and (folder / "cache" / "notes.json").is_file()

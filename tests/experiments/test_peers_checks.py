@@ -211,3 +211,19 @@ def test_a_benchmark_row_of_a_point_that_breaks_the_net_is_an_error():
         warnings.simplefilter("ignore", RuntimeWarning)
         row = peer_unit("haverly1", net, "scip-ml", SolverConfig(time_limit=TIME_LIMIT))["rows"][0]
     assert row["status"] == "error" and "violates the model" in row["message"] and "reason" not in row
+
+
+def test_an_output_off_the_net_by_a_little_more_than_the_tolerance_breaks_it(tmp_path):
+    """check_peer_point's own numbers (no peer needed): 5x TRUST_TOL off is refused, 0.5x is not a net break."""
+    model = peers._problem_model("haverly1")
+    report = replace_products(model, peers._peer_net(NET))
+    part = peers.write_linear_part(model, report, tmp_path / "linear.lp")
+    exact = {}
+    for encoded, (xh, yh, out) in zip(part.encoded, part.nets):
+        exact.update({xh: 0.3, yh: -0.2, out: encoded.evaluate(0.3, -0.2)})
+    first = part.nets[0][2]
+    scale = max(1.0, abs(exact[first]))
+    far = peers.check_peer_point(model, part, {**exact, first: exact[first] + 5e-4 * scale}, peer="p", objective=0.0)
+    assert far is not None and "p's point breaks a net" in far and "relative difference 0.0005;" in far
+    near = peers.check_peer_point(model, part, {**exact, first: exact[first] + 5e-5 * scale}, peer="p", objective=0.0)
+    assert near is None or "breaks a net" not in near

@@ -116,3 +116,23 @@ def test_two_onnx_files_of_one_name_are_refused_as_sharing_a_label(tmp_path):
         export_onnx(random_net((3,), seed=seed), paths[-1])
     with pytest.raises(ConfigError, match=r"two nets share a label \(x, x\); rename an ONNX file"):
         resolve_nets(ScaleBenchConfig(nets=tuple(paths)))
+
+
+def test_a_zoo_net_whose_mae_is_exactly_max_mae_is_in_the_run():
+    from surrogate.nets.zoo import DEFAULT_ZOO, read_zoo
+
+    entries = [e for e in read_zoo(DEFAULT_ZOO)["models"] if e["budget"] == 12]
+    worst = max(entries, key=lambda e: e["mae"])
+    labels = {ref.label for ref in resolve_nets(ScaleBenchConfig(budget=12, max_mae=worst["mae"]))}
+    assert labels == {e["name"] for e in entries}  # the worst net is the bound itself: <=, not <
+
+
+def test_a_zoo_net_whose_file_is_not_the_one_the_run_began_with_is_refused():
+    from surrogate.errors import ModelFormatError
+    from surrogate.experiments.scale_bench_nets import load_net
+    from surrogate.nets.zoo import DEFAULT_ZOO, find_entry
+
+    entry = find_entry(DEFAULT_ZOO, "b12-best-3x4")
+    assert load_net("b12-best-3x4", str(DEFAULT_ZOO), sha256=entry["sha256"]).architecture.name == "3x4"
+    with pytest.raises(ModelFormatError, match=r"b12-best-3x4\.onnx: the net's file changed while the run was going"):
+        load_net("b12-best-3x4", str(DEFAULT_ZOO), sha256="0" * 64)

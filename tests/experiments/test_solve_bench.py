@@ -1,5 +1,7 @@
 """The solve-time benchmark's tables from synthetic solve rows (no solver)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -337,3 +339,144 @@ def test_a_folder_with_a_users_table_and_no_record_is_refused_by_write_and_by_th
         with solve_time_folder(out):
             pass
     assert (out / "solves.csv").read_text() == "my own\n" and not (out / "config.json").exists()
+
+
+def test_the_headline_numbers_are_medians_of_their_own_columns_and_hits_are_counted():
+    import surrogate.experiments.solve_bench as solve_bench
+
+    speedups = pd.DataFrame(
+        {
+            "speedup": [1.0, 2.0, 9.0],
+            "speedup_amortised": [1.0, 3.0, 20.0],
+            "cold_speedup_amortised": [np.nan, 5.0, 7.0],
+            "anchor_hit": [True, False, True],
+        }
+    )
+    result = replace(_small_result(), speedups=speedups)
+    assert (result.median_speedup, result.median_speedup_amortised, result.median_speedup_cold) == (2.0, 3.0, 6.0)
+    assert "OMLT default hit the time limit in 2 (" in result.headline()
+    assert isinstance(result, solve_bench.SolveBenchResult)
+
+
+def test_each_csv_holds_its_own_table_and_growth_labels_best_nets_by_shape(tmp_path):
+    result = replace(_small_result(), baselines=pd.DataFrame({"approx": ["sawtooth-24"], "binaries": [3]}))
+    result.write(tmp_path)
+    speedups = pd.read_csv(tmp_path / "speedups.csv")
+    assert list(speedups.columns) == list(result.speedups.columns) and len(speedups) == len(result.speedups)
+    assert pd.read_csv(tmp_path / "baselines.csv").to_dict("list") == {"approx": ["sawtooth-24"], "binaries": [3]}
+    growth = pd.read_csv(tmp_path / "growth.csv")
+    assert list(growth["arch"]) == ["3x8"] * 5 + ["1x24"] * 2 + ["sawtooth-24"]
+    assert list(growth["approx"]) == list(SOLVES["approx"])
+
+
+def test_the_solves_use_the_nets_with_the_bounds_that_were_timed_and_charge_that_time(monkeypatch):
+    """run_solve_bench hands plan_jobs the nets bounds_table tightened, and speedup_table their tightening seconds."""
+    from types import SimpleNamespace
+
+    import surrogate.experiments.solve_bench as solve_bench
+
+    loaded, tight = (SimpleNamespace(bounds=which, architecture=SimpleNamespace(depth=3)) for which in ("stored", "timed"))
+    bounds = pd.DataFrame({"net": ["b24-best-3x8"], "method": ["milp"], "seconds": [2.0]})
+    planned = []
+    monkeypatch.setattr(solve_bench, "load_nets", lambda config: {"b24-best-3x8": loaded})
+    monkeypatch.setattr(solve_bench, "bounds_table", lambda nets, **kw: (bounds, {"b24-best-3x8": (tight, 2.0)}))
+    monkeypatch.setattr(solve_bench, "plan_jobs", lambda config, nets: planned.append(nets) or [])
+    rows = SOLVES[SOLVES["approx"] == "b24-best-3x8"].to_dict("records")
+    monkeypatch.setattr(solve_bench, "run_jobs", lambda *args: rows)
+    monkeypatch.setattr(solve_bench, "baseline_table", lambda config, nets, solves, progress: pd.DataFrame())
+    config = SolveBenchConfig(nets=("b24-best-3x8",), random_sizes=(8,), pooling=(), baselines=())
+    result = solve_bench.run_solve_bench(config, progress=False)
+    assert len(planned) == 1 and planned[0]["b24-best-3x8"] is tight
+    assert list(result.speedups["speedup"]) == pytest.approx([10.0 / (1.0 + 2.0), 1.0])  # p1: 2 s charged in full
+
+
+def test_plan_takes_the_configs_seed_and_a_problem_of_exactly_the_cap_of_products():
+    config = SolveBenchConfig(
+        random_sizes=(8, 9),
+        random_seed=3,
+        pooling=(),
+        baselines=("pwl-9x9",),
+        baseline_max_products=8,
+        partition_max_products=8,
+    )
+    keys = {(j.problem, j.encoding) for j in plan_jobs(config, {"n": object()})}
+    assert ("random8-s3", "omlt-partition") in keys and ("random9-s3", "omlt-partition") not in keys
+    assert ("random8-s3", "baseline") in keys and ("random9-s3", "baseline") not in keys
+    assert {p for p, _ in keys} == {"random8-s3", "random9-s3"}
+
+
+def test_run_jobs_hands_every_job_the_warm_starts_patience_and_clock(monkeypatch):
+    from surrogate.executors import ExecutorConfig
+    from surrogate.experiments import solve_bench_jobs
+
+    calls = []
+    monkeypatch.setattr(solve_bench_jobs, "run_job", lambda job, config, *start: calls.append(start) or {"job": job})
+    jobs = [SolveJob("random", "random4-s0", "sawtooth-8", "baseline")]
+    config = SolverConfig(time_limit=10.0)
+    rows = solve_bench_jobs.run_jobs(jobs, config, ExecutorConfig(workers=1), None, (2.5, "cpu"))
+    assert rows == [{"job": jobs[0]}] and calls == [(2.5, "cpu")]
+
+
+@pytest.mark.parametrize("termination, hit", [("TIME_LIMIT", True), ("OPTIMAL", False)])
+def test_a_jobs_row_names_its_instance_and_whether_it_hit_the_time_limit(monkeypatch, termination, hit):
+    from types import SimpleNamespace
+
+    from surrogate.experiments import solve_bench_jobs
+    from surrogate.milp.solver_config import Termination
+
+    result = SimpleNamespace(termination=Termination[termination], to_dict=lambda: {"wall_time": 1.0})
+    found = SimpleNamespace(to_dict=lambda: {"start_found": False})
+    monkeypatch.setattr(solve_bench_jobs, "solve_with_start", lambda *args, **kw: (result, found))
+    row = run_job(SolveJob("random", "random2-s0", "sawtooth-8", "baseline"), SolverConfig(time_limit=10.0))
+    assert (row["family"], row["instance"], row["products"], row["approx"]) == ("random", "random2-s0", 2, "sawtooth-8")
+    assert row["time_limit_hit"] is hit
+
+
+def test_bounds_table_hands_on_the_milp_bounds_it_timed():
+    import json
+
+    from surrogate.experiments.solve_bench_jobs import bounds_table
+    from tests.helpers import random_net
+
+    table, tightened = bounds_table({"n": random_net((4, 4), seed=1)}, obbt_time_limit=5.0, obbt_node_limit=100)
+    net, seconds = tightened["n"]
+    assert list(table["method"]) == ["interval", "lp", "milp"]
+    assert seconds == table.set_index("method").loc["milp", "seconds"]
+    assert set(json.loads(net.metadata["bounds"])) == {"milp"}
+
+
+def test_the_record_names_the_solvers_time_limit_not_obbts(tmp_path):
+    import json
+
+    config = SolveBenchConfig(nets=("b24-best-3x8",), random_sizes=(8,), pooling=(), baselines=(), obbt_time_limit=7.0)
+    replace(_small_result(), config=config).write(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["time_limit"] == 10.0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "formulation", "seeded"),
+    [
+        ("omlt-bigm", "bigm", False),
+        ("omlt-partition", "partition", False),
+        ("pruned", "pruned", True),
+        ("pruned-cold", "pruned", False),
+    ],
+)
+def test_a_job_is_encoded_and_warm_started_as_its_encoding_says(monkeypatch, encoding, formulation, seeded):
+    from types import SimpleNamespace
+
+    from surrogate.experiments import solve_bench_jobs
+    from surrogate.milp.solver_config import Termination
+
+    seen = {}
+    result = SimpleNamespace(termination=Termination.OPTIMAL, to_dict=lambda: {})
+    found = SimpleNamespace(to_dict=lambda: {})
+
+    def replace_products(model, approx, *, formulation):
+        seen["formulation"] = formulation
+        return SimpleNamespace(n_products=1)
+
+    monkeypatch.setattr(solve_bench_jobs, "replace_products", replace_products)
+    monkeypatch.setattr(solve_bench_jobs, "solve_with_start", lambda *args, start: seen.update(start=start) or (result, found))
+    run_job(SolveJob("random", "random1-s0", "n", encoding, object()), SolverConfig(time_limit=10.0))
+    assert seen["formulation"] == formulation and (seen["start"] is not None) is seeded

@@ -247,3 +247,36 @@ def test_every_default_start_is_the_stable_familys_default(monkeypatch, tmp_path
     monkeypatch.setattr(stable_zoo, "family_table", lambda rows: "")
     main([str(tmp_path / "family")])
     assert given["start"] == DEFAULT_STABLE_START
+
+
+def test_a_net_whose_mae_is_exactly_max_mae_is_exported(tmp_path, monkeypatch):
+    """The threshold is inclusive (grid MAE <= max_mae), as --max-mae's help says: train_one and the export are
+    stand-ins here, so only the choice of build_stable_zoo is checked."""
+    from surrogate.experiments import stable_zoo
+
+    exported = []
+    rows = {0.0: 1e-3, 0.1: 1e-3 * (1 + 1e-12)}  # lam -> grid MAE: at the threshold, then just past it
+    monkeypatch.setattr(stable_zoo, "start_net", lambda shape, start, zoo: ("net", {"name": f"b24-best-{shape}"}))
+    monkeypatch.setattr(stable_zoo, "train_one", lambda net, entry, lam, config: ("net", {"name": f"l{lam}", "mae": rows[lam]}))
+    monkeypatch.setattr(stable_zoo, "export_member", lambda net, row, out_dir: exported.append(row["name"]) or {})
+    monkeypatch.setattr(stable_zoo, "merge_entries", lambda out_dir, added: None)
+    table = stable_zoo.build_stable_zoo(tmp_path / "family", shapes=("3x8",), lams=(0.0, 0.1), max_mae=1e-3)
+    assert exported == ["l0.0"] and list(table["exported"]) == [True, False]
+
+
+def test_a_net_started_from_a_hand_built_one_is_named_and_labelled_by_that_start(monkeypatch):
+    """train_one's name and source come from the start entry's source (training, scoring and bounds stand-ins)."""
+    from types import SimpleNamespace
+
+    from surrogate.experiments import stable_zoo
+
+    report = SimpleNamespace(fixed_active=0, fixed_inactive=0, to_dict=lambda: {})
+    monkeypatch.setattr(stable_zoo, "train_for_solve_time", lambda start, config, bounds_of: (start, report))
+    sizes = dict.fromkeys(("unstable", "bigm_width", "stable_active", "stable_inactive"), 0)
+    monkeypatch.setattr(stable_zoo, "_measure", lambda net, prefix="": {prefix + k: v for k, v in sizes.items()})
+    monkeypatch.setattr(stable_zoo, "score", lambda net: SimpleNamespace(to_dict=lambda: {}))
+    monkeypatch.setattr(stable_zoo, "net_bounds", None)  # never reached: _measure is the stand-in
+    start = resolve_surrogate("b24-hand-shared-3x8")
+    net, row = stable_zoo.train_one(start, {"name": "b24-hand-shared-3x8"}, 0.3, SolveTimeConfig())
+    assert row["name"] == "b24-stable-hand-shared-l0.3-3x8" and net.metadata["source"] == "stable-hand-shared-l0.3"
+    assert row["start"] == net.metadata["start"] == "b24-hand-shared-3x8"
