@@ -220,6 +220,27 @@ def check_budget(archs: Sequence[Architecture], budget: int, who: str) -> None:
         )
 
 
+def check_product_shapes(archs: Sequence[Architecture], lead: str, trains: str) -> None:
+    """Raise :class:`ConfigError` unless every shape of ``archs`` has 2 inputs and 1 output, as a surrogate of ``x*y``
+    has: the one check of the sweep's shapes and of every training entry point.
+
+    Parameters
+    ----------
+    archs
+        The shapes.
+    lead
+        What the message starts with (the function and argument, e.g. ``'train_many: '``).
+    trains
+        Who trains them, in the message (``'a sweep'``, ``'train_many'``).
+    """
+    other = [f"{a.n_inputs}-{'-'.join(map(str, a.hidden))}-{a.n_outputs}" for a in archs if (a.n_inputs, a.n_outputs) != (2, 1)]
+    if other:
+        raise ConfigError(
+            f"{lead}{', '.join(other)} {'is' if len(other) == 1 else 'are'} not 2 inputs -> 1 output; {trains} "
+            "trains surrogates of x*y: give hidden widths only, e.g. '3x8' or Architecture((8, 8, 8))"
+        )
+
+
 def check_distinct(archs: Sequence[Architecture], lead: str = "") -> None:
     """Refuse (:class:`~surrogate.errors.ConfigError`, its message led by ``lead``) shapes given more than once
     (``3x8`` and ``3×8`` parse to one): the one rule of ``sweep``, ``hand-built`` and the benchmarks for ``--arch``.

@@ -160,3 +160,13 @@ def test_a_shape_of_exactly_the_budget_is_taken_and_one_neuron_more_is_refused()
     check_budget([Architecture.parse("3x8"), Architecture.parse("4-5-5-5-5")], 24, "sweep")  # 24 neurons each: within
     with pytest.raises(ConfigError, match=r"sweep: 5x5 \(25\) has more hidden neurons than the budget 24"):
         check_budget([Architecture.parse("3x8"), Architecture.parse("5x5")], 24, "sweep")
+
+
+def test_check_product_shapes_names_every_shape_that_is_not_two_inputs_one_output():
+    from surrogate import ConfigError
+    from surrogate.nets.architecture import check_product_shapes
+
+    archs = [Architecture((4,)), Architecture((4,), n_inputs=3), Architecture((2, 2), n_outputs=2)]
+    with pytest.raises(ConfigError, match=r"^f: 3-4-1, 2-2-2-2 are not 2 inputs -> 1 output; g trains surrogates of x\*y"):
+        check_product_shapes(archs, "f: ", "g")
+    check_product_shapes(archs[:1], "f: ", "g")
