@@ -129,12 +129,16 @@ class Architecture:
     n_outputs: int = 1
 
     def __post_init__(self) -> None:
-        if isinstance(self.hidden, str) or not hasattr(self.hidden, "__iter__"):
+        try:
+            hidden = None if isinstance(self.hidden, str) else tuple(self.hidden)
+        except TypeError:  # not iterable, or a 0-d tensor or array (it has __iter__ but refuses it)
+            hidden = None
+        if hidden is None:
             raise ArchitectureError(
                 f"architecture hidden={self.hidden!r} must be a sequence of widths, e.g. Architecture((8, 8, 8)); "
                 "for a text shape use Architecture.parse('3x8')"
             )
-        object.__setattr__(self, "hidden", tuple(self.hidden))
+        object.__setattr__(self, "hidden", hidden)
         if not self.hidden:
             raise ArchitectureError("architecture has no hidden layer; give at least one width, e.g. '1x24'")
         object.__setattr__(self, "hidden", _check_sizes(self.hidden, f"architecture {self.hidden!r}"))
@@ -293,6 +297,7 @@ def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
     Architecture
         Each shape once, in the order above.
     """
+    check_count("all_shapes: budget", budget, example=24, error=ArchitectureError)  # named as this function's own
     if not is_number(max_depth, integer=True, low=1):
         raise ArchitectureError(f"max depth {max_depth!r} must be a positive integer, e.g. 3")
     uniform = constant_width_shapes(budget)
