@@ -153,9 +153,13 @@ def start_value(var) -> float | None:
         A Pyomo variable.
     """
     value = var.value
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if value is None or isinstance(value, (str, bytes)):  # text: float() would read '3', but no solver does
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)  # True, numpy scalars, Decimal, Fraction: the numbers Pyomo takes
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def start_refusal(model) -> str | None:

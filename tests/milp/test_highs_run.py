@@ -308,5 +308,5 @@ def test_start_value_and_start_refusal_name_what_no_start_takes():
         start_refusal(m)
         == "warm start ignored: integer variable 'y' holds nan, not a finite number; set it to a number, or to None"
     )
-    m.y.set_value(2), m.x.set_value(True, skip_validation=True)
-    assert start_value(m.y) == 2.0 and start_value(m.x) is None and start_refusal(m) is None
+    m.y.set_value(2), m.x.set_value(True, skip_validation=True)  # True (a binary set so) is 1, as before
+    assert start_value(m.y) == 2.0 and start_value(m.x) == 1.0 and start_refusal(m) is None
