@@ -37,6 +37,7 @@ from ..errors import ConfigError
 from ..executors import ExecutorConfig, open_executor
 from ..files import write_text
 from ..milp.solver import check_solver
+from ..nets.onnx_files import path_argument
 from ..nets.onnx_io import package_versions
 from ..nets.sources import HAND_BUILT_SOURCES, TRAINED
 from ..options import check_flags
@@ -145,12 +146,10 @@ def run_sweep(
         If ``out_dir`` holds results of another format version or of a
         different sweep (pass ``fresh=True`` or use another folder), or
         another sweep is writing to it.
+    surrogate.errors.ModelFormatError
+        If ``out_dir`` is no path (``None``, a number, bytes).
     """
-    if not isinstance(config, SweepConfig):
-        raise ConfigError(f"run_sweep: config={config!r} must be a SweepConfig, e.g. SweepConfig(budget=24)")
-    check_flags("run_sweep", progress=progress, fresh=fresh)
-    check_solver(config.solver)  # before any training
-    out_dir, start, counts = Path(out_dir).absolute(), time.perf_counter(), Counter()  # a later chdir moves nothing
+    out_dir, start, counts = _checked(config, out_dir, progress=progress, fresh=fresh), time.perf_counter(), Counter()
     nets_dir = out_dir / NETS_DIR
     # the executor first: one that cannot start (a Dask scheduler out of reach) leaves the folder as it was
     with open_executor(executor) as runner, open_results_folder(out_dir, config.to_dict(), kind="sweep", fresh=fresh) as cache:
@@ -169,6 +168,15 @@ def run_sweep(
         _write_tables(out_dir, nets=nets, solves=solves, table=table)
         _write_json(out_dir / CONFIG_FILE, _config_record(config, wall_time_s=wall, units=unit_counts.to_dict(), complete=True))
     return SweepResult(config, table, nets, solves, out_dir, wall, unit_counts)
+
+
+def _checked(config, out_dir, *, progress, fresh) -> Path:
+    """``out_dir`` as an absolute path (a later chdir moves nothing), after checking :func:`run_sweep`'s arguments."""
+    if not isinstance(config, SweepConfig):
+        raise ConfigError(f"run_sweep: config={config!r} must be a SweepConfig, e.g. SweepConfig(budget=24)")
+    check_flags("run_sweep", progress=progress, fresh=fresh)
+    check_solver(config.solver)  # before any training
+    return path_argument(out_dir, "run_sweep", name="out_dir", example="results/sweep").absolute()
 
 
 def _write_tables(out_dir: Path, **tables: pd.DataFrame) -> None:

@@ -11,7 +11,7 @@ from ..errors import ConfigError
 from ..filled import check_filled, filled
 from ..milp.formulations import DEFAULT_FORMULATION, check_formulation
 from ..milp.solver_config import SolverConfig
-from ..nets.architecture import Architecture, check_budget, check_distinct, constant_width_shapes
+from ..nets.architecture import Architecture, check_budget, check_distinct, check_product_shapes, constant_width_shapes
 from ..options import MAX_SEED, check_count, check_flags, check_seeds, check_sequence, is_number, plain_numbers, refusal_of
 from ..train.protocols import TrainingProtocol, get_protocol
 
@@ -26,14 +26,7 @@ def _architectures(given, budget: int) -> tuple[Architecture, ...]:
     given = check_sequence("SweepConfig: architectures", given, example="('3x8', '8-6-6')", what="shapes")
     with refusal_of("SweepConfig", "architectures", given):  # each refusal below led by the field and its value
         archs = tuple(Architecture.parse(a) for a in given)
-        other = [
-            f"{a.n_inputs}-{'-'.join(map(str, a.hidden))}-{a.n_outputs}" for a in archs if (a.n_inputs, a.n_outputs) != (2, 1)
-        ]
-        if other:
-            raise ConfigError(
-                f"{', '.join(other)} {'is' if len(other) == 1 else 'are'} not 2 inputs -> 1 output; a sweep "
-                "trains surrogates of x*y: give hidden widths only, e.g. '3x8' or Architecture((8, 8, 8))"
-            )
+        check_product_shapes(archs, "", "a sweep")
         check_distinct(archs)
     check_budget(archs, budget, f"SweepConfig: architectures={given!r}")
     return archs or filled(tuple(constant_width_shapes(budget)), (budget,))

@@ -79,7 +79,7 @@ from .products import (  # noqa: F401 (re-exported: this module's API before the
     rewrite_products,
 )
 from .rewrite_basis import Basis
-from .rewrite_record import PRODUCT, RECORD, FactorRecord, RewriteRecord
+from .rewrite_record import PRODUCT, RECORD, FactorRecord, RewriteRecord, bound_slack
 from .scaled_products import (  # noqa: F401 (re-exported: this module's API before they moved)
     PRODUCT_SCALE_LIMIT,
     BilinearSurrogate,
@@ -100,7 +100,18 @@ def _check_factors(model, x, y, name, error_aware) -> None:
     """Refuse ``x, y`` unless each is one variable with the bounds it needs (:func:`bounded_factors`), on a built ``model``."""
     check_model("bilinear", model), check_block_name("bilinear", name, optional=True)
     check_flags("bilinear", error_aware=error_aware), check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y")
-    check_extendable(model), [finite_bounds(v) for v in bounded_factors(x, y)]
+    check_extendable(model), [_check_fixed_inside(finite_bounds(v), v) for v in bounded_factors(x, y)]
+
+
+def _check_fixed_inside(bounds: tuple[float, float], var) -> None:
+    """Refuse a factor fixed at a value outside its ``bounds``, the box its product would be built for (every solve
+    refuses it then, as if the model had changed after the build)."""
+    (low, high), value = bounds, var.value
+    if var.fixed and value is not None and not low - bound_slack(low) <= value <= high + bound_slack(high):
+        raise ModelFormatError(
+            f"bilinear: {var.name!r} is fixed at {value!r}, outside its bounds [{low!r}, {high!r}], the box its product "
+            f"would be built for; fix it within them, or widen them first ({python_path(var)}.setlb(...) / .setub(...))"
+        )
 
 
 def _resolve(surrogate, zoo, formulation: str):

@@ -18,11 +18,19 @@ from ..nets.network import ReluMLP
 from .bounds_result import NetBounds, fingerprint
 
 
+def _number(value) -> float:
+    """``float(value)``; ``TypeError`` for text, which ``float`` would read (``'1'``), as a config refuses it."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{value!r} is text")
+    return float(value)
+
+
 def check_box(box: Sequence[tuple[float, float]] | None, net: ReluMLP) -> tuple[tuple[float, float], ...]:
-    """``box`` as floats (``None``: the net's domain), or :class:`ConfigError`."""
+    """``box`` as floats (``None``: the net's domain), or :class:`ConfigError` (also for a bound given as text, ``'1'``,
+    as :class:`~surrogate.milp.solver_config.SolverConfig` refuses ``time_limit='10'``)."""
     n_inputs = net.weights[0].shape[0]
     try:
-        box = tuple((float(lo), float(hi)) for lo, hi in (net.domain if box is None else box))
+        box = tuple((_number(lo), _number(hi)) for lo, hi in (net.domain if box is None else box))
     except OverflowError:  # an int past float's range (10**400)
         raise ConfigError(
             f"input box {reprlib.repr(box)} holds a bound past float's range (about 1.8e308); give finite (lower, "

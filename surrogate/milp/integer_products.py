@@ -16,8 +16,9 @@ import math
 
 import pyomo.environ as pyo
 
-from .binary_products import is_binary_factor
-from .built_marks import mark_built
+from ..errors import ModelFormatError
+from .binary_products import check_exact_product, is_binary_factor
+from .built_marks import mark_built, removed_on_failure
 from .interface import ExactProduct, ProductError, binary_groups, solved_values
 from .model_size import ModelSize, model_size
 from .products import bound_terms, has_symbolic_bounds
@@ -93,6 +94,21 @@ def is_exact_pair(x, y) -> bool:
     return any(has_zero_width(v) or is_binary_factor(v) or integer_bits(v) is not None for v in (x, y))
 
 
+def _why_not_expanded(x, y) -> str:
+    """Why neither ``x`` nor ``y`` is an integer factor :class:`IntegerProduct` writes by its digits (:func:`integer_bits`)."""
+    integers = [v for v in (x, y) if v.is_integer()]
+    if not integers:
+        return f"neither factor is an integer variable ({x.name!r}, {y.name!r}): only an integer factor has digits"
+    fixed = [v for v in integers if not has_symbolic_bounds(v)]
+    if not fixed:
+        return f"the bounds of {integers[0].name!r} are given by mutable Params, so its number of values may change"
+    low, high = integer_bounds(fixed[0])
+    return (
+        f"{fixed[0].name!r} has {high - low + 1} values ([{low}, {high}]), more than the 2**INTEGER_BITS = "
+        f"{2**INTEGER_BITS} that IntegerProduct expands"
+    )
+
+
 class IntegerProduct(ExactProduct):
     """``w = n*y`` for an integer ``n`` in ``[L, U]`` and a bounded ``y`` in ``[L_y, U_y]``: exact.
 
@@ -110,18 +126,37 @@ class IntegerProduct(ExactProduct):
     power of two. ``L_y, U_y`` follow mutable ``Param`` bounds of ``y``. A square
     ``n*n`` is the same with ``y = n``. ``factor`` is ``n``, ``low`` is ``L`` and
     ``bits`` the indexed digits; the warm start sets them from ``n``'s value
-    (:mod:`surrogate.milp.warmstart`).
+    (:mod:`surrogate.milp.warmstart`). A pair with no such factor (:func:`integer_bits`) is refused, naming why
+    (:func:`~surrogate.milp.bilinear.bilinear` gives it a surrogate); a failure leaves no block behind.
+
+    Raises
+    ------
+    ModelFormatError
+        No factor an integer of constant bounds and at most ``2**INTEGER_BITS`` values; a factor that is not one
+        variable or has no finite bounds; ``name`` taken.
+    ConfigError
+        ``model`` not a Pyomo model or block; ``name`` not a non-empty string.
     """
 
     def __init__(self, model, x, y, name: str):
+        check_exact_product("IntegerProduct", model, x, y, name)
         self.x, self.y = x, y
         bits_x, bits_y = integer_bits(x), integer_bits(y)
         fewer_x = bits_x is not None and (bits_y is None or bits_x <= bits_y)
         self.factor, other, digits = (x, y, bits_x) if fewer_x else (y, x, bits_y)
+        if digits is None:
+            raise ModelFormatError(
+                f"IntegerProduct: {_why_not_expanded(x, y)}; use bilinear(model, x, y), which gives such a product a surrogate"
+            )
         self.low = integer_bounds(self.factor)[0]
         low_y, high_y = bound_terms(other)
         self.block = block = pyo.Block()
-        model.add_component(name, block)
+        with removed_on_failure(model, name):  # nothing half-built left to block a retry under the same name
+            model.add_component(name, block)
+            self._build(block, other, digits, low_y, high_y)
+
+    def _build(self, block, other, digits: int, low_y, high_y) -> None:
+        """The digits, their products with ``other`` (in ``[low_y, high_y]``) and ``expr``, in ``block``."""
         mark_built(block)  # its digits are the product's own (the integer factor is the user's)
         block.bits = pyo.Var(range(digits), domain=pyo.Binary)
         block.w = pyo.Var(range(digits))

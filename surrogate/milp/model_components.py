@@ -121,10 +121,14 @@ def check_constructed(model, *, where: str = "check_constructed") -> None:
     top = model_of(model, where=where)
     component = top.parent_component()  # None for a clone of an indexed block's element (constructed: it has data)
     if component is not None and not Component.is_constructed(component):
-        raise ModelFormatError(
-            f"model {top.name!r} is not constructed (an AbstractModel holds no data yet); build an instance "
-            "first, e.g. instance = model.create_instance(data), and pass the instance"
+        fix = (  # a pyo.Block() of no model is no AbstractModel: create_instance is not its fix
+            "an AbstractModel holds no data yet); build an instance first, e.g. instance = model.create_instance(data), "
+            "and pass the instance"
+            if isinstance(top, pyo.AbstractModel)
+            else "a pyo.Block() made outside a model holds no data yet); attach it to a model first (model.b = block), "
+            "or make it with pyo.Block(concrete=True)"
         )
+        raise ModelFormatError(f"model {top.name!r} is not constructed ({fix}")
 
 
 def check_extendable(model) -> None:

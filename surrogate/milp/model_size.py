@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 import pyomo.environ as pyo
 
+from .model_components import check_constructed
 from .solve_arguments import check_model
 
 
@@ -44,8 +45,11 @@ def model_size(component) -> ModelSize:
     ------
     ConfigError
         If ``component`` is not a Pyomo model or block.
+    ModelFormatError
+        If it is not constructed (an ``AbstractModel``, a ``pyo.Block()`` of no model).
     """
     check_model("model_size", component, name="component")
+    check_constructed(component, where="model_size")  # an AbstractModel's counted 0 of everything
     variables = list(component.component_data_objects(pyo.Var, active=True, descend_into=True))  # not a deactivated block's
     constraints = sum(1 for _ in component.component_data_objects(pyo.Constraint, active=True, descend_into=True))
     return ModelSize(len(variables), sum(1 for v in variables if v.is_binary()), constraints)

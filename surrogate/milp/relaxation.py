@@ -24,7 +24,7 @@ import math
 
 import pyomo.environ as pyo
 
-from ..errors import ModelFormatError
+from ..errors import ConfigError, ModelFormatError
 from .model_components import lies_within
 from .products import finite_bounds, has_zero_width, product_terms, quadratic_parts, rewrite_products
 from .rewrite_record import RECORD, RewriteRecord
@@ -163,7 +163,7 @@ def _check_factors_inside(relaxed, model) -> None:
 def solve_mccormick(model, config: SolverConfig = SolverConfig()) -> tuple[SolveResult, dict]:
     """Solve the McCormick relaxation of a copy of ``model`` (of the exact model where ``replace_products`` replaced
     its products: :func:`exact_copy`); also return its point (name -> value)."""
-    check_model("solve_mccormick", model)
+    _check_arguments("solve_mccormick", model, config)
     relaxed = exact_copy(model)
     _check_factors_inside(relaxed, model)
     check_envelope_limits(mccormick(relaxed).products.values(), config.solver)
@@ -182,5 +182,16 @@ def mccormick_bound(model, config: SolverConfig = SolverConfig()) -> SolveResult
     surrogate MILP's optimum (which is no bound of it). Products built with ``bilinear`` or ``add_surrogate``
     by hand stay as they are (their rows are linear already).
     """
-    check_model("mccormick_bound", model)
+    _check_arguments("mccormick_bound", model, config)
     return solve_mccormick(model, config)[0]
+
+
+def _check_arguments(where: str, model, config) -> None:
+    """Raise :class:`ConfigError` naming ``where`` unless ``model`` is a Pyomo model or block and ``config`` a
+    :class:`SolverConfig` (``None`` or a dict of its fields was a bare ``AttributeError``)."""
+    check_model(where, model)
+    if not isinstance(config, SolverConfig):
+        raise ConfigError(
+            f"{where}: config={config!r} must be a SolverConfig, e.g. {where}(model, SolverConfig(time_limit=60)) "
+            "(or leave it out for the default)"
+        )

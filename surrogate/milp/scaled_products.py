@@ -22,7 +22,7 @@ from .built_marks import mark_built
 from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error, solved_values
 from .model_size import ModelSize
 from .output_scale import output_scale
-from .products import bound_terms, finite_bounds, has_zero_width
+from .products import bound_terms, check_variable, finite_bounds, has_zero_width
 
 #: Largest ``|ac|, |ad|, |bc|, |bd|`` of a product before it warns. The net's rows hold to HiGHS's
 #: tolerances (1e-6 primal, 1e-7 dual); scaled by these coefficients into ``z`` they stop being small,
@@ -253,11 +253,22 @@ class LinearProduct(ExactProduct):
     bounds needed on ``y``. A zero-width factor gets its only value, ``lb`` (unless fixed), as no solver sees it.
 
     An :class:`~surrogate.milp.interface.ExactProduct`; ``block`` is ``None``.
+
+    Raises
+    ------
+    ModelFormatError
+        A factor that is not one variable, or neither of zero width (``x*y`` is then not linear).
     """
 
     block = None
 
     def __init__(self, x, y):
+        check_variable(x, "LinearProduct: x"), check_variable(y, "LinearProduct: y")
+        if not (has_zero_width(x) or has_zero_width(y)):
+            raise ModelFormatError(
+                f"LinearProduct: neither factor has zero width ({x.name!r} in [{x.lb}, {x.ub}], {y.name!r} in "
+                f"[{y.lb}, {y.ub}]), so x*y is not linear; use bilinear(model, x, y), which picks the product for the pair"
+            )
         self.x, self.y = x, y
         for var in (x, y):  # no solver sees a zero-width factor (lb*y): give it its only value, so the model evaluates
             if has_zero_width(var) and not var.fixed and var.value != var.lb:  # (a value of a solve before: probe106 #2)

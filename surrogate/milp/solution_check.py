@@ -14,7 +14,8 @@ import math
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
-from .model_components import active_objective, seen_variables
+from ..errors import ModelFormatError
+from .model_components import active_objective, python_path, seen_variables
 from .solver_config import Termination
 
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
@@ -40,6 +41,38 @@ def readable_bounds(var) -> tuple | None:
         return var.bounds
     except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
         return None
+
+
+def check_numbers(variables) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming the first of ``variables`` whose bound, or value while it
+    is fixed, is text (``x.setub("2")``, ``x.fix("a")``: a column read from a CSV without conversion): Pyomo keeps it
+    as given (``x.ub`` reads 2.0, but a solver's interface reads the text and fails).
+
+    Parameters
+    ----------
+    variables
+        Pyomo variables.
+    """
+    for var in variables:
+        fixed = var.value if var.fixed else None
+        for what, value, fix in (
+            ("lower bound", var.lower, "setlb"),
+            ("upper bound", var.upper, "setub"),
+            ("fixed value", fixed, "fix"),
+        ):
+            if isinstance(value, (str, bytes)):
+                raise ModelFormatError(
+                    f"variable {var.name!r} has the {what} {value!r}, text rather than a number (Pyomo keeps it as given); "
+                    f"give it as a number, e.g. {python_path(var)}.{fix}({_as_number(value)})"
+                )
+
+
+def _as_number(text) -> str:
+    """``text`` as the number it spells (``'2'``: ``2.0``), for a message; ``0.0`` where it spells none."""
+    try:
+        return repr(float(text))
+    except ValueError:
+        return "0.0"
 
 
 def seen_among(model, candidates) -> list:

@@ -46,7 +46,17 @@ def check_block_name(where: str, name, *, optional: bool = False) -> None:
 
 
 def _check_solver_kind(config: SolverConfig, solver) -> None:
-    """Raise :class:`ConfigError` unless ``solver`` (a Pyomo solver object) is one of ``config.solver``."""
+    """Raise :class:`ConfigError` unless ``solver`` is a ``pyomo.contrib.solver`` object (not Pyomo's legacy wrapper of
+    one, ``pyo.SolverFactory('highs')``, which takes other keywords) of ``config.solver``."""
+    from pyomo.contrib.solver.common.base import LegacySolverWrapper, SolverBase
+
+    if not isinstance(solver, SolverBase) or isinstance(solver, LegacySolverWrapper):  # pyo.SolverFactory('highs')
+        raise ConfigError(
+            f"solve: solver is a {type(solver).__name__}, not a solver object of "
+            f"pyomo.contrib.solver as make_solver(config) gives (pyo.SolverFactory(...) gives Pyomo's older interface, "
+            f"which solve cannot drive); pass solver=make_solver(config), or no solver argument (one is made for "
+            f"config.solver={config.solver!r})"
+        )
     made = getattr(solver, "name", None)
     if made == BACKENDS[config.solver].factory:
         return

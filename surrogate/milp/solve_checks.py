@@ -19,6 +19,7 @@ from ..errors import ModelFormatError, NonlinearModelError
 from .highs_run import solver_runs
 from .model_components import find_named, first_names, seen_variables
 from .rewrite_record import RECORD
+from .solution_check import check_numbers
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
 from .solver_options import try_options
@@ -234,7 +235,7 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
 
 def check_fixed_values(model, *, unread: bool = True) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
-    them): those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own.
+    them), or a bound or fixed value given as text (:func:`~surrogate.milp.solution_check.check_numbers`): those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own.
 
     Only a block's rows can read variables from outside it (a parent's): a root model's are never walked for them
     (a walk over every row) unless ``unread`` is false."""
@@ -249,6 +250,7 @@ def check_fixed_values(model, *, unread: bool = True) -> None:
         raise ModelFormatError(
             f"variables {first_names(map(repr, unset))} are fixed but have no value; fix each at one, e.g. {unset[0]}.fix(0.3)"
         )
+    check_numbers(every)  # a bound or fixed value given as text: HiGHS's interface failed on it (probe119 #9)
 
 
 #: What to do with a variable whose domain no MILP solver reads (the end of :func:`check_domains`' message).

@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NumericsWarning, warn_caller
 from ..options import check_flags
-from .highs_run import solver_runs
+from .highs_run import solver_runs, start_value
 from .model_components import active_objective, check_components, check_constructed, check_one_objective
 from .model_size import model_size
 from .net_drift import drift_warnings
@@ -124,16 +124,17 @@ def _objective_now(model) -> tuple[float, bool]:
     """The active objective's value at the variables' current values, and whether it is minimised.
 
     The value is ``nan`` if unset, or if the point is no solution a solver could take as it is (a row
-    or bound broken by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`, a fractional integer).
+    or bound broken by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`, a fractional integer, a value
+    that is NaN, infinite or not a number: :func:`~surrogate.milp.highs_run.start_value`).
     """
     objective = active_objective(model)
     if objective is None:
         return math.nan, True
-    value, minimise = _nan(pyo.value(objective, exception=False)), objective.sense == pyo.minimize
-    fractional = any(
-        v.is_integer() and v.value is not None and abs(v.value - round(v.value)) > 1e-6
-        for v in model.component_data_objects(pyo.Var, active=True)
-    )
+    minimise, variables = objective.sense == pyo.minimize, list(model.component_data_objects(pyo.Var, active=True))
+    if any(v.value is not None and start_value(v) is None for v in variables):  # NaN, inf or text: no point to take
+        return math.nan, minimise
+    value = _nan(pyo.value(objective, exception=False))
+    fractional = any(v.is_integer() and v.value is not None and abs(v.value - round(v.value)) > 1e-6 for v in variables)
     if math.isnan(value) or fractional or worst_violation(model)[0] > TRUST_TOL:
         return math.nan, minimise
     return value, minimise

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
 from ..install_hints import USE_HIGHS, extra_hint
-from .highs_run import pass_highs_start, set_highs_options, use_highs_threads, watch_highs_start
+from .highs_run import pass_highs_start, set_highs_options, start_refusal, start_value, use_highs_threads, watch_highs_start
 from .solver_config import SOLVERS
 from .solver_options import default_options
 
@@ -302,14 +302,10 @@ class ScipBackend(Backend):
         if not warm_start:
             return Prepared()
         free = [v for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer() and not v.fixed]
-        unset = [v.name for v in free if v.value is None]
+        unset = [v.name for v in free if start_value(v) is None]  # NaN, inf or text: none a start can take
         if unset:
-            return Prepared(
-                notes=[
-                    f"warm start ignored: SCIP takes one only when every free integer variable has a value, and "
-                    f"{len(unset)} have none (e.g. {unset[0]!r}); load a complete point first"
-                ]
-            )
+            note = "warm start ignored: SCIP takes one only when every free integer variable has a finite value, and "
+            return Prepared(notes=[f"{note}{len(unset)} have none (e.g. {unset[0]!r}); load a complete point first"])
         return Prepared(options={"warmstart_discrete_vars": True})
 
     def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
@@ -359,7 +355,9 @@ class GurobiBackend(Backend):
         if getattr(solver, "_solver_model", None) is not None:  # reused: drop what the last run left
             solver._solver_model.reset()
         solver.set_callback(seen)
-        return Prepared(options={"warmstart_discrete_vars": True} if warm_start else {}, stop=lambda: solver.set_callback(None))
+        refused = start_refusal(model) if warm_start else None  # Pyomo hands Gurobi a NaN or str value too: it fails
+        options = {"warmstart_discrete_vars": True} if warm_start and refused is None else {}
+        return Prepared(options=options, notes=[refused] if refused else [], stop=lambda: solver.set_callback(None))
 
     def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
         nodes = getattr(results.extra_info, "NodeCount", None)

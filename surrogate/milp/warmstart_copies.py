@@ -46,6 +46,11 @@ def encoded_copies(surrogates) -> list:
     # an exact product (a zero-width or binary factor) has no encoding, and nothing to search over
     encodings = [s.encoded if isinstance(s, (BilinearSurrogate, ExactProduct)) else s for s in items]
     copies = [c for c in encodings if c is not None]
+    if any(isinstance(c, ReplacementReport) for c in copies):  # [report]: the fix is not to encode otherwise
+        raise ConfigError(
+            "activation_start: surrogates holds a ReplacementReport inside a list; pass the report itself, "
+            "activation_start(model, report) (or its products, report.products)"
+        )
     bad = [copy_kind(c) for c in copies if not searchable(c)]
     if bad:
         raise ConfigError(

@@ -129,12 +129,16 @@ class Architecture:
     n_outputs: int = 1
 
     def __post_init__(self) -> None:
-        if isinstance(self.hidden, str) or not hasattr(self.hidden, "__iter__"):
+        try:
+            hidden = None if isinstance(self.hidden, str) else tuple(self.hidden)
+        except TypeError:  # not iterable, or a 0-d tensor or array (it has __iter__ but refuses it)
+            hidden = None
+        if hidden is None:
             raise ArchitectureError(
                 f"architecture hidden={self.hidden!r} must be a sequence of widths, e.g. Architecture((8, 8, 8)); "
                 "for a text shape use Architecture.parse('3x8')"
             )
-        object.__setattr__(self, "hidden", tuple(self.hidden))
+        object.__setattr__(self, "hidden", hidden)
         if not self.hidden:
             raise ArchitectureError("architecture has no hidden layer; give at least one width, e.g. '1x24'")
         object.__setattr__(self, "hidden", _check_sizes(self.hidden, f"architecture {self.hidden!r}"))
@@ -220,6 +224,27 @@ def check_budget(archs: Sequence[Architecture], budget: int, who: str) -> None:
         )
 
 
+def check_product_shapes(archs: Sequence[Architecture], lead: str, trains: str) -> None:
+    """Raise :class:`ConfigError` unless every shape of ``archs`` has 2 inputs and 1 output, as a surrogate of ``x*y``
+    has: the one check of the sweep's shapes and of every training entry point.
+
+    Parameters
+    ----------
+    archs
+        The shapes.
+    lead
+        What the message starts with (the function and argument, e.g. ``'train_many: '``).
+    trains
+        Who trains them, in the message (``'a sweep'``, ``'train_many'``).
+    """
+    other = [f"{a.n_inputs}-{'-'.join(map(str, a.hidden))}-{a.n_outputs}" for a in archs if (a.n_inputs, a.n_outputs) != (2, 1)]
+    if other:
+        raise ConfigError(
+            f"{lead}{', '.join(other)} {'is' if len(other) == 1 else 'are'} not 2 inputs -> 1 output; {trains} "
+            "trains surrogates of x*y: give hidden widths only, e.g. '3x8' or Architecture((8, 8, 8))"
+        )
+
+
 def check_distinct(archs: Sequence[Architecture], lead: str = "") -> None:
     """Refuse (:class:`~surrogate.errors.ConfigError`, its message led by ``lead``) shapes given more than once
     (``3x8`` and ``3×8`` parse to one): the one rule of ``sweep``, ``hand-built`` and the benchmarks for ``--arch``.
@@ -272,6 +297,7 @@ def all_shapes(budget: int, *, max_depth: int = 3) -> Iterator[Architecture]:
     Architecture
         Each shape once, in the order above.
     """
+    check_count("all_shapes: budget", budget, example=24, error=ArchitectureError)  # named as this function's own
     if not is_number(max_depth, integer=True, low=1):
         raise ArchitectureError(f"max depth {max_depth!r} must be a positive integer, e.g. 3")
     uniform = constant_width_shapes(budget)

@@ -130,14 +130,28 @@ def _metadata_text(value) -> str:
     return json.dumps(plain_json(value)) if isinstance(value, (list, tuple, dict, np.ndarray)) else str(value)
 
 
+def check_metadata_keys(where: str, metadata: Mapping) -> None:
+    """Raise :class:`ConfigError` naming ``where`` unless every key of ``metadata`` is a string (a net's metadata, and
+    an ONNX file's, is keyed by text).
+
+    Parameters
+    ----------
+    where
+        The function called, named in the message.
+    metadata
+        A mapping of metadata.
+    """
+    for key in metadata:
+        if not isinstance(key, str):
+            raise ConfigError(f"{where}: metadata key {key!r} must be a string, e.g. {str(key)!r}")
+
+
 def _check_metadata(metadata) -> Mapping[str, str]:
     """``metadata`` as a read-only view of a new dict of its values as text (:func:`_metadata_text`), after checking
     it is a mapping with string keys; else :class:`ConfigError`."""
     if not isinstance(metadata, Mapping):
         raise ConfigError(f"ReluMLP: metadata={metadata!r} must be a dict, e.g. {{'source': 'trained'}} ({{}} for none)")
-    for key in metadata:
-        if not isinstance(key, str):
-            raise ConfigError(f"ReluMLP: metadata key {key!r} must be a string, e.g. {str(key)!r}")
+    check_metadata_keys("ReluMLP", metadata)
     return MappingProxyType({key: value if isinstance(value, str) else _metadata_text(value) for key, value in metadata.items()})
 
 

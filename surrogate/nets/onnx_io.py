@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ArchitectureError, ExportError, ModelFormatError
 from ..files import write_bytes
 from ..reproducible import pinned
-from .network import DOMAIN_KEY, ReluMLP, check_net, parse_domain, plain_json, unit_box
+from .network import DOMAIN_KEY, ReluMLP, check_metadata_keys, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
 from .onnx_files import PRECISION_KEY, below_float32, export_path, in_float64, missing_external_data, path_argument
@@ -127,6 +127,8 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
         If ``path`` is a folder, empty or under a file, cannot be written, or
         the domain (of ``metadata``, else the net's) is malformed or reaches beyond float32's
         largest value (nothing is written).
+    ConfigError
+        If a key of ``metadata`` is not a string (nothing is written).
     """
     import onnx
 
@@ -134,6 +136,7 @@ def export_onnx(net: ReluMLP, path: str | os.PathLike, *, metadata: dict | None 
     check_net(net, "export_onnx")
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ModelFormatError(f"export_onnx: metadata={metadata!r} must be a dict of names to values, e.g. {{'seed': 0}}")
+    check_metadata_keys("export_onnx", metadata or {})
     net, metadata = _with_export_domain(net, metadata)
     proto = relu_mlp_proto(net)
     items = {k: v for k, v in {**net.metadata, **metadata}.items() if k != PRECISION_KEY}  # the file is float32

@@ -23,7 +23,7 @@ from ..errors import ArchitectureError, ConfigError, ModelFormatError
 from ..files import sha256_file
 from .architecture import Architecture
 from .onnx_domain import domain_header, warn_loaded_again
-from .onnx_files import model_digest
+from .onnx_files import model_digest, path_argument
 from .zoo_manifest import MANIFEST_VERSION, OPTIONAL_KEYS, REQUIRED_KEYS, load_manifest  # noqa: F401 (re-exported)
 from .zoo_pending import MANIFEST, PENDING
 
@@ -116,10 +116,10 @@ def read_zoo(zoo_dir: str | os.PathLike) -> dict:
     Raises
     ------
     ModelFormatError
-        If ``zoo_dir`` is not a folder or holds neither ``manifest.json`` nor a pending entry whose file is in
+        If ``zoo_dir`` is no path (``None``, a number, bytes), is not a folder or holds neither ``manifest.json`` nor a pending entry whose file is in
         place (a zoo with no nets is never what a lookup meant), or as :func:`load_manifest`.
     """
-    folder = Path(zoo_dir)
+    folder = path_argument(zoo_dir, "read_zoo", name="zoo", example="models")  # None, a number or bytes: no folder
     if not folder.is_dir():
         problem = "is a file, not a folder" if folder.exists() else "does not exist"
     elif (folder / MANIFEST).is_file():

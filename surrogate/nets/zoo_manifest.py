@@ -90,10 +90,16 @@ def load_manifest(zoo_dir: str | os.PathLike) -> dict:
     Raises
     ------
     ModelFormatError
-        If the manifest cannot be read, is not UTF-8 JSON, has another version, or an entry lacks a required key,
+        If ``zoo_dir`` is a file, the manifest cannot be read, is not UTF-8 JSON, has another version, or an entry lacks a required key,
         holds a value of the wrong type, or repeats a name; the message names the entry and the fix.
     """
-    path = path_argument(zoo_dir, "load_manifest", name="zoo_dir", example="models") / MANIFEST
+    folder = path_argument(zoo_dir, "load_manifest", name="zoo_dir", example="models")
+    if folder.exists() and not folder.is_dir():  # an absent folder is a zoo before its first save; a file never one
+        raise ModelFormatError(
+            f"load_manifest: zoo_dir {str(folder)!r} is a file, not a folder; pass the zoo's folder (the one holding "
+            f"{MANIFEST}), e.g. 'models'"
+        )
+    path = folder / MANIFEST
     pending = read_pending(zoo_dir)  # first: a save's manifest write removes them only once the manifest holds them
     manifest = read_json(path) if path.exists() else {"version": MANIFEST_VERSION, "models": []}
     if not isinstance(manifest, dict):

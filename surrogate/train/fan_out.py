@@ -105,7 +105,7 @@ def train_many(
     dict of Architecture to list of TrainedNet
         Each architecture's nets, in the order of ``seeds``.
     """
-    archs = parse_architectures(archs)
+    archs = parse_architectures(archs, "train_many")
     protocol = get_protocol(protocol)
     seeds = check_seeds(seeds)
     merged: dict[Architecture, list[TrainedNet]] = {}

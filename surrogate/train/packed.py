@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from ..nets.architecture import Architecture
+from ..nets.architecture import Architecture, check_product_shapes
 from ..nets.metrics import validation_mae
 from ..nets.network import ReluMLP
 from ..options import MAX_CPU_THREADS, check_count
@@ -169,8 +169,9 @@ def _run_stage(pack: _Pack, stage: Stage, protocol: TrainingProtocol, history: l
         history.append(_full_loss(pack, stage.loss, slopes))
 
 
-def parse_architectures(archs: Sequence[Architecture | str]) -> list[Architecture]:
-    """``archs`` parsed, refused when there are none (what every training entry point takes)."""
+def parse_architectures(archs: Sequence[Architecture | str], where: str = "train_packed") -> list[Architecture]:
+    """``archs`` parsed, refused when there are none or one is not 2 inputs -> 1 output (what every training entry point
+    takes; ``where``: the one called, named in that refusal)."""
     if isinstance(archs, (str, Architecture)):
         archs = [archs]  # one shape, as train_nets takes it
     if not isinstance(archs, Iterable):
@@ -178,6 +179,7 @@ def parse_architectures(archs: Sequence[Architecture | str]) -> list[Architectur
     parsed = [Architecture.parse(a) for a in archs]
     if not parsed:
         raise ConfigError("no architectures given; pass at least one, e.g. ['3x8']")
+    check_product_shapes(parsed, f"{where}: ", where)  # before any training (a 3-input net failed once trained)
     return parsed
 
 
@@ -294,5 +296,5 @@ def train_nets(
     list of TrainedNet
         One trained net per seed, in the order of ``seeds``.
     """
-    arch = Architecture.parse(arch)
+    (arch,) = parse_architectures([arch], "train_nets")
     return train_packed([arch], seeds, protocol, threads=threads)[arch]

@@ -17,18 +17,23 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from ..errors import ConfigError
-from ..options import MAX_LEARNING_RATE, check_sequence, is_number, plain_numbers
+from ..options import MAX_COUNT, MAX_LEARNING_RATE, check_sequence, is_number, plain_numbers
 
 LOSSES = ("mae", "mse")
 SCHEDULES = ("constant", "cosine")
 INITS = ("glorot", "data", "hand-built", "auto")
+#: The most training points (and the largest batch) a protocol takes: 10**7 points are 80 MB of float32 inputs for
+#: each net trained at once, far beyond the protocols here (50,000), so only a slip (``10**12``) meets it. Epochs and
+#: restarts are capped at :data:`~surrogate.options.MAX_COUNT`, as every other count.
+MAX_POINTS = 10_000_000
 
 
-def _number(owner: str, name: str, value, *, integer: bool, low: float = 0.0, low_open: bool = True) -> None:
-    if not is_number(value, integer=integer, low=low, low_open=low_open, finite=True):
+def _number(owner: str, name: str, value, *, integer: bool, low: float = 0.0, low_open: bool = True, high=None) -> None:
+    if not is_number(value, integer=integer, low=low, low_open=low_open, high=high, finite=True):
         expected = "an integer" if integer else "a finite number"
         relation = ">" if low_open else ">="
-        raise ConfigError(f"{owner}: {name}={value!r} must be {expected} {relation} {low:g}")
+        most = "" if high is None else f", at most {high} (a cap on slips such as 10**12)"
+        raise ConfigError(f"{owner}: {name}={value!r} must be {expected} {relation} {low:g}{most}")
 
 
 def _choice(owner: str, name: str, value, choices: tuple[str, ...]) -> None:
@@ -79,7 +84,8 @@ class Stage:
     ``leak > 0`` trains with leaky ReLUs whose negative slope starts at
     ``leak`` and falls linearly to 0 by the stage's last step, so the net
     that leaves the stage is a plain ReLU net (this keeps deep, narrow nets
-    from dying early).
+    from dying early). ``epochs`` is at most :data:`~surrogate.options.MAX_COUNT`, ``batch_size`` at most
+    :data:`MAX_POINTS`.
     """
 
     epochs: int = 100
@@ -95,8 +101,8 @@ class Stage:
         owner = "training stage"
         if not is_number(self.leak, low=0, high=1, high_open=True):
             raise ConfigError(f"{owner}: leak={self.leak!r} must lie in [0, 1)")
-        _number(owner, "epochs", self.epochs, integer=True)
-        _number(owner, "batch_size", self.batch_size, integer=True)
+        _number(owner, "epochs", self.epochs, integer=True, high=MAX_COUNT)
+        _number(owner, "batch_size", self.batch_size, integer=True, high=MAX_POINTS)
         check_learning_rate(owner, self.learning_rate)
         if not is_number(self.final_lr_factor, low=0, high=1, low_open=True):
             raise ConfigError(
@@ -129,7 +135,7 @@ class TrainingProtocol:
     name
         Protocol name recorded in every exported model.
     n_points
-        Uniform training points drawn on [-1, 1]^2 from the net's seed.
+        Uniform training points drawn on [-1, 1]^2 from the net's seed, at most :data:`MAX_POINTS`.
     stages
         Training stages run in order (each with a fresh Adam state).
     init
@@ -150,7 +156,7 @@ class TrainingProtocol:
         fits the shape and its estimated MAE is at most this.
     restarts
         Candidates trained per seed (each from its own derived seed); the one
-        with the lowest MAE on the seed's validation points is kept.
+        with the lowest MAE on the seed's validation points is kept; at most :data:`~surrogate.options.MAX_COUNT`.
     adam_eps, beta1, beta2
         Adam settings shared by all stages.
     """
@@ -173,7 +179,7 @@ class TrainingProtocol:
             raise ConfigError("training protocol needs a non-empty name, e.g. 'seed'")
         plain_numbers(self)  # NumPy scalars kept as Python numbers (JSON, cache keys), as in Stage
         owner = f"training protocol {self.name!r}"
-        _number(owner, "n_points", self.n_points, integer=True)
+        _number(owner, "n_points", self.n_points, integer=True, high=MAX_POINTS)
         for name in ("stages", "finetune_stages"):
             value = check_sequence(
                 f"{owner}: {name}", getattr(self, name), example="(Stage(epochs=100),)", of=Stage, what="Stage objects"
@@ -184,7 +190,7 @@ class TrainingProtocol:
         _choice(owner, "init", self.init, INITS)
         _choice(owner, "construction", self.construction, ("paired", "shared"))
         _number(owner, "auto_threshold", self.auto_threshold, integer=False)
-        _number(owner, "restarts", self.restarts, integer=True)
+        _number(owner, "restarts", self.restarts, integer=True, high=MAX_COUNT)
         _number(owner, "init_noise", self.init_noise, integer=False, low_open=False)
         _number(owner, "adam_eps", self.adam_eps, integer=False)
         for field in ("beta1", "beta2"):
@@ -199,7 +205,7 @@ class TrainingProtocol:
 
     def with_epochs(self, epochs: int) -> TrainingProtocol:
         """The same protocol shortened (or stretched) to about ``epochs`` in all (smoke tests)."""
-        _number(f"training protocol {self.name!r}", "epochs", epochs, integer=True)
+        _number(f"training protocol {self.name!r}", "epochs", epochs, integer=True, high=MAX_COUNT)
 
         def scaled(stages):
             total = sum(s.epochs for s in stages)

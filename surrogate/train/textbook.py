@@ -16,6 +16,7 @@ from ..nets.architecture import Architecture
 from ..nets.metrics import validation_mae
 from ..nets.network import ReluMLP
 from .initialisation import candidate_seed, check_seeds, draw_data_and_init, target
+from .packed import parse_architectures
 from .protocols import Stage, TrainingProtocol, check_not_diverged, get_protocol, noise_cause
 from .trained import TrainedNet, keep_start_if_better
 
@@ -41,7 +42,7 @@ def train_net_naive(arch: Architecture | str, seed: int, protocol: TrainingProto
     TrainedNet
         The trained net with its training record.
     """
-    arch = Architecture.parse(arch)
+    (arch,) = parse_architectures([arch], "train_net_naive")
     protocol = get_protocol(protocol).resolve(arch)
     (seed,) = check_seeds([seed])
     candidates = [_train_one_naive(arch, seed, r, protocol) for r in range(protocol.restarts)]

@@ -215,3 +215,21 @@ def test_a_failed_bilinear_leaves_the_model_as_it_was(monkeypatch, step):
             bilinear(m, m.x, m.y, random_net((4,)), error_aware=True)
     assert [c.local_name for c in m.component_objects(descend_into=False)] == ["x", "y"]
     assert bilinear(m, m.x, m.y, random_net((4,))).encoded.block.local_name == "surrogate_x_y"
+
+
+def test_a_factor_fixed_outside_its_bounds_is_refused_at_build_time():
+    """It was built, then every solve said 'the model changed after its products were built' and to call bilinear
+    again, which gave the same (probe119 #10)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pyomo's W1002: outside bounds
+        m.x.fix(3)
+    with pytest.raises(
+        ModelFormatError, match=r"bilinear: 'x' is fixed at 3, outside its bounds \[-1\.0, 1\.0\], the box its product"
+    ):
+        bilinear(m, m.x, m.y)
+    assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y"]
+    m.x.fix(1)  # within them: built as before
+    bilinear(m, m.x, m.y, random_net((4,)))
+    assert m.component("surrogate_x_y") is not None

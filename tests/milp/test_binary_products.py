@@ -5,13 +5,14 @@ import itertools
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import BinaryProduct, IntegerProduct, ModelFormatError, SolverConfig
+from surrogate import BinaryProduct, ConfigError, IntegerProduct, ModelFormatError, SolverConfig
 from surrogate.milp import integer_products
 from surrogate.milp.bilinear import BilinearSurrogate, bilinear, replace_products
 from surrogate.milp.binary_products import is_binary_factor
 from surrogate.milp.interface import EncodedProduct
 from surrogate.milp.model_size import ModelSize
 from surrogate.milp.polish_result import max_violation
+from surrogate.milp.products import UnboundedVariableError
 from surrogate.milp.warmstart import StartConfig, activation_start, solve_with_start
 from tests.helpers import expression_range, random_net
 
@@ -167,3 +168,43 @@ def test_the_warm_start_keeps_the_models_own_integers_integral(seed, integer_pro
     assert max_violation(m) <= 1e-6
     objective = next(m.component_data_objects(pyo.Objective, active=True))  # the rewritten one
     assert pyo.value(objective) == pytest.approx(found.objective, abs=1e-6)
+
+
+# probe119 #1 and #4: the exported class called directly on factors it cannot write exactly, or misused
+
+
+def test_a_binary_product_of_factors_neither_binary_is_refused_naming_them():
+    """Its rows cut x*y for a factor that is not binary: max 'x*y' was 2 where x*y reaches 6, solved 'optimal'."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.n = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 3)), pyo.Var(within=pyo.Integers, bounds=(0, 4))
+    for x in (m.x, m.n):
+        with pytest.raises(
+            ModelFormatError,
+            match=rf"BinaryProduct: neither factor is binary \('{x.name}' in .*bilinear\(model, x, y\).*IntegerProduct",
+        ):
+            BinaryProduct(m, x, m.y, "p")
+        assert m.component("p") is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda m: BinaryProduct(None, m.b, m.y, "q"), ConfigError, r"BinaryProduct: model=None must be a Pyomo model or block"),
+        (lambda m: BinaryProduct(m, m.b, m.y, None), ConfigError, r"BinaryProduct: name=None must be a component name"),
+        (lambda m: BinaryProduct(m, m.v, m.y, "q"), ModelFormatError, r"BinaryProduct: x is the indexed component 'v'"),
+        (lambda m: BinaryProduct(m, m.b, None, "q"), ModelFormatError, r"BinaryProduct: y is a NoneType \(None\), not one"),
+        (lambda m: BinaryProduct(m, m.b, m.n, "q"), UnboundedVariableError, r"variable 'n' has bounds \(0, None\).*n\.setub"),
+        (
+            lambda m: BinaryProduct(m, m.b, m.y, "y"),
+            ModelFormatError,
+            r"BinaryProduct: model 'unknown' already has a component 'y'",
+        ),
+    ],
+)
+def test_a_binary_product_misused_names_the_argument(call, error, match):
+    """These were bare AttributeErrors and TypeErrors from inside the class, or Pyomo's."""
+    m = _model()
+    m.v, m.n = pyo.Var([1, 2], bounds=(0, 1)), pyo.Var(within=pyo.Integers, bounds=(0, None))
+    with pytest.raises(error, match=match):
+        call(m)
+    assert m.component("q") is None

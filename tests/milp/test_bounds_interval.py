@@ -31,3 +31,23 @@ def test_an_infinite_box_is_refused_naming_it():
     net = ReluMLP((np.ones((2, 1)), np.ones((1, 1))), (np.zeros(1), np.zeros(1)))
     with pytest.raises(ConfigError, match=r"must give finite \(lower, upper\) with lower <= upper for each of 2 inputs"):
         interval_bounds(net, [(-np.inf, 1.0), (0.0, 1.0)])
+
+
+@pytest.mark.parametrize("text", ["1", b"1"])
+def test_an_input_bound_given_as_text_is_refused(text):
+    """float('1') read it as 1.0 (probe119 #9), where SolverConfig(time_limit='10') is refused."""
+    from pyomo import environ as pyo
+
+    from surrogate import add_surrogate
+    from surrogate.milp.encoding import to_omlt_network
+    from surrogate.nets.construct import hand_built
+
+    net = hand_built("1x8", "paired")
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    box = [(-1, text), (-1, 1)]
+    with pytest.raises(ConfigError, match=r"input box .* must be 2 pairs of numbers \(lower, upper\)"):
+        add_surrogate(m, net, [m.x, m.y], input_bounds=box)
+    with pytest.raises(ConfigError, match=r"input box .* must be 2 pairs of numbers"):
+        to_omlt_network(net, input_bounds=box)
+    assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y"]

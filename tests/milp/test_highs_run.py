@@ -280,3 +280,33 @@ def test_a_start_value_beyond_its_bound_is_handed_to_highs_clipped_into_it():
     result = solve(m, PLAIN, solver=solver, warm_start=True, node_limit=1)
     assert START_TAKEN in solver._last_results_object.solver_log and result.objective == 5.0
     assert not any("infeasib" in w for w in result.warnings), result.warnings
+
+
+def _gappy(value):
+    """An integer variable holding ``value`` (NaN, inf or text: Pyomo only warns when it is set) and a continuous one."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 3), within=pyo.Integers)
+    m.c, m.o = pyo.Constraint(expr=m.x + m.y >= 0.5), pyo.Objective(expr=m.x + m.y)
+    m.y.set_value(value, skip_validation=True)
+    m.x.set_value(float("nan"), skip_validation=True)
+    return m
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "3", "a"])
+def test_a_start_value_that_is_no_number_is_skipped(value):
+    """warm_start=True crashed on round(nan), round(inf) or round('3') (probe119 #3); the same model solved without it."""
+    result = solve(_gappy(value), SolverConfig(time_limit=5, threads=1), warm_start=True)
+    assert result.optimal and result.objective == pytest.approx(0.5)
+
+
+def test_start_value_and_start_refusal_name_what_no_start_takes():
+    from surrogate.milp.highs_run import start_refusal, start_value
+
+    m = _gappy(float("nan"))
+    assert start_value(m.x) is None and start_value(m.y) is None
+    assert (
+        start_refusal(m)
+        == "warm start ignored: integer variable 'y' holds nan, not a finite number; set it to a number, or to None"
+    )
+    m.y.set_value(2), m.x.set_value(True, skip_validation=True)  # True (a binary set so) is 1, as before
+    assert start_value(m.y) == 2.0 and start_value(m.x) == 1.0 and start_refusal(m) is None

@@ -6,7 +6,8 @@ import warnings
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import IntegerProduct, SolverConfig, solve
+from surrogate import ConfigError, IntegerProduct, ModelFormatError, SolverConfig, solve
+from surrogate.milp import integer_products
 from surrogate.milp.bilinear import bilinear, replace_products
 from surrogate.milp.integer_products import INTEGER_BITS, held_integer, integer_bits, integer_bounds
 from surrogate.milp.model_size import ModelSize
@@ -116,3 +117,64 @@ def test_an_exact_product_with_huge_big_m_rows_is_warned_about(domain):
     with warnings.catch_warnings():
         warnings.simplefilter("error", NumericsWarning)
         assert replace_products(m, "3x8", implied_bounds=False).warnings == ()
+
+
+# probe119 #4: the exported class called directly on a pair it cannot expand, or misused
+
+
+def _pair(**n):
+    m = pyo.ConcreteModel()
+    m.n, m.y, m.x = pyo.Var(**n), pyo.Var(bounds=(0, 3)), pyo.Var(bounds=(-1, 2))
+    return m
+
+
+def test_an_integer_product_of_too_many_values_names_the_limit_and_leaves_nothing():
+    """It raised a bare TypeError (range(None)) and left block 'ny' behind, so a retry under that name was refused."""
+    m = _pair(within=pyo.Integers, bounds=(0, 10**6))
+    for _ in range(2):  # the same refusal again: no half-built block in the way
+        with pytest.raises(
+            ModelFormatError,
+            match=rf"IntegerProduct: 'n' has 1000001 values \(\[0, 1000000\]\), more than the 2\*\*INTEGER_BITS = {2**INTEGER_BITS}.*use bilinear\(model, x, y\)",
+        ):
+            IntegerProduct(m, m.n, m.y, "ny")
+        assert m.component("ny") is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda m: IntegerProduct(m, m.x, m.y, "q"),
+            ModelFormatError,
+            r"IntegerProduct: neither factor is an integer variable \('x', 'y'\).*bilinear",
+        ),
+        (lambda m: IntegerProduct(None, m.n, m.y, "q"), ConfigError, r"IntegerProduct: model=None must be a Pyomo model"),
+        (lambda m: IntegerProduct(m, m.n, m.y, ""), ConfigError, r"IntegerProduct: name='' must be a component name"),
+        (lambda m: IntegerProduct(m, 3, m.y, "q"), ModelFormatError, r"IntegerProduct: x is a int \(3\), not one Pyomo variable"),
+    ],
+)
+def test_an_integer_product_misused_names_the_argument(call, error, match):
+    m = _pair(within=pyo.Integers, bounds=(0, 4))
+    with pytest.raises(error, match=match):
+        call(m)
+    assert m.component("q") is None
+
+
+def test_an_integer_product_of_param_bounds_says_why(monkeypatch):
+    m = _pair(within=pyo.Integers)
+    m.p = pyo.Param(initialize=4, mutable=True)
+    m.n.setlb(0), m.n.setub(m.p)
+    with pytest.raises(ModelFormatError, match=r"IntegerProduct: the bounds of 'n' are given by mutable Params"):
+        IntegerProduct(m, m.n, m.y, "q")
+
+
+def test_an_integer_product_failing_while_built_leaves_no_block(monkeypatch):
+    m = _pair(within=pyo.Integers, bounds=(0, 4))
+
+    def interrupted(block):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(integer_products, "mark_built", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        IntegerProduct(m, m.n, m.y, "q")
+    assert m.component("q") is None

@@ -507,3 +507,16 @@ def test_seen_variables_of_inactive_rows_only_when_asked():
     m.off.deactivate()
     assert [v.name for v in seen_variables(m)] == ["x"]
     assert [v.name for v in seen_variables(m, inactive=True)] == ["x", "y"]
+
+
+def test_a_block_of_no_model_is_told_to_attach_it_not_to_create_an_instance():
+    """A pyo.Block() made outside a model was called an AbstractModel, and told create_instance (probe119 #12)."""
+    from surrogate import add_surrogate
+    from surrogate.errors import ModelFormatError
+    from surrogate.nets.construct import hand_built
+
+    block = pyo.Block()
+    with pytest.raises(
+        ModelFormatError, match=r"is not constructed \(a pyo\.Block\(\) made outside a model holds no data yet\); attach it"
+    ):
+        add_surrogate(block, hand_built("1x8", "paired"), [0.0, 0.0])

@@ -33,3 +33,17 @@ def test_a_general_integer_is_no_binary_and_a_deactivated_blocks_variables_do_no
 def test_model_size_refuses_what_is_no_model(bad):
     with pytest.raises(ConfigError, match=r"model_size: component=.* must be a Pyomo model or block"):
         model_size(bad)
+
+
+def test_a_model_not_constructed_is_refused_not_counted_empty():
+    """model_size of an AbstractModel with a variable and a row, or of a pyo.Block() of no model, was 0, 0, 0 where
+    every other entry point refuses them (probe119 #12)."""
+    from surrogate import ModelFormatError
+
+    abstract = pyo.AbstractModel()
+    abstract.x = pyo.Var()
+    abstract.c = pyo.Constraint(expr=abstract.x >= 0)
+    with pytest.raises(ModelFormatError, match=r"is not constructed \(an AbstractModel holds no data yet\)"):
+        model_size(abstract)
+    with pytest.raises(ModelFormatError, match=r"is not constructed \(a pyo\.Block\(\) made outside a model"):
+        model_size(pyo.Block())

@@ -171,3 +171,17 @@ def test_the_bound_of_a_product_alone_is_its_extreme_over_the_box(sense, extreme
     m.obj = pyo.Objective(expr=m.x * m.y, sense=sense)
     result = mccormick_bound(m, CONFIG)
     assert result.has_solution and result.bound == pytest.approx(extreme, abs=1e-6)
+
+
+@pytest.mark.parametrize("config", [None, {"time_limit": 5}])
+def test_a_config_that_is_no_solver_config_is_named(config):
+    """A bare AttributeError ('... has no attribute solver') before (probe67 #12, probe119)."""
+    from surrogate import ConfigError
+    from surrogate.milp.relaxation import mccormick_bound, solve_mccormick
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.o = pyo.Objective(expr=m.x * m.y)
+    for where, call in (("mccormick_bound", mccormick_bound), ("solve_mccormick", solve_mccormick)):
+        with pytest.raises(ConfigError, match=rf"{where}: config={config!r} must be a SolverConfig, e\.g\. {where}\(model, "):
+            call(m, config)

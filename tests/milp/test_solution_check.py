@@ -32,3 +32,17 @@ def test_a_reported_objective_is_trusted_only_within_the_tolerance():
     assert untrusted(m, "scip", 3.0 * (1 + 5e-5)) is None  # within 1e-4 of max(1, |3|)
     message = untrusted(m, "scip", 3.0 * (1 + 2e-4))
     assert message is not None and "whose objective is 3.0006 while its point's is 3," in message
+
+
+def test_check_numbers_passes_numbers_and_params_and_names_text():
+    from surrogate.errors import ModelFormatError
+    from surrogate.milp.solution_check import check_numbers
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=2.0, mutable=True)
+    m.x, m.y = pyo.Var(bounds=(-1, m.p)), pyo.Var(bounds=(0, 3))
+    m.y.fix(1)
+    check_numbers([m.x, m.y])
+    m.y.setub("3")
+    with pytest.raises(ModelFormatError, match=r"variable 'y' has the upper bound '3', text rather than a number"):
+        check_numbers([m.x, m.y])

@@ -131,3 +131,19 @@ def test_time_limits_are_refused_under_the_name_of_the_argument_passed():
         ConfigError, match=r"tighten_product_bounds: time_limit=2e\+09|tighten_product_bounds: time_limit=2000000000"
     ):
         tighten_product_bounds(m, time_limit=2e9)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("factory", ["highs", "appsi_highs"])
+def test_a_legacy_pyomo_solver_object_is_refused_naming_make_solver(factory):
+    """pyo.SolverFactory('highs') is named 'highs' too: it passed the name check, then failed with a bare TypeError
+    (time_limit=...); appsi_highs was called "Pyomo's None" of a config that was already right (probe119 #2)."""
+    skip_unless_runnable("highs")
+    solver = pyo.SolverFactory(factory)
+    m = _milp()
+    with pytest.raises(
+        ConfigError,
+        match=r"solve: solver is a .*not a solver object of pyomo.contrib.solver.*make_solver\(config\), or no solver argument",
+    ):
+        solve(m, SolverConfig(time_limit=5, threads=1), solver=solver)
+    assert all(v.value is None for v in m.component_data_objects(pyo.Var))  # nothing ran

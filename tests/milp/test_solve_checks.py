@@ -192,3 +192,32 @@ def test_check_solver_refuses_a_solver_not_installed_before_any_work(monkeypatch
     with pytest.raises(SolverUnavailableError, match=r"pip install '.*' \((from )?surrogate's 'scip' extra\)"):
         check_solver(SolverConfig(solver="scip"))
     check_solver(SolverConfig(solver="highs"))
+
+
+def _text_model():
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 3), within=pyo.Integers)
+    m.c, m.o = pyo.Constraint(expr=m.x + m.y >= 0.5), pyo.Objective(expr=m.x + m.y)
+    return m
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda m: m.x.setub("2"), r"variable 'x' has the upper bound '2', text rather than a number.*model\.x\.setub\(2\.0\)"),
+        (lambda m: m.y.setlb(b"0"), r"variable 'y' has the lower bound b'0', text rather than a number.*model\.y\.setlb\(0\.0\)"),
+        (lambda m: m.x.fix("a"), r"variable 'x' has the fixed value 'a', text rather than a number.*model\.x\.fix\(0\.0\)"),
+    ],
+)
+def test_solve_names_a_bound_or_fixed_value_given_as_text(change, match):
+    """Pyomo keeps the text (x.ub reads 2.0): HiGHS's interface failed with a bare TypeError (probe119 #9)."""
+    import warnings
+
+    from surrogate import SolverConfig, solve
+
+    m = _text_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pyomo's W1001 about the text value
+        change(m)
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))

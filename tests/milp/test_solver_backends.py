@@ -245,3 +245,19 @@ def test_highs_first_incumbent_is_timed_at_its_objective_and_its_nodes_read_from
     assert (first.seconds, first.objective) == (0.25, 7.0) and watchers == []
     results = SimpleNamespace(timing_info=SimpleNamespace(highs_time=1.5), extra_info=SimpleNamespace(mip_node_count=12))
     assert HighsBackend().read(solver, results, first) == (1.5, 12)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize(
+    ("name", "note"), [("scip", "every free integer variable has a finite value"), ("gurobi", "'y' holds nan")]
+)
+def test_a_start_value_that_is_no_number_is_ignored_with_a_note(name, note):
+    """Gurobi raised 'Element 0 of a double array is Nan' (a str: a TypeError) on warm_start=True (probe119 #3)."""
+    skip_unless_runnable(name)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 3), within=pyo.Integers)
+    m.c, m.o = pyo.Constraint(expr=m.x + m.y >= 0.5), pyo.Objective(expr=m.x + m.y)
+    m.y.set_value(float("nan"), skip_validation=True)
+    result = solve(m, SolverConfig(time_limit=5, threads=1, solver=name), warm_start=True)
+    assert result.optimal and result.objective == pytest.approx(0.5)
+    assert any(w.startswith("warm start ignored") and note in w for w in result.warnings)

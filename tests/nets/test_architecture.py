@@ -160,3 +160,29 @@ def test_a_shape_of_exactly_the_budget_is_taken_and_one_neuron_more_is_refused()
     check_budget([Architecture.parse("3x8"), Architecture.parse("4-5-5-5-5")], 24, "sweep")  # 24 neurons each: within
     with pytest.raises(ConfigError, match=r"sweep: 5x5 \(25\) has more hidden neurons than the budget 24"):
         check_budget([Architecture.parse("3x8"), Architecture.parse("5x5")], 24, "sweep")
+
+
+def test_check_product_shapes_names_every_shape_that_is_not_two_inputs_one_output():
+    from surrogate import ConfigError
+    from surrogate.nets.architecture import check_product_shapes
+
+    archs = [Architecture((4,)), Architecture((4,), n_inputs=3), Architecture((2, 2), n_outputs=2)]
+    with pytest.raises(ConfigError, match=r"^f: 3-4-1, 2-2-2-2 are not 2 inputs -> 1 output; g trains surrogates of x\*y"):
+        check_product_shapes(archs, "f: ", "g")
+    check_product_shapes(archs[:1], "f: ", "g")
+
+
+def test_a_zero_dimensional_tensor_or_array_as_hidden_is_named():
+    """torch.tensor(8) has __iter__ but refuses it: torch's bare 'iteration over a 0-d tensor' (probe119 #12)."""
+    import torch
+
+    for hidden in (torch.tensor(8), np.array(8)):
+        with pytest.raises(
+            ArchitectureError, match=r"architecture hidden=.* must be a sequence of widths, e\.g\. Architecture\(\(8, 8, 8\)\)"
+        ):
+            Architecture(hidden)
+
+
+def test_all_shapes_names_itself_for_a_bad_budget():
+    with pytest.raises(ArchitectureError, match=r"^all_shapes: budget=None must be a positive integer"):
+        list(all_shapes(None))

@@ -525,3 +525,13 @@ def test_a_product_or_quotient_of_two_computed_tensors_is_refused_naming_it_not_
     with pytest.raises(ModelFormatError, match=rf"the net uses {op}, but surrogate encodes only ReLU MLPs") as refused:
         load_onnx(tmp_path / "sq.onnx")
     assert "OMLT" not in str(refused.value)
+
+
+def test_export_onnx_refuses_a_metadata_key_that_is_no_string_as_relumlp_does(tmp_path):
+    """A bare TypeError from inside the writer (probe119 #6); ReluMLP's own check, shared."""
+    from surrogate import ConfigError
+
+    path = tmp_path / "k.onnx"
+    with pytest.raises(ConfigError, match=r"export_onnx: metadata key 1 must be a string, e\.g\. '1'"):
+        export_onnx(random_net((3,), seed=0), path, metadata={1: "a"})
+    assert not path.exists()

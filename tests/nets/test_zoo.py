@@ -196,3 +196,25 @@ def test_load_manifest_refuses_a_folder_that_is_no_path(bad):
         ModelFormatError, match=r"load_manifest: zoo_dir=.* must be a path \(a str or pathlib.Path\), e.g. 'models'"
     ):
         load_manifest(bad)
+
+
+@pytest.mark.parametrize("zoo", [None, 3, b"models"])
+def test_a_zoo_that_is_no_path_is_named_by_every_entry_point(zoo):
+    """bilinear / replace_products / resolve_surrogate gave pathlib's bare TypeError (probe119 #5)."""
+    import pyomo.environ as pyo
+
+    from surrogate import bilinear, replace_products
+    from surrogate.nets.zoo import resolve_surrogate
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 2)), pyo.Var(bounds=(0, 3))
+    m.c, m.o = pyo.Constraint(expr=m.x * m.y >= 0.5), pyo.Objective(expr=m.x + m.y)
+    match = rf"read_zoo: zoo={zoo!r} must be a path \(a str or pathlib\.Path\), e\.g\. 'models'"
+    for call in (
+        lambda: resolve_surrogate("3x8", zoo=zoo),
+        lambda: bilinear(m, m.x, m.y, zoo=zoo),
+        lambda: replace_products(m, zoo=zoo),
+    ):
+        with pytest.raises(ModelFormatError, match=match):
+            call()
+    assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y", "c", "o"]  # nothing left behind

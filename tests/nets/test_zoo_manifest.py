@@ -206,7 +206,11 @@ def test_a_zoo_to_take_nets_from_must_be_a_folder_with_a_manifest(tmp_path, make
     folder = make(tmp_path)
     with pytest.raises(ModelFormatError, match=message):
         resolve_surrogate("3x8", zoo=folder)
-    assert load_manifest(folder)["models"] == []  # a writer still starts from an empty manifest there
+    if folder.is_file():  # no writer can put a manifest in a file: refused too (probe119 #11)
+        with pytest.raises(ModelFormatError, match=r"load_manifest: zoo_dir .* is a file, not a folder"):
+            load_manifest(folder)
+    else:
+        assert load_manifest(folder)["models"] == []  # a writer still starts from an empty manifest there
 
 
 def test_a_null_sha256_refuses_that_net_only_with_the_fix(zoo):
@@ -251,3 +255,14 @@ def test_a_pending_file_naming_no_net_in_place_is_no_zoo_and_a_bad_pending_entry
         ModelFormatError, match=r"manifest.pending.json: entry \[0\] \('n'\) has no 'kind'.*; delete manifest.pending.json and"
     ):
         resolve_surrogate("3x8", zoo=tmp_path)
+
+
+def test_load_manifest_of_a_file_is_refused_and_of_an_absent_folder_is_empty(tmp_path):
+    """The manifest file itself read as an empty zoo, silently (probe119 #11); read_zoo already refused it. An absent
+    folder stays an empty manifest: a zoo before its first save."""
+    (tmp_path / "manifest.json").write_text('{"version": 1, "models": []}')
+    with pytest.raises(
+        ModelFormatError, match=r"load_manifest: zoo_dir '.*manifest\.json' is a file, not a folder; pass the zoo's folder"
+    ):
+        load_manifest(tmp_path / "manifest.json")
+    assert load_manifest(tmp_path / "absent") == {"version": 1, "models": []}

@@ -322,3 +322,19 @@ def test_the_glorot_and_data_aware_starts_have_their_documented_spread():
     active = ((points @ layers[0][0] + layers[0][1]) > 0).double().mean(dim=0)
     assert float(active.min()) >= 0.2 - 1e-3 and float(active.max()) <= 0.8 + 1e-3
     assert float(active.min()) < 0.3 and float(active.max()) > 0.7  # 64 neurons spread over the whole range
+
+
+@pytest.mark.parametrize("arch", [Architecture((4,), n_inputs=3), Architecture((4,), n_outputs=2)])
+@pytest.mark.parametrize(
+    ("name", "train"),
+    [
+        ("train_nets", lambda arch: train_nets(arch, [0], "seed")),
+        ("train_net_naive", lambda arch: train_net_naive(arch, 0, "seed")),
+        ("train_many", lambda arch: train_many([arch], [0], "seed", workers=1)),
+    ],
+)
+def test_a_shape_that_is_no_product_surrogate_is_refused_before_training(arch, name, train):
+    """Trained for seconds, then a bare numpy error or forward's point shapes (probe119 #7): SweepConfig's check."""
+    shape = f"{arch.n_inputs}-4-{arch.n_outputs}"
+    with pytest.raises(ConfigError, match=rf"{name}: {shape} is not 2 inputs -> 1 output; {name} trains surrogates of x\*y"):
+        train(arch)
