@@ -36,7 +36,6 @@ def range_safe_scip_direct() -> type:
     """The class :class:`RangeSafeScipDirect` (made on first use: Pyomo's SCIP interface is imported then)."""
     import pyomo.environ as pyo
     from pyomo.contrib.solver.solvers.scip.scip_direct import ScipDirect
-    from pyomo.core.expr.numvalue import is_potentially_variable
     from pyomo.core.expr.relational_expr import RangedExpression
     from pyscipopt.scip import Expr, ExprCons, GenExpr
 
@@ -45,20 +44,25 @@ def range_safe_scip_direct() -> type:
         and a row whose body holds no variable (mutable Params only) as an empty linear row of SCIP's, ``lo - c <= 0
         <= up - c``: Pyomo's translation gave PySCIPOpt a bool, a bare ``AssertionError`` where HiGHS solves."""
 
-        def _add_constraint(self, con):
-            ranged = type(con.expr) is RangedExpression
-            if not ranged and is_potentially_variable(con.body):  # O(1): Pyomo's own translation, walked once
-                return super()._add_constraint(con)
-            scip_body = self._expr_visitor.walk_expression(con.expr.args[1] if ranged else con.body)
-            if isinstance(scip_body, Expr | GenExpr):
-                lower, _, upper = con.expr.args
-                row = ExprCons(scip_body, lhs=float(pyo.value(lower)), rhs=float(pyo.value(upper)))
-            else:  # a constant body c: 0 within [lo - c, up - c], which SCIP decides
-                constant, lower, upper = float(pyo.value(con.body)), con.lb, con.ub
-                lhs, rhs = (None if side is None else float(side) - constant for side in (lower, upper))
-                row = ExprCons(Expr(), lhs=lhs, rhs=rhs)
+        def _add_constraint(self, con):  # Pyomo's own: addCons of the walked relation
+            if type(con.expr) is RangedExpression:
+                lower, body, upper = con.expr.args
+                scip_body = self._expr_visitor.walk_expression(body)
+                if isinstance(scip_body, Expr | GenExpr):
+                    row = ExprCons(scip_body, lhs=float(pyo.value(lower)), rhs=float(pyo.value(upper)))
+                else:
+                    row = _constant_row(con)
+            else:
+                row = self._expr_visitor.walk_expression(con.expr)
+                if not isinstance(row, ExprCons):  # no variable in the body: the relation was walked to a bool
+                    row = _constant_row(con)
             self._pyomo_con_to_solver_con_map[con] = self._solver_model.addCons(row)
-            return None
+
+    def _constant_row(con):
+        """``con``, whose body is a constant c, as SCIP's empty linear row ``lo - c <= 0 <= up - c``."""
+        constant = float(pyo.value(con.body))
+        lhs, rhs = (None if side is None else float(side) - constant for side in (con.lb, con.ub))
+        return ExprCons(Expr(), lhs=lhs, rhs=rhs)
 
     RangeSafeScipDirect.__module__ = __name__
     return RangeSafeScipDirect

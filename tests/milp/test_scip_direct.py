@@ -55,18 +55,22 @@ def test_scip_solves_a_ranged_row_with_a_constant_as_highs_does(constant, lower,
     assert results["scip"] == pytest.approx(results["highs"], abs=1e-7) and results["scip"] == pytest.approx(optimum)
 
 
+@pytest.mark.parametrize("named", [False, True])
 @pytest.mark.parametrize("ranged", [False, True])
 @pytest.mark.parametrize("p", [0, 1, 5, -1.5, -2.5])
-def test_a_row_of_mutable_params_only_is_solved_by_scip_as_highs_does(ranged, p):
+def test_a_row_of_mutable_params_only_is_solved_by_scip_as_highs_does(ranged, p, named):
     """fixAL: a row whose body holds no variable (p + 1 <= 2, or -0.5 <= p + 1 <= 2) gave PySCIPOpt a bool, a bare
-    AssertionError ('given constraint is not ExprCons but bool'), where HiGHS answers; SCIP gets it as an empty row."""
+    AssertionError ('given constraint is not ExprCons but bool'), where HiGHS answers; SCIP gets it as an empty row.
+    probe120 #2: so did a body that is a named Expression of Params (it may hold a variable, by its type)."""
     _scip()
     feasible = (-1.5 <= p <= 1) if ranged else p <= 1
     for name in ("highs", "scip"):
         m = pyo.ConcreteModel()
         m.p = pyo.Param(mutable=True, initialize=p)
         m.x = pyo.Var(bounds=(0, 1))
-        m.c = pyo.Constraint(expr=pyo.inequality(-0.5, m.p + 1, 2) if ranged else m.p + 1 <= 2)
+        m.e = pyo.Expression(expr=m.p + 1)
+        body = m.e if named else m.p + 1
+        m.c = pyo.Constraint(expr=pyo.inequality(-0.5, body, 2) if ranged else body <= 2)
         m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
         result = solve(m, SolverConfig(solver=name, rel_gap=1e-9))
         assert result.termination == (Termination.OPTIMAL if feasible else Termination.INFEASIBLE), name

@@ -147,3 +147,23 @@ def test_a_legacy_pyomo_solver_object_is_refused_naming_make_solver(factory):
     ):
         solve(m, SolverConfig(time_limit=5, threads=1), solver=solver)
     assert all(v.value is None for v in m.component_data_objects(pyo.Var))  # nothing ran
+
+
+@pytest.mark.solver
+def test_pyomos_plain_scip_direct_is_refused_and_make_solvers_taken():
+    """probe120 #1: contrib SolverFactory('scip_direct') passed the name check and gave 'optimal' 1.0 for min x subject
+    to 1 <= x + 2 <= 3 (the optimum is -1): it moves the body's constant into one bound of a range only."""
+    skip_unless_runnable("scip")
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    def model():
+        m = pyo.ConcreteModel()
+        m.x = pyo.Var(bounds=(-10, 10))
+        m.c = pyo.Constraint(expr=pyo.inequality(1, m.x + 2, 3))
+        m.o = pyo.Objective(expr=m.x)
+        return m
+
+    config = SolverConfig(solver="scip", time_limit=5, threads=1)
+    with pytest.raises(ConfigError, match=r"solve: solver is Pyomo's plain scip_direct, .* pass solver=make_solver\(config\)"):
+        solve(model(), config, solver=SolverFactory("scip_direct"))
+    assert solve(model(), config, solver=make_solver(config)).objective == pytest.approx(-1.0)
