@@ -93,6 +93,7 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     map_row,
     scale_warnings,
 )
+from .solution_check import check_numbers
 from .solve_arguments import check_block_name, check_model
 
 
@@ -100,7 +101,8 @@ def _check_factors(model, x, y, name, error_aware) -> None:
     """Refuse ``x, y`` unless each is one variable with the bounds it needs (:func:`bounded_factors`), on a built ``model``."""
     check_model("bilinear", model), check_block_name("bilinear", name, optional=True)
     check_flags("bilinear", error_aware=error_aware), check_variable(x, "bilinear: x"), check_variable(y, "bilinear: y")
-    check_extendable(model), [_check_fixed_inside(finite_bounds(v), v) for v in bounded_factors(x, y)]
+    check_extendable(model), check_numbers([x, y])  # a text bound or fixed value named, as solve names it
+    [_check_fixed_inside(finite_bounds(v), v) for v in bounded_factors(x, y)]
 
 
 def _check_fixed_inside(bounds: tuple[float, float], var) -> None:

@@ -217,6 +217,20 @@ def test_a_failed_bilinear_leaves_the_model_as_it_was(monkeypatch, step):
     assert bilinear(m, m.x, m.y, random_net((4,))).encoded.block.local_name == "surrogate_x_y"
 
 
+@pytest.mark.parametrize("text", ["fix", "setub"])
+def test_a_factor_fixed_at_or_bounded_by_text_is_named_at_build_time(text):
+    """probe120 #6: x.fix('1.0') gave a bare TypeError from the fixed-inside-bounds check; solve's message names it."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pyomo's W1001: a value not in the domain
+        getattr(m.x, text)("1.0")
+    what = "fixed value" if text == "fix" else "upper bound"
+    with pytest.raises(ModelFormatError, match=rf"variable 'x' has the {what} '1\.0', text rather than a number"):
+        bilinear(m, m.x, m.y)
+    assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y"]
+
+
 def test_a_factor_fixed_outside_its_bounds_is_refused_at_build_time():
     """It was built, then every solve said 'the model changed after its products were built' and to call bilinear
     again, which gave the same (probe119 #10)."""

@@ -281,6 +281,14 @@ def test_a_float32_net_that_rounds_its_input_to_float16_is_marked_float16(tmp_pa
     assert "onnx_precision" not in plain_net.metadata
 
 
+def test_a_cast_to_float16_that_nothing_reads_leaves_a_float32_file_float32(tmp_path):
+    """probe120 #4: a Cast of the input to float16 that no node reads marked the file float16, and its import was
+    checked at float16's 1e-2 instead of 1e-4; the net's values never pass through it."""
+    nodes = layers_from("x") + [helper.make_node("Cast", ["x"], ["unread"], to=TensorProto.FLOAT16)]
+    net = load_onnx(save_graph(tmp_path / "dead.onnx", nodes, WEIGHTS))
+    assert "onnx_precision" not in net.metadata
+
+
 def test_a_cast_to_an_integer_type_is_still_refused(tmp_path):
     nodes = [helper.make_node("Cast", ["x"], ["xi"], to=TensorProto.INT64)] + layers_from("xi")
     with pytest.raises(ModelFormatError, match="the net uses Cast, but surrogate encodes only ReLU MLPs"):
