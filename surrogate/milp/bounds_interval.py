@@ -19,7 +19,10 @@ from .bounds_result import NetBounds, fingerprint
 
 
 def _number(value) -> float:
-    """``float(value)``; ``TypeError`` for text, which ``float`` would read (``'1'``), as a config refuses it."""
+    """``float(value)``; ``TypeError`` for text, which ``float`` would read (``'1'``, ``np.str_('1')``, a 0-d NumPy text
+    array ``np.array('1')``), as a config refuses it."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # the number or text it holds
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{value!r} is text")
     return float(value)

@@ -20,9 +20,10 @@ from ..errors import ModelFormatError
 from ..nets.network import unit_box
 from .built_marks import mark_built
 from .interface import EncodedProduct, ExactProduct, ProductError, no_values_error, solved_values
+from .model_components import python_path
 from .model_size import ModelSize
 from .output_scale import output_scale
-from .products import bound_terms, check_variable, finite_bounds, has_zero_width
+from .products import bound_terms, check_variable, finite_bounds, has_symbolic_bounds, has_zero_width
 
 #: Largest ``|ac|, |ad|, |bc|, |bd|`` of a product before it warns. The net's rows hold to HiGHS's
 #: tolerances (1e-6 primal, 1e-7 dual); scaled by these coefficients into ``z`` they stop being small,
@@ -248,6 +249,19 @@ class BilinearSurrogate(EncodedProduct):
         return ProductError(float(x), float(y), float(z), self.map_back(own, x, y), float(x * y))
 
 
+def _refuse_param_width(x, y) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` for a factor of ``x*y`` whose bounds are equal now but are mutable
+    Params (:func:`~surrogate.milp.products.has_symbolic_bounds`): a Param may change, and the width with it."""
+    for var in (x, y):
+        if has_symbolic_bounds(var) and var.lb is not None and var.lb == var.ub:
+            raise ModelFormatError(
+                f"LinearProduct: {var.name!r} has the bounds [{var.lb}, {var.ub}] of mutable Params, which may change, so "
+                f"its zero width is not constant and x*y may not stay linear; give it constant bounds (e.g. "
+                f"{python_path(var)}.setlb({float(var.lb)!r}) and .setub({float(var.ub)!r})), or use bilinear(model, x, "
+                "y), which picks the product for the pair"
+            )
+
+
 class LinearProduct(ExactProduct):
     """``x*y`` with a factor of zero width (``lb == ub``): exactly linear, ``lb*y``; no surrogate, no binary, and no
     bounds needed on ``y``. A zero-width factor gets its only value, ``lb`` (unless fixed), as no solver sees it.
@@ -257,7 +271,8 @@ class LinearProduct(ExactProduct):
     Raises
     ------
     ModelFormatError
-        A factor that is not one variable, or neither of zero width (``x*y`` is then not linear).
+        A factor that is not one variable, or neither of zero width (``x*y`` is then not linear), or one whose equal
+        bounds are mutable Params (they may change).
     """
 
     block = None
@@ -265,6 +280,7 @@ class LinearProduct(ExactProduct):
     def __init__(self, x, y):
         check_variable(x, "LinearProduct: x"), check_variable(y, "LinearProduct: y")
         if not (has_zero_width(x) or has_zero_width(y)):
+            _refuse_param_width(x, y)
             raise ModelFormatError(
                 f"LinearProduct: neither factor has zero width ({x.name!r} in [{x.lb}, {x.ub}], {y.name!r} in "
                 f"[{y.lb}, {y.ub}]), so x*y is not linear; use bilinear(model, x, y), which picks the product for the pair"

@@ -10,6 +10,7 @@ not satisfy it, instead of reporting it as an answer.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
@@ -24,29 +25,36 @@ TRUST_TOL = 1e-4
 
 
 def _excess(value: float, lower, upper) -> float:
-    """How far ``value`` lies outside ``[lower, upper]`` (``None``: no bound), relative to ``max(1, |bound|)``."""
-    worst = 0.0
+    """How far ``value`` lies outside ``[lower, upper]`` (``None``: no bound), relative to ``max(1, |bound|)``; each read
+    as a float (a value or bound may be any number Pyomo stores: ``numpy.bool_``, ``Decimal``)."""
+    worst, value = 0.0, float(value)
     if lower is not None:
-        worst = max(worst, (lower - value) / max(1.0, abs(lower)))
+        worst = max(worst, (float(lower) - value) / max(1.0, abs(float(lower))))
     if upper is not None:
-        worst = max(worst, (value - upper) / max(1.0, abs(upper)))
+        worst = max(worst, (value - float(upper)) / max(1.0, abs(float(upper))))
     return worst
 
 
 def readable_bounds(var) -> tuple | None:
     """``var.bounds`` (``None`` for a side without one), or ``None`` where Pyomo cannot read them: a NaN bound (a
     mutable Param's) raises ``ValueError``. Only a variable in no active row keeps one through a solve (its check
-    refuses it anywhere else), so it has no bounds to keep."""
+    refuses it anywhere else), so it has no bounds to keep. Each bound is read as a float (a ``Decimal`` or NumPy one
+    too)."""
     try:
-        return var.bounds
+        bounds = var.bounds
     except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
         return None
+    return tuple(None if b is None else float(b) for b in bounds)  # a Decimal bound mixes with no float
 
 
 def check_numbers(variables) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the first of ``variables`` whose bound, or value while it
     is fixed, is text (``x.setub("2")``, ``x.fix("a")``: a column read from a CSV without conversion): Pyomo keeps it
-    as given (``x.ub`` reads 2.0, but a solver's interface reads the text and fails).
+    as given (``x.ub`` reads 2.0, but a solver's interface reads the text and fails); or whose fixed value is a
+    ``decimal.Decimal``, which Pyomo's own reading of a row fails to combine with a float coefficient (a ``Decimal`` bound is
+    read as a float). :func:`~surrogate.milp.solve_checks.check_fixed_values` hands it every variable of a model, even
+    one that no row or objective reads, so such a number stops a solve wherever it is (as a fixed variable without a
+    value does).
 
     Parameters
     ----------
@@ -62,9 +70,15 @@ def check_numbers(variables) -> None:
         ):
             if isinstance(value, (str, bytes)):
                 raise ModelFormatError(
-                    f"variable {var.name!r} has the {what} {value!r}, text rather than a number (Pyomo keeps it as given); "
+                    f"variable {var.name!r} has the {what} {value!r}, text rather than a number (Pyomo keeps it as given, "
+                    f"and a solve refuses it on any variable of the model, even one no row reads); "
                     f"give it as a number, e.g. {python_path(var)}.{fix}({_as_number(value)})"
                 )
+        if isinstance(fixed, Decimal):
+            raise ModelFormatError(
+                f"variable {var.name!r} has the fixed value {fixed!r}, a decimal.Decimal, which Pyomo's reading of a row "
+                f"cannot combine with a float; give it as a float, e.g. {python_path(var)}.fix({float(fixed)!r})"
+            )
 
 
 def _as_number(text) -> str:

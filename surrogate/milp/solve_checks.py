@@ -235,7 +235,9 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
 
 def check_fixed_values(model, *, unread: bool = True) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
-    them), or a bound or fixed value given as text (:func:`~surrogate.milp.solution_check.check_numbers`): those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own.
+    them), or a bound or fixed value given as text or a fixed ``Decimal`` (:func:`~surrogate.milp.solution_check.check_numbers`):
+    those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own, even one
+    that no row or objective reads (a solve passes ``unread``: such a variable is refused too).
 
     Only a block's rows can read variables from outside it (a parent's): a root model's are never walked for them
     (a walk over every row) unless ``unread`` is false."""

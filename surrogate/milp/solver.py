@@ -134,7 +134,8 @@ def _objective_now(model) -> tuple[float, bool]:
     if any(v.value is not None and start_value(v) is None for v in variables):  # NaN, inf or text: no point to take
         return math.nan, minimise
     value = _nan(pyo.value(objective, exception=False))
-    fractional = any(v.is_integer() and v.value is not None and abs(v.value - round(v.value)) > 1e-6 for v in variables)
+    starts = [start_value(v) for v in variables if v.is_integer()]  # a float: a binary may hold numpy.bool_ or Decimal
+    fractional = any(s is not None and abs(s - round(s)) > 1e-6 for s in starts)
     if math.isnan(value) or fractional or worst_violation(model)[0] > TRUST_TOL:
         return math.nan, minimise
     return value, minimise

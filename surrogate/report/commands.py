@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..errors import SurrogateError
 from ..experiments.sweep import SweepConfig
 from ..experiments.sweep_args import add_sweep_arguments, sweep_config_from_args
-from ..options import default_of
+from ..options import MAX_COUNT, default_of
 from .tables import one_line
 
 # Recorded by older sweeps: where the work ran, not what it computed.
@@ -52,7 +52,11 @@ def _epochs_flag(protocol: dict) -> tuple[list[str], list[str]]:
     if _jsonable(base.to_dict()) == _jsonable(protocol):
         return flags, []
     total = sum(int(s.get("epochs", 0)) for s in protocol.get("stages", []))
-    for epochs in sorted(range(1, max(total, base.epochs) * 2 + 2), key=lambda e: abs(e - total)):
+    # Each stage of with_epochs(e) is within 1 of its share of e, so only an e within len(stages) of the recorded
+    # total can match; with_epochs refuses more than MAX_COUNT epochs.
+    reach = len(base.stages) + 1
+    candidates = range(max(1, total - reach), min(total + reach, MAX_COUNT) + 1)
+    for epochs in sorted(candidates, key=lambda e: abs(e - total)):
         if _jsonable(base.with_epochs(epochs).to_dict()) == _jsonable(protocol):
             return flags + ["--epochs", str(epochs)], []
     return flags, [f"protocol {name!r} was customised beyond --epochs; see config.json and use the Python API"]

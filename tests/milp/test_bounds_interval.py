@@ -51,3 +51,14 @@ def test_an_input_bound_given_as_text_is_refused(text):
     with pytest.raises(ConfigError, match=r"input box .* must be 2 pairs of numbers"):
         to_omlt_network(net, input_bounds=box)
     assert [c.name for c in m.component_objects(descend_into=False)] == ["x", "y"]
+
+
+@pytest.mark.parametrize("text", [np.str_("-1"), np.array("-1"), np.array(b"-1"), np.array("-1", dtype=object)])
+def test_check_box_refuses_text_in_numpy_as_it_refuses_str(text):
+    """probe120 #10: a 0-d NumPy text array was read as the number it spells, while np.str_('-1') was refused."""
+    from surrogate.milp.bounds_interval import check_box
+
+    net = ReluMLP((np.ones((2, 4)), np.ones((4, 1))), (np.zeros(4), np.zeros(1)))
+    with pytest.raises(ConfigError, match=r"input box .* must be 2 pairs of numbers \(lower, upper\)"):
+        check_box([(text, 1), (-1, 1)], net)
+    assert check_box([(np.array(-1.0), np.array(1, dtype=object)), (-1, 1)], net) == ((-1.0, 1.0), (-1.0, 1.0))

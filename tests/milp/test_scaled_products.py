@@ -39,3 +39,14 @@ def test_a_product_without_a_zero_width_factor_is_refused():
         LinearProduct(m.x, m.y)
     m.x.setlb(2)
     assert str(LinearProduct(m.x, m.y).expr) == "2.0*y"
+
+
+def test_equal_mutable_param_bounds_are_named_as_params_not_as_no_zero_width():
+    """probe120 #9: the message said 'neither factor has zero width ('x' in [2.0, 2.0], ...)', which contradicts itself."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(mutable=True, initialize=2.0)
+    m.x, m.y = pyo.Var(bounds=(m.p, m.p)), pyo.Var(bounds=(-1, 1))
+    match = r"LinearProduct: 'x' has the bounds \[2\.0, 2\.0\] of mutable Params, which may change.*model\.x\.setlb\(2\.0\)"
+    for x, y in ((m.x, m.y), (m.y, m.x)):
+        with pytest.raises(ModelFormatError, match=match):
+            LinearProduct(x, y)

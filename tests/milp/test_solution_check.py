@@ -46,3 +46,55 @@ def test_check_numbers_passes_numbers_and_params_and_names_text():
     m.y.setub("3")
     with pytest.raises(ModelFormatError, match=r"variable 'y' has the upper bound '3', text rather than a number"):
         check_numbers([m.x, m.y])
+
+
+def _decimal_model():
+    """max y, y <= 3 b0 + 2 b1, y <= 6.5, with values of the types Pyomo stores (numpy.bool_, Decimal)."""
+    import warnings
+    from decimal import Decimal
+
+    import numpy as np
+
+    m = pyo.ConcreteModel()
+    m.b, m.y = pyo.Var(range(2), domain=pyo.Binary), pyo.Var(bounds=(0, 10))
+    m.c = pyo.Constraint(expr=m.y <= 3 * m.b[0] + 2 * m.b[1])
+    m.o = pyo.Objective(expr=m.y, sense=pyo.maximize)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pyomo's note that it registers Decimal as a number
+        m.y.setub(Decimal("6.5"))
+        m.b[0].set_value(np.bool_(True)), m.b[1].set_value(Decimal(1))
+    return m
+
+
+def test_the_violation_is_read_on_floats_whatever_number_type_a_value_or_bound_holds():
+    """probe120 #5/#7: _excess mixed a Decimal value or bound with a float (a bare TypeError)."""
+    from decimal import Decimal
+
+    from surrogate.milp.solution_check import readable_bounds, worst_violation
+
+    m = _decimal_model()
+    m.y.set_value(Decimal(5))
+    assert worst_violation(m) == (0.0, "")
+    assert readable_bounds(m.y) == (0.0, 6.5) and type(readable_bounds(m.y)[1]) is float
+    m.y.set_value(Decimal(7))  # past the row (5) and the bound (6.5)
+    assert worst_violation(m) == (2.0, "c")
+
+
+def test_a_decimal_bound_solves_and_a_decimal_fixed_value_is_refused_by_name():
+    """probe120 #7: a Decimal bound crashed the post-solve check; a fixed Decimal crashes Pyomo's reading of the rows
+    (float * Decimal) in CoefficientScale."""
+    from decimal import Decimal
+
+    from surrogate import SolverConfig, solve
+    from surrogate.errors import ModelFormatError
+    from surrogate.milp.solution_check import check_numbers
+
+    m = _decimal_model()
+    result = solve(m, SolverConfig(time_limit=5, threads=1))
+    assert result.termination.name == "OPTIMAL" and result.objective == pytest.approx(5.0)
+    m.y.fix(Decimal("1.5"))
+    match = r"variable 'y' has the fixed value Decimal\('1\.5'\), a decimal\.Decimal.*give it as a float, e\.g\. model\.y\.fix\(1\.5\)"
+    with pytest.raises(ModelFormatError, match=match):
+        check_numbers([m.b[0], m.y])
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))

@@ -221,3 +221,21 @@ def test_solve_names_a_bound_or_fixed_value_given_as_text(change, match):
         change(m)
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+def test_a_text_bound_on_a_variable_no_row_reads_is_refused_saying_so():
+    """probe120 #8: the rule (every variable of the model, as for a fixed one without a value) is now said."""
+    import warnings
+
+    from surrogate import SolverConfig, solve
+    from surrogate.milp.solve_checks import check_fixed_values
+
+    m = _text_model()
+    m.notes = pyo.Var()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pyomo's W1001 about the text value
+        m.notes.setub("2")
+    match = r"variable 'notes' has the upper bound '2', text rather than a number .*even one no row reads.*notes\.setub\(2\.0\)"
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))
+    assert "even one that no row or objective reads" in " ".join(check_fixed_values.__doc__.split())

@@ -1,0 +1,27 @@
+"""The ``surrogate sweep`` command rebuilt from a sweep's recorded config (surrogate.report.commands). No solver."""
+
+import json
+from dataclasses import replace
+
+from surrogate.experiments.sweep import SweepConfig
+from surrogate.options import MAX_COUNT
+from surrogate.report.commands import sweep_command
+from surrogate.train.protocols import get_protocol
+
+
+def _recorded(protocol) -> dict:
+    return json.loads(json.dumps(SweepConfig(budget=24, protocol=protocol).to_dict()))
+
+
+def test_a_customised_protocol_of_many_epochs_is_named_as_customised_not_a_crash():
+    base = get_protocol("seed")
+    custom = replace(base, stages=tuple(replace(s, epochs=50_000, learning_rate=s.learning_rate / 2) for s in base.stages))
+    command = sweep_command(_recorded(custom), "R")
+    assert not command.exact
+    assert command.differences == ("protocol 'seed' was customised beyond --epochs; see config.json and use the Python API",)
+
+
+def test_epochs_up_to_max_count_still_give_the_epochs_flag():
+    for epochs in (MAX_COUNT, MAX_COUNT - 3, 7):
+        command = sweep_command(_recorded(get_protocol("seed").with_epochs(epochs)), "R")
+        assert command.argv[-4:] == ("--epochs", str(epochs), "--out", "R") and command.exact, epochs
