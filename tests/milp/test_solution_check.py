@@ -48,22 +48,29 @@ def test_check_numbers_passes_numbers_and_params_and_names_text():
         check_numbers([m.x, m.y])
 
 
-def _decimal_model():
-    """max y, y <= 3 b0 + 2 b1, y <= 6.5, with values of the types Pyomo stores (numpy.bool_, Decimal)."""
+def binaries_model(b0, b1, *, y_upper=10):
+    """max y, y <= 3 b0 + 2 b1, y in [0, ``y_upper``], the binaries holding ``b0``, ``b1``: values and bounds of the
+    types Pyomo stores (numpy.bool_, Decimal) set without its note that it registers a new number type."""
     import warnings
-    from decimal import Decimal
-
-    import numpy as np
 
     m = pyo.ConcreteModel()
     m.b, m.y = pyo.Var(range(2), domain=pyo.Binary), pyo.Var(bounds=(0, 10))
     m.c = pyo.Constraint(expr=m.y <= 3 * m.b[0] + 2 * m.b[1])
     m.o = pyo.Objective(expr=m.y, sense=pyo.maximize)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pyomo's note that it registers Decimal as a number
-        m.y.setub(Decimal("6.5"))
-        m.b[0].set_value(np.bool_(True)), m.b[1].set_value(Decimal(1))
+        warnings.simplefilter("ignore")
+        m.y.setub(y_upper)
+        m.b[0].set_value(b0), m.b[1].set_value(b1)
     return m
+
+
+def _decimal_model():
+    """:func:`binaries_model` with y <= Decimal 6.5, b0 numpy.bool_ True and b1 Decimal 1."""
+    from decimal import Decimal
+
+    import numpy as np
+
+    return binaries_model(np.bool_(True), Decimal(1), y_upper=Decimal("6.5"))
 
 
 def test_the_violation_is_read_on_floats_whatever_number_type_a_value_or_bound_holds():

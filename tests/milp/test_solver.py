@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from decimal import Decimal
 
 import numpy as np
-import pyomo.environ as pyo
 import pytest
 
 from surrogate import SolverConfig, solve
+
+from .test_solution_check import binaries_model
 
 pytestmark = pytest.mark.solver
 
@@ -19,13 +19,7 @@ def test_a_warm_start_of_binaries_holding_numpy_bool_or_decimal_solves_as_withou
     """probe120 #5: round(numpy.bool_) and Decimal - float raised a bare TypeError in _objective_now."""
     from surrogate.milp.solver import _objective_now
 
-    m = pyo.ConcreteModel()
-    m.b, m.y = pyo.Var(range(2), domain=pyo.Binary), pyo.Var(bounds=(0, 10))
-    m.c = pyo.Constraint(expr=m.y <= 3 * m.b[0] + 2 * m.b[1])
-    m.o = pyo.Objective(expr=m.y, sense=pyo.maximize)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pyomo's note that it registers Decimal as a number
-        m.b[0].set_value(value), m.b[1].set_value(value)
+    m = binaries_model(value, value)
     m.y.set_value(5)
     assert _objective_now(m) == (5.0, False)
     result = solve(m, SolverConfig(time_limit=5, threads=1), warm_start=True)
