@@ -59,9 +59,9 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
 def _var_miss(var) -> float:
     """How far ``var``'s value lies outside its bounds or off a whole number (for an integer); a NaN bound (a Param's,
     which only an unused variable keeps through a solve) is no bound."""
-    lower, upper = readable_bounds(var) or (None, None)
-    miss = max(0.0, lower - var.value if lower is not None else 0.0, var.value - upper if upper is not None else 0.0)
-    return max(miss, abs(var.value - round(var.value))) if var.is_integer() else miss
+    (lower, upper), value = readable_bounds(var) or (None, None), float(var.value)  # a Decimal value mixes with no float
+    miss = max(0.0, lower - value if lower is not None else 0.0, value - upper if upper is not None else 0.0)
+    return max(miss, abs(value - round(value))) if var.is_integer() else miss
 
 
 def largest_coefficient(con) -> float | None:

@@ -77,7 +77,8 @@ def check_numbers(variables) -> None:
         if isinstance(fixed, Decimal):
             raise ModelFormatError(
                 f"variable {var.name!r} has the fixed value {fixed!r}, a decimal.Decimal, which Pyomo's reading of a row "
-                f"cannot combine with a float; give it as a float, e.g. {python_path(var)}.fix({float(fixed)!r})"
+                "with float coefficients fails on (HiGHS's interface and this package's checks read rows so; a solve "
+                f"refuses it on any variable of the model); give it as a float, e.g. {python_path(var)}.fix({float(fixed)!r})"
             )
 
 

@@ -63,10 +63,15 @@ def _check_solver_kind(config: SolverConfig, solver) -> None:
     if made == BACKENDS[config.solver].factory:
         return
     owner = next((name for name, backend in BACKENDS.items() if backend.factory == made), None)
-    kind = f"a solver object of {owner!r}" if owner else f"a solver object {type(solver).__name__} (Pyomo's {made!r})"
+    if owner is None:  # a Pyomo interface surrogate does not drive (scip_persistent...): no config would take it
+        raise ConfigError(
+            f"solve: solver is a solver object {type(solver).__name__} (Pyomo's {made!r}), which solve does not drive "
+            f"(it drives {', '.join(repr(b.factory) for b in BACKENDS.values())}); pass solver=make_solver(config), or "
+            f"no solver argument (one is made for config.solver={config.solver!r})"
+        )
     raise ConfigError(
-        f"solve: solver is {kind}, but config.solver={config.solver!r}; pass one from make_solver(config), "
-        f"or a config of the solver's own (SolverConfig(solver={owner or 'highs'!r}, ...))"
+        f"solve: solver is a solver object of {owner!r}, but config.solver={config.solver!r}; pass one from "
+        f"make_solver(config), or a config of the solver's own (SolverConfig(solver={owner!r}, ...))"
     )
 
 

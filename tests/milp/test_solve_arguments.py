@@ -167,3 +167,17 @@ def test_pyomos_plain_scip_direct_is_refused_and_make_solvers_taken():
     with pytest.raises(ConfigError, match=r"solve: solver is Pyomo's plain scip_direct, .* pass solver=make_solver\(config\)"):
         solve(model(), config, solver=SolverFactory("scip_direct"))
     assert solve(model(), config, solver=make_solver(config)).objective == pytest.approx(-1.0)
+
+
+@pytest.mark.solver
+def test_a_pyomo_interface_solve_does_not_drive_is_named_without_advising_another_config():
+    """probe121 #3: Pyomo's scip_persistent with SolverConfig(solver='scip') was told to use SolverConfig(solver='highs')."""
+    skip_unless_runnable("scip")
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    solver = SolverFactory("scip_persistent")
+    with pytest.raises(
+        ConfigError, match=r"\(Pyomo's 'scip_persistent'\), which solve does not drive \(it drives 'highs'"
+    ) as refused:
+        solve(_milp(), SolverConfig(solver="scip", time_limit=5, threads=1), solver=solver)
+    assert "solver='highs'" not in str(refused.value) and "make_solver(config)" in str(refused.value)
