@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import ConfigError, SolverUnavailableError
 from .model_components import seen_variables
+from .start_values import start_value
 
 _highs_scheduler: list[int] = []  # the thread count HiGHS's scheduler was last started with here (empty: not yet)
 _internal: list[None] = []  # the internal holds now open (their runs' thread count is not the user's)
@@ -140,45 +141,6 @@ def set_highs_options(highs, options: dict) -> None:
                 f"HiGHS refuses the option {name}={value!r} (nothing was solved); give a value of its type and range "
                 "(https://ergo-code.github.io/HiGHS/stable/options/definitions/)"
             )
-
-
-def start_value(var) -> float | None:
-    """``var``'s value as a warm start takes it: a finite float, or ``None`` where it has none a solver could take (unset,
-    NaN, infinite, or not a number: Pyomo only warns when such a value is set, e.g. from a column with gaps), which a
-    start skips as it skips an unset one.
-
-    Parameters
-    ----------
-    var
-        A Pyomo variable.
-    """
-    value = var.value
-    if value is None or isinstance(value, (str, bytes)):  # text: float() would read '3', but no solver does
-        return None
-    try:
-        number = float(value)  # True, numpy scalars, Decimal, Fraction: the numbers Pyomo takes
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def start_refusal(model) -> str | None:
-    """Why a warm start of ``model`` is ignored by a solver that takes every set value of an integer variable (Gurobi:
-    a NaN is refused, a str fails), naming the first free integer variable whose value is no start (:func:`start_value`);
-    ``None`` where every one is a number or unset.
-
-    Parameters
-    ----------
-    model
-        The Pyomo model (or block) solved.
-    """
-    from pyomo.core.base.var import Var
-
-    variables = model.component_data_objects(Var, active=True)
-    bad = next((v for v in variables if v.is_integer() and not v.fixed and v.value is not None and start_value(v) is None), None)
-    if bad is None:
-        return None
-    return f"warm start ignored: integer variable {bad.name!r} holds {bad.value!r}, not a finite number; set it to a number, or to None"
 
 
 def pass_highs_start(solver, model) -> dict:

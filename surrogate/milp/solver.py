@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NumericsWarning, warn_caller
 from ..options import check_flags
-from .highs_run import solver_runs, start_value
+from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective
 from .model_size import model_size
 from .net_drift import drift_warnings
@@ -45,6 +45,7 @@ from .solve_result import SolveResult, relative_gap  # noqa: F401 (re-exported: 
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)
 from .solver_options import options_failure
+from .start_values import start_value
 
 
 def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):

@@ -19,9 +19,10 @@ from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
 from ..install_hints import USE_HIGHS, extra_hint
-from .highs_run import pass_highs_start, set_highs_options, start_refusal, start_value, use_highs_threads, watch_highs_start
+from .highs_run import pass_highs_start, set_highs_options, use_highs_threads, watch_highs_start
 from .solver_config import SOLVERS
 from .solver_options import default_options
+from .start_values import start_refusal, start_value
 
 
 class FirstSolution:

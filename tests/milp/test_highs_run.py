@@ -297,16 +297,3 @@ def test_a_start_value_that_is_no_number_is_skipped(value):
     """warm_start=True crashed on round(nan), round(inf) or round('3') (probe119 #3); the same model solved without it."""
     result = solve(_gappy(value), SolverConfig(time_limit=5, threads=1), warm_start=True)
     assert result.optimal and result.objective == pytest.approx(0.5)
-
-
-def test_start_value_and_start_refusal_name_what_no_start_takes():
-    from surrogate.milp.highs_run import start_refusal, start_value
-
-    m = _gappy(float("nan"))
-    assert start_value(m.x) is None and start_value(m.y) is None
-    assert (
-        start_refusal(m)
-        == "warm start ignored: integer variable 'y' holds nan, not a finite number; set it to a number, or to None"
-    )
-    m.y.set_value(2), m.x.set_value(True, skip_validation=True)  # True (a binary set so) is 1, as before
-    assert start_value(m.y) == 2.0 and start_value(m.x) == 1.0 and start_refusal(m) is None
