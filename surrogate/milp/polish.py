@@ -204,7 +204,7 @@ def _run_methods(search: PolishSearch, x0: np.ndarray, *, max_rounds: int, max_e
 
     def lps():
         search.alternate(x0, classes, none, method, max_rounds)
-        if bipartite and search.best_method == method and not search.expired():
+        if bipartite and classes and search.best_method == method and not search.expired():  # a linear model has none
             search.pattern_search(min(classes, key=len), method, max_evals)
 
     def complementarity():

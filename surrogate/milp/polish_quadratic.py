@@ -24,6 +24,7 @@ from pyomo.repn import generate_standard_repn
 
 from ..errors import NonlinearModelError
 from .polish_result import violation_scales
+from .start_values import start_value
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,9 @@ class QuadraticModel:
         )
 
     def point(self, values: dict) -> np.ndarray:
-        """The variables' values as a vector: ``values`` (name -> value) where given, else the current values, else 0."""
-        out = [values.get(v.name, v.value) for v in self.variables]
+        """The variables' values as a vector: ``values`` (name -> value) where given, else the current values, else 0 (a
+        NaN, infinite or text value is none: :func:`~surrogate.milp.start_values.start_value`; SciPy failed on it)."""
+        out = [values[v.name] if v.name in values else start_value(v) for v in self.variables]
         return np.array([0.0 if value is None else float(value) for value in out], dtype=float)
 
     def objective_value(self, x: np.ndarray) -> float:

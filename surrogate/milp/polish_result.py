@@ -43,7 +43,7 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
     divisor = row_divisor or _row_scale
     worst = 0.0
     for con, body, lower, upper in row_values(model):
-        if body is None:
+        if body is None or math.isnan(body):  # a NaN value read by the row: no point (max() would keep 0.0)
             return math.inf
         excess = max(0.0 if lower is None else lower - body, 0.0 if upper is None else body - upper)
         if excess > 0:
@@ -58,8 +58,10 @@ def max_violation(model, *, row_divisor=None, skip_unset: bool = False) -> float
 
 def _var_miss(var) -> float:
     """How far ``var``'s value lies outside its bounds or off a whole number (for an integer); a NaN bound (a Param's,
-    which only an unused variable keeps through a solve) is no bound."""
+    which only an unused variable keeps through a solve) is no bound; a NaN or infinite value is infinitely far."""
     (lower, upper), value = readable_bounds(var) or (None, None), float(var.value)  # a Decimal value mixes with no float
+    if not math.isfinite(value):  # max(0.0, nan) is 0.0, and round(nan) raises
+        return math.inf
     miss = max(0.0, lower - value if lower is not None else 0.0, value - upper if upper is not None else 0.0)
     return max(miss, abs(value - round(value))) if var.is_integer() else miss
 

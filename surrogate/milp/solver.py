@@ -126,7 +126,7 @@ def _objective_now(model) -> tuple[float, bool]:
 
     The value is ``nan`` if unset, or if the point is no solution a solver could take as it is (a row
     or bound broken by more than :data:`~surrogate.milp.solution_check.TRUST_TOL`, a fractional integer, a value
-    that is NaN, infinite or not a number: :func:`~surrogate.milp.highs_run.start_value`).
+    that is NaN, infinite or not a number: :func:`~surrogate.milp.start_values.start_value`).
     """
     objective = active_objective(model)
     if objective is None:

@@ -373,3 +373,15 @@ def test_a_model_infeasible_by_a_ten_thousandth_is_reported_infeasible():
     m.obj = pyo.Objective(expr=m.x)
     result = polish(m, {"x": 1.0, "y": 1.0}, config=CONFIG, restarts=0)
     assert result.status == "infeasible" and result.violation_after > 1e-6
+
+
+def test_a_linear_model_without_products_is_polished_not_crashed():
+    """probe122 (found on the way): polish on a model with no products raised min() of an empty sequence (no classes
+    of product factors for its pattern search)."""
+    from surrogate.milp.polish import polish
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 4), initialize=0.5), pyo.Var(bounds=(0, 4), initialize=0.2)
+    m.c, m.o = pyo.Constraint(expr=m.x + m.y >= 1), pyo.Objective(expr=m.x + m.y)
+    result = polish(m, {}, time_limit=5)
+    assert result.violation_after <= 1e-6 and result.objective_after == pytest.approx(1.0)
