@@ -132,11 +132,11 @@ def _objective_now(model) -> tuple[float, bool]:
     if objective is None:
         return math.nan, True
     minimise, variables = objective.sense == pyo.minimize, list(model.component_data_objects(pyo.Var, active=True))
-    if any(v.value is not None and start_value(v) is None for v in variables):  # NaN, inf or text: no point to take
+    starts = [(v, start_value(v)) for v in variables]  # floats: a binary may hold numpy.bool_ or Decimal
+    if any(v.value is not None and s is None for v, s in starts):  # NaN, inf or text: no point to take
         return math.nan, minimise
     value = _nan(pyo.value(objective, exception=False))
-    starts = [start_value(v) for v in variables if v.is_integer()]  # a float: a binary may hold numpy.bool_ or Decimal
-    fractional = any(s is not None and abs(s - round(s)) > 1e-6 for s in starts)
+    fractional = any(v.is_integer() and s is not None and abs(s - round(s)) > 1e-6 for v, s in starts)
     if math.isnan(value) or fractional or worst_violation(model)[0] > TRUST_TOL:
         return math.nan, minimise
     return value, minimise

@@ -166,7 +166,7 @@ def _type_names(proto) -> list[str]:
     import onnx
 
     graph = proto.graph
-    live = _live_nodes(graph)
+    live = [graph.node[index] for index in sorted(live_node_indices(graph))]
     read = {name for node in live for name in node.input}
     types = [value.type.tensor_type.elem_type for value in (*graph.input, *graph.output)]
     types += [tensor.data_type for tensor in graph.initializer if tensor.name in read]
@@ -176,14 +176,20 @@ def _type_names(proto) -> list[str]:
     return [onnx.TensorProto.DataType.Name(t).lower() for t in types if t in onnx.TensorProto.DataType.values()]
 
 
-def _live_nodes(graph) -> list:
-    """The nodes of ``graph`` whose values reach one of its outputs (walked back from them)."""
-    producers = {out: node for node in graph.node for out in node.output}
-    names, seen, live = [value.name for value in graph.output], set(), []
+def live_node_indices(graph) -> set[int]:
+    """The indices of ``graph``'s nodes whose values reach one of its outputs (walked back from them, in any node
+    order): what an import reads of it (:func:`~surrogate.nets.onnx_refusals.dead_nodes_problem` names the others).
+
+    Parameters
+    ----------
+    graph
+        An ONNX ``GraphProto``.
+    """
+    producers = {out: index for index, node in enumerate(graph.node) for out in node.output}
+    names, live = [value.name for value in graph.output], set()
     while names:
-        node = producers.get(names.pop())
-        if node is not None and id(node) not in seen:
-            seen.add(id(node))
-            live.append(node)
-            names.extend(node.input)
+        index = producers.get(names.pop())
+        if index is not None and index not in live:
+            live.add(index)
+            names.extend(graph.node[index].input)
     return live

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .onnx_affine import AFFINE_OPS, consumers
+from .onnx_files import live_node_indices
 from .onnx_spellings import initializer_arrays, node_attributes
 
 #: Node types that pick, reorder or join the columns of a tensor.
@@ -65,13 +66,7 @@ def sort_nodes(graph) -> None:
 
 def dead_nodes_problem(graph) -> str | None:
     """The nodes whose values reach no output of ``graph``, named; its nodes in order of use (:func:`sort_nodes`)."""
-    needed = {o.name for o in graph.output}
-    live = set()
-    for index in reversed(range(len(graph.node))):
-        node = graph.node[index]
-        if any(name in needed for name in node.output):
-            live.add(index)
-            needed.update(node.input)
+    live = live_node_indices(graph)
     dead = [node for i, node in enumerate(graph.node) if i not in live and node.op_type != "Constant"]
     if not dead:
         return None
