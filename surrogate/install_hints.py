@@ -8,6 +8,7 @@ An extra's packages are named with the ranges of the installed distribution's me
 
 from __future__ import annotations
 
+import importlib
 import re
 
 #: What a refusal of an optional solver offers instead, in Python's terms and the command line's.
@@ -46,3 +47,12 @@ def reinstall_hint() -> str:
         "reinstall surrogate: pip install -e . in its checkout, or pip install --force-reinstall the wheel built from "
         "it (the 'surrogate' on PyPI is another project)"
     )
+
+
+def import_failure(package: str) -> str:
+    """Why ``package`` (installed) does not import, as one line; ``''`` when it imports."""
+    try:
+        importlib.import_module(package)
+    except Exception as error:  # a broken install fails in any way: a missing library, an ABI mismatch
+        return f"{type(error).__name__}: {error}"
+    return ""

@@ -39,15 +39,15 @@ from pathlib import Path
 import pyomo.environ as pyo
 
 from ..errors import ConfigError, SolverUnavailableError, SurrogateError, warn_caller
-from ..install_hints import extra_hint
+from ..install_hints import extra_hint, import_failure
 from ..milp.baselines import is_baseline, parse_baseline
 from ..milp.bilinear import replace_products, resolve_surrogate
 from ..milp.highs_run import solver_runs
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
 from ..milp.solution_check import TRUST_TOL, untrusted
-from ..milp.solve_checks import noting_interrupts, stop_if_interrupted
-from ..milp.solver_backends import backend_for, import_failure
+from ..milp.solve_interrupts import noting_interrupts, stop_if_interrupted
+from ..milp.solver_backends import backend_for
 from ..milp.solver_config import SolverConfig, Termination
 from ..options import default_of
 from .peer_status import gurobi_outcome, scip_outcome

@@ -93,8 +93,8 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     map_row,
     scale_warnings,
 )
-from .solution_check import check_numbers
 from .solve_arguments import check_block_name, check_model
+from .solve_checks import check_numbers
 
 
 def _check_factors(model, x, y, name, error_aware) -> None:

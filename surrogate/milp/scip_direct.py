@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..errors import ConfigError
+
 
 @cache
 def range_safe_scip_direct() -> type:
@@ -78,3 +80,14 @@ def make_scip_direct():
     solver = range_safe_scip_direct()()
     solver.config.solver_options.update(LOG_OPTIONS)
     return solver
+
+
+def check_range_safe(solver) -> None:
+    """Raise :class:`~surrogate.errors.ConfigError` if ``solver``, a ``scip_direct`` object, is Pyomo's own class, not
+    :class:`RangeSafeScipDirect`: it hands SCIP a ranged row shifted on one side."""
+    if not isinstance(solver, range_safe_scip_direct()):
+        raise ConfigError(
+            "solve: solver is Pyomo's plain scip_direct, which hands SCIP a ranged row lo <= body <= up with the body's "
+            "constant moved into one bound only, so SCIP solves another model and its 'optimal' point can be far from "
+            "the optimum; pass solver=make_solver(config) (surrogate's RangeSafeScipDirect), or no solver argument"
+        )

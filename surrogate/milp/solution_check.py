@@ -10,13 +10,11 @@ not satisfy it, instead of reporting it as an answer.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
-from ..errors import ModelFormatError
-from .model_components import active_objective, python_path, seen_variables
+from .model_components import active_objective, seen_variables
 from .solver_config import Termination
 
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
@@ -45,49 +43,6 @@ def readable_bounds(var) -> tuple | None:
     except ValueError:  # Pyomo: "created with an invalid non-finite upper bound (nan)"
         return None
     return tuple(None if b is None else float(b) for b in bounds)  # a Decimal bound mixes with no float
-
-
-def check_numbers(variables) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` naming the first of ``variables`` whose bound, or value while it
-    is fixed, is text (``x.setub("2")``, ``x.fix("a")``: a column read from a CSV without conversion): Pyomo keeps it
-    as given (``x.ub`` reads 2.0, but a solver's interface reads the text and fails); or whose fixed value is a
-    ``decimal.Decimal``, which Pyomo's own reading of a row fails to combine with a float coefficient (a ``Decimal`` bound is
-    read as a float). :func:`~surrogate.milp.solve_checks.check_fixed_values` hands it every variable of a model, even
-    one that no row or objective reads, so such a number stops a solve wherever it is (as a fixed variable without a
-    value does).
-
-    Parameters
-    ----------
-    variables
-        Pyomo variables.
-    """
-    for var in variables:
-        fixed = var.value if var.fixed else None
-        for what, value, fix in (
-            ("lower bound", var.lower, "setlb"),
-            ("upper bound", var.upper, "setub"),
-            ("fixed value", fixed, "fix"),
-        ):
-            if isinstance(value, (str, bytes)):
-                raise ModelFormatError(
-                    f"variable {var.name!r} has the {what} {value!r}, text rather than a number (Pyomo keeps it as given, "
-                    f"and a solve refuses it on any variable of the model, even one no row reads); "
-                    f"give it as a number, e.g. {python_path(var)}.{fix}({_as_number(value)})"
-                )
-        if isinstance(fixed, Decimal):
-            raise ModelFormatError(
-                f"variable {var.name!r} has the fixed value {fixed!r}, a decimal.Decimal, which Pyomo's reading of a row "
-                "with float coefficients fails on (HiGHS's interface and this package's checks read rows so; a solve "
-                f"refuses it on any variable of the model); give it as a float, e.g. {python_path(var)}.fix({float(fixed)!r})"
-            )
-
-
-def _as_number(text) -> str:
-    """``text`` as the number it spells (``'2'``: ``2.0``), for a message; ``0.0`` where it spells none."""
-    try:
-        return repr(float(text))
-    except ValueError:
-        return "0.0"
 
 
 def seen_among(model, candidates) -> list:

@@ -58,9 +58,8 @@ def _check_solver_kind(config: SolverConfig, solver) -> None:
             f"config.solver={config.solver!r})"
         )
     made = getattr(solver, "name", None)
-    if made == BACKENDS[config.solver].factory and config.solver == "scip":
-        _check_range_safe(solver)
     if made == BACKENDS[config.solver].factory:
+        BACKENDS[config.solver].check_object(solver)
         return
     owner = next((name for name, backend in BACKENDS.items() if backend.factory == made), None)
     if owner is None:  # a Pyomo interface surrogate does not drive (scip_persistent...): no config would take it
@@ -73,16 +72,3 @@ def _check_solver_kind(config: SolverConfig, solver) -> None:
         f"solve: solver is a solver object of {owner!r}, but config.solver={config.solver!r}; pass one from "
         f"make_solver(config), or a config of the solver's own (SolverConfig(solver={owner!r}, ...))"
     )
-
-
-def _check_range_safe(solver) -> None:
-    """Raise :class:`ConfigError` if ``solver``, a ``scip_direct`` object, is Pyomo's own class, not
-    :class:`~surrogate.milp.scip_direct.RangeSafeScipDirect`: it hands SCIP a ranged row shifted on one side."""
-    from .scip_direct import range_safe_scip_direct
-
-    if not isinstance(solver, range_safe_scip_direct()):
-        raise ConfigError(
-            "solve: solver is Pyomo's plain scip_direct, which hands SCIP a ranged row lo <= body <= up with the body's "
-            "constant moved into one bound only, so SCIP solves another model and its 'optimal' point can be far from "
-            "the optimum; pass solver=make_solver(config) (surrogate's RangeSafeScipDirect), or no solver argument"
-        )

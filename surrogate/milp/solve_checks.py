@@ -1,4 +1,5 @@
-"""Checks around a MILP solve: before it (the solver, its options, a linear model) and after it (warnings, Ctrl-C).
+"""Checks around a MILP solve: before it (the solver, its options, a linear model, numbers given as numbers) and after
+it (warnings; Ctrl-C: :mod:`~surrogate.milp.solve_interrupts`).
 
 :func:`check_solver` is what a benchmark or sweep calls before any work;
 :func:`~surrogate.milp.solver.solve` calls the others on every solve.
@@ -7,21 +8,18 @@
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from ..errors import ModelFormatError, NonlinearModelError
 from .highs_run import solver_runs
-from .model_components import find_named, first_names, seen_variables
+from .model_components import find_named, first_names, python_path, seen_variables
 from .rewrite_record import RECORD
-from .solution_check import check_numbers
 from .solver_backends import backend_for
-from .solver_config import SolverConfig, Termination
+from .solver_config import SolverConfig
 from .solver_options import try_options
 
 #: A nonzero |coefficient| of the constraint matrix or the objective above this is a warning.
@@ -233,9 +231,52 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
     return [c.name for c in comps if _degree(c) not in (0, 1)]
 
 
+def check_numbers(variables) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming the first of ``variables`` whose bound, or value while it
+    is fixed, is text (``x.setub("2")``, ``x.fix("a")``: a column read from a CSV without conversion): Pyomo keeps it
+    as given (``x.ub`` reads 2.0, but a solver's interface reads the text and fails); or whose fixed value is a
+    ``decimal.Decimal``, which Pyomo's own reading of a row fails to combine with a float coefficient (a ``Decimal`` bound is
+    read as a float). :func:`check_fixed_values` hands it every variable of a model, even
+    one that no row or objective reads, so such a number stops a solve wherever it is (as a fixed variable without a
+    value does).
+
+    Parameters
+    ----------
+    variables
+        Pyomo variables.
+    """
+    for var in variables:
+        fixed = var.value if var.fixed else None
+        for what, value, fix in (
+            ("lower bound", var.lower, "setlb"),
+            ("upper bound", var.upper, "setub"),
+            ("fixed value", fixed, "fix"),
+        ):
+            if isinstance(value, (str, bytes)):
+                raise ModelFormatError(
+                    f"variable {var.name!r} has the {what} {value!r}, text rather than a number (Pyomo keeps it as given, "
+                    f"and a solve refuses it on any variable of the model, even one no row reads); "
+                    f"give it as a number, e.g. {python_path(var)}.{fix}({_as_number(value)})"
+                )
+        if isinstance(fixed, Decimal):
+            raise ModelFormatError(
+                f"variable {var.name!r} has the fixed value {fixed!r}, a decimal.Decimal, which Pyomo's reading of a row "
+                "with float coefficients fails on (HiGHS's interface and this package's checks read rows so; a solve "
+                f"refuses it on any variable of the model); give it as a float, e.g. {python_path(var)}.fix({float(fixed)!r})"
+            )
+
+
+def _as_number(text) -> str:
+    """``text`` as the number it spells (``'2'``: ``2.0``), for a message; ``0.0`` where it spells none."""
+    try:
+        return repr(float(text))
+    except ValueError:
+        return "0.0"
+
+
 def check_fixed_values(model, *, unread: bool = True) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
-    them), or a bound or fixed value given as text or a fixed ``Decimal`` (:func:`~surrogate.milp.solution_check.check_numbers`):
+    them), or a bound or fixed value given as text or a fixed ``Decimal`` (:func:`check_numbers`):
     those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own, even one
     that no row or objective reads (a solve passes ``unread``: such a variable is refused too).
 
@@ -304,63 +345,6 @@ def check_linear(model, *, constraints: bool = True) -> None:
             "products of the exact model with it unfixed; solve() takes MILPs only: to solve the exact model, use a "
             "global solver (SCIP: surrogate.milp.scip_direct.make_scip_direct().solve(model, time_limit=60))"
         )
-
-
-@contextmanager
-def noting_interrupts():
-    """A list that gets the exception each SIGINT (Ctrl-C), or SIGTERM under a handler of Python's (the CLI's),
-    raised through its handler while the block runs, whatever catches it (:func:`raise_noted` raises it again).
-
-    highspy catches the ``KeyboardInterrupt`` that either handler raises, stops HiGHS and returns a solve error,
-    so a run would go on as if the solve had failed (and cache it so). The signal still reaches Python's handler
-    first; this wraps it (in the main thread only, where handlers live, and not where the signal is ignored, or
-    is SIGTERM's default, which ends the process). A handler that returns (a user's, which only records the
-    signal) is called once and stops nothing.
-    """
-    seen: list = []
-    wrapped = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous = signal.getsignal(signum)
-            if callable(previous) or (signum == signal.SIGINT and previous == signal.SIG_DFL):
-                wrapped[signum] = previous
-                signal.signal(signum, _noting(seen, previous))
-    try:
-        yield seen
-    finally:
-        for signum, previous in wrapped.items():
-            signal.signal(signum, previous)
-
-
-def _noting(seen: list, previous):
-    def note(signum, frame):
-        try:
-            if not callable(previous):  # SIGINT's SIG_DFL
-                raise KeyboardInterrupt
-            previous(signum, frame)
-        except BaseException as exc:  # what the handler raised: the solver may catch it
-            seen.append(exc)
-            raise
-
-    return note
-
-
-def raise_noted(noted: list, what: str):
-    """Raise the interruption :func:`noting_interrupts` noted: what a handler raised (the CLI's ``Terminated``, a
-    ``SystemExit``), or ``KeyboardInterrupt(what)`` for Ctrl-C's and where none was noted (the solver says it was
-    interrupted)."""
-    for exc in noted:
-        if type(exc) is not KeyboardInterrupt:
-            raise exc
-    raise KeyboardInterrupt(what)
-
-
-def stop_if_interrupted(noted: list, termination: str, what: str) -> None:
-    """Raise the interruption :func:`noting_interrupts` noted, or ``KeyboardInterrupt(what)`` where the solver
-    reports ``termination`` ``interrupted`` (SCIP and Gurobi catch Ctrl-C themselves and return): an interrupted
-    solve's value is no answer to keep or record."""
-    if noted or termination == Termination.INTERRUPTED:
-        raise_noted(noted, what)
 
 
 def check_options(config: SolverConfig) -> None:

@@ -38,9 +38,8 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     check_solver,
     coefficient_warnings,
     log_warnings,
-    noting_interrupts,
-    raise_noted,
 )
+from .solve_interrupts import noting_interrupts, raise_noted
 from .solve_result import SolveResult, relative_gap  # noqa: F401 (re-exported: this module's API before they moved)
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)

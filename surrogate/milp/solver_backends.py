@@ -9,7 +9,6 @@ refused the model. Pyomo and the solver packages are imported only when a solver
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import math
 import weakref
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
-from ..install_hints import USE_HIGHS, extra_hint
+from ..install_hints import USE_HIGHS, extra_hint, import_failure
 from .highs_run import pass_highs_start, set_highs_options, use_highs_threads, watch_highs_start
 from .solver_config import SOLVERS
 from .solver_options import default_options
@@ -133,6 +132,9 @@ class Backend:
             f"{self.install}, or use " + USE_HIGHS
         )
 
+    def check_object(self, solver) -> None:
+        """Raise :class:`ConfigError` if ``solver``, a :attr:`factory` object a user passed, is one that solves wrong."""
+
     def available(self) -> bool:
         """Whether this solver can run here (installed, and for Gurobi licensed, if only for small models).
 
@@ -187,15 +189,6 @@ class Backend:
         :func:`~surrogate.milp.solver.solve` notes the signal itself for that.
         """
         return results.termination_condition.name == "interrupted"
-
-
-def import_failure(package: str) -> str:
-    """Why ``package`` (installed) does not import, as one line; ``''`` when it imports."""
-    try:
-        importlib.import_module(package)
-    except Exception as error:  # a broken install fails in any way: a missing library, an ABI mismatch
-        return f"{type(error).__name__}: {error}"
-    return ""
 
 
 class HighsBackend(Backend):
@@ -296,6 +289,11 @@ class ScipBackend(Backend):
         from .scip_direct import make_scip_direct
 
         return make_scip_direct()  # Pyomo's scip_direct, with its ranged constraints translated right
+
+    def check_object(self, solver) -> None:
+        from .scip_direct import check_range_safe
+
+        check_range_safe(solver)  # Pyomo's own scip_direct solves a ranged row shifted on one side
 
     def prepare(self, solver, model, *, warm_start: bool, first: FirstSolution) -> Prepared:
         import pyomo.environ as pyo

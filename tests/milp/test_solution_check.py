@@ -34,20 +34,6 @@ def test_a_reported_objective_is_trusted_only_within_the_tolerance():
     assert message is not None and "whose objective is 3.0006 while its point's is 3," in message
 
 
-def test_check_numbers_passes_numbers_and_params_and_names_text():
-    from surrogate.errors import ModelFormatError
-    from surrogate.milp.solution_check import check_numbers
-
-    m = pyo.ConcreteModel()
-    m.p = pyo.Param(initialize=2.0, mutable=True)
-    m.x, m.y = pyo.Var(bounds=(-1, m.p)), pyo.Var(bounds=(0, 3))
-    m.y.fix(1)
-    check_numbers([m.x, m.y])
-    m.y.setub("3")
-    with pytest.raises(ModelFormatError, match=r"variable 'y' has the upper bound '3', text rather than a number"):
-        check_numbers([m.x, m.y])
-
-
 def binaries_model(b0, b1, *, y_upper=10):
     """max y, y <= 3 b0 + 2 b1, y in [0, ``y_upper``], the binaries holding ``b0``, ``b1``: values and bounds of the
     types Pyomo stores (numpy.bool_, Decimal) set without its note that it registers a new number type."""
@@ -94,7 +80,7 @@ def test_a_decimal_bound_solves_and_a_decimal_fixed_value_is_refused_by_name():
 
     from surrogate import SolverConfig, solve
     from surrogate.errors import ModelFormatError
-    from surrogate.milp.solution_check import check_numbers
+    from surrogate.milp.solve_checks import check_numbers
 
     m = _decimal_model()
     result = solve(m, SolverConfig(time_limit=5, threads=1))

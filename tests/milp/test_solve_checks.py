@@ -111,22 +111,6 @@ def test_check_linear_refuses_a_product_in_a_row_or_the_objective_and_only_the_o
         check_linear(m, constraints=False)
 
 
-def test_a_noted_handlers_exception_is_raised_again_and_an_interrupted_termination_stops():
-    from surrogate.milp.solve_checks import raise_noted, stop_if_interrupted
-    from surrogate.milp.solver_config import Termination
-
-    try:
-        raise_noted([KeyboardInterrupt(), SystemExit(3)], "solve interrupted")
-    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
-        raised = exc
-    assert type(raised) is SystemExit and raised.code == 3  # the CLI's own (a Terminated, a SystemExit), not a Ctrl-C
-    with pytest.raises(KeyboardInterrupt, match="solve interrupted"):
-        raise_noted([KeyboardInterrupt()], "solve interrupted")
-    with pytest.raises(KeyboardInterrupt, match="SCIP stopped"):
-        stop_if_interrupted([], Termination.INTERRUPTED, "SCIP stopped")  # SCIP and Gurobi catch Ctrl-C and return
-    stop_if_interrupted([], Termination.OPTIMAL, "not raised")
-
-
 def test_a_nan_bound_is_named_and_refused_for_any_solver():
     m = pyo.ConcreteModel()
     m.p = pyo.Param(mutable=True, initialize=math.nan)
@@ -154,32 +138,6 @@ def test_check_fixed_values_of_a_block_names_a_parents_fixed_variable_without_a_
             check_fixed_values(model)
     m.z.set_value(1.0)
     check_fixed_values(m.b)
-
-
-@pytest.mark.parametrize("handler", ["python's", "SIG_DFL"])
-def test_a_ctrl_c_is_noted_under_pythons_handler_or_the_default_one_and_the_handler_is_put_back(handler):
-    """The handler noting_interrupts installs notes the KeyboardInterrupt it raises (highspy may catch it), also where
-    SIGINT's handler was the default action (SIG_DFL), which it turns into a KeyboardInterrupt; the old one is put back
-    after. (The handler is called here directly: no signal is sent.)"""
-    import signal
-
-    from surrogate.milp.solve_checks import noting_interrupts
-
-    previous = signal.getsignal(signal.SIGINT)
-    before = signal.default_int_handler if handler == "python's" else signal.SIG_DFL
-    signal.signal(signal.SIGINT, before)
-    try:
-        with noting_interrupts() as seen:
-            installed = signal.getsignal(signal.SIGINT)
-            assert callable(installed) and installed is not before
-            try:
-                installed(signal.SIGINT, None)
-            except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
-                raised = exc
-            assert type(raised) is KeyboardInterrupt and seen == [raised]
-        assert signal.getsignal(signal.SIGINT) == before
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def test_check_solver_refuses_a_solver_not_installed_before_any_work(monkeypatch):
@@ -239,3 +197,17 @@ def test_a_text_bound_on_a_variable_no_row_reads_is_refused_saying_so():
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
     assert "even one that no row or objective reads" in " ".join(check_fixed_values.__doc__.split())
+
+
+def test_check_numbers_passes_numbers_and_params_and_names_text():
+    from surrogate.errors import ModelFormatError
+    from surrogate.milp.solve_checks import check_numbers
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=2.0, mutable=True)
+    m.x, m.y = pyo.Var(bounds=(-1, m.p)), pyo.Var(bounds=(0, 3))
+    m.y.fix(1)
+    check_numbers([m.x, m.y])
+    m.y.setub("3")
+    with pytest.raises(ModelFormatError, match=r"variable 'y' has the upper bound '3', text rather than a number"):
+        check_numbers([m.x, m.y])

@@ -1,0 +1,72 @@
+"""Ctrl-C (SIGINT) and SIGTERM during a solver run: noted even where the solver catches them, then raised again.
+
+highspy catches the ``KeyboardInterrupt`` a handler raises and returns a solve error; SCIP and Gurobi catch
+Ctrl-C and return "interrupted". :func:`noting_interrupts` notes the signal as it arrives, and
+:func:`raise_noted` / :func:`stop_if_interrupted` raise it again after the run, so that an interrupted solve is
+never recorded as an answer (used by :func:`~surrogate.milp.solver.solve`, the SCIP reference and the peers).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+from .solver_config import Termination
+
+
+@contextmanager
+def noting_interrupts():
+    """A list that gets the exception each SIGINT (Ctrl-C), or SIGTERM under a handler of Python's (the CLI's),
+    raised through its handler while the block runs, whatever catches it (:func:`raise_noted` raises it again).
+
+    highspy catches the ``KeyboardInterrupt`` that either handler raises, stops HiGHS and returns a solve error,
+    so a run would go on as if the solve had failed (and cache it so). The signal still reaches Python's handler
+    first; this wraps it (in the main thread only, where handlers live, and not where the signal is ignored, or
+    is SIGTERM's default, which ends the process). A handler that returns (a user's, which only records the
+    signal) is called once and stops nothing.
+    """
+    seen: list = []
+    wrapped = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(signum)
+            if callable(previous) or (signum == signal.SIGINT and previous == signal.SIG_DFL):
+                wrapped[signum] = previous
+                signal.signal(signum, _noting(seen, previous))
+    try:
+        yield seen
+    finally:
+        for signum, previous in wrapped.items():
+            signal.signal(signum, previous)
+
+
+def _noting(seen: list, previous):
+    def note(signum, frame):
+        try:
+            if not callable(previous):  # SIGINT's SIG_DFL
+                raise KeyboardInterrupt
+            previous(signum, frame)
+        except BaseException as exc:  # what the handler raised: the solver may catch it
+            seen.append(exc)
+            raise
+
+    return note
+
+
+def raise_noted(noted: list, what: str):
+    """Raise the interruption :func:`noting_interrupts` noted: what a handler raised (the CLI's ``Terminated``, a
+    ``SystemExit``), or ``KeyboardInterrupt(what)`` for Ctrl-C's and where none was noted (the solver says it was
+    interrupted)."""
+    for exc in noted:
+        if type(exc) is not KeyboardInterrupt:
+            raise exc
+    raise KeyboardInterrupt(what)
+
+
+def stop_if_interrupted(noted: list, termination: str, what: str) -> None:
+    """Raise the interruption :func:`noting_interrupts` noted, or ``KeyboardInterrupt(what)`` where the solver
+    reports ``termination`` ``interrupted`` (SCIP and Gurobi catch Ctrl-C themselves and return): an interrupted
+    solve's value is no answer to keep or record."""
+    if noted or termination == Termination.INTERRUPTED:
+        raise_noted(noted, what)
