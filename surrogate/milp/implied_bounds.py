@@ -63,6 +63,7 @@ from .highs_run import solver_runs
 from .model_components import find_like, find_named
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
+from .solve_checks import check_numbers
 from .solver import SolverConfig, Termination, make_solver, solve
 
 #: Each LP gets at least this many seconds (HiGHS refuses a time limit of 0).
@@ -381,7 +382,7 @@ def tighten_product_bounds(
     _check_options(time_limit, rounds, wide, lp)
     start = time.perf_counter()
     factors = product_factors(model)
-    check_owned(model, factors)  # another model's variable: bounds derived for it would be left on that model
+    check_owned(model, factors), check_numbers(factors)  # another model's variable; a bound no solver reads
     wanted = [v for v in factors if not v.fixed and not has_symbolic_bounds(v) and any(_wants(v, wide))]
     old, found = ComponentMap((v, _bounds(v)) for v in wanted), ComponentMap((v, [None, None]) for v in wanted)
     lp_rounds, timed_out, left_out = 0, False, ()

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
@@ -233,12 +234,13 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
 
 def check_numbers(variables) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the first of ``variables`` whose bound, or value while it
-    is fixed, is text (``x.setub("2")``, ``x.fix("a")``: a column read from a CSV without conversion): Pyomo keeps it
-    as given (``x.ub`` reads 2.0, but a solver's interface reads the text and fails); or whose fixed value is a
-    ``decimal.Decimal``, which Pyomo's own reading of a row fails to combine with a float coefficient (a ``Decimal`` bound is
-    read as a float). :func:`check_fixed_values` hands it every variable of a model, even
-    one that no row or objective reads, so such a number stops a solve wherever it is (as a fixed variable without a
-    value does).
+    is fixed, is no number: text (``x.setub("2")``, ``x.fix("a")``, a mutable Param holding ``"2"``: a column read from a
+    CSV without conversion), which Pyomo keeps as given (``x.ub`` reads 2.0, but a solver's interface reads the text
+    and fails), or a bound that is a NumPy array (``np.array(2.0)``, on which Pyomo's own reading of a bound fails); or whose fixed
+    value is a ``decimal.Decimal``, which Pyomo's own reading of a row fails to combine with a float coefficient (a
+    ``Decimal`` bound is read as a float). :func:`check_fixed_values` hands it every variable of a model, even one
+    that no row or objective reads, so such a number stops a solve wherever it is (as a fixed variable without a value
+    does).
 
     Parameters
     ----------
@@ -247,16 +249,19 @@ def check_numbers(variables) -> None:
     """
     for var in variables:
         fixed = var.value if var.fixed else None
-        for what, value, fix in (
+        for what, given, fix in (
             ("lower bound", var.lower, "setlb"),
             ("upper bound", var.upper, "setub"),
             ("fixed value", fixed, "fix"),
         ):
-            if isinstance(value, (str, bytes)):
+            value = pyo.value(given, exception=False) if hasattr(given, "is_expression_type") else given  # a Param's
+            kind = _no_number(value, bound=fix != "fix")
+            if kind:
+                held = "" if value is given else f" (held by {given})"
                 raise ModelFormatError(
-                    f"variable {var.name!r} has the {what} {value!r}, text rather than a number (Pyomo keeps it as given, "
-                    f"and a solve refuses it on any variable of the model, even one no row reads); "
-                    f"give it as a number, e.g. {python_path(var)}.{fix}({_as_number(value)})"
+                    f"variable {var.name!r} has the {what} {value!r}{held}, {kind} rather than a number (a solve refuses "
+                    f"it on any variable of the model, even one no row reads); give it as a number, e.g. "
+                    f"{python_path(var)}.{fix}({_as_number(value)})" + ("" if value is given else f", or make {given} a number")
                 )
         if isinstance(fixed, Decimal):
             raise ModelFormatError(
@@ -266,11 +271,21 @@ def check_numbers(variables) -> None:
             )
 
 
+def _no_number(value, *, bound: bool) -> str:
+    """What ``value`` (a ``bound``, or a fixed value) is where no solver reads it as a number: ``'text'``, or for a
+    bound ``'a NumPy array'`` (a 0-d one too: Pyomo's ``Var.ub`` fails on it, where it reads a fixed one); ``''`` where
+    it is a number or ``None``."""
+    if isinstance(value, (str, bytes)):
+        return "text"
+    return "a NumPy array" if bound and isinstance(value, np.ndarray) else ""  # a NumPy scalar is a number
+
+
 def _as_number(text) -> str:
-    """``text`` as the number it spells (``'2'``: ``2.0``), for a message; ``0.0`` where it spells none."""
+    """``text`` as the number it spells (``'2'``: ``2.0``; a one-value array: its value), for a message; ``0.0`` where
+    it spells none."""
     try:
         return repr(float(text))
-    except ValueError:
+    except (ValueError, TypeError):
         return "0.0"
 
 

@@ -512,3 +512,20 @@ def test_lp_tightens_a_declared_box_wider_than_wide_and_leaves_a_narrower_one():
     m = _diamond(2.0)  # width 4 <= 6: kept as declared
     tighten_product_bounds(m, wide=6.0)
     assert m.x.bounds == (-2.0, 2.0) and m.y.bounds == (-2.0, 2.0)
+
+
+def test_a_factor_bound_no_solver_reads_is_named_before_any_bound_is_derived():
+    """A factor bounded by a 0-d NumPy array crashed in Pyomo's Var.ub (a bare TypeError from the bound tightening
+    replace_products runs first); it is named with the fix, and the model is left as it was."""
+    from surrogate.errors import ModelFormatError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, np.array(2.0))), pyo.Var(bounds=(-1, 1))
+    m.c = pyo.Constraint(expr=m.x * m.y <= 0.5)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    match = r"variable 'x' has the upper bound array\(2\.\), a NumPy array rather than a number.*model\.x\.setub\(2\.0\)"
+    with pytest.raises(ModelFormatError, match=match):
+        tighten_product_bounds(m)
+    with pytest.raises(ModelFormatError, match=match):
+        replace_products(m)
+    assert m.c.body.polynomial_degree() == 2 and not hasattr(m, "surrogate_replacement")
