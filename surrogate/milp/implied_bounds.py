@@ -49,7 +49,6 @@ from __future__ import annotations
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
@@ -60,7 +59,7 @@ from ..errors import ConfigError, InfeasibleModelError
 from ..options import check_flags, check_seconds, is_number
 from .bound_margins import LP_MARGIN, fbbt_side, outward, rounded_exactly
 from .highs_run import solver_runs
-from .model_components import find_like, find_named
+from .implied_bounds_result import DerivedBound, ImpliedBounds, finite_bounds
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
 from .solve_checks import check_numbers
@@ -72,65 +71,6 @@ _MIN_LP_SECONDS = 0.01
 #: takes (at most 1.6 s on the 61 QCQPs of ``qcqp-dev``), so that on a loaded machine it derives the
 #: same bounds as on an idle one; the LPs are few (``rounds`` x 2 per factor) and each is solved exactly.
 DEFAULT_LP_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class DerivedBound:
-    """One variable's bounds before and after tightening; ``source`` per side (``'fbbt'``, ``'lp'`` or ``None``)."""
-
-    old: tuple[float | None, float | None]
-    new: tuple[float | None, float | None]
-    sources: tuple[str | None, str | None]
-
-    @property
-    def source(self) -> str:
-        """``'fbbt'``, ``'lp'``, or ``'fbbt+lp'`` when the two sides came from different steps."""
-        return "+".join(dict.fromkeys(s for s in self.sources if s is not None))
-
-
-@dataclass(frozen=True)
-class ImpliedBounds:
-    """What :func:`tighten_product_bounds` derived.
-
-    ``derived`` maps a variable's name to its :class:`DerivedBound` (only variables whose bounds changed); ``unbounded``
-    names the product factors still without two finite bounds; ``seconds`` is the time spent; ``lp_rounds`` the LP rounds
-    run; ``timed_out`` whether the time limit stopped the LPs; ``left_out`` names the constraints left out because they
-    hold a mutable ``Param`` or a fixed ``Var`` (empty when nothing was tightened).
-    """
-
-    derived: dict
-    unbounded: tuple[str, ...]
-    seconds: float
-    lp_rounds: int = 0
-    timed_out: bool = False
-    left_out: tuple[str, ...] = ()
-    _variables: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def restore(self, model=None) -> None:
-        """Put the derived bounds back as they were: on the variables tightened, or their counterparts in ``model``
-        (a clone of the model or of a block of it: found by ``ComponentUID`` relative to each block above the
-        variable, as :func:`~surrogate.milp.model_components.find_like` finds them, which reads back every index,
-        unlike a name: ``x[*]``, ``x[a ]``); a variable that ``model`` shares with another model (one outside the
-        block cloned) is left as it is, and a side changed since is kept."""
-        found = [self._variable_in(name, model) for name in self.derived]
-        for var, bound in zip(found, self.derived.values()):
-            if var is None:
-                continue
-            if _bounds(var)[0] == bound.new[0]:
-                var.setlb(bound.old[0])
-            if _bounds(var)[1] == bound.new[1]:
-                var.setub(bound.old[1])
-
-    def _variable_in(self, name: str, model):
-        """The variable ``name`` tightened, or its counterpart in ``model`` (``None`` if it has none, or shares it
-        with another model: a clone of ``m.p`` reads ``m.x``, whose bounds are the original's)."""
-        var = self._variables.get(name)
-        if var is None:  # an older report without the variables: by name
-            return find_named(model, [name])[0] if model is not None else None
-        if model is None or var.model() is model.model():
-            return var
-        found = find_like(model, var, model)  # a clone of p: its x, found relative to p (not p.x relative to m)
-        return found if found is not None and found.model() is model.model() else None
 
 
 def product_factors(model, *, leave_out=None) -> list:
@@ -146,14 +86,9 @@ def product_factors(model, *, leave_out=None) -> list:
     return list(found.keys())
 
 
-def _bounds(var) -> tuple[float | None, float | None]:
-    lb, ub = var.lb, var.ub
-    return (None if lb is None or lb == -math.inf else float(lb), None if ub is None or ub == math.inf else float(ub))
-
-
 def _wants(var, wide: float) -> tuple[bool, bool]:
     """Whether ``var``'s lower / upper bound should be tightened: missing, or the box is wider than ``wide``."""
-    lb, ub = _bounds(var)
+    lb, ub = finite_bounds(var)
     too_wide = lb is not None and ub is not None and ub - lb > wide
     return lb is None or too_wide, ub is None or too_wide
 
@@ -208,7 +143,7 @@ def propagated_bounds(model, variables) -> list[tuple[float | None, float | None
     """The bounds FBBT derives for ``variables`` from ``model``'s constraints and bounds, the model left as it was."""
     with _relaxed_view(model):
         _run_fbbt(model)
-        return [_bounds(v) for v in variables]
+        return [finite_bounds(v) for v in variables]
 
 
 def _tighter(value: float | None, current: float | None, side: int) -> bool:
@@ -222,7 +157,7 @@ def _set_side(var, side: int, value: float) -> None:
 def _product_column(lp, x, y):
     """A new LP column ``w`` for ``x*y`` with its McCormick envelope when both factors are bounded (else free)."""
     w = lp.w.add()
-    (lx, ux), (ly, uy) = _bounds(x), _bounds(y)
+    (lx, ux), (ly, uy) = finite_bounds(x), finite_bounds(y)
     if None in (lx, ux, ly, uy):
         return w
     for row in mccormick_envelope(w, x, y, (lx, ux, ly, uy)):
@@ -242,7 +177,7 @@ def _relaxation_lp(model):
     def column(var):
         if var not in columns:
             columns[var] = lp.u.add()
-            columns[var].setlb(_bounds(var)[0]), columns[var].setub(_bounds(var)[1])
+            columns[var].setlb(finite_bounds(var)[0]), columns[var].setub(finite_bounds(var)[1])
         return columns[var]
 
     for con in model.component_data_objects(pyo.Constraint, active=True):
@@ -294,7 +229,7 @@ def _lp_rounds(model, wanted, found, *, deadline: float, rounds: int, wide: floa
                 return done + 1, True
             value = _lp_optimum(lp, columns.get(var), side, remaining, solver)
             value = None if value is None else outward(value, side, LP_MARGIN)
-            if _tighter(value, _bounds(var)[side], side):
+            if _tighter(value, finite_bounds(var)[side], side):
                 _set_side(var, side, value)
                 found[var][side], improved = (value, "lp"), True
         if not improved:
@@ -315,7 +250,7 @@ def _record_fbbt(wanted, old, found) -> None:
     """Keep (also in the model) each side FBBT made strictly tighter than ``old``, with the margin where it rounds
     (:func:`~surrogate.milp.bound_margins.fbbt_side`); a side the margin puts back to ``old`` is not kept."""
     for var in wanted:
-        values = _bounds(var)
+        values = finite_bounds(var)
         exact = [v == o or rounded_exactly(v, integer=var.is_integer()) for v, o in zip(values, old[var])]
         for side in (0, 1):
             value, before = values[side], old[var][side]
@@ -384,7 +319,7 @@ def tighten_product_bounds(
     factors = product_factors(model)
     check_owned(model, factors), check_numbers(factors)  # another model's variable; a bound no solver reads
     wanted = [v for v in factors if not v.fixed and not has_symbolic_bounds(v) and any(_wants(v, wide))]
-    old, found = ComponentMap((v, _bounds(v)) for v in wanted), ComponentMap((v, [None, None]) for v in wanted)
+    old, found = ComponentMap((v, finite_bounds(v)) for v in wanted), ComponentMap((v, [None, None]) for v in wanted)
     lp_rounds, timed_out, left_out = 0, False, ()
     if wanted:
         with _relaxed_view(model) as left_out:
@@ -394,7 +329,7 @@ def tighten_product_bounds(
                 deadline = start + time_limit
                 lp_rounds, timed_out = _lp_rounds(model, wanted, found, deadline=deadline, rounds=rounds, wide=wide)
     derived = _apply(wanted, old, found)
-    unbounded = tuple(v.name for v in factors if None in _bounds(v))
+    unbounded = tuple(v.name for v in factors if None in finite_bounds(v))
     variables = {v.name: v for v in wanted}
     seconds = time.perf_counter() - start
     return ImpliedBounds(derived, unbounded, seconds, lp_rounds, timed_out, left_out=left_out, _variables=variables)

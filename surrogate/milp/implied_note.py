@@ -35,7 +35,7 @@ def put_back_partial(implied, model) -> None:
 
 def implied_note(implied, model) -> str:
     """What an :class:`~surrogate.milp.products.UnboundedVariableError` of ``model`` adds after bound tightening was
-    tried (``implied``, its :class:`~surrogate.milp.implied_bounds.ImpliedBounds`; nothing when it was off or left
+    tried (``implied``, its :class:`~surrogate.milp.implied_bounds_result.ImpliedBounds`; nothing when it was off or left
     no factor unbounded); read after :func:`put_back_partial`."""
     if implied is None or not implied.unbounded:
         return ""

@@ -181,7 +181,7 @@ class ReplacementReport:
     ``warnings`` collects the products' numerical warnings (empty when all are
     well scaled); ``implied_bounds`` is what
     :func:`~surrogate.milp.implied_bounds.tighten_product_bounds` derived before
-    (an :class:`~surrogate.milp.implied_bounds.ImpliedBounds`; ``None`` when it was off);
+    (an :class:`~surrogate.milp.implied_bounds_result.ImpliedBounds`; ``None`` when it was off);
     ``block`` names the block of ``model`` that holds every replacement
     (so the exact model is the one with it deleted and ``components`` active again: :meth:`undo`).
     Before each solve, :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites` checks that the block

@@ -61,7 +61,7 @@ class Basis:
     @classmethod
     def of(cls, model, derived, *, symbolic) -> Basis:
         """``model`` now, for the bounds ``derived`` from it (a dict by variable name of their
-        :class:`~surrogate.milp.implied_bounds.DerivedBound` s, a side whose ``sources`` entry is ``None`` not derived;
+        :class:`~surrogate.milp.implied_bounds_result.DerivedBound` s, a side whose ``sources`` entry is ``None`` not derived;
         or names: both sides derived); ``symbolic(var)``: whether a bound
         of ``var`` is a mutable ``Param``'s, which takes no part in a derivation (implied_bounds leaves it out).
         A variable no linked constraint reads takes no part either: its bounds may widen, and a constraint that
