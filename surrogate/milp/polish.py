@@ -62,6 +62,7 @@ import pyomo.environ as pyo
 
 from ..errors import ConfigError, NonlinearModelError
 from .highs_run import solver_runs
+from .model_components import seen_variables
 from .polish_graph import colour_classes, complementarity_pairs, factor_sets, product_edges, product_pairs, round_complementarity
 from .polish_quadratic import QuadraticModel
 from .polish_result import (
@@ -77,7 +78,7 @@ from .polish_result import (
 )
 from .polish_search import PolishSearch, start_box
 from .search_clock import now
-from .solution_check import readable_bounds
+from .solution_check import complete_point, readable_bounds
 from .solve_checks import check_fixed_values
 from .solver_config import SolverConfig
 
@@ -265,6 +266,7 @@ def _load_start(model, values: dict) -> dict:
         )
     start = {name: clip_to_bounds(variables[name], value) for name, value in given.items() if not variables[name].fixed}
     _restore(variables, start)
+    complete_point(seen_variables(model))  # read with a 0 coefficient only (0.0*u): the quadratic form sets no value
     return start
 
 

@@ -74,6 +74,34 @@ def candidates(model, extra=()) -> list:
     return list(found)
 
 
+def complete_point(variables) -> list[str]:
+    """Give each free one of ``variables`` without a value the point of its bounds nearest 0 (an integer's: the integer
+    nearest 0 within them); return their names.
+
+    A solver is handed only the columns with a nonzero coefficient: a variable that a replaced row reads with a zero
+    one (``0.0*u``, or ``0*y``, the product of a factor of zero width at 0), or that a polish's quadratic form leaves
+    out so, gets no value, and the model could not be evaluated at the answer. Any value within its bounds leaves the
+    rows and the objective as the solver had them; the check of the point (:func:`untrusted`) reads the values given
+    here, so a variable left without one for any other reason is caught by it.
+
+    Parameters
+    ----------
+    variables
+        Pyomo variables (those a model's rows read).
+    """
+    given = []
+    for var in variables:
+        if var.fixed or var.value is not None:
+            continue
+        low, high = readable_bounds(var) or (None, None)
+        if var.is_integer():
+            low, high = (None if low is None else math.ceil(low)), (None if high is None else math.floor(high))
+        value = min(max(0.0, -math.inf if low is None else low), math.inf if high is None else high)
+        var.set_value(int(value) if var.is_integer() else float(value), skip_validation=True)
+        given.append(var.name)
+    return given
+
+
 def worst_violation(model, extra=()) -> tuple[float, str]:
     """The largest relative violation of an active row or variable bound at the current values, and its name.
 

@@ -17,13 +17,15 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NumericsWarning, warn_caller
 from ..options import check_flags
+from .built_marks import mark_of
 from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective
 from .model_size import model_size
 from .net_drift import drift_warnings
 from .presolve_check import confirm_bound, confirm_infeasible, needs_confirming, presolve_choice
+from .rewrite_record import MARK, within
 from .rewrite_refresh import refresh_rewrites
-from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
+from .solution_check import TRUST_TOL, complete_point, constant_model, untrusted, worst_violation
 from .solve_arguments import check_arguments
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
     COEFFICIENT_LIMIT,
@@ -179,6 +181,7 @@ def _read_back(
     refusal = None
     if not math.isnan(objective) and results.incumbent_objective is not None:  # (a constant model: nothing to load)
         results.solution_loader.load_vars()
+        complete_point(_replaced_variables(model))  # one a replaced row reads with coefficient 0 only: a value
         refusal = untrusted(model, backend.name, objective, extra=scale.variables if scale else ()) if check else None
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
             warn_caller(refusal, RuntimeWarning)
@@ -197,6 +200,20 @@ def _read_back(
         warnings=tuple(log_warnings(log) + checked + notes),
         reason=refusal or "",
     )
+
+
+def _replaced_variables(model) -> list:
+    """The variables that the rows and objectives replacement blocks replaced within ``model`` read (the originals,
+    deactivated: still what the model stands for), each once."""
+    from pyomo.common.collections import ComponentSet
+    from pyomo.core.expr.visitor import identify_variables
+
+    found = ComponentSet()
+    for block in (model, *model.block_data_objects(descend_into=True)):
+        for row, _ in mark_of(block, MARK, list, []):
+            if within(row, model):
+                found.update(identify_variables(row.expr, include_fixed=False))
+    return list(found)
 
 
 def _refused(model, message: str, seconds: float) -> SolveResult:

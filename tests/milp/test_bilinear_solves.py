@@ -135,3 +135,21 @@ def test_a_factor_box_of_a_millionth_is_mapped_exactly(solver_config, route, wid
     assert x * y / width**2 - x / width == pytest.approx(-2.0, abs=1e-6)  # the true optimum's point (w, -w)
     assert result.objective == pytest.approx(-2.0, abs=5e-3)  # within the net's error
     assert p.get_error().vs_net <= 1e-9 * abs(p.get_error().z) + 1e-15
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip"])
+def test_a_variable_read_only_with_a_zero_coefficient_gets_a_value_so_the_users_rows_evaluate(solver):
+    """probe123 #4: w in [0, 0] makes w*y the linear 0*y, which leaves y out of every row a solver sees: y had no value,
+    and the user's own objective and row (w*y + z) raised Pyomo's 'No value for uninitialized' at the answer. y gets
+    the point of its bounds nearest 0, and u (read as 0.0*u, [1, 3]) its lower bound."""
+    if solver == "scip":
+        pytest.importorskip("pyscipopt")
+    m = pyo.ConcreteModel()
+    m.w, m.y, m.z, m.u = pyo.Var(bounds=(0, 0)), pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(0, 3)), pyo.Var(bounds=(1, 3))
+    m.c = pyo.Constraint(expr=m.w * m.y + m.z >= 1)
+    m.o = pyo.Objective(expr=m.w * m.y + m.z + 0.0 * m.u * m.z)
+    replace_products(m, "3x8")
+    result = solve(m, SolverConfig(solver=solver, time_limit=10, threads=1))
+    assert result.termination == Termination.OPTIMAL and result.objective == pytest.approx(1.0)
+    assert (m.y.value, m.u.value) == (0.0, 1.0)
+    assert pyo.value(m.o) == pytest.approx(1.0) and pyo.value(m.c.body) == pytest.approx(1.0)

@@ -385,3 +385,15 @@ def test_a_linear_model_without_products_is_polished_not_crashed():
     m.c, m.o = pyo.Constraint(expr=m.x + m.y >= 1), pyo.Objective(expr=m.x + m.y)
     result = polish(m, {}, time_limit=5)
     assert result.violation_after <= 1e-6 and result.objective_after == pytest.approx(1.0)
+
+
+def test_a_variable_the_objective_reads_with_a_zero_coefficient_does_not_make_the_optimum_infeasible():
+    """probe123 #2: max x*y + 0.0*u - 0.5*y, x + y <= 2 (optimum 0.5625 at (1.25, 0.75), any u): the quadratic form
+    leaves u out, so u kept no value and polish called the optimum 'infeasible' (objective NaN, violation inf)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.u = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 2)
+    m.o = pyo.Objective(expr=m.x * m.y + (0.0 * m.u - 0.5 * m.y), sense=pyo.maximize)
+    result = polish(m, {"x": 1.2495, "y": 0.7505, "u": None}, config=CONFIG, time_limit=5)
+    assert result.status == "polished" and result.violation_before == 0.0 and result.violation_after <= 1e-9
+    assert result.objective_after == pytest.approx(0.5625, abs=1e-7) and m.u.value == 0.0
