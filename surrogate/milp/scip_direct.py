@@ -60,6 +60,10 @@ def range_safe_scip_direct() -> type:
                     row = _constant_row(con)
             self._pyomo_con_to_solver_con_map[con] = self._solver_model.addCons(row)
 
+        def _create_solver_model(self, model, config):  # Pyomo's, its SCIP model handed out as one that frees the GIL
+            scip_model, loader, has_objective = super()._create_solver_model(model, config)
+            return GilFreeModel(scip_model), loader, has_objective
+
     def _constant_row(con):
         """``con``, whose body is a constant c, as SCIP's empty linear row ``lo - c <= 0 <= up - c``."""
         constant = float(pyo.value(con.body))
@@ -68,6 +72,28 @@ def range_safe_scip_direct() -> type:
 
     RangeSafeScipDirect.__module__ = __name__
     return RangeSafeScipDirect
+
+
+class GilFreeModel:
+    """A PySCIPOpt model whose ``optimize()`` runs SCIP with Python's GIL released (PySCIPOpt's ``optimizeNogil``);
+    every other attribute is the model's own.
+
+    Pyomo's ``scip_direct`` runs ``optimize()`` inside a capture of the process's output through a pipe that a Python
+    thread empties. SCIP's ``optimize`` holds the GIL, so that thread cannot run until the solve ends, and a solve that
+    writes more than the pipe's 64 KiB blocks for good. ``display/verblevel`` (:data:`LOG_OPTIONS`) quiets SCIP's own
+    log but not SoPlex, which writes "Cannot set feasibility tolerance to small value 1e-12 without GMP" to stderr
+    itself at each hard LP (probe123: the SCIP reference solve of an unbounded 7-variable QCQP never returned).
+    """
+
+    def __init__(self, model) -> None:
+        self._model = model
+
+    def optimize(self) -> None:
+        """Solve, the GIL released, so that the thread emptying the output pipe runs meanwhile."""
+        self._model.optimizeNogil()
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
 
 
 #: SCIP options of every solver :func:`make_scip_direct` makes: SCIP_VERBLEVEL_MINIMAL, no node table

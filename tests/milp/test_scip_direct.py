@@ -148,3 +148,101 @@ def test_every_scip_solve_runs_with_the_log_cut_short():
     assert LOG_OPTIONS == {"display/verblevel": 2}
     for solver in (make_scip_direct(), make_solver(SolverConfig(solver="scip"))):
         assert dict(solver.config.solver_options.items()) | LOG_OPTIONS == dict(solver.config.solver_options.items())
+
+
+def test_every_scip_solve_runs_with_the_gil_released(monkeypatch):
+    """SoPlex writes "Cannot set feasibility tolerance ... without GMP" to stderr itself, past display/verblevel; under
+    Pyomo's capture (a pipe a Python thread empties) a solve holding the GIL blocked in that write for good (probe123
+    #1). Every solve of the package's SCIP solver and of the exact reference goes through GilFreeModel.optimize, which
+    runs PySCIPOpt's optimizeNogil, and its answer is the model's own."""
+    _scip()
+    from surrogate.milp import scip_direct
+
+    called = []
+    monkeypatch.setattr(scip_direct.GilFreeModel, "optimize", lambda self: called.append(self._model.optimizeNogil()))
+    m = _ranged(2.0, lower=-3.0, upper=4.0)
+    result = solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
+    assert result.termination == Termination.OPTIMAL and result.objective == pytest.approx(-10.0)
+    assert solve_exact_with_scip(_ranged(2.0, lower=-3.0, upper=4.0), 10.0)[0] == pytest.approx(-10.0)
+    assert called == [None, None]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls = []
+
+    def optimizeNogil(self):  # noqa: N802 (PySCIPOpt's name)
+        self.calls.append("optimizeNogil")
+
+    def getStatus(self):  # noqa: N802
+        return "optimal"
+
+
+def test_a_gil_free_model_runs_optimize_without_the_gil_and_passes_everything_else_through():
+    _scip()
+    from surrogate.milp.scip_direct import GilFreeModel
+
+    model = _Recorder()
+    wrapped = GilFreeModel(model)
+    wrapped.optimize()
+    assert model.calls == ["optimizeNogil"] and wrapped.getStatus() == "optimal"
+
+
+#: probe123's unbounded 7-variable QCQP (max ... - 0.5 f, f free below) whose exact SCIP solve never returned.
+UNBOUNDED_QCQP = {
+    "name": "r2002",
+    "format": "qcqp-json-v1",
+    "sense": "max",
+    "optimum": None,
+    "optimum_source": "unbounded (f free below)",
+    "variables": [
+        {"name": "v0", "lb": -0.96, "ub": -0.37, "domain": "continuous"},
+        {"name": "f", "lb": None, "ub": None, "domain": "continuous"},
+        {"name": "w0", "lb": -2.32, "ub": -2.27, "domain": "continuous"},
+        {"name": "w1", "lb": 0, "ub": 1, "domain": "binary"},
+        {"name": "w2", "lb": -3.4, "ub": 0.43, "domain": "continuous"},
+        {"name": "w3", "lb": 0, "ub": 1, "domain": "binary"},
+        {"name": "w5", "lb": -2.62, "ub": 0.26, "domain": "continuous"},
+    ],
+    "objective": {
+        "constant": -0.12,
+        "linear": {"w0": 1.78, "w3": 1.02, "v0": -1.14, "w5": 1.19, "f": -0.5},
+        "quadratic": [["w5", "w5", -0.83], ["w3", "w2", 0.89], ["w2", "w1", -0.86]],
+    },
+    "constraints": [
+        {
+            "name": "c0",
+            "lb": 5.636419889505385,
+            "ub": None,
+            "linear": {"w1": -1.48, "w2": -1.81, "w5": -1.07},
+            "quadratic": [["w3", "v0", -2.76], ["w3", "w2", -0.14]],
+        },
+        {"name": "c1", "lb": None, "ub": 10.0, "linear": {"f": 1, "w0": -1}, "quadratic": []},
+        {
+            "name": "c2",
+            "lb": -2.4080358247472295,
+            "ub": 1.69196417525277,
+            "linear": {"w2": 0.54, "v0": -1.86},
+            "quadratic": [["w2", "v0", -0.47], ["v0", "v0", 1.38]],
+        },
+    ],
+}
+
+
+@pytest.mark.slow
+def test_the_exact_solve_of_a_model_whose_lps_make_soplex_write_returns(tmp_path):
+    """probe123 #1 itself: the reference solve of UNBOUNDED_QCQP, 5 s limit, in a child process (a hang would stop
+    the test session, so the child is stopped after 300 s, 60 times what it takes when it works)."""
+    import json
+    import subprocess
+    import sys
+
+    _scip()
+    path = tmp_path / "r2002.json"
+    path.write_text(json.dumps(UNBOUNDED_QCQP))
+    code = (
+        "from problems.qcqp import qcqp; from surrogate.experiments.scip_reference import solve_exact_with_scip; "
+        f"print(solve_exact_with_scip(qcqp({str(path)!r}).model, 5.0)[2].value)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.split()[-1] in {"convergenceCriteriaSatisfied", "unbounded", "infeasibleOrUnbounded", "maxTimeLimit"}
