@@ -136,3 +136,43 @@ def test_a_reused_highs_gets_the_time_limit_from_its_clock_for_an_lp_only(intege
     assert again.objective == pytest.approx(8.0)
     assert 0 <= again.wall_time <= solver._solver_model.getRunTime() - already  # S18: this run's seconds only
     assert already > 0 and limits == [5.0 if integers == "free binary" else 5.0 + already]
+
+
+def test_a_run_the_solver_reports_interrupted_raises_keyboard_interrupt(monkeypatch):
+    """A solver that caught Ctrl-C itself and returned (termination ``interrupted``) stops solve: no result of a
+    half-run search. Kills S32 (only the signals solve noted itself stop it)."""
+    from pyomo.contrib.solver.common.results import TerminationCondition
+
+    from surrogate.milp.solver import make_solver
+
+    m = binaries_model(1, 1)
+    config = SolverConfig(time_limit=5, threads=1)
+    solver = make_solver(config)
+    run = solver.solve
+
+    def interrupted(model, **options):
+        results = run(model, **options)
+        results.termination_condition = TerminationCondition.interrupted
+        return results
+
+    monkeypatch.setattr(solver, "solve", interrupted)
+    with pytest.raises(KeyboardInterrupt, match=r"highs was interrupted \(Ctrl-C\)"):
+        solve(m, config, solver=solver)
+
+
+def test_a_domain_pyomos_writer_refuses_is_a_model_format_error_saying_what_to_do(monkeypatch):
+    """A domain the checks before the run missed, refused by Pyomo's writer with a ValueError, comes out as a
+    ModelFormatError with the fix (DOMAIN_FIX), not a bare ValueError. Kills S35 (that translation removed)."""
+    from surrogate.errors import ModelFormatError
+    from surrogate.milp.solver import DOMAIN_FIX, make_solver
+
+    config = SolverConfig(time_limit=5, threads=1)
+    solver = make_solver(config)
+
+    def refused(model, **options):
+        raise ValueError("Unrecognized domain step: 0.5 (should be either 0 or 1)")
+
+    monkeypatch.setattr(solver, "solve", refused)
+    with pytest.raises(ModelFormatError, match="Unrecognized domain step") as raised:
+        solve(binaries_model(1, 1), config, solver=solver)
+    assert DOMAIN_FIX in str(raised.value)
