@@ -176,3 +176,15 @@ def test_a_domain_pyomos_writer_refuses_is_a_model_format_error_saying_what_to_d
     with pytest.raises(ModelFormatError, match="Unrecognized domain step") as raised:
         solve(binaries_model(1, 1), config, solver=solver)
     assert DOMAIN_FIX in str(raised.value)
+
+
+def test_a_nonlinear_row_highs_refuses_while_loading_is_a_nonlinear_model_error():
+    """HiGHS's objective is checked before the run, its rows by Pyomo's loader (IncompatibleModelError): solve names
+    the product and what to do. Kills S33 (the loader's bare IncompatibleModelError let through)."""
+    from surrogate.errors import NonlinearModelError
+
+    m = binaries_model(1, 1)
+    m.x = pyo.Var(bounds=(0, 2))
+    m.p = pyo.Constraint(expr=m.x * m.y <= 4)
+    with pytest.raises(NonlinearModelError, match=r"terms of degree above 1 in 'p'.*replace its products first"):
+        solve(m, SolverConfig(time_limit=5, threads=1))
