@@ -188,3 +188,18 @@ def test_a_nonlinear_row_highs_refuses_while_loading_is_a_nonlinear_model_error(
     m.p = pyo.Constraint(expr=m.x * m.y <= 4)
     with pytest.raises(NonlinearModelError, match=r"terms of degree above 1 in 'p'.*replace its products first"):
         solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+def test_the_incumbent_of_a_solve_stopped_short_of_optimal_is_loaded_and_checked():
+    """HiGHS stopped by ``objective_target`` at its first incumbent (termination objectiveLimit) reports it: solve
+    loads it (the model's objective there is the result's). Kills S40 (only an optimal incumbent loaded)."""
+    from surrogate.milp.model_components import active_objective
+
+    values, weights = [(7 * i) % 23 + 5 for i in range(30)], [(11 * i) % 19 + 3 for i in range(30)]
+    m = pyo.ConcreteModel()  # a knapsack: max values . x, weights . x <= 97
+    m.x = pyo.Var(range(30), domain=pyo.Binary)
+    m.c = pyo.Constraint(expr=sum(w * m.x[i] for i, w in enumerate(weights)) <= 97)
+    m.o = pyo.Objective(expr=sum(v * m.x[i] for i, v in enumerate(values)), sense=pyo.maximize)
+    result = solve(m, SolverConfig(time_limit=10, threads=1, options={"objective_target": 1.0}))
+    assert result.termination.name == "OBJECTIVE_LIMIT" and result.objective >= 1.0
+    assert pyo.value(active_objective(m)) == pytest.approx(result.objective)
