@@ -62,6 +62,8 @@ def test_first_large_layer_is_the_first_past_1e9():
     upper = [np.array([1.0]), np.array([0.0]), np.array([5e9])]
     assert first_large_layer(lower, upper) == 1
     assert first_large_layer(lower[:1], upper[:1]) is None
+    at, past = [np.array([-1e9])], [np.array([np.nextafter(1e9, np.inf)])]  # kills L01: 1e9 itself passes nothing
+    assert first_large_layer(at, [np.array([0.0])]) is None and first_large_layer([np.array([0.0])], past) == 0
 
 
 @pytest.mark.parametrize(
