@@ -29,8 +29,9 @@ def test_pin_math_paths_sets_the_pinned_environment_unless_opted_out(monkeypatch
     from surrogate.reproducible import PINNED_ENVIRONMENT, pin_math_paths
 
     monkeypatch.setenv(OPT_OUT, opt_out)
-    for name in PINNED_ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
+    for name in PINNED_ENVIRONMENT:  # set first, so that what pin_math_paths sets is undone after the test
+        monkeypatch.setenv(name, "unpinned")
+        monkeypatch.delenv(name)
     pin_math_paths()
     assert {name: os.environ.get(name) for name in PINNED_ENVIRONMENT} == (
         PINNED_ENVIRONMENT if opt_out == "" else dict.fromkeys(PINNED_ENVIRONMENT)
