@@ -55,6 +55,9 @@ def test_check_below_infinity_refuses_a_bound_at_1e20_infinite_or_nan_naming_the
         check_below_infinity("layers", lower, upper, "so")
     upper[0][1] = 9.99e19
     check_below_infinity("layers", lower, upper, "so")  # below HiGHS's infinity: no refusal here
+    lower[1][0] = -value  # kills L07: a lower bound at -1e20 (or -inf) reaches it too
+    with pytest.raises(ModelFormatError, match=r"^layers: the net's output 0 \(counted from 0\) reaches "):
+        check_below_infinity("layers", lower, upper, "so")
 
 
 def test_first_large_layer_is_the_first_past_1e9():
@@ -62,6 +65,8 @@ def test_first_large_layer_is_the_first_past_1e9():
     upper = [np.array([1.0]), np.array([0.0]), np.array([5e9])]
     assert first_large_layer(lower, upper) == 1
     assert first_large_layer(lower[:1], upper[:1]) is None
+    at, past = [np.array([-1e9])], [np.array([np.nextafter(1e9, np.inf)])]  # kills L01: 1e9 itself passes nothing
+    assert first_large_layer(at, [np.array([0.0])]) is None and first_large_layer([np.array([0.0])], past) == 0
 
 
 @pytest.mark.parametrize(

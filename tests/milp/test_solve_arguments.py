@@ -6,6 +6,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import ConfigError, SolverConfig
+from surrogate.milp.solve_arguments import check_block_name
 from surrogate.milp.solver import make_solver, solve
 from tests.helpers import skip_unless_runnable
 
@@ -97,7 +98,19 @@ def test_block_names_are_checked_where_they_are_given():
         bilinear(m, m.x, m.y, "1x8", name=3)
     with pytest.raises(ConfigError, match=r"add_surrogate: name=None must be a component name, a non-empty string such as 'z'$"):
         add_surrogate(m, "1x8", [m.x, m.y], name=None)
+    for optional in (False, True):  # kills A06: an empty name taken (Pyomo would add a block named '')
+        with pytest.raises(ConfigError, match=r"bilinear: name='' must be a component name, a non-empty string"):
+            check_block_name("bilinear", "", optional=optional)
     assert not list(m.component_objects(pyo.Block))  # nothing was added
+
+
+@pytest.mark.parametrize("config", [{"time_limit": 5}, None, "highs", 60])
+def test_solve_refuses_a_config_that_is_no_solver_config(config):
+    """Kills A07 (no check: a dict failed later with an AttributeError)."""
+    with pytest.raises(
+        ConfigError, match=r"solve: config=.* must be a SolverConfig, e\.g\. solve\(model, SolverConfig\(time_limit=60\)\)"
+    ):
+        solve(_milp(), config)
 
 
 @pytest.mark.parametrize("bad", ["no", "False", 0, None])

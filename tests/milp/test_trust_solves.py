@@ -484,6 +484,7 @@ def test_an_objective_that_is_not_the_points_is_not_trusted():
     with pytest.warns(RuntimeWarning, match=r"scip reported a solution whose objective is 100000 while its point's is 3"):
         result = solve(m, SolverConfig(solver="scip", time_limit=10, threads=1))
     assert result.termination == Termination.ERROR and math.isnan(result.objective)
+    assert "objective is 100000" in result.reason and result.reason in result.warnings  # S19: the reason kept
 
 
 @pytest.mark.solver
