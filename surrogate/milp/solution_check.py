@@ -24,8 +24,11 @@ TRUST_TOL = 1e-4
 
 def _excess(value: float, lower, upper) -> float:
     """How far ``value`` lies outside ``[lower, upper]`` (``None``: no bound), relative to ``max(1, |bound|)``; each read
-    as a float (a value or bound may be any number Pyomo stores: ``numpy.bool_``, ``Decimal``)."""
+    as a float (a value or bound may be any number Pyomo stores: ``numpy.bool_``, ``Decimal``). A NaN value lies
+    outside every bound (``inf``): a row or variable at NaN is no point of the model."""
     worst, value = 0.0, float(value)
+    if math.isnan(value):
+        return math.inf
     if lower is not None:
         worst = max(worst, (float(lower) - value) / max(1.0, abs(float(lower))))
     if upper is not None:

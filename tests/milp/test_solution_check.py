@@ -1,5 +1,7 @@
 """The check of a solver's point against the model (solution_check.py)."""
 
+import math
+
 import pyomo.environ as pyo
 import pytest
 
@@ -104,3 +106,18 @@ def test_complete_point_gives_a_variable_without_a_value_the_point_of_its_bounds
     m.f.fix(None)
     assert complete_point([m.a, m.b, m.c, m.n, m.k, m.s, m.f]) == ["a", "b", "c", "n", "k"]
     assert [v.value for v in (m.a, m.b, m.c, m.n, m.k, m.s, m.f)] == [-1.0, 2.0, 0.0, 1, -1, 0.7, None]
+
+
+def test_a_row_or_variable_at_nan_is_no_point():
+    """fixAO: a row whose value is NaN (a variable at NaN) counted as satisfied, so untrusted passed a solver's point
+    holding a NaN; it is violated by inf, and so is a variable at NaN within its bounds."""
+    from surrogate.milp.solution_check import worst_violation
+
+    m = binaries_model(math.nan, 1.0)
+    m.y.set_value(2.0)
+    assert worst_violation(m) == (math.inf, "c")
+    assert untrusted(m, "highs") is not None
+    m.b[0].set_value(1.0)
+    assert worst_violation(m) == (0.0, "")
+    m.y.set_value(math.nan)
+    assert worst_violation(m)[0] == math.inf
