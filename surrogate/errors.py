@@ -52,7 +52,8 @@ class NumericsWarning(UserWarning):
 
 
 class InfeasibleModelError(SurrogateError, ValueError):
-    """Bound tightening proved a model infeasible: its constraints admit no point within its variables' bounds."""
+    """A model proven infeasible: bound tightening found its constraints admit no point within its variables' bounds, or
+    a factor's bounds hold none (``lb > ub``, an integer's bounds without an integer)."""
 
 
 class PrecisionWarning(UserWarning):

@@ -336,7 +336,8 @@ def replace_products(
     UnboundedVariableError
         Factors of products without finite bounds, all named in one message.
     InfeasibleModelError
-        Bound tightening proved the constraints infeasible.
+        Bound tightening proved the constraints infeasible, or a factor's bounds hold no point (``lb > ub``, an
+        integer's without an integer).
     UnsupportedComponentError
         A component a solve would leave out (an untransformed ``Disjunction``: apply ``gdp.bigm``).
 

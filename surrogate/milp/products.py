@@ -32,7 +32,7 @@ from pyomo.core.expr.numeric_expr import (
 from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
-from ..errors import ConfigError, ModelFormatError, SurrogateError
+from ..errors import ConfigError, InfeasibleModelError, ModelFormatError, SurrogateError
 from .built_marks import mark_copies
 from .model_components import check_components, check_extendable, find_like, lies_within, python_path
 from .model_size import ModelSize
@@ -65,17 +65,21 @@ def check_variable(var, what: str) -> None:
 
 
 def finite_bounds(var) -> tuple[float, float]:
-    """Finite ``(lb, ub)`` of ``var``, or :class:`UnboundedVariableError` naming it and the fix."""
+    """Finite ``(lb, ub)`` of ``var``, or :class:`UnboundedVariableError` naming it and the fix; an
+    :class:`~surrogate.errors.InfeasibleModelError` where its bounds hold no point (``lb > ub``, or an integer's that
+    hold no integer)."""
     lb, ub = var.lb, var.ub
     if lb is None or ub is None or not (math.isfinite(lb) and math.isfinite(ub)):
         raise UnboundedVariableError(
             f"variable {var.name!r} has bounds ({lb}, {ub}); a surrogate of a product needs finite bounds on "
             f"both factors: bound it, e.g. {python_path(var)}.setlb(...) and {python_path(var)}.setub(...)"
         )
-    if lb > ub:
-        raise UnboundedVariableError(f"variable {var.name!r} has lower bound {lb} above upper bound {ub}; fix its bounds")
+    if lb > ub:  # no point: an answer (infeasible), not a missing bound (probe123 #3)
+        raise InfeasibleModelError(
+            f"variable {var.name!r} has lower bound {lb} above upper bound {ub}, so the model has no point; fix its bounds"
+        )
     if _holds_no_integer(var):  # (2.5, 2.5) on an integer: written as 2.5*y, it was solved 'optimal' (probe106 #1)
-        raise UnboundedVariableError(
+        raise InfeasibleModelError(
             f"integer variable {var.name!r} has bounds [{lb}, {ub}], which hold no integer, so the model has no point; "
             "fix its bounds"
         )
@@ -91,16 +95,14 @@ def check_factors(variables, *, note: str = "") -> None:
     """Raise one :class:`UnboundedVariableError` naming every variable of ``variables`` without finite bounds.
 
     One such variable gets :func:`finite_bounds`' message; ``note`` (e.g. what
-    bound tightening tried) is appended. A variable with ``lb > ub`` is refused
-    on its own, as :func:`finite_bounds` does.
+    bound tightening tried) is appended. A variable whose bounds hold no point is refused
+    on its own, as :func:`finite_bounds` does (an :class:`~surrogate.errors.InfeasibleModelError`).
     """
     unbounded = {}
     for var in variables:
         try:
             finite_bounds(var)
-        except UnboundedVariableError as exc:
-            if var.lb is not None and var.ub is not None and (var.lb > var.ub or _holds_no_integer(var)):
-                raise
+        except UnboundedVariableError as exc:  # (no point at all, InfeasibleModelError, is raised at once)
             unbounded.setdefault(var.name, (var, str(exc)))
     if not unbounded:
         return

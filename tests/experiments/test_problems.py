@@ -295,6 +295,22 @@ def test_a_model_bound_propagation_proves_infeasible_is_infeasible_and_its_recor
     assert "the exact model is proven infeasible, so the recorded optimum 2 (by hand) is wrong" in row["message"]
 
 
+@pytest.mark.parametrize("box", [(0.2, 0.9), (2.0, 1.0)], ids=["no integer", "lb above ub"])
+def test_a_factor_whose_bounds_hold_no_point_makes_the_run_infeasible_not_refused(box):
+    """probe123 #3: an integer factor with bounds [0.2, 0.9] (or bounds 2 > 1) has no point, but the run was 'refused'
+    with the advice to give the variable finite bounds, which it has."""
+    from problems.base import BilinearProblem
+
+    m = pyo.ConcreteModel()
+    m.n, m.y = pyo.Var(domain=pyo.Integers, bounds=box), pyo.Var(bounds=(-1, 2))
+    m.c = pyo.Constraint(expr=m.n * m.y + m.y <= 3)
+    m.obj = pyo.Objective(expr=m.n * m.y + m.y)
+    config = ProblemRunConfig(solver=SolverConfig(solver=SOLVER, time_limit=10, threads=1), scip=False)
+    row = run_problem(BilinearProblem("nopoint", m, None, "min", "by hand"), hand_built("3x8", "shared"), arch="h", config=config)
+    assert row["status"] == "infeasible" and "so the model has no point; fix its bounds" in row["message"]
+    assert "finite 'lb' and 'ub'" not in row["message"]
+
+
 def test_a_model_highs_cannot_take_is_refused_naming_its_own_rows(tmp_path, monkeypatch):
     """A side of 1e20 (or a constant of 1e25, a box of 1e300) was refused by the warm start's copy of the model: the run
     'crashed', naming 'mccormick.constraints[1]' and the Python fix '(None)' for a JSON file."""
