@@ -219,6 +219,8 @@ def test_problems_options_make_the_runs_config_and_the_budget_defaults_to_its_fa
     monkeypatch.setattr(problems_cli, "_print_problems_table", lambda rows, extended: None)
     assert main(["problems", "haverly3", "--quiet"]) == 0
     assert BUDGET_FACTOR == 1.5 and seen[0] == ProblemRunConfig(budget=90.0)  # 1.5 x the 60 s default limit
+    api = ProblemRunConfig()  # the API's defaults are the command's: SCIP's limit is the MILP's
+    assert api.scip_time_limit == api.solver.time_limit == seen[0].scip_time_limit == 60.0
     argv = ["problems", "haverly3", "--quiet", "--time-limit", "4", "--threads", "2", "--polish-restarts", "0"]
     assert main([*argv, "--no-scip", "--error-aware"]) == 0
     solver = SolverConfig(time_limit=4.0, rel_gap=1e-6, threads=2)

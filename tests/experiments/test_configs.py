@@ -335,6 +335,11 @@ def test_numpy_numbers_are_kept_as_python_numbers():
         ({"nets": ("b24-best-3x8", "b24-best-3x8")}, r"nets=\(.*\) repeats b24-best-3x8; give each once"),
         ({"random_sizes": (2, 2)}, r"random_sizes=\(2, 2\) repeats 2; give each once"),
         ({"start_patience": -1}, r"SolveBenchConfig: start_patience=-1 must be a number of seconds >= 0 up to 1e\+09"),
+        # mutation round 7: a size, node limit, count or seed one below its range went through
+        ({"random_sizes": (0, 8)}, r"random_sizes=\(0, 8\) must be positive integers"),
+        ({"obbt_node_limit": 0}, r"obbt_node_limit=0 must be a positive integer"),
+        ({"instances": -1}, r"instances=-1 must be an integer in \[0, "),
+        ({"random_seed": -1}, r"random_seed=-1 must be an integer in \[0, "),
     ],
 )
 def test_solve_bench_config_checks_every_field(kwargs, match):
@@ -667,3 +672,23 @@ def test_quick_keeps_a_shorter_protocol_and_the_instances_given_and_a_refilled_d
     refilled = replace(SweepConfig(), instances=3)
     with pytest.raises(ConfigError, match=r"was filled in for \(24,\), not for \(48,\)"):
         replace(refilled, budget=48)
+
+
+def test_solve_bench_encodings_and_defaults_are_the_published_ones():
+    """Mutation round 7 (solve_bench_config.py): an encoding's warm start (``pruned`` starts from the LP relaxation,
+    ``pruned-exact-seed`` from a local optimum of the exact model) and the problem-size caps of the baselines and of
+    OMLT's partition formulation could change with no test noticing; the published solve-time tables use these."""
+    from surrogate.experiments.solve_bench_config import ENCODINGS, SolveBenchConfig
+
+    assert ENCODINGS == {
+        "omlt-bigm": ("bigm", None),
+        "omlt-partition": ("partition", None),
+        "pruned": ("pruned", "relaxation"),
+        "pruned-cold": ("pruned", None),
+        "pruned-exact-seed": ("pruned", "exact"),
+    }
+    config = SolveBenchConfig()
+    assert (config.baseline_max_products, config.partition_max_products, config.instances) == (16, 32, 20)
+    assert SolveBenchConfig(instances=0).instances == 0  # '--instances 0' skips the reference instances
+    quick = SolveBenchConfig.quick()  # the smoke run of --quick's help: 3 instances, a 5 s limit at the benchmark's gap
+    assert (quick.instances, quick.solver) == (3, SolverConfig(time_limit=5.0, rel_gap=1e-4))
