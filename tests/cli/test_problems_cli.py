@@ -228,3 +228,18 @@ def test_problems_options_make_the_runs_config_and_the_budget_defaults_to_its_fa
     assert seen[1] == want
     assert main([*argv, "--budget", "5"]) == 0
     assert seen[2].budget == 5.0 and seen[2].scip and seen[2].scip_time_limit == 4.0
+
+
+def test_a_random_problem_named_twice_is_refused_before_any_problem_is_built(monkeypatch, capsys):
+    """Mutation round 7 (cli/problems.py:_named_once): 'random64' and 'random64-s0' are one problem, refused by name;
+    read as two names, both were built (a big one takes minutes) before the refusal."""
+    import problems
+    from surrogate.experiments.problem_package import problems_package
+
+    def no_build(name):
+        raise AssertionError(f"{name} was built before the refusal")
+
+    problems_package()
+    monkeypatch.setattr(problems, "build", no_build)
+    assert main(["problems", "random64", "random64-s0", "--no-scip", "--quiet"]) == 2
+    assert "problem 'random64-s0' is named twice (as 'random64' and 'random64-s0')" in capsys.readouterr().err
