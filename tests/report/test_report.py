@@ -765,3 +765,16 @@ def test_a_sweep_folder_read_without_its_config_says_the_file_is_missing(tmp_pat
     (folder / "config.json").unlink()
     with pytest.raises(ResultsError, match=r"s/config\.json: file is missing; re-run the sweep"):
         load_sweep(folder)
+
+
+def test_three_folders_of_one_name_draw_into_three_figure_folders(tmp_path):
+    """Mutation round 7 (build.py:_sections): a third folder named 'run' drew into the second one's 'run-2' over its
+    figures when the name was suffixed once rather than until it was free."""
+    benches = [make_bench(tmp_path / where / "run") for where in "abc"]
+    report = write_report(benches, tmp_path / "all.md", options=FAST)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in report.figures if p.suffix == ".png") == [
+        "all-figures/run-2-2/growth.png",
+        "all-figures/run-2/growth.png",
+        "all-figures/run/growth.png",
+    ]
+    assert len(set(_image_links(report.path))) == 3
