@@ -778,3 +778,14 @@ def test_three_folders_of_one_name_draw_into_three_figure_folders(tmp_path):
         "all-figures/run/growth.png",
     ]
     assert len(set(_image_links(report.path))) == 3
+
+
+def test_a_markdown_file_beside_the_report_that_cannot_be_read_keeps_every_stale_figure(tmp_path):
+    """Mutation round 7 (build.py:_remove_stale_figures): a file beside the report that cannot be read may link any
+    of the old figures, so none is removed; skipping it removed them."""
+    first, second = make_bench(tmp_path / "first"), make_bench(tmp_path / "second")
+    out = tmp_path / "r.md"
+    old = [p for p in write_report([first], out, options=FAST).figures]
+    (tmp_path / "notes.md").write_bytes(b"\xff\xfe not UTF-8 ![growth](r-figures/first/growth.png)")
+    write_report([second], out, options=FAST)
+    assert old and all(p.is_file() for p in old)
