@@ -112,5 +112,6 @@ def sweep_config_from_args(args: argparse.Namespace) -> SweepConfig:
     if args.instances is not None:
         kwargs["instances"] = args.instances
     config = SweepConfig.quick(**kwargs) if args.quick else SweepConfig(**kwargs)
-    # an explicit --epochs wins over --quick's cap, as --seeds and --instances do
-    return replace(config, protocol=config.protocol.with_epochs(args.epochs)) if args.epochs else config
+    # an explicit --epochs wins over --quick's cap, as --seeds and --instances do: the protocol of --epochs itself
+    # (the capped one stretched again splits its stages otherwise, e.g. best's 1+4+1 epochs for --epochs 7, not 1+4+2)
+    return replace(config, protocol=protocol) if args.epochs else config

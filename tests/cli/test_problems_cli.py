@@ -205,3 +205,41 @@ def test_problems_with_no_names_says_to_name_some(capsys):
     assert re.search(
         r"surrogate problems: error: no problems given; name some \(e\.g\. 'pooling'\) or pass --qcqp FILE\|FOLDER", err
     )
+
+
+def test_problems_options_make_the_runs_config_and_the_budget_defaults_to_its_factor_of_the_limit(monkeypatch):
+    """Mutation round 7 (cli/problems.py, cli/parser.py): the run's budget (BUDGET_FACTOR x --time-limit unless
+    --budget), SCIP's limit (--time-limit), threads, restarts and flags reached no test but through a whole run."""
+    from surrogate import SolverConfig
+    from surrogate.cli import problems as problems_cli
+    from surrogate.experiments.problem_run_config import BUDGET_FACTOR, ProblemRunConfig
+
+    seen = []
+    monkeypatch.setattr(problems_cli, "_run_problems", lambda built, args, config: seen.append(config) or [])
+    monkeypatch.setattr(problems_cli, "_print_problems_table", lambda rows, extended: None)
+    assert main(["problems", "haverly3", "--quiet"]) == 0
+    assert BUDGET_FACTOR == 1.5 and seen[0] == ProblemRunConfig(budget=90.0)  # 1.5 x the 60 s default limit
+    api = ProblemRunConfig()  # the API's defaults are the command's: SCIP's limit is the MILP's
+    assert api.scip_time_limit == api.solver.time_limit == seen[0].scip_time_limit == 60.0
+    argv = ["problems", "haverly3", "--quiet", "--time-limit", "4", "--threads", "2", "--polish-restarts", "0"]
+    assert main([*argv, "--no-scip", "--error-aware"]) == 0
+    solver = SolverConfig(time_limit=4.0, rel_gap=1e-6, threads=2)
+    want = ProblemRunConfig(solver=solver, scip=False, scip_time_limit=4.0, budget=6.0, error_aware=True, polish_restarts=0)
+    assert seen[1] == want
+    assert main([*argv, "--budget", "5"]) == 0
+    assert seen[2].budget == 5.0 and seen[2].scip and seen[2].scip_time_limit == 4.0
+
+
+def test_a_random_problem_named_twice_is_refused_before_any_problem_is_built(monkeypatch, capsys):
+    """Mutation round 7 (cli/problems.py:_named_once): 'random64' and 'random64-s0' are one problem, refused by name;
+    read as two names, both were built (a big one takes minutes) before the refusal."""
+    import problems
+    from surrogate.experiments.problem_package import problems_package
+
+    def no_build(name):
+        raise AssertionError(f"{name} was built before the refusal")
+
+    problems_package()
+    monkeypatch.setattr(problems, "build", no_build)
+    assert main(["problems", "random64", "random64-s0", "--no-scip", "--quiet"]) == 2
+    assert "problem 'random64-s0' is named twice (as 'random64' and 'random64-s0')" in capsys.readouterr().err

@@ -87,3 +87,27 @@ def test_plain_sweep_never_touches_a_zoo(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows[0]["arch"] == "1x4"
     assert {p.name: p.read_bytes() for p in zoo.iterdir()} == before
+
+
+def test_quiet_turns_off_progress_and_twice_the_table_and_units_line_reads_its_counts(tmp_path, monkeypatch, capsys):
+    """Mutation round 7 (cli/sweep.py): -q must turn the progress bars off (it took two), -qq print nothing, and the
+    units line give the computed and reused counts each in its place; read without running a sweep."""
+    from types import SimpleNamespace
+
+    from surrogate.experiments import sweep as sweep_module
+    from surrogate.experiments.units import UnitCounts
+
+    shown = []
+
+    def fake_run_sweep(config, out, *, progress: bool, executor, fresh):
+        shown.append(progress)
+        return SimpleNamespace(render=lambda: "THE TABLE", units=UnitCounts(3, 1, 0), table=pd.DataFrame())
+
+    monkeypatch.setattr(sweep_module, "run_sweep", fake_run_sweep)
+    argv = ["sweep", "--arch", "1x2", "--workers", "1", "--out", str(tmp_path / "r")]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "THE TABLE" in printed and f"units: 3 computed, reused 1 units from {tmp_path / 'r' / 'cache'}" in printed
+    assert main([*argv, "-q"]) == 0 and "THE TABLE" in capsys.readouterr().out
+    assert main([*argv, "-qq"]) == 0 and capsys.readouterr().out == ""
+    assert shown == [True, False, False]

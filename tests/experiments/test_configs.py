@@ -335,6 +335,11 @@ def test_numpy_numbers_are_kept_as_python_numbers():
         ({"nets": ("b24-best-3x8", "b24-best-3x8")}, r"nets=\(.*\) repeats b24-best-3x8; give each once"),
         ({"random_sizes": (2, 2)}, r"random_sizes=\(2, 2\) repeats 2; give each once"),
         ({"start_patience": -1}, r"SolveBenchConfig: start_patience=-1 must be a number of seconds >= 0 up to 1e\+09"),
+        # mutation round 7: a size, node limit, count or seed one below its range went through
+        ({"random_sizes": (0, 8)}, r"random_sizes=\(0, 8\) must be positive integers"),
+        ({"obbt_node_limit": 0}, r"obbt_node_limit=0 must be a positive integer"),
+        ({"instances": -1}, r"instances=-1 must be an integer in \[0, "),
+        ({"random_seed": -1}, r"random_seed=-1 must be an integer in \[0, "),
     ],
 )
 def test_solve_bench_config_checks_every_field(kwargs, match):
@@ -356,6 +361,8 @@ def test_solve_bench_config_checks_every_field(kwargs, match):
             r"ProblemRunConfig: scip_time_limit=nan must be a positive number of seconds up to 1e\+09 \(pass 1e\+09 for",
         ),
         ({"start_patience": "5"}, r"ProblemRunConfig: start_patience='5' must be a number of seconds >= 0"),
+        ({"budget": 0}, r"ProblemRunConfig: budget=0 must be a positive number of seconds, or None"),  # mutation round 7
+        ({"budget": float("inf")}, r"ProblemRunConfig: budget=inf must be a positive number of seconds, or None"),
         (  # was 'StartConfig: seed=...': a config and a field the caller never named
             {"start_seed": None},
             r"^ProblemRunConfig: start_seed=None is not one of 'relaxation', 'exact'; pass 'exact' \(patterns from a "
@@ -609,3 +616,79 @@ def test_a_field_of_several_values_says_what_it_got_and_what_to_give(make, match
 
 def test_a_field_of_several_values_takes_any_ordered_iterable():
     assert _solve_bench(random_sizes=iter([2, 4]), pooling=()).random_sizes == (2, 4)
+
+
+def test_every_sweep_option_reaches_its_config_field_and_no_option_keeps_the_defaults():
+    """Mutation round 7 (sweep_args.py): an option dropped or a default changed on the way from the command line to
+    SweepConfig went unnoticed (the sweep it runs is the one the report rebuilds from the printed command)."""
+    from surrogate.cli import build_parser
+    from surrogate.experiments.sweep_args import sweep_config_from_args
+
+    def config_of(*argv):
+        return sweep_config_from_args(build_parser(["sweep"]).parse_args(["sweep", *argv]))
+
+    assert config_of() == SweepConfig()
+    assert config_of("--quick") == SweepConfig.quick()
+    given = config_of(
+        *("--budget", "12", "--arch", "3x4", "--arch", "2x6", "--protocol", "seed", "--seeds", "2"),
+        *("--formulation", "bigm", "--instances", "3", "--instance-seed", "7", "--all-seeds", "--time-limit", "12.5"),
+        *("--threads", "3", "--solver-option", "mip_heuristic_effort=0.3", "--no-yardsticks"),
+    )
+    assert given == SweepConfig(
+        budget=12,
+        architectures=("3x4", "2x6"),
+        protocol="seed",
+        seeds=(0, 1),
+        formulation="bigm",
+        instances=3,
+        instance_seed=7,
+        solve_all_seeds=True,
+        solver=SolverConfig(time_limit=12.5, threads=3, options=(("mip_heuristic_effort", 0.3),)),
+        yardsticks=False,
+    )
+
+
+@pytest.mark.parametrize("epochs", [3, 4, 7, 15])
+def test_quick_with_epochs_trains_the_protocol_of_those_epochs(epochs):
+    """Mutation round 7 (sweep_args.py): ``--quick --epochs 7`` with protocol best trained stages of 1+4+1 epochs
+    (the protocol scaled to 7, capped at 5, then stretched to 7 again), not best's 1+4+2 of ``--epochs 7``, so a
+    quick run was no smaller copy of the run it stood for and the report could not give its command."""
+    from surrogate.cli import build_parser
+    from surrogate.experiments.sweep_args import sweep_config_from_args
+
+    def protocol_of(*argv):
+        args = build_parser(["sweep"]).parse_args(["sweep", "--protocol", "best", "--epochs", str(epochs), *argv])
+        return sweep_config_from_args(args).protocol
+
+    assert protocol_of("--quick") == protocol_of() == get_protocol("best").with_epochs(epochs)
+
+
+def test_quick_keeps_a_shorter_protocol_and_the_instances_given_and_a_refilled_default_stays_filled():
+    """Mutation round 7 (sweep_config.py): quick() stretched a protocol of fewer than QUICK_EPOCHS epochs, or dropped
+    the instances given, and a default refilled by replace() lost its mark (a later budget change kept its shapes)."""
+    short = get_protocol("seed").with_epochs(3)
+    quick = SweepConfig.quick(protocol=short, instances=2)
+    assert quick.protocol == short and quick.instances == 2
+    refilled = replace(SweepConfig(), instances=3)
+    with pytest.raises(ConfigError, match=r"was filled in for \(24,\), not for \(48,\)"):
+        replace(refilled, budget=48)
+
+
+def test_solve_bench_encodings_and_defaults_are_the_published_ones():
+    """Mutation round 7 (solve_bench_config.py): an encoding's warm start (``pruned`` starts from the LP relaxation,
+    ``pruned-exact-seed`` from a local optimum of the exact model) and the problem-size caps of the baselines and of
+    OMLT's partition formulation could change with no test noticing; the published solve-time tables use these."""
+    from surrogate.experiments.solve_bench_config import ENCODINGS, SolveBenchConfig
+
+    assert ENCODINGS == {
+        "omlt-bigm": ("bigm", None),
+        "omlt-partition": ("partition", None),
+        "pruned": ("pruned", "relaxation"),
+        "pruned-cold": ("pruned", None),
+        "pruned-exact-seed": ("pruned", "exact"),
+    }
+    config = SolveBenchConfig()
+    assert (config.baseline_max_products, config.partition_max_products, config.instances) == (16, 32, 20)
+    assert SolveBenchConfig(instances=0).instances == 0  # '--instances 0' skips the reference instances
+    quick = SolveBenchConfig.quick()  # the smoke run of --quick's help: 3 instances, a 5 s limit at the benchmark's gap
+    assert (quick.instances, quick.solver) == (3, SolverConfig(time_limit=5.0, rel_gap=1e-4))

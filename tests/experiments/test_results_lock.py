@@ -91,3 +91,24 @@ def test_another_users_lock_file_in_a_shared_folder_is_locked_read_only(tmp_path
     with pytest.raises(PermissionError, match="Permission denied"):  # no lock file to read either: the denial
         with folder_lock(tmp_path / "sub"):
             pass
+
+
+def test_one_folder_named_relatively_and_absolutely_is_one_hold(tmp_path, monkeypatch):
+    """Mutation round 7: the hold is keyed by the resolved folder, so the writer inside the CLI's hold finds it
+    whichever way the folder is spelled (and a second command is refused whichever way)."""
+    monkeypatch.chdir(tmp_path)
+    with folder_lock(tmp_path / "out"):
+        with folder_lock("out", reentrant=True):
+            pass
+        with folder_lock("./sub/../out", reentrant=True):
+            pass
+        with pytest.raises(ResultsFolderError, match="in use by another running command"):
+            with folder_lock("out"):
+                pass
+
+
+def test_a_results_folder_that_is_a_file_is_refused_as_one(tmp_path):
+    (tmp_path / "out").write_text("not a folder")
+    with pytest.raises(ResultsFolderError, match=r"results folder .*out is a file; use another --out"):
+        with folder_lock(tmp_path / "out"):
+            pass

@@ -257,6 +257,7 @@ def test_every_recorded_random_optimum_is_scips(instance):
         ({"zoos": ()}, "zoos is empty; name at least one zoo folder"),
         ({"budget": 0}, "budget=0 must be a positive integer"),
         ({"max_mae": -1.0}, "max_mae=-1.0 must be a positive number"),
+        ({"max_mae": 0}, "max_mae=0 must be a positive number"),  # mutation round 7: no net has a grid MAE of 0
         ({"solver": {"time_limit": 5}}, "solver must be a SolverConfig"),
         ({"quick": 1}, "quick=1 must be True or False"),
     ],

@@ -765,3 +765,68 @@ def test_a_sweep_folder_read_without_its_config_says_the_file_is_missing(tmp_pat
     (folder / "config.json").unlink()
     with pytest.raises(ResultsError, match=r"s/config\.json: file is missing; re-run the sweep"):
         load_sweep(folder)
+
+
+def test_three_folders_of_one_name_draw_into_three_figure_folders(tmp_path):
+    """Mutation round 7 (build.py:_sections): a third folder named 'run' drew into the second one's 'run-2' over its
+    figures when the name was suffixed once rather than until it was free."""
+    benches = [make_bench(tmp_path / where / "run") for where in "abc"]
+    report = write_report(benches, tmp_path / "all.md", options=FAST)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in report.figures if p.suffix == ".png") == [
+        "all-figures/run-2-2/growth.png",
+        "all-figures/run-2/growth.png",
+        "all-figures/run/growth.png",
+    ]
+    assert len(set(_image_links(report.path))) == 3
+
+
+def test_a_markdown_file_beside_the_report_that_cannot_be_read_keeps_every_stale_figure(tmp_path):
+    """Mutation round 7 (build.py:_remove_stale_figures): a file beside the report that cannot be read may link any
+    of the old figures, so none is removed; skipping it removed them."""
+    first, second = make_bench(tmp_path / "first"), make_bench(tmp_path / "second")
+    out = tmp_path / "r.md"
+    old = [p for p in write_report([first], out, options=FAST).figures]
+    (tmp_path / "notes.md").write_bytes(b"\xff\xfe not UTF-8 ![growth](r-figures/first/growth.png)")
+    write_report([second], out, options=FAST)
+    assert old and all(p.is_file() for p in old)
+
+
+def test_the_time_limit_drawn_is_the_growth_tables_own_else_the_configs_positive_one(tmp_path):
+    """Mutation round 7 (sections.py): the config's limit, top level or under ``config``, and only a positive one
+    (0 made plot_growth refuse the folder); a growth.csv with its own ``time_limit`` column is drawn from it."""
+    from surrogate.report.sections import config_time_limit
+
+    assert config_time_limit({"time_limit": 2}) == 2.0 and config_time_limit({"config": {"time_limit": 5}}) == 5.0
+    assert config_time_limit({"time_limit": 0}) is None and config_time_limit({"config": {"time_limit": -1}}) is None
+    folder = make_bench(tmp_path / "bench")
+    growth = pd.read_csv(folder / "growth.csv")
+    growth["time_limit"] = 3.0
+    growth.to_csv(folder / "growth.csv", index=False)
+    svg = _image_links(write_report([folder], options=FAST).path)[0].with_suffix(".svg").read_text()
+    assert "time limit 3 s" in svg and "time limit 2 s" not in svg
+
+
+def test_the_non_dominated_table_lists_only_the_front_fastest_first(tmp_path):
+    """Mutation round 7 (sections.py): no heat maps when turned off; pareto_section's table: 2x4 trained (MAE 0.0456 in 0.0777 s) is dominated by 1x8 trained
+    (0.0123 in 0.0531 s); the front is 1x8 hand-paired (0.0412 s), then 1x8 trained."""
+    report = write_report([make_sweep(tmp_path / "sweep")], options=_no_heatmaps())
+    text = report.path.read_text()
+    assert "Error heat maps" not in text and not [p for p in report.figures if p.name.startswith("error-")]
+    table = text.split("Non-dominated nets, fastest first", 1)[1].split("\n\n", 2)[1]
+    rows = table.splitlines()[2:]
+    assert len(rows) == 2 and "hand-paired" in rows[0] and "| 0.0412 |" in rows[0]
+    assert "trained" in rows[1] and "| 0.0123 |" in rows[1] and "0.0456" not in table
+
+
+def _no_heatmaps() -> ReportOptions:
+    from dataclasses import replace
+
+    return replace(FAST, heatmaps=False)
+
+
+def test_max_rows_shortens_the_growth_medians_as_every_csv_table(tmp_path):
+    """Mutation round 7 (sections.py:bench_section): the medians table ignored --max-rows."""
+    from dataclasses import replace
+
+    text = write_report([make_bench(tmp_path / "bench")], options=replace(FAST, max_rows=2)).path.read_text()
+    assert "*First 2 of 8 rows.*" in text and "*First 2 of 16 rows.*" in text  # medians, growth.csv
