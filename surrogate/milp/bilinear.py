@@ -64,6 +64,7 @@ from .integer_products import IntegerProduct, is_exact_pair
 from .interface import ProductError  # noqa: F401 (re-exported: this module's API before it moved)
 from .loose_box import LOOSE_BOX_FACTOR, loose_box_warnings  # noqa: F401 (re-exported: this module's API before they moved)
 from .model_components import check_extendable, check_rows, lies_within, python_path
+from .model_numbers import check_numbers
 from .products import (  # noqa: F401 (re-exported: this module's API before they moved)
     ReplacementReport,
     UnboundedVariableError,
@@ -94,7 +95,6 @@ from .scaled_products import (  # noqa: F401 (re-exported: this module's API bef
     scale_warnings,
 )
 from .solve_arguments import check_block_name, check_model
-from .solve_checks import check_numbers
 
 
 def _check_factors(model, x, y, name, error_aware) -> None:

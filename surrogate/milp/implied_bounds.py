@@ -60,9 +60,9 @@ from ..options import check_flags, check_seconds, is_number
 from .bound_margins import LP_MARGIN, fbbt_side, outward, rounded_exactly
 from .highs_run import solver_runs
 from .implied_bounds_result import DerivedBound, ImpliedBounds, finite_bounds
+from .model_numbers import check_numbers
 from .products import check_owned, has_symbolic_bounds, product_terms, quadratic_parts
 from .relaxation import mccormick_envelope
-from .solve_checks import check_numbers
 from .solver import SolverConfig, Termination, make_solver, solve
 
 #: Each LP gets at least this many seconds (HiGHS refuses a time limit of 0).

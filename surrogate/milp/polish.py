@@ -59,6 +59,7 @@ import math
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
 
 from ..errors import ConfigError, NonlinearModelError
 from .highs_run import solver_runs
@@ -78,9 +79,10 @@ from .polish_result import (
 )
 from .polish_search import PolishSearch, start_box
 from .search_clock import now
-from .solution_check import complete_point, readable_bounds
+from .solution_check import readable_bounds
 from .solve_checks import check_fixed_values
 from .solver_config import SolverConfig
+from .unseen_values import complete_point
 
 __all__ = [
     "DEFAULT_RESTARTS",
@@ -151,10 +153,9 @@ def polish(
     """
     check_polish_arguments(model, config, values, time_limit, tol, restarts=restarts, bound=bound)
     begin = now()
-    start, before, reserve = _measure_start(model, values, time_limit)
-    try:
-        qm = QuadraticModel.from_pyomo(model)
-    except NonlinearModelError:
+    qm = _quadratic_form(model)
+    start, before, reserve = _measure_start(model, values, time_limit, unseen=_left_out(model, qm))
+    if qm is None:
         return PolishResult(*before, *before, 0, "not-quadratic", seconds=now() - begin)
     deadline = math.inf if time_limit is None else begin + time_limit - reserve
     search = PolishSearch(qm, config, deadline, tol, bound=-math.inf if bound is None else qm.sense * bound)
@@ -165,9 +166,28 @@ def polish(
     return _finish(model, search, before, begin)
 
 
-def _measure_start(model, values: dict, time_limit: float | None) -> tuple[dict, tuple[float, float], float]:
-    """Load ``values`` into ``model``: the values set, the objective and violation there, and the seconds to keep in reserve."""
+def _quadratic_form(model) -> QuadraticModel | None:
+    """``model`` as a :class:`QuadraticModel`, or ``None`` where it is not quadratic (nothing to polish); a fixed
+    variable without a value is named first (the form reads the rows)."""
+    check_fixed_values(model, unread=False)
+    try:
+        return QuadraticModel.from_pyomo(model)
+    except NonlinearModelError:
+        return None
+
+
+def _left_out(model, qm) -> list:
+    """The variables ``model``'s rows read that the quadratic form ``qm`` leaves out (a zero coefficient only: ``0.0*u``;
+    none where there is no form)."""
+    kept = ComponentSet(qm.variables) if qm is not None else None
+    return [] if kept is None else [v for v in seen_variables(model) if v not in kept]
+
+
+def _measure_start(model, values: dict, time_limit: float | None, *, unseen) -> tuple[dict, tuple[float, float], float]:
+    """Load ``values`` into ``model``: the values set, the objective and violation there, and the seconds to keep in
+    reserve; ``unseen`` (variables the quadratic form leaves out) get a value where they have none."""
     start = _load_start(model, values)
+    complete_point(unseen)  # read with a 0 coefficient only (0.0*u): no method sets them, and the model reads them
     measured = now()
     before = (true_objective(model), max_violation(model))
     # the end repeats this measurement: keep twice its time, and 5 % of the limit for the last step, in reserve
@@ -266,7 +286,6 @@ def _load_start(model, values: dict) -> dict:
         )
     start = {name: clip_to_bounds(variables[name], value) for name, value in given.items() if not variables[name].fixed}
     _restore(variables, start)
-    complete_point(seen_variables(model))  # read with a 0 coefficient only (0.0*u): the quadratic form sets no value
     return start
 
 

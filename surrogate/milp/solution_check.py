@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from .model_components import active_objective, seen_variables
+from .model_numbers import check_numbers  # noqa: F401 (re-exported: this module's API before it moved)
 from .solver_config import Termination
 
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
@@ -75,34 +76,6 @@ def candidates(model, extra=()) -> list:
     found = ComponentSet(model.component_data_objects(pyo.Var, descend_into=True))
     found.update(extra)
     return list(found)
-
-
-def complete_point(variables) -> list[str]:
-    """Give each free one of ``variables`` without a value the point of its bounds nearest 0 (an integer's: the integer
-    nearest 0 within them); return their names.
-
-    A solver is handed only the columns with a nonzero coefficient: a variable that a replaced row reads with a zero
-    one (``0.0*u``, or ``0*y``, the product of a factor of zero width at 0), or that a polish's quadratic form leaves
-    out so, gets no value, and the model could not be evaluated at the answer. Any value within its bounds leaves the
-    rows and the objective as the solver had them; the check of the point (:func:`untrusted`) reads the values given
-    here, so a variable left without one for any other reason is caught by it.
-
-    Parameters
-    ----------
-    variables
-        Pyomo variables (those a model's rows read).
-    """
-    given = []
-    for var in variables:
-        if var.fixed or var.value is not None:
-            continue
-        low, high = readable_bounds(var) or (None, None)
-        if var.is_integer():
-            low, high = (None if low is None else math.ceil(low)), (None if high is None else math.floor(high))
-        value = min(max(0.0, -math.inf if low is None else low), math.inf if high is None else high)
-        var.set_value(int(value) if var.is_integer() else float(value), skip_validation=True)
-        given.append(var.name)
-    return given
 
 
 def worst_violation(model, extra=()) -> tuple[float, str]:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 
 from ..errors import ModelFormatError, NonlinearModelError
 from .highs_run import solver_runs
-from .model_components import find_named, first_names, python_path, seen_variables
+from .model_components import find_named, first_names, seen_variables
+from .model_numbers import check_numbers
 from .rewrite_record import RECORD
+from .solve_interrupts import noting_interrupts, raise_noted, stop_if_interrupted  # noqa: F401 (re-exported: moved)
 from .solver_backends import backend_for
 from .solver_config import SolverConfig
 from .solver_options import try_options
@@ -232,66 +232,9 @@ def nonlinear_components(model, *, constraints: bool = True) -> list[str]:
     return [c.name for c in comps if _degree(c) not in (0, 1)]
 
 
-def check_numbers(variables) -> None:
-    """Raise :class:`~surrogate.errors.ModelFormatError` naming the first of ``variables`` whose bound, or value while it
-    is fixed, is no number: text (``x.setub("2")``, ``x.fix("a")``, a mutable Param holding ``"2"``: a column read from a
-    CSV without conversion), which Pyomo keeps as given (``x.ub`` reads 2.0, but a solver's interface reads the text
-    and fails), or a bound that is a NumPy array (``np.array(2.0)``, on which Pyomo's own reading of a bound fails); or whose fixed
-    value is a ``decimal.Decimal``, which Pyomo's own reading of a row fails to combine with a float coefficient (a
-    ``Decimal`` bound is read as a float). :func:`check_fixed_values` hands it every variable of a model, even one
-    that no row or objective reads, so such a number stops a solve wherever it is (as a fixed variable without a value
-    does).
-
-    Parameters
-    ----------
-    variables
-        Pyomo variables.
-    """
-    for var in variables:
-        fixed = var.value if var.fixed else None
-        for what, given, fix in (
-            ("lower bound", var.lower, "setlb"),
-            ("upper bound", var.upper, "setub"),
-            ("fixed value", fixed, "fix"),
-        ):
-            value = pyo.value(given, exception=False) if hasattr(given, "is_expression_type") else given  # a Param's
-            kind = _no_number(value, bound=fix != "fix")
-            if kind:
-                held = "" if value is given else f" (held by {given})"
-                raise ModelFormatError(
-                    f"variable {var.name!r} has the {what} {value!r}{held}, {kind} rather than a number (a solve refuses "
-                    f"it on any variable of the model, even one no row reads); give it as a number, e.g. "
-                    f"{python_path(var)}.{fix}({_as_number(value)})" + ("" if value is given else f", or make {given} a number")
-                )
-        if isinstance(fixed, Decimal):
-            raise ModelFormatError(
-                f"variable {var.name!r} has the fixed value {fixed!r}, a decimal.Decimal, which Pyomo's reading of a row "
-                "with float coefficients fails on (HiGHS's interface and this package's checks read rows so; a solve "
-                f"refuses it on any variable of the model); give it as a float, e.g. {python_path(var)}.fix({float(fixed)!r})"
-            )
-
-
-def _no_number(value, *, bound: bool) -> str:
-    """What ``value`` (a ``bound``, or a fixed value) is where no solver reads it as a number: ``'text'``, or for a
-    bound ``'a NumPy array'`` (a 0-d one too: Pyomo's ``Var.ub`` fails on it, where it reads a fixed one); ``''`` where
-    it is a number or ``None``."""
-    if isinstance(value, (str, bytes)):
-        return "text"
-    return "a NumPy array" if bound and isinstance(value, np.ndarray) else ""  # a NumPy scalar is a number
-
-
-def _as_number(text) -> str:
-    """``text`` as the number it spells (``'2'``: ``2.0``; a one-value array: its value), for a message; ``0.0`` where
-    it spells none."""
-    try:
-        return repr(float(text))
-    except (ValueError, TypeError):
-        return "0.0"
-
-
 def check_fixed_values(model, *, unread: bool = True) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming the fixed variables without a value (no solver can read
-    them), or a bound or fixed value given as text or a fixed ``Decimal`` (:func:`check_numbers`):
+    them), or a bound or fixed value given as text or a fixed ``Decimal`` (:func:`~surrogate.milp.model_numbers.check_numbers`):
     those ``model``'s active rows and objectives read, and with ``unread`` every other one of ``model``'s own, even one
     that no row or objective reads (a solve passes ``unread``: such a variable is refused too).
 

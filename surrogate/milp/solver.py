@@ -17,15 +17,13 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NumericsWarning, warn_caller
 from ..options import check_flags
-from .built_marks import mark_of
 from .highs_run import solver_runs
-from .model_components import active_objective, check_components, check_constructed, check_one_objective
+from .model_components import active_objective, check_components, check_constructed, check_one_objective, first_names
 from .model_size import model_size
 from .net_drift import drift_warnings
 from .presolve_check import confirm_bound, confirm_infeasible, needs_confirming, presolve_choice
-from .rewrite_record import MARK, within
 from .rewrite_refresh import refresh_rewrites
-from .solution_check import TRUST_TOL, complete_point, constant_model, untrusted, worst_violation
+from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
 from .solve_arguments import check_arguments
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
     COEFFICIENT_LIMIT,
@@ -47,6 +45,7 @@ from .solver_backends import Backend, FirstSolution, available_solvers, backend_
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)
 from .solver_options import options_failure
 from .start_values import start_value
+from .unseen_values import complete_point, replaced_variables, without_a_value
 
 
 def make_solver(config: SolverConfig, *, fixed_as_bounds: bool = False):
@@ -181,7 +180,7 @@ def _read_back(
     refusal = None
     if not math.isnan(objective) and results.incumbent_objective is not None:  # (a constant model: nothing to load)
         results.solution_loader.load_vars()
-        complete_point(_replaced_variables(model))  # one a replaced row reads with coefficient 0 only: a value
+        complete_point(replaced_variables(model))  # one a replaced row reads with coefficient 0 only: a value
         refusal = untrusted(model, backend.name, objective, extra=scale.variables if scale else ()) if check else None
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
             warn_caller(refusal, RuntimeWarning)
@@ -202,18 +201,16 @@ def _read_back(
     )
 
 
-def _replaced_variables(model) -> list:
-    """The variables that the rows and objectives replacement blocks replaced within ``model`` read (the originals,
-    deactivated: still what the model stands for), each once."""
-    from pyomo.common.collections import ComponentSet
-    from pyomo.core.expr.visitor import identify_variables
-
-    found = ComponentSet()
-    for block in (model, *model.block_data_objects(descend_into=True)):
-        for row, _ in mark_of(block, MARK, list, []):
-            if within(row, model):
-                found.update(identify_variables(row.expr, include_fixed=False))
-    return list(found)
+def _infeasible(model, empty: list) -> SolveResult:
+    """The result of a solve of ``model``, whose variables ``empty`` (read by its rows) have bounds that hold no value."""
+    var = empty[0]
+    message = (
+        f"variables {first_names(repr(v.name) for v in empty)} have bounds that hold no value ({var.name!r}: bounds "
+        f"{var.bounds}, domain {var.domain}), so the model has no point: infeasible, without a solve; fix their bounds"
+    )
+    bound = bound_by_termination(Termination.INFEASIBLE, math.nan, minimise=_minimises(model))
+    size = model_size(model)
+    return SolveResult(Termination.INFEASIBLE, math.nan, bound, math.nan, 0.0, 0, size, (message,), reason=message)
 
 
 def _refused(model, message: str, seconds: float) -> SolveResult:
@@ -289,6 +286,11 @@ def solve(
 @solver_runs()  # one run at a time in a process (Pyomo's output capture is process-wide)
 def _solve_chosen(model, config: SolverConfig, solver, *, warm_start: bool, node_limit, check: bool) -> SolveResult:
     """:func:`solve` after its argument checks: presolve chosen (:func:`presolve_choice`), the run, its confirmation."""
+    check_constructed(model)
+    check_fixed_values(model)  # (before any bound is read: one given as text is named)
+    empty = without_a_value(model)  # also read only by a replaced row: no solver sees it, but the model has no point
+    if empty:
+        return _infeasible(model, empty)
     chosen, note = presolve_choice(model, config)  # HiGHS without presolve on a model with integers of its own
     result = _solve_checked(model, chosen, solver, warm_start=warm_start, node_limit=node_limit, check=check)
     off = chosen is not config
@@ -314,7 +316,6 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
 
     backend = backend_for(config.solver)
     check_constructed(model)
-    check_fixed_values(model)
     refresh_rewrites(model)  # a replacement block that no longer stands for the model is brought up to date, or refused
     check_one_objective(model)
     check_components(model, solver=backend.name, sos=backend.accepts_sos)

@@ -397,3 +397,16 @@ def test_a_variable_the_objective_reads_with_a_zero_coefficient_does_not_make_th
     result = polish(m, {"x": 1.2495, "y": 0.7505, "u": None}, config=CONFIG, time_limit=5)
     assert result.status == "polished" and result.violation_before == 0.0 and result.violation_after <= 1e-9
     assert result.objective_after == pytest.approx(0.5625, abs=1e-7) and m.u.value == 0.0
+
+
+def test_a_start_missing_a_variable_the_rows_read_is_measured_as_no_point_not_completed():
+    """probe124 #5: the fix above filled every variable the start left without a value, so a start missing y (or naming
+    it 'yy') was measured as a feasible point with objective 0; only variables read with a zero coefficient (u) are
+    given one, and the start is measured as given (no point: objective NaN, violation inf)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.u = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 1)), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 2)
+    m.o = pyo.Objective(expr=m.x * m.y + (0.0 * m.u - 0.5 * m.y), sense=pyo.maximize)
+    result = polish(m, {"x": 1.25, "yy": 0.75}, config=CONFIG, time_limit=5)
+    assert math.isnan(result.objective_before) and result.violation_before == math.inf
+    assert result.status == "polished" and result.objective_after == pytest.approx(0.5625, abs=1e-7) and m.u.value == 0.0

@@ -95,19 +95,6 @@ def test_a_decimal_bound_solves_and_a_decimal_fixed_value_is_refused_by_name():
         solve(m, SolverConfig(time_limit=5, threads=1))
 
 
-def test_complete_point_gives_a_variable_without_a_value_the_point_of_its_bounds_nearest_0():
-    from surrogate.milp.solution_check import complete_point
-
-    m = pyo.ConcreteModel()
-    m.a, m.b, m.c = pyo.Var(bounds=(-3, -1)), pyo.Var(bounds=(2, 5)), pyo.Var()
-    m.n = pyo.Var(domain=pyo.Integers, bounds=(0.2, 2.7))  # integers 1, 2
-    m.k = pyo.Var(domain=pyo.Integers, bounds=(-4.5, -0.5))  # integers -4..-1
-    m.s, m.f = pyo.Var(bounds=(0, 1), initialize=0.7), pyo.Var()
-    m.f.fix(None)
-    assert complete_point([m.a, m.b, m.c, m.n, m.k, m.s, m.f]) == ["a", "b", "c", "n", "k"]
-    assert [v.value for v in (m.a, m.b, m.c, m.n, m.k, m.s, m.f)] == [-1.0, 2.0, 0.0, 1, -1, 0.7, None]
-
-
 def test_a_row_or_variable_at_nan_is_no_point():
     """fixAO: a row whose value is NaN (a variable at NaN) counted as satisfied, so untrusted passed a solver's point
     holding a NaN; it is violated by inf, and so is a variable at NaN within its bounds."""

@@ -3,7 +3,6 @@
 import gc
 import math
 
-import numpy as np
 import pyomo.environ as pyo
 import pytest
 
@@ -198,68 +197,3 @@ def test_a_text_bound_on_a_variable_no_row_reads_is_refused_saying_so():
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
     assert "even one that no row or objective reads" in " ".join(check_fixed_values.__doc__.split())
-
-
-def test_check_numbers_passes_numbers_and_params_and_names_text():
-    from surrogate.errors import ModelFormatError
-    from surrogate.milp.solve_checks import check_numbers
-
-    m = pyo.ConcreteModel()
-    m.p = pyo.Param(initialize=2.0, mutable=True)
-    m.x, m.y = pyo.Var(bounds=(-1, m.p)), pyo.Var(bounds=(0, 3))
-    m.y.fix(1)
-    check_numbers([m.x, m.y])
-    m.y.setub("3")
-    with pytest.raises(ModelFormatError, match=r"variable 'y' has the upper bound '3', text rather than a number"):
-        check_numbers([m.x, m.y])
-
-
-def _bounded_by(bound, *, param: bool):
-    """max x, x <= 5, x in [0, ``bound``] (held by a mutable Param p where ``param``), solved by HiGHS."""
-    m = pyo.ConcreteModel()
-    m.p = pyo.Param(initialize=bound, mutable=True, within=pyo.Any)
-    m.x = pyo.Var(bounds=(0, m.p if param else bound))
-    m.c = pyo.Constraint(expr=m.x <= 5)
-    m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
-    return m
-
-
-@pytest.mark.parametrize(
-    ("bound", "param", "match"),
-    [
-        ("2", True, r"upper bound '2' \(held by p\), text rather than a number.*model\.x\.setub\(2\.0\), or make p a number"),
-        (np.array(2.0), False, r"upper bound array\(2\.\), a NumPy array rather than a number.*model\.x\.setub\(2\.0\)$"),
-        (np.array(3.0), True, r"upper bound array\(3\.\) \(held by p\), a NumPy array.*setub\(3\.0\), or make p a number"),
-    ],
-    ids=["text in a param", "0-d array", "0-d array in a param"],
-)
-def test_a_bound_no_solver_reads_is_named_also_through_a_param(bound, param, match):
-    """A mutable Param holding text, or a bound that is a 0-d NumPy array (directly or through a Param), crashed inside
-    Pyomo's HiGHS interface or Pyomo's Var.ub (a bare TypeError): each is named, with the fix."""
-    from surrogate import SolverConfig, solve
-    from surrogate.milp.solve_checks import check_numbers
-
-    m = _bounded_by(bound, param=param)
-    with pytest.raises(ModelFormatError, match=match):
-        check_numbers([m.x])
-    with pytest.raises(ModelFormatError, match=match):
-        solve(m, SolverConfig(time_limit=5, threads=1))
-
-
-def test_numbers_numpy_scalars_and_a_fixed_0d_array_read_by_a_row_still_solve():
-    """What Pyomo reads as a number is not refused: a NumPy scalar bound, a Param expression bound, and a variable fixed
-    at a 0-d array (Pyomo warns it is not in Reals, but reads it in a row: max x, x <= 5 + y, y fixed at 2 gives 7)."""
-    import warnings
-
-    from surrogate import SolverConfig, solve
-
-    config = SolverConfig(time_limit=5, threads=1)
-    assert solve(_bounded_by(np.float64(2.5), param=False), config).objective == pytest.approx(2.5)
-    assert solve(_bounded_by(2.5, param=True), config).objective == pytest.approx(2.5)
-    m = _bounded_by(9.0, param=False)
-    m.y = pyo.Var()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        m.y.fix(np.array(2.0))
-    m.c.set_value(m.x <= 5 + m.y)
-    assert solve(m, config).objective == pytest.approx(7.0)

@@ -1,0 +1,102 @@
+"""Bounds and fixed values no solver reads as numbers, named before any is read.
+
+A column read from a CSV without conversion gives text (``x.setub("2")``, a mutable Param holding ``"2"``); a NumPy
+0-d array as a bound fails in Pyomo's own ``Var.ub``; a fixed ``Decimal`` fails in Pyomo's reading of a row with float
+coefficients. Each crashed inside Pyomo or a solver's interface with a bare ``TypeError``; :func:`check_numbers` names
+the variable, the bound and the fix. :func:`~surrogate.milp.solve_checks.check_fixed_values` (every solve) and the
+product factors' checks (``bilinear``, ``replace_products``) call it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import ModelFormatError
+from .model_components import python_path
+
+
+def check_numbers(variables) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming the first of ``variables`` whose bound, or value while it
+    is fixed, is no number: text (``x.setub("2")``, ``x.fix("a")``, a mutable Param holding ``"2"``: a column read from a
+    CSV without conversion), which Pyomo keeps as given (``x.ub`` reads 2.0, but a solver's interface reads the text
+    and fails), or a bound that is a NumPy array (``np.array(2.0)``, on which Pyomo's own reading of a bound fails); or whose fixed
+    value is a ``decimal.Decimal``, which Pyomo's own reading of a row fails to combine with a float coefficient (a
+    ``Decimal`` bound is read as a float). :func:`~surrogate.milp.solve_checks.check_fixed_values` hands it every variable of a model, even one
+    that no row or objective reads, so such a number stops a solve wherever it is (as a fixed variable without a value
+    does).
+
+    Parameters
+    ----------
+    variables
+        Pyomo variables.
+    """
+    for var in variables:
+        fixed = var.value if var.fixed else None
+        for what, given, fix in (
+            ("lower bound", var.lower, "setlb"),
+            ("upper bound", var.upper, "setub"),
+            ("fixed value", fixed, "fix"),
+        ):
+            value = _held_value(var, what, given) if hasattr(given, "is_expression_type") else given  # a Param's
+            kind = _no_number(value, bound=fix != "fix")
+            if kind:
+                raise ModelFormatError(
+                    f"variable {var.name!r} has the {what} {value!r}, {kind} rather than a number (a solve refuses "
+                    f"it on any variable of the model, even one no row reads); give it as a number, e.g. "
+                    f"{python_path(var)}.{fix}({_as_number(value)})"
+                )
+        if isinstance(fixed, Decimal):
+            raise ModelFormatError(
+                f"variable {var.name!r} has the fixed value {fixed!r}, a decimal.Decimal, which Pyomo's reading of a row "
+                "with float coefficients fails on (HiGHS's interface and this package's checks read rows so; a solve "
+                f"refuses it on any variable of the model); give it as a float, e.g. {python_path(var)}.fix({float(fixed)!r})"
+            )
+
+
+def _held_value(var, what: str, given):
+    """The value of the bound expression ``given`` (a mutable Param, or an expression of them) of ``var``, or
+    :class:`~surrogate.errors.ModelFormatError` naming a Param of it that holds no number (text, an array: ``2*p`` of
+    ``p = '2'`` is ``'22'`` to Python), or the error that evaluating it raised (a division by a Param at 0)."""
+    from pyomo.core.expr.visitor import identify_mutable_parameters
+
+    for param in identify_mutable_parameters(given):
+        if pyo.value(param, exception=False) is None:
+            raise ModelFormatError(
+                f"variable {var.name!r} has the {what} {given}, whose Param {param.name!r} has no value; give it one, "
+                f"e.g. {python_path(param)}.set_value(1.0), or give the bound as a number"
+            )
+        kind = _no_number(param.value, bound=True)
+        if kind:
+            raise ModelFormatError(
+                f"variable {var.name!r} has the {what} {given}, whose Param {param.name!r} holds {param.value!r}, {kind} "
+                f"rather than a number (a solve refuses it on any variable of the model, even one no row reads); make "
+                f"it a number, e.g. {python_path(param)}.set_value({_as_number(param.value)})"
+            )
+    try:
+        return pyo.value(given, exception=False)
+    except (ArithmeticError, TypeError, ValueError) as error:
+        raise ModelFormatError(
+            f"variable {var.name!r} has the {what} {given}, which cannot be evaluated ({type(error).__name__}: {error}); "
+            "give its Params values that make it a number, or give the bound as one"
+        ) from None
+
+
+def _no_number(value, *, bound: bool) -> str:
+    """What ``value`` (a ``bound``, or a fixed value) is where no solver reads it as a number: ``'text'``, or for a
+    bound ``'a NumPy array'`` (a 0-d one too: Pyomo's ``Var.ub`` fails on it, where it reads a fixed one); ``''`` where
+    it is a number or ``None``."""
+    if isinstance(value, (str, bytes)):
+        return "text"
+    return "a NumPy array" if bound and isinstance(value, np.ndarray) else ""  # a NumPy scalar is a number
+
+
+def _as_number(text) -> str:
+    """``text`` as the number it spells (``'2'``: ``2.0``; a one-value array: its value), for a message; ``0.0`` where
+    it spells none."""
+    try:
+        return repr(float(text))
+    except (ValueError, TypeError):
+        return "0.0"

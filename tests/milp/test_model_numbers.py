@@ -1,0 +1,101 @@
+"""Bounds and fixed values no solver reads as numbers (model_numbers.py), named before any is read."""
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from surrogate.errors import ModelFormatError
+
+
+def test_check_numbers_passes_numbers_and_params_and_names_text():
+    from surrogate.errors import ModelFormatError
+    from surrogate.milp.model_numbers import check_numbers
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=2.0, mutable=True)
+    m.x, m.y = pyo.Var(bounds=(-1, m.p)), pyo.Var(bounds=(0, 3))
+    m.y.fix(1)
+    check_numbers([m.x, m.y])
+    m.y.setub("3")
+    with pytest.raises(ModelFormatError, match=r"variable 'y' has the upper bound '3', text rather than a number"):
+        check_numbers([m.x, m.y])
+
+
+def _bounded_by(bound, *, param: bool):
+    """max x, x <= 5, x in [0, ``bound``] (held by a mutable Param p where ``param``), solved by HiGHS."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=bound, mutable=True, within=pyo.Any)
+    m.x = pyo.Var(bounds=(0, m.p if param else bound))
+    m.c = pyo.Constraint(expr=m.x <= 5)
+    m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    return m
+
+
+@pytest.mark.parametrize(
+    ("bound", "param", "match"),
+    [
+        ("2", True, r"upper bound p, whose Param 'p' holds '2', text rather than a number.*model\.p\.set_value\(2\.0\)"),
+        (np.array(2.0), False, r"upper bound array\(2\.\), a NumPy array rather than a number.*model\.x\.setub\(2\.0\)$"),
+        (np.array(3.0), True, r"upper bound p, whose Param 'p' holds array\(3\.\), a NumPy array.*model\.p\.set_value\(3\.0\)"),
+    ],
+    ids=["text in a param", "0-d array", "0-d array in a param"],
+)
+def test_a_bound_no_solver_reads_is_named_also_through_a_param(bound, param, match):
+    """A mutable Param holding text, or a bound that is a 0-d NumPy array (directly or through a Param), crashed inside
+    Pyomo's HiGHS interface or Pyomo's Var.ub (a bare TypeError): each is named, with the fix."""
+    from surrogate import SolverConfig, solve
+    from surrogate.milp.model_numbers import check_numbers
+
+    m = _bounded_by(bound, param=param)
+    with pytest.raises(ModelFormatError, match=match):
+        check_numbers([m.x])
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+def test_numbers_numpy_scalars_and_a_fixed_0d_array_read_by_a_row_still_solve():
+    """What Pyomo reads as a number is not refused: a NumPy scalar bound, a Param expression bound, and a variable fixed
+    at a 0-d array (Pyomo warns it is not in Reals, but reads it in a row: max x, x <= 5 + y, y fixed at 2 gives 7)."""
+    import warnings
+
+    from surrogate import SolverConfig, solve
+
+    config = SolverConfig(time_limit=5, threads=1)
+    assert solve(_bounded_by(np.float64(2.5), param=False), config).objective == pytest.approx(2.5)
+    assert solve(_bounded_by(2.5, param=True), config).objective == pytest.approx(2.5)
+    m = _bounded_by(9.0, param=False)
+    m.y = pyo.Var()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.y.fix(np.array(2.0))
+    m.c.set_value(m.x <= 5 + m.y)
+    assert solve(m, config).objective == pytest.approx(7.0)
+
+
+@pytest.mark.parametrize(
+    ("upper", "p", "q", "match"),
+    [
+        ("p/q", 1.0, 0.0, r"upper bound p/q, which cannot be evaluated \(ZeroDivisionError: float division by zero\)"),
+        ("p + 0.5", "2", 1.0, r"upper bound p \+ 0\.5, whose Param 'p' holds '2', text rather than a number"),
+        ("2*p", "2", 1.0, r"upper bound 2\*p, whose Param 'p' holds '2', text.*model\.p\.set_value\(2\.0\)"),
+        ("q*p", None, 1.0, r"upper bound q\*p, whose Param 'p' has no value; give it one, e\.g\. model\.p\.set_value"),
+    ],
+    ids=["divided by 0", "text plus a number", "text times 2", "no value"],
+)
+def test_a_bound_expression_of_params_that_is_no_number_is_named(upper, p, q, match):
+    """probe124 #4: text held by a Param inside an expression crashed with a bare TypeError (``2*p`` of ``'2'`` was
+    read as the bound '22'), and a bound dividing by a Param at 0 with a bare ZeroDivisionError; both on the solve and
+    replace_products routes."""
+    from surrogate import SolverConfig, replace_products, solve
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=p, mutable=True, within=pyo.Any) if p is not None else pyo.Param(mutable=True, within=pyo.Any)
+    m.q = pyo.Param(initialize=q, mutable=True)
+    m.x, m.y = pyo.Var(bounds=(0, eval(upper, {"p": m.p, "q": m.q}))), pyo.Var(bounds=(0, 1))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 5)
+    m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))
+    m.o.expr = m.x * m.y
+    with pytest.raises(ModelFormatError, match=match):
+        replace_products(m, "3x8")

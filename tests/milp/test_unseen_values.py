@@ -1,0 +1,66 @@
+"""Values for the variables no solver sees, and the variables no value fits (unseen_values.py)."""
+
+import pyomo.environ as pyo
+import pytest
+
+from surrogate import SolverConfig, replace_products, solve
+from surrogate.milp.solver_config import Termination
+from surrogate.milp.unseen_values import value_nearest_zero, without_a_value
+
+
+def test_complete_point_gives_a_variable_without_a_value_the_point_of_its_bounds_nearest_0():
+    from surrogate.milp.unseen_values import complete_point
+
+    m = pyo.ConcreteModel()
+    m.a, m.b, m.c = pyo.Var(bounds=(-3, -1)), pyo.Var(bounds=(2, 5)), pyo.Var()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0.2, 2.7))  # integers 1, 2
+    m.k = pyo.Var(domain=pyo.Integers, bounds=(-4.5, -0.5))  # integers -4..-1
+    m.s, m.f = pyo.Var(bounds=(0, 1), initialize=0.7), pyo.Var()
+    m.f.fix(None)
+    assert complete_point([m.a, m.b, m.c, m.n, m.k, m.s, m.f]) == ["a", "b", "c", "n", "k"]
+    assert [v.value for v in (m.a, m.b, m.c, m.n, m.k, m.s, m.f)] == [-1.0, 2.0, 0.0, 1, -1, 0.7, None]
+
+
+def test_the_value_nearest_0_follows_an_integers_bounds_and_a_finite_domain_or_is_none():
+    m = pyo.ConcreteModel()
+    m.odd = pyo.Var(domain=pyo.RangeSet(-3, 3, 2))  # {-3, -1, 1, 3}: 0 is none of them
+    m.high = pyo.Var(domain=pyo.RangeSet(-3, 3, 2), bounds=(2, 5))
+    m.none = pyo.Var(domain=pyo.RangeSet(-3, 3, 2), bounds=(-0.5, 0.5))
+    m.empty, m.gap = pyo.Var(bounds=(3, 1)), pyo.Var(domain=pyo.Integers, bounds=(0.5, 0.7))
+    m.tight = pyo.Var(domain=pyo.Integers, bounds=(0.9999999, 1.0000001))  # 1, within the integrality tolerance
+    assert [value_nearest_zero(v) for v in (m.odd, m.high, m.none, m.empty, m.gap, m.tight)] == [-1, 3, None, None, None, 1]
+
+
+def _zero_coefficient_model(u_domain, u_bounds):
+    """min x + y, x*y >= 0.5 (+ 0.0*u: u read by the replaced row only, with coefficient 0), x, y in [0, 2]."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    m.u = pyo.Var(domain=u_domain, bounds=u_bounds)
+    m.c = pyo.Constraint(expr=m.x * m.y + 0.0 * m.u >= 0.5)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    return m
+
+
+@pytest.mark.parametrize(("domain", "bounds"), [(pyo.Reals, (3, 1)), (pyo.Integers, (0.5, 0.7))], ids=["lb>ub", "no integer"])
+@pytest.mark.parametrize("replaced", [False, True])
+def test_a_variable_no_value_fits_makes_the_model_infeasible_also_where_only_a_replaced_row_reads_it(domain, bounds, replaced):
+    """probe124 #1: u, whose bounds hold no value, read with coefficient 0 by a row replace_products replaced, is in no
+    row a solver sees: the model, which has no point, was solved 'optimal' (and u then given a value outside its
+    bounds). It is infeasible without a solve, as it is without the replacement (HiGHS: provenInfeasible)."""
+    m = _zero_coefficient_model(domain, bounds)
+    if replaced:
+        replace_products(m, "3x8")
+    assert [v.name for v in without_a_value(m)] == ["u"]
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.INFEASIBLE and result.bound == float("inf") and m.u.value is None
+    assert "variables 'u' have bounds that hold no value ('u': bounds" in result.reason
+    assert "so the model has no point: infeasible, without a solve; fix their bounds" in result.reason
+
+
+def test_a_variable_of_a_finite_domain_read_with_a_zero_coefficient_gets_a_member():
+    """probe124 #6: u in {-3, -1, 1, 3}, read as 0.0*u by a replaced row, was given 0.0, outside its domain."""
+    m = _zero_coefficient_model(pyo.RangeSet(-3, 3, 2), (None, None))
+    replace_products(m, "3x8")
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.OPTIMAL and m.u.value == -1
+    assert not without_a_value(m)
