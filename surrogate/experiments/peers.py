@@ -46,7 +46,7 @@ from ..milp.highs_run import solver_runs
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
 from ..milp.solution_check import TRUST_TOL, untrusted
-from ..milp.solve_interrupts import noting_interrupts, stop_if_interrupted
+from ..milp.solve_interrupts import interruptible_clone, noting_interrupts, stop_if_interrupted
 from ..milp.solver_backends import backend_for
 from ..milp.solver_config import SolverConfig, Termination
 from ..options import default_of
@@ -303,14 +303,14 @@ def _problem_model(problem):
         except ValueError as error:  # problems.build: an unknown name (the message lists the names)
             raise ConfigError(f"solve_with_peer: {error}") from error
     if isinstance(problem, pyo.Block):  # before .model: a ConcreteModel's .model is a method
-        return problem.clone()
+        return interruptible_clone(problem)
     model = getattr(problem, "model", None)
     if not isinstance(model, pyo.Block):
         raise ConfigError(
             f"solve_with_peer: cannot use {type(problem).__name__} as a problem; pass a problem name such as "
             "'haverly1', a problems.BilinearProblem or a Pyomo model"
         )
-    return model.clone()
+    return interruptible_clone(model)
 
 
 def _peer_net(net):

@@ -45,6 +45,7 @@ from ..milp.interface import ExactProduct
 from ..milp.polish import FEASIBILITY_TOL, polish
 from ..milp.relaxation import solve_mccormick
 from ..milp.solve_checks import COEFFICIENT_LIMITS, CoefficientScale
+from ..milp.solve_interrupts import interruptible_clone
 from ..milp.solver import Termination, relative_gap
 from ..milp.solver_backends import backend_for
 from ..milp.warmstart import solve_with_start, start_config
@@ -237,7 +238,7 @@ def _reserve(clock: _Clock) -> float:
 
 def _rewrite(model, net, formulation: str, config: ProblemRunConfig):
     """The surrogate MILP (a rewritten copy of ``model``) and the replacement report."""
-    milp = model.clone()
+    milp = interruptible_clone(model)
     with warnings.catch_warnings():  # kept in the report, and so in the row's message: not printed once per run
         warnings.simplefilter("ignore", NumericsWarning)
         report = replace_products(
@@ -289,7 +290,7 @@ def _tightened_copy(exact, milp):
     Each variable is found in ``milp`` by its component and index (a ``ComponentUID``), not by its printed name:
     Pyomo reads the name ``x[a ]`` back as ``x[a]``, which would give one variable another's bounds.
     """
-    copy = exact.clone()
+    copy = interruptible_clone(exact)
     for var in copy.component_data_objects(pyo.Var):
         tightened = milp.find_component(var)
         if tightened is not None:

@@ -42,7 +42,7 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
 
     from ..milp.highs_run import solver_runs
     from ..milp.scip_direct import make_scip_direct
-    from ..milp.solve_interrupts import noting_interrupts, stop_if_interrupted
+    from ..milp.solve_interrupts import interruptible_clone, noting_interrupts, stop_if_interrupted
 
     start = time.perf_counter()
     result = None
@@ -50,7 +50,7 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
         try:
             with capture_output(capture_fd=True):
                 result = make_scip_direct().solve(
-                    model.clone(),
+                    interruptible_clone(model),
                     time_limit=time_limit,
                     rel_gap=1e-6,
                     load_solutions=False,

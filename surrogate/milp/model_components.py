@@ -32,6 +32,7 @@ from pyomo.repn.util import categorize_valid_components
 
 from ..errors import ConfigError, ModelFormatError, UnsupportedComponentError
 from .built_marks import is_copy
+from .solve_interrupts import interruptible_clone
 
 #: How to turn a component a solve would leave out into variables and constraints, by its type.
 TRANSFORMS = {
@@ -343,7 +344,9 @@ def standalone_clone(block, *, copies=None):
     scalar variables (:func:`copy_of`) that stand in for them in the clone, added to it as ``outside``,
     ``outside_1``..."""
     copies = copies or {}
-    copy = block.clone(memo={id(v): c for v, c in copies.items()})  # the memo points the clone's expressions at them
+    copy = interruptible_clone(
+        block, memo={id(v): c for v, c in copies.items()}
+    )  # the memo points the clone's expressions at them
     if copy.parent_component() is None:
         model = pyo.ConcreteModel(name=block.name)
         model.transfer_attributes_from(copy)

@@ -32,6 +32,7 @@ from .rewrite_refresh import refresh_rewrites
 from .scaled_products import LinearProduct
 from .solve_arguments import check_model
 from .solve_checks import COEFFICIENT_LIMITS
+from .solve_interrupts import interruptible_clone
 from .solver import SolverConfig, SolveResult, solve
 from .solver_backends import backend_for
 
@@ -134,7 +135,7 @@ def exact_copy(model):
     ModelFormatError
         If a replacement no longer stands for the model (as :func:`~surrogate.milp.solver.solve` refuses it).
     """
-    copy = model.clone()
+    copy = interruptible_clone(model)
     refresh_rewrites(copy)  # a replacement that no longer stands for the model is refused, as a solve refuses it
     for block in reversed(list(copy.component_data_objects(pyo.Block, descend_into=True))):
         record = getattr(block, RECORD, None)

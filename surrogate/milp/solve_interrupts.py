@@ -70,3 +70,18 @@ def stop_if_interrupted(noted: list, termination: str, what: str) -> None:
     solve's value is no answer to keep or record."""
     if noted or termination == Termination.INTERRUPTED:
         raise_noted(noted, what)
+
+
+def interruptible_clone(block, **kwargs):
+    """``block.clone(**kwargs)``, with a Ctrl-C (or SIGTERM under the CLI's handler) that lands during it raised once
+    it returns (:func:`raise_noted`).
+
+    Pyomo's deep copy catches every exception raised while a field is copied (a bare ``except:`` in
+    ``pyomo.common.autoslots`` and ``Component.__deepcopy_field__``) and copies the field another way, so the
+    ``KeyboardInterrupt`` of a signal that lands there was lost: a command told to stop went on to its end (probe124).
+    """
+    with noting_interrupts() as noted:
+        copy = block.clone(**kwargs)
+    if noted:
+        raise_noted(noted, "interrupted (Ctrl-C) while a model was copied")
+    return copy

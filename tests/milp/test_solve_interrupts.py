@@ -43,3 +43,38 @@ def test_a_ctrl_c_is_noted_under_pythons_handler_or_the_default_one_and_the_hand
         assert signal.getsignal(signal.SIGINT) == before
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+class _SignalledOnCopy:
+    """An attribute of a block whose deep copy runs SIGINT's handler, as a Ctrl-C landing mid-copy does."""
+
+    def __deepcopy__(self, memo):
+        import signal
+
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        return _SignalledOnCopy()
+
+
+def test_a_ctrl_c_during_a_models_copy_is_raised_once_the_copy_returns():
+    """probe124 #2: Pyomo's deep copy catches every exception of a field (a bare except) and copies it another way, so
+    a Ctrl-C (or the CLI's SIGTERM) landing in clone() was lost and the command went on to its end."""
+    import signal
+
+    import pyomo.environ as pyo
+
+    from surrogate.milp.solve_interrupts import interruptible_clone
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.b = pyo.Block()
+    m.b.note = _SignalledOnCopy()
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert m.clone().x.ub == 1  # Pyomo's own clone: the KeyboardInterrupt is swallowed
+        with pytest.raises(KeyboardInterrupt, match="interrupted \\(Ctrl-C\\) while a model was copied"):
+            interruptible_clone(m)
+        del m.b.note
+        assert interruptible_clone(m).x.ub == 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
