@@ -68,7 +68,8 @@ def _held_value(var, what: str, given):
                 f"variable {var.name!r} has the {what} {given}, whose Param {param.name!r} has no value; give it one, "
                 f"e.g. {python_path(param)}.set_value(1.0), or give the bound as a number"
             )
-        kind = _no_number(param.value, bound=True)
+        kind = _no_number(param.value, bound=not given.is_expression_type())  # a bare Param: Pyomo's Var.ub fails on one
+        kind = kind or ("a decimal.Decimal (Pyomo's solver interfaces fail on one)" if isinstance(param.value, Decimal) else "")
         if kind:
             raise ModelFormatError(
                 f"variable {var.name!r} has the {what} {given}, whose Param {param.name!r} holds {param.value!r}, {kind} "
@@ -76,12 +77,15 @@ def _held_value(var, what: str, given):
                 f"it a number, e.g. {python_path(param)}.set_value({_as_number(param.value)})"
             )
     try:
-        return pyo.value(given, exception=False)
+        value = pyo.value(given, exception=False)
     except (ArithmeticError, TypeError, ValueError) as error:
         raise ModelFormatError(
             f"variable {var.name!r} has the {what} {given}, which cannot be evaluated ({type(error).__name__}: {error}); "
             "give its Params values that make it a number, or give the bound as one"
         ) from None
+    if given.is_expression_type() and isinstance(value, np.ndarray) and value.size == 1:
+        return float(value)  # an expression of a Param holding a 0-d array: Pyomo reads it (a bare Param it does not)
+    return value
 
 
 def _no_number(value, *, bound: bool) -> str:
@@ -90,6 +94,8 @@ def _no_number(value, *, bound: bool) -> str:
     it is a number or ``None``."""
     if isinstance(value, (str, bytes)):
         return "text"
+    if isinstance(value, complex):
+        return "a complex number"
     return "a NumPy array" if bound and isinstance(value, np.ndarray) else ""  # a NumPy scalar is a number
 
 

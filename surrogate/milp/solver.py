@@ -288,9 +288,6 @@ def _solve_chosen(model, config: SolverConfig, solver, *, warm_start: bool, node
     """:func:`solve` after its argument checks: presolve chosen (:func:`presolve_choice`), the run, its confirmation."""
     check_constructed(model)
     check_fixed_values(model)  # (before any bound is read: one given as text is named)
-    empty = without_a_value(model)  # also read only by a replaced row: no solver sees it, but the model has no point
-    if empty:
-        return _infeasible(model, empty)
     chosen, note = presolve_choice(model, config)  # HiGHS without presolve on a model with integers of its own
     result = _solve_checked(model, chosen, solver, warm_start=warm_start, node_limit=node_limit, check=check)
     off = chosen is not config
@@ -304,6 +301,8 @@ def _confirmed(
     """``result``, or where presolve called the model infeasible (or a solver's "unbounded" proves no point), that answer
     confirmed without presolve and told apart by a feasibility solve (:mod:`~surrogate.milp.presolve_check`; ``off``:
     ``result`` came without presolve already, :func:`presolve_choice`)."""
+    if result.termination == Termination.INFEASIBLE and result.reason:  # no point, without a solve: nothing to confirm
+        return result
     again = partial(_solve_checked, model, solver=solver, warm_start=warm_start, node_limit=node_limit, check=True)
     if not needs_confirming(result, config):  # a bound HiGHS gave without a point, or past excessively small costs
         return confirm_bound(model, config, result, again, presolve_off=off)
@@ -326,6 +325,10 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     if scale is not None:
         scale.check_limits(backend.name, backend.label)
     check_options(config)
+    empty = without_a_value(model)  # also read only by a replaced row: no solver sees it, but the model has no point
+    if empty:
+        check_linear(model)  # a nonlinear row (HiGHS refuses it as it loads the model) is refused all the same
+        return _infeasible(model, empty)
     solver = solver or make_solver(config)
     first, begin = FirstSolution(), _objective_now(model) if warm_start else (math.nan, True)
     start = time.perf_counter()

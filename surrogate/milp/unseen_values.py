@@ -21,6 +21,10 @@ from .model_components import seen_variables
 from .rewrite_record import MARK, within
 from .solution_check import readable_bounds
 
+#: Continuous bounds crossed by more than this, relative to ``max(1, |bound|)``, hold no value (less: rounding, as
+#: ``lb = 0.1 + 0.2``, ``ub = 0.3``, which HiGHS and SCIP solve); an integer's take the integrality tolerance, 1e-6.
+CROSSED_TOL = 1e-6
+
 
 def value_nearest_zero(var):
     """The value of ``var``'s bounds and domain nearest 0 (an integer's: the integer nearest 0 within them; a finite
@@ -30,8 +34,10 @@ def value_nearest_zero(var):
     if var.is_integer():  # within the solvers' integrality tolerance, as a factor's check (products._holds_no_integer)
         low = None if low is None else math.ceil(low - 1e-6)
         high = None if high is None else math.floor(high + 1e-6)
-    if low is not None and high is not None and low > high:
+    if low is not None and high is not None and low - high > CROSSED_TOL * max(1.0, abs(low), abs(high)):
         return None
+    if low is not None and high is not None and low > high:  # crossed by rounding only (0.1 + 0.2 > 0.3): a solver's
+        low = high  # tolerance takes it, so the model has a point
     value = min(max(0.0, -math.inf if low is None else low), math.inf if high is None else high)
     value = int(value) if var.is_integer() else float(value)
     domain = var.domain
@@ -68,18 +74,30 @@ def replaced_variables(model) -> list:
     """The variables that the rows and objectives replacement blocks replaced within ``model`` read (the originals,
     deactivated: still what the model stands for), each once."""
     found = ComponentSet()
-    for block in (model, *model.block_data_objects(descend_into=True)):
+    for block in (model, *model.block_data_objects(active=True, descend_into=True)):
         for row, _ in mark_of(block, MARK, list, []):
-            if within(row, model):
+            if within(row, model) and _active_up_to(row, model):
                 found.update(identify_variables(row.expr, include_fixed=False))
     return list(found)
+
+
+def _active_up_to(row, model) -> bool:
+    """Whether no block between ``row`` and ``model`` is deactivated (a replaced row's copy is off while one is)."""
+    block = row.parent_block()
+    while block is not None and block is not model:
+        if not block.active:
+            return False
+        block = block.parent_block()
+    return True
 
 
 def without_a_value(model) -> list:
     """The free variables of ``model`` whose bounds hold no value (:func:`value_nearest_zero` is ``None``) and that its
     active rows or objectives, or the rows its replacement blocks replaced, read: ``model`` has no point."""
-    empty = [v for v in model.component_data_objects(pyo.Var, descend_into=True) if not v.fixed and value_nearest_zero(v) is None]
-    if not empty:  # (the rows are walked only if there is one)
+    replaced = replaced_variables(model)  # (a parent's too, for a block solved alone)
+    declared = ComponentSet([*model.component_data_objects(pyo.Var, descend_into=True), *replaced])
+    empty = [v for v in declared if not v.fixed and value_nearest_zero(v) is None]
+    if not empty:  # (the active rows are walked only if there is one)
         return []
-    read = ComponentSet([*seen_variables(model), *replaced_variables(model)])
+    read = ComponentSet([*seen_variables(model), *replaced])
     return [v for v in empty if v in read]

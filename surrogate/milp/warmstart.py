@@ -61,6 +61,7 @@ from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
 from .solve_checks import check_domains, check_fixed_values, check_linear, check_options
 from .solver import SolverConfig, SolveResult, make_solver, solve
+from .unseen_values import without_a_value
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, check_surrogates, start_config
 from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products, relax_integers
 
@@ -389,7 +390,7 @@ def solve_with_start(
     check_surrogates("solve_with_start", model, surrogates, search=start is not None)
     check_options(config)  # a misspelt option refused before the search, not after it (its point loaded)
     found = StartResult(False, math.nan, math.nan, 0, 0.0)
-    if start is not None:  # the search gets no more than the whole budget, its patience included
+    if start is not None and not without_a_value(model):  # (none: infeasible) no more than the budget, patience too
         limit = min(start.time_limit, config.time_limit)
         capped = replace(start, time_limit=limit, patience=min(start.patience, config.time_limit - limit))
         found = activation_start(model, surrogates, config=capped)

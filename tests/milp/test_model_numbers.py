@@ -99,3 +99,21 @@ def test_a_bound_expression_of_params_that_is_no_number_is_named(upper, p, q, ma
     m.o.expr = m.x * m.y
     with pytest.raises(ModelFormatError, match=match):
         replace_products(m, "3x8")
+
+
+def test_an_expression_of_a_param_holding_a_0d_array_solves_and_a_decimal_param_is_named():
+    """probe125 #6, #7: p + 1 of p = np.array(2.0), which Pyomo reads as 3.0, was refused; a Param holding a Decimal as
+    a bound crashed in Pyomo's HiGHS interface with a bare AttributeError (in a process that had met no Decimal)."""
+    from decimal import Decimal
+
+    from surrogate import SolverConfig, solve
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=np.array(2.0), mutable=True, within=pyo.Any)
+    m.x = pyo.Var(bounds=(m.p + 1, 5))
+    m.o = pyo.Objective(expr=m.x)
+    assert solve(m, SolverConfig(time_limit=5, threads=1)).objective == pytest.approx(3.0)
+    m.p.set_value(Decimal("2.5"))
+    match = r"whose Param 'p' holds Decimal\('2\.5'\), a decimal\.Decimal .*model\.p\.set_value\(2\.5\)"
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))

@@ -50,6 +50,8 @@ def test_a_variable_no_value_fits_makes_the_model_infeasible_also_where_only_a_r
     m = _zero_coefficient_model(domain, bounds)
     if replaced:
         replace_products(m, "3x8")
+    else:  # the same row, linear: HiGHS sees u (and says infeasible itself, after this check)
+        m.c.set_value(m.x + m.y + 0.0 * m.u >= 0.5)
     assert [v.name for v in without_a_value(m)] == ["u"]
     result = solve(m, SolverConfig(time_limit=10, threads=1))
     assert result.termination == Termination.INFEASIBLE and result.bound == float("inf") and m.u.value is None
@@ -64,3 +66,59 @@ def test_a_variable_of_a_finite_domain_read_with_a_zero_coefficient_gets_a_membe
     result = solve(m, SolverConfig(time_limit=10, threads=1))
     assert result.termination == Termination.OPTIMAL and m.u.value == -1
     assert not without_a_value(m)
+
+
+def test_bounds_crossed_by_rounding_only_still_hold_a_value():
+    """probe125 #1: lb = 0.1 + 0.2 > ub = 0.3 by rounding only was called infeasible (HiGHS and SCIP solve it)."""
+    m = _zero_coefficient_model(pyo.Reals, (0.1 + 0.2, 0.3))
+    replace_products(m, "3x8")
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.OPTIMAL and m.u.value == pytest.approx(0.3)
+
+
+def _block_model():
+    """m.b: min x + y, x*y + 0.0*u >= 0.5 with the parent's u in [3, 1] (no value fits); m: min z, z >= 0.25."""
+    m = pyo.ConcreteModel()
+    m.u, m.z = pyo.Var(bounds=(3, 1)), pyo.Var(bounds=(0, 1))
+    m.cz, m.o = pyo.Constraint(expr=m.z >= 0.25), pyo.Objective(expr=m.z)
+    m.b = pyo.Block()
+    m.b.x, m.b.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    m.b.c = pyo.Constraint(expr=m.b.x * m.b.y + 0.0 * m.u >= 0.5)
+    m.b.o = pyo.Objective(expr=m.b.x + m.b.y)
+    return m
+
+
+def test_a_block_solved_alone_whose_replaced_row_reads_a_parents_variable_no_value_fits_is_infeasible():
+    """probe125 #3: without_a_value looked at the block's own variables only, so solve(m.b) stayed 'optimal'."""
+    m = _block_model()
+    replace_products(m.b, "3x8")
+    result = solve(m.b, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.INFEASIBLE and "variables 'u' have bounds that hold no value" in result.reason
+
+
+def test_a_replaced_row_in_a_deactivated_block_counts_for_nothing():
+    """probe125 #2: a deactivated block's replaced row still made the whole model infeasible (min z is 0.25)."""
+    m = _block_model()
+    m.b.o.deactivate()
+    replace_products(m, "3x8")
+    m.b.deactivate()
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.OPTIMAL and result.objective == pytest.approx(0.25)
+
+
+def test_the_other_refusals_come_first_and_no_start_is_searched():
+    """probe125 #4, #5: with a variable no value fits, a misspelt option and a nonlinear row were no longer refused, and
+    solve_with_start reported a start it found (violation 0) for a model solve called infeasible."""
+    from surrogate.errors import ConfigError, NonlinearModelError
+    from surrogate.milp.warmstart import StartConfig, solve_with_start
+
+    m = _zero_coefficient_model(pyo.Reals, (3, 1))
+    report = replace_products(m, "3x8")
+    with pytest.raises(ConfigError, match="HiGHS has no option 'presolv'"):
+        solve(m, SolverConfig(time_limit=10, threads=1, options={"presolv": "off"}))
+    surrogates = list(report.products.values())
+    result, found = solve_with_start(m, surrogates, SolverConfig(time_limit=10, threads=1), start=StartConfig())
+    assert result.termination == Termination.INFEASIBLE and not found.found and found.seconds == 0.0
+    m.q = pyo.Constraint(expr=m.x * m.x <= 3)
+    with pytest.raises(NonlinearModelError, match="terms of degree above 1 in 'q'"):
+        solve(m, SolverConfig(time_limit=10, threads=1))
