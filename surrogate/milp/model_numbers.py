@@ -68,7 +68,7 @@ def _held_value(var, what: str, given):
                 f"variable {var.name!r} has the {what} {given}, whose Param {param.name!r} has no value; give it one, "
                 f"e.g. {python_path(param)}.set_value(1.0), or give the bound as a number"
             )
-        kind = _no_number(param.value, bound=not given.is_expression_type())  # a bare Param: Pyomo's Var.ub fails on one
+        kind = _no_number(param.value, bound=not given.is_expression_type() or not _one_number(param.value))
         kind = kind or ("a decimal.Decimal (Pyomo's solver interfaces fail on one)" if isinstance(param.value, Decimal) else "")
         if kind:
             raise ModelFormatError(
@@ -78,14 +78,20 @@ def _held_value(var, what: str, given):
             )
     try:
         value = pyo.value(given, exception=False)
-    except (ArithmeticError, TypeError, ValueError) as error:
+    except (ArithmeticError, AttributeError, TypeError, ValueError) as error:
         raise ModelFormatError(
             f"variable {var.name!r} has the {what} {given}, which cannot be evaluated ({type(error).__name__}: {error}); "
             "give its Params values that make it a number, or give the bound as one"
         ) from None
-    if given.is_expression_type() and isinstance(value, np.ndarray) and value.size == 1:
-        return float(value)  # an expression of a Param holding a 0-d array: Pyomo reads it (a bare Param it does not)
+    if given.is_expression_type() and _one_number(value):
+        return float(value.item())  # an expression of a Param holding a 0-d array: Pyomo reads it (not a bare one)
     return value
+
+
+def _one_number(value) -> bool:
+    """Whether ``value`` is a 0-d NumPy array of a real number, which Pyomo and HiGHS read in an expression (a 1-d one
+    of one element fails in HiGHS's interface)."""
+    return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf"
 
 
 def _no_number(value, *, bound: bool) -> str:
@@ -94,7 +100,7 @@ def _no_number(value, *, bound: bool) -> str:
     it is a number or ``None``."""
     if isinstance(value, (str, bytes)):
         return "text"
-    if isinstance(value, complex):
+    if type(value) is complex:  # (a NumPy complex with no imaginary part Pyomo reads)
         return "a complex number"
     return "a NumPy array" if bound and isinstance(value, np.ndarray) else ""  # a NumPy scalar is a number
 

@@ -34,10 +34,11 @@ def value_nearest_zero(var):
     if var.is_integer():  # within the solvers' integrality tolerance, as a factor's check (products._holds_no_integer)
         low = None if low is None else math.ceil(low - 1e-6)
         high = None if high is None else math.floor(high + 1e-6)
-    if low is not None and high is not None and low - high > CROSSED_TOL * max(1.0, abs(low), abs(high)):
-        return None
-    if low is not None and high is not None and low > high:  # crossed by rounding only (0.1 + 0.2 > 0.3): a solver's
-        low = high  # tolerance takes it, so the model has a point
+    crossed = low is not None and high is not None and low > high
+    if crossed and (var.is_integer() or low - high > CROSSED_TOL * max(1.0, abs(low), abs(high))):
+        return None  # (an integer's bounds, rounded within the integrality tolerance already, take no other)
+    if crossed:  # continuous bounds crossed by rounding only (0.1 + 0.2 > 0.3): a solver's tolerance takes them
+        low = high
     value = min(max(0.0, -math.inf if low is None else low), math.inf if high is None else high)
     value = int(value) if var.is_integer() else float(value)
     domain = var.domain

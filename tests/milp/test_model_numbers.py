@@ -117,3 +117,18 @@ def test_an_expression_of_a_param_holding_a_0d_array_solves_and_a_decimal_param_
     match = r"whose Param 'p' holds Decimal\('2\.5'\), a decimal\.Decimal .*model\.p\.set_value\(2\.5\)"
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+@pytest.mark.parametrize(
+    "held", [np.array([2.0]), np.array("2"), np.array(2, dtype=object)], ids=["1-d of one", "0-d text", "0-d object"]
+)
+def test_an_expression_of_a_param_holding_an_array_other_than_a_0d_number_is_named(held):
+    """probe126 #2: these crashed in HiGHS's interface or NumPy (TypeError, UFuncTypeError, AttributeError)."""
+    from surrogate import SolverConfig, solve
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=held, mutable=True, within=pyo.Any)
+    m.x = pyo.Var(bounds=(m.p + 1, 5))
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(ModelFormatError, match=r"lower bound p \+ 1, whose Param 'p' holds array\(.*\), a NumPy array"):
+        solve(m, SolverConfig(time_limit=5, threads=1))

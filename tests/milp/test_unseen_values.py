@@ -122,3 +122,13 @@ def test_the_other_refusals_come_first_and_no_start_is_searched():
     m.q = pyo.Constraint(expr=m.x * m.x <= 3)
     with pytest.raises(NonlinearModelError, match="terms of degree above 1 in 'q'"):
         solve(m, SolverConfig(time_limit=10, threads=1))
+
+
+@pytest.mark.parametrize("bounds", [(1000000.3, 1000000.7), (-3000000.7, -3000000.3)])
+def test_large_integer_bounds_without_an_integer_hold_no_value(bounds):
+    """probe126 #1: the relative tolerance for continuous bounds crossed by rounding was applied to an integer's
+    rounded bounds too, so u in (1000000.3, 1000000.7) got 1000000, outside its bounds, and the model 'optimal'."""
+    m = _zero_coefficient_model(pyo.Integers, bounds)
+    assert value_nearest_zero(m.u) is None
+    replace_products(m, "3x8")
+    assert solve(m, SolverConfig(time_limit=10, threads=1)).termination == Termination.INFEASIBLE and m.u.value is None
