@@ -89,9 +89,10 @@ def _held_value(var, what: str, given):
 
 
 def _one_number(value) -> bool:
-    """Whether ``value`` is a 0-d NumPy array of a real number, which Pyomo and HiGHS read in an expression (a 1-d one
+    """Whether ``value`` is a 0-d NumPy array of a real number (an object array's too), which Pyomo and HiGHS read in an
+    expression (a 1-d one
     of one element fails in HiGHS's interface)."""
-    return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf"
+    return isinstance(value, np.ndarray) and value.ndim == 0 and isinstance(value.item(), (int, float))
 
 
 def _no_number(value, *, bound: bool) -> str:
@@ -100,14 +101,18 @@ def _no_number(value, *, bound: bool) -> str:
     it is a number or ``None``."""
     if isinstance(value, (str, bytes)):
         return "text"
-    if type(value) is complex:  # (a NumPy complex with no imaginary part Pyomo reads)
-        return "a complex number"
+    if type(value) is complex or (isinstance(value, np.complexfloating) and value.imag != 0):
+        return "a complex number"  # (a NumPy complex with no imaginary part Pyomo reads as its real part)
     return "a NumPy array" if bound and isinstance(value, np.ndarray) else ""  # a NumPy scalar is a number
 
 
 def _as_number(text) -> str:
     """``text`` as the number it spells (``'2'``: ``2.0``; a one-value array: its value), for a message; ``0.0`` where
     it spells none."""
+    if isinstance(text, np.ndarray) and text.size == 1:
+        text = text.ravel()[0]  # (NumPy 2 takes no float() of a 1-d array)
+    if isinstance(text, (complex, np.complexfloating)):
+        text = text.real  # (its real part: the number meant, if any)
     try:
         return repr(float(text))
     except (ValueError, TypeError):

@@ -21,9 +21,10 @@ from .model_components import seen_variables
 from .rewrite_record import MARK, within
 from .solution_check import readable_bounds
 
-#: Continuous bounds crossed by more than this, relative to ``max(1, |bound|)``, hold no value (less: rounding, as
-#: ``lb = 0.1 + 0.2``, ``ub = 0.3``, which HiGHS and SCIP solve); an integer's take the integrality tolerance, 1e-6.
-CROSSED_TOL = 1e-6
+#: Continuous bounds crossed by more than this (absolute) hold no value: HiGHS's primal feasibility tolerance, which
+#: takes ``(1 + 5e-8, 1)`` and ``lb = 0.1 + 0.2``, ``ub = 0.3`` (rounding) and calls ``(1 + 2e-7, 1)`` and
+#: ``(1e12 + 1e-3, 1e12)`` infeasible at any size; an integer's take the integrality tolerance, 1e-6, and no more.
+CROSSED_TOL = 1e-7
 
 
 def value_nearest_zero(var):
@@ -35,7 +36,7 @@ def value_nearest_zero(var):
         low = None if low is None else math.ceil(low - 1e-6)
         high = None if high is None else math.floor(high + 1e-6)
     crossed = low is not None and high is not None and low > high
-    if crossed and (var.is_integer() or low - high > CROSSED_TOL * max(1.0, abs(low), abs(high))):
+    if crossed and (var.is_integer() or low - high > CROSSED_TOL):
         return None  # (an integer's bounds, rounded within the integrality tolerance already, take no other)
     if crossed:  # continuous bounds crossed by rounding only (0.1 + 0.2 > 0.3): a solver's tolerance takes them
         low = high

@@ -1,5 +1,7 @@
 """Bounds and fixed values no solver reads as numbers (model_numbers.py), named before any is read."""
 
+from decimal import Decimal
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -120,7 +122,7 @@ def test_an_expression_of_a_param_holding_a_0d_array_solves_and_a_decimal_param_
 
 
 @pytest.mark.parametrize(
-    "held", [np.array([2.0]), np.array("2"), np.array(2, dtype=object)], ids=["1-d of one", "0-d text", "0-d object"]
+    "held", [np.array([2.0]), np.array("2"), np.array(Decimal("2"), dtype=object)], ids=["1-d of one", "0-d text", "0-d Decimal"]
 )
 def test_an_expression_of_a_param_holding_an_array_other_than_a_0d_number_is_named(held):
     """probe126 #2: these crashed in HiGHS's interface or NumPy (TypeError, UFuncTypeError, AttributeError)."""
@@ -132,3 +134,22 @@ def test_an_expression_of_a_param_holding_an_array_other_than_a_0d_number_is_nam
     m.o = pyo.Objective(expr=m.x)
     with pytest.raises(ModelFormatError, match=r"lower bound p \+ 1, whose Param 'p' holds array\(.*\), a NumPy array"):
         solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+def test_complex_and_object_array_params_and_the_suggested_value():
+    """probe127 #2-#4: a NumPy complex with an imaginary part was read as its real part; a 0-d object array holding 2.0
+    (Pyomo reads p + 1 as 3.0) was refused; a one-element array was advised set_value(0.0)."""
+    from surrogate import SolverConfig, solve
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=np.complex128(2 + 1j), mutable=True, within=pyo.Any)
+    m.x = pyo.Var(bounds=(m.p + 1, 5))
+    m.o = pyo.Objective(expr=m.x)
+    config = SolverConfig(time_limit=5, threads=1)
+    with pytest.raises(ModelFormatError, match=r"holds np\.complex128\(\(?2\+1j\)?\), a complex number rather than"):
+        solve(m, config)
+    m.p.set_value(np.array(2.0, dtype=object))
+    assert solve(m, config).objective == pytest.approx(3.0)
+    m.p.set_value(np.array([2.0]))
+    with pytest.raises(ModelFormatError, match=r"a NumPy array rather than a number.*model\.p\.set_value\(2\.0\)"):
+        solve(m, config)

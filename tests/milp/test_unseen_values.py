@@ -132,3 +132,14 @@ def test_large_integer_bounds_without_an_integer_hold_no_value(bounds):
     assert value_nearest_zero(m.u) is None
     replace_products(m, "3x8")
     assert solve(m, SolverConfig(time_limit=10, threads=1)).termination == Termination.INFEASIBLE and m.u.value is None
+
+
+@pytest.mark.parametrize(
+    ("bounds", "holds"),
+    [((1 + 5e-8, 1), True), ((1 + 2e-7, 1), False), ((1e6 + 0.5, 1e6), False), ((1e12 + 1e-3, 1e12), False)],
+)
+def test_crossed_continuous_bounds_hold_a_value_as_highs_says(bounds, holds):
+    """probe127 #1: a tolerance relative to the bound took (1e12 + 5e5, 1e12) as a point; HiGHS's is absolute (1e-7):
+    it solves (1 + 5e-8, 1) and calls the others infeasible, read linearly."""
+    m = _zero_coefficient_model(pyo.Reals, bounds)
+    assert (value_nearest_zero(m.u) is not None) is holds
