@@ -344,9 +344,8 @@ def standalone_clone(block, *, copies=None):
     scalar variables (:func:`copy_of`) that stand in for them in the clone, added to it as ``outside``,
     ``outside_1``..."""
     copies = copies or {}
-    copy = interruptible_clone(
-        block, memo={id(v): c for v, c in copies.items()}
-    )  # the memo points the clone's expressions at them
+    memo = {id(v): c for v, c in copies.items()}  # points the clone's expressions at the copies
+    copy = interruptible_clone(block, memo=memo)
     if copy.parent_component() is None:
         model = pyo.ConcreteModel(name=block.name)
         model.transfer_attributes_from(copy)

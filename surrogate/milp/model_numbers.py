@@ -90,8 +90,7 @@ def _held_value(var, what: str, given):
 
 def _one_number(value) -> bool:
     """Whether ``value`` is a 0-d NumPy array of a real number (an object array's too), which Pyomo and HiGHS read in an
-    expression (a 1-d one
-    of one element fails in HiGHS's interface)."""
+    expression (a 1-d one of one element fails in HiGHS's interface)."""
     return isinstance(value, np.ndarray) and value.ndim == 0 and isinstance(value.item(), (int, float))
 
 

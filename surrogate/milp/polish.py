@@ -271,8 +271,8 @@ def _load_start(model, values: dict) -> dict:
 
     A fixed variable keeps its value (one given within :data:`FIXED_VALUE_RTOL` of it, and for an integer the same
     integer, is left out): one given at another value is refused (:class:`ConfigError`), before anything is set.
+    A fixed variable without a value was refused before (:func:`_quadratic_form`).
     """
-    check_fixed_values(model, unread=False)  # one the rows read has no value: no objective or violation can be read
     variables = {v.name: v for v in model.component_data_objects(pyo.Var)}
     given = {name: value for name, value in values.items() if name in variables and value is not None}
     moved = [name for name, value in given.items() if variables[name].fixed and not _same(value, variables[name])]

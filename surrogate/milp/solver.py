@@ -158,7 +158,19 @@ def _first_solution_time(first: FirstSolution, result: SolveResult, *, discrete:
 
 
 def _read_back(
-    backend: Backend, solver, model, results, first: FirstSolution, *, already, elapsed, log, notes, scale, check: bool
+    backend: Backend,
+    solver,
+    model,
+    results,
+    first: FirstSolution,
+    *,
+    already,
+    elapsed,
+    log,
+    notes,
+    scale,
+    check: bool,
+    replaced: list,
 ) -> SolveResult:
     """The :class:`SolveResult` of Pyomo's ``results``, its incumbent loaded into ``model``.
 
@@ -180,7 +192,7 @@ def _read_back(
     refusal = None
     if not math.isnan(objective) and results.incumbent_objective is not None:  # (a constant model: nothing to load)
         results.solution_loader.load_vars()
-        complete_point(replaced_variables(model))  # one a replaced row reads with coefficient 0 only: a value
+        complete_point(replaced)  # one a replaced row reads with coefficient 0 only: a value
         refusal = untrusted(model, backend.name, objective, extra=scale.variables if scale else ()) if check else None
         if refusal is not None:  # never a silent wrong answer: no objective, no bound, and say why
             warn_caller(refusal, RuntimeWarning)
@@ -325,7 +337,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     if scale is not None:
         scale.check_limits(backend.name, backend.label)
     check_options(config)
-    empty = without_a_value(model)  # also read only by a replaced row: no solver sees it, but the model has no point
+    replaced = replaced_variables(model)  # read by replaced rows, maybe with coefficient 0 only: no solver sees them
+    empty = without_a_value(model, replaced=replaced)  # the model has no point
     if empty:
         check_linear(model)  # a nonlinear row (HiGHS refuses it as it loads the model) is refused all the same
         return _infeasible(model, empty)
@@ -349,7 +362,18 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
         raise_noted(interrupts, f"{backend.name} was interrupted (Ctrl-C)")
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
     result = _read_back(
-        backend, solver, model, results, first, already=already, elapsed=elapsed, log=log, notes=notes, scale=scale, check=check
+        backend,
+        solver,
+        model,
+        results,
+        first,
+        already=already,
+        elapsed=elapsed,
+        log=log,
+        notes=notes,
+        scale=scale,
+        check=check,
+        replaced=replaced,
     )
     seconds = _first_solution_time(first, result, discrete=_has_free_discrete(model), start=begin)
     return replace(result, first_solution_time=seconds)

@@ -93,10 +93,11 @@ def _active_up_to(row, model) -> bool:
     return True
 
 
-def without_a_value(model) -> list:
+def without_a_value(model, *, replaced=None) -> list:
     """The free variables of ``model`` whose bounds hold no value (:func:`value_nearest_zero` is ``None``) and that its
-    active rows or objectives, or the rows its replacement blocks replaced, read: ``model`` has no point."""
-    replaced = replaced_variables(model)  # (a parent's too, for a block solved alone)
+    active rows or objectives, or the rows its replacement blocks replaced, read: ``model`` has no point (``replaced``:
+    :func:`replaced_variables` of ``model``, where the caller has them already)."""
+    replaced = replaced_variables(model) if replaced is None else replaced  # (a parent's too, for a block solved alone)
     declared = ComponentSet([*model.component_data_objects(pyo.Var, descend_into=True), *replaced])
     empty = [v for v in declared if not v.fixed and value_nearest_zero(v) is None]
     if not empty:  # (the active rows are walked only if there is one)
