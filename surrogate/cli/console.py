@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import SurrogateError
+from ..milp.signal_watch import stops_solves
 
 
 @contextlib.contextmanager
@@ -87,6 +88,7 @@ def stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
     return ("terminated", 128 + signal.SIGTERM) if isinstance(exc, Terminated) else ("interrupted", 130)
 
 
+@stops_solves  # a SIGTERM halts a SCIP or Gurobi solve at once (they hold the main thread in C code)
 def _raise_terminated(signum, frame):
     raise Terminated()
 

@@ -45,6 +45,7 @@ from ..milp.bilinear import replace_products, resolve_surrogate
 from ..milp.highs_run import solver_runs
 from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
+from ..milp.signal_watch import halting_on_signals
 from ..milp.solution_check import TRUST_TOL, untrusted
 from ..milp.solve_interrupts import interruptible_clone, noting_interrupts, stop_if_interrupted
 from ..milp.solver_backends import backend_for
@@ -225,7 +226,8 @@ def _gurobi_run(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
         size = ModelSize(model.NumVars, model.NumBinVars, model.NumConstrs + model.NumGenConstrs + model.NumSOS)
         build = time.perf_counter() - start
         try:
-            model.optimize()
+            with halting_on_signals(model.terminate):  # a SIGTERM under the CLI's handler stops Gurobi at once
+                model.optimize()
         except gp.GurobiError as error:
             if error.errno != _GUROBI_SIZE_LIMIT:
                 raise
@@ -254,7 +256,8 @@ def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
     model.setParam("lp/threads", threads)
     size = ModelSize(model.getNVars(), model.getNBinVars(), model.getNConss())
     build = time.perf_counter() - start
-    model.optimize()
+    with halting_on_signals(model.interruptSolve):  # the GIL released, so that a SIGTERM can interrupt SCIP at once
+        model.optimizeNogil()
     status, objective, bound, seconds = scip_outcome(model, time_limit=time_limit)
     values = {name: model.getVal(var) for name, var in variables.items()} if not math.isnan(objective) else {}
     return PeerResult("scip-ml", status, objective, bound, seconds, build, size), values

@@ -31,6 +31,7 @@ from __future__ import annotations
 from functools import cache
 
 from ..errors import ConfigError
+from .signal_watch import halting_on_signals
 
 
 @cache
@@ -89,8 +90,10 @@ class GilFreeModel:
         self._model = model
 
     def optimize(self) -> None:
-        """Solve, the GIL released, so that the thread emptying the output pipe runs meanwhile."""
-        self._model.optimizeNogil()
+        """Solve, the GIL released, so that the thread emptying the output pipe runs meanwhile, and a SIGTERM under the
+        CLI's handler interrupts SCIP at once (:func:`~surrogate.milp.signal_watch.halting_on_signals`)."""
+        with halting_on_signals(self._model.interruptSolve):
+            self._model.optimizeNogil()
 
     def __getattr__(self, name: str):
         return getattr(self._model, name)

@@ -8,6 +8,7 @@ never recorded as an answer (used by :func:`~surrogate.milp.solver.solve`, the S
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ def noting_interrupts():
 
 
 def _noting(seen: list, previous):
-    def note(signum, frame):
+    def note(signum, frame):  # wraps ``previous`` (its ``__wrapped__``: a stopping handler still stops solvers)
         try:
             if not callable(previous):  # SIGINT's SIG_DFL
                 raise KeyboardInterrupt
@@ -51,7 +52,7 @@ def _noting(seen: list, previous):
             seen.append(exc)
             raise
 
-    return note
+    return functools.wraps(previous)(note) if callable(previous) else note
 
 
 def raise_noted(noted: list, what: str):

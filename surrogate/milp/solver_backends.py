@@ -10,42 +10,18 @@ refused the model. Pyomo and the solver packages are imported only when a solver
 from __future__ import annotations
 
 import importlib.util
-import math
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
 from ..install_hints import USE_HIGHS, extra_hint, import_failure
+from .backend_run import FirstSolution, Prepared  # noqa: F401 (re-exported)
 from .highs_run import pass_highs_start, set_highs_options, use_highs_threads, watch_highs_start
+from .signal_watch import halting_on_signals
 from .solver_config import SOLVERS
 from .solver_options import default_options
 from .start_values import start_refusal, start_value
-
-
-class FirstSolution:
-    """The first incumbent of one run: seconds from the run's start and its objective (``nan`` until one is seen)."""
-
-    def __init__(self) -> None:
-        self.seconds = self.objective = math.nan
-        self.start_refused = False  # set when the solver is known not to have taken its warm start
-
-    def see(self, seconds: float, objective: float) -> None:
-        """Record an incumbent; only the first one counts."""
-        if math.isnan(self.seconds):
-            self.seconds, self.objective = float(seconds), float(objective)
-
-
-@dataclass
-class Prepared:
-    """What :meth:`Backend.prepare` set up for one run: ``options``, extra keyword options of Pyomo's ``solve``;
-    ``notes``, warnings to record in the result; ``stop``, which detaches whatever watches the run (called once it
-    ends, also after an error)."""
-
-    options: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    stop: Callable[[], None] = lambda: None
 
 
 class Backend:
@@ -356,7 +332,9 @@ class GurobiBackend(Backend):
         solver.set_callback(seen)
         refused = start_refusal(model) if warm_start else None  # Pyomo hands Gurobi a NaN or str value too: it fails
         options = {"warmstart_discrete_vars": True} if warm_start and refused is None else {}
-        return Prepared(options=options, notes=[refused] if refused else [], stop=lambda: solver.set_callback(None))
+        watch = ExitStack()  # a SIGTERM under the CLI's handler stops Gurobi at once, not when it returns
+        watch.enter_context(halting_on_signals(lambda: solver._solver_model.terminate()))
+        return Prepared(options=options, notes=[refused] if refused else [], stop=lambda: _detach(solver, watch))
 
     def read(self, solver, results, first: FirstSolution) -> tuple[float | None, int | None]:
         nodes = getattr(results.extra_info, "NodeCount", None)
@@ -372,6 +350,14 @@ class GurobiBackend(Backend):
             f"Gurobi's licence refused the model ({error}); the result records licensingProblems. Use a full "
             "licence for models this size, or " + USE_HIGHS
         )
+
+
+def _detach(solver, watch: ExitStack) -> None:
+    """Take the ``MIPSOL`` callback off ``solver`` and close ``watch`` (the signal watcher of one Gurobi run)."""
+    try:
+        solver.set_callback(None)
+    finally:
+        watch.close()
 
 
 #: The backend of each name in :data:`~surrogate.milp.solver_config.SOLVERS`.

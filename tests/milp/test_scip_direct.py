@@ -177,6 +177,9 @@ class _Recorder:
     def getStatus(self):  # noqa: N802
         return "optimal"
 
+    def interruptSolve(self):  # noqa: N802 (what a SIGTERM under the CLI's handler calls)
+        self.calls.append("interruptSolve")
+
 
 def test_a_gil_free_model_runs_optimize_without_the_gil_and_passes_everything_else_through():
     _scip()
