@@ -13,7 +13,8 @@ presolve: an infeasible LP with a free objective variable is "unbounded" there; 
 of an integer equality with no integer point), are told apart by a feasibility solve, the objective
 replaced by 0 (:func:`confirm_infeasible`), with presolve first: a true point makes the answer
 unbounded, a proof of none infeasible; otherwise neither is claimed. A presolve's proven
-infeasibility needs no such solve: it stands unless the solve without presolve holds a true point.
+infeasibility needs no such solve: it stands unless the solve without presolve holds a true point. SCIP's
+infeasibility without presolve, after an "infeasible or unbounded" with it, is told apart that way too.
 
 The user's own presolve option does not turn these checks off (SCIP without presolve calls a feasible MIP
 infeasible, and Gurobi with ``Presolve=0`` an unbounded one optimal, with no objective value): the solve
@@ -49,7 +50,7 @@ from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
 
 #: A point found without presolve overturns an infeasible answer only if no row (scaled by its largest
-#: coefficient), variable bound or integrality is violated by more than this (:func:`_miss`).
+#: coefficient), variable bound or integrality is violated by more than this (:func:`point_miss`).
 CONFIRM_TOL = 1e-6
 #: The second solve gets what is left of the time limit; with less than this left, none is run.
 MIN_CONFIRM_SECONDS = 0.01
@@ -204,7 +205,7 @@ def confirm_bound(model, config: SolverConfig, result, resolve: Callable, *, pre
     if any(str(name) == "user_objective_scale" for name, _ in config.options):  # the user's own scale: kept, not confirmed
         note = f"{said}, with your own user_objective_scale: {bound}; {fix}"
         return replace(result, warnings=(*result.warnings, note))
-    left, restore = config.time_limit - result.wall_time, _keeper(model)
+    left, restore = config.time_limit - result.wall_time, kept_values(model)
     again = None
     if power > 0 and left >= MIN_CONFIRM_SECONDS:
         scaled = _without_presolve(config, left) if presolve_off else replace(config, time_limit=left)
@@ -243,14 +244,14 @@ def _without_presolve(config: SolverConfig, left: float) -> SolverConfig:
     return replace(config, time_limit=left, options=(*config.options, backend_for(config.solver).presolve_off))
 
 
-def _miss(model) -> float:
+def point_miss(model) -> float:
     """The largest violation at the loaded point (:func:`~surrogate.milp.polish_result.max_violation`), with a
     row's divided by ``max(1, its largest |coefficient|)``, not by its bound: an integer equality
     ``sum a_i x_i = 7,000,001`` missed by 7 is no point of it."""
     return max_violation(model, row_divisor=lambda con: max(1.0, largest_coefficient(con) or 0.0), skip_unset=True)
 
 
-def _keeper(model) -> Callable[[], None]:
+def kept_values(model) -> Callable[[], None]:
     """A function that sets ``model``'s variables back to the values they have now."""
     variables = list(model.component_data_objects(pyo.Var, descend_into=True))
     before = [v.value for v in variables]
@@ -276,7 +277,7 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable, *,
     presolve, chosen by :func:`presolve_choice`) it is checked as with the user's own presolve option
     (:func:`_as_configured`), its feasibility solve with presolve.
     """
-    backend, restore = backend_for(config.solver), _keeper(model)
+    backend, restore = backend_for(config.solver), kept_values(model)
     if first.termination is Termination.UNBOUNDED or _no_optimum(first):
         said = f"{backend.label} reported {first.termination.value}"
         said += " (with no objective value: a variable at infinity)" if _no_optimum(first) else ""
@@ -291,13 +292,14 @@ def confirm_infeasible(model, config: SolverConfig, first, resolve: Callable, *,
     again = resolve(_without_presolve(config, left))
     said = f"{backend.label} with presolve reported {first.termination.value}; solved again without presolve, which gave"
     wall = first.wall_time + again.wall_time
-    miss = _miss(model) if again.has_solution else None
+    miss = point_miss(model) if again.has_solution else None
     if miss is not None and miss <= CONFIRM_TOL:
         note = f"{said} {again.termination.value} (this result: its point meets every row within {CONFIRM_TOL:g})"
         return replace(again, wall_time=wall, warnings=(*again.warnings, note))
     restore()
     unsure = first.termination is Termination.INFEASIBLE_OR_UNBOUNDED
-    if unsure and again.termination in _EITHER:
+    doubted = (Termination.INFEASIBLE,) if config.solver == "scip" else ()  # SCIP without presolve (probe128 #2)
+    if unsure and again.termination in (*_EITHER, *doubted):
         last = replace(again, wall_time=wall)
         return _tell_apart(model, config, last, resolve, said=f"{said} {again.termination.value};", restore=restore)
     if unsure and again.termination is Termination.INFEASIBLE:
@@ -333,7 +335,7 @@ def _as_configured(model, config: SolverConfig, first, resolve: Callable, *, res
     return replace(first, wall_time=wall, warnings=(*first.warnings, note))
 
 
-def _feasibility_solve(model, config: SolverConfig, resolve: Callable):
+def feasibility_solve(model, config: SolverConfig, resolve: Callable):
     """``resolve(config)`` with ``model``'s active objective replaced by the constant 0 (of the same sense)."""
     objective = active_objective(model)
     name = unique_component_name(model, "surrogate_feasibility")
@@ -350,7 +352,7 @@ def _feasibility_solve(model, config: SolverConfig, resolve: Callable):
 
 
 def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable, *, unpresolved: bool = True):
-    """Whether ``model`` has a point, by :func:`_feasibility_solve` in what is left after ``spent`` seconds:
+    """Whether ``model`` has a point, by :func:`feasibility_solve` in what is left after ``spent`` seconds:
     ``(answer, seconds, said)``, ``answer`` True (a true point, left loaded), False (none) or None (not known).
 
     The first solve keeps the solver's presolve (with objective 0 its "infeasible or unbounded" is an
@@ -361,18 +363,18 @@ def _feasibility(model, config: SolverConfig, spent: float, resolve: Callable, *
     left = config.time_limit - spent
     if not left >= MIN_CONFIRM_SECONDS:
         return None, 0.0, "no time was left for a feasibility solve (objective 0)"
-    presolved = _feasibility_solve(model, replace(config, time_limit=left), resolve)
+    presolved = feasibility_solve(model, replace(config, time_limit=left), resolve)
     said = f"a feasibility solve (objective 0) gave {presolved.termination.value}"
-    if presolved.has_solution and _miss(model) <= CONFIRM_TOL:
+    if presolved.has_solution and point_miss(model) <= CONFIRM_TOL:
         return True, presolved.wall_time, said
     if presolved.termination not in _NO_POINT:
         return None, presolved.wall_time, said
     left -= presolved.wall_time
     if _sets_presolve(config) or not unpresolved or not left >= MIN_CONFIRM_SECONDS:
         return False, presolved.wall_time, said  # no other solve to confirm it with
-    again = _feasibility_solve(model, _without_presolve(config, left), resolve)
+    again = feasibility_solve(model, _without_presolve(config, left), resolve)
     said = f"{said}, and without presolve {again.termination.value}"
-    found = again.has_solution and _miss(model) <= CONFIRM_TOL
+    found = again.has_solution and point_miss(model) <= CONFIRM_TOL
     return found, presolved.wall_time + again.wall_time, said
 
 

@@ -21,7 +21,7 @@ from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective, first_names
 from .model_size import model_size
 from .net_drift import drift_warnings
-from .presolve_check import confirm_bound, confirm_infeasible, needs_confirming, presolve_choice
+from .presolve_check import confirm_bound, confirm_infeasible, kept_values, needs_confirming, presolve_choice
 from .rewrite_refresh import refresh_rewrites
 from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
 from .solve_arguments import check_arguments
@@ -45,6 +45,7 @@ from .solver_backends import Backend, FirstSolution, available_solvers, backend_
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)
 from .solver_options import options_failure
 from .start_values import start_value
+from .unbounded_check import check_answer, checks_answers
 from .unseen_values import complete_point, replaced_variables, without_a_value
 
 
@@ -301,9 +302,13 @@ def _solve_chosen(model, config: SolverConfig, solver, *, warm_start: bool, node
     check_constructed(model)
     check_fixed_values(model)  # (before any bound is read: one given as text is named)
     chosen, note = presolve_choice(model, config)  # HiGHS without presolve on a model with integers of its own
+    before = kept_values(model) if check and checks_answers(model, config) else None  # SCIP's answers HiGHS checks
     result = _solve_checked(model, chosen, solver, warm_start=warm_start, node_limit=node_limit, check=check)
     off = chosen is not config
     result = _confirmed(model, config, solver, result, warm_start=warm_start, node_limit=node_limit, off=off) if check else result
+    if before is not None:  # an optimum or infeasibility on a model that may be unbounded: HiGHS checks it
+        highs = partial(_solve_checked, model, solver=None, warm_start=False, node_limit=None, check=False)
+        result = check_answer(model, config, result, highs, restore=before)
     return replace(result, warnings=(*result.warnings, note)) if note else result
 
 
