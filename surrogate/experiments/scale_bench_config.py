@@ -23,7 +23,8 @@ QUICK_TIME_LIMIT = 10.0
 #: HiGHS's relative gap at which a solve counts as solved.
 REL_GAP = 1e-4
 #: Nets of a full run unless named: every zoo net of ``BUDGET`` hidden neurons whose grid MAE is at most ``MAX_MAE``
-#: (in the shipped zoo: b24-hand-{paired,shared}-{2x12,3x8,4x6} and b24-best-{2x12,3x8,4x6}).
+#: (in the shipped zoo, 11: b24-hand-{paired,shared}-{2x12,3x8,4x6}, b24-hand-shared{,-fixed}-4-5-5-5-5 and
+#: b24-best-{2x12,3x8,4x6}).
 BUDGET = 24
 MAX_MAE = 1e-3
 #: The net of a ``quick`` run unless named.

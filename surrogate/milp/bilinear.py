@@ -331,6 +331,12 @@ def replace_products(
 
     Raises
     ------
+    ConfigError
+        ``model`` is no Pyomo model, or an option is of the wrong type or value.
+    FormulationError
+        An unknown ``formulation``.
+    ModelFormatError
+        An unknown net (no zoo name, no ONNX file), or ``model``'s products already replaced (a second call).
     UnsupportedTermError
         A term of degree above 2 or another nonlinearity.
     UnboundedVariableError

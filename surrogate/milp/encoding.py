@@ -224,8 +224,13 @@ def add_surrogate(
 
     Raises
     ------
+    ConfigError
+        ``parent`` is no Pyomo model or block, or an option is of the wrong type or value (``bounds='nope'``).
+    FormulationError
+        An unknown ``formulation``.
     ModelFormatError
-        A net without 2 inputs and 1 output, the wrong number of inputs, or OMLT's on thin hidden intervals (``check_thin_layers``).
+        A net without 2 inputs and 1 output, the wrong number of inputs, ``name`` taken in ``parent``, or OMLT's on
+        thin hidden intervals (``check_thin_layers``).
 
     Warns
     -----
