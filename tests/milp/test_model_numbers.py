@@ -153,3 +153,23 @@ def test_complex_and_object_array_params_and_the_suggested_value():
     m.p.set_value(np.array([2.0]))
     with pytest.raises(ModelFormatError, match=r"a NumPy array rather than a number.*model\.p\.set_value\(2\.0\)"):
         solve(m, config)
+
+
+def test_a_complex_or_bytes_bound_is_named_and_a_decimal_start_value_or_a_real_numpy_complex_is_not():
+    """A Python complex bound and a bytes one are no numbers; a free variable's Decimal start value (not fixed: no row
+    reads it as a coefficient) and a NumPy complex with no imaginary part (Pyomo reads its real part) are read."""
+    from surrogate import SolverConfig, solve
+    from surrogate.milp.model_numbers import check_numbers
+
+    m = pyo.ConcreteModel()
+    m.z, m.b = pyo.Var(bounds=(0, 1 + 2j)), pyo.Var(bounds=(0, b"3"))
+    with pytest.raises(ModelFormatError, match=r"variable 'z' has the upper bound \(1\+2j\), a complex number rather"):
+        check_numbers([m.z])
+    with pytest.raises(ModelFormatError, match=r"variable 'b' has the upper bound b'3', text rather than a number"):
+        check_numbers([m.b])
+    m.x = pyo.Var(bounds=(0, 2), initialize=Decimal("1.5"))
+    m.y = pyo.Var(bounds=(0, np.complex128(3)))
+    check_numbers([m.x, m.y])
+    m.del_component(m.z), m.del_component(m.b)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    assert solve(m, SolverConfig(time_limit=5, threads=1)).objective == pytest.approx(5.0)
