@@ -173,3 +173,27 @@ def test_a_complex_or_bytes_bound_is_named_and_a_decimal_start_value_or_a_real_n
     m.del_component(m.z), m.del_component(m.b)
     m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
     assert solve(m, SolverConfig(time_limit=5, threads=1)).objective == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize(
+    ("fixed", "shown"),
+    [(np.array([2.0]), r"array\(\[2\.\]\)"), (np.array(2 + 1j), r"array\(2\.\+1\.j\)"), (np.array("2"), r"array\('2'")],
+    ids=["1-d of one", "0-d complex", "0-d text"],
+)
+def test_a_variable_fixed_at_an_array_other_than_a_0d_real_number_is_named(fixed, shown):
+    """y fixed at a 1-d array of one element or at a 0-d text array crashed Pyomo's reading of the row (a bare
+    TypeError); at np.array(2 + 1j) it was read as 2 (max x, x <= 5 + y was 'optimal' at 7). Each is named, with the
+    fix; a 0-d array of a real number still solves (test above)."""
+    import warnings
+
+    from surrogate import SolverConfig, solve
+
+    m = _bounded_by(9.0, param=False)
+    m.y = pyo.Var()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.y.fix(fixed)
+    m.c.set_value(m.x <= 5 + m.y)
+    match = rf"variable 'y' has the fixed value {shown}.*, a NumPy array rather than a number.*model\.y\.fix\(2\.0\)$"
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))
