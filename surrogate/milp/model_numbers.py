@@ -89,9 +89,10 @@ def _held_value(var, what: str, given):
 
 
 def _one_number(value) -> bool:
-    """Whether ``value`` is a 0-d NumPy array of a real number (an object array's too), which Pyomo and HiGHS read in an
-    expression (a 1-d one of one element fails in HiGHS's interface)."""
-    return isinstance(value, np.ndarray) and value.ndim == 0 and isinstance(value.item(), (int, float))
+    """Whether ``value`` is a 0-d NumPy array of a real number (an object array's too; a ``longdouble`` one, whose item
+    stays a NumPy scalar), which Pyomo and HiGHS read in an expression (a 1-d one of one element fails in HiGHS's
+    interface; one of a ``Fraction``, in Pyomo's reading of a row)."""
+    return isinstance(value, np.ndarray) and value.ndim == 0 and isinstance(value.item(), (int, float, np.integer, np.floating))
 
 
 def _no_number(value, *, bound: bool) -> str:

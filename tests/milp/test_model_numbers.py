@@ -197,3 +197,34 @@ def test_a_variable_fixed_at_an_array_other_than_a_0d_real_number_is_named(fixed
     match = rf"variable 'y' has the fixed value {shown}.*, a NumPy array rather than a number.*model\.y\.fix\(2\.0\)$"
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+def test_a_0d_longdouble_array_reads_as_a_number_and_a_0d_fraction_array_is_named():
+    """np.array(2.5, dtype=longdouble) (its item stays a NumPy scalar) reads as 2.5, fixed (max x, x <= 5 + y: 7.5) or
+    held by a Param in a bound (min x, x >= p + 1: 3.5); a 0-d object array of a Fraction, on which Pyomo's reading of
+    a row failed with a bare AttributeError, is named."""
+    import warnings
+    from fractions import Fraction
+
+    from surrogate import SolverConfig, solve
+
+    config = SolverConfig(time_limit=5, threads=1)
+    for held, objective in ((np.array(2.5, dtype=np.longdouble), 7.5), (np.array(Fraction(5, 2), dtype=object), None)):
+        m = _bounded_by(9.0, param=False)
+        m.y = pyo.Var()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m.y.fix(held)
+        m.c.set_value(m.x <= 5 + m.y)
+        if objective is None:
+            with pytest.raises(
+                ModelFormatError, match=r"variable 'y' has the fixed value array\(Fraction\(5, 2\), dtype=object\)"
+            ):
+                solve(m, config)
+        else:
+            assert solve(m, config).objective == pytest.approx(objective)
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=np.array(2.5, dtype=np.longdouble), mutable=True, within=pyo.Any)
+    m.x = pyo.Var(bounds=(m.p + 1, 5))
+    m.o = pyo.Objective(expr=m.x)
+    assert solve(m, config).objective == pytest.approx(3.5)
