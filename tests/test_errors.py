@@ -45,3 +45,14 @@ def test_every_error_of_the_package_is_one_of_the_hierarchy():
     assert len(errors) == 12 and all(issubclass(e, SurrogateError) for e in errors)
     with pytest.raises(SurrogateError, match="bounds"):
         replace_products(pyo.ConcreteModel(), "3x8", bounds_time_limit=-1)
+
+
+def test_each_error_is_also_the_builtin_error_its_kind_is():
+    """Code that catches ValueError around a bad input (a config, a model, a formulation) or RuntimeError around a
+    missing solver or a bad export catches the package's errors too."""
+    from surrogate import errors
+
+    bad_input = ("ArchitectureError", "ConfigError", "ModelFormatError", "FormulationError", "NonlinearModelError")
+    bad_input += ("UnsupportedComponentError", "InfeasibleModelError")
+    assert all(issubclass(getattr(errors, n), ValueError) for n in bad_input)
+    assert all(issubclass(getattr(errors, n), RuntimeError) for n in ("SolverUnavailableError", "ExportError"))

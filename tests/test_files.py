@@ -164,18 +164,19 @@ def test_a_staging_folder_of_the_old_naming_is_removed_once_stale(tmp_path):
         "short": tmp_path / ".report-staging-notes",
         "pid": tmp_path / ".report-staging-999999-k4x1dxz4",  # the pid naming, no lock file: by age too
         "mine": tmp_path / ".report-staging-999999-mine",
+        "longer": tmp_path / ".report-staging-k4x1dxz5.bak",  # a surrogate name and more: not one
     }
     for path in left.values():
         (path / "figures").mkdir(parents=True)
         (path / "figures" / "pareto.png").write_bytes(b"half")
-    for key in ("stale", "touched", "other", "short", "pid", "mine"):
+    for key in ("stale", "touched", "other", "short", "pid", "mine", "longer"):
         for path in (left[key], left[key] / "figures", left[key] / "figures" / "pareto.png"):
             stamp = path.stat().st_mtime - old
             os.utime(path, (stamp, stamp))
     (left["touched"] / "figures" / "heatmap.png").write_bytes(b"new")
     with files.staging_folder(tmp_path, ".report-staging-"):
         assert not left["stale"].exists() and not left["pid"].exists()
-        assert all(left[k].is_dir() for k in ("recent", "touched", "other", "short", "mine"))
+        assert all(left[k].is_dir() for k in ("recent", "touched", "other", "short", "mine", "longer"))
 
 
 def test_a_staging_folder_works_where_flock_fails(tmp_path, monkeypatch):
@@ -237,3 +238,18 @@ def test_a_file_name_of_the_longest_length_is_written(tmp_path):
     files.write_text(path, "x\n")
     files.write_texts(tmp_path, {path.name: "y\n"})
     assert path.read_text(encoding="utf-8") == "y\n" and [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_written_file_has_the_usual_permissions_not_mkstemps(tmp_path):
+    """mkstemp makes 0600 files: a results file others could not read. It gets 0666 less the umask, as open() gives."""
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        path = files.write_text(tmp_path / "results.csv", "a\n")
+        os.umask(0o077)
+        private = files.write_text(tmp_path / "private.csv", "a\n")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644 and stat.S_IMODE(private.stat().st_mode) == 0o600

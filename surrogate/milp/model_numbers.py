@@ -89,20 +89,24 @@ def _held_value(var, what: str, given):
 
 
 def _one_number(value) -> bool:
-    """Whether ``value`` is a 0-d NumPy array of a real number (an object array's too), which Pyomo and HiGHS read in an
-    expression (a 1-d one of one element fails in HiGHS's interface)."""
-    return isinstance(value, np.ndarray) and value.ndim == 0 and isinstance(value.item(), (int, float))
+    """Whether ``value`` is a 0-d NumPy array of a real number (an object array's too; a ``longdouble`` one, whose item
+    stays a NumPy scalar), which Pyomo and HiGHS read in an expression (a 1-d one of one element fails in HiGHS's
+    interface; one of a ``Fraction``, in Pyomo's reading of a row)."""
+    return isinstance(value, np.ndarray) and value.ndim == 0 and isinstance(value.item(), (int, float, np.integer, np.floating))
 
 
 def _no_number(value, *, bound: bool) -> str:
-    """What ``value`` (a ``bound``, or a fixed value) is where no solver reads it as a number: ``'text'``, or for a
-    bound ``'a NumPy array'`` (a 0-d one too: Pyomo's ``Var.ub`` fails on it, where it reads a fixed one); ``''`` where
-    it is a number or ``None``."""
+    """What ``value`` (a ``bound``, or a fixed value) is where no solver reads it as a number: ``'text'``, or
+    ``'a NumPy array'`` (for a bound a 0-d one too: Pyomo's ``Var.ub`` fails on it; a fixed value other than a 0-d
+    array of a real number, which Pyomo reads in a row: a 1-d one fails there, and a complex one was read as its real
+    part); ``''`` where it is a number or ``None``."""
     if isinstance(value, (str, bytes)):
         return "text"
     if type(value) is complex or (isinstance(value, np.complexfloating) and value.imag != 0):
         return "a complex number"  # (a NumPy complex with no imaginary part Pyomo reads as its real part)
-    return "a NumPy array" if bound and isinstance(value, np.ndarray) else ""  # a NumPy scalar is a number
+    if isinstance(value, np.ndarray) and (bound or not _one_number(value)):
+        return "a NumPy array"
+    return ""  # a NumPy scalar is a number
 
 
 def _as_number(text) -> str:

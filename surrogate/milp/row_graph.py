@@ -32,7 +32,7 @@ def linked(rows, start, *, readers: dict[int, list[int]] | None = None) -> tuple
         found.append(var)
         for index in set(readers.get(id(var), ())) - walked:
             walked.add(index)
-            fresh = [v for v in rows[index] if id(v) not in seen]
+            fresh = list({id(v): v for v in rows[index] if id(v) not in seen}.values())  # (a row may list one twice)
             seen.update(id(v) for v in fresh)
             stack.extend(fresh)
     return found, walked

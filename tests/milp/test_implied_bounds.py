@@ -529,3 +529,15 @@ def test_a_factor_bound_no_solver_reads_is_named_before_any_bound_is_derived():
     with pytest.raises(ModelFormatError, match=match):
         replace_products(m)
     assert m.c.body.polynomial_degree() == 2 and not hasattr(m, "surrogate_replacement")
+
+
+def test_restore_keeps_a_side_changed_since_and_puts_the_other_back():
+    """x, y free, tightened to [-1.5, 1.5] by the LP: x's lower bound and y's upper bound set by hand afterwards are
+    kept by restore(); the other sides, still as derived, go back to None."""
+    m = _mccormick_model()
+    implied = tighten_product_bounds(m)
+    assert implied.derived["x"].sources == ("lp", "lp") and implied.derived["y"].sources == ("lp", "lp")
+    m.x.setlb(-1.0)
+    m.y.setub(1.0)
+    implied.restore()
+    assert m.x.bounds == (-1.0, None) and m.y.bounds == (None, 1.0)

@@ -153,3 +153,78 @@ def test_complex_and_object_array_params_and_the_suggested_value():
     m.p.set_value(np.array([2.0]))
     with pytest.raises(ModelFormatError, match=r"a NumPy array rather than a number.*model\.p\.set_value\(2\.0\)"):
         solve(m, config)
+
+
+def test_a_complex_or_bytes_bound_is_named_and_a_decimal_start_value_or_a_real_numpy_complex_is_not():
+    """A Python complex bound and a bytes one are no numbers; a free variable's Decimal start value (not fixed: no row
+    reads it as a coefficient) and a NumPy complex with no imaginary part (Pyomo reads its real part) are read."""
+    from surrogate import SolverConfig, solve
+    from surrogate.milp.model_numbers import check_numbers
+
+    m = pyo.ConcreteModel()
+    m.z, m.b = pyo.Var(bounds=(0, 1 + 2j)), pyo.Var(bounds=(0, b"3"))
+    with pytest.raises(ModelFormatError, match=r"variable 'z' has the upper bound \(1\+2j\), a complex number rather"):
+        check_numbers([m.z])
+    with pytest.raises(ModelFormatError, match=r"variable 'b' has the upper bound b'3', text rather than a number"):
+        check_numbers([m.b])
+    m.x = pyo.Var(bounds=(0, 2), initialize=Decimal("1.5"))
+    m.y = pyo.Var(bounds=(0, np.complex128(3)))
+    check_numbers([m.x, m.y])
+    m.del_component(m.z), m.del_component(m.b)
+    m.o = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    assert solve(m, SolverConfig(time_limit=5, threads=1)).objective == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize(
+    ("fixed", "shown"),
+    [(np.array([2.0]), r"array\(\[2\.\]\)"), (np.array(2 + 1j), r"array\(2\.\+1\.j\)"), (np.array("2"), r"array\('2'")],
+    ids=["1-d of one", "0-d complex", "0-d text"],
+)
+def test_a_variable_fixed_at_an_array_other_than_a_0d_real_number_is_named(fixed, shown):
+    """y fixed at a 1-d array of one element or at a 0-d text array crashed Pyomo's reading of the row (a bare
+    TypeError); at np.array(2 + 1j) it was read as 2 (max x, x <= 5 + y was 'optimal' at 7). Each is named, with the
+    fix; a 0-d array of a real number still solves (test above)."""
+    import warnings
+
+    from surrogate import SolverConfig, solve
+
+    m = _bounded_by(9.0, param=False)
+    m.y = pyo.Var()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.y.fix(fixed)
+    m.c.set_value(m.x <= 5 + m.y)
+    match = rf"variable 'y' has the fixed value {shown}.*, a NumPy array rather than a number.*model\.y\.fix\(2\.0\)$"
+    with pytest.raises(ModelFormatError, match=match):
+        solve(m, SolverConfig(time_limit=5, threads=1))
+
+
+def test_a_0d_longdouble_array_reads_as_a_number_and_a_0d_fraction_array_is_named():
+    """np.array(2.5, dtype=longdouble) (its item stays a NumPy scalar) reads as 2.5, fixed (max x, x <= 5 + y: 7.5) or
+    held by a Param in a bound (min x, x >= p + 1: 3.5); a 0-d object array of a Fraction, on which Pyomo's reading of
+    a row failed with a bare AttributeError, is named."""
+    import warnings
+    from fractions import Fraction
+
+    from surrogate import SolverConfig, solve
+
+    config = SolverConfig(time_limit=5, threads=1)
+    for held, objective in ((np.array(2.5, dtype=np.longdouble), 7.5), (np.array(Fraction(5, 2), dtype=object), None)):
+        m = _bounded_by(9.0, param=False)
+        m.y = pyo.Var()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m.y.fix(held)
+        m.c.set_value(m.x <= 5 + m.y)
+        if objective is None:
+            with pytest.raises(
+                ModelFormatError, match=r"variable 'y' has the fixed value array\(Fraction\(5, 2\), dtype=object\)"
+            ):
+                solve(m, config)
+        else:
+            assert solve(m, config).objective == pytest.approx(objective)
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=np.array(2.5, dtype=np.longdouble), mutable=True, within=pyo.Any)
+    m.x = pyo.Var(bounds=(m.p + 1, 5))
+    m.o = pyo.Objective(expr=m.x)
+    assert solve(m, config).objective == pytest.approx(3.5)

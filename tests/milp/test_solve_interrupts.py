@@ -78,3 +78,38 @@ def test_a_ctrl_c_during_a_models_copy_is_raised_once_the_copy_returns():
         assert interruptible_clone(m).x.ub == 1
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_noted_interruption_stops_whatever_the_solver_reported():
+    """A signal noted during the run (highspy caught it and returned a solve error, or even 'optimal') stops the run:
+    what the handler raised, not the termination the solver gave."""
+    from surrogate.milp.solve_interrupts import stop_if_interrupted
+    from surrogate.milp.solver_config import Termination
+
+    try:
+        stop_if_interrupted([SystemExit(4)], Termination.OPTIMAL, "solve interrupted")
+    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+        raised = exc
+    assert type(raised) is SystemExit and raised.code == 4
+    with pytest.raises(KeyboardInterrupt, match="solve interrupted"):
+        stop_if_interrupted([KeyboardInterrupt()], Termination.ERROR, "solve interrupted")
+
+
+def test_sigterms_default_action_and_an_ignored_signal_are_left_as_they_are():
+    """SIGTERM's default action ends the process (no KeyboardInterrupt to note in its place), and an ignored SIGINT
+    (a background job) stays ignored: noting_interrupts wraps neither."""
+    import signal
+
+    from surrogate.milp.solve_interrupts import noting_interrupts
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with noting_interrupts() as seen:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert seen == []
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

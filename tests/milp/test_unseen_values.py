@@ -143,3 +143,71 @@ def test_crossed_continuous_bounds_hold_a_value_as_highs_says(bounds, holds):
     it solves (1 + 5e-8, 1) and calls the others infeasible, read linearly."""
     m = _zero_coefficient_model(pyo.Reals, bounds)
     assert (value_nearest_zero(m.u) is not None) is holds
+
+
+@pytest.mark.parametrize(
+    ("bounds", "value"),
+    [((0.99998, 0.99999), None), ((-0.99999, -0.99998), None), ((0.9999991, 0.9999995), 1), ((-0.9999995, -0.9999991), -1)],
+)
+def test_an_integers_bounds_take_the_integrality_tolerance_1e_6_and_no_more(bounds, value):
+    """An integer u in (0.99998, 0.99999) holds no integer (HiGHS 1.16, u read linearly: infeasible); one in
+    (0.9999991, 0.9999995) holds 1, within the integrality tolerance 1e-6 (HiGHS: optimal at 1). A tolerance of 1e-5
+    took the first as 1, and a model without a point was solved 'optimal'."""
+    m = _zero_coefficient_model(pyo.Integers, bounds)
+    assert value_nearest_zero(m.u) == value
+
+
+def test_an_infinite_domain_gives_the_point_of_its_bounds_nearest_0_without_walking_it():
+    """PositiveReals reads as the bounds (0, None), as solvers take them, though 0 is not in it: u gets 0.0 (walking the
+    domain's members, as a finite one's are, fails on an infinite one); NegativeIntegers gives -1."""
+    m = pyo.ConcreteModel()
+    m.a, m.b = pyo.Var(domain=pyo.PositiveReals), pyo.Var(domain=pyo.NegativeIntegers)
+    m.c = pyo.Var(domain=pyo.PositiveReals, bounds=(-1, 1))
+    assert [value_nearest_zero(v) for v in (m.a, m.b, m.c)] == [0.0, -1, 0.0]
+
+
+@pytest.mark.parametrize(("bounds", "value"), [((-1, -0.5), -1), ((0.5, 1), 1), ((-1.5, -1), -1), ((1, 2.5), 1)])
+def test_a_finite_domains_member_on_a_bound_is_within_it(bounds, value):
+    """u in {-3, -1, 1, 3} with a bound on a member: that member is within the bounds (a strict comparison left none,
+    and the model was called infeasible)."""
+    m = pyo.ConcreteModel()
+    m.u = pyo.Var(domain=pyo.RangeSet(-3, 3, 2), bounds=bounds)
+    assert value_nearest_zero(m.u) == value
+
+
+def test_a_replaced_row_deleted_with_its_replacement_block_counts_for_nothing():
+    """The row c, which alone read u (bounds (3, 1), no value fits), deleted with its replacement block: no row reads u,
+    and min x + y is 0 (the block's mark of c outlives them, but c is no longer within the model)."""
+    m = _zero_coefficient_model(pyo.Reals, (3, 1))
+    replace_products(m, "3x8")
+    del m.c
+    del m.surrogate_replacement
+    assert not without_a_value(m)
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.OPTIMAL and result.objective == pytest.approx(0.0)
+
+
+def test_a_block_solved_alone_counts_its_replaced_rows_while_a_block_above_it_is_deactivated():
+    """Solving sub-blocks one by one, each deactivated in its parent: m.b's replaced row reads u (no value fits), so
+    solve(m.b) is infeasible whatever is deactivated above m.b (only the blocks between a row and m.b count)."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Block()
+    m.p.b = _block_model()
+    replace_products(m.p.b.b, "3x8")
+    m.p.deactivate()
+    result = solve(m.p.b.b, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.INFEASIBLE and "variables 'p.b.u' have bounds that hold no value" in result.reason
+
+
+def test_a_fixed_variables_crossed_bounds_leave_it_its_value():
+    """u fixed at 1 with bounds (3, 1): a solve reads its fixed value, not its bounds (min x + y, x + y + u >= 1.5 is
+    0.5), so it is no variable without a value."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 2)), pyo.Var(bounds=(0, 2))
+    m.u = pyo.Var(bounds=(3, 1))
+    m.u.fix(1)
+    m.c = pyo.Constraint(expr=m.x + m.y + m.u >= 1.5)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    assert not without_a_value(m)
+    result = solve(m, SolverConfig(time_limit=10, threads=1))
+    assert result.termination == Termination.OPTIMAL and result.objective == pytest.approx(0.5)
