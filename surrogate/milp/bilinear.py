@@ -313,16 +313,15 @@ def replace_products(
 
     Parameters
     ----------
-    model, surrogate, formulation, zoo
-        A constructed Pyomo model (or block) whose products are replaced; the rest as for :func:`bilinear`.
+    model, surrogate, formulation, zoo, error_aware
+        A constructed Pyomo model (or block) whose products are replaced; the rest as for :func:`bilinear` (``error_aware``:
+        each surrogate gets a slack of its certified error).
     implied_bounds
         First give a factor with a missing bound the bound its constraints imply (FBBT, then LP bound tightening:
         :func:`~surrogate.milp.implied_bounds.tighten_product_bounds`; factors all bounded are left as they are), kept
         in the report's ``implied_bounds`` (put back on a refusal). ``False``: refuse at once.
     bounds_time_limit
         Seconds for the LP bound tightening (a safety net: ``DEFAULT_LP_SECONDS``).
-    error_aware
-        Give each surrogate a slack of its certified error (see :func:`bilinear`).
 
     Returns
     -------
@@ -331,19 +330,15 @@ def replace_products(
 
     Raises
     ------
-    ConfigError
-        ``model`` is no Pyomo model, or an option is of the wrong type or value.
-    FormulationError
-        An unknown ``formulation``.
-    ModelFormatError
-        An unknown net (no zoo name, no ONNX file), or ``model``'s products already replaced (a second call).
+    ConfigError, FormulationError, ModelFormatError
+        No Pyomo model, or an option of the wrong type or value; an unknown ``formulation``; an unknown net (no zoo
+        name, no ONNX file), or ``model``'s products already replaced (a second call).
     UnsupportedTermError
         A term of degree above 2 or another nonlinearity.
     UnboundedVariableError
         Factors of products without finite bounds, all named in one message.
     InfeasibleModelError
-        Bound tightening proved the constraints infeasible, or a factor's bounds hold no point (``lb > ub``, an
-        integer's without an integer).
+        Bound tightening proved the constraints infeasible, or a factor's bounds hold no point (``lb > ub``, no integer).
     UnsupportedComponentError
         A component a solve would leave out (an untransformed ``Disjunction``: apply ``gdp.bigm``).
 

@@ -196,8 +196,8 @@ def add_surrogate(
 
     Parameters
     ----------
-    parent
-        A Pyomo ``ConcreteModel`` or block to add the encoding to.
+    parent, name
+        A Pyomo ``ConcreteModel`` or block to add the encoding to, and the name of its new block there (one not taken).
     net
         A :class:`ReluMLP`, an ONNX path or a zoo name (``'3x8'``; :func:`~surrogate.nets.zoo.resolve_surrogate`): 2 in, 1 out.
     inputs
@@ -208,14 +208,12 @@ def add_surrogate(
         exactly, but the net then extrapolates; on a wide one a solve warns where the solver's tolerance lets the
         output stray from the net (:mod:`~surrogate.milp.net_drift`).
     formulation
-        ``'pruned'``, ``'bigm'``, ``'partition'`` or ``'fullspace'`` (see the module docstring).
+        ``'pruned'``, ``'bigm'``, ``'partition'`` or ``'fullspace'`` (the module docstring).
     bounds
         For ``'pruned'`` only: a bound method (``'interval'``, ``'lp'``, ``'milp'``, the default) or a
         :class:`~surrogate.milp.bounds.NetBounds` for this net on ``input_bounds``. ``'milp'`` solves two MILPs per
         unstable neuron (minutes for a 2-64-64-1 net): for a wide net pass ``'lp'`` or ``'interval'``, or store the
         bounds in its file once (:func:`~surrogate.milp.bounds.with_stored_bounds`, then ``export_onnx``).
-    name
-        Component name of the new block on ``parent`` (one not taken).
 
     Returns
     -------
@@ -224,13 +222,9 @@ def add_surrogate(
 
     Raises
     ------
-    ConfigError
-        ``parent`` is no Pyomo model or block, or an option is of the wrong type or value (``bounds='nope'``).
-    FormulationError
-        An unknown ``formulation``.
-    ModelFormatError
-        A net without 2 inputs and 1 output, the wrong number of inputs, ``name`` taken in ``parent``, or OMLT's on
-        thin hidden intervals (``check_thin_layers``).
+    ConfigError, FormulationError, ModelFormatError
+        No Pyomo model or block, or an option of the wrong type or value; an unknown ``formulation``; a net without 2
+        inputs and 1 output, the wrong number of inputs, ``name`` taken, or OMLT's on thin intervals (``check_thin_layers``).
 
     Warns
     -----
