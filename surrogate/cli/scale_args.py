@@ -84,7 +84,7 @@ def _solver_arguments(p: argparse.ArgumentParser) -> None:
     from ..milp.solver_config import SOLVERS, SolverConfig
 
     p.add_argument("--solver", choices=list(SOLVERS), help=f"MILP solver (default {default_of(SolverConfig, 'solver')})")
-    add_solver_option_argument(p)
+    add_solver_option_argument(p, chosen=True)
     p.add_argument(
         "--time-limit",
         type=time_limit_seconds,

@@ -78,7 +78,8 @@ def _drift(block, record: NetRecord) -> str | None:
         f"surrogate {block.name!r}: at the solver's point ({at}) its output is {z:.6g} but the net gives {expected:.6g} "
         f"(off by {off:.3g}): the solver's integrality tolerance, times the big-M constants of the box its inputs are "
         "encoded on, lets the encoding stray from the net, so the objective and the point are not the net's; narrow "
-        "the bounds of its inputs (or rescale them, as bilinear() and replace_products() do)"
+        "the bounds of its inputs (or rescale them, as bilinear() and replace_products() do), and leave the solver's "
+        "integrality tolerance (SolverConfig.options) at its default"
     )
 
 

@@ -16,7 +16,7 @@ from pyomo.common.collections import ComponentSet
 
 from .model_components import active_objective, seen_variables
 from .model_numbers import check_numbers  # noqa: F401 (re-exported: this module's API before it moved)
-from .solver_config import Termination
+from .solver_config import INTEGRALITY_OPTIONS, INTEGRALITY_TOL, SOLVER_NAMES, Termination
 
 #: A row or variable bound violated by more than this, relative to ``max(1, |bound|)``, makes a point no solution.
 #: Far above the solvers' own feasibility tolerances (1e-6 to 1e-9 on scaled rows), far below a wrong model.
@@ -106,6 +106,33 @@ def _excess_of(var) -> float:
     return 0.0 if bounds is None else _excess(var.value, *bounds)
 
 
+def most_fractional(model, extra=()) -> tuple[float, str]:
+    """The largest distance of an integer variable's value from an integer at the current values, and its name
+    (``(0.0, "")`` when every one is integral); variables as :func:`worst_violation` reads them."""
+    worst, name = 0.0, ""
+    for var in seen_among(model, [v for v in candidates(model, extra) if v.is_integer() and not v.fixed]):
+        value = var.value if var.value is None else float(var.value)
+        if value is not None and math.isfinite(value) and abs(value - round(value)) > worst:
+            worst, name = abs(value - round(value)), var.name
+    return worst, name
+
+
+def _fractional(model, solver: str, extra) -> str | None:
+    """Why the point loaded into ``model`` is no MILP point: an integer variable further than :data:`INTEGRALITY_TOL`
+    from an integer (named, with ``solver``'s integrality option and the fix), or ``None``."""
+    off, name = most_fractional(model, extra)
+    if off <= INTEGRALITY_TOL:
+        return None
+    option, default = INTEGRALITY_OPTIONS.get(solver, ("its integrality tolerance", 1e-6))
+    return (
+        f"{SOLVER_NAMES.get(solver, solver)} reported a solution whose integer variable {name} is {off:.3g} from an "
+        f"integer (tolerance {INTEGRALITY_TOL:g}), so it is no point of the MILP: its objective and bound are not "
+        f"trusted and the result records 'error'. The solver's integrality tolerance let it through: leave {option} "
+        f"at its default ({default:g}) in SolverConfig.options (or give at most {INTEGRALITY_TOL:g}); if it was not "
+        "set, the solver failed numerically: solve it with another solver (SolverConfig(solver=...)) and report it"
+    )
+
+
 def _objective_miss(model, objective: float) -> str | None:
     """A description of how the reported ``objective`` differs from the active objective at the loaded point
     by more than :data:`TRUST_TOL` (relative to ``max(1, |either|)``), or ``None``."""
@@ -118,8 +145,12 @@ def _objective_miss(model, objective: float) -> str | None:
 
 def untrusted(model, solver: str, objective: float = math.nan, *, extra=()) -> str | None:
     """Why the point loaded into ``model`` is not a solution of it, or ``None`` when it is (within :data:`TRUST_TOL`):
-    a row or bound it violates, or a reported ``objective`` that is not the objective at the point (``extra``:
-    as :func:`worst_violation`'s)."""
+    an integer variable further than :data:`~surrogate.milp.solver_config.INTEGRALITY_TOL` from an integer, a row or
+    bound it violates, or a reported ``objective`` that is not the objective at the point (``extra``: as
+    :func:`worst_violation`'s)."""
+    fractional = _fractional(model, solver, extra)  # first: a fractional integer breaks rows as a consequence
+    if fractional is not None:
+        return fractional
     worst, name = worst_violation(model, extra)
     missed = _objective_miss(model, objective)
     if worst <= TRUST_TOL and missed is None:

@@ -60,6 +60,19 @@ UNSOUND_OPTIONS: dict[str, dict[str, str]] = {
     "gurobi": {},
 }
 
+#: Each solver's integrality tolerance: ``(option, default)``. An integer variable may sit that far from an integer at
+#: the solver's point, and the big-M constants of an encoded net turn a loose one into a point off the net and a false
+#: bound (Gurobi's ``IntFeasTol=0.1`` gave "optimal" at -0.499 with gap 0 where the MILP's optimum is 1.41). SCIP
+#: and HiGHS have no option for integrality alone: their feasibility tolerance is it.
+INTEGRALITY_OPTIONS = {
+    "highs": ("mip_feasibility_tolerance", 1e-6),
+    "scip": ("numerics/feastol", 1e-6),
+    "gurobi": ("IntFeasTol", 1e-5),
+}
+#: The largest value :class:`SolverConfig` takes for an :data:`INTEGRALITY_OPTIONS` option, and how far from an integer
+#: an integer variable of an incumbent may be before :func:`~surrogate.milp.solution_check.untrusted` refuses the point.
+INTEGRALITY_TOL = 1e-4
+
 #: An example for error messages: one option of each solver that :class:`SolverConfig` passes on.
 OPTION_EXAMPLES = {"highs": "{'mip_heuristic_effort': 0.3}", "scip": "{'separating/maxrounds': 0}", "gurobi": "{'MIPFocus': 3}"}
 
@@ -218,10 +231,22 @@ def _option_pairs(options, solver: str) -> tuple[tuple[str, bool | int | float |
             raise ConfigError(f"SolverConfig: option {name!r} of {solver} is refused: {unsound[key(name)]}")
         if not isinstance(value, bool | int | float | str) or (isinstance(value, float) and not math.isfinite(value)):
             raise ConfigError(f"SolverConfig: option {name!r}={value!r} must be a bool, an integer, a finite float or a string")
+        if key(name) == key(INTEGRALITY_OPTIONS[solver][0]) and is_number(value) and value > INTEGRALITY_TOL:
+            raise ConfigError(f"SolverConfig: option {name}={value!r} of {solver} is refused: {loose_integrality(solver)}")
         if names.count(key(name)) > 1:
             same = " (Gurobi reads names in any case and without underscores)" if solver == "gurobi" else ""
             raise ConfigError(f"SolverConfig: option {name!r} is given twice{same}; give it once")
     return tuple(sorted(options))
+
+
+def loose_integrality(solver: str) -> str:
+    """Why an integrality tolerance above :data:`INTEGRALITY_TOL` is no option of ``solver``, and what to give instead."""
+    name, default = INTEGRALITY_OPTIONS[solver]
+    return (
+        f"{SOLVER_NAMES[solver]}'s {name} is how far an integer variable may sit from an integer at its point, and an "
+        "encoded net's big-M constants turn that into a point off the net with a false bound ('optimal', gap 0); "
+        f"leave {name} at its default ({default:g}) or give at most {INTEGRALITY_TOL:g}"
+    )
 
 
 def option_key(solver: str, name: str) -> str:

@@ -11,6 +11,7 @@ are imported only when an option is tried.
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from ..errors import ConfigError
@@ -120,6 +121,7 @@ def try_options(solver: str, options: tuple) -> None:
     solver would change (e.g. SCIP's integer parameter given 2.5) is refused too. Each set is
     tried once per process.
     """
+    check_folders(solver, options)  # each time: a folder may go between solves
     key = (solver, tuple((name, type(value), value) for name, value in options))  # 10 == 10.0 == True, as values
     if not options or key in _checked:
         return
@@ -137,6 +139,19 @@ def try_options(solver: str, options: tuple) -> None:
     _checked.add(key)
 
 
+def check_folders(solver: str, options: tuple) -> None:
+    """Raise :class:`ConfigError` for an option of ``solver`` that names a file (``file`` in its name: HiGHS's
+    ``log_file``, SCIP's ``visual/vbcfilename``, Gurobi's ``LogFile``) in a folder that does not exist: SCIP failed
+    with a bare ``OSError``, HiGHS wrote no file and said nothing (``log_file``), Gurobi refused it mid-solve."""
+    for name, value in options:
+        folder = os.path.dirname(value) if isinstance(value, str) and "file" in name.lower() else ""
+        if folder and not os.path.isdir(folder):
+            raise ConfigError(
+                f"SolverConfig.options: {name}={value!r} names a file in the folder {folder!r}, which does not exist, "
+                f"so {SOLVER_NAMES[solver]} cannot open it; create the folder first or give a path in one that exists"
+            )
+
+
 def default_options(solver: str, names) -> dict:
     """The default values of the options ``names`` of ``solver``."""
     kind = OPTIONS[solver]
@@ -148,8 +163,10 @@ def options_failure(solver: str, package: str, holder, options: tuple, error: Ex
     """The :class:`ConfigError` for ``error``, raised by ``solver``'s ``package`` during a run with ``options`` (a
     config's pairs, e.g. Gurobi's ``LogFile`` in a missing folder, or a ``MemLimit`` too small to start): naming the
     option that ``holder`` (the run's live solver model, or ``None``) refuses, else all of them. ``None`` without
-    options, or for an error from elsewhere (it is not theirs to explain)."""
-    if not options or type(error).__module__.split(".")[0] != package:
+    options, or for an error from elsewhere (it is not theirs to explain); an ``OSError`` (PySCIPOpt's for a file it
+    cannot create, e.g. ``visual/vbcfilename`` in a folder it may not write) is theirs where an option is text."""
+    named_file = isinstance(error, OSError) and any(isinstance(value, str) for _, value in options)
+    if not options or (type(error).__module__.split(".")[0] != package and not named_file):
         return None
     kind = OPTIONS[solver]
     refused = next((p for name, value in options if holder is not None and (p := kind.set(holder, name, value))), None)

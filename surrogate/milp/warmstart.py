@@ -61,6 +61,7 @@ from .search_clock import as_wall, counting, now
 from .solution_check import readable_bounds
 from .solve_checks import check_domains, check_fixed_values, check_linear, check_options
 from .solver import SolverConfig, SolveResult, make_solver, solve
+from .start_kept import solve_after_start
 from .unseen_values import without_a_value
 from .warmstart_config import EXACT_SEED_SHARE, SEEDS, StartConfig, StartResult, check_surrogates, start_config
 from .warmstart_copies import check_owned_copies, clone_copy, encoded_copies, fix_patterns, integer_products, relax_integers
@@ -362,7 +363,7 @@ def solve_with_start(
     point), and never more than ``config.time_limit`` in all, on its clock: with ``clock='cpu'`` those are
     CPU seconds, and its wall seconds are capped by ``start.wall_limit`` instead. Its setup (the input checks, the
     model's clone, the LP) runs before its clock checks and grows with the model: seconds for hundreds of products,
-    by which such a call can pass ``config.time_limit``. HiGHS gets what is left of ``config.time_limit``, and the
+    by which such a call can pass ``config.time_limit``. The solver gets what is left of ``config.time_limit``, and the
     returned ``wall_time`` counts both, so a warm-started solve is compared with a cold one on the same clock.
 
     Parameters
@@ -379,9 +380,9 @@ def solve_with_start(
     Returns
     -------
     (SolveResult, StartResult)
-        The solve, and the search (``found=False, seconds=0`` when not run). The solve has a solution only when
-        HiGHS ends with one: never after an unbounded or infeasible termination (the search finds no point
-        then either, since it starts from the LP relaxation).
+        The solve, and the search (``found=False, seconds=0`` when not run). A solver stopped at its limit before it
+        took the search's point keeps that point as its incumbent (:mod:`~surrogate.milp.start_kept`); none after an
+        unbounded or infeasible termination (the search finds none then either: it starts from the LP relaxation).
     """
     if start is not None and not isinstance(start, StartConfig):
         raise ConfigError(f"solve_with_start: start={start!r} must be a StartConfig, or None for no search")
@@ -394,6 +395,4 @@ def solve_with_start(
         limit = min(start.time_limit, config.time_limit)
         capped = replace(start, time_limit=limit, patience=min(start.patience, config.time_limit - limit))
         found = activation_start(model, surrogates, config=capped)
-    budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))
-    result = solve(model, budget, warm_start=found.found)
-    return replace(result, wall_time=result.wall_time + found.seconds), found
+    return solve_after_start(model, config, found), found

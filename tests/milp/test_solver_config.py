@@ -62,3 +62,16 @@ def test_a_node_cap_or_log_option_surrogate_sets_is_refused(solver, name, fix):
     """Kills C21 (SCIP's limits/nodes, which caps the nodes after the last restart only, let through)."""
     with pytest.raises(ConfigError, match=rf"option '{name}' of {solver} is managed by surrogate: .*{fix}"):
         SolverConfig(solver=solver, options={name: 10})
+
+
+@pytest.mark.parametrize(
+    ("solver", "name", "value"),
+    [("gurobi", "IntFeasTol", 0.1), ("gurobi", "int_feas_tol", 0.001), ("highs", "mip_feasibility_tolerance", 0.05)]
+    + [("scip", "numerics/feastol", 1e-3)],
+)
+def test_a_loose_integrality_tolerance_is_refused(solver, name, value):
+    """probe128 #3: Gurobi's IntFeasTol=0.1 gave 'optimal' at -0.499 with bound -0.499 and gap 0, where the surrogate
+    MILP's optimum is 1.41 (binaries 0.08 from an integer); it was passed on."""
+    with pytest.raises(ConfigError, match=rf"option {name}={value!r} of {solver} is refused: .*leave .* at its default"):
+        SolverConfig(solver=solver, options={name: value})
+    assert SolverConfig(solver=solver, options={name: 1e-4}).options == ((name, 1e-4),)  # tighter than the check: kept

@@ -222,8 +222,8 @@ def test_a_command_line_option_without_a_name_is_refused(text):
 
 def test_a_gurobi_error_from_an_option_is_a_config_error_naming_it(tmp_path):
     skip_unless_runnable("gurobi")
-    missing = str(tmp_path / "no" / "such" / "g.log")
-    with pytest.raises(ConfigError, match=rf"SolverConfig.options: Gurobi refuses LogFile='{re.escape(missing)}' \(Unable"):
+    missing = str(tmp_path / "no" / "such" / "g.log")  # (refused before the solve now: see the test below)
+    with pytest.raises(ConfigError, match=rf"SolverConfig.options: LogFile='{re.escape(missing)}' names a file in"):
         solve(_milp(), SolverConfig(time_limit=5, threads=1, solver="gurobi", options={"LogFile": missing}))
     with pytest.raises(ConfigError, match=r"SolverConfig.options: Gurobi failed \(GurobiError: Out of memory\) with options"):
         solve(_milp(), SolverConfig(time_limit=5, threads=1, solver="gurobi", options={"MemLimit": 0.0001}))
@@ -237,3 +237,56 @@ def test_a_fraction_time_limit_or_gap_is_kept_as_a_float():
     assert (type(config.time_limit), type(config.rel_gap)) == (float, float) and config.time_limit == 1 / 3
     assert json.loads(json.dumps(config.cache_key()))["rel_gap"] == 0.01
     assert type(SolverConfig(time_limit=60).time_limit) is int  # an int keys a cache as before
+
+
+@pytest.mark.parametrize(
+    ("solver", "options"),
+    [
+        ("scip", {"visual/vbcfilename": "s.vbc"}),
+        ("highs", {"log_file": "h.log"}),
+        ("highs", {"solution_file": "h.sol", "write_solution_to_file": True}),
+        ("gurobi", {"LogFile": "g.log"}),
+    ],
+)
+def test_an_option_naming_a_file_in_a_missing_folder_is_refused_before_the_solve(solver, options, tmp_path):
+    """probe128 #5, #7: SCIP's visual/vbcfilename in a missing folder crashed with a bare OSError ('SCIP: cannot create
+    file!'), HiGHS's log_file there wrote nothing and said nothing, its solution_file left one log line."""
+    skip_unless_runnable(solver)
+    folder = tmp_path / "no" / "such"
+    options = {name: str(folder / value) if isinstance(value, str) else value for name, value in options.items()}
+    name = next(n for n, value in options.items() if isinstance(value, str))
+    expected = rf"SolverConfig.options: {re.escape(name)}='{re.escape(str(folder))}/.* names a file in the folder "
+    with pytest.raises(ConfigError, match=expected + r".*which does not exist.*create the folder first"):
+        solve(_milp(), SolverConfig(time_limit=5, solver=solver, options=options))
+    folder.mkdir(parents=True)
+    assert solve(_milp(), SolverConfig(time_limit=5, solver=solver, options=options)).optimal
+
+
+def test_an_os_error_of_a_run_with_a_text_option_is_a_config_error_naming_it():
+    """probe128 #5: PySCIPOpt raises the builtin OSError for a file it cannot create, which options_failure let pass
+    (only errors of the solver's own package were the options'); an OSError without a text option is not theirs."""
+    from surrogate.milp.solver_options import options_failure
+
+    options = (("visual/vbcfilename", "/root/s.vbc"),)
+    failed = options_failure("scip", "pyscipopt", None, options, OSError("SCIP: cannot create file!"))
+    assert isinstance(failed, ConfigError)
+    with pytest.raises(ConfigError, match=r"SCIP failed \(OSError: SCIP: cannot create file!\) with options visual/vbc"):
+        raise failed
+    assert options_failure("scip", "pyscipopt", None, (("limits/solutions", 1),), OSError("disk full")) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "scip"),
+    [(["problems"], False), (["bench", "solve-time"], False), (["sweep"], False), (["bench", "scale"], True)],
+)
+def test_the_solver_option_help_of_each_command_names_only_solvers_it_runs(argv, scip, capsys):
+    """probe128 #6: `surrogate problems --help` (and `bench solve-time`'s) suggested separating/maxrounds=0 (SCIP),
+    which they refuse: they run HiGHS only. Only `bench scale` has --solver."""
+    from surrogate.cli.parser import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser([argv[0]]).parse_args([*argv, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "mip_heuristic_effort=0.3 (HiGHS)" in text
+    assert ("separating/maxrounds=0 (SCIP)" in text) is scip
+    assert ("an option of the MILP solver (--solver)" in text) is scip

@@ -10,7 +10,7 @@ import pytest
 import problems
 from surrogate import ConfigError, SolverConfig
 from surrogate.errors import NonlinearModelError
-from surrogate.milp import warmstart
+from surrogate.milp import start_kept, warmstart
 from surrogate.milp.baselines import Sawtooth, TriangulatedPWL
 from surrogate.milp.bilinear import replace_products
 from surrogate.milp.solver import make_solver, solve
@@ -98,7 +98,7 @@ def test_solve_with_start_counts_the_search_within_one_time_budget(monkeypatch):
     # the budget split itself, without clocks: HiGHS gets what the search left of the limit
     given = []
     monkeypatch.setattr(warmstart, "activation_start", lambda *a, **k: replace(found, seconds=1.5))
-    monkeypatch.setattr(warmstart, "solve", lambda m, c, **k: given.append(c.time_limit) or replace(cold, wall_time=0.25))
+    monkeypatch.setattr(start_kept, "solve", lambda m, c, **k: given.append(c.time_limit) or replace(cold, wall_time=0.25))
     timed, _ = solve_with_start(small, (), config, start=StartConfig(time_limit=2.0))
     assert given == [12.0 - 1.5] and timed.wall_time == 0.25 + 1.5
     # the search's patience is capped too: time_limit + patience never exceeds the solve's limit

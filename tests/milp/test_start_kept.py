@@ -1,0 +1,64 @@
+"""The solve after a warm-start search keeps the search's point where the solver drops it (start_kept.py)."""
+
+import math
+
+import pyomo.environ as pyo
+import pytest
+
+import problems
+from surrogate import SolverConfig
+from surrogate.milp.bilinear import replace_products
+from surrogate.milp.model_size import ModelSize
+from surrogate.milp.solve_result import SolveResult
+from surrogate.milp.solver_config import Termination
+from surrogate.milp.warmstart import StartConfig, solve_with_start
+from tests.helpers import skip_unless_runnable
+
+pytestmark = pytest.mark.solver
+
+
+@pytest.mark.parametrize("solver", ["scip", "gurobi"])
+def test_a_time_out_reports_the_searchs_point_as_its_incumbent(solver):
+    """probe128 #4: when the search spent the budget the solver got 0.01 s, and SCIP (once Gurobi) stopped before it
+    took the point handed in: 'maxTimeLimit', no incumbent, although the search had found and loaded a point."""
+    skip_unless_runnable(solver)
+    model = problems.build("random8-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    result, found = solve_with_start(
+        model, report, SolverConfig(time_limit=0.3, solver=solver), start=StartConfig(time_limit=0.3)
+    )
+    if not found.found:
+        pytest.skip("the search found no point in 0.3 s on this machine")
+    assert result.has_solution and result.objective <= found.objective + 1e-6 * max(1.0, abs(found.objective))
+    assert result.first_solution_time == 0.0 and result.wall_time >= found.seconds
+
+
+def _model(x: float):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1), initialize=x)
+    m.c = pyo.Constraint(expr=m.x >= 0.5)
+    m.o = pyo.Objective(expr=2 * m.x)
+    return m
+
+
+@pytest.mark.parametrize(
+    ("x", "termination", "kept"),
+    [
+        (0.7, Termination.TIME_LIMIT, True),
+        (0.7, Termination.INTERRUPTED, True),
+        (0.2, Termination.TIME_LIMIT, False),  # the point breaks a row: no incumbent
+        (0.7, Termination.INFEASIBLE, False),
+        (0.7, Termination.LICENSING_PROBLEMS, False),
+    ],
+)
+def test_only_a_point_that_satisfies_the_model_is_kept_and_only_at_a_limit(x, termination, kept):
+    from surrogate.milp.start_kept import kept_start
+
+    dropped = SolveResult(termination, math.nan, -1.0, math.nan, 0.01, 0, ModelSize(1, 0, 1), ("a line",))
+    result = kept_start(_model(x), dropped, solver="scip")
+    if not kept:
+        assert result == dropped
+        return
+    assert (result.termination, result.objective, result.bound, result.first_solution_time) == (termination, 1.4, -1.0, 0.0)
+    assert result.gap == pytest.approx(2.4 / 1.4) and result.warnings[0] == "a line"
+    assert "SCIP stopped" in result.warnings[1] and "keeps that point (objective 1.4, checked" in result.warnings[1]
