@@ -29,3 +29,8 @@ class Prepared:
     options: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stop: Callable[[], None] = lambda: None
+
+
+class RunFailure(str):
+    """The message of a run on which the solver failed numerically (SCIP's "error in LP solver!"): recorded as
+    termination ``error``, where a plain message is a licence's refusal (``licensingProblems``)."""

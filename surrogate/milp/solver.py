@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError, NumericsWarning, warn_caller
 from ..options import check_flags
+from .backend_run import RunFailure
 from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective, first_names
 from .model_size import model_size
@@ -112,7 +113,10 @@ def _attempt(
                 raise failed from error
             if isinstance(error, ValueError) and "domain" in str(error):  # Pyomo's writer: a domain check_domains missed
                 raise ModelFormatError(f"{error}; {DOMAIN_FIX}") from error
-            raise
+            broke = backend.numerical_failure(error)
+            if broke is None:
+                raise
+            return RunFailure(broke)  # the solver's own numerical failure: the result records error
         return refusal
 
 
@@ -227,11 +231,12 @@ def _infeasible(model, empty: list) -> SolveResult:
 
 
 def _refused(model, message: str, seconds: float) -> SolveResult:
-    """The result of a solve whose model a licence refused (warned, not raised)."""
+    """The result of a solve whose model a licence refused, or (a :class:`RunFailure`) on which the solver failed
+    numerically: termination ``licensingProblems`` or ``error`` (warned, not raised)."""
     warn_caller(message, RuntimeWarning)
-    nan = math.nan
-    size = model_size(model)
-    return SolveResult(Termination.LICENSING_PROBLEMS, nan, nan, nan, seconds, 0, size, (message,), reason=message)
+    nan, size = math.nan, model_size(model)
+    ended = Termination.ERROR if isinstance(message, RunFailure) else Termination.LICENSING_PROBLEMS
+    return SolveResult(ended, nan, nan, nan, seconds, 0, size, (str(message),), reason=str(message))
 
 
 def solve(

@@ -158,6 +158,11 @@ class Backend:
         """A message when ``error`` means a licence refused the model (recorded, not raised); else ``None``."""
         return None
 
+    def numerical_failure(self, error: Exception) -> str | None:
+        """A message when ``error`` is the solver's own numerical failure on the model (recorded as termination
+        ``error``, not raised); else ``None``."""
+        return None
+
     def interrupted(self, results) -> bool:
         """Whether the solver reports that Ctrl-C stopped it (it caught the signal itself and returned).
 
@@ -293,6 +298,14 @@ class ScipBackend(Backend):
             earliest = min(solutions, key=scip.getSolTime)
             first.see(scip.getSolTime(earliest), scip.getSolObjVal(earliest))
         return seconds, scip.getNTotalNodes()
+
+    def numerical_failure(self, error: Exception) -> str | None:
+        if type(error) is not Exception or str(error) != "SCIP: error in LP solver!":  # PySCIPOpt's SCIP_LPERROR
+            return None
+        return (
+            f"SCIP failed on the model ({error}): its LPs broke down numerically, often on a badly scaled model; the "
+            "result records error. Rescale the model's rows and variables, or " + USE_HIGHS
+        )
 
 
 class GurobiBackend(Backend):

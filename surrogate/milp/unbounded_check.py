@@ -24,8 +24,10 @@ from dataclasses import replace
 
 import pyomo.environ as pyo
 
+from ..errors import SurrogateError
 from .model_components import active_objective, seen_variables
 from .presolve_check import CONFIRM_TOL, MIN_CONFIRM_SECONDS, feasibility_solve, kept_values, point_miss
+from .solve_checks import CoefficientScale
 from .solver_backends import backend_for
 from .solver_config import SolverConfig, Termination
 
@@ -54,12 +56,29 @@ def checks_answers(model, config: SolverConfig) -> bool:
 
 def check_answer(model, config: SolverConfig, result, highs: Callable, *, restore: Callable[[], None]):
     """``result`` (an answer of ``config.solver``) checked as the module says, by ``highs(config)`` (a HiGHS solve of
-    ``model`` that loads its point); ``restore`` sets the variables back to their values before the first solve."""
-    if result.termination is Termination.OPTIMAL and result.has_solution:
-        return _check_optimum(model, config, result, highs, restore=restore)
-    if result.termination is Termination.INFEASIBLE:
-        return _check_infeasibility(model, config, result, highs, restore=restore)
-    return result
+    ``model`` that loads its point); ``restore`` sets the variables back to their values before the first solve.
+
+    Where HiGHS cannot judge the model (it refuses it: an SOS constraint, say; or the model is badly scaled, where
+    HiGHS's own answer proves nothing: it dropped a row with a coefficient of 1e16), ``result`` stands, with a warning
+    that it was not checked."""
+    if not (result.termination is Termination.OPTIMAL and result.has_solution or result.termination is Termination.INFEASIBLE):
+        return result
+    check = _check_optimum if result.termination is Termination.OPTIMAL else _check_infeasibility
+    now = kept_values(model)
+    try:
+        if any(True for _ in model.component_data_objects(pyo.SOSConstraint, active=True, descend_into=True)):
+            return _unchecked(result, "HiGHS has no SOS constraints")
+        if CoefficientScale.of(model).warnings():
+            return _unchecked(result, "the model is badly scaled, so HiGHS's answer would prove nothing")
+        return check(model, config, result, highs, restore=restore)
+    except SurrogateError as refused:  # HiGHS's refusal of the model
+        now()
+        return _unchecked(result, str(refused))
+
+
+def _unchecked(result, why: str):
+    note = f"this {result.termination.value} answer of a model with a variable unbounded in some direction was not checked by HiGHS ({why})"
+    return replace(result, warnings=(*result.warnings, note))
 
 
 def _highs(config: SolverConfig, left: float) -> SolverConfig:

@@ -13,7 +13,7 @@ from surrogate.experiments.scale_bench_tables import REFUSED, solve_status
 from surrogate.milp import warmstart
 from surrogate.milp.solve_checks import log_warnings
 from surrogate.milp.solver import Termination, make_solver, solve
-from surrogate.milp.solver_backends import ScipBackend
+from surrogate.milp.solver_backends import HighsBackend, ScipBackend
 from surrogate.milp.warmstart import StartConfig, solve_with_start
 from tests.helpers import skip_unless_runnable
 
@@ -261,3 +261,51 @@ def test_a_start_value_that_is_no_number_is_ignored_with_a_note(name, note):
     result = solve(m, SolverConfig(time_limit=5, threads=1, solver=name), warm_start=True)
     assert result.optimal and result.objective == pytest.approx(0.5)
     assert any(w.startswith("warm start ignored") and note in w for w in result.warnings)
+
+
+def test_scips_lp_error_is_a_result_with_termination_error():
+    """probe131: SCIP's "error in LP solver!" on a small badly scaled MILP came out of solve() as a bare Exception."""
+    skip_unless_runnable("scip")
+    m = pyo.ConcreteModel()
+    m.x0, m.x1 = pyo.Var(bounds=(-1.83, 2.27)), pyo.Var(bounds=(-0.07, 2.13))
+    m.i0, m.i1 = pyo.Var(domain=pyo.Integers, bounds=(1, 3)), pyo.Var(domain=pyo.Integers, bounds=(-1, 2))
+    m.u0, m.u1 = pyo.Var(), pyo.Var(bounds=(0, None))
+    m.r1 = pyo.Constraint(
+        expr=4.409590379719793 * m.x0
+        - 0.8691066772770055 * m.x1
+        - 0.2283810329724952 * m.i0
+        + 198.32139297165585 * m.i1
+        + 0.35 * m.u0
+        + 0.97 * m.u1
+        <= 0.34
+    )
+    m.r2 = pyo.Constraint(
+        expr=9439.620225867917 * m.x0
+        - 0.04628045168399873 * m.x1
+        - 0.0043317760234320045 * m.i0
+        + 35.319305045328754 * m.i1
+        - 0.28 * m.u1
+        == 0.907
+    )
+    m.r3 = pyo.Constraint(expr=0.0008986463827973873 * m.u0 - (m.x0 + 5) <= 0)
+    m.r4 = pyo.Constraint(expr=m.x0 - 5 - 0.020211165881409608 * m.u1 <= 0)
+    m.obj = pyo.Objective(
+        expr=-0.0015805936349750738 * m.x0
+        + 61.55615589540588 * m.x1
+        + 6099.0169479848455 * m.i0
+        + 0.006007269568124887 * m.i1
+        + 0.55
+        - 3496.7710450943905 * m.u0
+        - 981042.973970435 * m.u1
+    )
+    with pytest.warns(RuntimeWarning, match=r"SCIP failed on the model \(SCIP: error in LP solver!\).*records error"):
+        result = solve(m, SolverConfig(time_limit=10, solver="scip"))
+    assert result.termination is Termination.ERROR and math.isnan(result.objective) and "error in LP solver" in result.reason
+
+
+def test_only_scips_lp_error_is_its_numerical_failure():
+    scip = ScipBackend()
+    assert "its LPs broke down numerically" in scip.numerical_failure(Exception("SCIP: error in LP solver!"))
+    assert scip.numerical_failure(Exception("SCIP: method cannot be called at this time in solution process!")) is None
+    assert scip.numerical_failure(RuntimeError("SCIP: error in LP solver!")) is None
+    assert HighsBackend().numerical_failure(Exception("SCIP: error in LP solver!")) is None

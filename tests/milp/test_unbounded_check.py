@@ -169,3 +169,43 @@ def test_scip_on_probe128s_unbounded_models_says_unbounded(build):
     skip_unless_runnable("scip")
     result = solve(build(), SCIP)
     assert result.termination is Termination.UNBOUNDED and result.bound == -math.inf
+
+
+def test_a_model_with_sos_is_not_checked_and_says_so():
+    m = _ray_model()
+    m.pair = pyo.Var([0, 1], bounds=(0, 1))
+    m.s = pyo.SOSConstraint(var=m.pair, sos=1)
+    _at(m, x=0.5, i=1, u=7.5)
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -7.5, -7.5), _highs(m), restore=kept_values(m))
+    assert answer.termination is Termination.OPTIMAL and answer.objective == -7.5
+    assert "was not checked by HiGHS (HiGHS has no SOS constraints)" in answer.warnings[-1]
+
+
+def test_a_badly_scaled_model_is_not_checked_and_says_so():
+    """probe131: ``u >= 1e16 x + i - 1``, x in [0, 1e-15]: HiGHS drops the row and calls the LP unbounded, though
+    the optimum -1 is right."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1e-15))
+    m.i = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    m.u = pyo.Var()
+    m.row = pyo.Constraint(expr=m.u >= 1e16 * m.x + m.i - 1)
+    m.obj = pyo.Objective(expr=m.u + m.i)
+    _at(m, x=0.0, i=0, u=-1.0)
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -1.0, -1.0), _highs(m), restore=kept_values(m))
+    assert answer.termination is Termination.OPTIMAL and answer.objective == -1.0
+    assert "not checked by HiGHS (the model is badly scaled" in answer.warnings[-1]
+    assert (m.x.value, m.i.value, m.u.value) == (0.0, 0, -1.0)
+
+
+def test_a_refusal_of_highs_leaves_the_answer_and_the_point(monkeypatch):
+    from surrogate.errors import ModelFormatError
+
+    def refuse(config):
+        m.x.set_value(0.9)  # a run that changed the point before HiGHS refused the model
+        raise ModelFormatError("HiGHS cannot take this")
+
+    m = _ray_model()
+    _at(m, x=0.5, i=1, u=7.5)
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -7.5, -7.5), refuse, restore=kept_values(m))
+    assert answer.termination is Termination.OPTIMAL and "(HiGHS cannot take this)" in answer.warnings[-1]
+    assert (m.x.value, m.i.value, m.u.value) == (0.5, 1, 7.5) and not m.i.fixed
