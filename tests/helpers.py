@@ -223,3 +223,27 @@ def far_rounding_onnx(path: Path, centre: float, *, domain=None) -> Path:
         model.metadata_props.add(key="surrogate.domain", value=json.dumps(domain))
     onnx.save(model, str(path))
     return path
+
+
+def activation_onnx(path: Path, activation: list, initializers: dict | None = None, *, batch="batch") -> Path:
+    """A float32 2-8-1 net ``x -> MatMul+Add -> h -> activation -> r -> MatMul+Add -> y`` at ``path``, its
+    ``activation`` nodes (``onnx.helper`` nodes from ``h`` to ``r``) and their ``initializers`` (name -> array) given;
+    ``batch``: the input's first dimension (an int: a fixed batch)."""
+    rng = np.random.default_rng(6)
+    weights = {"W1": rng.normal(size=(2, 8)), "B1": rng.normal(size=8), "W2": rng.normal(size=(8, 1)), "B2": rng.normal(size=1)}
+    nodes = [
+        helper.make_node("MatMul", ["x", "W1"], ["m1"]),
+        helper.make_node("Add", ["m1", "B1"], ["h"]),
+        *activation,
+        helper.make_node("MatMul", ["r", "W2"], ["m2"]),
+        helper.make_node("Add", ["m2", "B2"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "activation",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in {**weights, **(initializers or {})}.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    return path

@@ -6,7 +6,8 @@ write the same net in other, equally valid forms; :func:`normalise_graph`
 rewrites these, in place and without changing what the graph computes:
 
 * ReLU spelled as ``Clip(min=0)``, ``Max(h, 0)``, ``LeakyRelu(alpha=0)`` or a zero ``PRelu``, and transposed
-  weights: see :mod:`surrogate.nets.onnx_spellings`;
+  weights: see :mod:`surrogate.nets.onnx_spellings`; as ``Max(h, zeros_like(h))``, ``Where(h > 0, h, 0)``,
+  ``Where(h <= 0, 0, h)`` or ``h * (h > 0)``: see :mod:`surrogate.nets.onnx_relu_forms`;
 * weights passed through ``Identity`` nodes (PyTorch's legacy exporter does
   this for equal tensors) or held in ``Constant`` nodes, and any value computed from constants only (a
   ``BatchNormalization`` or LoRA kernel that jax2onnx writes as ``Sqrt``, ``Div``, ``MatMul``... of stored tensors):
@@ -51,6 +52,7 @@ from ..errors import ModelFormatError
 from .onnx_affine import bypass, consumers, fold_affine
 from .onnx_check import FLOAT64_IMPORT_TOLERANCE, IMPORT_POINTS, IMPORT_TOLERANCE, check_import, float32_forward  # noqa: F401 (re-exported)
 from .onnx_fold import drop_shape_inputs, fold_constants
+from .onnx_relu_forms import respell_relu_forms
 from .onnx_spellings import initializer_arrays, node_attributes, respell
 
 _OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
@@ -67,6 +69,7 @@ def normalise_graph(proto, path: Path | None = None):
     graph = proto.graph
     _unique_names(graph)
     fold_constants(graph, proto.opset_import)  # Constant nodes, and nodes of constants only (a BN as Sqrt, Div)
+    respell_relu_forms(graph)  # Max(h, zeros_like(h)), Where(h > 0, h, 0), h * (h > 0) as Relu
     respell(graph)  # Clip(min=0), Max(h, 0), LeakyRelu(alpha=0), PRelu(0) as Relu; transposed weights folded
     _drop_passthrough(graph)
     _drop_reshapes(graph)

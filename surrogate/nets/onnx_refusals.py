@@ -25,6 +25,8 @@ _QUANTIZED_OPS = frozenset(
     {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearMatMul"}
     | {"QLinearConv", "QGemm", "MatMulNBits", "DynamicQuantizeMatMul"}
 )
+#: Node types that compare values or pick them by a condition (``torch.where``, a mask ``h * (h > 0)``).
+_SELECTING_OPS = frozenset({"Where", "Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Equal", "Not", "And", "Or"})
 #: Input element types that hold real numbers and that numpy can feed (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16).
 _FLOAT_TYPES = frozenset({1, 11, 10})
 
@@ -144,8 +146,9 @@ def reordering_problem(graph, input_name: str) -> str | None:
 
 def ops_advice(graph, ops: list[str]) -> str:
     """What to do about a net refused for the node types ``ops`` (after the rewrites) that ``graph`` holds: export the
-    float model of a quantized net, drop a ReLU's cap, export a ``(batch, 2)`` input where a shape is computed for a
-    view to more dimensions; else retrain the net with ReLU activations."""
+    float model of a quantized net, drop a ReLU's cap, use ReLU where values are picked by a condition or a tensor is
+    built from a value's shape (other than a ReLU's, :mod:`~surrogate.nets.onnx_relu_forms`), export a ``(batch, 2)``
+    input where a shape is computed for a view to more dimensions; else retrain the net with ReLU activations."""
     quantized = sorted(_QUANTIZED_OPS.intersection(ops))
     if quantized:
         return (
@@ -159,6 +162,20 @@ def ops_advice(graph, ops: list[str]) -> str:
             f"{cap}: a capped ReLU (Keras ReLU(max_value=...) or activation='relu6', torch ReLU6 or Hardtanh) is not the "
             "plain ReLU that surrogate encodes: retrain or export the net without the cap (Keras ReLU() or "
             "activation='relu'); a Clip with min 0 and no max, or max=inf, is read as a ReLU"
+        )
+    selecting = sorted(_SELECTING_OPS.intersection(ops))
+    if selecting:
+        return (
+            f"its {', '.join(selecting)} node(s) pick values by a condition (torch.where, a mask such as h * (h > 0), "
+            "nn.Threshold): surrogate reads that only as an exact ReLU (Where(h > 0, h, 0), Where(h <= 0, 0, h), "
+            "h * (h > 0)), and this is another function of h: use torch.relu (nn.ReLU) as the activation, or retrain "
+            "the net with ReLU activations"
+        )
+    if "Shape" in ops and not any(node.op_type == "Reshape" for node in graph.node):
+        return (
+            "its Shape node(s) build a tensor from a value's shape at run time (torch.zeros_like, torch.full_like, "
+            "expand_as), which surrogate reads only as the 0 of a ReLU (torch.maximum(h, torch.zeros_like(h))): write "
+            "the activation as torch.relu (nn.ReLU), or export the net without the computed tensor"
         )
     if "Shape" in ops:
         return (

@@ -67,11 +67,11 @@ def _zero(constants: dict, name: str, width: int | None = None) -> bool:
     return constants[name].size == 1 or (width is not None and _per_feature(constants[name].shape, width))
 
 
-#: Nodes whose output has the width of their first input (a per-feature map read as such, :func:`_width`).
+#: Nodes whose output has the width of their first input (a per-feature map read as such, :func:`layer_width`).
 _SAME_WIDTH = {"Identity", "Dropout", "Cast", "BatchNormalization"}
 
 
-def _width(graph, tensor: str, constants: dict) -> int | None:
+def layer_width(graph, tensor: str, constants: dict) -> int | None:
     """The features of ``tensor`` where a layer of constant weights computes it, through its bias ``Add`` and any
     per-feature map (a ``Mul``, ``Div``, ``Add`` or ``Sub`` by a constant of one value or one per feature, a
     ``BatchNormalization``, an ``Identity``, ``Dropout`` or ``Cast``: probe93 #7), else ``None``."""
@@ -79,10 +79,10 @@ def _width(graph, tensor: str, constants: dict) -> int | None:
 
     node = next((n for n in graph.node if tensor in n.output), None)
     if node is not None and node.op_type in _SAME_WIDTH and node.input:
-        return _width(graph, node.input[0], constants)
+        return layer_width(graph, node.input[0], constants)
     if node is not None and node.op_type in ("Add", "Sub", "Mul", "Div") and len(node.input) == 2:
         inner = [name for name in node.input if name not in constants]
-        width = _width(graph, inner[0], constants) if len(inner) == 1 else None
+        width = layer_width(graph, inner[0], constants) if len(inner) == 1 else None
         other = next((name for name in node.input if name in constants), None)
         return width if width is not None and _per_feature(constants[other].shape, width) else None
     weight = constants.get(node.input[1]) if node is not None and len(node.input) > 1 else None
@@ -109,7 +109,7 @@ def _is_relu(node, constants: dict, graph) -> bool:
     if node.op_type == "Max" and len(node.input) == 2:  # max(h, 0), 0 one value or one per neuron
         if node.input[0] in constants:
             node.input[:] = [node.input[1], node.input[0]]
-        return _zero(constants, node.input[1], _width(graph, node.input[0], constants))
+        return _zero(constants, node.input[1], layer_width(graph, node.input[0], constants))
     if node.op_type != "Clip":
         return False
     if "min" in attrs or "max" in attrs:  # opset 6: bounds as attributes
