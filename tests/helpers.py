@@ -227,7 +227,8 @@ def far_rounding_onnx(path: Path, centre: float, *, domain=None) -> Path:
 
 def activation_onnx(path: Path, activation: list, initializers: dict | None = None, *, batch="batch") -> Path:
     """A float32 2-8-1 net ``x -> MatMul+Add -> h -> activation -> r -> MatMul+Add -> y`` at ``path``, its
-    ``activation`` nodes (``onnx.helper`` nodes from ``h`` to ``r``) and their ``initializers`` (name -> array) given;
+    ``activation`` nodes (``onnx.helper`` nodes from ``h`` to ``r``) and their ``initializers`` (name -> array, stored
+    as float32 but for booleans) given;
     ``batch``: the input's first dimension (an int: a fixed batch)."""
     rng = np.random.default_rng(6)
     weights = {"W1": rng.normal(size=(2, 8)), "B1": rng.normal(size=8), "W2": rng.normal(size=(8, 1)), "B2": rng.normal(size=1)}
@@ -243,7 +244,12 @@ def activation_onnx(path: Path, activation: list, initializers: dict | None = No
         "activation",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 2])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in {**weights, **(initializers or {})}.items()],
+        [numpy_helper.from_array(_float32_unless_bool(v), k) for k, v in {**weights, **(initializers or {})}.items()],
     )
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
     return path
+
+
+def _float32_unless_bool(value) -> np.ndarray:
+    array = np.asarray(value)
+    return array if array.dtype == bool else array.astype(np.float32)

@@ -28,7 +28,8 @@ rewrites these, in place and without changing what the graph computes:
   (``x.view(x.size(0))``);
 * ``Identity`` and ``Dropout`` nodes, and ``Cast`` nodes to a floating-point
   type (skl2onnx casts the input to its own type), anywhere: dropped, their
-  consumers reading their input (the MILP computes in float64 either way);
+  consumers reading their input (the MILP computes in float64 either way); a ``Dropout`` in training mode
+  (``training_mode`` a stored true) is refused: it is random;
 * a ``Reshape`` to two dimensions or a ``Flatten`` (``x.view(-1, 2)``): dropped,
   since every tensor of a chain of layers is already ``(batch, width)``; an
   input of shape ``(batch, 1, 2)`` flattened so becomes ``(batch, 2)``;
@@ -69,6 +70,7 @@ def normalise_graph(proto, path: Path | None = None):
     graph = proto.graph
     _unique_names(graph)
     fold_constants(graph, proto.opset_import)  # Constant nodes, and nodes of constants only (a BN as Sqrt, Div)
+    _refuse_training_dropout(graph, path)  # random: no function of one point, not an identity
     respell_relu_forms(graph)  # Max(h, zeros_like(h)), Where(h > 0, h, 0), h * (h > 0) as Relu
     respell(graph)  # Clip(min=0), Max(h, 0), LeakyRelu(alpha=0), PRelu(0) as Relu; transposed weights folded
     _drop_passthrough(graph)
@@ -97,6 +99,25 @@ def _unique_names(graph) -> None:
                 name = f"{node.op_type}_{i}_{k}"
             node.name = name
         taken.add(node.name)
+
+
+def _refuse_training_dropout(graph, path: Path | None) -> None:
+    """Refuse a ``Dropout`` in training mode (its ``training_mode`` input a stored true, or ``is_test=0`` in opset 6):
+    it zeroes a random part of its input at every run, so it is no identity (onnxruntime's optimiser drops it, but
+    ONNX's semantics do not), as a ``BatchNormalization`` in training mode is refused; a ratio of 0 drops nothing."""
+    weights = initializer_arrays(graph)
+    for node in graph.node:
+        if node.op_type != "Dropout":
+            continue
+        ratio, training = (weights.get(name) if name else None for name in [*node.input, "", ""][1:3])
+        if ratio is not None and not np.any(ratio):
+            continue
+        if (training is not None and bool(np.all(training))) or node_attributes(node).get("is_test", 1) == 0:
+            raise ModelFormatError(
+                f"{path or 'the net'}: Dropout node {node.name!r} is in training mode (training_mode=True): it zeroes a "
+                "random part of its input at every run, no function of one point; export the net in eval mode "
+                "(model.eval(), and torch.onnx.export(..., training=torch.onnx.TrainingMode.EVAL))"
+            )
 
 
 def _drop_passthrough(graph) -> None:
