@@ -156,6 +156,13 @@ def ops_advice(graph, ops: list[str]) -> str:
             "onnxruntime's quantize_dynamic), which rounds values at run time, is not the float net that surrogate "
             "encodes: export the float model instead (in Keras the model before quantize())"
         )
+    clip = _input_clip(graph)
+    if clip is not None:
+        return (
+            f"{_label(clip)} clips the net's inputs before its first layer (skl2onnx writes MinMaxScaler(clip=True) so), "
+            "which no ReLU MLP does: fit the scaler with clip=False (MinMaxScaler's default) and export again, or clip x "
+            "and y outside the net (bound them in the model) and export the net without the Clip"
+        )
     cap = _capped_relu(graph)
     if cap is not None:
         return (
@@ -185,6 +192,22 @@ def ops_advice(graph, ops: list[str]) -> str:
             "(batch, 2) (in Keras Input(shape=(2,)), the data flattened before the net)"
         )
     return "retrain the net with ReLU activations"
+
+
+def _input_clip(graph):
+    """The ``Clip`` that the graph's data input reaches through per-feature maps and shape changes only (an input
+    scaler's clip, before the first layer), else ``None``."""
+    stored = {t.name for t in graph.initializer}
+    tensors = [i.name for i in graph.input if i.name not in stored][:1]
+    seen = set(tensors)
+    while tensors:
+        for reader in consumers(graph, tensors.pop(0)):
+            if reader.op_type == "Clip":
+                return reader
+            if reader.op_type in _COLUMN_KEEPING_OPS | {"Cast"}:
+                tensors += [name for name in reader.output[:1] if name and name not in seen]
+                seen.update(reader.output[:1])
+    return None
 
 
 def _capped_relu(graph) -> str | None:

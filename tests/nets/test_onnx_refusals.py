@@ -242,3 +242,15 @@ def test_a_condition_or_computed_tensor_that_is_no_relu_is_refused_by_what_it_is
     path = activation_onnx(tmp_path / "net.onnx", activation, initializers)
     with pytest.raises(ModelFormatError, match=match):
         load_onnx(path)
+
+
+def test_a_clip_of_the_inputs_is_named_as_one_not_as_a_capped_relu(tmp_path):
+    """probe129 #5: skl2onnx's MinMaxScaler(clip=True) writes Clip(0, 1) on the scaled inputs; it was refused as 'a
+    capped ReLU (Keras ReLU(max_value=...) ... torch ReLU6 or Hardtanh)'."""
+    scaler = [node("Mul", ["input", "s"], ["xs"], name="scale"), node("Add", ["xs", "t"], ["xt"], name="shift")]
+    scaler += [node("Clip", ["xt", "lo", "hi"], ["xc"], name="clip")]
+    extra = {"s": np.float32([0.5, 0.5]), "t": np.float32([0.5, 0.5]), "lo": np.float32(0), "hi": np.float32(1)}
+    message = r"Clip node 'clip' clips the net's inputs before its first layer .* MinMaxScaler\(clip=True\).* clip=False"
+    with pytest.raises(ModelFormatError, match=message) as caught:
+        load_onnx(save(tmp_path / "clip.onnx", [*scaler, *mlp("xc")], extra=extra))
+    assert "capped ReLU" not in str(caught.value)
