@@ -277,8 +277,9 @@ def _parse_with_omlt(proto, path: Path):
         raise ModelFormatError(f"{path}: {problem}")
     if not set(bad) <= AFFINE_OPS:  # another function: named first, unless the graph is no chain (layer halves joined)
         _refuse_ops(path, proto.graph, bad, structure_problem(proto.graph))
-    # a scaling that could not be folded, or branches added or subtracted: named, not read as an activation
-    problem = affine_problem(proto.graph) or structure_problem(proto.graph)
+    # a layer no chain holds (W @ x, branches added or subtracted), or a scaling that could not be folded: named, not
+    # read as an activation; the layer first (a bias after W @ x is no map left over: probe129 #6)
+    problem = structure_problem(proto.graph) or affine_problem(proto.graph)
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
     if bad:

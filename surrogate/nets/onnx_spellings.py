@@ -15,7 +15,7 @@ and without changing what the graph computes:
   0 -> ``Unsqueeze`` -> ``Concat`` with constants -> ``Reshape``): the constant shape ``[0, -1]`` (``0`` copies the
   batch dimension), which :func:`~surrogate.nets.onnx_graph.normalise_graph` drops as any 2-d ``Reshape``.
 
-:func:`structure_problem` names the forms that are no chain of layers (a skip connection, a weight
+:func:`structure_problem` names the forms that are no chain of layers (a skip connection, a 3-D weight, a weight
 multiplied from the left, layer parts joined by a ``Concat``), so that they are refused with that reason rather than a
 parser's; a ``Concat`` that computes a shape (read as one through an integer ``Cast`` too, as tf2onnx writes it) is no
 such form.
@@ -157,12 +157,19 @@ def _matrix_weights(graph) -> None:
 
 def structure_problem(graph) -> str | None:
     """Why ``graph``'s layers are no chain that surrogate encodes, in words; ``None`` when no such form is found."""
-    constants = {t.name for t in graph.initializer}
+    weights = initializer_arrays(graph)
+    constants = set(weights)
     for node in graph.node:
         if node.op_type in ("MatMul", "Gemm") and node.input[0] in constants and node.input[1] not in constants:
             return (
                 f"{node.op_type} node {node.name!r} multiplies a weight from the left (W @ x); "
                 "export the layer as x @ W, as torch.nn.Linear does"
+            )
+        weight = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
+        if weight is not None and weight.ndim > 2:
+            return (
+                f"MatMul node {node.name!r} multiplies by a stored weight of shape {weight.shape}, a batch of matrices, "
+                "not one (inputs, outputs) matrix; export the layer's weight as a matrix, as torch.nn.Linear holds it"
             )
         if node.op_type in ("Add", "Sub") and not any(name in constants for name in node.input):
             verb, result = ("adds", "sum") if node.op_type == "Add" else ("subtracts", "difference")
