@@ -440,3 +440,26 @@ def test_a_float32_scaler_far_from_0_is_folded_exactly(tmp_path, low, form):
     exact = _exact(xs, offset, scale)
     onnxruntime_error = np.abs(onnxruntime_values(path, xs) - exact).max()  # about 1e-7 on values near 1
     assert np.abs(net.forward(xs) - exact).max() <= onnxruntime_error
+
+
+def test_a_float32_scaler_far_from_0_is_encoded_as_the_files_net(tmp_path, solver_config):
+    """probe129 #1: the MILP of the folded float32 scaler at [1000, 1001]^2 was 1.6e-2 off the file's net."""
+    offset, scale = np.full(2, 1000.5), np.full(2, 1 / 0.29)
+    nodes = [node("Sub", ["x", "off"], ["c"]), node("Mul", ["c", "sd"], ["s"]), *layer("s", "h"), node("Relu", ["h"], ["r"])]
+    box = [[1000.0, 1001.0], [1000.0, 1001.0]]
+    path = save(
+        tmp_path / "far.onnx",
+        [*nodes, *tail()],
+        {**WEIGHTS, "off": offset, "sd": scale},
+        metadata={"surrogate.domain": json.dumps(box)},
+    )
+    xs = np.random.default_rng(5).uniform(1000, 1001, (3, 2)).astype(np.float32).astype(np.float64)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=box[0]), pyo.Var(bounds=box[1])
+    enc = add_surrogate(m, path, [m.x, m.y], bounds="interval")
+    m.obj = pyo.Objective(expr=enc.output)
+    for (x, y), exact in zip(xs, _exact(xs, offset, scale)):
+        m.x.fix(float(x))
+        m.y.fix(float(y))
+        assert solve(m, solver_config).optimal
+        assert abs(pyo.value(enc.output) - exact) <= 1e-6 * max(1.0, abs(exact))
