@@ -188,3 +188,68 @@ def external_data_net(folder: Path):
         return path.read_bytes()
 
     return path, save
+
+
+def far_rounding_onnx(path: Path, centre: float, *, domain=None) -> Path:
+    """A float32 ONNX net (a 2-16-1 ReLU MLP) whose first layer's terms near ``(centre, centre)`` are of ``centre``'s
+    size and cancel (``(1000 x) @ (W / 1000) + b - c``, ``c = centre * W.sum(0)``): onnxruntime's own float32 rounding
+    of them (of ``1000 x`` too, which the parse folds into the weight) is 1e-3 of its values there (so :func:`~surrogate.nets.onnx_check.check_import` refuses it on a box near
+    ``centre``), while on [-1, 1]^2 the values are of ``centre``'s size and it is read within 1e-4 of them. ``domain``:
+    the box written as its ``surrogate.domain`` (``None``: none)."""
+    import json
+
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(5)
+    w0, b0, w1, b1 = rng.normal(size=(2, 16)), rng.normal(size=16), rng.normal(size=(16, 1)) / 4, rng.normal(size=1)
+    weights = {"k": [1000.0], "W0": w0 / 1000, "B0": b0, "c": centre * w0.sum(0), "W1": w1, "B1": b1}
+    nodes = [
+        helper.make_node("Mul", ["x", "k"], ["xk"]),
+        helper.make_node("Gemm", ["xk", "W0", "B0"], ["g"]),
+        helper.make_node("Sub", ["g", "c"], ["p"]),
+        helper.make_node("Relu", ["p"], ["r"]),
+        helper.make_node("Gemm", ["r", "W1", "B1"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "far",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", 1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in weights.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    if domain is not None:
+        model.metadata_props.add(key="surrogate.domain", value=json.dumps(domain))
+    onnx.save(model, str(path))
+    return path
+
+
+def activation_onnx(path: Path, activation: list, initializers: dict | None = None, *, batch="batch") -> Path:
+    """A float32 2-8-1 net ``x -> MatMul+Add -> h -> activation -> r -> MatMul+Add -> y`` at ``path``, its
+    ``activation`` nodes (``onnx.helper`` nodes from ``h`` to ``r``) and their ``initializers`` (name -> array, stored
+    as float32 but for booleans) given;
+    ``batch``: the input's first dimension (an int: a fixed batch)."""
+    rng = np.random.default_rng(6)
+    weights = {"W1": rng.normal(size=(2, 8)), "B1": rng.normal(size=8), "W2": rng.normal(size=(8, 1)), "B2": rng.normal(size=1)}
+    nodes = [
+        helper.make_node("MatMul", ["x", "W1"], ["m1"]),
+        helper.make_node("Add", ["m1", "B1"], ["h"]),
+        *activation,
+        helper.make_node("MatMul", ["r", "W2"], ["m2"]),
+        helper.make_node("Add", ["m2", "B2"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "activation",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 1])],
+        [numpy_helper.from_array(_float32_unless_bool(v), k) for k, v in {**weights, **(initializers or {})}.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    return path
+
+
+def _float32_unless_bool(value) -> np.ndarray:
+    array = np.asarray(value)
+    return array if array.dtype == bool else array.astype(np.float32)

@@ -224,7 +224,8 @@ def add_surrogate(
     ------
     ConfigError, FormulationError, ModelFormatError
         No Pyomo model or block, or an option of the wrong type or value; an unknown ``formulation``; a net without 2
-        inputs and 1 output, the wrong number of inputs, ``name`` taken, or OMLT's on thin intervals (``check_thin_layers``).
+        inputs and 1 output, the wrong number of inputs, ``name`` taken, OMLT's on thin intervals (``check_thin_layers``),
+        or a file's net unlike onnxruntime's on ``input_bounds`` beyond its domain (``ReluMLP.check_import_on``).
 
     Warns
     -----
@@ -237,10 +238,25 @@ def add_surrogate(
     formulation = check_formulation(formulation)
     net = _as_net(net, input_bounds).check_product_net(f"surrogate {name!r}")
     inputs = check_inputs(inputs, net.weights[0].shape[0], f"surrogate {name!r}")
-    input_bounds = check_box(input_bounds, net)  # every formulation's big-M constants come from it
+    input_bounds = _checked_beyond(net, check_box(input_bounds, net), name)  # every formulation's big-M come from it
     net_bounds = _resolve_bounds(net, formulation, bounds, input_bounds)
     block, indicators = _build_linked(parent, name, net, formulation, net_bounds, input_bounds, inputs)
     return EncodedSurrogate(block, net, formulation, inputs, net_bounds, indicators=indicators)
+
+
+def _checked_beyond(net: ReluMLP, box, name: str):
+    """``box``, a net read from an ONNX file checked against onnxruntime on it where it reaches beyond the net's domain
+    (:meth:`~surrogate.nets.network.ReluMLP.check_import_on`; load_onnx checked the domain only: probe129 #2)."""
+    if all(lo >= d_lo and hi <= d_hi for (lo, hi), (d_lo, d_hi) in zip(box, net.domain)):
+        return box
+    try:
+        net.check_import_on(box)
+    except ModelFormatError as exc:
+        raise ModelFormatError(
+            f"surrogate {name!r}: input_bounds {[list(side) for side in box]} reach beyond the net's domain "
+            f"{[list(side) for side in net.domain]}, and there {exc}"
+        ) from None
+    return box
 
 
 def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bounds, inputs):

@@ -219,6 +219,7 @@ class ReluMLP:
         _check_finite(weights, "weights")
         _check_finite(biases, "biases")
         object.__setattr__(self, "_domain", parse_domain(self.metadata.get(DOMAIN_KEY), weights[0].shape[0]))
+        object.__setattr__(self, "_import_check", None)  # :meth:`with_import_check`
 
     def __reduce__(self):
         # pickle and copy.deepcopy: a mappingproxy pickles not, so the net is rebuilt from its arrays and a plain dict
@@ -342,9 +343,46 @@ class ReluMLP:
         """The net with ``items`` added to its metadata (lists, tuples, dicts and numpy arrays stored as JSON of plain
         numbers (:func:`plain_json`), the rest as ``str``).
 
-        E.g. ``net.with_metadata(domain=[[0, 2], [0, 2]])`` declares the net's domain.
+        E.g. ``net.with_metadata(domain=[[0, 2], [0, 2]])`` declares the net's domain. A net read from an ONNX
+        file (:func:`~surrogate.nets.onnx_io.load_onnx`) is checked against onnxruntime again on a new domain
+        (:meth:`check_import_on`), as a domain in the file is: a file that is refused with its box in it is refused so.
+
+        Raises
+        ------
+        ModelFormatError
+            If the net was read from an ONNX file and differs from what onnxruntime computes from it on the new domain.
         """
-        return ReluMLP(self.weights, self.biases, {**self.metadata, **items})  # the values as text (_metadata_text)
+        net = ReluMLP(self.weights, self.biases, {**self.metadata, **items})  # the values as text (_metadata_text)
+        if self._import_check is None:
+            return net
+        net = net.with_import_check(self._import_check)
+        if DOMAIN_KEY in items and net.domain != self.domain:
+            try:
+                net.check_import_on(net.domain)
+            except ModelFormatError as exc:
+                raise ModelFormatError(f"with_metadata(domain={items[DOMAIN_KEY]!r}): {exc}") from None
+        return net
+
+    def with_import_check(self, check) -> ReluMLP:
+        """The net, carrying ``check(net, box)``, which raises :class:`ModelFormatError` unless ``net`` computes what
+        the file it was read from computes on ``box`` (``None``: none). :func:`~surrogate.nets.onnx_io.load_onnx`
+        gives its nets the import check of their file; :meth:`with_metadata` passes it on (a pickled or copied net
+        does not carry it)."""
+        net = ReluMLP(self.weights, self.biases, self.metadata)
+        object.__setattr__(net, "_import_check", check)
+        return net
+
+    def check_import_on(self, box: Sequence[tuple[float, float]]) -> None:
+        """Run the import check the net carries (:meth:`with_import_check`) on ``box``, ``(lower, upper)`` per input;
+        nothing for a net that carries none (one not read from an ONNX file).
+
+        Raises
+        ------
+        ModelFormatError
+            If the net differs from what onnxruntime computes from its file on ``box``.
+        """
+        if self._import_check is not None:
+            self._import_check(self, box)
 
     @classmethod
     def from_layers(cls, layers: Sequence[tuple[np.ndarray, np.ndarray]], **metadata: str) -> ReluMLP:

@@ -32,8 +32,10 @@ FLOAT64_TERM_TOLERANCE = 1e-12
 FLOAT32_ROUNDING = 2.0**-20
 
 
-def check_import(path: Path, net, *, float64: bool = False, float16: bool = False) -> None:
-    """Refuse ``net`` unless it computes what onnxruntime computes from the file at ``path``, on :data:`IMPORT_POINTS` points of its domain.
+def check_import(path: Path, net, *, float64: bool = False, float16: bool = False, box=None, data: bytes | None = None) -> None:
+    """Refuse ``net`` unless it computes what onnxruntime computes from the file at ``path``, on :data:`IMPORT_POINTS`
+    points of its domain (of ``box``, ``(lower, upper)`` per input, where given); ``data``: the file's bytes
+    (:func:`~surrogate.nets.onnx_files.model_bytes`) where read before (the file is not read again).
 
     Raises
     ------
@@ -47,12 +49,14 @@ def check_import(path: Path, net, *, float64: bool = False, float16: bool = Fals
     import onnxruntime as ort
 
     rng = np.random.default_rng(0)
-    low, high = np.array(net.domain).T
+    box = tuple(tuple(map(float, side)) for side in (net.domain if box is None else box))
+    low, high = np.array(box).T
     points = rng.uniform(low, high, size=(IMPORT_POINTS, len(low)))
+    data = model_bytes(path) if data is None else data
     try:
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: its notes on a file's unused initializers are no concern here
-        session = ort.InferenceSession(model_bytes(path), options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         # the points as onnxruntime is fed them (float32 for most files), so that the parse is checked, not the
         # input's rounding: on a domain narrower than float32's resolution that alone passed the tolerance
         points = points.astype(_FEED_TYPES.get(session.get_inputs()[0].type, np.float32)).astype(np.float64)
@@ -68,7 +72,7 @@ def check_import(path: Path, net, *, float64: bool = False, float16: bool = Fals
     # the net in float64 or, as export_onnx checks it, in float32 (a net whose float32 run loses digits on its
     # domain, e.g. one far narrower than its distance from 0, is still the file's net)
     gap = min(float(np.abs(got - w).max()) for w in (want, float32_forward(net, points).reshape(-1)))
-    terms = term_scale(path, net, points) if float64 else None  # it reads the file again: only where it is used
+    terms = term_scale(path, net, points, data=data) if float64 else None  # it reads the graph again: where used
     if float64:
         tolerance = FLOAT64_IMPORT_TOLERANCE * max(largest, 1e-300) + FLOAT64_TERM_TOLERANCE * terms
     else:
@@ -76,12 +80,16 @@ def check_import(path: Path, net, *, float64: bool = False, float16: bool = Fals
         tolerance = FLOAT16_IMPORT_TOLERANCE if float16 else IMPORT_TOLERANCE
         tolerance *= max(largest, 1e-300)  # relative to the net's own values, however small
     if not gap <= tolerance:
-        raise ModelFormatError(_gap_message(path, gap, term_scale(path, net, points) if terms is None else terms, float64))
+        terms = term_scale(path, net, points, data=data) if terms is None else terms
+        raise ModelFormatError(_gap_message(path, gap, terms, float64, box))
 
 
-def _gap_message(path, gap: float, terms: float, float64: bool) -> str:
-    """Why :func:`check_import` refuses a net ``gap`` off, the terms it sums reaching ``terms``."""
-    start = f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of its domain"
+def _gap_message(path, gap: float, terms: float, float64: bool, box) -> str:
+    """Why :func:`check_import` refuses a net ``gap`` off on ``box``, the terms it sums reaching ``terms``."""
+    start = (
+        f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of "
+        f"{[list(side) for side in box]}"
+    )
     if not float64 and gap <= FLOAT32_ROUNDING * terms:
         return (
             f"{start}, a gap the size of float32 rounding of the terms it sums (up to {terms:.3g}: its inputs, weights and "
@@ -92,15 +100,16 @@ def _gap_message(path, gap: float, terms: float, float64: bool) -> str:
     return f"{start}{beyond}, so its graph has a form surrogate misreads; export it as a plain chain of Linear and ReLU layers"
 
 
-def term_scale(path, net, points: np.ndarray) -> float:
+def term_scale(path, net, points: np.ndarray, *, data: bytes | None = None) -> float:
     """The largest term that ``net`` (parsed from the file at ``path``) sums at ``points``: ``|h| @ |W| + |b|`` per layer,
     ``h`` the previous layer's values (the inputs first), and the largest entry of the file's vectors (biases, offsets,
-    BatchNormalization statistics), which folding can cancel out of the net's biases. Rounding is relative to it."""
+    BatchNormalization statistics), which folding can cancel out of the net's biases. Rounding is relative to it.
+    ``data``: the file's bytes, where read before."""
     h, largest = np.asarray(points, dtype=np.float64), 0.0
     for w, b in zip(net.weights, net.biases):
         largest = max(largest, float((np.abs(h) @ np.abs(w) + np.abs(b)).max(initial=0.0)))
         h = np.maximum(h @ w + b, 0.0)
-    return max(largest, _largest_vector_entry(path))
+    return max(largest, _largest_vector_entry(path if data is None else data))
 
 
 #: The inputs that a fold can cancel out of the net's biases: any operand of an Add or Sub, a BatchNormalization's
@@ -109,14 +118,14 @@ def term_scale(path, net, points: np.ndarray) -> float:
 _OFFSET_INPUTS = {"Add": (0, 1), "Sub": (0, 1), "BatchNormalization": (2, 3)}
 
 
-def _largest_vector_entry(path) -> float:
+def _largest_vector_entry(source) -> float:
     """The largest ``|entry|`` of the floating-point vectors and scalars (initializers, Constant nodes) of the file at
-    ``path`` that a node reads as an offset (:data:`_OFFSET_INPUTS`), those computed from stored tensors too; 0.0 where it has none or cannot be read."""
+    ``source`` (or of the model's bytes ``source``) that a node reads as an offset (:data:`_OFFSET_INPUTS`), those computed from stored tensors too; 0.0 where it has none or cannot be read."""
     import onnx
     from onnx import numpy_helper
 
     try:
-        model = onnx.load(str(path))
+        model = onnx.load_from_string(source) if isinstance(source, bytes) else onnx.load(str(source))
     except Exception:  # onnx raises its own types; onnxruntime has read the file, so this is only an allowance lost
         return 0.0
     graph = model.graph

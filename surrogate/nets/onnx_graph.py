@@ -6,7 +6,8 @@ write the same net in other, equally valid forms; :func:`normalise_graph`
 rewrites these, in place and without changing what the graph computes:
 
 * ReLU spelled as ``Clip(min=0)``, ``Max(h, 0)``, ``LeakyRelu(alpha=0)`` or a zero ``PRelu``, and transposed
-  weights: see :mod:`surrogate.nets.onnx_spellings`;
+  weights: see :mod:`surrogate.nets.onnx_spellings`; as ``Max(h, zeros_like(h))``, ``Where(h > 0, h, 0)``,
+  ``Where(h <= 0, 0, h)`` or ``h * (h > 0)``: see :mod:`surrogate.nets.onnx_relu_forms`;
 * weights passed through ``Identity`` nodes (PyTorch's legacy exporter does
   this for equal tensors) or held in ``Constant`` nodes, and any value computed from constants only (a
   ``BatchNormalization`` or LoRA kernel that jax2onnx writes as ``Sqrt``, ``Div``, ``MatMul``... of stored tensors):
@@ -27,7 +28,8 @@ rewrites these, in place and without changing what the graph computes:
   (``x.view(x.size(0))``);
 * ``Identity`` and ``Dropout`` nodes, and ``Cast`` nodes to a floating-point
   type (skl2onnx casts the input to its own type), anywhere: dropped, their
-  consumers reading their input (the MILP computes in float64 either way);
+  consumers reading their input (the MILP computes in float64 either way); a ``Dropout`` in training mode
+  (``training_mode`` a stored true) is refused: it is random;
 * a ``Reshape`` to two dimensions or a ``Flatten`` (``x.view(-1, 2)``): dropped,
   since every tensor of a chain of layers is already ``(batch, width)``; an
   input of shape ``(batch, 1, 2)`` flattened so becomes ``(batch, 2)``;
@@ -51,6 +53,7 @@ from ..errors import ModelFormatError
 from .onnx_affine import bypass, consumers, fold_affine
 from .onnx_check import FLOAT64_IMPORT_TOLERANCE, IMPORT_POINTS, IMPORT_TOLERANCE, check_import, float32_forward  # noqa: F401 (re-exported)
 from .onnx_fold import drop_shape_inputs, fold_constants
+from .onnx_relu_forms import respell_relu_forms
 from .onnx_spellings import initializer_arrays, node_attributes, respell
 
 _OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
@@ -67,6 +70,8 @@ def normalise_graph(proto, path: Path | None = None):
     graph = proto.graph
     _unique_names(graph)
     fold_constants(graph, proto.opset_import)  # Constant nodes, and nodes of constants only (a BN as Sqrt, Div)
+    _refuse_training_dropout(graph, path)  # random: no function of one point, not an identity
+    respell_relu_forms(graph)  # Max(h, zeros_like(h)), Where(h > 0, h, 0), h * (h > 0) as Relu
     respell(graph)  # Clip(min=0), Max(h, 0), LeakyRelu(alpha=0), PRelu(0) as Relu; transposed weights folded
     _drop_passthrough(graph)
     _drop_reshapes(graph)
@@ -94,6 +99,25 @@ def _unique_names(graph) -> None:
                 name = f"{node.op_type}_{i}_{k}"
             node.name = name
         taken.add(node.name)
+
+
+def _refuse_training_dropout(graph, path: Path | None) -> None:
+    """Refuse a ``Dropout`` in training mode (its ``training_mode`` input a stored true, or ``is_test=0`` in opset 6):
+    it zeroes a random part of its input at every run, so it is no identity (onnxruntime's optimiser drops it, but
+    ONNX's semantics do not), as a ``BatchNormalization`` in training mode is refused; a ratio of 0 drops nothing."""
+    weights = initializer_arrays(graph)
+    for node in graph.node:
+        if node.op_type != "Dropout":
+            continue
+        ratio, training = (weights.get(name) if name else None for name in [*node.input, "", ""][1:3])
+        if ratio is not None and not np.any(ratio):
+            continue
+        if (training is not None and bool(np.all(training))) or node_attributes(node).get("is_test", 1) == 0:
+            raise ModelFormatError(
+                f"{path or 'the net'}: Dropout node {node.name!r} is in training mode (training_mode=True): it zeroes a "
+                "random part of its input at every run, no function of one point; export the net in eval mode "
+                "(model.eval(), and torch.onnx.export(..., training=torch.onnx.TrainingMode.EVAL))"
+            )
 
 
 def _drop_passthrough(graph) -> None:

@@ -24,7 +24,15 @@ from ..reproducible import pinned
 from .network import DOMAIN_KEY, ReluMLP, check_metadata_keys, check_net, parse_domain, plain_json, unit_box
 from .onnx_affine import AFFINE_OPS, affine_problem
 from .onnx_domain import METADATA_PREFIX, warn_domain_spellings, warn_missing_domain
-from .onnx_files import PRECISION_KEY, below_float32, export_path, in_float64, missing_external_data, path_argument
+from .onnx_files import (
+    PRECISION_KEY,
+    below_float32,
+    export_path,
+    in_float64,
+    missing_external_data,
+    model_bytes,
+    path_argument,
+)
 from .onnx_graph import check_import, float32_forward, normalise_graph
 from .onnx_refusals import (
     REORDERING_OPS,
@@ -269,8 +277,9 @@ def _parse_with_omlt(proto, path: Path):
         raise ModelFormatError(f"{path}: {problem}")
     if not set(bad) <= AFFINE_OPS:  # another function: named first, unless the graph is no chain (layer halves joined)
         _refuse_ops(path, proto.graph, bad, structure_problem(proto.graph))
-    # a scaling that could not be folded, or branches added or subtracted: named, not read as an activation
-    problem = affine_problem(proto.graph) or structure_problem(proto.graph)
+    # a layer no chain holds (W @ x, branches added or subtracted), or a scaling that could not be folded: named, not
+    # read as an activation; the layer first (a bias after W @ x is no map left over: probe129 #6)
+    problem = structure_problem(proto.graph) or affine_problem(proto.graph)
     if problem:
         raise ModelFormatError(f"{path}: {problem}")
     if bad:
@@ -316,7 +325,8 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     Returns
     -------
     ReluMLP
-        The net, its ``domain`` and other ``surrogate.*`` metadata read from the file.
+        The net, its ``domain`` and other ``surrogate.*`` metadata read from the file, and the import check, run
+        again on a domain given later (``with_metadata``) or an ``add_surrogate`` box beyond it (``check_import_on``).
 
     Raises
     ------
@@ -350,11 +360,22 @@ def load_onnx(path: str | os.PathLike) -> ReluMLP:
     layers = _dense_layers(_parse_with_omlt(proto, path), path)
     metadata = {k: v for k, v in _metadata_of(proto).items() if k != PRECISION_KEY}  # the file's own is not trusted
     metadata.update({PRECISION_KEY: precision} if precision else {})
-    net = _net_of(path, layers, metadata)
-    check_import(path, net, float64=float64, float16=precision == "float16")
+    net = _net_of(path, layers, metadata).with_import_check(_file_check(path, float64, precision == "float16"))
+    net.check_import_on(net.domain)
     if not misspelt:  # once the net has loaded: a refused file does not use up the one warning
         warn_missing_domain(proto, path)
     return net
+
+
+def _file_check(path: Path, float64: bool, float16: bool):
+    """The import check of the file at ``path`` (its bytes read now), as a net carries it
+    (:meth:`~surrogate.nets.network.ReluMLP.with_import_check`): ``check(net, box)``."""
+    data = model_bytes(path)  # held: a later check does not read a file changed or moved since
+
+    def check(net: ReluMLP, box) -> None:
+        check_import(path, net, float64=float64, float16=float16, box=box, data=data)
+
+    return check
 
 
 def _net_of(path, layers, metadata: dict) -> ReluMLP:

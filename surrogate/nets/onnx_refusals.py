@@ -25,6 +25,8 @@ _QUANTIZED_OPS = frozenset(
     {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearMatMul"}
     | {"QLinearConv", "QGemm", "MatMulNBits", "DynamicQuantizeMatMul"}
 )
+#: Node types that compare values or pick them by a condition (``torch.where``, a mask ``h * (h > 0)``).
+_SELECTING_OPS = frozenset({"Where", "Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Equal", "Not", "And", "Or"})
 #: Input element types that hold real numbers and that numpy can feed (``onnx.TensorProto``'s FLOAT, DOUBLE, FLOAT16).
 _FLOAT_TYPES = frozenset({1, 11, 10})
 
@@ -144,8 +146,9 @@ def reordering_problem(graph, input_name: str) -> str | None:
 
 def ops_advice(graph, ops: list[str]) -> str:
     """What to do about a net refused for the node types ``ops`` (after the rewrites) that ``graph`` holds: export the
-    float model of a quantized net, drop a ReLU's cap, export a ``(batch, 2)`` input where a shape is computed for a
-    view to more dimensions; else retrain the net with ReLU activations."""
+    float model of a quantized net, drop a ReLU's cap, use ReLU where values are picked by a condition or a tensor is
+    built from a value's shape (other than a ReLU's, :mod:`~surrogate.nets.onnx_relu_forms`), export a ``(batch, 2)``
+    input where a shape is computed for a view to more dimensions; else retrain the net with ReLU activations."""
     quantized = sorted(_QUANTIZED_OPS.intersection(ops))
     if quantized:
         return (
@@ -153,12 +156,33 @@ def ops_advice(graph, ops: list[str]) -> str:
             "onnxruntime's quantize_dynamic), which rounds values at run time, is not the float net that surrogate "
             "encodes: export the float model instead (in Keras the model before quantize())"
         )
+    clip = _input_clip(graph)
+    if clip is not None:
+        return (
+            f"{_label(clip)} clips the net's inputs before its first layer (skl2onnx writes MinMaxScaler(clip=True) so), "
+            "which no ReLU MLP does: fit the scaler with clip=False (MinMaxScaler's default) and export again, or clip x "
+            "and y outside the net (bound them in the model) and export the net without the Clip"
+        )
     cap = _capped_relu(graph)
     if cap is not None:
         return (
             f"{cap}: a capped ReLU (Keras ReLU(max_value=...) or activation='relu6', torch ReLU6 or Hardtanh) is not the "
             "plain ReLU that surrogate encodes: retrain or export the net without the cap (Keras ReLU() or "
             "activation='relu'); a Clip with min 0 and no max, or max=inf, is read as a ReLU"
+        )
+    selecting = sorted(_SELECTING_OPS.intersection(ops))
+    if selecting:
+        return (
+            f"its {', '.join(selecting)} node(s) pick values by a condition (torch.where, a mask such as h * (h > 0), "
+            "nn.Threshold): surrogate reads that only as an exact ReLU (Where(h > 0, h, 0), Where(h <= 0, 0, h), "
+            "h * (h > 0)), and this is another function of h: use torch.relu (nn.ReLU) as the activation, or retrain "
+            "the net with ReLU activations"
+        )
+    if "Shape" in ops and not any(node.op_type == "Reshape" for node in graph.node):
+        return (
+            "its Shape node(s) build a tensor from a value's shape at run time (torch.zeros_like, torch.full_like, "
+            "expand_as), which surrogate reads only as the 0 of a ReLU (torch.maximum(h, torch.zeros_like(h))): write "
+            "the activation as torch.relu (nn.ReLU), or export the net without the computed tensor"
         )
     if "Shape" in ops:
         return (
@@ -168,6 +192,22 @@ def ops_advice(graph, ops: list[str]) -> str:
             "(batch, 2) (in Keras Input(shape=(2,)), the data flattened before the net)"
         )
     return "retrain the net with ReLU activations"
+
+
+def _input_clip(graph):
+    """The ``Clip`` that the graph's data input reaches through per-feature maps and shape changes only (an input
+    scaler's clip, before the first layer), else ``None``."""
+    stored = {t.name for t in graph.initializer}
+    tensors = [i.name for i in graph.input if i.name not in stored][:1]
+    seen = set(tensors)
+    while tensors:
+        for reader in consumers(graph, tensors.pop(0)):
+            if reader.op_type == "Clip":
+                return reader
+            if reader.op_type in _COLUMN_KEEPING_OPS | {"Cast"}:
+                tensors += [name for name in reader.output[:1] if name and name not in seen]
+                seen.update(reader.output[:1])
+    return None
 
 
 def _capped_relu(graph) -> str | None:

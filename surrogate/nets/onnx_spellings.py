@@ -15,7 +15,7 @@ and without changing what the graph computes:
   0 -> ``Unsqueeze`` -> ``Concat`` with constants -> ``Reshape``): the constant shape ``[0, -1]`` (``0`` copies the
   batch dimension), which :func:`~surrogate.nets.onnx_graph.normalise_graph` drops as any 2-d ``Reshape``.
 
-:func:`structure_problem` names the forms that are no chain of layers (a skip connection, a weight
+:func:`structure_problem` names the forms that are no chain of layers (a skip connection, a 3-D weight, a weight
 multiplied from the left, layer parts joined by a ``Concat``), so that they are refused with that reason rather than a
 parser's; a ``Concat`` that computes a shape (read as one through an integer ``Cast`` too, as tf2onnx writes it) is no
 such form.
@@ -67,11 +67,11 @@ def _zero(constants: dict, name: str, width: int | None = None) -> bool:
     return constants[name].size == 1 or (width is not None and _per_feature(constants[name].shape, width))
 
 
-#: Nodes whose output has the width of their first input (a per-feature map read as such, :func:`_width`).
+#: Nodes whose output has the width of their first input (a per-feature map read as such, :func:`layer_width`).
 _SAME_WIDTH = {"Identity", "Dropout", "Cast", "BatchNormalization"}
 
 
-def _width(graph, tensor: str, constants: dict) -> int | None:
+def layer_width(graph, tensor: str, constants: dict) -> int | None:
     """The features of ``tensor`` where a layer of constant weights computes it, through its bias ``Add`` and any
     per-feature map (a ``Mul``, ``Div``, ``Add`` or ``Sub`` by a constant of one value or one per feature, a
     ``BatchNormalization``, an ``Identity``, ``Dropout`` or ``Cast``: probe93 #7), else ``None``."""
@@ -79,10 +79,10 @@ def _width(graph, tensor: str, constants: dict) -> int | None:
 
     node = next((n for n in graph.node if tensor in n.output), None)
     if node is not None and node.op_type in _SAME_WIDTH and node.input:
-        return _width(graph, node.input[0], constants)
+        return layer_width(graph, node.input[0], constants)
     if node is not None and node.op_type in ("Add", "Sub", "Mul", "Div") and len(node.input) == 2:
         inner = [name for name in node.input if name not in constants]
-        width = _width(graph, inner[0], constants) if len(inner) == 1 else None
+        width = layer_width(graph, inner[0], constants) if len(inner) == 1 else None
         other = next((name for name in node.input if name in constants), None)
         return width if width is not None and _per_feature(constants[other].shape, width) else None
     weight = constants.get(node.input[1]) if node is not None and len(node.input) > 1 else None
@@ -109,7 +109,7 @@ def _is_relu(node, constants: dict, graph) -> bool:
     if node.op_type == "Max" and len(node.input) == 2:  # max(h, 0), 0 one value or one per neuron
         if node.input[0] in constants:
             node.input[:] = [node.input[1], node.input[0]]
-        return _zero(constants, node.input[1], _width(graph, node.input[0], constants))
+        return _zero(constants, node.input[1], layer_width(graph, node.input[0], constants))
     if node.op_type != "Clip":
         return False
     if "min" in attrs or "max" in attrs:  # opset 6: bounds as attributes
@@ -157,12 +157,19 @@ def _matrix_weights(graph) -> None:
 
 def structure_problem(graph) -> str | None:
     """Why ``graph``'s layers are no chain that surrogate encodes, in words; ``None`` when no such form is found."""
-    constants = {t.name for t in graph.initializer}
+    weights = initializer_arrays(graph)
+    constants = set(weights)
     for node in graph.node:
         if node.op_type in ("MatMul", "Gemm") and node.input[0] in constants and node.input[1] not in constants:
             return (
                 f"{node.op_type} node {node.name!r} multiplies a weight from the left (W @ x); "
                 "export the layer as x @ W, as torch.nn.Linear does"
+            )
+        weight = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
+        if weight is not None and weight.ndim > 2:
+            return (
+                f"MatMul node {node.name!r} multiplies by a stored weight of shape {weight.shape}, a batch of matrices, "
+                "not one (inputs, outputs) matrix; export the layer's weight as a matrix, as torch.nn.Linear holds it"
             )
         if node.op_type in ("Add", "Sub") and not any(name in constants for name in node.input):
             verb, result = ("adds", "sum") if node.op_type == "Add" else ("subtracts", "difference")

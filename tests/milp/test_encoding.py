@@ -313,3 +313,22 @@ def test_an_input_beyond_a_wide_box_by_its_rounding_only_is_not_warned_of():
     m.x.setub(1e6 + 1e-2)  # 1e-8 of the box: beyond it
     with pytest.warns(DomainWarning, match=r"x in \[0, 1e\+06\], box \[0, 1e\+06\]"):
         add_surrogate(m, random_net((3,)), [m.x, m.y], input_bounds=[(0.0, 1e6), (-1.0, 1.0)], name="again")
+
+
+def test_input_bounds_beyond_the_domain_of_a_net_read_from_onnx_are_checked_against_onnxruntime(tmp_path):
+    """probe129 #2: add_surrogate(..., input_bounds=...), the other route the docs give for a foreign net's box, encoded
+    the net there unchecked: a file refused with that box in it was encoded 1e-3 of its values off onnxruntime."""
+    from surrogate import load_onnx
+    from tests.helpers import far_rounding_onnx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its missing domain
+        net = load_onnx(far_rounding_onnx(tmp_path / "bare.onnx", 3e4))
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(3e4, 3e4 + 1)), pyo.Var(bounds=(3e4, 3e4 + 1))
+    message = r"surrogate 'surrogate': input_bounds \[\[30000\.0, 30001\.0\], .*\] reach beyond the net's domain .* differs"
+    with pytest.raises(ModelFormatError, match=message):
+        add_surrogate(m, net, [m.x, m.y], input_bounds=[(3e4, 3e4 + 1)] * 2, bounds="interval")
+    assert m.component("surrogate") is None
+    m.u, m.v = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(0, 0.5))
+    add_surrogate(m, net, [m.u, m.v], input_bounds=[(-1, 1), (0, 0.5)], bounds="interval")  # within: not checked again

@@ -229,3 +229,25 @@ def test_to_torch_float64_keeps_each_weight_exactly():
     model = net.to_torch(dtype="float64")
     assert np.array_equal(model[0].weight.detach().numpy(), w0.T) and model[2].weight.detach().numpy()[0, 1] == 0.1
     assert model[0].bias.detach().numpy()[0] == 0.1
+
+
+def test_a_domain_given_to_a_net_read_from_onnx_is_checked_against_onnxruntime(tmp_path):
+    """probe129 #2: load_onnx(path).with_metadata(domain=...), the route the docs give for a foreign net's box, skipped
+    the import check there: a file refused with that box in it loaded and was encoded 1e-3 of its values off."""
+    import warnings
+
+    from surrogate import ModelFormatError, load_onnx
+    from tests.helpers import far_rounding_onnx
+
+    box = [[3e4, 3e4 + 1], [3e4, 3e4 + 1]]
+    with pytest.raises(ModelFormatError, match=r"declared\.onnx: the net read from this file differs from what onnxruntime"):
+        load_onnx(far_rounding_onnx(tmp_path / "declared.onnx", 3e4, domain=box))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its missing domain
+        net = load_onnx(far_rounding_onnx(tmp_path / "bare.onnx", 3e4))
+    named = net.with_metadata(source="elsewhere")  # no new domain: not checked again, the check kept
+    assert named.with_metadata(domain=[[-1, 0.5], [0, 1]]).domain == ((-1.0, 0.5), (0.0, 1.0))
+    message = r"with_metadata\(domain=\[\[30000\.0, 30001\.0\], .*\): .*bare\.onnx: the net read .* at points of \[\[30000\.0"
+    with pytest.raises(ModelFormatError, match=message):
+        named.with_metadata(domain=box)
+    assert ReluMLP(*LAYERS).with_metadata(domain=box).domain == tuple(map(tuple, box))  # a net of no file: no check

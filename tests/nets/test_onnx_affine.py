@@ -411,3 +411,55 @@ def test_a_float64_torch_module_written_bias_first_loads_in_float64(tmp_path, dy
         )
         net = load_onnx(path)
     assert _relative_gap(path, net, np.random.default_rng(1).uniform(-1, 1, (64, 2))) < 1e-12
+
+
+def _exact(xs, offset, scale):
+    """The net of :func:`test_a_float32_scaler_far_from_0_is_folded_exactly`'s file, its float32 constants in float64."""
+    as32 = {k: np.asarray(v, np.float32).astype(np.float64) for k, v in {**WEIGHTS, "off": offset, "sd": scale}.items()}
+    h = np.maximum(((xs - as32["off"]) * as32["sd"]) @ as32["W1"] + as32["B1"], 0.0)
+    return (h @ as32["W2"] + as32["B2"]).reshape(-1)
+
+
+@pytest.mark.parametrize("low", [1000.0, 1e4])
+@pytest.mark.parametrize("form", ["Scaler", "Sub+Mul"])
+def test_a_float32_scaler_far_from_0_is_folded_exactly(tmp_path, low, form):
+    """probe129 #1: a float32 scaler of inputs near 1e3 folded into the first layer was stored back in float32, which
+    rounded its cancelling bias (``b - mean * scale @ W``): the net read 1e3 times further off the file's net than
+    onnxruntime, and at 1e4 refused ("export the file in float64 throughout"), though the file is a valid float32 net."""
+    offset, scale = np.full(2, low + 0.5), np.full(2, 1 / 0.29)
+    if form == "Scaler":  # skl2onnx's StandardScaler
+        first = [node("Scaler", ["x"], ["s"], domain="ai.onnx.ml", offset=list(offset), scale=list(scale))]
+    else:  # (x - m) * s in a torch forward()
+        first = [node("Sub", ["x", "off"], ["c"]), node("Mul", ["c", "sd"], ["s"])]
+    nodes = [*first, *layer("s", "h"), node("Relu", ["h"], ["r"]), *tail()]
+    box = json.dumps([[low, low + 1], [low, low + 1]])
+    initializers = {**WEIGHTS, **({"off": offset, "sd": scale} if form != "Scaler" else {})}
+    path = save(tmp_path / "far.onnx", nodes, initializers, ml=form == "Scaler", metadata={"surrogate.domain": box})
+    net = load_onnx(path)  # refused at 1e4 before
+    xs = np.random.default_rng(4).uniform(low, low + 1, (256, 2)).astype(np.float32).astype(np.float64)
+    exact = _exact(xs, offset, scale)
+    onnxruntime_error = np.abs(onnxruntime_values(path, xs) - exact).max()  # about 1e-7 on values near 1
+    assert np.abs(net.forward(xs) - exact).max() <= onnxruntime_error
+
+
+def test_a_float32_scaler_far_from_0_is_encoded_as_the_files_net(tmp_path, solver_config):
+    """probe129 #1: the MILP of the folded float32 scaler at [1000, 1001]^2 was 1.6e-2 off the file's net."""
+    offset, scale = np.full(2, 1000.5), np.full(2, 1 / 0.29)
+    nodes = [node("Sub", ["x", "off"], ["c"]), node("Mul", ["c", "sd"], ["s"]), *layer("s", "h"), node("Relu", ["h"], ["r"])]
+    box = [[1000.0, 1001.0], [1000.0, 1001.0]]
+    path = save(
+        tmp_path / "far.onnx",
+        [*nodes, *tail()],
+        {**WEIGHTS, "off": offset, "sd": scale},
+        metadata={"surrogate.domain": json.dumps(box)},
+    )
+    xs = np.random.default_rng(5).uniform(1000, 1001, (3, 2)).astype(np.float32).astype(np.float64)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=box[0]), pyo.Var(bounds=box[1])
+    enc = add_surrogate(m, path, [m.x, m.y], bounds="interval")
+    m.obj = pyo.Objective(expr=enc.output)
+    for (x, y), exact in zip(xs, _exact(xs, offset, scale)):
+        m.x.fix(float(x))
+        m.y.fix(float(y))
+        assert solve(m, solver_config).optimal
+        assert abs(pyo.value(enc.output) - exact) <= 1e-6 * max(1.0, abs(exact))

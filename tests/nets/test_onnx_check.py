@@ -79,13 +79,24 @@ def test_a_float32_rounded_bias_of_a_float64_file_is_still_refused(tmp_path):
 
 
 def test_a_float32_gap_the_size_of_rounding_is_named_so(tmp_path):
-    """A float32 file whose scaler cancels terms of 1e5 rounds past 1e-4 of its values: the message says that it is
-    float32 rounding of the terms it sums, and how to avoid it, not that the graph is misread."""
-    path = _scaler(tmp_path / "scaler32.onnx", 3e4, dtype=TensorProto.FLOAT)
+    """A float32 file whose layer adds 3e4 that a Sub takes off again rounds its own values past 1e-4 of them in
+    onnxruntime: the message says that it is float32 rounding of the terms it sums, and how to avoid it, not that the
+    graph is misread. (A float32 scaler before the layer is no such file: its fold is exact, probe129 #1.)"""
+    c = 3e4
+    nodes = [helper.make_node("Gemm", ["x", "W0", "B0"], ["g"]), helper.make_node("Sub", ["g", "c"], ["p0"])]
+    nodes += _layers("x")[1:]
+    inits = {"W0": W0, "B0": B0 + c, "c": [c], "W1": W1, "B1": B1}
+    path = _save(tmp_path / "offset32.onnx", nodes, inits, domain=[[-1, 1], [-1, 1]], dtype=TensorProto.FLOAT)
     with pytest.raises(
         ModelFormatError, match=r"a gap the size of float32 rounding of the terms it sums .* export the file in float64"
     ):
         load_onnx(path)
+
+
+def test_a_float32_scaler_on_a_box_far_from_zero_loads(tmp_path):
+    """probe129 #1: the file of the test above (a float32 scaler on [3e4, 3e4 + 1]^2) was refused for float32
+    rounding that the package's own fold made (its folded bias stored in float32); onnxruntime computes it to 1e-7."""
+    assert load_onnx(_scaler(tmp_path / "scaler32.onnx", 3e4, dtype=TensorProto.FLOAT)).architecture.hidden == (16,)
 
 
 def test_term_scale_counts_the_inputs_and_the_files_offsets(tmp_path):

@@ -474,3 +474,22 @@ def test_a_gemm_that_transposes_its_input_is_refused(tmp_path):
     message = r"transposed\.onnx: Gemm node 'first' transposes its input \(transA=1\), which OMLT cannot encode; export"
     with pytest.raises(ModelFormatError, match=message):
         load_onnx(path)
+
+
+@pytest.mark.parametrize(("ratio", "training", "refused"), [(0.5, True, True), (0.5, False, False), (0.0, True, False)])
+def test_a_dropout_in_training_mode_is_refused(tmp_path, ratio, training, refused):
+    """probe129 #4: Dropout(training_mode=True) (torch.onnx.export(..., training=TrainingMode.TRAINING)) is random
+    under ONNX's semantics, but was read as an identity and accepted; a ratio of 0, or eval mode, drops nothing."""
+    import warnings
+
+    from tests.helpers import activation_onnx
+
+    activation = [helper.make_node("Relu", ["h"], ["h1"]), helper.make_node("Dropout", ["h1", "ratio", "training"], ["r"])]
+    path = activation_onnx(tmp_path / "net.onnx", activation, {"ratio": np.float32(ratio), "training": np.bool_(training)})
+    if refused:
+        with pytest.raises(ModelFormatError, match=r"Dropout node .* is in training mode .* export the net in eval mode"):
+            load_onnx(path)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its missing domain
+            assert load_onnx(path).architecture.name == "1x8"

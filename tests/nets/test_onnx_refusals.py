@@ -11,6 +11,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from surrogate import ModelFormatError, load_onnx
+from tests.helpers import activation_onnx
 
 RNG = np.random.default_rng(3)
 WEIGHTS = {"W0": RNG.normal(size=(2, 6)), "B0": RNG.normal(size=6), "W1": RNG.normal(size=(6, 1)), "B1": RNG.normal(size=1)}
@@ -207,3 +208,49 @@ def test_dead_nodes_problem_names_an_unread_layer_not_an_unread_constant():
     assert dead_nodes_problem(graph) is None
     graph = helper.make_graph([spare, side, *mlp()], "g", [], outputs)
     assert dead_nodes_problem(graph).startswith("the graph holds 1 node(s) whose values reach no output: MatMul node 'side';")
+
+
+_ZERO = {"zero": np.float32(0.0)}
+
+
+@pytest.mark.parametrize(
+    ("activation", "initializers", "match"),
+    [
+        # a leaky ReLU written with Where: another function
+        (
+            [node("Greater", ["h", "zero"], ["c"]), node("Mul", ["h", "slope"], ["hs"]), node("Where", ["c", "h", "hs"], ["r"])],
+            {**_ZERO, "slope": np.float32(0.1)},
+            r"its Greater, Where node\(s\) pick values by a condition .* use torch\.relu",
+        ),
+        # a threshold other than 0
+        (
+            [node("Greater", ["h", "half"], ["c"]), node("Where", ["c", "h", "zero"], ["r"])],
+            {**_ZERO, "half": np.float32(0.5)},
+            r"its Greater, Where node\(s\) pick values by a condition",
+        ),
+        # max(h, ones_like(h)): no Reshape in the file, so none is blamed
+        (
+            [node("Shape", ["h"], ["s"]), node("ConstantOfShape", ["s"], ["z"], value=helper.make_tensor("v", 1, [1], [1.0]))]
+            + [node("Max", ["h", "z"], ["r"])],
+            {},
+            r"its Shape node\(s\) build a tensor from a value's shape at run time .* write the activation as torch\.relu",
+        ),
+    ],
+)
+def test_a_condition_or_computed_tensor_that_is_no_relu_is_refused_by_what_it_is(tmp_path, activation, initializers, match):
+    """probe129 #3: they were refused as 'retrain the net with ReLU activations' or for a Reshape the file does not hold."""
+    path = activation_onnx(tmp_path / "net.onnx", activation, initializers)
+    with pytest.raises(ModelFormatError, match=match):
+        load_onnx(path)
+
+
+def test_a_clip_of_the_inputs_is_named_as_one_not_as_a_capped_relu(tmp_path):
+    """probe129 #5: skl2onnx's MinMaxScaler(clip=True) writes Clip(0, 1) on the scaled inputs; it was refused as 'a
+    capped ReLU (Keras ReLU(max_value=...) ... torch ReLU6 or Hardtanh)'."""
+    scaler = [node("Mul", ["input", "s"], ["xs"], name="scale"), node("Add", ["xs", "t"], ["xt"], name="shift")]
+    scaler += [node("Clip", ["xt", "lo", "hi"], ["xc"], name="clip")]
+    extra = {"s": np.float32([0.5, 0.5]), "t": np.float32([0.5, 0.5]), "lo": np.float32(0), "hi": np.float32(1)}
+    message = r"Clip node 'clip' clips the net's inputs before its first layer .* MinMaxScaler\(clip=True\).* clip=False"
+    with pytest.raises(ModelFormatError, match=message) as caught:
+        load_onnx(save(tmp_path / "clip.onnx", [*scaler, *mlp("xc")], extra=extra))
+    assert "capped ReLU" not in str(caught.value)

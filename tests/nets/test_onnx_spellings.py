@@ -295,3 +295,48 @@ def test_a_view_by_a_width_not_the_batch_size_is_refused_by_its_operations(tmp_p
     with pytest.raises(ModelFormatError, match=rf"the net uses {VIEWS_BY_A_WIDTH[view][1]}, but") as refused:
         load_onnx(_view_of(tmp_path / "view.onnx", shape, before))
     assert "onnxruntime" not in str(refused.value) and "reach no output" not in str(refused.value)
+
+
+def _first_layer_net(path, first, arrays, x_shape):
+    """``first`` (nodes from ``x`` to the hidden values ``h``), then ReLU and a last Gemm, ``arrays`` its constants."""
+    node = helper.make_node
+    nodes = [*first, node("Relu", ["h"], ["r"]), node("Gemm", ["r", "W2", "B2"], ["y"])]
+    arrays = {**arrays, "W2": WEIGHTS["W2"], "B2": WEIGHTS["B2"]}
+    graph = helper.make_graph(
+        nodes,
+        "first",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.asarray(a, np.float32), k) for k, a in arrays.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("first", "weight", "x_shape", "match"),
+    [
+        # W @ x on a 1-D input, its bias added after: named for the bias, "an affine map ... fold it", before
+        (
+            "left",
+            WEIGHTS["W1"].T,
+            [2],
+            r"MatMul node 'left' multiplies a weight from the left \(W @ x\); export the layer as x @ W",
+        ),
+        # a batch of one weight matrix, (1, 2, n)
+        (
+            "batched",
+            WEIGHTS["W1"][None],
+            ["batch", 2],
+            r"MatMul node 'batched' multiplies by a stored weight of shape \(1, 2, 6\)",
+        ),
+    ],
+)
+def test_a_first_layer_no_chain_holds_is_named_before_its_bias(tmp_path, first, weight, x_shape, match):
+    """probe129 #6: the layer's bias Add was refused as an affine map with no layer next to it to fold into."""
+    inputs = ["W", "x"] if first == "left" else ["x", "W"]
+    nodes = [helper.make_node("MatMul", inputs, ["m"], name=first), helper.make_node("Add", ["m", "B1"], ["h"])]
+    path = _first_layer_net(tmp_path / "net.onnx", nodes, {"W": weight, "B1": WEIGHTS["B1"]}, x_shape)
+    with pytest.raises(ModelFormatError, match=match) as caught:
+        load_onnx(path)
+    assert "affine map" not in str(caught.value)
