@@ -41,3 +41,13 @@ def test_the_workers_an_older_sweep_recorded_do_not_stop_its_command_being_exact
     recorded = {**json.loads(json.dumps(SweepConfig().to_dict())), "workers": 4}
     command = sweep_command(recorded, "R")
     assert command.argv == ("surrogate", "sweep", "--out", "R") and command.exact and command.differences == ()
+
+
+def test_a_command_the_cli_refuses_names_the_refusal_and_prints_no_usage(capsys):
+    """A damaged config.json's value that the parser refuses was said as '(2)', argparse's exit code, with its usage
+    block printed to stderr in the middle of the report."""
+    recorded = {**json.loads(json.dumps(SweepConfig().to_dict())), "instances": 0}
+    command = sweep_command(recorded, "R")
+    assert not command.exact
+    assert command.differences == ("the CLI does not accept this command (argument --instances: 0 must be at least 1)",)
+    assert capsys.readouterr().err == ""
