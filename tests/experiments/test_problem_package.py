@@ -63,3 +63,22 @@ def test_a_plain_folder_named_problems_does_not_stand_in_for_the_package(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert "haverly1" in done.stdout
+
+
+def test_a_shipped_package_that_fails_to_import_is_said_with_the_fix_and_not_left_half_loaded(monkeypatch, tmp_path):
+    """Loaded from its own place (a namespace stood in for it on sys.path): a failed import is a ConfigError, every time,
+    and no half-run module is left in sys.modules for the next call to take for the package."""
+    import importlib.util
+
+    from surrogate.experiments import problem_package
+
+    broken = tmp_path / "problems"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("from json import no_such_name\n")  # an ImportError, not ModuleNotFoundError
+    monkeypatch.setattr(problem_package, "SHIPPED", broken)
+    monkeypatch.delitem(sys.modules, "problems", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"problems package at .* cannot be imported \(cannot import name"):
+            problems_package()
+        assert "problems" not in sys.modules
