@@ -82,3 +82,15 @@ def test_a_shipped_package_that_fails_to_import_is_said_with_the_fix_and_not_lef
         with pytest.raises(ConfigError, match=r"problems package at .* cannot be imported \(cannot import name"):
             problems_package()
         assert "problems" not in sys.modules
+
+
+def test_the_shipped_package_loaded_from_its_own_place_imports_its_modules(monkeypatch):
+    """Where no ``problems`` is found on sys.path (a namespace stands in), the package is loaded from SHIPPED with
+    its own folder as its path, so that its relative imports (``from .pooling import ...``) work."""
+    import importlib.util
+
+    monkeypatch.delitem(sys.modules, "problems", raising=False)
+    for name in [m for m in sys.modules if m.startswith("problems.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert problems_package().build("haverly1").optimum == pytest.approx(-400.0)
