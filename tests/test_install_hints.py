@@ -57,3 +57,15 @@ def test_a_package_that_fails_to_import_in_any_way_is_said_in_one_line(tmp_path,
     monkeypatch.syspath_prepend(str(tmp_path))
     assert import_failure("broken_abi_pkg") == "OSError: libscip.so.9: cannot open shared object file"
     assert import_failure("json") == ""
+
+
+def test_an_uninstalled_tree_says_its_version_is_unknown(monkeypatch):
+    import importlib.metadata
+
+    from surrogate.version import package_version
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert package_version() == "unknown"
