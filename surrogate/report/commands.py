@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..errors import SurrogateError
+from ..errors import ConfigError, SurrogateError
 from ..experiments.sweep import SweepConfig
 from ..experiments.sweep_args import add_sweep_arguments, sweep_config_from_args
 from ..options import MAX_COUNT, default_of
@@ -127,9 +127,16 @@ def _solver_flags(solver: Mapping, differences: list[str]) -> list[str]:
     return flags
 
 
+class _RefusingParser(argparse.ArgumentParser):
+    """A parser whose refusal is raised with its message, not printed with a usage block and exited with 2."""
+
+    def error(self, message: str):
+        raise ConfigError(message)
+
+
 def _reproduces(argv: list[str], config: Mapping, differences: list[str]) -> bool:
     """Whether the sweep's options turn ``argv`` into ``config``; appends what differs to ``differences``."""
-    parser = add_sweep_arguments(argparse.ArgumentParser(prog=" ".join(argv[:2])))
+    parser = add_sweep_arguments(_RefusingParser(prog=" ".join(argv[:2])))
     try:
         rebuilt = _jsonable(sweep_config_from_args(parser.parse_args(argv[2:])).to_dict())
     except (SystemExit, SurrogateError, AttributeError, TypeError) as exc:

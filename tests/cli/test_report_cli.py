@@ -132,3 +132,26 @@ def test_sigterm_during_a_report_leaves_no_staging_folder(tmp_path):
     assert done.returncode == 143, done.stderr  # as every command ends on SIGTERM (it said 'interrupted', 130)
     assert "surrogate report: terminated" in done.stderr
     assert not list(folder.glob(".report-staging-*"))  # SIGTERM killed the process and left it behind
+
+
+@pytest.mark.parametrize(
+    ("flags", "heatmaps", "max_rows"),
+    [([], True, 60), (["--no-heatmaps"], False, 60), (["--max-rows", "7"], True, 7)],
+)
+def test_report_passes_its_options_and_counts_each_figure_once(tmp_path, capsys, monkeypatch, flags, heatmaps, max_rows):
+    """No sweep: write_report is stood in for, to see what the command gives it and what it says of its result."""
+    from types import SimpleNamespace
+
+    from surrogate.report import build
+
+    given = []
+
+    def write_report(results, out, *, options):
+        given.append(options)
+        path = tmp_path / "report.md"
+        return SimpleNamespace(path=path, figures=[path.with_suffix(".png"), path.with_suffix(".svg")] * 3)
+
+    monkeypatch.setattr(build, "write_report", write_report)
+    assert main(["report", str(tmp_path / "s"), *flags]) == 0
+    assert [(o.heatmaps, o.max_rows) for o in given] == [(heatmaps, max_rows)]
+    assert capsys.readouterr().out.startswith(f"report written to {tmp_path / 'report.md'} (3 figures, PNG and SVG, in ")

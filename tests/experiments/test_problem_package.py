@@ -63,3 +63,34 @@ def test_a_plain_folder_named_problems_does_not_stand_in_for_the_package(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert "haverly1" in done.stdout
+
+
+def test_a_shipped_package_that_fails_to_import_is_said_with_the_fix_and_not_left_half_loaded(monkeypatch, tmp_path):
+    """Loaded from its own place (a namespace stood in for it on sys.path): a failed import is a ConfigError, every time,
+    and no half-run module is left in sys.modules for the next call to take for the package."""
+    import importlib.util
+
+    from surrogate.experiments import problem_package
+
+    broken = tmp_path / "problems"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("from json import no_such_name\n")  # an ImportError, not ModuleNotFoundError
+    monkeypatch.setattr(problem_package, "SHIPPED", broken)
+    monkeypatch.delitem(sys.modules, "problems", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"problems package at .* cannot be imported \(cannot import name"):
+            problems_package()
+        assert "problems" not in sys.modules
+
+
+def test_the_shipped_package_loaded_from_its_own_place_imports_its_modules(monkeypatch):
+    """Where no ``problems`` is found on sys.path (a namespace stands in), the package is loaded from SHIPPED with
+    its own folder as its path, so that its relative imports (``from .pooling import ...``) work."""
+    import importlib.util
+
+    monkeypatch.delitem(sys.modules, "problems", raising=False)
+    for name in [m for m in sys.modules if m.startswith("problems.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert problems_package().build("haverly1").optimum == pytest.approx(-400.0)

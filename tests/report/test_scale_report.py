@@ -659,3 +659,40 @@ def test_a_scale_folder_whose_config_records_no_time_limit_names_the_fix(tmp_pat
         floor_table(load_scale(folder))
     with pytest.raises(ResultsError, match=message):
         build_table("scale", "speedup", folder)
+
+
+def test_a_folder_with_one_net_without_a_zoo_name_still_draws_the_front_of_the_others(tmp_path):
+    """Only a folder where no net has a zoo name goes without a front: one ``my.onnx`` beside zoo nets is a cross."""
+    table = TABLE.assign(net=["my.onnx", *TABLE["net"][1:]])
+    folder = _folder(tmp_path, table=table, solves=SOLVES.assign(net=SOLVES["net"].replace("b24-best-3x8", "my.onnx")))
+    report = write_report([folder])
+    assert len(report.figures) == 2 and "No net has a zoo name" not in report.path.read_text()
+
+
+def test_the_front_draws_the_folders_own_time_limit(tmp_path, monkeypatch):
+    """The dashed line sits at twice the limit: plot_scale_front doubles the limit it is given, so it gets the limit."""
+    from surrogate.report import scale_section
+
+    given = []
+
+    def spy(points, stem, *, time_limit=None, style=None):
+        given.append(time_limit)
+        return plot_scale_front(points, stem, time_limit=time_limit, style=style)
+
+    monkeypatch.setattr(scale_section, "plot_scale_front", spy)
+    write_report([_folder(tmp_path)])
+    assert given == [60.0]
+
+
+def test_bounds_are_shown_only_where_no_net_solved(tmp_path):
+    every = SOLVES.assign(status=["solved", "timeout", "timeout", "solved", "solved", "solved"], objective=[-3.0] * 6)
+    every = every.assign(bound=[-3.0, -9.0, -9.0, -3.0, -2.0, -4.0], optimum=-3.0)
+    text = write_report([_folder(tmp_path, table=TABLE[:2], solves=every)]).path.read_text()
+    assert "Solved by no net: none." in text and "Bounds where no net solved" not in text
+
+
+def test_max_rows_shortens_the_scale_fronts_points_table(tmp_path):
+    from surrogate.report.writer import ReportOptions
+
+    text = write_report([_folder(tmp_path)], options=ReportOptions(max_rows=2, heatmaps=False)).path.read_text()
+    assert f"*First 2 of {len(TABLE)} rows.*" in text
