@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from .problem_package import problems_package
+from .scip_reference import EXACT_REL_GAP  # noqa: F401 (re-exported: the relative gap of RANDOM_OPTIMA and of solve_exact)
 
 #: Products of the random family in the suite.
 RANDOM_SIZES = (8, 16, 32, 64)
@@ -29,8 +30,6 @@ SUITE = tuple(f"random{n}-s{s}" for n in RANDOM_SIZES for s in RANDOM_SEEDS) + P
 QUICK_SUITE = ("random8-s0", "foulds2", "haverly1", "haverly2", "haverly3", "bental4")
 #: Seconds SCIP gets for the exact optimum of an instance not in :data:`RANDOM_OPTIMA`.
 EXACT_TIME_LIMIT = 600.0
-#: Relative gap of SCIP's exact solves (here and for :data:`RANDOM_OPTIMA`).
-EXACT_REL_GAP = 1e-6
 #: Where :data:`RANDOM_OPTIMA` come from.
 RANDOM_OPTIMA_SOURCE = (
     "SCIP 10.0 (pyscipopt 6.3.0) on the exact model, rel_gap 1e-6, every one proven optimal in under 1 s; "

@@ -21,6 +21,8 @@ def scip_available() -> bool:
 
 #: SCIP's default ``numerics/infinity``: an objective this large is an infinite one.
 SCIP_INFINITY = 1e20
+#: Relative gap of SCIP's exact solves (the reference of ``surrogate problems`` and the scale suite's exact optima).
+EXACT_REL_GAP = 1e-6
 
 
 #: The termination recorded for a reference solve that did not run: pyscipopt is not installed.
@@ -52,7 +54,7 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
                 result = make_scip_direct().solve(
                     interruptible_clone(model),
                     time_limit=time_limit,
-                    rel_gap=1e-6,
+                    rel_gap=EXACT_REL_GAP,
                     load_solutions=False,
                     raise_exception_on_nonoptimal_result=False,
                 )
