@@ -830,3 +830,15 @@ def test_max_rows_shortens_the_growth_medians_as_every_csv_table(tmp_path):
 
     text = write_report([make_bench(tmp_path / "bench")], options=replace(FAST, max_rows=2)).path.read_text()
     assert "*First 2 of 8 rows.*" in text and "*First 2 of 16 rows.*" in text  # medians, growth.csv
+
+
+def test_max_rows_shortens_the_sweeps_table_csv(tmp_path):
+    """fixAR's note: the sweep's table.csv was shown whole whatever --max-rows said ("the longest CSV table shown in
+    full")."""
+    from dataclasses import replace
+
+    folder = make_sweep(tmp_path / "sweep")
+    rows = len(pd.read_csv(folder / "table.csv"))
+    text = write_report([folder], options=replace(FAST, max_rows=1)).path.read_text()
+    table = text.split("### Table", 1)[1].split("###", 1)[0]
+    assert rows > 1 and f"*First 1 of {rows} rows.*" in table
