@@ -48,6 +48,12 @@ def check_numbers(variables) -> None:
                     f"it on any variable of the model, even one no row reads); give it as a number, e.g. "
                     f"{python_path(var)}.{fix}({_as_number(value)})"
                 )
+        if fixed is not None and np.asarray(fixed).dtype.kind == "u":  # a bare OverflowError before (probe132)
+            raise ModelFormatError(
+                f"variable {var.name!r} has the fixed value {fixed!r}, a NumPy unsigned integer, whose negative overflows "
+                "in Pyomo's reading of a row (HiGHS's interface and this package's checks read rows so); give it as a "
+                f"float, e.g. {python_path(var)}.fix({float(fixed)!r})"
+            )
         if isinstance(fixed, Decimal):
             raise ModelFormatError(
                 f"variable {var.name!r} has the fixed value {fixed!r}, a decimal.Decimal, which Pyomo's reading of a row "

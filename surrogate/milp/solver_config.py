@@ -243,9 +243,11 @@ def loose_integrality(solver: str) -> str:
     """Why an integrality tolerance above :data:`INTEGRALITY_TOL` is no option of ``solver``, and what to give instead."""
     name, default = INTEGRALITY_OPTIONS[solver]
     return (
-        f"{SOLVER_NAMES[solver]}'s {name} is how far an integer variable may sit from an integer at its point, and an "
-        "encoded net's big-M constants turn that into a point off the net with a false bound ('optimal', gap 0); "
-        f"leave {name} at its default ({default:g}) or give at most {INTEGRALITY_TOL:g}"
+        f"{SOLVER_NAMES[solver]}'s {name} bounds how far an integer variable may sit from an integer at its point "
+        "(and, but for Gurobi's, how far a row may be missed), and big-M rows (an encoded net's, or the model's own) "
+        "turn a fractional binary into a point off the model with a false bound ('optimal', gap 0); every incumbent "
+        f"more than {INTEGRALITY_TOL:g} off an integer is refused anyway; leave {name} at its default ({default:g}) or "
+        f"give at most {INTEGRALITY_TOL:g}"
     )
 
 

@@ -144,12 +144,19 @@ def check_folders(solver: str, options: tuple) -> None:
     ``log_file``, SCIP's ``visual/vbcfilename``, Gurobi's ``LogFile``) in a folder that does not exist: SCIP failed
     with a bare ``OSError``, HiGHS wrote no file and said nothing (``log_file``), Gurobi refused it mid-solve."""
     for name, value in options:
-        folder = os.path.dirname(value) if isinstance(value, str) and "file" in name.lower() else ""
+        folder = os.path.dirname(value) if _names_a_file(name, value) else ""
         if folder and not os.path.isdir(folder):
             raise ConfigError(
                 f"SolverConfig.options: {name}={value!r} names a file in the folder {folder!r}, which does not exist, "
                 f"so {SOLVER_NAMES[solver]} cannot open it; create the folder first or give a path in one that exists"
             )
+
+
+def _names_a_file(name: str, value) -> bool:
+    """Whether the option ``name`` holds a file's path ``value``: ``file`` in its name, but not a folder's option
+    (Gurobi's ``NodefileDir``, which it creates and uses only when node memory runs out)."""
+    lowered = name.lower()
+    return isinstance(value, str) and "file" in lowered and not lowered.endswith("dir")
 
 
 def default_options(solver: str, names) -> dict:
@@ -164,8 +171,8 @@ def options_failure(solver: str, package: str, holder, options: tuple, error: Ex
     config's pairs, e.g. Gurobi's ``LogFile`` in a missing folder, or a ``MemLimit`` too small to start): naming the
     option that ``holder`` (the run's live solver model, or ``None``) refuses, else all of them. ``None`` without
     options, or for an error from elsewhere (it is not theirs to explain); an ``OSError`` (PySCIPOpt's for a file it
-    cannot create, e.g. ``visual/vbcfilename`` in a folder it may not write) is theirs where an option is text."""
-    named_file = isinstance(error, OSError) and any(isinstance(value, str) for _, value in options)
+    cannot create, e.g. ``visual/vbcfilename`` in a folder it may not write) is theirs where an option names a file."""
+    named_file = isinstance(error, OSError) and any(_names_a_file(name, value) for name, value in options)
     if not options or (type(error).__module__.split(".")[0] != package and not named_file):
         return None
     kind = OPTIONS[solver]

@@ -68,8 +68,7 @@ def check_answer(model, config: SolverConfig, result, highs: Callable, *, restor
     try:
         if any(True for _ in model.component_data_objects(pyo.SOSConstraint, active=True, descend_into=True)):
             return _unchecked(result, "HiGHS has no SOS constraints")
-        if CoefficientScale.of(model).warnings():
-            return _unchecked(result, "the model is badly scaled, so HiGHS's answer would prove nothing")
+        CoefficientScale.of(model).check_limits("highs", "HiGHS")  # a coefficient HiGHS would drop: refused
         return check(model, config, result, highs, restore=restore)
     except SurrogateError as refused:  # HiGHS's refusal of the model
         now()
@@ -77,7 +76,8 @@ def check_answer(model, config: SolverConfig, result, highs: Callable, *, restor
 
 
 def _unchecked(result, why: str):
-    note = f"this {result.termination.value} answer of a model with a variable unbounded in some direction was not checked by HiGHS ({why})"
+    said = "optimum" if result.termination is Termination.OPTIMAL else "infeasibility"
+    note = f"this {said}, of a model with a variable unbounded in some direction, was not checked by HiGHS ({why})"
     return replace(result, warnings=(*result.warnings, note))
 
 

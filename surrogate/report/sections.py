@@ -57,12 +57,8 @@ def sweep_section(w: Writer, sweep: SweepFolder, fig_dir: Path) -> None:
         "</details>",
         "",
     )
-    w.add(
-        f"### Table ([table.csv]({w.link(sweep.folder / 'table.csv')}))",
-        "",
-        markdown_table(sweep.table, max_rows=w.options.max_rows),
-        "",
-    )
+    table = markdown_table(sweep.table, max_rows=w.options.max_rows)
+    w.add(f"### Table ([table.csv]({w.link(sweep.folder / 'table.csv')}))", "", table, "")
     w.add(
         "Errors are of N(x, y) against x·y on the 401×401 grid; `best` is the seed selected on validation points, "
         "`median` is over seeds. Solve times are HiGHS's on the reference problem, with the selected net. "

@@ -228,3 +228,18 @@ def test_a_0d_longdouble_array_reads_as_a_number_and_a_0d_fraction_array_is_name
     m.x = pyo.Var(bounds=(m.p + 1, 5))
     m.o = pyo.Objective(expr=m.x)
     assert solve(m, config).objective == pytest.approx(3.5)
+
+
+@pytest.mark.parametrize("value", [np.uint64(3), np.array(3, dtype=np.uint64), np.uint8(3)])
+def test_a_variable_fixed_at_a_numpy_unsigned_integer_is_named(value):
+    """probe132: Pyomo's reading of ``x >= z`` (``x - z``) overflowed on ``z`` fixed at an unsigned integer: a bare
+    OverflowError."""
+    from surrogate import solve
+
+    m = pyo.ConcreteModel()
+    m.x, m.z = pyo.Var(bounds=(0, 10)), pyo.Var()
+    m.z.fix(value)
+    m.c = pyo.Constraint(expr=m.x >= m.z)
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(ModelFormatError, match=r"'z' has the fixed value .*a NumPy unsigned integer.*model\.z\.fix\(3\.0\)"):
+        solve(m)

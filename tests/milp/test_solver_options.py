@@ -273,6 +273,18 @@ def test_an_os_error_of_a_run_with_a_text_option_is_a_config_error_naming_it():
     with pytest.raises(ConfigError, match=r"SCIP failed \(OSError: SCIP: cannot create file!\) with options visual/vbc"):
         raise failed
     assert options_failure("scip", "pyscipopt", None, (("limits/solutions", 1),), OSError("disk full")) is None
+    # probe132: a text option that names no file (the package's own presolve='off') does not make EMFILE the options'
+    assert options_failure("highs", "highspy", None, (("presolve", "off"),), OSError("Too many open files")) is None
+
+
+def test_a_folder_option_is_not_checked_as_a_files():
+    """probe132: Gurobi's NodefileDir (a folder it creates and uses only when node memory runs out) was refused as a
+    file in a missing folder."""
+    from surrogate.milp.solver_options import check_folders
+
+    check_folders("gurobi", (("NodefileDir", "/nonexistent/nodes"),))
+    with pytest.raises(ConfigError, match="LogFile='/nonexistent/g.log' names a file in the folder '/nonexistent'"):
+        check_folders("gurobi", (("LogFile", "/nonexistent/g.log"),))
 
 
 @pytest.mark.parametrize(

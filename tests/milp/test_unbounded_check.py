@@ -178,10 +178,13 @@ def test_a_model_with_sos_is_not_checked_and_says_so():
     _at(m, x=0.5, i=1, u=7.5)
     answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -7.5, -7.5), _highs(m), restore=kept_values(m))
     assert answer.termination is Termination.OPTIMAL and answer.objective == -7.5
-    assert "was not checked by HiGHS (HiGHS has no SOS constraints)" in answer.warnings[-1]
+    assert answer.warnings[-1] == (
+        "this optimum, of a model with a variable unbounded in some direction, was not checked by HiGHS (HiGHS has no "
+        "SOS constraints)"
+    )
 
 
-def test_a_badly_scaled_model_is_not_checked_and_says_so():
+def test_a_model_with_a_coefficient_highs_drops_is_not_checked_and_says_so():
     """probe131: ``u >= 1e16 x + i - 1``, x in [0, 1e-15]: HiGHS drops the row and calls the LP unbounded, though
     the optimum -1 is right."""
     m = pyo.ConcreteModel()
@@ -193,7 +196,7 @@ def test_a_badly_scaled_model_is_not_checked_and_says_so():
     _at(m, x=0.0, i=0, u=-1.0)
     answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -1.0, -1.0), _highs(m), restore=kept_values(m))
     assert answer.termination is Termination.OPTIMAL and answer.objective == -1.0
-    assert "not checked by HiGHS (the model is badly scaled" in answer.warnings[-1]
+    assert "was not checked by HiGHS (constraint 'row' has a coefficient" in answer.warnings[-1]
     assert (m.x.value, m.i.value, m.u.value) == (0.0, 0, -1.0)
 
 
@@ -209,3 +212,14 @@ def test_a_refusal_of_highs_leaves_the_answer_and_the_point(monkeypatch):
     answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -7.5, -7.5), refuse, restore=kept_values(m))
     assert answer.termination is Termination.OPTIMAL and "(HiGHS cannot take this)" in answer.warnings[-1]
     assert (m.x.value, m.i.value, m.u.value) == (0.5, 1, 7.5) and not m.i.fixed
+
+
+def test_a_model_merely_badly_scaled_is_still_checked():
+    """probe132: a harmless row ``1e10 z <= 5e9`` (above the badly-scaled warning's 1e9, below HiGHS's 1e15) made the
+    check skip probe128's unbounded model, which SCIP calls optimal."""
+    skip_unless_runnable("scip")
+    m = _probe128_model()
+    m.z = pyo.Var(bounds=(0, 1))
+    m.scaled = pyo.Constraint(expr=1e10 * m.z <= 5e9)
+    result = solve(m, SCIP)
+    assert result.termination is Termination.UNBOUNDED and result.bound == -math.inf
