@@ -10,6 +10,7 @@ rounding of those terms is named as such, not as a misread graph.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -86,10 +87,14 @@ def check_import(path: Path, net, *, float64: bool = False, float16: bool = Fals
 
 def _gap_message(path, gap: float, terms: float, float64: bool, box) -> str:
     """Why :func:`check_import` refuses a net ``gap`` off on ``box``, the terms it sums reaching ``terms``."""
-    start = (
-        f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of "
-        f"{[list(side) for side in box]}"
-    )
+    sides = [list(side) for side in box]
+    if not math.isfinite(gap):  # inf or NaN: a value past the file's float range (float16's 65504, float32's 3.4e38)
+        return (
+            f"{path}: onnxruntime's values of this file at points of {sides} are not finite: they pass the largest "
+            "number of the file's float type there (65504 for float16, 3.4e38 for float32), so no net computes them; "
+            "narrow the box to one where the net's values stay finite, or export the file in float32 or float64"
+        )
+    start = f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of {sides}"
     if not float64 and gap <= FLOAT32_ROUNDING * terms:
         return (
             f"{start}, a gap the size of float32 rounding of the terms it sums (up to {terms:.3g}: its inputs, weights and "

@@ -198,7 +198,8 @@ def _with_export_domain(net: ReluMLP, metadata: dict | None) -> tuple[ReluMLP, d
             f"value {FLOAT32_MAX:.3g}, and an ONNX net takes float32 inputs; nothing was written. Rescale the "
             "factors so that the domain fits float32 (e.g. give x in thousands)"
         )
-    return net.with_metadata(**{DOMAIN_KEY: value if isinstance(value, str) else [list(side) for side in box]}), metadata
+    written = net.with_import_check(None)  # the file written is checked when it is read, not against the net's source
+    return written.with_metadata(**{DOMAIN_KEY: value if isinstance(value, str) else [list(side) for side in box]}), metadata
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:

@@ -54,24 +54,26 @@ def _relu_form(graph, node, constants: dict, producers: dict) -> tuple[str, list
                 return h, helpers
     if node.op_type == "Where" and len(node.input) == 3:
         condition, if_true, if_false = node.input
-        compared = _compared(producers.get(condition), constants)
+        compared = _compared(graph, producers.get(condition), constants, producers)
         if compared is None:
             return None
-        h, positive = compared
+        h, positive, zeros = compared
         kept, zero = (if_true, if_false) if positive else (if_false, if_true)
         helpers = _zeros_like(graph, zero, h, constants, producers) if kept == h else None
-        return (h, [producers[condition], *helpers]) if helpers is not None else None
+        return (h, [producers[condition], *zeros, *helpers]) if helpers is not None else None
     return None
 
 
-def _compared(node, constants: dict) -> tuple[str, bool] | None:
-    """``(h, whether true means h positive)`` where ``node`` compares a tensor ``h`` with a constant 0, else ``None``."""
+def _compared(graph, node, constants: dict, producers: dict) -> tuple[str, bool, list] | None:
+    """``(h, whether true means h positive, the nodes that computed the zeros)`` where ``node`` compares a tensor ``h``
+    with zeros (:func:`_zeros_like`: a stored 0, or zeros of ``h``'s shape), else ``None``."""
     if node is None or node.op_type not in _POSITIVE or len(node.input) != 2:
         return None
     for k in (1, 0):
         zero, h = node.input[k], node.input[1 - k]
-        if zero in constants and constants[zero].size == 1 and not np.any(constants[zero]) and h not in constants:
-            return h, _POSITIVE[node.op_type] == (k == 1)  # 0 < h: Less with the operands swapped
+        zeros = _zeros_like(graph, zero, h, constants, producers) if h not in constants else None
+        if zeros is not None:
+            return h, _POSITIVE[node.op_type] == (k == 1), zeros  # 0 < h: Less with the operands swapped
     return None
 
 
@@ -80,8 +82,10 @@ def _mask_of(graph, name: str, h: str, constants: dict, producers: dict) -> list
     cast = producers.get(name)
     if cast is None or cast.op_type != "Cast" or node_attributes(cast).get("to") not in _FLOATS:
         return None
-    compared = _compared(producers.get(cast.input[0]), constants)
-    return [cast, producers[cast.input[0]]] if compared == (h, True) else None
+    compared = _compared(graph, producers.get(cast.input[0]), constants, producers)
+    if compared is None or compared[:2] != (h, True):
+        return None
+    return [cast, producers[cast.input[0]], *compared[2]]
 
 
 def _zeros_like(graph, name: str, h: str, constants: dict, producers: dict) -> list | None:

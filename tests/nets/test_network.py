@@ -251,3 +251,28 @@ def test_a_domain_given_to_a_net_read_from_onnx_is_checked_against_onnxruntime(t
     with pytest.raises(ModelFormatError, match=message):
         named.with_metadata(domain=box)
     assert ReluMLP(*LAYERS).with_metadata(domain=box).domain == tuple(map(tuple, box))  # a net of no file: no check
+
+
+def test_export_onnx_writes_a_net_read_from_onnx_on_a_new_domain_without_its_sources_check(tmp_path):
+    """probe133 #3: export_onnx(net, path, metadata={'domain': box}) ran the source file's check, and its refusal named
+    with_metadata, which the caller never called. The file written is checked when it is read, as its own."""
+    import warnings
+
+    from surrogate import export_onnx, load_onnx
+    from tests.helpers import far_rounding_onnx
+
+    box = [[3e4, 3e4 + 1], [3e4, 3e4 + 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its missing domain
+        net = load_onnx(far_rounding_onnx(tmp_path / "bare.onnx", 3e4))
+    written = export_onnx(net, tmp_path / "out.onnx", metadata={"domain": box})
+    assert load_onnx(written).domain == tuple(map(tuple, box))
+
+
+def test_values_past_the_files_float_range_are_named_so(tmp_path):
+    """probe133 #2: onnxruntime's inf on a box past float32's range was reported as 'a form surrogate misreads'."""
+    from surrogate import ModelFormatError
+    from surrogate.nets.zoo import resolve_surrogate
+
+    with pytest.raises(ModelFormatError, match=r"onnxruntime's values of this file at points of .* are not finite"):
+        resolve_surrogate("3x8").with_metadata(domain=[[1e38, 3e38], [1e38, 3e38]])

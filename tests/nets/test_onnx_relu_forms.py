@@ -36,6 +36,18 @@ FORMS = {
     ),
     # nn.Threshold(0, 0) under dynamo
     "Where(h <= 0, 0, h)": ([node("LessOrEqual", ["h", "zero"], ["c"]), node("Where", ["c", "zero", "h"], ["r"])], ZERO),
+    # torch.where(h > torch.zeros_like(h), h, torch.zeros_like(h)), legacy exporter (probe133: the condition's zeros)
+    "Where(h > zeros_like(h), h, zeros_like(h))": (
+        [node("Shape", ["h"], ["s"]), node("ConstantOfShape", ["s"], ["z"], value=ZERO_FLOAT)]
+        + [node("Greater", ["h", "z"], ["c"]), node("Where", ["c", "h", "z"], ["r"])],
+        {},
+    ),
+    # h * (h > torch.zeros_like(h)).float()
+    "h * Cast(h > zeros_like(h))": (
+        [node("Shape", ["h"], ["s"]), node("ConstantOfShape", ["s"], ["z"], value=ZERO_FLOAT)]
+        + [node("Greater", ["h", "z"], ["c"]), node("Cast", ["c"], ["m"], to=TensorProto.FLOAT), node("Mul", ["h", "m"], ["r"])],
+        {},
+    ),
     # h * (h > 0)
     "h * Cast(h > 0)": (
         [node("Greater", ["h", "zero"], ["c"]), node("Cast", ["c"], ["m"], to=TensorProto.FLOAT), node("Mul", ["h", "m"], ["r"])],
