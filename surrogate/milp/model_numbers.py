@@ -48,7 +48,7 @@ def check_numbers(variables) -> None:
                     f"it on any variable of the model, even one no row reads); give it as a number, e.g. "
                     f"{python_path(var)}.{fix}({_as_number(value)})"
                 )
-        if fixed is not None and np.asarray(fixed).dtype.kind == "u":  # a bare OverflowError before (probe132)
+        if _unsigned(fixed):  # a bare OverflowError before (probe132)
             raise ModelFormatError(
                 f"variable {var.name!r} has the fixed value {fixed!r}, a NumPy unsigned integer, whose negative overflows "
                 "in Pyomo's reading of a row (HiGHS's interface and this package's checks read rows so); give it as a "
@@ -92,6 +92,14 @@ def _held_value(var, what: str, given):
     if given.is_expression_type() and _one_number(value):
         return float(value.item())  # an expression of a Param holding a 0-d array: Pyomo reads it (not a bare one)
     return value
+
+
+def _unsigned(value) -> bool:
+    """Whether ``value`` is a NumPy unsigned integer: a scalar, an array of them, or a 0-d object array holding one
+    (not a Python ``int``, which Pyomo reads whatever its size)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype == object:
+        value = value.item()
+    return isinstance(value, np.unsignedinteger) or (isinstance(value, np.ndarray) and value.dtype.kind == "u")
 
 
 def _one_number(value) -> bool:

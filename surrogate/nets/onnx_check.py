@@ -90,9 +90,11 @@ def _gap_message(path, gap: float, terms: float, float64: bool, box) -> str:
     sides = [list(side) for side in box]
     if not math.isfinite(gap):  # inf or NaN: a value past the file's float range (float16's 65504, float32's 3.4e38)
         return (
-            f"{path}: onnxruntime's values of this file at points of {sides} are not finite: they pass the largest "
-            "number of the file's float type there (65504 for float16, 3.4e38 for float32), so no net computes them; "
-            "narrow the box to one where the net's values stay finite, or export the file in float32 or float64"
+            f"{path}: onnxruntime's values of this file at points of {sides} are not finite (inf or NaN): they pass "
+            "the largest number of the file's float type there (65504 for float16, 3.4e38 for float32), or the file "
+            "divides by 0 or a number too small, so no net computes them; give a box on which they stay finite (a net "
+            "is encoded only where its values stay below a solver's infinity, 1e20), export a float16 file in float32, "
+            "or mend the division"
         )
     start = f"{path}: the net read from this file differs from what onnxruntime computes by {gap:.3g} at points of {sides}"
     if not float64 and gap <= FLOAT32_ROUNDING * terms:

@@ -175,8 +175,9 @@ def ops_advice(graph, ops: list[str]) -> str:
         return (
             f"its {', '.join(selecting)} node(s) pick values by a condition (torch.where, a mask such as h * (h > 0), "
             "nn.Threshold): surrogate reads that only as an exact ReLU (Where(h > 0, h, 0), Where(h <= 0, 0, h), "
-            "h * (h > 0)), and this is another function of h: use torch.relu (nn.ReLU) as the activation, or retrain "
-            "the net with ReLU activations"
+            "h * (h > 0), with zeros of one value or of h's shape), and these are not that form (another condition or "
+            "value, or a result of another shape than h's): use torch.relu (nn.ReLU) as the activation, or retrain the "
+            "net with ReLU activations"
         )
     if "Shape" in ops and not any(node.op_type == "Reshape" for node in graph.node):
         return (

@@ -243,3 +243,27 @@ def test_a_variable_fixed_at_a_numpy_unsigned_integer_is_named(value):
     m.o = pyo.Objective(expr=m.x)
     with pytest.raises(ModelFormatError, match=r"'z' has the fixed value .*a NumPy unsigned integer.*model\.z\.fix\(3\.0\)"):
         solve(m)
+
+
+def test_a_variable_fixed_at_a_python_int_past_int64_solves():
+    """probe134: a Python int in [2**63, 2**64) is a uint64 to NumPy, and was refused as a NumPy unsigned integer."""
+    from surrogate import solve
+
+    m = pyo.ConcreteModel()
+    m.x, m.z = pyo.Var(bounds=(0, None)), pyo.Var()
+    m.z.fix(10**19)
+    m.c = pyo.Constraint(expr=m.x >= m.z)
+    m.o = pyo.Objective(expr=m.x)
+    assert solve(m).objective == pytest.approx(1e19)
+
+
+def test_a_0d_object_array_of_a_numpy_unsigned_integer_is_named():
+    from surrogate import solve
+
+    m = pyo.ConcreteModel()
+    m.x, m.z = pyo.Var(bounds=(0, 10)), pyo.Var()
+    m.z.fix(np.array(np.uint64(3), dtype=object))
+    m.c = pyo.Constraint(expr=m.x >= m.z)
+    m.o = pyo.Objective(expr=m.x)
+    with pytest.raises(ModelFormatError, match="a NumPy unsigned integer"):
+        solve(m)

@@ -334,7 +334,8 @@ def test_a_domain_whose_range_of_xy_is_no_float64_number_is_refused():
             match=rf"half the range of x y on the net's domain .* is {value} in float64; rescale .*\(the net is returned in "
             r"float32, as ONNX stores it, whose normal numbers run from 1.18e-38 to 3.4e\+38\)",
         ):
-            train_for_solve_time(start.with_metadata(domain=[list(side) for side in box]), config)
+            # (without the zoo file's import check, which refuses the boxes where its float32 values overflow first)
+            train_for_solve_time(start.with_import_check(None).with_metadata(domain=[list(side) for side in box]), config)
 
 
 def test_a_centred_box_is_not_told_to_centre():
