@@ -168,6 +168,26 @@ def test_an_error_of_halt_is_ignored(monkeypatch, sigterm):
     assert sigterm == [signal.SIGTERM]
 
 
+def test_the_watch_goes_on_after_an_error_of_halt(monkeypatch, sigterm):
+    """A halt that fails (SCIP not solving yet) leaves the watcher reading: a second SIGTERM halts again."""
+    handler = _recording(sigterm)
+    monkeypatch.setattr(signal_watch, "STOPPING_HANDLERS", {handler})
+    signal.signal(signal.SIGTERM, handler)
+    calls, first = [], threading.Event()
+
+    def halt():
+        calls.append(len(calls))
+        first.set()
+        if len(calls) == 1:
+            raise RuntimeError("SCIP is not solving yet")
+
+    with signal_watch.halting_on_signals(halt):
+        signal.raise_signal(signal.SIGTERM)
+        assert first.wait(GUARD)
+        signal.raise_signal(signal.SIGTERM)
+    assert calls == [0, 1] and sigterm == [signal.SIGTERM, signal.SIGTERM]
+
+
 def test_outside_the_main_thread_nothing_is_watched():
     seen = []
 

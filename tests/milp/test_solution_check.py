@@ -147,3 +147,31 @@ def test_a_solve_under_a_loose_integrality_tolerance_names_the_option_not_a_tran
         result = solve(m, SolverConfig(time_limit=10, options={"mip_feasibility_tolerance": 0.05}))
     assert result.termination == "error" and "leave mip_feasibility_tolerance at its default (1e-06)" in result.reason
     assert not any("narrow the bounds" in w for w in result.warnings)
+
+
+def _integers(**values):
+    """``min sum`` of integer variables in [0, 3] at ``values`` (a name ending in ``_fixed``: fixed there)."""
+    m = pyo.ConcreteModel()
+    for name, value in values.items():
+        var = pyo.Var(domain=pyo.Integers, bounds=(0, 3), initialize=value)
+        m.add_component(name, var)
+        if name.endswith("_fixed"):
+            var.fix(value)
+    m.o = pyo.Objective(expr=sum(m.component(name) for name in values))
+    return m
+
+
+def test_the_most_fractional_integer_counts_a_value_just_below_an_integer():
+    from surrogate.milp.solution_check import most_fractional
+
+    off, name = most_fractional(_integers(a=1.0, b=1.7, c=2.2))
+    assert (round(off, 12), name) == (0.3, "b")
+    assert most_fractional(_integers(a=1.0, b_fixed=1.5)) == (0.0, "")  # a fixed one is a constant: no solver's value
+
+
+@pytest.mark.parametrize(("value", "trusted"), [(2 + 5e-5, True), (2 + 5e-4, False), (2 - 5e-4, False)])
+def test_an_integer_is_trusted_only_within_integrality_tol(value, trusted):
+    """INTEGRALITY_TOL (1e-4): 5e-5 from 2 is an integer, 5e-4 either side is not."""
+    message = untrusted(_integers(a=value), "scip")
+    assert (message is None) is trusted
+    assert trusted or "integer variable a is 0.0005 from an integer (tolerance 0.0001)" in message

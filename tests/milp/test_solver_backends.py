@@ -309,3 +309,22 @@ def test_only_scips_lp_error_is_its_numerical_failure():
     assert scip.numerical_failure(Exception("SCIP: method cannot be called at this time in solution process!")) is None
     assert scip.numerical_failure(RuntimeError("SCIP: error in LP solver!")) is None
     assert HighsBackend().numerical_failure(Exception("SCIP: error in LP solver!")) is None
+
+
+def test_a_gurobi_run_ends_with_its_callback_off_and_its_watch_closed_even_when_the_first_fails():
+    from contextlib import ExitStack
+
+    from surrogate.milp.solver_backends import _detach
+
+    done = []
+
+    class Gone:
+        def set_callback(self, callback):
+            done.append(callback)
+            raise RuntimeError("the Gurobi model is gone")
+
+    watch = ExitStack()
+    watch.callback(done.append, "watch closed")
+    with pytest.raises(RuntimeError, match="the Gurobi model is gone"):
+        _detach(Gone(), watch)
+    assert done == [None, "watch closed"]

@@ -302,3 +302,14 @@ def test_the_solver_option_help_of_each_command_names_only_solvers_it_runs(argv,
     assert "mip_heuristic_effort=0.3 (HiGHS)" in text
     assert ("separating/maxrounds=0 (SCIP)" in text) is scip
     assert ("an option of the MILP solver (--solver)" in text) is scip
+
+
+def test_a_file_option_is_checked_whatever_the_case_of_its_name_without_the_solver(tmp_path):
+    """Gurobi's LogFile is checked as HiGHS's log_file is (no gurobipy needed: the check runs before any solve); a
+    number under a 'file' name, or a file in a folder that exists, is let through."""
+    from surrogate.milp.solver_options import check_folders
+
+    missing = str(tmp_path / "no" / "g.log")
+    with pytest.raises(ConfigError, match=r"LogFile='.*g\.log' names a file in the folder .* Gurobi cannot open it"):
+        check_folders("gurobi", (("LogFile", missing),))
+    check_folders("gurobi", (("LogFile", str(tmp_path / "g.log")), ("LogToFile", 1), ("Threads", 2)))

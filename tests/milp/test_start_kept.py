@@ -46,6 +46,7 @@ def _model(x: float):
     [
         (0.7, Termination.TIME_LIMIT, True),
         (0.7, Termination.INTERRUPTED, True),
+        (0.7, Termination.ITERATION_LIMIT, True),  # a node or solution limit
         (0.2, Termination.TIME_LIMIT, False),  # the point breaks a row: no incumbent
         (0.7, Termination.INFEASIBLE, False),
         (0.7, Termination.LICENSING_PROBLEMS, False),
@@ -62,3 +63,30 @@ def test_only_a_point_that_satisfies_the_model_is_kept_and_only_at_a_limit(x, te
     assert (result.termination, result.objective, result.bound, result.first_solution_time) == (termination, 1.4, -1.0, 0.0)
     assert result.gap == pytest.approx(2.4 / 1.4) and result.warnings[0] == "a line"
     assert "SCIP stopped" in result.warnings[1] and "keeps that point (objective 1.4, checked" in result.warnings[1]
+
+
+def test_a_result_with_an_incumbent_of_its_own_keeps_it():
+    from surrogate.milp.start_kept import kept_start
+
+    own = SolveResult(Termination.TIME_LIMIT, 1.2, 1.0, 0.2, 0.01, 3, ModelSize(1, 0, 1), (), first_solution_time=0.005)
+    assert kept_start(_model(0.7), own, solver="scip") == own
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_the_solve_after_the_search_gets_what_is_left_and_keeps_only_a_found_point(monkeypatch, found):
+    """The solver gets the budget less the search's 3 s, and the result's wall time counts them; the point in the
+    variables is kept only where the search found it (else it is none of the search's)."""
+    from surrogate.milp import start_kept
+    from surrogate.milp.warmstart_config import StartResult
+
+    handed = []
+
+    def stopped(model, config, *, warm_start):
+        handed.append((config.time_limit, config.solver, warm_start))
+        return SolveResult(Termination.TIME_LIMIT, math.nan, -1.0, math.nan, 0.5, 0, ModelSize(1, 0, 1))
+
+    monkeypatch.setattr(start_kept, "solve", stopped)
+    search = StartResult(found, 1.4 if found else math.nan, 0.0, 2, 3.0)
+    result = start_kept.solve_after_start(_model(0.7), SolverConfig(time_limit=10, solver="scip"), search)
+    assert handed == [(7.0, "scip", found)] and result.wall_time == 3.5
+    assert result.has_solution is found and (not found or "SCIP stopped" in result.warnings[-1])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import partial
 
 import pyomo.environ as pyo
@@ -108,6 +109,8 @@ def test_no_time_left_leaves_the_answer():
     spent = _result(Termination.OPTIMAL, -7.5, -7.5, wall=SCIP.time_limit)
     _at(m, x=0.5, i=1, u=7.5)
     assert check_answer(m, SCIP, spent, _highs(m), restore=kept_values(m)) is spent
+    said_none = _result(Termination.INFEASIBLE, wall=SCIP.time_limit)
+    assert check_answer(m, SCIP, said_none, _highs(m), restore=kept_values(m)) is said_none
 
 
 def test_other_answers_are_not_checked():
@@ -223,3 +226,86 @@ def test_a_model_merely_badly_scaled_is_still_checked():
     m.scaled = pyo.Constraint(expr=1e10 * m.z <= 5e9)
     result = solve(m, SCIP)
     assert result.termination is Termination.UNBOUNDED and result.bound == -math.inf
+
+
+def test_a_variable_bounded_on_one_side_only_is_unbounded():
+    half = _ray_model(u_bounds=(None, 20))
+    assert [v.name for v in unbounded_variables(half)] == ["u"] and checks_answers(half, SCIP)
+
+
+def test_an_optimum_without_a_point_is_not_checked():
+    m = _ray_model()
+    pointless = _result(Termination.OPTIMAL, bound=-7.5)
+    assert check_answer(m, SCIP, pointless, _highs(m), restore=kept_values(m)) is pointless
+
+
+def test_the_check_gets_what_is_left_of_the_time_limit_and_adds_its_time():
+    m = _ray_model(u_bounds=(None, 20))
+    _at(m, x=1.0, i=1, u=20.0)
+    limits = []
+
+    def highs(config):
+        limits.append((config.solver, config.time_limit))
+        return replace(_highs(m)(config), wall_time=0.25)
+
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -20.0, -20.0, wall=1.5), highs, restore=kept_values(m))
+    assert limits == [("highs", SCIP.time_limit - 1.5)]
+    assert answer.termination is Termination.OPTIMAL and answer.wall_time == 1.75
+    limits.clear()  # a false infeasibility: a feasibility solve, then the LP of its integers
+    m = _ray_model()
+    answer = check_answer(m, SCIP, _result(Termination.INFEASIBLE, wall=1.5), highs, restore=kept_values(m))
+    assert answer.termination is Termination.UNBOUNDED and answer.wall_time == 2.0
+    assert limits == [("highs", SCIP.time_limit - 1.5), ("highs", SCIP.time_limit - 1.75)]  # less the first
+
+
+def test_an_integer_a_hair_from_integral_is_fixed_at_the_integer():
+    """SCIP's point may hold an integer within its integrality tolerance of one: fixed as it is, HiGHS would call
+    the LP infeasible (an integer column fixed at 0.9999999) and the check would prove nothing."""
+    m = _ray_model()
+    _at(m, x=0.5, i=1 - 1e-7, u=7.5)
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -7.5, -7.5), _highs(m), restore=kept_values(m))
+    assert answer.termination is Termination.UNBOUNDED
+
+
+def test_a_maximum_is_checked_in_its_own_direction():
+    m = _ray_model(u_bounds=(None, 20))  # max u: with i = 1 fixed the LP reaches 20, beyond a reported 7
+    m.obj.deactivate()
+    m.up = pyo.Objective(expr=m.u, sense=pyo.maximize)
+    _at(m, x=0.0, i=1, u=7.0)
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, 7.0, 7.0), _highs(m), restore=kept_values(m))
+    assert answer.termination is Termination.ERROR and "HiGHS finds 20 beyond that bound" in answer.warnings[-1]
+    free = _ray_model()  # max u: unbounded upwards
+    free.obj.deactivate()
+    free.up = pyo.Objective(expr=free.u, sense=pyo.maximize)
+    _at(free, x=0.5, i=1, u=7.5)
+    answer = check_answer(free, SCIP, _result(Termination.OPTIMAL, 7.5, 7.5), _highs(free), restore=kept_values(free))
+    assert answer.termination is Termination.UNBOUNDED and answer.bound == math.inf
+
+
+@pytest.mark.parametrize(("reaches", "bound", "stands"), [(7.005, -7.0, False), (7.0005, -7.0, True), (7.005, -7.01, True)])
+def test_an_lp_beyond_the_bound_by_more_than_bound_tol_disproves_it(reaches, bound, stands):
+    """BOUND_TOL (1e-4) relative to |bound| = 7: an LP at 7.005 (7e-4 ahead) is beyond, one at 7.0005 is not; an LP
+    better than the incumbent (-7) but short of the solver's bound (-7.01, within its gap) disproves nothing."""
+    m = _ray_model(u_bounds=(None, reaches))
+    _at(m, x=0.0, i=1, u=7.0)
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -7.0, bound), _highs(m), restore=kept_values(m))
+    assert (answer.termination is Termination.OPTIMAL) is stands
+
+
+def test_the_tolerance_is_relative_to_a_large_bound():
+    m = _ray_model(u_bounds=(None, 10000.5))  # 0.5 ahead of 1e4: 5e-5 relative, within BOUND_TOL
+    _at(m, x=0.0, i=1, u=10000.0)
+    answer = check_answer(m, SCIP, _result(Termination.OPTIMAL, -1e4, -1e4), _highs(m), restore=kept_values(m))
+    assert answer.termination is Termination.OPTIMAL and answer.objective == -1e4
+
+
+def test_a_feasibility_point_that_misses_a_row_proves_nothing():
+    m = _ray_model()
+    m.no = pyo.Constraint(expr=m.x >= 2)  # infeasible: x is in [0, 1]
+
+    def highs(config):  # a solver whose "point" breaks the row x >= 2 by 1
+        _at(m, x=1.0, i=0, u=0.0)
+        return _result(Termination.OPTIMAL, 0.0, 0.0, wall=0.1)
+
+    answer = check_answer(m, SCIP, _result(Termination.INFEASIBLE), highs, restore=kept_values(m))
+    assert answer.termination is Termination.INFEASIBLE and answer.warnings == () and m.x.value is None

@@ -104,3 +104,71 @@ def test_maximum_of_zeros_like_from_torch_is_read_as_relu(tmp_path):
         )
         net = load_onnx(path)
     assert net.architecture.name == "1x8" and _matches_onnxruntime(path, net)
+
+
+def _respelled(activation, initializers, *, width=8, batch="batch"):
+    """The graph ``x -> MatMul+Add -> h -> activation -> r`` (``h`` ``width`` wide) after respell_relu_forms."""
+    from onnx import numpy_helper
+
+    from surrogate.nets.onnx_relu_forms import respell_relu_forms
+
+    weights = {"W1": np.ones((2, width), np.float32), "B1": np.zeros(width, np.float32), **initializers}
+    graph = helper.make_graph(
+        [node("MatMul", ["x", "W1"], ["m1"]), node("Add", ["m1", "B1"], ["h"]), *activation],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 2])],
+        [helper.make_tensor_value_info("r", TensorProto.FLOAT, [batch, width])],
+        [numpy_helper.from_array(np.asarray(v), k) for k, v in weights.items()],
+    )
+    respell_relu_forms(graph)
+    return graph
+
+
+HALF = {"zero": np.float32(0.0), "half": np.float32(0.5)}
+NO_RELU = {
+    # a Where that keeps another tensor than the one compared: slope * relu(h), not relu(h)
+    "Where(h > 0, 2 h, 0)": (
+        [node("Greater", ["h", "zero"], ["c"]), node("Mul", ["h", "two"], ["hs"]), node("Where", ["c", "hs", "zero"], ["r"])],
+        {"zero": np.float32(0.0), "two": np.float32(2.0)},
+    ),
+    # h times its negative mask: min(h, 0)
+    "h * Cast(h < 0)": (
+        [node("Less", ["h", "zero"], ["c"]), node("Cast", ["c"], ["m"], to=TensorProto.FLOAT), node("Mul", ["h", "m"], ["r"])],
+        ZERO,
+    ),
+    # h times the mask of -h: min(h, 0) again
+    "h * Cast(-h > 0)": (
+        [node("Neg", ["h"], ["g"]), node("Greater", ["g", "zero"], ["c"]), node("Cast", ["c"], ["m"], to=TensorProto.FLOAT)]
+        + [node("Mul", ["h", "m"], ["r"])],
+        ZERO,
+    ),
+    # max(h, 0.5): stored, and expanded to h's shape
+    "Max(h, 0.5)": ([node("Max", ["h", "half"], ["r"])], HALF),
+    "Max(h, Expand(0.5, Shape(h)))": (
+        [node("Shape", ["h"], ["s"]), node("Expand", ["half", "s"], ["z"]), node("Max", ["h", "z"], ["r"])],
+        HALF,
+    ),
+    # zeros of 5 rows with a dynamic batch: they broadcast the batch to 5 rows
+    "Max(h, zeros(5, 8))": ([node("Max", ["h", "z"], ["r"])], {"z": np.zeros((5, 8), np.float32)}),
+}
+
+
+@pytest.mark.parametrize("form", NO_RELU)
+def test_a_form_that_is_no_relu_is_left_as_it_is(form):
+    activation, initializers = NO_RELU[form]
+    graph = _respelled(activation, initializers)
+    assert "Relu" not in [n.op_type for n in graph.node] and len(graph.node) == 2 + len(activation)
+
+
+def test_zeros_wider_than_h_are_no_relu():
+    """Max of a 1-wide h and zeros of 8 per row widens h to 8 features: no relu(h)."""
+    graph = _respelled([node("Max", ["h", "z"], ["r"])], {"z": np.zeros((1, 8), np.float32)}, width=1)
+    assert [n.op_type for n in graph.node] == ["MatMul", "Add", "Max"]
+
+
+def test_zeros_that_another_node_reads_are_kept():
+    """The zeros of Max(h, ConstantOfShape(Shape(h))) read again by an Add stay, with the nodes that compute them."""
+    activation = [node("Shape", ["h"], ["s"]), node("ConstantOfShape", ["s"], ["z"], value=ZERO_FLOAT)]
+    activation += [node("Max", ["h", "z"], ["q"]), node("Add", ["q", "z"], ["r"])]
+    graph = _respelled(activation, {})
+    assert [n.op_type for n in graph.node] == ["MatMul", "Add", "Shape", "ConstantOfShape", "Relu", "Add"]
