@@ -184,16 +184,10 @@ def test_a_variable_fixed_at_an_array_other_than_a_0d_real_number_is_named(fixed
     """y fixed at a 1-d array of one element or at a 0-d text array crashed Pyomo's reading of the row (a bare
     TypeError); at np.array(2 + 1j) it was read as 2 (max x, x <= 5 + y was 'optimal' at 7). Each is named, with the
     fix; a 0-d array of a real number still solves (test above)."""
-    import warnings
 
     from surrogate import SolverConfig, solve
 
-    m = _bounded_by(9.0, param=False)
-    m.y = pyo.Var()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        m.y.fix(fixed)
-    m.c.set_value(m.x <= 5 + m.y)
+    m = _y_fixed_at(fixed)
     match = rf"variable 'y' has the fixed value {shown}.*, a NumPy array rather than a number.*model\.y\.fix\(2\.0\)$"
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
@@ -203,19 +197,13 @@ def test_a_0d_longdouble_array_reads_as_a_number_and_a_0d_fraction_array_is_name
     """np.array(2.5, dtype=longdouble) (its item stays a NumPy scalar) reads as 2.5, fixed (max x, x <= 5 + y: 7.5) or
     held by a Param in a bound (min x, x >= p + 1: 3.5); a 0-d object array of a Fraction, on which Pyomo's reading of
     a row failed with a bare AttributeError, is named."""
-    import warnings
     from fractions import Fraction
 
     from surrogate import SolverConfig, solve
 
     config = SolverConfig(time_limit=5, threads=1)
     for held, objective in ((np.array(2.5, dtype=np.longdouble), 7.5), (np.array(Fraction(5, 2), dtype=object), None)):
-        m = _bounded_by(9.0, param=False)
-        m.y = pyo.Var()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m.y.fix(held)
-        m.c.set_value(m.x <= 5 + m.y)
+        m = _y_fixed_at(held)
         if objective is None:
             with pytest.raises(
                 ModelFormatError, match=r"variable 'y' has the fixed value array\(Fraction\(5, 2\), dtype=object\)"
@@ -236,11 +224,7 @@ def test_a_variable_fixed_at_a_numpy_unsigned_integer_is_named(value):
     OverflowError."""
     from surrogate import solve
 
-    m = pyo.ConcreteModel()
-    m.x, m.z = pyo.Var(bounds=(0, 10)), pyo.Var()
-    m.z.fix(value)
-    m.c = pyo.Constraint(expr=m.x >= m.z)
-    m.o = pyo.Objective(expr=m.x)
+    m = _z_fixed_at(value)
     with pytest.raises(ModelFormatError, match=r"'z' has the fixed value .*a NumPy unsigned integer.*model\.z\.fix\(3\.0\)"):
         solve(m)
 
@@ -249,21 +233,36 @@ def test_a_variable_fixed_at_a_python_int_past_int64_solves():
     """probe134: a Python int in [2**63, 2**64) is a uint64 to NumPy, and was refused as a NumPy unsigned integer."""
     from surrogate import solve
 
-    m = pyo.ConcreteModel()
-    m.x, m.z = pyo.Var(bounds=(0, None)), pyo.Var()
-    m.z.fix(10**19)
-    m.c = pyo.Constraint(expr=m.x >= m.z)
-    m.o = pyo.Objective(expr=m.x)
+    m = _z_fixed_at(10**19)
     assert solve(m).objective == pytest.approx(1e19)
 
 
 def test_a_0d_object_array_of_a_numpy_unsigned_integer_is_named():
     from surrogate import solve
 
-    m = pyo.ConcreteModel()
-    m.x, m.z = pyo.Var(bounds=(0, 10)), pyo.Var()
-    m.z.fix(np.array(np.uint64(3), dtype=object))
-    m.c = pyo.Constraint(expr=m.x >= m.z)
-    m.o = pyo.Objective(expr=m.x)
+    m = _z_fixed_at(np.array(np.uint64(3), dtype=object))
     with pytest.raises(ModelFormatError, match="a NumPy unsigned integer"):
         solve(m)
+
+
+def _y_fixed_at(value):
+    """max x, x <= 5 + y, with y fixed at ``value`` (Pyomo's domain warning for it silenced)."""
+    import warnings
+
+    m = _bounded_by(9.0, param=False)
+    m.y = pyo.Var()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.y.fix(value)
+    m.c.set_value(m.x <= 5 + m.y)
+    return m
+
+
+def _z_fixed_at(value):
+    """min x, x >= z, x >= 0, with z fixed at ``value``."""
+    m = pyo.ConcreteModel()
+    m.x, m.z = pyo.Var(bounds=(0, None)), pyo.Var()
+    m.z.fix(value)
+    m.c = pyo.Constraint(expr=m.x >= m.z)
+    m.o = pyo.Objective(expr=m.x)
+    return m
