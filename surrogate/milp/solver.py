@@ -45,6 +45,7 @@ from .solve_result import SolveResult, relative_gap  # noqa: F401 (re-exported: 
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)
 from .solver_options import options_failure
+from .start_point import kept_start
 from .start_values import start_value
 from .unbounded_check import check_answer, checks_answers
 from .unseen_values import complete_point, replaced_variables, without_a_value
@@ -263,8 +264,8 @@ def solve(
     solver
         A solver object from :func:`make_solver` (of ``config.solver``) to reuse (HiGHS re-solves a changed model faster).
     warm_start
-        Pass the variables' current values to the solver as its first incumbent (e.g. the point
-        :func:`surrogate.milp.warmstart.activation_start` loaded); SCIP and Gurobi take the integers' and complete them.
+        Pass the variables' values to the solver as its first incumbent (SCIP and Gurobi take the integers' and complete
+        them), kept as such if feasible where it stops at a limit before it takes them (:mod:`~surrogate.milp.start_point`).
     node_limit
         Branch-and-bound nodes before the solver stops (``None``, or one beyond the solver's option, e.g. 2**31 - 1
         for HiGHS: no limit); the result then records ``iterationLimit``. Work, not seconds: a single-threaded solve
@@ -314,6 +315,8 @@ def _solve_chosen(model, config: SolverConfig, solver, *, warm_start: bool, node
     if before is not None:  # an optimum or infeasibility on a model that may be unbounded: HiGHS checks it
         highs = partial(_solve_checked, model, solver=None, warm_start=False, node_limit=None, check=False)
         result = check_answer(model, config, result, highs, restore=before)
+    if warm_start and check:  # a solver stopped at a limit before it took the start: the start's point, checked
+        result = kept_start(model, result, solver=config.solver)
     return replace(result, warnings=(*result.warnings, note)) if note else result
 
 

@@ -8,20 +8,11 @@ variables. :func:`solve_after_start` makes such a result keep the search's point
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
-import pyomo.environ as pyo
-
-from .model_components import active_objective
-from .solution_check import untrusted
-from .solve_result import relative_gap
 from .solver import SolverConfig, SolveResult, solve
-from .solver_config import SOLVER_NAMES, Termination
+from .start_point import LIMITS, kept_start  # noqa: F401 (LIMITS re-exported: this module's API before it moved)
 from .warmstart_config import StartResult
-
-#: The terminations at which a solver stops short of an answer: a point known before it is still the best known.
-LIMITS = frozenset({Termination.TIME_LIMIT, Termination.ITERATION_LIMIT, Termination.INTERRUPTED})
 
 
 def solve_after_start(model, config: SolverConfig, found: StartResult) -> SolveResult:
@@ -34,26 +25,7 @@ def solve_after_start(model, config: SolverConfig, found: StartResult) -> SolveR
     ``first_solution_time`` 0 and a warning that says so.
     """
     budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))
-    result = solve(model, budget, warm_start=found.found)
-    if found.found:
+    result = solve(model, budget, warm_start=found.found)  # solve keeps a start it was handed (start_point)
+    if found.found:  # (and so does this, whatever solve it was)
         result = kept_start(model, result, solver=config.solver)
     return replace(result, wall_time=result.wall_time + found.seconds)
-
-
-def kept_start(model, result: SolveResult, *, solver: str) -> SolveResult:
-    """``result``, or where it stopped at a limit without an incumbent, the point in ``model``'s variables (the warm
-    start handed in) as its incumbent, if that point satisfies the model (see :func:`solve_after_start`)."""
-    objective = active_objective(model)
-    if result.has_solution or result.termination not in LIMITS or objective is None:
-        return result
-    value = pyo.value(objective, exception=False)
-    if value is None or not math.isfinite(value) or untrusted(model, solver, float(value)) is not None:
-        return result
-    note = (
-        f"{SOLVER_NAMES[solver]} stopped ({result.termination}) before it took the warm start's point, so the result "
-        f"keeps that point (objective {value:.6g}, checked against the model) as its incumbent; give a longer time "
-        "limit for the solver to improve on it"
-    )
-    value = float(value)
-    gap = relative_gap(value, result.bound)
-    return replace(result, objective=value, gap=gap, first_solution_time=0.0, warnings=(*result.warnings, note))

@@ -90,3 +90,20 @@ def test_the_solve_after_the_search_gets_what_is_left_and_keeps_only_a_found_poi
     result = start_kept.solve_after_start(_model(0.7), SolverConfig(time_limit=10, solver="scip"), search)
     assert handed == [(7.0, "scip", found)] and result.wall_time == 3.5
     assert result.has_solution is found and (not found or "SCIP stopped" in result.warnings[-1])
+
+
+@pytest.mark.parametrize("solver", ["scip", "gurobi"])
+def test_a_warm_started_solve_stopped_before_it_took_the_start_keeps_it(solver):
+    """probe128 #4, for solve() itself: the search's point handed in with warm_start=True, and 0.01 s, which stops
+    SCIP before it takes the point, gave 'maxTimeLimit' with no incumbent."""
+    from surrogate.milp.solver import solve
+    from surrogate.milp.warmstart import activation_start
+
+    skip_unless_runnable(solver)
+    model = problems.build("random8-s0").model
+    report = replace_products(model, "b24-best-3x8")
+    found = activation_start(model, report, config=StartConfig(time_limit=5))
+    if not found.found:
+        pytest.skip("the search found no point in 5 s on this machine")
+    result = solve(model, SolverConfig(time_limit=0.01, solver=solver), warm_start=True)
+    assert result.has_solution and result.objective <= found.objective + 1e-6 * max(1.0, abs(found.objective))
