@@ -62,7 +62,9 @@ def test_only_a_point_that_satisfies_the_model_is_kept_and_only_at_a_limit(x, te
         return
     assert (result.termination, result.objective, result.bound, result.first_solution_time) == (termination, 1.4, -1.0, 0.0)
     assert result.gap == pytest.approx(2.4 / 1.4) and result.warnings[0] == "a line"
-    assert "SCIP stopped" in result.warnings[1] and "keeps that point (objective 1.4, checked" in result.warnings[1]
+    assert "SCIP stopped" in result.warnings[1] and "keeps the warm start's point (objective 1.4; it meets" in result.warnings[1]
+    advice = {Termination.TIME_LIMIT: "a longer time limit", Termination.ITERATION_LIMIT: "a larger node limit"}
+    assert f"give {advice.get(termination, 'more time')} for the solver" in result.warnings[1]
 
 
 def test_a_result_with_an_incumbent_of_its_own_keeps_it():
@@ -107,3 +109,38 @@ def test_a_warm_started_solve_stopped_before_it_took_the_start_keeps_it(solver):
         pytest.skip("the search found no point in 5 s on this machine")
     result = solve(model, SolverConfig(time_limit=0.01, solver=solver), warm_start=True)
     assert result.has_solution and result.objective <= found.objective + 1e-6 * max(1.0, abs(found.objective))
+
+
+def _stopped(bound: float = -1.0) -> SolveResult:
+    return SolveResult(Termination.TIME_LIMIT, math.nan, bound, math.nan, 0.01, 0, ModelSize(1, 0, 1))
+
+
+def test_a_start_off_a_row_by_more_than_the_solvers_tolerance_is_not_kept():
+    """probe135: a start 9e-5 off a row passed untrusted's 1e-4 and was kept; the solvers hold rows to 1e-6."""
+    from surrogate.milp.start_point import kept_start
+
+    assert kept_start(_model(0.5 - 9e-5), _stopped(), solver="scip") == _stopped()
+    assert kept_start(_model(0.5 - 5e-7), _stopped(), solver="scip").has_solution  # within 1e-6
+
+
+def test_a_start_beyond_the_solvers_bound_is_not_kept():
+    """probe135: a kept start reported -910 under HiGHS's proven bound of -18.8 (minimisation): no point is there."""
+    from surrogate.milp.start_point import kept_start
+
+    assert kept_start(_model(0.7), _stopped(bound=2.0), solver="highs") == _stopped(bound=2.0)  # 1.4 < bound 2
+    assert kept_start(_model(0.7), _stopped(bound=1.4), solver="highs").objective == pytest.approx(1.4)
+
+
+def test_an_integer_of_a_parent_block_that_a_row_reads_is_checked():
+    """probe135: solving a sub-block, an integer of its parent at 0.5 that the block's row reads was kept."""
+    from surrogate.milp.start_point import kept_start
+
+    m = pyo.ConcreteModel()
+    m.n = pyo.Var(domain=pyo.Integers, bounds=(0, 3), initialize=0.5)
+    m.b = pyo.Block()
+    m.b.x = pyo.Var(bounds=(0, 10), initialize=1.0)
+    m.b.c = pyo.Constraint(expr=m.b.x >= 2 * m.n)
+    m.b.o = pyo.Objective(expr=m.b.x)
+    assert kept_start(m.b, _stopped(), solver="scip") == _stopped()
+    m.n.set_value(0)
+    assert kept_start(m.b, _stopped(), solver="scip").objective == 1.0
