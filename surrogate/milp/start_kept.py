@@ -20,8 +20,8 @@ def solve_after_start(model, config: SolverConfig, found: StartResult) -> SolveR
     (at least 0.01 s), its point handed in as the warm start; ``wall_time`` counts the search's seconds too.
 
     Where the solver stops at a limit (:data:`LIMITS`) without an incumbent although the search found a point, the
-    result's incumbent is that point, still in ``model``'s variables: checked against the model again
-    (:func:`~surrogate.milp.solution_check.untrusted`), with its objective, the solver's bound, their gap,
+    result's incumbent is that point, still in ``model``'s variables, where it is one at the solvers' own tolerance
+    (:func:`~surrogate.milp.start_point.kept_start`), with its objective, the solver's bound, their gap,
     ``first_solution_time`` 0 and a warning that says so.
     """
     budget = replace(config, time_limit=max(config.time_limit - found.seconds, 0.01))

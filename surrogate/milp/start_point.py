@@ -4,7 +4,7 @@ A solve with ``warm_start=True`` hands the solver the point in the model's varia
 what :func:`~surrogate.milp.warmstart.solve_with_start` leaves after a search that spent the budget) SCIP, and once
 Gurobi, stopped at its limit before it took that point, and the result said "no point" although the point was
 feasible and still in the variables (probe128 #4). :func:`kept_start` gives such a result that point as its
-incumbent, checked against the model (:func:`~surrogate.milp.solution_check.untrusted`), with its objective, the
+incumbent where it is a point of the model at the solvers' own tolerance (:func:`_a_point`), with its objective, the
 solver's bound, their gap, ``first_solution_time`` 0 and a warning; :func:`~surrogate.milp.solver.solve` applies it to
 every checked warm-started solve.
 """
@@ -12,11 +12,13 @@ every checked warm-started solve.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import replace
 
 import pyomo.environ as pyo
 
 from .model_components import active_objective, seen_variables
+from .polish_result import max_violation
 from .presolve_check import CONFIRM_TOL
 from .solution_check import most_fractional, untrusted, worst_violation
 from .solve_result import SolveResult, relative_gap
@@ -49,16 +51,26 @@ def kept_start(model, result: SolveResult, *, solver: str) -> SolveResult:
 
 
 def _a_point(model, solver: str, value: float, bound: float) -> bool:
-    """Whether the values in ``model`` are a point of it at the solvers' own tolerance, :data:`CONFIRM_TOL` (every
-    variable its rows read has one, a parent block's too; rows, bounds and integrality met), whose objective
-    ``value`` is not beyond the solver's proven ``bound`` (probe135: a start 9e-5 off a row, kept at the 1e-4 of
-    :func:`~surrogate.milp.solution_check.untrusted`, reported -910 under a bound of -18.8)."""
+    """Whether the values in ``model`` are a point of it at the solvers' own tolerance, :data:`CONFIRM_TOL`, whose
+    objective ``value`` is not beyond the solver's proven ``bound``: every variable its rows read (a parent block's
+    too) has a finite value, every row is met within it absolutely (a solver's feasibility tolerance is absolute: a
+    row relative to its side let ``x + 1e7 (1 - b) <= 1e7`` be broken by 10, probe136), and every bound and
+    integrality (probe135: a start 9e-5 off a row, kept at :func:`~surrogate.milp.solution_check.untrusted`'s 1e-4,
+    was reported at -910 under a proven bound of -18.8)."""
     read = seen_variables(model)  # a parent's variables that the rows read too
+    if not all(isinstance(v.value, numbers.Real) and math.isfinite(v.value) for v in read):
+        return False  # no value, text, or inf (an integer at +inf passed the integrality and bound checks)
     if untrusted(model, solver, value, extra=read) is not None:
         return False
-    if worst_violation(model, read)[0] > CONFIRM_TOL or most_fractional(model, read)[0] > CONFIRM_TOL:
+    misses = (max_violation(model, row_divisor=_absolute), worst_violation(model, read)[0], most_fractional(model, read)[0])
+    if max(misses) > CONFIRM_TOL:
         return False
     if not math.isfinite(bound):
         return True
     ahead = bound - value if active_objective(model).sense == pyo.minimize else value - bound
     return ahead <= CONFIRM_TOL * max(1.0, abs(bound))
+
+
+def _absolute(con) -> float:
+    """A row's violation taken as it is (:func:`~surrogate.milp.polish_result.max_violation`'s divisor)."""
+    return 1.0

@@ -144,3 +144,24 @@ def test_an_integer_of_a_parent_block_that_a_row_reads_is_checked():
     assert kept_start(m.b, _stopped(), solver="scip") == _stopped()
     m.n.set_value(0)
     assert kept_start(m.b, _stopped(), solver="scip").objective == 1.0
+
+
+def test_a_row_is_held_to_the_solvers_absolute_tolerance_and_a_value_must_be_finite():
+    """probe136: ``x + 1e7 (1 - b) <= 1e7`` broken by 10 passed a check relative to its side (1e-6 of 1e7), and an
+    integer at +inf passed the integrality and bound checks: both kept as incumbents."""
+    from surrogate.milp.start_point import kept_start
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 100), initialize=10.0)
+    m.b = pyo.Var(domain=pyo.Binary, initialize=0)  # 10 + 1e7 <= 1e7: broken by 10
+    m.c = pyo.Constraint(expr=m.x + 1e7 * (1 - m.b) <= 1e7)
+    m.o = pyo.Objective(expr=-m.x)
+    assert kept_start(m, _stopped(bound=-math.inf), solver="scip") == _stopped(bound=-math.inf)
+    m.x.set_value(1e-7)  # broken by 1e-7: within 1e-6, absolutely
+    assert kept_start(m, _stopped(bound=-math.inf), solver="scip").has_solution
+    n = pyo.ConcreteModel()
+    n.k = pyo.Var(domain=pyo.Integers, bounds=(0, None))
+    n.k.set_value(math.inf, skip_validation=True)  # (Pyomo's domain check fails on it)
+    n.o = pyo.Objective(expr=-n.k, sense=pyo.maximize)
+    stopped = SolveResult(Termination.TIME_LIMIT, math.nan, math.inf, math.nan, 0.01, 0, ModelSize(1, 1, 0))
+    assert kept_start(n, stopped, solver="scip") == stopped
