@@ -73,3 +73,12 @@ def relative_gap(objective: float, bound: float) -> float:
     if math.isnan(objective) or math.isnan(bound):
         return float("nan")
     return abs(objective - bound) / max(1.0, abs(objective))
+
+
+def beyond_bound(value: float, bound: float, *, minimise: bool, tol: float) -> bool:
+    """Whether a point's objective ``value`` is better than a solver's proven ``bound`` by more than ``tol``, relative
+    to ``max(1, |bound|)`` (``False`` for a bound that is not finite): no point can be there."""
+    if not math.isfinite(bound):
+        return False
+    ahead = bound - value if minimise else value - bound
+    return ahead > tol * max(1.0, abs(bound))

@@ -20,8 +20,8 @@ import pyomo.environ as pyo
 from .model_components import active_objective, seen_variables
 from .polish_result import max_violation
 from .presolve_check import CONFIRM_TOL
-from .solution_check import most_fractional, untrusted, worst_violation
-from .solve_result import SolveResult, relative_gap
+from .solution_check import most_fractional, worst_violation
+from .solve_result import SolveResult, beyond_bound, relative_gap
 from .solver_config import SOLVER_NAMES, Termination
 
 #: The terminations at which a solver stops short of an answer: a point known before it is still the best known.
@@ -35,7 +35,7 @@ def kept_start(model, result: SolveResult, *, solver: str) -> SolveResult:
     if result.has_solution or result.termination not in LIMITS or objective is None:
         return result
     value = pyo.value(objective, exception=False)
-    if value is None or not math.isfinite(value) or not _a_point(model, solver, float(value), result.bound):
+    if value is None or not math.isfinite(value) or not _a_point(model, float(value), result.bound):
         return result
     value = float(value)
     more = {Termination.TIME_LIMIT: "a longer time limit", Termination.ITERATION_LIMIT: "a larger node limit"}.get(
@@ -50,7 +50,7 @@ def kept_start(model, result: SolveResult, *, solver: str) -> SolveResult:
     return replace(result, objective=value, gap=gap, first_solution_time=0.0, warnings=(*result.warnings, note))
 
 
-def _a_point(model, solver: str, value: float, bound: float) -> bool:
+def _a_point(model, value: float, bound: float) -> bool:
     """Whether the values in ``model`` are a point of it at the solvers' own tolerance, :data:`CONFIRM_TOL`, whose
     objective ``value`` is not beyond the solver's proven ``bound``: every variable its rows read (a parent block's
     too) has a finite value, every row is met within it absolutely (a solver's feasibility tolerance is absolute: a
@@ -60,15 +60,10 @@ def _a_point(model, solver: str, value: float, bound: float) -> bool:
     read = seen_variables(model)  # a parent's variables that the rows read too
     if not all(isinstance(v.value, numbers.Real) and math.isfinite(v.value) for v in read):
         return False  # no value, text, or inf (an integer at +inf passed the integrality and bound checks)
-    if untrusted(model, solver, value, extra=read) is not None:
-        return False
     misses = (max_violation(model, row_divisor=_absolute), worst_violation(model, read)[0], most_fractional(model, read)[0])
-    if max(misses) > CONFIRM_TOL:
+    if max(misses) > CONFIRM_TOL:  # (stricter than untrusted's 1e-4 on each; value is the objective at the point)
         return False
-    if not math.isfinite(bound):
-        return True
-    ahead = bound - value if active_objective(model).sense == pyo.minimize else value - bound
-    return ahead <= CONFIRM_TOL * max(1.0, abs(bound))
+    return not beyond_bound(value, bound, minimise=active_objective(model).sense == pyo.minimize, tol=CONFIRM_TOL)
 
 
 def _absolute(con) -> float:

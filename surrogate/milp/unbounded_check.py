@@ -28,8 +28,9 @@ from ..errors import SurrogateError
 from .model_components import active_objective, seen_variables
 from .presolve_check import CONFIRM_TOL, MIN_CONFIRM_SECONDS, feasibility_solve, kept_values, point_miss
 from .solve_checks import CoefficientScale
+from .solve_result import beyond_bound
 from .solver_backends import backend_for
-from .solver_config import SolverConfig, Termination
+from .solver_config import SolverConfig, Termination, bound_by_termination
 
 #: Solvers whose optimum or infeasibility is checked by HiGHS on a model with a variable unbounded in some direction.
 CHECKED_WHEN_UNBOUNDED = frozenset({"scip"})
@@ -63,13 +64,14 @@ def check_answer(model, config: SolverConfig, result, highs: Callable, *, restor
     that it was not checked."""
     if not (result.termination is Termination.OPTIMAL and result.has_solution or result.termination is Termination.INFEASIBLE):
         return result
-    check = _check_optimum if result.termination is Termination.OPTIMAL else _check_infeasibility
-    now = kept_values(model)
+    now = kept_values(model)  # the solver's point, or the values of before where it has none
     try:
         if any(True for _ in model.component_data_objects(pyo.SOSConstraint, active=True, descend_into=True)):
             return _unchecked(result, "HiGHS has no SOS constraints")
         CoefficientScale.of(model).check_limits("highs", "HiGHS")  # a coefficient HiGHS would drop: refused
-        return check(model, config, result, highs, restore=restore)
+        if result.termination is Termination.OPTIMAL:
+            return _check_optimum(model, config, result, highs, restore=restore, at_point=now)
+        return _check_infeasibility(model, config, result, highs, restore=restore)
     except SurrogateError as refused:  # HiGHS's refusal of the model
         now()
         return _unchecked(result, str(refused))
@@ -97,17 +99,15 @@ def _fixed_integer_lp(model, config: SolverConfig, highs: Callable):
             var.unfix()
 
 
-def _beyond_bound(model, objective: float, bound: float) -> bool:
-    """Whether ``objective``, of a point, is better than ``bound`` by more than :data:`BOUND_TOL`."""
-    ahead = bound - objective if active_objective(model).sense == pyo.minimize else objective - bound
-    return ahead > BOUND_TOL * max(1.0, abs(bound))
+def _minimises(model) -> bool:
+    return active_objective(model).sense == pyo.minimize
 
 
-def _check_optimum(model, config: SolverConfig, result, highs: Callable, *, restore: Callable[[], None]):
+def _check_optimum(model, config: SolverConfig, result, highs: Callable, *, restore: Callable[[], None], at_point):
+    """``result``'s optimum checked on the LP of its integers; ``at_point`` sets the solver's point back after it."""
     left = config.time_limit - result.wall_time
     if not left >= MIN_CONFIRM_SECONDS:
         return result
-    at_point = kept_values(model)
     lp = _fixed_integer_lp(model, _highs(config, left), highs)
     at_point()
     wall = result.wall_time + lp.wall_time
@@ -116,7 +116,7 @@ def _check_optimum(model, config: SolverConfig, result, highs: Callable, *, rest
         restore()
         note = f"{said} with its integers fixed, the LP left is {lp.termination.value} under HiGHS: the model is unbounded"
         return _unbounded(model, result, wall, note)
-    if lp.has_solution and _beyond_bound(model, lp.objective, result.bound):
+    if lp.has_solution and beyond_bound(lp.objective, result.bound, minimise=_minimises(model), tol=BOUND_TOL):
         restore()
         note = (
             f"{said} with its integers fixed, HiGHS finds {lp.objective:.10g} beyond that bound: the optimum is false "
@@ -151,12 +151,11 @@ def _check_infeasibility(model, config: SolverConfig, result, highs: Callable, *
 
 
 def _unbounded(model, result, wall: float, note: str):
-    far = -math.inf if active_objective(model).sense == pyo.minimize else math.inf
     return replace(
         result,
         termination=Termination.UNBOUNDED,
         objective=math.nan,
-        bound=far,
+        bound=bound_by_termination(Termination.UNBOUNDED, math.nan, minimise=_minimises(model)),
         gap=math.nan,
         wall_time=wall,
         first_solution_time=math.nan,

@@ -56,6 +56,15 @@ def test_relative_gap_is_measured_against_the_objective():
     assert math.isnan(relative_gap(math.nan, 1.0)) and math.isnan(relative_gap(1.0, math.nan))
 
 
+def test_beyond_bound_measures_how_far_a_point_passes_the_bound_in_the_objectives_direction():
+    from surrogate.milp.solve_result import beyond_bound
+
+    assert beyond_bound(-7.005, -7.0, minimise=True, tol=1e-4) and not beyond_bound(-7.0005, -7.0, minimise=True, tol=1e-4)
+    assert beyond_bound(7.005, 7.0, minimise=False, tol=1e-4) and not beyond_bound(-7.005, -7.0, minimise=False, tol=1e-4)
+    assert not beyond_bound(-1e9, -math.inf, minimise=True, tol=1e-4)  # no finite bound: nothing is beyond it
+    assert not beyond_bound(0.0, math.nan, minimise=True, tol=1e-4)
+
+
 def test_solve_result_reports_size_and_nodes(solver_config):
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=(-1, 1))
