@@ -59,9 +59,9 @@ def check_answer(model, config: SolverConfig, result, highs: Callable, *, restor
     """``result`` (an answer of ``config.solver``) checked as the module says, by ``highs(config)`` (a HiGHS solve of
     ``model`` that loads its point); ``restore`` sets the variables back to their values before the first solve.
 
-    Where HiGHS cannot judge the model (it refuses it: an SOS constraint, say; or the model is badly scaled, where
-    HiGHS's own answer proves nothing: it dropped a row with a coefficient of 1e16), ``result`` stands, with a warning
-    that it was not checked."""
+    Where HiGHS cannot judge the model (it has no SOS constraints, or a coefficient, side or bound is at its limits,
+    which it drops: a row with a coefficient of 1e16 made a model with optimum -1 unbounded), ``result`` stands, with
+    a warning that it was not checked; a model merely past the badly-scaled warning's 1e9 is checked."""
     if not (result.termination is Termination.OPTIMAL and result.has_solution or result.termination is Termination.INFEASIBLE):
         return result
     now = kept_values(model)  # the solver's point, or the values of before where it has none
