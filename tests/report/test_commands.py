@@ -3,6 +3,8 @@
 import json
 from dataclasses import replace
 
+import pytest
+
 from surrogate.experiments.sweep import SweepConfig
 from surrogate.options import MAX_COUNT
 from surrogate.report.commands import sweep_command
@@ -13,9 +15,12 @@ def _recorded(protocol) -> dict:
     return json.loads(json.dumps(SweepConfig(budget=24, protocol=protocol).to_dict()))
 
 
-def test_a_customised_protocol_of_many_epochs_is_named_as_customised_not_a_crash():
+@pytest.mark.parametrize("epochs", [50_000, 1])
+def test_a_customised_protocol_is_named_as_customised_not_a_crash_or_a_refusal(epochs):
+    """Many epochs crashed; one was refused (candidates of --epochs start at 1: with_epochs(0) is refused, so trying it
+    made a short customised protocol crash)."""
     base = get_protocol("seed")
-    custom = replace(base, stages=tuple(replace(s, epochs=50_000, learning_rate=s.learning_rate / 2) for s in base.stages))
+    custom = replace(base, stages=tuple(replace(s, epochs=epochs, learning_rate=s.learning_rate / 2) for s in base.stages))
     command = sweep_command(_recorded(custom), "R")
     assert not command.exact
     assert command.differences == ("protocol 'seed' was customised beyond --epochs; see config.json and use the Python API",)
@@ -25,15 +30,6 @@ def test_epochs_up_to_max_count_still_give_the_epochs_flag():
     for epochs in (MAX_COUNT, MAX_COUNT - 3, 7):
         command = sweep_command(_recorded(get_protocol("seed").with_epochs(epochs)), "R")
         assert command.argv[-4:] == ("--epochs", str(epochs), "--out", "R") and command.exact, epochs
-
-
-def test_a_customised_protocol_of_one_epoch_is_named_as_customised_not_refused():
-    """Candidates of --epochs start at 1: with_epochs(0) is refused, so trying it made a short customised protocol crash."""
-    base = get_protocol("seed")
-    custom = replace(base, stages=tuple(replace(s, epochs=1, learning_rate=s.learning_rate / 2) for s in base.stages))
-    command = sweep_command(_recorded(custom), "R")
-    assert not command.exact
-    assert command.differences == ("protocol 'seed' was customised beyond --epochs; see config.json and use the Python API",)
 
 
 def test_the_workers_an_older_sweep_recorded_do_not_stop_its_command_being_exact():
