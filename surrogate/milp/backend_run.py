@@ -31,6 +31,14 @@ class Prepared:
     stop: Callable[[], None] = lambda: None
 
 
+#: PySCIPOpt's messages of SCIP's own failures on a model (SCIP_LPERROR, SCIP_MAXDEPTHLEVEL, SCIP_ERROR), and why.
+SCIP_FAILURES = {
+    "SCIP: error in LP solver!": "its LPs broke down numerically, often on a badly scaled model",
+    "SCIP: maximal branching depth level exceeded!": "its search tree grew past SCIP's depth limit, often on huge integer ranges",
+    "SCIP: unspecified error!": "an internal error of SCIP, often on a badly scaled model",
+}
+
+
 class RunFailure(str):
-    """The message of a run on which the solver failed numerically (SCIP's "error in LP solver!"): recorded as
+    """The message of a run on which the solver failed on the model (:data:`SCIP_FAILURES`): recorded as
     termination ``error``, where a plain message is a licence's refusal (``licensingProblems``)."""

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from ..errors import ConfigError, SolverUnavailableError
 from ..install_hints import USE_HIGHS, extra_hint, import_failure
-from .backend_run import FirstSolution, Prepared  # noqa: F401 (re-exported)
+from .backend_run import SCIP_FAILURES, FirstSolution, Prepared  # noqa: F401 (re-exported)
 from .highs_run import pass_highs_start, set_highs_options, use_highs_threads, watch_highs_start
 from .signal_watch import halting_on_signals
 from .solver_config import SOLVERS
@@ -300,12 +300,11 @@ class ScipBackend(Backend):
         return seconds, scip.getNTotalNodes()
 
     def numerical_failure(self, error: Exception) -> str | None:
-        if type(error) is not Exception or str(error) != "SCIP: error in LP solver!":  # PySCIPOpt's SCIP_LPERROR
+        why = SCIP_FAILURES.get(str(error)) if type(error) is Exception else None  # PySCIPOpt's bare Exceptions
+        if why is None:
             return None
-        return (
-            f"SCIP failed on the model ({error}): its LPs broke down numerically, often on a badly scaled model; the "
-            "result records error. Rescale the model's rows and variables, or " + USE_HIGHS
-        )
+        fix = f"the result records error. Rescale the model's rows and variables, or {USE_HIGHS}"
+        return f"SCIP failed on the model ({error}): {why}; {fix}"
 
 
 class GurobiBackend(Backend):

@@ -303,9 +303,25 @@ def test_scips_lp_error_is_a_result_with_termination_error():
     assert result.termination is Termination.ERROR and math.isnan(result.objective) and "error in LP solver" in result.reason
 
 
-def test_only_scips_lp_error_is_its_numerical_failure():
+@pytest.mark.parametrize(
+    ("message", "why"),
+    [
+        ("SCIP: error in LP solver!", "its LPs broke down numerically"),
+        (
+            "SCIP: maximal branching depth level exceeded!",
+            "its search tree grew past SCIP's depth limit, often on huge integer ranges",
+        ),
+        ("SCIP: unspecified error!", "an internal error of SCIP"),
+    ],
+)
+def test_scips_own_failures_are_numerical_failures(message, why):
+    """Stop 60: SCIP's failures on a model other than its LP error came out of solve() as bare exceptions."""
+    failure = ScipBackend().numerical_failure(Exception(message))
+    assert failure.startswith(f"SCIP failed on the model ({message}): {why}") and "records error" in failure
+
+
+def test_only_scips_own_failures_are_numerical_failures():
     scip = ScipBackend()
-    assert "its LPs broke down numerically" in scip.numerical_failure(Exception("SCIP: error in LP solver!"))
     assert scip.numerical_failure(Exception("SCIP: method cannot be called at this time in solution process!")) is None
     assert scip.numerical_failure(RuntimeError("SCIP: error in LP solver!")) is None
     assert HighsBackend().numerical_failure(Exception("SCIP: error in LP solver!")) is None
