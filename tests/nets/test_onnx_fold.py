@@ -17,25 +17,14 @@ from tests.helpers import save_graph
 RNG = np.random.default_rng(7)
 node = helper.make_node
 POINTS = RNG.uniform(-1, 1, (200, 2))
+BOX = [[-1, 1], [-1, 1]]  # the domain written into every file
 
 
 def _save(path, nodes, arrays: dict, *, dtype=TensorProto.FLOAT, output_shape=("N", 1), opset=18):
     """A model of ``nodes`` reading the input ``x`` (N, 2), with ``arrays`` stored (floats in ``dtype``)."""
     numpy_type = np.float64 if dtype == TensorProto.DOUBLE else np.float32
-    inputs, outputs, domain = (("x", ["N", 2]),), (("y", list(output_shape)),), [[-1, 1], [-1, 1]]
-    path = save_graph(
-        path,
-        nodes,
-        arrays,
-        dtype=numpy_type,
-        keep_ints=True,
-        inputs=inputs,
-        outputs=outputs,
-        opset=opset,
-        domain=domain,
-        check=True,
-    )
-    return str(path)
+    io = {"inputs": (("x", ["N", 2]),), "outputs": (("y", list(output_shape)),)}
+    return str(save_graph(path, nodes, arrays, dtype=numpy_type, keep_ints=True, opset=opset, domain=BOX, check=True, **io))
 
 
 def _gap(path, net, numpy_type=np.float32) -> float:
