@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pandas as pd
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 from surrogate import ReluMLP
 
@@ -25,29 +25,82 @@ def random_net(hidden, *, seed: int = 0, n_inputs: int = 2) -> ReluMLP:
     return ReluMLP(weights, biases)
 
 
+def save_graph(
+    path,
+    nodes,
+    weights: dict,
+    *,
+    dtype=np.float32,
+    keep_ints: bool = False,
+    inputs=(("x", ["batch", 2]),),
+    outputs=(("y", ["batch", 1]),),
+    opset: int | dict = 17,
+    ir_version: int = 8,
+    domain=None,
+    metadata: dict | None = None,
+    check: bool = False,
+) -> Path:
+    """Write the hand-made ONNX graph of ``nodes`` (``onnx.helper`` nodes) at ``path``; return ``Path(path)``.
+
+    Parameters
+    ----------
+    weights
+        The initializers, name -> array (or list, or number), stored in this order.
+    dtype
+        The numpy type the weights are stored as (booleans stay booleans), and the element type of the inputs and
+        outputs (float32: FLOAT, float64: DOUBLE).
+    keep_ints
+        Integer weights (shapes, axes, indices) keep their own type; by default they are stored as ``dtype`` too.
+    inputs, outputs
+        ``(name, shape)`` or ``(name, shape, element type)`` per tensor; a shape of ``None`` is an unknown shape.
+    opset
+        The default domain's opset, or ``{domain: version}`` for several.
+    ir_version
+        The file's IR version.
+    domain
+        The box written as the ``surrogate.domain`` metadata (JSON); ``None``: none.
+    metadata
+        More metadata, key -> string, written after the domain.
+    check
+        Run ``onnx.checker.check_model`` on the model before it is saved.
+    """
+    elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+    def stored(value) -> np.ndarray:
+        array = np.asarray(value)
+        return array if array.dtype == bool or (keep_ints and array.dtype.kind in "iu") else array.astype(dtype)
+
+    def value_infos(specs):
+        return [helper.make_tensor_value_info(name, elem if not kind else kind[0], shape) for name, shape, *kind in specs]
+
+    tensors = [numpy_helper.from_array(stored(v), k) for k, v in weights.items()]
+    graph = helper.make_graph(nodes, "net", value_infos(inputs), value_infos(outputs), tensors)
+    opsets = [helper.make_opsetid(name, version) for name, version in (opset if isinstance(opset, dict) else {"": opset}).items()]
+    model = helper.make_model(graph, opset_imports=opsets, ir_version=ir_version)
+    props = {} if domain is None else {"surrogate.domain": json.dumps(domain)}
+    for key, value in {**props, **(metadata or {})}.items():
+        model.metadata_props.add(key=key, value=value)
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return Path(path)
+
+
 def write_onnx_graph(path, *, activation="Relu", n_inputs=2, n_outputs=1, hidden=3) -> str:
     """Write a hand-made ONNX MLP ``n_inputs -> hidden -> n_outputs`` with the given activation."""
     rng = np.random.default_rng(1)
-    inits = [
-        numpy_helper.from_array(rng.normal(size=(hidden, n_inputs)).astype(np.float32), "w1"),
-        numpy_helper.from_array(rng.normal(size=hidden).astype(np.float32), "b1"),
-        numpy_helper.from_array(rng.normal(size=(n_outputs, hidden)).astype(np.float32), "w2"),
-        numpy_helper.from_array(rng.normal(size=n_outputs).astype(np.float32), "b2"),
-    ]
+    weights = {
+        "w1": rng.normal(size=(hidden, n_inputs)),
+        "b1": rng.normal(size=hidden),
+        "w2": rng.normal(size=(n_outputs, hidden)),
+        "b2": rng.normal(size=n_outputs),
+    }
     nodes = [
         helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
         helper.make_node(activation, ["h"], ["a"]),
         helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], transB=1),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", n_inputs])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", n_outputs])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.save(model, str(path))
+    save_graph(path, nodes, weights, inputs=(("x", ["batch", n_inputs]),), outputs=(("y", ["batch", n_outputs]),))
     return str(path)
 
 
@@ -196,11 +249,6 @@ def far_rounding_onnx(path: Path, centre: float, *, domain=None) -> Path:
     of them (of ``1000 x`` too, which the parse folds into the weight) is 1e-3 of its values there (so :func:`~surrogate.nets.onnx_check.check_import` refuses it on a box near
     ``centre``), while on [-1, 1]^2 the values are of ``centre``'s size and it is read within 1e-4 of them. ``domain``:
     the box written as its ``surrogate.domain`` (``None``: none)."""
-    import json
-
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
     rng = np.random.default_rng(5)
     w0, b0, w1, b1 = rng.normal(size=(2, 16)), rng.normal(size=16), rng.normal(size=(16, 1)) / 4, rng.normal(size=1)
     weights = {"k": [1000.0], "W0": w0 / 1000, "B0": b0, "c": centre * w0.sum(0), "W1": w1, "B1": b1}
@@ -211,18 +259,7 @@ def far_rounding_onnx(path: Path, centre: float, *, domain=None) -> Path:
         helper.make_node("Relu", ["p"], ["r"]),
         helper.make_node("Gemm", ["r", "W1", "B1"], ["y"]),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "far",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in weights.items()],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    if domain is not None:
-        model.metadata_props.add(key="surrogate.domain", value=json.dumps(domain))
-    onnx.save(model, str(path))
-    return path
+    return save_graph(path, nodes, weights, inputs=(("x", ["b", 2]),), outputs=(("y", ["b", 1]),), domain=domain)
 
 
 def activation_onnx(path: Path, activation: list, initializers: dict | None = None, *, batch="batch") -> Path:
@@ -239,17 +276,5 @@ def activation_onnx(path: Path, activation: list, initializers: dict | None = No
         helper.make_node("MatMul", ["r", "W2"], ["m2"]),
         helper.make_node("Add", ["m2", "B2"], ["y"]),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "activation",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 1])],
-        [numpy_helper.from_array(_float32_unless_bool(v), k) for k, v in {**weights, **(initializers or {})}.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
-    return path
-
-
-def _float32_unless_bool(value) -> np.ndarray:
-    array = np.asarray(value)
-    return array if array.dtype == bool else array.astype(np.float32)
+    weights = {**weights, **(initializers or {})}
+    return save_graph(path, nodes, weights, inputs=(("x", [batch, 2]),), outputs=(("y", [batch, 1]),))

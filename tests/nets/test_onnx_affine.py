@@ -4,14 +4,14 @@ import json
 import warnings
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import pyomo.environ as pyo
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from surrogate import ModelFormatError, add_surrogate, load_onnx, solve
 from surrogate.errors import DomainWarning
+from tests.helpers import save_graph
 
 RNG = np.random.default_rng(7)
 W1, B1, W2, B2 = RNG.normal(size=(2, 5)), RNG.normal(size=5), RNG.normal(size=(5, 1)), RNG.normal(size=1)
@@ -22,19 +22,15 @@ node = helper.make_node
 
 def save(path, nodes, initializers, *, outputs=("y",), metadata=None, ml=False):
     """Write the graph x -> ... -> y (float32 ``initializers``, name -> array), its domain ``DOMAIN``; return its path."""
-    graph = helper.make_graph(
+    return save_graph(
+        path,
         nodes,
-        "elsewhere",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", 1]) for name in outputs],
-        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in initializers.items()],
+        initializers,
+        outputs=[(name, ["batch", 1]) for name in outputs],
+        opset={"": 17, "ai.onnx.ml": 1} if ml else 17,
+        domain=DOMAIN if metadata is None else None,
+        metadata=metadata,
     )
-    opsets = [helper.make_opsetid("", 17)] + ([helper.make_opsetid("ai.onnx.ml", 1)] if ml else [])
-    model = helper.make_model(graph, opset_imports=opsets, ir_version=8)
-    for key, value in (metadata if metadata is not None else {"surrogate.domain": json.dumps(DOMAIN)}).items():
-        model.metadata_props.add(key=key, value=value)
-    onnx.save(model, str(path))
-    return path
 
 
 def points(n=64, seed=0):
@@ -268,18 +264,8 @@ def test_a_denormalisation_after_a_squeeze_of_the_prediction_is_folded(tmp_path,
     axes = {"Squeeze": np.array([1]), "Reshape": np.array([-1])}[shape_op]
     nodes = [*relu_net(source="r")[:-2], *tail(out="z"), node(shape_op, ["z", "ax"], ["q"]), node("Mul", ["q", "sd"], ["s"])]
     nodes.append(node("Add", ["s", "mu"], ["y"]))
-    weights = {**WEIGHTS, "sd": np.array(2.5), "mu": np.array(-0.75)}
-    graph = helper.make_graph(
-        nodes,
-        "squeezed",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch"])],
-        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in weights.items()]
-        + [numpy_helper.from_array(axes.astype(np.int64), "ax")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    model.metadata_props.add(key="surrogate.domain", value=json.dumps(DOMAIN))
-    onnx.save(model, str(tmp_path / "net.onnx"))
+    weights = {**WEIGHTS, "sd": np.array(2.5), "mu": np.array(-0.75), "ax": axes.astype(np.int64)}
+    save_graph(tmp_path / "net.onnx", nodes, weights, keep_ints=True, outputs=(("y", ["batch"]),), domain=DOMAIN)
     xs = points()
     expected = onnxruntime_values(tmp_path / "net.onnx", xs)
     assert np.allclose(load_onnx(tmp_path / "net.onnx").forward(xs), expected, rtol=1e-5, atol=1e-5)
@@ -290,16 +276,8 @@ def test_a_float64_net_keeps_float64_weights_when_a_map_is_folded(tmp_path):
     offset = np.array([1e5, -2e5])
     nodes = [node("Sub", ["x", "off"], ["c"]), node("Div", ["c", "sd"], ["n"]), *layer("n", "h"), node("Relu", ["h"], ["r"])]
     weights = {**WEIGHTS, "off": offset, "sd": np.array([3.0, 7.0])}
-    graph = helper.make_graph(
-        [*nodes, *tail()],
-        "double",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["batch", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float64), k) for k, v in weights.items()],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    model.metadata_props.add(key="surrogate.domain", value=json.dumps([[1e5 - 5, 1e5 + 5], [-2e5 - 5, -2e5 + 5]]))
-    onnx.save(model, str(tmp_path / "net.onnx"))
+    domain = [[1e5 - 5, 1e5 + 5], [-2e5 - 5, -2e5 + 5]]
+    save_graph(tmp_path / "net.onnx", [*nodes, *tail()], weights, dtype=np.float64, domain=domain)
     xs = offset + np.random.default_rng(1).uniform(-5, 5, (64, 2))
     session = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
     expected = session.run(None, {"x": xs})[0].reshape(-1)
@@ -338,17 +316,7 @@ def test_a_neg_before_a_relu_is_folded_as_a_scaling_by_minus_one(tmp_path):
 
 def _double(path, nodes, weights):
     """Write the float64 graph x -> ... -> y (``weights``: name -> array) at ``path``; return the path."""
-    graph = helper.make_graph(
-        nodes,
-        "double",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["batch", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float64), k) for k, v in weights.items()],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    model.metadata_props.add(key="surrogate.domain", value=json.dumps([[-1, 1], [-1, 1]]))
-    onnx.save(model, str(path))
-    return path
+    return save_graph(path, nodes, weights, dtype=np.float64, domain=[[-1, 1], [-1, 1]])
 
 
 def _relative_gap(path, net, xs):

@@ -1,14 +1,12 @@
 """The import check: float64 files whose folded maps cancel large terms load; a misread or a float32 gap is named."""
 
-import json
-
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from surrogate import ModelFormatError, load_onnx
 from surrogate.nets.onnx_check import check_import, term_scale
+from tests.helpers import save_graph
 
 RNG = np.random.default_rng(0)
 W0, B0 = RNG.normal(size=(2, 16)), RNG.normal(size=16)
@@ -17,18 +15,8 @@ W1, B1 = RNG.normal(size=(16, 1)) / 4, RNG.normal(size=1)
 
 def _save(path, nodes, initializers, *, domain=None, dtype=TensorProto.DOUBLE):
     numpy_type = np.float64 if dtype == TensorProto.DOUBLE else np.float32
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("x", dtype, ["b", 2])],
-        [helper.make_tensor_value_info("y", dtype, ["b", 1])],
-        [numpy_helper.from_array(np.asarray(v, numpy_type), k) for k, v in initializers.items()],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    if domain is not None:
-        model.metadata_props.add(key="surrogate.domain", value=json.dumps(domain))
-    onnx.save(model, str(path))
-    return str(path)
+    inputs, outputs = (("x", ["b", 2]),), (("y", ["b", 1]),)
+    return str(save_graph(path, nodes, initializers, dtype=numpy_type, inputs=inputs, outputs=outputs, domain=domain))
 
 
 def _layers(source):

@@ -5,41 +5,26 @@ Each was refused with a false reason (probe101 #1, #2): 'adds two computed tenso
 uses Div, Max, Sqrt, Sub ... retrain the net with ReLU activations', or 'nodes whose values reach no output' for the
 nodes that computed the shape of the Reshape that the loader drops."""
 
-import json
-
 import numpy as np
-import onnx
 import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from surrogate import ModelFormatError, load_onnx
 from surrogate.nets.onnx_fold import fold_constants
+from tests.helpers import save_graph
 
 RNG = np.random.default_rng(7)
 node = helper.make_node
 POINTS = RNG.uniform(-1, 1, (200, 2))
+BOX = [[-1, 1], [-1, 1]]  # the domain written into every file
 
 
 def _save(path, nodes, arrays: dict, *, dtype=TensorProto.FLOAT, output_shape=("N", 1), opset=18):
     """A model of ``nodes`` reading the input ``x`` (N, 2), with ``arrays`` stored (floats in ``dtype``)."""
     numpy_type = np.float64 if dtype == TensorProto.DOUBLE else np.float32
-    tensors = [
-        numpy_helper.from_array(np.asarray(v, numpy_type) if np.asarray(v).dtype.kind == "f" else np.asarray(v), k)
-        for k, v in arrays.items()
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("x", dtype, ["N", 2])],
-        [helper.make_tensor_value_info("y", dtype, list(output_shape))],
-        tensors,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8)
-    model.metadata_props.add(key="surrogate.domain", value=json.dumps([[-1, 1], [-1, 1]]))
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return str(path)
+    io = {"inputs": (("x", ["N", 2]),), "outputs": (("y", list(output_shape)),)}
+    return str(save_graph(path, nodes, arrays, dtype=numpy_type, keep_ints=True, opset=opset, domain=BOX, check=True, **io))
 
 
 def _gap(path, net, numpy_type=np.float32) -> float:

@@ -11,24 +11,11 @@ from onnx import TensorProto, helper, numpy_helper
 from surrogate import ModelFormatError, load_onnx
 from surrogate.errors import DomainWarning
 from surrogate.nets.onnx_graph import IMPORT_POINTS, check_import
-from tests.helpers import random_net
+from tests.helpers import random_net, save_graph
 
 RNG = np.random.default_rng(3)
 W1, B1, W2, B2 = RNG.normal(size=(2, 5)), RNG.normal(size=5), RNG.normal(size=(5, 1)), RNG.normal(size=1)
 POINTS = np.random.default_rng(4).uniform(-1, 1, size=(64, 2))
-
-
-def save_graph(path, nodes, initializers, *, input_shape=("batch", 2), output_shape=("batch", 1), opset=17):
-    """Write a graph x -> ... -> y with float32 ``initializers`` (name -> array) and return its path."""
-    graph = helper.make_graph(
-        nodes,
-        "elsewhere",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_shape))],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(output_shape))],
-        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in initializers.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8), str(path))
-    return path
 
 
 def onnxruntime_values(path, points):
@@ -112,7 +99,7 @@ def test_a_reshape_after_the_last_layer_is_dropped(tmp_path, op):
     else:
         constant = helper.make_node("Constant", [], ["shape"], value=numpy_helper.from_array(np.array(shape, np.int64)))
         ending, output = [constant, helper.make_node(op, ["z", "shape"], ["y"])], ("batch",)
-    path = save_graph(tmp_path / "net.onnx", layers + ending, {"W1": W1, "B1": B1, "W2": W2, "B2": B2}, output_shape=output)
+    path = save_graph(tmp_path / "net.onnx", layers + ending, {"W1": W1, "B1": B1, "W2": W2, "B2": B2}, outputs=(("y", output),))
     assert np.abs(load_onnx(path).forward(POINTS) - onnxruntime_values(path, POINTS)).max() < 1e-5
 
 
@@ -120,7 +107,7 @@ def test_a_reshape_after_the_last_layer_is_dropped(tmp_path, op):
 def test_a_net_without_a_batch_dimension_is_checked_point_by_point(tmp_path, input_shape):
     nodes, initializers = GRAPHS["bias before the product"]
     output = (1,) if len(input_shape) == 1 else (1, 1)
-    path = save_graph(tmp_path / "net.onnx", nodes, initializers, input_shape=input_shape, output_shape=output)
+    path = save_graph(tmp_path / "net.onnx", nodes, initializers, inputs=(("x", input_shape),), outputs=(("y", output),))
     assert np.abs(load_onnx(path).forward(POINTS) - onnxruntime_values(path, POINTS)).max() < 1e-5
 
 
@@ -231,7 +218,7 @@ ELSEWHERE = {
 def test_a_net_written_elsewhere_loads_as_the_net_it_computes(tmp_path, form):
     nodes, input_shape = ELSEWHERE[form]
     output = ("batch", 1, 1) if len(input_shape) == 3 and "flattened" not in form else ("batch", 1)
-    path = save_graph(tmp_path / "net.onnx", nodes, WEIGHTS, input_shape=input_shape, output_shape=output)
+    path = save_graph(tmp_path / "net.onnx", nodes, WEIGHTS, inputs=(("x", input_shape),), outputs=(("y", output),))
     net = load_onnx(path)
     assert net.architecture.name == "1x5"
     assert np.abs(net.forward(POINTS) - plain(POINTS)).max() < 1e-5
@@ -382,10 +369,14 @@ def test_relu_branches_subtracted_and_a_layer_built_in_halves_are_refused_with_t
 def test_a_bias_per_point_of_a_fixed_batch_is_refused_and_a_repeated_one_read(tmp_path):
     rows = np.tile(B1, (3, 1))
     nodes = [helper.make_node("Gemm", ["x", "W1", "B1rows"], ["h"]), helper.make_node("Relu", ["h"], ["r"])] + last_layer()
-    path = save_graph(tmp_path / "net.onnx", nodes, {**WEIGHTS, "B1rows": rows}, input_shape=(3, 2), output_shape=(3, 1))
+    path = save_graph(
+        tmp_path / "net.onnx", nodes, {**WEIGHTS, "B1rows": rows}, inputs=(("x", (3, 2)),), outputs=(("y", (3, 1)),)
+    )
     assert np.abs(load_onnx(path).forward(POINTS) - plain(POINTS)).max() < 1e-5
     rows[1] += 1.0
-    path = save_graph(tmp_path / "net2.onnx", nodes, {**WEIGHTS, "B1rows": rows}, input_shape=(3, 2), output_shape=(3, 1))
+    path = save_graph(
+        tmp_path / "net2.onnx", nodes, {**WEIGHTS, "B1rows": rows}, inputs=(("x", (3, 2)),), outputs=(("y", (3, 1)),)
+    )
     with pytest.raises(ModelFormatError, match=r"a bias of shape \(3, 5\), a different one per point of a batch of 3"):
         load_onnx(path)
 
@@ -415,15 +406,8 @@ def _double_net(path, cast=False):
     nodes += [helper.make_node("Relu", ["h"], ["r"]), helper.make_node("MatMul", ["r", "W2"], ["m2"])]
     nodes += [helper.make_node("Add", ["m2", "B2"], ["y"])]
     weights = {"W1": W1, "B1": B1, "W2": W2, "B2": B2}
-    graph = helper.make_graph(
-        nodes,
-        "double",
-        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT if cast else TensorProto.DOUBLE, ["batch", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float32 if cast else np.float64), k) for k, v in weights.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
-    return path
+    inputs = (("x", ["batch", 2], TensorProto.DOUBLE),)
+    return save_graph(path, nodes, weights, dtype=np.float32 if cast else np.float64, inputs=inputs)
 
 
 def test_a_float64_file_is_checked_at_float64_precision(tmp_path):
@@ -462,15 +446,7 @@ def test_a_gemm_that_transposes_its_input_is_refused(tmp_path):
         helper.make_node("Relu", ["h"], ["a"]),
         helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], transB=1),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in inits.items()],
-    )
-    path = tmp_path / "transposed.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    path = save_graph(tmp_path / "transposed.onnx", nodes, inits)
     message = r"transposed\.onnx: Gemm node 'first' transposes its input \(transA=1\), which OMLT cannot encode; export"
     with pytest.raises(ModelFormatError, match=message):
         load_onnx(path)

@@ -4,12 +4,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 from surrogate import ModelFormatError, ReluMLP, export_onnx, load_onnx, read_metadata
 from surrogate.errors import DomainWarning
 from surrogate.nets.onnx_io import EXPORT_TOLERANCE, check_against_onnxruntime
-from tests.helpers import placed_net, random_net, write_onnx_graph
+from tests.helpers import placed_net, random_net, save_graph, write_onnx_graph
 
 
 @pytest.fixture(scope="module")
@@ -368,20 +368,10 @@ def test_a_net_with_a_side_file_under_a_path_of_undecodable_bytes_says_to_rename
 
 def _gemm_chain(path, arrays: dict, *, layers: int = 2) -> str:
     """``x -> Gemm(w1, b1) [-> Relu -> Gemm(w2, b2)]`` (``transB=1``) with the given arrays, in float32."""
-    from onnx import TensorProto, helper, numpy_helper
-
     nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h" if layers == 2 else "y"], transB=1)]
     if layers == 2:
         nodes += [helper.make_node("Relu", ["h"], ["a"]), helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], transB=1)]
-    graph = helper.make_graph(
-        nodes,
-        "mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in arrays.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
-    return str(path)
+    return str(save_graph(path, nodes, arrays))
 
 
 def test_a_net_of_one_dense_layer_is_refused(tmp_path):
@@ -422,15 +412,7 @@ def test_a_relu_on_the_output_is_refused_by_its_activations_not_read_as_a_linear
         helper.make_node("Gemm", ["a", "w2", "b2"], ["z"]),
         helper.make_node("Relu", ["z"], ["y"]),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "relu_out",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()],
-    )
-    path = tmp_path / "relu_out.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+    path = save_graph(tmp_path / "relu_out.onnx", nodes, arrays)
     with pytest.raises(
         ModelFormatError,
         match=r"layer activations are \['relu', 'relu'\]; surrogate needs ReLU on every hidden layer and a linear output",
@@ -514,14 +496,7 @@ def test_a_product_or_quotient_of_two_computed_tensors_is_refused_naming_it_not_
         node(op, ["a", "a"], ["aa"]),
         node("Gemm", ["aa", "w2", "b2"], ["y"]),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), tmp_path / "sq.onnx")
+    save_graph(tmp_path / "sq.onnx", nodes, arrays)
     with pytest.raises(ModelFormatError, match=rf"the net uses {op}, but surrogate encodes only ReLU MLPs") as refused:
         load_onnx(tmp_path / "sq.onnx")
     assert "OMLT" not in str(refused.value)

@@ -3,15 +3,12 @@
 Each of these nets has ReLU activations; they were refused as 'retrain the net with ReLU activations', with a
 layer-activation list, or as onnxruntime's complaint about surrogate's own float feed."""
 
-import json
-
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from surrogate import ModelFormatError, load_onnx
-from tests.helpers import activation_onnx
+from tests.helpers import activation_onnx, save_graph
 
 RNG = np.random.default_rng(3)
 WEIGHTS = {"W0": RNG.normal(size=(2, 6)), "B0": RNG.normal(size=6), "W1": RNG.normal(size=(6, 1)), "B1": RNG.normal(size=1)}
@@ -29,21 +26,13 @@ def mlp(source="input"):
 
 
 def save(path, nodes, *, extra=None, inputs=(("input", TensorProto.FLOAT, 2),), check=True):
-    tensors = [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in WEIGHTS.items()]
-    tensors += [numpy_helper.from_array(np.asarray(v), k) for k, v in (extra or {}).items()]
-    graph = helper.make_graph(
-        nodes,
-        "elsewhere",
-        [helper.make_tensor_value_info(name, kind, ["N", width]) for name, kind, width in inputs],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1])],
-        tensors,
+    """``nodes`` from ``inputs`` (name, element type, width) to ``output``, with ``WEIGHTS`` (float32) and ``extra``
+    (floats as float32, integers as they are) stored, on the domain [-1, 1]^2, in opset 13."""
+    weights, outputs = {**WEIGHTS, **(extra or {})}, (("output", ["N", 1]),)
+    inputs = [(name, ["N", width], kind) for name, kind, width in inputs]
+    return save_graph(
+        path, nodes, weights, keep_ints=True, inputs=inputs, outputs=outputs, opset=13, domain=[[-1, 1], [-1, 1]], check=check
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
-    model.metadata_props.add(key="surrogate.domain", value=json.dumps([[-1, 1], [-1, 1]]))
-    if check:
-        onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return path
 
 
 SWAP = r"reorders or picks the columns of the input 'input' before the first layer \(e\.g\. the net stores its inputs as \(y, x\)\); .*permute the rows of the first layer's weight instead"

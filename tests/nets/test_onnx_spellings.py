@@ -1,12 +1,12 @@
 """Shapes computed in the graph as the legacy PyTorch exporter writes them (onnx_spellings.py)."""
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from surrogate import ModelFormatError, load_onnx
 from surrogate.errors import DomainWarning
+from tests.helpers import save_graph
 
 RNG = np.random.default_rng(5)
 WEIGHTS = {
@@ -25,19 +25,6 @@ def _view_net(path, dim: int):
     """x.view(x.size(dim), -1) as the legacy exporter writes it (Shape -> Gather -> Unsqueeze -> Concat -> Reshape),
     then a 2-6-1 ReLU net."""
     return _view_of(path, helper.make_node("Shape", ["x"], ["s"]), dim=dim, opset=13)
-
-
-def _save_net(path, nodes, inits, name: str, *, opset: int):
-    """Save the graph of ``nodes`` from ``x`` (batch, 2) to ``y`` (batch, 1) at ``opset``; returns ``path``."""
-    graph = helper.make_graph(
-        nodes,
-        name,
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        inits,
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8), str(path))
-    return path
 
 
 def test_the_legacy_exporters_flatten_by_the_batch_size_loads_as_the_net_it_computes(tmp_path):
@@ -66,15 +53,7 @@ def _max_net(path, between: list, zeros):
         node("Gemm", ["r", "W2", "B2"], ["y"]),
     ]
     inits = {**WEIGHTS, "Z": zeros, "s": np.full(6, 2.0), "ones": np.ones(6), "nil": np.zeros(6)}
-    graph = helper.make_graph(
-        nodes,
-        "max",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        [numpy_helper.from_array(np.asarray(v, np.float32 if v.dtype.kind == "f" else v.dtype), k) for k, v in inits.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
-    return path
+    return save_graph(path, nodes, inits, keep_ints=True)
 
 
 BETWEEN = {
@@ -100,9 +79,8 @@ def test_a_view_to_three_dimensions_is_refused_by_its_operations_not_by_a_name_s
     dropped after, and refused as "OMLT cannot parse this net ('xf__shape')", a name the file does not hold."""
     rng = np.random.default_rng(1)
     arrays = {"W1": rng.normal(size=(2, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 1)), "b2": np.zeros(1)}
-    inits = [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()]
     shapes = {"i0": np.array(0), "ax0": np.array([0]), "c1": np.array([1]), "cm1": np.array([-1])}
-    inits += [numpy_helper.from_array(a.astype(np.int64), k) for k, a in shapes.items()]
+    inits = {**arrays, **{k: a.astype(np.int64) for k, a in shapes.items()}}
     node = helper.make_node
     nodes = [
         node("Shape", ["x"], ["s"]),
@@ -116,11 +94,9 @@ def test_a_view_to_three_dimensions_is_refused_by_its_operations_not_by_a_name_s
         node("MatMul", ["r1", "W2"], ["m2"]),
         node("Add", ["m2", "b2"], ["y"]),
     ]
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 2])
-    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    onnx.save(model, tmp_path / "view3d.onnx")
+    save_graph(
+        tmp_path / "view3d.onnx", nodes, inits, keep_ints=True, inputs=(("x", ["N", 1, 2]),), outputs=(("y", None),), opset=13
+    )
     with pytest.raises(ModelFormatError, match=r"the net uses Concat, Gather, Shape, Unsqueeze") as refused:
         load_onnx(tmp_path / "view3d.onnx")
     assert "__shape" not in str(refused.value)
@@ -132,9 +108,7 @@ def test_a_shape_concat_read_through_an_integer_cast_is_not_called_layer_parts(t
     with the advice to export a (batch, 2) input."""
     rng = np.random.default_rng(2)
     arrays = {"W1": rng.normal(size=(2, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 1)), "b2": np.zeros(1)}
-    inits = [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrays.items()]
-    ints = {"free": np.array([0, 1]), "four": np.array([4], np.int32), "flat": np.array([-1, 2])}
-    inits += [numpy_helper.from_array(a if a.dtype == np.int32 else a.astype(np.int64), k) for k, a in ints.items()]
+    ints = {"free": np.array([0, 1], np.int64), "four": np.array([4], np.int32), "flat": np.array([-1, 2], np.int64)}
     node = helper.make_node
     nodes = [
         node("Shape", ["x"], ["s"]),
@@ -151,10 +125,8 @@ def test_a_shape_concat_read_through_an_integer_cast_is_not_called_layer_parts(t
         node("MatMul", ["r1f", "W2"], ["m2"]),
         node("Add", ["m2", "b2"], ["y"]),
     ]
-    inits.append(numpy_helper.from_array(np.array([-1, 4], np.int64), "flat4"))
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 2])
-    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), tmp_path / "td.onnx")
+    inits = {**arrays, **ints, "flat4": np.array([-1, 4], np.int64)}
+    save_graph(tmp_path / "td.onnx", nodes, inits, keep_ints=True, inputs=(("x", ["N", 1, 2]),), outputs=(("y", None),), opset=13)
     with pytest.raises(
         ModelFormatError,
         match=r"the net uses Cast, Concat, Gather, Shape.*Reshape that is not \(batch, width\).*Input\(shape=\(2,\)\)",
@@ -168,9 +140,8 @@ def _clip_net(path, clip, extra=None):
     ``extra``: more initializers by name."""
     node = helper.make_node
     nodes = [node("Gemm", ["x", "W1", "B1"], ["h"]), clip, node("Gemm", ["r", "W2", "B2"], ["y"])]
-    inits = [numpy_helper.from_array(WEIGHTS[k], k) for k in ("W1", "B1", "W2", "B2")]
-    inits += [numpy_helper.from_array(v, k) for k, v in (extra or {}).items()]
-    return _save_net(path, nodes, inits, "clip", opset=10)
+    inits = {**{k: WEIGHTS[k] for k in ("W1", "B1", "W2", "B2")}, **(extra or {})}
+    return save_graph(path, nodes, inits, keep_ints=True, opset=10)
 
 
 def _plain_relu_net(points):
@@ -211,15 +182,7 @@ def test_a_weight_multiplied_from_the_left_is_refused_with_that_reason_not_by_it
         node("Gemm", ["r", "W2", "B2"], ["y"]),
     ]
     arrays = {"W1T": WEIGHTS["W1"].T.copy(), "B1": WEIGHTS["B1"], "W2": WEIGHTS["W2"], "B2": WEIGHTS["B2"]}
-    graph = helper.make_graph(
-        nodes,
-        "left",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1])],
-        [numpy_helper.from_array(a, k) for k, a in arrays.items()],
-    )
-    path = tmp_path / "left.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), str(path))
+    path = save_graph(tmp_path / "left.onnx", nodes, arrays, opset=13)
     with pytest.raises(
         ModelFormatError, match=r"MatMul node 'left' multiplies a weight from the left \(W @ x\); export the layer as x @ W"
     ):
@@ -253,8 +216,7 @@ def _view_of(path, shape_node, before=(), *, dim: int = 0, opset: int = 15, allo
         node("Relu", ["g"], ["r"]),
         node("Gemm", ["r", "W2", "B2"], ["y"]),
     ]
-    inits = [numpy_helper.from_array(v, k) for k, v in {**WEIGHTS, "dim": np.array(dim, np.int64)}.items()]
-    return _save_net(path, nodes, inits, "view", opset=opset)
+    return save_graph(path, nodes, {**WEIGHTS, "dim": np.array(dim, np.int64)}, keep_ints=True, opset=opset)
 
 
 @pytest.mark.parametrize("width", ["minus1", "two"])
@@ -302,15 +264,7 @@ def _first_layer_net(path, first, arrays, x_shape):
     node = helper.make_node
     nodes = [*first, node("Relu", ["h"], ["r"]), node("Gemm", ["r", "W2", "B2"], ["y"])]
     arrays = {**arrays, "W2": WEIGHTS["W2"], "B2": WEIGHTS["B2"]}
-    graph = helper.make_graph(
-        nodes,
-        "first",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-        [numpy_helper.from_array(np.asarray(a, np.float32), k) for k, a in arrays.items()],
-    )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), str(path))
-    return path
+    return save_graph(path, nodes, arrays, inputs=(("x", x_shape),), outputs=(("y", None),), opset=13)
 
 
 @pytest.mark.parametrize(

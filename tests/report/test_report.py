@@ -6,10 +6,9 @@ import shlex
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pandas as pd
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 from surrogate.cli import main
 from surrogate.errors import SurrogateError
@@ -20,34 +19,24 @@ from surrogate.report.build import ReportOptions, detect, sweep_command, write_r
 from surrogate.report.growth import growth_medians
 from surrogate.report.plots import PlotStyle, ResultsError
 from surrogate.train.protocols import get_protocol
-from tests.helpers import random_net
+from tests.helpers import random_net, save_graph
 
 FAST = ReportOptions(style=PlotStyle(grid_points=31, dpi=40, width_in=4, height_in=3))
 
 
 def _write_net(net, path: Path, **metadata) -> None:
     """Write ``net`` as an ONNX Gemm chain (fast: no PyTorch export) with surrogate.* metadata."""
-    nodes, inits, h = [], [], "xy"
+    nodes, weights, h = [], {}, "xy"
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
-        inits += [numpy_helper.from_array(w.astype(np.float32), f"w{i}"), numpy_helper.from_array(b.astype(np.float32), f"b{i}")]
+        weights |= {f"w{i}": w, f"b{i}": b}
         nodes.append(helper.make_node("Gemm", [h, f"w{i}", f"b{i}"], [f"g{i}"], name=f"gemm{i}"))
         h = f"g{i}"
         if i < len(net.weights) - 1:
             nodes.append(helper.make_node("Relu", [h], [f"r{i}"], name=f"relu{i}"))
             h = f"r{i}"
-    graph = helper.make_graph(
-        nodes,
-        "mlp",
-        [helper.make_tensor_value_info("xy", TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info(h, TensorProto.FLOAT, ["batch", 1])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    for key, value in metadata.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = f"surrogate.{key}", str(value)
     path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(path))
+    metadata = {f"surrogate.{key}": str(value) for key, value in metadata.items()}
+    save_graph(path, nodes, weights, inputs=(("xy", ["batch", 2]),), outputs=((h, ["batch", 1]),), metadata=metadata)
 
 
 def _config() -> dict:
