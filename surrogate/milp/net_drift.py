@@ -50,7 +50,9 @@ def mark_net(block, net, inputs, output) -> None:
     net
         The :class:`~surrogate.nets.network.ReluMLP` encoded.
     inputs
-        The Pyomo variables or expressions the net reads, in its inputs' order.
+        The Pyomo variables or expressions the net reads, in its inputs' order: :func:`~surrogate.milp.encoding.add_surrogate`
+        gives the block's own input variables (mapped back from their scale), not the user's expressions tied to them,
+        which a later rewrite (``replace_products`` of an input ``x*x``) may write only approximately.
     output
         The Pyomo variable that equals the net's output.
     """
