@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import NumericsWarning, ReluMLP, add_surrogate, replace_products, solve
+from surrogate.errors import ModelFormatError
 from surrogate.milp import solver as solver_module
 from surrogate.milp.encoding import FORMULATIONS
 from surrogate.milp.net_drift import drift_warnings
@@ -221,3 +222,48 @@ def test_an_input_product_replaced_after_the_encoding_is_no_drift(solver_config)
     assert result.optimal and not any("off by" in w for w in result.warnings)
     own = [pyo.value(v) for v in enc.block.inputs.values()]
     assert pyo.value(enc.output) == pytest.approx(enc.net.forward(np.array([own]))[0], abs=1e-5)
+
+
+def _param_input():
+    m = pyo.ConcreteModel()
+    m.x, m.p = pyo.Var(bounds=(-1, 1)), pyo.Param(initialize=0.5, mutable=True)
+    enc = add_surrogate(m, random_net((3,)), [m.x, m.p], bounds="lp")
+    m.o = pyo.Objective(expr=enc.output)
+    return m
+
+
+def test_a_param_input_set_outside_the_box_is_refused_by_name(solver_config):
+    """probe138 #3: a mutable Param fed to add_surrogate, set outside the box after the build, got a bare 'infeasible'
+    (at build time it gets a DomainWarning; bilinear refuses a factor fixed outside its box)."""
+    m = _param_input()
+    assert solve(m, solver_config).optimal
+    m.p = 2.0
+    with pytest.raises(
+        ModelFormatError,
+        match=r"surrogate 'surrogate': its input 1 \(p\) is constant at 2\.0 .*outside the box \[-1\.0, 1\.0\] its net is "
+        r"encoded on.*set it within the box again, or build the surrogate again with input_bounds covering it",
+    ):
+        solve(m, solver_config)
+    with pytest.raises(ModelFormatError, match=r"its input 1 \(p\) is constant at 2\.0"):
+        solve(m.clone(), solver_config)  # the clone's own Param
+    m.p = 1.0  # on the box's edge
+    assert solve(m, solver_config).optimal
+
+
+def test_fixed_variables_as_an_input_outside_the_box_are_refused(solver_config):
+    m = pyo.ConcreteModel()
+    m.x, m.z = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-0.5, 0.5))
+    enc = add_surrogate(m, random_net((3,)), [m.x, 2 * m.z], bounds="lp")
+    m.o = pyo.Objective(expr=enc.output)
+    m.z.fix(0.75)
+    with pytest.raises(ModelFormatError, match=r"its input 1 \(2\*z\) is constant at 1\.5 .*box \[-1\.0, 1\.0\]"):
+        solve(m, solver_config)
+    m.z.fix(0.25)
+    assert solve(m, solver_config).optimal
+
+
+def test_an_unchecked_solve_leaves_a_constant_input_to_the_solver(solver_config):
+    """``check=False`` is a search's step (the warm start fixes points anywhere): its answer is the solver's."""
+    m = _param_input()
+    m.p = 2.0
+    assert not solve(m, solver_config, check=False).optimal
