@@ -249,10 +249,8 @@ def solve(
     node_limit: int | None = None,
     check: bool = True,
 ) -> SolveResult:
-    """Solve ``model`` and load its incumbent, if any.
-
-    Without one (``result.has_solution`` false) nothing is loaded: the variables keep their values, e.g. an earlier
-    solve's point. Solves from threads run one after another (:func:`~surrogate.milp.highs_run.solver_runs`; for
+    """Solve ``model`` and load its incumbent, if any; without one (``result.has_solution`` false) nothing is loaded:
+    the variables keep their values, e.g. an earlier solve's point. Solves from threads run one after another (:func:`~surrogate.milp.highs_run.solver_runs`; for
     parallel solves use processes, :class:`~surrogate.executors.ExecutorConfig`).
 
     Parameters
