@@ -37,6 +37,9 @@ Special cases:
   :data:`PRODUCT_SCALE_LIMIT` give a :class:`~surrogate.errors.NumericsWarning`
   (also kept in ``.warnings``): HiGHS's tolerances, scaled by them, no longer
   bound the solver's error.
+* Units (``Var(units=...)``) are not carried into the rewritten rows: their new variables (scaled factors, a net's
+  output) and coefficients are dimensionless, so Pyomo's ``assert_units_consistent`` fails on a replaced model while
+  the solve, which reads numbers only, is unchanged: check units before replacing (or after ``report.undo(model)``).
 """
 
 from __future__ import annotations

@@ -272,11 +272,14 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
     scaling = net_scaling(net, input_bounds, *layers)
     with removed_on_failure(parent, name):
         block, indicators = _build_block(parent, name, net, formulation, net_bounds, input_bounds, scaling, layers)
-        maps = zip(inputs, scaling.inputs, scaling.shifts)  # a tiny or narrow box: (x - c) times 2**k (output_scale)
+        maps = list(zip(inputs, scaling.inputs, scaling.shifts))  # a tiny or narrow box: (x - c) times 2**k (output_scale)
         links = {i: block.inputs[i] == (x if s == 1.0 and not c else s * x - s * c) for i, (x, s, c) in enumerate(maps)}
         block.input_links = pyo.Constraint(range(len(inputs)), rule=links)
     mark_defines(block, [_output_of(block)])  # known as the encoding's output once the block is gone with its model
-    mark_net(block, net, inputs, _output_of(block))  # every checked solve compares the two (net_drift)
+    # the net is checked at the block's own inputs, not at ``inputs``: replace_products may later write an input's
+    # product as a surrogate of its own, which the link then ties the block to (probe138 #1)
+    own = [block.inputs[i] if s == 1.0 and not c else block.inputs[i] / s + c for i, (_, s, c) in enumerate(maps)]
+    mark_net(block, net, own, _output_of(block), given=inputs, box=input_bounds)  # every checked solve compares the two
     warn_beyond(name, inputs, input_bounds)
     warn_tiny_output(name, net, *layers, box=input_bounds, scaling=scaling)
     warn_large_values(name, *layers)

@@ -215,23 +215,26 @@ def check_one_objective(model) -> None:
 
 
 def _objective_fix(active) -> str:
-    """How to leave one of the ``active`` objectives: deactivate those not wanted (named by one of the user's own); where
-    some are copies replace_products made (:func:`~surrogate.milp.built_marks.is_copy`) and one of the user's own has
-    products (switched on after the replacement, or added since), solving it takes a replacement again."""
-    copies = [o for o in active if is_copy(o)]
-    own = [o for o in active if not is_copy(o)]
-    fix = f"deactivate the objectives not wanted, e.g. {python_path((own or active)[-1])}.deactivate()"
-    if not copies:
-        return fix
-    fix += f"; {copies[0].name!r} is the copy replace_products made of the objective it replaced"
-    products = [o for o in own if o.expr.polynomial_degree() not in (0, 1)]  # None: nonlinear
-    if products:
-        fix += (
-            f": to switch objectives after the replacement, undo it (report.undo(model)), activate the objective wanted "
-            f"and replace the products again ({products[0].name!r} has products, which only a replacement makes rows of; "
-            f"deactivating the copy, {python_path(copies[0])}.deactivate(), is enough for an objective without products)"
+    """How to leave one of the ``active`` objectives: deactivate those not wanted; beside copies replace_products made
+    (:func:`~surrogate.milp.built_marks.is_copy`), the copies too (probe138 #2), or undo it for one with products."""
+    copies, own = [o for o in active if is_copy(o)], [o for o in active if not is_copy(o)]
+    if not copies or not own:
+        return f"deactivate the objectives not wanted, e.g. {python_path(active[-1])}.deactivate()"
+    made = f"{copies[0].name!r} is the copy replace_products made of the objective it replaced"
+    if all(o.expr.polynomial_degree() in (0, 1) for o in own):  # None: nonlinear
+        calls = [f"{python_path(c)}.deactivate()" for c in (*copies, *own)]
+        return (
+            f"deactivate the objectives not wanted ({made}): to solve {own[-1].name!r} (no products, no replacement "
+            f"needed), call {' and '.join(calls[: len(active) - 1])}; to solve the replaced objective, call "
+            f"{' and '.join(calls[len(copies) :])}"
         )
-    return fix
+    products = [o for o in own if o.expr.polynomial_degree() not in (0, 1)]
+    return (
+        f"deactivate the objectives not wanted, e.g. {python_path(own[-1])}.deactivate(); {made}: to switch objectives "
+        f"after the replacement, undo it (report.undo(model)), activate the objective wanted and replace the products "
+        f"again ({products[0].name!r} has products, which only a replacement makes rows of; deactivating the copy, "
+        f"{python_path(copies[0])}.deactivate(), is enough for an objective without products)"
+    )
 
 
 def find_named(block, names) -> list:

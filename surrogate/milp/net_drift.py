@@ -8,7 +8,9 @@ units while every row holds within tolerance (a 3x8 net on [-1e6, 1e6]^2: the MI
 
 :func:`~surrogate.milp.encoding.add_surrogate` marks each encoding block with its net, inputs and output
 (:func:`mark_net`); after every checked solve, :func:`~surrogate.milp.solver.solve` compares the two at the loaded
-point (:func:`drift_warnings`) and warns of an encoding whose output strays from its net.
+point (:func:`drift_warnings`) and warns of an encoding whose output strays from its net; before a checked solve, it
+refuses an encoding's constant input (a mutable Param) set outside the box its net is encoded on
+(:func:`check_constant_inputs`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import is_fixed
 
+from ..errors import ModelFormatError
 from .built_marks import mark_of
+from .rewrite_record import bound_slack
 from .solution_check import TRUST_TOL
 
 #: The attribute of an encoding block that holds its :class:`NetRecord` (:func:`mark_net`); ``clone()``, ``deepcopy``
@@ -36,9 +41,11 @@ class NetRecord:
     inputs: tuple
     output: object
     binaries: tuple
+    given: tuple = ()  # the user's input expressions, tied to ``inputs`` by the block's rows
+    box: tuple = ()  # the input box the net is encoded on, ``(lower, upper)`` per input
 
 
-def mark_net(block, net, inputs, output) -> None:
+def mark_net(block, net, inputs, output, *, given=(), box=()) -> None:
     """Record on ``block`` (:data:`NET`) that ``output`` is ``net`` at ``inputs``, for :func:`drift_warnings`, with
     the block's integer variables as they are now (an encoding whose binaries are later made continuous is a
     relaxation, whose output is not meant to equal the net: :func:`drift_warnings` leaves it out).
@@ -50,12 +57,18 @@ def mark_net(block, net, inputs, output) -> None:
     net
         The :class:`~surrogate.nets.network.ReluMLP` encoded.
     inputs
-        The Pyomo variables or expressions the net reads, in its inputs' order.
+        The Pyomo variables or expressions the net reads, in its inputs' order: :func:`~surrogate.milp.encoding.add_surrogate`
+        gives the block's own input variables (mapped back from their scale), not the user's expressions tied to them,
+        which a later rewrite (``replace_products`` of an input ``x*x``) may write only approximately.
     output
         The Pyomo variable that equals the net's output.
+    given, box
+        The user's input expressions tied to ``inputs``, and the input box the net is encoded on: a solve refuses a
+        constant one outside it (:func:`check_constant_inputs`).
     """
     binaries = tuple(v for v in block.component_data_objects(pyo.Var, descend_into=True) if v.is_integer())
-    setattr(block, NET, NetRecord(net, tuple(inputs), output, binaries))
+    box = tuple((float(lo), float(hi)) for lo, hi in box)
+    setattr(block, NET, NetRecord(net, tuple(inputs), output, binaries, tuple(given), box))
 
 
 def _drift(block, record: NetRecord) -> str | None:
@@ -98,6 +111,29 @@ def drift_warnings(model) -> list[str]:
     list of str
         One message per straying encoding, naming its block, the point, both values and the fix; empty if none.
     """
-    blocks = [model, *model.component_data_objects(pyo.Block, active=True, descend_into=True)]
-    found = (_drift(block, record) for block in blocks if (record := mark_of(block, NET, NetRecord)) is not None)
+    found = (_drift(block, record) for block, record in _records(model))
     return [message for message in found if message is not None]
+
+
+def _records(model):
+    """``(block, record)`` of every active encoding in ``model`` (``model`` itself included) marked by :func:`mark_net`."""
+    blocks = [model, *model.component_data_objects(pyo.Block, active=True, descend_into=True)]
+    return [(block, record) for block in blocks if (record := mark_of(block, NET, NetRecord)) is not None]
+
+
+def check_constant_inputs(model) -> None:
+    """Raise :class:`~surrogate.errors.ModelFormatError` naming an input of an active encoding in ``model`` that is
+    constant (a number, a mutable ``Param``, fixed variables) and lies outside the box its net is encoded on: no point
+    meets the row that ties it to the encoding, and the solve said only "infeasible" (probe138 #3). A constant without
+    a value is left to the checks that name it."""
+    for block, record in _records(model):
+        for k, (expr, (lo, hi)) in enumerate(zip(record.given, record.box)):
+            value = pyo.value(expr, exception=False) if is_fixed(expr) else None
+            if value is None or lo - bound_slack(lo) <= value <= hi + bound_slack(hi):
+                continue
+            raise ModelFormatError(
+                f"surrogate {block.name!r}: its input {k} ({expr}) is constant at {value!r} (a mutable Param or fixed "
+                f"variables), outside the box [{lo!r}, {hi!r}] its net is encoded on, so no point meets the row that ties "
+                f"it to the net; set it within the box again, or build the surrogate again with input_bounds covering it "
+                f"(add_surrogate(..., input_bounds=[...]))"
+            )

@@ -1,17 +1,15 @@
 """Reading the products of a model and rewriting them.
 
-A model's active objective and constraints are read as ``constant + linear +
-sum q_ij x_i x_j`` (:func:`quadratic_parts`, :func:`product_terms`), the
-factors of the products are checked for finite bounds (:func:`finite_bounds`,
-:func:`check_factors`, :func:`has_symbolic_bounds`; a factor of zero width, :func:`has_zero_width`, makes the
-product linear, so its partner needs no bounds: :func:`bounded_factors`), and
-:func:`rewrite_products` replaces every product by what a caller builds for it
-(a surrogate in :mod:`surrogate.milp.bilinear`, a McCormick envelope in
-:mod:`surrogate.milp.relaxation`), reporting it in a :class:`ReplacementReport`.
+A model's active objective and constraints are read as ``constant + linear + sum q_ij x_i x_j``
+(:func:`quadratic_parts`, :func:`product_terms`), the factors of the products are checked for finite bounds
+(:func:`finite_bounds`, :func:`check_factors`, :func:`has_symbolic_bounds`; a factor of zero width,
+:func:`has_zero_width`, makes the product linear, so its partner needs no bounds: :func:`bounded_factors`), and
+:func:`rewrite_products` replaces every product by what a caller builds for it (a surrogate in
+:mod:`surrogate.milp.bilinear`, a McCormick envelope in :mod:`surrogate.milp.relaxation`), reporting it in a
+:class:`ReplacementReport`.
 
-This module sits below :mod:`surrogate.milp.bilinear`, :mod:`surrogate.milp.relaxation`
-and :mod:`surrogate.milp.implied_bounds`, which all read products, so none of them
-needs another for it.
+This module sits below :mod:`surrogate.milp.bilinear`, :mod:`surrogate.milp.relaxation` and
+:mod:`surrogate.milp.implied_bounds`, which all read products, so none of them needs another for it.
 """
 
 from __future__ import annotations
@@ -26,10 +24,11 @@ from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,
     NegationExpression,
+    PowExpression,
     ProductExpression,
     SumExpression,
 )
-from pyomo.core.expr.numvalue import is_constant, is_potentially_variable
+from pyomo.core.expr.numvalue import is_constant, is_fixed, is_potentially_variable
 from pyomo.core.expr.visitor import identify_mutable_parameters
 
 from ..errors import ConfigError, InfeasibleModelError, ModelFormatError, SurrogateError
@@ -45,10 +44,8 @@ class UnboundedVariableError(SurrogateError, ValueError):
 
 
 def check_variable(var, what: str) -> None:
-    """Refuse ``var`` unless it is one Pyomo variable (a scalar ``Var`` or one element ``m.x[i]``).
-
-    ``what`` names the argument in the message (e.g. ``'bilinear: x'``).
-    """
+    """Refuse ``var`` unless it is one Pyomo variable (a scalar ``Var`` or one element ``m.x[i]``); ``what`` names the
+    argument in the message (e.g. ``'bilinear: x'``)."""
     from pyomo.core.base.var import VarData
 
     if isinstance(var, VarData):
@@ -117,12 +114,9 @@ def check_factors(variables, *, note: str = "") -> None:
 
 
 def check_owned(model, variables) -> None:
-    """Refuse a factor that is not a variable of ``model``'s own model.
-
-    Products are keyed by their factors' names, which are unique within one model
-    only: a variable of another model named like one of this model's would share
-    that variable's surrogate.
-    """
+    """Refuse a factor that is not a variable of ``model``'s own model: products are keyed by their factors' names,
+    which are unique within one model only, so a variable of another model named like one of this model's would share
+    that variable's surrogate."""
     root = model.model()
     for var in variables:
         owner = var.model()
@@ -159,10 +153,8 @@ def has_symbolic_bounds(var) -> bool:
 
 
 def bound_terms(var) -> tuple:
-    """``var``'s ``(lower, upper)`` bounds: floats, or the expressions of their mutable ``Param`` s.
-
-    Constraints written with them stay linear and follow a changed bound at the next solve.
-    """
+    """``var``'s ``(lower, upper)`` bounds: floats, or the expressions of their mutable ``Param`` s (constraints
+    written with them stay linear and follow a changed bound at the next solve)."""
     if has_symbolic_bounds(var):
         return var.lower, var.upper
     return float(var.lb), float(var.ub)
@@ -176,19 +168,15 @@ class UnsupportedTermError(SurrogateError, ValueError):
 class ReplacementReport:
     """What :func:`rewrite_products` did (and so :func:`~surrogate.milp.bilinear.replace_products`).
 
-    ``products`` maps each distinct variable pair (by name) to what replaced it
-    (a surrogate, or a McCormick envelope);
-    ``terms`` counts the product terms replaced across the objective and
-    constraints; ``components`` names the objective and constraints rewritten;
-    ``warnings`` collects the products' numerical warnings (empty when all are
-    well scaled); ``implied_bounds`` is what
-    :func:`~surrogate.milp.implied_bounds.tighten_product_bounds` derived before
-    (an :class:`~surrogate.milp.implied_bounds_result.ImpliedBounds`; ``None`` when it was off);
-    ``block`` names the block of ``model`` that holds every replacement
-    (so the exact model is the one with it deleted and ``components`` active again: :meth:`undo`).
-    Before each solve, :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites` checks that the block
-    still stands for the model (an objective's new sense is followed; a new expression,
-    or a factor's bounds widened, is refused).
+    ``products`` maps each distinct variable pair (by name) to what replaced it (a surrogate, or a McCormick
+    envelope); ``terms`` counts the product terms replaced across the objective and constraints; ``components`` names
+    the objective and constraints rewritten; ``warnings`` collects the products' numerical warnings (empty when all
+    are well scaled); ``implied_bounds`` is what :func:`~surrogate.milp.implied_bounds.tighten_product_bounds` derived
+    before (an :class:`~surrogate.milp.implied_bounds_result.ImpliedBounds`; ``None`` when it was off); ``block`` names
+    the block of ``model`` that holds every replacement (so the exact model is the one with it deleted and
+    ``components`` active again: :meth:`undo`). Before each solve,
+    :func:`~surrogate.milp.rewrite_refresh.refresh_rewrites` checks that the block still stands for the model (an
+    objective's new sense is followed; a new expression, or a factor's bounds widened, is refused).
     """
 
     products: dict
@@ -281,8 +269,24 @@ def quadratic_parts(expr, where: str):
         raise UnsupportedTermError(
             f"{where} has a term that is not linear or a product of two variables ({repn.nonlinear_expr}); "
             "only degree-2 polynomial terms can be replaced by x*y surrogates: rewrite it with auxiliary variables"
+            + _param_power(repn.nonlinear_expr)
         )
     return repn
+
+
+def _param_power(expr) -> str:
+    """What to write for a power in ``expr`` whose exponent is a mutable Param or fixed variable, which the refusal
+    took for any nonlinearity (probe138: ``x**p``); ``''`` for none."""
+    nodes = [expr]
+    for node in nodes:  # every node, parents first
+        nodes += node.args if getattr(node, "is_expression_type", lambda: False)() else ()
+        if isinstance(node, PowExpression) and is_fixed(node.args[1]) and not is_constant(node.args[1]):
+            base, power = node.args
+            return (
+                f" (or, for {node}: its exponent {power} is a mutable Param or fixed variable, whose value a replacement "
+                f"does not read; write {base}*{base} for a square, or give the exponent as a constant: {base}**2)"
+            )
+    return ""
 
 
 def product_terms(repn) -> list:

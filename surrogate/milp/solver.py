@@ -21,7 +21,7 @@ from .backend_run import RunFailure
 from .highs_run import solver_runs
 from .model_components import active_objective, check_components, check_constructed, check_one_objective, first_names
 from .model_size import model_size
-from .net_drift import drift_warnings
+from .net_drift import check_constant_inputs, drift_warnings
 from .presolve_check import confirm_bound, confirm_infeasible, kept_values, needs_confirming, presolve_choice
 from .rewrite_refresh import refresh_rewrites
 from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
@@ -249,10 +249,8 @@ def solve(
     node_limit: int | None = None,
     check: bool = True,
 ) -> SolveResult:
-    """Solve ``model`` and load its incumbent, if any.
-
-    Without one (``result.has_solution`` false) nothing is loaded: the variables keep their values, e.g. an earlier
-    solve's point. Solves from threads run one after another (:func:`~surrogate.milp.highs_run.solver_runs`; for
+    """Solve ``model`` and load its incumbent, if any; without one (``result.has_solution`` false) nothing is loaded:
+    the variables keep their values, e.g. an earlier solve's point. Solves from threads run one after another (:func:`~surrogate.milp.highs_run.solver_runs`; for
     parallel solves use processes, :class:`~surrogate.executors.ExecutorConfig`).
 
     Parameters
@@ -291,7 +289,8 @@ def solve(
     NonlinearModelError
         If the model has a term of degree above 1, or one that is not polynomial.
     ModelFormatError
-        If a coefficient is one the solver cannot take, or the replacement block no longer stands for the model.
+        If a coefficient is one the solver cannot take, the replacement block no longer stands for the model, or (checked)
+        an ``add_surrogate`` input that is constant (a mutable Param) lies outside the box its net is encoded on.
     UnsupportedComponentError
         If the model holds a component the solve would leave out (an untransformed ``Disjunction``, ``LogicalConstraint``,
         ``Arc`` or ``DerivativeVar``; SOS for HiGHS; the message names the transformation), or not one active objective.
@@ -341,6 +340,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     backend = backend_for(config.solver)
     check_constructed(model)
     refresh_rewrites(model)  # a replacement block that no longer stands for the model is brought up to date, or refused
+    if check:  # a Param given as a net's input, set outside its box since: named, not 'infeasible' (searches fix points)
+        check_constant_inputs(model)
     check_one_objective(model)
     check_components(model, solver=backend.name, sos=backend.accepts_sos)
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both

@@ -153,3 +153,34 @@ def test_a_variable_read_only_with_a_zero_coefficient_gets_a_value_so_the_users_
     assert result.termination == Termination.OPTIMAL and result.objective == pytest.approx(1.0)
     assert (m.y.value, m.u.value) == (0.0, 1.0)
     assert pyo.value(m.o) == pytest.approx(1.0) and pyo.value(m.c.body) == pytest.approx(1.0)
+
+
+def _with_units(units: bool):
+    """probe138 #4's model: min x/m + y/s with x*y >= 2 m*s, with its units or without."""
+    from pyomo.environ import units as u
+
+    m_, s_ = (u.m, u.s) if units else (1, 1)
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0, 3), units=m_ if units else None), pyo.Var(bounds=(0, 3), units=s_ if units else None)
+    m.c = pyo.Constraint(expr=m.x * m.y >= 2 * m_ * s_)
+    m.o = pyo.Objective(expr=m.x / m_ + m.y / s_)
+    return m
+
+
+def test_units_are_dropped_from_the_rewritten_rows_and_the_solve_is_unchanged(solver_config):
+    """What docs/problems.md says of units (probe138 #4): the rewritten rows are dimensionless, so Pyomo's units check
+    fails after the replacement (and passes again after undo), while the solve reads the same numbers."""
+    pytest.importorskip("pint")
+    from pyomo.core.base.units_container import UnitsError
+    from pyomo.util.check_units import assert_units_consistent
+
+    m = _with_units(True)
+    assert_units_consistent(m)
+    report = replace_products(m, "3x8")
+    with pytest.raises(UnitsError, match="dimensionless"):
+        assert_units_consistent(m)
+    plain = _with_units(False)
+    replace_products(plain, "3x8")
+    assert solve(m, solver_config).objective == pytest.approx(solve(plain, solver_config).objective, abs=1e-9)
+    report.undo(m)
+    assert_units_consistent(m)

@@ -233,6 +233,23 @@ def test_an_objective_switched_on_after_the_rewrite_is_refused_with_undo_as_the_
         solve(m, SolverConfig(time_limit=10, threads=1))
 
 
+def test_an_objective_without_products_switched_on_is_told_to_deactivate_the_copy():
+    """probe138 #2: after the replacement ``ol[1]`` off and ``ol[2]`` (no products) on, the message gave only
+    ``model.ol[2].deactivate()`` as its example, the objective just switched on; the copy is the one to switch off."""
+    m = _switched_objective(lambda m: m.x - m.y)
+    m.ol[1].deactivate()
+    with pytest.raises(UnsupportedComponentError) as refused:
+        solve(m, SolverConfig(time_limit=10, threads=1))
+    message = str(refused.value)
+    assert (
+        "deactivate the objectives not wanted ('surrogate_replacement.objectives[1]' is the copy replace_products made "
+        "of the objective it replaced): to solve 'ol[2]' (no products, no replacement needed), call "
+        "model.surrogate_replacement.objectives[1].deactivate(); to solve the replaced objective, call "
+        "model.ol[2].deactivate()"
+    ) in message
+    assert "e.g. model.ol[2].deactivate()" not in message and "undo" not in message
+
+
 def test_an_objective_without_products_switched_on_solves_once_the_copy_is_off():
     m = _switched_objective(lambda m: m.x - m.y)
     m.surrogate_replacement.objectives[1].deactivate()
@@ -392,7 +409,7 @@ def test_two_objectives_active_before_the_replacement_are_told_to_deactivate_the
     m.o, m.o2 = pyo.Objective(expr=m.x * m.y), pyo.Objective(expr=m.x + m.y)
     replace_products(m, NET)
     with pytest.raises(
-        UnsupportedComponentError, match=r"deactivate the objectives not wanted, e.g. model.o2.deactivate\(\)"
+        UnsupportedComponentError, match=r"to solve the replaced objective, call model\.o2\.deactivate\(\)"
     ) as refused:
         solve(m, CONFIG)
     assert "switch objectives" not in str(refused.value)

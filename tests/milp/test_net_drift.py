@@ -7,7 +7,8 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import NumericsWarning, ReluMLP, add_surrogate, solve
+from surrogate import NumericsWarning, ReluMLP, add_surrogate, replace_products, solve
+from surrogate.errors import ModelFormatError
 from surrogate.milp import solver as solver_module
 from surrogate.milp.encoding import FORMULATIONS
 from surrogate.milp.net_drift import drift_warnings
@@ -23,9 +24,21 @@ def _encoded(formulation="pruned", *, net=None):
     return m, enc
 
 
+def _load(x_var, y_var, block, x, y):
+    """Load ``x``, ``y`` into the user's variables and, as a solve would, into the encoding ``block``'s own inputs
+    (through its links): the drift check reads the latter."""
+    x_var.value, y_var.value = x, y
+    for i, link in block.input_links.items():  # the value that zeroes the link's body (linear in the input)
+        own = block.inputs[i]
+        own.value = 0.0
+        at_0 = pyo.value(link.body)
+        own.value = 1.0
+        own.value = at_0 / (at_0 - pyo.value(link.body))
+
+
 def _set(m, enc, x, y, off):
     """Load the point (x, y) with the encoding's output ``off`` away from the net there; the net's value."""
-    m.x.value, m.y.value = x, y
+    _load(m.x, m.y, enc.block, x, y)
     expected = enc.evaluate(x, y)
     enc.output.value = expected + off
     return expected
@@ -52,7 +65,7 @@ def test_the_tolerance_is_relative_to_the_nets_value():
     net = random_net((3, 2))
     shift = 1e4 - float(net.forward(np.array([[0.5, 0.5]]))[0])
     m, enc = _encoded(net=ReluMLP(net.weights, (*net.biases[:-1], net.biases[-1] + shift)))  # 1e4 at (0.5, 0.5)
-    m.x.value, m.y.value = 0.5, 0.5
+    _load(m.x, m.y, enc.block, 0.5, 0.5)
     assert enc.evaluate(0.5, 0.5) == pytest.approx(1e4)
     enc.output.value = 1e4 + 0.5  # 5e-5 relative: within
     assert drift_warnings(m) == []
@@ -91,7 +104,7 @@ def test_a_copy_of_the_model_is_checked_on_its_own_variables(copy):
     other = copy(m)
     _set(m, enc, 0.25, 0.25, 1.0)  # the original's point only
     assert drift_warnings(other) == [] and len(drift_warnings(m)) == 1
-    other.x.value, other.y.value = 0.25, 0.25
+    _load(other.x, other.y, other.find_component(enc.block), 0.25, 0.25)
     other.find_component(enc.output).value = enc.evaluate(0.25, 0.25) - 1.0
     assert "off by 1" in drift_warnings(other)[0]
 
@@ -101,7 +114,7 @@ def test_a_sub_block_is_checked_from_the_model_and_from_itself():
     m.t = pyo.Block()
     m.t.x, m.t.y = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-1, 1))
     enc = add_surrogate(m.t, random_net((3,)), [m.t.x, m.t.y], bounds="lp")
-    m.t.x.value, m.t.y.value = 0.5, 0.5
+    _load(m.t.x, m.t.y, enc.block, 0.5, 0.5)
     enc.output.value = enc.evaluate(0.5, 0.5) + 1.0
     assert len(drift_warnings(m)) == 1 and len(drift_warnings(m.t)) == 1 and len(drift_warnings(enc.block)) == 1
 
@@ -168,3 +181,89 @@ def test_a_component_named_like_the_mark_is_no_mark(user, solver_config):
     if user == "encoding":
         enc.output.value = enc.evaluate(m.x.value, m.y.value) + 1.0
         assert len(drift_warnings(m)) == 1  # the encoding's own mark is still read
+
+
+def test_the_net_is_checked_at_the_blocks_own_inputs_not_the_users_expressions():
+    """The record held the user's input expressions: after replace_products wrote an input ``x*x`` as a surrogate of
+    its own, the exact ``x*x`` differed from the block's input and an exact encoding was warned of (probe138 #1)."""
+    m, enc = _encoded()
+    _load(m.x, m.y, enc.block, 0.25, 0.25)
+    enc.block.inputs[1].value = 0.5  # the block's input, tied to y by another row than the user's expression
+    enc.output.value = enc.evaluate(0.25, 0.5)
+    assert drift_warnings(m) == []
+    enc.output.value = enc.evaluate(0.25, 0.25)
+    assert "at the solver's point (0.25, 0.5)" in drift_warnings(m)[0]
+
+
+def test_a_shifted_and_scaled_input_is_checked_in_the_users_units():
+    """A narrow input box is encoded as ``(x - c) * 2**k`` (output_scale.input_map): the net reads it mapped back."""
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(1, 1 + 1e-7)), pyo.Var(bounds=(-1, 1))
+    enc = add_surrogate(m, random_net((3,)), [m.x, m.y], bounds="lp", input_bounds=[(1, 1 + 1e-7), (-1, 1)])
+    _load(m.x, m.y, enc.block, 1 + 5e-8, 0.25)
+    assert enc.block.inputs[0].value != pytest.approx(1 + 5e-8)  # the block's own input is mapped
+    enc.output.value = enc.evaluate(1 + 5e-8, 0.25)
+    assert drift_warnings(m) == []
+    enc.output.value += 0.5
+    assert "at the solver's point (1, 0.25)" in drift_warnings(m)[0]
+
+
+def test_an_input_product_replaced_after_the_encoding_is_no_drift(solver_config):
+    """probe138 #1: ``add_surrogate(m, net, [x, x*x])``, then ``replace_products(m)`` as the refusal advises: the
+    solve warned that the (exact) encoding strayed from the net, at the exact ``x*x`` rather than the MILP's input."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(-1, 1))
+    enc = add_surrogate(m, "3x8", [m.x, m.x * m.x])
+    m.o = pyo.Objective(expr=enc.output - 0.1 * m.x)
+    replace_products(m, "3x8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        result = solve(m, solver_config)
+    assert result.optimal and not any("off by" in w for w in result.warnings)
+    own = [pyo.value(v) for v in enc.block.inputs.values()]
+    assert pyo.value(enc.output) == pytest.approx(enc.net.forward(np.array([own]))[0], abs=1e-5)
+
+
+def _param_input():
+    m = pyo.ConcreteModel()
+    m.x, m.p = pyo.Var(bounds=(-1, 1)), pyo.Param(initialize=0.5, mutable=True)
+    enc = add_surrogate(m, random_net((3,)), [m.x, m.p], bounds="lp")
+    m.o = pyo.Objective(expr=enc.output)
+    return m
+
+
+def test_a_param_input_set_outside_the_box_is_refused_by_name(solver_config):
+    """probe138 #3: a mutable Param fed to add_surrogate, set outside the box after the build, got a bare 'infeasible'
+    (at build time it gets a DomainWarning; bilinear refuses a factor fixed outside its box)."""
+    m = _param_input()
+    assert solve(m, solver_config).optimal
+    m.p = 2.0
+    with pytest.raises(
+        ModelFormatError,
+        match=r"surrogate 'surrogate': its input 1 \(p\) is constant at 2\.0 .*outside the box \[-1\.0, 1\.0\] its net is "
+        r"encoded on.*set it within the box again, or build the surrogate again with input_bounds covering it",
+    ):
+        solve(m, solver_config)
+    with pytest.raises(ModelFormatError, match=r"its input 1 \(p\) is constant at 2\.0"):
+        solve(m.clone(), solver_config)  # the clone's own Param
+    m.p = 1.0  # on the box's edge
+    assert solve(m, solver_config).optimal
+
+
+def test_fixed_variables_as_an_input_outside_the_box_are_refused(solver_config):
+    m = pyo.ConcreteModel()
+    m.x, m.z = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(-0.5, 0.5))
+    enc = add_surrogate(m, random_net((3,)), [m.x, 2 * m.z], bounds="lp")
+    m.o = pyo.Objective(expr=enc.output)
+    m.z.fix(0.75)
+    with pytest.raises(ModelFormatError, match=r"its input 1 \(2\*z\) is constant at 1\.5 .*box \[-1\.0, 1\.0\]"):
+        solve(m, solver_config)
+    m.z.fix(0.25)
+    assert solve(m, solver_config).optimal
+
+
+def test_an_unchecked_solve_leaves_a_constant_input_to_the_solver(solver_config):
+    """``check=False`` is a search's step (the warm start fixes points anywhere): its answer is the solver's."""
+    m = _param_input()
+    m.p = 2.0
+    assert not solve(m, solver_config, check=False).optimal

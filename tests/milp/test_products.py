@@ -161,3 +161,26 @@ def test_replacing_the_products_of_a_model_twice_says_to_start_from_the_exact_mo
         replace_products(m, hand_built("3x8", "shared"))
     report.undo(m)
     replace_products(m, hand_built("3x8", "shared"))  # as the message says
+
+
+@pytest.mark.parametrize("fixed", ["param", "var"])
+def test_a_power_with_a_mutable_exponent_is_refused_with_the_square_to_write(fixed):
+    """probe138: ``x**p`` with ``p`` a mutable Param of value 2 was refused as any nonlinear term, advising auxiliary
+    variables; the message now names the exponent and the fix (``x*x``, or a constant exponent, which is replaced)."""
+    from surrogate.milp.products import UnsupportedTermError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y = pyo.Var(bounds=(0.5, 2)), pyo.Var(bounds=(0, 3))
+    m.p = pyo.Param(initialize=2, mutable=True) if fixed == "param" else pyo.Var(initialize=2)
+    if fixed == "var":
+        m.p.fix()
+    m.c = pyo.Constraint(expr=m.x**m.p + m.y >= 3)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    with pytest.raises(
+        UnsupportedTermError,
+        match=r"\(x\*\*p\).*: its exponent p is a mutable Param or fixed variable, whose value a replacement does not "
+        r"read; write x\*x for a square, or give the exponent as a constant: x\*\*2\)",
+    ):
+        replace_products(m, "3x8")
+    m.c.set_value(m.x**2 + m.y >= 3)
+    assert replace_products(m, "3x8").terms == 1
