@@ -343,14 +343,17 @@ def solver_option(text: str) -> tuple[str, bool | int | float | str]:
     return name.strip(), value
 
 
-def add_solver_option_argument(p: argparse.ArgumentParser, *, chosen: bool = False) -> None:
+def add_solver_option_argument(p: argparse.ArgumentParser, *, settings: Mapping[str, str], chosen: bool = False) -> None:
     """``--solver-option NAME=VALUE`` (repeatable): the MILP solver's own options (``SolverConfig.options``); ``chosen``:
-    the command has ``--solver`` (else it runs HiGHS only, and the help's example is HiGHS's alone)."""
+    the command has ``--solver`` (else it runs HiGHS only, and the help's example is HiGHS's alone). ``settings``: for
+    each setting whose options are refused (``SETTINGS`` of :mod:`surrogate.milp.solver_config`), the command's flag
+    (``'--threads'``) or what the command does instead (``'runs each solve on 1 thread'``), which the refusal names."""
     whose = "the MILP solver (--solver)" if chosen else "HiGHS, the MILP solver this command runs,"
     also = " or separating/maxrounds=0 (SCIP)" if chosen else ""
     example = f"e.g. mip_heuristic_effort=0.3 (HiGHS){also}; repeatable; checked against the solver before any solve"
     help_text = f"an option of {whose} by its own name, {example}"
     p.add_argument("--solver-option", action="append", type=solver_option, default=[], metavar="NAME=VALUE", help=help_text)
+    p.set_defaults(solver_settings=dict(settings))
 
 
 #: The largest learning rate a training config takes: Adam moves each weight by about the learning rate per

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from .console import STOPPED_CODES, encodable_output, error_message, sigterm_as_interrupt, stdout_to_devnull, stopped
 from .folders import check_outputs, writable_folder
 from .parser import BENCHMARKS, COMMANDS, build_parser
+from .solver_flags import refuse_managed_options
 
 __all__ = ["build_parser", "check_outputs", "main", "writable_folder"]
 
@@ -71,7 +72,8 @@ def _run(argv: list[str] | None) -> int:
     args, unknown = parser.parse_known_args(argv)
     name = " ".join(filter(None, (args.command, getattr(args, "benchmark", None))))  # e.g. 'bench scale'
     if unknown:  # argparse would name only 'surrogate'; name the command, as every other error does
-        parser.exit(2, f"surrogate {name}: error: unrecognized arguments: {' '.join(unknown)}; see 'surrogate {name} --help'\n")
+        why = f"unrecognized arguments: {' '.join(unknown)}{_solver_hint(args, name, unknown)}"
+        parser.exit(2, f"surrogate {name}: error: {why}; see 'surrogate {name} --help'\n")
     if hasattr(args, "argv"):
         args.argv = argv
     from ..nets.onnx_domain import on_command_line
@@ -81,6 +83,7 @@ def _run(argv: list[str] | None) -> int:
         # every command stops on SIGTERM as on Ctrl-C (workers stopped, folders unlocked); a net's missing domain is
         # warned of with the fix a command line can use
         with sigterm_as_interrupt(), on_command_line():
+            refuse_managed_options(args, name)  # before any folder is made
             check_outputs(args)
             code = args.func(args)
             return code
@@ -98,3 +101,11 @@ def _run(argv: list[str] | None) -> int:
             raise
         print(f"surrogate {name}: error: {' '.join(message.split())}", file=sys.stderr)
         return 2
+
+
+def _solver_hint(args, name: str, unknown: list[str]) -> str:
+    """Where ``--solver`` was given to a command that runs HiGHS alone (it has ``--solver-option`` but no ``--solver``):
+    which command has it."""
+    if any(word.split("=")[0] == "--solver" for word in unknown) and hasattr(args, "solver_option"):
+        return f" (surrogate {name} runs HiGHS only; --solver is an option of 'surrogate bench scale')"
+    return ""

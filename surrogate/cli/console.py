@@ -230,11 +230,13 @@ NEGATIVE_NUMBER = re.compile(r"^-(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(e[-+]?\d[\d_]*)?
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, as every other error of the command is (no usage block), and
-    which reads every negative number (:data:`NEGATIVE_NUMBER`) as a value."""
+    """An argument parser whose errors are one line, as every other error of the command is (no usage block), which
+    reads every negative number (:data:`NEGATIVE_NUMBER`) as a value, and which takes no abbreviated option (argparse's
+    ``allow_abbrev``: ``sweep --solver scip`` was read as ``--solver-option scip``); its subcommands' parsers are of
+    its class, so none of them does."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
         self._negative_number_matcher = NEGATIVE_NUMBER  # argparse has no public setting for it
 
     def error(self, message: str):

@@ -139,7 +139,8 @@ def _add_problems_arguments(p: argparse.ArgumentParser) -> None:
         help=f"NLPs from random points after the other polish methods, time allowing (default {restarts}; 0: off)",
     )
     p.add_argument("--threads", type=positive_int, default=solver.threads)
-    add_solver_option_argument(p)
+    gap = f"solves each MILP to a relative gap of {solver.rel_gap:g}"
+    add_solver_option_argument(p, settings={"time_limit": "--time-limit", "threads": "--threads", "rel_gap": gap})
     add_start_arguments(p, seed=default_of(ProblemRunConfig, "start_seed"))
     p.add_argument("--no-scip", action="store_true", help="skip the SCIP reference solve")
     p.add_argument("--out", type=user_path, help="folder for results.csv and results.json (and summary.json with --qcqp)")
@@ -263,7 +264,8 @@ def _add_bench_solve_time_arguments(p: argparse.ArgumentParser) -> None:
         help=f"HiGHS seconds per problem (default {default.time_limit:g}; {quick['solver'].time_limit:g} with --quick)",
     )
     p.add_argument("--rel-gap", type=float, help=f"HiGHS relative gap (default {_scientific(default.rel_gap)})")
-    add_solver_option_argument(p)
+    threads = f"runs each solve on {default.threads} HiGHS thread{'s' if default.threads > 1 else ''}"
+    add_solver_option_argument(p, settings={"time_limit": "--time-limit", "rel_gap": "--rel-gap", "threads": threads})
     add_start_arguments(p)
     add_executor_arguments(
         p,

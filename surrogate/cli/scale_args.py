@@ -84,7 +84,12 @@ def _solver_arguments(p: argparse.ArgumentParser) -> None:
     from ..milp.solver_config import SOLVERS, SolverConfig
 
     p.add_argument("--solver", choices=list(SOLVERS), help=f"MILP solver (default {default_of(SolverConfig, 'solver')})")
-    add_solver_option_argument(p, chosen=True)
+    settings = {
+        "time_limit": "--time-limit",
+        "rel_gap": f"solves to a relative gap of {defaults.REL_GAP:g}",
+        "threads": "runs each solve on 1 thread",
+    }
+    add_solver_option_argument(p, settings=settings, chosen=True)
     p.add_argument(
         "--time-limit",
         type=time_limit_seconds,

@@ -138,8 +138,8 @@ class ScaleBenchConfig:
         peers = self.peer_encodings
         if self.solver.options and peers:
             raise ConfigError(
-                f"ScaleBenchConfig: solver options {self.solver.option_dict()} are {self.solver.solver}'s, but the peer "
-                f"routes {peers} run their own solvers at their defaults; run the peers in a benchmark without options"
+                f"ScaleBenchConfig: solver options {self.solver.option_dict()} are given, but the peer routes {peers} run "
+                "their own solvers at their defaults; run the peers in a benchmark without options"
             )
         check_count("ScaleBenchConfig: budget", self.budget, example=24)
         if not is_number(self.max_mae, low=0, low_open=True, finite=True):

@@ -54,7 +54,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     p.add_argument("--all-seeds", action="store_true", help="solve with every seed's net, not only the best")
     p.add_argument("--time-limit", type=time_limit_seconds, default=solver.time_limit, help="HiGHS time limit per solve, seconds")
     p.add_argument("--threads", type=positive_int, default=solver.threads, help="HiGHS threads")
-    add_solver_option_argument(p)
+    gap = f"solves to a relative gap of {default_of(SolverConfig, 'rel_gap'):g}"  # sweep_config_from_args's SolverConfig
+    add_solver_option_argument(p, settings={"time_limit": "--time-limit", "threads": "--threads", "rel_gap": gap})
     add_executor_arguments(
         p,
         workers_help="local worker processes, or LocalCluster workers with --dask (default: one per core, at most 8)",

@@ -23,26 +23,79 @@ SOLVERS = ("highs", "scip", "gurobi")
 #: How tables and messages name each solver.
 SOLVER_NAMES = {"highs": "HiGHS", "scip": "SCIP", "gurobi": "Gurobi"}
 
-#: Each solver's own options that :class:`SolverConfig`'s fields, :func:`~surrogate.milp.solver.solve`'s
-#: ``node_limit`` or the SCIP log cut (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`) set on every
-#: solve: option name -> how to set it instead. ``SolverConfig.options`` may not name them.
-_TIME = "set SolverConfig.time_limit instead (--time-limit on the command line)"
-_GAP = "set SolverConfig.rel_gap instead (--rel-gap on the command line, where a command takes a gap)"
-_THREADS = "set SolverConfig.threads instead (--threads on the command line)"
-_NODES = "pass solve(node_limit=...) instead"
-OWNED_OPTIONS: dict[str, dict[str, str]] = {
-    "highs": {"time_limit": _TIME, "mip_rel_gap": _GAP, "threads": _THREADS, "mip_max_nodes": _NODES},
-    "scip": {
-        "limits/time": _TIME,
-        "limits/gap": _GAP,
-        "lp/threads": _THREADS,
-        "limits/totalnodes": _NODES,
-        "limits/nodes": _NODES + " (it caps the nodes after SCIP's last restart only)",
-        "display/verblevel": "SCIP's log is cut so that it cannot block a solve "
-        "(surrogate.milp.scip_direct.LOG_OPTIONS); leave it out",
-    },
-    "gurobi": {"TimeLimit": _TIME, "MIPGap": _GAP, "Threads": _THREADS, "NodeLimit": _NODES},
+#: The settings that :class:`SolverConfig`'s fields, :func:`~surrogate.milp.solver.solve`'s ``node_limit`` or the SCIP
+#: log cut (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`) own, each with how the API sets it instead (a command line
+#: names its own flags: :func:`managed_reason`'s ``fixes``).
+SETTINGS = {
+    "time_limit": "set SolverConfig.time_limit instead",
+    "rel_gap": "set SolverConfig.rel_gap instead",
+    "threads": "set SolverConfig.threads instead",
+    "node_limit": "pass solve(node_limit=...) instead",
+    "log": "SCIP's log is cut so that it cannot block a solve (surrogate.milp.scip_direct.LOG_OPTIONS); leave it out",
 }
+#: Each solver's own options that a :data:`SETTINGS` setting owns: option name -> the setting. ``SolverConfig.options``
+#: may not name them. The absolute gaps too: the package asks for a relative gap only, and an absolute one ended a
+#: solve "optimal" far from the optimum (:data:`OWNED_NOTES`).
+OWNED_OPTIONS: dict[str, dict[str, str]] = {
+    "highs": {
+        "time_limit": "time_limit",
+        "mip_rel_gap": "rel_gap",
+        "mip_abs_gap": "rel_gap",
+        "threads": "threads",
+        "mip_max_nodes": "node_limit",
+    },
+    "scip": {
+        "limits/time": "time_limit",
+        "limits/gap": "rel_gap",
+        "limits/absgap": "rel_gap",
+        "lp/threads": "threads",
+        "limits/totalnodes": "node_limit",
+        "limits/nodes": "node_limit",
+        "display/verblevel": "log",
+    },
+    "gurobi": {
+        "TimeLimit": "time_limit",
+        "MIPGap": "rel_gap",
+        "MIPGapAbs": "rel_gap",
+        "Threads": "threads",
+        "NodeLimit": "node_limit",
+    },
+}
+_ABS_GAP = (
+    "an absolute gap ends a solve 'optimal' with more than rel_gap left: {} gave 'optimal' at {} with bound {} on the "
+    "{} surrogate MILP of a 3x8 net; the package leaves the solver's default absolute gap"
+)
+#: Why some :data:`OWNED_OPTIONS` are owned, where the setting's name does not say it: added to the refusal.
+OWNED_NOTES = {
+    "highs": {"mip_abs_gap": _ABS_GAP.format("mip_abs_gap=1e4", -412.6, -1102.4, "foulds2")},
+    "scip": {
+        "limits/nodes": "it caps the nodes after SCIP's last restart only",
+        "limits/absgap": _ABS_GAP.format("limits/absgap=1e4", 347.3, -399.7, "haverly1"),
+    },
+    "gurobi": {"MIPGapAbs": _ABS_GAP.format("MIPGapAbs=1e4", -1096.8, -1102.4, "foulds2")},
+}
+
+
+def managed_reason(solver: str, name: str, fixes: Mapping[str, str] | None = None) -> str | None:
+    """How to set what ``solver``'s option ``name`` sets, if a :data:`SETTINGS` setting owns it (:data:`OWNED_OPTIONS`,
+    in any spelling ``solver`` reads as the same name: :func:`option_key`), else ``None``.
+
+    ``fixes``: the way to set each setting, where it is not the API's (:data:`SETTINGS`): a command's own flags.
+
+    >>> managed_reason("gurobi", "Mip_Gap")
+    'set SolverConfig.rel_gap instead'
+    >>> managed_reason("highs", "threads", {"threads": "use --threads instead"})
+    'use --threads instead'
+    >>> managed_reason("highs", "presolve") is None
+    True
+    """
+    found = [owned for owned in OWNED_OPTIONS[solver] if option_key(solver, owned) == option_key(solver, name)]
+    if not found:
+        return None
+    fix = {**SETTINGS, **(fixes or {})}[OWNED_OPTIONS[solver][found[0]]]
+    note = OWNED_NOTES[solver].get(found[0])
+    return f"{fix} ({note})" if note else fix
+
 
 #: Each solver's own options that :class:`SolverConfig` refuses because the solver would then report a wrong answer:
 #: option name -> why, and what to do instead. HiGHS takes ``objective_bound`` as a cut-off, and a cut-off below the
@@ -219,14 +272,13 @@ def _option_pairs(options, solver: str) -> tuple[tuple[str, bool | int | float |
         raise ConfigError(f"SolverConfig: options={options!r} must map option names to values, e.g. {example}")
     options = [(name, _plain(value)) for name, value in options]
     key = partial(option_key, solver)
-    owned = {key(name): fix for name, fix in OWNED_OPTIONS[solver].items()}
     unsound = {key(name): why for name, why in UNSOUND_OPTIONS[solver].items()}
     names = [key(name) if isinstance(name, str) else name for name, _ in options]
     for name, value in options:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"SolverConfig: option name {name!r} must be a non-empty string, e.g. {example}")
-        if key(name) in owned:
-            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is managed by surrogate: {owned[key(name)]}")
+        if why := managed_reason(solver, name):
+            raise ConfigError(f"SolverConfig: option {name!r} of {solver} is managed by surrogate: {why}")
         if key(name) in unsound:
             raise ConfigError(f"SolverConfig: option {name!r} of {solver} is refused: {unsound[key(name)]}")
         if not isinstance(value, bool | int | float | str) or (isinstance(value, float) and not math.isfinite(value)):

@@ -136,7 +136,7 @@ class _RefusingParser(argparse.ArgumentParser):
 
 def _reproduces(argv: list[str], config: Mapping, differences: list[str]) -> bool:
     """Whether the sweep's options turn ``argv`` into ``config``; appends what differs to ``differences``."""
-    parser = add_sweep_arguments(_RefusingParser(prog=" ".join(argv[:2])))
+    parser = add_sweep_arguments(_RefusingParser(prog=" ".join(argv[:2]), allow_abbrev=False))  # as the CLI's
     try:
         rebuilt = _jsonable(sweep_config_from_args(parser.parse_args(argv[2:])).to_dict())
     except (SystemExit, SurrogateError, AttributeError, TypeError) as exc:

@@ -44,7 +44,8 @@ def command_for(command: str, folder: Path) -> str:
     """A run's recorded command line with its ``--out`` set to ``folder``, where the folder is now.
 
     The recorded ``--out`` is where the run wrote the folder, which a moved or copied folder no longer is (running
-    it would write elsewhere). An abbreviation argparse accepts (``--ou``) counts as ``--out``; of several, the
+    it would write elsewhere). An abbreviation that argparse took before the command refused them (``--ou``, recorded
+    by an older run) counts as ``--out``, which replaces it; of several, the
     last is the one argparse uses and the one replaced. A ``surrogate`` command without one (it wrote to the
     default folder) gets ``--out folder`` appended. ``command`` comes back as recorded where its last ``--out``
     already names ``folder``, or it is no ``surrogate`` command without ``--out``, or it cannot be split into words.
@@ -55,7 +56,7 @@ def command_for(command: str, folder: Path) -> str:
         return command
     for i, word in reversed(list(enumerate(argv))):  # the last --out is the one argparse uses
         name, eq, value = word.partition("=")
-        if not (len(name) >= 3 and "--out".startswith(name)):  # --o, --ou, --out: argparse's prefixes of --out
+        if not (len(name) >= 3 and "--out".startswith(name)):  # --o, --ou, --out: the prefixes older runs recorded
             continue
         value = value if eq else argv[i + 1] if i + 1 < len(argv) else None
         if value is not None and Path(value) == Path(folder) and name == "--out":

@@ -11,7 +11,7 @@ import pytest
 from surrogate import ConfigError, SolverConfig
 from surrogate.milp.solver import Termination, check_options, make_solver, solve
 from surrogate.milp.solver_backends import BACKENDS
-from surrogate.milp.solver_config import OWNED_OPTIONS, SOLVERS, UNSOUND_OPTIONS, option_key
+from surrogate.milp.solver_config import OWNED_OPTIONS, SOLVERS, UNSOUND_OPTIONS, managed_reason, option_key
 from surrogate.options import solver_option
 from tests.helpers import skip_unless_runnable
 
@@ -46,9 +46,39 @@ def test_options_are_kept_as_sorted_plain_pairs_and_key_a_cache():
 
 @pytest.mark.parametrize(("solver", "name"), [(s, n) for s in SOLVERS for n in OWNED_OPTIONS[s]])
 def test_an_option_surrogate_sets_itself_is_refused_with_where_to_set_it(solver, name):
-    fix = re.escape(OWNED_OPTIONS[solver][name])
+    fix = re.escape(managed_reason(solver, name))
     with pytest.raises(ConfigError, match=rf"option '{name}' of {solver} is managed by surrogate: {fix}"):
         SolverConfig(solver=solver, options={name: 1})
+
+
+@pytest.mark.parametrize(
+    ("solver", "name"), [("highs", "mip_abs_gap"), ("scip", "limits/absgap"), ("gurobi", "MIPGapAbs"), ("gurobi", "mip_gap_abs")]
+)
+def test_an_absolute_gap_is_refused_as_the_relative_gap_is(solver, name):
+    """probe137 #1: HiGHS's mip_abs_gap=1e4 gave 'optimal' at -412.6 with bound -1102.4 on foulds2 (rel_gap=1e-6 asked),
+    SCIP's limits/absgap and Gurobi's MIPGapAbs alike; they were passed on."""
+    with pytest.raises(
+        ConfigError,
+        match=rf"option '{name}' of {solver} is managed by surrogate: set SolverConfig.rel_gap instead \(an absolute gap",
+    ):
+        SolverConfig(solver=solver, rel_gap=1e-6, options={name: 1e4})
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_every_owned_option_is_a_name_its_solver_knows(solver):
+    """A misspelt entry would refuse nothing (and the real option would pass): each is read back from the solver."""
+    if solver == "highs":
+        import highspy
+
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        known = {name for name in OWNED_OPTIONS[solver] if highs.getOptionValue(name)[0] == highspy.HighsStatus.kOk}
+    elif solver == "scip":
+        known = set(pytest.importorskip("pyscipopt").Model().getParams()) & set(OWNED_OPTIONS[solver])
+    else:
+        env = pytest.importorskip("gurobipy").Env(empty=True)  # an unstarted Env needs no licence
+        known = {name for name in OWNED_OPTIONS[solver] if env.getParam(name) is not None}  # raises for an unknown name
+    assert known == set(OWNED_OPTIONS[solver])
 
 
 def test_an_owned_option_in_another_case_is_refused_too():
