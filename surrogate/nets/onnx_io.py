@@ -223,7 +223,7 @@ def _metadata_of(proto) -> dict[str, str]:
 
 
 def _load_proto(path: Path):
-    import onnx
+    import onnx.inliner  # onnx too; its inliner is a submodule that "import onnx" leaves out
 
     if not path.is_file():
         raise ModelFormatError(f"no ONNX file at {path}; check the path, or train one with 'surrogate sweep --save-models DIR'")
@@ -234,6 +234,8 @@ def _load_proto(path: Path):
     except Exception as exc:  # onnx raises DecodeError and friends; a side file of weights left behind: named
         problem = missing_external_data(path) or f"{path} is not a readable ONNX model ({exc}); re-export it"
         raise ModelFormatError(problem) from None
+    if proto.functions:  # torch's export_modules_as_functions, onnxscript: the layers in local functions, read inlined
+        proto = onnx.inliner.inline_local_functions(proto)
     if not proto.graph.node or not proto.graph.input:
         raise ModelFormatError(
             f"{path} holds no network (its graph has {len(proto.graph.node)} nodes and {len(proto.graph.input)} "
