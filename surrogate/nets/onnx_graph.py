@@ -109,7 +109,7 @@ def normalise_graph(proto, path: Path | None = None):
     _drop_reshapes(graph)
     _explicit_gemms(graph, path)
     _add_missing_biases(graph)
-    _full_biases(graph)
+    _full_biases(graph, path)
     while _drop_reshape_before_scalar_maps(graph):  # out.squeeze(-1) * sd + mu: the maps then meet the last layer
         pass
     fold_affine(graph)  # BatchNormalization, Scaler, constant Add/Sub/Mul/Div folded into a layer next to them
@@ -280,8 +280,9 @@ def _bias_slot(node, producers: dict, weights: dict) -> tuple[int, int] | None:
     return None
 
 
-def _full_biases(graph) -> None:
-    """A bias of one value (ONNX broadcasts it; OMLT's parser does not) or of shape ``(1, n)`` becomes a vector of one per neuron."""
+def _full_biases(graph, path: Path | None = None) -> None:
+    """A bias of one value (ONNX broadcasts it; OMLT's parser does not) or of shape ``(1, n)`` becomes a vector of one
+    per neuron; one of a row per point of a batch, all equal, becomes that row. A refusal names the file ``path``."""
     weights = initializer_arrays(graph)
     producers = {o: n for n in graph.node for o in n.output}
     for node in graph.node:
@@ -292,8 +293,9 @@ def _full_biases(graph) -> None:
         if bias is not None and bias.ndim == 2 and bias.shape[0] > 1 and bias.shape[1] == width:  # a row per point
             if np.any(bias != bias[:1]):
                 raise ModelFormatError(
-                    f"node {node.name!r} adds a bias of shape {bias.shape}, a different one per point of a batch of "
-                    f"{bias.shape[0]}: no function of one point; export the layer with one bias of {width} values"
+                    f"{'' if path is None else f'{path}: '}{node.op_type} node {node.name!r} adds a bias of shape "
+                    f"{bias.shape}, a different one per point of a batch of {bias.shape[0]}: no function of one point; "
+                    f"export the layer with one bias vector of {width} value{'s' if width != 1 else ''}"
                 )
             full = bias[0]
         elif bias is None or bias.shape == (width,) or bias.size not in (1, width):

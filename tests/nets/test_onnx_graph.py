@@ -388,6 +388,16 @@ def test_a_bias_per_point_of_a_fixed_batch_is_refused_and_a_repeated_one_read(tm
         load_onnx(path)
 
 
+def test_a_bias_per_point_of_the_last_layer_is_refused_naming_the_file_and_one_value(tmp_path):
+    """probe139: the refusal did not name the file, and asked for 'one bias of 1 values'."""
+    nodes = hidden() + [helper.make_node("Gemm", ["r", "W2", "B2rows"], ["y"], name="last")]
+    weights = {"W1": W1, "B1": B1, "W2": W2, "B2rows": [[0.0], [1.0], [2.0]]}
+    path = save_graph(tmp_path / "rows.onnx", nodes, weights, inputs=(("x", (3, 2)),), outputs=(("y", (3, 1)),))
+    match = r"rows\.onnx: Gemm node 'last' adds a bias of shape \(3, 1\), .*one bias vector of 1 value$"
+    with pytest.raises(ModelFormatError, match=match):
+        load_onnx(path)
+
+
 def test_an_offset_written_before_the_layer_and_clip_at_the_float32_maximum_load_exactly(tmp_path):
     offset_first = [helper.make_node("Gemm", ["x", "W1", ""], ["g"]), helper.make_node("Add", ["B1", "g"], ["h"])]
     offset_first += [helper.make_node("Relu", ["h"], ["r"])] + last_layer()
