@@ -101,7 +101,15 @@ def _batch_norm(node, weights: dict) -> _Map | str:
     gamma, beta, mean, var = (weights[name].astype(np.float64).reshape(-1) for name in node.input[1:5])
     if len({gamma.size, beta.size, mean.size, var.size}) != 1:
         return "has a scale, bias, mean and variance of different lengths; re-export the net"
-    scale = gamma / np.sqrt(var + attrs.get("epsilon", 1e-5))
+    epsilon = attrs.get("epsilon", 1e-5)
+    bad = np.flatnonzero(~(var + epsilon > 0))  # probe139: blamed on 'non-finite weights (a diverged training run)'
+    if bad.size:
+        return (
+            f"divides by sqrt(variance + epsilon), which is 0 or not real for features {bad.tolist()} (variance "
+            f"{var[bad[0]]:g}, epsilon {epsilon:g}): a division by zero; export it with epsilon > 0 (BatchNorm's "
+            "default 1e-5) and variances of 0 or more"
+        )
+    scale = gamma / np.sqrt(var + epsilon)
     return _Map(node.input[0], scale, beta - mean * scale)
 
 
@@ -113,9 +121,12 @@ def _arithmetic(node, weights: dict) -> _Map | str | None:
     k = slots[0]
     constant, source = weights[node.input[k]].astype(np.float64), node.input[1 - k]
     if constant.ndim > 1 and any(d != 1 for d in constant.shape[:-1]):
-        return (
-            f"applies a constant of shape {constant.shape}, not one value per feature (a different one per point of a "
-            "batch); export it with one value per feature"
+        rows = constant.reshape(-1, constant.shape[-1])
+        per_point = "the same row for each point" if np.all(rows == rows[:1]) else "a different one per point"
+        return (  # probe139: equal rows were called 'a different one per point'
+            f"applies a constant of shape {constant.shape}, not one value per feature ({per_point} of a batch of "
+            f"{len(rows)}, which a batch of another size cannot take); export it with one value per feature, shape "
+            f"({constant.shape[-1]},)"
         )
     c = constant.reshape(-1)
     one, zero = np.ones(1), np.zeros(1)

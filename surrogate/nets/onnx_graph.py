@@ -38,6 +38,8 @@ rewrites these, in place and without changing what the graph computes:
 * node names that are empty, repeated, or equal to a tensor's name: renamed
   (OMLT keys its graph by node name).
 
+Before that, as the file is read, :func:`plain_model` inlines local ONNX functions and stores sparse tensors dense.
+
 :func:`check_import` then runs the file's own graph in onnxruntime and compares
 it with the parsed net, so a form that is parsed into a different function is
 refused rather than encoded.
@@ -59,6 +61,36 @@ from .onnx_spellings import initializer_arrays, node_attributes, respell
 _OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
 
 
+def plain_model(proto):
+    """``proto`` with its local functions inlined (torch's ``export_modules_as_functions``, onnxscript functions: the
+    layers in them read as the graph's) and its sparse tensors stored dense (a ``sparse_initializer``, a ``Constant`` of
+    ``sparse_value``), in place where it has no functions; returns the model. Both compute what the file computes."""
+    import onnx.inliner  # onnx too; its inliner is a submodule that "import onnx" leaves out
+    from onnx import helper
+
+    if proto.functions:
+        proto = onnx.inliner.inline_local_functions(proto)
+    graph = proto.graph
+    graph.initializer.extend(_dense(sparse) for sparse in graph.sparse_initializer)
+    del graph.sparse_initializer[:]
+    for node in graph.node:
+        for k, attr in enumerate(node.attribute):
+            if node.op_type == "Constant" and attr.name == "sparse_value":
+                node.attribute[k].CopyFrom(helper.make_attribute("value", _dense(attr.sparse_tensor)))
+    return proto
+
+
+def _dense(sparse):
+    """The dense ``TensorProto`` of the ``SparseTensorProto`` ``sparse``: its values at its indices (flat, or one row
+    of coordinates per value), zeros elsewhere, under its values' name."""
+    from onnx import numpy_helper
+
+    values, indices, dims = numpy_helper.to_array(sparse.values), numpy_helper.to_array(sparse.indices), tuple(sparse.dims)
+    flat = np.zeros(int(np.prod(dims)), dtype=values.dtype)
+    flat[indices if indices.ndim == 1 else np.ravel_multi_index(tuple(indices.T), dims)] = values
+    return numpy_helper.from_array(flat.reshape(dims), sparse.values.name)
+
+
 def normalise_graph(proto, path: Path | None = None):
     """Rewrite ``proto``'s graph (in place) into the form described in the module docstring; returns ``proto``.
 
@@ -77,7 +109,7 @@ def normalise_graph(proto, path: Path | None = None):
     _drop_reshapes(graph)
     _explicit_gemms(graph, path)
     _add_missing_biases(graph)
-    _full_biases(graph)
+    _full_biases(graph, path)
     while _drop_reshape_before_scalar_maps(graph):  # out.squeeze(-1) * sd + mu: the maps then meet the last layer
         pass
     fold_affine(graph)  # BatchNormalization, Scaler, constant Add/Sub/Mul/Div folded into a layer next to them
@@ -248,8 +280,9 @@ def _bias_slot(node, producers: dict, weights: dict) -> tuple[int, int] | None:
     return None
 
 
-def _full_biases(graph) -> None:
-    """A bias of one value (ONNX broadcasts it; OMLT's parser does not) or of shape ``(1, n)`` becomes a vector of one per neuron."""
+def _full_biases(graph, path: Path | None = None) -> None:
+    """A bias of one value (ONNX broadcasts it; OMLT's parser does not) or of shape ``(1, n)`` becomes a vector of one
+    per neuron; one of a row per point of a batch, all equal, becomes that row. A refusal names the file ``path``."""
     weights = initializer_arrays(graph)
     producers = {o: n for n in graph.node for o in n.output}
     for node in graph.node:
@@ -260,8 +293,9 @@ def _full_biases(graph) -> None:
         if bias is not None and bias.ndim == 2 and bias.shape[0] > 1 and bias.shape[1] == width:  # a row per point
             if np.any(bias != bias[:1]):
                 raise ModelFormatError(
-                    f"node {node.name!r} adds a bias of shape {bias.shape}, a different one per point of a batch of "
-                    f"{bias.shape[0]}: no function of one point; export the layer with one bias of {width} values"
+                    f"{'' if path is None else f'{path}: '}{node.op_type} node {node.name!r} adds a bias of shape "
+                    f"{bias.shape}, a different one per point of a batch of {bias.shape[0]}: no function of one point; "
+                    f"export the layer with one bias vector of {width} value{'s' if width != 1 else ''}"
                 )
             full = bias[0]
         elif bias is None or bias.shape == (width,) or bias.size not in (1, width):

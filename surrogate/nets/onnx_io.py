@@ -33,10 +33,11 @@ from .onnx_files import (
     model_bytes,
     path_argument,
 )
-from .onnx_graph import check_import, float32_forward, normalise_graph
+from .onnx_graph import check_import, float32_forward, normalise_graph, plain_model
 from .onnx_refusals import (
     REORDERING_OPS,
     dead_nodes_problem,
+    input_relu_problem,
     input_type_problem,
     inputs_problem,
     ops_advice,
@@ -234,6 +235,7 @@ def _load_proto(path: Path):
     except Exception as exc:  # onnx raises DecodeError and friends; a side file of weights left behind: named
         problem = missing_external_data(path) or f"{path} is not a readable ONNX model ({exc}); re-export it"
         raise ModelFormatError(problem) from None
+    proto = plain_model(proto)  # local functions inlined, sparse tensors stored dense
     if not proto.graph.node or not proto.graph.input:
         raise ModelFormatError(
             f"{path} holds no network (its graph has {len(proto.graph.node)} nodes and {len(proto.graph.input)} "
@@ -271,7 +273,7 @@ def _parse_with_omlt(proto, path: Path):
             "(batch, 2) inputs; export a net with exactly 2 inputs"
         )
     bad = sorted({node.op_type for node in proto.graph.node} - _ALLOWED_OPS)
-    problem = dead_nodes_problem(proto.graph)
+    problem = dead_nodes_problem(proto.graph) or input_relu_problem(proto.graph, graph_inputs[0].name)
     if not problem and REORDERING_OPS & set(bad):  # e.g. (y, x) stored: a Gather or Slices + Concat first
         problem = reordering_problem(proto.graph, graph_inputs[0].name)
     if problem:

@@ -2,7 +2,8 @@
 
 Files made elsewhere hold ReLU MLPs in forms that surrogate does not rewrite: x and y as two inputs joined by a
 ``Concat`` (a Keras model with two ``Input`` layers), the input's columns reordered before the first layer (a net
-that stores (y, x)), an integer input cast to float inside, or nodes whose values reach no output. Each function
+that stores (y, x)), an integer input cast to float inside, nodes whose values reach no output, or a ReLU of the input before the first
+layer. Each function
 here returns the reason and the fix, or ``None`` when the graph holds no such form (:func:`ops_advice`, the fix for a net
 refused by its node types: a capped ReLU, a quantized net); :func:`~surrogate.nets.onnx_io.
 load_onnx` prefixes the file's path.
@@ -144,11 +145,30 @@ def reordering_problem(graph, input_name: str) -> str | None:
     )
 
 
+def input_relu_problem(graph, input_name: str) -> str | None:
+    """Why ``graph`` applies a ReLU to its input ``input_name`` (through per-feature maps) before the first layer, or
+    ``None``: that ReLU is no layer of an MLP, and OMLT refused it as an 'Unhandled node type Relu'."""
+    tensors, seen = [input_name], {input_name}
+    while tensors:
+        for reader in consumers(graph, tensors.pop(0)):
+            if reader.op_type == "Relu":
+                return (
+                    f"{_label(reader)} applies a ReLU to the input {input_name!r} before the first layer, which is no "
+                    "layer of a ReLU MLP: drop it and clamp the box instead (inputs of [0, upper], or max(x, 0) "
+                    "computed outside the net), then export the net from its first Linear layer on"
+                )
+            if reader.op_type in _COLUMN_KEEPING_OPS:
+                tensors += [name for name in reader.output[:1] if name and name not in seen]
+                seen.update(reader.output[:1])
+    return None
+
+
 def ops_advice(graph, ops: list[str]) -> str:
     """What to do about a net refused for the node types ``ops`` (after the rewrites) that ``graph`` holds: export the
     float model of a quantized net, drop a ReLU's cap, use ReLU where values are picked by a condition or a tensor is
     built from a value's shape (other than a ReLU's, :mod:`~surrogate.nets.onnx_relu_forms`), export a ``(batch, 2)``
-    input where a shape is computed for a view to more dimensions; else retrain the net with ReLU activations."""
+    input where a shape is computed for a view to more dimensions; retrain the net with ReLU activations for an
+    activation (:data:`_ACTIVATION_OPS`); else name the first node that is none and the fix (:func:`_not_an_activation`)."""
     quantized = sorted(_QUANTIZED_OPS.intersection(ops))
     if quantized:
         return (
@@ -192,7 +212,41 @@ def ops_advice(graph, ops: list[str]) -> str:
             "surrogate reads (batch, 2) inputs and (batch, width) layers: export the net with an input of shape "
             "(batch, 2) (in Keras Input(shape=(2,)), the data flattened before the net)"
         )
-    return "retrain the net with ReLU activations"
+    if _ACTIVATION_OPS.intersection(ops):
+        return "retrain the net with ReLU activations"
+    return _not_an_activation(graph, ops)
+
+
+#: Node types that are activations (or compute one): a net refused for one is told to retrain with ReLU.
+_ACTIVATION_OPS = frozenset(
+    {"Sigmoid", "Tanh", "Elu", "Selu", "Celu", "Gelu", "Mish", "Softplus", "Softsign", "HardSigmoid", "HardSwish"}
+    | {"LeakyRelu", "PRelu", "ThresholdedRelu", "Softmax", "LogSoftmax", "Erf", "Exp", "Log", "Abs", "Sin", "Cos"}
+    | {"Sqrt", "Pow", "Reciprocal", "Sign", "Floor", "Ceil", "Round", "Clip", "Min", "Neg", "Div", "Mul", "Sub"}
+)
+#: Node types that change a tensor's shape or repeat its values, not its numbers.
+_SHAPE_OPS = frozenset({"Squeeze", "Unsqueeze", "Expand", "Tile", "Transpose", "Reshape", "Flatten"})
+
+
+def _not_an_activation(graph, ops: list[str]) -> str:
+    """The advice for node types ``ops`` that are no activation: the first such node named, with the real fix."""
+    node = next(n for n in graph.node if n.op_type in ops)
+    if node.op_type in _SHAPE_OPS:
+        return (
+            f"{_label(node)} changes the shape of a layer's values (unsqueeze, squeeze, expand): surrogate reads "
+            "(batch, width) tensors only: export the net with a (batch, 2) input and (batch, width) layers, without "
+            "the shape change"
+        )
+    if node.op_type == "Max":
+        return (
+            f"{_label(node)} is a Max that is no ReLU (surrogate reads Max(h, 0), with one 0 or one per neuron; not "
+            "another floor such as 1e-7, nor of more than two inputs): use torch.relu (nn.ReLU) as the activation"
+        )
+    if node.op_type == "Sum":
+        return f"{_label(node)} sums more than two tensors: write the layer as nn.Linear (x @ W + b, one Add)"
+    return (
+        f"{_label(node)} is no activation and no dense layer that surrogate reads (Gemm, or MatMul and Add): write "
+        "the layer as nn.Linear (a Gemm, or MatMul + Add) and export the net as a chain of Linear and ReLU layers"
+    )
 
 
 def _input_clip(graph):

@@ -7,6 +7,7 @@ and without changing what the graph computes:
   exporter), ``Max`` of a tensor and a constant 0 (``clamp(min=0)`` under dynamo), or of a layer's output (through
   per-feature maps) and one 0 per neuron, ``LeakyRelu``
   with ``alpha=0`` and ``PRelu`` with a constant slope of zeros: ``max(h, 0)``, written as ``Relu``;
+* ``Sum`` of two tensors: ``Add`` (of one: ``Identity``);
 * ``Relu`` of a ``Relu``: the outer one becomes an ``Identity`` (dropped after);
 * ``Transpose`` of a weight (an exporter that does not fold constants writes ``Linear`` so):
   the transposed weight becomes an initializer of the node's output name;
@@ -36,6 +37,8 @@ def respell(graph) -> None:
     _constant_view_shapes(graph)
     constants = initializer_arrays(graph)
     for node in graph.node:
+        if node.op_type == "Sum" and len(node.input) <= 2:  # Sum(m, b) broadcasts as Add(m, b) does (probe139)
+            node.op_type = "Add" if len(node.input) == 2 else "Identity"
         if _is_relu(node, constants, graph):
             _as_relu(node)
     producers = {out: node for node in graph.node for out in node.output}

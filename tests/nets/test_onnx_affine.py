@@ -186,8 +186,24 @@ NOT_FOLDED = {
     ),
     "a constant per point of a batch": (
         relu_net(node("Add", ["r0", "c"], ["r"])),
-        {"c": np.ones((3, 5))},
-        r"Add node '.*' applies a constant of shape \(3, 5\), not one value per feature",
+        {"c": np.arange(15.0).reshape(3, 5)},
+        r"Add node '.*' applies a constant of shape \(3, 5\), not one value per feature \(a different one per point "
+        r"of a batch of 3, .*shape \(5,\)",
+    ),
+    "a constant of equal rows per point of a batch": (  # probe139: called 'a different one per point'
+        relu_net(node("Mul", ["r0", "c"], ["r"])),
+        {"c": np.tile(np.linspace(0.5, 2, 5), (3, 1))},
+        r"Mul node '.*' applies a constant of shape \(3, 5\), not one value per feature \(the same row for each "
+        r"point of a batch of 3, which a batch of another size cannot take\); export it with one value per feature",
+    ),
+    "BatchNormalization of variance 0 and epsilon 0": (  # probe139: blamed on 'non-finite weights (a diverged run)'
+        layer("x", "g")
+        + [node("BatchNormalization", ["g", "gamma", "beta", "mean", "var"], ["h"], epsilon=0.0, name="bn")]
+        + [node("Relu", ["h"], ["r"])]
+        + tail(),
+        {**BN, "var": [0.0, 1.0, 1.0, 0.0, 1.0]},
+        r"BatchNormalization node 'bn' divides by sqrt\(variance \+ epsilon\), which is 0 or not real for features "
+        r"\[0, 3\] \(variance 0, epsilon 0\): a division by zero; export it with epsilon > 0",
     ),
     "a constant divided by the tensor": (
         relu_net(node("Div", ["k", "r0"], ["r"])),

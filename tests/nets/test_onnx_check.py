@@ -148,3 +148,27 @@ def test_a_file_that_gives_fewer_values_than_points_is_refused_naming_its_output
     message = r"summed\.onnx: onnxruntime gives 1 values for 256 points, not one per point; export a net with one output"
     with pytest.raises(ModelFormatError, match=message):
         check_import(path, random_net((16,)))
+
+
+def _half_cast_net(path, small: float, gain: float):
+    """A float32 2-2-1 net that casts its hidden ReLU to float16 and back: one unit ~2e4, one ~``small`` * 1.5 read
+    with the output weight ``gain`` (probe139's fp16_flush)."""
+    node = helper.make_node
+    nodes = [node("Gemm", ["x", "W0", "B0"], ["h"]), node("Relu", ["h"], ["r"])]
+    nodes += [node("Cast", ["r"], ["rh"], to=TensorProto.FLOAT16), node("Cast", ["rh"], ["rf"], to=TensorProto.FLOAT)]
+    nodes += [node("Gemm", ["rf", "W1", "B1"], ["y"])]
+    weights = {"W0": [[1e4, 0], [0, small]], "B0": [1.5e4, 1.5 * small], "W1": [[1e-4], [1 / small]], "B1": [0.0]}
+    return _save(path, nodes, weights, dtype=TensorProto.FLOAT)
+
+
+def test_a_float16_cast_that_flushes_a_unit_to_zero_is_refused(tmp_path):
+    """probe139: float16 flushes the unit of 1e-8 (read with weight 1e8) to 0, so onnxruntime gives 1.5 where the net
+    read gives 3.0; the check's 1e-2 of the largest layer value (2e4) let it load."""
+    with pytest.raises(ModelFormatError, match=r"more than float16 rounding of the values it computes there explains"):
+        load_onnx(_half_cast_net(tmp_path / "flush.onnx", 1e-8, 1e8))
+
+
+def test_a_float16_cast_that_only_rounds_still_loads(tmp_path):
+    """The same net with its small unit at 1e-2: float16 rounds it, within float16 rounding of the output."""
+    net = load_onnx(_half_cast_net(tmp_path / "round.onnx", 1e-2, 1e2))
+    assert net.metadata["onnx_precision"] == "float16"

@@ -77,6 +77,13 @@ GRAPHS = {
         + [helper.make_node("Gemm", ["r", "W2", "B2"], ["y"])],
         {"W1t": W1.T, "B1": B1, "W2": W2, "B2": B2},
     ),
+    # probe139: a Sum of two tensors is an Add (it was told to 'retrain the net with ReLU activations')
+    "biases added by Sums": (
+        [helper.make_node("MatMul", ["x", "W1"], ["m1"]), helper.make_node("Sum", ["B1", "m1"], ["h"])]
+        + [helper.make_node("Relu", ["h"], ["r0"]), helper.make_node("Sum", ["r0"], ["r"])]
+        + [helper.make_node("MatMul", ["r", "W2"], ["m2"]), helper.make_node("Sum", ["m2", "B2"], ["y"])],
+        {"W1": W1, "B1": B1, "W2": W2, "B2": B2},
+    ),
 }
 
 
@@ -381,6 +388,16 @@ def test_a_bias_per_point_of_a_fixed_batch_is_refused_and_a_repeated_one_read(tm
         load_onnx(path)
 
 
+def test_a_bias_per_point_of_the_last_layer_is_refused_naming_the_file_and_one_value(tmp_path):
+    """probe139: the refusal did not name the file, and asked for 'one bias of 1 values'."""
+    nodes = hidden() + [helper.make_node("Gemm", ["r", "W2", "B2rows"], ["y"], name="last")]
+    weights = {"W1": W1, "B1": B1, "W2": W2, "B2rows": [[0.0], [1.0], [2.0]]}
+    path = save_graph(tmp_path / "rows.onnx", nodes, weights, inputs=(("x", (3, 2)),), outputs=(("y", (3, 1)),))
+    match = r"rows\.onnx: Gemm node 'last' adds a bias of shape \(3, 1\), .*one bias vector of 1 value$"
+    with pytest.raises(ModelFormatError, match=match):
+        load_onnx(path)
+
+
 def test_an_offset_written_before_the_layer_and_clip_at_the_float32_maximum_load_exactly(tmp_path):
     offset_first = [helper.make_node("Gemm", ["x", "W1", ""], ["g"]), helper.make_node("Add", ["B1", "g"], ["h"])]
     offset_first += [helper.make_node("Relu", ["h"], ["r"])] + last_layer()
@@ -469,3 +486,29 @@ def test_a_dropout_in_training_mode_is_refused(tmp_path, ratio, training, refuse
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # its missing domain
             assert load_onnx(path).architecture.name == "1x8"
+
+
+def _sparse(name, array, *, coordinates: bool):
+    """``array`` as a ``SparseTensorProto`` of its non-zero entries, indexed flat or by one row of coordinates each."""
+    flat = np.flatnonzero(array)
+    indices = np.stack(np.unravel_index(flat, array.shape), axis=1) if coordinates else flat
+    values = numpy_helper.from_array(array.reshape(-1)[flat].astype(np.float32), name)
+    return helper.make_sparse_tensor(values, numpy_helper.from_array(indices.astype(np.int64), name + "_idx"), array.shape)
+
+
+@pytest.mark.parametrize("coordinates", [False, True])
+@pytest.mark.parametrize("where", ["sparse_initializer", "Constant"])
+def test_weights_stored_sparse_load_as_the_net_onnxruntime_computes(tmp_path, where, coordinates):
+    """probe139: a sparse_initializer was refused as "OMLT cannot parse this net ('W1')", a Constant of sparse_value as
+    'retrain the net with ReLU activations'; both are stored dense before the graph is read."""
+    weight = np.where(np.abs(W1) > 0.5, W1, 0.0)
+    sparse = _sparse("W1", weight, coordinates=coordinates)
+    constant = [helper.make_node("Constant", [], ["W1"], sparse_value=sparse)] if where == "Constant" else []
+    path = save_graph(tmp_path / "sparse.onnx", constant + layers_from("x"), {"B1": B1, "W2": W2, "B2": B2})
+    model = onnx.load(str(path))
+    if where == "sparse_initializer":
+        model.graph.sparse_initializer.append(sparse)
+    onnx.save(model, str(path))
+    net = load_onnx(path)
+    assert np.abs(net.forward(POINTS) - onnxruntime_values(path, POINTS)).max() < 1e-5
+    assert np.array_equal(net.weights[0], weight.astype(np.float32))

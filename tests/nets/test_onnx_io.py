@@ -510,3 +510,34 @@ def test_export_onnx_refuses_a_metadata_key_that_is_no_string_as_relumlp_does(tm
     with pytest.raises(ConfigError, match=r"export_onnx: metadata key 1 must be a string, e\.g\. '1'"):
         export_onnx(random_net((3,), seed=0), path, metadata={1: "a"})
     assert not path.exists()
+
+
+def _layer_function(cast_to_float16: bool = False):
+    """A local ONNX function ``local.dense_relu(x, w, b) = Relu(x @ w + b)`` (as onnxscript or torch's
+    ``export_modules_as_functions`` hold a layer), optionally rounding its values to float16 and back."""
+    body = [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["h"])]
+    if cast_to_float16:
+        body += [helper.make_node("Cast", ["h"], ["hh"], to=onnx.TensorProto.FLOAT16)]
+        body += [helper.make_node("Cast", ["hh"], ["h32"], to=onnx.TensorProto.FLOAT)]
+    body += [helper.make_node("Relu", [body[-1].output[0]], ["r"])]
+    opsets = [helper.make_opsetid("", 17)]
+    return helper.make_function("local", "dense_relu", ["x", "w", "b"], ["r"], body, opsets)
+
+
+@pytest.mark.parametrize("cast_to_float16", [False, True])
+def test_a_net_whose_layers_are_local_functions_loads_inlined(tmp_path, cast_to_float16):
+    """probe139: torch's legacy export with export_modules_as_functions=True, and an onnxscript function layer, were
+    refused as 'retrain the net with ReLU activations'; their functions are inlined before the net is read."""
+    rng = np.random.default_rng(4)
+    weights = {"W1": rng.normal(size=(2, 8)), "B1": rng.normal(size=8), "W2": rng.normal(size=(8, 1)), "B2": [0.3]}
+    nodes = [helper.make_node("dense_relu", ["x", "W1", "B1"], ["r1"], domain="local")]
+    nodes += [helper.make_node("MatMul", ["r1", "W2"], ["m2"]), helper.make_node("Add", ["m2", "B2"], ["y"])]
+    path = save_graph(tmp_path / "functions.onnx", nodes, weights, opset={"": 17, "local": 1})
+    model = onnx.load(str(path))
+    model.functions.append(_layer_function(cast_to_float16))
+    onnx.save(model, str(path))
+    net = load_onnx(path)
+    x = rng.uniform(-1, 1, (64, 2)).astype(np.float32)
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0][:, 0]
+    assert np.abs(got - net.forward(x)).max() <= (2e-2 if cast_to_float16 else 1e-5)
+    assert net.metadata.get("onnx_precision") == ("float16" if cast_to_float16 else None)  # the Cast inside is seen

@@ -99,6 +99,59 @@ CASES = {
 }
 
 
+def _last_layer(source):
+    """``mlp``'s last layer reading ``source``."""
+    return [node("MatMul", [source, "W1"], ["m1"], name="last"), mlp()[4]]
+
+
+RESHAPED = r"changes the shape of a layer's values .*export the net with a \(batch, 2\) input and \(batch, width\) layers"
+NO_RELU_MAX = r"is a Max that is no ReLU .*use torch.relu \(nn.ReLU\) as the activation"
+CASES.update(  # probe139: each was told to 'retrain the net with ReLU activations', or OMLT's 'Unhandled node type Relu'
+    {
+        "an Unsqueeze and a Squeeze between layers": (
+            [
+                *mlp()[:3],
+                node("Unsqueeze", ["h0", "axis"], ["u0"], name="widen"),
+                node("Squeeze", ["u0", "axis"], ["s0"], name="narrow"),
+                *_last_layer("s0"),
+            ],
+            {"extra": {"axis": np.array([1], np.int64)}},
+            r"Unsqueeze node 'widen' " + RESHAPED,
+        ),
+        "an Expand between layers": (
+            [*mlp()[:3], node("Expand", ["h0", "shape"], ["e0"], name="spread"), *_last_layer("e0")],
+            {"extra": {"shape": np.array([1, 6], np.int64)}},
+            r"Expand node 'spread' " + RESHAPED,
+        ),
+        "a layer written with Einsum": (
+            [node("Einsum", ["input", "W0"], ["m0"], equation="bi,io->bo", name="einsum_layer"), *mlp()[1:]],
+            {"check": False},
+            r"Einsum node 'einsum_layer' is no activation and no dense layer that surrogate reads .*write the layer as nn.Linear",
+        ),
+        "a bias added by a Sum of three": (
+            [mlp()[0], node("Sum", ["m0", "B0", "B0"], ["a0"], name="sum3"), *mlp()[2:]],
+            {},
+            r"Sum node 'sum3' sums more than two tensors: write the layer as nn.Linear",
+        ),
+        "Max(h, 1e-7)": (
+            [*mlp()[:2], node("Max", ["a0", "tiny"], ["h0"], name="floor"), *mlp()[3:]],
+            {"extra": {"tiny": np.float32(1e-7)}},
+            r"Max node 'floor' " + NO_RELU_MAX,
+        ),
+        "a Max of three": (
+            [*mlp()[:2], node("Max", ["a0", "zero", "zero"], ["h0"], name="max3"), *mlp()[3:]],
+            {"extra": {"zero": np.float32(0)}},
+            r"Max node 'max3' " + NO_RELU_MAX,
+        ),
+        "a ReLU of the inputs before the first layer": (
+            [node("Relu", ["input"], ["positive"], name="clamp"), *mlp("positive")],
+            {},
+            r"Relu node 'clamp' applies a ReLU to the input 'input' before the first layer.* clamp the box instead",
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_a_relu_mlp_in_a_form_surrogate_does_not_read_is_refused_naming_the_node_and_the_fix(tmp_path, case):
     nodes, options, message = CASES[case]
