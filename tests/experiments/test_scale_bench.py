@@ -546,6 +546,17 @@ def test_short_starts_are_those_without_a_point_at_the_end_of_their_budget():
         short_starts(_starts(), 0)
 
 
+def test_a_solve_a_licence_refused_or_that_failed_is_not_a_start_that_ran_out_of_time():
+    """probe137 #1: a licence-refused row was noted as a short start, with --start-patience as its cure."""
+    ended = _starts().assign(status=["refused", "timeout", "solved", "solved", "error"])
+    assert short_starts(ended, 5.0)[["net", "instance"]].values.tolist() == []
+    assert short_starts(ended.assign(status="infeasible"), 5.0).empty  # no start finds a point there
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",))
+    assert ScaleBenchResult(config, (), ended, pd.DataFrame(), Path("."), 0.0, None).short_start_note() == ""
+    timed_out = ended.assign(status="timeout")  # what counts as one is unchanged
+    assert short_starts(timed_out, 5.0)[["net", "instance"]].values.tolist() == [["a", "foulds3"], ["b", "foulds3"]]
+
+
 @pytest.mark.parametrize(("clock", "advice"), [("wall", True), ("cpu", False)])
 def test_the_short_start_note_names_them_and_what_to_rerun_with(clock, advice):
     config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",), start_clock=clock)

@@ -426,6 +426,9 @@ def test_the_report_names_the_warm_starts_that_ran_out_of_time(tmp_path):
     text = write_report([folder]).path.read_text()
     assert "### Warm starts that ran out of time" in text and "rerun them with `--start-clock cpu`" in text
     assert "| b24-best-3x8 | foulds2 | 5.2 | timeout |" in text
+    refused = _folder(tmp_path, name="refused", solves=started.assign(status=["solved", "refused"] + ["solved"] * 4))
+    assert start_shortfalls(load_scale(refused), load_solves(refused)).empty  # probe137 #1: the licence ended it
+    assert "Warm starts that ran out" not in write_report([refused], out=tmp_path / "refused.md").path.read_text()
     plain = _folder(tmp_path, name="plain")  # no warm start columns: no section
     assert start_shortfalls(load_scale(plain), load_solves(plain)).empty
     assert "Warm starts that ran out" not in write_report([plain], out=tmp_path / "plain-report.md").path.read_text()
