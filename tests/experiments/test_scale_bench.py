@@ -526,6 +526,34 @@ def test_the_cpu_start_clock_keys_the_warm_started_solves_only(tmp_path):
         replace(config, start_clock="process")
 
 
+@pytest.mark.parametrize(
+    ("solver", "encodings", "named"),
+    [
+        ("highs", ("gurobi-ml",), "gurobi (gurobi-ml)"),
+        ("highs", ("pruned", "gurobi-ml"), "highs and gurobi (gurobi-ml)"),
+        ("scip", ("omlt-bigm", "pruned"), "scip"),
+    ],
+)
+def test_the_title_names_the_solvers_of_the_run_s_encodings(solver, encodings, named):
+    """probe137 #2: a run of the gurobi-ml peer route alone was titled "highs (1 thread)", --solver's default."""
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",), instances=("haverly1",), encodings=encodings, solver=SolverConfig(time_limit=5.0, solver=solver)
+    )
+    title = ScaleBenchResult(config, (), pd.DataFrame(), pd.DataFrame(), Path("."), 0.0, None).render().splitlines()[0]
+    assert title.startswith(f"1 instances, {named} (1 thread), time limit 5 s")
+
+
+def test_the_title_names_no_warm_start_settings_where_no_encoding_has_a_warm_start():
+    """probe137 #3: --start-patience/--start-clock showed as applied to a run of omlt-bigm, which has no warm start."""
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",), start_patience=3.0, start_clock="cpu")
+    render = ScaleBenchResult(
+        replace(config, encodings=("omlt-bigm", "pruned-cold")), (), _starts(), pd.DataFrame(), Path("."), 0.0, None
+    ).render()
+    assert "warm start" not in render
+    started = ScaleBenchResult(config, (), _starts(), pd.DataFrame(), Path("."), 0.0, None).render()
+    assert ", warm start with patience 3 s and CPU clock; " in started
+
+
 def _starts():
     """Five solves by hand: a start out of time, one that stopped early, one with a point, a cold solve, a 2nd net's."""
     return pd.DataFrame(

@@ -434,6 +434,17 @@ def test_the_report_names_the_warm_starts_that_ran_out_of_time(tmp_path):
     assert "Warm starts that ran out" not in write_report([plain], out=tmp_path / "plain-report.md").path.read_text()
 
 
+def test_the_header_names_the_solvers_the_encodings_use(tmp_path):
+    """probe137 #2: a run of the gurobi-ml peer route alone was headed "highs", --solver's default."""
+    folder = _folder(tmp_path)  # the header reads the run's config alone
+    record = json.loads((folder / "config.json").read_text())
+    record["config"]["encodings"] = ["gurobi-ml"]
+    (folder / "config.json").write_text(json.dumps(record))
+    assert "3 instances, gurobi (gurobi-ml), 1 thread(s), time limit" in write_report([folder]).path.read_text()
+    plain = write_report([_folder(tmp_path, name="plain")], out=tmp_path / "plain.md").path.read_text()
+    assert "3 instances, highs, 1 thread(s), time limit" in plain  # no encodings recorded: the default, ours
+
+
 def test_start_times_show_the_seconds_of_every_start_that_found_a_point(tmp_path):
     started = SOLVES.assign(start_found=[True, False, True, True, True, float("nan")], start_s=[0.2, 5.2, 4.0, 0.1, 3.0, 0.0])
     folder = _folder(tmp_path, table=TABLE[:2], solves=started)
