@@ -221,19 +221,19 @@ class ScaleBenchConfig:
 def solvers_text(solver: str, encodings) -> str:
     """The solvers a run's ``encodings`` use, for a title: ``solver`` for ours, a peer route's own for a peer's.
 
-    A solver that some peer route uses is followed by the encodings it solves, in parentheses.
+    Where the run has several, a solver only peer routes use is followed by the routes it solves for.
 
     >>> solvers_text("highs", ("pruned", "omlt-bigm"))
     'highs'
     >>> solvers_text("highs", ("gurobi-ml",))
-    'gurobi (gurobi-ml)'
+    'gurobi'
     >>> solvers_text("highs", ("pruned", "gurobi-ml", "scip-ml"))
-    'highs, gurobi (gurobi-ml) and scip (scip-ml)'
+    'highs, gurobi for gurobi-ml and scip for scip-ml'
     >>> solvers_text("gurobi", ("pruned", "gurobi-ml"))
-    'gurobi (pruned, gurobi-ml)'
+    'gurobi'
     """
     groups: dict[str, list[str]] = {}
     for encoding in encodings:
         groups.setdefault(PEER_SOLVERS.get(encoding, solver), []).append(encoding)
-    names = [name if not set(group) & set(PEERS) else f"{name} ({', '.join(group)})" for name, group in groups.items()]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    names = [name if set(group) - set(PEERS) else f"{name} for {', '.join(group)}" for name, group in groups.items()]
+    return list(groups)[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -529,9 +529,10 @@ def test_the_cpu_start_clock_keys_the_warm_started_solves_only(tmp_path):
 @pytest.mark.parametrize(
     ("solver", "encodings", "named"),
     [
-        ("highs", ("gurobi-ml",), "gurobi (gurobi-ml)"),
-        ("highs", ("pruned", "gurobi-ml"), "highs and gurobi (gurobi-ml)"),
+        ("highs", ("gurobi-ml",), "gurobi"),
+        ("highs", ("pruned", "gurobi-ml"), "highs and gurobi for gurobi-ml"),
         ("scip", ("omlt-bigm", "pruned"), "scip"),
+        ("gurobi", ("pruned", "gurobi-ml"), "gurobi"),
     ],
 )
 def test_the_title_names_the_solvers_of_the_run_s_encodings(solver, encodings, named):
