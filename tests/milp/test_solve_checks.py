@@ -1,13 +1,16 @@
 """The checks around a solve: coefficient scales, fixed values, numbers no solver reads, a linear model, the solver."""
 
 import gc
+import logging
 import math
 
 import pyomo.environ as pyo
 import pytest
 
 from surrogate.errors import ModelFormatError
-from surrogate.milp.solve_checks import CoefficientScale
+from surrogate.milp.solve_checks import CoefficientScale, check_solver
+from surrogate.milp.solver_config import SolverConfig
+from tests.helpers import skip_unless_runnable
 
 
 def _block_of_a_gone_model():
@@ -197,3 +200,23 @@ def test_a_text_bound_on_a_variable_no_row_reads_is_refused_saying_so():
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
     assert "even one that no row or objective reads" in " ".join(check_fixed_values.__doc__.split())
+
+
+@pytest.mark.parametrize("options", [{}, {"MIPFocus": 1}])
+def test_checking_gurobi_leaves_pyomo_s_licence_count_alone(options, capfd):
+    """probe137 #5: every Gurobi run printed Pyomo's "release_license() with -1 remaining environment clients": the
+    check made a solver and dropped it unsolved, which Pyomo 6.10 counts as one licence client given back too many."""
+    skip_unless_runnable("gurobi")
+    seen: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: seen.append(record.getMessage())
+    pyomo_log = logging.getLogger("pyomo")
+    pyomo_log.addHandler(handler)
+    try:
+        capfd.readouterr()
+        check_solver(SolverConfig(solver="gurobi", options=options))
+        gc.collect()
+    finally:
+        pyomo_log.removeHandler(handler)
+    assert not [m for m in seen if "release_license" in m]
+    assert "release_license" not in "".join(capfd.readouterr())
