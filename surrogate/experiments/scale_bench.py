@@ -38,7 +38,7 @@ from ..options import check_flags, is_number
 from .cache import CONFIG_FILE, FORMAT_VERSION, NETS_DIR, adopt_units, check_sources, open_results_folder, unit_key
 from .peers import PEER_ROUTE_VERSION, PEERS, REFUSED_SIZE_LIMIT, check_peer
 from .problem_package import problems_package
-from .scale_bench_config import ScaleBenchConfig
+from .scale_bench_config import ScaleBenchConfig, solvers_text
 from .scale_bench_nets import BASELINE, NET, NetRef, load_net, resolve_nets  # noqa: F401 (BASELINE, resolve_nets: API)
 from .scale_bench_tables import (
     ERROR,
@@ -271,10 +271,10 @@ class ScaleBenchResult:
 
     def render(self) -> str:
         """The table as ``surrogate bench scale`` prints it, under a line saying how it was measured."""
-        s = self.config.solver
+        s, solvers = self.config.solver, solvers_text(self.config.solver.solver, self.config.encodings)
         title = (
-            f"{len(self.config.instances)} instances, {s.solver} ({s.threads} thread), time limit {s.time_limit:g} s, "
-            f"gap {s.rel_gap:g}{''.join(f', {k}={v}' for k, v in s.options)}{_start_note(self.config)}; "
+            f"{len(self.config.instances)} instances, {solvers} ({s.threads} thread), time limit {s.time_limit:g} s, "
+            f"gap {s.rel_gap:g}{''.join(f', {k}={v}' for k, v in s.options)}{self.config.start_note()}; "
             f"sgm_s: shifted geometric mean of seconds (shift {SGM_SHIFT:g} s), "
             f"an unsolved instance counted as {TIMEOUT_FACTOR:g} x the limit"
         )
@@ -298,13 +298,6 @@ class ScaleBenchResult:
             f"a first point often times out; {fix}where the start needs more time, give it --start-patience SECONDS "
             "(either into another --out)"
         )
-
-
-def _start_note(config: ScaleBenchConfig) -> str:
-    """The warm start's settings for the table's title line, where they are not the defaults."""
-    notes = [f"patience {config.start_patience:g} s"] if config.start_patience else []
-    notes += ["CPU clock"] if config.start_clock == "cpu" else []
-    return f", warm start with {' and '.join(notes)}" if notes else ""
 
 
 def _config_record(config: ScaleBenchConfig, nets: list[NetRef], command: str | None, **extra) -> str:

@@ -12,7 +12,7 @@ from ..milp.solver_config import SolverConfig
 from ..milp.warmstart_config import check_start_options
 from ..nets.zoo import DEFAULT_ZOO
 from ..options import check_count, check_flags, check_sequence, is_number, plain_numbers, refusal_of
-from .peers import PEERS
+from .peers import PEER_SOLVERS, PEERS
 from .scale_suite import QUICK_SUITE, SUITE, check_instance
 from .solve_bench_config import ENCODINGS
 from .solve_bench_config import WORKERS as SOLVE_BENCH_WORKERS
@@ -153,7 +153,7 @@ class ScaleBenchConfig:
 
     def _check_baselines(self) -> None:
         """Every baseline a known approximation (a relaxation's optimum is a bound, not a surrogate's optimum), no peer route."""
-        started = [e for e in self.encodings if ENCODINGS.get(e, (None, None))[1]]
+        started = self.started_encodings
         for name in self.baselines:
             with refusal_of("ScaleBenchConfig", "baselines", self.baselines):
                 baseline = parse_baseline(name)
@@ -180,6 +180,23 @@ class ScaleBenchConfig:
         return [e for e in self.encodings if e in PEERS]
 
     @property
+    def started_encodings(self) -> list[str]:
+        """The encodings among :attr:`encodings` with a warm start: the ones ``start_patience`` and ``start_clock`` apply to."""
+        return [e for e in self.encodings if ENCODINGS.get(e, (None, None))[1]]
+
+    def start_note(self) -> str:
+        """The warm start's settings for a title line, where they are not the defaults and some encoding has a warm start.
+
+        >>> ScaleBenchConfig(quick=True, start_patience=3.0, start_clock="cpu").start_note()
+        ', warm start with patience 3 s and CPU clock'
+        >>> ScaleBenchConfig(quick=True, encodings=("omlt-bigm",), start_patience=3.0).start_note()  # nothing it applies to
+        ''
+        """
+        notes = [f"patience {self.start_patience:g} s"] if self.start_patience else []
+        notes += ["CPU clock"] if self.start_clock == "cpu" else []
+        return f", warm start with {' and '.join(notes)}" if notes and self.started_encodings else ""
+
+    @property
     def time_limit(self) -> float:
         """Seconds per solve (the solver's limit); a time-out counts as twice this."""
         return float(self.solver.time_limit)
@@ -199,3 +216,24 @@ class ScaleBenchConfig:
         if self.start_clock == "wall":
             del record["start_clock"]
         return record
+
+
+def solvers_text(solver: str, encodings) -> str:
+    """The solvers a run's ``encodings`` use, for a title: ``solver`` for ours, a peer route's own for a peer's.
+
+    Where the run has several, a solver only peer routes use is followed by the routes it solves for.
+
+    >>> solvers_text("highs", ("pruned", "omlt-bigm"))
+    'highs'
+    >>> solvers_text("highs", ("gurobi-ml",))
+    'gurobi'
+    >>> solvers_text("highs", ("pruned", "gurobi-ml", "scip-ml"))
+    'highs, gurobi for gurobi-ml and scip for scip-ml'
+    >>> solvers_text("gurobi", ("pruned", "gurobi-ml"))
+    'gurobi'
+    """
+    groups: dict[str, list[str]] = {}
+    for encoding in encodings:
+        groups.setdefault(PEER_SOLVERS.get(encoding, solver), []).append(encoding)
+    names = [name if set(group) - set(PEERS) else f"{name} for {', '.join(group)}" for name, group in groups.items()]
+    return list(groups)[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

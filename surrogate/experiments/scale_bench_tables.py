@@ -347,7 +347,9 @@ def short_starts(solves: pd.DataFrame, budget: float) -> pd.DataFrame:
 
     Such a solve likely timed out for want of a first incumbent rather than for its MILP; on a machine
     busy with other work the wall-clock budget runs out sooner than on an idle one. Solves without a
-    warm start (no ``start_found`` column, or ``NaN``) and starts that stopped early are left out.
+    warm start (no ``start_found`` column, or ``NaN``), starts that stopped early, and solves whose
+    ``status`` says something else ended them (``refused`` by a licence, an ``error``, or an
+    ``infeasible`` MILP, where no start finds a point) are left out.
 
     >>> frame = pd.DataFrame({"net": ["a", "b"], "instance": ["foulds3"] * 2, "start_found": [False, True],
     ...                       "start_s": [5.3, 4.9], "status": ["timeout", "solved"]})
@@ -358,4 +360,5 @@ def short_starts(solves: pd.DataFrame, budget: float) -> pd.DataFrame:
     if "start_found" not in solves or "start_s" not in solves:
         return solves.iloc[0:0]
     found = solves["start_found"].astype("boolean")
-    return solves[(found == False) & (solves["start_s"] >= SHORT_START_SHARE * budget)]  # noqa: E712 (NA stays out)
+    short = solves[(found == False) & (solves["start_s"] >= SHORT_START_SHARE * budget)]  # noqa: E712 (NA stays out)
+    return short[~short["status"].isin((REFUSED, ERROR, INFEASIBLE))] if "status" in short else short

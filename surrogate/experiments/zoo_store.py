@@ -191,6 +191,10 @@ def store_bounds(
     :data:`~surrogate.milp.bounds.BOUND_METHODS`) and ``names`` may each be one string
     (``'interval'``, ``'b12-best-2x6'``); an empty list of methods is refused, an empty list of names stores
     none. Returns one summary row per net and method.
+
+    Bounds from OBBT solves that ``time_limit`` stopped depend on the machine's load, so a net with any is
+    refused with :class:`~surrogate.errors.ConfigError` and its file left as it was (the nets stored before it
+    stay stored); ``node_limit`` caps the solves the same way on any machine.
     """
     zoo_dir = Path(zoo_dir)
     methods = check_methods(methods, "store_bounds")
@@ -205,7 +209,21 @@ def store_bounds(
             net = load_onnx(check_entry_file(zoo_dir, entry))
             net = net.with_metadata(**{k: v for k, v in net.metadata.items() if k != "bounds"})
             found = [compute_bounds(net, m, time_limit=time_limit, node_limit=node_limit) for m in methods]
+            _check_untimed(entry["name"], found, time_limit=time_limit, stored=bool(added))
             rows += [{"name": entry["name"], **b.summary()} for b in found]
             with staged(zoo_dir, entry, added) as tmp:  # noted with its new SHA-256 before it replaces the file
                 export_onnx(attach_bounds(net, *found), tmp)
     return rows
+
+
+def _check_untimed(name: str, found, *, time_limit: float, stored: bool) -> None:
+    """:class:`ConfigError` where ``time_limit`` stopped some OBBT solve of ``found`` (``name``'s bounds by method)."""
+    cut = {b.method: b.timed_out for b in found if b.timed_out}
+    if cut:
+        which = ", ".join(f"{n} of its {m} solves" for m, n in cut.items())
+        kept = "; the nets before it were stored" if stored else ""
+        raise ConfigError(
+            f"store_bounds: time_limit={time_limit:g} s (--time-limit) stopped {which} for {name}, so its bounds "
+            f"depend on the machine's load and it was not stored{kept}; rerun with a larger time limit, and cap the "
+            "solves by node_limit (--node-limit), which does not depend on load"
+        )

@@ -338,5 +338,7 @@ def check_solver(config: SolverConfig) -> None:
     ConfigError
         As :func:`check_options`.
     """
-    backend_for(config.solver).make()
+    backend = backend_for(config.solver)
+    if not (backend.installed() and backend.available()):  # available() keeps the solver it made: one made here and
+        backend.make()  # dropped unsolved warned of -1 Gurobi licence clients (Pyomo 6.10); this raises saying why
     check_options(config)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..experiments.scale_bench_config import DEFAULT_ENCODINGS, solvers_text
 from ..experiments.scale_bench_tables import route_agreement
 from .markdown import markdown_table
 from .scale import NO_BUDGET, ScaleFolder, agreement_text, load_solves, plot_scale_front, scale_points, table_text
@@ -16,7 +17,7 @@ from .writer import Writer
 def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     """A scale benchmark's section: its command, table, and the front per budget."""
     config = scale.config
-    solver = config.get("solver") or {}
+    solver, encodings = config.get("solver") or {}, config.get("encodings") or DEFAULT_ENCODINGS
     limit = scale.time_limit
     w.add(f"## Scale benchmark `{scale.folder}`", "")
     if scale.command:
@@ -24,7 +25,7 @@ def scale_section(w: Writer, scale: ScaleFolder, fig_dir: Path) -> None:
     else:
         w.add("The folder does not record the command that wrote it (no `command` in its config.json).", "")
     w.add(
-        f"{len(config.get('instances') or [])} instances, {solver.get('solver', 'highs')}, "
+        f"{len(config.get('instances') or [])} instances, {solvers_text(solver.get('solver', 'highs'), encodings)}, "
         f"{solver.get('threads', 1)} thread(s), time limit {limit} s; a time-out counts as twice the limit in "
         "`sgm_s`; `first_incumbent_median_s` and the primal gaps are over the solves that found an incumbent.",
         "",

@@ -526,6 +526,35 @@ def test_the_cpu_start_clock_keys_the_warm_started_solves_only(tmp_path):
         replace(config, start_clock="process")
 
 
+@pytest.mark.parametrize(
+    ("solver", "encodings", "named"),
+    [
+        ("highs", ("gurobi-ml",), "gurobi"),
+        ("highs", ("pruned", "gurobi-ml"), "highs and gurobi for gurobi-ml"),
+        ("scip", ("omlt-bigm", "pruned"), "scip"),
+        ("gurobi", ("pruned", "gurobi-ml"), "gurobi"),
+    ],
+)
+def test_the_title_names_the_solvers_of_the_run_s_encodings(solver, encodings, named):
+    """probe137 #2: a run of the gurobi-ml peer route alone was titled "highs (1 thread)", --solver's default."""
+    config = ScaleBenchConfig(
+        nets=("b12-best-3x4",), instances=("haverly1",), encodings=encodings, solver=SolverConfig(time_limit=5.0, solver=solver)
+    )
+    title = ScaleBenchResult(config, (), pd.DataFrame(), pd.DataFrame(), Path("."), 0.0, None).render().splitlines()[0]
+    assert title.startswith(f"1 instances, {named} (1 thread), time limit 5 s")
+
+
+def test_the_title_names_no_warm_start_settings_where_no_encoding_has_a_warm_start():
+    """probe137 #3: --start-patience/--start-clock showed as applied to a run of omlt-bigm, which has no warm start."""
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",), start_patience=3.0, start_clock="cpu")
+    render = ScaleBenchResult(
+        replace(config, encodings=("omlt-bigm", "pruned-cold")), (), _starts(), pd.DataFrame(), Path("."), 0.0, None
+    ).render()
+    assert "warm start" not in render
+    started = ScaleBenchResult(config, (), _starts(), pd.DataFrame(), Path("."), 0.0, None).render()
+    assert ", warm start with patience 3 s and CPU clock; " in started
+
+
 def _starts():
     """Five solves by hand: a start out of time, one that stopped early, one with a point, a cold solve, a 2nd net's."""
     return pd.DataFrame(
@@ -544,6 +573,17 @@ def test_short_starts_are_those_without_a_point_at_the_end_of_their_budget():
     assert short_starts(pd.DataFrame({"net": ["a"], "instance": ["x"]}), 5.0).empty  # no warm start at all
     with pytest.raises(ConfigError, match=r"short_starts: budget=0 must be a positive number of seconds, e.g. 5.0"):
         short_starts(_starts(), 0)
+
+
+def test_a_solve_a_licence_refused_or_that_failed_is_not_a_start_that_ran_out_of_time():
+    """probe137 #1: a licence-refused row was noted as a short start, with --start-patience as its cure."""
+    ended = _starts().assign(status=["refused", "timeout", "solved", "solved", "error"])
+    assert short_starts(ended, 5.0)[["net", "instance"]].values.tolist() == []
+    assert short_starts(ended.assign(status="infeasible"), 5.0).empty  # no start finds a point there
+    config = ScaleBenchConfig(nets=("b12-best-3x4",), instances=("haverly1",))
+    assert ScaleBenchResult(config, (), ended, pd.DataFrame(), Path("."), 0.0, None).short_start_note() == ""
+    timed_out = ended.assign(status="timeout")  # what counts as one is unchanged
+    assert short_starts(timed_out, 5.0)[["net", "instance"]].values.tolist() == [["a", "foulds3"], ["b", "foulds3"]]
 
 
 @pytest.mark.parametrize(("clock", "advice"), [("wall", True), ("cpu", False)])

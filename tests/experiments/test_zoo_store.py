@@ -50,6 +50,22 @@ def test_a_name_not_in_the_zoo_is_refused_before_any_file_changes(zoo, capsys):
     assert {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES} == before
 
 
+def test_bounds_from_solves_the_time_limit_stopped_are_refused_and_not_stored(zoo, capsys):
+    """probe137 #4: --store-zoo with --time-limit 0.001 stored bounds from cut-short solves (load-dependent, looser)."""
+    before = {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES}
+    refusal = (
+        rf"store_bounds: time_limit=1e-06 s \(--time-limit\) stopped \d+ of its milp solves for {NAMES[1]}, so its "
+        r"bounds depend on the machine's load and it was not stored; rerun with a larger time limit, and cap the "
+        r"solves by node_limit \(--node-limit\), which does not depend on load"
+    )
+    with pytest.raises(ConfigError, match=refusal):
+        store_bounds(zoo, ("interval", "milp"), names=[NAMES[1]], time_limit=1e-6)
+    assert main(["bounds", "--store-zoo", str(zoo), NAMES[1], "--time-limit", "1e-6"]) == 2
+    assert "stopped" in capsys.readouterr().err
+    assert {n: (zoo / f"{n}.onnx").read_bytes() for n in NAMES} == before
+    check_zoo(zoo)
+
+
 def test_one_method_or_one_name_as_a_string_is_one_item_and_no_methods_is_refused(zoo):
     """methods='interval' was split into 'i', 'n', ... ('unknown bound method 'i''), names='b12-...' likewise;
     methods=[] stored all three methods while names=[] stored none."""

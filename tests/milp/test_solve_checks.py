@@ -2,12 +2,15 @@
 
 import gc
 import math
+import subprocess
+import sys
 
 import pyomo.environ as pyo
 import pytest
 
 from surrogate.errors import ModelFormatError
 from surrogate.milp.solve_checks import CoefficientScale
+from tests.helpers import skip_unless_runnable
 
 
 def _block_of_a_gone_model():
@@ -197,3 +200,17 @@ def test_a_text_bound_on_a_variable_no_row_reads_is_refused_saying_so():
     with pytest.raises(ModelFormatError, match=match):
         solve(m, SolverConfig(time_limit=5, threads=1))
     assert "even one that no row or objective reads" in " ".join(check_fixed_values.__doc__.split())
+
+
+@pytest.mark.parametrize("options", [{}, {"MIPFocus": 1}])
+def test_checking_gurobi_leaves_pyomo_s_licence_count_alone(options):
+    """probe137 #5: every Gurobi run printed Pyomo's "release_license() with -1 remaining environment clients": the
+    check made a solver and dropped it unsolved, which Pyomo 6.10 counts as one licence client given back too many.
+    In a fresh process, as a run starts: one where a Gurobi solver already ran (or was probed) prints nothing."""
+    skip_unless_runnable("gurobi")
+    code = (
+        "from surrogate.milp.solve_checks import check_solver; from surrogate.milp.solver_config import SolverConfig; "
+        f"check_solver(SolverConfig(solver='gurobi', options={options!r})); import gc; gc.collect(); print('checked')"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip().endswith("checked") and "release_license" not in run.stdout + run.stderr

@@ -426,9 +426,23 @@ def test_the_report_names_the_warm_starts_that_ran_out_of_time(tmp_path):
     text = write_report([folder]).path.read_text()
     assert "### Warm starts that ran out of time" in text and "rerun them with `--start-clock cpu`" in text
     assert "| b24-best-3x8 | foulds2 | 5.2 | timeout |" in text
+    refused = _folder(tmp_path, name="refused", solves=started.assign(status=["solved", "refused"] + ["solved"] * 4))
+    assert start_shortfalls(load_scale(refused), load_solves(refused)).empty  # probe137 #1: the licence ended it
+    assert "Warm starts that ran out" not in write_report([refused], out=tmp_path / "refused.md").path.read_text()
     plain = _folder(tmp_path, name="plain")  # no warm start columns: no section
     assert start_shortfalls(load_scale(plain), load_solves(plain)).empty
     assert "Warm starts that ran out" not in write_report([plain], out=tmp_path / "plain-report.md").path.read_text()
+
+
+def test_the_header_names_the_solvers_the_encodings_use(tmp_path):
+    """probe137 #2: a run of the gurobi-ml peer route alone was headed "highs", --solver's default."""
+    folder = _folder(tmp_path)  # the header reads the run's config alone
+    record = json.loads((folder / "config.json").read_text())
+    record["config"]["encodings"] = ["gurobi-ml"]
+    (folder / "config.json").write_text(json.dumps(record))
+    assert "3 instances, gurobi, 1 thread(s), time limit" in write_report([folder]).path.read_text()
+    plain = write_report([_folder(tmp_path, name="plain")], out=tmp_path / "plain.md").path.read_text()
+    assert "3 instances, highs, 1 thread(s), time limit" in plain  # no encodings recorded: the default, ours
 
 
 def test_start_times_show_the_seconds_of_every_start_that_found_a_point(tmp_path):
