@@ -91,6 +91,11 @@ def _interrupting(monkeypatch, name: str) -> threading.Thread | None:
     return sender
 
 
+def _join(sender: threading.Thread | None) -> None:
+    if sender is not None:
+        sender.join()
+
+
 def _config(name: str) -> SolverConfig:
     return SolverConfig(solver=name, time_limit=SCIP_LIMIT if name == "scip" else GUARD, threads=1)
 
@@ -106,10 +111,9 @@ def test_a_programs_own_sigint_handler_is_called_and_the_solve_returns(name, mon
     sender = _interrupting(monkeypatch, name)
     try:
         result = solve(_market_split(), _config(name))
+        _join(sender)
     except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
         result = exc
-    if sender is not None:
-        sender.join()
     assert not isinstance(result, BaseException), repr(result)
     assert seen == [signal.SIGINT]
     if name == "gurobi":
@@ -129,10 +133,10 @@ def test_a_programs_raising_sigint_handler_raises_its_own_exception(name, monkey
     sender = _interrupting(monkeypatch, name)
     try:
         solve(_market_split(), _config(name))
+        _join(sender)  # a signal sent only once SCIP had returned (never seen solving) is handled here
     except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
         raised = exc
-    if sender is not None:
-        sender.join()
+    _join(sender)
     assert type(raised) is Stop
 
 
@@ -148,16 +152,14 @@ def test_a_ctrl_c_during_a_solve_in_a_worker_thread_reaches_the_main_thread(name
         worker.start()
         while not finished.is_set():
             time.sleep(0.01)  # not worker.join(): a KeyboardInterrupt in it leaves the thread marked stopped (3.11)
-        if sender is not None:
-            sender.join()
+        _join(sender)
         for _ in range(100):  # the signal is sent: its handler runs at one of these bytecodes
             pass
     except KeyboardInterrupt:
         main_saw.append(True)
     finished.wait()
     worker.join()
-    if sender is not None:
-        sender.join()
+    _join(sender)
     assert main_saw == [True]
     assert not isinstance(out[0], BaseException), repr(out[0])
     expected = Termination.INTERRUPTED if name == "gurobi" else Termination.TIME_LIMIT
