@@ -749,3 +749,22 @@ def test_onnxruntime_says_nothing_where_home_cannot_be_written(tmp_path):
         text=True,
     )
     assert kept.stdout.splitlines()[-1] == "0"  # the user's own value
+
+
+@pytest.mark.parametrize("argv", [["problems", "haverly1"], []])
+def test_a_ctrl_c_while_the_parser_is_built_stops_with_one_line_and_130(argv, monkeypatch, capsys):
+    """build_parser imports the command's modules (seconds, for some): a Ctrl-C there is told as one during the
+    command's run is, not with a traceback (probe140)."""
+    import surrogate.cli
+
+    def interrupted(commands):  # as a Ctrl-C landing in an import does
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(surrogate.cli, "build_parser", interrupted)
+    try:
+        code = main(argv)
+    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+        code = exc
+    assert code == 130
+    said = "surrogate problems: interrupted" if argv else "surrogate: interrupted"
+    assert capsys.readouterr().err.strip() == said

@@ -66,20 +66,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    """:func:`main` without its output's care: parse ``argv`` (``--help`` exits here) and run the command."""
-    command = command_of(sys.argv[1:] if argv is None else argv)
-    parser = build_parser([command] if command else [])  # only the options of the command that runs
-    args, unknown = parser.parse_known_args(argv)
-    name = " ".join(filter(None, (args.command, getattr(args, "benchmark", None))))  # e.g. 'bench scale'
-    if unknown:  # argparse would name only 'surrogate'; name the command, as every other error does
-        why = f"unrecognized arguments: {' '.join(unknown)}{_solver_hint(args, name, unknown)}"
-        parser.exit(2, f"surrogate {name}: error: {why}; see 'surrogate {name} --help'\n")
-    if hasattr(args, "argv"):
-        args.argv = argv
-    from ..nets.onnx_domain import on_command_line
+    """:func:`main` without its output's care: parse ``argv`` (``--help`` exits here) and run the command.
 
+    A Ctrl-C while the parser is built (it imports the command's modules: seconds, for some) stops the command as
+    one during its run does, with one line and 130, not a traceback (probe140)."""
+    name = command_of(sys.argv[1:] if argv is None else argv)
     code = None
     try:
+        parser = build_parser([name] if name else [])  # only the options of the command that runs
+        args, unknown = parser.parse_known_args(argv)
+        name = " ".join(filter(None, (args.command, getattr(args, "benchmark", None))))  # e.g. 'bench scale'
+        if unknown:  # argparse would name only 'surrogate'; name the command, as every other error does
+            why = f"unrecognized arguments: {' '.join(unknown)}{_solver_hint(args, name, unknown)}"
+            parser.exit(2, f"surrogate {name}: error: {why}; see 'surrogate {name} --help'\n")
+        if hasattr(args, "argv"):
+            args.argv = argv
+        from ..nets.onnx_domain import on_command_line
+
         # every command stops on SIGTERM as on Ctrl-C (workers stopped, folders unlocked); a net's missing domain is
         # warned of with the fix a command line can use
         with sigterm_as_interrupt(), on_command_line():
@@ -91,7 +94,7 @@ def _run(argv: list[str] | None) -> int:
         if code in STOPPED_CODES:  # it handled its own Ctrl-C and said so (sweep): a second one held is not told again
             return code
         how, code = stopped(exc)
-        print(f"surrogate {name}: {how}", file=sys.stderr)
+        print(f"{' '.join(filter(None, ('surrogate', name)))}: {how}", file=sys.stderr)
         return code
     except BrokenPipeError:  # the reader went away: main() stops quietly (141)
         raise
@@ -99,7 +102,7 @@ def _run(argv: list[str] | None) -> int:
         message = error_message(exc)
         if message is None:
             raise
-        print(f"surrogate {name}: error: {' '.join(message.split())}", file=sys.stderr)
+        print(f"{' '.join(filter(None, ('surrogate', name)))}: error: {' '.join(message.split())}", file=sys.stderr)
         return 2
 
 

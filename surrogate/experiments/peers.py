@@ -47,7 +47,7 @@ from ..milp.model_size import ModelSize
 from ..milp.scaled_products import BilinearSurrogate
 from ..milp.signal_watch import halting_on_signals
 from ..milp.solution_check import TRUST_TOL, untrusted
-from ..milp.solve_interrupts import interruptible_clone, noting_interrupts, stop_if_interrupted
+from ..milp.solve_interrupts import ctrl_c_stops_here, interruptible_clone, noting_interrupts, stop_if_interrupted
 from ..milp.solver_backends import backend_for
 from ..milp.solver_config import SolverConfig, Termination
 from ..options import default_of
@@ -256,6 +256,7 @@ def _scip_solve(part: LinearPart, seq, *, time_limit: float, threads: int, rel_g
     model.setParam("lp/threads", threads)
     size = ModelSize(model.getNVars(), model.getNBinVars(), model.getNConss())
     build = time.perf_counter() - start
+    model.setBoolParam("misc/catchctrlc", ctrl_c_stops_here())  # a handler of the program's own is called instead
     with halting_on_signals(model.interruptSolve):  # the GIL released, so that a SIGTERM can interrupt SCIP at once
         model.optimizeNogil()
     status, objective, bound, seconds = scip_outcome(model, time_limit=time_limit)

@@ -32,6 +32,7 @@ from functools import cache
 
 from ..errors import ConfigError
 from .signal_watch import halting_on_signals
+from .solve_interrupts import ctrl_c_stops_here
 
 
 @cache
@@ -91,7 +92,13 @@ class GilFreeModel:
 
     def optimize(self) -> None:
         """Solve, the GIL released, so that the thread emptying the output pipe runs meanwhile, and a SIGTERM under the
-        CLI's handler interrupts SCIP at once (:func:`~surrogate.milp.signal_watch.halting_on_signals`)."""
+        CLI's handler interrupts SCIP at once (:func:`~surrogate.milp.signal_watch.halting_on_signals`).
+
+        SCIP catches Ctrl-C itself (``misc/catchctrlc``) only where it is Python's own ``KeyboardInterrupt`` in this
+        thread (:func:`~surrogate.milp.solve_interrupts.ctrl_c_stops_here`): a SIGINT handler of the program's own is
+        called (once SCIP returns, unless it is registered with :func:`~surrogate.milp.signal_watch.stops_solves`),
+        and a Ctrl-C during a solve in a worker thread reaches the main thread, as under HiGHS (probe140)."""
+        self._model.setBoolParam("misc/catchctrlc", ctrl_c_stops_here())
         with halting_on_signals(self._model.interruptSolve):
             self._model.optimizeNogil()
 

@@ -2,8 +2,9 @@
 
 Python runs a signal's handler only in the main thread, between two bytecodes. While SCIP's ``optimize`` or
 Gurobi's runs there, no bytecode runs, so a SIGTERM under the CLI's handler was acted on only when the solver
-returned, at its time limit at the latest (a 60 s wait after ``kill PID``). Ctrl-C never waited: both solvers catch
-SIGINT themselves and stop. :func:`halting_on_signals` has Python's own C-level signal handler write the signal's
+returned, at its time limit at the latest (a 60 s wait after ``kill PID``). Ctrl-C under Python's own handler never
+waited: both solvers catch SIGINT themselves and stop (under a handler of the program's own SCIP leaves it to Python:
+:func:`~surrogate.milp.solve_interrupts.ctrl_c_stops_here`). :func:`halting_on_signals` has Python's own C-level signal handler write the signal's
 number to a socket (:func:`signal.set_wakeup_fd`), which a watcher thread reads, calling the solver's thread-safe stop
 (SCIP's ``interruptSolve``, Gurobi's ``terminate``) at once; the handler itself still runs when the solver returns,
 and :func:`~surrogate.milp.solve_interrupts.noting_interrupts` raises what it raised, as before.

@@ -4,11 +4,17 @@ highspy catches the ``KeyboardInterrupt`` a handler raises and returns a solve e
 Ctrl-C and return "interrupted". :func:`noting_interrupts` notes the signal as it arrives, and
 :func:`raise_noted` / :func:`stop_if_interrupted` raise it again after the run, so that an interrupted solve is
 never recorded as an answer (used by :func:`~surrogate.milp.solver.solve`, the SCIP reference and the peers).
+
+Only where a Ctrl-C is Python's own ``KeyboardInterrupt`` in the solving thread (:func:`ctrl_c_stops_here`) is
+SCIP left to catch it; elsewhere (a handler of the program's own, a worker thread) SCIP leaves SIGINT to Python,
+and a Gurobi run that caught it passes it on (:func:`pass_on_ctrl_c`), as HiGHS leaves it (probe140).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
+import os
 import signal
 import threading
 from contextlib import contextmanager
@@ -43,16 +49,48 @@ def noting_interrupts():
 
 
 def _noting(seen: list, previous):
-    def note(signum, frame):  # wraps ``previous`` (its ``__wrapped__``: a stopping handler still stops solvers)
+    handler = previous if callable(previous) else signal.default_int_handler  # SIGINT's SIG_DFL: a KeyboardInterrupt
+
+    @functools.wraps(handler)  # its ``__wrapped__``: a stopping handler still stops solvers, Python's is still told
+    def note(signum, frame):
         try:
-            if not callable(previous):  # SIGINT's SIG_DFL
-                raise KeyboardInterrupt
-            previous(signum, frame)
+            handler(signum, frame)
         except BaseException as exc:  # what the handler raised: the solver may catch it
             seen.append(exc)
             raise
 
-    return functools.wraps(previous)(note) if callable(previous) else note
+    return note
+
+
+def ctrl_c_stops_here() -> bool:
+    """Whether a Ctrl-C now is Python's own ``KeyboardInterrupt`` in this thread: it is the main thread, and SIGINT's
+    handler is Python's default one (``signal.default_int_handler``, or ``SIG_DFL``), maybe wrapped by
+    :func:`noting_interrupts`.
+
+    Only then may a solver catch Ctrl-C itself and stop (SCIP's ``misc/catchctrlc``,
+    :class:`~surrogate.milp.scip_direct.GilFreeModel`): a handler of the program's own (one that notes the signal
+    for a graceful stop later) is to be called, and a Ctrl-C during a solve in a worker thread is the main thread's.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    handler = inspect.unwrap(signal.getsignal(signal.SIGINT))
+    return handler is signal.default_int_handler or handler == signal.SIG_DFL
+
+
+def pass_on_ctrl_c() -> bool:
+    """After a run a solver says Ctrl-C interrupted, though nothing was noted (Gurobi caught SIGINT itself, with no
+    way to stop it): ``False`` where Ctrl-C stops the run here (:func:`ctrl_c_stops_here`: the caller raises
+    ``KeyboardInterrupt``); else SIGINT is sent to the process again, so that the handler in force meets it, and
+    ``True`` (the run's result, its termination ``interrupted``, is the caller's to return).
+
+    In the main thread the program's handler runs at once: what it raises propagates, one that returns lets the
+    result be returned. From a worker thread the signal goes to the main thread, as a Ctrl-C would have without
+    the solver: the main thread gets its ``KeyboardInterrupt`` (or its handler's call), the worker its result.
+    """
+    if ctrl_c_stops_here():
+        return False
+    os.kill(os.getpid(), signal.SIGINT)  # process-directed: the main thread takes it (it blocks no signal)
+    return True
 
 
 def raise_noted(noted: list, what: str):

@@ -40,7 +40,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     coefficient_warnings,
     log_warnings,
 )
-from .solve_interrupts import noting_interrupts, raise_noted
+from .solve_interrupts import noting_interrupts, pass_on_ctrl_c, raise_noted
 from .solve_result import SolveResult, relative_gap  # noqa: F401 (re-exported: this module's API before they moved)
 from .solver_backends import Backend, FirstSolution, available_solvers, backend_for  # noqa: F401 (re-exported)
 from .solver_config import NO_SOLUTION, SOLVERS, SolverConfig, Termination, bound_by_termination  # noqa: F401 (re-exported)
@@ -372,7 +372,8 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     if isinstance(attempt, str):
         return _refused(model, attempt, elapsed)
     results, already, notes = attempt
-    if interrupts or backend.interrupted(results):  # the solver caught Ctrl-C (or SIGTERM) and returned: stop
+    # the solver caught Ctrl-C (or SIGTERM) and returned: stop, or pass it on to a handler of the program's own
+    if interrupts or (backend.interrupted(results) and not pass_on_ctrl_c()):
         raise_noted(interrupts, f"{backend.name} was interrupted (Ctrl-C)")
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
     result = _read_back(

@@ -1,5 +1,7 @@
 """Ctrl-C and SIGTERM during a solver run, noted and raised again (solve_interrupts.py)."""
 
+import threading
+
 import pytest
 
 
@@ -113,3 +115,60 @@ def test_sigterms_default_action_and_an_ignored_signal_are_left_as_they_are():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _in_a_worker(function):
+    out = []
+    worker = threading.Thread(target=lambda: out.append(function()))
+    worker.start()
+    worker.join()
+    return out[0]
+
+
+@pytest.fixture
+def sigint():
+    """SIGINT's handler put back after the test."""
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize(
+    ("handler", "stops"), [("python's", True), ("SIG_DFL", True), ("the program's", False), ("SIG_IGN", False)]
+)
+def test_ctrl_c_stops_here_only_in_the_main_thread_under_pythons_own_handler(handler, stops, sigint):
+    """Where it does, a solver may catch Ctrl-C and stop; a program's own handler is to be called instead, and a Ctrl-C
+    during a solve in a worker thread is the main thread's (probe140)."""
+    import signal
+
+    from surrogate.milp.solve_interrupts import ctrl_c_stops_here, noting_interrupts
+
+    handlers = {"python's": signal.default_int_handler, "SIG_DFL": signal.SIG_DFL, "SIG_IGN": signal.SIG_IGN}
+    signal.signal(signal.SIGINT, handlers.get(handler, lambda signum, frame: None))
+    assert ctrl_c_stops_here() is stops
+    with noting_interrupts():  # its wrapper is told apart as the handler it wraps
+        assert ctrl_c_stops_here() is stops
+    assert _in_a_worker(ctrl_c_stops_here) is False
+
+
+@pytest.mark.parametrize("where", ["main", "worker"])
+def test_scip_catches_ctrl_c_only_where_it_is_pythons_own(where, sigint):
+    import signal
+
+    pyscipopt = pytest.importorskip("pyscipopt")
+    from surrogate.milp.scip_direct import GilFreeModel
+
+    def caught(handler) -> bool:
+        signal.signal(signal.SIGINT, handler)
+        model = pyscipopt.Model()
+        model.hideOutput()
+        model.addVar(ub=1.0, obj=-1.0)
+        GilFreeModel(model).optimize() if where == "main" else _in_a_worker(GilFreeModel(model).optimize)
+        assert model.getStatus() == "optimal"
+        return model.getParam("misc/catchctrlc")
+
+    assert caught(signal.default_int_handler) is (where == "main")
+    assert caught(lambda signum, frame: None) is False
+    assert caught(signal.SIG_IGN) is False
