@@ -16,6 +16,7 @@ refuses an encoding's constant input (a mutable Param) set outside the box its n
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from pyomo.core.expr.numvalue import is_fixed
 
 from ..errors import ModelFormatError
 from .built_marks import mark_of
-from .rewrite_record import bound_slack
+from .output_scale import ROW_TOLERANCE
 from .solution_check import TRUST_TOL
 
 #: The attribute of an encoding block that holds its :class:`NetRecord` (:func:`mark_net`); ``clone()``, ``deepcopy``
@@ -43,9 +44,10 @@ class NetRecord:
     binaries: tuple
     given: tuple = ()  # the user's input expressions, tied to ``inputs`` by the block's rows
     box: tuple = ()  # the input box the net is encoded on, ``(lower, upper)`` per input
+    maps: tuple = ()  # ``(scale, shift)`` per input: the block's input ``i`` is ``(given[i] - shift) * scale``
 
 
-def mark_net(block, net, inputs, output, *, given=(), box=()) -> None:
+def mark_net(block, net, inputs, output, *, given=(), box=(), maps=()) -> None:
     """Record on ``block`` (:data:`NET`) that ``output`` is ``net`` at ``inputs``, for :func:`drift_warnings`, with
     the block's integer variables as they are now (an encoding whose binaries are later made continuous is a
     relaxation, whose output is not meant to equal the net: :func:`drift_warnings` leaves it out).
@@ -62,13 +64,15 @@ def mark_net(block, net, inputs, output, *, given=(), box=()) -> None:
         which a later rewrite (``replace_products`` of an input ``x*x``) may write only approximately.
     output
         The Pyomo variable that equals the net's output.
-    given, box
-        The user's input expressions tied to ``inputs``, and the input box the net is encoded on: a solve refuses a
-        constant one outside it (:func:`check_constant_inputs`).
+    given, box, maps
+        The user's input expressions tied to ``inputs``, the input box the net is encoded on, and the ``(scale,
+        shift)`` of each input's row ``block.input_links[i]`` (``block.inputs[i] == scale * given[i] - scale * shift``;
+        ``(1.0, 0.0)`` by default): a solve refuses a constant one outside the box (:func:`check_constant_inputs`).
     """
     binaries = tuple(v for v in block.component_data_objects(pyo.Var, descend_into=True) if v.is_integer())
     box = tuple((float(lo), float(hi)) for lo, hi in box)
-    setattr(block, NET, NetRecord(net, tuple(inputs), output, binaries, tuple(given), box))
+    maps = tuple((float(s), float(c)) for s, c in maps) or ((1.0, 0.0),) * len(box)
+    setattr(block, NET, NetRecord(net, tuple(inputs), output, binaries, tuple(given), box, maps))
 
 
 def _drift(block, record: NetRecord) -> str | None:
@@ -88,12 +92,26 @@ def _drift(block, record: NetRecord) -> str | None:
         return None
     at = ", ".join(f"{v:.6g}" for v in point)
     return (
-        f"surrogate {block.name!r}: at the solver's point ({at}) its output is {z:.6g} but the net gives {expected:.6g} "
+        f"surrogate {block.name!r}: at its inputs ({at}){_given_at(record, point)} its output is {z:.6g} but the net gives {expected:.6g} "
         f"(off by {off:.3g}): the solver's integrality tolerance, times the big-M constants of the box its inputs are "
         "encoded on, lets the encoding stray from the net, so the objective and the point are not the net's; narrow "
         "the bounds of its inputs (or rescale them, as bilinear() and replace_products() do), and leave the solver's "
         "integrality tolerance (SolverConfig.options) at its default"
     )
+
+
+def _given_at(record: NetRecord, point) -> str:
+    """The values at the loaded point of the expressions an encoding was given (``record.given``) where they differ
+    from its own inputs ``point`` (rows that a rewrite such as ``replace_products`` of an input ``x*y`` changed, or the
+    user deactivated): ``record.inputs`` are the block's own (probe141 #5); ``''`` where they agree or lack a value."""
+    try:
+        given = [_real(pyo.value(expr, exception=False)) for expr in record.given]
+    except (TypeError, ValueError, ArithmeticError):
+        return ""
+    if len(given) != len(point) or None in given or all(abs(g - v) <= TRUST_TOL * max(1.0, abs(v)) for g, v in zip(given, point)):
+        return ""
+    names = ", ".join(str(expr) for expr in record.given)
+    return f" (the expressions it was given, ({names}), are ({', '.join(f'{v:.6g}' for v in given)}) there)"
 
 
 def drift_warnings(model) -> list[str]:
@@ -121,19 +139,60 @@ def _records(model):
     return [(block, record) for block in blocks if (record := mark_of(block, NET, NetRecord)) is not None]
 
 
+def _real(value) -> float | None:
+    """``value`` as a finite float; ``None`` for none, text, a complex number, NaN or an infinity, which the checks of
+    a solve's rows name (a side "is NaN ... give it a value")."""
+    if (
+        value is None
+        or isinstance(value, (str, bytes))
+        or (isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real))
+    ):
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _outside(block, record: NetRecord, k: int) -> tuple[float, float, float, float] | None:
+    """``(value, excess, scale, shift)`` if ``block``'s input ``k`` (:class:`NetRecord`) is a constant whose active row
+    ``block.input_links[k]`` puts ``block.inputs[k]`` more than the solver's :data:`~surrogate.milp.output_scale.ROW_TOLERANCE`
+    outside its bounds, ``excess`` in the encoding's units (the input less its shift, times its scale); else ``None``."""
+    links, inputs, expr = block.component("input_links"), block.component("inputs"), record.given[k]
+    if links is None or inputs is None or k not in links or not links[k].active or not is_fixed(expr):
+        return None  # a row the user deactivated ties nothing
+    try:
+        value = _real(pyo.value(expr, exception=False))
+    except (TypeError, ValueError, ArithmeticError):  # text under an operation ('abc' * 2.0), 0 under a division
+        value = None
+    if value is None:
+        return None
+    scale, shift = record.maps[k] if k < len(record.maps) else (1.0, 0.0)
+    encoded = value if scale == 1.0 and not shift else scale * value - scale * shift  # as the row's side is written
+    lower, upper = inputs[k].lb, inputs[k].ub
+    excess = max(0.0 if lower is None else lower - encoded, 0.0 if upper is None else encoded - upper)
+    return (value, excess, scale, shift) if excess > ROW_TOLERANCE else None
+
+
 def check_constant_inputs(model) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming an input of an active encoding in ``model`` that is
-    constant (a number, a mutable ``Param``, fixed variables) and lies outside the box its net is encoded on: no point
-    meets the row that ties it to the encoding, and the solve said only "infeasible" (probe138 #3). A constant without
-    a value is left to the checks that name it."""
+    constant (a number, a mutable ``Param``, fixed variables) and lies outside the box its net is encoded on by more
+    than the solver holds the row that ties it to (:data:`~surrogate.milp.output_scale.ROW_TOLERANCE`, 1e-6, in the
+    encoding's units: on a tiny or narrow box, the input less its shift times its scale): no point meets that row, and
+    the solve said only "infeasible" (probe138 #3). A constant without a real finite value (NaN, text) is left to the
+    checks that name it, and an input whose row the user deactivated is not checked."""
     for block, record in _records(model):
         for k, (expr, (lo, hi)) in enumerate(zip(record.given, record.box)):
-            value = pyo.value(expr, exception=False) if is_fixed(expr) else None
-            if value is None or lo - bound_slack(lo) <= value <= hi + bound_slack(hi):
+            found = _outside(block, record, k)
+            if found is None:
                 continue
+            value, excess, scale, shift = found
+            scaled = "" if scale == 1.0 and not shift else f", the input less {shift!r}, times {scale!r}"
             raise ModelFormatError(
                 f"surrogate {block.name!r}: its input {k} ({expr}) is constant at {value!r} (a mutable Param or fixed "
-                f"variables), outside the box [{lo!r}, {hi!r}] its net is encoded on, so no point meets the row that ties "
-                f"it to the net; set it within the box again, or build the surrogate again with input_bounds covering it "
-                f"(add_surrogate(..., input_bounds=[...]))"
+                f"variables), outside the box [{lo!r}, {hi!r}] its net is encoded on by {excess:.3g} in the encoding's "
+                f"units (beyond the solver's tolerance of {ROW_TOLERANCE:g} on the row that ties it{scaled}), so no point "
+                f"meets that row; set it within the box again, or build the surrogate again with input_bounds covering "
+                f"it (add_surrogate(..., input_bounds=[...]))"
             )

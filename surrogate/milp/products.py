@@ -275,16 +275,16 @@ def quadratic_parts(expr, where: str):
 
 
 def _param_power(expr) -> str:
-    """What to write for a power in ``expr`` whose exponent is a mutable Param or fixed variable, which the refusal
-    took for any nonlinearity (probe138: ``x**p``); ``''`` for none."""
+    """What to write for a power in ``expr`` whose exponent is a mutable Param or fixed variable (probe138: ``x**p``)."""
     nodes = [expr]
     for node in nodes:  # every node, parents first
         nodes += node.args if getattr(node, "is_expression_type", lambda: False)() else ()
         if isinstance(node, PowExpression) and is_fixed(node.args[1]) and not is_constant(node.args[1]):
-            base, power = node.args
+            (x, p), at = node.args, pyo.value(node.args[1], exception=False)
+            fix = {2: f"write {x}*{x}, or give the exponent as a constant: {x}**2", 1: f"write {x}", None: f"give {p} a value"}
             return (
-                f" (or, for {node}: its exponent {power} is a mutable Param or fixed variable, whose value a replacement "
-                f"does not read; write {base}*{base} for a square, or give the exponent as a constant: {base}**2)"
+                f" (or, for {node}: its exponent {p} is a mutable Param or fixed variable at {at!r}, whose value a replacement "
+                f"does not read; {fix.get(at, f'{x}**{at!r} is no product of two variables, which no x*y surrogate writes')})"
             )
     return ""
 

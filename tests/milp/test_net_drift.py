@@ -49,7 +49,7 @@ def test_an_output_off_the_net_is_named_with_both_values(formulation):
     m, enc = _encoded(formulation)
     expected = _set(m, enc, 0.25, -0.5, 0.5)
     (message,) = drift_warnings(m)
-    assert f"surrogate {enc.block.name!r}: at the solver's point (0.25, -0.5)" in message
+    assert f"surrogate {enc.block.name!r}: at its inputs (0.25, -0.5) its output" in message
     assert f"its output is {expected + 0.5:.6g} but the net gives {expected:.6g} (off by 0.5)" in message
     assert "narrow the bounds of its inputs" in message
 
@@ -192,7 +192,10 @@ def test_the_net_is_checked_at_the_blocks_own_inputs_not_the_users_expressions()
     enc.output.value = enc.evaluate(0.25, 0.5)
     assert drift_warnings(m) == []
     enc.output.value = enc.evaluate(0.25, 0.25)
-    assert "at the solver's point (0.25, 0.5)" in drift_warnings(m)[0]
+    assert (
+        "at its inputs (0.25, 0.5) (the expressions it was given, (x, y), are (0.25, 0.25) there) its output"
+        in (drift_warnings(m)[0])
+    )  # probe141 #5: the point read is the block's own inputs, named as such, and the user's values beside them
 
 
 def test_a_shifted_and_scaled_input_is_checked_in_the_users_units():
@@ -205,7 +208,7 @@ def test_a_shifted_and_scaled_input_is_checked_in_the_users_units():
     enc.output.value = enc.evaluate(1 + 5e-8, 0.25)
     assert drift_warnings(m) == []
     enc.output.value += 0.5
-    assert "at the solver's point (1, 0.25)" in drift_warnings(m)[0]
+    assert "at its inputs (1, 0.25) its output" in drift_warnings(m)[0]  # the user's x agrees: no second point
 
 
 def test_an_input_product_replaced_after_the_encoding_is_no_drift(solver_config):
@@ -267,3 +270,89 @@ def test_an_unchecked_solve_leaves_a_constant_input_to_the_solver(solver_config)
     m = _param_input()
     m.p = 2.0
     assert not solve(m, solver_config, check=False).optimal
+
+
+def _constant_input(box, *, param=False, value=0.0):
+    """A model whose surrogate's input 0 is a fixed variable (or a mutable Param) at ``value``, on ``box``."""
+    m = pyo.ConcreteModel()
+    m.y = pyo.Var(bounds=(-1, 1))
+    if param:
+        m.x = pyo.Param(mutable=True, initialize=value, within=pyo.Any)
+    else:
+        m.x = pyo.Var()
+        m.x.fix(value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the inputs' bounds beyond the box; a tiny box's small values
+        enc = add_surrogate(m, random_net((3,)), [m.x, m.y], bounds="lp", input_bounds=[box, (-1, 1)])
+    m.o = pyo.Objective(expr=enc.output)
+    return m
+
+
+@pytest.mark.parametrize(
+    "box, value",
+    [
+        ((-1.0, 1.0), 1 + 5e-7),  # within the solver's 1e-6 of the row: it solves
+        ((-1.0, 0.3), float(np.float32(0.3))),  # float32 data: 0.30000001192
+        ((0.7, 1.0), float(np.float32(0.7))),
+        ((1.0, 1.0 + 1e-6), 1.0 + 1e-6),  # a narrow box's edge, exactly
+    ],
+)
+def test_a_constant_input_within_the_solvers_tolerance_of_the_box_is_solved(solver_config, box, value):
+    """probe141 #1: the refusal took 1e-9 of slack in the user's units: a Param at float32's 0.3 on a box to 0.3, or
+    x fixed 5e-7 past 1, were refused though the solver solves them (it holds the row that ties them to 1e-6)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericsWarning)
+        assert solve(_constant_input(box, param=True, value=value), solver_config).optimal
+
+
+@pytest.mark.parametrize(
+    "box, value, excess",
+    [
+        ((-1.0, 1.0), 1 + 2e-6, "2e-06"),
+        ((1.0, 1.0 + 1e-6), 1.0 + 1e-6 + 5e-10, "0.000524"),  # shifted to its middle, times 2**20
+        ((0.0, 1e-6), 1e-6 + 5e-10, "0.000262"),  # times 2**19
+        ((-1e-9, 1e-9), 1.9e-9, "0.000944"),
+    ],
+)
+def test_a_constant_input_past_the_box_in_the_encodings_units_is_refused(solver_config, box, value, excess):
+    """probe141 #1: on a narrow or tiny box the row ties the input less a shift, times up to 2**20: 5e-10 past the
+    box, within the old 1e-9 of slack, is 5e-4 past it there, and the solve said only 'infeasible'."""
+    m = _constant_input(box, value=value)
+    with pytest.raises(
+        ModelFormatError,
+        match=rf"its input 0 \(x\) is constant at .*outside the box .* by {excess} in the encoding's units \(beyond the "
+        r"solver's tolerance of 1e-06 on the row that ties it",
+    ):
+        solve(m, solver_config)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("abc", "is NaN, has no value"),  # a bare TypeError ('<=' between float and str)
+        (float("nan"), "is NaN, has no value"),
+        (float("inf"), "give it a finite value"),
+    ],
+)
+def test_a_constant_input_without_a_real_finite_value_is_left_to_the_checks_that_name_it(solver_config, value, message):
+    """probe141 #2: text crashed the refusal, and NaN or inf were called outside the box; the rows' checks name them."""
+    m = _constant_input((-1.0, 1.0), param=True, value=0.5)
+    m.x = value
+    with pytest.raises(ModelFormatError, match=rf"constraint 'surrogate\.input_links\[0\]'.*{message}"):
+        solve(m, solver_config)
+
+
+def test_a_fixed_variable_at_nan_is_left_to_the_checks_that_name_it(solver_config):
+    m = _constant_input((-1.0, 1.0), value=0.5)
+    m.x.set_value(float("nan"), skip_validation=True)
+    with pytest.raises(ModelFormatError, match=r"constraint 'surrogate\.input_links\[0\]' is NaN.*give it a value"):
+        solve(m, solver_config)
+
+
+def test_an_input_whose_row_is_deactivated_is_not_checked(solver_config):
+    """probe141 #3: the user deactivated the row that ties the input: nothing ties it, and the model solves."""
+    m = _constant_input((-1.0, 1.0), value=5.0)
+    m.surrogate.input_links[0].deactivate()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericsWarning)
+        assert solve(m, solver_config).optimal

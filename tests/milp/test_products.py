@@ -164,23 +164,34 @@ def test_replacing_the_products_of_a_model_twice_says_to_start_from_the_exact_mo
 
 
 @pytest.mark.parametrize("fixed", ["param", "var"])
-def test_a_power_with_a_mutable_exponent_is_refused_with_the_square_to_write(fixed):
+@pytest.mark.parametrize(
+    "value, fix",
+    [
+        (2, r"write x\*x, or give the exponent as a constant: x\*\*2\)"),
+        (1, r"write x\)"),  # probe141 #4: it said x*x whatever p's value
+        (3, r"x\*\*3 is no product of two variables, which no x\*y surrogate writes\)"),
+        (0.5, r"x\*\*0\.5 is no product of two variables, which no x\*y surrogate writes\)"),
+    ],
+)
+def test_a_power_with_a_mutable_exponent_is_refused_with_the_fix_for_its_value(fixed, value, fix):
     """probe138: ``x**p`` with ``p`` a mutable Param of value 2 was refused as any nonlinear term, advising auxiliary
-    variables; the message now names the exponent and the fix (``x*x``, or a constant exponent, which is replaced)."""
+    variables; the message now names the exponent, its value and the fix (``x*x``, or a constant exponent, which is
+    replaced, for 2; ``x`` for 1; none for another)."""
     from surrogate.milp.products import UnsupportedTermError
 
     m = pyo.ConcreteModel()
     m.x, m.y = pyo.Var(bounds=(0.5, 2)), pyo.Var(bounds=(0, 3))
-    m.p = pyo.Param(initialize=2, mutable=True) if fixed == "param" else pyo.Var(initialize=2)
+    m.p = pyo.Param(initialize=value, mutable=True) if fixed == "param" else pyo.Var(initialize=value)
     if fixed == "var":
         m.p.fix()
     m.c = pyo.Constraint(expr=m.x**m.p + m.y >= 3)
     m.o = pyo.Objective(expr=m.x + m.y)
     with pytest.raises(
         UnsupportedTermError,
-        match=r"\(x\*\*p\).*: its exponent p is a mutable Param or fixed variable, whose value a replacement does not "
-        r"read; write x\*x for a square, or give the exponent as a constant: x\*\*2\)",
+        match=rf"\(x\*\*p\).*: its exponent p is a mutable Param or fixed variable at {value}, whose value a "
+        rf"replacement does not read; {fix}",
     ):
         replace_products(m, "3x8")
-    m.c.set_value(m.x**2 + m.y >= 3)
-    assert replace_products(m, "3x8").terms == 1
+    if value == 2:
+        m.c.set_value(m.x**2 + m.y >= 3)
+        assert replace_products(m, "3x8").terms == 1
