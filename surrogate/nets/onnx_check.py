@@ -46,10 +46,10 @@ def check_import(path: Path, net, *, float64: bool = False, float16: bool = Fals
     ModelFormatError
         If onnxruntime cannot run the file, or differs from the parsed net (both at the points as the file's input type
         holds them, as :func:`~surrogate.nets.onnx_io.export_onnx` checks) by more than :data:`IMPORT_TOLERANCE` (with
-        ``float64``, a file that computes in float64 throughout, :data:`FLOAT64_IMPORT_TOLERANCE`; with ``float16``, a file
-        that rounds to float16 somewhere, a float16 input or a ``Cast`` inside, :data:`FLOAT16_IMPORT_TOLERANCE` of the
-        largest output onnxruntime gives plus :data:`FLOAT16_SMALLEST`, instead) relative to the largest value a layer takes there
-        (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: outputs near 1e-6 are checked so).
+        ``float64``, a file that computes in float64 throughout, :data:`FLOAT64_IMPORT_TOLERANCE`) of the largest value a
+        layer takes there (:meth:`~surrogate.nets.network.ReluMLP.magnitude`: outputs near 1e-6 are checked so); with
+        ``float16``, a file that rounds to float16 somewhere (a float16 input or a ``Cast`` inside), by more than
+        :data:`FLOAT16_IMPORT_TOLERANCE` of the largest output onnxruntime gives plus :data:`FLOAT16_SMALLEST`.
     """
     import onnxruntime as ort
 
