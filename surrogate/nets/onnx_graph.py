@@ -38,7 +38,8 @@ rewrites these, in place and without changing what the graph computes:
 * node names that are empty, repeated, or equal to a tensor's name: renamed
   (OMLT keys its graph by node name).
 
-Before that, as the file is read, :func:`plain_model` inlines local ONNX functions and stores sparse tensors dense.
+Before that, as the file is read, :func:`~surrogate.nets.onnx_plain.plain_model` inlines local ONNX functions and
+stores sparse tensors dense.
 
 :func:`check_import` then runs the file's own graph in onnxruntime and compares
 it with the parsed net, so a form that is parsed into a different function is
@@ -59,36 +60,6 @@ from .onnx_relu_forms import respell_relu_forms
 from .onnx_spellings import initializer_arrays, node_attributes, respell
 
 _OUTPUT_SHAPE_OPS = {"Squeeze", "Unsqueeze", "Reshape", "Flatten", "Identity"}
-
-
-def plain_model(proto):
-    """``proto`` with its local functions inlined (torch's ``export_modules_as_functions``, onnxscript functions: the
-    layers in them read as the graph's) and its sparse tensors stored dense (a ``sparse_initializer``, a ``Constant`` of
-    ``sparse_value``), in place where it has no functions; returns the model. Both compute what the file computes."""
-    import onnx.inliner  # onnx too; its inliner is a submodule that "import onnx" leaves out
-    from onnx import helper
-
-    if proto.functions:
-        proto = onnx.inliner.inline_local_functions(proto)
-    graph = proto.graph
-    graph.initializer.extend(_dense(sparse) for sparse in graph.sparse_initializer)
-    del graph.sparse_initializer[:]
-    for node in graph.node:
-        for k, attr in enumerate(node.attribute):
-            if node.op_type == "Constant" and attr.name == "sparse_value":
-                node.attribute[k].CopyFrom(helper.make_attribute("value", _dense(attr.sparse_tensor)))
-    return proto
-
-
-def _dense(sparse):
-    """The dense ``TensorProto`` of the ``SparseTensorProto`` ``sparse``: its values at its indices (flat, or one row
-    of coordinates per value), zeros elsewhere, under its values' name."""
-    from onnx import numpy_helper
-
-    values, indices, dims = numpy_helper.to_array(sparse.values), numpy_helper.to_array(sparse.indices), tuple(sparse.dims)
-    flat = np.zeros(int(np.prod(dims)), dtype=values.dtype)
-    flat[indices if indices.ndim == 1 else np.ravel_multi_index(tuple(indices.T), dims)] = values
-    return numpy_helper.from_array(flat.reshape(dims), sparse.values.name)
 
 
 def normalise_graph(proto, path: Path | None = None):

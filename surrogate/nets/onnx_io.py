@@ -33,7 +33,8 @@ from .onnx_files import (
     model_bytes,
     path_argument,
 )
-from .onnx_graph import check_import, float32_forward, normalise_graph, plain_model
+from .onnx_graph import check_import, float32_forward, normalise_graph
+from .onnx_plain import plain_model
 from .onnx_refusals import (
     REORDERING_OPS,
     dead_nodes_problem,
@@ -235,7 +236,7 @@ def _load_proto(path: Path):
     except Exception as exc:  # onnx raises DecodeError and friends; a side file of weights left behind: named
         problem = missing_external_data(path) or f"{path} is not a readable ONNX model ({exc}); re-export it"
         raise ModelFormatError(problem) from None
-    proto = plain_model(proto)  # local functions inlined, sparse tensors stored dense
+    proto = plain_model(proto, path)  # local functions inlined, sparse tensors stored dense
     if not proto.graph.node or not proto.graph.input:
         raise ModelFormatError(
             f"{path} holds no network (its graph has {len(proto.graph.node)} nodes and {len(proto.graph.input)} "

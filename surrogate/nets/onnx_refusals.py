@@ -15,6 +15,7 @@ import numpy as np
 
 from .onnx_affine import AFFINE_OPS, consumers
 from .onnx_files import live_node_indices
+from .onnx_plain import function_of
 from .onnx_spellings import initializer_arrays, node_attributes
 
 #: Node types that pick, reorder or join the columns of a tensor.
@@ -73,10 +74,17 @@ def dead_nodes_problem(graph) -> str | None:
     dead = [node for i, node in enumerate(graph.node) if i not in live and node.op_type != "Constant"]
     if not dead:
         return None
+    inside = sorted({function_of(node) for node in dead} - {None})
+    labels = [
+        _label(node) + (f" (inside the local function {function_of(node)!r})" if function_of(node) else "") for node in dead
+    ]
+    functions = (
+        f"; an output of a local function that nothing reads: remove it from {', '.join(map(repr, inside))}" if inside else ""
+    )
     return (
-        f"the graph holds {len(dead)} node(s) whose values reach no output: {', '.join(map(_label, dead))}; surrogate "
+        f"the graph holds {len(dead)} node(s) whose values reach no output: {', '.join(labels)}; surrogate "
         "reads the nodes from the input to the output only: remove the unused ones (e.g. onnx.utils.extract_model "
-        "with the net's input and output names) or export the model without them"
+        f"with the net's input and output names) or export the model without them{functions}"
     )
 
 
@@ -243,9 +251,45 @@ def _not_an_activation(graph, ops: list[str]) -> str:
         )
     if node.op_type == "Sum":
         return f"{_label(node)} sums more than two tensors: write the layer as nn.Linear (x @ W + b, one Add)"
+    if node.op_type == "Cast":
+        return _cast_advice(node)
+    if node.op_type in _NORMALISATION_OPS:
+        return (
+            f"{_label(node)} is a normalisation across a layer's units, computed from the values at each point "
+            "(LayerNorm, GroupNorm, ...), not part of a ReLU MLP: export the net without it (a per-feature map of "
+            "stored statistics, BatchNormalization in eval mode or a scaler, is read)"
+        )
+    if node.op_type.startswith(("Reduce", "Arg")):
+        return (
+            f"{_label(node)} is a reduction over a tensor's axis (a sum, mean or maximum of its entries), not part of a "
+            "ReLU MLP: export a net whose last layer gives the output (a sum of units is a last nn.Linear of weights 1)"
+        )
     return (
         f"{_label(node)} is no activation and no dense layer that surrogate reads (Gemm, or MatMul and Add): write "
         "the layer as nn.Linear (a Gemm, or MatMul + Add) and export the net as a chain of Linear and ReLU layers"
+    )
+
+
+#: Node types that normalise a tensor by statistics of its own values (not per-feature maps of stored ones).
+_NORMALISATION_OPS = frozenset(
+    {"LayerNormalization", "GroupNormalization", "InstanceNormalization", "LpNormalization", "MeanVarianceNormalization"}
+)
+
+
+def _cast_advice(node) -> str:
+    """The advice for a ``Cast`` that is not read (one to a floating-point type of float16 or more is): it rounds."""
+    from onnx import TensorProto
+
+    to = next((a.i for a in node.attribute if a.name == "to"), 0)
+    target = TensorProto.DataType.Name(to).lower() if to in TensorProto.DataType.values() else str(to)
+    if target.startswith(("int", "uint", "bool")):
+        return (
+            f"{_label(node)} casts to {target}, which rounds the values to integers (or to true/false), a step no "
+            "ReLU MLP computes: export the net without the cast (in float32 throughout)"
+        )
+    return (
+        f"{_label(node)} casts to {target}, which rounds the values to that type's few digits (bfloat16 keeps 8 "
+        "significant bits), a rounding surrogate does not compute: export the net in float32 without the cast"
     )
 
 

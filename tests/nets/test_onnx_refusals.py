@@ -296,3 +296,33 @@ def test_a_clip_of_the_inputs_is_named_as_one_not_as_a_capped_relu(tmp_path):
     with pytest.raises(ModelFormatError, match=message) as caught:
         load_onnx(save(tmp_path / "clip.onnx", [*scaler, *mlp("xc")], extra=extra))
     assert "capped ReLU" not in str(caught.value)
+
+
+NOT_A_LAYER = {  # probe143: each was told to 'write the layer as nn.Linear'
+    "a Cast to bfloat16 between layers": (
+        [node("Cast", ["h0"], ["hb"], to=TensorProto.BFLOAT16, name="round"), node("Cast", ["hb"], ["hf"], to=1)],
+        r"Cast node 'round' casts to bfloat16, which rounds the values .*export the net in float32 without the cast",
+    ),
+    "a Cast to an integer type between layers": (
+        [node("Cast", ["h0"], ["hi"], to=TensorProto.INT32, name="round"), node("Cast", ["hi"], ["hf"], to=1)],
+        r"Cast node 'round' casts to int32, which rounds the values to integers .*export the net without the cast",
+    ),
+    "a LayerNormalization between layers": (
+        [node("LayerNormalization", ["h0", "ones", "zeros"], ["hf"], name="norm")],
+        r"LayerNormalization node 'norm' is a normalisation across a layer's units.*not part of a ReLU MLP",
+    ),
+    "a ReduceSum between layers": (
+        [node("ReduceSum", ["h0", "axis"], ["hf"], keepdims=1, name="total")],
+        r"ReduceSum node 'total' is a reduction over a tensor's axis .*not part of a ReLU MLP",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NOT_A_LAYER)
+def test_a_node_that_is_no_layer_is_named_for_what_it_is(tmp_path, case):
+    between, message = NOT_A_LAYER[case]
+    extra = {"ones": np.ones(6, np.float32), "zeros": np.zeros(6, np.float32), "axis": np.array([1], np.int64)}
+    path = save(tmp_path / "net.onnx", [*mlp()[:3], *between, *_last_layer("hf")], extra=extra, check=False)
+    with pytest.raises(ModelFormatError, match=message) as caught:
+        load_onnx(path)
+    assert "write the layer as nn.Linear" not in str(caught.value) and "retrain" not in str(caught.value)
