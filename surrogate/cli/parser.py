@@ -10,7 +10,7 @@ of one subcommand only: ``surrogate --help`` and the quick commands (``params``,
 from __future__ import annotations
 
 import argparse
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from ..executor_args import add_executor_arguments
 from ..options import (
@@ -195,7 +195,8 @@ def _add_report_arguments(p: argparse.ArgumentParser) -> None:
         "instead of writing a report (repeatable); with several scale folders, a scale marker adds budget=N (the nets "
         "of that budget, from the folder that has them) or folder=NAME (the folder's last path component)",
     )
-    p.set_defaults(func=cmd_report)
+    # the recorded commands it shows get their abbreviated options in full from this parser's options
+    p.set_defaults(func=cmd_report, option_strings=option_strings)
 
 
 def _add_bench_training_arguments(p: argparse.ArgumentParser) -> None:
@@ -343,3 +344,16 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     _add_commands(parser, commands)
     show_defaults(parser)
     return parser
+
+
+def option_strings(words: Sequence[str]) -> tuple[str, ...] | None:
+    """The option strings of the subcommand that ``words`` (a command line's words after ``surrogate``) runs, e.g. those
+    of ``bench scale`` for ``bench scale --quick``; ``None`` where they name none. ``surrogate report`` writes the
+    options that older runs recorded abbreviated in full with them (:func:`surrogate.report.recorded.regenerate`)."""
+    names = [word for word in words if not word.startswith("-")][:2]
+    if not names or names[0] not in COMMANDS or (names[0] == "bench" and (len(names) < 2 or names[1] not in BENCHMARKS)):
+        return None
+    parser = build_parser([" ".join(names) if names[0] == "bench" else names[0]])
+    for name in names[: 2 if names[0] == "bench" else 1]:  # argparse has no public way to a subcommand's parser
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return tuple(option for action in parser._actions for option in action.option_strings)

@@ -13,7 +13,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     rows = {} if args.max_rows is None else {"max_rows": args.max_rows}  # None: ReportOptions' default
     # SIGTERM unwinds like Ctrl-C (main's sigterm_as_interrupt), so no hidden staging folder is left behind
-    report = write_report(args.results, args.out, options=ReportOptions(heatmaps=not args.no_heatmaps, **rows))
+    report = write_report(
+        args.results,
+        args.out,
+        options=ReportOptions(heatmaps=not args.no_heatmaps, option_strings=getattr(args, "option_strings", None), **rows),
+    )
     where = report.path.parent / figure_folder(report.path)
     print(f"report written to {report.path} ({len(report.figures) // 2} figures, PNG and SVG, in {where}/)")
     return 0

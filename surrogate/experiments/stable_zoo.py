@@ -272,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
         prog="python -m surrogate.experiments.stable_zoo",
         description=__doc__.split("\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        allow_abbrev=False,  # as the surrogate command's: '--lam x' was read as '--lams x'
     )
     parser.add_argument("out_dir", help="folder of the family (ONNX files, manifest.json, family.csv)")
     parser.add_argument("--shapes", nargs="+", default=list(DEFAULT_SHAPES), help="start shapes, e.g. 3x8 4x6")

@@ -55,8 +55,9 @@ class ScaleFolder:
     folder: Path
     config: dict
     table: pd.DataFrame
-    command: str | None = None
+    command: str | None = None  #: the recorded command with its ``--out`` set to the folder (:func:`.loading.command_for`)
     solves: pd.DataFrame | None = None  #: ``solves.csv``, checked against the config and the table
+    recorded: str | None = None  #: the command as config.json records it
 
     @property
     def time_limit(self) -> float | None:
@@ -136,9 +137,9 @@ def load_scale(folder: str | os.PathLike) -> ScaleFolder:
     solves = read_csv(folder / "solves.csv", fix=fix)
     require_columns(solves, SOLVES_COLUMNS, name=str(folder / "solves.csv"), fix=fix)
     solves = check_solves(payload, table, solves, folder=folder, fix=fix)
-    command = payload.get("command")
-    command = command_for(command, folder) if isinstance(command, str) and command else None
-    return ScaleFolder(folder, payload["config"], table, command, solves)
+    recorded = payload.get("command") if isinstance(payload.get("command"), str) and payload.get("command") else None
+    command = command_for(recorded, folder) if recorded else None
+    return ScaleFolder(folder, payload["config"], table, command, solves, recorded)
 
 
 def load_solves(folder: str | os.PathLike) -> pd.DataFrame:

@@ -12,10 +12,11 @@ from ..options import is_number
 from .commands import sweep_command
 from .growth import growth_medians, plot_growth
 from .heatmap import plot_error_heatmap
-from .loading import BenchFolder, SweepFolder, command_for, sweep_fix
+from .loading import BenchFolder, SweepFolder, sweep_fix
 from .mae_depth import plot_mae_vs_depth
 from .markdown import markdown_table, slug
 from .pareto import plot_pareto
+from .recorded import regenerate
 from .tables import ResultsError, SweepTable
 from .writer import Writer
 
@@ -149,8 +150,11 @@ def bench_section(w: Writer, bench: BenchFolder, fig_dir: Path) -> None:
     config = bench.config or {}
     command = config.get("command") or config.get("argv")
     if command:
-        command = command_for(command if isinstance(command, str) else shlex.join(map(str, command)), bench.folder)
-        w.add("Regenerate with:", "", "```bash", command, "```", "")
+        command = command if isinstance(command, str) else shlex.join(map(str, command))
+        command = regenerate(command, bench.folder, option_strings=w.options.option_strings)
+        w.add("Regenerate with:" if command.exact else "Closest command (the CLI refuses it as recorded):", "")
+        w.add("```bash", command.text, "```", "", *[f"- {d}" for d in command.differences])
+        w.add(*([""] if command.differences else []))
     else:
         w.add(
             "The folder does not record the command that wrote it (no `command` in a config.json); "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +24,16 @@ class ReportOptions:
         Longest CSV table shown in full; longer ones show their first ``max_rows`` rows.
     style
         Look of every figure.
+    option_strings
+        What gives a ``surrogate`` command's option strings (:data:`~surrogate.report.recorded.OptionStrings`), so
+        that a command an older run recorded with abbreviated options is shown with them in full (``surrogate
+        report`` passes :func:`surrogate.cli.parser.option_strings`); ``None``: only ``--out`` is written in full.
     """
 
     heatmaps: bool = True
     max_rows: int = 60
     style: PlotStyle = field(default_factory=PlotStyle)
+    option_strings: Callable[[Sequence[str]], Collection[str] | None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_flags("ReportOptions", heatmaps=self.heatmaps)
@@ -35,6 +41,11 @@ class ReportOptions:
             raise ConfigError(f"ReportOptions: max_rows={self.max_rows!r} must be a positive integer, e.g. 60")
         if not isinstance(self.style, PlotStyle):
             raise ConfigError("ReportOptions: style must be a PlotStyle, e.g. PlotStyle(dpi=150)")
+        if self.option_strings is not None and not callable(self.option_strings):
+            raise ConfigError(
+                f"ReportOptions: option_strings={self.option_strings!r} must be a function of a command's words, e.g. "
+                "surrogate.cli.parser.option_strings, or None"
+            )
         plain_numbers(self)  # NumPy scalars (np.int64 max_rows, np.True_ heatmaps) kept as Python ones
 
     def command_options(self) -> list[str]:

@@ -29,3 +29,13 @@ def test_a_count_below_one_is_refused_by_the_parser(argv, message, capsys):
     with pytest.raises(SystemExit) as stop:
         _parse(*argv)
     assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_option_strings_are_those_of_the_subcommand_a_command_line_runs():
+    """What `surrogate report` writes a recorded command's abbreviated options in full with (probe142 #2)."""
+    from surrogate.cli.parser import option_strings
+
+    scale = option_strings(["bench", "scale", "--quick"])
+    assert {"--time-limit", "--workers", "--out", "-q"} <= set(scale) and "--arch" not in scale
+    assert "--arch" in option_strings(["sweep"])
+    assert option_strings(["bench"]) is None and option_strings(["nope"]) is None and option_strings([]) is None

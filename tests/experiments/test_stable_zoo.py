@@ -169,6 +169,19 @@ def test_the_module_command_refuses_bad_input_in_one_line_and_writes_nothing(tmp
     assert not (tmp_path / "family").exists()
 
 
+@pytest.mark.parametrize("args", [["--lam", "-1"], ["--max", "0"], ["--shape", "3xx8"]])
+def test_the_module_command_takes_no_abbreviated_option(tmp_path, capsys, args):
+    """probe142 #3: an abbreviation was read as the option it starts (--lams, --max-mae, --shapes), which the
+    surrogate command no longer does."""
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / "family"), *args])
+    assert stop.value.code == 2
+    assert (
+        f"python -m surrogate.experiments.stable_zoo: error: unrecognized arguments: {' '.join(args)}" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "family").exists()
+
+
 def test_merging_an_entry_whose_file_is_missing_is_refused_not_recorded_as_a_null_hash(tmp_path):
     import json
 

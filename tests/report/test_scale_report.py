@@ -710,3 +710,23 @@ def test_max_rows_shortens_the_scale_fronts_points_table(tmp_path):
 
     text = write_report([_folder(tmp_path)], options=ReportOptions(max_rows=2, heatmaps=False)).path.read_text()
     assert f"*First 2 of {len(TABLE)} rows.*" in text
+
+
+def test_a_folder_solved_under_an_option_now_refused_says_so_and_labels_its_command(tmp_path):
+    """probe142 #1: a folder run with --solver-option mip_abs_gap=10000 showed its solves as solved with no note,
+    no options in its header, and "Regenerate with:" a command the CLI now refuses."""
+    folder = _folder(tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    config["config"]["solver"] |= {"rel_gap": 1e-4, "options": [["mip_abs_gap", 10000], ["presolve", "off"]]}
+    config["command"] = f"{COMMAND} --solver-option mip_abs_gap=10000 --solver-option presolve=off"
+    (folder / "config.json").write_text(json.dumps(config))
+    text = write_report([folder]).path.read_text()
+    assert "Regenerate with:" not in text and "Closest command (the CLI refuses it as recorded):" in text
+    assert "- `--solver-option mip_abs_gap=10000` is refused now: option 'mip_abs_gap' of highs is managed" in text
+    assert "time limit 60.0 s, gap 0.0001, mip_abs_gap=10000, presolve=off;" in text
+    assert "Note: its solves ran under mip_abs_gap=10000, which surrogate now refuses, so its `solved` counts" in text
+    config["config"]["solver"]["options"] = [["presolve", "off"]]  # an option still taken: no note, same title
+    config["command"] = f"{COMMAND} --solver-option presolve=off"
+    (folder / "config.json").write_text(json.dumps(config))
+    text = write_report([folder]).path.read_text()
+    assert "Regenerate with:" in text and "Note:" not in text and "gap 0.0001, presolve=off;" in text

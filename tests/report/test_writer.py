@@ -62,3 +62,8 @@ def test_command_options_give_back_every_option_but_the_defaults(options, flags)
 def test_report_options_refuse_what_they_cannot_mean(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         ReportOptions(**kwargs)
+
+
+def test_option_strings_must_be_a_function_of_a_commands_words():
+    with pytest.raises(ConfigError, match=r"option_strings='--out' must be a function of a command's words"):
+        ReportOptions(option_strings="--out")
