@@ -1,29 +1,25 @@
 """Where independent jobs run: in this process, in local worker processes, or on a Dask cluster.
 
-:func:`open_executor` turns an :class:`ExecutorConfig` into a *runner* with two
-methods, ``submit(fn, *args)`` (returns a future) and ``as_completed(futures)``
-(yields the futures as they finish); every future has ``result()``. Jobs must
-be importable top-level functions of picklable arguments, and they should be
-pure (compute, return data, write no files), so that they can run anywhere:
+:func:`open_executor` turns an :class:`ExecutorConfig` into a *runner* with two methods, ``submit(fn, *args)``
+(returns a future) and ``as_completed(futures)`` (yields the futures as they finish); every future has ``result()``.
+Jobs must be importable top-level functions of picklable arguments, and they should be pure (compute, return data,
+write no files), so that they can run anywhere:
 
-* ``local`` with ``workers=1``: in this process, one job at a time, each run
-  when :meth:`as_completed` reaches it (no start-up cost);
-* ``local``: a pool of spawned processes, one per core (at most 8) by default;
-* ``dask``: a ``distributed.Client`` on the scheduler at ``scheduler``, or on
-  a ``distributed.LocalCluster`` of ``workers`` single-threaded processes
-  started for the run (and shut down after it).
+* ``local`` with ``workers=1``: in this process, one job at a time, each run when :meth:`as_completed` reaches it;
+* ``local``: a pool of spawned (never forked) processes, one per core (at most 8) by default;
+* ``dask``: a ``distributed.Client`` on the scheduler at ``scheduler``, or on a ``distributed.LocalCluster`` of
+  ``workers`` single-threaded processes started for the run (and shut down after it).
 
 The executor never changes what a job computes, only where it runs.
 
-Two guarantees hold for the processes a runner starts:
+Three guarantees hold for the processes a runner starts:
 
-* they exit when the process that started them dies, even by ``SIGKILL``
-  (:func:`watch_parent`; a Dask ``LocalCluster``'s workers watch their
-  nanny's pipe themselves);
-* they never run the caller's script: while they are spawned, ``__main__``
-  is hidden from :mod:`multiprocessing` (:func:`main_module_hidden`), so a
-  plain script without an ``if __name__ == "__main__":`` guard may call
-  :func:`surrogate.run_sweep` or :func:`surrogate.train_many` with workers.
+* they exit when the process that started them dies, even by ``SIGKILL`` (:func:`watch_parent`; a Dask
+  ``LocalCluster``'s workers watch their nanny's pipe themselves);
+* they never run the caller's script: while they are spawned, ``__main__`` is hidden from :mod:`multiprocessing`
+  (:func:`main_module_hidden`), so a plain script without an ``if __name__ == "__main__":`` guard may call
+  :func:`surrogate.run_sweep` or :func:`surrogate.train_many` with workers;
+* a ``LocalCluster``'s workers leave a terminal's Ctrl-C to this process (:func:`sigint_blocked`).
 """
 
 from __future__ import annotations
@@ -76,13 +72,12 @@ class ExecutorConfig:
     kind
         ``'local'`` (processes on this machine) or ``'dask'`` (a Dask cluster).
     workers
-        ``local``: processes (default one per core, at most 8; ``1`` runs the jobs in this
-        process). ``dask`` without ``scheduler``: processes of the
-        ``LocalCluster`` started for the run (default one per core, at most 8). Not
-        allowed with ``scheduler``, whose cluster has its own workers.
+        ``local``: processes (default one per core, at most 8; ``1`` runs the jobs in this process). ``dask``
+        without ``scheduler``: processes of the ``LocalCluster`` started for the run (default one per core, at most
+        8). Not allowed with ``scheduler``, whose cluster has its own workers.
     scheduler
-        Address of a running Dask scheduler, e.g. ``'tcp://10.0.0.5:8786'``
-        (``kind='dask'`` only); ``None`` starts a ``LocalCluster``.
+        Address of a running Dask scheduler, e.g. ``'tcp://10.0.0.5:8786'`` (``kind='dask'`` only); ``None`` starts
+        a ``LocalCluster``.
     """
 
     kind: str = "local"
@@ -109,11 +104,9 @@ class ExecutorConfig:
 
     def describe(self) -> str:
         """A few words for logs, e.g. ``'2 local processes'``."""
-        if self.kind == "dask":
-            if self.scheduler:
-                return f"Dask scheduler {self.scheduler}"
-            return f"Dask LocalCluster of {self.workers or default_workers()} processes"
         n = self.workers or default_workers()
+        if self.kind == "dask":
+            return f"Dask scheduler {self.scheduler}" if self.scheduler else f"Dask LocalCluster of {n} processes"
         return "this process" if n == 1 else f"{n} local processes"
 
 
@@ -202,11 +195,10 @@ def watch_parent(parent_pid: int, *, interval: float = PARENT_POLL_S) -> None:
 def main_module_hidden() -> Iterator[None]:
     """Hide the caller's ``__main__`` from :mod:`multiprocessing` while worker processes are spawned.
 
-    The spawn start method re-runs the parent's main script (or module) in
-    every child, so a script without an ``if __name__ == "__main__":`` guard
-    would start its work again in each worker. The jobs of this package are
-    importable functions of ``surrogate``, so workers never need the
-    caller's main module: it is treated like an interactive session's.
+    The spawn start method re-runs the parent's main script (or module) in every child, so a script without an
+    ``if __name__ == "__main__":`` guard would start its work again in each worker. The jobs of this package are
+    importable functions of ``surrogate``, so workers never need the caller's main module: it is treated like an
+    interactive session's.
     """
     main = sys.modules.get("__main__")
     if main is None:
@@ -256,8 +248,8 @@ def start_tracker_quietly() -> None:
 def spawn_pool(workers: int) -> ProcessPoolExecutor:
     """A ``ProcessPoolExecutor`` of ``workers`` spawned processes that exit with this process.
 
-    The processes start on the pool's first ``submit``; call it inside
-    :func:`main_module_hidden` (as :class:`ProcessRunner` does).
+    The processes start on the pool's first ``submit``; call it inside :func:`main_module_hidden` (as
+    :class:`ProcessRunner` does).
     """
     return ProcessPoolExecutor(
         max_workers=workers,
@@ -336,6 +328,23 @@ def _import_distributed():
     return distributed
 
 
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread for the block: the threads it starts, and the processes they start, block it too.
+
+    A terminal's Ctrl-C goes to the process group: Dask workers printed their ``KeyboardInterrupt`` tracebacks under
+    the command's message. A signal mask is inherited through ``exec``: the workers the cluster's threads start never
+    take Ctrl-C, and stop as this process, which still takes it, closes the cluster.
+    """
+    blocks = hasattr(signal, "pthread_sigmask")  # (not on Windows: nothing to do)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocks else None
+    try:
+        yield
+    finally:
+        if blocks:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _dask_runner(config: ExecutorConfig) -> DaskRunner:
     distributed = _import_distributed()
     if config.scheduler:
@@ -348,13 +357,13 @@ def _dask_runner(config: ExecutorConfig) -> DaskRunner:
             ) from None
         return DaskRunner(client)
     start_tracker_quietly()
-    with main_module_hidden():  # its worker processes are spawned too
+    with main_module_hidden(), sigint_blocked():  # its worker processes are spawned too, and leave Ctrl-C to us
         cluster = distributed.LocalCluster(
             n_workers=config.workers or default_workers(),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # a worker that lost the scheduler as a Ctrl-C closes it logged tracebacks
         )
     return DaskRunner(distributed.Client(cluster), cluster)
 

@@ -40,8 +40,7 @@ def solve_exact_with_scip(model, time_limit: float) -> tuple[float, float, str]:
     check_components(model, solver="scip")
     if not scip_available():
         return math.nan, math.nan, SCIP_MISSING
-    from pyomo.common.tee import capture_output
-
+    from ..milp.fd_capture import capture_output
     from ..milp.highs_run import solver_runs
     from ..milp.scip_direct import make_scip_direct
     from ..milp.solve_interrupts import interruptible_clone, noting_interrupts, stop_if_interrupted

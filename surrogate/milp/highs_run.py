@@ -15,12 +15,15 @@ caller's by redirecting the process's file descriptors, which two threads at onc
 started at that count; when the outermost hold ends, it is then shut down, as a fresh process has it, so a later
 HiGHS run of the user's own starts it again with the thread count it asks for. A run at the user's own count
 (``SolverConfig.threads``) leaves it started, as a plain highspy run at that count does: shutting it down after
-every solve made each small re-solve at 4 threads pay ~10 ms for the restart (3-5x slower).
+every solve made each small re-solve at 4 threads pay ~10 ms for the restart (3-5x slower). A process forked while
+a thread holds the lock gets a fresh one; one forked after a HiGHS run on worker threads refuses HiGHS (they are
+not in the child; its runs hung).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,11 +37,27 @@ from .start_values import start_value
 _highs_scheduler: list[int] = []  # the thread count HiGHS's scheduler was last started with here (empty: not yet)
 _internal: list[None] = []  # the internal holds now open (their runs' thread count is not the user's)
 _unchosen: list[bool] = []  # [True] while the scheduler runs at a count an internal run started it with
+_forked_scheduler: list[int] = []  # in a forked child: the parent's scheduler's thread count (its workers are gone)
 _banner_shown: list[bool] = []  # whether a Highs object was made in this process (its banner printed, or kept out)
 
 #: The lock every solver run of this package holds (re-entrant: a search's solves run under its own hold).
 SOLVER_LOCK = threading.RLock()
 _holds: list[None] = []  # the holds of SOLVER_LOCK now open (changed only under it)
+
+
+def _fresh_after_fork() -> None:
+    """Give a forked child its own :data:`SOLVER_LOCK`, with no hold open: one a thread of the parent held while
+    it forked (the child does not have that thread) was held forever there, and every solve of the child waited."""
+    global SOLVER_LOCK
+    SOLVER_LOCK = threading.RLock()
+    _holds.clear()
+    _internal.clear()
+    if _highs_scheduler not in ([], [1]):  # HiGHS's worker threads are the parent's: the child's runs would hang
+        _forked_scheduler[:] = _highs_scheduler
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_after_fork)
 
 
 @contextmanager
@@ -93,6 +112,12 @@ def use_highs_threads(threads: int) -> None:
     """
     import highspy
 
+    if _forked_scheduler:
+        raise SolverUnavailableError(
+            f"HiGHS cannot run in this process: it was forked from one whose HiGHS scheduler ran "
+            f"{_forked_scheduler[0]} threads, which a forked process does not have (its runs would hang); start worker "
+            "processes with the 'spawn' method (multiprocessing.get_context('spawn')), or fork before the first HiGHS solve"
+        )
     if _highs_scheduler != [threads] and hasattr(highspy.Highs, "resetGlobalScheduler"):
         highspy.Highs.resetGlobalScheduler(True)
     _highs_scheduler[:] = [threads]
@@ -105,7 +130,7 @@ def quiet_highs():
     import highspy
 
     if not _banner_shown:
-        from pyomo.common.tee import capture_output
+        from .fd_capture import capture_output
 
         with solver_runs(), capture_output(capture_fd=True):  # (fd capture: one thread at a time)
             highs = highspy.Highs()

@@ -8,6 +8,7 @@ it (warnings; Ctrl-C: :mod:`~surrogate.milp.solve_interrupts`).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
@@ -27,19 +28,17 @@ from .solver_options import try_options
 COEFFICIENT_LIMIT = 1e9
 #: A ratio of the largest to the smallest nonzero |coefficient| of the constraint matrix above this is a warning.
 COEFFICIENT_RANGE_LIMIT = 1e9
-#: Lines of HiGHS's log that are kept as warnings (matched case-insensitively): its errors too, such as
-#: an option it could not apply.
-LOG_WARNING_MARKERS = ("warning", "badly scaled", "consider scaling")
-#: ... and the lines that start with this (HiGHS's ``ERROR:`` lines; its summary's "P-D objective error" is none).
-LOG_ERROR_PREFIX = "error"
+#: Lines of a solver's log that are kept as warnings, matched case-insensitively: a HiGHS, SCIP or Gurobi warning or
+#: error (``WARNING: ...``, ``[file.c:12] WARNING: ...``, ``Warning: ...``, ``ERROR: ...``; not the summary's
+#: "P-D objective error"), or HiGHS's scaling advice. Another thread's output during a solve is captured with the
+#: solver's (the process's fds 1 and 2 are redirected): Python's logging (``WARNING:root:...``, ``LOG WARNING ...``)
+#: is not taken for the solver's.
+LOG_WARNING_LINE = re.compile(r"^(\[[^\]]*\]\s*)?(warning|error)\s*:(\s|$)|badly scaled|consider scaling", re.IGNORECASE)
 
 
 def log_warnings(log: str) -> list[str]:
-    """The lines of a HiGHS log that warn (see :data:`LOG_WARNING_MARKERS`), stripped, in order, without repeats."""
-    lines = (line.strip() for line in log.splitlines())
-    kept = [
-        line for line in lines if line.lower().startswith(LOG_ERROR_PREFIX) or any(m in line.lower() for m in LOG_WARNING_MARKERS)
-    ]
+    """The lines of a solver's log that warn (see :data:`LOG_WARNING_LINE`), stripped, in order, without repeats."""
+    kept = [line for line in (line.strip() for line in log.splitlines()) if LOG_WARNING_LINE.search(line)]
     return list(dict.fromkeys(kept))
 
 
@@ -316,7 +315,7 @@ def check_options(config: SolverConfig) -> None:
         If the solver does not know an option, or would not keep its value as given (e.g. HiGHS's
         ``mip_heuristic_effort='x'``, SCIP's integer ``separating/maxrounds=2.5``).
     """
-    from pyomo.common.tee import capture_output
+    from .fd_capture import capture_output
 
     backend = backend_for(config.solver)
     if config.options and backend.installed():

@@ -30,7 +30,7 @@ from .solve_checks import (  # noqa: F401 (re-exported: this module's API before
     COEFFICIENT_LIMIT,
     COEFFICIENT_RANGE_LIMIT,
     DOMAIN_FIX,
-    LOG_WARNING_MARKERS,
+    LOG_WARNING_LINE,
     CoefficientScale,
     check_domains,
     check_fixed_values,
@@ -335,7 +335,7 @@ def _confirmed(
 
 def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, node_limit: int | None, check: bool) -> SolveResult:
     """:func:`solve` once its options are checked: the run, its output kept out of the caller's, and the result read back."""
-    from pyomo.common.tee import capture_output
+    from .fd_capture import capture_output
 
     backend = backend_for(config.solver)
     check_constructed(model)

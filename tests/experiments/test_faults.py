@@ -128,6 +128,26 @@ def test_a_sigkilled_sweep_on_a_dask_local_cluster_leaves_no_process(tmp_path):
     assert not left, f"still running {EXIT_DEADLINE_S} s after SIGKILL: {[p.cmdline() for p in left]}"
 
 
+def test_a_ctrl_c_to_a_dask_sweeps_process_group_prints_the_one_line_message_alone(tmp_path):
+    """probe140 #3: a terminal's Ctrl-C (SIGINT to the whole group) printed 30-75 lines of the Dask workers' and nannies'
+    tracebacks under the message; the local cluster's workers now block it and leave it to the sweep."""
+    pytest.importorskip("distributed")
+    proc = _start_and_wait(tmp_path / "dask", 1, "--dask")
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        err = proc.communicate(timeout=120)[1].decode()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # clean up after a failure
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 130, err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        f"surrogate sweep: interrupted; finished units are kept in {tmp_path / 'dask' / 'cache'}, so the same command "
+        "resumes the sweep (add --fresh to start over)"
+    ]
+
+
 @pytest.mark.slow  # a second full kill-and-resume cycle; CI runs the SIGKILL one
 def test_a_sigterm_stops_the_workers_unlocks_the_folder_and_resumes(tmp_path, reference):
     out = tmp_path / "terminated"

@@ -3,6 +3,8 @@ scheduler after the package's runs."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import threading
 from concurrent.futures import Future
@@ -11,10 +13,12 @@ import pyomo.environ as pyo
 import pytest
 
 from surrogate import SolverConfig
+from surrogate.errors import SolverUnavailableError
 from surrogate.milp import solver_backends
 from surrogate.milp.bounds import compute_bounds
-from surrogate.milp.highs_run import START_TAKEN, highs_start_note, watch_highs_start
+from surrogate.milp.highs_run import START_TAKEN, highs_start_note, solver_runs, watch_highs_start
 from surrogate.milp.solver import make_solver, solve
+from surrogate.milp.solver_config import Termination
 from surrogate.nets.construct import hand_built
 
 pytestmark = pytest.mark.solver
@@ -297,3 +301,52 @@ def test_a_start_value_that_is_no_number_is_skipped(value):
     """warm_start=True crashed on round(nan), round(inf) or round('3') (probe119 #3); the same model solved without it."""
     result = solve(_gappy(value), SolverConfig(time_limit=5, threads=1), warm_start=True)
     assert result.optimal and result.objective == pytest.approx(0.5)
+
+
+def _fork(target) -> int:
+    """Run ``target`` in a process forked from this one; its exit code (a safety net kills it after 120 s)."""
+    child = multiprocessing.get_context("fork").Process(target=target)
+    child.start()
+    child.join(120)  # not a threshold: the child solves a tiny model; on the old code it never returned
+    if child.is_alive():
+        child.kill()
+        child.join()
+    return child.exitcode
+
+
+def _child_solves() -> None:
+    result = solve(_small_milp(), SolverConfig(threads=1))
+    assert result.termination == Termination.OPTIMAL
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_process_forked_while_a_thread_holds_the_solver_lock_solves():
+    """probe140 #1: the child inherited SOLVER_LOCK held by a thread it does not have, and every solve there waited forever."""
+    solve(_small_milp(), SolverConfig(threads=1))  # HiGHS's scheduler at 1 thread: none of its workers to lose
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with solver_runs():
+            held.set()
+            done.wait(120)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        held.wait(120)
+        assert _fork(_child_solves) == 0
+    finally:
+        done.set()
+        holder.join(120)
+
+
+def _child_refused() -> None:
+    with pytest.raises(SolverUnavailableError, match=r"forked from one whose HiGHS scheduler ran 2 threads.*'spawn'"):
+        solve(_small_milp(), SolverConfig(threads=1))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_process_forked_after_a_highs_run_on_worker_threads_is_told_to_spawn():
+    """probe140 #1: HiGHS's scheduler's worker threads are not in a forked child: its runs hung, or failed with 'Invalid argument'."""
+    solve(_small_milp(), SolverConfig(threads=2))
+    assert _fork(_child_refused) == 0

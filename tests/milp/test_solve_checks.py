@@ -2,14 +2,18 @@
 
 import gc
 import math
+import os
 import subprocess
 import sys
+import threading
 
 import pyomo.environ as pyo
 import pytest
 
 from surrogate.errors import ModelFormatError
-from surrogate.milp.solve_checks import CoefficientScale
+from surrogate.milp.solve_checks import CoefficientScale, log_warnings
+from surrogate.milp.solver import SolverConfig, solve
+from surrogate.milp.solver_config import Termination
 from tests.helpers import skip_unless_runnable
 
 
@@ -214,3 +218,49 @@ def test_checking_gurobi_leaves_pyomo_s_licence_count_alone(options):
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip().endswith("checked") and "release_license" not in run.stdout + run.stderr
+
+
+def test_log_warnings_keeps_the_solvers_lines_and_not_pythons_logging():
+    """probe140 #2: any line holding 'warning' was kept, so another thread's log lines became a solve's warnings."""
+    log = (
+        "LOG WARNING disk almost full, tick 8\nWARNING:root:disk almost full\ntick 9\n"
+        "WARNING: Problem is badly scaled, particularly relative to tolerances\n  Consider scaling the bounds by 1e-3\n"
+        "ERROR:   Option 'threads' is set to 2\nP-D objective error  :  1.2e-03\n"
+        "[src/scip/lp.c:123] WARNING: an LP solve failed\nWarning: Gurobi's own\n"
+    )
+    assert log_warnings(log) == [
+        "WARNING: Problem is badly scaled, particularly relative to tolerances",
+        "Consider scaling the bounds by 1e-3",
+        "ERROR:   Option 'threads' is set to 2",
+        "[src/scip/lp.c:123] WARNING: an LP solve failed",
+        "Warning: Gurobi's own",
+    ]
+
+
+def test_another_threads_logging_during_a_solve_is_not_the_solves_warning(monkeypatch):
+    """probe140 #2: a thread's ``logging.warning`` lines written while another solved came back in its SolveResult.warnings."""
+    from surrogate.milp import solver as solver_module
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 4))
+    m.o = pyo.Objective(expr=m.x)
+    inside, go, results = threading.Event(), threading.Event(), []
+    attempt = solver_module._attempt
+
+    def paused(*args, **kwargs):  # the solve's output capture is on: what the main thread writes now is captured
+        inside.set()
+        go.wait(120)
+        return attempt(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "_attempt", paused)
+    solving = threading.Thread(target=lambda: results.append(solve(m, SolverConfig(threads=1))))
+    solving.start()
+    try:
+        inside.wait(120)
+        for line in ("LOG WARNING disk almost full, tick 8", "WARNING:root:disk almost full", "tick 9"):
+            print(line, file=sys.stderr, flush=True)
+            os.write(2, f"{line}\n".encode())
+    finally:
+        go.set()
+        solving.join(120)
+    assert results[0].termination == Termination.OPTIMAL and not any("disk" in w for w in results[0].warnings)
