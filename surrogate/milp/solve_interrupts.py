@@ -79,15 +79,17 @@ def ctrl_c_stops_here() -> bool:
 
 def pass_on_ctrl_c() -> bool:
     """After a run a solver says Ctrl-C interrupted, though nothing was noted (Gurobi caught SIGINT itself, with no
-    way to stop it): ``False`` where Ctrl-C stops the run here (:func:`ctrl_c_stops_here`: the caller raises
-    ``KeyboardInterrupt``); else SIGINT is sent to the process again, so that the handler in force meets it, and
-    ``True`` (the run's result, its termination ``interrupted``, is the caller's to return).
+    way to stop it): ``False`` where Ctrl-C stops the run here (:func:`ctrl_c_stops_here`), or where SIGINT's
+    handler is no function (``SIG_IGN``, as a background job has it, or ``SIG_DFL``: the solver stopped all the
+    same, and the run has no answer): the caller raises ``KeyboardInterrupt``; else SIGINT is sent to the process
+    again, so that the handler in force meets it, and ``True`` (the run's result, its termination ``interrupted``,
+    is the caller's to return).
 
     In the main thread the program's handler runs at once: what it raises propagates, one that returns lets the
     result be returned. From a worker thread the signal goes to the main thread, as a Ctrl-C would have without
     the solver: the main thread gets its ``KeyboardInterrupt`` (or its handler's call), the worker its result.
     """
-    if ctrl_c_stops_here():
+    if ctrl_c_stops_here() or not callable(signal.getsignal(signal.SIGINT)):
         return False
     os.kill(os.getpid(), signal.SIGINT)  # process-directed: the main thread takes it (it blocks no signal)
     return True

@@ -171,3 +171,17 @@ def _solved(name: str):
         return solve(_market_split(), _config(name))
     except BaseException as exc:
         return exc
+
+
+def test_a_gurobi_solve_stopped_by_an_ignored_sigint_raises(monkeypatch, sigint):
+    """A program that ignores SIGINT (a background job) still has Gurobi stop at one: the run has no answer, and
+    ``KeyboardInterrupt`` is raised, as before probe140's change; it returned the ``interrupted`` result, which the
+    benchmarks stored and cached (probe144 #1)."""
+    skip_unless_runnable("gurobi")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _interrupting(monkeypatch, "gurobi")
+    try:
+        result = solve(_market_split(), _config("gurobi"))
+    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+        result = exc
+    assert type(result) is KeyboardInterrupt, repr(result)
