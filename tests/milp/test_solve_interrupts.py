@@ -184,3 +184,19 @@ def test_a_caught_ctrl_c_is_not_passed_on_where_sigint_is_ignored(where, sigint)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     assert (pass_on_ctrl_c() if where == "main" else _in_a_worker(pass_on_ctrl_c)) is False
+
+
+def test_ctrl_c_stops_here_inside_asyncio_run(sigint):
+    """asyncio.run's runner puts its own SIGINT handler in place of Python's, to deliver a KeyboardInterrupt: a
+    solver may catch Ctrl-C there as under Python's (probe144 #2)."""
+    import asyncio
+    import signal
+
+    from surrogate.milp.solve_interrupts import ctrl_c_stops_here, noting_interrupts
+
+    async def inside():
+        with noting_interrupts():
+            return signal.getsignal(signal.SIGINT) is not signal.default_int_handler, ctrl_c_stops_here()
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert asyncio.run(inside()) == (True, True)

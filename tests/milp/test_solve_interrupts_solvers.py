@@ -217,3 +217,30 @@ def test_a_solve_halted_for_a_stops_solves_handler_calls_that_handler_once(name,
     assert not isinstance(result, BaseException), repr(result)
     assert seen == [("stopping", signum)]
     assert result.termination == Termination.INTERRUPTED
+
+
+@pytest.mark.parametrize("name", ["scip", "gurobi"])
+def test_a_ctrl_c_stops_a_solve_inside_asyncio_run(name, monkeypatch, sigint):
+    """asyncio.run's SIGINT handler stands for Python's: the solver catches Ctrl-C and the solve raises
+    ``KeyboardInterrupt``. SCIP ran on to its limit (asyncio's handler taken for a program's own), Gurobi returned
+    its ``interrupted`` result (probe144 #2)."""
+    import asyncio
+
+    skip_unless_runnable(name)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sender, raised = _interrupting(monkeypatch, name), []
+
+    async def main():
+        try:
+            return solve(_market_split(), _config(name))
+        except KeyboardInterrupt:
+            raised.append(True)
+            raise
+
+    try:
+        asyncio.run(main())
+        _join(sender)
+    except BaseException:  # a KeyboardInterrupt let through would end the test session
+        pass
+    _join(sender)
+    assert raised == [True]
