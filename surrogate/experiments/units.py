@@ -63,8 +63,24 @@ class UnitCounts:
         return asdict(self)
 
 
+#: A solve row's ``termination`` that is no answer: Ctrl-C stopped the solve (under a SIGINT handler of the program's
+#: own that returned, :func:`~surrogate.milp.solver.solve` returns such a result; probe144 #1).
+INTERRUPTED = "interrupted"
+
+
+def _interrupted(unit: Unit, result) -> bool:
+    """Whether ``result`` holds a solve row whose solve Ctrl-C stopped (:data:`INTERRUPTED`)."""
+    rows = result.get("rows") if unit.kind == "solve" and isinstance(result, dict) else None
+    return isinstance(rows, list) and any(isinstance(r, dict) and r.get("termination") == INTERRUPTED for r in rows)
+
+
 def store_result(cache: UnitCache, unit: Unit, result: dict, nets_dir: Path):
-    """Write a finished unit's nets (atomically), then its cache entry; return the result as read back."""
+    """Write a finished unit's nets (atomically), then its cache entry; return the result as read back.
+
+    A solve that Ctrl-C stopped is never kept as an answer: ``KeyboardInterrupt`` is raised instead (the run stops as
+    at a Ctrl-C, nothing of the unit written)."""
+    if _interrupted(unit, result):
+        raise KeyboardInterrupt(f"{unit.label}: a solve was interrupted (Ctrl-C); its row is not kept")
     stored = dict(result)
     if "nets" in result:
         stored["nets"] = []
@@ -77,8 +93,9 @@ def store_result(cache: UnitCache, unit: Unit, result: dict, nets_dir: Path):
 
 def well_formed(unit: Unit, result) -> bool:
     """Whether a cached ``result`` has the shape of ``unit``'s: ``size`` nets (with file and hash) or ``size`` solves
-    (each one that ``unit.check_row`` takes, where it has one)."""
-    if not isinstance(result, dict):
+    (each one that ``unit.check_row`` takes, where it has one, and none a solve Ctrl-C stopped, which an older
+    version cached)."""
+    if not isinstance(result, dict) or _interrupted(unit, result):
         return False
     if unit.kind == "solve":
         rows = result.get("rows")

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 
 #: The signal handlers (functions) that end the run they interrupt: a signal under one halts a running solver.
 STOPPING_HANDLERS: set = set()
+#: The lists :func:`noting_halts` yields, each told the signals that halted a solver while its block runs.
+_HALTS: list[list[int]] = []
 
 
 def stops_solves(handler: Callable) -> Callable:
@@ -61,12 +63,32 @@ def halting_on_signals(halt: Callable[[], None]) -> Iterator[None]:
         reader.close()
 
 
+@contextlib.contextmanager
+def noting_halts() -> Iterator[list[int]]:
+    """A list that gets the number of each signal under a :func:`stops_solves` handler that arrived while a solver ran
+    in :func:`halting_on_signals` during the block (the solver halted, or about to be).
+
+    Python itself calls that handler (once the solver returns): a run that ends ``interrupted`` then was not stopped
+    by a Ctrl-C the solver caught, to be passed on (:func:`~surrogate.milp.solve_interrupts.pass_on_ctrl_c`: its
+    handler was called twice, or a SIGINT handler for a SIGTERM; probe144 #3)."""
+    seen: list[int] = []
+    _HALTS.append(seen)
+    try:
+        yield seen
+    finally:
+        _HALTS.remove(seen)
+
+
 def _watch(reader: socket.socket, halt: Callable[[], None], forward: int) -> None:
-    """Read signal numbers from ``reader`` until it closes; halt on a stopping one, pass each on to ``forward``."""
+    """Read signal numbers from ``reader`` until it closes; halt on a stopping one (noted, :func:`noting_halts`),
+    pass each on to ``forward``."""
     while data := reader.recv(64):
         if forward >= 0:
             with contextlib.suppress(OSError):
                 os.write(forward, data)
-        if any(inspect.unwrap(signal.getsignal(signum)) in STOPPING_HANDLERS for signum in data):
+        stopping = [signum for signum in data if inspect.unwrap(signal.getsignal(signum)) in STOPPING_HANDLERS]
+        if stopping:
+            for seen in list(_HALTS):
+                seen.extend(stopping)
             with contextlib.suppress(Exception):
                 halt()

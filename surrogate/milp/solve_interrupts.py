@@ -16,6 +16,7 @@ import functools
 import inspect
 import os
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -64,8 +65,8 @@ def _noting(seen: list, previous):
 
 def ctrl_c_stops_here() -> bool:
     """Whether a Ctrl-C now is Python's own ``KeyboardInterrupt`` in this thread: it is the main thread, and SIGINT's
-    handler is Python's default one (``signal.default_int_handler``, or ``SIG_DFL``), maybe wrapped by
-    :func:`noting_interrupts`.
+    handler is Python's default one (``signal.default_int_handler``, or ``SIG_DFL``) or asyncio's runner's, which
+    stands for it in :func:`asyncio.run` (:func:`_asyncio_runners`), maybe wrapped by :func:`noting_interrupts`.
 
     Only then may a solver catch Ctrl-C itself and stop (SCIP's ``misc/catchctrlc``,
     :class:`~surrogate.milp.scip_direct.GilFreeModel`): a handler of the program's own (one that notes the signal
@@ -74,20 +75,33 @@ def ctrl_c_stops_here() -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     handler = inspect.unwrap(signal.getsignal(signal.SIGINT))
-    return handler is signal.default_int_handler or handler == signal.SIG_DFL
+    return handler is signal.default_int_handler or handler == signal.SIG_DFL or _asyncio_runners(handler)
+
+
+def _asyncio_runners(handler) -> bool:
+    """Whether ``handler`` is the one :class:`asyncio.Runner` puts in place of Python's default one while it runs
+    (``Runner._on_sigint``, bound, in a :func:`functools.partial`): it is there to deliver a ``KeyboardInterrupt``
+    (its first call cancels the main task, which then raises it), so a solver may catch Ctrl-C itself as under
+    Python's own (probe144 #2: SCIP ran on to its time limit inside :func:`asyncio.run`)."""
+    runners = sys.modules.get("asyncio.runners")  # not imported: not asyncio's
+    on_sigint = getattr(getattr(runners, "Runner", None), "_on_sigint", None)
+    function = handler.func if isinstance(handler, functools.partial) else handler
+    return on_sigint is not None and getattr(function, "__func__", None) is on_sigint
 
 
 def pass_on_ctrl_c() -> bool:
     """After a run a solver says Ctrl-C interrupted, though nothing was noted (Gurobi caught SIGINT itself, with no
-    way to stop it): ``False`` where Ctrl-C stops the run here (:func:`ctrl_c_stops_here`: the caller raises
-    ``KeyboardInterrupt``); else SIGINT is sent to the process again, so that the handler in force meets it, and
-    ``True`` (the run's result, its termination ``interrupted``, is the caller's to return).
+    way to stop it): ``False`` where Ctrl-C stops the run here (:func:`ctrl_c_stops_here`), or where SIGINT's
+    handler is no function (``SIG_IGN``, as a background job has it, or ``SIG_DFL``: the solver stopped all the
+    same, and the run has no answer): the caller raises ``KeyboardInterrupt``; else SIGINT is sent to the process
+    again, so that the handler in force meets it, and ``True`` (the run's result, its termination ``interrupted``,
+    is the caller's to return).
 
     In the main thread the program's handler runs at once: what it raises propagates, one that returns lets the
     result be returned. From a worker thread the signal goes to the main thread, as a Ctrl-C would have without
     the solver: the main thread gets its ``KeyboardInterrupt`` (or its handler's call), the worker its result.
     """
-    if ctrl_c_stops_here():
+    if ctrl_c_stops_here() or not callable(signal.getsignal(signal.SIGINT)):
         return False
     os.kill(os.getpid(), signal.SIGINT)  # process-directed: the main thread takes it (it blocks no signal)
     return True

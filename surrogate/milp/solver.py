@@ -24,6 +24,7 @@ from .model_size import model_size
 from .net_drift import check_constant_inputs, drift_warnings
 from .presolve_check import confirm_bound, confirm_infeasible, kept_values, needs_confirming, presolve_choice
 from .rewrite_refresh import refresh_rewrites
+from .signal_watch import noting_halts
 from .solution_check import TRUST_TOL, constant_model, untrusted, worst_violation
 from .solve_arguments import check_arguments
 from .solve_checks import (  # noqa: F401 (re-exported: this module's API before they moved)
@@ -362,7 +363,7 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     # A solver writes to the process's stdout (e.g. HiGHS's warnings while a persistent model is
     # updated, outside Pyomo's own capture); keep it out of the caller's output, and read its warnings.
     try:
-        with noting_interrupts() as interrupts, capture_output(capture_fd=True) as captured:
+        with noting_interrupts() as interrupts, noting_halts() as halts, capture_output(capture_fd=True) as captured:
             attempt = _attempt(backend, solver, model, config, warm_start=warm_start, first=first, node_limit=node_limit)
     except RuntimeError as error:  # Ctrl-C while Pyomo's capture closes comes out as its RuntimeError
         if "KeyboardInterrupt" in str(error) or interrupts:
@@ -372,8 +373,9 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     if isinstance(attempt, str):
         return _refused(model, attempt, elapsed)
     results, already, notes = attempt
-    # the solver caught Ctrl-C (or SIGTERM) and returned: stop, or pass it on to a handler of the program's own
-    if interrupts or (backend.interrupted(results) and not pass_on_ctrl_c()):
+    # the solver caught Ctrl-C (or SIGTERM) and returned: stop, or pass it on to a handler of the program's own (not
+    # where a stops_solves handler halted it: Python calls that one; if it returned, so does the interrupted result)
+    if interrupts or (backend.interrupted(results) and not halts and not pass_on_ctrl_c()):
         raise_noted(interrupts, f"{backend.name} was interrupted (Ctrl-C)")
     log = captured.getvalue() + "\n" + (getattr(results, "solver_log", None) or "")
     result = _read_back(

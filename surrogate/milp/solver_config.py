@@ -23,15 +23,19 @@ SOLVERS = ("highs", "scip", "gurobi")
 #: How tables and messages name each solver.
 SOLVER_NAMES = {"highs": "HiGHS", "scip": "SCIP", "gurobi": "Gurobi"}
 
-#: The settings that :class:`SolverConfig`'s fields, :func:`~surrogate.milp.solver.solve`'s ``node_limit`` or the SCIP
-#: log cut (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`) own, each with how the API sets it instead (a command line
-#: names its own flags: :func:`managed_reason`'s ``fixes``).
+#: The settings that :class:`SolverConfig`'s fields, :func:`~surrogate.milp.solver.solve`'s ``node_limit``, the SCIP
+#: log cut (:data:`~surrogate.milp.scip_direct.LOG_OPTIONS`) or SCIP's Ctrl-C choice
+#: (:func:`~surrogate.milp.solve_interrupts.ctrl_c_stops_here`) own, each with how the API sets it instead (a command
+#: line names its own flags: :func:`managed_reason`'s ``fixes``).
 SETTINGS = {
     "time_limit": "set SolverConfig.time_limit instead",
     "rel_gap": "set SolverConfig.rel_gap instead",
     "threads": "set SolverConfig.threads instead",
     "node_limit": "pass solve(node_limit=...) instead",
     "log": "SCIP's log is cut so that it cannot block a solve (surrogate.milp.scip_direct.LOG_OPTIONS); leave it out",
+    "ctrl_c": "the package sets it from the SIGINT handler in force: SCIP catches Ctrl-C itself only where it is "
+    "Python's own KeyboardInterrupt, and leaves it to a handler of the program's own (docs/scip.md, 'Ctrl-C'); "
+    "leave it out",
 }
 #: Each solver's own options that a :data:`SETTINGS` setting owns: option name -> the setting. ``SolverConfig.options``
 #: may not name them. The absolute gaps too: the package asks for a relative gap only, and an absolute one ended a
@@ -52,6 +56,7 @@ OWNED_OPTIONS: dict[str, dict[str, str]] = {
         "limits/totalnodes": "node_limit",
         "limits/nodes": "node_limit",
         "display/verblevel": "log",
+        "misc/catchctrlc": "ctrl_c",
     },
     "gurobi": {
         "TimeLimit": "time_limit",

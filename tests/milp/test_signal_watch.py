@@ -199,3 +199,17 @@ def test_outside_the_main_thread_nothing_is_watched():
     worker.start()
     worker.join()
     assert seen == ["ran"]
+
+
+def test_a_halt_is_noted_with_its_signal_and_a_callers_own_signal_is_not(monkeypatch, sigterm):
+    """noting_halts tells solve that a stopping handler halted the run (Python calls it: no Ctrl-C to pass on)."""
+    handler = _recording(sigterm)
+    monkeypatch.setattr(signal_watch, "STOPPING_HANDLERS", {handler})
+    signal.signal(signal.SIGTERM, handler)
+    with signal_watch.noting_halts() as halts, signal_watch.halting_on_signals(lambda: None):
+        signal.raise_signal(signal.SIGTERM)
+    assert halts == [signal.SIGTERM]
+    monkeypatch.setattr(signal_watch, "STOPPING_HANDLERS", set())
+    with signal_watch.noting_halts() as halts, signal_watch.halting_on_signals(lambda: None):
+        signal.raise_signal(signal.SIGTERM)
+    assert halts == [] and sigterm == [signal.SIGTERM, signal.SIGTERM]

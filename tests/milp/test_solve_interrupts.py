@@ -172,3 +172,31 @@ def test_scip_catches_ctrl_c_only_where_it_is_pythons_own(where, sigint):
     assert caught(signal.default_int_handler) is (where == "main")
     assert caught(lambda signum, frame: None) is False
     assert caught(signal.SIG_IGN) is False
+
+
+@pytest.mark.parametrize("where", ["main", "worker"])
+def test_a_caught_ctrl_c_is_not_passed_on_where_sigint_is_ignored(where, sigint):
+    """Under ``SIG_IGN`` (a background job) a solver that caught SIGINT stopped all the same: the run has no answer,
+    and the caller raises (``False``); it was sent on, to nobody, and the interrupted result kept (probe144 #1)."""
+    import signal
+
+    from surrogate.milp.solve_interrupts import pass_on_ctrl_c
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    assert (pass_on_ctrl_c() if where == "main" else _in_a_worker(pass_on_ctrl_c)) is False
+
+
+def test_ctrl_c_stops_here_inside_asyncio_run(sigint):
+    """asyncio.run's runner puts its own SIGINT handler in place of Python's, to deliver a KeyboardInterrupt: a
+    solver may catch Ctrl-C there as under Python's (probe144 #2)."""
+    import asyncio
+    import signal
+
+    from surrogate.milp.solve_interrupts import ctrl_c_stops_here, noting_interrupts
+
+    async def inside():
+        with noting_interrupts():
+            return signal.getsignal(signal.SIGINT) is not signal.default_int_handler, ctrl_c_stops_here()
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert asyncio.run(inside()) == (True, True)

@@ -17,7 +17,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate.milp import scip_direct
+from surrogate.milp import scip_direct, signal_watch
 from surrogate.milp.backend_run import FirstSolution
 from surrogate.milp.solver import solve
 from surrogate.milp.solver_config import SolverConfig, Termination
@@ -41,6 +41,14 @@ def sigint():
     signal.signal(signal.SIGINT, previous)
 
 
+@pytest.fixture
+def sigterm():
+    """SIGTERM's handler put back after the test."""
+    previous = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
 def _market_split():
     """A market-split instance (4 rows, 30 binaries): far beyond any solver's first seconds."""
     a, m = np.random.default_rng(0).integers(0, 100, size=(4, 30)), pyo.ConcreteModel()
@@ -55,8 +63,8 @@ def _market_split():
     return m
 
 
-def _interrupting(monkeypatch, name: str) -> threading.Thread | None:
-    """Have SIGINT sent to the process once ``name`` is solving: from Gurobi's incumbent callback (the thread that
+def _interrupting(monkeypatch, name: str, signum: int = signal.SIGINT) -> threading.Thread | None:
+    """Have ``signum`` sent to the process once ``name`` is solving: from Gurobi's incumbent callback (the thread that
     waits for SCIP's solving stage is returned, to join)."""
     if name == "gurobi":
         see = FirstSolution.see
@@ -65,7 +73,7 @@ def _interrupting(monkeypatch, name: str) -> threading.Thread | None:
             see(self, seconds, objective)
             if not getattr(FirstSolution, "sent", False):
                 monkeypatch.setattr(FirstSolution, "sent", True, raising=False)
-                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), signum)
 
         monkeypatch.setattr(FirstSolution, "see", seen)
         return None
@@ -83,7 +91,7 @@ def _interrupting(monkeypatch, name: str) -> threading.Thread | None:
     def send():
         while not done.is_set() and not (models and models[0].getStage() == pyscipopt.SCIP_STAGE.SOLVING):
             done.wait(0.01)
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signum)
 
     monkeypatch.setattr(scip_direct.GilFreeModel, "optimize", recorded)
     sender = threading.Thread(target=send)
@@ -171,3 +179,68 @@ def _solved(name: str):
         return solve(_market_split(), _config(name))
     except BaseException as exc:
         return exc
+
+
+def test_a_gurobi_solve_stopped_by_an_ignored_sigint_raises(monkeypatch, sigint):
+    """A program that ignores SIGINT (a background job) still has Gurobi stop at one: the run has no answer, and
+    ``KeyboardInterrupt`` is raised, as before probe140's change; it returned the ``interrupted`` result, which the
+    benchmarks stored and cached (probe144 #1)."""
+    skip_unless_runnable("gurobi")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _interrupting(monkeypatch, "gurobi")
+    try:
+        result = solve(_market_split(), _config("gurobi"))
+    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+        result = exc
+    assert type(result) is KeyboardInterrupt, repr(result)
+
+
+@pytest.mark.parametrize("name", ["scip", "gurobi"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_solve_halted_for_a_stops_solves_handler_calls_that_handler_once(name, signum, monkeypatch, sigint, sigterm):
+    """A handler registered with ``stops_solves`` halts the solve, and Python calls it once the solver returns; one
+    that returns gets the ``interrupted`` result. The result was taken for a Ctrl-C the solver caught and SIGINT sent
+    on: the SIGINT handler was called twice for one Ctrl-C, or for a SIGTERM (probe144 #3)."""
+    skip_unless_runnable(name)
+    monkeypatch.setattr(signal_watch, "STOPPING_HANDLERS", set())
+    seen = []
+    signal.signal(signum, signal_watch.stops_solves(lambda number, frame: seen.append(("stopping", number))))
+    if signum == signal.SIGTERM:
+        signal.signal(signal.SIGINT, lambda number, frame: seen.append(("sigint", number)))
+    sender = _interrupting(monkeypatch, name, signum)
+    try:
+        result = solve(_market_split(), _config(name))
+        _join(sender)
+    except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
+        result = exc
+    _join(sender)
+    assert not isinstance(result, BaseException), repr(result)
+    assert seen == [("stopping", signum)]
+    assert result.termination == Termination.INTERRUPTED
+
+
+@pytest.mark.parametrize("name", ["scip", "gurobi"])
+def test_a_ctrl_c_stops_a_solve_inside_asyncio_run(name, monkeypatch, sigint):
+    """asyncio.run's SIGINT handler stands for Python's: the solver catches Ctrl-C and the solve raises
+    ``KeyboardInterrupt``. SCIP ran on to its limit (asyncio's handler taken for a program's own), Gurobi returned
+    its ``interrupted`` result (probe144 #2)."""
+    import asyncio
+
+    skip_unless_runnable(name)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sender, raised = _interrupting(monkeypatch, name), []
+
+    async def main():
+        try:
+            return solve(_market_split(), _config(name))
+        except KeyboardInterrupt:
+            raised.append(True)
+            raise
+
+    try:
+        asyncio.run(main())
+        _join(sender)
+    except BaseException:  # a KeyboardInterrupt let through would end the test session
+        pass
+    _join(sender)
+    assert raised == [True]

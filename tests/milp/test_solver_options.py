@@ -343,3 +343,15 @@ def test_a_file_option_is_checked_whatever_the_case_of_its_name_without_the_solv
     with pytest.raises(ConfigError, match=r"LogFile='.*g\.log' names a file in the folder .* Gurobi cannot open it"):
         check_folders("gurobi", (("LogFile", missing),))
     check_folders("gurobi", (("LogFile", str(tmp_path / "g.log")), ("LogToFile", 1), ("Threads", 2)))
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_scips_catchctrlc_is_refused_as_the_package_sets_it(value):
+    """probe144 #4: the package sets misc/catchctrlc from the SIGINT handler in force; a caller's was overridden
+    without a word."""
+    with pytest.raises(
+        ConfigError,
+        match=r"option 'misc/catchctrlc' of scip is managed by surrogate: the package sets it from the SIGINT handler "
+        r"in force: SCIP catches Ctrl-C itself only where it is Python's own KeyboardInterrupt.*docs/scip\.md",
+    ):
+        SolverConfig(solver="scip", options={"misc/catchctrlc": value})
