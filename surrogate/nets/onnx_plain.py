@@ -16,6 +16,8 @@ from ..errors import ModelFormatError
 
 #: The ``doc_string`` that marks a node taken from a local function's body, followed by the function's name.
 _FUNCTION_MARK = "surrogate: inside the local function "
+#: Ends the mark of a node whose values reach none of its function's outputs.
+_IDLE_MARK = " (reaching none of its outputs)"
 #: The domains of the standard ONNX ops ("" and its long name).
 _STANDARD_DOMAINS = ("", "ai.onnx")
 
@@ -38,8 +40,9 @@ def plain_model(proto, path=None):
         _refuse_shadowing(proto, path)
         _add_attribute_defaults(proto, path)
         for function in proto.functions:
-            for node in function.node:
-                node.doc_string = _FUNCTION_MARK + function.name
+            idle = _idle_in_body(function)
+            for k, node in enumerate(function.node):
+                node.doc_string = _FUNCTION_MARK + function.name + (_IDLE_MARK if k in idle else "")
         proto = onnx.inliner.inline_local_functions(proto)
     graph = proto.graph
     graph.initializer.extend(_dense(sparse, path) for sparse in graph.sparse_initializer)
@@ -53,7 +56,27 @@ def plain_model(proto, path=None):
 
 def function_of(node) -> str | None:
     """The name of the local function whose body ``node`` was inlined from (:func:`plain_model`), else ``None``."""
-    return node.doc_string[len(_FUNCTION_MARK) :] if node.doc_string.startswith(_FUNCTION_MARK) else None
+    if not node.doc_string.startswith(_FUNCTION_MARK):
+        return None
+    return node.doc_string[len(_FUNCTION_MARK) :].removesuffix(_IDLE_MARK)
+
+
+def idle_in_function(node) -> bool:
+    """Whether ``node``, inlined from a local function's body (:func:`plain_model`), reaches none of that function's
+    outputs (a dead node of the body, not one that makes an output nothing reads)."""
+    return node.doc_string.startswith(_FUNCTION_MARK) and node.doc_string.endswith(_IDLE_MARK)
+
+
+def _idle_in_body(function) -> set[int]:
+    """The indices of ``function``'s body nodes whose values reach none of its outputs."""
+    producers = {out: k for k, node in enumerate(function.node) for out in node.output}
+    names, live = list(function.output), set()
+    while names:
+        k = producers.get(names.pop())
+        if k is not None and k not in live:
+            live.add(k)
+            names.extend(function.node[k].input)
+    return set(range(len(function.node))) - live
 
 
 def _refuse_shadowing(proto, path) -> None:

@@ -174,6 +174,22 @@ def test_an_unused_output_inside_a_local_function_is_named_with_its_function(tmp
         load_onnx(_save(tmp_path / "clash.onnx", nodes, [clash]))
 
 
+def test_a_dead_node_inside_a_function_body_is_not_called_an_unread_output(tmp_path):
+    """probe145: a Neg inside the function that reaches none of its outputs was described as 'an output of a local
+    function that nothing reads'."""
+    body = [node("Gemm", ["a", "w", "b"], ["o"]), node("Neg", ["a"], ["junk"])]
+    lin = helper.make_function("loc", "LinD", ["a", "w", "b"], ["o"], body, [helper.make_opsetid("", 17)])
+    nodes = [
+        node("LinD", ["x", "W1", "B1"], ["h"], domain="loc"),
+        node("Relu", ["h"], ["r"]),
+        node("Gemm", ["r", "W2", "B2"], ["y"]),
+    ]
+    message = r"Neg node '.*' \(inside the local function 'LinD'\).*; a node inside a local function that reaches none of its outputs: remove it from 'LinD'"
+    with pytest.raises(ModelFormatError, match=message) as caught:
+        load_onnx(_save(tmp_path / "inner.onnx", nodes, [lin]))
+    assert "an output of a local function that nothing reads" not in str(caught.value)
+
+
 def _sparse_weight(indices, values):
     values = numpy_helper.from_array(np.asarray(values, np.float32), "W1")
     return helper.make_sparse_tensor(values, numpy_helper.from_array(np.asarray(indices, np.int64), "W1_idx"), [2, 8])
