@@ -15,7 +15,7 @@ import numpy as np
 
 from .onnx_affine import AFFINE_OPS, consumers
 from .onnx_files import live_node_indices
-from .onnx_plain import function_of
+from .onnx_plain import function_of, idle_in_function
 from .onnx_spellings import initializer_arrays, node_attributes
 
 #: Node types that pick, reorder or join the columns of a tensor.
@@ -74,13 +74,18 @@ def dead_nodes_problem(graph) -> str | None:
     dead = [node for i, node in enumerate(graph.node) if i not in live and node.op_type != "Constant"]
     if not dead:
         return None
-    inside = sorted({function_of(node) for node in dead} - {None})
     labels = [
         _label(node) + (f" (inside the local function {function_of(node)!r})" if function_of(node) else "") for node in dead
     ]
+    unread = sorted({function_of(node) for node in dead if not idle_in_function(node)} - {None})
+    idle = sorted({function_of(node) for node in dead if idle_in_function(node)})
     functions = (
-        f"; an output of a local function that nothing reads: remove it from {', '.join(map(repr, inside))}" if inside else ""
+        f"; an output of a local function that nothing reads: remove it from {', '.join(map(repr, unread))}" if unread else ""
     )
+    if idle:  # a node of a function's body that reaches none of the function's outputs (probe145)
+        functions += (
+            f"; a node inside a local function that reaches none of its outputs: remove it from {', '.join(map(repr, idle))}"
+        )
     return (
         f"the graph holds {len(dead)} node(s) whose values reach no output: {', '.join(labels)}; surrogate "
         "reads the nodes from the input to the output only: remove the unused ones (e.g. onnx.utils.extract_model "
@@ -287,10 +292,16 @@ def _cast_advice(node) -> str:
             f"{_label(node)} casts to {target}, which rounds the values to integers (or to true/false), a step no "
             "ReLU MLP computes: export the net without the cast (in float32 throughout)"
         )
+    bits = next((b for prefix, b in _SIGNIFICANT_BITS.items() if target.startswith(prefix)), None)
+    kept = f" ({target} keeps {bits} significant bit{'s' if bits != 1 else ''})" if bits else ""
     return (
-        f"{_label(node)} casts to {target}, which rounds the values to that type's few digits (bfloat16 keeps 8 "
-        "significant bits), a rounding surrogate does not compute: export the net in float32 without the cast"
+        f"{_label(node)} casts to {target}, which rounds the values to that type's few digits{kept}, a rounding "
+        "surrogate does not compute: export the net in float32 without the cast"
     )
+
+
+#: Significant bits (the implicit one counted) of the floating-point types below float32, by name prefix.
+_SIGNIFICANT_BITS = {"bfloat16": 8, "float16": 11, "float8e4m3": 4, "float8e5m2": 3, "float8e8m0": 1, "float4e2m1": 2}
 
 
 def _input_clip(graph):

@@ -170,7 +170,7 @@ def test_the_check_uses_points_of_the_nets_domain(tmp_path, monkeypatch):
     net = random_net((5,)).with_metadata(domain=[[0, 2], [0, 2]])
     with pytest.raises(ModelFormatError, match="differs from what onnxruntime computes"):
         check_import(save_graph(tmp_path / "net.onnx", *GRAPHS["bias before the product"]), net)
-    assert seen[0].shape == (IMPORT_POINTS, 2) and seen[0].min() >= 0 and seen[0].max() <= 2
+    assert seen[0].shape == (IMPORT_POINTS + 4, 2) and seen[0].min() >= 0 and seen[0].max() <= 2  # and the 4 corners
 
 
 def plain(points):

@@ -303,6 +303,10 @@ NOT_A_LAYER = {  # probe143: each was told to 'write the layer as nn.Linear'
         [node("Cast", ["h0"], ["hb"], to=TensorProto.BFLOAT16, name="round"), node("Cast", ["hb"], ["hf"], to=1)],
         r"Cast node 'round' casts to bfloat16, which rounds the values .*export the net in float32 without the cast",
     ),
+    "a Cast to float8 between layers": (  # probe145: it was said that 'bfloat16 keeps 8 significant bits'
+        [node("Cast", ["h0"], ["h8"], to=TensorProto.FLOAT8E4M3FN, name="round"), node("Cast", ["h8"], ["hf"], to=1)],
+        r"Cast node 'round' casts to float8e4m3fn, which rounds the values to that type's few digits \(float8e4m3fn keeps 4 significant bits\), a rounding",
+    ),
     "a Cast to an integer type between layers": (
         [node("Cast", ["h0"], ["hi"], to=TensorProto.INT32, name="round"), node("Cast", ["hi"], ["hf"], to=1)],
         r"Cast node 'round' casts to int32, which rounds the values to integers .*export the net without the cast",
