@@ -16,7 +16,6 @@ refuses an encoding's constant input (a mutable Param) set outside the box its n
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +25,7 @@ from pyomo.core.expr.numvalue import is_fixed
 from ..errors import ModelFormatError
 from .built_marks import mark_of
 from .model_components import seen_variables
+from .model_numbers import real_number
 from .output_scale import LP_TOLERANCE, ROW_TOLERANCE
 from .solution_check import TRUST_TOL
 
@@ -106,7 +106,7 @@ def _given_at(record: NetRecord, point) -> str:
     from its own inputs ``point`` (rows that a rewrite such as ``replace_products`` of an input ``x*y`` changed, or the
     user deactivated): ``record.inputs`` are the block's own (probe141 #5); ``''`` where they agree or lack a value."""
     try:
-        given = [_real(pyo.value(expr, exception=False)) for expr in record.given]
+        given = [real_number(pyo.value(expr, exception=False)) for expr in record.given]
     except (TypeError, ValueError, ArithmeticError):
         return ""
     if len(given) != len(point) or None in given or all(abs(g - v) <= TRUST_TOL * max(1.0, abs(v)) for g, v in zip(given, point)):
@@ -140,22 +140,6 @@ def _records(model):
     return [(block, record) for block in blocks if (record := mark_of(block, NET, NetRecord)) is not None]
 
 
-def _real(value) -> float | None:
-    """``value`` as a finite float; ``None`` for none, text, a complex number, NaN or an infinity, which the checks of
-    a solve's rows name (a side "is NaN ... give it a value")."""
-    if (
-        value is None
-        or isinstance(value, (str, bytes))
-        or (isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real))
-    ):
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _outside(block, record: NetRecord, k: int, tolerance: float) -> tuple[float, float, float, float] | None:
     """``(value, excess, scale, shift)`` if ``block``'s input ``k`` (:class:`NetRecord`) is a constant whose active row
     ``block.input_links[k]`` puts ``block.inputs[k]`` more than ``tolerance`` outside its bounds, ``excess`` in the
@@ -164,7 +148,7 @@ def _outside(block, record: NetRecord, k: int, tolerance: float) -> tuple[float,
     if links is None or inputs is None or k not in links or not links[k].active or not is_fixed(expr):
         return None  # a row the user deactivated ties nothing
     try:
-        value = _real(pyo.value(expr, exception=False))
+        value = real_number(pyo.value(expr, exception=False))
     except (TypeError, ValueError, ArithmeticError):  # text under an operation ('abc' * 2.0), 0 under a division
         value = None
     if value is None:
@@ -184,11 +168,11 @@ def _tolerance(model, solver: str, options) -> tuple[float, str]:
     as ``options`` (:attr:`~surrogate.milp.solver_config.SolverConfig.options`) set it; SCIP and Gurobi, 1e-6."""
     given = dict(options or ())
     if solver == "highs" and not any(v.is_integer() for v in seen_variables(model)):
-        return _real(
+        return real_number(
             given.get("primal_feasibility_tolerance", LP_TOLERANCE)
         ) or LP_TOLERANCE, "the rows of an LP (a model without integer variables)"
     if solver == "highs":
-        return _real(given.get("mip_feasibility_tolerance", ROW_TOLERANCE)) or ROW_TOLERANCE, "the row that ties it"
+        return real_number(given.get("mip_feasibility_tolerance", ROW_TOLERANCE)) or ROW_TOLERANCE, "the row that ties it"
     return ROW_TOLERANCE, "the row that ties it"
 
 
