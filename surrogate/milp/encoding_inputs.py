@@ -6,9 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from pyomo.core.expr.numvalue import NumericValue, native_numeric_types
+import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import NumericValue, is_fixed, native_numeric_types
+from pyomo.core.expr.visitor import identify_variables
 
 from ..errors import DomainWarning, ModelFormatError, warn_caller
+from .model_components import first_names
+from .model_numbers import real_number
 
 
 def check_inputs(inputs, count: int, what: str) -> list:
@@ -42,12 +46,15 @@ def check_inputs(inputs, count: int, what: str) -> list:
 
 
 def warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:
-    """A :class:`DomainWarning` naming every input whose own bounds reach beyond ``input_bounds``."""
-    from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
-
+    """A :class:`DomainWarning` naming every input whose own bounds reach beyond ``input_bounds``; a
+    :class:`ModelFormatError` naming a fixed variable of an input that has no value. A constant input without a real
+    finite value (a complex Param, NaN, text) is left to a solve's checks, which name it."""
     beyond = []
-    for expr, (lo, hi) in zip(inputs, input_bounds):
-        lb, ub = compute_bounds_on_expr(expr)
+    for k, (expr, (lo, hi)) in enumerate(zip(inputs, input_bounds)):
+        held = _bounds_of(f"surrogate {name!r}: its input {k} ({expr})", expr)
+        if held is None:
+            continue
+        lb, ub = held
         slack = 1e-9 * max(1.0, abs(lo), abs(hi))
         if lb is None or ub is None or lb < lo - slack or ub > hi + slack:
             beyond.append(
@@ -60,3 +67,25 @@ def warn_beyond(name: str, inputs: Sequence, input_bounds) -> None:
             "use bilinear() or replace_products(), which scale the box onto the net's domain, or bound the inputs",
             DomainWarning,
         )
+
+
+def _bounds_of(what: str, expr) -> tuple[float | None, float | None] | None:
+    """``(lb, ub)`` of the input ``expr`` (``None`` for a side without one; a constant's value twice), or ``None`` where
+    it has no real finite value or bounds (probe144 #3: a bool or complex Param crashed the build with Pyomo's error);
+    :class:`ModelFormatError` naming its fixed variables without a value, as a solve does (``what`` names the input)."""
+    from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
+
+    unset = [v.name for v in identify_variables(expr, include_fixed=True) if v.fixed and v.value is None]
+    if unset:
+        raise ModelFormatError(
+            f"{what} reads variables {first_names(map(repr, unset))}, which are fixed but have no value; fix each at one, "
+            f"e.g. {unset[0]}.fix(0.3)"
+        )
+    try:
+        if is_fixed(expr):
+            value = real_number(pyo.value(expr, exception=False))
+            return None if value is None else (value, value)
+        lb, ub = compute_bounds_on_expr(expr)
+        return (None if lb is None else real_number(lb), None if ub is None else real_number(ub))
+    except (TypeError, ValueError, ArithmeticError):  # text under an operation ('abc' * 2.0), a complex Param
+        return None

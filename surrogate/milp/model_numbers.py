@@ -9,6 +9,8 @@ product factors' checks (``bilinear``, ``replace_products``) call it.
 
 from __future__ import annotations
 
+import math
+import numbers
 from decimal import Decimal
 
 import numpy as np
@@ -16,6 +18,24 @@ import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
 from .model_components import python_path
+
+
+def real_number(value) -> float | None:
+    """``value`` as a finite float; ``None`` for none, text, a complex number, NaN or an infinity, which the checks of
+    a solve's rows name (a side "is NaN ... give it a value"): the checks of constant inputs
+    (:func:`~surrogate.milp.net_drift.check_constant_inputs`, :func:`~surrogate.milp.encoding_inputs.warn_beyond`) leave
+    such a value to them."""
+    if (
+        value is None
+        or isinstance(value, (str, bytes))
+        or (isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real))
+    ):
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def check_numbers(variables) -> None:

@@ -16,7 +16,6 @@ refuses an encoding's constant input (a mutable Param) set outside the box its n
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +24,9 @@ from pyomo.core.expr.numvalue import is_fixed
 
 from ..errors import ModelFormatError
 from .built_marks import mark_of
-from .output_scale import ROW_TOLERANCE
+from .model_components import seen_variables
+from .model_numbers import real_number
+from .output_scale import LP_TOLERANCE, ROW_TOLERANCE
 from .solution_check import TRUST_TOL
 
 #: The attribute of an encoding block that holds its :class:`NetRecord` (:func:`mark_net`); ``clone()``, ``deepcopy``
@@ -105,7 +106,7 @@ def _given_at(record: NetRecord, point) -> str:
     from its own inputs ``point`` (rows that a rewrite such as ``replace_products`` of an input ``x*y`` changed, or the
     user deactivated): ``record.inputs`` are the block's own (probe141 #5); ``''`` where they agree or lack a value."""
     try:
-        given = [_real(pyo.value(expr, exception=False)) for expr in record.given]
+        given = [real_number(pyo.value(expr, exception=False)) for expr in record.given]
     except (TypeError, ValueError, ArithmeticError):
         return ""
     if len(given) != len(point) or None in given or all(abs(g - v) <= TRUST_TOL * max(1.0, abs(v)) for g, v in zip(given, point)):
@@ -139,31 +140,15 @@ def _records(model):
     return [(block, record) for block in blocks if (record := mark_of(block, NET, NetRecord)) is not None]
 
 
-def _real(value) -> float | None:
-    """``value`` as a finite float; ``None`` for none, text, a complex number, NaN or an infinity, which the checks of
-    a solve's rows name (a side "is NaN ... give it a value")."""
-    if (
-        value is None
-        or isinstance(value, (str, bytes))
-        or (isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real))
-    ):
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _outside(block, record: NetRecord, k: int) -> tuple[float, float, float, float] | None:
+def _outside(block, record: NetRecord, k: int, tolerance: float) -> tuple[float, float, float, float] | None:
     """``(value, excess, scale, shift)`` if ``block``'s input ``k`` (:class:`NetRecord`) is a constant whose active row
-    ``block.input_links[k]`` puts ``block.inputs[k]`` more than the solver's :data:`~surrogate.milp.output_scale.ROW_TOLERANCE`
-    outside its bounds, ``excess`` in the encoding's units (the input less its shift, times its scale); else ``None``."""
+    ``block.input_links[k]`` puts ``block.inputs[k]`` more than ``tolerance`` outside its bounds, ``excess`` in the
+    encoding's units (the input less its shift, times its scale); else ``None``."""
     links, inputs, expr = block.component("input_links"), block.component("inputs"), record.given[k]
     if links is None or inputs is None or k not in links or not links[k].active or not is_fixed(expr):
         return None  # a row the user deactivated ties nothing
     try:
-        value = _real(pyo.value(expr, exception=False))
+        value = real_number(pyo.value(expr, exception=False))
     except (TypeError, ValueError, ArithmeticError):  # text under an operation ('abc' * 2.0), 0 under a division
         value = None
     if value is None:
@@ -172,27 +157,47 @@ def _outside(block, record: NetRecord, k: int) -> tuple[float, float, float, flo
     encoded = value if scale == 1.0 and not shift else scale * value - scale * shift  # as the row's side is written
     lower, upper = inputs[k].lb, inputs[k].ub
     excess = max(0.0 if lower is None else lower - encoded, 0.0 if upper is None else encoded - upper)
-    return (value, excess, scale, shift) if excess > ROW_TOLERANCE else None
+    return (value, excess, scale, shift) if excess > tolerance else None
 
 
-def check_constant_inputs(model) -> None:
+def _tolerance(model, solver: str, options) -> tuple[float, str]:
+    """What ``solver`` holds the row that ties a constant input to in ``model``, and how it is called: HiGHS holds a
+    model without integer variables (an LP) to its ``primal_feasibility_tolerance`` (:data:`~surrogate.milp.output_scale.LP_TOLERANCE`,
+    1e-7: probe144 measured 1e-7 past the box solved, 1.01e-7 'infeasible'), a MIP (a fixed integer variable is one) to
+    ``mip_feasibility_tolerance`` (:data:`~surrogate.milp.output_scale.ROW_TOLERANCE`, 1e-6; 9.99e-7 solved), either
+    as ``options`` (:attr:`~surrogate.milp.solver_config.SolverConfig.options`) set it; SCIP and Gurobi, 1e-6."""
+    given = dict(options or ())
+    if solver == "highs" and not any(v.is_integer() for v in seen_variables(model)):
+        return real_number(
+            given.get("primal_feasibility_tolerance", LP_TOLERANCE)
+        ) or LP_TOLERANCE, "the rows of an LP (a model without integer variables)"
+    if solver == "highs":
+        return real_number(given.get("mip_feasibility_tolerance", ROW_TOLERANCE)) or ROW_TOLERANCE, "the row that ties it"
+    return ROW_TOLERANCE, "the row that ties it"
+
+
+def check_constant_inputs(model, *, solver: str = "highs", options=()) -> None:
     """Raise :class:`~surrogate.errors.ModelFormatError` naming an input of an active encoding in ``model`` that is
     constant (a number, a mutable ``Param``, fixed variables) and lies outside the box its net is encoded on by more
-    than the solver holds the row that ties it to (:data:`~surrogate.milp.output_scale.ROW_TOLERANCE`, 1e-6, in the
-    encoding's units: on a tiny or narrow box, the input less its shift times its scale): no point meets that row, and
-    the solve said only "infeasible" (probe138 #3). A constant without a real finite value (NaN, text) is left to the
+    than ``solver`` (with its ``options``) holds the row that ties it to (:func:`_tolerance`: 1e-6 in a MIP, 1e-7 in
+    HiGHS's LP, in the encoding's units: on a tiny or narrow box, the input less its shift times its scale): no point
+    meets that row, and the solve said only "infeasible" (probe138 #3, probe144 #1). A constant without a real finite value (NaN, text) is left to the
     checks that name it, and an input whose row the user deactivated is not checked."""
+    held = None  # the solver's tolerance, found once a constant lies past the least of them (it walks the rows)
     for block, record in _records(model):
         for k, (expr, (lo, hi)) in enumerate(zip(record.given, record.box)):
-            found = _outside(block, record, k)
+            found = _outside(block, record, k, min(LP_TOLERANCE, ROW_TOLERANCE))
             if found is None:
+                continue
+            held = held or _tolerance(model, solver, options)
+            if found[1] <= held[0]:
                 continue
             value, excess, scale, shift = found
             scaled = "" if scale == 1.0 and not shift else f", the input less {shift!r}, times {scale!r}"
             raise ModelFormatError(
                 f"surrogate {block.name!r}: its input {k} ({expr}) is constant at {value!r} (a mutable Param or fixed "
                 f"variables), outside the box [{lo!r}, {hi!r}] its net is encoded on by {excess:.3g} in the encoding's "
-                f"units (beyond the solver's tolerance of {ROW_TOLERANCE:g} on the row that ties it{scaled}), so no point "
+                f"units (beyond the solver's tolerance of {held[0]:g} on {held[1]}{scaled}), so no point "
                 f"meets that row; set it within the box again, or build the surrogate again with input_bounds covering "
                 f"it (add_surrogate(..., input_bounds=[...]))"
             )

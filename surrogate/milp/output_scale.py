@@ -37,8 +37,11 @@ SMALL_OUTPUT = 2.0**-13
 MAX_SCALE = 2.0**20
 
 #: What HiGHS holds a row of a MIP solution to (its ``mip_feasibility_tolerance``): a scaled value is held to it
-#: times ``1 / s``. (Its LP tolerance is 1e-7; probe100 measured errors 2.4 times an estimate made with that.)
+#: times ``1 / s``. (Its LP tolerance is :data:`LP_TOLERANCE`; probe100 measured errors 2.4 times an estimate made with that.)
 ROW_TOLERANCE = 1e-6
+#: What HiGHS holds the rows and bounds of a model without integer variables (an LP) to: its
+#: ``primal_feasibility_tolerance``. A constant input 1e-7 past its box solves, 1.01e-7 is "infeasible" (probe144).
+LP_TOLERANCE = 1e-7
 #: HiGHS's integrality tolerance: a neuron's binary within it of 0 or 1 lets the neuron's value move by it times its
 #: big-M (:func:`held_to`).
 INTEGRALITY_TOLERANCE = 1e-6

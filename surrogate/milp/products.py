@@ -44,8 +44,7 @@ class UnboundedVariableError(SurrogateError, ValueError):
 
 
 def check_variable(var, what: str) -> None:
-    """Refuse ``var`` unless it is one Pyomo variable (a scalar ``Var`` or one element ``m.x[i]``); ``what`` names the
-    argument in the message (e.g. ``'bilinear: x'``)."""
+    """Refuse ``var`` unless it is one Pyomo variable (a scalar ``Var`` or ``m.x[i]``); ``what`` names it (``'bilinear: x'``)."""
     from pyomo.core.base.var import VarData
 
     if isinstance(var, VarData):
@@ -275,16 +274,17 @@ def quadratic_parts(expr, where: str):
 
 
 def _param_power(expr) -> str:
-    """What to write for a power in ``expr`` whose exponent is a mutable Param or fixed variable (probe138: ``x**p``)."""
+    """What to write for ``x**p`` in ``expr``, ``p`` a mutable Param or fixed variable (probe138), ``x`` bracketed if compound."""
     nodes = [expr]
     for node in nodes:  # every node, parents first
         nodes += node.args if getattr(node, "is_expression_type", lambda: False)() else ()
         if isinstance(node, PowExpression) and is_fixed(node.args[1]) and not is_constant(node.args[1]):
             (x, p), at = node.args, pyo.value(node.args[1], exception=False)
-            fix = {2: f"write {x}*{x}, or give the exponent as a constant: {x}**2", 1: f"write {x}", None: f"give {p} a value"}
+            b = f"({x})" if getattr(x, "is_expression_type", lambda: False)() or str(x).startswith("-") else str(x)
+            fix = {2: f"write {b}*{b}, or give the exponent as a constant: {b}**2", 1: f"write {x}", None: f"give {p} a value"}
             return (
                 f" (or, for {node}: its exponent {p} is a mutable Param or fixed variable at {at!r}, whose value a replacement "
-                f"does not read; {fix.get(at, f'{x}**{at!r} is no product of two variables, which no x*y surrogate writes')})"
+                f"does not read; {fix.get(at, f'{b}**{at!r} is no product of two variables, which no x*y surrogate writes')})"
             )
     return ""
 

@@ -134,7 +134,9 @@ class CoefficientScale:
                 lower, body, upper = con.to_bounded_expression()
                 repn = generate_standard_repn(body, compute_values=True)
                 edges += [(v, con) for v in _sides(lower, upper, float(repn.constant))]
-            except (ValueError, ZeroDivisionError):  # Pyomo: a NaN Param as a side, a Param without a value, x/p with p 0
+            except (ValueError, ZeroDivisionError, TypeError) as error:  # a NaN Param as a side, x/p with p 0, a complex Param
+                if isinstance(error, TypeError):  # or Pyomo adding the None of a fixed variable without a value: named
+                    check_fixed_values(model, unread=False)
                 nan.append(f"a side or coefficient of constraint {con.name!r}{_rewrite_of(con)}")
                 continue
             seen.update(repn.linear_vars)  # unfixed variables only: a fixed one is a constant, its bounds unread

@@ -342,7 +342,7 @@ def _solve_checked(model, config: SolverConfig, solver, *, warm_start: bool, nod
     check_constructed(model)
     refresh_rewrites(model)  # a replacement block that no longer stands for the model is brought up to date, or refused
     if check:  # a Param given as a net's input, set outside its box since: named, not 'infeasible' (searches fix points)
-        check_constant_inputs(model)
+        check_constant_inputs(model, solver=backend.name, options=config.options)
     check_one_objective(model)
     check_components(model, solver=backend.name, sos=backend.accepts_sos)
     # SCIP and Gurobi would solve a nonlinear model, and HiGHS a quadratic objective: refuse both

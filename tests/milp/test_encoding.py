@@ -7,7 +7,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from surrogate import ConfigError, FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size
+from surrogate import ConfigError, FormulationError, ModelFormatError, ReluMLP, add_surrogate, model_size, solve
 from surrogate.errors import DomainWarning
 from surrogate.milp.encoding import OMLT_FORMULATIONS
 from tests.helpers import random_net
@@ -332,3 +332,38 @@ def test_input_bounds_beyond_the_domain_of_a_net_read_from_onnx_are_checked_agai
     assert m.component("surrogate") is None
     m.u, m.v = pyo.Var(bounds=(-1, 1)), pyo.Var(bounds=(0, 0.5))
     add_surrogate(m, net, [m.u, m.v], input_bounds=[(-1, 1), (0, 0.5)], bounds="interval")  # within: not checked again
+
+
+def _constant_input_model(value, *, fixed_none=False):
+    """A surrogate whose input 0 is a mutable Param of ``value`` (plus ``f``, fixed and then left without a value)."""
+    m = pyo.ConcreteModel()
+    m.y, m.f = pyo.Var(bounds=(0, 1)), pyo.Var()
+    m.f.fix(0.0)
+    m.p = pyo.Param(mutable=True, initialize=value, within=pyo.Any)
+    if fixed_none:
+        m.f.set_value(None)
+    enc = add_surrogate(m, random_net((3,)), [m.f + m.p, m.y], bounds="lp", input_bounds=[(0.0, 4.0), (0.0, 1.0)])
+    m.o = pyo.Objective(expr=enc.output)
+    return m
+
+
+@pytest.mark.parametrize("value", [True, 1 + 2j, "abc", math.nan])
+def test_a_constant_input_of_no_real_number_is_left_to_a_solve_s_checks(solver_config, value):
+    """probe144 #3: a bool Param crashed the build with "'<' not supported ... '_bool_flag'", a complex one with
+    Pyomo's ValueError; a bool reads as its number, and the rows' checks name a complex one (a bare TypeError there)."""
+    m = _constant_input_model(value)
+    if value is True:
+        assert solve(m, solver_config).optimal
+        return
+    with pytest.raises(ModelFormatError, match=r"constraint 'surrogate\.input_links\[0\]' is NaN, has no value"):
+        solve(m, solver_config)
+
+
+def test_an_input_reading_a_fixed_variable_without_a_value_is_refused_at_build_time():
+    """probe144 #3: Pyomo's bare "Var 'f' is fixed to None" from the build; now named as a solve names it."""
+    with pytest.raises(
+        ModelFormatError,
+        match=r"surrogate 'surrogate': its input 0 \(f \+ p\) reads variables 'f', which are fixed but have no value; "
+        r"fix each at one, e\.g\. f\.fix\(0\.3\)",
+    ):
+        _constant_input_model(1.0, fixed_none=True)

@@ -356,3 +356,34 @@ def test_an_input_whose_row_is_deactivated_is_not_checked(solver_config):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NumericsWarning)
         assert solve(m, solver_config).optimal
+
+
+def _relaxed(box, value):
+    """:func:`_constant_input` with its binaries made continuous: HiGHS gets an LP, whose rows it holds to 1e-7."""
+    m = _constant_input(box, value=value)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    return m
+
+
+def test_a_constant_input_within_highs_lp_tolerance_of_the_box_is_solved(solver_config):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericsWarning)
+        assert solve(_relaxed((-1.0, 1.0), 1 + 9e-8), solver_config).optimal
+
+
+@pytest.mark.parametrize(
+    "box, value, excess",
+    [
+        ((-1.0, 1.0), 1 + 1.05e-7, "1.05e-07"),
+        ((1000.0, 1000.0 + 1e-6), float(np.nextafter(1000.0 + 1e-6, np.inf)), "1.19e-07"),  # 1 ulp, times 2**20
+    ],
+)
+def test_a_constant_input_past_highs_lp_tolerance_is_refused(solver_config, box, value, excess):
+    """probe144 #1: HiGHS holds an LP's rows to 1e-7, not a MIP's 1e-6: a constant 1 ulp past a narrow box (1.2e-7
+    times 2**20), within 1e-6, got a bare 'infeasible' (measured: 1e-7 past the box solves, 1.01e-7 does not)."""
+    with pytest.raises(
+        ModelFormatError,
+        match=rf"its input 0 \(x\) is constant at .* by {excess} in the encoding's units \(beyond the solver's "
+        r"tolerance of 1e-07 on the rows of an LP \(a model without integer variables\)",
+    ):
+        solve(_relaxed(box, value), solver_config)

@@ -195,3 +195,24 @@ def test_a_power_with_a_mutable_exponent_is_refused_with_the_fix_for_its_value(f
     if value == 2:
         m.c.set_value(m.x**2 + m.y >= 3)
         assert replace_products(m, "3x8").terms == 1
+
+
+@pytest.mark.parametrize(
+    "base, shown, fix",
+    [
+        ("sum", r"\(x \+ y\)", r"write \(x \+ y\)\*\(x \+ y\), or give the exponent as a constant: \(x \+ y\)\*\*2\)"),
+        ("product", r"\(2\*x\)", r"write \(2\*x\)\*\(2\*x\), or give the exponent as a constant: \(2\*x\)\*\*2\)"),
+        ("indexed", r"v\[1\]", r"write v\[1\]\*v\[1\], or give the exponent as a constant: v\[1\]\*\*2\)"),
+    ],
+)
+def test_a_power_s_advice_brackets_a_compound_base(base, shown, fix):
+    """probe144 #2: for ``(x + y)**p`` at 2 the advice said 'write x + y*x + y, or ... x + y**2'."""
+    from surrogate.milp.products import UnsupportedTermError
+
+    m = pyo.ConcreteModel()
+    m.x, m.y, m.v = pyo.Var(bounds=(0.5, 2)), pyo.Var(bounds=(0, 3)), pyo.Var([1], bounds=(0, 1))
+    m.p = pyo.Param(initialize=2, mutable=True)
+    m.c = pyo.Constraint(expr={"sum": m.x + m.y, "product": 2 * m.x, "indexed": m.v[1]}[base] ** m.p + m.y >= 3)
+    m.o = pyo.Objective(expr=m.x + m.y)
+    with pytest.raises(UnsupportedTermError, match=rf"for {shown}\*\*p: .*does not read; {fix}"):
+        replace_products(m, "3x8")
