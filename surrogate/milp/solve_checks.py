@@ -29,11 +29,13 @@ COEFFICIENT_LIMIT = 1e9
 #: A ratio of the largest to the smallest nonzero |coefficient| of the constraint matrix above this is a warning.
 COEFFICIENT_RANGE_LIMIT = 1e9
 #: Lines of a solver's log that are kept as warnings, matched case-insensitively: a HiGHS, SCIP or Gurobi warning or
-#: error (``WARNING: ...``, ``[file.c:12] WARNING: ...``, ``Warning: ...``, ``ERROR: ...``; not the summary's
-#: "P-D objective error"), or HiGHS's scaling advice. Another thread's output during a solve is captured with the
+#: error (``WARNING: ...``, ``[file.c:12] WARNING: ...``, ``Warning: ...``, Gurobi's ``Warning for adding
+#: constraints: ...``, ``ERROR: ...``; not the summary's "P-D objective error"), or HiGHS's scaling advice. Another thread's output during a solve is captured with the
 #: solver's (the process's fds 1 and 2 are redirected): Python's logging (``WARNING:root:...``, ``LOG WARNING ...``)
 #: is not taken for the solver's.
-LOG_WARNING_LINE = re.compile(r"^(\[[^\]]*\]\s*)?(warning|error)\s*:(\s|$)|badly scaled|consider scaling", re.IGNORECASE)
+LOG_WARNING_LINE = re.compile(
+    r"^(\[[^\]]*\]\s*)?(warning|error)\s*:(\s|$)|^warning for adding \w+:|badly scaled|consider scaling", re.IGNORECASE
+)
 
 
 def log_warnings(log: str) -> list[str]:

@@ -227,6 +227,7 @@ def test_log_warnings_keeps_the_solvers_lines_and_not_pythons_logging():
         "WARNING: Problem is badly scaled, particularly relative to tolerances\n  Consider scaling the bounds by 1e-3\n"
         "ERROR:   Option 'threads' is set to 2\nP-D objective error  :  1.2e-03\n"
         "[src/scip/lp.c:123] WARNING: an LP solve failed\nWarning: Gurobi's own\n"
+        "Warning for adding constraints: zero or small (< 1e-13) coefficients, ignored\nWarning for the disk\n"
     )
     assert log_warnings(log) == [
         "WARNING: Problem is badly scaled, particularly relative to tolerances",
@@ -234,6 +235,7 @@ def test_log_warnings_keeps_the_solvers_lines_and_not_pythons_logging():
         "ERROR:   Option 'threads' is set to 2",
         "[src/scip/lp.c:123] WARNING: an LP solve failed",
         "Warning: Gurobi's own",
+        "Warning for adding constraints: zero or small (< 1e-13) coefficients, ignored",  # probe146: a dropped row
     ]
 
 
