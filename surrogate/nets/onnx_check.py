@@ -9,8 +9,9 @@ rounding of those terms is named as such, not as a misread graph. The points (:f
 corners and 256 fixed random ones. A file that rounds to float16 (its input, or a ``Cast`` inside) is checked twice:
 the net read against onnxruntime running the file's float32 copy (:func:`float32_copy`: its constants folded, its
 float16 values, inputs and Casts made float32) as a float32 file is, so a misread of 1% is refused as for float32
-files; and the file's own values against that copy's, within :data:`FLOAT16_IMPORT_TOLERANCE` of its largest output plus two of float16's
-smallest steps (:data:`FLOAT16_SMALLEST`): a unit that float16 flushes to 0, or sends past 65504, is refused.
+files; and the file's own values against that copy's, within :data:`FLOAT16_IMPORT_TOLERANCE` of its largest output
+plus two of float16's smallest steps (:data:`FLOAT16_SMALLEST`): a unit that float16 flushes to 0, or sends past
+65504, is refused.
 """
 
 from __future__ import annotations
