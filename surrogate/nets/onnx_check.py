@@ -7,10 +7,11 @@ and, for a file that computes in float64 throughout, 1e-10 of it plus float64 ro
 box at 1e8 or a BatchNormalization's running mean of 1e7, which cancel). A gap of a float32 file the size of float
 rounding of those terms is named as such, not as a misread graph. The points (:func:`import_points`) are the box's
 corners and 256 fixed random ones. A file that rounds to float16 (its input, or a ``Cast`` inside) is checked twice:
-the net read against onnxruntime running the file's float32 copy (:func:`float32_copy`: its float16 values, inputs and
-Casts made float32) as a float32 file is, so a misread of 1% is refused as for float32 files; and the file's own
-values against that copy's, within :data:`FLOAT16_IMPORT_TOLERANCE` of its largest output plus two of float16's
-smallest steps (:data:`FLOAT16_SMALLEST`): a unit that float16 flushes to 0, or sends past 65504, is refused.
+the net read against onnxruntime running the file's float32 copy (:func:`float32_copy`: its constants folded, its
+float16 values, inputs and Casts made float32) as a float32 file is, so a misread of 1% is refused as for float32
+files; and the file's own values against that copy's, within :data:`FLOAT16_IMPORT_TOLERANCE` of its largest output
+plus two of float16's smallest steps (:data:`FLOAT16_SMALLEST`): a unit that float16 flushes to 0, or sends past
+65504, is refused.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 from ..errors import ModelFormatError
 from .onnx_files import model_bytes
 from .onnx_fold import fold_constants
+from .onnx_plain import plain_model
 from .onnx_refusals import sort_nodes
 
 #: Largest |onnxruntime - parsed net| accepted on import, relative to the largest value a layer takes.
@@ -224,19 +226,20 @@ def float32_forward(net, points: np.ndarray) -> np.ndarray:
 
 def float32_copy(data: bytes) -> bytes:
     """The serialized model ``data`` with every float16 value made float32: its tensors (initializers, sparse ones,
-    ``Constant`` values and other tensor attributes, function defaults) widened, its float16 inputs, outputs and
-    ``value_info`` typed float32, and a ``Cast`` (or another node's ``to``/``dtype``) to float16 made one to float32,
-    in its graph, subgraphs and local functions: the file's net as a float32 file computes it, which the net read is
-    checked against (:func:`check_import`)."""
+    ``Constant`` values and other tensor attributes) widened, its float16 inputs, outputs and ``value_info`` typed
+    float32, and a ``Cast`` (or another node's ``to``/``dtype``) to float16 made one to float32, in its graph and
+    subgraphs: the file's net as a float32 file computes it, which the net read is checked against
+    (:func:`check_import`). Its local functions are inlined first, with their attributes' defaults
+    (:func:`~surrogate.nets.onnx_plain.plain_model`: a Cast's target passed under another name, probe148), and the
+    values it computes from stored tensors folded in their own types (:func:`~surrogate.nets.onnx_fold.fold_constants`,
+    as the net is read): float32 weights that a ``Cast`` to float16 rounds (torch's autocast export without constant
+    folding) stay rounded, as the file computes them (probe148)."""
     import onnx
 
-    model = onnx.load_model_from_string(data)
+    model = plain_model(onnx.load_model_from_string(data))
+    sort_nodes(model.graph)
+    fold_constants(model.graph, model.opset_import)
     _widen_graph(model.graph)
-    for function in model.functions:
-        _widen_nodes(function.node)
-        _widen_attributes(function.attribute_proto)
-        for value in function.value_info:
-            _widen_type(value.type)
     return model.SerializeToString()
 
 
@@ -258,7 +261,7 @@ def _widen_nodes(nodes) -> None:
 
 
 def _widen_attributes(attributes) -> None:
-    """:func:`float32_copy` of node or function ``attributes`` in place: tensors, subgraphs, float16 type targets."""
+    """:func:`float32_copy` of node ``attributes`` in place: tensors, subgraphs, float16 type targets."""
     from onnx import AttributeProto, TensorProto
 
     for attr in attributes:

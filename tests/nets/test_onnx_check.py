@@ -336,3 +336,73 @@ def test_the_import_points_are_the_box_s_corners_then_fixed_random_ones():
     points = import_points([(-1, 1), (0, 2)])
     assert points[:4].tolist() == [[-1, 0], [-1, 2], [1, 0], [1, 2]] and len(points) == IMPORT_POINTS + 4
     np.testing.assert_array_equal(points, import_points([(-1, 1), (0, 2)]))  # deterministic
+
+
+def _autocast_mlp(path, form):
+    """probe148: a float32 2-16-16-1 net with N(0, 1) weights (float16 rounds them by up to 1e-3) exported as torch's
+    autocast does without constant folding: each weight stored float32 and Cast to float16 in the graph, the layers
+    computed in float16 on the input Cast to float16 (``compute16``), or in float32 on the weights Cast back
+    (``roundtrip``)."""
+    rng = np.random.default_rng(7)
+    node, widths = helper.make_node, (2, 16, 16, 1)
+    weights = {}
+    nodes = [node("Cast", ["x"], ["h0"], to=TensorProto.FLOAT16)] if form == "compute16" else []
+    h = "h0" if form == "compute16" else "x"
+    for k, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        weights[f"W{k}"], weights[f"B{k}"] = rng.normal(size=(a, b)), rng.normal(size=b)
+        for name in (f"W{k}", f"B{k}"):
+            nodes.append(node("Cast", [name], [name + "h"], to=TensorProto.FLOAT16))
+            if form == "roundtrip":
+                nodes.append(node("Cast", [name + "h"], [name + "f"], to=TensorProto.FLOAT))
+        kind = "h" if form == "compute16" else "f"
+        nodes.append(node("Gemm", [h, f"W{k}{kind}", f"B{k}{kind}"], [f"p{k}"]))
+        h = f"p{k}"
+        if k < len(widths) - 2:
+            nodes.append(node("Relu", [h], [f"r{k}"]))
+            h = f"r{k}"
+    nodes.append(node("Cast", [h], ["y"], to=TensorProto.FLOAT) if form == "compute16" else node("Identity", [h], ["y"]))
+    return str(save_graph(path, nodes, weights, domain=[[-1, 1], [-1, 1]]))
+
+
+@pytest.mark.parametrize("form", ["compute16", "roundtrip"])
+def test_float32_weights_cast_to_float16_in_the_graph_load(tmp_path, form):
+    """probe148: the float32 copy made every Cast to float16 a float32 one, those of the weights too, so it ran the
+    weights unrounded while the net read (folding the Casts, as the file means) holds them rounded: all 10 of torch's
+    autocast exports were refused as misread. The copy now folds its constants first, so their rounding stays."""
+    import onnxruntime as ort
+
+    from surrogate.nets.onnx_check import FLOAT16_IMPORT_TOLERANCE, FLOAT16_SMALLEST
+
+    path = _autocast_mlp(tmp_path / f"{form}.onnx", form)
+    net = load_onnx(path)
+    assert net.metadata["onnx_precision"] == "float16"
+    x = RNG.uniform(-1, 1, (200, 2)).astype(np.float32)
+    got = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0].reshape(-1)
+    gap = np.abs(got - net.forward(x.astype(np.float64)).reshape(-1)).max()
+    assert gap <= FLOAT16_IMPORT_TOLERANCE * np.abs(got).max() + FLOAT16_SMALLEST
+
+
+def test_a_float16_cast_target_a_local_function_is_passed_under_another_name_loads(tmp_path):
+    """probe148: a local function's Cast takes its ``to`` from the function's attribute ``target`` (float16 at the
+    call); the copy widened only attributes named ``to``, so its Cast stayed float16 and the net was refused. The copy
+    is now made from the model with its functions inlined."""
+    import onnx
+
+    from surrogate.nets.onnx_check import float32_copy
+
+    cast = helper.make_node("Cast", ["a"], ["ah"])
+    cast.attribute.append(onnx.AttributeProto(name="to", ref_attr_name="target", type=onnx.AttributeProto.INT))
+    back = helper.make_node("Cast", ["ah"], ["c"], to=TensorProto.FLOAT)
+    function = helper.make_function("local", "Rnd", ["a"], ["c"], [cast, back], [helper.make_opsetid("", 17)], ["target"])
+    node = helper.make_node
+    nodes = [node("Gemm", ["x", "W0", "B0"], ["p0"]), node("Relu", ["p0"], ["r0"])]
+    nodes += [node("Rnd", ["r0"], ["m"], domain="local", target=TensorProto.FLOAT16), node("Gemm", ["m", "W1", "B1"], ["y"])]
+    path = save_graph(
+        tmp_path / "fn.onnx", nodes, {"W0": W0, "B0": B0, "W1": W1, "B1": B1}, opset={"": 17, "local": 1}, domain=[[-1, 1]] * 2
+    )
+    model = onnx.load(str(path))
+    model.functions.append(function)
+    onnx.save(model, str(path))
+    assert load_onnx(path).metadata["onnx_precision"] == "float16"
+    copy = onnx.load_model_from_string(float32_copy(path.read_bytes()))
+    assert [a.i for n in copy.graph.node if n.op_type == "Cast" for a in n.attribute] == [TensorProto.FLOAT] * 2
