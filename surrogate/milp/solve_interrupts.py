@@ -56,6 +56,8 @@ def _noting(seen: list, previous):
     def note(signum, frame):
         try:
             handler(signum, frame)
+            if _asyncio_runners(handler):  # its first call cancels the main task and returns: stop the run, as
+                raise KeyboardInterrupt  # Python's own handler does (HiGHS ran on to its time limit; probe147 #1)
         except BaseException as exc:  # what the handler raised: the solver may catch it
             seen.append(exc)
             raise

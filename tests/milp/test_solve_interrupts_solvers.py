@@ -65,8 +65,8 @@ def _market_split():
 
 def _interrupting(monkeypatch, name: str, signum: int = signal.SIGINT) -> threading.Thread | None:
     """Have ``signum`` sent to the process once ``name`` is solving: from Gurobi's incumbent callback (the thread that
-    waits for SCIP's solving stage is returned, to join)."""
-    if name == "gurobi":
+    waits for SCIP's solving stage is returned, to join; HiGHS's too is sent from its incumbent callback)."""
+    if name in ("gurobi", "highs"):
         see = FirstSolution.see
 
         def seen(self, seconds, objective):
@@ -219,11 +219,11 @@ def test_a_solve_halted_for_a_stops_solves_handler_calls_that_handler_once(name,
     assert result.termination == Termination.INTERRUPTED
 
 
-@pytest.mark.parametrize("name", ["scip", "gurobi"])
+@pytest.mark.parametrize("name", ["scip", "gurobi", "highs"])
 def test_a_ctrl_c_stops_a_solve_inside_asyncio_run(name, monkeypatch, sigint):
     """asyncio.run's SIGINT handler stands for Python's: the solver catches Ctrl-C and the solve raises
     ``KeyboardInterrupt``. SCIP ran on to its limit (asyncio's handler taken for a program's own), Gurobi returned
-    its ``interrupted`` result (probe144 #2)."""
+    its ``interrupted`` result (probe144 #2), HiGHS ran on to its limit (asyncio's first call returns; probe147 #1)."""
     import asyncio
 
     skip_unless_runnable(name)
