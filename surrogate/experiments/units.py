@@ -80,7 +80,7 @@ def store_result(cache: UnitCache, unit: Unit, result: dict, nets_dir: Path):
     A solve that Ctrl-C stopped is never kept as an answer: ``KeyboardInterrupt`` is raised instead (the run stops as
     at a Ctrl-C, nothing of the unit written)."""
     if _interrupted(unit, result):
-        raise KeyboardInterrupt(f"{unit.label}: a solve was interrupted (Ctrl-C); its row is not kept")
+        raise KeyboardInterrupt(f"{unit.label}: a solve was interrupted (by a signal); its row is not kept")
     stored = dict(result)
     if "nets" in result:
         stored["nets"] = []
@@ -126,7 +126,8 @@ def lookup(cache: UnitCache, unit: Unit, nets_dir: Path, counts: Counter):
     if result is None:
         return None
     if not well_formed(unit, result):
-        cache.discard(unit.kind, unit.key, f"it does not hold the {unit.size} results of a {unit.kind} unit")
+        why = "a solve of it was interrupted (an older version cached it)" if _interrupted(unit, result) else None
+        cache.discard(unit.kind, unit.key, why or f"it does not hold the {unit.size} results of a {unit.kind} unit")
         counts["damaged"] += 1
         return None
     for record in result.get("nets", ()):

@@ -39,19 +39,23 @@ def test_a_train_entry_holds_exactly_its_units_number_of_nets():
     assert not well_formed(unit, {"nets": [net, net, net]}) and not well_formed(unit, {"nets": [net]})
 
 
-def test_a_solve_row_ctrl_c_stopped_is_neither_stored_nor_reused(tmp_path):
+def test_a_solve_row_ctrl_c_stopped_is_neither_stored_nor_reused(tmp_path, caplog):
     """An ``interrupted`` solve is no answer (probe144 #1): storing it raises, and one an older version cached is
-    damaged (recomputed)."""
+    damaged (recomputed), saying why (probe147: 'it does not hold the 1 results'; and a SIGTERM was called Ctrl-C)."""
+    import logging
+
     import pytest
 
     from surrogate.experiments.units import store_result
 
     unit, rows = _solve_unit(1), [{"wall_time": 1.0, "termination": "interrupted"}]
     cache = UnitCache(tmp_path / "cache")
-    with pytest.raises(KeyboardInterrupt, match="net: a solve was interrupted"):
+    with pytest.raises(KeyboardInterrupt, match=r"net: a solve was interrupted \(by a signal\); its row is not kept"):
         store_result(cache, unit, {"rows": rows}, tmp_path / "nets")
     assert not cache.path(unit.kind, unit.key).exists()
     cache.write(unit.kind, unit.key, unit.spec, {"rows": rows})
     counts = Counter()
     assert not well_formed(unit, {"rows": rows})
-    assert lookup(cache, unit, tmp_path / "nets", counts) is None and counts["damaged"] == 1
+    with caplog.at_level(logging.WARNING):
+        assert lookup(cache, unit, tmp_path / "nets", counts) is None and counts["damaged"] == 1
+    assert "a solve of it was interrupted (an older version cached it)" in caplog.text
