@@ -291,7 +291,7 @@ def solve(
         If the model has a term of degree above 1, or one that is not polynomial.
     ModelFormatError
         If a coefficient is one the solver cannot take, the replacement block no longer stands for the model, or (checked)
-        an ``add_surrogate`` input that is constant (a mutable Param) lies outside its net's box beyond the solver's 1e-6.
+        an ``add_surrogate`` input that is constant (a mutable Param) lies outside its net's box beyond the solver's tolerance.
     UnsupportedComponentError
         If the model holds a component the solve would leave out (an untransformed ``Disjunction``, ``LogicalConstraint``,
         ``Arc`` or ``DerivativeVar``; SOS for HiGHS; the message names the transformation), or not one active objective.
