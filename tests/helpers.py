@@ -278,3 +278,20 @@ def activation_onnx(path: Path, activation: list, initializers: dict | None = No
     ]
     weights = {**weights, **(initializers or {})}
     return save_graph(path, nodes, weights, inputs=(("x", [batch, 2]),), outputs=(("y", [batch, 1]),))
+
+
+def market_split_model(seed: int = 0):
+    """A Pyomo market-split instance (4 rows, 30 binaries, the rows' targets half their sums): far beyond any solver's
+    first seconds, for tests that stop a solve while it runs."""
+    import pyomo.environ as pyo
+
+    a, m = np.random.default_rng(seed).integers(0, 100, size=(4, 30)), pyo.ConcreteModel()
+    m.x = pyo.Var(range(a.shape[1]), domain=pyo.Binary)
+    m.up = pyo.Var(range(a.shape[0]), bounds=(0, 1000))
+    m.down = pyo.Var(range(a.shape[0]), bounds=(0, 1000))
+    m.rows = pyo.Constraint(
+        range(a.shape[0]),
+        rule=lambda m, i: sum(int(c) * m.x[j] for j, c in enumerate(a[i])) + m.up[i] - m.down[i] == int(a[i].sum()) // 2,
+    )
+    m.obj = pyo.Objective(expr=sum(m.up[i] + m.down[i] for i in m.up))
+    return m

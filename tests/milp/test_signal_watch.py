@@ -8,7 +8,6 @@ import socket
 import threading
 
 import numpy as np
-import pyomo.environ as pyo
 import pytest
 
 from surrogate.cli import console
@@ -16,7 +15,7 @@ from surrogate.milp import signal_watch
 from surrogate.milp.scip_direct import GilFreeModel
 from surrogate.milp.solver import make_solver, solve
 from surrogate.milp.solver_config import SolverConfig
-from tests.helpers import skip_unless_runnable
+from tests.helpers import market_split_model, skip_unless_runnable
 
 #: A hang guard only: every test here stops the solve long before (or runs into a much smaller limit of its own).
 GUARD = 120.0
@@ -76,19 +75,6 @@ def _scip_market_split(time_limit: float):
     return model
 
 
-def _pyomo_market_split():
-    a, m = _split_rows(), pyo.ConcreteModel()
-    m.x = pyo.Var(range(a.shape[1]), domain=pyo.Binary)
-    m.up = pyo.Var(range(a.shape[0]), bounds=(0, 1000))
-    m.down = pyo.Var(range(a.shape[0]), bounds=(0, 1000))
-    m.rows = pyo.Constraint(
-        range(a.shape[0]),
-        rule=lambda m, i: sum(int(c) * m.x[j] for j, c in enumerate(a[i])) + m.up[i] - m.down[i] == int(a[i].sum()) // 2,
-    )
-    m.obj = pyo.Objective(expr=sum(m.up[i] + m.down[i] for i in m.up))
-    return m
-
-
 def test_a_sigterm_under_a_stopping_handler_interrupts_scip(monkeypatch, sigterm):
     pytest.importorskip("pyscipopt")
     handler = _recording(sigterm)
@@ -123,7 +109,7 @@ def test_solve_under_a_stopping_handler_halts_the_solver_and_raises(monkeypatch,
     solver = make_solver(config)
     _terminate_soon()
     with pytest.raises(Stop):
-        solve(_pyomo_market_split(), config, solver=solver)
+        solve(market_split_model(), config, solver=solver)
     if name == "scip":
         assert solver._solver_model.getStatus() == "userinterrupt"
     else:

@@ -13,15 +13,13 @@ import signal
 import threading
 import time
 
-import numpy as np
-import pyomo.environ as pyo
 import pytest
 
 from surrogate.milp import scip_direct, signal_watch
 from surrogate.milp.backend_run import FirstSolution
 from surrogate.milp.solver import solve
 from surrogate.milp.solver_config import SolverConfig, Termination
-from tests.helpers import skip_unless_runnable
+from tests.helpers import market_split_model, skip_unless_runnable
 
 #: A hang guard only, for Gurobi, which the signal stops: a SCIP solve here runs into :data:`SCIP_LIMIT`.
 GUARD = 120.0
@@ -47,20 +45,6 @@ def sigterm():
     previous = signal.getsignal(signal.SIGTERM)
     yield
     signal.signal(signal.SIGTERM, previous)
-
-
-def _market_split():
-    """A market-split instance (4 rows, 30 binaries): far beyond any solver's first seconds."""
-    a, m = np.random.default_rng(0).integers(0, 100, size=(4, 30)), pyo.ConcreteModel()
-    m.x = pyo.Var(range(a.shape[1]), domain=pyo.Binary)
-    m.up = pyo.Var(range(a.shape[0]), bounds=(0, 1000))
-    m.down = pyo.Var(range(a.shape[0]), bounds=(0, 1000))
-    m.rows = pyo.Constraint(
-        range(a.shape[0]),
-        rule=lambda m, i: sum(int(c) * m.x[j] for j, c in enumerate(a[i])) + m.up[i] - m.down[i] == int(a[i].sum()) // 2,
-    )
-    m.obj = pyo.Objective(expr=sum(m.up[i] + m.down[i] for i in m.up))
-    return m
 
 
 def _interrupting(monkeypatch, name: str, signum: int = signal.SIGINT) -> threading.Thread | None:
@@ -118,7 +102,7 @@ def test_a_programs_own_sigint_handler_is_called_and_the_solve_returns(name, mon
     signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
     sender = _interrupting(monkeypatch, name)
     try:
-        result = solve(_market_split(), _config(name))
+        result = solve(market_split_model(), _config(name))
         _join(sender)
     except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
         result = exc
@@ -140,7 +124,7 @@ def test_a_programs_raising_sigint_handler_raises_its_own_exception(name, monkey
     signal.signal(signal.SIGINT, handler)
     sender = _interrupting(monkeypatch, name)
     try:
-        solve(_market_split(), _config(name))
+        solve(market_split_model(), _config(name))
         _join(sender)  # a signal sent only once SCIP had returned (never seen solving) is handled here
     except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
         raised = exc
@@ -176,7 +160,7 @@ def test_a_ctrl_c_during_a_solve_in_a_worker_thread_reaches_the_main_thread(name
 
 def _solved(name: str):
     try:
-        return solve(_market_split(), _config(name))
+        return solve(market_split_model(), _config(name))
     except BaseException as exc:
         return exc
 
@@ -189,7 +173,7 @@ def test_a_gurobi_solve_stopped_by_an_ignored_sigint_raises(monkeypatch, sigint)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _interrupting(monkeypatch, "gurobi")
     try:
-        result = solve(_market_split(), _config("gurobi"))
+        result = solve(market_split_model(), _config("gurobi"))
     except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
         result = exc
     assert type(result) is KeyboardInterrupt, repr(result)
@@ -209,7 +193,7 @@ def test_a_solve_halted_for_a_stops_solves_handler_calls_that_handler_once(name,
         signal.signal(signal.SIGINT, lambda number, frame: seen.append(("sigint", number)))
     sender = _interrupting(monkeypatch, name, signum)
     try:
-        result = solve(_market_split(), _config(name))
+        result = solve(market_split_model(), _config(name))
         _join(sender)
     except BaseException as exc:  # a KeyboardInterrupt let through would end the test session
         result = exc
@@ -232,7 +216,7 @@ def test_a_ctrl_c_stops_a_solve_inside_asyncio_run(name, monkeypatch, sigint):
 
     async def main():
         try:
-            return solve(_market_split(), _config(name))
+            return solve(market_split_model(), _config(name))
         except KeyboardInterrupt:
             raised.append(True)
             raise
