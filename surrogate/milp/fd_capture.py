@@ -98,10 +98,14 @@ def drop_captures() -> None:
 
 
 def _fresh_pyomo_lock() -> None:
-    """Give Pyomo's lock around a capture's start and end (``pyomo.common.dependencies.capture_output_lock``) fresh."""
+    """Give Pyomo's lock around a capture's start and end (``pyomo.common.dependencies.capture_output_lock``) fresh,
+    of its kind: Pyomo makes it a ``multiprocessing.Lock`` once multiprocessing is imported, else a ``threading.Lock``."""
     dependencies = sys.modules.get("pyomo.common.dependencies")
-    if dependencies is not None and hasattr(dependencies, "capture_output_lock"):
-        dependencies.capture_output_lock = threading.Lock()
+    if dependencies is None or not hasattr(dependencies, "capture_output_lock"):
+        return
+    multiprocessing = sys.modules.get("multiprocessing")
+    shared = multiprocessing is not None and not isinstance(dependencies.capture_output_lock, type(threading.Lock()))
+    dependencies.capture_output_lock = multiprocessing.Lock() if shared else threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

@@ -71,3 +71,19 @@ def test_a_child_forked_mid_solve_solves_writes_to_stdout_and_does_not_hold_the_
     assert child.exitcode == 0
     assert results[0].termination == Termination.OPTIMAL and "child" not in " ".join(results[0].warnings)
     assert "child's fd write\n" in capfd.readouterr().out
+
+
+def test_the_pyomo_names_a_forked_child_is_given_back_are_where_fd_capture_looks():
+    """fd_capture gives a forked child Pyomo's capture lock fresh (``dependencies.capture_output_lock``) and
+    ``sys.stdout``/``sys.stderr`` back from the capture's ``old``; it looks them up with ``getattr``, so a Pyomo release
+    that renamed them would undo part of the fork fix without an error: this fails instead (``bash .ci/run --newest``)."""
+    from pyomo.common import dependencies
+    from pyomo.common.tee import capture_output
+
+    lock = dependencies.capture_output_lock
+    assert lock.acquire(timeout=1) and lock.release() is None  # a lock (Pyomo makes it a multiprocessing one)
+    before = (sys.stdout, sys.stderr)
+    capture = capture_output(capture_fd=True)
+    with capture:
+        assert capture.old == before
+    assert (sys.stdout, sys.stderr) == before
