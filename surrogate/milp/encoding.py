@@ -279,8 +279,8 @@ def _build_linked(parent, name: str, net, formulation: str, net_bounds, input_bo
     # the net is checked at the block's own inputs, not at ``inputs``: replace_products may later write an input's
     # product as a surrogate of its own, which the link then ties the block to (probe138 #1)
     own = [block.inputs[i] if s == 1.0 and not c else block.inputs[i] / s + c for i, (_, s, c) in enumerate(maps)]
-    maps = [(s, c) for _, s, c in maps]  # every checked solve compares the two, and checks a constant input's row
-    mark_net(block, net, own, _output_of(block), given=inputs, box=input_bounds, maps=maps)
+    scales = [(s, c) for _, s, c in maps]  # every checked solve compares the two, and checks a constant input's row
+    mark_net(block, net, own, _output_of(block), given=inputs, box=input_bounds, maps=scales)
     warn_beyond(name, inputs, input_bounds)
     warn_tiny_output(name, net, *layers, box=input_bounds, scaling=scaling)
     warn_large_values(name, *layers)

@@ -82,7 +82,7 @@ def _idle_in_body(function) -> set[int]:
 def _refuse_shadowing(proto, path) -> None:
     """Refuse a local function named like an op that onnxruntime registers in its domain (the standard domain,
     ``ai.onnx.ml``, ``com.microsoft``: :func:`_registered`) that a node calls: onnxruntime runs its own op."""
-    called = {(n.domain, n.op_type) for n in proto.graph.node} | {(n.domain, n.op_type) for f in proto.functions for n in f.node}
+    called = {(n.domain, n.op_type) for n in _all_nodes(proto)}
     for function in proto.functions:
         domain = function.domain
         if (domain, function.name) in called and _registered(function.name, domain):
@@ -115,6 +115,11 @@ def _registered(name: str, domain: str) -> bool:
         return True
 
 
+def _all_nodes(proto) -> list:
+    """The nodes of ``proto``'s graph and of its local functions' bodies: every place a function may be called from."""
+    return [*proto.graph.node, *(n for f in proto.functions for n in f.node)]
+
+
 def _key(item) -> tuple:
     """The id of a local function (``FunctionProto``), or of the function a node calls: domain, name, overload."""
     return (item.domain, item.name if hasattr(item, "attribute_proto") else item.op_type, item.overload)
@@ -128,7 +133,7 @@ def _add_attribute_defaults(proto, path=None) -> None:
     gets that function's default first (:func:`_lift_inner_defaults`)."""
     _lift_inner_defaults(proto, path)
     defaults = {_key(f): list(f.attribute_proto) for f in proto.functions if f.attribute_proto}
-    for node in [*proto.graph.node, *(n for f in proto.functions for n in f.node)]:
+    for node in _all_nodes(proto):
         given = {a.name for a in node.attribute}
         node.attribute.extend(a for a in defaults.get(_key(node), ()) if a.name not in given)
 
@@ -186,8 +191,7 @@ def _value_key(attr) -> bytes:
 
 def _left_out(proto, function, name: str) -> bool:
     """Whether a call of ``function`` (in the graph or in a function) leaves its attribute ``name`` out."""
-    calls = [*proto.graph.node, *(n for f in proto.functions for n in f.node)]
-    return any(_key(n) == _key(function) and name not in {a.name for a in n.attribute} for n in calls)
+    return any(_key(n) == _key(function) and name not in {a.name for a in n.attribute} for n in _all_nodes(proto))
 
 
 def _dense(sparse, path=None):
