@@ -11,8 +11,7 @@ from pyomo.core.expr.numvalue import NumericValue, is_fixed, native_numeric_type
 from pyomo.core.expr.visitor import identify_variables
 
 from ..errors import DomainWarning, ModelFormatError, warn_caller
-from .model_components import first_names
-from .model_numbers import real_number
+from .model_numbers import real_number, unset_fixed
 
 
 def check_inputs(inputs, count: int, what: str) -> list:
@@ -75,12 +74,9 @@ def _bounds_of(what: str, expr) -> tuple[float | None, float | None] | None:
     :class:`ModelFormatError` naming its fixed variables without a value, as a solve does (``what`` names the input)."""
     from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 
-    unset = [v.name for v in identify_variables(expr, include_fixed=True) if v.fixed and v.value is None]
+    unset = unset_fixed(identify_variables(expr, include_fixed=True))
     if unset:
-        raise ModelFormatError(
-            f"{what} reads variables {first_names(map(repr, unset))}, which are fixed but have no value; fix each at one, "
-            f"e.g. {unset[0]}.fix(0.3)"
-        )
+        raise ModelFormatError(f"{what} reads variables {unset[0]}, which are fixed but have no value; {unset[1]}")
     try:
         if is_fixed(expr):
             value = real_number(pyo.value(expr, exception=False))

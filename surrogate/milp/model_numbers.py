@@ -17,7 +17,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import ModelFormatError
-from .model_components import python_path
+from .model_components import first_names, python_path
 
 
 def real_number(value) -> float | None:
@@ -36,6 +36,13 @@ def real_number(value) -> float | None:
     except (TypeError, ValueError, ArithmeticError):
         return None
     return value if math.isfinite(value) else None
+
+
+def unset_fixed(variables) -> tuple[str, str] | None:
+    """The fixed ``variables`` that have no value, named as messages list them, and the fix; ``None`` where none is
+    (no solver can read such a variable: a solve's checks and an encoding's inputs refuse it)."""
+    unset = [v.name for v in variables if v.fixed and v.value is None]
+    return (first_names(map(repr, unset)), f"fix each at one, e.g. {unset[0]}.fix(0.3)") if unset else None
 
 
 def check_numbers(variables) -> None:

@@ -17,7 +17,7 @@ from pyomo.common.collections import ComponentSet
 from ..errors import ModelFormatError, NonlinearModelError
 from .highs_run import solver_runs
 from .model_components import find_named, first_names, seen_variables
-from .model_numbers import check_numbers
+from .model_numbers import check_numbers, unset_fixed
 from .rewrite_record import RECORD
 from .solve_interrupts import noting_interrupts, raise_noted, stop_if_interrupted  # noqa: F401 (re-exported: moved)
 from .solver_backends import backend_for
@@ -249,11 +249,9 @@ def check_fixed_values(model, *, unread: bool = True) -> None:
         every = ComponentSet(model.component_data_objects(pyo.Var, active=True, descend_into=True))
         if model.parent_block() is not None:
             every.update(seen_variables(model))
-    unset = [v.name for v in every if v.fixed and v.value is None]
+    unset = unset_fixed(every)
     if unset:
-        raise ModelFormatError(
-            f"variables {first_names(map(repr, unset))} are fixed but have no value; fix each at one, e.g. {unset[0]}.fix(0.3)"
-        )
+        raise ModelFormatError(f"variables {unset[0]} are fixed but have no value; {unset[1]}")
     check_numbers(every)  # a bound or fixed value given as text: HiGHS's interface failed on it (probe119 #9)
 
 
